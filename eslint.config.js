@@ -1,0 +1,74 @@
+// Lint guards the direction of imports (see DESIGN.md "Processes and folders").
+// Each rule says why it exists; `npm run lint` fails on any violation.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https', 'url', 'stream', 'zlib', 'util', 'events'],
+  message: 'The renderer runs in a sandboxed web page: no Node built-ins. Ask the app through window.lumen (common/contract.ts).',
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test-results/', 'coverage/', 'renderer/dist/', 'test/fixtures/lint/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // The renderer is untrusted web content: it talks to the app only through the contract.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'The renderer never imports electron: use window.lumen (the preload/bridge API).' }],
+        patterns: [
+          nodeBuiltins,
+          { group: ['**/electron/**', '**/models/**', '**/models'], message: 'The renderer may import only common/ (and web packages); models and the Node side run in the engine.' },
+        ],
+      }],
+    },
+  },
+  {
+    // models/ is plain TypeScript on TF.js / ONNX Runtime, usable from the CLI, the worker and tests.
+    files: ['models/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'electron', message: 'models/ never imports electron: it must run under plain Node.' },
+          { name: 'react', message: 'models/ has no UI.' },
+          { name: 'react-dom', message: 'models/ has no UI.' },
+        ],
+        patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'models/ depends on nothing of ours but common/.' }],
+      }],
+    },
+  },
+  {
+    // common/ is shared by both sides, so it may depend on none of them.
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'common/ runs on both sides: no electron.' }],
+        patterns: [
+          { group: ['**/electron/**', '**/renderer/**', '**/models/**', '**/models'], message: 'common/ imports none of our other folders.' },
+          nodeBuiltins,
+        ],
+      }],
+    },
+  },
+  {
+    // Only electron/main touches Electron; everything else runs under plain Node (CLI, tests, bridge).
+    files: ['electron/engine/**/*.ts', 'electron/dicom/**/*.ts', 'electron/library/**/*.ts', 'electron/cli/**/*.ts', 'electron/serve/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'Only electron/main (and the preload) may import electron.' }],
+        patterns: [{ group: ['**/renderer/**'], message: 'Nothing imports the renderer.' }],
+      }],
+    },
+  },
+);
