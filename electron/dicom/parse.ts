@@ -1,0 +1,406 @@
+// DICOM parsing: one entry point for every file the app reads (import, viewer,
+// training, inference, CLI). Runs under plain Node: never import 'electron'.
+import { readFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
+import dicomParser from 'dicom-parser';
+
+/** A file that cannot be used, with a reason a person understands. */
+export class DicomFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'DicomFileError';
+  }
+}
+
+export interface InstanceMeta {
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  patientId: string;
+  patientName: string;
+  patientBirthDate?: string;
+  patientSex?: string;
+  studyDate?: string;
+  studyTime?: string;
+  studyDescription?: string;
+  accessionNumber?: string;
+  seriesDescription?: string;
+  seriesNumber?: number;
+  instanceNumber?: number;
+  modality: string;
+  rows: number;
+  columns: number;
+  numberOfFrames: number;
+  pixelSpacing?: [number, number];
+  sliceThickness?: number;
+  sliceLocation?: number;
+  imagePositionPatient?: [number, number, number];
+  imageOrientationPatient?: number[];
+  windowCenter?: number[];
+  windowWidth?: number[];
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  photometricInterpretation: string;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: number;
+  samplesPerPixel: number;
+  planarConfiguration: number;
+  transferSyntaxUid: string;
+  hasPixelData: boolean;
+}
+
+export interface ParsedDicom {
+  file: string;
+  byteLength: number;
+  dataSet: dicomParser.DataSet;
+  meta: InstanceMeta;
+}
+
+export interface ParseOptions {
+  /** Stop parsing at this tag (e.g. 'x7fe00010' to skip reading past the pixel data header). */
+  untilTag?: string;
+}
+
+export const TS = {
+  implicitLE: '1.2.840.10008.1.2',
+  explicitLE: '1.2.840.10008.1.2.1',
+  deflatedLE: '1.2.840.10008.1.2.1.99',
+  explicitBE: '1.2.840.10008.1.2.2',
+  jpegBaseline: '1.2.840.10008.1.2.4.50',
+  jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegLossless14: '1.2.840.10008.1.2.4.57',
+  jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
+  jpegLsLossless: '1.2.840.10008.1.2.4.80',
+  jpegLsNear: '1.2.840.10008.1.2.4.81',
+  j2kLossless: '1.2.840.10008.1.2.4.90',
+  j2k: '1.2.840.10008.1.2.4.91',
+  htj2kLossless: '1.2.840.10008.1.2.4.201',
+  htj2kLosslessRpcl: '1.2.840.10008.1.2.4.202',
+  htj2k: '1.2.840.10008.1.2.4.203',
+  rle: '1.2.840.10008.1.2.5',
+} as const;
+
+const TS_NAMES: Record<string, string> = {
+  [TS.implicitLE]: 'Implicit VR Little Endian',
+  [TS.explicitLE]: 'Explicit VR Little Endian',
+  [TS.deflatedLE]: 'Deflated Explicit VR Little Endian',
+  [TS.explicitBE]: 'Explicit VR Big Endian',
+  [TS.jpegBaseline]: 'JPEG Baseline (Process 1)',
+  [TS.jpegExtended]: 'JPEG Extended (Process 2 & 4)',
+  '1.2.840.10008.1.2.4.52': 'JPEG Extended (Process 3 & 5) (retired)',
+  '1.2.840.10008.1.2.4.53': 'JPEG Spectral Selection, Non-Hierarchical (retired)',
+  '1.2.840.10008.1.2.4.55': 'JPEG Full Progression, Non-Hierarchical (retired)',
+  [TS.jpegLossless14]: 'JPEG Lossless, Non-Hierarchical (Process 14)',
+  [TS.jpegLosslessSV1]: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
+  [TS.jpegLsLossless]: 'JPEG-LS Lossless',
+  [TS.jpegLsNear]: 'JPEG-LS Lossy (Near-Lossless)',
+  [TS.j2kLossless]: 'JPEG 2000 Image Compression (Lossless Only)',
+  [TS.j2k]: 'JPEG 2000 Image Compression',
+  '1.2.840.10008.1.2.4.92': 'JPEG 2000 Part 2 Multi-component (Lossless Only)',
+  '1.2.840.10008.1.2.4.93': 'JPEG 2000 Part 2 Multi-component',
+  '1.2.840.10008.1.2.4.94': 'JPIP Referenced',
+  '1.2.840.10008.1.2.4.95': 'JPIP Referenced Deflate',
+  '1.2.840.10008.1.2.4.100': 'MPEG2 Main Profile / Main Level',
+  '1.2.840.10008.1.2.4.101': 'MPEG2 Main Profile / High Level',
+  '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264 High Profile / Level 4.1',
+  '1.2.840.10008.1.2.4.103': 'MPEG-4 AVC/H.264 BD-compatible High Profile / Level 4.1',
+  '1.2.840.10008.1.2.4.104': 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 2D Video',
+  '1.2.840.10008.1.2.4.105': 'MPEG-4 AVC/H.264 High Profile / Level 4.2 For 3D Video',
+  '1.2.840.10008.1.2.4.106': 'MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2',
+  '1.2.840.10008.1.2.4.107': 'HEVC/H.265 Main Profile / Level 5.1',
+  '1.2.840.10008.1.2.4.108': 'HEVC/H.265 Main 10 Profile / Level 5.1',
+  '1.2.840.10008.1.2.4.110': 'JPEG XL Lossless',
+  '1.2.840.10008.1.2.4.111': 'JPEG XL JPEG Recompression',
+  '1.2.840.10008.1.2.4.112': 'JPEG XL',
+  [TS.htj2kLossless]: 'High-Throughput JPEG 2000 Image Compression (Lossless Only)',
+  [TS.htj2kLosslessRpcl]: 'High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)',
+  [TS.htj2k]: 'High-Throughput JPEG 2000 Image Compression',
+  [TS.rle]: 'RLE Lossless',
+  '1.2.840.10008.1.2.6.1': 'RFC 2557 MIME encapsulation (retired)',
+  '1.2.840.10008.1.2.6.2': 'XML Encoding (retired)',
+};
+
+/** The transfer syntaxes whose pixel data Lumen decodes (see decode.ts). */
+export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
+  TS.implicitLE, TS.explicitLE, TS.deflatedLE, TS.explicitBE, TS.rle,
+  TS.jpegBaseline, TS.jpegExtended, TS.jpegLossless14, TS.jpegLosslessSV1,
+  TS.jpegLsLossless, TS.jpegLsNear, TS.j2kLossless, TS.j2k,
+  TS.htj2kLossless, TS.htj2kLosslessRpcl, TS.htj2k,
+];
+
+export function transferSyntaxName(uid: string): string {
+  return TS_NAMES[uid] ?? 'unknown transfer syntax';
+}
+
+export function isEncapsulated(uid: string): boolean {
+  return uid !== TS.implicitLE && uid !== TS.explicitLE && uid !== TS.deflatedLE && uid !== TS.explicitBE;
+}
+
+/** Inflated data sets may legitimately be much larger than the file, but never beyond this. */
+const MAX_INFLATED_BYTES = 1 << 30;
+
+function tagName(tag: string): string {
+  return `(${tag.slice(1, 5)},${tag.slice(5, 9)})`.toUpperCase();
+}
+
+function isVrLetters(a: number, b: number): boolean {
+  return a >= 0x41 && a <= 0x5a && b >= 0x41 && b <= 0x5a;
+}
+
+/**
+ * A file without the 128-byte preamble: either a meta header straight away
+ * (group 0002), or a bare data set in implicit or explicit VR little endian
+ * (or explicit big endian). Returns the bytes to hand to dicom-parser and the
+ * transfer syntax to assume, or null when it does not look like DICOM at all.
+ */
+function sniffRawDataSet(bytes: Uint8Array): { bytes: Uint8Array; transferSyntax?: string } | null {
+  if (bytes.length < 8) return null;
+  const groupLE = bytes[0] | (bytes[1] << 8);
+  const groupBE = (bytes[0] << 8) | bytes[1];
+  const explicitVr = isVrLetters(bytes[4], bytes[5]);
+  if (groupLE === 0x0002 && explicitVr) {
+    // Meta header without preamble: give dicom-parser the layout it expects.
+    const withPreamble = new Uint8Array(bytes.length + 132);
+    withPreamble.set([0x44, 0x49, 0x43, 0x4d], 128);
+    withPreamble.set(bytes, 132);
+    return { bytes: withPreamble };
+  }
+  // Bare data sets start with a low, even group (command 0000, 0008 identification, ...).
+  const plausible = (g: number) => g % 2 === 0 && g <= 0x0028;
+  const elementLE = bytes[2] | (bytes[3] << 8);
+  if (groupLE === 0 && elementLE === 0 && !explicitVr) return null;
+  if (plausible(groupLE) && groupLE !== 0x0002) {
+    if (explicitVr) return { bytes, transferSyntax: TS.explicitLE };
+    const len = (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24)) >>> 0;
+    if (len <= bytes.length - 8) return { bytes, transferSyntax: TS.implicitLE };
+    return null;
+  }
+  if (plausible(groupBE) && groupBE !== 0 && explicitVr) return { bytes, transferSyntax: TS.explicitBE };
+  return null;
+}
+
+function describeException(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object' && 'exception' in e) return describeException((e as { exception: unknown }).exception);
+  return String(e);
+}
+
+/** The first element whose declared value runs past the end of the bytes, if any. */
+function findOverlongElement(dataSet: dicomParser.DataSet, size: number): dicomParser.Element | undefined {
+  for (const el of Object.values(dataSet.elements)) {
+    if (el.dataOffset + el.length > size && el.length !== 0xffffffff) return el;
+  }
+  return undefined;
+}
+
+function numbers(ds: dicomParser.DataSet, tag: string): number[] | undefined {
+  const n = ds.numStringValues(tag);
+  if (!n) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = ds.floatString(tag, i);
+    if (v === undefined || !Number.isFinite(v)) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+function str(ds: dicomParser.DataSet, tag: string): string | undefined {
+  const v = ds.string(tag);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function int(ds: dicomParser.DataSet, tag: string): number | undefined {
+  const v = ds.intString(tag);
+  return v === undefined || !Number.isFinite(v) ? undefined : v;
+}
+
+function us(ds: dicomParser.DataSet, tag: string): number | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return undefined;
+  return ds.uint16(tag);
+}
+
+function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceMeta {
+  const spacing = numbers(ds, 'x00280030');
+  const ipp = numbers(ds, 'x00200032');
+  const iop = numbers(ds, 'x00200037');
+  const bitsAllocated = us(ds, 'x00280100') ?? 0;
+  const bitsStored = us(ds, 'x00280101') ?? bitsAllocated;
+  const slope = ds.floatString('x00281053');
+  const intercept = ds.floatString('x00281052');
+  const photometric = str(ds, 'x00280004') ?? ((us(ds, 'x00280002') ?? 1) === 3 ? 'RGB' : 'MONOCHROME2');
+  const frames = int(ds, 'x00280008');
+  return {
+    sopInstanceUid: str(ds, 'x00080018') ?? '',
+    sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '',
+    studyInstanceUid: str(ds, 'x0020000d') ?? '',
+    seriesInstanceUid: str(ds, 'x0020000e') ?? '',
+    patientId: str(ds, 'x00100020') ?? '',
+    patientName: str(ds, 'x00100010') ?? '',
+    patientBirthDate: str(ds, 'x00100030'),
+    patientSex: str(ds, 'x00100040'),
+    studyDate: str(ds, 'x00080020'),
+    studyTime: str(ds, 'x00080030'),
+    studyDescription: str(ds, 'x00081030'),
+    accessionNumber: str(ds, 'x00080050'),
+    seriesDescription: str(ds, 'x0008103e'),
+    seriesNumber: int(ds, 'x00200011'),
+    instanceNumber: int(ds, 'x00200013'),
+    modality: str(ds, 'x00080060') ?? 'OT',
+    rows: us(ds, 'x00280010') ?? 0,
+    columns: us(ds, 'x00280011') ?? 0,
+    numberOfFrames: frames && frames > 0 ? frames : 1,
+    pixelSpacing: spacing && spacing.length >= 2 ? [spacing[0], spacing[1]] : undefined,
+    sliceThickness: ds.floatString('x00180050'),
+    sliceLocation: ds.floatString('x00201041'),
+    imagePositionPatient: ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined,
+    imageOrientationPatient: iop && iop.length >= 6 ? iop : undefined,
+    windowCenter: numbers(ds, 'x00281050'),
+    windowWidth: numbers(ds, 'x00281051'),
+    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : 1,
+    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
+    photometricInterpretation: photometric.trim().toUpperCase(),
+    bitsAllocated,
+    bitsStored,
+    highBit: us(ds, 'x00280102') ?? bitsStored - 1,
+    pixelRepresentation: us(ds, 'x00280103') ?? 0,
+    samplesPerPixel: us(ds, 'x00280002') ?? 1,
+    planarConfiguration: us(ds, 'x00280006') ?? 0,
+    transferSyntaxUid,
+    hasPixelData: Boolean(ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009),
+  };
+}
+
+/**
+ * Parses a DICOM file held in memory. Throws DicomFileError with a reason a
+ * person understands; never allocates more than a copy of the file, except for
+ * deflated data sets (which inflate to at most 1 GiB).
+ */
+export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: ParseOptions = {}): ParsedDicom {
+  const fail = (reason: string): never => {
+    throw new DicomFileError(file, reason);
+  };
+  if (bytes.length === 0) fail('empty file (0 bytes): not a DICOM file. Check that the copy finished.');
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  let input: Uint8Array = buffer;
+  let assumedSyntax: string | undefined;
+  const hasPreamble = buffer.length >= 132 && buffer[128] === 0x44 && buffer[129] === 0x49 && buffer[130] === 0x43 && buffer[131] === 0x4d;
+  if (!hasPreamble) {
+    const sniffed = sniffRawDataSet(buffer);
+    if (!sniffed) {
+      fail(
+        buffer.every((b) => b === 0)
+          ? `not a DICOM file: all ${buffer.length} bytes are zero.`
+          : `not a DICOM file: no "DICM" marker at byte 128 and no DICOM data set at the start (${buffer.length} bytes). Skip it or export it again as DICOM.`,
+      );
+    }
+    input = Buffer.isBuffer(sniffed!.bytes) ? sniffed!.bytes : Buffer.from(sniffed!.bytes.buffer, sniffed!.bytes.byteOffset, sniffed!.bytes.byteLength);
+    assumedSyntax = sniffed!.transferSyntax;
+  }
+
+  let dataSet: dicomParser.DataSet;
+  let inflatedSize = -1;
+  try {
+    dataSet = dicomParser.parseDicom(input, {
+      TransferSyntaxUID: assumedSyntax,
+      untilTag: opts.untilTag,
+      inflater: ((arr: Uint8Array, position: number) => {
+        const src = Buffer.from(arr.buffer, arr.byteOffset + position, arr.length - position);
+        let inflated: Buffer;
+        try {
+          inflated = inflateRawSync(src, { maxOutputLength: MAX_INFLATED_BYTES });
+        } catch (err) {
+          throw new DicomFileError(file, `the deflated data set cannot be inflated (${(err as Error).message}): the file is truncated or corrupt.`);
+        }
+        const full = Buffer.allocUnsafe(position + inflated.length);
+        full.set(arr.subarray(0, position), 0);
+        full.set(inflated, position);
+        inflatedSize = full.length;
+        return full;
+      }) as unknown as (arr: Uint8Array, position: number) => void,
+    });
+  } catch (e) {
+    if (e && typeof e === 'object' && 'exception' in e && (e as { exception: unknown }).exception instanceof DicomFileError) throw (e as { exception: unknown }).exception;
+    if (e instanceof DicomFileError) throw e;
+    const partial = e && typeof e === 'object' && 'dataSet' in e ? (e as { dataSet: dicomParser.DataSet }).dataSet : undefined;
+    const size = partial ? partial.byteArray.length : input.length;
+    const offset = input === buffer ? 0 : input.length - buffer.length;
+    if (partial) {
+      const over = findOverlongElement(partial, size);
+      if (over) {
+        fail(
+          `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - offset} declares ${over.length} bytes but the file ends at byte ${buffer.length}. The file is truncated or corrupt; copy it again from its source.`,
+        );
+      }
+    }
+    const msg = describeException(e);
+    if (/past end|overread|overrun|cannot be greater than or equal/i.test(msg)) {
+      fail(`truncated at byte ${buffer.length}: the data set stops in the middle of an element. Copy the file again from its source.`);
+    }
+    if (/missing required meta header attribute 0002,0010/.test(msg)) {
+      fail('not a usable DICOM file: the meta header has no Transfer Syntax UID (0002,0010). Export it again from its source.');
+    }
+    fail(`cannot be parsed as DICOM (${msg}). The file is corrupt or not DICOM; copy or export it again.`);
+  }
+  dataSet = dataSet!;
+  const size = dataSet.byteArray.length;
+  const over = findOverlongElement(dataSet, size);
+  const offset = input === buffer ? 0 : input.length - buffer.length;
+  if (over) {
+    const where = inflatedSize >= 0 ? 'the inflated data set' : 'the file';
+    fail(
+      `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - (inflatedSize >= 0 ? 0 : offset)} declares ${over.length} bytes but ${where} ends at byte ${inflatedSize >= 0 ? inflatedSize : buffer.length}. The file is truncated or corrupt; copy it again from its source.`,
+    );
+  }
+  if (assumedSyntax && !Object.keys(dataSet.elements).some((t) => t >= 'x00080000' && t < 'x00090000')) {
+    fail(`not a DICOM file: no "DICM" marker at byte 128, and what follows does not read as a DICOM data set (${buffer.length} bytes).`);
+  }
+  const tsEl = dataSet.elements.x00020010;
+  const transferSyntaxUid = (assumedSyntax ?? (tsEl ? dicomParser.readFixedString(input, tsEl.dataOffset, tsEl.length) : '')).replace(/\0/g, '').trim();
+  if (!TS_NAMES[transferSyntaxUid] && !/^[0-9.]+$/.test(transferSyntaxUid)) {
+    fail(`not a usable DICOM file: the transfer syntax UID "${transferSyntaxUid.slice(0, 64)}" is not a UID. The header is corrupt.`);
+  }
+  const meta = readMeta(dataSet, transferSyntaxUid);
+  return { file, byteLength: bytes.length, dataSet, meta };
+}
+
+export async function parseDicomFile(path: string, opts: ParseOptions = {}): Promise<ParsedDicom> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'file not found. Check the path.'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied. Check that you may read it.'
+          : code === 'EISDIR'
+            ? 'is a folder, not a file.'
+            : `cannot be read (${(err as Error).message}).`;
+    throw new DicomFileError(path, reason);
+  }
+  return parseDicomBuffer(bytes, path, opts);
+}
+
+/** The reasons a parsed file cannot give pixels, or undefined when it can. */
+export function pixelDataProblem(meta: InstanceMeta): string | undefined {
+  if (!meta.hasPixelData) return 'no pixel data (7FE0,0010): this object has no image (a report, structured report or presentation state). Nothing to show.';
+  if (!SUPPORTED_TRANSFER_SYNTAXES.includes(meta.transferSyntaxUid)) {
+    return `unsupported transfer syntax ${meta.transferSyntaxUid} (${transferSyntaxName(meta.transferSyntaxUid)}). Convert it to a supported syntax (e.g. with dcmconv or gdcmconv).`;
+  }
+  if (meta.rows <= 0 || meta.columns <= 0) return `has pixel data but no valid Rows/Columns (${meta.rows}x${meta.columns}). The header is corrupt.`;
+  if (![1, 8, 16, 32].includes(meta.bitsAllocated)) return `unsupported Bits Allocated ${meta.bitsAllocated} (expected 1, 8, 16 or 32). The header is corrupt or the format is not supported.`;
+  if (meta.samplesPerPixel !== 1 && meta.samplesPerPixel !== 3) return `unsupported Samples per Pixel ${meta.samplesPerPixel} (expected 1 or 3).`;
+  if (meta.bitsStored <= 0 || meta.bitsStored > meta.bitsAllocated) return `Bits Stored ${meta.bitsStored} does not fit Bits Allocated ${meta.bitsAllocated}. The header is corrupt.`;
+  return undefined;
+}
