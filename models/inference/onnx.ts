@@ -1,0 +1,111 @@
+// Inference on ONNX Runtime (onnxruntime-node) for graphs written by
+// models/onnx/export.ts: input "input" NCHW [n, 3, H, W], already normalised;
+// outputs "probabilities" (when the model has a top) and "features".
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+export type OnnxProvider = 'cpu' | 'webgpu';
+
+export interface OnnxSessionOptions {
+  /** 'cpu' (default) or 'webgpu'; webgpu falls back to nothing: creation fails with the reason. */
+  provider?: OnnxProvider;
+  /** Intra-op threads; defaults to the number of logical cores. */
+  threads?: number;
+}
+
+export interface OnnxOutputs {
+  /** [n, classes] row-major, or undefined when the graph has no top. */
+  probabilities?: Float32Array;
+  /** [n, featureDim] row-major. */
+  features: Float32Array;
+}
+
+/** The providers this onnxruntime-node build ships (e.g. ['cpu', 'webgpu']). */
+export function availableOnnxProviders(): string[] {
+  try {
+    return ort.listSupportedBackends().map((b) => b.name);
+  } catch {
+    return ['cpu'];
+  }
+}
+
+/** One InferenceSession over an exported classifier/embedder; reuse it for every batch, then release(). */
+export class OnnxModelSession {
+  private feedCache?: { batch: Float32Array; n: number; feeds: Record<string, ort.Tensor> };
+
+  private constructor(
+    private session: ort.InferenceSession | undefined,
+    readonly provider: OnnxProvider,
+    /** [channels, height, width] of one image. */
+    readonly imageShape: [number, number, number],
+    readonly inputName: string,
+    readonly outputNames: readonly string[],
+  ) {}
+
+  static async create(source: string | Uint8Array, options: OnnxSessionOptions = {}): Promise<OnnxModelSession> {
+    const provider = options.provider ?? 'cpu';
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.threads ?? os.availableParallelism(),
+    };
+    const session =
+      typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
+    const inputName = session.inputNames[0];
+    const meta = session.inputMetadata?.[0] as { isTensor?: boolean; shape?: (number | string)[] } | undefined;
+    const shape = meta?.shape;
+    if (!shape || shape.length !== 4 || shape.slice(1).some((d) => typeof d !== 'number')) {
+      await session.release();
+      throw new Error(`ONNX model input "${inputName}" must be NCHW [batch, C, H, W] with fixed C, H, W (got ${JSON.stringify(shape)})`);
+    }
+    return new OnnxModelSession(session, provider, shape.slice(1) as [number, number, number], inputName, session.outputNames);
+  }
+
+  get hasProbabilities(): boolean {
+    return this.outputNames.includes('probabilities');
+  }
+
+  /**
+   * Runs `n` images laid out NCHW in `batch` (length n*C*H*W). The array is
+   * handed to ONNX Runtime as is (no copy); the same array and n reuse the
+   * same feed object, so a caller that refills one buffer allocates nothing per call.
+   */
+  async run(batch: Float32Array, n: number): Promise<OnnxOutputs> {
+    const session = this.session;
+    if (!session) throw new Error('ONNX session was released');
+    const [c, h, w] = this.imageShape;
+    if (batch.length !== n * c * h * w) {
+      throw new Error(`ONNX input: expected ${n} x ${c}x${h}x${w} = ${n * c * h * w} floats, got ${batch.length}`);
+    }
+    let cache = this.feedCache;
+    if (!cache || cache.batch !== batch || cache.n !== n) {
+      cache = { batch, n, feeds: { [this.inputName]: new ort.Tensor('float32', batch, [n, c, h, w]) } };
+      this.feedCache = cache;
+    }
+    const out = await session.run(cache.feeds);
+    const features = out.features ?? out[this.outputNames[this.outputNames.length - 1]];
+    return {
+      probabilities: out.probabilities ? (out.probabilities.data as Float32Array) : undefined,
+      features: features.data as Float32Array,
+    };
+  }
+
+  async release(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    this.feedCache = undefined;
+    if (s) await s.release();
+  }
+}
+
+/** NHWC (TF.js layout) to NCHW (the ONNX graph's layout) for n images. */
+export function nhwcToNchw(src: Float32Array, n: number, h: number, w: number, c: number, dst = new Float32Array(src.length)): Float32Array {
+  const plane = h * w;
+  for (let b = 0; b < n; b++) {
+    const base = b * plane * c;
+    for (let p = 0; p < plane; p++) {
+      for (let k = 0; k < c; k++) dst[base + k * plane + p] = src[base + p * c + k];
+    }
+  }
+  return dst;
+}

@@ -1,0 +1,100 @@
+// Shared by the ONNX/weights/package tests: small models made from the same
+// tf.layers types the EfficientNet builder uses, and BatchNorm randomisation
+// so that folding and weight import are really exercised.
+import * as tf from '@tensorflow/tfjs';
+
+/** A tiny MBConv network (stem, one expanded block with SE and skip, a stride-2 depthwise block, head, top). */
+export function tinyNet(opts: { size?: number; classes?: number; includeTop?: boolean; seed?: number } = {}): tf.LayersModel {
+  const size = opts.size ?? 32;
+  const seed = opts.seed ?? 1;
+  let s = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: s++ });
+  const L = tf.layers;
+  const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
+  let x = L.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'stem_conv_pad' }).apply(input) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: init(), name: 'stem_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ epsilon: 1e-3, name: 'stem_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.activation({ activation: 'swish' as never, name: 'stem_activation' }).apply(x) as tf.SymbolicTensor;
+  const blockIn = x;
+  x = L.conv2d({ filters: 16, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init(), name: 'block1a_expand_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ name: 'block1a_expand_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.activation({ activation: 'swish' as never, name: 'block1a_expand_activation' }).apply(x) as tf.SymbolicTensor;
+  x = L.depthwiseConv2d({ kernelSize: 5, padding: 'same', useBias: false, depthwiseInitializer: init(), name: 'block1a_dwconv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ name: 'block1a_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.activation({ activation: 'swish' as never, name: 'block1a_activation' }).apply(x) as tf.SymbolicTensor;
+  let se = L.globalAveragePooling2d({ name: 'block1a_se_squeeze' }).apply(x) as tf.SymbolicTensor;
+  se = L.reshape({ targetShape: [1, 1, 16], name: 'block1a_se_reshape' }).apply(se) as tf.SymbolicTensor;
+  se = L.conv2d({ filters: 2, kernelSize: 1, padding: 'same', activation: 'swish' as never, kernelInitializer: init(), name: 'block1a_se_reduce' }).apply(se) as tf.SymbolicTensor;
+  se = L.conv2d({ filters: 16, kernelSize: 1, padding: 'same', activation: 'sigmoid', kernelInitializer: init(), name: 'block1a_se_expand' }).apply(se) as tf.SymbolicTensor;
+  x = L.multiply({ name: 'block1a_se_excite' }).apply([x, se]) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: 8, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init(), name: 'block1a_project_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ name: 'block1a_project_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.dropout({ rate: 0.1, name: 'block1a_drop' }).apply(x) as tf.SymbolicTensor;
+  x = L.add({ name: 'block1a_add' }).apply([x, blockIn]) as tf.SymbolicTensor;
+  // 'same' with stride 2 on an even size: TF pads asymmetrically (extra at bottom/right).
+  x = L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', useBias: false, depthwiseInitializer: init(), name: 'block2a_dwconv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ name: 'block2a_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: 24, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init(), name: 'top_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.batchNormalization({ name: 'top_bn' }).apply(x) as tf.SymbolicTensor;
+  x = L.activation({ activation: 'swish' as never, name: 'top_activation' }).apply(x) as tf.SymbolicTensor;
+  x = L.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
+  if (opts.includeTop !== false) {
+    x = L.dropout({ rate: 0.2, name: 'top_dropout' }).apply(x) as tf.SymbolicTensor;
+    x = L.dense({ units: opts.classes ?? 5, activation: 'softmax', kernelInitializer: init(), name: 'predictions' }).apply(x) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: x, name: 'tinynet' });
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Gives every BatchNormalization random gamma, beta, moving mean and moving variance (as trained weights would be). */
+export function randomiseBatchNorm(model: tf.LayersModel, seed = 7): void {
+  const r = rng(seed);
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const next = layer.getWeights().map((w) => {
+      const name = w.shape.length === 1 ? w.size : 0;
+      return [w, name] as const;
+    });
+    const names = layer.weights.map((w) => w.originalName.split('/').pop()!);
+    const values = next.map(([w], i) => {
+      const n = w.size;
+      const data = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        const u = r();
+        if (names[i] === 'gamma') data[k] = 0.5 + u;
+        else if (names[i] === 'beta') data[k] = u - 0.5;
+        else if (names[i] === 'moving_mean') data[k] = (u - 0.5) * 0.6;
+        else data[k] = 0.2 + 1.5 * u; // moving_variance
+      }
+      return tf.tensor(data, w.shape);
+    });
+    layer.setWeights(values);
+    values.forEach((v) => v.dispose());
+  }
+}
+
+/** A random NHWC batch in [-2, 2] (already-normalised images). */
+export function randomImages(n: number, size: number, seed = 3): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n * size * size * 3);
+  for (let i = 0; i < out.length; i++) out[i] = (r() - 0.5) * 4;
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

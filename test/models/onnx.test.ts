@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx, samePads } from '../../models/onnx/export';
+import { OnnxModelSession, nhwcToNchw } from '../../models/inference/onnx';
+import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** TF.js outputs (probabilities and pooled features) for an NHWC batch. */
+function tfOutputs(model: tf.LayersModel, images: Float32Array, n: number, size: number) {
+  const feat = tf.model({ inputs: model.inputs, outputs: model.getLayer('avg_pool').output as tf.SymbolicTensor });
+  return tf.tidy(() => {
+    const x = tf.tensor4d(images, [n, size, size, 3]);
+    return {
+      probabilities: (model.predict(x) as tf.Tensor).dataSync() as Float32Array,
+      features: (feat.predict(x) as tf.Tensor).dataSync() as Float32Array,
+    };
+  });
+}
+
+describe('samePads', () => {
+  it('puts the extra padding row at the end, as TF does', () => {
+    expect(samePads(8, 3, 2)).toEqual([0, 1]);
+    expect(samePads(7, 3, 2)).toEqual([1, 1]);
+    expect(samePads(8, 5, 2)).toEqual([1, 2]);
+    expect(samePads(8, 3, 1)).toEqual([1, 1]);
+    expect(samePads(8, 1, 1)).toEqual([0, 0]);
+  });
+});
+
+describe('ONNX export parity (TF.js cpu vs ONNX Runtime cpu)', () => {
+  it('matches on a small MBConv network with random BatchNorm statistics', async () => {
+    const size = 32;
+    const model = tinyNet({ size, classes: 5 });
+    randomiseBatchNorm(model);
+    const { bytes, outputs } = exportOnnx(model);
+    expect(outputs.map((o) => o.name)).toEqual(['probabilities', 'features']);
+    const n = 3;
+    const images = randomImages(n, size);
+    const ref = tfOutputs(model, images, n, size);
+    const session = await OnnxModelSession.create(bytes);
+    try {
+      expect(session.imageShape).toEqual([3, size, size]);
+      const got = await session.run(nhwcToNchw(images, n, size, size, 3), n);
+      expect(got.probabilities!.length).toBe(n * 5);
+      expect(got.features.length).toBe(n * 24);
+      expect(maxAbsDiff(got.probabilities!, ref.probabilities)).toBeLessThanOrEqual(1e-4);
+      expect(maxAbsDiff(got.features, ref.features)).toBeLessThanOrEqual(1e-4);
+      // The comparison is meaningful: the outputs are not all equal to each other.
+      expect(Math.max(...ref.probabilities) - Math.min(...ref.probabilities)).toBeGreaterThan(1e-3);
+    } finally {
+      await session.release();
+    }
+    model.dispose();
+  });
+});
