@@ -1,10 +1,89 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import type { ImportProgress, ImportReport } from '../library/types';
+import { CliError, type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
+const MAX_ERRORS_SHOWN = 50;
+
+/** One line on a terminal, redrawn in place: bar, counts and the file being read. */
+function progressLine(p: ImportProgress, width: number): string {
+  let head: string;
+  if (p.phase === 'scanning') head = `Scanning… ${p.scanned} files`;
+  else if (p.phase === 'finishing' || p.phase === 'done') head = 'Finishing…';
+  else {
+    const total = p.total ?? 0;
+    const fraction = total > 0 ? Math.min(1, p.scanned / total) : 0;
+    const barWidth = 24;
+    const filled = Math.round(fraction * barWidth);
+    head = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${p.scanned}/${total}`;
+  }
+  head += ` · ${p.imported} imported · ${p.errors} errors`;
+  const rest = p.currentFile ? ` · ${p.currentFile}` : '';
+  const line = head + rest;
+  if (line.length <= width - 1) return line;
+  const room = width - 1 - head.length - 4;
+  return room > 8 ? `${head} · …${rest.slice(rest.length - room)}` : head.slice(0, width - 1);
+}
+
+function summary(report: ImportReport, libraryDir: string): string {
+  const lines: string[] = [];
+  const read = `${report.scanned} file${report.scanned === 1 ? '' : 's'} looked at${report.dicomdirs ? ` (${report.dicomdirs} DICOMDIR${report.dicomdirs === 1 ? '' : 's'})` : ''}`;
+  lines.push(`${report.cancelled ? 'Cancelled: ' : ''}${report.imported} imported, ${report.changed} changed, ${report.unchanged} unchanged; ${read} in ${report.seconds} s.`);
+  if (report.missing > 0) {
+    lines.push(`${report.missing} file${report.missing === 1 ? ' is' : 's are'} in the library but gone from disk: kept and marked missing. Import the folder where they are now.`);
+  }
+  if (report.cancelled) lines.push('What was imported before cancelling is kept; run the same import again to finish it.');
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  lines.push(
+    `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${n(report.instances, 'image', 'images')}.`,
+  );
+  if (report.errors.length > 0) {
+    lines.push(`${report.errors.length} file${report.errors.length === 1 ? '' : 's'} could not be imported:`);
+    for (const e of report.errors.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  ${e.file}: ${e.reason}`);
+    if (report.errors.length > MAX_ERRORS_SHOWN) lines.push(`  … and ${report.errors.length - MAX_ERRORS_SHOWN} more ("lumen import --json" lists them all).`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export const command: Command = {
-  summary: 'lumen import (not built yet)',
-  usage: 'lumen import',
-  async run() {
-    throw new CliError('"lumen import" is not built yet in this version.');
+  summary: 'Import DICOM folders, files or DICOMDIRs into the local library; unusable files are listed with the reason.',
+  usage: 'lumen import <folder|file|DICOMDIR>... [--library <dir>] [--json]',
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, { library: { type: 'string' }, json: { type: 'boolean' } });
+    if (positionals.length === 0) throw new CliError('nothing to import: name at least one folder, file or DICOMDIR (lumen import <path>...).', 2);
+    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    const showProgress = !values.json && process.stderr.isTTY === true;
+    const library = Library.open(libraryDir);
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let drawn = false;
+    try {
+      const report = await library.importPaths(positionals, {
+        signal: controller.signal,
+        onProgress: showProgress
+          ? (p) => {
+              const width = process.stderr.columns || 80;
+              process.stderr.write(`\r\x1b[2K${progressLine(p, width)}`);
+              drawn = true;
+            }
+          : undefined,
+      });
+      if (drawn) process.stderr.write('\r\x1b[2K');
+      if (values.json) {
+        printJson({ library: libraryDir, ...report });
+      } else {
+        process.stdout.write(summary(report, libraryDir));
+      }
+      return report.cancelled ? 130 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+      library.close();
+    }
   },
 };

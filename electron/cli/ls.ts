@@ -1,10 +1,74 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import type { PatientNode } from '../library/types';
+import { type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function formatDate(date: string | null, time: string | null): string {
+  if (!date) return '(no date)';
+  const d = /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}` : date;
+  const t = time && /^\d{4}/.test(time) ? ` ${time.slice(0, 2)}:${time.slice(2, 4)}` : '';
+  return d + t;
+}
+
+function missingNote(missing: number): string {
+  return missing > 0 ? ` (${missing} missing from disk)` : '';
+}
+
+export function formatTree(tree: PatientNode[]): string {
+  const lines: string[] = [];
+  for (const p of tree) {
+    const who = [p.patientName ?? '(no name)', p.patientId ? `ID ${p.patientId}` : null, p.birthDate ? `born ${formatDate(p.birthDate, null)}` : null, p.sex]
+      .filter(Boolean)
+      .join('  ');
+    lines.push(`${who} — ${plural(p.studies.length, 'study', 'studies')}, ${plural(p.instances, 'image')}`);
+    for (const st of p.studies) {
+      const what = [formatDate(st.studyDate, st.studyTime), st.studyDescription, st.modalities.length ? `[${st.modalities.join(', ')}]` : null, st.accessionNumber ? `acc ${st.accessionNumber}` : null]
+        .filter(Boolean)
+        .join('  ');
+      lines.push(`  ${what} — ${plural(st.seriesCount, 'series', 'series')}, ${plural(st.instances, 'image')}${missingNote(st.missing)}`);
+      lines.push(`    study ${st.studyInstanceUid}`);
+      for (const se of st.series) {
+        const label = [se.seriesNumber !== null ? `#${se.seriesNumber}` : null, se.modality, se.seriesDescription].filter(Boolean).join('  ');
+        const frames = se.frames !== se.instances ? `, ${plural(se.frames, 'frame')}` : '';
+        lines.push(`    ${label || '(series)'} — ${plural(se.instances, 'image')}${frames}${missingNote(se.missing)}   ${se.seriesInstanceUid}`);
+      }
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
 export const command: Command = {
-  summary: 'lumen ls (not built yet)',
-  usage: 'lumen ls',
-  async run() {
-    throw new CliError('"lumen ls" is not built yet in this version.');
+  summary: 'List the library: patients, their studies and series, with counts.',
+  usage: 'lumen ls [--library <dir>] [--search <text>] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { library: { type: 'string' }, search: { type: 'string' }, json: { type: 'boolean' } });
+    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    const library = Library.open(libraryDir);
+    try {
+      let tree = library.listTree();
+      if (values.search) {
+        const keep = new Set(library.listStudies({ search: values.search }).map((s) => s.studyInstanceUid));
+        tree = tree
+          .map((p) => ({ ...p, studies: p.studies.filter((s) => keep.has(s.studyInstanceUid)) }))
+          .filter((p) => p.studies.length > 0)
+          .map((p) => ({ ...p, instances: p.studies.reduce((n, s) => n + s.instances, 0) }));
+      }
+      if (values.json) {
+        printJson({ library: libraryDir, patients: tree });
+      } else if (tree.length === 0) {
+        process.stdout.write(
+          values.search ? `No study in ${libraryDir} matches "${values.search}".\n` : `The library ${libraryDir} is empty. Add studies with "lumen import <folder>".\n`,
+        );
+      } else {
+        process.stdout.write(formatTree(tree));
+      }
+      return 0;
+    } finally {
+      library.close();
+    }
   },
 };

@@ -1,0 +1,425 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { DicomFileError, parseDicomBuffer, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
+import { describeFsError } from './errors';
+import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, walkFolder } from './scan';
+import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
+
+// Import: find files, read each one's header (never its pixels), and write
+// what it says into the library in batched transactions. Per file:
+//   same path, same size and mtime  -> "unchanged", not read again
+//   same path, other size or mtime  -> "changed", read again
+//   new path                        -> "imported"
+//   anything unusable               -> an error with a reason, and the import goes on
+// A file already in the library under an imported folder and gone from disk
+// is marked missing (kept, reported), never silently dropped.
+
+const PROGRESS_INTERVAL_MS = 100; // at most 10 progress events a second
+const BATCH_MS = 100; // one transaction per ~100 ms of work: cheap commits, quick to cancel
+
+interface InstanceRow {
+  sop_uid: string;
+  series_uid: string;
+  path: string;
+  file_size: number;
+  mtime_ms: number;
+  missing: number;
+}
+
+interface QueuedFile {
+  file: string;
+  /** Set when the file was named by a DICOMDIR. */
+  viaDicomdir?: string;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function orNull<T>(value: T | undefined): T | null {
+  return value === undefined || (typeof value === 'string' && value === '') ? null : value;
+}
+
+function finiteOrNull(value: number | undefined): number | null {
+  return value === undefined || !Number.isFinite(value) ? null : value;
+}
+
+/** The library's key for a patient: the Patient ID, or the name when the file has none. */
+export function patientKeyOf(patientId: string, patientName: string): string {
+  return patientId.trim() !== '' ? patientId.trim() : `name:${patientName.trim()}`;
+}
+
+export class Importer {
+  private readonly statements;
+  private readonly resolver = new CaseInsensitiveResolver();
+  private readonly errors: ImportFileError[] = [];
+  private readonly queue: QueuedFile[] = [];
+  private readonly queued = new Set<string>();
+  private readonly touchedSeries = new Set<string>();
+  private readonly seriesWritten = new Set<string>();
+  private readonly missingFound = new Set<string>();
+  private readonly counts = { scanned: 0, imported: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
+  private readonly now = new Date().toISOString();
+  private phase: ImportProgress['phase'] = 'scanning';
+  private lastProgress = 0;
+  private currentFile: string | undefined;
+  private scanDone = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly thumbnailDir: string,
+    private readonly opts: ImportOptions = {},
+  ) {
+    this.statements = {
+      byPath: db.prepare<[string], InstanceRow>('SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path = ?'),
+      bySop: db.prepare<[string], InstanceRow>('SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE sop_uid = ?'),
+      unmarkMissing: db.prepare('UPDATE instances SET missing = 0 WHERE path = ?'),
+      deleteByPath: db.prepare('DELETE FROM instances WHERE path = ?'),
+      deleteBySop: db.prepare('DELETE FROM instances WHERE sop_uid = ?'),
+      upsertPatient: db.prepare(`
+        INSERT INTO patients (patient_key, patient_id, patient_name, birth_date, sex) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (patient_key) DO UPDATE SET
+          patient_name = coalesce(patients.patient_name, excluded.patient_name),
+          birth_date = coalesce(patients.birth_date, excluded.birth_date),
+          sex = coalesce(patients.sex, excluded.sex)
+        RETURNING id`),
+      upsertStudy: db.prepare(`
+        INSERT INTO studies (study_uid, patient_ref, study_date, study_time, description, accession_number) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (study_uid) DO UPDATE SET
+          study_date = coalesce(studies.study_date, excluded.study_date),
+          study_time = coalesce(studies.study_time, excluded.study_time),
+          description = coalesce(studies.description, excluded.description),
+          accession_number = coalesce(studies.accession_number, excluded.accession_number)`),
+      upsertSeries: db.prepare(`
+        INSERT INTO series (series_uid, study_uid, modality, series_number, description) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (series_uid) DO UPDATE SET
+          modality = coalesce(series.modality, excluded.modality),
+          series_number = coalesce(series.series_number, excluded.series_number),
+          description = coalesce(series.description, excluded.description)`),
+      insertInstance: db.prepare(`
+        INSERT INTO instances (
+          sop_uid, series_uid, sop_class_uid, path, file_size, mtime_ms, transfer_syntax, modality, instance_number,
+          image_rows, image_columns, frames, pixel_spacing, slice_thickness, slice_location, image_position,
+          image_orientation, window_center, window_width, rescale_slope, rescale_intercept, photometric,
+          bits_allocated, has_pixel_data, content_date, missing, imported_at
+        ) VALUES (
+          @sop_uid, @series_uid, @sop_class_uid, @path, @file_size, @mtime_ms, @transfer_syntax, @modality, @instance_number,
+          @image_rows, @image_columns, @frames, @pixel_spacing, @slice_thickness, @slice_location, @image_position,
+          @image_orientation, @window_center, @window_width, @rescale_slope, @rescale_intercept, @photometric,
+          @bits_allocated, @has_pixel_data, @content_date, 0, @imported_at
+        )`),
+      upsertError: db.prepare('INSERT INTO import_errors (path, reason, at) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
+      clearError: db.prepare('DELETE FROM import_errors WHERE path = ?'),
+      underRoot: db.prepare<[string, string], InstanceRow>(
+        'SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path >= ? AND path < ?',
+      ),
+      markMissing: db.prepare('UPDATE instances SET missing = 1 WHERE path = ?'),
+      errorsUnderRoot: db.prepare<[string, string], { path: string }>('SELECT path FROM import_errors WHERE path >= ? AND path < ?'),
+    };
+  }
+
+  async run(paths: string[]): Promise<ImportReport> {
+    const started = performance.now();
+    const roots = paths.map((p) => path.resolve(p));
+    const folderRoots: string[] = [];
+    const fileRoots: string[] = [];
+    const { signal } = this.opts;
+
+    // Phase 1: find the files.
+    for (const root of roots) {
+      if (signal?.aborted) break;
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(root);
+      } catch (err) {
+        // So that library files at or under this path are reported missing.
+        fileRoots.push(root);
+        folderRoots.push(root);
+        if (!this.statements.byPath.get(root)) {
+          this.addError(root, `cannot import: ${describeFsError(err)}. Check the path.`);
+        }
+        continue;
+      }
+      if (stat.isDirectory()) {
+        folderRoots.push(root);
+        await walkFolder(root, (file) => this.enqueue({ file }), (e) => this.addError(e.file, e.reason), signal);
+      } else {
+        fileRoots.push(root);
+        this.enqueue({ file: root });
+      }
+      this.progress();
+    }
+    this.scanDone = true;
+
+    // Phase 2: read headers, write the library in batches.
+    this.phase = 'reading';
+    this.progress(true);
+    let next = 0;
+    while (next < this.queue.length && !signal?.aborted) {
+      const batchStart = performance.now();
+      this.db.transaction(() => {
+        while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
+          this.processFile(this.queue[next++]);
+        }
+      })();
+      this.progress();
+      await yieldToLoop();
+    }
+    const cancelled = Boolean(signal?.aborted);
+
+    // Phase 3: missing files (only after a complete scan: a cancelled import knows too little) and tidying.
+    this.phase = 'finishing';
+    this.progress(true);
+    this.db.transaction(() => {
+      if (!cancelled) this.markMissing(folderRoots, fileRoots);
+      this.db.exec(`
+        DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid);
+        DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_uid = studies.study_uid);
+        DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_ref = patients.id);
+      `);
+    })();
+    this.counts.missing = this.missingFound.size;
+    for (const uid of this.touchedSeries) fs.rmSync(path.join(this.thumbnailDir, `${safeFileName(uid)}.png`), { force: true });
+
+    const totals = this.db
+      .prepare<[], { patients: number; studies: number; series: number; instances: number }>(
+        `SELECT (SELECT count(*) FROM patients) AS patients, (SELECT count(*) FROM studies) AS studies,
+                (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM instances) AS instances`,
+      )
+      .get()!;
+    this.phase = 'done';
+    this.currentFile = undefined;
+    this.progress(true);
+    return {
+      ...this.counts,
+      ...totals,
+      errors: this.errors,
+      cancelled,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+    };
+  }
+
+  private enqueue(item: QueuedFile): void {
+    if (this.queued.has(item.file)) return;
+    this.queued.add(item.file);
+    this.queue.push(item);
+    if (!this.scanDone) this.progress();
+  }
+
+  private addError(file: string, reason: string): void {
+    this.errors.push({ file, reason });
+    this.statements.upsertError.run(file, reason, this.now);
+  }
+
+  private progress(force = false): void {
+    const onProgress = this.opts.onProgress;
+    if (!onProgress) return;
+    const now = performance.now();
+    if (!force && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
+    this.lastProgress = now;
+    onProgress({
+      phase: this.phase,
+      scanned: this.counts.scanned,
+      total: this.scanDone ? this.queue.length : undefined,
+      imported: this.counts.imported + this.counts.changed,
+      errors: this.errors.length,
+      currentFile: this.currentFile,
+    });
+  }
+
+  /** Reads one file and records what it is. Never throws for a bad file. */
+  private processFile({ file, viaDicomdir }: QueuedFile): void {
+    this.currentFile = file;
+    this.counts.scanned++;
+    const known = this.statements.byPath.get(file);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch (err) {
+      if (known) {
+        if (!known.missing) {
+          this.statements.markMissing.run(file);
+          this.touchedSeries.add(known.series_uid);
+        }
+        this.missingFound.add(file);
+        return;
+      }
+      const reason = viaDicomdir
+        ? `listed in the DICOMDIR ${viaDicomdir} but not on disk (${describeFsError(err)}). Copy the whole disc or folder again.`
+        : `cannot be read: ${describeFsError(err)}.`;
+      this.addError(file, reason);
+      return;
+    }
+    if (known && known.file_size === stat.size && known.mtime_ms === stat.mtimeMs) {
+      if (known.missing) this.statements.unmarkMissing.run(file);
+      this.counts.unchanged++;
+      return;
+    }
+
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (err) {
+      this.addError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
+      if (known) this.forget(known);
+      return;
+    }
+
+    if (isDicomdir(bytes)) {
+      this.readDicomdir(file, bytes);
+      return;
+    }
+
+    let parsed: ParsedDicom;
+    try {
+      parsed = parseDicomBuffer(bytes, file, { untilTag: 'x7fe00010' });
+    } catch (err) {
+      const reason = err instanceof DicomFileError ? err.reason : `cannot be parsed as DICOM (${err instanceof Error ? err.message : String(err)}).`;
+      this.addError(file, reason);
+      if (known) this.forget(known);
+      return;
+    }
+    const meta = parsed.meta;
+    const problem =
+      (!meta.sopInstanceUid && 'no SOP Instance UID (0008,0018): the library cannot tell this image apart from others. Export it again from its source.') ||
+      (!meta.seriesInstanceUid && 'no Series Instance UID (0020,000E): the image cannot be placed in a series. Export it again from its source.') ||
+      (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
+      pixelDataProblem(meta);
+    if (problem) {
+      this.addError(file, problem);
+      if (known) this.forget(known);
+      return;
+    }
+
+    const holder = this.statements.bySop.get(meta.sopInstanceUid);
+    if (holder && holder.path !== file) {
+      if (fs.existsSync(holder.path)) {
+        this.addError(
+          file,
+          `duplicate: the same image (SOP Instance UID ${meta.sopInstanceUid}) is already in the library from ${holder.path}; this copy was skipped. Delete one of the two if they are the same.`,
+        );
+        if (known) this.forget(known);
+        return;
+      }
+      // The file moved: the old path is gone, so the library follows it to the new one.
+      this.forget(holder);
+    }
+    if (known) this.forget(known);
+
+    this.writeInstance(parsed, file, stat);
+    this.statements.clearError.run(file);
+    if (known) this.counts.changed++;
+    else this.counts.imported++;
+  }
+
+  private forget(row: InstanceRow): void {
+    this.statements.deleteBySop.run(row.sop_uid);
+    this.touchedSeries.add(row.series_uid);
+  }
+
+  private writeInstance(parsed: ParsedDicom, file: string, stat: fs.Stats): void {
+    const m = parsed.meta;
+    if (!this.seriesWritten.has(m.seriesInstanceUid)) {
+      this.seriesWritten.add(m.seriesInstanceUid);
+      const patient = this.statements.upsertPatient.get(
+        patientKeyOf(m.patientId, m.patientName),
+        orNull(m.patientId.trim()),
+        orNull(m.patientName.trim()),
+        orNull(m.patientBirthDate),
+        orNull(m.patientSex),
+      ) as { id: number };
+      this.statements.upsertStudy.run(m.studyInstanceUid, patient.id, orNull(m.studyDate), orNull(m.studyTime), orNull(m.studyDescription), orNull(m.accessionNumber));
+      this.statements.upsertSeries.run(m.seriesInstanceUid, m.studyInstanceUid, orNull(m.modality), finiteOrNull(m.seriesNumber), orNull(m.seriesDescription));
+    }
+    this.touchedSeries.add(m.seriesInstanceUid);
+    this.statements.insertInstance.run({
+      sop_uid: m.sopInstanceUid,
+      series_uid: m.seriesInstanceUid,
+      sop_class_uid: orNull(m.sopClassUid),
+      path: file,
+      file_size: stat.size,
+      mtime_ms: stat.mtimeMs,
+      transfer_syntax: orNull(m.transferSyntaxUid),
+      modality: orNull(m.modality),
+      instance_number: finiteOrNull(m.instanceNumber),
+      image_rows: m.rows || null,
+      image_columns: m.columns || null,
+      frames: m.numberOfFrames,
+      pixel_spacing: json(m.pixelSpacing),
+      slice_thickness: finiteOrNull(m.sliceThickness),
+      slice_location: finiteOrNull(m.sliceLocation),
+      image_position: json(m.imagePositionPatient),
+      image_orientation: json(m.imageOrientationPatient),
+      window_center: json(m.windowCenter),
+      window_width: json(m.windowWidth),
+      rescale_slope: finiteOrNull(m.rescaleSlope),
+      rescale_intercept: finiteOrNull(m.rescaleIntercept),
+      photometric: orNull(m.photometricInterpretation),
+      bits_allocated: m.bitsAllocated || null,
+      has_pixel_data: m.hasPixelData ? 1 : 0,
+      content_date: orNull(parsed.dataSet.string('x00080023')),
+      imported_at: this.now,
+    });
+  }
+
+  private readDicomdir(file: string, bytes: Buffer): void {
+    let refs;
+    try {
+      refs = readDicomdirReferences(bytes);
+    } catch (err) {
+      const detail = typeof err === 'string' ? err : err instanceof Error ? err.message : 'unreadable directory records';
+      this.addError(file, `a DICOMDIR whose directory records cannot be read (${detail}). Import the folder it is in instead.`);
+      return;
+    }
+    this.counts.dicomdirs++;
+    this.statements.clearError.run(file);
+    const base = path.dirname(file);
+    for (const ref of refs) {
+      const resolved = this.resolver.resolve(base, ref.fileId);
+      if (resolved) {
+        this.enqueue({ file: resolved, viaDicomdir: file });
+      } else {
+        const expected = path.join(base, ...ref.fileId);
+        if (this.queued.has(expected)) continue;
+        this.queued.add(expected);
+        this.addError(
+          expected,
+          `listed in the DICOMDIR ${file} (${ref.recordType || 'record'} ${ref.fileId.join('\\')}) but not on disk. Copy the whole disc or folder again.`,
+        );
+      }
+    }
+  }
+
+  /** Library files under the imported folders (or named directly) that are gone from disk. */
+  private markMissing(folderRoots: string[], fileRoots: string[]): void {
+    const consider = (row: InstanceRow) => {
+      if (this.queued.has(row.path)) return; // processFile already looked at it
+      if (fs.existsSync(row.path)) return; // e.g. in a sub-folder the walk could not read: not ours to judge
+      if (!row.missing) {
+        this.statements.markMissing.run(row.path);
+        this.touchedSeries.add(row.series_uid);
+      }
+      this.missingFound.add(row.path);
+    };
+    for (const root of folderRoots) {
+      const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+      for (const row of this.statements.underRoot.all(prefix, prefix + '\uffff')) consider(row);
+      // Errors remembered for files that are gone are no longer news.
+      for (const { path: errorPath } of this.statements.errorsUnderRoot.all(prefix, prefix + '\uffff')) {
+        if (!this.queued.has(errorPath) && !fs.existsSync(errorPath)) this.statements.clearError.run(errorPath);
+      }
+    }
+    for (const root of fileRoots) {
+      const row = this.statements.byPath.get(root);
+      if (row) consider(row);
+    }
+  }
+}
+
+/** Series UIDs are digits and dots, but a corrupt file could hold anything: keep file names safe. */
+export function safeFileName(uid: string): string {
+  return uid.replace(/[^0-9A-Za-z._-]/g, '_').slice(0, 200);
+}

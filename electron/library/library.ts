@@ -1,0 +1,312 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describeFsError, LibraryError } from './errors';
+import { Importer, safeFileName } from './importer';
+import { migrate } from './schema';
+import { sortInstances } from './sort';
+import type {
+  ImportErrorRecord,
+  ImportOptions,
+  ImportReport,
+  InstanceRecord,
+  PatientNode,
+  SeriesDetail,
+  SeriesSummary,
+  StudyNode,
+  StudySummary,
+} from './types';
+
+export const LIBRARY_FILE = 'library.sqlite';
+
+interface StudyRow {
+  study_uid: string;
+  patient_key: string;
+  patient_id: string | null;
+  patient_name: string | null;
+  birth_date: string | null;
+  sex: string | null;
+  study_date: string | null;
+  study_time: string | null;
+  description: string | null;
+  accession_number: string | null;
+  modalities: string | null;
+  series_count: number;
+  instances: number;
+  missing: number;
+}
+
+interface SeriesRow {
+  series_uid: string;
+  study_uid: string;
+  modality: string | null;
+  series_number: number | null;
+  description: string | null;
+  instances: number;
+  missing: number;
+  frames: number;
+}
+
+interface InstanceDbRow {
+  sop_uid: string;
+  series_uid: string;
+  sop_class_uid: string | null;
+  path: string;
+  file_size: number;
+  mtime_ms: number;
+  transfer_syntax: string | null;
+  modality: string | null;
+  instance_number: number | null;
+  image_rows: number | null;
+  image_columns: number | null;
+  frames: number;
+  pixel_spacing: string | null;
+  slice_thickness: number | null;
+  slice_location: number | null;
+  image_position: string | null;
+  image_orientation: string | null;
+  window_center: string | null;
+  window_width: string | null;
+  rescale_slope: number | null;
+  rescale_intercept: number | null;
+  photometric: string | null;
+  bits_allocated: number | null;
+  has_pixel_data: number;
+  missing: number;
+  imported_at: string;
+}
+
+const STUDY_SELECT = `
+  SELECT st.study_uid, p.patient_key, p.patient_id, p.patient_name, p.birth_date, p.sex,
+         st.study_date, st.study_time, st.description, st.accession_number,
+         (SELECT group_concat(DISTINCT se.modality) FROM series se WHERE se.study_uid = st.study_uid) AS modalities,
+         (SELECT count(*) FROM series se WHERE se.study_uid = st.study_uid) AS series_count,
+         (SELECT count(*) FROM instances i JOIN series se ON se.series_uid = i.series_uid WHERE se.study_uid = st.study_uid) AS instances,
+         (SELECT count(*) FROM instances i JOIN series se ON se.series_uid = i.series_uid WHERE se.study_uid = st.study_uid AND i.missing = 1) AS missing
+  FROM studies st JOIN patients p ON p.id = st.patient_ref`;
+
+const SERIES_SELECT = `
+  SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description,
+         count(i.sop_uid) AS instances, coalesce(sum(i.missing), 0) AS missing, coalesce(sum(i.frames), 0) AS frames
+  FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid`;
+
+const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+function studySummary(r: StudyRow): StudySummary {
+  return {
+    studyInstanceUid: r.study_uid,
+    patientKey: r.patient_key,
+    patientId: r.patient_id,
+    patientName: r.patient_name,
+    studyDate: r.study_date,
+    studyTime: r.study_time,
+    studyDescription: r.description,
+    accessionNumber: r.accession_number,
+    modalities: r.modalities ? [...new Set(r.modalities.split(','))].sort() : [],
+    seriesCount: r.series_count,
+    instances: r.instances,
+    missing: r.missing,
+  };
+}
+
+function seriesSummary(r: SeriesRow): SeriesSummary {
+  return {
+    seriesInstanceUid: r.series_uid,
+    studyInstanceUid: r.study_uid,
+    modality: r.modality,
+    seriesNumber: r.series_number,
+    seriesDescription: r.description,
+    instances: r.instances,
+    missing: r.missing,
+    frames: r.frames,
+  };
+}
+
+function instanceRecord(r: InstanceDbRow): InstanceRecord {
+  return {
+    sopInstanceUid: r.sop_uid,
+    sopClassUid: r.sop_class_uid,
+    seriesInstanceUid: r.series_uid,
+    path: r.path,
+    fileSize: r.file_size,
+    mtimeMs: r.mtime_ms,
+    transferSyntaxUid: r.transfer_syntax,
+    modality: r.modality,
+    instanceNumber: r.instance_number,
+    rows: r.image_rows,
+    columns: r.image_columns,
+    frames: r.frames,
+    pixelSpacing: parseJson(r.pixel_spacing),
+    sliceThickness: r.slice_thickness,
+    sliceLocation: r.slice_location,
+    imagePositionPatient: parseJson(r.image_position),
+    imageOrientationPatient: parseJson(r.image_orientation),
+    windowCenter: parseJson(r.window_center),
+    windowWidth: parseJson(r.window_width),
+    rescaleSlope: r.rescale_slope,
+    rescaleIntercept: r.rescale_intercept,
+    photometricInterpretation: r.photometric,
+    bitsAllocated: r.bits_allocated,
+    hasPixelData: r.has_pixel_data === 1,
+    missing: r.missing === 1,
+    importedAt: r.imported_at,
+  };
+}
+
+/** Orders studies newest first, then by patient, so that lists read like a worklist. */
+const STUDY_ORDER = ' ORDER BY st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid';
+const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL, se.series_number, se.description, se.series_uid';
+
+/**
+ * The local library: one SQLite file (`<dir>/library.sqlite`, WAL) plus cached
+ * thumbnails (`<dir>/thumbnails/`). Every method returns plain objects that
+ * survive JSON (for the engine worker and the IPC contract).
+ */
+export class Library {
+  private importing = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /** Opens (creating when needed) the library in `dir` and upgrades its schema. */
+  static open(dir: string): Library {
+    const resolved = path.resolve(dir);
+    const file = path.join(resolved, LIBRARY_FILE);
+    try {
+      fs.mkdirSync(resolved, { recursive: true });
+    } catch (err) {
+      throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another folder with --library or LUMEN_DATA_DIR.`);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+    } catch (err) {
+      throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another folder with --library.`);
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      const detail = err instanceof Error ? err.message : String(err);
+      if (/file is not a database|malformed/i.test(detail)) {
+        throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another folder with --library.`);
+      }
+      throw new LibraryError(`cannot open the library ${file}: ${detail}`);
+    }
+    return new Library(resolved, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** The SQLite file's schema version (PRAGMA user_version). */
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /**
+   * Imports folders (recursively), files and DICOMDIRs. Bad files are reported
+   * in `errors` and never stop the import. One import at a time per Library.
+   */
+  async importPaths(paths: string[], opts: ImportOptions = {}): Promise<ImportReport> {
+    if (this.importing) throw new LibraryError(`an import into ${this.dir} is already running; wait for it to finish or cancel it.`);
+    this.importing = true;
+    try {
+      return await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  /** Patients → studies → series, with counts. */
+  listTree(): PatientNode[] {
+    const studies = this.db.prepare<[], StudyRow>(STUDY_SELECT + STUDY_ORDER).all();
+    const series = this.db.prepare<[], SeriesRow>(SERIES_SELECT + SERIES_ORDER).all();
+    const seriesByStudy = new Map<string, SeriesSummary[]>();
+    for (const s of series) {
+      const list = seriesByStudy.get(s.study_uid) ?? [];
+      list.push(seriesSummary(s));
+      seriesByStudy.set(s.study_uid, list);
+    }
+    const patients = new Map<string, PatientNode>();
+    for (const row of studies) {
+      let patient = patients.get(row.patient_key);
+      if (!patient) {
+        patient = { patientKey: row.patient_key, patientId: row.patient_id, patientName: row.patient_name, birthDate: row.birth_date, sex: row.sex, studies: [], instances: 0 };
+        patients.set(row.patient_key, patient);
+      }
+      const node: StudyNode = { ...studySummary(row), series: seriesByStudy.get(row.study_uid) ?? [] };
+      patient.studies.push(node);
+      patient.instances += node.instances;
+    }
+    return [...patients.values()].sort((a, b) => (a.patientName ?? '').localeCompare(b.patientName ?? '') || a.patientKey.localeCompare(b.patientKey));
+  }
+
+  /** Studies, newest first; `search` matches patient name or ID, description, accession number, modality or date (case-insensitive). */
+  listStudies(opts: { search?: string } = {}): StudySummary[] {
+    const search = opts.search?.trim();
+    if (!search) return this.db.prepare<[], StudyRow>(STUDY_SELECT + STUDY_ORDER).all().map(studySummary);
+    const like = `%${search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    const where = ` WHERE p.patient_name LIKE @q ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
+      OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @q ESCAPE '\\'
+      OR EXISTS (SELECT 1 FROM series se WHERE se.study_uid = st.study_uid AND (se.modality LIKE @q ESCAPE '\\' OR se.description LIKE @q ESCAPE '\\'))`;
+    return this.db.prepare<{ q: string }, StudyRow>(STUDY_SELECT + where + STUDY_ORDER).all({ q: like }).map(studySummary);
+  }
+
+  /** One series with its study, or null when the library has no such series. */
+  getSeries(seriesInstanceUid: string): SeriesDetail | null {
+    const row = this.db.prepare<[string], SeriesRow>(SERIES_SELECT + ' WHERE se.series_uid = ?' + SERIES_ORDER).get(seriesInstanceUid);
+    if (!row) return null;
+    const study = this.db.prepare<[string], StudyRow>(STUDY_SELECT + ' WHERE st.study_uid = ?').get(row.study_uid)!;
+    return { ...seriesSummary(row), study: studySummary(study) };
+  }
+
+  /** The series' instances in viewing order: instance number, then position along the slice normal, then slice location. */
+  listInstances(seriesInstanceUid: string): InstanceRecord[] {
+    const rows = this.db.prepare<[string], InstanceDbRow>('SELECT * FROM instances WHERE series_uid = ?').all(seriesInstanceUid);
+    return sortInstances(rows.map(instanceRecord));
+  }
+
+  /** Files that could not be imported, most recent first. */
+  importErrors(): ImportErrorRecord[] {
+    return this.db
+      .prepare<[], { path: string; reason: string; at: string }>('SELECT path, reason, at FROM import_errors ORDER BY at DESC, path')
+      .all()
+      .map((r) => ({ file: r.path, reason: r.reason, at: r.at }));
+  }
+
+  /**
+   * A PNG of the series' middle image (at most 128 px on its longer side),
+   * windowed with the file's window or the modality's default. Cached in
+   * `<dir>/thumbnails/`; an import that changes the series drops the cache.
+   */
+  async thumbnail(seriesInstanceUid: string): Promise<Buffer> {
+    const cached = path.join(this.thumbnailDir(), `${safeFileName(seriesInstanceUid)}.png`);
+    try {
+      return fs.readFileSync(cached);
+    } catch {
+      // not cached yet
+    }
+    const instances = this.listInstances(seriesInstanceUid);
+    if (instances.length === 0) throw new LibraryError(`no series ${seriesInstanceUid} in the library ${this.dir}. Import it first.`);
+    // Loaded on first use: decoding pulls in the codecs, which listing and importing never need.
+    const { renderThumbnail } = await import('./thumbnail');
+    const png = await renderThumbnail(instances, seriesInstanceUid);
+    fs.mkdirSync(this.thumbnailDir(), { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, png);
+    fs.renameSync(tmp, cached);
+    return png;
+  }
+
+  private thumbnailDir(): string {
+    return path.join(this.dir, 'thumbnails');
+  }
+}

@@ -1,0 +1,28 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where Lumen keeps its data (library, model packages, caches):
+ * $LUMEN_DATA_DIR when set, else the platform's convention —
+ * Linux: $XDG_DATA_HOME/lumen or ~/.local/share/lumen;
+ * macOS: ~/Library/Application Support/Lumen; Windows: %APPDATA%\Lumen.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.LUMEN_DATA_DIR) return path.resolve(env.LUMEN_DATA_DIR);
+  const home = env.HOME || env.USERPROFILE || os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Lumen');
+  if (platform === 'win32') {
+    const appData = env.APPDATA || path.win32.join(home, 'AppData', 'Roaming');
+    return path.win32.join(appData, 'Lumen');
+  }
+  const xdg = env.XDG_DATA_HOME;
+  // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'lumen');
+  return path.join(home, '.local', 'share', 'lumen');
+}
+
+/** The library folder (library.sqlite and thumbnails/) inside the data folder. */
+export function defaultLibraryDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const dataDir = defaultDataDir(env, platform);
+  return platform === 'win32' && !env.LUMEN_DATA_DIR ? path.win32.join(dataDir, 'library') : path.join(dataDir, 'library');
+}

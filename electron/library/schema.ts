@@ -1,0 +1,152 @@
+import type Database from 'better-sqlite3';
+
+// The library's schema, as an ordered list of migrations. PRAGMA user_version
+// holds how many have been applied; each one runs in its own transaction, so a
+// crash mid-upgrade leaves the previous version intact. Never edit a released
+// migration: append a new one.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'patients, studies, series, instances, import errors',
+    sql: `
+      CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        patient_key TEXT NOT NULL UNIQUE,
+        patient_id TEXT,
+        patient_name TEXT,
+        birth_date TEXT,
+        sex TEXT
+      );
+      CREATE TABLE studies (
+        study_uid TEXT PRIMARY KEY,
+        patient_ref INTEGER NOT NULL REFERENCES patients(id),
+        study_date TEXT,
+        study_time TEXT,
+        description TEXT,
+        accession_number TEXT
+      );
+      CREATE INDEX studies_by_patient ON studies(patient_ref);
+      CREATE TABLE series (
+        series_uid TEXT PRIMARY KEY,
+        study_uid TEXT NOT NULL REFERENCES studies(study_uid),
+        modality TEXT,
+        series_number INTEGER,
+        description TEXT
+      );
+      CREATE INDEX series_by_study ON series(study_uid);
+      CREATE TABLE instances (
+        sop_uid TEXT PRIMARY KEY,
+        series_uid TEXT NOT NULL REFERENCES series(series_uid),
+        sop_class_uid TEXT,
+        path TEXT NOT NULL UNIQUE,
+        file_size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        transfer_syntax TEXT,
+        modality TEXT,
+        instance_number INTEGER,
+        image_rows INTEGER,
+        image_columns INTEGER,
+        frames INTEGER NOT NULL DEFAULT 1,
+        pixel_spacing TEXT,            -- JSON [row, column] mm
+        slice_thickness REAL,
+        slice_location REAL,
+        image_position TEXT,           -- JSON [x, y, z] mm
+        image_orientation TEXT,        -- JSON 6 direction cosines
+        window_center TEXT,            -- JSON array
+        window_width TEXT,             -- JSON array
+        rescale_slope REAL,
+        rescale_intercept REAL,
+        photometric TEXT,
+        bits_allocated INTEGER,
+        has_pixel_data INTEGER NOT NULL DEFAULT 1,
+        content_date TEXT,
+        missing INTEGER NOT NULL DEFAULT 0,
+        imported_at TEXT NOT NULL
+      );
+      CREATE INDEX instances_by_series ON instances(series_uid);
+      CREATE TABLE import_errors (
+        path TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    description: 'labels, datasets, models, predictions, audit log',
+    sql: `
+      CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('image', 'series', 'study')),
+        target_uid TEXT NOT NULL,
+        label TEXT NOT NULL,
+        author TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX labels_by_target ON labels(target_kind, target_uid);
+      CREATE INDEX labels_by_label ON labels(label);
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT,
+        definition TEXT NOT NULL DEFAULT '{}',   -- JSON: which labels/targets, splits
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE models (
+        package_hash TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',     -- JSON: the package's metadata.json
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE predictions (
+        id INTEGER PRIMARY KEY,
+        model_hash TEXT NOT NULL,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('image', 'series', 'study')),
+        target_uid TEXT NOT NULL,
+        scores TEXT NOT NULL,                    -- JSON
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX predictions_by_target ON predictions(target_kind, target_uid);
+      CREATE INDEX predictions_by_model ON predictions(model_hash);
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        details TEXT                             -- JSON
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
+
+export class LibraryVersionError extends Error {}
+
+/**
+ * Bring the database up to `target` (default: the newest version). Returns the
+ * version it was at before. Refuses a database newer than this build knows.
+ */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new LibraryVersionError(
+      `the library was written by a newer Lumen (schema version ${current}; this one knows up to ${SCHEMA_VERSION}). Update Lumen, or choose another --library folder.`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return current;
+}

@@ -1,0 +1,142 @@
+// Plain, JSON-serialisable shapes that the library hands to the CLI, the
+// engine worker and (through the IPC contract) the UI. No class instances,
+// no Buffers, no Dates: dates are DICOM strings (YYYYMMDD) or ISO timestamps.
+
+/** One file that could not be used, with a reason a person understands. */
+export interface ImportFileError {
+  file: string;
+  reason: string;
+}
+
+/** What one `importPaths` call did. Counts are files unless said otherwise. */
+export interface ImportReport {
+  /** Files looked at (including DICOMDIRs and files that turned out not to be DICOM). */
+  scanned: number;
+  /** New instances added to the library. */
+  imported: number;
+  /** Files already in the library with the same size and modification time (not read again). */
+  unchanged: number;
+  /** Files already in the library whose size or modification time changed; re-read. */
+  changed: number;
+  /** Library instances under an imported folder (or named directly) that are gone from disk; marked missing. */
+  missing: number;
+  /** DICOMDIR files read (their references were imported). */
+  dicomdirs: number;
+  /** Totals in the whole library after the import. */
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+  errors: ImportFileError[];
+  /** True when the import was stopped through its AbortSignal; what was committed before stays. */
+  cancelled: boolean;
+  /** Seconds the import took. */
+  seconds: number;
+}
+
+export type ImportPhase = 'scanning' | 'reading' | 'finishing' | 'done';
+
+/** Sent at most ten times a second (and once at the end of each phase). */
+export interface ImportProgress {
+  phase: ImportPhase;
+  /** Files looked at so far. */
+  scanned: number;
+  /** Files to look at, once the scan knows (undefined while scanning folders). */
+  total?: number;
+  imported: number;
+  errors: number;
+  currentFile?: string;
+}
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SeriesSummary {
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  modality: string | null;
+  seriesNumber: number | null;
+  seriesDescription: string | null;
+  /** Instances (files) in the series, missing ones included. */
+  instances: number;
+  /** Instances whose file is gone from disk. */
+  missing: number;
+  /** Frames over all instances (multi-frame files count each frame). */
+  frames: number;
+}
+
+export interface StudySummary {
+  studyInstanceUid: string;
+  patientKey: string;
+  patientId: string | null;
+  patientName: string | null;
+  studyDate: string | null;
+  studyTime: string | null;
+  studyDescription: string | null;
+  accessionNumber: string | null;
+  /** Distinct modalities over the study's series, sorted, e.g. ["CT", "SR"]. */
+  modalities: string[];
+  seriesCount: number;
+  instances: number;
+  missing: number;
+}
+
+export interface StudyNode extends StudySummary {
+  series: SeriesSummary[];
+}
+
+export interface PatientNode {
+  /** Stable key: the Patient ID, or the name when the file has no ID. */
+  patientKey: string;
+  patientId: string | null;
+  patientName: string | null;
+  birthDate: string | null;
+  sex: string | null;
+  studies: StudyNode[];
+  instances: number;
+}
+
+export interface SeriesDetail extends SeriesSummary {
+  study: StudySummary;
+}
+
+/** One stored file (an instance), as the library remembers it. */
+export interface InstanceRecord {
+  sopInstanceUid: string;
+  sopClassUid: string | null;
+  seriesInstanceUid: string;
+  path: string;
+  fileSize: number;
+  /** Modification time in milliseconds since 1970. */
+  mtimeMs: number;
+  transferSyntaxUid: string | null;
+  modality: string | null;
+  instanceNumber: number | null;
+  rows: number | null;
+  columns: number | null;
+  frames: number;
+  /** [row spacing, column spacing] in mm. */
+  pixelSpacing: number[] | null;
+  sliceThickness: number | null;
+  sliceLocation: number | null;
+  imagePositionPatient: number[] | null;
+  imageOrientationPatient: number[] | null;
+  windowCenter: number[] | null;
+  windowWidth: number[] | null;
+  rescaleSlope: number | null;
+  rescaleIntercept: number | null;
+  photometricInterpretation: string | null;
+  bitsAllocated: number | null;
+  hasPixelData: boolean;
+  missing: boolean;
+  importedAt: string;
+}
+
+export interface ImportErrorRecord {
+  file: string;
+  reason: string;
+  /** ISO timestamp of the import that met the error. */
+  at: string;
+}
