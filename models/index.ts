@@ -2,3 +2,6 @@
 export * from './efficientnet/variants';
 export * from './efficientnet/build';
 export * from './efficientnet/macs';
+export * from './efficientnet/progressive';
+export * from './efficientnet/classifier';
+export * from './efficientnet/summary';

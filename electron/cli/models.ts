@@ -1,10 +1,25 @@
-import { CliError, type Command } from './command';
+import * as tf from '@tensorflow/tfjs';
+import { summarizeVariants } from '../../models';
+import { type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
 export const command: Command = {
-  summary: 'lumen models (not built yet)',
-  usage: 'lumen models',
-  async run() {
-    throw new CliError('"lumen models" is not built yet in this version.');
+  summary: 'List the EfficientNet variants with their resolution, parameters, multiply-adds and embedding size (1000-class top).',
+  usage: 'lumen models [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    // Only shapes are needed: the plain cpu backend builds every variant in seconds.
+    await tf.setBackend('cpu');
+    const rows = summarizeVariants();
+    if (values.json) {
+      printJson(rows);
+      return 0;
+    }
+    const header = ['variant', 'family', 'resolution', 'params', 'GMACs', 'embedding'];
+    const table = rows.map((r) => [r.name, r.family, String(r.resolution), r.params.toLocaleString('en-US'), (r.macs / 1e9).toFixed(3), String(r.embeddingDim)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    process.stdout.write([line(header), ...table.map(line)].join('\n') + '\n');
+    return 0;
   },
 };

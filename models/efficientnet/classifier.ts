@@ -1,0 +1,160 @@
+// A classifier: EfficientNet backbone (no top) + global average pooling + one dense head.
+// Because the head is GAP followed by one dense layer, the class activation map is exact
+// from the last feature maps and the dense weights, without gradients.
+import * as tf from '@tensorflow/tfjs';
+import { buildEfficientNet } from './build';
+import { embeddingDim, resolveVariant, type VariantName, type VariantSpec } from './variants';
+
+export type HeadKind = 'softmax' | 'sigmoid';
+
+export interface ClassifierOptions {
+  variant: VariantName | VariantSpec;
+  classes: number;
+  /** 'softmax': one class per image (multi-class). 'sigmoid': independent labels (multi-label). */
+  head?: HeadKind;
+  /** Square input size; defaults to the variant's resolution. */
+  inputSize?: number;
+  /** false (default): backbone frozen, only the head trains. */
+  trainableBackbone?: boolean;
+  /** Dropout before the dense head; defaults to the variant's. */
+  dropout?: number;
+  seed?: number;
+  /** Initialisation of the backbone and head, as buildEfficientNet's `init`. */
+  init?: 'keras' | 'zeros';
+}
+
+export interface CamOptions {
+  /** 'input' (default): bilinearly upsampled to the input size; 'features': the last feature map's size. */
+  size?: 'input' | 'features';
+}
+
+/** Layer names of the classifier's head (the backbone keeps Keras' names). */
+export const HEAD_LAYERS = { pool: 'avg_pool', dropout: 'top_dropout', logits: 'logits', output: 'predictions' } as const;
+
+export class Classifier {
+  /** image -> class probabilities (softmax or sigmoid). One flat graph: backbone layers + head. */
+  readonly model: tf.LayersModel;
+  /** image -> last feature maps (`top_activation`), sharing the model's layers. */
+  readonly backbone: tf.LayersModel;
+  /** image -> pooled features (`avg_pool`), size embeddingDim. */
+  readonly embedder: tf.LayersModel;
+  /**
+   * pooled features -> probabilities, sharing the model's dropout/dense layers: trains the
+   * head on cached features (e.g. computed by ONNX Runtime) without running the backbone.
+   */
+  readonly headModel: tf.LayersModel;
+  readonly embeddingDim: number;
+  readonly classes: number;
+  readonly head: HeadKind;
+  readonly inputSize: number;
+  private readonly dense: tf.layers.Layer;
+  private disposed = false;
+
+  constructor(opts: ClassifierOptions) {
+    const spec = resolveVariant(opts.variant);
+    if (!Number.isInteger(opts.classes) || opts.classes < 1) throw new Error(`Classifier: classes must be a positive integer, got ${opts.classes}.`);
+    this.classes = opts.classes;
+    this.head = opts.head ?? 'softmax';
+    this.inputSize = opts.inputSize ?? spec.resolution;
+    this.embeddingDim = embeddingDim(spec);
+
+    this.backbone = buildEfficientNet(spec, { includeTop: false, inputSize: this.inputSize, seed: opts.seed, init: opts.init });
+    const input = this.backbone.inputs[0];
+    const pool = tf.layers.globalAveragePooling2d({ name: HEAD_LAYERS.pool });
+    const dropout = tf.layers.dropout({ name: HEAD_LAYERS.dropout, rate: opts.dropout ?? spec.dropout });
+    this.dense = tf.layers.dense({
+      name: HEAD_LAYERS.logits,
+      units: this.classes,
+      kernelInitializer: opts.init === 'zeros' ? 'zeros' : tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanOut', distribution: 'uniform', seed: opts.seed }),
+    });
+    const activation = tf.layers.activation({ name: HEAD_LAYERS.output, activation: this.head });
+
+    const pooled = pool.apply(this.backbone.outputs[0]) as tf.SymbolicTensor;
+    const probs = activation.apply(this.dense.apply(dropout.apply(pooled))) as tf.SymbolicTensor;
+    this.model = tf.model({ inputs: input, outputs: probs, name: `${this.backbone.name}_classifier` });
+    this.embedder = tf.model({ inputs: input, outputs: pooled, name: `${this.backbone.name}_embedder` });
+
+    const features = tf.input({ name: 'pooled_features', shape: [this.embeddingDim] });
+    const headOut = activation.apply(this.dense.apply(dropout.apply(features))) as tf.SymbolicTensor;
+    this.headModel = tf.model({ inputs: features, outputs: headOut, name: `${this.backbone.name}_head` });
+
+    this.setBackboneTrainable(opts.trainableBackbone ?? false);
+  }
+
+  /** Freezes or unfreezes the backbone (recompile the model after changing it). */
+  setBackboneTrainable(trainable: boolean): void {
+    for (const layer of this.backbone.layers) layer.trainable = trainable;
+  }
+
+  get backboneTrainable(): boolean {
+    return this.backbone.layers.some((l) => l.trainable && l.getWeights().length > 0);
+  }
+
+  /** Class probabilities [N, classes]. */
+  predict(images: tf.Tensor4D): tf.Tensor2D {
+    this.check(images);
+    return this.model.predict(images) as tf.Tensor2D;
+  }
+
+  /** Pooled features [N, embeddingDim] (the input of the dense head). */
+  embed(images: tf.Tensor4D): tf.Tensor2D {
+    this.check(images);
+    return this.embedder.predict(images) as tf.Tensor2D;
+  }
+
+  /**
+   * Exact class activation maps [N, H, W] for `classIndex` (one index for all images, one per
+   * image, or by default each image's top class): M_k(x, y) = sum_c w[c, k] * A_c(x, y), where A
+   * are the last feature maps (`top_activation`) and w the dense kernel. Units: logits —
+   * mean over (x, y) of M_k plus the bias b_k is the logit of class k. Grad-CAM on the logit
+   * (weights = spatial mean of d logit / dA, before ReLU) equals M_k / (h * w) for this head.
+   * No ReLU and no min-max scaling are applied here; the viewer decides how to colour it.
+   */
+  cam(images: tf.Tensor4D, classIndex?: number | number[], opts: CamOptions = {}): tf.Tensor3D {
+    this.check(images);
+    const n = images.shape[0];
+    let indices: number[] | undefined;
+    if (classIndex !== undefined) {
+      indices = typeof classIndex === 'number' ? new Array<number>(n).fill(classIndex) : classIndex;
+      if (indices.length !== n) throw new Error(`cam: got ${indices.length} class indices for ${n} images.`);
+      for (const k of indices) {
+        if (!Number.isInteger(k) || k < 0 || k >= this.classes) throw new Error(`cam: class index ${k} is out of range 0..${this.classes - 1}.`);
+      }
+    }
+    return tf.tidy(() => {
+      const [kernel, bias] = this.dense.getWeights() as [tf.Tensor2D, tf.Tensor1D];
+      const features = this.backbone.predict(images) as tf.Tensor4D;
+      const chosen = indices
+        ? tf.tensor1d(indices, 'int32')
+        : tf.argMax(tf.add(tf.matMul(tf.mean(features, [1, 2]), kernel), bias), 1);
+      const weights = tf.transpose(tf.gather(kernel, chosen, 1)); // [N, C]
+      const [, h, w, c] = features.shape;
+      const maps = tf.sum(tf.mul(features, tf.reshape(weights, [n, 1, 1, c])), 3) as tf.Tensor3D;
+      if ((opts.size ?? 'input') === 'features' || (h === images.shape[1] && w === images.shape[2])) return maps;
+      const up = tf.image.resizeBilinear(tf.expandDims(maps, 3) as tf.Tensor4D, [images.shape[1], images.shape[2]], false, true);
+      return tf.squeeze(up, [3]) as tf.Tensor3D;
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    // Every layer belongs to `model`; the head's dropout/dense/activation were applied twice
+    // (also in headModel), so both containers must let go before their weights are freed.
+    this.model.dispose();
+    this.headModel.dispose();
+  }
+
+  private check(images: tf.Tensor): void {
+    if (this.disposed) throw new Error('This classifier has been disposed.');
+    const [n, h, w, c] = images.shape;
+    if (images.rank !== 4 || c !== 3) throw new Error(`Expected images as [batch, height, width, 3], got [${images.shape.join(', ')}].`);
+    if (h !== this.inputSize || w !== this.inputSize) throw new Error(`This classifier takes ${this.inputSize}x${this.inputSize} images, got ${h}x${w}: resize them first.`);
+    if (n < 1) throw new Error('Expected at least one image.');
+  }
+}
+
+/** Factory for a Classifier (backbone + GAP + dense head). */
+export function createClassifier(opts: ClassifierOptions): Classifier {
+  return new Classifier(opts);
+}
