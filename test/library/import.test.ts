@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../electron/library/library';
+import type { ImportProgress, ImportReport } from '../../electron/library/types';
+import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
+
+let template: string;
+const open: Library[] = [];
+
+beforeAll(() => {
+  template = buildMixedFolder(path.join(tmpDir('import-template'), 'mixed'));
+});
+
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+});
+
+function freshLibrary(): Library {
+  const lib = Library.open(path.join(tmpDir('import-lib'), 'library'));
+  open.push(lib);
+  return lib;
+}
+
+function errorFor(report: ImportReport, file: string): string | undefined {
+  return report.errors.find((e) => e.file === file)?.reason;
+}
+
+describe('importing a folder of mixed files', () => {
+  it('imports the good files, decides by content, and gives each bad file a reason', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+
+    // 5 series files + DICOMDIR + 2 disc files + no-preamble + extension-less + 4 broken.
+    expect(report.scanned).toBe(14);
+    expect(report.imported).toBe(9);
+    expect(report.dicomdirs).toBe(1);
+    expect(report).toMatchObject({ unchanged: 0, changed: 0, missing: 0, patients: 2, studies: 2, series: 3, instances: 9, cancelled: false });
+
+    expect(report.errors.map((e) => e.file).sort()).toEqual(
+      ['broken/notes.txt', 'broken/random.dcm', 'broken/truncated', 'broken/zero'].map((f) => path.join(dir, f)),
+    );
+    expect(errorFor(report, path.join(dir, 'broken/zero'))).toMatch(/empty file \(0 bytes\)/);
+    expect(errorFor(report, path.join(dir, 'broken/notes.txt'))).toMatch(/not a DICOM file/);
+    expect(errorFor(report, path.join(dir, 'broken/random.dcm'))).toMatch(/not a DICOM file/);
+    expect(errorFor(report, path.join(dir, 'broken/truncated'))).toMatch(/declared length beyond the file|truncated/);
+    // Remembered for the UI too.
+    expect(lib.importErrors().map((e) => e.file).sort()).toEqual(report.errors.map((e) => e.file).sort());
+
+    // The bare data set and the extension-less file are both in the scout series.
+    const scout = lib.listInstances(`${PATIENT_A.studyUid}.9`);
+    expect(scout.map((i) => path.basename(i.path))).toEqual(['nopreamble', '0042']);
+    expect(scout[0]).toMatchObject({ rows: 32, columns: 32, modality: 'CT', transferSyntaxUid: '1.2.840.10008.1.2.1', missing: false, frames: 1 });
+
+    const axial = lib.listInstances(PATIENT_A.seriesUid);
+    expect(axial).toHaveLength(5);
+    expect(axial[0]).toMatchObject({
+      instanceNumber: 1,
+      pixelSpacing: [0.7, 0.7],
+      imagePositionPatient: [-100, -100, -2.5],
+      sliceLocation: -2.5,
+      windowCenter: [40],
+      windowWidth: [400],
+      rescaleIntercept: -1024,
+      rescaleSlope: 1,
+      bitsAllocated: 16,
+      photometricInterpretation: 'MONOCHROME2',
+    });
+    expect(axial[0].fileSize).toBe(fs.statSync(axial[0].path).size);
+  });
+
+  it('re-importing the same files adds nothing and reads nothing again', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    await lib.importPaths([dir]);
+    const again = await lib.importPaths([dir]);
+    expect(again).toMatchObject({ imported: 0, changed: 0, unchanged: 9, missing: 0, instances: 9, series: 3 });
+    expect(again.errors).toHaveLength(4); // still reported: they are still unusable
+  });
+
+  it('notices changed files (size or modification time) and reads them again', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    await lib.importPaths([dir]);
+
+    // Rewritten with another window: new content, new size or time.
+    const im2 = path.join(dir, 'series/IM2');
+    writeSlice(im2, { ...PATIENT_A, sopUid: `${PATIENT_A.seriesUid}.3`, instanceNumber: 3, z: -7.5, window: [500, 2000] });
+    const future = new Date(Date.now() + 60_000);
+    fs.utimesSync(im2, future, future);
+    // Only touched: same bytes, new time.
+    const touched = path.join(dir, 'series/IM0');
+    fs.utimesSync(touched, future, future);
+
+    const report = await lib.importPaths([dir]);
+    expect(report).toMatchObject({ imported: 0, changed: 2, unchanged: 7, instances: 9 });
+    const byPath = new Map(lib.listInstances(PATIENT_A.seriesUid).map((i) => [i.path, i]));
+    expect(byPath.get(im2)).toMatchObject({ windowCenter: [500], windowWidth: [2000] });
+    expect(byPath.get(touched)!.mtimeMs).toBe(fs.statSync(touched).mtimeMs);
+  });
+
+  it('reports files gone from disk as missing and keeps them, marked', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    await lib.importPaths([dir]);
+    const gone = path.join(dir, 'series/IM3');
+    const saved = fs.readFileSync(gone);
+    const stat = fs.statSync(gone);
+    fs.rmSync(gone);
+
+    const report = await lib.importPaths([dir]);
+    expect(report).toMatchObject({ missing: 1, unchanged: 8, imported: 0, instances: 9 });
+    const row = lib.listInstances(PATIENT_A.seriesUid).find((i) => i.path === gone)!;
+    expect(row.missing).toBe(true);
+    expect(lib.getSeries(PATIENT_A.seriesUid)).toMatchObject({ instances: 5, missing: 1 });
+    // Still missing next time: reported again, not forgotten.
+    expect((await lib.importPaths([dir])).missing).toBe(1);
+
+    // Back on disk unchanged: no longer missing.
+    fs.writeFileSync(gone, saved);
+    fs.utimesSync(gone, stat.atime, stat.mtime);
+    const back = await lib.importPaths([dir]);
+    expect(back).toMatchObject({ missing: 0, unchanged: 9 });
+    expect(lib.getSeries(PATIENT_A.seriesUid)).toMatchObject({ missing: 0 });
+  });
+
+  it('a whole imported folder deleted: its files are missing, and the path is reported', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    await lib.importPaths([dir]);
+    fs.rmSync(path.join(dir, 'series'), { recursive: true });
+    const report = await lib.importPaths([path.join(dir, 'series')]);
+    expect(report.missing).toBe(5);
+    expect(report.errors[0]).toEqual({ file: path.join(dir, 'series'), reason: expect.stringMatching(/no such file or folder/) });
+  });
+
+  it('keeps the first of two files with the same SOP Instance UID and reports the second; follows a moved file', async () => {
+    const dir = copyMixedFolder(template);
+    const lib = freshLibrary();
+    await lib.importPaths([dir]);
+    fs.mkdirSync(path.join(dir, 'zcopy'));
+    const copy = path.join(dir, 'zcopy/again');
+    fs.copyFileSync(path.join(dir, 'series/IM1'), copy);
+    const report = await lib.importPaths([dir]);
+    expect(report.instances).toBe(9);
+    expect(errorFor(report, copy)).toMatch(new RegExp(`duplicate.*${PATIENT_A.seriesUid.replace(/\./g, '\\.')}\\.2.*series/IM1`));
+
+    // Moving a file: the old path is gone, so the library follows it instead of calling it a duplicate.
+    fs.rmSync(copy);
+    fs.renameSync(path.join(dir, 'series/IM4'), path.join(dir, 'zcopy/IM4'));
+    const moved = await lib.importPaths([dir]);
+    expect(moved.errors.filter((e) => /duplicate/.test(e.reason))).toEqual([]);
+    expect(moved).toMatchObject({ imported: 1, missing: 0, instances: 9 });
+    expect(lib.listInstances(PATIENT_A.seriesUid).map((i) => i.path)).toContain(path.join(dir, 'zcopy/IM4'));
+  });
+
+  it('reports a dangling link and a path that does not exist, and goes on', async () => {
+    const dir = copyMixedFolder(template);
+    fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir, path.join(dir, 'no-such-file')]);
+    expect(report.imported).toBe(9);
+    expect(errorFor(report, path.join(dir, 'dangling'))).toMatch(/link points nowhere/);
+    expect(errorFor(report, path.join(dir, 'no-such-file'))).toMatch(/no such file or folder/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a file it may not read (permission denied)', async () => {
+    const dir = copyMixedFolder(template);
+    const locked = path.join(dir, 'series/IM0');
+    fs.chmodSync(locked, 0o000);
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(errorFor(report, locked)).toMatch(/permission denied/);
+    expect(report.imported).toBe(8);
+  });
+});
+
+describe('DICOMDIR', () => {
+  it('imports the files a DICOMDIR lists, resolving names case-insensitively', async () => {
+    const dir = copyMixedFolder(template);
+    // As if the disc had been copied onto a case-sensitive file system in lower case.
+    fs.renameSync(path.join(dir, 'disc/DICOM'), path.join(dir, 'disc/dicom'));
+    fs.renameSync(path.join(dir, 'disc/dicom/IMG1'), path.join(dir, 'disc/dicom/img1'));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([path.join(dir, 'disc/DICOMDIR')]);
+    expect(report).toMatchObject({ scanned: 3, dicomdirs: 1, imported: 2, errors: [], patients: 1 });
+    expect(lib.listInstances(PATIENT_B.seriesUid).map((i) => i.path)).toEqual([path.join(dir, 'disc/dicom/img1'), path.join(dir, 'disc/dicom/IMG2')]);
+  });
+
+  it('reports a listed file that is not on disk', async () => {
+    const dir = copyMixedFolder(template);
+    fs.rmSync(path.join(dir, 'disc/DICOM/IMG2'));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([path.join(dir, 'disc/DICOMDIR')]);
+    expect(report.imported).toBe(1);
+    expect(report.errors).toEqual([
+      { file: path.join(dir, 'disc/DICOM/IMG2'), reason: expect.stringMatching(/listed in the DICOMDIR .*DICOMDIR .*IMAGE DICOM\\IMG2.*not on disk/) },
+    ]);
+  });
+});
+
+/** `count` copies of series/IM0, each with its own SOP Instance UID (patched in place, same length). */
+function manySlices(dir: string, source: string, count: number): void {
+  const bytes = fs.readFileSync(source);
+  const sopUid = `${PATIENT_A.seriesUid}.1`; // ...10.543.1.1.1
+  const uid = Buffer.from(sopUid, 'latin1');
+  const positions: number[] = [];
+  for (let at = bytes.indexOf(uid); at >= 0; at = bytes.indexOf(uid, at + 1)) positions.push(at);
+  expect(positions.length).toBe(2); // meta header and data set
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const copy = Buffer.from(bytes);
+    const patched = Buffer.from(sopUid.replace(/543\.1\.1\.1$/, `${String(i).padStart(5, '0')}.1.1`), 'latin1');
+    expect(patched.length).toBe(uid.length);
+    for (const at of positions) patched.copy(copy, at);
+    fs.writeFileSync(path.join(dir, `f${String(i).padStart(5, '0')}`), copy);
+  }
+}
+
+describe('cancelling', () => {
+  it('stops between batches, keeps what was committed consistent, and the next import finishes the job', async () => {
+    const dir = path.join(tmpDir('cancel'), 'many');
+    const total = 3000;
+    manySlices(dir, path.join(template, 'series/IM0'), total);
+    const lib = freshLibrary();
+    const controller = new AbortController();
+    const events: ImportProgress[] = [];
+    const report = await lib.importPaths([dir], {
+      signal: controller.signal,
+      onProgress: (p) => {
+        events.push(p);
+        if (p.phase === 'reading' && p.imported > 0) controller.abort();
+      },
+    });
+    expect(report.cancelled).toBe(true);
+    expect(report.imported).toBeGreaterThan(0);
+    expect(report.imported).toBeLessThan(total);
+    expect(report.errors).toEqual([]);
+    expect(report.missing).toBe(0);
+    // What is committed matches the report: every instance sits in a series, study and patient.
+    expect(report.instances).toBe(report.imported);
+    const tree = lib.listTree();
+    expect(tree.reduce((n, p) => n + p.instances, 0)).toBe(report.imported);
+    expect(events.every((e) => e.phase !== 'reading' || e.total === total)).toBe(true);
+
+    const rest = await lib.importPaths([dir]);
+    expect(rest).toMatchObject({ cancelled: false, unchanged: report.imported, imported: total - report.imported, instances: total, errors: [] });
+  });
+});
