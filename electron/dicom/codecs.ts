@@ -1,0 +1,107 @@
+// The WASM codecs, each initialised once, lazily, on first use. Decoded
+// buffers live in WASM memory: they are copied out before the decoder is
+// deleted.
+import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+import type { CodecOutput } from './decode';
+import type { InstanceMeta } from './parse';
+
+interface FrameInfo {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned?: boolean;
+}
+
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  decode(): void;
+  getFrameInfo(): FrameInfo;
+  getInterleaveMode?(): number;
+  getColorSpace?(): number;
+  delete(): void;
+}
+
+type DecoderClass = new () => WasmDecoder;
+
+const silent = { print: () => {}, printErr: () => {} };
+const loaded = new Map<string, Promise<DecoderClass>>();
+
+function load(name: string, importer: () => Promise<{ default: (o: typeof silent) => Promise<Record<string, unknown>> }>, className: string): Promise<DecoderClass> {
+  let p = loaded.get(name);
+  if (!p) {
+    p = importer().then(async (m) => (await m.default(silent))[className] as DecoderClass);
+    p.catch(() => loaded.delete(name));
+    loaded.set(name, p);
+  }
+  return p;
+}
+
+async function runWasm(cls: Promise<DecoderClass>, data: Uint8Array, after?: (d: WasmDecoder, info: FrameInfo) => Partial<CodecOutput>): Promise<CodecOutput> {
+  const Decoder = await cls;
+  const decoder = new Decoder();
+  try {
+    decoder.getEncodedBuffer(data.length).set(data);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const decoded = decoder.getDecodedBuffer();
+    const bps = info.bitsPerSample <= 8 ? 1 : 2;
+    const expected = info.width * info.height * info.componentCount * bps;
+    if (decoded.length < expected) throw new Error(`decoder returned ${decoded.length} bytes, ${expected} expected`);
+    const bytes = decoded.slice(0, expected);
+    return { bytes, columns: info.width, rows: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, ...after?.(decoder, info) };
+  } finally {
+    decoder.delete();
+  }
+}
+
+/** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */
+export function jpegPrecision(data: Uint8Array): number {
+  let i = 2;
+  while (i + 9 < data.length) {
+    if (data[i] !== 0xff) { i++; continue; }
+    const marker = data[i + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return data[i + 4];
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xff) { i += marker === 0xff ? 1 : 2; continue; }
+    i += 2 + ((data[i + 2] << 8) | data[i + 3]);
+  }
+  return 0;
+}
+
+export const codecs = {
+  async jpeg(data: Uint8Array, meta: InstanceMeta): Promise<CodecOutput> {
+    const precision = jpegPrecision(data);
+    if (precision > 8) {
+      const { decodeJpeg12 } = await import('./jpeg12');
+      return decodeJpeg12(data, meta);
+    }
+    return runWasm(load('jpeg', () => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'), 'JPEGDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 }));
+  },
+  async jpegLs(data: Uint8Array): Promise<CodecOutput> {
+    return runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), data, (d, info) => ({
+      planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
+    }));
+  },
+  async j2k(data: Uint8Array): Promise<CodecOutput> {
+    return runWasm(load('openjpeg', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'), 'J2KDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
+  },
+  async htj2k(data: Uint8Array): Promise<CodecOutput> {
+    return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
+  },
+  jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
+    const decoder = new JpegLosslessDecoder();
+    const numBytes = meta.bitsAllocated <= 8 ? 1 : 2;
+    const out = decoder.decode(data.buffer as ArrayBuffer, data.byteOffset, data.length, numBytes);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return { bytes, columns: decoder.xDim, rows: decoder.yDim, components: decoder.numComp, bitsPerSample: numBytes * 8 };
+  },
+};
+
+/** Whether a JPEG 2000 codestream applies the multi-component transform (COD marker, SGcod byte 4). */
+function hasMct(data: Uint8Array): boolean {
+  for (let i = 0; i + 10 < data.length && i < 4096; i++) {
+    if (data[i] === 0xff && data[i + 1] === 0x52) return data[i + 8] === 1;
+  }
+  return false;
+}

@@ -1,0 +1,349 @@
+// Pixel data decoding: one path for viewer, import thumbnails, training and
+// inference. Output is stored values (masked to Bits Stored, sign-extended),
+// color as interleaved RGB. Never import 'electron' here.
+import dicomParser from 'dicom-parser';
+import { DicomFileError, TS, isEncapsulated, pixelDataProblem, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
+import { decodeRle } from './rle';
+import { codecs } from './codecs';
+
+export type PixelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+export interface DecodedFrame {
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  bitsAllocated: number;
+  pixelRepresentation: number;
+  /** As in the file, except 'RGB' once YBR data has been converted. */
+  photometricInterpretation: string;
+  /** Stored values, masked to Bits Stored and sign-extended; color interleaved RGB. */
+  pixels: PixelArray;
+}
+
+/** Decoded frames larger than this are refused: a corrupt header must not make us allocate gigabytes. */
+const MAX_FRAME_BYTES = 1 << 30;
+
+function bytesPerSample(meta: InstanceMeta): number {
+  return meta.bitsAllocated <= 8 ? 1 : meta.bitsAllocated / 8;
+}
+
+function frameByteLength(meta: InstanceMeta): number {
+  return meta.rows * meta.columns * meta.samplesPerPixel * bytesPerSample(meta);
+}
+
+/** The compressed bytes of one frame of encapsulated pixel data. */
+export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number): Uint8Array {
+  const { dataSet, meta, file } = parsed;
+  const el = dataSet.elements.x7fe00010;
+  if (!el || !el.encapsulatedPixelData || !el.fragments) {
+    throw new DicomFileError(file, `the pixel data is not encapsulated although the transfer syntax ${meta.transferSyntaxUid} (${transferSyntaxName(meta.transferSyntaxUid)}) says it is compressed. The file is corrupt.`);
+  }
+  const fragments = el.fragments;
+  if (fragments.length === 0) throw new DicomFileError(file, 'the compressed pixel data has no fragments: no image is stored. The file is corrupt.');
+  const size = dataSet.byteArray.length;
+  for (const f of fragments) {
+    if (f.position + f.length > size) {
+      throw new DicomFileError(file, `declared length beyond the file: a pixel data fragment at byte ${f.position} declares ${f.length} bytes but the file ends at byte ${size}. The file is truncated; copy it again.`);
+    }
+  }
+  const bytes = dataSet.byteArray;
+  const concat = (parts: { position: number; length: number }[]): Uint8Array => {
+    if (parts.length === 1) return bytes.subarray(parts[0].position, parts[0].position + parts[0].length);
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(bytes.subarray(p.position, p.position + p.length), at);
+      at += p.length;
+    }
+    return out;
+  };
+  const frames = meta.numberOfFrames;
+  if (frames === 1) return concat(fragments);
+
+  // Extended offset table (7FE0,0001) + lengths (7FE0,0002): 64-bit values.
+  const eot = dataSet.elements.x7fe00001;
+  const eotLengths = dataSet.elements.x7fe00002;
+  if (eot && eotLengths && eot.length >= 8 * frames && eotLengths.length >= 8 * frames) {
+    const readU64 = (e: dicomParser.Element, i: number) => {
+      const lo = dataSet.byteArrayParser.readUint32(bytes, e.dataOffset + i * 8);
+      const hi = dataSet.byteArrayParser.readUint32(bytes, e.dataOffset + i * 8 + 4);
+      const [a, b] = dataSet.byteArrayParser === dicomParser.bigEndianByteArrayParser ? [hi, lo] : [lo, hi];
+      return b * 2 ** 32 + a;
+    };
+    const offset = readU64(eot, frameIndex);
+    const length = readU64(eotLengths, frameIndex);
+    // Offsets count from the first byte of the first fragment's item tag.
+    const base = fragments[0].position - 8;
+    const start = base + offset;
+    const parts = fragments.filter((f) => f.position - 8 >= start && f.position < start + length + 8);
+    if (parts.length) return concat(parts);
+  }
+  const bot = el.basicOffsetTable;
+  if (bot && bot.length >= frames) {
+    const start = bot[frameIndex];
+    const end = frameIndex + 1 < bot.length ? bot[frameIndex + 1] : Infinity;
+    const parts = fragments.filter((f) => f.offset >= start && f.offset < end);
+    if (parts.length === 0) throw new DicomFileError(file, `the basic offset table points frame ${frameIndex + 1} to byte ${start}, where no fragment starts. The file is corrupt.`);
+    return concat(parts);
+  }
+  if (fragments.length === frames) return concat([fragments[frameIndex]]);
+  // No offset table and several fragments per frame: a frame starts where a
+  // fragment starts with the codec's start marker (JPEG SOI, J2K SOC).
+  const starts: number[] = [];
+  fragments.forEach((f, i) => {
+    const b0 = bytes[f.position];
+    const b1 = bytes[f.position + 1];
+    if (b0 === 0xff && (b1 === 0xd8 || b1 === 0x4f)) starts.push(i);
+  });
+  if (starts.length !== frames) {
+    throw new DicomFileError(file, `cannot find frame ${frameIndex + 1}: ${fragments.length} fragments, no offset table, and ${starts.length} of ${frames} frame starts recognised. The file is corrupt or unusual; convert it with gdcmconv --raw.`);
+  }
+  return concat(fragments.slice(starts[frameIndex], frameIndex + 1 < starts.length ? starts[frameIndex + 1] : fragments.length));
+}
+
+function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): PixelArray {
+  const n = bytes.byteLength;
+  if (bitsAllocated <= 8) return signed ? new Int8Array(bytes.buffer, bytes.byteOffset, n) : bytes;
+  if (bitsAllocated === 16) return signed ? new Int16Array(bytes.buffer, bytes.byteOffset, n >> 1) : new Uint16Array(bytes.buffer, bytes.byteOffset, n >> 1);
+  return signed ? new Int32Array(bytes.buffer, bytes.byteOffset, n >> 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
+}
+
+/** Keep Bits Stored bits (below High Bit) and sign-extend: in place. */
+function maskStored(px: PixelArray, meta: InstanceMeta): void {
+  const bits = meta.bitsAllocated;
+  const stored = meta.bitsStored;
+  const shift = Math.max(0, meta.highBit + 1 - stored);
+  if (stored >= bits && shift === 0) return;
+  if (bits > 16) {
+    const mask = stored >= 32 ? 0xffffffff : 2 ** stored - 1;
+    const signBit = 2 ** (stored - 1);
+    for (let i = 0; i < px.length; i++) {
+      const v = Math.floor((px[i] >>> 0) / 2 ** shift) % (mask + 1);
+      px[i] = meta.pixelRepresentation && v >= signBit ? v - 2 * signBit : v;
+    }
+    return;
+  }
+  const mask = (1 << stored) - 1;
+  if (meta.pixelRepresentation) {
+    const extend = 32 - stored;
+    for (let i = 0; i < px.length; i++) px[i] = (((px[i] >> shift) & mask) << extend) >> extend;
+  } else {
+    for (let i = 0; i < px.length; i++) px[i] = (px[i] >> shift) & mask;
+  }
+}
+
+function clamp8(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+}
+
+/** YBR_FULL (interleaved, 8-bit) to RGB, in place (PS3.3 C.7.6.3.1.2). */
+function ybrFullToRgb(px: Uint8Array): void {
+  for (let i = 0; i < px.length; i += 3) {
+    const y = px[i];
+    const cb = px[i + 1] - 128;
+    const cr = px[i + 2] - 128;
+    px[i] = clamp8(y + 1.402 * cr);
+    px[i + 1] = clamp8(y - 0.344136 * cb - 0.714136 * cr);
+    px[i + 2] = clamp8(y + 1.772 * cb);
+  }
+}
+
+/** Uncompressed YBR_FULL_422: Y1 Y2 Cb Cr per pixel pair; to interleaved YBR_FULL. */
+function expand422(src: Uint8Array, rows: number, columns: number): Uint8Array {
+  const out = new Uint8Array(rows * columns * 3);
+  let s = 0;
+  let d = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c += 2) {
+      const y1 = src[s];
+      const y2 = src[s + 1];
+      const cb = src[s + 2];
+      const cr = src[s + 3];
+      s += 4;
+      out[d++] = y1;
+      out[d++] = cb;
+      out[d++] = cr;
+      if (c + 1 < columns) {
+        out[d++] = y2;
+        out[d++] = cb;
+        out[d++] = cr;
+      }
+    }
+  }
+  return out;
+}
+
+function planarToInterleaved(src: Uint8Array, pixelCount: number, bps: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  const plane = pixelCount * bps;
+  for (let p = 0; p < pixelCount; p++) {
+    for (let c = 0; c < 3; c++) {
+      for (let b = 0; b < bps; b++) out[(p * 3 + c) * bps + b] = src[c * plane + p * bps + b];
+    }
+  }
+  return out;
+}
+
+function nativeFrame(parsed: ParsedDicom, frameIndex: number): Uint8Array {
+  const { dataSet, meta, file } = parsed;
+  const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
+  if (!el) throw new DicomFileError(file, 'no pixel data (7FE0,0010). Nothing to show.');
+  if (meta.bitsAllocated === 1) {
+    const pixels = meta.rows * meta.columns * meta.samplesPerPixel;
+    const firstBit = pixels * frameIndex;
+    if (el.length * 8 < firstBit + pixels) {
+      throw new DicomFileError(file, `the pixel data holds ${el.length} bytes, too few for frame ${frameIndex + 1} of ${meta.rows}x${meta.columns} 1-bit pixels. The file is truncated or corrupt.`);
+    }
+    const out = new Uint8Array(pixels);
+    const bytes = dataSet.byteArray;
+    for (let i = 0; i < pixels; i++) {
+      const bit = firstBit + i;
+      out[i] = (bytes[el.dataOffset + (bit >> 3)] >> (bit & 7)) & 1;
+    }
+    return out;
+  }
+  let frameBytes = frameByteLength(meta);
+  if (meta.photometricInterpretation === 'YBR_FULL_422') frameBytes = meta.rows * Math.ceil(meta.columns / 2) * 4 * bytesPerSample(meta);
+  const start = el.dataOffset + frameBytes * frameIndex;
+  if (el.length < frameBytes * (frameIndex + 1)) {
+    throw new DicomFileError(
+      file,
+      `the pixel data holds ${el.length} bytes, but frame ${frameIndex + 1} of ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} samples at ${meta.bitsAllocated} bits needs ${frameBytes * (frameIndex + 1)}. The file is truncated or its header is wrong.`,
+    );
+  }
+  // Copy: the frame must own its memory (aligned, and not pinning the whole file).
+  const out = dataSet.byteArray.slice(start, start + frameBytes);
+  const copy = out.buffer.byteLength === out.length ? out : new Uint8Array(out);
+  if (meta.transferSyntaxUid === TS.explicitBE && meta.bitsAllocated > 8) {
+    const bps = bytesPerSample(meta);
+    if (bps === 2) for (let i = 0; i < copy.length; i += 2) { const t = copy[i]; copy[i] = copy[i + 1]; copy[i + 1] = t; }
+    else for (let i = 0; i < copy.length; i += 4) { copy.subarray(i, i + 4).reverse(); }
+  }
+  return copy;
+}
+
+/** A decoded codec result: bytes of samples (LE), and what the codec says about them. */
+export interface CodecOutput {
+  bytes: Uint8Array;
+  columns: number;
+  rows: number;
+  components: number;
+  bitsPerSample: number;
+  /** The codec already converted YCbCr to RGB (JPEG baseline, JPEG 2000 with MCT). */
+  rgb?: boolean;
+  /** Component planes one after the other (JPEG-LS interleave mode none). */
+  planar?: boolean;
+}
+
+async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promise<CodecOutput> {
+  const { meta, file } = parsed;
+  const ts = meta.transferSyntaxUid;
+  const data = encapsulatedFrame(parsed, frameIndex);
+  const wrap = async (what: string, fn: () => Promise<CodecOutput> | CodecOutput): Promise<CodecOutput> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof DicomFileError) throw err;
+      const msg = err instanceof Error ? err.message : typeof err === 'number' ? `codec error ${err}` : String(err);
+      throw new DicomFileError(file, `frame ${frameIndex + 1} cannot be decoded as ${what} (${msg}). The compressed data is corrupt or truncated.`);
+    }
+  };
+  switch (ts) {
+    case TS.rle:
+      return wrap('RLE', () => decodeRle(data, meta));
+    case TS.jpegBaseline:
+    case TS.jpegExtended:
+      return wrap(transferSyntaxName(ts), () => codecs.jpeg(data, meta));
+    case TS.jpegLossless14:
+    case TS.jpegLosslessSV1:
+      return wrap('JPEG Lossless', () => codecs.jpegLossless(data, meta));
+    case TS.jpegLsLossless:
+    case TS.jpegLsNear:
+      return wrap('JPEG-LS', () => codecs.jpegLs(data));
+    case TS.j2kLossless:
+    case TS.j2k:
+      return wrap('JPEG 2000', () => codecs.j2k(data));
+    case TS.htj2kLossless:
+    case TS.htj2kLosslessRpcl:
+    case TS.htj2k:
+      return wrap('HTJ2K', () => codecs.htj2k(data));
+    default:
+      throw new DicomFileError(file, `unsupported transfer syntax ${ts} (${transferSyntaxName(ts)}). Convert it to a supported syntax (e.g. with dcmconv or gdcmconv).`);
+  }
+}
+
+export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Promise<DecodedFrame> {
+  const { meta, file } = parsed;
+  const problem = pixelDataProblem(meta);
+  if (problem) throw new DicomFileError(file, problem);
+  if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= meta.numberOfFrames) {
+    throw new DicomFileError(file, `has no frame ${frameIndex + 1}: it holds ${meta.numberOfFrames} frame(s) (frames count from 1 here, from 0 in --frame).`);
+  }
+  const expected = frameByteLength(meta);
+  if (expected > MAX_FRAME_BYTES) throw new DicomFileError(file, `a ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} frame at ${meta.bitsAllocated} bits would need ${expected} bytes, more than Lumen decodes (1 GiB). The header is corrupt.`);
+  const bps = bytesPerSample(meta);
+  const spp = meta.samplesPerPixel;
+  let photometric = meta.photometricInterpretation;
+  let bytes: Uint8Array;
+  let bitsAllocated = meta.bitsAllocated;
+
+  if (!isEncapsulated(meta.transferSyntaxUid)) {
+    bytes = nativeFrame(parsed, frameIndex);
+    if (bitsAllocated === 1) bitsAllocated = 1;
+    if (photometric === 'YBR_FULL_422' && spp === 3 && bps === 1) {
+      bytes = expand422(bytes, meta.rows, meta.columns);
+      photometric = 'YBR_FULL';
+    } else if (spp === 3 && meta.planarConfiguration === 1) {
+      bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
+    }
+  } else {
+    const out = await decodeCompressed(parsed, frameIndex);
+    if (out.columns !== meta.columns || out.rows !== meta.rows || out.components !== spp) {
+      throw new DicomFileError(file, `frame ${frameIndex + 1} decodes to ${out.columns}x${out.rows} with ${out.components} component(s), but the header says ${meta.columns}x${meta.rows} with ${spp}. The file is inconsistent.`);
+    }
+    const outBps = out.bitsPerSample <= 8 ? 1 : 2;
+    bytes = out.bytes;
+    if (outBps !== bps) {
+      // e.g. 8-bit codestream in a 16-bit Bits Allocated container: widen.
+      const n = meta.rows * meta.columns * spp;
+      const wide = new Uint8Array(n * bps);
+      for (let i = 0; i < n; i++) {
+        const v = outBps === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
+        for (let b = 0; b < bps; b++) wide[i * bps + b] = (v >> (8 * b)) & 0xff;
+      }
+      bytes = wide;
+    }
+    if (spp === 3 && out.planar) bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
+    if (spp === 3 && out.rgb) photometric = 'RGB';
+    // RLE segments are written pixel-interleaved by decodeRle whatever Planar Configuration says.
+    if (photometric === 'YBR_FULL_422') photometric = 'YBR_FULL';
+  }
+  if (spp === 3 && photometric === 'YBR_FULL' && bps === 1) {
+    ybrFullToRgb(bytes);
+    photometric = 'RGB';
+  } else if (spp === 3 && (photometric === 'YBR_RCT' || photometric === 'YBR_ICT')) {
+    photometric = 'RGB';
+  }
+  const pixels = bitsAllocated === 1 ? bytes : typedView(bytes, meta.bitsAllocated, meta.pixelRepresentation === 1);
+  if (bitsAllocated !== 1) maskStored(pixels, meta);
+  return {
+    rows: meta.rows,
+    columns: meta.columns,
+    samplesPerPixel: spp,
+    bitsAllocated: meta.bitsAllocated,
+    pixelRepresentation: meta.pixelRepresentation,
+    photometricInterpretation: photometric,
+    pixels,
+  };
+}
+
+/** The dtype name of a decoded frame's samples ('uint8', 'int16', ...). */
+export function dtypeOf(pixels: PixelArray): string {
+  if (pixels instanceof Int8Array) return 'int8';
+  if (pixels instanceof Uint8Array) return 'uint8';
+  if (pixels instanceof Int16Array) return 'int16';
+  if (pixels instanceof Uint16Array) return 'uint16';
+  if (pixels instanceof Int32Array) return 'int32';
+  return 'uint32';
+}

@@ -1,0 +1,246 @@
+// The one pixel pipeline: decoded stored values -> Modality LUT -> VOI LUT
+// (window) -> MONOCHROME1 inversion -> 8-bit image -> model input. The viewer,
+// thumbnails, training and inference all go through here.
+import { PNG } from 'pngjs';
+import type { DecodedFrame } from './decode';
+import { decodeFrame } from './decode';
+import type { InstanceMeta, ParsedDicom } from './parse';
+
+export interface VoiWindow {
+  id: string;
+  name: string;
+  center: number;
+  width: number;
+}
+
+export interface RenderedImage {
+  rows: number;
+  columns: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/** Window presets per modality, in output units of the Modality LUT (HU for CT). */
+export const VOI_PRESETS: Record<string, VoiWindow[]> = {
+  CT: [
+    { id: 'ct-brain', name: 'Brain', center: 40, width: 80 },
+    { id: 'ct-subdural', name: 'Subdural', center: 75, width: 215 },
+    { id: 'ct-lung', name: 'Lung', center: -600, width: 1500 },
+    { id: 'ct-mediastinum', name: 'Mediastinum', center: 50, width: 350 },
+    { id: 'ct-abdomen', name: 'Abdomen (soft tissue)', center: 40, width: 400 },
+    { id: 'ct-liver', name: 'Liver', center: 90, width: 150 },
+    { id: 'ct-bone', name: 'Bone', center: 480, width: 2500 },
+  ],
+};
+
+/** The file's own windows first (there may be several), then the modality's presets. */
+export function voiWindows(meta: InstanceMeta): VoiWindow[] {
+  const own: VoiWindow[] = [];
+  const centers = meta.windowCenter ?? [];
+  const widths = meta.windowWidth ?? [];
+  for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
+    if (widths[i] >= 1) own.push({ id: `file-${i + 1}`, name: centers.length > 1 ? `File window ${i + 1}` : 'File window', center: centers[i], width: widths[i] });
+  }
+  return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
+}
+
+/** Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept. */
+export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'>): Float32Array {
+  const src = frame.pixels;
+  const out = new Float32Array(src.length);
+  const slope = meta.rescaleSlope;
+  const intercept = meta.rescaleIntercept;
+  if (slope === 1 && intercept === 0) out.set(src);
+  else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
+  return out;
+}
+
+/**
+ * Linear VOI LUT (PS3.3 C.11.2.1.2.1) to 0..255:
+ *   x <= c - 0.5 - (w-1)/2      -> 0
+ *   x >  c - 0.5 + (w-1)/2      -> 255
+ *   else ((x - (c - 0.5)) / (w - 1) + 0.5) * 255
+ * `invert` gives MONOCHROME1 its inverted display.
+ */
+export function applyWindow(values: Float32Array, center: number, width: number, invert: boolean): Uint8Array {
+  const out = new Uint8Array(values.length);
+  const w = Math.max(1, width);
+  const low = center - 0.5 - (w - 1) / 2;
+  const high = center - 0.5 + (w - 1) / 2;
+  const c = center - 0.5;
+  const scale = w > 1 ? 255 / (w - 1) : 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    let y: number;
+    if (x <= low) y = 0;
+    else if (x > high) y = 255;
+    else y = Math.round((x - c) * scale + 127.5);
+    out[i] = invert ? 255 - y : y;
+  }
+  return out;
+}
+
+function minMax(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo === Infinity ? [0, 0] : [lo, hi];
+}
+
+function readLut(parsed: ParsedDicom, channel: 'x1201' | 'x1202' | 'x1203', descriptorTag: string): { first: number; entries: number; table: Uint8Array } {
+  const ds = parsed.dataSet;
+  const dataTag = `x0028${channel.slice(1)}`;
+  const desc = ds.elements[descriptorTag];
+  const data = ds.elements[dataTag];
+  if (!desc || !data) throw new Error(`PALETTE COLOR image without ${descriptorTag === 'x00281101' ? 'red' : descriptorTag === 'x00281102' ? 'green' : 'blue'} palette (${dataTag.slice(1, 5)},${dataTag.slice(5)})`);
+  const entries = ds.uint16(descriptorTag, 0) || 65536;
+  const first = parsed.meta.pixelRepresentation ? (ds.int16(descriptorTag, 1) ?? 0) : (ds.uint16(descriptorTag, 1) ?? 0);
+  const bits = ds.uint16(descriptorTag, 2) ?? 16;
+  const table = new Uint8Array(entries);
+  if (bits === 8 && data.length === entries) {
+    for (let i = 0; i < entries; i++) table[i] = ds.byteArray[data.dataOffset + i];
+  } else if (bits === 8) {
+    // 8-bit entries stored one per 16-bit word (some writers do this).
+    for (let i = 0; i < entries && 2 * i + 1 < data.length; i++) table[i] = (ds.uint16(dataTag, i) ?? 0) & 0xff;
+  } else {
+    const n = Math.min(entries, data.length >> 1);
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, ds.uint16(dataTag, i) ?? 0);
+    // Some files declare 16 bits but hold 8-bit values.
+    const shift = max < 256 ? 0 : 8;
+    for (let i = 0; i < n; i++) table[i] = (ds.uint16(dataTag, i) ?? 0) >> shift;
+  }
+  return { first, entries, table };
+}
+
+function applyPalette(parsed: ParsedDicom, frame: DecodedFrame): Uint8Array {
+  const luts = [readLut(parsed, 'x1201', 'x00281101'), readLut(parsed, 'x1202', 'x00281102'), readLut(parsed, 'x1203', 'x00281103')];
+  const px = frame.pixels;
+  const out = new Uint8Array(px.length * 3);
+  for (let i = 0; i < px.length; i++) {
+    for (let c = 0; c < 3; c++) {
+      const lut = luts[c];
+      const idx = Math.min(Math.max(px[i] - lut.first, 0), lut.entries - 1);
+      out[i * 3 + c] = lut.table[idx];
+    }
+  }
+  return out;
+}
+
+export interface RenderOptions {
+  window?: { center: number; width: number };
+}
+
+/** A frame ready to show or to feed a model: 8-bit, windowed, MONOCHROME1 inverted, color as RGB. */
+export async function renderFrame(
+  parsed: ParsedDicom,
+  frameIndex: number,
+  opts: RenderOptions = {},
+): Promise<RenderedImage & { window?: { center: number; width: number } }> {
+  const frame = await decodeFrame(parsed, frameIndex);
+  return renderDecoded(parsed, frame, opts);
+}
+
+/** renderFrame for a frame already decoded (e.g. by the worker pool). */
+export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: RenderOptions = {}): RenderedImage & { window?: { center: number; width: number } } {
+  const { rows, columns } = frame;
+  if (frame.photometricInterpretation === 'PALETTE COLOR') {
+    return { rows, columns, channels: 3, data: applyPalette(parsed, frame) };
+  }
+  if (frame.samplesPerPixel === 3) {
+    if (frame.bitsAllocated <= 8 && !opts.window) return { rows, columns, channels: 3, data: new Uint8Array(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.length) };
+    const values = Float32Array.from(frame.pixels);
+    const window = opts.window ?? { center: (1 << (parsed.meta.bitsStored - 1)) - 0.5, width: 1 << parsed.meta.bitsStored };
+    return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
+  }
+  const values = modalityLut(frame, parsed.meta);
+  let window = opts.window;
+  if (!window) {
+    const own = voiWindows(parsed.meta)[0];
+    if (own && own.id.startsWith('file-')) window = { center: own.center, width: own.width };
+    else {
+      const [lo, hi] = minMax(values);
+      window = { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
+    }
+  }
+  const invert = frame.photometricInterpretation === 'MONOCHROME1';
+  return { rows, columns, channels: 1, data: applyWindow(values, window.center, window.width, invert), window };
+}
+
+export interface ModelNormalisation {
+  /** Multiplies the 0..255 value first (1/255 for models trained on 0..1). */
+  scale: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/**
+ * Model input: NHWC float32, size x size x 3. The image is scaled to fit with
+ * its aspect ratio kept (bilinear), centred, and the border padded with black
+ * (value 0 before normalisation); gray images are repeated on 3 channels.
+ */
+export function modelInput(img: RenderedImage, size: number, norm: ModelNormalisation): Float32Array {
+  const out = new Float32Array(size * size * 3);
+  const pad = [0, 1, 2].map((c) => (0 * norm.scale - norm.mean[c]) / norm.std[c]);
+  for (let i = 0; i < size * size; i++) {
+    out[i * 3] = pad[0];
+    out[i * 3 + 1] = pad[1];
+    out[i * 3 + 2] = pad[2];
+  }
+  const scale = size / Math.max(img.rows, img.columns);
+  const w = Math.max(1, Math.round(img.columns * scale));
+  const h = Math.max(1, Math.round(img.rows * scale));
+  const x0 = Math.floor((size - w) / 2);
+  const y0 = Math.floor((size - h) / 2);
+  const ch = img.channels;
+  const sx = img.columns / w;
+  const sy = img.rows / h;
+  const mul = [0, 1, 2].map((c) => norm.scale / norm.std[c]);
+  const add = [0, 1, 2].map((c) => -norm.mean[c] / norm.std[c]);
+  for (let y = 0; y < h; y++) {
+    // Pixel centres map to pixel centres (align_corners = false).
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), img.rows - 1);
+    const ya = Math.floor(fy);
+    const yb = Math.min(ya + 1, img.rows - 1);
+    const wy = fy - ya;
+    for (let x = 0; x < w; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), img.columns - 1);
+      const xa = Math.floor(fx);
+      const xb = Math.min(xa + 1, img.columns - 1);
+      const wx = fx - xa;
+      const o = ((y0 + y) * size + x0 + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const cc = ch === 3 ? c : 0;
+        const p = (r: number, col: number) => img.data[(r * img.columns + col) * ch + cc];
+        const v = (p(ya, xa) * (1 - wx) + p(ya, xb) * wx) * (1 - wy) + (p(yb, xa) * (1 - wx) + p(yb, xb) * wx) * wy;
+        out[o + c] = v * mul[c] + add[c];
+      }
+    }
+  }
+  return out;
+}
+
+/** PNG bytes of an 8-bit image (gray or RGB). */
+export function encodePng(img: { rows: number; columns: number; channels: number; data: Uint8Array }): Buffer {
+  const png = new PNG({ width: img.columns, height: img.rows, colorType: img.channels === 3 ? 2 : 0, inputColorType: 6, bitDepth: 8 });
+  const n = img.rows * img.columns;
+  const rgba = png.data;
+  for (let i = 0; i < n; i++) {
+    if (img.channels === 3) {
+      rgba[i * 4] = img.data[i * 3];
+      rgba[i * 4 + 1] = img.data[i * 3 + 1];
+      rgba[i * 4 + 2] = img.data[i * 3 + 2];
+    } else {
+      const v = img.data[i];
+      rgba[i * 4] = v;
+      rgba[i * 4 + 1] = v;
+      rgba[i * 4 + 2] = v;
+    }
+    rgba[i * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png, { colorType: img.channels === 3 ? 2 : 0, inputColorType: 6 });
+}
