@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** A tiny MBConv network (stem, one expanded block with SE and skip, a stride-2 depthwise block, head, top). */
-export function tinyNet(opts: { size?: number; classes?: number; includeTop?: boolean; seed?: number } = {}): tf.LayersModel {
+export function tinyNet(opts: { size?: number; classes?: number; includeTop?: boolean; seed?: number; stemFilters?: number } = {}): tf.LayersModel {
   const size = opts.size ?? 32;
   const seed = opts.seed ?? 1;
   let s = seed;
@@ -12,7 +12,7 @@ export function tinyNet(opts: { size?: number; classes?: number; includeTop?: bo
   const L = tf.layers;
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x = L.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'stem_conv_pad' }).apply(input) as tf.SymbolicTensor;
-  x = L.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: init(), name: 'stem_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: opts.stemFilters ?? 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: init(), name: 'stem_conv' }).apply(x) as tf.SymbolicTensor;
   x = L.batchNormalization({ epsilon: 1e-3, name: 'stem_bn' }).apply(x) as tf.SymbolicTensor;
   x = L.activation({ activation: 'swish' as never, name: 'stem_activation' }).apply(x) as tf.SymbolicTensor;
   const blockIn = x;
@@ -27,7 +27,7 @@ export function tinyNet(opts: { size?: number; classes?: number; includeTop?: bo
   se = L.conv2d({ filters: 2, kernelSize: 1, padding: 'same', activation: 'swish' as never, kernelInitializer: init(), name: 'block1a_se_reduce' }).apply(se) as tf.SymbolicTensor;
   se = L.conv2d({ filters: 16, kernelSize: 1, padding: 'same', activation: 'sigmoid', kernelInitializer: init(), name: 'block1a_se_expand' }).apply(se) as tf.SymbolicTensor;
   x = L.multiply({ name: 'block1a_se_excite' }).apply([x, se]) as tf.SymbolicTensor;
-  x = L.conv2d({ filters: 8, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init(), name: 'block1a_project_conv' }).apply(x) as tf.SymbolicTensor;
+  x = L.conv2d({ filters: opts.stemFilters ?? 8, kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: init(), name: 'block1a_project_conv' }).apply(x) as tf.SymbolicTensor;
   x = L.batchNormalization({ name: 'block1a_project_bn' }).apply(x) as tf.SymbolicTensor;
   x = L.dropout({ rate: 0.1, name: 'block1a_drop' }).apply(x) as tf.SymbolicTensor;
   x = L.add({ name: 'block1a_add' }).apply([x, blockIn]) as tf.SymbolicTensor;
