@@ -63,7 +63,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];
-      for (const group of json.weightsManifest as tf.io.WeightsManifestGroupConfig[]) {
+      for (const group of json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]) {
         specs.push(...group.weights);
         for (const p of group.paths) {
           const file = path.join(dir, p);
