@@ -1,5 +1,6 @@
 import { parseDicomFile } from '../dicom/parse';
-import { encodePng, renderFrame } from '../dicom/pixels';
+import { encodePng, renderFrame, voiWindows, VOI_PRESETS } from '../dicom/pixels';
+import type { InstanceMeta } from '../dicom/parse';
 import { LibraryError } from './errors';
 import type { InstanceRecord } from './types';
 
@@ -40,6 +41,21 @@ export function downscale(img: RenderedImage, max = THUMBNAIL_MAX_SIZE): Rendere
   return { rows, columns, channels, data: out };
 }
 
+/** The preset a thumbnail uses when the file has no window of its own (a body CT reads best in soft tissue). */
+const THUMBNAIL_PRESET: Record<string, string> = { CT: 'ct-abdomen' };
+
+/**
+ * The file's own window, else the modality's default preset, else undefined
+ * (then the image's own range is used).
+ */
+export function thumbnailWindow(meta: InstanceMeta): { center: number; width: number } | undefined {
+  const own = voiWindows(meta).find((w) => w.id.startsWith('file-'));
+  if (own) return { center: own.center, width: own.width };
+  const presets = VOI_PRESETS[meta.modality] ?? [];
+  const preset = presets.find((p) => p.id === THUMBNAIL_PRESET[meta.modality]) ?? presets[0];
+  return preset ? { center: preset.center, width: preset.width } : undefined;
+}
+
 /**
  * Renders the middle image of a series (instances already in viewing order) as
  * a small PNG, trying neighbours when the middle file is gone or unreadable.
@@ -58,7 +74,7 @@ export async function renderThumbnail(instances: InstanceRecord[], seriesUid: st
     try {
       const parsed = await parseDicomFile(instance.path);
       const frame = Math.floor(((parsed.meta.numberOfFrames || 1) - 1) / 2);
-      const image = renderFrame(parsed, frame, {});
+      const image = await renderFrame(parsed, frame, { window: thumbnailWindow(parsed.meta) });
       const small = downscale({ rows: image.rows, columns: image.columns, channels: image.channels, data: image.data });
       return encodePng(small);
     } catch (err) {
