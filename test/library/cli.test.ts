@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from './fixtures';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+
+async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: tmpDir('cli-data') } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+let library: string;
+
+beforeAll(() => {
+  dir = copyMixedFolder(buildMixedFolder(path.join(tmpDir('cli-template'), 'mixed')));
+  library = path.join(tmpDir('cli-lib'), 'library');
+});
+
+describe('lumen import and lumen ls', () => {
+  it('import --json reports counts and each bad file; ls --json prints the tree; ls prints it for people', async () => {
+    const imported = await lumen(['import', dir, '--library', library, '--json']);
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).not.toMatch(/\[#*-*\]/); // no progress bar when stderr is not a terminal
+    const report = JSON.parse(imported.stdout);
+    expect(report).toMatchObject({ scanned: 14, imported: 9, unchanged: 0, changed: 0, missing: 0, patients: 2, studies: 2, series: 3, instances: 9 });
+    expect(report.errors).toHaveLength(4);
+    expect(report.errors.find((e: { file: string }) => e.file === path.join(dir, 'broken/zero')).reason).toMatch(/empty file/);
+
+    const again = JSON.parse((await lumen(['import', dir, '--library', library, '--json'])).stdout);
+    expect(again).toMatchObject({ imported: 0, unchanged: 9 });
+
+    const ls = await lumen(['ls', '--library', library, '--json']);
+    expect(ls.code).toBe(0);
+    const tree = JSON.parse(ls.stdout);
+    expect(tree.patients.map((p: { patientName: string }) => p.patientName)).toEqual(['DOE^JANE', 'ROE^RICHARD']);
+    expect(tree.patients[0].studies[0].series.map((s: { instances: number }) => s.instances)).toEqual([5, 2]);
+
+    const human = await lumen(['ls', '--library', library]);
+    expect(human.stdout).toContain('DOE^JANE  ID PA001');
+    expect(human.stdout).toContain('2024-01-02 10:15  CHEST  [CT]');
+    expect(human.stdout).toMatch(new RegExp(`#1  CT  AXIAL — 5 images +${PATIENT_A.seriesUid.replace(/\./g, '\\.')}`));
+    expect(human.stdout).toContain(PATIENT_B.seriesUid);
+
+    const searched = JSON.parse((await lumen(['ls', '--library', library, '--search', 'richard', '--json'])).stdout);
+    expect(searched.patients.map((p: { patientId: string }) => p.patientId)).toEqual(['PB002']);
+  });
+
+  it('import without --json prints a summary with the reasons; usage errors say what to do', async () => {
+    const out = await lumen(['import', path.join(dir, 'broken'), '--library', path.join(tmpDir('cli-lib2'), 'library')]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/0 imported, 0 changed, 0 unchanged; 4 files looked at/);
+    expect(out.stdout).toMatch(/4 files could not be imported:/);
+    expect(out.stdout).toContain(`${path.join(dir, 'broken/notes.txt')}: not a DICOM file`);
+
+    const none = await lumen(['import', '--json']);
+    expect(none.code).toBe(2);
+    expect(JSON.parse(none.stdout).error).toMatch(/nothing to import: name at least one folder/);
+  });
+});

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Library, LIBRARY_FILE } from '../../electron/library/library';
+import { migrate, migrations, SCHEMA_VERSION } from '../../electron/library/schema';
+import { tmpDir } from './fixtures';
+
+function tables(db: Database.Database): string[] {
+  return db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
+}
+
+describe('library schema and migrations', () => {
+  it('a new library has every table, WAL, and the newest schema version', () => {
+    const dir = tmpDir('schema-new');
+    const lib = Library.open(dir);
+    expect(lib.schemaVersion()).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(migrations.length);
+    lib.close();
+    const db = new Database(path.join(dir, LIBRARY_FILE), { readonly: true });
+    expect(tables(db)).toEqual(['audit_log', 'datasets', 'import_errors', 'instances', 'labels', 'models', 'patients', 'predictions', 'series', 'studies']);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('upgrades a version 1 library in place and keeps its data', () => {
+    const dir = tmpDir('schema-v1');
+    const db = new Database(path.join(dir, LIBRARY_FILE));
+    expect(migrate(db, 1)).toBe(0);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(db)).not.toContain('labels');
+    db.prepare("INSERT INTO patients (id, patient_key, patient_id, patient_name) VALUES (1, 'P1', 'P1', 'OLD^PATIENT')").run();
+    db.prepare("INSERT INTO studies (study_uid, patient_ref, study_date) VALUES ('1.2.3', 1, '20200101')").run();
+    db.prepare("INSERT INTO series (series_uid, study_uid, modality) VALUES ('1.2.3.4', '1.2.3', 'MR')").run();
+    db.prepare(
+      "INSERT INTO instances (sop_uid, series_uid, path, file_size, mtime_ms, frames, imported_at) VALUES ('1.2.3.4.5', '1.2.3.4', '/old/file', 10, 1, 1, '2020-01-01T00:00:00Z')",
+    ).run();
+    db.close();
+
+    const lib = Library.open(dir);
+    expect(lib.schemaVersion()).toBe(2);
+    const tree = lib.listTree();
+    expect(tree).toHaveLength(1);
+    expect(tree[0]).toMatchObject({ patientName: 'OLD^PATIENT', instances: 1 });
+    expect(tree[0].studies[0].series[0]).toMatchObject({ seriesInstanceUid: '1.2.3.4', modality: 'MR', instances: 1 });
+    lib.close();
+
+    const after = new Database(path.join(dir, LIBRARY_FILE));
+    // The v2 tables work, including their checks.
+    after.prepare("INSERT INTO labels (target_kind, target_uid, label, created_at) VALUES ('series', '1.2.3.4', 'normal', 'now')").run();
+    expect(() => after.prepare("INSERT INTO labels (target_kind, target_uid, label, created_at) VALUES ('patient', 'x', 'y', 'now')").run()).toThrow(/CHECK/);
+    after.close();
+  });
+
+  it('a failing migration leaves the previous version intact', () => {
+    const dir = tmpDir('schema-fail');
+    const db = new Database(path.join(dir, LIBRARY_FILE));
+    migrate(db, 1);
+    db.exec('CREATE TABLE labels (x)'); // collides with migration 2
+    expect(() => migrate(db)).toThrow(/labels already exists/);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(db)).not.toContain('datasets');
+    db.close();
+  });
+
+  it('refuses a library written by a newer Lumen, saying what to do', () => {
+    const dir = tmpDir('schema-newer');
+    const db = new Database(path.join(dir, LIBRARY_FILE));
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => Library.open(dir)).toThrow(/newer Lumen \(schema version 99.*Update Lumen, or choose another --library/);
+  });
+
+  it('says so when library.sqlite is not a database', () => {
+    const dir = tmpDir('schema-garbage');
+    fs.writeFileSync(path.join(dir, LIBRARY_FILE), 'this is not a database, just text that is long enough to look like a header'.repeat(20));
+    expect(() => Library.open(dir)).toThrow(new RegExp(`${LIBRARY_FILE} is not a usable Lumen library .*Move it away`));
+  });
+
+  it('says which folder when it cannot create the library', () => {
+    const parent = tmpDir('schema-file');
+    const blocker = path.join(parent, 'file');
+    fs.writeFileSync(blocker, 'x');
+    expect(() => Library.open(path.join(blocker, 'library'))).toThrow(/cannot create the library folder .*file\/library.*Choose another folder/);
+  });
+});
