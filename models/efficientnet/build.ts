@@ -103,7 +103,30 @@ class LayerFactory {
 
   /** BatchNormalization as Keras: epsilon 1e-3; momentum 0.99 (V1) or 0.9 (V2). */
   bn(name: string) {
-    return tf.layers.batchNormalization({ name, axis: -1, epsilon: 1e-3, momentum: this.bnMomentum });
+    return frozenBatchNormRunsInInference(tf.layers.batchNormalization({ name, axis: -1, epsilon: 1e-3, momentum: this.bnMomentum }));
+  }
+}
+
+/**
+ * Keras semantics for frozen BatchNorm: a BN layer with trainable = false runs in inference
+ * mode (moving statistics, no updates) even while the model trains. TF.js would otherwise
+ * normalise with batch statistics and update the moving averages of a frozen backbone,
+ * so head training would silently change it.
+ */
+export function frozenBatchNormRunsInInference<L extends tf.layers.Layer>(layer: L): L {
+  const marked = layer as L & { [FROZEN_BN]?: true };
+  if (marked[FROZEN_BN]) return layer;
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => call(inputs, layer.trainable ? kwargs : { ...kwargs, training: false });
+  marked[FROZEN_BN] = true;
+  return layer;
+}
+const FROZEN_BN = Symbol('frozenBatchNormRunsInInference');
+
+/** Installs frozenBatchNormRunsInInference on every BatchNormalization layer of a model (e.g. one loaded from disk). */
+export function keepFrozenBatchNormInInference(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'BatchNormalization' && !(layer as { [FROZEN_BN]?: true })[FROZEN_BN]) frozenBatchNormRunsInInference(layer);
   }
 }
 
