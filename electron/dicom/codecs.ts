@@ -25,13 +25,14 @@ interface WasmDecoder {
 
 type DecoderClass = new () => WasmDecoder;
 
-const silent = { print: () => {}, printErr: () => {} };
+// Emscripten uses the options object as its Module: each codec needs its own.
+const silent = () => ({ print: () => {}, printErr: () => {} });
 const loaded = new Map<string, Promise<DecoderClass>>();
 
-function load(name: string, importer: () => Promise<{ default: (o: typeof silent) => Promise<Record<string, unknown>> }>, className: string): Promise<DecoderClass> {
+function load(name: string, importer: () => Promise<{ default: (o: ReturnType<typeof silent>) => Promise<Record<string, unknown>> }>, className: string): Promise<DecoderClass> {
   let p = loaded.get(name);
   if (!p) {
-    p = importer().then(async (m) => (await m.default(silent))[className] as DecoderClass);
+    p = importer().then(async (m) => (await m.default(silent()))[className] as DecoderClass);
     p.catch(() => loaded.delete(name));
     loaded.set(name, p);
   }
@@ -70,11 +71,11 @@ export function jpegPrecision(data: Uint8Array): number {
 }
 
 export const codecs = {
-  async jpeg(data: Uint8Array, meta: InstanceMeta): Promise<CodecOutput> {
+  async jpeg(data: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
     const precision = jpegPrecision(data);
     if (precision > 8) {
       const { decodeJpeg12 } = await import('./jpeg12');
-      return decodeJpeg12(data, meta);
+      return decodeJpeg12(data, meta, file);
     }
     return runWasm(load('jpeg', () => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'), 'JPEGDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 }));
   },

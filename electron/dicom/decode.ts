@@ -109,6 +109,26 @@ function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): P
   return signed ? new Int32Array(bytes.buffer, bytes.byteOffset, n >> 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
 }
 
+const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegLsNear, TS.j2k, TS.htj2k]);
+
+/**
+ * Lossy codecs can overshoot the stored range by a little (4096 in 12 bits):
+ * clamp instead of masking, which would wrap it to 0. Values at or above half
+ * the container are undershoots below 0 written as unsigned.
+ */
+function clampStored(px: PixelArray, meta: InstanceMeta): void {
+  const stored = meta.bitsStored;
+  if (meta.pixelRepresentation) {
+    const lo = -(2 ** (stored - 1));
+    const hi = 2 ** (stored - 1) - 1;
+    for (let i = 0; i < px.length; i++) px[i] = px[i] < lo ? lo : px[i] > hi ? hi : px[i];
+  } else {
+    const hi = 2 ** stored - 1;
+    const half = 2 ** (meta.bitsAllocated - 1);
+    for (let i = 0; i < px.length; i++) if (px[i] > hi) px[i] = px[i] >= half && hi < half ? 0 : hi;
+  }
+}
+
 /** Keep Bits Stored bits (below High Bit) and sign-extend: in place. */
 function maskStored(px: PixelArray, meta: InstanceMeta): void {
   const bits = meta.bitsAllocated;
@@ -254,7 +274,7 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
       return wrap('RLE', () => decodeRle(data, meta));
     case TS.jpegBaseline:
     case TS.jpegExtended:
-      return wrap(transferSyntaxName(ts), () => codecs.jpeg(data, meta));
+      return wrap(transferSyntaxName(ts), () => codecs.jpeg(data, meta, file));
     case TS.jpegLossless14:
     case TS.jpegLosslessSV1:
       return wrap('JPEG Lossless', () => codecs.jpegLossless(data, meta));
@@ -326,7 +346,8 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
     photometric = 'RGB';
   }
   const pixels = bitsAllocated === 1 ? bytes : typedView(bytes, meta.bitsAllocated, meta.pixelRepresentation === 1);
-  if (bitsAllocated !== 1) maskStored(pixels, meta);
+  if (bitsAllocated !== 1 && LOSSY.has(meta.transferSyntaxUid)) clampStored(pixels, meta);
+  else if (bitsAllocated !== 1) maskStored(pixels, meta);
   return {
     rows: meta.rows,
     columns: meta.columns,

@@ -185,6 +185,27 @@ function sniffRawDataSet(bytes: Uint8Array): { bytes: Uint8Array; transferSyntax
   return null;
 }
 
+/**
+ * dicom-parser 1.8 does not know the VR OV (64-bit, 4-byte length) and misreads
+ * what follows it. In image files OV appears in the Extended Offset Table
+ * (7FE0,0001) and its lengths (7FE0,0002): relabel those two as OB, which has
+ * the same layout. Copies the bytes only when such an element is present.
+ */
+function patchExtendedOffsetVrs(bytes: Uint8Array): Uint8Array {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let out: Buffer | undefined;
+  for (const el of [0x01, 0x02]) {
+    for (const pattern of [Buffer.from([0xe0, 0x7f, el, 0x00, 0x4f, 0x56, 0, 0]), Buffer.from([0x7f, 0xe0, 0x00, el, 0x4f, 0x56, 0, 0])]) {
+      const at = buf.indexOf(pattern);
+      if (at >= 0) {
+        out ??= Buffer.from(buf);
+        out[at + 5] = 0x42; // 'OV' -> 'OB'
+      }
+    }
+  }
+  return out ?? bytes;
+}
+
 function describeException(e: unknown): string {
   if (typeof e === 'string') return e;
   if (e instanceof Error) return e.message;
@@ -307,6 +328,7 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
     assumedSyntax = sniffed!.transferSyntax;
   }
 
+  input = patchExtendedOffsetVrs(input);
   let dataSet: dicomParser.DataSet;
   let inflatedSize = -1;
   try {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 
 export type ElementValue = { vr: string; value: string | number | number[] | Uint8Array };
 
-const LONG_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'SQ', 'UT', 'UN', 'UC', 'UR']);
+const LONG_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'SV', 'UV', 'SQ', 'UT', 'UN', 'UC', 'UR']);
 
 function encodeValue(vr: string, value: ElementValue['value']): Buffer {
   if (value instanceof Uint8Array) {
