@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildEfficientNet } from '../../models/efficientnet/build';
 import { exportOnnx, samePads } from '../../models/onnx/export';
 import { OnnxModelSession, nhwcToNchw } from '../../models/inference/onnx';
 import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
@@ -55,4 +56,32 @@ describe('ONNX export parity (TF.js cpu vs ONNX Runtime cpu)', () => {
     }
     model.dispose();
   });
+
+  // B0 at reduced resolution (64 px: 3 stride-2 stages see odd sizes, so Keras' correct_pad
+  // is exercised both ways) and V2-S (TF 'same' padding, Fused-MBConv) at 64 px.
+  for (const [variant, size] of [['b0', 64], ['v2-s', 64]] as const) {
+    it(`matches for EfficientNet ${variant} at ${size} px with random weights and BatchNorm statistics`, async () => {
+      const model = buildEfficientNet(variant, { inputSize: size, classes: 10, seed: 3 });
+      randomiseBatchNorm(model, 17, { residualGain: 0.5 });
+      const { bytes } = exportOnnx(model);
+      const n = 2;
+      const images = randomImages(n, size, 5);
+      const ref = tfOutputs(model, images, n, size);
+      const session = await OnnxModelSession.create(bytes);
+      try {
+        const got = await session.run(nhwcToNchw(images, n, size, size, 3), n);
+        expect(got.features.length).toBe(ref.features.length);
+        const featDiff = maxAbsDiff(got.features, ref.features);
+        const probDiff = maxAbsDiff(got.probabilities!, ref.probabilities);
+        expect(featDiff).toBeLessThanOrEqual(1e-4);
+        expect(probDiff).toBeLessThanOrEqual(1e-4);
+        // Non-trivial outputs: features vary and the softmax is not uniform.
+        expect(Math.max(...ref.features) - Math.min(...ref.features)).toBeGreaterThan(1e-2);
+        expect(Math.max(...ref.probabilities) - Math.min(...ref.probabilities)).toBeGreaterThan(1e-3);
+      } finally {
+        await session.release();
+        model.dispose();
+      }
+    });
+  }
 });
