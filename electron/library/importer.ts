@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { DicomFileError, parseDicomBuffer, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
+import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
 import { describeFsError } from './errors';
+import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, walkFolder } from './scan';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 
@@ -259,25 +260,19 @@ export class Importer {
       return;
     }
 
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (err) {
-      this.addError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
-      if (known) this.forget(known);
-      return;
-    }
-
-    if (isDicomdir(bytes)) {
-      this.readDicomdir(file, bytes);
-      return;
-    }
-
     let parsed: ParsedDicom;
     try {
-      parsed = parseDicomBuffer(bytes, file, { untilTag: 'x7fe00010' });
+      const head = readHead(file, stat.size);
+      if (isDicomdir(head.bytes)) {
+        this.readDicomdir(file, head.complete ? head.bytes : readWholeFile(file));
+        return;
+      }
+      parsed = parseHeader(file, stat.size, head);
     } catch (err) {
-      const reason = err instanceof DicomFileError ? err.reason : `cannot be parsed as DICOM (${err instanceof Error ? err.message : String(err)}).`;
+      const reason =
+        err instanceof DicomFileError || err instanceof UnreadableFileError
+          ? err.reason
+          : `cannot be parsed as DICOM (${err instanceof Error ? err.message : String(err)}).`;
       this.addError(file, reason);
       if (known) this.forget(known);
       return;

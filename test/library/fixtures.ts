@@ -26,6 +26,8 @@ export interface SliceSpec {
   window?: [number, number];
   /** Without preamble and meta header (a bare data set). */
   bare?: boolean;
+  /** More dump2dcm lines, e.g. a large private element. */
+  extraLines?: string[];
 }
 
 export function tmpDir(prefix: string): string {
@@ -100,6 +102,7 @@ export function writeSlice(file: string, spec: SliceSpec): void {
       ...(spec.window ? [`(0028,1050) DS [${spec.window[0]}]`, `(0028,1051) DS [${spec.window[1]}]`] : []),
       `(0028,1052) DS [-1024]`,
       `(0028,1053) DS [1]`,
+      ...(spec.extraLines ?? []),
       `(7fe0,0010) OW =${raw}`,
     ];
     const dump = path.join(work, 'slice.dump');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readHead } from '../../electron/library/header';
 import { Library } from '../../electron/library/library';
 import type { ImportProgress, ImportReport } from '../../electron/library/types';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
@@ -173,6 +174,46 @@ describe('importing a folder of mixed files', () => {
     const report = await lib.importPaths([dir]);
     expect(errorFor(report, locked)).toMatch(/permission denied/);
     expect(report.imported).toBe(8);
+  });
+});
+
+describe('large files', () => {
+  it('reads only the header of a large file, yet catches one cut short and one whose header is long', async () => {
+    const dir = path.join(tmpDir('large'), 'in');
+    fs.mkdirSync(dir);
+    const seriesUid = '1.2.826.0.1.3680043.10.543.88.1';
+    const slice = { ...PATIENT_B, seriesUid, rows: 300, columns: 300, window: [40, 400] as [number, number] };
+    writeSlice(path.join(dir, 'a-large'), { ...slice, sopUid: `${seriesUid}.1`, instanceNumber: 1 });
+    const whole = fs.readFileSync(path.join(dir, 'a-large'));
+    expect(whole.length).toBeGreaterThan(180_000);
+    fs.writeFileSync(path.join(dir, 'b-cut'), whole.subarray(0, 150_000));
+    // A header longer than the part read first: 100 kB of private data before the pixels.
+    const blob = path.join(tmpDir('blob'), 'blob.bin');
+    fs.writeFileSync(blob, Buffer.alloc(100_000, 7));
+    writeSlice(path.join(dir, 'c-long-header'), {
+      ...slice,
+      sopUid: `${seriesUid}.3`,
+      instanceNumber: 3,
+      extraLines: ['(0029,0010) LO [LUMEN TEST]', `(0029,1010) OB =${blob}`],
+    });
+
+    // The large file is read in part: the first 64 kB into a buffer as long as the file.
+    const head = readHead(path.join(dir, 'a-large'), whole.length);
+    expect(head.complete).toBe(false);
+    expect(head.bytes.length).toBe(whole.length);
+    expect(head.bytes.subarray(0, 65536).equals(whole.subarray(0, 65536))).toBe(true);
+
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(report.imported).toBe(2);
+    expect(report.errors).toEqual([
+      { file: path.join(dir, 'b-cut'), reason: expect.stringMatching(/declared length beyond the file.*(7FE0,0010).*ends at byte 150000/) },
+    ]);
+    const instances = lib.listInstances(seriesUid);
+    expect(instances.map((i) => [path.basename(i.path), i.rows, i.columns, i.windowWidth, i.fileSize])).toEqual([
+      ['a-large', 300, 300, [400], whole.length],
+      ['c-long-header', 300, 300, [400], fs.statSync(path.join(dir, 'c-long-header')).size],
+    ]);
   });
 });
 
