@@ -1,10 +1,46 @@
-import { CliError, type Command } from './command';
+import { writeFile } from 'node:fs/promises';
+import { decodeFrame, dtypeOf } from '../dicom/decode';
+import { parseDicomFile } from '../dicom/parse';
+import { CliError, printJson, type Command } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
+/** Parses --frame (0-based); a readable error otherwise. */
+export function frameArg(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`--frame must be a whole number from 0 (got "${value}").`, 2);
+  return n;
+}
+
 export const command: Command = {
-  summary: 'lumen pixels (not built yet)',
-  usage: 'lumen pixels',
-  async run() {
-    throw new CliError('"lumen pixels" is not built yet in this version.');
+  summary: 'Write the decoded stored values of one frame (before any LUT) as little-endian raw samples.',
+  usage: 'lumen pixels <file> [--frame N] --out <file.raw> [--json]\n  --frame N   frame index from 0 (default 0)\n  color comes out as interleaved RGB; prints rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation, photometricInterpretation, dtype',
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      frame: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new CliError('give exactly one DICOM file. Usage: lumen pixels <file> --frame N --out <file.raw>', 2);
+    if (!values.out) throw new CliError('--out <file.raw> is required: where to write the samples.', 2);
+    const parsed = await parseDicomFile(positionals[0]);
+    const frame = await decodeFrame(parsed, frameArg(values.frame));
+    const px = frame.pixels;
+    // Typed arrays are little-endian on every platform Lumen runs on.
+    await writeFile(values.out, new Uint8Array(px.buffer, px.byteOffset, px.byteLength)).catch((err: Error) => {
+      throw new CliError(`cannot write ${values.out}: ${err.message}. Check the folder exists and is writable.`);
+    });
+    const info = {
+      rows: frame.rows,
+      columns: frame.columns,
+      samplesPerPixel: frame.samplesPerPixel,
+      bitsAllocated: frame.bitsAllocated,
+      pixelRepresentation: frame.pixelRepresentation,
+      photometricInterpretation: frame.photometricInterpretation,
+      dtype: dtypeOf(px),
+    };
+    if (values.json) printJson(info);
+    else process.stdout.write(`${values.out}: ${info.columns}x${info.rows}, ${info.samplesPerPixel} sample(s), ${info.dtype}, ${info.photometricInterpretation}\n`);
+    return 0;
   },
 };

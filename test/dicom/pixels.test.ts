@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDicomFile } from '../../electron/dicom/parse';
+import { applyWindow, encodePng, modalityLut, modelInput, renderFrame, VOI_PRESETS, voiWindows } from '../../electron/dicom/pixels';
+import { makeFixtures, paletteRgb, type Fixture, type Phantom } from './fixtures';
+
+const run = promisify(execFile);
+let dir: string;
+let fixtures: Record<string, Fixture>;
+let phantoms: Record<string, Phantom>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lumen-pixels-'));
+  ({ fixtures, phantoms } = makeFixtures(dir));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('modality LUT and VOI window', () => {
+  it('rescale: stored x slope + intercept', () => {
+    const out = modalityLut({ pixels: Int16Array.from([-1000, 0, 7, 3000]) }, { rescaleSlope: 2.5, rescaleIntercept: -1024 });
+    expect(Array.from(out)).toEqual([-3524, -1024, -1006.5, 6476]);
+  });
+
+  it('linear window follows PS3.3 C.11.2.1.2.1 on known values', () => {
+    // c=40, w=400: below c-0.5-(w-1)/2 = -160 -> 0; above c-0.5+(w-1)/2 = 239 -> 255;
+    // inside ((x - 39.5)/399 + 0.5) * 255.
+    const x = Float32Array.from([-1000, -160, -159, 39.5, 40, 100, 239, 239.5, 3000]);
+    const expected = [0, 0, Math.round(((-159 - 39.5) / 399 + 0.5) * 255), 128, Math.round((0.5 / 399 + 0.5) * 255), Math.round(((100 - 39.5) / 399 + 0.5) * 255), 255, 255, 255];
+    expect(Array.from(applyWindow(x, 40, 400, false))).toEqual(expected);
+    expect(Array.from(applyWindow(x, 40, 400, true))).toEqual(expected.map((v) => 255 - v));
+  });
+
+  it('width 1 is a threshold at the centre', () => {
+    expect(Array.from(applyWindow(Float32Array.from([9, 9.5, 10, 11]), 10, 1, false))).toEqual([0, 0, 255, 255]);
+  });
+
+  it('presets for CT and the file\'s own windows first', async () => {
+    const ids = VOI_PRESETS.CT.map((p) => p.id);
+    for (const id of ['ct-brain', 'ct-subdural', 'ct-lung', 'ct-mediastinum', 'ct-abdomen', 'ct-liver', 'ct-bone']) expect(ids).toContain(id);
+    expect(VOI_PRESETS.CT.find((p) => p.id === 'ct-lung')).toMatchObject({ center: -600, width: 1500 });
+    const parsed = await parseDicomFile(fixtures['ct16-explicit'].file);
+    const windows = voiWindows(parsed.meta);
+    expect(windows.slice(0, 2).map((w) => [w.center, w.width])).toEqual([[40, 400], [500, 2000]]);
+    expect(windows.length).toBe(2 + VOI_PRESETS.CT.length);
+  });
+});
+
+describe('renderFrame', () => {
+  it('CT: the file window applied to rescaled values', async () => {
+    const parsed = await parseDicomFile(fixtures['ct16-rle'].file);
+    const img = await renderFrame(parsed, 0);
+    expect(img.window).toEqual({ center: 40, width: 400 });
+    const stored = phantoms.ct16.frames[0];
+    // Independent computation of the DICOM formula with intercept -1024.
+    const expected = stored.map((v) => {
+      const x = v - 1024;
+      if (x <= 40 - 0.5 - 199.5) return 0;
+      if (x > 40 - 0.5 + 199.5) return 255;
+      return Math.round(((x - 39.5) / 399 + 0.5) * 255);
+    });
+    expect(Array.from(img.data)).toEqual(expected);
+    const lung = await renderFrame(parsed, 0, { window: { center: -600, width: 1500 } });
+    expect(lung.window).toEqual({ center: -600, width: 1500 });
+  });
+
+  it('MONOCHROME1 is shown inverted', async () => {
+    const m1 = await renderFrame(await parseDicomFile(fixtures['mono1-explicit'].file), 0, { window: { center: 128, width: 256 } });
+    const m2 = await renderFrame(await parseDicomFile(fixtures['mono8-explicit'].file), 0, { window: { center: 128, width: 256 } });
+    expect(Array.from(m2.data)).toEqual(phantoms.mono8.frames[0]);
+    expect(Array.from(m1.data)).toEqual(phantoms.mono8.frames[0].map((v) => 255 - v));
+  });
+
+  it('PALETTE COLOR through its 16-bit LUTs, in every byte order', async () => {
+    for (const name of ['palette-explicit', 'palette-bigendian', 'palette-implicit', 'palette-deflated']) {
+      const img = await renderFrame(await parseDicomFile(fixtures[name].file), 0);
+      expect(img.channels).toBe(3);
+      expect(Array.from(img.data)).toEqual(phantoms.palette.frames[0].flatMap((i) => paletteRgb(i)));
+    }
+  });
+
+  it('RGB planar configuration 1 comes out interleaved', async () => {
+    const img = await renderFrame(await parseDicomFile(fixtures['rgb-planar'].file), 0);
+    expect(img.channels).toBe(3);
+    expect(Array.from(img.data)).toEqual(phantoms.rgb.frames[0]);
+  });
+});
+
+describe('modelInput', () => {
+  it('letterboxes a wide image, keeps aspect, normalises per channel', () => {
+    // 2 rows x 4 columns gray, to 4x4: scale 1, rows 1..2 hold the image, rows 0 and 3 are padding.
+    const img = { rows: 2, columns: 4, channels: 1 as const, data: Uint8Array.from([0, 50, 100, 150, 200, 250, 255, 10]) };
+    const norm = { scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+    const out = modelInput(img, 4, norm);
+    expect(out.length).toBe(4 * 4 * 3);
+    const at = (y: number, x: number, c: number) => out[(y * 4 + x) * 3 + c];
+    for (let c = 0; c < 3; c++) {
+      expect(at(0, 0, c)).toBeCloseTo(-norm.mean[c] / norm.std[c], 5);
+      expect(at(3, 3, c)).toBeCloseTo(-norm.mean[c] / norm.std[c], 5);
+      expect(at(1, 1, c)).toBeCloseTo((50 / 255 - norm.mean[c]) / norm.std[c], 5);
+      expect(at(2, 2, c)).toBeCloseTo((255 / 255 - norm.mean[c]) / norm.std[c], 5);
+    }
+  });
+
+  it('a tall RGB image is padded left and right and downscaled', () => {
+    const img = { rows: 4, columns: 2, channels: 3 as const, data: new Uint8Array(4 * 2 * 3).fill(200) };
+    const out = modelInput(img, 2, { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] });
+    // 4x2 -> 2x1, centred at column 0 (floor((2-1)/2) = 0), column 1 padding.
+    expect(Array.from(out)).toEqual([200, 200, 200, 0, 0, 0, 200, 200, 200, 0, 0, 0]);
+  });
+});
+
+describe('CLI', () => {
+  const lumen = (...args: string[]) => run('node', ['bin/lumen.mjs', ...args], { cwd: process.cwd() });
+
+  it('lumen pixels writes stored values and describes them', async () => {
+    const out = join(dir, 'ct.raw');
+    const { stdout } = await lumen('pixels', fixtures['ct16-jpegls'].file, '--frame', '0', '--out', out, '--json');
+    expect(JSON.parse(stdout)).toEqual({ rows: 40, columns: 48, samplesPerPixel: 1, bitsAllocated: 16, pixelRepresentation: 1, photometricInterpretation: 'MONOCHROME2', dtype: 'int16' });
+    const raw = readFileSync(out);
+    expect(Array.from({ length: raw.length / 2 }, (_, i) => raw.readInt16LE(i * 2))).toEqual(phantoms.ct16.frames[0]);
+
+    const multi = join(dir, 'multi.raw');
+    await lumen('pixels', fixtures['multi-j2k'].file, '--frame', '2', '--out', multi, '--json');
+    const m = readFileSync(multi);
+    expect(Array.from({ length: m.length / 2 }, (_, i) => m.readUInt16LE(i * 2))).toEqual(phantoms.multi.frames[2]);
+
+    const rgb = join(dir, 'rgb.raw');
+    const r = await lumen('pixels', fixtures['rgb-ybrfull'].file, '--out', rgb, '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ samplesPerPixel: 3, photometricInterpretation: 'RGB', dtype: 'uint8' });
+  });
+
+  it('lumen render writes the windowed PNG', async () => {
+    const out = join(dir, 'ct.png');
+    await lumen('render', fixtures['ct16-explicit'].file, '--frame', '0', '--window', '40,400', '--out', out);
+    const png = PNG.sync.read(readFileSync(out));
+    expect([png.width, png.height]).toEqual([48, 40]);
+    const expected = (await renderFrame(await parseDicomFile(fixtures['ct16-explicit'].file), 0, { window: { center: 40, width: 400 } })).data;
+    expect(Array.from({ length: 48 * 40 }, (_, i) => png.data[i * 4])).toEqual(Array.from(expected));
+    expect(PNG.sync.read(encodePng({ rows: 1, columns: 2, channels: 3, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) })).data.subarray(0, 8)).toEqual(Buffer.from([1, 2, 3, 255, 4, 5, 6, 255]));
+  });
+
+  it('bad input: a readable error and exit code, no stack', async () => {
+    const bad = join(dir, 'bad.dcm');
+    (await import('node:fs')).writeFileSync(bad, 'not dicom at all');
+    const err = await lumen('pixels', bad, '--out', join(dir, 'x.raw'), '--json').catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(JSON.parse(err.stdout).error).toMatch(/bad\.dcm: not a DICOM file/);
+    const frameErr = await lumen('render', fixtures['mono8-explicit'].file, '--frame', '5', '--out', join(dir, 'x.png')).catch((e) => e);
+    expect(frameErr.code).toBe(1);
+    expect(frameErr.stderr).toMatch(/has no frame 6: it holds 1 frame/);
+    const winErr = await lumen('render', fixtures['mono8-explicit'].file, '--window', 'wide', '--out', join(dir, 'x.png')).catch((e) => e);
+    expect(winErr.code).toBe(2);
+    expect(winErr.stderr).toMatch(/--window must be "center,width"/);
+  });
+});
