@@ -43,6 +43,12 @@ export interface CustomVariant extends VariantSpec {
 }
 
 // Released coefficients (Keras applications / DESIGN.md): width, depth, resolution, dropout.
+// Built with a 1000-class top and no preprocessing layers, the builder gives Keras' counts:
+// B0 5,330,564 ... B7 66,658,680, and V2-S 21,612,360 · V2-M 54,431,388 · V2-L 119,027,848
+// (Keras applications table, keras.io/api/applications, exact figures as listed in the
+// DeepVision README, DavidLandup0/deepvision; Keras' V2-S/M/L preprocessing is a weightless
+// Rescaling, so the counts are the same with or without it). test/models/efficientnet.test.ts
+// holds these numbers; the code computes them from the tables below.
 // V2-S/M/L are unscaled (1.0, 1.0); their resolutions are Keras' default sizes and their
 // dropout is Keras' default (0.2) — the V2 paper raises it during progressive training
 // (see progressive.ts), which does not change the weights.
