@@ -5,4 +5,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../electron/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// GPU runtimes (Dawn, ONNX Runtime) keep handles open after their work is
+// done; a finished command exits once its output is flushed.
+process.stdout.write('', () => process.exit(code));

@@ -1,10 +1,29 @@
-import { CliError, type Command } from './command';
+import { doctor } from '../engine/engine';
+import { initBackend, type BackendName } from '../../models/runtime';
+import { type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
 export const command: Command = {
-  summary: 'lumen doctor (not built yet)',
-  usage: 'lumen doctor',
-  async run() {
-    throw new CliError('"lumen doctor" is not built yet in this version.');
+  summary: 'Probe every TF.js backend and ONNX Runtime provider on this machine and say why each is or is not available.',
+  usage: 'lumen doctor [--json] [--backend tensorflow|webgpu|wasm|cpu]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, backend: { type: 'string' } });
+    if (values.backend) await initBackend(values.backend as BackendName);
+    const report = await doctor();
+    if (values.json) {
+      printJson(report);
+      return 0;
+    }
+    const lines = [
+      `Lumen ${report.version} on Node ${report.node} (${report.platform}-${report.arch})`,
+      '',
+      'TensorFlow.js backends (best first):',
+      ...report.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.reason}${b.name === report.activeBackend ? '  [active]' : ''}`),
+      '',
+      `ONNX Runtime ${report.onnxruntime.version ?? '(not loaded)'}:`,
+      ...report.onnxruntime.providers.map((p) => `  ${p.available ? '✓' : '✗'} ${p.name.padEnd(10)} ${p.reason}`),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
   },
 };

@@ -1,10 +1,34 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineHost } from '../engine/host';
+import { startBridge } from '../serve/server';
+import { defaultDataDir } from '../library/paths';
+import { type Command, CliError } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
+const here = path.dirname(fileURLToPath(import.meta.url));
+
 export const command: Command = {
-  summary: 'lumen serve (not built yet)',
-  usage: 'lumen serve',
-  async run() {
-    throw new CliError('"lumen serve" is not built yet in this version.');
+  summary: 'Serve the Lumen UI to a browser on this machine (127.0.0.1 only, with a one-time token), backed by the real engine.',
+  usage: 'lumen serve [--port N] [--data-dir DIR] [--backend wasm|cpu|webgpu|tensorflow]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' } });
+    const port = values.port ? Number(values.port) : 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, not "${values.port}".`, 2);
+    const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const host = new EngineHost({ dataDir, shell: 'browser', backend: (values.backend as any) ?? null, log });
+    const bridge = await startBridge({ host, staticDir: path.resolve(here, '../../renderer/dist'), port, log });
+    // One line a script can parse, then a human hint.
+    process.stdout.write(`Lumen is serving at ${bridge.url}\n`);
+    process.stderr.write('Open that address in a browser on this machine. Press Ctrl+C to stop.\n');
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await bridge.close();
+    await host.close();
+    return 0;
   },
 };

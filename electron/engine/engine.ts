@@ -1,0 +1,88 @@
+/**
+ * The engine: every request that runs outside the Electron main process
+ * (models, DICOM, the library, training). It is plain Node, so the same module
+ * runs in the engine worker (desktop app), in the browser bridge, in the CLI
+ * and in tests.
+ */
+import type { AppInfo, DoctorReport } from '../../common/contract';
+import { createDispatcher, type Handlers } from '../../common/rpc';
+import { APP_NAME, APP_VERSION } from '../../common/version';
+import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
+import { JobRunner } from './jobs';
+
+export interface EngineOptions {
+  dataDir: string;
+  shell: AppInfo['shell'];
+  /** Force a TF.js backend (else LUMEN_TF_BACKEND, else the best available). */
+  backend?: BackendName | null;
+  log?: (line: string) => void;
+}
+
+export interface Engine {
+  handlers: Partial<Handlers>;
+  dispatch: ReturnType<typeof createDispatcher>;
+  jobs: JobRunner;
+  dispose(): void;
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const backends = await probeBackends();
+  const onnxruntime = await probeOnnxRuntime();
+  return {
+    version: APP_VERSION,
+    node: process.versions.node,
+    platform: process.platform,
+    arch: process.arch,
+    backends,
+    activeBackend: activeBackend(),
+    onnxruntime,
+  };
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const jobs = new JobRunner();
+  const started = Date.now();
+  let report: Promise<DoctorReport> | null = null;
+  // Probing loads TF.js backends and creates ONNX sessions: do it once, when first asked.
+  const probe = () => {
+    report ??= (async () => {
+      if (options.backend) await initBackend(options.backend);
+      return doctor();
+    })();
+    return report;
+  };
+
+  const handlers: Partial<Handlers> = {
+    'app.info': async () => {
+      const r = await probe();
+      return {
+        name: APP_NAME,
+        version: APP_VERSION,
+        shell: options.shell,
+        platform: `${process.platform}-${process.arch}`,
+        dataDir: options.dataDir,
+        engine: { activeBackend: r.activeBackend, backends: r.backends, onnxruntime: r.onnxruntime },
+      };
+    },
+    'engine.doctor': () => probe(),
+    'engine.ping': ({ echo }) => ({ echo, pid: process.pid, uptimeMs: Date.now() - started }),
+    'engine.sleepJob': ({ steps, stepMs }, ctx) =>
+      jobs.start('sleep', ctx, async (job) => {
+        for (let i = 0; i < steps; i++) {
+          job.checkCancelled();
+          await new Promise((resolve) => setTimeout(resolve, stepMs));
+          job.progress((i + 1) / steps, `step ${i + 1} of ${steps}`);
+        }
+        return { steps };
+      }),
+    'job.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'job.list': () => jobs.list(),
+  };
+
+  return {
+    handlers,
+    dispatch: createDispatcher(handlers, options.log),
+    jobs,
+    dispose: () => jobs.cancelAll(),
+  };
+}

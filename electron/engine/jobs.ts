@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../../common/rpc';
+
+export interface JobContext {
+  readonly jobId: string;
+  readonly signal: AbortSignal;
+  /** Report progress; calls are rate-limited to about 10 a second except the last. */
+  progress(fraction: number | null, message: string, detail?: Record<string, unknown>): void;
+  /** Throw if the job was cancelled; call it between units of work. */
+  checkCancelled(): void;
+}
+
+export class JobCancelledError extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
+interface RunningJob {
+  kind: string;
+  startedAt: string;
+  controller: AbortController;
+}
+
+/**
+ * Long work runs as a job: the request returns a job id at once, progress
+ * streams as `job.progress` events, and the end is one `job.finished` or
+ * `job.failed` event. Cancelling aborts the job's signal; the job decides
+ * where it is safe to stop.
+ */
+export class JobRunner {
+  private readonly running = new Map<string, RunningJob>();
+
+  start(kind: string, ctx: RequestContext, work: (job: JobContext) => Promise<unknown>): { jobId: string } {
+    const jobId = randomUUID();
+    const controller = new AbortController();
+    this.running.set(jobId, { kind, startedAt: new Date().toISOString(), controller });
+    let lastSent = 0;
+    const job: JobContext = {
+      jobId,
+      signal: controller.signal,
+      progress(fraction, message, detail) {
+        const now = Date.now();
+        if (fraction !== 1 && now - lastSent < 100) return;
+        lastSent = now;
+        const bounded = fraction === null ? null : Math.min(1, Math.max(0, fraction));
+        ctx.emit('job.progress', { jobId, kind, fraction: bounded, message, detail });
+      },
+      checkCancelled() {
+        if (controller.signal.aborted) throw new JobCancelledError();
+      },
+    };
+    // Start on the next tick so the caller has the job id before any event arrives.
+    setImmediate(() => {
+      work(job).then(
+        (result) => {
+          this.running.delete(jobId);
+          ctx.emit('job.finished', { jobId, kind, result: result ?? null });
+        },
+        (err: unknown) => {
+          this.running.delete(jobId);
+          const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
+          const message = cancelled ? 'Cancelled' : err instanceof Error ? err.message : String(err);
+          ctx.emit('job.failed', { jobId, kind, cancelled, message });
+        },
+      );
+    });
+    return { jobId };
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.running.get(jobId);
+    if (!job || job.controller.signal.aborted) return false;
+    job.controller.abort();
+    return true;
+  }
+
+  list(): { jobId: string; kind: string; startedAt: string }[] {
+    return [...this.running].map(([jobId, job]) => ({ jobId, kind: job.kind, startedAt: job.startedAt }));
+  }
+
+  cancelAll(): void {
+    for (const job of this.running.values()) job.controller.abort();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The browser bridge: the built renderer and the same contract over a
+ * WebSocket, so the real UI runs in a plain browser against the real engine
+ * (end-to-end tests; later, an engine on a shared GPU server).
+ *
+ * Security: bound to 127.0.0.1 only; every start makes a random token.
+ * The first page load carries it as ?token=…, which sets a SameSite=Strict,
+ * HttpOnly cookie; every later request (assets, the WebSocket) must carry the
+ * cookie or the token. Requests from non-loopback peers, with a foreign Host
+ * header (DNS rebinding) or a foreign Origin (cross-site WebSocket) are refused.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { isRequestName, type Reply } from '../../common/rpc';
+import { requests } from '../../common/contract';
+import type { EngineHost } from '../engine/host';
+
+export interface BridgeOptions {
+  host: EngineHost;
+  /** The built renderer (renderer/dist). */
+  staticDir: string;
+  port?: number;
+  /** Fixed token (tests); random by default. */
+  token?: string;
+  log?: (line: string) => void;
+  /** Largest accepted WebSocket message. */
+  maxMessageBytes?: number;
+}
+
+export interface Bridge {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+const COOKIE = 'lumen_token';
+
+function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.'));
+}
+
+function sameToken(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return v.join('=');
+  }
+  return null;
+}
+
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? (() => {});
+  const maxMessageBytes = options.maxMessageBytes ?? 1 << 20;
+  const root = path.resolve(options.staticDir);
+  if (!existsSync(path.join(root, 'index.html'))) {
+    throw new Error(`The renderer is not built (${path.join(root, 'index.html')} is missing). Run "npm run build:renderer" first.`);
+  }
+  let port = 0;
+
+  /** Host header must name us, so a DNS-rebound name cannot reach the bridge. */
+  const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+  const originAllowed = (origin: string | undefined) => !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+
+  const authorised = (req: http.IncomingMessage, url: URL) =>
+    sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req.headers.cookie), token);
+
+  const refuse = (res: http.ServerResponse, status: number, why: string) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(why + '\n');
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!isLoopback(req.socket.remoteAddress)) return refuse(res, 403, 'Lumen serves this machine only.');
+    if (!hostAllowed(req.headers.host)) return refuse(res, 403, 'Unexpected Host header.');
+    if (!authorised(req, url)) {
+      log(`refused ${req.method} ${url.pathname}: missing or wrong token`);
+      return refuse(res, 401, 'Missing or wrong token: open the address that "lumen serve" printed.');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET.');
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = path.resolve(root, '.' + rel);
+    if (file !== root && !file.startsWith(root + path.sep)) return refuse(res, 403, 'Outside the app.');
+    if (!existsSync(file) || !statSync(file).isFile()) return refuse(res, 404, 'Not found.');
+    const headers: Record<string, string> = {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    };
+    if (url.searchParams.has('token')) headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  const clients = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ok = isLoopback(req.socket.remoteAddress) && hostAllowed(req.headers.host) && originAllowed(req.headers.origin) && url.pathname === '/rpc' && authorised(req, url);
+    if (!ok) {
+      log(`refused a WebSocket from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'})`);
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
+  });
+
+  const send = (ws: WebSocket, message: unknown) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', async (data, isBinary) => {
+      let message: any;
+      try {
+        if (isBinary) throw new Error('binary frames are not part of the contract');
+        message = JSON.parse(data.toString());
+      } catch (err) {
+        log(`bad bridge message: ${err instanceof Error ? err.message : String(err)}`);
+        const reply: Reply = { ok: false, error: { code: 'invalid_message', message: 'A message must be JSON: {"id", "method", "input"}.' } };
+        send(ws, { id: null, reply });
+        return;
+      }
+      const id = message && (typeof message.id === 'number' || typeof message.id === 'string') ? message.id : null;
+      if (id === null || !message || typeof message !== 'object') {
+        log('bridge message without an id');
+        send(ws, { id: null, reply: { ok: false, error: { code: 'invalid_message', message: 'A message needs an "id" (number or string).' } } });
+        return;
+      }
+      const method: unknown = message.method;
+      if (isRequestName(method) && requests[method].runsIn === 'main') {
+        send(ws, { id, reply: { ok: false, error: { code: 'unavailable', method, message: `"${method}" needs the desktop app; it is not available in the browser.` } } });
+        return;
+      }
+      const reply = await options.host.request(message.method, message.input);
+      if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${reply.error.message}`);
+      send(ws, { id, reply });
+    });
+  });
+
+  const unsubscribe = options.host.onEvent((event, payload) => {
+    for (const ws of clients) send(ws, { event, payload });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      unsubscribe();
+      for (const ws of clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

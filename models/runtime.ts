@@ -1,0 +1,328 @@
+/**
+ * Runtime selection: which TensorFlow.js backend and which ONNX Runtime
+ * providers this machine can really use, and why the others cannot.
+ *
+ * Every probe does real work (loads the package, creates the backend, runs a
+ * small op and reads it back), because "the package is installed" and "it
+ * works" differ: libtensorflow may be missing, a GPU driver may refuse Dawn.
+ *
+ * Order, best first: tensorflow (tfjs-node-gpu, then tfjs-node) > webgpu on a
+ * hardware adapter > wasm > webgpu on a software adapter > cpu. DESIGN.md
+ * ranks webgpu above wasm unconditionally; on a machine whose only adapter is
+ * a software rasteriser (llvmpipe, SwiftShader, lavapipe) WebGPU works but is
+ * slower than wasm, so we rank it below and say so in its reason.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  reason: string;
+  /** Package, adapter or device actually used. */
+  detail?: string;
+}
+
+export interface OnnxRuntimeProbe {
+  version: string | null;
+  providers: { name: string; available: boolean; reason: string }[];
+}
+
+const require = createRequire(import.meta.url);
+const SOFTWARE_ADAPTER = /llvmpipe|swiftshader|lavapipe|softpipe|software/i;
+
+let webgpuSoftware = false;
+let webgpuDescription = '';
+const probes = new Map<BackendName, Promise<BackendProbe>>();
+
+function message(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].slice(0, 300);
+}
+
+/** Run a tiny computation on the current backend and check the answer. */
+async function smokeTest(): Promise<void> {
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = a.square().sum();
+  const [value] = await b.data();
+  tf.dispose([a, b]);
+  if (Math.abs(value - 14) > 1e-4) throw new Error(`smoke test computed ${value}, expected 14`);
+}
+
+async function tryBackend(name: BackendName): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+  await tf.ready();
+  await smokeTest();
+}
+
+async function probeTensorflow(): Promise<BackendProbe> {
+  const reasons: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      // tfjs-node registers the 'tensorflow' backend on the shared tfjs-core as it loads.
+      require(pkg);
+      await tryBackend('tensorflow');
+      return { name: 'tensorflow', available: true, reason: `${pkg} loaded libtensorflow`, detail: pkg };
+    } catch (err) {
+      const text = message(err);
+      reasons.push(/Cannot find module/.test(text) ? `${pkg} is not installed` : `${pkg}: ${text}`);
+    }
+  }
+  return {
+    name: 'tensorflow',
+    available: false,
+    reason: `${reasons.join('; ')} (optional dependencies: their install downloads libtensorflow, which needs internet access at install time)`,
+  };
+}
+
+/**
+ * WebGPU in Node goes through Dawn (the `webgpu` package). We try the native
+ * API first (Vulkan/Metal/D3D12); where that finds no adapter, Dawn's OpenGL
+ * ES backend in compatibility mode works on stock Mesa (see DESIGN.md).
+ */
+async function probeWebgpu(): Promise<BackendProbe> {
+  let dawn: { create(flags: string[]): any; globals: Record<string, unknown> };
+  try {
+    dawn = require('webgpu');
+  } catch (err) {
+    return { name: 'webgpu', available: false, reason: `the webgpu package (Dawn for Node) did not load: ${message(err)}` };
+  }
+  const attempts: { label: string; flags: string[]; options: Record<string, unknown> }[] = [
+    { label: 'native', flags: [], options: {} },
+    { label: 'OpenGL ES (compatibility)', flags: ['backend=opengles'], options: { featureLevel: 'compatibility' } },
+  ];
+  if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  const failures: string[] = [];
+  for (const attempt of attempts) {
+    try {
+      const gpu = dawn.create(attempt.flags);
+      const adapter = await gpu.requestAdapter(attempt.options);
+      if (!adapter) {
+        failures.push(`${attempt.label}: no adapter`);
+        continue;
+      }
+      const info = adapter.info ?? {};
+      const description = [info.vendor, info.device, info.description].filter(Boolean).join(' ').trim() || 'unknown adapter';
+      Object.assign(globalThis, dawn.globals);
+      // tfjs-backend-webgpu asks navigator.gpu for an adapter with its own
+      // options; keep ours (the feature level) by wrapping requestAdapter.
+      const wrapped = {
+        requestAdapter: (opts?: Record<string, unknown>) => gpu.requestAdapter({ ...opts, ...attempt.options }),
+        getPreferredCanvasFormat: () => 'rgba8unorm',
+        wgslLanguageFeatures: gpu.wgslLanguageFeatures,
+      };
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped, userAgent: 'node' }, configurable: true, writable: true });
+      await import('@tensorflow/tfjs-backend-webgpu');
+      await tryBackend('webgpu');
+      webgpuSoftware = SOFTWARE_ADAPTER.test(description);
+      webgpuDescription = `${attempt.label}: ${description}`;
+      return {
+        name: 'webgpu',
+        available: true,
+        reason: webgpuSoftware
+          ? `works on a software adapter (${description}); ranked below wasm because it is slower there`
+          : `Dawn ${attempt.label} adapter`,
+        detail: webgpuDescription,
+      };
+    } catch (err) {
+      failures.push(`${attempt.label}: ${message(err)}`);
+    }
+  }
+  return { name: 'webgpu', available: false, reason: `no usable WebGPU adapter (${failures.join('; ')})` };
+}
+
+async function probeWasm(): Promise<BackendProbe> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tryBackend('wasm');
+    return { name: 'wasm', available: true, reason: 'WebAssembly SIMD backend (one thread in Node)' };
+  } catch (err) {
+    return { name: 'wasm', available: false, reason: message(err) };
+  }
+}
+
+async function probeCpu(): Promise<BackendProbe> {
+  try {
+    await tryBackend('cpu');
+    return { name: 'cpu', available: true, reason: 'plain JavaScript kernels (slow; always works)' };
+  } catch (err) {
+    return { name: 'cpu', available: false, reason: message(err) };
+  }
+}
+
+const PROBERS: Record<BackendName, () => Promise<BackendProbe>> = {
+  tensorflow: probeTensorflow,
+  webgpu: probeWebgpu,
+  wasm: probeWasm,
+  cpu: probeCpu,
+};
+
+/** Probe one backend (once per process; later calls return the same answer). */
+export function probeBackend(name: BackendName): Promise<BackendProbe> {
+  let probe = probes.get(name);
+  if (!probe) {
+    probe = PROBERS[name]();
+    probes.set(name, probe);
+  }
+  return probe;
+}
+
+/** Probe every backend, in order. Leaves the best one active. */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const results: BackendProbe[] = [];
+  for (const name of BACKEND_ORDER) results.push(await probeBackend(name));
+  // Probing switches backends; put back the chosen one (or choose now).
+  if (active) await tf.setBackend(active);
+  else await initBackend();
+  return results;
+}
+
+function rank(probe: BackendProbe): number {
+  if (!probe.available) return 100;
+  if (probe.name === 'webgpu' && webgpuSoftware) return 2.5;
+  return BACKEND_ORDER.indexOf(probe.name);
+}
+
+let active: BackendName | null = null;
+
+/**
+ * Pick and activate a TF.js backend. `prefer` (or LUMEN_TF_BACKEND) forces one;
+ * forcing an unavailable backend is an error that carries its reason.
+ * Without a preference, probing stops at the first backend that ranks best.
+ */
+export async function initBackend(prefer?: BackendName | null): Promise<BackendName> {
+  const forced = prefer ?? (process.env.LUMEN_TF_BACKEND as BackendName | undefined) ?? null;
+  if (forced) {
+    if (!BACKEND_ORDER.includes(forced)) throw new Error(`Unknown TF.js backend "${forced}". Choose one of ${BACKEND_ORDER.join(', ')}.`);
+    const probe = await probeBackend(forced);
+    if (!probe.available) throw new Error(`The ${forced} backend is not available: ${probe.reason}`);
+    await tf.setBackend(forced);
+    active = forced;
+    return forced;
+  }
+  const found: BackendProbe[] = [];
+  for (const name of BACKEND_ORDER) {
+    const probe = await probeBackend(name);
+    found.push(probe);
+    // tensorflow, or a hardware webgpu, cannot be beaten: stop probing.
+    if (probe.available && rank(probe) < 2) break;
+  }
+  const best = found.filter((p) => p.available).sort((a, b) => rank(a) - rank(b))[0];
+  if (!best) throw new Error(`No TF.js backend works here: ${found.map((p) => `${p.name}: ${p.reason}`).join('; ')}`);
+  await tf.setBackend(best.name);
+  active = best.name;
+  return best.name;
+}
+
+export function activeBackend(): BackendName | null {
+  return active;
+}
+
+/** ONNX Runtime: its version and which execution providers can create a session here. */
+export async function probeOnnxRuntime(): Promise<OnnxRuntimeProbe> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = require('onnxruntime-node');
+  } catch (err) {
+    return { version: null, providers: [{ name: 'cpu', available: false, reason: `onnxruntime-node did not load: ${message(err)}` }] };
+  }
+  const version = ort.env?.versions?.node ?? ort.env?.versions?.common ?? null;
+  const providers: OnnxRuntimeProbe['providers'] = [];
+  for (const backend of ort.listSupportedBackends()) {
+    if (!backend.bundled) {
+      providers.push({
+        name: backend.name,
+        available: false,
+        reason: backend.name === 'cuda' || backend.name === 'tensorrt'
+          ? 'not installed: reinstall onnxruntime-node with npm_config_onnxruntime_node_install=cuda12 on a machine with CUDA 12'
+          : 'not bundled in this onnxruntime-node build',
+      });
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(tinyOnnxModel(), { executionProviders: [backend.name] });
+      const input = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
+      const out = await session.run({ x: input });
+      const y = out.y.data as Float32Array;
+      await session.release();
+      if (Math.abs(y[3] - 1 / (1 + Math.exp(-4))) > 1e-5) throw new Error('wrong result from a Sigmoid');
+      providers.push({ name: backend.name, available: true, reason: 'created a session and ran a Sigmoid' });
+    } catch (err) {
+      const text = message(err);
+      providers.push({
+        name: backend.name,
+        available: false,
+        reason: /RequestAdapter/.test(text)
+          ? `no GPU adapter for ONNX Runtime's ${backend.name} provider (on Linux it needs a Vulkan driver: libvulkan.so.1 and a GPU ICD)`
+          : text,
+      });
+    }
+  }
+  return { version, providers };
+}
+
+/**
+ * A one-node ONNX graph, y = Sigmoid(x), x: float[1,4], hand-encoded as a
+ * protobuf so that probing needs no file on disk.
+ */
+function tinyOnnxModel(): Uint8Array {
+  const bytes: number[] = [];
+  const varint = (out: number[], n: number) => {
+    while (n > 127) {
+      out.push((n & 127) | 128);
+      n >>>= 7;
+    }
+    out.push(n);
+  };
+  const field = (out: number[], num: number, payload: number[] | string) => {
+    const data = typeof payload === 'string' ? [...new TextEncoder().encode(payload)] : payload;
+    varint(out, (num << 3) | 2);
+    varint(out, data.length);
+    out.push(...data);
+  };
+  const int = (out: number[], num: number, value: number) => {
+    varint(out, num << 3);
+    varint(out, value);
+  };
+  const valueInfo = (name: string) => {
+    const dims: number[] = [];
+    for (const d of [1, 4]) {
+      const dim: number[] = [];
+      int(dim, 1, d);
+      field(dims, 1, dim);
+    }
+    const tensorType: number[] = [];
+    int(tensorType, 1, 1); // FLOAT
+    field(tensorType, 2, dims);
+    const type: number[] = [];
+    field(type, 1, tensorType);
+    const vi: number[] = [];
+    field(vi, 1, name);
+    field(vi, 2, type);
+    return vi;
+  };
+  const node: number[] = [];
+  field(node, 1, 'x');
+  field(node, 2, 'y');
+  field(node, 4, 'Sigmoid');
+  const graph: number[] = [];
+  field(graph, 1, node);
+  field(graph, 2, 'probe');
+  field(graph, 11, valueInfo('x'));
+  field(graph, 12, valueInfo('y'));
+  int(bytes, 1, 8); // ir_version
+  const opset: number[] = [];
+  int(opset, 2, 17);
+  field(bytes, 8, opset);
+  field(bytes, 7, graph);
+  return new Uint8Array(bytes);
+}
+
+export function machineSummary(): { platform: string; arch: string; cpus: number; cpuModel: string } {
+  const cpus = os.cpus();
+  return { platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' };
+}
