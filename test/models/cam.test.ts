@@ -74,7 +74,7 @@ describe('Classifier: CAM, embeddings, heads', () => {
     const probs = softmax.predict(images);
     const bias = softmax.model.getLayer('logits').getWeights()[1];
     // Logits rebuilt from the maps: mean over the map + bias; softmax must give predict().
-    const means = [];
+    const means: tf.Tensor[] = [];
     for (let k = 0; k < CLASSES; k++) {
       const m = softmax.cam(images, k, { size: 'features' });
       means.push(tf.mean(m, [1, 2]));
