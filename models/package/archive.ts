@@ -1,0 +1,144 @@
+// Single-file model package (.lumenpkg): a POSIX ustar archive of the package
+// folder's files (flat: no sub-folders), metadata.json first, then the others by
+// name, each a 512-byte header + data padded to 512 bytes, ended by two zero
+// blocks. Any tar tool can list or unpack it. Import accepts only regular files
+// with plain names (no '/', '\\', '..', absolute paths, links or devices),
+// unpacks into a temp folder, verifies it as a package (content hash included)
+// and only then moves it into place.
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { METADATA_JSON, PackageError, loadPackage, replaceDir, type LoadedPackage } from './package';
+
+export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
+const BLOCK = 512;
+
+function octal(value: number, width: number): string {
+  // width-1 octal digits then NUL, as ustar wants.
+  return value.toString(8).padStart(width - 1, '0') + '\0';
+}
+
+function header(name: string, size: number, mtime: number): Buffer {
+  const h = Buffer.alloc(BLOCK);
+  if (Buffer.byteLength(name) > 100) throw new Error(`archive: file name too long for ustar: ${name}`);
+  h.write(name, 0, 100, 'utf8');
+  h.write(octal(0o644, 8), 100, 'ascii');
+  h.write(octal(0, 8), 108, 'ascii');
+  h.write(octal(0, 8), 116, 'ascii');
+  h.write(octal(size, 12), 124, 'ascii');
+  h.write(octal(mtime, 12), 136, 'ascii');
+  h.write('        ', 148, 'ascii'); // checksum field counts as spaces while summing
+  h.write('0', 156, 'ascii');
+  h.write('ustar\0', 257, 'ascii');
+  h.write('00', 263, 'ascii');
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  return h;
+}
+
+/** Writes the package at `dir` (verified first) as one .lumenpkg file, atomically. */
+export async function exportPackageArchive(dir: string, file: string): Promise<LoadedPackage> {
+  const pkg = await loadPackage(dir);
+  const names = readdirSync(pkg.dir)
+    .filter((n) => statSync(path.join(pkg.dir, n)).isFile())
+    .sort((a, b) => (a === METADATA_JSON ? -1 : b === METADATA_JSON ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  const target = path.resolve(file);
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temp, 'w');
+  try {
+    const mtime = Math.floor(Date.parse(pkg.metadata.provenance.createdAt) / 1000) || 0;
+    for (const name of names) {
+      const data = readFileSync(path.join(pkg.dir, name));
+      writeSync(fd, header(name, data.length, mtime));
+      writeSync(fd, data);
+      const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+      if (pad) writeSync(fd, Buffer.alloc(pad));
+    }
+    writeSync(fd, Buffer.alloc(2 * BLOCK));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, target);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  return pkg;
+}
+
+function readString(b: Buffer, start: number, length: number): string {
+  const slice = b.subarray(start, start + length);
+  const end = slice.indexOf(0);
+  return slice.subarray(0, end < 0 ? length : end).toString('utf8');
+}
+
+function readOctal(b: Buffer, start: number, length: number): number {
+  const s = readString(b, start, length).trim();
+  if (!/^[0-7]*$/.test(s)) return NaN;
+  return s ? parseInt(s, 8) : 0;
+}
+
+/** A plain file name: no folders, no parent references, nothing absolute. */
+function isSafeName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0') && !path.isAbsolute(name) && !/^[a-zA-Z]:/.test(name);
+}
+
+/** Unpacks a .lumenpkg into `destDir` (which must not exist), verifying it; nothing is left behind on failure. */
+export async function importPackageArchive(file: string, destDir: string): Promise<LoadedPackage> {
+  const source = path.resolve(file);
+  if (!existsSync(source)) throw new Error(`Model package archive not found: ${source}`);
+  const target = path.resolve(destDir);
+  if (existsSync(target)) throw new PackageError(target, 'already exists; choose another folder or remove it first');
+  const bytes = readFileSync(source);
+  const where = path.basename(source);
+  const entries: { name: string; start: number; size: number }[] = [];
+  let at = 0;
+  for (;;) {
+    if (at + BLOCK > bytes.length) throw new Error(`${where}: truncated archive (no end marker)`);
+    const h = bytes.subarray(at, at + BLOCK);
+    if (h.every((b) => b === 0)) break;
+    const stored = readOctal(h, 148, 8);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+    if (stored !== sum) throw new Error(`${where}: corrupt archive (header checksum mismatch at byte ${at})`);
+    const prefix = readString(h, 345, 155);
+    const name = (prefix ? `${prefix}/` : '') + readString(h, 0, 100);
+    const type = String.fromCharCode(h[156]);
+    if (type !== '0' && type !== '\0') throw new Error(`${where}: entry "${name}" is not a regular file (type ${JSON.stringify(type)}); refused`);
+    if (!isSafeName(name)) throw new Error(`${where}: entry "${name}" would be written outside the package folder; refused`);
+    const size = readOctal(h, 124, 12);
+    if (!Number.isFinite(size) || at + BLOCK + size > bytes.length) throw new Error(`${where}: truncated archive (entry "${name}")`);
+    if (entries.some((e) => e.name === name)) throw new Error(`${where}: entry "${name}" appears twice; refused`);
+    entries.push({ name, start: at + BLOCK, size });
+    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  if (!entries.some((e) => e.name === METADATA_JSON)) throw new Error(`${where}: not a Lumen model package (no ${METADATA_JSON})`);
+
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(temp);
+    for (const e of entries) {
+      const fd = openSync(path.join(temp, e.name), 'wx');
+      try {
+        writeSync(fd, bytes, e.start, e.size);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    await loadPackage(temp);
+    replaceDir(temp, target);
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    // Name the archive, not the temp folder, in what the user reads.
+    if (err instanceof PackageError) throw new Error(err.message.replace(`Model package ${temp}`, `Model package archive ${where}`));
+    throw err;
+  }
+  return loadPackage(target);
+}

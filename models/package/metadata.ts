@@ -1,0 +1,49 @@
+// metadata.json of a model package: what the model is, how to feed it, where it came from.
+import { z } from 'zod';
+
+export const PACKAGE_FORMAT_VERSION = 1;
+
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+
+export const PreprocessingSchema = z.object({
+  /** VOI window applied to DICOM pixels first: explicit centre/width or a preset name (e.g. "lung"). */
+  window: z.union([z.object({ center: z.number(), width: z.number().positive() }), z.string().min(1)]).optional(),
+  /** Then x' = (x * scale - mean[c]) / std[c] per RGB channel. */
+  scale: z.number().positive(),
+  mean: rgb,
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+});
+
+export const MetadataSchema = z.object({
+  formatVersion: z.literal(PACKAGE_FORMAT_VERSION),
+  name: z.string().min(1),
+  /** An EfficientNet variant name (b0..b7, v2-s/m/l) or custom-… */
+  variant: z.string().min(1),
+  /** Square input size in pixels. */
+  inputSize: z.number().int().min(32),
+  /**
+   * Layout of model.onnx's input "input": NCHW [batch, 3, H, W]. The TF.js model
+   * (model.json) is always NHWC [batch, H, W, 3]. Both take the normalised image.
+   */
+  layout: z.literal('NCHW'),
+  preprocessing: PreprocessingSchema,
+  classNames: z.array(z.string().min(1)).min(1),
+  task: z.enum(['multiclass', 'multilabel']),
+  provenance: z.object({
+    createdAt: z.string().min(1),
+    softwareVersion: z.string().min(1),
+    sourceWeights: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+    training: z.record(z.string(), z.unknown()).optional(),
+  }),
+  metrics: z.record(z.string(), z.number()).optional(),
+  modelCard: z.string().optional(),
+  /** SHA-256 over the package's files; see contentHash() in package.ts for exactly what. */
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export type PackageMetadata = z.infer<typeof MetadataSchema>;
+export type Preprocessing = z.infer<typeof PreprocessingSchema>;
+/** What a caller supplies; the format version, layout and content hash are filled in on save. */
+export type PackageMetadataInput = Omit<PackageMetadata, 'formatVersion' | 'contentHash' | 'layout' | 'provenance'> & {
+  provenance?: Partial<PackageMetadata['provenance']>;
+};

@@ -1,0 +1,218 @@
+// A model package is a folder:
+//   metadata.json           what the model is (see metadata.ts)
+//   model.json + group1-shard*of*.bin   the TF.js layers model (NHWC), for training and TF.js inference
+//   model.onnx              the same model exported for ONNX Runtime (NCHW)
+// It is written atomically (a temp folder beside the target, then one rename)
+// and verified on load (schema, files, content hash, shapes).
+import type * as tf from '@tensorflow/tfjs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { APP_VERSION } from '../../common/version';
+import { isVariantName } from '../efficientnet/variants';
+import { exportOnnx } from '../onnx/export';
+import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
+import { MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
+
+export const METADATA_JSON = 'metadata.json';
+export const MODEL_ONNX = 'model.onnx';
+
+/** A package problem the user can act on; `message` says what is wrong and with which file. */
+export class PackageError extends Error {
+  constructor(readonly dir: string, message: string) {
+    super(`Model package ${dir}: ${message}`);
+  }
+}
+
+/** JSON with object keys sorted, so the same metadata always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The content hash: SHA-256 over, in order, the canonical JSON of the metadata
+ * without `contentHash`, then every other file of the package sorted by name,
+ * each as `name \0 byteLength \0 bytes`. Changing any byte of any file, or any
+ * metadata field, changes it.
+ */
+export function contentHash(dir: string, metadata: Omit<PackageMetadata, 'contentHash'> & { contentHash?: string }): string {
+  const h = createHash('sha256');
+  const { contentHash: _ignored, ...rest } = metadata;
+  h.update(canonicalJson(rest));
+  for (const name of packageFiles(dir)) {
+    const bytes = readFileSync(path.join(dir, name));
+    h.update(`\0${name}\0${bytes.length}\0`);
+    h.update(bytes);
+  }
+  return h.digest('hex');
+}
+
+/** The package's files other than metadata.json, sorted. */
+function packageFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n !== METADATA_JSON && statSync(path.join(dir, n)).isFile())
+    .sort();
+}
+
+export interface SavePackageOptions {
+  /** The ONNX bytes to store; exported from `model` when omitted. */
+  onnx?: Uint8Array;
+  /** Replace an existing package at `dir` (atomically: the old one stays until the new one is complete). */
+  overwrite?: boolean;
+}
+
+/** Writes a package folder atomically and returns the metadata written (with its content hash). */
+export async function savePackage(dir: string, model: tf.LayersModel, input: PackageMetadataInput, options: SavePackageOptions = {}): Promise<PackageMetadata> {
+  const target = path.resolve(dir);
+  if (existsSync(target) && !options.overwrite) throw new PackageError(target, 'already exists (pass overwrite to replace it)');
+  const inputShape = model.inputs[0].shape;
+  if (inputShape[1] !== input.inputSize || inputShape[2] !== input.inputSize) {
+    throw new PackageError(target, `metadata inputSize ${input.inputSize} does not match the model's input ${JSON.stringify(inputShape)}`);
+  }
+  const units = outputUnits(model.outputs[0].shape);
+  if (units !== undefined && units !== input.classNames.length) {
+    throw new PackageError(target, `${input.classNames.length} class names for a model with ${units} output units`);
+  }
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(temp);
+    await saveTfjsModel(model, temp);
+    writeFileSync(path.join(temp, MODEL_ONNX), options.onnx ?? exportOnnx(model, { metadata: { variant: input.variant, classNames: JSON.stringify(input.classNames) } }).bytes);
+    const base: Omit<PackageMetadata, 'contentHash'> = {
+      ...input,
+      formatVersion: PACKAGE_FORMAT_VERSION,
+      layout: 'NCHW',
+      provenance: {
+        createdAt: input.provenance?.createdAt ?? new Date().toISOString(),
+        softwareVersion: input.provenance?.softwareVersion ?? `lumen ${APP_VERSION}`,
+        ...(input.provenance?.sourceWeights ? { sourceWeights: input.provenance.sourceWeights } : {}),
+        ...(input.provenance?.training ? { training: input.provenance.training } : {}),
+      },
+    };
+    const metadata = { ...base, contentHash: contentHash(temp, base) };
+    const parsed = MetadataSchema.safeParse(metadata);
+    if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues)}`);
+    writeFileSync(path.join(temp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
+    replaceDir(temp, target);
+    return metadata;
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Moves a complete folder into place; an existing target is replaced only after the new one is in. */
+export function replaceDir(temp: string, target: string): void {
+  if (!existsSync(target)) {
+    renameSync(temp, target);
+    return;
+  }
+  const old = `${target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  renameSync(target, old);
+  try {
+    renameSync(temp, target);
+  } catch (err) {
+    renameSync(old, target);
+    throw err;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+function outputUnits(shape: (number | null)[]): number | undefined {
+  return shape.length === 2 && typeof shape[1] === 'number' ? shape[1] : undefined;
+}
+
+export interface LoadedPackage {
+  dir: string;
+  metadata: PackageMetadata;
+  onnxPath: string;
+  modelJsonPath: string;
+  /** Present when loadPackage was asked to load the TF.js model. */
+  model?: tf.LayersModel;
+}
+
+/** Reads the TF.js topology's input size and the output layer's units without loading weights. */
+function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | null)[]; outputUnits?: number; shards: string[] } {
+  const topo = modelJson?.modelTopology;
+  const config = (topo?.model_config ?? topo)?.config;
+  if (!config || !Array.isArray(config.layers)) throw new PackageError(dir, `${MODEL_JSON} has no layers model topology`);
+  const layers: any[] = config.layers;
+  const input = layers.find((l) => l.class_name === 'InputLayer');
+  const outName = config.output_layers?.[0]?.[0];
+  const out = layers.find((l) => l.name === outName);
+  const shards: string[] = (modelJson.weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+  return {
+    inputShape: input?.config?.batch_input_shape,
+    outputUnits: out?.class_name === 'Dense' ? out.config.units : undefined,
+    shards,
+  };
+}
+
+/**
+ * Opens a package folder and verifies it: metadata schema and format version,
+ * every file present, the content hash, the variant, and the shapes (input size
+ * and class count against the model). Each failure says what is wrong.
+ */
+export async function loadPackage(dir: string, options: { loadModel?: boolean } = {}): Promise<LoadedPackage> {
+  const root = path.resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new PackageError(root, 'not found (expected a folder with metadata.json, model.json and model.onnx)');
+  const metaPath = path.join(root, METADATA_JSON);
+  if (!existsSync(metaPath)) throw new PackageError(root, `missing file ${METADATA_JSON}`);
+  let raw: any;
+  try {
+    raw = JSON.parse(readFileSync(metaPath, 'utf8'));
+  } catch (err) {
+    throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (raw?.formatVersion !== PACKAGE_FORMAT_VERSION) {
+    throw new PackageError(root, `unsupported formatVersion ${JSON.stringify(raw?.formatVersion)}: this version of Lumen reads format ${PACKAGE_FORMAT_VERSION}; update Lumen or re-export the package`);
+  }
+  const parsed = MetadataSchema.safeParse(raw);
+  if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues)}`);
+  const metadata = parsed.data;
+
+  for (const required of [MODEL_JSON, MODEL_ONNX]) {
+    if (!existsSync(path.join(root, required))) throw new PackageError(root, `missing file ${required}`);
+  }
+  let modelJson: any;
+  try {
+    modelJson = JSON.parse(readFileSync(path.join(root, MODEL_JSON), 'utf8'));
+  } catch (err) {
+    throw new PackageError(root, `${MODEL_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const shapes = topologyShapes(root, modelJson);
+  for (const shard of shapes.shards) {
+    if (shard.includes('/') || shard.includes('\\') || shard.startsWith('.')) throw new PackageError(root, `${MODEL_JSON} names a weight file outside the package: ${shard}`);
+    if (!existsSync(path.join(root, shard))) throw new PackageError(root, `missing file ${shard} (a weight shard listed in ${MODEL_JSON})`);
+  }
+
+  const actual = contentHash(root, metadata);
+  if (actual !== metadata.contentHash) {
+    throw new PackageError(root, `content hash mismatch: ${METADATA_JSON} says ${metadata.contentHash}, the files hash to ${actual}; the package was modified or is corrupt`);
+  }
+
+  if (!isVariantName(metadata.variant) && !metadata.variant.startsWith('custom-')) {
+    throw new PackageError(root, `unknown variant "${metadata.variant}" (known: b0..b7, v2-s, v2-m, v2-l, custom-…)`);
+  }
+  const [, h, w] = shapes.inputShape ?? [];
+  if (h !== metadata.inputSize || w !== metadata.inputSize) {
+    throw new PackageError(root, `inputSize ${metadata.inputSize} in ${METADATA_JSON} but the model takes ${h}x${w}`);
+  }
+  if (shapes.outputUnits !== undefined && shapes.outputUnits !== metadata.classNames.length) {
+    throw new PackageError(root, `${metadata.classNames.length} class names in ${METADATA_JSON} but the model has ${shapes.outputUnits} output units`);
+  }
+
+  const loaded: LoadedPackage = { dir: root, metadata, onnxPath: path.join(root, MODEL_ONNX), modelJsonPath: path.join(root, MODEL_JSON) };
+  if (options.loadModel) loaded.model = await loadTfjsModel(root);
+  return loaded;
+}

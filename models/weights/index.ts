@@ -1,0 +1,3 @@
+export * from './h5';
+export * from './keras-files';
+export * from './tfjs-format';

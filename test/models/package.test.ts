@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportPackageArchive, importPackageArchive } from '../../models/package/archive';
+import type { PackageMetadataInput } from '../../models/package/metadata';
+import { contentHash, loadPackage, savePackage } from '../../models/package/package';
+import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-package-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SIZE = 32;
+const meta: PackageMetadataInput = {
+  name: 'Chest CT nodule (test)',
+  variant: 'b0',
+  inputSize: SIZE,
+  preprocessing: { window: { center: -600, width: 1500 }, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  classNames: ['none', 'benign', 'malignant', 'other', 'unsure'],
+  task: 'multiclass',
+  metrics: { auc: 0.91 },
+  provenance: { sourceWeights: { file: 'efficientnetb0_notop.h5', sha256: 'a'.repeat(64) } },
+};
+
+function makeModel(seed = 1) {
+  const m = tinyNet({ size: SIZE, seed, classes: 5 });
+  randomiseBatchNorm(m, seed);
+  return m;
+}
+
+/** Rewrites metadata.json with a change and a correct content hash (as a buggy writer would). */
+function rewriteMetadata(pkgDir: string, change: (m: any) => void) {
+  const file = path.join(pkgDir, 'metadata.json');
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  change(m);
+  m.contentHash = contentHash(pkgDir, m);
+  writeFileSync(file, JSON.stringify(m));
+}
+
+function copyDir(from: string, to: string) {
+  cpSync(from, to, { recursive: true });
+}
+
+describe('model package folder', () => {
+  it('round-trips: metadata, TF.js model and ONNX file come back and agree', async () => {
+    const model = makeModel();
+    const pkgDir = path.join(dir, 'pkg');
+    const written = await savePackage(pkgDir, model, meta);
+    expect(readdirSync(pkgDir).sort()).toEqual(['group1-shard1of1.bin', 'metadata.json', 'model.json', 'model.onnx']);
+    expect(written.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(written.layout).toBe('NCHW');
+    expect(written.provenance.softwareVersion).toMatch(/^lumen /);
+    const loaded = await loadPackage(pkgDir, { loadModel: true });
+    expect(loaded.metadata).toEqual(written);
+    expect(loaded.metadata.classNames).toEqual(meta.classNames);
+    const images = randomImages(2, SIZE, 4);
+    const a = tf.tidy(() => (model.predict(tf.tensor4d(images, [2, SIZE, SIZE, 3])) as tf.Tensor).dataSync());
+    const b = tf.tidy(() => (loaded.model!.predict(tf.tensor4d(images, [2, SIZE, SIZE, 3])) as tf.Tensor).dataSync());
+    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(readFileSync(loaded.onnxPath).length).toBeGreaterThan(1000);
+  });
+
+  it('refuses to overwrite unless asked, and leaves no partial folder when saving fails', async () => {
+    const model = makeModel();
+    const pkgDir = path.join(dir, 'pkg-atomic');
+    await savePackage(pkgDir, model, meta);
+    await expect(savePackage(pkgDir, model, meta)).rejects.toThrow('already exists');
+    // Wrong class count: fails before anything is moved into place; the old package survives intact.
+    await expect(savePackage(pkgDir, model, { ...meta, classNames: ['a', 'b'] }, { overwrite: true })).rejects.toThrow('2 class names for a model with 5 output units');
+    // A failure after files were written (invalid metadata caught by the schema).
+    await expect(savePackage(pkgDir, model, { ...meta, task: 'regression' as never }, { overwrite: true })).rejects.toThrow('invalid metadata: task');
+    expect(readdirSync(dir).filter((n) => n.includes('.partial-'))).toEqual([]);
+    await expect(loadPackage(pkgDir)).resolves.toBeTruthy();
+    await savePackage(pkgDir, model, { ...meta, name: 'replaced' }, { overwrite: true });
+    expect((await loadPackage(pkgDir)).metadata.name).toBe('replaced');
+    expect(readdirSync(dir).filter((n) => n.includes('.old-') || n.includes('.partial-'))).toEqual([]);
+  });
+
+  it('detects corruption and mismatches with messages that say what is wrong', async () => {
+    const model = makeModel();
+    const good = path.join(dir, 'pkg-good');
+    await savePackage(good, model, meta);
+    let n = 0;
+    const copy = () => {
+      const d = path.join(dir, `bad-${n++}`);
+      copyDir(good, d);
+      return d;
+    };
+
+    // One flipped byte in the ONNX file.
+    const flipped = copy();
+    const onnx = readFileSync(path.join(flipped, 'model.onnx'));
+    onnx[onnx.length - 10] ^= 0x01;
+    writeFileSync(path.join(flipped, 'model.onnx'), onnx);
+    await expect(loadPackage(flipped)).rejects.toThrow(/content hash mismatch: metadata\.json says [0-9a-f]{64}, the files hash to [0-9a-f]{64}/);
+
+    // A class name edited by hand (metadata is covered by the hash too).
+    const edited = copy();
+    const m = JSON.parse(readFileSync(path.join(edited, 'metadata.json'), 'utf8'));
+    m.classNames[0] = 'normal';
+    writeFileSync(path.join(edited, 'metadata.json'), JSON.stringify(m));
+    await expect(loadPackage(edited)).rejects.toThrow('content hash mismatch');
+
+    const missing = copy();
+    rmSync(path.join(missing, 'model.onnx'));
+    await expect(loadPackage(missing)).rejects.toThrow('missing file model.onnx');
+    const noShard = copy();
+    rmSync(path.join(noShard, 'group1-shard1of1.bin'));
+    await expect(loadPackage(noShard)).rejects.toThrow('missing file group1-shard1of1.bin');
+
+    const classes = copy();
+    rewriteMetadata(classes, (x) => x.classNames.push('sixth'));
+    await expect(loadPackage(classes)).rejects.toThrow('6 class names in metadata.json but the model has 5 output units');
+
+    const variant = copy();
+    rewriteMetadata(variant, (x) => (x.variant = 'b9'));
+    await expect(loadPackage(variant)).rejects.toThrow('unknown variant "b9"');
+
+    const size = copy();
+    rewriteMetadata(size, (x) => (x.inputSize = 64));
+    await expect(loadPackage(size)).rejects.toThrow('inputSize 64 in metadata.json but the model takes 32x32');
+
+    const version = copy();
+    rewriteMetadata(version, (x) => (x.formatVersion = 2));
+    await expect(loadPackage(version)).rejects.toThrow('unsupported formatVersion 2');
+
+    const schema = copy();
+    rewriteMetadata(schema, (x) => (x.preprocessing.std = [0.2, 0, 0.2]));
+    await expect(loadPackage(schema)).rejects.toThrow('invalid metadata.json: preprocessing.std.1');
+
+    await expect(loadPackage(path.join(dir, 'nowhere'))).rejects.toThrow('not found');
+  });
+});
+
+/** A ustar header for one entry, written here independently of the code under test. */
+function tarEntry(name: string, data: Buffer, type = '0'): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([h, data, pad]);
+}
+
+describe('.lumenpkg archive', () => {
+  it('round-trips a package through one file, readable as a standard tar', async () => {
+    const model = makeModel(2);
+    const pkgDir = path.join(dir, 'arch-src');
+    const written = await savePackage(pkgDir, model, meta);
+    const file = path.join(dir, 'model.lumenpkg');
+    await exportPackageArchive(pkgDir, file);
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(257, 262).toString()).toBe('ustar');
+    expect(bytes.subarray(0, 13).toString()).toBe('metadata.json');
+    const dest = path.join(dir, 'arch-dest');
+    const imported = await importPackageArchive(file, dest);
+    expect(imported.metadata).toEqual(written);
+    for (const name of readdirSync(pkgDir)) expect(readFileSync(path.join(dest, name)).equals(readFileSync(path.join(pkgDir, name)))).toBe(true);
+    await expect(importPackageArchive(file, dest)).rejects.toThrow('already exists');
+  });
+
+  it('refuses path traversal, links and corrupt content, leaving nothing behind', async () => {
+    const end = Buffer.alloc(1024);
+    const cases: [string, Buffer, RegExp][] = [
+      ['traversal.lumenpkg', Buffer.concat([tarEntry('metadata.json', Buffer.from('{}')), tarEntry('../evil.txt', Buffer.from('x')), end]), /"\.\.\/evil\.txt" would be written outside the package folder; refused/],
+      ['absolute.lumenpkg', Buffer.concat([tarEntry('/tmp/evil.txt', Buffer.from('x')), end]), /would be written outside/],
+      ['symlink.lumenpkg', Buffer.concat([tarEntry('model.onnx', Buffer.alloc(0), '2'), end]), /not a regular file/],
+      ['nometa.lumenpkg', Buffer.concat([tarEntry('model.onnx', Buffer.from('x')), end]), /no metadata\.json/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = path.join(dir, name);
+      writeFileSync(file, bytes);
+      const dest = path.join(dir, `out-${name}`);
+      await expect(importPackageArchive(file, dest)).rejects.toThrow(message);
+      expect(existsSync(dest)).toBe(false);
+    }
+    expect(existsSync(path.join(dir, 'evil.txt'))).toBe(false);
+
+    // A flipped byte inside the ONNX entry of a real archive: the content hash catches it.
+    const pkgDir = path.join(dir, 'arch-src2');
+    await savePackage(pkgDir, makeModel(3), meta);
+    const file = path.join(dir, 'flip.lumenpkg');
+    await exportPackageArchive(pkgDir, file);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from('model.onnx'));
+    bytes[at + 512 + 200] ^= 0xff;
+    writeFileSync(file, bytes);
+    const dest = path.join(dir, 'flip-dest');
+    await expect(importPackageArchive(file, dest)).rejects.toThrow(/Model package archive flip\.lumenpkg: content hash mismatch/);
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('.partial-'))).toEqual([]);
+  });
+});
