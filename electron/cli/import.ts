@@ -10,7 +10,7 @@ const MAX_ERRORS_SHOWN = 50;
 /** One line on a terminal, redrawn in place: bar, counts and the file being read. */
 function progressLine(p: ImportProgress, width: number): string {
   let head: string;
-  if (p.phase === 'scanning') head = `Scanning… ${p.scanned} files`;
+  if (p.phase === 'scanning') head = `Scanning… ${p.found} files found`;
   else if (p.phase === 'finishing' || p.phase === 'done') head = 'Finishing…';
   else {
     const total = p.total ?? 0;

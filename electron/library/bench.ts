@@ -114,7 +114,7 @@ const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
  */
 export function ensureCtSeries(slices = 100, size = 512): string {
   const dir = path.join(os.tmpdir(), `lumen-bench-ct-${slices}x${size}-v${GENERATOR_VERSION}`);
-  const done = path.join(dir, '.complete');
+  const done = `${dir}.complete`; // beside the folder, so that importing the folder meets only DICOM files
   if (fs.existsSync(done)) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -197,10 +197,7 @@ export async function runImportBench(opts: { json: boolean; slices?: number }): 
   };
   say(`Preparing a ${slices}-slice 512x512 CT-like series…`);
   const folder = ensureCtSeries(slices);
-  const files = fs
-    .readdirSync(folder)
-    .filter((f) => !f.startsWith('.'))
-    .map((f) => path.join(folder, f));
+  const files = fs.readdirSync(folder).map((f) => path.join(folder, f));
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const runs = 3;
 

@@ -157,6 +157,7 @@ export class Importer {
 
     // Phase 2: read headers, write the library in batches.
     this.phase = 'reading';
+    this.currentFile = undefined;
     this.progress(true);
     let next = 0;
     while (next < this.queue.length && !signal?.aborted) {
@@ -173,6 +174,7 @@ export class Importer {
 
     // Phase 3: missing files (only after a complete scan: a cancelled import knows too little) and tidying.
     this.phase = 'finishing';
+    this.currentFile = undefined;
     this.progress(true);
     this.db.transaction(() => {
       if (!cancelled) this.markMissing(folderRoots, fileRoots);
@@ -225,6 +227,7 @@ export class Importer {
       phase: this.phase,
       scanned: this.counts.scanned,
       total: this.scanDone ? this.queue.length : undefined,
+      found: this.queue.length,
       imported: this.counts.imported + this.counts.changed,
       errors: this.errors.length,
       currentFile: this.currentFile,

@@ -43,6 +43,8 @@ export interface ImportProgress {
   scanned: number;
   /** Files to look at, once the scan knows (undefined while scanning folders). */
   total?: number;
+  /** Files found so far (grows while scanning folders; DICOMDIRs can add more later). */
+  found: number;
   imported: number;
   errors: number;
   currentFile?: string;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +8,13 @@ import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function lumen(args: string[], as?: { uid: number; gid: number }): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: tmpDir('cli-data') } });
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], {
+      cwd: root,
+      env: { ...process.env, LUMEN_DATA_DIR: tmpDir('cli-data') },
+      ...as,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -64,5 +69,26 @@ describe('lumen import and lumen ls', () => {
     const none = await lumen(['import', '--json']);
     expect(none.code).toBe(2);
     expect(JSON.parse(none.stdout).error).toMatch(/nothing to import: name at least one folder/);
+  });
+});
+
+// As root every file is readable, so the permission check runs the CLI as "nobody".
+describe.skipIf(process.getuid?.() !== 0)('a file the user may not read', () => {
+  it('is reported as permission denied, and the rest is imported', async () => {
+    const base = tmpDir('cli-perm');
+    fs.chmodSync(base, 0o755);
+    const mine = path.join(base, 'in');
+    fs.cpSync(path.join(dir, 'series'), mine, { recursive: true });
+    fs.chmodSync(mine, 0o755);
+    for (const f of fs.readdirSync(mine)) fs.chmodSync(path.join(mine, f), 0o644);
+    fs.chmodSync(path.join(mine, 'IM2'), 0o000);
+    const lib = path.join(base, 'library');
+    fs.mkdirSync(lib);
+    fs.chownSync(lib, 65534, 65534);
+    const out = await lumen(['import', mine, '--library', lib, '--json'], { uid: 65534, gid: 65534 });
+    expect(out.stderr).toBe('');
+    const report = JSON.parse(out.stdout);
+    expect(report).toMatchObject({ imported: 4, instances: 4 });
+    expect(report.errors).toEqual([{ file: path.join(mine, 'IM2'), reason: expect.stringMatching(/cannot be read: permission denied/) }]);
   });
 });
