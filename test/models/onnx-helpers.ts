@@ -79,7 +79,7 @@ export function randomiseBatchNorm(model: tf.LayersModel, seed = 7, opts: { resi
       gamma: Float32Array.from(variance, (v) => Math.sqrt(v) * (0.8 + 0.4 * r()) * (layer.name.endsWith('project_bn') ? (opts.residualGain ?? 1) : 1)),
       beta: Float32Array.from({ length: n }, () => (r() - 0.5) * 0.5),
     };
-    const tensors = layer.weights.map((w) => tf.tensor(values[w.originalName.split('/').pop()!], w.shape));
+    const tensors = layer.weights.map((w) => tf.tensor(values[w.originalName.split('/').pop()!], w.shape as number[]));
     if (!byName.has('moving_mean')) throw new Error(`${layer.name}: no moving_mean`);
     layer.setWeights(tensors);
     tensors.forEach((t) => t.dispose());
