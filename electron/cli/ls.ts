@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { Library } from '../library/library';
+import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { PatientNode } from '../library/types';
 import { type Command, printJson } from './command';
@@ -47,6 +48,12 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { library: { type: 'string' }, search: { type: 'string' }, json: { type: 'boolean' } });
     const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) {
+      // Listing never creates a library (a mistyped --library should not leave one behind).
+      if (values.json) printJson({ library: libraryDir, patients: [] });
+      else process.stdout.write(`There is no library in ${libraryDir} yet. Add studies with "lumen import <folder> --library ${libraryDir}".\n`);
+      return 0;
+    }
     const library = Library.open(libraryDir);
     try {
       let tree = library.listTree();

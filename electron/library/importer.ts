@@ -162,11 +162,15 @@ export class Importer {
     let next = 0;
     while (next < this.queue.length && !signal?.aborted) {
       const batchStart = performance.now();
-      this.db.transaction(() => {
-        while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
-          this.processFile(this.queue[next++]);
-        }
-      })();
+      // IMMEDIATE: take the write lock up front, so that another process writing the
+      // same library makes us wait (busy_timeout) instead of failing mid-batch.
+      this.db
+        .transaction(() => {
+          while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
+            this.processFile(this.queue[next++]);
+          }
+        })
+        .immediate();
       this.progress();
       await yieldToLoop();
     }
@@ -176,14 +180,16 @@ export class Importer {
     this.phase = 'finishing';
     this.currentFile = undefined;
     this.progress(true);
-    this.db.transaction(() => {
-      if (!cancelled) this.markMissing(folderRoots, fileRoots);
-      this.db.exec(`
-        DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid);
-        DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_uid = studies.study_uid);
-        DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_ref = patients.id);
-      `);
-    })();
+    this.db
+      .transaction(() => {
+        if (!cancelled) this.markMissing(folderRoots, fileRoots);
+        this.db.exec(`
+          DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid);
+          DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_uid = studies.study_uid);
+          DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_ref = patients.id);
+        `);
+      })
+      .immediate();
     this.counts.missing = this.missingFound.size;
     for (const uid of this.touchedSeries) fs.rmSync(path.join(this.thumbnailDir, `${safeFileName(uid)}.png`), { force: true });
 
@@ -267,6 +273,7 @@ export class Importer {
     try {
       const head = readHead(file, stat.size);
       if (isDicomdir(head.bytes)) {
+        if (known) this.forget(known);
         this.readDicomdir(file, head.complete ? head.bytes : readWholeFile(file));
         return;
       }

@@ -66,6 +66,11 @@ describe('lumen import and lumen ls', () => {
     expect(out.stdout).toMatch(/4 files could not be imported:/);
     expect(out.stdout).toContain(`${path.join(dir, 'broken/notes.txt')}: not a DICOM file`);
 
+    const nowhere = path.join(tmpDir('cli-nolib'), 'typo');
+    const empty = await lumen(['ls', '--library', nowhere]);
+    expect(empty.stdout).toMatch(/There is no library in .*typo yet/);
+    expect(fs.existsSync(nowhere)).toBe(false);
+
     const none = await lumen(['import', '--json']);
     expect(none.code).toBe(2);
     expect(JSON.parse(none.stdout).error).toMatch(/nothing to import: name at least one folder/);
