@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describeFsError, LibraryError } from './errors';
@@ -219,7 +220,10 @@ export class Library {
     if (this.importing) throw new LibraryError(`an import into ${this.dir} is already running; wait for it to finish or cancel it.`);
     this.importing = true;
     try {
-      return await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
+      const report = await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
+      const { errors, ...counts } = report;
+      this.audit('import', { paths: paths.map((p) => path.resolve(p)), ...counts, errors: errors.length });
+      return report;
     } finally {
       this.importing = false;
     }
@@ -304,6 +308,17 @@ export class Library {
     fs.writeFileSync(tmp, png);
     fs.renameSync(tmp, cached);
     return png;
+  }
+
+  /** Appends to the audit log (who did what to the library, when). */
+  audit(action: string, details: Record<string, unknown>): void {
+    let actor: string | null = null;
+    try {
+      actor = os.userInfo().username;
+    } catch {
+      // no user name on this system (e.g. a container without an entry for the uid)
+    }
+    this.db.prepare('INSERT INTO audit_log (at, actor, action, details) VALUES (?, ?, ?, ?)').run(new Date().toISOString(), actor, action, JSON.stringify(details));
   }
 
   private thumbnailDir(): string {

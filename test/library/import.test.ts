@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../electron/library/header';
 import { Library } from '../../electron/library/library';
@@ -69,6 +70,24 @@ describe('importing a folder of mixed files', () => {
       photometricInterpretation: 'MONOCHROME2',
     });
     expect(axial[0].fileSize).toBe(fs.statSync(axial[0].path).size);
+  });
+
+  it('imports a file that has the meta header but no 128-byte preamble, and records the import in the audit log', async () => {
+    const dir = path.join(tmpDir('no-preamble'), 'in');
+    fs.mkdirSync(dir);
+    const withPreamble = fs.readFileSync(path.join(template, 'series/IM0'));
+    expect(withPreamble.subarray(128, 132).toString('latin1')).toBe('DICM');
+    fs.writeFileSync(path.join(dir, 'meta-only'), withPreamble.subarray(132));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(report).toMatchObject({ imported: 1, errors: [] });
+    expect(lib.listInstances(PATIENT_A.seriesUid)[0]).toMatchObject({ sopInstanceUid: `${PATIENT_A.seriesUid}.1`, rows: 32, path: path.join(dir, 'meta-only') });
+
+    const db = new Database(path.join(lib.dir, 'library.sqlite'), { readonly: true });
+    const rows = db.prepare<[], { action: string; details: string }>('SELECT action, details FROM audit_log').all();
+    db.close();
+    expect(rows.map((r) => r.action)).toEqual(['import']);
+    expect(JSON.parse(rows[0].details)).toMatchObject({ paths: [dir], imported: 1, errors: 0 });
   });
 
   it('re-importing the same files adds nothing and reads nothing again', async () => {
