@@ -4,7 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dicomBytes, imageElements, writeImage, type ElementValue, type ImageSpec } from './dicom-writer';
+import { ctSlice, rng } from '../../electron/dicom/phantom';
+import { dicomBytes, encapsulate, encapsulatedFile, imageElements, writeImage, type ElementValue, type ImageSpec } from './dicom-writer';
+
+export { ctSlice, rng };
 
 export const TS = {
   implicitLE: '1.2.840.10008.1.2',
@@ -23,51 +26,6 @@ export const TS = {
   htj2k: '1.2.840.10008.1.2.4.203',
   rle: '1.2.840.10008.1.2.5',
 } as const;
-
-/** Deterministic pseudo-random numbers (mulberry32) so phantoms are the same every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A CT-like slice: air, body ellipse, organs, bone ring, noise. Stored values = HU (signed). */
-export function ctSlice(rows: number, columns: number, seed: number, noise = 20): Int16Array {
-  const r = rng(seed);
-  const out = new Int16Array(rows * columns);
-  const cx = columns / 2;
-  const cy = rows / 2;
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < columns; x++) {
-      const dx = (x - cx) / (columns * 0.42);
-      const dy = (y - cy) / (rows * 0.36);
-      const d = dx * dx + dy * dy;
-      let hu = -1000;
-      if (d < 1) {
-        hu = 40;
-        if (d > 0.85) hu = -100; // subcutaneous fat
-        const lx = (x - cx * 0.6) / (columns * 0.12);
-        const ly = (y - cy) / (rows * 0.16);
-        if (lx * lx + ly * ly < 1) hu = -850; // lung
-        const rx = (x - cx * 1.4) / (columns * 0.12);
-        const ry = (y - cy) / (rows * 0.14);
-        if (rx * rx + ry * ry < 1) hu = 60; // liver
-        const sx = (x - cx) / (columns * 0.05);
-        const sy = (y - cy * 1.5) / (rows * 0.05);
-        const s = sx * sx + sy * sy;
-        if (s < 1) hu = s > 0.5 ? 1200 : 300; // vertebra
-        hu += Math.round((r() + r() + r() - 1.5) * noise);
-      }
-      out[y * columns + x] = hu;
-    }
-  }
-  return out;
-}
 
 function pattern(n: number, seed: number, max: number): number[] {
   const r = rng(seed);
@@ -140,55 +98,6 @@ function paletteElements(): Record<number, ElementValue> {
     0x00281202: { vr: 'OW', value: lut((i) => paletteRgb(i)[1]) },
     0x00281203: { vr: 'OW', value: lut((i) => paletteRgb(i)[2]) },
   };
-}
-
-/** Encapsulated pixel data: item tags, basic offset table, fragments, delimiter. */
-export function encapsulate(frames: Uint8Array[][], opts: { basicOffsetTable?: boolean } = {}): { bytes: Uint8Array; offsets: number[]; lengths: number[] } {
-  const parts: Buffer[] = [];
-  const item = (data: Uint8Array) => {
-    const padded = data.length % 2 ? Buffer.concat([Buffer.from(data), Buffer.alloc(1)]) : Buffer.from(data);
-    const h = Buffer.alloc(8);
-    h.writeUInt16LE(0xfffe, 0);
-    h.writeUInt16LE(0xe000, 2);
-    h.writeUInt32LE(padded.length, 4);
-    return Buffer.concat([h, padded]);
-  };
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  const body: Buffer[] = [];
-  let at = 0;
-  for (const fragments of frames) {
-    offsets.push(at);
-    let len = 0;
-    for (const f of fragments) {
-      const it = item(f);
-      body.push(it);
-      at += it.length;
-      len += it.length;
-    }
-    lengths.push(len);
-  }
-  const bot = Buffer.alloc(opts.basicOffsetTable ? offsets.length * 4 : 0);
-  if (opts.basicOffsetTable) offsets.forEach((o, i) => bot.writeUInt32LE(o, i * 4));
-  parts.push(item(bot), ...body);
-  const end = Buffer.alloc(8);
-  end.writeUInt16LE(0xfffe, 0);
-  end.writeUInt16LE(0xe0dd, 2);
-  parts.push(end);
-  return { bytes: Buffer.concat(parts), offsets, lengths };
-}
-
-/** A DICOM file whose pixel data element has undefined length (encapsulated). */
-export function encapsulatedFile(spec: ImageSpec, transferSyntax: string, encapsulated: Uint8Array, extra: Record<number, ElementValue> = {}): Buffer {
-  const els = imageElements({ ...spec, pixelBytes: new Uint8Array(0) });
-  delete els[0x7fe00010];
-  const head = dicomBytes({ ...els, ...extra }, transferSyntax);
-  const tag = Buffer.alloc(12);
-  tag.writeUInt16LE(0x7fe0, 0);
-  tag.writeUInt16LE(0x0010, 2);
-  tag.write('OB', 4, 'latin1');
-  tag.writeUInt32LE(0xffffffff, 8);
-  return Buffer.concat([head, tag, encapsulated]);
 }
 
 function run(cmd: string, args: string[]): void {

@@ -1,0 +1,277 @@
+// `lumen bench dicom`: parsing (files/s) and decoding (frames/s per transfer
+// syntax) of a generated CT-like series, next to dcmtk and GDCM decoding the
+// same files inside one native process, in the same run.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { decodeFrame } from '../dicom/decode';
+import { parseDicomBuffer, TS, transferSyntaxName } from '../dicom/parse';
+import { ctSlice } from '../dicom/phantom';
+import { closeDecodePool, decodeMany } from '../dicom/pool';
+import { encapsulate, encapsulatedFile, writeImage, type ImageSpec } from '../dicom/write';
+import { CliError } from './command';
+
+const run = promisify(execFile);
+/** Bump when the generated series or its encodings change, so the cache is rebuilt. */
+const SERIES_VERSION = 'v2';
+const SIZE = 512;
+
+interface Syntax {
+  id: string;
+  uid: string;
+  /** Encodes `src` to `out` (one file). */
+  encode?: (src: string, out: string, slice: number) => Promise<void>;
+  source: 'ct16' | 'ct8';
+  lossless: boolean;
+  /** Stored = source + offset (HTJ2K is stored unsigned, see below). */
+  offset?: number;
+  native: ('dcmtk' | 'gdcm')[];
+}
+
+function sliceSpec(slice: number, pixels: Int16Array | Uint8Array, uid: string): ImageSpec {
+  const eight = pixels instanceof Uint8Array;
+  return {
+    rows: SIZE,
+    columns: SIZE,
+    bitsAllocated: eight ? 8 : 16,
+    pixelRepresentation: eight ? 0 : 1,
+    modality: 'CT',
+    rescaleSlope: 1,
+    rescaleIntercept: 0,
+    windowCenter: 40,
+    windowWidth: 400,
+    pixelBytes: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    uid: `${uid}.${slice + 1}`,
+    extra: { 0x00200013: { vr: 'IS', value: slice + 1 } },
+  };
+}
+
+function ctPixels(slice: number): Int16Array {
+  return ctSlice(SIZE, SIZE, 1000 + slice, 20);
+}
+
+function windowed8(px: Int16Array): Uint8Array {
+  const out = new Uint8Array(px.length);
+  for (let i = 0; i < px.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(((px[i] + 160) / 400) * 255)));
+  return out;
+}
+
+async function tool(cmd: string, args: string[]): Promise<void> {
+  try {
+    await run(cmd, args, { maxBuffer: 1 << 20 });
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; message: string };
+    if (e.code === 'ENOENT') throw new CliError(`the benchmark needs "${cmd}" (Debian: dcmtk, libgdcm-tools, openjph-tools). Install it and run again.`);
+    throw new CliError(`${cmd} failed while making the benchmark series: ${e.stderr || e.message}`);
+  }
+}
+
+const SYNTAXES: Syntax[] = [
+  { id: 'explicit-le', uid: TS.explicitLE, source: 'ct16', lossless: true, native: ['dcmtk', 'gdcm'] },
+  { id: 'rle', uid: TS.rle, source: 'ct16', lossless: true, native: ['dcmtk', 'gdcm'], encode: (s, o) => tool('dcmcrle', [s, o]) },
+  { id: 'jpeg-baseline-8bit', uid: TS.jpegBaseline, source: 'ct8', lossless: false, native: ['dcmtk', 'gdcm'], encode: (s, o) => tool('dcmcjpeg', ['+eb', '+q', '90', s, o]) },
+  { id: 'jpeg-lossless-sv1', uid: TS.jpegLosslessSV1, source: 'ct16', lossless: true, native: ['dcmtk', 'gdcm'], encode: (s, o) => tool('dcmcjpeg', ['+e1', s, o]) },
+  { id: 'jpeg-ls-lossless', uid: TS.jpegLsLossless, source: 'ct16', lossless: true, native: ['dcmtk', 'gdcm'], encode: (s, o) => tool('dcmcjpls', [s, o]) },
+  { id: 'jpeg2000-lossless', uid: TS.j2kLossless, source: 'ct16', lossless: true, native: ['gdcm'], encode: (s, o) => tool('gdcmconv', ['--j2k', s, o]) },
+  {
+    id: 'htj2k-lossless',
+    uid: TS.htj2kLossless,
+    source: 'ct16',
+    lossless: true,
+    // Neither dcmtk 3.6.7 nor GDCM 3.0 decodes HTJ2K: Lumen only. Stored unsigned
+    // (HU + 1024, intercept -1024): @cornerstonejs/codec-openjph 2.4 returns
+    // 32767 for every sample of signed 16-bit codestreams from OpenJPH 0.9.
+    native: [],
+    offset: 1024,
+    encode: async (_s, o, slice) => {
+      const raw = `${o}.yuv`;
+      const px = Uint16Array.from(ctPixels(slice), (v) => v + 1024);
+      writeFileSync(raw, new Uint8Array(px.buffer));
+      await tool('ojph_compress', ['-i', raw, '-o', `${o}.j2c`, '-reversible', 'true', '-dims', `{${SIZE},${SIZE}}`, '-num_comps', '1', '-signed', 'false', '-bit_depth', '16', '-downsamp', '{1,1}']);
+      const enc = encapsulate([[new Uint8Array(readFileSync(`${o}.j2c`))]], { basicOffsetTable: true });
+      const spec = { ...sliceSpec(slice, new Int16Array(px.buffer), '1.2.826.0.1.3680043.10.2'), pixelRepresentation: 0 as const, rescaleIntercept: -1024 };
+      writeFileSync(o, encapsulatedFile(spec, TS.htj2kLossless, enc.bytes));
+    },
+  },
+];
+
+async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+/** Generates (or reuses) the series in every syntax; returns the folder. */
+async function makeSeries(slices: number, log: (s: string) => void): Promise<string> {
+  const dir = join(tmpdir(), `lumen-bench-dicom-${SERIES_VERSION}-${slices}`);
+  if (existsSync(join(dir, 'complete'))) return dir;
+  log(`generating a ${slices}-slice ${SIZE}x${SIZE} CT-like series in ${SYNTAXES.length} transfer syntaxes (cached in ${dir}) ...`);
+  for (const s of [...SYNTAXES.map((x) => x.id), 'ct8']) mkdirSync(join(dir, s), { recursive: true });
+  const idx = Array.from({ length: slices }, (_, i) => i);
+  const name = (i: number) => `CT${String(i + 1).padStart(4, '0')}.dcm`;
+  for (const i of idx) {
+    const px = ctPixels(i);
+    writeImage(join(dir, 'explicit-le', name(i)), sliceSpec(i, px, '1.2.826.0.1.3680043.10.2'));
+    writeImage(join(dir, 'ct8', name(i)), sliceSpec(i, windowed8(px), '1.2.826.0.1.3680043.10.3'));
+  }
+  for (const s of SYNTAXES) {
+    if (!s.encode) continue;
+    log(`  encoding ${s.id} ...`);
+    const srcDir = s.source === 'ct8' ? 'ct8' : 'explicit-le';
+    await pool(idx, availableParallelism(), (i) => s.encode!(join(dir, srcDir, name(i)), join(dir, s.id, name(i)), i));
+  }
+  writeFileSync(join(dir, 'complete'), new Date().toISOString());
+  return dir;
+}
+
+/** Builds bench/dicom/native-decode.cpp once per source version; undefined (with the reason) when it cannot. */
+async function buildNative(log: (s: string) => void): Promise<{ binary?: string; reason?: string }> {
+  const here = fileURLToPath(new URL('../../bench/dicom/', import.meta.url));
+  const source = readFileSync(join(here, 'native-decode.cpp'));
+  const hash = createHash('sha256').update(source).update(readFileSync(join(here, 'build.sh'))).digest('hex').slice(0, 12);
+  const binary = join(tmpdir(), `lumen-native-decode-${hash}`);
+  if (existsSync(binary)) return { binary };
+  log('building the native dcmtk/GDCM decoder (bench/dicom/native-decode.cpp) ...');
+  try {
+    await run('sh', [join(here, 'build.sh'), binary]);
+    return { binary };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return { reason: `cannot build the native baseline (needs g++, libdcmtk-dev, libgdcm-dev): ${(e.stderr || e.message).split('\n').slice(0, 3).join(' ')}` };
+  }
+}
+
+interface NativeResult {
+  library: string;
+  files: number;
+  failed: number;
+  frames: number;
+  seconds: number;
+}
+
+async function runNative(binary: string, library: string, files: string[]): Promise<NativeResult> {
+  const { stdout } = await run(binary, [library, ...files], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as NativeResult;
+}
+
+async function lumenSingleThread(files: string[]): Promise<number> {
+  // Warm-up outside the timer: codec initialisation happens once per process.
+  await decodeFrame(parseDicomBuffer(await readFile(files[0]), files[0]), 0);
+  const t = performance.now();
+  for (const f of files) {
+    const parsed = parseDicomBuffer(await readFile(f), f);
+    for (let i = 0; i < parsed.meta.numberOfFrames; i++) await decodeFrame(parsed, i);
+  }
+  return (performance.now() - t) / 1000;
+}
+
+async function lumenPool(files: string[]): Promise<number> {
+  await decodeMany(files.slice(0, availableParallelism() * 2).map((file) => ({ file })), { keepPixels: false });
+  const t = performance.now();
+  const results = await decodeMany(files.map((file) => ({ file })), { keepPixels: false });
+  const seconds = (performance.now() - t) / 1000;
+  const failed = results.find((r) => r.error);
+  if (failed) throw new CliError(`Lumen could not decode a benchmark file: ${failed.error}`);
+  return seconds;
+}
+
+function best(a: number, b: number): number {
+  return Math.min(a, b);
+}
+
+export async function runDicomBench(opts: { json: boolean; slices?: number }): Promise<object> {
+  const slices = opts.slices ?? 100;
+  if (!Number.isInteger(slices) || slices < 2) throw new CliError(`--slices must be a whole number of at least 2 (got ${slices}).`, 2);
+  const log = (s: string) => {
+    if (!opts.json) process.stderr.write(s + '\n');
+  };
+  const dir = await makeSeries(slices, log);
+  const native = await buildNative(log);
+  if (native.reason) log(native.reason);
+  const list = (id: string) => readdirSync(join(dir, id)).filter((f) => f.endsWith('.dcm')).sort().map((f) => join(dir, id, f));
+
+  // Correctness first: lossless decodes must equal the uncompressed source.
+  const reference = await decodeFrame(parseDicomBuffer(readFileSync(list('explicit-le')[0])), 0);
+  for (const s of SYNTAXES.filter((x) => x.lossless)) {
+    const f = list(s.id)[0];
+    const d = await decodeFrame(parseDicomBuffer(readFileSync(f), f), 0);
+    for (let i = 0; i < reference.pixels.length; i++) {
+      if (d.pixels[i] !== reference.pixels[i] + (s.offset ?? 0)) throw new CliError(`${f}: decoded pixel ${i} is ${d.pixels[i]}, the source has ${reference.pixels[i] + (s.offset ?? 0)}: ${s.id} decode is wrong.`);
+    }
+  }
+
+  // Parsing: read + parse every file (pixel data located, not decoded), three passes, best.
+  const parseFiles = list('explicit-le');
+  let parseSeconds = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const t = performance.now();
+    for (const f of parseFiles) parseDicomBuffer(await readFile(f), f);
+    parseSeconds = Math.min(parseSeconds, (performance.now() - t) / 1000);
+  }
+
+  const rows: Record<string, unknown>[] = [];
+  for (const s of SYNTAXES) {
+    const files = list(s.id);
+    log(`decoding ${s.id} ...`);
+    const single = best(await lumenSingleThread(files), await lumenSingleThread(files));
+    const pooled = best(await lumenPool(files), await lumenPool(files));
+    const row: Record<string, unknown> = {
+      syntax: s.id,
+      transferSyntaxUid: s.uid,
+      name: transferSyntaxName(s.uid),
+      frames: files.length,
+      lumen1ThreadFps: +(files.length / single).toFixed(1),
+      lumenPoolFps: +(files.length / pooled).toFixed(1),
+    };
+    let nativeBest = 0;
+    for (const lib of s.native) {
+      if (!native.binary) continue;
+      const r1 = await runNative(native.binary, lib, files);
+      const r2 = await runNative(native.binary, lib, files);
+      const r = r1.seconds < r2.seconds ? r1 : r2;
+      if (r.failed) {
+        row[`${lib}Fps`] = null;
+        row[`${lib}Note`] = `${r.failed} of ${r.files} files failed in ${lib}`;
+        continue;
+      }
+      const fps = +(r.frames / r.seconds).toFixed(1);
+      row[`${lib}Fps`] = fps;
+      nativeBest = Math.max(nativeBest, fps);
+    }
+    const lumenBest = Math.max(row.lumen1ThreadFps as number, row.lumenPoolFps as number);
+    row.nativeBestFps = nativeBest || null;
+    row.ratioLumenToNativeBest = nativeBest ? +(lumenBest / nativeBest).toFixed(2) : null;
+    row.aim = ['jpeg-lossless-sv1', 'jpeg2000-lossless'].includes(s.id) ? 0.8 : s.native.length ? 1 : null;
+    rows.push(row);
+  }
+  await closeDecodePool();
+
+  const result = {
+    series: { slices, size: `${SIZE}x${SIZE}`, bits: '16-bit signed CT-like (8-bit windowed copy for JPEG baseline)', folder: dir },
+    cores: availableParallelism(),
+    parsing: { files: parseFiles.length, filesPerSecond: +(parseFiles.length / parseSeconds).toFixed(0) },
+    decoding: rows,
+    native: native.binary ? { binary: native.binary, note: 'dcmtk 3.6 and GDCM 3.0, one process over the whole folder, single-threaded, timed inside the process' } : { unavailable: native.reason },
+  };
+  if (!opts.json) {
+    const pad = (v: unknown, n: number) => String(v ?? '-').padStart(n);
+    const lines = [
+      `parsing: ${result.parsing.filesPerSecond} files/s (${parseFiles.length} files, read + parse)`,
+      'decoding, frames/s:',
+      `${'syntax'.padEnd(20)}${pad('lumen 1T', 10)}${pad(`lumen ${result.cores}T`, 10)}${pad('dcmtk', 10)}${pad('gdcm', 10)}${pad('ratio', 8)}${pad('aim', 6)}`,
+      ...rows.map((r) => `${String(r.syntax).padEnd(20)}${pad(r.lumen1ThreadFps, 10)}${pad(r.lumenPoolFps, 10)}${pad(r.dcmtkFps, 10)}${pad(r.gdcmFps, 10)}${pad(r.ratioLumenToNativeBest, 8)}${pad(r.aim, 6)}`),
+      'ratio = best Lumen (1 thread or pool) / faster native decoder; aim: >= 1 (>= 0.8 for JPEG lossless and JPEG 2000).',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+// One decode worker of the pool (pool.ts): reads, parses and decodes the files
+// it is sent, and transfers the pixels back without copying.
+import { readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { decodeFrame } from './decode';
+import { DicomFileError, parseDicomBuffer } from './parse';
+import type { WorkerReply, WorkerRequest } from './pool';
+
+const port = parentPort!;
+
+port.on('message', async (req: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    const bytes = await readFile(req.file).catch((err: NodeJS.ErrnoException) => {
+      throw new DicomFileError(req.file, err.code === 'ENOENT' ? 'file not found. Check the path.' : `cannot be read (${err.message}).`);
+    });
+    const parsed = parseDicomBuffer(bytes, req.file);
+    const frames = req.frame === 'all' ? Array.from({ length: parsed.meta.numberOfFrames }, (_, i) => i) : [req.frame];
+    const decoded = [];
+    for (const f of frames) decoded.push(await decodeFrame(parsed, f));
+    reply = { id: req.id, frames: req.keepPixels ? decoded : decoded.map((d) => ({ ...d, pixels: d.pixels.subarray(0, 0) })), meta: parsed.meta };
+  } catch (err) {
+    reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+  }
+  const transfer = reply.frames?.map((f) => f.pixels.buffer as ArrayBuffer).filter((b, i, all) => b.byteLength > 0 && all.indexOf(b) === i) ?? [];
+  port.postMessage(reply, transfer);
+});

@@ -1,0 +1,120 @@
+// Decoding on every core: a small pool of worker threads, each with its own
+// codec instances. Import, thumbnails, training and the benchmark use it for
+// bulk work; the viewer decodes single frames with decodeFrame directly.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DecodedFrame } from './decode';
+import type { InstanceMeta } from './parse';
+
+export interface DecodeRequest {
+  file: string;
+  /** Frame index from 0, or 'all' (default). */
+  frame?: number | 'all';
+}
+
+export interface DecodeResult {
+  file: string;
+  /** The decoded frames (empty pixels when keepPixels is false). */
+  frames?: DecodedFrame[];
+  meta?: InstanceMeta;
+  /** The reason, as "<file>: <what happened>. <what to do>", when the file could not be decoded. */
+  error?: string;
+}
+
+export interface WorkerRequest {
+  id: number;
+  file: string;
+  frame: number | 'all';
+  keepPixels: boolean;
+}
+
+export interface WorkerReply {
+  id: number;
+  frames?: DecodedFrame[];
+  meta?: InstanceMeta;
+  error?: string;
+}
+
+export interface DecodeManyOptions {
+  /** Worker threads; default: the number of cores. */
+  threads?: number;
+  /** Return the pixels (default true); false for counting throughput only. */
+  keepPixels?: boolean;
+  /** Called as each file finishes, in completion order. */
+  onResult?: (index: number, result: DecodeResult) => void;
+}
+
+const WORKER_URL = new URL('./decode-worker.mjs', import.meta.url);
+
+let pool: Worker[] = [];
+
+function workers(n: number): Worker[] {
+  while (pool.length < n) {
+    const w = new Worker(fileURLToPath(WORKER_URL));
+    w.unref();
+    pool.push(w);
+  }
+  return pool.slice(0, n);
+}
+
+/** Stops the pool's workers (they are unref'd, so this is only needed to free memory early). */
+export async function closeDecodePool(): Promise<void> {
+  const all = pool;
+  pool = [];
+  await Promise.all(all.map((w) => w.terminate()));
+}
+
+/**
+ * Decodes many files on all cores. Never rejects for a bad file: its result
+ * carries the error instead, so one bad file never stops the others.
+ */
+export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOptions = {}): Promise<DecodeResult[]> {
+  const results: DecodeResult[] = new Array(requests.length);
+  if (requests.length === 0) return results;
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
+  const keepPixels = opts.keepPixels ?? true;
+  let next = 0;
+  let done = 0;
+  return new Promise((resolve, reject) => {
+    const active = workers(threads);
+    const cleanups: (() => void)[] = [];
+    const finish = (err?: Error) => {
+      for (const c of cleanups) c();
+      if (err) reject(err);
+      else resolve(results);
+    };
+    const feed = (w: Worker) => {
+      if (next >= requests.length) return;
+      const i = next++;
+      const r = requests[i];
+      const msg: WorkerRequest = { id: i, file: r.file, frame: r.frame ?? 'all', keepPixels };
+      w.postMessage(msg);
+    };
+    for (const w of active) {
+      w.ref();
+      const onMessage = (reply: WorkerReply) => {
+        const result: DecodeResult = { file: requests[reply.id].file, frames: reply.frames, meta: reply.meta, error: reply.error };
+        results[reply.id] = result;
+        opts.onResult?.(reply.id, result);
+        done++;
+        if (done === requests.length) finish();
+        else feed(w);
+      };
+      const onError = (err: Error) => {
+        pool = pool.filter((p) => p !== w);
+        finish(new Error(`a decode worker failed (${err.message}); run again, and report it if it repeats.`));
+      };
+      w.on('message', onMessage);
+      w.on('error', onError);
+      cleanups.push(() => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.unref();
+      });
+      // Two requests in flight per worker hide the message round trip.
+      feed(w);
+      feed(w);
+    }
+  });
+}
