@@ -196,6 +196,33 @@ describe('importing a folder of mixed files', () => {
   });
 });
 
+describe('damaged files', () => {
+  it('never stop the import: every file is either imported or reported with a reason', async () => {
+    const dir = path.join(tmpDir('fuzz'), 'in');
+    fs.mkdirSync(dir);
+    const good = fs.readFileSync(path.join(template, 'series/IM0'));
+    let seed = 42;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const headerEnd = good.length - 32 * 32 * 2;
+    for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(dir, `cut${i}`), good.subarray(0, next(headerEnd + 64)));
+    for (let i = 0; i < 60; i++) {
+      const copy = Buffer.from(good);
+      for (let k = 0; k < 1 + next(4); k++) copy[next(headerEnd)] ^= 1 << next(8);
+      fs.writeFileSync(path.join(dir, `flip${i}`), copy);
+    }
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(report.scanned).toBe(120);
+    expect(report.imported + report.errors.length).toBe(120);
+    expect(report.errors.length).toBeGreaterThan(60); // at least every cut file
+    for (const e of report.errors) expect(e.reason).toMatch(/^[^\n]{20,}$/);
+    expect(report.errors.map((e) => e.reason).join('\n')).not.toMatch(/undefined|\[object /);
+  });
+});
+
 describe('large files', () => {
   it('reads only the header of a large file, yet catches one cut short and one whose header is long', async () => {
     const dir = path.join(tmpDir('large'), 'in');
