@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDicomBuffer } from '../dicom/parse';
+import { ctSlice } from '../dicom/phantom';
+import { dicomBytes, imageElements } from '../dicom/write';
 import { parseHeader } from './header';
 import { Library } from './library';
 
@@ -9,103 +11,9 @@ import { Library } from './library';
 // headers parse, on a generated CT-like series (cached in the temp folder so
 // that repeated runs measure the same files).
 
+/** Bump when the generated files change, so that the cached series is rebuilt. */
+const GENERATOR_VERSION = 2;
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
-const GENERATOR_VERSION = 1;
-
-type Value = { vr: string; value: string | number | Uint8Array };
-const LONG_VRS = new Set(['OB', 'OW', 'SQ', 'UT', 'UN']);
-
-function element(tag: number, { vr, value }: Value): Buffer {
-  let bytes: Buffer;
-  if (value instanceof Uint8Array) bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  else if (vr === 'US') {
-    bytes = Buffer.alloc(2);
-    bytes.writeUInt16LE(Number(value));
-  } else if (vr === 'UL') {
-    bytes = Buffer.alloc(4);
-    bytes.writeUInt32LE(Number(value));
-  } else {
-    bytes = Buffer.from(String(value), 'latin1');
-    if (bytes.length % 2) bytes = Buffer.concat([bytes, Buffer.from(vr === 'UI' ? '\0' : ' ')]);
-  }
-  const long = LONG_VRS.has(vr);
-  const head = Buffer.alloc(long ? 12 : 8);
-  head.writeUInt16LE(tag >>> 16, 0);
-  head.writeUInt16LE(tag & 0xffff, 2);
-  head.write(vr, 4, 'latin1');
-  if (long) head.writeUInt32LE(bytes.length, 8);
-  else head.writeUInt16LE(bytes.length, 6);
-  return Buffer.concat([head, bytes]);
-}
-
-/** A Part 10 file, explicit VR little endian, from elements keyed by tag. */
-function part10(elements: Record<number, Value>, sopInstanceUid: string): Buffer {
-  const meta = Buffer.concat([
-    element(0x00020001, { vr: 'OB', value: new Uint8Array([0, 1]) }),
-    element(0x00020002, { vr: 'UI', value: CT_IMAGE_STORAGE }),
-    element(0x00020003, { vr: 'UI', value: sopInstanceUid }),
-    element(0x00020010, { vr: 'UI', value: EXPLICIT_LE }),
-    element(0x00020012, { vr: 'UI', value: '1.2.826.0.1.3680043.10.1' }),
-  ]);
-  const preamble = Buffer.alloc(132);
-  preamble.write('DICM', 128, 'latin1');
-  const body = Object.keys(elements)
-    .map(Number)
-    .sort((a, b) => a - b)
-    .map((tag) => element(tag, elements[tag]));
-  return Buffer.concat([preamble, element(0x00020000, { vr: 'UL', value: meta.length }), meta, ...body]);
-}
-
-/** Deterministic noise (xorshift + Box-Muller) so every run writes the same files. */
-function gaussian(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  const uniform = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-/** One axial slice of a chest-like phantom in HU: body, fat, lungs with vessels, spine, ribs, noise (sd 12 HU). */
-function chestSlice(size: number, slice: number, slices: number): Int16Array {
-  const hu = new Int16Array(size * size);
-  const noise = gaussian(slice * 7919 + 17);
-  const t = slice / Math.max(1, slices - 1); // 0 at the top, 1 at the bottom
-  const lungScale = 0.6 + 0.4 * Math.sin(Math.PI * (0.15 + 0.7 * t));
-  const c = size / 2;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const dx = (x - c) / size;
-      const dy = (y - c) / size;
-      let v = -1000;
-      const body = (dx / 0.42) ** 2 + (dy / 0.3) ** 2;
-      if (body < 1) {
-        v = body > 0.85 ? -100 : 45; // subcutaneous fat, soft tissue
-        for (const side of [-1, 1]) {
-          const lx = (dx - side * 0.17) / (0.13 * lungScale);
-          const ly = (dy + 0.02) / (0.2 * lungScale);
-          if (lx * lx + ly * ly < 1) {
-            v = -850;
-            // Vessels: a few bright dots that move with the slice.
-            const vx = Math.sin(x * 0.11 + slice * 0.3) * Math.cos(y * 0.13 - slice * 0.2);
-            if (vx > 0.93) v = 40;
-          }
-        }
-        const sx = dx / 0.045;
-        const sy = (dy - 0.2) / 0.045;
-        if (sx * sx + sy * sy < 1) v = 700; // vertebral body
-        const ring = Math.hypot(dx / 0.39, dy / 0.28);
-        if (ring > 0.9 && ring < 0.95 && Math.sin(Math.atan2(dy, dx) * 9 + slice * 0.4) > 0.3) v = 600; // ribs
-      }
-      hu[y * size + x] = Math.round(v + noise() * 12);
-    }
-  }
-  return hu;
-}
-
 const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
 
 /**
@@ -120,18 +28,25 @@ export function ensureCtSeries(slices = 100, size = 512): string {
   fs.mkdirSync(dir, { recursive: true });
   const seriesUid = `${BENCH_STUDY}.${slices}.${size}`;
   for (let i = 0; i < slices; i++) {
-    const hu = chestSlice(size, i, slices);
-    const stored = new Uint16Array(hu.length);
-    for (let k = 0; k < hu.length; k++) stored[k] = Math.max(0, Math.min(4095, hu[k] + 1024));
-    const sopUid = `${seriesUid}.${i + 1}`;
+    // The same phantom as `lumen bench dicom` (electron/dicom/phantom.ts), as one axial series with a full CT header.
+    const hu = ctSlice(size, size, 1000 + i, 20);
     const z = -i * 2.5;
-    const bytes = part10(
-      {
+    const elements = imageElements({
+      rows: size,
+      columns: size,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      pixelRepresentation: 1,
+      modality: 'CT',
+      rescaleSlope: 1,
+      rescaleIntercept: 0,
+      windowCenter: 40,
+      windowWidth: 400,
+      pixelBytes: new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength),
+      extra: {
         0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
-        0x00080018: { vr: 'UI', value: sopUid },
-        0x00080020: { vr: 'DA', value: '20260101' },
+        0x00080018: { vr: 'UI', value: `${seriesUid}.${i + 1}` },
         0x00080030: { vr: 'TM', value: '120000' },
-        0x00080060: { vr: 'CS', value: 'CT' },
         0x00081030: { vr: 'LO', value: 'BENCH CHEST' },
         0x0008103e: { vr: 'LO', value: `AXIAL ${slices}x${size}` },
         0x00100010: { vr: 'PN', value: 'Bench^Phantom' },
@@ -139,29 +54,15 @@ export function ensureCtSeries(slices = 100, size = 512): string {
         0x00180050: { vr: 'DS', value: '2.5' },
         0x0020000d: { vr: 'UI', value: BENCH_STUDY },
         0x0020000e: { vr: 'UI', value: seriesUid },
-        0x00200011: { vr: 'IS', value: '1' },
-        0x00200013: { vr: 'IS', value: String(i + 1) },
-        0x00200032: { vr: 'DS', value: `-179.2\\-179.2\\${z}` },
-        0x00200037: { vr: 'DS', value: '1\\0\\0\\0\\1\\0' },
-        0x00201041: { vr: 'DS', value: String(z) },
-        0x00280002: { vr: 'US', value: 1 },
-        0x00280004: { vr: 'CS', value: 'MONOCHROME2' },
-        0x00280010: { vr: 'US', value: size },
-        0x00280011: { vr: 'US', value: size },
-        0x00280030: { vr: 'DS', value: '0.7\\0.7' },
-        0x00280100: { vr: 'US', value: 16 },
-        0x00280101: { vr: 'US', value: 12 },
-        0x00280102: { vr: 'US', value: 11 },
-        0x00280103: { vr: 'US', value: 0 },
-        0x00281050: { vr: 'DS', value: '40' },
-        0x00281051: { vr: 'DS', value: '400' },
-        0x00281052: { vr: 'DS', value: '-1024' },
-        0x00281053: { vr: 'DS', value: '1' },
-        0x7fe00010: { vr: 'OW', value: new Uint8Array(stored.buffer) },
+        0x00200011: { vr: 'IS', value: 1 },
+        0x00200013: { vr: 'IS', value: i + 1 },
+        0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
+        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
+        0x00201041: { vr: 'DS', value: z },
+        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
       },
-      sopUid,
-    );
-    fs.writeFileSync(path.join(dir, `CT${String(i + 1).padStart(4, '0')}`), bytes);
+    });
+    fs.writeFileSync(path.join(dir, `CT${String(i + 1).padStart(4, '0')}`), dicomBytes(elements));
   }
   fs.writeFileSync(done, '');
   return dir;
