@@ -411,9 +411,9 @@ export class Importer {
     };
     for (const root of folderRoots) {
       const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-      for (const row of this.statements.underRoot.all(prefix, prefix + '\uffff')) consider(row);
+      for (const row of this.statements.underRoot.all(prefix, prefix + '\u{10ffff}')) consider(row);
       // Errors remembered for files that are gone are no longer news.
-      for (const { path: errorPath } of this.statements.errorsUnderRoot.all(prefix, prefix + '\uffff')) {
+      for (const { path: errorPath } of this.statements.errorsUnderRoot.all(prefix, prefix + '\u{10ffff}')) {
         if (!this.queued.has(errorPath) && !fs.existsSync(errorPath)) this.statements.clearError.run(errorPath);
       }
     }

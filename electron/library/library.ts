@@ -257,11 +257,14 @@ export class Library {
   listStudies(opts: { search?: string } = {}): StudySummary[] {
     const search = opts.search?.trim();
     if (!search) return this.db.prepare<[], StudyRow>(STUDY_SELECT + STUDY_ORDER).all().map(studySummary);
-    const like = `%${search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    const escape = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    const like = escape(search);
+    // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
+    const date = escape(/^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search);
     const where = ` WHERE p.patient_name LIKE @q ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
-      OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @q ESCAPE '\\'
+      OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM series se WHERE se.study_uid = st.study_uid AND (se.modality LIKE @q ESCAPE '\\' OR se.description LIKE @q ESCAPE '\\'))`;
-    return this.db.prepare<{ q: string }, StudyRow>(STUDY_SELECT + where + STUDY_ORDER).all({ q: like }).map(studySummary);
+    return this.db.prepare<{ q: string; d: string }, StudyRow>(STUDY_SELECT + where + STUDY_ORDER).all({ q: like, d: date }).map(studySummary);
   }
 
   /** One series with its study, or null when the library has no such series. */

@@ -53,6 +53,8 @@ describe('listing the library', () => {
     expect(lib.listStudies({ search: 'PA001' }).map((s) => s.studyInstanceUid)).toEqual([PATIENT_A.studyUid]);
     expect(lib.listStudies({ search: 'head' }).map((s) => s.studyInstanceUid)).toEqual([PATIENT_B.studyUid]);
     expect(lib.listStudies({ search: 'scout' }).map((s) => s.studyInstanceUid)).toEqual([PATIENT_A.studyUid]);
+    expect(lib.listStudies({ search: '2024-01-02' })).toHaveLength(2);
+    expect(lib.listStudies({ search: '2023' })).toEqual([]);
     // LIKE wildcards are taken literally.
     expect(lib.listStudies({ search: '%' })).toEqual([]);
     expect(lib.listStudies({ search: '_' })).toEqual([]);
