@@ -308,7 +308,7 @@ function manySlices(dir: string, source: string, count: number): void {
 describe('cancelling', () => {
   it('stops between batches, keeps what was committed consistent, and the next import finishes the job', async () => {
     const dir = path.join(tmpDir('cancel'), 'many');
-    const total = 3000;
+    const total = 2000;
     manySlices(dir, path.join(template, 'series/IM0'), total);
     const lib = freshLibrary();
     const controller = new AbortController();
