@@ -4,7 +4,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,10 +164,10 @@ async function runNative(binary: string, library: string, files: string[]): Prom
 
 async function lumenSingleThread(files: string[]): Promise<number> {
   // Warm-up outside the timer: codec initialisation happens once per process.
-  await decodeFrame(parseDicomBuffer(await readFile(files[0]), files[0]), 0);
+  await decodeFrame(parseDicomBuffer(readFileSync(files[0]), files[0]), 0);
   const t = performance.now();
   for (const f of files) {
-    const parsed = parseDicomBuffer(await readFile(f), f);
+    const parsed = parseDicomBuffer(readFileSync(f), f);
     for (let i = 0; i < parsed.meta.numberOfFrames; i++) await decodeFrame(parsed, i);
   }
   return (performance.now() - t) / 1000;
@@ -214,7 +213,7 @@ export async function runDicomBench(opts: { json: boolean; slices?: number }): P
   let parseSeconds = Infinity;
   for (let pass = 0; pass < 3; pass++) {
     const t = performance.now();
-    for (const f of parseFiles) parseDicomBuffer(await readFile(f), f);
+    for (const f of parseFiles) parseDicomBuffer(readFileSync(f), f);
     parseSeconds = Math.min(parseSeconds, (performance.now() - t) / 1000);
   }
 

@@ -328,11 +328,9 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
     assumedSyntax = sniffed!.transferSyntax;
   }
 
-  input = patchExtendedOffsetVrs(input);
   let dataSet: dicomParser.DataSet;
   let inflatedSize = -1;
-  try {
-    dataSet = dicomParser.parseDicom(input, {
+  const parseOnce = (bytes: Uint8Array) => dicomParser.parseDicom(bytes, {
       TransferSyntaxUID: assumedSyntax,
       untilTag: opts.untilTag,
       inflater: ((arr: Uint8Array, position: number) => {
@@ -350,6 +348,15 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
         return full;
       }) as unknown as (arr: Uint8Array, position: number) => void,
     });
+  try {
+    try {
+      dataSet = parseOnce(input);
+      if (dataSet.elements.x7fe00001?.vr === 'OV' || dataSet.elements.x7fe00002?.vr === 'OV') dataSet = parseOnce((input = patchExtendedOffsetVrs(input)));
+    } catch (first) {
+      const patched = patchExtendedOffsetVrs(input);
+      if (patched === input) throw first;
+      dataSet = parseOnce((input = patched));
+    }
   } catch (e) {
     if (e && typeof e === 'object' && 'exception' in e && (e as { exception: unknown }).exception instanceof DicomFileError) throw (e as { exception: unknown }).exception;
     if (e instanceof DicomFileError) throw e;

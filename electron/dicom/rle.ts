@@ -4,7 +4,9 @@
 import type { CodecOutput } from './decode';
 import type { InstanceMeta } from './parse';
 
-export function decodeRle(data: Uint8Array, meta: InstanceMeta): CodecOutput {
+export function decodeRle(input: Uint8Array, meta: InstanceMeta): CodecOutput {
+  // A plain Uint8Array view (not a Buffer) keeps the hot loop monomorphic.
+  const data = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const bps = meta.bitsAllocated <= 8 ? 1 : meta.bitsAllocated / 8;
   const spp = meta.samplesPerPixel;
   const pixels = meta.rows * meta.columns;
