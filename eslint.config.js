@@ -22,14 +22,14 @@ export default tseslint.config(
   },
   {
     // The renderer is untrusted web content: it talks to the app only through the contract.
-    files: ['renderer/**/*.{ts,tsx}'],
+    files: ['renderer/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'The renderer never imports electron: use window.lumen (the preload/bridge API).' }],
         patterns: [
           nodeBuiltins,
-          { group: ['**/electron/**', '**/models/**', '**/models'], message: 'The renderer may import only common/ (and web packages); models and the Node side run in the engine.' },
+          { group: ['**/electron/**', '**/models/**', '../models', '../../models', '../../../models'], message: 'The renderer may import only common/ (and web packages); models and the Node side run in the engine.' },
         ],
       }],
     },
@@ -55,7 +55,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'common/ runs on both sides: no electron.' }],
         patterns: [
-          { group: ['**/electron/**', '**/renderer/**', '**/models/**', '**/models'], message: 'common/ imports none of our other folders.' },
+          { group: ['**/electron/**', '**/renderer/**', '../models/**', '../../models/**', '../models', '../../models'], message: 'common/ imports none of our other folders.' },
           nodeBuiltins,
         ],
       }],

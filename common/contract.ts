@@ -11,9 +11,11 @@
  * the main process registry are all typed from this one object.
  */
 import { z } from 'zod';
+import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
+import { libraryEvents, libraryRequests } from './contract/library';
+import { modelEvents, modelRequests } from './contract/models';
+import { trainingEvents, trainingRequests } from './contract/training';
 
-const Uid = z.string().min(1).max(64).regex(/^[0-9.]+$/, 'a DICOM UID is digits and dots');
-const JobId = z.string().min(1).max(64);
 
 export const BackendName = z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
@@ -54,7 +56,6 @@ export const AppInfo = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
-export const JobStarted = z.object({ jobId: JobId });
 
 export const JobProgress = z.object({
   jobId: JobId,
@@ -75,17 +76,6 @@ export const JobFailed = z.object({
 });
 export const EngineError = z.object({ message: z.string(), where: z.string() });
 
-const Empty = z.object({}).strict();
-
-/** Declares a request; `runsIn` defaults to the engine worker. */
-function request<I extends z.ZodType, O extends z.ZodType>(def: {
-  input: I;
-  output: O;
-  summary: string;
-  runsIn?: 'main' | 'engine';
-}) {
-  return { runsIn: 'engine' as 'main' | 'engine', ...def };
-}
 
 export const requests = {
   'app.info': request({
@@ -124,6 +114,9 @@ export const requests = {
     output: z.object({ path: z.string().nullable() }),
     runsIn: 'main',
   }),
+  ...libraryRequests,
+  ...modelRequests,
+  ...trainingRequests,
 } as const;
 
 export const events = {
@@ -132,6 +125,9 @@ export const events = {
   'job.failed': JobFailed,
   'engine.error': EngineError,
   'menu.command': z.object({ command: z.enum(['openFolder', 'about']) }),
+  ...libraryEvents,
+  ...modelEvents,
+  ...trainingEvents,
 } as const;
 
 export type Requests = typeof requests;
@@ -143,4 +139,4 @@ export type EventName = keyof Events;
 export type EventPayload<K extends EventName> = z.output<Events[K]>;
 
 /** Exported so the UI and tests can check a UID the same way the boundary does. */
-export const schemas = { Uid, JobId };
+export const schemas = { Uid, JobId, JobStarted, Empty };

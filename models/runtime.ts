@@ -13,7 +13,9 @@
  * slower than wasm, so we rank it below and say so in its reason.
  */
 import * as tf from '@tensorflow/tfjs';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -36,7 +38,6 @@ const require = createRequire(import.meta.url);
 const SOFTWARE_ADAPTER = /llvmpipe|swiftshader|lavapipe|softpipe|software/i;
 
 let webgpuSoftware = false;
-let webgpuDescription = '';
 const probes = new Map<BackendName, Promise<BackendProbe>>();
 
 function message(err: unknown): string {
@@ -79,60 +80,72 @@ async function probeTensorflow(): Promise<BackendProbe> {
   };
 }
 
+interface WebgpuProbeResult {
+  available: boolean;
+  reason: string;
+  label?: string;
+  description?: string;
+  flags?: string[];
+  options?: Record<string, unknown>;
+}
+
+let webgpuFound: WebgpuProbeResult | null = null;
+
 /**
- * WebGPU in Node goes through Dawn (the `webgpu` package). We try the native
- * API first (Vulkan/Metal/D3D12); where that finds no adapter, Dawn's OpenGL
- * ES backend in compatibility mode works on stock Mesa (see DESIGN.md).
+ * WebGPU in Node goes through Dawn (the `webgpu` package): native API first
+ * (Vulkan/Metal/D3D12), then Dawn's OpenGL ES backend in compatibility mode,
+ * which works on stock Mesa (see DESIGN.md). The probe runs in a child
+ * process (models/webgpu-probe.mjs): a GPU driver can abort its process, and
+ * Dawn aborts the whole process when a worker thread holding it is
+ * terminated. Dawn is loaded in-process only when webgpu is actually chosen.
  */
 async function probeWebgpu(): Promise<BackendProbe> {
-  let dawn: { create(flags: string[]): any; globals: Record<string, unknown> };
-  try {
-    dawn = require('webgpu');
-  } catch (err) {
-    return { name: 'webgpu', available: false, reason: `the webgpu package (Dawn for Node) did not load: ${message(err)}` };
-  }
-  const attempts: { label: string; flags: string[]; options: Record<string, unknown> }[] = [
-    { label: 'native', flags: [], options: {} },
-    { label: 'OpenGL ES (compatibility)', flags: ['backend=opengles'], options: { featureLevel: 'compatibility' } },
-  ];
-  if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-  const failures: string[] = [];
-  for (const attempt of attempts) {
-    try {
-      const gpu = dawn.create(attempt.flags);
-      const adapter = await gpu.requestAdapter(attempt.options);
-      if (!adapter) {
-        failures.push(`${attempt.label}: no adapter`);
-        continue;
+  const script = fileURLToPath(new URL('./webgpu-probe.mjs', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+  if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
+  const result = await new Promise<WebgpuProbeResult>((resolve) => {
+    execFile(process.execPath, [script], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as WebgpuProbeResult);
+      } catch {
+        resolve({ available: false, reason: `the WebGPU probe failed${err ? `: ${message(err)}` : ''} (a crashing GPU driver is the usual cause)` });
       }
-      const info = adapter.info ?? {};
-      const description = [info.vendor, info.device, info.description].filter(Boolean).join(' ').trim() || 'unknown adapter';
-      Object.assign(globalThis, dawn.globals);
-      // tfjs-backend-webgpu asks navigator.gpu for an adapter with its own
-      // options; keep ours (the feature level) by wrapping requestAdapter.
-      const wrapped = {
-        requestAdapter: (opts?: Record<string, unknown>) => gpu.requestAdapter({ ...opts, ...attempt.options }),
-        getPreferredCanvasFormat: () => 'rgba8unorm',
-        wgslLanguageFeatures: gpu.wgslLanguageFeatures,
-      };
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped, userAgent: 'node' }, configurable: true, writable: true });
-      await import('@tensorflow/tfjs-backend-webgpu');
-      await tryBackend('webgpu');
-      webgpuSoftware = SOFTWARE_ADAPTER.test(description);
-      webgpuDescription = `${attempt.label}: ${description}`;
-      return {
-        name: 'webgpu',
-        available: true,
-        reason: webgpuSoftware
-          ? `works on a software adapter (${description}); ranked below wasm because it is slower there`
-          : `Dawn ${attempt.label} adapter`,
-        detail: webgpuDescription,
-      };
-    } catch (err) {
-      failures.push(`${attempt.label}: ${message(err)}`);
-    }
-  }
-  return { name: 'webgpu', available: false, reason: `no usable WebGPU adapter (${failures.join('; ')})` };
+    });
+  });
+  if (!result.available) return { name: 'webgpu', available: false, reason: result.reason };
+  webgpuFound = result;
+  webgpuSoftware = SOFTWARE_ADAPTER.test(result.description ?? '');
+  const detail = `${result.label}: ${result.description}`;
+  return {
+    name: 'webgpu',
+    available: true,
+    reason: webgpuSoftware
+      ? `works on a software adapter (${result.description}); ranked below wasm because it is slower there`
+      : `Dawn ${result.label} adapter`,
+    detail,
+  };
+}
+
+/** Load Dawn and the TF.js WebGPU backend in this process, with the adapter the probe found. */
+async function activateWebgpu(): Promise<void> {
+  if (!webgpuFound) throw new Error('WebGPU was not probed or is not available');
+  const dawn = require('webgpu') as { create(flags: string[]): any; globals: Record<string, unknown> };
+  if (process.platform === 'linux' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  const gpu = dawn.create(webgpuFound.flags ?? []);
+  const options = webgpuFound.options ?? {};
+  Object.assign(globalThis, dawn.globals);
+  // tfjs-backend-webgpu asks navigator.gpu for an adapter with its own
+  // options; keep ours (the feature level) by wrapping requestAdapter.
+  const wrapped = {
+    requestAdapter: (opts?: Record<string, unknown>) => gpu.requestAdapter({ ...opts, ...options }),
+    getPreferredCanvasFormat: () => 'rgba8unorm',
+    wgslLanguageFeatures: gpu.wgslLanguageFeatures,
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: wrapped, userAgent: 'node' }, configurable: true, writable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await tryBackend('webgpu');
 }
 
 async function probeWasm(): Promise<BackendProbe> {
@@ -176,7 +189,7 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   const results: BackendProbe[] = [];
   for (const name of BACKEND_ORDER) results.push(await probeBackend(name));
   // Probing switches backends; put back the chosen one (or choose now).
-  if (active) await tf.setBackend(active);
+  if (active) await activate(active);
   else await initBackend();
   return results;
 }
@@ -188,6 +201,15 @@ function rank(probe: BackendProbe): number {
 }
 
 let active: BackendName | null = null;
+let webgpuLoaded = false;
+
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'webgpu' && !webgpuLoaded) {
+    await activateWebgpu();
+    webgpuLoaded = true;
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+}
 
 /**
  * Pick and activate a TF.js backend. `prefer` (or LUMEN_TF_BACKEND) forces one;
@@ -200,7 +222,7 @@ export async function initBackend(prefer?: BackendName | null): Promise<BackendN
     if (!BACKEND_ORDER.includes(forced)) throw new Error(`Unknown TF.js backend "${forced}". Choose one of ${BACKEND_ORDER.join(', ')}.`);
     const probe = await probeBackend(forced);
     if (!probe.available) throw new Error(`The ${forced} backend is not available: ${probe.reason}`);
-    await tf.setBackend(forced);
+    await activate(forced);
     active = forced;
     return forced;
   }
@@ -213,7 +235,7 @@ export async function initBackend(prefer?: BackendName | null): Promise<BackendN
   }
   const best = found.filter((p) => p.available).sort((a, b) => rank(a) - rank(b))[0];
   if (!best) throw new Error(`No TF.js backend works here: ${found.map((p) => `${p.name}: ${p.reason}`).join('; ')}`);
-  await tf.setBackend(best.name);
+  await activate(best.name);
   active = best.name;
   return best.name;
 }

@@ -9,6 +9,10 @@ import { createDispatcher, type Handlers } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
 import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
 import { JobRunner } from './jobs';
+import type { EngineDeps } from './handlers/context';
+import { libraryHandlers } from './handlers/library';
+import { modelsHandlers } from './handlers/models';
+import { trainingHandlers } from './handlers/training';
 
 export interface EngineOptions {
   dataDir: string;
@@ -52,7 +56,18 @@ export function createEngine(options: EngineOptions): Engine {
     return report;
   };
 
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const deps: EngineDeps = {
+    dataDir: options.dataDir,
+    jobs,
+    log: options.log ?? (() => {}),
+    onDispose: (cleanup) => cleanups.push(cleanup),
+  };
+
   const handlers: Partial<Handlers> = {
+    ...libraryHandlers(deps),
+    ...modelsHandlers(deps),
+    ...trainingHandlers(deps),
     'app.info': async () => {
       const r = await probe();
       return {
@@ -83,6 +98,9 @@ export function createEngine(options: EngineOptions): Engine {
     handlers,
     dispatch: createDispatcher(handlers, options.log),
     jobs,
-    dispose: () => jobs.cancelAll(),
+    dispose: () => {
+      jobs.cancelAll();
+      for (const cleanup of cleanups) void cleanup();
+    },
   };
 }

@@ -29,6 +29,10 @@ export class EngineHost {
   constructor(private readonly options: EngineHostOptions) {}
 
   private start(): Promise<void> {
+    // Mesa reads EGL_PLATFORM from the real environment, which a worker thread
+    // cannot set for itself; Dawn's OpenGL ES fallback needs it on headless
+    // Linux. Not in Electron, whose own GPU process must keep its platform.
+    if (process.platform === 'linux' && !process.env.EGL_PLATFORM && !process.versions.electron) process.env.EGL_PLATFORM = 'surfaceless';
     const workerPath = this.options.workerPath ?? fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
     const config: WorkerConfig = { dataDir: this.options.dataDir, shell: this.options.shell, backend: this.options.backend ?? null };
     const worker = new Worker(workerPath, { workerData: config });

@@ -1,0 +1,138 @@
+/**
+ * The Electron main process: one window with secure defaults, the menu, the
+ * IPC registry, and the engine worker. The only code that imports 'electron'
+ * (with the preload).
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import path from 'node:path';
+import { createDispatcher, type Handlers, type Reply } from '../../common/rpc';
+import { requests, type EventName } from '../../common/contract';
+import { APP_NAME } from '../../common/version';
+import { EngineHost } from '../engine/host';
+import { defaultDataDir } from '../library/paths';
+
+// Resolved once, before anything reads it: the same folder the `lumen` CLI
+// uses, so both see one library. Electron's own profile lives inside it.
+const dataDir = defaultDataDir();
+app.setPath('userData', path.join(dataDir, 'electron'));
+
+const here = __dirname; // dist/electron after bundling
+const rendererIndex = path.join(here, '../../renderer/dist/index.html');
+const rendererUrlPrefix = 'file://' + path.dirname(rendererIndex);
+const windows = new Set<WebContents>();
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const engine = new EngineHost({ dataDir, shell: 'electron', workerPath: path.join(here, 'engine-worker.cjs'), log });
+
+function broadcast(event: EventName | string, payload: unknown) {
+  for (const contents of windows) if (!contents.isDestroyed()) contents.send('lumen:event', event, payload);
+}
+engine.onEvent(broadcast);
+
+const mainHandlers: Partial<Handlers> = {
+  'dialog.openFolder': async () => {
+    const win = BrowserWindow.getFocusedWindow();
+    const options = { title: 'Open a folder of DICOM files', properties: ['openDirectory' as const, 'multiSelections' as const] };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+  },
+};
+const dispatchMain = createDispatcher(mainHandlers, log);
+
+/** Only frames the app created, showing the app's own files, may talk to the main process. */
+function trusted(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return !!frame && windows.has(event.sender) && frame === event.sender.mainFrame && frame.url.startsWith(rendererUrlPrefix);
+}
+
+ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): Promise<Reply> => {
+  if (!trusted(event)) {
+    log(`refused IPC from an untrusted frame: ${event.senderFrame?.url ?? 'unknown'}`);
+    return { ok: false, error: { code: 'invalid_message', message: 'Refused: this frame is not part of Lumen.' } };
+  }
+  const name = typeof method === 'string' && Object.prototype.hasOwnProperty.call(requests, method) ? (method as keyof typeof requests) : null;
+  if (name && requests[name].runsIn === 'main') {
+    return dispatchMain(method, input, { emit: (e, p) => broadcast(e, p) });
+  }
+  // Engine requests are validated by the host before they reach the worker.
+  return engine.request(method, input);
+});
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    backgroundColor: '#0b0d10',
+    title: APP_NAME,
+    show: false,
+    webPreferences: {
+      preload: path.join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  const contents = win.webContents;
+  windows.add(contents);
+  win.on('closed', () => windows.delete(contents));
+  win.once('ready-to-show', () => win.show());
+  // The app never navigates away from itself and never opens windows.
+  contents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(rendererUrlPrefix)) e.preventDefault();
+  });
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  void win.loadFile(rendererIndex);
+  return win;
+}
+
+function buildMenu() {
+  const send = (command: 'openFolder' | 'about') => broadcast('menu.command', { command });
+  const template: Electron.MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Folder…', accelerator: 'CmdOrCtrl+O', click: () => send('openFolder') },
+        { type: 'separator' },
+        process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    { label: 'Help', submenu: [{ label: 'About Lumen', accelerator: 'F1', click: () => send('about') }] },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+app.whenReady().then(() => {
+  // No camera, microphone, notifications, geolocation…: deny every permission request.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  buildMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void engine.close();
+});

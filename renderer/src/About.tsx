@@ -1,0 +1,49 @@
+import type { AppInfo } from '../../common/contract';
+
+export function About({ info, onClose }: { info: AppInfo; onClose: () => void }) {
+  const { engine } = info;
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="about-title" onClick={(e) => e.stopPropagation()}>
+        <header className="modal-header">
+          <h2 id="about-title">About {info.name}</h2>
+          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+            ✕
+          </button>
+        </header>
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd data-testid="about-version">{info.version}</dd>
+          <dt>Running in</dt>
+          <dd>{info.shell === 'electron' ? 'Desktop app' : 'Browser (lumen serve)'} · {info.platform}</dd>
+          <dt>Inference backend</dt>
+          <dd data-testid="about-backend">{engine.activeBackend ?? 'none available'}</dd>
+          <dt>ONNX Runtime</dt>
+          <dd>
+            {engine.onnxruntime.version ?? 'not loaded'}
+            {' · '}
+            {engine.onnxruntime.providers.filter((p) => p.available).map((p) => p.name).join(', ') || 'no provider'}
+          </dd>
+          <dt>Data folder</dt>
+          <dd className="mono">{info.dataDir}</dd>
+        </dl>
+        <h3>Backends on this machine</h3>
+        <table className="backend-table">
+          <tbody>
+            {engine.backends.map((b) => (
+              <tr key={b.name} className={b.available ? 'ok' : 'missing'}>
+                <td>{b.available ? '✓' : '✗'}</td>
+                <td>{b.name}{b.name === engine.activeBackend ? ' (active)' : ''}</td>
+                <td>{b.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="disclaimer">
+          Lumen is a research tool. It is not a medical device and is not intended for diagnosis. No image leaves this
+          machine.
+        </p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+// Bundles the Node side for Electron: main, preload and the engine worker,
+// each one CommonJS file in dist/electron. Native and WASM-carrying packages
+// stay external and load from node_modules at run time.
+import { build } from 'esbuild';
+
+const external = [
+  'electron',
+  'better-sqlite3',
+  'onnxruntime-node',
+  'webgpu',
+  'h5wasm',
+  '@tensorflow/*',
+  '@cornerstonejs/*',
+  'jpeg-lossless-decoder-js',
+];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'info',
+  // import.meta.url in ESM sources → the bundle's own file URL.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+};
+
+await build({ ...common, entryPoints: { main: 'electron/main/main.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } });
+await build({ ...common, entryPoints: { preload: 'electron/preload/preload.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] });
+await build({ ...common, entryPoints: { 'engine-worker': 'electron/engine/worker.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } });
+
+// The WebGPU probe runs as its own process (see models/runtime.ts).
+import { copyFileSync } from 'node:fs';
+copyFileSync('models/webgpu-probe.mjs', 'dist/electron/webgpu-probe.mjs');

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import pkg from '../../package.json';
+import { EngineHost } from '../../electron/engine/host';
+import { startBridge, type Bridge } from '../../electron/serve/server';
+import { launchChromium, resultsDir } from '../support/browser';
+
+describe('the real UI in Chromium through the browser bridge', () => {
+  let host: EngineHost;
+  let bridge: Bridge;
+  let dataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-e2e-'));
+    host = new EngineHost({ dataDir, shell: 'browser' });
+    bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    await host?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the app version and the backend the engine really chose in About', async () => {
+    const engineReport = await host.request('engine.doctor', {});
+    expect(engineReport.ok).toBe(true);
+    const active = engineReport.ok ? (engineReport.value as { activeBackend: string }).activeBackend : null;
+    expect(active).toBeTruthy();
+
+    const page = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(bridge.url);
+    await page.getByTestId('status-backend').filter({ hasText: `Engine: ${active}` }).waitFor({ timeout: 60_000 });
+    await page.keyboard.press('F1');
+    const dialog = page.getByRole('dialog', { name: 'About Lumen' });
+    await dialog.waitFor();
+    expect(await page.getByTestId('about-version').textContent()).toBe(pkg.version);
+    expect(await page.getByTestId('about-backend').textContent()).toBe(active);
+
+    const file = path.join(resultsDir(), 'about.png');
+    const shot = await page.screenshot({ path: file });
+    // The dark theme really rendered: the page corners are near-black, the dialog is lighter.
+    const png = PNG.sync.read(shot);
+    const at = (x: number, y: number) => png.data[(y * png.width + x) * 4];
+    expect(at(2, png.height / 2)).toBeLessThan(40);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses requests without the token and serves none of the app', async () => {
+    const base = `http://127.0.0.1:${bridge.port}/`;
+    expect((await fetch(base)).status).toBe(401);
+    expect((await fetch(base + '?token=wrong')).status).toBe(401);
+    expect((await fetch(base + `?token=${bridge.token}`)).status).toBe(200);
+    const page = await browser.context.newPage();
+    // A page from another origin cannot open the RPC socket.
+    const opened = await page.evaluate(async (url) => {
+      return new Promise<string>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => resolve('open');
+        ws.onerror = () => resolve('refused');
+      });
+    }, `ws://127.0.0.1:${bridge.port}/rpc`);
+    expect(opened).toBe('refused');
+    await page.close();
+  });
+});

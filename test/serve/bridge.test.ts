@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { EngineHost } from '../../electron/engine/host';
+import { startBridge, type Bridge } from '../../electron/serve/server';
+
+function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+function call(ws: WebSocket, raw: string, id: unknown): Promise<any> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const msg = JSON.parse(data.toString());
+      if ('reply' in msg && msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg.reply);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(raw);
+  });
+}
+
+function get(port: number, pathname: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: pathname, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+describe('the browser bridge', () => {
+  let host: EngineHost;
+  let bridge: Bridge;
+  let dataDir: string;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-bridge-'));
+    host = new EngineHost({ dataDir, shell: 'browser', backend: 'cpu' });
+    bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist'), log: (l) => lines.push(l) });
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await host.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('listens on loopback only', () => {
+    expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+  });
+
+  it('refuses pages and sockets without the right token', async () => {
+    expect(await get(bridge.port, '/')).toBe(401);
+    expect(await get(bridge.port, '/?token=nope')).toBe(401);
+    expect(await get(bridge.port, `/?token=${bridge.token}`)).toBe(200);
+    expect(await get(bridge.port, '/index.html', { cookie: `lumen_token=${bridge.token}` })).toBe(200);
+    await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc`)).rejects.toThrow(/401/);
+    await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=wrong`)).rejects.toThrow(/401/);
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a foreign Origin (cross-site socket)', async () => {
+    expect(await get(bridge.port, `/?token=${bridge.token}`, { host: 'evil.example:80' })).toBe(403);
+    await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/401/);
+  });
+
+  it('does not serve files outside the renderer', async () => {
+    expect(await get(bridge.port, `/..%2F..%2Fpackage.json?token=${bridge.token}`)).toBe(403);
+  });
+
+  it('carries the contract and answers malformed messages with errors, staying up', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`);
+    expect(await call(ws, JSON.stringify({ id: 1, method: 'engine.ping', input: { echo: 'x' } }), 1)).toMatchObject({ ok: true, value: { echo: 'x' } });
+    expect(await call(ws, '{not json', null)).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    expect(await call(ws, JSON.stringify({ method: 'engine.ping' }), null)).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    expect(await call(ws, JSON.stringify({ id: 2, method: 'engine.ping', input: { echo: 5 } }), 2)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call(ws, JSON.stringify({ id: 3, method: 'rm.rf', input: {} }), 3)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    expect(await call(ws, JSON.stringify({ id: 4, method: 'dialog.openFolder', input: {} }), 4)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(await call(ws, JSON.stringify({ id: 5, method: 'engine.ping', input: { echo: 'alive' } }), 5)).toMatchObject({ ok: true, value: { echo: 'alive' } });
+    expect(lines.some((l) => l.includes('bad bridge message'))).toBe(true);
+    expect(lines.some((l) => l.includes('rejected bridge request'))).toBe(true);
+    ws.close();
+  });
+
+  it('pushes job events to the socket', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`);
+    const events: any[] = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.event) events.push(m);
+    });
+    const reply = await call(ws, JSON.stringify({ id: 9, method: 'engine.sleepJob', input: { steps: 3, stepMs: 120 } }), 9);
+    const jobId = reply.value.jobId;
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (events.some((e) => e.event === 'job.finished' && e.payload.jobId === jobId)) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId)).toBe(true);
+    ws.close();
+  });
+});
