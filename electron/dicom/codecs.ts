@@ -3,6 +3,7 @@
 // deleted.
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import type { CodecOutput } from './decode';
+import { decodeJpegLossless } from './jpeg-lossless';
 import type { InstanceMeta } from './parse';
 
 interface FrameInfo {
@@ -91,13 +92,29 @@ export const codecs = {
     return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
   },
   jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
+    try {
+      return decodeJpegLossless(data);
+    } catch (err) {
+      // Streams our decoder does not take (subsampled or non-interleaved
+      // components) go to jpeg-lossless-decoder-js; corrupt ones fail in both.
+      try {
+        return jpegLosslessFallback(data, meta);
+      } catch {
+        throw err;
+      }
+    }
+  },
+};
+
+function jpegLosslessFallback(data: Uint8Array, meta: InstanceMeta): CodecOutput {
+  {
     const decoder = new JpegLosslessDecoder();
     const numBytes = meta.bitsAllocated <= 8 ? 1 : 2;
     const out = decoder.decode(data.buffer as ArrayBuffer, data.byteOffset, data.length, numBytes);
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     return { bytes, columns: decoder.xDim, rows: decoder.yDim, components: decoder.numComp, bitsPerSample: numBytes * 8 };
-  },
-};
+  }
+}
 
 /** Whether a JPEG 2000 codestream applies the multi-component transform (COD marker, SGcod byte 4). */
 function hasMct(data: Uint8Array): boolean {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../electron/dicom/decode';
+import { decodeFrame, encapsulatedFrame } from '../../electron/dicom/decode';
+import { decodeJpegLossless } from '../../electron/dicom/jpeg-lossless';
 import { DicomFileError, parseDicomFile, transferSyntaxName } from '../../electron/dicom/parse';
 import { makeBrokenFiles, makeFixtures, type Fixture, type Phantom } from './fixtures';
 
@@ -109,6 +110,18 @@ describe('what each decode reports', () => {
     const src = phantoms.u12.frames[0];
     // The phantom is noisy (20% of the range), so quality 90 loses about 3% of the range on average.
     expect(src.reduce((s, v, i) => s + Math.abs(v - frame.pixels[i]), 0) / src.length).toBeLessThan(4095 * 0.05);
+  });
+});
+
+describe('the built-in JPEG lossless decoder', () => {
+  it.each(['mono8-jpeg14', 'ct16-jpeg14', 'ct16-jpegsv1', 'u12-jpeg14', 'rgb-jpeg14', 'rgb-jpegsv1', 'multi-fragments-nobot'])('%s decodes without the fallback', async (name) => {
+    const parsed = await parseDicomFile(fixtures[name].file);
+    const out = decodeJpegLossless(encapsulatedFrame(parsed, 0));
+    const src = phantoms[fixtures[name].phantom];
+    const bits = src.spec.bitsAllocated;
+    const values = bits === 8 ? out.bytes : new Uint16Array(out.bytes.buffer, out.bytes.byteOffset, out.bytes.length / 2);
+    const expected = src.frames[0].map((v) => (bits === 16 ? v & 0xffff : v));
+    expect(Array.from(values)).toEqual(expected);
   });
 });
 
