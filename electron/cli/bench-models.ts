@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { buildEfficientNet, countMacs, getVariant, isVariantName, VARIANT_NAMES, type VariantName } from '../../models';
 import { OnnxModelSession } from '../../models/inference/onnx';
 import { exportOnnx } from '../../models/onnx/export';
-import { machineSummary, probeBackend, type BackendName } from '../../models/runtime';
+import { initBackend, machineSummary, probeBackend, type BackendName } from '../../models/runtime';
 import { CliError, printJson } from './command';
 import type { BenchSuite } from './bench';
 import { parseCommandArgs } from './main';
@@ -297,7 +297,8 @@ export const suite: BenchSuite = {
             return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
           }));
           for (const backend of tfBackends) {
-            await tf.setBackend(backend);
+            // initBackend does what a backend needs before use (webgpu: Dawn globals and the backend module).
+            await initBackend(backend);
             const m = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
             for (const batch of batches) {
               // The cpu backend takes ~1.5 s per B0 image: B0 at batch 1 only.
