@@ -51,10 +51,39 @@ describe('ONNX export parity (TF.js cpu vs ONNX Runtime cpu)', () => {
       expect(maxAbsDiff(got.features, ref.features)).toBeLessThanOrEqual(1e-4);
       // The comparison is meaningful: the outputs are not all equal to each other.
       expect(Math.max(...ref.probabilities) - Math.min(...ref.probabilities)).toBeGreaterThan(1e-3);
+      // The batch dimension is dynamic: one image through the same session gives the first row.
+      const one = await session.run(nhwcToNchw(images.subarray(0, size * size * 3), 1, size, size, 3), 1);
+      expect(maxAbsDiff(one.features, ref.features.subarray(0, 24))).toBeLessThanOrEqual(1e-4);
     } finally {
       await session.release();
     }
     model.dispose();
+  });
+
+  it('exports a model without a top as features only (pooled, or pooled by the exporter)', async () => {
+    const size = 32;
+    const pooled = tinyNet({ size, includeTop: false, seed: 2 });
+    randomiseBatchNorm(pooled, 3);
+    // The same backbone without the final pooling: the exporter adds GlobalAveragePool for "features".
+    const maps = tf.model({ inputs: pooled.inputs, outputs: pooled.getLayer('top_activation').output as tf.SymbolicTensor });
+    const images = randomImages(2, size, 9);
+    const ref = tf.tidy(() => (pooled.predict(tf.tensor4d(images, [2, size, size, 3])) as tf.Tensor).dataSync() as Float32Array);
+    for (const m of [pooled, maps]) {
+      const { bytes, outputs } = exportOnnx(m);
+      expect(outputs).toEqual([{ name: 'features', shape: ['batch', 24] }]);
+      const session = await OnnxModelSession.create(bytes);
+      const got = await session.run(nhwcToNchw(images, 2, size, size, 3), 2);
+      await session.release();
+      expect(got.probabilities).toBeUndefined();
+      expect(maxAbsDiff(got.features, ref)).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it('names the layer it cannot export', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const pool = tf.layers.maxPooling2d({ poolSize: 2, name: 'my_pool' }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: pool });
+    expect(() => exportOnnx(model)).toThrow('layer "my_pool" (MaxPooling2D) has no ONNX export');
   });
 
   // B0 at reduced resolution (64 px: 3 stride-2 stages see odd sizes, so Keras' correct_pad
