@@ -2,7 +2,7 @@
 // it is sent, and transfers the pixels back without copying.
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { decodeFrame } from './decode';
+import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { DicomFileError, parseDicomBuffer } from './parse';
 import type { WorkerReply, WorkerRequest } from './pool';
 
@@ -21,9 +21,12 @@ port.on('message', async (req: WorkerRequest) => {
     }
     const parsed = parseDicomBuffer(bytes, req.file);
     const frames = req.frame === 'all' ? Array.from({ length: parsed.meta.numberOfFrames }, (_, i) => i) : [req.frame];
-    const decoded = [];
+    const decoded: DecodedFrame[] = [];
     for (const f of frames) decoded.push(await decodeFrame(parsed, f));
-    reply = { id: req.id, frames: req.keepPixels ? decoded : decoded.map((d) => ({ ...d, pixels: d.pixels.subarray(0, 0) })), meta: parsed.meta };
+    // Without pixels, send an empty array of the same type: a zero-length view would still
+    // clone its whole buffer.
+    const empty = (px: PixelArray) => new (px.constructor as new (n: number) => typeof px)(0);
+    reply = { id: req.id, frames: req.keepPixels ? decoded : decoded.map((d) => ({ ...d, pixels: empty(d.pixels) })), meta: parsed.meta };
   } catch (err) {
     reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
+import { makeFixtures, type Fixture, type Phantom } from './fixtures';
+
+let dir: string;
+let fixtures: Record<string, Fixture>;
+let phantoms: Record<string, Phantom>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lumen-pool-'));
+  ({ fixtures, phantoms } = makeFixtures(dir));
+});
+afterAll(async () => {
+  await closeDecodePool();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('decodeMany decodes on worker threads, every frame, and reports bad files per file', async () => {
+  const bad = join(dir, 'bad.dcm');
+  writeFileSync(bad, 'not a dicom file');
+  const names = ['ct16-jpegls', 'multi-rle', 'rgb-j2k', 'u12-jpegsv1'];
+  const seen: number[] = [];
+  const results = await decodeMany([...names.map((n) => ({ file: fixtures[n].file })), { file: bad }, { file: fixtures['multi-j2k'].file, frame: 1 }], {
+    threads: 2,
+    onResult: (i) => seen.push(i),
+  });
+  expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  names.forEach((n, i) => {
+    const ph = phantoms[fixtures[n].phantom];
+    expect(results[i].error).toBeUndefined();
+    expect(results[i].frames!.map((f) => Array.from(f.pixels))).toEqual(ph.frames);
+  });
+  expect(results[4].frames).toBeUndefined();
+  expect(results[4].error).toMatch(/bad\.dcm: not a DICOM file/);
+  expect(Array.from(results[5].frames![0].pixels)).toEqual(phantoms.multi.frames[1]);
+  const counted = await decodeMany([{ file: fixtures['ct16-rle'].file }], { keepPixels: false });
+  expect(counted[0].frames![0]).toMatchObject({ rows: 40, columns: 48 });
+  expect(counted[0].frames![0].pixels.length).toBe(0);
+});
