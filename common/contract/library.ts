@@ -1,10 +1,141 @@
 /**
- * The library part of the contract (see common/contract.ts for how requests
- * are declared). Kept in its own file so each area grows without touching the others.
+ * The library part of the contract: studies and series from the local library,
+ * thumbnails, importing, and the decoded frames the viewer draws. Kept in its
+ * own file so each area grows without touching the others.
  */
-// import { z } from 'zod';
-// import { Empty, JobStarted, request, Uid } from './define';
+import { z } from 'zod';
+import { Empty, JobStarted, request, Uid } from './define';
 
-export const libraryRequests = {} as const;
+const str = z.string().nullable();
 
-export const libraryEvents = {} as const;
+export const SeriesSummary = z.object({
+  seriesInstanceUid: z.string(),
+  studyInstanceUid: z.string(),
+  modality: str,
+  seriesNumber: z.number().nullable(),
+  seriesDescription: str,
+  instances: z.number(),
+  missing: z.number(),
+  frames: z.number(),
+});
+export type SeriesSummary = z.infer<typeof SeriesSummary>;
+
+export const StudySummary = z.object({
+  studyInstanceUid: z.string(),
+  patientKey: z.string(),
+  patientId: str,
+  patientName: str,
+  studyDate: str,
+  studyTime: str,
+  studyDescription: str,
+  accessionNumber: str,
+  modalities: z.array(z.string()),
+  seriesCount: z.number(),
+  instances: z.number(),
+  missing: z.number(),
+});
+export type StudySummary = z.infer<typeof StudySummary>;
+
+export const StudyWithSeries = StudySummary.extend({ series: z.array(SeriesSummary) });
+export type StudyWithSeries = z.infer<typeof StudyWithSeries>;
+
+/** One image of a series as the viewer steps through it: an instance and one of its frames. */
+export const SeriesImage = z.object({
+  sopInstanceUid: z.string(),
+  frame: z.number().int().min(0),
+  instanceNumber: z.number().nullable(),
+  rows: z.number().nullable(),
+  columns: z.number().nullable(),
+  sliceLocation: z.number().nullable(),
+  missing: z.boolean(),
+});
+export type SeriesImage = z.infer<typeof SeriesImage>;
+
+export const ImportFileError = z.object({ file: z.string(), reason: z.string() });
+
+export const ImportReport = z.object({
+  scanned: z.number(),
+  imported: z.number(),
+  unchanged: z.number(),
+  changed: z.number(),
+  missing: z.number(),
+  dicomdirs: z.number(),
+  patients: z.number(),
+  studies: z.number(),
+  series: z.number(),
+  instances: z.number(),
+  errors: z.array(ImportFileError),
+  cancelled: z.boolean(),
+  seconds: z.number(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const VoiWindow = z.object({ id: z.string(), name: z.string(), center: z.number(), width: z.number() });
+export type VoiWindow = z.infer<typeof VoiWindow>;
+
+/**
+ * One decoded frame for the viewer: stored values (base64 of the little-endian
+ * typed array named by `dtype`), with what it takes to turn them into a picture
+ * (Modality LUT slope/intercept, the file's windows and the modality presets).
+ */
+export const ViewerFrame = z.object({
+  sopInstanceUid: z.string(),
+  frame: z.number(),
+  rows: z.number().int().positive(),
+  columns: z.number().int().positive(),
+  samplesPerPixel: z.number().int(),
+  dtype: z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']),
+  pixels: z.string(),
+  slope: z.number(),
+  intercept: z.number(),
+  photometric: z.string(),
+  /** The file's own windows first, then the modality's presets. */
+  windows: z.array(VoiWindow),
+  /** Min and max after the Modality LUT (for a full-range window when the file has none). */
+  range: z.tuple([z.number(), z.number()]),
+  /** [row spacing, column spacing] in mm, or null when the file does not say. */
+  pixelSpacing: z.tuple([z.number(), z.number()]).nullable(),
+  instanceNumber: z.number().nullable(),
+  sliceLocation: z.number().nullable(),
+  sliceThickness: z.number().nullable(),
+});
+export type ViewerFrame = z.infer<typeof ViewerFrame>;
+
+const SeriesRef = z.object({ seriesInstanceUid: Uid }).strict();
+
+export const libraryRequests = {
+  'library.studies': request({
+    summary: 'Studies (newest first) with their series; search matches patient, ID, description, accession, modality or date.',
+    input: z.object({ search: z.string().max(200).optional() }).strict(),
+    output: z.array(StudyWithSeries),
+  }),
+  'library.thumbnail': request({
+    summary: "A PNG of the series' middle image as a data: URL.",
+    input: SeriesRef,
+    output: z.object({ dataUrl: z.string() }),
+  }),
+  'library.series': request({
+    summary: 'One series with its study and its images (instances x frames) in viewing order.',
+    input: SeriesRef,
+    output: z.object({ series: SeriesSummary, study: StudySummary, images: z.array(SeriesImage) }),
+  }),
+  'library.import': request({
+    summary: 'Import folders, files or DICOMDIRs as a job; progress detail is the importer progress, the result an ImportReport.',
+    input: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict(),
+    output: JobStarted,
+  }),
+  'library.importErrors': request({
+    summary: 'Files that could not be imported, most recent first.',
+    input: Empty,
+    output: z.array(ImportFileError.extend({ at: z.string() })),
+  }),
+  'viewer.frame': request({
+    summary: 'One decoded frame of a series (stored values + LUT parameters) for the viewer.',
+    input: z.object({ seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000) }).strict(),
+    output: ViewerFrame,
+  }),
+} as const;
+
+export const libraryEvents = {
+  'library.changed': z.object({ reason: z.enum(['import']) }),
+} as const;

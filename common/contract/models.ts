@@ -1,10 +1,134 @@
 /**
- * The models part of the contract (see common/contract.ts for how requests
- * are declared). Kept in its own file so each area grows without touching the others.
+ * The models part of the contract: the EfficientNet family and the installed
+ * model packages, measured latency, the variant recommendation, and predictions
+ * (jobs) with their class activation maps. Kept in its own file so each area
+ * grows without touching the others.
  */
-// import { z } from 'zod';
-// import { Empty, JobStarted, request, Uid } from './define';
+import { z } from 'zod';
+import { Empty, JobStarted, request, Uid } from './define';
 
-export const modelRequests = {} as const;
+export const VariantInfo = z.object({
+  name: z.string(),
+  family: z.enum(['efficientnet', 'efficientnetv2']),
+  resolution: z.number(),
+  /** Parameters of the 1000-class model, counted from the built graph. */
+  params: z.number(),
+  /** Multiply-adds per image at `resolution`. */
+  macs: z.number(),
+  embeddingDim: z.number(),
+  /** Median latency (ms, batch 1) measured on this machine, or null when never measured. */
+  latencyMs: z.number().nullable(),
+  latencyRuntime: z.string().nullable(),
+  measuredAt: z.string().nullable(),
+});
+export type VariantInfo = z.infer<typeof VariantInfo>;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const PackageInfo = z.object({
+  name: z.string(),
+  dir: z.string(),
+  variant: z.string(),
+  inputSize: z.number(),
+  classNames: z.array(z.string()),
+  task: z.enum(['multiclass', 'multilabel']),
+  contentHash: Sha256,
+  createdAt: z.string(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+export type PackageInfo = z.infer<typeof PackageInfo>;
+
+export const ModelCatalog = z.object({
+  variants: z.array(VariantInfo),
+  packages: z.array(PackageInfo),
+  /** Folders under the packages folder that are not usable packages, with the reason. */
+  problems: z.array(z.object({ dir: z.string(), message: z.string() })),
+  packagesDir: z.string(),
+  runtime: z.object({ tfBackend: z.string().nullable(), onnxProviders: z.array(z.string()) }),
+});
+export type ModelCatalog = z.infer<typeof ModelCatalog>;
+
+export const Recommendation = z.object({
+  variant: z.string(),
+  reason: z.string(),
+  /** Every variant with whether it fits the budget and why not. */
+  candidates: z.array(z.object({ name: z.string(), resolution: z.number(), estimatedMs: z.number().nullable(), fits: z.boolean(), note: z.string() })),
+});
+export type Recommendation = z.infer<typeof Recommendation>;
+
+export const PredictScope = z.enum(['image', 'series', 'study']);
+export type PredictScope = z.infer<typeof PredictScope>;
+
+export const ImageScores = z.object({
+  seriesInstanceUid: z.string(),
+  sopInstanceUid: z.string(),
+  frame: z.number(),
+  scores: z.array(z.number()),
+});
+export type ImageScores = z.infer<typeof ImageScores>;
+
+export const PredictionResult = z.object({
+  modelHash: Sha256,
+  modelName: z.string(),
+  classNames: z.array(z.string()),
+  images: z.array(ImageScores),
+  /** Per series: mean and max of each class score over its images. */
+  series: z.array(z.object({ seriesInstanceUid: z.string(), images: z.number(), mean: z.array(z.number()), max: z.array(z.number()) })),
+  createdAt: z.string(),
+});
+export type PredictionResult = z.infer<typeof PredictionResult>;
+
+export const CamMap = z.object({
+  classIndex: z.number().int(),
+  /** The map's grid over the whole image (rows x columns of the map, not of the image). */
+  rows: z.number().int().positive(),
+  columns: z.number().int().positive(),
+  /** base64 of a Float32Array, row-major, in logits (unscaled; the viewer normalises). */
+  values: z.string(),
+  min: z.number(),
+  max: z.number(),
+});
+export type CamMap = z.infer<typeof CamMap>;
+
+export const modelRequests = {
+  'models.catalog': request({
+    summary: 'B0..B7 and V2 with resolution, parameters, multiply-adds, embedding size and measured latency; installed packages; the runtime.',
+    input: Empty,
+    output: ModelCatalog,
+  }),
+  'models.measureLatency': request({
+    summary: "Measure one variant's latency (ONNX Runtime, batch 1, median of 5) on this machine as a job; remembered in the data folder.",
+    input: z.object({ variant: z.string().min(1).max(32) }).strict(),
+    output: JobStarted,
+  }),
+  'models.recommend': request({
+    summary: "Recommend a variant from the series' matrix size and a time budget per image, with the reason.",
+    input: z.object({ rows: z.number().int().positive().max(65_535), columns: z.number().int().positive().max(65_535), budgetMs: z.number().positive().max(600_000) }).strict(),
+    output: Recommendation,
+  }),
+  'predict.run': request({
+    summary: 'Run a model package on one image, a series or a study as a job; the result (PredictionResult) is stored in the library.',
+    input: z
+      .object({
+        packageHash: Sha256,
+        scope: PredictScope,
+        seriesInstanceUid: Uid,
+        sopInstanceUid: Uid.optional(),
+        frame: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: JobStarted,
+  }),
+  'predict.latest': request({
+    summary: "The latest stored prediction of a package over a series' images, or null.",
+    input: z.object({ packageHash: Sha256, seriesInstanceUid: Uid }).strict(),
+    output: PredictionResult.nullable(),
+  }),
+  'predict.cam': request({
+    summary: 'The class activation map of a package for one image and class.',
+    input: z.object({ packageHash: Sha256, seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0), classIndex: z.number().int().min(0) }).strict(),
+    output: CamMap,
+  }),
+} as const;
 
 export const modelEvents = {} as const;

@@ -1,7 +1,62 @@
+import type { StudyWithSeries } from '../../../common/contract/library';
 import type { Handlers } from '../../../common/rpc';
 import type { EngineDeps } from './context';
+import { viewerFrame } from '../viewer/frame';
+import { forgetInstances, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /** Handlers for the library requests of the contract (common/contract/library.ts). */
-export function libraryHandlers(_deps: EngineDeps): Partial<Handlers> {
-  return {};
+export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
+  return {
+    'library.studies': ({ search }) => {
+      const library = openLibrary(deps);
+      const series = new Map<string, StudyWithSeries['series']>();
+      for (const patient of library.listTree()) for (const study of patient.studies) series.set(study.studyInstanceUid, study.series);
+      return library.listStudies({ search }).map((study) => ({ ...study, series: series.get(study.studyInstanceUid) ?? [] }));
+    },
+    'library.thumbnail': async ({ seriesInstanceUid }) => {
+      const png = await openLibrary(deps).thumbnail(seriesInstanceUid);
+      return { dataUrl: `data:image/png;base64,${png.toString('base64')}` };
+    },
+    'library.series': ({ seriesInstanceUid }) => {
+      const library = openLibrary(deps);
+      const detail = library.getSeries(seriesInstanceUid);
+      if (!detail) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
+      const { study, ...series } = detail;
+      const images = seriesImages(seriesInstances(deps, seriesInstanceUid)).map(({ instance, frame }) => ({
+        sopInstanceUid: instance.sopInstanceUid,
+        frame,
+        instanceNumber: instance.instanceNumber,
+        rows: instance.rows,
+        columns: instance.columns,
+        sliceLocation: instance.sliceLocation,
+        missing: instance.missing,
+      }));
+      return { series, study, images };
+    },
+    'library.import': ({ paths }, ctx) =>
+      deps.jobs.start('library.import', ctx, async (job) => {
+        const library = openLibrary(deps);
+        job.progress(null, 'Scanning…');
+        try {
+          const report = await library.importPaths(paths, {
+            signal: job.signal,
+            onProgress: (p) => {
+              const fraction = p.total ? p.scanned / p.total : null;
+              const message = p.phase === 'scanning' ? `Scanning… ${p.found} files found` : `${p.phase === 'finishing' ? 'Finishing' : 'Reading'} ${p.scanned}${p.total ? ` of ${p.total}` : ''} files`;
+              job.progress(fraction, message, { ...p });
+            },
+          });
+          return report;
+        } finally {
+          forgetInstances(deps);
+          ctx.emit('library.changed', { reason: 'import' });
+        }
+      }),
+    'library.importErrors': () => openLibrary(deps).importErrors(),
+    'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame }) => {
+      const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
+      if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
+      return viewerFrame(instance, frame);
+    },
+  };
 }

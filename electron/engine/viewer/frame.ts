@@ -1,0 +1,46 @@
+// Frames for the viewer: decoded once here (electron/dicom, the one decode
+// path) and sent as stored values with the LUT parameters, so the renderer
+// windows them itself without a second decoder.
+import type { ViewerFrame } from '../../../common/contract/library';
+import { dtypeOf, decodeFrame } from '../../dicom/decode';
+import { parseDicomFile } from '../../dicom/parse';
+import { voiWindows } from '../../dicom/pixels';
+import type { InstanceRecord } from '../../library/types';
+
+export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
+  if (instance.missing) throw new Error(`${instance.path} is gone from disk (image ${instance.sopInstanceUid}). Re-import its folder.`);
+  const parsed = await parseDicomFile(instance.path);
+  const frame = await decodeFrame(parsed, frameIndex);
+  const { meta } = parsed;
+  const px = frame.pixels;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < px.length; i++) {
+    const v = px[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) lo = hi = 0;
+  const slope = meta.rescaleSlope;
+  const intercept = meta.rescaleIntercept;
+  const a = lo * slope + intercept;
+  const b = hi * slope + intercept;
+  return {
+    sopInstanceUid: meta.sopInstanceUid,
+    frame: frameIndex,
+    rows: frame.rows,
+    columns: frame.columns,
+    samplesPerPixel: frame.samplesPerPixel,
+    dtype: dtypeOf(px) as ViewerFrame['dtype'],
+    pixels: Buffer.from(px.buffer, px.byteOffset, px.byteLength).toString('base64'),
+    slope,
+    intercept,
+    photometric: frame.photometricInterpretation,
+    windows: voiWindows(meta),
+    range: [Math.min(a, b), Math.max(a, b)],
+    pixelSpacing: meta.pixelSpacing ?? null,
+    instanceNumber: meta.instanceNumber ?? null,
+    sliceLocation: meta.sliceLocation ?? null,
+    sliceThickness: meta.sliceThickness ?? null,
+  };
+}

@@ -1,0 +1,58 @@
+// One Library per engine, opened on first use and closed when the engine stops.
+// Both the library handlers and the prediction handlers use it.
+import path from 'node:path';
+import { Library } from '../../library/library';
+import type { InstanceRecord } from '../../library/types';
+import type { EngineDeps } from '../handlers/context';
+
+interface Shared {
+  library: Library | null;
+  instances: Map<string, InstanceRecord[]>;
+}
+
+const byEngine = new WeakMap<EngineDeps, Shared>();
+
+function shared(deps: EngineDeps): Shared {
+  let s = byEngine.get(deps);
+  if (!s) {
+    const fresh: Shared = { library: null, instances: new Map() };
+    byEngine.set(deps, fresh);
+    deps.onDispose(() => {
+      fresh.library?.close();
+      fresh.library = null;
+    });
+    s = fresh;
+  }
+  return s;
+}
+
+export function libraryDir(deps: EngineDeps): string {
+  return path.join(deps.dataDir, 'library');
+}
+
+export function openLibrary(deps: EngineDeps): Library {
+  const s = shared(deps);
+  s.library ??= Library.open(libraryDir(deps));
+  return s.library;
+}
+
+/** The series' instances in viewing order, cached until the next import. */
+export function seriesInstances(deps: EngineDeps, seriesInstanceUid: string): InstanceRecord[] {
+  const s = shared(deps);
+  let list = s.instances.get(seriesInstanceUid);
+  if (!list) {
+    list = openLibrary(deps).listInstances(seriesInstanceUid);
+    if (list.length === 0) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
+    s.instances.set(seriesInstanceUid, list);
+  }
+  return list;
+}
+
+export function forgetInstances(deps: EngineDeps): void {
+  shared(deps).instances.clear();
+}
+
+/** The series' images: every frame of every instance, in viewing order. */
+export function seriesImages(instances: InstanceRecord[]): { instance: InstanceRecord; frame: number }[] {
+  return instances.flatMap((instance) => Array.from({ length: Math.max(1, instance.frames) }, (_, frame) => ({ instance, frame })));
+}

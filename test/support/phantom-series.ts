@@ -1,0 +1,133 @@
+// A phantom CT series with a bright round lesion in some slices, written with
+// electron/dicom's writer, and a tiny classifier package trained on the same
+// kind of images through the models library. For the workspace tests.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ctSlice } from '../../electron/dicom/phantom';
+import { applyWindow, modelInput } from '../../electron/dicom/pixels';
+import { writeImage } from '../../electron/dicom/write';
+import { buildEfficientNet, copyWeights, createClassifier, customVariant, HEAD_LAYERS } from '../../models';
+import { savePackage, type PackageMetadata } from '../../models/package';
+
+export const PHANTOM_SIZE = 128;
+export const LESION_HU = 400;
+export const LESION_RADIUS = 9;
+/** Where the lesion sits in the written series (column, row). */
+export const SERIES_LESION = { x: 44, y: 52 };
+
+export function addLesion(slice: Int16Array, size: number, cx: number, cy: number, r = LESION_RADIUS): void {
+  for (let y = Math.max(0, cy - r); y <= Math.min(size - 1, cy + r); y++) {
+    for (let x = Math.max(0, cx - r); x <= Math.min(size - 1, cx + r); x++) {
+      if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) slice[y * size + x] = LESION_HU;
+    }
+  }
+}
+
+export interface PhantomSeries {
+  dir: string;
+  slices: number;
+  /** Slice indices (0-based, in instance-number order) that hold the lesion. */
+  lesionSlices: number[];
+  studyUid: string;
+  seriesUid: string;
+}
+
+/** Writes `slices` 128x128 CT slices (HU, 16-bit signed) with the lesion in the middle third. */
+export function writePhantomSeries(dir: string, slices = 12): PhantomSeries {
+  mkdirSync(dir, { recursive: true });
+  const base = '1.2.826.0.1.3680043.10.99.5';
+  const studyUid = `${base}.1`;
+  const seriesUid = `${base}.2`;
+  const lesionSlices: number[] = [];
+  for (let i = 0; i < slices; i++) {
+    const px = ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 100 + i, 15);
+    if (i >= Math.floor(slices / 3) && i < Math.ceil((2 * slices) / 3)) {
+      addLesion(px, PHANTOM_SIZE, SERIES_LESION.x, SERIES_LESION.y);
+      lesionSlices.push(i);
+    }
+    writeImage(path.join(dir, `slice${String(i + 1).padStart(3, '0')}.dcm`), {
+      rows: PHANTOM_SIZE,
+      columns: PHANTOM_SIZE,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      pixelRepresentation: 1,
+      modality: 'CT',
+      rescaleSlope: 1,
+      rescaleIntercept: 0,
+      windowCenter: 40,
+      windowWidth: 400,
+      pixelBytes: new Uint8Array(px.buffer),
+      uid: base,
+      extra: {
+        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+        0x00080018: { vr: 'UI', value: `${base}.3.${i + 1}` },
+        0x0020000d: { vr: 'UI', value: studyUid },
+        0x0020000e: { vr: 'UI', value: seriesUid },
+        0x00200013: { vr: 'IS', value: i + 1 },
+        0x00200011: { vr: 'IS', value: 3 },
+        0x0008103e: { vr: 'LO', value: 'Phantom abdomen 5mm' },
+        0x00081030: { vr: 'LO', value: 'CT abdomen phantom' },
+        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
+        0x00180050: { vr: 'DS', value: 5 },
+        0x00201041: { vr: 'DS', value: i * 5 },
+        0x00200032: { vr: 'DS', value: [-45, -45, i * 5] },
+        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
+      },
+    });
+  }
+  return { dir, slices, lesionSlices, studyUid, seriesUid };
+}
+
+export const TINY_INPUT = 128;
+export const TINY_PREPROCESSING = { window: { center: 40, width: 400 }, scale: 1 / 255, mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.25, 0.25, 0.25] as [number, number, number] };
+
+/**
+ * Trains a tiny EfficientNet (compound scaling phi = -6) to tell slices with a
+ * lesion from slices without: frozen random backbone, the dense head trained on
+ * its pooled features (as the app's transfer learning does), and saves it as a package.
+ */
+export async function trainTinyPackage(dir: string, samples = 32): Promise<PackageMetadata> {
+  const variant = customVariant({ phi: -6 });
+  const classifier = createClassifier({ variant, classes: 2, inputSize: TINY_INPUT, seed: 7, dropout: 0 });
+  try {
+    const xs: Float32Array[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const px = ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 1000 + i, 15);
+      const lesion = i % 2 === 1;
+      if (lesion) addLesion(px, PHANTOM_SIZE, 30 + ((i * 37) % 68), 36 + ((i * 53) % 56));
+      const data = applyWindow(Float32Array.from(px), TINY_PREPROCESSING.window.center, TINY_PREPROCESSING.window.width, false);
+      xs.push(modelInput({ rows: PHANTOM_SIZE, columns: PHANTOM_SIZE, channels: 1, data }, TINY_INPUT, TINY_PREPROCESSING));
+      ys.push(lesion ? 1 : 0);
+    }
+    const x = tf.tensor4d(Float32Array.from(xs.flatMap((a) => Array.from(a))), [samples, TINY_INPUT, TINY_INPUT, 3]);
+    const features = classifier.embed(x);
+    // Standardise nothing: the head must work on the backbone's raw pooled features, as at inference.
+    const y = tf.oneHot(tf.tensor1d(ys, 'int32'), 2);
+    classifier.headModel.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await classifier.headModel.fit(features, y, { epochs: 60, batchSize: samples, verbose: 0 });
+    const accuracy = Number(history.history.acc?.at(-1) ?? history.history.accuracy?.at(-1) ?? 0);
+    tf.dispose([x, features, y]);
+    // Classifier.model shares its head layers with headModel, which the ONNX exporter
+    // refuses (several inbound nodes); save a standalone copy with the same layer names.
+    const backbone = buildEfficientNet(variant, { includeTop: false, inputSize: TINY_INPUT, init: 'zeros' });
+    const pooled = tf.layers.globalAveragePooling2d({ name: HEAD_LAYERS.pool }).apply(backbone.outputs[0]);
+    const logits = tf.layers.dense({ name: HEAD_LAYERS.logits, units: 2 }).apply(pooled);
+    const probs = tf.layers.activation({ name: HEAD_LAYERS.output, activation: 'softmax' }).apply(logits) as tf.SymbolicTensor;
+    const standalone = tf.model({ inputs: backbone.inputs[0], outputs: probs });
+    copyWeights(classifier.model, standalone);
+    return await savePackage(dir, standalone, {
+      name: 'Phantom lesion detector',
+      variant: variant.name,
+      inputSize: TINY_INPUT,
+      preprocessing: TINY_PREPROCESSING,
+      classNames: ['no lesion', 'lesion'],
+      task: 'multiclass',
+      metrics: { trainAccuracy: accuracy },
+      provenance: { training: { samples, epochs: 60, note: 'test fixture: frozen random backbone, trained head' } },
+    });
+  } finally {
+    classifier.dispose();
+  }
+}
