@@ -197,11 +197,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
           [, , inCh, outCh] = k.shape;
           if (cfg.groups && cfg.groups !== 1) throw unsupported(layer, 'has groups != 1');
           // [kh, kw, cin, cout] -> [cout, cin, kh, kw]
-          kernel = new Float32Array(outCh * inCh * kh * kw);
-          for (let y = 0; y < kh; y++)
-            for (let x = 0; x < kw; x++)
-              for (let i = 0; i < inCh; i++)
-                for (let o = 0; o < outCh; o++) kernel[((o * inCh + i) * kh + y) * kw + x] = k.data[((y * kw + x) * inCh + i) * outCh + o];
+          kernel = transposeKernel(k.data, kh * kw, inCh, outCh);
         } else {
           const k = w.get('depthwise_kernel')!;
           const [, , cin, mult] = k.shape;
@@ -215,7 +211,7 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
               for (let c = 0; c < cin; c++)
                 for (let m = 0; m < mult; m++) kernel[((c * mult + m) * kh + y) * kw + x] = k.data[((y * kw + x) * cin + c) * mult + m];
         }
-        let bias: Float64Array | undefined = w.get('bias') ? Float64Array.from(w.get('bias')!.data) : undefined;
+        let bias: Float64Array | undefined = w.get('bias') ? new Float64Array(w.get('bias')!.data) : undefined;
 
         // Fold the BatchNormalization that alone consumes this conv's output.
         let outName = layer.name;
@@ -225,20 +221,21 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
           const bnLayer = next[0];
           const bn = bnParams(bnLayer, outCh);
           const perOut = kernel.length / outCh;
-          const k64 = Float64Array.from(kernel);
           const b = bias ?? new Float64Array(outCh);
+          // Each product is formed in float64 and rounded to float32 once.
+          const k = kernel;
           for (let o = 0; o < outCh; o++) {
             const s = bn.scale[o];
-            for (let j = 0; j < perOut; j++) k64[o * perOut + j] *= s;
+            const start = o * perOut;
+            for (let j = start; j < start + perOut; j++) k[j] = k[j] * s;
             b[o] = (b[o] - bn.mean[o]) * s + bn.beta[o];
           }
-          kernel = Float32Array.from(k64);
           bias = b;
           foldedBn.add(bnLayer.name);
           outName = bnLayer.name;
         }
         const inputsOnnx = [src.name, g.init(`${layer.name}.weight`, [outCh, inCh, kh, kw], kernel)];
-        if (bias) inputsOnnx.push(g.init(`${layer.name}.bias`, [outCh], Float32Array.from(bias)));
+        if (bias) inputsOnnx.push(g.init(`${layer.name}.bias`, [outCh], new Float32Array(bias)));
         const convOut = g.add(
           'Conv',
           inputsOnnx,
@@ -414,7 +411,7 @@ function bnParams(layer: AnyLayer, channels: number): { scale: Float64Array; mea
   if (mean.length !== channels) throw unsupported(layer, `has ${mean.length} channels; its convolution has ${channels}`);
   const scale = new Float64Array(channels);
   for (let c = 0; c < channels; c++) scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
-  return { scale, mean: Float64Array.from(mean), beta: beta ? Float64Array.from(beta) : new Float64Array(channels) };
+  return { scale, mean: new Float64Array(mean), beta: beta ? new Float64Array(beta) : new Float64Array(channels) };
 }
 
 function applyActivation(g: GraphBuilder, layer: AnyLayer, activation: string, input: string, outName: string, rank: number): string {
@@ -437,6 +434,30 @@ function applyActivation(g: GraphBuilder, layer: AnyLayer, activation: string, i
     default:
       throw unsupported(layer, `uses activation "${activation}", which has no ONNX export`);
   }
+}
+
+/**
+ * TF conv kernel [p = kh*kw, cin, cout] to ONNX [cout, cin, p], in 32x32 tiles
+ * over (cin, cout): a plain loop is cache-hostile on one side and dominates the
+ * export time of large variants.
+ */
+function transposeKernel(src: Float32Array, positions: number, inCh: number, outCh: number): Float32Array {
+  const dst = new Float32Array(src.length);
+  const T = 32;
+  for (let p = 0; p < positions; p++) {
+    const srcBase = p * inCh * outCh;
+    for (let i0 = 0; i0 < inCh; i0 += T) {
+      const i1 = Math.min(inCh, i0 + T);
+      for (let o0 = 0; o0 < outCh; o0 += T) {
+        const o1 = Math.min(outCh, o0 + T);
+        for (let i = i0; i < i1; i++) {
+          const row = srcBase + i * outCh;
+          for (let o = o0; o < o1; o++) dst[(o * inCh + i) * positions + p] = src[row + o];
+        }
+      }
+    }
+  }
+  return dst;
 }
 
 function flattenNhwc(g: GraphBuilder, name: string, input: string, sym: Sym): Value {

@@ -73,7 +73,14 @@ export class ProtoWriter {
   message(field: number, build: (w: ProtoWriter) => void): this {
     const inner = new ProtoWriter();
     build(inner);
-    return this.bytes(field, inner.finish());
+    inner.flushScratch();
+    // Splice the inner chunks in rather than copying them: tensors are tens of MB.
+    this.tag(field, WIRE_LEN);
+    this.varint(inner.size);
+    this.flushScratch();
+    for (const c of inner.chunks) this.chunks.push(c);
+    this.size += inner.size;
+    return this;
   }
 
   finish(): Uint8Array {

@@ -116,9 +116,9 @@ function readFileLayer(root: H5Group, layerName: string, fileName: string): File
 
 function toFloat32(value: unknown, where: string): Float32Array {
   if (value instanceof Float32Array) return value;
-  if (value instanceof Float64Array) return Float32Array.from(value);
+  if (value instanceof Float64Array) return new Float32Array(value);
   if (value instanceof BigInt64Array) return Float32Array.from(value, (v) => Number(v));
-  if (ArrayBuffer.isView(value)) return Float32Array.from(value as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(value)) return new Float32Array(value as unknown as ArrayLike<number>);
   if (typeof value === 'number' || typeof value === 'bigint') return Float32Array.of(Number(value));
   throw new Error(`${where}: unsupported data type`);
 }
