@@ -20,6 +20,7 @@ interface WasmDecoder {
   decode(): void;
   getFrameInfo(): FrameInfo;
   getInterleaveMode?(): number;
+  readHeader?(): void;
   getColorSpace?(): number;
   delete(): void;
 }
@@ -40,18 +41,42 @@ function load(name: string, importer: () => Promise<{ default: (o: ReturnType<ty
   return p;
 }
 
-async function runWasm(cls: Promise<DecoderClass>, data: Uint8Array, after?: (d: WasmDecoder, info: FrameInfo) => Partial<CodecOutput>): Promise<CodecOutput> {
+/** The frame size the DICOM header promises: a codestream that claims another is refused before decoding allocates for it. */
+export interface ExpectedFrame {
+  rows: number;
+  columns: number;
+}
+
+export function checkDimensions(columns: number, rows: number, expected?: ExpectedFrame): void {
+  if (expected && (columns !== expected.columns || rows !== expected.rows)) {
+    throw new Error(`the codestream says ${columns}x${rows}, the header ${expected.columns}x${expected.rows}`);
+  }
+}
+
+async function runWasm(
+  cls: Promise<DecoderClass>,
+  data: Uint8Array,
+  expected: ExpectedFrame | undefined,
+  after?: (d: WasmDecoder, info: FrameInfo) => Partial<CodecOutput>,
+  // OpenJPEG's readHeader leaves the decoder unable to decode afterwards: it passes false.
+  headerFirst = true,
+): Promise<CodecOutput> {
   const Decoder = await cls;
   const decoder = new Decoder();
   try {
     decoder.getEncodedBuffer(data.length).set(data);
+    if (headerFirst && decoder.readHeader) {
+      decoder.readHeader();
+      const head = decoder.getFrameInfo();
+      checkDimensions(head.width, head.height, expected);
+    }
     decoder.decode();
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer();
     const bps = info.bitsPerSample <= 8 ? 1 : 2;
-    const expected = info.width * info.height * info.componentCount * bps;
-    if (decoded.length < expected) throw new Error(`decoder returned ${decoded.length} bytes, ${expected} expected`);
-    const bytes = decoded.slice(0, expected);
+    const needed = info.width * info.height * info.componentCount * bps;
+    if (decoded.length < needed) throw new Error(`decoder returned ${decoded.length} bytes, ${needed} expected`);
+    const bytes = decoded.slice(0, needed);
     return { bytes, columns: info.width, rows: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, ...after?.(decoder, info) };
   } finally {
     decoder.delete();
@@ -78,22 +103,22 @@ export const codecs = {
       const { decodeJpeg12 } = await import('./jpeg12');
       return decodeJpeg12(data, meta, file);
     }
-    return runWasm(load('jpeg', () => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'), 'JPEGDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 }));
+    return runWasm(load('jpeg', () => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'), 'JPEGDecoder'), data, meta, (_d, info) => ({ rgb: info.componentCount === 3 }));
   },
-  async jpegLs(data: Uint8Array): Promise<CodecOutput> {
-    return runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), data, (d, info) => ({
+  async jpegLs(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    return runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), data, expected, (d, info) => ({
       planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
     }));
   },
-  async j2k(data: Uint8Array): Promise<CodecOutput> {
-    return runWasm(load('openjpeg', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'), 'J2KDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
+  async j2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    return runWasm(load('openjpeg', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'), 'J2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), false);
   },
-  async htj2k(data: Uint8Array): Promise<CodecOutput> {
-    return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
+  async htj2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }));
   },
   jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
     try {
-      return decodeJpegLossless(data);
+      return decodeJpegLossless(data, meta);
     } catch (err) {
       // Streams our decoder does not take (subsampled or non-interleaved
       // components) go to jpeg-lossless-decoder-js; corrupt ones fail in both.

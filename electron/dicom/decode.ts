@@ -280,14 +280,14 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
       return wrap('JPEG Lossless', () => codecs.jpegLossless(data, meta));
     case TS.jpegLsLossless:
     case TS.jpegLsNear:
-      return wrap('JPEG-LS', () => codecs.jpegLs(data));
+      return wrap('JPEG-LS', () => codecs.jpegLs(data, meta));
     case TS.j2kLossless:
     case TS.j2k:
-      return wrap('JPEG 2000', () => codecs.j2k(data));
+      return wrap('JPEG 2000', () => codecs.j2k(data, meta));
     case TS.htj2kLossless:
     case TS.htj2kLosslessRpcl:
     case TS.htj2k:
-      return wrap('HTJ2K', () => codecs.htj2k(data));
+      return wrap('HTJ2K', () => codecs.htj2k(data, meta));
     default:
       throw new DicomFileError(file, `unsupported transfer syntax ${ts} (${transferSyntaxName(ts)}). Convert it to a supported syntax (e.g. with dcmconv or gdcmconv).`);
   }

@@ -3,6 +3,7 @@
 // speed: one 16-bit lookup per Huffman code, a 24-bit bit buffer held in
 // locals, samples predicted straight into the output array. About three times
 // the throughput of jpeg-lossless-decoder-js on 512x512 16-bit CT here.
+import { checkDimensions, type ExpectedFrame } from './codecs';
 import type { CodecOutput } from './decode';
 
 /** entry = (code length << 8) | SSSS for every 16-bit lookahead; 0 = no code. */
@@ -22,7 +23,7 @@ function lookupTable(counts: Uint8Array, values: Uint8Array): Uint16Array {
   return table;
 }
 
-export function decodeJpegLossless(data: Uint8Array): CodecOutput {
+export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): CodecOutput {
   const u16 = (p: number) => (data[p] << 8) | data[p + 1];
   if (data[0] !== 0xff || data[1] !== 0xd8) throw new Error('no JPEG start-of-image marker');
   const tables: Uint16Array[] = [];
@@ -64,6 +65,7 @@ export function decodeJpegLossless(data: Uint8Array): CodecOutput {
         if (data[seg + 7 + 3 * i] !== 0x11) throw new Error('subsampled JPEG lossless components are not supported');
       }
       if (!rows || !columns || precision < 2 || precision > 16) throw new Error(`unsupported JPEG lossless frame ${columns}x${rows}, ${precision} bits`);
+      checkDimensions(columns, rows, expected);
       out = precision > 8 ? new Uint16Array(rows * columns * nc) : new Uint8Array(rows * columns * nc);
     } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       throw new Error(`not a JPEG lossless stream (SOF marker FF${marker.toString(16).toUpperCase()})`);

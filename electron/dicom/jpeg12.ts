@@ -2,6 +2,7 @@
 // processes 1, 2 and 4) for 12-bit samples, which libjpeg-turbo's 8-bit WASM
 // build cannot read. DICOM uses it for 1.2.840.10008.1.2.4.51 with 12 bits.
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
+import { checkDimensions, type ExpectedFrame } from './codecs';
 import type { CodecOutput } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
 
@@ -123,7 +124,7 @@ function extend(v: number, n: number): number {
   return v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
 }
 
-export function decodeJpegDct(data: Uint8Array): CodecOutput {
+export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): CodecOutput {
   const qt: Int32Array[] = [];
   const dc: HuffmanTable[] = [];
   const ac: HuffmanTable[] = [];
@@ -176,6 +177,7 @@ export function decodeJpegDct(data: Uint8Array): CodecOutput {
         const columns = u16(seg + 3);
         const nc = data[seg + 5];
         if (!rows || !columns || nc < 1 || nc > 4) throw new Error(`unsupported JPEG frame ${columns}x${rows} with ${nc} components`);
+        checkDimensions(columns, rows, expected);
         const comps: Component[] = [];
         for (let i = 0; i < nc; i++) {
           const p = seg + 6 + 3 * i;
@@ -336,7 +338,7 @@ function toSamples(frame: { precision: number; rows: number; columns: number; co
 
 export function decodeJpeg12(data: Uint8Array, meta: InstanceMeta, file: string): CodecOutput {
   try {
-    return decodeJpegDct(data);
+    return decodeJpegDct(data, meta);
   } catch (err) {
     throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${(err as Error).message}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
   }
