@@ -49,8 +49,17 @@ export class OnnxModelSession {
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.threads ?? os.availableParallelism(),
     };
-    const session =
-      typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
+    let session: ort.InferenceSession;
+    try {
+      session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
+    } catch (err) {
+      const text = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      const what = typeof source === 'string' ? source : 'the ONNX model';
+      if (provider !== 'cpu' && /adapter|provider|not (found|supported|available)/i.test(text)) {
+        throw new Error(`ONNX Runtime's ${provider} provider is not available here (${text}); use the cpu provider`);
+      }
+      throw new Error(`ONNX Runtime could not load ${what}: ${text}`);
+    }
     const inputName = session.inputNames[0];
     const meta = session.inputMetadata?.[0] as { isTensor?: boolean; shape?: (number | string)[] } | undefined;
     const shape = meta?.shape;

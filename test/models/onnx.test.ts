@@ -79,6 +79,14 @@ describe('ONNX export parity (TF.js cpu vs ONNX Runtime cpu)', () => {
     }
   });
 
+  it('says when a file is not a model, and refuses to run after release', async () => {
+    await expect(OnnxModelSession.create(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow('ONNX Runtime could not load the ONNX model');
+    const session = await OnnxModelSession.create(exportOnnx(tinyNet({ size: 32 })).bytes);
+    await expect(session.run(new Float32Array(10), 1)).rejects.toThrow('expected 1 x 3x32x32 = 3072 floats, got 10');
+    await session.release();
+    await expect(session.run(new Float32Array(3072), 1)).rejects.toThrow('released');
+  });
+
   it('names the layer it cannot export', () => {
     const input = tf.input({ shape: [8, 8, 3] });
     const pool = tf.layers.maxPooling2d({ poolSize: 2, name: 'my_pool' }).apply(input) as tf.SymbolicTensor;
