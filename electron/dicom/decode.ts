@@ -4,7 +4,7 @@
 import dicomParser from 'dicom-parser';
 import { DicomFileError, TS, isEncapsulated, pixelDataProblem, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
 import { decodeRle } from './rle';
-import { codecs } from './codecs';
+import { codecs, UnsupportedCodestream } from './codecs';
 
 export type PixelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -265,6 +265,7 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
       return await fn();
     } catch (err) {
       if (err instanceof DicomFileError) throw err;
+      if (err instanceof UnsupportedCodestream) throw new DicomFileError(file, `frame ${frameIndex + 1}: ${err.message}`);
       const msg = err instanceof Error ? err.message : typeof err === 'number' ? `codec error ${err}` : String(err);
       throw new DicomFileError(file, `frame ${frameIndex + 1} cannot be decoded as ${what} (${msg}). The compressed data is corrupt or truncated.`);
     }

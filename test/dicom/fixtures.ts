@@ -240,6 +240,15 @@ export function makeFixtures(dir: string): { fixtures: Record<string, Fixture>; 
   htj2k('rgb', true, 0);
   htj2k('multi', true, 0, true);
   htj2k('u12', false, 0);
+  // Signed 16-bit HTJ2K (the CT phantom) as raw samples: refused, see SIGNED_HTJ2K in codecs.ts.
+  {
+    const p = ph.ct16;
+    const raw = join(dir, 'ct16.yuv');
+    writeFileSync(raw, Int16Array.from(p.frames[0]));
+    run('ojph_compress', ['-i', raw, '-o', join(dir, 'ct16.j2c'), '-reversible', 'true', '-dims', `{${p.spec.columns},${p.spec.rows}}`, '-num_comps', '1', '-signed', 'true', '-bit_depth', '16', '-downsamp', '{1,1}']);
+    const enc = encapsulate([[new Uint8Array(readFileSync(join(dir, 'ct16.j2c')))]], { basicOffsetTable: true });
+    writeFileSync(add('ct16-htj2k', 'ct16', TS.htj2kLossless), encapsulatedFile(p.spec, TS.htj2kLossless, enc.bytes));
+  }
 
   // Native photometric variants.
   const rgb = ph.rgb;
