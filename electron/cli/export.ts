@@ -151,7 +151,8 @@ export const command: Command = {
     } else if (format === 'tfjs') {
       const temp = `${out}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
       try {
-        await saveTfjsModel(model, temp);
+        // The TF.js format has no preprocessing of its own: record it (and the layout) in model.json.
+        await saveTfjsModel(model, temp, { lumen: { variant, inputSize, layout: 'NHWC', classNames, preprocessing } });
         replaceDir(temp, out);
       } catch (err) {
         rmSync(temp, { recursive: true, force: true });

@@ -13,7 +13,7 @@ function shardName(i: number, count: number): string {
 }
 
 /** Where a layers model lives on disk. `save` writes model.json and shards; `load` reads them back. */
-export function fileSystemHandler(dir: string): tf.io.IOHandler {
+export function fileSystemHandler(dir: string, extraMetadata?: Record<string, unknown>): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (!(artifacts.modelTopology && typeof artifacts.modelTopology === 'object')) {
@@ -35,7 +35,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...(artifacts.userDefinedMetadata || extraMetadata ? { userDefinedMetadata: { ...(artifacts.userDefinedMetadata ?? {}), ...(extraMetadata ?? {}) } } : {}),
       };
       writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return {
@@ -91,9 +91,15 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Saves a layers model to `dir` (model.json + group1-shard*.bin). */
-export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> {
-  await model.save(fileSystemHandler(dir));
+/** Saves a layers model to `dir` (model.json + group1-shard*.bin); `metadata` goes to model.json's userDefinedMetadata. */
+export async function saveTfjsModel(model: tf.LayersModel, dir: string, metadata?: Record<string, unknown>): Promise<void> {
+  await model.save(fileSystemHandler(dir, metadata));
+}
+
+/** model.json's userDefinedMetadata, without loading the weights. */
+export function readTfjsMetadata(dir: string): Record<string, unknown> | undefined {
+  const json = JSON.parse(readFileSync(path.join(dir, MODEL_JSON), 'utf8'));
+  return json.userDefinedMetadata;
 }
 
 /** Loads a layers model saved by saveTfjsModel (or tfjs-converter's layers format). */

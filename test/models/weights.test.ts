@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKerasH5Weights, readKerasPreprocessing, saveKerasH5Weights } from '../../models/weights/h5';
 import { KERAS_EFFICIENTNET_FILES, identifyWeightsFile } from '../../models/weights/keras-files';
-import { loadTfjsModel, saveTfjsModel } from '../../models/weights/tfjs-format';
+import { loadTfjsModel, readTfjsMetadata, saveTfjsModel } from '../../models/weights/tfjs-format';
 import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
 
 let dir: string;
@@ -176,8 +176,9 @@ describe('TF.js layers format on disk', () => {
     const source = tinyNet({ size: SIZE, seed: 4 });
     randomiseBatchNorm(source, 8);
     const out = path.join(dir, 'tfjs');
-    await saveTfjsModel(source, out);
+    await saveTfjsModel(source, out, { lumen: { layout: 'NHWC', classNames: ['a', 'b'] } });
     expect(readdirSync(out).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(readTfjsMetadata(out)).toEqual({ lumen: { layout: 'NHWC', classNames: ['a', 'b'] } });
     const loaded = await loadTfjsModel(out);
     expect(loaded.layers.map((l) => l.name)).toEqual(source.layers.map((l) => l.name));
     expect(Array.from(predict(loaded))).toEqual(Array.from(predict(source)));
