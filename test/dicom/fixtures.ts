@@ -84,16 +84,20 @@ export function paletteRgb(i: number): [number, number, number] {
   return [i, 255 - i, (i * i) % 256];
 }
 
-function paletteElements(): Record<number, ElementValue> {
+/** 16-bit palette entries, or 8-bit entries packed two to a word (bits = 8). */
+export function paletteElements(bits: 8 | 16 = 16): Record<number, ElementValue> {
   const lut = (f: (i: number) => number) => {
-    const b = Buffer.alloc(512);
-    for (let i = 0; i < 256; i++) b.writeUInt16LE(f(i) * 257, i * 2);
+    const b = Buffer.alloc(bits === 16 ? 512 : 256);
+    for (let i = 0; i < 256; i++) {
+      if (bits === 16) b.writeUInt16LE(f(i) * 257, i * 2);
+      else b[i] = f(i);
+    }
     return new Uint8Array(b);
   };
   return {
-    0x00281101: { vr: 'US', value: [256, 0, 16] },
-    0x00281102: { vr: 'US', value: [256, 0, 16] },
-    0x00281103: { vr: 'US', value: [256, 0, 16] },
+    0x00281101: { vr: 'US', value: [256, 0, bits] },
+    0x00281102: { vr: 'US', value: [256, 0, bits] },
+    0x00281103: { vr: 'US', value: [256, 0, bits] },
     0x00281201: { vr: 'OW', value: lut((i) => paletteRgb(i)[0]) },
     0x00281202: { vr: 'OW', value: lut((i) => paletteRgb(i)[1]) },
     0x00281203: { vr: 'OW', value: lut((i) => paletteRgb(i)[2]) },
@@ -160,6 +164,7 @@ export function makeFixtures(dir: string): { fixtures: Record<string, Fixture>; 
     return fixtures[name].file;
   };
   for (const [name, p] of Object.entries(ph)) writeImage(add(`${name}-explicit`, name, TS.explicitLE), p.spec);
+  writeImage(add('palette8-explicit', 'palette', TS.explicitLE), { ...ph.palette.spec, extra: paletteElements(8) });
   const src = (name: string) => fixtures[`${name}-explicit`].file;
 
   for (const name of ['mono8', 'ct16', 'rgb', 'multi', 'palette']) {

@@ -75,8 +75,8 @@ describe('renderFrame', () => {
     expect(Array.from(m1.data)).toEqual(phantoms.mono8.frames[0].map((v) => 255 - v));
   });
 
-  it('PALETTE COLOR through its 16-bit LUTs, in every byte order', async () => {
-    for (const name of ['palette-explicit', 'palette-bigendian', 'palette-implicit', 'palette-deflated']) {
+  it('PALETTE COLOR through its 16-bit (every byte order) and 8-bit LUTs', async () => {
+    for (const name of ['palette-explicit', 'palette-bigendian', 'palette-implicit', 'palette-deflated', 'palette8-explicit']) {
       const img = await renderFrame(await parseDicomFile(fixtures[name].file), 0);
       expect(img.channels).toBe(3);
       expect(Array.from(img.data)).toEqual(phantoms.palette.frames[0].flatMap((i) => paletteRgb(i)));
