@@ -1,37 +1,189 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { SeriesImage, SeriesSummary, StudySummary } from '../../common/contract/library';
+import type { CamMap, PredictionResult } from '../../common/contract/models';
 import { About } from './About';
 import { lumen } from './api';
 import { useRequest } from './useRequest';
+import { loadFrame, type LoadedFrame } from './viewer/image';
+import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
+import { Help } from './workspace/Help';
+import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
+import { StudyBrowser } from './workspace/StudyBrowser';
+
+interface OpenSeries {
+  series: SeriesSummary;
+  study: StudySummary;
+  images: SeriesImage[];
+}
+
+const KEY_COMMANDS: Record<string, ViewerCommand> = {
+  ArrowDown: 'next',
+  ArrowRight: 'next',
+  PageDown: 'next',
+  ArrowUp: 'prev',
+  ArrowLeft: 'prev',
+  PageUp: 'prev',
+  Home: 'first',
+  End: 'last',
+  ' ': 'cine',
+  f: 'fit',
+  a: 'actual',
+  i: 'invert',
+  r: 'rotate',
+  x: 'flipH',
+  y: 'flipV',
+  R: 'reset',
+  Delete: 'clearMeasurements',
+};
 
 export function App() {
   const info = useRequest('app.info', {});
   const [aboutOpen, setAboutOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [open, setOpen] = useState<OpenSeries | null>(null);
+  const [openError, setOpenError] = useState<string | null>(null);
+  const [index, setIndex] = useState(0);
+  const [frame, setFrame] = useState<LoadedFrame | null>(null);
+  const [frameError, setFrameError] = useState<string | null>(null);
+  const [packageHash, setPackageHash] = useState<string | null>(null);
+  const [result, setResult] = useState<PredictionResult | null>(null);
+  const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: 1 });
+  const [cam, setCam] = useState<CamMap | null>(null);
+  const viewer = useRef<ViewerHandle>(null);
+  const frames = useRef(new Map<string, Promise<LoadedFrame>>());
+
+  const openSeries = useCallback(async (seriesInstanceUid: string) => {
+    setOpenError(null);
+    try {
+      const s = await lumen.invoke('library.series', { seriesInstanceUid });
+      frames.current.clear();
+      setFrame(null);
+      setCam(null);
+      setOpen(s);
+      setIndex(Math.floor((s.images.length - 1) / 2));
+    } catch (err) {
+      setOpenError(err instanceof Error ? err.message : String(err));
+    }
+  }, []);
+
+  const frameAt = useCallback(
+    (i: number): Promise<LoadedFrame> | null => {
+      const img = open?.images[i];
+      if (!open || !img) return null;
+      const key = `${img.sopInstanceUid}/${img.frame}`;
+      let p = frames.current.get(key);
+      if (!p) {
+        p = lumen.invoke('viewer.frame', { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }).then(loadFrame);
+        p.catch(() => frames.current.delete(key));
+        frames.current.set(key, p);
+      }
+      return p;
+    },
+    [open],
+  );
+
+  // The shown frame, then its neighbours in the background so scrolling does not wait.
+  useEffect(() => {
+    const p = frameAt(index);
+    if (!p) return;
+    let live = true;
+    p.then(
+      (f) => {
+        if (!live) return;
+        setFrame(f);
+        setFrameError(null);
+        for (const d of [1, -1, 2, -2, 3, -3]) void frameAt(index + d)?.catch(() => {});
+      },
+      (err: unknown) => live && setFrameError(err instanceof Error ? err.message : String(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [index, frameAt]);
+
+  const current: CurrentImage | null =
+    open && open.images[index]
+      ? {
+          seriesInstanceUid: open.series.seriesInstanceUid,
+          sopInstanceUid: open.images[index].sopInstanceUid,
+          frame: open.images[index].frame,
+          rows: open.images[index].rows ?? frame?.frame.rows ?? 0,
+          columns: open.images[index].columns ?? frame?.frame.columns ?? 0,
+        }
+      : null;
+
+  // The heatmap follows the shown image: fetched for images the prediction covered.
+  const predicted = !!(result && current && result.images.some((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame));
+  const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatmap.classIndex}` : null;
+  useEffect(() => {
+    if (!camKey) return setCam(null);
+    const [hash, seriesUid, sop, fr, k] = camKey.split('/');
+    let live = true;
+    lumen
+      .invoke('predict.cam', { packageHash: hash, seriesInstanceUid: seriesUid, sopInstanceUid: sop, frame: Number(fr), classIndex: Number(k) })
+      .then((c) => live && setCam(c), () => live && setCam(null));
+    return () => {
+      live = false;
+    };
+  }, [camKey]);
 
   useEffect(() => {
-    const off = lumen.on('menu.command', ({ command }) => {
+    const offMenu = lumen.on('menu.command', ({ command }) => {
       if (command === 'about') setAboutOpen(true);
     });
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'F1') {
         e.preventDefault();
-        setAboutOpen((open) => !open);
+        setAboutOpen((o) => !o);
+        return;
       }
-      if (e.key === 'Escape') setAboutOpen(false);
+      if (e.key === 'Escape') {
+        setAboutOpen(false);
+        setHelpOpen(false);
+        return;
+      }
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox' && (t as HTMLInputElement).type !== 'radio') return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '?') {
+        e.preventDefault();
+        setHelpOpen((o) => !o);
+        return;
+      }
+      if (e.key === 'h' || e.key === 'H') {
+        e.preventDefault();
+        setHeatmap((h) => ({ ...h, visible: !h.visible }));
+        return;
+      }
+      const cmd = KEY_COMMANDS[e.key];
+      if (cmd && viewer.current) {
+        e.preventDefault();
+        viewer.current.command(cmd);
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => {
-      off();
+      offMenu();
       window.removeEventListener('keydown', onKey);
     };
   }, []);
 
+  const classNames = result?.classNames ?? [];
   return (
     <div className="app">
       <header className="topbar">
         <span className="brand" aria-label="Lumen">
           <span className="brand-mark" aria-hidden="true">◐</span> Lumen
         </span>
+        {open && (
+          <span className="topbar-context">
+            {open.study.patientName?.replace('^', ', ') ?? ''} · {open.study.studyDescription ?? ''} · {open.series.seriesDescription ?? ''}
+          </span>
+        )}
         <span className="spacer" />
+        <button className="text-button" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+          ?
+        </button>
         <button className="text-button" onClick={() => setAboutOpen(true)} title="About Lumen (F1)">
           About
         </button>
@@ -42,9 +194,42 @@ export function App() {
             The engine did not answer: {info.error}
           </div>
         ) : (
-          <div className="empty-state">
-            <h1>No studies yet</h1>
-            <p>Open a folder of DICOM files to start.</p>
+          <div className="layout">
+            <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} />
+            <div className="center">
+              {openError && <div className="banner error" role="alert">{openError}</div>}
+              {open ? (
+                <Viewer
+                  handle={viewer}
+                  study={open.study}
+                  series={open.series}
+                  images={open.images}
+                  index={index}
+                  onIndex={setIndex}
+                  frame={frame}
+                  frameError={frameError}
+                  overlay={{ cam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: cam ? (classNames[cam.classIndex] ?? null) : null }}
+                />
+              ) : (
+                <div className="empty-state">
+                  <h1>No series open</h1>
+                  <p>Import a folder on the left, then choose a series. Press ? for keyboard shortcuts.</p>
+                </div>
+              )}
+            </div>
+            <ModelPanel
+              current={current}
+              packageHash={packageHash}
+              setPackageHash={setPackageHash}
+              result={result}
+              setResult={setResult}
+              heatmap={heatmap}
+              setHeatmap={setHeatmap}
+              onPickImage={(sop, fr) => {
+                const i = open?.images.findIndex((im) => im.sopInstanceUid === sop && im.frame === fr) ?? -1;
+                if (i >= 0) setIndex(i);
+              }}
+            />
           </div>
         )}
       </main>
@@ -53,9 +238,11 @@ export function App() {
           {info.loading ? 'Starting engine…' : info.data ? `Engine: ${info.data.engine.activeBackend ?? 'no backend'}` : 'Engine unavailable'}
         </span>
         <span className="spacer" />
+        <span>Research use only — not for diagnosis</span>
         <span>{info.data ? `Lumen ${info.data.version}` : ''}</span>
       </footer>
       {aboutOpen && info.data && <About info={info.data} onClose={() => setAboutOpen(false)} />}
+      {helpOpen && <Help onClose={() => setHelpOpen(false)} />}
     </div>
   );
 }

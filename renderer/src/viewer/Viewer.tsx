@@ -1,0 +1,401 @@
+import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
+import type { SeriesImage, StudySummary, SeriesSummary, VoiWindow } from '../../../common/contract/library';
+import type { CamMap } from '../../../common/contract/models';
+import { camImage, defaultWindow, windowInto, type Colormap, type LoadedFrame } from './image';
+import { fitZoom, imageMatrix, toImage, toScreen, type Geometry, type ViewState } from './transform';
+import { formatDate, personName } from '../workspace/format';
+
+export type Tool = 'wl' | 'pan' | 'zoom' | 'length';
+
+export interface Overlay {
+  cam: CamMap | null;
+  visible: boolean;
+  opacity: number;
+  colormap: Colormap;
+  label: string | null;
+}
+
+export interface ViewerHandle {
+  command(name: ViewerCommand): void;
+}
+
+export type ViewerCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset' | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'clearMeasurements';
+
+interface Measurement {
+  a: [number, number];
+  b: [number, number];
+}
+
+/** The CT presets the toolbar offers (ids of electron/dicom's VOI_PRESETS), in reading-room order. */
+export const PRESET_ORDER = ['ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'];
+
+const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
+  { id: 'wl', label: 'Window/level', key: 'W', icon: '◐' },
+  { id: 'pan', label: 'Pan', key: 'P', icon: '✥' },
+  { id: 'zoom', label: 'Zoom', key: 'Z', icon: '⌕' },
+  { id: 'length', label: 'Length (mm)', key: 'L', icon: '📏' },
+];
+
+export function Viewer(props: {
+  study: StudySummary;
+  series: SeriesSummary;
+  images: SeriesImage[];
+  index: number;
+  onIndex: (i: number) => void;
+  frame: LoadedFrame | null;
+  frameError: string | null;
+  overlay: Overlay;
+  handle: Ref<ViewerHandle>;
+}) {
+  const { study, series, images, index, onIndex, frame, overlay } = props;
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const imageCanvas = useRef<HTMLCanvasElement | null>(null);
+  const camCanvas = useRef<HTMLCanvasElement | null>(null);
+  const [size, setSize] = useState({ w: 0, h: 0 });
+  const [view, setView] = useState<ViewState | null>(null);
+  const [tool, setTool] = useState<Tool>('wl');
+  const [measurements, setMeasurements] = useState<Measurement[]>([]);
+  const [draft, setDraft] = useState<Measurement | null>(null);
+  const [cine, setCine] = useState(false);
+  const [fps, setFps] = useState(10);
+  const [preset, setPreset] = useState('file');
+  const drag = useRef<{ x: number; y: number; button: number; start: ViewState; mode: Tool } | null>(null);
+
+  const geometry = useCallback((): Geometry | null => {
+    if (!frame || size.w === 0) return null;
+    const ps = frame.frame.pixelSpacing;
+    return { rows: frame.frame.rows, columns: frame.frame.columns, aspect: ps ? ps[0] / ps[1] : 1, viewWidth: size.w, viewHeight: size.h };
+  }, [frame, size]);
+
+  // Track the viewport's size.
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
+    ro.observe(el);
+    setSize({ w: el.clientWidth, h: el.clientHeight });
+    return () => ro.disconnect();
+  }, []);
+
+  // A new series starts fitted with the file's window; slices of the same series keep the view.
+  const seriesKey = series.seriesInstanceUid;
+  useEffect(() => {
+    setView(null);
+    setMeasurements([]);
+    setCine(false);
+    setPreset('file');
+  }, [seriesKey]);
+  useEffect(() => {
+    const g = geometry();
+    if (!g || !frame || view) return;
+    const w = defaultWindow(frame.frame);
+    setView({ center: w.center, width: w.width, zoom: fitZoom(g, 0), panX: 0, panY: 0, rotation: 0, flipH: false, flipV: false, invert: false });
+  }, [geometry, frame, view]);
+
+  const windows: VoiWindow[] = frame?.frame.windows ?? [];
+  const applyPreset = useCallback(
+    (id: string) => {
+      if (!frame) return;
+      setPreset(id);
+      const w = id === 'file' ? defaultWindow(frame.frame) : windows.find((p) => p.id === id);
+      if (w) setView((v) => (v ? { ...v, center: w.center, width: w.width } : v));
+    },
+    [frame, windows],
+  );
+
+  const command = useCallback(
+    (name: ViewerCommand) => {
+      const g = geometry();
+      const n = images.length;
+      switch (name) {
+        case 'next':
+          return onIndex(Math.min(n - 1, index + 1));
+        case 'prev':
+          return onIndex(Math.max(0, index - 1));
+        case 'first':
+          return onIndex(0);
+        case 'last':
+          return onIndex(n - 1);
+        case 'cine':
+          return setCine((c) => !c);
+        case 'clearMeasurements':
+          return setMeasurements([]);
+      }
+      setView((v) => {
+        if (!v || !g || !frame) return v;
+        switch (name) {
+          case 'fit':
+            return { ...v, zoom: fitZoom(g, v.rotation), panX: 0, panY: 0 };
+          case 'actual':
+            return { ...v, zoom: 1 };
+          case 'invert':
+            return { ...v, invert: !v.invert };
+          case 'rotate':
+            return { ...v, rotation: (v.rotation + 1) % 4 };
+          case 'flipH':
+            return { ...v, flipH: !v.flipH };
+          case 'flipV':
+            return { ...v, flipV: !v.flipV };
+          case 'reset': {
+            const w = defaultWindow(frame.frame);
+            setPreset('file');
+            return { center: w.center, width: w.width, zoom: fitZoom(g, 0), panX: 0, panY: 0, rotation: 0, flipH: false, flipV: false, invert: false };
+          }
+        }
+        return v;
+      });
+    },
+    [geometry, images.length, index, onIndex, frame],
+  );
+  useImperativeHandle(props.handle, () => ({ command }), [command]);
+
+  // Cine: step through the stack at `fps`, looping.
+  const indexRef = useRef(index);
+  indexRef.current = index;
+  useEffect(() => {
+    if (!cine || images.length < 2) return;
+    const t = setInterval(() => onIndex((indexRef.current + 1) % images.length), 1000 / Math.max(1, fps));
+    return () => clearInterval(t);
+  }, [cine, fps, images.length, onIndex]);
+
+  // Keyboard: tools and presets here; the workspace handles the rest.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const k = e.key;
+      const toolKey = TOOLS.find((x) => x.key.toLowerCase() === k.toLowerCase());
+      if (toolKey) return void (e.preventDefault(), setTool(toolKey.id));
+      if (/^[1-6]$/.test(k)) {
+        const id = k === '1' ? 'file' : PRESET_ORDER[Number(k) - 2];
+        if (id === 'file' || windows.some((w) => w.id === id)) {
+          e.preventDefault();
+          applyPreset(id);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [windows, applyPreset]);
+
+  // Windowed image, redrawn into its own canvas only when the pixels or the window change.
+  const drawnKey = useRef('');
+  useEffect(() => {
+    if (!frame || !view) return;
+    const key = `${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}`;
+    if (drawnKey.current === key) return;
+    drawnKey.current = key;
+    const { rows, columns } = frame.frame;
+    const c = (imageCanvas.current ??= document.createElement('canvas'));
+    c.width = columns;
+    c.height = rows;
+    const ctx = c.getContext('2d')!;
+    const img = ctx.createImageData(columns, rows);
+    windowInto(img, frame, view.center, view.width, view.invert);
+    ctx.putImageData(img, 0, 0);
+  }, [frame, view]);
+
+  // The heatmap's own small canvas (its grid), stretched over the image when drawn.
+  const camKey = useRef('');
+  useEffect(() => {
+    const cam = overlay.cam;
+    if (!cam) return void (camKey.current = '');
+    const key = `${cam.values.length}/${cam.values.slice(0, 64)}/${cam.classIndex}/${overlay.colormap}/${overlay.opacity}`;
+    if (camKey.current === key) return;
+    camKey.current = key;
+    const c = (camCanvas.current ??= document.createElement('canvas'));
+    c.width = cam.columns;
+    c.height = cam.rows;
+    c.getContext('2d')!.putImageData(camImage(cam, overlay.colormap, overlay.opacity), 0, 0);
+  }, [overlay.cam, overlay.colormap, overlay.opacity]);
+
+  // Draw everything with one transform.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const g = geometry();
+    if (!canvas || !g) return;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(size.w * dpr);
+    canvas.height = Math.round(size.h * dpr);
+    const ctx = canvas.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    if (!view || !frame || !imageCanvas.current) return;
+    const [a, b, c, d, e, f] = imageMatrix(view, g);
+    ctx.setTransform(a * dpr, b * dpr, c * dpr, d * dpr, e * dpr, f * dpr);
+    ctx.imageSmoothingEnabled = view.zoom < 4;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(imageCanvas.current, 0, 0);
+    if (overlay.visible && overlay.cam && camCanvas.current) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(camCanvas.current, 0, 0, g.columns, g.rows);
+    }
+    // Measurements in screen space (constant line width), from image coordinates.
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const ps = frame.frame.pixelSpacing;
+    for (const m of draft ? [...measurements, draft] : measurements) {
+      const [x1, y1] = toScreen(view, g, m.a[0], m.a[1]);
+      const [x2, y2] = toScreen(view, g, m.b[0], m.b[1]);
+      ctx.strokeStyle = '#3fe07f';
+      ctx.fillStyle = '#3fe07f';
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(x2, y2);
+      ctx.stroke();
+      for (const [x, y] of [[x1, y1], [x2, y2]]) {
+        ctx.beginPath();
+        ctx.arc(x, y, 3, 0, Math.PI * 2);
+        ctx.stroke();
+      }
+      const label = ps ? `${Math.hypot((m.b[0] - m.a[0]) * ps[1], (m.b[1] - m.a[1]) * ps[0]).toFixed(1)} mm` : `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1]).toFixed(1)} px (no pixel spacing)`;
+      ctx.font = '13px system-ui, sans-serif';
+      ctx.shadowColor = '#000';
+      ctx.shadowBlur = 3;
+      ctx.fillText(label, Math.max(x1, x2) + 6, (y1 + y2) / 2);
+      ctx.shadowBlur = 0;
+    }
+  }, [geometry, size, view, frame, overlay, measurements, draft]);
+
+  // Mouse: left drag = the active tool, middle = pan, right = zoom; wheel scrolls the stack.
+  const onPointerDown = (e: React.PointerEvent) => {
+    if (!view) return;
+    (e.target as HTMLElement).setPointerCapture(e.pointerId);
+    const mode: Tool = e.button === 1 ? 'pan' : e.button === 2 ? 'zoom' : tool;
+    drag.current = { x: e.clientX, y: e.clientY, button: e.button, start: view, mode };
+    const g = geometry();
+    if (mode === 'length' && g) {
+      const r = canvasRef.current!.getBoundingClientRect();
+      const p = toImage(view, g, e.clientX - r.left, e.clientY - r.top);
+      setDraft({ a: p, b: p });
+    }
+  };
+  const onPointerMove = (e: React.PointerEvent) => {
+    const d = drag.current;
+    const g = geometry();
+    if (!d || !g) return;
+    const dx = e.clientX - d.x;
+    const dy = e.clientY - d.y;
+    if (d.mode === 'wl') {
+      setPreset('custom');
+      setView({ ...d.start, width: Math.max(1, d.start.width * Math.exp(dx / 200)), center: d.start.center + dy * (d.start.width / 256) });
+    } else if (d.mode === 'pan') {
+      setView({ ...d.start, panX: d.start.panX + dx, panY: d.start.panY + dy });
+    } else if (d.mode === 'zoom') {
+      setView({ ...d.start, zoom: Math.min(40, Math.max(0.05, d.start.zoom * Math.exp(-dy / 150))) });
+    } else if (d.mode === 'length' && view) {
+      const r = canvasRef.current!.getBoundingClientRect();
+      const p = toImage(view, g, e.clientX - r.left, e.clientY - r.top);
+      setDraft((m) => (m ? { ...m, b: p } : m));
+    }
+  };
+  const onPointerUp = () => {
+    if (drag.current?.mode === 'length' && draft && Math.hypot(draft.b[0] - draft.a[0], draft.b[1] - draft.a[1]) > 1) setMeasurements((m) => [...m, draft]);
+    setDraft(null);
+    drag.current = null;
+  };
+  const onWheel = (e: React.WheelEvent) => {
+    if (e.ctrlKey) {
+      setView((v) => (v ? { ...v, zoom: Math.min(40, Math.max(0.05, v.zoom * Math.exp(-e.deltaY / 500))) } : v));
+      return;
+    }
+    onIndex(Math.min(images.length - 1, Math.max(0, index + Math.sign(e.deltaY))));
+  };
+
+  const f = frame?.frame;
+  const ps = f?.pixelSpacing;
+  return (
+    <section className="viewer" aria-label="Image viewer">
+      <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
+        {TOOLS.map((t) => (
+          <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} aria-label={t.label} title={`${t.label} (${t.key})`} onClick={() => setTool(t.id)}>
+            <span aria-hidden="true">{t.icon}</span>
+          </button>
+        ))}
+        <span className="sep" />
+        <label className="tool-select">
+          <span className="visually-hidden">Window preset</span>
+          <select aria-label="Window preset" value={preset} onChange={(e) => applyPreset(e.target.value)} data-testid="preset">
+            <option value="file">File window (1)</option>
+            {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id, i) => (
+              <option key={id} value={id}>
+                {windows.find((w) => w.id === id)!.name} ({i + 2})
+              </option>
+            ))}
+            {windows
+              .filter((w) => !PRESET_ORDER.includes(w.id) && !w.id.startsWith('file-'))
+              .map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
+            {preset === 'custom' && <option value="custom">Custom</option>}
+          </select>
+        </label>
+        <span className="sep" />
+        <button className="tool" aria-label="Fit to window" title="Fit (F)" onClick={() => command('fit')}>⤢</button>
+        <button className="tool" aria-label="Actual size 1:1" title="1:1 (A)" onClick={() => command('actual')}>1:1</button>
+        <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} aria-label="Invert" title="Invert (I)" onClick={() => command('invert')}>◑</button>
+        <button className="tool" aria-label="Rotate 90° clockwise" title="Rotate (R)" onClick={() => command('rotate')}>↻</button>
+        <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} aria-label="Flip horizontally" title="Flip horizontal (X)" onClick={() => command('flipH')}>⇋</button>
+        <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} aria-label="Flip vertically" title="Flip vertical (Y)" onClick={() => command('flipV')}>⇵</button>
+        <button className="tool" aria-label="Reset view" title="Reset (Shift+R)" onClick={() => command('reset')}>⟲</button>
+        <span className="sep" />
+        <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} aria-label={cine ? 'Stop cine' : 'Play cine'} title="Cine (Space)" onClick={() => command('cine')}>
+          {cine ? '■' : '▶'}
+        </button>
+        <label className="fps">
+          <input type="number" min={1} max={60} value={fps} aria-label="Cine frames per second" onChange={(e) => setFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
+          fps
+        </label>
+      </div>
+      <div
+        className={`viewport tool-${tool}`}
+        ref={wrapRef}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onWheel={onWheel}
+        onContextMenu={(e) => e.preventDefault()}
+      >
+        <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} role="img" style={{ width: size.w, height: size.h }} />
+        {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}
+        <div className="corner tl">
+          <div className="strong">{personName(study.patientName)}</div>
+          <div>{study.patientId ?? ''}</div>
+          <div>{formatDate(study.studyDate)}</div>
+          <div>{study.studyDescription ?? ''}</div>
+        </div>
+        <div className="corner tr">
+          <div className="strong">{series.modality ?? ''} · Se {series.seriesNumber ?? '–'}</div>
+          <div>{series.seriesDescription ?? ''}</div>
+          {overlay.visible && overlay.cam && <div className="heat-label">Heatmap: {overlay.label}</div>}
+        </div>
+        <div className="corner bl">
+          <div data-testid="image-index">Im {index + 1}/{images.length}</div>
+          {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
+          {f?.sliceThickness != null && <div>Thk {f.sliceThickness} mm</div>}
+          {f && <div>{f.columns}×{f.rows}{ps ? ` · ${ps[1]}×${ps[0]} mm` : ''}</div>}
+        </div>
+        <div className="corner br">
+          {view && <div data-testid="corner-wl">W {Math.round(view.width)} L {Math.round(view.center)}</div>}
+          {view && <div data-testid="corner-zoom">Zoom {Math.round(view.zoom * 100)}%{view.rotation ? ` · ${view.rotation * 90}°` : ''}{view.flipH ? ' · flip H' : ''}{view.flipV ? ' · flip V' : ''}{view.invert ? ' · inverted' : ''}</div>}
+        </div>
+        {images.length > 1 && (
+          <input
+            className="stack-slider"
+            type="range"
+            min={1}
+            max={images.length}
+            value={index + 1}
+            aria-label="Image in series"
+            onChange={(e) => onIndex(Number(e.target.value) - 1)}
+          />
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+// Turning the engine's frames into pixels on a canvas: Modality LUT once per
+// frame (Float32 values), then the VOI window into 8-bit RGBA on every W/L change.
+import type { ViewerFrame } from '../../../common/contract/library';
+import type { CamMap } from '../../../common/contract/models';
+
+export interface LoadedFrame {
+  frame: ViewerFrame;
+  /** Modality LUT output (HU for CT) for grayscale; raw samples for colour (interleaved RGB). */
+  values: Float32Array;
+}
+
+function bytesOf(base64: string): ArrayBuffer {
+  const bin = atob(base64);
+  // A fresh, aligned buffer: typed arrays need their element size's alignment.
+  const buf = new ArrayBuffer(bin.length);
+  const u8 = new Uint8Array(buf);
+  for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+  return buf;
+}
+
+const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;
+
+export function loadFrame(frame: ViewerFrame): LoadedFrame {
+  const stored = new CTORS[frame.dtype](bytesOf(frame.pixels));
+  const values = new Float32Array(stored.length);
+  const gray = frame.samplesPerPixel === 1;
+  const { slope, intercept } = frame;
+  for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
+  return { frame, values };
+}
+
+/** The window shown first: the file's own, else the full range of the values. */
+export function defaultWindow(f: ViewerFrame): { center: number; width: number } {
+  const own = f.windows.find((w) => w.id.startsWith('file-'));
+  if (own) return { center: own.center, width: own.width };
+  const [lo, hi] = f.range;
+  return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
+}
+
+/** Linear VOI LUT (PS3.3 C.11.2.1.2.1), as electron/dicom/pixels.ts applyWindow, into RGBA. */
+export function windowInto(img: ImageData, loaded: LoadedFrame, center: number, width: number, invert: boolean): void {
+  const { values, frame } = loaded;
+  const out = img.data;
+  const w = Math.max(1, width);
+  const low = center - 0.5 - (w - 1) / 2;
+  const high = center - 0.5 + (w - 1) / 2;
+  const c = center - 0.5;
+  const scale = w > 1 ? 255 / (w - 1) : 0;
+  const flip = invert !== (frame.photometric === 'MONOCHROME1');
+  const map = (x: number) => {
+    const y = x <= low ? 0 : x > high ? 255 : Math.round((x - c) * scale + 127.5);
+    return flip ? 255 - y : y;
+  };
+  if (frame.samplesPerPixel === 3) {
+    const n = frame.rows * frame.columns;
+    const eightBit = frame.dtype === 'uint8';
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 3; k++) {
+        const v = values[i * 3 + k];
+        const y = eightBit ? v : map(v);
+        out[i * 4 + k] = invert ? 255 - y : y;
+      }
+      out[i * 4 + 3] = 255;
+    }
+    return;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const y = map(values[i]);
+    out[i * 4] = y;
+    out[i * 4 + 1] = y;
+    out[i * 4 + 2] = y;
+    out[i * 4 + 3] = 255;
+  }
+}
+
+export type Colormap = 'jet' | 'hot';
+
+/** 0..1 to RGB. jet: blue, cyan, green, yellow, red (hottest is pure red). hot: black, red, yellow, white. */
+export function colormap(name: Colormap, t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, t));
+  if (name === 'hot') return [Math.min(255, x * 3 * 255), Math.min(255, Math.max(0, x * 3 - 1) * 255), Math.min(255, Math.max(0, x * 3 - 2) * 255)];
+  const seg = (a: number, b: number) => Math.min(1, Math.max(0, (x - a) / (b - a)));
+  // 0: blue, .25: cyan, .5: green, .75: yellow, 1: red
+  const red = x < 0.5 ? 0 : seg(0.5, 0.75);
+  const green = x < 0.25 ? seg(0, 0.25) : x < 0.75 ? 1 : 1 - seg(0.75, 1);
+  const blue = x < 0.25 ? 1 : 1 - seg(0.25, 0.5);
+  return [Math.round(red * 255), Math.round(green * 255), Math.round(blue * 255)];
+}
+
+/**
+ * The CAM as an RGBA image of its own grid (drawn stretched over the image, so
+ * it stays aligned under every transform). Normalised per image to 0..1; the
+ * alpha grows with the value so that cold regions leave the image visible.
+ */
+export function camImage(cam: CamMap, map: Colormap, opacity: number): ImageData {
+  const values = new Float32Array(bytesOf(cam.values));
+  const img = new ImageData(cam.columns, cam.rows);
+  const span = cam.max - cam.min || 1;
+  for (let i = 0; i < values.length; i++) {
+    const t = (values[i] - cam.min) / span;
+    const [r, g, b] = colormap(map, t);
+    img.data[i * 4] = r;
+    img.data[i * 4 + 1] = g;
+    img.data[i * 4 + 2] = b;
+    img.data[i * 4 + 3] = Math.round(255 * opacity * Math.min(1, 0.25 + 0.75 * t));
+  }
+  return img;
+}

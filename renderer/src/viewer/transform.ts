@@ -1,0 +1,64 @@
+// Where an image pixel lands on the viewport and back: one place for the
+// image, the heatmap and the measurements, so all three stay aligned.
+
+export interface ViewState {
+  center: number;
+  width: number;
+  /** Screen (CSS) pixels per image column. */
+  zoom: number;
+  panX: number;
+  panY: number;
+  /** Quarter turns clockwise: 0..3. */
+  rotation: number;
+  flipH: boolean;
+  flipV: boolean;
+  invert: boolean;
+}
+
+export interface Geometry {
+  rows: number;
+  columns: number;
+  /** Row spacing / column spacing (non-square pixels are drawn at their true aspect). */
+  aspect: number;
+  viewWidth: number;
+  viewHeight: number;
+}
+
+/** The canvas transform [a, b, c, d, e, f] that maps image (x, y) to viewport coordinates. */
+export function imageMatrix(v: ViewState, g: Geometry): [number, number, number, number, number, number] {
+  const sx = v.zoom * (v.flipH ? -1 : 1);
+  const sy = v.zoom * g.aspect * (v.flipV ? -1 : 1);
+  const angle = (v.rotation % 4) * (Math.PI / 2);
+  const cos = Math.round(Math.cos(angle));
+  const sin = Math.round(Math.sin(angle));
+  // M = T(view centre + pan) * R * S * T(-image centre)
+  const a = cos * sx;
+  const b = sin * sx;
+  const c = -sin * sy;
+  const d = cos * sy;
+  const cx = g.columns / 2;
+  const cy = g.rows / 2;
+  const e = g.viewWidth / 2 + v.panX - (a * cx + c * cy);
+  const f = g.viewHeight / 2 + v.panY - (b * cx + d * cy);
+  return [a, b, c, d, e, f];
+}
+
+export function toScreen(v: ViewState, g: Geometry, x: number, y: number): [number, number] {
+  const [a, b, c, d, e, f] = imageMatrix(v, g);
+  return [a * x + c * y + e, b * x + d * y + f];
+}
+
+export function toImage(v: ViewState, g: Geometry, sx: number, sy: number): [number, number] {
+  const [a, b, c, d, e, f] = imageMatrix(v, g);
+  const det = a * d - b * c;
+  const x = sx - e;
+  const y = sy - f;
+  return [(d * x - c * y) / det, (-b * x + a * y) / det];
+}
+
+export function fitZoom(g: Geometry, rotation: number): number {
+  const turned = rotation % 2 === 1;
+  const w = turned ? g.rows * g.aspect : g.columns;
+  const h = turned ? g.columns : g.rows * g.aspect;
+  return Math.max(0.01, Math.min(g.viewWidth / w, g.viewHeight / h));
+}

@@ -1,0 +1,44 @@
+export const SHORTCUTS: [string, string][] = [
+  ['↑ / ↓, ← / →, wheel', 'Previous / next image'],
+  ['Home / End', 'First / last image'],
+  ['Space', 'Play / stop cine'],
+  ['W · P · Z · L', 'Tool: window/level · pan · zoom · length'],
+  ['Right drag · middle drag', 'Zoom · pan (whatever the tool)'],
+  ['Ctrl + wheel', 'Zoom'],
+  ['1', 'File window'],
+  ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
+  ['F · A', 'Fit · actual size (1:1)'],
+  ['I', 'Invert'],
+  ['R · X · Y', 'Rotate 90° · flip horizontal · flip vertical'],
+  ['Shift + R', 'Reset the view'],
+  ['Delete', 'Remove the measurements'],
+  ['H', 'Heatmap on / off'],
+  ['?', 'This help'],
+  ['F1', 'About Lumen'],
+  ['Esc', 'Close dialogs'],
+];
+
+export function Help({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" onClick={(e) => e.stopPropagation()}>
+        <header className="modal-header">
+          <h2 id="help-title">Keyboard shortcuts</h2>
+          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+            ✕
+          </button>
+        </header>
+        <table className="shortcuts">
+          <tbody>
+            {SHORTCUTS.map(([k, what]) => (
+              <tr key={k}>
+                <td><kbd>{k}</kbd></td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}

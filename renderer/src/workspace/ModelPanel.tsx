@@ -1,0 +1,309 @@
+import { useEffect, useState } from 'react';
+import type { ModelCatalog, PredictionResult, PredictScope, Recommendation } from '../../../common/contract/models';
+import { lumen } from '../api';
+import type { Colormap } from '../viewer/image';
+import { compact } from './format';
+import { Progress } from './Progress';
+import { useJob } from './useJob';
+
+export interface HeatmapSettings {
+  visible: boolean;
+  opacity: number;
+  colormap: Colormap;
+  classIndex: number;
+}
+
+export interface CurrentImage {
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  frame: number;
+  rows: number;
+  columns: number;
+}
+
+function ScoreBars({ classNames, scores, testId }: { classNames: string[]; scores: number[]; testId?: string }) {
+  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+  return (
+    <ol className="scores" data-testid={testId}>
+      {order.slice(0, 5).map(([s, i]) => (
+        <li key={i}>
+          <span className="score-name">{classNames[i]}</span>
+          <span className="score-bar" aria-hidden="true">
+            <span style={{ width: `${Math.round(s * 100)}%` }} />
+          </span>
+          <span className="score-value">{(s * 100).toFixed(1)}%</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function ModelPanel(props: {
+  current: CurrentImage | null;
+  packageHash: string | null;
+  setPackageHash: (h: string | null) => void;
+  result: PredictionResult | null;
+  setResult: (r: PredictionResult | null) => void;
+  heatmap: HeatmapSettings;
+  setHeatmap: (h: HeatmapSettings) => void;
+  onPickImage: (sop: string, frame: number) => void;
+}) {
+  const { current, packageHash, setPackageHash, result, setResult, heatmap, setHeatmap } = props;
+  const [catalog, setCatalog] = useState<ModelCatalog | null>(null);
+  const [catalogError, setCatalogError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const [variant, setVariant] = useState<string | null>(null);
+  const [budget, setBudget] = useState(200);
+  const [recommendation, setRecommendation] = useState<Recommendation | null>(null);
+  const [scope, setScope] = useState<PredictScope>('series');
+  const [summary, setSummary] = useState<'mean' | 'max'>('max');
+  const latency = useJob<{ variant: string; ms: number }>();
+  const predict = useJob<PredictionResult>();
+
+  useEffect(() => {
+    let live = true;
+    lumen.invoke('models.catalog', {}).then(
+      (c) => {
+        if (!live) return;
+        setCatalog(c);
+        setCatalogError(null);
+        if (c.packages.length && !c.packages.some((p) => p.contentHash === packageHash)) setPackageHash(c.packages[0].contentHash);
+        if (!c.packages.length) setPackageHash(null);
+      },
+      (err: unknown) => live && setCatalogError(err instanceof Error ? err.message : String(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [generation]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (latency.result) setGeneration((g) => g + 1);
+  }, [latency.result]);
+
+  const rows = current?.rows ?? 0;
+  const columns = current?.columns ?? 0;
+  useEffect(() => {
+    if (!rows || !columns || !catalog) return;
+    let live = true;
+    lumen.invoke('models.recommend', { rows, columns, budgetMs: Math.max(1, budget) }).then((r) => live && setRecommendation(r), () => {});
+    return () => {
+      live = false;
+    };
+  }, [rows, columns, budget, catalog]);
+
+  // A stored prediction of this package on this series comes back when the series is reopened.
+  const seriesUid = current?.seriesInstanceUid ?? null;
+  useEffect(() => {
+    if (!packageHash || !seriesUid) return;
+    if (result && result.modelHash === packageHash && result.images.some((i) => i.seriesInstanceUid === seriesUid)) return;
+    let live = true;
+    lumen.invoke('predict.latest', { packageHash, seriesInstanceUid: seriesUid }).then((r) => live && setResult(r), () => {});
+    return () => {
+      live = false;
+    };
+  }, [packageHash, seriesUid]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (predict.result) setResult(predict.result);
+  }, [predict.result, setResult]);
+
+  const run = () => {
+    if (!current || !packageHash) return;
+    void predict.start(() =>
+      lumen.invoke('predict.run', {
+        packageHash,
+        scope,
+        seriesInstanceUid: current.seriesInstanceUid,
+        ...(scope === 'image' ? { sopInstanceUid: current.sopInstanceUid, frame: current.frame } : {}),
+      }),
+    );
+  };
+
+  const pkg = catalog?.packages.find((p) => p.contentHash === packageHash) ?? null;
+  const imageScores = result && current ? result.images.find((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame) : undefined;
+  const seriesSummary = result && current ? result.series.find((s) => s.seriesInstanceUid === current.seriesInstanceUid) : undefined;
+  const seriesImages = result && current ? result.images.filter((i) => i.seriesInstanceUid === current.seriesInstanceUid) : [];
+  const classNames = result?.classNames ?? pkg?.classNames ?? [];
+  const positive = Math.min(heatmap.classIndex, Math.max(0, classNames.length - 1));
+
+  return (
+    <aside className="panel model-panel" aria-label="Models and predictions">
+      <header className="panel-header">
+        <h2>Classifier</h2>
+        <button className="icon-button" aria-label="Reload models" title="Reload the model list" onClick={() => setGeneration((g) => g + 1)}>⟳</button>
+      </header>
+      {catalogError && <div className="banner error" role="alert">{catalogError}</div>}
+      {!catalog && !catalogError && <p className="muted pad">Counting the EfficientNet family…</p>}
+      {catalog && catalog.packages.length === 0 && (
+        <div className="notice" data-testid="no-classifier">
+          <strong>No classifier installed.</strong> Lumen shows predictions only from a model package you trained or imported — never made-up ones.
+          <ul>
+            <li>Train one on your labelled studies: <span className="mono">lumen train</span></li>
+            <li>Or import a package: copy its folder (or unpack a <span className="mono">.lumenpkg</span>) into <span className="mono">{catalog.packagesDir}</span>, then reload.</li>
+          </ul>
+        </div>
+      )}
+      {catalog && catalog.packages.length > 0 && (
+        <fieldset className="packages">
+          <legend className="visually-hidden">Model package</legend>
+          {catalog.packages.map((p) => (
+            <label key={p.contentHash} className={`package${p.contentHash === packageHash ? ' active' : ''}`}>
+              <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
+              <span>
+                <span className="strong">{p.name}</span>
+                <span className="muted"> · {p.variant} · {p.inputSize}px · {p.classNames.length} classes</span>
+                <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {catalog && catalog.problems.length > 0 && (
+        <details className="problems">
+          <summary>{catalog.problems.length} folder(s) in the models folder are not usable packages</summary>
+          <ul>{catalog.problems.map((p) => <li key={p.dir}>{p.message}</li>)}</ul>
+        </details>
+      )}
+      {pkg && (
+        <div className="predict-row">
+          <label className="visually-hidden" htmlFor="scope">Predict on</label>
+          <select id="scope" value={scope} onChange={(e) => setScope(e.target.value as PredictScope)} aria-label="Predict on">
+            <option value="image">This image</option>
+            <option value="series">This series</option>
+            <option value="study">Whole study</option>
+          </select>
+          <button className="primary-button" onClick={run} disabled={!current || predict.running} title="Run the classifier (Enter)" data-testid="run-prediction">
+            Run
+          </button>
+        </div>
+      )}
+      {predict.running && <Progress label="Prediction" fraction={predict.fraction} message={predict.message} onCancel={predict.cancel} />}
+      {predict.error && <div className="banner error" role="alert">Prediction failed: {predict.error}</div>}
+      {predict.cancelled && <p className="muted pad">Prediction cancelled.</p>}
+
+      {result && classNames.length > 0 && (
+        <section className="results" aria-label="Prediction results">
+          <h3>This image</h3>
+          {imageScores ? <ScoreBars classNames={classNames} scores={imageScores.scores} testId="image-scores" /> : <p className="muted">Not predicted yet — run on this image or series.</p>}
+          {seriesSummary && (
+            <>
+              <h3>
+                Series ({seriesSummary.images} images,
+                <select aria-label="Series summary" value={summary} onChange={(e) => setSummary(e.target.value as 'mean' | 'max')} className="inline-select">
+                  <option value="max">max</option>
+                  <option value="mean">mean</option>
+                </select>
+                )
+              </h3>
+              <ScoreBars classNames={classNames} scores={seriesSummary[summary]} testId="series-scores" />
+              <div className="strip" aria-label={`${classNames[positive]} score per image`}>
+                {seriesImages.map((img) => (
+                  <button
+                    key={`${img.sopInstanceUid}/${img.frame}`}
+                    className={`strip-bar${current && img.sopInstanceUid === current.sopInstanceUid && img.frame === current.frame ? ' current' : ''}`}
+                    style={{ height: `${Math.max(4, img.scores[positive] * 100)}%` }}
+                    title={`${(img.scores[positive] * 100).toFixed(1)}% ${classNames[positive]}`}
+                    aria-label={`Go to image with ${(img.scores[positive] * 100).toFixed(0)}% ${classNames[positive]}`}
+                    onClick={() => props.onPickImage(img.sopInstanceUid, img.frame)}
+                  />
+                ))}
+              </div>
+            </>
+          )}
+          <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {new Date(result.createdAt).toLocaleString()}</p>
+          <h3>Heatmap</h3>
+          <div className="heat-controls">
+            <label className="check">
+              <input type="checkbox" checked={heatmap.visible} onChange={(e) => setHeatmap({ ...heatmap, visible: e.target.checked })} data-testid="heatmap-toggle" />
+              Show (H)
+            </label>
+            <select aria-label="Heatmap class" value={positive} onChange={(e) => setHeatmap({ ...heatmap, classIndex: Number(e.target.value) })}>
+              {classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
+            </select>
+            <select aria-label="Colormap" value={heatmap.colormap} onChange={(e) => setHeatmap({ ...heatmap, colormap: e.target.value as Colormap })}>
+              <option value="jet">Jet</option>
+              <option value="hot">Hot</option>
+            </select>
+            <label className="slider">
+              Opacity
+              <input type="range" min={0} max={100} value={Math.round(heatmap.opacity * 100)} aria-label="Heatmap opacity" data-testid="heatmap-opacity" onChange={(e) => setHeatmap({ ...heatmap, opacity: Number(e.target.value) / 100 })} />
+            </label>
+          </div>
+        </section>
+      )}
+
+      <header className="panel-header sub">
+        <h2>EfficientNet family</h2>
+      </header>
+      {catalog && (
+        <p className="muted small pad" data-testid="runtime">
+          Runtime: TF.js {catalog.runtime.tfBackend ?? 'not started'} · ONNX Runtime {catalog.runtime.onnxProviders.join(', ')}
+        </p>
+      )}
+      {recommendation && (
+        <div className="recommendation" data-testid="recommendation">
+          <div className="row">
+            <label htmlFor="budget">Budget per image</label>
+            <input id="budget" className="text-input narrow" type="number" min={1} value={budget} onChange={(e) => setBudget(Number(e.target.value) || 1)} />
+            <span className="muted">ms</span>
+          </div>
+          <p>
+            <strong>Suggested: {recommendation.variant.toUpperCase()}</strong> — {recommendation.reason}
+          </p>
+        </div>
+      )}
+      {latency.running && <Progress label="Latency measurement" fraction={latency.fraction} message={latency.message} onCancel={latency.cancel} />}
+      {latency.error && <div className="banner error" role="alert">{latency.error}</div>}
+      {catalog && (
+        <table className="variants" aria-label="EfficientNet variants">
+          <thead>
+            <tr>
+              <th scope="col">Variant</th>
+              <th scope="col">Input</th>
+              <th scope="col">Params</th>
+              <th scope="col">MACs</th>
+              <th scope="col">Emb</th>
+              <th scope="col">Latency</th>
+            </tr>
+          </thead>
+          <tbody>
+            {catalog.variants.map((v) => (
+              <tr
+                key={v.name}
+                className={`${variant === v.name ? 'chosen' : ''}${recommendation?.variant === v.name ? ' recommended' : ''}`}
+                onClick={() => setVariant(v.name)}
+                aria-selected={variant === v.name}
+                data-testid={`variant-${v.name}`}
+              >
+                <td>
+                  <label className="check">
+                    <input type="radio" name="variant" checked={variant === v.name} onChange={() => setVariant(v.name)} aria-label={`Choose ${v.name.toUpperCase()}`} />
+                    {v.name.toUpperCase()}
+                  </label>
+                </td>
+                <td>{v.resolution}</td>
+                <td>{compact(v.params)}</td>
+                <td>{compact(v.macs)}</td>
+                <td>{v.embeddingDim}</td>
+                <td>
+                  {v.latencyMs !== null ? (
+                    <span title={`${v.latencyRuntime}, ${v.measuredAt}`}>{v.latencyMs} ms</span>
+                  ) : (
+                    <button className="link-button" disabled={latency.running} onClick={(e) => (e.stopPropagation(), void latency.start(() => lumen.invoke('models.measureLatency', { variant: v.name })))} aria-label={`Measure ${v.name.toUpperCase()} latency`}>
+                      measure
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {variant && (
+        <p className="pad small" data-testid="chosen-variant">
+          Chosen for the next classifier: <strong>{variant.toUpperCase()}</strong>
+          {recommendation && recommendation.variant !== variant ? ` (suggested ${recommendation.variant.toUpperCase()})` : ''}
+        </p>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,157 @@
+import { useEffect, useState } from 'react';
+import type { ImportReport, SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
+import { lumen } from '../api';
+import { formatDate, personName } from './format';
+import { Progress } from './Progress';
+import { useJob } from './useJob';
+
+function Thumbnail({ series }: { series: SeriesSummary }) {
+  const [src, setSrc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    lumen.invoke('library.thumbnail', { seriesInstanceUid: series.seriesInstanceUid }).then(
+      (r) => live && setSrc(r.dataUrl),
+      () => live && setFailed(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, [series.seriesInstanceUid, series.instances]);
+  if (src) return <img className="thumb" src={src} alt={`Series ${series.seriesNumber ?? ''} thumbnail`} />;
+  return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
+}
+
+export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: string) => void; activeSeries: string | null }) {
+  const [search, setSearch] = useState('');
+  const [studies, setStudies] = useState<StudyWithSeries[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const [importPath, setImportPath] = useState('');
+  const [showErrors, setShowErrors] = useState(false);
+  const job = useJob<ImportReport>();
+
+  useEffect(() => {
+    let live = true;
+    const t = setTimeout(() => {
+      lumen.invoke('library.studies', { search: search || undefined }).then(
+        (s) => live && (setStudies(s), setError(null)),
+        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+      );
+    }, 150);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [search, generation]);
+  useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
+
+  const startImport = (path: string) => {
+    if (!path.trim()) return;
+    setShowErrors(false);
+    void job.start(() => lumen.invoke('library.import', { paths: [path.trim()] }), 'Scanning…');
+  };
+  const browse = async () => {
+    const { path } = await lumen.invoke('dialog.openFolder', {});
+    if (path) {
+      setImportPath(path);
+      startImport(path);
+    }
+  };
+  useEffect(() => lumen.on('menu.command', ({ command }) => command === 'openFolder' && lumen.shell === 'electron' && void browse()), []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const report = job.result;
+  const errors = report?.errors ?? [];
+  return (
+    <aside className="panel study-browser" aria-label="Study browser">
+      <header className="panel-header">
+        <h2>Studies</h2>
+        <span className="muted">{studies ? `${studies.length}` : ''}</span>
+      </header>
+      <form
+        className="import-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          startImport(importPath);
+        }}
+      >
+        <label htmlFor="import-path" className="field-label">Import a folder or file</label>
+        <div className="row">
+          <input id="import-path" className="text-input" placeholder="/path/to/dicom" value={importPath} onChange={(e) => setImportPath(e.target.value)} spellCheck={false} />
+          {lumen.shell === 'electron' && (
+            <button type="button" className="text-button" onClick={() => void browse()}>
+              Browse…
+            </button>
+          )}
+          <button type="submit" className="primary-button" disabled={job.running || !importPath.trim()}>
+            Import
+          </button>
+        </div>
+      </form>
+      {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
+      {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
+      {report && (
+        <div className="import-report" data-testid="import-report">
+          {report.cancelled ? 'Import cancelled. ' : ''}
+          {report.imported} imported{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
+          {errors.length > 0 && (
+            <>
+              {', '}
+              <button className="link-button bad" onClick={() => setShowErrors((v) => !v)} aria-expanded={showErrors}>
+                {errors.length} file{errors.length === 1 ? '' : 's'} could not be read
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      {showErrors && errors.length > 0 && (
+        <ul className="error-list" aria-label="Files that could not be imported">
+          {errors.map((e) => (
+            <li key={e.file}>
+              <span className="mono">{e.file}</span>
+              <span>{e.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
+      {error && <div className="banner error" role="alert">{error}</div>}
+      <div className="study-list" role="list">
+        {studies?.length === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
+        {studies?.map((st) => (
+          <article key={st.studyInstanceUid} className="study" role="listitem" aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}`}>
+            <div className="study-head">
+              <div>
+                <div className="strong">{personName(st.patientName)}</div>
+                <div className="muted">{st.patientId} · {formatDate(st.studyDate)}</div>
+                <div>{st.studyDescription ?? ''}</div>
+              </div>
+              <div className="study-meta">
+                <div className="modality">{st.modalities.join('/')}</div>
+                <div className="muted">{st.instances} img</div>
+              </div>
+            </div>
+            <div className="series-grid">
+              {st.series.map((se) => (
+                <button
+                  key={se.seriesInstanceUid}
+                  className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}`}
+                  onClick={() => openSeries(se.seriesInstanceUid)}
+                  aria-label={`Open series ${se.seriesNumber ?? ''} ${se.seriesDescription ?? ''}, ${se.modality ?? ''}, ${se.frames} images`}
+                  data-testid="series-card"
+                >
+                  <Thumbnail series={se} />
+                  <span className="series-caption">
+                    <span className="badge">{se.modality}</span> S{se.seriesNumber ?? '–'} · {se.frames}
+                    {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
+                  </span>
+                  <span className="series-desc">{se.seriesDescription ?? ''}</span>
+                </button>
+              ))}
+            </div>
+          </article>
+        ))}
+      </div>
+    </aside>
+  );
+}
