@@ -301,6 +301,10 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= meta.numberOfFrames) {
     throw new DicomFileError(file, `has no frame ${frameIndex + 1}: it holds ${meta.numberOfFrames} frame(s) (frames count from 1 here, from 0 in --frame).`);
   }
+  const pixelElement = parsed.dataSet.elements.x7fe00010;
+  if (pixelElement && (pixelElement.length === undefined || (pixelElement.length === 0xffffffff && !pixelElement.fragments))) {
+    throw new DicomFileError(file, 'was parsed only up to the pixel data (untilTag), so its pixels cannot be decoded: parse it again without untilTag.');
+  }
   const expected = frameByteLength(meta);
   if (expected > MAX_FRAME_BYTES) throw new DicomFileError(file, `a ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} frame at ${meta.bitsAllocated} bits would need ${expected} bytes, more than Lumen decodes (1 GiB). The header is corrupt.`);
   const bps = bytesPerSample(meta);
