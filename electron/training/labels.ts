@@ -1,0 +1,145 @@
+// Label import: a CSV whose header names DICOM keywords, or a folder per class.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Library } from '../library/library';
+import { TrainingStore, currentUser, type TargetKind } from './store';
+
+export interface LabelImportReport {
+  rows: number;
+  labelled: { image: number; series: number; study: number };
+  /** Rows that could not be used, with the reason (1-based line numbers). */
+  problems: { line: number; reason: string }[];
+  classes: Record<string, number>;
+}
+
+/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also accepts ';' or tab when the header has them. */
+export function parseCsv(text: string): string[][] {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const sep = firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === sep) {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+}
+
+const COLUMNS: Record<string, TargetKind | 'patient' | 'label'> = {
+  patientid: 'patient',
+  studyinstanceuid: 'study',
+  seriesinstanceuid: 'series',
+  sopinstanceuid: 'image',
+  label: 'label',
+};
+
+/**
+ * Imports labels from CSV text. The header names DICOM keywords (PatientID, StudyInstanceUID,
+ * SeriesInstanceUID, SOPInstanceUID) and `label`; per row the most specific UID given decides
+ * what is labelled (SOP → image, series, study; PatientID alone labels all the patient's studies).
+ */
+export function importLabelsCsv(library: Library, text: string, opts: { author?: string | null; source?: string } = {}): LabelImportReport {
+  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const where = opts.source ? ` in ${opts.source}` : '';
+  if (rows.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
+  const header = rows[0].map((h) => COLUMNS[h.trim().toLowerCase().replace(/[\s_]/g, '')]);
+  const col = (k: string) => header.indexOf(k as never);
+  if (col('label') < 0) throw new Error(`The label file${where} has no "label" column (header: ${rows[0].join(', ')}).`);
+  if (!['patient', 'study', 'series', 'image'].some((k) => col(k) >= 0)) {
+    throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
+  }
+  const store = new TrainingStore(library);
+  try {
+    const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
+    const items: { targetKind: TargetKind; targetUid: string; label: string }[] = [];
+    for (let r = 1; r < rows.length; r++) {
+      const row = rows[r];
+      const label = (row[col('label')] ?? '').trim();
+      if (!label) {
+        report.problems.push({ line: r + 1, reason: 'empty label' });
+        continue;
+      }
+      const kind = (['image', 'series', 'study', 'patient'] as const).find((k) => col(k) >= 0 && (row[col(k)] ?? '').trim() !== '');
+      if (!kind) {
+        report.problems.push({ line: r + 1, reason: 'no UID or PatientID on this row' });
+        continue;
+      }
+      const uid = row[col(kind)].trim();
+      const targets = store.resolveTarget(kind, uid);
+      if (targets.length === 0) {
+        report.problems.push({ line: r + 1, reason: `${kind === 'patient' ? 'PatientID' : kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID'} ${uid} is not in the library` });
+        continue;
+      }
+      for (const t of targets) {
+        items.push({ targetKind: t.kind, targetUid: t.uid, label });
+        report.labelled[t.kind]++;
+      }
+      report.classes[label] = (report.classes[label] ?? 0) + 1;
+    }
+    store.setLabels(items, opts.author === undefined ? currentUser() : opts.author);
+    return report;
+  } finally {
+    store.close();
+  }
+}
+
+export function importLabelsCsvFile(library: Library, file: string, opts: { author?: string | null } = {}): LabelImportReport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`Cannot read the label file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return importLabelsCsv(library, text, { ...opts, source: file });
+}
+
+/**
+ * A folder per class (`root/<class>/**`): imports every folder into the library and labels
+ * each image it holds with the folder's name.
+ */
+export async function importLabelFolders(library: Library, root: string, opts: { author?: string | null; signal?: AbortSignal } = {}): Promise<LabelImportReport> {
+  const classes = readdirSync(root).filter((n) => !n.startsWith('.') && statSync(path.join(root, n)).isDirectory()).sort();
+  if (classes.length === 0) throw new Error(`${root} has no sub-folders: expected one folder per class (e.g. ${root}/normal, ${root}/lesion).`);
+  const report: LabelImportReport = { rows: 0, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
+  const store = new TrainingStore(library);
+  try {
+    for (const cls of classes) {
+      const dir = path.resolve(root, cls);
+      const imported = await library.importPaths([dir], { signal: opts.signal });
+      for (const e of imported.errors) report.problems.push({ line: 0, reason: `${e.file}: ${e.reason}` });
+      const sops = store.db
+        .prepare<[string, string], { sop_uid: string }>('SELECT sop_uid FROM instances WHERE substr(path, 1, length(?)) = ? AND missing = 0 ORDER BY sop_uid')
+        .all(dir + path.sep, dir + path.sep)
+        .map((r) => r.sop_uid);
+      store.setLabels(sops.map((s) => ({ targetKind: 'image' as const, targetUid: s, label: cls })), opts.author === undefined ? currentUser() : opts.author);
+      report.rows += sops.length;
+      report.labelled.image += sops.length;
+      report.classes[cls] = sops.length;
+    }
+    return report;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,189 @@
+// The training side of the library's SQLite file: labels, datasets, trained models and
+// predictions (tables from schema.ts migration 2). A second connection to the same WAL
+// database, opened after Library.open has brought the schema up to date.
+import Database from 'better-sqlite3';
+import os from 'node:os';
+import path from 'node:path';
+import { LIBRARY_FILE, type Library } from '../library/library';
+import type { ImageRef } from './images';
+
+export type TargetKind = 'image' | 'series' | 'study';
+
+export interface LabelRecord {
+  id: number;
+  targetKind: TargetKind;
+  targetUid: string;
+  label: string;
+  author: string | null;
+  createdAt: string;
+}
+
+/** One labelled image as training sees it. */
+export interface LabelledImage extends ImageRef {
+  label: string;
+  /** PatientID (the patient key when the file has none): what splits group by. */
+  patient: string;
+  studyInstanceUid: string;
+}
+
+export function currentUser(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
+interface InstanceRow {
+  sop_uid: string;
+  series_uid: string;
+  study_uid: string;
+  path: string;
+  frames: number;
+  patient: string;
+}
+
+const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient
+  FROM instances i JOIN series se ON se.series_uid = i.series_uid JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
+  WHERE i.missing = 0 AND i.has_pixel_data = 1`;
+
+export class TrainingStore {
+  readonly db: Database.Database;
+
+  constructor(readonly library: Library) {
+    this.db = new Database(path.join(library.dir, LIBRARY_FILE));
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- labels ------------------------------------------------------------------------
+
+  /** Sets the label of targets (replacing what they had), in one transaction. */
+  setLabels(items: { targetKind: TargetKind; targetUid: string; label: string }[], author = currentUser()): number {
+    const now = new Date().toISOString();
+    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ?');
+    const ins = this.db.prepare('INSERT INTO labels (target_kind, target_uid, label, author, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const it of items) {
+        del.run(it.targetKind, it.targetUid);
+        ins.run(it.targetKind, it.targetUid, it.label, author, now);
+      }
+    })();
+    if (items.length) this.library.audit('labels.set', { count: items.length, author });
+    return items.length;
+  }
+
+  clearLabels(items: { targetKind: TargetKind; targetUid: string }[]): number {
+    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ?');
+    let n = 0;
+    this.db.transaction(() => {
+      for (const it of items) n += del.run(it.targetKind, it.targetUid).changes;
+    })();
+    if (n) this.library.audit('labels.clear', { count: n });
+    return n;
+  }
+
+  listLabels(filter: { targetKind?: TargetKind; targetUids?: string[] } = {}): LabelRecord[] {
+    const rows = this.db
+      .prepare<[], { id: number; target_kind: TargetKind; target_uid: string; label: string; author: string | null; created_at: string }>(
+        'SELECT * FROM labels ORDER BY id',
+      )
+      .all();
+    const uids = filter.targetUids ? new Set(filter.targetUids) : undefined;
+    return rows
+      .filter((r) => (!filter.targetKind || r.target_kind === filter.targetKind) && (!uids || uids.has(r.target_uid)))
+      .map((r) => ({ id: r.id, targetKind: r.target_kind, targetUid: r.target_uid, label: r.label, author: r.author, createdAt: r.created_at }));
+  }
+
+  /**
+   * Every labelled image (each frame of each instance): an image label wins over its
+   * series' label, which wins over its study's. Sorted by SOP Instance UID and frame.
+   */
+  labelledImages(): LabelledImage[] {
+    const labels = this.listLabels();
+    const byKind = { image: new Map<string, string>(), series: new Map<string, string>(), study: new Map<string, string>() };
+    for (const l of labels) byKind[l.targetKind].set(l.targetUid, l.label);
+    const rows = this.db.prepare<[], InstanceRow>(INSTANCE_SELECT).all();
+    const out: LabelledImage[] = [];
+    for (const r of rows) {
+      const label = byKind.image.get(r.sop_uid) ?? byKind.series.get(r.series_uid) ?? byKind.study.get(r.study_uid);
+      if (label === undefined) continue;
+      for (let f = 0; f < Math.max(1, r.frames); f++) {
+        out.push({ sopInstanceUid: r.sop_uid, frame: f, path: r.path, seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, patient: r.patient, label });
+      }
+    }
+    return out.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
+  }
+
+  /** Every image of a series (or of the whole library), frames expanded, in viewing order per series. */
+  images(seriesUid?: string): ImageRef[] {
+    const series = seriesUid ? [seriesUid] : this.db.prepare<[], { series_uid: string }>('SELECT series_uid FROM series ORDER BY series_uid').all().map((r) => r.series_uid);
+    const out: ImageRef[] = [];
+    for (const s of series) {
+      for (const inst of this.library.listInstances(s)) {
+        if (inst.missing || !inst.hasPixelData) continue;
+        for (let f = 0; f < Math.max(1, inst.frames); f++) out.push({ sopInstanceUid: inst.sopInstanceUid, frame: f, path: inst.path, seriesInstanceUid: s });
+      }
+    }
+    return out;
+  }
+
+  /** Lookups for label import: which series/study/patient exist. */
+  resolveTarget(kind: TargetKind | 'patient', uid: string): { kind: TargetKind; uid: string }[] {
+    if (kind === 'image') return this.db.prepare('SELECT 1 FROM instances WHERE sop_uid = ?').get(uid) ? [{ kind, uid }] : [];
+    if (kind === 'series') return this.db.prepare('SELECT 1 FROM series WHERE series_uid = ?').get(uid) ? [{ kind, uid }] : [];
+    if (kind === 'study') return this.db.prepare('SELECT 1 FROM studies WHERE study_uid = ?').get(uid) ? [{ kind, uid }] : [];
+    const studies = this.db
+      .prepare<[string, string], { study_uid: string }>('SELECT st.study_uid FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE p.patient_id = ? OR p.patient_key = ? ORDER BY st.study_uid')
+      .all(uid, uid);
+    return studies.map((s) => ({ kind: 'study' as const, uid: s.study_uid }));
+  }
+
+  // ---- models and predictions -----------------------------------------------------------
+
+  registerModel(hash: string, dir: string, metadata: unknown): void {
+    this.db
+      .prepare('INSERT INTO models (package_hash, path, metadata, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(package_hash) DO UPDATE SET path = excluded.path, metadata = excluded.metadata')
+      .run(hash, path.resolve(dir), JSON.stringify(metadata), new Date().toISOString());
+  }
+
+  /** Replaces the model's predictions for these targets. `scores` is stored as JSON. */
+  savePredictions(modelHash: string, rows: { targetKind: TargetKind; targetUid: string; scores: unknown }[]): void {
+    const now = new Date().toISOString();
+    const del = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
+    const ins = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, scores, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) {
+        del.run(modelHash, r.targetKind, r.targetUid);
+        ins.run(modelHash, r.targetKind, r.targetUid, JSON.stringify(r.scores), now);
+      }
+    })();
+  }
+
+  predictions(modelHash: string, targetKind?: TargetKind): { targetKind: TargetKind; targetUid: string; scores: unknown; createdAt: string }[] {
+    return this.db
+      .prepare<[string], { target_kind: TargetKind; target_uid: string; scores: string; created_at: string }>('SELECT * FROM predictions WHERE model_hash = ? ORDER BY id')
+      .all(modelHash)
+      .filter((r) => !targetKind || r.target_kind === targetKind)
+      .map((r) => ({ targetKind: r.target_kind, targetUid: r.target_uid, scores: JSON.parse(r.scores), createdAt: r.created_at }));
+  }
+
+  // ---- datasets ------------------------------------------------------------------------
+
+  saveDataset(name: string, definition: unknown, description?: string): void {
+    this.db
+      .prepare('INSERT INTO datasets (name, description, definition, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description, definition = excluded.definition')
+      .run(name, description ?? null, JSON.stringify(definition), new Date().toISOString());
+  }
+
+  listDatasets(): { name: string; description: string | null; definition: unknown; createdAt: string }[] {
+    return this.db
+      .prepare<[], { name: string; description: string | null; definition: string; created_at: string }>('SELECT * FROM datasets ORDER BY name')
+      .all()
+      .map((r) => ({ name: r.name, description: r.description, definition: JSON.parse(r.definition), createdAt: r.created_at }));
+  }
+}

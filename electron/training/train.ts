@@ -1,0 +1,529 @@
+// A training run, end to end: labelled images -> patient-level split -> features (cached)
+// or images -> fit (checkpointed every epoch) -> evaluation on the test split -> model
+// package with a model card -> HTML report. Used by `lumen train` and the engine's
+// training.start job.
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { APP_VERSION } from '../../common/version';
+import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
+import { exportOnnx } from '../../models/onnx';
+import { loadPackage, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
+import { activeBackend } from '../../models/runtime';
+import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
+import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
+import { renderReport } from '../../models/training/report';
+import type { Library } from '../library/library';
+import { splitByPatient, type DatasetSplit } from './dataset';
+import { extractFeatures } from './features';
+import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInput, normalisedBlack, resolveWindow, type Augmentation } from './images';
+import { TrainingStore, type LabelledImage } from './store';
+
+export type TrainMode = 'head' | 'scratch' | 'finetune';
+
+export interface TrainOptions {
+  library: Library;
+  /** The model package folder to write. */
+  out: string;
+  /** b0..b7, v2-s/m/l, or custom compound scaling "custom-phi<phi>" (e.g. custom-phi-4). */
+  variant: string;
+  /** Square input size; default the variant's resolution. */
+  resolution?: number;
+  /** Window preset id/name, or explicit centre/width; default the file's own window. */
+  window?: string | { center: number; width: number };
+  augmentation?: Partial<Augmentation> | false;
+  /** 'head' (default): a dense head on cached backbone features; 'scratch': the whole network; 'finetune': head then top blocks (GPU backend). */
+  mode?: TrainMode;
+  /** A model package whose backbone weights to start from (e.g. imported ImageNet weights). */
+  backbonePackage?: string;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  patience?: number;
+  seed?: number;
+  validationFraction?: number;
+  testFraction?: number;
+  /** Augmented copies per image whose features are cached (head mode; default 2 when augmenting). */
+  featureCopies?: number;
+  name?: string;
+  intendedUse?: string;
+  /** Folder for cached features (default <library>/feature-cache). */
+  cacheDir?: string;
+  /** Folder for checkpoints (default <out>.checkpoint); removed when the run completes. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint when there is one for the same configuration (default true). */
+  resume?: boolean;
+  overwrite?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+  /** Stop (as if interrupted) after this many epochs, leaving the checkpoint: for tests of resuming. */
+  interruptAfterEpochs?: number;
+}
+
+export interface TrainProgress {
+  phase: 'preparing' | 'features' | 'training' | 'evaluating' | 'saving' | 'done';
+  fraction: number | null;
+  message: string;
+  epoch?: number;
+  epochs?: number;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  record?: EpochRecord;
+}
+
+export interface TestPrediction {
+  sopInstanceUid: string;
+  frame: number;
+  patient: string;
+  label: number;
+  scores: number[];
+}
+
+export interface TrainResult {
+  packageDir: string;
+  reportPath: string;
+  metadata: PackageMetadata;
+  classNames: string[];
+  test: Evaluation;
+  validation: Evaluation;
+  threshold?: number;
+  history: EpochRecord[];
+  resumedFromEpoch: number;
+  stopped: 'epochs' | 'early' | null;
+  split: { patients: Record<string, string>; balance: DatasetSplit['balance']; warnings: string[] };
+  features?: { cached: number; computed: number; seconds: number };
+  testPredictions: TestPrediction[];
+  backend: string | null;
+}
+
+export class TrainingInterrupted extends Error {
+  constructor(readonly epoch: number) {
+    super(`Training stopped after epoch ${epoch}; the checkpoint is kept, run the same command again to resume.`);
+  }
+}
+
+/** "b0" .. "v2-l", or "custom-phi-4" / "phi-4" / "phi=-4" for compound scaling with that phi. */
+export function parseVariant(name: string): VariantSpec {
+  if (isVariantName(name)) return getVariant(name);
+  const m = /^(?:custom-)?phi[=:]?(-?\d+(?:\.\d+)?)$/i.exec(name.trim());
+  if (m) return customVariant({ phi: Number(m[1]) });
+  throw new Error(`Unknown backbone "${name}". Choose b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> (compound scaling, e.g. custom-phi-4 for a tiny network).`);
+}
+
+const GRADIENT_BACKENDS = ['tensorflow', 'webgpu', 'cpu'];
+
+/** Hash of the backbone weights: names, shapes and bytes in graph order. */
+export function backboneHash(c: Classifier): string {
+  const h = createHash('sha256');
+  for (const w of c.backbone.weights) {
+    const data = w.read().dataSync() as Float32Array;
+    h.update(`${w.originalName}\0${w.shape.join('x')}\0`);
+    h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return h.digest('hex');
+}
+
+function configHash(x: unknown): string {
+  return createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+function classWeightsOf(labels: number[], k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const l of labels) counts[l]++;
+  return counts.map((c) => (c === 0 ? 0 : labels.length / (k * c)));
+}
+
+function macroAuc(scores: number[][], labels: number[], k: number): number {
+  if (k === 2) return rocAuc(scores.map((s) => s[1]), labels.map((l) => l === 1));
+  const aucs = Array.from({ length: k }, (_, c) => rocAuc(scores.map((s) => s[c]), labels.map((l) => l === c))).filter(Number.isFinite);
+  return aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN;
+}
+
+function toRows(t: tf.Tensor): number[][] {
+  const [n, k] = t.shape as [number, number];
+  const d = t.dataSync();
+  return Array.from({ length: n }, (_, i) => Array.from(d.subarray(i * k, (i + 1) * k)));
+}
+
+function lossOf(scores: number[][], labels: number[], weights: number[]): number {
+  return tf.tidy(() => weightedCrossEntropy(tf.tensor2d(scores), labels, weights).dataSync()[0]);
+}
+
+/** Runs (or resumes) a training run and writes the package; throws TrainingInterrupted or a cancellation error when stopped early. */
+export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> {
+  const progress = (p: TrainProgress) => opts.onProgress?.(p);
+  const check = () => {
+    if (opts.signal?.aborted) throw new Error('Cancelled');
+  };
+  const mode = opts.mode ?? 'head';
+  const seed = opts.seed ?? 1;
+  const spec = parseVariant(opts.variant);
+  const inputSize = opts.resolution ?? spec.resolution;
+  const backend = activeBackend() ?? tf.getBackend();
+  if (mode !== 'head' && !GRADIENT_BACKENDS.includes(backend)) {
+    throw new Error(`${mode === 'scratch' ? 'Training from scratch' : 'Fine-tuning'} needs convolution gradients, which the ${backend} backend lacks (TF.js wasm has no Conv2DBackpropFilter/DepthwiseConv2dNativeBackpropFilter kernels). Use --mode head, or a GPU backend (tensorflow or webgpu).`);
+  }
+  if (mode === 'finetune' && !['tensorflow', 'webgpu'].includes(backend)) {
+    throw new Error(`Fine-tuning the backbone is unavailable on the ${backend} backend: it needs a GPU backend (tensorflow or webgpu) to finish in reasonable time — wasm has no convolution backward kernels and the cpu backend takes seconds per step even for tiny networks. Train a head (--mode head) instead.`);
+  }
+  const augmentation: Augmentation = opts.augmentation === false ? { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 } : { ...DEFAULT_AUGMENTATION, ...(opts.augmentation ?? {}) };
+  const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION };
+  resolveWindow(preprocessing); // fail early on an unknown preset
+  const epochs = opts.epochs ?? (mode === 'head' ? 60 : 20);
+  const fitConfigBase = {
+    epochs,
+    batchSize: opts.batchSize ?? (mode === 'head' ? 32 : 16),
+    learningRate: opts.learningRate ?? (mode === 'head' ? 1e-2 : 3e-3),
+    schedule: 'cosine' as const,
+    patience: opts.patience ?? (mode === 'head' ? 15 : 8),
+    seed,
+  };
+
+  progress({ phase: 'preparing', fraction: null, message: 'Reading labels and splitting by patient' });
+  const store = new TrainingStore(opts.library);
+  let labelled: LabelledImage[];
+  try {
+    labelled = store.labelledImages();
+  } finally {
+    store.close();
+  }
+  if (labelled.length === 0) throw new Error(`No labelled images in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  const split = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
+  const classNames = split.classNames;
+  if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
+  for (const s of ['train', 'validation', 'test'] as const) if (split[s].length === 0) throw new Error(`The ${s} split is empty: label more patients (every split needs patients).`);
+  const K = classNames.length;
+  const labelOf = (im: LabelledImage) => classNames.indexOf(im.label);
+  const trainLabels = split.train.map(labelOf);
+  const valLabels = split.validation.map(labelOf);
+  const testLabels = split.test.map(labelOf);
+  const fitConfig: FitConfig = { ...fitConfigBase, classWeights: classWeightsOf(trainLabels, K) };
+
+  const runConfig = {
+    mode, variant: spec.name, width: spec.width, depth: spec.depth, inputSize, preprocessing, augmentation, fitConfig, classNames,
+    backbonePackage: opts.backbonePackage ? loadHashOf(opts.backbonePackage) : null, featureCopies: opts.featureCopies ?? null,
+    images: labelled.map((i) => `${i.sopInstanceUid}#${i.frame}:${i.label}`),
+  };
+  const runId = configHash(runConfig);
+  const checkpointDir = path.resolve(opts.checkpointDir ?? `${path.resolve(opts.out)}.checkpoint`);
+  const stateJson = path.join(checkpointDir, 'state.json');
+  const stateBin = path.join(checkpointDir, 'state.bin');
+  let resume: FitState | undefined;
+  if (opts.resume !== false && existsSync(stateJson) && existsSync(stateBin)) {
+    const saved = JSON.parse(readFileSync(path.join(checkpointDir, 'run.json'), 'utf8')) as { runId: string };
+    if (saved.runId === runId) resume = decodeState(readFileSync(stateJson, 'utf8'), readFileSync(stateBin));
+  }
+  if (!resume) {
+    rmSync(checkpointDir, { recursive: true, force: true });
+    mkdirSync(checkpointDir, { recursive: true });
+    writeAtomic(path.join(checkpointDir, 'run.json'), JSON.stringify({ runId, startedAt: new Date().toISOString(), options: { ...runConfig, images: runConfig.images.length } }, null, 2));
+  }
+  const resumedFromEpoch = resume?.epoch ?? 0;
+
+  const classifier = createClassifier({ variant: spec, classes: K, inputSize, seed, trainableBackbone: mode === 'scratch', dropout: mode === 'scratch' ? 0 : spec.dropout });
+  let features: TrainResult['features'];
+  try {
+    if (opts.backbonePackage) await copyBackboneWeights(classifier, opts.backbonePackage);
+    if (mode === 'scratch') {
+      // Drop-connect and dropout draw unseeded random masks in TF.js: off, so that a seed reproduces a run.
+      for (const layer of classifier.model.layers) if (layer.getClassName() === 'Dropout') setDropoutRate(classifier.model, 0, layer.name);
+    }
+    const onCheckpoint = (state: FitState, record: EpochRecord) => {
+      const { json, blob } = encodeState(state);
+      writeAtomic(stateBin, blob);
+      writeAtomic(stateJson, json);
+      progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}: loss ${record.loss.toFixed(4)}, validation AUC ${record.valMetric.toFixed(3)}`, epoch: record.epoch, epochs, loss: record.loss, record });
+      if (opts.interruptAfterEpochs !== undefined && state.epoch >= opts.interruptAfterEpochs && state.stopped === null) throw new TrainingInterrupted(state.epoch);
+    };
+    const onStep = (i: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) =>
+      progress({ phase: 'training', fraction: (i.epoch + i.step / i.stepsPerEpoch) / epochs, message: `Epoch ${i.epoch + 1}/${epochs}, step ${i.step}/${i.stepsPerEpoch}`, epoch: i.epoch + 1, epochs, step: i.step, steps: i.stepsPerEpoch, loss: i.loss });
+
+    let state: FitState;
+    let valScores: number[][];
+    let testScores: number[][];
+    if (mode === 'head') {
+      const copies = opts.featureCopies ?? (isAugmenting(augmentation) ? 2 : 1);
+      const hash = backboneHash(classifier);
+      const plain = standaloneModel(classifier, spec, inputSize);
+      const onnx = exportOnnx(plain).bytes;
+      plain.dispose();
+      const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
+      const fspec = { weightsHash: hash, preprocessing, inputSize, copies, augmentation, seed };
+      progress({ phase: 'features', fraction: 0, message: 'Computing backbone features (ONNX Runtime; cached on disk)' });
+      const onFeat = (done: number, total: number) => progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });
+      const tr = await extractFeatures(onnx, fspec, split.train, cacheDir, { signal: opts.signal, onProgress: onFeat });
+      const va = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.validation, cacheDir, { signal: opts.signal });
+      const te = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.test, cacheDir, { signal: opts.signal });
+      features = { cached: tr.cached + va.cached + te.cached, computed: tr.computed + va.computed + te.computed, seconds: tr.seconds + va.seconds + te.seconds };
+      const dim = tr.dim;
+      // The head trains on standardised features (train-split mean/std per feature), which
+      // random or pretrained backbones alike need for a well-conditioned fit; the scaling is
+      // folded into the dense layer afterwards, so the package takes raw features.
+      const { mean, std } = featureStats(tr.features[0], dim);
+      const standardise = (f: Float32Array, out: Float32Array, at: number) => {
+        for (let d = 0; d < dim; d++) out[at + d] = (f[d] - mean[d]) / std[d];
+      };
+      const stack = (rows: Float32Array[]) => {
+        const out = new Float32Array(rows.length * dim);
+        rows.forEach((r, i) => standardise(r, out, i * dim));
+        return tf.tensor2d(out, [rows.length, dim]);
+      };
+      const head = classifier.headModel;
+      const rate = spec.dropout;
+      const valX = stack(va.features[0]);
+      const testX = stack(te.features[0]);
+      const scoreHead = (x: tf.Tensor2D) => tf.tidy(() => toRows(head.predict(x) as tf.Tensor));
+      try {
+        state = await fit({
+          model: head,
+          trainingMode: false,
+          trainCount: split.train.length,
+          config: fitConfig,
+          resume,
+          makeBatch(indices, rand) {
+            const copy = copies > 1 ? Math.floor(rand() * copies) : 0;
+            const x = new Float32Array(indices.length * dim);
+            indices.forEach((i, r) => {
+              standardise(tr.features[copy][i], x, r * dim);
+              // Dropout before the dense layer, from the seeded generator (inverted scaling).
+              if (rate > 0) for (let d = 0; d < dim; d++) x[r * dim + d] = rand() < rate ? 0 : x[r * dim + d] / (1 - rate);
+            });
+            return { x: tf.tensor2d(x, [indices.length, dim]), labels: indices.map((i) => trainLabels[i]) };
+          },
+          async validate() {
+            const s = scoreHead(valX);
+            return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
+          },
+          onStep,
+          onEpoch: onCheckpoint,
+          checkCancelled: check,
+        });
+        valScores = scoreHead(valX);
+        testScores = scoreHead(testX);
+        foldStandardisation(classifier.model.getLayer('logits'), mean, std);
+      } finally {
+        tf.dispose([valX, testX]);
+      }
+    } else {
+      progress({ phase: 'preparing', fraction: null, message: 'Decoding images' });
+      const load = async (ims: LabelledImage[]) => Promise.all(ims.map((im) => loadModelInput(im, preprocessing, inputSize)));
+      const trainX = await load(split.train);
+      const valImgs = await load(split.validation);
+      const testImgs = await load(split.test);
+      check();
+      const per = inputSize * inputSize * 3;
+      const fill = normalisedBlack(preprocessing);
+      const scoreImages = (imgs: Float32Array[]) => {
+        const rows: number[][] = [];
+        for (let s = 0; s < imgs.length; s += 32) {
+          const chunk = imgs.slice(s, s + 32);
+          const x = new Float32Array(chunk.length * per);
+          chunk.forEach((c, i) => x.set(c, i * per));
+          rows.push(...tf.tidy(() => toRows(classifier.model.predict(tf.tensor4d(x, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor)));
+        }
+        return rows;
+      };
+      state = await fit({
+        model: classifier.model,
+        trainingMode: true,
+        trainCount: split.train.length,
+        config: fitConfig,
+        resume,
+        makeBatch(indices, rand) {
+          const x = new Float32Array(indices.length * per);
+          indices.forEach((i, r) => x.set(isAugmenting(augmentation) ? augment(trainX[i], inputSize, augmentation, rand, fill) : trainX[i], r * per));
+          return { x: tf.tensor4d(x, [indices.length, inputSize, inputSize, 3]), labels: indices.map((i) => trainLabels[i]) };
+        },
+        async validate() {
+          const s = scoreImages(valImgs);
+          return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
+        },
+        onStep,
+        onEpoch: onCheckpoint,
+        checkCancelled: check,
+      });
+      valScores = scoreImages(valImgs);
+      testScores = scoreImages(testImgs);
+    }
+    check();
+
+    progress({ phase: 'evaluating', fraction: null, message: 'Evaluating on the test split' });
+    const threshold = K === 2 ? youdenThreshold(valScores.map((s) => s[1]), valLabels.map((l) => l === 1)) : undefined;
+    const validation = evaluate(valScores, valLabels, classNames, { threshold, seed });
+    const test = evaluate(testScores, testLabels, classNames, { threshold, seed });
+    const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, patient: im.patient, label: testLabels[i], scores: testScores[i] }));
+
+    progress({ phase: 'saving', fraction: null, message: 'Writing the model package' });
+    const dataSummary = summarise(labelled, split);
+    const training = {
+      mode, seed, backend, runId, epochsRun: state.epoch, bestEpoch: state.best?.epoch ?? null, stopped: state.stopped,
+      fit: fitConfig, augmentation, featureCopies: mode === 'head' ? (opts.featureCopies ?? (isAugmenting(augmentation) ? 2 : 1)) : null,
+      backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${runConfig.backbonePackage}` : `random initialisation (seed ${seed})` },
+      data: dataSummary, split: { patients: split.patients, warnings: split.warnings },
+      threshold: threshold ?? null, history: state.history, testPredictions,
+      evaluation: { test, validation },
+    };
+    const metrics = { ...flatMetrics(test, 'test'), ...flatMetrics(validation, 'validation') };
+    const finalModel = standaloneModel(classifier, spec, inputSize);
+    const metadata = await savePackage(
+      opts.out,
+      finalModel,
+      {
+        name: opts.name ?? path.basename(path.resolve(opts.out)),
+        variant: spec.name,
+        inputSize,
+        preprocessing,
+        classNames,
+        task: 'multiclass',
+        provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
+        metrics,
+        modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation }),
+      },
+      { overwrite: opts.overwrite },
+    ).finally(() => finalModel.dispose());
+    const reportPath = `${path.resolve(opts.out)}.report.html`;
+    writeAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+    const s2 = new TrainingStore(opts.library);
+    try {
+      s2.registerModel(metadata.contentHash, opts.out, metadata);
+      s2.savePredictions(metadata.contentHash, testPredictions.map((p) => ({ targetKind: 'image' as const, targetUid: p.frame === 0 ? p.sopInstanceUid : `${p.sopInstanceUid}#${p.frame}`, scores: { frame: p.frame, scores: p.scores, classNames, split: 'test' } })));
+    } finally {
+      s2.close();
+    }
+    opts.library.audit('training.finished', { package: path.resolve(opts.out), contentHash: metadata.contentHash, mode, variant: spec.name, seed });
+    rmSync(checkpointDir, { recursive: true, force: true });
+    progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test AUC ${test.auc.toFixed(3)}` });
+    return {
+      packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test, validation, threshold, history: state.history, resumedFromEpoch, stopped: state.stopped,
+      split: { patients: split.patients, balance: split.balance, warnings: split.warnings }, features, testPredictions, backend,
+    };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+/**
+ * The classifier as one plain graph (Keras' top: avg_pool, top_dropout, predictions) with the
+ * classifier's weights: what the package stores and ONNX exports. The Classifier's own model
+ * shares its head layers with headModel, which the exporter cannot walk.
+ */
+export function standaloneModel(c: Classifier, spec: VariantSpec, inputSize: number): tf.LayersModel {
+  const m = buildEfficientNet(spec, { includeTop: true, classes: c.classes, inputSize, init: 'zeros', classifierActivation: 'softmax' });
+  copyWeights(c.backbone, m);
+  m.getLayer('predictions').setWeights(c.model.getLayer('logits').getWeights());
+  return m;
+}
+
+function featureStats(rows: Float32Array[], dim: number): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(dim);
+  const std = new Float64Array(dim);
+  for (const r of rows) for (let d = 0; d < dim; d++) mean[d] += r[d] / rows.length;
+  for (const r of rows) for (let d = 0; d < dim; d++) std[d] += (r[d] - mean[d]) ** 2 / rows.length;
+  let avg = 0;
+  for (let d = 0; d < dim; d++) avg += Math.sqrt(std[d]) / dim;
+  // A constant feature keeps a floor, so that folding never divides by zero.
+  for (let d = 0; d < dim; d++) std[d] = Math.max(Math.sqrt(std[d]), 1e-3 * avg, 1e-12);
+  return { mean, std };
+}
+
+/** Dense on (x - mean) / std equals dense on x with kernel W/std and bias b - sum(mean * W/std). */
+function foldStandardisation(dense: tf.layers.Layer, mean: Float64Array, std: Float64Array): void {
+  const [kernel, bias] = dense.getWeights();
+  const [dim, k] = kernel.shape as [number, number];
+  const w = kernel.dataSync();
+  const b = bias.dataSync();
+  const w2 = new Float32Array(dim * k);
+  const b2 = Float64Array.from(b);
+  for (let d = 0; d < dim; d++) {
+    for (let c = 0; c < k; c++) {
+      const v = w[d * k + c] / std[d];
+      w2[d * k + c] = v;
+      b2[c] -= mean[d] * v;
+    }
+  }
+  dense.setWeights([tf.tensor2d(w2, [dim, k]), tf.tensor1d(Float32Array.from(b2))]);
+}
+
+function loadHashOf(dir: string): string {
+  const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { contentHash?: string };
+  return meta.contentHash ?? 'unknown';
+}
+
+/** Copies every backbone weight (by Keras layer name) from a package's model. */
+async function copyBackboneWeights(c: Classifier, dir: string): Promise<void> {
+  const pkg = await loadPackage(dir, { loadModel: true });
+  const src = pkg.model!;
+  try {
+    const byName = new Map(src.weights.map((w) => [w.originalName, w]));
+    let copied = 0;
+    for (const w of c.backbone.weights) {
+      const s = byName.get(w.originalName);
+      if (!s) continue;
+      if (s.shape.join('x') !== w.shape.join('x')) throw new Error(`Backbone package ${dir}: weight ${w.originalName} has shape [${s.shape}] but this backbone needs [${w.shape}] (same variant and resolution?).`);
+      w.write(s.read());
+      copied++;
+    }
+    if (copied === 0) throw new Error(`Backbone package ${dir} shares no layer names with a ${c.backbone.name} backbone: pick the same variant.`);
+  } finally {
+    src.dispose();
+  }
+}
+
+export function summarise(images: LabelledImage[], split: DatasetSplit) {
+  const perClass: Record<string, { images: number; patients: number }> = {};
+  for (const c of split.classNames) {
+    const ims = images.filter((i) => i.label === c);
+    perClass[c] = { images: ims.length, patients: new Set(ims.map((i) => i.patient)).size };
+  }
+  return {
+    patients: new Set(images.map((i) => i.patient)).size,
+    images: images.length,
+    perClass,
+    splits: { train: split.train.length, validation: split.validation.length, test: split.test.length },
+    balance: split.balance,
+    createdAt: new Date().toISOString().slice(0, 10),
+  };
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a';
+}
+
+function modelCard(a: {
+  opts: TrainOptions; spec: VariantSpec; inputSize: number; preprocessing: Preprocessing; classNames: string[]; mode: TrainMode; seed: number; backend: string | null;
+  dataSummary: ReturnType<typeof summarise>; test: Evaluation; validation: Evaluation; threshold?: number; state: FitState; augmentation: Augmentation;
+}): string {
+  const d = a.dataSummary;
+  const lines = [
+    `# ${a.opts.name ?? path.basename(path.resolve(a.opts.out))}`,
+    '',
+    '## Intended use',
+    a.opts.intendedUse?.trim() || '(not stated by the person who trained it)',
+    '',
+    'Research use only; not a medical device. Validated only on the test split described below.',
+    '',
+    '## Data',
+    `${d.patients} patients, ${d.images} images (labelled ${d.createdAt}); split by patient (seed ${a.seed}): train ${d.splits.train}, validation ${d.splits.validation}, test ${d.splits.test} images.`,
+    ...a.classNames.map((c) => `- ${c}: ${d.perClass[c].images} images from ${d.perClass[c].patients} patients`),
+    '',
+    '## Model',
+    `Backbone EfficientNet ${a.spec.name} (width ${a.spec.width.toFixed(3)}, depth ${a.spec.depth.toFixed(3)}), input ${a.inputSize}x${a.inputSize}; ${a.mode === 'head' ? 'dense head trained on cached backbone features' : a.mode === 'scratch' ? 'whole network trained from scratch' : 'fine-tuned'}${a.opts.backbonePackage ? `; backbone weights from ${a.opts.backbonePackage}` : a.mode === 'head' ? '; backbone randomly initialised (no pretrained weights given)' : ''}.`,
+    `Preprocessing: window ${typeof a.preprocessing.window === 'string' ? a.preprocessing.window : a.preprocessing.window ? `${a.preprocessing.window.center}/${a.preprocessing.window.width}` : "the file's own"}, x/255, ImageNet mean/std. Augmentation: ${JSON.stringify(a.augmentation)}.`,
+    `Training: ${a.state.epoch} epochs (best ${a.state.best?.epoch ?? '-'}; ${a.state.stopped === 'early' ? 'stopped early' : 'all epochs'}), seed ${a.seed}, TF.js backend ${a.backend}, Lumen ${APP_VERSION}.`,
+    '',
+    '## Test metrics',
+    `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}), ECE ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, PPV ${pct(c.ppv)}, NPV ${pct(c.npv)}, AUC ${c.auc.toFixed(3)}`),
+    '',
+    'The content hash in metadata.json identifies exactly these weights and this card.',
+  ];
+  return lines.join('\n');
+}

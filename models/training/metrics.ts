@@ -1,0 +1,224 @@
+// Evaluation of a classifier from its scores: plain numbers in, plain numbers out, so a
+// report can always be recomputed from the saved predictions.
+
+/** Deterministic pseudo-random numbers (mulberry32): the same seed gives the same run. */
+export function seededRandom(seed: number): () => number {
+  let a = (seed >>> 0) ^ 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** ROC AUC by the Mann-Whitney statistic (ties count one half). NaN when one side is empty. */
+export function rocAuc(scores: readonly number[], positive: readonly boolean[]): number {
+  const idx = scores.map((s, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let nPos = 0;
+  let rankSumPos = 0;
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (positive[idx[k]]) {
+      nPos++;
+      rankSumPos += rank;
+    }
+    i = j + 1;
+  }
+  const nNeg = scores.length - nPos;
+  if (nPos === 0 || nNeg === 0) return NaN;
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** ROC curve points (false positive rate, true positive rate), thresholds descending. */
+export function rocCurve(scores: readonly number[], positive: readonly boolean[]): { fpr: number; tpr: number; threshold: number }[] {
+  const idx = scores.map((s, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const nPos = positive.filter(Boolean).length;
+  const nNeg = positive.length - nPos;
+  const pts = [{ fpr: 0, tpr: 0, threshold: Infinity }];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < idx.length; i++) {
+    if (positive[idx[i]]) tp++;
+    else fp++;
+    if (i + 1 < idx.length && scores[idx[i + 1]] === scores[idx[i]]) continue;
+    pts.push({ fpr: nNeg ? fp / nNeg : 0, tpr: nPos ? tp / nPos : 0, threshold: scores[idx[i]] });
+  }
+  return pts;
+}
+
+/** The threshold on `scores` that maximises Youden's J (sensitivity + specificity - 1). */
+export function youdenThreshold(scores: readonly number[], positive: readonly boolean[]): number {
+  let best = 0.5;
+  let bestJ = -Infinity;
+  for (const p of rocCurve(scores, positive)) {
+    if (!Number.isFinite(p.threshold)) continue;
+    const j = p.tpr - p.fpr;
+    if (j > bestJ) {
+      bestJ = j;
+      best = p.threshold;
+    }
+  }
+  return best;
+}
+
+export interface ClassMetrics {
+  className: string;
+  support: number;
+  sensitivity: number;
+  specificity: number;
+  ppv: number;
+  npv: number;
+  auc: number;
+  aucCi: [number, number];
+}
+
+export interface ReliabilityBin {
+  lower: number;
+  upper: number;
+  count: number;
+  confidence: number;
+  accuracy: number;
+}
+
+export interface Evaluation {
+  n: number;
+  classNames: string[];
+  accuracy: number;
+  balancedAccuracy: number;
+  /** Binary: AUC of the positive (second) class; multi-class: macro mean of one-vs-rest AUCs. */
+  auc: number;
+  aucCi: [number, number];
+  perClass: ClassMetrics[];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  ece: number;
+  reliability: ReliabilityBin[];
+  /** Binary only: the positive-class threshold used for the predictions (chosen on validation). */
+  threshold?: number;
+  roc: { className: string; points: { fpr: number; tpr: number }[] }[];
+}
+
+const div = (a: number, b: number) => (b === 0 ? NaN : a / b);
+
+/** Predicted class per image: argmax, or for two classes `score[1] >= threshold`. */
+export function decide(scores: readonly number[][], threshold?: number): number[] {
+  return scores.map((s) => (s.length === 2 && threshold !== undefined ? (s[1] >= threshold ? 1 : 0) : s.indexOf(Math.max(...s))));
+}
+
+function aucOf(scores: readonly number[][], labels: readonly number[], k: number): number[] {
+  const K = scores[0]?.length ?? 0;
+  const one = (c: number) => rocAuc(scores.map((s) => s[c]), labels.map((l) => l === c));
+  if (K === 2) return [one(1)];
+  return Array.from({ length: K }, (_, c) => c).map(one).slice(0, k);
+}
+
+function meanFinite(xs: number[]): number {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+}
+
+/**
+ * Every metric of the issue from scores [n][K] and true labels: accuracy, balanced accuracy,
+ * per-class sensitivity/specificity/PPV/NPV, ROC AUC (binary, or one-vs-rest and their mean)
+ * with percentile bootstrap 95% intervals (seeded, resampling images), the confusion matrix,
+ * and calibration (ECE over 10 equal-width bins of the top-class confidence).
+ */
+export function evaluate(scores: readonly number[][], labels: readonly number[], classNames: string[], opts: { threshold?: number; bootstrap?: number; seed?: number } = {}): Evaluation {
+  const n = labels.length;
+  const K = classNames.length;
+  const pred = decide(scores, K === 2 ? opts.threshold : undefined);
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  for (let i = 0; i < n; i++) confusion[labels[i]][pred[i]]++;
+  const correct = pred.filter((p, i) => p === labels[i]).length;
+
+  const aucs = aucOf(scores, labels, K);
+  const reps = opts.bootstrap ?? 200;
+  const rand = seededRandom(opts.seed ?? 0);
+  const boot: number[][] = Array.from({ length: K + 1 }, () => []);
+  for (let r = 0; r < reps; r++) {
+    const pick = Array.from({ length: n }, () => Math.floor(rand() * n));
+    const s = pick.map((i) => scores[i]);
+    const l = pick.map((i) => labels[i]);
+    const a = aucOf(s, l, K);
+    if (K === 2) boot[K].push(a[0]);
+    else {
+      a.forEach((v, c) => boot[c].push(v));
+      boot[K].push(meanFinite(a));
+    }
+  }
+  const ci = (xs: number[]): [number, number] => {
+    const f = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    if (f.length === 0) return [NaN, NaN];
+    const at = (q: number) => f[Math.min(f.length - 1, Math.max(0, Math.floor(q * (f.length - 1) + 0.5)))];
+    return [at(0.025), at(0.975)];
+  };
+
+  const perClass: ClassMetrics[] = classNames.map((className, c) => {
+    const tp = confusion[c][c];
+    const fn = confusion[c].reduce((a, b) => a + b, 0) - tp;
+    const fp = confusion.reduce((a, row) => a + row[c], 0) - tp;
+    const tn = n - tp - fn - fp;
+    // Binary: both classes' one-vs-rest AUC is the same number.
+    const auc = K === 2 ? aucs[0] : aucs[c];
+    const aucCi = K === 2 ? ci(boot[K]) : ci(boot[c]);
+    return { className, support: tp + fn, sensitivity: div(tp, tp + fn), specificity: div(tn, tn + fp), ppv: div(tp, tp + fp), npv: div(tn, tn + fn), auc, aucCi };
+  });
+
+  const bins: ReliabilityBin[] = Array.from({ length: 10 }, (_, b) => ({ lower: b / 10, upper: (b + 1) / 10, count: 0, confidence: 0, accuracy: 0 }));
+  for (let i = 0; i < n; i++) {
+    const top = scores[i].indexOf(Math.max(...scores[i]));
+    const conf = scores[i][top];
+    const b = Math.min(9, Math.floor(conf * 10));
+    bins[b].count++;
+    bins[b].confidence += conf;
+    bins[b].accuracy += top === labels[i] ? 1 : 0;
+  }
+  let ece = 0;
+  for (const b of bins) {
+    if (b.count === 0) continue;
+    b.confidence /= b.count;
+    b.accuracy /= b.count;
+    ece += (b.count / n) * Math.abs(b.accuracy - b.confidence);
+  }
+
+  const roc = K === 2
+    ? [{ className: classNames[1], points: rocCurve(scores.map((s) => s[1]), labels.map((l) => l === 1)).map(({ fpr, tpr }) => ({ fpr, tpr })) }]
+    : classNames.map((className, c) => ({ className, points: rocCurve(scores.map((s) => s[c]), labels.map((l) => l === c)).map(({ fpr, tpr }) => ({ fpr, tpr })) }));
+
+  return {
+    n,
+    classNames,
+    accuracy: div(correct, n),
+    balancedAccuracy: meanFinite(perClass.map((p) => p.sensitivity)),
+    auc: K === 2 ? aucs[0] : meanFinite(aucs),
+    aucCi: ci(boot[K]),
+    perClass,
+    confusion,
+    ece,
+    reliability: bins,
+    ...(K === 2 && opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+    roc,
+  };
+}
+
+/** The flat numbers a package's metadata keeps (finite values only). */
+export function flatMetrics(e: Evaluation, prefix = 'test'): Record<string, number> {
+  const out: Record<string, number> = {
+    [`${prefix}.n`]: e.n,
+    [`${prefix}.accuracy`]: e.accuracy,
+    [`${prefix}.balancedAccuracy`]: e.balancedAccuracy,
+    [`${prefix}.auc`]: e.auc,
+    [`${prefix}.aucCiLow`]: e.aucCi[0],
+    [`${prefix}.aucCiHigh`]: e.aucCi[1],
+    [`${prefix}.ece`]: e.ece,
+  };
+  if (e.threshold !== undefined) out[`${prefix}.threshold`] = e.threshold;
+  for (const c of e.perClass) {
+    for (const key of ['sensitivity', 'specificity', 'ppv', 'npv', 'auc'] as const) out[`${prefix}.${c.className}.${key}`] = c[key];
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
+}
