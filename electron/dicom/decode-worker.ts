@@ -30,6 +30,9 @@ port.on('message', async (req: WorkerRequest) => {
   } catch (err) {
     reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }
-  const transfer = reply.frames?.map((f) => f.pixels.buffer as ArrayBuffer).filter((b, i, all) => b.byteLength > 0 && all.indexOf(b) === i) ?? [];
+  // Transfer only buffers a frame owns whole: a view into the file's bytes may
+  // sit in Node's shared Buffer pool, which must never be detached.
+  const owned = reply.frames?.filter((f) => f.pixels.byteOffset === 0 && f.pixels.byteLength === f.pixels.buffer.byteLength && f.pixels.byteLength > 0) ?? [];
+  const transfer = owned.map((f) => f.pixels.buffer as ArrayBuffer).filter((b, i, all) => all.indexOf(b) === i);
   port.postMessage(reply, transfer);
 });

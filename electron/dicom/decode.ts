@@ -16,7 +16,11 @@ export interface DecodedFrame {
   pixelRepresentation: number;
   /** As in the file, except 'RGB' once YBR data has been converted. */
   photometricInterpretation: string;
-  /** Stored values, masked to Bits Stored and sign-extended; color interleaved RGB. */
+  /**
+   * Stored values, masked to Bits Stored and sign-extended; color interleaved RGB.
+   * For uncompressed little-endian frames that need no masking this is a view
+   * into the file's bytes (no copy): treat it as read-only.
+   */
   pixels: PixelArray;
 }
 
@@ -205,7 +209,7 @@ function planarToInterleaved(src: Uint8Array, pixelCount: number, bps: number): 
   return out;
 }
 
-function nativeFrame(parsed: ParsedDicom, frameIndex: number): Uint8Array {
+function nativeFrame(parsed: ParsedDicom, frameIndex: number, share: boolean): Uint8Array {
   const { dataSet, meta, file } = parsed;
   const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
   if (!el) throw new DicomFileError(file, 'no pixel data (7FE0,0010). Nothing to show.');
@@ -232,7 +236,9 @@ function nativeFrame(parsed: ParsedDicom, frameIndex: number): Uint8Array {
       `the pixel data holds ${el.length} bytes, but frame ${frameIndex + 1} of ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} samples at ${meta.bitsAllocated} bits needs ${frameBytes * (frameIndex + 1)}. The file is truncated or its header is wrong.`,
     );
   }
-  // Copy: the frame must own its memory (aligned, and not pinning the whole file).
+  const all = dataSet.byteArray;
+  // Nothing to change and aligned: hand out a view of the file's bytes, no copy.
+  if (share && (all.byteOffset + start) % bytesPerSample(meta) === 0) return new Uint8Array(all.buffer, all.byteOffset + start, frameBytes);
   const out = dataSet.byteArray.slice(start, start + frameBytes);
   const copy = out.buffer.byteLength === out.length ? out : new Uint8Array(out);
   if (meta.transferSyntaxUid === TS.explicitBE && meta.bitsAllocated > 8) {
@@ -311,11 +317,16 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   const spp = meta.samplesPerPixel;
   let photometric = meta.photometricInterpretation;
   let bytes: Uint8Array;
-  let bitsAllocated = meta.bitsAllocated;
+  const bitsAllocated = meta.bitsAllocated;
 
   if (!isEncapsulated(meta.transferSyntaxUid)) {
-    bytes = nativeFrame(parsed, frameIndex);
-    if (bitsAllocated === 1) bitsAllocated = 1;
+    const share =
+      meta.transferSyntaxUid !== TS.explicitBE &&
+      meta.bitsAllocated >= 8 &&
+      meta.bitsStored === meta.bitsAllocated &&
+      meta.highBit === meta.bitsAllocated - 1 &&
+      (spp === 1 || (meta.planarConfiguration === 0 && photometric === 'RGB'));
+    bytes = nativeFrame(parsed, frameIndex, share);
     if (photometric === 'YBR_FULL_422' && spp === 3 && bps === 1) {
       bytes = expand422(bytes, meta.rows, meta.columns);
       photometric = 'YBR_FULL';

@@ -108,7 +108,8 @@ function run(cmd: string, args: string[]): void {
   try {
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    const e = err as { stderr?: Buffer; message: string };
+    const e = err as { code?: string; stderr?: Buffer; message: string };
+    if (e.code === 'ENOENT') throw new Error(`the DICOM fixtures need "${cmd}": install Debian's dcmtk, libgdcm-tools and openjph-tools (see .ci/run).`);
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr?.toString() || e.message}`);
   }
 }
