@@ -1,10 +1,39 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { evaluatePackage } from '../training/evaluate';
+import { importLabelsCsvFile } from '../training/labels';
+import { CliError, type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
 export const command: Command = {
-  summary: 'lumen eval (not built yet)',
-  usage: 'lumen eval',
-  async run() {
-    throw new CliError('"lumen eval" is not built yet in this version.');
+  summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',
+  usage: 'lumen eval --model <pkg> --library <dir> [--labels <csv>] [--subset held-out|test|all] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, labels: { type: 'string' }, subset: { type: 'string' }, json: { type: 'boolean' } });
+    if (!values.model) throw new CliError('--model <package folder> is required.', 2);
+    const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
+    if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
+    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    try {
+      const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
+      const result = await evaluatePackage(library, values.model, { subset });
+      if (values.json) printJson({ ...result, labels });
+      else {
+        const e = result.evaluation;
+        process.stdout.write(
+          [
+            `${result.model.name} on ${result.images} images of ${result.patients} patients (${result.subset}):`,
+            `accuracy ${e.accuracy.toFixed(3)} · balanced accuracy ${e.balancedAccuracy.toFixed(3)} · ROC AUC ${e.auc.toFixed(3)} (95% CI ${e.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${e.ece.toFixed(3)}`,
+            ...e.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    } catch (err) {
+      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+    } finally {
+      library.close();
+    }
   },
 };

@@ -1,10 +1,34 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { predictSeries } from '../training/predict';
+import { CliError, type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
 export const command: Command = {
-  summary: 'lumen predict (not built yet)',
-  usage: 'lumen predict',
-  async run() {
-    throw new CliError('"lumen predict" is not built yet in this version.');
+  summary: 'Score library images with a model package (ONNX Runtime); prints per-image and per-series scores and stores them in the library.',
+  usage: 'lumen predict --model <pkg> --library <dir> [--series <uid>] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } });
+    if (!values.model) throw new CliError('--model <package folder> is required.', 2);
+    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    try {
+      const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });
+      if (values.json) printJson(result);
+      else {
+        const names = result.model.classNames;
+        const lines = [`${result.model.name} (${result.model.hash.slice(0, 12)}…): ${result.images.length} images in ${result.series.length} series`];
+        for (const s of result.series) {
+          const top = s.mean.indexOf(Math.max(...s.mean));
+          lines.push(`${s.seriesUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}`);
+        }
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      return 0;
+    } catch (err) {
+      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+    } finally {
+      library.close();
+    }
   },
 };

@@ -1,10 +1,110 @@
-import { CliError, type Command } from './command';
+import path from 'node:path';
+import { initBackend } from '../../models/runtime';
+import { installFastCpuGradients } from '../../models/training/cpu-kernels';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
+import { trainClassifier, type TrainMode } from '../training/train';
+import { CliError, type Command, printJson } from './command';
+import { parseCommandArgs } from './main';
 
-// Placeholder until this command is built (see the open issues); it says so instead of pretending.
+function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) throw new CliError(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got "${value}".`, 2);
+  return n;
+}
+
 export const command: Command = {
-  summary: 'lumen train (not built yet)',
-  usage: 'lumen train',
-  async run() {
-    throw new CliError('"lumen train" is not built yet in this version.');
+  summary: 'Train a classifier on labelled library images (head on cached backbone features, or a tiny network from scratch) and write a model package.',
+  usage:
+    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch] [--window <preset>] [--no-augment] [--backbone <pkg>] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      library: { type: 'string' },
+      labels: { type: 'string' },
+      'label-folders': { type: 'string' },
+      variant: { type: 'string' },
+      out: { type: 'string' },
+      resolution: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'learning-rate': { type: 'string' },
+      patience: { type: 'string' },
+      seed: { type: 'string' },
+      'from-scratch': { type: 'boolean' },
+      'fine-tune': { type: 'boolean' },
+      window: { type: 'string' },
+      'no-augment': { type: 'boolean' },
+      backbone: { type: 'string' },
+      'intended-use': { type: 'string' },
+      name: { type: 'string' },
+      backend: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      'no-resume': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    if (!values.out) throw new CliError('--out <package folder> is required.', 2);
+    if (!values.variant) throw new CliError('--variant is required (b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> such as custom-phi-4).', 2);
+    const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
+    const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
+    if (backend === 'cpu') installFastCpuGradients();
+    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.on('SIGINT', onSigint);
+    try {
+      const labels = values.labels ? importLabelsCsvFile(library, values.labels) : values['label-folders'] ? await importLabelFolders(library, values['label-folders']) : undefined;
+      if (labels && labels.problems.length && !values.json) {
+        process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
+      }
+      const showProgress = !values.json && process.stderr.isTTY === true;
+      const result = await trainClassifier({
+        library,
+        out: values.out,
+        variant: values.variant,
+        resolution: num(values.resolution, 'resolution', { int: true, min: 32 }),
+        epochs: num(values.epochs, 'epochs', { int: true, min: 1 }),
+        batchSize: num(values['batch-size'], 'batch-size', { int: true, min: 1 }),
+        learningRate: num(values['learning-rate'], 'learning-rate', { min: 0 }),
+        patience: num(values.patience, 'patience', { int: true, min: 0 }),
+        seed: num(values.seed, 'seed', { int: true }),
+        mode,
+        window: values.window,
+        augmentation: values['no-augment'] ? false : undefined,
+        backbonePackage: values.backbone,
+        intendedUse: values['intended-use'],
+        name: values.name,
+        overwrite: values.overwrite,
+        resume: !values['no-resume'],
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (showProgress) process.stderr.write(`\r\x1b[2K${p.message}`);
+          else if (!values.json && (p.record || p.phase !== 'training')) process.stderr.write(`${p.message}\n`);
+        },
+      });
+      if (showProgress) process.stderr.write('\r\x1b[2K');
+      const { testPredictions, metadata, ...rest } = result;
+      if (values.json) {
+        printJson({ ...rest, package: { dir: result.packageDir, contentHash: metadata.contentHash, metrics: metadata.metrics }, labels, testPredictions });
+      } else {
+        const t = result.test;
+        process.stdout.write(
+          [
+            `Wrote ${result.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${result.reportPath}`,
+            `Test split: ${t.n} images · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${t.ece.toFixed(3)}`,
+            ...t.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+            ...result.split.warnings.map((w) => `Warning: ${w}`),
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    } catch (err) {
+      if (controller.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', 130);
+      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+    } finally {
+      process.off('SIGINT', onSigint);
+      library.close();
+    }
   },
 };

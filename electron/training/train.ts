@@ -181,7 +181,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   const fitConfigBase = {
     epochs,
     batchSize: opts.batchSize ?? (mode === 'head' ? 32 : 16),
-    learningRate: opts.learningRate ?? (mode === 'head' ? 1e-2 : 3e-3),
+    learningRate: opts.learningRate ?? (mode === 'head' ? 3e-3 : 3e-3),
     schedule: 'cosine' as const,
     patience: opts.patience ?? (mode === 'head' ? 15 : 8),
     seed,

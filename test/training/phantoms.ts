@@ -37,9 +37,9 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
         const cx = size * (0.3 + r() * 0.4);
         const cy = size * (0.32 + r() * 0.36);
         const contrast = 90 + r() * 110;
-        const area = (size / 64) ** 2 * (20 + r() * 25); // ~ pi*a*b in pixels
+        const area = (size / 64) ** 2 * (70 + r() * 60); // ~ pi*a*b in pixels
         const angle = r() * Math.PI;
-        const ratio = label === 'round' ? 1 : 3.2 + r() * 1.3;
+        const ratio = label === 'round' ? 1 : 5 + r() * 3;
         const a = Math.sqrt((area * ratio) / Math.PI);
         const b = a / ratio;
         const cos = Math.cos(angle);
