@@ -30,6 +30,21 @@ const common = {
 await build({ ...common, entryPoints: { main: 'electron/main/main.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } });
 await build({ ...common, entryPoints: { preload: 'electron/preload/preload.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, external: ['electron'] });
 await build({ ...common, entryPoints: { 'engine-worker': 'electron/engine/worker.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' } });
+// The DICOM decode pool's worker (electron/dicom/pool.ts looks for
+// decode-worker.mjs next to the code that starts it).
+await build({
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external,
+  logLevel: 'info',
+  entryPoints: { 'decode-worker': 'electron/dicom/decode-worker.ts' },
+  outdir: 'dist/electron',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: "import { createRequire as __lumenCreateRequire } from 'node:module'; const require = __lumenCreateRequire(import.meta.url);" },
+});
 
 // The WebGPU probe runs as its own process (see models/runtime.ts).
 import { copyFileSync } from 'node:fs';
