@@ -1,10 +1,170 @@
 /**
  * The training part of the contract (see common/contract.ts for how requests
- * are declared). Kept in its own file so each area grows without touching the others.
+ * are declared): labels, datasets, training jobs, evaluation, prediction, heatmaps,
+ * package export/import. Long work runs as jobs (job.progress / job.finished / job.failed);
+ * a training job's progress detail carries { phase, epoch, epochs, step, steps, loss, record }.
  */
-// import { z } from 'zod';
-// import { Empty, JobStarted, request, Uid } from './define';
+import { z } from 'zod';
+import { JobStarted, request, Uid } from './define';
 
-export const trainingRequests = {} as const;
+export const TargetKind = z.enum(['image', 'series', 'study']);
+export const LabelTarget = z.object({ kind: TargetKind, uid: Uid }).strict();
+export const LabelName = z.string().trim().min(1).max(64);
+const FilePath = z.string().min(1).max(4096);
+
+export const LabelRecord = z.object({
+  id: z.number(),
+  targetKind: TargetKind,
+  targetUid: z.string(),
+  label: z.string(),
+  author: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type LabelRecord = z.infer<typeof LabelRecord>;
+
+export const LabelImportReport = z.object({
+  rows: z.number(),
+  labelled: z.object({ image: z.number(), series: z.number(), study: z.number() }),
+  problems: z.array(z.object({ line: z.number(), reason: z.string() })),
+  classes: z.record(z.string(), z.number()),
+});
+
+const Balance = z.record(z.string(), z.record(z.string(), z.object({ images: z.number(), patients: z.number() })));
+
+export const DatasetPreview = z.object({
+  classNames: z.array(z.string()),
+  patients: z.number(),
+  images: z.number(),
+  balance: Balance,
+  warnings: z.array(z.string()),
+});
+
+export const TrainRequest = z
+  .object({
+    /** b0..b7, v2-s/m/l or custom-phi<N>. */
+    variant: z.string().min(1).max(32),
+    /** Package name; the package goes to <dataDir>/models/<name> unless `out` is given. */
+    name: z.string().trim().min(1).max(80).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore'),
+    out: FilePath.optional(),
+    mode: z.enum(['head', 'scratch', 'finetune']).default('head'),
+    resolution: z.number().int().min(32).max(1024).optional(),
+    window: z.string().max(64).optional(),
+    augment: z.boolean().default(true),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31).default(1),
+    backbonePackage: FilePath.optional(),
+    intendedUse: z.string().max(4000).optional(),
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+export type TrainRequest = z.infer<typeof TrainRequest>;
+
+const Evaluation = z.object({
+  n: z.number(),
+  classNames: z.array(z.string()),
+  accuracy: z.number(),
+  balancedAccuracy: z.number(),
+  auc: z.number(),
+  aucCi: z.tuple([z.number(), z.number()]),
+  perClass: z.array(z.object({ className: z.string(), support: z.number(), sensitivity: z.number(), specificity: z.number(), ppv: z.number(), npv: z.number(), auc: z.number(), aucCi: z.tuple([z.number(), z.number()]) })),
+  confusion: z.array(z.array(z.number())),
+  ece: z.number(),
+  reliability: z.array(z.object({ lower: z.number(), upper: z.number(), count: z.number(), confidence: z.number(), accuracy: z.number() })),
+  threshold: z.number().optional(),
+  roc: z.array(z.object({ className: z.string(), points: z.array(z.object({ fpr: z.number(), tpr: z.number() })) })),
+});
+export type EvaluationResult = z.infer<typeof Evaluation>;
+
+export const UnfinishedRun = z.object({ checkpointDir: z.string(), name: z.string(), epoch: z.number(), epochs: z.number().nullable(), startedAt: z.string() });
+
+export const CamResult = z.object({
+  classIndex: z.number(),
+  className: z.string(),
+  scores: z.array(z.number()),
+  size: z.number(),
+  data: z.array(z.number()),
+  min: z.number(),
+  max: z.number(),
+  imageRegion: z.object({ x0: z.number(), y0: z.number(), width: z.number(), height: z.number() }),
+});
+
+export const trainingRequests = {
+  'training.labels.set': request({
+    summary: 'Label images, series or studies (replacing their previous label); who and when are recorded.',
+    input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000), label: LabelName }).strict(),
+    output: z.object({ count: z.number() }),
+  }),
+  'training.labels.clear': request({
+    summary: 'Remove the labels of these images, series or studies.',
+    input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000) }).strict(),
+    output: z.object({ count: z.number() }),
+  }),
+  'training.labels.list': request({
+    summary: 'Labels in the library, optionally only those of some targets.',
+    input: z.object({ targetUids: z.array(Uid).max(10_000).optional() }).strict(),
+    output: z.array(LabelRecord),
+  }),
+  'training.labels.importCsv': request({
+    summary: 'Import labels from a CSV (header: PatientID/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID and label).',
+    input: z.object({ path: FilePath }).strict(),
+    output: LabelImportReport,
+  }),
+  'training.labels.importFolders': request({
+    summary: 'Import a folder-per-class tree into the library and label each image with its folder name (a job).',
+    input: z.object({ path: FilePath }).strict(),
+    output: JobStarted,
+  }),
+  'training.dataset.preview': request({
+    summary: 'Class balance of a patient-level train/validation/test split of the labelled images, with warnings.',
+    input: z.object({ seed: z.number().int().min(0).default(1), validation: z.number().gt(0).lt(1).optional(), test: z.number().gt(0).lt(1).optional() }).strict(),
+    output: DatasetPreview,
+  }),
+  'training.start': request({
+    summary: 'Train a classifier on the labelled images (a job; resumes from a checkpoint of the same run).',
+    input: TrainRequest,
+    output: JobStarted,
+  }),
+  'training.runs': request({
+    summary: 'Training runs that stopped before finishing (their checkpoints), to resume.',
+    input: z.object({}).strict(),
+    output: z.array(UnfinishedRun),
+  }),
+  'training.resume': request({
+    summary: 'Resume a stopped training run from its last checkpoint (a job).',
+    input: z.object({ checkpointDir: FilePath }).strict(),
+    output: JobStarted,
+  }),
+  'training.evaluate': request({
+    summary: 'Evaluate a model package on labelled images of patients it did not train on (a job).',
+    input: z.object({ packageDir: FilePath, subset: z.enum(['held-out', 'test', 'all']).default('held-out') }).strict(),
+    output: JobStarted,
+  }),
+  'training.predict': request({
+    summary: 'Score a series (or the whole library) with a model package and store the predictions (a job).',
+    input: z.object({ packageDir: FilePath, seriesUid: Uid.optional() }).strict(),
+    output: JobStarted,
+  }),
+  'training.cam': request({
+    summary: 'Class activation map of one image for the heatmap overlay.',
+    input: z.object({ packageDir: FilePath, sopInstanceUid: Uid, frame: z.number().int().min(0).default(0), classIndex: z.number().int().min(0).optional() }).strict(),
+    output: CamResult,
+  }),
+  'training.packages': request({
+    summary: 'Model packages in the data folder (<dataDir>/models).',
+    input: z.object({}).strict(),
+    output: z.array(z.object({ dir: z.string(), name: z.string(), classNames: z.array(z.string()), contentHash: z.string(), metrics: z.record(z.string(), z.number()).optional() })),
+  }),
+  'training.exportPackage': request({
+    summary: 'Write a model package as one .lumenpkg file.',
+    input: z.object({ packageDir: FilePath, file: FilePath }).strict(),
+    output: z.object({ file: z.string(), contentHash: z.string() }),
+  }),
+  'training.importPackage': request({
+    summary: 'Import a .lumenpkg file into <dataDir>/models.',
+    input: z.object({ file: FilePath }).strict(),
+    output: z.object({ dir: z.string(), contentHash: z.string() }),
+  }),
+} as const;
 
 export const trainingEvents = {} as const;
+export { Evaluation as EvaluationSchema };

@@ -59,6 +59,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop (as if interrupted) after this many epochs, leaving the checkpoint: for tests of resuming. */
   interruptAfterEpochs?: number;
+  /** Stored with the checkpoint so that a run can be resumed after a restart (the engine's request). */
+  request?: unknown;
 }
 
 export interface TrainProgress {
@@ -224,7 +226,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   if (!resume) {
     rmSync(checkpointDir, { recursive: true, force: true });
     mkdirSync(checkpointDir, { recursive: true });
-    writeAtomic(path.join(checkpointDir, 'run.json'), JSON.stringify({ runId, startedAt: new Date().toISOString(), options: { ...runConfig, images: runConfig.images.length } }, null, 2));
+    writeAtomic(path.join(checkpointDir, 'run.json'), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
   }
   const resumedFromEpoch = resume?.epoch ?? 0;
 

@@ -1,7 +1,137 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Handlers } from '../../../common/rpc';
+import type { TrainRequest } from '../../../common/contract/training';
+import { exportPackageArchive, importPackageArchive, loadPackage } from '../../../models/package';
+import { activeBackend } from '../../../models/runtime';
+import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
+import { Library } from '../../library/library';
+import { camForImage } from '../../training/cam';
+import { splitByPatient } from '../../training/dataset';
+import { evaluatePackage } from '../../training/evaluate';
+import { importLabelFolders, importLabelsCsvFile } from '../../training/labels';
+import { predictSeries } from '../../training/predict';
+import { TrainingStore } from '../../training/store';
+import { trainClassifier } from '../../training/train';
 import type { EngineDeps } from './context';
 
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
-export function trainingHandlers(_deps: EngineDeps): Partial<Handlers> {
-  return {};
+export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
+  let library: Library | undefined;
+  const lib = () => (library ??= Library.open(path.join(deps.dataDir, 'library')));
+  const withStore = <T>(fn: (s: TrainingStore) => T): T => {
+    const s = new TrainingStore(lib());
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  };
+  deps.onDispose(() => library?.close());
+  const modelsDir = () => path.join(deps.dataDir, 'models');
+  const runsDir = () => path.join(deps.dataDir, 'training-runs');
+
+  const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
+    deps.jobs.start('training', ctx, async (job) => {
+      if (activeBackend() === 'cpu') installFastCpuGradients();
+      const result = await trainClassifier({
+        library: lib(),
+        out: req.out ?? path.join(modelsDir(), req.name),
+        name: req.name,
+        variant: req.variant,
+        mode: req.mode,
+        resolution: req.resolution,
+        window: req.window,
+        augmentation: req.augment ? undefined : false,
+        epochs: req.epochs,
+        seed: req.seed,
+        backbonePackage: req.backbonePackage,
+        intendedUse: req.intendedUse,
+        overwrite: req.overwrite,
+        checkpointDir: path.join(runsDir(), req.name),
+        cacheDir: path.join(deps.dataDir, 'feature-cache'),
+        request: req,
+        signal: job.signal,
+        onProgress: (p) => {
+          const { record, ...rest } = p;
+          job.progress(p.fraction, p.message, { ...rest, ...(record ? { record } : {}) });
+        },
+      });
+      const { testPredictions: _omit, metadata, ...rest } = result;
+      return { ...rest, contentHash: metadata.contentHash, metrics: metadata.metrics };
+    });
+
+  return {
+    'training.labels.set': ({ targets, label }) => ({ count: withStore((s) => s.setLabels(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid, label })))) }),
+    'training.labels.clear': ({ targets }) => ({ count: withStore((s) => s.clearLabels(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid })))) }),
+    'training.labels.list': ({ targetUids }) => withStore((s) => s.listLabels({ targetUids })),
+    'training.labels.importCsv': ({ path: file }) => importLabelsCsvFile(lib(), file),
+    'training.labels.importFolders': ({ path: dir }, ctx) =>
+      deps.jobs.start('labels.importFolders', ctx, async (job) => {
+        job.progress(null, `Importing ${dir}`);
+        return importLabelFolders(lib(), dir, { signal: job.signal });
+      }),
+    'training.dataset.preview': ({ seed, validation, test }) => {
+      const images = withStore((s) => s.labelledImages());
+      if (images.length === 0) return { classNames: [], patients: 0, images: 0, balance: {}, warnings: ['No labelled images yet: label series (or import a CSV) first.'] };
+      const split = splitByPatient(images, { seed, validation, test });
+      return { classNames: split.classNames, patients: Object.keys(split.patients).length, images: images.length, balance: split.balance, warnings: split.warnings };
+    },
+    'training.start': (req, ctx) => startTraining(req, ctx),
+    'training.runs': () => {
+      const dir = runsDir();
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir)
+        .map((n) => path.join(dir, n))
+        .filter((d) => existsSync(path.join(d, 'run.json')))
+        .map((d) => {
+          const run = JSON.parse(readFileSync(path.join(d, 'run.json'), 'utf8'));
+          const state = existsSync(path.join(d, 'state.json')) ? JSON.parse(readFileSync(path.join(d, 'state.json'), 'utf8')) : { epoch: 0 };
+          return { checkpointDir: d, name: String(run.name ?? path.basename(d)), epoch: Number(state.epoch ?? 0), epochs: typeof run.epochs === 'number' ? run.epochs : null, startedAt: String(run.startedAt ?? '') };
+        });
+    },
+    'training.resume': ({ checkpointDir }, ctx) => {
+      const file = path.join(checkpointDir, 'run.json');
+      if (!existsSync(file)) throw new Error(`${checkpointDir} is not a training checkpoint (no run.json).`);
+      const run = JSON.parse(readFileSync(file, 'utf8'));
+      if (!run.request) throw new Error(`The run in ${checkpointDir} was started from the command line: resume it by running the same "lumen train" command again.`);
+      return startTraining(run.request as TrainRequest, ctx);
+    },
+    'training.evaluate': ({ packageDir, subset }, ctx) =>
+      deps.jobs.start('training.evaluate', ctx, async (job) => {
+        const r = await evaluatePackage(lib(), packageDir, { subset, signal: job.signal, onProgress: (d, t) => job.progress(d / t, `Scoring ${d}/${t}`) });
+        return { ...r, predictions: undefined };
+      }),
+    'training.predict': ({ packageDir, seriesUid }, ctx) =>
+      deps.jobs.start('training.predict', ctx, (job) => predictSeries({ library: lib(), packageDir, seriesUid, signal: job.signal, onProgress: (p) => job.progress(p.done / p.total, `Scoring ${p.done}/${p.total}`) })),
+    'training.cam': async ({ packageDir, sopInstanceUid, frame, classIndex }) => {
+      const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number }>('SELECT path, image_rows, image_columns FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
+      if (!inst) throw new Error(`No image ${sopInstanceUid} in the library.`);
+      return camForImage({ packageDir, path: inst.path, frame, classIndex, rows: inst.image_rows, columns: inst.image_columns });
+    },
+    'training.packages': async () => {
+      const dir = modelsDir();
+      if (!existsSync(dir)) return [];
+      const out = [];
+      for (const name of readdirSync(dir).sort()) {
+        if (!existsSync(path.join(dir, name, 'metadata.json'))) continue;
+        try {
+          const p = await loadPackage(path.join(dir, name));
+          out.push({ dir: p.dir, name: p.metadata.name, classNames: p.metadata.classNames, contentHash: p.metadata.contentHash, metrics: p.metadata.metrics });
+        } catch (err) {
+          deps.log(`skipping model package ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return out;
+    },
+    'training.exportPackage': async ({ packageDir, file }) => {
+      const p = await exportPackageArchive(packageDir, file);
+      return { file: path.resolve(file), contentHash: p.metadata.contentHash };
+    },
+    'training.importPackage': async ({ file }) => {
+      const base = path.basename(file).replace(/\.lumenpkg$/i, '');
+      const p = await importPackageArchive(file, path.join(modelsDir(), base));
+      return { dir: p.dir, contentHash: p.metadata.contentHash };
+    },
+  };
 }
