@@ -7,21 +7,38 @@ export interface BenchSuite {
   run(argv: string[]): Promise<number>;
 }
 
-// Suites load only when they run. Others (dicom, import, train) add themselves here.
+// Suites load only when they run.
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   models: () => import('./bench-models'),
+  dicom: async () => ({ suite: (await import('./bench-data')).dicomSuite }),
+  import: async () => ({ suite: (await import('./bench-data')).importSuite }),
+};
+
+/** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
+const all: BenchSuite = {
+  summary: 'Every benchmark suite in turn.',
+  usage: 'lumen bench all [--json]',
+  async run(argv) {
+    let code = 0;
+    for (const [name, load] of Object.entries(suites)) {
+      if (!argv.includes('--json')) process.stdout.write(`\n=== lumen bench ${name} ===\n`);
+      const { suite } = await load();
+      code = Math.max(code, await suite.run(argv.filter((a) => a === '--json')));
+    }
+    return code;
+  },
 };
 
 const DEFAULT_SUITE = 'models';
 
 export const command: Command = {
   summary: 'Benchmarks: `lumen bench [suite] [--json] ...` (default suite: models; `lumen bench <suite> --help` for its options).',
-  usage: `lumen bench [${Object.keys(suites).join('|')}] [suite options] [--json]`,
+  usage: `lumen bench [${Object.keys(suites).join('|')}|all] [suite options] [--json]`,
   async run(argv) {
     const first = argv[0];
     const named = first !== undefined && !first.startsWith('-');
     const name = named ? first : DEFAULT_SUITE;
-    const load = suites[name];
+    const load = name === 'all' ? async () => ({ suite: all }) : suites[name];
     if (!load) throw new CliError(`unknown benchmark suite "${name}"; suites: ${Object.keys(suites).join(', ')}`, 2);
     const { suite } = await load();
     return suite.run(named ? argv.slice(1) : argv);

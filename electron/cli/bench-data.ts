@@ -1,0 +1,27 @@
+/** `lumen bench dicom` and `lumen bench import`: adapters from the suite map to the DICOM and library benchmarks. */
+import { runImportBench } from '../library/bench';
+import type { BenchSuite } from './bench';
+import { printJson } from './command';
+import { parseCommandArgs } from './main';
+import { runDicomBench } from './bench-dicom';
+
+function dataSuite(summary: string, bench: (opts: { json: boolean; slices?: number }) => Promise<object>): BenchSuite {
+  return {
+    summary,
+    usage: 'lumen bench <dicom|import> [--slices N] [--json]',
+    async run(argv) {
+      const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' } });
+      const slices = values.slices ? Number(values.slices) : undefined;
+      const result = await bench({ json: !!values.json, slices });
+      if (values.json) printJson(result);
+      return 0;
+    },
+  };
+}
+
+export const dicomSuite = dataSuite(
+  'DICOM parsing and decoding (frames/s per transfer syntax) on a generated 100-slice 512x512 CT series, next to dcmtk and GDCM decoding the same files in one native process.',
+  runDicomBench,
+);
+
+export const importSuite = dataSuite('Import into a fresh library and metadata parsing (files/s) on a generated 100-slice 512x512 CT series.', runImportBench);
