@@ -32,15 +32,26 @@ const all: BenchSuite = {
 const DEFAULT_SUITE = 'models';
 
 export const command: Command = {
+  ownHelp: true,
   summary: 'Benchmarks: `lumen bench [suite] [--json] ...` (default suite: models; `lumen bench <suite> --help` for its options).',
   usage: `lumen bench [${Object.keys(suites).join('|')}|all] [suite options] [--json]`,
   async run(argv) {
     const first = argv[0];
+    if (first === '--help' || first === '-h') {
+      const lines = await Promise.all(Object.entries(suites).map(async ([name, load]) => `  ${name.padEnd(8)} ${(await load()).suite.summary}`));
+      process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n\nSuites:\n${lines.join('\n')}\n  all      ${all.summary}\n`);
+      return 0;
+    }
     const named = first !== undefined && !first.startsWith('-');
     const name = named ? first : DEFAULT_SUITE;
     const load = name === 'all' ? async () => ({ suite: all }) : suites[name];
     if (!load) throw new CliError(`unknown benchmark suite "${name}"; suites: ${Object.keys(suites).join(', ')}`, 2);
     const { suite } = await load();
-    return suite.run(named ? argv.slice(1) : argv);
+    const rest = named ? argv.slice(1) : argv;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${suite.summary}\n\nUsage: ${suite.usage}\n`);
+      return 0;
+    }
+    return suite.run(rest);
   },
 };

@@ -2,6 +2,8 @@
 export interface Command {
   summary: string;
   usage: string;
+  /** The command prints its own --help (e.g. per sub-suite). */
+  ownHelp?: boolean;
   run(argv: string[]): Promise<number>;
 }
 

@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { command } = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
     return 0;
   }
