@@ -1,7 +1,7 @@
 import type { Handlers } from '../../../common/rpc';
 import type { PredictionResult } from '../../../common/contract/models';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
-import { activeBackend } from '../../../models/runtime';
+import { activeBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
 import { findPackage, listPackages, packagesDir } from '../predict/packages';
@@ -17,6 +17,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   const runners = new Map<string, Promise<PackageRunner>>();
   const cams = new Map<string, ImageOutput['cam']>();
   let store: PredictionStore | null = null;
+  // Which ONNX Runtime providers really create a session here (probed once: it builds sessions).
+  let onnxProviders: Promise<string[]> | null = null;
   deps.onDispose(() => {
     store?.close();
     for (const r of runners.values()) void r.then((runner) => runner.dispose(), () => {});
@@ -50,7 +52,13 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         packages: packages.map(({ loaded: _loaded, ...info }) => info),
         problems,
         packagesDir: packagesDir(deps.dataDir),
-        runtime: { tfBackend: activeBackend(), onnxProviders: availableOnnxProviders() },
+        runtime: {
+          tfBackend: activeBackend(),
+          onnxProviders: await (onnxProviders ??= probeOnnxRuntime().then(
+            (r) => r.providers.filter((p) => p.available).map((p) => p.name),
+            () => availableOnnxProviders(),
+          )),
+        },
       };
     },
     'models.measureLatency': ({ variant }, ctx) =>

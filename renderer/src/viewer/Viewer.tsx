@@ -33,7 +33,7 @@ const TOOLS: { id: Tool; label: string; key: string; icon: string }[] = [
   { id: 'wl', label: 'Window/level', key: 'W', icon: '◐' },
   { id: 'pan', label: 'Pan', key: 'P', icon: '✥' },
   { id: 'zoom', label: 'Zoom', key: 'Z', icon: '⌕' },
-  { id: 'length', label: 'Length (mm)', key: 'L', icon: '📏' },
+  { id: 'length', label: 'Length (mm)', key: 'L', icon: '↔' },
 ];
 
 export function Viewer(props: {
@@ -226,7 +226,7 @@ export function Viewer(props: {
     if (!view || !frame || !imageCanvas.current) return;
     const [a, b, c, d, e, f] = imageMatrix(view, g);
     ctx.setTransform(a * dpr, b * dpr, c * dpr, d * dpr, e * dpr, f * dpr);
-    ctx.imageSmoothingEnabled = view.zoom < 4;
+    ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(imageCanvas.current, 0, 0);
     if (overlay.visible && overlay.cam && camCanvas.current) {
@@ -379,6 +379,13 @@ export function Viewer(props: {
           {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
           {f?.sliceThickness != null && <div>Thk {f.sliceThickness} mm</div>}
           {f && <div>{f.columns}×{f.rows}{ps ? ` · ${ps[1]}×${ps[0]} mm` : ''}</div>}
+          {measurements.length > 0 && (
+            <div className="measure-list" data-testid="measurements">
+              {measurements.map((m, i) => (
+                <div key={i}>Length {i + 1}: {ps ? `${Math.hypot((m.b[0] - m.a[0]) * ps[1], (m.b[1] - m.a[1]) * ps[0]).toFixed(1)} mm` : `${Math.hypot(m.b[0] - m.a[0], m.b[1] - m.a[1]).toFixed(1)} px`}</div>
+              ))}
+            </div>
+          )}
         </div>
         <div className="corner br">
           {view && <div data-testid="corner-wl">W {Math.round(view.width)} L {Math.round(view.center)}</div>}
