@@ -77,7 +77,7 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
     }
     patients.push({ patientId, studyUid, seriesUid, label, sops });
   }
-  const csv = path.join(dir, 'labels.csv');
+  const csv = path.join(path.dirname(dir), `${path.basename(dir)}-labels.csv`);
   writeFileSync(csv, ['PatientID,SeriesInstanceUID,label', ...patients.map((p) => `${p.patientId},${p.seriesUid},${p.label}`)].join('\n') + '\n');
   return { dir, csv, patients };
 }

@@ -1,0 +1,203 @@
+// The training loop end to end on a generated phantom study set (DICOM written with
+// electron/dicom/write.ts): labels, patient-level splits, a head on cached features, a
+// from-scratch tiny network on the cpu backend, metrics recomputed from saved predictions,
+// cancellation, resuming, prediction and evaluation of the package.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPackage } from '../../models/package';
+import { initBackend } from '../../models/runtime';
+import { evaluate } from '../../models/training/metrics';
+import { installFastCpuGradients } from '../../models/training/cpu-kernels';
+import { Library } from '../../electron/library/library';
+import { kFoldByPatient, splitByPatient } from '../../electron/training/dataset';
+import { evaluatePackage } from '../../electron/training/evaluate';
+import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/labels';
+import { predictSeries } from '../../electron/training/predict';
+import { TrainingStore } from '../../electron/training/store';
+import { trainClassifier, TrainingInterrupted, type TrainResult } from '../../electron/training/train';
+import { writePhantomSet, type PhantomSet } from './phantoms';
+
+let root: string;
+let set: PhantomSet;
+let library: Library;
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  installFastCpuGradients();
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-'));
+  set = writePhantomSet(path.join(root, 'dicom'), { patients: 45, slices: 2, seed: 42 });
+  library = Library.open(path.join(root, 'library'));
+  const report = await library.importPaths([set.dir]);
+  expect(report.errors).toEqual([]);
+  expect(report.instances).toBe(90);
+}, 120_000);
+
+afterAll(() => {
+  library?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('labels', () => {
+  it('imports a CSV keyed by DICOM keywords; the most specific UID decides the level', () => {
+    const report = importLabelsCsvFile(library, set.csv, { author: 'tester' });
+    expect(report.problems).toEqual([]);
+    expect(report.labelled).toEqual({ image: 0, series: 45, study: 0 });
+    expect(report.classes).toEqual({ none: 15, round: 15, elongated: 15 });
+
+    // An image row overrides its series; an unknown UID is reported with its line.
+    const p = set.patients[0];
+    const extra = importLabelsCsv(library, `SeriesInstanceUID,SOPInstanceUID,label\n${p.seriesUid},${p.sops[1]},round\n1.2.3.4.5,,none\n`, { author: 'tester' });
+    expect(extra.labelled.image).toBe(1);
+    expect(extra.problems).toEqual([{ line: 3, reason: 'SeriesInstanceUID 1.2.3.4.5 is not in the library' }]);
+    const store = new TrainingStore(library);
+    try {
+      const imgs = store.labelledImages().filter((i) => i.patient === p.patientId);
+      expect(imgs.map((i) => i.label).sort()).toEqual([p.label, 'round'].sort());
+      const rec = store.listLabels({ targetUids: [p.sops[1]] });
+      expect(rec).toMatchObject([{ targetKind: 'image', label: 'round', author: 'tester' }]);
+      // Clear the image label again: the series label applies.
+      expect(store.clearLabels([{ targetKind: 'image', targetUid: p.sops[1] }])).toBe(1);
+      expect(store.labelledImages().filter((i) => i.patient === p.patientId).every((i) => i.label === p.label)).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses a CSV without a label column or key column, saying what is missing', () => {
+    expect(() => importLabelsCsv(library, 'SeriesInstanceUID,diagnosis\n1.2,x\n')).toThrow(/no "label" column/);
+    expect(() => importLabelsCsv(library, 'Comment,label\nx,y\n')).toThrow(/PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID/);
+  });
+});
+
+describe('datasets', () => {
+  it('splits by patient, stratified: no PatientID in two splits, every class in every split, reproducible', () => {
+    const store = new TrainingStore(library);
+    const images = store.labelledImages();
+    store.close();
+    const a = splitByPatient(images, { seed: 7 });
+    const b = splitByPatient(images, { seed: 7 });
+    expect(a.patients).toEqual(b.patients);
+    const ids = (s: 'train' | 'validation' | 'test') => new Set(a[s].map((i) => i.patient));
+    for (const [x, y] of [['train', 'validation'], ['train', 'test'], ['validation', 'test']] as const) {
+      expect([...ids(x)].filter((p) => ids(y).has(p))).toEqual([]);
+    }
+    for (const s of ['train', 'validation', 'test'] as const) for (const c of a.classNames) expect(a.balance[s][c].patients).toBeGreaterThan(0);
+    expect(a.train.length + a.validation.length + a.test.length).toBe(images.length);
+    expect(a.warnings).toEqual([]);
+
+    const folds = kFoldByPatient(images, 5, 3);
+    const testPatients = folds.flatMap((f) => [...new Set(f.test.map((i) => i.patient))]);
+    expect(new Set(testPatients).size).toBe(testPatients.length); // each patient is tested once
+    expect(testPatients.length).toBe(45);
+
+    const tiny = splitByPatient(images.filter((i) => i.label !== 'round' || i.patient < 'PH010'), { seed: 1 });
+    expect(tiny.warnings.some((w) => /Class "round" has only \d patients/.test(w))).toBe(true);
+  });
+});
+
+describe('a head on cached backbone features', () => {
+  let result: TrainResult;
+  const opts = () => ({ library, variant: 'custom-phi-6', resolution: 64, window: 'ct-abdomen', mode: 'head' as const, epochs: 40, seed: 5, cacheDir: path.join(root, 'cache') });
+
+  it('trains, writes a package with a model card and report, and its metrics equal a recomputation from the saved predictions', async () => {
+    const phases = new Set<string>();
+    result = await trainClassifier({ ...opts(), out: path.join(root, 'head-pkg'), intendedUse: 'Phantom lesion shape (test)', onProgress: (p) => phases.add(p.phase) });
+    expect([...phases]).toEqual(expect.arrayContaining(['preparing', 'features', 'training', 'evaluating', 'saving', 'done']));
+    expect(result.features!.computed).toBeGreaterThan(0);
+
+    const pkg = await loadPackage(result.packageDir);
+    expect(pkg.metadata.classNames).toEqual(['elongated', 'none', 'round']);
+    expect(pkg.metadata.modelCard).toContain('Phantom lesion shape (test)');
+    expect(pkg.metadata.modelCard).toContain(pkg.metadata.variant);
+    const training = pkg.metadata.provenance.training as any;
+    expect(training.seed).toBe(5);
+    const saved = training.testPredictions as { label: number; scores: number[] }[];
+    const again = evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 5 });
+    expect(again).toEqual(result.test);
+    expect(pkg.metadata.metrics!['test.auc']).toBeCloseTo(result.test.auc, 12);
+    // The same predictions are in the library's predictions table under the package hash.
+    const store = new TrainingStore(library);
+    const rows = store.predictions(pkg.metadata.contentHash, 'image');
+    store.close();
+    expect(rows.length).toBe(saved.length);
+    const html = readFileSync(result.reportPath, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('Confusion matrix');
+
+    // Test patients never trained: the split recorded in the package has no patient twice.
+    const splitOf = training.split.patients as Record<string, string>;
+    expect(new Set(saved.map((p: any) => splitOf[p.patient]))).toEqual(new Set(['test']));
+    console.log(`head on cached features: test AUC ${result.test.auc.toFixed(3)} [${result.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}]`);
+  }, 240_000);
+
+  it('reads features from the cache the second time and reproduces the same metrics with the same seed', async () => {
+    const second = await trainClassifier({ ...opts(), out: path.join(root, 'head-pkg-2') });
+    expect(second.features!.computed).toBe(0);
+    expect(second.features!.cached).toBe(result.features!.computed + result.features!.cached);
+    expect(second.test).toEqual(result.test);
+    expect(second.history.map((h) => h.loss)).toEqual(result.history.map((h) => h.loss));
+  }, 240_000);
+
+  it('resumes an interrupted run from its checkpoint and ends with the same result as the uninterrupted run', async () => {
+    const out = path.join(root, 'head-pkg-resumed');
+    await expect(trainClassifier({ ...opts(), out, interruptAfterEpochs: 7 })).rejects.toBeInstanceOf(TrainingInterrupted);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.checkpoint/state.json`)).toBe(true);
+    const resumed = await trainClassifier({ ...opts(), out });
+    expect(resumed.resumedFromEpoch).toBe(7);
+    expect(resumed.history).toHaveLength(result.history.length);
+    expect(resumed.history.map((h) => [h.loss, h.valMetric])).toEqual(result.history.map((h) => [h.loss, h.valMetric]));
+    expect(resumed.test).toEqual(result.test);
+    expect(existsSync(`${out}.checkpoint`)).toBe(false);
+  }, 240_000);
+
+  it('a cancelled run leaves no package and no half-written folder', async () => {
+    const out = path.join(root, 'head-pkg-cancelled');
+    const controller = new AbortController();
+    await expect(
+      trainClassifier({ ...opts(), out, signal: controller.signal, onProgress: (p) => p.phase === 'training' && p.epoch === 3 && controller.abort() }),
+    ).rejects.toThrow(/Cancelled/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(root).filter((n) => n.startsWith('head-pkg-cancelled') && !n.endsWith('.checkpoint'))).toEqual([]);
+  }, 240_000);
+
+  it('predicts series with the package (stored under its content hash) and evaluates it on held-out patients', async () => {
+    const p = set.patients[set.patients.length - 1];
+    const pred = await predictSeries({ library, packageDir: result.packageDir, seriesUid: p.seriesUid });
+    expect(pred.model.hash).toBe(result.metadata.contentHash);
+    expect(pred.images).toHaveLength(2);
+    expect(pred.series).toHaveLength(1);
+    for (const im of pred.images) expect(im.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    const store = new TrainingStore(library);
+    const stored = store.predictions(result.metadata.contentHash, 'series');
+    store.close();
+    expect(stored.find((s) => s.targetUid === p.seriesUid)).toBeTruthy();
+
+    const ev = await evaluatePackage(library, result.packageDir, { subset: 'test' });
+    expect(ev.images).toBe(result.test.n);
+    // ONNX Runtime on the saved package gives the training run's test scores (float tolerance).
+    const byKey = new Map(result.testPredictions.map((t) => [`${t.sopInstanceUid}#${t.frame}`, t.scores]));
+    for (const q of ev.predictions) {
+      const s = byKey.get(`${q.sopInstanceUid}#${q.frame}`)!;
+      q.scores.forEach((v, i) => expect(v).toBeCloseTo(s[i], 3));
+    }
+  }, 120_000);
+});
+
+describe('training a tiny compound-scaled network from scratch on the cpu backend', () => {
+  it('learns (training loss falls), writes a package and its metrics match the saved predictions', async () => {
+    const r = await trainClassifier({
+      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 3, batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: false,
+    });
+    expect(r.backend).toBe('cpu');
+    expect(r.history).toHaveLength(3);
+    expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
+    const pkg = await loadPackage(r.packageDir);
+    const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
+    expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2 })).toEqual(r.test);
+    console.log(`from scratch (3 epochs, cpu): test AUC ${r.test.auc.toFixed(3)}, losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
+  }, 600_000);
+});
+
