@@ -1,7 +1,7 @@
 // The library, viewer and prediction handlers on the real engine (no mocks):
 // import a phantom series, read frames, run a tiny trained package and check
 // that its class activation map is hottest over the lesion.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,11 @@ describe('workspace handlers', () => {
     expect(Math.min(...withLesion)).toBeGreaterThan(Math.max(...without));
     expect(result.series[0].max[1]).toBeCloseTo(Math.max(...withLesion), 5);
 
+    // Cancelled at once: a job.failed with cancelled, nothing made up.
+    const cancelled = await call('predict.run', { packageHash: meta.contentHash, scope: 'study', seriesInstanceUid: series.seriesUid });
+    expect((await call('job.cancel', { jobId: cancelled.jobId })).cancelled).toBe(true);
+    await expect(waitJob(cancelled.jobId)).rejects.toThrow('Cancelled');
+
     const stored = (await call('predict.latest', { packageHash: meta.contentHash, seriesInstanceUid: series.seriesUid })) as PredictionResult;
     expect(stored.images).toHaveLength(8);
 
@@ -107,5 +112,15 @@ describe('workspace handlers', () => {
     const cellX = ((best % cam.columns) + 0.5) * (PHANTOM_SIZE / cam.columns);
     const cellY = (Math.floor(best / cam.columns) + 0.5) * (PHANTOM_SIZE / cam.rows);
     expect(Math.hypot(cellX - SERIES_LESION.x, cellY - SERIES_LESION.y)).toBeLessThan(PHANTOM_SIZE / cam.columns);
+  });
+
+  it('measures a latency on demand and remembers it in the data folder', async () => {
+    const { jobId } = await call('models.measureLatency', { variant: 'b0' });
+    const record = await waitJob(jobId);
+    expect(record).toMatchObject({ variant: 'b0', runtime: 'onnxruntime cpu' });
+    expect(record.ms).toBeGreaterThan(0);
+    const b0 = (await call('models.catalog', {})).variants.find((v: { name: string }) => v.name === 'b0');
+    expect(b0.latencyMs).toBe(record.ms);
+    expect(readFileSync(path.join(dataDir, 'latency.json'), 'utf8')).toContain('"b0"');
   });
 });

@@ -255,7 +255,11 @@ export function Viewer(props: {
       ctx.font = '13px system-ui, sans-serif';
       ctx.shadowColor = '#000';
       ctx.shadowBlur = 3;
-      ctx.fillText(label, Math.max(x1, x2) + 6, (y1 + y2) / 2);
+      // Beside the line's midpoint, kept inside the viewport.
+      const width = ctx.measureText(label).width;
+      const lx = Math.min(size.w - width - 28, Math.max(4, (x1 + x2) / 2 + 8));
+      const ly = Math.min(size.h - 6, Math.max(16, (y1 + y2) / 2 - 8));
+      ctx.fillText(label, lx, ly);
       ctx.shadowBlur = 0;
     }
   }, [geometry, size, view, frame, overlay, measurements, draft]);

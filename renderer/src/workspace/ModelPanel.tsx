@@ -56,7 +56,7 @@ export function ModelPanel(props: {
   const [budget, setBudget] = useState(200);
   const [recommendation, setRecommendation] = useState<Recommendation | null>(null);
   const [scope, setScope] = useState<PredictScope>('series');
-  const [summary, setSummary] = useState<'mean' | 'max'>('max');
+  const [summary, setSummary] = useState<'mean' | 'max'>('mean');
   const latency = useJob<{ variant: string; ms: number }>();
   const predict = useJob<PredictionResult>();
 
@@ -75,7 +75,7 @@ export function ModelPanel(props: {
     return () => {
       live = false;
     };
-  }, [generation]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [generation]);
   useEffect(() => {
     if (latency.result) setGeneration((g) => g + 1);
   }, [latency.result]);
@@ -101,7 +101,7 @@ export function ModelPanel(props: {
     return () => {
       live = false;
     };
-  }, [packageHash, seriesUid]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [packageHash, seriesUid]);
   useEffect(() => {
     if (predict.result) setResult(predict.result);
   }, [predict.result, setResult]);
@@ -189,8 +189,8 @@ export function ModelPanel(props: {
               <h3>
                 Series ({seriesSummary.images} images,
                 <select aria-label="Series summary" value={summary} onChange={(e) => setSummary(e.target.value as 'mean' | 'max')} className="inline-select">
-                  <option value="max">max</option>
                   <option value="mean">mean</option>
+                  <option value="max">max</option>
                 </select>
                 )
               </h3>

@@ -58,7 +58,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       startImport(path);
     }
   };
-  useEffect(() => lumen.on('menu.command', ({ command }) => command === 'openFolder' && lumen.shell === 'electron' && void browse()), []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => lumen.on('menu.command', ({ command }) => command === 'openFolder' && lumen.shell === 'electron' && void browse()), []);
 
   const report = job.result;
   const errors = report?.errors ?? [];
