@@ -98,6 +98,8 @@ export const ViewerFrame = z.object({
   instanceNumber: z.number().nullable(),
   sliceLocation: z.number().nullable(),
   sliceThickness: z.number().nullable(),
+  /** Image Orientation (Patient): row then column direction cosines (LPS), or null. */
+  orientation: z.array(z.number()).length(6).nullable(),
 });
 export type ViewerFrame = z.infer<typeof ViewerFrame>;
 

@@ -132,6 +132,9 @@ describe('review workspace in Chromium through the bridge', () => {
     await index.filter({ hasText: 'Im 6/12' }).waitFor();
     const wl = page.getByTestId('corner-wl');
     await wl.filter({ hasText: 'W 400 L 40' }).waitFor();
+    // Axial, as a radiologist reads it: patient's right on the screen's left, anterior at the top.
+    expect(await page.getByTestId('orient-left').textContent()).toBe('R');
+    expect(await page.getByTestId('orient-top').textContent()).toBe('A');
 
     // Scroll: arrow key, wheel, slider.
     await page.keyboard.press('ArrowDown');
@@ -203,6 +206,7 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.getByTestId('heatmap-opacity').fill('100');
     await page.keyboard.press('r');
     await page.getByTestId('corner-zoom').filter({ hasText: '90°' }).waitFor();
+    expect(await page.getByTestId('orient-top').textContent()).toBe('R');
     shot = await heatShot(page, 'workspace-heatmap-rotated');
     [hx, hy] = shot.hot;
     [ex, ey] = expectedOnScreen(shot.box, SERIES_LESION.x, SERIES_LESION.y, 1);

@@ -1,7 +1,7 @@
 import type { Handlers } from '../../../common/rpc';
 import type { PredictionResult } from '../../../common/contract/models';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
-import { activeBackend, probeOnnxRuntime } from '../../../models/runtime';
+import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
 import { findPackage, listPackages, packagesDir } from '../predict/packages';
@@ -47,6 +47,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   return {
     'models.catalog': async () => {
       const { packages, problems } = await listPackages(deps.dataDir);
+      // The backend predictions will run on (picked once, as the first prediction would).
+      if (!activeBackend()) await initBackend().catch(() => null);
       return {
         variants: variantInfos(deps.dataDir),
         packages: packages.map(({ loaded: _loaded, ...info }) => info),

@@ -42,5 +42,6 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     instanceNumber: meta.instanceNumber ?? null,
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,
+    orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
   };
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref
 import type { SeriesImage, StudySummary, SeriesSummary, VoiWindow } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
 import { camImage, defaultWindow, windowInto, type Colormap, type LoadedFrame } from './image';
-import { fitZoom, imageMatrix, toImage, toScreen, type Geometry, type ViewState } from './transform';
+import { fitZoom, imageMatrix, orientationMarkers, toImage, toScreen, type Geometry, type ViewState } from './transform';
 import { formatDate, personName } from '../workspace/format';
 
 export type Tool = 'wl' | 'pan' | 'zoom' | 'length';
@@ -311,6 +311,8 @@ export function Viewer(props: {
 
   const f = frame?.frame;
   const ps = f?.pixelSpacing;
+  const g = geometry();
+  const markers = view && g && f?.orientation ? orientationMarkers(view, g, f.orientation) : null;
   return (
     <section className="viewer" aria-label="Image viewer">
       <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
@@ -395,6 +397,14 @@ export function Viewer(props: {
           {view && <div data-testid="corner-wl">W {Math.round(view.width)} L {Math.round(view.center)}</div>}
           {view && <div data-testid="corner-zoom">Zoom {Math.round(view.zoom * 100)}%{view.rotation ? ` · ${view.rotation * 90}°` : ''}{view.flipH ? ' · flip H' : ''}{view.flipV ? ' · flip V' : ''}{view.invert ? ' · inverted' : ''}</div>}
         </div>
+        {markers && (
+          <>
+            <div className="orient top" data-testid="orient-top">{markers.top}</div>
+            <div className="orient bottom">{markers.bottom}</div>
+            <div className="orient left" data-testid="orient-left">{markers.left}</div>
+            <div className="orient right">{markers.right}</div>
+          </>
+        )}
         {images.length > 1 && (
           <input
             className="stack-slider"

@@ -62,3 +62,37 @@ export function fitZoom(g: Geometry, rotation: number): number {
   const h = turned ? g.columns : g.rows * g.aspect;
   return Math.max(0.01, Math.min(g.viewWidth / w, g.viewHeight / h));
 }
+
+const AXES: [string, string][] = [
+  ['L', 'R'],
+  ['P', 'A'],
+  ['H', 'F'],
+];
+
+/** The patient direction (LPS) as letters, strongest axis first, e.g. "L", "LP" when oblique. */
+function letters(u: number[]): string {
+  const n = Math.hypot(u[0], u[1], u[2]) || 1;
+  const v = u.map((x) => x / n);
+  return [0, 1, 2]
+    .map((i) => ({ i, m: Math.abs(v[i]) }))
+    .filter((a) => a.m > 0.3)
+    .sort((a, b) => b.m - a.m)
+    .map((a) => AXES[a.i][v[a.i] > 0 ? 0 : 1])
+    .join('');
+}
+
+/**
+ * Orientation letters at the viewport's right and bottom edges (left and top
+ * are their opposites), from Image Orientation (Patient) and the current
+ * rotation and flips.
+ */
+export function orientationMarkers(v: ViewState, g: Geometry, iop: number[]): { right: string; left: string; bottom: string; top: string } {
+  const [a, b, c, d] = imageMatrix(v, g);
+  const det = a * d - b * c;
+  // Image-space direction that appears as screen +x, and as screen +y.
+  const sx = [d / det, -b / det];
+  const sy = [-c / det, a / det];
+  const dir = (u: number[]) => [0, 1, 2].map((k) => u[0] * iop[k] + u[1] * iop[3 + k]);
+  const neg = (u: number[]) => u.map((x) => -x);
+  return { right: letters(dir(sx)), left: letters(neg(dir(sx))), bottom: letters(dir(sy)), top: letters(neg(dir(sy))) };
+}

@@ -171,7 +171,7 @@ export function ModelPanel(props: {
             <option value="series">This series</option>
             <option value="study">Whole study</option>
           </select>
-          <button className="primary-button" onClick={run} disabled={!current || predict.running} title="Run the classifier (Enter)" data-testid="run-prediction">
+          <button className="primary-button" onClick={run} disabled={!current || predict.running} title="Run the classifier" data-testid="run-prediction">
             Run
           </button>
         </div>
@@ -282,7 +282,7 @@ export function ModelPanel(props: {
                 </td>
                 <td>{v.resolution}</td>
                 <td>{compact(v.params)}</td>
-                <td>{compact(v.macs)}</td>
+                <td>{(v.macs / 1e9).toFixed(2)} G</td>
                 <td>{v.embeddingDim}</td>
                 <td>
                   {v.latencyMs !== null ? (
