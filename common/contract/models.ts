@@ -101,6 +101,11 @@ export const modelRequests = {
     input: z.object({ variant: z.string().min(1).max(32) }).strict(),
     output: JobStarted,
   }),
+  'models.importPackage': request({
+    summary: 'Import a model package (.lumenpkg file, verified) into the data folder so that it can be used.',
+    input: z.object({ file: z.string().min(1).max(4096) }).strict(),
+    output: PackageInfo,
+  }),
   'models.recommend': request({
     summary: "Recommend a variant from the series' matrix size and a time budget per image, with the reason.",
     input: z.object({ rows: z.number().int().positive().max(65_535), columns: z.number().int().positive().max(65_535), budgetMs: z.number().positive().max(600_000) }).strict(),

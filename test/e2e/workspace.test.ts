@@ -2,13 +2,14 @@
 // through the browser bridge: import a phantom CT series with a lesion, open
 // it, scroll, window, choose a variant, run a tiny trained classifier and check
 // on screenshot pixels that the heatmap is hottest over the lesion.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { EngineHost } from '../../electron/engine/host';
+import { exportPackageArchive } from '../../models/package';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { launchChromium, resultsDir } from '../support/browser';
 import { PHANTOM_SIZE, SERIES_LESION, trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
@@ -79,15 +80,17 @@ describe('review workspace in Chromium through the bridge', () => {
   let bridge: Bridge;
   let dataDir: string;
   let series: PhantomSeries;
-  let stagedPackage: string;
+  let packageArchive: string;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-workspace-'));
     series = writePhantomSeries(path.join(dataDir, 'incoming', 'ct'), 12);
     writeFileSync(path.join(dataDir, 'incoming', 'notes.dcm'), 'this is not a DICOM file');
-    stagedPackage = path.join(dataDir, 'staging', 'phantom-lesion');
-    await trainTinyPackage(stagedPackage);
+    const staged = path.join(dataDir, 'staging', 'phantom-lesion');
+    await trainTinyPackage(staged);
+    packageArchive = path.join(dataDir, 'staging', 'phantom-lesion.lumenpkg');
+    await exportPackageArchive(staged, packageArchive);
     host = new EngineHost({ dataDir, shell: 'browser' });
     bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
     browser = await launchChromium();
@@ -179,11 +182,11 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.getByLabel('Choose B2').check();
     expect(await page.getByTestId('chosen-variant').textContent()).toContain('B2');
 
-    // Install the trained package where the app lists packages, reload, run on the series.
-    mkdirSync(path.join(dataDir, 'models'), { recursive: true });
-    renameSync(stagedPackage, path.join(dataDir, 'models', 'phantom-lesion'));
-    await page.getByLabel('Reload models').click();
-    await page.getByText('Phantom lesion detector').waitFor();
+    // Import the trained package (one .lumenpkg file) through the panel, then run it on the series.
+    await page.getByLabel('Import a model package (.lumenpkg)').fill(packageArchive);
+    await page.getByRole('button', { name: 'Import package' }).click();
+    await page.getByText(/^Imported Phantom lesion detector/).waitFor();
+    await page.getByText('Phantom lesion detector', { exact: true }).waitFor();
     await page.getByTestId('run-prediction').click();
     const imageScores = page.getByTestId('image-scores');
     await imageScores.waitFor({ timeout: 90_000 });

@@ -9,6 +9,7 @@ import type { EventName, EventPayload } from '../../common/contract';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
 import type { RequestContext } from '../../common/rpc';
 import { createEngine, type Engine } from '../../electron/engine/engine';
+import { exportPackageArchive } from '../../models/package';
 import { PHANTOM_SIZE, SERIES_LESION, trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 describe('workspace handlers', () => {
@@ -83,7 +84,15 @@ describe('workspace handlers', () => {
     expect(tight.variant).toBe('b0');
     expect(tight.reason).toMatch(/budget/);
 
-    const meta = await trainTinyPackage(path.join(dataDir, 'models', 'phantom-lesion'));
+    // Trained elsewhere, exported as one file, imported through the contract.
+    const staged = path.join(dataDir, 'staging', 'phantom-lesion');
+    const meta = await trainTinyPackage(staged);
+    const archive = path.join(dataDir, 'staging', 'phantom-lesion.lumenpkg');
+    await exportPackageArchive(staged, archive);
+    const imported = await call('models.importPackage', { file: archive });
+    expect(imported).toMatchObject({ contentHash: meta.contentHash, dir: path.join(dataDir, 'models', 'phantom-lesion') });
+    await expect(call('models.importPackage', { file: archive })).rejects.toThrow(/already installed/);
+    await expect(call('models.importPackage', { file: path.join(staged, 'model.json') })).rejects.toThrow(/not a model package archive/);
     const catalog = await call('models.catalog', {});
     expect(catalog.packages.map((p: { contentHash: string }) => p.contentHash)).toEqual([meta.contentHash]);
 

@@ -4,7 +4,7 @@ import { availableOnnxProviders } from '../../../models/inference/onnx';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
-import { findPackage, listPackages, packagesDir } from '../predict/packages';
+import { findPackage, importPackage, listPackages, packagesDir } from '../predict/packages';
 import { PackageRunner, type ImageOutput } from '../predict/runner';
 import { PredictionStore, summarize } from '../predict/store';
 import { libraryDir, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
@@ -68,6 +68,11 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         let step = 0;
         return measureLatency(deps.dataDir, variant, (message) => job.progress(Math.min(0.95, step++ / 7), message), () => job.checkCancelled());
       }),
+    'models.importPackage': async ({ file }) => {
+      const pkg = await importPackage(deps.dataDir, file);
+      openLibrary(deps).audit('model.import', { file, contentHash: pkg.contentHash, name: pkg.name });
+      return pkg;
+    },
     'models.recommend': ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir), rows, columns, budgetMs),
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
       deps.jobs.start('predict', ctx, async (job) => {

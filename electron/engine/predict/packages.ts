@@ -1,10 +1,10 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PackageInfo } from '../../../common/contract/models';
-import { loadPackage, type LoadedPackage } from '../../../models/package';
+import { importPackageArchive, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
 
 export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
@@ -20,19 +20,7 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
     if (name.includes('.partial-') || !statSync(dir).isDirectory()) continue;
     try {
       const loaded = await loadPackage(dir);
-      const m = loaded.metadata;
-      packages.push({
-        name: m.name,
-        dir,
-        variant: m.variant,
-        inputSize: m.inputSize,
-        classNames: m.classNames,
-        task: m.task,
-        contentHash: m.contentHash,
-        createdAt: m.provenance.createdAt,
-        ...(m.metrics ? { metrics: m.metrics } : {}),
-        loaded,
-      });
+      packages.push({ ...info(loaded), loaded });
     } catch (err) {
       problems.push({ dir, message: err instanceof Error ? err.message : String(err) });
     }
@@ -45,4 +33,38 @@ export async function findPackage(dataDir: string, hash: string): Promise<Loaded
   const found = packages.find((p) => p.contentHash === hash);
   if (!found) throw new Error(`No installed model package has content hash ${hash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.`);
   return found.loaded;
+}
+
+function info(loaded: LoadedPackage): PackageInfo {
+  const m = loaded.metadata;
+  return {
+    name: m.name,
+    dir: loaded.dir,
+    variant: m.variant,
+    inputSize: m.inputSize,
+    classNames: m.classNames,
+    task: m.task,
+    contentHash: m.contentHash,
+    createdAt: m.provenance.createdAt,
+    ...(m.metrics ? { metrics: m.metrics } : {}),
+  };
+}
+
+/** Unpacks a .lumenpkg into the packages folder under a free name derived from the file's. */
+export async function importPackage(dataDir: string, file: string): Promise<PackageInfo> {
+  if (!file.toLowerCase().endsWith(PACKAGE_ARCHIVE_EXTENSION)) {
+    throw new Error(`${file} is not a model package archive (${PACKAGE_ARCHIVE_EXTENSION}). Export one with "lumen export package", or copy a package folder into ${packagesDir(dataDir)}.`);
+  }
+  const base = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_') || 'package';
+  mkdirSync(packagesDir(dataDir), { recursive: true });
+  let dest = path.join(packagesDir(dataDir), base);
+  for (let i = 2; existsSync(dest); i++) dest = path.join(packagesDir(dataDir), `${base}-${i}`);
+  const { packages } = await listPackages(dataDir);
+  const imported = info(await importPackageArchive(file, dest));
+  const same = packages.find((p) => p.contentHash === imported.contentHash);
+  if (same) {
+    rmSync(dest, { recursive: true, force: true });
+    throw new Error(`This package (#${imported.contentHash.slice(0, 12)}, "${imported.name}") is already installed in ${same.dir}.`);
+  }
+  return imported;
 }

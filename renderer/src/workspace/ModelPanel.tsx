@@ -58,6 +58,20 @@ export function ModelPanel(props: {
   const [scope, setScope] = useState<PredictScope>('series');
   const [summary, setSummary] = useState<'mean' | 'max'>('mean');
   const latency = useJob<{ variant: string; ms: number }>();
+  const [packageFile, setPackageFile] = useState('');
+  const [importMessage, setImportMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const importPackage = async () => {
+    setImportMessage(null);
+    try {
+      const p = await lumen.invoke('models.importPackage', { file: packageFile.trim() });
+      setImportMessage({ ok: true, text: `Imported ${p.name} (#${p.contentHash.slice(0, 12)}).` });
+      setPackageFile('');
+      setPackageHash(p.contentHash);
+      setGeneration((g) => g + 1);
+    } catch (err) {
+      setImportMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+    }
+  };
   const predict = useJob<PredictionResult>();
 
   useEffect(() => {
@@ -146,7 +160,7 @@ export function ModelPanel(props: {
         <fieldset className="packages">
           <legend className="visually-hidden">Model package</legend>
           {catalog.packages.map((p) => (
-            <label key={p.contentHash} className={`package${p.contentHash === packageHash ? ' active' : ''}`}>
+            <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`}>
               <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
               <span>
                 <span className="strong">{p.name}</span>
@@ -156,6 +170,24 @@ export function ModelPanel(props: {
             </label>
           ))}
         </fieldset>
+      )}
+      {catalog && (
+        <form
+          className="package-import"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void importPackage();
+          }}
+        >
+          <label htmlFor="package-file" className="field-label">Import a model package (.lumenpkg)</label>
+          <div className="row">
+            <input id="package-file" className="text-input" placeholder="/path/to/model.lumenpkg" value={packageFile} onChange={(e) => setPackageFile(e.target.value)} spellCheck={false} />
+            <button type="submit" className="text-button" disabled={!packageFile.trim()} aria-label="Import package">
+              Import
+            </button>
+          </div>
+          {importMessage && <div className={importMessage.ok ? 'muted small' : 'banner error'} role={importMessage.ok ? 'status' : 'alert'}>{importMessage.text}</div>}
+        </form>
       )}
       {catalog && catalog.problems.length > 0 && (
         <details className="problems">
