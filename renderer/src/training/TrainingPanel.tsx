@@ -1,0 +1,309 @@
+/**
+ * Training panel: label the current series/image from the keyboard, check the dataset's
+ * class balance, start / cancel / resume a training run with live curves, and read the
+ * test metrics. Talks to the engine only through the contract (training.* requests and
+ * job.* events). The workspace mounts it and passes the current selection.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { RequestOutput } from '../../../common/contract';
+import { lumen } from '../api';
+
+export interface TrainingPanelProps {
+  /** The series shown in the viewer (labels go here by default). */
+  seriesUid?: string | null;
+  /** The image shown in the viewer (Shift+digit labels this image only). */
+  sopInstanceUid?: string | null;
+}
+
+interface EpochPoint {
+  epoch: number;
+  loss: number;
+  valMetric: number;
+}
+
+type Evaluation = {
+  n: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  auc: number;
+  aucCi: [number, number];
+  ece: number;
+  classNames: string[];
+  confusion: number[][];
+  perClass: { className: string; sensitivity: number; specificity: number; ppv: number; npv: number; auc: number }[];
+};
+
+const VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'v2-s', 'v2-m', 'v2-l', 'custom-phi-2', 'custom-phi-4', 'custom-phi-6'];
+const WINDOWS = ['', 'ct-abdomen', 'ct-lung', 'ct-brain', 'ct-bone', 'ct-mediastinum', 'ct-liver', 'ct-subdural'];
+const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
+
+function Curves({ points }: { points: EpochPoint[] }) {
+  if (points.length === 0) return null;
+  const w = 280;
+  const h = 120;
+  const maxLoss = Math.max(1e-6, ...points.map((p) => p.loss));
+  const x = (i: number) => 6 + (i / Math.max(1, points.length - 1)) * (w - 12);
+  const y = (v: number) => h - 6 - v * (h - 12);
+  const line = (vals: number[]) => vals.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : 0).toFixed(1)}`).join(' ');
+  return (
+    <svg width={w} height={h} role="img" aria-label="Training curves" style={{ background: 'rgba(255,255,255,0.04)' }}>
+      <polyline fill="none" stroke="#4ea1ff" strokeWidth={2} points={line(points.map((p) => p.loss / maxLoss))} />
+      <polyline fill="none" stroke="#5ad17a" strokeWidth={2} points={line(points.map((p) => p.valMetric))} />
+      <text x={8} y={14} fontSize={10} fill="#4ea1ff">loss</text>
+      <text x={40} y={14} fontSize={10} fill="#5ad17a">validation AUC</text>
+    </svg>
+  );
+}
+
+export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps) {
+  const [classes, setClasses] = useState<string[]>(['normal', 'abnormal']);
+  const [newClass, setNewClass] = useState('');
+  const [currentLabel, setCurrentLabel] = useState<string | null>(null);
+  const [status, setStatus] = useState<string>('');
+  const [csvPath, setCsvPath] = useState('');
+  const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
+  const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
+  const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '' });
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ fraction: number | null; message: string } | null>(null);
+  const [curve, setCurve] = useState<EpochPoint[]>([]);
+  const [result, setResult] = useState<{ test: Evaluation; packageDir: string; reportPath: string } | null>(null);
+
+  const refreshLabel = useCallback(async () => {
+    const uids = [seriesUid, sopInstanceUid].filter((u): u is string => !!u);
+    if (uids.length === 0) return setCurrentLabel(null);
+    const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
+    const image = labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid);
+    const series = labels.find((l) => l.targetKind === 'series' && l.targetUid === seriesUid);
+    setCurrentLabel(image ? `${image.label} (image)` : series ? series.label : null);
+    const known = new Set(classes);
+    const extra = labels.map((l) => l.label).filter((l) => !known.has(l));
+    if (extra.length) setClasses((c) => [...c, ...new Set(extra)]);
+  }, [seriesUid, sopInstanceUid, classes]);
+
+  const refreshDataset = useCallback(async () => {
+    try {
+      setPreview(await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 }));
+      setRuns(await lumen.invoke('training.runs', {}));
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    }
+  }, [form.seed]);
+
+  useEffect(() => {
+    void refreshLabel().catch((err) => setStatus(String(err)));
+  }, [refreshLabel]);
+  useEffect(() => {
+    void refreshDataset();
+  }, [refreshDataset]);
+
+  const label = useCallback(
+    async (cls: string | null, imageOnly: boolean) => {
+      const uid = imageOnly ? sopInstanceUid : seriesUid;
+      if (!uid) return setStatus('Open a series in the viewer first.');
+      const targets = [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid }];
+      if (cls === null) await lumen.invoke('training.labels.clear', { targets });
+      else await lumen.invoke('training.labels.set', { targets, label: cls });
+      setStatus(cls === null ? `Cleared the ${imageOnly ? 'image' : 'series'} label.` : `Labelled the ${imageOnly ? 'image' : 'series'} "${cls}".`);
+      await refreshLabel();
+      await refreshDataset();
+    },
+    [seriesUid, sopInstanceUid, refreshLabel, refreshDataset],
+  );
+
+  // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
+      const digit = /^Digit([0-9])$/.exec(e.code)?.[1];
+      if (digit === '0' || e.key === 'Delete') {
+        e.preventDefault();
+        void label(null, e.shiftKey).catch((err) => setStatus(String(err)));
+      } else if (digit && classes[Number(digit) - 1]) {
+        e.preventDefault();
+        void label(classes[Number(digit) - 1], e.shiftKey).catch((err) => setStatus(String(err)));
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [classes, label]);
+
+  useEffect(() => {
+    if (!jobId) return;
+    const offs = [
+      lumen.on('job.progress', (p) => {
+        if (p.jobId !== jobId) return;
+        setProgress({ fraction: p.fraction, message: p.message });
+        const rec = (p.detail as { record?: EpochPoint } | undefined)?.record;
+        if (rec) setCurve((c) => [...c.filter((x) => x.epoch !== rec.epoch), rec]);
+      }),
+      lumen.on('job.finished', (p) => {
+        if (p.jobId !== jobId) return;
+        setJobId(null);
+        setResult(p.result as { test: Evaluation; packageDir: string; reportPath: string });
+        setStatus('Training finished.');
+        void refreshDataset();
+      }),
+      lumen.on('job.failed', (p) => {
+        if (p.jobId !== jobId) return;
+        setJobId(null);
+        setStatus(p.cancelled ? 'Cancelled: the checkpoint is kept; resume it below.' : `Training failed: ${p.message}`);
+        void refreshDataset();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [jobId, refreshDataset]);
+
+  const start = async () => {
+    setResult(null);
+    setCurve([]);
+    try {
+      const { jobId: id } = await lumen.invoke('training.start', {
+        name: form.name,
+        variant: form.variant,
+        mode: form.mode,
+        augment: form.augment,
+        seed: Number(form.seed) || 1,
+        ...(form.resolution ? { resolution: Number(form.resolution) } : {}),
+        ...(form.epochs ? { epochs: Number(form.epochs) } : {}),
+        ...(form.window ? { window: form.window } : {}),
+        ...(form.intendedUse ? { intendedUse: form.intendedUse } : {}),
+        overwrite: true,
+      });
+      setJobId(id);
+      setStatus('Training…');
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const resume = async (checkpointDir: string) => {
+    setCurve([]);
+    try {
+      const { jobId: id } = await lumen.invoke('training.resume', { checkpointDir });
+      setJobId(id);
+      setStatus('Resuming…');
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const importCsv = async () => {
+    try {
+      const r = await lumen.invoke('training.labels.importCsv', { path: csvPath });
+      setStatus(`Imported labels: ${r.labelled.series} series, ${r.labelled.image} images, ${r.labelled.study} studies${r.problems.length ? `; ${r.problems.length} rows not used (first: line ${r.problems[0].line}: ${r.problems[0].reason})` : ''}.`);
+      await refreshDataset();
+      await refreshLabel();
+    } catch (err) {
+      setStatus(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
+
+  return (
+    <section className="training-panel" aria-label="Training" style={{ display: 'grid', gap: 12, padding: 8, fontSize: 13 }}>
+      <div>
+        <h3 style={{ margin: '0 0 4px' }}>Labels</h3>
+        <div aria-live="polite">Current: <b>{currentLabel ?? 'unlabelled'}</b></div>
+        <ol style={{ margin: '4px 0', paddingLeft: 18 }}>
+          {classes.map((c) => (
+            <li key={c}>
+              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid}>{c}</button>
+            </li>
+          ))}
+        </ol>
+        <div style={{ display: 'flex', gap: 4 }}>
+          <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
+          <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setClasses([...classes, newClass.trim()]), setNewClass(''))}>Add</button>
+        </div>
+        <small>Keys 1–9 label the series, Shift+1–9 this image only, 0 or Delete clears.</small>
+        <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
+          <input aria-label="Label CSV path" placeholder="/path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
+          <button type="button" onClick={() => void importCsv()} disabled={!csvPath}>Import CSV</button>
+        </div>
+      </div>
+
+      {preview && (
+        <div>
+          <h3 style={{ margin: '0 0 4px' }}>Dataset</h3>
+          <div>{preview.patients} patients, {preview.images} images; split by patient.</div>
+          {preview.classNames.length > 0 && (
+            <table>
+              <thead><tr><th>Class</th>{splits.map((s) => <th key={s}>{s}</th>)}</tr></thead>
+              <tbody>
+                {preview.classNames.map((c) => (
+                  <tr key={c}><td>{c}</td>{splits.map((s) => <td key={s}>{preview.balance[s]?.[c]?.images ?? 0} ({preview.balance[s]?.[c]?.patients ?? 0} pt)</td>)}</tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {preview.warnings.map((w) => <div key={w} role="alert" style={{ color: '#f5a623' }}>⚠ {w}</div>)}
+        </div>
+      )}
+
+      <div>
+        <h3 style={{ margin: '0 0 4px' }}>Train</h3>
+        <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', gap: 4 }}>
+          <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
+          <label htmlFor="tp-variant">Backbone</label>
+          <select id="tp-variant" value={form.variant} onChange={set('variant')}>{VARIANTS.map((v) => <option key={v}>{v}</option>)}</select>
+          <label htmlFor="tp-mode">Mode</label>
+          <select id="tp-mode" value={form.mode} onChange={set('mode')}>
+            <option value="head">Head on cached features</option>
+            <option value="scratch">From scratch (tiny networks)</option>
+            <option value="finetune">Fine-tune (GPU backend)</option>
+          </select>
+          <label htmlFor="tp-res">Resolution</label><input id="tp-res" placeholder="variant default" value={form.resolution} onChange={set('resolution')} />
+          <label htmlFor="tp-window">Window</label>
+          <select id="tp-window" value={form.window} onChange={set('window')}>{WINDOWS.map((w) => <option key={w} value={w}>{w || "file's own"}</option>)}</select>
+          <label htmlFor="tp-epochs">Epochs</label><input id="tp-epochs" placeholder="default" value={form.epochs} onChange={set('epochs')} />
+          <label htmlFor="tp-seed">Seed</label><input id="tp-seed" value={form.seed} onChange={set('seed')} />
+          <label htmlFor="tp-aug">Augment</label><input id="tp-aug" type="checkbox" checked={form.augment} onChange={(e) => setForm((f) => ({ ...f, augment: e.target.checked }))} />
+          <label htmlFor="tp-use">Intended use</label><textarea id="tp-use" rows={2} value={form.intendedUse} onChange={set('intendedUse')} />
+        </div>
+        <div style={{ display: 'flex', gap: 4, marginTop: 6 }}>
+          <button type="button" onClick={() => void start()} disabled={!!jobId}>Start training</button>
+          <button type="button" onClick={() => jobId && void lumen.invoke('job.cancel', { jobId })} disabled={!jobId}>Cancel</button>
+        </div>
+        {progress && jobId && (
+          <div>
+            <progress max={1} value={progress.fraction ?? undefined} style={{ width: '100%' }} />
+            <div>{progress.message}</div>
+          </div>
+        )}
+        <Curves points={curve} />
+        {runs.length > 0 && !jobId && (
+          <div>
+            <h4 style={{ margin: '6px 0 2px' }}>Stopped runs</h4>
+            {runs.map((r) => (
+              <div key={r.checkpointDir}>
+                {r.name}: epoch {r.epoch}{r.epochs ? `/${r.epochs}` : ''} <button type="button" onClick={() => void resume(r.checkpointDir)}>Resume</button>
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+
+      {result && (
+        <div>
+          <h3 style={{ margin: '0 0 4px' }}>Test split ({result.test.n} images)</h3>
+          <div>Accuracy {f3(result.test.accuracy)} · balanced {f3(result.test.balancedAccuracy)} · AUC {f3(result.test.auc)} ({f3(result.test.aucCi[0])}–{f3(result.test.aucCi[1])}) · ECE {f3(result.test.ece)}</div>
+          <table>
+            <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
+            <tbody>{result.test.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
+          </table>
+          <table aria-label="Confusion matrix">
+            <thead><tr><th>true \ predicted</th>{result.test.classNames.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+            <tbody>{result.test.confusion.map((row, i) => <tr key={i}><td>{result.test.classNames[i]}</td>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+          </table>
+          <div>Package: {result.packageDir}</div>
+          <div>Report: {result.reportPath}</div>
+        </div>
+      )}
+      {status && <div role="status">{status}</div>}
+    </section>
+  );
+}
