@@ -87,6 +87,12 @@ export const CamMap = z.object({
   values: z.string(),
   min: z.number(),
   max: z.number(),
+  /**
+   * The largest value of this class's map over the images predicted together
+   * (the series or study run), so that the viewer colours every slice on one
+   * scale: a slice without evidence stays clear instead of being stretched.
+   */
+  reference: z.number(),
 });
 export type CamMap = z.infer<typeof CamMap>;
 

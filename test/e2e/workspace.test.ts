@@ -234,6 +234,10 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.keyboard.press('Home');
     await index.filter({ hasText: 'Im 1/12' }).waitFor();
     await page.getByTestId('image-scores').locator('li').first().filter({ hasText: /^no lesion/ }).waitFor();
+    // ...and its heatmap, on the series' scale, stays clear even at full opacity.
+    await page.getByTestId('heatmap-opacity').fill('100');
+    await expect.poll(async () => hottest((await viewportShot(page, 'workspace-heatmap-no-lesion')).png)[2], { timeout: 10_000 }).toBe(0);
+    await page.getByTestId('heatmap-opacity').fill('45');
 
     // Help overlay.
     await page.keyboard.press('?');

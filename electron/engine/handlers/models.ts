@@ -16,6 +16,8 @@ const CAM_CACHE_LIMIT = 2000;
 export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   const runners = new Map<string, Promise<PackageRunner>>();
   const cams = new Map<string, ImageOutput['cam']>();
+  // Per package and series: the largest CAM value of each class over the last run's images.
+  const references = new Map<string, number[]>();
   let store: PredictionStore | null = null;
   // Which ONNX Runtime providers really create a session here (probed once: it builds sessions).
   let onnxProviders: Promise<string[]> | null = null;
@@ -95,14 +97,20 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
         const { metadata } = runner.pkg;
         const images: PredictionResult['images'] = [];
+        const runReferences = new Map<string, number[]>();
         for (let i = 0; i < targets.length; i++) {
           job.checkCancelled();
           const t = targets[i];
           job.progress(i / targets.length, `Image ${i + 1} of ${targets.length}`);
           const out = await runner.run(t.instance, t.frame);
           remember(`${packageHash}/${t.instance.sopInstanceUid}/${t.frame}`, out.cam);
+          const refKey = `${packageHash}/${t.seriesInstanceUid}`;
+          const ref = runReferences.get(refKey) ?? out.cam.map(() => -Infinity);
+          runReferences.set(refKey, ref.map((r, k) => Math.max(r, out.cam[k].max)));
           images.push({ seriesInstanceUid: t.seriesInstanceUid, sopInstanceUid: t.instance.sopInstanceUid, frame: t.frame, scores: out.scores });
         }
+        // One image alone sets no scale for its series; a series or study run does.
+        if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
         const bySeries = new Map<string, typeof images>();
         for (const img of images) bySeries.set(img.seriesInstanceUid, [...(bySeries.get(img.seriesInstanceUid) ?? []), img]);
         const result: PredictionResult = {
@@ -134,7 +142,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       }
       const map = cam[classIndex];
       if (!map) throw new Error(`The model has ${cam.length} classes; there is no class ${classIndex}.`);
-      return map;
+      const reference = references.get(`${packageHash}/${seriesInstanceUid}`)?.[classIndex];
+      return { ...map, reference: reference !== undefined && Number.isFinite(reference) ? Math.max(reference, map.max) : map.max };
     },
   };
 }

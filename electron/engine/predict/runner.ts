@@ -14,8 +14,8 @@ import type { LoadedPackage } from '../../../models/package';
 
 export interface ImageOutput {
   scores: number[];
-  /** CAM per class over the model input (size x size), cropped later to the image. */
-  cam: CamMap[];
+  /** CAM per class over the image (the reference is filled in by the caller). */
+  cam: Omit<CamMap, 'reference'>[];
 }
 
 export class PackageRunner {
@@ -71,7 +71,7 @@ export class PackageRunner {
     const boxH = (Math.max(1, Math.round(img.rows * scale)) / size) * fh;
     const x0 = (fw - boxW) / 2;
     const y0 = (fh - boxH) / 2;
-    const cam: CamMap[] = [];
+    const cam: ImageOutput['cam'] = [];
     for (let k = 0; k < classes; k++) {
       const full = new Float32Array(fh * fw);
       for (let p = 0; p < fh * fw; p++) {

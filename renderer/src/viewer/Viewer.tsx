@@ -202,7 +202,7 @@ export function Viewer(props: {
   useEffect(() => {
     const cam = overlay.cam;
     if (!cam) return void (camKey.current = '');
-    const key = `${cam.values.length}/${cam.values.slice(0, 64)}/${cam.classIndex}/${overlay.colormap}/${overlay.opacity}`;
+    const key = `${cam.values.length}/${cam.values.slice(0, 64)}/${cam.classIndex}/${cam.reference}/${overlay.colormap}/${overlay.opacity}`;
     if (camKey.current === key) return;
     camKey.current = key;
     const c = (camCanvas.current ??= document.createElement('canvas'));

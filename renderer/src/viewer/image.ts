@@ -89,20 +89,21 @@ export function colormap(name: Colormap, t: number): [number, number, number] {
 
 /**
  * The CAM as an RGBA image of its own grid (drawn stretched over the image, so
- * it stays aligned under every transform). Normalised per image to 0..1; the
- * alpha grows with the value so that cold regions leave the image visible.
+ * it stays aligned under every transform). Positive evidence only (as Grad-CAM's
+ * ReLU), scaled by the largest value over the images predicted together, so a
+ * slice without evidence stays clear; the alpha grows with the value.
  */
 export function camImage(cam: CamMap, map: Colormap, opacity: number): ImageData {
   const values = new Float32Array(bytesOf(cam.values));
   const img = new ImageData(cam.columns, cam.rows);
-  const span = cam.max - cam.min || 1;
+  const top = cam.reference > 0 ? cam.reference : 1;
   for (let i = 0; i < values.length; i++) {
-    const t = (values[i] - cam.min) / span;
+    const t = Math.max(0, values[i]) / top;
     const [r, g, b] = colormap(map, t);
     img.data[i * 4] = r;
     img.data[i * 4 + 1] = g;
     img.data[i * 4 + 2] = b;
-    img.data[i * 4 + 3] = Math.round(255 * opacity * Math.min(1, 0.25 + 0.75 * t));
+    img.data[i * 4 + 3] = Math.round(255 * opacity * Math.min(1, 1.5 * t));
   }
   return img;
 }
