@@ -1,0 +1,77 @@
+// `lumen train`, `lumen predict` and `lumen eval` as a user runs them (spawned, --json).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePhantomSet, type PhantomSet } from './phantoms';
+
+const run = promisify(execFile);
+const repo = path.resolve(__dirname, '../..');
+let root: string;
+let set: PhantomSet;
+let library: string;
+
+async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
+      cwd: repo,
+      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-train-cli-'));
+  set = writePhantomSet(path.join(root, 'dicom'), { patients: 30, slices: 1, seed: 9 });
+  library = path.join(root, 'library');
+  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
+  expect(imported.code, imported.stderr).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('lumen train / predict / eval', () => {
+  it('trains, predicts per image and per series, and evaluates the package on held-out patients', async () => {
+    const out = path.join(root, 'pkg');
+    const trained = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-6', '--resolution', '48', '--epochs', '12', '--seed', '4', '--out', out, '--window', 'ct-abdomen', '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const t = JSON.parse(trained.stdout);
+    expect(t.labels.labelled.series).toBe(30);
+    expect(t.classNames).toEqual(['elongated', 'none', 'round']);
+    expect(t.test.n).toBeGreaterThan(0);
+    expect(t.package.metrics['test.auc']).toBeCloseTo(t.test.auc, 12);
+    expect(Object.keys(t.split.patients)).toHaveLength(30);
+
+    const series = set.patients[0].seriesUid;
+    const predicted = await lumen(['predict', '--model', out, '--library', library, '--series', series, '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const p = JSON.parse(predicted.stdout);
+    expect(p.model.hash).toBe(t.package.contentHash);
+    expect(p.images).toHaveLength(1);
+    expect(p.images[0].scores).toHaveLength(3);
+    expect(p.series[0]).toMatchObject({ seriesUid: series, images: 1 });
+
+    const evaluated = await lumen(['eval', '--model', out, '--library', library, '--labels', set.csv, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const e = JSON.parse(evaluated.stdout);
+    expect(e.subset).toBe('held-out');
+    expect(e.evaluation.n).toBe(t.test.n);
+    expect(e.evaluation.confusion).toEqual(t.test.confusion);
+    expect(e.evaluation.auc).toBeCloseTo(t.test.auc, 3);
+  }, 300_000);
+
+  it('says why fine-tuning is unavailable on a CPU backend', async () => {
+    const r = await lumen(['train', '--library', library, '--variant', 'b0', '--out', path.join(root, 'ft'), '--fine-tune', '--backend', 'wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/convolution gradients|GPU backend/);
+  }, 120_000);
+});
