@@ -179,6 +179,8 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.getByTestId('variant-b7').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('variant-b0').textContent()).toContain('5.3 M');
     expect(await page.getByTestId('recommendation').textContent()).toMatch(/Suggested: B0/);
+    await page.getByRole('button', { name: 'Measure B0 latency' }).click();
+    await page.getByTestId('variant-b0').filter({ hasText: / ms$/ }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Choose B2').check();
     expect(await page.getByTestId('chosen-variant').textContent()).toContain('B2');
 
