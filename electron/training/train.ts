@@ -59,6 +59,10 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop (as if interrupted) after this many epochs, leaving the checkpoint: for tests of resuming. */
   interruptAfterEpochs?: number;
+  /** Fine-tuning: how many of the backbone's last stages to unfreeze, with top_conv (default 1). */
+  fineTuneStages?: number;
+  /** Allow fine-tuning on the cpu backend (tiny networks in tests; far too slow for real ones). */
+  allowCpuFineTune?: boolean;
   /** Stored with the checkpoint so that a run can be resumed after a restart (the engine's request). */
   request?: unknown;
 }
@@ -173,7 +177,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   if (mode !== 'head' && !GRADIENT_BACKENDS.includes(backend)) {
     throw new Error(`${mode === 'scratch' ? 'Training from scratch' : 'Fine-tuning'} needs convolution gradients, which the ${backend} backend lacks (TF.js wasm has no Conv2DBackpropFilter/DepthwiseConv2dNativeBackpropFilter kernels). Use --mode head, or a GPU backend (tensorflow or webgpu).`);
   }
-  if (mode === 'finetune' && !['tensorflow', 'webgpu'].includes(backend)) {
+  if (mode === 'finetune' && !['tensorflow', 'webgpu'].includes(backend) && !(opts.allowCpuFineTune && backend === 'cpu')) {
     throw new Error(`Fine-tuning the backbone is unavailable on the ${backend} backend: it needs a GPU backend (tensorflow or webgpu) to finish in reasonable time — wasm has no convolution backward kernels and the cpu backend takes seconds per step even for tiny networks. Train a head (--mode head) instead.`);
   }
   const augmentation: Augmentation = opts.augmentation === false ? { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 } : { ...DEFAULT_AUGMENTATION, ...(opts.augmentation ?? {}) };
@@ -234,7 +238,12 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   let features: TrainResult['features'];
   try {
     if (opts.backbonePackage) await copyBackboneWeights(classifier, opts.backbonePackage);
-    if (mode === 'scratch') {
+    // The head starts at zero: Keras' dense initialiser scales by fan-out, which for a
+    // handful of classes gives logits in the tens and a first loss far above log(K).
+    const logits = classifier.model.getLayer('logits');
+    logits.setWeights(logits.getWeights().map((w) => tf.zerosLike(w)));
+    if (mode === 'finetune') unfreezeTopStages(classifier, opts.fineTuneStages ?? 1);
+    if (mode !== 'head') {
       // Drop-connect and dropout draw unseeded random masks in TF.js: off, so that a seed reproduces a run.
       for (const layer of classifier.model.layers) if (layer.getClassName() === 'Dropout') setDropoutRate(classifier.model, 0, layer.name);
     }
@@ -422,6 +431,26 @@ export function standaloneModel(c: Classifier, spec: VariantSpec, inputSize: num
   copyWeights(c.backbone, m);
   m.getLayer('predictions').setWeights(c.model.getLayer('logits').getWeights());
   return m;
+}
+
+/**
+ * Unfreezes the backbone's last `stages` stages and top_conv for fine-tuning; BatchNorm layers
+ * stay frozen (they keep their statistics and run in inference mode, as Keras recommends).
+ * Returns the names of the unfrozen layers.
+ */
+export function unfreezeTopStages(c: Classifier, stages: number): string[] {
+  const stageOf = (name: string) => Number(/^block(\d+)[a-z]+_/.exec(name)?.[1] ?? NaN);
+  const last = Math.max(...c.backbone.layers.map((l) => stageOf(l.name)).filter(Number.isFinite));
+  const unfrozen: string[] = [];
+  for (const layer of c.backbone.layers) {
+    const s = stageOf(layer.name);
+    const top = layer.name === 'top_conv';
+    if ((top || (Number.isFinite(s) && s > last - stages)) && layer.getClassName() !== 'BatchNormalization' && layer.getWeights().length > 0) {
+      layer.trainable = true;
+      unfrozen.push(layer.name);
+    }
+  }
+  return unfrozen;
 }
 
 function featureStats(rows: Float32Array[], dim: number): { mean: Float64Array; std: Float64Array } {

@@ -16,7 +16,8 @@ import { evaluatePackage } from '../../electron/training/evaluate';
 import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/labels';
 import { predictSeries } from '../../electron/training/predict';
 import { TrainingStore } from '../../electron/training/store';
-import { trainClassifier, TrainingInterrupted, type TrainResult } from '../../electron/training/train';
+import { parseVariant, standaloneModel, trainClassifier, TrainingInterrupted, type TrainResult } from '../../electron/training/train';
+import { createClassifier } from '../../models';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
 let root: string;
@@ -32,6 +33,7 @@ beforeAll(async () => {
   const report = await library.importPaths([set.dir]);
   expect(report.errors).toEqual([]);
   expect(report.instances).toBe(90);
+  importLabelsCsvFile(library, set.csv, { author: 'tester' });
 }, 120_000);
 
 afterAll(() => {
@@ -41,6 +43,7 @@ afterAll(() => {
 
 describe('labels', () => {
   it('imports a CSV keyed by DICOM keywords; the most specific UID decides the level', () => {
+    // beforeAll imported it once already: importing again replaces, never duplicates.
     const report = importLabelsCsvFile(library, set.csv, { author: 'tester' });
     expect(report.problems).toEqual([]);
     expect(report.labelled).toEqual({ image: 0, series: 45, study: 0 });
@@ -201,3 +204,26 @@ describe('training a tiny compound-scaled network from scratch on the cpu backen
   }, 600_000);
 });
 
+
+describe('fine-tuning the top stage', () => {
+  it('changes the last stage and top_conv, leaves earlier stages and BatchNorm statistics as they were', async () => {
+    const r = await trainClassifier({
+      library, out: path.join(root, 'finetune-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'finetune', allowCpuFineTune: true, epochs: 1, batchSize: 32, seed: 6, augmentation: false,
+    });
+    const pkg = await loadPackage(r.packageDir, { loadModel: true });
+    const spec = parseVariant('custom-phi-10');
+    const fresh = createClassifier({ variant: spec, classes: 3, inputSize: 32, seed: 6 });
+    const before = standaloneModel(fresh, spec, 32);
+    const weight = (m: typeof before, layer: string) => Array.from(m.getLayer(layer).getWeights()[0].dataSync());
+    const lastStage = Math.max(...before.layers.map((l) => Number(/^block(\d+)/.exec(l.name)?.[1] ?? 0)));
+    const lastConv = before.layers.find((l) => l.name.startsWith(`block${lastStage}a_`) && l.getClassName() === 'Conv2D')!.name;
+    expect(weight(pkg.model!, 'top_conv')).not.toEqual(weight(before, 'top_conv'));
+    expect(weight(pkg.model!, lastConv)).not.toEqual(weight(before, lastConv));
+    expect(weight(pkg.model!, 'stem_conv')).toEqual(weight(before, 'stem_conv'));
+    expect(weight(pkg.model!, 'block1a_dwconv')).toEqual(weight(before, 'block1a_dwconv'));
+    expect(Array.from(pkg.model!.getLayer('top_bn').getWeights()[2].dataSync())).toEqual(Array.from(before.getLayer('top_bn').getWeights()[2].dataSync()));
+    pkg.model!.dispose();
+    before.dispose();
+    fresh.dispose();
+  }, 300_000);
+});
