@@ -152,6 +152,8 @@ export async function fit(opts: FitOptions): Promise<FitState> {
       const order = shuffled(opts.trainCount, rand);
       let lossSum = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
+        // Let the event loop run between steps: a worker must see a cancel request while it trains.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         opts.checkCancelled?.();
         const indices = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
         if (indices.length === 0) continue;

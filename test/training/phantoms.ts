@@ -24,7 +24,7 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
   const patients: PhantomSet['patients'] = [];
   for (let p = 0; p < nPatients; p++) {
     const label = PHANTOM_CLASSES[p % 3];
-    const base = `1.2.826.0.1.3680043.10.99.${p + 1}`;
+    const base = `1.2.826.0.1.3680043.10.99.${opts.seed ?? 42}.${p + 1}`;
     const patientId = `PH${String(p + 1).padStart(3, '0')}`;
     const studyUid = `${base}.1`;
     const seriesUid = `${base}.1.2`;

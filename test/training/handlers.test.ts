@@ -1,0 +1,132 @@
+// The training requests as the UI makes them: the real handlers with the engine's real
+// JobRunner, events collected from the request context.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../common/rpc';
+import { requests } from '../../common/contract';
+import { JobRunner } from '../../electron/engine/jobs';
+import { trainingHandlers } from '../../electron/engine/handlers/training';
+import { Library } from '../../electron/library/library';
+import { initBackend } from '../../models/runtime';
+import { importLabelFolders } from '../../electron/training/labels';
+import { writePhantomSet, type PhantomSet } from './phantoms';
+
+let dataDir: string;
+let set: PhantomSet;
+const events: { event: string; payload: any }[] = [];
+const ctx: RequestContext = { emit: (event, payload) => events.push({ event, payload }) };
+const cleanups: (() => void | Promise<void>)[] = [];
+let h: ReturnType<typeof trainingHandlers>;
+const jobs = new JobRunner();
+
+async function call(name: keyof typeof requests, input: unknown): Promise<any> {
+  const parsed = requests[name].input.parse(input);
+  const out = await (h as any)[name](parsed, ctx);
+  return requests[name].output.parse(out);
+}
+
+function waitForJob(jobId: string, ms = 200_000): Promise<{ event: string; payload: any }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const hit = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
+      if (hit) return resolve(hit);
+      if (Date.now() - started > ms) return reject(new Error('job did not end'));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-handlers-'));
+  set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 30, slices: 1, seed: 11 });
+  const lib = Library.open(path.join(dataDir, 'library'));
+  await lib.importPaths([set.dir]);
+  lib.close();
+  h = trainingHandlers({ dataDir, jobs, log: () => {}, onDispose: (fn) => cleanups.push(fn) });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of cleanups) await c();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('training requests', () => {
+  it('labels series from the UI, previews the split, trains as a job with progress, lists, exports and imports the package, and gives a CAM', async () => {
+    for (const p of set.patients) await call('training.labels.set', { targets: [{ kind: 'series', uid: p.seriesUid }], label: p.label });
+    const listed = await call('training.labels.list', { targetUids: [set.patients[0].seriesUid] });
+    expect(listed).toMatchObject([{ targetKind: 'series', label: set.patients[0].label }]);
+
+    const preview = await call('training.dataset.preview', { seed: 1 });
+    expect(preview).toMatchObject({ classNames: ['elongated', 'none', 'round'], patients: 30, images: 30 });
+
+    const { jobId } = await call('training.start', { name: 'phantoms', variant: 'custom-phi-6', resolution: 48, epochs: 8, window: 'ct-abdomen', intendedUse: 'test' });
+    const end = await waitForJob(jobId);
+    expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
+    const progress = events.filter((e) => e.event === 'job.progress' && e.payload.jobId === jobId);
+    expect(progress.some((e) => e.payload.detail?.record?.epoch >= 1)).toBe(true);
+    const result = end.payload.result;
+    expect(result.packageDir).toBe(path.join(dataDir, 'models', 'phantoms'));
+    expect(await call('training.runs', {})).toEqual([]);
+
+    const packages = await call('training.packages', {});
+    expect(packages).toMatchObject([{ name: 'phantoms', classNames: ['elongated', 'none', 'round'], contentHash: result.contentHash }]);
+
+    const file = path.join(dataDir, 'phantoms.lumenpkg');
+    const exported = await call('training.exportPackage', { packageDir: result.packageDir, file });
+    expect(exported.contentHash).toBe(result.contentHash);
+    rmSync(result.packageDir, { recursive: true });
+    const imported = await call('training.importPackage', { file });
+    expect(imported.contentHash).toBe(result.contentHash);
+
+    const cam = await call('training.cam', { packageDir: imported.dir, sopInstanceUid: set.patients[1].sops[0] });
+    expect(cam.data).toHaveLength(48 * 48);
+    expect(cam.scores).toHaveLength(3);
+    expect(cam.imageRegion).toEqual({ x0: 0, y0: 0, width: 48, height: 48 });
+
+    const pred = await call('training.predict', { packageDir: imported.dir, seriesUid: set.patients[1].seriesUid });
+    const done = await waitForJob(pred.jobId);
+    expect(done.payload.result.series[0].seriesUid).toBe(set.patients[1].seriesUid);
+  }, 300_000);
+
+  it('a cancelled training job leaves a checkpoint and no package; resuming it finishes the run', async () => {
+    const { jobId } = await call('training.start', { name: 'cancelled', variant: 'custom-phi-6', resolution: 48, epochs: 100, seed: 2 });
+    const started = Date.now();
+    while (!events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && e.payload.detail?.record) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
+    expect(jobs.cancel(jobId)).toBe(true);
+    const end = await waitForJob(jobId);
+    expect(end).toMatchObject({ event: 'job.failed', payload: { cancelled: true } });
+    expect(existsSync(path.join(dataDir, 'models', 'cancelled'))).toBe(false);
+    const runs = await call('training.runs', {});
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ name: 'cancelled', epochs: 100 });
+    expect(runs[0].epoch).toBeGreaterThanOrEqual(1);
+
+    const resumed = await call('training.resume', { checkpointDir: runs[0].checkpointDir });
+    const done = await waitForJob(resumed.jobId);
+    expect(done.event, JSON.stringify(done.payload)).toBe('job.finished');
+    expect(done.payload.result.resumedFromEpoch).toBe(runs[0].epoch);
+    expect(existsSync(path.join(dataDir, 'models', 'cancelled', 'metadata.json'))).toBe(true);
+    expect(await call('training.runs', {})).toEqual([]);
+  }, 200_000);
+});
+
+describe('folder-per-class labels', () => {
+  it('imports each class folder and labels its images with the folder name', async () => {
+    const root = path.join(dataDir, 'by-class');
+    writePhantomSet(path.join(root, 'a'), { patients: 2, slices: 1, seed: 3 });
+    writePhantomSet(path.join(root, 'b'), { patients: 3, slices: 1, seed: 4 });
+    const lib = Library.open(path.join(dataDir, 'folder-library'));
+    try {
+      const report = await importLabelFolders(lib, root);
+      expect(report.classes).toEqual({ a: 2, b: 3 });
+      expect(existsSync(path.join(dataDir, 'folder-library'))).toBe(true);
+    } finally {
+      lib.close();
+    }
+  });
+});
