@@ -9,6 +9,7 @@ import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
 import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
+import { TrainingPanel } from './training/TrainingPanel';
 
 interface OpenSeries {
   series: SeriesSummary;
@@ -49,6 +50,9 @@ export function App() {
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: 1 });
   const [cam, setCam] = useState<CamMap | null>(null);
+  const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
+  const sideTabRef = useRef(sideTab);
+  sideTabRef.current = sideTab;
   const viewer = useRef<ViewerHandle>(null);
   const frames = useRef(new Map<string, Promise<LoadedFrame>>());
 
@@ -156,6 +160,8 @@ export function App() {
         return;
       }
       const cmd = KEY_COMMANDS[e.key];
+      // In the Training tab, Delete clears labels (the panel's own shortcut).
+      if (cmd === 'clearMeasurements' && sideTabRef.current === 'training') return;
       if (cmd && viewer.current) {
         e.preventDefault();
         viewer.current.command(cmd);
@@ -209,6 +215,7 @@ export function App() {
                   frame={frame}
                   frameError={frameError}
                   overlay={{ cam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: cam ? (classNames[cam.classIndex] ?? null) : null }}
+                  presetKeys={sideTab !== 'training'}
                 />
               ) : (
                 <div className="empty-state">
@@ -217,19 +224,37 @@ export function App() {
                 </div>
               )}
             </div>
-            <ModelPanel
-              current={current}
-              packageHash={packageHash}
-              setPackageHash={setPackageHash}
-              result={result}
-              setResult={setResult}
-              heatmap={heatmap}
-              setHeatmap={setHeatmap}
-              onPickImage={(sop, fr) => {
-                const i = open?.images.findIndex((im) => im.sopInstanceUid === sop && im.frame === fr) ?? -1;
-                if (i >= 0) setIndex(i);
-              }}
-            />
+            <div className="side">
+              <div className="side-tabs" role="tablist" aria-label="Side panel">
+                <button role="tab" id="tab-classifier" aria-selected={sideTab === 'classifier'} aria-controls="panel-classifier" className={sideTab === 'classifier' ? 'active' : ''} onClick={() => setSideTab('classifier')}>
+                  Classifier
+                </button>
+                <button role="tab" id="tab-training" aria-selected={sideTab === 'training'} aria-controls="panel-training" className={sideTab === 'training' ? 'active' : ''} onClick={() => setSideTab('training')}>
+                  Training
+                </button>
+              </div>
+              <div id="panel-classifier" role="tabpanel" aria-labelledby="tab-classifier" className="side-body" hidden={sideTab !== 'classifier'}>
+                <ModelPanel
+                  current={current}
+                  packageHash={packageHash}
+                  setPackageHash={setPackageHash}
+                  result={result}
+                  setResult={setResult}
+                  heatmap={heatmap}
+                  setHeatmap={setHeatmap}
+                  onPickImage={(sop, fr) => {
+                    const i = open?.images.findIndex((im) => im.sopInstanceUid === sop && im.frame === fr) ?? -1;
+                    if (i >= 0) setIndex(i);
+                  }}
+                  onTrain={() => setSideTab('training')}
+                />
+              </div>
+              {sideTab === 'training' && (
+                <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} />
+                </div>
+              )}
+            </div>
           </div>
         )}
       </main>

@@ -248,6 +248,13 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'detached' });
 
+    // The Training tab (another engineer's panel) mounts beside the viewer with the current series.
+    await page.getByRole('tab', { name: 'Training' }).click();
+    await page.getByRole('tabpanel', { name: 'Training' }).waitFor();
+    await page.screenshot({ path: path.join(resultsDir(), 'workspace-training-tab.png') });
+    await page.getByRole('tab', { name: 'Classifier' }).click();
+    await page.getByTestId('image-scores').waitFor();
+
     expect(consoleErrors).toEqual([]);
     await page.close();
   });

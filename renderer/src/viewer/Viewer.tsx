@@ -46,6 +46,8 @@ export function Viewer(props: {
   frameError: string | null;
   overlay: Overlay;
   handle: Ref<ViewerHandle>;
+  /** False while another panel (training labels) owns the digit keys. */
+  presetKeys: boolean;
 }) {
   const { study, series, images, index, onIndex, frame, overlay } = props;
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -168,7 +170,7 @@ export function Viewer(props: {
       const k = e.key;
       const toolKey = TOOLS.find((x) => x.key.toLowerCase() === k.toLowerCase());
       if (toolKey) return void (e.preventDefault(), setTool(toolKey.id));
-      if (/^[1-6]$/.test(k)) {
+      if (props.presetKeys && /^[1-6]$/.test(k)) {
         const id = k === '1' ? 'file' : PRESET_ORDER[Number(k) - 2];
         if (id === 'file' || windows.some((w) => w.id === id)) {
           e.preventDefault();
@@ -178,7 +180,7 @@ export function Viewer(props: {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [windows, applyPreset]);
+  }, [windows, applyPreset, props.presetKeys]);
 
   // Windowed image, redrawn into its own canvas only when the pixels or the window change.
   const drawnKey = useRef('');
@@ -325,10 +327,10 @@ export function Viewer(props: {
         <label className="tool-select">
           <span className="visually-hidden">Window preset</span>
           <select aria-label="Window preset" value={preset} onChange={(e) => applyPreset(e.target.value)} data-testid="preset">
-            <option value="file">File window (1)</option>
-            {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id, i) => (
+            <option value="file">File window{props.presetKeys ? ' (1)' : ''}</option>
+            {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
               <option key={id} value={id}>
-                {windows.find((w) => w.id === id)!.name} ({i + 2})
+                {windows.find((w) => w.id === id)!.name}{props.presetKeys ? ` (${PRESET_ORDER.indexOf(id) + 2})` : ''}
               </option>
             ))}
             {windows

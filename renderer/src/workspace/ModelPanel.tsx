@@ -47,6 +47,7 @@ export function ModelPanel(props: {
   heatmap: HeatmapSettings;
   setHeatmap: (h: HeatmapSettings) => void;
   onPickImage: (sop: string, frame: number) => void;
+  onTrain: () => void;
 }) {
   const { current, packageHash, setPackageHash, result, setResult, heatmap, setHeatmap } = props;
   const [catalog, setCatalog] = useState<ModelCatalog | null>(null);
@@ -142,7 +143,7 @@ export function ModelPanel(props: {
   return (
     <aside className="panel model-panel" aria-label="Models and predictions">
       <header className="panel-header">
-        <h2>Classifier</h2>
+        <h2>Model package</h2>
         <button className="icon-button" aria-label="Reload models" title="Reload the model list" onClick={() => setGeneration((g) => g + 1)}>⟳</button>
       </header>
       {catalogError && <div className="banner error" role="alert">{catalogError}</div>}
@@ -151,7 +152,10 @@ export function ModelPanel(props: {
         <div className="notice" data-testid="no-classifier">
           <strong>No classifier installed.</strong> Lumen shows predictions only from a model package you trained or imported — never made-up ones.
           <ul>
-            <li>Train one on your labelled studies: <span className="mono">lumen train</span></li>
+            <li>
+              Train one on your labelled studies:{' '}
+              <button className="link-button" onClick={props.onTrain}>open Training</button> (or <span className="mono">lumen train</span>)
+            </li>
             <li>Or import a package: copy its folder (or unpack a <span className="mono">.lumenpkg</span>) into <span className="mono">{catalog.packagesDir}</span>, then reload.</li>
           </ul>
         </div>
