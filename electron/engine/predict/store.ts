@@ -50,13 +50,23 @@ export class PredictionStore {
     let classNames: string[] = [];
     let createdAt = '';
     for (const row of rows) {
-      const s = JSON.parse(row.scores) as { classNames: string[]; scores: number[]; frame: number; seriesInstanceUid: string };
-      const key = `${row.target_uid}/${s.frame}`;
-      if (!wanted.has(row.target_uid) || seen.has(key) || s.seriesInstanceUid !== seriesInstanceUid) continue;
+      if (!wanted.has(row.target_uid)) continue;
+      // Rows written by `lumen predict` (electron/training) carry no series UID; the SOP UID already ties them to it.
+      let s: { classNames?: string[]; scores?: number[]; frame?: number; seriesInstanceUid?: string };
+      try {
+        s = JSON.parse(row.scores);
+      } catch {
+        continue;
+      }
+      if (!Array.isArray(s.scores) || !Array.isArray(s.classNames)) continue;
+      if (s.seriesInstanceUid !== undefined && s.seriesInstanceUid !== seriesInstanceUid) continue;
+      const frame = s.frame ?? 0;
+      const key = `${row.target_uid}/${frame}`;
+      if (seen.has(key)) continue;
       seen.add(key);
       classNames = s.classNames;
       if (row.created_at > createdAt) createdAt = row.created_at;
-      images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: s.frame, scores: s.scores });
+      images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame, scores: s.scores });
     }
     if (images.length === 0) return null;
     return { modelHash, modelName, classNames, images, series: [summarize(seriesInstanceUid, images)], createdAt };
