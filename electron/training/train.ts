@@ -187,7 +187,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   const fitConfigBase = {
     epochs,
     batchSize: opts.batchSize ?? (mode === 'head' ? 32 : 16),
-    learningRate: opts.learningRate ?? (mode === 'head' ? 3e-3 : 3e-3),
+    learningRate: opts.learningRate ?? (mode === 'head' ? 1e-3 : 3e-3),
     schedule: 'cosine' as const,
     patience: opts.patience ?? (mode === 'head' ? 15 : 8),
     seed,
@@ -405,6 +405,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const s2 = new TrainingStore(opts.library);
     try {
       s2.registerModel(metadata.contentHash, opts.out, metadata);
+      s2.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
       s2.savePredictions(metadata.contentHash, testPredictions.map((p) => ({ targetKind: 'image' as const, targetUid: p.frame === 0 ? p.sopInstanceUid : `${p.sopInstanceUid}#${p.frame}`, scores: { frame: p.frame, scores: p.scores, classNames, split: 'test' } })));
     } finally {
       s2.close();

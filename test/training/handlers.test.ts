@@ -68,7 +68,7 @@ describe('training requests', () => {
     const end = await waitForJob(jobId);
     expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
     const progress = events.filter((e) => e.event === 'job.progress' && e.payload.jobId === jobId);
-    expect(progress.some((e) => e.payload.detail?.record?.epoch >= 1)).toBe(true);
+    expect(progress.some((e) => e.payload.detail?.history?.length >= 1)).toBe(true);
     const result = end.payload.result;
     expect(result.packageDir).toBe(path.join(dataDir, 'models', 'phantoms'));
     expect(await call('training.runs', {})).toEqual([]);
@@ -96,7 +96,7 @@ describe('training requests', () => {
   it('a cancelled training job leaves a checkpoint and no package; resuming it finishes the run', async () => {
     const { jobId } = await call('training.start', { name: 'cancelled', variant: 'custom-phi-6', resolution: 48, epochs: 100, seed: 2 });
     const started = Date.now();
-    while (!events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && e.payload.detail?.record) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
+    while (!events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && e.payload.detail?.history?.length) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
     expect(jobs.cancel(jobId)).toBe(true);
     const end = await waitForJob(jobId);
     expect(end).toMatchObject({ event: 'job.failed', payload: { cancelled: true } });

@@ -34,6 +34,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
     deps.jobs.start('training', ctx, async (job) => {
       if (activeBackend() === 'cpu') installFastCpuGradients();
+      const history: { epoch: number; loss: number; valMetric: number; valLoss: number; learningRate: number; seconds: number }[] = [];
       const result = await trainClassifier({
         library: lib(),
         out: req.out ?? path.join(modelsDir(), req.name),
@@ -53,8 +54,11 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         request: req,
         signal: job.signal,
         onProgress: (p) => {
-          const { record, ...rest } = p;
-          job.progress(p.fraction, p.message, { ...rest, ...(record ? { record } : {}) });
+          // The job runner drops progress calls closer than 100 ms apart, so every event
+          // carries the whole curve so far: a dropped epoch event loses no point of it.
+          if (p.record) history.push(p.record);
+          const { record: _record, ...rest } = p;
+          job.progress(p.fraction, p.message, { ...rest, history });
         },
       });
       const { testPredictions: _omit, metadata, ...rest } = result;

@@ -135,8 +135,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       lumen.on('job.progress', (p) => {
         if (p.jobId !== jobId) return;
         setProgress({ fraction: p.fraction, message: p.message });
-        const rec = (p.detail as { record?: EpochPoint } | undefined)?.record;
-        if (rec) setCurve((c) => [...c.filter((x) => x.epoch !== rec.epoch), rec]);
+        const history = (p.detail as { history?: EpochPoint[] } | undefined)?.history;
+        if (history && history.length) setCurve(history);
       }),
       lumen.on('job.finished', (p) => {
         if (p.jobId !== jobId) return;
