@@ -241,6 +241,16 @@ describe('review workspace in Chromium through the bridge', () => {
     await expect.poll(async () => hottest((await viewportShot(page, 'workspace-heatmap-no-lesion')).png)[2], { timeout: 10_000 }).toBe(0);
     await page.getByTestId('heatmap-opacity').fill('45');
 
+    // Cine plays through the stack and stops.
+    await page.getByLabel('Cine frames per second').fill('20');
+    await page.getByRole('button', { name: 'Play cine' }).click();
+    await index.filter({ hasText: 'Im 4/12' }).waitFor();
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: 'Play cine' }).waitFor();
+    const stoppedAt = await index.textContent();
+    await page.waitForTimeout(300);
+    expect(await index.textContent()).toBe(stoppedAt);
+
     // Help overlay.
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
