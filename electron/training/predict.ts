@@ -119,7 +119,7 @@ export async function predictSeries(opts: PredictSeriesOptions): Promise<Predict
         ...images.map((im) => ({
           targetKind: 'image' as const,
           targetUid: im.frame === 0 ? im.sopInstanceUid : `${im.sopInstanceUid}#${im.frame}`,
-          scores: { frame: im.frame, scores: im.scores, classNames: meta.classNames },
+          scores: { frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, scores: im.scores, classNames: meta.classNames },
         })),
         ...series.map((s) => ({ targetKind: 'series' as const, targetUid: s.seriesUid, scores: { mean: s.mean, max: s.max, images: s.images, classNames: meta.classNames } })),
       ]);

@@ -406,7 +406,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     try {
       s2.registerModel(metadata.contentHash, opts.out, metadata);
       s2.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-      s2.savePredictions(metadata.contentHash, testPredictions.map((p) => ({ targetKind: 'image' as const, targetUid: p.frame === 0 ? p.sopInstanceUid : `${p.sopInstanceUid}#${p.frame}`, scores: { frame: p.frame, scores: p.scores, classNames, split: 'test' } })));
+      s2.savePredictions(metadata.contentHash, testPredictions.map((p, i) => ({ targetKind: 'image' as const, targetUid: p.frame === 0 ? p.sopInstanceUid : `${p.sopInstanceUid}#${p.frame}`, scores: { frame: p.frame, seriesInstanceUid: split.test[i].seriesInstanceUid, scores: p.scores, classNames, split: 'test' } })));
     } finally {
       s2.close();
     }
