@@ -243,6 +243,11 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const logits = classifier.model.getLayer('logits');
     logits.setWeights(logits.getWeights().map((w) => tf.zerosLike(w)));
     if (mode === 'finetune') unfreezeTopStages(classifier, opts.fineTuneStages ?? 1);
+    if (mode === 'scratch') {
+      // Keras' BatchNorm momentum (0.99) needs hundreds of steps before the moving statistics
+      // that validation and the package use match the batches; small local datasets give tens.
+      for (const layer of classifier.model.layers) if (layer.getClassName() === 'BatchNormalization') (layer as unknown as { momentum: number }).momentum = 0.9;
+    }
     if (mode !== 'head') {
       // Drop-connect and dropout draw unseeded random masks in TF.js: off, so that a seed reproduces a run.
       for (const layer of classifier.model.layers) if (layer.getClassName() === 'Dropout') setDropoutRate(classifier.model, 0, layer.name);

@@ -192,15 +192,15 @@ describe('a head on cached backbone features', () => {
 describe('training a tiny compound-scaled network from scratch on the cpu backend', () => {
   it('learns (training loss falls), writes a package and its metrics match the saved predictions', async () => {
     const r = await trainClassifier({
-      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 3, batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: false,
+      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: Number(process.env.SCRATCH_EPOCHS ?? 3), batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: process.env.SCRATCH_AUG ? undefined : false,
     });
+    console.log(`from scratch (${r.history.length} epochs, cpu): test AUC ${r.test.auc.toFixed(3)} [${r.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}], losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
     expect(r.backend).toBe('cpu');
-    expect(r.history).toHaveLength(3);
-    expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
+    expect(r.history).toHaveLength(Number(process.env.SCRATCH_EPOCHS ?? 3));
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
     const pkg = await loadPackage(r.packageDir);
     const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
     expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2 })).toEqual(r.test);
-    console.log(`from scratch (3 epochs, cpu): test AUC ${r.test.auc.toFixed(3)}, losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
   }, 600_000);
 });
 
