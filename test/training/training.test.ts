@@ -132,6 +132,9 @@ describe('a head on cached backbone features', () => {
     // Test patients never trained: the split recorded in the package has no patient twice.
     const splitOf = training.split.patients as Record<string, string>;
     expect(new Set(saved.map((p: any) => splitOf[p.patient]))).toEqual(new Set(['test']));
+    // Measured 0.801 (seed 5) with a randomly initialised backbone: lesion vs none is easy,
+    // round vs elongated is not for random features. The issue asks for 0.9; not reached.
+    expect(result.test.auc).toBeGreaterThan(0.75);
     console.log(`head on cached features: test AUC ${result.test.auc.toFixed(3)} [${result.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}]`);
   }, 240_000);
 
@@ -190,13 +193,15 @@ describe('a head on cached backbone features', () => {
 });
 
 describe('training a tiny compound-scaled network from scratch on the cpu backend', () => {
-  it('learns (training loss falls), writes a package and its metrics match the saved predictions', async () => {
+  it('learns (training loss falls, test AUC > 0.8), writes a package and its metrics match the saved predictions', async () => {
     const r = await trainClassifier({
-      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: Number(process.env.SCRATCH_EPOCHS ?? 3), batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: process.env.SCRATCH_AUG ? undefined : false,
+      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 10, batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: false,
     });
     console.log(`from scratch (${r.history.length} epochs, cpu): test AUC ${r.test.auc.toFixed(3)} [${r.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}], losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
     expect(r.backend).toBe('cpu');
-    expect(r.history).toHaveLength(Number(process.env.SCRATCH_EPOCHS ?? 3));
+    expect(r.history).toHaveLength(10);
+    // Measured 0.852 (seed 2). The issue asks for 0.9; this tiny network at 32 px on 45 patients does not reach it here.
+    expect(r.test.auc).toBeGreaterThan(0.8);
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
     const pkg = await loadPackage(r.packageDir);
     const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
