@@ -5,7 +5,7 @@
  * starts a fresh worker: the app stays up.
  */
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { requests } from '../../common/contract';
 import { validateRequest, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
@@ -19,7 +19,7 @@ export interface EngineHostOptions extends WorkerConfig {
 type Listener = (event: string, payload: unknown) => void;
 
 export class EngineHost {
-  private worker: Worker | null = null;
+  private worker: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { method: string; resolve: (reply: Reply) => void }>();
@@ -29,13 +29,20 @@ export class EngineHost {
   constructor(private readonly options: EngineHostOptions) {}
 
   private start(): Promise<void> {
-    // Mesa reads EGL_PLATFORM from the real environment, which a worker thread
-    // cannot set for itself; Dawn's OpenGL ES fallback needs it on headless
-    // Linux. Not in Electron, whose own GPU process must keep its platform.
-    if (process.platform === 'linux' && !process.env.EGL_PLATFORM && !process.versions.electron) process.env.EGL_PLATFORM = 'surfaceless';
     const workerPath = this.options.workerPath ?? fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
     const config: WorkerConfig = { dataDir: this.options.dataDir, shell: this.options.shell, backend: this.options.backend ?? null };
-    const worker = new Worker(workerPath, { workerData: config });
+    const env: NodeJS.ProcessEnv = { ...process.env, LUMEN_ENGINE_CONFIG: JSON.stringify(config) };
+    // Inside Electron, process.execPath is Electron itself: run it as plain Node.
+    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+    // Dawn's OpenGL ES fallback needs a surfaceless EGL on headless Linux; set
+    // for the engine only, so the app's own GPU process keeps its platform.
+    if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
+    const worker = fork(workerPath, [], {
+      env,
+      serialization: 'advanced', // structured clone: typed arrays cross intact
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
@@ -64,7 +71,7 @@ export class EngineHost {
         this.options.log?.(`[engine] crashed: ${err.stack ?? err.message}`);
         reject(err);
       });
-      worker.on('exit', (code) => {
+      worker.on('exit', (code, signal) => {
         if (this.worker === worker) {
           this.worker = null;
           this.ready = null;
@@ -72,10 +79,10 @@ export class EngineHost {
         const failed = [...this.pending.values()];
         this.pending.clear();
         for (const p of failed) {
-          p.resolve({ ok: false, error: { code: 'unavailable', method: p.method, message: `The engine stopped (exit code ${code}) while handling "${p.method}". It restarts on the next request; try again.` } });
+          p.resolve({ ok: false, error: { code: 'unavailable', method: p.method, message: `The engine stopped (${signal ?? `exit code ${code}`}) while handling "${p.method}". It restarts on the next request; try again.` } });
         }
         if (!this.closed) {
-          for (const listener of this.listeners) listener('engine.error', { message: `The engine stopped with exit code ${code}; it restarts on the next request.`, where: 'engine' });
+          for (const listener of this.listeners) listener('engine.error', { message: `The engine stopped (${signal ?? `exit code ${code}`}); it restarts on the next request.`, where: 'engine' });
         }
         reject(new Error(`engine exited with code ${code} before it was ready`));
       });
@@ -102,7 +109,7 @@ export class EngineHost {
     return new Promise<Reply>((resolve) => {
       this.pending.set(id, { method: name, resolve });
       const message: ToWorker = { type: 'request', id, method: name, input: checked.value.input };
-      this.worker!.postMessage(message);
+      this.worker!.send(message);
     });
   }
 
@@ -113,17 +120,23 @@ export class EngineHost {
 
   /** For tests: kill the worker as a crash would. */
   async crashForTest(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGKILL');
+    await exited;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
     this.worker = null;
-    if (worker) {
-      worker.postMessage({ type: 'shutdown' } satisfies ToWorker);
-      await Promise.race([new Promise((r) => worker.once('exit', r)), new Promise((r) => setTimeout(r, 2000))]);
-      await worker.terminate();
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      if (worker.connected) worker.send({ type: 'shutdown' } satisfies ToWorker);
+      const timer = setTimeout(() => worker.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Reply } from '../../common/rpc';
 
-/** Messages between the engine host and the engine worker (worker_threads). */
+/** Messages between the engine host and the engine worker (a child process with an IPC channel). */
 export type ToWorker =
   | { type: 'request'; id: number; method: string; input: unknown }
   | { type: 'shutdown' };

@@ -1,17 +1,23 @@
 /**
- * The engine worker: a worker_threads thread owned by the main process (or
- * the bridge). It holds TF.js, ONNX Runtime, the codecs and the library, so
+ * The engine worker: a child process owned by the main process (or the
+ * bridge). It holds TF.js, ONNX Runtime, Dawn, the codecs and the library, so
  * heavy work never blocks the Electron main thread.
+ *
+ * A process, not a worker thread: native addons such as onnxruntime-node
+ * cannot be loaded a second time in one process ("Module did not
+ * self-register"), so a crashed engine thread could never be restarted; and a
+ * native crash (a GPU driver, Dawn at teardown) takes down only this process,
+ * never the app's window.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { validateEvent } from '../../common/rpc';
 import { createEngine } from './engine';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 
-if (!parentPort) throw new Error('engine/worker.ts must run in a worker thread');
-const port = parentPort;
-const config = workerData as WorkerConfig;
-const post = (message: FromWorker) => port.postMessage(message);
+if (!process.send) throw new Error('engine/worker.ts must run as a child process with an IPC channel');
+const config = JSON.parse(process.env.LUMEN_ENGINE_CONFIG ?? '{}') as WorkerConfig;
+const post = (message: FromWorker) => {
+  if (process.connected) process.send!(message);
+};
 const log = (line: string) => post({ type: 'log', line });
 
 const engine = createEngine({ ...config, log });
@@ -23,14 +29,14 @@ const ctx = {
   },
 };
 
-port.on('message', (message: ToWorker) => {
+process.on('message', (message: ToWorker) => {
   if (!message || typeof message !== 'object') {
     log('ignored a non-object message');
     return;
   }
   if (message.type === 'shutdown') {
     engine.dispose();
-    port.close();
+    setTimeout(() => process.exit(0), 50);
     return;
   }
   if (message.type !== 'request' || typeof message.id !== 'number') {
@@ -42,4 +48,6 @@ port.on('message', (message: ToWorker) => {
 
 // A stray rejection in a job must not take the engine down with it.
 process.on('unhandledRejection', (reason) => log(`unhandled rejection in engine: ${String(reason)}`));
+// The owner went away (app closed or crashed): nothing left to serve.
+process.on('disconnect', () => process.exit(0));
 post({ type: 'ready', pid: process.pid });

@@ -70,7 +70,7 @@ describe('the contract dispatcher', () => {
 
   it('declares every request with schemas and a summary', () => {
     for (const [name, def] of Object.entries(requests)) {
-      expect(name).toMatch(/^[a-z]+\.[a-zA-Z]+$/);
+      expect(name).toMatch(/^[a-z]+(\.[a-zA-Z]+)+$/);
       expect(def.summary.length).toBeGreaterThan(10);
       expect(typeof def.input.safeParse).toBe('function');
       expect(typeof def.output.safeParse).toBe('function');
