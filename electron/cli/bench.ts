@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   models: () => import('./bench-models'),
   dicom: async () => ({ suite: (await import('./bench-data')).dicomSuite }),
   import: async () => ({ suite: (await import('./bench-data')).importSuite }),
+  train: () => import('./bench-train'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
