@@ -131,6 +131,8 @@ export interface LumenApi {
   readonly shell: 'electron' | 'browser';
   invoke<K extends RequestName>(method: K, input: RequestInput<K>): Promise<RequestOutput<K>>;
   on<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void;
+  /** The file-system path of a dropped file; only the desktop app can know it (undefined in a browser). */
+  pathForFile?(file: Blob): string;
 }
 
 /** Unwrap a reply or throw the typed error it carries. */

@@ -4,7 +4,7 @@
  * common/contract.ts) and delivers events; nothing else of Electron or Node
  * reaches the page.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import type { LumenApi, Reply } from '../../common/rpc';
 
@@ -26,6 +26,8 @@ const api: LumenApi = {
       ipcRenderer.removeListener('lumen:event', handler);
     };
   },
+  // Dropped files: the page sees File objects; only Electron can say where they are.
+  pathForFile: (file) => webUtils.getPathForFile(file as File),
 };
 
 contextBridge.exposeInMainWorld('lumen', api);

@@ -56,6 +56,22 @@ describe('the real UI in Chromium through the browser bridge', () => {
     await page.close();
   });
 
+  it('explains, when files are dropped in a browser, that their paths cannot be known', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(bridge.url);
+    const browserPanel = page.getByRole('complementary', { name: 'Study browser' });
+    await browserPanel.waitFor({ timeout: 60_000 });
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(132)], 'IM0001', { type: 'application/dicom' }));
+      return dt;
+    });
+    await browserPanel.dispatchEvent('dragover', { dataTransfer });
+    await browserPanel.dispatchEvent('drop', { dataTransfer });
+    await page.getByRole('status').filter({ hasText: 'cannot see where dropped files live' }).waitFor();
+    await page.close();
+  });
+
   it('refuses requests without the token and serves none of the app', async () => {
     const base = `http://127.0.0.1:${bridge.port}/`;
     expect((await fetch(base)).status).toBe(401);

@@ -46,10 +46,23 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
   }, [search, generation]);
   useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
 
-  const startImport = (path: string) => {
-    if (!path.trim()) return;
+  const [dropHint, setDropHint] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const startImportPaths = (paths: string[]) => {
+    const clean = paths.map((p) => p.trim()).filter(Boolean);
+    if (clean.length === 0) return;
     setShowErrors(false);
-    void job.start(() => lumen.invoke('library.import', { paths: [path.trim()] }), 'Scanning…');
+    setDropHint(null);
+    void job.start(() => lumen.invoke('library.import', { paths: clean }), 'Scanning…');
+  };
+  const startImport = (path: string) => startImportPaths([path]);
+  const onDrop = (e: React.DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = Array.from(e.dataTransfer.files);
+    const paths = lumen.pathForFile ? files.map((f) => lumen.pathForFile!(f)).filter(Boolean) : [];
+    if (paths.length > 0) startImportPaths(paths);
+    else if (files.length > 0) setDropHint('A web page cannot see where dropped files live: type the folder path above, or drop files in the desktop app.');
   };
   const browse = async () => {
     const { path } = await lumen.invoke('dialog.openFolder', {});
@@ -63,7 +76,18 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
   const report = job.result;
   const errors = report?.errors ?? [];
   return (
-    <aside className="panel study-browser" aria-label="Study browser">
+    <aside
+      className={`panel study-browser${dragging ? ' dragging' : ''}`}
+      aria-label="Study browser"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
       <header className="panel-header">
         <h2>Studies</h2>
         <span className="muted">{studies ? `${studies.length}` : ''}</span>
@@ -88,6 +112,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
           </button>
         </div>
       </form>
+      {dropHint && <div className="banner" role="status">{dropHint}</div>}
       {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
       {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
       {report && (
