@@ -1,16 +1,9 @@
 // Synthetic images with known content, for tests and the benchmark.
 
-/** Deterministic pseudo-random numbers (mulberry32) so phantoms are the same every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../common/random';
+
+/** Deterministic pseudo-random numbers so phantoms are the same every run. */
+export const rng = mulberry32;
 
 /** A CT-like slice: air, body ellipse, organs, bone ring, noise. Stored values = HU (signed). */
 export function ctSlice(rows: number, columns: number, seed: number, noise = 20): Int16Array {

@@ -1,16 +1,11 @@
 // Evaluation of a classifier from its scores: plain numbers in, plain numbers out, so a
 // report can always be recomputed from the saved predictions.
 
-/** Deterministic pseudo-random numbers (mulberry32): the same seed gives the same run. */
+import { mulberry32 } from '../../common/random';
+
+/** Deterministic pseudo-random numbers: the same seed gives the same run. */
 export function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /** ROC AUC by the Mann-Whitney statistic (ties count one half). NaN when one side is empty. */

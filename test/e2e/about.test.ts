@@ -62,7 +62,8 @@ describe('the real UI in Chromium through the browser bridge', () => {
     const browserPanel = page.getByRole('complementary', { name: 'Study browser' });
     await browserPanel.waitFor({ timeout: 60_000 });
     const dataTransfer = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
+      // Runs in the page, where DataTransfer exists.
+      const dt = new (globalThis as any).DataTransfer();
       dt.items.add(new File([new Uint8Array(132)], 'IM0001', { type: 'application/dicom' }));
       return dt;
     });

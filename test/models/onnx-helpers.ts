@@ -2,6 +2,7 @@
 // tf.layers types the EfficientNet builder uses, and BatchNorm randomisation
 // so that folding and weight import are really exercised.
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../common/random';
 
 /** A tiny MBConv network (stem, one expanded block with SE and skip, a stride-2 depthwise block, head, top). */
 export function tinyNet(opts: { size?: number; classes?: number; includeTop?: boolean; seed?: number; stemFilters?: number } = {}): tf.LayersModel {
@@ -45,17 +46,8 @@ export function tinyNet(opts: { size?: number; classes?: number; includeTop?: bo
   return tf.model({ inputs: input, outputs: x, name: 'tinynet' });
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers. */
+export const rng = mulberry32;
 
 /**
  * Gives every BatchNormalization random gamma, beta, moving mean and moving
