@@ -4,7 +4,11 @@ import type { RequestContext } from '../../common/rpc';
 export interface JobContext {
   readonly jobId: string;
   readonly signal: AbortSignal;
-  /** Report progress; calls are rate-limited to about 10 a second except the last. */
+  /**
+   * Report progress. At most about 10 events a second reach the UI; a call
+   * that comes sooner is not lost: the latest one is sent when the interval
+   * ends, and any still waiting is sent before the job's end event.
+   */
   progress(fraction: number | null, message: string, detail?: Record<string, unknown>): void;
   /** Throw if the job was cancelled; call it between units of work. */
   checkCancelled(): void;
@@ -16,6 +20,8 @@ export class JobCancelledError extends Error {
     this.name = 'JobCancelledError';
   }
 }
+
+const PROGRESS_INTERVAL_MS = 100;
 
 interface RunningJob {
   kind: string;
@@ -37,15 +43,33 @@ export class JobRunner {
     const controller = new AbortController();
     this.running.set(jobId, { kind, startedAt: new Date().toISOString(), controller });
     let lastSent = 0;
+    let waiting: { fraction: number | null; message: string; detail?: Record<string, unknown> } | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const send = (p: { fraction: number | null; message: string; detail?: Record<string, unknown> }) => {
+      lastSent = Date.now();
+      const bounded = p.fraction === null ? null : Math.min(1, Math.max(0, p.fraction));
+      ctx.emit('job.progress', { jobId, kind, fraction: bounded, message: p.message, detail: p.detail });
+    };
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (waiting) send(waiting);
+      waiting = null;
+    };
     const job: JobContext = {
       jobId,
       signal: controller.signal,
       progress(fraction, message, detail) {
-        const now = Date.now();
-        if (fraction !== 1 && now - lastSent < 100) return;
-        lastSent = now;
-        const bounded = fraction === null ? null : Math.min(1, Math.max(0, fraction));
-        ctx.emit('job.progress', { jobId, kind, fraction: bounded, message, detail });
+        const update = { fraction, message, detail };
+        if (fraction === 1 || Date.now() - lastSent >= PROGRESS_INTERVAL_MS) {
+          waiting = null;
+          if (timer) clearTimeout(timer);
+          timer = null;
+          send(update);
+          return;
+        }
+        waiting = update;
+        timer ??= setTimeout(flush, Math.max(0, lastSent + PROGRESS_INTERVAL_MS - Date.now()));
       },
       checkCancelled() {
         if (controller.signal.aborted) throw new JobCancelledError();
@@ -56,10 +80,12 @@ export class JobRunner {
       work(job).then(
         (result) => {
           this.running.delete(jobId);
+          flush();
           ctx.emit('job.finished', { jobId, kind, result: result ?? null });
         },
         (err: unknown) => {
           this.running.delete(jobId);
+          flush();
           const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
           const message = cancelled ? 'Cancelled' : err instanceof Error ? err.message : String(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
