@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
-import { exportPackageArchive, importPackageArchive, loadPackage } from '../../../models/package';
+import { exportPackageArchive, loadPackage } from '../../../models/package';
+import { importPackage, packagesDir } from '../predict/packages';
 import { activeBackend } from '../../../models/runtime';
 import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
 import { Library } from '../../library/library';
@@ -28,7 +29,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     }
   };
   deps.onDispose(() => library?.close());
-  const modelsDir = () => path.join(deps.dataDir, 'models');
+  const modelsDir = () => packagesDir(deps.dataDir);
   const runsDir = () => path.join(deps.dataDir, 'training-runs');
 
   const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
@@ -132,10 +133,10 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       const p = await exportPackageArchive(packageDir, file);
       return { file: path.resolve(file), contentHash: p.metadata.contentHash };
     },
+    // One way to install a package: the same as the model panel's (free folder name, duplicates refused).
     'training.importPackage': async ({ file }) => {
-      const base = path.basename(file).replace(/\.lumenpkg$/i, '');
-      const p = await importPackageArchive(file, path.join(modelsDir(), base));
-      return { dir: p.dir, contentHash: p.metadata.contentHash };
+      const p = await importPackage(deps.dataDir, file);
+      return { dir: p.dir, contentHash: p.contentHash };
     },
   };
 }
