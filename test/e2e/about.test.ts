@@ -4,27 +4,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import pkg from '../../package.json';
-import { EngineHost } from '../../electron/engine/host';
-import { startBridge, type Bridge } from '../../electron/serve/server';
-import { launchChromium, resultsDir } from '../support/browser';
+import type { EngineHost } from '../../electron/engine/host';
+import type { Bridge } from '../../electron/serve/server';
+import { resultsDir, startUiSession } from '../support/browser';
 
 describe('the real UI in Chromium through the browser bridge', () => {
   let host: EngineHost;
   let bridge: Bridge;
   let dataDir: string;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
+  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-e2e-'));
-    host = new EngineHost({ dataDir, shell: 'browser' });
-    bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
-    browser = await launchChromium();
+    session = await startUiSession(dataDir);
+    ({ host, bridge, browser } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await host?.close();
+    await session?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -8,10 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
-import { EngineHost } from '../../electron/engine/host';
 import { exportPackageArchive } from '../../models/package';
-import { startBridge, type Bridge } from '../../electron/serve/server';
-import { launchChromium, resultsDir } from '../support/browser';
+import type { Bridge } from '../../electron/serve/server';
+import { resultsDir, startUiSession } from '../support/browser';
 import { PHANTOM_SIZE, SERIES_LESION, trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 /** Where image pixel (x, y) of the fitted, square phantom lands in the viewport, after `turns` quarter turns clockwise. */
@@ -76,12 +75,12 @@ async function viewportShot(page: Page, name: string): Promise<{ png: PNG; box: 
 }
 
 describe('review workspace in Chromium through the bridge', () => {
-  let host: EngineHost;
   let bridge: Bridge;
   let dataDir: string;
   let series: PhantomSeries;
   let packageArchive: string;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
+  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-workspace-'));
@@ -91,15 +90,12 @@ describe('review workspace in Chromium through the bridge', () => {
     await trainTinyPackage(staged);
     packageArchive = path.join(dataDir, 'staging', 'phantom-lesion.lumenpkg');
     await exportPackageArchive(staged, packageArchive);
-    host = new EngineHost({ dataDir, shell: 'browser' });
-    bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
-    browser = await launchChromium();
+    session = await startUiSession(dataDir);
+    ({ bridge, browser } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
-    await host?.close();
+    await session?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { EngineHost } from '../../electron/engine/host';
+import { startBridge, type Bridge } from '../../electron/serve/server';
 
 /**
  * Debian's Chromium driven by playwright-core (never a downloaded browser),
@@ -31,4 +33,30 @@ export function resultsDir(): string {
   const dir = path.resolve('test-results');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * What every end-to-end test runs against: the real engine (its own process),
+ * the browser bridge serving the built renderer, and Debian's Chromium.
+ * `close` tears all three down in order.
+ */
+export async function startUiSession(dataDir: string): Promise<{
+  host: EngineHost;
+  bridge: Bridge;
+  browser: Awaited<ReturnType<typeof launchChromium>>;
+  close: () => Promise<void>;
+}> {
+  const host = new EngineHost({ dataDir, shell: 'browser' });
+  const bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
+  const browser = await launchChromium();
+  return {
+    host,
+    bridge,
+    browser,
+    close: async () => {
+      await browser.close();
+      await bridge.close();
+      await host.close();
+    },
+  };
 }
