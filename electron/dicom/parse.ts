@@ -402,20 +402,28 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
   return { file, byteLength: bytes.length, dataSet, meta };
 }
 
+/** Why a file cannot be read, in words a person understands. */
+export function readErrorReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+      return 'file not found. Check the path.';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied. Check that you may read it.';
+    case 'EISDIR':
+      return 'is a folder, not a file.';
+    default:
+      return `cannot be read (${e.message}).`;
+  }
+}
+
 export async function parseDicomFile(path: string, opts: ParseOptions = {}): Promise<ParsedDicom> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'file not found. Check the path.'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied. Check that you may read it.'
-          : code === 'EISDIR'
-            ? 'is a folder, not a file.'
-            : `cannot be read (${(err as Error).message}).`;
+    const reason = readErrorReason(err);
     throw new DicomFileError(path, reason);
   }
   return parseDicomBuffer(bytes, path, opts);
