@@ -63,7 +63,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
   const [csvPath, setCsvPath] = useState('');
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
-  const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '' });
+  const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
+  const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ fraction: number | null; message: string } | null>(null);
   const [curve, setCurve] = useState<EpochPoint[]>([]);
@@ -85,6 +86,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     try {
       setPreview(await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 }));
       setRuns(await lumen.invoke('training.runs', {}));
+      setPackages((await lumen.invoke('models.catalog', {})).packages);
     } catch (err) {
       setStatus(err instanceof Error ? err.message : String(err));
     }
@@ -169,6 +171,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
         ...(form.epochs ? { epochs: Number(form.epochs) } : {}),
         ...(form.window ? { window: form.window } : {}),
         ...(form.intendedUse ? { intendedUse: form.intendedUse } : {}),
+        ...(form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage) ? { backbonePackage: form.backbonePackage } : {}),
         overwrite: true,
       });
       setJobId(id);
@@ -200,6 +203,9 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     }
   };
 
+  // Packages of the same backbone variant can give their weights (e.g. one trained from
+  // scratch on other data, or imported ImageNet weights): transfer without downloads.
+  const backbones = useMemo(() => packages.filter((p) => p.variant === form.variant), [packages, form.variant]);
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
@@ -250,6 +256,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
           <label htmlFor="tp-variant">Backbone</label>
           <select id="tp-variant" value={form.variant} onChange={set('variant')}>{VARIANTS.map((v) => <option key={v}>{v}</option>)}</select>
+          <label htmlFor="tp-weights">Backbone weights</label>
+          <select id="tp-weights" value={backbones.some((p) => p.dir === form.backbonePackage) ? form.backbonePackage : ''} onChange={set('backbonePackage')}>
+            <option value="">random initialisation</option>
+            {backbones.map((p) => <option key={p.dir} value={p.dir}>{p.name} ({p.contentHash.slice(0, 8)})</option>)}
+          </select>
           <label htmlFor="tp-mode">Mode</label>
           <select id="tp-mode" value={form.mode} onChange={set('mode')}>
             <option value="head">Head on cached features</option>
