@@ -22,6 +22,7 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
   const r = rng(opts.seed ?? 42);
   mkdirSync(dir, { recursive: true });
   const patients: PhantomSet['patients'] = [];
+  const anatomy = ctSlice(size, size, 0, 0); // noise-free: where the tissue is
   for (let p = 0; p < nPatients; p++) {
     const label = PHANTOM_CLASSES[p % 3];
     const base = `1.2.826.0.1.3680043.10.99.${opts.seed ?? 42}.${p + 1}`;
@@ -33,15 +34,29 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
       const noise = 10 + r() * 25;
       const px = ctSlice(size, size, (opts.seed ?? 42) * 1000 + p * 10 + s, noise);
       if (label !== 'none') {
-        // Lesion inside the body ellipse, away from the centre line.
-        const cx = size * (0.3 + r() * 0.4);
-        const cy = size * (0.32 + r() * 0.36);
-        const contrast = 90 + r() * 110;
-        const area = (size / 64) ** 2 * (70 + r() * 60); // ~ pi*a*b in pixels
-        const angle = r() * Math.PI;
-        const ratio = label === 'round' ? 1 : 5 + r() * 3;
-        const a = Math.sqrt((area * ratio) / Math.PI);
-        const b = a / ratio;
+        // Lesion in soft tissue, away from the centre line: its centre and both ends of its
+        // long axis must lie in tissue (not lung, air or bone), as a liver or kidney lesion
+        // would. A lesion in the lung is invisible in the abdomen window the tests train
+        // with (-850 HU + its contrast stays black), which made a fifth of the lesions
+        // unlearnable noise in the labels.
+        const tissue = (x: number, y: number) => {
+          const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
+          return v >= -150 && v <= 150;
+        };
+        let cx = 0, cy = 0, contrast = 0, a = 0, b = 0, angle = 0;
+        for (let tries = 0; tries < 100; tries++) {
+          cx = size * (0.3 + r() * 0.4);
+          cy = size * (0.32 + r() * 0.36);
+          contrast = 90 + r() * 110;
+          const area = (size / 64) ** 2 * (70 + r() * 60); // ~ pi*a*b in pixels
+          angle = r() * Math.PI;
+          const ratio = label === 'round' ? 1 : 5 + r() * 3;
+          a = Math.sqrt((area * ratio) / Math.PI);
+          b = a / ratio;
+          const ex = Math.cos(angle) * a * 0.8;
+          const ey = Math.sin(angle) * a * 0.8;
+          if (tissue(cx, cy) && tissue(cx + ex, cy + ey) && tissue(cx - ex, cy - ey)) break;
+        }
         const cos = Math.cos(angle);
         const sin = Math.sin(angle);
         for (let y = 0; y < size; y++) {

@@ -1,7 +1,9 @@
-// The training loop end to end on a generated phantom study set (DICOM written with
-// electron/dicom/write.ts): labels, patient-level splits, a head on cached features, a
-// from-scratch tiny network on the cpu backend, metrics recomputed from saved predictions,
-// cancellation, resuming, prediction and evaluation of the package.
+// The training loop end to end on generated phantom study sets (DICOM written with
+// electron/dicom/write.ts): labels, patient-level splits, a tiny compound-scaled network
+// trained from scratch on the cpu backend, then transfer learning: that network's backbone
+// gives the cached features a head trains on for another set of patients (as ImageNet
+// weights would, which cannot be downloaded here); metrics recomputed from saved
+// predictions, cancellation, resuming, prediction and evaluation of the package.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,23 +23,41 @@ import { createClassifier } from '../../models';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
 let root: string;
+/** The "local" data a user labels: the head, labels, splits and fine-tuning use it. */
 let set: PhantomSet;
 let library: Library;
+/** Other patients (another seed), used only to train the backbone from scratch. */
+let source: PhantomSet;
+let sourceLibrary: Library;
+/** The from-scratch package whose backbone the head transfers. */
+let pretrained: string;
+
+// Eight slices per patient, each with its own lesion: the network trains on 288 images.
+// With two slices (72 images) the from-scratch test AUC ranged 0.77-0.92 over seeds and
+// resolutions, augmented or not (it memorises the training images); with six, 0.92 and
+// 0.96 on two data seeds; with eight, 0.957.
+const PATIENTS = 60;
+const SLICES = 8;
 
 beforeAll(async () => {
   await initBackend('cpu');
   installFastCpuGradients();
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-'));
-  set = writePhantomSet(path.join(root, 'dicom'), { patients: 45, slices: 2, seed: 42 });
+  set = writePhantomSet(path.join(root, 'dicom'), { patients: PATIENTS, slices: SLICES, seed: 4242 });
   library = Library.open(path.join(root, 'library'));
   const report = await library.importPaths([set.dir]);
   expect(report.errors).toEqual([]);
-  expect(report.instances).toBe(90);
+  expect(report.instances).toBe(PATIENTS * SLICES);
   importLabelsCsvFile(library, set.csv, { author: 'tester' });
-}, 120_000);
+  source = writePhantomSet(path.join(root, 'source-dicom'), { patients: PATIENTS, slices: SLICES, seed: 42 });
+  sourceLibrary = Library.open(path.join(root, 'source-library'));
+  expect((await sourceLibrary.importPaths([source.dir])).errors).toEqual([]);
+  importLabelsCsvFile(sourceLibrary, source.csv, { author: 'tester' });
+}, 180_000);
 
 afterAll(() => {
   library?.close();
+  sourceLibrary?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -46,8 +66,8 @@ describe('labels', () => {
     // beforeAll imported it once already: importing again replaces, never duplicates.
     const report = importLabelsCsvFile(library, set.csv, { author: 'tester' });
     expect(report.problems).toEqual([]);
-    expect(report.labelled).toEqual({ image: 0, series: 45, study: 0 });
-    expect(report.classes).toEqual({ none: 15, round: 15, elongated: 15 });
+    expect(report.labelled).toEqual({ image: 0, series: PATIENTS, study: 0 });
+    expect(report.classes).toEqual({ none: PATIENTS / 3, round: PATIENTS / 3, elongated: PATIENTS / 3 });
 
     // An image row overrides its series; an unknown UID is reported with its line.
     const p = set.patients[0];
@@ -57,7 +77,7 @@ describe('labels', () => {
     const store = new TrainingStore(library);
     try {
       const imgs = store.labelledImages().filter((i) => i.patient === p.patientId);
-      expect(imgs.map((i) => i.label).sort()).toEqual([p.label, 'round'].sort());
+      expect(imgs.map((i) => i.label).sort()).toEqual([...new Array<string>(SLICES - 1).fill(p.label), 'round'].sort());
       const rec = store.listLabels({ targetUids: [p.sops[1]] });
       expect(rec).toMatchObject([{ targetKind: 'image', label: 'round', author: 'tester' }]);
       // Clear the image label again: the series label applies.
@@ -93,16 +113,35 @@ describe('datasets', () => {
     const folds = kFoldByPatient(images, 5, 3);
     const testPatients = folds.flatMap((f) => [...new Set(f.test.map((i) => i.patient))]);
     expect(new Set(testPatients).size).toBe(testPatients.length); // each patient is tested once
-    expect(testPatients.length).toBe(45);
+    expect(testPatients.length).toBe(PATIENTS);
 
     const tiny = splitByPatient(images.filter((i) => i.label !== 'round' || i.patient < 'PH010'), { seed: 1 });
     expect(tiny.warnings.some((w) => /Class "round" has only \d patients/.test(w))).toBe(true);
   });
 });
 
+describe('training a tiny compound-scaled network from scratch on the cpu backend', () => {
+  it('learns (training loss falls, test AUC >= 0.9), writes a package and its metrics match the saved predictions', async () => {
+    const r = await trainClassifier({
+      library: sourceLibrary, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 12, batchSize: 16, learningRate: 1e-2, patience: 0, seed: 2, augmentation: false,
+    });
+    console.log(`from scratch (${r.history.length} epochs, cpu): test AUC ${r.test.auc.toFixed(3)} [${r.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}] on ${r.test.n} images, losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
+    expect(r.backend).toBe('cpu');
+    expect(r.history).toHaveLength(12);
+    // Measured 0.957 (seed 2; phi -10 is width 0.39, depth 0.16 of B0) on 96 images of 12 held-out patients.
+    expect(r.test.auc).toBeGreaterThanOrEqual(0.9);
+    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
+    const pkg = await loadPackage(r.packageDir);
+    const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
+    expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2 })).toEqual(r.test);
+    pretrained = r.packageDir;
+  }, 600_000);
+});
+
 describe('a head on cached backbone features', () => {
   let result: TrainResult;
-  const opts = () => ({ library, variant: 'custom-phi-6', resolution: 64, window: 'ct-abdomen', mode: 'head' as const, epochs: 40, seed: 5, cacheDir: path.join(root, 'cache') });
+  // Transfer: the backbone trained from scratch on other patients; a new head for this data.
+  const opts = () => ({ library, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head' as const, backbonePackage: pretrained, augmentation: false as const, epochs: 40, seed: 5, cacheDir: path.join(root, 'cache') });
 
   it('trains, writes a package with a model card and report, and its metrics equal a recomputation from the saved predictions', async () => {
     const phases = new Set<string>();
@@ -132,9 +171,11 @@ describe('a head on cached backbone features', () => {
     // Test patients never trained: the split recorded in the package has no patient twice.
     const splitOf = training.split.patients as Record<string, string>;
     expect(new Set(saved.map((p: any) => splitOf[p.patient]))).toEqual(new Set(['test']));
-    // Measured 0.801 (seed 5) with a randomly initialised backbone: lesion vs none is easy,
-    // round vs elongated is not for random features. The issue asks for 0.9; not reached.
-    expect(result.test.auc).toBeGreaterThan(0.75);
+    // Measured 0.955 (seed 5). A randomly initialised backbone gave 0.84 here: its features
+    // separate lesion from none but not round from elongated.
+    expect(result.test.auc).toBeGreaterThanOrEqual(0.9);
+    expect(training.backbone.weights).toBe(`package ${(await loadPackage(pretrained)).metadata.contentHash}`);
+    expect(pkg.metadata.modelCard).toContain(`backbone weights from ${pretrained}`);
     console.log(`head on cached features: test AUC ${result.test.auc.toFixed(3)} [${result.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}]`);
   }, 240_000);
 
@@ -173,7 +214,7 @@ describe('a head on cached backbone features', () => {
     const p = set.patients[set.patients.length - 1];
     const pred = await predictSeries({ library, packageDir: result.packageDir, seriesUid: p.seriesUid });
     expect(pred.model.hash).toBe(result.metadata.contentHash);
-    expect(pred.images).toHaveLength(2);
+    expect(pred.images).toHaveLength(SLICES);
     expect(pred.series).toHaveLength(1);
     for (const im of pred.images) expect(im.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     const store = new TrainingStore(library);
@@ -191,24 +232,6 @@ describe('a head on cached backbone features', () => {
     }
   }, 120_000);
 });
-
-describe('training a tiny compound-scaled network from scratch on the cpu backend', () => {
-  it('learns (training loss falls, test AUC > 0.8), writes a package and its metrics match the saved predictions', async () => {
-    const r = await trainClassifier({
-      library, out: path.join(root, 'scratch-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 10, batchSize: 16, learningRate: 3e-3, patience: 0, seed: 2, augmentation: false,
-    });
-    console.log(`from scratch (${r.history.length} epochs, cpu): test AUC ${r.test.auc.toFixed(3)} [${r.test.perClass.map((c) => `${c.className} ${c.auc.toFixed(3)}`).join(', ')}], losses ${r.history.map((h) => h.loss.toFixed(3)).join(' ')}`);
-    expect(r.backend).toBe('cpu');
-    expect(r.history).toHaveLength(10);
-    // Measured 0.852 (seed 2). The issue asks for 0.9; this tiny network at 32 px on 45 patients does not reach it here.
-    expect(r.test.auc).toBeGreaterThan(0.8);
-    expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
-    const pkg = await loadPackage(r.packageDir);
-    const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
-    expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2 })).toEqual(r.test);
-  }, 600_000);
-});
-
 
 describe('fine-tuning the top stage', () => {
   it('changes the last stage and top_conv, leaves earlier stages and BatchNorm statistics as they were', async () => {

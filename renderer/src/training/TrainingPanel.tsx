@@ -33,7 +33,7 @@ type Evaluation = {
   perClass: { className: string; sensitivity: number; specificity: number; ppv: number; npv: number; auc: number }[];
 };
 
-const VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'v2-s', 'v2-m', 'v2-l', 'custom-phi-2', 'custom-phi-4', 'custom-phi-6'];
+const VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'v2-s', 'v2-m', 'v2-l', 'custom-phi-2', 'custom-phi-4', 'custom-phi-6', 'custom-phi-8', 'custom-phi-10'];
 const WINDOWS = ['', 'ct-abdomen', 'ct-lung', 'ct-brain', 'ct-bone', 'ct-mediastinum', 'ct-liver', 'ct-subdural'];
 const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 
