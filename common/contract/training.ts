@@ -50,6 +50,8 @@ export const TrainRequest = z
     resolution: z.number().int().min(32).max(1024).optional(),
     window: z.string().max(64).optional(),
     augment: z.boolean().default(true),
+    /** Progressive resizing when a V2 backbone trains (default on for V2; refused for V1). */
+    progressive: z.boolean().optional(),
     epochs: z.number().int().min(1).max(1000).optional(),
     seed: z.number().int().min(0).max(2 ** 31).default(1),
     backbonePackage: FilePath.optional(),

@@ -18,7 +18,7 @@ function num(value: string | undefined, name: string, opts: { int?: boolean; min
 export const command: Command = {
   summary: 'Train a classifier on labelled library images (head on cached backbone features, or a tiny network from scratch) and write a model package.',
   usage:
-    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch] [--window <preset>] [--no-augment] [--backbone <pkg>] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
+    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg>] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       library: { type: 'string' },
@@ -36,6 +36,7 @@ export const command: Command = {
       'fine-tune': { type: 'boolean' },
       window: { type: 'string' },
       'no-augment': { type: 'boolean' },
+      'no-progressive': { type: 'boolean' },
       backbone: { type: 'string' },
       'intended-use': { type: 'string' },
       name: { type: 'string' },
@@ -72,6 +73,7 @@ export const command: Command = {
         mode,
         window: values.window,
         augmentation: values['no-augment'] ? false : undefined,
+        progressive: values['no-progressive'] ? false : undefined,
         backbonePackage: values.backbone,
         intendedUse: values['intended-use'],
         name: values.name,

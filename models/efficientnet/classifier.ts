@@ -14,6 +14,11 @@ export interface ClassifierOptions {
   head?: HeadKind;
   /** Square input size; defaults to the variant's resolution. */
   inputSize?: number;
+  /**
+   * EfficientNetV2 only: accept any input size (inputSize stays the nominal one), e.g. for
+   * progressive resizing. V1 cannot: its stride-2 padding depends on the size.
+   */
+  variableSize?: boolean;
   /** false (default): backbone frozen, only the head trains. */
   trainableBackbone?: boolean;
   /** Dropout before the dense head; defaults to the variant's. */
@@ -47,6 +52,7 @@ export class Classifier {
   readonly classes: number;
   readonly head: HeadKind;
   readonly inputSize: number;
+  readonly variableSize: boolean;
   private readonly dense: tf.layers.Layer;
   private disposed = false;
 
@@ -56,9 +62,10 @@ export class Classifier {
     this.classes = opts.classes;
     this.head = opts.head ?? 'softmax';
     this.inputSize = opts.inputSize ?? spec.resolution;
+    this.variableSize = opts.variableSize ?? false;
     this.embeddingDim = embeddingDim(spec);
 
-    this.backbone = buildEfficientNet(spec, { includeTop: false, inputSize: this.inputSize, seed: opts.seed, init: opts.init });
+    this.backbone = buildEfficientNet(spec, { includeTop: false, inputSize: this.variableSize ? null : this.inputSize, seed: opts.seed, init: opts.init });
     const input = this.backbone.inputs[0];
     const pool = tf.layers.globalAveragePooling2d({ name: HEAD_LAYERS.pool });
     const dropout = tf.layers.dropout({ name: HEAD_LAYERS.dropout, rate: opts.dropout ?? spec.dropout });
@@ -149,7 +156,7 @@ export class Classifier {
     if (this.disposed) throw new Error('This classifier has been disposed.');
     const [n, h, w, c] = images.shape;
     if (images.rank !== 4 || c !== 3) throw new Error(`Expected images as [batch, height, width, 3], got [${images.shape.join(', ')}].`);
-    if (h !== this.inputSize || w !== this.inputSize) throw new Error(`This classifier takes ${this.inputSize}x${this.inputSize} images, got ${h}x${w}: resize them first.`);
+    if (!this.variableSize && (h !== this.inputSize || w !== this.inputSize)) throw new Error(`This classifier takes ${this.inputSize}x${this.inputSize} images, got ${h}x${w}: resize them first.`);
     if (n < 1) throw new Error('Expected at least one image.');
   }
 }

@@ -64,7 +64,8 @@ export interface FitOptions {
   trainCount: number;
   config: FitConfig;
   /** Builds the inputs for these training indices; `rand` is seeded per epoch and batch. */
-  makeBatch(indices: number[], rand: () => number): Promise<Batch> | Batch;
+  /** `epoch` counts from 0 (progressive resizing picks the image size by it). */
+  makeBatch(indices: number[], rand: () => number, epoch: number): Promise<Batch> | Batch;
   /** Scores on the validation set: returns the metric to maximise and the loss. */
   validate(): Promise<{ metric: number; loss: number }>;
   resume?: FitState;
@@ -157,7 +158,7 @@ export async function fit(opts: FitOptions): Promise<FitState> {
         opts.checkCancelled?.();
         const indices = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
         if (indices.length === 0) continue;
-        const batch = await opts.makeBatch(indices, seededRandom(epochSeed(config.seed + 7919 * (s + 1), epoch)));
+        const batch = await opts.makeBatch(indices, seededRandom(epochSeed(config.seed + 7919 * (s + 1), epoch)), epoch);
         const t = state.step + 1;
         const lrT = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
         const lossValue = tf.tidy(() => {

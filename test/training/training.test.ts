@@ -255,3 +255,35 @@ describe('fine-tuning the top stage', () => {
     fresh.dispose();
   }, 300_000);
 });
+
+describe('progressive resizing (EfficientNetV2)', () => {
+  it('fine-tunes V2-S with the image size growing by stage, and saves a package at the full resolution', async () => {
+    const small = writePhantomSet(path.join(root, 'v2-dicom'), { patients: 12, slices: 1, seed: 3 });
+    const lib = Library.open(path.join(root, 'v2-library'));
+    try {
+      await lib.importPaths([small.dir]);
+      importLabelsCsvFile(lib, small.csv, { author: 'tester' });
+      const sizes = new Map<number, number>();
+      const r = await trainClassifier({
+        library: lib, out: path.join(root, 'v2-pkg'), variant: 'v2-s', resolution: 64, window: 'ct-abdomen', mode: 'finetune', allowCpuFineTune: true, epochs: 2, batchSize: 8, seed: 3, augmentation: false, progressive: { stages: 2 },
+        onProgress: (p) => p.record && sizes.set(p.record.epoch, p.imageSize!),
+      });
+      // Stage 1 at the smallest size (32 px, the network's minimum), stage 2 at the resolution.
+      expect([...sizes.entries()]).toEqual([[1, 32], [2, 64]]);
+      expect(r.metadata.inputSize).toBe(64);
+      expect((r.metadata.provenance.training as any).progressive).toEqual([{ epoch: 1, stage: 1, imageSize: 32 }, { epoch: 2, stage: 2, imageSize: 64 }]);
+      expect(r.metadata.modelCard).toContain('Progressive resizing: image size by stage 32 -> 64 px');
+      // The package (fixed 64 px graph, ONNX) scores the test images as the run did.
+      const ev = await evaluatePackage(lib, r.packageDir, { subset: 'test' });
+      expect(ev.images).toBe(r.test.n);
+    } finally {
+      lib.close();
+    }
+  }, 300_000);
+
+  it('is refused for V1 backbones and for a head on cached features, with the reason', async () => {
+    await expect(trainClassifier({ library, out: path.join(root, 'never'), variant: 'custom-phi-10', resolution: 32, mode: 'scratch', epochs: 2, progressive: true })).rejects.toThrow(/needs an EfficientNetV2 backbone/);
+    await expect(trainClassifier({ library, out: path.join(root, 'never'), variant: 'v2-s', resolution: 64, mode: 'head', progressive: true })).rejects.toThrow(/applies when the backbone trains/);
+    expect(existsSync(path.join(root, 'never'))).toBe(false);
+  });
+});

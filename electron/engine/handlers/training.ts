@@ -45,6 +45,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         resolution: req.resolution,
         window: req.window,
         augmentation: req.augment ? undefined : false,
+        progressive: req.progressive,
         epochs: req.epochs,
         seed: req.seed,
         backbonePackage: req.backbonePackage,
