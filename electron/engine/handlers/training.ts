@@ -4,7 +4,7 @@ import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
 import { exportPackageArchive, loadPackage } from '../../../models/package';
 import { importPackage, packagesDir } from '../predict/packages';
-import { activeBackend } from '../../../models/runtime';
+import { activeBackend, initBackend } from '../../../models/runtime';
 import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
 import { Library } from '../../library/library';
 import { camForImage } from '../../training/cam';
@@ -34,38 +34,55 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
 
   const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
     deps.jobs.start('training', ctx, async (job) => {
-      if (activeBackend() === 'cpu') installFastCpuGradients();
-      const history: { epoch: number; loss: number; valMetric: number; valLoss: number; learningRate: number; seconds: number }[] = [];
-      const result = await trainClassifier({
-        library: lib(),
-        out: req.out ?? path.join(modelsDir(), req.name),
-        name: req.name,
-        variant: req.variant,
-        mode: req.mode,
-        resolution: req.resolution,
-        window: req.window,
-        augmentation: req.augment ? undefined : false,
-        progressive: req.progressive,
-        epochs: req.epochs,
-        seed: req.seed,
-        backbonePackage: req.backbonePackage,
-        intendedUse: req.intendedUse,
-        overwrite: req.overwrite,
-        checkpointDir: path.join(runsDir(), req.name),
-        cacheDir: path.join(deps.dataDir, 'feature-cache'),
-        request: req,
-        signal: job.signal,
-        onProgress: (p) => {
-          // The job runner drops progress calls closer than 100 ms apart, so every event
-          // carries the whole curve so far: a dropped epoch event loses no point of it.
-          if (p.record) history.push(p.record);
-          const { record: _record, ...rest } = p;
-          job.progress(p.fraction, p.message, { ...rest, history });
-        },
-      });
-      const { testPredictions: _omit, metadata, ...rest } = result;
-      return { ...rest, contentHash: metadata.contentHash, metrics: metadata.metrics };
+      // Training from scratch needs convolution gradients, which TF.js wasm lacks: on a machine
+      // whose best backend is wasm the run uses the cpu backend (slow, fine for the tiny
+      // networks scratch training is for) and the engine goes back to wasm afterwards.
+      const before = activeBackend();
+      const switchToCpu = req.mode === 'scratch' && before === 'wasm';
+      if (switchToCpu) {
+        job.progress(null, 'The wasm backend has no convolution gradients: training from scratch on the cpu backend');
+        await initBackend('cpu');
+      }
+      try {
+        return await runTraining(req, job);
+      } finally {
+        if (switchToCpu) await initBackend(before);
+      }
     });
+
+  const runTraining = async (req: TrainRequest, job: Parameters<Parameters<EngineDeps['jobs']['start']>[2]>[0]) => {
+    if (activeBackend() === 'cpu') installFastCpuGradients();
+    const history: { epoch: number; loss: number; valMetric: number; valLoss: number; learningRate: number; seconds: number }[] = [];
+    const result = await trainClassifier({
+      library: lib(),
+      out: req.out ?? path.join(modelsDir(), req.name),
+      name: req.name,
+      variant: req.variant,
+      mode: req.mode,
+      resolution: req.resolution,
+      window: req.window,
+      augmentation: req.augment ? undefined : false,
+      progressive: req.progressive,
+      epochs: req.epochs,
+      seed: req.seed,
+      backbonePackage: req.backbonePackage,
+      intendedUse: req.intendedUse,
+      overwrite: req.overwrite,
+      checkpointDir: path.join(runsDir(), req.name),
+      cacheDir: path.join(deps.dataDir, 'feature-cache'),
+      request: req,
+      signal: job.signal,
+      onProgress: (p) => {
+        // The job runner drops progress calls closer than 100 ms apart, so every event
+        // carries the whole curve so far: a dropped epoch event loses no point of it.
+        if (p.record) history.push(p.record);
+        const { record: _record, ...rest } = p;
+        job.progress(p.fraction, p.message, { ...rest, history });
+      },
+    });
+    const { testPredictions: _omit, metadata, ...rest } = result;
+    return { ...rest, contentHash: metadata.contentHash, metrics: metadata.metrics };
+  };
 
   return {
     'training.labels.set': ({ targets, label }) => ({ count: withStore((s) => s.setLabels(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid, label })))) }),

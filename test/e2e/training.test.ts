@@ -1,0 +1,106 @@
+// Training from the UI, in Debian's Chromium against the real engine through the browser
+// bridge: import a phantom study set, label a series from the keyboard, import labels from a
+// CSV, train a tiny network from scratch (the engine's best backend here is wasm, which has no
+// convolution gradients: the job runs on the cpu backend), then transfer its backbone to a
+// head on cached features, picked in the panel, and read the test metrics.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Bridge } from '../../electron/serve/server';
+import { resultsDir, startUiSession } from '../support/browser';
+import { writePhantomSet, type PhantomSet } from '../training/phantoms';
+
+describe('training from the Training tab in Chromium through the bridge', () => {
+  let bridge: Bridge;
+  let dataDir: string;
+  let set: PhantomSet;
+  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
+  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-ui-'));
+    set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 24, slices: 2, seed: 21 });
+    session = await startUiSession(dataDir);
+    ({ bridge, browser } = session);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function train(page: Page, form: { name: string; mode: string; epochs: string; weights?: RegExp }) {
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    await panel.getByLabel('Name', { exact: true }).fill(form.name);
+    await panel.getByLabel('Backbone', { exact: true }).selectOption('custom-phi-10');
+    await panel.getByLabel('Mode', { exact: true }).selectOption(form.mode);
+    await panel.getByLabel('Resolution', { exact: true }).fill('32');
+    await panel.getByLabel('Window', { exact: true }).selectOption('ct-abdomen');
+    await panel.getByLabel('Epochs', { exact: true }).fill(form.epochs);
+    if (await panel.getByLabel('Augment', { exact: true }).isChecked()) await panel.getByLabel('Augment', { exact: true }).uncheck();
+    if (form.weights) {
+      const weights = panel.getByLabel('Backbone weights', { exact: true });
+      const option = weights.locator('option').filter({ hasText: form.weights });
+      await option.waitFor({ state: 'attached', timeout: 30_000 });
+      await weights.selectOption((await option.getAttribute('value'))!);
+    }
+    await panel.getByRole('button', { name: 'Start training' }).click();
+    const status = panel.getByRole('status');
+    await status.filter({ hasText: /Training finished|Training failed/ }).waitFor({ timeout: 300_000 });
+    expect(await status.textContent()).toBe('Training finished.');
+  }
+
+  it('labels, imports labels, trains from scratch, transfers the backbone to a head and shows the test metrics', async () => {
+    const page = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(bridge.url);
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+
+    await page.getByLabel('Import a folder or file').fill(set.dir);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('series-card').first().click();
+    await page.getByTestId('image-index').waitFor();
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    await panel.waitFor();
+
+    // Keyboard labelling: 1 gives the open series the first class.
+    await page.getByTestId('viewport').click();
+    await page.keyboard.press('1');
+    await panel.getByRole('status').filter({ hasText: 'Labelled the series "normal".' }).waitFor();
+    await panel.getByText('Current:').filter({ hasText: 'normal' }).waitFor();
+
+    // A CSV labels every series (and replaces that label).
+    await panel.getByLabel('Label CSV path').fill(set.csv);
+    await panel.getByRole('button', { name: 'Import CSV' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Imported labels: 24 series' }).waitFor();
+    await panel.getByText('24 patients, 48 images; split by patient.').waitFor();
+
+    await train(page, { name: 'phantom-scratch', mode: 'scratch', epochs: '4' });
+    await panel.getByRole('heading', { name: /^Test split \(\d+ images\)$/ }).waitFor();
+    expect(await panel.getByRole('img', { name: 'Training curves' }).count()).toBe(1);
+    const matrix = panel.getByRole('table', { name: 'Confusion matrix' });
+    const n = Number(/\((\d+) images\)/.exec((await panel.getByRole('heading', { name: /^Test split/ }).textContent())!)![1]);
+    const cells = (await matrix.locator('tbody td:not(:first-child)').allTextContents()).map(Number);
+    expect(cells).toHaveLength(9);
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(n);
+    await page.screenshot({ path: path.join(resultsDir(), 'training-scratch.png') });
+
+    // Transfer: the scratch package is offered as backbone weights for the same variant.
+    await train(page, { name: 'phantom-head', mode: 'head', epochs: '20', weights: /^phantom-scratch/ });
+    expect(await panel.getByText(/^Package: .*phantom-head$/).count()).toBe(1);
+    const metrics = panel.locator('table', { has: page.getByRole('columnheader', { name: 'Sens' }) });
+    const aucCells = await metrics.locator('tbody tr td:last-child').allTextContents();
+    expect(aucCells).toHaveLength(3);
+    for (const a of aucCells) expect(Number(a)).toBeGreaterThan(0.5);
+    await page.screenshot({ path: path.join(resultsDir(), 'training-head.png') });
+
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 600_000);
+});
