@@ -176,11 +176,68 @@ export interface ModelNormalisation {
   scale: number;
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * How a larger image is scaled down to the input: 'area' averages every source pixel under
+   * a target pixel (antialiased: a thin structure keeps its share of the intensity at any
+   * factor); 'bilinear' (the default, what packages made before 'area' were trained with)
+   * samples 2x2 neighbours, which at factors above 2 skips source pixels and aliases.
+   * Enlarging is bilinear either way.
+   */
+  resize?: 'bilinear' | 'area';
+}
+
+/** Per target index, the source indices it covers and their weights (box filter, sums to 1). */
+function areaTaps(src: number, dst: number): { index: Int32Array; weight: Float32Array; start: Int32Array } {
+  const scale = src / dst;
+  const start = new Int32Array(dst + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let t = 0; t < dst; t++) {
+    start[t] = index.length;
+    const a = t * scale;
+    const b = (t + 1) * scale;
+    for (let s = Math.floor(a); s < Math.min(src, Math.ceil(b)); s++) {
+      const w = Math.min(b, s + 1) - Math.max(a, s);
+      if (w > 1e-9) {
+        index.push(s);
+        weight.push(w / scale);
+      }
+    }
+  }
+  start[dst] = index.length;
+  return { index: Int32Array.from(index), weight: Float32Array.from(weight), start };
+}
+
+/** Box-filtered downscale of an 8-bit image to w x h, as 0..255 floats (channels kept). */
+function areaResize(img: RenderedImage, w: number, h: number): Float32Array {
+  const ch = img.channels;
+  const cols = areaTaps(img.columns, w);
+  const rows = areaTaps(img.rows, h);
+  const tmp = new Float32Array(img.rows * w * ch);
+  for (let r = 0; r < img.rows; r++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < ch; c++) {
+        let acc = 0;
+        for (let k = cols.start[x]; k < cols.start[x + 1]; k++) acc += img.data[(r * img.columns + cols.index[k]) * ch + c] * cols.weight[k];
+        tmp[(r * w + x) * ch + c] = acc;
+      }
+    }
+  }
+  const out = new Float32Array(h * w * ch);
+  for (let y = 0; y < h; y++) {
+    for (let k = rows.start[y]; k < rows.start[y + 1]; k++) {
+      const wgt = rows.weight[k];
+      const src = rows.index[k] * w * ch;
+      const dst = y * w * ch;
+      for (let i = 0; i < w * ch; i++) out[dst + i] += tmp[src + i] * wgt;
+    }
+  }
+  return out;
 }
 
 /**
  * Model input: NHWC float32, size x size x 3. The image is scaled to fit with
- * its aspect ratio kept (bilinear), centred, and the border padded with black
+ * its aspect ratio kept (norm.resize: bilinear, or area-averaged when shrinking), centred, and the border padded with black
  * (value 0 before normalisation); gray images are repeated on 3 channels.
  */
 export function modelInput(img: RenderedImage, size: number, norm: ModelNormalisation): Float32Array {
@@ -201,6 +258,16 @@ export function modelInput(img: RenderedImage, size: number, norm: ModelNormalis
   const sy = img.rows / h;
   const mul = [0, 1, 2].map((c) => norm.scale / norm.std[c]);
   const add = [0, 1, 2].map((c) => -norm.mean[c] / norm.std[c]);
+  if (norm.resize === 'area' && (w < img.columns || h < img.rows)) {
+    const small = areaResize(img, w, h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = ((y0 + y) * size + x0 + x) * 3;
+        for (let c = 0; c < 3; c++) out[o + c] = small[(y * w + x) * ch + (ch === 3 ? c : 0)] * mul[c] + add[c];
+      }
+    }
+    return out;
+  }
   for (let y = 0; y < h; y++) {
     // Pixel centres map to pixel centres (align_corners = false).
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), img.rows - 1);

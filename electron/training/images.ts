@@ -45,7 +45,7 @@ export function resolveWindow(pre: Pick<Preprocessing, 'window'>): { center: num
 export async function loadModelInput(ref: Pick<ImageRef, 'path' | 'frame'>, pre: Preprocessing, size: number): Promise<Float32Array> {
   const parsed = await parseDicomFile(ref.path);
   const img = await renderFrame(parsed, ref.frame, { window: resolveWindow(pre) });
-  return modelInput(img, size, { scale: pre.scale, mean: pre.mean, std: pre.std });
+  return modelInput(img, size, { scale: pre.scale, mean: pre.mean, std: pre.std, resize: pre.resize });
 }
 
 /** Content hash of one frame's source: the file's bytes and the frame index (a changed file gets new features). */

@@ -192,7 +192,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     throw new Error(`Fine-tuning the backbone is unavailable on the ${backend} backend: it needs a GPU backend (tensorflow or webgpu) to finish in reasonable time — wasm has no convolution backward kernels and the cpu backend takes seconds per step even for tiny networks. Train a head (--mode head) instead.`);
   }
   const augmentation: Augmentation = opts.augmentation === false ? { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 } : { ...DEFAULT_AUGMENTATION, ...(opts.augmentation ?? {}) };
-  const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION };
+  // Area-averaged downscaling: a 512x512 slice going to 224..380 px keeps thin structures.
+  const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION, resize: 'area' };
   resolveWindow(preprocessing); // fail early on an unknown preset
   const epochs = opts.epochs ?? (mode === 'head' ? 60 : 20);
   const fitConfigBase = {

@@ -12,6 +12,12 @@ export const PreprocessingSchema = z.object({
   scale: z.number().positive(),
   mean: rgb,
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  /**
+   * How a larger image is scaled down to the input size: 'area' (box filter, antialiased) or
+   * 'bilinear' (2x2 samples). Absent means 'bilinear', what packages made before the field
+   * existed were trained with; Lumen's training writes 'area'.
+   */
+  resize: z.enum(['bilinear', 'area']).optional(),
 });
 
 export const MetadataSchema = z.object({

@@ -112,6 +112,42 @@ describe('modelInput', () => {
     // 4x2 -> 2x1, centred at column 0 (floor((2-1)/2) = 0), column 1 padding.
     expect(Array.from(out)).toEqual([200, 200, 200, 0, 0, 0, 200, 200, 200, 0, 0, 0]);
   });
+
+  it("'area' keeps a one-pixel line that 'bilinear' loses when a 512 px slice shrinks to 224", () => {
+    const plain = { scale: 1, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+    const size = 512;
+    const line = (col: number) => {
+      const data = new Uint8Array(size * size).fill(40);
+      for (let r = 0; r < size; r++) data[r * size + col] = 240;
+      return { rows: size, columns: size, channels: 1 as const, data };
+    };
+    const rowMax = (out: Float32Array) => Math.max(...Array.from({ length: 224 }, (_, x) => out[(112 * 224 + x) * 3]));
+    // Bilinear samples two source columns per target column at (x + 0.5) * 512/224 - 0.5:
+    // find a column it never reads.
+    const read = new Set<number>();
+    for (let x = 0; x < 224; x++) {
+      const f = (x + 0.5) * (size / 224) - 0.5;
+      read.add(Math.floor(f));
+      read.add(Math.floor(f) + 1);
+    }
+    const skipped = Array.from({ length: size - 2 }, (_, i) => i + 1).find((c) => !read.has(c))!;
+    expect(skipped).toBeDefined();
+    expect(rowMax(modelInput(line(skipped), 224, plain))).toBeCloseTo(40, 4);
+    // Area: the line keeps its share, 1 source column of 512/224 per target pixel, split over
+    // at most two target pixels: the brighter one holds at least half of it.
+    const area = modelInput(line(skipped), 224, { ...plain, resize: 'area' });
+    expect(rowMax(area)).toBeGreaterThan(40 + 200 * (0.5 * 224) / size);
+    let excess = 0;
+    for (let x = 0; x < 224; x++) excess += area[(112 * 224 + x) * 3] - 40;
+    expect(excess).toBeCloseTo((200 * 224) / size, 3);
+    // The mean intensity is kept (each target pixel averages its sources, weights sum to 1).
+    let sum = 0;
+    for (let i = 0; i < 224 * 224; i++) sum += area[i * 3];
+    expect(sum / (224 * 224)).toBeCloseTo(40 + 200 / size, 3);
+    // Enlarging is bilinear either way.
+    const small = { rows: 2, columns: 4, channels: 1 as const, data: Uint8Array.from([0, 50, 100, 150, 200, 250, 255, 10]) };
+    expect(Array.from(modelInput(small, 8, { ...plain, resize: 'area' }))).toEqual(Array.from(modelInput(small, 8, plain)));
+  });
 });
 
 describe('CLI', () => {
