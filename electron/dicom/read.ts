@@ -6,8 +6,25 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DicomFileError, readErrorReason } from './parse';
 
+/**
+ * One reusable buffer, grown as needed up to `limit`: a larger request gets a
+ * buffer of its own, so one huge file is not kept in memory for the life of
+ * the owner. `get` returns a view that is valid until the next call.
+ */
+export class ScratchBuffer {
+  private buffer = Buffer.alloc(0);
+
+  constructor(private readonly limit = 64 * 1024 * 1024) {}
+
+  get(size: number): Buffer {
+    if (size > this.limit) return Buffer.allocUnsafe(size);
+    if (this.buffer.length < size) this.buffer = Buffer.allocUnsafe(Math.max(size, Math.min(this.limit, this.buffer.length * 2)));
+    return this.buffer.subarray(0, size);
+  }
+}
+
 export class ReusableFileReader {
-  private buffer = Buffer.allocUnsafeSlow(0);
+  private readonly scratch = new ScratchBuffer();
 
   /**
    * The whole file, as a view into this reader's buffer: valid until the next
@@ -18,23 +35,18 @@ export class ReusableFileReader {
     try {
       fd = openSync(file, 'r');
       const size = fstatSync(fd).size;
-      if (size > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.ceil(this.buffer.length * 1.5)));
+      const buffer = this.scratch.get(size);
       let at = 0;
       while (at < size) {
-        const got = readSync(fd, this.buffer, at, size - at, at);
+        const got = readSync(fd, buffer, at, size - at, at);
         if (got === 0) break; // shrank while we read: parse what is there
         at += got;
       }
-      return this.buffer.subarray(0, at);
+      return buffer.subarray(0, at);
     } catch (err) {
       throw new DicomFileError(file, readErrorReason(err));
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
-  }
-
-  /** Lets the buffer go (a reader that read a huge file keeps it until then). */
-  release(): void {
-    this.buffer = Buffer.allocUnsafeSlow(0);
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { DicomFileError, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
+import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
 
 // Reading a file's header for import without reading its pixels. The import
@@ -15,16 +16,8 @@ import { describeFsError } from './errors';
 const HEAD_BYTES = 64 * 1024;
 /** Files up to this size are simply read whole. */
 const READ_WHOLE_BELOW = 2 * HEAD_BYTES;
-/** The reusable buffer grows up to this; bigger files get a buffer of their own. */
-const SCRATCH_LIMIT = 64 * 1024 * 1024;
-
-let scratch = Buffer.alloc(0);
-
-function bufferOfSize(size: number): Buffer {
-  if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, Math.min(SCRATCH_LIMIT, scratch.length * 2)));
-  return scratch.subarray(0, size);
-}
+/** The reusable buffer grows up to 64 MiB; bigger files get a buffer of their own. */
+const scratch = new ScratchBuffer(64 * 1024 * 1024);
 
 export class UnreadableFileError extends Error {
   constructor(
@@ -54,7 +47,7 @@ export function readHead(file: string, size: number): { bytes: Buffer; complete:
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    const bytes = bufferOfSize(size);
+    const bytes = scratch.get(size);
     const got = fs.readSync(fd, bytes, 0, HEAD_BYTES, 0);
     if (got < HEAD_BYTES) return { bytes: readWholeFile(file), complete: true }; // shrank while we looked
     return { bytes, complete: false };
