@@ -279,6 +279,14 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const onStep = (i: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) =>
       progress({ phase: 'training', fraction: (i.epoch + i.step / i.stepsPerEpoch) / epochs, message: `Epoch ${i.epoch + 1}/${epochs}${schedule ? ` at ${schedule[i.epoch].imageSize} px` : ''}, step ${i.step}/${i.stepsPerEpoch}`, epoch: i.epoch + 1, epochs, step: i.step, steps: i.stepsPerEpoch, loss: i.loss });
 
+    // What both kinds of run give fit(): the split, the checkpointing and progress, and a
+    // validation pass that scores the validation split with the run's own scorer.
+    const fitCommon = { trainCount: split.train.length, config: fitConfig, resume, onStep, onEpoch: onCheckpoint, checkCancelled: check };
+    const validateWith = (score: () => number[][]) => async () => {
+      const s = score();
+      return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
+    };
+
     let state: FitState;
     let valScores: number[][];
     let testScores: number[][];
@@ -316,11 +324,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       const scoreHead = (x: tf.Tensor2D) => tf.tidy(() => toRows(head.predict(x) as tf.Tensor));
       try {
         state = await fit({
+          ...fitCommon,
           model: head,
           trainingMode: false,
-          trainCount: split.train.length,
-          config: fitConfig,
-          resume,
           makeBatch(indices, rand) {
             const copy = copies > 1 ? Math.floor(rand() * copies) : 0;
             const x = new Float32Array(indices.length * dim);
@@ -331,13 +337,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
             });
             return { x: tf.tensor2d(x, [indices.length, dim]), labels: indices.map((i) => trainLabels[i]) };
           },
-          async validate() {
-            const s = scoreHead(valX);
-            return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
-          },
-          onStep,
-          onEpoch: onCheckpoint,
-          checkCancelled: check,
+          validate: validateWith(() => scoreHead(valX)),
         });
         valScores = scoreHead(valX);
         testScores = scoreHead(testX);
@@ -376,11 +376,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
         return rows;
       };
       state = await fit({
+        ...fitCommon,
         model: classifier.model,
         trainingMode: true,
-        trainCount: split.train.length,
-        config: fitConfig,
-        resume,
         async makeBatch(indices, rand, epoch) {
           const size = schedule ? schedule[epoch].imageSize : inputSize;
           const images = await trainAt(size);
@@ -389,13 +387,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
           indices.forEach((i, r) => x.set(isAugmenting(augmentation) ? augment(images[i], size, augmentation, rand, fill) : images[i], r * n));
           return { x: tf.tensor4d(x, [indices.length, size, size, 3]), labels: indices.map((i) => trainLabels[i]) };
         },
-        async validate() {
-          const s = scoreImages(valImgs);
-          return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
-        },
-        onStep,
-        onEpoch: onCheckpoint,
-        checkCancelled: check,
+        validate: validateWith(() => scoreImages(valImgs)),
       });
       valScores = scoreImages(valImgs);
       testScores = scoreImages(testImgs);

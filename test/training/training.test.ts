@@ -26,8 +26,7 @@ let root: string;
 /** The "local" data a user labels: the head, labels, splits and fine-tuning use it. */
 let set: PhantomSet;
 let library: Library;
-/** Other patients (another seed), used only to train the backbone from scratch. */
-let source: PhantomSet;
+/** Other patients (another seed), imported only to train the backbone from scratch. */
 let sourceLibrary: Library;
 /** The from-scratch package whose backbone the head transfers. */
 let pretrained: string;
@@ -39,20 +38,23 @@ let pretrained: string;
 const PATIENTS = 60;
 const SLICES = 8;
 
+/** A phantom set written under `root/<name>-dicom`, imported into `root/<name>-library` and labelled from its CSV. */
+async function phantomLibrary(name: string, opts: Parameters<typeof writePhantomSet>[1]): Promise<{ set: PhantomSet; library: Library }> {
+  const phantoms = writePhantomSet(path.join(root, `${name}-dicom`), opts);
+  const lib = Library.open(path.join(root, `${name}-library`));
+  const report = await lib.importPaths([phantoms.dir]);
+  expect(report.errors).toEqual([]);
+  expect(report.instances).toBe(opts!.patients! * opts!.slices!);
+  importLabelsCsvFile(lib, phantoms.csv, { author: 'tester' });
+  return { set: phantoms, library: lib };
+}
+
 beforeAll(async () => {
   await initBackend('cpu');
   installFastCpuGradients();
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-'));
-  set = writePhantomSet(path.join(root, 'dicom'), { patients: PATIENTS, slices: SLICES, seed: 4242 });
-  library = Library.open(path.join(root, 'library'));
-  const report = await library.importPaths([set.dir]);
-  expect(report.errors).toEqual([]);
-  expect(report.instances).toBe(PATIENTS * SLICES);
-  importLabelsCsvFile(library, set.csv, { author: 'tester' });
-  source = writePhantomSet(path.join(root, 'source-dicom'), { patients: PATIENTS, slices: SLICES, seed: 42 });
-  sourceLibrary = Library.open(path.join(root, 'source-library'));
-  expect((await sourceLibrary.importPaths([source.dir])).errors).toEqual([]);
-  importLabelsCsvFile(sourceLibrary, source.csv, { author: 'tester' });
+  ({ set, library } = await phantomLibrary('local', { patients: PATIENTS, slices: SLICES, seed: 4242 }));
+  ({ library: sourceLibrary } = await phantomLibrary('source', { patients: PATIENTS, slices: SLICES, seed: 42 }));
 }, 180_000);
 
 afterAll(() => {
@@ -258,11 +260,8 @@ describe('fine-tuning the top stage', () => {
 
 describe('progressive resizing (EfficientNetV2)', () => {
   it('fine-tunes V2-S with the image size growing by stage, and saves a package at the full resolution', async () => {
-    const small = writePhantomSet(path.join(root, 'v2-dicom'), { patients: 12, slices: 1, seed: 3 });
-    const lib = Library.open(path.join(root, 'v2-library'));
+    const { library: lib } = await phantomLibrary('v2', { patients: 12, slices: 1, seed: 3 });
     try {
-      await lib.importPaths([small.dir]);
-      importLabelsCsvFile(lib, small.csv, { author: 'tester' });
       const sizes = new Map<number, number>();
       const r = await trainClassifier({
         library: lib, out: path.join(root, 'v2-pkg'), variant: 'v2-s', resolution: 64, window: 'ct-abdomen', mode: 'finetune', allowCpuFineTune: true, epochs: 2, batchSize: 8, seed: 3, augmentation: false, progressive: { stages: 2 },
