@@ -98,6 +98,11 @@ function pad4(shape: readonly number[]): number[] {
   return [...new Array<number>(MAX_RANK - shape.length).fill(1), ...shape];
 }
 
+/** Row-major strides of a rank-4 shape. */
+function strides4(shape: number[]): number[] {
+  return [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
+}
+
 /** Row-major strides of a rank-4 shape, 0 along dimensions of size 1 (broadcast). */
 function broadcastStrides(shape: number[]): number[] {
   const st = [0, 0, 0, 0];
@@ -199,7 +204,7 @@ function slice4(args: KernelArgs, fallback: (a: KernelArgs) => tf.TensorInfo): t
   const xs = pad4(x.shape);
   const b = pad4(begin).map((v, d) => (d < rankPad ? 0 : v));
   const z = pad4(size);
-  const st = [xs[1] * xs[2] * xs[3], xs[2] * xs[3], xs[3], 1];
+  const st = strides4(xs);
   const xv = values(backend, x);
   const out = new Float32Array(tf.util.sizeFromShape(size));
   let i = 0;
@@ -223,7 +228,7 @@ function tile4(args: KernelArgs, fallback: (a: KernelArgs) => tf.TensorInfo): tf
   const xs = pad4(x.shape);
   const r = pad4(reps);
   const o = xs.map((n, d) => n * r[d]);
-  const st = [xs[1] * xs[2] * xs[3], xs[2] * xs[3], xs[3], 1];
+  const st = strides4(xs);
   const xv = values(backend, x);
   const out = new Float32Array(o[0] * o[1] * o[2] * o[3]);
   let i = 0;
@@ -249,8 +254,8 @@ function pad4d(args: KernelArgs, fallback: (a: KernelArgs) => tf.TensorInfo): tf
   const before = [...new Array<number>(rankPad).fill(0), ...paddings.map((p) => p[0])];
   const outShape = x.shape.map((n, d) => paddings[d][0] + n + paddings[d][1]);
   const o = pad4(outShape);
-  const ost = [o[1] * o[2] * o[3], o[2] * o[3], o[3], 1];
-  const xst = [xs[1] * xs[2] * xs[3], xs[2] * xs[3], xs[3], 1];
+  const ost = strides4(o);
+  const xst = strides4(xs);
   const xv = values(backend, x);
   const out = new Float32Array(o[0] * o[1] * o[2] * o[3]);
   const fill = Number(attrs.constantValue ?? 0);
