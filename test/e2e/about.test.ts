@@ -1,42 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import pkg from '../../package.json';
-import type { EngineHost } from '../../electron/engine/host';
-import type { Bridge } from '../../electron/serve/server';
-import { resultsDir, startUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
 
 describe('the real UI in Chromium through the browser bridge', () => {
-  let host: EngineHost;
-  let bridge: Bridge;
-  let dataDir: string;
-  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
-  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-e2e-'));
-    session = await startUiSession(dataDir);
-    ({ host, bridge, browser } = session);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const session = useUiSession('lumen-e2e');
 
   it('shows the app version and the backend the engine really chose in About', async () => {
-    const engineReport = await host.request('engine.doctor', {});
+    const engineReport = await session().host.request('engine.doctor', {});
     expect(engineReport.ok).toBe(true);
     const active = engineReport.ok ? (engineReport.value as { activeBackend: string }).activeBackend : null;
     expect(active).toBeTruthy();
 
-    const page = await browser.context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(bridge.url);
+    const { page, errors: consoleErrors } = await openApp(session());
     await page.getByTestId('status-backend').filter({ hasText: `Engine: ${active}` }).waitFor({ timeout: 60_000 });
     await page.keyboard.press('F1');
     const dialog = page.getByRole('dialog', { name: 'About Lumen' });
@@ -55,8 +32,7 @@ describe('the real UI in Chromium through the browser bridge', () => {
   });
 
   it('explains, when files are dropped in a browser, that their paths cannot be known', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(bridge.url);
+    const { page } = await openApp(session());
     const browserPanel = page.getByRole('complementary', { name: 'Study browser' });
     await browserPanel.waitFor({ timeout: 60_000 });
     const dataTransfer = await page.evaluateHandle(() => {
@@ -72,6 +48,7 @@ describe('the real UI in Chromium through the browser bridge', () => {
   });
 
   it('refuses requests without the token and serves none of the app', async () => {
+    const { bridge, browser } = session();
     const base = `http://127.0.0.1:${bridge.port}/`;
     expect((await fetch(base)).status).toBe(401);
     expect((await fetch(base + '?token=wrong')).status).toBe(401);

@@ -3,32 +3,16 @@
 // CSV, train a tiny network from scratch (the engine's best backend here is wasm, which has no
 // convolution gradients: the job runs on the cpu backend), then transfer its backbone to a
 // head on cached features, picked in the panel, and read the test metrics.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { Bridge } from '../../electron/serve/server';
-import { resultsDir, startUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 describe('training from the Training tab in Chromium through the bridge', () => {
-  let bridge: Bridge;
-  let dataDir: string;
   let set: PhantomSet;
-  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
-  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-ui-'));
+  const session = useUiSession('lumen-training-ui', (dataDir) => {
     set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 24, slices: 2, seed: 21 });
-    session = await startUiSession(dataDir);
-    ({ bridge, browser } = session);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function train(page: Page, form: { name: string; mode: string; epochs: string; weights?: RegExp }) {
@@ -55,11 +39,7 @@ describe('training from the Training tab in Chromium through the bridge', () => 
   }
 
   it('labels, imports labels, trains from scratch, transfers the backbone to a head and shows the test metrics', async () => {
-    const page = await browser.context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(bridge.url);
+    const { page, errors: consoleErrors } = await openApp(session());
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
 
     await page.getByLabel('Import a folder or file').fill(set.dir);

@@ -2,15 +2,13 @@
 // through the browser bridge: import a phantom CT series with a lesion, open
 // it, scroll, window, choose a variant, run a tiny trained classifier and check
 // on screenshot pixels that the heatmap is hottest over the lesion.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { exportPackageArchive } from '../../models/package';
-import type { Bridge } from '../../electron/serve/server';
-import { resultsDir, startUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { PHANTOM_SIZE, SERIES_LESION, trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 /** Where image pixel (x, y) of the fitted, square phantom lands in the viewport, after `turns` quarter turns clockwise. */
@@ -75,36 +73,20 @@ async function viewportShot(page: Page, name: string): Promise<{ png: PNG; box: 
 }
 
 describe('review workspace in Chromium through the bridge', () => {
-  let bridge: Bridge;
-  let dataDir: string;
   let series: PhantomSeries;
   let packageArchive: string;
-  let browser: Awaited<ReturnType<typeof startUiSession>>['browser'];
-  let session: Awaited<ReturnType<typeof startUiSession>> | undefined;
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-workspace-'));
+  const session = useUiSession('lumen-workspace', async (dataDir) => {
     series = writePhantomSeries(path.join(dataDir, 'incoming', 'ct'), 12);
     writeFileSync(path.join(dataDir, 'incoming', 'notes.dcm'), 'this is not a DICOM file');
     const staged = path.join(dataDir, 'staging', 'phantom-lesion');
     await trainTinyPackage(staged);
     packageArchive = path.join(dataDir, 'staging', 'phantom-lesion.lumenpkg');
     await exportPackageArchive(staged, packageArchive);
-    session = await startUiSession(dataDir);
-    ({ bridge, browser } = session);
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('imports, views, windows, chooses a variant, predicts and overlays the CAM on the lesion', async () => {
-    const page = await browser.context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(bridge.url);
+    const { dataDir } = session();
+    const { page, errors: consoleErrors } = await openApp(session());
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
 
     // Without a package the app says so and offers training or import.

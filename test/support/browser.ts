@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 
@@ -59,4 +60,39 @@ export async function startUiSession(dataDir: string): Promise<{
       await host.close();
     },
   };
+}
+
+export type UiSession = Awaited<ReturnType<typeof startUiSession>> & { dataDir: string };
+
+/**
+ * The session of a describe block: registers beforeAll (a fresh data folder, filled by
+ * `prepare` before the engine starts, then the session on it) and afterAll (teardown in
+ * order, then the folder). Call the returned function inside tests.
+ */
+export function useUiSession(prefix: string, prepare?: (dataDir: string) => Promise<void> | void): () => UiSession {
+  let session: UiSession | undefined;
+  let dataDir: string | undefined;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+    await prepare?.(dataDir);
+    session = { ...(await startUiSession(dataDir)), dataDir };
+  });
+  afterAll(async () => {
+    await session?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!session) throw new Error('the UI session did not start (see the beforeAll error)');
+    return session;
+  };
+}
+
+/** A new page on the app, collecting console errors and uncaught page errors in `errors`. */
+export async function openApp(session: UiSession): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.browser.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(session.bridge.url);
+  return { page, errors };
 }
