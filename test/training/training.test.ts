@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPackage } from '../../models/package';
 import { initBackend } from '../../models/runtime';
-import { evaluate } from '../../models/training/metrics';
+import { evaluate, youdenThreshold } from '../../models/training/metrics';
 import { installFastCpuGradients } from '../../models/training/cpu-kernels';
 import { Library } from '../../electron/library/library';
 import { kFoldByPatient, splitByPatient } from '../../electron/training/dataset';
@@ -233,6 +233,28 @@ describe('a head on cached backbone features', () => {
       q.scores.forEach((v, i) => expect(v).toBeCloseTo(s[i], 3));
     }
   }, 120_000);
+});
+
+describe('a binary model', () => {
+  it('chooses its operating threshold on the validation split and applies it to the test split', async () => {
+    const { set: binary, library: lib } = await phantomLibrary('binary', { patients: 24, slices: 2, seed: 8 });
+    try {
+      importLabelsCsv(lib, ['SeriesInstanceUID,label', ...binary.patients.map((p) => `${p.seriesUid},${p.label === 'none' ? 'none' : 'lesion'}`)].join('\n') + '\n', { author: 'tester' });
+      const r = await trainClassifier({ library: lib, out: path.join(root, 'binary-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', backbonePackage: pretrained, augmentation: false, epochs: 20, seed: 4 });
+      expect(r.classNames).toEqual(['lesion', 'none']);
+      expect(r.threshold).toBeDefined();
+      expect(r.test.threshold).toBe(r.threshold);
+      expect(r.validation.threshold).toBe(r.threshold);
+      // Recompute it from the package's scores of the validation patients (ONNX Runtime, so
+      // within float tolerance of the run's TF.js scores): Youden's J on validation, not test.
+      const ev = await evaluatePackage(lib, r.packageDir, { subset: 'all' });
+      const val = ev.predictions.filter((q) => r.split.patients[q.patient] === 'validation');
+      expect(val.length).toBe(r.validation.n);
+      expect(youdenThreshold(val.map((q) => q.scores[1]), val.map((q) => q.label === 1))).toBeCloseTo(r.threshold!, 3);
+    } finally {
+      lib.close();
+    }
+  }, 300_000);
 });
 
 describe('fine-tuning the top stage', () => {
