@@ -74,4 +74,16 @@ describe('lumen train / predict / eval', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/convolution gradients|GPU backend/);
   }, 120_000);
+
+  it('lumen bench train reports feature extraction (images/s) and head training time on cached vectors', async () => {
+    const r = await lumen(['bench', 'train', '--variant', 'custom-phi-6', '--resolution', '64', '--images', '16', '--vectors', '200', '--epochs', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const b = JSON.parse(r.stdout);
+    expect(b.featureExtraction).toMatchObject({ runtime: expect.stringContaining('onnxruntime'), variant: 'custom-phi-6', resolution: 64 });
+    expect(b.featureExtraction.imagesPerSecond).toBeGreaterThan(0);
+    expect(b.headTraining).toMatchObject({ vectors: 200, epochs: 2 });
+    expect(b.headTraining.seconds).toBeGreaterThan(0);
+    // Three separable classes: the head learns them (the loss falls below log 3).
+    expect(b.headTraining.finalLoss).toBeLessThan(Math.log(3));
+  }, 120_000);
 });
