@@ -1,0 +1,7 @@
+#define OPJ_HAVE_INTTYPES_H 1
+#define OPJ_PACKAGE_VERSION "2.5.0"
+#define OPJ_HAVE_MALLOC_H
+#define OPJ_HAVE_POSIX_MEMALIGN
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200112L
+#endif

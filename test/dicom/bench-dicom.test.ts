@@ -1,0 +1,37 @@
+// `lumen bench dicom` on a small series: every transfer syntax is generated
+// with the real encoders, decoded exactly by Lumen (the benchmark checks each
+// lossless decode against the source and fails otherwise), and timed next to
+// the native decoders. No timing is asserted: that is the benchmark's job.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const hasEmcc = !spawnSync('emcc', ['--version']).error;
+
+describe('lumen bench dicom', () => {
+  it('reports each transfer syntax, the native baseline and the JPEG 2000 decoder used', () => {
+    const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'dicom', '--slices', '3', '--json'], {
+      encoding: 'utf8',
+      cwd: path.resolve(__dirname, '../..'),
+      timeout: 300_000,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout);
+    expect(report.series).toMatchObject({ slices: 3, size: '512x512' });
+    expect(report.decoding.map((r: { syntax: string }) => r.syntax)).toEqual([
+      'explicit-le', 'rle', 'jpeg-baseline-8bit', 'jpeg-lossless-sv1', 'jpeg-ls-lossless', 'jpeg2000-lossless', 'htj2k-lossless',
+    ]);
+    for (const row of report.decoding) {
+      expect(row.frames).toBe(3);
+      expect(row.lumen1ThreadFps).toBeGreaterThan(0);
+      expect(row.lumenPoolFps).toBeGreaterThan(0);
+      if (row.nativeBestFps) expect(row.ratioLumenToNativeBest).toBeCloseTo(Math.max(row.lumen1ThreadFps, row.lumenPoolFps) / row.nativeBestFps, 1);
+    }
+    // .ci/run installs g++ and the dcmtk/GDCM headers: the baseline is there.
+    expect(report.native.binary, JSON.stringify(report.native)).toBeTruthy();
+    const j2k = report.decoding.find((r: { syntax: string }) => r.syntax === 'jpeg2000-lossless');
+    expect(j2k.gdcmFps).toBeGreaterThan(0);
+    expect(j2k.aim).toBe(0.8);
+    expect(report.jpeg2000Decoder).toMatch(hasEmcc ? /^Lumen OpenJPEG/ : /^@cornerstonejs\/codec-openjpeg/);
+  });
+});
