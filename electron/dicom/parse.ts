@@ -215,7 +215,9 @@ function describeException(e: unknown): string {
 
 /** The first element whose declared value runs past the end of the bytes, if any. */
 function findOverlongElement(dataSet: dicomParser.DataSet, size: number): dicomParser.Element | undefined {
-  for (const el of Object.values(dataSet.elements)) {
+  // for-in, not Object.values: this runs on every parse, and the array was a tenth of our parse time.
+  for (const tag in dataSet.elements) {
+    const el = dataSet.elements[tag];
     if (el.dataOffset + el.length > size && el.length !== 0xffffffff) return el;
   }
   return undefined;
