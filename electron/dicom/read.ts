@@ -21,7 +21,7 @@ import { DicomFileError, readErrorReason } from './parse';
  * the owner. `get` returns a view that is valid until the next call.
  */
 export class ScratchBuffer {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   constructor(private readonly limit = 64 * 1024 * 1024) {}
 
