@@ -12,6 +12,7 @@ import { decodeFrame } from '../dicom/decode';
 import { parseDicomBuffer, TS, transferSyntaxName } from '../dicom/parse';
 import { ctSlice } from '../dicom/phantom';
 import { closeDecodePool, decodeMany } from '../dicom/pool';
+import { jpegDecoderName } from '../dicom/libjpeg';
 import { j2kDecoderName } from '../dicom/openjpeg';
 import { ReusableFileReader } from '../dicom/read';
 import { encapsulate, encapsulatedFile, writeImage, type ImageSpec } from '../dicom/write';
@@ -290,6 +291,7 @@ export async function runDicomBench(opts: { json: boolean; slices?: number }): P
       inMemoryFilesPerSecond: +(parseFiles.length / parseOnlySeconds).toFixed(0),
     },
     decoding: rows,
+    jpegDecoder: await jpegDecoderName(),
     jpeg2000Decoder: await j2kDecoderName(),
     native: native.binary
       ? {
@@ -307,7 +309,7 @@ export async function runDicomBench(opts: { json: boolean; slices?: number }): P
       `${'syntax'.padEnd(20)}${pad('lumen 1T', 10)}${pad(`lumen ${result.cores}T`, 10)}${pad('dcmtk', 10)}${pad('gdcm', 10)}${pad('ratio', 8)}${pad('aim', 6)}`,
       ...rows.map((r) => `${String(r.syntax).padEnd(20)}${pad(r.lumen1ThreadFps, 10)}${pad(r.lumenPoolFps, 10)}${pad(r.dcmtkFps, 10)}${pad(r.gdcmFps, 10)}${pad(r.ratioLumenToNativeBest, 8)}${pad(r.aim, 6)}`),
       'ratio = best Lumen (1 thread or pool) / faster native decoder; aim: >= 1 (>= 0.8 for JPEG lossless and JPEG 2000).',
-      `JPEG 2000 in Lumen: ${result.jpeg2000Decoder}; in GDCM: OpenJPEG's own thread pool on all cores.`,
+      `Lumen's decoders: JPEG ${result.jpegDecoder}; JPEG 2000 ${result.jpeg2000Decoder}. GDCM decodes JPEG 2000 with OpenJPEG's own thread pool on all cores.`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   }

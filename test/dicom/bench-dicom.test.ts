@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const hasEmcc = !spawnSync('emcc', ['--version']).error;
 
 describe('lumen bench dicom', () => {
-  it('reports each transfer syntax, the native baseline and the JPEG 2000 decoder used', () => {
+  it('reports each transfer syntax, the native baseline and the JPEG and JPEG 2000 decoders used', () => {
     const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'dicom', '--slices', '3', '--json'], {
       encoding: 'utf8',
       cwd: path.resolve(__dirname, '../..'),
@@ -33,5 +33,6 @@ describe('lumen bench dicom', () => {
     expect(j2k.gdcmFps).toBeGreaterThan(0);
     expect(j2k.aim).toBe(0.8);
     expect(report.jpeg2000Decoder).toMatch(hasEmcc ? /^Lumen OpenJPEG/ : /^@cornerstonejs\/codec-openjpeg/);
+    expect(report.jpegDecoder).toMatch(hasEmcc ? /^Lumen libjpeg-turbo/ : /^@cornerstonejs\/codec-libjpeg-turbo-8bit/);
   });
 });

@@ -1,0 +1,101 @@
+// 8-bit JPEG (baseline, extended, progressive) with Lumen's own libjpeg-turbo
+// build (codecs/libjpeg-turbo → dist/codecs/libjpeg.wasm), loaded once per
+// thread, lazily. Where it is missing, codecs.ts decodes with
+// @cornerstonejs/codec-libjpeg-turbo-8bit instead.
+//
+// libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
+// read from the instance, which is then dropped, and the next frame gets a
+// fresh one from the compiled module.
+import { builtCodec, copyIn, cString, WasmCodec, type WasmExports } from './wasm-codec';
+
+export interface JpegFrame {
+  bytes: Uint8Array;
+  columns: number;
+  rows: number;
+  components: number;
+  /** YCbCr was converted to RGB by the decoder. */
+  converted: boolean;
+}
+
+interface Exports extends WasmExports {
+  lumen_jpeg_alloc(n: number): number;
+  lumen_jpeg_free(p: number): void;
+  lumen_jpeg_release(): void;
+  lumen_jpeg_decode(data: number, length: number, columns: number, rows: number): number;
+  lumen_jpeg_info(): number;
+  lumen_jpeg_output(): number;
+  lumen_jpeg_message(): number;
+}
+
+const SIZE_MISMATCH = 3;
+
+export class LibJpeg {
+  private instance: Exports | undefined;
+
+  private constructor(private readonly codec: WasmCodec<Exports>) {}
+
+  static async load(path: string): Promise<LibJpeg> {
+    const lib = new LibJpeg(await WasmCodec.compile<Exports>(path));
+    lib.instance = lib.codec.instantiate();
+    return lib;
+  }
+
+  get path(): string {
+    return this.codec.path;
+  }
+
+  /** Decodes one JPEG stream of 8-bit samples; RGB comes out interleaved. */
+  decode(data: Uint8Array, expected?: { columns: number; rows: number }): JpegFrame {
+    const e = (this.instance ??= this.codec.instantiate());
+    const input = copyIn(e, e.lumen_jpeg_alloc, data);
+    if (!input) throw new Error(`out of memory for a ${data.length}-byte JPEG stream`);
+    let rc: number;
+    try {
+      rc = e.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
+    } catch (err) {
+      // A trap: libjpeg gave up on the stream. Its message is in this instance, which is dropped.
+      this.instance = undefined;
+      const why = cString(e.memory, e.lumen_jpeg_message());
+      throw new Error(why || (err instanceof Error ? err.message : String(err)));
+    }
+    e.lumen_jpeg_free(input);
+    const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
+    if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
+    if (rc !== 0) throw new Error(cString(e.memory, e.lumen_jpeg_message()));
+    const [columns, rows, components, converted] = info;
+    const bytes = new Uint8Array(e.memory.buffer, e.lumen_jpeg_output(), columns * rows * components).slice();
+    e.lumen_jpeg_release();
+    return { bytes, columns, rows, components, converted: converted === 1 };
+  }
+
+  /** Bytes of WASM memory of the current instance (0 when none is live). */
+  memoryBytes(): number {
+    return this.instance?.memory.buffer.byteLength ?? 0;
+  }
+}
+
+export interface LibJpegStatus {
+  decoder?: LibJpeg;
+  why?: string;
+}
+
+let loading: Promise<LibJpegStatus> | undefined;
+
+/** This thread's libjpeg-turbo, or why it is not in use (the Cornerstone codec decodes then). */
+export function loadLibJpeg(): Promise<LibJpegStatus> {
+  if (!loading) {
+    const path = builtCodec('libjpeg');
+    loading = path
+      ? LibJpeg.load(path).then(
+          (decoder) => ({ decoder }),
+          (err: unknown) => ({ why: `${path} does not load (${err instanceof Error ? err.message : String(err)}); rebuild it with "npm run build"` }),
+        )
+      : Promise.resolve({ why: 'dist/codecs/libjpeg.wasm is not built (it needs emscripten: see codecs/libjpeg-turbo/README.md)' });
+  }
+  return loading;
+}
+
+export async function jpegDecoderName(): Promise<string> {
+  const { decoder, why } = await loadLibJpeg();
+  return decoder ? 'Lumen libjpeg-turbo 2.1.5 (WASM)' : `@cornerstonejs/codec-libjpeg-turbo-8bit (${why})`;
+}

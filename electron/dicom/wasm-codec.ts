@@ -1,0 +1,102 @@
+// Lumen's own WASM codecs (codecs/*, compiled by scripts/build-codecs.mjs to
+// dist/codecs/<name>.wasm): standalone modules with a few C entry points and
+// no emscripten JavaScript glue. This file finds, compiles and instantiates
+// them; openjpeg.ts and libjpeg.ts hold each codec's calls.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/** What every module exports besides its codec's functions. */
+export interface WasmExports {
+  memory: WasmMemory;
+  _initialize(): void;
+}
+
+// The Node typings here carry no WebAssembly declarations: the little used is typed here.
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/**
+ * The folder of built codecs: next to the bundles (dist/electron → dist/codecs)
+ * or from the sources (electron/dicom → dist/codecs). LUMEN_CODECS_DIR
+ * overrides it; set to "" it turns Lumen's builds off (the Cornerstone codecs
+ * decode instead).
+ */
+export function builtCodec(name: string): string | undefined {
+  const env = process.env.LUMEN_CODECS_DIR;
+  if (env !== undefined) return env ? join(env, `${name}.wasm`) : undefined;
+  for (const rel of ['../codecs/', '../../dist/codecs/']) {
+    const p = fileURLToPath(new URL(`${rel}${name}.wasm`, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** A compiled codec module: `instantiate()` gives a fresh instance, synchronously. */
+export class WasmCodec<E extends WasmExports> {
+  private constructor(
+    private readonly module: object,
+    readonly path: string,
+  ) {}
+
+  static async compile<E extends WasmExports>(path: string): Promise<WasmCodec<E>> {
+    return new WasmCodec<E>(await Wasm.compile(readFileSync(path)), path);
+  }
+
+  instantiate(): E {
+    const heap: { memory?: WasmMemory } = {};
+    const view = () => new DataView(heap.memory!.buffer);
+    const { exports } = new Wasm.Instance(this.module, {
+      env: { emscripten_notify_memory_growth: () => {} },
+      // What the C libraries reach for: an empty environment (OpenJPEG reads
+      // OPJ_NUM_THREADS through getenv), and output that is dropped (errors
+      // come back through each module's message buffer).
+      wasi_snapshot_preview1: {
+        environ_sizes_get: (count: number, size: number) => {
+          view().setUint32(count, 0, true);
+          view().setUint32(size, 0, true);
+          return 0;
+        },
+        environ_get: () => 0,
+        fd_write: (_fd: number, iovs: number, count: number, written: number) => {
+          const v = view();
+          let n = 0;
+          for (let i = 0; i < count; i++) n += v.getUint32(iovs + i * 8 + 4, true);
+          v.setUint32(written, n, true);
+          return 0;
+        },
+        fd_close: () => 0,
+        fd_seek: () => 70, // ESPIPE: no file is seekable here
+        proc_exit: (code: number) => {
+          throw new Error(`the codec exited (${code})`);
+        },
+      },
+    });
+    const e = exports as E;
+    heap.memory = e.memory;
+    e._initialize();
+    return e;
+  }
+}
+
+/** The NUL-terminated string at `ptr` in a module's memory. */
+export function cString(memory: WasmMemory, ptr: number): string {
+  const heap = new Uint8Array(memory.buffer);
+  let end = ptr;
+  while (end < heap.length && heap[end] !== 0) end++;
+  return new TextDecoder().decode(heap.subarray(ptr, end));
+}
+
+/** Copies `data` into a module's heap through its allocator; returns the pointer (0 when out of memory). */
+export function copyIn(e: WasmExports, alloc: (n: number) => number, data: Uint8Array): number {
+  const p = alloc(data.length);
+  if (p) new Uint8Array(e.memory.buffer, p, data.length).set(data);
+  return p;
+}
