@@ -1,6 +1,7 @@
 // Builds Lumen's own WASM codecs with emscripten into dist/codecs:
 //   openjpeg.wasm  JPEG 2000 (codecs/openjpeg), 1.6x @cornerstonejs/codec-openjpeg
 //   libjpeg.wasm   8-bit JPEG (codecs/libjpeg-turbo), 1.2x @cornerstonejs/codec-libjpeg-turbo-8bit
+//   rle.wasm       RLE Lossless's PackBits loop (codecs/rle), 3x the same loop in JavaScript
 // Each codec folder's README says what was changed and why.
 //
 // A codec is skipped while its output is up to date (a hash of its sources,
@@ -53,11 +54,20 @@ const CODECS = [
     compile: ['-O2', '-msimd128', '-mbulk-memory', '-DNDEBUG'],
     exports: ['decode', 'info', 'output', 'message', 'alloc', 'free', 'release'].map((f) => `_lumen_jpeg_${f}`),
   },
+  {
+    name: 'rle',
+    dir: 'codecs/rle',
+    sources: ['lumen_rle.c'],
+    includes: [],
+    hashed: [],
+    compile: ['-O2', '-msimd128', '-mbulk-memory', '-DNDEBUG'],
+    exports: ['segment', 'alloc', 'free'].map((f) => `_lumen_rle_${f}`),
+  },
 ];
 
 const version = spawnSync('emcc', ['--version'], { encoding: 'utf8' });
 if (version.error || version.status !== 0) {
-  const msg = 'emcc (emscripten) not found: JPEG 2000 and JPEG will decode with the Cornerstone codecs, which are slower. Install emscripten (Debian: apt install emscripten) and build again for Lumen\'s own builds.';
+  const msg = 'emcc (emscripten) not found: JPEG 2000 and JPEG will decode with the Cornerstone codecs and RLE in JavaScript, all slower. Install emscripten (Debian: apt install emscripten) and build again for Lumen\'s own builds.';
   if (require_) {
     console.error(`build-codecs: ${msg}`);
     process.exit(1);

@@ -19,6 +19,7 @@ export interface WasmExports {
 // The Node typings here carry no WebAssembly declarations: the little used is typed here.
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
+  Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -48,6 +49,11 @@ export class WasmCodec<E extends WasmExports> {
 
   static async compile<E extends WasmExports>(path: string): Promise<WasmCodec<E>> {
     return new WasmCodec<E>(await Wasm.compile(readFileSync(path)), path);
+  }
+
+  /** Compiles on this thread, for small modules used from synchronous code (Node allows any size). */
+  static compileSync<E extends WasmExports>(path: string): WasmCodec<E> {
+    return new WasmCodec<E>(new Wasm.Module(readFileSync(path)), path);
   }
 
   instantiate(): E {
