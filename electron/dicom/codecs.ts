@@ -43,6 +43,8 @@ function load(name: string, importer: () => Promise<{ default: (o: ReturnType<ty
   return p;
 }
 
+let jpeg12: Promise<typeof import('./jpeg12')> | undefined;
+
 /** A codestream Lumen knowingly does not decode: the message is the whole reason. */
 export class UnsupportedCodestream extends Error {}
 
@@ -113,7 +115,8 @@ export const codecs = {
   async jpeg(data: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
     const precision = jpegPrecision(data);
     if (precision > 8) {
-      const { decodeJpeg12 } = await import('./jpeg12');
+      // One import() for the thread, not one a frame: each goes through the module loader.
+      const { decodeJpeg12 } = await (jpeg12 ??= import('./jpeg12'));
       return decodeJpeg12(data, meta, file);
     }
     const { decoder } = await loadLibJpeg();
