@@ -6,7 +6,7 @@
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
-import { builtCodec, copyIn, cString, WasmCodec, type WasmExports } from './wasm-codec';
+import { builtCodec, copyIn, cString, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
   bytes: Uint8Array;
@@ -30,47 +30,50 @@ interface Exports extends WasmExports {
 const SIZE_MISMATCH = 3;
 
 export class LibJpeg {
-  private instance: Exports | undefined;
+  private constructor(private readonly slot: WasmInstance<Exports>) {}
 
-  private constructor(private readonly codec: WasmCodec<Exports>) {}
-
-  static async load(path: string): Promise<LibJpeg> {
-    const lib = new LibJpeg(await WasmCodec.compile<Exports>(path));
-    lib.instance = lib.codec.instantiate();
-    return lib;
+  /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
+  static async load(path: string, keepBytes?: number): Promise<LibJpeg> {
+    const slot = new WasmInstance(await WasmCodec.compile<Exports>(path), keepBytes);
+    slot.get();
+    return new LibJpeg(slot);
   }
 
   get path(): string {
-    return this.codec.path;
+    return this.slot.codec.path;
   }
 
   /** Decodes one JPEG stream of 8-bit samples; RGB comes out interleaved. */
   decode(data: Uint8Array, expected?: { columns: number; rows: number }): JpegFrame {
-    const e = (this.instance ??= this.codec.instantiate());
-    const input = copyIn(e, e.lumen_jpeg_alloc, data);
-    if (!input) throw new Error(`out of memory for a ${data.length}-byte JPEG stream`);
-    let rc: number;
+    const e = this.slot.get();
     try {
-      rc = e.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
-    } catch (err) {
-      // A trap: libjpeg gave up on the stream. Its message is in this instance, which is dropped.
-      this.instance = undefined;
-      const why = cString(e.memory, e.lumen_jpeg_message());
-      throw new Error(why || (err instanceof Error ? err.message : String(err)));
+      const input = copyIn(e, e.lumen_jpeg_alloc, data);
+      if (!input) throw new Error(`out of memory for a ${data.length}-byte JPEG stream`);
+      let rc: number;
+      try {
+        rc = e.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
+      } catch (err) {
+        // A trap: libjpeg gave up on the stream. Its message is in this instance, which is dropped.
+        this.slot.drop();
+        const why = cString(e.memory, e.lumen_jpeg_message());
+        throw new Error(why || (err instanceof Error ? err.message : String(err)));
+      }
+      e.lumen_jpeg_free(input);
+      const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
+      if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
+      if (rc !== 0) throw new Error(cString(e.memory, e.lumen_jpeg_message()));
+      const [columns, rows, components, converted] = info;
+      const bytes = new Uint8Array(e.memory.buffer, e.lumen_jpeg_output(), columns * rows * components).slice();
+      e.lumen_jpeg_release();
+      return { bytes, columns, rows, components, converted: converted === 1 };
+    } finally {
+      this.slot.settle();
     }
-    e.lumen_jpeg_free(input);
-    const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
-    if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
-    if (rc !== 0) throw new Error(cString(e.memory, e.lumen_jpeg_message()));
-    const [columns, rows, components, converted] = info;
-    const bytes = new Uint8Array(e.memory.buffer, e.lumen_jpeg_output(), columns * rows * components).slice();
-    e.lumen_jpeg_release();
-    return { bytes, columns, rows, components, converted: converted === 1 };
   }
 
-  /** Bytes of WASM memory of the current instance (0 when none is live). */
+  /** Bytes of WASM memory of the live instance (0 when none is live). */
   memoryBytes(): number {
-    return this.instance?.memory.buffer.byteLength ?? 0;
+    return this.slot.memoryBytes();
   }
 }
 

@@ -1,7 +1,7 @@
 // JPEG 2000 with Lumen's own OpenJPEG build (codecs/openjpeg →
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
-import { builtCodec, copyIn, cString, WasmCodec, type WasmExports } from './wasm-codec';
+import { builtCodec, copyIn, cString, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
   bytes: Uint8Array;
@@ -26,13 +26,17 @@ interface Exports extends WasmExports {
 const SIZE_MISMATCH = 3;
 
 export class OpenJpeg {
-  private constructor(
-    private readonly e: Exports,
-    readonly path: string,
-  ) {}
+  private constructor(private readonly slot: WasmInstance<Exports>) {}
 
-  static async load(path: string): Promise<OpenJpeg> {
-    return new OpenJpeg((await WasmCodec.compile<Exports>(path)).instantiate(), path);
+  /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
+  static async load(path: string, keepBytes?: number): Promise<OpenJpeg> {
+    const slot = new WasmInstance(await WasmCodec.compile<Exports>(path), keepBytes);
+    slot.get();
+    return new OpenJpeg(slot);
+  }
+
+  get path(): string {
+    return this.slot.codec.path;
   }
 
   /**
@@ -41,28 +45,32 @@ export class OpenJpeg {
    * allocated. The samples are copied out of WASM memory.
    */
   decode(data: Uint8Array, expected?: { columns: number; rows: number }): J2kFrame {
-    const e = this.e;
-    const input = copyIn(e, e.lumen_j2k_alloc, data);
-    if (!input) throw new Error(`out of memory for a ${data.length}-byte codestream`);
-    let rc: number;
+    const e = this.slot.get();
     try {
-      rc = e.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
+      const input = copyIn(e, e.lumen_j2k_alloc, data);
+      if (!input) throw new Error(`out of memory for a ${data.length}-byte codestream`);
+      let rc: number;
+      try {
+        rc = e.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
+      } finally {
+        e.lumen_j2k_free(input);
+      }
+      const info = new Int32Array(e.memory.buffer, e.lumen_j2k_info(), 6);
+      if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
+      if (rc !== 0) throw new Error(cString(e.memory, e.lumen_j2k_message()));
+      const [columns, rows, components, precision, signed, bytesPerSample] = info;
+      const length = columns * rows * components * bytesPerSample;
+      const bytes = new Uint8Array(e.memory.buffer, e.lumen_j2k_output(), length).slice();
+      e.lumen_j2k_release();
+      return { bytes, columns, rows, components, precision, signed: signed === 1, bitsPerSample: bytesPerSample === 1 ? 8 : 16 };
     } finally {
-      e.lumen_j2k_free(input);
+      this.slot.settle();
     }
-    const info = new Int32Array(e.memory.buffer, e.lumen_j2k_info(), 6);
-    if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
-    if (rc !== 0) throw new Error(cString(e.memory, e.lumen_j2k_message()));
-    const [columns, rows, components, precision, signed, bytesPerSample] = info;
-    const length = columns * rows * components * bytesPerSample;
-    const bytes = new Uint8Array(e.memory.buffer, e.lumen_j2k_output(), length).slice();
-    e.lumen_j2k_release();
-    return { bytes, columns, rows, components, precision, signed: signed === 1, bitsPerSample: bytesPerSample === 1 ? 8 : 16 };
   }
 
-  /** Bytes of WASM memory (it grows to the largest frame decoded and stays). */
+  /** Bytes of WASM memory of the live instance (0 when it was dropped). */
   memoryBytes(): number {
-    return this.e.memory.buffer.byteLength;
+    return this.slot.memoryBytes();
   }
 }
 

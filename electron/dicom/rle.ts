@@ -8,7 +8,7 @@
 // and the same errors (test/dicom/rle.test.ts).
 import type { CodecOutput } from './decode';
 import type { InstanceMeta } from './parse';
-import { builtCodec, WasmCodec, type WasmExports } from './wasm-codec';
+import { builtCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 interface RleExports extends WasmExports {
   lumen_rle_alloc(n: number): number;
@@ -16,14 +16,15 @@ interface RleExports extends WasmExports {
   lumen_rle_segment(data: number, start: number, end: number, out: number, o: number, limit: number, stride: number): number;
 }
 
-let wasm: RleExports | null | undefined;
+let wasm: WasmInstance<RleExports> | null | undefined;
 
 /** This thread's RLE module, compiled on first use; null where it is not built or does not load. */
-function rleModule(): RleExports | null {
+function rleModule(): WasmInstance<RleExports> | null {
   if (wasm === undefined) {
     const path = builtCodec('rle');
     try {
-      wasm = path ? WasmCodec.compileSync<RleExports>(path).instantiate() : null;
+      wasm = path ? new WasmInstance(WasmCodec.compileSync<RleExports>(path)) : null;
+      wasm?.get();
     } catch {
       wasm = null;
     }
@@ -72,7 +73,8 @@ export function decodeRle(input: Uint8Array, meta: InstanceMeta, use: RleImpleme
   return { bytes: out, columns: meta.columns, rows: meta.rows, components: spp, bitsPerSample: bps * 8 };
 }
 
-function decodeWasm(e: RleExports, data: Uint8Array, segments: Segment[], length: number, stride: number): { out: Uint8Array; reached: number[] } {
+function decodeWasm(slot: WasmInstance<RleExports>, data: Uint8Array, segments: Segment[], length: number, stride: number): { out: Uint8Array; reached: number[] } {
+  const e = slot.get();
   const input = e.lumen_rle_alloc(data.length);
   const output = e.lumen_rle_alloc(length);
   try {
@@ -83,6 +85,7 @@ function decodeWasm(e: RleExports, data: Uint8Array, segments: Segment[], length
   } finally {
     e.lumen_rle_free(input);
     e.lumen_rle_free(output);
+    slot.settle();
   }
 }
 

@@ -92,6 +92,42 @@ export class WasmCodec<E extends WasmExports> {
   }
 }
 
+/**
+ * Memory a codec instance may keep between frames. WASM memory only grows: an
+ * instance that decoded one huge frame (a 6k x 6k 16-bit JPEG 2000 needs
+ * hundreds of MB for OpenJPEG's tiles) would hold that for the thread's life,
+ * so past this it is dropped and the next frame gets a fresh instance.
+ */
+export const KEEP_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/** One live instance of a codec, made on demand and dropped after a trap or when it grew past `keepBytes`. */
+export class WasmInstance<E extends WasmExports> {
+  private live: E | undefined;
+
+  constructor(
+    readonly codec: WasmCodec<E>,
+    private readonly keepBytes = KEEP_MEMORY_BYTES,
+  ) {}
+
+  get(): E {
+    return (this.live ??= this.codec.instantiate());
+  }
+
+  /** After a frame: drops the instance when its memory grew past the limit. */
+  settle(): void {
+    if (this.live && this.live.memory.buffer.byteLength > this.keepBytes) this.live = undefined;
+  }
+
+  drop(): void {
+    this.live = undefined;
+  }
+
+  /** Bytes of memory of the live instance (0 when none is live). */
+  memoryBytes(): number {
+    return this.live?.memory.buffer.byteLength ?? 0;
+  }
+}
+
 /** The NUL-terminated string at `ptr` in a module's memory. */
 export function cString(memory: WasmMemory, ptr: number): string {
   const heap = new Uint8Array(memory.buffer);

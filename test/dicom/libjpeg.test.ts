@@ -82,4 +82,12 @@ describe.runIf(existsSync(WASM))('Lumen libjpeg-turbo', () => {
     for (let i = 0; i < 200; i++) libjpeg.decode(data, { rows, columns });
     expect(libjpeg.memoryBytes()).toBe(settled);
   });
+
+  it('an instance whose memory grew past its limit is replaced, and the next frame decodes the same', async () => {
+    const small = await LibJpeg.load(WASM, 1);
+    const { data, rows, columns } = await stream(fixtures['rgb-jpegbaseline'].file);
+    const first = small.decode(data, { rows, columns }).bytes;
+    expect(small.memoryBytes()).toBe(0);
+    expect(Buffer.from(small.decode(data, { rows, columns }).bytes).equals(Buffer.from(first))).toBe(true);
+  });
 });

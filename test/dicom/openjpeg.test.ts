@@ -115,4 +115,13 @@ describe.runIf(existsSync(WASM))('Lumen OpenJPEG', () => {
     for (let i = 0; i < 100; i++) openjpeg.decode(data, { rows, columns });
     expect(openjpeg.memoryBytes()).toBe(settled);
   });
+
+  it('an instance whose memory grew past its limit is replaced, and the next frame decodes the same', async () => {
+    const small = await OpenJpeg.load(WASM, 1);
+    const { data, rows, columns } = await codestream('ct16-j2k');
+    const first = small.decode(data, { rows, columns }).bytes;
+    expect(small.memoryBytes()).toBe(0);
+    expect(Buffer.from(small.decode(data, { rows, columns }).bytes).equals(Buffer.from(first))).toBe(true);
+    expect(openjpeg.memoryBytes()).toBeGreaterThan(0);
+  });
 });
