@@ -6,7 +6,7 @@
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
-import { builtCodec, copyIn, cString, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
+import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
   bytes: Uint8Array;
@@ -77,27 +77,10 @@ export class LibJpeg {
   }
 }
 
-export interface LibJpegStatus {
-  decoder?: LibJpeg;
-  why?: string;
-}
+/** This thread's libjpeg-turbo, or why it is not in use (JPEG then decodes with the Cornerstone codec). */
+export const loadLibJpeg = lazyCodec('libjpeg', (path) => LibJpeg.load(path), 'codecs/libjpeg-turbo/README.md');
 
-let loading: Promise<LibJpegStatus> | undefined;
-
-/** This thread's libjpeg-turbo, or why it is not in use (the Cornerstone codec decodes then). */
-export function loadLibJpeg(): Promise<LibJpegStatus> {
-  if (!loading) {
-    const path = builtCodec('libjpeg');
-    loading = path
-      ? LibJpeg.load(path).then(
-          (decoder) => ({ decoder }),
-          (err: unknown) => ({ why: `${path} does not load (${err instanceof Error ? err.message : String(err)}); rebuild it with "npm run build"` }),
-        )
-      : Promise.resolve({ why: 'dist/codecs/libjpeg.wasm is not built (it needs emscripten: see codecs/libjpeg-turbo/README.md)' });
-  }
-  return loading;
-}
-
+/** Which 8-bit JPEG decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function jpegDecoderName(): Promise<string> {
   const { decoder, why } = await loadLibJpeg();
   return decoder ? 'Lumen libjpeg-turbo 2.1.5 (WASM)' : `@cornerstonejs/codec-libjpeg-turbo-8bit (${why})`;

@@ -1,7 +1,7 @@
 // JPEG 2000 with Lumen's own OpenJPEG build (codecs/openjpeg →
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
-import { builtCodec, copyIn, cString, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
+import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
   bytes: Uint8Array;
@@ -74,31 +74,8 @@ export class OpenJpeg {
   }
 }
 
-export interface OpenJpegStatus {
-  decoder?: OpenJpeg;
-  /** Why Lumen's build is not in use, when it is not. */
-  why?: string;
-}
-
-let loading: Promise<OpenJpegStatus> | undefined;
-
-/**
- * This thread's OpenJPEG. Without it (dist/codecs/openjpeg.wasm not built, or
- * a file that does not load) `why` says so and JPEG 2000 decodes with the
- * Cornerstone codec: slower, same pixels.
- */
-export function loadOpenJpeg(): Promise<OpenJpegStatus> {
-  if (!loading) {
-    const path = builtCodec('openjpeg');
-    loading = path
-      ? OpenJpeg.load(path).then(
-          (decoder) => ({ decoder }),
-          (err: unknown) => ({ why: `${path} does not load (${err instanceof Error ? err.message : String(err)}); rebuild it with "npm run build"` }),
-        )
-      : Promise.resolve({ why: 'dist/codecs/openjpeg.wasm is not built (it needs emscripten: see codecs/openjpeg/README.md)' });
-  }
-  return loading;
-}
+/** This thread's OpenJPEG, or why it is not in use (JPEG 2000 then decodes with the Cornerstone codec). */
+export const loadOpenJpeg = lazyCodec('openjpeg', (path) => OpenJpeg.load(path), 'codecs/openjpeg/README.md');
 
 /** Which JPEG 2000 decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function j2kDecoderName(): Promise<string> {

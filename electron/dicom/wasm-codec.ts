@@ -128,6 +128,33 @@ export class WasmInstance<E extends WasmExports> {
   }
 }
 
+/** A codec of Lumen's own build, or why it is not in use. */
+export interface CodecStatus<D> {
+  decoder?: D;
+  why?: string;
+}
+
+/**
+ * The thread's loader of one built codec: loads it on the first call, and
+ * says why not where dist/codecs/<name>.wasm is missing or does not load (the
+ * caller then decodes with the Cornerstone codec: slower, same pixels).
+ */
+export function lazyCodec<D>(name: string, load: (path: string) => Promise<D>, readme: string): () => Promise<CodecStatus<D>> {
+  let loading: Promise<CodecStatus<D>> | undefined;
+  return () => {
+    if (!loading) {
+      const path = builtCodec(name);
+      loading = path
+        ? load(path).then(
+            (decoder) => ({ decoder }),
+            (err: unknown) => ({ why: `${path} does not load (${err instanceof Error ? err.message : String(err)}); rebuild it with "npm run build"` }),
+          )
+        : Promise.resolve({ why: `dist/codecs/${name}.wasm is not built (it needs emscripten: see ${readme})` });
+    }
+    return loading;
+  };
+}
+
 /** The NUL-terminated string at `ptr` in a module's memory. */
 export function cString(memory: WasmMemory, ptr: number): string {
   const heap = new Uint8Array(memory.buffer);
