@@ -4,21 +4,50 @@ import { parentPort } from 'node:worker_threads';
 import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { parseDicomBuffer } from './parse';
 import { ReusableFileReader } from './read';
-import type { WorkerReply, WorkerRequest } from './pool';
+import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
 
 const port = parentPort!;
 // One read buffer for the worker's life: no allocation (and page faults) per file.
 const reader = new ReusableFileReader();
 
-// Requests are handled one after another: the reader's buffer belongs to one file at a
+// Batches are handled one after another: the reader's buffer belongs to one file at a
 // time, and a codec's first use awaits its module, during which the next message arrives.
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (req: WorkerRequest) => {
-  queue = queue.then(() => handle(req));
+port.on('message', (batch: WorkerBatch) => {
+  queue = queue.then(() => handleBatch(batch));
 });
 
-async function handle(req: WorkerRequest): Promise<void> {
-  let reply: WorkerReply;
+// A batch's replies go in one message, or in several when their pixels pass this
+// much: a batch of large multi-frame files is not held in memory whole.
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/** A batch of files, answered with one message: the per-message cost is paid once for several files. */
+async function handleBatch(batch: WorkerBatch): Promise<void> {
+  let replies: WorkerReply[] = [];
+  let transfer: ArrayBuffer[] = [];
+  let bytes = 0;
+  for (let i = 0; i < batch.requests.length; i++) {
+    const reply = await handle(batch.requests[i], batch.keepPixels);
+    replies.push(reply);
+    // Transfer only buffers a frame owns whole (never the reader's buffer, nor a view into
+    // Node's shared Buffer pool, which must never be detached).
+    for (const f of reply.frames ?? []) {
+      const b = f.pixels.buffer as ArrayBuffer;
+      if (f.pixels.byteOffset === 0 && f.pixels.byteLength === b.byteLength && f.pixels.byteLength > 0 && !transfer.includes(b)) transfer.push(b);
+      bytes += f.pixels.byteLength;
+    }
+    const last = i === batch.requests.length - 1;
+    if (last || bytes >= FLUSH_BYTES) {
+      const msg: WorkerBatchReply = { replies, last };
+      port.postMessage(msg, transfer);
+      replies = [];
+      transfer = [];
+      bytes = 0;
+    }
+  }
+}
+
+async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerReply> {
   try {
     // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
     const bytes = reader.read(req.file);
@@ -31,13 +60,8 @@ async function handle(req: WorkerRequest): Promise<void> {
     // empty array of the same type.
     const own = (px: PixelArray): PixelArray => (px.buffer === bytes.buffer ? px.slice() : px);
     const empty = (px: PixelArray) => new (px.constructor as new (n: number) => typeof px)(0);
-    reply = { id: req.id, frames: decoded.map((d) => ({ ...d, pixels: req.keepPixels ? own(d.pixels) : empty(d.pixels) })), meta: parsed.meta };
+    return { id: req.id, frames: decoded.map((d) => ({ ...d, pixels: keepPixels ? own(d.pixels) : empty(d.pixels) })), meta: parsed.meta };
   } catch (err) {
-    reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+    return { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }
-  // Transfer only buffers a frame owns whole (never the reader's buffer, nor a view into
-  // Node's shared Buffer pool, which must never be detached).
-  const owned = reply.frames?.filter((f) => f.pixels.byteOffset === 0 && f.pixels.byteLength === f.pixels.buffer.byteLength && f.pixels.byteLength > 0) ?? [];
-  const transfer = owned.map((f) => f.pixels.buffer as ArrayBuffer).filter((b, i, all) => all.indexOf(b) === i);
-  port.postMessage(reply, transfer);
 }

@@ -26,7 +26,18 @@ export interface WorkerRequest {
   id: number;
   file: string;
   frame: number | 'all';
+}
+
+/** One message to a worker: several files, answered with WorkerBatchReply messages. */
+export interface WorkerBatch {
+  requests: WorkerRequest[];
   keepPixels: boolean;
+}
+
+/** Replies to a batch: one message, or several when the pixels are large; `last` ends the batch. */
+export interface WorkerBatchReply {
+  replies: WorkerReply[];
+  last: boolean;
 }
 
 export interface WorkerReply {
@@ -46,6 +57,7 @@ export interface DecodeManyOptions {
 }
 
 const WORKER_URL = new URL('./decode-worker.mjs', import.meta.url);
+const BATCH_FILES = 8;
 
 let pool: Worker[] = [];
 
@@ -84,22 +96,31 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
       if (err) reject(err);
       else resolve(results);
     };
+    // Files per message: enough to spread a message's fixed cost (a worker's
+    // event-loop turn, the structured clone's set-up), few enough that both
+    // workers stay busy to the end and progress comes often.
+    const batch = Math.max(1, Math.min(BATCH_FILES, Math.floor(requests.length / (threads * 4))));
     const feed = (w: Worker) => {
       if (next >= requests.length) return;
-      const i = next++;
-      const r = requests[i];
-      const msg: WorkerRequest = { id: i, file: r.file, frame: r.frame ?? 'all', keepPixels };
+      const batchRequests: WorkerRequest[] = [];
+      for (; batchRequests.length < batch && next < requests.length; next++) {
+        const r = requests[next];
+        batchRequests.push({ id: next, file: r.file, frame: r.frame ?? 'all' });
+      }
+      const msg: WorkerBatch = { requests: batchRequests, keepPixels };
       w.postMessage(msg);
     };
     for (const w of active) {
       w.ref();
-      const onMessage = (reply: WorkerReply) => {
-        const result: DecodeResult = { file: requests[reply.id].file, frames: reply.frames, meta: reply.meta, error: reply.error };
-        results[reply.id] = result;
-        opts.onResult?.(reply.id, result);
-        done++;
+      const onMessage = ({ replies, last }: WorkerBatchReply) => {
+        for (const reply of replies) {
+          const result: DecodeResult = { file: requests[reply.id].file, frames: reply.frames, meta: reply.meta, error: reply.error };
+          results[reply.id] = result;
+          opts.onResult?.(reply.id, result);
+          done++;
+        }
         if (done === requests.length) finish();
-        else feed(w);
+        else if (last) feed(w);
       };
       const onError = (err: Error) => {
         pool = pool.filter((p) => p !== w);
@@ -112,7 +133,7 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
         w.off('error', onError);
         w.unref();
       });
-      // Two requests in flight per worker hide the message round trip.
+      // Two batches in flight per worker hide the message round trip.
       feed(w);
       feed(w);
     }
