@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctSlice } from '../../electron/dicom/phantom';
+import type { WorkerBatch, WorkerBatchReply } from '../../electron/dicom/pool';
 import { writeImage } from '../../electron/dicom/write';
 
 // The desktop app runs bundles from dist/electron (npm run build), not the
@@ -24,14 +25,19 @@ describe('the bundled DICOM decode worker', () => {
     execFileSync('dcmcrle', [plain, rle]);
     const worker = new Worker(path.resolve('dist/electron/decode-worker.mjs'));
     try {
-      const reply: any = await new Promise((resolve, reject) => {
+      const batch: WorkerBatchReply = await new Promise((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
-        worker.postMessage({ id: 1, file: rle, frame: 'all', keepPixels: true });
+        const msg: WorkerBatch = { requests: [{ id: 1, file: rle, frame: 'all' }], keepPixels: true };
+        worker.postMessage(msg);
       });
+      expect(batch.last).toBe(true);
+      expect(batch.replies).toHaveLength(1);
+      const [reply] = batch.replies;
+      expect(reply.id).toBe(1);
       expect(reply.error).toBeUndefined();
       expect(reply.frames).toHaveLength(1);
-      expect(Array.from(reply.frames[0].pixels as Int16Array)).toEqual(Array.from(pixels));
+      expect(Array.from(reply.frames![0].pixels as Int16Array)).toEqual(Array.from(pixels));
     } finally {
       await worker.terminate();
     }
