@@ -113,7 +113,7 @@ function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): P
   return signed ? new Int32Array(bytes.buffer, bytes.byteOffset, n >> 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
 }
 
-const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegLsNear, TS.j2k, TS.htj2k]);
+const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLsNear, TS.j2k, TS.htj2k]);
 
 /**
  * Lossy codecs can overshoot the stored range by a little (4096 in 12 bits):
@@ -282,8 +282,10 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
   switch (ts) {
     case TS.rle:
       return wrap('RLE', () => decodeRle(data, meta));
+    // 8-bit progressive decodes in libjpeg-turbo; 12-bit progressive is refused by jpeg12.ts with the reason.
     case TS.jpegBaseline:
     case TS.jpegExtended:
+    case TS.jpegProgressive:
       return wrap(transferSyntaxName(ts), () => codecs.jpeg(data, meta, file));
     case TS.jpegLossless14:
     case TS.jpegLosslessSV1:

@@ -74,6 +74,7 @@ export const TS = {
   explicitBE: '1.2.840.10008.1.2.2',
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegProgressive: '1.2.840.10008.1.2.4.55',
   jpegLossless14: '1.2.840.10008.1.2.4.57',
   jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
   jpegLsLossless: '1.2.840.10008.1.2.4.80',
@@ -95,7 +96,7 @@ const TS_NAMES: Record<string, string> = {
   [TS.jpegExtended]: 'JPEG Extended (Process 2 & 4)',
   '1.2.840.10008.1.2.4.52': 'JPEG Extended (Process 3 & 5) (retired)',
   '1.2.840.10008.1.2.4.53': 'JPEG Spectral Selection, Non-Hierarchical (retired)',
-  '1.2.840.10008.1.2.4.55': 'JPEG Full Progression, Non-Hierarchical (retired)',
+  [TS.jpegProgressive]: 'JPEG Full Progression, Non-Hierarchical (retired)',
   [TS.jpegLossless14]: 'JPEG Lossless, Non-Hierarchical (Process 14)',
   [TS.jpegLosslessSV1]: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
   [TS.jpegLsLossless]: 'JPEG-LS Lossless',
@@ -129,7 +130,7 @@ const TS_NAMES: Record<string, string> = {
 /** The transfer syntaxes whose pixel data Lumen decodes (see decode.ts). */
 export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
   TS.implicitLE, TS.explicitLE, TS.deflatedLE, TS.explicitBE, TS.rle,
-  TS.jpegBaseline, TS.jpegExtended, TS.jpegLossless14, TS.jpegLosslessSV1,
+  TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
   TS.jpegLsLossless, TS.jpegLsNear, TS.j2kLossless, TS.j2k,
   TS.htj2kLossless, TS.htj2kLosslessRpcl, TS.htj2k,
 ];

@@ -16,6 +16,7 @@ export const TS = {
   explicitBE: '1.2.840.10008.1.2.2',
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegProgressive: '1.2.840.10008.1.2.4.55',
   jpegLossless14: '1.2.840.10008.1.2.4.57',
   jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
   jpegLsLossless: '1.2.840.10008.1.2.4.80',
@@ -195,6 +196,8 @@ export function makeFixtures(dir: string): { fixtures: Record<string, Fixture>; 
   lossy('mono8-jpegbaseline', 'mono8', TS.jpegBaseline, 1, ['dcmcjpeg', '+eb', '+q', '90'], ['dcmdjpeg']);
   lossy('rgb-jpegbaseline', 'rgb', TS.jpegBaseline, 2, ['dcmcjpeg', '+eb', '+q', '90'], ['dcmdjpeg']);
   lossy('u12-jpegextended', 'u12', TS.jpegExtended, 1, ['dcmcjpeg', '+ee', '+q', '90'], ['dcmdjpeg']);
+  // Retired, but found in old archives: the full-progression process, 8 bits.
+  lossy('mono8-jpegprogressive', 'mono8', TS.jpegProgressive, 1, ['dcmcjpeg', '+ep', '+q', '90'], ['dcmdjpeg']);
   lossy('mono8-jpegls-near', 'mono8', TS.jpegLsNear, 0, ['dcmcjpls', '+en', '+md', '2'], ['dcmdjpls']);
   lossy('u12-jpegls-near', 'u12', TS.jpegLsNear, 0, ['dcmcjpls', '+en', '+md', '3'], ['dcmdjpls']);
   lossy('u12-j2k-lossy', 'u12', TS.j2k, 1, ['gdcmconv', '--j2k', '--lossy', '-q', '45'], ['gdcmconv', '--raw']);
