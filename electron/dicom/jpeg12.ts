@@ -2,7 +2,7 @@
 // processes 1, 2 and 4) for 12-bit samples, which libjpeg-turbo's 8-bit WASM
 // build cannot read. DICOM uses it for 1.2.840.10008.1.2.4.51 with 12 bits.
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
-import { checkDimensions, type ExpectedFrame } from './codecs';
+import { checkDimensions, UnsupportedCodestream, type ExpectedFrame } from './codecs';
 import type { CodecOutput } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
 
@@ -206,7 +206,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
       case 0xcd:
       case 0xce:
       case 0xcf:
-        throw new Error(`JPEG process with SOF marker FF${marker.toString(16).toUpperCase()} is not a sequential Huffman DCT stream`);
+        throw new UnsupportedCodestream(`12-bit JPEG with SOF marker FF${marker.toString(16).toUpperCase()} (progressive, hierarchical or arithmetic-coded) is not supported: Lumen decodes 12-bit sequential Huffman DCT only. Convert the file (e.g. "dcmdjpeg" to uncompressed).`);
       case 0xdd:
         restartInterval = u16(seg);
         break;
@@ -340,6 +340,7 @@ export function decodeJpeg12(data: Uint8Array, meta: InstanceMeta, file: string)
   try {
     return decodeJpegDct(data, meta);
   } catch (err) {
+    if (err instanceof UnsupportedCodestream) throw err;
     throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${(err as Error).message}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,12 @@ describe('what each decode reports', () => {
   // Known gap: the bundled OpenJPH WASM build decodes signed samples wrongly (32767 everywhere here), so Lumen refuses them.
   it('signed HTJ2K is refused with a reason, not shown with wrong pixels', async () => {
     await expect(decodeFrame(await parseDicomFile(fixtures['ct16-htj2k'].file), 0)).rejects.toThrow(/ct16-htj2k\.dcm: frame 1: signed HTJ2K pixel data is not supported yet/);
+  });
+
+  it('12-bit progressive JPEG is refused with the reason, not as corrupt data', async () => {
+    const file = join(dir, 'u12-progressive.dcm');
+    execFileSync('dcmcjpeg', ['+ep', fixtures['u12-explicit'].file, file]);
+    await expect(decodeFrame(await parseDicomFile(file), 0)).rejects.toThrow(/u12-progressive\.dcm: frame 1: 12-bit JPEG with SOF marker FFC2 \(progressive, hierarchical or arithmetic-coded\) is not supported/);
   });
 
   it('12-bit JPEG extended: within 1 of dcmdjpeg, near the source', async () => {
