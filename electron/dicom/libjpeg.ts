@@ -6,6 +6,7 @@
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
+import { checkDimensions } from './codecs';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
@@ -60,7 +61,8 @@ export class LibJpeg {
       }
       e.lumen_jpeg_free(input);
       const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
-      if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
+      // The C side refused a size that differs from the header's: the same words as every codec.
+      if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
       if (rc !== 0) throw new Error(cString(e.memory, e.lumen_jpeg_message()));
       const [columns, rows, components, converted] = info;
       const bytes = new Uint8Array(e.memory.buffer, e.lumen_jpeg_output(), columns * rows * components).slice();

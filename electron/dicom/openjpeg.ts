@@ -1,6 +1,7 @@
 // JPEG 2000 with Lumen's own OpenJPEG build (codecs/openjpeg →
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
+import { checkDimensions } from './codecs';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
@@ -56,7 +57,8 @@ export class OpenJpeg {
         e.lumen_j2k_free(input);
       }
       const info = new Int32Array(e.memory.buffer, e.lumen_j2k_info(), 6);
-      if (rc === SIZE_MISMATCH) throw new Error(`the codestream says ${info[0]}x${info[1]}, the header ${expected!.columns}x${expected!.rows}`);
+      // The C side refused a size that differs from the header's: the same words as every codec.
+      if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
       if (rc !== 0) throw new Error(cString(e.memory, e.lumen_j2k_message()));
       const [columns, rows, components, precision, signed, bytesPerSample] = info;
       const length = columns * rows * components * bytesPerSample;

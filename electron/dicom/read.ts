@@ -14,6 +14,7 @@
 // reads typed arrays over one more slowly: parsing took twice as long.)
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DicomFileError, readErrorReason } from './parse';
+import { Wasm } from './wasm-codec';
 
 /**
  * One reusable buffer, grown as needed up to `limit`: a larger request gets a
@@ -32,13 +33,11 @@ export class ScratchBuffer {
   }
 }
 
-// The Node typings here carry no WebAssembly declarations.
-const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly.Memory;
 const WASM_PAGE = 65536;
 
 /** A buffer whose memory starts on a page boundary (see the top of this file). */
 export function pageAlignedBuffer(size: number): Buffer {
-  const memory = new WasmMemory({ initial: Math.max(1, Math.ceil(size / WASM_PAGE)) });
+  const memory = new Wasm.Memory({ initial: Math.max(1, Math.ceil(size / WASM_PAGE)) });
   return Buffer.from(memory.buffer, 0, size);
 }
 

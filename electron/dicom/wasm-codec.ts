@@ -21,8 +21,9 @@ interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /**
  * The folder of built codecs: next to the bundles (dist/electron → dist/codecs)
