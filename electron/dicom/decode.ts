@@ -212,24 +212,28 @@ function planarToInterleaved(src: Uint8Array, pixelCount: number, bps: number): 
   return out;
 }
 
+/** One frame of 1-bit data (overlays, some masks), one byte per pixel. */
+function bitFrame(parsed: ParsedDicom, el: dicomParser.Element, frameIndex: number): Uint8Array {
+  const { dataSet, meta, file } = parsed;
+  const pixels = meta.rows * meta.columns * meta.samplesPerPixel;
+  const firstBit = pixels * frameIndex;
+  if (el.length * 8 < firstBit + pixels) {
+    throw new DicomFileError(file, `the pixel data holds ${el.length} bytes, too few for frame ${frameIndex + 1} of ${meta.rows}x${meta.columns} 1-bit pixels. The file is truncated or corrupt.`);
+  }
+  const out = new Uint8Array(pixels);
+  const bytes = dataSet.byteArray;
+  for (let i = 0; i < pixels; i++) {
+    const bit = firstBit + i;
+    out[i] = (bytes[el.dataOffset + (bit >> 3)] >> (bit & 7)) & 1;
+  }
+  return out;
+}
+
 function nativeFrame(parsed: ParsedDicom, frameIndex: number, share: boolean): Uint8Array {
   const { dataSet, meta, file } = parsed;
   const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
   if (!el) throw new DicomFileError(file, 'no pixel data (7FE0,0010). Nothing to show.');
-  if (meta.bitsAllocated === 1) {
-    const pixels = meta.rows * meta.columns * meta.samplesPerPixel;
-    const firstBit = pixels * frameIndex;
-    if (el.length * 8 < firstBit + pixels) {
-      throw new DicomFileError(file, `the pixel data holds ${el.length} bytes, too few for frame ${frameIndex + 1} of ${meta.rows}x${meta.columns} 1-bit pixels. The file is truncated or corrupt.`);
-    }
-    const out = new Uint8Array(pixels);
-    const bytes = dataSet.byteArray;
-    for (let i = 0; i < pixels; i++) {
-      const bit = firstBit + i;
-      out[i] = (bytes[el.dataOffset + (bit >> 3)] >> (bit & 7)) & 1;
-    }
-    return out;
-  }
+  if (meta.bitsAllocated === 1) return bitFrame(parsed, el, frameIndex);
   let frameBytes = frameByteLength(meta);
   if (meta.photometricInterpretation === 'YBR_FULL_422') frameBytes = meta.rows * Math.ceil(meta.columns / 2) * 4 * bytesPerSample(meta);
   const start = el.dataOffset + frameBytes * frameIndex;
@@ -305,6 +309,55 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
   }
 }
 
+/** A native (not encapsulated) frame's sample bytes, interleaved, with the photometric interpretation they are in. */
+function nativeBytes(parsed: ParsedDicom, frameIndex: number, bps: number): { bytes: Uint8Array; photometric: string } {
+  const { meta } = parsed;
+  const spp = meta.samplesPerPixel;
+  let photometric = meta.photometricInterpretation;
+  const share =
+    meta.transferSyntaxUid !== TS.explicitBE &&
+    meta.bitsAllocated >= 8 &&
+    meta.bitsStored === meta.bitsAllocated &&
+    meta.highBit === meta.bitsAllocated - 1 &&
+    (spp === 1 || (meta.planarConfiguration === 0 && photometric === 'RGB'));
+  let bytes = nativeFrame(parsed, frameIndex, share);
+  if (photometric === 'YBR_FULL_422' && spp === 3 && bps === 1) {
+    bytes = expand422(bytes, meta.rows, meta.columns);
+    photometric = 'YBR_FULL';
+  } else if (spp === 3 && meta.planarConfiguration === 1) {
+    bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
+  }
+  return { bytes, photometric };
+}
+
+/** An encapsulated frame decoded by its codec: sample bytes, interleaved, and their photometric interpretation. */
+async function encapsulatedBytes(parsed: ParsedDicom, frameIndex: number, bps: number): Promise<{ bytes: Uint8Array; photometric: string }> {
+  const { meta, file } = parsed;
+  const spp = meta.samplesPerPixel;
+  let photometric = meta.photometricInterpretation;
+  const out = await decodeCompressed(parsed, frameIndex);
+  if (out.columns !== meta.columns || out.rows !== meta.rows || out.components !== spp) {
+    throw new DicomFileError(file, `frame ${frameIndex + 1} decodes to ${out.columns}x${out.rows} with ${out.components} component(s), but the header says ${meta.columns}x${meta.rows} with ${spp}. The file is inconsistent.`);
+  }
+  const outBps = out.bitsPerSample <= 8 ? 1 : 2;
+  let bytes = out.bytes;
+  if (outBps !== bps) {
+    // e.g. 8-bit codestream in a 16-bit Bits Allocated container: widen.
+    const n = meta.rows * meta.columns * spp;
+    const wide = new Uint8Array(n * bps);
+    for (let i = 0; i < n; i++) {
+      const v = outBps === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
+      for (let b = 0; b < bps; b++) wide[i * bps + b] = (v >> (8 * b)) & 0xff;
+    }
+    bytes = wide;
+  }
+  if (spp === 3 && out.planar) bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
+  if (spp === 3 && out.rgb) photometric = 'RGB';
+  // RLE segments are written pixel-interleaved by decodeRle whatever Planar Configuration says.
+  if (photometric === 'YBR_FULL_422') photometric = 'YBR_FULL';
+  return { bytes, photometric };
+}
+
 export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Promise<DecodedFrame> {
   const { meta, file } = parsed;
   const problem = pixelDataProblem(meta);
@@ -320,46 +373,12 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   if (expected > MAX_FRAME_BYTES) throw new DicomFileError(file, `a ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} frame at ${meta.bitsAllocated} bits would need ${expected} bytes, more than Lumen decodes (1 GiB). The header is corrupt.`);
   const bps = bytesPerSample(meta);
   const spp = meta.samplesPerPixel;
-  let photometric = meta.photometricInterpretation;
-  let bytes: Uint8Array;
   const bitsAllocated = meta.bitsAllocated;
-
-  if (!isEncapsulated(meta.transferSyntaxUid)) {
-    const share =
-      meta.transferSyntaxUid !== TS.explicitBE &&
-      meta.bitsAllocated >= 8 &&
-      meta.bitsStored === meta.bitsAllocated &&
-      meta.highBit === meta.bitsAllocated - 1 &&
-      (spp === 1 || (meta.planarConfiguration === 0 && photometric === 'RGB'));
-    bytes = nativeFrame(parsed, frameIndex, share);
-    if (photometric === 'YBR_FULL_422' && spp === 3 && bps === 1) {
-      bytes = expand422(bytes, meta.rows, meta.columns);
-      photometric = 'YBR_FULL';
-    } else if (spp === 3 && meta.planarConfiguration === 1) {
-      bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
-    }
-  } else {
-    const out = await decodeCompressed(parsed, frameIndex);
-    if (out.columns !== meta.columns || out.rows !== meta.rows || out.components !== spp) {
-      throw new DicomFileError(file, `frame ${frameIndex + 1} decodes to ${out.columns}x${out.rows} with ${out.components} component(s), but the header says ${meta.columns}x${meta.rows} with ${spp}. The file is inconsistent.`);
-    }
-    const outBps = out.bitsPerSample <= 8 ? 1 : 2;
-    bytes = out.bytes;
-    if (outBps !== bps) {
-      // e.g. 8-bit codestream in a 16-bit Bits Allocated container: widen.
-      const n = meta.rows * meta.columns * spp;
-      const wide = new Uint8Array(n * bps);
-      for (let i = 0; i < n; i++) {
-        const v = outBps === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
-        for (let b = 0; b < bps; b++) wide[i * bps + b] = (v >> (8 * b)) & 0xff;
-      }
-      bytes = wide;
-    }
-    if (spp === 3 && out.planar) bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
-    if (spp === 3 && out.rgb) photometric = 'RGB';
-    // RLE segments are written pixel-interleaved by decodeRle whatever Planar Configuration says.
-    if (photometric === 'YBR_FULL_422') photometric = 'YBR_FULL';
-  }
+  // Native and encapsulated data in functions of their own: this one stays small
+  // enough for V8 to optimize early in a bulk decode.
+  const decoded = isEncapsulated(meta.transferSyntaxUid) ? await encapsulatedBytes(parsed, frameIndex, bps) : nativeBytes(parsed, frameIndex, bps);
+  const bytes = decoded.bytes;
+  let photometric = decoded.photometric;
   if (spp === 3 && photometric === 'YBR_FULL' && bps === 1) {
     ybrFullToRgb(bytes);
     photometric = 'RGB';

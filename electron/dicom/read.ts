@@ -31,6 +31,11 @@ export class ScratchBuffer {
     if (this.buffer.length < size) this.buffer = pageAlignedBuffer(Math.max(size, Math.min(this.limit, this.buffer.length * 2)));
     return this.buffer.subarray(0, size);
   }
+
+  /** The whole buffer as it is now (empty before the first get): what a read of unknown size can fill. */
+  capacity(): Buffer {
+    return this.buffer;
+  }
 }
 
 const WASM_PAGE = 65536;
@@ -42,7 +47,12 @@ export function pageAlignedBuffer(size: number): Buffer {
 }
 
 export class ReusableFileReader {
-  private readonly scratch = new ScratchBuffer();
+  private readonly scratch: ScratchBuffer;
+
+  /** Files larger than `limit` bytes are read into a buffer of their own. */
+  constructor(limit?: number) {
+    this.scratch = new ScratchBuffer(limit);
+  }
 
   /**
    * The whole file, as a view into this reader's buffer: valid until the next
@@ -52,12 +62,20 @@ export class ReusableFileReader {
     let fd: number | undefined;
     try {
       fd = openSync(file, 'r');
-      const size = fstatSync(fd).size;
-      const buffer = this.scratch.get(size);
+      // Read into what the buffer holds and ask the size only when it fills: fstat
+      // costs Node a Stats object, twice what the read that finds the end costs.
+      let buffer = this.scratch.capacity();
       let at = 0;
-      while (at < size) {
-        const got = readSync(fd, buffer, at, size - at, at);
-        if (got === 0) break; // shrank while we read: parse what is there
+      for (;;) {
+        if (at === buffer.length) {
+          const size = fstatSync(fd).size;
+          if (size <= at) break; // exactly the buffer's size (or it shrank while we read)
+          const grown = this.scratch.get(size);
+          if (at > 0 && grown.buffer !== buffer.buffer) grown.set(buffer.subarray(0, at));
+          buffer = grown;
+        }
+        const got = readSync(fd, buffer, at, buffer.length - at, at);
+        if (got === 0) break; // the end of the file
         at += got;
       }
       return buffer.subarray(0, at);
