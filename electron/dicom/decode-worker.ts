@@ -2,7 +2,8 @@
 // it is sent, and transfers the pixels back without copying.
 import { parentPort } from 'node:worker_threads';
 import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
-import { parseDicomBuffer } from './parse';
+import { DicomFileError, parseDicomBuffer } from './parse';
+import { loadModelInput } from '../training/images';
 import { ReusableFileReader } from './read';
 import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
 
@@ -31,6 +32,10 @@ async function handleBatch(batch: WorkerBatch): Promise<void> {
     replies.push(reply);
     // Transfer only buffers a frame owns whole (never the reader's buffer, nor a view into
     // Node's shared Buffer pool, which must never be detached).
+    if (reply.input) {
+      transfer.push(reply.input.buffer as ArrayBuffer);
+      bytes += reply.input.byteLength;
+    }
     for (const f of reply.frames ?? []) {
       const b = f.pixels.buffer as ArrayBuffer;
       if (f.pixels.byteOffset === 0 && f.pixels.byteLength === b.byteLength && f.pixels.byteLength > 0 && !transfer.includes(b)) transfer.push(b);
@@ -49,6 +54,12 @@ async function handleBatch(batch: WorkerBatch): Promise<void> {
 
 async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerReply> {
   try {
+    if (req.input) {
+      // A model input: read, decode, window, resize and normalise here, off the engine's thread.
+      const x = await loadModelInput({ path: req.file, frame: req.frame === 'all' ? 0 : req.frame }, req.input.preprocessing, req.input.size);
+      // Send a buffer the array owns whole, so it can be transferred, not copied.
+      return { id: req.id, input: x.byteOffset === 0 && x.byteLength === x.buffer.byteLength ? x : x.slice() };
+    }
     // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
     const bytes = reader.read(req.file);
     const parsed = parseDicomBuffer(bytes, req.file);
@@ -62,6 +73,11 @@ async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerRe
     const empty = (px: PixelArray) => new (px.constructor as new (n: number) => typeof px)(0);
     return { id: req.id, frames: decoded.map((d) => ({ ...d, pixels: keepPixels ? own(d.pixels) : empty(d.pixels) })), meta: parsed.meta };
   } catch (err) {
-    return { id: req.id, error: err instanceof Error ? err.message : String(err) };
+    const reply: WorkerReply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+    if (err instanceof DicomFileError) {
+      reply.errorFile = err.file;
+      reply.errorReason = err.reason;
+    }
+    return reply;
   }
 }

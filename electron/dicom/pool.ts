@@ -1,11 +1,14 @@
 // Decoding on every core: a small pool of worker threads, each with its own
-// codec instances. Import, thumbnails, training and the benchmark use it for
-// bulk work; the viewer decodes single frames with decodeFrame directly.
+// codec instances. Training, feature extraction and prediction make their model
+// inputs on it (modelInputsOnPool, through training/images.ts), and the
+// benchmark decodes with it (decodeMany); the viewer, import and thumbnails
+// read one file at a time and decode in place.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
-import type { InstanceMeta } from './parse';
+import { DicomFileError, type InstanceMeta } from './parse';
 
 export interface DecodeRequest {
   file: string;
@@ -26,6 +29,14 @@ export interface WorkerRequest {
   id: number;
   file: string;
   frame: number | 'all';
+  /** Make the frame's model input (training/images.ts) instead of returning the decoded frame. */
+  input?: ModelInputSpec;
+}
+
+export interface ModelInputSpec {
+  preprocessing: Preprocessing;
+  /** The model's input size: the result is NHWC float32 [size, size, 3]. */
+  size: number;
 }
 
 /** One message to a worker: several files, answered with WorkerBatchReply messages. */
@@ -44,7 +55,12 @@ export interface WorkerReply {
   id: number;
   frames?: DecodedFrame[];
   meta?: InstanceMeta;
+  /** The model input, for a request with `input`. */
+  input?: Float32Array;
   error?: string;
+  /** For a file Lumen cannot use: the file and the reason (DicomFileError's fields), so the caller can throw it again. */
+  errorFile?: string;
+  errorReason?: string;
 }
 
 export interface DecodeManyOptions {
@@ -82,10 +98,42 @@ export async function closeDecodePool(): Promise<void> {
  * carries the error instead, so one bad file never stops the others.
  */
 export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOptions = {}): Promise<DecodeResult[]> {
-  const results: DecodeResult[] = new Array(requests.length);
-  if (requests.length === 0) return results;
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
   const keepPixels = opts.keepPixels ?? true;
+  const results: DecodeResult[] = new Array(requests.length);
+  await runOnPool(
+    requests.map((r) => ({ file: r.file, frame: r.frame ?? 'all' })),
+    { threads: opts.threads, keepPixels },
+    (i, reply) => {
+      const result: DecodeResult = { file: requests[i].file, frames: reply.frames, meta: reply.meta, error: reply.error };
+      results[i] = result;
+      opts.onResult?.(i, result);
+    },
+  );
+  return results;
+}
+
+/**
+ * The model inputs of many frames, made on all cores (read, decode, window,
+ * resize, normalise: training/images.ts's loadModelInput in each worker), in
+ * the order asked. Rejects with the first bad file's error, as a loop over
+ * loadModelInput would.
+ */
+export async function modelInputsOnPool(frames: { file: string; frame: number }[], spec: ModelInputSpec, opts: { threads?: number } = {}): Promise<Float32Array[]> {
+  const out: Float32Array[] = new Array(frames.length);
+  let failure: Error | undefined;
+  await runOnPool(frames.map((f) => ({ file: f.file, frame: f.frame, input: spec })), { threads: opts.threads, keepPixels: true }, (i, reply) => {
+    if (reply.input) out[i] = reply.input;
+    else if (!failure) failure = reply.errorFile !== undefined ? new DicomFileError(reply.errorFile, reply.errorReason ?? '') : new Error(reply.error ?? `${frames[i].file}: no model input came back.`);
+  });
+  if (failure) throw failure;
+  return out;
+}
+
+/** Sends the requests to the workers in batches; `onReply` gets each reply (by request index) as it comes. */
+function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: number; keepPixels: boolean }, onReply: (index: number, reply: WorkerReply) => void): Promise<void> {
+  if (requests.length === 0) return Promise.resolve();
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
+  const keepPixels = opts.keepPixels;
   let next = 0;
   let done = 0;
   return new Promise((resolve, reject) => {
@@ -94,7 +142,7 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
     const finish = (err?: Error) => {
       for (const c of cleanups) c();
       if (err) reject(err);
-      else resolve(results);
+      else resolve();
     };
     // Files per message: enough to spread a message's fixed cost (a worker's
     // event-loop turn, the structured clone's set-up), few enough that both
@@ -103,10 +151,7 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
     const feed = (w: Worker) => {
       if (next >= requests.length) return;
       const batchRequests: WorkerRequest[] = [];
-      for (; batchRequests.length < batch && next < requests.length; next++) {
-        const r = requests[next];
-        batchRequests.push({ id: next, file: r.file, frame: r.frame ?? 'all' });
-      }
+      for (; batchRequests.length < batch && next < requests.length; next++) batchRequests.push({ id: next, ...requests[next] });
       const msg: WorkerBatch = { requests: batchRequests, keepPixels };
       w.postMessage(msg);
     };
@@ -114,9 +159,7 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
       w.ref();
       const onMessage = ({ replies, last }: WorkerBatchReply) => {
         for (const reply of replies) {
-          const result: DecodeResult = { file: requests[reply.id].file, frames: reply.frames, meta: reply.meta, error: reply.error };
-          results[reply.id] = result;
-          opts.onResult?.(reply.id, result);
+          onReply(reply.id, reply);
           done++;
         }
         if (done === requests.length) finish();

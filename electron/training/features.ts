@@ -8,7 +8,7 @@ import path from 'node:path';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Preprocessing } from '../../models/package/metadata';
 import { seededRandom } from '../../models/training/metrics';
-import { augment, imageContentHash, loadModelInput, normalisedBlack, type Augmentation, type ImageRef } from './images';
+import { augment, imageContentHash, loadModelInputs, normalisedBlack, type Augmentation, type ImageRef } from './images';
 
 export interface FeatureSpec {
   /** Hash of the backbone weights (see weightsHash in train.ts). */
@@ -71,9 +71,10 @@ export async function extractFeatures(
         if (opts.signal?.aborted) throw new Error('Cancelled');
         const chunk = missing.slice(s, s + batchSize);
         const nhwc = new Float32Array(chunk.length * per);
+        const inputs = await loadModelInputs(chunk.map((j) => images[j.image]), spec.preprocessing, size);
         for (let i = 0; i < chunk.length; i++) {
           const j = chunk[i];
-          let x = await loadModelInput(images[j.image], spec.preprocessing, size);
+          let x = inputs[i];
           if (j.copy > 0) x = augment(x, size, spec.augmentation, seededRandom(parseInt(j.key.slice(0, 8), 16) ^ spec.seed), fill);
           nhwc.set(x, i * per);
         }

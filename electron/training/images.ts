@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseDicomFile } from '../dicom/parse';
+import { modelInputsOnPool } from '../dicom/pool';
 import { modelInput, renderFrame, VOI_PRESETS, type ModelNormalisation } from '../dicom/pixels';
 import type { Preprocessing } from '../../models/package/metadata';
 
@@ -46,6 +47,17 @@ export async function loadModelInput(ref: Pick<ImageRef, 'path' | 'frame'>, pre:
   const parsed = await parseDicomFile(ref.path);
   const img = await renderFrame(parsed, ref.frame, { window: resolveWindow(pre) });
   return modelInput(img, size, { scale: pre.scale, mean: pre.mean, std: pre.std, resize: pre.resize });
+}
+
+/**
+ * loadModelInput for many frames at once, in order, made on the decode pool's
+ * worker threads (one per core), so the thread that runs the network is not
+ * the one decoding. A single frame is made here. Rejects with the first bad
+ * file's DicomFileError, as a loop over loadModelInput would.
+ */
+export async function loadModelInputs(refs: Pick<ImageRef, 'path' | 'frame'>[], pre: Preprocessing, size: number): Promise<Float32Array[]> {
+  if (refs.length <= 1) return Promise.all(refs.map((r) => loadModelInput(r, pre, size)));
+  return modelInputsOnPool(refs.map((r) => ({ file: r.path, frame: r.frame })), { preprocessing: pre, size });
 }
 
 /** Content hash of one frame's source: the file's bytes and the frame index (a changed file gets new features). */

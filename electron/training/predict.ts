@@ -5,7 +5,7 @@
 import { loadPackage, type PackageMetadata } from '../../models/package';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Library } from '../library/library';
-import { loadModelInput, type ImageRef } from './images';
+import { loadModelInputs, type ImageRef } from './images';
 import { TrainingStore } from './store';
 
 export interface ImagePrediction {
@@ -62,7 +62,8 @@ export async function scoreImages(
     if (opts.signal?.aborted) throw new Error('Cancelled');
     const chunk = images.slice(start, start + batchSize);
     const nhwc = new Float32Array(chunk.length * per);
-    for (let i = 0; i < chunk.length; i++) nhwc.set(await loadModelInput(chunk[i], metadata.preprocessing, size), i * per);
+    const inputs = await loadModelInputs(chunk, metadata.preprocessing, size);
+    for (let i = 0; i < chunk.length; i++) nhwc.set(inputs[i], i * per);
     const { probabilities } = await session.run(nhwcToNchw(nhwc, chunk.length, size, size, 3), chunk.length);
     if (!probabilities) throw new Error('The package\'s ONNX model has no "probabilities" output: it is a feature extractor, not a classifier.');
     const k = probabilities.length / chunk.length;

@@ -18,7 +18,7 @@ import { renderReport } from '../../models/training/report';
 import type { Library } from '../library/library';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
-import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInput, normalisedBlack, resolveWindow, type Augmentation } from './images';
+import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInputs, normalisedBlack, resolveWindow, type Augmentation } from './images';
 import { TrainingStore, type LabelledImage } from './store';
 
 export type TrainMode = 'head' | 'scratch' | 'finetune';
@@ -347,7 +347,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       }
     } else {
       progress({ phase: 'preparing', fraction: null, message: 'Decoding images' });
-      const load = async (ims: LabelledImage[], size = inputSize) => Promise.all(ims.map((im) => loadModelInput(im, preprocessing, size)));
+      const load = async (ims: LabelledImage[], size = inputSize) => loadModelInputs(ims, preprocessing, size);
       // Training images per size (one size without progressive resizing); each is decoded
       // when its stage starts and the previous size is let go.
       let trainSize = schedule ? schedule[resume?.epoch ?? 0]?.imageSize ?? inputSize : inputSize;

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
+import { DicomFileError } from '../../electron/dicom/parse';
+import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/training/images';
 import { makeFixtures, type Fixture, type Phantom } from './fixtures';
 
 let dir: string;
@@ -59,4 +61,25 @@ it('a file that cannot be read gets the reason, and the worker goes on with the 
   expect(results[0].error).toMatch(/missing\.dcm: file not found/);
   expect(results[1].error).toMatch(/is a folder, not a file/);
   expect(Array.from(results[2].frames![0].pixels)).toEqual(phantoms.ct16.frames[0]);
+});
+
+it('model inputs made on the pool equal those made in place, in the order asked; a bad file rejects with its DicomFileError', async () => {
+  const pre = { ...DEFAULT_NORMALISATION, window: 'ct-abdomen', resize: 'area' as const };
+  const refs = ['ct16-explicit', 'ct16-jpegls', 'multi-rle', 'rgb-j2k', 'mono8-jpegbaseline', 'ct16-implicit'].map((n, i) => ({ path: fixtures[n].file, frame: n.startsWith('multi') ? 2 : 0, i }));
+  const pooled = await loadModelInputs(refs, pre, 24);
+  expect(pooled).toHaveLength(refs.length);
+  for (let i = 0; i < refs.length; i++) {
+    const here = await loadModelInput(refs[i], pre, 24);
+    expect(pooled[i].length).toBe(24 * 24 * 3);
+    // Bit for bit: the same code runs in the worker.
+    expect(Buffer.compare(Buffer.from(pooled[i].buffer, pooled[i].byteOffset, pooled[i].byteLength), Buffer.from(here.buffer, here.byteOffset, here.byteLength)), refs[i].path).toBe(0);
+  }
+  // Different images give different inputs (the comparison above is not of empty arrays).
+  expect(Buffer.compare(Buffer.from(pooled[0].buffer), Buffer.from(pooled[3].buffer))).not.toBe(0);
+
+  const bad = join(dir, 'bad-input.dcm');
+  writeFileSync(bad, 'not a dicom file');
+  const failing = loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1]], pre, 24);
+  await expect(failing).rejects.toBeInstanceOf(DicomFileError);
+  await expect(failing).rejects.toThrow(/bad-input\.dcm: not a DICOM file/);
 });
