@@ -5,14 +5,15 @@ import { printJson } from './command';
 import { parseCommandArgs } from './main';
 import { runDicomBench } from './bench-dicom';
 
-function dataSuite(summary: string, bench: (opts: { json: boolean; slices?: number }) => Promise<object>): BenchSuite {
+function dataSuite(summary: string, usage: string, bench: (opts: { json: boolean; slices?: number; warmup?: number }) => Promise<object>, takesWarmup = false): BenchSuite {
   return {
     summary,
-    usage: 'lumen bench <dicom|import> [--slices N] [--json]',
+    usage,
     async run(argv) {
-      const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' } });
+      const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, ...(takesWarmup ? { warmup: { type: 'string' as const } } : {}) });
       const slices = values.slices ? Number(values.slices) : undefined;
-      const result = await bench({ json: !!values.json, slices });
+      const warmup = typeof values.warmup === 'string' ? Number(values.warmup) : undefined;
+      const result = await bench({ json: !!values.json, slices, warmup });
       if (values.json) printJson(result);
       return 0;
     },
@@ -21,7 +22,13 @@ function dataSuite(summary: string, bench: (opts: { json: boolean; slices?: numb
 
 export const dicomSuite = dataSuite(
   'DICOM parsing and decoding (frames/s per transfer syntax) on a generated 100-slice 512x512 CT series, next to dcmtk and GDCM decoding the same files in one native process.',
+  'lumen bench dicom [--slices N] [--warmup SECONDS] [--json]',
   runDicomBench,
+  true,
 );
 
-export const importSuite = dataSuite('Import into a fresh library and metadata parsing (files/s) on a generated 100-slice 512x512 CT series.', runImportBench);
+export const importSuite = dataSuite(
+  'Import into a fresh library and metadata parsing (files/s) on a generated 100-slice 512x512 CT series.',
+  'lumen bench import [--slices N] [--json]',
+  runImportBench,
+);

@@ -10,7 +10,7 @@ const hasEmcc = !spawnSync('emcc', ['--version']).error;
 
 describe('lumen bench dicom', () => {
   it('reports each transfer syntax, the native baseline and the JPEG and JPEG 2000 decoders used', () => {
-    const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'dicom', '--slices', '3', '--json'], {
+    const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'dicom', '--slices', '3', '--warmup', '0.2', '--json'], {
       encoding: 'utf8',
       cwd: path.resolve(__dirname, '../..'),
       timeout: 300_000,
@@ -18,6 +18,7 @@ describe('lumen bench dicom', () => {
     expect(res.status, res.stderr).toBe(0);
     const report = JSON.parse(res.stdout);
     expect(report.series).toMatchObject({ slices: 3, size: '512x512' });
+    expect(report.warmup).toMatchObject({ seconds: 0.2 });
     expect(report.decoding.map((r: { syntax: string }) => r.syntax)).toEqual([
       'explicit-le', 'rle', 'jpeg-baseline-8bit', 'jpeg-lossless-sv1', 'jpeg-ls-lossless', 'jpeg2000-lossless', 'htj2k-lossless',
     ]);
@@ -25,6 +26,10 @@ describe('lumen bench dicom', () => {
       expect(row.frames).toBe(3);
       expect(row.lumen1ThreadFps).toBeGreaterThan(0);
       expect(row.lumenPoolFps).toBeGreaterThan(0);
+      // The warm-up ran (at least the first pass of each column, which is reported) and stopped on time.
+      expect(row.firstPass1ThreadFps).toBeGreaterThan(0);
+      expect(row.firstPassPoolFps).toBeGreaterThan(0);
+      expect(row.warmupFilesPerThread).toBeGreaterThanOrEqual(1);
       if (row.nativeBestFps) expect(row.ratioLumenToNativeBest).toBeCloseTo(Math.max(row.lumen1ThreadFps, row.lumenPoolFps) / row.nativeBestFps, 1);
     }
     // .ci/run installs g++ and the dcmtk/GDCM headers: the baseline is there.
