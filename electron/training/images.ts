@@ -2,7 +2,7 @@
 // plus the package's preprocessing (window, normalisation) and, for training, augmentation.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseDicomFile } from '../dicom/parse';
+import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
 import { modelInputsOnPool } from '../dicom/pool';
 import { modelInput, renderFrame, VOI_PRESETS, type ModelNormalisation } from '../dicom/pixels';
 import type { Preprocessing } from '../../models/package/metadata';
@@ -44,8 +44,16 @@ export function resolveWindow(pre: Pick<Preprocessing, 'window'>): { center: num
 
 /** NHWC float32 [size, size, 3], normalised as the package says. */
 export async function loadModelInput(ref: Pick<ImageRef, 'path' | 'frame'>, pre: Preprocessing, size: number): Promise<Float32Array> {
-  const parsed = await parseDicomFile(ref.path);
-  const img = await renderFrame(parsed, ref.frame, { window: resolveWindow(pre) });
+  return parsedModelInput(await parseDicomFile(ref.path), ref.frame, pre, size);
+}
+
+/**
+ * loadModelInput for a file already parsed. The result owns its memory: the
+ * parsed bytes may be a reused read buffer (the decode pool's workers read
+ * every file into one, see dicom/read.ts).
+ */
+export async function parsedModelInput(parsed: ParsedDicom, frame: number, pre: Preprocessing, size: number): Promise<Float32Array> {
+  const img = await renderFrame(parsed, frame, { window: resolveWindow(pre) });
   return modelInput(img, size, { scale: pre.scale, mean: pre.mean, std: pre.std, resize: pre.resize });
 }
 

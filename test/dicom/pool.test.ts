@@ -77,6 +77,13 @@ it('model inputs made on the pool equal those made in place, in the order asked;
   // Different images give different inputs (the comparison above is not of empty arrays).
   expect(Buffer.compare(Buffer.from(pooled[0].buffer), Buffer.from(pooled[3].buffer))).not.toBe(0);
 
+  // Without a window, 8-bit colour renders as a view of the file's bytes, which a worker
+  // reads into one reused buffer: each input must be made before the next file is read.
+  const own = { ...DEFAULT_NORMALISATION, resize: 'area' as const };
+  const views = ['rgb-explicit', 'mono8-explicit', 'rgb-planar', 'rgb-explicit'].map((n) => ({ path: fixtures[n].file, frame: 0 }));
+  const viewInputs = await loadModelInputs(views, own, 16);
+  for (let i = 0; i < views.length; i++) expect(Array.from(viewInputs[i]), views[i].path).toEqual(Array.from(await loadModelInput(views[i], own, 16)));
+
   const bad = join(dir, 'bad-input.dcm');
   writeFileSync(bad, 'not a dicom file');
   const failing = loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1]], pre, 24);
