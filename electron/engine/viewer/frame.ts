@@ -1,10 +1,12 @@
 // Frames for the viewer: decoded once here (electron/dicom, the one decode
 // path) and sent as stored values with the LUT parameters, so the renderer
-// windows them itself without a second decoder.
+// windows them itself without a second decoder. PALETTE COLOR is the
+// exception: its stored values are indices, so it goes as the RGB its
+// palette gives (the renderer shows 8-bit RGB as it is).
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
 import { parseDicomFile } from '../../dicom/parse';
-import { voiWindows } from '../../dicom/pixels';
+import { renderDecoded, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
 
 export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
@@ -12,6 +14,32 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
   const parsed = await parseDicomFile(instance.path);
   const frame = await decodeFrame(parsed, frameIndex);
   const { meta } = parsed;
+  const geometry = {
+    pixelSpacing: meta.pixelSpacing ?? null,
+    instanceNumber: meta.instanceNumber ?? null,
+    sliceLocation: meta.sliceLocation ?? null,
+    sliceThickness: meta.sliceThickness ?? null,
+    orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
+  };
+  if (frame.photometricInterpretation === 'PALETTE COLOR') {
+    const rgb = renderDecoded(parsed, frame);
+    return {
+      sopInstanceUid: meta.sopInstanceUid,
+      frame: frameIndex,
+      rows: frame.rows,
+      columns: frame.columns,
+      samplesPerPixel: 3,
+      dtype: 'uint8',
+      pixels: Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength).toString('base64'),
+      slope: 1,
+      intercept: 0,
+      photometric: 'RGB',
+      // The palette decides the colours: no window applies.
+      windows: [],
+      range: [0, 255],
+      ...geometry,
+    };
+  }
   const px = frame.pixels;
   let lo = Infinity;
   let hi = -Infinity;
@@ -38,10 +66,6 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     photometric: frame.photometricInterpretation,
     windows: voiWindows(meta),
     range: [Math.min(a, b), Math.max(a, b)],
-    pixelSpacing: meta.pixelSpacing ?? null,
-    instanceNumber: meta.instanceNumber ?? null,
-    sliceLocation: meta.sliceLocation ?? null,
-    sliceThickness: meta.sliceThickness ?? null,
-    orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
+    ...geometry,
   };
 }
