@@ -104,8 +104,9 @@ const SYNTAXES: Syntax[] = [
     source: 'ct16',
     lossless: true,
     // Neither dcmtk 3.6.7 nor GDCM 3.0 decodes HTJ2K: Lumen only. Stored unsigned
-    // (HU + 1024, intercept -1024): @cornerstonejs/codec-openjph 2.4 returns
-    // 32767 for every sample of signed 16-bit codestreams from OpenJPH 0.9.
+    // (HU + 1024, intercept -1024): Debian's ojph_compress (OpenJPH 0.9) writes
+    // signed samples that other decoders read differently (OpenJPH issue #102;
+    // see markSigned in test/dicom/fixtures.ts for a conformant signed file).
     native: [],
     offset: 1024,
     encode: async (_s, o, slice) => {

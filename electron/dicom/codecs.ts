@@ -48,12 +48,6 @@ let jpeg12: Promise<typeof import('./jpeg12')> | undefined;
 /** A codestream Lumen knowingly does not decode: the message is the whole reason. */
 export class UnsupportedCodestream extends Error {}
 
-// @cornerstonejs/codec-openjph 2.4 returns 32767 for every sample of signed
-// 16-bit codestreams (and wrong values for signed 12-bit) that OpenJPH's own
-// ojph_expand decodes exactly: refuse rather than show wrong pixels.
-const SIGNED_HTJ2K =
-  'signed HTJ2K pixel data is not supported yet: the bundled OpenJPH decoder returns wrong values for signed samples. Convert the file (e.g. "gdcmconv --raw" with a newer GDCM, or an HTJ2K tool) to unsigned or to another transfer syntax.';
-
 /** The frame size the DICOM header promises: a codestream that claims another is refused before decoding allocates for it. */
 export interface ExpectedFrame {
   rows: number;
@@ -73,7 +67,6 @@ async function runWasm(
   after?: (d: WasmDecoder, info: FrameInfo) => Partial<CodecOutput>,
   // OpenJPEG's readHeader leaves the decoder unable to decode afterwards: it passes false.
   headerFirst = true,
-  refuseSigned?: string,
 ): Promise<CodecOutput> {
   const Decoder = await cls;
   const decoder = new Decoder();
@@ -83,7 +76,6 @@ async function runWasm(
       decoder.readHeader();
       const head = decoder.getFrameInfo();
       checkDimensions(head.width, head.height, expected);
-      if (refuseSigned && head.isSigned) throw new UnsupportedCodestream(refuseSigned);
     }
     decoder.decode();
     const info = decoder.getFrameInfo();
@@ -148,7 +140,7 @@ export const codecs = {
     return runWasm(load('openjpeg', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'), 'J2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), false);
   },
   async htj2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
-    return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), true, SIGNED_HTJ2K);
+    return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), true);
   },
   jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
     try {

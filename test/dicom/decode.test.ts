@@ -26,7 +26,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const NAMES = [
   'mono8-explicit', 'mono8-implicit', 'mono8-bigendian', 'mono8-deflated', 'mono8-rle', 'mono8-jpeg14', 'mono8-jpegsv1', 'mono8-jpegls', 'mono8-j2k',
-  'ct16-explicit', 'ct16-implicit', 'ct16-bigendian', 'ct16-deflated', 'ct16-rle', 'ct16-jpeg14', 'ct16-jpegsv1', 'ct16-jpegls', 'ct16-j2k',
+  'ct16-explicit', 'ct16-implicit', 'ct16-bigendian', 'ct16-deflated', 'ct16-rle', 'ct16-jpeg14', 'ct16-jpegsv1', 'ct16-jpegls', 'ct16-j2k', 'ct16-htj2k',
   'ct16-raw-implicit', 'ct16-raw-explicit', 'ct16-nopreamble',
   'u12-explicit', 'u12-rle', 'u12-jpeg14', 'u12-jpegsv1', 'u12-jpegls', 'u12-j2k', 'u12-htj2k', 'u12-highbits',
   'rgb-explicit', 'rgb-implicit', 'rgb-bigendian', 'rgb-deflated', 'rgb-rle', 'rgb-jpeg14', 'rgb-jpegsv1', 'rgb-jpegls', 'rgb-jpegls-planar', 'rgb-j2k', 'rgb-htj2k', 'rgb-planar',
@@ -103,9 +103,11 @@ describe('what each decode reports', () => {
     expect(frame.samplesPerPixel).toBe(1);
   });
 
-  // Known gap: the bundled OpenJPH WASM build decodes signed samples wrongly (32767 everywhere here), so Lumen refuses them.
-  it('signed HTJ2K is refused with a reason, not shown with wrong pixels', async () => {
-    await expect(decodeFrame(await parseDicomFile(fixtures['ct16-htj2k'].file), 0)).rejects.toThrow(/ct16-htj2k\.dcm: frame 1: signed HTJ2K pixel data is not supported yet/);
+  it('signed 16-bit HTJ2K decodes to the signed source samples, negatives included', async () => {
+    const frame = await decodeFrame(await parseDicomFile(fixtures['ct16-htj2k'].file), 0);
+    expect(frame.pixels).toBeInstanceOf(Int16Array);
+    expect(Math.min(...frame.pixels)).toBeLessThan(-500);
+    expect(Array.from(frame.pixels)).toEqual(phantoms.ct16.frames[0]);
   });
 
   it('12-bit progressive JPEG is refused with the reason, not as corrupt data', async () => {

@@ -144,6 +144,15 @@ function ppm(path: string, columns: number, rows: number, values: number[]): voi
   writeFileSync(path, Buffer.concat([Buffer.from(`P6\n${columns} ${rows}\n255\n`), Buffer.from(values)]));
 }
 
+/** Sets the sign bit of every component's Ssiz in a J2K codestream's SIZ marker (FF51). */
+export function markSigned(codestream: Uint8Array): void {
+  const siz = codestream.findIndex((b, i) => b === 0xff && codestream[i + 1] === 0x51);
+  if (siz < 0) throw new Error('no SIZ marker in the codestream');
+  // FF51, Lsiz(2), Rsiz(2), Xsiz..YTOsiz (8 x 4), Csiz(2), then Ssiz XRsiz YRsiz per component.
+  const components = (codestream[siz + 38] << 8) | codestream[siz + 39];
+  for (let c = 0; c < components; c++) codestream[siz + 40 + c * 3] |= 0x80;
+}
+
 export interface Fixture {
   file: string;
   phantom: string;
@@ -249,13 +258,21 @@ export function makeFixtures(dir: string): { fixtures: Record<string, Fixture>; 
   htj2k('rgb', true, 0);
   htj2k('multi', true, 0, true);
   htj2k('u12', false, 0);
-  // Signed 16-bit HTJ2K (the CT phantom) as raw samples: refused, see SIGNED_HTJ2K in codecs.ts.
+  // Signed 16-bit HTJ2K (the CT phantom). Debian's ojph_compress (OpenJPH 0.9) writes
+  // signed samples in a way only OpenJPH itself reads back (negatives differ in OpenJPEG
+  // and Kakadu: OpenJPH issue #102), so it cannot make this file. A reversible
+  // codestream of signed samples s is the unsigned codestream of s + 2^15 with the
+  // sign bit of Ssiz set (the encoder's DC level shift is the only difference), so:
+  // encode unsigned, then mark the component signed. Native opj_decompress reads the
+  // result back exactly.
   {
     const p = ph.ct16;
     const raw = join(dir, 'ct16.yuv');
-    writeFileSync(raw, Int16Array.from(p.frames[0]));
-    run('ojph_compress', ['-i', raw, '-o', join(dir, 'ct16.j2c'), '-reversible', 'true', '-dims', `{${p.spec.columns},${p.spec.rows}}`, '-num_comps', '1', '-signed', 'true', '-bit_depth', '16', '-downsamp', '{1,1}']);
-    const enc = encapsulate([[new Uint8Array(readFileSync(join(dir, 'ct16.j2c')))]], { basicOffsetTable: true });
+    writeFileSync(raw, Uint16Array.from(p.frames[0], (v) => v + 32768));
+    run('ojph_compress', ['-i', raw, '-o', join(dir, 'ct16.j2c'), '-reversible', 'true', '-dims', `{${p.spec.columns},${p.spec.rows}}`, '-num_comps', '1', '-signed', 'false', '-bit_depth', '16', '-downsamp', '{1,1}']);
+    const codestream = new Uint8Array(readFileSync(join(dir, 'ct16.j2c')));
+    markSigned(codestream);
+    const enc = encapsulate([[codestream]], { basicOffsetTable: true });
     writeFileSync(add('ct16-htj2k', 'ct16', TS.htj2kLossless), encapsulatedFile(p.spec, TS.htj2kLossless, enc.bytes));
   }
 
