@@ -30,7 +30,7 @@ const NAMES = [
   'ct16-raw-implicit', 'ct16-raw-explicit', 'ct16-nopreamble',
   'u12-explicit', 'u12-rle', 'u12-jpeg14', 'u12-jpegsv1', 'u12-jpegls', 'u12-j2k', 'u12-htj2k', 'u12-highbits',
   'rgb-explicit', 'rgb-implicit', 'rgb-bigendian', 'rgb-deflated', 'rgb-rle', 'rgb-jpeg14', 'rgb-jpegsv1', 'rgb-jpegls', 'rgb-jpegls-planar', 'rgb-j2k', 'rgb-htj2k', 'rgb-planar',
-  'mono8-htj2k', 'rgb-ybrfull', 'rgb-ybr422', 's12-highbits',
+  'mono8-htj2k', 'rgb-ybrfull', 'rgb-ybr422', 's12-highbits', 's12-htj2k',
   'mono8-jpegbaseline', 'rgb-jpegbaseline', 'mono8-jpegprogressive', 'mono8-jpegls-near', 'u12-jpegls-near', 'u12-j2k-lossy', 'rgb-j2k-lossy', 'u12-htj2k-lossy',
   'palette-explicit', 'palette-implicit', 'palette-bigendian', 'mono1-explicit',
 ];

@@ -307,6 +307,16 @@ export function makeFixtures(dir: string): { fixtures: Record<string, Fixture>; 
   ph.s12 = { spec: { ...ph.u12.spec, pixelRepresentation: 1 }, frames: [s12] };
   const s12raw = s12.map((v, i) => (v & 0xfff) | ((i % 16) << 12));
   writeImage(add('s12-highbits', 's12', TS.explicitLE), { ...ph.u12.spec, pixelRepresentation: 1, pixelBytes: bytesOf16(s12raw, false) });
+  // Signed 12-bit HTJ2K, made as the signed 16-bit one above.
+  {
+    const raw = join(dir, 's12.yuv');
+    writeFileSync(raw, Uint16Array.from(s12, (v) => v + 2048));
+    const spec = ph.s12.spec;
+    run('ojph_compress', ['-i', raw, '-o', join(dir, 's12.j2c'), '-reversible', 'true', '-dims', `{${spec.columns},${spec.rows}}`, '-num_comps', '1', '-signed', 'false', '-bit_depth', '12', '-downsamp', '{1,1}']);
+    const codestream = new Uint8Array(readFileSync(join(dir, 's12.j2c')));
+    markSigned(codestream);
+    writeFileSync(add('s12-htj2k', 's12', TS.htj2kLossless), encapsulatedFile(spec, TS.htj2kLossless, encapsulate([[codestream]], { basicOffsetTable: true }).bytes));
+  }
 
   // Files without the preamble and meta header: a bare data set, implicit and explicit VR.
   run('dcmconv', ['-F', '+ti', src('ct16'), add('ct16-raw-implicit', 'ct16', TS.implicitLE)]);
