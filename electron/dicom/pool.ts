@@ -120,12 +120,15 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
  */
 export async function modelInputsOnPool(frames: { file: string; frame: number }[], spec: ModelInputSpec, opts: { threads?: number } = {}): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(frames.length);
-  let failure: Error | undefined;
+  // The failure of the earliest frame in the list (replies come in any order).
+  let failure: { index: number; error: Error } | undefined;
   await runOnPool(frames.map((f) => ({ file: f.file, frame: f.frame, input: spec })), { threads: opts.threads, keepPixels: true }, (i, reply) => {
     if (reply.input) out[i] = reply.input;
-    else if (!failure) failure = reply.errorFile !== undefined ? new DicomFileError(reply.errorFile, reply.errorReason ?? '') : new Error(reply.error ?? `${frames[i].file}: no model input came back.`);
+    else if (!failure || i < failure.index) {
+      failure = { index: i, error: reply.errorFile !== undefined ? new DicomFileError(reply.errorFile, reply.errorReason ?? '') : new Error(reply.error ?? `${frames[i].file}: no model input came back.`) };
+    }
   });
-  if (failure) throw failure;
+  if (failure) throw failure.error;
   return out;
 }
 

@@ -269,7 +269,7 @@ describe('rendering and area resizing equal their plain definitions, byte for by
     }
     const random = rng(78);
     const norm = { scale: 1, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number], resize: 'area' as const };
-    for (const channels of [1, 3]) {
+    for (const channels of [1, 3] as const) {
       for (const [rows, columns, size] of [[512, 512, 224], [300, 517, 64], [97, 41, 16], [64, 64, 63]]) {
         const data = Uint8Array.from({ length: rows * columns * channels }, () => Math.floor(random() * 256));
         const img = { rows, columns, channels, data };

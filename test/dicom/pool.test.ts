@@ -89,4 +89,8 @@ it('model inputs made on the pool equal those made in place, in the order asked;
   const failing = loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1]], pre, 24);
   await expect(failing).rejects.toBeInstanceOf(DicomFileError);
   await expect(failing).rejects.toThrow(/bad-input\.dcm: not a DICOM file/);
+  // Two bad files: the error is the earlier one's, whichever worker answers first.
+  const other = join(dir, 'bad-later.dcm');
+  writeFileSync(other, 'not one either');
+  await expect(loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1], refs[2], { path: other, frame: 0 }], pre, 24)).rejects.toThrow(/bad-input\.dcm/);
 });
