@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { parseDicomFast, type FastParseOptions } from './elements';
+import { describeFsError } from './fs-errors';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -484,7 +485,7 @@ export function readErrorReason(err: unknown): string {
     case 'EISDIR':
       return 'is a folder, not a file.';
     default:
-      return `cannot be read (${e.message}).`;
+      return `cannot be read (${describeFsError(err)}).`;
   }
 }
 

@@ -1,29 +1,5 @@
-/** Turns a Node file-system error into words a person understands ("permission denied"). */
-export function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'no such file or folder';
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a folder';
-    case 'EISDIR':
-      return 'it is a folder, not a file';
-    case 'ELOOP':
-      return 'too many symbolic links (a link loop?)';
-    case 'EMFILE':
-    case 'ENFILE':
-      return 'too many open files';
-    case 'EIO':
-      return 'input/output error (a failing disk or disc?)';
-    case 'ENAMETOOLONG':
-      return 'the path is too long';
-    default:
-      return err instanceof Error ? err.message : String(err);
-  }
-}
+// The file-system error wording is shared with the DICOM reader (electron/dicom/fs-errors.ts).
+export { describeFsError } from '../dicom/fs-errors';
 
 /** A library that cannot be opened or written: the message says which folder and what to do. */
 export class LibraryError extends Error {}

@@ -49,5 +49,8 @@ describe('ReusableFileReader', () => {
     expect(() => reader.read(join(dir, 'missing'))).toThrow(/file not found/);
     mkdirSync(join(dir, 'folder'));
     expect(() => reader.read(join(dir, 'folder'))).toThrow(/is a folder, not a file/);
+    // Other errors in the library's wording (electron/dicom/fs-errors.ts), not Node's message.
+    writeFileSync(join(dir, 'plain'), 'x');
+    expect(() => reader.read(join(dir, 'plain', 'child'))).toThrow(/cannot be read \(a part of the path is a file, not a folder\)/);
   });
 });
