@@ -69,6 +69,25 @@ export interface FastParseOptions {
   inflater?: (arr: Uint8Array, position: number) => void;
 }
 
+/** The (group, element) tag at `p`, little endian, as one number (0xGGGGEEEE). */
+function tagAt(bytes: Uint8Array, p: number): number {
+  return (bytes[p] | (bytes[p + 1] << 8)) * 65536 + (bytes[p + 2] | (bytes[p + 3] << 8));
+}
+
+function uint32At(bytes: Uint8Array, p: number): number {
+  return (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24)) >>> 0;
+}
+
+/** Where an explicit VR element's value starts, by its VR (vrIndex): after a 4-byte or a 2-byte length. */
+function explicitValueOffset(p: number, v: number): number {
+  return p + (longLength[v] ? 12 : 8);
+}
+
+/** An explicit VR element's value length, by its VR (vrIndex). */
+function explicitLength(bytes: Uint8Array, p: number, v: number): number {
+  return longLength[v] ? uint32At(bytes, p + 8) : bytes[p + 6] | (bytes[p + 7] << 8);
+}
+
 /** The tag as a number, for the loop's comparison; -1 when there is none. */
 function tagNumber(tag: string | undefined): number {
   if (!tag || !/^x[0-9a-f]{8}$/.test(tag)) return -1;
@@ -83,20 +102,13 @@ function readExplicit(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStre
   let p = stream.position;
   while (p < end) {
     if (p + 12 <= end) {
-      const tag = (bytes[p] | (bytes[p + 1] << 8)) * 65536 + (bytes[p + 2] | (bytes[p + 3] << 8));
+      const tag = tagAt(bytes, p);
       // Plain: a VR of two capital letters (anything else, dicom-parser reads), not SQ.
       const v = vrIndex(bytes[p + 4], bytes[p + 5]);
       if (tag !== until && v >= 0 && v !== SQ_INDEX) {
-        let length: number;
-        let dataOffset: number;
-        if (longLength[v]) {
-          length = (bytes[p + 8] | (bytes[p + 9] << 8) | (bytes[p + 10] << 16) | (bytes[p + 11] << 24)) >>> 0;
-          dataOffset = p + 12;
-        } else {
-          length = bytes[p + 6] | (bytes[p + 7] << 8);
-          dataOffset = p + 8;
-        }
+        const length = explicitLength(bytes, p, v);
         if (length !== 0xffffffff) {
+          const dataOffset = explicitValueOffset(p, v);
           const t = tagString(tag);
           elements[t] = { tag: t, vr: vrStrings[v], length, dataOffset };
           p = dataOffset + length;
@@ -123,8 +135,8 @@ function readImplicit(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStre
   let p = stream.position;
   while (p < end) {
     if (p + 12 <= end) {
-      const tag = (bytes[p] | (bytes[p + 1] << 8)) * 65536 + (bytes[p + 2] | (bytes[p + 3] << 8));
-      const length = (bytes[p + 4] | (bytes[p + 5] << 8) | (bytes[p + 6] << 16) | (bytes[p + 7] << 24)) >>> 0;
+      const tag = tagAt(bytes, p);
+      const length = uint32At(bytes, p + 4);
       // Without a dictionary dicom-parser takes a value that starts with an item tag
       // (FFFE,E000) or a sequence delimiter (FFFE,E0DD) for a sequence: leave those to it.
       const itemNext = bytes[p + 8] === 0xfe && bytes[p + 9] === 0xff && bytes[p + 11] === 0xe0 && (bytes[p + 10] === 0x00 || bytes[p + 10] === 0xdd);
@@ -176,15 +188,14 @@ function readPart10Header(byteArray: Uint8Array, transferSyntax: string | undefi
   let p = stream.position;
   while (p < end) {
     if (p + 12 <= end) {
-      const tag = (bytes[p] | (bytes[p + 1] << 8)) * 65536 + (bytes[p + 2] | (bytes[p + 3] << 8));
+      const tag = tagAt(bytes, p);
       const v = vrIndex(bytes[p + 4], bytes[p + 5]);
       if (v >= 0 && v !== SQ_INDEX) {
-        const long = longLength[v] === 1;
-        const length = long ? (bytes[p + 8] | (bytes[p + 9] << 8) | (bytes[p + 10] << 16) | (bytes[p + 11] << 24)) >>> 0 : bytes[p + 6] | (bytes[p + 7] << 8);
+        const length = explicitLength(bytes, p, v);
         if (length !== 0xffffffff) {
           // The first element past group 0002 ends the meta header; it is read again as data.
           if (tag > 0x0002ffff) break;
-          const dataOffset = p + (long ? 12 : 8);
+          const dataOffset = explicitValueOffset(p, v);
           const t = tagString(tag);
           elements[t] = { tag: t, vr: vrStrings[v], length, dataOffset, parser: dicomParser.littleEndianByteArrayParser };
           p = dataOffset + length;
