@@ -50,15 +50,11 @@ export class LibJpeg {
     try {
       const input = copyIn(e, e.lumen_jpeg_alloc, data);
       if (!input) throw new Error(`out of memory for a ${data.length}-byte JPEG stream`);
-      let rc: number;
-      try {
-        rc = e.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
-      } catch (err) {
-        // A trap: libjpeg gave up on the stream. Its message is in this instance, which is dropped.
-        this.slot.drop();
-        const why = cString(e.memory, e.lumen_jpeg_message());
-        throw new Error(why || (err instanceof Error ? err.message : String(err)));
-      }
+      // A trap is libjpeg giving up on the stream (its error exit): the message is in the dropped instance.
+      const rc = this.slot.call(
+        (x) => x.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
+        (x) => x.lumen_jpeg_message(),
+      );
       e.lumen_jpeg_free(input);
       const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
       // The C side refused a size that differs from the header's: the same words as every codec.

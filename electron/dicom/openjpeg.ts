@@ -50,12 +50,12 @@ export class OpenJpeg {
     try {
       const input = copyIn(e, e.lumen_j2k_alloc, data);
       if (!input) throw new Error(`out of memory for a ${data.length}-byte codestream`);
-      let rc: number;
-      try {
-        rc = e.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0);
-      } finally {
-        e.lumen_j2k_free(input);
-      }
+      // OpenJPEG reports errors through its return code; a trap (an abort) drops the instance.
+      const rc = this.slot.call(
+        (x) => x.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
+        (x) => x.lumen_j2k_message(),
+      );
+      e.lumen_j2k_free(input);
       const info = new Int32Array(e.memory.buffer, e.lumen_j2k_info(), 6);
       // The C side refused a size that differs from the header's: the same words as every codec.
       if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);

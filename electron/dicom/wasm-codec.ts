@@ -123,6 +123,25 @@ export class WasmInstance<E extends WasmExports> {
     this.live = undefined;
   }
 
+  /**
+   * One call into the live instance. A call that throws (a trap: libjpeg's error
+   * exit, an abort, a failed import) leaves the module's memory and stack in an
+   * unknown state, so the instance is dropped and the next call gets a fresh one.
+   * `message` points at the module's own account of what went wrong (a C
+   * string, read from the dropped instance): when it says anything, that is the
+   * error thrown; else the trap's own.
+   */
+  call<T>(fn: (e: E) => T, message?: (e: E) => number): T {
+    const e = this.get();
+    try {
+      return fn(e);
+    } catch (err) {
+      this.drop();
+      const why = message ? cString(e.memory, message(e)) : '';
+      throw why ? new Error(why) : err;
+    }
+  }
+
   /** Bytes of memory of the live instance (0 when none is live). */
   memoryBytes(): number {
     return this.live?.memory.buffer.byteLength ?? 0;
