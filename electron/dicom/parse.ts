@@ -259,12 +259,18 @@ function numbers(ds: dicomParser.DataSet, tag: string): number[] | undefined {
   return out;
 }
 
-/** The first value of a decimal string (dicom-parser's floatString(tag)). */
-function float(ds: dicomParser.DataSet, tag: string): number | undefined {
+/** The first of an element's backslash-separated values, trimmed (what dicom-parser's string(tag, 0) gives). */
+function firstValue(ds: dicomParser.DataSet, tag: string): string | undefined {
   const raw = rawString(ds, tag);
   if (raw === undefined) return undefined;
   const backslash = raw.indexOf('\\');
-  return parseFloat((backslash >= 0 ? raw.slice(0, backslash) : raw).trim());
+  return (backslash >= 0 ? raw.slice(0, backslash) : raw).trim();
+}
+
+/** The first value of a decimal string (dicom-parser's floatString(tag)). */
+function float(ds: dicomParser.DataSet, tag: string): number | undefined {
+  const v = firstValue(ds, tag);
+  return v === undefined ? undefined : parseFloat(v);
 }
 
 function str(ds: dicomParser.DataSet, tag: string): string | undefined {
@@ -273,10 +279,8 @@ function str(ds: dicomParser.DataSet, tag: string): string | undefined {
 }
 
 function int(ds: dicomParser.DataSet, tag: string): number | undefined {
-  const raw = rawString(ds, tag);
-  if (raw === undefined) return undefined;
-  const backslash = raw.indexOf('\\');
-  const v = parseInt((backslash >= 0 ? raw.slice(0, backslash) : raw).trim());
+  const first = firstValue(ds, tag);
+  const v = first === undefined ? NaN : parseInt(first);
   return Number.isFinite(v) ? v : undefined;
 }
 
@@ -429,19 +433,9 @@ function parseElements(input: Buffer | Uint8Array, buffer: Buffer, file: string,
 function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string): never {
   const exception = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
   if (exception instanceof InflateError) fail(file, `the deflated data set cannot be inflated (${exception.message}): the file is truncated or corrupt.`);
-  if (e instanceof DicomFileError) throw e;
   const partial = e && typeof e === 'object' && 'dataSet' in e ? (e as { dataSet: dicomParser.DataSet }).dataSet : undefined;
-  const size = partial ? partial.byteArray.length : input.length;
-  const offset = input === buffer ? 0 : input.length - buffer.length;
-  if (partial) {
-    const over = findOverlongElement(partial, size);
-    if (over) {
-      fail(
-        file,
-        `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - offset} declares ${over.length} bytes but the file ends at byte ${buffer.length}. The file is truncated or corrupt; copy it again from its source.`,
-      );
-    }
-  }
+  const over = partial && findOverlongElement(partial, partial.byteArray.length);
+  if (over) failOverlong(over, partial, input, buffer, file);
   const msg = describeException(e);
   if (/past end|overread|overrun|cannot be greater than or equal/i.test(msg)) {
     fail(file, `truncated at byte ${buffer.length}: the data set stops in the middle of an element. Copy the file again from its source.`);
