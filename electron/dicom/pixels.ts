@@ -80,7 +80,8 @@ export function applyWindow(values: Float32Array, center: number, width: number,
   return out;
 }
 
-function minMax(values: ArrayLike<number>): [number, number] {
+/** The smallest and largest value ([0, 0] for none). */
+export function minMax(values: ArrayLike<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {

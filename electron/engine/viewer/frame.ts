@@ -6,7 +6,7 @@
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
 import { parseDicomFile } from '../../dicom/parse';
-import { renderDecoded, voiWindows } from '../../dicom/pixels';
+import { minMax, renderDecoded, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
 
 export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
@@ -14,7 +14,12 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
   const parsed = await parseDicomFile(instance.path);
   const frame = await decodeFrame(parsed, frameIndex);
   const { meta } = parsed;
-  const geometry = {
+  // What every frame carries: which image, its size and its geometry.
+  const common = {
+    sopInstanceUid: meta.sopInstanceUid,
+    frame: frameIndex,
+    rows: frame.rows,
+    columns: frame.columns,
     pixelSpacing: meta.pixelSpacing ?? null,
     instanceNumber: meta.instanceNumber ?? null,
     sliceLocation: meta.sliceLocation ?? null,
@@ -24,10 +29,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
   if (frame.photometricInterpretation === 'PALETTE COLOR') {
     const rgb = renderDecoded(parsed, frame);
     return {
-      sopInstanceUid: meta.sopInstanceUid,
-      frame: frameIndex,
-      rows: frame.rows,
-      columns: frame.columns,
+      ...common,
       samplesPerPixel: 3,
       dtype: 'uint8',
       pixels: Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength).toString('base64'),
@@ -37,27 +39,16 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
       // The palette decides the colours: no window applies.
       windows: [],
       range: [0, 255],
-      ...geometry,
     };
   }
   const px = frame.pixels;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < px.length; i++) {
-    const v = px[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo === Infinity) lo = hi = 0;
+  const [lo, hi] = minMax(px);
   const slope = meta.rescaleSlope;
   const intercept = meta.rescaleIntercept;
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
   return {
-    sopInstanceUid: meta.sopInstanceUid,
-    frame: frameIndex,
-    rows: frame.rows,
-    columns: frame.columns,
+    ...common,
     samplesPerPixel: frame.samplesPerPixel,
     dtype: dtypeOf(px) as ViewerFrame['dtype'],
     pixels: Buffer.from(px.buffer, px.byteOffset, px.byteLength).toString('base64'),
@@ -66,6 +57,5 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     photometric: frame.photometricInterpretation,
     windows: voiWindows(meta),
     range: [Math.min(a, b), Math.max(a, b)],
-    ...geometry,
   };
 }
