@@ -54,18 +54,18 @@ async function handleBatch(batch: WorkerBatch): Promise<void> {
 
 async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerReply> {
   try {
+    // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
+    // Into the reused buffer: a fresh 512 kB buffer per file cost more (page faults,
+    // zeroing, collection) than the read itself.
+    const bytes = reader.read(req.file);
+    const parsed = parseDicomBuffer(bytes, req.file);
     if (req.input) {
-      // A model input: read, decode, window, resize and normalise here, off the engine's thread.
-      // Into the reused buffer: a fresh 512 kB buffer per file cost more (page faults, zeroing,
-      // collection) than the read itself. The input is made before the next file is read.
-      const parsed = parseDicomBuffer(reader.read(req.file), req.file);
+      // A model input: decode, window, resize and normalise here, off the engine's thread,
+      // before the next file is read into the buffer.
       const x = await parsedModelInput(parsed, req.frame === 'all' ? 0 : req.frame, req.input.preprocessing, req.input.size);
       // Send a buffer the array owns whole, so it can be transferred, not copied.
       return { id: req.id, input: x.byteOffset === 0 && x.byteLength === x.buffer.byteLength ? x : x.slice() };
     }
-    // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
-    const bytes = reader.read(req.file);
-    const parsed = parseDicomBuffer(bytes, req.file);
     const frames = req.frame === 'all' ? Array.from({ length: parsed.meta.numberOfFrames }, (_, i) => i) : [req.frame];
     const decoded: DecodedFrame[] = [];
     for (const f of frames) decoded.push(await decodeFrame(parsed, f));
