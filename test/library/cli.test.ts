@@ -71,6 +71,14 @@ describe('lumen import and lumen ls', () => {
     expect(empty.stdout).toMatch(/There is no library in .*typo yet/);
     expect(fs.existsSync(nowhere)).toBe(false);
 
+    // On a terminal (script(1) gives the command one), import draws a progress bar on stderr.
+    const shell = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const command = [process.execPath, path.join(root, 'bin/lumen.mjs'), 'import', dir, '--library', path.join(tmpDir('cli-lib3'), 'library')].map(shell).join(' ');
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', env: { ...process.env, LUMEN_DATA_DIR: tmpDir('cli-data') } });
+    expect(tty.status, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(/\[#*-*\] +\d+% \d+\/14 · \d+ imported · \d+ errors/);
+    expect(tty.stdout).toMatch(/9 imported, 0 changed, 0 unchanged; 14 files looked at/);
+
     const none = await lumen(['import', '--json']);
     expect(none.code).toBe(2);
     expect(JSON.parse(none.stdout).error).toMatch(/nothing to import: name at least one folder/);
