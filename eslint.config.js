@@ -30,6 +30,7 @@ export default tseslint.config(
         patterns: [
           nodeBuiltins,
           { group: ['**/electron/**', '**/models/**', '../models', '../../models', '../../../models'], message: 'The renderer may import only common/ (and web packages); models and the Node side run in the engine.' },
+          { group: ['**/common/node/**', '**/common/node'], message: 'common/node/ runs under Node only; the renderer may import the rest of common/.' },
         ],
       }],
     },
@@ -50,7 +51,10 @@ export default tseslint.config(
   },
   {
     // common/ is shared by both sides, so it may depend on none of them.
+    // common/node/ (as VS Code's base/node) is the Node-only part: file-system
+    // safety that electron/ and models/ both need; it may use Node built-ins.
     files: ['common/**/*.ts'],
+    ignores: ['common/node/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'common/ runs on both sides: no electron.' }],
@@ -58,6 +62,16 @@ export default tseslint.config(
           { group: ['**/electron/**', '**/renderer/**', '../models/**', '../../models/**', '../models', '../../models'], message: 'common/ imports none of our other folders.' },
           nodeBuiltins,
         ],
+      }],
+    },
+  },
+  {
+    // common/node/ runs under Node on both the engine and the models side: no electron, none of our other folders.
+    files: ['common/node/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'common/node/ runs under plain Node: no electron.' }],
+        patterns: [{ group: ['**/electron/**', '**/renderer/**', '**/models/**', '../../models', '../../../models'], message: 'common/node/ imports only common/ and Node built-ins.' }],
       }],
     },
   },

@@ -22,6 +22,9 @@ describe('import boundaries', () => {
     ['common/planted.ts', "import { initBackend } from '../models/runtime';\nexport const x = initBackend;\n"],
     ['common/planted.ts', "import path from 'node:path';\nexport const x = path;\n"],
     ['electron/engine/planted.ts', "import { app } from 'electron';\nexport const x = app;\n"],
+    ['renderer/src/planted.ts', "import { removeInside } from '../../common/node/safe-fs';\nexport const x = removeInside;\n"],
+    ['common/node/planted.ts', "import { initBackend } from '../../models/runtime';\nexport const x = initBackend;\n"],
+    ['common/node/planted.ts', "import { app } from 'electron';\nexport const x = app;\n"],
   ])('%s may not do: %s', async (file, code) => {
     const errors = await errorsFor(file, code);
     expect(errors.some((e) => e.startsWith('no-restricted-imports'))).toBe(true);
@@ -31,6 +34,7 @@ describe('import boundaries', () => {
     ['renderer/src/planted.ts', "import { requests } from '../../common/contract';\nexport const x = requests;\n"],
     ['models/planted.ts', "import * as tf from '@tensorflow/tfjs';\nimport fs from 'node:fs';\nexport const x = [tf, fs];\n"],
     ['electron/main/planted.ts', "import { app } from 'electron';\nexport const x = app;\n"],
+    ['common/node/planted.ts', "import fs from 'node:fs';\nimport { requests } from '../contract';\nexport const x = [fs, requests];\n"],
   ])('%s may do: %s', async (file, code) => {
     expect(await errorsFor(file, code)).toEqual([]);
   });
