@@ -3,13 +3,14 @@
  * IPC registry, and the engine worker. The only code that imports 'electron'
  * (with the preload).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { createDispatcher, type Handlers, type Reply } from '../../common/rpc';
 import { requests, type EventName } from '../../common/contract';
 import { APP_NAME } from '../../common/version';
 import { EngineHost } from '../engine/host';
 import { defaultDataDir } from '../library/paths';
+import { appPageUrl, isAppPage } from './origin';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
 // uses, so both see one library. Electron's own profile lives inside it.
@@ -18,7 +19,6 @@ app.setPath('userData', path.join(dataDir, 'electron'));
 
 const here = __dirname; // dist/electron after bundling
 const rendererIndex = path.join(here, '../../renderer/dist/index.html');
-const rendererUrlPrefix = 'file://' + path.dirname(rendererIndex);
 const windows = new Set<WebContents>();
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -39,10 +39,10 @@ const mainHandlers: Partial<Handlers> = {
 };
 const dispatchMain = createDispatcher(mainHandlers, log);
 
-/** Only frames the app created, showing the app's own files, may talk to the main process. */
+/** Only the main frames of the app's windows, showing the app page itself, may talk to the main process. */
 function trusted(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  return !!frame && windows.has(event.sender) && frame === event.sender.mainFrame && frame.url.startsWith(rendererUrlPrefix);
+  return !!frame && windows.has(event.sender) && frame === event.sender.mainFrame && isAppPage(frame.url, rendererIndex);
 }
 
 ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): Promise<Reply> => {
@@ -82,17 +82,17 @@ function createWindow(): BrowserWindow {
   windows.add(contents);
   win.on('closed', () => windows.delete(contents));
   win.once('ready-to-show', () => win.show());
-  // The app never navigates away from itself and never opens windows.
+  // The app never navigates away from itself and never opens windows. Nor
+  // does it hand links to the system browser: it has no outside links of its
+  // own, works offline, and a link could come from a file's text.
   contents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(rendererUrlPrefix)) e.preventDefault();
+    if (!isAppPage(url, rendererIndex)) e.preventDefault();
   });
   contents.on('will-redirect', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-attach-webview', (e) => e.preventDefault());
-  void win.loadFile(rendererIndex);
+  // The very URL the IPC check expects (loadFile would build its own).
+  void win.loadURL(appPageUrl(rendererIndex));
   return win;
 }
 
