@@ -77,12 +77,77 @@ const BATCH_FILES = 8;
 
 let pool: Worker[] = [];
 
+/**
+ * One caller's use of the pool (a decodeMany or modelInputsOnPool call). Several
+ * may run at once on the same workers (two training runs, two browser tabs):
+ * each request carries an id unique to the process, and replies are routed to
+ * the job that sent it by that id, never by position.
+ */
+interface PoolJob {
+  /** A reply to the job's request number `index`. */
+  reply(index: number, reply: WorkerReply): void;
+  /** One of the job's batches on this worker is fully answered. */
+  batchDone(w: Worker): void;
+  /** The job cannot finish (its worker died): reject it. */
+  fail(err: Error): void;
+}
+
+interface PendingRequest {
+  job: PoolJob;
+  index: number;
+  worker: Worker;
+  file: string;
+}
+
+let nextRequestId = 1;
+const pending = new Map<number, PendingRequest>();
+/** Batches sent to each worker and not yet answered: a worker keeps the process alive only while it has some. */
+const batchesInFlight = new Map<Worker, number>();
+
+function startWorker(): Worker {
+  const w = new Worker(fileURLToPath(WORKER_URL));
+  w.unref();
+  batchesInFlight.set(w, 0);
+  w.on('message', ({ replies, last }: WorkerBatchReply) => {
+    // A batch holds one job's requests; replies of a job that already failed are dropped.
+    let job: PoolJob | undefined;
+    for (const reply of replies) {
+      const p = pending.get(reply.id);
+      if (!p) continue;
+      pending.delete(reply.id);
+      job = p.job;
+      job.reply(p.index, reply);
+    }
+    if (!last) return;
+    const left = (batchesInFlight.get(w) ?? 1) - 1;
+    batchesInFlight.set(w, left);
+    if (left === 0) w.unref();
+    job?.batchDone(w);
+  });
+  // A worker that crashes (an uncaught error, out of memory) or exits takes its
+  // unanswered requests with it: their jobs fail with the first such file named, and
+  // the worker leaves the pool, so the next job gets a fresh one in its place.
+  const lost = (why: string) => {
+    if (!batchesInFlight.has(w)) return;
+    batchesInFlight.delete(w);
+    pool = pool.filter((p) => p !== w);
+    const failed = new Map<PoolJob, string>();
+    for (const [id, p] of pending) {
+      if (p.worker !== w) continue;
+      pending.delete(id);
+      if (!failed.has(p.job)) failed.set(p.job, p.file);
+    }
+    for (const [job, file] of failed) {
+      job.fail(new Error(`a decode worker stopped before it answered (${why}), while decoding ${file} or a file sent with it; the other files of this job were not finished. Run it again, and report it if it repeats.`));
+    }
+  };
+  w.on('error', (err: Error & { code?: string }) => lost(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : 'it failed with an internal error'));
+  w.on('exit', (code) => lost(`it exited with code ${code}`));
+  return w;
+}
+
 function workers(n: number): Worker[] {
-  while (pool.length < n) {
-    const w = new Worker(fileURLToPath(WORKER_URL));
-    w.unref();
-    pool.push(w);
-  }
+  while (pool.length < n) pool.push(startWorker());
   return pool.slice(0, n);
 }
 
@@ -91,6 +156,11 @@ export async function closeDecodePool(): Promise<void> {
   const all = pool;
   pool = [];
   await Promise.all(all.map((w) => w.terminate()));
+}
+
+/** The pool's live workers (tests stop one mid-job). */
+export function decodePoolWorkers(): readonly Worker[] {
+  return pool.slice();
 }
 
 /**
@@ -137,49 +207,49 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
   if (requests.length === 0) return Promise.resolve();
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
   const keepPixels = opts.keepPixels;
+  // Files per message: enough to spread a message's fixed cost (a worker's
+  // event-loop turn, the structured clone's set-up), few enough that both
+  // workers stay busy to the end and progress comes often.
+  const batch = Math.max(1, Math.min(BATCH_FILES, Math.floor(requests.length / (threads * 4))));
   let next = 0;
   let done = 0;
+  let settled = false;
   return new Promise((resolve, reject) => {
-    const active = workers(threads);
-    const cleanups: (() => void)[] = [];
-    const finish = (err?: Error) => {
-      for (const c of cleanups) c();
-      if (err) reject(err);
-      else resolve();
+    const job: PoolJob = {
+      reply(index, reply) {
+        if (settled) return;
+        onReply(index, reply);
+        if (++done === requests.length) {
+          settled = true;
+          resolve();
+        }
+      },
+      batchDone(w) {
+        if (!settled) feed(w);
+      },
+      fail(err) {
+        if (settled) return;
+        settled = true;
+        // Replies still on their way from the other workers are dropped.
+        for (const [id, p] of pending) if (p.job === job) pending.delete(id);
+        reject(err);
+      },
     };
-    // Files per message: enough to spread a message's fixed cost (a worker's
-    // event-loop turn, the structured clone's set-up), few enough that both
-    // workers stay busy to the end and progress comes often.
-    const batch = Math.max(1, Math.min(BATCH_FILES, Math.floor(requests.length / (threads * 4))));
     const feed = (w: Worker) => {
       if (next >= requests.length) return;
       const batchRequests: WorkerRequest[] = [];
-      for (; batchRequests.length < batch && next < requests.length; next++) batchRequests.push({ id: next, ...requests[next] });
+      for (; batchRequests.length < batch && next < requests.length; next++) {
+        const id = nextRequestId++;
+        pending.set(id, { job, index: next, worker: w, file: requests[next].file });
+        batchRequests.push({ id, ...requests[next] });
+      }
       const msg: WorkerBatch = { requests: batchRequests, keepPixels };
+      batchesInFlight.set(w, (batchesInFlight.get(w) ?? 0) + 1);
+      w.ref();
       w.postMessage(msg);
     };
-    for (const w of active) {
-      w.ref();
-      const onMessage = ({ replies, last }: WorkerBatchReply) => {
-        for (const reply of replies) {
-          onReply(reply.id, reply);
-          done++;
-        }
-        if (done === requests.length) finish();
-        else if (last) feed(w);
-      };
-      const onError = (err: Error) => {
-        pool = pool.filter((p) => p !== w);
-        finish(new Error(`a decode worker failed (${err.message}); run again, and report it if it repeats.`));
-      };
-      w.on('message', onMessage);
-      w.on('error', onError);
-      cleanups.push(() => {
-        w.off('message', onMessage);
-        w.off('error', onError);
-        w.unref();
-      });
-      // Two batches in flight per worker hide the message round trip.
+    // Two batches in flight per worker hide the message round trip.
+    for (const w of workers(threads)) {
       feed(w);
       feed(w);
     }

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
-import { DicomFileError } from '../../electron/dicom/parse';
+import { decodeFrame } from '../../electron/dicom/decode';
+import { closeDecodePool, decodeMany, decodePoolWorkers, type DecodeResult } from '../../electron/dicom/pool';
+import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
 import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/training/images';
 import { makeFixtures, type Fixture, type Phantom } from './fixtures';
 
@@ -93,4 +94,53 @@ it('model inputs made on the pool equal those made in place, in the order asked;
   const other = join(dir, 'bad-later.dcm');
   writeFileSync(other, 'not one either');
   await expect(loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1], refs[2], { path: other, frame: 0 }], pre, 24)).rejects.toThrow(/bad-input\.dcm/);
+});
+
+it('two jobs on the pool at once each get their own files\' results', async () => {
+  // Two callers (two training runs, two browser tabs) share the workers: every reply must
+  // reach the job that asked, at the index it asked for, whatever the interleaving.
+  const a = ['ct16-explicit', 'multi-rle', 'rgb-j2k', 'mono8-explicit', 'u12-jpegsv1', 'ct16-jpegls'];
+  const b = ['rgb-explicit', 'ct16-rle', 'multi-explicit', 'mono8-jpegbaseline', 'ct16-implicit', 'rgb-planar'];
+  const jobA = [...a, ...a, ...a].map((n) => ({ file: fixtures[n].file }));
+  const jobB = [...b, ...b, ...b].map((n) => ({ file: fixtures[n].file }));
+  const [ra, rb] = await Promise.all([decodeMany(jobA, { threads: 2 }), decodeMany(jobB, { threads: 2 })]);
+  const own = async (names: string[], results: DecodeResult[]) => {
+    for (let i = 0; i < results.length; i++) {
+      const name = names[i % names.length];
+      expect(results[i].file, name).toBe(fixtures[name].file);
+      expect(results[i].error, name).toBeUndefined();
+      const alone = await parseDicomFile(fixtures[name].file);
+      const expected = [];
+      for (let f = 0; f < alone.meta.numberOfFrames; f++) expected.push(Array.from((await decodeFrame(alone, f)).pixels));
+      expect(results[i].frames!.map((f) => Array.from(f.pixels)), name).toEqual(expected);
+    }
+  };
+  await own(a, ra);
+  await own(b, rb);
+
+  // Model inputs too: two jobs of different files and sizes at once.
+  const pre = { ...DEFAULT_NORMALISATION, resize: 'area' as const };
+  const refsA = a.map((n) => ({ path: fixtures[n].file, frame: 0 }));
+  const refsB = b.map((n) => ({ path: fixtures[n].file, frame: 0 }));
+  const [ia, ib] = await Promise.all([loadModelInputs([...refsA, ...refsA], pre, 16), loadModelInputs([...refsB, ...refsB], pre, 20)]);
+  for (let i = 0; i < ia.length; i++) expect(Array.from(ia[i])).toEqual(Array.from(await loadModelInput(refsA[i % a.length], pre, 16)));
+  for (let i = 0; i < ib.length; i++) expect(Array.from(ib[i])).toEqual(Array.from(await loadModelInput(refsB[i % b.length], pre, 20)));
+});
+
+it('a worker that dies mid-job rejects that job with a clear error, and the pool serves the next job', { timeout: 30_000 }, async () => {
+  const names = ['ct16-explicit', 'multi-rle', 'rgb-j2k', 'ct16-jpegls'];
+  const requests = Array.from({ length: 48 }, (_, i) => ({ file: fixtures[names[i % names.length]].file }));
+  let killed = false;
+  const job = decodeMany(requests, {
+    threads: 2,
+    onResult: () => {
+      if (killed) return;
+      killed = true;
+      void decodePoolWorkers()[0].terminate();
+    },
+  });
+  await expect(job).rejects.toThrow(/a decode worker stopped before it answered .*\.dcm.*Run it again/);
+  const after = await decodeMany(names.map((n) => ({ file: fixtures[n].file })), { threads: 2 });
+  names.forEach((n, i) => expect(after[i].frames!.map((f) => Array.from(f.pixels)), n).toEqual(phantoms[fixtures[n].phantom].frames));
+  expect(decodePoolWorkers().length).toBeGreaterThanOrEqual(2);
 });
