@@ -44,7 +44,8 @@ export const TrainRequest = z
     /** b0..b7, v2-s/m/l or custom-phi<N>. */
     variant: z.string().min(1).max(32),
     /** Package name; the package goes to <dataDir>/models/<name> unless `out` is given. */
-    name: z.string().trim().min(1).max(80).regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore'),
+    // Also the run's folder name under <dataDir>/training-runs: "." and ".." would be that folder or the data folder.
+    name: z.string().trim().min(1).max(80).regex(/^(?!\.+$)[\w.-]+$/, 'letters, digits, dot, dash and underscore, and not only dots'),
     out: FilePath.optional(),
     mode: z.enum(['head', 'scratch', 'finetune']).default('head'),
     resolution: z.number().int().min(32).max(1024).optional(),

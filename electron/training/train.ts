@@ -4,8 +4,9 @@
 // training.start job.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeInside } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
@@ -235,7 +236,11 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     images: labelled.map((i) => `${i.sopInstanceUid}#${i.frame}:${i.label}`),
   };
   const runId = configHash(runConfig);
-  const checkpointDir = path.resolve(opts.checkpointDir ?? `${path.resolve(opts.out)}.checkpoint`);
+  const givenCheckpointDir = opts.checkpointDir ?? `${path.resolve(opts.out)}.checkpoint`;
+  const checkpointDir = path.resolve(givenCheckpointDir);
+  // The checkpoint is deleted when a run starts over and when it completes: only ever inside
+  // the folder it was named in (the dirname of the path as given, before ".." is resolved).
+  const checkpointParent = path.dirname(givenCheckpointDir);
   const stateJson = path.join(checkpointDir, 'state.json');
   const stateBin = path.join(checkpointDir, 'state.bin');
   let resume: FitState | undefined;
@@ -244,7 +249,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     if (saved.runId === runId) resume = decodeState(readFileSync(stateJson, 'utf8'), readFileSync(stateBin));
   }
   if (!resume) {
-    rmSync(checkpointDir, { recursive: true, force: true });
+    removeInside(checkpointParent, checkpointDir);
     mkdirSync(checkpointDir, { recursive: true });
     writeAtomic(path.join(checkpointDir, 'run.json'), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
   }
@@ -438,8 +443,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     } finally {
       s2.close();
     }
-    opts.library.audit('training.finished', { package: path.resolve(opts.out), contentHash: metadata.contentHash, mode, variant: spec.name, seed });
-    rmSync(checkpointDir, { recursive: true, force: true });
+    opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode, seed });
+    removeInside(checkpointParent, checkpointDir);
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test AUC ${test.auc.toFixed(3)}` });
     return {
       packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test, validation, threshold, history: state.history, resumedFromEpoch, stopped: state.stopped,

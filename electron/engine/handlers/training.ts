@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathInside } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
 import { exportPackageArchive, loadPackage } from '../../../models/package';
@@ -53,9 +54,11 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   const runTraining = async (req: TrainRequest, job: Parameters<Parameters<EngineDeps['jobs']['start']>[2]>[0]) => {
     if (activeBackend() === 'cpu') installFastCpuGradients();
     const history: { epoch: number; loss: number; valMetric: number; valLoss: number; learningRate: number; seconds: number }[] = [];
+    // The name becomes folder names: checked here too, for a caller that skipped the contract.
+    const checkpointDir = pathInside(runsDir(), req.name);
     const result = await trainClassifier({
       library: lib(),
-      out: req.out ?? path.join(modelsDir(), req.name),
+      out: req.out ?? pathInside(modelsDir(), req.name),
       name: req.name,
       variant: req.variant,
       mode: req.mode,
@@ -68,7 +71,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       backbonePackage: req.backbonePackage,
       intendedUse: req.intendedUse,
       overwrite: req.overwrite,
-      checkpointDir: path.join(runsDir(), req.name),
+      checkpointDir,
       cacheDir: path.join(deps.dataDir, 'feature-cache'),
       request: req,
       signal: job.signal,
@@ -149,6 +152,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     },
     'training.exportPackage': async ({ packageDir, file }) => {
       const p = await exportPackageArchive(packageDir, file);
+      lib().audit('export', { packageHash: p.metadata.contentHash, variant: p.metadata.variant, touched: { files: [path.resolve(packageDir), path.resolve(file)] }, format: 'lumenpkg' });
       return { file: path.resolve(file), contentHash: p.metadata.contentHash };
     },
     // One way to install a package: the same as the model panel's (free folder name, duplicates refused).

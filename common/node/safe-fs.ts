@@ -1,0 +1,164 @@
+// The file-system operations that can destroy or expose data, in one place.
+//
+// Deleting a folder tree and replacing a folder take the folder the path is meant to be in
+// and refuse, before touching anything, a path that is that folder itself or that resolves
+// (through "..", ".", an absolute path or a symbolic link) to anywhere outside it: a
+// training run named ".." once deleted the whole data folder.
+//
+// The data folder holds patient data: what Lumen writes there is private to the user
+// (folders 0700, files 0600), set explicitly so that the umask cannot loosen it.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** A delete or replace refused because its path is not strictly inside the folder it belongs to. */
+export class UnsafePathError extends Error {}
+
+/** `p` with every symbolic link resolved, as far as it exists (the rest is appended as written). */
+function realPath(p: string): string {
+  let existing = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync.native(existing), ...rest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    }
+    const up = path.dirname(existing);
+    if (up === existing) return path.resolve(p);
+    rest.unshift(path.basename(existing));
+    existing = up;
+  }
+}
+
+function isInside(parent: string, target: string): boolean {
+  const rel = path.relative(realPath(parent), realPath(target));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/**
+ * Checks that `target` lies strictly inside `parent` once "..", "." and symbolic links are
+ * resolved, and returns its real path. Pass the folder the path was built from (for
+ * `path.join(runs, name)`, `runs`), not `path.dirname` of a resolved path.
+ */
+export function assertInside(parent: string, target: string, action = 'change'): string {
+  const root = realPath(parent);
+  const real = realPath(target);
+  if (!isInside(root, real)) {
+    const where = real === root ? 'it is that folder itself' : real === path.resolve(target) ? 'it is outside it' : `it resolves to ${real}, outside it`;
+    throw new UnsafePathError(`Refusing to ${action} ${target}: it must lie inside ${parent}, and ${where}.`);
+  }
+  return real;
+}
+
+/** `parent/name`, refused (UnsafePathError) unless `name` is one plain path component that lies strictly inside `parent`: for names a user or a request chose. */
+export function pathInside(parent: string, name: string, action = 'use'): string {
+  const target = path.join(parent, name);
+  const why = /[/\\]/.test(name) ? 'a name cannot contain / or \\' : path.resolve(target) === path.resolve(parent) ? 'it names that folder itself' : !isInside(parent, target) ? 'it leads outside that folder' : null;
+  if (why) throw new UnsafePathError(`Refusing to ${action} "${name}" in ${parent}: ${why}. Choose a name with letters, digits, dot, dash and underscore.`);
+  return target;
+}
+
+/** Deletes `target` (a file or a whole folder tree; nothing when absent) after checking it lies strictly inside `parent`. */
+export function removeInside(parent: string, target: string): void {
+  assertInside(parent, target, 'delete');
+  fs.rmSync(target, { recursive: true, force: true });
+}
+
+/**
+ * Moves the complete folder `temp` to `target`, both strictly inside `parent`. An existing
+ * target is replaced only after the new one is in place, and only when it is empty or
+ * holds `expect.file` (it is `expect.what`): a mistyped --out never replaces a home folder.
+ */
+export function replaceInside(parent: string, temp: string, target: string, expect: { file: string; what: string }): void {
+  assertInside(parent, temp, 'move');
+  assertInside(parent, target, 'replace');
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(target);
+  } catch {
+    // nothing there yet
+  }
+  if (!existing) {
+    fs.renameSync(temp, target);
+    syncDir(path.dirname(path.resolve(target)));
+    return;
+  }
+  if (!existing.isDirectory() || (fs.readdirSync(target).length > 0 && !fs.existsSync(path.join(target, expect.file)))) {
+    throw new UnsafePathError(`Refusing to replace ${target}: it is not ${expect.what} (no ${expect.file}). Choose another folder, or move it away first.`);
+  }
+  const old = `${path.resolve(target)}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.renameSync(target, old);
+  try {
+    fs.renameSync(temp, target);
+  } catch (err) {
+    fs.renameSync(old, target);
+    throw err;
+  }
+  syncDir(path.dirname(path.resolve(target)));
+  removeInside(parent, old);
+}
+
+/** Creates `dir` (and missing parents) private to the user, and tightens it when it already exists. */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if ((fs.statSync(dir).mode & 0o777) !== PRIVATE_DIR_MODE) fs.chmodSync(dir, PRIVATE_DIR_MODE);
+}
+
+/**
+ * Writes `file` private to the user, crash-safely: a temp file beside it, flushed to disk,
+ * then one rename, so that a reader sees the old content or the new, never a torn one.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+  try {
+    fs.fchmodSync(fd, PRIVATE_FILE_MODE);
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(temp, file);
+  syncDir(path.dirname(path.resolve(file)));
+}
+
+/**
+ * Makes a freshly written folder (flat, as a model package) private and durable: each file
+ * 0600 and flushed, the folder 0700 and flushed. Call before renaming it into place.
+ */
+export function sealDir(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (!fs.lstatSync(file).isFile()) continue;
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.fchmodSync(fd, PRIVATE_FILE_MODE);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fs.chmodSync(dir, PRIVATE_DIR_MODE);
+  syncDir(dir);
+}
+
+/** Flushes a folder's entries (a rename in it) to disk; a no-op where folders cannot be opened (Windows). */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder; NTFS journals the rename itself.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
