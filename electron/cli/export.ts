@@ -4,8 +4,11 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fr
 import path from 'node:path';
 import { buildEfficientNet, copyWeights, getVariant, isVariantName, VARIANT_NAMES } from '../../models';
 import { exportOnnx } from '../../models/onnx/export';
-import { loadPackage, replaceDir, savePackage, type PackageMetadataInput, type Preprocessing } from '../../models/package';
+import { removeInside, replaceInside } from '../../common/node/safe-fs';
+import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing } from '../../models/package';
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
 import { CliError, type Command, printJson } from './command';
 import { parseCommandArgs } from './main';
 
@@ -36,7 +39,7 @@ export const command: Command = {
   summary: 'Export an EfficientNet (random, Keras .h5 or a model package\'s weights) as ONNX, TF.js layers format or a model package.',
   usage: [
     'lumen export --variant <name> [--weights <file.h5|package dir>] [--classes N] [--class-names a,b,...]',
-    '             [--resolution R] --format onnx|tfjs|package --out <path> [--name <text>] [--overwrite] [--json]',
+    '             [--resolution R] --format onnx|tfjs|package --out <path> [--name <text>] [--overwrite] [--library <dir>] [--json]',
     '',
     `  --variant     ${VARIANT_NAMES.join(', ')} (with --weights <package>, defaults to the package's)`,
     '  --weights     Keras .h5 weights (by layer name; the hash is checked against Keras\' published files)',
@@ -45,6 +48,7 @@ export const command: Command = {
     '  --resolution  square input size (default: the variant\'s native resolution)',
     '  --format      onnx: one .onnx file, input "input" NCHW [batch,3,R,R], outputs "probabilities" and "features";',
     '                tfjs: a folder with model.json + weight shards (NHWC); package: a Lumen model package folder',
+    '  --library     the library whose audit log records the export (default: the data folder\'s)',
     'The exported graph takes the already-normalised image; the normalisation goes into the package metadata.',
   ].join('\n'),
   async run(argv) {
@@ -58,6 +62,7 @@ export const command: Command = {
       out: { type: 'string' },
       name: { type: 'string' },
       overwrite: { type: 'boolean' },
+      library: { type: 'string' },
       json: { type: 'boolean' },
     });
     const format = values.format as Format | undefined;
@@ -142,6 +147,8 @@ export const command: Command = {
     const inputSize = model.inputs[0].shape[1] as number;
     let bytes: number | undefined;
     let outputs: { name: string; shape: (string | number)[] }[] | undefined;
+    // The package written, else the package the weights came from (ONNX and TF.js exports have no hash of their own).
+    let packageHash = typeof weightsInfo.contentHash === 'string' ? weightsInfo.contentHash : null;
 
     if (format === 'onnx') {
       const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames), preprocessing: JSON.stringify(preprocessing) } });
@@ -153,15 +160,15 @@ export const command: Command = {
       try {
         // The TF.js format has no preprocessing of its own: record it (and the layout) in model.json.
         await saveTfjsModel(model, temp, { lumen: { variant, inputSize, layout: 'NHWC', classNames, preprocessing } });
-        replaceDir(temp, out);
+        replaceInside(path.dirname(out), temp, out, { file: 'model.json', what: 'a TF.js model folder' });
       } catch (err) {
-        rmSync(temp, { recursive: true, force: true });
+        removeInside(path.dirname(out), temp);
         throw err;
       }
     } else {
       const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames) } });
       outputs = result.outputs;
-      await savePackage(
+      const written = await savePackage(
         out,
         model,
         {
@@ -175,8 +182,10 @@ export const command: Command = {
         },
         { onnx: result.bytes, overwrite: values.overwrite },
       );
+      packageHash = written.contentHash;
     }
     model.dispose();
+    Library.audit(path.resolve(values.library ?? defaultLibraryDir()), 'export', { packageHash, variant, runtime: 'tfjs cpu', touched: { files: [...(weights ? [weights] : []), out] }, format, weights: weightsInfo.source });
 
     const summary = {
       format,

@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   train: () => import('./train'),
   eval: () => import('./eval'),
   predict: () => import('./predict'),
+  audit: () => import('./audit'),
 };
 
 function help(): string {

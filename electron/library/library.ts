@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { migrate } from './schema';
@@ -313,15 +314,30 @@ export class Library {
     return png;
   }
 
-  /** Appends to the audit log (who did what to the library, when). */
-  audit(action: string, details: Record<string, unknown>): void {
+  /** Appends to the audit log (who did what, with which package, to which studies, when): see audit.ts. */
+  audit(action: string, event: AuditEvent = {}): void {
     let actor: string | null = null;
     try {
       actor = os.userInfo().username;
     } catch {
       // no user name on this system (e.g. a container without an entry for the uid)
     }
-    this.db.prepare('INSERT INTO audit_log (at, actor, action, details) VALUES (?, ?, ?, ?)').run(new Date().toISOString(), actor, action, JSON.stringify(details));
+    appendAudit(this.db, action, actor, event);
+  }
+
+  /** For callers that hold no open Library (an export, a package install): opens the library in `dir` for one audit entry. */
+  static audit(dir: string, action: string, event: AuditEvent = {}): void {
+    const library = Library.open(dir);
+    try {
+      library.audit(action, event);
+    } finally {
+      library.close();
+    }
+  }
+
+  /** The audit log in the order it was written; `since` (ISO time) keeps the entries at or after it. */
+  auditEntries(opts: { since?: string } = {}): AuditEntry[] {
+    return readAudit(this.db, opts);
   }
 
   private thumbnailDir(): string {

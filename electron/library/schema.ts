@@ -124,6 +124,22 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'audit log: package, variant, runtime and what each event touched; append-only',
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN package_hash TEXT;
+      ALTER TABLE audit_log ADD COLUMN variant TEXT;
+      ALTER TABLE audit_log ADD COLUMN runtime TEXT;
+      ALTER TABLE audit_log ADD COLUMN touched TEXT;   -- JSON: UIDs and counts, never names
+      CREATE INDEX audit_log_by_time ON audit_log(at);
+      -- Append-only: a row, once written, can be neither changed nor removed through SQL.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its entries cannot be changed'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its entries cannot be deleted'); END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -50,6 +50,7 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
   } finally {
     await session.release();
   }
+  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: `onnxruntime ${session.provider}`, touched: { series: [...new Set(chosen.map((c) => c.seriesInstanceUid))], images: chosen.length }, subset });
   const labels = chosen.map((im) => meta.classNames.indexOf(im.label));
   const threshold = meta.classNames.length === 2 && typeof training?.threshold === 'number' ? training.threshold : undefined;
   return {

@@ -114,6 +114,7 @@ export async function predictSeries(opts: PredictSeriesOptions): Promise<Predict
     }
     const images: ImagePrediction[] = refs.map((r, i) => ({ sopInstanceUid: r.sopInstanceUid, frame: r.frame, seriesInstanceUid: r.seriesInstanceUid, scores: scores[i] }));
     const series = aggregateSeries(images);
+    opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: `onnxruntime ${session.provider}`, touched: { series: series.map((s) => s.seriesUid), images: images.length } });
     if (opts.store !== false) {
       store.registerModel(meta.contentHash, pkg.dir, meta);
       store.savePredictions(meta.contentHash, [

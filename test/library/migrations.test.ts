@@ -41,7 +41,7 @@ describe('library schema and migrations', () => {
     db.close();
 
     const lib = Library.open(dir);
-    expect(lib.schemaVersion()).toBe(2);
+    expect(lib.schemaVersion()).toBe(SCHEMA_VERSION);
     const tree = lib.listTree();
     expect(tree).toHaveLength(1);
     expect(tree[0]).toMatchObject({ patientName: 'OLD^PATIENT', instances: 1 });

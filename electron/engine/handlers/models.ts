@@ -71,9 +71,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         return measureLatency(deps.dataDir, variant, (message) => job.progress(Math.min(0.95, step++ / 7), message), () => job.checkCancelled());
       }),
     'models.importPackage': async ({ file }) => {
-      const pkg = await importPackage(deps.dataDir, file);
-      openLibrary(deps).audit('model.import', { file, contentHash: pkg.contentHash, name: pkg.name });
-      return pkg;
+      return importPackage(deps.dataDir, file);
     },
     'models.recommend': ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir), rows, columns, budgetMs),
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
@@ -122,7 +120,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           createdAt: new Date().toISOString(),
         };
         predictions().save(result, runner.pkg, scope, series.studyInstanceUid);
-        library.audit('predict', { model: packageHash, modelName: metadata.name, scope, series: seriesInstanceUid, images: images.length });
+        library.audit('predict', { packageHash, variant: metadata.variant, runtime: `tfjs ${activeBackend()}`, touched: { series: [...bySeries.keys()], images: images.length }, scope });
         job.progress(1, `${images.length} image(s) done`);
         return result;
       }),

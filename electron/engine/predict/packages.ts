@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PackageInfo } from '../../../common/contract/models';
+import { Library } from '../../library/library';
 import { importPackageArchive, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
 
 export function packagesDir(dataDir: string): string {
@@ -66,5 +67,6 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
     rmSync(dest, { recursive: true, force: true });
     throw new Error(`This package (#${imported.contentHash.slice(0, 12)}, "${imported.name}") is already installed in ${same.dir}.`);
   }
+  Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
   return imported;
 }
