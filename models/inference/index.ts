@@ -1,1 +1,2 @@
 export * from './onnx';
+export * from './cam';

@@ -1,6 +1,7 @@
 // Inference on ONNX Runtime (onnxruntime-node) for graphs written by
 // models/onnx/export.ts: input "input" NCHW [n, 3, H, W], already normalised;
-// outputs "probabilities" (when the model has a top) and "features".
+// outputs "probabilities" (when the model has a top), "features" and, when
+// exported with them, "feature_maps".
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 
@@ -27,6 +28,8 @@ export interface OnnxOutputs {
   probabilities?: Float32Array;
   /** [n, featureDim] row-major. */
   features: Float32Array;
+  /** [n, C, h, w]: the last feature maps, when the graph was exported with them (exportOnnx's featureMaps). */
+  featureMaps?: { data: Float32Array; channels: number; height: number; width: number };
 }
 
 /** The providers this onnxruntime-node build ships (e.g. ['cpu', 'webgpu']). */
@@ -103,9 +106,11 @@ export class OnnxModelSession {
     }
     const out = await session.run(cache.feeds);
     const features = out.features ?? out[this.outputNames[this.outputNames.length - 1]];
+    const maps = out.feature_maps;
     return {
       probabilities: out.probabilities ? (out.probabilities.data as Float32Array) : undefined,
       features: features.data as Float32Array,
+      ...(maps ? { featureMaps: { data: maps.data as Float32Array, channels: Number(maps.dims[1]), height: Number(maps.dims[2]), width: Number(maps.dims[3]) } } : {}),
     };
   }
 

@@ -6,6 +6,9 @@
 // takes, transposed to channels-first. Outputs: "probabilities" [batch, classes]
 // when the model has a classification top, and "features" [batch, C], the
 // globally average-pooled backbone features, so one file serves predict and embed.
+// On request (featureMaps) also "feature_maps" [batch, C, h, w], the maps that
+// pooling averages: with the dense head's weights they give the exact class
+// activation map from the same pass (the app's Run); packages do not store it.
 //
 // Folding: a BatchNormalization that is the only consumer of a convolution is
 // folded into that convolution's weights and bias (w * g/sqrt(v+eps),
@@ -21,12 +24,15 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_INPUT_NAME = 'input';
 export const ONNX_PROBABILITIES = 'probabilities';
 export const ONNX_FEATURES = 'features';
+export const ONNX_FEATURE_MAPS = 'feature_maps';
 
 export interface OnnxExportOptions {
   /** Model-level metadata_props (e.g. variant, class names as JSON). */
   metadata?: Record<string, string>;
   producerVersion?: string;
   graphName?: string;
+  /** Add the "feature_maps" output (the last feature maps, before global pooling). */
+  featureMaps?: boolean;
 }
 
 export interface OnnxExportResult {
@@ -377,6 +383,13 @@ export function exportOnnx(model: tf.LayersModel, options: OnnxExportOptions = {
   } else {
     g.add('Identity', [finalValue.name], ONNX_FEATURES);
     outputs.push({ name: ONNX_FEATURES, shape: ['batch', finalSym.shape[1] as number] });
+  }
+  if (options.featureMaps) {
+    const maps = finalValue.rank === 4 ? finalSym : featuresName ? (model.getLayer(featuresName).input as Sym) : undefined;
+    if (!maps) throw new Error('ONNX export: feature maps were asked for, but the model has no GlobalAveragePooling2D over feature maps');
+    const [, h, w, c] = maps.shape as [null, number, number, number];
+    g.add('Identity', [materialise(maps)], ONNX_FEATURE_MAPS);
+    outputs.push({ name: ONNX_FEATURE_MAPS, shape: ['batch', c, h, w] });
   }
 
   const proto: OnnxModel = {

@@ -1,13 +1,18 @@
-// Running a model package on library images: the one pixel pipeline
-// (electron/dicom: decode -> Modality LUT -> the package's window -> model
-// input), then the package's TF.js model, which gives the class scores and,
-// from the same pass, the exact class activation map (GAP + one dense layer:
-// M_k = sum_c w[c,k] * A_c over the last feature maps).
-import * as tf from '@tensorflow/tfjs';
+// Running a model package on library images: the model inputs `lumen predict` makes
+// (electron/training/images.ts: the one pixel pipeline, the package's window and
+// normalisation), then ONNX Runtime on the package's graph exported with its last feature
+// maps, which gives the class scores and, from the same pass, the exact class activation
+// map (GAP + one dense layer: M_k = sum_c w[c,k] * A_c over the last feature maps).
+//
+// The graph is exported again from the package's TF.js model (model.json, covered by the
+// content hash) rather than read from model.onnx, which has no feature-map output: the
+// same exporter and weights, so the scores are `lumen predict`'s. The dense head is found
+// from the graph (models/inference/cam.ts), whatever its layers are called.
 import type { CamMap } from '../../../common/contract/models';
-import { parseDicomFile } from '../../dicom/parse';
-import { modelInput, renderFrame, VOI_PRESETS } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
+import { loadModelInputs } from '../../training/images';
+import { camHead, classActivationMap, nhwcToNchw, OnnxModelSession, type CamHead } from '../../../models/inference';
+import { exportOnnx } from '../../../models/onnx';
 import { activeBackend, initBackend } from '../../../models/runtime';
 import { loadTfjsModel } from '../../../models/weights/tfjs-format';
 import type { LoadedPackage } from '../../../models/package';
@@ -21,49 +26,36 @@ export interface ImageOutput {
 export class PackageRunner {
   private constructor(
     readonly pkg: LoadedPackage,
-    private readonly model: tf.LayersModel,
-    private readonly kernel: Float32Array,
-    private readonly channels: number,
+    private readonly session: OnnxModelSession,
+    private readonly head: CamHead,
   ) {}
 
   static async open(pkg: LoadedPackage): Promise<PackageRunner> {
-    if (!activeBackend()) await initBackend();
-    const loaded = await loadTfjsModel(pkg.dir);
-    let features: tf.SymbolicTensor;
-    let dense: tf.layers.Layer;
+    const what = `Model package ${pkg.dir}`;
+    if (!activeBackend()) await initBackend(); // TF.js reads the weights
+    const model = await loadTfjsModel(pkg.dir);
+    let head: CamHead;
+    let graph: Uint8Array;
     try {
-      features = loaded.getLayer('top_activation').output as tf.SymbolicTensor;
-      dense = loaded.getLayer('logits');
-    } catch {
-      loaded.dispose();
-      throw new Error(`Model package ${pkg.dir}: no "top_activation" and "logits" layers, so no class activation map can be computed. Re-save it from a Lumen classifier.`);
+      head = camHead(model, what);
+      graph = exportOnnx(model, { featureMaps: true }).bytes;
+    } finally {
+      model.dispose();
     }
-    const both = tf.model({ inputs: loaded.inputs, outputs: [features, loaded.outputs[0]] });
-    const kernel = (dense.getWeights()[0] as tf.Tensor2D).dataSync() as Float32Array;
-    return new PackageRunner(pkg, both, Float32Array.from(kernel), features.shape[3] as number);
-  }
-
-  /** The window the package was trained with: explicit, a preset id or name, or the file's own. */
-  private window(modality: string | null): { center: number; width: number } | undefined {
-    const w = this.pkg.metadata.preprocessing.window;
-    if (!w) return undefined;
-    if (typeof w !== 'string') return w;
-    const key = w.toLowerCase();
-    const all = [...(VOI_PRESETS[modality ?? ''] ?? []), ...Object.values(VOI_PRESETS).flat()];
-    const found = all.find((p) => p.id === key || p.id.endsWith(`-${key}`) || p.name.toLowerCase() === key);
-    return found ? { center: found.center, width: found.width } : undefined;
+    if (head.classes !== pkg.metadata.classNames.length) {
+      throw new Error(`${what}: its dense head has ${head.classes} outputs but metadata.json names ${pkg.metadata.classNames.length} classes.`);
+    }
+    return new PackageRunner(pkg, await OnnxModelSession.create(graph), head);
   }
 
   async run(instance: InstanceRecord, frame: number): Promise<ImageOutput> {
     const { inputSize: size, preprocessing } = this.pkg.metadata;
-    const parsed = await parseDicomFile(instance.path);
-    const img = await renderFrame(parsed, frame, { window: this.window(parsed.meta.modality) });
-    const input = modelInput(img, size, preprocessing);
-    const [featData, fh, fw, probs] = tf.tidy(() => {
-      const x = tf.tensor4d(input, [1, size, size, 3]);
-      const [f, p] = this.model.predict(x) as tf.Tensor[];
-      return [f.dataSync() as Float32Array, f.shape[1] as number, f.shape[2] as number, Array.from(p.dataSync())];
-    });
+    const [input] = await loadModelInputs([{ path: instance.path, frame }], preprocessing, size);
+    const out = await this.session.run(nhwcToNchw(input, 1, size, size, 3), 1);
+    if (!out.probabilities || !out.featureMaps) throw new Error(`Model package ${this.pkg.dir} gave no class scores: it is a feature extractor, not a classifier.`);
+    const probs = Array.from(out.probabilities);
+    const { data: maps, height: fh, width: fw } = out.featureMaps;
+    const img = { rows: instance.rows ?? size, columns: instance.columns ?? size };
     const classes = probs.length;
     // The image's box inside the letterboxed input (modelInput centres it), in feature cells.
     const scale = size / Math.max(img.rows, img.columns);
@@ -73,12 +65,7 @@ export class PackageRunner {
     const y0 = (fh - boxH) / 2;
     const cam: ImageOutput['cam'] = [];
     for (let k = 0; k < classes; k++) {
-      const full = new Float32Array(fh * fw);
-      for (let p = 0; p < fh * fw; p++) {
-        let s = 0;
-        for (let c = 0; c < this.channels; c++) s += featData[p * this.channels + c] * this.kernel[c * classes + k];
-        full[p] = s;
-      }
+      const full = classActivationMap(this.head, maps, fh, fw, k);
       // Keep the cells over the image (all of them for a square image).
       const cx0 = Math.max(0, Math.floor(x0));
       const cy0 = Math.max(0, Math.floor(y0));
@@ -100,7 +87,7 @@ export class PackageRunner {
     return { scores: probs, cam };
   }
 
-  dispose(): void {
-    this.model.dispose();
+  async dispose(): Promise<void> {
+    await this.session.release();
   }
 }
