@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { removeInside } from '../../common/node/safe-fs';
 import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
-import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, walkFolder } from './scan';
+import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 
 // Import: find files, read each one's header (never its pixels), and write
@@ -191,7 +192,7 @@ export class Importer {
       })
       .immediate();
     this.counts.missing = this.missingFound.size;
-    for (const uid of this.touchedSeries) fs.rmSync(path.join(this.thumbnailDir, `${safeFileName(uid)}.png`), { force: true });
+    for (const uid of this.touchedSeries) removeInside(this.thumbnailDir, path.join(this.thumbnailDir, `${safeFileName(uid)}.png`));
 
     const totals = this.db
       .prepare<[], { patients: number; studies: number; series: number; instances: number }>(
@@ -382,9 +383,13 @@ export class Importer {
     this.counts.dicomdirs++;
     this.statements.clearError.run(file);
     const base = path.dirname(file);
+    const outside: string[] = [];
     for (const ref of refs) {
-      const resolved = this.resolver.resolve(base, ref.fileId);
-      if (resolved) {
+      const plain = staysInsideFolder(base, ref.fileId, null);
+      const resolved = plain ? this.resolver.resolve(base, ref.fileId) : null;
+      if (!plain || (resolved && !staysInsideFolder(base, ref.fileId, resolved))) {
+        outside.push(ref.fileId.join('\\').slice(0, 64));
+      } else if (resolved) {
         this.enqueue({ file: resolved, viaDicomdir: file });
       } else {
         const expected = path.join(base, ...ref.fileId);
@@ -395,6 +400,13 @@ export class Importer {
           `listed in the DICOMDIR ${file} (${ref.recordType || 'record'} ${ref.fileId.join('\\')}) but not on disk. Copy the whole disc or folder again.`,
         );
       }
+    }
+    if (outside.length > 0) {
+      const shown = outside.slice(0, 5).map((id) => `"${id}"`).join(', ') + (outside.length > 5 ? ', ...' : '');
+      this.addError(
+        file,
+        `${outside.length === 1 ? '1 entry points' : `${outside.length} entries point`} outside the DICOMDIR's folder and ${outside.length === 1 ? 'was' : 'were'} not imported (${shown}): a DICOMDIR may only list files in its own folder. The DICOMDIR is damaged or crafted; import the disc's folder instead.`,
+      );
     }
   }
 

@@ -136,6 +136,24 @@ export function readDicomdirReferences(bytes: Uint8Array): DicomdirReference[] {
 }
 
 /**
+ * Whether a ReferencedFileID stays inside the DICOMDIR's folder: each component a
+ * plain name (no "." or "..", no "/", ":" or NUL, so neither "..\X" nor
+ * "A/../../X" nor an absolute or drive path), and the file it resolved to, once
+ * symbolic links are followed, under the folder's real path. A crafted DICOMDIR
+ * must not pull files from elsewhere on the machine into the library.
+ */
+export function staysInsideFolder(baseDir: string, components: string[], resolved: string | null): boolean {
+  if (components.some((c) => c === '.' || c === '..' || /[/:\0]/.test(c) || path.isAbsolute(c))) return false;
+  if (resolved === null) return true;
+  try {
+    const rel = path.relative(fs.realpathSync(baseDir), fs.realpathSync(resolved));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Resolves a DICOMDIR's ReferencedFileID against the DICOMDIR's folder. Each
  * component is tried as written, then case-insensitively among the folder's
  * entries (a CD written as "DICOM/IMG001" is often copied as "dicom/img001").

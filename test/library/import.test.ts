@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -284,6 +285,45 @@ describe('DICOMDIR', () => {
     expect(report.errors).toEqual([
       { file: path.join(dir, 'disc/DICOM/IMG2'), reason: expect.stringMatching(/listed in the DICOMDIR .*DICOMDIR .*IMAGE DICOM\\IMG2.*not on disk/) },
     ]);
+  });
+});
+
+describe('a DICOMDIR that points outside its folder', () => {
+  it('refuses ".." and absolute components and symbolic links leading out, and imports the rest', async () => {
+    const dir = copyMixedFolder(template);
+    const disc = path.join(dir, 'disc');
+    // A private file beside the disc, which a crafted DICOMDIR must not pull into the library.
+    const secret = { patientName: 'SECRET^S', patientId: 'PS999', studyUid: '1.2.826.0.1.3680043.10.543.9', seriesUid: '1.2.826.0.1.3680043.10.543.9.1' };
+    writeSlice(path.join(dir, 'O'), { ...secret, sopUid: `${secret.seriesUid}.1`, instanceNumber: 1 });
+    fs.symlinkSync(path.join(dir, 'O'), path.join(disc, 'DICOM/LINK'));
+    // dcmmkdir wrote the DICOMDIR (patient, study, series, two images); every record with a
+    // ReferencedFileID is imported, so craft the first four (CS values hold 16 characters).
+    const dicomdir = path.join(disc, 'DICOMDIR');
+    const original = fs.readFileSync(dicomdir);
+    execFileSync('dcmodify', [
+      '-nb',
+      '-i', '(0004,1220)[0].(0004,1500)=/O',
+      '-i', '(0004,1220)[1].(0004,1500)=DICOM/../../O',
+      '-i', '(0004,1220)[2].(0004,1500)=DICOM\\LINK',
+      '-i', '(0004,1220)[3].(0004,1500)=..\\O',
+      dicomdir,
+    ], { stdio: 'pipe' });
+    // dcmodify rewrites the meta header as for an image (it has no Media Storage Directory
+    // class to keep): put dcmmkdir's back in front of the edited data set.
+    const metaEnd = (bytes: Buffer) => 144 + bytes.readUInt32LE(140);
+    const edited = fs.readFileSync(dicomdir);
+    fs.writeFileSync(dicomdir, Buffer.concat([original.subarray(0, metaEnd(original)), edited.subarray(metaEnd(edited))]));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([path.join(disc, 'DICOMDIR')]);
+    expect(report).toMatchObject({ dicomdirs: 1, imported: 1, patients: 1 });
+    expect(lib.listInstances(PATIENT_B.seriesUid).map((i) => i.path)).toEqual([path.join(disc, 'DICOM/IMG2')]);
+    expect(lib.listInstances(secret.seriesUid)).toEqual([]);
+    expect(lib.listTree().map((p) => p.patientId)).toEqual([PATIENT_B.patientId]);
+    const reason = errorFor(report, path.join(disc, 'DICOMDIR'));
+    expect(reason).toMatch(/4 entries point outside the DICOMDIR's folder and were not imported/);
+    for (const id of ['/O', 'DICOM/../../O', 'DICOM\\LINK', '..\\O']) expect(reason).toContain(id);
+    // Nothing outside the disc is named as an error either.
+    expect(report.errors.map((e) => e.file)).toEqual([path.join(disc, 'DICOMDIR')]);
   });
 });
 
