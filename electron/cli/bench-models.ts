@@ -3,7 +3,7 @@
 // the ratio of Lumen's B0 batch-1 path to onnxruntime-node called directly on
 // the same ONNX file in the same process, measured interleaved.
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,7 @@ import { buildEfficientNet, countMacs, getVariant, isVariantName, VARIANT_NAMES,
 import { OnnxModelSession } from '../../models/inference/onnx';
 import { exportOnnx } from '../../models/onnx/export';
 import { initBackend, machineSummary, probeBackend, type BackendName } from '../../models/runtime';
+import { removeInside } from '../../common/node/safe-fs';
 import { CliError, printJson } from './command';
 import type { BenchSuite } from './bench';
 import { parseCommandArgs } from './main';
@@ -343,7 +344,7 @@ export const suite: BenchSuite = {
       }
       return 0;
     } finally {
-      rmSync(tmp, { recursive: true, force: true });
+      removeInside(os.tmpdir(), tmp);
     }
   },
 };

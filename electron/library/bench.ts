@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeInside } from '../../common/node/safe-fs';
 import { parseDicomBuffer } from '../dicom/parse';
 import { ctSlice } from '../dicom/phantom';
 import { dicomBytes, imageElements } from '../dicom/write';
@@ -24,7 +25,7 @@ export function ensureCtSeries(slices = 100, size = 512): string {
   const dir = path.join(os.tmpdir(), `lumen-bench-ct-${slices}x${size}-v${GENERATOR_VERSION}`);
   const done = `${dir}.complete`; // beside the folder, so that importing the folder meets only DICOM files
   if (fs.existsSync(done)) return dir;
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeInside(os.tmpdir(), dir);
   fs.mkdirSync(dir, { recursive: true });
   const seriesUid = `${BENCH_STUDY}.${slices}.${size}`;
   for (let i = 0; i < slices; i++) {
@@ -119,7 +120,7 @@ export async function runImportBench(opts: { json: boolean; slices?: number }): 
       reimportSeconds.push((performance.now() - t) / 1000);
     } finally {
       library.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeInside(os.tmpdir(), dir);
     }
   }
 

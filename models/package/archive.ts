@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { METADATA_JSON, PackageError, loadPackage, replaceDir, type LoadedPackage } from './package';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
+import { METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
 export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
 const BLOCK = 512;
@@ -120,12 +121,13 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   }
   if (!entries.some((e) => e.name === METADATA_JSON)) throw new Error(`${where}: not a Lumen model package (no ${METADATA_JSON})`);
 
+  const parent = path.dirname(destDir);
   mkdirSync(path.dirname(target), { recursive: true });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    mkdirSync(temp);
+    mkdirSync(temp, { mode: PRIVATE_DIR_MODE });
     for (const e of entries) {
-      const fd = openSync(path.join(temp, e.name), 'wx');
+      const fd = openSync(path.join(temp, e.name), 'wx', PRIVATE_FILE_MODE);
       try {
         writeSync(fd, bytes, e.start, e.size);
       } finally {
@@ -133,9 +135,10 @@ export async function importPackageArchive(file: string, destDir: string): Promi
       }
     }
     await loadPackage(temp);
-    replaceDir(temp, target);
+    sealDir(temp);
+    replaceInside(parent, temp, target, PACKAGE_FOLDER);
   } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
+    removeInside(path.dirname(target), temp);
     // Name the archive, not the temp folder, in what the user reads.
     if (err instanceof PackageError) throw new Error(err.message.replace(`Model package ${temp}`, `Model package archive ${where}`));
     throw err;

@@ -2,12 +2,14 @@
 //   metadata.json           what the model is (see metadata.ts)
 //   model.json + group1-shard*of*.bin   the TF.js layers model (NHWC), for training and TF.js inference
 //   model.onnx              the same model exported for ONNX Runtime (NCHW)
-// It is written atomically (a temp folder beside the target, then one rename)
-// and verified on load (schema, files, content hash, shapes).
+// It is written crash-safely (a temp folder beside the target, its files flushed to
+// disk, then one rename; a leftover temp is never listed as a package) and verified
+// on load (schema, files, content hash, shapes).
 import type * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertInside, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
@@ -16,6 +18,16 @@ import { MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type Pack
 
 export const METADATA_JSON = 'metadata.json';
 export const MODEL_ONNX = 'model.onnx';
+/** What replaceInside may replace when a package is overwritten: only another package. */
+export const PACKAGE_FOLDER = { file: METADATA_JSON, what: 'a model package' };
+
+/**
+ * A folder that savePackage or an import left behind when the process died between
+ * writing and renaming (`<name>.partial-<pid>-<hex>`, `<name>.old-<pid>-<hex>`): never a package.
+ */
+export function isUnfinishedPackage(name: string): boolean {
+  return /\.(partial|old)-\d+-[0-9a-f]{8}$/.test(name);
+}
 
 /** A package problem the user can act on; `message` says what is wrong and with which file. */
 export class PackageError extends Error {
@@ -69,6 +81,9 @@ export interface SavePackageOptions {
 /** Writes a package folder atomically and returns the metadata written (with its content hash). */
 export async function savePackage(dir: string, model: tf.LayersModel, input: PackageMetadataInput, options: SavePackageOptions = {}): Promise<PackageMetadata> {
   const target = path.resolve(dir);
+  // The folder the package is named in, before ".." is resolved: the only place it may be written or replaced.
+  const parent = path.dirname(dir);
+  assertInside(parent, target, 'write a model package to');
   if (existsSync(target) && !options.overwrite) throw new PackageError(target, 'already exists (pass overwrite to replace it)');
   const inputShape = model.inputs[0].shape;
   if (inputShape[1] !== input.inputSize || inputShape[2] !== input.inputSize) {
@@ -81,7 +96,7 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
   mkdirSync(path.dirname(target), { recursive: true });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    mkdirSync(temp);
+    mkdirSync(temp, { mode: PRIVATE_DIR_MODE });
     await saveTfjsModel(model, temp);
     writeFileSync(path.join(temp, MODEL_ONNX), options.onnx ?? exportOnnx(model, { metadata: { variant: input.variant, classNames: JSON.stringify(input.classNames) } }).bytes);
     const base: Omit<PackageMetadata, 'contentHash'> = {
@@ -99,29 +114,13 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     const parsed = MetadataSchema.safeParse(metadata);
     if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues)}`);
     writeFileSync(path.join(temp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
-    replaceDir(temp, target);
+    sealDir(temp);
+    replaceInside(parent, temp, target, PACKAGE_FOLDER);
     return metadata;
   } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
+    removeInside(path.dirname(target), temp);
     throw err;
   }
-}
-
-/** Moves a complete folder into place; an existing target is replaced only after the new one is in. */
-export function replaceDir(temp: string, target: string): void {
-  if (!existsSync(target)) {
-    renameSync(temp, target);
-    return;
-  }
-  const old = `${target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
-  renameSync(target, old);
-  try {
-    renameSync(temp, target);
-  } catch (err) {
-    renameSync(old, target);
-    throw err;
-  }
-  rmSync(old, { recursive: true, force: true });
 }
 
 function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,22 @@ describe('model package folder', () => {
     await savePackage(pkgDir, model, { ...meta, name: 'replaced' }, { overwrite: true });
     expect((await loadPackage(pkgDir)).metadata.name).toBe('replaced');
     expect(readdirSync(dir).filter((n) => n.includes('.old-') || n.includes('.partial-'))).toEqual([]);
+  });
+
+  it('overwrite replaces only a package: never a folder of other files, "." or a path through ".."', async () => {
+    const model = makeModel();
+    const home = path.join(dir, 'home');
+    mkdirSync(home);
+    writeFileSync(path.join(home, 'thesis.txt'), 'years of work');
+    await expect(savePackage(home, model, meta, { overwrite: true })).rejects.toThrow(`Refusing to replace ${home}: it is not a model package (no metadata.json)`);
+    await expect(savePackage(path.join(home, 'sub') + '/..', model, meta, { overwrite: true })).rejects.toThrow(/Refusing to write a model package to .*: it must lie inside .*sub/);
+    expect(readFileSync(path.join(home, 'thesis.txt'), 'utf8')).toBe('years of work');
+    expect(readdirSync(dir).filter((n) => n.includes('.partial-') || n.includes('.old-'))).toEqual([]);
+    // What a package holds is the user's alone, whatever the umask.
+    const pkgDir = path.join(dir, 'pkg-private');
+    await savePackage(pkgDir, model, meta);
+    expect(statSync(pkgDir).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(pkgDir)) expect(statSync(path.join(pkgDir, f)).mode & 0o777, f).toBe(0o600);
   });
 
   it('detects corruption and mismatches with messages that say what is wrong', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathInside } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
-import { exportPackageArchive, loadPackage } from '../../../models/package';
+import { exportPackageArchive, isUnfinishedPackage, loadPackage } from '../../../models/package';
 import { importPackage, packagesDir } from '../predict/packages';
 import { activeBackend, initBackend } from '../../../models/runtime';
 import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
@@ -140,7 +140,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       if (!existsSync(dir)) return [];
       const out = [];
       for (const name of readdirSync(dir).sort()) {
-        if (!existsSync(path.join(dir, name, 'metadata.json'))) continue;
+        if (isUnfinishedPackage(name) || !existsSync(path.join(dir, name, 'metadata.json'))) continue;
         try {
           const p = await loadPackage(path.join(dir, name));
           out.push({ dir: p.dir, name: p.metadata.name, classNames: p.metadata.classNames, contentHash: p.metadata.contentHash, metrics: p.metadata.metrics });

@@ -1,11 +1,12 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { removeInside } from '../../../common/node/safe-fs';
 import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
-import { importPackageArchive, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
+import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
 
 export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
@@ -18,7 +19,7 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
   if (!existsSync(root)) return { packages, problems };
   for (const name of readdirSync(root).sort()) {
     const dir = path.join(root, name);
-    if (name.includes('.partial-') || !statSync(dir).isDirectory()) continue;
+    if (isUnfinishedPackage(name) || !statSync(dir).isDirectory()) continue;
     try {
       const loaded = await loadPackage(dir);
       packages.push({ ...info(loaded), loaded });
@@ -64,7 +65,7 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
   const imported = info(await importPackageArchive(file, dest));
   const same = packages.find((p) => p.contentHash === imported.contentHash);
   if (same) {
-    rmSync(dest, { recursive: true, force: true });
+    removeInside(packagesDir(dataDir), dest);
     throw new Error(`This package (#${imported.contentHash.slice(0, 12)}, "${imported.name}") is already installed in ${same.dir}.`);
   }
   Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
