@@ -15,7 +15,7 @@ import {
   type RequestOutput,
 } from './contract';
 
-export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable';
+export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable' | 'timeout';
 
 export interface RpcErrorBody {
   code: RpcErrorCode;
@@ -55,6 +55,15 @@ function formatIssues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
 }
 
+/**
+ * A refused request as a log line: an unknown name is not repeated (it is whatever the
+ * sender wrote, e.g. a patient's name pasted in the wrong place); schema issues name
+ * fields, never their values.
+ */
+export function rejectionForLog(error: RpcErrorBody): string {
+  return error.code === 'unknown_method' ? 'unknown request name' : error.message;
+}
+
 /** Check a request against the contract without running anything. */
 export function validateRequest(method: unknown, input: unknown): Reply<{ method: RequestName; input: unknown }> {
   if (!isRequestName(method)) {
@@ -85,7 +94,7 @@ export function createDispatcher(handlers: Partial<Handlers>, log: (line: string
   return async function dispatch(method: unknown, input: unknown, ctx: RequestContext): Promise<Reply> {
     const checked = validateRequest(method, input);
     if (!checked.ok) {
-      log(`rejected request: ${checked.error.message}`);
+      log(`rejected request: ${rejectionForLog(checked.error)}`);
       return checked;
     }
     const name = checked.value.method;

@@ -3,27 +3,85 @@
  * fans its events out. If the worker dies, pending requests fail with a
  * clear message, an `engine.error` event is sent, and the next request
  * starts a fresh worker: the app stays up.
+ *
+ * It also watches the worker: every request has a deadline, after which its
+ * caller gets an error naming it; and while a job runs the worker is pinged
+ * now and then. A worker that then does not answer a ping is stuck (a
+ * blocking read, a runaway loop): it is killed, its jobs fail, and the next
+ * request starts a fresh one.
  */
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
-import { requests } from '../../common/contract';
+import { JobStarted } from '../../common/contract/define';
+import { requests, type RequestName } from '../../common/contract';
 import { validateRequest, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
+
+export interface EngineTimeouts {
+  /** How long the caller of each request waits for its answer, in ms (see DEADLINES). */
+  requests?: Partial<Record<RequestName, number>>;
+  /** How long a worker suspected of being stuck has to answer a ping before it is killed. */
+  ping?: number;
+  /** While a job runs, how often the worker is checked with a ping. */
+  heartbeat?: number;
+}
 
 export interface EngineHostOptions extends WorkerConfig {
   /** The worker script; defaults to the tsx bootstrap next to this file. */
   workerPath?: string;
   log?: (line: string) => void;
+  /** Shorter in tests; the defaults suit the app. */
+  timeouts?: EngineTimeouts;
 }
 
 type Listener = (event: string, payload: unknown) => void;
+
+const SECOND = 1000;
+const QUICK = 15 * SECOND;
+const QUERY = 60 * SECOND;
+const HEAVY = 5 * 60 * SECOND;
+/**
+ * How long a caller waits: a minute for a query, less for bookkeeping, five
+ * for what loads a model, probes every backend or reads a whole package. A
+ * request that starts a job answers at once with its id; the job itself is
+ * watched by the heartbeat, however long it runs.
+ */
+const DEADLINES: Partial<Record<RequestName, number>> = {
+  'engine.ping': QUICK,
+  'job.cancel': QUICK,
+  'job.list': QUICK,
+  'app.info': HEAVY,
+  'engine.doctor': HEAVY,
+  'models.importPackage': HEAVY,
+  'training.importPackage': HEAVY,
+  'training.exportPackage': HEAVY,
+  'predict.cam': HEAVY,
+  'training.cam': HEAVY,
+};
+/**
+ * A training step on a slow backend keeps the worker busy between two turns
+ * of its event loop for many seconds: only a much longer silence means stuck.
+ */
+const PING_DEADLINE = 2 * 60 * SECOND;
+const HEARTBEAT = 30 * SECOND;
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+interface Pending {
+  method: RequestName;
+  resolve: (reply: Reply) => void;
+}
 
 export class EngineHost {
   private worker: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { method: string; resolve: (reply: Reply) => void }>();
+  private readonly pending = new Map<number, Pending>();
+  /** Jobs the worker started and has not ended, so that they fail if it dies. */
+  private readonly jobs = new Map<string, { kind: string }>();
   private readonly listeners = new Set<Listener>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private checking = false;
   private closed = false;
 
   constructor(private readonly options: EngineHostOptions) {}
@@ -59,6 +117,7 @@ export class EngineHost {
             break;
           }
           case 'event':
+            this.trackJob(message.event, message.payload);
             for (const listener of this.listeners) listener(message.event, message.payload);
             break;
           case 'log':
@@ -72,22 +131,56 @@ export class EngineHost {
         reject(err);
       });
       worker.on('exit', (code, signal) => {
-        if (this.worker === worker) {
-          this.worker = null;
-          this.ready = null;
-        }
-        const failed = [...this.pending.values()];
-        this.pending.clear();
-        for (const p of failed) {
-          p.resolve({ ok: false, error: { code: 'unavailable', method: p.method, message: `The engine stopped (${signal ?? `exit code ${code}`}) while handling "${p.method}". It restarts on the next request; try again.` } });
-        }
-        if (!this.closed) {
-          for (const listener of this.listeners) listener('engine.error', { message: `The engine stopped (${signal ?? `exit code ${code}`}); it restarts on the next request.`, where: 'engine' });
-        }
+        this.retire(worker, `The engine stopped (${signal ?? `exit code ${code}`})`);
         reject(new Error(`engine exited with code ${code} before it was ready`));
       });
     });
     return this.ready;
+  }
+
+  /**
+   * The worker is gone (it exited, or it was stuck and killed): fail what it
+   * was doing, say so once, and let the next request start a fresh one.
+   */
+  private retire(worker: ChildProcess, what: string): void {
+    if (this.worker !== worker) return; // already retired
+    this.worker = null;
+    this.ready = null;
+    this.stopHeartbeat();
+    const failed = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of failed) {
+      p.resolve({ ok: false, error: { code: 'unavailable', method: p.method, message: `${what} while handling "${p.method}". It restarts on the next request; try again.` } });
+    }
+    const jobs = [...this.jobs];
+    this.jobs.clear();
+    if (this.closed) return;
+    for (const [jobId, { kind }] of jobs) {
+      this.emit('job.failed', { jobId, kind, cancelled: false, message: `${what} while this job ran; start it again.` });
+    }
+    this.emit('engine.error', { message: `${what}; it restarts on the next request.`, where: 'engine' });
+  }
+
+  private emit(event: string, payload: unknown): void {
+    for (const listener of this.listeners) listener(event, payload);
+  }
+
+  /** Send one request to this worker; null when it gave no answer within `deadline` ms. */
+  private send(worker: ChildProcess, method: RequestName, input: unknown, deadline: number): Promise<Reply | null> {
+    const id = this.nextId++;
+    return new Promise<Reply | null>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pending.delete(id)) resolve(null);
+      }, deadline);
+      this.pending.set(id, {
+        method,
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+      });
+      worker.send({ type: 'request', id, method, input } satisfies ToWorker);
+    });
   }
 
   /** Send a request to the engine; never throws, always answers with a Reply. */
@@ -105,11 +198,55 @@ export class EngineHost {
     } catch (err) {
       return { ok: false, error: { code: 'unavailable', method: name, message: `The engine could not start: ${err instanceof Error ? err.message : String(err)}` } };
     }
-    const id = this.nextId++;
-    return new Promise<Reply>((resolve) => {
-      this.pending.set(id, { method: name, resolve });
-      const message: ToWorker = { type: 'request', id, method: name, input: checked.value.input };
-      this.worker!.send(message);
+    const worker = this.worker;
+    if (!worker) return { ok: false, error: { code: 'unavailable', method: name, message: `The engine stopped as "${name}" was sent. It restarts on the next request; try again.` } };
+    const deadline = this.options.timeouts?.requests?.[name] ?? DEADLINES[name] ?? QUERY;
+    const reply = await this.send(worker, name, checked.value.input, deadline);
+    if (reply === null) {
+      this.checkStuck(worker, `"${name}" got no answer within ${seconds(deadline)}`);
+      return {
+        ok: false,
+        error: { code: 'timeout', method: name, message: `The engine did not answer "${name}" within ${seconds(deadline)}. If it has stopped answering it is restarted; try again.` },
+      };
+    }
+    if (reply.ok && requests[name].output === JobStarted) this.jobStarted((reply.value as { jobId: string }).jobId, name);
+    return reply;
+  }
+
+  private jobStarted(jobId: string, method: RequestName): void {
+    // The kind is the worker's name for it, learnt from its first progress event.
+    if (!this.jobs.has(jobId)) this.jobs.set(jobId, { kind: method });
+    this.heartbeat ??= setInterval(() => {
+      if (this.jobs.size === 0) this.stopHeartbeat();
+      else if (this.worker) this.checkStuck(this.worker, `${this.jobs.size === 1 ? 'a job' : `${this.jobs.size} jobs`} running`);
+    }, this.options.timeouts?.heartbeat ?? HEARTBEAT);
+    this.heartbeat.unref();
+  }
+
+  private trackJob(event: string, payload: unknown): void {
+    const { jobId, kind } = (payload ?? {}) as { jobId?: unknown; kind?: unknown };
+    if (typeof jobId !== 'string') return;
+    if (event === 'job.finished' || event === 'job.failed') this.jobs.delete(jobId);
+    else if (event === 'job.progress' && typeof kind === 'string' && this.jobs.has(jobId)) this.jobs.set(jobId, { kind });
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Ping the worker; if it does not answer in time, kill it and fail what it was doing. */
+  private checkStuck(worker: ChildProcess, why: string): void {
+    if (this.checking || this.worker !== worker) return;
+    this.checking = true;
+    const deadline = this.options.timeouts?.ping ?? PING_DEADLINE;
+    void this.send(worker, 'engine.ping', { echo: 'watchdog' }, deadline).then((pong) => {
+      this.checking = false;
+      if (pong !== null || this.worker !== worker) return;
+      this.options.log?.(`[engine] stuck (${why}, and no answer to a ping within ${seconds(deadline)}): killing it`);
+      worker.kill('SIGKILL');
+      // Retire it now: a process stuck in the kernel may take its time to exit.
+      this.retire(worker, `The engine stopped answering (no reply within ${seconds(deadline)}) and was stopped`);
     });
   }
 
@@ -130,7 +267,7 @@ export class EngineHost {
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
-    this.worker = null;
+    if (worker) this.retire(worker, 'The engine was shut down');
     if (worker && worker.exitCode === null && worker.signalCode === null) {
       const exited = new Promise((r) => worker.once('exit', r));
       if (worker.connected) worker.send({ type: 'shutdown' } satisfies ToWorker);

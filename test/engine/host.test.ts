@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
 
 function collect(host: EngineHost) {
@@ -106,5 +106,97 @@ describe.each([
     expect(doctor.ok).toBe(true);
     const providers = (doctor as { ok: true; value: { onnxruntime: { providers: { name: string; available: boolean }[] } } }).value.onnxruntime.providers;
     expect(providers.find((p) => p.name === 'cpu')?.available).toBe(true);
+  });
+});
+
+describe('the engine host watching a stuck engine', () => {
+  let dataDir: string;
+  const stopped: number[] = [];
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-host-stuck-'));
+  });
+  afterAll(() => {
+    // An engine a failed test left stopped: end it (the host may not have).
+    for (const pid of stopped) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Freeze the engine process for real, as a blocking read would: it answers nothing. */
+  async function stopEngine(host: EngineHost): Promise<number> {
+    const reply = await host.request('engine.ping', { echo: 'before' });
+    expect(reply.ok).toBe(true);
+    const pid = (reply as { ok: true; value: { pid: number } }).value.pid;
+    process.kill(pid, 'SIGSTOP');
+    stopped.push(pid);
+    return pid;
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('answers a request the engine never answers with an error naming it, restarts the engine, and the next request works', async () => {
+    const host = new EngineHost({ dataDir, shell: 'cli', backend: 'cpu', timeouts: { requests: { 'engine.ping': 1000 }, ping: 1000 } });
+    try {
+      const { waitFor } = collect(host);
+      const pid = await stopEngine(host);
+      const reply = await host.request('engine.ping', { echo: 'stuck?' });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'timeout', method: 'engine.ping' } });
+      expect(!reply.ok && reply.error.message).toMatch(/"engine\.ping"/);
+      const error = await waitFor((e) => e.event === 'engine.error');
+      expect(error.payload.message).toMatch(/stopped answering/);
+      const back = await host.request('engine.ping', { echo: 'back' });
+      expect(back, JSON.stringify(back)).toMatchObject({ ok: true, value: { echo: 'back' } });
+      expect((back as { ok: true; value: { pid: number } }).value.pid).not.toBe(pid);
+      await vi.waitFor(() => expect(alive(pid)).toBe(false));
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('keeps an engine that is only slow: it answers the ping, so it is not restarted', async () => {
+    const host = new EngineHost({ dataDir, shell: 'cli', backend: 'cpu', timeouts: { requests: { 'engine.ping': 1000 }, ping: 10_000 } });
+    try {
+      const { events } = collect(host);
+      const pid = await stopEngine(host);
+      const reply = await host.request('engine.ping', { echo: 'slow' });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'timeout' } });
+      process.kill(pid, 'SIGCONT'); // before the watchdog's ping runs out
+      const next = await host.request('engine.ping', { echo: 'same' });
+      expect(next).toMatchObject({ ok: true, value: { echo: 'same', pid } });
+      expect(events.filter((e) => e.event === 'engine.error')).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('fails a running job whose engine stops answering, and restarts the engine', async () => {
+    const host = new EngineHost({ dataDir, shell: 'cli', backend: 'cpu', timeouts: { ping: 1000, heartbeat: 300 } });
+    try {
+      const { waitFor } = collect(host);
+      const started = await host.request('engine.sleepJob', { steps: 10_000, stepMs: 20 });
+      const { jobId } = (started as { ok: true; value: { jobId: string } }).value;
+      await waitFor((e) => e.event === 'job.progress' && e.payload.jobId === jobId);
+      const pid = await stopEngine(host);
+      const failed = await waitFor((e) => e.event === 'job.failed' && e.payload.jobId === jobId);
+      expect(failed.payload).toMatchObject({ kind: 'sleep', cancelled: false });
+      expect(failed.payload.message).toMatch(/engine stopped answering/);
+      const back = await host.request('engine.ping', { echo: 'back' });
+      expect(back).toMatchObject({ ok: true, value: { echo: 'back' } });
+      expect((back as { ok: true; value: { pid: number } }).value.pid).not.toBe(pid);
+    } finally {
+      await host.close();
+    }
   });
 });
