@@ -103,31 +103,48 @@ export function replaceInside(parent: string, temp: string, target: string, expe
   removeInside(parent, old);
 }
 
-/** Creates `dir` (and missing parents) private to the user, and tightens it when it already exists. */
-export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if ((fs.statSync(dir).mode & 0o777) !== PRIVATE_DIR_MODE) fs.chmodSync(dir, PRIVATE_DIR_MODE);
+/**
+ * Creates `dir` (and missing parents) private to the user, and tightens `dir` when it already
+ * exists; `tighten: false` leaves an existing folder as it is (a folder the user chose to write into).
+ */
+export function ensurePrivateDir(dir: string, options: { tighten?: boolean } = {}): void {
+  const target = path.resolve(dir);
+  const first = fs.mkdirSync(target, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (first === undefined && options.tighten === false) return;
+  // mkdir's mode passes through the umask: set it on every folder this call created, and on `dir`.
+  for (let d = target; ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o777) !== PRIVATE_DIR_MODE) fs.chmodSync(d, PRIVATE_DIR_MODE);
+    if (first === undefined || d === first || d === path.dirname(d)) break;
+  }
 }
 
 /**
  * Writes `file` private to the user, crash-safely: a temp file beside it, flushed to disk,
  * then one rename, so that a reader sees the old content or the new, never a torn one.
+ * `durable: false` skips the flushes (a cache that can be recomputed): a killed process
+ * still leaves no torn file, only a power cut could.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): void {
+  const durable = options.durable ?? true;
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
   try {
     fs.fchmodSync(fd, PRIVATE_FILE_MODE);
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
     throw err;
   }
   fs.closeSync(fd);
-  fs.renameSync(temp, file);
-  syncDir(path.dirname(path.resolve(file)));
+  try {
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  if (durable) syncDir(path.dirname(path.resolve(file)));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AppInfo, DoctorReport } from '../../common/contract';
 import { createDispatcher, type Handlers } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
 import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
+import { openDataDir } from '../library/paths';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
@@ -44,6 +45,7 @@ export async function doctor(): Promise<DoctorReport> {
 }
 
 export function createEngine(options: EngineOptions): Engine {
+  openDataDir(options.dataDir);
   const jobs = new JobRunner();
   const started = Date.now();
   let report: Promise<DoctorReport> | null = null;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../common/node/safe-fs';
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
@@ -160,6 +161,21 @@ const STUDY_ORDER = ' ORDER BY st.study_date IS NULL, st.study_date DESC, st.stu
 const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL, se.series_number, se.description, se.series_uid';
 
 /**
+ * Creates the library file 0600 before SQLite does (SQLite would make it 0644 and gives its
+ * -wal and -shm files the same mode), and tightens an existing one and its companions.
+ */
+function makePrivateDatabase(file: string): void {
+  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'wx', PRIVATE_FILE_MODE));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o777) !== PRIVATE_FILE_MODE) fs.chmodSync(f, PRIVATE_FILE_MODE);
+    } catch {
+      // no -wal/-shm while no connection is open; a file of another user's SQLite reports itself
+    }
+  }
+}
+
+/**
  * The local library: one SQLite file (`<dir>/library.sqlite`, WAL) plus cached
  * thumbnails (`<dir>/thumbnails/`). Every method returns plain objects that
  * survive JSON (for the engine worker and the IPC contract).
@@ -177,12 +193,13 @@ export class Library {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, LIBRARY_FILE);
     try {
-      fs.mkdirSync(resolved, { recursive: true });
+      ensurePrivateDir(resolved);
     } catch (err) {
       throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another folder with --library or LUMEN_DATA_DIR.`);
     }
     let db: Database.Database;
     try {
+      makePrivateDatabase(file);
       db = new Database(file);
     } catch (err) {
       throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another folder with --library.`);
@@ -307,10 +324,8 @@ export class Library {
     // Loaded on first use: decoding pulls in the codecs, which listing and importing never need.
     const { renderThumbnail } = await import('./thumbnail');
     const png = await renderThumbnail(instances, seriesInstanceUid);
-    fs.mkdirSync(this.thumbnailDir(), { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, png);
-    fs.renameSync(tmp, cached);
+    ensurePrivateDir(this.thumbnailDir());
+    writeFileAtomic(cached, png, { durable: false });
     return png;
   }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePrivateDir } from '../../common/node/safe-fs';
 
 /**
  * Where Lumen keeps its data (library, model packages, caches):
@@ -25,4 +26,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 export function defaultLibraryDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const dataDir = defaultDataDir(env, platform);
   return platform === 'win32' && !env.LUMEN_DATA_DIR ? path.win32.join(dataDir, 'library') : path.join(dataDir, 'library');
+}
+
+/**
+ * Creates the data folder private to the user (0700, whatever the umask: it holds patient
+ * data), or tightens an existing one, and returns it. What Lumen writes inside is 0700/0600
+ * too (common/node/safe-fs.ts).
+ */
+export function openDataDir(dir: string): string {
+  ensurePrivateDir(dir);
+  return dir;
 }

@@ -3,8 +3,9 @@
 // hash, the preprocessing (window, normalisation, input size, augmentation copy) and the
 // image's content hash, so changing any of them computes new features and nothing stale is read.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Preprocessing } from '../../models/package/metadata';
 import { seededRandom } from '../../models/training/metrics';
@@ -84,10 +85,9 @@ export async function extractFeatures(
           const v = out.features.slice(i * dim, (i + 1) * dim);
           features[chunk[i].copy][chunk[i].image] = v;
           const f = file(chunk[i].key);
-          mkdirSync(path.dirname(f), { recursive: true });
-          const tmp = `${f}.${process.pid}.tmp`;
-          writeFileSync(tmp, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-          renameSync(tmp, f);
+          ensurePrivateDir(path.dirname(f));
+          // A cache: recomputed when lost, so not flushed to disk one file at a time.
+          writeFileAtomic(f, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { durable: false });
         }
         opts.onProgress?.(cached + s + chunk.length, jobs.length);
       }

@@ -4,9 +4,11 @@
 // training.start job.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { removeInside } from '../../common/node/safe-fs';
+import { z } from 'zod';
+import { TrainRequest } from '../../common/contract/training';
+import { ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
@@ -147,10 +149,45 @@ function configHash(x: unknown): string {
   return createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16);
 }
 
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+/** A run's checkpoint folder: run.json (what was asked), state.json (where it is) and the state.json's weights file. */
+export const RUN_JSON = 'run.json';
+const STATE_JSON = 'state.json';
+
+/** run.json as the engine reads it back to list and resume runs; `request` is null for a run started by `lumen train`. */
+export const CheckpointRun = z.object({
+  runId: z.string(),
+  name: z.string(),
+  epochs: z.number().int().positive().nullable(),
+  startedAt: z.string(),
+  request: TrainRequest.nullable(),
+});
+export type CheckpointRun = z.infer<typeof CheckpointRun>;
+
+/**
+ * Writes the state after an epoch so that a process killed at any point leaves a complete
+ * checkpoint: the weights go to a new file named by the epoch, then state.json (which names
+ * it) replaces the old one in one rename, and only then is the previous weights file deleted.
+ */
+function writeCheckpoint(dir: string, state: FitState): void {
+  const { json, blob } = encodeState(state);
+  const weights = `state-${state.epoch}.bin`;
+  writeFileAtomic(path.join(dir, weights), blob);
+  writeFileAtomic(path.join(dir, STATE_JSON), JSON.stringify({ ...JSON.parse(json), weightsFile: weights }));
+  for (const name of readdirSync(dir)) if (/^state-\d+\.bin$/.test(name) && name !== weights) removeInside(dir, path.join(dir, name));
+}
+
+/** The checkpoint's state when it belongs to this run (same configuration) and is complete; otherwise the run starts over. */
+function readCheckpoint(dir: string, runId: string): FitState | undefined {
+  try {
+    const run = JSON.parse(readFileSync(path.join(dir, RUN_JSON), 'utf8')) as { runId?: unknown };
+    if (run.runId !== runId) return undefined;
+    const json = readFileSync(path.join(dir, STATE_JSON), 'utf8');
+    const weightsFile = z.string().regex(/^state-\d+\.bin$/).parse(JSON.parse(json).weightsFile);
+    return decodeState(json, readFileSync(path.join(dir, weightsFile)));
+  } catch {
+    // No checkpoint yet, or one this version cannot read: the run starts from epoch 0.
+    return undefined;
+  }
 }
 
 function classWeightsOf(labels: number[], k: number): number[] {
@@ -241,17 +278,11 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   // The checkpoint is deleted when a run starts over and when it completes: only ever inside
   // the folder it was named in (the dirname of the path as given, before ".." is resolved).
   const checkpointParent = path.dirname(givenCheckpointDir);
-  const stateJson = path.join(checkpointDir, 'state.json');
-  const stateBin = path.join(checkpointDir, 'state.bin');
-  let resume: FitState | undefined;
-  if (opts.resume !== false && existsSync(stateJson) && existsSync(stateBin)) {
-    const saved = JSON.parse(readFileSync(path.join(checkpointDir, 'run.json'), 'utf8')) as { runId: string };
-    if (saved.runId === runId) resume = decodeState(readFileSync(stateJson, 'utf8'), readFileSync(stateBin));
-  }
+  const resume = opts.resume !== false ? readCheckpoint(checkpointDir, runId) : undefined;
   if (!resume) {
     removeInside(checkpointParent, checkpointDir);
-    mkdirSync(checkpointDir, { recursive: true });
-    writeAtomic(path.join(checkpointDir, 'run.json'), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
+    ensurePrivateDir(checkpointDir);
+    writeFileAtomic(path.join(checkpointDir, RUN_JSON), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
   }
   const resumedFromEpoch = resume?.epoch ?? 0;
 
@@ -274,9 +305,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       for (const layer of classifier.model.layers) if (layer.getClassName() === 'Dropout') setDropoutRate(classifier.model, 0, layer.name);
     }
     const onCheckpoint = (state: FitState, record: EpochRecord) => {
-      const { json, blob } = encodeState(state);
-      writeAtomic(stateBin, blob);
-      writeAtomic(stateJson, json);
+      writeCheckpoint(checkpointDir, state);
       const size = schedule ? ` at ${schedule[record.epoch - 1].imageSize} px` : '';
       progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}${size}: loss ${record.loss.toFixed(4)}, validation AUC ${record.valMetric.toFixed(3)}`, epoch: record.epoch, epochs, loss: record.loss, record, ...(schedule ? { imageSize: schedule[record.epoch - 1].imageSize } : {}) });
       if (opts.interruptAfterEpochs !== undefined && state.epoch >= opts.interruptAfterEpochs && state.stopped === null) throw new TrainingInterrupted(state.epoch);
@@ -434,7 +463,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       { overwrite: opts.overwrite },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
-    writeAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
     const s2 = new TrainingStore(opts.library);
     try {
       s2.registerModel(metadata.contentHash, opts.out, metadata);

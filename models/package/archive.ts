@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
 export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
@@ -122,7 +122,7 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   if (!entries.some((e) => e.name === METADATA_JSON)) throw new Error(`${where}: not a Lumen model package (no ${METADATA_JSON})`);
 
   const parent = path.dirname(destDir);
-  mkdirSync(path.dirname(target), { recursive: true });
+  ensurePrivateDir(path.dirname(target), { tighten: false });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     mkdirSync(temp, { mode: PRIVATE_DIR_MODE });

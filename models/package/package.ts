@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertInside, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
@@ -93,7 +93,7 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
   if (units !== undefined && units !== input.classNames.length) {
     throw new PackageError(target, `${input.classNames.length} class names for a model with ${units} output units`);
   }
-  mkdirSync(path.dirname(target), { recursive: true });
+  ensurePrivateDir(path.dirname(target), { tighten: false });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     mkdirSync(temp, { mode: PRIVATE_DIR_MODE });

@@ -1,8 +1,9 @@
 // The EfficientNet family as the model panel shows it: counted once from the
 // same builder the app runs (then cached in the data folder), plus the latency
 // measured on this machine on demand (remembered in <dataDir>/latency.json).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs';
 import type { Recommendation, VariantInfo } from '../../../common/contract/models';
 import { APP_VERSION } from '../../../common/version';
 import { buildEfficientNet, getVariant, summarizeVariants, VARIANTS, type VariantSummary } from '../../../models';
@@ -21,10 +22,8 @@ export interface LatencyRecord {
 let summaries: VariantSummary[] | null = null;
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
+  ensurePrivateDir(path.dirname(file));
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 /** Parameters, MACs and embedding size of every variant (building them all takes a few seconds, so once). */

@@ -1,9 +1,9 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { removeInside } from '../../../common/node/safe-fs';
+import { ensurePrivateDir, removeInside } from '../../../common/node/safe-fs';
 import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
 import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
@@ -58,7 +58,7 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
     throw new Error(`${file} is not a model package archive (${PACKAGE_ARCHIVE_EXTENSION}). Export one with "lumen export package", or copy a package folder into ${packagesDir(dataDir)}.`);
   }
   const base = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_') || 'package';
-  mkdirSync(packagesDir(dataDir), { recursive: true });
+  ensurePrivateDir(packagesDir(dataDir));
   let dest = path.join(packagesDir(dataDir), base);
   for (let i = 2; existsSync(dest); i++) dest = path.join(packagesDir(dataDir), `${base}-${i}`);
   const { packages } = await listPackages(dataDir);
