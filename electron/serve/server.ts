@@ -15,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isRequestName, type Reply } from '../../common/rpc';
+import { isRequestName, rejectionForLog, type Reply } from '../../common/rpc';
 import { requests } from '../../common/contract';
 import type { EngineHost } from '../engine/host';
 
@@ -73,6 +73,15 @@ function cookieToken(header: string | undefined): string | null {
   return null;
 }
 
+/** The request target as a URL, or null when it is none (e.g. `//[`). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const log = options.log ?? (() => {});
@@ -95,8 +104,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     res.end(why + '\n');
   };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const serveFile = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = requestUrl(req);
+    if (!url) return refuse(res, 400, 'Bad request target.');
     if (!isLoopback(req.socket.remoteAddress)) return refuse(res, 403, 'Lumen serves this machine only.');
     if (!hostAllowed(req.headers.host)) return refuse(res, 403, 'Unexpected Host header.');
     if (!authorised(req, url)) {
@@ -104,7 +114,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return refuse(res, 401, 'Missing or wrong token: open the address that "lumen serve" printed.');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET.');
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return refuse(res, 400, 'Bad request target: the path is not valid percent-encoding.');
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(root, '.' + rel);
     if (file !== root && !file.startsWith(root + path.sep)) return refuse(res, 403, 'Outside the app.');
@@ -118,22 +133,49 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     if (url.searchParams.has('token')) headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
-    createReadStream(file).pipe(res);
+    createReadStream(file)
+      .on('error', (err) => {
+        log(`could not send ${rel}: ${err.message}`);
+        res.destroy();
+      })
+      .pipe(res);
+  };
+
+  // Whatever a request does wrong ends that request only: the bridge process also holds the
+  // engine and any training, so nothing a request or socket sends may throw past here.
+  const server = http.createServer((req, res) => {
+    try {
+      serveFile(req, res);
+    } catch (err) {
+      log(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) refuse(res, 500, 'The request failed.');
+      else res.destroy();
+    }
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   const clients = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const ok = isLoopback(req.socket.remoteAddress) && hostAllowed(req.headers.host) && originAllowed(req.headers.origin) && url.pathname === '/rpc' && authorised(req, url);
-    if (!ok) {
-      log(`refused a WebSocket from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'})`);
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+    // Node leaves an upgraded socket without an error handler: a reset would throw.
+    socket.on('error', (err) => log(`WebSocket handshake failed: ${err.message}`));
+    const refuseUpgrade = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
-      return;
+    };
+    try {
+      const url = requestUrl(req);
+      if (!url) return refuseUpgrade('400 Bad Request');
+      const ok = isLoopback(req.socket.remoteAddress) && hostAllowed(req.headers.host) && originAllowed(req.headers.origin) && url.pathname === '/rpc' && authorised(req, url);
+      if (!ok) {
+        log(`refused a WebSocket from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'})`);
+        return refuseUpgrade('401 Unauthorized');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
+    } catch (err) {
+      log(`WebSocket handshake failed: ${err instanceof Error ? err.message : String(err)}`);
+      refuseUpgrade('500 Internal Server Error');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
   });
 
   const send = (ws: WebSocket, message: unknown) => {
@@ -143,13 +185,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // A message over the size limit or a text frame that is not UTF-8: ws has already
+    // closed this socket with 1009 or 1007; without a handler the error would end the process.
+    ws.on('error', (err) => log(`closed a WebSocket: ${err.message}`));
     ws.on('message', async (data, isBinary) => {
       let message: any;
       try {
         if (isBinary) throw new Error('binary frames are not part of the contract');
         message = JSON.parse(data.toString());
       } catch (err) {
-        log(`bad bridge message: ${err instanceof Error ? err.message : String(err)}`);
+        // Not the parser's message: it quotes the text, which may be a search for a patient's name.
+        log(`bad bridge message: ${isBinary ? 'a binary frame' : err instanceof SyntaxError ? 'not JSON' : 'unreadable'}`);
         const reply: Reply = { ok: false, error: { code: 'invalid_message', message: 'A message must be JSON: {"id", "method", "input"}.' } };
         send(ws, { id: null, reply });
         return;
@@ -166,7 +212,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         return;
       }
       const reply = await options.host.request(message.method, message.input);
-      if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${reply.error.message}`);
+      if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${rejectionForLog(reply.error)}`);
       send(ws, { id, reply });
     });
   });

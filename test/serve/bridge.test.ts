@@ -1,5 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +39,25 @@ function get(port: number, pathname: string, headers: Record<string, string> = {
       resolve(res.statusCode ?? 0);
     }).on('error', reject);
   });
+}
+
+/** One request with an exact request target (http.get would normalise it); resolves with the status code. */
+function rawGet(port: number, target: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    const lines = [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    socket.write(lines.join('\r\n') + '\r\n\r\n');
+  });
+}
+
+/** Resolves with the close code the server sent when it closed the socket. */
+function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
 }
 
 describe('the browser bridge', () => {
@@ -111,5 +132,80 @@ describe('the browser bridge', () => {
     });
     expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId)).toBe(true);
     ws.close();
+  });
+});
+
+describe('lumen serve under hostile input', () => {
+  // The real command in its own process: a throw that nothing catches ends that process
+  // (and the engine, and any training with it), which a test in this process would not see.
+  let serve: ChildProcess;
+  let port: number;
+  let token: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-serve-'));
+    serve = spawn(process.execPath, [path.resolve('bin/lumen.mjs'), 'serve', '--data-dir', dataDir, '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serve.stderr!.resume();
+    const url = await new Promise<URL>((resolve, reject) => {
+      let out = '';
+      serve.stdout!.on('data', (d) => {
+        out += d.toString();
+        const m = /Lumen is serving at (\S+)/.exec(out);
+        if (m) resolve(new URL(m[1]));
+      });
+      serve.once('exit', (code) => reject(new Error(`lumen serve exited (${code}) before serving`)));
+    });
+    port = Number(url.port);
+    token = url.searchParams.get('token')!;
+  }, 60_000);
+  afterAll(async () => {
+    if (serve.exitCode === null) {
+      const exited = new Promise((r) => serve.once('exit', r));
+      serve.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** After each attack: the process is up, pages load and the engine answers. */
+  const stillServes = async () => {
+    expect(serve.exitCode).toBeNull();
+    expect(await get(port, `/?token=${token}`)).toBe(200);
+    const ws = await openSocket(`ws://127.0.0.1:${port}/rpc?token=${token}`);
+    expect(await call(ws, JSON.stringify({ id: 1, method: 'engine.ping', input: { echo: 'still here' } }), 1)).toMatchObject({ ok: true });
+    ws.close();
+  };
+
+  it('a request target that is no URL, without the token (any web page can send one)', async () => {
+    expect(await rawGet(port, '//[')).toBe(400);
+    await stillServes();
+  });
+
+  it('a WebSocket upgrade whose target is no URL', async () => {
+    expect(await rawGet(port, '//[', { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' })).toBe(400);
+    await stillServes();
+  });
+
+  it('a path that does not decode, with the token', async () => {
+    expect(await rawGet(port, `/%?token=${token}`)).toBe(400);
+    expect(await rawGet(port, `/%E0%A4%A?token=${token}`)).toBe(400);
+    await stillServes();
+  });
+
+  it('a WebSocket message over the size limit', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${port}/rpc?token=${token}`);
+    const closed = closeCode(ws);
+    ws.send(JSON.stringify({ id: 1, method: 'engine.ping', input: { echo: 'x'.repeat((1 << 20) + 10) } }));
+    expect(await closed).toBe(1009);
+    await stillServes();
+  });
+
+  it('a text frame that is not UTF-8', async () => {
+    const ws = await openSocket(`ws://127.0.0.1:${port}/rpc?token=${token}`);
+    const closed = closeCode(ws);
+    ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await closed).toBe(1007);
+    await stillServes();
   });
 });
