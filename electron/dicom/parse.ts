@@ -55,6 +55,12 @@ export interface InstanceMeta {
   planarConfiguration: number;
   transferSyntaxUid: string;
   hasPixelData: boolean;
+  /**
+   * Set when Number of Frames (0028,0008) claims more frames than the pixel data
+   * holds: why, in words. numberOfFrames is then what the pixel data holds (never
+   * a header's count: 2^31 - 1 frames must not size an array), and the file is refused.
+   */
+  frameCountProblem?: string;
 }
 
 export interface ParsedDicom {
@@ -384,9 +390,53 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
   }
   const transferSyntaxUid = bare?.transferSyntax ?? metaTransferSyntax(dataSet, input);
   if (!TS_NAMES[transferSyntaxUid] && !/^[0-9.]+$/.test(transferSyntaxUid)) {
-    fail(file, `not a usable DICOM file: the transfer syntax UID "${transferSyntaxUid.slice(0, 64)}" is not a UID. The header is corrupt.`);
+    // Not quoted: what sits there is the file's content (a shifted header puts patient data there).
+    fail(file, `not a usable DICOM file: its transfer syntax UID (0002,0010) is not a UID (${transferSyntaxUid.length} characters). The header is corrupt.`);
   }
-  return { file, byteLength: bytes.length, dataSet, meta: readMeta(dataSet, transferSyntaxUid) };
+  const meta = readMeta(dataSet, transferSyntaxUid);
+  checkFrameCount(dataSet, meta);
+  return { file, byteLength: bytes.length, dataSet, meta };
+}
+
+/**
+ * Trusts no frame count from the header: caps Number of Frames at what the pixel
+ * data can hold (native: its length over one frame's size; encapsulated: one
+ * fragment at least per frame) and says why when it had to. Encapsulated data
+ * parsed only up to its header (untilTag) has no fragments yet: the import counts
+ * them itself (library/header.ts) and calls limitFrameCount.
+ */
+function checkFrameCount(dataSet: dicomParser.DataSet, meta: InstanceMeta): void {
+  const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
+  if (!el || meta.rows <= 0 || meta.columns <= 0) return;
+  if (el.encapsulatedPixelData) {
+    if (el.fragments) limitFrameCount(meta, el.fragments.length, 'fragments');
+    return;
+  }
+  if (el.length === undefined || el.length === 0xffffffff || isEncapsulated(meta.transferSyntaxUid)) return;
+  const spp = meta.samplesPerPixel;
+  const bits = meta.bitsAllocated;
+  // As decode.ts lays frames out: 1-bit frames packed bit after bit, YBR_FULL_422 as Y Y Cb Cr per pixel pair.
+  const frameBits =
+    bits === 1 ? meta.rows * meta.columns * spp
+    : meta.photometricInterpretation === 'YBR_FULL_422' ? meta.rows * Math.ceil(meta.columns / 2) * 4 * bits
+    : meta.rows * meta.columns * spp * (bits <= 8 ? 8 : bits);
+  if (!(frameBits > 0)) return;
+  const held = Math.floor((el.length * 8) / frameBits);
+  limitFrameCount(meta, held, 'bytes', el.length);
+}
+
+/** Caps meta.numberOfFrames at `held` frames, with the reason, when the header claims more. */
+export function limitFrameCount(meta: InstanceMeta, held: number, what: 'bytes' | 'fragments', byteLength = 0): void {
+  if (meta.numberOfFrames <= held) return;
+  const says = `Number of Frames (0028,0008) says ${meta.numberOfFrames}`;
+  const frame = `${meta.rows}x${meta.columns}x${meta.samplesPerPixel} samples at ${meta.bitsAllocated} bits`;
+  meta.frameCountProblem =
+    what === 'bytes' && held === 0
+      ? `its pixel data (${byteLength} bytes) is too small for one frame of ${frame}. The header is corrupt or the file truncated; export it again from its source.`
+      : what === 'bytes'
+      ? `${says}, but its pixel data (${byteLength} bytes) holds ${held} ${held === 1 ? 'frame' : 'frames'} of ${frame}. The header is corrupt or the file truncated; export it again from its source.`
+      : `${says}, but its compressed pixel data has ${held} ${held === 1 ? 'fragment' : 'fragments'}, and each frame needs one at least. The header is corrupt or the file truncated; export it again from its source.`;
+  meta.numberOfFrames = Math.max(1, held);
 }
 
 const INFLATER = inflateDataSet as unknown as (arr: Uint8Array, position: number) => void;
@@ -504,5 +554,5 @@ export function pixelDataProblem(meta: InstanceMeta): string | undefined {
   if (![1, 8, 16, 32].includes(meta.bitsAllocated)) return `unsupported Bits Allocated ${meta.bitsAllocated} (expected 1, 8, 16 or 32). The header is corrupt or the format is not supported.`;
   if (meta.samplesPerPixel !== 1 && meta.samplesPerPixel !== 3) return `unsupported Samples per Pixel ${meta.samplesPerPixel} (expected 1 or 3).`;
   if (meta.bitsStored <= 0 || meta.bitsStored > meta.bitsAllocated) return `Bits Stored ${meta.bitsStored} does not fit Bits Allocated ${meta.bitsAllocated}. The header is corrupt.`;
-  return undefined;
+  return meta.frameCountProblem;
 }

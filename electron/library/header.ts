@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { DicomFileError, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
+import { DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
 import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
 
@@ -65,15 +65,71 @@ export function readHead(file: string, size: number): { bytes: Buffer; complete:
  * `head` may be passed when the caller already read it with readHead.
  */
 export function parseHeader(file: string, size: number, head = readHead(file, size)): ParsedDicom {
+  const { parsed, partial } = parseHeaderOnly(file, size, head);
+  // A file without a preamble is parsed from a copy with one in front: its offsets run ahead of the file's.
+  const shift = parsed.dataSet.byteArray.length - size;
+  checkFragmentCount(parsed, file, partial ? HEAD_BYTES + shift : Infinity, shift);
+  return parsed;
+}
+
+/** The header parse, and whether it came from the head alone (bytes past HEAD_BYTES not read). */
+function parseHeaderOnly(file: string, size: number, head: { bytes: Buffer; complete: boolean }): { parsed: ParsedDicom; partial: boolean } {
   const opts = { untilTag: 'x7fe00010' };
-  if (head.complete) return parseDicomBuffer(head.bytes, file, opts);
+  if (head.complete) return { parsed: parseDicomBuffer(head.bytes, file, opts), partial: false };
   try {
     const parsed = parseDicomBuffer(head.bytes, file, opts);
     const pixels = parsed.dataSet.elements.x7fe00010;
-    if (pixels && pixels.dataOffset <= HEAD_BYTES && parsed.meta.transferSyntaxUid !== TS.deflatedLE) return parsed;
+    if (pixels && pixels.dataOffset <= HEAD_BYTES && parsed.meta.transferSyntaxUid !== TS.deflatedLE) return { parsed, partial: true };
   } catch (err) {
     if (!(err instanceof DicomFileError)) throw err;
     // Decide from the whole file below: the error may come from bytes not read yet.
   }
-  return parseDicomBuffer(readWholeFile(file), file, opts);
+  return { parsed: parseDicomBuffer(readWholeFile(file), file, opts), partial: false };
+}
+
+/**
+ * Encapsulated pixel data parsed up to its header has no fragments yet, so the
+ * parse could not check Number of Frames against them: walk the item headers
+ * (8 bytes each, the first being the offset table), reading past the first
+ * `valid` bytes of the buffer from the file in windows (at the buffer's offset
+ * less `shift`), and stop once there are as many fragments as frames claimed.
+ * Every frame needs one fragment at least.
+ */
+function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, shift: number): void {
+  const { dataSet, meta } = parsed;
+  const el = dataSet.elements.x7fe00010;
+  if (!el || meta.numberOfFrames <= 1 || meta.frameCountProblem || el.fragments || el.length !== 0xffffffff || !isEncapsulated(meta.transferSyntaxUid)) return;
+  const bytes = dataSet.byteArray;
+  const size = bytes.length;
+  const WINDOW = 64 * 1024;
+  let window = Buffer.alloc(0);
+  let windowStart = 0;
+  let fd: number | undefined;
+  /** The 8-byte item header at `pos`, from the buffer or the file. */
+  const header = (pos: number): Uint8Array => {
+    if (pos + 8 <= valid) return bytes.subarray(pos, pos + 8);
+    if (pos < windowStart || pos + 8 > windowStart + window.length) {
+      fd ??= fs.openSync(file, 'r');
+      window = Buffer.alloc(Math.min(WINDOW, size - pos));
+      windowStart = pos;
+      if (fs.readSync(fd, window, 0, window.length, pos - shift) < window.length) throw new UnreadableFileError(file, 'shrank while it was being read. Import it again once it is complete.');
+    }
+    return window.subarray(pos - windowStart, pos - windowStart + 8);
+  };
+  let fragments = -1; // the first item is the basic offset table
+  try {
+    for (let pos = el.dataOffset; pos + 8 <= size && fragments < meta.numberOfFrames; ) {
+      const h = header(pos);
+      const tag = (h[0] | (h[1] << 8)) * 65536 + (h[2] | (h[3] << 8));
+      if (tag !== 0xfffee000) break; // the sequence delimiter, or damage the decode reports
+      fragments++;
+      pos += 8 + ((h[4] | (h[5] << 8) | (h[6] << 16)) + h[7] * 16777216);
+    }
+  } catch (err) {
+    if (err instanceof UnreadableFileError) throw err;
+    throw new UnreadableFileError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  limitFrameCount(meta, Math.max(0, fragments), 'fragments');
 }

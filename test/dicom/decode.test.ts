@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, encapsulatedFrame } from '../../electron/dicom/decode';
 import { decodeJpegLossless } from '../../electron/dicom/jpeg-lossless';
-import { DicomFileError, parseDicomFile, transferSyntaxName } from '../../electron/dicom/parse';
-import { makeBrokenFiles, makeFixtures, type Fixture, type Phantom } from './fixtures';
+import { DicomFileError, parseDicomBuffer, parseDicomFile, transferSyntaxName } from '../../electron/dicom/parse';
+import { dicomBytes, encapsulate, encapsulatedFile, imageElements } from './dicom-writer';
+import { makeBrokenFiles, makeFixtures, TS, type Fixture, type Phantom } from './fixtures';
 
 let dir: string;
 let fixtures: Record<string, Fixture>;
@@ -177,4 +178,19 @@ describe('broken files give a reason and never crash', () => {
     expect(transferSyntaxName('1.2.840.10008.1.2.4.80')).toBe('JPEG-LS Lossless');
     expect(transferSyntaxName('1.2.3')).toBe('unknown transfer syntax');
   });
+});
+
+it('trusts no frame count from the header: a count beyond the pixel data is capped and refused with the reason', async () => {
+  // One 4x4 frame declaring 2^31 - 1 frames: anything sized by the header's count would run out of memory.
+  const native = dicomBytes(imageElements({ rows: 4, columns: 4, bitsAllocated: 8, frames: 2147483647, pixelBytes: new Uint8Array(16) }));
+  const parsed = parseDicomBuffer(native, 'huge.dcm');
+  expect(parsed.meta.numberOfFrames).toBe(1);
+  await expect(decodeFrame(parsed, 0)).rejects.toThrow(/^huge\.dcm: Number of Frames \(0028,0008\) says 2147483647, but its pixel data \(16 bytes\) holds 1 frame of 4x4x1 samples at 8 bits\. The header is corrupt/);
+  // Compressed: each frame needs one fragment at least.
+  const rle = encapsulatedFile({ rows: 4, columns: 4, bitsAllocated: 8, frames: 2147483647, pixelBytes: new Uint8Array(0) }, TS.rle, encapsulate([[new Uint8Array(64)], [new Uint8Array(64)]]).bytes);
+  expect(parseDicomBuffer(rle, 'huge-rle.dcm').meta).toMatchObject({ numberOfFrames: 2, frameCountProblem: expect.stringMatching(/says 2147483647, but its compressed pixel data has 2 fragments/) });
+  // A count the pixel data does hold is kept.
+  const three = dicomBytes(imageElements({ rows: 4, columns: 4, bitsAllocated: 16, frames: 3, pixelBytes: new Uint8Array(96) }));
+  const kept = parseDicomBuffer(three, 'three.dcm').meta;
+  expect([kept.numberOfFrames, kept.frameCountProblem]).toEqual([3, undefined]);
 });

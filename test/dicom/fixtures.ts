@@ -349,7 +349,7 @@ export function makeBrokenFiles(dir: string, fixtures: Record<string, Fixture>):
   // Pixel data shorter than Rows x Columns needs.
   const short = Buffer.from(ct.subarray(0, px + 12 + 100));
   short.writeUInt32LE(100, px + 8);
-  put('short-pixels.dcm', short, /pixel data holds 100 bytes/);
+  put('short-pixels.dcm', short, /pixel data \(100 bytes\) is too small for one frame of 40x48x1 samples/);
   const jls = readFileSync(fixtures['ct16-jpegls'].file);
   put('truncated-jpegls.dcm', jls.subarray(0, jls.length - 200), /declared length beyond the file|truncated|cannot be decoded/);
   // A flipped bit in the rows value: the header no longer matches the codestream.

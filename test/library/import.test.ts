@@ -5,7 +5,10 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../electron/library/header';
 import { Library } from '../../electron/library/library';
-import type { ImportProgress, ImportReport } from '../../electron/library/types';
+import type { ImportProgress, ImportReport, InstanceRecord } from '../../electron/library/types';
+import { mulberry32 } from '../../common/random';
+import { writeImage } from '../../electron/dicom/write';
+import { seriesImages } from '../../electron/engine/viewer/library-access';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
 
 let template: string;
@@ -285,6 +288,51 @@ describe('DICOMDIR', () => {
     expect(report.errors).toEqual([
       { file: path.join(dir, 'disc/DICOM/IMG2'), reason: expect.stringMatching(/listed in the DICOMDIR .*DICOMDIR .*IMAGE DICOM\\IMG2.*not on disk/) },
     ]);
+  });
+});
+
+describe('header counts the pixel data cannot back', () => {
+  it('refuses a file whose Number of Frames exceeds what its pixel data holds, native or compressed, small or read in part', async () => {
+    const dir = path.join(tmpDir('frames'), 'in');
+    fs.mkdirSync(dir);
+    const seriesUid = '1.2.826.0.1.3680043.10.543.77.1';
+    const slice = (n: number, extra: Partial<Parameters<typeof writeSlice>[1]> = {}) => ({ ...PATIENT_B, seriesUid, sopUid: `${seriesUid}.${n}`, instanceNumber: n, ...extra });
+    const huge = '(0028,0008) IS [2147483647]';
+    // One native frame declaring 2^31 - 1 frames (listing its series once allocated an array that long).
+    writeSlice(path.join(dir, 'a-native'), slice(1, { extraLines: [huge] }));
+    // The same, RLE-compressed and larger than the part of a file import reads first (64 kB):
+    // the fragments lie beyond it.
+    const plain = path.join(tmpDir('frames-src'), 'plain');
+    writeSlice(plain, slice(2, { rows: 700, columns: 700 }));
+    execFileSync('dcmcrle', [plain, path.join(dir, 'b-rle')], { stdio: 'pipe' });
+    execFileSync('dcmodify', ['-nb', '-i', '(0028,0008)=2147483647', path.join(dir, 'b-rle')], { stdio: 'pipe' });
+    expect(fs.statSync(path.join(dir, 'b-rle')).size).toBeGreaterThan(140_000);
+    // Rows changed to 65535 in a 32x32 file: not one frame fits in its pixel data.
+    writeSlice(path.join(dir, 'c-rows'), slice(3));
+    execFileSync('dcmodify', ['-nb', '-m', '(0028,0010)=65535', path.join(dir, 'c-rows')], { stdio: 'pipe' });
+    // A genuine multi-frame RLE file read in part: 3 frames, 3 fragments, imported.
+    const multi = path.join(tmpDir('frames-src'), 'multi');
+    const random = mulberry32(7);
+    writeImage(multi, { rows: 200, columns: 200, frames: 3, bitsAllocated: 16, bitsStored: 12, pixelBytes: Uint8Array.from({ length: 200 * 200 * 3 * 2 }, (_, i) => (i % 2 ? random() * 16 : random() * 256)), extra: { 0x00080018: { vr: 'UI', value: `${seriesUid}.4` }, 0x0020000e: { vr: 'UI', value: seriesUid }, 0x0020000d: { vr: 'UI', value: PATIENT_B.studyUid } } });
+    execFileSync('dcmcrle', [multi, path.join(dir, 'd-multi')], { stdio: 'pipe' });
+    expect(fs.statSync(path.join(dir, 'd-multi')).size).toBeGreaterThan(140_000);
+
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(errorFor(report, path.join(dir, 'a-native'))).toMatch(/Number of Frames \(0028,0008\) says 2147483647, but its pixel data \(2048 bytes\) holds 1 frame of 32x32x1 samples at 16 bits\. The header is corrupt/);
+    expect(errorFor(report, path.join(dir, 'b-rle'))).toMatch(/Number of Frames \(0028,0008\) says 2147483647, but its compressed pixel data has 1 fragment, and each frame needs one at least\. The header is corrupt/);
+    expect(errorFor(report, path.join(dir, 'c-rows'))).toMatch(/pixel data \(2048 bytes\) is too small for one frame of 65535x32x1 samples at 16 bits/);
+    expect(report.errors).toHaveLength(3);
+    expect(lib.listInstances(seriesUid).map((i) => [path.basename(i.path), i.frames])).toEqual([['d-multi', 3]]);
+  });
+
+  it('a library row with an absurd frame count (imported before this check) lists a bounded series', () => {
+    const record = { path: '/x', fileSize: 100_000, rows: 512, columns: 512, bitsAllocated: 16, transferSyntaxUid: '1.2.840.10008.1.2.1', frames: 2147483647 } as InstanceRecord;
+    // 100 kB holds no 512x512 16-bit frame: one image (whose decode then says what is wrong).
+    expect(seriesImages([record])).toHaveLength(1);
+    // Compressed: each frame needs at least an 8-byte fragment header.
+    expect(seriesImages([{ ...record, transferSyntaxUid: '1.2.840.10008.1.2.5' }]).length).toBeLessThanOrEqual(100_000 / 8);
+    expect(seriesImages([{ ...record, frames: 3, fileSize: 2_000_000 }])).toHaveLength(3);
   });
 });
 

@@ -1,6 +1,7 @@
 // One Library per engine, opened on first use and closed when the engine stops.
 // Both the library handlers and the prediction handlers use it.
 import path from 'node:path';
+import { isEncapsulated } from '../../dicom/parse';
 import { Library } from '../../library/library';
 import type { InstanceRecord } from '../../library/types';
 import type { EngineDeps } from '../handlers/context';
@@ -54,5 +55,18 @@ export function forgetInstances(deps: EngineDeps): void {
 
 /** The series' images: every frame of every instance, in viewing order. */
 export function seriesImages(instances: InstanceRecord[]): { instance: InstanceRecord; frame: number }[] {
-  return instances.flatMap((instance) => Array.from({ length: Math.max(1, instance.frames) }, (_, frame) => ({ instance, frame })));
+  return instances.flatMap((instance) => Array.from({ length: framesOnDisk(instance) }, (_, frame) => ({ instance, frame })));
+}
+
+/**
+ * The instance's frame count, at most what a file of its size can hold (native:
+ * one frame's bits at one sample per pixel; compressed: an 8-byte fragment
+ * header per frame). Import refuses files whose count exceeds their pixel data,
+ * but a library imported before it did may hold 2^31 - 1, which must not size an array.
+ */
+function framesOnDisk(instance: InstanceRecord): number {
+  const frameBits = (instance.rows ?? 0) * (instance.columns ?? 0) * (instance.bitsAllocated ?? 0);
+  const compressed = instance.transferSyntaxUid !== null && isEncapsulated(instance.transferSyntaxUid);
+  const most = compressed || !(frameBits > 0) ? Math.floor(instance.fileSize / 8) : Math.floor((instance.fileSize * 8) / frameBits);
+  return Math.max(1, Math.min(instance.frames, most));
 }
