@@ -1,6 +1,9 @@
 // Label import: a CSV whose header names DICOM keywords, or a folder per class.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { FileReadError, READ_LIMITS, readRegularText } from '../../common/node/read-file';
+import { LabelName } from '../../common/contract/training';
+import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
 import { TrainingStore, currentUser, type TargetKind } from './store';
 
@@ -66,7 +69,8 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
   if (rows.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
   const header = rows[0].map((h) => COLUMNS[h.trim().toLowerCase().replace(/[\s_]/g, '')]);
   const col = (k: string) => header.indexOf(k as never);
-  if (col('label') < 0) throw new Error(`The label file${where} has no "label" column (header: ${rows[0].join(', ')}).`);
+  // Never quote the row: a file without a header starts with a patient's data.
+  if (col('label') < 0) throw new Error(`The label file${where} has no "label" column: its first row (${rows[0].length} columns) must be a header such as "SeriesInstanceUID,label".`);
   if (!['patient', 'study', 'series', 'image'].some((k) => col(k) >= 0)) {
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
@@ -76,11 +80,12 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
     const items: { targetKind: TargetKind; targetUid: string; label: string }[] = [];
     for (let r = 1; r < rows.length; r++) {
       const row = rows[r];
-      const label = (row[col('label')] ?? '').trim();
-      if (!label) {
-        report.problems.push({ line: r + 1, reason: 'empty label' });
+      const name = LabelName.safeParse(row[col('label')] ?? '');
+      if (!name.success) {
+        report.problems.push({ line: r + 1, reason: labelProblem(name.error.issues[0], where) });
         continue;
       }
+      const label = name.data;
       const kind = (['image', 'series', 'study', 'patient'] as const).find((k) => col(k) >= 0 && (row[col(k)] ?? '').trim() !== '');
       if (!kind) {
         report.problems.push({ line: r + 1, reason: 'no UID or PatientID on this row' });
@@ -89,7 +94,8 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
       const uid = row[col(kind)].trim();
       const targets = store.resolveTarget(kind, uid);
       if (targets.length === 0) {
-        report.problems.push({ line: r + 1, reason: `${kind === 'patient' ? 'PatientID' : kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID'} ${uid} is not in the library` });
+        // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
+        report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : `${kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID'} ${uid} is not in the library` });
         continue;
       }
       for (const t of targets) {
@@ -105,12 +111,20 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
   }
 }
 
+/** Why a label is not a class name, in the user's words; never the label itself (it could be anything, patient data included). */
+function labelProblem(issue: { code: string; message: string; maximum?: unknown }, where: string): string {
+  if (issue.code === 'too_small') return `empty label${where}`;
+  if (issue.code === 'too_big') return `label longer than ${String(issue.maximum)} characters${where}: shorten the class name`;
+  return `label${where} is not a usable class name: ${issue.message}`;
+}
+
 export function importLabelsCsvFile(library: Library, file: string, opts: { author?: string | null } = {}): LabelImportReport {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularText(file, { limit: READ_LIMITS.csv, what: 'label CSV' });
   } catch (err) {
-    throw new Error(`Cannot read the label file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof FileReadError) throw err; // a FIFO, a device, too large: already in words
+    throw new Error(`Cannot read the label file ${file}: ${describeFsError(err)}.`);
   }
   return importLabelsCsv(library, text, { ...opts, source: file });
 }
@@ -127,6 +141,11 @@ export async function importLabelFolders(library: Library, root: string, opts: {
   try {
     for (const cls of classes) {
       const dir = path.resolve(root, cls);
+      const name = LabelName.safeParse(cls);
+      if (!name.success || name.data !== cls) {
+        report.problems.push({ line: 0, reason: `${dir}: the folder name is not a usable class name (${name.success ? 'spaces around it' : labelProblem(name.error.issues[0], '')}); folder skipped` });
+        continue;
+      }
       const imported = await library.importPaths([dir], { signal: opts.signal });
       for (const e of imported.errors) report.problems.push({ line: 0, reason: `${e.file}: ${e.reason}` });
       const sops = store.db

@@ -14,7 +14,7 @@ import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVar
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
 import { exportOnnx } from '../../models/onnx';
 import { loadPackage, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
-import { activeBackend } from '../../models/runtime';
+import { activeBackend, initBackend } from '../../models/runtime';
 import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
 import { renderReport } from '../../models/training/report';
@@ -222,7 +222,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   const seed = opts.seed ?? 1;
   const spec = parseVariant(opts.variant);
   const inputSize = opts.resolution ?? spec.resolution;
-  const backend = activeBackend() ?? tf.getBackend();
+  // A library caller that initialised no backend gets the best one, so that every message names a real backend.
+  const backend = activeBackend() ?? (await initBackend());
   if (mode !== 'head' && !GRADIENT_BACKENDS.includes(backend)) {
     throw new Error(`${mode === 'scratch' ? 'Training from scratch' : 'Fine-tuning'} needs convolution gradients, which the ${backend} backend lacks (TF.js wasm has no Conv2DBackpropFilter/DepthwiseConv2dNativeBackpropFilter kernels). Use --mode head, or a GPU backend (tensorflow or webgpu).`);
   }

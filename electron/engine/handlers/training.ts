@@ -14,7 +14,7 @@ import { evaluatePackage } from '../../training/evaluate';
 import { importLabelFolders, importLabelsCsvFile } from '../../training/labels';
 import { predictSeries } from '../../training/predict';
 import { TrainingStore } from '../../training/store';
-import { trainClassifier } from '../../training/train';
+import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
 import type { EngineDeps } from './context';
 
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
@@ -32,13 +32,31 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   deps.onDispose(() => library?.close());
   const modelsDir = () => packagesDir(deps.dataDir);
   const runsDir = () => path.join(deps.dataDir, 'training-runs');
+  /** A run's run.json, checked against its schema (the request against the contract's): it decides what runs and where it writes. */
+  const readRun = (dir: string): CheckpointRun => {
+    const file = path.join(dir, RUN_JSON);
+    if (!existsSync(file)) throw new Error(`${dir} is not a training checkpoint (no ${RUN_JSON}).`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new Error(`${file} is not valid JSON: the run cannot be resumed. Start the training again.`);
+    }
+    const parsed = CheckpointRun.safeParse(raw);
+    if (!parsed.success) {
+      const where = parsed.error.issues.map((i) => i.path.map(String).join('.') || '(root)');
+      throw new Error(`${file} is not a valid training run (${[...new Set(where)].slice(0, 5).join(', ')}): the run cannot be resumed. Start the training again.`);
+    }
+    return parsed.data;
+  };
 
   const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
     deps.jobs.start('training', ctx, async (job) => {
       // Training from scratch needs convolution gradients, which TF.js wasm lacks: on a machine
       // whose best backend is wasm the run uses the cpu backend (slow, fine for the tiny
       // networks scratch training is for) and the engine goes back to wasm afterwards.
-      const before = activeBackend();
+      // An engine that has not needed TF.js yet picks its backend now (it used to train on none).
+      const before = activeBackend() ?? (await initBackend());
       const switchToCpu = req.mode === 'scratch' && before === 'wasm';
       if (switchToCpu) {
         job.progress(null, 'The wasm backend has no convolution gradients: training from scratch on the cpu backend');
@@ -107,21 +125,29 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     'training.runs': () => {
       const dir = runsDir();
       if (!existsSync(dir)) return [];
-      return readdirSync(dir)
-        .map((n) => path.join(dir, n))
-        .filter((d) => existsSync(path.join(d, 'run.json')))
-        .map((d) => {
-          const run = JSON.parse(readFileSync(path.join(d, 'run.json'), 'utf8'));
+      const runs = [];
+      for (const name of readdirSync(dir).sort()) {
+        const d = path.join(dir, name);
+        if (!existsSync(path.join(d, RUN_JSON))) continue;
+        try {
+          const run = readRun(d);
           const state = existsSync(path.join(d, 'state.json')) ? JSON.parse(readFileSync(path.join(d, 'state.json'), 'utf8')) : { epoch: 0 };
-          return { checkpointDir: d, name: String(run.name ?? path.basename(d)), epoch: Number(state.epoch ?? 0), epochs: typeof run.epochs === 'number' ? run.epochs : null, startedAt: String(run.startedAt ?? '') };
-        });
+          runs.push({ checkpointDir: d, name: run.name, epoch: Number.isInteger(state.epoch) ? state.epoch : 0, epochs: run.epochs, startedAt: run.startedAt });
+        } catch (err) {
+          deps.log(`skipping training run ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return runs;
     },
     'training.resume': ({ checkpointDir }, ctx) => {
-      const file = path.join(checkpointDir, 'run.json');
-      if (!existsSync(file)) throw new Error(`${checkpointDir} is not a training checkpoint (no run.json).`);
-      const run = JSON.parse(readFileSync(file, 'utf8'));
+      // Only a run of this data folder: its run.json says what to train and where to write.
+      const dir = runsDir();
+      if (path.dirname(path.resolve(checkpointDir)) !== path.resolve(dir)) throw new Error(`${checkpointDir} is not a training run of this data folder (runs are in ${dir}). Choose one from the list of stopped runs.`);
+      pathInside(dir, path.basename(path.resolve(checkpointDir)), 'resume');
+      const run = readRun(checkpointDir);
       if (!run.request) throw new Error(`The run in ${checkpointDir} was started from the command line: resume it by running the same "lumen train" command again.`);
-      return startTraining(run.request as TrainRequest, ctx);
+      if (run.request.name !== path.basename(path.resolve(checkpointDir))) throw new Error(`The run in ${checkpointDir} is for "${run.request.name}", not a run of this folder; it cannot be resumed.`);
+      return startTraining(run.request, ctx);
     },
     'training.evaluate': ({ packageDir, subset }, ctx) =>
       deps.jobs.start('training.evaluate', ctx, async (job) => {
