@@ -1,7 +1,8 @@
 /** `lumen bench dicom` and `lumen bench import`: adapters from the suite map to the DICOM and library benchmarks. */
-import { runImportBench } from '../library/bench';
+import { ensureManyFiles, runImportBench } from '../library/bench';
+import { measureImportLoad, type ImportLoadResult } from '../serve/import-load';
 import type { BenchSuite } from './bench';
-import { printJson } from './command';
+import { CliError, printJson } from './command';
 import { parseCommandArgs } from './main';
 import { runDicomBench } from './bench-dicom';
 
@@ -27,8 +28,35 @@ export const dicomSuite = dataSuite(
   true,
 );
 
-export const importSuite = dataSuite(
-  'Import into a fresh library and metadata parsing (files/s) on a generated 100-slice 512x512 CT series.',
-  'lumen bench import [--slices N] [--json]',
-  runImportBench,
-);
+const LOAD_FILES = 10_000;
+
+/** `files` small generated files imported through a bridge and its engine, as the UI does; prints a summary unless `json`. */
+async function runImportLoad(files: number, json: boolean): Promise<ImportLoadResult> {
+  const say = (line: string) => {
+    if (!json) process.stdout.write(line + '\n');
+  };
+  say(`\nPreparing ${files} small CT files (64x64, series of 100)…`);
+  const r = await measureImportLoad({ folder: ensureManyFiles(files), files });
+  const delay = (d: ImportLoadResult['servingEventLoopDelay']['idle']) => `max ${d.maxMs} ms, p99 ${d.p99Ms} ms`;
+  say(`Import through the engine, as the UI starts it: ${r.import.filesPerSecond} files/s (the same files in one process: ${r.directImport.filesPerSecond} files/s)`);
+  say(`Serving process's event-loop delay: ${delay(r.servingEventLoopDelay.duringImport)} during the import; ${delay(r.servingEventLoopDelay.idle)} idle (target: under 100 ms)`);
+  say(`  its loop ran code ${Math.round(r.servingEventLoopUtilization.duringImport * 100)}% of the time during the import (${Math.round(r.servingEventLoopUtilization.idle * 100)}% idle)`);
+  say(`UI requests answered in: max ${r.uiRoundTrip.duringImport.maxMs} ms, mean ${r.uiRoundTrip.duringImport.meanMs} ms during the import; max ${r.uiRoundTrip.idle.maxMs} ms idle; ${r.progressEvents} progress events`);
+  return r;
+}
+
+export const importSuite: BenchSuite = {
+  summary:
+    "Import into a fresh library and metadata parsing (files/s) on a generated 100-slice 512x512 CT series; then 10,000 small files imported through the bridge and engine, with the serving process's event-loop delay beside its idle baseline.",
+  usage: 'lumen bench import [--slices N] [--files N (0: no load run)] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, files: { type: 'string' } });
+    const files = values.files === undefined ? LOAD_FILES : Number(values.files);
+    if (!Number.isInteger(files) || files < 0 || files > 1_000_000) throw new CliError(`--files must be a whole number from 0 to 1000000, not "${values.files}".`, 2);
+    const json = !!values.json;
+    const result = await runImportBench({ json, slices: values.slices ? Number(values.slices) : undefined });
+    const underLoad = files > 0 ? await runImportLoad(files, json) : null;
+    if (json) printJson({ ...result, underLoad });
+    return 0;
+  },
+};

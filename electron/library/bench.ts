@@ -69,6 +69,66 @@ export function ensureCtSeries(slices = 100, size = 512): string {
   return dir;
 }
 
+/** Bump when the many-file set changes, so that the cached folder is rebuilt. */
+const MANY_FILES_VERSION = 1;
+const SLICES_PER_SERIES = 100;
+
+/**
+ * `files` small CT slices (64x64, 16-bit, ~8 kB each) in os.tmpdir(), as
+ * series of 100 slices, one study and patient per series: what a folder of
+ * many exams looks like to the import, which reads headers only, without
+ * gigabytes of pixels. Written once and reused. Returns the folder.
+ */
+export function ensureManyFiles(files: number): string {
+  const dir = path.join(os.tmpdir(), `lumen-bench-many-${files}-v${MANY_FILES_VERSION}`);
+  const done = `${dir}.complete`;
+  if (fs.existsSync(done)) return dir;
+  removeInside(os.tmpdir(), dir);
+  fs.mkdirSync(dir, { recursive: true });
+  const size = 64;
+  const hu = ctSlice(size, size, 7, 20); // the pixels do not matter to the import: one slice for all
+  const pixelBytes = new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength);
+  for (let i = 0; i < files; i++) {
+    const series = Math.floor(i / SLICES_PER_SERIES);
+    const slice = i % SLICES_PER_SERIES;
+    const studyUid = `${BENCH_STUDY}.9.${series + 1}`;
+    const seriesUid = `${studyUid}.1`;
+    const z = -slice * 2.5;
+    const folder = path.join(dir, `exam${String(series + 1).padStart(4, '0')}`);
+    if (slice === 0) fs.mkdirSync(folder);
+    const elements = imageElements({
+      rows: size,
+      columns: size,
+      bitsAllocated: 16,
+      bitsStored: 16,
+      pixelRepresentation: 1,
+      modality: 'CT',
+      rescaleSlope: 1,
+      rescaleIntercept: 0,
+      windowCenter: 40,
+      windowWidth: 400,
+      pixelBytes,
+      extra: {
+        0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
+        0x00080018: { vr: 'UI', value: `${seriesUid}.${slice + 1}` },
+        0x0008103e: { vr: 'LO', value: 'AXIAL' },
+        0x00100010: { vr: 'PN', value: `Load^Patient${series + 1}` },
+        0x00100020: { vr: 'LO', value: `LOAD${String(series + 1).padStart(4, '0')}` },
+        0x0020000d: { vr: 'UI', value: studyUid },
+        0x0020000e: { vr: 'UI', value: seriesUid },
+        0x00200011: { vr: 'IS', value: 1 },
+        0x00200013: { vr: 'IS', value: slice + 1 },
+        0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
+        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
+        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
+      },
+    });
+    fs.writeFileSync(path.join(folder, `CT${String(slice + 1).padStart(4, '0')}`), dicomBytes(elements));
+  }
+  fs.writeFileSync(done, '');
+  return dir;
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -1,0 +1,72 @@
+// Issue #12, point 17: a big import keeps the app responsive. `lumen bench
+// import` runs 10,000 files; here 500 go through the real bridge and engine
+// child, with the UI's requests flowing, and the test checks that the import
+// finishes with every file in the library and that the serving process's
+// event-loop delay was measured. The figures are printed, never asserted.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ensureManyFiles } from '../../electron/library/bench';
+import { Library } from '../../electron/library/library';
+import { measureImportLoad } from '../../electron/serve/import-load';
+import { tmpDir } from './fixtures';
+
+const FILES = 500;
+const repo = path.resolve(__dirname, '../..');
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe('import under load', () => {
+  it(`imports ${FILES} files through the bridge and engine while the UI polls, and reports the serving process's event-loop delay`, async () => {
+    const folder = ensureManyFiles(FILES);
+    const dataDir = tmpDir('load-data');
+    const result = await measureImportLoad({ folder, files: FILES, dataDir, idleMs: 500 });
+    console.log(
+      `import of ${FILES} files under load: ${result.import.filesPerSecond} files/s (directly: ${result.directImport.filesPerSecond}); ` +
+        `serving event-loop delay max ${result.servingEventLoopDelay.duringImport.maxMs} ms, p99 ${result.servingEventLoopDelay.duringImport.p99Ms} ms ` +
+        `(idle: max ${result.servingEventLoopDelay.idle.maxMs} ms, p99 ${result.servingEventLoopDelay.idle.p99Ms} ms); ` +
+        `UI round trip max ${result.uiRoundTrip.duringImport.maxMs} ms; ${result.progressEvents} progress events`,
+    );
+
+    expect(result.import).toMatchObject({ imported: FILES, instances: FILES, errors: 0 });
+    // Every file on disk is an instance in the engine's library, under its own path.
+    const library = Library.open(path.join(dataDir, 'library'));
+    try {
+      const paths = library.listTree().flatMap((p) => p.studies.flatMap((s) => s.series.flatMap((series) => library.listInstances(series.seriesInstanceUid).map((i) => i.path))));
+      expect(paths.sort()).toEqual(filesUnder(folder).sort());
+    } finally {
+      library.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    // Measured, in both phases, and reported in milliseconds.
+    for (const phase of [result.servingEventLoopDelay.idle, result.servingEventLoopDelay.duringImport]) {
+      expect(phase.samples).toBeGreaterThan(0);
+      expect(Number.isFinite(phase.maxMs) && phase.maxMs >= phase.p99Ms && phase.p99Ms >= 0).toBe(true);
+    }
+    expect(result.uiRoundTrip.duringImport.samples).toBeGreaterThan(0);
+    expect(result.progressEvents).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('lumen bench import reports the load run beside the import rates, and refuses a bad --files', async () => {
+    const lumen = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(repo, 'bin/lumen.mjs'), 'bench', 'import', ...args], { cwd: repo, maxBuffer: 16 << 20 }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const r = await lumen('--slices', '3', '--files', '200', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.import.filesPerSecond).toBeGreaterThan(0);
+    expect(report.underLoad).toMatchObject({ files: 200, import: { imported: 200, errors: 0 } });
+    expect(report.underLoad.servingEventLoopDelay.duringImport.samples).toBeGreaterThan(0);
+    expect(report.underLoad.directImport.filesPerSecond).toBeGreaterThan(0);
+
+    const bad = await lumen('--files', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--files must be a whole number/);
+  }, 120_000);
+});
