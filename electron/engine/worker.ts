@@ -40,7 +40,8 @@ process.on('message', (message: ToWorker) => {
     return;
   }
   if (message.type !== 'request' || typeof message.id !== 'number') {
-    log(`ignored an unknown message: ${JSON.stringify(message).slice(0, 200)}`);
+    // Not quoted: a message carries a request's input (a search may be a patient's name).
+    log('ignored a message that is not a request with a numeric id');
     return;
   }
   engine.dispatch(message.method, message.input, ctx).then((reply) => post({ type: 'reply', id: message.id, reply }));

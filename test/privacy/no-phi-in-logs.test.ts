@@ -4,7 +4,7 @@
 // evaluate and train with them, good and broken, and every line they print and every
 // error and progress message they send is searched for those values. What a user asks
 // to see (lumen ls, the study list, a job's result) may show them; nothing else may.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,7 +140,9 @@ describe('no patient data in logs, progress or errors', () => {
     const pkg = path.join(root, 'pkg');
     const trained = await lumen(['train', '--labels', path.join(root, 'labels.csv'), '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '2', '--seed', '2', '--out', pkg]);
     expect(trained.code, trained.stderr).toBe(0);
-    const badCsv = await lumen(['train', '--labels', path.join(root, 'bad.csv'), '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '1', '--out', path.join(root, 'pkg2')]);
+    // (An unknown window stops it right after the labels: a failing run, and a short one.)
+    const badCsv = await lumen(['train', '--labels', path.join(root, 'bad.csv'), '--variant', 'custom-phi-10', '--window', 'no-such-window', '--out', path.join(root, 'pkg2')]);
+    expect(badCsv.code).not.toBe(0);
     expect(badCsv.stderr).toMatch(/line 2: its PatientID is not in the library/);
     const noHeader = await lumen(['train', '--labels', path.join(root, 'no-header.csv'), '--variant', 'custom-phi-10', '--out', path.join(root, 'pkg3')]);
     expect(noHeader.code).not.toBe(0);
@@ -209,6 +211,40 @@ describe('no patient data in logs, progress or errors', () => {
     expect(serve.output()).toMatch(/request|bridge|rejected/); // it did log
     expect(leaks()).toEqual([]);
   }, 300_000);
+});
+
+describe('the engine worker', () => {
+  it('logs a malformed message from its owner without its content', async () => {
+    const worker = fork(path.join(repo, 'electron/engine/worker-boot.mjs'), [], {
+      env: { ...process.env, LUMEN_ENGINE_CONFIG: JSON.stringify({ dataDir: path.join(root, 'worker-data'), shell: 'browser', backend: null }) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let out = '';
+    worker.stdout!.on('data', (d) => (out += d));
+    worker.stderr!.on('data', (d) => (out += d));
+    try {
+      const lines: string[] = [];
+      await new Promise<void>((resolve) => worker.on('message', (m: { type: string }) => m.type === 'ready' && resolve()));
+      const logged = new Promise<void>((resolve) =>
+        worker.on('message', (m: { type: string; line?: string }) => {
+          if (m.type !== 'log') return;
+          lines.push(m.line!);
+          if (lines.length === 2) resolve();
+        }),
+      );
+      worker.send({ type: 'request', id: 'Zebulon^Quixotic', method: 'library.studies', input: { search: 'PID-7731-XQ' } });
+      worker.send({ type: 'Zebulon^Quixotic', input: { search: 'ACC-99817-Q 19230417' } });
+      await logged;
+      expect(lines).toEqual(['ignored a message that is not a request with a numeric id', 'ignored a message that is not a request with a numeric id']);
+      seen.length = 0;
+      seen.push({ where: 'engine worker output', text: out + lines.join('\n') });
+      expect(leaks()).toEqual([]);
+    } finally {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill();
+      await exited;
+    }
+  }, 60_000);
 });
 
 function walk(dir: string): string[] {
