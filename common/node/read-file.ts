@@ -29,8 +29,13 @@ function kindOf(stat: fs.Stats): string {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';
-  if (stat.isDirectory()) return 'a folder';
   return 'not a file';
+}
+
+/** Why a file that is not a regular file is refused: "is not a regular file (a FIFO)." */
+export function notRegularReason(stat: fs.Stats): string {
+  // The wording the DICOM reader has always used for a folder.
+  return stat.isDirectory() ? 'is a folder, not a file.' : `is not a regular file (${kindOf(stat)}).`;
 }
 
 const inWords = (n: number) => (n < MiB ? `${n} bytes` : `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MB`);
@@ -66,7 +71,7 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
  */
 export function checkRegularFile(fd: number, file: string, { limit, what }: ReadOptions): number {
   const stat = fs.fstatSync(fd);
-  if (!stat.isFile()) throw new FileReadError(file, `is not a regular file (${kindOf(stat)}); choose the ${what} itself.`);
+  if (!stat.isFile()) throw new FileReadError(file, notRegularReason(stat));
   if (stat.size > limit) throw new FileReadError(file, `is too large for a ${what} (${inWords(stat.size)}; at most ${inWords(limit)}).`);
   return stat.size;
 }

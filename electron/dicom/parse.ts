@@ -1,10 +1,10 @@
 // DICOM parsing: one entry point for every file the app reads (import, viewer,
 // training, inference, CLI). Runs under plain Node: never import 'electron'.
-import { readFile } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { parseDicomFast, type FastParseOptions } from './elements';
 import { describeFsError } from './fs-errors';
+import { FileReadError, READ_LIMITS, readRegularFileAsync } from '../../common/node/read-file';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -519,6 +519,7 @@ function metaTransferSyntax(dataSet: dicomParser.DataSet, input: Uint8Array): st
 
 /** Why a file cannot be read, in words a person understands. */
 export function readErrorReason(err: unknown): string {
+  if (err instanceof FileReadError) return err.reason; // a FIFO, a device, too large
   const e = err as NodeJS.ErrnoException;
   switch (e.code) {
     case 'ENOENT':
@@ -536,7 +537,7 @@ export function readErrorReason(err: unknown): string {
 export async function parseDicomFile(path: string, opts: ParseOptions = {}): Promise<ParsedDicom> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFileAsync(path, { limit: READ_LIMITS.dicom, what: 'DICOM file' });
   } catch (err) {
     const reason = readErrorReason(err);
     throw new DicomFileError(path, reason);

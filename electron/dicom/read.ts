@@ -12,7 +12,8 @@
 // cannot see an address, so the buffer is a WebAssembly memory's, which engines
 // reserve in whole pages. (A resizable ArrayBuffer is page-aligned too, but V8
 // reads typed arrays over one more slowly: parsing took twice as long.)
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { checkRegularFile, openForReading, READ_LIMITS } from '../../common/node/read-file';
 import { DicomFileError, readErrorReason } from './parse';
 import { Wasm } from './wasm-codec';
 
@@ -46,6 +47,8 @@ export function pageAlignedBuffer(size: number): Buffer {
   return Buffer.from(memory.buffer, 0, size);
 }
 
+const DICOM_FILE = { limit: READ_LIMITS.dicom, what: 'DICOM file' };
+
 export class ReusableFileReader {
   private readonly scratch: ScratchBuffer;
 
@@ -61,14 +64,15 @@ export class ReusableFileReader {
   read(file: string): Buffer {
     let fd: number | undefined;
     try {
-      fd = openSync(file, 'r');
+      fd = openForReading(file); // never blocks on a FIFO
       // Read into what the buffer holds and ask the size only when it fills: fstat
       // costs Node a Stats object, twice what the read that finds the end costs.
       let buffer = this.scratch.capacity();
       let at = 0;
       for (;;) {
         if (at === buffer.length) {
-          const size = fstatSync(fd).size;
+          // A FIFO or a device reads as empty or fills the buffer: refused here.
+          const size = checkRegularFile(fd, file, DICOM_FILE);
           if (size <= at) break; // exactly the buffer's size (or it shrank while we read)
           const grown = this.scratch.get(size);
           if (at > 0 && grown.buffer !== buffer.buffer) grown.set(buffer.subarray(0, at));
@@ -78,6 +82,7 @@ export class ReusableFileReader {
         if (got === 0) break; // the end of the file
         at += got;
       }
+      if (at === 0) checkRegularFile(fd, file, DICOM_FILE);
       return buffer.subarray(0, at);
     } catch (err) {
       throw new DicomFileError(file, readErrorReason(err));

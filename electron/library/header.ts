@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { checkRegularFile, FileReadError, openForReading, READ_LIMITS, readRegularFile } from '../../common/node/read-file';
 import { DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
 import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
@@ -31,10 +32,18 @@ export class UnreadableFileError extends Error {
 /** The whole file. Throws UnreadableFileError with a reason a person understands. */
 export function readWholeFile(file: string): Buffer {
   try {
-    return fs.readFileSync(file);
+    return readRegularFile(file, DICOM_FILE);
   } catch (err) {
-    throw new UnreadableFileError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
+    throw unreadable(file, err);
   }
+}
+
+const DICOM_FILE = { limit: READ_LIMITS.dicom, what: 'DICOM file' };
+
+function unreadable(file: string, err: unknown): UnreadableFileError {
+  // A FIFO or a device is never opened blocking nor read: it is skipped with its own reason.
+  if (err instanceof FileReadError) return new UnreadableFileError(file, `${err.reason} Skipped.`);
+  return new UnreadableFileError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
 }
 
 /**
@@ -46,14 +55,15 @@ export function readHead(file: string, size: number): { bytes: Buffer; complete:
   if (size <= READ_WHOLE_BELOW) return { bytes: readWholeFile(file), complete: true };
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openForReading(file);
+    checkRegularFile(fd, file, DICOM_FILE);
     const bytes = scratch.get(size);
     const got = fs.readSync(fd, bytes, 0, HEAD_BYTES, 0);
     if (got < HEAD_BYTES) return { bytes: readWholeFile(file), complete: true }; // shrank while we looked
     return { bytes, complete: false };
   } catch (err) {
     if (err instanceof UnreadableFileError) throw err;
-    throw new UnreadableFileError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
+    throw unreadable(file, err);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dicomParser from 'dicom-parser';
+import { notRegularReason } from '../../common/node/read-file';
 import { describeFsError } from './errors';
 
 // Finding files to import: walking folders, recognising a DICOMDIR by its
@@ -55,6 +56,8 @@ export async function walkFolder(
           const st = fs.statSync(full);
           isDir = st.isDirectory();
           isFile = st.isFile();
+          // A FIFO, a device, a socket: never opened (a FIFO would hold the import up for good).
+          if (!isDir && !isFile) onError({ file: full, reason: `${notRegularReason(st)} Skipped.` });
         } catch (err) {
           if (entry.isSymbolicLink()) onError({ file: full, reason: `this link points nowhere (${describeFsError(err)}); fix or remove the link.` });
           continue;

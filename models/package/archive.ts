@@ -6,8 +6,9 @@
 // unpacks into a temp folder, verifies it as a package (content hash included)
 // and only then moves it into place.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { READ_LIMITS, readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
@@ -51,7 +52,7 @@ export async function exportPackageArchive(dir: string, file: string): Promise<L
   try {
     const mtime = Math.floor(Date.parse(pkg.metadata.provenance.createdAt) / 1000) || 0;
     for (const name of names) {
-      const data = readFileSync(path.join(pkg.dir, name));
+      const data = readRegularFile(path.join(pkg.dir, name), { limit: READ_LIMITS.package, what: 'model package file' });
       writeSync(fd, header(name, data.length, mtime));
       writeSync(fd, data);
       const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
@@ -96,7 +97,7 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   if (!existsSync(source)) throw new Error(`Model package archive not found: ${source}`);
   const target = path.resolve(destDir);
   if (existsSync(target)) throw new PackageError(target, 'already exists; choose another folder or remove it first');
-  const bytes = readFileSync(source);
+  const bytes = readRegularFile(source, { limit: READ_LIMITS.package, what: 'model package' });
   const where = path.basename(source);
   const entries: { name: string; start: number; size: number }[] = [];
   let at = 0;
