@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { packagesDir } from '../../electron/engine/predict/packages';
 import { hookRecords, isLoopbackTarget, networkUse, runWatched, straceAddresses, straceWorks, unshareWorks, watchedSpawnArgs, type HookRecord } from '../support/network-watch';
+import { launchChromium } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 const repo = path.resolve(__dirname, '../..');
@@ -118,7 +119,7 @@ describe('no network use', () => {
     expect(records.some((r) => r.kind === 'thread' && r.target.includes('decode-worker'))).toBe(true);
   }, 180_000);
 
-  it('the browser bridge listens on loopback only, and the engine behind it imports, shows and predicts without a connection', async () => {
+  it('the browser bridge listens on loopback only, the engine behind it imports, shows and predicts without a connection, and the UI requests nothing from elsewhere', async () => {
     expect(trained, 'the command-line flow above trains the package this test predicts with').toBeDefined();
     const dir = runDir('bridge');
     const log = path.join(dir, 'network.jsonl');
@@ -183,6 +184,23 @@ describe('no network use', () => {
       const prediction = await job('predict.run', { packageHash: trained!.contentHash, scope: 'series', seriesInstanceUid: seriesUid });
       expect(prediction.images).toHaveLength(1);
       ws.close();
+
+      // The UI itself, in Chromium: every request the page makes goes to the bridge (or stays in the page).
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        const requested: string[] = [];
+        page.on('request', (request) => requested.push(request.url()));
+        page.on('websocket', (socket) => requested.push(socket.url()));
+        await page.goto(url);
+        await page.getByTestId('series-card').first().click();
+        await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor({ timeout: 60_000 });
+        expect(requested.length).toBeGreaterThan(0);
+        const elsewhere = requested.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && !new RegExp(`^(http|ws)://127\\.0\\.0\\.1:${port}/`).test(u));
+        expect(elsewhere).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     } finally {
       // The hook names the serve process; strace (when it runs) is its parent and waits for it.
       const servePid = hookRecords(log).find((r) => r.kind === 'process' && r.target.includes('lumen.mjs serve'))?.pid;
