@@ -12,17 +12,18 @@ import fs from 'node:fs';
 
 const MiB = 1024 * 1024;
 
-/** The largest file Lumen reads of each kind (bytes), far above any real one. */
-export const READ_LIMITS = {
-  /** A label CSV: a million rows of UIDs and labels fit in a fifth of this. */
-  csv: 256 * MiB,
-  /** A model package archive or one file of a package (the ONNX model, weight shards): B7 is about 0.3 GB. */
-  package: 2 * 1024 * MiB - 1,
-  /** A DICOM file: a long multi-frame series; also Node's largest single read. */
-  dicom: 2 * 1024 * MiB - 1,
-  /** A JSON file in the data folder (run.json, state.json, settings, package metadata). */
-  json: 64 * MiB,
+/** The kinds of file Lumen reads, each with the largest size it accepts (far above any real one). */
+export const FILE_KINDS = {
+  /** A million rows of UIDs and labels fit in a fifth of this. */
+  csv: { what: 'label CSV', limit: 256 * MiB },
+  /** A .lumenpkg archive or one file of a package (the ONNX model, a weight shard, a checkpoint): B7's are about 0.3 GB. */
+  package: { what: 'model package file', limit: 2 * 1024 * MiB - 1 },
+  /** A long multi-frame series; also Node's largest single read. */
+  dicom: { what: 'DICOM file', limit: 2 * 1024 * MiB - 1 },
+  /** run.json, state.json, settings, caches, package metadata. */
+  json: { what: 'JSON file', limit: 64 * MiB },
 } as const;
+export type FileKind = keyof typeof FILE_KINDS;
 
 /** What the file is, in words, for anything but a regular file. */
 function kindOf(stat: fs.Stats): string {
@@ -54,13 +55,6 @@ export class FileReadError extends Error {
   }
 }
 
-export interface ReadOptions {
-  /** The largest size accepted, in bytes: one of READ_LIMITS. */
-  limit: number;
-  /** What the file is meant to be, for the message ("label CSV", "model package"). */
-  what: string;
-}
-
 // O_NONBLOCK makes open() return at once for a FIFO with no writer; it changes
 // nothing for a regular file. Windows has neither FIFOs of this kind nor the flag.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
@@ -69,7 +63,8 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
  * Checks an open descriptor: a regular file within the limit, else throws
  * FileReadError. Returns its size.
  */
-export function checkRegularFile(fd: number, file: string, { limit, what }: ReadOptions): number {
+export function checkRegularFile(fd: number, file: string, kind: FileKind): number {
+  const { limit, what } = FILE_KINDS[kind];
   const stat = fs.fstatSync(fd);
   if (!stat.isFile()) throw new FileReadError(file, notRegularReason(stat));
   if (stat.size > limit) throw new FileReadError(file, `is too large for a ${what} (${inWords(stat.size)}; at most ${inWords(limit)}).`);
@@ -86,13 +81,13 @@ export function openForReading(file: string): number {
 }
 
 /**
- * The whole file, if it is a regular file within `limit` bytes; else
+ * The whole file, if it is a regular file within its kind's limit; else
  * FileReadError. Node's errors for a missing or unreadable file pass through.
  */
-export function readRegularFile(file: string, options: ReadOptions): Buffer {
+export function readRegularFile(file: string, kind: FileKind): Buffer {
   const fd = openForReading(file);
   try {
-    const size = checkRegularFile(fd, file, options);
+    const size = checkRegularFile(fd, file, kind);
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
     while (at < size) {
@@ -107,15 +102,15 @@ export function readRegularFile(file: string, options: ReadOptions): Buffer {
 }
 
 /** readRegularFile as UTF-8 text. */
-export function readRegularText(file: string, options: ReadOptions): string {
-  return readRegularFile(file, options).toString('utf8');
+export function readRegularText(file: string, kind: FileKind): string {
+  return readRegularFile(file, kind).toString('utf8');
 }
 
 /** readRegularFile off the event loop, for large files read by async code. */
-export async function readRegularFileAsync(file: string, options: ReadOptions): Promise<Buffer> {
+export async function readRegularFileAsync(file: string, kind: FileKind): Promise<Buffer> {
   const handle = await fs.promises.open(file, OPEN_FLAGS);
   try {
-    const size = checkRegularFile(handle.fd, file, options);
+    const size = checkRegularFile(handle.fd, file, kind);
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
     while (at < size) {

@@ -4,7 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { parseDicomFast, type FastParseOptions } from './elements';
 import { describeFsError } from './fs-errors';
-import { FileReadError, READ_LIMITS, readRegularFileAsync } from '../../common/node/read-file';
+import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -537,7 +537,7 @@ export function readErrorReason(err: unknown): string {
 export async function parseDicomFile(path: string, opts: ParseOptions = {}): Promise<ParsedDicom> {
   let bytes: Buffer;
   try {
-    bytes = await readRegularFileAsync(path, { limit: READ_LIMITS.dicom, what: 'DICOM file' });
+    bytes = await readRegularFileAsync(path, 'dicom');
   } catch (err) {
     const reason = readErrorReason(err);
     throw new DicomFileError(path, reason);

@@ -13,7 +13,7 @@
 // reserve in whole pages. (A resizable ArrayBuffer is page-aligned too, but V8
 // reads typed arrays over one more slowly: parsing took twice as long.)
 import { closeSync, readSync } from 'node:fs';
-import { checkRegularFile, openForReading, READ_LIMITS } from '../../common/node/read-file';
+import { checkRegularFile, openForReading } from '../../common/node/read-file';
 import { DicomFileError, readErrorReason } from './parse';
 import { Wasm } from './wasm-codec';
 
@@ -47,8 +47,6 @@ export function pageAlignedBuffer(size: number): Buffer {
   return Buffer.from(memory.buffer, 0, size);
 }
 
-const DICOM_FILE = { limit: READ_LIMITS.dicom, what: 'DICOM file' };
-
 export class ReusableFileReader {
   private readonly scratch: ScratchBuffer;
 
@@ -72,7 +70,7 @@ export class ReusableFileReader {
       for (;;) {
         if (at === buffer.length) {
           // A FIFO or a device reads as empty or fills the buffer: refused here.
-          const size = checkRegularFile(fd, file, DICOM_FILE);
+          const size = checkRegularFile(fd, file, 'dicom');
           if (size <= at) break; // exactly the buffer's size (or it shrank while we read)
           const grown = this.scratch.get(size);
           if (at > 0 && grown.buffer !== buffer.buffer) grown.set(buffer.subarray(0, at));
@@ -82,7 +80,7 @@ export class ReusableFileReader {
         if (got === 0) break; // the end of the file
         at += got;
       }
-      if (at === 0) checkRegularFile(fd, file, DICOM_FILE);
+      if (at === 0) checkRegularFile(fd, file, 'dicom');
       return buffer.subarray(0, at);
     } catch (err) {
       throw new DicomFileError(file, readErrorReason(err));

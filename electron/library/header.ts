@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { checkRegularFile, FileReadError, openForReading, READ_LIMITS, readRegularFile } from '../../common/node/read-file';
+import { checkRegularFile, FileReadError, openForReading, readRegularFile } from '../../common/node/read-file';
 import { DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
 import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
@@ -32,13 +32,11 @@ export class UnreadableFileError extends Error {
 /** The whole file. Throws UnreadableFileError with a reason a person understands. */
 export function readWholeFile(file: string): Buffer {
   try {
-    return readRegularFile(file, DICOM_FILE);
+    return readRegularFile(file, 'dicom');
   } catch (err) {
     throw unreadable(file, err);
   }
 }
-
-const DICOM_FILE = { limit: READ_LIMITS.dicom, what: 'DICOM file' };
 
 function unreadable(file: string, err: unknown): UnreadableFileError {
   // A FIFO or a device is never opened blocking nor read: it is skipped with its own reason.
@@ -56,7 +54,7 @@ export function readHead(file: string, size: number): { bytes: Buffer; complete:
   let fd: number | undefined;
   try {
     fd = openForReading(file);
-    checkRegularFile(fd, file, DICOM_FILE);
+    checkRegularFile(fd, file, 'dicom');
     const bytes = scratch.get(size);
     const got = fs.readSync(fd, bytes, 0, HEAD_BYTES, 0);
     if (got < HEAD_BYTES) return { bytes: readWholeFile(file), complete: true }; // shrank while we looked

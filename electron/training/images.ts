@@ -1,7 +1,7 @@
 // Model input for training and inference: the one pixel pipeline (electron/dicom/pixels.ts)
 // plus the package's preprocessing (window, normalisation) and, for training, augmentation.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../common/node/read-file';
 import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
 import { modelInputsOnPool } from '../dicom/pool';
 import { modelInput, renderFrame, VOI_PRESETS, type ModelNormalisation } from '../dicom/pixels';
@@ -70,7 +70,7 @@ export async function loadModelInputs(refs: Pick<ImageRef, 'path' | 'frame'>[], 
 
 /** Content hash of one frame's source: the file's bytes and the frame index (a changed file gets new features). */
 export function imageContentHash(ref: Pick<ImageRef, 'path' | 'frame'>): string {
-  return createHash('sha256').update(readFileSync(ref.path)).update(`\0frame ${ref.frame}`).digest('hex');
+  return createHash('sha256').update(readRegularFile(ref.path, 'dicom')).update(`\0frame ${ref.frame}`).digest('hex');
 }
 
 export interface Augmentation {

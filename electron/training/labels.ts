@@ -1,7 +1,7 @@
 // Label import: a CSV whose header names DICOM keywords, or a folder per class.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FileReadError, READ_LIMITS, readRegularText } from '../../common/node/read-file';
+import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { LabelName } from '../../common/contract/training';
 import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
@@ -121,7 +121,7 @@ function labelProblem(issue: { code: string; message: string; maximum?: unknown 
 export function importLabelsCsvFile(library: Library, file: string, opts: { author?: string | null } = {}): LabelImportReport {
   let text: string;
   try {
-    text = readRegularText(file, { limit: READ_LIMITS.csv, what: 'label CSV' });
+    text = readRegularText(file, 'csv');
   } catch (err) {
     if (err instanceof FileReadError) throw err; // a FIFO, a device, too large: already in words
     throw new Error(`Cannot read the label file ${file}: ${describeFsError(err)}.`);

@@ -4,7 +4,8 @@
 // training.start job.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
 import { z } from 'zod';
 import { TrainRequest } from '../../common/contract/training';
@@ -179,11 +180,11 @@ function writeCheckpoint(dir: string, state: FitState): void {
 /** The checkpoint's state when it belongs to this run (same configuration) and is complete; otherwise the run starts over. */
 function readCheckpoint(dir: string, runId: string): FitState | undefined {
   try {
-    const run = JSON.parse(readFileSync(path.join(dir, RUN_JSON), 'utf8')) as { runId?: unknown };
+    const run = JSON.parse(readRegularText(path.join(dir, RUN_JSON), 'json')) as { runId?: unknown };
     if (run.runId !== runId) return undefined;
-    const json = readFileSync(path.join(dir, STATE_JSON), 'utf8');
+    const json = readRegularText(path.join(dir, STATE_JSON), 'json');
     const weightsFile = z.string().regex(/^state-\d+\.bin$/).parse(JSON.parse(json).weightsFile);
-    return decodeState(json, readFileSync(path.join(dir, weightsFile)));
+    return decodeState(json, readRegularFile(path.join(dir, weightsFile), 'package'));
   } catch {
     // No checkpoint yet, or one this version cannot read: the run starts from epoch 0.
     return undefined;
@@ -562,7 +563,7 @@ function foldStandardisation(dense: tf.layers.Layer, mean: Float64Array, std: Fl
 }
 
 function loadHashOf(dir: string): string {
-  const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { contentHash?: string };
+  const meta = JSON.parse(readRegularText(path.join(dir, 'metadata.json'), 'json')) as { contentHash?: string };
   return meta.contentHash ?? 'unknown';
 }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { READ_LIMITS, readRegularFile } from '../../common/node/read-file';
+import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
@@ -52,7 +52,7 @@ export async function exportPackageArchive(dir: string, file: string): Promise<L
   try {
     const mtime = Math.floor(Date.parse(pkg.metadata.provenance.createdAt) / 1000) || 0;
     for (const name of names) {
-      const data = readRegularFile(path.join(pkg.dir, name), { limit: READ_LIMITS.package, what: 'model package file' });
+      const data = readRegularFile(path.join(pkg.dir, name), 'package');
       writeSync(fd, header(name, data.length, mtime));
       writeSync(fd, data);
       const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
@@ -97,7 +97,7 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   if (!existsSync(source)) throw new Error(`Model package archive not found: ${source}`);
   const target = path.resolve(destDir);
   if (existsSync(target)) throw new PackageError(target, 'already exists; choose another folder or remove it first');
-  const bytes = readRegularFile(source, { limit: READ_LIMITS.package, what: 'model package' });
+  const bytes = readRegularFile(source, 'package');
   const where = path.basename(source);
   const entries: { name: string; start: number; size: number }[] = [];
   let at = 0;

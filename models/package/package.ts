@@ -9,7 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { FileReadError, READ_LIMITS, readRegularFile, readRegularText } from '../../common/node/read-file';
+import { FileReadError, readRegularFile, readRegularText } from '../../common/node/read-file';
 import { assertInside, ensurePrivateDir, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
@@ -58,7 +58,7 @@ export function contentHash(dir: string, metadata: Omit<PackageMetadata, 'conten
   const { contentHash: _ignored, ...rest } = metadata;
   h.update(canonicalJson(rest));
   for (const name of packageFiles(dir)) {
-    const bytes = readRegularFile(path.join(dir, name), { limit: READ_LIMITS.package, what: 'model package file' });
+    const bytes = readRegularFile(path.join(dir, name), 'package');
     h.update(`\0${name}\0${bytes.length}\0`);
     h.update(bytes);
   }
@@ -170,7 +170,7 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   if (!existsSync(metaPath)) throw new PackageError(root, `missing file ${METADATA_JSON}`);
   let raw: any;
   try {
-    raw = JSON.parse(readRegularText(metaPath, { limit: READ_LIMITS.json, what: METADATA_JSON }));
+    raw = JSON.parse(readRegularText(metaPath, 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${METADATA_JSON} ${err.reason}`);
     throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
@@ -187,7 +187,7 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   }
   let modelJson: any;
   try {
-    modelJson = JSON.parse(readRegularText(path.join(root, MODEL_JSON), { limit: READ_LIMITS.json, what: MODEL_JSON }));
+    modelJson = JSON.parse(readRegularText(path.join(root, MODEL_JSON), 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${MODEL_JSON} ${err.reason}`);
     throw new PackageError(root, `${MODEL_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);

@@ -1,7 +1,8 @@
 // TF.js layers format on disk (model.json + binary weight shards), with our own
 // IOHandler over node:fs (tfjs-node's file:// handler is not installed here).
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
 
 export const MODEL_JSON = 'model.json';
@@ -54,7 +55,7 @@ export function fileSystemHandler(dir: string, extraMetadata?: Record<string, un
       if (!existsSync(jsonPath)) throw new Error(`TF.js model: ${jsonPath} not found`);
       let json: any;
       try {
-        json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+        json = JSON.parse(readRegularText(jsonPath, 'json'));
       } catch (err) {
         throw new Error(`TF.js model: ${jsonPath} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
       }
@@ -69,7 +70,7 @@ export function fileSystemHandler(dir: string, extraMetadata?: Record<string, un
           const file = path.join(dir, p);
           if (path.relative(dir, file).startsWith('..')) throw new Error(`TF.js model: shard path "${p}" leaves the model folder`);
           if (!existsSync(file)) throw new Error(`TF.js model: weight shard ${file} is missing`);
-          buffers.push(readFileSync(file));
+          buffers.push(readRegularFile(file, 'package'));
         }
       }
       const all = Buffer.concat(buffers);
@@ -98,7 +99,7 @@ export async function saveTfjsModel(model: tf.LayersModel, dir: string, metadata
 
 /** model.json's userDefinedMetadata, without loading the weights. */
 export function readTfjsMetadata(dir: string): Record<string, unknown> | undefined {
-  const json = JSON.parse(readFileSync(path.join(dir, MODEL_JSON), 'utf8'));
+  const json = JSON.parse(readRegularText(path.join(dir, MODEL_JSON), 'json'));
   return json.userDefinedMetadata;
 }
 

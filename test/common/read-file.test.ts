@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ describe('reading only regular files', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const options = { limit: 1024, what: 'label CSV' };
   const refusal = (fn: () => unknown) => {
     try {
       fn();
@@ -28,35 +27,36 @@ describe('reading only regular files', () => {
   it('reads a regular file whole', async () => {
     const file = path.join(dir, 'ok.csv');
     writeFileSync(file, 'SOPInstanceUID,label\n1.2.3,normal\n');
-    expect(readRegularText(file, options)).toBe('SOPInstanceUID,label\n1.2.3,normal\n');
-    expect((await readRegularFileAsync(file, options)).toString()).toBe('SOPInstanceUID,label\n1.2.3,normal\n');
+    expect(readRegularText(file, 'csv')).toBe('SOPInstanceUID,label\n1.2.3,normal\n');
+    expect((await readRegularFileAsync(file, 'csv')).toString()).toBe('SOPInstanceUID,label\n1.2.3,normal\n');
   });
 
   it('refuses a FIFO with no writer at once, naming it, instead of waiting forever', async () => {
-    const err = refusal(() => readRegularFile(fifo, options));
+    const err = refusal(() => readRegularFile(fifo, 'csv'));
     expect(err).toBeInstanceOf(FileReadError);
     expect((err as Error).message).toBe(`${fifo} is not a regular file (a FIFO).`);
-    await expect(readRegularFileAsync(fifo, options)).rejects.toThrow(/is not a regular file \(a FIFO\)/);
+    await expect(readRegularFileAsync(fifo, 'csv')).rejects.toThrow(/is not a regular file \(a FIFO\)/);
   });
 
   it('refuses a FIFO reached through a symbolic link', () => {
     const link = path.join(dir, 'link.csv');
     symlinkSync(fifo, link);
-    expect((refusal(() => readRegularFile(link, options)) as Error).message).toMatch(/link\.csv is not a regular file \(a FIFO\)/);
+    expect((refusal(() => readRegularFile(link, 'csv')) as Error).message).toMatch(/link\.csv is not a regular file \(a FIFO\)/);
   });
 
   it('refuses a device (/dev/zero never ends) and a folder', () => {
-    expect((refusal(() => readRegularFile('/dev/zero', options)) as Error).message).toBe('/dev/zero is not a regular file (a device).');
-    expect((refusal(() => readRegularFile(dir, options)) as FileReadError).reason).toBe('is a folder, not a file.');
+    expect((refusal(() => readRegularFile('/dev/zero', 'csv')) as Error).message).toBe('/dev/zero is not a regular file (a device).');
+    expect((refusal(() => readRegularFile(dir, 'csv')) as FileReadError).reason).toBe('is a folder, not a file.');
   });
 
   it('refuses a file larger than the limit for its kind before reading it', () => {
     const big = path.join(dir, 'big.csv');
-    writeFileSync(big, Buffer.alloc(1025));
-    expect((refusal(() => readRegularFile(big, options)) as Error).message).toMatch(/big\.csv is too large for a label CSV \(1025 bytes; at most 1024 bytes\)/);
+    writeFileSync(big, '');
+    truncateSync(big, 300 * 1024 * 1024); // sparse: takes no disk
+    expect((refusal(() => readRegularFile(big, 'csv')) as Error).message).toBe(`${big} is too large for a label CSV (300 MB; at most 256 MB).`);
   });
 
   it("passes a missing file's own error through for the caller's wording", () => {
-    expect((refusal(() => readRegularFile(path.join(dir, 'none.csv'), options)) as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((refusal(() => readRegularFile(path.join(dir, 'none.csv'), 'csv')) as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { FileReadError, readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
 import { pathInside } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
@@ -38,8 +39,9 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     if (!existsSync(file)) throw new Error(`${dir} is not a training checkpoint (no ${RUN_JSON}).`);
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
+      raw = JSON.parse(readRegularText(file, 'json'));
+    } catch (err) {
+      if (err instanceof FileReadError) throw new Error(`${err.message} The run cannot be resumed. Start the training again.`);
       throw new Error(`${file} is not valid JSON: the run cannot be resumed. Start the training again.`);
     }
     const parsed = CheckpointRun.safeParse(raw);
@@ -131,7 +133,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         if (!existsSync(path.join(d, RUN_JSON))) continue;
         try {
           const run = readRun(d);
-          const state = existsSync(path.join(d, 'state.json')) ? JSON.parse(readFileSync(path.join(d, 'state.json'), 'utf8')) : { epoch: 0 };
+          const state = existsSync(path.join(d, 'state.json')) ? JSON.parse(readRegularText(path.join(d, 'state.json'), 'json')) : { epoch: 0 };
           runs.push({ checkpointDir: d, name: run.name, epoch: Number.isInteger(state.epoch) ? state.epoch : 0, epochs: run.epochs, startedAt: run.startedAt });
         } catch (err) {
           deps.log(`skipping training run ${name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,8 @@
 // The EfficientNet family as the model panel shows it: counted once from the
 // same builder the app runs (then cached in the data folder), plus the latency
 // measured on this machine on demand (remembered in <dataDir>/latency.json).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs';
 import type { Recommendation, VariantInfo } from '../../../common/contract/models';
@@ -31,7 +32,7 @@ export function variantSummaries(dataDir: string): VariantSummary[] {
   if (summaries) return summaries;
   const file = path.join(dataDir, 'variant-summary.json');
   try {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as { version: string; variants: VariantSummary[] };
+    const cached = JSON.parse(readRegularText(file, 'json')) as { version: string; variants: VariantSummary[] };
     if (cached.version === APP_VERSION && cached.variants.length === VARIANTS.length) return (summaries = cached.variants);
   } catch {
     // not cached yet, or unreadable: count again
@@ -58,7 +59,7 @@ export function readLatencies(dataDir: string): LatencyRecord[] {
   const file = latencyFile(dataDir);
   if (!existsSync(file)) return [];
   try {
-    const all = JSON.parse(readFileSync(file, 'utf8')) as LatencyRecord[];
+    const all = JSON.parse(readRegularText(file, 'json')) as LatencyRecord[];
     const here = machineKey();
     return Array.isArray(all) ? all.filter((r) => r.machine === here) : [];
   } catch {
@@ -108,7 +109,7 @@ export async function measureLatency(dataDir: string, variant: string, step: (me
     const record: LatencyRecord = { variant: spec.name, ms: Math.round(times[2] * 10) / 10, runtime: 'onnxruntime cpu', machine: machineKey(), measuredAt: new Date().toISOString() };
     let all: LatencyRecord[] = [];
     try {
-      all = JSON.parse(readFileSync(latencyFile(dataDir), 'utf8')) as LatencyRecord[];
+      all = JSON.parse(readRegularText(latencyFile(dataDir), 'json')) as LatencyRecord[];
     } catch {
       all = [];
     }
