@@ -3,11 +3,19 @@
  * WebSocket, so the real UI runs in a plain browser against the real engine
  * (end-to-end tests; later, an engine on a shared GPU server).
  *
- * Security: bound to 127.0.0.1 only; every start makes a random token.
- * The first page load carries it as ?token=…, which sets a SameSite=Strict,
- * HttpOnly cookie; every later request (assets, the WebSocket) must carry the
- * cookie or the token. Requests from non-loopback peers, with a foreign Host
- * header (DNS rebinding) or a foreign Origin (cross-site WebSocket) are refused.
+ * Security: bound to 127.0.0.1 only; every start makes a random token, and
+ * requests from non-loopback peers, with a foreign Host header (DNS rebinding)
+ * or a foreign Origin (cross-site WebSocket) are refused.
+ *
+ * The token authorises the WebSocket only, which carries every request and
+ * event (all patient data). The static files are the built UI, the same for
+ * every user and holding no patient data, so they are served without it. The
+ * token is never a cookie: browsers do not scope cookies by port, so a cookie
+ * for 127.0.0.1 would be sent to every other server on this machine that the
+ * browser visits. The page takes the token from the printed address, keeps it
+ * in sessionStorage (scoped to this origin, port included, and this tab),
+ * removes it from the address bar, and sends it once, in the address of the
+ * WebSocket handshake (renderer/src/api.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -51,8 +59,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-const COOKIE = 'lumen_token';
-
 function isLoopback(address: string | undefined): boolean {
   return !!address && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.'));
 }
@@ -62,15 +68,6 @@ function sameToken(a: string | null | undefined, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookieToken(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
-  }
-  return null;
 }
 
 /** The request target as a URL, or null when it is none (e.g. `//[`). */
@@ -96,8 +93,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
   const originAllowed = (origin: string | undefined) => !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
 
-  const authorised = (req: http.IncomingMessage, url: URL) =>
-    sameToken(url.searchParams.get('token'), token) || sameToken(cookieToken(req.headers.cookie), token);
+  const authorised = (url: URL) => sameToken(url.searchParams.get('token'), token);
 
   const refuse = (res: http.ServerResponse, status: number, why: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
@@ -109,10 +105,6 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     if (!url) return refuse(res, 400, 'Bad request target.');
     if (!isLoopback(req.socket.remoteAddress)) return refuse(res, 403, 'Lumen serves this machine only.');
     if (!hostAllowed(req.headers.host)) return refuse(res, 403, 'Unexpected Host header.');
-    if (!authorised(req, url)) {
-      log(`refused ${req.method} ${url.pathname}: missing or wrong token`);
-      return refuse(res, 401, 'Missing or wrong token: open the address that "lumen serve" printed.');
-    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Only GET.');
     let rel: string;
     try {
@@ -129,8 +121,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
+      // No other site may frame the UI and lure clicks into it.
+      'x-frame-options': 'DENY',
     };
-    if (url.searchParams.has('token')) headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     createReadStream(file)
@@ -166,7 +159,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     try {
       const url = requestUrl(req);
       if (!url) return refuseUpgrade('400 Bad Request');
-      const ok = isLoopback(req.socket.remoteAddress) && hostAllowed(req.headers.host) && originAllowed(req.headers.origin) && url.pathname === '/rpc' && authorised(req, url);
+      const ok = isLoopback(req.socket.remoteAddress) && hostAllowed(req.headers.host) && originAllowed(req.headers.origin) && url.pathname === '/rpc' && authorised(url);
       if (!ok) {
         log(`refused a WebSocket from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'})`);
         return refuseUpgrade('401 Unauthorized');

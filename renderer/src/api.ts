@@ -32,7 +32,7 @@ export function connectBridge(url = bridgeUrl()): LumenApi {
       };
       ws.onerror = () => {
         opening = null;
-        reject(new RpcError({ code: 'unavailable', message: 'Cannot reach the Lumen engine. Is "lumen serve" still running?' }));
+        reject(new RpcError({ code: 'unavailable', message: 'Cannot reach the Lumen engine. Is "lumen serve" still running? Open the address it printed: it carries the access token.' }));
       };
       ws.onclose = () => {
         socket = null;
@@ -84,8 +84,28 @@ export function connectBridge(url = bridgeUrl()): LumenApi {
   };
 }
 
+const TOKEN_KEY = 'lumen.bridgeToken';
+
+/**
+ * The bridge's token: taken from the address "lumen serve" printed, then kept in
+ * sessionStorage (this tab and this origin, port included; a reload still connects)
+ * and removed from the address bar, where it would stay in history and be seen on
+ * screen. Never a cookie: browsers send a cookie for 127.0.0.1 to every port.
+ */
+function bridgeToken(): string | null {
+  const params = new URLSearchParams(location.search);
+  const fromAddress = params.get('token');
+  if (fromAddress) {
+    sessionStorage.setItem(TOKEN_KEY, fromAddress);
+    params.delete('token');
+    const search = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 function bridgeUrl(): string {
-  const token = new URLSearchParams(location.search).get('token');
+  const token = bridgeToken();
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${location.host}/rpc${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }

@@ -47,21 +47,25 @@ describe('the real UI in Chromium through the browser bridge', () => {
     await page.close();
   });
 
-  it('refuses requests without the token and serves none of the app', async () => {
+  it('serves the built UI without the token, and its WebSocket (every request, all patient data) only with it and only to its own pages', async () => {
     const { bridge, browser } = session();
     const base = `http://127.0.0.1:${bridge.port}/`;
-    expect((await fetch(base)).status).toBe(401);
-    expect((await fetch(base + '?token=wrong')).status).toBe(401);
-    expect((await fetch(base + `?token=${bridge.token}`)).status).toBe(200);
+    // The static files are the same app for everyone and hold no patient data.
+    expect((await fetch(base)).status).toBe(200);
     const page = await browser.context.newPage();
-    // A page from another origin cannot open the RPC socket.
-    const opened = await page.evaluate(async (url) => {
-      return new Promise<string>((resolve) => {
-        const ws = new WebSocket(url);
-        ws.onopen = () => resolve('open');
-        ws.onerror = () => resolve('refused');
-      });
-    }, `ws://127.0.0.1:${bridge.port}/rpc`);
+    const tryOpen = (url: string) =>
+      page.evaluate(async (u) => {
+        return new Promise<string>((resolve) => {
+          const ws = new WebSocket(u);
+          ws.onopen = () => resolve('open');
+          ws.onerror = () => resolve('refused');
+        });
+      }, url);
+    // A page from another origin cannot open the RPC socket, even knowing the token.
+    expect(await tryOpen(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`)).toBe('refused');
+    // The bridge's own page cannot either, without the token.
+    await page.goto(base);
+    const opened = await tryOpen(`ws://127.0.0.1:${bridge.port}/rpc`);
     expect(opened).toBe('refused');
     await page.close();
   });

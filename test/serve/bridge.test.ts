@@ -81,13 +81,13 @@ describe('the browser bridge', () => {
     expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
   });
 
-  it('refuses pages and sockets without the right token', async () => {
-    expect(await get(bridge.port, '/')).toBe(401);
-    expect(await get(bridge.port, '/?token=nope')).toBe(401);
+  it('serves the built UI (no patient data) to anyone on this machine, and the WebSocket only with the right token', async () => {
+    expect(await get(bridge.port, '/')).toBe(200);
     expect(await get(bridge.port, `/?token=${bridge.token}`)).toBe(200);
-    expect(await get(bridge.port, '/index.html', { cookie: `lumen_token=${bridge.token}` })).toBe(200);
     await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc`)).rejects.toThrow(/401/);
     await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=wrong`)).rejects.toThrow(/401/);
+    // The token is never a cookie: one for 127.0.0.1 would go to every port on this machine.
+    await expect(openSocket(`ws://127.0.0.1:${bridge.port}/rpc`, { cookie: `lumen_token=${bridge.token}` })).rejects.toThrow(/401/);
   });
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin (cross-site socket)', async () => {
