@@ -43,9 +43,14 @@ async function auditJson(...args: string[]): Promise<AuditEntry[]> {
 
 /** Calls an engine request in this process and waits for its job when it starts one. */
 async function engineCall(engine: ReturnType<typeof createEngine>, method: string, input: unknown): Promise<unknown> {
-  const reply = await engine.dispatch(method, input, { emit: () => {} });
+  let finish: (end: { event: string; payload: any }) => void = () => {};
+  const ended = new Promise<{ event: string; payload: any }>((resolve) => (finish = resolve));
+  const reply = await engine.dispatch(method, input, { emit: (event, payload: any) => (event === 'job.finished' || event === 'job.failed') && finish({ event, payload }) });
   if (!reply.ok) throw new Error(reply.error.message);
-  return reply.value;
+  if (!(reply.value as { jobId?: string }).jobId) return reply.value;
+  const end = await ended;
+  if (end.event === 'job.failed') throw new Error(end.payload.message);
+  return end.payload.result;
 }
 
 beforeAll(async () => {
@@ -76,13 +81,14 @@ describe('the audit log', () => {
     const exported = await lumen(['export', '--weights', pkg, '--format', 'onnx', '--out', onnx, '--library', library, '--json']);
     expect(exported.code, exported.stderr).toBe(0);
 
-    // A .lumenpkg written and installed again through the engine (as the app does), into a second data folder
-    // whose library gets its own entry.
+    // The app's prediction (TF.js, with the heatmap), and a .lumenpkg written and installed again through the
+    // engine as the app does, into a second data folder whose library gets its own entry.
     const archive = path.join(root, 'audit-b.lumenpkg');
     const engine = createEngine({ dataDir, shell: 'browser' });
     const other = path.join(root, 'other-data');
     const otherEngine = createEngine({ dataDir: other, shell: 'browser' });
     try {
+      await engineCall(engine, 'predict.run', { packageHash: hash, scope: 'series', seriesInstanceUid: series });
       await engineCall(engine, 'training.exportPackage', { packageDir: pkg, file: archive });
       await engineCall(otherEngine, 'models.importPackage', { file: archive });
     } finally {
@@ -91,16 +97,17 @@ describe('the audit log', () => {
     }
 
     const entries = await auditJson();
-    expect(entries.map((e) => e.action)).toEqual(['import', 'labels.set', 'train', 'predict', 'export', 'export']);
+    expect(entries.map((e) => e.action)).toEqual(['import', 'labels.set', 'train', 'predict', 'export', 'predict', 'export']);
     for (const e of entries) {
       expect(Date.parse(e.at)).toBeGreaterThan(Date.now() - 10 * 60_000);
       expect(e.actor).toBe(os.userInfo().username);
     }
-    const [, , train, predict, exportOnnx, exportArchive] = entries;
+    const [, , train, predict, exportOnnx, predictInApp, exportArchive] = entries;
     expect(train).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: expect.stringMatching(/^tfjs \w+/) });
     expect(train.touched?.series).toHaveLength(9);
     expect(train.touched).toMatchObject({ images: 9, patients: 9, files: [pkg] });
     expect(predict).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: 'onnxruntime cpu', touched: { series: [series], images: 1 } });
+    expect(predictInApp).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: expect.stringMatching(/^tfjs \w+/), touched: { series: [series], images: 1 }, details: { scope: 'series' } });
     expect(exportOnnx).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', touched: { files: [pkg, onnx] }, details: { format: 'onnx', weights: 'package' } });
     expect(exportArchive).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', touched: { files: [pkg, archive] }, details: { format: 'lumenpkg' } });
 
@@ -121,7 +128,7 @@ describe('the audit log', () => {
     }
 
     // --since keeps the entries at or after the time; a bad date is refused, naming it.
-    expect(await auditJson('--since', predict.at)).toHaveLength(3);
+    expect(await auditJson('--since', predict.at)).toHaveLength(4);
     expect(await auditJson('--since', '2999-01-01')).toEqual([]);
     const bad = await lumen(['audit', '--library', library, '--since', 'last tuesday']);
     expect(bad.code).toBe(2);
