@@ -240,7 +240,7 @@ export class Library {
     try {
       const report = await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
       const { errors, ...counts } = report;
-      this.audit('import', { paths: paths.map((p) => path.resolve(p)), ...counts, errors: errors.length });
+      this.audit('import', { touched: { files: paths.map((p) => path.resolve(p)), images: counts.imported + counts.changed }, ...counts, errors: errors.length });
       return report;
     } finally {
       this.importing = false;

@@ -88,10 +88,11 @@ describe('importing a folder of mixed files', () => {
     expect(lib.listInstances(PATIENT_A.seriesUid)[0]).toMatchObject({ sopInstanceUid: `${PATIENT_A.seriesUid}.1`, rows: 32, path: path.join(dir, 'meta-only') });
 
     const db = new Database(path.join(lib.dir, 'library.sqlite'), { readonly: true });
-    const rows = db.prepare<[], { action: string; details: string }>('SELECT action, details FROM audit_log').all();
+    const rows = db.prepare<[], { action: string; touched: string; details: string }>('SELECT action, touched, details FROM audit_log').all();
     db.close();
     expect(rows.map((r) => r.action)).toEqual(['import']);
-    expect(JSON.parse(rows[0].details)).toMatchObject({ paths: [dir], imported: 1, errors: 0 });
+    expect(JSON.parse(rows[0].touched)).toEqual({ files: [dir], images: 1 });
+    expect(JSON.parse(rows[0].details)).toMatchObject({ imported: 1, errors: 0 });
   });
 
   it('re-importing the same files adds nothing and reads nothing again', async () => {
