@@ -9,7 +9,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readSync } from 'node:fs';
+import { checkRegularFile, openForReading } from '../../common/node/read-file';
 import path from 'node:path';
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -161,9 +162,9 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
 
 /** HDF5 puts its signature at 0, 512, 1024, 2048, ... (after an optional user block). */
 function hasHdf5Signature(file: string): boolean {
-  const fd = openSync(file, 'r');
+  const fd = openForReading(file); // a FIFO must not block, nor reach h5wasm
   try {
-    const size = fstatSync(fd).size;
+    const size = checkRegularFile(fd, file, 'package');
     const buf = Buffer.alloc(8);
     for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
       readSync(fd, buf, 0, 8, at);

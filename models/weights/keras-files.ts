@@ -7,7 +7,8 @@
 // identified by its MD5 against this table; its SHA-256 is computed as well and
 // is what Lumen records in a package's provenance.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream } from 'node:fs';
+import { checkRegularFile, openForReading } from '../../common/node/read-file';
 import path from 'node:path';
 
 export interface KerasWeightsFile {
@@ -47,7 +48,14 @@ export async function hashFile(file: string): Promise<FileHashes> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
+  const fd = openForReading(file);
+  try {
+    checkRegularFile(fd, file, 'package');
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  for await (const chunk of createReadStream(file, { fd })) {
     md5.update(chunk as Buffer);
     sha256.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;

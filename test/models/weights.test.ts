@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, rmSync, writeFileSync, unlinkSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, unlinkSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,5 +185,20 @@ describe('TF.js layers format on disk', () => {
     expect(Array.from(predict(loaded))).toEqual(Array.from(predict(source)));
     unlinkSync(path.join(out, 'group1-shard1of1.bin'));
     await expect(loadTfjsModel(out)).rejects.toThrow('group1-shard1of1.bin is missing');
+  });
+});
+
+describe('weights files that are not regular files', () => {
+  it('refuses a FIFO or a device as Keras weights at once, instead of waiting on it forever', async () => {
+    const fifo = path.join(dir, 'weights.h5');
+    execFileSync('mkfifo', [fifo]);
+    const zero = path.join(dir, 'zero.h5');
+    symlinkSync('/dev/zero', zero);
+    for (const [file, kind] of [[fifo, 'a FIFO'], [zero, 'a device']]) {
+      const refusal = `${file} is not a regular file (${kind}).`;
+      await expect(identifyWeightsFile(file)).rejects.toThrow(refusal);
+      await expect(readKerasPreprocessing(file)).rejects.toThrow(refusal);
+      await expect(loadKerasH5Weights(tinyNet({ size: SIZE, seed: 1 }), file)).rejects.toThrow(refusal);
+    }
   });
 });
