@@ -17,6 +17,11 @@ interface OpenSeries {
   images: SeriesImage[];
 }
 
+/** A frame, its failure or its heatmap belongs to one image: series, image and frame. */
+function imageKey(seriesInstanceUid: string, image: Pick<SeriesImage, 'sopInstanceUid' | 'frame'>): string {
+  return `${seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`;
+}
+
 const KEY_COMMANDS: Record<string, ViewerCommand> = {
   ArrowDown: 'next',
   ArrowRight: 'next',
@@ -44,12 +49,14 @@ export function App() {
   const [open, setOpen] = useState<OpenSeries | null>(null);
   const [openError, setOpenError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
-  const [frame, setFrame] = useState<LoadedFrame | null>(null);
-  const [frameError, setFrameError] = useState<string | null>(null);
+  // The last frame (or failure) that arrived, with the image it belongs to: the viewer gets it
+  // only while that image is the one shown, so no image's pixels appear under another's header.
+  const [frame, setFrame] = useState<{ key: string; loaded: LoadedFrame } | null>(null);
+  const [frameError, setFrameError] = useState<{ key: string; message: string } | null>(null);
   const [packageHash, setPackageHash] = useState<string | null>(null);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: 1 });
-  const [cam, setCam] = useState<CamMap | null>(null);
+  const [cam, setCam] = useState<{ key: string; map: CamMap } | null>(null);
   const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
   const sideTabRef = useRef(sideTab);
   sideTabRef.current = sideTab;
@@ -74,7 +81,7 @@ export function App() {
     (i: number): Promise<LoadedFrame> | null => {
       const img = open?.images[i];
       if (!open || !img) return null;
-      const key = `${img.sopInstanceUid}/${img.frame}`;
+      const key = imageKey(open.series.seriesInstanceUid, img);
       let p = frames.current.get(key);
       if (!p) {
         p = lumen.invoke('viewer.frame', { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }).then(loadFrame);
@@ -86,24 +93,28 @@ export function App() {
     [open],
   );
 
+  const shownKey = open && open.images[index] ? imageKey(open.series.seriesInstanceUid, open.images[index]) : null;
+  const shownFrame = frame && frame.key === shownKey ? frame.loaded : null;
+  const shownError = frameError && frameError.key === shownKey ? frameError.message : null;
+
   // The shown frame, then its neighbours in the background so scrolling does not wait.
   useEffect(() => {
     const p = frameAt(index);
-    if (!p) return;
+    if (!p || !shownKey) return;
     let live = true;
     p.then(
       (f) => {
         if (!live) return;
-        setFrame(f);
-        setFrameError(null);
+        setFrame({ key: shownKey, loaded: f });
+        setFrameError((e) => (e?.key === shownKey ? null : e));
         for (const d of [1, -1, 2, -2, 3, -3]) void frameAt(index + d)?.catch(() => {});
       },
-      (err: unknown) => live && setFrameError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => live && setFrameError({ key: shownKey, message: err instanceof Error ? err.message : String(err) }),
     );
     return () => {
       live = false;
     };
-  }, [index, frameAt]);
+  }, [index, frameAt, shownKey]);
 
   const current: CurrentImage | null =
     open && open.images[index]
@@ -111,21 +122,23 @@ export function App() {
           seriesInstanceUid: open.series.seriesInstanceUid,
           sopInstanceUid: open.images[index].sopInstanceUid,
           frame: open.images[index].frame,
-          rows: open.images[index].rows ?? frame?.frame.rows ?? 0,
-          columns: open.images[index].columns ?? frame?.frame.columns ?? 0,
+          rows: open.images[index].rows ?? shownFrame?.frame.rows ?? 0,
+          columns: open.images[index].columns ?? shownFrame?.frame.columns ?? 0,
         }
       : null;
 
   // The heatmap follows the shown image: fetched for images the prediction covered.
   const predicted = !!(result && current && result.images.some((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame));
   const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatmap.classIndex}` : null;
+  // Drawn only over the image it was computed for (the next image's may still be on its way).
+  const shownCam = cam && cam.key === camKey ? cam.map : null;
   useEffect(() => {
     if (!camKey) return setCam(null);
     const [hash, seriesUid, sop, fr, k] = camKey.split('/');
     let live = true;
     lumen
       .invoke('predict.cam', { packageHash: hash, seriesInstanceUid: seriesUid, sopInstanceUid: sop, frame: Number(fr), classIndex: Number(k) })
-      .then((c) => live && setCam(c), () => live && setCam(null));
+      .then((c) => live && setCam({ key: camKey, map: c }), () => live && setCam(null));
     return () => {
       live = false;
     };
@@ -212,9 +225,9 @@ export function App() {
                   images={open.images}
                   index={index}
                   onIndex={setIndex}
-                  frame={frame}
-                  frameError={frameError}
-                  overlay={{ cam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: cam ? (classNames[cam.classIndex] ?? null) : null }}
+                  frame={shownFrame}
+                  frameError={shownError}
+                  overlay={{ cam: shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }}
                   presetKeys={sideTab !== 'training'}
                 />
               ) : (

@@ -22,6 +22,8 @@ export interface ViewerHandle {
 export type ViewerCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset' | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'clearMeasurements';
 
 interface Measurement {
+  /** The image it was drawn on ("sop/frame"): shown only there. */
+  image: string;
   a: [number, number];
   b: [number, number];
 }
@@ -49,7 +51,9 @@ export function Viewer(props: {
   /** False while another panel (training labels) owns the digit keys. */
   presetKeys: boolean;
 }) {
+  // `frame` and `overlay.cam` are the shown image's or null (App drops another image's).
   const { study, series, images, index, onIndex, frame, overlay } = props;
+  const shownImage = images[index] ? `${images[index].sopInstanceUid}/${images[index].frame}` : '';
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const imageCanvas = useRef<HTMLCanvasElement | null>(null);
@@ -57,7 +61,8 @@ export function Viewer(props: {
   const [size, setSize] = useState({ w: 0, h: 0 });
   const [view, setView] = useState<ViewState | null>(null);
   const [tool, setTool] = useState<Tool>('wl');
-  const [measurements, setMeasurements] = useState<Measurement[]>([]);
+  const [allMeasurements, setMeasurements] = useState<Measurement[]>([]);
+  const measurements = allMeasurements.filter((m) => m.image === shownImage);
   const [draft, setDraft] = useState<Measurement | null>(null);
   const [cine, setCine] = useState(false);
   const [fps, setFps] = useState(10);
@@ -122,7 +127,7 @@ export function Viewer(props: {
         case 'cine':
           return setCine((c) => !c);
         case 'clearMeasurements':
-          return setMeasurements([]);
+          return setMeasurements((all) => all.filter((m) => m.image !== shownImage));
       }
       setView((v) => {
         if (!v || !g || !frame) return v;
@@ -148,7 +153,7 @@ export function Viewer(props: {
         return v;
       });
     },
-    [geometry, images.length, index, onIndex, frame],
+    [geometry, images.length, index, onIndex, frame, shownImage],
   );
   useImperativeHandle(props.handle, () => ({ command }), [command]);
 
@@ -184,11 +189,14 @@ export function Viewer(props: {
 
   // Windowed image, redrawn into its own canvas only when the pixels or the window change.
   const drawnKey = useRef('');
+  /** Whose pixels the image canvas holds ("series/sop/frame"). */
+  const drawnImage = useRef('');
   useEffect(() => {
     if (!frame || !view) return;
-    const key = `${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}`;
+    const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}`;
     if (drawnKey.current === key) return;
     drawnKey.current = key;
+    drawnImage.current = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}`;
     const { rows, columns } = frame.frame;
     const c = (imageCanvas.current ??= document.createElement('canvas'));
     c.width = columns;
@@ -197,7 +205,7 @@ export function Viewer(props: {
     const img = ctx.createImageData(columns, rows);
     windowInto(img, frame, view.center, view.width, view.invert);
     ctx.putImageData(img, 0, 0);
-  }, [frame, view]);
+  }, [frame, view, seriesKey]);
 
   // The heatmap's own small canvas (its grid), stretched over the image when drawn.
   const camKey = useRef('');
@@ -213,11 +221,11 @@ export function Viewer(props: {
     c.getContext('2d')!.putImageData(camImage(cam, overlay.colormap, overlay.opacity), 0, 0);
   }, [overlay.cam, overlay.colormap, overlay.opacity]);
 
-  // Draw everything with one transform.
+  // Draw everything with one transform. The viewport is cleared first whatever follows: an
+  // image that is loading or failed shows no pixels, never the previous image's.
   useEffect(() => {
     const canvas = canvasRef.current;
-    const g = geometry();
-    if (!canvas || !g) return;
+    if (!canvas) return;
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(size.w * dpr);
     canvas.height = Math.round(size.h * dpr);
@@ -225,7 +233,8 @@ export function Viewer(props: {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    if (!view || !frame || !imageCanvas.current) return;
+    const g = geometry();
+    if (!g || !view || !frame || !imageCanvas.current || drawnImage.current !== `${seriesKey}/${shownImage}`) return;
     const [a, b, c, d, e, f] = imageMatrix(view, g);
     ctx.setTransform(a * dpr, b * dpr, c * dpr, d * dpr, e * dpr, f * dpr);
     ctx.imageSmoothingEnabled = true;
@@ -238,7 +247,7 @@ export function Viewer(props: {
     // Measurements in screen space (constant line width), from image coordinates.
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const ps = frame.frame.pixelSpacing;
-    for (const m of draft ? [...measurements, draft] : measurements) {
+    for (const m of draft && draft.image === shownImage ? [...measurements, draft] : measurements) {
       const [x1, y1] = toScreen(view, g, m.a[0], m.a[1]);
       const [x2, y2] = toScreen(view, g, m.b[0], m.b[1]);
       ctx.strokeStyle = '#3fe07f';
@@ -264,7 +273,7 @@ export function Viewer(props: {
       ctx.fillText(label, lx, ly);
       ctx.shadowBlur = 0;
     }
-  }, [geometry, size, view, frame, overlay, measurements, draft]);
+  }, [geometry, size, view, frame, overlay, allMeasurements, draft, seriesKey, shownImage]);
 
   // Mouse: left drag = the active tool, middle = pan, right = zoom; wheel scrolls the stack.
   const onPointerDown = (e: React.PointerEvent) => {
@@ -276,7 +285,7 @@ export function Viewer(props: {
     if (mode === 'length' && g) {
       const r = canvasRef.current!.getBoundingClientRect();
       const p = toImage(view, g, e.clientX - r.left, e.clientY - r.top);
-      setDraft({ a: p, b: p });
+      setDraft({ image: shownImage, a: p, b: p });
     }
   };
   const onPointerMove = (e: React.PointerEvent) => {
@@ -299,7 +308,7 @@ export function Viewer(props: {
     }
   };
   const onPointerUp = () => {
-    if (drag.current?.mode === 'length' && draft && Math.hypot(draft.b[0] - draft.a[0], draft.b[1] - draft.a[1]) > 1) setMeasurements((m) => [...m, draft]);
+    if (drag.current?.mode === 'length' && draft && draft.image === shownImage && Math.hypot(draft.b[0] - draft.a[0], draft.b[1] - draft.a[1]) > 1) setMeasurements((m) => [...m, draft]);
     setDraft(null);
     drag.current = null;
   };
