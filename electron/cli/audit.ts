@@ -10,7 +10,8 @@ import { parseCommandArgs } from './main';
 /** --since: a date (2026-01-31, midnight UTC) or an ISO time; anything else is refused with what was given. */
 export function parseSince(text: string): string {
   const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : new Date(NaN);
-  if (Number.isNaN(at.getTime())) throw new CliError(`--since must be a date (2026-01-31) or an ISO time (2026-01-31T08:00:00Z), not "${text}".`, 2);
+  // Date rolls 2026-02-31 over into March: refuse a day the calendar does not have.
+  if (Number.isNaN(at.getTime()) || (text.length === 10 && at.toISOString().slice(0, 10) !== text)) throw new CliError(`--since must be a date (2026-01-31) or an ISO time (2026-01-31T08:00:00Z), not "${text}".`, 2);
   return at.toISOString();
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSince } from '../../electron/cli/audit';
 import { auditCsv, AUDIT_CSV_COLUMNS, type AuditEntry } from '../../electron/library/audit';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { createEngine } from '../../electron/engine/engine';
@@ -142,6 +143,12 @@ describe('the audit log', () => {
     expect(statSync(csv).mode & 0o077).toBe(0);
     expect(fromCsv(readFileSync(csv, 'utf8'))).toEqual(entries);
   }, 300_000);
+
+  it('--since takes a date or an ISO time, and refuses a day the calendar does not have', () => {
+    expect(parseSince('2026-01-31')).toBe('2026-01-31T00:00:00.000Z');
+    expect(parseSince('2026-01-31T08:30:00+01:00')).toBe('2026-01-31T07:30:00.000Z');
+    for (const bad of ['2026-02-31', '2026-13-01', 'yesterday', '31/01/2026', '']) expect(() => parseSince(bad)).toThrow(`not "${bad}"`);
+  });
 
   it('refuses to change or delete an entry through SQLite', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-audit-sql-'));
