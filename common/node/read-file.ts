@@ -22,6 +22,8 @@ export const FILE_KINDS = {
   dicom: { what: 'DICOM file', limit: 2 * 1024 * MiB - 1 },
   /** run.json, state.json, settings, caches, package metadata. */
   json: { what: 'JSON file', limit: 64 * MiB },
+  /** What Lumen keeps to avoid work again: thumbnails, extracted features. */
+  cache: { what: 'cache file', limit: 256 * MiB },
 } as const;
 export type FileKind = keyof typeof FILE_KINDS;
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { readRegularFile } from '../../common/node/read-file';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -315,7 +316,7 @@ export class Library {
   async thumbnail(seriesInstanceUid: string): Promise<Buffer> {
     const cached = path.join(this.thumbnailDir(), `${safeFileName(seriesInstanceUid)}.png`);
     try {
-      return fs.readFileSync(cached);
+      return readRegularFile(cached, 'cache');
     } catch {
       // not cached yet
     }

@@ -3,7 +3,8 @@
 // hash, the preprocessing (window, normalisation, input size, augmentation copy) and the
 // image's content hash, so changing any of them computes new features and nothing stale is read.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../../common/node/read-file';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
@@ -59,7 +60,7 @@ export async function extractFeatures(
   for (const j of jobs) {
     const f = file(j.key);
     if (existsSync(f)) {
-      const b = readFileSync(f);
+      const b = readRegularFile(f, 'cache');
       features[j.copy][j.image] = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
       cached++;
     } else missing.push(j);
