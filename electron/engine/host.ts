@@ -42,7 +42,7 @@ const QUERY = 60 * SECOND;
 const HEAVY = 5 * 60 * SECOND;
 /**
  * How long a caller waits: a minute for a query, less for bookkeeping, five
- * for what loads a model, probes every backend or reads a whole package. A
+ * for what loads a model, probes every backend or reads whole packages. A
  * request that starts a job answers at once with its id; the job itself is
  * watched by the heartbeat, however long it runs.
  */
@@ -57,6 +57,10 @@ const DEADLINES: Partial<Record<RequestName, number>> = {
   'training.exportPackage': HEAVY,
   'predict.cam': HEAVY,
   'training.cam': HEAVY,
+  // These verify every installed package (hashing its files) or build every variant once.
+  'models.catalog': HEAVY,
+  'models.recommend': HEAVY,
+  'training.packages': HEAVY,
 };
 /**
  * A training step on a slow backend keeps the worker busy between two turns
