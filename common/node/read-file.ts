@@ -20,7 +20,7 @@ export const FILE_KINDS = {
   package: { what: 'model package file', limit: 2 * 1024 * MiB - 1 },
   /** A long multi-frame series; also Node's largest single read. */
   dicom: { what: 'DICOM file', limit: 2 * 1024 * MiB - 1 },
-  /** run.json, state.json, settings, caches, package metadata. */
+  /** run.json, state.json, settings, package metadata, model.json. */
   json: { what: 'JSON file', limit: 64 * MiB },
   /** What Lumen keeps to avoid work again: thumbnails, extracted features. */
   cache: { what: 'cache file', limit: 256 * MiB },
