@@ -493,7 +493,20 @@ function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string):
   if (/missing required meta header attribute 0002,0010/.test(msg)) {
     fail(file, 'not a usable DICOM file: the meta header has no Transfer Syntax UID (0002,0010). Export it again from its source.');
   }
-  fail(file, `cannot be parsed as DICOM (${msg}). The file is corrupt or not DICOM; copy or export it again.`);
+  // dicom-parser's own messages name its functions: say what they mean instead.
+  fail(file, `cannot be parsed as DICOM: ${structureProblem(exception, msg)}. The file is corrupt or not DICOM; copy or export it again.`);
+}
+
+/** What a dicom-parser failure means for the file, in words. */
+function structureProblem(exception: unknown, msg: string): string {
+  if (exception instanceof RangeError) return 'its sequences are nested too deeply to read';
+  if (/invalid value for parameter 'maxP ?osition'/.test(msg)) return 'a sequence or sequence item declares a length beyond the data set that holds it';
+  const item = /item tag \(FFFE,E000\) not found at offset (\d+)/.exec(msg);
+  if (item) return `a sequence item should start at byte ${item[1]}, and none does`;
+  if (/basic offset table not found|missing basic offset table/.test(msg)) return 'the compressed pixel data does not start with its offset table item (FFFE,E000)';
+  if (/no inflater/.test(msg)) return 'its deflated data set cannot be inflated';
+  if (/invalid (DA|TM)/.test(msg)) return 'a date or time value is malformed';
+  return 'its structure is damaged (an element, sequence or item is malformed)';
 }
 
 /** An element that runs past the end of the (inflated) data set. */
@@ -554,6 +567,7 @@ export function pixelDataProblem(meta: InstanceMeta): string | undefined {
   if (meta.rows <= 0 || meta.columns <= 0) return `has pixel data but no valid Rows/Columns (${meta.rows}x${meta.columns}). The header is corrupt.`;
   if (![1, 8, 16, 32].includes(meta.bitsAllocated)) return `unsupported Bits Allocated ${meta.bitsAllocated} (expected 1, 8, 16 or 32). The header is corrupt or the format is not supported.`;
   if (meta.samplesPerPixel !== 1 && meta.samplesPerPixel !== 3) return `unsupported Samples per Pixel ${meta.samplesPerPixel} (expected 1 or 3).`;
+  if (meta.photometricInterpretation === 'PALETTE COLOR' && meta.samplesPerPixel !== 1) return `PALETTE COLOR with ${meta.samplesPerPixel} samples per pixel: a palette image has one (an index). The header is corrupt.`;
   if (meta.bitsStored <= 0 || meta.bitsStored > meta.bitsAllocated) return `Bits Stored ${meta.bitsStored} does not fit Bits Allocated ${meta.bitsAllocated}. The header is corrupt.`;
   return meta.frameCountProblem;
 }

@@ -4,7 +4,7 @@
 import { PNG } from 'pngjs';
 import type { DecodedFrame } from './decode';
 import { decodeFrame } from './decode';
-import type { InstanceMeta, ParsedDicom } from './parse';
+import { DicomFileError, type InstanceMeta, type ParsedDicom } from './parse';
 
 export interface VoiWindow {
   id: string;
@@ -97,7 +97,11 @@ function readLut(parsed: ParsedDicom, channel: 'x1201' | 'x1202' | 'x1203', desc
   const dataTag = `x0028${channel.slice(1)}`;
   const desc = ds.elements[descriptorTag];
   const data = ds.elements[dataTag];
-  if (!desc || !data) throw new Error(`PALETTE COLOR image without ${descriptorTag === 'x00281101' ? 'red' : descriptorTag === 'x00281102' ? 'green' : 'blue'} palette (${dataTag.slice(1, 5)},${dataTag.slice(5)})`);
+  if (!desc || !data || desc.length < 6) {
+    const colour = descriptorTag === 'x00281101' ? 'red' : descriptorTag === 'x00281102' ? 'green' : 'blue';
+    const what = !desc || desc.length < 6 ? `a ${colour} palette descriptor (${descriptorTag.slice(1, 5)},${descriptorTag.slice(5)}) of three values` : `its ${colour} palette (${dataTag.slice(1, 5)},${dataTag.slice(5)})`;
+    throw new DicomFileError(parsed.file, `a PALETTE COLOR image without ${what}: its colours cannot be shown. The file is corrupt or incomplete; export it again from its source.`);
+  }
   const entries = ds.uint16(descriptorTag, 0) || 65536;
   const first = parsed.meta.pixelRepresentation ? (ds.int16(descriptorTag, 1) ?? 0) : (ds.uint16(descriptorTag, 1) ?? 0);
   const bits = ds.uint16(descriptorTag, 2) ?? 16;

@@ -1,0 +1,95 @@
+// Fuzzing decoding, not only import: damaged copies of every fixture (cut at
+// every header byte, bits flipped, lengths set to huge or odd values, image
+// fields and transfer syntaxes changed, nested and undefined-length sequences,
+// broken fragment tables) go through the import's header parse, the full parse,
+// the decode of every frame and a model input (electron/dicom/fuzz.ts). Each
+// must end in a result or a DicomFileError, within a time limit, with memory
+// bounded. `lumen bench fuzz` runs more cases. A failure prints the run's seed
+// and the case's mutation: FUZZ_SEED=<seed> reproduces the run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fuzzCases, nestedSequence, runFuzzCase, type FuzzSeed } from '../../electron/dicom/fuzz';
+import { dicomBytes, imageElements } from './dicom-writer';
+import { makeFixtures, paletteElements } from './fixtures';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
+const CASES = 5000;
+/** One case (a 48x40 image, a few frames) takes milliseconds; a hang or a runaway loop takes far longer. */
+const CASE_LIMIT_MS = 2000;
+/** The process's resident memory may grow by this much at most over the run. */
+const RSS_GROWTH_LIMIT = 1024 * 1024 * 1024;
+
+let dir: string;
+let seeds: FuzzSeed[];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lumen-fuzz-'));
+  const { fixtures } = makeFixtures(dir);
+  seeds = Object.entries(fixtures).map(([name, f]) => ({ name, bytes: new Uint8Array(readFileSync(f.file)) }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it(`${CASES} damaged copies of the fixtures each end in a result or a per-file error, in time, with memory bounded`, { timeout: 240_000 }, async () => {
+  const startRss = process.memoryUsage().rss;
+  let largestRss = startRss;
+  const counts = { result: 0, error: 0, crash: 0 };
+  const failures: string[] = [];
+  let slowest = { ms: 0, what: '' };
+  let n = 0;
+  for (const c of fuzzCases(seeds, SEED, CASES)) {
+    const t = performance.now();
+    const outcome = await runFuzzCase(c.bytes, 'fuzz.dcm');
+    const ms = performance.now() - t;
+    counts[outcome.kind]++;
+    const what = `case ${n} of seed ${SEED}: ${c.seed}, ${c.mutation}`;
+    if (outcome.kind === 'crash') failures.push(`${what}: ${outcome.detail}`);
+    if (ms > CASE_LIMIT_MS) failures.push(`${what}: took ${Math.round(ms)} ms`);
+    if (ms > slowest.ms) slowest = { ms, what };
+    if (n % 50 === 0) largestRss = Math.max(largestRss, process.memoryUsage().rss);
+    n++;
+  }
+  largestRss = Math.max(largestRss, process.memoryUsage().rss);
+  console.log(
+    `fuzz: ${n} cases (seed ${SEED}): ${counts.result} decoded, ${counts.error} refused with a reason, ${counts.crash} crashed; ` +
+      `largest RSS ${Math.round(largestRss / 1048576)} MiB (${Math.round(startRss / 1048576)} MiB at the start); slowest ${Math.round(slowest.ms)} ms (${slowest.what})`,
+  );
+  expect(failures.slice(0, 20), `${failures.length} failing cases`).toEqual([]);
+  expect(n).toBeGreaterThanOrEqual(CASES);
+  // Both outcomes occur: the mutations neither all break the files nor all leave them whole.
+  expect(counts.result).toBeGreaterThan(CASES / 20);
+  expect(counts.error).toBeGreaterThan(CASES / 20);
+  expect(largestRss - startRss).toBeLessThan(RSS_GROWTH_LIMIT);
+});
+
+it('what the fuzzer found stays fixed', async () => {
+  const spec = { rows: 4, columns: 4, bitsAllocated: 8 as const, photometric: 'PALETTE COLOR', pixelBytes: new Uint8Array(16) };
+  // A palette image missing its blue palette: a DicomFileError naming the file (a plain Error before).
+  const noBlue = paletteElements(16);
+  delete noBlue[0x00281103];
+  delete noBlue[0x00281203];
+  expect(await runFuzzCase(dicomBytes(imageElements({ ...spec, extra: noBlue })), 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/^a PALETTE COLOR image without a blue palette descriptor \(0028,1103\)/) });
+  // PALETTE COLOR over three samples per pixel: refused (its colour image came out three times too long).
+  const rgbPalette = dicomBytes(imageElements({ ...spec, samplesPerPixel: 3, pixelBytes: new Uint8Array(48), extra: paletteElements(16) }));
+  expect(await runFuzzCase(rgbPalette, 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/PALETTE COLOR with 3 samples per pixel/) });
+  // dicom-parser's messages (its function names, a stack overflow) are said in words.
+  const plain = dicomBytes(imageElements({ ...spec, photometric: 'MONOCHROME2' }));
+  const pixelAt = plain.length - 16 - 12;
+  const deep = Buffer.concat([plain.subarray(0, pixelAt), nestedSequence(5000, 'delimited'), plain.subarray(pixelAt)]);
+  expect(await runFuzzCase(deep, 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/^cannot be parsed as DICOM: its sequences are nested too deeply to read\./) });
+  const huge = Buffer.concat([plain.subarray(0, pixelAt), nestedSequence(3, 'item length huge'), plain.subarray(pixelAt)]);
+  expect(await runFuzzCase(huge, 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/^cannot be parsed as DICOM: a sequence or sequence item declares a length beyond/) });
+});
+
+it('lumen bench fuzz runs more cases and reports cases/s, the outcomes and the largest RSS', () => {
+  const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'fuzz', '--cases', '300', '--seed', '5', '--json'], { encoding: 'utf8', cwd: join(__dirname, '../..'), timeout: 120_000 });
+  expect(res.status, res.stderr).toBe(0);
+  const report = JSON.parse(res.stdout);
+  expect(report).toMatchObject({ seed: 5, cases: 300, crashed: 0, tooSlow: 0, failures: [] });
+  expect(report.decoded + report.refused).toBe(300);
+  expect(report.casesPerSecond).toBeGreaterThan(0);
+  expect(report.largestRssMiB).toBeGreaterThan(0);
+  expect(report.syntaxes).toEqual(expect.arrayContaining(['explicit', 'implicit', 'bigendian', 'deflated', 'rle', 'jpegsv1', 'jpegls', 'j2k', 'jpegbaseline']));
+}, 150_000);
