@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   dicom: async () => ({ suite: (await import('./bench-data')).dicomSuite }),
   import: async () => ({ suite: (await import('./bench-data')).importSuite }),
   train: () => import('./bench-train'),
+  fuzz: () => import('./bench-fuzz'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
