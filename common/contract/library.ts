@@ -64,7 +64,10 @@ export const ImportReport = z.object({
   studies: z.number(),
   series: z.number(),
   instances: z.number(),
+  /** The first (at most 200) of the files that could not be imported; library.importErrors lists them all. */
   errors: z.array(ImportFileError),
+  /** How many files could not be imported. */
+  errorCount: z.number(),
   cancelled: z.boolean(),
   seconds: z.number(),
 });

@@ -146,7 +146,7 @@ ws.once('error', (err) => parentPort.postMessage({ error: 'the UI client could n
 `;
 
 interface ClientResult {
-  report: { imported: number; instances: number; errors: unknown[] };
+  report: { imported: number; instances: number; errorCount: number };
   seconds: number;
   idle: number[];
   during: number[];
@@ -217,7 +217,7 @@ export async function measureImportLoad(opts: ImportLoadOptions): Promise<Import
           filesPerSecond: Math.round(opts.files / result.seconds),
           imported: result.report.imported,
           instances: result.report.instances,
-          errors: result.report.errors.length,
+          errors: result.report.errorCount,
         },
         directImport: { seconds: round(directSeconds), filesPerSecond: Math.round(opts.files / directSeconds) },
         servingEventLoopDelay: { idle: idleDelay, duringImport: importDelay, p99RatioToIdle: round(importDelay.p99Ms / Math.max(idleDelay.p99Ms, 0.01)) },

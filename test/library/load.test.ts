@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { EngineHost } from '../../electron/engine/host';
 import { ensureManyFiles } from '../../electron/library/bench';
 import { Library } from '../../electron/library/library';
 import { measureImportLoad } from '../../electron/serve/import-load';
@@ -50,6 +51,31 @@ describe('import under load', () => {
     expect(result.uiRoundTrip.duringImport.samples).toBeGreaterThan(0);
     expect(result.progressEvents).toBeGreaterThan(0);
   }, 120_000);
+
+  it('an import of many unreadable files ends with a short report: the first 200 errors and their count', async () => {
+    // The whole list crossed to the UI in the job's end event: for 10,000 unreadable files
+    // ~1.5 MB that held the serving process's event loop for 250-320 ms (lumen bench import).
+    const folder = tmpDir('load-junk');
+    for (let i = 0; i < 250; i++) fs.writeFileSync(path.join(folder, `note${String(i).padStart(3, '0')}.txt`), `not DICOM ${i}\n`);
+    const dataDir = tmpDir('load-junk-data');
+    const host = new EngineHost({ dataDir, shell: 'browser', backend: 'cpu' });
+    try {
+      const finished = new Promise<any>((resolve) => host.onEvent((event, payload: any) => event === 'job.finished' && resolve(payload.result)));
+      const reply = await host.request('library.import', { paths: [folder] });
+      expect(reply.ok).toBe(true);
+      const report = await finished;
+      expect(report).toMatchObject({ imported: 0, errorCount: 250 });
+      expect(report.errors).toHaveLength(200);
+      expect(report.errors[0]).toEqual({ file: path.join(folder, 'note000.txt'), reason: expect.stringMatching(/DICOM/) });
+      // The library keeps every one of them for the UI to list.
+      const all = await host.request('library.importErrors', {});
+      expect(all.ok && all.value).toHaveLength(250);
+    } finally {
+      await host.close();
+      fs.rmSync(folder, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it('lumen bench import reports the load run beside the import rates, and refuses a bad --files', async () => {
     const lumen = (...args: string[]) =>

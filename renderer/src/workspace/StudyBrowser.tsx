@@ -75,6 +75,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
 
   const report = job.result;
   const errors = report?.errors ?? [];
+  const errorCount = report?.errorCount ?? 0;
   return (
     <aside
       className={`panel study-browser${dragging ? ' dragging' : ''}`}
@@ -119,11 +120,11 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
         <div className="import-report" data-testid="import-report">
           {report.cancelled ? 'Import cancelled. ' : ''}
           {report.imported} imported{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
-          {errors.length > 0 && (
+          {errorCount > 0 && (
             <>
               {', '}
               <button className="link-button bad" onClick={() => setShowErrors((v) => !v)} aria-expanded={showErrors}>
-                {errors.length} file{errors.length === 1 ? '' : 's'} could not be read
+                {errorCount} file{errorCount === 1 ? '' : 's'} could not be read
               </button>
             </>
           )}
@@ -137,6 +138,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
               <span>{e.reason}</span>
             </li>
           ))}
+          {errorCount > errors.length && <li className="muted">The first {errors.length} of {errorCount} are listed.</li>}
         </ul>
       )}
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
