@@ -398,6 +398,9 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
   return { file, byteLength: bytes.length, dataSet, meta };
 }
 
+/** The most frames Lumen opens in one file (whole-slide images hold tens of thousands of tiles). */
+export const MAX_FRAMES_PER_FILE = 1_000_000;
+
 /**
  * Trusts no frame count from the header: caps Number of Frames at what the pixel
  * data can hold (native: its length over one frame's size; encapsulated: one
@@ -406,6 +409,15 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
  * them itself (library/header.ts) and calls limitFrameCount.
  */
 function checkFrameCount(dataSet: dicomParser.DataSet, meta: InstanceMeta): void {
+  capFramesByPixelData(dataSet, meta);
+  if (!meta.frameCountProblem && meta.numberOfFrames > MAX_FRAMES_PER_FILE) {
+    // Tiny frames fit by the million in a large file, and every frame is an entry in the viewer's list.
+    meta.frameCountProblem = `Number of Frames (0028,0008) says ${meta.numberOfFrames}, more than Lumen opens in one file (${MAX_FRAMES_PER_FILE}). The header is corrupt, or the file is not an image Lumen can show.`;
+    meta.numberOfFrames = MAX_FRAMES_PER_FILE;
+  }
+}
+
+function capFramesByPixelData(dataSet: dicomParser.DataSet, meta: InstanceMeta): void {
   const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
   if (!el || meta.rows <= 0 || meta.columns <= 0) return;
   if (el.encapsulatedPixelData) {

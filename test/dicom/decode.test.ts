@@ -189,6 +189,9 @@ it('trusts no frame count from the header: a count beyond the pixel data is capp
   // Compressed: each frame needs one fragment at least.
   const rle = encapsulatedFile({ rows: 4, columns: 4, bitsAllocated: 8, frames: 2147483647, pixelBytes: new Uint8Array(0) }, TS.rle, encapsulate([[new Uint8Array(64)], [new Uint8Array(64)]]).bytes);
   expect(parseDicomBuffer(rle, 'huge-rle.dcm').meta).toMatchObject({ numberOfFrames: 2, frameCountProblem: expect.stringMatching(/says 2147483647, but its compressed pixel data has 2 fragments/) });
+  // Tiny frames fit by the million in a few megabytes: more than a million are refused all the same.
+  const tiny = dicomBytes(imageElements({ rows: 1, columns: 1, bitsAllocated: 8, frames: 2_000_000, pixelBytes: new Uint8Array(2_000_000) }));
+  expect(parseDicomBuffer(tiny, 'tiny.dcm').meta).toMatchObject({ numberOfFrames: 1_000_000, frameCountProblem: expect.stringMatching(/says 2000000, more than Lumen opens in one file \(1000000\)/) });
   // A count the pixel data does hold is kept.
   const three = dicomBytes(imageElements({ rows: 4, columns: 4, bitsAllocated: 16, frames: 3, pixelBytes: new Uint8Array(96) }));
   const kept = parseDicomBuffer(three, 'three.dcm').meta;

@@ -301,12 +301,12 @@ describe('header counts the pixel data cannot back', () => {
     const huge = '(0028,0008) IS [2147483647]';
     // One native frame declaring 2^31 - 1 frames (listing its series once allocated an array that long).
     writeSlice(path.join(dir, 'a-native'), slice(1, { extraLines: [huge] }));
-    // The same, RLE-compressed and larger than the part of a file import reads first (64 kB):
+    // One RLE frame declaring 5, larger than the part of a file import reads first (64 kB):
     // the fragments lie beyond it.
     const plain = path.join(tmpDir('frames-src'), 'plain');
     writeSlice(plain, slice(2, { rows: 700, columns: 700 }));
     execFileSync('dcmcrle', [plain, path.join(dir, 'b-rle')], { stdio: 'pipe' });
-    execFileSync('dcmodify', ['-nb', '-i', '(0028,0008)=2147483647', path.join(dir, 'b-rle')], { stdio: 'pipe' });
+    execFileSync('dcmodify', ['-nb', '-i', '(0028,0008)=5', path.join(dir, 'b-rle')], { stdio: 'pipe' });
     expect(fs.statSync(path.join(dir, 'b-rle')).size).toBeGreaterThan(140_000);
     // Rows changed to 65535 in a 32x32 file: not one frame fits in its pixel data.
     writeSlice(path.join(dir, 'c-rows'), slice(3));
@@ -321,7 +321,7 @@ describe('header counts the pixel data cannot back', () => {
     const lib = freshLibrary();
     const report = await lib.importPaths([dir]);
     expect(errorFor(report, path.join(dir, 'a-native'))).toMatch(/Number of Frames \(0028,0008\) says 2147483647, but its pixel data \(2048 bytes\) holds 1 frame of 32x32x1 samples at 16 bits\. The header is corrupt/);
-    expect(errorFor(report, path.join(dir, 'b-rle'))).toMatch(/Number of Frames \(0028,0008\) says 2147483647, but its compressed pixel data has 1 fragment, and each frame needs one at least\. The header is corrupt/);
+    expect(errorFor(report, path.join(dir, 'b-rle'))).toMatch(/Number of Frames \(0028,0008\) says 5, but its compressed pixel data has 1 fragment, and each frame needs one at least\. The header is corrupt/);
     expect(errorFor(report, path.join(dir, 'c-rows'))).toMatch(/pixel data \(2048 bytes\) is too small for one frame of 65535x32x1 samples at 16 bits/);
     expect(report.errors).toHaveLength(3);
     expect(lib.listInstances(seriesUid).map((i) => [path.basename(i.path), i.frames])).toEqual([['d-multi', 3]]);

@@ -1,7 +1,7 @@
 // One Library per engine, opened on first use and closed when the engine stops.
 // Both the library handlers and the prediction handlers use it.
 import path from 'node:path';
-import { isEncapsulated } from '../../dicom/parse';
+import { isEncapsulated, MAX_FRAMES_PER_FILE } from '../../dicom/parse';
 import { Library } from '../../library/library';
 import type { InstanceRecord } from '../../library/types';
 import type { EngineDeps } from '../handlers/context';
@@ -68,5 +68,5 @@ function framesOnDisk(instance: InstanceRecord): number {
   const frameBits = (instance.rows ?? 0) * (instance.columns ?? 0) * (instance.bitsAllocated ?? 0);
   const compressed = instance.transferSyntaxUid !== null && isEncapsulated(instance.transferSyntaxUid);
   const most = compressed || !(frameBits > 0) ? Math.floor(instance.fileSize / 8) : Math.floor((instance.fileSize * 8) / frameBits);
-  return Math.max(1, Math.min(instance.frames, most));
+  return Math.max(1, Math.min(instance.frames, most, MAX_FRAMES_PER_FILE));
 }
