@@ -22,7 +22,7 @@ const BOOKKEEPING = new Set(['process', 'thread', 'spawn', 'unix']);
 const works = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
 
 /** strace can trace here (installed, and ptrace allowed). */
-export const straceWorks = (): boolean => works('strace', ['-f', '-qq', '-e', 'trace=none', 'true']);
+export const straceWorks = (): boolean => works('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', 'true']);
 /** unshare can make a network namespace here (root, or user namespaces allowed). */
 export const unshareWorks = (): boolean => works('unshare', ['-n', 'true']) || works('unshare', ['-rn', 'true']);
 
