@@ -31,7 +31,7 @@ export interface FuzzOutcome {
 }
 
 /** Signs of a library's or the runtime's own message in a reason meant for a person. */
-const LIBRARY_WORDS = /dicomParser|ByteArrayParser|Maximum call stack|TypeError|RangeError|\bundefined\b|Cannot read|is not a function|\bNaN\b|\[object /;
+export const LIBRARY_WORDS = /dicomParser|ByteArrayParser|Maximum call stack|TypeError|RangeError|\bundefined\b|Cannot read|is not a function|\bNaN\b|\[object /;
 
 /** Frames decoded per case: every frame up to this many, then the last (a damaged count may still leave thousands of tiny frames). */
 const MAX_FRAMES_PER_CASE = 16;

@@ -7,11 +7,14 @@
 // bounded. `lumen bench fuzz` runs more cases. A failure prints the run's seed
 // and the case's mutation: FUZZ_SEED=<seed> reproduces the run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fuzzCases, nestedSequence, runFuzzCase, type FuzzSeed } from '../../electron/dicom/fuzz';
+import { fuzzCases, LIBRARY_WORDS, nestedSequence, runFuzzCase, type FuzzSeed } from '../../electron/dicom/fuzz';
+import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
+import { seriesImages } from '../../electron/engine/viewer/library-access';
+import { Library } from '../../electron/library/library';
 import { dicomBytes, imageElements } from './dicom-writer';
 import { makeFixtures, paletteElements } from './fixtures';
 
@@ -93,3 +96,35 @@ it('lumen bench fuzz runs more cases and reports cases/s, the outcomes and the l
   expect(report.largestRssMiB).toBeGreaterThan(0);
   expect(report.syntaxes).toEqual(expect.arrayContaining(['explicit', 'implicit', 'bigendian', 'deflated', 'rle', 'jpegsv1', 'jpegls', 'j2k', 'jpegbaseline']));
 }, 150_000);
+
+it('damaged files imported into a real library, then every listed frame decoded on the pool: a reason for each, no crash', { timeout: 120_000 }, async () => {
+  // The import reads headers from disk (in part for large files) and writes SQLite; the pool decodes
+  // in worker threads. Fewer cases than in process: each is a file.
+  const folder = join(dir, 'import');
+  mkdirSync(folder);
+  let n = 0;
+  const mutations = new Map<string, string>();
+  for (const c of fuzzCases(seeds, SEED + 1, 300)) {
+    const file = join(folder, `case${String(n++).padStart(4, '0')}.dcm`);
+    writeFileSync(file, c.bytes);
+    mutations.set(file, `${c.seed}, ${c.mutation}`);
+  }
+  const lib = Library.open(join(dir, 'library'));
+  try {
+    const report = await lib.importPaths([folder]);
+    expect(report.scanned).toBe(n);
+    expect(report.imported + report.errors.length).toBe(n);
+    const leaks = report.errors.filter((e) => LIBRARY_WORDS.test(e.reason)).map((e) => `${mutations.get(e.file)}: ${e.reason}`);
+    expect(leaks).toEqual([]);
+    const instances = lib.listTree().flatMap((p) => p.studies.flatMap((st) => st.series.flatMap((se) => lib.listInstances(se.seriesInstanceUid))));
+    expect(instances).toHaveLength(report.imported);
+    const requests = seriesImages(instances).map(({ instance, frame }) => ({ file: instance.path, frame }));
+    const results = await decodeMany(requests, { threads: 2 });
+    expect(results).toHaveLength(requests.length);
+    const bad = results.filter((r) => !(r.frames?.length === 1) && !(r.error && r.error.startsWith(`${r.file}: `) && !LIBRARY_WORDS.test(r.error)));
+    expect(bad.map((r) => `${mutations.get(r.file)}: ${r.error}`)).toEqual([]);
+  } finally {
+    lib.close();
+    await closeDecodePool();
+  }
+});
