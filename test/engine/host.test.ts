@@ -94,11 +94,16 @@ describe.each([
     const { waitFor } = collect(host);
     const first = await host.request('engine.ping', { echo: 'a' });
     expect(first.ok).toBe(true);
+    const running = await host.request('engine.sleepJob', { steps: 10_000, stepMs: 20 });
+    const { jobId } = (running as { ok: true; value: { jobId: string } }).value;
     const pending = host.request('engine.sleepJob', { steps: 1, stepMs: 0 });
     await host.crashForTest();
     const reply = await pending;
     if (!reply.ok) expect(reply.error.message).toMatch(/engine stopped/);
     await waitFor((e) => e.event === 'engine.error');
+    // A job the engine was running ends for whoever follows it, instead of spinning forever.
+    const failed = await waitFor((e) => e.event === 'job.failed' && e.payload.jobId === jobId);
+    expect(failed.payload).toMatchObject({ cancelled: false, message: expect.stringMatching(/engine stopped/) });
     // The restarted engine is a new process that loads the native addons afresh.
     const back = await host.request('engine.ping', { echo: 'back' });
     expect(back, JSON.stringify(back)).toMatchObject({ ok: true, value: { echo: 'back' } });
