@@ -41,6 +41,8 @@ function phiElements(sop: string, series = SERIES_UID): Record<number, ElementVa
 let root: string;
 let dicom: string;
 let dataDir: string;
+/** Labels, packages: in the data folder, the one place besides imported folders that a bridge session may read. */
+let inputs: string;
 let phantoms: PhantomSet;
 /** Everything printed or sent that must be free of patient data, tagged with where it came from. */
 const seen: { where: string; text: string }[] = [];
@@ -82,6 +84,8 @@ beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-phi-'));
   dicom = path.join(root, 'in');
   dataDir = path.join(root, 'data');
+  inputs = path.join(dataDir, 'inputs');
+  mkdirSync(inputs, { recursive: true });
   phantoms = writePhantomSet(path.join(dicom, 'phantoms'), { patients: 9, slices: 1, size: 32, seed: 11 });
   const own = path.join(dicom, 'case');
   mkdirSync(own);
@@ -105,10 +109,10 @@ beforeAll(() => {
   // A transfer syntax UID that is not one: whatever sits there is the file's content, not ours to print.
   writeFileSync(path.join(own, 'bad-syntax.dcm'), dicomBytes(phiElements(`${SERIES_UID}.9`), 'Zebulon^Quixotic PID-7731-XQ'));
   // Labels: the phantoms and the patient by ID; a bad CSV names the patient where nothing matches.
-  writeFileSync(path.join(root, 'labels.csv'), readFileSync(phantoms.csv, 'utf8') + `PID-7731-XQ,${SERIES_UID},round\n`);
-  writeFileSync(path.join(root, 'bad.csv'), `PatientID,label\nPID-7731-XQ-2,round\n"Zebulon^Quixotic,round\nACC-99817-Q\n`);
-  writeFileSync(path.join(root, 'no-header.csv'), `Zebulon^Quixotic,PID-7731-XQ,19230417,round\n`);
-  writeFileSync(path.join(root, 'bad.lumenpkg'), 'Zebulon^Quixotic PID-7731-XQ 19230417 ACC-99817-Q, not an archive');
+  writeFileSync(path.join(inputs, 'labels.csv'), readFileSync(phantoms.csv, 'utf8') + `PID-7731-XQ,${SERIES_UID},round\n`);
+  writeFileSync(path.join(inputs, 'bad.csv'), `PatientID,label\nPID-7731-XQ-2,round\n"Zebulon^Quixotic,round\nACC-99817-Q\n`);
+  writeFileSync(path.join(inputs, 'no-header.csv'), `Zebulon^Quixotic,PID-7731-XQ,19230417,round\n`);
+  writeFileSync(path.join(inputs, 'bad.lumenpkg'), 'Zebulon^Quixotic PID-7731-XQ 19230417 ACC-99817-Q, not an archive');
 }, 60_000);
 
 afterAll(() => {
@@ -138,14 +142,14 @@ describe('no patient data in logs, progress or errors', () => {
     expect(views.map((v) => v.code !== 0)).toEqual([false, true, true, true, true, true, true]);
 
     // Training with the patient among the labelled ones, and with a bad CSV.
-    const pkg = path.join(root, 'pkg');
-    const trained = await lumen(['train', '--labels', path.join(root, 'labels.csv'), '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '2', '--seed', '2', '--out', pkg]);
+    const pkg = path.join(inputs, 'pkg');
+    const trained = await lumen(['train', '--labels', path.join(inputs, 'labels.csv'), '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '2', '--seed', '2', '--out', pkg]);
     expect(trained.code, trained.stderr).toBe(0);
     // (An unknown window stops it right after the labels: a failing run, and a short one.)
-    const badCsv = await lumen(['train', '--labels', path.join(root, 'bad.csv'), '--variant', 'custom-phi-10', '--window', 'no-such-window', '--out', path.join(root, 'pkg2')]);
+    const badCsv = await lumen(['train', '--labels', path.join(inputs, 'bad.csv'), '--variant', 'custom-phi-10', '--window', 'no-such-window', '--out', path.join(root, 'pkg2')]);
     expect(badCsv.code).not.toBe(0);
     expect(badCsv.stderr).toMatch(/line 2: its PatientID is not in the library/);
-    const noHeader = await lumen(['train', '--labels', path.join(root, 'no-header.csv'), '--variant', 'custom-phi-10', '--out', path.join(root, 'pkg3')]);
+    const noHeader = await lumen(['train', '--labels', path.join(inputs, 'no-header.csv'), '--variant', 'custom-phi-10', '--out', path.join(root, 'pkg3')]);
     expect(noHeader.code).not.toBe(0);
     expect(noHeader.stderr).toMatch(/no "label" column/);
 
@@ -153,9 +157,9 @@ describe('no patient data in logs, progress or errors', () => {
     const runs = await Promise.all([
       lumen(['predict', '--model', pkg, '--series', SERIES_UID]),
       lumen(['predict', '--model', pkg, '--series', BROKEN_SERIES_UID]),
-      lumen(['predict', '--model', path.join(root, 'bad.lumenpkg'), '--series', SERIES_UID]),
+      lumen(['predict', '--model', path.join(inputs, 'bad.lumenpkg'), '--series', SERIES_UID]),
       lumen(['predict', '--model', pkg, '--series', BROKEN_SERIES_UID, '--json']),
-      lumen(['eval', '--model', pkg, '--labels', path.join(root, 'labels.csv'), '--subset', 'all']),
+      lumen(['eval', '--model', pkg, '--labels', path.join(inputs, 'labels.csv'), '--subset', 'all']),
     ]);
     expect(runs.map((r) => r.code !== 0)).toEqual([false, true, true, true, false]);
 
@@ -192,12 +196,13 @@ describe('no patient data in logs, progress or errors', () => {
         await ask('viewer.frame', { seriesInstanceUid: sop.startsWith(BROKEN_SERIES_UID) ? BROKEN_SERIES_UID : SERIES_UID, sopInstanceUid: sop, frame: 0 });
       }
       await ask('library.thumbnail', { seriesInstanceUid: BROKEN_SERIES_UID });
-      const labels = await ask('training.labels.importCsv', { path: path.join(root, 'bad.csv') });
+      const labels = await ask('training.labels.importCsv', { path: path.join(inputs, 'bad.csv') });
+      expect(labels.ok, labels.error?.message).toBe(true);
       expect(labels.value.problems.length).toBeGreaterThan(0);
       seen.push({ where: 'training.labels.importCsv problems', text: JSON.stringify(labels.value.problems) });
-      await ask('training.labels.importCsv', { path: path.join(root, 'no-header.csv') });
-      await ask('models.importPackage', { file: path.join(root, 'bad.lumenpkg') });
-      const pkg = path.join(root, 'pkg');
+      await ask('training.labels.importCsv', { path: path.join(inputs, 'no-header.csv') });
+      await ask('models.importPackage', { file: path.join(inputs, 'bad.lumenpkg') });
+      const pkg = path.join(inputs, 'pkg');
       if (statSync(pkg, { throwIfNoEntry: false })) {
         await job('training.predict', { packageDir: pkg, seriesUid: BROKEN_SERIES_UID });
       }
