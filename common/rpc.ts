@@ -39,9 +39,18 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * Which files and folders a request may name, set by the transport, never by the request:
+ * 'everywhere' for the desktop app and the CLI, acting for their own user; for the browser
+ * bridge, the data folder and `roots`, the folders the user chose in that session.
+ */
+export type PathAccess = 'everywhere' | { roots: string[] };
+
 export interface RequestContext {
   /** Send an event to whoever is listening (all windows / bridge clients). */
   emit<K extends EventName>(event: K, payload: EventPayload<K>): void;
+  /** The paths this request may name (electron/engine/access.ts); absent: 'everywhere'. */
+  access?: PathAccess;
 }
 
 export type Handler<K extends RequestName> = (input: z.output<(typeof requests)[K]['input']>, ctx: RequestContext) => Promise<RequestOutput<K>> | RequestOutput<K>;

@@ -5,10 +5,11 @@
  * and in tests.
  */
 import type { AppInfo, DoctorReport } from '../../common/contract';
-import { createDispatcher, type Handlers } from '../../common/rpc';
+import { createDispatcher, type Handlers, type RequestContext } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
 import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
 import { openDataDir } from '../library/paths';
+import { checkRequestPaths, PATH_FIELDS } from './access';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
@@ -95,6 +96,13 @@ export function createEngine(options: EngineOptions): Engine {
     'job.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job.list': () => jobs.list(),
   };
+
+  // One path check for every request that names a file or folder, before its handler runs.
+  for (const method of Object.keys(PATH_FIELDS) as (keyof typeof PATH_FIELDS)[]) {
+    const handler = handlers[method] as ((input: unknown, ctx: RequestContext) => unknown) | undefined;
+    if (!handler) continue;
+    (handlers as Record<string, unknown>)[method] = (input: unknown, ctx: RequestContext) => handler(checkRequestPaths(method, input, ctx.access ?? 'everywhere', options.dataDir), ctx);
+  }
 
   return {
     handlers,

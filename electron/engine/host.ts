@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import { JobStarted } from '../../common/contract/define';
 import { requests, type RequestName } from '../../common/contract';
-import { validateRequest, type Reply } from '../../common/rpc';
+import { validateRequest, type PathAccess, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 
 export interface EngineTimeouts {
@@ -170,7 +170,7 @@ export class EngineHost {
   }
 
   /** Send one request to this worker; null when it gave no answer within `deadline` ms. */
-  private send(worker: ChildProcess, method: RequestName, input: unknown, deadline: number): Promise<Reply | null> {
+  private send(worker: ChildProcess, method: RequestName, input: unknown, deadline: number, access?: PathAccess): Promise<Reply | null> {
     const id = this.nextId++;
     return new Promise<Reply | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -183,12 +183,15 @@ export class EngineHost {
           resolve(reply);
         },
       });
-      worker.send({ type: 'request', id, method, input } satisfies ToWorker);
+      worker.send({ type: 'request', id, method, input, access } satisfies ToWorker);
     });
   }
 
-  /** Send a request to the engine; never throws, always answers with a Reply. */
-  async request(method: unknown, input: unknown): Promise<Reply> {
+  /**
+   * Send a request to the engine; never throws, always answers with a Reply. `access`: the
+   * paths it may name (the bridge's session); absent, the default of this engine's shell.
+   */
+  async request(method: unknown, input: unknown, access?: PathAccess): Promise<Reply> {
     // Validate here too, so a bad message never crosses into the worker.
     const checked = validateRequest(method, input);
     if (!checked.ok) return checked;
@@ -205,7 +208,7 @@ export class EngineHost {
     const worker = this.worker;
     if (!worker) return { ok: false, error: { code: 'unavailable', method: name, message: `The engine stopped as "${name}" was sent. It restarts on the next request; try again.` } };
     const deadline = this.options.timeouts?.requests?.[name] ?? DEADLINES[name] ?? QUERY;
-    const reply = await this.send(worker, name, checked.value.input, deadline);
+    const reply = await this.send(worker, name, checked.value.input, deadline, access);
     if (reply === null) {
       this.checkStuck(worker, `"${name}" got no answer within ${seconds(deadline)}`);
       return {

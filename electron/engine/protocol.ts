@@ -1,8 +1,8 @@
-import type { Reply } from '../../common/rpc';
+import type { PathAccess, Reply } from '../../common/rpc';
 
 /** Messages between the engine host and the engine worker (a child process with an IPC channel). */
 export type ToWorker =
-  | { type: 'request'; id: number; method: string; input: unknown }
+  | { type: 'request'; id: number; method: string; input: unknown; access?: PathAccess }
   | { type: 'shutdown' };
 
 export type FromWorker =

@@ -9,7 +9,7 @@
  * native crash (a GPU driver, Dawn at teardown) takes down only this process,
  * never the app's window.
  */
-import { validateEvent } from '../../common/rpc';
+import { validateEvent, type PathAccess } from '../../common/rpc';
 import { createEngine } from './engine';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 
@@ -21,6 +21,9 @@ const post = (message: FromWorker) => {
 const log = (line: string) => post({ type: 'log', line });
 
 const engine = createEngine({ ...config, log });
+// A request that names no policy gets the narrowest its shell allows: the bridge's engine
+// only the data folder, the desktop app's and the CLI's everything (their own user).
+const defaultAccess: PathAccess = config.shell === 'browser' ? { roots: [] } : 'everywhere';
 const ctx = {
   emit(event: string, payload: unknown) {
     const checked = validateEvent(event, payload);
@@ -44,7 +47,7 @@ process.on('message', (message: ToWorker) => {
     log('ignored a message that is not a request with a numeric id');
     return;
   }
-  engine.dispatch(message.method, message.input, ctx).then((reply) => post({ type: 'reply', id: message.id, reply }));
+  engine.dispatch(message.method, message.input, { ...ctx, access: message.access ?? defaultAccess }).then((reply) => post({ type: 'reply', id: message.id, reply }));
 });
 
 // A stray rejection in a job must not take the engine down with it.

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isRequestName, rejectionForLog, type Reply } from '../../common/rpc';
 import { requests } from '../../common/contract';
+import { chosenFolders } from '../engine/access';
 import type { EngineHost } from '../engine/host';
 
 export interface BridgeOptions {
@@ -146,6 +147,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
   });
 
+  /**
+   * The folders the user chose in this session (typed into Import), besides the data folder
+   * that the engine always allows: requests through the bridge may name paths only inside
+   * these (electron/engine/access.ts). Kept for this start of the bridge, in memory only.
+   */
+  const chosenRoots = new Set<string>();
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   const clients = new Set<WebSocket>();
 
@@ -204,7 +212,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         send(ws, { id, reply: { ok: false, error: { code: 'unavailable', method, message: `"${method}" needs the desktop app; it is not available in the browser.` } } });
         return;
       }
-      const reply = await options.host.request(message.method, message.input);
+      const reply = await options.host.request(message.method, message.input, { roots: [...chosenRoots] });
+      // A folder the user imported becomes one this session may name (a label CSV inside it).
+      if (reply.ok && isRequestName(method)) for (const folder of chosenFolders(method, message.input)) chosenRoots.add(folder);
       if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${rejectionForLog(reply.error)}`);
       send(ws, { id, reply });
     });

@@ -6,7 +6,7 @@
 // unpacks into a temp folder, verifies it as a package (content hash included)
 // and only then moves it into place.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
@@ -39,14 +39,18 @@ function header(name: string, size: number, mtime: number): Buffer {
   return h;
 }
 
-/** Writes the package at `dir` (verified first) as one .lumenpkg file, atomically. */
-export async function exportPackageArchive(dir: string, file: string): Promise<LoadedPackage> {
+/**
+ * Writes the package at `dir` (verified first) as one .lumenpkg file, atomically.
+ * `newFile`: the file must not exist yet and its folder must (an export a request asked
+ * for never replaces a file nor creates folders); checked at the moment it is put in place.
+ */
+export async function exportPackageArchive(dir: string, file: string, options: { newFile?: boolean } = {}): Promise<LoadedPackage> {
   const pkg = await loadPackage(dir);
   const names = readdirSync(pkg.dir)
     .filter((n) => statSync(path.join(pkg.dir, n)).isFile())
     .sort((a, b) => (a === METADATA_JSON ? -1 : b === METADATA_JSON ? 1 : a < b ? -1 : a > b ? 1 : 0));
   const target = path.resolve(file);
-  mkdirSync(path.dirname(target), { recursive: true });
+  if (!options.newFile) mkdirSync(path.dirname(target), { recursive: true });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(temp, 'w');
   try {
@@ -61,7 +65,8 @@ export async function exportPackageArchive(dir: string, file: string): Promise<L
     writeSync(fd, Buffer.alloc(2 * BLOCK));
     fsyncSync(fd);
     closeSync(fd);
-    renameSync(temp, target);
+    if (options.newFile) putInPlaceOnce(temp, target);
+    else renameSync(temp, target);
   } catch (err) {
     try {
       closeSync(fd);
@@ -72,6 +77,22 @@ export async function exportPackageArchive(dir: string, file: string): Promise<L
     throw err;
   }
   return pkg;
+}
+
+/** Moves `temp` to `target` unless `target` exists: a hard link fails if it does, with no window between check and move. */
+function putInPlaceOnce(temp: string, target: string): void {
+  try {
+    linkSync(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const exists = new Error(`${target} already exists: Lumen never overwrites a file. Choose a new name, or move the old file away.`);
+    if (code === 'EEXIST') throw exists;
+    // A file system without hard links: check, then move.
+    if (existsSync(target)) throw exists;
+    renameSync(temp, target);
+    return;
+  }
+  rmSync(temp, { force: true });
 }
 
 function readString(b: Buffer, start: number, length: number): string {

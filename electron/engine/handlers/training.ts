@@ -179,7 +179,8 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       return out;
     },
     'training.exportPackage': async ({ packageDir, file }) => {
-      const p = await exportPackageArchive(packageDir, file);
+      // `file` was checked (electron/engine/access.ts); newFile makes "never overwrite" hold at the write too.
+      const p = await exportPackageArchive(packageDir, file, { newFile: true });
       lib().audit('export', { packageHash: p.metadata.contentHash, variant: p.metadata.variant, touched: { files: [path.resolve(packageDir), path.resolve(file)] }, format: 'lumenpkg' });
       return { file: path.resolve(file), contentHash: p.metadata.contentHash };
     },

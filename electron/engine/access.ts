@@ -1,0 +1,159 @@
+/**
+ * Which files and folders a request may name: one check for every request of
+ * the contract that takes a path (PATH_FIELDS), applied by the engine before
+ * the handler runs, with the policy the transport gave (PathAccess).
+ *
+ * Through the browser bridge a request is only as trusted as the page that
+ * holds the token, so a path must lie, after resolving symbolic links, in the
+ * data folder or in a folder the user chose in that session (typed into
+ * Import); otherwise a label CSV pointed at /etc/passwd, or a package export
+ * over ~/.bashrc, would read or write any file. The desktop app and the CLI act
+ * for their own user and may name any path, through the same checks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RequestName } from '../../common/contract';
+import type { PathAccess } from '../../common/rpc';
+import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive';
+import { describeFsError } from '../dicom/fs-errors';
+
+/**
+ * What a path names, which decides its check:
+ * - chosen: a folder the user picks to import; allowed anywhere (the bridge makes it a root of its session);
+ * - read: an existing file or folder Lumen reads;
+ * - write: a folder Lumen creates or replaces (its nearest existing parent must be allowed);
+ * - export: a new .lumenpkg file, never one that exists, in an existing allowed folder.
+ */
+export type PathUse = 'chosen' | 'read' | 'write' | 'export';
+
+/** Every request that names a file or folder, its path fields, what each is for, and what the file is (for messages). */
+export const PATH_FIELDS = {
+  'library.import': { paths: { use: 'chosen', what: 'folder to import' } },
+  'training.labels.importFolders': { path: { use: 'chosen', what: 'folder of class folders' } },
+  'training.labels.importCsv': { path: { use: 'read', what: 'label CSV' } },
+  'models.importPackage': { file: { use: 'read', what: 'model package' } },
+  'training.importPackage': { file: { use: 'read', what: 'model package' } },
+  'training.start': { out: { use: 'write', what: 'package folder' }, backbonePackage: { use: 'read', what: 'backbone package' } },
+  'training.resume': { checkpointDir: { use: 'read', what: 'training checkpoint' } },
+  'training.evaluate': { packageDir: { use: 'read', what: 'model package' } },
+  'training.predict': { packageDir: { use: 'read', what: 'model package' } },
+  'training.cam': { packageDir: { use: 'read', what: 'model package' } },
+  'training.exportPackage': { packageDir: { use: 'read', what: 'model package' }, file: { use: 'export', what: 'package file' } },
+} as const satisfies Partial<Record<RequestName, Record<string, { use: PathUse; what: string }>>>;
+
+/** A path a request may not name; the message says which, why, and what to do, and never shows what the file holds. */
+export class PathRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathRefusedError';
+  }
+}
+
+/** `p` with every symbolic link resolved as far as it exists; the part that does not exist yet is appended as written. */
+function resolveLinks(p: string): { real: string; exists: boolean } {
+  let existing = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return { real: path.join(fs.realpathSync.native(existing), ...rest), exists: rest.length === 0 };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new PathRefusedError(`Cannot use ${p}: ${describeFsError(err)}.`);
+    }
+    const up = path.dirname(existing);
+    if (up === existing) return { real: path.resolve(p), exists: false };
+    rest.unshift(path.basename(existing));
+    existing = up;
+  }
+}
+
+function within(root: string, real: string): boolean {
+  const rel = path.relative(root, real);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** The real paths of the data folder and the session's chosen folders (those that still exist). */
+function realRoots(access: Exclude<PathAccess, 'everywhere'>, dataDir: string): string[] {
+  const roots: string[] = [];
+  for (const root of [dataDir, ...access.roots]) {
+    try {
+      roots.push(fs.realpathSync.native(root));
+    } catch {
+      // a folder that is gone allows nothing
+    }
+  }
+  return roots;
+}
+
+/**
+ * Checks one path a request names and returns it with its symbolic links resolved (the
+ * handler then uses exactly what was checked). Throws PathRefusedError.
+ */
+export function checkPath(p: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
+  if (use === 'chosen') return p;
+  const { real, exists } = resolveLinks(p);
+  if (use === 'read' && !exists) throw new PathRefusedError(`The ${what} ${p} does not exist.`);
+  if (use === 'export') {
+    if (!p.toLowerCase().endsWith(PACKAGE_ARCHIVE_EXTENSION)) throw new PathRefusedError(`The ${what} ${p} must end in ${PACKAGE_ARCHIVE_EXTENSION}.`);
+    // lstat, not exists: a dangling symbolic link is a file too, and writing through it would land elsewhere.
+    if (lstatOrNull(p)) throw new PathRefusedError(`The ${what} ${p} already exists: Lumen never overwrites a file. Choose a new name, or move the old file away.`);
+    const parent = lstatOrNull(path.dirname(real));
+    if (!parent?.isDirectory()) throw new PathRefusedError(`The folder of the ${what} ${p} does not exist: choose an existing folder.`);
+  }
+  if (access === 'everywhere') return real;
+  const roots = realRoots(access, dataDir);
+  if (roots.some((root) => within(root, real))) return real;
+  const resolved = real === path.resolve(p) ? '' : ` (it resolves to ${real})`;
+  throw new PathRefusedError(
+    `The ${what} ${p}${resolved} is outside the folders this browser session may use: the data folder ${dataDir}` +
+      `${access.roots.length ? ` and the folders imported in this session (${access.roots.join(', ')})` : ''}. Import its folder first, or use the desktop app.`,
+  );
+}
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The input with every path field of `method` checked (PATH_FIELDS) and replaced by its
+ * resolved form; other requests pass unchanged. Throws PathRefusedError.
+ */
+export function checkRequestPaths(method: RequestName, input: unknown, access: PathAccess, dataDir: string): unknown {
+  const fields: Record<string, { use: PathUse; what: string }> | undefined = (PATH_FIELDS as Partial<Record<RequestName, Record<string, { use: PathUse; what: string }>>>)[method];
+  if (!fields || !input || typeof input !== 'object') return input;
+  const checked: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [field, { use, what }] of Object.entries(fields)) {
+    const value = checked[field];
+    if (typeof value === 'string') checked[field] = checkPath(value, use, what, access, dataDir);
+    else if (Array.isArray(value)) checked[field] = value.map((v) => (typeof v === 'string' ? checkPath(v, use, what, access, dataDir) : v));
+  }
+  return checked;
+}
+
+/**
+ * The folders a request chose (its 'chosen' fields: a folder typed into Import), with their
+ * symbolic links resolved; files and paths that do not exist are not folders to allow.
+ */
+export function chosenFolders(method: RequestName, input: unknown): string[] {
+  const fields: Record<string, { use: PathUse }> | undefined = (PATH_FIELDS as Partial<Record<RequestName, Record<string, { use: PathUse }>>>)[method];
+  if (!fields || !input || typeof input !== 'object') return [];
+  const folders: string[] = [];
+  for (const [field, { use }] of Object.entries(fields)) {
+    if (use !== 'chosen') continue;
+    const value = (input as Record<string, unknown>)[field];
+    for (const p of Array.isArray(value) ? value : [value]) {
+      if (typeof p !== 'string') continue;
+      try {
+        const real = fs.realpathSync.native(p);
+        if (fs.statSync(real).isDirectory()) folders.push(real);
+      } catch {
+        // not there: the import itself says so
+      }
+    }
+  }
+  return folders;
+}
