@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FileReadError, readRegularText } from '../../common/node/read-file';
+import { Uid } from '../../common/contract/define';
 import { LabelName } from '../../common/contract/training';
 import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
@@ -95,7 +96,9 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
       const targets = store.resolveTarget(kind, uid);
       if (targets.length === 0) {
         // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
-        report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : `${kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID'} ${uid} is not in the library` });
+        // A UID is shown only when it is one: any other text in that column could be anything in the file.
+        const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
+        report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
         continue;
       }
       for (const t of targets) {

@@ -62,6 +62,7 @@ describe('paths through the browser bridge', () => {
     series = writePhantomSeries(path.join(chosen, 'series'), 3);
     writeFileSync(path.join(chosen, 'labels.csv'), `SeriesInstanceUID,label\n${series.seriesUid},lesion\n`);
     writeFileSync(path.join(chosen, 'no-header.csv'), `${SECRET},x\n1.2.3,normal\n`);
+    writeFileSync(path.join(chosen, 'not-uids.csv'), `SeriesInstanceUID,label\n${SECRET},normal\n1.2.3,normal\n`);
     symlinkSync(path.join(outside, 'labels.csv'), path.join(chosen, 'link-out.csv'));
     packageDir = path.join(dataDir, 'models', 'tiny');
     await trainTinyPackage(packageDir, 8);
@@ -101,6 +102,12 @@ describe('paths through the browser bridge', () => {
     expectRefused(await request('training.labels.importCsv', { path: path.join(chosen, 'link-out.csv') }), /resolves to .*outside/);
     // Inside the folder but not a label file: the error says where, not what the line holds.
     expectRefused(await request('training.labels.importCsv', { path: path.join(chosen, 'no-header.csv') }), /no-header\.csv/);
+    // A row whose UID column holds anything else: its problem names the line, not the text; a real UID may be shown.
+    const rows = await request('training.labels.importCsv', { path: path.join(chosen, 'not-uids.csv') });
+    expect(rows.ok).toBe(true);
+    expect(rows.value.problems).toHaveLength(2);
+    expect(rows.value.problems[1].reason).toContain('1.2.3');
+    expect(JSON.stringify(rows)).not.toContain(SECRET);
   });
 
   it('exports a package only as a new .lumenpkg file inside the allowed folders', async () => {
