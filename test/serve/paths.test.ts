@@ -62,6 +62,7 @@ describe('paths through the browser bridge', () => {
     series = writePhantomSeries(path.join(chosen, 'series'), 3);
     writeFileSync(path.join(chosen, 'labels.csv'), `SeriesInstanceUID,label\n${series.seriesUid},lesion\n`);
     writeFileSync(path.join(chosen, 'no-header.csv'), `${SECRET},x\n1.2.3,normal\n`);
+    writeFileSync(path.join(chosen, 'fake.lumenpkg'), `${SECRET}\n`.repeat(40));
     writeFileSync(path.join(chosen, 'not-uids.csv'), `SeriesInstanceUID,label\n${SECRET},normal\n1.2.3,normal\n`);
     symlinkSync(path.join(outside, 'labels.csv'), path.join(chosen, 'link-out.csv'));
     packageDir = path.join(dataDir, 'models', 'tiny');
@@ -108,6 +109,9 @@ describe('paths through the browser bridge', () => {
     expect(rows.value.problems).toHaveLength(2);
     expect(rows.value.problems[1].reason).toContain('1.2.3');
     expect(JSON.stringify(rows)).not.toContain(SECRET);
+    // A file that is no package: refused without quoting it.
+    expectRefused(await request('models.importPackage', { file: path.join(chosen, 'fake.lumenpkg') }), /fake\.lumenpkg/);
+    expectRefused(await request('training.importPackage', { file: path.join(chosen, 'fake.lumenpkg') }), /fake\.lumenpkg/);
   });
 
   it('exports a package only as a new .lumenpkg file inside the allowed folders', async () => {
