@@ -3,6 +3,7 @@
 // deleted.
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import type { CodecOutput } from './decode';
+import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
@@ -56,7 +57,7 @@ export interface ExpectedFrame {
 
 export function checkDimensions(columns: number, rows: number, expected?: ExpectedFrame): void {
   if (expected && (columns !== expected.columns || rows !== expected.rows)) {
-    throw new Error(`the codestream says ${columns}x${rows}, the header ${expected.columns}x${expected.rows}`);
+    throw new CodestreamError(`the codestream says ${columns}x${rows}, the header ${expected.columns}x${expected.rows}`);
   }
 }
 
@@ -82,7 +83,7 @@ async function runWasm(
     const decoded = decoder.getDecodedBuffer();
     const bps = info.bitsPerSample <= 8 ? 1 : 2;
     const needed = info.width * info.height * info.componentCount * bps;
-    if (decoded.length < needed) throw new Error(`decoder returned ${decoded.length} bytes, ${needed} expected`);
+    if (decoded.length < needed) throw new CodestreamError(`decoder returned ${decoded.length} bytes, ${needed} expected`);
     const bytes = decoded.slice(0, needed);
     return { bytes, columns: info.width, rows: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, ...after?.(decoder, info) };
   } finally {

@@ -5,6 +5,7 @@ import dicomParser from 'dicom-parser';
 import { DicomFileError, TS, isEncapsulated, pixelDataProblem, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
 import { decodeRle } from './rle';
 import { codecs, UnsupportedCodestream } from './codecs';
+import { CodestreamError } from './codestream-error';
 
 export type PixelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -279,8 +280,9 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
     } catch (err) {
       if (err instanceof DicomFileError) throw err;
       if (err instanceof UnsupportedCodestream) throw new DicomFileError(file, `frame ${frameIndex + 1}: ${err.message}`);
-      const msg = err instanceof Error ? err.message : typeof err === 'number' ? `codec error ${err}` : String(err);
-      throw new DicomFileError(file, `frame ${frameIndex + 1} cannot be decoded as ${what} (${msg}). The compressed data is corrupt or truncated.`);
+      // Lumen's own reasons are shown; a codec library's message is written for its programmers.
+      const why = err instanceof CodestreamError ? ` (${err.message})` : ': the decoder rejected its compressed data';
+      throw new DicomFileError(file, `frame ${frameIndex + 1} cannot be decoded as ${what}${why}. The compressed data is corrupt or truncated.`);
     }
   };
   switch (ts) {

@@ -4,6 +4,7 @@
 // locals, samples predicted straight into the output array. About three times
 // the throughput of jpeg-lossless-decoder-js on 512x512 16-bit CT here.
 import { checkDimensions, type ExpectedFrame } from './codecs';
+import { CodestreamError } from './codestream-error';
 import type { CodecOutput } from './decode';
 
 /** entry = (code length << 8) | SSSS for every 16-bit lookahead; 0 = no code. */
@@ -25,7 +26,7 @@ function lookupTable(counts: Uint8Array, values: Uint8Array): Uint16Array {
 
 export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): CodecOutput {
   const u16 = (p: number) => (data[p] << 8) | data[p + 1];
-  if (data[0] !== 0xff || data[1] !== 0xd8) throw new Error('no JPEG start-of-image marker');
+  if (data[0] !== 0xff || data[1] !== 0xd8) throw new CodestreamError('no JPEG start-of-image marker');
   const tables: Uint16Array[] = [];
   let precision = 0;
   let rows = 0;
@@ -43,7 +44,7 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
     const len = u16(pos + 2);
     const seg = pos + 4;
     const segEnd = pos + 2 + len;
-    if (segEnd > data.length) throw new Error(`JPEG segment at byte ${pos} runs past the end`);
+    if (segEnd > data.length) throw new CodestreamError(`JPEG segment at byte ${pos} runs past the end`);
     if (marker === 0xc4) {
       let p = seg;
       while (p < segEnd) {
@@ -62,23 +63,23 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
       compIds = [];
       for (let i = 0; i < nc; i++) {
         compIds.push(data[seg + 6 + 3 * i]);
-        if (data[seg + 7 + 3 * i] !== 0x11) throw new Error('subsampled JPEG lossless components are not supported');
+        if (data[seg + 7 + 3 * i] !== 0x11) throw new CodestreamError('subsampled JPEG lossless components are not supported');
       }
-      if (!rows || !columns || precision < 2 || precision > 16) throw new Error(`unsupported JPEG lossless frame ${columns}x${rows}, ${precision} bits`);
+      if (!rows || !columns || precision < 2 || precision > 16) throw new CodestreamError(`unsupported JPEG lossless frame ${columns}x${rows}, ${precision} bits`);
       checkDimensions(columns, rows, expected);
       out = precision > 8 ? new Uint16Array(rows * columns * nc) : new Uint8Array(rows * columns * nc);
     } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      throw new Error(`not a JPEG lossless stream (SOF marker FF${marker.toString(16).toUpperCase()})`);
+      throw new CodestreamError(`not a JPEG lossless stream (SOF marker FF${marker.toString(16).toUpperCase()})`);
     } else if (marker === 0xdd) {
       restartInterval = u16(seg);
     } else if (marker === 0xda) {
-      if (!out) throw new Error('scan before frame header');
+      if (!out) throw new CodestreamError('scan before frame header');
       const ns = data[seg];
-      if (ns !== compIds.length) throw new Error('non-interleaved JPEG lossless scans are not supported');
+      if (ns !== compIds.length) throw new CodestreamError('non-interleaved JPEG lossless scans are not supported');
       const scanTables: Uint16Array[] = [];
       for (let i = 0; i < ns; i++) {
         const t = tables[data[seg + 2 + 2 * i] >> 4];
-        if (!t) throw new Error('missing Huffman table');
+        if (!t) throw new CodestreamError('missing Huffman table');
         scanTables.push(t);
       }
       const predictor = data[seg + 1 + 2 * ns];
@@ -88,7 +89,7 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
     }
     pos = segEnd;
   }
-  if (!out) throw new Error('no JPEG lossless frame header');
+  if (!out) throw new CodestreamError('no JPEG lossless frame header');
   return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), columns, rows, components: compIds.length, bitsPerSample: precision > 8 ? 16 : 8 };
 }
 
@@ -105,7 +106,7 @@ function decodeScan(
   precision: number,
   restartInterval: number,
 ): number {
-  if (predictor < 1 || predictor > 7) throw new Error(`JPEG lossless predictor ${predictor} is not 1 to 7`);
+  if (predictor < 1 || predictor > 7) throw new CodestreamError(`JPEG lossless predictor ${predictor} is not 1 to 7`);
   const mask = precision > 8 ? 0xffff : 0xff;
   const initial = 1 << (precision - pt - 1);
   const line = columns * nc;
@@ -145,7 +146,7 @@ function decodeScan(
           n += 8;
         }
         const entry = (nc === 1 ? table0 : tables[c])[(acc >>> (n - 16)) & 0xffff];
-        if (entry === 0) throw new Error(`invalid Huffman code at byte ${p}`);
+        if (entry === 0) throw new CodestreamError(`invalid Huffman code at byte ${p}`);
         n -= entry >> 8;
         const s = entry & 0xff;
         let diff = 0;

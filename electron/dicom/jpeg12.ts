@@ -3,6 +3,7 @@
 // build cannot read. DICOM uses it for 1.2.840.10008.1.2.4.51 with 12 bits.
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
 import { checkDimensions, UnsupportedCodestream, type ExpectedFrame } from './codecs';
+import { CodestreamError } from './codestream-error';
 import type { CodecOutput } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
 
@@ -99,7 +100,7 @@ class BitReader {
     let l = 1;
     while (code > t.maxCode[l]) {
       code = (code << 1) | this.bit();
-      if (++l > 16) throw new Error('bad Huffman code');
+      if (++l > 16) throw new CodestreamError('bad Huffman code');
     }
     return t.values[t.valPtr[l] + code - t.minCode[l]];
   }
@@ -131,7 +132,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
   let frame: { precision: number; rows: number; columns: number; comps: Component[]; hMax: number; vMax: number; mcusX: number; mcusY: number } | undefined;
   let restartInterval = 0;
   let pos = 2;
-  if (data[0] !== 0xff || data[1] !== 0xd8) throw new Error('no JPEG start-of-image marker');
+  if (data[0] !== 0xff || data[1] !== 0xd8) throw new CodestreamError('no JPEG start-of-image marker');
   const u16 = (p: number) => (data[p] << 8) | data[p + 1];
   while (pos + 4 <= data.length) {
     if (data[pos] !== 0xff) { pos++; continue; }
@@ -142,7 +143,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
     const len = u16(pos + 2);
     const seg = pos + 4;
     const segEnd = pos + 2 + len;
-    if (segEnd > data.length) throw new Error(`JPEG segment at byte ${pos} runs past the end`);
+    if (segEnd > data.length) throw new CodestreamError(`JPEG segment at byte ${pos} runs past the end`);
     switch (marker) {
       case 0xdb: {
         let p = seg;
@@ -176,7 +177,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
         const rows = u16(seg + 1);
         const columns = u16(seg + 3);
         const nc = data[seg + 5];
-        if (!rows || !columns || nc < 1 || nc > 4) throw new Error(`unsupported JPEG frame ${columns}x${rows} with ${nc} components`);
+        if (!rows || !columns || nc < 1 || nc > 4) throw new CodestreamError(`unsupported JPEG frame ${columns}x${rows} with ${nc} components`);
         checkDimensions(columns, rows, expected);
         const comps: Component[] = [];
         for (let i = 0; i < nc; i++) {
@@ -211,15 +212,15 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
         restartInterval = u16(seg);
         break;
       case 0xda: {
-        if (!frame) throw new Error('scan before frame header');
+        if (!frame) throw new CodestreamError('scan before frame header');
         const ns = data[seg];
         const scomps: Component[] = [];
         for (let i = 0; i < ns; i++) {
           const c = frame.comps.find((x) => x.id === data[seg + 1 + 2 * i]);
-          if (!c) throw new Error('scan names an unknown component');
+          if (!c) throw new CodestreamError('scan names an unknown component');
           c.dcTable = dc[data[seg + 2 + 2 * i] >> 4];
           c.acTable = ac[data[seg + 2 + 2 * i] & 15];
-          if (!c.dcTable || !c.acTable || !qt[c.tq]) throw new Error('missing Huffman or quantisation table');
+          if (!c.dcTable || !c.acTable || !qt[c.tq]) throw new CodestreamError('missing Huffman or quantisation table');
           c.pred = 0;
           scomps.push(c);
         }
@@ -231,7 +232,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
     }
     pos = segEnd;
   }
-  if (!frame) throw new Error('no JPEG frame header');
+  if (!frame) throw new CodestreamError('no JPEG frame header');
   return toSamples(frame);
 }
 

@@ -7,6 +7,7 @@
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
 import { checkDimensions } from './codecs';
+import { CodestreamError } from './codestream-error';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
@@ -49,7 +50,7 @@ export class LibJpeg {
     const e = this.slot.get();
     try {
       const input = copyIn(e, e.lumen_jpeg_alloc, data);
-      if (!input) throw new Error(`out of memory for a ${data.length}-byte JPEG stream`);
+      if (!input) throw new CodestreamError(`out of memory for a ${data.length}-byte JPEG stream`);
       // A trap is libjpeg giving up on the stream (its error exit): the message is in the dropped instance.
       const rc = this.slot.call(
         (x) => x.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),

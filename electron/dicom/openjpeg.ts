@@ -2,6 +2,7 @@
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
 import { checkDimensions } from './codecs';
+import { CodestreamError } from './codestream-error';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
@@ -49,7 +50,7 @@ export class OpenJpeg {
     const e = this.slot.get();
     try {
       const input = copyIn(e, e.lumen_j2k_alloc, data);
-      if (!input) throw new Error(`out of memory for a ${data.length}-byte codestream`);
+      if (!input) throw new CodestreamError(`out of memory for a ${data.length}-byte codestream`);
       // OpenJPEG reports errors through its return code; a trap (an abort) drops the instance.
       const rc = this.slot.call(
         (x) => x.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),

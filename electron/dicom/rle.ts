@@ -7,6 +7,7 @@
 // frame), or in JavaScript where that was not built. Both give the same bytes
 // and the same errors (test/dicom/rle.test.ts).
 import type { CodecOutput } from './decode';
+import { CodestreamError } from './codestream-error';
 import type { InstanceMeta } from './parse';
 import { builtCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 
@@ -52,15 +53,15 @@ export function decodeRle(input: Uint8Array, meta: InstanceMeta, use: RleImpleme
   const bps = meta.bitsAllocated <= 8 ? 1 : meta.bitsAllocated / 8;
   const spp = meta.samplesPerPixel;
   const pixels = meta.rows * meta.columns;
-  if (data.length < 64) throw new Error(`RLE header needs 64 bytes, the frame has ${data.length}`);
+  if (data.length < 64) throw new CodestreamError(`RLE header needs 64 bytes, the frame has ${data.length}`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const count = view.getUint32(0, true);
-  if (count !== spp * bps) throw new Error(`RLE header lists ${count} segments, ${spp * bps} expected for ${spp} sample(s) of ${bps} byte(s)`);
+  if (count !== spp * bps) throw new CodestreamError(`RLE header lists ${count} segments, ${spp * bps} expected for ${spp} sample(s) of ${bps} byte(s)`);
   const segments: Segment[] = [];
   for (let k = 0; k < count; k++) {
     const start = view.getUint32(4 + 4 * k, true);
     const end = k + 1 < count ? view.getUint32(8 + 4 * k, true) : data.length;
-    if (start < 64 || start > data.length || end > data.length || end < start) throw new Error(`RLE segment ${k + 1} offset ${start} lies outside the frame (${data.length} bytes)`);
+    if (start < 64 || start > data.length || end > data.length || end < start) throw new CodestreamError(`RLE segment ${k + 1} offset ${start} lies outside the frame (${data.length} bytes)`);
     segments.push({ start, end, first: Math.floor(k / bps) * bps + (bps - 1 - (k % bps)) });
   }
   const stride = spp * bps;
@@ -68,7 +69,7 @@ export function decodeRle(input: Uint8Array, meta: InstanceMeta, use: RleImpleme
   const module = use === 'wasm' ? rleModule() : null;
   const { out, reached } = module ? decodeWasm(module, data, segments, length, stride) : decodeJs(data, segments, length, stride);
   reached.forEach((o, k) => {
-    if (o < length) throw new Error(`RLE segment ${k + 1} ends after ${Math.floor((o - segments[k].first) / stride)} of ${pixels} pixels`);
+    if (o < length) throw new CodestreamError(`RLE segment ${k + 1} ends after ${Math.floor((o - segments[k].first) / stride)} of ${pixels} pixels`);
   });
   return { bytes: out, columns: meta.columns, rows: meta.rows, components: spp, bitsPerSample: bps * 8 };
 }
@@ -78,7 +79,7 @@ function decodeWasm(slot: WasmInstance<RleExports>, data: Uint8Array, segments: 
   const input = e.lumen_rle_alloc(data.length);
   const output = e.lumen_rle_alloc(length);
   try {
-    if (!input || !output) throw new Error(`out of memory for a ${length}-byte RLE frame`);
+    if (!input || !output) throw new CodestreamError(`out of memory for a ${length}-byte RLE frame`);
     new Uint8Array(e.memory.buffer, input, data.length).set(data);
     const reached = segments.map((s) => e.lumen_rle_segment(input, s.start, s.end, output, s.first, length, stride));
     return { out: new Uint8Array(e.memory.buffer, output, length).slice(), reached };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,4 +196,20 @@ it('trusts no frame count from the header: a count beyond the pixel data is capp
   const three = dicomBytes(imageElements({ rows: 4, columns: 4, bitsAllocated: 16, frames: 3, pixelBytes: new Uint8Array(96) }));
   const kept = parseDicomBuffer(three, 'three.dcm').meta;
   expect([kept.numberOfFrames, kept.frameCountProblem]).toEqual([3, undefined]);
+});
+
+it("a codec library's own message never reaches the user; Lumen's own reasons do", async () => {
+  // JPEG 2000 data under the JPEG Baseline syntax (both UIDs 22 characters): libjpeg-turbo rejects it
+  // with "Not a JPEG file: starts with 0xff 0x4f", which is written for its programmers.
+  const bytes = readFileSync(fixtures['mono8-j2k'].file);
+  const at = bytes.indexOf('1.2.840.10008.1.2.4.90');
+  bytes.write('1.2.840.10008.1.2.4.50', at, 'latin1');
+  const wrong = parseDicomBuffer(bytes, 'wrong-syntax.dcm');
+  await expect(decodeFrame(wrong, 0)).rejects.toThrow(/^wrong-syntax\.dcm: frame 1 cannot be decoded as JPEG Baseline \(Process 1\): the decoder rejected its compressed data\. The compressed data is corrupt or truncated\.$/);
+  // An RLE frame cut short: Lumen's own decoder says where.
+  const rle = readFileSync(fixtures['ct16-rle'].file);
+  const parsed = parseDicomBuffer(rle, 'rle.dcm');
+  const frame = encapsulatedFrame(parsed, 0);
+  rle.writeUInt32LE(3, frame.byteOffset - rle.byteOffset - 0); // the segment count: 3 where 2 belong
+  await expect(decodeFrame(parseDicomBuffer(rle, 'rle.dcm'), 0)).rejects.toThrow(/^rle\.dcm: frame 1 cannot be decoded as RLE \(RLE header lists 3 segments, 2 expected/);
 });
