@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { ctSlice } from '../../electron/dicom/phantom';
 import { writeImage } from '../../electron/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { canvasPixels } from '../support/canvas';
 import { addLesion, PHANTOM_SIZE, SERIES_LESION, trainTinyPackage } from '../support/phantom-series';
 
 /** One patient's CT series of 128x128 slices; `broken` slices are JPEG 2000 with a corrupt codestream. */
@@ -62,30 +62,6 @@ function writePatient(dir: string, p: { name: string; id: string; uid: string; s
     files.push(file);
   }
   return files;
-}
-
-interface CanvasPixels {
-  total: number;
-  /** Pixels other than the background (0, 0, 0). */
-  drawn: number;
-  /** Pixels whose red, green and blue differ: a heatmap or a measurement (the CT itself is gray). */
-  coloured: number;
-}
-
-/** The viewport's pixels as the canvas holds them, read back after the next two animation frames. */
-async function canvasPixels(page: Page): Promise<CanvasPixels> {
-  return page.evaluate(async () => {
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const c = document.querySelector('[data-testid="viewport"]') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let drawn = 0;
-    let coloured = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] || d[i + 1] || d[i + 2]) drawn++;
-      if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
-    }
-    return { total: d.length / 4, drawn, coloured };
-  });
 }
 
 describe('the viewer shows only the shown image', () => {

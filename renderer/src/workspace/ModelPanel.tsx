@@ -94,6 +94,8 @@ export function ModelPanel(props: {
   useEffect(() => {
     if (latency.result) setGeneration((g) => g + 1);
   }, [latency.result]);
+  // A package trained in the Training tab is listed as soon as its run ends, without a reload.
+  useEffect(() => lumen.on('job.finished', (p) => p.kind === 'training' && setGeneration((g) => g + 1)), []);
 
   const rows = current?.rows ?? 0;
   const columns = current?.columns ?? 0;

@@ -1,0 +1,27 @@
+// What the viewer's canvas really holds, read back in the page (not a screenshot, which
+// would include the overlaid corner text).
+import type { Page } from 'playwright-core';
+
+export interface CanvasPixels {
+  total: number;
+  /** Pixels other than the background (0, 0, 0). */
+  drawn: number;
+  /** Pixels whose red, green and blue differ: a heatmap or a measurement (a CT is gray). */
+  coloured: number;
+}
+
+/** The viewport canvas's pixels, read after the next two animation frames (React draws in effects). */
+export async function canvasPixels(page: Page): Promise<CanvasPixels> {
+  return page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const c = document.querySelector('[data-testid="viewport"]') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0;
+    let coloured = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] || d[i + 1] || d[i + 2]) drawn++;
+      if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
+    }
+    return { total: d.length / 4, drawn, coloured };
+  });
+}
