@@ -103,6 +103,44 @@ export function replaceInside(parent: string, temp: string, target: string, expe
   removeInside(parent, old);
 }
 
+/** Whether the process `pid` still runs (a permission error means it does, as another user's). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Tidies what a process killed in the middle of replaceInside or of writing a temp folder left
+ * in `parent` (names `<name>.partial-<pid>-<hex>` and `<name>.old-<pid>-<hex>` whose process is
+ * gone): an old folder whose replacement never arrived is put back under its name, every other
+ * leftover is deleted. Returns the names it put back.
+ */
+export function tidyInterruptedWrites(parent: string): string[] {
+  const restored: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return restored;
+  }
+  for (const name of names) {
+    const m = /^(.+)\.(partial|old)-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!m || isRunning(Number(m[3]))) continue;
+    const target = path.join(parent, m[1]);
+    if (m[2] === 'old' && !fs.existsSync(target)) {
+      fs.renameSync(path.join(parent, name), target);
+      restored.push(m[1]);
+    } else {
+      removeInside(parent, path.join(parent, name));
+    }
+  }
+  return restored;
+}
+
 /**
  * Creates `dir` (and missing parents) private to the user, and tightens `dir` when it already
  * exists; `tighten: false` leaves an existing folder as it is (a folder the user chose to write into).

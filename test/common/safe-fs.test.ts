@@ -1,10 +1,11 @@
 // The guards in front of every recursive delete and folder replacement, on a real file
 // system: "..", ".", absolute paths and symbolic links that lead out of the folder.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertInside, ensurePrivateDir, pathInside, removeInside, replaceInside, sealDir, UnsafePathError, writeFileAtomic } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, pathInside, removeInside, replaceInside, sealDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../common/node/safe-fs';
 
 let root: string;
 let runs: string;
@@ -86,6 +87,22 @@ describe('replaceInside', () => {
     expect(() => replaceInside(path.join(root, 'data'), tmp, path.join(root, 'data', '..'), pkg)).toThrow(UnsafePathError);
     expect(readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('keep');
     expect(existsSync(tmp)).toBe(true);
+  });
+});
+
+describe('tidyInterruptedWrites', () => {
+  it('puts back a folder whose replacement never arrived and deletes other leftovers of dead processes only', () => {
+    const models = path.join(root, 'models');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    for (const name of ['lost', `lost.old-${dead}-0123abcd`, 'kept', `kept.old-${dead}-89abcdef`, `half.partial-${dead}-00000000`, `busy.partial-${process.pid}-11111111`]) {
+      mkdirSync(path.join(models, name), { recursive: true });
+      writeFileSync(path.join(models, name, 'metadata.json'), name);
+    }
+    rmSync(path.join(models, 'lost'), { recursive: true });
+    expect(tidyInterruptedWrites(models)).toEqual(['lost']);
+    expect(readdirSync(models).sort()).toEqual([`busy.partial-${process.pid}-11111111`, 'kept', 'lost']);
+    expect(readFileSync(path.join(models, 'lost', 'metadata.json'), 'utf8')).toBe(`lost.old-${dead}-0123abcd`);
+    expect(readFileSync(path.join(models, 'kept', 'metadata.json'), 'utf8')).toBe('kept');
   });
 });
 

@@ -2,7 +2,8 @@
 // Training resumes from its last checkpoint and ends exactly where an uninterrupted run with
 // the same seed ends; a package killed while being written is never listed, and writing it
 // again works.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,8 @@ describe('a model package write killed mid-way', () => {
     expect(existsSync(out)).toBe(false);
     expect(partial()).toHaveLength(1);
     expect(await listPackages(dataDir)).toEqual({ packages: [], problems: [] });
+    // Listing tidied the dead process's temp folder away.
+    expect(partial()).toEqual([]);
 
     const again = await runLumen(exportB0, env());
     expect(again.code, again.output).toBe(0);
@@ -78,12 +81,19 @@ describe('a model package write killed mid-way', () => {
     expect(problems).toEqual([]);
     expect(packages.map((p) => p.dir)).toEqual([out]);
 
-    // A kill between the renames of an overwrite leaves the old package as <name>.old-<pid>-<hex>:
-    // complete and valid, but not an installed package; a finished temp folder neither.
-    cpSync(out, path.join(models, 'b0.old-4242-0123abcd'), { recursive: true });
-    cpSync(out, path.join(models, 'b0.partial-4242-89abcdef'), { recursive: true });
+    // A kill between the renames of an overwrite leaves the old package as <name>.old-<pid>-<hex>
+    // and none under its name: listing puts it back. Leftovers beside a package are never listed.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    renameSync(out, path.join(models, `b0.old-${dead}-0123abcd`));
     expect((await listPackages(dataDir)).packages.map((p) => p.dir)).toEqual([out]);
     const h = trainingHandlers({ dataDir, jobs: new JobRunner(), log: () => {}, onDispose: () => {} });
-    expect((await (h as any)['training.packages']({}, { emit: () => {} })).map((p: { dir: string }) => p.dir)).toEqual([out]);
+    const listed = async () => (await (h as any)['training.packages']({}, { emit: () => {} })).map((p: { dir: string }) => p.dir);
+    renameSync(out, path.join(models, `b0.old-${dead}-0123abcd`));
+    expect(await listed()).toEqual([out]);
+    // Leftovers of a process still running (this one) are left alone, and never listed.
+    cpSync(out, path.join(models, `b0.old-${process.pid}-0123abcd`), { recursive: true });
+    cpSync(out, path.join(models, `b0.partial-${process.pid}-89abcdef`), { recursive: true });
+    expect((await listPackages(dataDir)).packages.map((p) => p.dir)).toEqual([out]);
+    expect(await listed()).toEqual([out]);
   }, 240_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { FileReadError, readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
-import { pathInside } from '../../../common/node/safe-fs';
+import { pathInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
 import { exportPackageArchive, isUnfinishedPackage, loadPackage } from '../../../models/package';
@@ -166,6 +166,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     'training.packages': async () => {
       const dir = modelsDir();
       if (!existsSync(dir)) return [];
+      tidyInterruptedWrites(dir);
       const out = [];
       for (const name of readdirSync(dir).sort()) {
         if (isUnfinishedPackage(name) || !existsSync(path.join(dir, name, 'metadata.json'))) continue;

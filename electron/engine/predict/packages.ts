@@ -3,7 +3,7 @@
 // with the reason, so a user sees why a copied folder does not show up.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ensurePrivateDir, removeInside } from '../../../common/node/safe-fs';
+import { ensurePrivateDir, removeInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
 import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
 import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
@@ -17,6 +17,8 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
   const packages: (PackageInfo & { loaded: LoadedPackage })[] = [];
   const problems: { dir: string; message: string }[] = [];
   if (!existsSync(root)) return { packages, problems };
+  // A write killed mid-way leaves temp or old folders: tidy them so the list shows packages only.
+  tidyInterruptedWrites(root);
   for (const name of readdirSync(root).sort()) {
     const dir = path.join(root, name);
     if (isUnfinishedPackage(name) || !statSync(dir).isDirectory()) continue;
