@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, useUiSession } from '../support/browser';
 
@@ -19,13 +20,16 @@ async function otherLocalServer(): Promise<{ url: string; seen: http.IncomingHtt
   };
 }
 
+/** The page reached the engine: its library answered (faster than waiting for the backend probe). */
+const connected = (page: Page) => page.getByText('The library is empty').waitFor({ timeout: 60_000 });
+
 describe('the bridge token stays with the bridge', () => {
   const session = useUiSession('lumen-e2e-token');
 
   it('is neither in a cookie (sent to every port of 127.0.0.1) nor left in the address bar, and a reload still connects', async () => {
     const { bridge, browser } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await connected(page);
 
     expect(await page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search)).not.toContain(bridge.token);
     expect(page.url()).not.toContain(bridge.token);
@@ -45,7 +49,7 @@ describe('the bridge token stays with the bridge', () => {
 
     // The page keeps the token for its own tab (sessionStorage is scoped to this origin, port included).
     await page.reload();
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await connected(page);
     expect(page.url()).not.toContain(bridge.token);
     expect(errors).toEqual([]);
     await page.close();
