@@ -28,15 +28,19 @@ function tool(cmd: string, args: string[]): void {
   }
 }
 
-/** Small files in the transfer syntaxes Lumen decodes: 16-bit signed CT, 12-bit multi-frame, 8-bit RGB. */
-function makeSeeds(dir: string): FuzzSeed[] {
+/**
+ * Small files in the transfer syntaxes Lumen decodes: 16-bit signed CT, 12-bit
+ * multi-frame, 8-bit RGB. Fixed UIDs and pixels: the same bytes on every run, so
+ * a case is reproduced from its seed and mutation.
+ */
+export function makeSeeds(dir: string): FuzzSeed[] {
   const ct = ctSlice(40, 48, 7, 20);
   const multi = Uint16Array.from({ length: 3 * 24 * 32 }, (_, i) => (i * 37) % 4096);
   const rgb = Uint8Array.from({ length: 20 * 30 * 3 }, (_, i) => (i * 13) % 256);
   const images: Record<string, ImageSpec> = {
-    ct: { rows: 40, columns: 48, bitsAllocated: 16, pixelRepresentation: 1, modality: 'CT', rescaleIntercept: -1024, rescaleSlope: 1, windowCenter: 40, windowWidth: 400, pixelBytes: new Uint8Array(ct.buffer) },
-    multi: { rows: 24, columns: 32, frames: 3, bitsAllocated: 16, bitsStored: 12, pixelBytes: new Uint8Array(multi.buffer) },
-    rgb: { rows: 20, columns: 30, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'RGB', pixelBytes: rgb },
+    ct: { uid: '1.2.826.0.1.3680043.10.9.1', rows: 40, columns: 48, bitsAllocated: 16, pixelRepresentation: 1, modality: 'CT', rescaleIntercept: -1024, rescaleSlope: 1, windowCenter: 40, windowWidth: 400, pixelBytes: new Uint8Array(ct.buffer) },
+    multi: { uid: '1.2.826.0.1.3680043.10.9.2', rows: 24, columns: 32, frames: 3, bitsAllocated: 16, bitsStored: 12, pixelBytes: new Uint8Array(multi.buffer) },
+    rgb: { uid: '1.2.826.0.1.3680043.10.9.3', rows: 20, columns: 30, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'RGB', pixelBytes: rgb },
   };
   const files: string[] = [];
   for (const [name, spec] of Object.entries(images)) {

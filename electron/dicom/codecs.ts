@@ -91,6 +91,13 @@ async function runWasm(
   }
 }
 
+/** Whether a JPEG-family codestream ends with EOI (FFD9), before any zero padding to an even length. */
+function endsWithEoi(data: Uint8Array): boolean {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  return end >= 2 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
+}
+
 /** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */
 export function jpegPrecision(data: Uint8Array): number {
   let i = 2;
@@ -124,6 +131,9 @@ export const codecs = {
     return runWasm(load('jpeg', () => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'), 'JPEGDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 }));
   },
   async jpegLs(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    // CharLS spent 20 s on a 746-byte damaged frame without its end marker (found by the
+    // fuzzer; with the marker it fails at once). Encoders always write it: refuse the rest first.
+    if (!endsWithEoi(data)) throw new CodestreamError('the JPEG-LS codestream does not end with its end-of-image marker (FFD9): it is truncated or damaged');
     return runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), data, expected, (d, info) => ({
       planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
     }));

@@ -15,8 +15,11 @@ import { fuzzCases, LIBRARY_WORDS, nestedSequence, runFuzzCase, type FuzzSeed } 
 import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
 import { seriesImages } from '../../electron/engine/viewer/library-access';
 import { Library } from '../../electron/library/library';
-import { dicomBytes, imageElements } from './dicom-writer';
-import { makeFixtures, paletteElements } from './fixtures';
+import { makeSeeds } from '../../electron/cli/bench-fuzz';
+import { encapsulatedFrame } from '../../electron/dicom/decode';
+import { parseDicomBuffer } from '../../electron/dicom/parse';
+import { dicomBytes, encapsulate, encapsulatedFile, imageElements } from './dicom-writer';
+import { makeFixtures, paletteElements, TS } from './fixtures';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
 const CASES = 5000;
@@ -84,6 +87,18 @@ it('what the fuzzer found stays fixed', async () => {
   expect(await runFuzzCase(deep, 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/^cannot be parsed as DICOM: its sequences are nested too deeply to read\./) });
   const huge = Buffer.concat([plain.subarray(0, pixelAt), nestedSequence(3, 'item length huge'), plain.subarray(pixelAt)]);
   expect(await runFuzzCase(huge, 'fuzz.dcm')).toMatchObject({ kind: 'error', detail: expect.stringMatching(/^cannot be parsed as DICOM: a sequence or sequence item declares a length beyond/) });
+});
+
+it('a damaged JPEG-LS frame without its end marker is refused at once (CharLS spent 20 s on it)', async () => {
+  // Found by `lumen bench fuzz`: frame 2 of its 3-frame JPEG-LS seed cut after 570 bytes and
+  // continued with the 16-bit CT seed's codestream from its byte 381, 746 bytes in all.
+  const benchSeeds = makeSeeds(mkdtempSync(join(dir, 'bench-seeds-')));
+  const codestream = (name: string, frame: number) => encapsulatedFrame(parseDicomBuffer(benchSeeds.find((s) => s.name === name)!.bytes, name), frame);
+  const head = codestream('multi-jpegls', 1).subarray(0, 570);
+  const tail = codestream('ct-jpegls', 0).subarray(381, 381 + 746 - 570);
+  const frame = Buffer.concat([head, tail]);
+  const file = encapsulatedFile({ rows: 24, columns: 32, bitsAllocated: 16, bitsStored: 12, pixelBytes: new Uint8Array(0) }, TS.jpegLsLossless, encapsulate([[frame]]).bytes);
+  expect(await runFuzzCase(file, 'fuzz.dcm')).toEqual({ kind: 'error', detail: expect.stringMatching(/^frame 1 cannot be decoded as JPEG-LS \(the JPEG-LS codestream does not end with its end-of-image marker \(FFD9\)/) });
 });
 
 it('lumen bench fuzz runs more cases and reports cases/s, the outcomes and the largest RSS', () => {
