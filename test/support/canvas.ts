@@ -13,9 +13,14 @@ export interface CanvasPixels {
 /** The viewport canvas's pixels, read after the next two animation frames (React draws in effects). */
 export async function canvasPixels(page: Page): Promise<CanvasPixels> {
   return page.evaluate(async () => {
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    const c = document.querySelector('[data-testid="viewport"]') as HTMLCanvasElement;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+    const win = globalThis as unknown as {
+      requestAnimationFrame(callback: () => void): void;
+      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+    };
+    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
+    const c = win.document.querySelector('[data-testid="viewport"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let drawn = 0;
     let coloured = 0;
     for (let i = 0; i < d.length; i += 4) {
