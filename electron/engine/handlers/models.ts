@@ -9,7 +9,7 @@ import { PackageRunner, type ImageOutput } from '../predict/runner';
 import { PredictionStore, summarize } from '../predict/store';
 import { libraryDir, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 
-/** CAMs of recent predictions, so the overlay follows the slice without running the model again. */
+/** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
 
 /** Handlers for the models requests of the contract (common/contract/models.ts). */
@@ -101,7 +101,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           const t = targets[i];
           job.progress(i / targets.length, `Image ${i + 1} of ${targets.length}`);
           const out = await runner.run(t.instance, t.frame);
-          remember(`${packageHash}/${t.instance.sopInstanceUid}/${t.frame}`, out.cam);
+          remember(`${packageHash}/${t.seriesInstanceUid}/${t.instance.sopInstanceUid}/${t.frame}`, out.cam);
           const refKey = `${packageHash}/${t.seriesInstanceUid}`;
           const ref = runReferences.get(refKey) ?? out.cam.map(() => -Infinity);
           runReferences.set(refKey, ref.map((r, k) => Math.max(r, out.cam[k].max)));
@@ -130,7 +130,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       return predictions().latestForSeries(packageHash, pkg.metadata.name, sops, seriesInstanceUid);
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
-      const key = `${packageHash}/${sopInstanceUid}/${frame}`;
+      const key = `${packageHash}/${seriesInstanceUid}/${sopInstanceUid}/${frame}`;
       let cam = cams.get(key);
       if (!cam) {
         const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
