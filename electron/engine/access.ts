@@ -86,8 +86,9 @@ function realRoots(access: Exclude<PathAccess, 'everywhere'>, dataDir: string): 
 }
 
 /**
- * Checks one path a request names and returns it with its symbolic links resolved (the
- * handler then uses exactly what was checked). Throws PathRefusedError.
+ * Checks one path a request names, and returns it made absolute. Links are resolved for the
+ * check only: handlers compare paths with the data folder as it was given (a data folder
+ * under a linked home would otherwise never match). Throws PathRefusedError.
  */
 export function checkPath(p: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
   if (use === 'chosen') return p;
@@ -100,9 +101,9 @@ export function checkPath(p: string, use: PathUse, what: string, access: PathAcc
     const parent = lstatOrNull(path.dirname(real));
     if (!parent?.isDirectory()) throw new PathRefusedError(`The folder of the ${what} ${p} does not exist: choose an existing folder.`);
   }
-  if (access === 'everywhere') return real;
+  if (access === 'everywhere') return path.resolve(p);
   const roots = realRoots(access, dataDir);
-  if (roots.some((root) => within(root, real))) return real;
+  if (roots.some((root) => within(root, real))) return path.resolve(p);
   const resolved = real === path.resolve(p) ? '' : ` (it resolves to ${real})`;
   throw new PathRefusedError(
     `The ${what} ${p}${resolved} is outside the folders this browser session may use: the data folder ${dataDir}` +
@@ -119,8 +120,8 @@ function lstatOrNull(p: string): fs.Stats | null {
 }
 
 /**
- * The input with every path field of `method` checked (PATH_FIELDS) and replaced by its
- * resolved form; other requests pass unchanged. Throws PathRefusedError.
+ * The input with every path field of `method` checked (PATH_FIELDS) and made absolute;
+ * other requests pass unchanged. Throws PathRefusedError.
  */
 export function checkRequestPaths(method: RequestName, input: unknown, access: PathAccess, dataDir: string): unknown {
   const fields: Record<string, { use: PathUse; what: string }> | undefined = (PATH_FIELDS as Partial<Record<RequestName, Record<string, { use: PathUse; what: string }>>>)[method];
