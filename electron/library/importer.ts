@@ -286,7 +286,7 @@ export class Importer {
       const reason =
         err instanceof DicomFileError || err instanceof UnreadableFileError
           ? err.reason
-          : `cannot be parsed as DICOM (${err instanceof Error ? err.message : String(err)}).`;
+          : 'cannot be read as DICOM: Lumen met an error it did not expect. Report it, with the file if you may share it.';
       this.addError(file, reason);
       if (known) this.forget(known);
       return;
@@ -378,9 +378,9 @@ export class Importer {
     let refs;
     try {
       refs = readDicomdirReferences(bytes);
-    } catch (err) {
-      const detail = typeof err === 'string' ? err : err instanceof Error ? err.message : 'unreadable directory records';
-      this.addError(file, `a DICOMDIR whose directory records cannot be read (${detail}). Import the folder it is in instead.`);
+    } catch {
+      // The parser's own message (its function names, byte offsets) means nothing to a person.
+      this.addError(file, 'a DICOMDIR whose directory records cannot be read (it is truncated or damaged). Import the folder it is in instead.');
       return;
     }
     this.counts.dicomdirs++;

@@ -337,6 +337,27 @@ describe('header counts the pixel data cannot back', () => {
   });
 });
 
+describe('a damaged DICOMDIR', () => {
+  it('is reported in words, not in the parser\'s', async () => {
+    const dir = copyMixedFolder(template);
+    const dicomdir = path.join(dir, 'disc/DICOMDIR');
+    const bytes = fs.readFileSync(dicomdir);
+    fs.writeFileSync(dicomdir, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dicomdir]);
+    const reason = errorFor(report, dicomdir);
+    expect(reason).toMatch(/^a DICOMDIR whose directory records cannot be read \(it is truncated or damaged\)\. Import the folder it is in instead\.$/);
+    // A record whose item tag is damaged: dicom-parser throws "dicomParser.readSequenceItem: item tag ... not found".
+    const records = bytes.indexOf(Buffer.from([0x04, 0x00, 0x20, 0x12]));
+    const item = bytes.indexOf(Buffer.from([0xfe, 0xff, 0x00, 0xe0]), records);
+    const damaged = Buffer.from(bytes);
+    damaged[item + 3] = 0xe1;
+    fs.writeFileSync(dicomdir, damaged);
+    const again = await lib.importPaths([dicomdir]);
+    expect(errorFor(again, dicomdir)).toBe(reason);
+  });
+});
+
 describe('a DICOMDIR that points outside its folder', () => {
   it('refuses ".." and absolute components and symbolic links leading out, and imports the rest', async () => {
     const dir = copyMixedFolder(template);
