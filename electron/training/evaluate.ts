@@ -6,6 +6,7 @@ import { loadPackage } from '../../models/package';
 import { evaluate, type Evaluation } from '../../models/training/metrics';
 import type { Library } from '../library/library';
 import { scoreImages } from './predict';
+import { libraryPseudonyms } from './pseudonyms';
 import { TrainingStore } from './store';
 
 export interface PackageEvaluation {
@@ -17,6 +18,7 @@ export interface PackageEvaluation {
   /** Labelled images skipped because their label is not one of the model's classes. */
   skippedUnknownLabel: number;
   evaluation: Evaluation;
+  /** patient: the PatientID's pseudonym in this library, as a package's split names it. */
   predictions: { sopInstanceUid: string; frame: number; patient: string; label: number; scores: number[] }[];
 }
 
@@ -24,8 +26,16 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
   const pkg = await loadPackage(packageDir);
   const meta = pkg.metadata;
   const subset = opts.subset ?? 'held-out';
-  const training = meta.provenance.training as { split?: { patients?: Record<string, string> }; threshold?: number | null; seed?: number } | undefined;
+  const training = meta.provenance.training as { split?: { patients?: Record<string, string>; pseudonymKey?: string }; threshold?: number | null; seed?: number } | undefined;
   const recorded = training?.split?.patients ?? {};
+  const names = libraryPseudonyms(library.dir);
+  // A package names its patients by the pseudonyms of the library that trained it; one made
+  // before pseudonyms (no pseudonymKey) by their PatientIDs.
+  const pseudonymKey = training?.split?.pseudonymKey;
+  if (pseudonymKey !== undefined && pseudonymKey !== names.keyId && subset !== 'all') {
+    throw new Error(`${packageDir} was trained in another library (or before this library's pseudonym key was replaced), so which of these patients it trained and was tested on cannot be told. Pass --subset all to evaluate on every labelled image, if you know it never saw these patients.`);
+  }
+  const splitKey = pseudonymKey === undefined ? (patient: string) => patient : names.patient;
   const store = new TrainingStore(library);
   let all;
   try {
@@ -35,7 +45,8 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
   }
   const known = all.filter((im) => meta.classNames.includes(im.label));
   const chosen = known.filter((im) => {
-    const s = recorded[im.patient];
+    const key = splitKey(im.patient);
+    const s = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
     if (subset === 'all') return true;
     if (subset === 'test') return s === 'test';
     return s === undefined || s === 'test';
@@ -60,6 +71,6 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
     patients: new Set(chosen.map((c) => c.patient)).size,
     skippedUnknownLabel: all.length - known.length,
     evaluation: evaluate(scores, labels, meta.classNames, { threshold, seed: training?.seed ?? 0 }),
-    predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, patient: im.patient, label: labels[i], scores: scores[i] })),
+    predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, patient: names.patient(im.patient), label: labels[i], scores: scores[i] })),
   };
 }

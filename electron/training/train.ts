@@ -4,17 +4,17 @@
 // training.start job.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
 import { z } from 'zod';
 import { TrainRequest } from '../../common/contract/training';
-import { ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
 import { exportOnnx } from '../../models/onnx';
-import { loadPackage, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
+import { loadPackage, PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
 import { activeBackend, initBackend } from '../../models/runtime';
 import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
@@ -22,6 +22,7 @@ import { renderReport } from '../../models/training/report';
 import type { Library } from '../library/library';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
+import { libraryPseudonyms } from './pseudonyms';
 import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInputs, normalisedBlack, resolveWindow, type Augmentation } from './images';
 import { TrainingStore, type LabelledImage } from './store';
 
@@ -94,9 +95,12 @@ export interface TrainProgress {
   imageSize?: number;
 }
 
+/** A test image's scores as the package records them: the image and its patient by the library's pseudonyms. */
 export interface TestPrediction {
-  sopInstanceUid: string;
+  /** The SOPInstanceUID's pseudonym. */
+  image: string;
   frame: number;
+  /** The PatientID's pseudonym. */
   patient: string;
   label: number;
   scores: number[];
@@ -113,6 +117,7 @@ export interface TrainResult {
   history: EpochRecord[];
   resumedFromEpoch: number;
   stopped: 'epochs' | 'early' | null;
+  /** patients: patient pseudonym -> split, as the package records it. */
   split: { patients: Record<string, string>; balance: DatasetSplit['balance']; warnings: string[] };
   features?: { cached: number; computed: number; seconds: number };
   testPredictions: TestPrediction[];
@@ -235,6 +240,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   // Area-averaged downscaling: a 512x512 slice going to 224..380 px keeps thin structures.
   const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION, resize: 'area' };
   resolveWindow(preprocessing); // fail early on an unknown preset
+  // Likewise an output the package could never be written to: before the training, not after it.
+  assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
+  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
   const epochs = opts.epochs ?? (mode === 'head' ? 60 : 20);
   const fitConfigBase = {
     epochs,
@@ -257,6 +265,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     store.close();
   }
   if (labelled.length === 0) throw new Error(`No labelled images in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  // The package is made to be shared: it names patients and images by the library's
+  // pseudonyms (read now, so that a damaged key stops the run before it trains).
+  const names = libraryPseudonyms(opts.library.dir);
   const split = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
   const classNames = split.classNames;
   if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
@@ -434,7 +445,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const threshold = K === 2 ? youdenThreshold(valScores.map((s) => s[1]), valLabels.map((l) => l === 1)) : undefined;
     const validation = evaluate(valScores, valLabels, classNames, { threshold, seed });
     const test = evaluate(testScores, testLabels, classNames, { threshold, seed });
-    const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, patient: im.patient, label: testLabels[i], scores: testScores[i] }));
+    const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: testLabels[i], scores: testScores[i] }));
+    const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
 
     progress({ phase: 'saving', fraction: null, message: 'Writing the model package' });
     const dataSummary = summarise(labelled, split);
@@ -442,7 +454,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       mode, seed, backend, runId, epochsRun: state.epoch, bestEpoch: state.best?.epoch ?? null, stopped: state.stopped,
       fit: fitConfig, augmentation, progressive: schedule ? schedule.map((e) => ({ epoch: e.epoch + 1, stage: e.stage + 1, imageSize: e.imageSize })) : null, featureCopies: mode === 'head' ? (opts.featureCopies ?? (isAugmenting(augmentation) ? 2 : 1)) : null,
       backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${runConfig.backbonePackage}` : `random initialisation (seed ${seed})` },
-      data: dataSummary, split: { patients: split.patients, warnings: split.warnings },
+      data: dataSummary, split: { patients, pseudonymKey: names.keyId, warnings: split.warnings },
       threshold: threshold ?? null, history: state.history, testPredictions,
       evaluation: { test, validation },
     };
@@ -470,7 +482,8 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     try {
       s2.registerModel(metadata.contentHash, opts.out, metadata);
       s2.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-      s2.savePredictions(metadata.contentHash, testPredictions.map((p, i) => ({ targetKind: 'image' as const, targetUid: p.frame === 0 ? p.sopInstanceUid : `${p.sopInstanceUid}#${p.frame}`, scores: { frame: p.frame, seriesInstanceUid: split.test[i].seriesInstanceUid, scores: p.scores, classNames, split: 'test' } })));
+      // The library's own table keeps the real UIDs: it is where the images are.
+      s2.savePredictions(metadata.contentHash, split.test.map((im, i) => ({ targetKind: 'image' as const, targetUid: im.frame === 0 ? im.sopInstanceUid : `${im.sopInstanceUid}#${im.frame}`, scores: { frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, scores: testScores[i], classNames, split: 'test' } })));
     } finally {
       s2.close();
     }
@@ -479,7 +492,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test AUC ${test.auc.toFixed(3)}` });
     return {
       packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test, validation, threshold, history: state.history, resumedFromEpoch, stopped: state.stopped,
-      split: { patients: split.patients, balance: split.balance, warnings: split.warnings }, features, testPredictions, backend,
+      split: { patients, balance: split.balance, warnings: split.warnings }, features, testPredictions, backend,
     };
   } finally {
     classifier.dispose();

@@ -39,6 +39,12 @@ export const MetadataSchema = z.object({
     createdAt: z.string().min(1),
     softwareVersion: z.string().min(1),
     sourceWeights: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+    /**
+     * How Lumen trained it (electron/training/train.ts). A package is made to be shared, so
+     * its split (`split.patients`) and test predictions name patients and images by the
+     * training library's pseudonyms (`split.pseudonymKey` names that library's key), never by
+     * PatientID or UID; packages made before pseudonyms key `split.patients` by PatientID.
+     */
     training: z.record(z.string(), z.unknown()).optional(),
   }),
   metrics: z.record(z.string(), z.number()).optional(),

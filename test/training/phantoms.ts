@@ -5,17 +5,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ctSlice, rng } from '../../electron/dicom/phantom';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage, type ElementValue } from '../../electron/dicom/write';
 
 export const PHANTOM_CLASSES = ['none', 'round', 'elongated'] as const;
 
 export interface PhantomSet {
   dir: string;
   csv: string;
-  patients: { patientId: string; studyUid: string; seriesUid: string; label: string; sops: string[] }[];
+  /** accessionNumber: the study's AccessionNumber, written only when asked (accessionNumbers). */
+  patients: { patientId: string; patientName: string; accessionNumber?: string; studyUid: string; seriesUid: string; label: string; sops: string[] }[];
 }
 
-export function writePhantomSet(dir: string, opts: { patients?: number; slices?: number; size?: number; seed?: number } = {}): PhantomSet {
+export function writePhantomSet(dir: string, opts: { patients?: number; slices?: number; size?: number; seed?: number; accessionNumbers?: boolean } = {}): PhantomSet {
   const nPatients = opts.patients ?? 36;
   const slices = opts.slices ?? 2;
   const size = opts.size ?? 64;
@@ -29,6 +30,9 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
     const patientId = `PH${String(p + 1).padStart(3, '0')}`;
     const studyUid = `${base}.1`;
     const seriesUid = `${base}.1.2`;
+    const patientName = `Phantom^${patientId}`;
+    const accessionNumber = opts.accessionNumbers ? `ACC${opts.seed ?? 42}X${p + 1}` : undefined;
+    const accession: Record<number, ElementValue> = accessionNumber ? { 0x00080050: { vr: 'SH', value: accessionNumber } } : {};
     const sops: string[] = [];
     for (let s = 0; s < slices; s++) {
       const noise = 10 + r() * 25;
@@ -85,12 +89,13 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
           0x0020000d: { vr: 'UI', value: studyUid },
           0x0020000e: { vr: 'UI', value: seriesUid },
           0x00100020: { vr: 'LO', value: patientId },
-          0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
+          0x00100010: { vr: 'PN', value: patientName },
+          ...accession,
           0x00200013: { vr: 'IS', value: s + 1 },
         },
       });
     }
-    patients.push({ patientId, studyUid, seriesUid, label, sops });
+    patients.push({ patientId, patientName, ...(accessionNumber ? { accessionNumber } : {}), studyUid, seriesUid, label, sops });
   }
   const csv = path.join(path.dirname(dir), `${path.basename(dir)}-labels.csv`);
   writeFileSync(csv, ['PatientID,SeriesInstanceUID,label', ...patients.map((p) => `${p.patientId},${p.seriesUid},${p.label}`)].join('\n') + '\n');

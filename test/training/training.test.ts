@@ -17,6 +17,7 @@ import { kFoldByPatient, splitByPatient } from '../../electron/training/dataset'
 import { evaluatePackage } from '../../electron/training/evaluate';
 import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/labels';
 import { predictSeries } from '../../electron/training/predict';
+import { libraryPseudonyms } from '../../electron/training/pseudonyms';
 import { TrainingStore } from '../../electron/training/store';
 import { parseVariant, standaloneModel, trainClassifier, TrainingInterrupted, type TrainResult } from '../../electron/training/train';
 import { createClassifier } from '../../models';
@@ -227,9 +228,11 @@ describe('a head on cached backbone features', () => {
     const ev = await evaluatePackage(library, result.packageDir, { subset: 'test' });
     expect(ev.images).toBe(result.test.n);
     // ONNX Runtime on the saved package gives the training run's test scores (float tolerance).
-    const byKey = new Map(result.testPredictions.map((t) => [`${t.sopInstanceUid}#${t.frame}`, t.scores]));
+    // The run's predictions name images by the library's pseudonyms, evaluation by their UIDs.
+    const byKey = new Map(result.testPredictions.map((t) => [`${t.image}#${t.frame}`, t.scores]));
+    const names = libraryPseudonyms(library.dir);
     for (const q of ev.predictions) {
-      const s = byKey.get(`${q.sopInstanceUid}#${q.frame}`)!;
+      const s = byKey.get(`${names.image(q.sopInstanceUid)}#${q.frame}`)!;
       q.scores.forEach((v, i) => expect(v).toBeCloseTo(s[i], 3));
     }
   }, 120_000);

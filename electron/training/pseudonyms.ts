@@ -1,0 +1,76 @@
+// Pseudonyms for patients and images in what leaves the machine: a model package is made to
+// be shared (.lumenpkg), so its recorded split and test predictions must not carry a
+// PatientID, nor a UID that a PACS could link back to the patient.
+//
+// A pseudonym is a keyed hash (HMAC-SHA-256, first 64 bits in hex) under a secret key the
+// library makes once from random bytes and keeps beside its database, private (0600). The
+// same patient always gets the same pseudonym in one library, so `lumen eval` finds the
+// patients a package was trained and tested on; without the key nobody can test guesses
+// (a plain hash of a PatientID could be reversed by hashing every possible ID).
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readRegularText } from '../../common/node/read-file';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../common/node/safe-fs';
+
+/** The key's file in the library folder. */
+export const PSEUDONYM_KEY_FILE = 'pseudonym-key.json';
+const KEY_BYTES = 32;
+
+export interface Pseudonyms {
+  /** "p-" and 16 hex digits for a PatientID (or the library's key for a patient without one). */
+  patient(id: string): string;
+  /** "i-" and 16 hex digits for a SOPInstanceUID. */
+  image(sopInstanceUid: string): string;
+  /** Names the key without revealing it ("k-" and 16 hex digits): a package records it, to tell whether this library made its pseudonyms. */
+  keyId: string;
+}
+
+/** The pseudonyms of the library in `libraryDir`, making its key the first time. */
+export function libraryPseudonyms(libraryDir: string): Pseudonyms {
+  const key = readOrCreateKey(libraryDir);
+  // The kind goes into the hash, so that a patient and an image never share a pseudonym.
+  const tag = (prefix: string, kind: string, value: string) => prefix + createHmac('sha256', key).update(`${kind}\0${value}`).digest('hex').slice(0, 16);
+  return { patient: (id) => tag('p-', 'patient', id), image: (uid) => tag('i-', 'image', uid), keyId: tag('k-', 'key', '') };
+}
+
+function readOrCreateKey(libraryDir: string): Buffer {
+  const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
+  for (;;) {
+    try {
+      return parseKey(readRegularText(file, 'json'), file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    ensurePrivateDir(libraryDir, { tighten: false });
+    // Written whole beside it, then linked into place: link fails when another process made
+    // the key first, and then both use that one (a rename would replace it).
+    const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+    try {
+      fs.fchmodSync(fd, PRIVATE_FILE_MODE);
+      fs.writeFileSync(fd, JSON.stringify({ hmacSha256Key: randomBytes(KEY_BYTES).toString('hex') }));
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.linkSync(temp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+}
+
+function parseKey(text: string, file: string): Buffer {
+  let hex: unknown;
+  try {
+    hex = (JSON.parse(text) as { hmacSha256Key?: unknown } | null)?.hmacSha256Key;
+  } catch {
+    hex = undefined;
+  }
+  // Never quote the file: whatever is in it, it is not ours to show.
+  if (typeof hex !== 'string' || !new RegExp(`^[0-9a-f]{${KEY_BYTES * 2}}$`).test(hex)) {
+    throw new Error(`The library's pseudonym key ${file} is damaged. Restore it from a backup of the library; deleting it makes a new key, and packages trained before then can no longer tell their own patients apart from others in \`lumen eval\`.`);
+  }
+  return Buffer.from(hex, 'hex');
+}
