@@ -116,6 +116,22 @@ describe('training run names', () => {
   });
 });
 
+describe('the package folder of a run', () => {
+  it('is checked before training: never a path through "..", never an existing folder without overwrite', async () => {
+    const lib = Library.open(path.join(dataDir, 'library'));
+    try {
+      const base = { library: lib, variant: 'custom-phi-6', resolution: 32, epochs: 1 };
+      await expect(trainClassifier({ ...base, out: `${dicomDir}/sub/..` })).rejects.toThrow(/Refusing to write a model package to .*: it must lie inside .*sub/);
+      const existing = path.join(dataDir, 'models', 'installed');
+      await expect(trainClassifier({ ...base, out: existing })).rejects.toThrow(`Model package ${existing}: already exists (pass overwrite to replace it)`);
+      expect(existsSync(`${existing}.checkpoint`)).toBe(false);
+      expect(readFileSync(path.join(existing, 'metadata.json'), 'utf8')).toBe('{}');
+    } finally {
+      lib.close();
+    }
+  });
+});
+
 describe('resuming a run', () => {
   const resume = async (checkpointDir: string) => (h as any)['training.resume']({ checkpointDir }, ctx);
   const runJson = (request: unknown) => JSON.stringify({ runId: 'x', name: 'r', epochs: 1, startedAt: '2026-01-01T00:00:00Z', request });
