@@ -103,6 +103,36 @@ let nextRequestId = 1;
 const pending = new Map<number, PendingRequest>();
 /** Batches sent to each worker and not yet answered: a worker keeps the process alive only while it has some. */
 const batchesInFlight = new Map<Worker, number>();
+/** How each worker is stopped and its jobs failed, with the reason. */
+const stoppers = new Map<Worker, (why: string) => void>();
+
+/**
+ * A worker silent this long with work in hand is taken for stuck (a decoder
+ * looping on a crafted file): it is stopped, its jobs fail, and a fresh one
+ * takes its place. Generous: one message answers a batch of up to 8 files.
+ */
+let stallLimitMs = 5 * 60_000;
+const stallTimers = new Map<Worker, NodeJS.Timeout>();
+
+/** Sets how long a busy worker may stay silent (tests use a tiny limit); returns the previous limit. */
+export function setDecodeStallLimit(ms: number): number {
+  const previous = stallLimitMs;
+  stallLimitMs = ms;
+  return previous;
+}
+
+/** (Re)starts the worker's stall timer while it has batches in hand; stops it when it has none. */
+function watchForStall(w: Worker): void {
+  clearTimeout(stallTimers.get(w));
+  stallTimers.delete(w);
+  if (!((batchesInFlight.get(w) ?? 0) > 0)) return;
+  const timer = setTimeout(() => {
+    stoppers.get(w)?.(`it gave no answer for ${stallLimitMs / 1000} s`);
+    void w.terminate();
+  }, stallLimitMs);
+  timer.unref();
+  stallTimers.set(w, timer);
+}
 
 function startWorker(): Worker {
   const w = new Worker(fileURLToPath(WORKER_URL));
@@ -118,11 +148,13 @@ function startWorker(): Worker {
       job = p.job;
       job.reply(p.index, reply);
     }
-    if (!last) return;
-    const left = (batchesInFlight.get(w) ?? 1) - 1;
-    batchesInFlight.set(w, left);
-    if (left === 0) w.unref();
-    job?.batchDone(w);
+    if (last) {
+      const left = (batchesInFlight.get(w) ?? 1) - 1;
+      batchesInFlight.set(w, left);
+      if (left === 0) w.unref();
+    }
+    watchForStall(w);
+    if (last) job?.batchDone(w);
   });
   // A worker that crashes (an uncaught error, out of memory) or exits takes its
   // unanswered requests with it: their jobs fail with the first such file named, and
@@ -130,6 +162,9 @@ function startWorker(): Worker {
   const lost = (why: string) => {
     if (!batchesInFlight.has(w)) return;
     batchesInFlight.delete(w);
+    stoppers.delete(w);
+    clearTimeout(stallTimers.get(w));
+    stallTimers.delete(w);
     pool = pool.filter((p) => p !== w);
     const failed = new Map<PoolJob, string>();
     for (const [id, p] of pending) {
@@ -143,6 +178,7 @@ function startWorker(): Worker {
   };
   w.on('error', (err: Error & { code?: string }) => lost(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : 'it failed with an internal error'));
   w.on('exit', (code) => lost(`it exited with code ${code}`));
+  stoppers.set(w, lost);
   return w;
 }
 
@@ -244,7 +280,9 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
         batchRequests.push({ id, ...requests[next] });
       }
       const msg: WorkerBatch = { requests: batchRequests, keepPixels };
-      batchesInFlight.set(w, (batchesInFlight.get(w) ?? 0) + 1);
+      const before = batchesInFlight.get(w) ?? 0;
+      batchesInFlight.set(w, before + 1);
+      if (before === 0) watchForStall(w);
       w.ref();
       w.postMessage(msg);
     };

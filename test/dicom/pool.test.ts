@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeFrame } from '../../electron/dicom/decode';
-import { closeDecodePool, decodeMany, decodePoolWorkers, type DecodeResult } from '../../electron/dicom/pool';
+import { closeDecodePool, decodeMany, decodePoolWorkers, setDecodeStallLimit, type DecodeResult } from '../../electron/dicom/pool';
 import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
 import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/training/images';
 import { makeFixtures, type Fixture, type Phantom } from './fixtures';
@@ -143,4 +143,18 @@ it('a worker that dies mid-job rejects that job with a clear error, and the pool
   const after = await decodeMany(names.map((n) => ({ file: fixtures[n].file })), { threads: 2 });
   names.forEach((n, i) => expect(after[i].frames!.map((f) => Array.from(f.pixels)), n).toEqual(phantoms[fixtures[n].phantom].frames));
   expect(decodePoolWorkers().length).toBeGreaterThanOrEqual(2);
+});
+
+it('a worker that gives no answer for too long is stopped: its job rejects, the next job gets a fresh worker', { timeout: 30_000 }, async () => {
+  const names = ['ct16-explicit', 'multi-rle', 'rgb-j2k', 'ct16-jpegls'];
+  const requests = Array.from({ length: 16 }, (_, i) => ({ file: fixtures[names[i % names.length]].file }));
+  // A limit no decode meets stands in for a decoder stuck on a crafted file.
+  const previous = setDecodeStallLimit(1);
+  try {
+    await expect(decodeMany(requests, { threads: 1 })).rejects.toThrow(/a decode worker stopped before it answered \(it gave no answer for 0\.001 s\), while decoding .*\.dcm/);
+  } finally {
+    setDecodeStallLimit(previous);
+  }
+  const after = await decodeMany(names.map((n) => ({ file: fixtures[n].file })), { threads: 2 });
+  names.forEach((n, i) => expect(after[i].frames!.map((f) => Array.from(f.pixels)), n).toEqual(phantoms[fixtures[n].phantom].frames));
 });
