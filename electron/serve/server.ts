@@ -22,7 +22,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isRequestName, rejectionForLog, type Reply } from '../../common/rpc';
 import { requests } from '../../common/contract';
 import { chosenFolders } from '../engine/access';
@@ -189,36 +189,44 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     // A message over the size limit or a text frame that is not UTF-8: ws has already
     // closed this socket with 1009 or 1007; without a handler the error would end the process.
     ws.on('error', (err) => log(`closed a WebSocket: ${err.message}`));
-    ws.on('message', async (data, isBinary) => {
-      let message: any;
-      try {
-        if (isBinary) throw new Error('binary frames are not part of the contract');
-        message = JSON.parse(data.toString());
-      } catch (err) {
-        // Not the parser's message: it quotes the text, which may be a search for a patient's name.
-        log(`bad bridge message: ${isBinary ? 'a binary frame' : err instanceof SyntaxError ? 'not JSON' : 'unreadable'}`);
-        const reply: Reply = { ok: false, error: { code: 'invalid_message', message: 'A message must be JSON: {"id", "method", "input"}.' } };
-        send(ws, { id: null, reply });
-        return;
-      }
-      const id = message && (typeof message.id === 'number' || typeof message.id === 'string') ? message.id : null;
-      if (id === null || !message || typeof message !== 'object') {
-        log('bridge message without an id');
-        send(ws, { id: null, reply: { ok: false, error: { code: 'invalid_message', message: 'A message needs an "id" (number or string).' } } });
-        return;
-      }
-      const method: unknown = message.method;
-      if (isRequestName(method) && requests[method].runsIn === 'main') {
-        send(ws, { id, reply: { ok: false, error: { code: 'unavailable', method, message: `"${method}" needs the desktop app; it is not available in the browser.` } } });
-        return;
-      }
-      const reply = await options.host.request(message.method, message.input, { roots: [...chosenRoots] });
-      // A folder the user imported becomes one this session may name (a label CSV inside it).
-      if (reply.ok && isRequestName(method)) for (const folder of chosenFolders(method, message.input)) chosenRoots.add(folder);
-      if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${rejectionForLog(reply.error)}`);
-      send(ws, { id, reply });
-    });
+    ws.on('message', (data, isBinary) =>
+      void handleMessage(ws, data, isBinary).catch((err) => {
+        // A bug, not the peer's fault; still only this socket ends, never the process.
+        log(`bridge message failed: ${err instanceof Error ? err.message : String(err)}`);
+        ws.close(1011, 'internal error');
+      }),
+    );
   });
+
+  const handleMessage = async (ws: WebSocket, data: RawData, isBinary: boolean) => {
+    let message: any;
+    try {
+      if (isBinary) throw new Error('binary frames are not part of the contract');
+      message = JSON.parse(data.toString());
+    } catch (err) {
+      // Not the parser's message: it quotes the text, which may be a search for a patient's name.
+      log(`bad bridge message: ${isBinary ? 'a binary frame' : err instanceof SyntaxError ? 'not JSON' : 'unreadable'}`);
+      const reply: Reply = { ok: false, error: { code: 'invalid_message', message: 'A message must be JSON: {"id", "method", "input"}.' } };
+      send(ws, { id: null, reply });
+      return;
+    }
+    const id = message && (typeof message.id === 'number' || typeof message.id === 'string') ? message.id : null;
+    if (id === null || !message || typeof message !== 'object') {
+      log('bridge message without an id');
+      send(ws, { id: null, reply: { ok: false, error: { code: 'invalid_message', message: 'A message needs an "id" (number or string).' } } });
+      return;
+    }
+    const method: unknown = message.method;
+    if (isRequestName(method) && requests[method].runsIn === 'main') {
+      send(ws, { id, reply: { ok: false, error: { code: 'unavailable', method, message: `"${method}" needs the desktop app; it is not available in the browser.` } } });
+      return;
+    }
+    const reply = await options.host.request(message.method, message.input, { roots: [...chosenRoots] });
+    // A folder the user imported becomes one this session may name (a label CSV inside it).
+    if (reply.ok && isRequestName(method)) for (const folder of chosenFolders(method, message.input)) chosenRoots.add(folder);
+    if (!reply.ok && (reply.error.code === 'invalid_input' || reply.error.code === 'unknown_method')) log(`rejected bridge request: ${rejectionForLog(reply.error)}`);
+    send(ws, { id, reply });
+  };
 
   const unsubscribe = options.host.onEvent((event, payload) => {
     for (const ws of clients) send(ws, { event, payload });
