@@ -105,9 +105,10 @@ export function checkPath(p: string, use: PathUse, what: string, access: PathAcc
   const roots = realRoots(access, dataDir);
   if (roots.some((root) => within(root, real))) return path.resolve(p);
   const resolved = real === path.resolve(p) ? '' : ` (it resolves to ${real})`;
+  const shown = access.roots.slice(0, 3).join(', ') + (access.roots.length > 3 ? ` and ${access.roots.length - 3} more` : '');
   throw new PathRefusedError(
     `The ${what} ${p}${resolved} is outside the folders this browser session may use: the data folder ${dataDir}` +
-      `${access.roots.length ? ` and the folders imported in this session (${access.roots.join(', ')})` : ''}. Import its folder first, or use the desktop app.`,
+      `${access.roots.length ? ` and the folders imported in this session (${shown})` : ''}. Import its folder first, or use the desktop app.`,
   );
 }
 
