@@ -5,7 +5,8 @@
 // the decode of every frame and a model input (electron/dicom/fuzz.ts). Each
 // must end in a result or a DicomFileError, within a time limit, with memory
 // bounded. `lumen bench fuzz` runs more cases. A failure prints the run's seed
-// and the case's mutation: FUZZ_SEED=<seed> reproduces the run.
+// and the case's mutation, and keeps its bytes in test-results/fuzz/;
+// FUZZ_SEED=<seed> runs another sequence of cases.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const CASES = 5000;
 const CASE_LIMIT_MS = 2000;
 /** The process's resident memory may grow by this much at most over the run. */
 const RSS_GROWTH_LIMIT = 1024 * 1024 * 1024;
+const FAILURES_DIR = join(__dirname, '../../test-results/fuzz');
 
 let dir: string;
 let seeds: FuzzSeed[];
@@ -51,8 +53,13 @@ it(`${CASES} damaged copies of the fixtures each end in a result or a per-file e
     const ms = performance.now() - t;
     counts[outcome.kind]++;
     const what = `case ${n} of seed ${SEED}: ${c.seed}, ${c.mutation}`;
-    if (outcome.kind === 'crash') failures.push(`${what}: ${outcome.detail}`);
-    if (ms > CASE_LIMIT_MS) failures.push(`${what}: took ${Math.round(ms)} ms`);
+    if (outcome.kind === 'crash' || ms > CASE_LIMIT_MS) {
+      // The fixtures carry random UIDs, so keep the failing bytes themselves to reproduce it.
+      const kept = join(FAILURES_DIR, `seed${SEED}-case${n}.dcm`);
+      mkdirSync(FAILURES_DIR, { recursive: true });
+      writeFileSync(kept, c.bytes);
+      failures.push(`${what} (bytes in ${kept}): ${outcome.kind === 'crash' ? outcome.detail : `took ${Math.round(ms)} ms`}`);
+    }
     if (ms > slowest.ms) slowest = { ms, what };
     if (n % 50 === 0) largestRss = Math.max(largestRss, process.memoryUsage().rss);
     n++;
