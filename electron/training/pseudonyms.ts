@@ -10,7 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readRegularText } from '../../common/node/read-file';
+import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../common/node/safe-fs';
 
 /** The key's file in the library folder. */
@@ -36,28 +36,41 @@ export function libraryPseudonyms(libraryDir: string): Pseudonyms {
 
 function readOrCreateKey(libraryDir: string): Buffer {
   const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
-  for (;;) {
+  // Twice at most: a key another process linked in between is read the second time.
+  for (let attempt = 0; attempt < 2; attempt++) {
     try {
       return parseKey(readRegularText(file, 'json'), file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw err instanceof FileReadError || code === undefined ? err : new Error(`Cannot read the library's pseudonym key ${file} (${code}): the library folder must be readable by you.`);
     }
-    ensurePrivateDir(libraryDir, { tighten: false });
-    // Written whole beside it, then linked into place: link fails when another process made
-    // the key first, and then both use that one (a rename would replace it).
-    const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+    try {
+      createKey(libraryDir, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new Error(`Cannot create the library's pseudonym key ${file} (${code ?? 'unknown error'}): the library folder must be writable by you.`);
+    }
+  }
+  // Still absent although something stands at its name (a dangling link, say).
+  throw new Error(`The library's pseudonym key ${file} cannot be read although something exists there: remove it or restore it from a backup of the library.`);
+}
+
+/** Writes a new key whole beside its place, then links it into place: link fails (EEXIST) when another process made one first, and then both use that (a rename would replace it). */
+function createKey(libraryDir: string, file: string): void {
+  ensurePrivateDir(libraryDir, { tighten: false });
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+  try {
     try {
       fs.fchmodSync(fd, PRIVATE_FILE_MODE);
       fs.writeFileSync(fd, JSON.stringify({ hmacSha256Key: randomBytes(KEY_BYTES).toString('hex') }));
       fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fs.linkSync(temp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     } finally {
-      fs.rmSync(temp, { force: true });
+      fs.closeSync(fd);
     }
+    fs.linkSync(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }
 

@@ -3,7 +3,7 @@
 // images by the library's pseudonyms, never by PatientID or UID; `lumen eval` on the same
 // library still finds the patients the package was tested on.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -145,11 +145,17 @@ describe('pseudonyms in model packages', () => {
     if (process.platform !== 'win32') expect(statSync(path.join(a, PSEUDONYM_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
-  it('a damaged key file is refused with an error naming it, not quoting it', () => {
+  it('a damaged or dangling key file is refused with an error naming it, not quoting it', () => {
     const dir = path.join(root, 'lib-damaged');
     libraryPseudonyms(dir);
     writeFileSync(path.join(dir, PSEUDONYM_KEY_FILE), '{"key":"PH001-not-a-key"}');
     expect(() => libraryPseudonyms(dir)).toThrow(new RegExp(PSEUDONYM_KEY_FILE));
     expect(() => libraryPseudonyms(dir)).not.toThrow(/PH001/);
+    if (process.platform === 'win32') return;
+    // A link to nowhere in its place: refused, never replaced nor looped on.
+    const dangling = path.join(root, 'lib-dangling');
+    mkdirSync(dangling);
+    symlinkSync(path.join(root, 'nowhere'), path.join(dangling, PSEUDONYM_KEY_FILE));
+    expect(() => libraryPseudonyms(dangling)).toThrow(new RegExp(`${PSEUDONYM_KEY_FILE} cannot be read although something exists there`));
   });
 });
