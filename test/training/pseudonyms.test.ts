@@ -145,6 +145,15 @@ describe('pseudonyms in model packages', () => {
     if (process.platform !== 'win32') expect(statSync(path.join(a, PSEUDONYM_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
+  it('processes that make the key at the same time all end up with one key', async () => {
+    const dir = path.join(root, 'lib-race');
+    const script = `import('${path.join(repo, 'electron/training/pseudonyms.ts').replace(/\\/g, '/')}').then((m) => process.stdout.write(m.libraryPseudonyms(process.argv[1]).keyId))`;
+    const ids = await Promise.all(Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', '-e', script, dir], { cwd: repo }).then((r) => r.stdout)));
+    expect(ids[0]).toMatch(/^k-[0-9a-f]{16}$/);
+    expect(new Set(ids)).toEqual(new Set([libraryPseudonyms(dir).keyId]));
+    expect(readdirSync(dir)).toEqual([PSEUDONYM_KEY_FILE]);
+  }, 60_000);
+
   it('a damaged or dangling key file is refused with an error naming it, not quoting it', () => {
     const dir = path.join(root, 'lib-damaged');
     libraryPseudonyms(dir);
