@@ -68,6 +68,8 @@ export const ImportReport = z.object({
   errors: z.array(ImportFileError),
   /** How many files could not be imported. */
   errorCount: z.number(),
+  /** The studies the import added or re-read images of (the first 1,000), for the study list to highlight. */
+  studyInstanceUids: z.array(z.string()).default([]),
   cancelled: z.boolean(),
   seconds: z.number(),
 });

@@ -65,6 +65,8 @@ export class Importer {
   private readonly queued = new Set<string>();
   private readonly touchedSeries = new Set<string>();
   private readonly seriesWritten = new Set<string>();
+  /** Studies this import wrote images of, in the order first written (the UI highlights them). */
+  private readonly studiesWritten = new Set<string>();
   private readonly missingFound = new Set<string>();
   private readonly counts = { scanned: 0, imported: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
   private readonly now = new Date().toISOString();
@@ -210,6 +212,7 @@ export class Importer {
       ...this.counts,
       ...totals,
       errors: this.errors,
+      studyInstanceUids: [...this.studiesWritten],
       cancelled,
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };
@@ -333,6 +336,7 @@ export class Importer {
     const m = parsed.meta;
     if (!this.seriesWritten.has(m.seriesInstanceUid)) {
       this.seriesWritten.add(m.seriesInstanceUid);
+      this.studiesWritten.add(m.studyInstanceUid);
       const patient = this.statements.upsertPatient.get(
         patientKeyOf(m.patientId, m.patientName),
         orNull(m.patientId.trim()),

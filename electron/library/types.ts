@@ -28,6 +28,10 @@ export interface ImportReport {
   series: number;
   instances: number;
   errors: ImportFileError[];
+  /** When the import ran (ISO): the library lists its errors with this `at`. */
+  at: string;
+  /** The studies this import added or re-read images of, in the order first written. */
+  studyInstanceUids: string[];
   /** True when the import was stopped through its AbortSignal; what was committed before stays. */
   cancelled: boolean;
   /** Seconds the import took. */

@@ -60,6 +60,15 @@ describe('listing the library', () => {
     expect(lib.listStudies({ search: '_' })).toEqual([]);
   });
 
+  it('listStudiesWithSeries gives what listStudies and listTree give together, for every search', () => {
+    const fromTree = new Map(lib.listTree().flatMap((p) => p.studies.map((st) => [st.studyInstanceUid, st.series] as const)));
+    for (const search of [undefined, '', 'roe', 'PA001', 'head', 'scout', '2024-01-02', '2023', '%', 'ct']) {
+      const expected = lib.listStudies({ search }).map((st) => ({ ...st, series: fromTree.get(st.studyInstanceUid) ?? [] }));
+      expect(lib.listStudiesWithSeries({ search }), `search ${search}`).toEqual(expected);
+    }
+    expect(lib.listStudiesWithSeries()).toHaveLength(2);
+  });
+
   it('getSeries returns the series with its study, or null', () => {
     expect(lib.getSeries(PATIENT_B.seriesUid)).toMatchObject({
       seriesInstanceUid: PATIENT_B.seriesUid,

@@ -1,4 +1,3 @@
-import type { StudyWithSeries } from '../../../common/contract/library';
 import type { Handlers } from '../../../common/rpc';
 import type { EngineDeps } from './context';
 import { viewerFrame } from '../viewer/frame';
@@ -11,15 +10,13 @@ import { forgetInstances, openLibrary, seriesImages, seriesInstances } from '../
  */
 export const REPORTED_IMPORT_ERRORS = 200;
 
+/** The most new studies an import's end event names (for the list to highlight); ~64 bytes each. */
+export const REPORTED_STUDIES = 1000;
+
 /** Handlers for the library requests of the contract (common/contract/library.ts). */
 export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
   return {
-    'library.studies': ({ search }) => {
-      const library = openLibrary(deps);
-      const series = new Map<string, StudyWithSeries['series']>();
-      for (const patient of library.listTree()) for (const study of patient.studies) series.set(study.studyInstanceUid, study.series);
-      return library.listStudies({ search }).map((study) => ({ ...study, series: series.get(study.studyInstanceUid) ?? [] }));
-    },
+    'library.studies': ({ search }) => openLibrary(deps).listStudiesWithSeries({ search }),
     'library.thumbnail': async ({ seriesInstanceUid }) => {
       const png = await openLibrary(deps).thumbnail(seriesInstanceUid);
       return { dataUrl: `data:image/png;base64,${png.toString('base64')}` };
@@ -53,7 +50,12 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
               job.progress(fraction, message, { ...p });
             },
           });
-          return { ...report, errors: report.errors.slice(0, REPORTED_IMPORT_ERRORS), errorCount: report.errors.length };
+          return {
+            ...report,
+            errors: report.errors.slice(0, REPORTED_IMPORT_ERRORS),
+            errorCount: report.errors.length,
+            studyInstanceUids: report.studyInstanceUids.slice(0, REPORTED_STUDIES),
+          };
         } finally {
           forgetInstances(deps);
           ctx.emit('library.changed', { reason: 'import' });
