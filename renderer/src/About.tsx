@@ -1,13 +1,15 @@
 import type { AppInfo } from '../../common/contract';
+import { useModalDialog } from './useModalDialog';
 
 export function About({ info, onClose }: { info: AppInfo; onClose: () => void }) {
   const { engine } = info;
+  const dialog = useModalDialog<HTMLElement>(onClose);
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="about-title" onClick={(e) => e.stopPropagation()}>
+      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="about-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
           <h2 id="about-title">About {info.name}</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+          <button className="icon-button" aria-label="Close" onClick={onClose}>
             ✕
           </button>
         </header>

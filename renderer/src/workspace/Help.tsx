@@ -1,3 +1,5 @@
+import { useModalDialog } from '../useModalDialog';
+
 export const SHORTCUTS: [string, string][] = [
   ['↑ / ↓, ← / →, wheel', 'Previous / next image'],
   ['Home / End', 'First / last image'],
@@ -20,12 +22,13 @@ export const SHORTCUTS: [string, string][] = [
 ];
 
 export function Help({ onClose }: { onClose: () => void }) {
+  const dialog = useModalDialog<HTMLElement>(onClose);
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" onClick={(e) => e.stopPropagation()}>
+      <section className="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
           <h2 id="help-title">Keyboard shortcuts</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+          <button className="icon-button" aria-label="Close" onClick={onClose}>
             ✕
           </button>
         </header>
