@@ -140,7 +140,8 @@ const IMAGE_STRING_TAGS = ['x00280008', 'x00281050', 'x00281051', 'x00281052', '
  * small seed cut at every byte of its header (as many as fit in a quarter of
  * the cases), then random mutations (bit flips, lengths set to huge or odd
  * values, image-size fields, photometric interpretation, transfer syntax,
- * nested and undefined-length sequences, fragment tables, cuts, splices).
+ * nested and undefined-length sequences, fragment items and basic and
+ * extended offset tables, cuts, splices).
  */
 export function* fuzzCases(seeds: FuzzSeed[], seed: number, count: number): Generator<FuzzCase> {
   const infos = seeds.map(describe);
@@ -250,6 +251,17 @@ export function* fuzzCases(seeds: FuzzSeed[], seed: number, count: number): Gene
         default:
           return { mutation: `empty fragment before item ${item}`, bytes: splice(copy, at, 0, Uint8Array.from([0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0])) };
       }
+    },
+    (s) => {
+      // The extended offset table (7FE0,0001) and its lengths (7FE0,0002): 64-bit entries.
+      const el = s.elements.find((e) => e.tag === pick(['x7fe00001', 'x7fe00002']) && e.length >= 8);
+      if (!el) return undefined;
+      const copy = Uint8Array.from(s.bytes);
+      const entry = int(el.length >> 3);
+      const [lo, hi] = pick([[0, 0], [1, 0], [0xffffffff, 0xffffffff], [0, 1], [0x7fffffff, 0], [int(s.bytes.length), 0]]);
+      writeUint(copy, el.dataOffset + entry * 8, 4, lo, true);
+      writeUint(copy, el.dataOffset + entry * 8 + 4, 4, hi, true);
+      return { mutation: `${el.tag} entry ${entry} set to ${hi} * 2^32 + ${lo}`, bytes: copy };
     },
     (s) => {
       const n = int(s.bytes.length);
