@@ -25,8 +25,12 @@ export interface DecodedFrame {
   pixels: PixelArray;
 }
 
-/** Decoded frames larger than this are refused: a corrupt header must not make us allocate gigabytes. */
-const MAX_FRAME_BYTES = 1 << 30;
+/**
+ * Decoded frames larger than this are refused: a corrupt or crafted header must
+ * not make a codec allocate gigabytes for a few bytes of codestream. The largest
+ * real frames (8k x 8k RGB, 200 MB) fit.
+ */
+const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 function bytesPerSample(meta: InstanceMeta): number {
   return meta.bitsAllocated <= 8 ? 1 : meta.bitsAllocated / 8;
@@ -372,7 +376,7 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
     throw new DicomFileError(file, 'was parsed only up to the pixel data (untilTag), so its pixels cannot be decoded: parse it again without untilTag.');
   }
   const expected = frameByteLength(meta);
-  if (expected > MAX_FRAME_BYTES) throw new DicomFileError(file, `a ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} frame at ${meta.bitsAllocated} bits would need ${expected} bytes, more than Lumen decodes (1 GiB). The header is corrupt.`);
+  if (expected > MAX_FRAME_BYTES) throw new DicomFileError(file, `a ${meta.rows}x${meta.columns}x${meta.samplesPerPixel} frame at ${meta.bitsAllocated} bits would need ${expected} bytes, more than Lumen decodes (256 MiB). The header is corrupt.`);
   const bps = bytesPerSample(meta);
   const spp = meta.samplesPerPixel;
   const bitsAllocated = meta.bitsAllocated;

@@ -213,3 +213,9 @@ it("a codec library's own message never reaches the user; Lumen's own reasons do
   rle.writeUInt32LE(3, frame.byteOffset - rle.byteOffset - 0); // the segment count: 3 where 2 belong
   await expect(decodeFrame(parseDicomBuffer(rle, 'rle.dcm'), 0)).rejects.toThrow(/^rle\.dcm: frame 1 cannot be decoded as RLE \(RLE header lists 3 segments, 2 expected/);
 });
+
+it('a compressed frame whose header promises more than 256 MiB is refused before any codec allocates for it', async () => {
+  // 16384 x 16384 at 16 bits (512 MiB) over a few bytes of RLE: a codec would allocate the whole frame first.
+  const file = encapsulatedFile({ rows: 16384, columns: 16384, bitsAllocated: 16, pixelBytes: new Uint8Array(0) }, TS.rle, encapsulate([[new Uint8Array(64)]]).bytes);
+  await expect(decodeFrame(parseDicomBuffer(file, 'huge-frame.dcm'), 0)).rejects.toThrow(/^huge-frame\.dcm: a 16384x16384x1 frame at 16 bits would need 536870912 bytes, more than Lumen decodes \(256 MiB\)/);
+});
