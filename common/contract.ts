@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
 import { libraryEvents, libraryRequests } from './contract/library';
+import { measurementRequests } from './contract/measurements';
 import { modelEvents, modelRequests } from './contract/models';
 import { trainingEvents, trainingRequests } from './contract/training';
 
@@ -115,6 +116,7 @@ export const requests = {
     runsIn: 'main',
   }),
   ...libraryRequests,
+  ...measurementRequests,
   ...modelRequests,
   ...trainingRequests,
 } as const;

@@ -13,6 +13,7 @@ import { checkRequestPaths, PATH_FIELDS } from './access';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
+import { measurementHandlers } from './handlers/measurements';
 import { modelsHandlers } from './handlers/models';
 import { trainingHandlers } from './handlers/training';
 
@@ -69,6 +70,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const handlers: Partial<Handlers> = {
     ...libraryHandlers(deps),
+    ...measurementHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),
     'app.info': async () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { readRegularFile } from '../../common/node/read-file';
+import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../../common/import-summary';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,7 +8,9 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../comm
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
+import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate } from './schema';
+import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
 import type {
   ImportErrorRecord,
@@ -343,9 +346,17 @@ export class Library {
   /** Files that could not be imported, most recent first. */
   importErrors(): ImportErrorRecord[] {
     return this.db
-      .prepare<[], { path: string; reason: string; at: string }>('SELECT path, reason, at FROM import_errors ORDER BY at DESC, path')
+      .prepare<[], { path: string; reason: string; at: string; kind: string | null; kept_path: string | null }>(
+        'SELECT path, reason, at, kind, kept_path FROM import_errors ORDER BY at DESC, path',
+      )
       .all()
-      .map((r) => ({ file: r.path, reason: r.reason, at: r.at }));
+      .map((r) => ({
+        file: r.path,
+        reason: r.reason,
+        kind: (IMPORT_ISSUE_KINDS as readonly string[]).includes(r.kind ?? '') ? (r.kind as ImportIssueKind) : 'error',
+        ...(r.kept_path ? { keptFile: r.kept_path } : {}),
+        at: r.at,
+      }));
   }
 
   /**
@@ -394,6 +405,26 @@ export class Library {
   /** The audit log in the order it was written; `since` (ISO time) keeps the entries at or after it. */
   auditEntries(opts: { since?: string } = {}): AuditEntry[] {
     return readAudit(this.db, opts);
+  }
+
+  /** The series' measurements (drawn in the viewer), oldest first: see measurements.ts. */
+  measurements(seriesInstanceUid: string): Measurement[] {
+    return listMeasurements(this.db, seriesInstanceUid);
+  }
+
+  /** Keeps a measurement, with the operating-system user as its author; saving the same id again changes nothing. */
+  saveMeasurement(m: Measurement): Measurement {
+    let author: string | null = null;
+    try {
+      author = os.userInfo().username;
+    } catch {
+      // no user name on this system
+    }
+    return saveMeasurement(this.db, m, author);
+  }
+
+  deleteMeasurement(id: string): boolean {
+    return deleteMeasurement(this.db, id);
   }
 
   private thumbnailDir(): string {

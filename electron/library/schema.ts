@@ -140,6 +140,33 @@ export const migrations: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: its entries cannot be deleted'); END;
     `,
   },
+  {
+    version: 4,
+    description: 'import errors: what kind each is (a failure, a duplicate, no image, ...) and the copy kept',
+    sql: `
+      ALTER TABLE import_errors ADD COLUMN kind TEXT;        -- common/import-summary.ts; NULL (older rows): error
+      ALTER TABLE import_errors ADD COLUMN kept_path TEXT;   -- for a duplicate: the file the library kept
+    `,
+  },
+  {
+    version: 5,
+    description: 'measurements drawn in the viewer, each on one image (SOP instance and frame)',
+    sql: `
+      -- No foreign key to instances: a measurement outlives a re-import of its file.
+      CREATE TABLE measurements (
+        id TEXT PRIMARY KEY,                     -- chosen by the viewer, so that undo and redo restore the same one
+        series_uid TEXT NOT NULL,
+        sop_uid TEXT NOT NULL,
+        frame INTEGER NOT NULL CHECK (frame >= 0),
+        kind TEXT NOT NULL CHECK (kind IN ('length')),
+        points TEXT NOT NULL,                    -- JSON [[column, row], ...] in image pixels
+        author TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX measurements_by_series ON measurements(series_uid);
+      CREATE INDEX measurements_by_image ON measurements(sop_uid, frame);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
