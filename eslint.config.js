@@ -85,4 +85,12 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Tests mirror the source tree: test/renderer/ tests the renderer's pure modules (geometry,
+    // formatting, filters) under Node, so it may import them; Electron stays off limits.
+    files: ['test/renderer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main (and the preload) may import electron.' }] }],
+    },
+  },
 );

@@ -24,23 +24,49 @@ export interface Geometry {
   viewHeight: number;
 }
 
-/** The canvas transform [a, b, c, d, e, f] that maps image (x, y) to viewport coordinates. */
+/**
+ * The canvas transform [a, b, c, d, e, f] that maps image (x, y) to viewport coordinates:
+ * scale (zoom, pixel aspect), then the rotation, then the flips, which mirror the screen
+ * (flip H swaps what is left and right on screen, whatever the rotation).
+ */
 export function imageMatrix(v: ViewState, g: Geometry): [number, number, number, number, number, number] {
-  const sx = v.zoom * (v.flipH ? -1 : 1);
-  const sy = v.zoom * g.aspect * (v.flipV ? -1 : 1);
+  const sx = v.zoom;
+  const sy = v.zoom * g.aspect;
+  const fh = v.flipH ? -1 : 1;
+  const fv = v.flipV ? -1 : 1;
   const angle = (v.rotation % 4) * (Math.PI / 2);
   const cos = Math.round(Math.cos(angle));
   const sin = Math.round(Math.sin(angle));
-  // M = T(view centre + pan) * R * S * T(-image centre)
-  const a = cos * sx;
-  const b = sin * sx;
-  const c = -sin * sy;
-  const d = cos * sy;
+  // M = T(view centre + pan) * F * R * S * T(-image centre)
+  const a = fh * cos * sx;
+  const b = fv * sin * sx;
+  const c = -fh * sin * sy;
+  const d = fv * cos * sy;
   const cx = g.columns / 2;
   const cy = g.rows / 2;
   const e = g.viewWidth / 2 + v.panX - (a * cx + c * cy);
   const f = g.viewHeight / 2 + v.panY - (b * cx + d * cy);
   return [a, b, c, d, e, f];
+}
+
+/**
+ * Rotate the image 90° clockwise on screen. The flips act after the rotation, so under
+ * one flip a clockwise turn on screen is a counter-clockwise turn of the stored rotation.
+ */
+export function rotateClockwise(v: ViewState): ViewState {
+  const step = v.flipH !== v.flipV ? 3 : 1;
+  return { ...v, rotation: (v.rotation + step) % 4 };
+}
+
+/**
+ * The view for another image of the series: the same zoom relative to the fitted size and
+ * the same pan on screen, so every image of a stack is fitted when sizes differ
+ * (a 3x3 image after 100x100 ones fills the viewport as they did).
+ */
+export function carryView(v: ViewState, from: Geometry, to: Geometry): ViewState {
+  const ratio = fitZoom(to, v.rotation) / fitZoom(from, v.rotation);
+  if (!Number.isFinite(ratio) || ratio === 1) return v;
+  return { ...v, zoom: v.zoom * ratio };
 }
 
 export function toScreen(v: ViewState, g: Geometry, x: number, y: number): [number, number] {
