@@ -94,6 +94,8 @@ export const ViewerFrame = z.object({
   slope: z.number(),
   intercept: z.number(),
   photometric: z.string(),
+  /** The unit of the values after the Modality LUT ("HU", "Gy", "%"), or null when the file does not say. */
+  unit: z.string().nullable(),
   /** The file's own windows first, then the modality's presets. */
   windows: z.array(VoiWindow),
   /** Min and max after the Modality LUT (for a full-range window when the file has none). */

@@ -46,6 +46,10 @@ export interface InstanceMeta {
   windowWidth?: number[];
   rescaleSlope: number;
   rescaleIntercept: number;
+  /** RT Dose: Dose Grid Scaling (3004,000E), stored value x scaling = dose in Dose Units. */
+  doseGridScaling?: number;
+  /** RT Dose: Dose Units (3004,0002), GY or RELATIVE. */
+  doseUnits?: string;
   photometricInterpretation: string;
   bitsAllocated: number;
   bitsStored: number;
@@ -296,6 +300,10 @@ function us(ds: dicomParser.DataSet, tag: string): number | undefined {
   return ds.uint16(tag);
 }
 
+function positive(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
 function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceMeta {
   const spacing = numbers(ds, 'x00280030');
   const ipp = numbers(ds, 'x00200032');
@@ -335,6 +343,8 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     windowWidth: numbers(ds, 'x00281051'),
     rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : 1,
     rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
+    doseGridScaling: positive(float(ds, 'x3004000e')),
+    doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,
     bitsStored,

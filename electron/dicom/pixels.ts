@@ -44,12 +44,26 @@ export function voiWindows(meta: InstanceMeta): VoiWindow[] {
   return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
 }
 
-/** Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept. */
-export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'>): Float32Array {
+type RescaleMeta = Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'> & Partial<Pick<InstanceMeta, 'modality' | 'doseGridScaling' | 'doseUnits'>>;
+
+/**
+ * What a stored value means: output = stored x slope + intercept, in `unit`. An RT dose grid
+ * has no Rescale Slope; its Dose Grid Scaling (3004,000E) turns stored values into dose
+ * (PS3.3 C.8.8.3), so the viewer, thumbnails and models see Gy, never raw stored units.
+ */
+export function modalityRescale(meta: RescaleMeta): { slope: number; intercept: number; unit: string | null } {
+  if (meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined) {
+    const unit = meta.doseUnits === 'GY' ? 'Gy' : meta.doseUnits === 'RELATIVE' ? '%' : null;
+    return { slope: meta.doseGridScaling, intercept: 0, unit };
+  }
+  return { slope: meta.rescaleSlope, intercept: meta.rescaleIntercept, unit: meta.modality === 'CT' ? 'HU' : null };
+}
+
+/** Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose: x Dose Grid Scaling). */
+export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMeta): Float32Array {
   const src = frame.pixels;
   const out = new Float32Array(src.length);
-  const slope = meta.rescaleSlope;
-  const intercept = meta.rescaleIntercept;
+  const { slope, intercept } = modalityRescale(meta);
   if (slope === 1 && intercept === 0) out.set(src);
   else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
   return out;

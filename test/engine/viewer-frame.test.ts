@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViewerFrame } from '../../common/contract/library';
+import { parseDicomFile } from '../../electron/dicom/parse';
+import { modalityLut } from '../../electron/dicom/pixels';
+import { writeImage } from '../../electron/dicom/write';
 import { viewerFrame } from '../../electron/engine/viewer/frame';
 import type { InstanceRecord } from '../../electron/library/types';
 import { makeFixtures, paletteRgb, type Fixture, type Phantom } from '../dicom/fixtures';
@@ -38,5 +41,29 @@ describe('viewerFrame', () => {
     const stored = new Int16Array(new Uint8Array(Buffer.from(f.pixels, 'base64')).buffer);
     expect(Array.from(stored)).toEqual(phantoms.ct16.frames[0]);
     expect(f.windows[0]).toMatchObject({ center: 40, width: 400 });
+    expect(f.unit).toBe('HU');
+  });
+
+  it('sends an RT dose grid with its Dose Grid Scaling as the slope, in Gy', async () => {
+    const file = join(dir, 'rtdose.dcm');
+    const stored = Uint16Array.from({ length: 2 * 4 * 4 }, (_, i) => i * 1000);
+    writeImage(file, {
+      rows: 4,
+      columns: 4,
+      frames: 2,
+      bitsAllocated: 16,
+      modality: 'RTDOSE',
+      pixelBytes: new Uint8Array(stored.buffer),
+      extra: { 0x30040002: { vr: 'CS', value: 'GY' }, 0x3004000e: { vr: 'DS', value: 0.0025 } },
+    });
+    const f = await viewerFrame(instance(file), 1);
+    expect(ViewerFrame.parse(f)).toBeTruthy();
+    expect(f).toMatchObject({ slope: 0.0025, intercept: 0, unit: 'Gy' });
+    // Frame 2 holds stored 16000..31000: 40 to 77.5 Gy.
+    expect(f.range[0]).toBeCloseTo(40);
+    expect(f.range[1]).toBeCloseTo(77.5);
+    // Thumbnails and model inputs go through the same Modality LUT.
+    const { meta } = await parseDicomFile(file);
+    expect(Array.from(modalityLut({ pixels: Uint16Array.of(0, 4000) }, meta))).toEqual([0, 10]);
   });
 });

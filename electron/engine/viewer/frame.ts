@@ -6,7 +6,7 @@
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
 import { parseDicomFile } from '../../dicom/parse';
-import { minMax, renderDecoded, voiWindows } from '../../dicom/pixels';
+import { minMax, modalityRescale, renderDecoded, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
 
 export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
@@ -36,6 +36,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
       slope: 1,
       intercept: 0,
       photometric: 'RGB',
+      unit: null,
       // The palette decides the colours: no window applies.
       windows: [],
       range: [0, 255],
@@ -43,8 +44,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
   }
   const px = frame.pixels;
   const [lo, hi] = minMax(px);
-  const slope = meta.rescaleSlope;
-  const intercept = meta.rescaleIntercept;
+  const { slope, intercept, unit } = modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
   return {
@@ -55,6 +55,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     slope,
     intercept,
     photometric: frame.photometricInterpretation,
+    unit: frame.samplesPerPixel === 1 ? unit : null,
     windows: voiWindows(meta),
     range: [Math.min(a, b), Math.max(a, b)],
   };
