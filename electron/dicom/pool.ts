@@ -254,7 +254,13 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
     const job: PoolJob = {
       reply(index, reply) {
         if (settled) return;
-        onReply(index, reply);
+        try {
+          onReply(index, reply);
+        } catch (err) {
+          // A caller's callback that throws fails its own job, not the process (it runs in the worker's listener).
+          job.fail(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
         if (++done === requests.length) {
           settled = true;
           resolve();

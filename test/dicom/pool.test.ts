@@ -158,3 +158,10 @@ it('a worker that gives no answer for too long is stopped: its job rejects, the 
   const after = await decodeMany(names.map((n) => ({ file: fixtures[n].file })), { threads: 2 });
   names.forEach((n, i) => expect(after[i].frames!.map((f) => Array.from(f.pixels)), n).toEqual(phantoms[fixtures[n].phantom].frames));
 });
+
+it("a caller's onResult that throws rejects that job with its error, and the pool goes on", async () => {
+  const requests = Array.from({ length: 8 }, () => ({ file: fixtures['ct16-explicit'].file }));
+  await expect(decodeMany(requests, { threads: 2, onResult: () => { throw new Error('the caller failed'); } })).rejects.toThrow('the caller failed');
+  const after = await decodeMany([{ file: fixtures['ct16-explicit'].file }], { threads: 2 });
+  expect(Array.from(after[0].frames![0].pixels)).toEqual(phantoms.ct16.frames[0]);
+});
