@@ -6,6 +6,7 @@ import { lumen } from './api';
 import { useRequest } from './useRequest';
 import { loadFrame, type LoadedFrame } from './viewer/image';
 import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
+import { joinParts, personName } from './workspace/format';
 import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
@@ -62,6 +63,8 @@ export function App() {
   sideTabRef.current = sideTab;
   const viewer = useRef<ViewerHandle>(null);
   const frames = useRef(new Map<string, Promise<LoadedFrame>>());
+  /** Per series, the image the user last looked at: a series opens there, else at its first image. */
+  const lastIndex = useRef(new Map<string, number>());
 
   const openSeries = useCallback(async (seriesInstanceUid: string) => {
     setOpenError(null);
@@ -71,7 +74,7 @@ export function App() {
       setFrame(null);
       setCam(null);
       setOpen(s);
-      setIndex(Math.floor((s.images.length - 1) / 2));
+      setIndex(Math.min(lastIndex.current.get(seriesInstanceUid) ?? 0, Math.max(0, s.images.length - 1)));
     } catch (err) {
       setOpenError(err instanceof Error ? err.message : String(err));
     }
@@ -92,6 +95,10 @@ export function App() {
     },
     [open],
   );
+
+  useEffect(() => {
+    if (open) lastIndex.current.set(open.series.seriesInstanceUid, index);
+  }, [open, index]);
 
   const shownKey = open && open.images[index] ? imageKey(open.series.seriesInstanceUid, open.images[index]) : null;
   const shownFrame = frame && frame.key === shownKey ? frame.loaded : null;
@@ -196,7 +203,7 @@ export function App() {
         </span>
         {open && (
           <span className="topbar-context">
-            {open.study.patientName?.replace('^', ', ') ?? ''} · {open.study.studyDescription ?? ''} · {open.series.seriesDescription ?? ''}
+            {joinParts(personName(open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
           </span>
         )}
         <span className="spacer" />

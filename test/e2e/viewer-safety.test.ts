@@ -120,7 +120,16 @@ describe('the viewer shows only the shown image', () => {
     await index.filter({ hasText: 'Im 1/2' }).waitFor();
     await page.getByTestId('measurements').filter({ hasText: 'Length 1:' }).waitFor();
 
-    // Patient B opens on its broken image: the error on an empty viewport, under B's header.
+    // Patient B, left on its broken image, then A again: B reopens there (where the user left
+    // it), straight from A's image. The error on an empty viewport, under B's header.
+    await openPatient('Ben');
+    await index.filter({ hasText: 'Im 1/3' }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 2/3' }).waitFor();
+    await alert.waitFor();
+    await openPatient('Anna');
+    await index.filter({ hasText: 'Im 1/2' }).waitFor();
+    await expect.poll(async () => (await canvasPixels(page)).drawn).toBeGreaterThan(1000);
     await openPatient('Ben');
     await index.filter({ hasText: 'Im 2/3' }).waitFor();
     await alert.waitFor();

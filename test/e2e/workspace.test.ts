@@ -107,10 +107,10 @@ describe('review workspace in Chromium through the bridge', () => {
     await card.waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'workspace-study-browser.png') });
 
-    // Open the series: the middle image, fitted, with the file's window.
+    // Open the series: the first image, fitted, with the file's window.
     await card.click();
     const index = page.getByTestId('image-index');
-    await index.filter({ hasText: 'Im 6/12' }).waitFor();
+    await index.filter({ hasText: 'Im 1/12' }).waitFor();
     const wl = page.getByTestId('corner-wl');
     await wl.filter({ hasText: 'W 400 L 40' }).waitFor();
     // Axial, as a radiologist reads it: patient's right on the screen's left, anterior at the top.
@@ -119,11 +119,11 @@ describe('review workspace in Chromium through the bridge', () => {
 
     // Scroll: arrow key, wheel, slider.
     await page.keyboard.press('ArrowDown');
-    await index.filter({ hasText: 'Im 7/12' }).waitFor();
+    await index.filter({ hasText: 'Im 2/12' }).waitFor();
     const canvas = page.getByTestId('viewport');
     await canvas.hover();
     await page.mouse.wheel(0, 120);
-    await index.filter({ hasText: 'Im 8/12' }).waitFor();
+    await index.filter({ hasText: 'Im 3/12' }).waitFor();
     await page.getByLabel('Image in series').fill('1');
     await index.filter({ hasText: 'Im 1/12' }).waitFor();
     await page.getByLabel('Image in series').fill(String(series.lesionSlices[1] + 1));

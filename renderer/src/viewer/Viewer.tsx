@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
+import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type Ref } from 'react';
 import type { SeriesImage, StudySummary, SeriesSummary, VoiWindow } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
 import { camImage, defaultWindow, windowInto, type Colormap, type LoadedFrame } from './image';
-import { fitZoom, imageMatrix, orientationMarkers, toImage, toScreen, type Geometry, type ViewState } from './transform';
-import { formatDate, personName } from '../workspace/format';
+import { carryView, fitZoom, imageMatrix, orientationMarkers, rotateClockwise, toImage, toScreen, type Geometry, type ViewState } from './transform';
+import { CornerText } from './CornerText';
 
 export type Tool = 'wl' | 'pan' | 'zoom' | 'length';
 
@@ -66,6 +66,8 @@ export function Viewer(props: {
   const [draft, setDraft] = useState<Measurement | null>(null);
   const [cine, setCine] = useState(false);
   const [fps, setFps] = useState(10);
+  /** The image pixel under the pointer (column, row), for the value readout. */
+  const [probe, setProbe] = useState<[number, number] | null>(null);
   const [preset, setPreset] = useState('file');
   const drag = useRef<{ x: number; y: number; button: number; start: ViewState; mode: Tool } | null>(null);
 
@@ -99,6 +101,17 @@ export function Viewer(props: {
     const w = defaultWindow(frame.frame);
     setView({ center: w.center, width: w.width, zoom: fitZoom(g, 0), panX: 0, panY: 0, rotation: 0, flipH: false, flipV: false, invert: false });
   }, [geometry, frame, view]);
+  // An image of another size in the same series keeps the zoom relative to its fit (before
+  // it is painted), so a 3x3 image after 100x100 ones is not a dot.
+  const shownGeometry = useRef<Geometry | null>(null);
+  useLayoutEffect(() => {
+    if (!view) return void (shownGeometry.current = null);
+    const g = geometry();
+    if (!g) return;
+    const last = shownGeometry.current;
+    shownGeometry.current = g;
+    if (last && (last.rows !== g.rows || last.columns !== g.columns || last.aspect !== g.aspect)) setView(carryView(view, last, g));
+  }, [geometry, view]);
 
   const windows: VoiWindow[] = frame?.frame.windows ?? [];
   const applyPreset = useCallback(
@@ -139,7 +152,7 @@ export function Viewer(props: {
           case 'invert':
             return { ...v, invert: !v.invert };
           case 'rotate':
-            return { ...v, rotation: (v.rotation + 1) % 4 };
+            return rotateClockwise(v);
           case 'flipH':
             return { ...v, flipH: !v.flipH };
           case 'flipV':
@@ -291,6 +304,11 @@ export function Viewer(props: {
   const onPointerMove = (e: React.PointerEvent) => {
     const d = drag.current;
     const g = geometry();
+    if (g && view && canvasRef.current) {
+      const r = canvasRef.current.getBoundingClientRect();
+      const [x, y] = toImage(view, g, e.clientX - r.left, e.clientY - r.top).map(Math.floor);
+      setProbe((p) => (p && p[0] === x && p[1] === y ? p : [x, y]));
+    }
     if (!d || !g) return;
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
@@ -375,27 +393,13 @@ export function Viewer(props: {
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
+        onPointerLeave={() => setProbe(null)}
         onWheel={onWheel}
         onContextMenu={(e) => e.preventDefault()}
       >
         <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} role="img" style={{ width: size.w, height: size.h }} />
         {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}
-        <div className="corner tl">
-          <div className="strong">{personName(study.patientName)}</div>
-          <div>{study.patientId ?? ''}</div>
-          <div>{formatDate(study.studyDate)}</div>
-          <div>{study.studyDescription ?? ''}</div>
-        </div>
-        <div className="corner tr">
-          <div className="strong">{series.modality ?? ''} · Se {series.seriesNumber ?? '–'}</div>
-          <div>{series.seriesDescription ?? ''}</div>
-          {overlay.visible && overlay.cam && <div className="heat-label">Heatmap: {overlay.label}</div>}
-        </div>
-        <div className="corner bl">
-          <div data-testid="image-index">Im {index + 1}/{images.length}</div>
-          {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
-          {f?.sliceThickness != null && <div>Thk {f.sliceThickness} mm</div>}
-          {f && <div>{f.columns}×{f.rows}{ps ? ` · ${ps[1]}×${ps[0]} mm` : ''}</div>}
+        <CornerText study={study} series={series} frame={frame} view={view} index={index} count={images.length} probe={probe} heatmapLabel={overlay.visible && overlay.cam ? (overlay.label ?? '') : null}>
           {measurements.length > 0 && (
             <div className="measure-list" data-testid="measurements">
               {measurements.map((m, i) => (
@@ -403,11 +407,7 @@ export function Viewer(props: {
               ))}
             </div>
           )}
-        </div>
-        <div className="corner br">
-          {view && <div data-testid="corner-wl">W {Math.round(view.width)} L {Math.round(view.center)}</div>}
-          {view && <div data-testid="corner-zoom">Zoom {Math.round(view.zoom * 100)}%{view.rotation ? ` · ${view.rotation * 90}°` : ''}{view.flipH ? ' · flip H' : ''}{view.flipV ? ' · flip V' : ''}{view.invert ? ' · inverted' : ''}</div>}
-        </div>
+        </CornerText>
         {markers && (
           <>
             <div className="orient top" data-testid="orient-top">{markers.top}</div>

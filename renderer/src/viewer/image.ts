@@ -34,6 +34,8 @@ export function defaultWindow(f: ViewerFrame): { center: number; width: number }
   const own = f.windows.find((w) => w.id.startsWith('file-'));
   if (own) return { center: own.center, width: own.width };
   const [lo, hi] = f.range;
+  // Integer values (HU) span hi - lo + 1 steps; a scaled grid (Gy) spans exactly hi - lo.
+  if (!(Number.isInteger(f.slope) && Number.isInteger(f.intercept)) && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
   return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
 }
 

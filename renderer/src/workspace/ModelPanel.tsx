@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ModelCatalog, PredictionResult, PredictScope, Recommendation } from '../../../common/contract/models';
 import { lumen } from '../api';
 import type { Colormap } from '../viewer/image';
-import { compact } from './format';
+import { compact, formatDateTime } from './format';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
 
@@ -247,7 +247,7 @@ export function ModelPanel(props: {
               </div>
             </>
           )}
-          <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {new Date(result.createdAt).toLocaleString()}</p>
+          <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}</p>
           <h3>Heatmap</h3>
           <div className="heat-controls">
             <label className="check">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ImportReport, SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
-import { formatDate, personName } from './format';
+import { countOf, formatDate, joinParts, personName } from './format';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
 
@@ -150,12 +150,13 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
             <div className="study-head">
               <div>
                 <div className="strong">{personName(st.patientName)}</div>
-                <div className="muted">{st.patientId} · {formatDate(st.studyDate)}</div>
+                <div className="muted">{joinParts(st.patientId, formatDate(st.studyDate))}</div>
                 <div>{st.studyDescription ?? ''}</div>
               </div>
               <div className="study-meta">
                 <div className="modality">{st.modalities.join('/')}</div>
-                <div className="muted">{st.instances} img</div>
+                {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
+                <div className="muted">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</div>
               </div>
             </div>
             <div className="series-grid">

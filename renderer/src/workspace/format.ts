@@ -18,3 +18,40 @@ export function compact(n: number): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
   return String(n);
 }
+
+/** "2026-12-05T10:40:00Z" -> "05-Dec-2026 10:40" (local time): dates read the same everywhere. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}`;
+  return `${formatDate(day)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The parts that have something to say, joined by " · " (no "MR · · " for missing ones). */
+export function joinParts(...parts: (string | number | null | undefined | false)[]): string {
+  return parts
+    .map((p) => (p === null || p === undefined || p === false ? '' : String(p).trim()))
+    .filter((p) => p !== '')
+    .join(' · ');
+}
+
+/** A length in mm for display: three significant digits (0.48828125 -> "0.488", 2.5 -> "2.5"). */
+export function formatMm(mm: number): string {
+  return String(Number(mm.toPrecision(3)));
+}
+
+/** "1 image", "3 images". */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A value after the Modality LUT, with its unit: integers as they are (HU), others with
+ * enough decimals for their magnitude (Gy: "20", "1.25", "0.0312").
+ */
+export function formatValue(v: number, unit: string | null): string {
+  const text = Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(Math.abs(v) >= 100 ? 5 : 3)));
+  return unit ? `${text} ${unit}` : text;
+}

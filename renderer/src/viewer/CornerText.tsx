@@ -1,0 +1,73 @@
+// The text in the viewport's corners, as reading-room software shows it: patient and study
+// (top left), series (top right), image, position, size and the value under the pointer
+// (bottom left), window and view (bottom right). Every value in the unit the file gives.
+import type { ReactNode } from 'react';
+import type { SeriesSummary, StudySummary } from '../../../common/contract/library';
+import { formatDate, formatMm, formatValue, joinParts, personName } from '../workspace/format';
+import type { LoadedFrame } from './image';
+import type { ViewState } from './transform';
+
+/** The value of the gray image at (column, row), or null outside it or for colour. */
+export function valueAt(loaded: LoadedFrame, x: number, y: number): number | null {
+  const { rows, columns, samplesPerPixel } = loaded.frame;
+  if (samplesPerPixel !== 1 || x < 0 || y < 0 || x >= columns || y >= rows) return null;
+  return loaded.values[y * columns + x];
+}
+
+/** "W 400 L 40 HU"; values of a scaled grid (Gy) keep their decimals. */
+export function windowText(loaded: LoadedFrame, view: Pick<ViewState, 'center' | 'width'>): string {
+  const { slope, intercept, unit } = loaded.frame;
+  const integral = Number.isInteger(slope) && Number.isInteger(intercept);
+  const show = (v: number) => (integral ? String(Math.round(v)) : formatValue(v, null));
+  return `W ${show(view.width)} L ${show(view.center)}${unit ? ` ${unit}` : ''}`;
+}
+
+export function CornerText(props: {
+  study: StudySummary;
+  series: SeriesSummary;
+  frame: LoadedFrame | null;
+  view: ViewState | null;
+  index: number;
+  count: number;
+  /** The image pixel under the pointer (column, row), or null. */
+  probe: [number, number] | null;
+  heatmapLabel: string | null;
+  /** More lines for the bottom left (the measurements). */
+  children?: ReactNode;
+}) {
+  const { study, series, frame, view, probe } = props;
+  const f = frame?.frame;
+  const ps = f?.pixelSpacing;
+  const value = frame && probe ? valueAt(frame, probe[0], probe[1]) : null;
+  return (
+    <>
+      <div className="corner tl">
+        <div className="strong">{personName(study.patientName)}</div>
+        <div>{study.patientId ?? ''}</div>
+        <div>{formatDate(study.studyDate)}</div>
+        <div>{study.studyDescription ?? ''}</div>
+      </div>
+      <div className="corner tr">
+        <div className="strong">{joinParts(series.modality, series.seriesNumber != null && `Se ${series.seriesNumber}`)}</div>
+        <div>{series.seriesDescription ?? ''}</div>
+        {props.heatmapLabel !== null && <div className="heat-label">Heatmap: {props.heatmapLabel}</div>}
+      </div>
+      <div className="corner bl">
+        <div data-testid="image-index">Im {props.index + 1}/{props.count}</div>
+        {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
+        {f?.sliceThickness != null && <div>Thk {formatMm(f.sliceThickness)} mm</div>}
+        {f && <div>{joinParts(`${f.columns}×${f.rows}`, ps && `${formatMm(ps[1])}×${formatMm(ps[0])} mm`)}</div>}
+        {probe && value !== null && (
+          <div data-testid="corner-value">
+            Value {formatValue(value, f?.unit ?? null)} at ({probe[0]}, {probe[1]})
+          </div>
+        )}
+        {props.children}
+      </div>
+      <div className="corner br">
+        {view && frame && <div data-testid="corner-wl">{windowText(frame, view)}</div>}
+        {view && <div data-testid="corner-zoom">{joinParts(`Zoom ${Math.round(view.zoom * 100)}%`, view.rotation ? `${view.rotation * 90}°` : null, view.flipH && 'flip H', view.flipV && 'flip V', view.invert && 'inverted')}</div>}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+// How the workspace writes dates, lengths, values and headers (renderer/src/workspace/format.ts).
+import { describe, expect, it } from 'vitest';
+import { countOf, formatDate, formatDateTime, formatMm, formatValue, joinParts } from '../../renderer/src/workspace/format';
+
+describe('format', () => {
+  it('writes a date and a date-time the same way', () => {
+    expect(formatDate('20260101')).toBe('01-Jan-2026');
+    const local = new Date(2026, 11, 5, 9, 7);
+    expect(formatDateTime(local.toISOString())).toBe('05-Dec-2026 09:07');
+    expect(formatDateTime('not a date')).toBe('not a date');
+  });
+
+  it('leaves out missing parts instead of dangling separators', () => {
+    expect(joinParts('MR1', null, '')).toBe('MR1');
+    expect(joinParts('MR', false, ' ', 'Se 2')).toBe('MR · Se 2');
+    expect(joinParts(undefined)).toBe('');
+  });
+
+  it('rounds pixel spacing for display', () => {
+    expect(formatMm(0.48828125)).toBe('0.488');
+    expect(formatMm(2.5)).toBe('2.5');
+    expect(formatMm(0.7)).toBe('0.7');
+    expect(formatMm(1)).toBe('1');
+  });
+
+  it('writes values with their unit, scaled ones without float noise', () => {
+    expect(formatValue(-1000, 'HU')).toBe('-1000 HU');
+    expect(formatValue(Math.fround(20_000 * 0.001), 'Gy')).toBe('20 Gy');
+    expect(formatValue(Math.fround(1234 * 0.001), 'Gy')).toBe('1.23 Gy');
+    expect(formatValue(0.5, null)).toBe('0.5');
+  });
+
+  it('counts', () => {
+    expect(countOf(1, 'image')).toBe('1 image');
+    expect(countOf(3, 'image')).toBe('3 images');
+  });
+});
