@@ -299,7 +299,8 @@ export class Library {
   /**
    * What the study list shows: the studies of listStudies, each with its series, in one pass
    * over the images (series counts first, study counts added up from them) instead of one
-   * per study and count; ~10x faster than listTree + listStudies on 10,000 images.
+   * per study and count: at 10,000 images in 200 studies about half the time of listTree +
+   * listStudies (10-28 ms against 26-54 ms here); at 2,000 one-image studies about the same.
    */
   listStudiesWithSeries(opts: { search?: string } = {}): StudyNode[] {
     const { where, params } = studySearch(opts.search);

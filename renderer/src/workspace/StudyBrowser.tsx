@@ -1,26 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { ImportReport, SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
+import type { ImportReport, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
-import { countOf, formatDate, joinParts, personName } from './format';
 import { Progress } from './Progress';
+import { StudyList } from './StudyList';
 import { useJob } from './useJob';
-
-function Thumbnail({ series }: { series: SeriesSummary }) {
-  const [src, setSrc] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    let live = true;
-    lumen.invoke('library.thumbnail', { seriesInstanceUid: series.seriesInstanceUid }).then(
-      (r) => live && setSrc(r.dataUrl),
-      () => live && setFailed(true),
-    );
-    return () => {
-      live = false;
-    };
-  }, [series.seriesInstanceUid, series.instances]);
-  if (src) return <img className="thumb" src={src} alt={`Series ${series.seriesNumber ?? ''} thumbnail`} />;
-  return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
-}
 
 export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: string) => void; activeSeries: string | null }) {
   const [search, setSearch] = useState('');
@@ -143,43 +126,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       )}
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
-      <div className="study-list" role="list">
-        {studies?.length === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
-        {studies?.map((st) => (
-          <article key={st.studyInstanceUid} className="study" role="listitem" aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}`}>
-            <div className="study-head">
-              <div>
-                <div className="strong">{personName(st.patientName)}</div>
-                <div className="muted">{joinParts(st.patientId, formatDate(st.studyDate))}</div>
-                <div>{st.studyDescription ?? ''}</div>
-              </div>
-              <div className="study-meta">
-                <div className="modality">{st.modalities.join('/')}</div>
-                {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
-                <div className="muted">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</div>
-              </div>
-            </div>
-            <div className="series-grid">
-              {st.series.map((se) => (
-                <button
-                  key={se.seriesInstanceUid}
-                  className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}`}
-                  onClick={() => openSeries(se.seriesInstanceUid)}
-                  aria-label={`Open series ${se.seriesNumber ?? ''} ${se.seriesDescription ?? ''}, ${se.modality ?? ''}, ${se.frames} images`}
-                  data-testid="series-card"
-                >
-                  <Thumbnail series={se} />
-                  <span className="series-caption">
-                    <span className="badge">{se.modality}</span> S{se.seriesNumber ?? '–'} · {se.frames}
-                    {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
-                  </span>
-                  <span className="series-desc">{se.seriesDescription ?? ''}</span>
-                </button>
-              ))}
-            </div>
-          </article>
-        ))}
-      </div>
+      <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
     </aside>
   );
 }

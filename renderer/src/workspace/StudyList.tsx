@@ -1,0 +1,207 @@
+// The study list of the Studies panel: sorted and filtered in the page (studyFilters.ts),
+// virtualised (useVirtualList.ts: a library of thousands of studies renders a screenful),
+// each study's series collapsible, the studies of the last import highlighted and
+// scrolled to. Thumbnails load only for rows on screen, after a short pause, so that
+// scrolling past a thousand studies asks the engine for none of them.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
+import { lumen } from '../api';
+import { countOf, formatDate, joinParts, personName } from './format';
+import { arrangeStudies, isFiltering, modalitiesOf, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
+import { useVirtualList } from './useVirtualList';
+import './study-list.css';
+
+/** Heights in px (study-list.css lays rows out to match): a study's header (two or three lines), one series row, the gap between studies. */
+const STUDY_HEAD = 64;
+const STUDY_HEAD_SHORT = 48;
+const SERIES_ROW = 56;
+const STUDY_GAP = 6;
+/** Libraries up to this many studies open with every study's series shown. */
+const EXPANDED_UP_TO = 30;
+/** How long a row must stay on screen before its thumbnail is asked for. */
+const THUMBNAIL_DELAY_MS = 120;
+
+const NO_STUDIES: readonly string[] = [];
+
+function Thumbnail({ series }: { series: SeriesSummary }) {
+  const [src, setSrc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    const wait = setTimeout(() => {
+      lumen.invoke('library.thumbnail', { seriesInstanceUid: series.seriesInstanceUid }).then(
+        (r) => live && setSrc(r.dataUrl),
+        () => live && setFailed(true),
+      );
+    }, THUMBNAIL_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(wait);
+    };
+  }, [series.seriesInstanceUid, series.instances]);
+  if (src) return <img className="thumb" src={src} alt={`Series ${series.seriesNumber ?? ''} thumbnail`} />;
+  return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
+}
+
+const headHeight = (study: StudyWithSeries) => (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT);
+
+function studyHeight(study: StudyWithSeries, expanded: boolean): number {
+  return headHeight(study) + (expanded ? study.series.length * SERIES_ROW : 0) + STUDY_GAP;
+}
+
+export function StudyList({
+  studies,
+  search,
+  activeSeries,
+  openSeries,
+  imported = NO_STUDIES,
+}: {
+  /** The library's studies matching the search, or null while the first answer is awaited. */
+  studies: StudyWithSeries[] | null;
+  search: string;
+  activeSeries: string | null;
+  openSeries: (uid: string) => void;
+  /** The studies the last import wrote: highlighted, shown expanded and scrolled to. */
+  imported?: readonly string[];
+}) {
+  const [sort, setSort] = useState<StudySort>('date');
+  const [filter, setFilter] = useState<StudyFilter>(NO_FILTER);
+  const [expandAll, setExpandAll] = useState<boolean | null>(null);
+  const [expanded, setExpanded] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const all = useMemo(() => studies ?? [], [studies]);
+  const shown = useMemo(() => arrangeStudies(all, filter, sort), [all, filter, sort]);
+  const modalities = useMemo(() => modalitiesOf(all), [all]);
+  const newStudies = useMemo(() => new Set(imported), [imported]);
+  const byDefault = expandAll ?? all.length <= EXPANDED_UP_TO;
+  const isExpanded = (uid: string) => expanded.get(uid) ?? byDefault;
+  const heights = useMemo(() => shown.map((st) => studyHeight(st, expanded.get(st.studyInstanceUid) ?? byDefault)), [shown, expanded, byDefault]);
+  const box = useRef<HTMLDivElement>(null);
+  const list = useVirtualList(box, heights);
+
+  // A new import: show its studies open, then scroll to the first of them once the list has it.
+  const pendingScroll = useRef<ReadonlySet<string> | null>(null);
+  useEffect(() => {
+    if (imported.length === 0) return;
+    pendingScroll.current = new Set(imported);
+    setExpanded((m) => {
+      const next = new Map(m);
+      for (const uid of imported) next.set(uid, true);
+      return next;
+    });
+  }, [imported]);
+  const { scrollToRow } = list;
+  useEffect(() => {
+    const want = pendingScroll.current;
+    if (!want) return;
+    const index = shown.findIndex((st) => want.has(st.studyInstanceUid));
+    if (index < 0) return;
+    pendingScroll.current = null;
+    scrollToRow(index);
+  }, [shown, scrollToRow]);
+
+  const toggle = (uid: string) => setExpanded((m) => new Map(m).set(uid, !(m.get(uid) ?? byDefault)));
+  const setAll = (open: boolean) => {
+    setExpandAll(open);
+    setExpanded(new Map());
+  };
+  const toggleModality = (m: string) =>
+    setFilter((f) => ({ ...f, modalities: f.modalities.includes(m) ? f.modalities.filter((x) => x !== m) : [...f.modalities, m] }));
+  const filtering = isFiltering(filter);
+
+  return (
+    <>
+      <div className="study-tools" aria-label="Arrange studies" role="group">
+        <div className="row">
+          <label className="field-label" htmlFor="study-sort">Sort</label>
+          <select id="study-sort" className="inline-select" value={sort} onChange={(e) => setSort(e.target.value as StudySort)}>
+            {STUDY_SORTS.map((s) => (
+              <option key={s.id} value={s.id}>{s.label}</option>
+            ))}
+          </select>
+          <button type="button" className="text-button small" onClick={() => setAll(!byDefault)}>
+            {byDefault ? 'Collapse all' : 'Expand all'}
+          </button>
+        </div>
+        {modalities.length > 0 && (
+          <div className="chips" role="group" aria-label="Filter by modality">
+            {modalities.map((m) => (
+              <button key={m} type="button" className="chip" aria-pressed={filter.modalities.includes(m)} onClick={() => toggleModality(m)}>
+                {m}
+              </button>
+            ))}
+          </div>
+        )}
+        <div className="dates">
+          <label className="field-label" htmlFor="study-from">From</label>
+          <input id="study-from" type="date" className="text-input" aria-label="Studies from date" value={filter.from} onChange={(e) => setFilter((f) => ({ ...f, from: e.target.value }))} />
+          <label className="field-label" htmlFor="study-to">to</label>
+          <input id="study-to" type="date" className="text-input" aria-label="Studies to date" value={filter.to} onChange={(e) => setFilter((f) => ({ ...f, to: e.target.value }))} />
+        </div>
+        {filtering && (
+          <div className="row filter-status" data-testid="study-filter-status">
+            <span className="muted">{shown.length.toLocaleString('en-GB')} of {all.length.toLocaleString('en-GB')} {all.length === 1 ? 'study' : 'studies'} shown</span>
+            <button type="button" className="link-button" onClick={() => setFilter(NO_FILTER)}>Clear filters</button>
+          </div>
+        )}
+      </div>
+      <div className="study-list virtual" role="list" aria-label="Studies" ref={box} data-testid="study-list">
+        {studies?.length === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
+        {all.length > 0 && shown.length === 0 && <p className="muted pad">No study matches the filters.</p>}
+        <div className="study-rows" style={{ height: list.total }}>
+          {shown.slice(list.start, list.end).map((st, i) => {
+            const index = list.start + i;
+            const open = isExpanded(st.studyInstanceUid);
+            const isNew = newStudies.has(st.studyInstanceUid);
+            return (
+              <article
+                key={st.studyInstanceUid}
+                className={`study${isNew ? ' new' : ''}`}
+                role="listitem"
+                aria-setsize={shown.length}
+                aria-posinset={index + 1}
+                aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${isNew ? ', just imported' : ''}`}
+                style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
+              >
+                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} title={open ? 'Hide the series' : 'Show the series'}>
+                  <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
+                  <span className="study-text">
+                    <span className="strong">{personName(st.patientName)}</span>
+                    <span className="muted">{joinParts(st.patientId, formatDate(st.studyDate))}</span>
+                    {st.studyDescription && <span className="study-desc">{st.studyDescription}</span>}
+                  </span>
+                  <span className="study-meta">
+                    <span>
+                      {isNew && <span className="new-badge">New</span>} <span className="modality">{st.modalities.join('/')}</span>
+                    </span>
+                    {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
+                    <span className="muted">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</span>
+                  </span>
+                </button>
+                {open &&
+                  st.series.map((se) => (
+                    <button
+                      key={se.seriesInstanceUid}
+                      type="button"
+                      className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}`}
+                      onClick={() => openSeries(se.seriesInstanceUid)}
+                      aria-label={`Open series ${se.seriesNumber ?? ''} ${se.seriesDescription ?? ''}, ${se.modality ?? ''}, ${se.frames} images`}
+                      data-testid="series-card"
+                    >
+                      <Thumbnail series={se} />
+                      <span className="series-text">
+                        <span className="series-caption">
+                          <span className="badge">{se.modality}</span> S{se.seriesNumber ?? '–'} · {countOf(se.frames, 'image')}
+                          {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
+                        </span>
+                        <span className="series-desc">{se.seriesDescription ?? ''}</span>
+                      </span>
+                    </button>
+                  ))}
+              </article>
+            );
+          })}
+        </div>
+      </div>
+    </>
+  );
+}
