@@ -4,6 +4,7 @@
  * own file so each area grows without touching the others.
  */
 import { z } from 'zod';
+import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../import-summary';
 import { Empty, JobStarted, request, Uid } from './define';
 
 const str = z.string().nullable();
@@ -51,7 +52,17 @@ export const SeriesImage = z.object({
 });
 export type SeriesImage = z.infer<typeof SeriesImage>;
 
-export const ImportFileError = z.object({ file: z.string(), reason: z.string() });
+/** A file that was not imported: its kind says whether that is a failure (common/import-summary.ts). */
+export const ImportFileError = z.object({
+  file: z.string(),
+  reason: z.string(),
+  kind: z.enum(IMPORT_ISSUE_KINDS),
+  /** For a duplicate: the copy the library kept. */
+  keptFile: z.string().optional(),
+});
+export type ImportFileError = z.infer<typeof ImportFileError>;
+
+const ImportIssueCounts = z.object(Object.fromEntries(IMPORT_ISSUE_KINDS.map((k) => [k, z.number()])) as Record<ImportIssueKind, z.ZodNumber>);
 
 export const ImportReport = z.object({
   scanned: z.number(),
@@ -68,6 +79,10 @@ export const ImportReport = z.object({
   errors: z.array(ImportFileError),
   /** How many files could not be imported. */
   errorCount: z.number(),
+  /** errorCount by kind: only `error` counts failures. */
+  issues: ImportIssueCounts,
+  /** When the import ran: library.importErrors lists its files with this `at`. */
+  at: z.string(),
   /** The studies the import added or re-read images of (the first 1,000), for the study list to highlight. */
   studyInstanceUids: z.array(z.string()).default([]),
   cancelled: z.boolean(),

@@ -6,7 +6,10 @@ import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/par
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
+import { compareCopies, duplicateReason, judgeCopy, whyKept, type CopyQuality } from './duplicates';
+import { describeNoImageObject } from './sop-classes';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
+import type { ImportIssueKind } from '../../common/import-summary';
 
 // Import: find files, read each one's header (never its pixels), and write
 // what it says into the library in batched transactions. Per file:
@@ -38,6 +41,9 @@ interface QueuedFile {
   viaDicomdir?: string;
 }
 
+/** Parser reasons that mean "this is some other kind of file", not a damaged DICOM file (electron/dicom/parse.ts). */
+const NOT_DICOM = /^(not a DICOM file|empty file)/;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function json(value: unknown): string | null {
@@ -68,6 +74,8 @@ export class Importer {
   /** Studies this import wrote images of, in the order first written (the UI highlights them). */
   private readonly studiesWritten = new Set<string>();
   private readonly missingFound = new Set<string>();
+  /** Files skipped as a second copy of an image, to compare with the copy kept. */
+  private readonly duplicates: { file: string; sopInstanceUid: string }[] = [];
   private readonly counts = { scanned: 0, imported: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
   private readonly now = new Date().toISOString();
   private phase: ImportProgress['phase'] = 'scanning';
@@ -118,7 +126,10 @@ export class Importer {
           @image_orientation, @window_center, @window_width, @rescale_slope, @rescale_intercept, @photometric,
           @bits_allocated, @has_pixel_data, @content_date, 0, @imported_at
         )`),
-      upsertError: db.prepare('INSERT INTO import_errors (path, reason, at) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
+      upsertError: db.prepare(
+        `INSERT INTO import_errors (path, reason, at, kind, kept_path) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at, kind = excluded.kind, kept_path = excluded.kept_path`,
+      ),
       clearError: db.prepare('DELETE FROM import_errors WHERE path = ?'),
       underRoot: db.prepare<[string, string], InstanceRow>(
         'SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path >= ? AND path < ?',
@@ -146,7 +157,8 @@ export class Importer {
         fileRoots.push(root);
         folderRoots.push(root);
         if (!this.statements.byPath.get(root)) {
-          this.addError(root, `cannot import: ${describeFsError(err)}. Check the path.`);
+          const absent = (err as NodeJS.ErrnoException).code === 'ENOENT';
+          this.addError(root, `cannot import: ${describeFsError(err)}. Check the path.`, absent ? 'not-found' : 'error');
         }
         continue;
       }
@@ -180,6 +192,7 @@ export class Importer {
       this.progress();
       await yieldToLoop();
     }
+    if (!signal?.aborted) await this.settleDuplicates();
     const cancelled = Boolean(signal?.aborted);
 
     // Phase 3: missing files (only after a complete scan: a cancelled import knows too little) and tidying.
@@ -212,6 +225,7 @@ export class Importer {
       ...this.counts,
       ...totals,
       errors: this.errors,
+      at: this.now,
       studyInstanceUids: [...this.studiesWritten],
       cancelled,
       seconds: Math.round((performance.now() - started) / 10) / 100,
@@ -225,9 +239,9 @@ export class Importer {
     if (!this.scanDone) this.progress();
   }
 
-  private addError(file: string, reason: string): void {
-    this.errors.push({ file, reason });
-    this.statements.upsertError.run(file, reason, this.now);
+  private addError(file: string, reason: string, kind: ImportIssueKind = 'error', keptFile?: string): void {
+    this.errors.push(keptFile ? { file, reason, kind, keptFile } : { file, reason, kind });
+    this.statements.upsertError.run(file, reason, this.now, kind, keptFile ?? null);
   }
 
   private progress(force = false): void {
@@ -290,7 +304,7 @@ export class Importer {
         err instanceof DicomFileError || err instanceof UnreadableFileError
           ? err.reason
           : 'cannot be read as DICOM: Lumen met an error it did not expect. Report it, with the file if you may share it.';
-      this.addError(file, reason);
+      this.addError(file, reason, NOT_DICOM.test(reason) ? 'not-dicom' : 'error');
       if (known) this.forget(known);
       return;
     }
@@ -300,6 +314,13 @@ export class Importer {
       (!meta.seriesInstanceUid && 'no Series Instance UID (0020,000E): the image cannot be placed in a series. Export it again from its source.') ||
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
       pixelDataProblem(meta);
+    if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
+      // RT Plans, structure sets and reports belong on a disc; they are not failures.
+      const what = describeNoImageObject(meta.sopClassUid, meta.modality);
+      this.addError(file, `${what}: a DICOM object without an image (no pixel data). There is nothing to show, so it was not imported.`, 'no-image');
+      if (known) this.forget(known);
+      return;
+    }
     if (problem) {
       this.addError(file, problem);
       if (known) this.forget(known);
@@ -309,10 +330,9 @@ export class Importer {
     const holder = this.statements.bySop.get(meta.sopInstanceUid);
     if (holder && holder.path !== file) {
       if (fs.existsSync(holder.path)) {
-        this.addError(
-          file,
-          `duplicate: the same image (SOP Instance UID ${meta.sopInstanceUid}) is already in the library from ${holder.path}; this copy was skipped. Delete one of the two if they are the same.`,
-        );
+        // Which copy stays is decided once the headers are all read (settleDuplicates).
+        this.addError(file, duplicateReason(meta.sopInstanceUid, holder.path, 'it was found first'), 'duplicate', holder.path);
+        this.duplicates.push({ file, sopInstanceUid: meta.sopInstanceUid });
         if (known) this.forget(known);
         return;
       }
@@ -325,6 +345,62 @@ export class Importer {
     this.statements.clearError.run(file);
     if (known) this.counts.changed++;
     else this.counts.imported++;
+  }
+
+  /**
+   * For each image met twice: keeps the complete, decodable copy (see duplicates.ts), and
+   * reports the other as the duplicate, naming the copy kept.
+   */
+  private async settleDuplicates(): Promise<void> {
+    const quality = new Map<string, Promise<CopyQuality>>();
+    const judge = (file: string) => {
+      let q = quality.get(file);
+      if (!q) quality.set(file, (q = judgeCopy(file)));
+      return q;
+    };
+    for (const { file, sopInstanceUid } of this.duplicates) {
+      if (this.opts.signal?.aborted) return;
+      const holder = this.statements.bySop.get(sopInstanceUid);
+      if (!holder || holder.path === file) continue;
+      this.currentFile = file;
+      this.progress();
+      const [candidate, kept] = [await judge(file), await judge(holder.path)];
+      if (compareCopies(candidate, kept) <= 0) {
+        this.setError(file, duplicateReason(sopInstanceUid, holder.path, whyKept(kept, candidate)), 'duplicate', holder.path);
+        continue;
+      }
+      // The copy found later is the better one: it takes the other's place.
+      this.db
+        .transaction(() => {
+          let stat: fs.Stats;
+          let parsed: ParsedDicom;
+          try {
+            stat = fs.statSync(file);
+            parsed = parseHeader(file, stat.size);
+          } catch {
+            return; // changed since it was read: keep what the library has
+          }
+          if (parsed.meta.sopInstanceUid !== sopInstanceUid) return;
+          this.forget(holder);
+          this.writeInstance(parsed, file, stat);
+          this.statements.clearError.run(file);
+          this.dropError(file);
+          this.setError(holder.path, duplicateReason(sopInstanceUid, file, whyKept(candidate, kept)), 'duplicate', file);
+        })
+        .immediate();
+      await yieldToLoop();
+    }
+  }
+
+  /** Records an error, or replaces the one this import already recorded for the file. */
+  private setError(file: string, reason: string, kind: ImportIssueKind, keptFile?: string): void {
+    this.dropError(file);
+    this.addError(file, reason, kind, keptFile);
+  }
+
+  private dropError(file: string): void {
+    const at = this.errors.findIndex((e) => e.file === file);
+    if (at >= 0) this.errors.splice(at, 1);
   }
 
   private forget(row: InstanceRow): void {

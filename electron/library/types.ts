@@ -2,10 +2,16 @@
 // engine worker and (through the IPC contract) the UI. No class instances,
 // no Buffers, no Dates: dates are DICOM strings (YYYYMMDD) or ISO timestamps.
 
-/** One file that could not be used, with a reason a person understands. */
+import type { ImportIssueKind } from '../../common/import-summary';
+
+/** One file that was not imported, with a reason a person understands. */
 export interface ImportFileError {
   file: string;
   reason: string;
+  /** Only 'error' is a failure: see common/import-summary.ts. */
+  kind: ImportIssueKind;
+  /** For a duplicate: the copy the library kept. */
+  keptFile?: string;
 }
 
 /** What one `importPaths` call did. Counts are files unless said otherwise. */
@@ -140,9 +146,7 @@ export interface InstanceRecord {
   importedAt: string;
 }
 
-export interface ImportErrorRecord {
-  file: string;
-  reason: string;
+export interface ImportErrorRecord extends ImportFileError {
   /** ISO timestamp of the import that met the error. */
   at: string;
 }

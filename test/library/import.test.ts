@@ -157,7 +157,7 @@ describe('importing a folder of mixed files', () => {
     fs.rmSync(path.join(dir, 'series'), { recursive: true });
     const report = await lib.importPaths([path.join(dir, 'series')]);
     expect(report.missing).toBe(5);
-    expect(report.errors[0]).toEqual({ file: path.join(dir, 'series'), reason: expect.stringMatching(/no such file or folder/) });
+    expect(report.errors[0]).toEqual({ file: path.join(dir, 'series'), reason: expect.stringMatching(/no such file or folder/), kind: 'not-found' });
   });
 
   it('keeps the first of two files with the same SOP Instance UID and reports the second; follows a moved file', async () => {
@@ -258,7 +258,7 @@ describe('large files', () => {
     const report = await lib.importPaths([dir]);
     expect(report.imported).toBe(2);
     expect(report.errors).toEqual([
-      { file: path.join(dir, 'b-cut'), reason: expect.stringMatching(/declared length beyond the file.*(7FE0,0010).*ends at byte 150000/) },
+      { file: path.join(dir, 'b-cut'), reason: expect.stringMatching(/declared length beyond the file.*(7FE0,0010).*ends at byte 150000/), kind: 'error' },
     ]);
     const instances = lib.listInstances(seriesUid);
     expect(instances.map((i) => [path.basename(i.path), i.rows, i.columns, i.windowWidth, i.fileSize])).toEqual([
@@ -287,7 +287,7 @@ describe('DICOMDIR', () => {
     const report = await lib.importPaths([path.join(dir, 'disc/DICOMDIR')]);
     expect(report.imported).toBe(1);
     expect(report.errors).toEqual([
-      { file: path.join(dir, 'disc/DICOM/IMG2'), reason: expect.stringMatching(/listed in the DICOMDIR .*DICOMDIR .*IMAGE DICOM\\IMG2.*not on disk/) },
+      { file: path.join(dir, 'disc/DICOM/IMG2'), kind: 'error', reason: expect.stringMatching(/listed in the DICOMDIR .*DICOMDIR .*IMAGE DICOM\\IMG2.*not on disk/) },
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { countIssues } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
 import type { EngineDeps } from './context';
 import { viewerFrame } from '../viewer/frame';
@@ -54,6 +55,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
             ...report,
             errors: report.errors.slice(0, REPORTED_IMPORT_ERRORS),
             errorCount: report.errors.length,
+            issues: countIssues(report.errors),
             studyInstanceUids: report.studyInstanceUids.slice(0, REPORTED_STUDIES),
           };
         } finally {

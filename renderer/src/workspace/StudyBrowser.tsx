@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ImportReport, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
+import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
 import { useJob } from './useJob';
@@ -57,8 +58,6 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
   useEffect(() => lumen.on('menu.command', ({ command }) => command === 'openFolder' && lumen.shell === 'electron' && void browse()), []);
 
   const report = job.result;
-  const errors = report?.errors ?? [];
-  const errorCount = report?.errorCount ?? 0;
   return (
     <aside
       className={`panel study-browser${dragging ? ' dragging' : ''}`}
@@ -99,31 +98,8 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       {dropHint && <div className="banner" role="status">{dropHint}</div>}
       {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
       {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
-      {report && (
-        <div className="import-report" data-testid="import-report">
-          {report.cancelled ? 'Import cancelled. ' : ''}
-          {report.imported} imported{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
-          {errorCount > 0 && (
-            <>
-              {', '}
-              <button className="link-button bad" onClick={() => setShowErrors((v) => !v)} aria-expanded={showErrors}>
-                {errorCount} file{errorCount === 1 ? '' : 's'} could not be read
-              </button>
-            </>
-          )}
-        </div>
-      )}
-      {showErrors && errors.length > 0 && (
-        <ul className="error-list" aria-label="Files that could not be imported">
-          {errors.map((e) => (
-            <li key={e.file}>
-              <span className="mono">{e.file}</span>
-              <span>{e.reason}</span>
-            </li>
-          ))}
-          {errorCount > errors.length && <li className="muted">The first {errors.length} of {errorCount} are listed.</li>}
-        </ul>
-      )}
+      {report && <ImportSummary report={report} onShowList={() => setShowErrors(true)} />}
+      {report && showErrors && <ImportIssuesDialog report={report} onClose={() => setShowErrors(false)} />}
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
       <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />

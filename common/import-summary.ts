@@ -1,0 +1,46 @@
+// What an import did, told honestly: files that were not imported are of five
+// kinds, and only one of them is a failure. A second copy of an image, a DICOM
+// object without an image (RT Plan, RT Struct, SR) and a file that is not DICOM
+// at all are expected in a real folder; a path that does not exist is a typo.
+// Plain TypeScript: the engine counts with it, the UI and the CLI word it.
+
+export const IMPORT_ISSUE_KINDS = ['error', 'not-found', 'duplicate', 'no-image', 'not-dicom'] as const;
+export type ImportIssueKind = (typeof IMPORT_ISSUE_KINDS)[number];
+
+export type ImportIssueCounts = Record<ImportIssueKind, number>;
+
+/** The name of each kind in a list's column or a sort menu. */
+export const IMPORT_ISSUE_LABELS: Record<ImportIssueKind, string> = {
+  error: 'Could not be read',
+  'not-found': 'Does not exist',
+  duplicate: 'Duplicate',
+  'no-image': 'No image',
+  'not-dicom': 'Not DICOM',
+};
+
+export function countIssues(issues: readonly { kind: ImportIssueKind }[]): ImportIssueCounts {
+  const counts: ImportIssueCounts = { error: 0, 'not-found': 0, duplicate: 0, 'no-image': 0, 'not-dicom': 0 };
+  for (const issue of issues) counts[issue.kind]++;
+  return counts;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** One phrase per kind present, failures first: "2 could not be read", "3 duplicates (skipped)", ... */
+export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind; text: string }[] {
+  const phrases: { kind: ImportIssueKind; text: string }[] = [];
+  if (counts.error) phrases.push({ kind: 'error', text: `${plural(counts.error, 'file', 'files')} could not be read` });
+  if (counts['not-found']) phrases.push({ kind: 'not-found', text: `${plural(counts['not-found'], 'path does', 'paths do')} not exist` });
+  if (counts.duplicate) phrases.push({ kind: 'duplicate', text: `${plural(counts.duplicate, 'duplicate', 'duplicates')} skipped` });
+  if (counts['no-image']) phrases.push({ kind: 'no-image', text: `${plural(counts['no-image'], 'object', 'objects')} without an image` });
+  if (counts['not-dicom']) phrases.push({ kind: 'not-dicom', text: `${plural(counts['not-dicom'], 'file', 'files')} not DICOM` });
+  return phrases;
+}
+
+/** Lines of a tab-separated copy of the list, with a header line, for a spreadsheet or an e-mail. */
+export function issuesAsText(issues: readonly { file: string; kind: ImportIssueKind; reason: string; keptFile?: string }[]): string {
+  const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ');
+  const lines = ['File\tWhat\tReason\tKept copy'];
+  for (const i of issues) lines.push([i.file, IMPORT_ISSUE_LABELS[i.kind], i.reason, i.keptFile ?? ''].map(clean).join('\t'));
+  return lines.join('\n') + '\n';
+}
