@@ -7,7 +7,7 @@ import { readHead } from '../../electron/library/header';
 import { Library } from '../../electron/library/library';
 import type { ImportProgress, ImportReport, InstanceRecord } from '../../electron/library/types';
 import { mulberry32 } from '../../common/random';
-import { writeImage } from '../../electron/dicom/write';
+import { dicomBytes, writeImage } from '../../electron/dicom/write';
 import { seriesImages } from '../../electron/engine/viewer/library-access';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
 
@@ -51,6 +51,13 @@ describe('importing a folder of mixed files', () => {
     expect(errorFor(report, path.join(dir, 'broken/notes.txt'))).toMatch(/not a DICOM file/);
     expect(errorFor(report, path.join(dir, 'broken/random.dcm'))).toMatch(/not a DICOM file/);
     expect(errorFor(report, path.join(dir, 'broken/truncated'))).toMatch(/declared length beyond the file|truncated/);
+    // Only the damaged file is a failure; the others are not DICOM at all.
+    expect(Object.fromEntries(report.errors.map((e) => [path.relative(dir, e.file), e.kind]))).toEqual({
+      'broken/notes.txt': 'not-dicom',
+      'broken/random.dcm': 'not-dicom',
+      'broken/truncated': 'error',
+      'broken/zero': 'not-dicom',
+    });
     // Remembered for the UI too.
     expect(lib.importErrors().map((e) => e.file).sort()).toEqual(report.errors.map((e) => e.file).sort());
 
@@ -180,6 +187,52 @@ describe('importing a folder of mixed files', () => {
     expect(lib.listInstances(PATIENT_A.seriesUid).map((i) => i.path)).toContain(path.join(dir, 'zcopy/IM4'));
   });
 
+  it('keeps the complete copy of an image met twice, whichever is found first, and stays with it', async () => {
+    const dir = path.join(tmpDir('dup-best'), 'in');
+    const uid = '1.2.826.0.1.3680043.10.543.77';
+    const pixels = new Uint8Array(16 * 16 * 2 * 4).map((_, k) => k % 251);
+    const write = (file: string, frames: number) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeImage(file, { rows: 16, columns: 16, frames, bitsAllocated: 16, modality: 'RTDOSE', uid, pixelBytes: pixels.subarray(0, 16 * 16 * 2 * frames) });
+    };
+    write(path.join(dir, 'a/dose'), 1);
+    write(path.join(dir, 'b/dose'), 4);
+    const lib = freshLibrary();
+    const report = await lib.importPaths([dir]);
+    expect(report).toMatchObject({ imported: 1, instances: 1 });
+    expect(lib.listInstances(`${uid}.2`).map((i) => [i.path, i.frames])).toEqual([[path.join(dir, 'b/dose'), 4]]);
+    expect(report.errors).toEqual([
+      { file: path.join(dir, 'a/dose'), kind: 'duplicate', keptFile: path.join(dir, 'b/dose'), reason: expect.stringMatching(/that copy holds 4 frames and this copy 1/) },
+    ]);
+    expect(lib.importErrors()).toEqual([{ ...report.errors[0], at: report.at }]);
+
+    // Again: the kept copy stays, the other is still the duplicate.
+    const again = await lib.importPaths([dir]);
+    expect(again).toMatchObject({ imported: 0, unchanged: 1, instances: 1 });
+    expect(again.errors.map((e) => [e.file, e.kind, e.keptFile])).toEqual([[path.join(dir, 'a/dose'), 'duplicate', path.join(dir, 'b/dose')]]);
+    expect(lib.listInstances(`${uid}.2`)[0].frames).toBe(4);
+  });
+
+  it('lists an RT Plan and an SR as objects without an image, by name, not as failures', async () => {
+    const dir = path.join(tmpDir('no-image'), 'in');
+    fs.mkdirSync(dir);
+    const object = (sopClass: string, n: number) =>
+      dicomBytes({
+        0x00080016: { vr: 'UI', value: sopClass },
+        0x00080018: { vr: 'UI', value: `1.2.826.0.1.3680043.10.543.78.${n}` },
+        0x00080060: { vr: 'CS', value: 'RTPLAN' },
+        0x0020000d: { vr: 'UI', value: '1.2.826.0.1.3680043.10.543.78.1' },
+        0x0020000e: { vr: 'UI', value: '1.2.826.0.1.3680043.10.543.78.2' },
+      });
+    fs.writeFileSync(path.join(dir, 'plan'), object('1.2.840.10008.5.1.4.1.1.481.5', 3));
+    fs.writeFileSync(path.join(dir, 'sr'), object('1.2.840.10008.5.1.4.1.1.88.33', 4));
+    const report = await freshLibrary().importPaths([dir]);
+    expect(report.errors.map((e) => [path.basename(e.file), e.kind, e.reason.split(':')[0]])).toEqual([
+      ['plan', 'no-image', 'an RT Plan'],
+      ['sr', 'no-image', 'a Comprehensive SR'],
+    ]);
+  });
+
   it('reports a dangling link and a path that does not exist, and goes on', async () => {
     const dir = copyMixedFolder(template);
     fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
@@ -188,6 +241,7 @@ describe('importing a folder of mixed files', () => {
     expect(report.imported).toBe(9);
     expect(errorFor(report, path.join(dir, 'dangling'))).toMatch(/link points nowhere/);
     expect(errorFor(report, path.join(dir, 'no-such-file'))).toMatch(/no such file or folder/);
+    expect(report.errors.find((e) => e.file === path.join(dir, 'no-such-file'))?.kind).toBe('not-found');
   });
 
   it.skipIf(process.getuid?.() === 0)('reports a file it may not read (permission denied)', async () => {
