@@ -11,7 +11,7 @@ import { startBridge, type Bridge } from '../../electron/serve/server';
  * started with the flags this machine needs: no sandbox as root, no GPU, and
  * no background networking (the network is closed), in a fresh profile.
  */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(opts: { scrollbars?: boolean } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const executablePath = process.env.LUMEN_CHROMIUM ?? '/usr/bin/chromium';
   const profile = mkdtempSync(path.join(os.tmpdir(), 'lumen-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -19,6 +19,9 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    // Headless Chromium hides scrollbars by default; the app's window shows them, and they
+    // take width from a panel (layout tests measure with them).
+    ...(opts.scrollbars ? { ignoreDefaultArgs: ['--hide-scrollbars'] } : {}),
   });
   return {
     context,
@@ -41,7 +44,7 @@ export function resultsDir(): string {
  * the browser bridge serving the built renderer, and Debian's Chromium.
  * `close` tears all three down in order.
  */
-export async function startUiSession(dataDir: string): Promise<{
+export async function startUiSession(dataDir: string, opts: { scrollbars?: boolean } = {}): Promise<{
   host: EngineHost;
   bridge: Bridge;
   browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -49,7 +52,7 @@ export async function startUiSession(dataDir: string): Promise<{
 }> {
   const host = new EngineHost({ dataDir, shell: 'browser' });
   const bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
-  const browser = await launchChromium();
+  const browser = await launchChromium(opts);
   return {
     host,
     bridge,
@@ -69,13 +72,13 @@ export type UiSession = Awaited<ReturnType<typeof startUiSession>> & { dataDir: 
  * `prepare` before the engine starts, then the session on it) and afterAll (teardown in
  * order, then the folder). Call the returned function inside tests.
  */
-export function useUiSession(prefix: string, prepare?: (dataDir: string) => Promise<void> | void): () => UiSession {
+export function useUiSession(prefix: string, prepare?: (dataDir: string) => Promise<void> | void, opts: { scrollbars?: boolean } = {}): () => UiSession {
   let session: UiSession | undefined;
   let dataDir: string | undefined;
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     await prepare?.(dataDir);
-    session = { ...(await startUiSession(dataDir)), dataDir };
+    session = { ...(await startUiSession(dataDir, opts)), dataDir };
   });
   afterAll(async () => {
     await session?.close();

@@ -122,6 +122,12 @@ export function ModelPanel(props: {
   useEffect(() => {
     if (predict.result) setResult(predict.result);
   }, [predict.result, setResult]);
+  // A failed or cancelled prediction was about the series it ran on: its message goes with it.
+  const clearPredict = predict.clear;
+  const predictDone = !predict.running && (predict.error !== null || predict.cancelled);
+  useEffect(() => {
+    if (predictDone) clearPredict();
+  }, [seriesUid]);
 
   const run = () => {
     if (!current || !packageHash) return;
