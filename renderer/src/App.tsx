@@ -40,7 +40,8 @@ const KEY_COMMANDS: Record<string, ViewerCommand> = {
   x: 'flipH',
   y: 'flipV',
   R: 'reset',
-  Delete: 'clearMeasurements',
+  Delete: 'deleteMeasurement',
+  Backspace: 'deleteMeasurement',
 };
 
 export function App() {
@@ -181,7 +182,7 @@ export function App() {
       }
       const cmd = KEY_COMMANDS[e.key];
       // In the Training tab, Delete clears labels (the panel's own shortcut).
-      if (cmd === 'clearMeasurements' && sideTabRef.current === 'training') return;
+      if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training') return;
       if (cmd && viewer.current) {
         e.preventDefault();
         viewer.current.command(cmd);

@@ -1,0 +1,85 @@
+// The length tool's logic, apart from React and the canvas: what a length reads, which
+// length a click picks, and the undo/redo history of adding and deleting lengths.
+import type { Measurement } from '../../../common/contract/measurements';
+
+export type Point = [number, number];
+
+/** The image a measurement belongs to: its SOP instance and frame. */
+export function onImage(m: Pick<Measurement, 'sopInstanceUid' | 'frame'>, image: { sopInstanceUid: string; frame: number } | undefined): boolean {
+  return !!image && m.sopInstanceUid === image.sopInstanceUid && m.frame === image.frame;
+}
+
+/** "23.4 mm" with the pixel spacing ([row, column] mm), else "23.4 px" (the file gives no spacing). */
+export function lengthText(points: readonly [Point, Point] | readonly Point[], pixelSpacing: [number, number] | null | undefined): string {
+  const [a, b] = points;
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  return pixelSpacing ? `${Math.hypot(dx * pixelSpacing[1], dy * pixelSpacing[0]).toFixed(1)} mm` : `${Math.hypot(dx, dy).toFixed(1)} px`;
+}
+
+/** Distance from p to the segment a–b (all in screen pixels). */
+export function distanceToSegment(p: Point, a: Point, b: Point): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const len2 = dx * dx + dy * dy;
+  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2));
+  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+}
+
+/** How near (screen pixels) a click must fall to a line to pick it. */
+export const PICK_DISTANCE = 6;
+
+/**
+ * The measurement a click at `p` (screen pixels) picks: the nearest line within
+ * PICK_DISTANCE, the newest when two are as near; null when none is.
+ */
+export function pick(items: readonly Measurement[], toScreen: (x: number, y: number) => Point, p: Point): string | null {
+  let best: { id: string; d: number } | null = null;
+  for (const m of items) {
+    const d = distanceToSegment(p, toScreen(...m.points[0]), toScreen(...m.points[1]));
+    if (d <= PICK_DISTANCE && (!best || d <= best.d)) best = { id: m.id, d };
+  }
+  return best?.id ?? null;
+}
+
+/** One step the user can undo: a length drawn or deleted. */
+export interface Edit {
+  op: 'add' | 'delete';
+  measurement: Measurement;
+}
+
+export interface History {
+  undo: Edit[];
+  redo: Edit[];
+}
+
+export const emptyHistory: History = { undo: [], redo: [] };
+
+/** What applying an edit does to the list; the inverse edit undoes it. */
+export function apply(list: readonly Measurement[], edit: Edit): Measurement[] {
+  const rest = list.filter((m) => m.id !== edit.measurement.id);
+  if (edit.op === 'delete') return rest;
+  return [...rest, edit.measurement].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+}
+
+export function inverse(edit: Edit): Edit {
+  return { op: edit.op === 'add' ? 'delete' : 'add', measurement: edit.measurement };
+}
+
+/** A new edit: undoable, and what was undone can no longer be redone. */
+export function record(h: History, edit: Edit): History {
+  return { undo: [...h.undo, edit], redo: [] };
+}
+
+/** The edit that undoes the last one (null when there is nothing to undo), and the history after. */
+export function undo(h: History): { edit: Edit; history: History } | null {
+  const last = h.undo[h.undo.length - 1];
+  if (!last) return null;
+  return { edit: inverse(last), history: { undo: h.undo.slice(0, -1), redo: [...h.redo, last] } };
+}
+
+/** The edit that redoes the last undone one, and the history after. */
+export function redo(h: History): { edit: Edit; history: History } | null {
+  const last = h.redo[h.redo.length - 1];
+  if (!last) return null;
+  return { edit: last, history: { undo: [...h.undo, last], redo: h.redo.slice(0, -1) } };
+}
