@@ -4,9 +4,11 @@
  * test metrics. Talks to the engine only through the contract (training.* requests and
  * job.* events). The workspace mounts it and passes the current selection.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RequestOutput } from '../../../common/contract';
 import { lumen } from '../api';
+import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
+import './training.css';
 
 export interface TrainingPanelProps {
   /** The series shown in the viewer (labels go here by default). */
@@ -46,7 +48,7 @@ function Curves({ points }: { points: EpochPoint[] }) {
   const y = (v: number) => h - 6 - v * (h - 12);
   const line = (vals: number[]) => vals.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : 0).toFixed(1)}`).join(' ');
   return (
-    <svg width={w} height={h} role="img" aria-label="Training curves" style={{ background: 'rgba(255,255,255,0.04)' }}>
+    <svg width="100%" viewBox={`0 0 ${w} ${h}`} role="img" aria-label="Training curves" className="curves">
       <polyline fill="none" stroke="#4ea1ff" strokeWidth={2} points={line(points.map((p) => p.loss / maxLoss))} />
       <polyline fill="none" stroke="#5ad17a" strokeWidth={2} points={line(points.map((p) => p.valMetric))} />
       <text x={8} y={14} fontSize={10} fill="#4ea1ff">loss</text>
@@ -56,19 +58,25 @@ function Curves({ points }: { points: EpochPoint[] }) {
 }
 
 export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps) {
-  const [classes, setClasses] = useState<string[]>(['normal', 'abnormal']);
+  // Classes added in the panel; the keys offer the library's classes first (labelClasses).
+  const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
   const [currentLabel, setCurrentLabel] = useState<string | null>(null);
   const [status, setStatus] = useState<string>('');
   const [csvPath, setCsvPath] = useState('');
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
+  const classes = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
   const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
   const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ fraction: number | null; message: string } | null>(null);
   const [curve, setCurve] = useState<EpochPoint[]>([]);
   const [result, setResult] = useState<{ test: Evaluation; packageDir: string; reportPath: string } | null>(null);
+  // Start, progress, curves and results in one block: the panel scrolls it into view when a
+  // run starts and again when it ends, so the user never has to look for them.
+  const runView = useRef<HTMLDivElement>(null);
+  const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
 
   const refreshLabel = useCallback(async () => {
     const uids = [seriesUid, sopInstanceUid].filter((u): u is string => !!u);
@@ -77,10 +85,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     const image = labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid);
     const series = labels.find((l) => l.targetKind === 'series' && l.targetUid === seriesUid);
     setCurrentLabel(image ? `${image.label} (image)` : series ? series.label : null);
-    const known = new Set(classes);
-    const extra = labels.map((l) => l.label).filter((l) => !known.has(l));
-    if (extra.length) setClasses((c) => [...c, ...new Set(extra)]);
-  }, [seriesUid, sopInstanceUid, classes]);
+  }, [seriesUid, sopInstanceUid]);
 
   const refreshDataset = useCallback(async () => {
     try {
@@ -104,28 +109,28 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       const uid = imageOnly ? sopInstanceUid : seriesUid;
       if (!uid) return setStatus('Open a series in the viewer first.');
       const targets = [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid }];
-      if (cls === null) await lumen.invoke('training.labels.clear', { targets });
-      else await lumen.invoke('training.labels.set', { targets, label: cls });
-      setStatus(cls === null ? `Cleared the ${imageOnly ? 'image' : 'series'} label.` : `Labelled the ${imageOnly ? 'image' : 'series'} "${cls}".`);
+      if (cls === null) {
+        // Clearing the series clears the shown image's own label too: 0 clears what is shown.
+        if (!imageOnly && sopInstanceUid) targets.push({ kind: 'image', uid: sopInstanceUid });
+        await lumen.invoke('training.labels.clear', { targets });
+      } else await lumen.invoke('training.labels.set', { targets, label: cls });
+      setStatus(cls === null ? (imageOnly ? 'Cleared the image label.' : "Cleared the series label and this image's own label.") : `Labelled the ${imageOnly ? 'image' : 'series'} "${cls}".`);
       await refreshLabel();
       await refreshDataset();
     },
     [seriesUid, sopInstanceUid, refreshLabel, refreshDataset],
   );
 
-  // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears.
+  // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears (labelKeys.ts).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
-      const digit = /^Digit([0-9])$/.exec(e.code)?.[1];
-      if (digit === '0' || e.key === 'Delete') {
-        e.preventDefault();
-        void label(null, e.shiftKey).catch((err) => setStatus(String(err)));
-      } else if (digit && classes[Number(digit) - 1]) {
-        e.preventDefault();
-        void label(classes[Number(digit) - 1], e.shiftKey).catch((err) => setStatus(String(err)));
-      }
+      const action = labelKeyAction(e, classes);
+      if (!action) return;
+      e.preventDefault();
+      if (action.kind === 'no-class') setStatus(`Key ${action.digit} has no class: the classes are ${classes.map((c, i) => `${i + 1} ${c}`).join(', ')}. Add a class below to use more keys.`);
+      else void label(action.kind === 'set' ? action.className : null, action.imageOnly).catch((err) => setStatus(String(err)));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -145,6 +150,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
         setJobId(null);
         setResult(p.result as { test: Evaluation; packageDir: string; reportPath: string });
         setStatus('Training finished.');
+        showRun();
         void refreshDataset();
       }),
       lumen.on('job.failed', (p) => {
@@ -176,6 +182,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       });
       setJobId(id);
       setStatus('Training…');
+      showRun();
     } catch (err) {
       setStatus(err instanceof Error ? err.message : String(err));
     }
@@ -214,18 +221,23 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       <div>
         <h3 style={{ margin: '0 0 4px' }}>Labels</h3>
         <div aria-live="polite">Current: <b>{currentLabel ?? 'unlabelled'}</b></div>
-        <ol style={{ margin: '4px 0', paddingLeft: 18 }}>
-          {classes.map((c) => (
+        <ul className="label-keys" aria-label="Label keys">
+          {classes.map((c, i) => (
             <li key={c}>
-              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid}>{c}</button>
+              {i < 9 ? <kbd>{i + 1}</kbd> : <span className="kbd-none" />}
+              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined}>{c}</button>
             </li>
           ))}
-        </ol>
+          <li>
+            <kbd>0</kbd>
+            <button type="button" onClick={() => void label(null, false)} disabled={!seriesUid}>clear</button>
+          </li>
+        </ul>
         <div style={{ display: 'flex', gap: 4 }}>
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
-          <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setClasses([...classes, newClass.trim()]), setNewClass(''))}>Add</button>
+          <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
-        <small>Keys 1–9 label the series, Shift+1–9 this image only, 0 or Delete clears.</small>
+        <small className="muted">Keys 1–{Math.min(9, classes.length)} label the series with that class, Shift+1–{Math.min(9, classes.length)} this image only; 0 or Delete clears the series and this image, Shift+0 this image only.</small>
         <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
           <input aria-label="Label CSV path" placeholder="/path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
           <button type="button" onClick={() => void importCsv()} disabled={!csvPath}>Import CSV</button>
@@ -275,17 +287,36 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           <label htmlFor="tp-aug">Augment</label><input id="tp-aug" type="checkbox" checked={form.augment} onChange={(e) => setForm((f) => ({ ...f, augment: e.target.checked }))} />
           <label htmlFor="tp-use">Intended use</label><textarea id="tp-use" rows={2} value={form.intendedUse} onChange={set('intendedUse')} />
         </div>
-        <div style={{ display: 'flex', gap: 4, marginTop: 6 }}>
-          <button type="button" onClick={() => void start()} disabled={!!jobId}>Start training</button>
-          <button type="button" onClick={() => jobId && void lumen.invoke('job.cancel', { jobId })} disabled={!jobId}>Cancel</button>
-        </div>
-        {progress && jobId && (
-          <div>
-            <progress max={1} value={progress.fraction ?? undefined} style={{ width: '100%' }} />
-            <div>{progress.message}</div>
+        <div className="run-view" ref={runView}>
+          <div className="row">
+            <button type="button" className="primary-button" onClick={() => void start()} disabled={!!jobId}>Start training</button>
+            <button type="button" className="text-button" onClick={() => jobId && void lumen.invoke('job.cancel', { jobId })} disabled={!jobId}>Cancel</button>
           </div>
-        )}
-        <Curves points={curve} />
+          {status && <div role="status" className="run-status">{status}</div>}
+          {progress && jobId && (
+            <div>
+              <progress max={1} value={progress.fraction ?? undefined} style={{ width: '100%' }} />
+              <div className="muted small">{progress.message}</div>
+            </div>
+          )}
+          <Curves points={curve} />
+          {result && (
+            <div className="run-results">
+              <h3 style={{ margin: '0 0 4px' }}>Test split ({result.test.n} images)</h3>
+              <div>Accuracy {f3(result.test.accuracy)} · balanced {f3(result.test.balancedAccuracy)} · AUC {f3(result.test.auc)} ({f3(result.test.aucCi[0])}–{f3(result.test.aucCi[1])}) · ECE {f3(result.test.ece)}</div>
+              <table>
+                <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
+                <tbody>{result.test.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
+              </table>
+              <table aria-label="Confusion matrix">
+                <thead><tr><th>true \ predicted</th>{result.test.classNames.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+                <tbody>{result.test.confusion.map((row, i) => <tr key={i}><td>{result.test.classNames[i]}</td>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+              </table>
+              <div className="small">Package: {result.packageDir}</div>
+              <div>Report: {result.reportPath}</div>
+            </div>
+          )}
+        </div>
         {runs.length > 0 && !jobId && (
           <div>
             <h4 style={{ margin: '6px 0 2px' }}>Stopped runs</h4>
@@ -297,24 +328,6 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           </div>
         )}
       </div>
-
-      {result && (
-        <div>
-          <h3 style={{ margin: '0 0 4px' }}>Test split ({result.test.n} images)</h3>
-          <div>Accuracy {f3(result.test.accuracy)} · balanced {f3(result.test.balancedAccuracy)} · AUC {f3(result.test.auc)} ({f3(result.test.aucCi[0])}–{f3(result.test.aucCi[1])}) · ECE {f3(result.test.ece)}</div>
-          <table>
-            <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
-            <tbody>{result.test.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
-          </table>
-          <table aria-label="Confusion matrix">
-            <thead><tr><th>true \ predicted</th>{result.test.classNames.map((c) => <th key={c}>{c}</th>)}</tr></thead>
-            <tbody>{result.test.confusion.map((row, i) => <tr key={i}><td>{result.test.classNames[i]}</td>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
-          </table>
-          <div>Package: {result.packageDir}</div>
-          <div>Report: {result.reportPath}</div>
-        </div>
-      )}
-      {status && <div role="status">{status}</div>}
     </section>
   );
 }

@@ -9,7 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + wheel', 'Zoom'],
   ['1', 'File window'],
   ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
-  ['1–9 · Shift+1–9 · 0', 'In the Training tab: label the series · this image · clear (instead of presets)'],
+  ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
   ['F · A', 'Fit · actual size (1:1)'],
   ['I', 'Invert'],
   ['R · X · Y', 'Rotate 90° · flip horizontal · flip vertical'],

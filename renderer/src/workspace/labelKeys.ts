@@ -1,0 +1,35 @@
+/**
+ * The Training tab's label keys: 1–9 give the open series the class of that number,
+ * Shift+1–9 only the image shown, 0 or Delete clear what is shown. The numbers follow the
+ * classes that exist (those in the library, then those the user added), so a key never
+ * names a class the user cannot see, and a number without a class does nothing but say so.
+ */
+
+/** The classes the keys offer: the library's classes, then the ones added in the panel; the defaults only for an empty library. */
+export function labelClasses(libraryClasses: readonly string[], added: readonly string[], defaults: readonly string[] = ['normal', 'abnormal']): string[] {
+  const base = libraryClasses.length > 0 ? libraryClasses : defaults;
+  return [...new Set([...base, ...added])];
+}
+
+export type LabelKeyAction =
+  | { kind: 'set'; className: string; imageOnly: boolean }
+  /** imageOnly false: the series' label and the shown image's own label; true: the image's only. */
+  | { kind: 'clear'; imageOnly: boolean }
+  | { kind: 'no-class'; digit: number };
+
+/** What a key press does in the Training tab, or null when it is not a label key. */
+export function labelKeyAction(e: { code: string; key: string; shiftKey: boolean; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }, classes: readonly string[]): LabelKeyAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  // The code, not the key: Shift+2 is "@" or '"' depending on the keyboard layout.
+  const digit = /^(?:Digit|Numpad)([0-9])$/.exec(e.code)?.[1];
+  if (digit === '0' || e.key === 'Delete') return { kind: 'clear', imageOnly: e.shiftKey };
+  if (!digit) return null;
+  const n = Number(digit);
+  const className = classes[n - 1];
+  return className === undefined ? { kind: 'no-class', digit: n } : { kind: 'set', className, imageOnly: e.shiftKey };
+}
+
+/** The keys' meaning in words, for the panel and the help. */
+export function labelKeyHints(classes: readonly string[]): { keys: string; what: string }[] {
+  return classes.slice(0, 9).map((c, i) => ({ keys: `${i + 1}`, what: c }));
+}
