@@ -177,6 +177,13 @@ describe('measurements', () => {
     await index.filter({ hasText: 'Im 2/4' }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'measurements-after-restart.png') });
 
+    // The ? help lists how.
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.getByText('Delete the selected length').waitFor();
+    await help.getByText('Undo · redo drawing or deleting a length').waitFor();
+    await page.keyboard.press('Escape');
+
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
