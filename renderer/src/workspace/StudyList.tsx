@@ -23,14 +23,32 @@ const THUMBNAIL_DELAY_MS = 120;
 
 const NO_STUDIES: readonly string[] = [];
 
+/**
+ * Thumbnails already fetched (keyed by series and its image count, which an import that
+ * changes the series changes), so that a row scrolled back into view, or shown again after
+ * a search, shows its picture at once. The oldest go first beyond THUMBNAILS_KEPT.
+ */
+const thumbnails = new Map<string, string>();
+const THUMBNAILS_KEPT = 300;
+const thumbnailKey = (series: SeriesSummary) => `${series.seriesInstanceUid}/${series.instances}`;
+
 function Thumbnail({ series }: { series: SeriesSummary }) {
-  const [src, setSrc] = useState<string | null>(null);
+  const key = thumbnailKey(series);
+  const [src, setSrc] = useState<string | null>(() => thumbnails.get(key) ?? null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     let live = true;
+    const known = thumbnails.get(key);
+    // Never the picture of what the series was before an import changed it.
+    setSrc(known ?? null);
+    if (known) return;
     const wait = setTimeout(() => {
       lumen.invoke('library.thumbnail', { seriesInstanceUid: series.seriesInstanceUid }).then(
-        (r) => live && setSrc(r.dataUrl),
+        (r) => {
+          thumbnails.set(key, r.dataUrl);
+          if (thumbnails.size > THUMBNAILS_KEPT) thumbnails.delete(thumbnails.keys().next().value!);
+          if (live) setSrc(r.dataUrl);
+        },
         () => live && setFailed(true),
       );
     }, THUMBNAIL_DELAY_MS);
@@ -38,7 +56,7 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
       live = false;
       clearTimeout(wait);
     };
-  }, [series.seriesInstanceUid, series.instances]);
+  }, [key, series.seriesInstanceUid]);
   if (src) return <img className="thumb" src={src} alt={`Series ${series.seriesNumber ?? ''} thumbnail`} />;
   return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
 }
@@ -122,7 +140,7 @@ export function StudyList({
             {byDefault ? 'Collapse all' : 'Expand all'}
           </button>
         </div>
-        {modalities.length > 0 && (
+        {modalities.length > 1 && (
           <div className="chips" role="group" aria-label="Filter by modality">
             {modalities.map((m) => (
               <button key={m} type="button" className="chip" aria-pressed={filter.modalities.includes(m)} onClick={() => toggleModality(m)}>
