@@ -111,6 +111,8 @@ export const ViewerFrame = z.object({
   photometric: z.string(),
   /** The unit of the values after the Modality LUT ("HU", "Gy", "%"), or null when the file does not say. */
   unit: z.string().nullable(),
+  /** How the window maps values (VOI LUT Function): LINEAR's one-unit offsets, or LINEAR_EXACT (RT dose). */
+  voiFunction: z.enum(['LINEAR', 'LINEAR_EXACT']),
   /** The file's own windows first, then the modality's presets. */
   windows: z.array(VoiWindow),
   /** Min and max after the Modality LUT (for a full-range window when the file has none). */

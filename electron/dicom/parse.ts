@@ -50,6 +50,8 @@ export interface InstanceMeta {
   doseGridScaling?: number;
   /** RT Dose: Dose Units (3004,0002), GY or RELATIVE. */
   doseUnits?: string;
+  /** VOI LUT Function (0028,1056): LINEAR (the default), LINEAR_EXACT or SIGMOID. */
+  voiLutFunction?: string;
   photometricInterpretation: string;
   bitsAllocated: number;
   bitsStored: number;
@@ -345,6 +347,7 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
     doseGridScaling: positive(float(ds, 'x3004000e')),
     doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
+    voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase(),
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,
     bitsStored,

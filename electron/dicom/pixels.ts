@@ -69,15 +69,46 @@ export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMe
   return out;
 }
 
+export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT';
+
+/**
+ * How a window maps values to gray: the file's VOI LUT Function when it says LINEAR_EXACT;
+ * an RT dose grid (continuous dose, where LINEAR's one-unit offsets would be a whole Gy)
+ * is windowed exactly; everything else LINEAR (SIGMOID is shown as LINEAR).
+ */
+export function voiFunction(meta: Pick<InstanceMeta, 'modality'> & Partial<Pick<InstanceMeta, 'voiLutFunction' | 'doseGridScaling'>>): VoiFunction {
+  if (meta.voiLutFunction === 'LINEAR_EXACT') return 'LINEAR_EXACT';
+  if (meta.voiLutFunction === undefined && meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined) return 'LINEAR_EXACT';
+  return 'LINEAR';
+}
+
+/** The full-range window of values lo..hi: LINEAR counts hi - lo + 1 integer steps, LINEAR_EXACT spans hi - lo. */
+export function fullRangeWindow(lo: number, hi: number, fn: VoiFunction = 'LINEAR'): { center: number; width: number } {
+  if (fn === 'LINEAR_EXACT' && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
+  return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
+}
+
 /**
  * Linear VOI LUT (PS3.3 C.11.2.1.2.1) to 0..255:
  *   x <= c - 0.5 - (w-1)/2      -> 0
  *   x >  c - 0.5 + (w-1)/2      -> 255
  *   else ((x - (c - 0.5)) / (w - 1) + 0.5) * 255
- * `invert` gives MONOCHROME1 its inverted display.
+ * `invert` gives MONOCHROME1 its inverted display. LINEAR_EXACT (C.11.2.1.3.2):
+ *   x <= c - w/2 -> 0; x > c + w/2 -> 255; else ((x - c) / w + 0.5) * 255, any w > 0.
  */
-export function applyWindow(values: Float32Array, center: number, width: number, invert: boolean): Uint8Array {
+export function applyWindow(values: Float32Array, center: number, width: number, invert: boolean, fn: VoiFunction = 'LINEAR'): Uint8Array {
   const out = new Uint8Array(values.length);
+  if (fn === 'LINEAR_EXACT') {
+    const w = width > 0 ? width : Number.MIN_VALUE;
+    const low = center - w / 2;
+    const high = center + w / 2;
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i];
+      const y = x <= low ? 0 : x > high ? 255 : Math.round(((x - center) / w + 0.5) * 255);
+      out[i] = invert ? 255 - y : y;
+    }
+    return out;
+  }
   const w = Math.max(1, width);
   const low = center - 0.5 - (w - 1) / 2;
   const high = center - 0.5 + (w - 1) / 2;
@@ -177,17 +208,18 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
     return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
   }
   const values = modalityLut(frame, parsed.meta);
+  const fn = voiFunction(parsed.meta);
   let window = opts.window;
   if (!window) {
     const own = voiWindows(parsed.meta)[0];
     if (own && own.id.startsWith('file-')) window = { center: own.center, width: own.width };
     else {
       const [lo, hi] = minMax(values);
-      window = { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
+      window = fullRangeWindow(lo, hi, fn);
     }
   }
   const invert = frame.photometricInterpretation === 'MONOCHROME1';
-  return { rows, columns, channels: 1, data: applyWindow(values, window.center, window.width, invert), window };
+  return { rows, columns, channels: 1, data: applyWindow(values, window.center, window.width, invert, fn), window };
 }
 
 export interface ModelNormalisation {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
-import { applyWindow, encodePng, modalityLut, modelInput, renderDecoded, renderFrame, VOI_PRESETS, voiWindows, type RenderedImage } from '../../electron/dicom/pixels';
+import { applyWindow, encodePng, fullRangeWindow, modalityLut, modelInput, renderDecoded, renderFrame, VOI_PRESETS, voiFunction, voiWindows, type RenderedImage } from '../../electron/dicom/pixels';
 import type { DecodedFrame, PixelArray } from '../../electron/dicom/decode';
 import type { InstanceMeta, ParsedDicom } from '../../electron/dicom/parse';
 import { rng } from './fixtures';
@@ -36,6 +36,17 @@ describe('modality LUT and VOI window', () => {
     const expected = [0, 0, Math.round(((-159 - 39.5) / 399 + 0.5) * 255), 128, Math.round((0.5 / 399 + 0.5) * 255), Math.round(((100 - 39.5) / 399 + 0.5) * 255), 255, 255, 255];
     expect(Array.from(applyWindow(x, 40, 400, false))).toEqual(expected);
     expect(Array.from(applyWindow(x, 40, 400, true))).toEqual(expected.map((v) => 255 - v));
+  });
+
+  it('LINEAR_EXACT (C.11.2.1.3.2) windows continuous values such as Gy without one-unit offsets', () => {
+    // c=1, w=0.5: below 0.75 -> 0, above 1.25 -> 255, inside ((x - 1) / 0.5 + 0.5) * 255.
+    const x = Float32Array.from([0, 0.75, 0.875, 1, 1.25, 1.3]);
+    expect(Array.from(applyWindow(x, 1, 0.5, false, 'LINEAR_EXACT'))).toEqual([0, 0, 64, 128, 255, 255]);
+    expect(voiFunction({ modality: 'RTDOSE', doseGridScaling: 0.001 })).toBe('LINEAR_EXACT');
+    expect(voiFunction({ modality: 'CT' })).toBe('LINEAR');
+    expect(voiFunction({ modality: 'MR', voiLutFunction: 'LINEAR_EXACT' })).toBe('LINEAR_EXACT');
+    expect(fullRangeWindow(20, 50, 'LINEAR_EXACT')).toEqual({ center: 35, width: 30 });
+    expect(fullRangeWindow(-1024, 3071)).toEqual({ center: 1024, width: 4096 });
   });
 
   it('width 1 is a threshold at the centre', () => {

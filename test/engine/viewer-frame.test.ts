@@ -42,6 +42,7 @@ describe('viewerFrame', () => {
     expect(Array.from(stored)).toEqual(phantoms.ct16.frames[0]);
     expect(f.windows[0]).toMatchObject({ center: 40, width: 400 });
     expect(f.unit).toBe('HU');
+    expect(f.voiFunction).toBe('LINEAR');
   });
 
   it('sends an RT dose grid with its Dose Grid Scaling as the slope, in Gy', async () => {
@@ -58,7 +59,7 @@ describe('viewerFrame', () => {
     });
     const f = await viewerFrame(instance(file), 1);
     expect(ViewerFrame.parse(f)).toBeTruthy();
-    expect(f).toMatchObject({ slope: 0.0025, intercept: 0, unit: 'Gy' });
+    expect(f).toMatchObject({ slope: 0.0025, intercept: 0, unit: 'Gy', voiFunction: 'LINEAR_EXACT' });
     // Frame 2 holds stored 16000..31000: 40 to 77.5 Gy.
     expect(f.range[0]).toBeCloseTo(40);
     expect(f.range[1]).toBeCloseTo(77.5);

@@ -6,7 +6,7 @@
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
 import { parseDicomFile } from '../../dicom/parse';
-import { minMax, modalityRescale, renderDecoded, voiWindows } from '../../dicom/pixels';
+import { minMax, modalityRescale, renderDecoded, voiFunction, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
 
 export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
@@ -37,6 +37,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
       intercept: 0,
       photometric: 'RGB',
       unit: null,
+      voiFunction: 'LINEAR',
       // The palette decides the colours: no window applies.
       windows: [],
       range: [0, 255],
@@ -56,6 +57,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     intercept,
     photometric: frame.photometricInterpretation,
     unit: frame.samplesPerPixel === 1 ? unit : null,
+    voiFunction: voiFunction(meta),
     windows: voiWindows(meta),
     range: [Math.min(a, b), Math.max(a, b)],
   };

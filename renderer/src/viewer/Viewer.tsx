@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type Ref } from 'react';
 import type { SeriesImage, StudySummary, SeriesSummary, VoiWindow } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
-import { camImage, defaultWindow, windowInto, type Colormap, type LoadedFrame } from './image';
+import { camImage, defaultWindow, minWindowWidth, windowInto, type Colormap, type LoadedFrame } from './image';
 import { carryView, fitZoom, imageMatrix, orientationMarkers, rotateClockwise, toImage, toScreen, type Geometry, type ViewState } from './transform';
 import { CornerText } from './CornerText';
 import { drawLengths } from './drawMeasurements';
@@ -299,7 +299,7 @@ export function Viewer(props: {
     const dy = e.clientY - d.y;
     if (d.mode === 'wl') {
       setPreset('custom');
-      setView({ ...d.start, width: Math.max(1, d.start.width * Math.exp(dx / 200)), center: d.start.center + dy * (d.start.width / 256) });
+      setView({ ...d.start, width: Math.max(frame ? minWindowWidth(frame.frame) : 1, d.start.width * Math.exp(dx / 200)), center: d.start.center + dy * (d.start.width / 256) });
     } else if (d.mode === 'pan') {
       setView({ ...d.start, panX: d.start.panX + dx, panY: d.start.panY + dy });
     } else if (d.mode === 'zoom') {

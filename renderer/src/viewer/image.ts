@@ -34,20 +34,26 @@ export function defaultWindow(f: ViewerFrame): { center: number; width: number }
   const own = f.windows.find((w) => w.id.startsWith('file-'));
   if (own) return { center: own.center, width: own.width };
   const [lo, hi] = f.range;
-  // Integer values (HU) span hi - lo + 1 steps; a scaled grid (Gy) spans exactly hi - lo.
-  if (!(Number.isInteger(f.slope) && Number.isInteger(f.intercept)) && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
+  // As electron/dicom/pixels.ts fullRangeWindow: LINEAR counts hi - lo + 1 integer steps, LINEAR_EXACT spans hi - lo.
+  if (f.voiFunction === 'LINEAR_EXACT' && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
   return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
 }
 
-/** Linear VOI LUT (PS3.3 C.11.2.1.2.1), as electron/dicom/pixels.ts applyWindow, into RGBA. */
+/** The narrowest window a drag may make: one unit for LINEAR, a thousandth of the range for LINEAR_EXACT (Gy). */
+export function minWindowWidth(f: ViewerFrame): number {
+  return f.voiFunction === 'LINEAR_EXACT' ? Math.max(1e-6, (f.range[1] - f.range[0]) / 1000) : 1;
+}
+
+/** Linear VOI LUT (PS3.3 C.11.2.1.2.1, or LINEAR_EXACT), as electron/dicom/pixels.ts applyWindow, into RGBA. */
 export function windowInto(img: ImageData, loaded: LoadedFrame, center: number, width: number, invert: boolean): void {
   const { values, frame } = loaded;
   const out = img.data;
-  const w = Math.max(1, width);
-  const low = center - 0.5 - (w - 1) / 2;
-  const high = center - 0.5 + (w - 1) / 2;
-  const c = center - 0.5;
-  const scale = w > 1 ? 255 / (w - 1) : 0;
+  const exact = frame.voiFunction === 'LINEAR_EXACT';
+  const w = exact ? (width > 0 ? width : Number.MIN_VALUE) : Math.max(1, width);
+  const low = exact ? center - w / 2 : center - 0.5 - (w - 1) / 2;
+  const high = exact ? center + w / 2 : center - 0.5 + (w - 1) / 2;
+  const c = exact ? center : center - 0.5;
+  const scale = exact ? 255 / w : w > 1 ? 255 / (w - 1) : 0;
   const flip = invert !== (frame.photometric === 'MONOCHROME1');
   const map = (x: number) => {
     const y = x <= low ? 0 : x > high ? 255 : Math.round((x - c) * scale + 127.5);
