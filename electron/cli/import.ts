@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { countIssues, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
@@ -40,7 +41,9 @@ function summary(report: ImportReport, libraryDir: string): string {
     `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${n(report.instances, 'image', 'images')}.`,
   );
   if (report.errors.length > 0) {
-    lines.push(`${report.errors.length} file${report.errors.length === 1 ? '' : 's'} could not be imported:`);
+    // Counted apart: a duplicate or an RT Plan is not a failure (common/import-summary.ts).
+    const kinds = issuePhrases(countIssues(report.errors)).map((p) => p.text);
+    lines.push(`${report.errors.length} file${report.errors.length === 1 ? '' : 's'} not imported (${kinds.join(', ')}):`);
     for (const e of report.errors.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  ${e.file}: ${e.reason}`);
     if (report.errors.length > MAX_ERRORS_SHOWN) lines.push(`  … and ${report.errors.length - MAX_ERRORS_SHOWN} more ("lumen import --json" lists them all).`);
   }

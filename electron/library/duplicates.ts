@@ -5,6 +5,8 @@
 // The import reads only headers; a duplicate is rare, so both copies of one are read
 // whole and their first and last frames decoded to decide.
 
+import fs from 'node:fs';
+import { readRegularFile } from '../../common/node/read-file';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile, pixelDataProblem } from '../dicom/parse';
 
@@ -32,6 +34,16 @@ export async function judgeCopy(file: string): Promise<CopyQuality> {
     }
   } catch {
     return { headerOk: false, decodes: false, frames: 0 };
+  }
+}
+
+/** Whether two files hold the same bytes (a folder imported twice): then neither is better, and nothing need be decoded. */
+export function sameBytes(a: string, b: string): boolean {
+  try {
+    if (fs.statSync(a).size !== fs.statSync(b).size) return false;
+    return readRegularFile(a, 'dicom').equals(readRegularFile(b, 'dicom'));
+  } catch {
+    return false;
   }
 }
 

@@ -6,7 +6,7 @@ import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/par
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
-import { compareCopies, duplicateReason, judgeCopy, whyKept, type CopyQuality } from './duplicates';
+import { compareCopies, duplicateReason, judgeCopy, sameBytes, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 import type { ImportIssueKind } from '../../common/import-summary';
@@ -364,6 +364,10 @@ export class Importer {
       if (!holder || holder.path === file) continue;
       this.currentFile = file;
       this.progress();
+      if (sameBytes(file, holder.path)) {
+        this.setError(file, duplicateReason(sopInstanceUid, holder.path, 'the two files are identical'), 'duplicate', holder.path);
+        continue;
+      }
       const [candidate, kept] = [await judge(file), await judge(holder.path)];
       if (compareCopies(candidate, kept) <= 0) {
         this.setError(file, duplicateReason(sopInstanceUid, holder.path, whyKept(kept, candidate)), 'duplicate', holder.path);

@@ -96,8 +96,9 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByTestId('import-report').filter({ hasText: '12 imported' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: /1 file could not be read/ }).click();
-    expect(await page.getByRole('list', { name: 'Files that could not be imported' }).textContent()).toContain('notes.dcm');
+    await page.getByTestId('import-report').getByRole('button', { name: 'Show the list' }).click();
+    expect(await page.getByRole('dialog', { name: 'Files not imported' }).textContent()).toContain('notes.dcm');
+    await page.keyboard.press('Escape');
     const card = page.getByTestId('series-card');
     await card.locator('img').waitFor();
     expect(await card.locator('img').getAttribute('src')).toMatch(/^data:image\/png;base64,/);

@@ -63,7 +63,7 @@ describe('lumen import and lumen ls', () => {
     const out = await lumen(['import', path.join(dir, 'broken'), '--library', path.join(tmpDir('cli-lib2'), 'library')]);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/0 imported, 0 changed, 0 unchanged; 4 files looked at/);
-    expect(out.stdout).toMatch(/4 files could not be imported:/);
+    expect(out.stdout).toMatch(/4 files not imported \(1 file could not be read, 3 files not DICOM\):/);
     expect(out.stdout).toContain(`${path.join(dir, 'broken/notes.txt')}: not a DICOM file`);
 
     const nowhere = path.join(tmpDir('cli-nolib'), 'typo');
@@ -109,6 +109,6 @@ describe.skipIf(!nobodyCanRunTheCli())('a file the user may not read', () => {
     expect(out.stderr).toBe('');
     const report = JSON.parse(out.stdout);
     expect(report).toMatchObject({ imported: 4, instances: 4 });
-    expect(report.errors).toEqual([{ file: path.join(mine, 'IM2'), reason: expect.stringMatching(/cannot be read: permission denied/) }]);
+    expect(report.errors).toEqual([{ file: path.join(mine, 'IM2'), reason: expect.stringMatching(/cannot be read: permission denied/), kind: 'error' }]);
   });
 });

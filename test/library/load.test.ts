@@ -66,7 +66,7 @@ describe('import under load', () => {
       const report = await finished;
       expect(report).toMatchObject({ imported: 0, errorCount: 250 });
       expect(report.errors).toHaveLength(200);
-      expect(report.errors[0]).toEqual({ file: path.join(folder, 'note000.txt'), reason: expect.stringMatching(/DICOM/) });
+      expect(report.errors[0]).toEqual({ file: path.join(folder, 'note000.txt'), reason: expect.stringMatching(/DICOM/), kind: 'not-dicom' });
       // The library keeps every one of them for the UI to list.
       const all = await host.request('library.importErrors', {});
       expect(all.ok && all.value).toHaveLength(250);

@@ -123,7 +123,7 @@ describe('no patient data in logs, progress or errors', () => {
   it('the lumen command: import, view, train, predict, evaluate, good and broken input', async () => {
     const imported = await lumen(['import', dicom]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toMatch(/could not be imported/);
+    expect(imported.stdout).toMatch(/files not imported \(/);
     // The JSON report's error reasons are messages too.
     const report = await lumen(['import', dicom, '--json'], { watch: false });
     const errors: { file: string; reason: string }[] = JSON.parse(report.stdout).errors;
