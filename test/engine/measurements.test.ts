@@ -1,0 +1,65 @@
+// The measurement requests on the real engine (no mocks): a length is kept only on an image
+// the library has, and a refusal says which image and what to do.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload } from '../../common/contract';
+import type { Measurement } from '../../common/contract/measurements';
+import type { RequestContext } from '../../common/rpc';
+import { createEngine, type Engine } from '../../electron/engine/engine';
+import { writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
+
+describe('measurement handlers', () => {
+  let dataDir: string;
+  let engine: Engine;
+  let series: PhantomSeries;
+  const events: { event: EventName; payload: unknown }[] = [];
+  const ctx: RequestContext = { emit: <K extends EventName>(event: K, payload: EventPayload<K>) => void events.push({ event, payload }) };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-measure-'));
+    series = writePhantomSeries(path.join(dataDir, 'incoming'), 2);
+    engine = createEngine({ dataDir, shell: 'cli', backend: 'cpu' });
+    const started = await engine.dispatch('library.import', { paths: [series.dir] }, ctx);
+    if (!started.ok) throw new Error(started.error.message);
+    while (!events.some((e) => e.event === 'job.finished' || e.event === 'job.failed')) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(() => {
+    engine?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps a length on an image of the series and refuses one on an image the library lacks', async () => {
+    const detail = await engine.dispatch('library.series', { seriesInstanceUid: series.seriesUid }, ctx);
+    if (!detail.ok) throw new Error(detail.error.message);
+    const image = (detail.value as { images: { sopInstanceUid: string }[] }).images[1];
+    const length: Measurement = {
+      id: 'a1b2c3d4-0000-4000-8000-000000000001',
+      seriesInstanceUid: series.seriesUid,
+      sopInstanceUid: image.sopInstanceUid,
+      frame: 0,
+      kind: 'length',
+      points: [
+        [10, 10],
+        [50, 40],
+      ],
+      createdAt: '2026-12-05T10:00:00.000Z',
+    };
+    expect(await engine.dispatch('measurements.save', { measurement: length }, ctx)).toEqual({ ok: true, value: length });
+    expect(await engine.dispatch('measurements.list', { seriesInstanceUid: series.seriesUid }, ctx)).toEqual({ ok: true, value: [length] });
+
+    const noFrame = await engine.dispatch('measurements.save', { measurement: { ...length, id: 'a1b2c3d4-0000-4000-8000-000000000002', frame: 3 } }, ctx);
+    expect(noFrame.ok).toBe(false);
+    if (!noFrame.ok) expect(noFrame.error.message).toMatch(new RegExp(`series ${series.seriesUid.replace(/\./g, '\\.')} has no image ${image.sopInstanceUid.replace(/\./g, '\\.')} \\(frame 4\\).*Import the series again`));
+    const noSeries = await engine.dispatch('measurements.save', { measurement: { ...length, id: 'a1b2c3d4-0000-4000-8000-000000000003', seriesInstanceUid: '1.2.3.999' } }, ctx);
+    expect(noSeries.ok).toBe(false);
+    if (!noSeries.ok) expect(noSeries.error.message).toMatch(/no series 1\.2\.3\.999\. Import it first/);
+    // An id that is not letters, digits and dashes never reaches the handler.
+    const badId = await engine.dispatch('measurements.delete', { id: "x'; DROP TABLE measurements; --" }, ctx);
+    expect(badId.ok).toBe(false);
+
+    expect(await engine.dispatch('measurements.delete', { id: length.id }, ctx)).toEqual({ ok: true, value: { deleted: true } });
+    expect(await engine.dispatch('measurements.list', { seriesInstanceUid: series.seriesUid }, ctx)).toEqual({ ok: true, value: [] });
+  });
+});
