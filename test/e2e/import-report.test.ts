@@ -133,6 +133,9 @@ describe('the import report', () => {
   const session = useUiSession('lumen-import-report', (dataDir) => {
     writeMixedFolder(path.join(dataDir, 'incoming', 'mixed'));
     writeDuplicatePairs(path.join(dataDir, 'incoming', 'pairs'));
+    const notes = path.join(dataDir, 'incoming', 'notes');
+    mkdirSync(notes);
+    for (let i = 0; i < 205; i++) writeFileSync(path.join(notes, `note${String(i).padStart(3, '0')}.txt`), `note ${i}\n`);
   });
 
   it('counts duplicates, objects without an image, non-DICOM files and failures apart, in a list one can read, sort and copy', async () => {
@@ -222,6 +225,21 @@ describe('the import report', () => {
       expect(row).toContain(`Kept: ${path.join(pairs, 'b-second', name)}`);
     }
     await page.screenshot({ path: path.join(resultsDir(), 'import-report-duplicates.png') });
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('lists every file of a large import, not only the 200 its end event carries', async () => {
+    const { dataDir } = session();
+    const { page, errors: consoleErrors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await importPath(page, path.join(dataDir, 'incoming', 'notes'));
+    const report = page.getByTestId('import-report');
+    await report.filter({ hasText: '205 files not DICOM' }).waitFor({ timeout: 60_000 });
+    await report.getByRole('button', { name: 'Show the list' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Files not imported' });
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBe(205);
+    expect(await dialog.locator('tbody tr').last().textContent()).toContain('note204.txt');
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 120_000);
