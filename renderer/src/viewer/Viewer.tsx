@@ -168,7 +168,7 @@ export function Viewer(props: {
         return v;
       });
     },
-    [geometry, images.length, index, onIndex, frame, measurements],
+    [geometry, images.length, index, onIndex, frame, measurements.removeSelected],
   );
   useImperativeHandle(props.handle, () => ({ command }), [command]);
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesImage } from '../../../common/contract/library';
 import type { Measurement } from '../../../common/contract/measurements';
 import { lumen } from '../api';
@@ -125,7 +125,15 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
     return () => window.removeEventListener('keydown', onKey);
   }, [step]);
 
-  const here = all.filter((m) => onImage(m, shown));
+  // Kept the same array while nothing changes, so the viewer redraws only when it must.
+  const shownSop = shown?.sopInstanceUid;
+  const shownFrame = shown?.frame;
+  const here = useMemo(() => all.filter((m) => m.sopInstanceUid === shownSop && m.frame === shownFrame), [all, shownSop, shownFrame]);
+  const removeSelected = useCallback(() => {
+    const id = here.find((m) => m.id === selected)?.id;
+    if (id) remove(id);
+    return !!id;
+  }, [here, selected, remove]);
   return {
     /** The measurements on the image shown, oldest first. */
     here,
@@ -134,11 +142,7 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
     add,
     remove,
     /** Deletes the selected measurement; false when none is selected on this image. */
-    removeSelected: () => {
-      const id = here.find((m) => m.id === selected)?.id;
-      if (id) remove(id);
-      return !!id;
-    },
+    removeSelected,
     undo: () => step('undo'),
     redo: () => step('redo'),
     canUndo: history.undo.length > 0,
