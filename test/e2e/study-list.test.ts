@@ -2,8 +2,9 @@
 // against the real engine, a library of 2,000 studies (2,286 series of tiny 8x8 images,
 // imported by the library's own import code before the engine starts). The list is
 // virtualised (a screenful of rows in the DOM), sorts by date, name or modality, filters by
-// modality and date range, collapses each study's series, asks for thumbnails only of rows
-// that stay on screen, and highlights and scrolls to what a new import brought. Scrolling
+// modality and date range, collapses each study's series, moves between studies by keyboard,
+// asks for thumbnails only of rows that stay on screen, and highlights and scrolls to what a
+// new import brought. Scrolling
 // frame times are measured and reported (test-results/study-list-scroll.json), not asserted.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -79,6 +80,14 @@ async function renderedStudies(page: Page): Promise<string[]> {
       .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
       .map((e) => e.getAttribute('aria-label') ?? ''),
   );
+}
+
+/** The accessible name of the study whose header has the keyboard focus. */
+async function focusedStudy(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document;
+    return doc.activeElement?.closest('[role="listitem"]')?.getAttribute('aria-label') ?? null;
+  });
 }
 
 /** The DICOM dates of rendered studies' labels ("Study Bulk0007, Pat 05-Mar-2001" -> 20010305). */
@@ -206,6 +215,18 @@ describe('the study list with 2,000 studies', () => {
     await expect.poll(async () => (await renderedStudies(page))[0]).toMatch(/^Study Bulk0000, Pat /);
     const names = (await renderedStudies(page)).map((l) => /Bulk\d{4}/.exec(l)?.[0] ?? '');
     expect(names).toEqual([...names].sort());
+
+    // Keyboard: End reaches the last of 2,000 studies (scrolled to, then focused), Home the first.
+    await items.first().getByRole('button', { expanded: false }).focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => focusedStudy(page)).toMatch(/^Study Bulk1999, Pat /);
+    await page.keyboard.press('Home');
+    await expect.poll(() => focusedStudy(page)).toMatch(/^Study Bulk0000, Pat /);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => focusedStudy(page)).toMatch(/^Study Bulk0002, Pat /);
+    await page.keyboard.press('Enter');
+    await list.getByRole('listitem', { name: /^Study Bulk0002, Pat / }).getByTestId('series-card').first().waitFor();
 
     // Filter: modality MR, then a date range.
     await page.getByRole('group', { name: 'Filter by modality' }).getByRole('button', { name: 'MR', exact: true }).click();

@@ -117,6 +117,27 @@ export function StudyList({
     scrollToRow(index);
   }, [shown, scrollToRow]);
 
+  // Arrow keys, Page Up/Down, Home and End move between study headers; a header not yet
+  // rendered is scrolled to first, then focused once it is.
+  const focusRow = useRef<number | null>(null);
+  const focusHead = (index: number) => {
+    const head = box.current?.querySelector<HTMLButtonElement>(`[data-row="${index}"] > .study-head`);
+    if (!head) return false;
+    head.focus();
+    return true;
+  };
+  useEffect(() => {
+    if (focusRow.current !== null && focusHead(focusRow.current)) focusRow.current = null;
+  });
+  const onHeadKey = (e: React.KeyboardEvent, index: number) => {
+    const page = Math.max(1, Math.floor((box.current?.clientHeight ?? 0) / (STUDY_HEAD + STUDY_GAP)));
+    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: shown.length - 1 };
+    if (!(e.key in moves) || shown.length === 0) return;
+    e.preventDefault();
+    const to = Math.min(shown.length - 1, Math.max(0, moves[e.key]));
+    scrollToRow(to);
+    if (!focusHead(to)) focusRow.current = to;
+  };
   const toggle = (uid: string) => setExpanded((m) => new Map(m).set(uid, !(m.get(uid) ?? byDefault)));
   const setAll = (open: boolean) => {
     setExpandAll(open);
@@ -173,6 +194,7 @@ export function StudyList({
             return (
               <article
                 key={st.studyInstanceUid}
+                data-row={index}
                 className={`study${isNew ? ' new' : ''}`}
                 role="listitem"
                 aria-setsize={shown.length}
@@ -180,7 +202,7 @@ export function StudyList({
                 aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${isNew ? ', just imported' : ''}`}
                 style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
               >
-                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} title={open ? 'Hide the series' : 'Show the series'}>
+                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} title={open ? 'Hide the series' : 'Show the series'}>
                   <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span className="study-text">
                     <span className="strong">{personName(st.patientName)}</span>
