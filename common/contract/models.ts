@@ -143,3 +143,17 @@ export const modelRequests = {
 } as const;
 
 export const modelEvents = {} as const;
+
+/**
+ * A variant's name in words a user reads right: "custom-phi-10" is a compound-scaled network
+ * far smaller than B0 (phi = -10), not a large one. Released variants keep their names.
+ */
+export function variantDisplayName(name: string): string {
+  const custom = /^custom-phi(-?\d+(?:\.\d+)?)$/.exec(name);
+  if (custom) {
+    const phi = Number(custom[1]);
+    const size = phi <= -6 ? 'tiny' : phi < 0 ? 'small' : phi === 0 ? 'B0-sized' : 'large';
+    return `${size} (φ = ${String(phi).replace('-', '−')})`;
+  }
+  return name.toUpperCase();
+}

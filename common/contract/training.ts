@@ -39,6 +39,12 @@ export const DatasetPreview = z.object({
   warnings: z.array(z.string()),
 });
 
+/** Epochs a run trains when the request names none, by mode (the form shows them). */
+export const DEFAULT_EPOCHS = { head: 60, scratch: 20, finetune: 20 } as const;
+
+/** A training report is the HTML file a run writes beside its package, and nothing else. */
+export const REPORT_SUFFIX = '.report.html';
+
 export const TrainRequest = z
   .object({
     /** b0..b7, v2-s/m/l or custom-phi<N>. */
@@ -126,6 +132,11 @@ export const trainingRequests = {
     summary: 'Train a classifier on the labelled images (a job; resumes from a checkpoint of the same run).',
     input: TrainRequest,
     output: JobStarted,
+  }),
+  'training.report': request({
+    summary: "A finished run's HTML report (<package>.report.html), to show in the app.",
+    input: z.object({ path: FilePath.refine((p) => p.endsWith(REPORT_SUFFIX), `a training report's name ends in ${REPORT_SUFFIX}`) }).strict(),
+    output: z.object({ html: z.string() }),
   }),
   'training.runs': request({
     summary: 'Training runs that stopped before finishing (their checkpoints), to resume.',

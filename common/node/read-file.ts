@@ -24,6 +24,8 @@ export const FILE_KINDS = {
   json: { what: 'JSON file', limit: 64 * MiB },
   /** What Lumen keeps to avoid work again: thumbnails, extracted features. */
   cache: { what: 'cache file', limit: 256 * MiB },
+  /** A training run's HTML report (metrics, plots as inline SVG): tens of kB. */
+  report: { what: 'training report', limit: 64 * MiB },
 } as const;
 export type FileKind = keyof typeof FILE_KINDS;
 

@@ -35,6 +35,7 @@ export const PATH_FIELDS = {
   'training.importPackage': { file: { use: 'read', what: 'model package' } },
   'training.start': { out: { use: 'write', what: 'package folder' }, backbonePackage: { use: 'read', what: 'backbone package' } },
   'training.resume': { checkpointDir: { use: 'read', what: 'training checkpoint' } },
+  'training.report': { path: { use: 'read', what: 'training report' } },
   'training.evaluate': { packageDir: { use: 'read', what: 'model package' } },
   'training.predict': { packageDir: { use: 'read', what: 'model package' } },
   'training.cam': { packageDir: { use: 'read', what: 'model package' } },

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
 import { z } from 'zod';
-import { TrainRequest } from '../../common/contract/training';
+import { DEFAULT_EPOCHS, TrainRequest } from '../../common/contract/training';
 import { assertInside, ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
@@ -243,7 +243,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   // Likewise an output the package could never be written to: before the training, not after it.
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
   if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
-  const epochs = opts.epochs ?? (mode === 'head' ? 60 : 20);
+  const epochs = opts.epochs ?? DEFAULT_EPOCHS[mode];
   const fitConfigBase = {
     epochs,
     batchSize: opts.batchSize ?? (mode === 'head' ? 32 : 16),

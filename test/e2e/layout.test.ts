@@ -2,7 +2,8 @@
 // the real engine, at 1280x720 and 1440x900, no side panel scrolls sideways (the study
 // browser, the Classifier tab, the Training tab); a prediction's error goes away with the
 // series it was about; and a training run's curves and results are in view in the Training
-// tab when it ends, without scrolling away from Start.
+// tab when it ends, without scrolling away from Start. Point 10 rides on the same run: the
+// tiny variant reads as tiny, the epochs field gives its default, the HTML report opens.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -61,7 +62,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await trainTinyPackage(path.join(dataDir, 'models', 'phantom-lesion'));
   }, { scrollbars: true });
 
-  it('no side panel scrolls sideways; a prediction error goes with its series; training results are in view', async () => {
+  it('no side panel scrolls sideways; a prediction error goes with its series; training results, names and report', async () => {
     const { dataDir } = session();
     const { page, errors: consoleErrors } = await openApp(session());
     await page.setViewportSize(SIZES[0]);
@@ -108,6 +109,11 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByLabel('Label CSV path').fill(set.csv);
     await panel.getByRole('button', { name: 'Import CSV' }).click();
     await panel.getByText('24 patients, 48 images; split by patient.').waitFor();
+    // Names a user understands (point 10): the tiny network reads as tiny, the epochs say their default.
+    const backbone = panel.getByLabel('Backbone', { exact: true });
+    expect(await backbone.locator('option[value="custom-phi-10"]').textContent()).toBe('tiny (φ = −10)');
+    expect(await backbone.locator('option[value="b0"]').textContent()).toBe('B0');
+    expect(await panel.getByLabel('Epochs', { exact: true }).getAttribute('placeholder')).toBe('default 60');
     await panel.getByLabel('Name', { exact: true }).fill('layout-head');
     await panel.getByLabel('Backbone', { exact: true }).selectOption('custom-phi-10');
     await panel.getByLabel('Resolution', { exact: true }).fill('32');
@@ -125,6 +131,16 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByRole('status').filter({ hasText: 'Training finished' }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'layout-1280x720-trained.png') });
     expectNoSidewaysScroll(await sideOverflow(page), 'after training');
+
+    // The run's HTML report opens in the app, fetched through the engine, in a sandboxed frame.
+    await panel.getByRole('button', { name: 'Open report' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Training report' });
+    const frame = dialog.locator('iframe[title="Training report"]');
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await page.frameLocator('iframe[title="Training report"]').getByRole('heading', { name: /^Test split \(\d+ images\)$/ }).waitFor();
+    await page.screenshot({ path: path.join(resultsDir(), 'layout-report.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
 
     expect(consoleErrors).toEqual([]);
     await page.close();

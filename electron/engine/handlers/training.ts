@@ -124,6 +124,9 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       return { classNames: split.classNames, patients: Object.keys(split.patients).length, images: images.length, balance: split.balance, warnings: split.warnings };
     },
     'training.start': (req, ctx) => startTraining(req, ctx),
+    // The path passed the access check (data folder or a chosen folder) and the contract (a
+    // .report.html name); the HTML is shown in a sandboxed frame without scripts.
+    'training.report': ({ path: file }) => ({ html: readRegularText(file, 'report') }),
     'training.runs': () => {
       const dir = runsDir();
       if (!existsSync(dir)) return [];

@@ -7,7 +7,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RequestOutput } from '../../../common/contract';
 import { lumen } from '../api';
+import { variantDisplayName } from '../../../common/contract/models';
+import { DEFAULT_EPOCHS } from '../../../common/contract/training';
 import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
+import { ReportDialog } from './ReportDialog';
 import './training.css';
 
 export interface TrainingPanelProps {
@@ -61,6 +64,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
+  const [reportOpen, setReportOpen] = useState(false);
   const [currentLabel, setCurrentLabel] = useState<string | null>(null);
   const [status, setStatus] = useState<string>('');
   const [csvPath, setCsvPath] = useState('');
@@ -76,6 +80,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
   // Start, progress, curves and results in one block: the panel scrolls it into view when a
   // run starts and again when it ends, so the user never has to look for them.
   const runView = useRef<HTMLDivElement>(null);
+  const closeReport = useCallback(() => setReportOpen(false), []);
   const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
 
   const refreshLabel = useCallback(async () => {
@@ -267,7 +272,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
         <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', gap: 4 }}>
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
           <label htmlFor="tp-variant">Backbone</label>
-          <select id="tp-variant" value={form.variant} onChange={set('variant')}>{VARIANTS.map((v) => <option key={v}>{v}</option>)}</select>
+          <select id="tp-variant" value={form.variant} onChange={set('variant')}>{VARIANTS.map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
           <label htmlFor="tp-weights">Backbone weights</label>
           <select id="tp-weights" value={backbones.some((p) => p.dir === form.backbonePackage) ? form.backbonePackage : ''} onChange={set('backbonePackage')}>
             <option value="">random initialisation</option>
@@ -282,7 +287,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           <label htmlFor="tp-res">Resolution</label><input id="tp-res" placeholder="variant default" value={form.resolution} onChange={set('resolution')} />
           <label htmlFor="tp-window">Window</label>
           <select id="tp-window" value={form.window} onChange={set('window')}>{WINDOWS.map((w) => <option key={w} value={w}>{w || "file's own"}</option>)}</select>
-          <label htmlFor="tp-epochs">Epochs</label><input id="tp-epochs" placeholder="default" value={form.epochs} onChange={set('epochs')} />
+          <label htmlFor="tp-epochs">Epochs</label><input id="tp-epochs" placeholder={`default ${DEFAULT_EPOCHS[form.mode]}`} value={form.epochs} onChange={set('epochs')} />
           <label htmlFor="tp-seed">Seed</label><input id="tp-seed" value={form.seed} onChange={set('seed')} />
           <label htmlFor="tp-aug">Augment</label><input id="tp-aug" type="checkbox" checked={form.augment} onChange={(e) => setForm((f) => ({ ...f, augment: e.target.checked }))} />
           <label htmlFor="tp-use">Intended use</label><textarea id="tp-use" rows={2} value={form.intendedUse} onChange={set('intendedUse')} />
@@ -313,7 +318,10 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
                 <tbody>{result.test.confusion.map((row, i) => <tr key={i}><td>{result.test.classNames[i]}</td>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
               </table>
               <div className="small">Package: {result.packageDir}</div>
-              <div>Report: {result.reportPath}</div>
+              <div className="row">
+                <button type="button" onClick={() => setReportOpen(true)}>Open report</button>
+                <span className="muted small">{result.reportPath}</span>
+              </div>
             </div>
           )}
         </div>
@@ -328,6 +336,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           </div>
         )}
       </div>
+      {reportOpen && result && <ReportDialog reportPath={result.reportPath} onClose={closeReport} />}
     </section>
   );
 }

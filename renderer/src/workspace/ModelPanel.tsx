@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ModelCatalog, PredictionResult, PredictScope, Recommendation } from '../../../common/contract/models';
+import { variantDisplayName, type ModelCatalog, type PredictionResult, type PredictScope, type Recommendation } from '../../../common/contract/models';
 import { lumen } from '../api';
 import type { Colormap } from '../viewer/image';
 import { compact, formatDateTime } from './format';
@@ -176,7 +176,7 @@ export function ModelPanel(props: {
               <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
               <span>
                 <span className="strong">{p.name}</span>
-                <span className="muted"> · {p.variant} · {p.inputSize}px · {p.classNames.length} classes</span>
+                <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
                 <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
               </span>
             </label>

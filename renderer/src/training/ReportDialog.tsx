@@ -1,0 +1,41 @@
+/**
+ * A finished run's HTML report, fetched through the engine (training.report: the path is
+ * checked like every path a request names) and shown in a sandboxed frame: no scripts, no
+ * same-origin access, so the report can neither reach the app nor the engine.
+ */
+import { useEffect, useState } from 'react';
+import { lumen } from '../api';
+
+export function ReportDialog({ reportPath, onClose }: { reportPath: string; onClose: () => void }) {
+  const [html, setHtml] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    lumen.invoke('training.report', { path: reportPath }).then(
+      (r) => live && setHtml(r.html),
+      (err: unknown) => live && setError(`Could not open the report ${reportPath}: ${err instanceof Error ? err.message : String(err)}. Train the model again to write a new one.`),
+    );
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => {
+      live = false;
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [reportPath, onClose]);
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <section className="modal report-modal" role="dialog" aria-modal="true" aria-labelledby="report-title" onClick={(e) => e.stopPropagation()}>
+        <header className="modal-header">
+          <h2 id="report-title">Training report</h2>
+          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+            ✕
+          </button>
+        </header>
+        <p className="muted small mono">{reportPath}</p>
+        {error && <div className="banner error" role="alert">{error}</div>}
+        {html === null && !error && <p className="muted">Loading the report…</p>}
+        {html !== null && <iframe className="report-frame" title="Training report" sandbox="" srcDoc={html} />}
+      </section>
+    </div>
+  );
+}
