@@ -24,7 +24,8 @@ export function useModalDialog<T extends HTMLElement>(onClose: () => void) {
     const dialog = ref.current;
     if (!dialog) return;
     const focusable = () => [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.getClientRects().length > 0);
-    if (!dialog.contains(document.activeElement)) (focusable()[0] ?? dialog).focus();
+    // The control marked data-autofocus first (the Close button, say), else the first one.
+    if (!dialog.contains(document.activeElement)) (dialog.querySelector<HTMLElement>('[data-autofocus]') ?? focusable()[0] ?? dialog).focus();
 
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {

@@ -1,6 +1,7 @@
 // Modal dialogs keep the keyboard inside until they close (issue #13, point 8): in Debian's
 // Chromium against the real engine, Tab and Shift+Tab cycle within the dialog, keys meant
 // for the viewer behind do not reach it, Escape closes, and focus returns to where it was.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,12 @@ function focusOwner(page: Page): Promise<string> {
 }
 
 describe('modal dialogs hold the keyboard', () => {
-  const session = useUiSession('lumen-dialogs');
+  const session = useUiSession('lumen-dialogs', (dataDir) => {
+    // Two files that are not DICOM, for the list of files not imported.
+    mkdirSync(path.join(dataDir, 'incoming'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'incoming', 'notes.txt'), 'not an image');
+    writeFileSync(path.join(dataDir, 'incoming', 'IM0001'), Buffer.alloc(300, 7));
+  });
 
   it('cycles Tab and Shift+Tab inside Help and About, closes on Escape and gives the focus back', async () => {
     const { page, errors } = await openApp(session());
@@ -73,6 +79,22 @@ describe('modal dialogs hold the keyboard', () => {
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });
     expect(await focusOwner(page)).toBe('button Keyboard shortcuts');
+
+    // The list of files not imported, from its link: the same.
+    await page.getByLabel('Import a folder or file').fill(path.join(session().dataDir, 'incoming'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const showList = page.getByRole('button', { name: 'Show the list' });
+    await showList.click();
+    const issues = page.getByRole('dialog', { name: 'Files not imported' });
+    await issues.waitFor();
+    expect(await focusOwner(page)).toBe('dialog import-issues-title');
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+      expect(await focusOwner(page), `after key ${i + 1}`).toBe('dialog import-issues-title');
+    }
+    await page.keyboard.press('Escape');
+    await issues.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Show the list');
 
     expect(errors).toEqual([]);
     await page.close();

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ImportFileError, ImportReport } from '../../../common/contract/library';
 import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, issuePhrases, issuesAsText, type ImportIssueKind } from '../../../common/import-summary';
 import { lumen } from '../api';
+import { useModalDialog } from '../useModalDialog';
 import './import-report.css';
 
 // What an import did, in one honest line under the import form, and the files it did not
@@ -99,11 +100,8 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
       live = false;
     };
   }, [report]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  // Focus stays in the dialog until it closes; Escape closes it (useModalDialog).
+  const dialog = useModalDialog<HTMLElement>(onClose);
 
   const sorted = useMemo(() => [...issues].sort(compareBy(sortKey)), [issues, sortKey]);
   const copy = () =>
@@ -122,14 +120,14 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
 
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <section className="modal import-issues" role="dialog" aria-modal="true" aria-labelledby="import-issues-title" onClick={(e) => e.stopPropagation()}>
+      <section className="modal import-issues" role="dialog" aria-modal="true" aria-labelledby="import-issues-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
           <h2 id="import-issues-title">Files not imported</h2>
           <div className="row">
             <button type="button" className="text-button" onClick={() => void copy()}>
               Copy list
             </button>
-            <button type="button" className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+            <button type="button" className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
               ✕
             </button>
           </div>
