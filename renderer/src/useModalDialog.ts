@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 /** What Tab can reach inside a dialog. */
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
 
 /** Keys that still reach the app's own handlers while a dialog is open: F1 and ? toggle the dialogs themselves. */
 const PASSED_KEYS = new Set(['F1', '?']);

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { lumen } from '../api';
+import { useModalDialog } from '../useModalDialog';
 
 export function ReportDialog({ reportPath, onClose }: { reportPath: string; onClose: () => void }) {
   const [html, setHtml] = useState<string | null>(null);
@@ -15,19 +16,18 @@ export function ReportDialog({ reportPath, onClose }: { reportPath: string; onCl
       (r) => live && setHtml(r.html),
       (err: unknown) => live && setError(`Could not open the report ${reportPath}: ${err instanceof Error ? err.message : String(err)}. Train the model again to write a new one.`),
     );
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
     return () => {
       live = false;
-      window.removeEventListener('keydown', onKey);
     };
-  }, [reportPath, onClose]);
+  }, [reportPath]);
+  // Focus stays in the dialog until it closes; Escape closes it.
+  const dialog = useModalDialog<HTMLElement>(onClose);
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <section className="modal report-modal" role="dialog" aria-modal="true" aria-labelledby="report-title" onClick={(e) => e.stopPropagation()}>
+      <section className="modal report-modal" role="dialog" aria-modal="true" aria-labelledby="report-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
           <h2 id="report-title">Training report</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} autoFocus>
+          <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
             ✕
           </button>
         </header>
