@@ -131,7 +131,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
-      const action = labelKeyAction(e, classes);
+      // The report dialog is up: no label changes behind it.
+      const action = reportOpen ? null : labelKeyAction(e, classes);
       if (!action) return;
       e.preventDefault();
       if (action.kind === 'no-class') setStatus(`Key ${action.digit} has no class: the classes are ${classes.map((c, i) => `${i + 1} ${c}`).join(', ')}. Add a class below to use more keys.`);
@@ -139,7 +140,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [classes, label]);
+  }, [classes, label, reportOpen]);
 
   useEffect(() => {
     if (!jobId) return;
