@@ -121,13 +121,13 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByRole('button', { name: 'Start training' }).click();
     const heading = panel.getByRole('heading', { name: /^Test split \(\d+ images\)$/ });
     await heading.waitFor({ timeout: 240_000 });
-    await page.waitForTimeout(600); // the panel's smooth scroll to the results
-    const view = (await panel.boundingBox())!;
-    for (const what of [heading, panel.getByRole('img', { name: 'Training curves' })]) {
-      const box = (await what.boundingBox())!;
-      expect(box.y, 'in view: below the panel top').toBeGreaterThanOrEqual(view.y - 1);
-      expect(box.y + box.height, 'in view: above the panel bottom').toBeLessThanOrEqual(view.y + view.height + 1);
-    }
+    // In view once the panel's smooth scroll to the results settles.
+    const inView = async () => {
+      const view = (await panel.boundingBox())!;
+      const boxes = await Promise.all([heading, panel.getByRole('img', { name: 'Training curves' })].map(async (what) => (await what.boundingBox())!));
+      return boxes.every((box) => box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1);
+    };
+    await expect.poll(inView, { message: 'the results heading and the curves lie within the Training tab' }).toBe(true);
     await panel.getByRole('status').filter({ hasText: 'Training finished' }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'layout-1280x720-trained.png') });
     expectNoSidewaysScroll(await sideOverflow(page), 'after training');
