@@ -153,7 +153,8 @@ export function variantDisplayName(name: string): string {
   if (custom) {
     const phi = Number(custom[1]);
     const size = phi <= -6 ? 'tiny' : phi < 0 ? 'small' : phi === 0 ? 'B0-sized' : 'large';
-    return `${size} (φ = ${String(phi).replace('-', '−')})`;
+    // No-break spaces: "(φ = −6)" never splits across lines in a narrow panel.
+    return `${size} (φ\u00a0=\u00a0${String(phi).replace('-', '−')})`;
   }
   return name.toUpperCase();
 }

@@ -111,7 +111,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByText('24 patients, 48 images; split by patient.').waitFor();
     // Names a user understands (point 10): the tiny network reads as tiny, the epochs say their default.
     const backbone = panel.getByLabel('Backbone', { exact: true });
-    expect(await backbone.locator('option[value="custom-phi-10"]').textContent()).toBe('tiny (φ = −10)');
+    expect(await backbone.locator('option[value="custom-phi-10"]').textContent()).toBe('tiny (φ\u00a0=\u00a0−10)');
     expect(await backbone.locator('option[value="b0"]').textContent()).toBe('B0');
     expect(await panel.getByLabel('Epochs', { exact: true }).getAttribute('placeholder')).toBe('default 60');
     await panel.getByLabel('Name', { exact: true }).fill('layout-head');

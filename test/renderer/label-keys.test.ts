@@ -27,9 +27,9 @@ describe('label keys', () => {
 
 describe('variant names', () => {
   it('say how large a custom network is', () => {
-    expect(variantDisplayName('custom-phi-10')).toBe('tiny (φ = −10)');
-    expect(variantDisplayName('custom-phi-2')).toBe('small (φ = −2)');
-    expect(variantDisplayName('custom-phi2')).toBe('large (φ = 2)');
+    expect(variantDisplayName('custom-phi-10')).toBe('tiny (φ\u00a0=\u00a0−10)');
+    expect(variantDisplayName('custom-phi-2')).toBe('small (φ\u00a0=\u00a0−2)');
+    expect(variantDisplayName('custom-phi2')).toBe('large (φ\u00a0=\u00a02)');
     expect(variantDisplayName('b0')).toBe('B0');
     expect(variantDisplayName('v2-s')).toBe('V2-S');
   });
