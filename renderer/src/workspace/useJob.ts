@@ -18,28 +18,44 @@ const idle = { jobId: null, running: false, fraction: null, message: '', detail:
 export function useJob<R>() {
   const [state, setState] = useState<JobState<R>>(idle);
   const current = useRef<string | null>(null);
+  // A job can end before the reply that names it arrives (a request that fails at once:
+  // its job.failed event may overtake the { jobId } reply). Ends seen while a start is
+  // waiting for its reply are kept, and applied once the job's id is known; otherwise the
+  // panel would show "running" forever.
+  const starting = useRef(false);
+  const early = useRef(new Map<string, (s: JobState<R>) => JobState<R>>());
   useEffect(() => {
+    const ended = (jobId: string, update: (s: JobState<R>) => JobState<R>) => {
+      if (jobId === current.current) setState(update);
+      else if (starting.current) early.current.set(jobId, update);
+    };
     const offs = [
       lumen.on('job.progress', (p) => {
         if (p.jobId === current.current) setState((s) => ({ ...s, fraction: p.fraction, message: p.message, detail: p.detail ?? null }));
       }),
-      lumen.on('job.finished', (p) => {
-        if (p.jobId === current.current) setState((s) => ({ ...s, running: false, fraction: 1, result: p.result as R }));
-      }),
-      lumen.on('job.failed', (p) => {
-        if (p.jobId === current.current) setState((s) => ({ ...s, running: false, error: p.cancelled ? null : p.message, cancelled: p.cancelled, message: p.cancelled ? 'Cancelled' : p.message }));
-      }),
+      lumen.on('job.finished', (p) => ended(p.jobId, (s) => ({ ...s, running: false, fraction: 1, result: p.result as R }))),
+      lumen.on('job.failed', (p) =>
+        ended(p.jobId, (s) => ({ ...s, running: false, error: p.cancelled ? null : p.message, cancelled: p.cancelled, message: p.cancelled ? 'Cancelled' : p.message })),
+      ),
     ];
     return () => offs.forEach((off) => off());
   }, []);
   const start = useCallback(async (begin: () => Promise<{ jobId: string }>, message = 'Starting…') => {
+    current.current = null;
+    early.current.clear();
+    starting.current = true;
     setState({ ...idle, running: true, message });
     try {
       const { jobId } = await begin();
       current.current = jobId;
       setState((s) => ({ ...s, jobId }));
+      const end = early.current.get(jobId);
+      if (end) setState(end);
     } catch (err) {
       setState({ ...idle, error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      starting.current = false;
+      early.current.clear();
     }
   }, []);
   const cancel = useCallback(() => {
