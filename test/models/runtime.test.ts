@@ -41,6 +41,12 @@ describe('runtime selection', () => {
     expect(cpu).toMatchObject({ available: true });
   });
 
+  it('lumen doctor prints no TensorFlow.js banner (it probes the cpu backend)', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['bin/lumen.mjs', 'doctor'], { maxBuffer: 1 << 22, timeout: 120_000 });
+    expect(stdout).toContain('TensorFlow.js backends');
+    expect(`${stdout}\n${stderr}`).not.toMatch(/looks like you are running TensorFlow\.js|tfjs-node for more details/);
+  });
+
   it('a forced backend that is missing fails with its reason', async () => {
     const out = await lumen('doctor', '--json', '--backend', 'tensorflow').catch((e) => e.stdout as string);
     const parsed = JSON.parse(out);
