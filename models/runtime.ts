@@ -37,9 +37,9 @@ export interface OnnxRuntimeProbe {
 // TF.js's cpu backend greets every Node process on its first use with a banner
 // recommending tfjs-node ("Hi, looks like you are running TensorFlow.js in
 // Node.js"); Lumen already says which backend runs and why (lumen doctor), so
-// the CLI's output and the engine's log stay free of it. PROD only silences
+// the CLI's output and the engine's log stay free of it. Prod mode only silences
 // tfjs's warnings; it changes no kernel.
-tf.env().set('PROD', true);
+tf.enableProdMode();
 
 const require = createRequire(import.meta.url);
 const SOFTWARE_ADAPTER = /llvmpipe|swiftshader|lavapipe|softpipe|software/i;
