@@ -17,6 +17,30 @@ const GENERATOR_VERSION = 2;
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
 
+/** One axial 16-bit CT slice of `size`² with the header fields every generated bench slice shares; `extra` adds the rest. */
+function ctSliceElements(size: number, pixelBytes: Uint8Array, extra: Parameters<typeof imageElements>[0]['extra']) {
+  return imageElements({
+    rows: size,
+    columns: size,
+    bitsAllocated: 16,
+    bitsStored: 16,
+    pixelRepresentation: 1,
+    modality: 'CT',
+    rescaleSlope: 1,
+    rescaleIntercept: 0,
+    windowCenter: 40,
+    windowWidth: 400,
+    pixelBytes,
+    extra: {
+      0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
+      0x00200011: { vr: 'IS', value: 1 },
+      0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
+      0x00280030: { vr: 'DS', value: [0.7, 0.7] },
+      ...extra,
+    },
+  });
+}
+
 /**
  * A `slices`-slice 512x512 16-bit CT-like series in os.tmpdir(), written once
  * and reused (delete the folder to rebuild it). Returns the folder.
@@ -32,36 +56,19 @@ export function ensureCtSeries(slices = 100, size = 512): string {
     // The same phantom as `lumen bench dicom` (electron/dicom/phantom.ts), as one axial series with a full CT header.
     const hu = ctSlice(size, size, 1000 + i, 20);
     const z = -i * 2.5;
-    const elements = imageElements({
-      rows: size,
-      columns: size,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes: new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength),
-      extra: {
-        0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
-        0x00080018: { vr: 'UI', value: `${seriesUid}.${i + 1}` },
-        0x00080030: { vr: 'TM', value: '120000' },
-        0x00081030: { vr: 'LO', value: 'BENCH CHEST' },
-        0x0008103e: { vr: 'LO', value: `AXIAL ${slices}x${size}` },
-        0x00100010: { vr: 'PN', value: 'Bench^Phantom' },
-        0x00100020: { vr: 'LO', value: 'BENCH001' },
-        0x00180050: { vr: 'DS', value: '2.5' },
-        0x0020000d: { vr: 'UI', value: BENCH_STUDY },
-        0x0020000e: { vr: 'UI', value: seriesUid },
-        0x00200011: { vr: 'IS', value: 1 },
-        0x00200013: { vr: 'IS', value: i + 1 },
-        0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
-        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
-        0x00201041: { vr: 'DS', value: z },
-        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
-      },
+    const elements = ctSliceElements(size, new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength), {
+      0x00080018: { vr: 'UI', value: `${seriesUid}.${i + 1}` },
+      0x00080030: { vr: 'TM', value: '120000' },
+      0x00081030: { vr: 'LO', value: 'BENCH CHEST' },
+      0x0008103e: { vr: 'LO', value: `AXIAL ${slices}x${size}` },
+      0x00100010: { vr: 'PN', value: 'Bench^Phantom' },
+      0x00100020: { vr: 'LO', value: 'BENCH001' },
+      0x00180050: { vr: 'DS', value: '2.5' },
+      0x0020000d: { vr: 'UI', value: BENCH_STUDY },
+      0x0020000e: { vr: 'UI', value: seriesUid },
+      0x00200013: { vr: 'IS', value: i + 1 },
+      0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
+      0x00201041: { vr: 'DS', value: z },
     });
     fs.writeFileSync(path.join(dir, `CT${String(i + 1).padStart(4, '0')}`), dicomBytes(elements));
   }
@@ -96,32 +103,15 @@ export function ensureManyFiles(files: number): string {
     const z = -slice * 2.5;
     const folder = path.join(dir, `exam${String(series + 1).padStart(4, '0')}`);
     if (slice === 0) fs.mkdirSync(folder);
-    const elements = imageElements({
-      rows: size,
-      columns: size,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes,
-      extra: {
-        0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
-        0x00080018: { vr: 'UI', value: `${seriesUid}.${slice + 1}` },
-        0x0008103e: { vr: 'LO', value: 'AXIAL' },
-        0x00100010: { vr: 'PN', value: `Load^Patient${series + 1}` },
-        0x00100020: { vr: 'LO', value: `LOAD${String(series + 1).padStart(4, '0')}` },
-        0x0020000d: { vr: 'UI', value: studyUid },
-        0x0020000e: { vr: 'UI', value: seriesUid },
-        0x00200011: { vr: 'IS', value: 1 },
-        0x00200013: { vr: 'IS', value: slice + 1 },
-        0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
-        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
-        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
-      },
+    const elements = ctSliceElements(size, pixelBytes, {
+      0x00080018: { vr: 'UI', value: `${seriesUid}.${slice + 1}` },
+      0x0008103e: { vr: 'LO', value: 'AXIAL' },
+      0x00100010: { vr: 'PN', value: `Load^Patient${series + 1}` },
+      0x00100020: { vr: 'LO', value: `LOAD${String(series + 1).padStart(4, '0')}` },
+      0x0020000d: { vr: 'UI', value: studyUid },
+      0x0020000e: { vr: 'UI', value: seriesUid },
+      0x00200013: { vr: 'IS', value: slice + 1 },
+      0x00200032: { vr: 'DS', value: [-179.2, -179.2, z] },
     });
     fs.writeFileSync(path.join(folder, `CT${String(slice + 1).padStart(4, '0')}`), dicomBytes(elements));
   }
