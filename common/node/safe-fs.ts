@@ -17,27 +17,40 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** A delete or replace refused because its path is not strictly inside the folder it belongs to. */
 export class UnsafePathError extends Error {}
 
-/** `p` with every symbolic link resolved, as far as it exists (the rest is appended as written). */
-function realPath(p: string): string {
+/**
+ * `p` with every symbolic link resolved as far as it exists; the part that does not exist yet
+ * is appended as written (`exists` says whether all of it does). A file-system error other
+ * than "not there" (a permission, a loop) is thrown as it is, for the caller to word.
+ */
+export function resolveLinks(p: string): { real: string; exists: boolean } {
   let existing = path.resolve(p);
   const rest: string[] = [];
   for (;;) {
     try {
-      return path.join(fs.realpathSync.native(existing), ...rest);
+      return { real: path.join(fs.realpathSync.native(existing), ...rest), exists: rest.length === 0 };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     }
     const up = path.dirname(existing);
-    if (up === existing) return path.resolve(p);
+    if (up === existing) return { real: path.resolve(p), exists: false };
     rest.unshift(path.basename(existing));
     existing = up;
   }
 }
 
-function isInside(parent: string, target: string): boolean {
-  const rel = path.relative(realPath(parent), realPath(target));
+function realPath(p: string): string {
+  return resolveLinks(p).real;
+}
+
+/** Whether the absolute path `real` lies strictly below the absolute path `root` (no links resolved here: pass real paths). */
+export function isBelow(root: string, real: string): boolean {
+  const rel = path.relative(root, real);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+function isInside(parent: string, target: string): boolean {
+  return isBelow(realPath(parent), realPath(target));
 }
 
 /**

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestName } from '../../common/contract';
 import type { PathAccess } from '../../common/rpc';
+import { isBelow, resolveLinks as resolveLinksAsFarAsExists } from '../../common/node/safe-fs';
 import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive';
 import { describeFsError } from '../dicom/fs-errors';
 
@@ -50,27 +51,17 @@ export class PathRefusedError extends Error {
   }
 }
 
-/** `p` with every symbolic link resolved as far as it exists; the part that does not exist yet is appended as written. */
+/** `p` with every symbolic link resolved as far as it exists (common/node/safe-fs.ts), refused in words when the file system says no. */
 function resolveLinks(p: string): { real: string; exists: boolean } {
-  let existing = path.resolve(p);
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return { real: path.join(fs.realpathSync.native(existing), ...rest), exists: rest.length === 0 };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new PathRefusedError(`Cannot use ${p}: ${describeFsError(err)}.`);
-    }
-    const up = path.dirname(existing);
-    if (up === existing) return { real: path.resolve(p), exists: false };
-    rest.unshift(path.basename(existing));
-    existing = up;
+  try {
+    return resolveLinksAsFarAsExists(p);
+  } catch (err) {
+    throw new PathRefusedError(`Cannot use ${p}: ${describeFsError(err)}.`);
   }
 }
 
 function within(root: string, real: string): boolean {
-  const rel = path.relative(root, real);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+  return path.relative(root, real) === '' || isBelow(root, real);
 }
 
 /** The real paths of the data folder and the session's chosen folders (those that still exist). */

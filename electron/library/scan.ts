@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import dicomParser from 'dicom-parser';
 import { notRegularReason } from '../../common/node/read-file';
+import { isBelow } from '../../common/node/safe-fs';
 import { describeFsError } from './errors';
 
 // Finding files to import: walking folders, recognising a DICOMDIR by its
@@ -149,8 +150,7 @@ export function staysInsideFolder(baseDir: string, components: string[], resolve
   if (components.some((c) => c === '.' || c === '..' || /[/:\0]/.test(c) || path.isAbsolute(c))) return false;
   if (resolved === null) return true;
   try {
-    const rel = path.relative(fs.realpathSync(baseDir), fs.realpathSync(resolved));
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+    return isBelow(fs.realpathSync(baseDir), fs.realpathSync(resolved));
   } catch {
     return false;
   }
