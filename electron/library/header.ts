@@ -117,7 +117,10 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
   const header = (pos: number): Uint8Array => {
     if (pos + 8 <= valid) return bytes.subarray(pos, pos + 8);
     if (pos < windowStart || pos + 8 > windowStart + window.length) {
-      fd ??= fs.openSync(file, 'r');
+      if (fd === undefined) {
+        fd = openForReading(file);
+        checkRegularFile(fd, file, 'dicom'); // opened again: it may have been replaced since readHead
+      }
       window = Buffer.alloc(Math.min(WINDOW, size - pos));
       windowStart = pos;
       if (fs.readSync(fd, window, 0, window.length, pos - shift) < window.length) throw new UnreadableFileError(file, 'shrank while it was being read. Import it again once it is complete.');
@@ -135,7 +138,7 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
     }
   } catch (err) {
     if (err instanceof UnreadableFileError) throw err;
-    throw new UnreadableFileError(file, `cannot be read: ${describeFsError(err)}. Check the file's permissions.`);
+    throw unreadable(file, err);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
