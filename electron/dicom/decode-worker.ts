@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { DicomFileError, parseDicomBuffer } from './parse';
-import { parsedModelInput } from '../training/images';
+import { parsedModelInput } from './model-input';
 import { ReusableFileReader } from './read';
 import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
 

@@ -1,6 +1,6 @@
 // Decoding on every core: a small pool of worker threads, each with its own
 // codec instances. Training, feature extraction and prediction make their model
-// inputs on it (modelInputsOnPool, through training/images.ts), and the
+// inputs on it (modelInputsOnPool, through model-input.ts), and the
 // benchmark decodes with it (decodeMany); the viewer, import and thumbnails
 // read one file at a time and decode in place.
 import { availableParallelism } from 'node:os';
@@ -29,7 +29,7 @@ export interface WorkerRequest {
   id: number;
   file: string;
   frame: number | 'all';
-  /** Make the frame's model input (training/images.ts) instead of returning the decoded frame. */
+  /** Make the frame's model input (model-input.ts) instead of returning the decoded frame. */
   input?: ModelInputSpec;
 }
 
@@ -220,7 +220,7 @@ export async function decodeMany(requests: DecodeRequest[], opts: DecodeManyOpti
 
 /**
  * The model inputs of many frames, made on all cores (read, decode, window,
- * resize, normalise: training/images.ts's loadModelInput in each worker), in
+ * resize, normalise: model-input.ts's loadModelInput in each worker), in
  * the order asked. Rejects with the first bad file's error, as a loop over
  * loadModelInput would.
  */

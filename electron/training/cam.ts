@@ -3,7 +3,7 @@
 // without gradients: M_k(x, y) = sum_c w[c, k] * A_c(x, y) over the last feature maps.
 import * as tf from '@tensorflow/tfjs';
 import { loadPackage } from '../../models/package';
-import { loadModelInput } from './images';
+import { loadModelInput } from '../dicom/model-input';
 
 export interface CamResult {
   classIndex: number;

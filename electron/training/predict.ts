@@ -5,7 +5,7 @@
 import { loadPackage, type PackageMetadata } from '../../models/package';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Library } from '../library/library';
-import { loadModelInputs, type ImageRef } from './images';
+import { loadModelInputs, type ImageRef } from '../dicom/model-input';
 import { TrainingStore } from './store';
 
 export interface ImagePrediction {

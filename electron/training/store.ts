@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { LIBRARY_FILE, type Library } from '../library/library';
-import type { ImageRef } from './images';
+import type { ImageRef } from '../dicom/model-input';
 
 export type TargetKind = 'image' | 'series' | 'study';
 

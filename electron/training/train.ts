@@ -23,7 +23,7 @@ import type { Library } from '../library/library';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
 import { libraryPseudonyms } from './pseudonyms';
-import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInputs, normalisedBlack, resolveWindow, type Augmentation } from './images';
+import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInputs, normalisedBlack, resolveWindow, type Augmentation } from '../dicom/model-input';
 import { TrainingStore, type LabelledImage } from './store';
 
 export type TrainMode = 'head' | 'scratch' | 'finetune';

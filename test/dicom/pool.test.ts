@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeFrame } from '../../electron/dicom/decode';
 import { closeDecodePool, decodeMany, decodePoolWorkers, setDecodeStallLimit, type DecodeResult } from '../../electron/dicom/pool';
 import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
-import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/training/images';
+import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/dicom/model-input';
 import { makeFixtures, type Fixture, type Phantom } from './fixtures';
 
 let dir: string;

@@ -1,5 +1,5 @@
 // Running a model package on library images: the model inputs `lumen predict` makes
-// (electron/training/images.ts: the one pixel pipeline, the package's window and
+// (electron/dicom/model-input.ts: the one pixel pipeline, the package's window and
 // normalisation), then ONNX Runtime on the package's graph exported with its last feature
 // maps, which gives the class scores and, from the same pass, the exact class activation
 // map (GAP + one dense layer: M_k = sum_c w[c,k] * A_c over the last feature maps).
@@ -10,7 +10,7 @@
 // from the graph (models/inference/cam.ts), whatever its layers are called.
 import type { CamMap } from '../../../common/contract/models';
 import type { InstanceRecord } from '../../library/types';
-import { loadModelInputs } from '../../training/images';
+import { loadModelInputs } from '../../dicom/model-input';
 import { camHead, classActivationMap, nhwcToNchw, OnnxModelSession, type CamHead } from '../../../models/inference';
 import { exportOnnx } from '../../../models/onnx';
 import { activeBackend, initBackend } from '../../../models/runtime';

@@ -2,9 +2,9 @@
 // plus the package's preprocessing (window, normalisation) and, for training, augmentation.
 import { createHash } from 'node:crypto';
 import { readRegularFile } from '../../common/node/read-file';
-import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
-import { modelInputsOnPool } from '../dicom/pool';
-import { modelInput, renderFrame, VOI_PRESETS, type ModelNormalisation } from '../dicom/pixels';
+import { parseDicomFile, type ParsedDicom } from './parse';
+import { modelInputsOnPool } from './pool';
+import { modelInput, renderFrame, VOI_PRESETS, type ModelNormalisation } from './pixels';
 import type { Preprocessing } from '../../models/package/metadata';
 
 /** One image a model sees: a frame of a stored instance. */
