@@ -10,7 +10,8 @@ import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Preprocessing } from '../../models/package/metadata';
 import { seededRandom } from '../../models/training/metrics';
-import { augment, imageContentHash, loadModelInputs, normalisedBlack, type Augmentation, type ImageRef } from '../dicom/model-input';
+import { imageContentHash, loadModelInputs, normalisedBlack, type ImageRef } from '../dicom/model-input';
+import { augment, type Augmentation } from './augment';
 
 export interface FeatureSpec {
   /** Hash of the backbone weights (see weightsHash in train.ts). */

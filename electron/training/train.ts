@@ -23,7 +23,8 @@ import type { Library } from '../library/library';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
 import { libraryPseudonyms } from './pseudonyms';
-import { augment, DEFAULT_AUGMENTATION, DEFAULT_NORMALISATION, isAugmenting, loadModelInputs, normalisedBlack, resolveWindow, type Augmentation } from '../dicom/model-input';
+import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
+import { augment, DEFAULT_AUGMENTATION, isAugmenting, type Augmentation } from './augment';
 import { TrainingStore, type LabelledImage } from './store';
 
 export type TrainMode = 'head' | 'scratch' | 'finetune';
