@@ -1,2 +1,3 @@
 export * from './onnx';
 export * from './cam';
+export * from './runner';

@@ -43,6 +43,8 @@ export function availableOnnxProviders(): string[] {
 
 /** One InferenceSession over an exported classifier/embedder; reuse it for every batch, then release(). */
 export class OnnxModelSession {
+  /** Sessions created and not yet released in this process (what the runner's leak test counts). */
+  static live = 0;
   private feedCache?: { batch: Float32Array; n: number; feeds: Record<string, ort.Tensor> };
 
   private constructor(
@@ -80,6 +82,7 @@ export class OnnxModelSession {
       await session.release();
       throw new Error(`ONNX model input "${inputName}" must be NCHW [batch, C, H, W] with fixed C, H, W (got ${JSON.stringify(shape)})`);
     }
+    OnnxModelSession.live++;
     return new OnnxModelSession(session, provider, shape.slice(1) as [number, number, number], inputName, session.outputNames);
   }
 
@@ -118,7 +121,10 @@ export class OnnxModelSession {
     const s = this.session;
     this.session = undefined;
     this.feedCache = undefined;
-    if (s) await s.release();
+    if (s) {
+      OnnxModelSession.live--;
+      await s.release();
+    }
   }
 }
 
