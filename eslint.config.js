@@ -77,7 +77,7 @@ export default tseslint.config(
   },
   {
     // Only electron/main touches Electron; everything else runs under plain Node (CLI, tests, bridge).
-    files: ['electron/engine/**/*.ts', 'electron/dicom/**/*.ts', 'electron/library/**/*.ts', 'electron/cli/**/*.ts', 'electron/serve/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    files: ['electron/engine/**/*.ts', 'electron/dicom/**/*.ts', 'electron/library/**/*.ts', 'electron/cli/**/*.ts', 'electron/serve/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'electron', message: 'Only electron/main (and the preload) may import electron.' }],

@@ -9,7 +9,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./serve'),
   models: () => import('./models'),
   export: () => import('./export'),
-  bench: () => import('./bench'),
+  bench: () => import('../../bench/index'),
   import: () => import('./import'),
   ls: () => import('./ls'),
   pixels: () => import('./pixels'),

@@ -1,2 +1,2 @@
 // The fixtures' writer lives with the DICOM code (the benchmark uses it too).
-export * from '../../electron/dicom/write';
+export * from '../support/dicom/write';

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ctSlice, rng } from '../../electron/dicom/phantom';
+import { ctSlice, rng } from '../support/dicom/phantom';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements, writeImage, type ElementValue, type ImageSpec } from './dicom-writer';
 
 export { ctSlice, rng };

@@ -2,7 +2,7 @@
 // every header byte, bits flipped, lengths set to huge or odd values, image
 // fields and transfer syntaxes changed, nested and undefined-length sequences,
 // broken fragment tables) go through the import's header parse, the full parse,
-// the decode of every frame and a model input (electron/dicom/fuzz.ts). Each
+// the decode of every frame and a model input (test/support/dicom/fuzz.ts). Each
 // must end in a result or a DicomFileError, within a time limit, with memory
 // bounded. `lumen bench fuzz` runs more cases. A failure prints the run's seed
 // and the case's mutation, and keeps its bytes in test-results/fuzz/;
@@ -12,11 +12,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fuzzCases, LIBRARY_WORDS, nestedSequence, runFuzzCase, type FuzzSeed } from '../../electron/dicom/fuzz';
+import { fuzzCases, LIBRARY_WORDS, nestedSequence, runFuzzCase, type FuzzSeed } from '../support/dicom/fuzz';
 import { closeDecodePool, decodeMany } from '../../electron/dicom/pool';
 import { seriesImages } from '../../electron/engine/viewer/library-access';
 import { Library } from '../../electron/library/library';
-import { makeSeeds } from '../../electron/cli/bench-fuzz';
+import { makeSeeds } from '../../bench/fuzz';
 import { encapsulatedFrame } from '../../electron/dicom/decode';
 import { parseDicomBuffer } from '../../electron/dicom/parse';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements } from './dicom-writer';

@@ -9,8 +9,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ctSlice } from '../../electron/dicom/phantom';
-import { dicomBytes, writeImage, type ElementValue } from '../../electron/dicom/write';
+import { ctSlice } from '../support/dicom/phantom';
+import { dicomBytes, writeImage, type ElementValue } from '../support/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
-import { ctSlice } from '../../electron/dicom/phantom';
-import { writeImage } from '../../electron/dicom/write';
+import { ctSlice } from '../support/dicom/phantom';
+import { writeImage } from '../support/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { PHANTOM_SIZE } from '../support/phantom-series';
 

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage } from '../support/dicom/write';
 import { Library } from '../../electron/library/library';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage } from '../support/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctSlice } from '../../electron/dicom/phantom';
+import { ctSlice } from '../support/dicom/phantom';
 import type { WorkerBatch, WorkerBatchReply } from '../../electron/dicom/pool';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage } from '../support/dicom/write';
 
 // The desktop app runs bundles from dist/electron (npm run build), not the
 // TypeScript sources: check the DICOM decode worker works from there too.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViewerFrame } from '../../common/contract/library';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { modalityLut } from '../../electron/dicom/pixels';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage } from '../support/dicom/write';
 import { viewerFrame } from '../../electron/engine/viewer/frame';
 import type { InstanceRecord } from '../../electron/library/types';
 import { makeFixtures, paletteRgb, type Fixture, type Phantom } from '../dicom/fixtures';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureCtSeries, runImportBench } from '../../electron/library/bench';
+import { ensureCtSeries, runImportBench } from '../../bench/library';
 import { Library } from '../../electron/library/library';
 import { tmpDir } from './fixtures';
 

@@ -7,7 +7,7 @@ import { readHead } from '../../electron/library/header';
 import { Library } from '../../electron/library/library';
 import type { ImportProgress, ImportReport, InstanceRecord } from '../../electron/library/types';
 import { mulberry32 } from '../../common/random';
-import { dicomBytes, writeImage } from '../../electron/dicom/write';
+import { dicomBytes, writeImage } from '../support/dicom/write';
 import { seriesImages } from '../../electron/engine/viewer/library-access';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
 

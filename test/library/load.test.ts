@@ -9,9 +9,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
-import { ensureManyFiles } from '../../electron/library/bench';
+import { ensureManyFiles } from '../../bench/library';
 import { Library } from '../../electron/library/library';
-import { measureImportLoad } from '../../electron/serve/import-load';
+import { measureImportLoad } from '../../bench/import-load';
 import { tmpDir } from './fixtures';
 
 const FILES = 500;

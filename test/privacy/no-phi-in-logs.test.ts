@@ -11,8 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ctSlice } from '../../electron/dicom/phantom';
-import { dicomBytes, encapsulate, encapsulatedFile, writeImage, type ElementValue } from '../../electron/dicom/write';
+import { ctSlice } from '../support/dicom/phantom';
+import { dicomBytes, encapsulate, encapsulatedFile, writeImage, type ElementValue } from '../support/dicom/write';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 const run = promisify(execFile);

@@ -4,9 +4,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ctSlice } from '../../electron/dicom/phantom';
+import { ctSlice } from './dicom/phantom';
 import { applyWindow, modelInput } from '../../electron/dicom/pixels';
-import { writeImage } from '../../electron/dicom/write';
+import { writeImage } from './dicom/write';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, HEAD_LAYERS } from '../../models';
 import { savePackage, type PackageMetadata } from '../../models/package';
 import { initBackend } from '../../models/runtime';

@@ -1,11 +1,11 @@
-// A phantom study set for training tests: CT-like slices (electron/dicom/phantom.ts) with
+// A phantom study set for training tests: CT-like slices (test/support/dicom/phantom.ts) with
 // no lesion, a round lesion or an elongated lesion (varied size, place, orientation,
 // contrast and noise), one series of a few slices per patient, written as DICOM with
-// electron/dicom/write.ts, plus the labels as a CSV keyed by SeriesInstanceUID.
+// test/support/dicom/write.ts, plus the labels as a CSV keyed by SeriesInstanceUID.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ctSlice, rng } from '../../electron/dicom/phantom';
-import { writeImage, type ElementValue } from '../../electron/dicom/write';
+import { ctSlice, rng } from '../support/dicom/phantom';
+import { writeImage, type ElementValue } from '../support/dicom/write';
 
 export const PHANTOM_CLASSES = ['none', 'round', 'elongated'] as const;
 

@@ -1,5 +1,5 @@
 // The training loop end to end on generated phantom study sets (DICOM written with
-// electron/dicom/write.ts): labels, patient-level splits, a tiny compound-scaled network
+// test/support/dicom/write.ts): labels, patient-level splits, a tiny compound-scaled network
 // trained from scratch on the cpu backend, then transfer learning: that network's backbone
 // gives the cached features a head trains on for another set of patients (as ImageNet
 // weights would, which cannot be downloaded here); metrics recomputed from saved

@@ -6,10 +6,10 @@
 // generator (common/random.ts), so a failing case is reproduced from its seed
 // and mutation alone. Used by test/dicom/fuzz.test.ts and `lumen bench fuzz`.
 import dicomParser from 'dicom-parser';
-import { mulberry32 } from '../../common/random';
-import { decodeFrame } from './decode';
-import { DicomFileError, parseDicomBuffer, pixelDataProblem, TS } from './parse';
-import { modelInput, renderDecoded } from './pixels';
+import { mulberry32 } from '../../../common/random';
+import { decodeFrame } from '../../../electron/dicom/decode';
+import { DicomFileError, parseDicomBuffer, pixelDataProblem, TS } from '../../../electron/dicom/parse';
+import { modelInput, renderDecoded } from '../../../electron/dicom/pixels';
 
 export interface FuzzSeed {
   name: string;

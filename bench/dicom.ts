@@ -8,15 +8,15 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { decodeFrame } from '../dicom/decode';
-import { parseDicomBuffer, TS, transferSyntaxName } from '../dicom/parse';
-import { ctSlice } from '../dicom/phantom';
-import { closeDecodePool, decodeMany } from '../dicom/pool';
-import { jpegDecoderName } from '../dicom/libjpeg';
-import { j2kDecoderName } from '../dicom/openjpeg';
-import { ReusableFileReader } from '../dicom/read';
-import { encapsulate, encapsulatedFile, writeImage, type ImageSpec } from '../dicom/write';
-import { CliError } from './command';
+import { decodeFrame } from '../electron/dicom/decode';
+import { parseDicomBuffer, TS, transferSyntaxName } from '../electron/dicom/parse';
+import { ctSlice } from '../test/support/dicom/phantom';
+import { closeDecodePool, decodeMany } from '../electron/dicom/pool';
+import { jpegDecoderName } from '../electron/dicom/libjpeg';
+import { j2kDecoderName } from '../electron/dicom/openjpeg';
+import { ReusableFileReader } from '../electron/dicom/read';
+import { encapsulate, encapsulatedFile, writeImage, type ImageSpec } from '../test/support/dicom/write';
+import { CliError } from '../electron/cli/command';
 
 const run = promisify(execFile);
 /** Bump when the generated series or its encodings change, so the cache is rebuilt. */
@@ -154,14 +154,14 @@ async function makeSeries(slices: number, log: (s: string) => void): Promise<str
   return dir;
 }
 
-/** Builds bench/dicom/native-decode.cpp once per source version; undefined (with the reason) when it cannot. */
+/** Builds bench/native/native-decode.cpp once per source version; undefined (with the reason) when it cannot. */
 async function buildNative(log: (s: string) => void): Promise<{ binary?: string; reason?: string }> {
-  const here = fileURLToPath(new URL('../../bench/dicom/', import.meta.url));
+  const here = fileURLToPath(new URL('./native/', import.meta.url));
   const source = readFileSync(join(here, 'native-decode.cpp'));
   const hash = createHash('sha256').update(source).update(readFileSync(join(here, 'build.sh'))).digest('hex').slice(0, 12);
   const binary = join(tmpdir(), `lumen-native-decode-${hash}`);
   if (existsSync(binary)) return { binary };
-  log('building the native dcmtk/GDCM decoder (bench/dicom/native-decode.cpp) ...');
+  log('building the native dcmtk/GDCM decoder (bench/native/native-decode.cpp) ...');
   try {
     await run('sh', [join(here, 'build.sh'), binary]);
     return { binary };

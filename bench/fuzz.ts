@@ -1,5 +1,5 @@
 // `lumen bench fuzz`: the DICOM fuzzer of test/dicom/fuzz.test.ts
-// (electron/dicom/fuzz.ts) over more cases: damaged copies of small files made
+// (test/support/dicom/fuzz.ts) over more cases: damaged copies of small files made
 // here with Debian's encoders, each imported, decoded frame by frame and made
 // into a model input. Prints cases/s, the outcomes and the largest RSS; exits
 // 1 when a case crashed or ran past the time limit.
@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fuzzCases, runFuzzCase, type FuzzSeed } from '../dicom/fuzz';
-import { ctSlice } from '../dicom/phantom';
-import { writeImage, type ImageSpec } from '../dicom/write';
-import type { BenchSuite } from './bench';
-import { CliError, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { fuzzCases, runFuzzCase, type FuzzSeed } from '../test/support/dicom/fuzz';
+import { ctSlice } from '../test/support/dicom/phantom';
+import { writeImage, type ImageSpec } from '../test/support/dicom/write';
+import type { BenchSuite } from './index';
+import { CliError, printJson } from '../electron/cli/command';
+import { parseCommandArgs } from '../electron/cli/main';
 
 const DEFAULT_CASES = 20_000;
 const DEFAULT_SEED = 1;

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeInside } from '../../common/node/safe-fs';
-import { parseDicomBuffer } from '../dicom/parse';
-import { ctSlice } from '../dicom/phantom';
-import { dicomBytes, imageElements } from '../dicom/write';
-import { parseHeader } from './header';
-import { Library } from './library';
+import { removeInside } from '../common/node/safe-fs';
+import { parseDicomBuffer } from '../electron/dicom/parse';
+import { ctSlice } from '../test/support/dicom/phantom';
+import { dicomBytes, imageElements } from '../test/support/dicom/write';
+import { parseHeader } from '../electron/library/header';
+import { Library } from '../electron/library/library';
 
 // `lumen bench import`: how fast files go into the library, and how fast their
 // headers parse, on a generated CT-like series (cached in the temp folder so
@@ -53,7 +53,7 @@ export function ensureCtSeries(slices = 100, size = 512): string {
   fs.mkdirSync(dir, { recursive: true });
   const seriesUid = `${BENCH_STUDY}.${slices}.${size}`;
   for (let i = 0; i < slices; i++) {
-    // The same phantom as `lumen bench dicom` (electron/dicom/phantom.ts), as one axial series with a full CT header.
+    // The same phantom as `lumen bench dicom` (test/support/dicom/phantom.ts), as one axial series with a full CT header.
     const hu = ctSlice(size, size, 1000 + i, 20);
     const z = -i * 2.5;
     const elements = ctSliceElements(size, new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength), {

@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { removeInside } from '../../common/node/safe-fs';
-import { EngineHost } from '../engine/host';
-import { Library } from '../library/library';
-import { startBridge } from './server';
+import { removeInside } from '../common/node/safe-fs';
+import { EngineHost } from '../electron/engine/host';
+import { Library } from '../electron/library/library';
+import { startBridge } from '../electron/serve/server';
 
 export interface DelayStats {
   maxMs: number;

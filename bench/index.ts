@@ -1,4 +1,4 @@
-import { CliError, type Command } from './command';
+import { CliError, type Command } from '../electron/cli/command';
 
 /** One benchmark suite: `lumen bench <suite> [its options]`. */
 export interface BenchSuite {
@@ -9,11 +9,12 @@ export interface BenchSuite {
 
 // Suites load only when they run.
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
-  models: () => import('./bench-models'),
-  dicom: async () => ({ suite: (await import('./bench-data')).dicomSuite }),
-  import: async () => ({ suite: (await import('./bench-data')).importSuite }),
-  train: () => import('./bench-train'),
-  fuzz: () => import('./bench-fuzz'),
+  models: () => import('./models'),
+  dicom: async () => ({ suite: (await import('./data')).dicomSuite }),
+  import: async () => ({ suite: (await import('./data')).importSuite }),
+  train: () => import('./train'),
+  predict: () => import('./predict'),
+  fuzz: () => import('./fuzz'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */

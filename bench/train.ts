@@ -3,16 +3,16 @@
 // dense head in TF.js on 1,000 cached feature vectors (seconds).
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { createClassifier, embeddingDim } from '../../models';
-import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
-import { exportOnnx } from '../../models/onnx';
-import { activeBackend, initBackend } from '../../models/runtime';
-import { fit } from '../../models/training/fit';
-import { seededRandom } from '../../models/training/metrics';
-import { parseVariant, standaloneModel } from '../training/train';
-import type { BenchSuite } from './bench';
-import { CliError, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { createClassifier, embeddingDim } from '../models';
+import { nhwcToNchw, OnnxModelSession } from '../models/inference';
+import { exportOnnx } from '../models/onnx';
+import { activeBackend, initBackend } from '../models/runtime';
+import { fit } from '../models/training/fit';
+import { seededRandom } from '../models/training/metrics';
+import { parseVariant, standaloneModel } from '../electron/training/train';
+import type { BenchSuite } from './index';
+import { CliError, printJson } from '../electron/cli/command';
+import { parseCommandArgs } from '../electron/cli/main';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

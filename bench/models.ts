@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { buildEfficientNet, countMacs, getVariant, isVariantName, VARIANT_NAMES, type VariantName } from '../../models';
-import { OnnxModelSession } from '../../models/inference/onnx';
-import { exportOnnx } from '../../models/onnx/export';
-import { initBackend, machineSummary, probeBackend, type BackendName } from '../../models/runtime';
-import { removeInside } from '../../common/node/safe-fs';
-import { CliError, printJson } from './command';
-import type { BenchSuite } from './bench';
-import { parseCommandArgs } from './main';
+import { buildEfficientNet, countMacs, getVariant, isVariantName, VARIANT_NAMES, type VariantName } from '../models';
+import { OnnxModelSession } from '../models/inference/onnx';
+import { exportOnnx } from '../models/onnx/export';
+import { initBackend, machineSummary, probeBackend, type BackendName } from '../models/runtime';
+import { removeInside } from '../common/node/safe-fs';
+import { CliError, printJson } from '../electron/cli/command';
+import type { BenchSuite } from './index';
+import { parseCommandArgs } from '../electron/cli/main';
 
 interface Run {
   runtime: 'onnxruntime' | 'tfjs';
@@ -54,7 +54,7 @@ const rssMb = () => process.memoryUsage().rss / (1024 * 1024);
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 /** Random weights fast (He-uniform for kernels, BatchNorm left at gamma 1 / variance 1): speed does not depend on values, but zeros could. */
-function randomiseWeights(model: tf.LayersModel, seed = 1): void {
+export function randomiseWeights(model: tf.LayersModel, seed = 1): void {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

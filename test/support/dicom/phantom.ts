@@ -1,6 +1,6 @@
 // Synthetic images with known content, for tests and the benchmark.
 
-import { mulberry32 } from '../../common/random';
+import { mulberry32 } from '../../../common/random';
 
 /** Deterministic pseudo-random numbers so phantoms are the same every run. */
 export const rng = mulberry32;
