@@ -31,6 +31,10 @@ export type BackendProbe = z.infer<typeof BackendProbe>;
 
 export const DoctorReport = z.object({
   version: z.string(),
+  /** The newest library schema (SQLite user_version) this Lumen reads and writes. */
+  librarySchema: z.number().int(),
+  /** The model package format version (metadata.json formatVersion) this Lumen reads and writes. */
+  packageFormat: z.number().int(),
   node: z.string(),
   platform: z.string(),
   arch: z.string(),
@@ -48,6 +52,8 @@ export const AppInfo = z.object({
   version: z.string(),
   shell: z.enum(['electron', 'browser', 'cli']),
   platform: z.string(),
+  librarySchema: DoctorReport.shape.librarySchema,
+  packageFormat: DoctorReport.shape.packageFormat,
   dataDir: z.string(),
   engine: z.object({
     activeBackend: BackendName.nullable(),

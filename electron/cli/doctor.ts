@@ -15,6 +15,7 @@ export const command: Command = {
       return 0;
     }
     const lines = [
+      `Library schema version ${report.librarySchema}, model package format version ${report.packageFormat}`,
       `Lumen ${report.version} on Node ${report.node} (${report.platform}-${report.arch})`,
       '',
       'TensorFlow.js backends (best first):',

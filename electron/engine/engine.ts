@@ -8,7 +8,9 @@ import type { AppInfo, DoctorReport } from '../../common/contract';
 import { createDispatcher, type Handlers, type RequestContext } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
 import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
+import { PACKAGE_FORMAT_VERSION } from '../../models/package/metadata';
 import { openDataDir } from '../library/paths';
+import { SCHEMA_VERSION } from '../library/schema';
 import { checkRequestPaths, PATH_FIELDS } from './access';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
@@ -37,6 +39,8 @@ export async function doctor(): Promise<DoctorReport> {
   const onnxruntime = await probeOnnxRuntime();
   return {
     version: APP_VERSION,
+    librarySchema: SCHEMA_VERSION,
+    packageFormat: PACKAGE_FORMAT_VERSION,
     node: process.versions.node,
     platform: process.platform,
     arch: process.arch,
@@ -80,6 +84,8 @@ export function createEngine(options: EngineOptions): Engine {
         version: APP_VERSION,
         shell: options.shell,
         platform: `${process.platform}-${process.arch}`,
+        librarySchema: r.librarySchema,
+        packageFormat: r.packageFormat,
         dataDir: options.dataDir,
         engine: { activeBackend: r.activeBackend, backends: r.backends, onnxruntime: r.onnxruntime },
       };

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { APP_VERSION } from '../../common/version';
 
 // The library's schema, as an ordered list of migrations. PRAGMA user_version
 // holds how many have been applied; each one runs in its own transaction, so a
@@ -167,11 +169,92 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX measurements_by_image ON measurements(sop_uid, frame);
     `,
   },
+  {
+    version: 6,
+    description: 'which Lumen last upgraded the schema, so that an older Lumen can name it when it refuses the library',
+    sql: `
+      CREATE TABLE lumen_info (
+        key TEXT PRIMARY KEY,                    -- 'schema_written_by': the app version that applied the newest migration
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 7,
+    description: 'predictions keyed by image and frame (and series): one store for the app, lumen predict and training',
+    sql: `
+      -- Rows from before: \`lumen predict\` and training keyed frames after the first as
+      -- "<SOP UID>#<frame>", the app kept the frame in the JSON only. Both become columns; the
+      -- JSON keeps its fields, so nothing that read the old rows loses anything.
+      ALTER TABLE predictions ADD COLUMN frame INTEGER NOT NULL DEFAULT 0 CHECK (frame >= 0);
+      ALTER TABLE predictions ADD COLUMN series_uid TEXT;
+      UPDATE predictions
+        SET frame = CAST(substr(target_uid, instr(target_uid, '#') + 1) AS INTEGER), target_uid = substr(target_uid, 1, instr(target_uid, '#') - 1)
+        WHERE target_kind = 'image' AND instr(target_uid, '#') > 1 AND substr(target_uid, instr(target_uid, '#') + 1) GLOB '[0-9]*'
+          AND substr(target_uid, instr(target_uid, '#') + 1) NOT GLOB '*[^0-9]*';
+      UPDATE predictions SET frame = json_extract(scores, '$.frame')
+        WHERE target_kind = 'image' AND json_valid(scores) AND json_type(scores, '$.frame') = 'integer' AND json_extract(scores, '$.frame') >= 0;
+      UPDATE predictions SET series_uid = json_extract(scores, '$.seriesInstanceUid')
+        WHERE target_kind = 'image' AND json_valid(scores) AND json_type(scores, '$.seriesInstanceUid') = 'text';
+      UPDATE predictions SET series_uid = (SELECT i.series_uid FROM instances i WHERE i.sop_uid = predictions.target_uid)
+        WHERE target_kind = 'image' AND series_uid IS NULL;
+      UPDATE predictions SET series_uid = target_uid WHERE target_kind = 'series';
+      CREATE INDEX predictions_by_series ON predictions(series_uid, model_hash);
+      CREATE INDEX predictions_by_image ON predictions(target_uid, frame);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
 export class LibraryVersionError extends Error {}
+
+/** The Lumen version that applied the newest migration, when the library records it (schema 6 on). */
+function schemaWrittenBy(db: Database.Database): string | null {
+  try {
+    const row = db.prepare<[], { value: string }>("SELECT value FROM lumen_info WHERE key = 'schema_written_by'").get();
+    return row?.value ?? null;
+  } catch {
+    return null; // no lumen_info table: a library from before it existed
+  }
+}
+
+function newerLibraryMessage(what: string, version: number, writtenBy: string | null): string {
+  return (
+    `${what} was made by a newer Lumen (${writtenBy ? `Lumen ${writtenBy}, ` : ''}library schema version ${version}); ` +
+    `this Lumen ${APP_VERSION} supports library schema versions up to ${SCHEMA_VERSION}. ` +
+    'Update Lumen to open it, or choose another library folder (--library).'
+  );
+}
+
+/**
+ * Refuses a library made by a newer Lumen before anything opens it for writing: its schema
+ * is not migrated, no pragma is set and nothing is written. Opens the file read-only with
+ * `open` (the library's own opener, so the same SQLite build); a file that is empty, absent
+ * or not a database, or a runtime that cannot load SQLite, is left to the normal open to report.
+ */
+export function refuseNewerLibrary(file: string, open: (file: string, options: Database.Options) => Database.Database): void {
+  let db: Database.Database;
+  try {
+    if (!existsSync(file) || statSync(file).size === 0) return;
+    db = open(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return;
+  }
+  try {
+    let version: number;
+    try {
+      version = db.pragma('user_version', { simple: true }) as number;
+    } catch {
+      return;
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new LibraryVersionError(`${newerLibraryMessage(`the library ${file}`, version, schemaWrittenBy(db))} The library was not opened or changed.`);
+    }
+  } finally {
+    db.close();
+  }
+}
 
 /**
  * Bring the database up to `target` (default: the newest version). Returns the
@@ -180,15 +263,14 @@ export class LibraryVersionError extends Error {}
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new LibraryVersionError(
-      `the library was written by a newer Lumen (schema version ${current}; this one knows up to ${SCHEMA_VERSION}). Update Lumen, or choose another --library folder.`,
-    );
+    throw new LibraryVersionError(newerLibraryMessage('the library', current, schemaWrittenBy(db)));
   }
   for (const m of migrations) {
     if (m.version <= current || m.version > target) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
+      if (m.version >= 6) db.prepare("INSERT INTO lumen_info (key, value) VALUES ('schema_written_by', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(APP_VERSION);
     })();
   }
   return current;

@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdi
 import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
-import { METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
+import { formatVersionProblem, METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
 export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
 const BLOCK = 512;
@@ -141,7 +141,17 @@ export async function importPackageArchive(file: string, destDir: string): Promi
     entries.push({ name, start: at + BLOCK, size });
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
-  if (!entries.some((e) => e.name === METADATA_JSON)) throw new Error(`${where}: not a Lumen model package (no ${METADATA_JSON})`);
+  const metadataEntry = entries.find((e) => e.name === METADATA_JSON);
+  if (!metadataEntry) throw new Error(`${where}: not a Lumen model package (no ${METADATA_JSON})`);
+  // A package from a newer Lumen is refused before anything is unpacked.
+  let rawMetadata: unknown = null;
+  try {
+    rawMetadata = JSON.parse(bytes.subarray(metadataEntry.start, metadataEntry.start + metadataEntry.size).toString('utf8'));
+  } catch {
+    // not JSON: loadPackage below says so, naming the file
+  }
+  const versionProblem = rawMetadata === null ? null : formatVersionProblem(rawMetadata);
+  if (versionProblem) throw new Error(`Model package archive ${where}: ${versionProblem}`);
 
   const parent = path.dirname(destDir);
   ensurePrivateDir(path.dirname(target), { tighten: false });

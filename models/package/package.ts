@@ -159,6 +159,23 @@ function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | n
 }
 
 /**
+ * Why a package's metadata.json (parsed, not yet validated) cannot be read by this Lumen's
+ * format version, or null when it can. A package from a newer Lumen says which Lumen made it.
+ */
+export function formatVersionProblem(raw: unknown): string | null {
+  const meta = (typeof raw === 'object' && raw !== null ? raw : {}) as { formatVersion?: unknown; provenance?: { softwareVersion?: unknown } };
+  const version = meta.formatVersion;
+  if (version === PACKAGE_FORMAT_VERSION) return null;
+  if (typeof version === 'number' && Number.isInteger(version) && version > PACKAGE_FORMAT_VERSION) {
+    // The file is untrusted: name its maker only when that looks like a version.
+    const by = typeof meta.provenance?.softwareVersion === 'string' ? meta.provenance.softwareVersion.replace(/^lumen\s+/i, '') : '';
+    const maker = /^[\w.+-]{1,40}$/.test(by) ? `Lumen ${by}, ` : '';
+    return `made by a newer Lumen (${maker}package format version ${version}); this Lumen ${APP_VERSION} reads package format version ${PACKAGE_FORMAT_VERSION}. Update Lumen to open it.`;
+  }
+  return `unsupported formatVersion ${JSON.stringify(version) ?? 'undefined'}: this version of Lumen reads format ${PACKAGE_FORMAT_VERSION}; update Lumen or re-export the package`;
+}
+
+/**
  * Opens a package folder and verifies it: metadata schema and format version,
  * every file present, the content hash, the variant, and the shapes (input size
  * and class count against the model). Each failure says what is wrong.
@@ -175,9 +192,8 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     if (err instanceof FileReadError) throw new PackageError(root, `${METADATA_JSON} ${err.reason}`);
     throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (raw?.formatVersion !== PACKAGE_FORMAT_VERSION) {
-    throw new PackageError(root, `unsupported formatVersion ${JSON.stringify(raw?.formatVersion)}: this version of Lumen reads format ${PACKAGE_FORMAT_VERSION}; update Lumen or re-export the package`);
-  }
+  const versionProblem = formatVersionProblem(raw);
+  if (versionProblem) throw new PackageError(root, versionProblem);
   const parsed = MetadataSchema.safeParse(raw);
   if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues)}`);
   const metadata = parsed.data;

@@ -16,6 +16,10 @@ export function About({ info, onClose }: { info: AppInfo; onClose: () => void })
         <dl className="facts">
           <dt>Version</dt>
           <dd data-testid="about-version">{info.version}</dd>
+          <dt>Library schema</dt>
+          <dd data-testid="about-library-schema">version {info.librarySchema}</dd>
+          <dt>Model package format</dt>
+          <dd data-testid="about-package-format">version {info.packageFormat}</dd>
           <dt>Running in</dt>
           <dd>{info.shell === 'electron' ? 'Desktop app' : 'Browser (lumen serve)'} · {info.platform}</dd>
           <dt>Inference backend</dt>

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import pkg from '../../package.json';
+import { SCHEMA_VERSION } from '../../electron/library/schema';
+import { PACKAGE_FORMAT_VERSION } from '../../models/package/metadata';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 
 describe('the real UI in Chromium through the browser bridge', () => {
@@ -20,6 +22,8 @@ describe('the real UI in Chromium through the browser bridge', () => {
     await dialog.waitFor();
     expect(await page.getByTestId('about-version').textContent()).toBe(pkg.version);
     expect(await page.getByTestId('about-backend').textContent()).toBe(active);
+    expect(await page.getByTestId('about-library-schema').textContent()).toBe(`version ${SCHEMA_VERSION}`);
+    expect(await page.getByTestId('about-package-format').textContent()).toBe(`version ${PACKAGE_FORMAT_VERSION}`);
 
     const file = path.join(resultsDir(), 'about.png');
     const shot = await page.screenshot({ path: file });

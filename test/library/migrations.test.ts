@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { migrate, migrations, SCHEMA_VERSION } from '../../electron/library/schema';
+import { APP_VERSION } from '../../common/version';
 import { tmpDir } from './fixtures';
 
 function tables(db: Database.Database): string[] {
@@ -21,7 +22,7 @@ describe('library schema and migrations', () => {
     expect(SCHEMA_VERSION).toBe(migrations.length);
     lib.close();
     const db = new Database(path.join(dir, LIBRARY_FILE), { readonly: true });
-    expect(tables(db)).toEqual(['audit_log', 'datasets', 'import_errors', 'instances', 'labels', 'measurements', 'models', 'patients', 'predictions', 'series', 'studies']);
+    expect(tables(db)).toEqual(['audit_log', 'datasets', 'import_errors', 'instances', 'labels', 'lumen_info', 'measurements', 'models', 'patients', 'predictions', 'series', 'studies']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
@@ -71,7 +72,34 @@ describe('library schema and migrations', () => {
     const db = new Database(path.join(dir, LIBRARY_FILE));
     db.pragma('user_version = 99');
     db.close();
-    expect(() => Library.open(dir)).toThrow(/newer Lumen \(schema version 99.*Update Lumen, or choose another --library/);
+    expect(() => Library.open(dir)).toThrow(/newer Lumen \(library schema version 99\).*supports library schema versions up to \d+\. Update Lumen to open it/);
+  });
+
+  it('records which Lumen upgraded the schema, and names it when a newer library is refused untouched', () => {
+    const dir = tmpDir('schema-newer-named');
+    Library.open(dir).close();
+    const file = path.join(dir, LIBRARY_FILE);
+    const db = new Database(file);
+    expect(db.prepare("SELECT value FROM lumen_info WHERE key = 'schema_written_by'").pluck().get()).toBe(APP_VERSION);
+    // What a future Lumen would leave: a higher schema version, its own version, a table this one does not know.
+    db.pragma('journal_mode = DELETE');
+    db.pragma(`user_version = ${SCHEMA_VERSION + 3}`);
+    db.prepare("UPDATE lumen_info SET value = '99.1.0' WHERE key = 'schema_written_by'").run();
+    db.exec('CREATE TABLE from_the_future (x)');
+    db.close();
+    const before = fs.readFileSync(file);
+    const filesBefore = fs.readdirSync(dir).sort();
+
+    expect(() => Library.open(dir)).toThrow(
+      `the library ${file} was made by a newer Lumen (Lumen 99.1.0, library schema version ${SCHEMA_VERSION + 3}); this Lumen ${APP_VERSION} supports library schema versions up to ${SCHEMA_VERSION}. Update Lumen to open it`,
+    );
+    // Never opened half-way: not migrated, not switched to WAL, not written at all.
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(filesBefore);
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 3);
+    after.close();
   });
 
   it('says so when library.sqlite is not a database', () => {

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPackageArchive, importPackageArchive } from '../../models/package/archive';
-import type { PackageMetadataInput } from '../../models/package/metadata';
+import { PACKAGE_FORMAT_VERSION, type PackageMetadataInput } from '../../models/package/metadata';
+import { APP_VERSION } from '../../common/version';
 import { contentHash, loadPackage, savePackage } from '../../models/package/package';
 import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
 
@@ -143,13 +144,40 @@ describe('model package folder', () => {
 
     const version = copy();
     rewriteMetadata(version, (x) => (x.formatVersion = 2));
-    await expect(loadPackage(version)).rejects.toThrow('unsupported formatVersion 2');
+    await expect(loadPackage(version)).rejects.toThrow(`made by a newer Lumen (Lumen ${APP_VERSION}, package format version 2)`);
 
     const schema = copy();
     rewriteMetadata(schema, (x) => (x.preprocessing.std = [0.2, 0, 0.2]));
     await expect(loadPackage(schema)).rejects.toThrow('invalid metadata.json: preprocessing.std.1');
 
     await expect(loadPackage(path.join(dir, 'nowhere'))).rejects.toThrow('not found');
+  });
+});
+
+describe('a package made by a newer Lumen', () => {
+  it('is refused as a folder and as an archive, saying which Lumen made it; nothing is unpacked', async () => {
+    const pkgDir = path.join(dir, 'future');
+    await savePackage(pkgDir, makeModel(4), meta);
+    rewriteMetadata(pkgDir, (m) => {
+      m.formatVersion = PACKAGE_FORMAT_VERSION + 1;
+      m.provenance.softwareVersion = 'lumen 7.2.0';
+      m.somethingNew = { only: 'a newer Lumen knows' };
+    });
+    const expected = `made by a newer Lumen (Lumen 7.2.0, package format version ${PACKAGE_FORMAT_VERSION + 1}); this Lumen ${APP_VERSION} reads package format version ${PACKAGE_FORMAT_VERSION}. Update Lumen to open it.`;
+    await expect(loadPackage(pkgDir)).rejects.toThrow(`Model package ${pkgDir}: ${expected}`);
+
+    // The archive: the same files as a tar, metadata.json first (as exportPackageArchive writes it).
+    const names = ['metadata.json', ...readdirSync(pkgDir).filter((n) => n !== 'metadata.json').sort()];
+    const file = path.join(dir, 'future.lumenpkg');
+    writeFileSync(file, Buffer.concat([...names.map((n) => tarEntry(n, readFileSync(path.join(pkgDir, n)))), Buffer.alloc(1024)]));
+    const parent = path.join(dir, 'future-dest-parent');
+    mkdirSync(parent);
+    await expect(importPackageArchive(file, path.join(parent, 'future'))).rejects.toThrow(`Model package archive future.lumenpkg: ${expected}`);
+    expect(readdirSync(parent)).toEqual([]);
+
+    // A version that is not a number at all is still refused, as unsupported rather than newer.
+    rewriteMetadata(pkgDir, (m) => (m.formatVersion = 'two'));
+    await expect(loadPackage(pkgDir)).rejects.toThrow('unsupported formatVersion "two"');
   });
 });
 
