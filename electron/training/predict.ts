@@ -1,38 +1,130 @@
-// Prediction with a model package on library images: the core that `lumen predict` and the
-// UI both use. Runs the package's ONNX export on ONNX Runtime (the fastest CPU runtime),
-// feeds it through the one pixel pipeline, and stores the scores in the library's
-// predictions table under the package's content hash.
-import { loadPackage, type PackageMetadata } from '../../models/package';
-import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
+// The one prediction module: the app's Run (electron/engine/handlers/models.ts), `lumen
+// predict`, `lumen eval` (evaluate.ts) and the training panel's predictions all score images
+// here. Model inputs come from the one pixel pipeline on the decode pool, in batches, with
+// batch n+1 decoding while batch n runs (models/inference/pipeline.ts); the model runs on
+// the one runner (models/inference/runner.ts: ONNX Runtime where available, else TF.js);
+// the scores go into the one prediction store (electron/library/predictions.ts), keyed by
+// image and frame; progress per batch, cancel between batches.
+import type { ImageScores, PredictionResult } from '../../common/contract/models';
+import { createRunner, type ImageActivations, type ModelRunner } from '../../models/inference/runner';
+import { runPipelined, type PipelineTimings } from '../../models/inference/pipeline';
+import { loadPackage, type LoadedPackage, type Preprocessing } from '../../models/package';
 import type { Library } from '../library/library';
+import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
 import { TrainingStore } from './store';
 
-export interface ImagePrediction {
-  sopInstanceUid: string;
-  frame: number;
-  seriesInstanceUid: string;
-  scores: number[];
-}
-
-export interface SeriesPrediction {
-  seriesUid: string;
-  /** Per class: mean over the series' images. */
-  mean: number[];
-  /** Per class: max over the series' images. */
-  max: number[];
-  images: number;
-}
-
-export interface PredictionResult {
-  model: { hash: string; classNames: string[]; name: string; variant: string; inputSize: number };
-  images: ImagePrediction[];
-  series: SeriesPrediction[];
-}
+export type { PredictionResult } from '../../common/contract/models';
 
 export interface PredictProgress {
   done: number;
   total: number;
+}
+
+/** The pipeline's stages plus what surrounds them, in milliseconds of wall time. */
+export interface PredictTimings extends PipelineTimings {
+  /** Loading the package and creating the runtime's session. */
+  openMs: number;
+  /** Writing the scores into the library. */
+  storeMs: number;
+}
+
+export interface PredictImagesOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: PredictProgress) => void;
+  timings?: PipelineTimings;
+  /** Also each image's class activation maps (the runner must have been opened with them). */
+  activations?: boolean;
+}
+
+/**
+ * Scores images with an open runner, in batches: the shared loop of the app's Run, predict,
+ * eval. Returns scores in the images' order (and their activation maps when asked).
+ */
+export async function predictImages(
+  runner: ModelRunner,
+  preprocessing: Preprocessing,
+  images: Pick<ImageRef, 'path' | 'frame'>[],
+  opts: PredictImagesOptions = {},
+): Promise<{ scores: number[][]; activations?: ImageActivations[] }> {
+  const size = runner.inputSize;
+  const per = size * size * 3;
+  const batchSize = Math.max(1, opts.batchSize ?? 16);
+  const scores: number[][] = [];
+  const activations: ImageActivations[] = [];
+  const chunk = (i: number) => images.slice(i * batchSize, (i + 1) * batchSize);
+  await runPipelined({
+    batches: Math.ceil(images.length / batchSize),
+    signal: opts.signal,
+    timings: opts.timings,
+    load: (i) => loadModelInputs(chunk(i), preprocessing, size),
+    infer: async (_i, inputs) => {
+      const n = inputs.length;
+      const batch = new Float32Array(n * per);
+      for (let k = 0; k < n; k++) batch.set(inputs[k], k * per);
+      if (opts.activations) return runner.activations(batch, n);
+      return (await runner.scores(batch, n)).map((s) => ({ scores: s }));
+    },
+    deliver: (i, out) => {
+      for (const o of out) {
+        scores.push(o.scores);
+        if (opts.activations) activations.push(o as ImageActivations);
+      }
+      opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
+    },
+  });
+  return opts.activations ? { scores, activations } : { scores };
+}
+
+export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
+  library: Library;
+  runner: ModelRunner;
+  pkg: Pick<LoadedPackage, 'dir' | 'metadata'>;
+  /** The images (frames) to score, each with its series. */
+  images: ImageRef[];
+  /** Store the scores in the library (default true). */
+  store?: boolean;
+  /** 'image', 'series' or 'study' (the app's scopes); a study run also records the study. */
+  scope?: string;
+  studyInstanceUid?: string | null;
+  /** Called with each image's activation maps as its batch ends (with `activations`). */
+  onActivations?: (image: ImageRef, activations: ImageActivations) => void;
+  timings?: PredictTimings;
+}
+
+/** Scores images with an open runner, stores them, audits the run: one prediction. */
+export async function predict(opts: PredictOptions): Promise<PredictionResult> {
+  const meta = opts.pkg.metadata;
+  const { scores, activations } = await predictImages(opts.runner, meta.preprocessing, opts.images, opts);
+  if (activations && opts.onActivations) opts.images.forEach((im, i) => opts.onActivations!(im, activations[i]));
+  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i] }));
+  const result: PredictionResult = {
+    modelHash: meta.contentHash,
+    modelName: meta.name,
+    classNames: meta.classNames,
+    images,
+    series: summarizeBySeries(images),
+    createdAt: new Date().toISOString(),
+  };
+  opts.library.audit('predict', {
+    packageHash: meta.contentHash,
+    variant: meta.variant,
+    runtime: opts.runner.label,
+    touched: { series: result.series.map((s) => s.seriesInstanceUid), images: images.length },
+    ...(opts.scope ? { scope: opts.scope } : {}),
+  });
+  const storing = performance.now();
+  if (opts.store !== false) {
+    const store = new PredictionStore(opts.library.dir);
+    try {
+      store.save(result, opts.pkg, { scope: opts.scope, studyInstanceUid: opts.studyInstanceUid });
+    } finally {
+      store.close();
+    }
+  }
+  if (opts.timings) opts.timings.storeMs += performance.now() - storing;
+  return result;
 }
 
 export interface PredictSeriesOptions {
@@ -45,93 +137,30 @@ export interface PredictSeriesOptions {
   batchSize?: number;
   /** Store the scores in the predictions table (default true). */
   store?: boolean;
+  /** Filled in as the run goes: where the time went (`lumen bench predict` reports it). */
+  timings?: PredictTimings;
 }
 
-/** Scores images with an open session; the shared loop of predict, eval and training's test pass. */
-export async function scoreImages(
-  session: OnnxModelSession,
-  metadata: Pick<PackageMetadata, 'preprocessing' | 'inputSize'>,
-  images: Pick<ImageRef, 'path' | 'frame'>[],
-  opts: { batchSize?: number; signal?: AbortSignal; onProgress?: (p: PredictProgress) => void } = {},
-): Promise<number[][]> {
-  const size = metadata.inputSize;
-  const per = size * size * 3;
-  const batchSize = opts.batchSize ?? 16;
-  const out: number[][] = [];
-  for (let start = 0; start < images.length; start += batchSize) {
-    if (opts.signal?.aborted) throw new Error('Cancelled');
-    const chunk = images.slice(start, start + batchSize);
-    const nhwc = new Float32Array(chunk.length * per);
-    const inputs = await loadModelInputs(chunk, metadata.preprocessing, size);
-    for (let i = 0; i < chunk.length; i++) nhwc.set(inputs[i], i * per);
-    const { probabilities } = await session.run(nhwcToNchw(nhwc, chunk.length, size, size, 3), chunk.length);
-    if (!probabilities) throw new Error('The package\'s ONNX model has no "probabilities" output: it is a feature extractor, not a classifier.');
-    const k = probabilities.length / chunk.length;
-    for (let i = 0; i < chunk.length; i++) out.push(Array.from(probabilities.subarray(i * k, (i + 1) * k)));
-    opts.onProgress?.({ done: Math.min(images.length, start + chunk.length), total: images.length });
-  }
-  return out;
-}
-
-/** Mean and max per class over a series' image scores. */
-export function aggregateSeries(images: ImagePrediction[]): SeriesPrediction[] {
-  const groups = new Map<string, number[][]>();
-  for (const im of images) {
-    const list = groups.get(im.seriesInstanceUid) ?? [];
-    list.push(im.scores);
-    groups.set(im.seriesInstanceUid, list);
-  }
-  return [...groups].map(([seriesUid, scores]) => {
-    const k = scores[0].length;
-    const mean = new Array<number>(k).fill(0);
-    const max = new Array<number>(k).fill(-Infinity);
-    for (const s of scores) {
-      for (let c = 0; c < k; c++) {
-        mean[c] += s[c] / scores.length;
-        max[c] = Math.max(max[c], s[c]);
-      }
-    }
-    return { seriesUid, mean, max, images: scores.length };
-  });
-}
-
-/** Predicts every image of a series (or of the library) and stores the scores. */
+/** Predicts every image (frame) of a series, or of the library, and stores the scores. */
 export async function predictSeries(opts: PredictSeriesOptions): Promise<PredictionResult> {
+  const opened = performance.now();
   const pkg = await loadPackage(opts.packageDir);
-  const meta = pkg.metadata;
+  if (opts.seriesUid && !opts.library.getSeries(opts.seriesUid)) {
+    throw new Error(`No series ${opts.seriesUid} in the library ${opts.library.dir}. Import it first, or check the UID.`);
+  }
   const store = new TrainingStore(opts.library);
+  let images: ImageRef[];
   try {
-    if (opts.seriesUid && !opts.library.getSeries(opts.seriesUid)) {
-      throw new Error(`No series ${opts.seriesUid} in the library ${opts.library.dir}. Import it first, or check the UID.`);
-    }
-    const refs = store.images(opts.seriesUid);
-    const session = await OnnxModelSession.create(pkg.onnxPath);
-    let scores: number[][];
-    try {
-      scores = await scoreImages(session, meta, refs, { batchSize: opts.batchSize, signal: opts.signal, onProgress: opts.onProgress });
-    } finally {
-      await session.release();
-    }
-    const images: ImagePrediction[] = refs.map((r, i) => ({ sopInstanceUid: r.sopInstanceUid, frame: r.frame, seriesInstanceUid: r.seriesInstanceUid, scores: scores[i] }));
-    const series = aggregateSeries(images);
-    opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: `onnxruntime ${session.provider}`, touched: { series: series.map((s) => s.seriesUid), images: images.length } });
-    if (opts.store !== false) {
-      store.registerModel(meta.contentHash, pkg.dir, meta);
-      store.savePredictions(meta.contentHash, [
-        ...images.map((im) => ({
-          targetKind: 'image' as const,
-          targetUid: im.frame === 0 ? im.sopInstanceUid : `${im.sopInstanceUid}#${im.frame}`,
-          scores: { frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, scores: im.scores, classNames: meta.classNames },
-        })),
-        ...series.map((s) => ({ targetKind: 'series' as const, targetUid: s.seriesUid, scores: { mean: s.mean, max: s.max, images: s.images, classNames: meta.classNames } })),
-      ]);
-    }
-    return {
-      model: { hash: meta.contentHash, classNames: meta.classNames, name: meta.name, variant: meta.variant, inputSize: meta.inputSize },
-      images,
-      series,
-    };
+    images = store.images(opts.seriesUid);
   } finally {
     store.close();
+  }
+  // Decoding overlaps inference on the same cores: a spinning intra-op pool would steal them from the decode workers.
+  const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
+  if (opts.timings) opts.timings.openMs += performance.now() - opened;
+  try {
+    return await predict({ ...opts, runner, pkg, images });
+  } finally {
+    await runner.dispose();
   }
 }

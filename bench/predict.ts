@@ -1,0 +1,227 @@
+// `lumen bench predict`: a generated CT series scored end to end (read, decode,
+// window, resize, inference, store into a real library) through the product's
+// own prediction path (training/predict.ts's predictSeries, what `lumen predict`
+// and the app run), next to pure inference on ready-made input tensors with the
+// same runtime, session options and batch size. endToEndRatio = end-to-end ÷ pure.
+// Also: what one image costs per stage on one thread, and where the pipeline's
+// wall time went.
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildEfficientNet, getVariant, isVariantName, VARIANT_NAMES, type VariantName } from '../models';
+import { createRunner } from '../models/inference/runner';
+import { loadPackage, savePackage } from '../models/package';
+import { removeInside } from '../common/node/safe-fs';
+import { readRegularFile } from '../common/node/read-file';
+import { decodeFrame } from '../electron/dicom/decode';
+import { DEFAULT_NORMALISATION } from '../electron/dicom/model-input';
+import { parseDicomBuffer } from '../electron/dicom/parse';
+import { modelInput, renderDecoded } from '../electron/dicom/pixels';
+import { closeDecodePool } from '../electron/dicom/pool';
+import { ensureCtSeries } from './library';
+import { Library } from '../electron/library/library';
+import { predictSeries, type PredictTimings } from '../electron/training/predict';
+import type { BenchSuite } from './suite';
+import { randomiseWeights } from './models';
+import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
+
+const DEFAULT_SLICES = 200;
+const DEFAULT_BATCH = 16;
+const DEFAULT_ROUNDS = 3;
+const TARGET_RATIO = 0.75;
+/** Images timed stage by stage on one thread (the first ones are V8's warm-up and are skipped). */
+const STAGE_SAMPLE = 24;
+const PREPROCESSING = { window: { center: 40, width: 400 }, ...DEFAULT_NORMALISATION, resize: 'area' as const };
+
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`, 2);
+  return n;
+}
+
+/** Milliseconds per image of each stage the decode pool's workers run, on this thread, one image at a time. */
+async function stageCosts(files: string[], size: number): Promise<Record<'readMs' | 'parseMs' | 'decodeMs' | 'windowMs' | 'resizeMs', number>> {
+  const times = { readMs: [] as number[], parseMs: [] as number[], decodeMs: [] as number[], windowMs: [] as number[], resizeMs: [] as number[] };
+  const sample = files.slice(0, Math.min(files.length, STAGE_SAMPLE * 2));
+  for (let i = 0; i < sample.length; i++) {
+    let t = performance.now();
+    const bytes = readRegularFile(sample[i], 'dicom');
+    const read = performance.now() - t;
+    t = performance.now();
+    const parsed = parseDicomBuffer(bytes, sample[i]);
+    const parse = performance.now() - t;
+    t = performance.now();
+    const frame = await decodeFrame(parsed, 0);
+    const decode = performance.now() - t;
+    t = performance.now();
+    const img = renderDecoded(parsed, frame, { window: PREPROCESSING.window });
+    const window = performance.now() - t;
+    t = performance.now();
+    modelInput(img, size, PREPROCESSING);
+    const resize = performance.now() - t;
+    if (i < sample.length - STAGE_SAMPLE) continue; // warm-up
+    times.readMs.push(read);
+    times.parseMs.push(parse);
+    times.decodeMs.push(decode);
+    times.windowMs.push(window);
+    times.resizeMs.push(resize);
+  }
+  return {
+    readMs: round(median(times.readMs), 2),
+    parseMs: round(median(times.parseMs), 2),
+    decodeMs: round(median(times.decodeMs), 2),
+    windowMs: round(median(times.windowMs), 2),
+    resizeMs: round(median(times.resizeMs), 2),
+  };
+}
+
+/**
+ * The same package on the runner the product creates (ONNX Runtime, the same session options as
+ * predictSeries), fed ready-made NHWC batches: inference alone, with nothing to read or decode.
+ */
+async function pureInference(packageDir: string, images: number, batch: number, size: number): Promise<number> {
+  const runner = await createRunner({ package: await loadPackage(packageDir) }, { runtime: 'onnxruntime', cam: false, spinning: false });
+  try {
+    const full = Float32Array.from({ length: batch * size * size * 3 }, (_, i) => Math.sin(i * 12.9898) * 2);
+    const rest = images % batch;
+    const tail = rest ? full.slice(0, rest * size * size * 3) : undefined;
+    await runner.scores(full, batch); // warm-up: the first run sizes ONNX Runtime's memory pools
+    const t = performance.now();
+    for (let done = 0; done + batch <= images; done += batch) await runner.scores(full, batch);
+    if (tail) await runner.scores(tail, rest);
+    return performance.now() - t;
+  } finally {
+    await runner.dispose();
+  }
+}
+
+export interface PredictBenchReport {
+  series: { slices: number; rows: number; columns: number; bitsAllocated: number; transferSyntax: string; folder: string };
+  model: { variant: string; inputSize: number; classes: number; runtime: string; provider: string; batch: number; threads: number };
+  endToEnd: {
+    images: number;
+    seconds: number;
+    imagesPerSecond: number;
+    /** Where the pipeline's wall time went, per image (ms): waiting for decoded input, in the runtime, storing. */
+    perImageMs: { waitForInput: number; inference: number; deliver: number; store: number; total: number };
+    /** Loading the package and creating the session, once per run (not in imagesPerSecond). */
+    openSeconds: number;
+    secondsPerRound: number[];
+  };
+  pureInference: { images: number; seconds: number; imagesPerSecond: number; secondsPerRound: number[] };
+  endToEndRatio: number;
+  target: number;
+  /** Per image on one thread, median (ms): what the decode pool's workers do for each image. */
+  stageCostsOneThread: Record<string, number>;
+  rounds: number;
+  machine: { cpus: number; cpuModel: string; node: string };
+}
+
+export const suite: BenchSuite = {
+  summary: 'A generated 512x512 CT series scored from file to stored score (images/s) through the product\'s prediction path, next to pure inference with the same runtime and batch; endToEndRatio and where the time goes.',
+  usage: `lumen bench predict [--slices N (default ${DEFAULT_SLICES})] [--batch N (default ${DEFAULT_BATCH})] [--variant b0] [--rounds N (default ${DEFAULT_ROUNDS})] [--json]`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, batch: { type: 'string' }, variant: { type: 'string' }, rounds: { type: 'string' } });
+    const slices = int(values.slices, DEFAULT_SLICES, 'slices', 1, 5000);
+    const batch = int(values.batch, DEFAULT_BATCH, 'batch', 1, 256);
+    const rounds = int(values.rounds, DEFAULT_ROUNDS, 'rounds', 1, 20);
+    const variant = (values.variant ?? 'b0') as VariantName;
+    if (!isVariantName(variant)) throw new CliError(`unknown variant "${variant}"; known: ${VARIANT_NAMES.join(', ')}`, 2);
+    const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
+
+    say(`Preparing a ${slices}-slice 512x512 CT series, a library and a ${variant} package…`);
+    const folder = ensureCtSeries(slices);
+    const files = fs.readdirSync(folder).sort().map((f) => path.join(folder, f));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-bench-predict-'));
+    const library = Library.open(path.join(tmp, 'library'));
+    try {
+      const imported = await library.importPaths([folder]);
+      if (imported.imported !== files.length) {
+        throw new CliError(`the benchmark series did not import cleanly (${imported.imported} of ${files.length}). Delete ${folder} and run again.`);
+      }
+      const size = getVariant(variant).resolution;
+      await tf.setBackend('cpu');
+      const model = buildEfficientNet(variant, { classes: 2, init: 'zeros' });
+      randomiseWeights(model);
+      const packageDir = path.join(tmp, 'package');
+      await savePackage(packageDir, model, { name: `bench ${variant}`, variant, inputSize: size, preprocessing: PREPROCESSING, classNames: ['normal', 'finding'], task: 'multiclass' });
+      model.dispose();
+
+      say('Timing each stage of one image on one thread…');
+      const stages = await stageCosts(files, size);
+
+      const e2e: { ms: number; timings: PredictTimings }[] = [];
+      const pure: number[] = [];
+      // A first, untimed run of each: V8 optimises the decode workers' code and ONNX Runtime sizes its pools.
+      await predictSeries({ library, packageDir, batchSize: batch });
+      for (let r = 0; r < rounds; r++) {
+        // Interleaved, so that load from other processes hits both alike.
+        const timings: PredictTimings = { waitForInputMs: 0, inferenceMs: 0, deliverMs: 0, batches: 0, openMs: 0, storeMs: 0 };
+        const t = performance.now();
+        const result = await predictSeries({ library, packageDir, batchSize: batch, timings });
+        const ms = performance.now() - t - timings.openMs;
+        if (result.images.length !== slices) throw new CliError(`predicted ${result.images.length} images, expected ${slices}`);
+        e2e.push({ ms, timings });
+        pure.push(await pureInference(packageDir, slices, batch, size));
+        say(`  round ${r + 1}: end to end ${round((slices * 1000) / ms)} images/s, pure inference ${round((slices * 1000) / pure[r])} images/s`);
+      }
+      const best = e2e.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const bestPure = Math.min(...pure);
+      const per = (ms: number) => round(ms / slices, 2);
+      const cpus = os.cpus();
+      const report: PredictBenchReport = {
+        series: { slices, rows: 512, columns: 512, bitsAllocated: 16, transferSyntax: 'explicit VR little endian', folder },
+        model: { variant, inputSize: size, classes: 2, runtime: 'onnxruntime', provider: 'cpu', batch, threads: os.availableParallelism() },
+        endToEnd: {
+          images: slices,
+          seconds: round(best.ms / 1000, 3),
+          imagesPerSecond: round((slices * 1000) / best.ms),
+          perImageMs: {
+            waitForInput: per(best.timings.waitForInputMs),
+            inference: per(best.timings.inferenceMs),
+            deliver: per(best.timings.deliverMs),
+            store: per(best.timings.storeMs),
+            total: per(best.ms),
+          },
+          openSeconds: round(best.timings.openMs / 1000, 3),
+          secondsPerRound: e2e.map((x) => round(x.ms / 1000, 3)),
+        },
+        pureInference: { images: slices, seconds: round(bestPure / 1000, 3), imagesPerSecond: round((slices * 1000) / bestPure), secondsPerRound: pure.map((x) => round(x / 1000, 3)) },
+        endToEndRatio: round(bestPure / best.ms, 3),
+        target: TARGET_RATIO,
+        stageCostsOneThread: stages,
+        rounds,
+        machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version },
+      };
+      if (values.json) printJson(report);
+      else {
+        const p = report.endToEnd.perImageMs;
+        process.stdout.write(
+          [
+            `End to end (read, decode, window, resize, ${variant} on ONNX Runtime cpu, store), batch ${batch}: ${report.endToEnd.imagesPerSecond} images/s`,
+            `Pure inference on ready-made tensors, same session options and batch:          ${report.pureInference.imagesPerSecond} images/s`,
+            `endToEndRatio: ${report.endToEndRatio} (target ${TARGET_RATIO})`,
+            `Per image, wall: ${p.inference} ms in the runtime, ${p.waitForInput} ms waiting for decoded input, ${p.store} ms storing, ${p.deliver} ms delivering (total ${p.total} ms)`,
+            `Per image on one thread (what the decode pool does): read ${stages.readMs} ms, parse ${stages.parseMs} ms, decode ${stages.decodeMs} ms, window ${stages.windowMs} ms, resize+normalise ${stages.resizeMs} ms`,
+            `(best of ${rounds} interleaved rounds; ${cpus.length} × ${report.machine.cpuModel}, Node ${process.version})`,
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    } finally {
+      library.close();
+      await closeDecodePool();
+      removeInside(os.tmpdir(), tmp);
+    }
+  },
+};
