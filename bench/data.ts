@@ -1,9 +1,8 @@
 /** `lumen bench dicom` and `lumen bench import`: adapters from the suite map to the DICOM and library benchmarks. */
 import { ensureManyFiles, runImportBench } from './library';
 import { measureImportLoad, type ImportLoadResult } from './import-load';
-import type { BenchSuite } from './index';
-import { CliError, printJson } from '../electron/cli/command';
-import { parseCommandArgs } from '../electron/cli/main';
+import type { BenchSuite } from './suite';
+import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import { runDicomBench } from './dicom';
 
 function dataSuite(summary: string, usage: string, bench: (opts: { json: boolean; slices?: number; warmup?: number }) => Promise<object>, takesWarmup = false): BenchSuite {

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { fuzzCases, runFuzzCase, type FuzzSeed } from '../test/support/dicom/fuzz';
 import { ctSlice } from '../test/support/dicom/phantom';
 import { writeImage, type ImageSpec } from '../test/support/dicom/write';
-import type { BenchSuite } from './index';
-import { CliError, printJson } from '../electron/cli/command';
-import { parseCommandArgs } from '../electron/cli/main';
+import type { BenchSuite } from './suite';
+import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 
 const DEFAULT_CASES = 20_000;
 const DEFAULT_SEED = 1;

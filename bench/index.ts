@@ -1,11 +1,5 @@
 import { CliError, type Command } from '../electron/cli/command';
-
-/** One benchmark suite: `lumen bench <suite> [its options]`. */
-export interface BenchSuite {
-  summary: string;
-  usage: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { BenchSuite } from './suite';
 
 // Suites load only when they run.
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {

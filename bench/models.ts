@@ -13,9 +13,8 @@ import { OnnxModelSession } from '../models/inference/onnx';
 import { exportOnnx } from '../models/onnx/export';
 import { initBackend, machineSummary, probeBackend, type BackendName } from '../models/runtime';
 import { removeInside } from '../common/node/safe-fs';
-import { CliError, printJson } from '../electron/cli/command';
-import type { BenchSuite } from './index';
-import { parseCommandArgs } from '../electron/cli/main';
+import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
+import type { BenchSuite } from './suite';
 
 interface Run {
   runtime: 'onnxruntime' | 'tfjs';

@@ -10,9 +10,8 @@ import { activeBackend, initBackend } from '../models/runtime';
 import { fit } from '../models/training/fit';
 import { seededRandom } from '../models/training/metrics';
 import { parseVariant, standaloneModel } from '../electron/training/train';
-import type { BenchSuite } from './index';
-import { CliError, printJson } from '../electron/cli/command';
-import { parseCommandArgs } from '../electron/cli/main';
+import type { BenchSuite } from './suite';
+import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -4,8 +4,7 @@ import { auditCsv, type AuditEntry } from '../library/audit';
 import { describeFsError } from '../library/errors';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 /** --since: a date (2026-01-31, midnight UTC) or an ISO time; anything else is refused with what was given. */
 export function parseSince(text: string): string {

@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /** One `lumen` subcommand. `run` returns the process exit code. */
 export interface Command {
   summary: string;
@@ -16,4 +18,13 @@ export class CliError extends Error {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** parseArgs with the strictness every command wants: unknown flags are an error the user can read. */
+export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
 }

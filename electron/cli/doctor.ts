@@ -1,7 +1,6 @@
 import { doctor } from '../engine/engine';
 import { initBackend, type BackendName } from '../../models/runtime';
-import { type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
   summary: 'Probe every TF.js backend and ONNX Runtime provider on this machine and say why each is or is not available.',
@@ -15,8 +14,8 @@ export const command: Command = {
       return 0;
     }
     const lines = [
-      `Library schema version ${report.librarySchema}, model package format version ${report.packageFormat}`,
       `Lumen ${report.version} on Node ${report.node} (${report.platform}-${report.arch})`,
+      `Library schema version ${report.librarySchema}, model package format version ${report.packageFormat}`,
       '',
       'TensorFlow.js backends (best first):',
       ...report.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.reason}${b.name === report.activeBackend ? '  [active]' : ''}`),

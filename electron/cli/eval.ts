@@ -3,8 +3,7 @@ import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { evaluatePackage } from '../training/evaluate';
 import { importLabelsCsvFile } from '../training/labels';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
   summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',

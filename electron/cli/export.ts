@@ -9,8 +9,8 @@ import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { handles as handlesResults, RESULTS_USAGE, run as runResults } from './export-results';
 
 const FORMATS = ['onnx', 'tfjs', 'package'] as const;
 type Format = (typeof FORMATS)[number];
@@ -50,8 +50,12 @@ export const command: Command = {
     '                tfjs: a folder with model.json + weight shards (NHWC); package: a Lumen model package folder',
     '  --library     the library whose audit log records the export (default: the data folder\'s)',
     'The exported graph takes the already-normalised image; the normalisation goes into the package metadata.',
+    '',
+    RESULTS_USAGE,
   ].join('\n'),
   async run(argv) {
+    // Results, tables and de-identified copies have their own options (export-results.ts).
+    if (handlesResults(argv)) return runResults(argv);
     const { values } = parseCommandArgs(argv, {
       variant: { type: 'string' },
       weights: { type: 'string' },

@@ -3,8 +3,7 @@ import { countIssues, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 const MAX_ERRORS_SHOWN = 50;
 

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { PatientNode } from '../library/types';
-import { type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { type Command, parseCommandArgs, printJson } from './command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { APP_VERSION } from '../../common/version';
 import { CliError, type Command } from './command';
 
@@ -62,14 +61,5 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`lumen ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.LUMEN_DEBUG && err instanceof Error) process.stderr.write(err.stack + '\n');
     return err instanceof CliError ? err.exitCode : 1;
-  }
-}
-
-/** parseArgs with the strictness every command wants: unknown flags are an error the user can read. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
   }
 }

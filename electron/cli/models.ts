@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { summarizeVariants } from '../../models';
-import { type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
   summary: 'List the EfficientNet variants with their resolution, parameters, multiply-adds and embedding size (1000-class top).',

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { decodeFrame, dtypeOf } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
-import { CliError, printJson, type Command } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 /** Parses --frame (0-based); a readable error otherwise. */
 export function frameArg(value: string | undefined): number {

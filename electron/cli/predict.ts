@@ -2,8 +2,7 @@ import path from 'node:path';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { predictSeries } from '../training/predict';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
   summary: 'Score library images with a model package (ONNX Runtime); prints per-image and per-series scores and stores them in the library.',

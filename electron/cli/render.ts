@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
-import { CliError, printJson, type Command } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { frameArg } from './pixels';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {

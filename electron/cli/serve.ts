@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { EngineHost } from '../engine/host';
 import { startBridge } from '../serve/server';
 import { defaultDataDir } from '../library/paths';
-import { type Command, CliError } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs } from './command';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -5,8 +5,7 @@ import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainClassifier, type TrainMode } from '../training/train';
-import { CliError, type Command, printJson } from './command';
-import { parseCommandArgs } from './main';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
