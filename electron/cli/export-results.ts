@@ -1,0 +1,104 @@
+// `lumen export` for what Lumen has found and drawn, rather than a model: plain tables
+// (--csv / --json predictions|labels|measurements). electron/cli/export.ts hands these
+// options over here, so that its model export stays as it was.
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../common/node/safe-fs';
+import { Library, LIBRARY_FILE } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { ResultsStore, type Scope } from '../results/store';
+import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
+import { CliError, parseCommandArgs, printJson } from './command';
+
+export const RESULTS_USAGE = [
+  'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
+  'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
+  '',
+  '  --csv, --json  a table of the library\'s predictions (one row per image, frame and class, with the package hash),',
+  '                 labels or measurements; every row names its study, series and image by UID, none a patient',
+].join('\n');
+
+const isTableKind = (v: string | undefined): v is TableKind => TABLE_KINDS.includes(v as TableKind);
+
+/** Whether `argv` asks for one of the exports of this module (else it is a model export). */
+export function handles(argv: string[]): boolean {
+  if (argv.includes('--csv') || argv.some((a) => a.startsWith('--csv='))) return true;
+  const i = argv.indexOf('--json');
+  return (i >= 0 && isTableKind(argv[i + 1])) || argv.some((a) => a.startsWith('--json='));
+}
+
+/** `--json <kind>` names a table; a bare --json (machine-readable output) stays a flag. */
+function splitJsonTable(argv: string[]): { argv: string[]; jsonTable?: string } {
+  const out: string[] = [];
+  let jsonTable: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json' && isTableKind(argv[i + 1])) jsonTable = argv[++i];
+    else if (a.startsWith('--json=')) jsonTable = a.slice('--json='.length);
+    else out.push(a);
+  }
+  return { argv: out, jsonTable };
+}
+
+function openLibrary(dir: string | undefined): Library {
+  const libraryDir = path.resolve(dir ?? defaultLibraryDir());
+  if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first, or name it with --library.`);
+  return Library.open(libraryDir);
+}
+
+function scopeOf(store: ResultsStore, values: { series?: string; study?: string }): Scope {
+  if (values.series && values.study) throw new CliError('--series and --study: give one of them', 2);
+  const uid = values.series ?? values.study;
+  if (uid === undefined) return {};
+  if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError(`${values.series ? '--series' : '--study'} must be a DICOM UID (digits and dots)`, 2);
+  const scope = store.resolve(uid);
+  if (!scope || (values.series && !scope.seriesInstanceUid) || (values.study && !scope.studyInstanceUid)) {
+    throw new CliError(`The library has no ${values.series ? 'series' : 'study'} ${uid}. Import it first, or check the UID with "lumen ls".`);
+  }
+  return scope;
+}
+
+/** Refuses to replace a file unless asked to. */
+function checkOut(out: string | undefined, overwrite: boolean | undefined): string {
+  if (!out) throw new CliError('--out <path> is required', 2);
+  const file = path.resolve(out);
+  if (fs.existsSync(file) && !overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);
+  if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
+  return file;
+}
+
+export async function run(argvIn: string[]): Promise<number> {
+  const { argv, jsonTable } = splitJsonTable(argvIn);
+  const { values } = parseCommandArgs(argv, {
+    csv: { type: 'string' },
+    series: { type: 'string' },
+    study: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    library: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  return exportTable(values, jsonTable);
+}
+
+function exportTable(values: { csv?: string; series?: string; study?: string; model?: string; out?: string; overwrite?: boolean; library?: string; json?: boolean }, jsonTable: string | undefined): number {
+  if (values.csv !== undefined && jsonTable !== undefined) throw new CliError('--csv and --json <table>: give one of them', 2);
+  const kind = values.csv ?? jsonTable;
+  if (!isTableKind(kind)) throw new CliError(`--${values.csv !== undefined ? 'csv' : 'json'} must be one of ${TABLE_KINDS.join(', ')}`, 2);
+  if (values.model !== undefined && !/^[0-9a-f]{64}$/.test(values.model)) throw new CliError('--model must be a package content hash (64 hex digits) for a table export', 2);
+  const file = checkOut(values.out, values.overwrite);
+  const library = openLibrary(values.library);
+  const store = new ResultsStore(library);
+  try {
+    const table = buildTable(store, kind, scopeOf(store, values), values.model);
+    writeFileAtomic(file, values.csv !== undefined ? toCsv(table) : toJson(kind, table));
+    library.audit('export', { touched: { files: [file] }, rows: table.rows.length, format: values.csv !== undefined ? 'csv' : 'json', table: kind });
+    if (values.json) printJson({ kind, format: values.csv !== undefined ? 'csv' : 'json', out: file, rows: table.rows.length });
+    else process.stdout.write(`Wrote ${table.rows.length} ${kind} row${table.rows.length === 1 ? '' : 's'} to ${file}\n`);
+    return 0;
+  } finally {
+    store.close();
+    library.close();
+  }
+}

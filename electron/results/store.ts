@@ -1,0 +1,224 @@
+// What Lumen has to export, read from the library's SQLite file: the predictions stored
+// under each package's content hash, the labels and the measurements, each tied to its
+// study, series and image by UID. A read-only connection beside the Library's own (WAL).
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LIBRARY_FILE, type Library } from '../library/library';
+
+/** One image's stored scores for one model. */
+export interface StoredPrediction {
+  packageHash: string;
+  modelName: string | null;
+  variant: string | null;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string | null;
+  frame: number;
+  classNames: string[];
+  scores: number[];
+  createdAt: string;
+}
+
+export interface StoredLabel {
+  targetKind: 'image' | 'series' | 'study';
+  studyInstanceUid: string;
+  seriesInstanceUid: string | null;
+  sopInstanceUid: string | null;
+  label: string;
+  author: string | null;
+  createdAt: string;
+}
+
+export interface StoredMeasurement {
+  id: string;
+  kind: string;
+  studyInstanceUid: string | null;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string | null;
+  frame: number;
+  /** [[column, row], ...] in image pixels. */
+  points: [number, number][];
+  /** [row, column] mm, when the image says. */
+  pixelSpacing: [number, number] | null;
+  author: string | null;
+  createdAt: string;
+}
+
+/** Which part of the library: one series, one study, or everything. */
+export interface Scope {
+  seriesInstanceUid?: string;
+  studyInstanceUid?: string;
+}
+
+export interface ModelRecord {
+  packageHash: string;
+  path: string;
+  name: string | null;
+  variant: string | null;
+  metadata: Record<string, unknown>;
+}
+
+const parse = <T>(text: string | null): T | null => {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+};
+
+export class ResultsStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly library: Library) {
+    this.db = new Database(path.join(library.dir, LIBRARY_FILE), { readonly: true });
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** The models the library has stored predictions of, by content hash. */
+  models(): ModelRecord[] {
+    const rows = this.db.prepare<[], { package_hash: string; path: string; metadata: string }>('SELECT package_hash, path, metadata FROM models ORDER BY created_at').all();
+    return rows.map((r) => {
+      const metadata = parse<Record<string, unknown>>(r.metadata) ?? {};
+      return {
+        packageHash: r.package_hash,
+        path: r.path,
+        name: typeof metadata.name === 'string' ? metadata.name : null,
+        variant: typeof metadata.variant === 'string' ? metadata.variant : null,
+        metadata,
+      };
+    });
+  }
+
+  /** Which series, study or nothing a UID names in the library. */
+  resolve(uid: string): Scope | null {
+    if (this.db.prepare('SELECT 1 FROM series WHERE series_uid = ?').get(uid)) return { seriesInstanceUid: uid };
+    if (this.db.prepare('SELECT 1 FROM studies WHERE study_uid = ?').get(uid)) return { studyInstanceUid: uid };
+    return null;
+  }
+
+  /**
+   * The latest stored scores of each image (and frame) in scope, per model; `packageHash`
+   * keeps one model. Rows whose image the library no longer has are left out.
+   */
+  predictions(scope: Scope = {}, packageHash?: string): StoredPrediction[] {
+    const rows = this.db
+      .prepare<[], { model_hash: string; target_uid: string; scores: string; created_at: string; metadata: string | null }>(
+        `SELECT p.model_hash, p.target_uid, p.scores, p.created_at, m.metadata FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
+         WHERE p.target_kind = 'image' ORDER BY p.created_at DESC, p.id DESC`,
+      )
+      .all();
+    const images = this.imageIndex(scope);
+    const seen = new Set<string>();
+    const out: (StoredPrediction & { instanceNumber: number | null })[] = [];
+    for (const row of rows) {
+      if (packageHash && row.model_hash !== packageHash) continue;
+      // `lumen predict` keys frames after the first as "<SOP UID>#<frame>".
+      const sop = row.target_uid.split('#')[0];
+      const image = images.get(sop);
+      if (!image) continue;
+      const s = parse<{ classNames?: unknown; scores?: unknown; frame?: unknown }>(row.scores);
+      if (!s || !Array.isArray(s.scores) || !Array.isArray(s.classNames) || s.scores.length !== s.classNames.length) continue;
+      if (!s.scores.every((v) => typeof v === 'number' && Number.isFinite(v))) continue;
+      const frame = typeof s.frame === 'number' && Number.isInteger(s.frame) && s.frame >= 0 ? s.frame : 0;
+      const key = `${row.model_hash}/${sop}/${frame}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const meta = parse<{ name?: unknown; variant?: unknown }>(row.metadata) ?? {};
+      out.push({
+        packageHash: row.model_hash,
+        modelName: typeof meta.name === 'string' ? meta.name : null,
+        variant: typeof meta.variant === 'string' ? meta.variant : null,
+        ...image,
+        frame,
+        classNames: s.classNames.map(String),
+        scores: s.scores as number[],
+        createdAt: row.created_at,
+      });
+    }
+    return out.sort((a, b) => a.packageHash.localeCompare(b.packageHash) || a.seriesInstanceUid.localeCompare(b.seriesInstanceUid) || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) || a.sopInstanceUid.localeCompare(b.sopInstanceUid) || a.frame - b.frame).map(({ instanceNumber: _, ...p }) => p);
+  }
+
+  /** Labels of images, series and studies in scope (a series' scope includes its study's label). */
+  labels(scope: Scope = {}): StoredLabel[] {
+    const rows = this.db
+      .prepare<[], { target_kind: 'image' | 'series' | 'study'; target_uid: string; label: string; author: string | null; created_at: string; series_uid: string | null; study_uid: string | null }>(
+        `SELECT l.target_kind, l.target_uid, l.label, l.author, l.created_at,
+           CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS series_uid,
+           CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS study_uid
+         FROM labels l
+         LEFT JOIN instances i ON l.target_kind = 'image' AND i.sop_uid = l.target_uid
+         LEFT JOIN series ise ON ise.series_uid = i.series_uid
+         LEFT JOIN series se ON l.target_kind = 'series' AND se.series_uid = l.target_uid
+         ORDER BY l.created_at, l.id`,
+      )
+      .all();
+    const studyOfSeries = scope.seriesInstanceUid ? this.studyOf(scope.seriesInstanceUid) : null;
+    return rows
+      .filter((r) => r.study_uid !== null)
+      .filter((r) => {
+        if (scope.seriesInstanceUid) return r.series_uid === scope.seriesInstanceUid || (r.target_kind === 'study' && r.study_uid === studyOfSeries);
+        if (scope.studyInstanceUid) return r.study_uid === scope.studyInstanceUid;
+        return true;
+      })
+      .map((r) => ({
+        targetKind: r.target_kind,
+        studyInstanceUid: r.study_uid!,
+        seriesInstanceUid: r.series_uid,
+        sopInstanceUid: r.target_kind === 'image' ? r.target_uid : null,
+        label: r.label,
+        author: r.author,
+        createdAt: r.created_at,
+      }));
+  }
+
+  /** Measurements on images in scope, oldest first. */
+  measurements(scope: Scope = {}): StoredMeasurement[] {
+    const rows = this.db
+      .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null }>(
+        `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing
+         FROM measurements m LEFT JOIN series se ON se.series_uid = m.series_uid LEFT JOIN instances i ON i.sop_uid = m.sop_uid
+         ORDER BY m.created_at, m.rowid`,
+      )
+      .all();
+    return rows
+      .filter((r) => (scope.seriesInstanceUid ? r.series_uid === scope.seriesInstanceUid : scope.studyInstanceUid ? r.study_uid === scope.studyInstanceUid : true))
+      .map((r) => {
+        const spacing = parse<unknown>(r.pixel_spacing);
+        return {
+          id: r.id,
+          kind: r.kind,
+          studyInstanceUid: r.study_uid,
+          seriesInstanceUid: r.series_uid,
+          sopInstanceUid: r.sop_uid,
+          sopClassUid: r.sop_class_uid,
+          frame: r.frame,
+          points: parse<[number, number][]>(r.points) ?? [],
+          pixelSpacing: Array.isArray(spacing) && spacing.length === 2 && spacing.every((v) => typeof v === 'number' && v > 0) ? (spacing as [number, number]) : null,
+          author: r.author,
+          createdAt: r.created_at,
+        };
+      });
+  }
+
+  private studyOf(seriesInstanceUid: string): string | null {
+    return this.db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM series WHERE series_uid = ?').get(seriesInstanceUid)?.study_uid ?? null;
+  }
+
+  /** The images in scope by SOP Instance UID, with their series and study. */
+  private imageIndex(scope: Scope): Map<string, { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string | null; instanceNumber: number | null }> {
+    const where = scope.seriesInstanceUid ? 'WHERE i.series_uid = @series' : scope.studyInstanceUid ? 'WHERE se.study_uid = @study' : '';
+    const rows = this.db
+      .prepare<{ series?: string; study?: string }, { sop_uid: string; series_uid: string; study_uid: string; sop_class_uid: string | null; instance_number: number | null }>(
+        `SELECT i.sop_uid, i.series_uid, se.study_uid, i.sop_class_uid, i.instance_number FROM instances i JOIN series se ON se.series_uid = i.series_uid ${where}`,
+      )
+      .all({ ...(scope.seriesInstanceUid ? { series: scope.seriesInstanceUid } : {}), ...(scope.studyInstanceUid ? { study: scope.studyInstanceUid } : {}) });
+    return new Map(rows.map((r) => [r.sop_uid, { studyInstanceUid: r.study_uid, seriesInstanceUid: r.series_uid, sopInstanceUid: r.sop_uid, sopClassUid: r.sop_class_uid, instanceNumber: r.instance_number }]));
+  }
+}

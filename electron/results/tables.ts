@@ -1,0 +1,103 @@
+// Plain exports: predictions, labels and measurements as rows of a table, written as CSV
+// (RFC 4180, safe to open in a spreadsheet) or JSON. Every row names its study, series and
+// image by UID; prediction rows name the model package by its content hash. No patient
+// names or IDs: UIDs tie a row to the images for whoever has them.
+import type { ResultsStore, Scope, StoredMeasurement } from './store';
+
+export const TABLE_KINDS = ['predictions', 'labels', 'measurements'] as const;
+export type TableKind = (typeof TABLE_KINDS)[number];
+
+export type Cell = string | number | boolean | null;
+export interface Table {
+  columns: string[];
+  rows: Record<string, Cell>[];
+}
+
+/** A measurement's value in the units the image allows: a length in mm with Pixel Spacing, else in pixels. */
+export function measurementValue(m: Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'>): { value: number | null; unit: string | null } {
+  if (m.kind !== 'length' || m.points.length !== 2) return { value: null, unit: null };
+  const [[c0, r0], [c1, r1]] = m.points;
+  const [rowMm, colMm] = m.pixelSpacing ?? [1, 1];
+  return { value: Math.hypot((c1 - c0) * colMm, (r1 - r0) * rowMm), unit: m.pixelSpacing ? 'mm' : 'pixel' };
+}
+
+/** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
+export function predictionTable(store: ResultsStore, scope: Scope, packageHash?: string): Table {
+  const columns = ['packageHash', 'modelName', 'variant', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'className', 'score', 'predicted', 'createdAt'];
+  const rows: Table['rows'] = [];
+  for (const p of store.predictions(scope, packageHash)) {
+    const top = p.scores.indexOf(Math.max(...p.scores));
+    p.classNames.forEach((className, k) => {
+      rows.push({
+        packageHash: p.packageHash,
+        modelName: p.modelName,
+        variant: p.variant,
+        studyInstanceUid: p.studyInstanceUid,
+        seriesInstanceUid: p.seriesInstanceUid,
+        sopInstanceUid: p.sopInstanceUid,
+        frame: p.frame + 1,
+        className,
+        score: p.scores[k],
+        predicted: k === top,
+        createdAt: p.createdAt,
+      });
+    });
+  }
+  return { columns, rows };
+}
+
+export function labelTable(store: ResultsStore, scope: Scope): Table {
+  const columns = ['targetKind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'label', 'author', 'createdAt'];
+  return { columns, rows: store.labels(scope).map((l) => ({ ...l })) };
+}
+
+export function measurementTable(store: ResultsStore, scope: Scope): Table {
+  const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'points', 'author', 'createdAt'];
+  const rows = store.measurements(scope).map((m) => {
+    const { value, unit } = measurementValue(m);
+    return {
+      id: m.id,
+      kind: m.kind,
+      studyInstanceUid: m.studyInstanceUid,
+      seriesInstanceUid: m.seriesInstanceUid,
+      sopInstanceUid: m.sopInstanceUid,
+      frame: m.frame + 1,
+      value,
+      unit,
+      points: JSON.stringify(m.points),
+      author: m.author,
+      createdAt: m.createdAt,
+    };
+  });
+  return { columns, rows };
+}
+
+export function buildTable(store: ResultsStore, kind: TableKind, scope: Scope, packageHash?: string): Table {
+  if (kind === 'predictions') return predictionTable(store, scope, packageHash);
+  if (kind === 'labels') return labelTable(store, scope);
+  return measurementTable(store, scope);
+}
+
+/**
+ * One CSV cell. Text a spreadsheet would read as a formula (=, +, -, @, tab, carriage
+ * return first) gets a leading apostrophe (OWASP's CSV injection advice); a cell with a
+ * comma, quote or line break is quoted, its quotes doubled. Numbers stay numbers.
+ */
+export function csvCell(value: Cell): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The table as CSV: a header row, CRLF line ends (RFC 4180). */
+export function toCsv(table: Table): string {
+  const lines = [table.columns.map(csvCell).join(',')];
+  for (const row of table.rows) lines.push(table.columns.map((c) => csvCell(row[c] ?? null)).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+export function toJson(kind: TableKind, table: Table): string {
+  return JSON.stringify({ kind, columns: table.columns, rows: table.rows }, null, 2) + '\n';
+}

@@ -1,0 +1,62 @@
+// A library for the export tests: the library tests' mixed folder (two patients, CT made by
+// dcmtk's dump2dcm), with stored predictions of one model, labels and measurements, all
+// written through the library's own code.
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Library } from '../../electron/library/library';
+import { TrainingStore } from '../../electron/training/store';
+import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from '../library/fixtures';
+
+export { PATIENT_A, PATIENT_B, tmpDir };
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+
+export const MODEL_HASH = 'a'.repeat(63) + '1';
+export const MODEL_META = { name: 'Chest triage', variant: 'b0', classNames: ['normal', 'nodule'], contentHash: MODEL_HASH, provenance: { softwareVersion: '0.1.0', createdAt: '2026-01-01T00:00:00Z' } };
+/** A label a spreadsheet would run as a formula, and one that needs quoting. */
+export const HOSTILE_LABEL = '=HYPERLINK("http://x","y")';
+export const QUOTED_LABEL = 'nodule, "large"';
+
+export interface ResultsLibrary {
+  dir: string;
+  images: string[];
+  library: Library;
+}
+
+/** Imports the mixed folder into a fresh library and stores results for patient A's 5-slice series. */
+export async function resultsLibrary(prefix: string): Promise<ResultsLibrary> {
+  const input = copyMixedFolder(buildMixedFolder(path.join(tmpDir(`${prefix}-template`), 'mixed')), prefix);
+  const dir = path.join(tmpDir(prefix), 'library');
+  const library = Library.open(dir);
+  await library.importPaths([input]);
+  const images = library.listInstances(PATIENT_A.seriesUid).map((i) => i.sopInstanceUid);
+  const store = new TrainingStore(library);
+  try {
+    store.registerModel(MODEL_HASH, path.join(dir, 'pkg'), MODEL_META);
+    store.savePredictions(
+      MODEL_HASH,
+      images.map((sop, i) => ({ targetKind: 'image' as const, targetUid: sop, scores: { frame: 0, seriesInstanceUid: PATIENT_A.seriesUid, classNames: MODEL_META.classNames, scores: [1 - i / 10, i / 10] } })),
+    );
+    store.setLabels([
+      { targetKind: 'image', targetUid: images[0], label: HOSTILE_LABEL },
+      { targetKind: 'series', targetUid: PATIENT_A.seriesUid, label: QUOTED_LABEL },
+      { targetKind: 'study', targetUid: PATIENT_B.studyUid, label: 'normal' },
+    ]);
+  } finally {
+    store.close();
+  }
+  library.saveMeasurement({ id: 'm-0000-0001', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[1], frame: 0, kind: 'length', points: [[2, 3], [5, 7]], createdAt: '2026-01-01T00:00:01Z' });
+  return { dir, images, library };
+}
+
+export async function lumen(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: tmpDir('results-data'), ...env }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
