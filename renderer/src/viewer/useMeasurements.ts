@@ -69,9 +69,9 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
   );
 
   const add = useCallback(
-    (points: [Point, Point]) => {
+    (kind: Measurement['kind'], points: Point[]) => {
       if (!shown) return;
-      const measurement: Measurement = { id: newId(), seriesInstanceUid, sopInstanceUid: shown.sopInstanceUid, frame: shown.frame, kind: 'length', points, createdAt: new Date().toISOString() };
+      const measurement: Measurement = { id: newId(), seriesInstanceUid, sopInstanceUid: shown.sopInstanceUid, frame: shown.frame, kind, points: points as Measurement['points'], createdAt: new Date().toISOString() };
       const edit: Edit = { op: 'add', measurement };
       save(edit);
       setHistory((h) => record(h, edit));

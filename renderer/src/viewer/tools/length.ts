@@ -1,26 +1,21 @@
-// Lengths drawn over the image, in screen space (constant line width whatever the zoom).
-import { lengthText, type Point } from './measurements';
+// Length (mm): a drag draws a line between two image points; kept in the library, drawn in
+// screen space (constant line width whatever the zoom) with its reading beside it.
+import { lengthText } from '../measurements';
+import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
-export const LENGTH_COLOUR = '#3fe07f';
+export const MEASUREMENT_COLOUR = '#3fe07f';
 export const SELECTED_COLOUR = '#ffd24a';
 
-export interface DrawnLength {
-  points: readonly [Point, Point];
-  selected: boolean;
-}
+/** A drag shorter than this (image pixels) is a click, not a length. */
+const MIN_LENGTH = 1;
 
-/** Draws each length with its ends and its reading; `ctx` is in CSS pixels, `size` the viewport's. */
-export function drawLengths(
-  ctx: CanvasRenderingContext2D,
-  lengths: readonly DrawnLength[],
-  toScreen: (x: number, y: number) => Point,
-  pixelSpacing: [number, number] | null,
-  size: { w: number; h: number },
-): void {
+/** Draws each length with its ends and its reading. */
+function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, frame, size }: DrawContext): void {
+  const pixelSpacing = frame.frame.pixelSpacing;
   for (const m of lengths) {
     const [x1, y1] = toScreen(...m.points[0]);
     const [x2, y2] = toScreen(...m.points[1]);
-    const colour = m.selected ? SELECTED_COLOUR : LENGTH_COLOUR;
+    const colour = m.selected ? SELECTED_COLOUR : MEASUREMENT_COLOUR;
     ctx.strokeStyle = colour;
     ctx.fillStyle = colour;
     ctx.lineWidth = m.selected ? 2.5 : 1.5;
@@ -45,3 +40,23 @@ export function drawLengths(
     ctx.shadowBlur = 0;
   }
 }
+
+export const lengthTool: MeasurementTool = {
+  id: 'length',
+  kind: 'length',
+  label: 'Length (mm)',
+  key: 'L',
+  icon: '↔',
+  start(d, ctx) {
+    ctx.setDraft(() => ({ kind: 'length', image: ctx.shownImage, points: [d.image, d.image] }));
+  },
+  move(d, ctx) {
+    ctx.setDraft((m) => (m ? { ...m, points: [m.points[0], d.image] } : m));
+  },
+  end(_d, ctx, draft) {
+    if (!draft || draft.image !== ctx.shownImage) return;
+    const [a, b] = draft.points;
+    if (Math.hypot(b[0] - a[0], b[1] - a[1]) > MIN_LENGTH) ctx.addMeasurement('length', [a, b]);
+  },
+  draw: drawLengths,
+};

@@ -1,0 +1,96 @@
+// The viewer's toolbar: the tools (tools/), the window presets, the view commands and cine;
+// and the keys that pick a tool or a preset (the workspace handles the other keys).
+import { useEffect } from 'react';
+import type { VoiWindow } from '../../../common/contract/library';
+import { TOOLS, type ToolId } from './tools';
+import type { ViewState } from './transform';
+import type { ViewCommand } from './useViewTransform';
+
+/** The CT presets the toolbar offers (ids of electron/dicom's VOI_PRESETS), in reading-room order. */
+export const PRESET_ORDER = ['ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'];
+
+/** W, P, Z, L… pick a tool; 1 the file's window and 2–6 the CT presets, while `presetKeys`. */
+export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWindow[]; onPreset: (id: string) => void; presetKeys: boolean }) {
+  const { onTool, windows, onPreset, presetKeys } = opts;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const k = e.key;
+      const toolKey = TOOLS.find((x) => x.key.toLowerCase() === k.toLowerCase());
+      if (toolKey) return void (e.preventDefault(), onTool(toolKey.id));
+      if (presetKeys && /^[1-6]$/.test(k)) {
+        const id = k === '1' ? 'file' : PRESET_ORDER[Number(k) - 2];
+        if (id === 'file' || windows.some((w) => w.id === id)) {
+          e.preventDefault();
+          onPreset(id);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onTool, windows, onPreset, presetKeys]);
+}
+
+export function Toolbar(props: {
+  tool: ToolId;
+  onTool: (id: ToolId) => void;
+  windows: VoiWindow[];
+  preset: string;
+  onPreset: (id: string) => void;
+  /** Whether the digit keys pick presets (shown beside their names). */
+  presetKeys: boolean;
+  view: ViewState | null;
+  onCommand: (name: ViewCommand | 'cine') => void;
+  cine: boolean;
+  fps: number;
+  onFps: (fps: number) => void;
+}) {
+  const { tool, onTool, windows, preset, onPreset, presetKeys, view, onCommand: command, cine } = props;
+  return (
+    <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
+      {TOOLS.map((t) => (
+        <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} aria-label={t.label} title={`${t.label} (${t.key})`} onClick={() => onTool(t.id)}>
+          <span aria-hidden="true">{t.icon}</span>
+        </button>
+      ))}
+      <span className="sep" />
+      <label className="tool-select">
+        <span className="visually-hidden">Window preset</span>
+        <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset">
+          <option value="file">File window{presetKeys ? ' (1)' : ''}</option>
+          {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
+            <option key={id} value={id}>
+              {windows.find((w) => w.id === id)!.name}{presetKeys ? ` (${PRESET_ORDER.indexOf(id) + 2})` : ''}
+            </option>
+          ))}
+          {windows
+            .filter((w) => !PRESET_ORDER.includes(w.id) && !w.id.startsWith('file-'))
+            .map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          {preset === 'custom' && <option value="custom">Custom</option>}
+        </select>
+      </label>
+      <span className="sep" />
+      <button className="tool" aria-label="Fit to window" title="Fit (F)" onClick={() => command('fit')}>⤢</button>
+      <button className="tool" aria-label="Actual size 1:1" title="1:1 (A)" onClick={() => command('actual')}>1:1</button>
+      <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} aria-label="Invert" title="Invert (I)" onClick={() => command('invert')}>◑</button>
+      <button className="tool" aria-label="Rotate 90° clockwise" title="Rotate (R)" onClick={() => command('rotate')}>↻</button>
+      <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} aria-label="Flip horizontally" title="Flip horizontal (X)" onClick={() => command('flipH')}>⇋</button>
+      <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} aria-label="Flip vertically" title="Flip vertical (Y)" onClick={() => command('flipV')}>⇵</button>
+      <button className="tool" aria-label="Reset view" title="Reset (Shift+R)" onClick={() => command('reset')}>⟲</button>
+      <span className="sep" />
+      <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} aria-label={cine ? 'Stop cine' : 'Play cine'} title="Cine (Space)" onClick={() => command('cine')}>
+        {cine ? '■' : '▶'}
+      </button>
+      <label className="fps">
+        <input type="number" min={1} max={60} value={props.fps} aria-label="Cine frames per second" onChange={(e) => props.onFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
+        fps
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+// Window/level: a drag right widens the window, a drag down raises its centre.
+import { minWindowWidth } from '../image';
+import type { ViewerTool } from './tool';
+
+export const windowLevelTool: ViewerTool = {
+  id: 'wl',
+  label: 'Window/level',
+  key: 'W',
+  icon: '◐',
+  move(d, ctx) {
+    const [dx, dy] = [d.screen[0] - d.startScreen[0], d.screen[1] - d.startScreen[1]];
+    const v = d.startView;
+    ctx.setPreset('custom');
+    ctx.setView({ ...v, width: Math.max(minWindowWidth(ctx.frame.frame), v.width * Math.exp(dx / 200)), center: v.center + dy * (v.width / 256) });
+  },
+};

@@ -1,0 +1,60 @@
+// The image's layers, each in its own canvas at the image's own size: the windowed pixels
+// (redrawn only when the pixels or the window change) and the heatmap on its grid.
+import { useEffect, useRef } from 'react';
+import type { CamMap } from '../../../common/contract/models';
+import { camImage, windowInto, type Colormap, type LoadedFrame } from './image';
+import type { ViewState } from './transform';
+
+/** The heatmap over the image and how it is shown. */
+export interface Overlay {
+  cam: CamMap | null;
+  visible: boolean;
+  opacity: number;
+  colormap: Colormap;
+  label: string | null;
+}
+
+export interface ImageLayers {
+  image: HTMLCanvasElement | null;
+  /** Whose pixels `image` holds ("series/sop/frame"), so another image's are never drawn. */
+  imageOf: string;
+  cam: HTMLCanvasElement | null;
+}
+
+export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | null; view: ViewState | null; overlay: Overlay }) {
+  const { seriesKey, frame, view } = opts;
+  const { cam, colormap, opacity } = opts.overlay;
+  const layers = useRef<ImageLayers>({ image: null, imageOf: '', cam: null });
+
+  const drawnKey = useRef('');
+  useEffect(() => {
+    if (!frame || !view) return;
+    const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}`;
+    if (drawnKey.current === key) return;
+    drawnKey.current = key;
+    layers.current.imageOf = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}`;
+    const { rows, columns } = frame.frame;
+    const c = (layers.current.image ??= document.createElement('canvas'));
+    c.width = columns;
+    c.height = rows;
+    const ctx = c.getContext('2d')!;
+    const img = ctx.createImageData(columns, rows);
+    windowInto(img, frame, view.center, view.width, view.invert);
+    ctx.putImageData(img, 0, 0);
+  }, [frame, view, seriesKey]);
+
+  // The heatmap's own small canvas (its grid), stretched over the image when drawn.
+  const camKey = useRef('');
+  useEffect(() => {
+    if (!cam) return void (camKey.current = '');
+    const key = `${cam.values.length}/${cam.values.slice(0, 64)}/${cam.classIndex}/${cam.reference}/${colormap}/${opacity}`;
+    if (camKey.current === key) return;
+    camKey.current = key;
+    const c = (layers.current.cam ??= document.createElement('canvas'));
+    c.width = cam.columns;
+    c.height = cam.rows;
+    c.getContext('2d')!.putImageData(camImage(cam, colormap, opacity), 0, 0);
+  }, [cam, colormap, opacity]);
+
+  return layers;
+}

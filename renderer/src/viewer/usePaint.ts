@@ -1,0 +1,57 @@
+// Paints the viewport: the image layers with one transform, then the measurements in screen
+// space. The viewport is cleared first whatever follows: an image that is loading or failed
+// shows no pixels, never the previous image's.
+import { useEffect, type RefObject } from 'react';
+import type { Measurement } from '../../../common/contract/measurements';
+import type { LoadedFrame } from './image';
+import { measurementTool, type Draft } from './tools';
+import type { DrawnMeasurement } from './tools/tool';
+import { imageMatrix, toScreen, type Geometry, type ViewState } from './transform';
+import type { ImageLayers, Overlay } from './useImageLayers';
+
+export function usePaint(opts: {
+  canvas: RefObject<HTMLCanvasElement | null>;
+  layers: RefObject<ImageLayers>;
+  size: { w: number; h: number };
+  geometry: () => Geometry | null;
+  view: ViewState | null;
+  frame: LoadedFrame | null;
+  /** "series/sop/frame" of the image shown. */
+  shown: string;
+  overlay: Overlay;
+  measurements: readonly Measurement[];
+  selected: string | null;
+  draft: Draft | null;
+  /** "sop/frame" of the image shown, as drafts name it. */
+  shownImage: string;
+}) {
+  const { canvas: canvasRef, layers, size, geometry, view, frame, shown, overlay, measurements, selected, draft, shownImage } = opts;
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(size.w * dpr);
+    canvas.height = Math.round(size.h * dpr);
+    const ctx = canvas.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    const g = geometry();
+    const { image, imageOf, cam } = layers.current;
+    if (!g || !view || !frame || !image || imageOf !== shown) return;
+    const [a, b, c, d, e, f] = imageMatrix(view, g);
+    ctx.setTransform(a * dpr, b * dpr, c * dpr, d * dpr, e * dpr, f * dpr);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(image, 0, 0);
+    if (overlay.visible && overlay.cam && cam) ctx.drawImage(cam, 0, 0, g.columns, g.rows);
+    // Measurements in screen space (constant line width), from image coordinates, each
+    // kind drawn by its tool.
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const byKind = new Map<string, DrawnMeasurement[]>();
+    const put = (kind: string, m: DrawnMeasurement) => byKind.set(kind, [...(byKind.get(kind) ?? []), m]);
+    for (const m of measurements) put(m.kind, { points: m.points, selected: m.id === selected });
+    if (draft && draft.image === shownImage) put(draft.kind, { points: draft.points, selected: false });
+    for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, { ctx, toScreen: (x, y) => toScreen(view, g, x, y), frame, size });
+  }, [canvasRef, layers, geometry, size, view, frame, shown, overlay, measurements, selected, draft, shownImage]);
+}

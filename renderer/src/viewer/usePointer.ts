@@ -1,0 +1,95 @@
+// Pointer handling in the viewport: left drag = the active tool, middle = pan, right = zoom;
+// a left click on a measurement picks it, whatever the tool; the wheel scrolls the stack
+// (Ctrl+wheel zooms); the pixel under the pointer is followed for the value readout.
+import { useRef, useState, type RefObject } from 'react';
+import type { Measurement } from '../../../common/contract/measurements';
+import type { LoadedFrame } from './image';
+import { pick, type Point } from './measurements';
+import { panTool, zoomTool, type Draft, type Drag, type ToolContext, type ViewerTool } from './tools';
+import { clampZoom } from './tools/zoom';
+import { toImage, toScreen, type Geometry, type ViewState } from './transform';
+
+export function usePointer(opts: {
+  canvas: RefObject<HTMLCanvasElement | null>;
+  tool: ViewerTool;
+  geometry: () => Geometry | null;
+  view: ViewState | null;
+  setView: (update: ViewState | ((v: ViewState | null) => ViewState | null)) => void;
+  setPreset: (id: string) => void;
+  frame: LoadedFrame | null;
+  /** "sop/frame" of the image shown. */
+  shownImage: string;
+  measurements: { here: readonly Measurement[]; select(id: string | null): void; add(kind: Measurement['kind'], points: Point[]): void };
+  index: number;
+  count: number;
+  onIndex: (i: number) => void;
+}) {
+  const { canvas, geometry, view, frame, shownImage, measurements } = opts;
+  const drag = useRef<{ tool: ViewerTool; startView: ViewState; startScreen: Point; startImage: Point } | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  /** The image pixel under the pointer (column, row), for the value readout. */
+  const [probe, setProbe] = useState<[number, number] | null>(null);
+
+  const at = (e: React.PointerEvent): Point => {
+    const r = canvas.current!.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  };
+  const context = (g: Geometry, f: LoadedFrame): ToolContext => ({
+    geometry: g,
+    frame: f,
+    shownImage,
+    setView: opts.setView,
+    setPreset: opts.setPreset,
+    setDraft,
+    addMeasurement: measurements.add,
+  });
+  const dragAt = (e: React.PointerEvent, g: Geometry): Drag | null => {
+    const d = drag.current;
+    if (!d) return null;
+    const screen = at(e);
+    return { startView: d.startView, startScreen: d.startScreen, startImage: d.startImage, screen, image: toImage(view ?? d.startView, g, ...screen) };
+  };
+
+  const onPointerDown = (e: React.PointerEvent) => {
+    if (!view) return;
+    (e.target as HTMLElement).setPointerCapture(e.pointerId);
+    const tool = e.button === 1 ? panTool : e.button === 2 ? zoomTool : opts.tool;
+    const g = geometry();
+    if (!g || !frame) return;
+    const screen = at(e);
+    if (e.button === 0) {
+      const hit = pick(measurements.here, (x, y) => toScreen(view, g, x, y), screen);
+      measurements.select(hit);
+      if (hit) return;
+    }
+    const image = toImage(view, g, ...screen);
+    drag.current = { tool, startView: view, startScreen: screen, startImage: image };
+    tool.start?.({ startView: view, startScreen: screen, startImage: image, screen, image }, context(g, frame));
+  };
+  const onPointerMove = (e: React.PointerEvent) => {
+    const g = geometry();
+    if (g && view && canvas.current) {
+      const [x, y] = toImage(view, g, ...at(e)).map(Math.floor);
+      setProbe((p) => (p && p[0] === x && p[1] === y ? p : [x, y]));
+    }
+    const d = g && dragAt(e, g);
+    if (d && g && frame) drag.current!.tool.move(d, context(g, frame));
+  };
+  const onPointerUp = (e: React.PointerEvent) => {
+    const g = geometry();
+    const d = g && dragAt(e, g);
+    if (d && g && frame) drag.current!.tool.end?.(d, context(g, frame), draft);
+    setDraft(null);
+    drag.current = null;
+  };
+  const onWheel = (e: React.WheelEvent) => {
+    if (e.ctrlKey) return opts.setView((v) => (v ? { ...v, zoom: clampZoom(v.zoom * Math.exp(-e.deltaY / 500)) } : v));
+    opts.onIndex(Math.min(opts.count - 1, Math.max(0, opts.index + Math.sign(e.deltaY))));
+  };
+
+  return {
+    draft,
+    probe,
+    handlers: { onPointerDown, onPointerMove, onPointerUp, onPointerLeave: () => setProbe(null), onWheel, onContextMenu: (e: React.MouseEvent) => e.preventDefault() },
+  };
+}

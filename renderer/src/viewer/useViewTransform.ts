@@ -1,0 +1,103 @@
+// The view transform: the viewport's size, the view (window, zoom, pan, rotation, flips,
+// invert) and the window preset shown. A new series starts fitted with the file's window;
+// images of the same series keep the view.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import type { VoiWindow } from '../../../common/contract/library';
+import { defaultWindow, type LoadedFrame } from './image';
+import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
+
+/** Commands that change only the view. */
+export type ViewCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset';
+
+/** The viewport's size in CSS pixels, followed as it changes. */
+function useElementSize(ref: RefObject<HTMLElement | null>): { w: number; h: number } {
+  const [size, setSize] = useState({ w: 0, h: 0 });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
+    ro.observe(el);
+    setSize({ w: el.clientWidth, h: el.clientHeight });
+    return () => ro.disconnect();
+  }, [ref]);
+  return size;
+}
+
+function initialView(frame: LoadedFrame, g: Geometry): ViewState {
+  const w = defaultWindow(frame.frame);
+  return { center: w.center, width: w.width, zoom: fitZoom(g, 0), panX: 0, panY: 0, rotation: 0, flipH: false, flipV: false, invert: false };
+}
+
+export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>; seriesKey: string; frame: LoadedFrame | null }) {
+  const { viewport, seriesKey, frame } = opts;
+  const size = useElementSize(viewport);
+  const [view, setView] = useState<ViewState | null>(null);
+  const [preset, setPreset] = useState('file');
+
+  const geometry = useCallback((): Geometry | null => {
+    if (!frame || size.w === 0) return null;
+    const ps = frame.frame.pixelSpacing;
+    return { rows: frame.frame.rows, columns: frame.frame.columns, aspect: ps ? ps[0] / ps[1] : 1, viewWidth: size.w, viewHeight: size.h };
+  }, [frame, size]);
+
+  useEffect(() => {
+    setView(null);
+    setPreset('file');
+  }, [seriesKey]);
+  useEffect(() => {
+    const g = geometry();
+    if (!g || !frame || view) return;
+    setView(initialView(frame, g));
+  }, [geometry, frame, view]);
+  // An image of another size in the same series keeps the zoom relative to its fit (before
+  // it is painted), so a 3x3 image after 100x100 ones is not a dot.
+  const shownGeometry = useRef<Geometry | null>(null);
+  useLayoutEffect(() => {
+    if (!view) return void (shownGeometry.current = null);
+    const g = geometry();
+    if (!g) return;
+    const last = shownGeometry.current;
+    shownGeometry.current = g;
+    if (last && (last.rows !== g.rows || last.columns !== g.columns || last.aspect !== g.aspect)) setView(carryView(view, last, g));
+  }, [geometry, view]);
+
+  const windows: VoiWindow[] = frame?.frame.windows ?? [];
+  const applyPreset = useCallback(
+    (id: string) => {
+      if (!frame) return;
+      setPreset(id);
+      const w = id === 'file' ? defaultWindow(frame.frame) : windows.find((p) => p.id === id);
+      if (w) setView((v) => (v ? { ...v, center: w.center, width: w.width } : v));
+    },
+    [frame, windows],
+  );
+
+  const viewCommand = useCallback(
+    (name: ViewCommand) => {
+      const g = geometry();
+      setView((v) => {
+        if (!v || !g || !frame) return v;
+        switch (name) {
+          case 'fit':
+            return { ...v, zoom: fitZoom(g, v.rotation), panX: 0, panY: 0 };
+          case 'actual':
+            return { ...v, zoom: 1 };
+          case 'invert':
+            return { ...v, invert: !v.invert };
+          case 'rotate':
+            return rotateClockwise(v);
+          case 'flipH':
+            return { ...v, flipH: !v.flipH };
+          case 'flipV':
+            return { ...v, flipV: !v.flipV };
+          case 'reset':
+            setPreset('file');
+            return initialView(frame, g);
+        }
+      });
+    },
+    [geometry, frame],
+  );
+
+  return { size, view, setView, geometry, windows, preset, setPreset, applyPreset, viewCommand };
+}
