@@ -2,9 +2,10 @@
 // buffers live in WASM memory: they are copied out before the decoder is
 // deleted.
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
-import type { CodecOutput } from './decode';
+import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
+import { jpegPrecision, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
 import type { InstanceMeta } from './parse';
@@ -46,21 +47,6 @@ function load(name: string, importer: () => Promise<{ default: (o: ReturnType<ty
 
 let jpeg12: Promise<typeof import('./jpeg12')> | undefined;
 
-/** A codestream Lumen knowingly does not decode: the message is the whole reason. */
-export class UnsupportedCodestream extends Error {}
-
-/** The frame size the DICOM header promises: a codestream that claims another is refused before decoding allocates for it. */
-export interface ExpectedFrame {
-  rows: number;
-  columns: number;
-}
-
-export function checkDimensions(columns: number, rows: number, expected?: ExpectedFrame): void {
-  if (expected && (columns !== expected.columns || rows !== expected.rows)) {
-    throw new CodestreamError(`the codestream says ${columns}x${rows}, the header ${expected.columns}x${expected.rows}`);
-  }
-}
-
 async function runWasm(
   cls: Promise<DecoderClass>,
   data: Uint8Array,
@@ -98,27 +84,15 @@ function endsWithEoi(data: Uint8Array): boolean {
   return end >= 2 && data[end - 2] === 0xff && data[end - 1] === 0xd9;
 }
 
-/** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */
-export function jpegPrecision(data: Uint8Array): number {
-  let i = 2;
-  while (i + 9 < data.length) {
-    if (data[i] !== 0xff) { i++; continue; }
-    const marker = data[i + 1];
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return data[i + 4];
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xff) { i += marker === 0xff ? 1 : 2; continue; }
-    i += 2 + ((data[i + 2] << 8) | data[i + 3]);
-  }
-  return 0;
-}
-
 export const codecs = {
-  async jpeg(data: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
-    const precision = jpegPrecision(data);
+  async jpeg(stream: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
+    const precision = jpegPrecision(stream);
     if (precision > 8) {
       // One import() for the thread, not one a frame: each goes through the module loader.
       const { decodeJpeg12 } = await (jpeg12 ??= import('./jpeg12'));
-      return decodeJpeg12(data, meta, file);
+      return decodeJpeg12(stream, meta, file);
     }
+    const data = meta.samplesPerPixel === 3 ? withDicomColourTransform(stream, meta.photometricInterpretation) : stream;
     const { decoder } = await loadLibJpeg();
     if (decoder) {
       const f = decoder.decode(data, meta);
@@ -139,6 +113,7 @@ export const codecs = {
     }));
   },
   async j2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    checkJ2kSize(data, expected);
     const { decoder } = await loadOpenJpeg();
     if (decoder) {
       const f = decoder.decode(data, expected);
@@ -148,9 +123,11 @@ export const codecs = {
   },
   /** @cornerstonejs/codec-openjpeg: where Lumen's own build is missing, and as the tests' second opinion. */
   async j2kCornerstone(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    checkJ2kSize(data, expected);
     return runWasm(load('openjpeg', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'), 'J2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), false);
   },
   async htj2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
+    checkJ2kSize(data, expected);
     return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), true);
   },
   jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
@@ -184,4 +161,17 @@ function hasMct(data: Uint8Array): boolean {
     if (data[i] === 0xff && data[i + 1] === 0x52) return data[i + 8] === 1;
   }
   return false;
+}
+
+/**
+ * The image size a J2K codestream's SIZ segment declares (Xsiz - XOsiz by
+ * Ysiz - YOsiz), checked against the header's before a decoder sees it. A
+ * damaged SIZ (pydicom-data has one overwritten by the bytes of a sequence
+ * delimiter, FFFE,E0DD) then fails with the sizes, not with OpenJPEG's "Invalid
+ * number of tiles", and no decoder allocates for a size it never holds.
+ */
+function checkJ2kSize(data: Uint8Array, expected?: ExpectedFrame): void {
+  if (!expected || data.length < 24 || data[0] !== 0xff || data[1] !== 0x4f || data[2] !== 0xff || data[3] !== 0x51) return;
+  const u32 = (p: number) => ((data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3]) >>> 0;
+  checkDimensions(u32(8) - u32(16), u32(12) - u32(20), expected);
 }

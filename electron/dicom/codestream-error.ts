@@ -5,3 +5,6 @@
  * programmers, not for a person with a file.
  */
 export class CodestreamError extends Error {}
+
+/** A codestream Lumen knowingly does not decode: the message is the whole reason. */
+export class UnsupportedCodestream extends Error {}

@@ -4,8 +4,9 @@
 import dicomParser from 'dicom-parser';
 import { DicomFileError, TS, isEncapsulated, pixelDataProblem, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
 import { decodeRle } from './rle';
-import { codecs, UnsupportedCodestream } from './codecs';
-import { CodestreamError } from './codestream-error';
+import type { CodecOutput } from './codec-output';
+import { codecs } from './codecs';
+import { CodestreamError, UnsupportedCodestream } from './codestream-error';
 
 export type PixelArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -261,19 +262,6 @@ function nativeFrame(parsed: ParsedDicom, frameIndex: number, share: boolean): U
   return copy;
 }
 
-/** A decoded codec result: bytes of samples (LE), and what the codec says about them. */
-export interface CodecOutput {
-  bytes: Uint8Array;
-  columns: number;
-  rows: number;
-  components: number;
-  bitsPerSample: number;
-  /** The codec already converted YCbCr to RGB (JPEG baseline, JPEG 2000 with MCT). */
-  rgb?: boolean;
-  /** Component planes one after the other (JPEG-LS interleave mode none). */
-  planar?: boolean;
-}
-
 async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promise<CodecOutput> {
   const { meta, file } = parsed;
   const ts = meta.transferSyntaxUid;
@@ -345,15 +333,15 @@ async function encapsulatedBytes(parsed: ParsedDicom, frameIndex: number, bps: n
   if (out.columns !== meta.columns || out.rows !== meta.rows || out.components !== spp) {
     throw new DicomFileError(file, `frame ${frameIndex + 1} decodes to ${out.columns}x${out.rows} with ${out.components} component(s), but the header says ${meta.columns}x${meta.rows} with ${spp}. The file is inconsistent.`);
   }
-  const outBps = out.bitsPerSample <= 8 ? 1 : 2;
+  // Bytes per sample as the codec wrote them: 1, 2, or 4 (RLE with 32 bits allocated).
+  const outBps = out.bitsPerSample <= 8 ? 1 : out.bitsPerSample <= 16 ? 2 : 4;
   let bytes = out.bytes;
   if (outBps !== bps) {
     // e.g. 8-bit codestream in a 16-bit Bits Allocated container: widen.
     const n = meta.rows * meta.columns * spp;
     const wide = new Uint8Array(n * bps);
     for (let i = 0; i < n; i++) {
-      const v = outBps === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
-      for (let b = 0; b < bps; b++) wide[i * bps + b] = (v >> (8 * b)) & 0xff;
+      for (let b = 0; b < bps; b++) wide[i * bps + b] = b < outBps ? bytes[i * outBps + b] : 0;
     }
     bytes = wide;
   }

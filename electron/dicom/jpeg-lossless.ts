@@ -3,9 +3,9 @@
 // speed: one 16-bit lookup per Huffman code, a 24-bit bit buffer held in
 // locals, samples predicted straight into the output array. About three times
 // the throughput of jpeg-lossless-decoder-js on 512x512 16-bit CT here.
-import { checkDimensions, type ExpectedFrame } from './codecs';
+import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
-import type { CodecOutput } from './decode';
+import { DHT, DRI, isSof, JpegMarkerReader, SOS, startsWithSoi } from './jpeg-markers';
 
 /** entry = (code length << 8) | SSSS for every 16-bit lookahead; 0 = no code. */
 function lookupTable(counts: Uint8Array, values: Uint8Array): Uint16Array {
@@ -25,8 +25,9 @@ function lookupTable(counts: Uint8Array, values: Uint8Array): Uint16Array {
 }
 
 export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): CodecOutput {
-  const u16 = (p: number) => (data[p] << 8) | data[p + 1];
-  if (data[0] !== 0xff || data[1] !== 0xd8) throw new CodestreamError('no JPEG start-of-image marker');
+  if (!startsWithSoi(data)) throw new CodestreamError('no JPEG start-of-image marker');
+  const reader = new JpegMarkerReader(data);
+  const u16 = (p: number) => reader.u16(p);
   const tables: Uint16Array[] = [];
   let precision = 0;
   let rows = 0;
@@ -34,18 +35,9 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
   let compIds: number[] = [];
   let restartInterval = 0;
   let out: Uint16Array | Uint8Array | undefined;
-  let pos = 2;
-  while (pos + 4 <= data.length) {
-    if (data[pos] !== 0xff) { pos++; continue; }
-    const marker = data[pos + 1];
-    if (marker === 0xff) { pos++; continue; }
-    if (marker === 0xd9) break;
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { pos += 2; continue; }
-    const len = u16(pos + 2);
-    const seg = pos + 4;
-    const segEnd = pos + 2 + len;
-    if (segEnd > data.length) throw new CodestreamError(`JPEG segment at byte ${pos} runs past the end`);
-    if (marker === 0xc4) {
+  for (let s = reader.next(); s; s = reader.next()) {
+    const { marker, start: seg, end: segEnd } = s;
+    if (marker === DHT) {
       let p = seg;
       while (p < segEnd) {
         const th = data[p] & 15;
@@ -68,11 +60,11 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
       if (!rows || !columns || precision < 2 || precision > 16) throw new CodestreamError(`unsupported JPEG lossless frame ${columns}x${rows}, ${precision} bits`);
       checkDimensions(columns, rows, expected);
       out = precision > 8 ? new Uint16Array(rows * columns * nc) : new Uint8Array(rows * columns * nc);
-    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+    } else if (isSof(marker)) {
       throw new CodestreamError(`not a JPEG lossless stream (SOF marker FF${marker.toString(16).toUpperCase()})`);
-    } else if (marker === 0xdd) {
+    } else if (marker === DRI) {
       restartInterval = u16(seg);
-    } else if (marker === 0xda) {
+    } else if (marker === SOS) {
       if (!out) throw new CodestreamError('scan before frame header');
       const ns = data[seg];
       if (ns !== compIds.length) throw new CodestreamError('non-interleaved JPEG lossless scans are not supported');
@@ -84,10 +76,8 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
       }
       const predictor = data[seg + 1 + 2 * ns];
       const pt = data[seg + 3 + 2 * ns] & 15;
-      pos = decodeScan(data, segEnd, out, columns, rows, ns, scanTables, predictor, pt, precision, restartInterval);
-      continue;
+      reader.pos = decodeScan(data, segEnd, out, columns, rows, ns, scanTables, predictor, pt, precision, restartInterval);
     }
-    pos = segEnd;
   }
   if (!out) throw new CodestreamError('no JPEG lossless frame header');
   return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), columns, rows, components: compIds.length, bitsPerSample: precision > 8 ? 16 : 8 };

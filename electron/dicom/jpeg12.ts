@@ -2,9 +2,9 @@
 // processes 1, 2 and 4) for 12-bit samples, which libjpeg-turbo's 8-bit WASM
 // build cannot read. DICOM uses it for 1.2.840.10008.1.2.4.51 with 12 bits.
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
-import { checkDimensions, UnsupportedCodestream, type ExpectedFrame } from './codecs';
-import { CodestreamError } from './codestream-error';
-import type { CodecOutput } from './decode';
+import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
+import { CodestreamError, UnsupportedCodestream } from './codestream-error';
+import { JpegMarkerReader, startsWithSoi } from './jpeg-markers';
 import { DicomFileError, type InstanceMeta } from './parse';
 
 const ZIGZAG = new Uint8Array([
@@ -131,19 +131,11 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
   const ac: HuffmanTable[] = [];
   let frame: { precision: number; rows: number; columns: number; comps: Component[]; hMax: number; vMax: number; mcusX: number; mcusY: number } | undefined;
   let restartInterval = 0;
-  let pos = 2;
-  if (data[0] !== 0xff || data[1] !== 0xd8) throw new CodestreamError('no JPEG start-of-image marker');
-  const u16 = (p: number) => (data[p] << 8) | data[p + 1];
-  while (pos + 4 <= data.length) {
-    if (data[pos] !== 0xff) { pos++; continue; }
-    const marker = data[pos + 1];
-    if (marker === 0xff) { pos++; continue; }
-    if (marker === 0xd9) break;
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { pos += 2; continue; }
-    const len = u16(pos + 2);
-    const seg = pos + 4;
-    const segEnd = pos + 2 + len;
-    if (segEnd > data.length) throw new CodestreamError(`JPEG segment at byte ${pos} runs past the end`);
+  if (!startsWithSoi(data)) throw new CodestreamError('no JPEG start-of-image marker');
+  const reader = new JpegMarkerReader(data);
+  const u16 = (p: number) => reader.u16(p);
+  for (let s = reader.next(); s; s = reader.next()) {
+    const { marker, start: seg, end: segEnd } = s;
     switch (marker) {
       case 0xdb: {
         let p = seg;
@@ -224,13 +216,12 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
           c.pred = 0;
           scomps.push(c);
         }
-        pos = decodeScan(data, segEnd, frame, scomps, qt, restartInterval);
-        continue;
+        reader.pos = decodeScan(data, segEnd, frame, scomps, qt, restartInterval);
+        break;
       }
       default:
         break;
     }
-    pos = segEnd;
   }
   if (!frame) throw new CodestreamError('no JPEG frame header');
   return toSamples(frame);

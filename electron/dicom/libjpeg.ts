@@ -6,7 +6,7 @@
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
-import { checkDimensions } from './codecs';
+import { checkDimensions } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 

@@ -1,7 +1,7 @@
 // JPEG 2000 with Lumen's own OpenJPEG build (codecs/openjpeg →
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
-import { checkDimensions } from './codecs';
+import { checkDimensions } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
 

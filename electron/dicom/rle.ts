@@ -6,7 +6,7 @@
 // WASM build of codecs/rle/lumen_rle.c (three times as fast on a 16-bit CT
 // frame), or in JavaScript where that was not built. Both give the same bytes
 // and the same errors (test/dicom/rle.test.ts).
-import type { CodecOutput } from './decode';
+import type { CodecOutput } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import type { InstanceMeta } from './parse';
 import { builtCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
