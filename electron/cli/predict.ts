@@ -5,7 +5,7 @@ import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
-  summary: 'Score library images with a model package (ONNX Runtime); prints per-image and per-series scores and stores them in the library.',
+  summary: 'Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores and stores them in the library.',
   usage: 'lumen predict --model <pkg> --library <dir> [--series <uid>] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } });
@@ -15,11 +15,11 @@ export const command: Command = {
       const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });
       if (values.json) printJson(result);
       else {
-        const names = result.model.classNames;
-        const lines = [`${result.model.name} (${result.model.hash.slice(0, 12)}…): ${result.images.length} images in ${result.series.length} series`];
+        const names = result.classNames;
+        const lines = [`${result.modelName} (${result.modelHash.slice(0, 12)}…): ${result.images.length} images in ${result.series.length} series`];
         for (const s of result.series) {
           const top = s.mean.indexOf(Math.max(...s.mean));
-          lines.push(`${s.seriesUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}`);
+          lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       }

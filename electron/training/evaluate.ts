@@ -1,11 +1,11 @@
 // Evaluating a model package on labelled library images (lumen eval, training.evaluate).
 // By default only images of patients the package did not train or validate on are used:
 // the package records its split, so re-evaluating never counts training patients.
-import { OnnxModelSession } from '../../models/inference';
+import { createRunner } from '../../models/inference/runner';
 import { loadPackage } from '../../models/package';
 import { evaluate, type Evaluation } from '../../models/training/metrics';
 import type { Library } from '../library/library';
-import { scoreImages } from './predict';
+import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
 import { TrainingStore } from './store';
 
@@ -54,14 +54,14 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
   if (chosen.length === 0) {
     throw new Error(`No labelled images to evaluate ${packageDir} on (subset ${subset}): label images of classes ${meta.classNames.join(', ')} from patients the model did not train on, or pass --subset all.`);
   }
-  const session = await OnnxModelSession.create(pkg.onnxPath);
+  const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   let scores: number[][];
   try {
-    scores = await scoreImages(session, meta, chosen, { signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) });
+    ({ scores } = await predictImages(runner, meta.preprocessing, chosen, { signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) }));
   } finally {
-    await session.release();
+    await runner.dispose();
   }
-  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: `onnxruntime ${session.provider}`, touched: { series: [...new Set(chosen.map((c) => c.seriesInstanceUid))], images: chosen.length }, subset });
+  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: [...new Set(chosen.map((c) => c.seriesInstanceUid))], images: chosen.length }, subset });
   const labels = chosen.map((im) => meta.classNames.indexOf(im.label));
   const threshold = meta.classNames.length === 2 && typeof training?.threshold === 'number' ? training.threshold : undefined;
   return {

@@ -20,6 +20,7 @@ import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, 
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
 import { renderReport } from '../../models/training/report';
 import type { Library } from '../library/library';
+import { savePredictions } from '../library/predictions';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
 import { libraryPseudonyms } from './pseudonyms';
@@ -481,10 +482,9 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
     const s2 = new TrainingStore(opts.library);
     try {
-      s2.registerModel(metadata.contentHash, opts.out, metadata);
       s2.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
       // The library's own table keeps the real UIDs: it is where the images are.
-      s2.savePredictions(metadata.contentHash, split.test.map((im, i) => ({ targetKind: 'image' as const, targetUid: im.frame === 0 ? im.sopInstanceUid : `${im.sopInstanceUid}#${im.frame}`, scores: { frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, scores: testScores[i], classNames, split: 'test' } })));
+      savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
     } finally {
       s2.close();
     }

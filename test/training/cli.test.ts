@@ -55,10 +55,10 @@ describe('lumen train / predict / eval', () => {
     const predicted = await lumen(['predict', '--model', out, '--library', library, '--series', series, '--json']);
     expect(predicted.code, predicted.stderr).toBe(0);
     const p = JSON.parse(predicted.stdout);
-    expect(p.model.hash).toBe(t.package.contentHash);
+    expect(p.modelHash).toBe(t.package.contentHash);
     expect(p.images).toHaveLength(1);
     expect(p.images[0].scores).toHaveLength(3);
-    expect(p.series[0]).toMatchObject({ seriesUid: series, images: 1 });
+    expect(p.series[0]).toMatchObject({ seriesInstanceUid: series, images: 1 });
 
     const evaluated = await lumen(['eval', '--model', out, '--library', library, '--labels', set.csv, '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);

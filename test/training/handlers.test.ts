@@ -90,7 +90,7 @@ describe('training requests', () => {
 
     const pred = await call('training.predict', { packageDir: imported.dir, seriesUid: set.patients[1].seriesUid });
     const done = await waitForJob(pred.jobId);
-    expect(done.payload.result.series[0].seriesUid).toBe(set.patients[1].seriesUid);
+    expect(done.payload.result.series[0].seriesInstanceUid).toBe(set.patients[1].seriesUid);
   }, 300_000);
 
   it('a cancelled training job leaves a checkpoint and no package; resuming it finishes the run', async () => {

@@ -19,6 +19,7 @@ import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/la
 import { predictSeries } from '../../electron/training/predict';
 import { libraryPseudonyms } from '../../electron/training/pseudonyms';
 import { TrainingStore } from '../../electron/training/store';
+import { PredictionStore } from '../../electron/library/predictions';
 import { parseVariant, standaloneModel, trainClassifier, TrainingInterrupted, type TrainResult } from '../../electron/training/train';
 import { createClassifier } from '../../models';
 import { writePhantomSet, type PhantomSet } from './phantoms';
@@ -163,10 +164,10 @@ describe('a head on cached backbone features', () => {
     expect(again).toEqual(result.test);
     expect(pkg.metadata.metrics!['test.auc']).toBeCloseTo(result.test.auc, 12);
     // The same predictions are in the library's predictions table under the package hash.
-    const store = new TrainingStore(library);
-    const rows = store.predictions(pkg.metadata.contentHash, 'image');
+    const store = new PredictionStore(library.dir);
+    const rows = store.count(pkg.metadata.contentHash, 'image');
     store.close();
-    expect(rows.length).toBe(saved.length);
+    expect(rows).toBe(saved.length);
     const html = readFileSync(result.reportPath, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('Confusion matrix');
@@ -216,14 +217,14 @@ describe('a head on cached backbone features', () => {
   it('predicts series with the package (stored under its content hash) and evaluates it on held-out patients', async () => {
     const p = set.patients[set.patients.length - 1];
     const pred = await predictSeries({ library, packageDir: result.packageDir, seriesUid: p.seriesUid });
-    expect(pred.model.hash).toBe(result.metadata.contentHash);
+    expect(pred.modelHash).toBe(result.metadata.contentHash);
     expect(pred.images).toHaveLength(SLICES);
     expect(pred.series).toHaveLength(1);
     for (const im of pred.images) expect(im.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    const store = new TrainingStore(library);
-    const stored = store.predictions(result.metadata.contentHash, 'series');
+    const store = new PredictionStore(library.dir);
+    const stored = store.latestForSeries(result.metadata.contentHash, p.seriesUid);
     store.close();
-    expect(stored.find((s) => s.targetUid === p.seriesUid)).toBeTruthy();
+    expect(stored?.images).toHaveLength(SLICES);
 
     const ev = await evaluatePackage(library, result.packageDir, { subset: 'test' });
     expect(ev.images).toBe(result.test.n);

@@ -1,12 +1,16 @@
 import type { Handlers } from '../../../common/rpc';
-import type { PredictionResult } from '../../../common/contract/models';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
+import { createRunner, type ModelRunner } from '../../../models/inference/runner';
+import type { LoadedPackage } from '../../../models/package';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
 import { findPackage, importPackage, listPackages, packagesDir } from '../predict/packages';
-import { PackageRunner, type ImageOutput } from '../predict/runner';
-import { PredictionStore, summarize } from '../predict/store';
+import { heatmapsOverImage, type ImageHeatmaps } from '../predict/heatmap';
+import { PredictionStore } from '../../library/predictions';
+import { loadModelInput } from '../../dicom/model-input';
+import type { InstanceRecord } from '../../library/types';
+import { predict } from '../../training/predict';
 import { libraryDir, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
@@ -14,8 +18,8 @@ const CAM_CACHE_LIMIT = 2000;
 
 /** Handlers for the models requests of the contract (common/contract/models.ts). */
 export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
-  const runners = new Map<string, Promise<PackageRunner>>();
-  const cams = new Map<string, ImageOutput['cam']>();
+  const runners = new Map<string, Promise<{ pkg: LoadedPackage; runner: ModelRunner }>>();
+  const cams = new Map<string, ImageHeatmaps>();
   // Per package and series: the largest CAM value of each class over the last run's images.
   const references = new Map<string, number[]>();
   let store: PredictionStore | null = null;
@@ -23,7 +27,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   let onnxProviders: Promise<string[]> | null = null;
   deps.onDispose(() => {
     store?.close();
-    for (const r of runners.values()) void r.then((runner) => runner.dispose(), () => {});
+    for (const r of runners.values()) void r.then(({ runner }) => runner.dispose(), () => {});
   });
 
   const predictions = () => {
@@ -31,16 +35,17 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     store ??= new PredictionStore(libraryDir(deps));
     return store;
   };
-  const runnerFor = async (hash: string): Promise<PackageRunner> => {
+  /** One runner per package, kept open (with its class activation maps) while the engine runs. */
+  const runnerFor = async (hash: string): Promise<{ pkg: LoadedPackage; runner: ModelRunner }> => {
     let r = runners.get(hash);
     if (!r) {
-      r = findPackage(deps.dataDir, hash).then((pkg) => PackageRunner.open(pkg));
+      r = findPackage(deps.dataDir, hash).then(async (pkg) => ({ pkg, runner: await createRunner({ package: pkg }) }));
       runners.set(hash, r);
       r.catch(() => runners.delete(hash));
     }
     return r;
   };
-  const remember = (key: string, cam: ImageOutput['cam']) => {
+  const remember = (key: string, cam: ImageHeatmaps) => {
     cams.delete(key);
     cams.set(key, cam);
     if (cams.size > CAM_CACHE_LIMIT) cams.delete(cams.keys().next().value!);
@@ -77,11 +82,11 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
       deps.jobs.start('predict', ctx, async (job) => {
         job.progress(null, 'Loading the model package');
-        const runner = await runnerFor(packageHash);
+        const { pkg, runner } = await runnerFor(packageHash);
         const library = openLibrary(deps);
         const series = library.getSeries(seriesInstanceUid);
         if (!series) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
-        let targets: { seriesInstanceUid: string; instance: ReturnType<typeof seriesInstances>[number]; frame: number }[];
+        let targets: { seriesInstanceUid: string; instance: InstanceRecord; frame: number }[];
         if (scope === 'image') {
           if (!sopInstanceUid) throw new Error('Predicting on one image needs its sopInstanceUid.');
           const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
@@ -93,41 +98,35 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         }
         targets = targets.filter((t) => !t.instance.missing && t.instance.hasPixelData);
         if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
-        const { metadata } = runner.pkg;
-        const images: PredictionResult['images'] = [];
+        const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
         const runReferences = new Map<string, number[]>();
-        for (let i = 0; i < targets.length; i++) {
-          job.checkCancelled();
-          const t = targets[i];
-          job.progress(i / targets.length, `Image ${i + 1} of ${targets.length}`);
-          const out = await runner.run(t.instance, t.frame);
-          remember(`${packageHash}/${t.seriesInstanceUid}/${t.instance.sopInstanceUid}/${t.frame}`, out.cam);
-          const refKey = `${packageHash}/${t.seriesInstanceUid}`;
-          const ref = runReferences.get(refKey) ?? out.cam.map(() => -Infinity);
-          runReferences.set(refKey, ref.map((r, k) => Math.max(r, out.cam[k].max)));
-          images.push({ seriesInstanceUid: t.seriesInstanceUid, sopInstanceUid: t.instance.sopInstanceUid, frame: t.frame, scores: out.scores });
-        }
+        const result = await predict({
+          library,
+          runner,
+          pkg,
+          images: targets.map((t) => ({ sopInstanceUid: t.instance.sopInstanceUid, frame: t.frame, path: t.instance.path, seriesInstanceUid: t.seriesInstanceUid })),
+          scope,
+          studyInstanceUid: series.studyInstanceUid,
+          activations: true,
+          signal: job.signal,
+          onProgress: (p) => job.progress(p.done / p.total, `Image ${p.done} of ${p.total}`),
+          onActivations: (image, a) => {
+            const cam = heatmapsOverImage(a, instances.get(`${image.sopInstanceUid}/${image.frame}`)!, runner.inputSize);
+            remember(`${packageHash}/${image.seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`, cam);
+            const refKey = `${packageHash}/${image.seriesInstanceUid}`;
+            const ref = runReferences.get(refKey) ?? cam.map(() => -Infinity);
+            runReferences.set(refKey, ref.map((r, k) => Math.max(r, cam[k].max)));
+          },
+        });
         // One image alone sets no scale for its series; a series or study run does.
         if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
-        const bySeries = new Map<string, typeof images>();
-        for (const img of images) bySeries.set(img.seriesInstanceUid, [...(bySeries.get(img.seriesInstanceUid) ?? []), img]);
-        const result: PredictionResult = {
-          modelHash: packageHash,
-          modelName: metadata.name,
-          classNames: metadata.classNames,
-          images,
-          series: [...bySeries].map(([uid, list]) => summarize(uid, list)),
-          createdAt: new Date().toISOString(),
-        };
-        predictions().save(result, runner.pkg, scope, series.studyInstanceUid);
-        library.audit('predict', { packageHash, variant: metadata.variant, runtime: `tfjs ${activeBackend()}`, touched: { series: [...bySeries.keys()], images: images.length }, scope });
-        job.progress(1, `${images.length} image(s) done`);
+        job.progress(1, `${result.images.length} image(s) done`);
         return result;
       }),
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
       const pkg = await findPackage(deps.dataDir, packageHash);
-      const sops = seriesInstances(deps, seriesInstanceUid).map((i) => i.sopInstanceUid);
-      return predictions().latestForSeries(packageHash, pkg.metadata.name, sops, seriesInstanceUid);
+      const latest = predictions().latestForSeries(packageHash, seriesInstanceUid);
+      return latest && { ...latest, modelName: pkg.metadata.name };
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
       const key = `${packageHash}/${seriesInstanceUid}/${sopInstanceUid}/${frame}`;
@@ -135,7 +134,10 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       if (!cam) {
         const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
         if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
-        cam = (await (await runnerFor(packageHash)).run(instance, frame)).cam;
+        const { pkg, runner } = await runnerFor(packageHash);
+        const input = await loadModelInput({ path: instance.path, frame }, pkg.metadata.preprocessing, runner.inputSize);
+        const [a] = await runner.activations(input, 1);
+        cam = heatmapsOverImage(a, instance, runner.inputSize);
         remember(key, cam);
       }
       const map = cam[classIndex];

@@ -9,7 +9,7 @@ import { importPackage, packagesDir } from '../predict/packages';
 import { activeBackend, initBackend } from '../../../models/runtime';
 import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
 import { Library } from '../../library/library';
-import { camForImage } from '../../training/cam';
+import { packageCam } from '../predict/heatmap';
 import { splitByPatient } from '../../training/dataset';
 import { evaluatePackage } from '../../training/evaluate';
 import { importLabelFolders, importLabelsCsvFile } from '../../training/labels';
@@ -164,7 +164,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     'training.cam': async ({ packageDir, sopInstanceUid, frame, classIndex }) => {
       const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number }>('SELECT path, image_rows, image_columns FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
       if (!inst) throw new Error(`No image ${sopInstanceUid} in the library.`);
-      return camForImage({ packageDir, path: inst.path, frame, classIndex, rows: inst.image_rows, columns: inst.image_columns });
+      return packageCam({ pkg: await loadPackage(packageDir), path: inst.path, frame, classIndex, rows: inst.image_rows, columns: inst.image_columns });
     },
     'training.packages': async () => {
       const dir = modelsDir();

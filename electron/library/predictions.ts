@@ -1,0 +1,171 @@
+// The one prediction store: the library's `models` and `predictions` tables (schema.ts
+// migrations 2 and 7), written by every prediction (the app's Run, `lumen predict`, training's
+// test split) and read by the app, `lumen predictions` and the exports. An image's scores are
+// keyed by model, SOP Instance UID AND frame, so every frame of a multi-frame image has its
+// own; predicting an image again replaces its scores for that model. A second connection to
+// the library's WAL database, opened after Library.open has migrated it.
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { ImageScores, PredictionResult } from '../../common/contract/models';
+import { LIBRARY_FILE } from './library';
+import { openDatabase } from './sqlite';
+
+export interface SavedModel {
+  dir: string;
+  /** The package's metadata.json (name, variant, class names...). */
+  metadata: { name: string; classNames: string[] } & Record<string, unknown>;
+}
+
+/** Mean and max of each class over a series' images. */
+export function summarizeSeries(seriesInstanceUid: string, images: { scores: number[] }[]): PredictionResult['series'][number] {
+  const k = images[0]?.scores.length ?? 0;
+  const mean = new Array<number>(k).fill(0);
+  const max = new Array<number>(k).fill(-Infinity);
+  for (const img of images) {
+    img.scores.forEach((v, i) => {
+      mean[i] += v / images.length;
+      max[i] = Math.max(max[i], v);
+    });
+  }
+  return { seriesInstanceUid, images: images.length, mean, max };
+}
+
+/** Per series, in the order each first appears. */
+export function summarizeBySeries(images: ImageScores[]): PredictionResult['series'] {
+  const groups = new Map<string, ImageScores[]>();
+  for (const im of images) groups.set(im.seriesInstanceUid, [...(groups.get(im.seriesInstanceUid) ?? []), im]);
+  return [...groups].map(([uid, list]) => summarizeSeries(uid, list));
+}
+
+interface ImageRow {
+  model_hash: string;
+  target_uid: string;
+  frame: number;
+  scores: string;
+  created_at: string;
+  metadata: string | null;
+}
+
+export class PredictionStore {
+  private readonly db: Database.Database;
+
+  constructor(libraryDir: string) {
+    this.db = openDatabase(path.join(libraryDir, LIBRARY_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  /** Records the package (by content hash) so that stored scores name their model. */
+  registerModel(hash: string, model: SavedModel): void {
+    this.db
+      .prepare('INSERT INTO models (package_hash, path, metadata, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(package_hash) DO UPDATE SET path = excluded.path, metadata = excluded.metadata')
+      .run(hash, path.resolve(model.dir), JSON.stringify(model.metadata), new Date().toISOString());
+  }
+
+  /**
+   * Stores a prediction: each image's scores (replacing that model's earlier scores of the
+   * same image and frame), each series' mean and max, and for a study run the study.
+   * `extra` goes into each image row's JSON (training marks its test split).
+   */
+  save(result: PredictionResult, model: SavedModel, opts: { scope?: string; studyInstanceUid?: string | null; extra?: Record<string, unknown> } = {}): void {
+    const hash = result.modelHash;
+    const at = result.createdAt;
+    const { classNames } = result;
+    const delImage = this.db.prepare("DELETE FROM predictions WHERE model_hash = ? AND target_kind = 'image' AND target_uid = ? AND frame = ?");
+    const delOther = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
+    const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.registerModel(hash, model);
+      for (const img of result.images) {
+        delImage.run(hash, img.sopInstanceUid, img.frame);
+        // frame and seriesInstanceUid stay in the JSON too, for readers of rows made before migration 7.
+        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at);
+      }
+      for (const s of result.series) {
+        delOther.run(hash, 'series', s.seriesInstanceUid);
+        insert.run(hash, 'series', s.seriesInstanceUid, 0, s.seriesInstanceUid, JSON.stringify({ classNames, mean: s.mean, max: s.max, images: s.images, ...(opts.scope ? { scope: opts.scope } : {}) }), at);
+      }
+      if (opts.scope === 'study' && opts.studyInstanceUid) {
+        delOther.run(hash, 'study', opts.studyInstanceUid);
+        insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at);
+      }
+    })();
+  }
+
+  /**
+   * What is stored for a series, per model (newest first): the latest scores of each image
+   * and frame, whichever way they were made. `modelHash` narrows it to one model.
+   */
+  forSeries(seriesInstanceUid: string, modelHash?: string): PredictionResult[] {
+    const rows = this.db
+      .prepare<[string], ImageRow>(
+        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.created_at, m.metadata
+           FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
+          WHERE p.target_kind = 'image' AND p.series_uid = ?
+          ORDER BY p.created_at DESC, p.id DESC`,
+      )
+      .all(seriesInstanceUid);
+    const byModel = new Map<string, { result: PredictionResult; seen: Set<string> }>();
+    for (const row of rows) {
+      if (modelHash !== undefined && row.model_hash !== modelHash) continue;
+      const s = parseJson<{ classNames?: unknown; scores?: unknown }>(row.scores);
+      if (!s || !isNumbers(s.scores) || !isStrings(s.classNames)) continue;
+      let entry = byModel.get(row.model_hash);
+      if (!entry) {
+        const meta = parseJson<{ name?: unknown }>(row.metadata);
+        const modelName = typeof meta?.name === 'string' ? meta.name : `#${row.model_hash.slice(0, 12)}`;
+        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at }, seen: new Set() };
+        byModel.set(row.model_hash, entry);
+      }
+      const key = `${row.target_uid}\0${row.frame}`;
+      if (entry.seen.has(key)) continue;
+      entry.seen.add(key);
+      entry.result.images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: row.frame, scores: s.scores });
+    }
+    return [...byModel.values()].map(({ result }) => {
+      result.images.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
+      return { ...result, series: [summarizeSeries(seriesInstanceUid, result.images)] };
+    });
+  }
+
+  /** The latest scores of each image and frame of a series for one model, or null when there are none. */
+  latestForSeries(modelHash: string, seriesInstanceUid: string): PredictionResult | null {
+    return this.forSeries(seriesInstanceUid, modelHash)[0] ?? null;
+  }
+
+  /** How many rows of a kind a model has (tests and diagnostics). */
+  count(modelHash: string, kind: 'image' | 'series' | 'study'): number {
+    return this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM predictions WHERE model_hash = ? AND target_kind = ?').get(modelHash, kind)!.n;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+function isNumbers(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number');
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/** Opens the store, saves one prediction, closes it. */
+export function savePredictions(libraryDir: string, result: PredictionResult, model: SavedModel, opts: Parameters<PredictionStore['save']>[2] = {}): void {
+  const store = new PredictionStore(libraryDir);
+  try {
+    store.save(result, model, opts);
+  } finally {
+    store.close();
+  }
+}
