@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   eval: () => import('./eval'),
   predict: () => import('./predict'),
   audit: () => import('./audit'),
+  weights: () => import('./weights'),
 };
 
 function help(): string {

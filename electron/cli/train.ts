@@ -2,7 +2,9 @@ import path from 'node:path';
 import { initBackend } from '../../models/runtime';
 import { installFastCpuGradients } from '../../models/training/cpu-kernels';
 import { Library } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
+import { defaultDataDir, defaultLibraryDir } from '../library/paths';
+import { randomBackboneWarning } from '../../common/training-advice';
+import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainClassifier, type TrainMode } from '../training/train';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
@@ -17,7 +19,7 @@ function num(value: string | undefined, name: string, opts: { int?: boolean; min
 export const command: Command = {
   summary: 'Train a classifier on labelled library images (head on cached backbone features, or a tiny network from scratch) and write a model package.',
   usage:
-    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg>] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
+    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg> | --imagenet] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       library: { type: 'string' },
@@ -37,6 +39,7 @@ export const command: Command = {
       'no-augment': { type: 'boolean' },
       'no-progressive': { type: 'boolean' },
       backbone: { type: 'string' },
+      imagenet: { type: 'boolean' },
       'intended-use': { type: 'string' },
       name: { type: 'string' },
       backend: { type: 'string' },
@@ -47,6 +50,16 @@ export const command: Command = {
     if (!values.out) throw new CliError('--out <package folder> is required.', 2);
     if (!values.variant) throw new CliError('--variant is required (b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> such as custom-phi-4).', 2);
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
+    if (values.imagenet && values.backbone) throw new CliError('--imagenet and --backbone both name the backbone weights: pass one.', 2);
+    let backbone = values.backbone;
+    if (values.imagenet) {
+      backbone = imagenetBackbone(defaultDataDir(), values.variant) ?? undefined;
+      if (!/^b[0-7]$/.test(values.variant)) throw new CliError(`--imagenet: ImageNet weights exist for b0..b7 only, not ${values.variant}.`, 2);
+      if (!backbone) throw new CliError(`--imagenet: no ImageNet weights for ${values.variant} in ${defaultDataDir()}. Import them first: lumen weights import efficientnet${values.variant}_notop.h5 (or lumen weights download ${values.variant}).`, 2);
+    }
+    // Said before anything runs, and on stderr so that --json output stays clean.
+    const warning = randomBackboneWarning(mode, backbone !== undefined);
+    if (warning) process.stderr.write(`Warning: ${warning}\n`);
     const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
     if (backend === 'cpu') installFastCpuGradients();
     const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
@@ -73,7 +86,7 @@ export const command: Command = {
         window: values.window,
         augmentation: values['no-augment'] ? false : undefined,
         progressive: values['no-progressive'] ? false : undefined,
-        backbonePackage: values.backbone,
+        backbonePackage: backbone,
         intendedUse: values['intended-use'],
         name: values.name,
         overwrite: values.overwrite,

@@ -158,6 +158,25 @@ export async function readKerasPreprocessing(file: string): Promise<KerasPreproc
   }
 }
 
+/** Each layer with weights in a Keras file, and its weights' short names and shapes (no values read). */
+export async function readKerasLayerShapes(file: string): Promise<Map<string, { name: string; shape: number[] }[]>> {
+  const lib = await h5();
+  const fileName = path.basename(file);
+  const f = openH5(lib, file);
+  try {
+    const root = openWeightsRoot(f, fileName);
+    const layers = new Map<string, { name: string; shape: number[] }[]>();
+    for (const name of asStrings(root.attrs['layer_names'].value)) {
+      const layer = readFileLayer(root, name, fileName);
+      if (layer.names.length === 0) continue;
+      layers.set(name, layer.names.map((n, i) => ({ name: shortWeightName(n), shape: [...(layer.datasets[i].shape ?? [])] })));
+    }
+    return layers;
+  } finally {
+    f.close();
+  }
+}
+
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** HDF5 puts its signature at 0, 512, 1024, 2048, ... (after an optional user block). */
