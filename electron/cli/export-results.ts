@@ -1,27 +1,35 @@
-// `lumen export` for what Lumen has found and drawn, rather than a model: plain tables
-// (--csv / --json predictions|labels|measurements). electron/cli/export.ts hands these
-// options over here, so that its model export stays as it was.
+// `lumen export` for what Lumen has found and drawn, rather than a model: results as DICOM
+// (--results) and plain tables (--csv / --json predictions|labels|measurements).
+// electron/cli/export.ts hands these options over here, so that its model export stays as
+// it was.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../common/node/safe-fs';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
+import { loadPackage } from '../../models/package';
+import { exportResults, ResultsExportError } from '../results/export';
+import type { ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
 import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
 import { CliError, parseCommandArgs, printJson } from './command';
 
 export const RESULTS_USAGE = [
+  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--json]',
   'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
   'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
   '',
   '  --csv, --json  a table of the library\'s predictions (one row per image, frame and class, with the package hash),',
   '                 labels or measurements; every row names its study, series and image by UID, none a patient',
+  '  --results      DICOM Comprehensive SR (TID 1500) into <folder>: the predictions stored for --model, and the',
+  '                 measurements and labels of the series or study (lengths load back into OHIF as lengths)',
 ].join('\n');
 
 const isTableKind = (v: string | undefined): v is TableKind => TABLE_KINDS.includes(v as TableKind);
 
 /** Whether `argv` asks for one of the exports of this module (else it is a model export). */
 export function handles(argv: string[]): boolean {
+  if (argv.some((a) => a === '--results' || a.startsWith('--results='))) return true;
   if (argv.includes('--csv') || argv.some((a) => a.startsWith('--csv='))) return true;
   const i = argv.indexOf('--json');
   return (i >= 0 && isTableKind(argv[i + 1])) || argv.some((a) => a.startsWith('--json='));
@@ -70,6 +78,7 @@ function checkOut(out: string | undefined, overwrite: boolean | undefined): stri
 export async function run(argvIn: string[]): Promise<number> {
   const { argv, jsonTable } = splitJsonTable(argvIn);
   const { values } = parseCommandArgs(argv, {
+    results: { type: 'string' },
     csv: { type: 'string' },
     series: { type: 'string' },
     study: { type: 'string' },
@@ -79,7 +88,57 @@ export async function run(argvIn: string[]): Promise<number> {
     library: { type: 'string' },
     json: { type: 'boolean' },
   });
+  if (values.results !== undefined) {
+    if (values.csv !== undefined || jsonTable !== undefined) throw new CliError('--results and --csv/--json <table>: give one of them', 2);
+    return exportDicomResults(values);
+  }
   return exportTable(values, jsonTable);
+}
+
+/** --model as a package folder (its metadata) or a content hash (the library's record of it). */
+async function modelIdentity(store: ResultsStore, model: string | undefined): Promise<ModelIdentity | null> {
+  if (model === undefined) return null;
+  if (/^[0-9a-f]{64}$/.test(model)) {
+    const known = store.models().find((m) => m.packageHash === model);
+    if (!known) throw new CliError(`The library has no model with content hash ${model}. Run it on a series first, or name its package folder.`);
+    const provenance = known.metadata.provenance as { softwareVersion?: unknown } | undefined;
+    return { name: known.name ?? 'Lumen model', packageHash: known.packageHash, variant: known.variant, version: typeof provenance?.softwareVersion === 'string' ? provenance.softwareVersion : null };
+  }
+  try {
+    const { metadata } = await loadPackage(path.resolve(model));
+    return { name: metadata.name, packageHash: metadata.contentHash, variant: metadata.variant, version: metadata.provenance.softwareVersion };
+  } catch (err) {
+    throw new CliError(`--model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean }): Promise<number> {
+  const uid = values.results!;
+  if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--results must be a Series or Study Instance UID (digits and dots)', 2);
+  if (!values.out) throw new CliError('--out <folder> is required', 2);
+  const library = openLibrary(values.library);
+  const store = new ResultsStore(library);
+  let model: ModelIdentity | null;
+  try {
+    model = await modelIdentity(store, values.model);
+  } finally {
+    store.close();
+  }
+  try {
+    const result = exportResults(library, { uid, model, out: values.out });
+    if (values.json) printJson(result);
+    else {
+      for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);
+      process.stdout.write(`${result.predictions} image prediction${result.predictions === 1 ? '' : 's'}, ${result.measurements} measurement${result.measurements === 1 ? '' : 's'}, ${result.labels} label${result.labels === 1 ? '' : 's'}\n`);
+      if (result.skippedMeasurements) process.stdout.write(`Note: ${result.skippedMeasurements} measurement(s) of kinds other than length are not written to SR yet.\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ResultsExportError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    library.close();
+  }
 }
 
 function exportTable(values: { csv?: string; series?: string; study?: string; model?: string; out?: string; overwrite?: boolean; library?: string; json?: boolean }, jsonTable: string | undefined): number {

@@ -2,8 +2,9 @@
 // under each package's content hash, the labels and the measurements, each tied to its
 // study, series and image by UID. A read-only connection beside the Library's own (WAL).
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LIBRARY_FILE, type Library } from '../library/library';
+import { openDatabase } from '../library/sqlite';
 
 /** One image's stored scores for one model. */
 export interface StoredPrediction {
@@ -52,6 +53,18 @@ export interface Scope {
   studyInstanceUid?: string;
 }
 
+export interface ImageFile {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  sopClassUid: string | null;
+  frames: number;
+  path: string;
+  missing: boolean;
+  hasPixelData: boolean;
+  seriesNumber: number | null;
+}
+
 export interface ModelRecord {
   packageHash: string;
   path: string;
@@ -73,7 +86,7 @@ export class ResultsStore {
   private readonly db: Database.Database;
 
   constructor(readonly library: Library) {
-    this.db = new Database(path.join(library.dir, LIBRARY_FILE), { readonly: true });
+    this.db = openDatabase(path.join(library.dir, LIBRARY_FILE), { readonly: true });
     this.db.pragma('busy_timeout = 5000');
   }
 
@@ -205,6 +218,20 @@ export class ResultsStore {
           createdAt: r.created_at,
         };
       });
+  }
+
+  /** The images in scope with their files, for writing objects that refer to them. */
+  images(scope: Scope): ImageFile[] {
+    const where = scope.seriesInstanceUid ? 'WHERE i.series_uid = @series' : scope.studyInstanceUid ? 'WHERE se.study_uid = @study' : '';
+    return this.db
+      .prepare<{ series?: string; study?: string }, ImageFile>(
+        `SELECT i.sop_uid AS sopInstanceUid, i.series_uid AS seriesInstanceUid, se.study_uid AS studyInstanceUid, i.sop_class_uid AS sopClassUid,
+           i.frames, i.path, i.missing = 1 AS missing, i.has_pixel_data = 1 AS hasPixelData, se.series_number AS seriesNumber
+         FROM instances i JOIN series se ON se.series_uid = i.series_uid ${where}
+         ORDER BY se.study_uid, se.series_number, i.series_uid, i.instance_number, i.sop_uid`,
+      )
+      .all({ ...(scope.seriesInstanceUid ? { series: scope.seriesInstanceUid } : {}), ...(scope.studyInstanceUid ? { study: scope.studyInstanceUid } : {}) })
+      .map((r) => ({ ...r, missing: Boolean(r.missing), hasPixelData: Boolean(r.hasPixelData) }));
   }
 
   private studyOf(seriesInstanceUid: string): string | null {

@@ -11,7 +11,7 @@ import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from 
 export { PATIENT_A, PATIENT_B, tmpDir };
 
 const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../..');
 
 export const MODEL_HASH = 'a'.repeat(63) + '1';
 export const MODEL_META = { name: 'Chest triage', variant: 'b0', classNames: ['normal', 'nodule'], contentHash: MODEL_HASH, provenance: { softwareVersion: '0.1.0', createdAt: '2026-01-01T00:00:00Z' } };

@@ -1,0 +1,116 @@
+// Writes a series' or study's results as DICOM into a folder: the model's predictions as
+// one TID 1500 SR, the measurements and labels as another, in one new SR series of the
+// same study. Used by `lumen export --results` and the app's Export results.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
+import type { Library } from '../library/library';
+import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
+import { buildReport, type ImageRef, type ModelIdentity } from './sr';
+import { ResultsStore, type ImageFile, type Scope } from './store';
+
+export interface WrittenObject {
+  file: string;
+  kind: 'predictions-sr' | 'measurements-sr' | 'parametric-map' | 'secondary-capture';
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+}
+
+export interface ResultsExport {
+  scope: Scope;
+  files: WrittenObject[];
+  predictions: number;
+  measurements: number;
+  labels: number;
+  /** Measurements of kinds the SR does not carry yet. */
+  skippedMeasurements: number;
+}
+
+export class ResultsExportError extends Error {}
+
+/** The images of a scope by SOP Instance UID, as SR references them. */
+function imageRefs(images: ImageFile[]): Map<string, Omit<ImageRef, 'frame'>> {
+  return new Map(
+    images
+      .filter((i) => i.sopClassUid)
+      .map((i) => [i.sopInstanceUid, { studyInstanceUid: i.studyInstanceUid, seriesInstanceUid: i.seriesInstanceUid, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid!, frames: i.frames }]),
+  );
+}
+
+/** The header of the first image of the scope whose file still reads: the patient and study of every object written. */
+function sourceHeader(images: ImageFile[]): NaturalDataset {
+  for (const image of images) {
+    if (image.missing) continue;
+    try {
+      return readDataset(image.path, { headerOnly: true }).dataset;
+    } catch {
+      // try the next image
+    }
+  }
+  throw new ResultsExportError('none of its images can be read any more (moved or deleted?): import the study again, then export.');
+}
+
+/** Where the files go: an existing folder, or a new one made private (results carry patient data). */
+function prepareOut(out: string): string {
+  const dir = path.resolve(out);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new ResultsExportError(`${dir} is a file, not a folder: choose a folder for the exported DICOM files.`);
+  ensurePrivateDir(dir, { tighten: false });
+  return dir;
+}
+
+function writeObject(dir: string, kind: WrittenObject['kind'], dataset: NaturalDataset): WrittenObject {
+  const sop = String(dataset.SOPInstanceUID);
+  const file = path.join(dir, `${kind}-${sop}.dcm`);
+  writeFileAtomic(file, writeDataset(dataset));
+  return { file, kind, sopInstanceUid: sop, seriesInstanceUid: String(dataset.SeriesInstanceUID) };
+}
+
+export function exportResults(library: Library, opts: { uid: string; model: ModelIdentity | null; out: string }): ResultsExport {
+  const store = new ResultsStore(library);
+  try {
+    const scope = store.resolve(opts.uid);
+    if (!scope) throw new ResultsExportError(`The library has no series or study ${opts.uid}. Import it first, or check the UID with "lumen ls".`);
+    const what = scope.seriesInstanceUid ? `series ${opts.uid}` : `study ${opts.uid}`;
+    const images = store.images(scope);
+    if (!images.length) throw new ResultsExportError(`The ${what} has no images in the library.`);
+    const refs = imageRefs(images);
+    const predictions = opts.model ? store.predictions(scope, opts.model.packageHash) : [];
+    if (opts.model && !predictions.length) {
+      throw new ResultsExportError(`The library has no predictions of the model "${opts.model.name}" (${opts.model.packageHash.slice(0, 12)}…) for the ${what}. Run the model on it first.`);
+    }
+    const measurements = store.measurements(scope);
+    const labels = store.labels(scope);
+    if (!predictions.length && !measurements.length && !labels.length) {
+      throw new ResultsExportError(`The ${what} has no predictions, measurements or labels to export. Name a model with --model, or measure or label it first.`);
+    }
+    let source: NaturalDataset;
+    try {
+      source = sourceHeader(images);
+    } catch (err) {
+      throw new ResultsExportError(`Cannot export the ${what}: ${(err as Error).message}`);
+    }
+    const dir = prepareOut(opts.out);
+    const seriesInstanceUid = newUid();
+    const files: WrittenObject[] = [];
+    const result: ResultsExport = { scope, files, predictions: 0, measurements: 0, labels: 0, skippedMeasurements: 0 };
+    const common = { source, seriesInstanceUid, seriesNumber: 9901, images: refs };
+    if (predictions.length && opts.model) {
+      const report = buildReport({ ...common, seriesDescription: `Lumen results: ${opts.model.name}`, instanceNumber: files.length + 1, predictions: { model: opts.model, items: predictions } });
+      files.push(writeObject(dir, 'predictions-sr', report.dataset));
+      result.predictions = report.groups.predictions;
+    }
+    if (measurements.length || labels.length) {
+      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, labels });
+      result.skippedMeasurements = report.skipped;
+      if (report.groups.measurements + report.groups.labels > 0) {
+        files.push(writeObject(dir, 'measurements-sr', report.dataset));
+        result.measurements = report.groups.measurements;
+        result.labels = report.groups.labels;
+      }
+    }
+    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: 'dicom-sr' });
+    return result;
+  } finally {
+    store.close();
+  }
+}

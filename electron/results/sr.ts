@@ -1,0 +1,252 @@
+// Results as DICOM Comprehensive SR, TID 1500 "Imaging Measurement Report" (PS3.16), in
+// the shape the IHE AI Results profile and OHIF read:
+// - a model's predictions: one TID 1501 measurement group per image (and frame), the top
+//   class as a coded Finding, every class's score as a NUM, the image as its Source, and
+//   the algorithm (TID 4019: name, version, the package's content hash and variant);
+// - measurements: one group per length in the layout of dcmjs's and Cornerstone3D's
+//   adapters (Tracking Identifier "Cornerstone3DTools@^0.1.0:Length", a NUM Length in mm
+//   inferred from a SCOORD POLYLINE selected from the image), so OHIF loads them back as
+//   editable lengths, while other readers see plain TID 1500;
+// - labels: one group each, the label as a coded Finding, the labelled images as Source.
+// Class names and labels are codes of Lumen's own scheme 99LUMEN (declared in the
+// document); the code value is the name when it fits a code value, else a hash of it.
+import { createHash } from 'node:crypto';
+import { APP_VERSION } from '../../common/version';
+import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
+import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
+import { measurementValue } from './tables';
+
+export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
+/** What OHIF's Cornerstone3D adapters write and recognise as their own lengths. */
+export const CORNERSTONE_LENGTH_TRACKING_ID = 'Cornerstone3DTools@^0.1.0:Length';
+export const PREDICTION_TRACKING_ID = 'Lumen AI result';
+export const LABEL_TRACKING_ID = 'Lumen label';
+export const LUMEN_SCHEME = '99LUMEN';
+
+interface Code {
+  CodeValue: string;
+  CodingSchemeDesignator: string;
+  CodeMeaning: string;
+}
+type Item = NaturalDataset;
+
+const code = (CodeValue: string, CodingSchemeDesignator: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator, CodeMeaning });
+const DCM = (value: string, meaning: string) => code(value, 'DCM', meaning);
+
+/** LO text: at most 64 characters, no backslash (the value separator) nor control characters. */
+const lo = (text: string) => text.replace(/[\\\p{Cc}]/gu, ' ').slice(0, 64);
+
+/** A class name or label as a code of Lumen's scheme: the name itself when it is a valid short code value, else "H" and 15 hex digits of its hash. */
+export function lumenCode(name: string): Code {
+  const value = /^[A-Za-z0-9_.-]{1,16}$/.test(name) ? name : `H${createHash('sha256').update(name).digest('hex').slice(0, 15)}`;
+  return code(value, LUMEN_SCHEME, lo(name) || '(empty)');
+}
+
+const text = (rel: string, name: Code, value: string): Item => ({ RelationshipType: rel, ValueType: 'TEXT', ConceptNameCodeSequence: [name], TextValue: value });
+const codeItem = (rel: string, name: Code, value: Code): Item => ({ RelationshipType: rel, ValueType: 'CODE', ConceptNameCodeSequence: [name], ConceptCodeSequence: [value] });
+const uidref = (rel: string, name: Code, uid: string): Item => ({ RelationshipType: rel, ValueType: 'UIDREF', ConceptNameCodeSequence: [name], UID: uid });
+const container = (rel: string, name: Code, content: Item[]): Item => ({ RelationshipType: rel, ValueType: 'CONTAINER', ConceptNameCodeSequence: [name], ContinuityOfContent: 'SEPARATE', ContentSequence: content });
+
+/** An image as SR references it: class, instance, and the frame of a multi-frame image. */
+export interface ImageRef {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  /** 0-based; referenced only when the image has several frames. */
+  frame?: number;
+  frames: number;
+}
+
+function referencedSop(ref: ImageRef): Item {
+  const item: Item = { ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid };
+  if (ref.frames > 1 && ref.frame !== undefined) item.ReferencedFrameNumber = ref.frame + 1;
+  return item;
+}
+
+const imageItem = (rel: string, ref: ImageRef, name?: Code): Item => ({
+  RelationshipType: rel,
+  ValueType: 'IMAGE',
+  ...(name ? { ConceptNameCodeSequence: [name] } : {}),
+  ReferencedSOPSequence: [referencedSop(ref)],
+});
+
+const SOURCE = code('260753009', 'SCT', 'Source');
+const FINDING = DCM('121071', 'Finding');
+
+function trackingItems(identifier: string): Item[] {
+  return [text('HAS OBS CONTEXT', DCM('112039', 'Tracking Identifier'), identifier), uidref('HAS OBS CONTEXT', DCM('112040', 'Tracking Unique Identifier'), newUid())];
+}
+
+export interface ModelIdentity {
+  name: string;
+  packageHash: string;
+  variant: string | null;
+  /** The Lumen version that made the package, when known. */
+  version: string | null;
+}
+
+/** TID 4019 Algorithm Identification. */
+function algorithmItems(model: ModelIdentity): Item[] {
+  const items = [text('HAS CONCEPT MOD', DCM('111001', 'Algorithm Name'), model.name), text('HAS CONCEPT MOD', DCM('111003', 'Algorithm Version'), model.version ?? APP_VERSION)];
+  items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `package content hash (SHA-256) ${model.packageHash}`));
+  if (model.variant) items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `EfficientNet variant ${model.variant}`));
+  return items;
+}
+
+function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentity): Item {
+  const top = p.scores.indexOf(Math.max(...p.scores));
+  const content: Item[] = [...trackingItems(PREDICTION_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(p.classNames[top])), ...algorithmItems(model)];
+  p.classNames.forEach((name, k) => {
+    const concept = lumenCode(name);
+    content.push({
+      RelationshipType: 'CONTAINS',
+      ValueType: 'NUM',
+      ConceptNameCodeSequence: [{ ...concept, CodeMeaning: lo(`${name} probability`) }],
+      MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [code('1', 'UCUM', 'no units')], NumericValue: Number(p.scores[k].toPrecision(8)) }],
+    });
+  });
+  content.push(imageItem('CONTAINS', ref, SOURCE));
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), content);
+}
+
+function lengthGroup(m: StoredMeasurement, ref: ImageRef): Item {
+  const { value, unit } = measurementValue(m);
+  const units = unit === 'mm' ? code('mm', 'UCUM', 'millimeter') : code('{pixel}', 'UCUM', 'pixel');
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [
+    ...trackingItems(CORNERSTONE_LENGTH_TRACKING_ID),
+    {
+      RelationshipType: 'CONTAINS',
+      ValueType: 'NUM',
+      ConceptNameCodeSequence: [code('410668003', 'SCT', 'Length')],
+      MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number((value ?? 0).toPrecision(8)) }],
+      ContentSequence: [
+        {
+          RelationshipType: 'INFERRED FROM',
+          ValueType: 'SCOORD',
+          GraphicType: 'POLYLINE',
+          // SR image coordinates: (0,0) is the top left corner of the top left pixel, as in Lumen's viewer.
+          GraphicData: m.points.flat().map((v) => Math.fround(v)),
+          ContentSequence: [imageItem('SELECTED FROM', ref)],
+        },
+      ],
+    },
+  ]);
+}
+
+function labelGroup(l: StoredLabel, refs: ImageRef[]): Item {
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(LABEL_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(l.label)), ...refs.map((r) => imageItem('CONTAINS', r, SOURCE))]);
+}
+
+export interface ReportInput {
+  /** The header of one image of the study: patient and study attributes are copied from it. */
+  source: NaturalDataset;
+  seriesInstanceUid: string;
+  seriesNumber: number;
+  seriesDescription: string;
+  instanceNumber: number;
+  /** The images the report may refer to, by SOP Instance UID. */
+  images: Map<string, Omit<ImageRef, 'frame'>>;
+  predictions?: { model: ModelIdentity; items: StoredPrediction[] };
+  measurements?: StoredMeasurement[];
+  labels?: StoredLabel[];
+}
+
+export interface Report {
+  dataset: NaturalDataset;
+  sopInstanceUid: string;
+  groups: { predictions: number; measurements: number; labels: number };
+  /** Measurements of kinds SR does not carry yet (only lengths are written). */
+  skipped: number;
+}
+
+/** The TID 1500 report as a data set in dcmjs's natural form. */
+export function buildReport(input: ReportInput): Report {
+  const groups: Item[] = [];
+  const referenced = new Map<string, ImageRef>();
+  const ref = (sop: string, frame?: number): ImageRef | null => {
+    const image = input.images.get(sop);
+    if (!image) return null;
+    referenced.set(sop, image);
+    return { ...image, frame };
+  };
+  const counts = { predictions: 0, measurements: 0, labels: 0 };
+  let skipped = 0;
+  if (input.predictions) {
+    for (const p of input.predictions.items) {
+      const r = ref(p.sopInstanceUid, p.frame);
+      if (!r) continue;
+      groups.push(predictionGroup(p, r, input.predictions.model));
+      counts.predictions++;
+    }
+  }
+  for (const m of input.measurements ?? []) {
+    const r = ref(m.sopInstanceUid, m.frame);
+    if (!r || m.kind !== 'length' || m.points.length !== 2) {
+      skipped++;
+      continue;
+    }
+    groups.push(lengthGroup(m, r));
+    counts.measurements++;
+  }
+  for (const l of input.labels ?? []) {
+    const refs =
+      l.targetKind === 'image'
+        ? [ref(l.sopInstanceUid!)]
+        : l.targetKind === 'series'
+          ? [...input.images.values()].filter((i) => i.seriesInstanceUid === l.seriesInstanceUid).map((i) => ref(i.sopInstanceUid))
+          : [];
+    groups.push(labelGroup(l, refs.filter((r): r is ImageRef => r !== null)));
+    counts.labels++;
+  }
+
+  const sopInstanceUid = newUid();
+  const now = dicomDateTime();
+  const studyUid = String(input.source.StudyInstanceUID);
+  const bySeries = new Map<string, ImageRef[]>();
+  for (const r of referenced.values()) bySeries.set(r.seriesInstanceUid, [...(bySeries.get(r.seriesInstanceUid) ?? []), r]);
+  const evidence = bySeries.size
+    ? [{ StudyInstanceUID: studyUid, ReferencedSeriesSequence: [...bySeries].map(([series, refs]) => ({ SeriesInstanceUID: series, ReferencedSOPSequence: refs.map((r) => ({ ReferencedSOPClassUID: r.sopClassUid, ReferencedSOPInstanceUID: r.sopInstanceUid })) })) }]
+    : undefined;
+  const device = DCM('121007', 'Device');
+  const dataset: NaturalDataset = {
+    SpecificCharacterSet: 'ISO_IR 192',
+    InstanceCreationDate: now.date,
+    InstanceCreationTime: now.time,
+    SOPClassUID: COMPREHENSIVE_SR,
+    SOPInstanceUID: sopInstanceUid,
+    ...patientAndStudy(input.source),
+    Modality: 'SR',
+    SeriesInstanceUID: input.seriesInstanceUid,
+    SeriesNumber: input.seriesNumber,
+    SeriesDescription: lo(input.seriesDescription),
+    ReferencedPerformedProcedureStepSequence: [],
+    Manufacturer: 'Lumen',
+    ManufacturerModelName: 'Lumen',
+    SoftwareVersions: APP_VERSION,
+    InstanceNumber: input.instanceNumber,
+    CompletionFlag: 'COMPLETE',
+    VerificationFlag: 'UNVERIFIED',
+    ContentDate: now.date,
+    ContentTime: now.time,
+    PerformedProcedureCodeSequence: [],
+    ...(evidence ? { CurrentRequestedProcedureEvidenceSequence: evidence } : {}),
+    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUMEN_SCHEME, CodingSchemeName: 'Lumen class names and labels', CodingSchemeResponsibleOrganization: 'Lumen' }],
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [DCM('126000', 'Imaging Measurement Report')],
+    ContinuityOfContent: 'SEPARATE',
+    ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
+    ContentSequence: [
+      codeItem('HAS CONCEPT MOD', DCM('121049', 'Language of Content Item and Descendants'), code('en-US', 'RFC5646', 'English (United States)')),
+      codeItem('HAS OBS CONTEXT', DCM('121005', 'Observer Type'), device),
+      // One Device Observer UID per model (or for Lumen itself), the same in every export.
+      uidref('HAS OBS CONTEXT', DCM('121012', 'Device Observer UID'), uidFromBytes(createHash('sha256').update(`lumen-device\0${input.predictions?.model.packageHash ?? ''}`).digest())),
+      text('HAS OBS CONTEXT', DCM('121013', 'Device Observer Name'), input.predictions ? `Lumen: ${input.predictions.model.name}` : 'Lumen'),
+      text('HAS OBS CONTEXT', DCM('121014', 'Device Observer Manufacturer'), 'Lumen'),
+      codeItem('HAS CONCEPT MOD', DCM('121058', 'Procedure reported'), code('363679005', 'SCT', 'Imaging procedure')),
+      ...(referenced.size ? [container('CONTAINS', DCM('111028', 'Image Library'), [container('CONTAINS', DCM('126200', 'Image Library Group'), [...referenced.values()].map((r) => imageItem('CONTAINS', r)))])] : []),
+      container('CONTAINS', DCM('126010', 'Imaging Measurements'), groups),
+    ],
+  };
+  return { dataset, sopInstanceUid, groups: counts, skipped };
+}

@@ -1,0 +1,88 @@
+// Results as DICOM SR (issue #16 point 5): `lumen export --results` on a real library, each
+// file read back by dcmtk's dsrdump, checked by dicom3tools' dciodvfy, and the lengths
+// loaded by dcmjs's Cornerstone3D adapter, the code OHIF uses to make SR lengths editable.
+import fs from 'node:fs';
+import path from 'node:path';
+import dcmjs from 'dcmjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportResults } from '../../electron/results/export';
+import { dciodvfy, dsrdump, natural } from './check';
+import { lumen, MODEL_HASH, MODEL_META, PATIENT_A, QUOTED_LABEL, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
+
+let lib: ResultsLibrary;
+let files: { file: string; kind: string }[];
+
+const items = (x: unknown): any[] => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
+const meaning = (item: any) => items(item.ConceptNameCodeSequence)[0]?.CodeMeaning;
+const child = (item: any, m: string) => items(item.ContentSequence).find((c) => meaning(c) === m);
+const children = (item: any, m: string) => items(item.ContentSequence).filter((c) => meaning(c) === m);
+
+beforeAll(async () => {
+  lib = await resultsLibrary('sr');
+  const out = path.join(tmpDir('sr-out'), 'results');
+  const r = await lumen(['export', '--results', PATIENT_A.seriesUid, '--model', MODEL_HASH, '--library', lib.dir, '--out', out, '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const summary = JSON.parse(r.stdout);
+  expect(summary).toMatchObject({ predictions: 5, measurements: 1, labels: 2 });
+  files = summary.files;
+}, 180_000);
+afterAll(() => lib?.library.close());
+
+describe('lumen export --results', () => {
+  it('writes a predictions SR and a measurements SR that dsrdump reads and dciodvfy finds no error in', () => {
+    expect(files.map((f) => f.kind)).toEqual(['predictions-sr', 'measurements-sr']);
+    for (const { file } of files) {
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const text = dsrdump(file);
+      expect(text).toContain('Comprehensive SR Document');
+      expect(text).toContain('"Imaging Measurement Report"');
+      const { errors, output } = dciodvfy(file);
+      expect(errors, output).toEqual([]);
+    }
+  });
+
+  it('predictions: TID 1500 with one group per image, the top class as Finding, every score, the image and the algorithm', () => {
+    const ds = natural(files[0].file);
+    expect(ds).toMatchObject({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.33', Modality: 'SR', StudyInstanceUID: PATIENT_A.studyUid, PatientID: PATIENT_A.patientId });
+    expect(items(ds.ContentTemplateSequence)[0]).toMatchObject({ MappingResource: 'DCMR', TemplateIdentifier: '1500' });
+    const groups = children(child(ds, 'Imaging Measurements'), 'Measurement Group');
+    expect(groups).toHaveLength(5);
+    const bySop = new Map(groups.map((g) => [items(child(g, 'Source').ReferencedSOPSequence)[0].ReferencedSOPInstanceUID, g]));
+    expect([...bySop.keys()].sort()).toEqual([...lib.images].sort());
+    const last = bySop.get(lib.images[4]);
+    expect(items(child(last, 'Finding').ConceptCodeSequence)[0]).toMatchObject({ CodeValue: 'normal', CodingSchemeDesignator: '99LUMEN' });
+    expect(items(child(last, 'nodule probability').MeasuredValueSequence)[0].NumericValue).toBeCloseTo(0.4, 6);
+    expect(child(last, 'Algorithm Name').TextValue).toBe(MODEL_META.name);
+    expect(children(last, 'Algorithm Parameters').map((p) => p.TextValue).join(' ')).toContain(MODEL_HASH);
+    // Every image referenced is in the evidence, so a receiver can fetch them.
+    const evidence = items(items(ds.CurrentRequestedProcedureEvidenceSequence)[0].ReferencedSeriesSequence)[0];
+    expect(evidence.SeriesInstanceUID).toBe(PATIENT_A.seriesUid);
+    expect(items(evidence.ReferencedSOPSequence)).toHaveLength(5);
+  });
+
+  it("measurements: dcmjs's Cornerstone3D adapter (OHIF's) loads the length back with its points and value", () => {
+    const ds = natural(files[1].file);
+    const sopToImageId = Object.fromEntries(lib.images.map((s) => [s, `lumen:${s}`]));
+    const metadata = { get: () => ({ frameOfReferenceUID: '1.2.3' }) };
+    const state = dcmjs.adapters.Cornerstone3D.MeasurementReport.generateToolState(ds, sopToImageId, (_id: string, p: number[]) => [...p, 0], metadata);
+    expect(state.Length).toHaveLength(1);
+    const [length] = state.Length;
+    expect(length.sopInstanceUid).toBe(lib.images[1]);
+    expect(length.annotation.data.handles.points).toEqual([[2, 3, 0], [5, 7, 0]]);
+    expect(Object.values(length.annotation.data.cachedStats)[0]).toEqual({ length: 3.5 });
+    const findings = children(child(ds, 'Imaging Measurements'), 'Measurement Group')
+      .map((g) => child(g, 'Finding'))
+      .filter(Boolean)
+      .map((f) => items(f.ConceptCodeSequence)[0].CodeMeaning);
+    expect(findings).toEqual(['=HYPERLINK("http://x","y")', QUOTED_LABEL]);
+  });
+
+  it('refuses, in words, a UID the library lacks and a model without predictions for it', () => {
+    const out = tmpDir('sr-refused');
+    expect(() => exportResults(lib.library, { uid: '1.2.3.4.5', model: null, out })).toThrow(/The library has no series or study 1\.2\.3\.4\.5/);
+    const other = { name: 'Other', packageHash: 'b'.repeat(64), variant: 'b0', version: null };
+    expect(() => exportResults(lib.library, { uid: PATIENT_A.studyUid, model: other, out })).toThrow(/no predictions of the model "Other"/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
