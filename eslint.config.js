@@ -93,4 +93,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/main (and the preload) may import electron.' }] }],
     },
   },
+  {
+    // A compiled addon loads only in the runtime it was built for; the system Node,
+    // Node 24 and Electron each have their own build (native/, npm run native).
+    files: ['electron/**/*.ts', 'models/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['electron/library/sqlite.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'better-sqlite3', allowTypeImports: true, message: 'Open SQLite with openDatabase (electron/library/sqlite.ts): it loads the better-sqlite3 build made for the runtime that runs it, and says how to fix a missing one.' }],
+      }],
+    },
+  },
 );

@@ -11,11 +11,11 @@
  * request starts a fresh one.
  */
 import { fileURLToPath } from 'node:url';
-import { fork, type ChildProcess } from 'node:child_process';
 import { JobStarted } from '../../common/contract/define';
 import { requests, type RequestName } from '../../common/contract';
 import { validateRequest, type PathAccess, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
+import { forkEngine, type EngineProcess, type SpawnEngine } from './spawn';
 
 export interface EngineTimeouts {
   /** How long the caller of each request waits for its answer, in ms (see DEADLINES). */
@@ -29,6 +29,8 @@ export interface EngineTimeouts {
 export interface EngineHostOptions extends WorkerConfig {
   /** The worker script; defaults to the tsx bootstrap next to this file. */
   workerPath?: string;
+  /** How the engine process is started; defaults to a plain Node fork (the desktop app passes a utility process). */
+  spawn?: SpawnEngine;
   log?: (line: string) => void;
   /** Shorter in tests; the defaults suit the app. */
   timeouts?: EngineTimeouts;
@@ -77,7 +79,7 @@ interface Pending {
 }
 
 export class EngineHost {
-  private worker: ChildProcess | null = null;
+  private worker: EngineProcess | null = null;
   private ready: Promise<void> | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -94,17 +96,10 @@ export class EngineHost {
     const workerPath = this.options.workerPath ?? fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
     const config: WorkerConfig = { dataDir: this.options.dataDir, shell: this.options.shell, backend: this.options.backend ?? null };
     const env: NodeJS.ProcessEnv = { ...process.env, LUMEN_ENGINE_CONFIG: JSON.stringify(config) };
-    // Inside Electron, process.execPath is Electron itself: run it as plain Node.
-    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
     // Dawn's OpenGL ES fallback needs a surfaceless EGL on headless Linux; set
     // for the engine only, so the app's own GPU process keeps its platform.
     if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
-    const worker = fork(workerPath, [], {
-      env,
-      serialization: 'advanced', // structured clone: typed arrays cross intact
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [],
-    });
+    const worker = (this.options.spawn ?? forkEngine())(workerPath, env);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
@@ -129,14 +124,14 @@ export class EngineHost {
             break;
         }
       };
-      worker.on('message', onMessage);
-      worker.on('error', (err) => {
+      worker.onMessage(onMessage);
+      worker.onError((err) => {
         this.options.log?.(`[engine] crashed: ${err.stack ?? err.message}`);
         reject(err);
       });
-      worker.on('exit', (code, signal) => {
-        this.retire(worker, `The engine stopped (${signal ?? `exit code ${code}`})`);
-        reject(new Error(`engine exited with code ${code} before it was ready`));
+      worker.onExit((how) => {
+        this.retire(worker, `The engine stopped (${how})`);
+        reject(new Error(`engine exited (${how}) before it was ready`));
       });
     });
     return this.ready;
@@ -146,7 +141,7 @@ export class EngineHost {
    * The worker is gone (it exited, or it was stuck and killed): fail what it
    * was doing, say so once, and let the next request start a fresh one.
    */
-  private retire(worker: ChildProcess, what: string): void {
+  private retire(worker: EngineProcess, what: string): void {
     if (this.worker !== worker) return; // already retired
     this.worker = null;
     this.ready = null;
@@ -170,7 +165,7 @@ export class EngineHost {
   }
 
   /** Send one request to this worker; null when it gave no answer within `deadline` ms. */
-  private send(worker: ChildProcess, method: RequestName, input: unknown, deadline: number, access?: PathAccess): Promise<Reply | null> {
+  private send(worker: EngineProcess, method: RequestName, input: unknown, deadline: number, access?: PathAccess): Promise<Reply | null> {
     const id = this.nextId++;
     return new Promise<Reply | null>((resolve) => {
       const timer = setTimeout(() => {
@@ -243,7 +238,7 @@ export class EngineHost {
   }
 
   /** Ping the worker; if it does not answer in time, kill it and fail what it was doing. */
-  private checkStuck(worker: ChildProcess, why: string): void {
+  private checkStuck(worker: EngineProcess, why: string): void {
     if (this.checking || this.worker !== worker) return;
     this.checking = true;
     const deadline = this.options.timeouts?.ping ?? PING_DEADLINE;
@@ -251,7 +246,7 @@ export class EngineHost {
       this.checking = false;
       if (pong !== null || this.worker !== worker) return;
       this.options.log?.(`[engine] stuck (${why}, and no answer to a ping within ${seconds(deadline)}): killing it`);
-      worker.kill('SIGKILL');
+      worker.kill();
       // Retire it now: a process stuck in the kernel may take its time to exit.
       this.retire(worker, `The engine stopped answering (no reply within ${seconds(deadline)}) and was stopped`);
     });
@@ -266,8 +261,8 @@ export class EngineHost {
   async crashForTest(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGKILL');
+    const exited = new Promise((r) => worker.onExit(r));
+    worker.kill();
     await exited;
   }
 
@@ -275,10 +270,10 @@ export class EngineHost {
     this.closed = true;
     const worker = this.worker;
     if (worker) this.retire(worker, 'The engine was shut down');
-    if (worker && worker.exitCode === null && worker.signalCode === null) {
-      const exited = new Promise((r) => worker.once('exit', r));
-      if (worker.connected) worker.send({ type: 'shutdown' } satisfies ToWorker);
-      const timer = setTimeout(() => worker.kill('SIGKILL'), 3000);
+    if (worker?.running) {
+      const exited = new Promise((r) => worker.onExit(r));
+      worker.send({ type: 'shutdown' } satisfies ToWorker);
+      const timer = setTimeout(() => worker.kill(), 3000);
       await exited;
       clearTimeout(timer);
     }

@@ -13,10 +13,17 @@ import { validateEvent, type PathAccess } from '../../common/rpc';
 import { createEngine } from './engine';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 
-if (!process.send) throw new Error('engine/worker.ts must run as a child process with an IPC channel');
+/** Electron's utility process talks through process.parentPort; a forked Node through process.send. */
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+const parentPort = (process as { parentPort?: ParentPort }).parentPort;
+if (!parentPort && !process.send) throw new Error('engine/worker.ts must run as a child process with an IPC channel');
 const config = JSON.parse(process.env.LUMEN_ENGINE_CONFIG ?? '{}') as WorkerConfig;
 const post = (message: FromWorker) => {
-  if (process.connected) process.send!(message);
+  if (parentPort) parentPort.postMessage(message);
+  else if (process.connected) process.send!(message);
 };
 const log = (line: string) => post({ type: 'log', line });
 
@@ -32,7 +39,7 @@ const ctx = {
   },
 };
 
-process.on('message', (message: ToWorker) => {
+const onMessage = (message: ToWorker) => {
   if (!message || typeof message !== 'object') {
     log('ignored a non-object message');
     return;
@@ -48,10 +55,13 @@ process.on('message', (message: ToWorker) => {
     return;
   }
   engine.dispatch(message.method, message.input, { ...ctx, access: message.access ?? defaultAccess }).then((reply) => post({ type: 'reply', id: message.id, reply }));
-});
+};
+if (parentPort) parentPort.on('message', (e) => onMessage(e.data as ToWorker));
+else process.on('message', onMessage);
 
 // A stray rejection in a job must not take the engine down with it.
 process.on('unhandledRejection', (reason) => log(`unhandled rejection in engine: ${String(reason)}`));
-// The owner went away (app closed or crashed): nothing left to serve.
+// The owner went away (app closed or crashed): nothing left to serve. (Electron
+// ends a utility process itself when the app quits.)
 process.on('disconnect', () => process.exit(0));
 post({ type: 'ready', pid: process.pid });

@@ -3,15 +3,16 @@ import { readRegularFile } from '../../common/node/read-file';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../../common/import-summary';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../common/node/safe-fs';
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
-import { migrate } from './schema';
+import { migrate, refuseNewerLibrary } from './schema';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
+import { NativeModuleError, openDatabase } from './sqlite';
 import type {
   ImportErrorRecord,
   ImportOptions,
@@ -216,11 +217,19 @@ export class Library {
     } catch (err) {
       throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another folder with --library or LUMEN_DATA_DIR.`);
     }
+    // Before anything writes to it: a library made by a newer Lumen is refused untouched.
+    try {
+      refuseNewerLibrary(file, openDatabase);
+    } catch (err) {
+      throw new LibraryError(err instanceof Error ? err.message : String(err));
+    }
     let db: Database.Database;
     try {
       makePrivateDatabase(file);
-      db = new Database(file);
+      db = openDatabase(file);
     } catch (err) {
+      // Not about the file: the runtime cannot load SQLite at all; its message says how to fix that.
+      if (err instanceof NativeModuleError) throw new LibraryError(err.message);
       throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another folder with --library.`);
     }
     try {

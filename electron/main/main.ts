@@ -11,6 +11,7 @@ import { APP_NAME } from '../../common/version';
 import { EngineHost } from '../engine/host';
 import { defaultDataDir } from '../library/paths';
 import { appPageUrl, isAppPage } from './origin';
+import { utilityEngine } from './engine-process';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
 // uses, so both see one library. Electron's own profile lives inside it.
@@ -22,7 +23,8 @@ const rendererIndex = path.join(here, '../../renderer/dist/index.html');
 const windows = new Set<WebContents>();
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-const engine = new EngineHost({ dataDir, shell: 'electron', workerPath: path.join(here, 'engine-worker.cjs'), log });
+// A utility process: Electron's own way to run Node code, so RunAsNode stays fused off.
+const engine = new EngineHost({ dataDir, shell: 'electron', workerPath: path.join(here, 'engine-worker.cjs'), spawn: utilityEngine, log });
 
 function broadcast(event: EventName | string, payload: unknown) {
   for (const contents of windows) if (!contents.isDestroyed()) contents.send('lumen:event', event, payload);

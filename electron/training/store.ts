@@ -1,10 +1,11 @@
 // The training side of the library's SQLite file: labels, datasets, trained models and
 // predictions (tables from schema.ts migration 2). A second connection to the same WAL
 // database, opened after Library.open has brought the schema up to date.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { LIBRARY_FILE, type Library } from '../library/library';
+import { openDatabase } from '../library/sqlite';
 import type { ImageRef } from '../dicom/model-input';
 
 export type TargetKind = 'image' | 'series' | 'study';
@@ -51,7 +52,7 @@ export class TrainingStore {
   readonly db: Database.Database;
 
   constructor(readonly library: Library) {
-    this.db = new Database(path.join(library.dir, LIBRARY_FILE));
+    this.db = openDatabase(path.join(library.dir, LIBRARY_FILE));
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
   }
