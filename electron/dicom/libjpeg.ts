@@ -77,7 +77,7 @@ export class LibJpeg {
 }
 
 /** This thread's libjpeg-turbo, or why it is not in use (JPEG then decodes with the Cornerstone codec). */
-export const loadLibJpeg = lazyCodec('libjpeg', (path) => LibJpeg.load(path), 'codecs/libjpeg-turbo/README.md');
+export const loadLibJpeg = lazyCodec('libjpeg', (path) => LibJpeg.load(path), 'electron/dicom/libjpeg.md');
 
 /** Which 8-bit JPEG decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function jpegDecoderName(): Promise<string> {

@@ -1,4 +1,4 @@
-// JPEG 2000 with Lumen's own OpenJPEG build (codecs/openjpeg →
+// JPEG 2000 with Lumen's own OpenJPEG build (third_party/openjpeg + lumen_j2k.c →
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
 import { checkDimensions } from './codec-output';
@@ -78,7 +78,7 @@ export class OpenJpeg {
 }
 
 /** This thread's OpenJPEG, or why it is not in use (JPEG 2000 then decodes with the Cornerstone codec). */
-export const loadOpenJpeg = lazyCodec('openjpeg', (path) => OpenJpeg.load(path), 'codecs/openjpeg/README.md');
+export const loadOpenJpeg = lazyCodec('openjpeg', (path) => OpenJpeg.load(path), 'electron/dicom/openjpeg.md');
 
 /** Which JPEG 2000 decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function j2kDecoderName(): Promise<string> {

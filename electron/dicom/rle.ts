@@ -3,7 +3,7 @@
 // after the other. Decoded straight into pixel-interleaved little-endian bytes.
 //
 // The header and offsets are checked here; the PackBits loop runs in Lumen's
-// WASM build of codecs/rle/lumen_rle.c (three times as fast on a 16-bit CT
+// WASM build of lumen_rle.c (three times as fast on a 16-bit CT
 // frame), or in JavaScript where that was not built. Both give the same bytes
 // and the same errors (test/dicom/rle.test.ts).
 import type { CodecOutput } from './codec-output';

@@ -1,4 +1,4 @@
-// Lumen's own WASM codecs (codecs/*, compiled by scripts/build-codecs.mjs to
+// Lumen's own WASM codecs (third_party/ and lumen_*.c, compiled by scripts/build-codecs.mjs to
 // dist/codecs/<name>.wasm): standalone modules with a few C entry points and
 // no emscripten JavaScript glue. This file finds, compiles and instantiates
 // them; openjpeg.ts and libjpeg.ts hold each codec's calls.

@@ -1,4 +1,4 @@
-// RLE Lossless: the WASM PackBits loop (codecs/rle) and the JavaScript one
+// RLE Lossless: the WASM PackBits loop (electron/dicom/lumen_rle.c) and the JavaScript one
 // give the same bytes and the same errors, on real dcmtk-encoded files and on
 // random segments.
 import { spawnSync } from 'node:child_process';

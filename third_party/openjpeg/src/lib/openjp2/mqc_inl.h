@@ -125,23 +125,14 @@ static INLINE OPJ_UINT32 opj_mqc_raw_decode(opj_mqc_t *mqc)
 /* For internal use of opj_mqc_decode_macro() */
 #define opj_mqc_renormd_macro(mqc, a, c, ct) \
 { \
-    /* a < 0x8000 and a != 0 here: shift all the needed bits at once */ \
-    OPJ_UINT32 l_n = (OPJ_UINT32)__builtin_clz(a) - 16; \
-    for (;;) { \
+    do { \
         if (ct == 0) { \
             opj_mqc_bytein_macro(mqc, c, ct); \
         } \
-        if (l_n <= ct) { \
-            a <<= l_n; \
-            c <<= l_n; \
-            ct -= l_n; \
-            break; \
-        } \
-        a <<= ct; \
-        c <<= ct; \
-        l_n -= ct; \
-        ct = 0; \
-    } \
+        a <<= 1; \
+        c <<= 1; \
+        ct--; \
+    } while (a < 0x8000); \
 }
 
 #define opj_mqc_decode_macro(d, mqc, curctx, a, c, ct) \

@@ -1699,12 +1699,9 @@ opj_pi_iterator_t *opj_pi_initialise_encode(const opj_image_t *p_image,
     l_current_pi = l_pi;
 
     /* memory allocation for include*/
-    l_current_pi->include = NULL;
-    if (l_step_l <= UINT_MAX / l_tcp->numlayers) {
-        l_current_pi->include_size = l_tcp->numlayers * l_step_l;
-        l_current_pi->include = (OPJ_INT16*) opj_calloc(l_current_pi->include_size,
-                                sizeof(OPJ_INT16));
-    }
+    l_current_pi->include_size = l_tcp->numlayers * l_step_l;
+    l_current_pi->include = (OPJ_INT16*) opj_calloc(l_current_pi->include_size,
+                            sizeof(OPJ_INT16));
     if (!l_current_pi->include) {
         opj_free(l_tmp_data);
         opj_free(l_tmp_ptr);

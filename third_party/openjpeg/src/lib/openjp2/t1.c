@@ -208,7 +208,7 @@ Decode 1 code-block
 @param p_manager_mutex mutex for the event manager
 @param check_pterm whether PTERM correct termination should be checked
 */
-static __attribute__((noinline)) OPJ_BOOL opj_t1_decode_cblk(opj_t1_t *t1,
+static OPJ_BOOL opj_t1_decode_cblk(opj_t1_t *t1,
                                    opj_tcd_cblk_dec_t* cblk,
                                    OPJ_UINT32 orient,
                                    OPJ_UINT32 roishift,
@@ -238,7 +238,7 @@ OPJ_BOOL opj_t1_ht_decode_cblk(opj_t1_t *t1,
                                OPJ_BOOL check_pterm);
 
 
-static __attribute__((noinline)) OPJ_BOOL opj_t1_allocate_buffers(opj_t1_t *t1,
+static OPJ_BOOL opj_t1_allocate_buffers(opj_t1_t *t1,
                                         OPJ_UINT32 w,
                                         OPJ_UINT32 h);
 
@@ -684,7 +684,7 @@ static void opj_t1_dec_sigpass_raw(
         } \
 }
 
-static __attribute__((noinline)) void opj_t1_dec_sigpass_mqc_64x64_novsc(
+static void opj_t1_dec_sigpass_mqc_64x64_novsc(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
@@ -698,7 +698,7 @@ static void opj_t1_dec_sigpass_mqc_64x64_vsc(
     opj_t1_dec_sigpass_mqc_internal(t1, bpno, OPJ_TRUE, 64, 64, 66);
 }
 
-static __attribute__((noinline)) void opj_t1_dec_sigpass_mqc_generic_novsc(
+static void opj_t1_dec_sigpass_mqc_generic_novsc(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
@@ -1017,14 +1017,14 @@ static void opj_t1_dec_refpass_raw(
         } \
 }
 
-static __attribute__((noinline)) void opj_t1_dec_refpass_mqc_64x64(
+static void opj_t1_dec_refpass_mqc_64x64(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
     opj_t1_dec_refpass_mqc_internal(t1, bpno, 64, 64, 66);
 }
 
-static __attribute__((noinline)) void opj_t1_dec_refpass_mqc_generic(
+static void opj_t1_dec_refpass_mqc_generic(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
@@ -1358,7 +1358,7 @@ static void opj_t1_dec_clnpass_check_segsym(opj_t1_t *t1, OPJ_INT32 cblksty)
     }
 }
 
-static __attribute__((noinline)) void opj_t1_dec_clnpass_64x64_novsc(
+static void opj_t1_dec_clnpass_64x64_novsc(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
@@ -1372,7 +1372,7 @@ static void opj_t1_dec_clnpass_64x64_vsc(
     opj_t1_dec_clnpass_internal(t1, bpno, OPJ_TRUE, 64, 64, 66);
 }
 
-static __attribute__((noinline)) void opj_t1_dec_clnpass_generic_novsc(
+static void opj_t1_dec_clnpass_generic_novsc(
     opj_t1_t *t1,
     OPJ_INT32 bpno)
 {
@@ -1446,7 +1446,7 @@ static OPJ_FLOAT64 opj_t1_getwmsedec(
     return wmsedec;
 }
 
-static __attribute__((noinline)) OPJ_BOOL opj_t1_allocate_buffers(
+static OPJ_BOOL opj_t1_allocate_buffers(
     opj_t1_t *t1,
     OPJ_UINT32 w,
     OPJ_UINT32 h)
@@ -1959,7 +1959,7 @@ void opj_t1_decode_cblks(opj_tcd_t* tcd,
 }
 
 
-static __attribute__((noinline)) OPJ_BOOL opj_t1_decode_cblk(opj_t1_t *t1,
+static OPJ_BOOL opj_t1_decode_cblk(opj_t1_t *t1,
                                    opj_tcd_cblk_dec_t* cblk,
                                    OPJ_UINT32 orient,
                                    OPJ_UINT32 roishift,
