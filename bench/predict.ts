@@ -23,6 +23,7 @@ import { closeDecodePool } from '../electron/dicom/pool';
 import { ensureCtSeries } from './library';
 import { Library } from '../electron/library/library';
 import { predictSeries, type PredictTimings } from '../electron/training/predict';
+import { PredictionStore } from '../electron/library/predictions';
 import type { BenchSuite } from './suite';
 import { randomiseWeights } from './models';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
@@ -116,6 +117,8 @@ export interface PredictBenchReport {
     perImageMs: { waitForInput: number; inference: number; deliver: number; store: number; total: number };
     /** Loading the package and creating the session, once per run (not in imagesPerSecond). */
     openSeconds: number;
+    /** Image scores the library holds for the model afterwards (read back from SQLite). */
+    storedImagePredictions: number;
     secondsPerRound: number[];
   };
   pureInference: { images: number; seconds: number; imagesPerSecond: number; secondsPerRound: number[] };
@@ -161,6 +164,7 @@ export const suite: BenchSuite = {
       const stages = await stageCosts(files, size);
 
       const e2e: { ms: number; timings: PredictTimings }[] = [];
+      let modelHash = '';
       const pure: number[] = [];
       // A first, untimed run of each: V8 optimises the decode workers' code and ONNX Runtime sizes its pools.
       await predictSeries({ library, packageDir, batchSize: batch });
@@ -171,10 +175,14 @@ export const suite: BenchSuite = {
         const result = await predictSeries({ library, packageDir, batchSize: batch, timings });
         const ms = performance.now() - t - timings.openMs;
         if (result.images.length !== slices) throw new CliError(`predicted ${result.images.length} images, expected ${slices}`);
+        modelHash = result.modelHash;
         e2e.push({ ms, timings });
         pure.push(await pureInference(packageDir, slices, batch, size));
         say(`  round ${r + 1}: end to end ${round((slices * 1000) / ms)} images/s, pure inference ${round((slices * 1000) / pure[r])} images/s`);
       }
+      const stored = new PredictionStore(library.dir);
+      const storedImages = stored.count(modelHash, 'image');
+      stored.close();
       const best = e2e.reduce((a, b) => (b.ms < a.ms ? b : a));
       const bestPure = Math.min(...pure);
       const per = (ms: number) => round(ms / slices, 2);
@@ -194,6 +202,7 @@ export const suite: BenchSuite = {
             total: per(best.ms),
           },
           openSeconds: round(best.timings.openMs / 1000, 3),
+          storedImagePredictions: storedImages,
           secondsPerRound: e2e.map((x) => round(x.ms / 1000, 3)),
         },
         pureInference: { images: slices, seconds: round(bestPure / 1000, 3), imagesPerSecond: round((slices * 1000) / bestPure), secondsPerRound: pure.map((x) => round(x / 1000, 3)) },
