@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../import-summary';
+import { VOI_FUNCTION_NAMES } from '../voi';
 import { Empty, JobStarted, request, Uid } from './define';
 
 const str = z.string().nullable();
@@ -112,7 +113,7 @@ export const ViewerFrame = z.object({
   /** The unit of the values after the Modality LUT ("HU", "Gy", "%"), or null when the file does not say. */
   unit: z.string().nullable(),
   /** How the window maps values (VOI LUT Function): LINEAR's one-unit offsets, or LINEAR_EXACT (RT dose). */
-  voiFunction: z.enum(['LINEAR', 'LINEAR_EXACT']),
+  voiFunction: z.enum(VOI_FUNCTION_NAMES),
   /** The file's own windows first, then the modality's presets. */
   windows: z.array(VoiWindow),
   /** Min and max after the Modality LUT (for a full-range window when the file has none). */

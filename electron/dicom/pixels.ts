@@ -2,6 +2,7 @@
 // (window) -> MONOCHROME1 inversion -> 8-bit image -> model input. The viewer,
 // thumbnails, training and inference all go through here.
 import { PNG } from 'pngjs';
+import { applyVoi, fullRangeWindow, type VoiFunction } from '../../common/voi';
 import type { DecodedFrame } from './decode';
 import { decodeFrame } from './decode';
 import { DicomFileError, type InstanceMeta, type ParsedDicom } from './parse';
@@ -69,7 +70,7 @@ export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMe
   return out;
 }
 
-export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT';
+export { fullRangeWindow, type VoiFunction };
 
 /**
  * How a window maps values to gray: the file's VOI LUT Function when it says LINEAR_EXACT;
@@ -82,47 +83,9 @@ export function voiFunction(meta: Pick<InstanceMeta, 'modality'> & Partial<Pick<
   return 'LINEAR';
 }
 
-/** The full-range window of values lo..hi: LINEAR counts hi - lo + 1 integer steps, LINEAR_EXACT spans hi - lo. */
-export function fullRangeWindow(lo: number, hi: number, fn: VoiFunction = 'LINEAR'): { center: number; width: number } {
-  if (fn === 'LINEAR_EXACT' && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
-  return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
-}
-
-/**
- * Linear VOI LUT (PS3.3 C.11.2.1.2.1) to 0..255:
- *   x <= c - 0.5 - (w-1)/2      -> 0
- *   x >  c - 0.5 + (w-1)/2      -> 255
- *   else ((x - (c - 0.5)) / (w - 1) + 0.5) * 255
- * `invert` gives MONOCHROME1 its inverted display. LINEAR_EXACT (C.11.2.1.3.2):
- *   x <= c - w/2 -> 0; x > c + w/2 -> 255; else ((x - c) / w + 0.5) * 255, any w > 0.
- */
+/** The VOI window to 0..255 (common/voi.ts, shared with the viewer); `invert` gives MONOCHROME1 its inverted display. */
 export function applyWindow(values: Float32Array, center: number, width: number, invert: boolean, fn: VoiFunction = 'LINEAR'): Uint8Array {
-  const out = new Uint8Array(values.length);
-  if (fn === 'LINEAR_EXACT') {
-    const w = width > 0 ? width : Number.MIN_VALUE;
-    const low = center - w / 2;
-    const high = center + w / 2;
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i];
-      const y = x <= low ? 0 : x > high ? 255 : Math.round(((x - center) / w + 0.5) * 255);
-      out[i] = invert ? 255 - y : y;
-    }
-    return out;
-  }
-  const w = Math.max(1, width);
-  const low = center - 0.5 - (w - 1) / 2;
-  const high = center - 0.5 + (w - 1) / 2;
-  const c = center - 0.5;
-  const scale = w > 1 ? 255 / (w - 1) : 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    let y: number;
-    if (x <= low) y = 0;
-    else if (x > high) y = 255;
-    else y = Math.round((x - c) * scale + 127.5);
-    out[i] = invert ? 255 - y : y;
-  }
-  return out;
+  return applyVoi(values, { center, width, fn, invert });
 }
 
 /** The smallest and largest value ([0, 0] for none). */

@@ -1,5 +1,6 @@
 // Turning the engine's frames into pixels on a canvas: Modality LUT once per
-// frame (Float32 values), then the VOI window into 8-bit RGBA on every W/L change.
+// frame (Float32 values), then the VOI window (window.ts) into 8-bit RGBA on every W/L change;
+// and the heatmap's colours.
 import type { ViewerFrame } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
 
@@ -27,58 +28,6 @@ export function loadFrame(frame: ViewerFrame): LoadedFrame {
   const { slope, intercept } = frame;
   for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
   return { frame, values };
-}
-
-/** The window shown first: the file's own, else the full range of the values. */
-export function defaultWindow(f: ViewerFrame): { center: number; width: number } {
-  const own = f.windows.find((w) => w.id.startsWith('file-'));
-  if (own) return { center: own.center, width: own.width };
-  const [lo, hi] = f.range;
-  // As electron/dicom/pixels.ts fullRangeWindow: LINEAR counts hi - lo + 1 integer steps, LINEAR_EXACT spans hi - lo.
-  if (f.voiFunction === 'LINEAR_EXACT' && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
-  return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
-}
-
-/** The narrowest window a drag may make: one unit for LINEAR, a thousandth of the range for LINEAR_EXACT (Gy). */
-export function minWindowWidth(f: ViewerFrame): number {
-  return f.voiFunction === 'LINEAR_EXACT' ? Math.max(1e-6, (f.range[1] - f.range[0]) / 1000) : 1;
-}
-
-/** Linear VOI LUT (PS3.3 C.11.2.1.2.1, or LINEAR_EXACT), as electron/dicom/pixels.ts applyWindow, into RGBA. */
-export function windowInto(img: ImageData, loaded: LoadedFrame, center: number, width: number, invert: boolean): void {
-  const { values, frame } = loaded;
-  const out = img.data;
-  const exact = frame.voiFunction === 'LINEAR_EXACT';
-  const w = exact ? (width > 0 ? width : Number.MIN_VALUE) : Math.max(1, width);
-  const low = exact ? center - w / 2 : center - 0.5 - (w - 1) / 2;
-  const high = exact ? center + w / 2 : center - 0.5 + (w - 1) / 2;
-  const c = exact ? center : center - 0.5;
-  const scale = exact ? 255 / w : w > 1 ? 255 / (w - 1) : 0;
-  const flip = invert !== (frame.photometric === 'MONOCHROME1');
-  const map = (x: number) => {
-    const y = x <= low ? 0 : x > high ? 255 : Math.round((x - c) * scale + 127.5);
-    return flip ? 255 - y : y;
-  };
-  if (frame.samplesPerPixel === 3) {
-    const n = frame.rows * frame.columns;
-    const eightBit = frame.dtype === 'uint8';
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < 3; k++) {
-        const v = values[i * 3 + k];
-        const y = eightBit ? v : map(v);
-        out[i * 4 + k] = invert ? 255 - y : y;
-      }
-      out[i * 4 + 3] = 255;
-    }
-    return;
-  }
-  for (let i = 0; i < values.length; i++) {
-    const y = map(values[i]);
-    out[i * 4] = y;
-    out[i * 4 + 1] = y;
-    out[i * 4 + 2] = y;
-    out[i * 4 + 3] = 255;
-  }
 }
 
 export type Colormap = 'jet' | 'hot';

@@ -2,7 +2,8 @@
 // (redrawn only when the pixels or the window change) and the heatmap on its grid.
 import { useEffect, useRef } from 'react';
 import type { CamMap } from '../../../common/contract/models';
-import { camImage, windowInto, type Colormap, type LoadedFrame } from './image';
+import { camImage, type Colormap, type LoadedFrame } from './image';
+import { windowInto } from './window';
 import type { ViewState } from './transform';
 
 /** The heatmap over the image and how it is shown. */

@@ -3,7 +3,8 @@
 // images of the same series keep the view.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { VoiWindow } from '../../../common/contract/library';
-import { defaultWindow, type LoadedFrame } from './image';
+import type { LoadedFrame } from './image';
+import { defaultWindow } from './window';
 import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
 
 /** Commands that change only the view. */

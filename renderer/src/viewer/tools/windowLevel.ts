@@ -1,5 +1,5 @@
 // Window/level: a drag right widens the window, a drag down raises its centre.
-import { minWindowWidth } from '../image';
+import { minWindowWidth } from '../window';
 import type { ViewerTool } from './tool';
 
 export const windowLevelTool: ViewerTool = {

@@ -1,0 +1,54 @@
+// The window the viewer shows: the first one, the narrowest a drag may make, and the VOI
+// window (common/voi.ts, the same function the engine's pixel pipeline uses) into RGBA.
+// No DOM types, so tests run it under Node (test/renderer/window.test.ts).
+import type { ViewerFrame } from '../../../common/contract/library';
+import { fullRangeWindow, voiLut } from '../../../common/voi';
+
+/** A frame's values after the Modality LUT (image.ts LoadedFrame). */
+interface FrameValues {
+  frame: ViewerFrame;
+  values: Float32Array;
+}
+
+/** The window shown first: the file's own, else the full range of the values. */
+export function defaultWindow(f: ViewerFrame): { center: number; width: number } {
+  const own = f.windows.find((w) => w.id.startsWith('file-'));
+  if (own) return { center: own.center, width: own.width };
+  return fullRangeWindow(f.range[0], f.range[1], f.voiFunction);
+}
+
+/** The narrowest window a drag may make: one unit for LINEAR, a thousandth of the range for LINEAR_EXACT (Gy). */
+export function minWindowWidth(f: ViewerFrame): number {
+  return f.voiFunction === 'LINEAR_EXACT' ? Math.max(1e-6, (f.range[1] - f.range[0]) / 1000) : 1;
+}
+
+/**
+ * The VOI window (common/voi.ts, the engine's own) into RGBA: gray samples once per pixel,
+ * MONOCHROME1 shown inverted; colour per sample (8-bit as it is), `invert` applied once.
+ */
+export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues, center: number, width: number, invert: boolean): void {
+  const { values, frame } = loaded;
+  const out = img.data;
+  if (frame.samplesPerPixel === 3) {
+    const lut = voiLut(center, width, frame.voiFunction);
+    const n = frame.rows * frame.columns;
+    const eightBit = frame.dtype === 'uint8';
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 3; k++) {
+        const v = values[i * 3 + k];
+        const y = eightBit ? v : lut(v);
+        out[i * 4 + k] = invert ? 255 - y : y;
+      }
+      out[i * 4 + 3] = 255;
+    }
+    return;
+  }
+  const lut = voiLut(center, width, frame.voiFunction, invert !== (frame.photometric === 'MONOCHROME1'));
+  for (let i = 0; i < values.length; i++) {
+    const y = lut(values[i]);
+    out[i * 4] = y;
+    out[i * 4 + 1] = y;
+    out[i * 4 + 2] = y;
+    out[i * 4 + 3] = 255;
+  }
+}
