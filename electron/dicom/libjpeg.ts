@@ -7,8 +7,7 @@
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
 import { checkDimensions } from './codec-output';
-import { CodestreamError } from './codestream-error';
-import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
+import { cString, lazyCodec, WasmDecoder, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
   bytes: Uint8Array;
@@ -32,47 +31,38 @@ interface Exports extends WasmExports {
 const SIZE_MISMATCH = 3;
 
 export class LibJpeg {
-  private constructor(private readonly slot: WasmInstance<Exports>) {}
+  private constructor(private readonly codec: WasmDecoder<Exports>) {}
 
   /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
   static async load(path: string, keepBytes?: number): Promise<LibJpeg> {
-    const slot = new WasmInstance(await WasmCodec.compile<Exports>(path), keepBytes);
-    slot.get();
-    return new LibJpeg(slot);
+    return new LibJpeg(await WasmDecoder.load<Exports>(path, 'lumen_jpeg', 'JPEG stream', keepBytes));
   }
 
   get path(): string {
-    return this.slot.codec.path;
+    return this.codec.path;
   }
 
   /** Decodes one JPEG stream of 8-bit samples; RGB comes out interleaved. */
   decode(data: Uint8Array, expected?: { columns: number; rows: number }): JpegFrame {
-    const e = this.slot.get();
-    try {
-      const input = copyIn(e, e.lumen_jpeg_alloc, data);
-      if (!input) throw new CodestreamError(`out of memory for a ${data.length}-byte JPEG stream`);
-      // A trap is libjpeg giving up on the stream (its error exit): the message is in the dropped instance.
-      const rc = this.slot.call(
-        (x) => x.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
-        (x) => x.lumen_jpeg_message(),
-      );
-      e.lumen_jpeg_free(input);
-      const info = new Int32Array(e.memory.buffer, e.lumen_jpeg_info(), 4);
-      // The C side refused a size that differs from the header's: the same words as every codec.
-      if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
-      if (rc !== 0) throw new Error(cString(e.memory, e.lumen_jpeg_message()));
-      const [columns, rows, components, converted] = info;
-      const bytes = new Uint8Array(e.memory.buffer, e.lumen_jpeg_output(), columns * rows * components).slice();
-      e.lumen_jpeg_release();
-      return { bytes, columns, rows, components, converted: converted === 1 };
-    } finally {
-      this.slot.settle();
-    }
+    // A trap is libjpeg giving up on the stream (its error exit): the message is in the dropped instance.
+    return this.codec.frame(
+      data,
+      (x, input) => x.lumen_jpeg_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
+      (x, rc) => {
+        const info = new Int32Array(x.memory.buffer, x.lumen_jpeg_info(), 4);
+        // The C side refused a size that differs from the header's: the same words as every codec.
+        if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
+        if (rc !== 0) throw new Error(cString(x.memory, x.lumen_jpeg_message()));
+        const [columns, rows, components, converted] = info;
+        const bytes = new Uint8Array(x.memory.buffer, x.lumen_jpeg_output(), columns * rows * components).slice();
+        return { bytes, columns, rows, components, converted: converted === 1 };
+      },
+    );
   }
 
   /** Bytes of WASM memory of the live instance (0 when none is live). */
   memoryBytes(): number {
-    return this.slot.memoryBytes();
+    return this.codec.memoryBytes();
   }
 }
 

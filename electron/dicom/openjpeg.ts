@@ -2,8 +2,7 @@
 // dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
 import { checkDimensions } from './codec-output';
-import { CodestreamError } from './codestream-error';
-import { copyIn, cString, lazyCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
+import { cString, lazyCodec, WasmDecoder, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
   bytes: Uint8Array;
@@ -28,17 +27,15 @@ interface Exports extends WasmExports {
 const SIZE_MISMATCH = 3;
 
 export class OpenJpeg {
-  private constructor(private readonly slot: WasmInstance<Exports>) {}
+  private constructor(private readonly codec: WasmDecoder<Exports>) {}
 
   /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
   static async load(path: string, keepBytes?: number): Promise<OpenJpeg> {
-    const slot = new WasmInstance(await WasmCodec.compile<Exports>(path), keepBytes);
-    slot.get();
-    return new OpenJpeg(slot);
+    return new OpenJpeg(await WasmDecoder.load<Exports>(path, 'lumen_j2k', 'codestream', keepBytes));
   }
 
   get path(): string {
-    return this.slot.codec.path;
+    return this.codec.path;
   }
 
   /**
@@ -47,33 +44,26 @@ export class OpenJpeg {
    * allocated. The samples are copied out of WASM memory.
    */
   decode(data: Uint8Array, expected?: { columns: number; rows: number }): J2kFrame {
-    const e = this.slot.get();
-    try {
-      const input = copyIn(e, e.lumen_j2k_alloc, data);
-      if (!input) throw new CodestreamError(`out of memory for a ${data.length}-byte codestream`);
-      // OpenJPEG reports errors through its return code; a trap (an abort) drops the instance.
-      const rc = this.slot.call(
-        (x) => x.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
-        (x) => x.lumen_j2k_message(),
-      );
-      e.lumen_j2k_free(input);
-      const info = new Int32Array(e.memory.buffer, e.lumen_j2k_info(), 6);
-      // The C side refused a size that differs from the header's: the same words as every codec.
-      if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
-      if (rc !== 0) throw new Error(cString(e.memory, e.lumen_j2k_message()));
-      const [columns, rows, components, precision, signed, bytesPerSample] = info;
-      const length = columns * rows * components * bytesPerSample;
-      const bytes = new Uint8Array(e.memory.buffer, e.lumen_j2k_output(), length).slice();
-      e.lumen_j2k_release();
-      return { bytes, columns, rows, components, precision, signed: signed === 1, bitsPerSample: bytesPerSample === 1 ? 8 : 16 };
-    } finally {
-      this.slot.settle();
-    }
+    // OpenJPEG reports errors through its return code; a trap (an abort) drops the instance.
+    return this.codec.frame(
+      data,
+      (x, input) => x.lumen_j2k_decode(input, data.length, expected?.columns ?? 0, expected?.rows ?? 0),
+      (x, rc) => {
+        const info = new Int32Array(x.memory.buffer, x.lumen_j2k_info(), 6);
+        // The C side refused a size that differs from the header's: the same words as every codec.
+        if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
+        if (rc !== 0) throw new Error(cString(x.memory, x.lumen_j2k_message()));
+        const [columns, rows, components, precision, signed, bytesPerSample] = info;
+        const length = columns * rows * components * bytesPerSample;
+        const bytes = new Uint8Array(x.memory.buffer, x.lumen_j2k_output(), length).slice();
+        return { bytes, columns, rows, components, precision, signed: signed === 1, bitsPerSample: bytesPerSample === 1 ? 8 : 16 };
+      },
+    );
   }
 
   /** Bytes of WASM memory of the live instance (0 when it was dropped). */
   memoryBytes(): number {
-    return this.slot.memoryBytes();
+    return this.codec.memoryBytes();
   }
 }
 

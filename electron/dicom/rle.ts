@@ -9,7 +9,7 @@
 import type { CodecOutput } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import type { InstanceMeta } from './parse';
-import { builtCodec, WasmCodec, WasmInstance, type WasmExports } from './wasm-codec';
+import { builtCodec, WasmDecoder, type WasmExports } from './wasm-codec';
 
 interface RleExports extends WasmExports {
   lumen_rle_alloc(n: number): number;
@@ -17,15 +17,14 @@ interface RleExports extends WasmExports {
   lumen_rle_segment(data: number, start: number, end: number, out: number, o: number, limit: number, stride: number): number;
 }
 
-let wasm: WasmInstance<RleExports> | null | undefined;
+let wasm: WasmDecoder<RleExports> | null | undefined;
 
 /** This thread's RLE module, compiled on first use; null where it is not built or does not load. */
-function rleModule(): WasmInstance<RleExports> | null {
+function rleModule(): WasmDecoder<RleExports> | null {
   if (wasm === undefined) {
     const path = builtCodec('rle');
     try {
-      wasm = path ? new WasmInstance(WasmCodec.compileSync<RleExports>(path)) : null;
-      wasm?.get();
+      wasm = path ? WasmDecoder.loadSync<RleExports>(path, 'lumen_rle', 'RLE frame') : null;
     } catch {
       wasm = null;
     }
@@ -74,20 +73,15 @@ export function decodeRle(input: Uint8Array, meta: InstanceMeta, use: RleImpleme
   return { bytes: out, columns: meta.columns, rows: meta.rows, components: spp, bitsPerSample: bps * 8 };
 }
 
-function decodeWasm(slot: WasmInstance<RleExports>, data: Uint8Array, segments: Segment[], length: number, stride: number): { out: Uint8Array; reached: number[] } {
-  const e = slot.get();
-  const input = e.lumen_rle_alloc(data.length);
-  const output = e.lumen_rle_alloc(length);
-  try {
-    if (!input || !output) throw new CodestreamError(`out of memory for a ${length}-byte RLE frame`);
-    new Uint8Array(e.memory.buffer, input, data.length).set(data);
-    const reached = segments.map((s) => e.lumen_rle_segment(input, s.start, s.end, output, s.first, length, stride));
-    return { out: new Uint8Array(e.memory.buffer, output, length).slice(), reached };
-  } finally {
-    e.lumen_rle_free(input);
-    e.lumen_rle_free(output);
-    slot.settle();
-  }
+function decodeWasm(codec: WasmDecoder<RleExports>, data: Uint8Array, segments: Segment[], length: number, stride: number): { out: Uint8Array; reached: number[] } {
+  return codec.frame(
+    data,
+    (e, input, take) => {
+      const output = take(length);
+      return { output, reached: segments.map((s) => e.lumen_rle_segment(input, s.start, s.end, output, s.first, length, stride)) };
+    },
+    (e, { output, reached }) => ({ out: new Uint8Array(e.memory.buffer, output, length).slice(), reached }),
+  );
 }
 
 function decodeJs(data: Uint8Array, segments: Segment[], length: number, stride: number): { out: Uint8Array; reached: number[] } {

@@ -1,10 +1,12 @@
 // Lumen's own WASM codecs (third_party/ and lumen_*.c, compiled by scripts/build-codecs.mjs to
 // dist/codecs/<name>.wasm): standalone modules with a few C entry points and
 // no emscripten JavaScript glue. This file finds, compiles and instantiates
-// them; openjpeg.ts and libjpeg.ts hold each codec's calls.
+// them, and WasmDecoder is the one way libjpeg.ts, openjpeg.ts and rle.ts
+// call into them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CodestreamError } from './codestream-error';
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -123,6 +125,11 @@ export class WasmInstance<E extends WasmExports> {
     this.live = undefined;
   }
 
+  /** Whether `e` is still the live instance (not dropped after a trap or settled away). */
+  isLive(e: E): boolean {
+    return this.live === e;
+  }
+
   /**
    * One call into the live instance. A call that throws (a trap: libjpeg's error
    * exit, an abort, a failed import) leaves the module's memory and stack in an
@@ -145,6 +152,83 @@ export class WasmInstance<E extends WasmExports> {
   /** Bytes of memory of the live instance (0 when none is live). */
   memoryBytes(): number {
     return this.live?.memory.buffer.byteLength ?? 0;
+  }
+}
+
+type EntryPoint = (...args: number[]) => number;
+
+/**
+ * The one way into Lumen's codec modules (libjpeg, openjpeg, rle): each
+ * exports `<prefix>_alloc` and `<prefix>_free`, and may export
+ * `<prefix>_message` (its account of a failure) and `<prefix>_release` (frees
+ * its last output). libjpeg.ts, openjpeg.ts and rle.ts hold only their own
+ * calls and what they read back.
+ */
+export class WasmDecoder<E extends WasmExports> {
+  private constructor(
+    private readonly slot: WasmInstance<E>,
+    private readonly prefix: string,
+    /** What one input is, in words, for the out-of-memory message ("JPEG stream"). */
+    private readonly what: string,
+  ) {
+    slot.get();
+  }
+
+  /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
+  static async load<E extends WasmExports>(path: string, prefix: string, what: string, keepBytes?: number): Promise<WasmDecoder<E>> {
+    return new WasmDecoder(new WasmInstance(await WasmCodec.compile<E>(path), keepBytes), prefix, what);
+  }
+
+  /** Compiles on this thread, for small modules used from synchronous code. */
+  static loadSync<E extends WasmExports>(path: string, prefix: string, what: string, keepBytes?: number): WasmDecoder<E> {
+    return new WasmDecoder(new WasmInstance(WasmCodec.compileSync<E>(path), keepBytes), prefix, what);
+  }
+
+  get path(): string {
+    return this.slot.codec.path;
+  }
+
+  /** Bytes of WASM memory of the live instance (0 when none is live). */
+  memoryBytes(): number {
+    return this.slot.memoryBytes();
+  }
+
+  private entry(e: E, name: string): EntryPoint | undefined {
+    return (e as unknown as Record<string, EntryPoint | undefined>)[`${this.prefix}_${name}`];
+  }
+
+  /**
+   * One frame through the module: `data` is copied into its heap and `decode`
+   * runs with its address (a trap drops the instance and throws the module's
+   * own message where it left one); `read` then copies the results out of the
+   * live instance. Buffers taken with `take`, the input and the module's last
+   * output are freed, and the instance settled, whatever happens.
+   */
+  frame<R, T>(data: Uint8Array, decode: (e: E, input: number, take: (n: number) => number) => R, read: (e: E, result: R) => T): T {
+    const e = this.slot.get();
+    const alloc = this.entry(e, 'alloc')!;
+    const taken: number[] = [];
+    const take = (n: number): number => {
+      const p = alloc(n);
+      if (!p) throw new CodestreamError(`out of memory for a ${n}-byte ${this.what}`);
+      taken.push(p);
+      return p;
+    };
+    try {
+      const input = take(data.length);
+      new Uint8Array(e.memory.buffer, input, data.length).set(data);
+      const message = this.entry(e, 'message');
+      const result = this.slot.call((x) => decode(x, input, take), message && (() => message()));
+      return read(e, result);
+    } finally {
+      // After a trap the instance is gone, and with it everything it held.
+      if (this.slot.isLive(e)) {
+        const free = this.entry(e, 'free')!;
+        for (const p of taken) free(p);
+        this.entry(e, 'release')?.();
+      }
+      this.slot.settle();
+    }
   }
 }
 
@@ -181,11 +265,4 @@ export function cString(memory: WasmMemory, ptr: number): string {
   let end = ptr;
   while (end < heap.length && heap[end] !== 0) end++;
   return new TextDecoder().decode(heap.subarray(ptr, end));
-}
-
-/** Copies `data` into a module's heap through its allocator; returns the pointer (0 when out of memory). */
-export function copyIn(e: WasmExports, alloc: (n: number) => number, data: Uint8Array): number {
-  const p = alloc(data.length);
-  if (p) new Uint8Array(e.memory.buffer, p, data.length).set(data);
-  return p;
 }
