@@ -15,6 +15,7 @@ import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
 import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
 import { modelEvents, modelRequests } from './contract/models';
+import { settingsRequests } from './contract/settings';
 import { trainingEvents, trainingRequests } from './contract/training';
 
 
@@ -42,7 +43,10 @@ export const DoctorReport = z.object({
   activeBackend: BackendName.nullable(),
   onnxruntime: z.object({
     version: z.string().nullable(),
-    providers: z.array(z.object({ name: z.string(), available: z.boolean(), reason: z.string() })),
+    /** Execution providers best first; `chosen` marks the one models run on (models/inference/providers.ts). */
+    providers: z.array(
+      z.object({ name: z.string(), available: z.boolean(), reason: z.string(), chosen: z.boolean().optional(), fp16: z.boolean().optional(), ioBinding: z.boolean().optional() }),
+    ),
   }),
 });
 export type DoctorReport = z.infer<typeof DoctorReport>;
@@ -125,6 +129,7 @@ export const requests = {
   ...measurementRequests,
   ...modelRequests,
   ...trainingRequests,
+  ...settingsRequests,
 } as const;
 
 export const events = {

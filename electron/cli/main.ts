@@ -16,8 +16,10 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   train: () => import('./train'),
   eval: () => import('./eval'),
   predict: () => import('./predict'),
+  predictions: () => import('./predictions'),
   audit: () => import('./audit'),
   weights: () => import('./weights'),
+  settings: () => import('./settings'),
 };
 
 function help(): string {

@@ -41,6 +41,7 @@ export const PATH_FIELDS = {
   'training.predict': { packageDir: { use: 'read', what: 'model package' } },
   'training.cam': { packageDir: { use: 'read', what: 'model package' } },
   'training.exportPackage': { packageDir: { use: 'read', what: 'model package' }, file: { use: 'export', what: 'package file' } },
+  'weights.import': { file: { use: 'read', what: 'Keras weights file' } },
 } as const satisfies Partial<Record<RequestName, Record<string, { use: PathUse; what: string }>>>;
 
 /** A path a request may not name; the message says which, why, and what to do, and never shows what the file holds. */

@@ -17,7 +17,9 @@ import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
 import { measurementHandlers } from './handlers/measurements';
 import { modelsHandlers } from './handlers/models';
+import { settingsHandlers } from './handlers/settings';
 import { trainingHandlers } from './handlers/training';
+import { loadSettings } from './settings';
 
 export interface EngineOptions {
   dataDir: string;
@@ -55,10 +57,22 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobRunner();
   const started = Date.now();
   let report: Promise<DoctorReport> | null = null;
+  let startNotice: string | null = null;
   // Probing loads TF.js backends and creates ONNX sessions: do it once, when first asked.
   const probe = () => {
     report ??= (async () => {
       if (options.backend) await initBackend(options.backend);
+      else {
+        // The Settings dialog's backend, unless the start named one (--backend, LUMEN_TF_BACKEND).
+        const chosen = loadSettings(options.dataDir).settings.backend;
+        if (chosen !== 'auto' && !process.env.LUMEN_TF_BACKEND) {
+          try {
+            await initBackend(chosen);
+          } catch (err) {
+            startNotice = `The backend chosen in Settings (${chosen}) could not start (${err instanceof Error ? err.message : String(err)}); the engine uses the best available one.`;
+          }
+        }
+      }
       return doctor();
     })();
     return report;
@@ -77,6 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...measurementHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),
+    ...settingsHandlers({ ...deps, probe, startNotice: () => startNotice }),
     'app.info': async () => {
       const r = await probe();
       return {

@@ -63,6 +63,9 @@ const DEADLINES: Partial<Record<RequestName, number>> = {
   'models.catalog': HEAVY,
   'models.recommend': HEAVY,
   'training.packages': HEAVY,
+  // They report the backends, probed once per engine as app.info does.
+  'settings.get': HEAVY,
+  'settings.set': HEAVY,
 };
 /**
  * A training step on a slow backend keeps the worker busy between two turns

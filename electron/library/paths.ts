@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Settings } from '../../common/contract/settings';
+import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir } from '../../common/node/safe-fs';
 
 /**
@@ -10,6 +13,28 @@ import { ensurePrivateDir } from '../../common/node/safe-fs';
  */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   if (env.LUMEN_DATA_DIR) return path.resolve(env.LUMEN_DATA_DIR);
+  const own = platformDataDir(env, platform);
+  // The Settings dialog's "data folder": kept in the platform folder's settings.json.
+  return dataFolderSetting(own) ?? own;
+}
+
+/** The settings file's name in a data folder (electron/engine/settings.ts reads and writes it). */
+export const SETTINGS_FILE = 'settings.json';
+
+/** The data folder a settings file in the platform's folder points to, or null; a bad file is ignored here (the app reports it). */
+export function dataFolderSetting(platformDir: string): string | null {
+  const file = path.join(platformDir, SETTINGS_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const parsed = Settings.safeParse(JSON.parse(readRegularText(file, 'json')));
+    return parsed.success ? parsed.data.dataFolder : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The platform's own data folder, ignoring LUMEN_DATA_DIR and the data folder setting. */
+export function platformDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const home = env.HOME || env.USERPROFILE || os.homedir();
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Lumen');
   if (platform === 'win32') {

@@ -6,35 +6,19 @@
 // the original.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { IMAGENET_VARIANT_NAMES, ImagenetWeights } from '../../common/contract/settings';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { buildEfficientNet, getVariant, roundFilters, roundRepeats, stagesOf, stemFilters, TOP_FILTERS } from '../../models';
 import { savePackage } from '../../models/package';
 import { identifyWeightsFile, KERAS_EFFICIENTNET_FILES, loadKerasH5Weights, readKerasLayerShapes, type KerasWeightsFile } from '../../models/weights';
 
-export const IMAGENET_VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'] as const;
+export const IMAGENET_VARIANTS = IMAGENET_VARIANT_NAMES;
 export type ImagenetVariant = KerasWeightsFile['variant'];
+export { ImagenetWeights };
 
 /** Imported weights live in <dataDir>/weights: imagenet-<variant>/ (a backbone package) and imagenet-<variant>.json. */
 export const WEIGHTS_FOLDER = 'weights';
-
-export const ImagenetWeights = z.object({
-  variant: z.enum(IMAGENET_VARIANTS),
-  /** The file's name as it was imported. */
-  file: z.string(),
-  md5: z.string().regex(/^[0-9a-f]{32}$/),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
-  /** The Keras file whose published hash it matches, or null (a renamed-and-changed or own file). */
-  published: z.string().nullable(),
-  /** One line for the user: what the hash check found. */
-  check: z.string(),
-  /** The backbone package training starts from. */
-  packageDir: z.string(),
-  importedAt: z.string(),
-});
-export type ImagenetWeights = z.infer<typeof ImagenetWeights>;
 
 export class WeightsImportError extends Error {}
 
