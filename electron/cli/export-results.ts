@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../common/node/safe-fs';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { loadPackage } from '../../models/package';
+import { DeidentifyError, exportDeidentified } from '../results/deidentify';
 import { exportResults, ResultsExportError } from '../results/export';
 import type { ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
@@ -16,6 +17,7 @@ import { CliError, parseCommandArgs, printJson } from './command';
 
 export const RESULTS_USAGE = [
   'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--json]',
+  'lumen export --deidentify <SeriesInstanceUID|StudyInstanceUID|library> --out <folder> [--include-burned-in] [--json]',
   'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
   'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
   '',
@@ -23,13 +25,16 @@ export const RESULTS_USAGE = [
   '                 labels or measurements; every row names its study, series and image by UID, none a patient',
   '  --results      DICOM Comprehensive SR (TID 1500) into <folder>: the predictions stored for --model, and the',
   '                 measurements and labels of the series or study (lengths load back into OHIF as lengths)',
+  '  --deidentify   de-identified copies (DICOM PS3.15 Basic Profile, Retain Longitudinal Temporal Information with',
+  '                 Modified Dates, Clean Descriptors) into <folder>/<study>/<series>/; images that have or may have',
+  '                 text burned into their pixels are held back unless --include-burned-in',
 ].join('\n');
 
 const isTableKind = (v: string | undefined): v is TableKind => TABLE_KINDS.includes(v as TableKind);
 
 /** Whether `argv` asks for one of the exports of this module (else it is a model export). */
 export function handles(argv: string[]): boolean {
-  if (argv.some((a) => a === '--results' || a.startsWith('--results='))) return true;
+  if (argv.some((a) => /^--(results|deidentify)(=|$)/.test(a))) return true;
   if (argv.includes('--csv') || argv.some((a) => a.startsWith('--csv='))) return true;
   const i = argv.indexOf('--json');
   return (i >= 0 && isTableKind(argv[i + 1])) || argv.some((a) => a.startsWith('--json='));
@@ -79,6 +84,8 @@ export async function run(argvIn: string[]): Promise<number> {
   const { argv, jsonTable } = splitJsonTable(argvIn);
   const { values } = parseCommandArgs(argv, {
     results: { type: 'string' },
+    deidentify: { type: 'string' },
+    'include-burned-in': { type: 'boolean' },
     csv: { type: 'string' },
     series: { type: 'string' },
     study: { type: 'string' },
@@ -88,11 +95,37 @@ export async function run(argvIn: string[]): Promise<number> {
     library: { type: 'string' },
     json: { type: 'boolean' },
   });
+  if (values.deidentify !== undefined) {
+    if (values.results !== undefined || values.csv !== undefined || jsonTable !== undefined) throw new CliError('--deidentify cannot be combined with --results, --csv or --json <table>', 2);
+    return exportDeidentifiedCopies(values);
+  }
   if (values.results !== undefined) {
     if (values.csv !== undefined || jsonTable !== undefined) throw new CliError('--results and --csv/--json <table>: give one of them', 2);
     return exportDicomResults(values);
   }
   return exportTable(values, jsonTable);
+}
+
+function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; library?: string; json?: boolean; 'include-burned-in'?: boolean }): number {
+  const uid = values.deidentify!;
+  if (uid !== 'library' && !/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--deidentify must be a Series or Study Instance UID, or "library"', 2);
+  if (!values.out) throw new CliError('--out <folder> is required', 2);
+  const library = openLibrary(values.library);
+  try {
+    const result = exportDeidentified(library, { uid, out: values.out, includeBurnedIn: values['include-burned-in'] });
+    if (values.json) printJson(result);
+    else {
+      process.stdout.write(`Wrote ${result.written} de-identified image${result.written === 1 ? '' : 's'} to ${result.out}\n`);
+      if (result.heldBack.length) process.stdout.write(`Held back ${result.heldBack.length} image(s) that have or may have text burned into their pixels (pass --include-burned-in to write them after checking).\n`);
+      for (const f of result.failed) process.stdout.write(`Not written: image ${f.sopInstanceUid} ${f.reason}\n`);
+    }
+    return result.failed.length ? 1 : 0;
+  } catch (err) {
+    if (err instanceof DeidentifyError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    library.close();
+  }
 }
 
 /** --model as a package folder (its metadata) or a content hash (the library's record of it). */

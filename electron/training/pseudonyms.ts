@@ -34,6 +34,17 @@ export function libraryPseudonyms(libraryDir: string): Pseudonyms {
   return { patient: (id) => tag('p-', 'patient', id), image: (uid) => tag('i-', 'image', uid), keyId: tag('k-', 'key', '') };
 }
 
+/**
+ * A keyed digest (HMAC-SHA-256, 32 bytes) under the library's pseudonym key, for other
+ * values that must be the same every time and unguessable without the key: de-identified
+ * exports derive their remapped UIDs and per-patient date shifts from it. `purpose` keeps
+ * each use apart from the others and from the pseudonyms above.
+ */
+export function libraryKeyedDigest(libraryDir: string): (purpose: string, value: string) => Buffer {
+  const key = readOrCreateKey(libraryDir);
+  return (purpose, value) => createHmac('sha256', key).update(`digest\0${purpose}\0${value}`).digest();
+}
+
 function readOrCreateKey(libraryDir: string): Buffer {
   const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
   // Twice at most: a key another process linked in between is read the second time.

@@ -1,0 +1,364 @@
+// De-identified copies of DICOM files, following DICOM PS3.15 Annex E: the Basic
+// Application Level Confidentiality Profile with the options Retain Longitudinal Temporal
+// Information with Modified Dates (113107) and Clean Descriptors (113105).
+//
+// Per file, on dcmjs's tag-level data set, recursively through every sequence:
+// - the attributes of Table E.1-1 this module lists are removed (X), emptied (Z) or, for
+//   PatientName and PatientID, replaced (D) by the patient's pseudonym from the library's
+//   key (electron/training/pseudonyms.ts), so one patient stays one patient;
+// - every UID that is not a standard one (1.2.840.10008.*) is remapped to 2.25.<keyed
+//   hash of the UID>: the same UID maps the same way every time in one library, so a
+//   study stays whole across exports, and references inside the files still match;
+// - every date (DA, and the date of a DT) is shifted back by a per-patient number of days
+//   derived from the same key (365 to 3652 days); intervals between dates are kept;
+// - descriptors (study, series and image descriptions, comments, protocol name...) are
+//   kept after cleaning: every identifier the file holds (name parts, IDs, accession
+//   number, birth date, institution, other person names) is cut out of them, and out of
+//   any other text value as well;
+// - private elements are removed, as are overlay and curve groups (60xx, 50xx), and every
+//   person name other than the patient's is emptied;
+// - PatientIdentityRemoved YES, DeidentificationMethod, the De-identification Method Code
+//   Sequence and LongitudinalTemporalInformationModified MODIFIED are set.
+// Burned-in annotation: an image whose BurnedInAnnotation is YES is held back, and so is
+// one that does not say (absent or empty) when it is of a kind that commonly carries text
+// in its pixels: Secondary Capture, ultrasound, visible light photographs, or modality
+// SC, OT, US, XC, ES, GM, SM, DOC. `includeBurnedIn` writes them too.
+import fs from 'node:fs';
+import path from 'node:path';
+import dcmjs, { type DenaturalizedDataset } from 'dcmjs';
+import { readRegularFile } from '../../common/node/read-file';
+import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
+import { APP_VERSION } from '../../common/version';
+import type { Library } from '../library/library';
+import { libraryKeyedDigest, libraryPseudonyms } from '../training/pseudonyms';
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, uidFromBytes, writeDenaturalized } from './part10';
+import { ResultsStore, type ImageFile, type Scope } from './store';
+
+const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+
+type Element = DenaturalizedDataset[string];
+type Action = 'X' | 'Z' | 'D' | 'C';
+
+/** Table E.1-1 attributes by keyword, with the action the profile and its options take (dates and UIDs are handled by VR). */
+const ACTIONS: Record<string, Action> = {
+  PatientName: 'D',
+  PatientID: 'D',
+  // Z: kept, empty (type 2 in most IODs)
+  AccessionNumber: 'Z',
+  PatientBirthDate: 'Z',
+  PatientSex: 'Z',
+  ReferringPhysicianName: 'Z',
+  StudyID: 'Z',
+  ContentCreatorName: 'Z',
+  FillerOrderNumberImagingServiceRequest: 'Z',
+  PlacerOrderNumberImagingServiceRequest: 'Z',
+  VerifyingObserverName: 'Z',
+  PersonName: 'Z',
+  // C: kept after cleaning (Clean Descriptors option)
+  StudyDescription: 'C',
+  SeriesDescription: 'C',
+  ImageComments: 'C',
+  ProtocolName: 'C',
+  DerivationDescription: 'C',
+  AcquisitionDeviceProcessingDescription: 'C',
+  ContrastBolusAgent: 'C',
+  PerformedProcedureStepDescription: 'C',
+  RequestedProcedureDescription: 'C',
+  AcquisitionComments: 'C',
+  FrameComments: 'C',
+  // X: removed
+  ...Object.fromEntries(
+    [
+      'InstitutionName', 'InstitutionAddress', 'InstitutionalDepartmentName', 'InstitutionCodeSequence', 'InstitutionalDepartmentTypeCodeSequence',
+      'ReferringPhysicianAddress', 'ReferringPhysicianTelephoneNumbers', 'ReferringPhysicianIdentificationSequence', 'ConsultingPhysicianName',
+      'ConsultingPhysicianIdentificationSequence', 'PhysiciansOfRecord', 'PhysiciansOfRecordIdentificationSequence', 'PerformingPhysicianName',
+      'PerformingPhysicianIdentificationSequence', 'NameOfPhysiciansReadingStudy', 'PhysiciansReadingStudyIdentificationSequence', 'OperatorsName',
+      'OperatorIdentificationSequence', 'AdmittingDiagnosesDescription', 'AdmittingDiagnosesCodeSequence', 'ReferencedPatientSequence',
+      'ReferencedStudySequence', 'ReferencedPerformedProcedureStepSequence', 'ReferencedPatientPhotoSequence', 'IssuerOfPatientID',
+      'IssuerOfPatientIDQualifiersSequence', 'PatientBirthTime', 'OtherPatientIDs', 'OtherPatientNames', 'OtherPatientIDsSequence', 'PatientBirthName',
+      'PatientAge', 'PatientSize', 'PatientWeight', 'PatientAddress', 'PatientMotherBirthName', 'MilitaryRank', 'BranchOfService', 'MedicalRecordLocator',
+      'MedicalAlerts', 'Allergies', 'CountryOfResidence', 'RegionOfResidence', 'PatientTelephoneNumbers', 'PatientTelecomInformation', 'EthnicGroup',
+      'Occupation', 'SmokingStatus', 'AdditionalPatientHistory', 'PregnancyStatus', 'LastMenstrualDate', 'PatientReligiousPreference', 'PatientComments',
+      'ResponsiblePerson', 'ResponsibleOrganization', 'PatientInsurancePlanCodeSequence', 'PatientPrimaryLanguageCodeSequence', 'StationName',
+      'DeviceSerialNumber', 'DeviceUID', 'PlateID', 'GantryID', 'CassetteID', 'DetectorID', 'GeneratorID', 'StudyComments',
+      'RequestAttributesSequence', 'RequestingPhysician', 'RequestingService', 'RequestedProcedureID', 'PerformedProcedureStepID',
+      'PerformedLocation', 'PerformedStationName', 'PerformedStationAETitle', 'ScheduledPerformingPhysicianName', 'ScheduledProcedureStepID',
+      'ScheduledProcedureStepDescription', 'ScheduledStudyLocation', 'ScheduledStudyLocationAETitle', 'ReasonForStudy', 'RequestedContrastAgent',
+      'ReasonForTheRequestedProcedure', 'ReasonForRequestedProcedureCodeSequence', 'TextComments', 'TextString', 'Arbitrary', 'DigitalSignaturesSequence',
+      'OriginalAttributesSequence', 'ModifiedAttributesSequence', 'ServiceEpisodeID', 'ServiceEpisodeDescription', 'IssuerOfAdmissionIDSequence',
+      'AdmissionID', 'PatientState', 'SpecialNeeds', 'CurrentPatientLocation', 'PatientInstitutionResidence', 'VisitComments',
+      'DischargeDiagnosisDescription', 'InterpretationAuthor', 'InterpretationRecorder', 'InterpretationTranscriber', 'InterpretationApproverSequence',
+      'DistributionName', 'DistributionAddress', 'ClinicalTrialSponsorName', 'ClinicalTrialSiteName', 'ClinicalTrialSubjectID',
+      'ClinicalTrialSubjectReadingID', 'ClinicalTrialProtocolEthicsCommitteeName', 'ContentSequence', 'AcquisitionContextSequence',
+      'IconImageSequence', 'ActualHumanPerformersSequence', 'HumanPerformerName', 'HumanPerformerOrganization', 'OrderEnteredBy',
+      'OrderEntererLocation', 'OrderCallbackPhoneNumber', 'OrderCallbackTelecomInformation', 'ConfidentialityConstraintOnPatientDataDescription',
+      'StorageMediaFileSetID', 'PatientTransportArrangements',
+      'InstanceCreatorUID', 'TimezoneOffsetFromUTC', 'SOPAuthorizationComment', 'AuthorObserverSequence',
+      'ParticipantSequence', 'CustodialOrganizationSequence', 'PersonIdentificationCodeSequence', 'PersonAddress', 'PersonTelephoneNumbers',
+      'ModifyingDeviceID', 'ModifyingDeviceManufacturer', 'DataSetTrailingPadding',
+    ].map((k) => [k, 'X' as const]),
+  ),
+};
+
+/** The same table by tag ("00100010"), built once from dcmjs's dictionary. */
+const ACTIONS_BY_TAG: Map<string, Action> = new Map(
+  Object.entries(ACTIONS).flatMap(([keyword, action]) => {
+    const entry = DicomMetaDictionary.nameMap[keyword];
+    return entry ? [[DicomMetaDictionary.unpunctuateTag(entry.tag), action] as [string, Action]] : [];
+  }),
+);
+
+/** Free text and names; CS (defined terms) and UIDs are not text to clean. */
+const TEXT_VRS = new Set(['AE', 'LO', 'SH', 'LT', 'ST', 'UT', 'UC', 'PN']);
+
+const tag = (keyword: string) => DicomMetaDictionary.unpunctuateTag(DicomMetaDictionary.nameMap[keyword].tag);
+const T = {
+  PatientName: tag('PatientName'),
+  PatientID: tag('PatientID'),
+  SOPClassUID: tag('SOPClassUID'),
+  SOPInstanceUID: tag('SOPInstanceUID'),
+  Modality: tag('Modality'),
+  BurnedInAnnotation: tag('BurnedInAnnotation'),
+  PixelData: tag('PixelData'),
+};
+
+export const DEIDENTIFICATION_METHOD = `Lumen ${APP_VERSION}: DICOM PS3.15 Basic Application Level Confidentiality Profile; Retain Longitudinal Temporal Information with Modified Dates; Clean Descriptors`.slice(0, 64);
+export const DEIDENTIFICATION_CODES = [
+  { CodeValue: '113100', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Basic Application Confidentiality Profile' },
+  { CodeValue: '113107', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Longitudinal Temporal Information Modified Dates Option' },
+  { CodeValue: '113105', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Clean Descriptors Option' },
+];
+
+const BURNED_IN_CLASSES = [
+  '1.2.840.10008.5.1.4.1.1.7', // Secondary Capture and its multi-frame kinds (.7.1 to .7.4)
+  '1.2.840.10008.5.1.4.1.1.6.1', // Ultrasound
+  '1.2.840.10008.5.1.4.1.1.3.1', // Ultrasound Multi-frame
+  '1.2.840.10008.5.1.4.1.1.77.1', // Visible light (endoscopy, microscopy, photographs)
+];
+const BURNED_IN_MODALITIES = new Set(['SC', 'OT', 'US', 'XC', 'ES', 'GM', 'SM', 'DOC']);
+
+const first = (el: Element | undefined): unknown => el?.Value?.[0];
+const str = (el: Element | undefined): string => {
+  const v = first(el);
+  if (v && typeof v === 'object' && 'Alphabetic' in (v as object)) return String((v as { Alphabetic?: unknown }).Alphabetic ?? '');
+  return v === undefined || v === null ? '' : String(v);
+};
+
+/** Why an image is held back, or null when it may go: the burned-in rule above. */
+export function burnedInReason(dataset: DenaturalizedDataset): string | null {
+  const flag = str(dataset[T.BurnedInAnnotation]).trim().toUpperCase();
+  if (flag === 'YES') return 'its BurnedInAnnotation is YES: text in the pixels may name the patient';
+  if (flag === 'NO') return null;
+  const sopClass = str(dataset[T.SOPClassUID]).trim();
+  const modality = str(dataset[T.Modality]).trim().toUpperCase();
+  if (BURNED_IN_CLASSES.some((c) => sopClass === c || sopClass.startsWith(`${c}.`)) || BURNED_IN_MODALITIES.has(modality)) {
+    return `it does not say whether its pixels carry text (no BurnedInAnnotation), and ${modality ? `modality ${modality}` : 'its kind'} often does`;
+  }
+  return null;
+}
+
+export interface Deidentifier {
+  /** The de-identified copy of one file's data set (tag form) and its new SOP Instance UID. */
+  dataset(dataset: DenaturalizedDataset): DenaturalizedDataset;
+  uid(uid: string): string;
+}
+
+/** Every identifier of a file, to cut out of its text: name parts, IDs, accession number, birth date, institution. */
+function identifiersOf(dataset: DenaturalizedDataset): string[] {
+  const found = new Set<string>();
+  const add = (v: string) => {
+    const t = v.trim();
+    if (t.length >= 2) found.add(t);
+  };
+  const walk = (ds: DenaturalizedDataset) => {
+    for (const [t, el] of Object.entries(ds)) {
+      if (el.vr === 'SQ') {
+        for (const item of (el.Value ?? []) as DenaturalizedDataset[]) walk(item);
+        continue;
+      }
+      if (el.vr === 'PN') {
+        for (const v of el.Value ?? []) {
+          const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string } | string;
+          const groups = typeof pn === 'string' ? [pn] : [pn.Alphabetic, pn.Ideographic, pn.Phonetic];
+          for (const g of groups) {
+            if (!g) continue;
+            add(g);
+            for (const part of g.split(/[\^= ,]+/)) if (part.length >= 3) add(part);
+          }
+        }
+        continue;
+      }
+      const action = ACTIONS_BY_TAG.get(t);
+      // Dates too: a description may repeat the study date or the birth date.
+      const identifying = t === T.PatientID || (action !== undefined && action !== 'C' && TEXT_VRS.has(el.vr)) || el.vr === 'DA';
+      if (identifying) for (const v of el.Value ?? []) if (typeof v === 'string' || typeof v === 'number') add(String(v));
+    }
+  };
+  walk(dataset);
+  // Birth dates written the other common ways.
+  for (const v of [...found]) {
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
+    if (m) ['-', '/', '.'].forEach((s) => found.add(`${m[1]}${s}${m[2]}${s}${m[3]}`));
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+function cleanText(text: string, identifiers: string[]): string {
+  let out = text;
+  for (const id of identifiers) {
+    const re = new RegExp(id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    out = out.replace(re, '');
+  }
+  return out === text ? text : out.replace(/\s{2,}/g, ' ').replace(/^[\s,;:\-^]+|[\s,;:\-^]+$/g, '');
+}
+
+function shiftDate(da: string, days: number): string {
+  const m = /^(\d{4})(\d{2})(\d{2})(.*)$/s.exec(da.trim());
+  if (!m) return '';
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (Number.isNaN(d.getTime())) return '';
+  d.setUTCDate(d.getUTCDate() - days);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${m[4]}`;
+}
+
+/** The de-identifier of a library: pseudonyms, UIDs and date shifts all from the library's key. */
+export function libraryDeidentifier(libraryDir: string): Deidentifier {
+  const pseudonyms = libraryPseudonyms(libraryDir);
+  const digest = libraryKeyedDigest(libraryDir);
+  const uid = (u: string) => (u.startsWith('1.2.840.10008.') ? u : uidFromBytes(digest('uid', u)));
+  const shiftDays = (patient: string) => 365 + (digest('date-shift', patient).readUInt32BE(0) % (3652 - 365 + 1));
+
+  function dataset(source: DenaturalizedDataset): DenaturalizedDataset {
+    const patient = str(source[T.PatientID]).trim() || str(source[T.PatientName]).trim() || '(no patient)';
+    const pseudonym = pseudonyms.patient(patient);
+    const days = shiftDays(patient);
+    const identifiers = identifiersOf(source);
+
+    const apply = (ds: DenaturalizedDataset, top: boolean): DenaturalizedDataset => {
+      const out: DenaturalizedDataset = {};
+      for (const [t, el] of Object.entries(ds)) {
+        const group = parseInt(t.slice(0, 4), 16);
+        if (group % 2 === 1) continue; // private
+        if ((group & 0xff00) === 0x6000 || (group & 0xff00) === 0x5000) continue; // overlays, curves
+        if (group === 0x0002) continue; // meta information, rewritten
+        const action = ACTIONS_BY_TAG.get(t);
+        if (action === 'X') continue;
+        if (action === 'Z') {
+          out[t] = { vr: el.vr, Value: [] };
+          continue;
+        }
+        if (action === 'D') {
+          out[t] = el.vr === 'PN' ? { vr: 'PN', Value: [{ Alphabetic: pseudonym }] } : { vr: el.vr, Value: [pseudonym] };
+          continue;
+        }
+        if (el.vr === 'SQ') {
+          out[t] = { vr: 'SQ', Value: ((el.Value ?? []) as DenaturalizedDataset[]).map((item) => apply(item, false)) };
+        } else if (el.vr === 'UI') {
+          out[t] = { vr: 'UI', Value: (el.Value ?? []).map((v) => (typeof v === 'string' && v ? uid(v.replace(/\0/g, '').trim()) : v)) };
+        } else if (el.vr === 'DA') {
+          out[t] = { vr: 'DA', Value: (el.Value ?? []).map((v) => (typeof v === 'string' && v ? shiftDate(v, days) : v)) };
+        } else if (el.vr === 'DT') {
+          out[t] = { vr: 'DT', Value: (el.Value ?? []).map((v) => (typeof v === 'string' && v.length >= 8 ? shiftDate(v, days) : v)) };
+        } else if (el.vr === 'PN') {
+          out[t] = { vr: 'PN', Value: [] }; // any other person's name
+        } else if (TEXT_VRS.has(el.vr) && el.Value) {
+          out[t] = { vr: el.vr, Value: el.Value.map((v) => (typeof v === 'string' ? cleanText(v, identifiers) : v)) };
+        } else {
+          out[t] = el;
+        }
+      }
+      if (top) {
+        const set = (keyword: string, vr: string, Value: unknown[]) => (out[tag(keyword)] = { vr, Value });
+        set('PatientIdentityRemoved', 'CS', ['YES']);
+        set('DeidentificationMethod', 'LO', [DEIDENTIFICATION_METHOD]);
+        set('DeidentificationMethodCodeSequence', 'SQ', DEIDENTIFICATION_CODES.map((c) => DicomMetaDictionary.denaturalizeDataset(c)));
+        set('LongitudinalTemporalInformationModified', 'CS', ['MODIFIED']);
+      }
+      return out;
+    };
+    return apply(source, true);
+  }
+  return { dataset, uid };
+}
+
+export interface DeidentifyResult {
+  scope: Scope | 'library';
+  out: string;
+  written: number;
+  /** Images held back for burned-in annotation, by their new (de-identified) SOP Instance UID only. */
+  heldBack: { sopInstanceUid: string; reason: string }[];
+  /** Images that could not be read or written, by their new SOP Instance UID, with a reason in words. */
+  failed: { sopInstanceUid: string; reason: string }[];
+}
+
+export class DeidentifyError extends Error {}
+
+/**
+ * Writes de-identified copies of a series, a study or the whole library (`uid` 'library')
+ * into `out`/<study>/<series>/<image>.dcm, named by the new UIDs. Files are never changed.
+ */
+export function exportDeidentified(library: Library, opts: { uid: string; out: string; includeBurnedIn?: boolean; onProgress?: (done: number, total: number) => void }): DeidentifyResult {
+  const store = new ResultsStore(library);
+  let images: ImageFile[];
+  let scope: Scope | 'library';
+  try {
+    if (opts.uid === 'library') scope = 'library';
+    else {
+      const resolved = store.resolve(opts.uid);
+      if (!resolved) throw new DeidentifyError(`The library has no series or study ${opts.uid}. Import it first, or check the UID with "lumen ls".`);
+      scope = resolved;
+    }
+    images = store.images(scope === 'library' ? {} : scope).filter((i) => !i.missing);
+  } finally {
+    store.close();
+  }
+  if (!images.length) throw new DeidentifyError('There are no images to export (none in the library for that UID, or all of them missing from disk).');
+  const out = path.resolve(opts.out);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new DeidentifyError(`${out} is a file, not a folder: choose a folder for the de-identified copies.`);
+  ensurePrivateDir(out, { tighten: false });
+  const deid = libraryDeidentifier(library.dir);
+  const result: DeidentifyResult = { scope, out, written: 0, heldBack: [], failed: [] };
+  images.forEach((image, i) => {
+    const newSop = deid.uid(image.sopInstanceUid);
+    try {
+      const bytes = readRegularFile(image.path, 'dicom');
+      const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const held = burnedInReason(dict.dict);
+      if (held && !opts.includeBurnedIn) {
+        result.heldBack.push({ sopInstanceUid: newSop, reason: held });
+        return;
+      }
+      const dataset = deid.dataset(dict.dict);
+      const sourceSyntax = str(dict.meta['00020010']).trim();
+      // Native pixel data is written explicit VR little endian; compressed pixel data keeps its syntax.
+      const syntax = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99'].includes(sourceSyntax) || !sourceSyntax ? EXPLICIT_VR_LITTLE_ENDIAN : sourceSyntax;
+      const meta = DicomMetaDictionary.denaturalizeDataset({
+        FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+        MediaStorageSOPClassUID: str(dataset[T.SOPClassUID]),
+        MediaStorageSOPInstanceUID: str(dataset[T.SOPInstanceUID]),
+        TransferSyntaxUID: syntax,
+        ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+        ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+      });
+      const file = path.join(out, deid.uid(image.studyInstanceUid), deid.uid(image.seriesInstanceUid), `${newSop}.dcm`);
+      ensurePrivateDir(path.dirname(file), { tighten: false });
+      writeFileAtomic(file, writeDenaturalized(meta, dataset), { durable: false });
+      result.written++;
+    } catch (err) {
+      // Never the library's message: it may quote the file's content.
+      const code = (err as NodeJS.ErrnoException).code;
+      result.failed.push({ sopInstanceUid: newSop, reason: code ? `could not be read or written (${code})` : 'could not be read as DICOM by the de-identifier' });
+    } finally {
+      opts.onProgress?.(i + 1, images.length);
+    }
+  });
+  library.audit('export', {
+    touched: { ...(scope === 'library' ? {} : scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), images: result.written, files: [out] },
+    format: 'dicom-deidentified',
+    heldBack: result.heldBack.length,
+    failed: result.failed.length,
+    includeBurnedIn: Boolean(opts.includeBurnedIn),
+  });
+  return result;
+}
