@@ -1,13 +1,51 @@
-// Lint guards the direction of imports (see DESIGN.md "Processes and folders").
+// Lint guards the direction of imports (docs/ARCHITECTURE.md, "Folders and what they may import").
 // Each rule says why it exists; `npm run lint` fails on any violation.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 const nodeBuiltins = {
   group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https', 'url', 'stream', 'zlib', 'util', 'events'],
   message: 'The renderer runs in a sandboxed web page: no Node built-ins. Ask the app through window.lumen (common/contract.ts).',
 };
+
+// The layers of the Node side, lowest first. Each folder may import itself and
+// the folders listed for it, nothing else of ours; packages (node_modules) are
+// free here (other rules below restrict electron, Node built-ins and SQLite).
+// A folder not in this table gets the default-deny block at the end, so a new
+// folder cannot escape the rules: add it here, with its reason, and to
+// docs/ARCHITECTURE.md. test/ may import anything.
+const COMMON = ['./common'];
+const MODELS = [...COMMON, './models'];
+const DICOM = [...MODELS, './electron/dicom'];
+const LIBRARY = [...DICOM, './electron/library'];
+const TRAINING = [...LIBRARY, './electron/training'];
+const RESULTS = [...TRAINING, './electron/results'];
+const ENGINE = [...RESULTS, './electron/engine'];
+const SERVE = [...ENGINE, './electron/serve'];
+const CLI = [...SERVE, './electron/cli', './bench/index.ts'];
+const BENCH = [...CLI, './bench', './test/support'];
+export const LAYERS = [
+  { folder: './common', may: [...COMMON, './package.json'], why: 'common/ is shared by every side: it imports none of our other folders.' },
+  { folder: './models', may: MODELS, why: 'models/ is plain TypeScript on TF.js and ONNX Runtime: it depends on nothing of ours but common/.' },
+  { folder: './electron/dicom', may: DICOM, why: 'The DICOM layer (parsing, decoding, the pixel pipeline, model input) sits on common/ and models/ only: never on the library, training, the engine or the CLI.' },
+  { folder: './electron/library', may: LIBRARY, why: 'The library (SQLite) builds on the DICOM layer; training, the engine and the CLI build on it, not the other way round.' },
+  { folder: './electron/training', may: TRAINING, why: 'Training uses the library, the DICOM layer and models/; the engine and the CLI call it, never the reverse.' },
+  { folder: './electron/results', may: RESULTS, why: 'Results written back (SR, exports) read the library and training; only the engine and the CLI call them.' },
+  { folder: './electron/engine', may: ENGINE, why: 'The engine hosts the layers below it; it never imports the bridge, the CLI or the Electron shell.' },
+  { folder: './electron/serve', may: SERVE, why: 'The bridge talks to the engine through EngineHost; it never imports the CLI or the Electron shell.' },
+  { folder: './electron/cli', may: CLI, why: 'The CLI calls the layers below it and dispatches `lumen bench` into bench/index.ts only.' },
+  { folder: './bench', may: BENCH, why: 'Benchmarks measure the product and use test/support/ generators; product code never imports them (except the CLI entry, bench/index.ts).' },
+  { folder: './electron/main', may: [...COMMON, './electron/main', './electron/engine/host.ts', './electron/engine/protocol.ts', './electron/engine/spawn.ts', './electron/library/paths.ts'], why: 'The Electron shell reaches the engine only through EngineHost (and the data folder\'s location): all work runs in the engine process.' },
+  { folder: './electron/preload', may: [...COMMON, './electron/preload'], why: 'The preload exposes the contract and nothing else.' },
+  { folder: './renderer', may: [...COMMON, './renderer'], why: 'The renderer is web content: it reaches the app only through the contract in common/.' },
+  { folder: './bin', may: ['./bin', './electron/cli'], why: 'bin/lumen.mjs starts the CLI and nothing else.' },
+  { folder: './scripts', may: ['./scripts'], why: 'Build scripts run before the code they build exists.' },
+  { folder: './build', may: ['./build'], why: 'Packaging hooks (electron-builder) run on the built files, not on the sources.' },
+];
+// Files lint knows where to place; anything else is refused (default deny).
+const KNOWN_FILES = [...LAYERS.map((l) => `${l.folder.slice(2)}/**`), 'test/**', '*.{js,mjs,cjs,ts}'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test-results/', 'coverage/', 'renderer/dist/', 'test/fixtures/lint/**'] },
@@ -102,6 +140,35 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: [{ name: 'better-sqlite3', allowTypeImports: true, message: 'Open SQLite with openDatabase (electron/library/sqlite.ts): it loads the better-sqlite3 build made for the runtime that runs it, and says how to fix a missing one.' }],
       }],
+    },
+  },
+  {
+    // Import directions between our folders (LAYERS above) and no import cycles.
+    files: ['**/*.{ts,tsx,mts,js,mjs}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.json'] })],
+      // no-cycle reads the imported files itself: it must know they are ours and how to parse TypeScript.
+      'import-x/extensions': ['.ts', '.tsx', '.mts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx', '.mts'] },
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        basePath: import.meta.dirname,
+        zones: LAYERS.map((l) => ({ target: l.folder, from: '.', except: [...l.may, './node_modules'], message: l.why })).concat([
+          { target: ['./common/*.ts', './common/contract/**'], from: './common/node', message: 'common/node/ is the Node-only part of common/: the rest of common/ compiles for the renderer too and cannot import it.' },
+        ]),
+      }],
+      // A cycle makes load order decide what is defined; shared pieces move down into their own module instead.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    // Default deny: a file outside every folder LAYERS knows fails lint until its folder is placed there.
+    files: ['**/*.{ts,tsx,mts,js,mjs,cjs}'],
+    ignores: KNOWN_FILES,
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'Program', message: 'This folder has no place in the import rules: add it to LAYERS in eslint.config.js (what it may import, and why) and to docs/ARCHITECTURE.md.' }],
     },
   },
 );
