@@ -1,7 +1,7 @@
 /**
  * The desktop app's engine runs in an Electron utility process: a Node
  * environment that Electron starts itself, so the app needs neither
- * ELECTRON_RUN_AS_NODE nor the RunAsNode fuse (which build/fuses.cjs turns
+ * ELECTRON_RUN_AS_NODE nor the RunAsNode fuse (which build/fuses.mjs turns
  * off). It runs under Electron's Node, so it loads the Electron build of
  * better-sqlite3 (electron/library/sqlite.ts).
  */

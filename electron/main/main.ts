@@ -3,14 +3,16 @@
  * IPC registry, and the engine worker. The only code that imports 'electron'
  * (with the preload).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDispatcher, type Handlers, type Reply } from '../../common/rpc';
 import { requests, type EventName } from '../../common/contract';
 import { APP_NAME } from '../../common/version';
 import { EngineHost } from '../engine/host';
 import { defaultDataDir } from '../library/paths';
-import { appPageUrl, isAppPage } from './origin';
+import { isAppPage } from './origin';
+import { APP_PAGE_URL, APP_SCHEME, appHeaders, resolveAppRequest } from './app-protocol';
 import { utilityEngine } from './engine-process';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
@@ -19,7 +21,12 @@ const dataDir = defaultDataDir();
 app.setPath('userData', path.join(dataDir, 'electron'));
 
 const here = __dirname; // dist/electron after bundling
-const rendererIndex = path.join(here, '../../renderer/dist/index.html');
+const rendererDist = path.join(here, '../../renderer/dist');
+
+// The UI is served from app://lumen/ (app-protocol.ts), not file://. Registered
+// before the app is ready, as Electron requires: a standard, secure origin of
+// its own, so the page gets same-origin rules and a CSP header like a web page.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 const windows = new Set<WebContents>();
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -44,7 +51,7 @@ const dispatchMain = createDispatcher(mainHandlers, log);
 /** Only the main frames of the app's windows, showing the app page itself, may talk to the main process. */
 function trusted(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  return !!frame && windows.has(event.sender) && frame === event.sender.mainFrame && isAppPage(frame.url, rendererIndex);
+  return !!frame && windows.has(event.sender) && frame === event.sender.mainFrame && isAppPage(frame.url);
 }
 
 ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): Promise<Reply> => {
@@ -78,6 +85,7 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
       allowRunningInsecureContent: false,
       spellcheck: false,
+      devTools: !app.isPackaged,
     },
   });
   const contents = win.webContents;
@@ -88,13 +96,13 @@ function createWindow(): BrowserWindow {
   // does it hand links to the system browser: it has no outside links of its
   // own, works offline, and a link could come from a file's text.
   contents.on('will-navigate', (e, url) => {
-    if (!isAppPage(url, rendererIndex)) e.preventDefault();
+    if (!isAppPage(url)) e.preventDefault();
   });
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-attach-webview', (e) => e.preventDefault());
-  // The very URL the IPC check expects (loadFile would build its own).
-  void win.loadURL(appPageUrl(rendererIndex));
+  // The very URL the IPC check expects.
+  void win.loadURL(APP_PAGE_URL);
   return win;
 }
 
@@ -110,13 +118,23 @@ function buildMenu() {
         process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
       ],
     },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    // DevTools only in development: in the installed app they would open the page (and the preload's API) to anyone at the keyboard.
+    { label: 'View', submenu: [{ role: 'reload' }, ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' as const }]), { type: 'separator' }, { role: 'togglefullscreen' }] },
     { label: 'Help', submenu: [{ label: 'About Lumen', accelerator: 'F1', click: () => send('about') }] },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 app.whenReady().then(() => {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const resource = resolveAppRequest(request.url, rendererDist, request.method);
+    if (!resource.ok) {
+      log(`app:// refused a request (${resource.status}: ${resource.reason})`);
+      return new Response(null, { status: resource.status });
+    }
+    const body = request.method === 'HEAD' ? null : await readFile(resource.file);
+    return new Response(body, { status: 200, headers: appHeaders(resource.contentType) });
+  });
   // No camera, microphone, notifications, geolocation…: deny every permission request.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
