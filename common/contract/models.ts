@@ -44,7 +44,12 @@ export const ModelCatalog = z.object({
   /** Folders under the packages folder that are not usable packages, with the reason. */
   problems: z.array(z.object({ dir: z.string(), message: z.string() })),
   packagesDir: z.string(),
-  runtime: z.object({ tfBackend: z.string().nullable(), onnxProviders: z.array(z.string()) }),
+  runtime: z.object({
+    /** What Run, lumen predict and the latency measurement run on, in words: "ONNX Runtime (cpu)", "TF.js (wasm)". */
+    run: z.string(),
+    tfBackend: z.string().nullable(),
+    onnxProviders: z.array(z.string()),
+  }),
 });
 export type ModelCatalog = z.infer<typeof ModelCatalog>;
 
@@ -103,7 +108,7 @@ export const modelRequests = {
     output: ModelCatalog,
   }),
   'models.measureLatency': request({
-    summary: "Measure one variant's latency (ONNX Runtime, batch 1, median of 5) on this machine as a job; remembered in the data folder.",
+    summary: "Measure one variant's latency (on the runtime Run uses, batch 1, median of 5) on this machine as a job; remembered in the data folder.",
     input: z.object({ variant: z.string().min(1).max(32) }).strict(),
     output: JobStarted,
   }),

@@ -93,6 +93,23 @@ export async function createRunner(source: RunnerSource, options: RunnerOptions 
   return OnnxRunner.open(onnx, source, options);
 }
 
+/**
+ * What createRunner would run on with these options, in the runner's words ("ONNX Runtime
+ * (cpu)", "TF.js (wasm)"), without opening a model: what the UI names as Run's runtime.
+ */
+export async function runnerLabel(options: Pick<RunnerOptions, 'runtime' | 'provider'> = {}): Promise<string> {
+  const forced = chosenRuntime(options);
+  if (forced !== 'tfjs') {
+    try {
+      await import('./onnx');
+      return `ONNX Runtime (${options.provider ?? 'cpu'})`;
+    } catch (err) {
+      if (forced === 'onnxruntime') throw err;
+    }
+  }
+  return `TF.js (${await ensureTfBackend()})`;
+}
+
 function describe(source: RunnerSource): string {
   return 'package' in source ? `Model package ${source.package.dir}` : (source.name ?? 'The model');
 }

@@ -127,10 +127,13 @@ describe('workspace handlers', () => {
   it('measures a latency on demand and remembers it in the data folder', async () => {
     const { jobId } = await call('models.measureLatency', { variant: 'b0' });
     const record = await waitJob(jobId);
-    expect(record).toMatchObject({ variant: 'b0', runtime: 'onnxruntime cpu' });
+    // Measured on the runner Run uses, which the catalog names.
+    expect(record).toMatchObject({ variant: 'b0', runtime: 'ONNX Runtime (cpu)' });
     expect(record.ms).toBeGreaterThan(0);
-    const b0 = (await call('models.catalog', {})).variants.find((v: { name: string }) => v.name === 'b0');
-    expect(b0.latencyMs).toBe(record.ms);
+    const catalog = await call('models.catalog', {});
+    expect(catalog.runtime.run).toBe('ONNX Runtime (cpu)');
+    const b0 = catalog.variants.find((v: { name: string }) => v.name === 'b0');
+    expect(b0).toMatchObject({ latencyMs: record.ms, latencyRuntime: 'ONNX Runtime (cpu)' });
     expect(readFileSync(path.join(dataDir, 'latency.json'), 'utf8')).toContain('"b0"');
   });
 });

@@ -107,8 +107,9 @@ describe('the audit log', () => {
     expect(train).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: expect.stringMatching(/^tfjs \w+/) });
     expect(train.touched?.series).toHaveLength(9);
     expect(train.touched).toMatchObject({ images: 9, patients: 9, files: [pkg] });
-    expect(predict).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: 'onnxruntime cpu', touched: { series: [series], images: 1 } });
-    expect(predictInApp).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: expect.stringMatching(/^tfjs \w+/), touched: { series: [series], images: 1 }, details: { scope: 'series' } });
+    // lumen predict and the app's Run name the one runner they both ran on.
+    expect(predict).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: 'ONNX Runtime (cpu)', touched: { series: [series], images: 1 } });
+    expect(predictInApp).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', runtime: 'ONNX Runtime (cpu)', touched: { series: [series], images: 1 }, details: { scope: 'series' } });
     expect(exportOnnx).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', touched: { files: [pkg, onnx] }, details: { format: 'onnx', weights: 'package' } });
     expect(exportArchive).toMatchObject({ packageHash: hash, variant: 'custom-phi-10', touched: { files: [pkg, archive] }, details: { format: 'lumenpkg' } });
 

@@ -1,6 +1,6 @@
 import type { Handlers } from '../../../common/rpc';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
-import { createRunner, type ModelRunner } from '../../../models/inference/runner';
+import { createRunner, runnerLabel, type ModelRunner } from '../../../models/inference/runner';
 import type { LoadedPackage } from '../../../models/package';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
@@ -56,12 +56,14 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       const { packages, problems } = await listPackages(deps.dataDir);
       // The backend predictions will run on (picked once, as the first prediction would).
       if (!activeBackend()) await initBackend().catch(() => null);
+      const run = await runnerLabel();
       return {
-        variants: variantInfos(deps.dataDir),
+        variants: variantInfos(deps.dataDir, run),
         packages: packages.map(({ loaded: _loaded, ...info }) => info),
         problems,
         packagesDir: packagesDir(deps.dataDir),
         runtime: {
+          run,
           tfBackend: activeBackend(),
           onnxProviders: await (onnxProviders ??= probeOnnxRuntime().then(
             (r) => r.providers.filter((p) => p.available).map((p) => p.name),
@@ -78,7 +80,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     'models.importPackage': async ({ file }) => {
       return importPackage(deps.dataDir, file);
     },
-    'models.recommend': ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir), rows, columns, budgetMs),
+    'models.recommend': async ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir, await runnerLabel()), rows, columns, budgetMs),
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
       deps.jobs.start('predict', ctx, async (job) => {
         job.progress(null, 'Loading the model package');

@@ -8,8 +8,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs'
 import type { Recommendation, VariantInfo } from '../../../common/contract/models';
 import { APP_VERSION } from '../../../common/version';
 import { buildEfficientNet, getVariant, summarizeVariants, VARIANTS, type VariantSummary } from '../../../models';
-import { OnnxModelSession } from '../../../models/inference/onnx';
-import { exportOnnx } from '../../../models/onnx/export';
+import { createRunner, runnerLabel, type ModelRunner } from '../../../models/inference/runner';
 import { machineSummary } from '../../../models/runtime';
 
 export interface LatencyRecord {
@@ -67,8 +66,17 @@ export function readLatencies(dataDir: string): LatencyRecord[] {
   }
 }
 
-export function variantInfos(dataDir: string): VariantInfo[] {
-  const latencies = readLatencies(dataDir);
+/** Records from before the runner named its runtime in words. */
+const LEGACY_RUNTIME: Record<string, string> = { 'onnxruntime cpu': 'ONNX Runtime (cpu)' };
+
+/**
+ * Every variant with its latency measured on `runtime` (the runtime Run uses, see
+ * runnerLabel): a latency measured on another runtime is not shown as this one's.
+ */
+export function variantInfos(dataDir: string, runtime?: string): VariantInfo[] {
+  const latencies = readLatencies(dataDir)
+    .map((r) => ({ ...r, runtime: LEGACY_RUNTIME[r.runtime] ?? r.runtime }))
+    .filter((r) => runtime === undefined || r.runtime === runtime);
   return variantSummaries(dataDir).map((s) => {
     const l = latencies.find((r) => r.variant === s.name);
     return { ...s, latencyMs: l?.ms ?? null, latencyRuntime: l?.runtime ?? null, measuredAt: l?.measuredAt ?? null };
@@ -76,37 +84,40 @@ export function variantInfos(dataDir: string): VariantInfo[] {
 }
 
 /**
- * Latency of one variant at its resolution, batch 1, on ONNX Runtime's CPU
- * provider (the runtime the app infers with): median of 5 runs after one
- * warm-up. Weights are zeros: the time does not depend on their values.
+ * Latency of one variant at its resolution, batch 1, on the runner Run uses
+ * (models/inference/runner.ts: ONNX Runtime where available, else TF.js):
+ * median of 5 runs after one warm-up. Weights are zeros: the time does not
+ * depend on their values.
  */
 export async function measureLatency(dataDir: string, variant: string, step: (message: string) => void, checkCancelled: () => void): Promise<LatencyRecord> {
   const spec = getVariant(variant);
   step(`Building ${spec.name} at ${spec.resolution} px`);
   const model = buildEfficientNet(spec, { init: 'zeros' });
-  let bytes: Uint8Array;
+  // The TF.js runner runs the model itself: it lives until the runner is disposed.
   try {
-    bytes = exportOnnx(model).bytes;
+    checkCancelled();
+    step(`Opening ${await runnerLabel()}`);
+    return await timeRunner(dataDir, spec.name, await createRunner({ model, name: spec.name }, { cam: false }), step, checkCancelled);
   } finally {
     model.dispose();
   }
-  checkCancelled();
-  step('Creating the ONNX Runtime session');
-  const session = await OnnxModelSession.create(bytes);
+}
+
+async function timeRunner(dataDir: string, variant: string, runner: ModelRunner, step: (message: string) => void, checkCancelled: () => void): Promise<LatencyRecord> {
   try {
-    const [c, h, w] = session.imageShape;
-    const input = new Float32Array(c * h * w);
-    await session.run(input, 1);
+    const size = runner.inputSize;
+    const input = new Float32Array(size * size * 3);
+    await runner.scores(input, 1);
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       checkCancelled();
       step(`Run ${i + 1} of 5`);
       const t0 = performance.now();
-      await session.run(input, 1);
+      await runner.scores(input, 1);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    const record: LatencyRecord = { variant: spec.name, ms: Math.round(times[2] * 10) / 10, runtime: 'onnxruntime cpu', machine: machineKey(), measuredAt: new Date().toISOString() };
+    const record: LatencyRecord = { variant, ms: Math.round(times[2] * 10) / 10, runtime: runner.label, machine: machineKey(), measuredAt: new Date().toISOString() };
     let all: LatencyRecord[] = [];
     try {
       all = JSON.parse(readRegularText(latencyFile(dataDir), 'json')) as LatencyRecord[];
@@ -118,7 +129,7 @@ export async function measureLatency(dataDir: string, variant: string, step: (me
     writeJsonAtomic(latencyFile(dataDir), all);
     return record;
   } finally {
-    await session.release();
+    await runner.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import type { Colormap } from '../viewer/image';
 import { compact, formatDateTime } from './format';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
+import { errorMessage } from '../../../common/errors';
 
 export interface HeatmapSettings {
   visible: boolean;
@@ -70,7 +71,7 @@ export function ModelPanel(props: {
       setPackageHash(p.contentHash);
       setGeneration((g) => g + 1);
     } catch (err) {
-      setImportMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setImportMessage({ ok: false, text: errorMessage(err) });
     }
   };
   const predict = useJob<PredictionResult>();
@@ -85,7 +86,7 @@ export function ModelPanel(props: {
         if (c.packages.length && !c.packages.some((p) => p.contentHash === packageHash)) setPackageHash(c.packages[0].contentHash);
         if (!c.packages.length) setPackageHash(null);
       },
-      (err: unknown) => live && setCatalogError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => live && setCatalogError(errorMessage(err)),
     );
     return () => {
       live = false;
@@ -280,7 +281,7 @@ export function ModelPanel(props: {
       </header>
       {catalog && (
         <p className="muted small pad" data-testid="runtime">
-          Runtime: TF.js {catalog.runtime.tfBackend ?? 'not started'} · ONNX Runtime {catalog.runtime.onnxProviders.join(', ')}
+          Run and latency: <span data-testid="run-runtime">{catalog.runtime.run}</span> · TF.js {catalog.runtime.tfBackend ?? 'not started'} · ONNX Runtime {catalog.runtime.onnxProviders.join(', ')}
         </p>
       )}
       {recommendation && (
@@ -306,7 +307,7 @@ export function ModelPanel(props: {
               <th scope="col">Params</th>
               <th scope="col">MACs</th>
               <th scope="col">Emb</th>
-              <th scope="col">Latency</th>
+              <th scope="col" title={`Batch 1, measured on ${catalog.runtime.run}, the runtime Run uses`}>Latency</th>
             </tr>
           </thead>
           <tbody>
@@ -330,7 +331,7 @@ export function ModelPanel(props: {
                 <td>{v.embeddingDim}</td>
                 <td>
                   {v.latencyMs !== null ? (
-                    <span title={`${v.latencyRuntime}, ${v.measuredAt}`}>{v.latencyMs} ms</span>
+                    <span title={`${v.latencyRuntime}, ${v.measuredAt}`} data-testid={`latency-${v.name}`} data-runtime={v.latencyRuntime ?? ''}>{v.latencyMs} ms</span>
                   ) : (
                     <button className="link-button" disabled={latency.running} onClick={(e) => (e.stopPropagation(), void latency.start(() => lumen.invoke('models.measureLatency', { variant: v.name })))} aria-label={`Measure ${v.name.toUpperCase()} latency`}>
                       measure
