@@ -16,6 +16,7 @@ import { initBackend, machineSummary, probeBackend, type BackendName } from '../
 import { removeInside } from '../common/node/safe-fs';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import type { BenchSuite } from './suite';
+import { errorMessage } from '../common/errors';
 
 interface Run {
   runtime: 'onnxruntime' | 'tfjs';
@@ -271,7 +272,7 @@ async function benchVariant(
       try {
         session = await OnnxModelSession.create(file, { provider });
       } catch (err) {
-        skipped.push({ runtime: 'onnxruntime', backend: provider, variant, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] });
+        skipped.push({ runtime: 'onnxruntime', backend: provider, variant, reason: errorMessage(err).split('\n')[0] });
         continue;
       }
       try {

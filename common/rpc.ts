@@ -14,6 +14,7 @@ import {
   type RequestName,
   type RequestOutput,
 } from './contract';
+import { errorMessage } from './errors';
 
 export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable' | 'timeout';
 
@@ -115,7 +116,7 @@ export function createDispatcher(handlers: Partial<Handlers>, log: (line: string
     try {
       value = await handler(checked.value.input, ctx);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       log(`request ${name} failed: ${message}`);
       return { ok: false, error: { code: 'handler_failed', method: name, message } };
     }

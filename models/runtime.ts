@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { errorLine } from '../common/errors';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -48,8 +49,7 @@ let webgpuSoftware = false;
 const probes = new Map<BackendName, Promise<BackendProbe>>();
 
 function message(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0].slice(0, 300);
+  return errorLine(err);
 }
 
 /** Run a tiny computation on the current backend and check the answer. */

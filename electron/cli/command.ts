@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../../common/errors';
 
 /** One `lumen` subcommand. `run` returns the process exit code. */
 export interface Command {
@@ -25,6 +26,6 @@ export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseAr
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorMessage(err), 2);
   }
 }

@@ -4,6 +4,7 @@ import { defaultLibraryDir } from '../library/paths';
 import { evaluatePackage } from '../training/evaluate';
 import { importLabelsCsvFile } from '../training/labels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { errorMessage } from '../../common/errors';
 
 export const command: Command = {
   summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',
@@ -30,7 +31,7 @@ export const command: Command = {
       }
       return 0;
     } catch (err) {
-      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+      throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
       library.close();
     }

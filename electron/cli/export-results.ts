@@ -14,6 +14,7 @@ import type { ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
 import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
 import { CliError, parseCommandArgs, printJson } from './command';
+import { errorMessage } from '../../common/errors';
 
 export const RESULTS_USAGE = [
   'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--json]',
@@ -141,7 +142,7 @@ async function modelIdentity(store: ResultsStore, model: string | undefined): Pr
     const { metadata } = await loadPackage(path.resolve(model));
     return { name: metadata.name, packageHash: metadata.contentHash, variant: metadata.variant, version: metadata.provenance.softwareVersion };
   } catch (err) {
-    throw new CliError(`--model: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`--model: ${errorMessage(err)}`);
   }
 }
 

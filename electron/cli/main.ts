@@ -1,5 +1,6 @@
 import { APP_VERSION } from '../../common/version';
 import { CliError, type Command } from './command';
+import { errorMessage } from '../../common/errors';
 
 // Each command lives in its own module, loaded only when it runs, so that
 // `lumen --version` does not pay for TensorFlow.js or the codecs.
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     if (json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
     else process.stderr.write(`lumen ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.LUMEN_DEBUG && err instanceof Error) process.stderr.write(err.stack + '\n');

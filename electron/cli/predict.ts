@@ -3,6 +3,7 @@ import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { errorMessage } from '../../common/errors';
 
 export const command: Command = {
   summary: 'Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores and stores them in the library.',
@@ -25,7 +26,7 @@ export const command: Command = {
       }
       return 0;
     } catch (err) {
-      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+      throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
       library.close();
     }

@@ -8,6 +8,7 @@ import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainClassifier, type TrainMode } from '../training/train';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { errorMessage } from '../../common/errors';
 
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
@@ -115,7 +116,7 @@ export const command: Command = {
       return 0;
     } catch (err) {
       if (controller.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', 130);
-      throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+      throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
       process.off('SIGINT', onSigint);
       library.close();

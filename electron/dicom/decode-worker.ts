@@ -6,6 +6,7 @@ import { DicomFileError, parseDicomBuffer } from './parse';
 import { parsedModelInput } from './model-input';
 import { ReusableFileReader } from './read';
 import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
+import { errorMessage } from '../../common/errors';
 
 const port = parentPort!;
 // One read buffer for the worker's life: no allocation (and page faults) per file.
@@ -76,7 +77,7 @@ async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerRe
     const empty = (px: PixelArray) => new (px.constructor as new (n: number) => typeof px)(0);
     return { id: req.id, frames: decoded.map((d) => ({ ...d, pixels: keepPixels ? own(d.pixels) : empty(d.pixels) })), meta: parsed.meta };
   } catch (err) {
-    const reply: WorkerReply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+    const reply: WorkerReply = { id: req.id, error: errorMessage(err) };
     if (err instanceof DicomFileError) {
       reply.errorFile = err.file;
       reply.errorReason = err.reason;

@@ -1,6 +1,7 @@
 // Node's file-system errors in words a person understands: one wording for the
 // DICOM reader (parse.ts readErrorReason) and the library (import, scan, open).
 
+import { errorMessage } from '../../common/errors';
 /** Turns a Node file-system error into words a person understands ("permission denied"). */
 export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -24,6 +25,6 @@ export function describeFsError(err: unknown): string {
     case 'ENAMETOOLONG':
       return 'the path is too long';
     default:
-      return err instanceof Error ? err.message : String(err);
+      return errorMessage(err);
   }
 }

@@ -5,6 +5,7 @@ import dicomParser from 'dicom-parser';
 import { parseDicomFast, type FastParseOptions } from './elements';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
+import { errorMessage } from '../../common/errors';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -219,13 +220,6 @@ function patchExtendedOffsetVrs(bytes: Uint8Array): Uint8Array {
     }
   }
   return out ?? bytes;
-}
-
-function describeException(e: unknown): string {
-  if (typeof e === 'string') return e;
-  if (e instanceof Error) return e.message;
-  if (e && typeof e === 'object' && 'exception' in e) return describeException((e as { exception: unknown }).exception);
-  return String(e);
 }
 
 /** The first element whose declared value runs past the end of the bytes, if any. */
@@ -511,7 +505,7 @@ function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string):
   const partial = e && typeof e === 'object' && 'dataSet' in e ? (e as { dataSet: dicomParser.DataSet }).dataSet : undefined;
   const over = partial && findOverlongElement(partial, partial.byteArray.length);
   if (over) failOverlong(over, partial, input, buffer, file);
-  const msg = describeException(e);
+  const msg = errorMessage(e);
   if (/past end|overread|overrun|cannot be greater than or equal/i.test(msg)) {
     fail(file, `truncated at byte ${buffer.length}: the data set stops in the middle of an element. Copy the file again from its source.`);
   }

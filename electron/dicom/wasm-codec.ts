@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodestreamError } from './codestream-error';
+import { errorMessage } from '../../common/errors';
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -251,7 +252,7 @@ export function lazyCodec<D>(name: string, load: (path: string) => Promise<D>, r
       loading = path
         ? load(path).then(
             (decoder) => ({ decoder }),
-            (err: unknown) => ({ why: `${path} does not load (${err instanceof Error ? err.message : String(err)}); rebuild it with "npm run build"` }),
+            (err: unknown) => ({ why: `${path} does not load (${errorMessage(err)}); rebuild it with "npm run build"` }),
           )
         : Promise.resolve({ why: `dist/codecs/${name}.wasm is not built (it needs emscripten: see ${readme})` });
     }

@@ -20,6 +20,7 @@ import { modelsHandlers } from './handlers/models';
 import { settingsHandlers } from './handlers/settings';
 import { trainingHandlers } from './handlers/training';
 import { loadSettings } from './settings';
+import { errorMessage } from '../../common/errors';
 
 export interface EngineOptions {
   dataDir: string;
@@ -69,7 +70,7 @@ export function createEngine(options: EngineOptions): Engine {
           try {
             await initBackend(chosen);
           } catch (err) {
-            startNotice = `The backend chosen in Settings (${chosen}) could not start (${err instanceof Error ? err.message : String(err)}); the engine uses the best available one.`;
+            startNotice = `The backend chosen in Settings (${chosen}) could not start (${errorMessage(err)}); the engine uses the best available one.`;
           }
         }
       }

@@ -16,6 +16,7 @@ import { requests, type RequestName } from '../../common/contract';
 import { validateRequest, type PathAccess, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 import { forkEngine, type EngineProcess, type SpawnEngine } from './spawn';
+import { errorMessage } from '../../common/errors';
 
 export interface EngineTimeouts {
   /** How long the caller of each request waits for its answer, in ms (see DEADLINES). */
@@ -201,7 +202,7 @@ export class EngineHost {
     try {
       await (this.ready ?? this.start());
     } catch (err) {
-      return { ok: false, error: { code: 'unavailable', method: name, message: `The engine could not start: ${err instanceof Error ? err.message : String(err)}` } };
+      return { ok: false, error: { code: 'unavailable', method: name, message: `The engine could not start: ${errorMessage(err)}` } };
     }
     const worker = this.worker;
     if (!worker) return { ok: false, error: { code: 'unavailable', method: name, message: `The engine stopped as "${name}" was sent. It restarts on the next request; try again.` } };

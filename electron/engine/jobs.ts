@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../common/rpc';
+import { errorMessage } from '../../common/errors';
 
 export interface JobContext {
   readonly jobId: string;
@@ -87,7 +88,7 @@ export class JobRunner {
           this.running.delete(jobId);
           flush();
           const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
-          const message = cancelled ? 'Cancelled' : err instanceof Error ? err.message : String(err);
+          const message = cancelled ? 'Cancelled' : errorMessage(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
         },
       );

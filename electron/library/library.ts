@@ -24,6 +24,7 @@ import type {
   StudyNode,
   StudySummary,
 } from './types';
+import { errorMessage } from '../../common/errors';
 
 export const LIBRARY_FILE = 'library.sqlite';
 
@@ -221,7 +222,7 @@ export class Library {
     try {
       refuseNewerLibrary(file, openDatabase);
     } catch (err) {
-      throw new LibraryError(err instanceof Error ? err.message : String(err));
+      throw new LibraryError(errorMessage(err));
     }
     let db: Database.Database;
     try {
@@ -240,7 +241,7 @@ export class Library {
       migrate(db);
     } catch (err) {
       db.close();
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorMessage(err);
       if (/file is not a database|malformed/i.test(detail)) {
         throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another folder with --library.`);
       }

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../common/errors';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -73,7 +74,7 @@ export function rebuildCommand(r: Runtime = currentRuntime(), execPath = process
 
 /** Says what a failed load means: the message names runtimes, ABIs and the fix, never just the loader's text. */
 export function describeLoadFailure(err: unknown, file: string, r: Runtime = currentRuntime(), execPath = process.execPath): string {
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorMessage(err);
   const here = `${r.runtime === 'electron' ? 'Electron' : 'Node'} ${r.version} (NODE_MODULE_VERSION ${r.abi})`;
   const abi = /NODE_MODULE_VERSION (\d+)\.\s*This version/.exec(detail)?.[1];
   const what = abi

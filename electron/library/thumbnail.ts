@@ -3,6 +3,7 @@ import { encodePng, renderFrame, voiWindows, VOI_PRESETS } from '../dicom/pixels
 import type { InstanceMeta } from '../dicom/parse';
 import { LibraryError } from './errors';
 import type { InstanceRecord } from './types';
+import { errorMessage } from '../../common/errors';
 
 export const THUMBNAIL_MAX_SIZE = 128;
 
@@ -81,6 +82,6 @@ export async function renderThumbnail(instances: InstanceRecord[], seriesUid: st
       firstError ??= err;
     }
   }
-  const reason = firstError instanceof Error ? firstError.message : String(firstError);
+  const reason = errorMessage(firstError);
   throw new LibraryError(`cannot make a thumbnail for series ${seriesUid}: ${reason}`);
 }

@@ -27,6 +27,7 @@ import { isRequestName, rejectionForLog, type Reply } from '../../common/rpc';
 import { requests } from '../../common/contract';
 import { chosenFolders } from '../engine/access';
 import type { EngineHost } from '../engine/host';
+import { errorMessage } from '../../common/errors';
 
 export interface BridgeOptions {
   host: EngineHost;
@@ -141,7 +142,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     try {
       serveFile(req, res);
     } catch (err) {
-      log(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+      log(`request failed: ${errorMessage(err)}`);
       if (!res.headersSent) refuse(res, 500, 'The request failed.');
       else res.destroy();
     }
@@ -174,7 +175,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
     } catch (err) {
-      log(`WebSocket handshake failed: ${err instanceof Error ? err.message : String(err)}`);
+      log(`WebSocket handshake failed: ${errorMessage(err)}`);
       refuseUpgrade('500 Internal Server Error');
     }
   });
@@ -192,7 +193,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     ws.on('message', (data, isBinary) =>
       void handleMessage(ws, data, isBinary).catch((err) => {
         // A bug, not the peer's fault; still only this socket ends, never the process.
-        log(`bridge message failed: ${err instanceof Error ? err.message : String(err)}`);
+        log(`bridge message failed: ${errorMessage(err)}`);
         ws.close(1011, 'internal error');
       }),
     );

@@ -12,6 +12,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { buildEfficientNet, getVariant, roundFilters, roundRepeats, stagesOf, stemFilters, TOP_FILTERS } from '../../models';
 import { savePackage } from '../../models/package';
 import { identifyWeightsFile, KERAS_EFFICIENTNET_FILES, loadKerasH5Weights, readKerasLayerShapes, type KerasWeightsFile } from '../../models/weights';
+import { errorMessage } from '../../common/errors';
 
 export const IMAGENET_VARIANTS = IMAGENET_VARIANT_NAMES;
 export type ImagenetVariant = KerasWeightsFile['variant'];
@@ -96,7 +97,7 @@ export async function importImagenetWeights(opts: ImportWeightsOptions): Promise
     layerVariant = await variantFromLayers(file);
   } catch (err) {
     // h5.ts's messages name the file and say what it is not; nothing of the HDF5 library's.
-    throw new WeightsImportError(`${err instanceof Error ? err.message : String(err)}. Choose a Keras EfficientNet file such as efficientnetb0_notop.h5.`);
+    throw new WeightsImportError(`${errorMessage(err)}. Choose a Keras EfficientNet file such as efficientnetb0_notop.h5.`);
   }
   const asked = opts.variant?.toLowerCase() as ImagenetVariant | undefined;
   const variant = asked ?? identity.match?.variant ?? variantFromFileName(base) ?? layerVariant.variant;
@@ -124,7 +125,7 @@ export async function importImagenetWeights(opts: ImportWeightsOptions): Promise
       const report = await loadKerasH5Weights(model, file);
       preprocessing = report.preprocessing;
     } catch (err) {
-      throw new WeightsImportError(`${err instanceof Error ? err.message : String(err)}. The file is not EfficientNet-${variant.toUpperCase()} weights in Keras' layout.`);
+      throw new WeightsImportError(`${errorMessage(err)}. The file is not EfficientNet-${variant.toUpperCase()} weights in Keras' layout.`);
     }
     opts.onProgress?.(`Saving the EfficientNet-${variant.toUpperCase()} backbone`);
     await savePackage(

@@ -4,6 +4,7 @@
 // exported with them, "feature_maps".
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { errorMessage } from '../../common/errors';
 
 export type OnnxProvider = 'cpu' | 'webgpu';
 
@@ -68,7 +69,7 @@ export class OnnxModelSession {
     try {
       session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
     } catch (err) {
-      const text = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      const text = errorMessage(err).split('\n')[0];
       const what = typeof source === 'string' ? source : 'the ONNX model';
       if (provider !== 'cpu' && /adapter|provider|not (found|supported|available)/i.test(text)) {
         throw new Error(`ONNX Runtime's ${provider} provider is not available here (${text}); use the cpu provider`);

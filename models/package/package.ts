@@ -16,6 +16,7 @@ import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
 import { MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
+import { errorMessage } from '../../common/errors';
 
 export const METADATA_JSON = 'metadata.json';
 export const MODEL_ONNX = 'model.onnx';
@@ -190,7 +191,7 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     raw = JSON.parse(readRegularText(metaPath, 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${METADATA_JSON} ${err.reason}`);
-    throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${errorMessage(err)})`);
   }
   const versionProblem = formatVersionProblem(raw);
   if (versionProblem) throw new PackageError(root, versionProblem);
@@ -206,7 +207,7 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     modelJson = JSON.parse(readRegularText(path.join(root, MODEL_JSON), 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${MODEL_JSON} ${err.reason}`);
-    throw new PackageError(root, `${MODEL_JSON} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new PackageError(root, `${MODEL_JSON} is not valid JSON (${errorMessage(err)})`);
   }
   const shapes = topologyShapes(root, modelJson);
   for (const shard of shapes.shards) {

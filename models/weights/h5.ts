@@ -12,6 +12,7 @@ import h5wasm from 'h5wasm/node';
 import { closeSync, existsSync, readSync } from 'node:fs';
 import { checkRegularFile, openForReading } from '../../common/node/read-file';
 import path from 'node:path';
+import { errorMessage } from '../../common/errors';
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -201,7 +202,7 @@ function openH5(lib: typeof h5wasm, file: string): InstanceType<typeof h5wasm.Fi
   try {
     return new lib.File(file, 'r');
   } catch (err) {
-    throw new Error(`${file}: cannot be opened as HDF5 (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${file}: cannot be opened as HDF5 (${errorMessage(err)})`);
   }
 }
 

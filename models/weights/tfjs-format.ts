@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
+import { errorMessage } from '../../common/errors';
 
 export const MODEL_JSON = 'model.json';
 /** Shard size as tfjs-converter writes them (4 MiB). */
@@ -57,7 +58,7 @@ export function fileSystemHandler(dir: string, extraMetadata?: Record<string, un
       try {
         json = JSON.parse(readRegularText(jsonPath, 'json'));
       } catch (err) {
-        throw new Error(`TF.js model: ${jsonPath} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+        throw new Error(`TF.js model: ${jsonPath} is not valid JSON (${errorMessage(err)})`);
       }
       if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
         throw new Error(`TF.js model: ${jsonPath} lacks modelTopology or weightsManifest`);

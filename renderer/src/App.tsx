@@ -11,6 +11,7 @@ import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
 import { TrainingPanel } from './training/TrainingPanel';
+import { errorMessage } from '../../common/errors';
 
 interface OpenSeries {
   series: SeriesSummary;
@@ -77,7 +78,7 @@ export function App() {
       setOpen(s);
       setIndex(Math.min(lastIndex.current.get(seriesInstanceUid) ?? 0, Math.max(0, s.images.length - 1)));
     } catch (err) {
-      setOpenError(err instanceof Error ? err.message : String(err));
+      setOpenError(errorMessage(err));
     }
   }, []);
 
@@ -117,7 +118,7 @@ export function App() {
         setFrameError((e) => (e?.key === shownKey ? null : e));
         for (const d of [1, -1, 2, -2, 3, -3]) void frameAt(index + d)?.catch(() => {});
       },
-      (err: unknown) => live && setFrameError({ key: shownKey, message: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => live && setFrameError({ key: shownKey, message: errorMessage(err) }),
     );
     return () => {
       live = false;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import { lumen } from './api';
+import { errorMessage } from '../../common/errors';
 
 export interface RequestState<T> {
   data: T | null;
@@ -19,7 +20,7 @@ export function useRequest<K extends RequestName>(method: K, input: RequestInput
     setState((s) => ({ ...s, loading: true }));
     lumen.invoke(method, JSON.parse(key)).then(
       (data) => live && setState({ data, error: null, loading: false }),
-      (err: unknown) => live && setState({ data: null, error: err instanceof Error ? err.message : String(err), loading: false }),
+      (err: unknown) => live && setState({ data: null, error: errorMessage(err), loading: false }),
     );
     return () => {
       live = false;

@@ -17,6 +17,7 @@ import { predictSeries } from '../../training/predict';
 import { TrainingStore } from '../../training/store';
 import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
 import type { EngineDeps } from './context';
+import { errorMessage } from '../../../common/errors';
 
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
 export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
@@ -139,7 +140,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
           const state = existsSync(path.join(d, 'state.json')) ? JSON.parse(readRegularText(path.join(d, 'state.json'), 'json')) : { epoch: 0 };
           runs.push({ checkpointDir: d, name: run.name, epoch: Number.isInteger(state.epoch) ? state.epoch : 0, epochs: run.epochs, startedAt: run.startedAt });
         } catch (err) {
-          deps.log(`skipping training run ${name}: ${err instanceof Error ? err.message : String(err)}`);
+          deps.log(`skipping training run ${name}: ${errorMessage(err)}`);
         }
       }
       return runs;
@@ -177,7 +178,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
           const p = await loadPackage(path.join(dir, name));
           out.push({ dir: p.dir, name: p.metadata.name, classNames: p.metadata.classNames, contentHash: p.metadata.contentHash, metrics: p.metadata.metrics });
         } catch (err) {
-          deps.log(`skipping model package ${name}: ${err instanceof Error ? err.message : String(err)}`);
+          deps.log(`skipping model package ${name}: ${errorMessage(err)}`);
         }
       }
       return out;

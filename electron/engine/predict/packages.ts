@@ -7,6 +7,7 @@ import { ensurePrivateDir, removeInside, tidyInterruptedWrites } from '../../../
 import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
 import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
+import { errorMessage } from '../../../common/errors';
 
 export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
@@ -26,7 +27,7 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
       const loaded = await loadPackage(dir);
       packages.push({ ...info(loaded), loaded });
     } catch (err) {
-      problems.push({ dir, message: err instanceof Error ? err.message : String(err) });
+      problems.push({ dir, message: errorMessage(err) });
     }
   }
   return { packages, problems };

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
+import { errorMessage } from '../../../common/errors';
 
 export function ReportDialog({ reportPath, onClose }: { reportPath: string; onClose: () => void }) {
   const [html, setHtml] = useState<string | null>(null);
@@ -14,7 +15,7 @@ export function ReportDialog({ reportPath, onClose }: { reportPath: string; onCl
     let live = true;
     lumen.invoke('training.report', { path: reportPath }).then(
       (r) => live && setHtml(r.html),
-      (err: unknown) => live && setError(`Could not open the report ${reportPath}: ${err instanceof Error ? err.message : String(err)}. Train the model again to write a new one.`),
+      (err: unknown) => live && setError(`Could not open the report ${reportPath}: ${errorMessage(err)}. Train the model again to write a new one.`),
     );
     return () => {
       live = false;

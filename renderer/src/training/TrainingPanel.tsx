@@ -12,6 +12,7 @@ import { DEFAULT_EPOCHS } from '../../../common/contract/training';
 import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
 import { ReportDialog } from './ReportDialog';
 import './training.css';
+import { errorMessage } from '../../../common/errors';
 
 export interface TrainingPanelProps {
   /** The series shown in the viewer (labels go here by default). */
@@ -98,7 +99,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       setRuns(await lumen.invoke('training.runs', {}));
       setPackages((await lumen.invoke('models.catalog', {})).packages);
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(errorMessage(err));
     }
   }, [form.seed]);
 
@@ -190,7 +191,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       setStatus('Training…');
       showRun();
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(errorMessage(err));
     }
   };
 
@@ -201,7 +202,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       setJobId(id);
       setStatus('Resuming…');
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(errorMessage(err));
     }
   };
 
@@ -212,7 +213,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       await refreshDataset();
       await refreshLabel();
     } catch (err) {
-      setStatus(err instanceof Error ? err.message : String(err));
+      setStatus(errorMessage(err));
     }
   };
 

@@ -3,6 +3,7 @@ import type { SeriesImage } from '../../../common/contract/library';
 import type { Measurement } from '../../../common/contract/measurements';
 import { lumen } from '../api';
 import { apply, emptyHistory, onImage, record, redo as redoStep, undo as undoStep, type Edit, type History, type Point } from './measurements';
+import { errorMessage } from '../../../common/errors';
 
 /** A fresh id for a measurement (the library keeps it, so undo and redo restore the same one). */
 function newId(): string {
@@ -11,7 +12,7 @@ function newId(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const message = errorMessage;
 
 /**
  * The series' measurements, kept in the library: drawn, picked, deleted one at a time,

@@ -4,6 +4,7 @@ import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, issuePhrases, issuesAsText, ty
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
 import './import-report.css';
+import { errorMessage } from '../../../common/errors';
 
 // What an import did, in one honest line under the import form, and the files it did not
 // import in a dialog wide enough to read: sortable, copyable, each kind named for what it is
@@ -94,7 +95,7 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
     let live = true;
     lumen.invoke('library.importErrors', {}).then(
       (all) => live && setIssues(all.filter((e) => e.at === report.at)),
-      (err: unknown) => live && setLoadError(`Only the first ${report.errors.length} of ${report.errorCount} files are listed: the library's list could not be read (${err instanceof Error ? err.message : String(err)}).`),
+      (err: unknown) => live && setLoadError(`Only the first ${report.errors.length} of ${report.errorCount} files are listed: the library's list could not be read (${errorMessage(err)}).`),
     );
     return () => {
       live = false;
@@ -107,7 +108,7 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
   const copy = () =>
     copyText(issuesAsText(sorted)).then(
       () => setCopied(`Copied ${sorted.length} ${sorted.length === 1 ? 'line' : 'lines'} (tab-separated: file, what, reason, kept copy).`),
-      (err: unknown) => setCopied(`Could not copy: ${err instanceof Error ? err.message : String(err)}. Select the rows and copy them instead.`),
+      (err: unknown) => setCopied(`Could not copy: ${errorMessage(err)}. Select the rows and copy them instead.`),
     );
   const header = (key: SortKey, label: string) => (
     <th aria-sort={sortKey === key ? 'ascending' : 'none'}>

@@ -5,6 +5,7 @@ import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
 import { useJob } from './useJob';
+import { errorMessage } from '../../../common/errors';
 
 export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: string) => void; activeSeries: string | null }) {
   const [search, setSearch] = useState('');
@@ -20,7 +21,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
     const t = setTimeout(() => {
       lumen.invoke('library.studies', { search: search || undefined }).then(
         (s) => live && (setStudies(s), setError(null)),
-        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => live && setError(errorMessage(err)),
       );
     }, 150);
     return () => {

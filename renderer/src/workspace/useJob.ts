@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { lumen } from '../api';
+import { errorMessage } from '../../../common/errors';
 
 export interface JobState<R> {
   jobId: string | null;
@@ -52,7 +53,7 @@ export function useJob<R>() {
       const end = early.current.get(jobId);
       if (end) setState(end);
     } catch (err) {
-      setState({ ...idle, error: err instanceof Error ? err.message : String(err) });
+      setState({ ...idle, error: errorMessage(err) });
     } finally {
       starting.current = false;
       early.current.clear();
