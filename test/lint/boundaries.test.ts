@@ -1,7 +1,7 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-// The lint configuration is what keeps DESIGN.md's import directions from
+// The lint configuration is what keeps docs/ARCHITECTURE.md's import directions from
 // drifting; these plant violations at real paths and check lint fails them.
 const eslint = new ESLint({ cwd: process.cwd() });
 
