@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
+import { exportRequests } from './contract/exports';
 import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
 import { modelEvents, modelRequests } from './contract/models';
@@ -127,6 +128,7 @@ export const requests = {
   }),
   ...libraryRequests,
   ...measurementRequests,
+  ...exportRequests,
   ...modelRequests,
   ...trainingRequests,
   ...settingsRequests,

@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { ONNX_PROVIDER_ORDER, rankOnnxProviders, type OnnxProviderName, type OnnxProviderProbe } from './inference/providers';
 import { errorLine } from '../common/errors';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -32,7 +33,8 @@ export interface BackendProbe {
 
 export interface OnnxRuntimeProbe {
   version: string | null;
-  providers: { name: string; available: boolean; reason: string }[];
+  /** Best first; `chosen` marks the one models run on. */
+  providers: OnnxProviderProbe[];
 }
 
 // TF.js's cpu backend greets every Node process on its first use with a banner
@@ -251,47 +253,58 @@ export function activeBackend(): BackendName | null {
   return active;
 }
 
-/** ONNX Runtime: its version and which execution providers can create a session here. */
+/**
+ * ONNX Runtime: its version and its execution providers best first (models/inference/providers.ts),
+ * each with why it is or is not used; the first that works is chosen.
+ */
 export async function probeOnnxRuntime(): Promise<OnnxRuntimeProbe> {
   let ort: typeof import('onnxruntime-node');
   try {
     ort = require('onnxruntime-node');
   } catch (err) {
-    return { version: null, providers: [{ name: 'cpu', available: false, reason: `onnxruntime-node did not load: ${message(err)}` }] };
+    return { version: null, providers: [{ name: 'cpu', available: false, chosen: false, fp16: false, ioBinding: false, reason: `onnxruntime-node did not load: ${message(err)}` }] };
   }
   const version = ort.env?.versions?.node ?? ort.env?.versions?.common ?? null;
-  const providers: OnnxRuntimeProbe['providers'] = [];
-  for (const backend of ort.listSupportedBackends()) {
-    if (!backend.bundled) {
-      providers.push({
-        name: backend.name,
-        available: false,
-        reason: backend.name === 'cuda' || backend.name === 'tensorrt'
-          ? 'not installed: reinstall onnxruntime-node with npm_config_onnxruntime_node_install=cuda12 on a machine with CUDA 12'
-          : 'not bundled in this onnxruntime-node build',
-      });
-      continue;
-    }
-    try {
-      const session = await ort.InferenceSession.create(tinyOnnxModel(), { executionProviders: [backend.name] });
-      const input = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
-      const out = await session.run({ x: input });
-      const y = out.y.data as Float32Array;
-      await session.release();
-      if (Math.abs(y[3] - 1 / (1 + Math.exp(-4))) > 1e-5) throw new Error('wrong result from a Sigmoid');
-      providers.push({ name: backend.name, available: true, reason: 'created a session and ran a Sigmoid' });
-    } catch (err) {
-      const text = message(err);
-      providers.push({
-        name: backend.name,
-        available: false,
-        reason: /RequestAdapter/.test(text)
-          ? `no GPU adapter for ONNX Runtime's ${backend.name} provider (on Linux it needs a Vulkan driver: libvulkan.so.1 and a GPU ICD)`
-          : text,
-      });
-    }
-  }
+  const providers = await rankOnnxProviders({
+    platform: process.platform,
+    listed: ort.listSupportedBackends(),
+    async tryProvider(name) {
+      const session = await ort.InferenceSession.create(tinyOnnxModel(), { executionProviders: [name] });
+      try {
+        const input = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
+        const out = await session.run({ x: input });
+        const y = out.y.data as Float32Array;
+        if (Math.abs(y[3] - 1 / (1 + Math.exp(-4))) > 1e-5) throw new Error('wrong result from a Sigmoid');
+      } finally {
+        await session.release();
+      }
+    },
+    // ONNX Runtime's WebGPU and TF.js's go through Dawn on the same drivers: the TF.js probe names the adapter.
+    async softwareAdapter() {
+      const probe = await probeBackend('webgpu');
+      return probe.available && webgpuSoftware ? (probe.detail ?? 'a software adapter') : undefined;
+    },
+  });
   return { version, providers };
+}
+
+let chosenProvider: Promise<OnnxProviderName> | undefined;
+
+/**
+ * The ONNX Runtime provider models run on here: the first that works in
+ * ONNX_PROVIDER_ORDER (probed once per process), or LUMEN_ONNX_PROVIDER when set.
+ */
+export function chosenOnnxProvider(): Promise<OnnxProviderName> {
+  chosenProvider ??= (async () => {
+    const forced = process.env.LUMEN_ONNX_PROVIDER;
+    if (forced) {
+      if (!(ONNX_PROVIDER_ORDER as readonly string[]).includes(forced)) throw new Error(`LUMEN_ONNX_PROVIDER is "${forced}": it must be one of ${ONNX_PROVIDER_ORDER.join(', ')} (or unset, for the best available).`);
+      return forced as OnnxProviderName;
+    }
+    const { providers } = await probeOnnxRuntime();
+    return (providers.find((p) => p.chosen)?.name ?? 'cpu') as OnnxProviderName;
+  })();
+  return chosenProvider;
 }
 
 /**

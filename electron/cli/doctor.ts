@@ -20,8 +20,8 @@ export const command: Command = {
       'TensorFlow.js backends (best first):',
       ...report.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.reason}${b.name === report.activeBackend ? '  [active]' : ''}`),
       '',
-      `ONNX Runtime ${report.onnxruntime.version ?? '(not loaded)'}:`,
-      ...report.onnxruntime.providers.map((p) => `  ${p.available ? '✓' : '✗'} ${p.name.padEnd(10)} ${p.reason}`),
+      `ONNX Runtime ${report.onnxruntime.version ?? '(not loaded)'} execution providers (best first):`,
+      ...report.onnxruntime.providers.map((p) => `  ${p.available ? '✓' : '✗'} ${p.name.padEnd(10)} ${p.reason}${p.chosen ? `  [chosen${p.fp16 ? ', fp16' : ''}${p.ioBinding ? ', I/O binding' : ''}]` : ''}`),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
