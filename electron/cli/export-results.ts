@@ -9,7 +9,7 @@ import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { loadPackage } from '../../models/package';
 import { DeidentifyError, exportDeidentified } from '../results/deidentify';
-import { exportResults, ResultsExportError } from '../results/export';
+import { exportResults, libraryModel, ResultsExportError } from '../results/export';
 import type { ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
 import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
@@ -133,10 +133,9 @@ function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; l
 async function modelIdentity(store: ResultsStore, model: string | undefined): Promise<ModelIdentity | null> {
   if (model === undefined) return null;
   if (/^[0-9a-f]{64}$/.test(model)) {
-    const known = store.models().find((m) => m.packageHash === model);
+    const known = libraryModel(store, model);
     if (!known) throw new CliError(`The library has no model with content hash ${model}. Run it on a series first, or name its package folder.`);
-    const provenance = known.metadata.provenance as { softwareVersion?: unknown } | undefined;
-    return { name: known.name ?? 'Lumen model', packageHash: known.packageHash, variant: known.variant, version: typeof provenance?.softwareVersion === 'string' ? provenance.softwareVersion : null };
+    return known;
   }
   try {
     const { metadata } = await loadPackage(path.resolve(model));

@@ -41,6 +41,9 @@ export const PATH_FIELDS = {
   'training.predict': { packageDir: { use: 'read', what: 'model package' } },
   'training.cam': { packageDir: { use: 'read', what: 'model package' } },
   'training.exportPackage': { packageDir: { use: 'read', what: 'model package' }, file: { use: 'export', what: 'package file' } },
+  'export.results': { out: { use: 'write', what: 'results folder' } },
+  'export.deidentify': { out: { use: 'write', what: 'folder for de-identified copies' } },
+  'export.table': { out: { use: 'write', what: 'table file' } },
   'weights.import': { file: { use: 'read', what: 'Keras weights file' } },
 } as const satisfies Partial<Record<RequestName, Record<string, { use: PathUse; what: string }>>>;
 

@@ -15,6 +15,7 @@ import { checkRequestPaths, PATH_FIELDS } from './access';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
+import { exportHandlers } from './handlers/exports';
 import { measurementHandlers } from './handlers/measurements';
 import { modelsHandlers } from './handlers/models';
 import { settingsHandlers } from './handlers/settings';
@@ -90,6 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
   const handlers: Partial<Handlers> = {
     ...libraryHandlers(deps),
     ...measurementHandlers(deps),
+    ...exportHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),
     ...settingsHandlers({ ...deps, probe, startNotice: () => startNotice }),

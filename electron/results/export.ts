@@ -28,6 +28,14 @@ export interface ResultsExport {
 
 export class ResultsExportError extends Error {}
 
+/** The identity of a model the library has run (its `models` record), or null when it has none under that hash. */
+export function libraryModel(store: ResultsStore, packageHash: string): ModelIdentity | null {
+  const known = store.models().find((m) => m.packageHash === packageHash);
+  if (!known) return null;
+  const provenance = known.metadata.provenance as { softwareVersion?: unknown } | undefined;
+  return { name: known.name ?? 'Lumen model', packageHash: known.packageHash, variant: known.variant, version: typeof provenance?.softwareVersion === 'string' ? provenance.softwareVersion : null };
+}
+
 /** The images of a scope by SOP Instance UID, as SR references them. */
 function imageRefs(images: ImageFile[]): Map<string, Omit<ImageRef, 'frame'>> {
   return new Map(

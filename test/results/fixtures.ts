@@ -26,9 +26,9 @@ export interface ResultsLibrary {
 }
 
 /** Imports the mixed folder into a fresh library and stores results for patient A's 5-slice series. */
-export async function resultsLibrary(prefix: string): Promise<ResultsLibrary> {
+export async function resultsLibrary(prefix: string, libraryDir?: string): Promise<ResultsLibrary> {
   const input = copyMixedFolder(buildMixedFolder(path.join(tmpDir(`${prefix}-template`), 'mixed')), prefix);
-  const dir = path.join(tmpDir(prefix), 'library');
+  const dir = libraryDir ?? path.join(tmpDir(prefix), 'library');
   const library = Library.open(dir);
   await library.importPaths([input]);
   const images = library.listInstances(PATIENT_A.seriesUid).map((i) => i.sopInstanceUid);

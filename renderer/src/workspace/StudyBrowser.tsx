@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ImportReport, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
+import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
@@ -14,6 +15,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
   const [generation, setGeneration] = useState(0);
   const [importPath, setImportPath] = useState('');
   const [showErrors, setShowErrors] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const job = useJob<ImportReport>();
 
   useEffect(() => {
@@ -75,7 +77,19 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       <header className="panel-header">
         <h2>Studies</h2>
         <span className="muted">{studies ? `${studies.length}` : ''}</span>
+        {activeSeries && (
+          <button type="button" className="text-button" onClick={() => setExporting(true)} title="Export the open series' or study's results, de-identified copies or tables">
+            Export results…
+          </button>
+        )}
       </header>
+      {exporting && activeSeries && (
+        <ExportDialog
+          seriesInstanceUid={activeSeries}
+          studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null}
+          onClose={() => setExporting(false)}
+        />
+      )}
       <form
         className="import-form"
         onSubmit={(e) => {

@@ -1,0 +1,53 @@
+/**
+ * Exports of what Lumen found and drew: results as DICOM (TID 1500 SR), de-identified
+ * copies of images (DICOM PS3.15 Basic Profile), and plain tables (CSV or JSON). The same
+ * code as `lumen export --results / --deidentify / --csv / --json` (electron/results/).
+ */
+import { z } from 'zod';
+import { JobStarted, request, Uid } from './define';
+
+/** A folder or file to write; checked by the engine's path policy (electron/engine/access.ts). */
+const OutPath = z.string().min(1).max(4096);
+const PackageHash = z.string().regex(/^[0-9a-f]{64}$/, 'a model package content hash is 64 hex digits');
+
+export const ResultsExportSummary = z.object({
+  files: z.array(z.object({ file: z.string(), kind: z.enum(['predictions-sr', 'measurements-sr', 'parametric-map', 'secondary-capture']), sopInstanceUid: Uid, seriesInstanceUid: Uid })),
+  predictions: z.number().int(),
+  measurements: z.number().int(),
+  labels: z.number().int(),
+  skippedMeasurements: z.number().int(),
+});
+export type ResultsExportSummary = z.infer<typeof ResultsExportSummary>;
+
+export const DeidentifySummary = z.object({
+  out: z.string(),
+  written: z.number().int(),
+  heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
+  failed: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
+});
+export type DeidentifySummary = z.infer<typeof DeidentifySummary>;
+
+export const TableKind = z.enum(['predictions', 'labels', 'measurements']);
+
+export const exportRequests = {
+  'export.models': request({
+    summary: 'The models with predictions stored for a series or study, to choose which one to export.',
+    input: z.object({ uid: Uid }).strict(),
+    output: z.array(z.object({ packageHash: PackageHash, name: z.string(), images: z.number().int() })),
+  }),
+  'export.results': request({
+    summary: "A series' or study's results as DICOM SR into a folder: the stored predictions of one model (packageHash), its measurements and its labels.",
+    input: z.object({ uid: Uid, packageHash: PackageHash.nullable(), out: OutPath }).strict(),
+    output: ResultsExportSummary,
+  }),
+  'export.deidentify': request({
+    summary: 'De-identified copies of a series, a study or the whole library into a folder, as a job; its result is a DeidentifySummary.',
+    input: z.object({ uid: z.union([Uid, z.literal('library')]), out: OutPath, includeBurnedIn: z.boolean() }).strict(),
+    output: JobStarted,
+  }),
+  'export.table': request({
+    summary: 'Predictions, labels or measurements of a series, a study or the library as a CSV or JSON file (never replacing one).',
+    input: z.object({ kind: TableKind, format: z.enum(['csv', 'json']), uid: Uid.nullable(), packageHash: PackageHash.nullable(), out: OutPath }).strict(),
+    output: z.object({ out: z.string(), rows: z.number().int() }),
+  }),
+} as const;

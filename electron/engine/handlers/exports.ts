@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import type { Handlers } from '../../../common/rpc';
+import { writeFileAtomic } from '../../../common/node/safe-fs';
+import { exportDeidentified } from '../../results/deidentify';
+import { exportResults, libraryModel } from '../../results/export';
+import { ResultsStore } from '../../results/store';
+import { buildTable, toCsv, toJson } from '../../results/tables';
+import type { EngineDeps } from './context';
+import { openLibrary } from '../viewer/library-access';
+
+/** Handlers for the export requests of the contract (common/contract/exports.ts); paths were checked by access.ts. */
+export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
+  return {
+    'export.models': ({ uid }) => {
+      const store = new ResultsStore(openLibrary(deps));
+      try {
+        const scope = store.resolve(uid);
+        if (!scope) return [];
+        const counts = new Map<string, { name: string; images: number }>();
+        for (const p of store.predictions(scope)) {
+          const c = counts.get(p.packageHash) ?? { name: p.modelName ?? p.packageHash.slice(0, 12), images: 0 };
+          c.images++;
+          counts.set(p.packageHash, c);
+        }
+        return [...counts].map(([packageHash, c]) => ({ packageHash, ...c }));
+      } finally {
+        store.close();
+      }
+    },
+    'export.results': ({ uid, packageHash, out }) => {
+      const library = openLibrary(deps);
+      let model = null;
+      if (packageHash) {
+        const store = new ResultsStore(library);
+        try {
+          model = libraryModel(store, packageHash);
+        } finally {
+          store.close();
+        }
+        if (!model) throw new Error(`The library has no predictions of the model ${packageHash.slice(0, 12)}…: run it on the series first.`);
+      }
+      const { files, predictions, measurements, labels, skippedMeasurements } = exportResults(library, { uid, model, out });
+      return { files, predictions, measurements, labels, skippedMeasurements };
+    },
+    'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>
+      deps.jobs.start('export.deidentify', ctx, async (job) => {
+        const result = exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} images`) });
+        return { out: result.out, written: result.written, heldBack: result.heldBack, failed: result.failed };
+      }),
+    'export.table': ({ kind, format, uid, packageHash, out }) => {
+      // Lumen never replaces a file it did not make in this request.
+      if (fs.existsSync(out)) throw new Error(`${out} already exists: Lumen never overwrites a file. Choose a new name, or move the old file away.`);
+      const store = new ResultsStore(openLibrary(deps));
+      try {
+        const scope = uid ? store.resolve(uid) : {};
+        if (!scope) throw new Error(`The library has no series or study ${uid}.`);
+        const table = buildTable(store, kind, scope, packageHash ?? undefined);
+        writeFileAtomic(out, format === 'csv' ? toCsv(table) : toJson(kind, table));
+        openLibrary(deps).audit('export', { touched: { files: [out] }, rows: table.rows.length, format, table: kind });
+        return { out, rows: table.rows.length };
+      } finally {
+        store.close();
+      }
+    },
+  };
+}

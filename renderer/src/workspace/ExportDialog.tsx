@@ -1,0 +1,191 @@
+import { useEffect, useState } from 'react';
+import type { DeidentifySummary, ResultsExportSummary } from '../../../common/contract/exports';
+import { lumen } from '../api';
+import { useModalDialog } from '../useModalDialog';
+import { Progress } from './Progress';
+import { useJob } from './useJob';
+import './export.css';
+import { errorMessage } from '../../../common/errors';
+
+type What = 'results' | 'deidentify' | 'table';
+type TableKind = 'predictions' | 'labels' | 'measurements';
+
+const message = (err: unknown) => errorMessage(err);
+
+/**
+ * Export results…: the open series or its study as DICOM SR (predictions of one model,
+ * measurements, labels), as de-identified DICOM copies, or as a CSV/JSON table. The same
+ * exports as `lumen export` (electron/results/).
+ */
+export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: { seriesInstanceUid: string; studyInstanceUid: string | null; onClose: () => void }) {
+  const dialog = useModalDialog<HTMLElement>(onClose);
+  const [scope, setScope] = useState<'series' | 'study'>('series');
+  const [what, setWhat] = useState<What>('results');
+  const [models, setModels] = useState<{ packageHash: string; name: string; images: number }[] | null>(null);
+  const [model, setModel] = useState<string>('');
+  const [kind, setKind] = useState<TableKind>('predictions');
+  const [format, setFormat] = useState<'csv' | 'json'>('csv');
+  const [out, setOut] = useState('');
+  const [includeBurnedIn, setIncludeBurnedIn] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string[] | null>(null);
+  const job = useJob<DeidentifySummary>();
+  const uid = scope === 'study' && studyInstanceUid ? studyInstanceUid : seriesInstanceUid;
+
+  useEffect(() => {
+    let live = true;
+    lumen.invoke('export.models', { uid }).then(
+      (m) => {
+        if (!live) return;
+        setModels(m);
+        setModel((current) => (m.some((x) => x.packageHash === current) ? current : (m[0]?.packageHash ?? '')));
+      },
+      (err: unknown) => live && setError(message(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [uid]);
+
+  useEffect(() => {
+    const r = job.result;
+    if (!r) return;
+    setDone([
+      `Wrote ${r.written} de-identified image${r.written === 1 ? '' : 's'} to ${r.out}.`,
+      ...(r.heldBack.length ? [`Held back ${r.heldBack.length} image${r.heldBack.length === 1 ? '' : 's'} that have or may have text burned into the pixels.`] : []),
+      ...r.failed.map((f) => `Not written: image ${f.sopInstanceUid} ${f.reason}.`),
+    ]);
+  }, [job.result]);
+
+  const run = async () => {
+    setError(null);
+    setDone(null);
+    const path = out.trim();
+    if (!path) return setError(what === 'table' ? 'Type the path of the file to write.' : 'Type the path of the folder to write into.');
+    if (what === 'deidentify') {
+      void job.start(() => lumen.invoke('export.deidentify', { uid, out: path, includeBurnedIn }), 'De-identifying…');
+      return;
+    }
+    setBusy(true);
+    try {
+      if (what === 'results') {
+        const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path });
+        setDone([
+          ...r.files.map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
+          `${r.predictions} image prediction${r.predictions === 1 ? '' : 's'}, ${r.measurements} measurement${r.measurements === 1 ? '' : 's'}, ${r.labels} label${r.labels === 1 ? '' : 's'}.`,
+          ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) of other kinds than length are not written to SR yet.`] : []),
+        ]);
+      } else {
+        const r = await lumen.invoke('export.table', { kind, format, uid, packageHash: kind === 'predictions' && model ? model : null, out: path });
+        setDone([`Wrote ${r.rows} row${r.rows === 1 ? '' : 's'} to ${r.out}.`]);
+      }
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <section className="modal export-dialog" role="dialog" aria-modal="true" aria-labelledby="export-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
+        <header className="modal-header">
+          <h2 id="export-title">Export results</h2>
+          <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
+            ✕
+          </button>
+        </header>
+        <form
+          className="export-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run();
+          }}
+        >
+          <fieldset>
+            <legend>Of</legend>
+            <label>
+              <input type="radio" name="export-scope" checked={scope === 'series'} onChange={() => setScope('series')} /> this series
+            </label>
+            <label>
+              <input type="radio" name="export-scope" checked={scope === 'study'} disabled={!studyInstanceUid} onChange={() => setScope('study')} /> its whole study
+            </label>
+          </fieldset>
+          <fieldset>
+            <legend>As</legend>
+            <label>
+              <input type="radio" name="export-what" checked={what === 'results'} onChange={() => setWhat('results')} data-autofocus /> DICOM results (SR: predictions, measurements, labels)
+            </label>
+            <label>
+              <input type="radio" name="export-what" checked={what === 'deidentify'} onChange={() => setWhat('deidentify')} /> De-identified DICOM copies of the images
+            </label>
+            <label>
+              <input type="radio" name="export-what" checked={what === 'table'} onChange={() => setWhat('table')} /> A table (CSV or JSON)
+            </label>
+          </fieldset>
+          {what !== 'deidentify' && (what === 'results' || kind === 'predictions') && (
+            <label className="field">
+              <span className="field-label">Predictions of</span>
+              <select value={model} onChange={(e) => setModel(e.target.value)} aria-label="Model">
+                <option value="">{what === 'results' ? 'no model (measurements and labels only)' : 'every model'}</option>
+                {(models ?? []).map((m) => (
+                  <option key={m.packageHash} value={m.packageHash}>
+                    {m.name} ({m.images} image{m.images === 1 ? '' : 's'})
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {what === 'table' && (
+            <div className="row">
+              <select value={kind} onChange={(e) => setKind(e.target.value as TableKind)} aria-label="Table">
+                <option value="predictions">Predictions</option>
+                <option value="labels">Labels</option>
+                <option value="measurements">Measurements</option>
+              </select>
+              <select value={format} onChange={(e) => setFormat(e.target.value as 'csv' | 'json')} aria-label="Format">
+                <option value="csv">CSV</option>
+                <option value="json">JSON</option>
+              </select>
+            </div>
+          )}
+          {what === 'deidentify' && (
+            <>
+              <p className="muted">
+                DICOM PS3.15 Basic Profile: names and IDs replaced by the library&apos;s pseudonyms, dates shifted per patient, UIDs remapped, private
+                data removed, descriptions cleaned.
+              </p>
+              <label>
+                <input type="checkbox" checked={includeBurnedIn} onChange={(e) => setIncludeBurnedIn(e.target.checked)} /> also images that have or may have
+                text burned into the pixels (check them yourself)
+              </label>
+            </>
+          )}
+          <label className="field">
+            <span className="field-label">{what === 'table' ? 'File to write' : 'Folder to write into'}</span>
+            <input className="text-input" value={out} onChange={(e) => setOut(e.target.value)} placeholder={what === 'table' ? '/path/to/results.csv' : '/path/to/folder'} spellCheck={false} aria-label="Export to" />
+          </label>
+          <div className="row">
+            <button type="submit" className="primary-button" disabled={busy || job.running}>
+              Export
+            </button>
+          </div>
+        </form>
+        {job.running && <Progress label="De-identify" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
+        {(error || job.error) && (
+          <div className="banner error" role="alert">
+            Export failed: {error ?? job.error}
+          </div>
+        )}
+        {done && (
+          <div className="banner" role="status" data-testid="export-done">
+            {done.map((line) => (
+              <div key={line}>{line}</div>
+            ))}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
