@@ -90,7 +90,8 @@ async function stageCosts(files: string[], size: number): Promise<Record<'readMs
  * The same package on the runner the product creates (ONNX Runtime, the same session options as
  * predictSeries), fed ready-made NHWC batches: inference alone, with nothing to read or decode.
  */
-async function pureInference(packageDir: string, images: number, batch: number, size: number): Promise<number> {
+async function pureInference(packageDir: string, images: number, batch: number, size: number): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
   const runner = await createRunner({ package: await loadPackage(packageDir) }, { runtime: 'onnxruntime', cam: false, spinning: false });
   try {
     const full = Float32Array.from({ length: batch * size * size * 3 }, (_, i) => Math.sin(i * 12.9898) * 2);
@@ -100,10 +101,17 @@ async function pureInference(packageDir: string, images: number, batch: number, 
     const t = performance.now();
     for (let done = 0; done + batch <= images; done += batch) await runner.scores(full, batch);
     if (tail) await runner.scores(tail, rest);
-    return performance.now() - t;
+    const ms = performance.now() - t;
+    return { ms, cpuMs: cpuMs(cpu) };
   } finally {
     await runner.dispose();
   }
+}
+
+/** CPU time of this process (every thread: decode workers, ONNX Runtime's pool) since `from`, ms. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
 }
 
 export interface PredictBenchReport {
@@ -120,14 +128,21 @@ export interface PredictBenchReport {
     /** Image scores the library holds for the model afterwards (read back from SQLite). */
     storedImagePredictions: number;
     secondsPerRound: number[];
+    /** CPU time of the whole process (all threads) per round, median, session creation included. */
+    cpuSecondsMedian: number;
   };
-  pureInference: { images: number; seconds: number; imagesPerSecond: number; secondsPerRound: number[] };
+  pureInference: { images: number; seconds: number; imagesPerSecond: number; secondsPerRound: number[]; cpuSecondsMedian: number };
   endToEndRatio: number;
+  /**
+   * Pure ÷ end-to-end in CPU time rather than wall time: what the ratio would be if the cores
+   * were this process's alone (a figure for loaded machines, where wall time measures the others too).
+   */
+  endToEndCpuRatio: number;
   target: number;
   /** Per image on one thread, median (ms): what the decode pool's workers do for each image. */
   stageCostsOneThread: Record<string, number>;
   rounds: number;
-  machine: { cpus: number; cpuModel: string; node: string };
+  machine: { cpus: number; cpuModel: string; node: string; loadAverage1m: number };
 }
 
 export const suite: BenchSuite = {
@@ -163,28 +178,32 @@ export const suite: BenchSuite = {
       say('Timing each stage of one image on one thread…');
       const stages = await stageCosts(files, size);
 
-      const e2e: { ms: number; timings: PredictTimings }[] = [];
+      const e2e: { ms: number; cpuMs: number; timings: PredictTimings }[] = [];
       let modelHash = '';
-      const pure: number[] = [];
+      const pure: { ms: number; cpuMs: number }[] = [];
       // A first, untimed run of each: V8 optimises the decode workers' code and ONNX Runtime sizes its pools.
       await predictSeries({ library, packageDir, batchSize: batch });
       for (let r = 0; r < rounds; r++) {
         // Interleaved, so that load from other processes hits both alike.
         const timings: PredictTimings = { waitForInputMs: 0, inferenceMs: 0, deliverMs: 0, batches: 0, openMs: 0, storeMs: 0 };
         const t = performance.now();
+        const cpu = process.cpuUsage();
         const result = await predictSeries({ library, packageDir, batchSize: batch, timings });
         const ms = performance.now() - t - timings.openMs;
+        const cpuSpent = cpuMs(cpu);
         if (result.images.length !== slices) throw new CliError(`predicted ${result.images.length} images, expected ${slices}`);
         modelHash = result.modelHash;
-        e2e.push({ ms, timings });
+        e2e.push({ ms, cpuMs: cpuSpent, timings });
         pure.push(await pureInference(packageDir, slices, batch, size));
-        say(`  round ${r + 1}: end to end ${round((slices * 1000) / ms)} images/s, pure inference ${round((slices * 1000) / pure[r])} images/s`);
+        say(`  round ${r + 1}: end to end ${round((slices * 1000) / ms)} images/s, pure inference ${round((slices * 1000) / pure[r].ms)} images/s`);
       }
       const stored = new PredictionStore(library.dir);
       const storedImages = stored.count(modelHash, 'image');
       stored.close();
       const best = e2e.reduce((a, b) => (b.ms < a.ms ? b : a));
-      const bestPure = Math.min(...pure);
+      const bestPure = Math.min(...pure.map((p) => p.ms));
+      const cpuE2e = median(e2e.map((x) => x.cpuMs));
+      const cpuPure = median(pure.map((x) => x.cpuMs));
       const per = (ms: number) => round(ms / slices, 2);
       const cpus = os.cpus();
       const report: PredictBenchReport = {
@@ -204,13 +223,21 @@ export const suite: BenchSuite = {
           openSeconds: round(best.timings.openMs / 1000, 3),
           storedImagePredictions: storedImages,
           secondsPerRound: e2e.map((x) => round(x.ms / 1000, 3)),
+          cpuSecondsMedian: round(cpuE2e / 1000, 3),
         },
-        pureInference: { images: slices, seconds: round(bestPure / 1000, 3), imagesPerSecond: round((slices * 1000) / bestPure), secondsPerRound: pure.map((x) => round(x / 1000, 3)) },
+        pureInference: {
+          images: slices,
+          seconds: round(bestPure / 1000, 3),
+          imagesPerSecond: round((slices * 1000) / bestPure),
+          secondsPerRound: pure.map((x) => round(x.ms / 1000, 3)),
+          cpuSecondsMedian: round(cpuPure / 1000, 3),
+        },
         endToEndRatio: round(bestPure / best.ms, 3),
+        endToEndCpuRatio: round(cpuPure / cpuE2e, 3),
         target: TARGET_RATIO,
         stageCostsOneThread: stages,
         rounds,
-        machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version },
+        machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(os.loadavg()[0], 2) },
       };
       if (values.json) printJson(report);
       else {
@@ -219,10 +246,10 @@ export const suite: BenchSuite = {
           [
             `End to end (read, decode, window, resize, ${variant} on ONNX Runtime cpu, store), batch ${batch}: ${report.endToEnd.imagesPerSecond} images/s`,
             `Pure inference on ready-made tensors, same session options and batch:          ${report.pureInference.imagesPerSecond} images/s`,
-            `endToEndRatio: ${report.endToEndRatio} (target ${TARGET_RATIO})`,
+            `endToEndRatio: ${report.endToEndRatio} (target ${TARGET_RATIO}); in CPU time: ${report.endToEndCpuRatio}`,
             `Per image, wall: ${p.inference} ms in the runtime, ${p.waitForInput} ms waiting for decoded input, ${p.store} ms storing, ${p.deliver} ms delivering (total ${p.total} ms)`,
             `Per image on one thread (what the decode pool does): read ${stages.readMs} ms, parse ${stages.parseMs} ms, decode ${stages.decodeMs} ms, window ${stages.windowMs} ms, resize+normalise ${stages.resizeMs} ms`,
-            `(best of ${rounds} interleaved rounds; ${cpus.length} × ${report.machine.cpuModel}, Node ${process.version})`,
+            `(best of ${rounds} interleaved rounds; ${cpus.length} × ${report.machine.cpuModel}, Node ${process.version}, load average ${report.machine.loadAverage1m})`,
           ].join('\n') + '\n',
         );
       }

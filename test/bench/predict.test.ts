@@ -17,7 +17,7 @@ describe('lumen bench predict', () => {
     });
     expect(res.status, res.stderr).toBe(0);
     const r = JSON.parse(res.stdout);
-    expect(Object.keys(r).sort()).toEqual(['endToEnd', 'endToEndRatio', 'machine', 'model', 'pureInference', 'rounds', 'series', 'stageCostsOneThread', 'target']);
+    expect(Object.keys(r).sort()).toEqual(['endToEnd', 'endToEndCpuRatio', 'endToEndRatio', 'machine', 'model', 'pureInference', 'rounds', 'series', 'stageCostsOneThread', 'target']);
     expect(r.series).toMatchObject({ slices, rows: 512, columns: 512, bitsAllocated: 16 });
     expect(r.model).toMatchObject({ variant: 'b0', inputSize: 224, runtime: 'onnxruntime', provider: 'cpu', batch: 8 });
 
@@ -29,7 +29,9 @@ describe('lumen bench predict', () => {
       expect(run.seconds).toBeGreaterThan(0);
       expect(run.imagesPerSecond).toBeCloseTo(slices / run.seconds, -1);
       expect(run.secondsPerRound).toHaveLength(1);
+      expect(run.cpuSecondsMedian).toBeGreaterThan(0);
     }
+    expect(r.endToEndCpuRatio).toBeCloseTo(r.pureInference.cpuSecondsMedian / r.endToEnd.cpuSecondsMedian, 2);
     expect(r.endToEndRatio).toBeCloseTo(r.pureInference.seconds / r.endToEnd.seconds, 2);
 
     // Where the time went: the stages are measured, and together they do not exceed the whole.
