@@ -2,6 +2,7 @@
 // training, inference, CLI). Runs under plain Node: never import 'electron'.
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
+import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
@@ -252,6 +253,25 @@ function rawString(ds: dicomParser.DataSet, tag: string): string | undefined {
   return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('latin1', start, end);
 }
 
+/**
+ * A text value (SH, LO, PN ...) decoded in the data set's Specific Character
+ * Set, trimmed; undefined when absent or empty. ASCII, nearly every value, takes
+ * the same native slice as rawString.
+ */
+function text(ds: dicomParser.DataSet, tag: string, charset: CharacterSet, personName = false): string | undefined {
+  const el = ds.elements[tag] as (dicomParser.Element & { Value?: string }) | undefined;
+  if (!el || el.Value || !(el.length > 0)) return str(ds, tag);
+  const bytes = ds.byteArray;
+  const start = el.dataOffset;
+  let end = start + el.length;
+  if (end > bytes.length) return undefined;
+  if (isPlainAscii(bytes, start, end)) return str(ds, tag);
+  const nul = bytes.indexOf(0, start);
+  if (nul >= 0 && nul < end) end = nul;
+  const v = charset.decode(bytes.subarray(start, end), personName).trim();
+  return v === '' ? undefined : v;
+}
+
 /** The values of a multi-valued decimal or integer string, as dicom-parser's floatString(tag, i) reads each. */
 function numbers(ds: dicomParser.DataSet, tag: string): number[] | undefined {
   const raw = rawString(ds, tag);
@@ -310,20 +330,21 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
   const intercept = float(ds, 'x00281052');
   const photometric = str(ds, 'x00280004') ?? ((us(ds, 'x00280002') ?? 1) === 3 ? 'RGB' : 'MONOCHROME2');
   const frames = int(ds, 'x00280008');
+  const charset = characterSet(rawString(ds, 'x00080005'));
   return {
     sopInstanceUid: str(ds, 'x00080018') ?? '',
     sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '',
     studyInstanceUid: str(ds, 'x0020000d') ?? '',
     seriesInstanceUid: str(ds, 'x0020000e') ?? '',
-    patientId: str(ds, 'x00100020') ?? '',
-    patientName: str(ds, 'x00100010') ?? '',
+    patientId: text(ds, 'x00100020', charset) ?? '',
+    patientName: text(ds, 'x00100010', charset, true) ?? '',
     patientBirthDate: str(ds, 'x00100030'),
     patientSex: str(ds, 'x00100040'),
     studyDate: str(ds, 'x00080020'),
     studyTime: str(ds, 'x00080030'),
-    studyDescription: str(ds, 'x00081030'),
-    accessionNumber: str(ds, 'x00080050'),
-    seriesDescription: str(ds, 'x0008103e'),
+    studyDescription: text(ds, 'x00081030', charset),
+    accessionNumber: text(ds, 'x00080050', charset),
+    seriesDescription: text(ds, 'x0008103e', charset),
     seriesNumber: int(ds, 'x00200011'),
     instanceNumber: int(ds, 'x00200013'),
     modality: str(ds, 'x00080060') ?? 'OT',

@@ -166,7 +166,7 @@ function instanceRecord(r: InstanceDbRow): InstanceRecord {
 const STUDY_ORDER = ' ORDER BY st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid';
 const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL, se.series_number, se.description, se.series_uid';
 
-type SearchParams = { q?: string; d?: string };
+type SearchParams = { q?: string; d?: string; n?: string };
 
 /** The WHERE clause (on studies st, patients p) of a study search: patient name or ID, description, accession number, series modality or description, or date. */
 function studySearch(text: string | undefined): { where: string; params: SearchParams } {
@@ -175,10 +175,11 @@ function studySearch(text: string | undefined): { where: string; params: SearchP
   const escape = (t: string) => `%${t.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = escape(/^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search);
-  const where = ` WHERE (p.patient_name LIKE @q ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
+  // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
+  const where = ` WHERE (p.patient_name LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(p.patient_name, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
       OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (se2.modality LIKE @q ESCAPE '\\' OR se2.description LIKE @q ESCAPE '\\')))`;
-  return { where, params: { q: escape(search), d: date } };
+  return { where, params: { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) } };
 }
 
 /**

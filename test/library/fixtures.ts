@@ -28,6 +28,8 @@ export interface SliceSpec {
   bare?: boolean;
   /** More dump2dcm lines, e.g. a large private element. */
   extraLines?: string[];
+  /** Text values are byte strings (one character per byte, e.g. ISO 2022 escapes), written to the dump as they are. */
+  byteStrings?: boolean;
 }
 
 export function tmpDir(prefix: string): string {
@@ -106,7 +108,7 @@ export function writeSlice(file: string, spec: SliceSpec): void {
       `(7fe0,0010) OW =${raw}`,
     ];
     const dump = path.join(work, 'slice.dump');
-    fs.writeFileSync(dump, lines.join('\n') + '\n');
+    fs.writeFileSync(dump, lines.join('\n') + '\n', spec.byteStrings ? 'latin1' : 'utf8');
     execFileSync('dump2dcm', [...(spec.bare ? ['-F'] : []), dump, file], { stdio: 'pipe' });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

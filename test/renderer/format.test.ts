@@ -1,8 +1,19 @@
 // How the workspace writes dates, lengths, values and headers (renderer/src/workspace/format.ts).
 import { describe, expect, it } from 'vitest';
-import { countOf, formatDate, formatDateTime, formatMm, formatValue, joinParts } from '../../renderer/src/workspace/format';
+import { countOf, formatDate, formatDateTime, formatMm, formatValue, joinParts, personName } from '../../renderer/src/workspace/format';
 
 describe('format', () => {
+  it('writes person names with their ideographic group after the alphabetic one, or alone', () => {
+    expect(personName('Phantom^Test')).toBe('Phantom, Test');
+    expect(personName('Yamada^Tarou=山田^太郎=やまだ^たろう')).toBe('Yamada, Tarou (山田 太郎)');
+    expect(personName('Hong^Gildong=洪^吉洞=홍^길동')).toBe('Hong, Gildong (洪 吉洞)');
+    expect(personName('=山田^太郎')).toBe('山田 太郎');
+    expect(personName('==やまだ^たろう')).toBe('やまだ たろう');
+    expect(personName('Wang^XiaoDong=')).toBe('Wang, XiaoDong');
+    expect(personName('Διονυσιος')).toBe('Διονυσιος');
+    expect(personName('')).toBe('(no name)');
+  });
+
   it('writes a date and a date-time the same way', () => {
     expect(formatDate('20260101')).toBe('01-Jan-2026');
     const local = new Date(2026, 11, 5, 9, 7);

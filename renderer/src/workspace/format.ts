@@ -5,11 +5,22 @@ export function formatDate(dicom: string | null | undefined): string {
   return `${dicom.slice(6, 8)}-${months[Number(dicom.slice(4, 6)) - 1] ?? '?'}-${dicom.slice(0, 4)}`;
 }
 
-/** "Phantom^Test" -> "Phantom, Test". */
+/**
+ * A DICOM person name as people read it: "Phantom^Test" -> "Phantom, Test".
+ * A name with ideographic and phonetic groups (PS3.5 6.2.1.2,
+ * "Yamada^Tarou=山田^太郎=やまだ^たろう") shows the alphabetic name with the
+ * ideographic one after it, "Yamada, Tarou (山田 太郎)"; where the alphabetic
+ * group is empty, the ideographic (else phonetic) name alone, family name first.
+ */
 export function personName(pn: string | null | undefined): string {
   if (!pn) return '(no name)';
-  const [family, given] = pn.split('^');
-  return given ? `${family}, ${given}` : family;
+  const [alphabetic = '', ideographic = '', phonetic = ''] = pn.split('=');
+  const [family, given] = alphabetic.split('^').map((p) => p.trim());
+  const latin = given ? `${family}, ${given}` : (family ?? '');
+  const spaced = (group: string) => group.split('^').map((p) => p.trim()).filter(Boolean).join(' ');
+  const native = spaced(ideographic) || spaced(phonetic);
+  if (!latin) return native || '(no name)';
+  return native ? `${latin} (${native})` : latin;
 }
 
 export function compact(n: number): string {
