@@ -1,6 +1,7 @@
 // A classifier: EfficientNet backbone (no top) + global average pooling + one dense head.
 // Because the head is GAP followed by one dense layer, the class activation map is exact
-// from the last feature maps and the dense weights, without gradients.
+// from the last feature maps and the dense weights, without gradients: the runner computes
+// it (models/inference/runner.ts and cam.ts) on the classifier as a package holds it.
 import * as tf from '@tensorflow/tfjs';
 import { buildEfficientNet } from './build';
 import { embeddingDim, resolveVariant, type VariantName, type VariantSpec } from './variants';
@@ -26,11 +27,6 @@ export interface ClassifierOptions {
   seed?: number;
   /** Initialisation of the backbone and head, as buildEfficientNet's `init`. */
   init?: 'keras' | 'zeros';
-}
-
-export interface CamOptions {
-  /** 'input' (default): bilinearly upsampled to the input size; 'features': the last feature map's size. */
-  size?: 'input' | 'features';
 }
 
 /** Layer names of the classifier's head (the backbone keeps Keras' names). */
@@ -107,40 +103,6 @@ export class Classifier {
   embed(images: tf.Tensor4D): tf.Tensor2D {
     this.check(images);
     return this.embedder.predict(images) as tf.Tensor2D;
-  }
-
-  /**
-   * Exact class activation maps [N, H, W] for `classIndex` (one index for all images, one per
-   * image, or by default each image's top class): M_k(x, y) = sum_c w[c, k] * A_c(x, y), where A
-   * are the last feature maps (`top_activation`) and w the dense kernel. Units: logits —
-   * mean over (x, y) of M_k plus the bias b_k is the logit of class k. Grad-CAM on the logit
-   * (weights = spatial mean of d logit / dA, before ReLU) equals M_k / (h * w) for this head.
-   * No ReLU and no min-max scaling are applied here; the viewer decides how to colour it.
-   */
-  cam(images: tf.Tensor4D, classIndex?: number | number[], opts: CamOptions = {}): tf.Tensor3D {
-    this.check(images);
-    const n = images.shape[0];
-    let indices: number[] | undefined;
-    if (classIndex !== undefined) {
-      indices = typeof classIndex === 'number' ? new Array<number>(n).fill(classIndex) : classIndex;
-      if (indices.length !== n) throw new Error(`cam: got ${indices.length} class indices for ${n} images.`);
-      for (const k of indices) {
-        if (!Number.isInteger(k) || k < 0 || k >= this.classes) throw new Error(`cam: class index ${k} is out of range 0..${this.classes - 1}.`);
-      }
-    }
-    return tf.tidy(() => {
-      const [kernel, bias] = this.dense.getWeights() as [tf.Tensor2D, tf.Tensor1D];
-      const features = this.backbone.predict(images) as tf.Tensor4D;
-      const chosen = indices
-        ? tf.tensor1d(indices, 'int32')
-        : tf.argMax(tf.add(tf.matMul(tf.mean(features, [1, 2]), kernel), bias), 1);
-      const weights = tf.transpose(tf.gather(kernel, chosen, 1)); // [N, C]
-      const [, h, w, c] = features.shape;
-      const maps = tf.sum(tf.mul(features, tf.reshape(weights, [n, 1, 1, c])), 3) as tf.Tensor3D;
-      if ((opts.size ?? 'input') === 'features' || (h === images.shape[1] && w === images.shape[2])) return maps;
-      const up = tf.image.resizeBilinear(tf.expandDims(maps, 3) as tf.Tensor4D, [images.shape[1], images.shape[2]], false, true);
-      return tf.squeeze(up, [3]) as tf.Tensor3D;
-    });
   }
 
   dispose(): void {

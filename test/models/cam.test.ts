@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, customVariant, embeddingDim, type Classifier } from '../../models';
+import { resizeBilinear } from '../../electron/engine/predict/heatmap';
+import { standaloneModel } from '../../electron/training/train';
+import { buildEfficientNet, copyWeights, createClassifier, customVariant, embeddingDim, type Classifier } from '../../models';
+import { createRunner, type ImageActivations } from '../../models/inference/runner';
+import { initBackend } from '../../models/runtime';
 
 // A tiny backbone (phi = -4, 64 px) with a 4-class head whose weights are made non-trivial,
 // so that different classes have clearly different maps.
@@ -45,64 +49,77 @@ describe('Classifier: CAM, embeddings, heads', () => {
   let softmax: Classifier;
   let images: tf.Tensor4D;
 
+  /** The classifier as a package holds it (one graph, Keras' top): what the runner runs. */
+  let packaged: tf.LayersModel;
+
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await initBackend('cpu');
     softmax = createClassifier({ variant, classes: CLASSES, inputSize: SIZE, seed: 11 });
     randomizeHead(softmax, 5);
+    packaged = standaloneModel(softmax, variant, SIZE);
     images = tf.randomNormal([3, SIZE, SIZE, 3], 0, 1, 'float32', 21) as tf.Tensor4D;
   });
 
   afterAll(() => {
     images?.dispose();
+    packaged?.dispose();
     softmax?.dispose();
   });
 
-  it('CAM equals Grad-CAM x (h*w) computed with tf.grad, for chosen classes', () => {
-    for (const classes of [[0, 1, 2], [3, 3, 0]]) {
-      const cam = softmax.cam(images, classes, { size: 'features' });
-      const [, h, w] = cam.shape;
-      expect(h).toBe(2); // 64 px / 32
-      const grad = gradCam(softmax, images, classes);
-      const scaled = tf.mul(grad, h * w);
-      expect(maxAbs(cam)).toBeGreaterThan(1e-5);
-      expect(maxAbsDiff(cam, scaled)).toBeLessThanOrEqual(1e-4 * maxAbs(scaled));
-      tf.dispose([cam, grad, scaled]);
+  /** Class k's map of image n from the runner, as [h][w]. */
+  const grid = (a: ImageActivations[], n: number, k: number) => Array.from({ length: a[n].height }, (_, y) => Array.from(a[n].maps[k].subarray(y * a[n].width, (y + 1) * a[n].width)));
+
+  it("the runner's CAM equals Grad-CAM x (h*w) computed with tf.grad, on ONNX Runtime and TF.js", async () => {
+    const batch = images.dataSync() as Float32Array;
+    for (const runtime of ['onnxruntime', 'tfjs'] as const) {
+      const runner = await createRunner({ model: packaged, name: 'the classifier' }, { runtime });
+      try {
+        const a = await runner.activations(batch, 3);
+        expect([a[0].height, a[0].width]).toEqual([2, 2]); // 64 px / 32
+        for (const classes of [[0, 1, 2], [3, 3, 0]]) {
+          const grad = gradCam(softmax, images, classes);
+          const scaled = tf.mul(grad, 4);
+          const cam = tf.tensor3d(classes.map((k, n) => grid(a, n, k)));
+          expect(maxAbs(cam)).toBeGreaterThan(1e-5);
+          expect(maxAbsDiff(cam, scaled), runtime).toBeLessThanOrEqual(1e-4 * maxAbs(scaled));
+          tf.dispose([cam, grad, scaled]);
+        }
+      } finally {
+        await runner.dispose();
+      }
     }
   });
 
-  it('the CAM of each class averages to its logit, and the default class is the top prediction', () => {
+  it('the CAM of each class averages to its logit, and the default class is the top prediction', async () => {
     const probs = softmax.predict(images);
-    const bias = softmax.model.getLayer('logits').getWeights()[1];
-    // Logits rebuilt from the maps: mean over the map + bias; softmax must give predict().
-    const means: tf.Tensor[] = [];
-    for (let k = 0; k < CLASSES; k++) {
-      const m = softmax.cam(images, k, { size: 'features' });
-      means.push(tf.mean(m, [1, 2]));
-      m.dispose();
+    const bias = Array.from(softmax.model.getLayer('logits').getWeights()[1].dataSync());
+    const runner = await createRunner({ model: packaged, name: 'the classifier' });
+    try {
+      const a = await runner.activations(images.dataSync() as Float32Array, 3);
+      // Logits rebuilt from the maps: mean over the map + bias; softmax must give predict().
+      const logits = a.map((img) => img.maps.map((m, k) => m.reduce((s, v) => s + v, 0) / m.length + bias[k]));
+      const fromMaps = tf.tidy(() => tf.softmax(tf.tensor2d(logits)));
+      expect(maxAbsDiff(fromMaps, probs)).toBeLessThan(1e-5);
+      const top = tf.tidy(() => Array.from(tf.argMax(probs, 1).dataSync()));
+      const per = SIZE * SIZE * 3;
+      for (let n = 0; n < 3; n++) {
+        const byDefault = await runner.cam((images.dataSync() as Float32Array).subarray(n * per, (n + 1) * per));
+        expect(byDefault.classIndex).toBe(top[n]);
+        expect(Array.from(byDefault.map)).toEqual(Array.from(a[n].maps[top[n]]));
+      }
+      tf.dispose([probs, fromMaps]);
+    } finally {
+      await runner.dispose();
     }
-    const fromMaps = tf.tidy(() => tf.softmax(tf.add(tf.stack(means, 1), bias)));
-    expect(maxAbsDiff(fromMaps, probs)).toBeLessThan(1e-5);
-
-    const top = tf.tidy(() => Array.from(tf.argMax(probs, 1).dataSync()));
-    const byDefault = softmax.cam(images, undefined, { size: 'features' });
-    const explicit = softmax.cam(images, top, { size: 'features' });
-    expect(maxAbsDiff(byDefault, explicit)).toBe(0);
-    tf.dispose([probs, fromMaps, byDefault, explicit, ...means]);
   });
 
-  it('CAM is upsampled to the input size by default', () => {
-    const small = softmax.cam(images, 1, { size: 'features' });
-    const big = softmax.cam(images, 1);
-    expect(big.shape).toEqual([3, SIZE, SIZE]);
-    // Bilinear (half-pixel centres): each corner pixel takes its nearest feature cell's value.
-    const s = small.arraySync();
-    const b = big.arraySync();
-    for (let n = 0; n < 3; n++) {
-      expect(b[n][0][0]).toBeCloseTo(s[n][0][0], 4);
-      expect(b[n][SIZE - 1][SIZE - 1]).toBeCloseTo(s[n][1][1], 4);
-      expect(b[n][0][SIZE - 1]).toBeCloseTo(s[n][0][1], 4);
-    }
-    tf.dispose([small, big]);
+  it('the training panel resizes a map to the input size, bilinear with half-pixel centres', () => {
+    const small = Float32Array.from([1, 2, 3, 4]);
+    const big = resizeBilinear(small, 2, 2, SIZE);
+    const at = (y: number, x: number) => big[y * SIZE + x];
+    // Each corner pixel takes its nearest feature cell's value; the centre their mean.
+    expect([at(0, 0), at(0, SIZE - 1), at(SIZE - 1, 0), at(SIZE - 1, SIZE - 1)]).toEqual([1, 2, 3, 4]);
+    expect(at(SIZE / 2, SIZE / 2) + at(SIZE / 2 - 1, SIZE / 2 - 1)).toBeCloseTo(5, 5);
   });
 
   it('embed gives the pooled last feature maps, of embeddingDim', () => {
@@ -119,22 +136,17 @@ describe('Classifier: CAM, embeddings, heads', () => {
     tf.dispose([e, features, pooled, fromCache, direct]);
   });
 
-  it('predict, embed and cam leave the live tensor count unchanged', () => {
+  it('predict and embed leave the live tensor count unchanged', () => {
     const before = tf.memory().numTensors;
     tf.dispose(softmax.predict(images));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(softmax.embed(images));
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(softmax.cam(images));
-    tf.dispose(softmax.cam(images, [0, 1, 2], { size: 'features' }));
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects bad inputs with a reason', () => {
     const wrong = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
     expect(() => softmax.predict(wrong)).toThrow(/takes 64x64 images, got 32x32/);
-    expect(() => softmax.cam(images, 9)).toThrow(/class index 9 is out of range 0..3/);
-    expect(() => softmax.cam(images, [0, 1])).toThrow(/2 class indices for 3 images/);
     wrong.dispose();
   });
 });
@@ -144,7 +156,7 @@ describe('Classifier heads and backbone freezing', () => {
     await tf.setBackend('cpu');
   });
 
-  it('sigmoid (multi-label) head: independent probabilities matching its CAMs', () => {
+  it('sigmoid (multi-label) head: independent probabilities matching its CAMs', async () => {
     const before = tf.memory().numTensors;
     const c = createClassifier({ variant, classes: 3, head: 'sigmoid', inputSize: SIZE, seed: 2 });
     const x = tf.randomNormal([2, SIZE, SIZE, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
@@ -152,11 +164,18 @@ describe('Classifier heads and backbone freezing', () => {
     const p = c.predict(x);
     const sums = tf.tidy(() => Array.from(tf.sum(p, 1).dataSync()));
     expect(sums.some((s) => Math.abs(s - 1) > 1e-3)).toBe(true);
-    const bias = c.model.getLayer('logits').getWeights()[1];
-    const maps = [0, 1, 2].map((k) => c.cam(x, k, { size: 'features' }));
-    const fromMaps = tf.tidy(() => tf.sigmoid(tf.add(tf.stack(maps.map((m) => tf.mean(m, [1, 2])), 1), bias)));
+    const bias = Array.from(c.model.getLayer('logits').getWeights()[1].dataSync());
+    // The classifier as one graph with a sigmoid top (standaloneModel's, for a sigmoid head), on the runner.
+    const m = buildEfficientNet(variant, { includeTop: true, classes: 3, inputSize: SIZE, init: 'zeros', classifierActivation: 'sigmoid' });
+    copyWeights(c.backbone, m);
+    m.getLayer('predictions').setWeights(c.model.getLayer('logits').getWeights());
+    const runner = await createRunner({ model: m }, { runtime: 'tfjs' });
+    const a = await runner.activations(x.dataSync() as Float32Array, 2);
+    await runner.dispose();
+    const fromMaps = tf.tidy(() => tf.sigmoid(tf.tensor2d(a.map((img) => img.maps.map((map, k) => map.reduce((s, v) => s + v, 0) / map.length + bias[k])))));
     expect(maxAbsDiff(fromMaps, p)).toBeLessThan(1e-5);
-    tf.dispose([x, p, fromMaps, ...maps]);
+    tf.dispose([x, p, fromMaps]);
+    m.dispose();
     c.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
