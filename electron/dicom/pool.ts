@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { unpackedPath } from '../../common/node/packed-path';
 import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
@@ -135,7 +136,7 @@ function watchForStall(w: Worker): void {
 }
 
 function startWorker(): Worker {
-  const w = new Worker(fileURLToPath(WORKER_URL));
+  const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)));
   w.unref();
   batchesInFlight.set(w, 0);
   w.on('message', ({ replies, last }: WorkerBatchReply) => {

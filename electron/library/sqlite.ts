@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackedPath } from '../../common/node/packed-path';
 import { errorMessage } from '../../common/errors';
 
 const requireHere = createRequire(import.meta.url);
@@ -43,14 +44,6 @@ export function currentRuntime(): Runtime {
 /** The folder of one runtime's build; scripts/native.mjs writes to the same name. */
 export function nativeFolderName(r: Runtime): string {
   return `${r.runtime}-abi${r.abi}-${r.platform}-${r.arch}`;
-}
-
-/**
- * A file packed into app.asar but listed in asarUnpack lives beside it in
- * app.asar.unpacked; the operating system's loader cannot read inside the archive.
- */
-export function unpackedPath(file: string): string {
-  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 }
 
 /** The native/ folder: two levels up from this file in the sources, and from dist/electron/*.cjs once bundled. */

@@ -14,6 +14,7 @@ import { defaultDataDir } from '../library/paths';
 import { isAppPage } from './origin';
 import { APP_PAGE_URL, APP_SCHEME, appHeaders, resolveAppRequest } from './app-protocol';
 import { utilityEngine } from './engine-process';
+import { dicomFilesIn } from './open-files';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
 // uses, so both see one library. Electron's own profile lives inside it.
@@ -125,7 +126,33 @@ function buildMenu() {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
+// One Lumen at a time: a .dcm file opened from the system while it runs goes
+// to the running one (one library, one engine). Opened files are imported.
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
+const openedBeforeReady: string[] = [];
+
+function importOpened(paths: string[]) {
+  if (paths.length === 0) return;
+  // Paths are not logged: a file name can carry a patient's name.
+  void engine.request('library.import', { paths }).then((reply) => {
+    if (!reply.ok) log(`could not import ${paths.length} opened file(s): ${reply.error.code}`);
+  });
+  const win = BrowserWindow.getAllWindows()[0];
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+}
+app.on('second-instance', (_e, argv) => importOpened(dicomFilesIn(argv)));
+app.on('open-file', (e, file) => {
+  e.preventDefault();
+  if (app.isReady()) importOpened(dicomFilesIn([file]));
+  else openedBeforeReady.push(file);
+});
+
 app.whenReady().then(() => {
+  if (!primary) return;
   protocol.handle(APP_SCHEME, async (request) => {
     const resource = resolveAppRequest(request.url, rendererDist, request.method);
     if (!resource.ok) {
@@ -140,6 +167,7 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionCheckHandler(() => false);
   buildMenu();
   createWindow();
+  importOpened(dicomFilesIn([...process.argv.slice(1), ...openedBeforeReady]));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
