@@ -17,6 +17,7 @@ import { cpSync, existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireElectronNode } from './electron-node.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -43,6 +44,7 @@ function parse(argv) {
 
 function targetFor(args) {
   if (args.electron) {
+    requireElectronNode('"npm run native -- --electron" (and "npm run dist")');
     let version;
     try {
       version = require('electron/package.json').version;

@@ -2,6 +2,9 @@
 // Where the Electron binary is missing (it downloads on first launch and
 // needs the internet), say so in one line and point to `npm run serve`.
 import { spawnSync, spawn } from 'node:child_process';
+import { requireElectronNode } from './electron-node.mjs';
+
+requireElectronNode('"npm start" (the desktop app)');
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.status !== 0) process.exit(r.status ?? 1);

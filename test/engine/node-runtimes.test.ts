@@ -20,7 +20,10 @@ import { installNode } from '../support/node-runtime';
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, '../..');
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
-let node24: string;
+// The second runtime: Node 24 (as in Electron 45), or Node 22 where the system Node is 24 already.
+const secondMajor = process.versions.node.startsWith('24.') ? 22 : 24;
+let secondNode: string;
+let secondAbi: string;
 let root: string;
 let set: PhantomSet;
 
@@ -38,16 +41,16 @@ async function lumenUnder(node: string, args: string[], env: NodeJS.ProcessEnv =
   }
 }
 
-describe.skipIf(!linuxX64)('Lumen under Node 24 beside the system Node', () => {
+describe.skipIf(!linuxX64)(`Lumen under Node ${secondMajor} beside the system Node`, () => {
   beforeAll(async () => {
-    node24 = installNode(24);
-    const abi = execFileSync(node24, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
-    expect(abi).toBe('137');
+    secondNode = installNode(secondMajor);
+    secondAbi = execFileSync(secondNode, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+    expect(secondAbi).not.toBe(process.versions.modules);
     // The documented step; compiling SQLite takes minutes, so a build from an earlier run is kept.
-    if (!existsSync(path.join(repo, 'native/node-abi137-linux-x64/better_sqlite3.node'))) {
-      execFileSync(process.execPath, ['scripts/native.mjs', '--node', node24], { cwd: repo, stdio: 'inherit', timeout: 20 * 60_000 });
+    if (!existsSync(path.join(repo, `native/node-abi${secondAbi}-linux-x64/better_sqlite3.node`))) {
+      execFileSync(process.execPath, ['scripts/native.mjs', '--node', secondNode], { cwd: repo, stdio: 'inherit', timeout: 20 * 60_000 });
     }
-    root = mkdtempSync(path.join(os.tmpdir(), 'lumen-node24-'));
+    root = mkdtempSync(path.join(os.tmpdir(), 'lumen-secondNode-'));
     // Phantoms re-encoded by dcmtk (RLE Lossless): files another toolkit wrote, decoded by Lumen's codecs under Node 24.
     set = writePhantomSet(path.join(root, 'written'), { patients: 24, slices: 1, size: 48, seed: 24 });
     mkdirSync(path.join(root, 'dicom'));
@@ -64,28 +67,28 @@ describe.skipIf(!linuxX64)('Lumen under Node 24 beside the system Node', () => {
     // An empty native/ folder: Node 24 finds only the system Node's build (NODE_MODULE_VERSION 115).
     const empty = path.join(root, 'no-native');
     mkdirSync(empty);
-    const r = await lumenUnder(node24, ['import', path.join(root, 'dicom'), '--library', path.join(root, 'wrong-abi')], { LUMEN_NATIVE_DIR: empty });
+    const r = await lumenUnder(secondNode, ['import', path.join(root, 'dicom'), '--library', path.join(root, 'wrong-abi')], { LUMEN_NATIVE_DIR: empty });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain("Lumen's SQLite module (better-sqlite3) was built for another runtime (NODE_MODULE_VERSION 115)");
-    expect(r.stderr).toMatch(/cannot load in Node 24\.\d+\.\d+ \(NODE_MODULE_VERSION 137\)/);
-    expect(r.stderr).toContain(`npm run native -- --node ${node24}`);
+    expect(r.stderr).toContain(`Lumen's SQLite module (better-sqlite3) was built for another runtime (NODE_MODULE_VERSION ${process.versions.modules})`);
+    expect(r.stderr).toMatch(new RegExp(`cannot load in Node ${secondMajor}\\.\\d+\\.\\d+ \\(NODE_MODULE_VERSION ${secondAbi}\\)`));
+    expect(r.stderr).toContain(`npm run native -- --node ${secondNode}`);
     expect(r.stderr).not.toMatch(/permissions|choose another folder/i);
     expect(r.stderr).not.toMatch(/Please try re-compiling|npm rebuild/); // the loader's own advice would break the system Node's build
   }, 120_000);
 
-  it('the CLI opens a library, imports dcmtk-made DICOM, trains and predicts (ONNX Runtime) under Node 24', async () => {
+  it(`the CLI opens a library, imports dcmtk-made DICOM, trains and predicts (ONNX Runtime) under Node ${secondMajor}`, async () => {
     const library = path.join(root, 'library');
-    const imported = await lumenUnder(node24, ['import', path.join(root, 'dicom'), '--library', library, '--json']);
+    const imported = await lumenUnder(secondNode, ['import', path.join(root, 'dicom'), '--library', library, '--json']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 24 });
 
     const out = path.join(root, 'pkg');
-    const trained = await lumenUnder(node24, ['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-4', '--from-scratch', '--resolution', '48', '--epochs', '2', '--seed', '4', '--out', out, '--json']);
+    const trained = await lumenUnder(secondNode, ['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-4', '--from-scratch', '--resolution', '48', '--epochs', '2', '--seed', '4', '--out', out, '--json']);
     expect(trained.code, trained.stderr).toBe(0);
     expect(existsSync(path.join(out, 'model.onnx'))).toBe(true);
 
     const series = set.patients[0].seriesUid;
-    const predicted = await lumenUnder(node24, ['predict', '--model', out, '--library', library, '--series', series, '--json']);
+    const predicted = await lumenUnder(secondNode, ['predict', '--model', out, '--library', library, '--series', series, '--json']);
     expect(predicted.code, predicted.stderr).toBe(0);
     const p = JSON.parse(predicted.stdout);
     expect(p.images).toHaveLength(1);
@@ -96,9 +99,9 @@ describe.skipIf(!linuxX64)('Lumen under Node 24 beside the system Node', () => {
     expect(listed.code, listed.stderr).toBe(0);
   }, 600_000);
 
-  it('the engine runs as a Node 24 process: imports and predicts through the host', async () => {
+  it(`the engine runs as a Node ${secondMajor} process: imports and predicts through the host`, async () => {
     const dataDir = path.join(root, 'engine-data');
-    const host = new EngineHost({ dataDir, shell: 'cli', backend: 'cpu', spawn: forkEngine({ execPath: node24 }) });
+    const host = new EngineHost({ dataDir, shell: 'cli', backend: 'cpu', spawn: forkEngine({ execPath: secondNode }) });
     const events: { event: string; payload: any }[] = [];
     host.onEvent((event, payload) => events.push({ event, payload }));
     const finished = async (jobId: string) => {
@@ -110,10 +113,10 @@ describe.skipIf(!linuxX64)('Lumen under Node 24 beside the system Node', () => {
       throw new Error(`job ${jobId} did not end`);
     };
     try {
-      const pong = await host.request('engine.ping', { echo: 'node24' });
+      const pong = await host.request('engine.ping', { echo: 'secondNode' });
       expect(pong.ok, JSON.stringify(pong)).toBe(true);
       const pid = (pong as { ok: true; value: { pid: number } }).value.pid;
-      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(node24);
+      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(secondNode);
 
       const started = await host.request('library.import', { paths: [path.join(root, 'dicom')] });
       expect(started.ok, JSON.stringify(started)).toBe(true);
