@@ -2,6 +2,8 @@
 // Where the Electron binary is missing (it downloads on first launch and
 // needs the internet), say so in one line and point to `npm run serve`.
 import { spawnSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { requireElectronNode } from './electron-node.mjs';
 
 requireElectronNode('"npm start" (the desktop app)');
@@ -18,6 +20,15 @@ if (probe.status !== 0 || !probe.stdout) {
   process.exit(1);
 }
 const electronPath = probe.stdout.trim();
+
+// Electron's own build of SQLite (README "One native build per runtime"),
+// made once; the system Node's build in node_modules is left alone.
+const require = createRequire(import.meta.url);
+const electronVersion = require('electron/package.json').version;
+const abi = require('node-abi').getAbi(electronVersion, 'electron');
+if (!existsSync(`native/electron-abi${abi}-${process.platform}-${process.arch}/better_sqlite3.node`)) {
+  run(process.execPath, ['scripts/native.mjs', '--electron']);
+}
 
 run('npm', ['run', 'build']);
 const child = spawn(electronPath, ['.'], { stdio: ['inherit', 'inherit', 'pipe'] });
