@@ -222,10 +222,90 @@ function lossOf(scores: number[][], labels: number[], weights: number[]): number
 
 /** Runs (or resumes) a training run and writes the package; throws TrainingInterrupted or a cancellation error when stopped early. */
 export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> {
-  const progress = (p: TrainProgress) => opts.onProgress?.(p);
-  const check = () => {
-    if (opts.signal?.aborted) throw new Error('Cancelled');
-  };
+  const plan = await planRun(opts);
+  const data = prepareDataset(plan);
+  const checkpoint = openCheckpoint(plan, data);
+  const classifier = await buildClassifier(plan, data);
+  try {
+    const fitted = plan.mode === 'head' ? await fitHead(plan, data, checkpoint, classifier) : await fitNetwork(plan, data, checkpoint, classifier);
+    plan.check();
+    const evaluated = evaluateTest(plan, data, fitted);
+    const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
+    recordInLibrary(plan, data, fitted, written);
+    removeInside(checkpoint.parent, checkpoint.dir);
+    plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test AUC ${evaluated.test.auc.toFixed(3)}` });
+    return {
+      packageDir: path.resolve(plan.opts.out), reportPath: written.reportPath, metadata: written.metadata, classNames: data.classNames,
+      test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
+      resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped,
+      split: { patients: evaluated.patients, balance: data.split.balance, warnings: data.split.warnings }, features: fitted.features, testPredictions: evaluated.testPredictions, backend: plan.backend,
+    };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+/** What a run is, from its options, checked before anything is read or trained. */
+interface RunPlan {
+  opts: TrainOptions;
+  mode: TrainMode;
+  seed: number;
+  spec: VariantSpec;
+  inputSize: number;
+  backend: string;
+  augmentation: Augmentation;
+  preprocessing: Preprocessing;
+  epochs: number;
+  /** The fit's settings but the class weights (which need the split). */
+  fitBase: Omit<FitConfig, 'classWeights'>;
+  schedule: ProgressiveEpoch[] | null;
+  progress(p: TrainProgress): void;
+  /** Throws when the run is cancelled. */
+  check(): void;
+}
+
+/** The labelled images, split by patient, with each split's labels. */
+interface Dataset {
+  labelled: LabelledImage[];
+  names: ReturnType<typeof libraryPseudonyms>;
+  split: DatasetSplit;
+  classNames: string[];
+  labels: { train: number[]; validation: number[]; test: number[] };
+  fitConfig: FitConfig;
+}
+
+/** The run's checkpoint folder and, when resuming, the state it holds. */
+interface Checkpoint {
+  runId: string;
+  /** What identifies the run (its hash is runId); the package records parts of it. */
+  runConfig: { backbonePackage: string | null };
+  dir: string;
+  /** The folder `dir` was named in: the only place it is ever deleted from. */
+  parent: string;
+  resume: FitState | undefined;
+  /** The epoch the checkpoint held (0 for a fresh run), read before fit() advances the state. */
+  resumedFromEpoch: number;
+}
+
+/** A fitted classifier's fit state and its scores on the validation and test splits. */
+interface Fitted {
+  state: FitState;
+  valScores: number[][];
+  testScores: number[][];
+  features?: TrainResult['features'];
+}
+
+interface Evaluated {
+  threshold: number | undefined;
+  validation: Evaluation;
+  test: Evaluation;
+  testPredictions: TestPrediction[];
+  /** Patient pseudonym -> split. */
+  patients: Record<string, string>;
+}
+
+/** Checks the options (variant, backend, window, output folder, schedule) and settles every default. */
+async function planRun(opts: TrainOptions): Promise<RunPlan> {
   const mode = opts.mode ?? 'head';
   const seed = opts.seed ?? 1;
   const spec = parseVariant(opts.variant);
@@ -246,7 +326,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
   if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
   const epochs = opts.epochs ?? DEFAULT_EPOCHS[mode];
-  const fitConfigBase = {
+  const fitBase = {
     epochs,
     batchSize: opts.batchSize ?? (mode === 'head' ? 32 : 16),
     // Fine-tuning starts from learned weights: a small step (as Keras' transfer-learning guide), not a from-scratch one.
@@ -255,10 +335,20 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     patience: opts.patience ?? (mode === 'head' ? 15 : 8),
     seed,
   };
-
   const schedule = progressivePlan(opts, spec, mode, inputSize, epochs);
+  return {
+    opts, mode, seed, spec, inputSize, backend, augmentation, preprocessing, epochs, fitBase, schedule,
+    progress: (p) => opts.onProgress?.(p),
+    check: () => {
+      if (opts.signal?.aborted) throw new Error('Cancelled');
+    },
+  };
+}
 
-  progress({ phase: 'preparing', fraction: null, message: 'Reading labels and splitting by patient' });
+/** The library's labelled images split by patient into train, validation and test; refuses a set that cannot train a classifier. */
+function prepareDataset(plan: RunPlan): Dataset {
+  const { opts } = plan;
+  plan.progress({ phase: 'preparing', fraction: null, message: 'Reading labels and splitting by patient' });
   const store = new TrainingStore(opts.library);
   let labelled: LabelledImage[];
   try {
@@ -270,39 +360,44 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   // The package is made to be shared: it names patients and images by the library's
   // pseudonyms (read now, so that a damaged key stops the run before it trains).
   const names = libraryPseudonyms(opts.library.dir);
-  const split = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
+  const split = splitByPatient(labelled, { seed: plan.seed, validation: opts.validationFraction, test: opts.testFraction });
   const classNames = split.classNames;
   if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
   for (const s of ['train', 'validation', 'test'] as const) if (split[s].length === 0) throw new Error(`The ${s} split is empty: label more patients (every split needs patients).`);
-  const K = classNames.length;
   const labelOf = (im: LabelledImage) => classNames.indexOf(im.label);
-  const trainLabels = split.train.map(labelOf);
-  const valLabels = split.validation.map(labelOf);
-  const testLabels = split.test.map(labelOf);
-  const fitConfig: FitConfig = { ...fitConfigBase, classWeights: classWeightsOf(trainLabels, K) };
+  const labels = { train: split.train.map(labelOf), validation: split.validation.map(labelOf), test: split.test.map(labelOf) };
+  const fitConfig: FitConfig = { ...plan.fitBase, classWeights: classWeightsOf(labels.train, classNames.length) };
+  return { labelled, names, split, classNames, labels, fitConfig };
+}
 
+/** The run's checkpoint: resumed when it belongs to the same configuration, else started over with a fresh run.json. */
+function openCheckpoint(plan: RunPlan, data: Dataset): Checkpoint {
+  const { opts, mode, spec, inputSize, preprocessing, augmentation, schedule } = plan;
   const runConfig = {
-    mode, variant: spec.name, width: spec.width, depth: spec.depth, inputSize, preprocessing, augmentation, fitConfig, classNames,
+    mode, variant: spec.name, width: spec.width, depth: spec.depth, inputSize, preprocessing, augmentation, fitConfig: data.fitConfig, classNames: data.classNames,
     backbonePackage: opts.backbonePackage ? loadHashOf(opts.backbonePackage) : null, featureCopies: opts.featureCopies ?? null,
     ...(schedule ? { progressive: schedule.map((e) => e.imageSize) } : {}),
-    images: labelled.map((i) => `${i.sopInstanceUid}#${i.frame}:${i.label}`),
+    images: data.labelled.map((i) => `${i.sopInstanceUid}#${i.frame}:${i.label}`),
   };
   const runId = configHash(runConfig);
   const givenCheckpointDir = opts.checkpointDir ?? `${path.resolve(opts.out)}.checkpoint`;
-  const checkpointDir = path.resolve(givenCheckpointDir);
+  const dir = path.resolve(givenCheckpointDir);
   // The checkpoint is deleted when a run starts over and when it completes: only ever inside
   // the folder it was named in (the dirname of the path as given, before ".." is resolved).
-  const checkpointParent = path.dirname(givenCheckpointDir);
-  const resume = opts.resume !== false ? readCheckpoint(checkpointDir, runId) : undefined;
+  const parent = path.dirname(givenCheckpointDir);
+  const resume = opts.resume !== false ? readCheckpoint(dir, runId) : undefined;
   if (!resume) {
-    removeInside(checkpointParent, checkpointDir);
-    ensurePrivateDir(checkpointDir);
-    writeFileAtomic(path.join(checkpointDir, RUN_JSON), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
+    removeInside(parent, dir);
+    ensurePrivateDir(dir);
+    writeFileAtomic(path.join(dir, RUN_JSON), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs: plan.epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
   }
-  const resumedFromEpoch = resume?.epoch ?? 0;
+  return { runId, runConfig, dir, parent, resume, resumedFromEpoch: resume?.epoch ?? 0 };
+}
 
-  const classifier = createClassifier({ variant: spec, classes: K, inputSize, variableSize: schedule !== null, seed, trainableBackbone: mode === 'scratch', dropout: mode === 'scratch' ? 0 : spec.dropout });
-  let features: TrainResult['features'];
+/** The classifier to fit: backbone weights copied in, a zero head, and the mode's trainable parts. */
+async function buildClassifier(plan: RunPlan, data: Dataset): Promise<Classifier> {
+  const { opts, mode, spec, seed } = plan;
+  const classifier = createClassifier({ variant: spec, classes: data.classNames.length, inputSize: plan.inputSize, variableSize: plan.schedule !== null, seed, trainableBackbone: mode === 'scratch', dropout: mode === 'scratch' ? 0 : spec.dropout });
   try {
     if (opts.backbonePackage) await copyBackboneWeights(classifier, opts.backbonePackage);
     // The head starts at zero: Keras' dense initialiser scales by fan-out, which for a
@@ -319,185 +414,219 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       // Drop-connect and dropout draw unseeded random masks in TF.js: off, so that a seed reproduces a run.
       for (const layer of classifier.model.layers) if (layer.getClassName() === 'Dropout') setDropoutRate(classifier.model, 0, layer.name);
     }
-    const onCheckpoint = (state: FitState, record: EpochRecord) => {
-      writeCheckpoint(checkpointDir, state);
-      const size = schedule ? ` at ${schedule[record.epoch - 1].imageSize} px` : '';
-      progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}${size}: loss ${record.loss.toFixed(4)}, validation AUC ${record.valMetric.toFixed(3)}`, epoch: record.epoch, epochs, loss: record.loss, record, ...(schedule ? { imageSize: schedule[record.epoch - 1].imageSize } : {}) });
-      if (opts.interruptAfterEpochs !== undefined && state.epoch >= opts.interruptAfterEpochs && state.stopped === null) throw new TrainingInterrupted(state.epoch);
-    };
-    const onStep = (i: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) =>
-      progress({ phase: 'training', fraction: (i.epoch + i.step / i.stepsPerEpoch) / epochs, message: `Epoch ${i.epoch + 1}/${epochs}${schedule ? ` at ${schedule[i.epoch].imageSize} px` : ''}, step ${i.step}/${i.stepsPerEpoch}`, epoch: i.epoch + 1, epochs, step: i.step, steps: i.stepsPerEpoch, loss: i.loss });
-
-    // What both kinds of run give fit(): the split, the checkpointing and progress, and a
-    // validation pass that scores the validation split with the run's own scorer.
-    const fitCommon = { trainCount: split.train.length, config: fitConfig, resume, onStep, onEpoch: onCheckpoint, checkCancelled: check };
-    const validateWith = (score: () => number[][]) => async () => {
-      const s = score();
-      return { metric: macroAuc(s, valLabels, K), loss: lossOf(s, valLabels, fitConfig.classWeights) };
-    };
-
-    let state: FitState;
-    let valScores: number[][];
-    let testScores: number[][];
-    if (mode === 'head') {
-      const copies = opts.featureCopies ?? (isAugmenting(augmentation) ? 2 : 1);
-      const hash = backboneHash(classifier);
-      const plain = standaloneModel(classifier, spec, inputSize);
-      const onnx = exportOnnx(plain).bytes;
-      plain.dispose();
-      const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
-      const fspec = { weightsHash: hash, preprocessing, inputSize, copies, augmentation, seed };
-      progress({ phase: 'features', fraction: 0, message: 'Computing backbone features (ONNX Runtime; cached on disk)' });
-      const onFeat = (done: number, total: number) => progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });
-      const tr = await extractFeatures(onnx, fspec, split.train, cacheDir, { signal: opts.signal, onProgress: onFeat });
-      const va = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.validation, cacheDir, { signal: opts.signal });
-      const te = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.test, cacheDir, { signal: opts.signal });
-      features = { cached: tr.cached + va.cached + te.cached, computed: tr.computed + va.computed + te.computed, seconds: tr.seconds + va.seconds + te.seconds };
-      const dim = tr.dim;
-      // The head trains on standardised features (train-split mean/std per feature), which
-      // random or pretrained backbones alike need for a well-conditioned fit; the scaling is
-      // folded into the dense layer afterwards, so the package takes raw features.
-      const { mean, std } = featureStats(tr.features[0], dim);
-      const standardise = (f: Float32Array, out: Float32Array, at: number) => {
-        for (let d = 0; d < dim; d++) out[at + d] = (f[d] - mean[d]) / std[d];
-      };
-      const stack = (rows: Float32Array[]) => {
-        const out = new Float32Array(rows.length * dim);
-        rows.forEach((r, i) => standardise(r, out, i * dim));
-        return tf.tensor2d(out, [rows.length, dim]);
-      };
-      const head = classifier.headModel;
-      const rate = spec.dropout;
-      const valX = stack(va.features[0]);
-      const testX = stack(te.features[0]);
-      const scoreHead = (x: tf.Tensor2D) => tf.tidy(() => toRows(head.predict(x) as tf.Tensor));
-      try {
-        state = await fit({
-          ...fitCommon,
-          model: head,
-          trainingMode: false,
-          makeBatch(indices, rand) {
-            const copy = copies > 1 ? Math.floor(rand() * copies) : 0;
-            const x = new Float32Array(indices.length * dim);
-            indices.forEach((i, r) => {
-              standardise(tr.features[copy][i], x, r * dim);
-              // Dropout before the dense layer, from the seeded generator (inverted scaling).
-              if (rate > 0) for (let d = 0; d < dim; d++) x[r * dim + d] = rand() < rate ? 0 : x[r * dim + d] / (1 - rate);
-            });
-            return { x: tf.tensor2d(x, [indices.length, dim]), labels: indices.map((i) => trainLabels[i]) };
-          },
-          validate: validateWith(() => scoreHead(valX)),
-        });
-        valScores = scoreHead(valX);
-        testScores = scoreHead(testX);
-        foldStandardisation(classifier.model.getLayer('logits'), mean, std);
-      } finally {
-        tf.dispose([valX, testX]);
-      }
-    } else {
-      progress({ phase: 'preparing', fraction: null, message: 'Decoding images' });
-      const load = async (ims: LabelledImage[], size = inputSize) => loadModelInputs(ims, preprocessing, size);
-      // Training images per size (one size without progressive resizing); each is decoded
-      // when its stage starts and the previous size is let go.
-      let trainSize = schedule ? schedule[resume?.epoch ?? 0]?.imageSize ?? inputSize : inputSize;
-      let trainX = await load(split.train, trainSize);
-      const trainAt = async (size: number) => {
-        if (size !== trainSize) {
-          progress({ phase: 'training', fraction: null, message: `Progressive resizing: decoding the training images at ${size} px` });
-          trainX = await load(split.train, size);
-          trainSize = size;
-        }
-        return trainX;
-      };
-      const valImgs = await load(split.validation);
-      const testImgs = await load(split.test);
-      check();
-      const per = inputSize * inputSize * 3;
-      const fill = normalisedBlack(preprocessing);
-      const scoreImages = (imgs: Float32Array[]) => {
-        const rows: number[][] = [];
-        for (let s = 0; s < imgs.length; s += 32) {
-          const chunk = imgs.slice(s, s + 32);
-          const x = new Float32Array(chunk.length * per);
-          chunk.forEach((c, i) => x.set(c, i * per));
-          rows.push(...tf.tidy(() => toRows(classifier.model.predict(tf.tensor4d(x, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor)));
-        }
-        return rows;
-      };
-      state = await fit({
-        ...fitCommon,
-        model: classifier.model,
-        trainingMode: true,
-        async makeBatch(indices, rand, epoch) {
-          const size = schedule ? schedule[epoch].imageSize : inputSize;
-          const images = await trainAt(size);
-          const n = size * size * 3;
-          const x = new Float32Array(indices.length * n);
-          indices.forEach((i, r) => x.set(isAugmenting(augmentation) ? augment(images[i], size, augmentation, rand, fill) : images[i], r * n));
-          return { x: tf.tensor4d(x, [indices.length, size, size, 3]), labels: indices.map((i) => trainLabels[i]) };
-        },
-        validate: validateWith(() => scoreImages(valImgs)),
-      });
-      valScores = scoreImages(valImgs);
-      testScores = scoreImages(testImgs);
-    }
-    check();
-
-    progress({ phase: 'evaluating', fraction: null, message: 'Evaluating on the test split' });
-    const threshold = K === 2 ? youdenThreshold(valScores.map((s) => s[1]), valLabels.map((l) => l === 1)) : undefined;
-    const validation = evaluate(valScores, valLabels, classNames, { threshold, seed });
-    const test = evaluate(testScores, testLabels, classNames, { threshold, seed });
-    const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: testLabels[i], scores: testScores[i] }));
-    const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
-
-    progress({ phase: 'saving', fraction: null, message: 'Writing the model package' });
-    const dataSummary = summarise(labelled, split);
-    const training = {
-      mode, seed, backend, runId, epochsRun: state.epoch, bestEpoch: state.best?.epoch ?? null, stopped: state.stopped,
-      fit: fitConfig, augmentation, progressive: schedule ? schedule.map((e) => ({ epoch: e.epoch + 1, stage: e.stage + 1, imageSize: e.imageSize })) : null, featureCopies: mode === 'head' ? (opts.featureCopies ?? (isAugmenting(augmentation) ? 2 : 1)) : null,
-      backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${runConfig.backbonePackage}` : `random initialisation (seed ${seed})` },
-      data: dataSummary, split: { patients, pseudonymKey: names.keyId, warnings: split.warnings },
-      threshold: threshold ?? null, history: state.history, testPredictions,
-      evaluation: { test, validation },
-    };
-    const metrics = { ...flatMetrics(test, 'test'), ...flatMetrics(validation, 'validation') };
-    const finalModel = standaloneModel(classifier, spec, inputSize);
-    const metadata = await savePackage(
-      opts.out,
-      finalModel,
-      {
-        name: opts.name ?? path.basename(path.resolve(opts.out)),
-        variant: spec.name,
-        inputSize,
-        preprocessing,
-        classNames,
-        task: 'multiclass',
-        provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
-        metrics,
-        modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }),
-      },
-      { overwrite: opts.overwrite },
-    ).finally(() => finalModel.dispose());
-    const reportPath = `${path.resolve(opts.out)}.report.html`;
-    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
-    const s2 = new TrainingStore(opts.library);
-    try {
-      s2.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-      // The library's own table keeps the real UIDs: it is where the images are.
-      savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
-    } finally {
-      s2.close();
-    }
-    opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode, seed });
-    removeInside(checkpointParent, checkpointDir);
-    progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test AUC ${test.auc.toFixed(3)}` });
-    return {
-      packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test, validation, threshold, history: state.history, resumedFromEpoch, stopped: state.stopped,
-      split: { patients, balance: split.balance, warnings: split.warnings }, features, testPredictions, backend,
-    };
-  } finally {
+    return classifier;
+  } catch (err) {
     classifier.dispose();
+    throw err;
   }
+}
+
+/**
+ * What both kinds of run give fit(): the split, the checkpoint after every epoch with its
+ * progress, and a validation pass that scores the validation split with the run's own scorer.
+ */
+function fitCommon(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, scoreValidation: () => number[][]) {
+  const { opts, epochs, schedule } = plan;
+  const onEpoch = (state: FitState, record: EpochRecord) => {
+    writeCheckpoint(checkpoint.dir, state);
+    const size = schedule ? ` at ${schedule[record.epoch - 1].imageSize} px` : '';
+    plan.progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}${size}: loss ${record.loss.toFixed(4)}, validation AUC ${record.valMetric.toFixed(3)}`, epoch: record.epoch, epochs, loss: record.loss, record, ...(schedule ? { imageSize: schedule[record.epoch - 1].imageSize } : {}) });
+    if (opts.interruptAfterEpochs !== undefined && state.epoch >= opts.interruptAfterEpochs && state.stopped === null) throw new TrainingInterrupted(state.epoch);
+  };
+  const onStep = (i: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) =>
+    plan.progress({ phase: 'training', fraction: (i.epoch + i.step / i.stepsPerEpoch) / epochs, message: `Epoch ${i.epoch + 1}/${epochs}${schedule ? ` at ${schedule[i.epoch].imageSize} px` : ''}, step ${i.step}/${i.stepsPerEpoch}`, epoch: i.epoch + 1, epochs, step: i.step, steps: i.stepsPerEpoch, loss: i.loss });
+  const validate = async () => {
+    const s = scoreValidation();
+    return { metric: macroAuc(s, data.labels.validation, data.classNames.length), loss: lossOf(s, data.labels.validation, data.fitConfig.classWeights) };
+  };
+  return { trainCount: data.split.train.length, config: data.fitConfig, resume: checkpoint.resume, onStep, onEpoch, checkCancelled: plan.check, validate };
+}
+
+/** Augmented copies of each training image whose features are cached in head mode. */
+function featureCopiesOf(plan: RunPlan): number {
+  return plan.opts.featureCopies ?? (isAugmenting(plan.augmentation) ? 2 : 1);
+}
+
+/**
+ * Head mode: backbone features computed once on ONNX Runtime (cached on disk), then the dense
+ * head fitted on standardised features; the standardisation is folded into the dense layer,
+ * so the package takes raw features.
+ */
+async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier): Promise<Fitted> {
+  const { opts, spec, inputSize, preprocessing, augmentation, seed } = plan;
+  const { split } = data;
+  const copies = featureCopiesOf(plan);
+  const hash = backboneHash(classifier);
+  const plain = standaloneModel(classifier, spec, inputSize);
+  const onnx = exportOnnx(plain).bytes;
+  plain.dispose();
+  const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
+  const fspec = { weightsHash: hash, preprocessing, inputSize, copies, augmentation, seed };
+  plan.progress({ phase: 'features', fraction: 0, message: 'Computing backbone features (ONNX Runtime; cached on disk)' });
+  const onFeat = (done: number, total: number) => plan.progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });
+  const tr = await extractFeatures(onnx, fspec, split.train, cacheDir, { signal: opts.signal, onProgress: onFeat });
+  const va = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.validation, cacheDir, { signal: opts.signal });
+  const te = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.test, cacheDir, { signal: opts.signal });
+  const features = { cached: tr.cached + va.cached + te.cached, computed: tr.computed + va.computed + te.computed, seconds: tr.seconds + va.seconds + te.seconds };
+  const dim = tr.dim;
+  // The head trains on standardised features (train-split mean/std per feature), which
+  // random or pretrained backbones alike need for a well-conditioned fit.
+  const { mean, std } = featureStats(tr.features[0], dim);
+  const standardise = (f: Float32Array, out: Float32Array, at: number) => {
+    for (let d = 0; d < dim; d++) out[at + d] = (f[d] - mean[d]) / std[d];
+  };
+  const stack = (rows: Float32Array[]) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => standardise(r, out, i * dim));
+    return tf.tensor2d(out, [rows.length, dim]);
+  };
+  const head = classifier.headModel;
+  const rate = spec.dropout;
+  const valX = stack(va.features[0]);
+  const testX = stack(te.features[0]);
+  const scoreHead = (x: tf.Tensor2D) => tf.tidy(() => toRows(head.predict(x) as tf.Tensor));
+  try {
+    const state = await fit({
+      ...fitCommon(plan, data, checkpoint, () => scoreHead(valX)),
+      model: head,
+      trainingMode: false,
+      makeBatch(indices, rand) {
+        const copy = copies > 1 ? Math.floor(rand() * copies) : 0;
+        const x = new Float32Array(indices.length * dim);
+        indices.forEach((i, r) => {
+          standardise(tr.features[copy][i], x, r * dim);
+          // Dropout before the dense layer, from the seeded generator (inverted scaling).
+          if (rate > 0) for (let d = 0; d < dim; d++) x[r * dim + d] = rand() < rate ? 0 : x[r * dim + d] / (1 - rate);
+        });
+        return { x: tf.tensor2d(x, [indices.length, dim]), labels: indices.map((i) => data.labels.train[i]) };
+      },
+    });
+    const valScores = scoreHead(valX);
+    const testScores = scoreHead(testX);
+    foldStandardisation(classifier.model.getLayer('logits'), mean, std);
+    return { state, valScores, testScores, features };
+  } finally {
+    tf.dispose([valX, testX]);
+  }
+}
+
+/**
+ * Scratch and fine-tuning: the whole network fitted on decoded images (decoded again at each
+ * size under progressive resizing), augmented per batch.
+ */
+async function fitNetwork(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier): Promise<Fitted> {
+  const { inputSize, preprocessing, augmentation, schedule } = plan;
+  const { split } = data;
+  plan.progress({ phase: 'preparing', fraction: null, message: 'Decoding images' });
+  const load = async (ims: LabelledImage[], size = inputSize) => loadModelInputs(ims, preprocessing, size);
+  // Training images per size (one size without progressive resizing); each is decoded
+  // when its stage starts and the previous size is let go.
+  let trainSize = schedule ? schedule[checkpoint.resumedFromEpoch]?.imageSize ?? inputSize : inputSize;
+  let trainX = await load(split.train, trainSize);
+  const trainAt = async (size: number) => {
+    if (size !== trainSize) {
+      plan.progress({ phase: 'training', fraction: null, message: `Progressive resizing: decoding the training images at ${size} px` });
+      trainX = await load(split.train, size);
+      trainSize = size;
+    }
+    return trainX;
+  };
+  const valImgs = await load(split.validation);
+  const testImgs = await load(split.test);
+  plan.check();
+  const per = inputSize * inputSize * 3;
+  const fill = normalisedBlack(preprocessing);
+  const scoreImages = (imgs: Float32Array[]) => {
+    const rows: number[][] = [];
+    for (let s = 0; s < imgs.length; s += 32) {
+      const chunk = imgs.slice(s, s + 32);
+      const x = new Float32Array(chunk.length * per);
+      chunk.forEach((c, i) => x.set(c, i * per));
+      rows.push(...tf.tidy(() => toRows(classifier.model.predict(tf.tensor4d(x, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor)));
+    }
+    return rows;
+  };
+  const state = await fit({
+    ...fitCommon(plan, data, checkpoint, () => scoreImages(valImgs)),
+    model: classifier.model,
+    trainingMode: true,
+    async makeBatch(indices, rand, epoch) {
+      const size = schedule ? schedule[epoch].imageSize : inputSize;
+      const images = await trainAt(size);
+      const n = size * size * 3;
+      const x = new Float32Array(indices.length * n);
+      indices.forEach((i, r) => x.set(isAugmenting(augmentation) ? augment(images[i], size, augmentation, rand, fill) : images[i], r * n));
+      return { x: tf.tensor4d(x, [indices.length, size, size, 3]), labels: indices.map((i) => data.labels.train[i]) };
+    },
+  });
+  return { state, valScores: scoreImages(valImgs), testScores: scoreImages(testImgs) };
+}
+
+/** Metrics on the validation and test splits (the binary threshold chosen on validation), and the test scores by pseudonym. */
+function evaluateTest(plan: RunPlan, data: Dataset, fitted: Fitted): Evaluated {
+  const { seed } = plan;
+  const { classNames, labels, split, names } = data;
+  plan.progress({ phase: 'evaluating', fraction: null, message: 'Evaluating on the test split' });
+  const threshold = classNames.length === 2 ? youdenThreshold(fitted.valScores.map((s) => s[1]), labels.validation.map((l) => l === 1)) : undefined;
+  const validation = evaluate(fitted.valScores, labels.validation, classNames, { threshold, seed });
+  const test = evaluate(fitted.testScores, labels.test, classNames, { threshold, seed });
+  const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: labels.test[i], scores: fitted.testScores[i] }));
+  const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
+  return { threshold, validation, test, testPredictions, patients };
+}
+
+/** The model package (with its provenance and model card) and the HTML report beside it. */
+async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier, fitted: Fitted, evaluated: Evaluated): Promise<{ metadata: PackageMetadata; reportPath: string }> {
+  const { opts, mode, seed, backend, spec, inputSize, preprocessing, augmentation, schedule } = plan;
+  const { classNames, split, names } = data;
+  const { state } = fitted;
+  const { test, validation, threshold } = evaluated;
+  plan.progress({ phase: 'saving', fraction: null, message: 'Writing the model package' });
+  const dataSummary = summarise(data.labelled, split);
+  const training = {
+    mode, seed, backend, runId: checkpoint.runId, epochsRun: state.epoch, bestEpoch: state.best?.epoch ?? null, stopped: state.stopped,
+    fit: data.fitConfig, augmentation, progressive: schedule ? schedule.map((e) => ({ epoch: e.epoch + 1, stage: e.stage + 1, imageSize: e.imageSize })) : null, featureCopies: mode === 'head' ? featureCopiesOf(plan) : null,
+    backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${checkpoint.runConfig.backbonePackage}` : `random initialisation (seed ${seed})` },
+    data: dataSummary, split: { patients: evaluated.patients, pseudonymKey: names.keyId, warnings: split.warnings },
+    threshold: threshold ?? null, history: state.history, testPredictions: evaluated.testPredictions,
+    evaluation: { test, validation },
+  };
+  const metrics = { ...flatMetrics(test, 'test'), ...flatMetrics(validation, 'validation') };
+  const finalModel = standaloneModel(classifier, spec, inputSize);
+  const metadata = await savePackage(
+    opts.out,
+    finalModel,
+    {
+      name: opts.name ?? path.basename(path.resolve(opts.out)),
+      variant: spec.name,
+      inputSize,
+      preprocessing,
+      classNames,
+      task: 'multiclass',
+      provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
+      metrics,
+      modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }),
+    },
+    { overwrite: opts.overwrite },
+  ).finally(() => finalModel.dispose());
+  const reportPath = `${path.resolve(opts.out)}.report.html`;
+  writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+  return { metadata, reportPath };
+}
+
+/** The library keeps the split, the test scores (under the real UIDs: it is where the images are) and an audit entry. */
+function recordInLibrary(plan: RunPlan, data: Dataset, fitted: Fitted, written: { metadata: PackageMetadata }): void {
+  const { opts, spec, backend, mode, seed } = plan;
+  const { split, classNames, labelled } = data;
+  const { metadata } = written;
+  const store = new TrainingStore(opts.library);
+  try {
+    store.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
+    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: fitted.testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
+  } finally {
+    store.close();
+  }
+  opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode, seed });
 }
 
 /** The progressive-resizing schedule of a run, or null when it trains at one size. */
