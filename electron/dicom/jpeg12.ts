@@ -6,6 +6,7 @@ import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-o
 import { CodestreamError, UnsupportedCodestream } from './codestream-error';
 import { JpegMarkerReader, startsWithSoi } from './jpeg-markers';
 import { DicomFileError, type InstanceMeta } from './parse';
+import { errorMessage } from '../../common/errors';
 
 const ZIGZAG = new Uint8Array([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
@@ -333,6 +334,6 @@ export function decodeJpeg12(data: Uint8Array, meta: InstanceMeta, file: string)
     return decodeJpegDct(data, meta);
   } catch (err) {
     if (err instanceof UnsupportedCodestream) throw err;
-    throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${(err as Error).message}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
+    throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${errorMessage(err)}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
   }
 }

@@ -389,7 +389,7 @@ function inflateDataSet(arr: Uint8Array, position: number): Buffer {
   try {
     inflated = inflateRawSync(src, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (err) {
-    throw new InflateError((err as Error).message);
+    throw new InflateError(errorMessage(err));
   }
   const full = Buffer.allocUnsafe(position + inflated.length);
   full.set(arr.subarray(0, position), 0);

@@ -10,6 +10,7 @@ import { unpackedPath } from '../../common/node/packed-path';
 import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
+import { errorMessage } from '../../common/errors';
 
 export interface DecodeRequest {
   file: string;
@@ -259,7 +260,7 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
           onReply(index, reply);
         } catch (err) {
           // A caller's callback that throws fails its own job, not the process (it runs in the worker's listener).
-          job.fail(err instanceof Error ? err : new Error(String(err)));
+          job.fail(err instanceof Error ? err : new Error(errorMessage(err)));
           return;
         }
         if (++done === requests.length) {

@@ -12,6 +12,7 @@
 import { validateEvent, type PathAccess } from '../../common/rpc';
 import { createEngine } from './engine';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
+import { errorMessage } from '../../common/errors';
 
 /** Electron's utility process talks through process.parentPort; a forked Node through process.send. */
 interface ParentPort {
@@ -60,7 +61,7 @@ if (parentPort) parentPort.on('message', (e) => onMessage(e.data as ToWorker));
 else process.on('message', onMessage);
 
 // A stray rejection in a job must not take the engine down with it.
-process.on('unhandledRejection', (reason) => log(`unhandled rejection in engine: ${String(reason)}`));
+process.on('unhandledRejection', (reason) => log(`unhandled rejection in engine: ${errorMessage(reason)}`));
 // The owner went away (app closed or crashed): nothing left to serve. (Electron
 // ends a utility process itself when the app quits.)
 process.on('disconnect', () => process.exit(0));

@@ -8,6 +8,7 @@ import type { Library } from '../library/library';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { ResultsStore, type ImageFile, type Scope } from './store';
+import { errorMessage } from '../../common/errors';
 
 export interface WrittenObject {
   file: string;
@@ -95,7 +96,7 @@ export function exportResults(library: Library, opts: { uid: string; model: Mode
     try {
       source = sourceHeader(images);
     } catch (err) {
-      throw new ResultsExportError(`Cannot export the ${what}: ${(err as Error).message}`);
+      throw new ResultsExportError(`Cannot export the ${what}: ${errorMessage(err)}`);
     }
     const dir = prepareOut(opts.out);
     const seriesInstanceUid = newUid();

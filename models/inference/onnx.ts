@@ -4,9 +4,16 @@
 // exported with them, "feature_maps".
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
 import { errorMessage } from '../../common/errors';
+import { graphOutputNames, toFloat16 } from '../onnx/fp16';
+import { PROVIDER_FEATURES, type OnnxProviderName } from './providers';
 
-export type OnnxProvider = 'cpu' | 'webgpu';
+/** An ONNX Runtime execution provider (models/inference/providers.ts ranks them). */
+export type OnnxProvider = OnnxProviderName;
+
+/** The graph outputs a caller can read. */
+export type OnnxOutputName = 'probabilities' | 'features' | 'feature_maps';
 
 export interface OnnxSessionOptions {
   /** 'cpu' (default) or 'webgpu'; webgpu falls back to nothing: creation fails with the reason. */
@@ -22,12 +29,23 @@ export interface OnnxSessionOptions {
    * under load: 80 ms without spinning vs 118-139 ms with it).
    */
   spinning?: boolean;
+  /**
+   * 'auto' (default): float16 on a provider with fp16 kernels (the GPU ones, providers.ts),
+   * falling back to float32 when the fp16 graph does not load there; float32 on cpu.
+   * Scores stay within 1e-3 of fp32 (models/onnx/fp16.ts and its test).
+   */
+  precision?: 'auto' | 'fp32' | 'fp16';
+  /**
+   * The outputs the caller reads (default: all). run() fetches only these; on a provider with
+   * I/O binding (webgpu) the others stay in device memory ('gpu-buffer') and never cross the bus.
+   */
+  reads?: readonly OnnxOutputName[];
 }
 
 export interface OnnxOutputs {
   /** [n, classes] row-major, or undefined when the graph has no top. */
   probabilities?: Float32Array;
-  /** [n, featureDim] row-major. */
+  /** [n, featureDim] row-major (empty when the session was opened with `reads` without it). */
   features: Float32Array;
   /** [n, C, h, w]: the last feature maps, when the graph was exported with them (exportOnnx's featureMaps). */
   featureMaps?: { data: Float32Array; channels: number; height: number; width: number };
@@ -55,19 +73,41 @@ export class OnnxModelSession {
     readonly imageShape: [number, number, number],
     readonly inputName: string,
     readonly outputNames: readonly string[],
+    /** What the session computes in ('fp16' only on a GPU provider). */
+    readonly precision: 'fp32' | 'fp16',
+    /** The outputs run() fetches. */
+    private readonly fetches: readonly string[],
   ) {}
 
   static async create(source: string | Uint8Array, options: OnnxSessionOptions = {}): Promise<OnnxModelSession> {
     const provider = options.provider ?? 'cpu';
+    const features = PROVIDER_FEATURES[provider];
+    const wantHalf = options.precision === 'fp16' || (options.precision !== 'fp32' && features.fp16);
+    // The graph's bytes when a GPU option needs them (its outputs for I/O binding, its fp16 form).
+    const bytes = (wantHalf || (features.ioBinding && options.reads)) && typeof source === 'string' ? readFileSync(source) : source;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.threads ?? os.availableParallelism(),
       extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' } } },
     };
-    let session: ort.InferenceSession;
+    if (features.ioBinding && options.reads && typeof bytes !== 'string') {
+      const reads = new Set<string>(options.reads);
+      sessionOptions.preferredOutputLocation = Object.fromEntries(graphOutputNames(bytes).map((name) => [name, reads.has(name) ? 'cpu' : 'gpu-buffer']));
+    }
+    let session: ort.InferenceSession | undefined;
+    let precision: 'fp32' | 'fp16' = 'fp32';
+    if (wantHalf && typeof bytes !== 'string') {
+      try {
+        session = await ort.InferenceSession.create(toFloat16(bytes).bytes, sessionOptions);
+        precision = 'fp16';
+      } catch (err) {
+        // No fp16 kernels there after all (a WebGPU adapter without shader-f16): float32 below.
+        if (options.precision === 'fp16') throw new Error(`ONNX Runtime's ${provider} provider could not load the model in float16: ${errorMessage(err).split('\n')[0]}`);
+      }
+    }
     try {
-      session = typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
+      session ??= typeof bytes === 'string' ? await ort.InferenceSession.create(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
     } catch (err) {
       const text = errorMessage(err).split('\n')[0];
       const what = typeof source === 'string' ? source : 'the ONNX model';
@@ -84,7 +124,8 @@ export class OnnxModelSession {
       throw new Error(`ONNX model input "${inputName}" must be NCHW [batch, C, H, W] with fixed C, H, W (got ${JSON.stringify(shape)})`);
     }
     OnnxModelSession.live++;
-    return new OnnxModelSession(session, provider, shape.slice(1) as [number, number, number], inputName, session.outputNames);
+    const fetches = options.reads ? session.outputNames.filter((o) => options.reads!.includes(o as OnnxOutputName)) : session.outputNames;
+    return new OnnxModelSession(session, provider, shape.slice(1) as [number, number, number], inputName, session.outputNames, precision, fetches);
   }
 
   get hasProbabilities(): boolean {
@@ -108,12 +149,12 @@ export class OnnxModelSession {
       cache = { batch, n, feeds: { [this.inputName]: new ort.Tensor('float32', batch, [n, c, h, w]) } };
       this.feedCache = cache;
     }
-    const out = await session.run(cache.feeds);
-    const features = out.features ?? out[this.outputNames[this.outputNames.length - 1]];
+    const out = await session.run(cache.feeds, this.fetches as string[]);
+    const features = out.features ?? (this.fetches.length === this.outputNames.length ? out[this.outputNames[this.outputNames.length - 1]] : undefined);
     const maps = out.feature_maps;
     return {
       probabilities: out.probabilities ? (out.probabilities.data as Float32Array) : undefined,
-      features: features.data as Float32Array,
+      features: features ? (features.data as Float32Array) : new Float32Array(0),
       ...(maps ? { featureMaps: { data: maps.data as Float32Array, channels: Number(maps.dims[1]), height: Number(maps.dims[2]), width: Number(maps.dims[3]) } } : {}),
     };
   }

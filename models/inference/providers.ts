@@ -41,9 +41,19 @@ const PLATFORMS: Partial<Record<OnnxProviderName, { platforms: NodeJS.Platform[]
   coreml: { platforms: ['darwin'], what: 'CoreML is part of macOS only' },
 };
 
-const FP16: Record<OnnxProviderName, boolean> = { cuda: true, webgpu: true, dml: true, coreml: true, cpu: false };
-/** onnxruntime-node binds outputs to device memory for WebGPU ('gpu-buffer'); its other providers copy outputs back. */
-const IO_BINDING: Record<OnnxProviderName, boolean> = { cuda: false, webgpu: true, dml: false, coreml: false, cpu: false };
+/**
+ * What Lumen uses on each provider: float16 where it has fp16 kernels (GPUs; ONNX Runtime's cpu
+ * provider computes fp16 graphs by casting to fp32, slower than fp32 itself), and I/O binding
+ * where onnxruntime-node can leave outputs in device memory (WebGPU's 'gpu-buffer'; its other
+ * providers copy every output back).
+ */
+export const PROVIDER_FEATURES: Record<OnnxProviderName, { fp16: boolean; ioBinding: boolean }> = {
+  cuda: { fp16: true, ioBinding: false },
+  webgpu: { fp16: true, ioBinding: true },
+  dml: { fp16: true, ioBinding: false },
+  coreml: { fp16: true, ioBinding: false },
+  cpu: { fp16: false, ioBinding: false },
+};
 
 const NOT_INSTALLED: Partial<Record<string, string>> = {
   cuda: 'not installed: onnxruntime-node\'s CUDA 12 binaries are a separate download; on a machine with an NVIDIA driver, CUDA 12 and cuDNN 9, reinstall it with npm_config_onnxruntime_node_install=cuda12',
@@ -62,7 +72,7 @@ export async function rankOnnxProviders(facts: ProviderFacts): Promise<OnnxProvi
   const out: OnnxProviderProbe[] = [];
   const listed = new Map(facts.listed.map((b) => [b.name, b]));
   for (const name of ONNX_PROVIDER_ORDER) {
-    const base = { name, chosen: false, fp16: FP16[name], ioBinding: IO_BINDING[name] };
+    const base = { name, chosen: false, ...PROVIDER_FEATURES[name] };
     const platform = PLATFORMS[name];
     if (platform && !platform.platforms.includes(facts.platform)) {
       out.push({ ...base, available: false, reason: `${platform.what} (this is ${facts.platform})` });

@@ -204,6 +204,13 @@ function renameNode(node: Uint8Array, rename: (name: string, field: 1 | 2) => st
   return changed ? encode(out) : node;
 }
 
+/** The graph's output names, in order (what preferredOutputLocation must name exactly). */
+export function graphOutputNames(onnx: Uint8Array): string[] {
+  const graph = parse(onnx).find((f) => f.no === 7 && f.wire === WIRE_LEN);
+  if (!graph) throw new Error('ONNX model: no graph');
+  return parse(graph.value as Uint8Array).filter((f) => f.no === 12).map((f) => valueName(f.value as Uint8Array));
+}
+
 export type Float16Mode = 'full' | 'weights';
 
 export interface Float16Summary {

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildEfficientNet } from '../../models';
 import { exportOnnx } from '../../models/onnx/export';
 import { fromHalf, toFloat16, toHalf } from '../../models/onnx/fp16';
+import { OnnxModelSession } from '../../models/inference/onnx';
 
 const SIZE = 128;
 
@@ -76,6 +77,26 @@ describe('float16 conversion', () => {
       const half = await scores(bytes, x, n);
       for (let i = 0; i < ref.length; i++) expect(Math.abs(ref[i] - half[i])).toBeLessThan(1e-3);
     });
+  });
+
+  it('OnnxModelSession: fp32 on cpu unless asked, fp16 when asked, and only the outputs read', async () => {
+    await tf.setBackend('cpu');
+    const bytes = exportOnnx(buildEfficientNet('b0', { inputSize: 64, classes: 2, seed: 3 })).bytes;
+    const x = Float32Array.from({ length: 2 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.21));
+    const auto = await OnnxModelSession.create(bytes);
+    const half = await OnnxModelSession.create(bytes, { precision: 'fp16', reads: ['probabilities'] });
+    try {
+      expect(auto.precision).toBe('fp32'); // cpu has no fp16 kernels: 'auto' keeps fp32 there
+      expect(half.precision).toBe('fp16');
+      const a = await auto.run(x, 2);
+      const h = await half.run(x, 2);
+      expect(a.features.length).toBe(2 * 1280);
+      expect(h.features.length).toBe(0); // not read, not fetched
+      for (let i = 0; i < 4; i++) expect(Math.abs(a.probabilities![i] - h.probabilities![i])).toBeLessThan(1e-3);
+    } finally {
+      await auto.release();
+      await half.release();
+    }
   });
 
   it('refuses bytes that are not an ONNX model', () => {

@@ -104,7 +104,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
   }, [form.seed]);
 
   useEffect(() => {
-    void refreshLabel().catch((err) => setStatus(String(err)));
+    void refreshLabel().catch((err) => setStatus(errorMessage(err)));
   }, [refreshLabel]);
   useEffect(() => {
     void refreshDataset();
@@ -137,7 +137,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
       if (!action) return;
       e.preventDefault();
       if (action.kind === 'no-class') setStatus(`Key ${action.digit} has no class: the classes are ${classes.map((c, i) => `${i + 1} ${c}`).join(', ')}. Add a class below to use more keys.`);
-      else void label(action.kind === 'set' ? action.className : null, action.imageOnly).catch((err) => setStatus(String(err)));
+      else void label(action.kind === 'set' ? action.className : null, action.imageOnly).catch((err) => setStatus(errorMessage(err)));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
