@@ -36,8 +36,8 @@ export const exportRequests = {
     output: z.array(z.object({ packageHash: PackageHash, name: z.string(), images: z.number().int() })),
   }),
   'export.results': request({
-    summary: "A series' or study's results as DICOM SR into a folder: the stored predictions of one model (packageHash), its measurements and its labels.",
-    input: z.object({ uid: Uid, packageHash: PackageHash.nullable(), out: OutPath }).strict(),
+    summary: "A series' or study's results as DICOM SR into a folder: the stored predictions of one model (packageHash), its measurements and its labels; with heatmaps, a Parametric Map per predicted image.",
+    input: z.object({ uid: Uid, packageHash: PackageHash.nullable(), out: OutPath, heatmaps: z.boolean().default(false) }).strict(),
     output: ResultsExportSummary,
   }),
   'export.deidentify': request({

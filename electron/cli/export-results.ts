@@ -17,7 +17,7 @@ import { CliError, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 
 export const RESULTS_USAGE = [
-  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--json]',
+  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--heatmaps] [--json]',
   'lumen export --deidentify <SeriesInstanceUID|StudyInstanceUID|library> --out <folder> [--include-burned-in] [--json]',
   'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
   'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
@@ -25,7 +25,8 @@ export const RESULTS_USAGE = [
   '  --csv, --json  a table of the library\'s predictions (one row per image, frame and class, with the package hash),',
   '                 labels or measurements; every row names its study, series and image by UID, none a patient',
   '  --results      DICOM Comprehensive SR (TID 1500) into <folder>: the predictions stored for --model, and the',
-  '                 measurements and labels of the series or study (lengths load back into OHIF as lengths)',
+  '                 measurements and labels of the series or study (lengths load back into OHIF as lengths);',
+  '                 --heatmaps adds a Parametric Map per predicted image: the activation map of its top class',
   '  --deidentify   de-identified copies (DICOM PS3.15 Basic Profile, Retain Longitudinal Temporal Information with',
   '                 Modified Dates, Clean Descriptors) into <folder>/<study>/<series>/; images that have or may have',
   '                 text burned into their pixels are held back unless --include-burned-in',
@@ -86,6 +87,7 @@ export async function run(argvIn: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     results: { type: 'string' },
     deidentify: { type: 'string' },
+    heatmaps: { type: 'boolean' },
     'include-burned-in': { type: 'boolean' },
     csv: { type: 'string' },
     series: { type: 'string' },
@@ -130,35 +132,37 @@ function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; l
 }
 
 /** --model as a package folder (its metadata) or a content hash (the library's record of it). */
-async function modelIdentity(store: ResultsStore, model: string | undefined): Promise<ModelIdentity | null> {
+async function modelIdentity(store: ResultsStore, model: string | undefined): Promise<{ identity: ModelIdentity; packageDir: string | undefined } | null> {
   if (model === undefined) return null;
   if (/^[0-9a-f]{64}$/.test(model)) {
     const known = libraryModel(store, model);
     if (!known) throw new CliError(`The library has no model with content hash ${model}. Run it on a series first, or name its package folder.`);
-    return known;
+    return { identity: known, packageDir: store.models().find((m) => m.packageHash === model)?.path };
   }
   try {
-    const { metadata } = await loadPackage(path.resolve(model));
-    return { name: metadata.name, packageHash: metadata.contentHash, variant: metadata.variant, version: metadata.provenance.softwareVersion };
+    const dir = path.resolve(model);
+    const { metadata } = await loadPackage(dir);
+    return { identity: { name: metadata.name, packageHash: metadata.contentHash, variant: metadata.variant, version: metadata.provenance.softwareVersion }, packageDir: dir };
   } catch (err) {
     throw new CliError(`--model: ${errorMessage(err)}`);
   }
 }
 
-async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean }): Promise<number> {
+async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean; heatmaps?: boolean }): Promise<number> {
   const uid = values.results!;
   if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--results must be a Series or Study Instance UID (digits and dots)', 2);
   if (!values.out) throw new CliError('--out <folder> is required', 2);
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);
-  let model: ModelIdentity | null;
+  let model: { identity: ModelIdentity; packageDir: string | undefined } | null;
   try {
     model = await modelIdentity(store, values.model);
   } finally {
     store.close();
   }
   try {
-    const result = exportResults(library, { uid, model, out: values.out });
+    if (values.heatmaps && !model) throw new CliError('--heatmaps needs --model <package>', 2);
+    const result = await exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: values.heatmaps, out: values.out });
     if (values.json) printJson(result);
     else {
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);

@@ -5,6 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import type { Library } from '../library/library';
+import { loadPackage } from '../../models/package';
+import { createRunner } from '../../models/inference/runner';
+import { loadModelInput } from '../dicom/model-input';
+import { buildParametricMap, camOnImage } from './parametric-map';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { ResultsStore, type ImageFile, type Scope } from './store';
@@ -74,7 +78,18 @@ function writeObject(dir: string, kind: WrittenObject['kind'], dataset: NaturalD
   return { file, kind, sopInstanceUid: sop, seriesInstanceUid: String(dataset.SeriesInstanceUID) };
 }
 
-export function exportResults(library: Library, opts: { uid: string; model: ModelIdentity | null; out: string }): ResultsExport {
+export interface ResultsExportOptions {
+  uid: string;
+  model: ModelIdentity | null;
+  out: string;
+  /** A Parametric Map of the top class's activation map per predicted image, computed with the package (needs `packageDir`). */
+  heatmaps?: boolean;
+  /** The model's package folder, for heatmaps. */
+  packageDir?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function exportResults(library: Library, opts: ResultsExportOptions): Promise<ResultsExport> {
   const store = new ResultsStore(library);
   try {
     const scope = store.resolve(opts.uid);
@@ -108,6 +123,10 @@ export function exportResults(library: Library, opts: { uid: string; model: Mode
       files.push(writeObject(dir, 'predictions-sr', report.dataset));
       result.predictions = report.groups.predictions;
     }
+    if (opts.heatmaps) {
+      if (!opts.model || !opts.packageDir) throw new ResultsExportError('Heatmaps need the model: name its package with --model.');
+      await writeHeatmaps(dir, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
+    }
     if (measurements.length || labels.length) {
       const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, labels });
       result.skippedMeasurements = report.skipped;
@@ -117,9 +136,64 @@ export function exportResults(library: Library, opts: { uid: string; model: Mode
         result.labels = report.groups.labels;
       }
     }
-    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: 'dicom-sr' });
+    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? 'dicom-sr+parametric-map' : 'dicom-sr' });
     return result;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * One Parametric Map per predicted image (and frame): the activation map of the image's top
+ * class, computed by the package's runner from the same model input prediction uses, laid
+ * onto the image's grid. All maps go into one new series.
+ */
+async function writeHeatmaps(
+  dir: string,
+  packageDir: string,
+  model: ModelIdentity,
+  predictions: ReturnType<ResultsStore['predictions']>,
+  images: ImageFile[],
+  files: WrittenObject[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const pkg = await loadPackage(packageDir);
+  if (pkg.metadata.contentHash !== model.packageHash) {
+    throw new ResultsExportError(`The package ${packageDir} is not the model whose predictions are stored (its content hash differs): name the package that made them.`);
+  }
+  const runner = await createRunner({ package: pkg });
+  const byUid = new Map(images.map((i) => [i.sopInstanceUid, i]));
+  const seriesInstanceUid = newUid();
+  try {
+    let n = 0;
+    for (const p of predictions) {
+      const image = byUid.get(p.sopInstanceUid);
+      if (!image || image.missing) continue;
+      const source = readDataset(image.path, { headerOnly: true }).dataset;
+      const rows = Number(source.Rows);
+      const columns = Number(source.Columns);
+      const input = await loadModelInput({ path: image.path, frame: p.frame }, pkg.metadata.preprocessing, pkg.metadata.inputSize);
+      const top = p.scores.indexOf(Math.max(...p.scores));
+      const cam = await runner.cam(input, top);
+      const values = camOnImage(cam.map, cam.height, cam.width, rows, columns);
+      const dataset = buildParametricMap({
+        source,
+        frame: p.frame,
+        frames: image.frames,
+        values,
+        rows,
+        columns,
+        className: p.classNames[top],
+        modelName: model.name,
+        packageHash: model.packageHash,
+        seriesInstanceUid,
+        seriesNumber: 9902,
+        instanceNumber: ++n,
+      });
+      files.push(writeObject(dir, 'parametric-map', dataset));
+      onProgress?.(n, predictions.length);
+    }
+  } finally {
+    await runner.dispose();
   }
 }

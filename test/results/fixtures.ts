@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Library } from '../../electron/library/library';
+import { savePredictions } from '../../electron/library/predictions';
 import { TrainingStore } from '../../electron/training/store';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from '../library/fixtures';
 
@@ -32,13 +33,10 @@ export async function resultsLibrary(prefix: string, libraryDir?: string): Promi
   const library = Library.open(dir);
   await library.importPaths([input]);
   const images = library.listInstances(PATIENT_A.seriesUid).map((i) => i.sopInstanceUid);
+  const scores = images.map((sop, i) => ({ seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: sop, frame: 0, scores: [1 - i / 10, i / 10] }));
+  savePredictions(dir, { modelHash: MODEL_HASH, modelName: MODEL_META.name, classNames: MODEL_META.classNames, images: scores, series: [], createdAt: new Date().toISOString() }, { dir: path.join(dir, 'pkg'), metadata: MODEL_META });
   const store = new TrainingStore(library);
   try {
-    store.registerModel(MODEL_HASH, path.join(dir, 'pkg'), MODEL_META);
-    store.savePredictions(
-      MODEL_HASH,
-      images.map((sop, i) => ({ targetKind: 'image' as const, targetUid: sop, scores: { frame: 0, seriesInstanceUid: PATIENT_A.seriesUid, classNames: MODEL_META.classNames, scores: [1 - i / 10, i / 10] } })),
-    );
     store.setLabels([
       { targetKind: 'image', targetUid: images[0], label: HOSTILE_LABEL },
       { targetKind: 'series', targetUid: PATIENT_A.seriesUid, label: QUOTED_LABEL },

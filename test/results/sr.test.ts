@@ -78,11 +78,11 @@ describe('lumen export --results', () => {
     expect(findings).toEqual(['=HYPERLINK("http://x","y")', QUOTED_LABEL]);
   });
 
-  it('refuses, in words, a UID the library lacks and a model without predictions for it', () => {
+  it('refuses, in words, a UID the library lacks and a model without predictions for it', async () => {
     const out = tmpDir('sr-refused');
-    expect(() => exportResults(lib.library, { uid: '1.2.3.4.5', model: null, out })).toThrow(/The library has no series or study 1\.2\.3\.4\.5/);
+    await expect(exportResults(lib.library, { uid: '1.2.3.4.5', model: null, out })).rejects.toThrow(/The library has no series or study 1\.2\.3\.4\.5/);
     const other = { name: 'Other', packageHash: 'b'.repeat(64), variant: 'b0', version: null };
-    expect(() => exportResults(lib.library, { uid: PATIENT_A.studyUid, model: other, out })).toThrow(/no predictions of the model "Other"/);
+    await expect(exportResults(lib.library, { uid: PATIENT_A.studyUid, model: other, out })).rejects.toThrow(/no predictions of the model "Other"/);
     expect(fs.readdirSync(out)).toEqual([]);
   });
 });

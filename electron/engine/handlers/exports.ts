@@ -27,19 +27,21 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         store.close();
       }
     },
-    'export.results': ({ uid, packageHash, out }) => {
+    'export.results': async ({ uid, packageHash, out, heatmaps }) => {
       const library = openLibrary(deps);
       let model = null;
+      let packageDir: string | undefined;
       if (packageHash) {
         const store = new ResultsStore(library);
         try {
           model = libraryModel(store, packageHash);
+          packageDir = store.models().find((m) => m.packageHash === packageHash)?.path;
         } finally {
           store.close();
         }
         if (!model) throw new Error(`The library has no predictions of the model ${packageHash.slice(0, 12)}…: run it on the series first.`);
       }
-      const { files, predictions, measurements, labels, skippedMeasurements } = exportResults(library, { uid, model, out });
+      const { files, predictions, measurements, labels, skippedMeasurements } = await exportResults(library, { uid, model, out, heatmaps, packageDir });
       return { files, predictions, measurements, labels, skippedMeasurements };
     },
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>

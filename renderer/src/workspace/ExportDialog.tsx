@@ -27,6 +27,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
   const [format, setFormat] = useState<'csv' | 'json'>('csv');
   const [out, setOut] = useState('');
   const [includeBurnedIn, setIncludeBurnedIn] = useState(false);
+  const [heatmaps, setHeatmaps] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string[] | null>(null);
@@ -70,9 +71,10 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
     setBusy(true);
     try {
       if (what === 'results') {
-        const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path });
+        const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path, heatmaps: heatmaps && Boolean(model) });
         setDone([
-          ...r.files.map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
+          ...r.files.filter((f) => f.kind.endsWith('-sr')).map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
+          ...(r.files.some((f) => f.kind === 'parametric-map') ? [`${r.files.filter((f) => f.kind === 'parametric-map').length} heatmaps (DICOM Parametric Map) in the same folder.`] : []),
           `${r.predictions} image prediction${r.predictions === 1 ? '' : 's'}, ${r.measurements} measurement${r.measurements === 1 ? '' : 's'}, ${r.labels} label${r.labels === 1 ? '' : 's'}.`,
           ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) of other kinds than length are not written to SR yet.`] : []),
         ]);
@@ -135,6 +137,12 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
                   </option>
                 ))}
               </select>
+            </label>
+          )}
+          {what === 'results' && model && (
+            <label>
+              <input type="checkbox" checked={heatmaps} onChange={(e) => setHeatmaps(e.target.checked)} /> with heatmaps: a DICOM Parametric Map of each image&apos;s
+              activation map (computed again with the model)
             </label>
           )}
           {what === 'table' && (

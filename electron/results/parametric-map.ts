@@ -1,0 +1,173 @@
+// A class activation map as a DICOM Parametric Map (PS3.3 A.75): one frame of 32-bit float
+// values over the source image's own grid (same rows, columns, position, orientation and
+// pixel spacing), so that a viewer overlays it on the image in the patient's space and can
+// switch it off. The values are the map in logit units, described by a Real World Value
+// Mapping; a Frame VOI LUT spans them, so that a viewer's default shows the whole range.
+import { APP_VERSION } from '../../common/version';
+import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
+import { createHash } from 'node:crypto';
+
+export const PARAMETRIC_MAP_STORAGE = '1.2.840.10008.5.1.4.1.1.30';
+
+export interface HeatmapInput {
+  /** The source image's header (geometry, patient, study). */
+  source: NaturalDataset;
+  /** 0-based frame of the source the map is of. */
+  frame: number;
+  frames: number;
+  /** rows * columns values, row-major, on the source image's grid. */
+  values: Float32Array;
+  rows: number;
+  columns: number;
+  className: string;
+  modelName: string;
+  packageHash: string;
+  seriesInstanceUid: string;
+  seriesNumber: number;
+  instanceNumber: number;
+}
+
+const num = (v: unknown): number[] | null => {
+  const list = Array.isArray(v) ? v : v === undefined || v === null || v === '' ? [] : [v];
+  const out = list.map(Number);
+  return out.length && out.every(Number.isFinite) ? out : null;
+};
+
+/** The Parametric Map data set, in dcmjs's natural form. */
+export function buildParametricMap(input: HeatmapInput): NaturalDataset {
+  const { source } = input;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of input.values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!Number.isFinite(min)) min = max = 0;
+  const width = Math.max(max - min, 1e-6);
+  const now = dicomDateTime();
+  const spacing = num(source.PixelSpacing) ?? num(source.ImagerPixelSpacing) ?? [1, 1];
+  const position = num(source.ImagePositionPatient);
+  const orientation = num(source.ImageOrientationPatient);
+  const thickness = num(source.SliceThickness)?.[0] ?? 1;
+  // Without a Frame of Reference in the source, one derived from its series: the same for every map of that series.
+  const frameOfReference = typeof source.FrameOfReferenceUID === 'string' && source.FrameOfReferenceUID ? source.FrameOfReferenceUID : uidFromBytes(createHash('sha256').update(`lumen-for\0${String(source.SeriesInstanceUID)}`).digest());
+  const sourceRef: NaturalDataset = { ReferencedSOPClassUID: source.SOPClassUID, ReferencedSOPInstanceUID: source.SOPInstanceUID };
+  if (input.frames > 1) sourceRef.ReferencedFrameNumber = input.frame + 1;
+  const dimensionOrganization = newUid();
+  const label = `CAM ${input.className}`.replace(/[^A-Za-z0-9 _]/g, '_').toUpperCase().slice(0, 16);
+  const values = new Float32Array(input.values);
+
+  return {
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: PARAMETRIC_MAP_STORAGE,
+    SOPInstanceUID: newUid(),
+    InstanceCreationDate: now.date,
+    InstanceCreationTime: now.time,
+    ...patientAndStudy(source),
+    Modality: typeof source.Modality === 'string' && source.Modality ? source.Modality : 'OT',
+    SeriesInstanceUID: input.seriesInstanceUid,
+    SeriesNumber: input.seriesNumber,
+    Laterality: '',
+    SeriesDescription: `Lumen heatmaps: ${input.modelName}`.slice(0, 64),
+    FrameOfReferenceUID: frameOfReference,
+    PositionReferenceIndicator: '',
+    Manufacturer: 'Lumen',
+    ManufacturerModelName: 'Lumen',
+    DeviceSerialNumber: input.packageHash.slice(0, 16),
+    SoftwareVersions: APP_VERSION,
+    InstanceNumber: input.instanceNumber,
+    ContentDate: now.date,
+    ContentTime: now.time,
+    ImageType: ['DERIVED', 'PRIMARY', 'OTHER', 'NONE'],
+    ContentQualification: 'RESEARCH',
+    ContentLabel: label,
+    ContentDescription: `Class activation map of "${input.className}" by ${input.modelName}`.slice(0, 64),
+    ContentCreatorName: '',
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 32,
+    Rows: input.rows,
+    Columns: input.columns,
+    NumberOfFrames: 1,
+    BurnedInAnnotation: 'NO',
+    RecognizableVisualFeatures: 'NO',
+    LossyImageCompression: '00',
+    PresentationLUTShape: 'IDENTITY',
+    AcquisitionContextSequence: [],
+    ReferencedSeriesSequence: [{ SeriesInstanceUID: source.SeriesInstanceUID, ReferencedInstanceSequence: [{ ReferencedSOPClassUID: source.SOPClassUID, ReferencedSOPInstanceUID: source.SOPInstanceUID }] }],
+    DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganization }],
+    DimensionIndexSequence: [{ DimensionOrganizationUID: dimensionOrganization, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'Image Position' }],
+    SharedFunctionalGroupsSequence: [
+      {
+        PixelMeasuresSequence: [{ PixelSpacing: spacing.slice(0, 2), SliceThickness: thickness }],
+        ...(orientation?.length === 6 ? { PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }] } : {}),
+        DerivationImageSequence: [
+          {
+            DerivationCodeSequence: [{ CodeValue: '113083', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Image Processing' }],
+            SourceImageSequence: [{ ...sourceRef, PurposeOfReferenceCodeSequence: [{ CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' }] }],
+          },
+        ],
+        // LINEAR_EXACT: the range of a map is often far below 1, which LINEAR does not allow.
+        FrameVOILUTSequence: [{ WindowCenter: min + width / 2, WindowWidth: width, VOILUTFunction: 'LINEAR_EXACT' }],
+        RealWorldValueMappingSequence: [
+          {
+            LUTExplanation: `Class activation map (logit units), ${input.className}`.slice(0, 64),
+            LUTLabel: 'CAM',
+            MeasurementUnitsCodeSequence: [{ CodeValue: '1', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'no units' }],
+            QuantityDefinitionSequence: [
+              {
+                ValueType: 'CODE',
+                ConceptNameCodeSequence: [{ CodeValue: '246205007', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Quantity' }],
+                ConceptCodeSequence: [{ CodeValue: 'CAM', CodingSchemeDesignator: '99LUMEN', CodeMeaning: 'Class activation map' }],
+              },
+            ],
+            DoubleFloatRealWorldValueFirstValueMapped: min,
+            DoubleFloatRealWorldValueLastValueMapped: max,
+            RealWorldValueIntercept: 0,
+            RealWorldValueSlope: 1,
+          },
+        ],
+        ParametricMapFrameTypeSequence: [{ FrameType: ['DERIVED', 'PRIMARY', 'OTHER', 'NONE'] }],
+        PixelValueTransformationSequence: [{ RescaleIntercept: 0, RescaleSlope: 1, RescaleType: 'US' }],
+      },
+    ],
+    PerFrameFunctionalGroupsSequence: [
+      {
+        FrameContentSequence: [{ DimensionIndexValues: [1] }],
+        ...(position?.length === 3 ? { PlanePositionSequence: [{ ImagePositionPatient: position }] } : {}),
+      },
+    ],
+    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: '99LUMEN', CodingSchemeName: 'Lumen class names and labels', CodingSchemeResponsibleOrganization: 'Lumen' }],
+    FloatPixelData: values.buffer,
+  };
+}
+
+/**
+ * A class activation map over the model's letterboxed input grid (fh x fw feature cells),
+ * resampled bilinearly onto the source image's rows x columns: the image sits centred in
+ * the square input, scaled by size / max(rows, columns), as the model input makes it.
+ */
+export function camOnImage(map: Float32Array | number[], fh: number, fw: number, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(rows * columns);
+  const longest = Math.max(rows, columns);
+  // In units of the input's side: the image's box inside it.
+  const boxW = columns / longest;
+  const boxH = rows / longest;
+  const x0 = (1 - boxW) / 2;
+  const y0 = (1 - boxH) / 2;
+  const at = (y: number, x: number) => map[Math.min(fh - 1, Math.max(0, y)) * fw + Math.min(fw - 1, Math.max(0, x))];
+  for (let r = 0; r < rows; r++) {
+    const gy = (y0 + ((r + 0.5) / rows) * boxH) * fh - 0.5;
+    const yA = Math.floor(gy);
+    const ty = gy - yA;
+    for (let c = 0; c < columns; c++) {
+      const gx = (x0 + ((c + 0.5) / columns) * boxW) * fw - 0.5;
+      const xA = Math.floor(gx);
+      const tx = gx - xA;
+      const top = at(yA, xA) * (1 - tx) + at(yA, xA + 1) * tx;
+      const bottom = at(yA + 1, xA) * (1 - tx) + at(yA + 1, xA + 1) * tx;
+      out[r * columns + c] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// Heatmaps as DICOM Parametric Maps (issue #16 point 5): a tiny two-class package made here,
+// its predictions stored in a real library, then `exportResults(..., heatmaps)` computes
+// each image's class activation map with the package's runner and writes a Parametric Map
+// on the image's own grid. dciodvfy must find no error; the map must sit on the source's
+// geometry, carry float values whose Real World Value Mapping spans them, and be the
+// runner's map (its values over the image follow the CAM the runner gives for that image).
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelInput } from '../../electron/dicom/model-input';
+import { exportResults } from '../../electron/results/export';
+import { camOnImage } from '../../electron/results/parametric-map';
+import { standaloneModel } from '../../electron/training/train';
+import { savePredictions } from '../../electron/library/predictions';
+import { createClassifier, customVariant } from '../../models';
+import { createRunner } from '../../models/inference/runner';
+import { loadPackage, savePackage, type PackageMetadata } from '../../models/package';
+import { initBackend } from '../../models/runtime';
+import { dciodvfy, dsrdump, natural } from './check';
+import { PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
+
+const SIZE = 64;
+let lib: ResultsLibrary;
+let packageDir: string;
+let meta: PackageMetadata;
+
+beforeAll(async () => {
+  lib = await resultsLibrary('heatmaps');
+  await initBackend('cpu');
+  const spec = customVariant({ phi: -10 });
+  const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 3 });
+  const logits = classifier.model.getLayer('logits');
+  const [kernel, bias] = logits.getWeights();
+  const random = [tf.randomNormal(kernel.shape, 0, 2, 'float32', 5), tf.zerosLike(bias)];
+  logits.setWeights(random);
+  tf.dispose(random);
+  const model = standaloneModel(classifier, spec, SIZE);
+  packageDir = path.join(tmpDir('heatmaps-pkg'), 'tiny');
+  try {
+    meta = await savePackage(packageDir, model, {
+      name: 'Tiny CAM',
+      variant: 'custom-phi-10',
+      inputSize: SIZE,
+      preprocessing: { window: { center: 40, width: 400 }, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      classNames: ['none', 'lesion'],
+      task: 'multiclass',
+      provenance: {},
+    });
+  } finally {
+    model.dispose();
+    classifier.dispose();
+  }
+  const images = lib.images.map((sop, i) => ({ seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: sop, frame: 0, scores: i % 2 ? [0.3, 0.7] : [0.8, 0.2] }));
+  savePredictions(lib.dir, { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series: [], createdAt: new Date().toISOString() }, { dir: packageDir, metadata: meta });
+}, 180_000);
+afterAll(() => lib?.library.close());
+
+describe('heatmaps as Parametric Maps', () => {
+  it('one map per image on its grid, no dciodvfy error, the runner’s activation map of the top class', async () => {
+    const out = tmpDir('heatmaps-out');
+    const model = { name: meta.name, packageHash: meta.contentHash, variant: meta.variant, version: null };
+    const result = await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out, heatmaps: true, packageDir });
+    const maps = result.files.filter((f) => f.kind === 'parametric-map');
+    expect(maps).toHaveLength(5);
+    expect(new Set(maps.map((m) => m.seriesInstanceUid)).size).toBe(1);
+    dsrdump(result.files.find((f) => f.kind === 'predictions-sr')!.file);
+
+    const pkg = await loadPackage(packageDir);
+    const runner = await createRunner({ package: pkg });
+    try {
+      for (const m of maps) {
+        const { errors, output } = dciodvfy(m.file);
+        expect(errors, output).toEqual([]);
+        const ds = natural(m.file);
+        const sopUid = ds.SharedFunctionalGroupsSequence[0].DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID;
+        const index = lib.images.indexOf(sopUid);
+        expect(index).toBeGreaterThanOrEqual(0);
+        const source = lib.library.listInstances(PATIENT_A.seriesUid).find((i) => i.sopInstanceUid === sopUid)!;
+        expect(ds).toMatchObject({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.30', Rows: 32, Columns: 32, StudyInstanceUID: PATIENT_A.studyUid, BitsAllocated: 32 });
+        expect(ds.PerFrameFunctionalGroupsSequence[0].PlanePositionSequence[0].ImagePositionPatient).toEqual(source.imagePositionPatient);
+        expect(ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing).toEqual([0.7, 0.7]);
+        const values = new Float32Array(ds.FloatPixelData[0]);
+        expect(values).toHaveLength(32 * 32);
+        const rwvm = ds.SharedFunctionalGroupsSequence[0].RealWorldValueMappingSequence[0];
+        expect(rwvm.DoubleFloatRealWorldValueFirstValueMapped).toBeCloseTo(Math.min(...values), 4);
+        expect(rwvm.DoubleFloatRealWorldValueLastValueMapped).toBeCloseTo(Math.max(...values), 4);
+        // The class written is the stored prediction's top class, and the values are its map.
+        const top = index % 2 ? 1 : 0;
+        expect(ds.ContentDescription).toContain(`"${meta.classNames[top]}"`);
+        const input = await loadModelInput({ path: source.path, frame: 0 }, pkg.metadata.preprocessing, SIZE);
+        const cam = await runner.cam(input, top);
+        const expected = camOnImage(cam.map, cam.height, cam.width, 32, 32);
+        for (let i = 0; i < values.length; i += 37) expect(values[i]).toBeCloseTo(expected[i], 4);
+      }
+    } finally {
+      await runner.dispose();
+    }
+  }, 240_000);
+
+  it('lays the map onto the image: a square image takes the whole grid, corners at the cell centres’ extremes', () => {
+    // 2x2 grid over a square image: the corners of the image read the corner cells.
+    const on = camOnImage([0, 1, 2, 3], 2, 2, 4, 4);
+    expect(on[0]).toBeCloseTo(0, 6);
+    expect(on[3]).toBeCloseTo(1, 6);
+    expect(on[12]).toBeCloseTo(2, 6);
+    expect(on[15]).toBeCloseTo(3, 6);
+    // A wide image (rows < columns) sits in the middle band of the square input: its rows read between the grid's rows.
+    const wide = camOnImage([0, 0, 10, 10], 2, 2, 2, 8);
+    expect(wide[0]).toBeGreaterThan(0);
+    expect(wide[8]).toBeLessThan(10);
+  });
+});
