@@ -188,6 +188,22 @@ describe('the packed app', () => {
     expect([...packed.keys()].some((f) => f.startsWith('native/node-'))).toBe(false);
   });
 
+  it("loads this platform's addons from the unpacked folder, with the libraries beside them", () => {
+    const unpacked = `${archive}.unpacked`;
+    const addons = [
+      `node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
+      `node_modules/webgpu/dist/${process.platform}-${process.arch}.dawn.node`,
+      electronNative, // the stand-in: this Node's build under Electron's name
+    ];
+    for (const rel of addons) {
+      const file = path.join(unpacked, rel);
+      expect(existsSync(file), rel).toBe(true);
+      // In a child: an addon, once loaded, stays in its process.
+      const loaded = execFileSync(process.execPath, ['-e', 'const m = { exports: {} }; process.dlopen(m, process.argv[1]); console.log(Object.keys(m.exports).length > 0)', file], { encoding: 'utf8', env: { ...process.env, EGL_PLATFORM: 'surfaceless' } });
+      expect(loaded.trim(), rel).toBe('true');
+    }
+  });
+
   it('unpacks every WASM module: Lumen codecs, Cornerstone codecs, TF.js wasm, h5wasm', () => {
     const wasm = [...packed.keys()].filter((f) => f.endsWith('.wasm'));
     for (const codec of readdirSync(path.join(repo, 'dist/codecs')).filter((f) => f.endsWith('.wasm'))) expect(wasm).toContain(`dist/codecs/${codec}`);
