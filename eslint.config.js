@@ -48,7 +48,7 @@ export const LAYERS = [
 const KNOWN_FILES = [...LAYERS.map((l) => `${l.folder.slice(2)}/**`), 'test/**', '*.{js,mjs,cjs,ts}'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test-results/', 'coverage/', 'renderer/dist/', 'test/fixtures/lint/**'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test-results/', 'coverage/', 'renderer/dist/', 'native/', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

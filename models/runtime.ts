@@ -7,8 +7,8 @@
  * works" differ: libtensorflow may be missing, a GPU driver may refuse Dawn.
  *
  * Order, best first: tensorflow (tfjs-node-gpu, then tfjs-node) > webgpu on a
- * hardware adapter > wasm > webgpu on a software adapter > cpu. DESIGN.md
- * ranks webgpu above wasm unconditionally; on a machine whose only adapter is
+ * hardware adapter > wasm > webgpu on a software adapter > cpu. WebGPU is not
+ * ranked above wasm unconditionally: on a machine whose only adapter is
  * a software rasteriser (llvmpipe, SwiftShader, lavapipe) WebGPU works but is
  * slower than wasm, so we rank it below and say so in its reason.
  */
@@ -103,7 +103,7 @@ let webgpuFound: WebgpuProbeResult | null = null;
 /**
  * WebGPU in Node goes through Dawn (the `webgpu` package): native API first
  * (Vulkan/Metal/D3D12), then Dawn's OpenGL ES backend in compatibility mode,
- * which works on stock Mesa (see DESIGN.md). The probe runs in a child
+ * which works on stock Mesa. The probe runs in a child
  * process (models/webgpu-probe.mjs): a GPU driver can abort its process, and
  * Dawn aborts the whole process when a worker thread holding it is
  * terminated. Dawn is loaded in-process only when webgpu is actually chosen.

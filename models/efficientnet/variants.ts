@@ -42,7 +42,7 @@ export interface CustomVariant extends VariantSpec {
   readonly warning?: string;
 }
 
-// Released coefficients (Keras applications / DESIGN.md): width, depth, resolution, dropout.
+// Released coefficients (Keras applications): width, depth, resolution, dropout.
 // Built with a 1000-class top and no preprocessing layers, the builder gives Keras' counts:
 // B0 5,330,564 ... B7 66,658,680, and V2-S 21,612,360 · V2-M 54,431,388 · V2-L 119,027,848
 // (Keras applications table, keras.io/api/applications, exact figures as listed in the

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// Keras' counts with a 1000-class top and no preprocessing layers (issue 3 / DESIGN.md);
+// Keras' counts with a 1000-class top and no preprocessing layers (issue 3);
 // V2: the Keras applications table (keras.io/api/applications, also DeepVision's README,
 // DavidLandup0/deepvision) — V2-S/M/L have only a weightless Rescaling as preprocessing.
 const PARAMS: Record<VariantName, number> = {

@@ -133,7 +133,7 @@ async function timeRunner(dataDir: string, variant: string, runner: ModelRunner,
   }
 }
 
-/** What we measured (DESIGN.md): B0 on ONNX Runtime CPU, 2 cores, 8.7 ms for 0.39 G multiply-adds. */
+/** What we measured: B0 on ONNX Runtime CPU, 2 cores, 8.7 ms for 0.39 G multiply-adds. */
 const DEFAULT_MS_PER_GMAC = 8.7 / 0.39;
 
 /**
