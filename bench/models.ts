@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { buildEfficientNet, countMacs, getVariant, isVariantName, VARIANT_NAMES, type VariantName } from '../models';
 import { OnnxModelSession } from '../models/inference/onnx';
 import { exportOnnx } from '../models/onnx/export';
-import { initBackend, machineSummary, probeBackend, type BackendName } from '../models/runtime';
+import { initBackend, machineSummary, probeBackend, probeOnnxRuntime, type BackendName } from '../models/runtime';
+import { ONNX_PROVIDER_ORDER } from '../models/inference/providers';
 import { removeInside } from '../common/node/safe-fs';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import type { BenchSuite } from './suite';
@@ -20,6 +21,8 @@ import { errorMessage } from '../common/errors';
 
 interface Run {
   runtime: 'onnxruntime' | 'tfjs';
+  /** ONNX Runtime: what the session computed in (fp16 on GPU providers, models/onnx/fp16.ts). */
+  precision?: 'fp32' | 'fp16';
   backend: string;
   variant: string;
   batch: number;
@@ -175,11 +178,9 @@ interface Baseline {
   how: string;
 }
 
-/** ONNX Runtime providers the bench times, with the --runtimes key of each. */
-const ONNX_PROVIDERS = [
-  { provider: 'cpu', key: 'onnx' },
-  { provider: 'webgpu', key: 'onnx-webgpu' },
-] as const;
+/** ONNX Runtime providers the bench times (best first, as providers.ts ranks them), with the --runtimes key of each. */
+const ONNX_PROVIDERS = ONNX_PROVIDER_ORDER.map((provider) => ({ provider, key: provider === 'cpu' ? 'onnx' : `onnx-${provider}` }));
+const DEFAULT_RUNTIMES = [...ONNX_PROVIDERS.map((p) => p.key), 'wasm', 'cpu', 'webgpu'];
 
 /**
  * Lumen's ONNX path against onnxruntime-node called directly on the same B0 file, interleaved
@@ -218,7 +219,7 @@ async function measureBaseline(file: string, runs: Run[], log: (line: string) =>
         }
       }
     }
-    const lumenB0 = record(runs, { runtime: 'onnxruntime', backend: 'cpu', variant: 'b0', batch: 1 }, lTimes, peakL);
+    const lumenB0 = record(runs, { runtime: 'onnxruntime', backend: 'cpu', precision: lumen.precision, variant: 'b0', batch: 1 }, lTimes, peakL);
     const baseline: Baseline = {
       runtime: 'onnxruntime-node (direct)',
       backend: 'cpu',
@@ -245,7 +246,7 @@ async function measureBaseline(file: string, runs: Run[], log: (line: string) =>
  */
 async function benchVariant(
   variant: VariantName,
-  opts: { batches: number[]; runtimes: Set<string>; budget: Budget; baseline: boolean; timeRuns: boolean; log: (line: string) => void },
+  opts: { batches: number[]; runtimes: Set<string>; providers: Set<string>; budget: Budget; baseline: boolean; timeRuns: boolean; log: (line: string) => void },
 ): Promise<Omit<VariantReport, 'startRssMb' | 'peakRssMb' | 'rates' | 'variant'>> {
   const { batches, runtimes, budget, log } = opts;
   const runs: Run[] = [];
@@ -267,10 +268,11 @@ async function benchVariant(
     const size = getVariant(variant).resolution;
     // ONNX Runtime, each provider in turn; one session at a time, released before the next.
     for (const { provider, key } of ONNX_PROVIDERS) {
-      if (!runtimes.has(key)) continue;
+      if (!runtimes.has(key) || !opts.providers.has(provider)) continue;
       let session: OnnxModelSession;
       try {
-        session = await OnnxModelSession.create(file, { provider });
+        // On a GPU provider as the product runs it there: fp16 where it loads, unread outputs left on the device.
+        session = await OnnxModelSession.create(file, provider === 'cpu' ? { provider } : { provider, reads: ['probabilities'] });
       } catch (err) {
         skipped.push({ runtime: 'onnxruntime', backend: provider, variant, reason: errorMessage(err).split('\n')[0] });
         continue;
@@ -281,7 +283,7 @@ async function benchVariant(
           const x = randomInput(batch * 3 * size * size);
           const r = await timeRun(`onnxruntime ${provider}`, macs * batch, async () => void (await session.run(x, batch)), budget);
           if ('skip' in r) skipped.push({ runtime: 'onnxruntime', backend: provider, variant, batch, reason: r.skip });
-          else log(`${variant} batch ${batch}: onnxruntime ${provider} ${record(runs, { runtime: 'onnxruntime', backend: provider, variant, batch }, r.times, r.peakRssMb).medianMs} ms`);
+          else log(`${variant} batch ${batch}: onnxruntime ${provider} ${session.precision} ${record(runs, { runtime: 'onnxruntime', backend: provider, precision: session.precision, variant, batch }, r.times, r.peakRssMb).medianMs} ms`);
         }
       } finally {
         await session.release();
@@ -344,11 +346,11 @@ async function benchVariant(
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** The hidden entry point of one variant's process: prints its VariantReport as the last line. */
-async function variantProcess(variant: VariantName, values: { batches: number[]; runtimes: Set<string>; budgetS: number; rates: string | undefined; baseline: boolean; timeRuns: boolean }): Promise<number> {
+async function variantProcess(variant: VariantName, values: { batches: number[]; runtimes: Set<string>; providers: Set<string>; budgetS: number; rates: string | undefined; baseline: boolean; timeRuns: boolean }): Promise<number> {
   const startRssMb = rssMb();
   for (const [k, v] of Object.entries(JSON.parse(values.rates ?? '{}') as Record<string, number>)) msPerMac.set(k, v);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const r = await benchVariant(variant, { batches: values.batches, runtimes: values.runtimes, budget: new Budget(values.budgetS), baseline: values.baseline, timeRuns: values.timeRuns, log });
+  const r = await benchVariant(variant, { batches: values.batches, runtimes: values.runtimes, providers: values.providers, budget: new Budget(values.budgetS), baseline: values.baseline, timeRuns: values.timeRuns, log });
   const report: VariantReport = { variant, ...r, rates: Object.fromEntries(msPerMac), startRssMb: round(startRssMb, 0), peakRssMb: round(maxRssMb(), 0) };
   process.stdout.write(JSON.stringify(report) + '\n');
   return 0;
@@ -390,7 +392,7 @@ function spawnVariant(variant: VariantName, args: string[], log: (line: string) 
 
 export const suite: BenchSuite = {
   summary: 'EfficientNet inference per runtime/backend, variant and batch (each variant in its own process, with its own peak memory); ratio of Lumen\'s ONNX path to onnxruntime-node called directly.',
-  usage: 'lumen bench models [--variants b0,b1|all] [--batches 1,8] [--budget-s N] [--runtimes onnx,wasm,cpu,webgpu,onnx-webgpu] [--json]',
+  usage: `lumen bench models [--variants b0,b1|all] [--batches 1,8] [--budget-s N] [--runtimes ${DEFAULT_RUNTIMES.join(',')}] [--json]`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
@@ -403,6 +405,7 @@ export const suite: BenchSuite = {
       rates: { type: 'string' },
       baseline: { type: 'boolean' },
       'baseline-only': { type: 'boolean' },
+      'onnx-providers': { type: 'string' },
     });
     const variantArg = parseList(values.variants, DEFAULT_VARIANTS);
     const variants = (variantArg.length === 1 && variantArg[0] === 'all' ? [...VARIANT_NAMES] : variantArg) as VariantName[];
@@ -411,12 +414,12 @@ export const suite: BenchSuite = {
     if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new CliError('--batches must be positive integers, e.g. 1,8', 2);
     const budgetS = values['budget-s'] ? Number(values['budget-s']) : DEFAULT_BUDGET_S;
     if (!(budgetS > 0)) throw new CliError('--budget-s must be a positive number of seconds', 2);
-    const runtimeList = parseList(values.runtimes, ['onnx', 'wasm', 'cpu', 'webgpu', 'onnx-webgpu']);
+    const runtimeList = parseList(values.runtimes, DEFAULT_RUNTIMES);
     const runtimes = new Set(runtimeList);
     const own = values['variant-process'];
     if (own !== undefined) {
       if (!isVariantName(own)) throw new CliError(`unknown variant "${own}"`, 2);
-      return variantProcess(own, { batches, runtimes, budgetS, rates: values.rates, baseline: !!values.baseline || !!values['baseline-only'], timeRuns: !values['baseline-only'] });
+      return variantProcess(own, { batches, runtimes, providers: new Set(parseList(values['onnx-providers'], ['cpu'])), budgetS, rates: values.rates, baseline: !!values.baseline || !!values['baseline-only'], timeRuns: !values['baseline-only'] });
     }
     const log = (line: string) => {
       if (!values.json) process.stdout.write(line + '\n');
@@ -430,7 +433,14 @@ export const suite: BenchSuite = {
     let tfjsBackends: VariantReport['tfjsBackends'] = [];
     let baseline: Baseline | undefined;
     let rates: Record<string, number> = {};
-    const common = ['--batches', batches.join(','), '--runtimes', runtimeList.join(',')];
+    // ONNX Runtime's providers probed once here (models/inference/providers.ts); the variants' processes time those that work.
+    const { providers: onnxProviders } = await probeOnnxRuntime();
+    const working = onnxProviders.filter((p) => p.available && !/software adapter/.test(p.reason)).map((p) => p.name);
+    for (const { provider, key } of ONNX_PROVIDERS) {
+      const probe = onnxProviders.find((p) => p.name === provider);
+      if (runtimes.has(key) && !working.includes(provider)) skipped.push({ runtime: 'onnxruntime', backend: provider, reason: probe?.reason ?? 'not probed' });
+    }
+    const common = ['--batches', batches.join(','), '--runtimes', runtimeList.join(','), '--onnx-providers', working.join(',') || 'cpu'];
     // The B0 comparison first (in B0's own process, or one of its own when B0 is not asked for).
     const order: { variant: VariantName; baseline: boolean; timeRuns: boolean }[] = variants.includes('b0') ? [] : [{ variant: 'b0', baseline: true, timeRuns: false }];
     for (const v of variants) order.push({ variant: v, baseline: v === 'b0' && !baseline && !order.some((o) => o.baseline), timeRuns: true });
@@ -460,6 +470,7 @@ export const suite: BenchSuite = {
       variantPeaks,
       skipped,
       tfjsBackends,
+      onnxProviders,
       machine: machineSummary(),
       settings: { variants, batches, budgetS, repeats: REPEATS, ratioPairs: RATIO_PAIRS, resolution: 'native', isolation: 'one process per variant', elapsedS: round(budget.elapsedS, 1) },
     };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('lumen bench models memory', () => {
   it('reports each variant\'s own peak, and the second variant\'s does not carry the first\'s', () => {
-    const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'models', '--variants', 'b0,b1', '--batches', '1', '--runtimes', 'onnx', '--budget-s', '120', '--json'], {
+    const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'models', '--variants', 'b0,b1', '--batches', '1', '--runtimes', 'onnx,onnx-cuda', '--budget-s', '120', '--json'], {
       encoding: 'utf8',
       cwd: path.resolve(__dirname, '../..'),
       timeout: 400_000,
@@ -27,5 +27,9 @@ describe('lumen bench models memory', () => {
     // higher, but not by half of B0's footprint, as it was when B0's memory stayed in the process.
     expect(b1.peakRssMb - b0.peakRssMb).toBeLessThan(b0Size / 2);
     expect(report.ratioToBaseline).toBeGreaterThan(0);
+    // ONNX Runtime's providers as probed, best first; on this machine only cpu runs, the others skipped with their reason.
+    expect(report.onnxProviders.map((p: { name: string }) => p.name).slice(0, 5)).toEqual(['cuda', 'webgpu', 'dml', 'coreml', 'cpu']);
+    const skippedCuda = report.skipped.find((s: { runtime: string; backend: string }) => s.runtime === 'onnxruntime' && s.backend === 'cuda');
+    expect(skippedCuda?.reason).toMatch(/not installed/);
   });
 });

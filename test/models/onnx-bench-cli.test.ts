@@ -16,7 +16,8 @@ describe('lumen bench models', () => {
     const report = JSON.parse(res.stdout);
     expect(report.runs).toHaveLength(1);
     const [run] = report.runs;
-    expect(Object.keys(run).sort()).toEqual(['backend', 'batch', 'imagesPerSecond', 'medianMs', 'peakRssMb', 'repeats', 'runtime', 'variant']);
+    expect(Object.keys(run).sort()).toEqual(['backend', 'batch', 'imagesPerSecond', 'medianMs', 'peakRssMb', 'precision', 'repeats', 'runtime', 'variant']);
+    expect(run.precision).toBe('fp32');
     expect(run).toMatchObject({ runtime: 'onnxruntime', backend: 'cpu', variant: 'b0', batch: 1 });
     expect(run.medianMs).toBeGreaterThan(0);
     expect(run.imagesPerSecond).toBeCloseTo(1000 / run.medianMs, 0);
