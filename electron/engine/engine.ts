@@ -60,13 +60,20 @@ export function createEngine(options: EngineOptions): Engine {
   const started = Date.now();
   let report: Promise<DoctorReport> | null = null;
   let startNotice: string | null = null;
+  // The first read puts a bad settings.json aside: its notice is kept for the engine's life.
+  let settingsNotice: string | null = null;
+  const readSettings = () => {
+    const loaded = loadSettings(options.dataDir);
+    settingsNotice ??= loaded.notice;
+    return { ...loaded, notice: settingsNotice };
+  };
   // Probing loads TF.js backends and creates ONNX sessions: do it once, when first asked.
   const probe = () => {
     report ??= (async () => {
       if (options.backend) await initBackend(options.backend);
       else {
         // The Settings dialog's backend, unless the start named one (--backend, LUMEN_TF_BACKEND).
-        const chosen = loadSettings(options.dataDir).settings.backend;
+        const chosen = readSettings().settings.backend;
         if (chosen !== 'auto' && !process.env.LUMEN_TF_BACKEND) {
           try {
             await initBackend(chosen);
@@ -94,7 +101,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...exportHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),
-    ...settingsHandlers({ ...deps, probe, startNotice: () => startNotice }),
+    ...settingsHandlers({ ...deps, probe, readSettings, startNotice: () => startNotice }),
     'app.info': async () => {
       const r = await probe();
       return {

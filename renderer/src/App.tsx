@@ -1,8 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SeriesImage, SeriesSummary, StudySummary } from '../../common/contract/library';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
+import type { SettingsState } from '../../common/contract/settings';
 import { About } from './About';
 import { lumen } from './api';
+import { FirstRunNotice } from './setup/FirstRun';
+import { SettingsDialog } from './setup/SettingsDialog';
+import { WeightsDialog } from './setup/WeightsDialog';
+import './setup/setup.css';
 import { useRequest } from './useRequest';
 import { loadFrame, type LoadedFrame } from './viewer/image';
 import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
@@ -49,6 +54,11 @@ export function App() {
   const info = useRequest('app.info', {});
   const [aboutOpen, setAboutOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [weightsOpen, setWeightsOpen] = useState(false);
+  const [settings, setSettings] = useState<SettingsState | null>(null);
+  const [settingsNoticeSeen, setSettingsNoticeSeen] = useState(false);
+  const weights = useRequest('weights.list', {});
   const [open, setOpen] = useState<OpenSeries | null>(null);
   const [openError, setOpenError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
@@ -153,6 +163,14 @@ export function App() {
     };
   }, [camKey]);
 
+  // Settings: read once at start; the theme applies to the whole page at once.
+  useEffect(() => {
+    void lumen.invoke('settings.get', {}).then(setSettings, () => setSettings(null));
+  }, []);
+  useEffect(() => {
+    document.documentElement.dataset.theme = settings?.settings.theme ?? 'dark';
+  }, [settings?.settings.theme]);
+
   useEffect(() => {
     const offMenu = lumen.on('menu.command', ({ command }) => {
       if (command === 'about') setAboutOpen(true);
@@ -163,9 +181,16 @@ export function App() {
         setAboutOpen((o) => !o);
         return;
       }
+      if (e.key === ',' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        setSettingsOpen((o) => !o);
+        return;
+      }
       if (e.key === 'Escape') {
         setAboutOpen(false);
         setHelpOpen(false);
+        setSettingsOpen(false);
+        setWeightsOpen(false);
         return;
       }
       const t = e.target as HTMLElement | null;
@@ -212,6 +237,9 @@ export function App() {
         <button className="text-button" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           ?
         </button>
+        <button className="text-button" onClick={() => setSettingsOpen(true)} title="Settings (Ctrl+,)">
+          Settings
+        </button>
         <button className="text-button" onClick={() => setAboutOpen(true)} title="About Lumen (F1)">
           About
         </button>
@@ -223,6 +251,12 @@ export function App() {
           </div>
         ) : (
           <div className="layout">
+            {settings?.notice && !settingsNoticeSeen && (
+              <div className="banner warning settings-notice" role="alert">
+                {settings.notice}{' '}
+                <button type="button" className="text-button" onClick={() => setSettingsNoticeSeen(true)}>OK</button>
+              </div>
+            )}
             <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} />
             <div className="center">
               {openError && <div className="banner error" role="alert">{openError}</div>}
@@ -243,6 +277,7 @@ export function App() {
                 <div className="empty-state">
                   <h1>No series open</h1>
                   <p>Import a folder on the left, then choose a series. Press ? for keyboard shortcuts.</p>
+                  {weights.data && weights.data.imported.length === 0 && <FirstRunNotice onGetWeights={() => setWeightsOpen(true)} />}
                 </div>
               )}
             </div>
@@ -273,7 +308,7 @@ export function App() {
               </div>
               {sideTab === 'training' && (
                 <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} />
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} />
                 </div>
               )}
             </div>
@@ -290,6 +325,8 @@ export function App() {
       </footer>
       {aboutOpen && info.data && <About info={info.data} onClose={() => setAboutOpen(false)} />}
       {helpOpen && <Help onClose={() => setHelpOpen(false)} />}
+      {settingsOpen && settings && <SettingsDialog state={settings} onSaved={setSettings} onClose={() => setSettingsOpen(false)} />}
+      {weightsOpen && <WeightsDialog onClose={() => setWeightsOpen(false)} onChanged={weights.reload} />}
     </div>
   );
 }

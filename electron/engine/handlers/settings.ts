@@ -6,21 +6,21 @@ import { KERAS_EFFICIENTNET_FILES, KERAS_WEIGHTS_BASE_URL } from '../../../model
 import { platformDataDir } from '../../library/paths';
 import { importImagenetWeights, listImagenetWeights } from '../../training/imagenet';
 import { downloadImagenetWeights } from '../../training/weights-download';
-import { loadSettings, saveSettings, SettingsError } from '../settings';
+import { saveSettings, SettingsError, type LoadedSettings } from '../settings';
 import type { EngineDeps } from './context';
 
 export interface SettingsDeps extends EngineDeps {
   /** What `lumen doctor` finds (probed once per engine). */
   probe: () => Promise<DoctorReport>;
+  /** loadSettings, keeping the notice of the first read (a bad file is put aside then). */
+  readSettings: () => LoadedSettings;
   /** A message from applying the settings at start (e.g. a chosen backend that is not available). */
   startNotice: () => string | null;
 }
 
 export function settingsHandlers(deps: SettingsDeps): Partial<Handlers> {
-  // A corrupt file is put aside on the first read; its notice stays for the engine's life.
-  let notice: string | null = null;
-  const state = async (loaded: ReturnType<typeof loadSettings>): Promise<SettingsState> => {
-    notice ??= loaded.notice;
+  const state = async (loaded: LoadedSettings): Promise<SettingsState> => {
+    const notice = deps.readSettings().notice;
     const report = await deps.probe();
     const byName = new Map(report.backends.map((b) => [b.name as string, b]));
     return {
@@ -38,7 +38,7 @@ export function settingsHandlers(deps: SettingsDeps): Partial<Handlers> {
   };
 
   return {
-    'settings.get': () => state(loadSettings(deps.dataDir)),
+    'settings.get': () => state(deps.readSettings()),
     'settings.set': ({ change }) => {
       if (change.dataFolder !== undefined) {
         // The data folder is found before any settings are read: its pointer lives in the platform's folder.

@@ -8,7 +8,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RequestOutput } from '../../../common/contract';
 import { lumen } from '../api';
 import { variantDisplayName } from '../../../common/contract/models';
-import { DEFAULT_EPOCHS } from '../../../common/contract/training';
+import type { ImagenetWeights } from '../../../common/contract/settings';
+import { CUSTOM_VARIANT_CHOICES, DEFAULT_EPOCHS } from '../../../common/contract/training';
+import { VOI_PRESETS } from '../../../common/voi';
+import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
 import { ReportDialog } from './ReportDialog';
 import './training.css';
@@ -19,6 +22,10 @@ export interface TrainingPanelProps {
   seriesUid?: string | null;
   /** The image shown in the viewer (Shift+digit labels this image only). */
   sopInstanceUid?: string | null;
+  /** ImageNet weights imported into the data folder (weights.list): offered as backbone weights. */
+  imagenet?: ImagenetWeights[];
+  /** Opens "Get ImageNet weights". */
+  onGetWeights?: () => void;
 }
 
 interface EpochPoint {
@@ -39,8 +46,8 @@ type Evaluation = {
   perClass: { className: string; sensitivity: number; specificity: number; ppv: number; npv: number; auc: number }[];
 };
 
-const VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'v2-s', 'v2-m', 'v2-l', 'custom-phi-2', 'custom-phi-4', 'custom-phi-6', 'custom-phi-8', 'custom-phi-10'];
-const WINDOWS = ['', 'ct-abdomen', 'ct-lung', 'ct-brain', 'ct-bone', 'ct-mediastinum', 'ct-liver', 'ct-subdural'];
+/** '' is the file's own window; then the CT presets the engine knows (common/voi.ts). */
+const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 
 function Curves({ points }: { points: EpochPoint[] }) {
@@ -61,7 +68,7 @@ function Curves({ points }: { points: EpochPoint[] }) {
   );
 }
 
-export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
@@ -74,6 +81,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
   const classes = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
   const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
   const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
+  /** The released variants, as the engine's catalog lists them. */
+  const [released, setReleased] = useState<string[]>([]);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ fraction: number | null; message: string } | null>(null);
   const [curve, setCurve] = useState<EpochPoint[]>([]);
@@ -97,7 +106,9 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
     try {
       setPreview(await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 }));
       setRuns(await lumen.invoke('training.runs', {}));
-      setPackages((await lumen.invoke('models.catalog', {})).packages);
+      const catalog = await lumen.invoke('models.catalog', {});
+      setPackages(catalog.packages);
+      setReleased(catalog.variants.map((v) => v.name));
     } catch (err) {
       setStatus(errorMessage(err));
     }
@@ -219,7 +230,16 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
 
   // Packages of the same backbone variant can give their weights (e.g. one trained from
   // scratch on other data, or imported ImageNet weights): transfer without downloads.
-  const backbones = useMemo(() => packages.filter((p) => p.variant === form.variant), [packages, form.variant]);
+  const backbones = useMemo(
+    () => [
+      ...imagenet.filter((w) => w.variant === form.variant).map((w) => ({ dir: w.packageDir, name: `ImageNet (${w.file})`, contentHash: w.sha256 })),
+      ...packages.filter((p) => p.variant === form.variant),
+    ],
+    [packages, imagenet, form.variant],
+  );
+  const pretrained = !!form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage);
+  // Said before the run starts, in the words `lumen train` uses (common/training-advice.ts).
+  const randomWarning = randomBackboneWarning(form.mode, pretrained);
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
@@ -274,7 +294,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
         <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', gap: 4 }}>
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
           <label htmlFor="tp-variant">Backbone</label>
-          <select id="tp-variant" value={form.variant} onChange={set('variant')}>{VARIANTS.map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
+          <select id="tp-variant" value={form.variant} onChange={set('variant')}>{[...new Set([...released, form.variant, ...CUSTOM_VARIANT_CHOICES])].map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
           <label htmlFor="tp-weights">Backbone weights</label>
           <select id="tp-weights" value={backbones.some((p) => p.dir === form.backbonePackage) ? form.backbonePackage : ''} onChange={set('backbonePackage')}>
             <option value="">random initialisation</option>
@@ -294,6 +314,16 @@ export function TrainingPanel({ seriesUid, sopInstanceUid }: TrainingPanelProps)
           <label htmlFor="tp-aug">Augment</label><input id="tp-aug" type="checkbox" checked={form.augment} onChange={(e) => setForm((f) => ({ ...f, augment: e.target.checked }))} />
           <label htmlFor="tp-use">Intended use</label><textarea id="tp-use" rows={2} value={form.intendedUse} onChange={set('intendedUse')} />
         </div>
+        {randomWarning && (
+          <div className="training-warning" role="note" aria-label="Random backbone warning">
+            <strong>⚠ Random backbone.</strong> {randomWarning}
+            {onGetWeights && (
+              <div>
+                <button type="button" className="text-button" onClick={onGetWeights}>Get ImageNet weights…</button>
+              </div>
+            )}
+          </div>
+        )}
         <div className="run-view" ref={runView}>
           <div className="row">
             <button type="button" className="primary-button" onClick={() => void start()} disabled={!!jobId}>Start training</button>

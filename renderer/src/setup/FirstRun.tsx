@@ -1,0 +1,20 @@
+// What a new user sees before any ImageNet weights are imported: what works offline now,
+// and the way to the weights.
+export function FirstRunNotice({ onGetWeights }: { onGetWeights: () => void }) {
+  return (
+    <section className="first-run" aria-labelledby="first-run-title">
+      <h2 id="first-run-title">Welcome to Lumen</h2>
+      <p>Everything runs on this machine, offline. Without any download you can already:</p>
+      <ul>
+        <li>view DICOM series (window, zoom, measure) and import folders, DICOMDIRs and CDs;</li>
+        <li>label images, series or studies, by key, by folder or from a CSV;</li>
+        <li>train a small network from scratch (backbone custom-phi-4, mode “from scratch”), and transfer it to another task as the backbone of a new run.</li>
+      </ul>
+      <p>
+        Training a head on a large EfficientNet needs its ImageNet weights: on random weights the features are poor.
+        Import Keras&apos; efficientnetb0_notop.h5 (or another variant) from disk, or download it when this machine is online.
+      </p>
+      <button type="button" className="primary-button" onClick={onGetWeights}>Get ImageNet weights…</button>
+    </section>
+  );
+}
