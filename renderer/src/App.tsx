@@ -272,6 +272,7 @@ export function App() {
                   frameError={shownError}
                   overlay={{ cam: shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }}
                   presetKeys={sideTab !== 'training'}
+                  defaultPreset={settings?.settings.defaultWindow.CT}
                 />
               ) : (
                 <div className="empty-state">

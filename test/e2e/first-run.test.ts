@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildEfficientNet } from '../../models';
 import { saveKerasH5Weights } from '../../models/weights';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { ctSlice } from '../support/dicom/phantom';
+import { writeImage } from '../support/dicom/write';
 
 /** Waits until the page's root element carries the theme (a function, not a string: the CSP forbids eval). */
 function themeIs(page: Page, theme: string) {
@@ -145,4 +147,51 @@ describe('first run with no weights', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+});
+
+describe('the default CT window from Settings', () => {
+  const UID = '1.2.826.0.1.3680043.10.99.151';
+  const session = useUiSession('lumen-e2e-default-window', (dataDir) => {
+    writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ defaultWindow: { CT: 'ct-lung' } }));
+    const dir = path.join(dataDir, 'incoming');
+    mkdirSync(dir);
+    // A CT slice whose own window is W 400 L 40.
+    writeImage(path.join(dir, 'ct.dcm'), {
+      rows: 64,
+      columns: 64,
+      bitsAllocated: 16,
+      pixelRepresentation: 1,
+      modality: 'CT',
+      rescaleSlope: 1,
+      rescaleIntercept: 0,
+      windowCenter: 40,
+      windowWidth: 400,
+      pixelBytes: new Uint8Array(ctSlice(64, 64, 500, 15).buffer),
+      uid: UID,
+      extra: {
+        0x00100010: { vr: 'PN', value: 'Window^Wendy' },
+        0x00100020: { vr: 'LO', value: 'PW001' },
+        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
+        0x00080018: { vr: 'UI', value: `${UID}.3.1` },
+        0x0020000d: { vr: 'UI', value: `${UID}.1` },
+        0x0020000e: { vr: 'UI', value: `${UID}.2` },
+        0x00200013: { vr: 'IS', value: 1 },
+      },
+    });
+  });
+
+  it('opens a CT series with the lung window when Settings say so', async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-report').filter({ hasText: '1 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByRole('listitem', { name: /^Study .*Window/ }).getByTestId('series-card').click();
+    await page.getByTestId('corner-wl').filter({ hasText: 'W 1500 L -600' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByLabel('Window preset').inputValue()).toBe('ct-lung');
+    await page.screenshot({ path: path.join(resultsDir(), 'default-window-lung.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

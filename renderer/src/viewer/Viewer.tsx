@@ -36,6 +36,8 @@ export function Viewer(props: {
   handle: Ref<ViewerHandle>;
   /** False while another panel (training labels) owns the digit keys. */
   presetKeys: boolean;
+  /** The preset a series opens with when its frames offer it (Settings: CT series open with …); else the file's window. */
+  defaultPreset?: string;
 }) {
   // `frame` and `overlay.cam` are the shown image's or null (App drops another image's).
   const { study, series, images, index, onIndex, frame, overlay } = props;
@@ -45,7 +47,7 @@ export function Viewer(props: {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [tool, setTool] = useState<ToolId>('wl');
   const measurements = useMeasurements({ seriesInstanceUid: seriesKey, images, index, onIndex });
-  const { size, view, setView, geometry, windows, preset, setPreset, applyPreset, viewCommand } = useViewTransform({ viewport: wrapRef, seriesKey, frame });
+  const { size, view, setView, geometry, windows, preset, setPreset, applyPreset, viewCommand } = useViewTransform({ viewport: wrapRef, seriesKey, frame, defaultPreset: props.defaultPreset });
   const { cine, setCine, fps, setFps } = useCine({ seriesKey, index, count: images.length, onIndex });
 
   const command = useCallback(

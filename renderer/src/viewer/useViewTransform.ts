@@ -24,13 +24,13 @@ function useElementSize(ref: RefObject<HTMLElement | null>): { w: number; h: num
   return size;
 }
 
-function initialView(frame: LoadedFrame, g: Geometry): ViewState {
-  const w = defaultWindow(frame.frame);
+function initialView(frame: LoadedFrame, g: Geometry, start?: VoiWindow): ViewState {
+  const w = start ?? defaultWindow(frame.frame);
   return { center: w.center, width: w.width, zoom: fitZoom(g, 0), panX: 0, panY: 0, rotation: 0, flipH: false, flipV: false, invert: false };
 }
 
-export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>; seriesKey: string; frame: LoadedFrame | null }) {
-  const { viewport, seriesKey, frame } = opts;
+export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>; seriesKey: string; frame: LoadedFrame | null; defaultPreset?: string }) {
+  const { viewport, seriesKey, frame, defaultPreset } = opts;
   const size = useElementSize(viewport);
   const [view, setView] = useState<ViewState | null>(null);
   const [preset, setPreset] = useState('file');
@@ -48,8 +48,11 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
   useEffect(() => {
     const g = geometry();
     if (!g || !frame || view) return;
-    setView(initialView(frame, g));
-  }, [geometry, frame, view]);
+    // A new series opens with the preset Settings name, when its frames offer it (CT presets for CT).
+    const start = defaultPreset && defaultPreset !== 'file' ? frame.frame.windows.find((w) => w.id === defaultPreset) : undefined;
+    setView(initialView(frame, g, start));
+    if (start) setPreset(start.id);
+  }, [geometry, frame, view, defaultPreset]);
   // An image of another size in the same series keeps the zoom relative to its fit (before
   // it is painted), so a 3x3 image after 100x100 ones is not a dot.
   const shownGeometry = useRef<Geometry | null>(null);
