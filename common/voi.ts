@@ -33,6 +33,13 @@ export const VOI_FUNCTIONS = {
     const high = center + w / 2;
     return (x) => (x <= low ? 0 : x > high ? 255 : ((x - center) / w + 0.5) * 255);
   },
+  /**
+   * C.11.2.1.3.1, SIGMOID (mammography, CR, DX):  255 / (1 + exp(-4 (x - c) / w)).
+   */
+  SIGMOID(center: number, width: number): VoiMap {
+    const w = width > 0 ? width : Number.MIN_VALUE;
+    return (x) => 255 / (1 + Math.exp((-4 * (x - center)) / w));
+  },
 } as const satisfies Record<string, (center: number, width: number) => VoiMap>;
 
 export type VoiFunction = keyof typeof VOI_FUNCTIONS;
@@ -67,3 +74,30 @@ export function fullRangeWindow(lo: number, hi: number, fn: VoiFunction = 'LINEA
   if (fn === 'LINEAR_EXACT' && hi > lo) return { center: (lo + hi) / 2, width: hi - lo };
   return { center: (lo + hi + 1) / 2, width: Math.max(1, hi - lo + 1) };
 }
+
+/** A named window, in output units of the Modality LUT (HU for CT). */
+export interface VoiPreset {
+  id: string;
+  name: string;
+  center: number;
+  width: number;
+}
+
+/**
+ * Window presets per modality: the one list the engine offers with each frame
+ * (electron/dicom/pixels.ts voiWindows), training accepts by id, and the renderer lists.
+ */
+export const VOI_PRESETS: Readonly<Record<string, readonly VoiPreset[]>> = {
+  CT: [
+    { id: 'ct-brain', name: 'Brain', center: 40, width: 80 },
+    { id: 'ct-subdural', name: 'Subdural', center: 75, width: 215 },
+    { id: 'ct-lung', name: 'Lung', center: -600, width: 1500 },
+    { id: 'ct-mediastinum', name: 'Mediastinum', center: 50, width: 350 },
+    { id: 'ct-abdomen', name: 'Abdomen (soft tissue)', center: 40, width: 400 },
+    { id: 'ct-liver', name: 'Liver', center: 90, width: 150 },
+    { id: 'ct-bone', name: 'Bone', center: 480, width: 2500 },
+  ],
+};
+
+/** The CT presets the viewer puts on keys 2–6, in reading-room order (1 is the file's own window). */
+export const CT_PRESET_KEYS = ['ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'] as const;

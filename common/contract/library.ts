@@ -110,6 +110,8 @@ export const ViewerFrame = z.object({
   slope: z.number(),
   intercept: z.number(),
   photometric: z.string(),
+  /** Gray shown inverted (low values white): Presentation LUT Shape INVERSE, or MONOCHROME1 without a shape. */
+  inverted: z.boolean().optional(),
   /** The unit of the values after the Modality LUT ("HU", "Gy", "%"), or null when the file does not say. */
   unit: z.string().nullable(),
   /** How the window maps values (VOI LUT Function): LINEAR's one-unit offsets, or LINEAR_EXACT (RT dose). */

@@ -4,6 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
+import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
@@ -54,6 +55,14 @@ export interface InstanceMeta {
   doseUnits?: string;
   /** VOI LUT Function (0028,1056): LINEAR (the default), LINEAR_EXACT or SIGMOID. */
   voiLutFunction?: string;
+  /** Window Center & Width Explanation (0028,1055), one per window. */
+  windowExplanation?: string[];
+  /** Presentation LUT Shape (2050,0020): IDENTITY or INVERSE (MG, CR, DX "for presentation"). */
+  presentationLutShape?: string;
+  /** Modality LUT Sequence (0028,3000): a table in place of Rescale Slope/Intercept. */
+  modalityLutTable?: LutTable;
+  /** VOI LUT Sequence (0028,3010): tables in place of a window. */
+  voiLutTables?: LutTable[];
   photometricInterpretation: string;
   bitsAllocated: number;
   bitsStored: number;
@@ -363,6 +372,11 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     doseGridScaling: positive(float(ds, 'x3004000e')),
     doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
     voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase(),
+    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()),
+    presentationLutShape: str(ds, 'x20500020')?.toUpperCase(),
+    // Read only where the sequences exist (a few CR, DX and MG files): nothing to pay for the rest.
+    modalityLutTable: hasLutSequence(ds, 'x00283000') ? readLutSequence(ds, 'x00283000', us(ds, 'x00280103') === 1)[0] : undefined,
+    voiLutTables: hasLutSequence(ds, 'x00283010') ? readLutSequence(ds, 'x00283010', us(ds, 'x00280103') === 1 || (intercept ?? 0) < 0) : undefined,
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,
     bitsStored,

@@ -2,9 +2,10 @@
 // (window) -> MONOCHROME1 inversion -> 8-bit image -> model input. The viewer,
 // thumbnails, training and inference all go through here.
 import { PNG } from 'pngjs';
-import { applyVoi, fullRangeWindow, type VoiFunction } from '../../common/voi';
+import { applyVoi, fullRangeWindow, VOI_PRESETS, type VoiFunction } from '../../common/voi';
 import type { DecodedFrame } from './decode';
 import { decodeFrame } from './decode';
+import { lookUp, voiTableGray } from './lut';
 import { DicomFileError, type InstanceMeta, type ParsedDicom } from './parse';
 
 export interface VoiWindow {
@@ -21,18 +22,8 @@ export interface RenderedImage {
   data: Uint8Array;
 }
 
-/** Window presets per modality, in output units of the Modality LUT (HU for CT). */
-export const VOI_PRESETS: Record<string, VoiWindow[]> = {
-  CT: [
-    { id: 'ct-brain', name: 'Brain', center: 40, width: 80 },
-    { id: 'ct-subdural', name: 'Subdural', center: 75, width: 215 },
-    { id: 'ct-lung', name: 'Lung', center: -600, width: 1500 },
-    { id: 'ct-mediastinum', name: 'Mediastinum', center: 50, width: 350 },
-    { id: 'ct-abdomen', name: 'Abdomen (soft tissue)', center: 40, width: 400 },
-    { id: 'ct-liver', name: 'Liver', center: 90, width: 150 },
-    { id: 'ct-bone', name: 'Bone', center: 480, width: 2500 },
-  ],
-};
+/** Window presets per modality (common/voi.ts: one list for the engine, training and the renderer). */
+export { VOI_PRESETS };
 
 /** The file's own windows first (there may be several), then the modality's presets. */
 export function voiWindows(meta: InstanceMeta): VoiWindow[] {
@@ -40,12 +31,14 @@ export function voiWindows(meta: InstanceMeta): VoiWindow[] {
   const centers = meta.windowCenter ?? [];
   const widths = meta.windowWidth ?? [];
   for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
-    if (widths[i] >= 1) own.push({ id: `file-${i + 1}`, name: centers.length > 1 ? `File window ${i + 1}` : 'File window', center: centers[i], width: widths[i] });
+    // Named by the file's Window Center & Width Explanation (0028,1055) where it has one.
+    const name = meta.windowExplanation?.[i] || (centers.length > 1 ? `File window ${i + 1}` : 'File window');
+    if (widths[i] >= 1) own.push({ id: `file-${i + 1}`, name, center: centers[i], width: widths[i] });
   }
   return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
 }
 
-type RescaleMeta = Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'> & Partial<Pick<InstanceMeta, 'modality' | 'doseGridScaling' | 'doseUnits'>>;
+type RescaleMeta = Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'> & Partial<Pick<InstanceMeta, 'modality' | 'doseGridScaling' | 'doseUnits' | 'modalityLutTable'>>;
 
 /**
  * What a stored value means: output = stored x slope + intercept, in `unit`. An RT dose grid
@@ -60,10 +53,18 @@ export function modalityRescale(meta: RescaleMeta): { slope: number; intercept: 
   return { slope: meta.rescaleSlope, intercept: meta.rescaleIntercept, unit: meta.modality === 'CT' ? 'HU' : null };
 }
 
-/** Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose: x Dose Grid Scaling). */
+/**
+ * Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose:
+ * x Dose Grid Scaling), or the Modality LUT Sequence's table where the file has one.
+ */
 export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMeta): Float32Array {
   const src = frame.pixels;
   const out = new Float32Array(src.length);
+  const table = meta.modalityLutTable;
+  if (table) {
+    for (let i = 0; i < src.length; i++) out[i] = lookUp(table, src[i]);
+    return out;
+  }
   const { slope, intercept } = modalityRescale(meta);
   if (slope === 1 && intercept === 0) out.set(src);
   else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
@@ -79,6 +80,7 @@ export { fullRangeWindow, type VoiFunction };
  */
 export function voiFunction(meta: Pick<InstanceMeta, 'modality'> & Partial<Pick<InstanceMeta, 'voiLutFunction' | 'doseGridScaling'>>): VoiFunction {
   if (meta.voiLutFunction === 'LINEAR_EXACT') return 'LINEAR_EXACT';
+  if (meta.voiLutFunction === 'SIGMOID') return 'SIGMOID';
   if (meta.voiLutFunction === undefined && meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined) return 'LINEAR_EXACT';
   return 'LINEAR';
 }
@@ -146,6 +148,19 @@ function applyPalette(parsed: ParsedDicom, frame: DecodedFrame): Uint8Array {
 
 export interface RenderOptions {
   window?: { center: number; width: number };
+  /** The n-th (from 0) table of the file's VOI LUT Sequence instead of a window. */
+  voiLut?: number;
+}
+
+/**
+ * Whether gray is shown inverted (white for low values): Presentation LUT Shape
+ * (2050,0020) decides where the file has one, INVERSE or IDENTITY, else
+ * MONOCHROME1 is (as dcmtk's dcm2pnm shows them).
+ */
+export function displayInverted(meta: Partial<Pick<InstanceMeta, 'presentationLutShape'>>, photometric: string): boolean {
+  if (meta.presentationLutShape === 'INVERSE') return true;
+  if (meta.presentationLutShape === 'IDENTITY') return false;
+  return photometric === 'MONOCHROME1';
 }
 
 /** A frame ready to show or to feed a model: 8-bit, windowed, MONOCHROME1 inverted, color as RGB. */
@@ -172,16 +187,22 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
   }
   const values = modalityLut(frame, parsed.meta);
   const fn = voiFunction(parsed.meta);
+  const invert = displayInverted(parsed.meta, frame.photometricInterpretation);
+  const tables = parsed.meta.voiLutTables ?? [];
   let window = opts.window;
+  // A VOI LUT table when asked for, or when the file has one and no window of its own.
+  const own = voiWindows(parsed.meta)[0];
+  const hasOwnWindow = own !== undefined && own.id.startsWith('file-');
+  const table = opts.voiLut !== undefined ? tables[opts.voiLut] : !window && !hasOwnWindow ? tables[0] : undefined;
+  if (opts.voiLut !== undefined && !table) throw new DicomFileError(parsed.file, `has no VOI LUT ${opts.voiLut + 1}: its VOI LUT Sequence holds ${tables.length}.`);
+  if (table) return { rows, columns, channels: 1, data: voiTableGray(table, values, invert) };
   if (!window) {
-    const own = voiWindows(parsed.meta)[0];
-    if (own && own.id.startsWith('file-')) window = { center: own.center, width: own.width };
+    if (hasOwnWindow) window = { center: own.center, width: own.width };
     else {
       const [lo, hi] = minMax(values);
       window = fullRangeWindow(lo, hi, fn);
     }
   }
-  const invert = frame.photometricInterpretation === 'MONOCHROME1';
   return { rows, columns, channels: 1, data: applyWindow(values, window.center, window.width, invert, fn), window };
 }
 

@@ -83,6 +83,15 @@ describe('the VOI window (common/voi.ts)', () => {
     expect(fullRangeWindow(-1024, 3071)).toEqual({ center: 1024, width: 4096 });
     expect(fullRangeWindow(20, 50, 'LINEAR_EXACT')).toEqual({ center: 35, width: 30 });
     expect(fullRangeWindow(5, 5, 'LINEAR_EXACT')).toEqual({ center: 5.5, width: 1 });
-    expect(VOI_FUNCTION_NAMES).toEqual(['LINEAR', 'LINEAR_EXACT']);
+    expect(VOI_FUNCTION_NAMES).toEqual(['LINEAR', 'LINEAR_EXACT', 'SIGMOID']);
+  });
+
+  it('SIGMOID follows PS3.3 C.11.2.1.3.1: half gray at the centre, 255/(1+e^-4) a half width above', () => {
+    const lut = voiLut(100, 50, 'SIGMOID');
+    expect(lut(100)).toBe(128);
+    expect(lut(125)).toBe(Math.round(255 / (1 + Math.exp(-2))));
+    expect(lut(150)).toBe(Math.round(255 / (1 + Math.exp(-4))));
+    expect(lut(-1e6)).toBe(0);
+    expect(lut(1e6)).toBe(255);
   });
 });

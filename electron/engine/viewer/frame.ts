@@ -6,7 +6,7 @@
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
 import { parseDicomFile } from '../../dicom/parse';
-import { minMax, modalityRescale, renderDecoded, voiFunction, voiWindows } from '../../dicom/pixels';
+import { displayInverted, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
 
 export async function viewerFrame(instance: InstanceRecord, frameIndex: number): Promise<ViewerFrame> {
@@ -43,9 +43,10 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
       range: [0, 255],
     };
   }
-  const px = frame.pixels;
+  // A Modality LUT Sequence is a table, not a slope: its output goes as the values, slope 1.
+  const px = meta.modalityLutTable ? Int32Array.from(modalityLut(frame, meta)) : frame.pixels;
   const [lo, hi] = minMax(px);
-  const { slope, intercept, unit } = modalityRescale(meta);
+  const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
   return {
@@ -56,6 +57,7 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     slope,
     intercept,
     photometric: frame.photometricInterpretation,
+    inverted: frame.samplesPerPixel === 1 && displayInverted(meta, frame.photometricInterpretation),
     unit: frame.samplesPerPixel === 1 ? unit : null,
     voiFunction: voiFunction(meta),
     windows: voiWindows(meta),

@@ -24,7 +24,7 @@ export function minWindowWidth(f: ViewerFrame): number {
 
 /**
  * The VOI window (common/voi.ts, the engine's own) into RGBA: gray samples once per pixel,
- * MONOCHROME1 shown inverted; colour per sample (8-bit as it is), `invert` applied once.
+ * inverted where the frame says (Presentation LUT Shape, MONOCHROME1); colour per sample (8-bit as it is), `invert` applied once.
  */
 export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues, center: number, width: number, invert: boolean): void {
   const { values, frame } = loaded;
@@ -43,7 +43,7 @@ export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues
     }
     return;
   }
-  const lut = voiLut(center, width, frame.voiFunction, invert !== (frame.photometric === 'MONOCHROME1'));
+  const lut = voiLut(center, width, frame.voiFunction, invert !== (frame.inverted ?? frame.photometric === 'MONOCHROME1'));
   for (let i = 0; i < values.length; i++) {
     const y = lut(values[i]);
     out[i * 4] = y;
