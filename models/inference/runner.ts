@@ -10,7 +10,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LoadedPackage } from '../package/package';
 import { camHead, classActivationMap, type CamHead } from './cam';
-import type { OnnxModelSession, OnnxProvider } from './onnx';
+import type { OnnxModelSession, OnnxOutputName, OnnxProvider, OnnxSessionOptions } from './onnx';
 
 export type RunnerRuntime = 'onnxruntime' | 'tfjs';
 
@@ -102,12 +102,30 @@ export async function runnerLabel(options: Pick<RunnerOptions, 'runtime' | 'prov
   if (forced !== 'tfjs') {
     try {
       await import('./onnx');
-      return `ONNX Runtime (${options.provider ?? 'cpu'})`;
+      return `ONNX Runtime (${options.provider ?? (await defaultProvider())})`;
     } catch (err) {
       if (forced === 'onnxruntime') throw err;
     }
   }
   return `TF.js (${await ensureTfBackend()})`;
+}
+
+/** The ONNX Runtime provider a caller did not choose: the best that works here (models/inference/providers.ts). */
+async function defaultProvider(): Promise<OnnxProvider> {
+  return (await import('../runtime')).chosenOnnxProvider();
+}
+
+/**
+ * A session on the provider asked for; when Lumen chose that provider (not the caller) and it
+ * cannot run this model, on cpu instead: a model must not fail to run because a GPU was found.
+ */
+async function openSession(onnx: typeof import('./onnx'), model: string | Uint8Array, options: OnnxSessionOptions, chosenByLumen: boolean): Promise<OnnxModelSession> {
+  try {
+    return await onnx.OnnxModelSession.create(model, options);
+  } catch (err) {
+    if (!chosenByLumen || options.provider === 'cpu') throw err;
+    return onnx.OnnxModelSession.create(model, { ...options, provider: 'cpu' });
+  }
 }
 
 function describe(source: RunnerSource): string {
@@ -187,9 +205,15 @@ class OnnxRunner implements ModelRunner {
 
   static async open(onnx: typeof import('./onnx'), source: RunnerSource, options: RunnerOptions): Promise<OnnxRunner> {
     const what = describe(source);
-    const sessionOptions = { provider: options.provider, threads: options.threads, spinning: options.spinning };
+    // Only the outputs this runner reads are fetched (on WebGPU the rest stay in GPU memory).
+    // With the maps, every output: onnxruntime-node 1.x returns named fetches under the names
+    // of the graph's FIRST outputs (asked for probabilities and feature_maps, it gives
+    // probabilities and "features"), so only a prefix of the outputs can be asked for by name.
+    const reads: OnnxOutputName[] | undefined = options.cam === false ? ['probabilities'] : undefined;
+    const sessionOptions = { provider: options.provider ?? (await defaultProvider()), threads: options.threads, spinning: options.spinning, reads };
+    const open = (model: string | Uint8Array) => openSession(onnx, model, sessionOptions, options.provider === undefined);
     if (options.cam === false && 'package' in source) {
-      const session = await onnx.OnnxModelSession.create(source.package.onnxPath, sessionOptions);
+      const session = await open(source.package.onnxPath);
       const [, h] = session.imageShape;
       return new OnnxRunner(onnx, session, undefined, h, source.package.metadata.classNames.length, what);
     }
@@ -202,7 +226,7 @@ class OnnxRunner implements ModelRunner {
       return { head: found, graph: exportOnnx(model, { featureMaps: options.cam !== false }).bytes };
     });
     if (head) checkHead(head, source, what);
-    const session = await onnx.OnnxModelSession.create(graph, sessionOptions);
+    const session = await open(graph);
     if (!session.hasProbabilities) {
       await session.release();
       throw new Error(`${what} gives no class scores: it is a feature extractor, not a classifier.`);
