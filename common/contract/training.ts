@@ -42,6 +42,12 @@ export const DatasetPreview = z.object({
 /** Epochs a run trains when the request names none, by mode (the form shows them). */
 export const DEFAULT_EPOCHS = { head: 60, scratch: 20, finetune: 20 } as const;
 
+/**
+ * Compound-scaled backbones (custom-phi<N>, far smaller than B0) offered for training beside
+ * the released variants, which the engine lists in models.catalog.
+ */
+export const CUSTOM_VARIANT_CHOICES = ['custom-phi-2', 'custom-phi-4', 'custom-phi-6', 'custom-phi-8', 'custom-phi-10'] as const;
+
 /** A training report is the HTML file a run writes beside its package, and nothing else. */
 export const REPORT_SUFFIX = '.report.html';
 
