@@ -1,6 +1,7 @@
-// The training side of the library's SQLite file: labels, datasets, trained models and
-// predictions (tables from schema.ts migration 2). A second connection to the same WAL
-// database, opened after Library.open has brought the schema up to date.
+// The training side of the library's SQLite file: labels and datasets (tables from
+// schema.ts migration 2; predictions have their one store, electron/library/predictions.ts).
+// A second connection to the same WAL database, opened after Library.open has brought the
+// schema up to date.
 import type Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,35 +143,6 @@ export class TrainingStore {
       .prepare<[string, string], { study_uid: string }>('SELECT st.study_uid FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE p.patient_id = ? OR p.patient_key = ? ORDER BY st.study_uid')
       .all(uid, uid);
     return studies.map((s) => ({ kind: 'study' as const, uid: s.study_uid }));
-  }
-
-  // ---- models and predictions -----------------------------------------------------------
-
-  registerModel(hash: string, dir: string, metadata: unknown): void {
-    this.db
-      .prepare('INSERT INTO models (package_hash, path, metadata, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(package_hash) DO UPDATE SET path = excluded.path, metadata = excluded.metadata')
-      .run(hash, path.resolve(dir), JSON.stringify(metadata), new Date().toISOString());
-  }
-
-  /** Replaces the model's predictions for these targets. `scores` is stored as JSON. */
-  savePredictions(modelHash: string, rows: { targetKind: TargetKind; targetUid: string; scores: unknown }[]): void {
-    const now = new Date().toISOString();
-    const del = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
-    const ins = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, scores, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const r of rows) {
-        del.run(modelHash, r.targetKind, r.targetUid);
-        ins.run(modelHash, r.targetKind, r.targetUid, JSON.stringify(r.scores), now);
-      }
-    })();
-  }
-
-  predictions(modelHash: string, targetKind?: TargetKind): { targetKind: TargetKind; targetUid: string; scores: unknown; createdAt: string }[] {
-    return this.db
-      .prepare<[string], { target_kind: TargetKind; target_uid: string; scores: string; created_at: string }>('SELECT * FROM predictions WHERE model_hash = ? ORDER BY id')
-      .all(modelHash)
-      .filter((r) => !targetKind || r.target_kind === targetKind)
-      .map((r) => ({ targetKind: r.target_kind, targetUid: r.target_uid, scores: JSON.parse(r.scores), createdAt: r.created_at }));
   }
 
   // ---- datasets ------------------------------------------------------------------------
