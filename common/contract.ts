@@ -126,6 +126,12 @@ export const requests = {
     output: z.object({ path: z.string().nullable() }),
     runsIn: 'main',
   }),
+  'dialog.openFile': request({
+    summary: 'Ask the user for one file of a kind with the native dialog (Electron only): Keras weights (.h5).',
+    input: z.object({ kind: z.enum(['kerasWeights']) }).strict(),
+    output: z.object({ path: z.string().nullable() }),
+    runsIn: 'main',
+  }),
   ...libraryRequests,
   ...measurementRequests,
   ...exportRequests,

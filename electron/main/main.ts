@@ -59,6 +59,13 @@ ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): P
   if (!trusted(event)) {
     log(`refused IPC from an untrusted frame: ${event.senderFrame?.url ?? 'unknown'}`);
     return { ok: false, error: { code: 'invalid_message', message: 'Refused: this frame is not part of Lumen.' } };
+  'dialog.openFile': async ({ kind }) => {
+    const win = BrowserWindow.getFocusedWindow();
+    const filters = { kerasWeights: [{ name: 'Keras weights (.h5)', extensions: ['h5'] }] }[kind];
+    const options = { title: 'Choose a Keras EfficientNet weights file', properties: ['openFile' as const], filters };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+  },
   }
   const name = typeof method === 'string' && Object.prototype.hasOwnProperty.call(requests, method) ? (method as keyof typeof requests) : null;
   if (name && requests[name].runsIn === 'main') {

@@ -80,6 +80,15 @@ export function WeightsDialog({ onClose, onChanged }: { onClose: () => void; onC
               <option value="">variant from the file</option>
               {IMAGENET_VARIANT_NAMES.map((v) => <option key={v} value={v}>{v.toUpperCase()}</option>)}
             </select>
+            {lumen.shell === 'electron' && (
+              <button
+                type="button"
+                className="text-button"
+                onClick={() => void lumen.invoke('dialog.openFile', { kind: 'kerasWeights' }).then(({ path }) => path && setFile(path))}
+              >
+                Choose…
+              </button>
+            )}
             <button type="submit" className="text-button" disabled={!file.trim() || job.running}>Import</button>
           </div>
         </form>
