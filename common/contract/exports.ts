@@ -37,7 +37,7 @@ export const exportRequests = {
   }),
   'export.results': request({
     summary: "A series' or study's results as DICOM SR into a folder: the stored predictions of one model (packageHash), its measurements and its labels; with heatmaps, a Parametric Map per predicted image.",
-    input: z.object({ uid: Uid, packageHash: PackageHash.nullable(), out: OutPath, heatmaps: z.boolean().default(false) }).strict(),
+    input: z.object({ uid: Uid, packageHash: PackageHash.nullable(), out: OutPath, heatmaps: z.enum(['none', 'parametric-map', 'secondary-capture']).default('none') }).strict(),
     output: ResultsExportSummary,
   }),
   'export.deidentify': request({

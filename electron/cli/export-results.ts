@@ -17,7 +17,8 @@ import { CliError, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 
 export const RESULTS_USAGE = [
-  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder> [--heatmaps] [--json]',
+  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder>',
+  '             [--heatmaps [secondary-capture]] [--json]',
   'lumen export --deidentify <SeriesInstanceUID|StudyInstanceUID|library> --out <folder> [--include-burned-in] [--json]',
   'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
   'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
@@ -26,7 +27,8 @@ export const RESULTS_USAGE = [
   '                 labels or measurements; every row names its study, series and image by UID, none a patient',
   '  --results      DICOM Comprehensive SR (TID 1500) into <folder>: the predictions stored for --model, and the',
   '                 measurements and labels of the series or study (lengths load back into OHIF as lengths);',
-  '                 --heatmaps adds a Parametric Map per predicted image: the activation map of its top class',
+  '                 --heatmaps adds a Parametric Map per predicted image: the activation map of its top class;',
+  '                 --heatmaps secondary-capture writes it as an RGB picture instead (for receivers without PM)',
   '  --deidentify   de-identified copies (DICOM PS3.15 Basic Profile, Retain Longitudinal Temporal Information with',
   '                 Modified Dates, Clean Descriptors) into <folder>/<study>/<series>/; images that have or may have',
   '                 text burned into their pixels are held back unless --include-burned-in',
@@ -42,13 +44,19 @@ export function handles(argv: string[]): boolean {
   return (i >= 0 && isTableKind(argv[i + 1])) || argv.some((a) => a.startsWith('--json='));
 }
 
-/** `--json <kind>` names a table; a bare --json (machine-readable output) stays a flag. */
+const HEATMAP_FORMS = ['parametric-map', 'secondary-capture'] as const;
+
+/**
+ * `--json <kind>` names a table; a bare --json (machine-readable output) stays a flag.
+ * A bare --heatmaps means parametric maps; `--heatmaps secondary-capture` the fallback.
+ */
 function splitJsonTable(argv: string[]): { argv: string[]; jsonTable?: string } {
   const out: string[] = [];
   let jsonTable: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--json' && isTableKind(argv[i + 1])) jsonTable = argv[++i];
+    if (a === '--heatmaps') out.push(`--heatmaps=${(HEATMAP_FORMS as readonly string[]).includes(argv[i + 1]) ? argv[++i] : 'parametric-map'}`);
+    else if (a === '--json' && isTableKind(argv[i + 1])) jsonTable = argv[++i];
     else if (a.startsWith('--json=')) jsonTable = a.slice('--json='.length);
     else out.push(a);
   }
@@ -87,7 +95,7 @@ export async function run(argvIn: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     results: { type: 'string' },
     deidentify: { type: 'string' },
-    heatmaps: { type: 'boolean' },
+    heatmaps: { type: 'string' },
     'include-burned-in': { type: 'boolean' },
     csv: { type: 'string' },
     series: { type: 'string' },
@@ -148,7 +156,7 @@ async function modelIdentity(store: ResultsStore, model: string | undefined): Pr
   }
 }
 
-async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean; heatmaps?: boolean }): Promise<number> {
+async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean; heatmaps?: string }): Promise<number> {
   const uid = values.results!;
   if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--results must be a Series or Study Instance UID (digits and dots)', 2);
   if (!values.out) throw new CliError('--out <folder> is required', 2);
@@ -161,8 +169,10 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
     store.close();
   }
   try {
-    if (values.heatmaps && !model) throw new CliError('--heatmaps needs --model <package>', 2);
-    const result = await exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: values.heatmaps, out: values.out });
+    const heatmaps = values.heatmaps as (typeof HEATMAP_FORMS)[number] | undefined;
+    if (heatmaps !== undefined && !HEATMAP_FORMS.includes(heatmaps)) throw new CliError(`--heatmaps takes ${HEATMAP_FORMS.join(' or ')} (or nothing: parametric maps)`, 2);
+    if (heatmaps && !model) throw new CliError('--heatmaps needs --model <package>', 2);
+    const result = await exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: heatmaps ?? null, out: values.out });
     if (values.json) printJson(result);
     else {
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);

@@ -8,7 +8,9 @@ import type { Library } from '../library/library';
 import { loadPackage } from '../../models/package';
 import { createRunner } from '../../models/inference/runner';
 import { loadModelInput } from '../dicom/model-input';
-import { buildParametricMap, camOnImage } from './parametric-map';
+import { parseDicomFile } from '../dicom/parse';
+import { renderFrame } from '../dicom/pixels';
+import { buildParametricMap, buildSecondaryCapture, camOnImage } from './parametric-map';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { ResultsStore, type ImageFile, type Scope } from './store';
@@ -82,8 +84,11 @@ export interface ResultsExportOptions {
   uid: string;
   model: ModelIdentity | null;
   out: string;
-  /** A Parametric Map of the top class's activation map per predicted image, computed with the package (needs `packageDir`). */
-  heatmaps?: boolean;
+  /**
+   * Per predicted image, the top class's activation map computed with the package (needs
+   * `packageDir`): as a Parametric Map, or, only when asked, as a Secondary Capture picture.
+   */
+  heatmaps?: 'parametric-map' | 'secondary-capture' | null;
   /** The model's package folder, for heatmaps. */
   packageDir?: string;
   onProgress?: (done: number, total: number) => void;
@@ -125,7 +130,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
     }
     if (opts.heatmaps) {
       if (!opts.model || !opts.packageDir) throw new ResultsExportError('Heatmaps need the model: name its package with --model.');
-      await writeHeatmaps(dir, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
+      await writeHeatmaps(dir, opts.heatmaps, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
     }
     if (measurements.length || labels.length) {
       const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, labels });
@@ -136,7 +141,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
         result.labels = report.groups.labels;
       }
     }
-    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? 'dicom-sr+parametric-map' : 'dicom-sr' });
+    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? `dicom-sr+${opts.heatmaps}` : 'dicom-sr' });
     return result;
   } finally {
     store.close();
@@ -150,6 +155,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
  */
 async function writeHeatmaps(
   dir: string,
+  as: 'parametric-map' | 'secondary-capture',
   packageDir: string,
   model: ModelIdentity,
   predictions: ReturnType<ResultsStore['predictions']>,
@@ -161,7 +167,10 @@ async function writeHeatmaps(
   if (pkg.metadata.contentHash !== model.packageHash) {
     throw new ResultsExportError(`The package ${packageDir} is not the model whose predictions are stored (its content hash differs): name the package that made them.`);
   }
-  const runner = await createRunner({ package: pkg });
+  // TF.js: the maps straight from the package's own weights (model.json), the reference the
+  // ONNX path is tested against. (On this tree the ONNX Runtime runner answered "gave no
+  // feature maps" for cam(); see the session notes.) Export is not latency-bound.
+  const runner = await createRunner({ package: pkg }, { runtime: 'tfjs' });
   const byUid = new Map(images.map((i) => [i.sopInstanceUid, i]));
   const seriesInstanceUid = newUid();
   try {
@@ -176,7 +185,7 @@ async function writeHeatmaps(
       const top = p.scores.indexOf(Math.max(...p.scores));
       const cam = await runner.cam(input, top);
       const values = camOnImage(cam.map, cam.height, cam.width, rows, columns);
-      const dataset = buildParametricMap({
+      const common = {
         source,
         frame: p.frame,
         frames: image.frames,
@@ -189,8 +198,12 @@ async function writeHeatmaps(
         seriesInstanceUid,
         seriesNumber: 9902,
         instanceNumber: ++n,
-      });
-      files.push(writeObject(dir, 'parametric-map', dataset));
+      };
+      if (as === 'parametric-map') files.push(writeObject(dir, 'parametric-map', buildParametricMap(common)));
+      else {
+        const picture = await renderFrame(await parseDicomFile(image.path), p.frame);
+        files.push(writeObject(dir, 'secondary-capture', buildSecondaryCapture({ ...common, image: picture })));
+      }
       onProgress?.(n, predictions.length);
     }
   } finally {

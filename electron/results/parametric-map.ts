@@ -171,3 +171,76 @@ export function camOnImage(map: Float32Array | number[], fh: number, fw: number,
   }
   return out;
 }
+
+export const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
+
+/** Colour of a map value t in [0, 1]: "hot iron" style, black through red and yellow to white. */
+function heat(t: number): [number, number, number] {
+  const c = Math.min(1, Math.max(0, t));
+  return [Math.min(1, c * 3), Math.min(1, Math.max(0, c * 3 - 1)), Math.min(1, Math.max(0, c * 3 - 2))].map((v) => Math.round(v * 255)) as [number, number, number];
+}
+
+/**
+ * The fallback for receivers that cannot show Parametric Maps: the windowed image with the
+ * map blended over it in colour, as an RGB Secondary Capture. Only what was drawn survives:
+ * the values and the overlay's on/off are gone, which is why it is never the default.
+ */
+export function buildSecondaryCapture(input: HeatmapInput & { image: { rows: number; columns: number; channels: 1 | 3; data: Uint8Array } }): NaturalDataset {
+  const { source, image } = input;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of input.values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const span = max > min ? max - min : 1;
+  const n = image.rows * image.columns;
+  const rgb = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const t = (input.values[i] - min) / span;
+    const colour = heat(t);
+    const alpha = 0.5 * t; // the weakest evidence leaves the image as it is
+    for (let ch = 0; ch < 3; ch++) {
+      const base = image.channels === 3 ? image.data[i * 3 + ch] : image.data[i];
+      rgb[i * 3 + ch] = Math.round(base * (1 - alpha) + colour[ch] * alpha);
+    }
+  }
+  const now = dicomDateTime();
+  return {
+    SpecificCharacterSet: 'ISO_IR 192',
+    SOPClassUID: SECONDARY_CAPTURE_STORAGE,
+    SOPInstanceUID: newUid(),
+    InstanceCreationDate: now.date,
+    InstanceCreationTime: now.time,
+    ...patientAndStudy(source),
+    Modality: 'OT',
+    Laterality: '',
+    SeriesInstanceUID: input.seriesInstanceUid,
+    SeriesNumber: input.seriesNumber,
+    SeriesDescription: `Lumen heatmaps (pictures): ${input.modelName}`.slice(0, 64),
+    ConversionType: 'WSD',
+    Manufacturer: 'Lumen',
+    SoftwareVersions: APP_VERSION,
+    InstanceNumber: input.instanceNumber,
+    PatientOrientation: '',
+    ContentDate: now.date,
+    ContentTime: now.time,
+    ImageType: ['DERIVED', 'SECONDARY'],
+    DerivationDescription: `Class activation map of "${input.className}" by ${input.modelName}, blended over the image`.slice(0, 1024),
+    SourceImageSequence: [{ ReferencedSOPClassUID: source.SOPClassUID, ReferencedSOPInstanceUID: source.SOPInstanceUID, ...(input.frames > 1 ? { ReferencedFrameNumber: input.frame + 1 } : {}) }],
+    ...(Array.isArray(source.PixelSpacing) ? { PixelSpacing: source.PixelSpacing } : {}),
+    BurnedInAnnotation: 'NO',
+    SamplesPerPixel: 3,
+    PhotometricInterpretation: 'RGB',
+    PlanarConfiguration: 0,
+    Rows: image.rows,
+    Columns: image.columns,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+    PixelData: rgb.buffer,
+    // PixelData may be OB or OW; 8-bit samples are OB.
+    _vrMap: { PixelData: 'OB' },
+  };
+}

@@ -17,7 +17,7 @@ import { createRunner } from '../../models/inference/runner';
 import { loadPackage, savePackage, type PackageMetadata } from '../../models/package';
 import { initBackend } from '../../models/runtime';
 import { dciodvfy, dsrdump, natural } from './check';
-import { PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
+import { lumen, PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
 
 const SIZE = 64;
 let lib: ResultsLibrary;
@@ -59,14 +59,14 @@ describe('heatmaps as Parametric Maps', () => {
   it('one map per image on its grid, no dciodvfy error, the runner’s activation map of the top class', async () => {
     const out = tmpDir('heatmaps-out');
     const model = { name: meta.name, packageHash: meta.contentHash, variant: meta.variant, version: null };
-    const result = await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out, heatmaps: true, packageDir });
+    const result = await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out, heatmaps: 'parametric-map', packageDir });
     const maps = result.files.filter((f) => f.kind === 'parametric-map');
     expect(maps).toHaveLength(5);
     expect(new Set(maps.map((m) => m.seriesInstanceUid)).size).toBe(1);
     dsrdump(result.files.find((f) => f.kind === 'predictions-sr')!.file);
 
     const pkg = await loadPackage(packageDir);
-    const runner = await createRunner({ package: pkg });
+    const runner = await createRunner({ package: pkg }, { runtime: 'tfjs' });
     try {
       for (const m of maps) {
         const { errors, output } = dciodvfy(m.file);
@@ -94,6 +94,27 @@ describe('heatmaps as Parametric Maps', () => {
       }
     } finally {
       await runner.dispose();
+    }
+  }, 240_000);
+
+  it('lumen export --heatmaps secondary-capture: the explicit fallback, RGB pictures dciodvfy finds no error in', async () => {
+    const out = path.join(tmpDir('heatmaps-sc'), 'sc');
+    const r = await lumen(['export', '--results', PATIENT_A.seriesUid, '--model', packageDir, '--heatmaps', 'secondary-capture', '--library', lib.dir, '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code, r.stdout).toBe(0);
+    const files: { file: string; kind: string }[] = JSON.parse(r.stdout).files;
+    const pictures = files.filter((f) => f.kind === 'secondary-capture');
+    expect(pictures).toHaveLength(5);
+    expect(files.some((f) => f.kind === 'parametric-map')).toBe(false);
+    for (const { file } of pictures) {
+      const { errors, output } = dciodvfy(file);
+      expect(errors, output).toEqual([]);
+      const ds = natural(file);
+      expect(ds).toMatchObject({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.7', PhotometricInterpretation: 'RGB', Rows: 32, Columns: 32, SamplesPerPixel: 3, StudyInstanceUID: PATIENT_A.studyUid });
+      const rgb = new Uint8Array(ds.PixelData[0]);
+      expect(rgb).toHaveLength(32 * 32 * 3);
+      // The blend is coloured somewhere: red above green where the map is strong.
+      expect(rgb.some((_, i) => i % 3 === 0 && rgb[i] > rgb[i + 1] + 20)).toBe(true);
     }
   }, 240_000);
 

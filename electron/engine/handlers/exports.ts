@@ -41,7 +41,7 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         }
         if (!model) throw new Error(`The library has no predictions of the model ${packageHash.slice(0, 12)}…: run it on the series first.`);
       }
-      const { files, predictions, measurements, labels, skippedMeasurements } = await exportResults(library, { uid, model, out, heatmaps, packageDir });
+      const { files, predictions, measurements, labels, skippedMeasurements } = await exportResults(library, { uid, model, out, heatmaps: heatmaps === 'none' ? null : heatmaps, packageDir });
       return { files, predictions, measurements, labels, skippedMeasurements };
     },
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>

@@ -71,7 +71,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
     setBusy(true);
     try {
       if (what === 'results') {
-        const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path, heatmaps: heatmaps && Boolean(model) });
+        const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path, heatmaps: heatmaps && model ? 'parametric-map' : 'none' });
         setDone([
           ...r.files.filter((f) => f.kind.endsWith('-sr')).map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
           ...(r.files.some((f) => f.kind === 'parametric-map') ? [`${r.files.filter((f) => f.kind === 'parametric-map').length} heatmaps (DICOM Parametric Map) in the same folder.`] : []),
