@@ -16,7 +16,9 @@ import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { ONNX_PROVIDER_ORDER, rankOnnxProviders, type OnnxProviderName, type OnnxProviderProbe } from './inference/providers';
 import { errorLine } from '../common/errors';
 
@@ -89,7 +91,7 @@ async function probeTensorflow(): Promise<BackendProbe> {
   };
 }
 
-interface WebgpuProbeResult {
+export interface WebgpuProbeResult {
   available: boolean;
   reason: string;
   label?: string;
@@ -108,12 +110,29 @@ let webgpuFound: WebgpuProbeResult | null = null;
  * Dawn aborts the whole process when a worker thread holding it is
  * terminated. Dawn is loaded in-process only when webgpu is actually chosen.
  */
+/**
+ * The installed desktop app's engine cannot start a Node process (Electron's
+ * RunAsNode fuse is off, build/fuses.mjs): the app runs the same probe script
+ * in a utility process of its own (electron/main/webgpu-probe.ts) and hands
+ * the engine its output line in LUMEN_WEBGPU_PROBE.
+ */
+export function webgpuProbeFromEnv(line: string): WebgpuProbeResult {
+  try {
+    const parsed = JSON.parse(line) as WebgpuProbeResult;
+    if (parsed && typeof parsed.available === 'boolean') return parsed;
+  } catch {
+    // reported below
+  }
+  return { available: false, reason: 'the WebGPU probe gave no answer (a crashing GPU driver is the usual cause)' };
+}
+
 async function probeWebgpu(): Promise<BackendProbe> {
   const script = fileURLToPath(new URL('./webgpu-probe.mjs', import.meta.url));
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
   if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
-  const result = await new Promise<WebgpuProbeResult>((resolve) => {
+  const given = process.env.LUMEN_WEBGPU_PROBE;
+  const result = given !== undefined ? webgpuProbeFromEnv(given) : await new Promise<WebgpuProbeResult>((resolve) => {
     execFile(process.execPath, [script], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
       const line = stdout.trim().split('\n').pop() ?? '';
       try {
@@ -269,6 +288,8 @@ export async function probeOnnxRuntime(): Promise<OnnxRuntimeProbe> {
     platform: process.platform,
     listed: ort.listSupportedBackends(),
     async tryProvider(name) {
+      // Without a Vulkan loader ONNX Runtime's WebGPU cannot start on Linux, and trying prints Dawn's warning on stderr.
+      if (name === 'webgpu' && process.platform === 'linux' && !vulkanLoaderFound()) throw new Error('no GPU adapter: RequestAdapter needs libvulkan.so.1, which is not installed');
       const session = await ort.InferenceSession.create(tinyOnnxModel(), { executionProviders: [name] });
       try {
         const input = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
@@ -286,6 +307,19 @@ export async function probeOnnxRuntime(): Promise<OnnxRuntimeProbe> {
     },
   });
   return { version, providers };
+}
+
+/** Whether the Vulkan loader (libvulkan.so.1) is where the dynamic linker looks on Linux. */
+function vulkanLoaderFound(): boolean {
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
 let chosenProvider: Promise<OnnxProviderName> | undefined;

@@ -124,7 +124,10 @@ export class OnnxModelSession {
       throw new Error(`ONNX model input "${inputName}" must be NCHW [batch, C, H, W] with fixed C, H, W (got ${JSON.stringify(shape)})`);
     }
     OnnxModelSession.live++;
-    const fetches = options.reads ? session.outputNames.filter((o) => options.reads!.includes(o as OnnxOutputName)) : session.outputNames;
+    // onnxruntime-node 1.23 names fetched outputs after the graph's first outputs, whatever was asked:
+    // fetch a prefix of the outputs, up to the last one read, so every name is right.
+    const last = options.reads ? Math.max(...session.outputNames.map((o, i) => (options.reads!.includes(o as OnnxOutputName) ? i : -1))) : -1;
+    const fetches = last >= 0 ? session.outputNames.slice(0, last + 1) : session.outputNames;
     return new OnnxModelSession(session, provider, shape.slice(1) as [number, number, number], inputName, session.outputNames, precision, fetches);
   }
 

@@ -56,7 +56,7 @@ export const PROVIDER_FEATURES: Record<OnnxProviderName, { fp16: boolean; ioBind
 };
 
 const NOT_INSTALLED: Partial<Record<string, string>> = {
-  cuda: 'not installed: onnxruntime-node\'s CUDA 12 binaries are a separate download; on a machine with an NVIDIA driver, CUDA 12 and cuDNN 9, reinstall it with npm_config_onnxruntime_node_install=cuda12',
+  cuda: 'not installed: onnxruntime-node\'s CUDA 12 binaries are a separate download; on a machine with an NVIDIA driver, CUDA 12 and cuDNN 9, run npm_config_onnxruntime_node_install=cuda12 npm rebuild onnxruntime-node',
   tensorrt: 'not installed (it comes with the CUDA 12 binaries)',
 };
 

@@ -99,6 +99,23 @@ describe('float16 conversion', () => {
     }
   });
 
+  it('OnnxModelSession: reading only the feature maps still gets the feature maps', async () => {
+    await tf.setBackend('cpu');
+    const bytes = exportOnnx(buildEfficientNet('b0', { inputSize: 64, classes: 2, seed: 3 }), { featureMaps: true }).bytes;
+    const x = Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => Math.cos(i * 0.13));
+    const all = await OnnxModelSession.create(bytes);
+    const maps = await OnnxModelSession.create(bytes, { reads: ['feature_maps'] });
+    try {
+      const a = await all.run(x, 1);
+      const m = await maps.run(x, 1);
+      expect(m.featureMaps?.channels).toBe(1280);
+      expect(Array.from(m.featureMaps!.data.subarray(0, 8))).toEqual(Array.from(a.featureMaps!.data.subarray(0, 8)));
+    } finally {
+      await all.release();
+      await maps.release();
+    }
+  });
+
   it('refuses bytes that are not an ONNX model', () => {
     expect(() => toFloat16(new Uint8Array([0x3a, 0x05, 1, 2]))).toThrow(/ONNX model/);
   });
