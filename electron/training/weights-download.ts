@@ -24,6 +24,8 @@ export interface DownloadOptions {
   dest: string;
   /** The published MD5 (Keras' hashes are MD5: models/weights/keras-files.ts). */
   md5: string;
+  /** A SHA-256 from a trusted source, checked too when given. */
+  sha256?: string;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -108,10 +110,12 @@ export async function downloadVerified(opts: DownloadOptions): Promise<{ bytes: 
   }
 
   const hashes = await hashFile(partial);
-  if (hashes.md5 !== opts.md5) {
+  const mismatch =
+    hashes.md5 !== opts.md5 ? `expected MD5 ${opts.md5}, got ${hashes.md5}` : opts.sha256 && hashes.sha256 !== opts.sha256 ? `expected SHA-256 ${opts.sha256}, got ${hashes.sha256}` : null;
+  if (mismatch) {
     unlinkSync(partial);
     throw new DownloadError(
-      `the downloaded ${path.basename(opts.dest)} does not match the published hash (expected MD5 ${opts.md5}, got ${hashes.md5}); it was deleted and nothing was imported. Try again later, or import a copy you trust from disk`,
+      `the downloaded ${path.basename(opts.dest)} does not match the published hash (${mismatch}); it was deleted and nothing was imported. Try again later, or import a copy you trust from disk`,
     );
   }
   renameSync(partial, opts.dest);
@@ -139,6 +143,7 @@ export async function downloadImagenetWeights(opts: DownloadImagenetOptions): Pr
     url,
     dest,
     md5: published.md5,
+    sha256: published.sha256,
     signal: opts.signal,
     onProgress: (p) => {
       last = p;

@@ -16,6 +16,8 @@ export interface KerasWeightsFile {
   file: string;
   includeTop: boolean;
   md5: string;
+  /** The file's SHA-256 where a trusted source gives it (PUBLISHED_SHA256); a download is checked against it too. */
+  sha256?: string;
 }
 
 const PUBLISHED: [KerasWeightsFile['variant'], string, string][] = [
@@ -29,12 +31,19 @@ const PUBLISHED: [KerasWeightsFile['variant'], string, string][] = [
   ['b7', '8c03f828fec3ef71311cd463b6759d99', 'cbcfe4450ddf6f3ad90b1b398090fe4a'],
 ];
 
+/**
+ * SHA-256 of the published files. Keras publishes only the MD5s above, and no SHA-256 could
+ * be found offline: this is the place to fill them in (file name -> 64 hex digits) from a
+ * trusted source. Where one is present, a download must match it as well as the MD5.
+ */
+const PUBLISHED_SHA256: Partial<Record<string, string>> = {};
+
 export const KERAS_WEIGHTS_BASE_URL = 'https://storage.googleapis.com/keras-applications/';
 
 /** efficientnetb0.h5, efficientnetb0_notop.h5, ... with their published hashes. */
 export const KERAS_EFFICIENTNET_FILES: readonly KerasWeightsFile[] = PUBLISHED.flatMap(([variant, top, notop]) => [
-  { variant, file: `efficientnet${variant}.h5`, includeTop: true, md5: top },
-  { variant, file: `efficientnet${variant}_notop.h5`, includeTop: false, md5: notop },
+  { variant, file: `efficientnet${variant}.h5`, includeTop: true, md5: top, sha256: PUBLISHED_SHA256[`efficientnet${variant}.h5`] },
+  { variant, file: `efficientnet${variant}_notop.h5`, includeTop: false, md5: notop, sha256: PUBLISHED_SHA256[`efficientnet${variant}_notop.h5`] },
 ]);
 
 export interface FileHashes {

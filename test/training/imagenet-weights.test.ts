@@ -17,6 +17,10 @@ import { hashFile, saveKerasH5Weights } from '../../models/weights';
 import { imagenetBackbone, importImagenetWeights, listImagenetWeights } from '../../electron/training/imagenet';
 import { downloadImagenetWeights } from '../../electron/training/weights-download';
 import { tinyNet } from '../models/onnx-helpers';
+import { Library } from '../../electron/library/library';
+import { importLabelsCsvFile } from '../../electron/training/labels';
+import { trainClassifier } from '../../electron/training/train';
+import { writePhantomSet } from './phantoms';
 
 const run = promisify(execFile);
 let dir: string;
@@ -96,6 +100,32 @@ describe('importing Keras ImageNet weights', () => {
   }, 180_000);
 });
 
+describe('training from imported ImageNet weights', () => {
+  it('a head trains on the imported B0 backbone: every backbone weight is the file\'s', async () => {
+    const dataDir = freshDataDir('train');
+    const record = await importImagenetWeights({ dataDir, file: b0File });
+    const phantoms = writePhantomSet(path.join(dataDir, 'dicom'), { patients: 12, slices: 1, size: 48, seed: 77 });
+    const library = Library.open(path.join(dataDir, 'library'));
+    try {
+      await library.importPaths([phantoms.dir]);
+      importLabelsCsvFile(library, phantoms.csv, { author: 'tester' });
+      const result = await trainClassifier({ library, out: path.join(dataDir, 'models', 'b0-imagenet-head'), variant: 'b0', resolution: 32, mode: 'head', backbonePackage: record.packageDir, augmentation: false, epochs: 2, seed: 1, cacheDir: path.join(dataDir, 'cache') });
+      const training = result.metadata.provenance.training as { backbone: { weights: string } };
+      expect(training.backbone.weights).toContain('package');
+      // The package's backbone is the imported file's, weight for weight.
+      const pkg = await loadPackage(result.packageDir, { loadModel: true });
+      const source = buildEfficientNet('b0', { inputSize: 64, includeTop: false, seed: 7 });
+      for (const layer of ['stem_conv', 'block6d_project_conv', 'top_conv']) {
+        expect(pkg.model!.getLayer(layer).getWeights().map((w) => Array.from(w.dataSync()))).toEqual(source.getLayer(layer).getWeights().map((w) => Array.from(w.dataSync())));
+      }
+      source.dispose();
+      pkg.model!.dispose();
+    } finally {
+      library.close();
+    }
+  }, 300_000);
+});
+
 /** Serves `file`, honouring Range; the first full request is cut after `cutAt` bytes. */
 async function serve(file: string, opts: { cutAt?: number } = {}) {
   const bytes = readFileSync(file);
@@ -164,6 +194,18 @@ describe('downloading ImageNet weights', () => {
       expect(existsSync(path.join(downloads, 'efficientnetb0_notop.h5.partial'))).toBe(false);
       expect(existsSync(path.join(downloads, 'efficientnetb0_notop.h5'))).toBe(false);
       expect(listImagenetWeights(dataDir)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('checks a SHA-256 where the table has one: a right MD5 with a wrong SHA-256 is refused too', async () => {
+    const dataDir = freshDataDir('sha256');
+    const server = await serve(b0File);
+    const published = { variant: 'b0' as const, file: 'efficientnetb0_notop.h5', includeTop: false, md5: b0Md5, sha256: 'f'.repeat(64) };
+    try {
+      await expect(downloadImagenetWeights({ dataDir, variant: 'b0', baseUrl: server.base, published })).rejects.toThrow(`(expected SHA-256 ${'f'.repeat(64)}, got `);
+      expect(existsSync(path.join(dataDir, 'weights', 'downloads', 'efficientnetb0_notop.h5'))).toBe(false);
     } finally {
       await server.close();
     }
