@@ -204,7 +204,7 @@ describe('the packed app', () => {
     }
   });
 
-  it('unpacks every WASM module: Lumen codecs, Cornerstone codecs, TF.js wasm, h5wasm', () => {
+  it('unpacks every WASM module: Lumen codecs, Cornerstone codecs, TF.js wasm', () => {
     const wasm = [...packed.keys()].filter((f) => f.endsWith('.wasm'));
     for (const codec of readdirSync(path.join(repo, 'dist/codecs')).filter((f) => f.endsWith('.wasm'))) expect(wasm).toContain(`dist/codecs/${codec}`);
     for (const pkg of ['@cornerstonejs/codec-openjpeg', '@cornerstonejs/codec-charls', '@cornerstonejs/codec-libjpeg-turbo-8bit', '@cornerstonejs/codec-openjph', '@tensorflow/tfjs-backend-wasm']) {
