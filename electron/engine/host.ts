@@ -103,9 +103,22 @@ export class EngineHost {
     // Dawn's OpenGL ES fallback needs a surfaceless EGL on headless Linux; set
     // for the engine only, so the app's own GPU process keeps its platform.
     if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
-    const worker = (this.options.spawn ?? forkEngine())(workerPath, env);
+    // A spawn strategy may first need a moment (the desktop app probes WebGPU
+    // for the engine); this.ready is set at once so that one start is shared.
+    this.ready = Promise.resolve((this.options.spawn ?? forkEngine())(workerPath, env)).then((worker) => {
+      if (this.closed) {
+        worker.kill();
+        throw new Error('the engine was shut down as it started');
+      }
+      return this.attach(worker);
+    });
+    return this.ready;
+  }
+
+  /** Adopt a started worker: route its messages, and settle once it says it is ready. */
+  private attach(worker: EngineProcess): Promise<void> {
     this.worker = worker;
-    this.ready = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
@@ -138,7 +151,6 @@ export class EngineHost {
         reject(new Error(`engine exited (${how}) before it was ready`));
       });
     });
-    return this.ready;
   }
 
   /**

@@ -23,7 +23,8 @@ export interface EngineProcess {
   readonly running: boolean;
 }
 
-export type SpawnEngine = (workerPath: string, env: NodeJS.ProcessEnv) => EngineProcess;
+/** Starts the engine; may take a moment first (the desktop app probes WebGPU for it). */
+export type SpawnEngine = (workerPath: string, env: NodeJS.ProcessEnv) => EngineProcess | Promise<EngineProcess>;
 
 export interface ForkOptions {
   /** The Node binary; defaults to the one running this code. */

@@ -15,6 +15,7 @@ import { isAppPage } from './origin';
 import { APP_PAGE_URL, APP_SCHEME, appHeaders, resolveAppRequest } from './app-protocol';
 import { utilityEngine } from './engine-process';
 import { dicomFilesIn } from './open-files';
+import { runWebgpuProbe } from './webgpu-probe';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
 // uses, so both see one library. Electron's own profile lives inside it.
@@ -32,7 +33,19 @@ const windows = new Set<WebContents>();
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 // A utility process: Electron's own way to run Node code, so RunAsNode stays fused off.
-const engine = new EngineHost({ dataDir, shell: 'electron', workerPath: path.join(here, 'engine-worker.cjs'), spawn: utilityEngine, log });
+// It cannot start the WebGPU probe's process itself (that needs RunAsNode): the
+// main process runs the probe once, before the first engine starts.
+let webgpuProbe: Promise<string> | null = null;
+const engine = new EngineHost({
+  dataDir,
+  shell: 'electron',
+  workerPath: path.join(here, 'engine-worker.cjs'),
+  spawn: async (workerPath, env) => {
+    webgpuProbe ??= runWebgpuProbe(path.join(here, 'webgpu-probe.mjs'));
+    return utilityEngine(workerPath, { ...env, LUMEN_WEBGPU_PROBE: await webgpuProbe });
+  },
+  log,
+});
 
 function broadcast(event: EventName | string, payload: unknown) {
   for (const contents of windows) if (!contents.isDestroyed()) contents.send('lumen:event', event, payload);
@@ -43,6 +56,13 @@ const mainHandlers: Partial<Handlers> = {
   'dialog.openFolder': async () => {
     const win = BrowserWindow.getFocusedWindow();
     const options = { title: 'Open a folder of DICOM files', properties: ['openDirectory' as const, 'multiSelections' as const] };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+  },
+  'dialog.openFile': async ({ kind }) => {
+    const win = BrowserWindow.getFocusedWindow();
+    const filters = { kerasWeights: [{ name: 'Keras weights (.h5)', extensions: ['h5'] }] }[kind];
+    const options = { title: 'Choose a Keras EfficientNet weights file', properties: ['openFile' as const], filters };
     const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
     return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
   },
@@ -59,13 +79,6 @@ ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): P
   if (!trusted(event)) {
     log(`refused IPC from an untrusted frame: ${event.senderFrame?.url ?? 'unknown'}`);
     return { ok: false, error: { code: 'invalid_message', message: 'Refused: this frame is not part of Lumen.' } };
-  'dialog.openFile': async ({ kind }) => {
-    const win = BrowserWindow.getFocusedWindow();
-    const filters = { kerasWeights: [{ name: 'Keras weights (.h5)', extensions: ['h5'] }] }[kind];
-    const options = { title: 'Choose a Keras EfficientNet weights file', properties: ['openFile' as const], filters };
-    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
-  },
   }
   const name = typeof method === 'string' && Object.prototype.hasOwnProperty.call(requests, method) ? (method as keyof typeof requests) : null;
   if (name && requests[name].runsIn === 'main') {
