@@ -177,7 +177,7 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
     else {
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);
       process.stdout.write(`${result.predictions} image prediction${result.predictions === 1 ? '' : 's'}, ${result.measurements} measurement${result.measurements === 1 ? '' : 's'}, ${result.labels} label${result.labels === 1 ? '' : 's'}\n`);
-      if (result.skippedMeasurements) process.stdout.write(`Note: ${result.skippedMeasurements} measurement(s) of kinds other than length are not written to SR yet.\n`);
+      if (result.skippedMeasurements) process.stdout.write(`Note: ${result.skippedMeasurements} measurement(s) could not be written to SR (a kind SR does not carry, or an image the library no longer has).\n`);
     }
     return 0;
   } catch (err) {

@@ -3,10 +3,11 @@
 // - a model's predictions: one TID 1501 measurement group per image (and frame), the top
 //   class as a coded Finding, every class's score as a NUM, the image as its Source, and
 //   the algorithm (TID 4019: name, version, the package's content hash and variant);
-// - measurements: one group per length in the layout of dcmjs's and Cornerstone3D's
-//   adapters (Tracking Identifier "Cornerstone3DTools@^0.1.0:Length", a NUM Length in mm
-//   inferred from a SCOORD POLYLINE selected from the image), so OHIF loads them back as
-//   editable lengths, while other readers see plain TID 1500;
+// - measurements: one group each in the layout of dcmjs's and Cornerstone3D's adapters
+//   (Tracking Identifier "Cornerstone3DTools@^0.1.0:<Tool>", one NUM (length in mm, area in
+//   mm², angle in degrees) inferred from a SCOORD selected from the image), so OHIF loads
+//   lengths, ellipses and probes back as editable ones, while other readers see plain
+//   TID 1500;
 // - labels: one group each, the label as a coded Finding, the labelled images as Source.
 // Class names and labels are codes of Lumen's own scheme 99LUMEN (declared in the
 // document); the code value is the name when it fits a code value, else a hash of it.
@@ -17,8 +18,8 @@ import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
 import { measurementValue } from './tables';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
-/** What OHIF's Cornerstone3D adapters write and recognise as their own lengths. */
-export const CORNERSTONE_LENGTH_TRACKING_ID = 'Cornerstone3DTools@^0.1.0:Length';
+/** What OHIF's Cornerstone3D adapters write and recognise as their own measurements ("<prefix>:<Tool>"). */
+export const CORNERSTONE_TOOL_PREFIX = 'Cornerstone3DTools@^0.1.0';
 export const PREDICTION_TRACKING_ID = 'Lumen AI result';
 export const LABEL_TRACKING_ID = 'Lumen label';
 export const LUMEN_SCHEME = '99LUMEN';
@@ -110,28 +111,65 @@ function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentit
   return container('CONTAINS', DCM('125007', 'Measurement Group'), content);
 }
 
-function lengthGroup(m: StoredMeasurement, ref: ImageRef): Item {
+const UNITS: Record<string, Code> = {
+  mm: code('mm', 'UCUM', 'millimeter'),
+  pixel: code('{pixel}', 'UCUM', 'pixel'),
+  mm2: code('mm2', 'UCUM', 'square millimeter'),
+  pixel2: code('{pixel2}', 'UCUM', 'square pixel'),
+  deg: code('deg', 'UCUM', 'degree'),
+};
+
+/**
+ * One measurement in the layout of the Cornerstone3D adapters OHIF loads (dcmjs's): a
+ * tracking identifier naming the tool, one NUM inferred from a SCOORD selected from the
+ * image. Rectangles and angles follow the same pattern for tools those adapters name so.
+ */
+function measurementGroup(m: StoredMeasurement, ref: ImageRef): Item | null {
   const { value, unit } = measurementValue(m);
-  const units = unit === 'mm' ? code('mm', 'UCUM', 'millimeter') : code('{pixel}', 'UCUM', 'pixel');
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [
-    ...trackingItems(CORNERSTONE_LENGTH_TRACKING_ID),
-    {
-      RelationshipType: 'CONTAINS',
-      ValueType: 'NUM',
-      ConceptNameCodeSequence: [code('410668003', 'SCT', 'Length')],
-      MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number((value ?? 0).toPrecision(8)) }],
-      ContentSequence: [
-        {
-          RelationshipType: 'INFERRED FROM',
-          ValueType: 'SCOORD',
-          GraphicType: 'POLYLINE',
-          // SR image coordinates: (0,0) is the top left corner of the top left pixel, as in Lumen's viewer.
-          GraphicData: m.points.flat().map((v) => Math.fround(v)),
-          ContentSequence: [imageItem('SELECTED FROM', ref)],
-        },
-      ],
-    },
-  ]);
+  const p = m.points;
+  const scoord = (graphicType: string, points: number[][]): Item => ({
+    RelationshipType: 'INFERRED FROM',
+    ValueType: 'SCOORD',
+    GraphicType: graphicType,
+    // SR image coordinates: (0,0) is the top left corner of the top left pixel, as in Lumen's viewer.
+    GraphicData: points.flat().map((v) => Math.fround(v)),
+    ContentSequence: [imageItem('SELECTED FROM', ref)],
+  });
+  const num = (concept: Code, v: number, units: Code, graphic: Item): Item => ({
+    RelationshipType: 'CONTAINS',
+    ValueType: 'NUM',
+    ConceptNameCodeSequence: [concept],
+    MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number(v.toPrecision(8)) }],
+    ContentSequence: [graphic],
+  });
+  let tool: string;
+  let item: Item;
+  if (m.kind === 'length' && p.length === 2 && value !== null) {
+    tool = 'Length';
+    item = num(code('410668003', 'SCT', 'Length'), value, UNITS[unit!], scoord('POLYLINE', p));
+  } else if (m.kind === 'ellipse' && p.length === 2 && value !== null) {
+    // ELLIPSE: major axis ends, then minor axis ends, from the box the ellipse fills.
+    const [[x0, y0], [x1, y1]] = p;
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const across = [[x0, cy], [x1, cy]];
+    const down = [[cx, y0], [cx, y1]];
+    const spacing = m.pixelSpacing ?? [1, 1];
+    const wide = Math.abs(x1 - x0) * spacing[1] >= Math.abs(y1 - y0) * spacing[0];
+    tool = 'EllipticalROI';
+    item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('ELLIPSE', wide ? [...across, ...down] : [...down, ...across]));
+  } else if (m.kind === 'rectangle' && p.length === 2 && value !== null) {
+    const [[x0, y0], [x1, y1]] = p;
+    tool = 'RectangleROI';
+    item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('POLYLINE', [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]));
+  } else if (m.kind === 'angle' && p.length === 3 && value !== null) {
+    tool = 'Angle';
+    item = num(code('285285000', 'SCT', 'Cobb angle'), value, UNITS.deg, scoord('POLYLINE', p));
+  } else if (m.kind === 'probe' && p.length === 1) {
+    tool = 'Probe';
+    item = num(DCM('111010', 'Center'), 0, code('1', 'UCUM', 'no units'), scoord('POINT', p));
+  } else return null;
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), item]);
 }
 
 function labelGroup(l: StoredLabel, refs: ImageRef[]): Item {
@@ -156,7 +194,7 @@ export interface Report {
   dataset: NaturalDataset;
   sopInstanceUid: string;
   groups: { predictions: number; measurements: number; labels: number };
-  /** Measurements of kinds SR does not carry yet (only lengths are written). */
+  /** Measurements SR cannot carry (an unknown kind, or an image the library no longer has). */
   skipped: number;
 }
 
@@ -181,12 +219,14 @@ export function buildReport(input: ReportInput): Report {
     }
   }
   for (const m of input.measurements ?? []) {
-    const r = ref(m.sopInstanceUid, m.frame);
-    if (!r || m.kind !== 'length' || m.points.length !== 2) {
+    const image = input.images.get(m.sopInstanceUid);
+    const group = image ? measurementGroup(m, { ...image, frame: m.frame }) : null;
+    if (!group) {
       skipped++;
       continue;
     }
-    groups.push(lengthGroup(m, r));
+    ref(m.sopInstanceUid, m.frame);
+    groups.push(group);
     counts.measurements++;
   }
   for (const l of input.labels ?? []) {

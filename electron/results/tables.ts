@@ -13,12 +13,29 @@ export interface Table {
   rows: Record<string, Cell>[];
 }
 
-/** A measurement's value in the units the image allows: a length in mm with Pixel Spacing, else in pixels. */
+/**
+ * A measurement's value from its points alone (pixel statistics need the image): a length in
+ * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing (else in pixels), an angle
+ * in degrees. A probe has no value of its own here.
+ */
 export function measurementValue(m: Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'>): { value: number | null; unit: string | null } {
-  if (m.kind !== 'length' || m.points.length !== 2) return { value: null, unit: null };
-  const [[c0, r0], [c1, r1]] = m.points;
   const [rowMm, colMm] = m.pixelSpacing ?? [1, 1];
-  return { value: Math.hypot((c1 - c0) * colMm, (r1 - r0) * rowMm), unit: m.pixelSpacing ? 'mm' : 'pixel' };
+  const mm = m.pixelSpacing !== null;
+  const p = m.points;
+  if ((m.kind === 'length' || m.kind === 'rectangle' || m.kind === 'ellipse') && p.length === 2) {
+    const dx = (p[1][0] - p[0][0]) * colMm;
+    const dy = (p[1][1] - p[0][1]) * rowMm;
+    if (m.kind === 'length') return { value: Math.hypot(dx, dy), unit: mm ? 'mm' : 'pixel' };
+    const box = Math.abs(dx * dy);
+    return { value: m.kind === 'rectangle' ? box : (Math.PI / 4) * box, unit: mm ? 'mm2' : 'pixel2' };
+  }
+  if (m.kind === 'angle' && p.length === 3) {
+    const a = [(p[0][0] - p[1][0]) * colMm, (p[0][1] - p[1][1]) * rowMm];
+    const b = [(p[2][0] - p[1][0]) * colMm, (p[2][1] - p[1][1]) * rowMm];
+    const cos = (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(a[0], a[1]) * Math.hypot(b[0], b[1]));
+    return Number.isFinite(cos) ? { value: (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI, unit: 'deg' } : { value: null, unit: null };
+  }
+  return { value: null, unit: null };
 }
 
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */

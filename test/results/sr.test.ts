@@ -6,6 +6,8 @@ import path from 'node:path';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportResults } from '../../electron/results/export';
+import { readDataset, writeDataset } from '../../electron/results/part10';
+import { buildReport } from '../../electron/results/sr';
 import { dciodvfy, dsrdump, natural } from './check';
 import { lumen, MODEL_HASH, MODEL_META, PATIENT_A, QUOTED_LABEL, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
 
@@ -76,6 +78,41 @@ describe('lumen export --results', () => {
       .filter(Boolean)
       .map((f) => items(f.ConceptCodeSequence)[0].CodeMeaning);
     expect(findings).toEqual(['=HYPERLINK("http://x","y")', QUOTED_LABEL]);
+  });
+
+  it('every measurement kind: dciodvfy finds no error, OHIF\'s adapter loads ellipse and probe, values from the points', () => {
+    const instance = lib.library.listInstances(PATIENT_A.seriesUid)[0];
+    const source = readDataset(instance.path, { headerOnly: true }).dataset;
+    const base = { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: instance.sopInstanceUid, sopClassUid: instance.sopClassUid, frame: 0, pixelSpacing: [0.7, 0.7] as [number, number], author: null, createdAt: '2026-01-01T00:00:00Z' };
+    const measurements = [
+      { ...base, id: 'm-ellipse-01', kind: 'ellipse', points: [[2, 2], [12, 6]] as [number, number][] },
+      { ...base, id: 'm-rect-0001', kind: 'rectangle', points: [[1, 1], [5, 3]] as [number, number][] },
+      { ...base, id: 'm-angle-001', kind: 'angle', points: [[10, 0], [0, 0], [0, 10]] as [number, number][] },
+      { ...base, id: 'm-probe-001', kind: 'probe', points: [[7.5, 8.5]] as [number, number][] },
+      { ...base, id: 'm-unknown-1', kind: 'freehand', points: [[1, 1]] as [number, number][] },
+    ];
+    const images = new Map([[instance.sopInstanceUid, { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: instance.sopInstanceUid, sopClassUid: instance.sopClassUid!, frames: 1 }]]);
+    const report = buildReport({ source, seriesInstanceUid: '2.25.1', seriesNumber: 1, seriesDescription: 'kinds', instanceNumber: 1, images, measurements });
+    expect(report.groups.measurements).toBe(4);
+    expect(report.skipped).toBe(1);
+    const file = path.join(tmpDir('sr-kinds'), 'kinds.dcm');
+    fs.writeFileSync(file, writeDataset(report.dataset));
+    dsrdump(file);
+    const { errors, output } = dciodvfy(file);
+    expect(errors, output).toEqual([]);
+    const ds = natural(file);
+    const nums = children(child(ds, 'Imaging Measurements'), 'Measurement Group').map((g) => items(g.ContentSequence).find((c) => c.ValueType === 'NUM'));
+    const values = nums.map((n) => [meaning(n), items(n.MeasuredValueSequence)[0].NumericValue, items(items(n.MeasuredValueSequence)[0].MeasurementUnitsCodeSequence)[0].CodeValue]);
+    expect(values[0][0]).toBe('Area');
+    expect(values[0][1]).toBeCloseTo((Math.PI / 4) * 10 * 0.7 * 4 * 0.7, 4);
+    expect(values[1]).toEqual(['Area', Number((4 * 0.7 * 2 * 0.7).toPrecision(8)), 'mm2']);
+    expect(values[2][1]).toBeCloseTo(90, 6);
+    expect(values[2][2]).toBe('deg');
+    const sopToImageId = { [instance.sopInstanceUid]: 'lumen:1' };
+    const metadata = { get: () => ({ frameOfReferenceUID: '1.2.3', rowCosines: [1, 0, 0], columnCosines: [0, 1, 0], rowPixelSpacing: 0.7, columnPixelSpacing: 0.7 }) };
+    const state = dcmjs.adapters.Cornerstone3D.MeasurementReport.generateToolState(ds, sopToImageId, (_id: string, p: number[]) => [...p, 0], metadata);
+    expect(state.Probe[0].annotation.data.handles.points).toEqual([[7.5, 8.5, 0]]);
+    expect(state.EllipticalROI).toHaveLength(1);
   });
 
   it('refuses, in words, a UID the library lacks and a model without predictions for it', async () => {

@@ -76,7 +76,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
           ...r.files.filter((f) => f.kind.endsWith('-sr')).map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
           ...(r.files.some((f) => f.kind === 'parametric-map') ? [`${r.files.filter((f) => f.kind === 'parametric-map').length} heatmaps (DICOM Parametric Map) in the same folder.`] : []),
           `${r.predictions} image prediction${r.predictions === 1 ? '' : 's'}, ${r.measurements} measurement${r.measurements === 1 ? '' : 's'}, ${r.labels} label${r.labels === 1 ? '' : 's'}.`,
-          ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) of other kinds than length are not written to SR yet.`] : []),
+          ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) could not be written to SR (a kind SR does not carry, or an image no longer in the library).`] : []),
         ]);
       } else {
         const r = await lumen.invoke('export.table', { kind, format, uid, packageHash: kind === 'predictions' && model ? model : null, out: path });
