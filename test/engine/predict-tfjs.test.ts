@@ -1,0 +1,121 @@
+// Where ONNX Runtime is not available, TF.js serves Run through the same runner: with the
+// runner forced to TF.js (LUMEN_RUNTIME=tfjs), the model panel names it, the app's Run
+// stores the same scores `lumen predict`'s path gets on ONNX Runtime, its heatmaps are the
+// same maps, and the audit log names the runtime each ran on.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload } from '../../common/contract';
+import type { CamMap, PredictionResult } from '../../common/contract/models';
+import type { RequestContext } from '../../common/rpc';
+import { createEngine, type Engine } from '../../electron/engine/engine';
+import { Library } from '../../electron/library/library';
+import { predictSeries } from '../../electron/training/predict';
+import { standaloneModel } from '../../electron/training/train';
+import { createClassifier, customVariant } from '../../models';
+import { savePackage } from '../../models/package';
+import { initBackend } from '../../models/runtime';
+import { writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
+
+const SIZE = 64;
+
+describe('Run on TF.js when ONNX Runtime is not used', () => {
+  let dataDir: string;
+  let engine: Engine;
+  let series: PhantomSeries;
+  let packageDir: string;
+  let contentHash: string;
+  const saved = process.env.LUMEN_RUNTIME;
+  const events: { event: EventName; payload: unknown }[] = [];
+  const ctx: RequestContext = { emit: <K extends EventName>(event: K, payload: EventPayload<K>) => void events.push({ event, payload }) };
+  const call = async (method: string, input: unknown) => {
+    const reply = await engine.dispatch(method, input, ctx);
+    if (!reply.ok) throw new Error(reply.error.message);
+    return reply.value as any;
+  };
+  const job = async (method: string, input: unknown) => {
+    const { jobId } = await call(method, input);
+    for (;;) {
+      const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && (e.payload as { jobId: string }).jobId === jobId);
+      if (end) {
+        if (end.event === 'job.failed') throw new Error((end.payload as { message: string }).message);
+        return (end.payload as { result: unknown }).result as any;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-predict-tfjs-'));
+    series = writePhantomSeries(path.join(dataDir, 'incoming'), 4);
+    await initBackend('cpu');
+    const spec = customVariant({ phi: -10 });
+    const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 4 });
+    const logits = classifier.model.getLayer('logits');
+    const weights = [tf.randomNormal(logits.getWeights()[0].shape, 0, 5, 'float32', 6), tf.zeros([2])];
+    logits.setWeights(weights);
+    tf.dispose(weights);
+    const model = standaloneModel(classifier, spec, SIZE);
+    packageDir = path.join(dataDir, 'models', 'tiny');
+    try {
+      contentHash = (
+        await savePackage(packageDir, model, {
+          name: 'tiny',
+          variant: 'custom-phi-10',
+          inputSize: SIZE,
+          preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+          classNames: ['none', 'lesion'],
+          task: 'multiclass',
+          provenance: {},
+        })
+      ).contentHash;
+    } finally {
+      model.dispose();
+      classifier.dispose();
+    }
+    process.env.LUMEN_RUNTIME = 'tfjs';
+    engine = createEngine({ dataDir, shell: 'cli', backend: 'cpu' });
+    expect((await job('library.import', { paths: [series.dir] })).imported).toBe(4);
+  }, 120_000);
+  afterAll(() => {
+    if (saved === undefined) delete process.env.LUMEN_RUNTIME;
+    else process.env.LUMEN_RUNTIME = saved;
+    engine?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('names TF.js, runs on it, and gives the scores and maps ONNX Runtime gives', async () => {
+    const catalog = await call('models.catalog', {});
+    expect(catalog.runtime.run).toBe('TF.js (cpu)');
+
+    const app = (await job('predict.run', { packageHash: contentHash, scope: 'series', seriesInstanceUid: series.seriesUid })) as PredictionResult;
+    expect(app.images).toHaveLength(4);
+    const maps: Float32Array[] = [];
+    for (const k of [0, 1]) {
+      const cam = (await call('predict.cam', { packageHash: contentHash, seriesInstanceUid: series.seriesUid, sopInstanceUid: app.images[0].sopInstanceUid, frame: 0, classIndex: k })) as CamMap;
+      maps.push(new Float32Array(Uint8Array.from(Buffer.from(cam.values, 'base64')).buffer));
+    }
+
+    // The same package through the same module on ONNX Runtime.
+    process.env.LUMEN_RUNTIME = 'onnxruntime';
+    const library = Library.open(path.join(dataDir, 'library'));
+    try {
+      const onnx = await predictSeries({ library, packageDir, seriesUid: series.seriesUid, store: false });
+      for (const img of app.images) {
+        const same = onnx.images.find((o) => o.sopInstanceUid === img.sopInstanceUid && o.frame === img.frame)!;
+        img.scores.forEach((s, k) => expect(s).toBeCloseTo(same.scores[k], 4));
+      }
+      // Its maps: the runner's own, so the same numbers as the heatmaps Run sent.
+      const logits = maps.map((m) => m.reduce((a, b) => a + b, 0) / m.length);
+      const p1 = 1 / (1 + Math.exp(logits[0] - logits[1]));
+      expect(p1).toBeCloseTo(app.images[0].scores[1], 3);
+      const audit = library.auditEntries({}).filter((e) => e.action === 'predict');
+      expect(audit.map((e) => e.runtime)).toEqual(['TF.js (cpu)', expect.stringMatching(/^ONNX Runtime \(/)]);
+    } finally {
+      library.close();
+      process.env.LUMEN_RUNTIME = 'tfjs';
+    }
+  }, 300_000);
+});
