@@ -79,6 +79,7 @@ export function createEngine(options: EngineOptions): Engine {
             await initBackend(chosen);
           } catch (err) {
             startNotice = `The backend chosen in Settings (${chosen}) could not start (${errorMessage(err)}); the engine uses the best available one.`;
+            await initBackend().catch(() => undefined); // as with "auto"; with none at all, doctor says why
           }
         }
       }

@@ -109,6 +109,33 @@ describe('settings through the engine and the CLI', () => {
     }
   }, 120_000);
 
+  it('the engine starts on the backend Settings name; one that cannot start is reported, not fatal', async () => {
+    const ctx: RequestContext = { emit: <K extends EventName>(_e: K, _p: EventPayload<K>) => {} };
+    const start = async (backend: string) => {
+      const dataDir = fresh(`backend-${backend}`);
+      writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ backend }));
+      const engine = createEngine({ dataDir, shell: 'cli' });
+      const call = async (method: string) => {
+        const reply = await engine.dispatch(method, {}, ctx);
+        if (!reply.ok) throw new Error(reply.error.message);
+        return reply.value as any;
+      };
+      try {
+        return { info: await call('app.info'), state: await call('settings.get') };
+      } finally {
+        engine.dispose();
+      }
+    };
+    const cpu = await start('cpu');
+    expect(cpu.info.engine.activeBackend).toBe('cpu');
+    expect(cpu.state.notice).toBeNull();
+    // tfjs-node cannot be installed here: the choice is kept, the engine runs on another backend and says why.
+    const tensorflow = await start('tensorflow');
+    expect(tensorflow.state.settings.backend).toBe('tensorflow');
+    expect(tensorflow.info.engine.activeBackend).not.toBe('tensorflow');
+    expect(tensorflow.state.notice).toMatch(/^The backend chosen in Settings \(tensorflow\) could not start \(.*not installed.*\); the engine uses the best available one\.$/);
+  }, 120_000);
+
   it('lumen settings set and get, as JSON; a bad value exits 2 with a message', async () => {
     const dataDir = fresh('cli');
     const env = { ...process.env, LUMEN_DATA_DIR: dataDir };
