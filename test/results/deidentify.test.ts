@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
+import { decodeFrame } from '../../electron/dicom/decode';
+import { parseDicomFile } from '../../electron/dicom/parse';
 import { exportDeidentified } from '../../electron/results/deidentify';
 import { writeSlice } from '../library/fixtures';
 import { dciodvfy, dcmdump, natural } from './check';
@@ -104,7 +106,7 @@ describe('de-identified export', () => {
     }
   }, 120_000);
 
-  it('keeps pixels, adds no dciodvfy error, sets the profile attributes, maps patient, study and dates consistently', () => {
+  it('keeps pixels, adds no dciodvfy error, sets the profile attributes, maps patient, study and dates consistently', async () => {
     const out = tmpDir('deid-direct');
     const result = exportDeidentified(library, { uid: STUDY, out, includeBurnedIn: true });
     expect(result).toMatchObject({ written: 4, heldBack: [], failed: [] });
@@ -138,6 +140,20 @@ describe('de-identified export', () => {
       expect(Buffer.from(ds.PixelData[0]).equals(Buffer.from(source.PixelData[0]))).toBe(true);
       const before = new Set(dciodvfy(sources.get(source.SOPInstanceUID)!).errors);
       expect(dciodvfy(file).errors.filter((e) => !before.has(e))).toEqual([]);
+    }
+    // Lumen imports its own copies and decodes them to the source's stored values.
+    const back = Library.open(path.join(tmpDir('deid-reimport'), 'library'));
+    try {
+      const report = await back.importPaths([out]);
+      expect(report).toMatchObject({ imported: 4, errors: [] });
+      for (const { file, ds } of exported) {
+        const source = [...sources.values()].find((f) => natural(f).InstanceNumber === ds.InstanceNumber && natural(f).SeriesNumber === ds.SeriesNumber)!;
+        const [a, b] = await Promise.all([decodeFrame(await parseDicomFile(file), 0), decodeFrame(await parseDicomFile(source), 0)]);
+        expect(Buffer.from(a.pixels.buffer, a.pixels.byteOffset, a.pixels.byteLength).equals(Buffer.from(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength))).toBe(true);
+      }
+      expect(back.listStudies().map((st) => st.patientName)).toEqual([pseudonym]);
+    } finally {
+      back.close();
     }
     expect(shift).toBeGreaterThanOrEqual(365);
     expect(shift).toBeLessThanOrEqual(3652);
