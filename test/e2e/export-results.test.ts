@@ -22,8 +22,8 @@ describe('Export results… in the app', () => {
     await page.getByRole('button', { name: 'Export results…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export results' });
     await dialog.waitFor();
-    await dialog.getByLabel('Model').locator('option', { hasText: 'Chest triage (5 images)' }).waitFor({ state: 'attached', timeout: 30_000 });
-    expect(await dialog.getByLabel('Model').inputValue()).toBe(MODEL_HASH);
+    await dialog.getByLabel('Model', { exact: true }).locator('option', { hasText: 'Chest triage (5 images)' }).waitFor({ state: 'attached', timeout: 30_000 });
+    expect(await dialog.getByLabel('Model', { exact: true }).inputValue()).toBe(MODEL_HASH);
 
     // DICOM SR of the predictions, measurements and labels.
     const srDir = path.join(dataDir, 'exports', 'sr');
