@@ -21,6 +21,7 @@ export const SHORTCUTS: [string, string][] = [
   ['?', 'This help'],
   ['F1', 'About Lumen'],
   ['Esc', 'Close dialogs'],
+  ['Ctrl + ,', 'Settings'],
 ];
 
 export function Help({ onClose }: { onClose: () => void }) {
