@@ -90,7 +90,7 @@ async function stageCosts(files: string[], size: number): Promise<Record<'readMs
  * The same package on the runner the product creates (ONNX Runtime, the same session options as
  * predictSeries), fed ready-made NHWC batches: inference alone, with nothing to read or decode.
  */
-async function pureInference(packageDir: string, images: number, batch: number, size: number): Promise<{ ms: number; cpuMs: number }> {
+async function pureInference(packageDir: string, images: number, batch: number, size: number): Promise<{ ms: number; cpuMs: number; device: string }> {
   const cpu = process.cpuUsage();
   const runner = await createRunner({ package: await loadPackage(packageDir) }, { runtime: 'onnxruntime', cam: false, spinning: false });
   try {
@@ -102,7 +102,7 @@ async function pureInference(packageDir: string, images: number, batch: number, 
     for (let done = 0; done + batch <= images; done += batch) await runner.scores(full, batch);
     if (tail) await runner.scores(tail, rest);
     const ms = performance.now() - t;
-    return { ms, cpuMs: cpuMs(cpu) };
+    return { ms, cpuMs: cpuMs(cpu), device: runner.device };
   } finally {
     await runner.dispose();
   }
@@ -180,7 +180,7 @@ export const suite: BenchSuite = {
 
       const e2e: { ms: number; cpuMs: number; timings: PredictTimings }[] = [];
       let modelHash = '';
-      const pure: { ms: number; cpuMs: number }[] = [];
+      const pure: { ms: number; cpuMs: number; device: string }[] = [];
       // A first, untimed run of each: V8 optimises the decode workers' code and ONNX Runtime sizes its pools.
       await predictSeries({ library, packageDir, batchSize: batch });
       for (let r = 0; r < rounds; r++) {
@@ -208,7 +208,7 @@ export const suite: BenchSuite = {
       const cpus = os.cpus();
       const report: PredictBenchReport = {
         series: { slices, rows: 512, columns: 512, bitsAllocated: 16, transferSyntax: 'explicit VR little endian', folder },
-        model: { variant, inputSize: size, classes: 2, runtime: 'onnxruntime', provider: 'cpu', batch, threads: os.availableParallelism() },
+        model: { variant, inputSize: size, classes: 2, runtime: 'onnxruntime', provider: pure[0].device, batch, threads: os.availableParallelism() },
         endToEnd: {
           images: slices,
           seconds: round(best.ms / 1000, 3),
@@ -244,7 +244,7 @@ export const suite: BenchSuite = {
         const p = report.endToEnd.perImageMs;
         process.stdout.write(
           [
-            `End to end (read, decode, window, resize, ${variant} on ONNX Runtime cpu, store), batch ${batch}: ${report.endToEnd.imagesPerSecond} images/s`,
+            `End to end (read, decode, window, resize, ${variant} on ONNX Runtime ${report.model.provider}, store), batch ${batch}: ${report.endToEnd.imagesPerSecond} images/s`,
             `Pure inference on ready-made tensors, same session options and batch:          ${report.pureInference.imagesPerSecond} images/s`,
             `endToEndRatio: ${report.endToEndRatio} (target ${TARGET_RATIO}); in CPU time: ${report.endToEndCpuRatio}`,
             `Per image, wall: ${p.inference} ms in the runtime, ${p.waitForInput} ms waiting for decoded input, ${p.store} ms storing, ${p.deliver} ms delivering (total ${p.total} ms)`,
