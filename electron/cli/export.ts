@@ -36,7 +36,7 @@ function writeFileAtomic(file: string, bytes: Uint8Array): void {
 }
 
 export const command: Command = {
-  summary: 'Export an EfficientNet (random, Keras .h5 or a model package\'s weights) as ONNX, TF.js layers format or a model package.',
+  summary: 'Export an EfficientNet (random, Keras .h5 or a model package\'s weights) as ONNX, TF.js layers format or a model package; or the library\'s results as DICOM SR and Parametric Maps, de-identified copies, or CSV/JSON tables.',
   usage: [
     'lumen export --variant <name> [--weights <file.h5|package dir>] [--classes N] [--class-names a,b,...]',
     '             [--resolution R] --format onnx|tfjs|package --out <path> [--name <text>] [--overwrite] [--library <dir>] [--json]',
