@@ -4,13 +4,14 @@
  * checked against `Settings` whenever they are read (electron/engine/settings.ts).
  */
 import { z } from 'zod';
+import { CT_PRESET_KEYS } from '../voi';
 import { Empty, JobStarted, request } from './define';
 
 export const THEMES = ['dark', 'light'] as const;
 /** 'auto' lets the engine pick the best available TF.js backend (models/runtime.ts). */
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-/** The window a CT series opens with: the file's own, or one of the CT presets (electron/dicom/pixels.ts). */
-export const CT_WINDOW_CHOICES = ['file', 'ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'] as const;
+/** The window a CT series opens with: the file's own, or one of the CT presets on the viewer's keys (common/voi.ts). */
+export const CT_WINDOW_CHOICES = ['file', ...CT_PRESET_KEYS] as const;
 
 /** An absolute path on any platform (common/ has no node:path). */
 const AbsolutePath = z.string().max(4096).regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'an absolute path');

@@ -13,6 +13,7 @@ import { CUSTOM_VARIANT_CHOICES, DEFAULT_EPOCHS } from '../../../common/contract
 import { VOI_PRESETS } from '../../../common/voi';
 import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
+import { useJob } from '../workspace/useJob';
 import { ReportDialog } from './ReportDialog';
 import './training.css';
 import { errorMessage } from '../../../common/errors';
@@ -48,6 +49,9 @@ type Evaluation = {
 
 /** '' is the file's own window; then the CT presets the engine knows (common/voi.ts). */
 const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
+/** What a finished training job gives the panel (the engine's training result). */
+type TrainOutcome = { test: Evaluation; packageDir: string; reportPath: string };
+
 const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 
 function Curves({ points }: { points: EpochPoint[] }) {
@@ -83,10 +87,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
   /** The released variants, as the engine's catalog lists them. */
   const [released, setReleased] = useState<string[]>([]);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [progress, setProgress] = useState<{ fraction: number | null; message: string } | null>(null);
+  // The run in progress (training.start or training.resume), followed by the shared job hook.
+  const job = useJob<TrainOutcome>();
+  const jobId = job.running ? job.jobId : null;
   const [curve, setCurve] = useState<EpochPoint[]>([]);
-  const [result, setResult] = useState<{ test: Evaluation; packageDir: string; reportPath: string } | null>(null);
+  const [result, setResult] = useState<TrainOutcome | null>(null);
   // Start, progress, curves and results in one block: the panel scrolls it into view when a
   // run starts and again when it ends, so the user never has to look for them.
   const runView = useRef<HTMLDivElement>(null);
@@ -155,37 +160,32 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   }, [classes, label, reportOpen]);
 
   useEffect(() => {
-    if (!jobId) return;
-    const offs = [
-      lumen.on('job.progress', (p) => {
-        if (p.jobId !== jobId) return;
-        setProgress({ fraction: p.fraction, message: p.message });
-        const history = (p.detail as { history?: EpochPoint[] } | undefined)?.history;
-        if (history && history.length) setCurve(history);
-      }),
-      lumen.on('job.finished', (p) => {
-        if (p.jobId !== jobId) return;
-        setJobId(null);
-        setResult(p.result as { test: Evaluation; packageDir: string; reportPath: string });
-        setStatus('Training finished.');
-        showRun();
-        void refreshDataset();
-      }),
-      lumen.on('job.failed', (p) => {
-        if (p.jobId !== jobId) return;
-        setJobId(null);
-        setStatus(p.cancelled ? 'Cancelled: the checkpoint is kept; resume it below.' : `Training failed: ${p.message}`);
-        void refreshDataset();
-      }),
-    ];
-    return () => offs.forEach((off) => off());
-  }, [jobId, refreshDataset]);
+    const history = (job.detail as { history?: EpochPoint[] } | null)?.history;
+    if (history && history.length) setCurve(history);
+  }, [job.detail]);
+  // The run's end: its results, or why it stopped. A request refused before a job started
+  // (no jobId) says only its reason.
+  useEffect(() => {
+    if (job.running) return;
+    if (job.result) {
+      setResult(job.result);
+      setStatus('Training finished.');
+      showRun();
+      void refreshDataset();
+    } else if (job.cancelled) {
+      setStatus('Cancelled: the checkpoint is kept; resume it below.');
+      void refreshDataset();
+    } else if (job.error !== null) {
+      setStatus(job.jobId ? `Training failed: ${job.error}` : job.error);
+      if (job.jobId) void refreshDataset();
+    }
+  }, [job.running, job.result, job.cancelled, job.error, job.jobId]);
 
-  const start = async () => {
+  const start = () => {
     setResult(null);
     setCurve([]);
-    try {
-      const { jobId: id } = await lumen.invoke('training.start', {
+    void job.start(async () => {
+      const started = await lumen.invoke('training.start', {
         name: form.name,
         variant: form.variant,
         mode: form.mode,
@@ -198,23 +198,19 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
         ...(form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage) ? { backbonePackage: form.backbonePackage } : {}),
         overwrite: true,
       });
-      setJobId(id);
       setStatus('Training…');
       showRun();
-    } catch (err) {
-      setStatus(errorMessage(err));
-    }
+      return started;
+    }, 'Training…');
   };
 
-  const resume = async (checkpointDir: string) => {
+  const resume = (checkpointDir: string) => {
     setCurve([]);
-    try {
-      const { jobId: id } = await lumen.invoke('training.resume', { checkpointDir });
-      setJobId(id);
+    void job.start(async () => {
+      const started = await lumen.invoke('training.resume', { checkpointDir });
       setStatus('Resuming…');
-    } catch (err) {
-      setStatus(errorMessage(err));
-    }
+      return started;
+    }, 'Resuming…');
   };
 
   const importCsv = async () => {
@@ -326,14 +322,14 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
         )}
         <div className="run-view" ref={runView}>
           <div className="row">
-            <button type="button" className="primary-button" onClick={() => void start()} disabled={!!jobId}>Start training</button>
-            <button type="button" className="text-button" onClick={() => jobId && void lumen.invoke('job.cancel', { jobId })} disabled={!jobId}>Cancel</button>
+            <button type="button" className="primary-button" onClick={start} disabled={job.running}>Start training</button>
+            <button type="button" className="text-button" onClick={job.cancel} disabled={!jobId}>Cancel</button>
           </div>
           {status && <div role="status" className="run-status">{status}</div>}
-          {progress && jobId && (
+          {jobId && (
             <div>
-              <progress max={1} value={progress.fraction ?? undefined} style={{ width: '100%' }} />
-              <div className="muted small">{progress.message}</div>
+              <progress max={1} value={job.fraction ?? undefined} style={{ width: '100%' }} />
+              <div className="muted small">{job.message}</div>
             </div>
           )}
           <Curves points={curve} />
@@ -362,7 +358,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
             <h4 style={{ margin: '6px 0 2px' }}>Stopped runs</h4>
             {runs.map((r) => (
               <div key={r.checkpointDir}>
-                {r.name}: epoch {r.epoch}{r.epochs ? `/${r.epochs}` : ''} <button type="button" onClick={() => void resume(r.checkpointDir)}>Resume</button>
+                {r.name}: epoch {r.epoch}{r.epochs ? `/${r.epochs}` : ''} <button type="button" onClick={() => resume(r.checkpointDir)}>Resume</button>
               </div>
             ))}
           </div>

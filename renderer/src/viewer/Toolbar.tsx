@@ -2,12 +2,13 @@
 // and the keys that pick a tool or a preset (the workspace handles the other keys).
 import { useEffect } from 'react';
 import type { VoiWindow } from '../../../common/contract/library';
+import { CT_PRESET_KEYS } from '../../../common/voi';
 import { TOOLS, type ToolId } from './tools';
 import type { ViewState } from './transform';
 import type { ViewCommand } from './useViewTransform';
 
-/** The CT presets the toolbar offers (ids of electron/dicom's VOI_PRESETS), in reading-room order. */
-export const PRESET_ORDER = ['ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'];
+/** The CT presets on keys 2–6, in reading-room order (common/voi.ts, as the engine offers them). */
+const PRESET_ORDER: readonly string[] = CT_PRESET_KEYS;
 
 /** W, P, Z, L… pick a tool; 1 the file's window and 2–6 the CT presets, while `presetKeys`. */
 export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWindow[]; onPreset: (id: string) => void; presetKeys: boolean }) {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { variantDisplayName, type ModelCatalog, type PredictionResult, type PredictScope, type Recommendation } from '../../../common/contract/models';
+import { variantDisplayName, type PredictionResult, type PredictScope, type Recommendation } from '../../../common/contract/models';
 import { lumen } from '../api';
+import { useRequest } from '../useRequest';
 import type { Colormap } from '../viewer/image';
 import { compact, formatDateTime } from './format';
 import { Progress } from './Progress';
@@ -51,9 +52,7 @@ export function ModelPanel(props: {
   onTrain: () => void;
 }) {
   const { current, packageHash, setPackageHash, result, setResult, heatmap, setHeatmap } = props;
-  const [catalog, setCatalog] = useState<ModelCatalog | null>(null);
-  const [catalogError, setCatalogError] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
+  const { data: catalog, error: catalogError, reload: reloadCatalog } = useRequest('models.catalog', {});
   const [variant, setVariant] = useState<string | null>(null);
   const [budget, setBudget] = useState(200);
   const [recommendation, setRecommendation] = useState<Recommendation | null>(null);
@@ -69,34 +68,24 @@ export function ModelPanel(props: {
       setImportMessage({ ok: true, text: `Imported ${p.name} (#${p.contentHash.slice(0, 12)}).` });
       setPackageFile('');
       setPackageHash(p.contentHash);
-      setGeneration((g) => g + 1);
+      reloadCatalog();
     } catch (err) {
       setImportMessage({ ok: false, text: errorMessage(err) });
     }
   };
   const predict = useJob<PredictionResult>();
 
+  // The chosen package stays while the catalog lists it; otherwise the first one is chosen.
   useEffect(() => {
-    let live = true;
-    lumen.invoke('models.catalog', {}).then(
-      (c) => {
-        if (!live) return;
-        setCatalog(c);
-        setCatalogError(null);
-        if (c.packages.length && !c.packages.some((p) => p.contentHash === packageHash)) setPackageHash(c.packages[0].contentHash);
-        if (!c.packages.length) setPackageHash(null);
-      },
-      (err: unknown) => live && setCatalogError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [generation]);
+    if (!catalog) return;
+    if (catalog.packages.length && !catalog.packages.some((p) => p.contentHash === packageHash)) setPackageHash(catalog.packages[0].contentHash);
+    if (!catalog.packages.length) setPackageHash(null);
+  }, [catalog]);
   useEffect(() => {
-    if (latency.result) setGeneration((g) => g + 1);
-  }, [latency.result]);
+    if (latency.result) reloadCatalog();
+  }, [latency.result, reloadCatalog]);
   // A package trained in the Training tab is listed as soon as its run ends, without a reload.
-  useEffect(() => lumen.on('job.finished', (p) => p.kind === 'training' && setGeneration((g) => g + 1)), []);
+  useEffect(() => lumen.on('job.finished', (p) => p.kind === 'training' && reloadCatalog()), [reloadCatalog]);
 
   const rows = current?.rows ?? 0;
   const columns = current?.columns ?? 0;
@@ -153,7 +142,7 @@ export function ModelPanel(props: {
     <aside className="panel model-panel" aria-label="Models and predictions">
       <header className="panel-header">
         <h2>Model package</h2>
-        <button className="icon-button" aria-label="Reload models" title="Reload the model list" onClick={() => setGeneration((g) => g + 1)}>⟳</button>
+        <button className="icon-button" aria-label="Reload models" title="Reload the model list" onClick={reloadCatalog}>⟳</button>
       </header>
       {catalogError && <div className="banner error" role="alert">{catalogError}</div>}
       {!catalog && !catalogError && <p className="muted pad">Counting the EfficientNet family…</p>}
