@@ -11,17 +11,35 @@ export const MeasurementId = z.string().min(8).max(64).regex(/^[A-Za-z0-9-]+$/, 
 /** (column, row) in image pixels; fractions allowed (the pointer falls between pixel centres). */
 const ImagePoint = z.tuple([z.number().finite().min(-1e6).max(1e6), z.number().finite().min(-1e6).max(1e6)]);
 
-export const Measurement = z.object({
-  id: MeasurementId,
-  seriesInstanceUid: Uid,
-  sopInstanceUid: Uid,
-  frame: z.number().int().min(0).max(100_000),
-  kind: z.literal('length'),
-  /** A length's two ends. */
-  points: z.tuple([ImagePoint, ImagePoint]),
-  /** ISO 8601, UTC; the viewer lists an image's measurements in this order. */
-  createdAt: z.string().max(40),
-});
+/** The kinds of measurement, and how many points each has. */
+export const MEASUREMENT_POINTS = {
+  /** Its two ends. */
+  length: 2,
+  /** Two opposite corners. */
+  rectangle: 2,
+  /** Two opposite corners of the box the ellipse fills. */
+  ellipse: 2,
+  /** One arm's end, the vertex, the other arm's end. */
+  angle: 3,
+  /** The pixel whose value it reads. */
+  probe: 1,
+} as const;
+export type MeasurementKind = keyof typeof MEASUREMENT_POINTS;
+export const MEASUREMENT_KINDS = Object.keys(MEASUREMENT_POINTS) as [MeasurementKind, ...MeasurementKind[]];
+
+export const Measurement = z
+  .object({
+    id: MeasurementId,
+    seriesInstanceUid: Uid,
+    sopInstanceUid: Uid,
+    frame: z.number().int().min(0).max(100_000),
+    kind: z.enum(MEASUREMENT_KINDS),
+    /** Its points in image pixels, as many as MEASUREMENT_POINTS says for its kind. */
+    points: z.array(ImagePoint).min(1).max(3),
+    /** ISO 8601, UTC; the viewer lists an image's measurements in this order. */
+    createdAt: z.string().max(40),
+  })
+  .refine((m) => m.points.length === MEASUREMENT_POINTS[m.kind], { message: 'a length, rectangle or ellipse has 2 points, an angle 3, a probe 1', path: ['points'] });
 export type Measurement = z.infer<typeof Measurement>;
 
 export const measurementRequests = {

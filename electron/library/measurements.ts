@@ -8,7 +8,7 @@ interface MeasurementRow {
   series_uid: string;
   sop_uid: string;
   frame: number;
-  kind: 'length';
+  kind: Measurement['kind'];
   points: string;
   created_at: string;
 }

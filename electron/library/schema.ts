@@ -203,6 +203,28 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX predictions_by_image ON predictions(target_uid, frame);
     `,
   },
+  {
+    version: 8,
+    description: 'measurements of more kinds: rectangle and ellipse regions, angles, probes',
+    sql: `
+      -- SQLite cannot change a CHECK: the table is made again with the wider one, rows kept.
+      CREATE TABLE measurements_new (
+        id TEXT PRIMARY KEY,
+        series_uid TEXT NOT NULL,
+        sop_uid TEXT NOT NULL,
+        frame INTEGER NOT NULL CHECK (frame >= 0),
+        kind TEXT NOT NULL CHECK (kind IN ('length', 'rectangle', 'ellipse', 'angle', 'probe')),
+        points TEXT NOT NULL,                    -- JSON [[column, row], ...] in image pixels
+        author TEXT,
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO measurements_new SELECT id, series_uid, sop_uid, frame, kind, points, author, created_at FROM measurements;
+      DROP TABLE measurements;
+      ALTER TABLE measurements_new RENAME TO measurements;
+      CREATE INDEX measurements_by_series ON measurements(series_uid);
+      CREATE INDEX measurements_by_image ON measurements(sop_uid, frame);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -41,4 +41,22 @@ describe('measurements in the library', () => {
     expect(lib.measurements('1.2.3.4').map((m) => m.id)).toEqual([first.id, second.id]);
     lib.close();
   });
+
+  it('keeps rectangles, ellipses, angles and probes (schema 8) beside lengths', () => {
+    const dir = tmpDir('measurements-kinds');
+    let lib = Library.open(dir);
+    const kept = length('m-0000010', '1.2.3.4.5', 0, '2026-01-01T10:00:00.000Z');
+    lib.saveMeasurement(kept);
+    const more: Measurement[] = [
+      { ...kept, id: 'm-0000011', kind: 'rectangle', points: [[1, 2], [30, 40]], createdAt: '2026-01-01T10:00:01.000Z' },
+      { ...kept, id: 'm-0000012', kind: 'ellipse', points: [[5, 5], [25.5, 15]], createdAt: '2026-01-01T10:00:02.000Z' },
+      { ...kept, id: 'm-0000013', kind: 'angle', points: [[0, 0], [10, 10], [20, 0]], createdAt: '2026-01-01T10:00:03.000Z' },
+      { ...kept, id: 'm-0000014', kind: 'probe', points: [[7.5, 8.5]], createdAt: '2026-01-01T10:00:04.000Z' },
+    ];
+    for (const m of more) lib.saveMeasurement(m);
+    lib.close();
+    lib = Library.open(dir);
+    expect(lib.measurements('1.2.3.4')).toEqual([kept, ...more]);
+    lib.close();
+  });
 });

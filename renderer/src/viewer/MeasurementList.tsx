@@ -1,15 +1,18 @@
 import type { Measurement } from '../../../common/contract/measurements';
-import { lengthText } from './measurements';
+import type { LoadedFrame } from './image';
+import { KIND_NAMES, measurementText } from './measurementText';
 import './measurements.css';
 
 /**
- * The lengths on the image shown, under the corner text: a click on one picks it (as a
- * click on its line does), its ✕ deletes it. A failed save says so here.
+ * The measurements on the image shown, under the corner text, each numbered within its kind
+ * with what it reads ("Ellipse 1: Area 120.3 mm² · mean 40.2 ..."): a click on one picks it
+ * (as a click on its outline does), its ✕ deletes it. A failed save says so here.
  */
 export function MeasurementList(props: {
   items: Measurement[];
   selected: string | null;
-  pixelSpacing: [number, number] | null;
+  /** The frame shown: regions and probes read its values (modality units). */
+  frame: LoadedFrame | null;
   onSelect: (id: string | null) => void;
   onDelete: (id: string) => void;
   error: string | null;
@@ -20,16 +23,19 @@ export function MeasurementList(props: {
     <>
       {items.length > 0 && (
         <ul className="measure-list" data-testid="measurements" aria-label="Measurements on this image">
-          {items.map((m, i) => (
+          {items.map((m) => {
+            const name = `${KIND_NAMES[m.kind]} ${items.filter((x) => x.kind === m.kind).indexOf(m) + 1}`;
+            return (
             <li key={m.id} className={m.id === selected ? 'selected' : ''}>
               <button className="measure-pick" aria-pressed={m.id === selected} onClick={() => props.onSelect(m.id === selected ? null : m.id)} onPointerDown={(e) => e.stopPropagation()}>
-                Length {i + 1}: {lengthText(m.points, props.pixelSpacing)}
+                {name}: {measurementText(m, props.frame)}
               </button>
-              <button className="measure-delete" aria-label={`Delete length ${i + 1}`} title="Delete (Del)" onClick={() => props.onDelete(m.id)} onPointerDown={(e) => e.stopPropagation()}>
+              <button className="measure-delete" aria-label={`Delete ${name.toLowerCase()}`} title="Delete (Del)" onClick={() => props.onDelete(m.id)} onPointerDown={(e) => e.stopPropagation()}>
                 ✕
               </button>
             </li>
-          ))}
+            );
+          })}
         </ul>
       )}
       {props.error && (

@@ -93,7 +93,7 @@ export function Viewer(props: {
           <MeasurementList
             items={measurements.here}
             selected={measurements.selected}
-            pixelSpacing={frame?.frame.pixelSpacing ?? null}
+            frame={frame}
             onSelect={measurements.select}
             onDelete={measurements.remove}
             error={measurements.error}

@@ -25,6 +25,26 @@ export function distanceToSegment(p: Point, a: Point, b: Point): number {
   return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
 }
 
+/** Distance from p (screen pixels) to what is drawn of a measurement: its line, outline, arms or mark. */
+function distanceTo(m: Pick<Measurement, 'kind' | 'points'>, toScreen: (x: number, y: number) => Point, p: Point): number {
+  const s = m.points.map((q) => toScreen(q[0], q[1]));
+  switch (m.kind) {
+    case 'probe':
+      return Math.hypot(p[0] - s[0][0], p[1] - s[0][1]);
+    case 'angle':
+      return Math.min(distanceToSegment(p, s[0], s[1]), distanceToSegment(p, s[1], s[2]));
+    case 'rectangle':
+    case 'ellipse': {
+      // The box's outline (an ellipse is picked on its box, which it touches at four points).
+      const [a, b] = m.points;
+      const c = [toScreen(a[0], a[1]), toScreen(b[0], a[1]), toScreen(b[0], b[1]), toScreen(a[0], b[1])];
+      return Math.min(...c.map((q, i) => distanceToSegment(p, q, c[(i + 1) % 4])));
+    }
+    default:
+      return distanceToSegment(p, s[0], s[1]);
+  }
+}
+
 /** How near (screen pixels) a click must fall to a line to pick it. */
 export const PICK_DISTANCE = 6;
 
@@ -35,7 +55,7 @@ export const PICK_DISTANCE = 6;
 export function pick(items: readonly Measurement[], toScreen: (x: number, y: number) => Point, p: Point): string | null {
   let best: { id: string; d: number } | null = null;
   for (const m of items) {
-    const d = distanceToSegment(p, toScreen(...m.points[0]), toScreen(...m.points[1]));
+    const d = distanceTo(m, toScreen, p);
     if (d <= PICK_DISTANCE && (!best || d <= best.d)) best = { id: m.id, d };
   }
   return best?.id ?? null;

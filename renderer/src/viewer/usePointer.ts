@@ -78,8 +78,9 @@ export function usePointer(opts: {
   const onPointerUp = (e: React.PointerEvent) => {
     const g = geometry();
     const d = g && dragAt(e, g);
-    if (d && g && frame) drag.current!.tool.end?.(d, context(g, frame), draft);
-    setDraft(null);
+    const tool = drag.current?.tool;
+    if (d && g && frame) tool!.end?.(d, context(g, frame), draft);
+    setDraft((current) => (tool?.keepDraft?.(current) ? current : null));
     drag.current = null;
   };
   const onWheel = (e: React.WheelEvent) => {

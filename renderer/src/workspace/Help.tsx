@@ -5,6 +5,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Home / End', 'First / last image'],
   ['Space', 'Play / stop cine'],
   ['W · P · Z · L', 'Tool: window/level · pan · zoom · length'],
+  ['B · E · N · V', 'Tool: rectangle · ellipse region (area, mean, SD, min, max) · angle (two drags) · probe (pixel value)'],
   ['Right drag · middle drag', 'Zoom · pan (whatever the tool)'],
   ['Ctrl + wheel', 'Zoom'],
   ['1', 'File window'],
@@ -20,8 +21,8 @@ export const SHORTCUTS: [string, string][] = [
   ['H', 'Heatmap on / off'],
   ['?', 'This help'],
   ['F1', 'About Lumen'],
-  ['Esc', 'Close dialogs'],
   ['Ctrl + ,', 'Settings'],
+  ['Esc', 'Close dialogs'],
 ];
 
 export function Help({ onClose }: { onClose: () => void }) {

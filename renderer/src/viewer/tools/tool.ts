@@ -6,7 +6,7 @@ import type { LoadedFrame } from '../image';
 import type { Point } from '../measurements';
 import type { Geometry, ViewState } from '../transform';
 
-export type ToolId = 'wl' | 'pan' | 'zoom' | 'length';
+export type ToolId = 'wl' | 'pan' | 'zoom' | 'length' | 'rectangle' | 'ellipse' | 'angle' | 'probe';
 
 /** A measurement being drawn, on the image it was started on ("sop/frame"). */
 export interface Draft {
@@ -51,6 +51,8 @@ export interface ViewerTool {
   move(drag: Drag, ctx: ToolContext): void;
   /** The drag ended; `draft` is what start and move drew, if anything. */
   end?(drag: Drag, ctx: ToolContext, draft: Draft | null): void;
+  /** A tool drawn in several drags (the angle) keeps its unfinished draft between them. */
+  keepDraft?(draft: Draft | null): boolean;
 }
 
 /** How a measurement tool draws its kind of measurement, saved or being drawn. */

@@ -1,0 +1,45 @@
+// What each kind of measurement reads, in words, for its label on the image and its row in
+// the measurement list: lengths in mm, regions' area and statistics and probes in modality
+// units (HU for CT) from the frame the viewer holds, angles in degrees (common/roi.ts).
+import type { Measurement } from '../../../common/contract/measurements';
+import { angleDegrees, probeValue, regionStats } from '../../../common/roi';
+import type { LoadedFrame } from './image';
+import { lengthText, type Point } from './measurements';
+
+export const KIND_NAMES: Record<Measurement['kind'], string> = { length: 'Length', rectangle: 'Rectangle', ellipse: 'Ellipse', angle: 'Angle', probe: 'Probe' };
+
+/** A value in modality units, rounded for reading ("40.2 HU"). */
+function valueText(v: number, unit: string | null): string {
+  const digits = Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+function grey(frame: LoadedFrame | null): frame is LoadedFrame {
+  return !!frame && frame.frame.samplesPerPixel === 1;
+}
+
+/** The reading of one measurement ("23.4 mm", "37.5°", "Area 120.3 mm² · mean 40.2 HU ..."). */
+export function measurementText(m: { kind: Measurement['kind']; points: readonly Point[] }, frame: LoadedFrame | null): string {
+  const spacing = frame?.frame.pixelSpacing ?? null;
+  const unit = frame?.frame.unit ?? null;
+  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values } : null;
+  switch (m.kind) {
+    case 'length':
+      return spacing ? lengthText(m.points, spacing) : `${lengthText(m.points, null)} (no pixel spacing)`;
+    case 'angle':
+      return `${angleDegrees(m.points[0], m.points[1], m.points[2], spacing).toFixed(1)}°`;
+    case 'probe': {
+      const v = values && probeValue(m.points[0], values);
+      const where = `(${Math.floor(m.points[0][0])}, ${Math.floor(m.points[0][1])})`;
+      return v === null || v === undefined ? `${where} no value` : `${where} ${valueText(v, unit)}`;
+    }
+    case 'rectangle':
+    case 'ellipse': {
+      if (!values) return 'no values (colour image)';
+      const s = regionStats(m.kind, m.points[0], m.points[1], values, spacing);
+      if (!s) return 'no pixel inside';
+      const u = unit ? ` ${unit}` : '';
+      return `Area ${s.area.toFixed(1)} ${s.areaUnit} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}`;
+    }
+  }
+}
