@@ -32,6 +32,17 @@ export interface PipelineSteps<Input, Output> {
   timings?: PipelineTimings;
 }
 
+/**
+ * Starts loading batch i. A load that fails while the batch before it is still being inferred
+ * would be a rejection nobody handles yet (Node ends the process on one): it is marked handled
+ * here, and still rejects for whoever awaits it.
+ */
+function loadAhead<Input>(steps: Pick<PipelineSteps<Input, unknown>, 'load'>, i: number): Promise<Input> {
+  const p = steps.load(i);
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Thrown when the signal aborts between batches. */
 export class PipelineCancelled extends Error {
   constructor() {
@@ -50,14 +61,14 @@ export class PipelineCancelled extends Error {
 export async function runPipelined<Input, Output>(steps: PipelineSteps<Input, Output>): Promise<void> {
   const t = steps.timings ?? emptyTimings();
   if (steps.batches <= 0) return;
-  let ahead: Promise<Input> | undefined = steps.load(0);
+  let ahead: Promise<Input> | undefined = loadAhead(steps, 0);
   try {
     for (let i = 0; i < steps.batches; i++) {
       if (steps.signal?.aborted) throw new PipelineCancelled();
       let start = performance.now();
       const input: Input = await ahead!;
       t.waitForInputMs += performance.now() - start;
-      ahead = i + 1 < steps.batches ? steps.load(i + 1) : undefined;
+      ahead = i + 1 < steps.batches ? loadAhead(steps, i + 1) : undefined;
       start = performance.now();
       const output = await steps.infer(i, input);
       t.inferenceMs += performance.now() - start;
