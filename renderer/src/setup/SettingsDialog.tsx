@@ -7,15 +7,12 @@ import type { RequestInput } from '../../../common/contract';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
 import { errorMessage } from '../../../common/errors';
+import { VOI_PRESETS } from '../../../common/voi';
 
-const WINDOW_NAMES: Record<(typeof CT_WINDOW_CHOICES)[number], string> = {
-  file: "The file's own window",
-  'ct-brain': 'Brain',
-  'ct-lung': 'Lung',
-  'ct-abdomen': 'Abdomen',
-  'ct-bone': 'Bone',
-  'ct-mediastinum': 'Mediastinum',
-};
+/** The file's own window, else the preset's name as the viewer's toolbar shows it (common/voi.ts). */
+function windowName(id: (typeof CT_WINDOW_CHOICES)[number]): string {
+  return id === 'file' ? "The file's own window" : (VOI_PRESETS.CT.find((p) => p.id === id)?.name ?? id);
+}
 
 export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsState; onSaved: (s: SettingsState) => void; onClose: () => void }) {
   const dialog = useModalDialog<HTMLElement>(onClose);
@@ -67,7 +64,7 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
 
         <h3><label htmlFor="settings-ct-window">CT series open with</label></h3>
         <select id="settings-ct-window" value={settings.defaultWindow.CT} onChange={(e) => void change({ defaultWindow: { CT: e.target.value as Settings['defaultWindow']['CT'] } })}>
-          {CT_WINDOW_CHOICES.map((w) => <option key={w} value={w}>{WINDOW_NAMES[w]}</option>)}
+          {CT_WINDOW_CHOICES.map((w) => <option key={w} value={w}>{windowName(w)}</option>)}
         </select>
 
         <h3><label htmlFor="settings-data-folder">Data folder</label></h3>
