@@ -153,10 +153,15 @@ export class OnnxModelSession {
       this.feedCache = cache;
     }
     const out = await session.run(cache.feeds, this.fetches as string[]);
-    const features = out.features ?? (this.fetches.length === this.outputNames.length ? out[this.outputNames[this.outputNames.length - 1]] : undefined);
-    const maps = out.feature_maps;
+    // Outputs bound to device memory (I/O binding, not read) are released here, never downloaded.
+    const cpu = (t: ort.Tensor | undefined) => (t && t.location === 'gpu-buffer' ? (t.dispose(), undefined) : t);
+    const featuresName = out.features ? 'features' : this.fetches.length === this.outputNames.length ? this.outputNames[this.outputNames.length - 1] : undefined;
+    for (const name of Object.keys(out)) if (!['probabilities', 'feature_maps', featuresName].includes(name)) cpu(out[name]);
+    const probabilities = cpu(out.probabilities);
+    const features = featuresName ? cpu(out[featuresName]) : undefined;
+    const maps = cpu(out.feature_maps);
     return {
-      probabilities: out.probabilities ? (out.probabilities.data as Float32Array) : undefined,
+      probabilities: probabilities ? (probabilities.data as Float32Array) : undefined,
       features: features ? (features.data as Float32Array) : new Float32Array(0),
       ...(maps ? { featureMaps: { data: maps.data as Float32Array, channels: Number(maps.dims[1]), height: Number(maps.dims[2]), width: Number(maps.dims[3]) } } : {}),
     };
