@@ -22,7 +22,8 @@ const DICOM = [...MODELS, './electron/dicom'];
 const LIBRARY = [...DICOM, './electron/library'];
 const TRAINING = [...LIBRARY, './electron/training'];
 const RESULTS = [...TRAINING, './electron/results'];
-const ENGINE = [...RESULTS, './electron/engine'];
+const PACS = [...RESULTS, './electron/pacs'];
+const ENGINE = [...PACS, './electron/engine'];
 const SERVE = [...ENGINE, './electron/serve'];
 const CLI = [...SERVE, './electron/cli', './bench/index.ts'];
 const BENCH = [...CLI, './bench', './test/support'];
@@ -33,6 +34,7 @@ export const LAYERS = [
   { folder: './electron/library', may: LIBRARY, why: 'The library (SQLite) builds on the DICOM layer; training, the engine and the CLI build on it, not the other way round.' },
   { folder: './electron/training', may: TRAINING, why: 'Training uses the library, the DICOM layer and models/; the engine and the CLI call it, never the reverse.' },
   { folder: './electron/results', may: RESULTS, why: 'Results written back (SR, exports) read the library and training; only the engine and the CLI call them.' },
+  { folder: './electron/pacs', may: PACS, why: 'PACS connections, query, retrieve and receive file what they fetch through the library (and will send what results/ writes); only the engine and the CLI call them.' },
   { folder: './electron/engine', may: ENGINE, why: 'The engine hosts the layers below it; it never imports the bridge, the CLI or the Electron shell.' },
   { folder: './electron/serve', may: SERVE, why: 'The bridge talks to the engine through EngineHost; it never imports the CLI or the Electron shell.' },
   { folder: './electron/cli', may: CLI, why: 'The CLI calls the layers below it and dispatches `lumen bench` into bench/index.ts only.' },

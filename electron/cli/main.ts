@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   audit: () => import('./audit'),
   weights: () => import('./weights'),
   settings: () => import('./settings'),
+  pacs: () => import('./pacs'),
 };
 
 function help(): string {

@@ -355,6 +355,14 @@ export class Library {
     return sortInstances(rows.map(instanceRecord));
   }
 
+  /** Which of these SOP Instance UIDs the library already holds (a PACS retrieve skips them). */
+  presentInstances(sopInstanceUids: readonly string[]): Set<string> {
+    const present = new Set<string>();
+    const lookup = this.db.prepare<[string], { sop_uid: string }>('SELECT sop_uid FROM instances WHERE sop_uid = ?');
+    for (const uid of sopInstanceUids) if (lookup.get(uid)) present.add(uid);
+    return present;
+  }
+
   /** Files that could not be imported, most recent first. */
   importErrors(): ImportErrorRecord[] {
     return this.db

@@ -1,0 +1,215 @@
+import path from 'node:path';
+import { errorMessage } from '../../common/errors';
+import { Library } from '../library/library';
+import { defaultDataDir, defaultLibraryDir } from '../library/paths';
+import { AeTitle, checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore, parseDimseAddress } from '../pacs/connections';
+import { DicomWebClient } from '../pacs/dicomweb';
+import { DimseClient } from '../pacs/dimse';
+import { PacsError } from '../pacs/errors';
+import { checkQuery } from '../pacs/query';
+import { retrieveStudy } from '../pacs/retrieve';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
+
+const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
+lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN]
+lumen pacs list [--json]
+lumen pacs remove <n>
+lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
+lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]`;
+
+const DEFAULT_CALLING_AET = 'LUMEN';
+/** A secret read from standard input is at most this long (a token, not a file). */
+const MAX_SECRET_BYTES = 64 * 1024;
+
+async function readSecret(what: string): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write(`${what}: `);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_SECRET_BYTES) throw new CliError(`the ${what} on standard input is longer than ${MAX_SECRET_BYTES} bytes.`, 2);
+    chunks.push(chunk);
+  }
+  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (!secret) throw new CliError(`no ${what} on standard input: pipe it in, e.g. printf '%s' "$SECRET" | lumen pacs add ...`, 2);
+  return secret;
+}
+
+function timeoutMs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`--timeout "${raw}" is not a number of seconds between 0 and 3600.`, 2);
+  return seconds * 1000;
+}
+
+/** What `list` shows of a connection: where it is and how it authenticates, never a secret. */
+function describe(c: PacsConnection): Record<string, unknown> {
+  return c.kind === 'dicomweb' ? { name: c.name, kind: c.kind, url: c.url, auth: c.auth } : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet };
+}
+
+async function add(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    name: { type: 'string' },
+    dicomweb: { type: 'string' },
+    dimse: { type: 'string' },
+    'calling-aet': { type: 'string' },
+    user: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    'bearer-stdin': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  if (!values.name) throw new CliError('name the connection with --name.', 2);
+  if (!values.dicomweb === !values.dimse) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
+  let connection: PacsConnection;
+  let credentials: Credentials | null = null;
+  if (values.dicomweb) {
+    if (values['calling-aet']) throw new CliError('--calling-aet is for a --dimse connection.', 2);
+    if (values['password-stdin'] && values['bearer-stdin']) throw new CliError('give --password-stdin or --bearer-stdin, not both.', 2);
+    if (values['password-stdin'] && !values.user) throw new CliError('--password-stdin needs --user.', 2);
+    if (values.user && !values['password-stdin']) throw new CliError('--user needs --password-stdin (the password is read from standard input, never from the command line).', 2);
+    const url = checkDicomWebUrl(values.dicomweb);
+    if (values.user) credentials = { user: values.user, password: await readSecret('password') };
+    else if (values['bearer-stdin']) credentials = { bearer: await readSecret('bearer token') };
+    connection = { name: values.name, kind: 'dicomweb', url, auth: values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : 'none' };
+  } else {
+    if (values.user || values['password-stdin'] || values['bearer-stdin']) throw new CliError('a --dimse connection takes no user, password or token.', 2);
+    const callingAet = values['calling-aet'] ?? DEFAULT_CALLING_AET;
+    const checked = AeTitle.safeParse(callingAet);
+    if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
+    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet };
+  }
+  const nameCheck = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.name);
+  if (!nameCheck) throw new CliError(`--name "${values.name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
+  new PacsStore(defaultDataDir()).add(connection, credentials);
+  if (values.json) printJson(describe(connection));
+  else process.stdout.write(`Added PACS connection "${connection.name}". Nothing was contacted; try it with lumen pacs query --pacs ${connection.name}.\n`);
+  return 0;
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  const connections = new PacsStore(defaultDataDir()).list();
+  if (values.json) {
+    printJson(connections.map(describe));
+    return 0;
+  }
+  if (connections.length === 0) process.stdout.write('No PACS connections. Add one with lumen pacs add.\n');
+  for (const c of connections) {
+    process.stdout.write(c.kind === 'dicomweb' ? `${c.name}\tDICOMweb ${c.url}${c.auth === 'none' ? '' : ` (${c.auth} authentication)`}\n` : `${c.name}\tDIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}\n`);
+  }
+  return 0;
+}
+
+async function remove(argv: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(argv, {});
+  if (positionals.length !== 1) throw new CliError('name one connection: lumen pacs remove <name>.', 2);
+  new PacsStore(defaultDataDir()).remove(positionals[0]);
+  process.stdout.write(`Removed PACS connection "${positionals[0]}" and its stored credentials.\n`);
+  return 0;
+}
+
+function openConnection(name: string | undefined): { store: PacsStore; connection: PacsConnection; credentials: Credentials | null } {
+  if (!name) throw new CliError('name the connection with --pacs <name> (lumen pacs list shows them).', 2);
+  const store = new PacsStore(defaultDataDir());
+  const connection = store.get(name);
+  return { store, connection, credentials: connection.kind === 'dicomweb' ? store.credentials(name) : null };
+}
+
+async function query(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    pacs: { type: 'string' },
+    'patient-id': { type: 'string' },
+    'patient-name': { type: 'string' },
+    modality: { type: 'string' },
+    'study-date': { type: 'string' },
+    accession: { type: 'string' },
+    description: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  const filters = checkQuery({
+    patientId: values['patient-id'],
+    patientName: values['patient-name'],
+    modality: values.modality,
+    studyDate: values['study-date'],
+    accession: values.accession,
+    description: values.description,
+  });
+  const { connection, credentials } = openConnection(values.pacs);
+  const options = { timeoutMs: timeoutMs(values.timeout) };
+  const studies = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+  studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
+  if (values.json) {
+    printJson(studies);
+    return 0;
+  }
+  if (studies.length === 0) process.stdout.write(`No studies on "${connection.name}" match.\n`);
+  for (const s of studies) {
+    process.stdout.write(`${s.StudyDate || '--------'}  ${s.ModalitiesInStudy.join('/') || '-'}  ${s.PatientID}  ${s.PatientName}  ${s.StudyDescription}  ${s.StudyInstanceUID}\n`);
+  }
+  return 0;
+}
+
+async function retrieve(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    pacs: { type: 'string' },
+    series: { type: 'string' },
+    library: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new CliError('name one study: lumen pacs retrieve --pacs <name> <StudyInstanceUID>.', 2);
+  const { connection, credentials } = openConnection(values.pacs);
+  const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+  const library = Library.open(libraryDir);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const showProgress = !values.json && process.stderr.isTTY === true;
+  try {
+    const report = await retrieveStudy(connection, credentials, { studyUid: positionals[0], seriesUid: values.series }, library, {
+      timeoutMs: timeoutMs(values.timeout),
+      signal: controller.signal,
+      onProgress: showProgress ? (done, total) => process.stderr.write(`\r\x1b[2KRetrieving… ${done}/${total}`) : undefined,
+    });
+    if (showProgress) process.stderr.write('\r\x1b[2K');
+    if (values.json) printJson(report);
+    else {
+      process.stdout.write(`${report.received} received, ${report.alreadyPresent} already in the library, ${report.failed} failed (of ${report.listed}) in ${report.seconds} s; library ${report.library}.\n`);
+      for (const e of report.errors) process.stdout.write(`  ${e.sopInstanceUid ?? '(instances)'}: ${e.reason}\n`);
+      if (report.stopped) process.stdout.write(`Stopped: ${report.stopped}\nWhat arrived is kept; run the same command again to fetch the rest.\n`);
+    }
+    return report.stopped === 'cancelled' ? 130 : report.stopped || report.failed > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    library.close();
+  }
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve };
+
+export const command: Command = {
+  summary: 'PACS connections, query (QIDO-RS or C-FIND) and retrieve into the library (WADO-RS or C-GET).',
+  usage: USAGE,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    const run = SUBCOMMANDS[sub];
+    if (!run) throw new CliError(`unknown pacs command "${sub}".\n${USAGE}`, 2);
+    try {
+      return await run(rest);
+    } catch (err) {
+      if (err instanceof PacsError) throw new CliError(err.message);
+      if (err instanceof CliError) throw err;
+      throw new CliError(`lumen pacs ${sub} failed: ${errorMessage(err)}`);
+    }
+  },
+};

@@ -1,0 +1,179 @@
+/**
+ * DICOMweb (QIDO-RS, WADO-RS) over Node's fetch, with the request shapes of
+ * dicomweb-client (what OHIF uses): dicomweb-client is built on
+ * XMLHttpRequest, which Node does not have, and a polyfill would add a
+ * dependency and still give no time-outs or size limits; fetch gives both.
+ */
+import type { Credentials, DicomWebConnection } from './connections';
+import { DEFAULT_TIMEOUT_MS, PacsError } from './errors';
+import type { InstanceRef, StudyMatch, StudyQuery } from './query';
+import { queryKeys, studyFromJson } from './query';
+
+/** A QIDO-RS answer larger than this is refused (a hostile or broken server). */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** One instance from WADO-RS: Node's largest single buffer. */
+const MAX_INSTANCE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+export interface DicomWebOptions {
+  timeoutMs?: number;
+}
+
+export class DicomWebClient {
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly connection: DicomWebConnection,
+    private readonly credentials: Credentials | null,
+    options: DicomWebOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (connection.auth !== 'none' && !credentials) {
+      throw new PacsError(`PACS "${connection.name}" needs credentials and none are stored: remove it and add it again with --user and --password-stdin (or --bearer-stdin).`);
+    }
+  }
+
+  /** QIDO-RS: GET {base}/studies?... */
+  async searchStudies(query: StudyQuery): Promise<StudyMatch[]> {
+    const params = new URLSearchParams();
+    for (const [keyword, value] of Object.entries(queryKeys(query))) if (value !== '') params.set(keyword, value);
+    for (const field of ['StudyDescription', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances']) params.append('includefield', field);
+    const body = await this.json(`/studies?${params}`, 'query studies');
+    return body.map(studyFromJson).filter((s): s is StudyMatch => s !== null);
+  }
+
+  /** QIDO-RS: the instances of a study (or one series of it), with their series. */
+  async searchInstances(studyUid: string, seriesUid?: string): Promise<InstanceRef[]> {
+    const route = seriesUid ? `/studies/${studyUid}/series/${seriesUid}/instances` : `/studies/${studyUid}/instances`;
+    const body = await this.json(route, 'list the instances of the study');
+    const refs: InstanceRef[] = [];
+    for (const item of body) {
+      const sop = firstString(item, '00080018');
+      const series = firstString(item, '0020000E') ?? seriesUid;
+      if (sop && series) refs.push({ sopInstanceUid: sop, seriesInstanceUid: series });
+    }
+    return refs;
+  }
+
+  /** WADO-RS: one instance as a DICOM file (the application/dicom part of a multipart/related answer). */
+  async retrieveInstance(ref: InstanceRef & { studyInstanceUid: string }): Promise<Uint8Array> {
+    const route = `/studies/${ref.studyInstanceUid}/series/${ref.seriesInstanceUid}/instances/${ref.sopInstanceUid}`;
+    const answer = await this.request(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', 'retrieve an instance');
+    const parts = multipartParts(answer.type, answer.bytes);
+    const dicom = parts.find((p) => /^application\/dicom\b/i.test(p.type) || p.type === '');
+    if (!dicom) throw new PacsError(`PACS "${this.connection.name}" answered a retrieve with no application/dicom part.`, 'instance');
+    return dicom.bytes;
+  }
+
+  private async json(route: string, what: string): Promise<Record<string, unknown>[]> {
+    const answer = await this.request(route, 'application/dicom+json', what, MAX_JSON_BYTES);
+    if (answer.status === 204 || answer.bytes.length === 0) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(answer.bytes));
+    } catch {
+      throw new PacsError(`PACS "${this.connection.name}" answered with something that is not DICOM JSON when asked to ${what}.`);
+    }
+    if (!Array.isArray(parsed)) throw new PacsError(`PACS "${this.connection.name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
+    return parsed.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
+  }
+
+  private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES): Promise<{ status: number; type: string; bytes: Uint8Array }> {
+    const name = this.connection.name;
+    const headers: Record<string, string> = { accept };
+    const c = this.credentials;
+    if (c && 'user' in c) headers.authorization = 'Basic ' + Buffer.from(`${c.user}:${c.password}`, 'utf8').toString('base64');
+    if (c && 'bearer' in c) headers.authorization = `Bearer ${c.bearer}`;
+    const seconds = Math.round(this.timeoutMs / 100) / 10;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const answer = await fetch(this.connection.url + route, { headers, signal: timeout, redirect: 'error' });
+      if (answer.status === 401 || answer.status === 403) {
+        await answer.body?.cancel();
+        throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
+      }
+      if (answer.status === 404) {
+        await answer.body?.cancel();
+        throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url}) and the UIDs.`, 'instance');
+      }
+      if (!answer.ok && answer.status !== 204) {
+        await answer.body?.cancel();
+        throw new PacsError(`PACS "${name}" answered HTTP ${answer.status} when asked to ${what}.`);
+      }
+      const declared = Number(answer.headers.get('content-length') ?? '0');
+      if (declared > limit) {
+        await answer.body?.cancel();
+        throw new PacsError(`PACS "${name}" sent ${declared} bytes when asked to ${what}, more than Lumen accepts (${limit}).`);
+      }
+      const bytes = await readLimited(answer, limit, () => new PacsError(`PACS "${name}" sent more than ${limit} bytes when asked to ${what}.`));
+      return { status: answer.status, type: answer.headers.get('content-type') ?? '', bytes };
+    } catch (err) {
+      if (err instanceof PacsError) throw err;
+      if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+      throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
+    }
+  }
+}
+
+async function readLimited(answer: Response, limit: number, tooBig: () => Error): Promise<Uint8Array> {
+  if (!answer.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of answer.body as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > limit) throw tooBig();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** The cause fetch gives, in a few words of our own (connection refused, unknown host...). */
+function networkReason(err: unknown): string {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unknown host';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'the connection was closed';
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connecting timed out';
+    default:
+      return code ? `network error ${code}` : 'network error';
+  }
+}
+
+function firstString(item: Record<string, unknown>, tag: string): string | undefined {
+  const element = item[tag] ?? item[tag.toLowerCase()];
+  const value = (element as { Value?: unknown[] } | undefined)?.Value?.[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The parts of a multipart/related body (RFC 2046), each with its Content-Type. */
+export function multipartParts(contentType: string, body: Uint8Array): { type: string; bytes: Uint8Array }[] {
+  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  if (!/^multipart\/related/i.test(contentType) || !match) throw new PacsError(`the PACS answered a retrieve with ${contentType || 'no content type'}, not multipart/related.`, 'instance');
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const delimiter = Buffer.from(`--${match[1] ?? match[2]}`, 'latin1');
+  const parts: { type: string; bytes: Uint8Array }[] = [];
+  let at = buffer.indexOf(delimiter);
+  while (at >= 0) {
+    let start = at + delimiter.length;
+    if (buffer[start] === 0x2d && buffer[start + 1] === 0x2d) break; // closing delimiter
+    if (buffer[start] === 0x0d && buffer[start + 1] === 0x0a) start += 2;
+    const headersEnd = buffer.indexOf('\r\n\r\n', start, 'latin1');
+    if (headersEnd < 0) break;
+    const headers = buffer.subarray(start, headersEnd).toString('latin1');
+    const next = buffer.indexOf(delimiter, headersEnd + 4);
+    if (next < 0) throw new PacsError('the PACS answer ended in the middle of an instance (multipart body without its closing boundary).', 'instance');
+    let end = next;
+    if (buffer[end - 2] === 0x0d && buffer[end - 1] === 0x0a) end -= 2;
+    const type = /^content-type:\s*(.+)$/im.exec(headers)?.[1].trim() ?? '';
+    parts.push({ type, bytes: buffer.subarray(headersEnd + 4, end) });
+    at = next;
+  }
+  return parts;
+}

@@ -1,0 +1,124 @@
+/**
+ * A study query, the same for QIDO-RS and C-FIND: the user's filters become
+ * DICOM attribute matches, and each answer becomes one StudyMatch named with
+ * DICOM keywords.
+ */
+import { PacsError, isUid } from './errors';
+
+export interface StudyQuery {
+  patientId?: string;
+  /** DICOM wildcard matching (* and ?), as the PACS does it. */
+  patientName?: string;
+  modality?: string;
+  /** YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD. */
+  studyDate?: string;
+  accession?: string;
+  description?: string;
+}
+
+export interface StudyMatch {
+  StudyInstanceUID: string;
+  PatientID: string;
+  PatientName: string;
+  StudyDate: string;
+  StudyDescription: string;
+  AccessionNumber: string;
+  ModalitiesInStudy: string[];
+  NumberOfStudyRelatedSeries: number | null;
+  NumberOfStudyRelatedInstances: number | null;
+}
+
+export interface InstanceRef {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+}
+
+/** Checks the user's filters; a bad one is named with how to write it. Nothing leaves the machine before this passes. */
+export function checkQuery(query: StudyQuery): StudyQuery {
+  const date = query.studyDate;
+  if (date !== undefined && !/^(\d{8}|\d{8}-|-\d{8}|\d{8}-\d{8})$/.test(date)) {
+    throw new PacsError(`--study-date "${date}" is not a date or range: write YYYYMMDD or YYYYMMDD-YYYYMMDD (either end may be left open).`);
+  }
+  if (date && /^\d{8}-\d{8}$/.test(date) && date.slice(0, 8) > date.slice(9)) throw new PacsError(`--study-date ${date} ends before it starts.`);
+  if (query.modality !== undefined && !/^[A-Z0-9 _]{1,16}$/.test(query.modality)) throw new PacsError(`--modality "${query.modality}" is not a DICOM modality code (CT, MR, US...).`);
+  for (const [flag, value] of [
+    ['--patient-id', query.patientId],
+    ['--patient-name', query.patientName],
+    ['--accession', query.accession],
+    ['--description', query.description],
+  ] as const) {
+    // A backslash separates values in DICOM; control characters have no place in a match.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+    if (value !== undefined && (/[\\\x00-\x1f\x7f]/.test(value) || value.length > 64)) throw new PacsError(`${flag} holds a backslash, a control character or more than 64 characters.`);
+  }
+  return query;
+}
+
+/** The query as DICOM keywords and match values ('' = return this attribute, match anything). */
+export function queryKeys(query: StudyQuery): Record<string, string> {
+  return {
+    PatientID: query.patientId ?? '',
+    PatientName: query.patientName ?? '',
+    ModalitiesInStudy: query.modality ?? '',
+    StudyDate: query.studyDate ?? '',
+    AccessionNumber: query.accession ?? '',
+    StudyDescription: query.description ?? '',
+  };
+}
+
+/** One QIDO-RS DICOM JSON study, or null when it has no usable StudyInstanceUID. */
+export function studyFromJson(item: Record<string, unknown>): StudyMatch | null {
+  const values = (tag: string): unknown[] => {
+    const v = (item[tag] as { Value?: unknown } | undefined)?.Value;
+    return Array.isArray(v) ? v : [];
+  };
+  const text = (tag: string): string => {
+    const v = values(tag)[0];
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    if (v && typeof v === 'object' && typeof (v as { Alphabetic?: unknown }).Alphabetic === 'string') return (v as { Alphabetic: string }).Alphabetic;
+    return '';
+  };
+  const count = (tag: string): number | null => {
+    const n = Number(values(tag)[0]);
+    return values(tag).length && Number.isFinite(n) ? n : null;
+  };
+  return studyMatch({
+    uid: text('0020000D'),
+    patientId: text('00100020'),
+    patientName: text('00100010'),
+    studyDate: text('00080020'),
+    description: text('00081030'),
+    accession: text('00080050'),
+    modalities: values('00080061').filter((m): m is string => typeof m === 'string'),
+    series: count('00201206'),
+    instances: count('00201208'),
+  });
+}
+
+/** A StudyMatch from plain values, or null when the UID is not a UID. */
+export function studyMatch(v: {
+  uid: string;
+  patientId: string;
+  patientName: string;
+  studyDate: string;
+  description: string;
+  accession: string;
+  modalities: string[];
+  series: number | null;
+  instances: number | null;
+}): StudyMatch | null {
+  const uid = v.uid.replace(/\0+$/, '').trim();
+  if (!isUid(uid)) return null;
+  return {
+    StudyInstanceUID: uid,
+    PatientID: v.patientId,
+    PatientName: v.patientName,
+    StudyDate: v.studyDate,
+    StudyDescription: v.description,
+    AccessionNumber: v.accession,
+    ModalitiesInStudy: v.modalities,
+    NumberOfStudyRelatedSeries: v.series,
+    NumberOfStudyRelatedInstances: v.instances,
+  };
+}

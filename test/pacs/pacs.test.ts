@@ -1,0 +1,196 @@
+// `lumen pacs` against a real Orthanc (DICOMweb plugin and DIMSE) started by the test on loopback ports.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+
+const root = path.resolve(__dirname, '../..');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-test-'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function lumen(dataDir: string, args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+function json<T = any>(run: Run): T {
+  if (run.code !== 0) throw new Error(`lumen exited ${run.code}: ${run.stderr}${run.stdout}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+let orthanc: Orthanc;
+let ct: GeneratedStudy;
+let mr: GeneratedStudy;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!orthancInstalled()) throw new Error('These tests need Debian\'s orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).');
+  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: 11112 } } });
+  const a = generateStudy({ key: 1, patientId: 'PID-A', patientName: 'Doe^Jane', accession: 'ACC-A', studyDate: '20250102', modality: 'CT', seriesCount: 2, perSeries: 3 });
+  const b = generateStudy({ key: 2, patientId: 'PID-B', patientName: 'Roe^Richard', accession: 'ACC-B', studyDate: '20240615', modality: 'MR', seriesCount: 1, perSeries: 2 });
+  for (const file of [...a.files, ...b.files]) await orthanc.store(file);
+  ct = a.study;
+  mr = b.study;
+  dataDir = path.join(scratch, 'data');
+  const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
+  expect(web.code, web.stderr).toBe(0);
+  const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
+  expect(dimse.code, dimse.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await orthanc?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('lumen pacs connections', () => {
+  it('add, list --json without secrets, files private to the user, remove', async () => {
+    const listed = json(await lumen(dataDir, ['pacs', 'list', '--json']));
+    expect(listed).toEqual([
+      { name: 'web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' },
+      { name: 'dimse', kind: 'dimse', calledAet: 'ORTHANC', host: '127.0.0.1', port: orthanc.dicomPort, callingAet: 'LUMEN' },
+    ]);
+    const connections = fs.readFileSync(path.join(dataDir, 'pacs.json'), 'utf8');
+    expect(connections).not.toContain(orthanc.password);
+    for (const file of ['pacs.json', 'pacs-credentials.json']) expect(fs.statSync(path.join(dataDir, file)).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')).toContain(orthanc.password);
+
+    const other = path.join(scratch, 'data-remove');
+    expect((await lumen(other, ['pacs', 'add', '--name', 'tmp', '--dicomweb', 'https://pacs.invalid/dicom-web', '--bearer-stdin'], 'token-xyz')).code).toBe(0);
+    const again = await lumen(other, ['pacs', 'add', '--name', 'tmp', '--dicomweb', 'https://pacs.invalid/dicom-web']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/named "tmp" exists already/);
+    expect((await lumen(other, ['pacs', 'remove', 'tmp'])).code).toBe(0);
+    expect(json(await lumen(other, ['pacs', 'list', '--json']))).toEqual([]);
+    expect(fs.readFileSync(path.join(other, 'pacs-credentials.json'), 'utf8')).not.toContain('token-xyz');
+  }, 60_000);
+
+  it('refuses bad input with a message that says what to write', async () => {
+    const other = path.join(scratch, 'data-bad');
+    const inUrl = await lumen(other, ['pacs', 'add', '--name', 'x', '--dicomweb', 'http://me:pw@pacs.invalid/dicom-web']);
+    expect(inUrl.stderr).toMatch(/no user name or password in the URL/);
+    const address = await lumen(other, ['pacs', 'add', '--name', 'x', '--dimse', 'pacs.invalid:104']);
+    expect(address.stderr).toMatch(/write AET@host:port/);
+    const aet = await lumen(other, ['pacs', 'add', '--name', 'x', '--dimse', 'A@h:104', '--calling-aet', 'MUCH-TOO-LONG-AE-TITLE']);
+    expect(aet.stderr).toMatch(/--calling-aet .* is not valid/);
+    const date = await lumen(dataDir, ['pacs', 'query', '--pacs', 'web', '--study-date', '2025-01-01', '--json']);
+    expect(json<{ error: string }>({ ...date, code: 0 }).error).toMatch(/YYYYMMDD-YYYYMMDD/);
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, 'pacs.json'), JSON.stringify({ version: 1, connections: [{ name: 'x', kind: 'dimse', port: 'four' }] }));
+    const broken = await lumen(other, ['pacs', 'list']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/pacs\.json is not valid .*Fix or remove it/);
+  }, 60_000);
+});
+
+describe.each(['web', 'dimse'])('lumen pacs query over %s', (pacs) => {
+  it('finds studies by patient ID, modality, date range and accession', async () => {
+    const all = json<any[]>(await lumen(dataDir, ['pacs', 'query', '--pacs', pacs, '--json']));
+    expect(all.map((s) => s.StudyInstanceUID).sort()).toEqual([ct.studyUid, mr.studyUid].sort());
+    const byId = json<any[]>(await lumen(dataDir, ['pacs', 'query', '--pacs', pacs, '--patient-id', 'PID-A', '--json']));
+    expect(byId).toEqual([
+      expect.objectContaining({ StudyInstanceUID: ct.studyUid, PatientID: 'PID-A', PatientName: 'Doe^Jane', StudyDate: '20250102', AccessionNumber: 'ACC-A', ModalitiesInStudy: ['CT'], StudyDescription: 'PACS test study', NumberOfStudyRelatedSeries: 2, NumberOfStudyRelatedInstances: 6 }),
+    ]);
+    const byModality = json<any[]>(await lumen(dataDir, ['pacs', 'query', '--pacs', pacs, '--modality', 'MR', '--json']));
+    expect(byModality.map((s) => s.StudyInstanceUID)).toEqual([mr.studyUid]);
+    const byDate = json<any[]>(await lumen(dataDir, ['pacs', 'query', '--pacs', pacs, '--study-date', '20240101-20241231', '--json']));
+    expect(byDate.map((s) => s.StudyInstanceUID)).toEqual([mr.studyUid]);
+    const byName = json<any[]>(await lumen(dataDir, ['pacs', 'query', '--pacs', pacs, '--patient-name', 'Doe*', '--accession', 'ACC-A', '--json']));
+    expect(byName.map((s) => s.StudyInstanceUID)).toEqual([ct.studyUid]);
+  }, 90_000);
+});
+
+describe('lumen pacs failures', () => {
+  it('wrong credentials: a message that says so, no secret in it', async () => {
+    const other = path.join(scratch, 'data-wrong-password');
+    await lumen(other, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], 'wrong-password-123');
+    const run = await lumen(other, ['pacs', 'query', '--pacs', 'web']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/PACS "web" refused the credentials \(HTTP 401\)/);
+    expect(run.stderr).not.toContain('wrong-password-123');
+  }, 60_000);
+
+  it('a refused association: wrong called AE title, unknown calling AE title', async () => {
+    const other = path.join(scratch, 'data-refused');
+    await lumen(other, ['pacs', 'add', '--name', 'called', '--dimse', `NOT-ORTHANC@127.0.0.1:${orthanc.dicomPort}`]);
+    await lumen(other, ['pacs', 'add', '--name', 'calling', '--dimse', `ORTHANC@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'STRANGER']);
+    const called = await lumen(other, ['pacs', 'query', '--pacs', 'called', '--timeout', '20']);
+    expect(called.code).toBe(1);
+    expect(called.stderr).toMatch(/refused the association: it is not called "NOT-ORTHANC"/);
+    const calling = await lumen(other, ['pacs', 'query', '--pacs', 'calling', '--timeout', '20']);
+    expect(calling.code).toBe(1);
+    expect(calling.stderr).toMatch(/aborted the association .* calling AE title "STRANGER"/);
+  }, 60_000);
+
+  it('a server that accepts and never answers: a time-out with a clear message, over both protocols', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const other = path.join(scratch, 'data-hang');
+      await lumen(other, ['pacs', 'add', '--name', 'web', '--dicomweb', `http://127.0.0.1:${port}/dicom-web`]);
+      await lumen(other, ['pacs', 'add', '--name', 'dimse', '--dimse', `ANY@127.0.0.1:${port}`]);
+      const web = await lumen(other, ['pacs', 'query', '--pacs', 'web', '--timeout', '1']);
+      expect(web.code).toBe(1);
+      expect(web.stderr).toMatch(/PACS "web" did not answer within 1 s when asked to query studies/);
+      const dimse = await lumen(other, ['pacs', 'query', '--pacs', 'dimse', '--timeout', '1']);
+      expect(dimse.code).toBe(1);
+      expect(dimse.stderr).toMatch(/PACS "dimse" \(ANY at 127.0.0.1:\d+\) did not answer within 1 s/);
+      const library = path.join(other, 'library');
+      const retrieve = await lumen(other, ['pacs', 'retrieve', '--pacs', 'web', ct.studyUid, '--library', library, '--timeout', '1']);
+      expect(retrieve.code).toBe(1);
+      expect(retrieve.stderr).toMatch(/did not answer within 1 s/);
+      expect(fs.existsSync(path.join(library, 'pacs'))).toBe(false);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 150_000);
+});
+
+describe.each(['web', 'dimse'])('lumen pacs retrieve over %s', (pacs) => {
+  it('files a series, then the rest of the study without fetching the series again', async () => {
+    const library = path.join(scratch, `library-${pacs}`);
+    const [first, second] = ct.series;
+    const one = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, ct.studyUid, '--series', first.seriesUid, '--library', library, '--json']));
+    expect(one).toMatchObject({ listed: 3, received: 3, alreadyPresent: 0, failed: 0, stopped: null });
+    const all = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, ct.studyUid, '--library', library, '--json']));
+    expect(all).toMatchObject({ listed: 6, received: 3, alreadyPresent: 3, failed: 0, errors: [], stopped: null });
+    const again = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, ct.studyUid, '--library', library, '--json']));
+    expect(again).toMatchObject({ listed: 6, received: 0, alreadyPresent: 6, failed: 0 });
+
+    // The library holds the study as the PACS has it: every instance, in its series, readable.
+    const tree = json<any[]>(await lumen(dataDir, ['ls', '--library', library, '--json']));
+    const text = JSON.stringify(tree);
+    for (const s of [first, second]) {
+      expect(text).toContain(s.seriesUid);
+    }
+    for (const sop of [...first.sopUids, ...second.sopUids]) {
+      const file = path.join(library, 'pacs', ct.studyUid, sop.slice(0, sop.lastIndexOf('.')), `${sop}.dcm`);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    }
+    const leftovers = fs.readdirSync(path.join(library, 'pacs'), { recursive: true }).filter((f) => String(f).endsWith('.tmp'));
+    expect(leftovers).toEqual([]);
+  }, 120_000);
+
+  it('names a study the PACS does not have', async () => {
+    const run = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, '1.2.3.4.5.6', '--library', path.join(scratch, `library-none-${pacs}`)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/has no instances of study 1\.2\.3\.4\.5\.6/);
+    const bad = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, '../../etc', '--library', path.join(scratch, `library-none-${pacs}`)]);
+    expect(bad.stderr).toMatch(/is not a Study Instance UID/);
+  }, 60_000);
+});
