@@ -117,13 +117,13 @@ export async function run(argvIn: string[]): Promise<number> {
   return exportTable(values, jsonTable);
 }
 
-function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; library?: string; json?: boolean; 'include-burned-in'?: boolean }): number {
+async function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; library?: string; json?: boolean; 'include-burned-in'?: boolean }): Promise<number> {
   const uid = values.deidentify!;
   if (uid !== 'library' && !/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--deidentify must be a Series or Study Instance UID, or "library"', 2);
   if (!values.out) throw new CliError('--out <folder> is required', 2);
   const library = openLibrary(values.library);
   try {
-    const result = exportDeidentified(library, { uid, out: values.out, includeBurnedIn: values['include-burned-in'] });
+    const result = await exportDeidentified(library, { uid, out: values.out, includeBurnedIn: values['include-burned-in'] });
     if (values.json) printJson(result);
     else {
       process.stdout.write(`Wrote ${result.written} de-identified image${result.written === 1 ? '' : 's'} to ${result.out}\n`);

@@ -298,7 +298,10 @@ export class DeidentifyError extends Error {}
  * Writes de-identified copies of a series, a study or the whole library (`uid` 'library')
  * into `out`/<study>/<series>/<image>.dcm, named by the new UIDs. Files are never changed.
  */
-export function exportDeidentified(library: Library, opts: { uid: string; out: string; includeBurnedIn?: boolean; onProgress?: (done: number, total: number) => void }): DeidentifyResult {
+export async function exportDeidentified(
+  library: Library,
+  opts: { uid: string; out: string; includeBurnedIn?: boolean; onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+): Promise<DeidentifyResult> {
   const store = new ResultsStore(library);
   let images: ImageFile[];
   let scope: Scope | 'library';
@@ -319,7 +322,10 @@ export function exportDeidentified(library: Library, opts: { uid: string; out: s
   ensurePrivateDir(out, { tighten: false });
   const deid = libraryDeidentifier(library.dir);
   const result: DeidentifyResult = { scope, out, written: 0, heldBack: [], failed: [] };
-  images.forEach((image, i) => {
+  for (const [i, image] of images.entries()) {
+    // One file at a time, letting the process answer between files (the engine must not look hung).
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (opts.signal?.aborted) throw new DeidentifyError('Cancelled');
     const newSop = deid.uid(image.sopInstanceUid);
     try {
       const bytes = readRegularFile(image.path, 'dicom');
@@ -327,7 +333,7 @@ export function exportDeidentified(library: Library, opts: { uid: string; out: s
       const held = burnedInReason(dict.dict);
       if (held && !opts.includeBurnedIn) {
         result.heldBack.push({ sopInstanceUid: newSop, reason: held });
-        return;
+        continue;
       }
       const dataset = deid.dataset(dict.dict);
       const sourceSyntax = str(dict.meta['00020010']).trim();
@@ -352,7 +358,7 @@ export function exportDeidentified(library: Library, opts: { uid: string; out: s
     } finally {
       opts.onProgress?.(i + 1, images.length);
     }
-  });
+  }
   library.audit('export', {
     touched: { ...(scope === 'library' ? {} : scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), images: result.written, files: [out] },
     format: 'dicom-deidentified',

@@ -17,7 +17,9 @@ describe('Export results… in the app', () => {
   it('writes SR, a CSV table and de-identified copies of the open series', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('series-card').first().click();
+    // The engine starts first (slow on a loaded machine), then the list fills.
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/5' }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Export results…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export results' });

@@ -108,7 +108,7 @@ describe('de-identified export', () => {
 
   it('keeps pixels, adds no dciodvfy error, sets the profile attributes, maps patient, study and dates consistently', async () => {
     const out = tmpDir('deid-direct');
-    const result = exportDeidentified(library, { uid: STUDY, out, includeBurnedIn: true });
+    const result = await exportDeidentified(library, { uid: STUDY, out, includeBurnedIn: true });
     expect(result).toMatchObject({ written: 4, heldBack: [], failed: [] });
     const files = dicomFiles(out);
     const exported = files.map((f) => ({ file: f, ds: natural(f) }));
@@ -159,7 +159,7 @@ describe('de-identified export', () => {
     expect(shift).toBeLessThanOrEqual(3652);
     // Deterministic per library: a second export names everything the same.
     const again = tmpDir('deid-again');
-    exportDeidentified(library, { uid: SERIES_B, out: again });
+    await exportDeidentified(library, { uid: SERIES_B, out: again });
     const b = dicomFiles(again).map((f) => natural(f));
     expect(b).toHaveLength(1);
     expect(b[0].StudyInstanceUID).toBe([...studies][0]);

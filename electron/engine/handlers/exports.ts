@@ -46,7 +46,7 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
     },
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>
       deps.jobs.start('export.deidentify', ctx, async (job) => {
-        const result = exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} images`) });
+        const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} images`) });
         return { out: result.out, written: result.written, heldBack: result.heldBack, failed: result.failed };
       }),
     'export.table': ({ kind, format, uid, packageHash, out }) => {
