@@ -116,8 +116,14 @@ export const ViewerFrame = z.object({
   unit: z.string().nullable(),
   /** How the window maps values (VOI LUT Function): LINEAR's one-unit offsets, or LINEAR_EXACT (RT dose). */
   voiFunction: z.enum(VOI_FUNCTION_NAMES),
-  /** The file's own windows first, then the modality's presets. */
+  /** The file's own windows first (then its VOI LUT tables as "lut-<n>"), then the modality's presets. */
   windows: z.array(VoiWindow),
+  /**
+   * The file's VOI LUT Sequence tables (PS3.3 C.11.2): gray = data[value - first, clamped]
+   * over 0 .. 2^bits - 1. Shown for the "lut-<n>" presets, and for "file" when the file has
+   * tables and no window (as the engine's pixel pipeline renders it).
+   */
+  voiLuts: z.array(z.object({ id: z.string(), first: z.number(), bits: z.number().int().min(1).max(16), data: z.array(z.number()) })).optional(),
   /** Min and max after the Modality LUT (for a full-range window when the file has none). */
   range: z.tuple([z.number(), z.number()]),
   /** [row spacing, column spacing] in mm, or null when the file does not say. */

@@ -3,95 +3,12 @@
 // Modality LUT Sequences, Presentation LUT Shape and MONOCHROME1 (mammography, CR, DX), each
 // rendered by Lumen's one pixel pipeline (what thumbnails, training and prediction see) and by
 // dcm2pnm with the matching options; gray values agree within one step.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
-import { renderFrame, voiWindows, type RenderOptions } from '../../electron/dicom/pixels';
+import { voiWindows } from '../../electron/dicom/pixels';
+import { dcmtk, lumen, lutItem, maxDiff, sequence, useDisplayDir, write } from './display-fixtures';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-display-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const ROWS = 24;
-const COLUMNS = 32;
-
-/** 12-bit stored values: a ramp over the whole range with some texture. */
-function pixels(): Buffer {
-  const b = Buffer.alloc(ROWS * COLUMNS * 2);
-  for (let i = 0; i < ROWS * COLUMNS; i++) b.writeUInt16LE(Math.min(4095, Math.floor((i / (ROWS * COLUMNS)) * 4096) + ((i * 37) % 23)), i * 2);
-  return b;
-}
-
-/** A LUT sequence item (dump2dcm syntax) with its data from a file of 16-bit entries. */
-function lutItem(name: string, entries: number[], first: number, bits: number, explanation: string): string[] {
-  const data = join(dir, `${name}.lut`);
-  const b = Buffer.alloc(entries.length * 2);
-  entries.forEach((v, i) => b.writeUInt16LE(v, i * 2));
-  writeFileSync(data, b);
-  return [
-    '(fffe,e000) na (Item with undefined length)',
-    `(0028,3002) US ${entries.length}\\${first}\\${bits}`,
-    `(0028,3003) LO [${explanation}]`,
-    `(0028,3006) OW =${data}`,
-    '(fffe,e00d) na (ItemDelimitationItem)',
-  ];
-}
-
-function sequence(tag: string, items: string[][]): string[] {
-  return [`(${tag}) SQ (Sequence with undefined length)`, ...items.flat(), '(fffe,e0dd) na (SequenceDelimitationItem)'];
-}
-
-/** A 12-bit grey image written by dump2dcm, with `lines` added. */
-function write(name: string, modality: string, photometric: string, lines: string[]): string {
-  const raw = join(dir, `${name}.raw`);
-  writeFileSync(raw, pixels());
-  const dump = join(dir, `${name}.dump`);
-  writeFileSync(dump, [
-    '(0002,0002) UI =DigitalXRayImageStorageForPresentation',
-    `(0002,0003) UI [1.2.826.0.1.3680043.10.88.${name.length}.${Date.now()}]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0016) UI =DigitalXRayImageStorageForPresentation',
-    `(0008,0018) UI [1.2.826.0.1.3680043.10.88.${name.length}.${Date.now()}]`,
-    `(0008,0060) CS [${modality}]`,
-    '(0028,0002) US 1',
-    `(0028,0004) CS [${photometric}]`,
-    `(0028,0010) US ${ROWS}`,
-    `(0028,0011) US ${COLUMNS}`,
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = join(dir, `${name}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
-  return file;
-}
-
-/** dcm2pnm's 8-bit gray output with the given options. */
-function dcmtk(file: string, options: string[]): number[] {
-  const out = join(dir, `${Math.random().toString(36).slice(2)}.pgm`);
-  execFileSync('dcm2pnm', [...options, file, out], { stdio: 'pipe' });
-  const bytes = readFileSync(out);
-  const m = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 40).toString('latin1'))!;
-  expect([Number(m[1]), Number(m[2]), Number(m[3])]).toEqual([COLUMNS, ROWS, 255]);
-  return Array.from(bytes.subarray(m[0].length));
-}
-
-async function lumen(file: string, opts: RenderOptions = {}): Promise<number[]> {
-  return Array.from((await renderFrame(await parseDicomFile(file), 0, opts)).data);
-}
-
-function maxDiff(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-}
+useDisplayDir();
 
 describe('windows from the file, with their explanations, against dcm2pnm +Wi n', () => {
   it('two windows: offered by their explanations, each rendered as dcmtk renders it', async () => {

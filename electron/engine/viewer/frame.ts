@@ -5,6 +5,7 @@
 // palette gives (the renderer shows 8-bit RGB as it is).
 import type { ViewerFrame } from '../../../common/contract/library';
 import { dtypeOf, decodeFrame } from '../../dicom/decode';
+import type { LutTable } from '../../dicom/lut';
 import { parseDicomFile } from '../../dicom/parse';
 import { displayInverted, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from '../../dicom/pixels';
 import type { InstanceRecord } from '../../library/types';
@@ -60,7 +61,25 @@ export async function viewerFrame(instance: InstanceRecord, frameIndex: number):
     inverted: frame.samplesPerPixel === 1 && displayInverted(meta, frame.photometricInterpretation),
     unit: frame.samplesPerPixel === 1 ? unit : null,
     voiFunction: voiFunction(meta),
-    windows: voiWindows(meta),
+    windows: withVoiLuts(voiWindows(meta), meta.voiLutTables),
+    voiLuts: meta.voiLutTables?.map((t, i) => ({ id: `lut-${i + 1}`, first: t.first, bits: t.bits, data: Array.from(t.data) })),
     range: [Math.min(a, b), Math.max(a, b)],
   };
+}
+
+/**
+ * The file's VOI LUT tables as presets after its windows ("lut-<n>", named by LUT
+ * Explanation); their centre and width span the table's input, where a window/level drag
+ * from one starts.
+ */
+function withVoiLuts(windows: ViewerFrame['windows'], tables: LutTable[] | undefined): ViewerFrame['windows'] {
+  if (!tables?.length) return windows;
+  const own = windows.filter((w) => w.id.startsWith('file-'));
+  const luts = tables.map((t, i) => ({
+    id: `lut-${i + 1}`,
+    name: t.explanation || (tables.length > 1 ? `File VOI LUT ${i + 1}` : 'File VOI LUT'),
+    center: t.first + t.data.length / 2,
+    width: Math.max(1, t.data.length),
+  }));
+  return [...own, ...luts, ...windows.filter((w) => !w.id.startsWith('file-'))];
 }

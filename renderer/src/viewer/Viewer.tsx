@@ -77,7 +77,7 @@ export function Viewer(props: {
 
   const pointer = usePointer({ canvas: canvasRef, tool: toolById(tool), geometry, view, setView, setPreset, frame, shownImage, measurements, index, count: images.length, onIndex });
   // The layers are drawn before they are painted: effects run in this order.
-  const layers = useImageLayers({ seriesKey, frame, view, overlay });
+  const layers = useImageLayers({ seriesKey, frame, view, overlay, preset });
   usePaint({ canvas: canvasRef, layers, size, geometry, view, frame, shown: `${seriesKey}/${shownImage}`, overlay, measurements: measurements.here, selected: measurements.selected, draft: pointer.draft, shownImage });
 
   const f = frame?.frame;

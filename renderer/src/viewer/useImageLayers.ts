@@ -22,15 +22,15 @@ export interface ImageLayers {
   cam: HTMLCanvasElement | null;
 }
 
-export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | null; view: ViewState | null; overlay: Overlay }) {
-  const { seriesKey, frame, view } = opts;
+export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | null; view: ViewState | null; overlay: Overlay; /** The preset shown: a VOI LUT table's shows the table. */ preset?: string }) {
+  const { seriesKey, frame, view, preset } = opts;
   const { cam, colormap, opacity } = opts.overlay;
   const layers = useRef<ImageLayers>({ image: null, imageOf: '', cam: null });
 
   const drawnKey = useRef('');
   useEffect(() => {
     if (!frame || !view) return;
-    const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}`;
+    const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}/${preset}`;
     if (drawnKey.current === key) return;
     drawnKey.current = key;
     layers.current.imageOf = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}`;
@@ -40,9 +40,9 @@ export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | n
     c.height = rows;
     const ctx = c.getContext('2d')!;
     const img = ctx.createImageData(columns, rows);
-    windowInto(img, frame, view.center, view.width, view.invert);
+    windowInto(img, frame, view.center, view.width, view.invert, preset);
     ctx.putImageData(img, 0, 0);
-  }, [frame, view, seriesKey]);
+  }, [frame, view, seriesKey, preset]);
 
   // The heatmap's own small canvas (its grid), stretched over the image when drawn.
   const camKey = useRef('');

@@ -23,12 +23,39 @@ export function minWindowWidth(f: ViewerFrame): number {
 }
 
 /**
+ * The VOI LUT table a preset shows: "lut-<n>" its table; "file" the first table when the
+ * file has tables and no window (as the engine renders it); otherwise none (a window).
+ */
+export function voiTableFor(f: ViewerFrame, preset: string | undefined): NonNullable<ViewerFrame['voiLuts']>[number] | undefined {
+  const tables = f.voiLuts ?? [];
+  if (preset?.startsWith('lut-')) return tables.find((t) => t.id === preset);
+  if (preset === 'file' && !f.windows.some((w) => w.id.startsWith('file-'))) return tables[0];
+  return undefined;
+}
+
+/**
  * The VOI window (common/voi.ts, the engine's own) into RGBA: gray samples once per pixel,
  * inverted where the frame says (Presentation LUT Shape, MONOCHROME1); colour per sample (8-bit as it is), `invert` applied once.
  */
-export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues, center: number, width: number, invert: boolean): void {
+export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues, center: number, width: number, invert: boolean, preset?: string): void {
   const { values, frame } = loaded;
   const out = img.data;
+  const table = frame.samplesPerPixel === 1 ? voiTableFor(frame, preset) : undefined;
+  if (table) {
+    // The engine's voiTableGray (electron/dicom/lut.ts), for the same gray.
+    const max = 2 ** table.bits - 1;
+    const flip = invert !== (frame.inverted ?? frame.photometric === 'MONOCHROME1');
+    for (let i = 0; i < values.length; i++) {
+      const k = Math.round(values[i]) - table.first;
+      const g = Math.round((Math.min(table.data[k < 0 ? 0 : k >= table.data.length ? table.data.length - 1 : k], max) * 255) / max);
+      const y = flip ? 255 - g : g;
+      out[i * 4] = y;
+      out[i * 4 + 1] = y;
+      out[i * 4 + 2] = y;
+      out[i * 4 + 3] = 255;
+    }
+    return;
+  }
   if (frame.samplesPerPixel === 3) {
     const lut = voiLut(center, width, frame.voiFunction);
     const n = frame.rows * frame.columns;
