@@ -6,6 +6,7 @@ import { AeTitle, checkDicomWebUrl, type Credentials, type PacsConnection, PacsS
 import { DicomWebClient } from '../pacs/dicomweb';
 import { DimseClient } from '../pacs/dimse';
 import { PacsError } from '../pacs/errors';
+import { startReceiver } from '../pacs/listen';
 import { checkQuery } from '../pacs/query';
 import { retrieveStudy } from '../pacs/retrieve';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
@@ -15,7 +16,8 @@ lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN]
 lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
-lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]`;
+lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]
+lumen pacs listen [--aet LUMEN] [--port 11112] [--library DIR] [--allow AET]...`;
 
 const DEFAULT_CALLING_AET = 'LUMEN';
 /** A secret read from standard input is at most this long (a token, not a file). */
@@ -191,7 +193,43 @@ async function retrieve(argv: string[]): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve };
+async function listen(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    aet: { type: 'string' },
+    port: { type: 'string' },
+    library: { type: 'string' },
+    allow: { type: 'string', multiple: true },
+  });
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  const aet = values.aet ?? DEFAULT_CALLING_AET;
+  const checked = AeTitle.safeParse(aet);
+  if (!checked.success) throw new CliError(`--aet "${aet}" is not valid: ${checked.error.issues[0].message}.`, 2);
+  const port = Number(values.port ?? '11112');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port "${values.port}" is not a port number (1–65535).`, 2);
+  // Allowed senders: every --allow, and the AE title of each DIMSE connection (the archive sends back what it is asked for).
+  const allowed = new Set<string>(values.allow ?? []);
+  for (const a of allowed) {
+    const ok = AeTitle.safeParse(a);
+    if (!ok.success) throw new CliError(`--allow "${a}" is not a valid AE title: ${ok.error.issues[0].message}.`, 2);
+  }
+  for (const c of new PacsStore(defaultDataDir()).list()) if (c.kind === 'dimse') allowed.add(c.calledAet);
+  if (allowed.size === 0) throw new CliError('no sender is allowed: name the calling AE titles that may send with --allow <AET> (or add a DIMSE connection).', 2);
+  const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+  const library = Library.open(libraryDir);
+  const receiver = await startReceiver(library, { aet, port, allowed, onEvent: (line) => process.stderr.write(line + '\n') });
+  process.stderr.write(`Listening as ${aet} on port ${port} (every network interface), filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await receiver.close();
+  library.close();
+  const counts = receiver.counts();
+  process.stderr.write(`Stopped: ${counts.received} received, ${counts.failed} failed, ${counts.refusedAssociations} associations refused.\n`);
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen };
 
 export const command: Command = {
   summary: 'PACS connections, query (QIDO-RS or C-FIND) and retrieve into the library (WADO-RS or C-GET).',

@@ -52,8 +52,8 @@ export interface RetrieveOptions {
 
 const MAX_ERRORS = 100;
 
-/** Writes received instances into the library's pacs/ folder and imports them in batches. */
-class InstanceFiler {
+/** Writes received instances into the library's pacs/ folder and imports them in batches. Without a target (the receiver), any study is filed. */
+export class InstanceFiler {
   readonly root: string;
   received = 0;
   failed = 0;
@@ -62,7 +62,7 @@ class InstanceFiler {
 
   constructor(
     private readonly library: Library,
-    private readonly target: RetrieveTarget,
+    private readonly target?: RetrieveTarget,
   ) {
     this.root = path.join(library.dir, 'pacs');
   }
@@ -85,7 +85,7 @@ class InstanceFiler {
     const mismatch =
       !isUid(sop) || !isUid(series) || !isUid(study)
         ? 'its UIDs are not valid DICOM UIDs'
-        : study !== this.target.studyUid || (this.target.seriesUid !== undefined && series !== this.target.seriesUid)
+        : this.target && (study !== this.target.studyUid || (this.target.seriesUid !== undefined && series !== this.target.seriesUid))
           ? 'it belongs to another study or series than the one asked for'
           : expected && expected.sopInstanceUid !== sop
             ? 'it is another instance than the one asked for'

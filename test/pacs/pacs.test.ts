@@ -1,11 +1,11 @@
 // `lumen pacs` against a real Orthanc (DICOMweb plugin and DIMSE) started by the test on loopback ports.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { freePort, type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
 
 const root = path.resolve(__dirname, '../..');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-test-'));
@@ -34,10 +34,12 @@ let orthanc: Orthanc;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
 let dataDir: string;
+let receiverPort: number;
 
 beforeAll(async () => {
   if (!orthancInstalled()) throw new Error('These tests need Debian\'s orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).');
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: 11112 } } });
+  receiverPort = await freePort();
+  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } });
   const a = generateStudy({ key: 1, patientId: 'PID-A', patientName: 'Doe^Jane', accession: 'ACC-A', studyDate: '20250102', modality: 'CT', seriesCount: 2, perSeries: 3 });
   const b = generateStudy({ key: 2, patientId: 'PID-B', patientName: 'Roe^Richard', accession: 'ACC-B', studyDate: '20240615', modality: 'MR', seriesCount: 1, perSeries: 2 });
   for (const file of [...a.files, ...b.files]) await orthanc.store(file);
@@ -193,4 +195,51 @@ describe.each(['web', 'dimse'])('lumen pacs retrieve over %s', (pacs) => {
     const bad = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', pacs, '../../etc', '--library', path.join(scratch, `library-none-${pacs}`)]);
     expect(bad.stderr).toMatch(/is not a Study Instance UID/);
   }, 60_000);
+});
+
+/** `lumen pacs listen` as a child process, resolved once it says it listens. */
+async function listen(data: string, args: string[]): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<number> }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/lumen.mjs'), 'pacs', 'listen', ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: data } });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Listening as')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`lumen pacs listen did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('lumen pacs listen', () => {
+  it('files a study Orthanc pushes (C-STORE), and refuses a sender not allowed', async () => {
+    const lookup = await orthanc.rest('POST', '/tools/lookup', mr.studyUid);
+    const studyId = ((await lookup.json()) as { ID: string }[])[0].ID;
+    const library = path.join(scratch, 'library-listen');
+
+    const refusing = await listen(path.join(scratch, 'data-listen-refuse'), ['--aet', 'LUMEN', '--port', String(receiverPort), '--library', library, '--allow', 'SOMEONE']);
+    const refused = await orthanc.rest('POST', '/modalities/lumen/store', studyId);
+    expect(refused.ok).toBe(false);
+    expect(await refusing.stop()).toBe(0);
+    expect(refusing.output()).toMatch(/refused an association from "ORTHANC": not an allowed calling AE title/);
+
+    const receiver = await listen(path.join(scratch, 'data-listen'), ['--aet', 'LUMEN', '--port', String(receiverPort), '--library', library, '--allow', 'ORTHANC']);
+    const pushed = await orthanc.rest('POST', '/modalities/lumen/store', studyId);
+    expect(pushed.ok, await pushed.text()).toBe(true);
+    expect(await receiver.stop()).toBe(0);
+    expect(receiver.output()).toMatch(/Stopped: 2 received, 0 failed/);
+    expect(receiver.output()).not.toContain('Roe');
+
+    const tree = JSON.stringify(json(await lumen(dataDir, ['ls', '--library', library, '--json'])));
+    expect(tree).toContain(mr.series[0].seriesUid);
+    for (const sop of mr.series[0].sopUids) expect(fs.existsSync(path.join(library, 'pacs', mr.studyUid, mr.series[0].seriesUid, `${sop}.dcm`))).toBe(true);
+  }, 150_000);
 });

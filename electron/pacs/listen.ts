@@ -1,0 +1,137 @@
+/**
+ * The C-STORE receiver (`lumen pacs listen`): a DICOM storage SCP (dcmjs-dimse)
+ * that files what a modality or the archive sends into the library, as a
+ * retrieve does. Associations from calling AE titles not allowed are refused
+ * (A-ASSOCIATE-RJ, calling AE title not recognised); C-ECHO is answered.
+ */
+import dimse from 'dcmjs-dimse';
+import type { Library } from '../library/library';
+import { PacsError } from './errors';
+import { p10File } from './p10';
+import { InstanceFiler } from './retrieve';
+
+const { Server, Scp, responses, constants } = dimse;
+const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
+
+const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass as Record<string, string>));
+/** Uncompressed syntaxes first: what every sender can give; compressed ones are kept as sent. */
+const ACCEPTED_SYNTAXES = [
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ImplicitVRLittleEndian,
+  TransferSyntax.DeflatedExplicitVRLittleEndian,
+  TransferSyntax.RleLossless,
+  TransferSyntax.JpegBaseline,
+  TransferSyntax.JpegLossless,
+  TransferSyntax.JpegLsLossless,
+  TransferSyntax.Jpeg2000Lossless,
+  TransferSyntax.Jpeg2000Lossy,
+].filter((s): s is string => typeof s === 'string');
+
+export interface ListenOptions {
+  aet: string;
+  port: number;
+  /** Calling AE titles allowed to send; every other is refused. */
+  allowed: ReadonlySet<string>;
+  /** What happened, one line each, for the terminal: AE titles and counts, never patient data. */
+  onEvent?: (line: string) => void;
+}
+
+export interface Receiver {
+  readonly port: number;
+  /** Instances filed and refused so far. */
+  counts(): { received: number; failed: number; refusedAssociations: number };
+  close(): Promise<void>;
+}
+
+export async function startReceiver(library: Library, options: ListenOptions): Promise<Receiver> {
+  const filer = new InstanceFiler(library);
+  let refusedAssociations = 0;
+  const say = options.onEvent ?? (() => {});
+
+  class LumenStoreScp extends Scp {
+    private calling = '';
+    private stored = 0;
+
+    override associationRequested(association: any): void {
+      this.calling = String(association.getCallingAeTitle()).trim();
+      const called = String(association.getCalledAeTitle()).trim();
+      if (called !== options.aet) {
+        refusedAssociations++;
+        say(`refused an association from "${this.calling}": it called "${called}", this receiver is "${options.aet}".`);
+        this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized);
+        return;
+      }
+      if (!options.allowed.has(this.calling)) {
+        refusedAssociations++;
+        say(`refused an association from "${this.calling}": not an allowed calling AE title (allow it with --allow ${this.calling}).`);
+        this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized);
+        return;
+      }
+      for (const { id } of association.getPresentationContexts()) {
+        const context = association.getPresentationContext(id);
+        const abstract = context.getAbstractSyntaxUid();
+        if (abstract !== SopClass.Verification && !STORAGE_CLASSES.has(abstract)) {
+          context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+          continue;
+        }
+        const offered: string[] = context.getTransferSyntaxUids();
+        const chosen = ACCEPTED_SYNTAXES.find((s) => offered.includes(s));
+        if (chosen) context.setResult(PresentationContextResult.Accept, chosen);
+        else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+      }
+      this.sendAssociationAccept();
+    }
+
+    override cEchoRequest(request: any, callback: (response: any) => void): void {
+      const response = responses.CEchoResponse.fromRequest(request);
+      response.setStatus(Status.Success);
+      callback(response);
+    }
+
+    override cStoreRequest(request: any, callback: (response: any) => void): void {
+      void (async () => {
+        let status = Status.Success;
+        try {
+          const dataSet = request.getDataset();
+          if (!dataSet) throw new PacsError('empty C-STORE', 'instance');
+          const file = p10File(
+            { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
+            dataSet.getDenaturalizedDataset(),
+          );
+          if (!(await filer.file(file))) status = 0xa900; // data set does not match SOP class / cannot be filed
+          else this.stored++;
+        } catch {
+          status = 0xa700; // out of resources
+        }
+        const response = responses.CStoreResponse.fromRequest(request);
+        response.setStatus(status);
+        callback(response);
+      })();
+    }
+
+    override associationReleaseRequested(): void {
+      this.sendAssociationReleaseResponse();
+      const stored = this.stored;
+      void filer.flush().then(() => say(`received ${stored} instance${stored === 1 ? '' : 's'} from "${this.calling}".`));
+    }
+  }
+
+  const server = new Server(LumenStoreScp as unknown as typeof Scp);
+  await new Promise<void>((resolve, reject) => {
+    server.on('listening', () => resolve());
+    server.on('networkError', (e: unknown) => {
+      const code = (e as { code?: string })?.code;
+      reject(new PacsError(code === 'EADDRINUSE' ? `port ${options.port} is in use: choose another with --port.` : code === 'EACCES' ? `port ${options.port} needs administrator rights: choose one above 1023 with --port.` : `cannot listen on port ${options.port}.`));
+    });
+    server.listen(options.port, { associationTimeout: 30_000, pduTimeout: 30_000 });
+  });
+
+  return {
+    port: options.port,
+    counts: () => ({ received: filer.received, failed: filer.failed, refusedAssociations }),
+    async close() {
+      server.close();
+      await filer.flush();
+    },
+  };
+}
