@@ -282,6 +282,28 @@ export function libraryDeidentifier(libraryDir: string): Deidentifier {
   return { dataset, uid };
 }
 
+/**
+ * dcmjs reads Part 10 files only; Lumen also imports bare data sets (no preamble, no meta
+ * information), which are given a meta header of the little endian syntax their first
+ * element shows (explicit when a VR's two letters follow the tag, else implicit).
+ */
+export function readPart10OrBare(bytes: Buffer): ReturnType<typeof DicomMessage.readFile> {
+  const part10 = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
+  let file = bytes;
+  if (!part10) {
+    const explicit = bytes.length >= 6 && /^[A-Z]{2}$/.test(bytes.toString('latin1', 4, 6));
+    const meta = DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: '1.2',
+      MediaStorageSOPInstanceUID: '1.2',
+      TransferSyntaxUID: explicit ? EXPLICIT_VR_LITTLE_ENDIAN : '1.2.840.10008.1.2',
+      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    });
+    file = Buffer.concat([Buffer.from(writeDenaturalized(meta, {})), bytes]);
+  }
+  return DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer);
+}
+
 export interface DeidentifyResult {
   scope: Scope | 'library';
   out: string;
@@ -328,8 +350,7 @@ export async function exportDeidentified(
     if (opts.signal?.aborted) throw new DeidentifyError('Cancelled');
     const newSop = deid.uid(image.sopInstanceUid);
     try {
-      const bytes = readRegularFile(image.path, 'dicom');
-      const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const dict = readPart10OrBare(readRegularFile(image.path, 'dicom'));
       const held = burnedInReason(dict.dict);
       if (held && !opts.includeBurnedIn) {
         result.heldBack.push({ sopInstanceUid: newSop, reason: held });

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import dcmjs from 'dcmjs';
 import fs from 'node:fs';
+import { readPart10OrBare } from '../../electron/results/deidentify';
 
 /** dciodvfy's report; `errors` are its lines starting "Error". */
 export function dciodvfy(file: string): { errors: string[]; output: string } {
@@ -24,9 +25,7 @@ export function dcmdump(file: string, args: string[] = []): string {
   return r.stdout;
 }
 
-/** A file as dcmjs's natural data set (what OHIF's adapters read). */
+/** A file (Part 10, or a bare data set) as dcmjs's natural data set (what OHIF's adapters read). */
 export function natural(file: string): Record<string, any> {
-  const bytes = fs.readFileSync(file);
-  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(readPart10OrBare(fs.readFileSync(file)).dict);
 }

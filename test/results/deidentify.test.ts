@@ -25,7 +25,7 @@ const PATIENT = { patientName: 'SMITH^JOHN^QUINCY', patientId: 'MRN774411', stud
 const IDENTIFIERS = [
   'SMITH', 'JOHN', 'QUINCY', 'MRN774411', 'ALT99812', '19511203', '1951-12-03', 'St Elsewhere', 'Elsewhere', 'HOUSE^GREGORY', 'GREGORY',
   'CUDDY', 'WILSON', 'REQ2231', 'SECRET-PRIVATE-VALUE', 'ACME LABS', 'CTSCANNER7', '20240102', '20240103', 'ACCMRN774411', 'Princeton-Plainsboro',
-  STUDY, SERIES_A, SERIES_B, `${SERIES_A}.1`, `${SERIES_A}.2`, `${SERIES_B}.1`,
+  STUDY, SERIES_A, SERIES_B, `${SERIES_A}.1`, `${SERIES_A}.2`, `${SERIES_B}.1`, `${SERIES_B}.2`,
 ];
 
 let input: string;
@@ -40,11 +40,13 @@ beforeAll(async () => {
     { seriesUid: SERIES_A, sopUid: `${SERIES_A}.2`, instanceNumber: 2, seriesDescription: 'AXIAL QUINCY' },
     { seriesUid: SERIES_B, sopUid: `${SERIES_B}.1`, instanceNumber: 1, seriesDescription: 'SCOUT 20240102', seriesNumber: 2 },
     { seriesUid: SERIES_BURNED, sopUid: `${SERIES_BURNED}.1`, instanceNumber: 1, seriesDescription: 'BURNED', seriesNumber: 3 },
+    // A bare data set (no preamble, no meta information), which Lumen imports too.
+    { seriesUid: SERIES_B, sopUid: `${SERIES_B}.2`, instanceNumber: 2, seriesDescription: 'SCOUT 20240102', seriesNumber: 2, bare: true },
   ];
   for (const s of slices) {
     const file = path.join(input, `${s.sopUid}.dcm`);
     // Private elements through dump2dcm (dcmodify cannot give a private element a VR).
-    writeSlice(file, { ...PATIENT, ...s, extraLines: ['(0009,0010) LO [ACME LABS]', '(0009,1001) LO [SECRET-PRIVATE-VALUE]', '(0009,1002) PN [SMITH^JOHN]'] });
+    writeSlice(file, { ...PATIENT, ...s, bare: false, extraLines: ['(0009,0010) LO [ACME LABS]', '(0009,1001) LO [SECRET-PRIVATE-VALUE]', '(0009,1002) PN [SMITH^JOHN]'] });
     const edits = [
       '(0010,0030)=19511203',
       '(0010,1000)=ALT99812',
@@ -65,12 +67,17 @@ beforeAll(async () => {
       ...(s.seriesUid === SERIES_BURNED ? ['(0028,0301)=YES'] : []),
     ];
     execFileSync('dcmodify', ['-nb', ...edits.flatMap((e) => ['-i', e]), file], { stdio: 'pipe' });
+    // dcmodify keeps the file format; dcmconv -F then writes the bare data set.
+    if ('bare' in s && s.bare) {
+      execFileSync('dcmconv', ['-F', file, `${file}.bare`], { stdio: 'pipe' });
+      fs.renameSync(`${file}.bare`, file);
+    }
     sources.set(s.sopUid, file);
   }
   libDir = path.join(tmpDir('deid-lib'), 'library');
   library = Library.open(libDir);
   const report = await library.importPaths([input]);
-  expect(report.imported).toBe(4);
+  expect(report.imported).toBe(5);
 }, 120_000);
 afterAll(() => library?.close());
 
@@ -91,12 +98,12 @@ describe('de-identified export', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ written: 3, failed: [] });
+    expect(summary).toMatchObject({ written: 4, failed: [] });
     expect(summary.heldBack).toHaveLength(1);
     expect(summary.heldBack[0].reason).toMatch(/BurnedInAnnotation is YES/);
     expect(r.stdout).not.toContain('SMITH');
     const files = dicomFiles(out);
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
     for (const file of files) {
       const bytes = fs.readFileSync(file);
       const texts = [bytes.toString('latin1'), bytes.toString('utf8'), bytes.toString('utf16le'), bytes.subarray(1).toString('utf16le')];
@@ -109,7 +116,7 @@ describe('de-identified export', () => {
   it('keeps pixels, adds no dciodvfy error, sets the profile attributes, maps patient, study and dates consistently', async () => {
     const out = tmpDir('deid-direct');
     const result = await exportDeidentified(library, { uid: STUDY, out, includeBurnedIn: true });
-    expect(result).toMatchObject({ written: 4, heldBack: [], failed: [] });
+    expect(result).toMatchObject({ written: 5, heldBack: [], failed: [] });
     const files = dicomFiles(out);
     const exported = files.map((f) => ({ file: f, ds: natural(f) }));
     const studies = new Set(exported.map((e) => e.ds.StudyInstanceUID));
@@ -145,7 +152,7 @@ describe('de-identified export', () => {
     const back = Library.open(path.join(tmpDir('deid-reimport'), 'library'));
     try {
       const report = await back.importPaths([out]);
-      expect(report).toMatchObject({ imported: 4, errors: [] });
+      expect(report).toMatchObject({ imported: 5, errors: [] });
       for (const { file, ds } of exported) {
         const source = [...sources.values()].find((f) => natural(f).InstanceNumber === ds.InstanceNumber && natural(f).SeriesNumber === ds.SeriesNumber)!;
         const [a, b] = await Promise.all([decodeFrame(await parseDicomFile(file), 0), decodeFrame(await parseDicomFile(source), 0)]);
@@ -161,7 +168,7 @@ describe('de-identified export', () => {
     const again = tmpDir('deid-again');
     await exportDeidentified(library, { uid: SERIES_B, out: again });
     const b = dicomFiles(again).map((f) => natural(f));
-    expect(b).toHaveLength(1);
+    expect(b).toHaveLength(2);
     expect(b[0].StudyInstanceUID).toBe([...studies][0]);
     expect(exported.some((e) => e.ds.SOPInstanceUID === b[0].SOPInstanceUID)).toBe(true);
   }, 120_000);
