@@ -31,10 +31,12 @@ import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import type { Library } from '../library/library';
 import { libraryKeyedDigest, libraryPseudonyms } from '../training/pseudonyms';
-import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, uidFromBytes, writeDenaturalized } from './part10';
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, readPart10OrBare, uidFromBytes, writeDenaturalized } from './part10';
+
+export { readPart10OrBare };
 import { ResultsStore, type ImageFile, type Scope } from './store';
 
-const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+const { DicomMetaDictionary } = dcmjs.data;
 
 type Element = DenaturalizedDataset[string];
 type Action = 'X' | 'Z' | 'D' | 'C';
@@ -280,28 +282,6 @@ export function libraryDeidentifier(libraryDir: string): Deidentifier {
     return apply(source, true);
   }
   return { dataset, uid };
-}
-
-/**
- * dcmjs reads Part 10 files only; Lumen also imports bare data sets (no preamble, no meta
- * information), which are given a meta header of the little endian syntax their first
- * element shows (explicit when a VR's two letters follow the tag, else implicit).
- */
-export function readPart10OrBare(bytes: Buffer): ReturnType<typeof DicomMessage.readFile> {
-  const part10 = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
-  let file = bytes;
-  if (!part10) {
-    const explicit = bytes.length >= 6 && /^[A-Z]{2}$/.test(bytes.toString('latin1', 4, 6));
-    const meta = DicomMetaDictionary.denaturalizeDataset({
-      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-      MediaStorageSOPClassUID: '1.2',
-      MediaStorageSOPInstanceUID: '1.2',
-      TransferSyntaxUID: explicit ? EXPLICIT_VR_LITTLE_ENDIAN : '1.2.840.10008.1.2',
-      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    });
-    file = Buffer.concat([Buffer.from(writeDenaturalized(meta, {})), bytes]);
-  }
-  return DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer);
 }
 
 export interface DeidentifyResult {

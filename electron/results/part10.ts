@@ -32,11 +32,31 @@ export function dicomDateTime(at = new Date()): { date: string; time: string } {
   return { date: `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}`, time: `${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}` };
 }
 
-/** Reads a Part 10 file into dcmjs's natural form, meta information apart. */
+/**
+ * dcmjs reads Part 10 files only; Lumen also imports bare data sets (no preamble, no meta
+ * information), which are given a meta header of the little endian syntax their first
+ * element shows (explicit when a VR's two letters follow the tag, else implicit).
+ */
+export function readPart10OrBare(bytes: Buffer, options?: Parameters<typeof DicomMessage.readFile>[1]): ReturnType<typeof DicomMessage.readFile> {
+  const part10 = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
+  let file = bytes;
+  if (!part10) {
+    const explicit = bytes.length >= 6 && /^[A-Z]{2}$/.test(bytes.toString('latin1', 4, 6));
+    const meta = DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: '1.2',
+      MediaStorageSOPInstanceUID: '1.2',
+      TransferSyntaxUID: explicit ? EXPLICIT_VR_LITTLE_ENDIAN : '1.2.840.10008.1.2',
+      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    });
+    file = Buffer.concat([Buffer.from(writeDenaturalized(meta, {})), bytes]);
+  }
+  return DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer, options);
+}
+
+/** Reads a Part 10 file (or a bare data set) into dcmjs's natural form, meta information apart. */
 export function readDataset(file: string, opts: { headerOnly?: boolean } = {}): { meta: NaturalDataset; dataset: NaturalDataset } {
-  const bytes = readRegularFile(file, 'dicom');
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const dict = DicomMessage.readFile(buffer, opts.headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : undefined);
+  const dict = readPart10OrBare(readRegularFile(file, 'dicom'), opts.headerOnly ? { untilTag: '7FE00010', includeUntilTagValue: false } : undefined);
   return { meta: DicomMetaDictionary.naturalizeDataset(dict.meta), dataset: DicomMetaDictionary.naturalizeDataset(dict.dict) };
 }
 
