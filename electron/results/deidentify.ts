@@ -15,8 +15,9 @@
 //   kept after cleaning: every identifier the file holds (name parts, IDs, accession
 //   number, birth date, institution, other person names) is cut out of them, and out of
 //   any other text value as well;
-// - private elements are removed, as are overlay and curve groups (60xx, 50xx), and every
-//   person name other than the patient's is emptied;
+// - private elements are removed, as are overlay and curve groups (60xx, 50xx) and elements
+//   of unknown VR (UN: their content cannot be judged), and every person name other than
+//   the patient's is emptied;
 // - PatientIdentityRemoved YES, DeidentificationMethod, the De-identification Method Code
 //   Sequence and LongitudinalTemporalInformationModified MODIFIED are set.
 // Burned-in annotation: an image whose BurnedInAnnotation is YES is held back, and so is
@@ -244,6 +245,7 @@ export function libraryDeidentifier(libraryDir: string): Deidentifier {
         if (group % 2 === 1) continue; // private
         if ((group & 0xff00) === 0x6000 || (group & 0xff00) === 0x5000) continue; // overlays, curves
         if (group === 0x0002) continue; // meta information, rewritten
+        if (el.vr === 'UN') continue; // an element the dictionary does not know: its content cannot be judged
         const action = ACTIONS_BY_TAG.get(t);
         if (action === 'X') continue;
         if (action === 'Z') {
