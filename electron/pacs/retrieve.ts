@@ -109,10 +109,11 @@ export class InstanceFiler {
   }
 
   /** Instances the PACS listed that never came, counted as failed with one line. */
-  notSent(count: number): void {
+  notSent(count: number, stopped: boolean): void {
     if (count <= 0) return;
     this.failed += count;
-    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid: null, reason: `${count} listed instance${count === 1 ? ' was' : 's were'} not sent by the PACS.` });
+    const what = `${count} listed instance${count === 1 ? ' was' : 's were'}`;
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid: null, reason: stopped ? `${what} not fetched before the retrieve stopped; run it again to fetch them.` : `${what} not sent by the PACS.` });
   }
 
   private flushing: Promise<void> = Promise.resolve();
@@ -204,7 +205,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     await filer.flush();
   }
   // Listed, neither filed nor failed here: the PACS did not send it (or the connection stopped first).
-  filer.notSent(missing.length - filer.received - filer.failed);
+  filer.notSent(missing.length - filer.received - filer.failed, stopped !== null);
   return {
     pacs: connection.name,
     study: target.studyUid,

@@ -1,6 +1,7 @@
 // `lumen pacs` against a real Orthanc (DICOMweb plugin and DIMSE) started by the test on loopback ports.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -241,5 +242,49 @@ describe('lumen pacs listen', () => {
     const tree = JSON.stringify(json(await lumen(dataDir, ['ls', '--library', library, '--json'])));
     expect(tree).toContain(mr.series[0].seriesUid);
     for (const sop of mr.series[0].sopUids) expect(fs.existsSync(path.join(library, 'pacs', mr.studyUid, mr.series[0].seriesUid, `${sop}.dcm`))).toBe(true);
+  }, 150_000);
+});
+
+describe('lumen pacs retrieve, interrupted', () => {
+  it('a server that stops answering midway: what arrived is kept whole, and the same command fetches only the rest', async () => {
+    // Between Lumen and Orthanc: passes queries and the first two instances, then holds every request unanswered.
+    let instances = 0;
+    const held: http.ServerResponse[] = [];
+    const proxy = http.createServer(async (req, res) => {
+      if (req.url!.includes('/instances/') && ++instances > 2) {
+        held.push(res);
+        return;
+      }
+      const answer = await fetch(orthanc.url + req.url, { headers: { accept: String(req.headers.accept), authorization: String(req.headers.authorization) } });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? '' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as net.AddressInfo).port;
+    try {
+      const data = path.join(scratch, 'data-interrupted');
+      const library = path.join(scratch, 'library-interrupted');
+      for (const [name, url] of [
+        ['flaky', `http://127.0.0.1:${port}/dicom-web`],
+        ['web', orthanc.dicomWebUrl],
+      ]) {
+        expect((await lumen(data, ['pacs', 'add', '--name', name, '--dicomweb', url, '--user', orthanc.user, '--password-stdin'], orthanc.password)).code).toBe(0);
+      }
+      const cut = await lumen(data, ['pacs', 'retrieve', '--pacs', 'flaky', ct.studyUid, '--library', library, '--timeout', '2', '--json']);
+      expect(cut.code).toBe(1);
+      const first = JSON.parse(cut.stdout);
+      expect(first).toMatchObject({ listed: 6, received: 2, alreadyPresent: 0, failed: 4 });
+      expect(first.stopped).toMatch(/PACS "flaky" did not answer within 2 s/);
+      expect(first.errors).toEqual([{ sopInstanceUid: null, reason: expect.stringMatching(/4 listed instances were not fetched before the retrieve stopped/) }]);
+      const files = fs.readdirSync(path.join(library, 'pacs'), { recursive: true }).map(String);
+      expect(files.filter((f) => f.endsWith('.dcm'))).toHaveLength(2);
+      expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+      const rest = json(await lumen(data, ['pacs', 'retrieve', '--pacs', 'web', ct.studyUid, '--library', library, '--json']));
+      expect(rest).toMatchObject({ listed: 6, received: 4, alreadyPresent: 2, failed: 0, stopped: null });
+    } finally {
+      for (const res of held) res.destroy();
+      proxy.close();
+    }
   }, 150_000);
 });
