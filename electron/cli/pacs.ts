@@ -245,6 +245,7 @@ export const command: Command = {
     try {
       return await run(rest);
     } catch (err) {
+      if (err instanceof PacsError && err.message === 'cancelled') throw new CliError('cancelled: nothing was fetched.', 130);
       if (err instanceof PacsError) throw new CliError(err.message);
       if (err instanceof CliError) throw err;
       throw new CliError(`lumen pacs ${sub} failed: ${errorMessage(err)}`);

@@ -42,9 +42,9 @@ export class DicomWebClient {
   }
 
   /** QIDO-RS: the instances of a study (or one series of it), with their series. */
-  async searchInstances(studyUid: string, seriesUid?: string): Promise<InstanceRef[]> {
+  async searchInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const route = seriesUid ? `/studies/${studyUid}/series/${seriesUid}/instances` : `/studies/${studyUid}/instances`;
-    const body = await this.json(route, 'list the instances of the study');
+    const body = await this.json(route, 'list the instances of the study', signal);
     const refs: InstanceRef[] = [];
     for (const item of body) {
       const sop = firstString(item, '00080018');
@@ -55,17 +55,17 @@ export class DicomWebClient {
   }
 
   /** WADO-RS: one instance as a DICOM file (the application/dicom part of a multipart/related answer). */
-  async retrieveInstance(ref: InstanceRef & { studyInstanceUid: string }): Promise<Uint8Array> {
+  async retrieveInstance(ref: InstanceRef & { studyInstanceUid: string }, signal?: AbortSignal): Promise<Uint8Array> {
     const route = `/studies/${ref.studyInstanceUid}/series/${ref.seriesInstanceUid}/instances/${ref.sopInstanceUid}`;
-    const answer = await this.request(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', 'retrieve an instance');
+    const answer = await this.request(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', 'retrieve an instance', undefined, signal);
     const parts = multipartParts(answer.type, answer.bytes);
     const dicom = parts.find((p) => /^application\/dicom\b/i.test(p.type) || p.type === '');
     if (!dicom) throw new PacsError(`PACS "${this.connection.name}" answered a retrieve with no application/dicom part.`, 'instance');
     return dicom.bytes;
   }
 
-  private async json(route: string, what: string): Promise<Record<string, unknown>[]> {
-    const answer = await this.request(route, 'application/dicom+json', what, MAX_JSON_BYTES);
+  private async json(route: string, what: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+    const answer = await this.request(route, 'application/dicom+json', what, MAX_JSON_BYTES, signal);
     if (answer.status === 204 || answer.bytes.length === 0) return [];
     let parsed: unknown;
     try {
@@ -77,7 +77,7 @@ export class DicomWebClient {
     return parsed.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
   }
 
-  private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES): Promise<{ status: number; type: string; bytes: Uint8Array }> {
+  private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES, cancel?: AbortSignal): Promise<{ status: number; type: string; bytes: Uint8Array }> {
     const name = this.connection.name;
     const headers: Record<string, string> = { accept };
     const c = this.credentials;
@@ -86,7 +86,7 @@ export class DicomWebClient {
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      const answer = await fetch(this.connection.url + route, { headers, signal: timeout, redirect: 'error' });
+      const answer = await fetch(this.connection.url + route, { headers, signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout, redirect: 'error' });
       if (answer.status === 401 || answer.status === 403) {
         await answer.body?.cancel();
         throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
@@ -108,6 +108,7 @@ export class DicomWebClient {
       return { status: answer.status, type: answer.headers.get('content-type') ?? '', bytes };
     } catch (err) {
       if (err instanceof PacsError) throw err;
+      if (cancel?.aborted) throw new PacsError('cancelled');
       if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
       throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
     }

@@ -75,7 +75,7 @@ export class DimseClient {
   }
 
   /** C-FIND at image level: the instances of a study (or one series of it). */
-  async findInstances(studyUid: string, seriesUid?: string): Promise<InstanceRef[]> {
+  async findInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const request = requests.CFindRequest.createImageFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid ?? '', SOPInstanceUID: '' });
     const refs: InstanceRef[] = [];
     request.on('response', (response: any) => {
@@ -83,7 +83,7 @@ export class DimseClient {
       const e = response.getDataset().getElements() as Record<string, unknown>;
       if (isUid(e.SOPInstanceUID) && isUid(e.SeriesInstanceUID)) refs.push({ sopInstanceUid: e.SOPInstanceUID, seriesInstanceUid: e.SeriesInstanceUID });
     });
-    await this.associate([request], 'list the instances of the study');
+    await this.associate([request], 'list the instances of the study', signal);
     return refs;
   }
 
@@ -95,6 +95,7 @@ export class DimseClient {
   async get(
     target: { studyUid: string; seriesUid?: string; instances?: InstanceRef[] },
     store: (file: Buffer) => Promise<void>,
+    signal?: AbortSignal,
   ): Promise<{ failedOnServer: number }> {
     const gets = target.instances
       ? target.instances.map((i) => requests.CGetRequest.createImageGetRequest(target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
@@ -107,7 +108,7 @@ export class DimseClient {
       });
     }
     const stores: Promise<void>[] = [];
-    await this.associate(gets, 'retrieve the study', (request, respond) => {
+    await this.associate(gets, 'retrieve the study', signal, (request, respond) => {
       const done = (async () => {
         let status = SUCCESS;
         try {
@@ -134,7 +135,7 @@ export class DimseClient {
   }
 
   /** One association carrying `list`, resolved when it is released, rejected with a message of ours on any failure. */
-  private associate(list: Request[], what: string, onStore?: (request: StoreRequest, respond: (response: any) => void) => void): Promise<void> {
+  private associate(list: Request[], what: string, signal?: AbortSignal, onStore?: (request: StoreRequest, respond: (response: any) => void) => void): Promise<void> {
     const c = this.connection;
     const where = `PACS "${c.name}" (${c.calledAet} at ${c.host}:${c.port})`;
     const seconds = Math.round(this.timeoutMs / 100) / 10;
@@ -159,6 +160,7 @@ export class DimseClient {
       };
       const settle = () => {
         clearTimeout(watchdog);
+        signal?.removeEventListener('abort', cancel);
         if (settled) return;
         settled = true;
         if (failure) reject(failure);
@@ -199,6 +201,19 @@ export class DimseClient {
       // An A-ABORT from the peer (Orthanc's answer to a calling AE title it does not know) is
       // not forwarded by the Client; its network object emits it. The association is over.
       quiet();
+      // Cancelled (Ctrl-C): an A-ABORT to the peer; what was filed stays.
+      const cancel = () => {
+        fail('cancelled');
+        try {
+          client.abort();
+        } catch {
+          // no association yet
+        }
+        network()?.socket?.destroy();
+        settle();
+      };
+      if (signal?.aborted) cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
       network()?.on('abort', () => {
         fail(`${where} aborted the association when asked to ${what}: it may not allow the calling AE title "${c.callingAet}" to do this; ask its administrator.`);
         network()?.socket?.destroy();

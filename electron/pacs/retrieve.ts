@@ -151,7 +151,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   const dicomweb = connection.kind === 'dicomweb' ? new DicomWebClient(connection, credentials, timeouts) : null;
   const dimse = connection.kind === 'dimse' ? new DimseClient(connection, timeouts) : null;
 
-  const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid) : await dimse!.findInstances(target.studyUid, target.seriesUid);
+  const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid, options.signal) : await dimse!.findInstances(target.studyUid, target.seriesUid, options.signal);
   const valid = listed.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
   if (valid.length === 0) {
     throw new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}: check the UID with lumen pacs query.`);
@@ -173,7 +173,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           }
           const ref = missing[next++];
           try {
-            await filer.file(await dicomweb.retrieveInstance({ ...ref, studyInstanceUid: target.studyUid }), ref);
+            await filer.file(await dicomweb.retrieveInstance({ ...ref, studyInstanceUid: target.studyUid }, options.signal), ref);
           } catch (err) {
             if (err instanceof PacsError && err.scope === 'connection') {
               stopped ??= err.message;
@@ -195,7 +195,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           done++;
           progress();
           if (!filed) throw new PacsError('not filed', 'instance');
-        });
+        }, options.signal);
       } catch (err) {
         if (!(err instanceof PacsError)) throw err;
         stopped = err.message;

@@ -288,3 +288,38 @@ describe('lumen pacs retrieve, interrupted', () => {
     }
   }, 150_000);
 });
+
+describe('lumen pacs retrieve, cancelled', () => {
+  it.each(['web', 'dimse'])('Ctrl-C while the PACS (%s) is silent ends the retrieve with exit 130 and nothing written', async (pacs) => {
+    let connected: () => void = () => {};
+    const reached = new Promise<void>((r) => (connected = r));
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => {
+      sockets.push(s);
+      connected();
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const data = path.join(scratch, `data-cancel-${pacs}`);
+      const library = path.join(scratch, `library-cancel-${pacs}`);
+      const add = pacs === 'web' ? ['--dicomweb', `http://127.0.0.1:${port}/dicom-web`] : ['--dimse', `ANY@127.0.0.1:${port}`];
+      expect((await lumen(data, ['pacs', 'add', '--name', pacs, ...add])).code).toBe(0);
+      const child = spawn(process.execPath, [path.join(root, 'bin/lumen.mjs'), 'pacs', 'retrieve', '--pacs', pacs, ct.studyUid, '--library', library, '--timeout', '60'], {
+        cwd: root,
+        env: { ...process.env, LUMEN_DATA_DIR: data },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      await reached; // the retrieve is waiting on the PACS: its Ctrl-C handler is in place
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/cancelled: nothing was fetched/);
+      expect(fs.existsSync(path.join(library, 'pacs'))).toBe(false);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 50_000);
+});
