@@ -8,6 +8,7 @@ import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './hea
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
 import { compareCopies, duplicateReason, judgeCopy, sameBytes, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
+import { forgetResultFile, readResultDocument, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 import type { ImportIssueKind } from '../../common/import-summary';
 
@@ -43,6 +44,9 @@ interface QueuedFile {
 
 /** Parser reasons that mean "this is some other kind of file", not a damaged DICOM file (electron/dicom/parse.ts). */
 const NOT_DICOM = /^(not a DICOM file|empty file)/;
+
+/** The largest SR or Parametric Map read as a result (read whole, with dcmjs). */
+const MAX_RESULT_BYTES = 256 * 2 ** 20;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -314,6 +318,7 @@ export class Importer {
       (!meta.seriesInstanceUid && 'no Series Instance UID (0020,000E): the image cannot be placed in a series. Export it again from its source.') ||
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
       pixelDataProblem(meta);
+    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && resultKindOf(meta.sopClassUid) && this.importResult(file, stat.size, known, resultKindOf(meta.sopClassUid)!)) return;
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
       const what = describeNoImageObject(meta.sopClassUid, meta.modality);
@@ -345,6 +350,33 @@ export class Importer {
     this.statements.clearError.run(file);
     if (known) this.counts.changed++;
     else this.counts.imported++;
+  }
+
+  /**
+   * Files an SR or Parametric Map as a study-level result (results.ts). False when it holds
+   * nothing to list (an SR without content): the caller reports it as an object without an image.
+   */
+  private importResult(file: string, size: number, known: InstanceRow | undefined, kind: ResultKind): boolean {
+    let doc: ResultDocument;
+    try {
+      if (size > MAX_RESULT_BYTES) throw new ResultReadError(`it is ${Math.round(size / 2 ** 20)} MiB, more than the ${MAX_RESULT_BYTES / 2 ** 20} MiB Lumen reads as a result`);
+      doc = readResultDocument(readWholeFile(file), kind);
+    } catch (err) {
+      const what = kind === 'sr' ? 'a structured report (SR)' : 'a parametric map';
+      const reason = err instanceof ResultReadError ? err.message : err instanceof UnreadableFileError ? err.reason : 'Lumen met an error it did not expect';
+      this.addError(file, `${what} that cannot be read: ${reason.replace(/\.$/, '')}.`);
+      if (known) this.forget(known);
+      return true;
+    }
+    if (kind === 'sr' && doc.findings.length === 0) {
+      forgetResultFile(this.db, file);
+      return false;
+    }
+    if (known) this.forget(known);
+    saveResultDocument(this.db, doc, file, this.now);
+    this.statements.clearError.run(file);
+    this.counts.imported++;
+    return true;
   }
 
   /**

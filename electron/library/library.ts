@@ -10,6 +10,7 @@ import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
+import { studyResults, type StudyResult } from './results';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
 import { NativeModuleError, openDatabase } from './sqlite';
@@ -445,6 +446,11 @@ export class Library {
 
   deleteMeasurement(id: string): boolean {
     return deleteMeasurement(this.db, id);
+  }
+
+  /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */
+  studyResults(studyInstanceUid: string): StudyResult[] {
+    return studyResults(this.db, studyInstanceUid);
   }
 
   private thumbnailDir(): string {

@@ -225,6 +225,47 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX measurements_by_image ON measurements(sop_uid, frame);
     `,
   },
+  {
+    version: 9,
+    description: 'results read back: SR documents with their findings, parametric maps with their source images',
+    sql: `
+      -- SR and Parametric Map files imported as study-level results (electron/library/results.ts).
+      CREATE TABLE result_documents (
+        sop_uid TEXT PRIMARY KEY,
+        sop_class_uid TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('sr', 'parametric-map')),
+        study_uid TEXT NOT NULL,
+        series_uid TEXT NOT NULL,
+        path TEXT NOT NULL,
+        title TEXT,
+        content_date TEXT,                       -- ISO 8601 from Content Date/Time, local as written
+        imported_at TEXT NOT NULL
+      );
+      CREATE INDEX result_documents_by_study ON result_documents(study_uid);
+      CREATE INDEX result_documents_by_path ON result_documents(path);
+      CREATE TABLE result_findings (
+        document_uid TEXT NOT NULL REFERENCES result_documents(sop_uid) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        finding TEXT NOT NULL,                   -- the Finding's code meaning, else the measured quantity's name
+        code_value TEXT,
+        coding_scheme TEXT,
+        score REAL,
+        unit TEXT,                               -- UCUM code of the score ('1': a probability)
+        algorithm_name TEXT,
+        algorithm_version TEXT,
+        algorithm_hash TEXT,
+        referenced_sop_uids TEXT NOT NULL,       -- JSON array of SOP Instance UIDs
+        PRIMARY KEY (document_uid, ordinal)
+      );
+      CREATE TABLE result_map_sources (
+        document_uid TEXT NOT NULL REFERENCES result_documents(sop_uid) ON DELETE CASCADE,
+        source_sop_uid TEXT NOT NULL,
+        source_frame INTEGER NOT NULL CHECK (source_frame >= 0),
+        PRIMARY KEY (document_uid, source_sop_uid, source_frame)
+      );
+      CREATE INDEX result_map_sources_by_image ON result_map_sources(source_sop_uid, source_frame);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,0 +1,301 @@
+// Results read back (issue #16 point 5): DICOM SR documents (Basic Text, Enhanced and
+// Comprehensive SR, e.g. Lumen's own TID 1500 exports or another AI's) and Parametric Maps
+// filed into the library as study-level results instead of "an object without an image".
+// - SR: each TID 1501 Measurement Group (or, without groups, the document's top level) is a
+//   finding: the Finding code (else the first measured quantity's name), its score (the NUM
+//   named after the finding, "<class> probability", else the group's first NUM), the images
+//   it references, and the algorithm (TID 4019 name, version, package hash).
+// - Parametric Map: its source image (Referenced Image Sequence, else the Derivation Image
+//   Sequence's Source Image Sequence), so the viewer can find the map for an image.
+// Input is hostile: the walk is bounded in depth and items, strings are cut, and a file
+// dcmjs cannot read is reported like any unreadable DICOM file.
+import type Database from 'better-sqlite3';
+import dcmjs, { type NaturalDataset } from 'dcmjs';
+
+const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+
+export const SR_SOP_CLASSES: Record<string, string> = {
+  '1.2.840.10008.5.1.4.1.1.88.11': 'Basic Text SR',
+  '1.2.840.10008.5.1.4.1.1.88.22': 'Enhanced SR',
+  '1.2.840.10008.5.1.4.1.1.88.33': 'Comprehensive SR',
+};
+export const PARAMETRIC_MAP = '1.2.840.10008.5.1.4.1.1.30';
+
+export type ResultKind = 'sr' | 'parametric-map';
+
+/** The kind of result a SOP class is, or null for anything else. */
+export function resultKindOf(sopClassUid: string): ResultKind | null {
+  const uid = sopClassUid.trim();
+  if (SR_SOP_CLASSES[uid]) return 'sr';
+  if (uid === PARAMETRIC_MAP) return 'parametric-map';
+  return null;
+}
+
+/** Bounds on what one document may make the importer do. */
+const MAX_DEPTH = 24;
+const MAX_ITEMS = 200_000;
+const MAX_FINDINGS = 10_000;
+const MAX_REFS = 1_000;
+const MAX_TEXT = 256;
+
+export interface ResultFinding {
+  finding: string;
+  codeValue: string | null;
+  codingScheme: string | null;
+  score: number | null;
+  /** The score's units (UCUM code, e.g. "1" for a probability, "mm"), when it has some. */
+  unit: string | null;
+  algorithmName: string | null;
+  algorithmVersion: string | null;
+  algorithmHash: string | null;
+  referencedSopInstanceUids: string[];
+}
+
+export interface ResultDocument {
+  kind: ResultKind;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  /** The document title (SR) or the series description. */
+  title: string | null;
+  /** Content Date and Time as ISO 8601 ("2026-01-02T03:04:05"), date only, or null. */
+  contentDate: string | null;
+  findings: ResultFinding[];
+  /** Parametric Map: the images it is a map of (SOP instance and 0-based frame). */
+  sources: { sopInstanceUid: string; frame: number }[];
+}
+
+export class ResultReadError extends Error {}
+
+const list = (x: unknown): NaturalDataset[] => (Array.isArray(x) ? x : x && typeof x === 'object' ? [x] : []).filter((v): v is NaturalDataset => !!v && typeof v === 'object');
+const str = (x: unknown): string | null => {
+  const v = Array.isArray(x) ? x[0] : x;
+  if (typeof v !== 'string' && typeof v !== 'number') return null;
+  const s = String(v).replace(/\p{Cc}/gu, ' ').trim().slice(0, MAX_TEXT);
+  return s === '' ? null : s;
+};
+const firstCode = (x: unknown) => list(x)[0] ?? null;
+const meaning = (item: NaturalDataset) => str(firstCode(item.ConceptNameCodeSequence)?.CodeMeaning);
+const conceptValue = (item: NaturalDataset) => str(firstCode(item.ConceptNameCodeSequence)?.CodeValue);
+
+function dicomDate(date: string | null, time: string | null): string | null {
+  if (!date || !/^\d{8}$/.test(date)) return null;
+  const d = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+  const t = time?.match(/^(\d{2})(\d{2})?(\d{2})?/);
+  return t ? `${d}T${t[1]}:${t[2] ?? '00'}:${t[3] ?? '00'}` : d;
+}
+
+/** Reads a Part 10 SR or Parametric Map with dcmjs (no pixel data) into a result document. */
+export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocument {
+  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') throw new ResultReadError('it has no DICOM file header (a bare data set): Lumen reads results only from DICOM files with a header');
+  let ds: NaturalDataset;
+  try {
+    const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00008', includeUntilTagValue: false });
+    ds = DicomMetaDictionary.naturalizeDataset(dict.dict);
+  } catch (err) {
+    throw new ResultReadError(err instanceof RangeError ? 'its sequences are nested too deeply to read' : 'its structure is damaged (an element, sequence or item is malformed)');
+  }
+  const doc: ResultDocument = {
+    kind,
+    sopClassUid: str(ds.SOPClassUID) ?? '',
+    sopInstanceUid: str(ds.SOPInstanceUID) ?? '',
+    studyInstanceUid: str(ds.StudyInstanceUID) ?? '',
+    seriesInstanceUid: str(ds.SeriesInstanceUID) ?? '',
+    title: kind === 'sr' ? meaning(ds) : str(ds.SeriesDescription) ?? str(ds.ContentLabel),
+    contentDate: dicomDate(str(ds.ContentDate), str(ds.ContentTime)),
+    findings: [],
+    sources: [],
+  };
+  if (kind === 'sr') doc.findings = readFindings(ds);
+  else doc.sources = readSources(ds);
+  return doc;
+}
+
+function readSources(ds: NaturalDataset): { sopInstanceUid: string; frame: number }[] {
+  const out = new Map<string, { sopInstanceUid: string; frame: number }>();
+  const add = (ref: NaturalDataset) => {
+    const uid = str(ref.ReferencedSOPInstanceUID);
+    if (!uid || out.size >= MAX_REFS) return;
+    const n = Number(Array.isArray(ref.ReferencedFrameNumber) ? ref.ReferencedFrameNumber[0] : ref.ReferencedFrameNumber);
+    const frame = Number.isInteger(n) && n >= 1 && n <= 100_000 ? n - 1 : 0;
+    out.set(`${uid}#${frame}`, { sopInstanceUid: uid, frame });
+  };
+  const groups = [ds, ...list(ds.SharedFunctionalGroupsSequence), ...list(ds.PerFrameFunctionalGroupsSequence).slice(0, MAX_REFS)];
+  for (const g of groups) {
+    for (const ref of list(g.ReferencedImageSequence).slice(0, MAX_REFS)) add(ref);
+    for (const d of list(g.DerivationImageSequence).slice(0, MAX_REFS)) for (const ref of list(d.SourceImageSequence).slice(0, MAX_REFS)) add(ref);
+  }
+  return [...out.values()];
+}
+
+interface Walk {
+  items: number;
+}
+
+function readFindings(ds: NaturalDataset): ResultFinding[] {
+  const walk: Walk = { items: 0 };
+  const groups: NaturalDataset[] = [];
+  collectGroups(list(ds.ContentSequence), 0, walk, groups);
+  const findings = (groups.length ? groups : [ds]).map((g) => findingOf(g, ds)).filter((f): f is ResultFinding => f !== null);
+  return findings.slice(0, MAX_FINDINGS);
+}
+
+/** TID 1501 Measurement Groups (DCM 125007) anywhere in the tree, bounded. */
+function collectGroups(items: NaturalDataset[], depth: number, walk: Walk, out: NaturalDataset[]): void {
+  if (depth > MAX_DEPTH) return;
+  for (const item of items) {
+    if (++walk.items > MAX_ITEMS || out.length >= MAX_FINDINGS) return;
+    if (str(item.ValueType) === 'CONTAINER' && conceptValue(item) === '125007') out.push(item);
+    else collectGroups(list(item.ContentSequence), depth + 1, walk, out);
+  }
+}
+
+function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding | null {
+  const content = list(group.ContentSequence).slice(0, MAX_ITEMS);
+  // Algorithm identification: in the group (Lumen, TID 1501) or at the document's top level.
+  const algorithm = (m: string) => str(content.find((c) => meaning(c) === m)?.TextValue) ?? str(list(root.ContentSequence).slice(0, 1000).find((c) => meaning(c) === m)?.TextValue);
+  const params = content.filter((c) => meaning(c) === 'Algorithm Parameters').map((c) => str(c.TextValue) ?? '').join(' ');
+  const hash = params.match(/\b[0-9a-f]{64}\b/i)?.[0].toLowerCase() ?? null;
+
+  const refs = new Set<string>();
+  const addRefs = (item: NaturalDataset, depth: number) => {
+    if (depth > 4) return;
+    for (const r of list(item.ReferencedSOPSequence).slice(0, MAX_REFS)) {
+      const uid = str(r.ReferencedSOPInstanceUID);
+      if (uid && refs.size < MAX_REFS) refs.add(uid);
+    }
+    for (const c of list(item.ContentSequence).slice(0, MAX_REFS)) addRefs(c, depth + 1);
+  };
+  for (const c of content) addRefs(c, 0);
+
+  const nums = content.filter((c) => str(c.ValueType) === 'NUM');
+  const numValue = (c: NaturalDataset | undefined) => {
+    const mv = c ? firstCode(c.MeasuredValueSequence) : null;
+    const v = mv ? Number(Array.isArray(mv.NumericValue) ? mv.NumericValue[0] : mv.NumericValue) : NaN;
+    return { value: Number.isFinite(v) ? v : null, unit: mv ? str(firstCode(mv.MeasurementUnitsCodeSequence)?.CodeValue) : null };
+  };
+  const findingItem = content.find((c) => str(c.ValueType) === 'CODE' && conceptValue(c) === '121071') ?? content.find((c) => str(c.ValueType) === 'CODE' && meaning(c) === 'Finding');
+  const code = findingItem ? firstCode(findingItem.ConceptCodeSequence) : null;
+  let finding = code ? str(code.CodeMeaning) : null;
+  let scoreItem: NaturalDataset | undefined;
+  if (code) {
+    const value = str(code.CodeValue);
+    const scheme = str(code.CodingSchemeDesignator);
+    scoreItem = nums.find((n) => conceptValue(n) === value && str(firstCode(n.ConceptNameCodeSequence)?.CodingSchemeDesignator) === scheme);
+  } else {
+    scoreItem = nums[0];
+    finding = scoreItem ? meaning(scoreItem) : (str(content.find((c) => str(c.ValueType) === 'TEXT')?.TextValue) ?? null);
+  }
+  if (!finding) return null;
+  const { value, unit } = numValue(scoreItem);
+  return {
+    finding,
+    codeValue: code ? str(code.CodeValue) : null,
+    codingScheme: code ? str(code.CodingSchemeDesignator) : null,
+    score: value,
+    unit,
+    algorithmName: algorithm('Algorithm Name'),
+    algorithmVersion: algorithm('Algorithm Version'),
+    algorithmHash: hash,
+    referencedSopInstanceUids: [...refs],
+  };
+}
+
+/** Files a result document into the library (replacing what the same file or the same SOP instance held). */
+export function saveResultDocument(db: Database.Database, doc: ResultDocument, file: string, importedAt: string): void {
+  deleteDocuments(db, 'path = ? OR sop_uid = ?', file, doc.sopInstanceUid);
+  db.prepare('INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    doc.sopInstanceUid,
+    doc.sopClassUid,
+    doc.kind,
+    doc.studyInstanceUid,
+    doc.seriesInstanceUid,
+    file,
+    doc.title,
+    doc.contentDate,
+    importedAt,
+  );
+  const finding = db.prepare(
+    'INSERT INTO result_findings (document_uid, ordinal, finding, code_value, coding_scheme, score, unit, algorithm_name, algorithm_version, algorithm_hash, referenced_sop_uids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  doc.findings.forEach((f, i) =>
+    finding.run(doc.sopInstanceUid, i, f.finding, f.codeValue, f.codingScheme, f.score, f.unit, f.algorithmName, f.algorithmVersion, f.algorithmHash, JSON.stringify(f.referencedSopInstanceUids)),
+  );
+  const source = db.prepare('INSERT OR IGNORE INTO result_map_sources (document_uid, source_sop_uid, source_frame) VALUES (?, ?, ?)');
+  for (const s of doc.sources) source.run(doc.sopInstanceUid, s.sopInstanceUid, s.frame);
+}
+
+/** Forgets the result document a file held, if any. */
+export function forgetResultFile(db: Database.Database, file: string): void {
+  deleteDocuments(db, 'path = ?', file);
+}
+
+/** Deletes documents and their rows (explicitly: a connection may run without foreign keys). */
+function deleteDocuments(db: Database.Database, where: string, ...args: string[]): void {
+  const docs = `SELECT sop_uid FROM result_documents WHERE ${where}`;
+  db.prepare(`DELETE FROM result_findings WHERE document_uid IN (${docs})`).run(...args);
+  db.prepare(`DELETE FROM result_map_sources WHERE document_uid IN (${docs})`).run(...args);
+  db.prepare(`DELETE FROM result_documents WHERE ${where}`).run(...args);
+}
+
+export interface StudyResult {
+  sopInstanceUid: string;
+  kind: ResultKind;
+  title: string | null;
+  contentDate: string | null;
+  findings: ResultFinding[];
+  sources: { sopInstanceUid: string; frame: number }[];
+}
+
+interface DocRow {
+  sop_uid: string;
+  kind: ResultKind;
+  title: string | null;
+  content_date: string | null;
+}
+interface FindingRow {
+  finding: string;
+  code_value: string | null;
+  coding_scheme: string | null;
+  score: number | null;
+  unit: string | null;
+  algorithm_name: string | null;
+  algorithm_version: string | null;
+  algorithm_hash: string | null;
+  referenced_sop_uids: string;
+}
+
+/** The result documents filed with a study, newest first, with their findings and map sources. */
+export function studyResults(db: Database.Database, studyInstanceUid: string): StudyResult[] {
+  const docs = db.prepare<[string], DocRow>('SELECT sop_uid, kind, title, content_date FROM result_documents WHERE study_uid = ? ORDER BY content_date DESC, sop_uid').all(studyInstanceUid);
+  const findings = db.prepare<[string], FindingRow>('SELECT * FROM result_findings WHERE document_uid = ? ORDER BY ordinal');
+  const sources = db.prepare<[string], { source_sop_uid: string; source_frame: number }>('SELECT source_sop_uid, source_frame FROM result_map_sources WHERE document_uid = ? ORDER BY source_sop_uid, source_frame');
+  return docs.map((d) => ({
+    sopInstanceUid: d.sop_uid,
+    kind: d.kind,
+    title: d.title,
+    contentDate: d.content_date,
+    findings: findings.all(d.sop_uid).map((f) => ({
+      finding: f.finding,
+      codeValue: f.code_value,
+      codingScheme: f.coding_scheme,
+      score: f.score,
+      unit: f.unit,
+      algorithmName: f.algorithm_name,
+      algorithmVersion: f.algorithm_version,
+      algorithmHash: f.algorithm_hash,
+      referencedSopInstanceUids: safeUids(f.referenced_sop_uids),
+    })),
+    sources: sources.all(d.sop_uid).map((s) => ({ sopInstanceUid: s.source_sop_uid, frame: s.source_frame })),
+  }));
+}
+
+function safeUids(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string') : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,99 @@
+// Results read back (issue #16 point 5): Lumen's own exports, made here by the results
+// writer from a real library, imported into a library again: the SR's findings stored with
+// the study, the Parametric Map with its source image, and hostile SR files refused cleanly.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../electron/library/library';
+import { exportResults } from '../../electron/results/export';
+import { buildParametricMap } from '../../electron/results/parametric-map';
+import { readDataset, writeDataset } from '../../electron/results/part10';
+import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from '../results/fixtures';
+
+let lib: ResultsLibrary;
+let out: string;
+
+beforeAll(async () => {
+  lib = await resultsLibrary('results-import');
+  out = path.join(tmpDir('results-import-out'), 'results');
+  const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
+  await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
+  // A parametric map of the third image, through the writer the heatmap export uses.
+  const sourceFile = lib.library.listInstances(PATIENT_A.seriesUid)[2].path;
+  const { dataset: source } = readDataset(sourceFile, { headerOnly: true });
+  const rows = Number(source.Rows);
+  const columns = Number(source.Columns);
+  const values = new Float32Array(rows * columns).map((_, i) => i / (rows * columns));
+  const map = buildParametricMap({ source, frame: 0, frames: 1, values, rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: '2.25.9876', seriesNumber: 901, instanceNumber: 1 });
+  fs.writeFileSync(path.join(out, 'map.dcm'), writeDataset(map));
+}, 180_000);
+afterAll(() => lib?.library.close());
+
+describe('importing results Lumen wrote', () => {
+  it('stores the predictions SR as findings with the study: finding, score, images, algorithm', async () => {
+    const report = await lib.library.importPaths([out]);
+    expect(report.errors).toEqual([]);
+    expect(report.imported).toBe(3); // predictions SR, measurements SR, parametric map
+    const results = lib.library.studyResults(PATIENT_A.studyUid);
+    const predictions = results.find((r) => r.kind === 'sr' && r.findings.some((f) => f.algorithmName === MODEL_META.name))!;
+    expect(predictions.title).toBe('Imaging Measurement Report');
+    expect(predictions.contentDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    expect(predictions.findings).toHaveLength(5);
+    // The fixture scores image i as [1 - i/10, i/10]: the top class is "normal" with 1 - i/10.
+    const byImage = new Map(predictions.findings.map((f) => [f.referencedSopInstanceUids[0], f]));
+    expect([...byImage.keys()].sort()).toEqual([...lib.images].sort());
+    expect(byImage.get(lib.images[3])).toMatchObject({
+      finding: 'normal',
+      codeValue: 'normal',
+      codingScheme: '99LUMEN',
+      unit: '1',
+      algorithmName: MODEL_META.name,
+      algorithmVersion: '0.1.0',
+      algorithmHash: MODEL_HASH,
+    });
+    expect(byImage.get(lib.images[3])!.score).toBeCloseTo(0.7, 6);
+
+    // The measurements SR: the length drawn on image 1, in mm.
+    const lengths = results.flatMap((r) => r.findings).filter((f) => f.finding === 'Length');
+    expect(lengths).toHaveLength(1);
+    expect(lengths[0]).toMatchObject({ unit: 'mm', referencedSopInstanceUids: [lib.images[1]] });
+    expect(lengths[0].score).toBeGreaterThan(0);
+
+    // The parametric map, found by its source image; not listed as images of a series.
+    const maps = results.filter((r) => r.kind === 'parametric-map');
+    expect(maps).toHaveLength(1);
+    expect(maps[0].sources).toEqual([{ sopInstanceUid: lib.images[2], frame: 0 }]);
+    expect(lib.library.listInstances('2.25.9876')).toEqual([]);
+
+    // Imported again: the same rows, not twice.
+    await lib.library.importPaths([out]);
+    expect(lib.library.studyResults(PATIENT_A.studyUid).map((r) => r.findings.length).sort()).toEqual(results.map((r) => r.findings.length).sort());
+  });
+
+  it('refuses hostile SR files with a reason, and keeps going', async () => {
+    const dir = path.join(tmpDir('results-hostile'), 'in');
+    fs.mkdirSync(dir);
+    const good = fs.readdirSync(out).map((f) => path.join(out, f)).find((f) => readDataset(f).dataset.SOPClassUID === '1.2.840.10008.5.1.4.1.1.88.33')!;
+    const bytes = fs.readFileSync(good);
+    // Cut in the middle of its content tree.
+    fs.writeFileSync(path.join(dir, 'cut.dcm'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    // A finding whose items lack everything: no code, no values, no references.
+    const { dataset } = readDataset(good);
+    dataset.SOPInstanceUID = '2.25.1111';
+    dataset.ContentSequence = [{ RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ConceptNameCodeSequence: [{ CodeValue: '125007', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Measurement Group' }], ContentSequence: [{ ValueType: 'CODE' }, { ValueType: 'NUM' }] }];
+    fs.writeFileSync(path.join(dir, 'empty-group.dcm'), writeDataset(dataset));
+    const fresh = Library.open(path.join(tmpDir('results-hostile-lib'), 'library'));
+    try {
+      const report = await fresh.importPaths([dir]);
+      const reasons = report.errors.map((e) => [path.basename(e.file), e.kind, e.reason]);
+      expect(reasons).toHaveLength(2);
+      expect(reasons.find((r) => r[0] === 'cut.dcm')).toEqual(['cut.dcm', 'error', expect.stringMatching(/^a structured report \(SR\) that cannot be read: /)]);
+      // Nothing to list in the empty group: an SR without findings, named as before.
+      expect(reasons.find((r) => r[0] === 'empty-group.dcm')).toEqual(['empty-group.dcm', 'no-image', expect.stringMatching(/^a Comprehensive SR: /)]);
+      for (const r of reasons) expect(r[2]).not.toMatch(/dcmjs|undefined|\[object|RangeError|TypeError|Chest|Patient/);
+      expect(fresh.studyResults(PATIENT_A.studyUid)).toEqual([]);
+    } finally {
+      fresh.close();
+    }
+  });
+});
