@@ -270,11 +270,11 @@ describe('lumen pacs retrieve, interrupted', () => {
       ]) {
         expect((await lumen(data, ['pacs', 'add', '--name', name, '--dicomweb', url, '--user', orthanc.user, '--password-stdin'], orthanc.password)).code).toBe(0);
       }
-      const cut = await lumen(data, ['pacs', 'retrieve', '--pacs', 'flaky', ct.studyUid, '--library', library, '--timeout', '2', '--json']);
+      const cut = await lumen(data, ['pacs', 'retrieve', '--pacs', 'flaky', ct.studyUid, '--library', library, '--timeout', '5', '--json']);
       expect(cut.code).toBe(1);
       const first = JSON.parse(cut.stdout);
       expect(first).toMatchObject({ listed: 6, received: 2, alreadyPresent: 0, failed: 4 });
-      expect(first.stopped).toMatch(/PACS "flaky" did not answer within 2 s/);
+      expect(first.stopped).toMatch(/PACS "flaky" did not answer within 5 s/);
       expect(first.errors).toEqual([{ sopInstanceUid: null, reason: expect.stringMatching(/4 listed instances were not fetched before the retrieve stopped/) }]);
       const files = fs.readdirSync(path.join(library, 'pacs'), { recursive: true }).map(String);
       expect(files.filter((f) => f.endsWith('.dcm'))).toHaveLength(2);
