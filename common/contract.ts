@@ -15,6 +15,7 @@ import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
 import { exportRequests } from './contract/exports';
 import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
+import { resultRequests } from './contract/results';
 import { modelEvents, modelRequests } from './contract/models';
 import { settingsRequests } from './contract/settings';
 import { trainingEvents, trainingRequests } from './contract/training';
@@ -134,6 +135,7 @@ export const requests = {
   }),
   ...libraryRequests,
   ...measurementRequests,
+  ...resultRequests,
   ...exportRequests,
   ...modelRequests,
   ...trainingRequests,

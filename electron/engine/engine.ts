@@ -17,6 +17,7 @@ import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
 import { exportHandlers } from './handlers/exports';
 import { measurementHandlers } from './handlers/measurements';
+import { resultHandlers } from './handlers/results';
 import { modelsHandlers } from './handlers/models';
 import { settingsHandlers } from './handlers/settings';
 import { trainingHandlers } from './handlers/training';
@@ -99,6 +100,7 @@ export function createEngine(options: EngineOptions): Engine {
   const handlers: Partial<Handlers> = {
     ...libraryHandlers(deps),
     ...measurementHandlers(deps),
+    ...resultHandlers(deps),
     ...exportHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),

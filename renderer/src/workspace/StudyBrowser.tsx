@@ -5,6 +5,7 @@ import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
+import { StudyResults } from './StudyResults';
 import { useJob } from './useJob';
 import { errorMessage } from '../../../common/errors';
 
@@ -118,6 +119,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
       <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
+      <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} />
     </aside>
   );
 }

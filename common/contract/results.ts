@@ -1,0 +1,45 @@
+/**
+ * Results imported with a study (issue #16 point 5): DICOM SR documents with their
+ * findings, and Parametric Maps with the images they are maps of (electron/library/results.ts).
+ */
+import { z } from 'zod';
+import { request, Uid } from './define';
+
+const Text = z.string().max(256);
+
+export const ResultFinding = z.object({
+  /** The Finding's code meaning (e.g. a class name), else the measured quantity (e.g. "Length"). */
+  finding: Text,
+  codeValue: Text.nullable(),
+  codingScheme: Text.nullable(),
+  /** A probability (unit "1") or a measured value in `unit`. */
+  score: z.number().nullable(),
+  /** UCUM code of the score's units. */
+  unit: Text.nullable(),
+  algorithmName: Text.nullable(),
+  algorithmVersion: Text.nullable(),
+  algorithmHash: Text.nullable(),
+  referencedSopInstanceUids: z.array(z.string().max(64)),
+});
+export type ResultFinding = z.infer<typeof ResultFinding>;
+
+export const StudyResult = z.object({
+  sopInstanceUid: z.string().max(64),
+  kind: z.enum(['sr', 'parametric-map']),
+  /** The SR's title, or the map's series description. */
+  title: Text.nullable(),
+  /** ISO 8601 from the document's Content Date and Time (local time, as written). */
+  contentDate: z.string().max(40).nullable(),
+  findings: z.array(ResultFinding),
+  /** Parametric Map: its source images (0-based frame). */
+  sources: z.array(z.object({ sopInstanceUid: z.string().max(64), frame: z.number().int().min(0) })),
+});
+export type StudyResult = z.infer<typeof StudyResult>;
+
+export const resultRequests = {
+  'results.study': request({
+    summary: 'The SR documents (with their findings) and parametric maps imported with a study, newest first.',
+    input: z.object({ studyInstanceUid: Uid }).strict(),
+    output: z.array(StudyResult),
+  }),
+} as const;

@@ -1,0 +1,89 @@
+import { useEffect, useState } from 'react';
+import type { StudyResult } from '../../../common/contract/results';
+import { errorMessage } from '../../../common/errors';
+import { lumen } from '../api';
+import { formatDate } from './format';
+import './results.css';
+
+/** At most this many findings are listed per document; the rest are counted. */
+const MAX_ROWS = 200;
+
+/** A score as people read it: a probability as a percentage, a measurement with its units. */
+export function formatScore(score: number | null, unit: string | null): string {
+  if (score === null) return '';
+  if (unit === '1') return `${(score * 100).toFixed(1)}%`;
+  const units: Record<string, string> = { mm: 'mm', mm2: 'mm²', deg: '°', '[hnsf\'U]': 'HU' };
+  return `${Number(score.toPrecision(4))}${unit ? ` ${units[unit] ?? unit}` : ''}`;
+}
+
+/** "2026-01-02T03:04:05" -> "02-Jan-2026 03:04". */
+function formatWhen(iso: string | null): string {
+  if (!iso) return '';
+  const [date, time] = iso.split('T');
+  return `${formatDate(date.replace(/-/g, ''))}${time ? ` ${time.slice(0, 5)}` : ''}`;
+}
+
+/**
+ * The results imported with a study (SR findings, parametric maps), listed under the study
+ * browser for the study of the open series. Nothing is shown when the study has none.
+ */
+export function StudyResults({ studyInstanceUid }: { studyInstanceUid: string | null }) {
+  const [results, setResults] = useState<StudyResult[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
+  useEffect(() => {
+    setResults(null);
+    setError(null);
+    if (!studyInstanceUid) return;
+    let live = true;
+    lumen.invoke('results.study', { studyInstanceUid }).then(
+      (r) => live && setResults(r),
+      (err: unknown) => live && setError(`The study's results could not be read: ${errorMessage(err)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [studyInstanceUid, generation]);
+
+  if (error) return <div className="banner error" role="alert">{error}</div>;
+  if (!results || results.length === 0) return null;
+  return (
+    <section className="study-results" aria-label="Results" data-testid="study-results">
+      <h3>Results</h3>
+      {results.map((doc) => (
+        <div key={doc.sopInstanceUid} className="result-doc" data-kind={doc.kind}>
+          <div className="result-doc-head">
+            <span>{doc.kind === 'sr' ? (doc.title ?? 'Structured report') : `Parametric map${doc.title ? `: ${doc.title}` : ''}`}</span>
+            <span className="muted">{formatWhen(doc.contentDate)}</span>
+          </div>
+          {doc.kind === 'parametric-map' ? (
+            <div className="muted result-map">
+              of {doc.sources.length} {doc.sources.length === 1 ? 'image' : 'images'}
+            </div>
+          ) : (
+            <table className="result-findings">
+              <thead>
+                <tr>
+                  <th>Finding</th>
+                  <th>Score</th>
+                  <th>Model</th>
+                </tr>
+              </thead>
+              <tbody>
+                {doc.findings.slice(0, MAX_ROWS).map((f, i) => (
+                  <tr key={i} data-testid="result-finding">
+                    <td title={f.codeValue && f.codingScheme ? `${f.finding} (${f.codingScheme} ${f.codeValue})` : f.finding}>{f.finding}</td>
+                    <td className="num">{formatScore(f.score, f.unit)}</td>
+                    <td title={[f.algorithmName, f.algorithmVersion, f.algorithmHash && `package ${f.algorithmHash}`].filter(Boolean).join(' ') || undefined}>{f.algorithmName ? `${f.algorithmName}${f.algorithmVersion ? ` ${f.algorithmVersion}` : ''}` : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {doc.findings.length > MAX_ROWS && <div className="muted">and {doc.findings.length - MAX_ROWS} more findings</div>}
+        </div>
+      ))}
+    </section>
+  );
+}
