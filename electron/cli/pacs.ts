@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { errorMessage } from '../../common/errors';
 import { Library } from '../library/library';
@@ -17,7 +18,7 @@ lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
 lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]
-lumen pacs listen [--aet LUMEN] [--port 11112] [--library DIR] [--allow AET]...`;
+lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]...`;
 
 const DEFAULT_CALLING_AET = 'LUMEN';
 /** A secret read from standard input is at most this long (a token, not a file). */
@@ -197,6 +198,7 @@ async function listen(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     aet: { type: 'string' },
     port: { type: 'string' },
+    host: { type: 'string' },
     library: { type: 'string' },
     allow: { type: 'string', multiple: true },
   });
@@ -216,8 +218,10 @@ async function listen(argv: string[]): Promise<number> {
   if (allowed.size === 0) throw new CliError('no sender is allowed: name the calling AE titles that may send with --allow <AET> (or add a DIMSE connection).', 2);
   const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
   const library = Library.open(libraryDir);
-  const receiver = await startReceiver(library, { aet, port, allowed, onEvent: (line) => process.stderr.write(line + '\n') });
-  process.stderr.write(`Listening as ${aet} on port ${port} (every network interface), filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
+  const host = values.host ?? '0.0.0.0';
+  if (isIP(host) === 0) throw new CliError(`--host "${host}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
+  const receiver = await startReceiver(library, { aet, port, host, allowed, onEvent: (line) => process.stderr.write(line + '\n') });
+  process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

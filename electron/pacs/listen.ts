@@ -5,12 +5,13 @@
  * (A-ASSOCIATE-RJ, calling AE title not recognised); C-ECHO is answered.
  */
 import dimse from 'dcmjs-dimse';
+import { createServer, type Socket } from 'node:net';
 import type { Library } from '../library/library';
 import { PacsError } from './errors';
 import { p10File } from './p10';
 import { InstanceFiler } from './retrieve';
 
-const { Server, Scp, responses, constants } = dimse;
+const { Scp, responses, constants } = dimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
 
 const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass as Record<string, string>));
@@ -30,6 +31,8 @@ const ACCEPTED_SYNTAXES = [
 export interface ListenOptions {
   aet: string;
   port: number;
+  /** The address to listen on: '0.0.0.0' (every IPv4 interface, for modalities on the network) or one interface, e.g. '127.0.0.1'. */
+  host: string;
   /** Calling AE titles allowed to send; every other is refused. */
   allowed: ReadonlySet<string>;
   /** What happened, one line each, for the terminal: AE titles and counts, never patient data. */
@@ -116,14 +119,31 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     }
   }
 
-  const server = new Server(LumenStoreScp as unknown as typeof Scp);
+  // Lumen owns the listening socket (dcmjs-dimse's Server binds every interface, with no
+  // choice of address) and hands each connection to an SCP, as that Server does.
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const scp = new LumenStoreScp(socket, { associationTimeout: 30_000, pduTimeout: 30_000 });
+    scp.on('networkError', () => socket.destroy());
+  });
   await new Promise<void>((resolve, reject) => {
-    server.on('listening', () => resolve());
-    server.on('networkError', (e: unknown) => {
+    server.once('error', (e: unknown) => {
       const code = (e as { code?: string })?.code;
-      reject(new PacsError(code === 'EADDRINUSE' ? `port ${options.port} is in use: choose another with --port.` : code === 'EACCES' ? `port ${options.port} needs administrator rights: choose one above 1023 with --port.` : `cannot listen on port ${options.port}.`));
+      reject(
+        new PacsError(
+          code === 'EADDRINUSE'
+            ? `port ${options.port} is in use: choose another with --port.`
+            : code === 'EACCES'
+              ? `port ${options.port} needs administrator rights: choose one above 1023 with --port.`
+              : code === 'EADDRNOTAVAIL'
+                ? `${options.host} is not an address of this computer: choose another with --host.`
+                : `cannot listen on ${options.host} port ${options.port}.`,
+        ),
+      );
     });
-    server.listen(options.port, { associationTimeout: 30_000, pduTimeout: 30_000 });
+    server.listen(options.port, options.host, () => resolve());
   });
 
   return {
@@ -131,6 +151,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     counts: () => ({ received: filer.received, failed: filer.failed, refusedAssociations }),
     async close() {
       server.close();
+      for (const socket of sockets) socket.destroy();
       await filer.flush();
     },
   };

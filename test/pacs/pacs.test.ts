@@ -198,9 +198,9 @@ describe.each(['web', 'dimse'])('lumen pacs retrieve over %s', (pacs) => {
   }, 60_000);
 });
 
-/** `lumen pacs listen` as a child process, resolved once it says it listens. */
+/** `lumen pacs listen` as a child process on loopback only, resolved once it says it listens. */
 async function listen(data: string, args: string[]): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<number> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/lumen.mjs'), 'pacs', 'listen', ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: data } });
+  const child = spawn(process.execPath, [path.join(root, 'bin/lumen.mjs'), 'pacs', 'listen', '--host', '127.0.0.1', ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: data } });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -210,6 +210,7 @@ async function listen(data: string, args: string[]): Promise<{ child: ChildProce
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`lumen pacs listen did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  expect(output).toContain('Listening as LUMEN on 127.0.0.1, port');
   return {
     child,
     output: () => output,
