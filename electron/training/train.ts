@@ -19,10 +19,13 @@ import { activeBackend, initBackend } from '../../models/runtime';
 import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
 import { renderReport } from '../../models/training/report';
+import { createRunner } from '../../models/inference/runner';
+import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
 import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
+import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
 import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
 import { augment, DEFAULT_AUGMENTATION, isAugmenting, type Augmentation } from './augment';
@@ -229,9 +232,10 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   try {
     const fitted = plan.mode === 'head' ? await fitHead(plan, data, checkpoint, classifier) : await fitNetwork(plan, data, checkpoint, classifier);
     plan.check();
-    const evaluated = evaluateTest(plan, data, fitted);
+    const testScores = await scoreTestSplit(plan, data, classifier);
+    const evaluated = evaluateTest(plan, data, fitted, testScores);
     const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
-    recordInLibrary(plan, data, fitted, written);
+    recordInLibrary(plan, data, testScores, written);
     removeInside(checkpoint.parent, checkpoint.dir);
     plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test AUC ${evaluated.test.auc.toFixed(3)}` });
     return {
@@ -287,11 +291,10 @@ interface Checkpoint {
   resumedFromEpoch: number;
 }
 
-/** A fitted classifier's fit state and its scores on the validation and test splits. */
+/** A fitted classifier's fit state and its scores on the validation split (the test split is scored as packaged: scoreTestSplit). */
 interface Fitted {
   state: FitState;
   valScores: number[][];
-  testScores: number[][];
   features?: TrainResult['features'];
 }
 
@@ -466,8 +469,7 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
   const onFeat = (done: number, total: number) => plan.progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });
   const tr = await extractFeatures(onnx, fspec, split.train, cacheDir, { signal: opts.signal, onProgress: onFeat });
   const va = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.validation, cacheDir, { signal: opts.signal });
-  const te = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.test, cacheDir, { signal: opts.signal });
-  const features = { cached: tr.cached + va.cached + te.cached, computed: tr.computed + va.computed + te.computed, seconds: tr.seconds + va.seconds + te.seconds };
+  const features = { cached: tr.cached + va.cached, computed: tr.computed + va.computed, seconds: tr.seconds + va.seconds };
   const dim = tr.dim;
   // The head trains on standardised features (train-split mean/std per feature), which
   // random or pretrained backbones alike need for a well-conditioned fit.
@@ -483,7 +485,6 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
   const head = classifier.headModel;
   const rate = spec.dropout;
   const valX = stack(va.features[0]);
-  const testX = stack(te.features[0]);
   const scoreHead = (x: tf.Tensor2D) => tf.tidy(() => toRows(head.predict(x) as tf.Tensor));
   try {
     const state = await fit({
@@ -502,11 +503,10 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
       },
     });
     const valScores = scoreHead(valX);
-    const testScores = scoreHead(testX);
     foldStandardisation(classifier.model.getLayer('logits'), mean, std);
-    return { state, valScores, testScores, features };
+    return { state, valScores, features };
   } finally {
-    tf.dispose([valX, testX]);
+    valX.dispose();
   }
 }
 
@@ -532,7 +532,6 @@ async function fitNetwork(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, 
     return trainX;
   };
   const valImgs = await load(split.validation);
-  const testImgs = await load(split.test);
   plan.check();
   const per = inputSize * inputSize * 3;
   const fill = normalisedBlack(preprocessing);
@@ -559,18 +558,47 @@ async function fitNetwork(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, 
       return { x: tf.tensor4d(x, [indices.length, size, size, 3]), labels: indices.map((i) => data.labels.train[i]) };
     },
   });
-  return { state, valScores: scoreImages(valImgs), testScores: scoreImages(testImgs) };
+  return { state, valScores: scoreImages(valImgs) };
+}
+
+/**
+ * The test split scored by the model exactly as it is packaged, through the one prediction
+ * module (decode pool, batches, the runner: ONNX Runtime where it loads), so the test metrics
+ * are those of what `lumen predict` and the app's Run will compute for these images.
+ */
+async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifier): Promise<number[][]> {
+  const { spec, inputSize, preprocessing, opts } = plan;
+  const images = data.split.test;
+  plan.progress({ phase: 'evaluating', fraction: 0, message: `Scoring the test split (${images.length} images)` });
+  const model = standaloneModel(classifier, spec, inputSize);
+  try {
+    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false });
+    try {
+      const { scores } = await predictImages(runner, preprocessing, images, {
+        signal: opts.signal,
+        onProgress: (p) => plan.progress({ phase: 'evaluating', fraction: p.done / p.total, message: `Scoring the test split: ${p.done}/${p.total}` }),
+      });
+      return scores;
+    } catch (err) {
+      if (err instanceof PipelineCancelled) plan.check();
+      throw err;
+    } finally {
+      await runner.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
 }
 
 /** Metrics on the validation and test splits (the binary threshold chosen on validation), and the test scores by pseudonym. */
-function evaluateTest(plan: RunPlan, data: Dataset, fitted: Fitted): Evaluated {
+function evaluateTest(plan: RunPlan, data: Dataset, fitted: Fitted, testScores: number[][]): Evaluated {
   const { seed } = plan;
   const { classNames, labels, split, names } = data;
   plan.progress({ phase: 'evaluating', fraction: null, message: 'Evaluating on the test split' });
   const threshold = classNames.length === 2 ? youdenThreshold(fitted.valScores.map((s) => s[1]), labels.validation.map((l) => l === 1)) : undefined;
   const validation = evaluate(fitted.valScores, labels.validation, classNames, { threshold, seed });
-  const test = evaluate(fitted.testScores, labels.test, classNames, { threshold, seed });
-  const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: labels.test[i], scores: fitted.testScores[i] }));
+  const test = evaluate(testScores, labels.test, classNames, { threshold, seed });
+  const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: labels.test[i], scores: testScores[i] }));
   const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
   return { threshold, validation, test, testPredictions, patients };
 }
@@ -615,14 +643,14 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
 }
 
 /** The library keeps the split, the test scores (under the real UIDs: it is where the images are) and an audit entry. */
-function recordInLibrary(plan: RunPlan, data: Dataset, fitted: Fitted, written: { metadata: PackageMetadata }): void {
+function recordInLibrary(plan: RunPlan, data: Dataset, testScores: number[][], written: { metadata: PackageMetadata }): void {
   const { opts, spec, backend, mode, seed } = plan;
   const { split, classNames, labelled } = data;
   const { metadata } = written;
   const store = new TrainingStore(opts.library);
   try {
     store.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: fitted.testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
+    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
   } finally {
     store.close();
   }
