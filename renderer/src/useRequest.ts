@@ -10,12 +10,18 @@ export interface RequestState<T> {
   reload: () => void;
 }
 
-/** Run one contract request when the component mounts (and on reload). */
-export function useRequest<K extends RequestName>(method: K, input: RequestInput<K>): RequestState<RequestOutput<K>> {
-  const [state, setState] = useState<{ data: RequestOutput<K> | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
+/**
+ * Run one contract request when the component mounts, again when its input changes, and on
+ * reload. With `enabled: false` (say, until the input is known) nothing is sent and the last
+ * answer stays; a reply to an input that has since changed is dropped.
+ */
+export function useRequest<K extends RequestName>(method: K, input: RequestInput<K>, options: { enabled?: boolean } = {}): RequestState<RequestOutput<K>> {
+  const enabled = options.enabled ?? true;
+  const [state, setState] = useState<{ data: RequestOutput<K> | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: enabled });
   const [generation, setGeneration] = useState(0);
   const key = JSON.stringify(input);
   useEffect(() => {
+    if (!enabled) return;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     lumen.invoke(method, JSON.parse(key)).then(
@@ -25,7 +31,7 @@ export function useRequest<K extends RequestName>(method: K, input: RequestInput
     return () => {
       live = false;
     };
-  }, [method, key, generation]);
+  }, [method, key, generation, enabled]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { ...state, reload };
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { variantDisplayName, type PredictionResult, type PredictScope, type Recommendation } from '../../../common/contract/models';
 import { lumen } from '../api';
 import { useRequest } from '../useRequest';
@@ -55,7 +55,6 @@ export function ModelPanel(props: {
   const { data: catalog, error: catalogError, reload: reloadCatalog } = useRequest('models.catalog', {});
   const [variant, setVariant] = useState<string | null>(null);
   const [budget, setBudget] = useState(200);
-  const [recommendation, setRecommendation] = useState<Recommendation | null>(null);
   const [scope, setScope] = useState<PredictScope>('series');
   const [summary, setSummary] = useState<'mean' | 'max'>('mean');
   const latency = useJob<{ variant: string; ms: number }>();
@@ -89,26 +88,24 @@ export function ModelPanel(props: {
 
   const rows = current?.rows ?? 0;
   const columns = current?.columns ?? 0;
+  // The suggestion depends on the catalog's measured latencies: asked again when it reloads.
+  const recommend = useRequest('models.recommend', { rows, columns, budgetMs: Math.max(1, budget) }, { enabled: rows > 0 && columns > 0 && catalog !== null });
+  const reloadRecommend = recommend.reload;
+  const firstCatalog = useRef(true);
   useEffect(() => {
-    if (!rows || !columns || !catalog) return;
-    let live = true;
-    lumen.invoke('models.recommend', { rows, columns, budgetMs: Math.max(1, budget) }).then((r) => live && setRecommendation(r), () => {});
-    return () => {
-      live = false;
-    };
-  }, [rows, columns, budget, catalog]);
+    if (!catalog) return;
+    if (firstCatalog.current) firstCatalog.current = false;
+    else reloadRecommend();
+  }, [catalog, reloadRecommend]);
+  const recommendation: Recommendation | null = rows > 0 && columns > 0 ? recommend.data : null;
 
   // A stored prediction of this package on this series comes back when the series is reopened.
   const seriesUid = current?.seriesInstanceUid ?? null;
+  const shown = result !== null && result.modelHash === packageHash && result.images.some((i) => i.seriesInstanceUid === seriesUid);
+  const latest = useRequest('predict.latest', { packageHash: packageHash ?? '', seriesInstanceUid: seriesUid ?? '' }, { enabled: packageHash !== null && seriesUid !== null && !shown });
   useEffect(() => {
-    if (!packageHash || !seriesUid) return;
-    if (result && result.modelHash === packageHash && result.images.some((i) => i.seriesInstanceUid === seriesUid)) return;
-    let live = true;
-    lumen.invoke('predict.latest', { packageHash, seriesInstanceUid: seriesUid }).then((r) => live && setResult(r), () => {});
-    return () => {
-      live = false;
-    };
-  }, [packageHash, seriesUid]);
+    if (latest.data) setResult(latest.data);
+  }, [latest.data, setResult]);
   useEffect(() => {
     if (predict.result) setResult(predict.result);
   }, [predict.result, setResult]);
