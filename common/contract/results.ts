@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { request, Uid } from './define';
+import { CamMap } from './models';
 
 const Text = z.string().max(256);
 
@@ -41,5 +42,10 @@ export const resultRequests = {
     summary: 'The SR documents (with their findings) and parametric maps imported with a study, newest first.',
     input: z.object({ studyInstanceUid: Uid }).strict(),
     output: z.array(StudyResult),
+  }),
+  'results.map': request({
+    summary: "The newest imported parametric map of an image's frame, as a heatmap over it (its values, unscaled); null when the library has none.",
+    input: z.object({ sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000) }).strict(),
+    output: CamMap.extend({ title: Text.nullable(), mapSopInstanceUid: z.string().max(64) }).nullable(),
   }),
 } as const;

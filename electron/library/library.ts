@@ -10,7 +10,8 @@ import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
-import { studyResults, type StudyResult } from './results';
+import { mapForImage, studyResults, type MapValues, type StudyResult } from './results';
+import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
 import { NativeModuleError, openDatabase } from './sqlite';
@@ -451,6 +452,11 @@ export class Library {
   /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */
   studyResults(studyInstanceUid: string): StudyResult[] {
     return studyResults(this.db, studyInstanceUid);
+  }
+
+  /** The newest parametric map of an image's frame, with its values; null when there is none. */
+  parametricMap(sopInstanceUid: string, frame: number): MapValues | null {
+    return mapForImage(this.db, sopInstanceUid, frame, readWholeFile);
   }
 
   private thumbnailDir(): string {

@@ -299,3 +299,62 @@ function safeUids(json: string): string[] {
     return [];
   }
 }
+
+/** A parametric map's values over one source image, for the viewer's heatmap layer. */
+export interface MapValues {
+  sopInstanceUid: string;
+  title: string | null;
+  rows: number;
+  columns: number;
+  values: Float32Array;
+  min: number;
+  max: number;
+}
+
+/** The largest map read for the viewer: 4096 x 4096 floats. */
+const MAX_MAP_VALUES = 4096 * 4096;
+
+/**
+ * The newest parametric map of an image (and frame) the library holds, its values read from
+ * its file; null when there is none. Throws ResultReadError when the file no longer reads.
+ */
+export function mapForImage(db: Database.Database, sopInstanceUid: string, frame: number, read: (file: string) => Buffer): MapValues | null {
+  const row = db
+    .prepare<[string, number], { sop_uid: string; path: string; title: string | null }>(
+      `SELECT d.sop_uid, d.path, d.title FROM result_map_sources s JOIN result_documents d ON d.sop_uid = s.document_uid
+       WHERE s.source_sop_uid = ? AND s.source_frame = ? ORDER BY d.content_date DESC, d.imported_at DESC LIMIT 1`,
+    )
+    .get(sopInstanceUid, frame);
+  if (!row) return null;
+  const bytes = read(row.path);
+  let ds: NaturalDataset;
+  try {
+    ds = DicomMetaDictionary.naturalizeDataset(DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
+  } catch {
+    throw new ResultReadError(`the parametric map ${row.path} cannot be read any more (damaged or changed since it was imported). Import it again.`);
+  }
+  const rows = Number(ds.Rows);
+  const columns = Number(ds.Columns);
+  const frames = Math.max(1, Number(ds.NumberOfFrames) || 1);
+  const data = list(ds.FloatPixelData)[0] ?? (Array.isArray(ds.FloatPixelData) ? ds.FloatPixelData[0] : ds.FloatPixelData);
+  const valid = Number.isInteger(rows) && Number.isInteger(columns) && rows > 0 && columns > 0 && rows * columns <= MAX_MAP_VALUES;
+  if (!valid || !(data instanceof ArrayBuffer) || data.byteLength < rows * columns * frames * 4) {
+    throw new ResultReadError(`the parametric map ${row.path} has no float pixel data Lumen can show (32-bit, Rows x Columns x frames).`);
+  }
+  // The frame whose derivation names the image; the first when only one or none says.
+  const perFrame = list(ds.PerFrameFunctionalGroupsSequence).slice(0, frames);
+  const at = Math.max(
+    0,
+    perFrame.findIndex((g) => list(g.DerivationImageSequence).some((d) => list(d.SourceImageSequence).some((r) => str(r.ReferencedSOPInstanceUID) === sopInstanceUid))),
+  );
+  const values = new Float32Array(data.slice(at * rows * columns * 4, (at + 1) * rows * columns * 4));
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!Number.isFinite(min)) min = max = 0;
+  return { sopInstanceUid: row.sop_uid, title: row.title, rows, columns, values, min, max };
+}

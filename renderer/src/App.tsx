@@ -15,6 +15,7 @@ import { joinParts, personName } from './workspace/format';
 import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
+import { useResultMap } from './viewer/useResultMap';
 import { TrainingPanel } from './training/TrainingPanel';
 import { errorMessage } from '../../common/errors';
 
@@ -70,6 +71,8 @@ export function App() {
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: 1 });
   const [cam, setCam] = useState<{ key: string; map: CamMap } | null>(null);
+  /** Imported parametric maps drawn over their images (when no prediction's heatmap is). */
+  const [showResultMaps, setShowResultMaps] = useState(true);
   const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
   const sideTabRef = useRef(sideTab);
   sideTabRef.current = sideTab;
@@ -151,6 +154,7 @@ export function App() {
   const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatmap.classIndex}` : null;
   // Drawn only over the image it was computed for (the next image's may still be on its way).
   const shownCam = cam && cam.key === camKey ? cam.map : null;
+  const resultMap = useResultMap(shownCam ? null : current);
   useEffect(() => {
     if (!camKey) return setCam(null);
     const [hash, seriesUid, sop, fr, k] = camKey.split('/');
@@ -257,7 +261,7 @@ export function App() {
                 <button type="button" className="text-button" onClick={() => setSettingsNoticeSeen(true)}>OK</button>
               </div>
             )}
-            <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} />
+            <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} showMaps={showResultMaps} setShowMaps={setShowResultMaps} />
             <div className="center">
               {openError && <div className="banner error" role="alert">{openError}</div>}
               {open ? (
@@ -270,7 +274,11 @@ export function App() {
                   onIndex={setIndex}
                   frame={shownFrame}
                   frameError={shownError}
-                  overlay={{ cam: shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }}
+                  overlay={
+                    shownCam || !resultMap
+                      ? { cam: shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }
+                      : { cam: resultMap.map, visible: showResultMaps, opacity: heatmap.opacity, colormap: heatmap.colormap, label: resultMap.label }
+                  }
                   presetKeys={sideTab !== 'training'}
                   defaultPreset={settings?.settings.defaultWindow.CT}
                 />

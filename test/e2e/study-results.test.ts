@@ -1,9 +1,13 @@
 // Results read back in the app (issue #16 point 5): Lumen's own SR exports, written by the
 // results writer from a real library, imported through the app's import form (real bridge
 // and engine, Debian's Chromium) and listed with the study: finding, score, model, date.
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportResults } from '../../electron/results/export';
+import { buildParametricMap } from '../../electron/results/parametric-map';
+import { readDataset, writeDataset } from '../../electron/results/part10';
+import { canvasPixels } from '../support/canvas';
 import { HOSTILE_LABEL, MODEL_HASH, MODEL_META, PATIENT_A, QUOTED_LABEL, resultsLibrary } from '../results/fixtures';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 
@@ -12,7 +16,14 @@ describe('results listed with the study', () => {
     const lib = await resultsLibrary('e2e-study-results', path.join(dataDir, 'library'));
     try {
       const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
-      await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out: path.join(dataDir, 'incoming', 'results') });
+      const out = path.join(dataDir, 'incoming', 'results');
+      await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
+      // A parametric map of the series' third image (a ramp over its grid), by the heatmap export's writer.
+      const { dataset: source } = readDataset(lib.library.listInstances(PATIENT_A.seriesUid)[2].path, { headerOnly: true });
+      const [rows, columns] = [Number(source.Rows), Number(source.Columns)];
+      const values = new Float32Array(rows * columns).map((_, i) => (i % columns) / columns);
+      const map = buildParametricMap({ source, frame: 0, frames: 1, values, rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: '2.25.4242', seriesNumber: 901, instanceNumber: 1 });
+      fs.writeFileSync(path.join(out, 'map.dcm'), writeDataset(map));
     } finally {
       lib.library.close();
     }
@@ -29,7 +40,7 @@ describe('results listed with the study', () => {
 
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming', 'results'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '2 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '3 imported' }).waitFor({ timeout: 60_000 });
 
     const section = page.getByRole('region', { name: 'Results' });
     await section.getByTestId('result-finding').nth(7).waitFor({ timeout: 30_000 });
@@ -44,6 +55,27 @@ describe('results listed with the study', () => {
     expect(cells.map((c) => c[0])).toEqual(expect.arrayContaining([HOSTILE_LABEL, QUOTED_LABEL]));
     expect(await section.textContent()).toMatch(/Imaging Measurement Report\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}/);
     await page.screenshot({ path: path.join(resultsDir(), 'study-results.png') });
+
+    // The parametric map: listed, drawn over its image (the third) only, and switchable off.
+    expect(await section.locator('[data-kind="parametric-map"]').textContent()).toContain('of 1 image');
+    const index = page.getByTestId('image-index');
+    expect((await canvasPixels(page)).coloured).toBe(0);
+    await page.getByTestId('viewport').focus();
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 2/5' }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 3/5' }).waitFor();
+    await page.getByText('Heatmap: parametric map (Lumen heatmaps: Chest triage)').waitFor({ timeout: 30_000 });
+    expect((await canvasPixels(page)).coloured).toBeGreaterThan(500);
+    await page.screenshot({ path: path.join(resultsDir(), 'study-results-map.png') });
+    await section.getByLabel('Show the maps over their images').uncheck();
+    await page.getByText(/^Heatmap: /).waitFor({ state: 'detached' });
+    expect((await canvasPixels(page)).coloured).toBe(0);
+    await section.getByLabel('Show the maps over their images').check();
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 4/5' }).waitFor();
+    expect(await page.getByText(/^Heatmap: /).count()).toBe(0);
+    expect((await canvasPixels(page)).coloured).toBe(0);
     expect(errors).toEqual([]);
   }, 240_000);
 });

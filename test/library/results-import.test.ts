@@ -64,6 +64,12 @@ describe('importing results Lumen wrote', () => {
     expect(maps).toHaveLength(1);
     expect(maps[0].sources).toEqual([{ sopInstanceUid: lib.images[2], frame: 0 }]);
     expect(lib.library.listInstances('2.25.9876')).toEqual([]);
+    // Its values, read back for the viewer's overlay: the ramp written, over the image's grid.
+    const map = lib.library.parametricMap(lib.images[2], 0)!;
+    expect(map).toMatchObject({ sopInstanceUid: maps[0].sopInstanceUid, title: `Lumen heatmaps: ${MODEL_META.name}`, min: 0 });
+    expect(map.values.length).toBe(map.rows * map.columns);
+    expect(map.values[7]).toBeCloseTo(7 / (map.rows * map.columns), 6);
+    expect(lib.library.parametricMap(lib.images[1], 0)).toBeNull();
 
     // Imported again: the same rows, not twice.
     await lib.library.importPaths([out]);

@@ -9,7 +9,18 @@ import { StudyResults } from './StudyResults';
 import { useJob } from './useJob';
 import { errorMessage } from '../../../common/errors';
 
-export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: string) => void; activeSeries: string | null }) {
+export function StudyBrowser({
+  openSeries,
+  activeSeries,
+  showMaps,
+  setShowMaps,
+}: {
+  openSeries: (uid: string) => void;
+  activeSeries: string | null;
+  /** Whether imported parametric maps are drawn over their images. */
+  showMaps: boolean;
+  setShowMaps: (show: boolean) => void;
+}) {
   const [search, setSearch] = useState('');
   const [studies, setStudies] = useState<StudyWithSeries[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -119,7 +130,7 @@ export function StudyBrowser({ openSeries, activeSeries }: { openSeries: (uid: s
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
       <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
-      <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} />
+      <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} showMaps={showMaps} setShowMaps={setShowMaps} />
     </aside>
   );
 }

@@ -27,7 +27,7 @@ function formatWhen(iso: string | null): string {
  * The results imported with a study (SR findings, parametric maps), listed under the study
  * browser for the study of the open series. Nothing is shown when the study has none.
  */
-export function StudyResults({ studyInstanceUid }: { studyInstanceUid: string | null }) {
+export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { studyInstanceUid: string | null; showMaps: boolean; setShowMaps: (show: boolean) => void }) {
   const [results, setResults] = useState<StudyResult[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -51,6 +51,11 @@ export function StudyResults({ studyInstanceUid }: { studyInstanceUid: string | 
   return (
     <section className="study-results" aria-label="Results" data-testid="study-results">
       <h3>Results</h3>
+      {results.some((r) => r.kind === 'parametric-map') && (
+        <label className="result-maps-toggle">
+          <input type="checkbox" checked={showMaps} onChange={(e) => setShowMaps(e.target.checked)} /> Show the maps over their images
+        </label>
+      )}
       {results.map((doc) => (
         <div key={doc.sopInstanceUid} className="result-doc" data-kind={doc.kind}>
           <div className="result-doc-head">
