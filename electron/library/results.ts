@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import dcmjs, { type NaturalDataset } from 'dcmjs';
 
-const { DicomMessage, DicomMetaDictionary } = dcmjs.data;
+const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
 export const SR_SOP_CLASSES: Record<string, string> = {
   '1.2.840.10008.5.1.4.1.1.88.11': 'Basic Text SR',
@@ -88,10 +88,9 @@ function dicomDate(date: string | null, time: string | null): string | null {
 
 /** Reads a Part 10 SR or Parametric Map with dcmjs (no pixel data) into a result document. */
 export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocument {
-  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') throw new ResultReadError('it has no DICOM file header (a bare data set): Lumen reads results only from DICOM files with a header');
   let ds: NaturalDataset;
   try {
-    const dict = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00008', includeUntilTagValue: false });
+    const dict = DicomMessage.readFile(part10(bytes), { untilTag: '7FE00008', includeUntilTagValue: false });
     ds = DicomMetaDictionary.naturalizeDataset(dict.dict);
   } catch (err) {
     throw new ResultReadError(err instanceof RangeError ? 'its sequences are nested too deeply to read' : 'its structure is damaged (an element, sequence or item is malformed)');
@@ -110,6 +109,26 @@ export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocum
   if (kind === 'sr') doc.findings = readFindings(ds);
   else doc.sources = readSources(ds);
   return doc;
+}
+
+/**
+ * The file as dcmjs reads it: a Part 10 file as is; a bare data set (no preamble, no meta
+ * information, as the importer also accepts) behind a meta header of the little endian
+ * syntax its first element shows (explicit when a VR's two letters follow the tag).
+ */
+function part10(bytes: Buffer): ArrayBuffer {
+  let file = bytes;
+  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') {
+    const explicit = bytes.length >= 6 && /^[A-Z]{2}$/.test(bytes.toString('latin1', 4, 6));
+    const meta = DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: '1.2',
+      MediaStorageSOPInstanceUID: '1.2',
+      TransferSyntaxUID: explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2',
+    });
+    file = Buffer.concat([Buffer.from(new DicomDict(meta).write()), bytes]);
+  }
+  return file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
 }
 
 function readSources(ds: NaturalDataset): { sopInstanceUid: string; frame: number }[] {
@@ -329,7 +348,7 @@ export function mapForImage(db: Database.Database, sopInstanceUid: string, frame
   const bytes = read(row.path);
   let ds: NaturalDataset;
   try {
-    ds = DicomMetaDictionary.naturalizeDataset(DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
+    ds = DicomMetaDictionary.naturalizeDataset(DicomMessage.readFile(part10(bytes)).dict);
   } catch {
     throw new ResultReadError(`the parametric map ${row.path} cannot be read any more (damaged or changed since it was imported). Import it again.`);
   }

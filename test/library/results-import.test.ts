@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
+import { readResultDocument } from '../../electron/library/results';
 import { exportResults } from '../../electron/results/export';
 import { buildParametricMap } from '../../electron/results/parametric-map';
 import { readDataset, writeDataset } from '../../electron/results/part10';
@@ -76,7 +77,7 @@ describe('importing results Lumen wrote', () => {
     expect(lib.library.studyResults(PATIENT_A.studyUid).map((r) => r.findings.length).sort()).toEqual(results.map((r) => r.findings.length).sort());
   });
 
-  it('refuses hostile SR files with a reason, and keeps going', async () => {
+  it('refuses damaged or empty SR files with a reason, keeps going, and reads a bare data set', async () => {
     const dir = path.join(tmpDir('results-hostile'), 'in');
     fs.mkdirSync(dir);
     const good = fs.readdirSync(out).map((f) => path.join(out, f)).find((f) => readDataset(f).dataset.SOPClassUID === '1.2.840.10008.5.1.4.1.1.88.33')!;
@@ -88,6 +89,8 @@ describe('importing results Lumen wrote', () => {
     dataset.SOPInstanceUID = '2.25.1111';
     dataset.ContentSequence = [{ RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ConceptNameCodeSequence: [{ CodeValue: '125007', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Measurement Group' }], ContentSequence: [{ ValueType: 'CODE' }, { ValueType: 'NUM' }] }];
     fs.writeFileSync(path.join(dir, 'empty-group.dcm'), writeDataset(dataset));
+    // A bare data set (no preamble, no meta information), as the importer accepts images: read.
+    fs.writeFileSync(path.join(dir, 'bare'), bytes.subarray(144 + bytes.readUInt32LE(140)));
     const fresh = Library.open(path.join(tmpDir('results-hostile-lib'), 'library'));
     try {
       const report = await fresh.importPaths([dir]);
@@ -97,7 +100,10 @@ describe('importing results Lumen wrote', () => {
       // Nothing to list in the empty group: an SR without findings, named as before.
       expect(reasons.find((r) => r[0] === 'empty-group.dcm')).toEqual(['empty-group.dcm', 'no-image', expect.stringMatching(/^a Comprehensive SR: /)]);
       for (const r of reasons) expect(r[2]).not.toMatch(/dcmjs|undefined|\[object|RangeError|TypeError|Chest|Patient/);
-      expect(fresh.studyResults(PATIENT_A.studyUid)).toEqual([]);
+      expect(report.imported).toBe(1);
+      const [bare] = fresh.studyResults(PATIENT_A.studyUid);
+      expect(bare.findings.length).toBeGreaterThan(0);
+      expect(bare.findings).toEqual(readResultDocument(bytes, 'sr').findings);
     } finally {
       fresh.close();
     }
