@@ -8,7 +8,7 @@ import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './hea
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
 import { compareCopies, duplicateReason, judgeCopy, sameBytes, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
-import { forgetResultFile, readResultDocument, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
+import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 import type { ImportIssueKind } from '../../common/import-summary';
 
@@ -547,10 +547,15 @@ export class Importer {
       for (const { path: errorPath } of this.statements.errorsUnderRoot.all(prefix, prefix + '\u{10ffff}')) {
         if (!this.queued.has(errorPath) && !fs.existsSync(errorPath)) this.statements.clearError.run(errorPath);
       }
+      // Results are read from their files (a map's values too): one whose file is gone goes.
+      for (const file of resultFilesUnder(this.db, prefix)) {
+        if (!this.queued.has(file) && !fs.existsSync(file)) forgetResultFile(this.db, file);
+      }
     }
     for (const root of fileRoots) {
       const row = this.statements.byPath.get(root);
       if (row) consider(row);
+      else if (!this.queued.has(root) && !fs.existsSync(root)) forgetResultFile(this.db, root);
     }
   }
 }

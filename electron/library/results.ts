@@ -250,6 +250,11 @@ export function forgetResultFile(db: Database.Database, file: string): void {
   deleteDocuments(db, 'path = ?', file);
 }
 
+/** The files of the result documents under a folder (`prefix` ends with the path separator). */
+export function resultFilesUnder(db: Database.Database, prefix: string): string[] {
+  return db.prepare<[string, string], { path: string }>('SELECT path FROM result_documents WHERE path >= ? AND path < ?').all(prefix, prefix + '\u{10ffff}').map((r) => r.path);
+}
+
 /** Deletes documents and their rows (explicitly: a connection may run without foreign keys). */
 function deleteDocuments(db: Database.Database, where: string, ...args: string[]): void {
   const docs = `SELECT sop_uid FROM result_documents WHERE ${where}`;

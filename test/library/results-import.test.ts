@@ -75,6 +75,18 @@ describe('importing results Lumen wrote', () => {
     // Imported again: the same rows, not twice.
     await lib.library.importPaths([out]);
     expect(lib.library.studyResults(PATIENT_A.studyUid).map((r) => r.findings.length).sort()).toEqual(results.map((r) => r.findings.length).sort());
+
+    // A result whose file is gone goes at the next import of its folder; the others stay.
+    const mapFile = path.join(out, 'map.dcm');
+    const kept = fs.readFileSync(mapFile);
+    fs.rmSync(mapFile);
+    try {
+      await lib.library.importPaths([out]);
+      expect(lib.library.studyResults(PATIENT_A.studyUid).map((r) => r.kind)).toEqual(['sr', 'sr']);
+      expect(lib.library.parametricMap(lib.images[2], 0)).toBeNull();
+    } finally {
+      fs.writeFileSync(mapFile, kept);
+    }
   });
 
   it('refuses damaged or empty SR files with a reason, keeps going, and reads a bare data set', async () => {
