@@ -303,22 +303,41 @@ export function modelInput(img: RenderedImage, size: number, norm: ModelNormalis
     }
     return out;
   }
+  // Pixel centres map to pixel centres (align_corners = false). The taps of each output column
+  // are worked out once, not once per row and channel (the same arithmetic, so the same values).
+  const xa = new Int32Array(w);
+  const xb = new Int32Array(w);
+  const wxs = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), img.columns - 1);
+    xa[x] = Math.floor(fx);
+    xb[x] = Math.min(xa[x] + 1, img.columns - 1);
+    wxs[x] = fx - xa[x];
+  }
+  const data = img.data;
+  const cols = img.columns;
   for (let y = 0; y < h; y++) {
-    // Pixel centres map to pixel centres (align_corners = false).
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), img.rows - 1);
     const ya = Math.floor(fy);
     const yb = Math.min(ya + 1, img.rows - 1);
     const wy = fy - ya;
     for (let x = 0; x < w; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), img.columns - 1);
-      const xa = Math.floor(fx);
-      const xb = Math.min(xa + 1, img.columns - 1);
-      const wx = fx - xa;
+      const wx = wxs[x];
       const o = ((y0 + y) * size + x0 + x) * 3;
+      if (ch === 1) {
+        // A gray image: one interpolation, repeated on the three channels.
+        const a0 = ya * cols;
+        const b0 = yb * cols;
+        const v = (data[a0 + xa[x]] * (1 - wx) + data[a0 + xb[x]] * wx) * (1 - wy) + (data[b0 + xa[x]] * (1 - wx) + data[b0 + xb[x]] * wx) * wy;
+        out[o] = v * mul[0] + add[0];
+        out[o + 1] = v * mul[1] + add[1];
+        out[o + 2] = v * mul[2] + add[2];
+        continue;
+      }
       for (let c = 0; c < 3; c++) {
         const cc = ch === 3 ? c : 0;
-        const p = (r: number, col: number) => img.data[(r * img.columns + col) * ch + cc];
-        const v = (p(ya, xa) * (1 - wx) + p(ya, xb) * wx) * (1 - wy) + (p(yb, xa) * (1 - wx) + p(yb, xb) * wx) * wy;
+        const p = (r: number, col: number) => data[(r * cols + col) * ch + cc];
+        const v = (p(ya, xa[x]) * (1 - wx) + p(ya, xb[x]) * wx) * (1 - wy) + (p(yb, xa[x]) * (1 - wx) + p(yb, xb[x]) * wx) * wy;
         out[o + c] = v * mul[c] + add[c];
       }
     }
