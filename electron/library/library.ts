@@ -10,6 +10,7 @@ import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
+import { redecodeOldText } from './redecode';
 import { mapForImage, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
@@ -249,6 +250,12 @@ export class Library {
         throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another folder with --library.`);
       }
       throw new LibraryError(`cannot open the library ${file}: ${detail}`);
+    }
+    try {
+      // Once per library: text stored before character sets were read, decoded again (redecode.ts).
+      redecodeOldText(db);
+    } catch {
+      // Left for the next opening: all of it or none was written, and the library is usable as it is.
     }
     return new Library(resolved, db);
   }
