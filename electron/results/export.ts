@@ -12,6 +12,7 @@ import { parseDicomFile } from '../dicom/parse';
 import { renderFrame } from '../dicom/pixels';
 import { buildParametricMap, buildSecondaryCapture, camOnImage } from './parametric-map';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
+import { regionStatistics } from './region-stats';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { ResultsStore, type ImageFile, type Scope } from './store';
 import { errorMessage } from '../../common/errors';
@@ -133,7 +134,8 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
       await writeHeatmaps(dir, opts.heatmaps, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
     }
     if (measurements.length || labels.length) {
-      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, labels });
+      const statistics = await regionStatistics(measurements, images);
+      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, regionStatistics: statistics, labels });
       result.skippedMeasurements = report.skipped;
       if (report.groups.measurements + report.groups.labels > 0) {
         files.push(writeObject(dir, 'measurements-sr', report.dataset));

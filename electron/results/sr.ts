@@ -7,7 +7,9 @@
 //   (Tracking Identifier "Cornerstone3DTools@^0.1.0:<Tool>", one NUM (length in mm, area in
 //   mm², angle in degrees) inferred from a SCOORD selected from the image), so OHIF loads
 //   lengths, ellipses and probes back as editable ones, while other readers see plain
-//   TID 1500;
+//   TID 1500; an ellipse's or rectangle's maximum, minimum, mean and standard deviation
+//   in modality units follow its area as NUMs of their own, as dcmjs's TID300 Ellipse and
+//   Polyline write them (SCT codes, UCUM units: [hnsf'U] for CT);
 // - labels: one group each, the label as a coded Finding, the labelled images as Source.
 // Class names and labels are codes of Lumen's own scheme 99LUMEN (declared in the
 // document); the code value is the name when it fits a code value, else a hash of it.
@@ -111,6 +113,41 @@ function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentit
   return container('CONTAINS', DCM('125007', 'Measurement Group'), content);
 }
 
+/** A region's statistics in modality units (HU for CT), computed as the viewer does (results/region-stats.ts). */
+export interface RegionStatistics {
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  /** The modality unit as the viewer names it ('HU', 'Gy', '%'), null when the image names none. */
+  unit: string | null;
+}
+
+/** Modality units as UCUM codes (CID 7181, as dcmjs's adapters code them); values without a unit are "no units". */
+const MODALITY_UNITS: Record<string, Code> = {
+  HU: code("[hnsf'U]", 'UCUM', 'Hounsfield unit'),
+  Gy: code('Gy', 'UCUM', 'Gray'),
+  '%': code('%', 'UCUM', 'Percent'),
+};
+const NO_UNITS = code('1', 'UCUM', 'no units');
+
+/** Maximum, minimum, mean and standard deviation in dcmjs's order (TID300 Ellipse and Polyline), after the area. */
+function statisticItems(s: RegionStatistics): Item[] {
+  const units = (s.unit && MODALITY_UNITS[s.unit]) || NO_UNITS;
+  const stat = (concept: Code, v: number): Item => ({
+    RelationshipType: 'CONTAINS',
+    ValueType: 'NUM',
+    ConceptNameCodeSequence: [concept],
+    MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number(v.toPrecision(8)) }],
+  });
+  return [
+    stat(code('56851009', 'SCT', 'Maximum'), s.max),
+    stat(code('255605001', 'SCT', 'Minimum'), s.min),
+    stat(code('373098007', 'SCT', 'Mean'), s.mean),
+    stat(code('386136009', 'SCT', 'Standard Deviation'), s.sd),
+  ];
+}
+
 const UNITS: Record<string, Code> = {
   mm: code('mm', 'UCUM', 'millimeter'),
   pixel: code('{pixel}', 'UCUM', 'pixel'),
@@ -124,7 +161,7 @@ const UNITS: Record<string, Code> = {
  * tracking identifier naming the tool, one NUM inferred from a SCOORD selected from the
  * image. Rectangles and angles follow the same pattern for tools those adapters name so.
  */
-function measurementGroup(m: StoredMeasurement, ref: ImageRef): Item | null {
+function measurementGroup(m: StoredMeasurement, ref: ImageRef, stats?: RegionStatistics): Item | null {
   const { value, unit } = measurementValue(m);
   const p = m.points;
   const scoord = (graphicType: string, points: number[][]): Item => ({
@@ -144,6 +181,7 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef): Item | null {
   });
   let tool: string;
   let item: Item;
+  let extra: Item[] = [];
   if (m.kind === 'length' && p.length === 2 && value !== null) {
     tool = 'Length';
     item = num(code('410668003', 'SCT', 'Length'), value, UNITS[unit!], scoord('POLYLINE', p));
@@ -158,10 +196,12 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef): Item | null {
     const wide = Math.abs(x1 - x0) * spacing[1] >= Math.abs(y1 - y0) * spacing[0];
     tool = 'EllipticalROI';
     item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('ELLIPSE', wide ? [...across, ...down] : [...down, ...across]));
+    if (stats) extra = statisticItems(stats);
   } else if (m.kind === 'rectangle' && p.length === 2 && value !== null) {
     const [[x0, y0], [x1, y1]] = p;
     tool = 'RectangleROI';
     item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('POLYLINE', [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]));
+    if (stats) extra = statisticItems(stats);
   } else if (m.kind === 'angle' && p.length === 3 && value !== null) {
     tool = 'Angle';
     item = num(code('285285000', 'SCT', 'Cobb angle'), value, UNITS.deg, scoord('POLYLINE', p));
@@ -169,7 +209,7 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef): Item | null {
     tool = 'Probe';
     item = num(DCM('111010', 'Center'), 0, code('1', 'UCUM', 'no units'), scoord('POINT', p));
   } else return null;
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), item]);
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), item, ...extra]);
 }
 
 function labelGroup(l: StoredLabel, refs: ImageRef[]): Item {
@@ -187,6 +227,8 @@ export interface ReportInput {
   images: Map<string, Omit<ImageRef, 'frame'>>;
   predictions?: { model: ModelIdentity; items: StoredPrediction[] };
   measurements?: StoredMeasurement[];
+  /** Ellipses' and rectangles' statistics by measurement id; a region without them gets its area only. */
+  regionStatistics?: Map<string, RegionStatistics>;
   labels?: StoredLabel[];
 }
 
@@ -220,7 +262,7 @@ export function buildReport(input: ReportInput): Report {
   }
   for (const m of input.measurements ?? []) {
     const image = input.images.get(m.sopInstanceUid);
-    const group = image ? measurementGroup(m, { ...image, frame: m.frame }) : null;
+    const group = image ? measurementGroup(m, { ...image, frame: m.frame }, input.regionStatistics?.get(m.id)) : null;
     if (!group) {
       skipped++;
       continue;

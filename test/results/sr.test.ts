@@ -115,6 +115,65 @@ describe('lumen export --results', () => {
     expect(state.EllipticalROI).toHaveLength(1);
   });
 
+  it("ellipse and rectangle: mean, SD, min and max in HU from the CT's own pixels, after the area, as dcmjs writes them", async () => {
+    const image = lib.library.listInstances(PATIENT_A.seriesUid).find((i) => i.sopInstanceUid === lib.images[2])!;
+    const at = { seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: image.sopInstanceUid, frame: 0 };
+    const ellipse: [number, number][] = [[20.6, 15.1], [3.2, 4.7]];
+    const rectangle: [number, number][] = [[10.4, 2.2], [25.7, 9.9]];
+    lib.library.saveMeasurement({ ...at, id: 'm-0000-0101', kind: 'ellipse', points: ellipse, createdAt: '2026-01-01T00:00:02Z' });
+    lib.library.saveMeasurement({ ...at, id: 'm-0000-0102', kind: 'rectangle', points: rectangle, createdAt: '2026-01-01T00:00:03Z' });
+    const out = tmpDir('sr-stats');
+    const result = await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model: null, out });
+    expect(result.measurements).toBe(3);
+    const file = result.files.find((f) => f.kind === 'measurements-sr')!.file;
+    expect(dsrdump(file)).toContain('"Hounsfield unit"');
+    const { errors, output } = dciodvfy(file);
+    expect(errors, output).toEqual([]);
+
+    // The expected figures, straight from the file: stored values x slope + intercept, every
+    // pixel whose centre lies in the shape, population SD.
+    const ct = natural(image.path);
+    const stored = new Uint16Array(ct.PixelData[0]);
+    const hu = Array.from(stored, (v) => v * Number(ct.RescaleSlope) + Number(ct.RescaleIntercept));
+    const inside = (pts: [number, number][], kind: 'ellipse' | 'rectangle') => {
+      const [x0, x1] = [Math.min(pts[0][0], pts[1][0]), Math.max(pts[0][0], pts[1][0])];
+      const [y0, y1] = [Math.min(pts[0][1], pts[1][1]), Math.max(pts[0][1], pts[1][1])];
+      const picked: number[] = [];
+      for (let i = 0; i < hu.length; i++) {
+        const x = (i % ct.Columns) + 0.5;
+        const y = Math.floor(i / ct.Columns) + 0.5;
+        const ok = kind === 'rectangle' ? x >= x0 && x <= x1 && y >= y0 && y <= y1 : ((x - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2 + ((y - (y0 + y1) / 2) / ((y1 - y0) / 2)) ** 2 <= 1;
+        if (ok) picked.push(hu[i]);
+      }
+      const mean = picked.reduce((a, b) => a + b, 0) / picked.length;
+      const sd = Math.sqrt(picked.reduce((a, b) => a + (b - mean) ** 2, 0) / picked.length);
+      return { Maximum: Math.max(...picked), Minimum: Math.min(...picked), Mean: mean, 'Standard Deviation': sd, n: picked.length };
+    };
+
+    const ds = natural(file);
+    const groups = children(child(ds, 'Imaging Measurements'), 'Measurement Group');
+    const byTool = (tool: string) => groups.find((g) => child(g, 'Tracking Identifier')?.TextValue === `Cornerstone3DTools@^0.1.0:${tool}`);
+    for (const [tool, expected] of [['EllipticalROI', inside(ellipse, 'ellipse')], ['RectangleROI', inside(rectangle, 'rectangle')]] as const) {
+      expect(expected.n).toBeGreaterThan(20);
+      expect(expected.Maximum).toBeGreaterThan(expected.Minimum); // the shapes cross the body's edge
+      const nums = items(byTool(tool).ContentSequence).filter((c) => c.ValueType === 'NUM');
+      // dcmjs's order: the area (with the outline), then max, min, mean, SD without one.
+      expect(nums.map(meaning)).toEqual(['Area', 'Maximum', 'Minimum', 'Mean', 'Standard Deviation']);
+      expect(items(nums[0].ContentSequence)[0].ValueType).toBe('SCOORD');
+      for (const n of nums.slice(1)) {
+        expect(items(n.ConceptNameCodeSequence)[0].CodingSchemeDesignator).toBe('SCT');
+        const measured = items(n.MeasuredValueSequence)[0];
+        expect(items(measured.MeasurementUnitsCodeSequence)[0]).toMatchObject({ CodeValue: "[hnsf'U]", CodingSchemeDesignator: 'UCUM' });
+        expect(measured.NumericValue, `${tool} ${meaning(n)}`).toBeCloseTo(expected[meaning(n) as keyof typeof expected], 3);
+      }
+    }
+    // OHIF's adapter still loads the ellipse back, with its area.
+    const metadata = { get: () => ({ frameOfReferenceUID: '1.2.3', rowCosines: [1, 0, 0], columnCosines: [0, 1, 0], rowPixelSpacing: 0.7, columnPixelSpacing: 0.7 }) };
+    const state = dcmjs.adapters.Cornerstone3D.MeasurementReport.generateToolState(ds, { [image.sopInstanceUid]: 'lumen:2' }, (_id: string, p: number[]) => [...p, 0], metadata);
+    expect(state.EllipticalROI).toHaveLength(1);
+    expect(Object.values(state.EllipticalROI[0].annotation.data.cachedStats)[0]).toEqual({ area: expect.closeTo((Math.PI / 4) * 17.4 * 0.7 * 10.4 * 0.7, 4) });
+  });
+
   it('refuses, in words, a UID the library lacks and a model without predictions for it', async () => {
     const out = tmpDir('sr-refused');
     await expect(exportResults(lib.library, { uid: '1.2.3.4.5', model: null, out })).rejects.toThrow(/The library has no series or study 1\.2\.3\.4\.5/);
