@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { redecodeOldText, TEXT_REDECODED_KEY } from '../../electron/library/redecode';
 import { fileWithName, NAMES } from '../dicom/charset-fixtures';
-import { tmpDir } from './fixtures';
+import { tmpDir, writeSlice } from './fixtures';
 
 const pick = (start: string) => NAMES.find((n) => n[0].startsWith(start))!;
 
@@ -67,5 +67,40 @@ it('runs once, counts files gone or changed and leaves their rows as they were',
     expect(redecodeOldText(db)).toBeNull();
   } finally {
     db.close();
+  }
+});
+
+it('a patient known by name alone gets the decoded key, joining the patient imported since under it', async () => {
+  const folder = tmpDir('redecode-key-files');
+  const greek = pick('Greek, ISO_IR 126');
+  for (const n of [1, 2]) {
+    writeSlice(path.join(folder, `${n}.dcm`), {
+      patientName: greek[2],
+      patientId: '',
+      studyUid: `1.2.826.0.1.3680043.10.78.${n}.1`,
+      seriesUid: `1.2.826.0.1.3680043.10.78.${n}.2`,
+      sopUid: `1.2.826.0.1.3680043.10.78.${n}.3`,
+      extraLines: [`(0008,0005) CS [${greek[1]}]`],
+      byteStrings: true,
+    });
+  }
+  const dir = path.join(tmpDir('redecode-key'), 'library');
+  const lib = Library.open(dir);
+  await lib.importPaths([folder]);
+  lib.close();
+  // The first study as the old importer left it: its own patient, keyed by the Latin-1 name.
+  const db = new Database(path.join(dir, LIBRARY_FILE));
+  expect(db.prepare('SELECT patient_key FROM patients').pluck().all()).toEqual(['name:Διονυσιος']);
+  const old = db.prepare("INSERT INTO patients (patient_key, patient_name) VALUES (?, ?) RETURNING id").pluck().get(`name:${greek[2]}`, greek[2]);
+  db.prepare("UPDATE studies SET patient_ref = ? WHERE study_uid = '1.2.826.0.1.3680043.10.78.1.1'").run(old);
+  db.prepare('DELETE FROM lumen_info WHERE key = ?').run(TEXT_REDECODED_KEY);
+  db.close();
+
+  const again = Library.open(dir);
+  try {
+    const tree = again.listTree();
+    expect(tree.map((p) => [p.patientName, p.studies.length])).toEqual([['Διονυσιος', 2]]);
+  } finally {
+    again.close();
   }
 });
