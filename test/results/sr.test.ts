@@ -92,7 +92,9 @@ describe('lumen export --results', () => {
       { ...base, id: 'm-unknown-1', kind: 'freehand', points: [[1, 1]] as [number, number][] },
     ];
     const images = new Map([[instance.sopInstanceUid, { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: instance.sopInstanceUid, sopClassUid: instance.sopClassUid!, frames: 1 }]]);
-    const report = buildReport({ source, seriesInstanceUid: '2.25.1', seriesNumber: 1, seriesDescription: 'kinds', instanceNumber: 1, images, measurements });
+    // A region of an image without a modality unit (not CT, no dose): its statistics are "no units".
+    const regionStatistics = new Map([['m-ellipse-01', { mean: 1.5, sd: 0.5, min: 1, max: 2, unit: null }]]);
+    const report = buildReport({ source, seriesInstanceUid: '2.25.1', seriesNumber: 1, seriesDescription: 'kinds', instanceNumber: 1, images, measurements, regionStatistics });
     expect(report.groups.measurements).toBe(4);
     expect(report.skipped).toBe(1);
     const file = path.join(tmpDir('sr-kinds'), 'kinds.dcm');
@@ -108,6 +110,13 @@ describe('lumen export --results', () => {
     expect(values[1]).toEqual(['Area', Number((4 * 0.7 * 2 * 0.7).toPrecision(8)), 'mm2']);
     expect(values[2][1]).toBeCloseTo(90, 6);
     expect(values[2][2]).toBe('deg');
+    const ellipseNums = items(children(child(ds, 'Imaging Measurements'), 'Measurement Group')[0].ContentSequence).filter((c) => c.ValueType === 'NUM');
+    expect(ellipseNums.map((n) => [meaning(n), items(n.MeasuredValueSequence)[0].NumericValue, items(items(n.MeasuredValueSequence)[0].MeasurementUnitsCodeSequence)[0].CodeValue]).slice(1)).toEqual([
+      ['Maximum', 2, '1'],
+      ['Minimum', 1, '1'],
+      ['Mean', 1.5, '1'],
+      ['Standard Deviation', 0.5, '1'],
+    ]);
     const sopToImageId = { [instance.sopInstanceUid]: 'lumen:1' };
     const metadata = { get: () => ({ frameOfReferenceUID: '1.2.3', rowCosines: [1, 0, 0], columnCosines: [0, 1, 0], rowPixelSpacing: 0.7, columnPixelSpacing: 0.7 }) };
     const state = dcmjs.adapters.Cornerstone3D.MeasurementReport.generateToolState(ds, sopToImageId, (_id: string, p: number[]) => [...p, 0], metadata);
