@@ -13,7 +13,7 @@
 // The other addons (onnxruntime-node, webgpu) use Node-API, whose ABI is the
 // same in every runtime: they need nothing.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,8 +85,18 @@ for (const part of ['package.json', 'binding.gyp', 'deps', 'src']) cpSync(path.j
 
 console.log(`Building better-sqlite3 for ${target.runtime} ${target.version} (NODE_MODULE_VERSION ${target.abi}) in ${path.relative(root, work)}…`);
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
-const built = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...target.gyp], { cwd: work, stdio: 'inherit' });
+// This script chooses the target: npm's own settings for node-gyp (npm_config_nodedir,
+// _target, _runtime, _dist_url… from an .npmrc, or set by `npm test` / `npm run`) would
+// override it and build for another runtime under this one's folder name.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k) || /^npm_config_python$/i.test(k)));
+const built = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...target.gyp], { cwd: work, stdio: 'inherit', env });
 if (built.status !== 0) fail(`node-gyp failed (exit code ${built.status}); see its output above. It needs python3, make and a C++ compiler${target.runtime === 'electron' ? ', and internet access for Electron\'s headers' : ''}.`);
+// The addon registers itself under its NODE_MODULE_VERSION: a build for another runtime is never installed.
+const addon = readFileSync(path.join(work, 'build/Release/better_sqlite3.node'));
+if (!addon.includes(`node_register_module_v${target.abi}\0`)) {
+  const found = /node_register_module_v(\d+)/.exec(addon.toString('latin1'));
+  fail(`the build is for NODE_MODULE_VERSION ${found ? found[1] : 'unknown'}, not ${target.abi}: node-gyp did not use ${target.runtime} ${target.version}'s headers. Nothing was installed.`);
+}
 
 const outDir = path.join(args.out, name);
 mkdirSync(outDir, { recursive: true });
