@@ -5,7 +5,7 @@
  * starts an Electron utility process (electron/main/engine-process.ts),
  * which needs no RunAsNode fuse.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { FromWorker, ToWorker } from './protocol';
 
 /** One running engine process, whichever way it was started. */
@@ -44,20 +44,25 @@ export function forkEngine(options: ForkOptions = {}): SpawnEngine {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],
     });
-    return {
-      get pid() {
-        return child.pid;
-      },
-      get running() {
-        return child.exitCode === null && child.signalCode === null;
-      },
-      send: (message) => {
-        if (child.connected) child.send(message);
-      },
-      onMessage: (listener) => child.on('message', listener as (m: unknown) => void),
-      onExit: (listener) => child.once('exit', (code, signal) => listener(signal ?? `exit code ${code}`)),
-      onError: (listener) => child.on('error', listener),
-      kill: () => child.kill('SIGKILL'),
-    };
+    return childEngine(child);
+  };
+}
+
+/** A forked Node child with an IPC channel as the host's EngineProcess. */
+export function childEngine(child: ChildProcess): EngineProcess {
+  return {
+    get pid() {
+      return child.pid;
+    },
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    send: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (listener) => child.on('message', listener as (m: unknown) => void),
+    onExit: (listener) => child.once('exit', (code, signal) => listener(signal ?? `exit code ${code}`)),
+    onError: (listener) => child.on('error', listener),
+    kill: () => child.kill('SIGKILL'),
   };
 }

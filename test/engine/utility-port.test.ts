@@ -9,28 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
-import type { SpawnEngine } from '../../electron/engine/spawn';
+import { childEngine, type SpawnEngine } from '../../electron/engine/spawn';
 
 const shim = path.resolve(__dirname, '../support/parent-port-shim.mjs');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-parent-port-'));
 
 const withParentPort: SpawnEngine = (workerPath, env) => {
   const child = fork(workerPath, [], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--import', shim] });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    get running() {
-      return child.exitCode === null && child.signalCode === null;
-    },
-    send: (message) => {
-      if (child.connected) child.send(message);
-    },
-    onMessage: (listener) => child.on('message', listener as (m: unknown) => void),
-    onExit: (listener) => child.once('exit', (code, signal) => listener(signal ?? `exit code ${code}`)),
-    onError: (listener) => child.on('error', listener),
-    kill: () => child.kill('SIGKILL'),
-  };
+  return childEngine(child);
 };
 
 const host = new EngineHost({ dataDir, shell: 'electron', backend: 'cpu', spawn: withParentPort });
