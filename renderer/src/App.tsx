@@ -317,7 +317,7 @@ export function App() {
               </div>
               {sideTab === 'training' && (
                 <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} />
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} />
                 </div>
               )}
             </div>

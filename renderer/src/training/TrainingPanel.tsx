@@ -27,6 +27,8 @@ export interface TrainingPanelProps {
   imagenet?: ImagenetWeights[];
   /** Opens "Get ImageNet weights". */
   onGetWeights?: () => void;
+  /** Opens a series in the viewer (next unlabelled, the label queue). */
+  openSeries?: (seriesInstanceUid: string) => void;
 }
 
 interface EpochPoint {
