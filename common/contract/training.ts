@@ -29,6 +29,20 @@ export const LabelImportReport = z.object({
   classes: z.record(z.string(), z.number()),
 });
 
+/** An import of CSV text (the app reads a chosen or dropped file): larger files go by path or through `lumen train --labels`. */
+export const LABEL_CSV_TEXT_MAX = 8 * 1024 * 1024;
+/** A label change that can be undone (training.labels.undo), when it changed anything. */
+const UndoId = z.string().uuid().optional();
+
+export const LabelOverview = z.object({
+  classes: z.array(z.object({ className: z.string(), series: z.number(), images: z.number(), patients: z.number() })),
+  /** Patients by the name the app shows and their pseudonym: never a PatientID. */
+  patients: z.array(z.object({ pseudonym: z.string(), name: z.string().nullable(), classes: z.record(z.string(), z.number()), labelledSeries: z.number(), unlabelledSeries: z.number(), unlabelledImages: z.number() })),
+  totals: z.object({ patients: z.number(), series: z.number(), images: z.number(), unlabelledSeries: z.number(), unlabelledImages: z.number() }),
+  warnings: z.array(z.string()),
+});
+export type LabelOverview = z.infer<typeof LabelOverview>;
+
 const Balance = z.record(z.string(), z.record(z.string(), z.object({ images: z.number(), patients: z.number() })));
 
 export const DatasetPreview = z.object({
@@ -74,19 +88,29 @@ export const TrainRequest = z
   .strict();
 export type TrainRequest = z.infer<typeof TrainRequest>;
 
+const Ci = z.tuple([z.number(), z.number()]);
 const Evaluation = z.object({
   n: z.number(),
   classNames: z.array(z.string()),
+  /** How the intervals were made (e.g. 'cluster bootstrap over patients, 1000 resamples, percentile'); absent in older results. */
+  ciMethod: z.string().optional(),
+  ciUnits: z.number().optional(),
   accuracy: z.number(),
+  accuracyCi: Ci.optional(),
   balancedAccuracy: z.number(),
+  balancedAccuracyCi: Ci.optional(),
   auc: z.number(),
-  aucCi: z.tuple([z.number(), z.number()]),
-  perClass: z.array(z.object({ className: z.string(), support: z.number(), sensitivity: z.number(), specificity: z.number(), ppv: z.number(), npv: z.number(), auc: z.number(), aucCi: z.tuple([z.number(), z.number()]) })),
+  aucCi: Ci,
+  perClass: z.array(z.object({
+    className: z.string(), support: z.number(), sensitivity: z.number(), specificity: z.number(), ppv: z.number(), npv: z.number(), auc: z.number(), aucCi: Ci,
+    sensitivityCi: Ci.optional(), specificityCi: Ci.optional(), ppvCi: Ci.optional(), npvCi: Ci.optional(),
+  })),
   confusion: z.array(z.array(z.number())),
   ece: z.number(),
   reliability: z.array(z.object({ lower: z.number(), upper: z.number(), count: z.number(), confidence: z.number(), accuracy: z.number() })),
   threshold: z.number().optional(),
-  roc: z.array(z.object({ className: z.string(), points: z.array(z.object({ fpr: z.number(), tpr: z.number() })) })),
+  /** band: the ROC's 95% band, the true positive rate's interval at false positive rates 0, 0.02, ..., 1. */
+  roc: z.array(z.object({ className: z.string(), points: z.array(z.object({ fpr: z.number(), tpr: z.number() })), band: z.array(z.object({ fpr: z.number(), lo: z.number(), hi: z.number() })).optional() })),
 });
 export type EvaluationResult = z.infer<typeof Evaluation>;
 
@@ -107,12 +131,37 @@ export const trainingRequests = {
   'training.labels.set': request({
     summary: 'Label images, series or studies (replacing their previous label); who and when are recorded.',
     input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000), label: LabelName }).strict(),
-    output: z.object({ count: z.number() }),
+    output: z.object({ count: z.number(), undoId: UndoId }),
   }),
   'training.labels.clear': request({
     summary: 'Remove the labels of these images, series or studies.',
     input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000) }).strict(),
-    output: z.object({ count: z.number() }),
+    output: z.object({ count: z.number(), undoId: UndoId }),
+  }),
+  'training.labels.undo': request({
+    summary: 'Undo a label change (set, clear or import): its targets get back the labels they had, in one transaction.',
+    input: z.object({ undoId: z.string().uuid() }).strict(),
+    output: z.object({ count: z.number(), what: z.string() }),
+  }),
+  'training.labels.importCsvText': request({
+    summary: 'Import labels from the text of a CSV the user chose or dropped (same format as training.labels.importCsv); can be undone.',
+    input: z.object({ text: z.string().max(LABEL_CSV_TEXT_MAX) }).strict(),
+    output: LabelImportReport.extend({ undoId: UndoId }),
+  }),
+  'training.labels.exportCsv': request({
+    summary: 'Every label as CSV that training.labels.importCsv reads back (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, label).',
+    input: z.object({}).strict(),
+    output: z.object({ csv: z.string(), rows: z.number() }),
+  }),
+  'training.labels.overview': request({
+    summary: 'Labels per class and per patient, what is still unlabelled, and warnings for classes too small to split by patient.',
+    input: z.object({}).strict(),
+    output: LabelOverview,
+  }),
+  'training.labels.nextUnlabelled': request({
+    summary: 'The next series without a label after the given one, in the study list order (going round); null when all are labelled.',
+    input: z.object({ after: Uid.optional() }).strict(),
+    output: z.object({ seriesInstanceUid: Uid, studyInstanceUid: Uid, unlabelledSeries: z.number() }).nullable(),
   }),
   'training.labels.list': request({
     summary: 'Labels in the library, optionally only those of some targets.',
@@ -122,7 +171,7 @@ export const trainingRequests = {
   'training.labels.importCsv': request({
     summary: 'Import labels from a CSV (header: PatientID/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID and label).',
     input: z.object({ path: FilePath }).strict(),
-    output: LabelImportReport,
+    output: LabelImportReport.extend({ undoId: UndoId }),
   }),
   'training.labels.importFolders': request({
     summary: 'Import a folder-per-class tree into the library and label each image with its folder name (a job).',

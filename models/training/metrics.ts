@@ -1,12 +1,9 @@
 // Evaluation of a classifier from its scores: plain numbers in, plain numbers out, so a
 // report can always be recomputed from the saved predictions.
 
-import { mulberry32 } from '../../common/random';
+import { bootstrapIntervals, clustersOf, rocClasses, type Interval, type RocBand } from './stats';
 
-/** Deterministic pseudo-random numbers: the same seed gives the same run. */
-export function seededRandom(seed: number): () => number {
-  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
-}
+export { seededRandom } from './stats';
 
 /** ROC AUC by the Mann-Whitney statistic (ties count one half). NaN when one side is empty. */
 export function rocAuc(scores: readonly number[], positive: readonly boolean[]): number {
@@ -69,6 +66,10 @@ export interface ClassMetrics {
   npv: number;
   auc: number;
   aucCi: [number, number];
+  sensitivityCi: Interval;
+  specificityCi: Interval;
+  ppvCi: Interval;
+  npvCi: Interval;
 }
 
 export interface ReliabilityBin {
@@ -82,8 +83,14 @@ export interface ReliabilityBin {
 export interface Evaluation {
   n: number;
   classNames: string[];
+  /** How every interval here was made, e.g. 'cluster bootstrap over patients, 1000 resamples, percentile'. */
+  ciMethod: string;
+  /** How many units the bootstrap resampled (patients; images when no patient was given). */
+  ciUnits: number;
   accuracy: number;
+  accuracyCi: Interval;
   balancedAccuracy: number;
+  balancedAccuracyCi: Interval;
   /** Binary: AUC of the positive (second) class; multi-class: macro mean of one-vs-rest AUCs. */
   auc: number;
   aucCi: [number, number];
@@ -94,7 +101,8 @@ export interface Evaluation {
   reliability: ReliabilityBin[];
   /** Binary only: the positive-class threshold used for the predictions (chosen on validation). */
   threshold?: number;
-  roc: { className: string; points: { fpr: number; tpr: number }[] }[];
+  /** band: the true positive rate's 95% interval at false positive rates 0, 0.02, ..., 1 (same resamples as the intervals). */
+  roc: { className: string; points: { fpr: number; tpr: number }[]; band: RocBand }[];
 }
 
 const div = (a: number, b: number) => (b === 0 ? NaN : a / b);
@@ -117,12 +125,18 @@ function meanFinite(xs: number[]): number {
 }
 
 /**
- * Every metric of the issue from scores [n][K] and true labels: accuracy, balanced accuracy,
- * per-class sensitivity/specificity/PPV/NPV, ROC AUC (binary, or one-vs-rest and their mean)
- * with percentile bootstrap 95% intervals (seeded, resampling images), the confusion matrix,
- * and calibration (ECE over 10 equal-width bins of the top-class confidence).
+ * Every metric from scores [n][K] and true labels: accuracy, balanced accuracy, per-class
+ * sensitivity/specificity/PPV/NPV, ROC AUC (binary, or one-vs-rest and their mean), each with a
+ * seeded percentile bootstrap 95% interval that resamples `clusters` (one id per row, e.g. the
+ * patient: a patient drawn brings all its images; without ids, single rows), a ROC band, the
+ * confusion matrix, and calibration (ECE over 10 equal-width bins of the top-class confidence).
  */
-export function evaluate(scores: readonly number[][], labels: readonly number[], classNames: string[], opts: { threshold?: number; bootstrap?: number; seed?: number } = {}): Evaluation {
+export function evaluate(
+  scores: readonly number[][],
+  labels: readonly number[],
+  classNames: string[],
+  opts: { threshold?: number; bootstrap?: number; seed?: number; clusters?: readonly string[]; clusterUnit?: string } = {},
+): Evaluation {
   const n = labels.length;
   const K = classNames.length;
   const pred = decide(scores, K === 2 ? opts.threshold : undefined);
@@ -131,26 +145,7 @@ export function evaluate(scores: readonly number[][], labels: readonly number[],
   const correct = pred.filter((p, i) => p === labels[i]).length;
 
   const aucs = aucOf(scores, labels, K);
-  const reps = opts.bootstrap ?? 200;
-  const rand = seededRandom(opts.seed ?? 0);
-  const boot: number[][] = Array.from({ length: K + 1 }, () => []);
-  for (let r = 0; r < reps; r++) {
-    const pick = Array.from({ length: n }, () => Math.floor(rand() * n));
-    const s = pick.map((i) => scores[i]);
-    const l = pick.map((i) => labels[i]);
-    const a = aucOf(s, l, K);
-    if (K === 2) boot[K].push(a[0]);
-    else {
-      a.forEach((v, c) => boot[c].push(v));
-      boot[K].push(meanFinite(a));
-    }
-  }
-  const ci = (xs: number[]): [number, number] => {
-    const f = xs.filter(Number.isFinite).sort((a, b) => a - b);
-    if (f.length === 0) return [NaN, NaN];
-    const at = (q: number) => f[Math.min(f.length - 1, Math.max(0, Math.floor(q * (f.length - 1) + 0.5)))];
-    return [at(0.025), at(0.975)];
-  };
+  const boot = bootstrapIntervals(scores, labels, pred, K, clustersOf(n, opts.clusters, opts.clusterUnit), { reps: opts.bootstrap ?? 1000, seed: opts.seed ?? 0 });
 
   const perClass: ClassMetrics[] = classNames.map((className, c) => {
     const tp = confusion[c][c];
@@ -159,8 +154,11 @@ export function evaluate(scores: readonly number[][], labels: readonly number[],
     const tn = n - tp - fn - fp;
     // Binary: both classes' one-vs-rest AUC is the same number.
     const auc = K === 2 ? aucs[0] : aucs[c];
-    const aucCi = K === 2 ? ci(boot[K]) : ci(boot[c]);
-    return { className, support: tp + fn, sensitivity: div(tp, tp + fn), specificity: div(tn, tn + fp), ppv: div(tp, tp + fp), npv: div(tn, tn + fn), auc, aucCi };
+    const b = boot.perClass[c];
+    return {
+      className, support: tp + fn, sensitivity: div(tp, tp + fn), specificity: div(tn, tn + fp), ppv: div(tp, tp + fp), npv: div(tn, tn + fn), auc,
+      aucCi: b.auc, sensitivityCi: b.sensitivity, specificityCi: b.specificity, ppvCi: b.ppv, npvCi: b.npv,
+    };
   });
 
   const bins: ReliabilityBin[] = Array.from({ length: 10 }, (_, b) => ({ lower: b / 10, upper: (b + 1) / 10, count: 0, confidence: 0, accuracy: 0 }));
@@ -180,17 +178,23 @@ export function evaluate(scores: readonly number[][], labels: readonly number[],
     ece += (b.count / n) * Math.abs(b.accuracy - b.confidence);
   }
 
-  const roc = K === 2
-    ? [{ className: classNames[1], points: rocCurve(scores.map((s) => s[1]), labels.map((l) => l === 1)).map(({ fpr, tpr }) => ({ fpr, tpr })) }]
-    : classNames.map((className, c) => ({ className, points: rocCurve(scores.map((s) => s[c]), labels.map((l) => l === c)).map(({ fpr, tpr }) => ({ fpr, tpr })) }));
+  const roc = rocClasses(K).map((c, k) => ({
+    className: classNames[c],
+    points: rocCurve(scores.map((s) => s[c]), labels.map((l) => l === c)).map(({ fpr, tpr }) => ({ fpr, tpr })),
+    band: boot.rocBands[k],
+  }));
 
   return {
     n,
     classNames,
+    ciMethod: boot.method,
+    ciUnits: boot.units,
     accuracy: div(correct, n),
+    accuracyCi: boot.accuracy,
     balancedAccuracy: meanFinite(perClass.map((p) => p.sensitivity)),
+    balancedAccuracyCi: boot.balancedAccuracy,
     auc: K === 2 ? aucs[0] : meanFinite(aucs),
-    aucCi: ci(boot[K]),
+    aucCi: boot.auc,
     perClass,
     confusion,
     ece,

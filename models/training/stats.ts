@@ -1,0 +1,258 @@
+// Confidence intervals that respect who the images came from: a percentile bootstrap that
+// resamples patients (clusters), each patient drawn bringing all of its images, so a data set
+// of many correlated slices of few patients gets the interval of its patients, not of its
+// slices. Every resample is a vector of weights (how often each patient was drawn); the
+// scores are sorted once per ROC curve, so each resample's AUC and ROC are one linear pass.
+
+import { mulberry32 } from '../../common/random';
+
+/** Deterministic pseudo-random numbers: the same seed gives the same run. */
+export function seededRandom(seed: number): () => number {
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
+}
+
+export type Interval = [number, number];
+
+/** The false positive rates at which the ROC band gives the true positive rate's interval: 0, 0.02, ..., 1. */
+export const ROC_BAND_FPR: readonly number[] = Array.from({ length: 51 }, (_, i) => i / 50);
+
+/** A ROC curve's 95% band: at each false positive rate, the 2.5th and 97.5th percentiles of the true positive rate. */
+export type RocBand = { fpr: number; lo: number; hi: number }[];
+
+/** The resampling units: each row's cluster index, and how many clusters there are. */
+export interface Clusters {
+  of: Int32Array;
+  count: number;
+  /** What a unit is, in the method's words ('patients', or 'images' when there are no cluster ids). */
+  unit: string;
+}
+
+/** Rows grouped by cluster id (e.g. patient); with no ids every row is its own unit. */
+export function clustersOf(n: number, ids?: readonly string[], unit = 'patients'): Clusters {
+  const of = new Int32Array(n);
+  if (!ids) {
+    for (let i = 0; i < n; i++) of[i] = i;
+    return { of, count: n, unit: 'images' };
+  }
+  if (ids.length !== n) throw new Error(`${ids.length} cluster ids for ${n} rows: one per row is needed.`);
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    let k = index.get(ids[i]);
+    if (k === undefined) index.set(ids[i], (k = index.size));
+    of[i] = k;
+  }
+  return { of, count: index.size, unit };
+}
+
+/**
+ * Calls `each` with the weights of `reps` seeded resamples of `count` clusters drawn with
+ * replacement (weights[c] = how many times cluster c was drawn). The same seed and count give
+ * the same resamples, which is what makes a paired comparison of two models paired.
+ */
+export function forEachResample(count: number, reps: number, seed: number, each: (weights: Float64Array, r: number) => void): void {
+  const rand = seededRandom(seed);
+  const weights = new Float64Array(count);
+  for (let r = 0; r < reps; r++) {
+    weights.fill(0);
+    for (let j = 0; j < count; j++) weights[Math.floor(rand() * count)]++;
+    each(weights, r);
+  }
+}
+
+/** Scores sorted once, descending, with their tie groups: what every resample's AUC and ROC walk. */
+export interface SortedScores {
+  order: Int32Array;
+  /** groupStart[g]..groupStart[g+1]-1 in `order` are tied; the last entry is n. */
+  groupStart: Int32Array;
+  positive: Uint8Array;
+}
+
+export function sortScores(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>): SortedScores {
+  const n = scores.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const starts: number[] = [];
+  for (let i = 0; i < n; i++) if (i === 0 || scores[order[i]] !== scores[order[i - 1]]) starts.push(i);
+  starts.push(n);
+  return { order, groupStart: Int32Array.from(starts), positive: Uint8Array.from({ length: n }, (_, i) => (positive[i] ? 1 : 0)) };
+}
+
+/**
+ * Weighted ROC AUC (Mann-Whitney, ties one half) of presorted scores with a weight per row;
+ * when `tprAt` is given, also fills it with the ROC's true positive rate at each of `fprGrid`
+ * (linear between the curve's points, the highest at a vertical step). NaN without both classes.
+ */
+export function weightedAuc(sorted: SortedScores, rowWeight: ArrayLike<number>, fprGrid?: readonly number[], tprAt?: Float64Array): number {
+  const { order, groupStart, positive } = sorted;
+  let wPos = 0;
+  let wNeg = 0;
+  for (let i = 0; i < order.length; i++) {
+    const w = rowWeight[i];
+    if (positive[i]) wPos += w;
+    else wNeg += w;
+  }
+  if (wPos === 0 || wNeg === 0) {
+    tprAt?.fill(NaN);
+    return NaN;
+  }
+  let posAbove = 0;
+  let negAbove = 0;
+  let pairs = 0;
+  let gi = 0;
+  let prevF = 0;
+  let prevT = 0;
+  for (let g = 0; g + 1 < groupStart.length; g++) {
+    let gp = 0;
+    let gn = 0;
+    for (let k = groupStart[g]; k < groupStart[g + 1]; k++) {
+      const i = order[k];
+      if (positive[i]) gp += rowWeight[i];
+      else gn += rowWeight[i];
+    }
+    pairs += gn * (posAbove + gp / 2);
+    posAbove += gp;
+    negAbove += gn;
+    if (fprGrid && tprAt) {
+      const f = negAbove / wNeg;
+      const t = posAbove / wPos;
+      while (gi < fprGrid.length && fprGrid[gi] < f) {
+        tprAt[gi] = prevT + ((t - prevT) * (fprGrid[gi] - prevF)) / (f - prevF);
+        gi++;
+      }
+      prevF = f;
+      prevT = t;
+    }
+  }
+  if (tprAt) for (; gi < tprAt.length; gi++) tprAt[gi] = prevT;
+  return pairs / (wPos * wNeg);
+}
+
+/** The 2.5th and 97.5th percentiles of the finite values (nearest rank); [NaN, NaN] when none. */
+export function percentileInterval(values: ArrayLike<number>): Interval {
+  const f = Float64Array.from(Array.prototype.filter.call(values, Number.isFinite) as number[]).sort();
+  if (f.length === 0) return [NaN, NaN];
+  const at = (q: number) => f[Math.min(f.length - 1, Math.max(0, Math.floor(q * (f.length - 1) + 0.5)))];
+  return [at(0.025), at(0.975)];
+}
+
+export interface BootstrapIntervals {
+  /** e.g. 'cluster bootstrap over patients, 1000 resamples, percentile'. */
+  method: string;
+  /** How many units were resampled (patients, or images without cluster ids). */
+  units: number;
+  /** Binary: the positive class's AUC; multi-class: the macro mean of one-vs-rest AUCs. */
+  auc: Interval;
+  accuracy: Interval;
+  balancedAccuracy: Interval;
+  /** Per class (one-vs-rest; binary: both classes share the one AUC's interval). */
+  perClass: { auc: Interval; sensitivity: Interval; specificity: Interval; ppv: Interval; npv: Interval }[];
+  /** Per ROC curve (binary: one, of the positive class; multi-class: one per class). */
+  rocBands: RocBand[];
+}
+
+/** The ROC curves of an evaluation: binary, the positive (second) class; else every class one-vs-rest. */
+export function rocClasses(K: number): number[] {
+  return K === 2 ? [1] : Array.from({ length: K }, (_, c) => c);
+}
+
+/**
+ * Percentile bootstrap intervals of every metric, resampling clusters: AUC (binary or macro
+ * one-vs-rest, and per class), accuracy, balanced accuracy, per-class sensitivity, specificity,
+ * PPV and NPV at the fixed decisions `pred`, and a ROC band per curve. Resamples in which a
+ * metric is undefined (a class not drawn) are left out of that metric's interval.
+ */
+export function bootstrapIntervals(
+  scores: readonly number[][],
+  labels: readonly number[],
+  pred: readonly number[],
+  K: number,
+  clusters: Clusters,
+  opts: { reps?: number; seed?: number } = {},
+): BootstrapIntervals {
+  const n = labels.length;
+  const reps = opts.reps ?? 1000;
+  const curves = rocClasses(K);
+  const sorted = curves.map((c) => sortScores(scores.map((s) => s[c]), labels.map((l) => l === c)));
+  const G = ROC_BAND_FPR.length;
+  const aucSamples = curves.map(() => new Float64Array(reps));
+  const macro = new Float64Array(reps);
+  const band = curves.map(() => new Float64Array(reps * G));
+  const acc = new Float64Array(reps);
+  const bal = new Float64Array(reps);
+  const rates = Array.from({ length: K }, () => ({ sensitivity: new Float64Array(reps), specificity: new Float64Array(reps), ppv: new Float64Array(reps), npv: new Float64Array(reps) }));
+  const rowWeight = new Float64Array(n);
+  const conf = new Float64Array(K * K);
+  const tprAt = new Float64Array(G);
+  const cell = Int32Array.from({ length: n }, (_, i) => labels[i] * K + pred[i]);
+  forEachResample(clusters.count, reps, opts.seed ?? 0, (weights, r) => {
+    conf.fill(0);
+    for (let i = 0; i < n; i++) {
+      rowWeight[i] = weights[clusters.of[i]];
+      conf[cell[i]] += rowWeight[i];
+    }
+    let aucSum = 0;
+    let aucCount = 0;
+    for (let k = 0; k < curves.length; k++) {
+      const a = weightedAuc(sorted[k], rowWeight, ROC_BAND_FPR, tprAt);
+      aucSamples[k][r] = a;
+      band[k].set(tprAt, r * G);
+      if (Number.isFinite(a)) {
+        aucSum += a;
+        aucCount++;
+      }
+    }
+    macro[r] = aucCount ? aucSum / aucCount : NaN;
+    let total = 0;
+    let correct = 0;
+    let sensSum = 0;
+    let sensCount = 0;
+    for (let c = 0; c < K; c++) correct += conf[c * K + c];
+    for (let x = 0; x < K * K; x++) total += conf[x];
+    for (let c = 0; c < K; c++) {
+      const tp = conf[c * K + c];
+      let row = 0;
+      let col = 0;
+      for (let j = 0; j < K; j++) {
+        row += conf[c * K + j];
+        col += conf[j * K + c];
+      }
+      const fn = row - tp;
+      const fp = col - tp;
+      const tn = total - tp - fn - fp;
+      const sens = tp + fn ? tp / (tp + fn) : NaN;
+      rates[c].sensitivity[r] = sens;
+      rates[c].specificity[r] = tn + fp ? tn / (tn + fp) : NaN;
+      rates[c].ppv[r] = tp + fp ? tp / (tp + fp) : NaN;
+      rates[c].npv[r] = tn + fn ? tn / (tn + fn) : NaN;
+      if (Number.isFinite(sens)) {
+        sensSum += sens;
+        sensCount++;
+      }
+    }
+    acc[r] = total ? correct / total : NaN;
+    bal[r] = sensCount ? sensSum / sensCount : NaN;
+  });
+  const rocBands = band.map((b) =>
+    ROC_BAND_FPR.map((fpr, gi) => {
+      const at = new Float64Array(reps);
+      for (let r = 0; r < reps; r++) at[r] = b[r * G + gi];
+      const [lo, hi] = percentileInterval(at);
+      return { fpr, lo, hi };
+    }),
+  );
+  const unitWords = clusters.unit === 'images' ? 'bootstrap over images (no patient ids)' : `cluster bootstrap over ${clusters.unit}`;
+  return {
+    method: `${unitWords}, ${reps} resamples, percentile`,
+    units: clusters.count,
+    auc: percentileInterval(K === 2 ? aucSamples[0] : macro),
+    accuracy: percentileInterval(acc),
+    balancedAccuracy: percentileInterval(bal),
+    perClass: rates.map((rt, c) => ({
+      auc: percentileInterval(K === 2 ? aucSamples[0] : aucSamples[c]),
+      sensitivity: percentileInterval(rt.sensitivity),
+      specificity: percentileInterval(rt.specificity),
+      ppv: percentileInterval(rt.ppv),
+      npv: percentileInterval(rt.npv),
+    })),
+    rocBands,
+  };
+}
