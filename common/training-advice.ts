@@ -15,3 +15,22 @@ export function randomBackboneWarning(mode: 'head' | 'scratch' | 'finetune', has
   if (mode !== 'head' || hasPretrainedBackbone) return null;
   return `The backbone has random weights, and a head trained on random features is poor. ${RANDOM_BACKBONE_EVIDENCE} ${RANDOM_BACKBONE_ADVICE}`;
 }
+
+/** Patients a class needs for a patient-level split: one each for training, validation and test. */
+export const MIN_PATIENTS_TO_SPLIT = 3;
+/** Patients per class below which test metrics are very uncertain. */
+export const FEW_PATIENTS = 10;
+
+/**
+ * What a class's number of patients means for training, or null when it is enough: the
+ * Training panel's label overview and the dataset preview (electron/training/dataset.ts) say
+ * the same.
+ */
+export function classPatientsWarning(className: string, patients: number): string | null {
+  const some = `${patients} patient${patients === 1 ? '' : 's'}`;
+  if (patients < MIN_PATIENTS_TO_SPLIT) {
+    return `Class "${className}" has only ${some}: a patient-level split needs at least ${MIN_PATIENTS_TO_SPLIT} (one each for training, validation and test); label more patients of this class.`;
+  }
+  if (patients < FEW_PATIENTS) return `Class "${className}" has only ${some}: its metrics will be very uncertain (aim for at least ${FEW_PATIENTS} per class, better 50).`;
+  return null;
+}

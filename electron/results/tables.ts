@@ -2,12 +2,15 @@
 // (RFC 4180, safe to open in a spreadsheet) or JSON. Every row names its study, series and
 // image by UID; prediction rows name the model package by its content hash. No patient
 // names or IDs: UIDs tie a row to the images for whoever has them.
+import { csvCell, type Cell } from '../../common/csv';
 import type { ResultsStore, Scope, StoredMeasurement } from './store';
+
+export { csvCell };
 
 export const TABLE_KINDS = ['predictions', 'labels', 'measurements'] as const;
 export type TableKind = (typeof TABLE_KINDS)[number];
 
-export type Cell = string | number | boolean | null;
+export type { Cell };
 export interface Table {
   columns: string[];
   rows: Record<string, Cell>[];
@@ -93,19 +96,6 @@ export function buildTable(store: ResultsStore, kind: TableKind, scope: Scope, p
   if (kind === 'predictions') return predictionTable(store, scope, packageHash);
   if (kind === 'labels') return labelTable(store, scope);
   return measurementTable(store, scope);
-}
-
-/**
- * One CSV cell. Text a spreadsheet would read as a formula (=, +, -, @, tab, carriage
- * return first) gets a leading apostrophe (OWASP's CSV injection advice); a cell with a
- * comma, quote or line break is quoted, its quotes doubled. Numbers stay numbers.
- */
-export function csvCell(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The table as CSV: a header row, CRLF line ends (RFC 4180). */

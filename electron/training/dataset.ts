@@ -1,5 +1,6 @@
 // Datasets: which labelled images, which classes, and patient-level splits (a patient is
 // never in two splits), stratified by class; k-fold by patient; class balance and warnings.
+import { classPatientsWarning } from '../../common/training-advice';
 import { seededRandom } from '../../models/training/metrics';
 import type { LabelledImage } from './store';
 
@@ -83,7 +84,8 @@ function warningsFor(images: LabelledImage[], split: DatasetSplit['balance'], cl
   if (classNames.length < 2) w.push(`Only ${classNames.length} class (${classNames.join(', ')}): a classifier needs at least two.`);
   for (const c of classNames) {
     const patients = new Set(images.filter((i) => i.label === c).map((i) => i.patient)).size;
-    if (patients < 10) w.push(`Class "${c}" has only ${patients} patient${patients === 1 ? '' : 's'}: its metrics will be very uncertain (aim for at least 10 per class, better 50).`);
+    const few = classPatientsWarning(c, patients);
+    if (few) w.push(few);
     for (const s of ['validation', 'test'] as const) if (split[s][c].images === 0) w.push(`The ${s} split has no "${c}" images: add patients of that class or change the split fractions.`);
   }
   const byPatient = groupByPatient(images);

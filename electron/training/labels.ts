@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { Uid } from '../../common/contract/define';
 import { LabelName } from '../../common/contract/training';
+import { csvCell, uncsvText } from '../../common/csv';
 import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
 import { TrainingStore, currentUser, type TargetKind } from './store';
@@ -65,8 +66,27 @@ const COLUMNS: Record<string, TargetKind | 'patient' | 'label'> = {
  * what is labelled (SOP → image, series, study; PatientID alone labels all the patient's studies).
  */
 export function importLabelsCsv(library: Library, text: string, opts: { author?: string | null; source?: string } = {}): LabelImportReport {
+  const store = new TrainingStore(library);
+  try {
+    const { report, items } = planLabelsCsv(store, text, opts.source);
+    store.setLabels(items, opts.author === undefined ? currentUser() : opts.author);
+    return report;
+  } finally {
+    store.close();
+  }
+}
+
+/** One label a CSV row gives: what it labels and with which class. */
+export type LabelItem = { targetKind: TargetKind; targetUid: string; label: string };
+
+/**
+ * Reads label CSV text into the labels it gives, without writing them: the report (rows,
+ * counts, problems by line) and the items, for importLabelsCsv or an import that can be undone.
+ * Hostile text: nothing of a row but a UID reaches a message.
+ */
+export function planLabelsCsv(store: TrainingStore, text: string, source?: string): { report: LabelImportReport; items: LabelItem[] } {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
-  const where = opts.source ? ` in ${opts.source}` : '';
+  const where = source ? ` in ${source}` : '';
   if (rows.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
   const header = rows[0].map((h) => COLUMNS[h.trim().toLowerCase().replace(/[\s_]/g, '')]);
   const col = (k: string) => header.indexOf(k as never);
@@ -75,43 +95,38 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
   if (!['patient', 'study', 'series', 'image'].some((k) => col(k) >= 0)) {
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
-  const store = new TrainingStore(library);
-  try {
-    const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
-    const items: { targetKind: TargetKind; targetUid: string; label: string }[] = [];
-    for (let r = 1; r < rows.length; r++) {
-      const row = rows[r];
-      const name = LabelName.safeParse(row[col('label')] ?? '');
-      if (!name.success) {
-        report.problems.push({ line: r + 1, reason: labelProblem(name.error.issues[0], where) });
-        continue;
-      }
-      const label = name.data;
-      const kind = (['image', 'series', 'study', 'patient'] as const).find((k) => col(k) >= 0 && (row[col(k)] ?? '').trim() !== '');
-      if (!kind) {
-        report.problems.push({ line: r + 1, reason: 'no UID or PatientID on this row' });
-        continue;
-      }
-      const uid = row[col(kind)].trim();
-      const targets = store.resolveTarget(kind, uid);
-      if (targets.length === 0) {
-        // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
-        // A UID is shown only when it is one: any other text in that column could be anything in the file.
-        const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
-        report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
-        continue;
-      }
-      for (const t of targets) {
-        items.push({ targetKind: t.kind, targetUid: t.uid, label });
-        report.labelled[t.kind]++;
-      }
-      report.classes[label] = (report.classes[label] ?? 0) + 1;
+  const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
+  const items: LabelItem[] = [];
+  for (let r = 1; r < rows.length; r++) {
+    const row = rows[r];
+    // An export's formula guard (a leading apostrophe, common/csv.ts) comes off: what was exported reads back as it was.
+    const name = LabelName.safeParse(uncsvText((row[col('label')] ?? '').trim()));
+    if (!name.success) {
+      report.problems.push({ line: r + 1, reason: labelProblem(name.error.issues[0], where) });
+      continue;
     }
-    store.setLabels(items, opts.author === undefined ? currentUser() : opts.author);
-    return report;
-  } finally {
-    store.close();
+    const label = name.data;
+    const kind = (['image', 'series', 'study', 'patient'] as const).find((k) => col(k) >= 0 && (row[col(k)] ?? '').trim() !== '');
+    if (!kind) {
+      report.problems.push({ line: r + 1, reason: 'no UID or PatientID on this row' });
+      continue;
+    }
+    const uid = row[col(kind)].trim();
+    const targets = store.resolveTarget(kind, uid);
+    if (targets.length === 0) {
+      // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
+      // A UID is shown only when it is one: any other text in that column could be anything in the file.
+      const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
+      report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
+      continue;
+    }
+    for (const t of targets) {
+      items.push({ targetKind: t.kind, targetUid: t.uid, label });
+      report.labelled[t.kind]++;
+    }
+    report.classes[label] = (report.classes[label] ?? 0) + 1;
   }
+  return { report, items };
 }
 
 /** Why a label is not a class name, in the user's words; never the label itself (it could be anything, patient data included). */
@@ -122,14 +137,17 @@ function labelProblem(issue: { code: string; message: string; maximum?: unknown 
 }
 
 export function importLabelsCsvFile(library: Library, file: string, opts: { author?: string | null } = {}): LabelImportReport {
-  let text: string;
+  return importLabelsCsv(library, readLabelsCsvFile(file), { ...opts, source: file });
+}
+
+/** A label CSV's text: a regular file within the size limit for label files, else why not in words. */
+export function readLabelsCsvFile(file: string): string {
   try {
-    text = readRegularText(file, 'csv');
+    return readRegularText(file, 'csv');
   } catch (err) {
     if (err instanceof FileReadError) throw err; // a FIFO, a device, too large: already in words
     throw new Error(`Cannot read the label file ${file}: ${describeFsError(err)}.`);
   }
-  return importLabelsCsv(library, text, { ...opts, source: file });
 }
 
 /**
@@ -161,6 +179,41 @@ export async function importLabelFolders(library: Library, root: string, opts: {
       report.classes[cls] = sops.length;
     }
     return report;
+  } finally {
+    store.close();
+  }
+}
+
+/** The columns of an exported label CSV: what importLabelsCsv reads, most specific UID deciding. */
+export const LABEL_CSV_COLUMNS = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'label'] as const;
+
+/**
+ * Every label of the library as CSV that importLabelsCsv reads back to the same labels: one row
+ * per label, its own UID the most specific one on the row (an image's row names its series and
+ * study too, for people reading it), formula-like labels guarded (common/csv.ts). No patient
+ * names or IDs: UIDs only. Author and time stay in the library (an import records its own).
+ */
+export function exportLabelsCsv(library: Library): { csv: string; rows: number } {
+  const store = new TrainingStore(library);
+  try {
+    const rows = store.db
+      .prepare<[], { target_kind: TargetKind; target_uid: string; label: string; series_uid: string | null; study_uid: string | null }>(
+        `SELECT l.target_kind, l.target_uid, l.label,
+           CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS series_uid,
+           CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS study_uid
+         FROM labels l
+         LEFT JOIN instances i ON l.target_kind = 'image' AND i.sop_uid = l.target_uid
+         LEFT JOIN series ise ON ise.series_uid = i.series_uid
+         LEFT JOIN series se ON l.target_kind = 'series' AND se.series_uid = l.target_uid
+         ORDER BY study_uid IS NULL, study_uid, series_uid IS NOT NULL, series_uid, l.target_kind = 'image', l.target_uid`,
+      )
+      .all();
+    const lines = [LABEL_CSV_COLUMNS.join(',')];
+    for (const r of rows) {
+      const sop = r.target_kind === 'image' ? r.target_uid : null;
+      lines.push([r.study_uid, r.series_uid, sop, r.label].map(csvCell).join(','));
+    }
+    return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
   } finally {
     store.close();
   }

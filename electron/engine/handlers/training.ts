@@ -12,7 +12,9 @@ import { Library } from '../../library/library';
 import { packageCam } from '../predict/heatmap';
 import { splitByPatient } from '../../training/dataset';
 import { evaluatePackage } from '../../training/evaluate';
-import { importLabelFolders, importLabelsCsvFile } from '../../training/labels';
+import { exportLabelsCsv, importLabelFolders, planLabelsCsv, readLabelsCsvFile } from '../../training/labels';
+import { labelOverview, nextUnlabelledSeries } from '../../training/label-overview';
+import { LabelUndoLog } from '../../training/label-undo';
 import { predictSeries } from '../../training/predict';
 import { TrainingStore } from '../../training/store';
 import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
@@ -51,6 +53,15 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       throw new Error(`${file} is not a valid training run (${[...new Set(where)].slice(0, 5).join(', ')}): the run cannot be resumed. Start the training again.`);
     }
     return parsed.data;
+  };
+
+  const labelUndo = new LabelUndoLog();
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : what === 'series' ? '' : 's'}`;
+  /** A CSV import replaces the labels of what it names: one undo puts them back. */
+  const importCsv = (s: TrainingStore, text: string, source?: string) => {
+    const { report, items } = planLabelsCsv(s, text, source);
+    const { undoId } = labelUndo.record(s, items, `import of ${plural(items.length, 'label')}`, () => s.setLabels(items));
+    return { ...report, undoId };
   };
 
   const startTraining = (req: TrainRequest, ctx: Parameters<Handlers['training.start']>[1]) =>
@@ -109,10 +120,27 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   };
 
   return {
-    'training.labels.set': ({ targets, label }) => ({ count: withStore((s) => s.setLabels(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid, label })))) }),
-    'training.labels.clear': ({ targets }) => ({ count: withStore((s) => s.clearLabels(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid })))) }),
+    // Each label change is one transaction and one undo (label-undo.ts), however many targets.
+    'training.labels.set': ({ targets, label }) =>
+      withStore((s) => {
+        const items = targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid }));
+        const { result, undoId } = labelUndo.record(s, items, `labelling of ${plural(items.length, targets[0].kind)}`, () => s.setLabels(items.map((t) => ({ ...t, label }))));
+        return { count: result, undoId };
+      }),
+    'training.labels.clear': ({ targets }) =>
+      withStore((s) => {
+        const items = targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid }));
+        const { result, undoId } = labelUndo.record(s, items, `clearing of ${plural(items.length, 'label')}`, () => s.clearLabels(items));
+        return { count: result, undoId };
+      }),
+    'training.labels.undo': ({ undoId }) => withStore((s) => labelUndo.undo(s, undoId)),
     'training.labels.list': ({ targetUids }) => withStore((s) => s.listLabels({ targetUids })),
-    'training.labels.importCsv': ({ path: file }) => importLabelsCsvFile(lib(), file),
+    'training.labels.importCsv': ({ path: file }) => withStore((s) => importCsv(s, readLabelsCsvFile(file), file)),
+    // The text of a file the user chose or dropped: hostile like any file, bounded by the contract.
+    'training.labels.importCsvText': ({ text }) => withStore((s) => importCsv(s, text)),
+    'training.labels.exportCsv': () => exportLabelsCsv(lib()),
+    'training.labels.overview': () => withStore((s) => labelOverview(s)),
+    'training.labels.nextUnlabelled': ({ after }) => withStore((s) => nextUnlabelledSeries(s, after)),
     'training.labels.importFolders': ({ path: dir }, ctx) =>
       deps.jobs.start('labels.importFolders', ctx, async (job) => {
         job.progress(null, `Importing ${dir}`);

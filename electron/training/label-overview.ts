@@ -1,0 +1,108 @@
+// What is labelled: counts per class and per patient, what is still unlabelled, and the
+// series "next unlabelled" opens. An image's label is its own, else its series', else its
+// study's (as training reads them, store.ts); a series is unlabelled when none of its images
+// has a label. Patients are named by the name the app already shows and by their pseudonym
+// (pseudonyms.ts), never by PatientID.
+import { classPatientsWarning } from '../../common/training-advice';
+import { libraryPseudonyms } from './pseudonyms';
+import type { TrainingStore } from './store';
+
+export interface LabelOverview {
+  classes: { className: string; series: number; images: number; patients: number }[];
+  patients: { pseudonym: string; name: string | null; classes: Record<string, number>; labelledSeries: number; unlabelledSeries: number; unlabelledImages: number }[];
+  totals: { patients: number; series: number; images: number; unlabelledSeries: number; unlabelledImages: number };
+  warnings: string[];
+}
+
+interface SeriesState {
+  seriesUid: string;
+  studyUid: string;
+  patient: string;
+  name: string | null;
+  images: number;
+  /** Images per class. */
+  classes: Map<string, number>;
+}
+
+/**
+ * Every series with a usable image, in the study list's order (newest study first, then
+ * series number), with its images counted by class. One pass over labels and instances.
+ */
+function seriesStates(store: TrainingStore): SeriesState[] {
+  const byKind = { image: new Map<string, string>(), series: new Map<string, string>(), study: new Map<string, string>() };
+  for (const l of store.db.prepare<[], { target_kind: 'image' | 'series' | 'study'; target_uid: string; label: string }>('SELECT target_kind, target_uid, label FROM labels').all()) {
+    byKind[l.target_kind].set(l.target_uid, l.label);
+  }
+  const series = new Map<string, SeriesState>();
+  const rows = store.db
+    .prepare<[], { series_uid: string; study_uid: string; patient: string; patient_name: string | null; sop_uid: string | null; frames: number | null }>(
+      `SELECT se.series_uid, se.study_uid, COALESCE(p.patient_id, p.patient_key) AS patient, p.patient_name, i.sop_uid, i.frames
+       FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
+       JOIN instances i ON i.series_uid = se.series_uid AND i.missing = 0 AND i.has_pixel_data = 1
+       ORDER BY st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid,
+                se.series_number IS NULL, se.series_number, se.description, se.series_uid`,
+    )
+    .all();
+  for (const r of rows) {
+    let s = series.get(r.series_uid);
+    if (!s) series.set(r.series_uid, (s = { seriesUid: r.series_uid, studyUid: r.study_uid, patient: r.patient, name: r.patient_name, images: 0, classes: new Map() }));
+    const frames = Math.max(1, r.frames ?? 1);
+    s.images += frames;
+    const label = (r.sop_uid !== null ? byKind.image.get(r.sop_uid) : undefined) ?? byKind.series.get(r.series_uid) ?? byKind.study.get(r.study_uid);
+    if (label !== undefined) s.classes.set(label, (s.classes.get(label) ?? 0) + frames);
+  }
+  return [...series.values()];
+}
+
+const labelledImages = (s: SeriesState) => [...s.classes.values()].reduce((a, b) => a + b, 0);
+
+export function labelOverview(store: TrainingStore): LabelOverview {
+  const states = seriesStates(store);
+  const pseudonyms = libraryPseudonyms(store.library.dir);
+  const classes = new Map<string, { series: number; images: number; patients: Set<string> }>();
+  const patients = new Map<string, LabelOverview['patients'][number]>();
+  const totals = { patients: 0, series: states.length, images: 0, unlabelledSeries: 0, unlabelledImages: 0 };
+  for (const s of states) {
+    let p = patients.get(s.patient);
+    if (!p) patients.set(s.patient, (p = { pseudonym: pseudonyms.patient(s.patient), name: s.name, classes: {}, labelledSeries: 0, unlabelledSeries: 0, unlabelledImages: 0 }));
+    const unlabelled = s.images - labelledImages(s);
+    totals.images += s.images;
+    totals.unlabelledImages += unlabelled;
+    p.unlabelledImages += unlabelled;
+    if (s.classes.size === 0) {
+      totals.unlabelledSeries++;
+      p.unlabelledSeries++;
+    } else p.labelledSeries++;
+    for (const [c, n] of s.classes) {
+      const k = classes.get(c) ?? { series: 0, images: 0, patients: new Set<string>() };
+      k.series++;
+      k.images += n;
+      k.patients.add(s.patient);
+      classes.set(c, k);
+      p.classes[c] = (p.classes[c] ?? 0) + n;
+    }
+  }
+  totals.patients = patients.size;
+  const classList = [...classes].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([className, k]) => ({ className, series: k.series, images: k.images, patients: k.patients.size }));
+  const warnings: string[] = [];
+  if (classList.length === 1) warnings.push(`Only one class ("${classList[0].className}"): a classifier needs at least two.`);
+  for (const c of classList) {
+    const w = classPatientsWarning(c.className, c.patients);
+    if (w) warnings.push(w);
+  }
+  const patientList = [...patients.values()].sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || (a.pseudonym < b.pseudonym ? -1 : 1));
+  return { classes: classList, patients: patientList, totals, warnings };
+}
+
+/**
+ * The first series without a label after `after` in the study list's order, going round to
+ * the start; null when every series has a label.
+ */
+export function nextUnlabelledSeries(store: TrainingStore, after?: string): { seriesInstanceUid: string; studyInstanceUid: string; unlabelledSeries: number } | null {
+  const states = seriesStates(store);
+  const unlabelled = states.filter((s) => s.classes.size === 0);
+  if (unlabelled.length === 0) return null;
+  const from = after === undefined ? -1 : states.findIndex((s) => s.seriesUid === after);
+  const next = states.slice(from + 1).find((s) => s.classes.size === 0) ?? unlabelled[0];
+  return { seriesInstanceUid: next.seriesUid, studyInstanceUid: next.studyUid, unlabelledSeries: unlabelled.length };
+}
