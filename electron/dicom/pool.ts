@@ -201,6 +201,11 @@ export function decodePoolWorkers(): readonly Worker[] {
   return pool.slice();
 }
 
+/** Requests posted to the workers and not yet answered, over every job (what a test checks the dispatch by). */
+export function requestsInFlight(): number {
+  return pending.size;
+}
+
 /**
  * Decodes many files on all cores. Never rejects for a bad file: its result
  * carries the error instead, so one bad file never stops the others.
@@ -230,7 +235,10 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
   const out: Float32Array[] = new Array(frames.length);
   // The failure of the earliest frame in the list (replies come in any order).
   let failure: { index: number; error: Error } | undefined;
-  await runOnPool(frames.map((f) => ({ file: f.file, frame: f.frame, input: spec })), { threads: opts.threads, keepPixels: true }, (i, reply) => {
+  // Every message is posted at once: a prediction run's main thread then blocks in ONNX
+  // Runtime's synchronous run while the workers decode the next batch, and a worker that had
+  // to wait for the main thread to feed it would sit idle until that run ends.
+  await runOnPool(frames.map((f) => ({ file: f.file, frame: f.frame, input: spec })), { threads: opts.threads, keepPixels: true, queueAll: true }, (i, reply) => {
     if (reply.input) out[i] = reply.input;
     else if (!failure || i < failure.index) {
       failure = { index: i, error: reply.errorFile !== undefined ? new DicomFileError(reply.errorFile, reply.errorReason ?? '') : new Error(reply.error ?? `${frames[i].file}: no model input came back.`) };
@@ -241,7 +249,7 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
 }
 
 /** Sends the requests to the workers in batches; `onReply` gets each reply (by request index) as it comes. */
-function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: number; keepPixels: boolean }, onReply: (index: number, reply: WorkerReply) => void): Promise<void> {
+function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: number; keepPixels: boolean; queueAll?: boolean }, onReply: (index: number, reply: WorkerReply) => void): Promise<void> {
   if (requests.length === 0) return Promise.resolve();
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
   const keepPixels = opts.keepPixels;
@@ -294,10 +302,13 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
       w.ref();
       w.postMessage(msg);
     };
-    // Two batches in flight per worker hide the message round trip.
-    for (const w of workers(threads)) {
+    // Two batches in flight per worker hide the message round trip. queueAll: every batch is
+    // queued now, round-robin, so the workers never wait for this thread to feed them.
+    const ws = workers(threads);
+    for (const w of ws) {
       feed(w);
       feed(w);
     }
+    if (opts.queueAll) for (let k = 0; next < requests.length; k++) feed(ws[k % ws.length]);
   });
 }

@@ -251,6 +251,52 @@ describe('rendering and area resizing equal their plain definitions, byte for by
     expect(cases).toBe(5 * 6 * 4 * 4 * 2);
   });
 
+  it('gray frames through a Modality LUT table, the file\'s own window, every VOI function and RT dose scaling', () => {
+    // The table path of the Modality LUT, LINEAR_EXACT and SIGMOID, MONOCHROME1 and the file's
+    // window all go through renderDecoded's one-table fast path: it must equal the general path.
+    const random = rng(79);
+    const table = { first: -50, bits: 12, data: Uint16Array.from({ length: 700 }, () => Math.floor(random() * 4096)) };
+    let cases = 0;
+    for (const Type of [Uint8Array, Int16Array, Uint16Array] as const) {
+      for (const meta of [
+        { modalityLutTable: table },
+        { voiLutFunction: 'LINEAR_EXACT' as const },
+        { voiLutFunction: 'SIGMOID' as const },
+        { modality: 'RTDOSE', doseGridScaling: 3.1e-4 },
+        { windowCenter: [1200.5], windowWidth: [800] },
+      ]) {
+        for (const window of [undefined, { center: 1000, width: 2400 }, { center: 0.2, width: 0.35 }]) {
+          for (const invert of [false, true]) {
+            const n = 1 + Math.floor(random() * 4000);
+            const px = new Type(n);
+            for (let i = 0; i < n; i++) px[i] = Math.floor(random() * 900 - (Type === Int16Array ? 100 : 0));
+            const frame = { rows: 1, columns: n, samplesPerPixel: 1, bitsAllocated: 16, pixelRepresentation: 1, photometricInterpretation: invert ? 'MONOCHROME1' : 'MONOCHROME2', pixels: px } as DecodedFrame;
+            const full = { rescaleSlope: 1.5, rescaleIntercept: -20, modality: 'OT', bitsStored: 16, ...meta } as InstanceMeta;
+            const got = renderDecoded({ meta: full } as ParsedDicom, frame, { window });
+            // The general path, written out: Modality LUT to float32 values, then the window (given, the file's, or min..max).
+            const values = modalityLut({ pixels: px }, full);
+            const own = full.windowCenter ? { center: full.windowCenter[0], width: full.windowWidth![0] } : undefined;
+            let w = window ?? own;
+            if (!w) {
+              let lo = Infinity;
+              let hi = -Infinity;
+              for (const v of values) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+              }
+              w = fullRangeWindow(lo, hi, voiFunction(full));
+            }
+            const want = applyWindow(values, w.center, w.width, invert, voiFunction(full));
+            expect(Buffer.compare(Buffer.from(got.data), Buffer.from(want)), `${Type.name} ${JSON.stringify(Object.keys(meta))} window ${JSON.stringify(window)}`).toBe(0);
+            expect(got.window).toEqual(w);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBe(3 * 5 * 3 * 2);
+  });
+
   it('area resizing of gray and colour images', () => {
     // The box filter written plainly: per target pixel, the weighted sum of the source pixels under it.
     function plainArea(img: RenderedImage, w: number, h: number): Float32Array {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeFrame } from '../../electron/dicom/decode';
-import { closeDecodePool, decodeMany, decodePoolWorkers, setDecodeStallLimit, type DecodeResult } from '../../electron/dicom/pool';
+import { closeDecodePool, decodeMany, decodePoolWorkers, requestsInFlight, setDecodeStallLimit, type DecodeResult } from '../../electron/dicom/pool';
 import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
 import { DEFAULT_NORMALISATION, loadModelInput, loadModelInputs } from '../../electron/dicom/model-input';
 import { makeFixtures, type Fixture, type Phantom } from './fixtures';
@@ -94,6 +94,20 @@ it('model inputs made on the pool equal those made in place, in the order asked;
   const other = join(dir, 'bad-later.dcm');
   writeFileSync(other, 'not one either');
   await expect(loadModelInputs([refs[0], { path: bad, frame: 0 }, refs[1], refs[2], { path: other, frame: 0 }], pre, 24)).rejects.toThrow(/bad-input\.dcm/);
+});
+
+it('model inputs are all posted to the workers at once, so they decode while the calling thread is busy (in ONNX Runtime\'s synchronous run)', async () => {
+  const pre = { ...DEFAULT_NORMALISATION, window: 'ct-abdomen', resize: 'area' as const };
+  const refs = Array.from({ length: 24 }, (_, i) => ({ path: fixtures[i % 2 ? 'ct16-explicit' : 'ct16-implicit'].file, frame: 0 }));
+  expect(requestsInFlight()).toBe(0);
+  const inputs = loadModelInputs(refs, pre, 24);
+  // Nothing has run on this thread since the call: every request is already with a worker.
+  expect(requestsInFlight()).toBe(refs.length);
+  // A busy calling thread (a prediction's inference) does not hold the workers back.
+  const until = Date.now() + 300;
+  while (Date.now() < until) { /* busy, as ONNX Runtime's run is */ }
+  expect(await inputs).toHaveLength(refs.length);
+  expect(requestsInFlight()).toBe(0);
 });
 
 it('two jobs on the pool at once each get their own files\' results', async () => {
