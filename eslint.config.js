@@ -158,7 +158,7 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', {
         basePath: import.meta.dirname,
         zones: LAYERS.map((l) => ({ target: l.folder, from: '.', except: [...l.may, './node_modules'], message: l.why })).concat([
-          { target: ['./common/*.ts', './common/contract/**'], from: './common/node', message: 'common/node/ is the Node-only part of common/: the rest of common/ compiles for the renderer too and cannot import it.' },
+          { target: ['./common/*.ts', './common/contract/**', './common/plots/**'], from: './common/node', message: 'common/node/ is the Node-only part of common/: the rest of common/ compiles for the renderer too and cannot import it.' },
         ]),
       }],
       // A cycle makes load order decide what is defined; shared pieces move down into their own module instead.
