@@ -51,7 +51,7 @@ function summary(report: ImportReport, libraryDir: string): string {
 
 export const command: Command = {
   summary: 'Import DICOM folders, files or DICOMDIRs into the local library; unusable files are listed with the reason.',
-  usage: 'lumen import <folder|file|DICOMDIR>... [--library <dir>] [--json]',
+  usage: 'lumen import <folder|file|DICOMDIR>... [--library <dir>] [--json]   (exit 1 when a named path does not exist; the others are imported)',
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { library: { type: 'string' }, json: { type: 'boolean' } });
     if (positionals.length === 0) throw new CliError('nothing to import: name at least one folder, file or DICOMDIR (lumen import <path>...).', 2);
@@ -82,7 +82,10 @@ export const command: Command = {
       } else {
         process.stdout.write(summary(report, libraryDir));
       }
-      return report.cancelled ? 130 : 0;
+      if (report.cancelled) return 130;
+      // A path the user named that does not exist is a mistake in the command: exit 1 (after
+      // importing the rest), so a script sees it. Unreadable files inside a folder are not.
+      return report.errors.some((e) => e.kind === 'not-found') ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);
       library.close();

@@ -40,6 +40,12 @@ describe('lumen import and lumen ls', () => {
     expect(report.errors).toHaveLength(4);
     expect(report.errors.find((e: { file: string }) => e.file === path.join(dir, 'broken/zero')).reason).toMatch(/empty file/);
 
+    // A named path that does not exist: the rest is imported, the command says which and exits 1.
+    const typo = await lumen(['import', path.join(dir, 'no-such-folder'), dir, '--library', library]);
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toMatch(/no-such-folder: cannot import: no such file or folder/);
+    expect(typo.stdout).toMatch(/0 imported, 0 changed, 9 unchanged/);
+
     const again = JSON.parse((await lumen(['import', dir, '--library', library, '--json'])).stdout);
     expect(again).toMatchObject({ imported: 0, unchanged: 9 });
 
