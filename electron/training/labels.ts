@@ -197,21 +197,21 @@ export function exportLabelsCsv(library: Library): { csv: string; rows: number }
   const store = new TrainingStore(library);
   try {
     const rows = store.db
-      .prepare<[], { target_kind: TargetKind; target_uid: string; label: string; series_uid: string | null; study_uid: string | null }>(
+      .prepare<[], { target_kind: TargetKind; target_uid: string; label: string; row_series: string | null; row_study: string | null }>(
         `SELECT l.target_kind, l.target_uid, l.label,
-           CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS series_uid,
-           CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS study_uid
+           CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS row_series,
+           CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS row_study
          FROM labels l
          LEFT JOIN instances i ON l.target_kind = 'image' AND i.sop_uid = l.target_uid
          LEFT JOIN series ise ON ise.series_uid = i.series_uid
          LEFT JOIN series se ON l.target_kind = 'series' AND se.series_uid = l.target_uid
-         ORDER BY study_uid IS NULL, study_uid, series_uid IS NOT NULL, series_uid, l.target_kind = 'image', l.target_uid`,
+         ORDER BY row_study IS NULL, row_study, row_series IS NOT NULL, row_series, l.target_kind = 'image', l.target_uid`,
       )
       .all();
     const lines = [LABEL_CSV_COLUMNS.join(',')];
     for (const r of rows) {
       const sop = r.target_kind === 'image' ? r.target_uid : null;
-      lines.push([r.study_uid, r.series_uid, sop, r.label].map(csvCell).join(','));
+      lines.push([r.row_study, r.row_series, sop, r.label].map(csvCell).join(','));
     }
     return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
   } finally {
