@@ -69,6 +69,18 @@ export const ImageScores = z.object({
   sopInstanceUid: z.string(),
   frame: z.number(),
   scores: z.array(z.number()),
+  /**
+   * How much the package's uncertainty heads disagree on this image: their mutual information
+   * over log K, 0 (agree) to 1 (models/training/ensemble.ts). null when the package has no
+   * such heads (and for scores stored before uncertainties were), never a made-up number.
+   */
+  uncertainty: z.number().min(0).max(1).nullable().optional(),
+  /**
+   * A package trained from series labels (multiple-instance learning): this slice's weight in
+   * its series' score, 0 to 1, the weights of a series summing to 1 ("which slices mattered").
+   * Absent for an image-level package.
+   */
+  attention: z.number().min(0).max(1).optional(),
 });
 export type ImageScores = z.infer<typeof ImageScores>;
 
@@ -78,8 +90,19 @@ export const PredictionResult = z.object({
   classNames: z.array(z.string()),
   images: z.array(ImageScores),
   /** Per series: mean and max of each class score over its images. */
-  series: z.array(z.object({ seriesInstanceUid: z.string(), images: z.number(), mean: z.array(z.number()), max: z.array(z.number()) })),
+  series: z.array(
+    z.object({
+      seriesInstanceUid: z.string(),
+      images: z.number(),
+      mean: z.array(z.number()),
+      max: z.array(z.number()),
+      /** A package with a series head: the series' own scores, pooled over its slices by the attention weights. */
+      pooled: z.object({ method: z.string(), scores: z.array(z.number()) }).optional(),
+    }),
+  ),
   createdAt: z.string(),
+  /** Above this an image's uncertainty is high: the 95th percentile of the package's validation split; null without uncertainty heads. */
+  uncertaintyHigh: z.number().min(0).max(1).nullable().optional(),
 });
 export type PredictionResult = z.infer<typeof PredictionResult>;
 

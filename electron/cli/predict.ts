@@ -6,7 +6,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 
 export const command: Command = {
-  summary: 'Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores and stores them in the library.',
+  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores, each image's uncertainty (null when the package has no uncertainty heads), and stores them in the library.",
   usage: 'lumen predict --model <pkg> --library <dir> [--series <uid>] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } });
@@ -20,7 +20,9 @@ export const command: Command = {
         const lines = [`${result.modelName} (${result.modelHash.slice(0, 12)}…): ${result.images.length} images in ${result.series.length} series`];
         for (const s of result.series) {
           const top = s.mean.indexOf(Math.max(...s.mean));
-          lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}`);
+          const u = result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid && typeof im.uncertainty === 'number').map((im) => im.uncertainty as number);
+          const uncertainty = u.length ? ` · uncertainty mean ${(u.reduce((a, b) => a + b, 0) / u.length).toFixed(3)}, max ${Math.max(...u).toFixed(3)}` : '';
+          lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}${uncertainty}`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       }

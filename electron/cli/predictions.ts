@@ -41,7 +41,7 @@ export const command: Command = {
         lines.push(`${p.modelName} (#${p.modelHash.slice(0, 12)}), ${p.images.length} image(s), latest ${p.createdAt}: ${p.classNames[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)})`);
         for (const im of p.images) {
           const k = im.scores.indexOf(Math.max(...im.scores));
-          lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}`);
+          lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}${typeof im.uncertainty === 'number' ? ` (uncertainty ${im.uncertainty.toFixed(3)})` : ''}`);
         }
       }
       process.stdout.write(lines.join('\n') + '\n');

@@ -42,6 +42,7 @@ interface ImageRow {
   target_uid: string;
   frame: number;
   scores: string;
+  uncertainty: number | null;
   created_at: string;
   metadata: string | null;
 }
@@ -73,21 +74,21 @@ export class PredictionStore {
     const { classNames } = result;
     const delImage = this.db.prepare("DELETE FROM predictions WHERE model_hash = ? AND target_kind = 'image' AND target_uid = ? AND frame = ?");
     const delOther = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
-    const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at, uncertainty) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       this.registerModel(hash, model);
       for (const img of result.images) {
         delImage.run(hash, img.sopInstanceUid, img.frame);
         // frame and seriesInstanceUid stay in the JSON too, for readers of rows made before migration 7.
-        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at);
+        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at, uncertaintyOf(img.uncertainty));
       }
       for (const s of result.series) {
         delOther.run(hash, 'series', s.seriesInstanceUid);
-        insert.run(hash, 'series', s.seriesInstanceUid, 0, s.seriesInstanceUid, JSON.stringify({ classNames, mean: s.mean, max: s.max, images: s.images, ...(opts.scope ? { scope: opts.scope } : {}) }), at);
+        insert.run(hash, 'series', s.seriesInstanceUid, 0, s.seriesInstanceUid, JSON.stringify({ classNames, mean: s.mean, max: s.max, images: s.images, ...(opts.scope ? { scope: opts.scope } : {}) }), at, null);
       }
       if (opts.scope === 'study' && opts.studyInstanceUid) {
         delOther.run(hash, 'study', opts.studyInstanceUid);
-        insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at);
+        insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at, null);
       }
     })();
   }
@@ -99,7 +100,7 @@ export class PredictionStore {
   forSeries(seriesInstanceUid: string, modelHash?: string): PredictionResult[] {
     const rows = this.db
       .prepare<[string], ImageRow>(
-        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.created_at, m.metadata
+        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.uncertainty, p.created_at, m.metadata
            FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
           WHERE p.target_kind = 'image' AND p.series_uid = ?
           ORDER BY p.created_at DESC, p.id DESC`,
@@ -112,15 +113,17 @@ export class PredictionStore {
       if (!s || !isNumbers(s.scores) || !isStrings(s.classNames)) continue;
       let entry = byModel.get(row.model_hash);
       if (!entry) {
-        const meta = parseJson<{ name?: unknown }>(row.metadata);
+        const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } } }>(row.metadata);
         const modelName = typeof meta?.name === 'string' ? meta.name : `#${row.model_hash.slice(0, 12)}`;
-        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at }, seen: new Set() };
+        const high = meta?.ensemble?.validation?.p95;
+        const uncertaintyHigh = typeof high === 'number' && high >= 0 && high <= 1 ? high : null;
+        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at, uncertaintyHigh }, seen: new Set() };
         byModel.set(row.model_hash, entry);
       }
       const key = `${row.target_uid}\0${row.frame}`;
       if (entry.seen.has(key)) continue;
       entry.seen.add(key);
-      entry.result.images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: row.frame, scores: s.scores });
+      entry.result.images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: row.frame, scores: s.scores, uncertainty: uncertaintyOf(row.uncertainty) });
     }
     return [...byModel.values()].map(({ result }) => {
       result.images.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
@@ -141,6 +144,11 @@ export class PredictionStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** An uncertainty as stored: a number in 0..1, else null (never a made-up value). */
+function uncertaintyOf(u: number | null | undefined): number | null {
+  return typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= 1 ? u : null;
 }
 
 function parseJson<T>(text: string | null): T | null {

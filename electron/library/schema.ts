@@ -266,6 +266,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX result_map_sources_by_image ON result_map_sources(source_sop_uid, source_frame);
     `,
   },
+  {
+    version: 10,
+    description: "each prediction's uncertainty beside its scores",
+    sql: `
+      -- The package's uncertainty heads' disagreement (models/training/ensemble.ts), 0..1;
+      -- NULL for a package without them and for every row made before.
+      ALTER TABLE predictions ADD COLUMN uncertainty REAL CHECK (uncertainty IS NULL OR (uncertainty >= 0 AND uncertainty <= 1));
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -9,6 +9,8 @@ import type { ImageScores, PredictionResult } from '../../common/contract/models
 import { createRunner, type ImageActivations, type ModelRunner } from '../../models/inference/runner';
 import { runPipelined, type PipelineTimings } from '../../models/inference/pipeline';
 import { loadPackage, type LoadedPackage, type Preprocessing } from '../../models/package';
+import { readEnsemble } from '../../models/package/uncertainty';
+import { ensembleUncertainty, type EnsembleHeads } from '../../models/training/ensemble';
 import type { Library } from '../library/library';
 import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
@@ -36,6 +38,8 @@ export interface PredictImagesOptions {
   timings?: PipelineTimings;
   /** Also each image's class activation maps (the runner must have been opened with them). */
   activations?: boolean;
+  /** The package's uncertainty heads: each image's uncertainty from the same pass (the runner must have been opened with features). */
+  ensemble?: EnsembleHeads | null;
 }
 
 /**
@@ -47,12 +51,14 @@ export async function predictImages(
   preprocessing: Preprocessing,
   images: Pick<ImageRef, 'path' | 'frame'>[],
   opts: PredictImagesOptions = {},
-): Promise<{ scores: number[][]; activations?: ImageActivations[] }> {
+): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[] }> {
   const size = runner.inputSize;
   const per = size * size * 3;
   const batchSize = Math.max(1, opts.batchSize ?? 16);
   const scores: number[][] = [];
   const activations: ImageActivations[] = [];
+  const uncertainty: (number | null)[] = [];
+  const ensemble = opts.ensemble ?? null;
   const chunk = (i: number) => images.slice(i * batchSize, (i + 1) * batchSize);
   await runPipelined({
     batches: Math.ceil(images.length / batchSize),
@@ -63,18 +69,29 @@ export async function predictImages(
       const n = inputs.length;
       const batch = new Float32Array(n * per);
       for (let k = 0; k < n; k++) batch.set(inputs[k], k * per);
-      if (opts.activations) return runner.activations(batch, n);
-      return (await runner.scores(batch, n)).map((s) => ({ scores: s }));
+      if (opts.activations) {
+        const a = await runner.activations(batch, n);
+        if (!ensemble) return a.map((x) => ({ ...x, uncertainty: null }));
+        const features = new Float32Array(n * ensemble.features);
+        a.forEach((x, k) => features.set(x.features!, k * ensemble.features));
+        const u = ensembleUncertainty(ensemble, features, n);
+        return a.map((x, k) => ({ ...x, uncertainty: u[k] }));
+      }
+      if (!ensemble) return (await runner.scores(batch, n)).map((s) => ({ scores: s, uncertainty: null }));
+      const f = await runner.features(batch, n);
+      const u = ensembleUncertainty(ensemble, f.features, n);
+      return f.scores.map((s, k) => ({ scores: s, uncertainty: u[k] }));
     },
     deliver: (i, out) => {
       for (const o of out) {
         scores.push(o.scores);
-        if (opts.activations) activations.push(o as ImageActivations);
+        uncertainty.push(o.uncertainty);
+        if (opts.activations) activations.push(o as unknown as ImageActivations);
       }
       opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
     },
   });
-  return opts.activations ? { scores, activations } : { scores };
+  return opts.activations ? { scores, activations, uncertainty } : { scores, uncertainty };
 }
 
 export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
@@ -96,9 +113,11 @@ export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
 /** Scores images with an open runner, stores them, audits the run: one prediction. */
 export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const meta = opts.pkg.metadata;
-  const { scores, activations } = await predictImages(opts.runner, meta.preprocessing, opts.images, opts);
+  // The heads are read from the package folder, whose content hash loadPackage checked.
+  const ensemble = readEnsemble(opts.pkg.dir, meta);
+  const { scores, activations, uncertainty } = await predictImages(opts.runner, meta.preprocessing, opts.images, { ...opts, ensemble });
   if (activations && opts.onActivations) opts.images.forEach((im, i) => opts.onActivations!(im, activations[i]));
-  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i] }));
+  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i], uncertainty: uncertainty[i] }));
   const result: PredictionResult = {
     modelHash: meta.contentHash,
     modelName: meta.name,
@@ -106,6 +125,7 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     images,
     series: summarizeBySeries(images),
     createdAt: new Date().toISOString(),
+    uncertaintyHigh: meta.ensemble?.validation.p95 ?? null,
   };
   opts.library.audit('predict', {
     packageHash: meta.contentHash,

@@ -18,7 +18,11 @@ import { loadPackage, PackageError, savePackage, type PackageMetadata, type Prep
 import { activeBackend, initBackend } from '../../models/runtime';
 import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
+import { evaluateLevels, flatTestMetrics, type TestEvaluation } from '../../models/training/levels';
 import { renderReport } from '../../models/training/report';
+import { applyTemperature, calibrateOnValidation, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
+import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation as foldEnsemble, quantile, trainEnsemble, type EnsembleHeads } from '../../models/training/ensemble';
+import { ENSEMBLE_BIN, ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { createRunner } from '../../models/inference/runner';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
@@ -116,7 +120,8 @@ export interface TrainResult {
   reportPath: string;
   metadata: PackageMetadata;
   classNames: string[];
-  test: Evaluation;
+  /** Per image (as before) with perImage, perSeries and perPatient beside it. */
+  test: TestEvaluation;
   validation: Evaluation;
   threshold?: number;
   history: EpochRecord[];
@@ -127,6 +132,10 @@ export interface TrainResult {
   features?: { cached: number; computed: number; seconds: number };
   testPredictions: TestPrediction[];
   backend: string | null;
+  /** Temperature scaling fitted on validation (models/training/calibration.ts). */
+  calibration: CalibrationRecord;
+  /** The uncertainty heads as the package records them (head mode), or null. */
+  ensemble: EnsembleMetadata | null;
 }
 
 export class TrainingInterrupted extends Error {
@@ -231,8 +240,10 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   const classifier = await buildClassifier(plan, data);
   try {
     const fitted = plan.mode === 'head' ? await fitHead(plan, data, checkpoint, classifier) : await fitNetwork(plan, data, checkpoint, classifier);
+    const calibration = calibrateScores(plan, data, fitted, classifier);
     plan.check();
     const testScores = await scoreTestSplit(plan, data, classifier);
+    calibration.test = calibrationOnTest(calibration.temperature, testScores, data.labels.test);
     const evaluated = evaluateTest(plan, data, fitted, testScores);
     const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
     recordInLibrary(plan, data, testScores, written);
@@ -243,6 +254,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
       resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped,
       split: { patients: evaluated.patients, balance: data.split.balance, warnings: data.split.warnings }, features: fitted.features, testPredictions: evaluated.testPredictions, backend: plan.backend,
+      calibration, ensemble: fitted.ensemble?.metadata ?? null,
     };
   } finally {
     classifier.dispose();
@@ -296,12 +308,16 @@ interface Fitted {
   state: FitState;
   valScores: number[][];
   features?: TrainResult['features'];
+  /** Set by calibrateScores: valScores are then the calibrated ones. */
+  calibration?: CalibrationRecord;
+  /** Head mode: the uncertainty heads on raw features (models/training/ensemble.ts). */
+  ensemble?: { heads: EnsembleHeads; metadata: EnsembleMetadata };
 }
 
 interface Evaluated {
   threshold: number | undefined;
   validation: Evaluation;
-  test: Evaluation;
+  test: TestEvaluation;
   testPredictions: TestPrediction[];
   /** Patient pseudonym -> split. */
   patients: Record<string, string>;
@@ -504,10 +520,69 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
     });
     const valScores = scoreHead(valX);
     foldStandardisation(classifier.model.getLayer('logits'), mean, std);
-    return { state, valScores, features };
+    plan.check();
+    const ensemble = fitUncertaintyHeads(plan, data, tr.features, va.features[0], mean, std);
+    return { state, valScores, features, ensemble };
   } finally {
     valX.dispose();
   }
+}
+
+/** The prior's logit scale of the uncertainty heads (models/training/ensemble.ts). */
+const UNCERTAINTY_PRIOR_SCALE = 1;
+
+/**
+ * The uncertainty heads (models/training/ensemble.ts): an anchored ensemble trained on every
+ * cached copy of the training features, standardised as the main head's were and then folded
+ * so that the heads take model.onnx's raw "features" output. Their validation uncertainties
+ * set what "high" means for this package (above the validation split's 95th percentile).
+ */
+function fitUncertaintyHeads(plan: RunPlan, data: Dataset, train: Float32Array[][], validation: Float32Array[], mean: Float64Array, std: Float64Array): NonNullable<Fitted['ensemble']> {
+  plan.progress({ phase: 'training', fraction: null, message: `Training ${DEFAULT_ENSEMBLE_HEADS} uncertainty heads on the cached features` });
+  const dim = mean.length;
+  const k = data.classNames.length;
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  for (const copy of train) {
+    copy.forEach((f, i) => {
+      const r = new Float32Array(dim);
+      for (let d = 0; d < dim; d++) r[d] = (f[d] - mean[d]) / std[d];
+      rows.push(r);
+      labels.push(data.labels.train[i]);
+    });
+  }
+  const standardised = trainEnsemble(rows, labels, k, { heads: DEFAULT_ENSEMBLE_HEADS, seed: plan.seed, priorScale: UNCERTAINTY_PRIOR_SCALE, classWeights: data.fitConfig.classWeights });
+  const heads = foldEnsemble(standardised, mean, std);
+  const flat = new Float32Array(validation.length * dim);
+  validation.forEach((f, i) => flat.set(f, i * dim));
+  const u = ensembleUncertainty(heads, flat, validation.length);
+  const metadata: EnsembleMetadata = {
+    file: ENSEMBLE_BIN, heads: heads.heads.length, features: dim, classes: k, priorScale: UNCERTAINTY_PRIOR_SCALE,
+    method: 'anchored ensemble of linear heads on the pooled backbone features (bootstrap resamples, random prior anchors)',
+    measure: "the heads' mutual information divided by log K, 0 to 1 (0: the heads agree)",
+    validation: { n: u.length, mean: u.length ? u.reduce((a, b) => a + b, 0) / u.length : 0, p95: u.length ? quantile(u, 0.95) : 0 },
+  };
+  return { heads, metadata };
+}
+
+/**
+ * Temperature scaling (models/training/calibration.ts): T fitted on the validation scores and
+ * folded into the dense head (kernel and bias times 1/T), so that every score of the package,
+ * on either runtime, is calibrated, and the binary threshold (evaluateTest) is chosen on the
+ * calibrated validation scores. Scratch and fine-tuned networks end in the same dense layer.
+ */
+function calibrateScores(plan: RunPlan, data: Dataset, fitted: Fitted, classifier: Classifier): CalibrationRecord {
+  plan.progress({ phase: 'evaluating', fraction: null, message: 'Calibrating the scores on the validation split (temperature scaling)' });
+  const calibration = calibrateOnValidation(fitted.valScores, data.labels.validation);
+  if (calibration.applied) {
+    const dense = classifier.model.getLayer('logits');
+    const scaled = dense.getWeights().map((w) => tf.mul(w, 1 / calibration.temperature));
+    dense.setWeights(scaled);
+    tf.dispose(scaled);
+    fitted.valScores = applyTemperature(fitted.valScores, calibration.temperature);
+  }
+  fitted.calibration = calibration;
+  return calibration;
 }
 
 /**
@@ -596,8 +671,9 @@ function evaluateTest(plan: RunPlan, data: Dataset, fitted: Fitted, testScores: 
   const { classNames, labels, split, names } = data;
   plan.progress({ phase: 'evaluating', fraction: null, message: 'Evaluating on the test split' });
   const threshold = classNames.length === 2 ? youdenThreshold(fitted.valScores.map((s) => s[1]), labels.validation.map((l) => l === 1)) : undefined;
-  const validation = evaluate(fitted.valScores, labels.validation, classNames, { threshold, seed });
-  const test = evaluate(testScores, labels.test, classNames, { threshold, seed });
+  // Intervals resample patients (a patient drawn brings all its images); the test split per image, series and patient.
+  const validation = evaluate(fitted.valScores, labels.validation, classNames, { threshold, seed, clusters: split.validation.map((im) => im.patient) });
+  const test = evaluateLevels(split.test.map((im, i) => ({ scores: testScores[i], label: labels.test[i], series: im.seriesInstanceUid, patient: im.patient })), classNames, { threshold, seed });
   const testPredictions: TestPrediction[] = split.test.map((im, i) => ({ image: names.image(im.sopInstanceUid), frame: im.frame, patient: names.patient(im.patient), label: labels.test[i], scores: testScores[i] }));
   const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
   return { threshold, validation, test, testPredictions, patients };
@@ -619,7 +695,9 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
     threshold: threshold ?? null, history: state.history, testPredictions: evaluated.testPredictions,
     evaluation: { test, validation },
   };
-  const metrics = { ...flatMetrics(test, 'test'), ...flatMetrics(validation, 'validation') };
+  const calibration = fitted.calibration;
+  const ensemble = fitted.ensemble;
+  const metrics = { ...flatTestMetrics(test, 'test'), ...flatMetrics(validation, 'validation'), ...calibrationMetrics(calibration) };
   const finalModel = standaloneModel(classifier, spec, inputSize);
   const metadata = await savePackage(
     opts.out,
@@ -633,9 +711,11 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
       task: 'multiclass',
       provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
       metrics,
-      modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }),
+      modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }) + uncertaintyCard(calibration, ensemble?.metadata),
+      ...(calibration ? { calibration } : {}),
+      ...(ensemble ? { ensemble: ensemble.metadata } : {}),
     },
-    { overwrite: opts.overwrite },
+    { overwrite: opts.overwrite, ...(ensemble ? { files: { [ENSEMBLE_BIN]: ensembleBytes(ensemble.heads) } } : {}) },
   ).finally(() => finalModel.dispose());
   const reportPath = `${path.resolve(opts.out)}.report.html`;
   writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
@@ -739,7 +819,7 @@ function loadHashOf(dir: string): string {
 }
 
 /** Copies every backbone weight (by Keras layer name) from a package's model. */
-async function copyBackboneWeights(c: Classifier, dir: string): Promise<void> {
+export async function copyBackboneWeights(c: Classifier, dir: string): Promise<void> {
   const pkg = await loadPackage(dir, { loadModel: true });
   const src = pkg.model!;
   try {
@@ -772,6 +852,29 @@ export function summarise(images: LabelledImage[], split: DatasetSplit) {
     balance: split.balance,
     createdAt: new Date().toISOString().slice(0, 10),
   };
+}
+
+/** The calibration's numbers among the package's flat metrics. */
+function calibrationMetrics(c: CalibrationRecord | undefined): Record<string, number> {
+  if (!c) return {};
+  const out: Record<string, number> = { 'calibration.temperature': c.temperature, 'validation.eceBeforeCalibration': c.validation.eceBefore, 'validation.eceAfterCalibration': c.validation.eceAfter };
+  if (c.test) Object.assign(out, { 'test.eceBeforeCalibration': c.test.eceBefore, 'test.eceAfterCalibration': c.test.eceAfter });
+  return out;
+}
+
+/** The model card's section on calibration and uncertainty. */
+function uncertaintyCard(c: CalibrationRecord | undefined, e: EnsembleMetadata | undefined): string {
+  const lines = ['', '', '## Calibration and uncertainty'];
+  if (c) {
+    const ece = (x: { eceBefore: number; eceAfter: number }) => `ECE ${x.eceBefore.toFixed(3)} before, ${x.eceAfter.toFixed(3)} after`;
+    lines.push(c.applied
+      ? `Scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation split (${c.validation.n} images; ${ece(c.validation)})${c.test ? `; test split ${ece(c.test)}` : ''}. The temperature is part of the head's weights; the threshold was chosen on calibrated scores.`
+      : `No temperature applied (T = 1): the temperature fitted on the validation split (${c.validation.n} images, ECE ${c.validation.eceBefore.toFixed(3)}) did not lower both its NLL and its ECE.`);
+  }
+  lines.push(e
+    ? `Each prediction carries an uncertainty from ${e.heads} extra heads on the backbone features (${e.method}): ${e.measure}. On the validation split: mean ${e.validation.mean.toFixed(3)}, 95th percentile ${e.validation.p95.toFixed(3)}; above that it is shown as high.`
+    : 'No uncertainty heads: predictions carry no uncertainty.');
+  return lines.join('\n');
 }
 
 function pct(x: number): string {

@@ -33,6 +33,11 @@ export interface RunnerOptions {
    * its own model.onnx as shipped, without loading the TF.js weights; cam() then refuses.
    */
   cam?: boolean;
+  /**
+   * Also return the pooled backbone features (model.onnx's "features" output) with the scores:
+   * features() and each activations() entry then carry them (the uncertainty heads take them).
+   */
+  features?: boolean;
 }
 
 /** One image's class activation maps: per class, [height * width] row-major over the feature grid, in logits. */
@@ -41,6 +46,15 @@ export interface ImageActivations {
   height: number;
   width: number;
   maps: Float32Array[];
+  /** The pooled backbone features, when the runner was opened with `features`. */
+  features?: Float32Array;
+}
+
+/** Scores with the pooled backbone features of the same pass: features [n][dim] row-major. */
+export interface ScoresWithFeatures {
+  scores: number[][];
+  features: Float32Array;
+  dim: number;
 }
 
 export interface ClassActivation {
@@ -64,6 +78,8 @@ export interface ModelRunner {
   scores(batch: Float32Array, n: number): Promise<number[][]>;
   /** Scores and every class's activation map of n NHWC images, from one pass. */
   activations(batch: Float32Array, n: number): Promise<ImageActivations[]>;
+  /** Scores and pooled features of n NHWC images, from one pass (opened with `features`). */
+  features(batch: Float32Array, n: number): Promise<ScoresWithFeatures>;
   /** Class `classIndex`'s activation map of one NHWC image (default: its top class). */
   cam(image: Float32Array, classIndex?: number): Promise<ClassActivation>;
   /** Releases the session or tensors; the runner refuses every call afterwards. */
@@ -81,6 +97,8 @@ function chosenRuntime(options: RunnerOptions): RunnerRuntime | undefined {
 
 /** The runner for a model: ONNX Runtime where available (or forced), else TF.js. */
 export async function createRunner(source: RunnerSource, options: RunnerOptions = {}): Promise<ModelRunner> {
+  // A package with uncertainty heads (metadata.ensemble) is opened with the features they take.
+  if (options.features === undefined && 'package' in source && source.package.metadata.ensemble) options = { ...options, features: true };
   const forced = chosenRuntime(options);
   if (forced === 'tfjs') return TfjsRunner.open(source, options);
   let onnx: typeof import('./onnx');
@@ -173,12 +191,17 @@ function checkBatch(batch: Float32Array, n: number, size: number): void {
 }
 
 /** Every class's map for each image of [n, C, h, w] feature maps. */
-function mapsOf(head: CamHead, scores: number[][], maps: Float32Array, channels: number, height: number, width: number): ImageActivations[] {
+function mapsOf(head: CamHead, scores: number[][], maps: Float32Array, channels: number, height: number, width: number, features?: Float32Array): ImageActivations[] {
   const per = channels * height * width;
+  const dim = features ? features.length / scores.length : 0;
   return scores.map((s, i) => {
     const one = maps.subarray(i * per, (i + 1) * per);
-    return { scores: s, height, width, maps: s.map((_, k) => classActivationMap(head, one, height, width, k)) };
+    return { scores: s, height, width, maps: s.map((_, k) => classActivationMap(head, one, height, width, k)), ...(features ? { features: features.slice(i * dim, (i + 1) * dim) } : {}) };
   });
+}
+
+function needFeatures(what: string, opened: boolean): void {
+  if (!opened) throw new Error(`${what} was opened without features; open it with features to get them.`);
 }
 
 class OnnxRunner implements ModelRunner {
@@ -193,6 +216,7 @@ class OnnxRunner implements ModelRunner {
     readonly inputSize: number,
     readonly classes: number,
     private readonly what: string,
+    private readonly withFeatures: boolean,
   ) {}
 
   get device(): string {
@@ -209,13 +233,13 @@ class OnnxRunner implements ModelRunner {
     // With the maps, every output: onnxruntime-node 1.x returns named fetches under the names
     // of the graph's FIRST outputs (asked for probabilities and feature_maps, it gives
     // probabilities and "features"), so only a prefix of the outputs can be asked for by name.
-    const reads: OnnxOutputName[] | undefined = options.cam === false ? ['probabilities'] : undefined;
+    const reads: OnnxOutputName[] | undefined = options.cam === false ? (options.features ? ['probabilities', 'features'] : ['probabilities']) : undefined;
     const sessionOptions = { provider: options.provider ?? (await defaultProvider()), threads: options.threads, spinning: options.spinning, reads };
     const open = (model: string | Uint8Array) => openSession(onnx, model, sessionOptions, options.provider === undefined);
     if (options.cam === false && 'package' in source) {
       const session = await open(source.package.onnxPath);
       const [, h] = session.imageShape;
-      return new OnnxRunner(onnx, session, undefined, h, source.package.metadata.classNames.length, what);
+      return new OnnxRunner(onnx, session, undefined, h, source.package.metadata.classNames.length, what, options.features === true);
     }
     // The graph exported again from the TF.js weights with one more output, the last feature
     // maps: the same exporter and weights as model.onnx, so the same scores.
@@ -233,7 +257,7 @@ class OnnxRunner implements ModelRunner {
     }
     const [, h] = session.imageShape;
     const classes = head?.classes ?? ('package' in source ? source.package.metadata.classNames.length : 0);
-    return new OnnxRunner(onnx, session, head, h, classes, what);
+    return new OnnxRunner(onnx, session, head, h, classes, what, options.features === true);
   }
 
   private async run(batch: Float32Array, n: number) {
@@ -243,18 +267,26 @@ class OnnxRunner implements ModelRunner {
     if (this.nchw.length !== batch.length) this.nchw = new Float32Array(batch.length);
     const out = await this.session.run(this.onnx.nhwcToNchw(batch, n, s, s, 3, this.nchw), n);
     if (!out.probabilities) throw new Error(`${this.what} gives no class scores: it is a feature extractor, not a classifier.`);
-    return { scores: split(out.probabilities, n), featureMaps: out.featureMaps };
+    return { scores: split(out.probabilities, n), featureMaps: out.featureMaps, features: out.features };
   }
 
   async scores(batch: Float32Array, n: number): Promise<number[][]> {
     return (await this.run(batch, n)).scores;
   }
 
+  async features(batch: Float32Array, n: number): Promise<ScoresWithFeatures> {
+    needFeatures(this.what, this.withFeatures);
+    const { scores, features } = await this.run(batch, n);
+    if (features.length === 0 || features.length % n !== 0) throw new Error(`${this.what} gave no pooled features.`);
+    return { scores, features, dim: features.length / n };
+  }
+
   async activations(batch: Float32Array, n: number): Promise<ImageActivations[]> {
     if (!this.head) throw new Error(`${this.what} was opened for scores only; open it with class activation maps to get heatmaps.`);
-    const { scores, featureMaps } = await this.run(batch, n);
+    const { scores, featureMaps, features } = await this.run(batch, n);
     if (!featureMaps) throw new Error(`${this.what} gave no feature maps.`);
-    return mapsOf(this.head, scores, featureMaps.data, featureMaps.channels, featureMaps.height, featureMaps.width);
+    if (this.withFeatures && features.length === 0) throw new Error(`${this.what} gave no pooled features.`);
+    return mapsOf(this.head, scores, featureMaps.data, featureMaps.channels, featureMaps.height, featureMaps.width, this.withFeatures ? features : undefined);
   }
 
   async cam(image: Float32Array, classIndex?: number): Promise<ClassActivation> {
@@ -277,7 +309,7 @@ class TfjsRunner implements ModelRunner {
 
   private constructor(
     private readonly tf: typeof import('@tensorflow/tfjs'),
-    /** image -> [last feature maps, scores], sharing the model's layers. */
+    /** image -> [last feature maps (with cam), pooled features (with features), scores], sharing the model's layers. */
     private readonly probe: tf.LayersModel,
     /** The model when this runner loaded it (a package), disposed with the runner. */
     private readonly owned: tf.LayersModel | undefined,
@@ -286,6 +318,7 @@ class TfjsRunner implements ModelRunner {
     readonly inputSize: number,
     readonly classes: number,
     private readonly what: string,
+    private readonly withFeatures: boolean,
   ) {}
 
   get label(): string {
@@ -307,12 +340,12 @@ class TfjsRunner implements ModelRunner {
     try {
       const head = options.cam === false ? undefined : camHead(model, what);
       if (head) checkHead(head, source, what);
-      const outputs = head ? [lastFeatureMaps(model), model.outputs[0]] : [model.outputs[0]];
+      const outputs = [...(head ? [lastFeatureMaps(model)] : []), ...(options.features ? [pooledFeatures(model, what)] : []), model.outputs[0]];
       const probe = tfjs.model({ inputs: model.inputs, outputs });
       const size = model.inputs[0].shape[1];
       if (typeof size !== 'number') throw new Error(`${what} takes images of no fixed size; Lumen runs square inputs of a fixed size.`);
       const classes = head?.classes ?? Number(model.outputs[0].shape[1]);
-      return new TfjsRunner(tfjs, probe, owned, head, backend, size, classes, what);
+      return new TfjsRunner(tfjs, probe, owned, head, backend, size, classes, what, options.features === true);
     } catch (err) {
       owned?.dispose();
       throw err;
@@ -344,17 +377,31 @@ class TfjsRunner implements ModelRunner {
     if (!this.head) throw new Error(`${this.what} was opened for scores only; open it with class activation maps to get heatmaps.`);
     const input = this.input(batch, n);
     // NHWC maps to NCHW, the layout classActivationMap (and ONNX) use.
-    const [maps, probs] = this.tf.tidy(() => {
-      const [m, p] = this.probe.predict(input) as tf.Tensor[];
-      return [this.tf.transpose(m, [0, 3, 1, 2]), p];
+    const [maps, pooled, probs] = this.tf.tidy(() => {
+      const out = this.probe.predict(input) as tf.Tensor[];
+      return [this.tf.transpose(out[0], [0, 3, 1, 2]), this.withFeatures ? out[1] : undefined, out[out.length - 1]];
     });
     input.dispose();
     try {
       const [, channels, height, width] = maps.shape;
       const data = (await maps.data()) as Float32Array;
-      return mapsOf(this.head, split(await probs.data(), n), data, channels, height, width);
+      const features = pooled ? ((await pooled.data()) as Float32Array) : undefined;
+      return mapsOf(this.head, split(await probs.data(), n), data, channels, height, width, features);
     } finally {
-      this.tf.dispose([maps, probs]);
+      this.tf.dispose([maps, probs, ...(pooled ? [pooled] : [])]);
+    }
+  }
+
+  async features(batch: Float32Array, n: number): Promise<ScoresWithFeatures> {
+    needFeatures(this.what, this.withFeatures);
+    const input = this.input(batch, n);
+    const out = this.probe.predict(input) as tf.Tensor[];
+    input.dispose();
+    try {
+      const features = Float32Array.from(await out[out.length - 2].data());
+      return { scores: split(await out[out.length - 1].data(), n), features, dim: features.length / n };
+    } finally {
+      this.tf.dispose(out);
     }
   }
 
@@ -370,6 +417,13 @@ class TfjsRunner implements ModelRunner {
     // The probe shares the model's layers: only the model that this runner loaded owns weights.
     this.owned?.dispose();
   }
+}
+
+/** The pooled features: the output of the model's last global average pooling (what model.onnx's "features" is). */
+function pooledFeatures(model: tf.LayersModel, what: string): tf.SymbolicTensor {
+  const pools = model.layers.filter((l) => l.getClassName() === 'GlobalAveragePooling2D');
+  if (pools.length === 0) throw new Error(`${what} has no global average pooling to take features from.`);
+  return pools[pools.length - 1].output as tf.SymbolicTensor;
 }
 
 /** The last feature maps: the input of the model's last global average pooling (camHead found it). */

@@ -1,5 +1,7 @@
 // metadata.json of a model package: what the model is, how to feed it, where it came from.
 import { z } from 'zod';
+import { CalibrationSchema, EnsembleSchema } from './uncertainty';
+import { SeriesHeadSchema } from './series-head';
 
 export const PACKAGE_FORMAT_VERSION = 1;
 
@@ -49,6 +51,12 @@ export const MetadataSchema = z.object({
   }),
   metrics: z.record(z.string(), z.number()).optional(),
   modelCard: z.string().optional(),
+  /** Temperature scaling fitted on the validation split (uncertainty.ts); absent: T = 1. */
+  calibration: CalibrationSchema.optional(),
+  /** The uncertainty heads in ensemble.bin (uncertainty.ts); absent: no uncertainty. */
+  ensemble: EnsembleSchema.optional(),
+  /** Trained from series labels: the attention head in series-head.bin (series-head.ts); absent: an image-level package. */
+  seriesHead: SeriesHeadSchema.optional(),
   /** SHA-256 over the package's files; see contentHash() in package.ts for exactly what. */
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
 });

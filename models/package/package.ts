@@ -78,6 +78,8 @@ export interface SavePackageOptions {
   onnx?: Uint8Array;
   /** Replace an existing package at `dir` (atomically: the old one stays until the new one is complete). */
   overwrite?: boolean;
+  /** More files of the package by name (e.g. ensemble.bin), hashed with the others. */
+  files?: Record<string, Uint8Array>;
 }
 
 /** Writes a package folder atomically and returns the metadata written (with its content hash). */
@@ -101,6 +103,10 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     mkdirSync(temp, { mode: PRIVATE_DIR_MODE });
     await saveTfjsModel(model, temp);
     writeFileSync(path.join(temp, MODEL_ONNX), options.onnx ?? exportOnnx(model, { metadata: { variant: input.variant, classNames: JSON.stringify(input.classNames) } }).bytes);
+    for (const [name, bytes] of Object.entries(options.files ?? {})) {
+      if (!/^[a-z0-9][a-z0-9._-]*\.bin$/.test(name) || name === METADATA_JSON || name === MODEL_ONNX) throw new PackageError(target, `refusing to write the extra file "${name}"`);
+      writeFileSync(path.join(temp, name), bytes);
+    }
     const base: Omit<PackageMetadata, 'contentHash'> = {
       ...input,
       formatVersion: PACKAGE_FORMAT_VERSION,
