@@ -26,6 +26,8 @@ export const FILE_KINDS = {
   cache: { what: 'cache file', limit: 256 * MiB },
   /** A training run's HTML report (metrics, plots as inline SVG): tens of kB. */
   report: { what: 'training report', limit: 64 * MiB },
+  /** A PEM certificate, chain or private key for DICOM TLS: a few kB. */
+  tls: { what: 'TLS certificate or key file', limit: 1 * MiB },
 } as const;
 export type FileKind = keyof typeof FILE_KINDS;
 

@@ -10,6 +10,7 @@ import { PacsError } from '../pacs/errors';
 import { startReceiver } from '../pacs/listen';
 import { checkQuery } from '../pacs/query';
 import { retrieveStudy } from '../pacs/retrieve';
+import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
@@ -18,6 +19,7 @@ lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
 lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]
+lumen pacs send --pacs <n> <file-or-folder>... [--timeout S] [--json]
 lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]...`;
 
 const DEFAULT_CALLING_AET = 'LUMEN';
@@ -233,10 +235,44 @@ async function listen(argv: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen };
+async function send(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    pacs: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new CliError('name the files or folders to send: lumen pacs send --pacs <name> <file-or-folder>...', 2);
+  const { connection, credentials } = openConnection(values.pacs);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const showProgress = !values.json && process.stderr.isTTY === true;
+  try {
+    const report = await sendFiles(connection, credentials, positionals, {
+      timeoutMs: timeoutMs(values.timeout),
+      signal: controller.signal,
+      onProgress: showProgress ? (done, total) => process.stderr.write(`\r\x1b[2KSending… ${done}/${total}`) : undefined,
+    });
+    if (showProgress) process.stderr.write('\r\x1b[2K');
+    if (values.json) printJson(report);
+    else {
+      process.stdout.write(`${report.stored} stored, ${report.failed} failed, ${report.skipped} skipped (not DICOM objects) on "${report.pacs}" by ${report.protocol} in ${report.seconds} s.\n`);
+      for (const f of report.files) if (f.status !== 'stored' || f.reason) process.stdout.write(`  ${f.file}: ${f.status}${f.reason ? ` (${f.reason})` : ''}\n`);
+    }
+    if (report.stopped) process.stderr.write(`Stopped: ${report.stopped}\n`);
+    return report.stopped === 'cancelled' ? 130 : report.stopped || report.failed > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen, send };
 
 export const command: Command = {
-  summary: 'PACS connections, query (QIDO-RS or C-FIND) and retrieve into the library (WADO-RS or C-GET).',
+  summary: 'PACS connections, query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE) and send back (STOW-RS or C-STORE).',
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;

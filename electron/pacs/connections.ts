@@ -36,6 +36,16 @@ const DimseConnection = z.object({
   host: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65535),
   callingAet: AeTitle,
+  /** DICOM TLS (PS3.15 B.1): the CA file that signs the PACS's certificate, and Lumen's own certificate and key when the PACS asks for one. Absolute paths. */
+  tls: z
+    .object({
+      ca: z.string().min(1),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+    })
+    .strict()
+    .refine((t) => !t.cert === !t.key, 'a certificate and its key go together')
+    .optional(),
 });
 export const PacsConnection = z.discriminatedUnion('kind', [DicomWebConnection, DimseConnection]);
 export type PacsConnection = z.infer<typeof PacsConnection>;

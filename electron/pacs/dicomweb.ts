@@ -80,9 +80,8 @@ export class DicomWebClient {
   private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES, cancel?: AbortSignal): Promise<{ status: number; type: string; bytes: Uint8Array }> {
     const name = this.connection.name;
     const headers: Record<string, string> = { accept };
-    const c = this.credentials;
-    if (c && 'user' in c) headers.authorization = 'Basic ' + Buffer.from(`${c.user}:${c.password}`, 'utf8').toString('base64');
-    if (c && 'bearer' in c) headers.authorization = `Bearer ${c.bearer}`;
+    const authorization = authorizationHeader(this.credentials);
+    if (authorization) headers.authorization = authorization;
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
@@ -115,7 +114,14 @@ export class DicomWebClient {
   }
 }
 
-async function readLimited(answer: Response, limit: number, tooBig: () => Error): Promise<Uint8Array> {
+/** The Authorization header for stored credentials (basic or bearer), or null. */
+export function authorizationHeader(c: Credentials | null): string | null {
+  if (c && 'user' in c) return 'Basic ' + Buffer.from(`${c.user}:${c.password}`, 'utf8').toString('base64');
+  if (c && 'bearer' in c) return `Bearer ${c.bearer}`;
+  return null;
+}
+
+export async function readLimited(answer: Response, limit: number, tooBig: () => Error): Promise<Uint8Array> {
   if (!answer.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -128,7 +134,7 @@ async function readLimited(answer: Response, limit: number, tooBig: () => Error)
 }
 
 /** The cause fetch gives, in a few words of our own (connection refused, unknown host...). */
-function networkReason(err: unknown): string {
+export function networkReason(err: unknown): string {
   const code = (err as { cause?: { code?: string } })?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':

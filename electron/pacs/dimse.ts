@@ -5,14 +5,21 @@
  * Every association is bounded by time-outs; every failure becomes a message
  * of ours.
  */
+import dcmjs from 'dcmjs';
 import dimse from 'dcmjs-dimse';
+import { FileReadError, readRegularFile } from '../../common/node/read-file';
+import { describeFsError } from '../dicom/fs-errors';
+import { readPart10OrBare } from '../results/part10';
 import type { DimseConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, isUid } from './errors';
 import { p10File } from './p10';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { queryKeys, studyMatch } from './query';
+import type { InstanceOutcome, OutgoingInstance } from './send';
+import { storeStatusWords } from './store-status';
 
-const { Client, requests, responses, log } = dimse;
+const { Client, Dataset, requests, responses, log } = dimse;
+const { DicomMetaDictionary } = dcmjs.data;
 // dcmjs-dimse logs every PDU (and data sets when asked) to the console: Lumen reports failures itself, without patient data.
 log.setLevel('silent');
 
@@ -35,6 +42,33 @@ export interface DimseOptions {
 
 type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest>;
 type StoreRequest = InstanceType<typeof requests.CStoreRequest>;
+type MoveRequest = InstanceType<typeof requests.CMoveRequest>;
+/** What one association may carry: queries and retrieves, and the sends and moves of send.ts and move.ts. */
+type AnyRequest = Request | StoreRequest | MoveRequest;
+
+/** C-STORE warnings (PS3.4 B.2.3): the instance is stored. */
+const STORE_WARNINGS = new Set([0xb000, 0xb006, 0xb007]);
+/** C-MOVE: the PACS does not know the destination AE title. */
+const MOVE_DESTINATION_UNKNOWN = 0xa801;
+
+/** Counts a C-MOVE reports as it goes (PS3.4 C.4.2.1.6). */
+export interface MoveCounts {
+  remaining: number;
+  completed: number;
+  failed: number;
+  warning: number;
+}
+
+/** A TLS failure in words of ours, from the text Node's TLS layer gives (dcmjs-dimse passes only the text on). */
+function tlsProblem(text: string): string | null {
+  if (/self[- ]signed|unable to (verify|get)|certificate (has expired|is not yet valid|signature failure|chain)|unknown ca|bad certificate/i.test(text)) {
+    return "the server's TLS certificate is not signed by the CA file of the connection (or has expired), or the server did not accept Lumen's certificate";
+  }
+  if (/altnames|hostname|does not match/i.test(text)) return "the server's TLS certificate is not for this host name or address";
+  if (/certificate required|handshake failure|alert/i.test(text)) return 'the TLS handshake was refused: the server may require a client certificate (--tls-cert and --tls-key)';
+  if (/wrong version number|ssl|tls|packet length too long/i.test(text)) return 'the TLS handshake failed: check that this port speaks DICOM TLS (and the connection uses --tls only if it does)';
+  return null;
+}
 
 export class DimseClient {
   private readonly timeoutMs: number;
@@ -134,9 +168,118 @@ export class DimseClient {
     return { failedOnServer };
   }
 
-  /** One association carrying `list`, resolved when it is released, rejected with a message of ours on any failure. */
-  private associate(list: Request[], what: string, signal?: AbortSignal, onStore?: (request: StoreRequest, respond: (response: any) => void) => void): Promise<void> {
+  /**
+   * C-STORE: each instance on one association, each with its own outcome from
+   * its C-STORE response; an instance the PACS did not take the SOP class or
+   * transfer syntax of (its presentation context rejected) gets no response.
+   */
+  async store(batch: OutgoingInstance[], signal?: AbortSignal): Promise<Map<string, InstanceOutcome>> {
+    const outcomes = new Map<string, InstanceOutcome>();
+    const stores: StoreRequest[] = [];
+    for (const item of batch) {
+      let dataSet;
+      try {
+        // dcmjs-dimse re-encodes a data set in natural form for the transfer syntax the association accepts.
+        const natural = DicomMetaDictionary.naturalizeDataset(readPart10OrBare(item.bytes).dict);
+        if (natural.SOPClassUID !== item.sopClassUid || natural.SOPInstanceUID !== item.sopInstanceUid) throw new Error('UIDs differ');
+        dataSet = new Dataset(natural, item.transferSyntaxUid);
+      } catch {
+        outcomes.set(item.sopInstanceUid, { stored: false, reason: 'it could not be encoded for C-STORE (its data set is not readable).' });
+        continue;
+      }
+      const request = new requests.CStoreRequest(dataSet);
+      request.on('response', (response: any) => {
+        const status = response.getStatus();
+        if (status === SUCCESS) outcomes.set(item.sopInstanceUid, { stored: true });
+        else if (STORE_WARNINGS.has(status)) outcomes.set(item.sopInstanceUid, { stored: true, warning: `stored with a warning: ${storeStatusWords(status)}.` });
+        else outcomes.set(item.sopInstanceUid, { stored: false, reason: `the PACS refused it: ${storeStatusWords(status)}.` });
+      });
+      stores.push(request);
+    }
+    if (stores.length > 0) await this.associate(stores, 'store instances (C-STORE)', signal, undefined, true);
+    for (const item of batch) {
+      if (!outcomes.has(item.sopInstanceUid)) outcomes.set(item.sopInstanceUid, { stored: false, reason: `the PACS did not accept its SOP class (${item.sopClassUid}) or transfer syntax on the association.` });
+    }
+    return outcomes;
+  }
+
+  /**
+   * C-MOVE to `destinationAet` (Lumen's receiver, which the PACS must know by
+   * that AE title): the whole study or series, or each listed instance, on one
+   * association. Resolves with the PACS's final counts.
+   */
+  async move(
+    target: { studyUid: string; seriesUid?: string; instances?: InstanceRef[] },
+    destinationAet: string,
+    signal?: AbortSignal,
+    onCounts?: (counts: MoveCounts) => void,
+  ): Promise<MoveCounts> {
+    const moves = target.instances
+      ? target.instances.map((i) => requests.CMoveRequest.createImageMoveRequest(destinationAet, target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
+      : [target.seriesUid ? requests.CMoveRequest.createSeriesMoveRequest(destinationAet, target.studyUid, target.seriesUid) : requests.CMoveRequest.createStudyMoveRequest(destinationAet, target.studyUid)];
+    const total: MoveCounts = { remaining: 0, completed: 0, failed: 0, warning: 0 };
     const c = this.connection;
+    let refusal: string | null = null;
+    for (const move of moves) {
+      move.on('response', (response: any) => {
+        const status = response.getStatus();
+        const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+        const counts = { remaining: n(response.getRemaining?.()), completed: n(response.getCompleted?.()), failed: n(response.getFailures?.()), warning: n(response.getWarnings?.()) };
+        if (PENDING.has(status)) {
+          onCounts?.({ ...counts, completed: total.completed + counts.completed, failed: total.failed + counts.failed, warning: total.warning + counts.warning });
+          return;
+        }
+        total.completed += counts.completed;
+        total.failed += counts.failed;
+        total.warning += counts.warning;
+        onCounts?.({ ...total });
+        if (status === SUCCESS || status === GET_WARNING) return;
+        const hex = status.toString(16).toUpperCase().padStart(4, '0');
+        refusal ??=
+          status === MOVE_DESTINATION_UNKNOWN
+            ? `PACS "${c.name}" does not know the move destination "${destinationAet}" (DIMSE status 0xA801): ask its administrator to add ${destinationAet} with this computer's address and the receiving port, or use --via get.`
+            : status === 0xfe00
+              ? 'cancelled'
+              : `PACS "${c.name}" refused to move the study (DIMSE status 0x${hex}${(status & 0xff00) === 0xa700 ? ': out of resources' : (status & 0xf000) === 0xc000 || (status & 0xff00) === 0xa900 ? ': it could not process the request' : ''}).`;
+      });
+    }
+    await this.associate(moves, 'move the study', signal, undefined, true);
+    if (refusal) throw new PacsError(refusal);
+    return total;
+  }
+
+  /** The TLS options of the connection, its files read now (regular files, bounded), or null for a plain connection. */
+  private securityOptions(): { ca: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: true; minVersion: 'TLSv1.2' } | null {
+    const tls = this.connection.tls;
+    if (!tls) return null;
+    const read = (file: string, what: string) => {
+      try {
+        return readRegularFile(file, 'tls');
+      } catch (err) {
+        const why = err instanceof FileReadError ? err.reason : `cannot be read: ${describeFsError(err)}.`;
+        throw new PacsError(`the ${what} of PACS "${this.connection.name}" (${file}) ${why} Fix the file, or remove and add the connection again.`);
+      }
+    };
+    return {
+      ca: read(tls.ca, 'TLS CA certificate file'),
+      ...(tls.cert && tls.key ? { cert: read(tls.cert, 'TLS certificate file'), key: read(tls.key, 'TLS key file') } : {}),
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    };
+  }
+
+  /**
+   * One association carrying `list`, resolved when it is released, rejected with a message of ours on any failure.
+   * `ownStatus`: the caller reads each response's status (C-STORE, C-MOVE); a failure status does not fail the association.
+   */
+  private associate(list: AnyRequest[], what: string, signal?: AbortSignal, onStore?: (request: StoreRequest, respond: (response: any) => void) => void, ownStatus = false): Promise<void> {
+    const c = this.connection;
+    let security: ReturnType<DimseClient['securityOptions']>;
+    try {
+      security = this.securityOptions();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const where = `PACS "${c.name}" (${c.calledAet} at ${c.host}:${c.port})`;
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     return new Promise<void>((resolve, reject) => {
@@ -170,7 +313,7 @@ export class DimseClient {
         request.on('response', (response: any) => {
           quiet();
           const status = response.getStatus();
-          if (!PENDING.has(status) && status !== SUCCESS && status !== GET_WARNING) {
+          if (!ownStatus && !PENDING.has(status) && status !== SUCCESS && status !== GET_WARNING) {
             const hex = status.toString(16).toUpperCase().padStart(4, '0');
             fail(`${where} refused to ${what} (DIMSE status 0x${hex}${status === 0xa701 || status === 0xa702 ? ': out of resources' : status === 0xc000 || status === 0xa900 ? ': it could not process the request' : ''}).`);
           }
@@ -186,7 +329,9 @@ export class DimseClient {
       client.on('associationRejected', (e: { reason: number }) => fail(`${where} refused the association: ${rejectReason(e.reason, c)}.`));
       client.on('networkError', (e: unknown) => {
         const text = String((e as Error)?.message ?? e);
-        if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+        const tlsText = security ? tlsProblem(text) : null;
+        if (tlsText) fail(`cannot open a TLS association with ${where}: ${tlsText}.`);
+        else if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
         else fail(`the connection to ${where} failed when asked to ${what}.`);
@@ -197,6 +342,7 @@ export class DimseClient {
         associationTimeout: this.timeoutMs,
         pduTimeout: this.timeoutMs,
         associationLingerTimeout: 0,
+        ...(security ? { securityOptions: security } : {}),
       });
       // An A-ABORT from the peer (Orthanc's answer to a calling AE title it does not know) is
       // not forwarded by the Client; its network object emits it. The association is over.

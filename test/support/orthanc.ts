@@ -37,6 +37,8 @@ export interface OrthancOptions {
   modalities?: Record<string, { aet: string; host?: string; port: number }>;
   user?: string;
   password?: string;
+  /** More Orthanc configuration, over the defaults above (e.g. DicomAlwaysAllowStore, the DICOM TLS options). */
+  config?: Record<string, unknown>;
 }
 
 export interface Orthanc {
@@ -87,6 +89,7 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
     DicomAlwaysAllowGet: false,
     DicomAlwaysAllowMove: false,
     StableAge: 1,
+    ...options.config,
   };
   const configFile = path.join(root, 'orthanc.json');
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
