@@ -1,0 +1,92 @@
+// `lumen labels export / import / overview` as a user runs them (spawned): the export is the
+// CSV the import reads, so export → import gives back the same labels.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePhantomSet, type PhantomSet } from './phantoms';
+
+const run = promisify(execFile);
+const repo = path.resolve(__dirname, '../..');
+let root: string;
+let set: PhantomSet;
+let library: string;
+
+async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-labels-cli-'));
+  set = writePhantomSet(path.join(root, 'dicom'), { patients: 6, slices: 2, size: 32, seed: 23 });
+  library = path.join(root, 'library');
+  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
+  expect(imported.code, imported.stderr).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('lumen labels', () => {
+  it('exports the labels as CSV that imports back to the same labels', async () => {
+    // Series labels from the phantoms' CSV, and one image label on top.
+    const first = await lumen(['labels', 'import', set.csv, '--library', library, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).labelled.series).toBe(6);
+    const image = path.join(root, 'image.csv');
+    writeFileSync(image, `SOPInstanceUID,label\n${set.patients[0].sops[1]},=odd\n`);
+    expect((await lumen(['labels', 'import', image, '--library', library])).stdout).toBe('1 row: labelled 0 series, 1 image, 0 studies\n');
+
+    const out = path.join(root, 'labels.csv');
+    const exported = await lumen(['labels', 'export', '--library', library, '--out', out, '--json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual({ out, rows: 7 });
+    const csv = readFileSync(out, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label');
+    expect(csv).toContain(`${set.patients[0].studyUid},${set.patients[0].seriesUid},${set.patients[0].sops[1]},'=odd`);
+    for (const p of set.patients) expect(csv).not.toContain(p.patientId);
+    // Not over an existing file unless asked.
+    const again = await lumen(['labels', 'export', '--library', library, '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists (pass --overwrite to replace it)');
+
+    // Into a fresh library of the same images: the same labels.
+    const other = path.join(root, 'other');
+    expect((await lumen(['import', set.dir, '--library', other, '--json'])).code).toBe(0);
+    const back = await lumen(['labels', 'import', out, '--library', other, '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({ rows: 7, labelled: { series: 6, image: 1, study: 0 }, problems: [] });
+    const out2 = path.join(root, 'labels2.csv');
+    expect((await lumen(['labels', 'export', '--library', other, '--out', out2])).stdout).toBe(`Wrote 7 labels to ${out2}\n`);
+    expect(readFileSync(out2, 'utf8')).toBe(csv);
+
+    // The overview counts per class, patients by pseudonym only.
+    const overview = await lumen(['labels', 'overview', '--library', other, '--json']);
+    const o = JSON.parse(overview.stdout);
+    expect(o.totals).toMatchObject({ patients: 6, series: 6, images: 12, unlabelledSeries: 0 });
+    expect(o.classes.map((c: { className: string }) => c.className)).toEqual(['=odd', 'elongated', 'none', 'round']);
+    expect(overview.stdout).not.toMatch(/PH0|Phantom/);
+  }, 120_000);
+
+  it('says what is wrong in words: no library, no action, no file', async () => {
+    const none = await lumen(['labels', 'export', '--library', path.join(root, 'nowhere'), '--out', path.join(root, 'x.csv')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('There is no library in');
+    expect(existsSync(path.join(root, 'nowhere'))).toBe(false);
+    const bad = await lumen(['labels', 'relabel']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown action "relabel"; one of export, import, overview');
+    const missing = await lumen(['labels', 'import', path.join(root, 'missing.csv'), '--library', library]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Cannot read the label file');
+  }, 60_000);
+});
