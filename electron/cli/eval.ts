@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { evaluatePackage } from '../training/evaluate';
+import { levelLines, levelsForJson } from '../../models/training/levels';
 import { importLabelsCsvFile } from '../training/labels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
@@ -18,7 +19,7 @@ export const command: Command = {
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
       const result = await evaluatePackage(library, values.model, { subset });
-      if (values.json) printJson({ ...result, labels });
+      if (values.json) printJson({ ...result, ...levelsForJson(result.evaluation), labels });
       else {
         const e = result.evaluation;
         process.stdout.write(
@@ -26,6 +27,7 @@ export const command: Command = {
             `${result.model.name} on ${result.images} images of ${result.patients} patients (${result.subset}):`,
             `accuracy ${e.accuracy.toFixed(3)} · balanced accuracy ${e.balancedAccuracy.toFixed(3)} · ROC AUC ${e.auc.toFixed(3)} (95% CI ${e.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${e.ece.toFixed(3)}`,
             ...e.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+            ...levelLines(e),
           ].join('\n') + '\n',
         );
       }

@@ -7,6 +7,7 @@ import { randomBackboneWarning } from '../../common/training-advice';
 import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainClassifier, type TrainMode } from '../training/train';
+import { levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 
@@ -109,6 +110,7 @@ export const command: Command = {
             `Wrote ${result.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${result.reportPath}`,
             `Test split: ${t.n} images · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${t.ece.toFixed(3)}`,
             ...t.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+            ...levelLines(t),
             ...result.split.warnings.map((w) => `Warning: ${w}`),
           ].join('\n') + '\n',
         );

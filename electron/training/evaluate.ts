@@ -2,12 +2,12 @@
 // By default only images of patients the package did not train or validate on are used:
 // the package records its split, so re-evaluating never counts training patients.
 import { createRunner } from '../../models/inference/runner';
-import { loadPackage } from '../../models/package';
-import { evaluate, type Evaluation } from '../../models/training/metrics';
+import { loadPackage, type PackageMetadata } from '../../models/package';
+import { evaluateLevels, type TestEvaluation } from '../../models/training/levels';
 import type { Library } from '../library/library';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
-import { TrainingStore } from './store';
+import { TrainingStore, type LabelledImage } from './store';
 
 export interface PackageEvaluation {
   model: { hash: string; name: string; classNames: string[] };
@@ -17,16 +17,20 @@ export interface PackageEvaluation {
   patients: number;
   /** Labelled images skipped because their label is not one of the model's classes. */
   skippedUnknownLabel: number;
-  evaluation: Evaluation;
+  /** Per image (as before), with perImage, perSeries and perPatient beside it; intervals resample patients. */
+  evaluation: TestEvaluation;
   /** patient: the PatientID's pseudonym in this library, as a package's split names it. */
-  predictions: { sopInstanceUid: string; frame: number; patient: string; label: number; scores: number[] }[];
+  predictions: { sopInstanceUid: string; frame: number; seriesInstanceUid: string; patient: string; label: number; scores: number[] }[];
 }
 
-export async function evaluatePackage(library: Library, packageDir: string, opts: { subset?: 'held-out' | 'test' | 'all'; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<PackageEvaluation> {
-  const pkg = await loadPackage(packageDir);
-  const meta = pkg.metadata;
-  const subset = opts.subset ?? 'held-out';
-  const training = meta.provenance.training as { split?: { patients?: Record<string, string>; pseudonymKey?: string }; threshold?: number | null; seed?: number } | undefined;
+type Subset = 'held-out' | 'test' | 'all';
+
+/**
+ * The labelled images a package may be evaluated on (by default those of patients it did not
+ * train or validate on), with how many labelled images have a label it does not know.
+ */
+export function evaluationImages(library: Library, packageDir: string, meta: PackageMetadata, subset: Subset): { chosen: LabelledImage[]; skippedUnknownLabel: number } {
+  const training = meta.provenance.training as { split?: { patients?: Record<string, string>; pseudonymKey?: string } } | undefined;
   const recorded = training?.split?.patients ?? {};
   const names = libraryPseudonyms(library.dir);
   // A package names its patients by the pseudonyms of the library that trained it; one made
@@ -51,6 +55,22 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
     if (subset === 'test') return s === 'test';
     return s === undefined || s === 'test';
   });
+  return { chosen, skippedUnknownLabel: all.length - known.length };
+}
+
+export async function evaluatePackage(
+  library: Library,
+  packageDir: string,
+  opts: { subset?: Subset; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; bootstrap?: number; seed?: number; onlyPatients?: ReadonlySet<string> } = {},
+): Promise<PackageEvaluation> {
+  const pkg = await loadPackage(packageDir);
+  const meta = pkg.metadata;
+  const subset = opts.subset ?? 'held-out';
+  const training = meta.provenance.training as { threshold?: number | null; seed?: number } | undefined;
+  const names = libraryPseudonyms(library.dir);
+  const images = evaluationImages(library, packageDir, meta, subset);
+  // onlyPatients (PatientIDs): the patients a comparison evaluates both models on.
+  const chosen = opts.onlyPatients ? images.chosen.filter((im) => opts.onlyPatients!.has(im.patient)) : images.chosen;
   if (chosen.length === 0) {
     throw new Error(`No labelled images to evaluate ${packageDir} on (subset ${subset}): label images of classes ${meta.classNames.join(', ')} from patients the model did not train on, or pass --subset all.`);
   }
@@ -69,8 +89,8 @@ export async function evaluatePackage(library: Library, packageDir: string, opts
     subset,
     images: chosen.length,
     patients: new Set(chosen.map((c) => c.patient)).size,
-    skippedUnknownLabel: all.length - known.length,
-    evaluation: evaluate(scores, labels, meta.classNames, { threshold, seed: training?.seed ?? 0 }),
-    predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, patient: names.patient(im.patient), label: labels[i], scores: scores[i] })),
+    skippedUnknownLabel: images.skippedUnknownLabel,
+    evaluation: evaluateLevels(chosen.map((im, i) => ({ scores: scores[i], label: labels[i], series: im.seriesInstanceUid, patient: im.patient })), meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
+    predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labels[i], scores: scores[i] })),
   };
 }

@@ -1,0 +1,113 @@
+// Metrics at the three levels clinicians decide at: the image, the series and the patient.
+// A series' scores are the mean of its images' probabilities, a patient's the mean of its
+// series' scores; a series whose images carry different labels (or a patient whose series
+// do) has no single truth, so it is left out and counted rather than given a guessed label.
+// Every level's intervals resample patients, so all three are honest about correlation.
+
+import { evaluate, flatMetrics, type Evaluation } from './metrics';
+
+export const SERIES_AGGREGATION = 'mean of image probabilities';
+export const PATIENT_AGGREGATION = "mean of the patient's series scores (each the mean of its image probabilities)";
+
+export interface LevelEvaluation extends Evaluation {
+  level: 'image' | 'series' | 'patient';
+  /** How image scores became this level's scores ('none' for images). */
+  aggregation: string;
+  /** Series (or patients) left out because their images (or series) carry different labels. */
+  skippedMixedLabels: number;
+}
+
+/** The per-image evaluation (the fields callers always read) with the three levels beside it. */
+export interface TestEvaluation extends Evaluation {
+  perImage: LevelEvaluation;
+  perSeries: LevelEvaluation;
+  perPatient: LevelEvaluation;
+}
+
+export interface ScoredImage {
+  scores: readonly number[];
+  label: number;
+  series: string;
+  patient: string;
+}
+
+interface Group {
+  key: string;
+  patient: string;
+  label: number;
+  mixed: boolean;
+  sum: number[];
+  count: number;
+}
+
+/** Groups rows by key: the mean score vector per group, its label, or mixed. */
+function groupMeans(rows: readonly { scores: readonly number[]; label: number; patient: string }[], key: (i: number) => string): Group[] {
+  const groups = new Map<string, Group>();
+  rows.forEach((r, i) => {
+    const k = key(i);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key: k, patient: r.patient, label: r.label, mixed: false, sum: new Array<number>(r.scores.length).fill(0), count: 0 }));
+    if (r.label !== g.label) g.mixed = true;
+    r.scores.forEach((s, c) => (g.sum[c] += s));
+    g.count++;
+  });
+  return [...groups.values()];
+}
+
+function levelOf(groups: Group[], classNames: string[], level: 'series' | 'patient', aggregation: string, opts: { threshold?: number; bootstrap?: number; seed?: number }): LevelEvaluation {
+  const kept = groups.filter((g) => !g.mixed);
+  const scores = kept.map((g) => g.sum.map((s) => s / g.count));
+  const e = evaluate(scores, kept.map((g) => g.label), classNames, { ...opts, clusters: kept.map((g) => g.patient) });
+  return { ...e, level, aggregation, skippedMixedLabels: groups.length - kept.length };
+}
+
+/**
+ * Evaluation per image, per series and per patient (see the file's comment for the
+ * aggregation and the mixed-label rule). The top level is the per-image evaluation, as before.
+ * Every interval is a cluster bootstrap over patients with the same seed.
+ */
+export function evaluateLevels(rows: readonly ScoredImage[], classNames: string[], opts: { threshold?: number; bootstrap?: number; seed?: number } = {}): TestEvaluation {
+  const perImageEval = evaluate(rows.map((r) => r.scores as number[]), rows.map((r) => r.label), classNames, { ...opts, clusters: rows.map((r) => r.patient) });
+  const perImage: LevelEvaluation = { ...perImageEval, level: 'image', aggregation: 'none', skippedMixedLabels: 0 };
+  const series = groupMeans(rows, (i) => rows[i].series);
+  const perSeries = levelOf(series, classNames, 'series', SERIES_AGGREGATION, opts);
+  const seriesScores = series.filter((g) => !g.mixed).map((g) => ({ scores: g.sum.map((s) => s / g.count), label: g.label, patient: g.patient }));
+  const patients = groupMeans(seriesScores, (i) => seriesScores[i].patient);
+  const perPatient = levelOf(patients, classNames, 'patient', PATIENT_AGGREGATION, opts);
+  return { ...perImageEval, perImage, perSeries, perPatient };
+}
+
+/** flatMetrics of the per-image evaluation plus each level's n, AUC and interval (finite values only). */
+export function flatTestMetrics(t: TestEvaluation, prefix = 'test'): Record<string, number> {
+  const out: Record<string, number> = { ...flatMetrics(t, prefix) };
+  for (const [name, e] of [['perSeries', t.perSeries], ['perPatient', t.perPatient]] as const) {
+    out[`${prefix}.${name}.n`] = e.n;
+    out[`${prefix}.${name}.auc`] = e.auc;
+    out[`${prefix}.${name}.aucCiLow`] = e.aucCi[0];
+    out[`${prefix}.${name}.aucCiHigh`] = e.aucCi[1];
+    out[`${prefix}.${name}.accuracy`] = e.accuracy;
+    out[`${prefix}.${name}.balancedAccuracy`] = e.balancedAccuracy;
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+const ci3 = (c: readonly [number, number]) => `95% CI ${f3(c[0])}–${f3(c[1])}`;
+
+/** One line per level for the CLI's human-readable output, and the interval method. */
+export function levelLines(t: TestEvaluation): string[] {
+  const line = (name: string, e: LevelEvaluation) =>
+    `  ${name}: ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''} · ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) · accuracy ${f3(e.accuracy)} (${ci3(e.accuracyCi)}) · balanced accuracy ${f3(e.balancedAccuracy)} (${ci3(e.balancedAccuracyCi)})`;
+  return [
+    line('Per image', t.perImage),
+    line(`Per series (${t.perSeries.aggregation})`, t.perSeries),
+    line(`Per patient (${t.perPatient.aggregation})`, t.perPatient),
+    `  Intervals: ${t.ciMethod} (${t.ciUnits} ${t.ciMethod.includes('over images') ? 'images' : 'patients'}).`,
+  ];
+}
+
+/** A TestEvaluation as JSON output carries it: the per-image evaluation, and `test` with the levels and the method. */
+export function levelsForJson(t: TestEvaluation): { evaluation: Evaluation; test: { ciMethod: string; perImage: LevelEvaluation; perSeries: LevelEvaluation; perPatient: LevelEvaluation } } {
+  const { perImage, perSeries, perPatient, ...evaluation } = t;
+  return { evaluation, test: { ciMethod: t.ciMethod, perImage, perSeries, perPatient } };
+}
