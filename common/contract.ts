@@ -17,6 +17,7 @@ import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
 import { resultRequests } from './contract/results';
 import { modelEvents, modelRequests } from './contract/models';
+import { pacsEvents, pacsRequests } from './contract/pacs';
 import { settingsRequests } from './contract/settings';
 import { trainingEvents, trainingRequests } from './contract/training';
 
@@ -140,6 +141,7 @@ export const requests = {
   ...modelRequests,
   ...trainingRequests,
   ...settingsRequests,
+  ...pacsRequests,
 } as const;
 
 export const events = {
@@ -151,6 +153,7 @@ export const events = {
   ...libraryEvents,
   ...modelEvents,
   ...trainingEvents,
+  ...pacsEvents,
 } as const;
 
 export type Requests = typeof requests;

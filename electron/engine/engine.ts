@@ -19,6 +19,7 @@ import { exportHandlers } from './handlers/exports';
 import { measurementHandlers } from './handlers/measurements';
 import { resultHandlers } from './handlers/results';
 import { modelsHandlers } from './handlers/models';
+import { pacsHandlers } from './handlers/pacs';
 import { settingsHandlers } from './handlers/settings';
 import { trainingHandlers } from './handlers/training';
 import { loadSettings } from './settings';
@@ -104,6 +105,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...exportHandlers(deps),
     ...modelsHandlers(deps),
     ...trainingHandlers(deps),
+    ...pacsHandlers(deps),
     ...settingsHandlers({ ...deps, probe, readSettings, startNotice: () => startNotice }),
     'app.info': async () => {
       const r = await probe();

@@ -8,6 +8,7 @@ import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError } from './errors';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { queryKeys, studyFromJson } from './query';
+import { type SeriesMatch, seriesFromJson } from './series';
 
 /** A QIDO-RS answer larger than this is refused (a hostile or broken server). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -52,6 +53,17 @@ export class DicomWebClient {
       if (sop && series) refs.push({ sopInstanceUid: sop, seriesInstanceUid: series });
     }
     return refs;
+  }
+
+  /** QIDO-RS: the series of one study (the app's PACS tab lists them). */
+  async searchSeries(studyUid: string): Promise<SeriesMatch[]> {
+    const body = await this.json(`/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription`, 'list the series of the study');
+    return body.map(seriesFromJson).filter((s): s is SeriesMatch => s !== null);
+  }
+
+  /** A QIDO-RS search for at most one study: the app's "Test connection" (reachable, credentials accepted, DICOMweb answering). */
+  async probe(): Promise<void> {
+    await this.json('/studies?limit=1', 'answer a test query');
   }
 
   /** WADO-RS: one instance as a DICOM file (the application/dicom part of a multipart/related answer). */

@@ -15,6 +15,7 @@ import { DEFAULT_TIMEOUT_MS, PacsError, isUid } from './errors';
 import { p10File } from './p10';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { queryKeys, studyMatch } from './query';
+import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
 
@@ -40,7 +41,7 @@ export interface DimseOptions {
   timeoutMs?: number;
 }
 
-type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest>;
+type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest> | InstanceType<typeof requests.CEchoRequest>;
 type StoreRequest = InstanceType<typeof requests.CStoreRequest>;
 type MoveRequest = InstanceType<typeof requests.CMoveRequest>;
 /** What one association may carry: queries and retrieves, and the sends and moves of send.ts and move.ts. */
@@ -106,6 +107,25 @@ export class DimseClient {
     });
     await this.associate([request], 'query studies');
     return found;
+  }
+
+  /** C-FIND at series level: the series of one study (the app's PACS tab lists them). */
+  async findSeries(studyUid: string): Promise<SeriesMatch[]> {
+    const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: '', Modality: '', SeriesNumber: '', SeriesDescription: '', NumberOfSeriesRelatedInstances: '' });
+    const found: SeriesMatch[] = [];
+    request.on('response', (response: any) => {
+      if (!PENDING.has(response.getStatus()) || !response.hasDataset()) return;
+      const e = response.getDataset().getElements() as Record<string, unknown>;
+      const match = seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances });
+      if (match) found.push(match);
+    });
+    await this.associate([request], 'list the series of the study');
+    return found;
+  }
+
+  /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */
+  async echo(): Promise<void> {
+    await this.associate([new requests.CEchoRequest()], 'answer a C-ECHO');
   }
 
   /** C-FIND at image level: the instances of a study (or one series of it). */

@@ -1,0 +1,183 @@
+/**
+ * The PACS part of the contract (the app's PACS tab and its settings): connections
+ * (pacs.json in the data folder, secrets apart), a connection test, query, a study's
+ * series, retrieve into the library (a job), and the C-STORE receiver's switch.
+ * Secrets go in (pacs.save) and never come back: a listed connection says only
+ * whether its secret is saved.
+ */
+import { z } from 'zod';
+import { Empty, JobStarted, request, Uid } from './define';
+
+export const PacsName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a connection name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+/** An AE title: 1–16 printable ASCII characters, no backslash, no leading or trailing space (PS3.5 AE). */
+export const AeTitle = z
+  .string()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without a backslash')
+  .refine((s) => s.trim().length > 0 && s === s.trim(), 'an AE title has no leading or trailing spaces');
+const Port = z.number().int().min(1).max(65535);
+const Host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]_-]+$/, 'a host name or IP address');
+
+export const PacsSecret = z.union([
+  z.object({ user: z.string().min(1).max(256), password: z.string().max(4096) }).strict(),
+  z.object({ bearer: z.string().min(1).max(65536) }).strict(),
+]);
+export type PacsSecret = z.infer<typeof PacsSecret>;
+
+const DicomWebSettings = z.object({ name: PacsName, kind: z.literal('dicomweb'), url: z.string().min(1).max(2048), auth: z.enum(['none', 'basic', 'bearer']) }).strict();
+const DimseSettings = z.object({ name: PacsName, kind: z.literal('dimse'), calledAet: AeTitle, host: Host, port: Port, callingAet: AeTitle }).strict();
+export const PacsConnectionSettings = z.discriminatedUnion('kind', [DicomWebSettings, DimseSettings]);
+export type PacsConnectionSettings = z.infer<typeof PacsConnectionSettings>;
+
+/** A connection as the renderer sees it: `secret` says whether one is saved, never what it is. */
+export const PacsConnectionInfo = z.discriminatedUnion('kind', [
+  DicomWebSettings.extend({ secret: z.enum(['none', 'saved', 'missing']), user: z.string().nullable() }),
+  DimseSettings.extend({ secret: z.literal('none'), user: z.null() }),
+]);
+export type PacsConnectionInfo = z.infer<typeof PacsConnectionInfo>;
+
+/**
+ * The secret of the named connection, put in by the Electron main process from its
+ * safeStorage store (electron/main/pacs-credentials.ts); without it the engine reads
+ * pacs-credentials.json (the browser bridge, the CLI).
+ */
+const Sealed = { credentials: PacsSecret.optional() };
+
+const Text = z.string().max(64);
+export const PacsQuery = z
+  .object({
+    patientName: Text.optional(),
+    patientId: Text.optional(),
+    /** YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD. */
+    studyDate: z.string().max(17).optional(),
+    modality: z.string().max(16).optional(),
+    accession: Text.optional(),
+    description: Text.optional(),
+  })
+  .strict();
+export type PacsQuery = z.infer<typeof PacsQuery>;
+
+export const PacsStudy = z.object({
+  studyInstanceUid: z.string(),
+  patientId: z.string(),
+  patientName: z.string(),
+  studyDate: z.string(),
+  studyDescription: z.string(),
+  accessionNumber: z.string(),
+  modalities: z.array(z.string()),
+  series: z.number().nullable(),
+  instances: z.number().nullable(),
+  /** Instances of this study the library holds now. */
+  inLibrary: z.number(),
+});
+export type PacsStudy = z.infer<typeof PacsStudy>;
+
+export const PacsSeries = z.object({
+  seriesInstanceUid: z.string(),
+  modality: z.string(),
+  seriesNumber: z.number().nullable(),
+  seriesDescription: z.string(),
+  instances: z.number().nullable(),
+  inLibrary: z.number(),
+});
+export type PacsSeries = z.infer<typeof PacsSeries>;
+
+/** What a retrieve job ends with (electron/pacs/retrieve.ts RetrieveReport). */
+export const PacsRetrieveReport = z.object({
+  pacs: z.string(),
+  study: z.string(),
+  series: z.string().nullable(),
+  listed: z.number(),
+  received: z.number(),
+  alreadyPresent: z.number(),
+  failed: z.number(),
+  errors: z.array(z.object({ sopInstanceUid: z.string().nullable(), reason: z.string() })),
+  stopped: z.string().nullable(),
+  seconds: z.number(),
+});
+export type PacsRetrieveReport = z.infer<typeof PacsRetrieveReport>;
+
+/** The receiver's settings (pacs-receiver.json in the data folder). */
+export const ReceiverSettings = z
+  .object({
+    aet: AeTitle,
+    port: Port,
+    /** 127.0.0.1: this computer only; 0.0.0.0: every network interface (modalities on the network). */
+    host: z.enum(['127.0.0.1', '0.0.0.0']),
+    /** Calling AE titles allowed to send, besides the DIMSE connections' own. */
+    allowed: z.array(AeTitle).max(64),
+  })
+  .strict();
+export type ReceiverSettings = z.infer<typeof ReceiverSettings>;
+
+export const ReceiverState = z.object({
+  settings: ReceiverSettings,
+  /** Every AE title that may send: `allowed` and each DIMSE connection's called AE title. */
+  allowedSenders: z.array(z.string()),
+  running: z.boolean(),
+  received: z.number(),
+  failed: z.number(),
+  refusedAssociations: z.number(),
+  /** What happened, newest first (AE titles and counts, never patient data), at most 20. */
+  events: z.array(z.object({ at: z.string(), line: z.string() })),
+  /** Why it is not running (port taken...), or null. */
+  error: z.string().nullable(),
+});
+export type ReceiverState = z.infer<typeof ReceiverState>;
+
+export const pacsRequests = {
+  'pacs.list': request({
+    summary: 'The PACS connections (secrets never: only whether one is saved).',
+    input: Empty,
+    output: z.object({ connections: z.array(PacsConnectionInfo) }),
+  }),
+  'pacs.save': request({
+    summary: 'Add a PACS connection, or change one (`previousName`); `secret` absent keeps the saved one. Contacts nothing.',
+    input: z.object({ connection: PacsConnectionSettings, secret: PacsSecret.nullable().optional(), previousName: PacsName.optional() }).strict(),
+    output: z.object({ connections: z.array(PacsConnectionInfo) }),
+  }),
+  'pacs.remove': request({
+    summary: 'Remove a PACS connection and its saved secret.',
+    input: z.object({ name: PacsName }).strict(),
+    output: z.object({ connections: z.array(PacsConnectionInfo) }),
+  }),
+  'pacs.test': request({
+    summary: 'Test a connection: C-ECHO (DIMSE) or a one-study QIDO-RS search (DICOMweb).',
+    input: z.object({ name: PacsName, ...Sealed }).strict(),
+    output: z.object({ ok: z.boolean(), message: z.string(), milliseconds: z.number() }),
+  }),
+  'pacs.query': request({
+    summary: 'Find studies on a PACS (QIDO-RS or C-FIND), each with how much of it the library holds.',
+    input: z.object({ name: PacsName, query: PacsQuery, ...Sealed }).strict(),
+    output: z.object({ studies: z.array(PacsStudy) }),
+  }),
+  'pacs.series': request({
+    summary: "A PACS study's series (QIDO-RS or C-FIND), each with how much of it the library holds.",
+    input: z.object({ name: PacsName, studyInstanceUid: Uid, ...Sealed }).strict(),
+    output: z.object({ series: z.array(PacsSeries) }),
+  }),
+  'pacs.retrieve': request({
+    summary: 'Retrieve a study or one series into the library (WADO-RS or C-GET; a job; what the library holds is skipped).',
+    input: z.object({ name: PacsName, studyInstanceUid: Uid, seriesInstanceUid: Uid.optional(), ...Sealed }).strict(),
+    output: JobStarted,
+  }),
+  'pacs.receiver': request({
+    summary: "The C-STORE receiver's settings and state.",
+    input: Empty,
+    output: ReceiverState,
+  }),
+  'pacs.receiverSettings': request({
+    summary: "Change the receiver's settings (AE title, port, interface, allowed senders); a running receiver restarts with them.",
+    input: z.object({ settings: ReceiverSettings }).strict(),
+    output: ReceiverState,
+  }),
+  'pacs.receiverSwitch': request({
+    summary: 'Start or stop the C-STORE receiver (it files what it receives into the library).',
+    input: z.object({ on: z.boolean() }).strict(),
+    output: ReceiverState,
+  }),
+} as const;
+
+export const pacsEvents = {
+  /** The receiver started, stopped, received or refused something. */
+  'pacs.receiverChanged': ReceiverState,
+} as const;

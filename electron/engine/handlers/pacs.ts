@@ -1,0 +1,341 @@
+/**
+ * The app's PACS requests (common/contract/pacs.ts): connections kept by
+ * electron/pacs/connections.ts, query and retrieve through its clients, and the
+ * C-STORE receiver (electron/pacs/listen.ts) switched on and off inside the
+ * engine. Nothing here opens a connection or a port until a request asks for it:
+ * the receiver is off at every start.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, ReceiverSettings, ReceiverState } from '../../../common/contract/pacs';
+import { ReceiverSettings as ReceiverSettingsSchema } from '../../../common/contract/pacs';
+import type { Handlers, RequestContext } from '../../../common/rpc';
+import { errorMessage } from '../../../common/errors';
+import { readRegularText } from '../../../common/node/read-file';
+import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs';
+import type { Library } from '../../library/library';
+import { checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore } from '../../pacs/connections';
+import { DicomWebClient } from '../../pacs/dicomweb';
+import { DimseClient } from '../../pacs/dimse';
+import { PacsError } from '../../pacs/errors';
+import { type Receiver, startReceiver } from '../../pacs/listen';
+import { checkQuery, type StudyQuery } from '../../pacs/query';
+import { retrieveStudy } from '../../pacs/retrieve';
+import { forgetInstances, openLibrary } from '../viewer/library-access';
+import type { EngineDeps } from './context';
+
+export const RECEIVER_FILE = 'pacs-receiver.json';
+/** How long the app waits for a PACS to answer one request. */
+const APP_TIMEOUT_MS = 20_000;
+const DEFAULT_RECEIVER: ReceiverSettings = { aet: 'LUMEN', port: 11112, host: '127.0.0.1', allowed: [] };
+/** While a retrieve runs, the library list is told to refresh at most this often (it shows the study growing). */
+const REFRESH_MS = 1000;
+const MAX_EVENTS = 20;
+/** A Study Instance UID no PACS holds (2.25: a UUID-derived root; this one is all zeros): the test query finds nothing. */
+const NO_SUCH_STUDY = '2.25.0';
+
+/** The CLI's words in the protocol layer's messages, as the app's fields are named. */
+function inAppWords(message: string): string {
+  return message
+    .replace(/--patient-id/g, 'Patient ID')
+    .replace(/--patient-name/g, 'Patient name')
+    .replace(/--study-date/g, 'Study date')
+    .replace(/--modality/g, 'Modality')
+    .replace(/--accession/g, 'Accession number')
+    .replace(/--description/g, 'Description')
+    .replace(/, or allow longer with --timeout/g, '')
+    .replace(/ with --port/g, ' in the receiver settings')
+    .replace(/ with --host/g, ' in the receiver settings')
+    .replace(/ \(allow it with --allow ([^)]*)\)/g, ' (allow it in Settings, PACS)')
+    .replace(/, or set --calling-aet/g, ', or change the calling AE title in Settings');
+}
+
+/** A failure as the user reads it: ours as written, anything else named by what was being done (never a library's words). */
+function userError(err: unknown, what: string): Error {
+  if (err instanceof PacsError) return new Error(inAppWords(err.message));
+  return new Error(`${what} failed (${errorMessage(err)}).`);
+}
+
+function toQuery(q: PacsQuery): StudyQuery {
+  const clean = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  return {
+    patientName: clean(q.patientName),
+    patientId: clean(q.patientId),
+    studyDate: clean(q.studyDate),
+    modality: clean(q.modality)?.toUpperCase(),
+    accession: clean(q.accession),
+    description: clean(q.description),
+  };
+}
+
+/** How many instances of each study and series the library holds. */
+function libraryCounts(library: Library): { studies: Map<string, number>; series: Map<string, number> } {
+  const studies = new Map<string, number>();
+  const series = new Map<string, number>();
+  for (const study of library.listStudiesWithSeries()) {
+    studies.set(study.studyInstanceUid, study.instances);
+    for (const s of study.series) series.set(s.seriesInstanceUid, s.instances);
+  }
+  return { studies, series };
+}
+
+export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
+  const store = new PacsStore(deps.dataDir);
+  const receiverFile = path.join(deps.dataDir, RECEIVER_FILE);
+
+  const info = (c: PacsConnection): PacsConnectionInfo => {
+    if (c.kind === 'dimse') return { ...c, secret: 'none', user: null };
+    if (c.auth === 'none') return { ...c, secret: 'none', user: null };
+    const saved = store.credentials(c.name);
+    return { ...c, secret: saved ? 'saved' : 'missing', user: saved && 'user' in saved ? saved.user : null };
+  };
+  const listed = () => ({ connections: store.list().map(info) });
+
+  /** The connection and the secret to use: the one the Electron shell put in, else the file's. */
+  const open = (name: string, sealed: PacsSecret | undefined): { connection: PacsConnection; credentials: Credentials | null } => {
+    const connection = store.get(name);
+    if (connection.kind === 'dimse' || connection.auth === 'none') return { connection, credentials: null };
+    const credentials = sealed ?? store.credentials(name);
+    const wanted = connection.auth === 'basic' ? 'a user name and password' : 'a bearer token';
+    if (!credentials) throw new PacsError(`PACS "${name}" needs ${wanted} and none is saved: edit the connection in Settings and enter it.`);
+    if ((connection.auth === 'basic') !== 'user' in credentials) throw new PacsError(`the saved secret of PACS "${name}" is not ${wanted}: edit the connection in Settings and enter it again.`);
+    return { connection, credentials };
+  };
+
+  const checkSecret = (connection: PacsConnection, secret: PacsSecret): Credentials | null => {
+    if (connection.kind === 'dimse' || connection.auth === 'none') return null;
+    if (connection.auth === 'basic' && !('user' in secret)) throw new PacsError('basic authentication needs a user name and a password.');
+    if (connection.auth === 'bearer' && !('bearer' in secret)) throw new PacsError('bearer authentication needs a token.');
+    return secret;
+  };
+
+  // The receiver: off at every start; its settings in pacs-receiver.json.
+  let receiver: Receiver | null = null;
+  let receiverError: string | null = null;
+  const events: { at: string; line: string }[] = [];
+  let totals = { received: 0, failed: 0, refusedAssociations: 0 };
+  let listeners: RequestContext | null = null;
+
+  const readReceiverSettings = (): ReceiverSettings => {
+    if (!fs.existsSync(receiverFile)) return DEFAULT_RECEIVER;
+    try {
+      const parsed = ReceiverSettingsSchema.safeParse(JSON.parse(readRegularText(receiverFile, 'json')));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // unreadable: the defaults, and the next save replaces it
+    }
+    return DEFAULT_RECEIVER;
+  };
+  const allowedSenders = (settings: ReceiverSettings): string[] => {
+    const all = new Set(settings.allowed);
+    for (const c of store.list()) if (c.kind === 'dimse') all.add(c.calledAet);
+    return [...all];
+  };
+  const receiverState = (): ReceiverState => {
+    const settings = readReceiverSettings();
+    const counts = receiver?.counts() ?? { received: 0, failed: 0, refusedAssociations: 0 };
+    return {
+      settings,
+      allowedSenders: allowedSenders(settings),
+      running: receiver !== null,
+      received: totals.received + counts.received,
+      failed: totals.failed + counts.failed,
+      refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
+      events: [...events],
+      error: receiverError,
+    };
+  };
+  const announce = () => listeners?.emit('pacs.receiverChanged', receiverState());
+  const note = (line: string) => {
+    events.unshift({ at: new Date().toISOString(), line: inAppWords(line) });
+    events.length = Math.min(events.length, MAX_EVENTS);
+  };
+  const stopReceiver = async () => {
+    if (!receiver) return;
+    const stopping = receiver;
+    const counts = stopping.counts();
+    receiver = null;
+    await stopping.close();
+    totals = { received: totals.received + counts.received, failed: totals.failed + counts.failed, refusedAssociations: totals.refusedAssociations + counts.refusedAssociations };
+  };
+  const startReceiving = async (ctx: RequestContext) => {
+    listeners = ctx;
+    const settings = readReceiverSettings();
+    const allowed = allowedSenders(settings);
+    if (allowed.length === 0) {
+      receiverError = 'No sender is allowed: add the calling AE titles that may send (Settings, PACS), or a DIMSE connection.';
+      return;
+    }
+    try {
+      receiver = await startReceiver(openLibrary(deps), {
+        ...settings,
+        allowed: new Set(allowed),
+        onEvent: (line) => {
+          note(line);
+          forgetInstances(deps);
+          ctx.emit('library.changed', { reason: 'import' });
+          announce();
+        },
+      });
+      receiverError = null;
+      note(`listening as ${settings.aet} on ${settings.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}, port ${settings.port}.`);
+    } catch (err) {
+      receiver = null;
+      receiverError = userError(err, `Starting the receiver on port ${settings.port}`).message;
+    }
+  };
+  deps.onDispose(() => stopReceiver());
+
+  return {
+    'pacs.list': () => listed(),
+    'pacs.save': ({ connection: input, secret, previousName }) => {
+      let connection: PacsConnection;
+      try {
+        connection = input.kind === 'dicomweb' ? { ...input, url: checkDicomWebUrl(input.url) } : input;
+      } catch (err) {
+        throw userError(err, 'Saving the connection');
+      }
+      const names = store.list().map((c) => c.name);
+      if (previousName !== undefined && !names.includes(previousName)) throw new Error(`There is no PACS connection named "${previousName}" to change.`);
+      if (connection.name !== previousName && names.includes(connection.name)) throw new Error(`A PACS connection named "${connection.name}" exists already: choose another name.`);
+      let credentials: Credentials | null;
+      try {
+        const kept = previousName !== undefined ? store.credentials(previousName) : null;
+        credentials = secret ? checkSecret(connection, secret) : secret === null ? null : kept && connection.kind === 'dicomweb' && connection.auth !== 'none' ? kept : null;
+        if (previousName !== undefined) store.remove(previousName);
+        store.add(connection, credentials);
+      } catch (err) {
+        throw userError(err, 'Saving the connection');
+      }
+      return listed();
+    },
+    'pacs.remove': ({ name }) => {
+      try {
+        store.remove(name);
+      } catch (err) {
+        throw userError(err, 'Removing the connection');
+      }
+      return listed();
+    },
+    'pacs.test': async ({ name, credentials: sealed }) => {
+      const started = Date.now();
+      try {
+        const { connection, credentials } = open(name, sealed);
+        if (connection.kind === 'dicomweb') await new DicomWebClient(connection, credentials, { timeoutMs: APP_TIMEOUT_MS }).probe();
+        else {
+          // A PACS answers C-ECHO from anyone (Orthanc does); a query for a study nobody has
+          // shows whether it lets this calling AE title query at all.
+          const client = new DimseClient(connection, { timeoutMs: APP_TIMEOUT_MS });
+          await client.echo();
+          await client.findSeries(NO_SUCH_STUDY);
+        }
+        const ms = Date.now() - started;
+        const what = connection.kind === 'dicomweb' ? `DICOMweb answered a test query (QIDO-RS)` : `${connection.calledAet} answered a C-ECHO and a test query (C-FIND)`;
+        return { ok: true, message: `Connected: ${what} in ${ms} ms.`, milliseconds: ms };
+      } catch (err) {
+        return { ok: false, message: userError(err, `Testing PACS "${name}"`).message, milliseconds: Date.now() - started };
+      }
+    },
+    'pacs.query': async ({ name, query, credentials: sealed }) => {
+      try {
+        const filters = checkQuery(toQuery(query));
+        const { connection, credentials } = open(name, sealed);
+        const options = { timeoutMs: APP_TIMEOUT_MS };
+        const studies = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+        studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
+        const inLibrary = libraryCounts(openLibrary(deps)).studies;
+        return {
+          studies: studies.map((s) => ({
+            studyInstanceUid: s.StudyInstanceUID,
+            patientId: s.PatientID,
+            patientName: s.PatientName,
+            studyDate: s.StudyDate,
+            studyDescription: s.StudyDescription,
+            accessionNumber: s.AccessionNumber,
+            modalities: s.ModalitiesInStudy,
+            series: s.NumberOfStudyRelatedSeries,
+            instances: s.NumberOfStudyRelatedInstances,
+            inLibrary: inLibrary.get(s.StudyInstanceUID) ?? 0,
+          })),
+        };
+      } catch (err) {
+        throw userError(err, `Querying PACS "${name}"`);
+      }
+    },
+    'pacs.series': async ({ name, studyInstanceUid, credentials: sealed }) => {
+      try {
+        const { connection, credentials } = open(name, sealed);
+        const options = { timeoutMs: APP_TIMEOUT_MS };
+        const series = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchSeries(studyInstanceUid) : await new DimseClient(connection, options).findSeries(studyInstanceUid);
+        series.sort((a, b) => (a.SeriesNumber ?? Infinity) - (b.SeriesNumber ?? Infinity) || a.SeriesInstanceUID.localeCompare(b.SeriesInstanceUID));
+        const inLibrary = libraryCounts(openLibrary(deps)).series;
+        return {
+          series: series.map((s) => ({
+            seriesInstanceUid: s.SeriesInstanceUID,
+            modality: s.Modality,
+            seriesNumber: s.SeriesNumber,
+            seriesDescription: s.SeriesDescription,
+            instances: s.NumberOfSeriesRelatedInstances,
+            inLibrary: inLibrary.get(s.SeriesInstanceUID) ?? 0,
+          })),
+        };
+      } catch (err) {
+        throw userError(err, `Listing the series on PACS "${name}"`);
+      }
+    },
+    'pacs.retrieve': ({ name, studyInstanceUid, seriesInstanceUid, credentials: sealed }, ctx) =>
+      deps.jobs.start('pacs.retrieve', ctx, async (job): Promise<PacsRetrieveReport> => {
+        const what = seriesInstanceUid ? 'series' : 'study';
+        job.progress(null, `Listing the ${what}'s instances…`);
+        let lastRefresh = Date.now();
+        const refresh = () => {
+          lastRefresh = Date.now();
+          forgetInstances(deps);
+          ctx.emit('library.changed', { reason: 'import' });
+        };
+        try {
+          const { connection, credentials } = open(name, sealed);
+          const { library: _dir, ...report } = await retrieveStudy(connection, credentials, { studyUid: studyInstanceUid, seriesUid: seriesInstanceUid }, openLibrary(deps), {
+            timeoutMs: APP_TIMEOUT_MS,
+            signal: job.signal,
+            onProgress: (done, total) => {
+              job.progress(total ? done / total : null, `Retrieving… ${done} of ${total} instances`, { done, total });
+              if (Date.now() - lastRefresh >= REFRESH_MS) refresh();
+            },
+          });
+          job.checkCancelled();
+          return { ...report, errors: report.errors.map((e) => ({ ...e, reason: inAppWords(e.reason) })), stopped: report.stopped && inAppWords(report.stopped) };
+        } catch (err) {
+          job.checkCancelled();
+          throw userError(err, `Retrieving from PACS "${name}"`);
+        } finally {
+          refresh();
+        }
+      }),
+    'pacs.receiver': (_input, ctx) => {
+      listeners ??= ctx;
+      return receiverState();
+    },
+    'pacs.receiverSettings': async ({ settings }, ctx) => {
+      ensurePrivateDir(deps.dataDir);
+      writeFileAtomic(receiverFile, JSON.stringify(settings, null, 2) + '\n');
+      if (receiver) {
+        await stopReceiver();
+        await startReceiving(ctx);
+      }
+      announce();
+      return receiverState();
+    },
+    'pacs.receiverSwitch': async ({ on }, ctx) => {
+      if (on && !receiver) await startReceiving(ctx);
+      if (!on && receiver) {
+        await stopReceiver();
+        receiverError = null;
+        note('stopped.');
+      }
+      const state = receiverState();
+      ctx.emit('pacs.receiverChanged', state);
+      return state;
+    },
+  };
+}
