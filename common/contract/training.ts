@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { JobStarted, request, Uid } from './define';
+import { RunResults } from './run-results';
 
 export const TargetKind = z.enum(['image', 'series', 'study']);
 export const LabelTarget = z.object({ kind: TargetKind, uid: Uid }).strict();
@@ -192,6 +193,11 @@ export const trainingRequests = {
     summary: "A finished run's HTML report (<package>.report.html), to show in the app.",
     input: z.object({ path: FilePath.refine((p) => p.endsWith(REPORT_SUFFIX), `a training report's name ends in ${REPORT_SUFFIX}`) }).strict(),
     output: z.object({ html: z.string() }),
+  }),
+  'training.results': request({
+    summary: "A model package's test and validation evaluation and epoch history (from its provenance) and its report, for the Training tab's plots.",
+    input: z.object({ packageDir: FilePath }).strict(),
+    output: RunResults,
   }),
   'training.runs': request({
     summary: 'Training runs that stopped before finishing (their checkpoints), to resume.',

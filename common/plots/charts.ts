@@ -12,34 +12,38 @@
 import { LIGHT_PLOT_THEME, type Plot, type PlotNode, type PlotTheme } from './scene';
 import { epochTicks, niceTicks, tickLabel, UNIT_TICKS, type Ticks } from './ticks';
 
+/** A value that may be missing: a metric that could not be computed is NaN, or null once it went through JSON. */
+type Num = number | null;
+
 /** What the evaluation plots read: the shape of models/training/metrics.ts's Evaluation. */
 export interface EvaluationPlotData {
   classNames: string[];
   /** Binary: the positive class's AUC; multi-class: the macro mean. */
-  auc: number;
-  aucCi?: [number, number];
-  perClass: { className: string; auc: number; aucCi?: [number, number] }[];
+  auc: Num;
+  aucCi?: [Num, Num];
+  perClass: { className: string; auc: Num; aucCi?: [Num, Num] }[];
   confusion: number[][];
-  ece: number;
-  reliability: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[];
+  ece: Num;
+  reliability: { lower: number; upper: number; count: number; confidence: Num; accuracy: Num }[];
   /** One curve for binary, one per class (one-vs-rest) otherwise; `band`: the TPR's 95% interval at fixed FPRs. */
-  roc: { className: string; points: { fpr: number; tpr: number }[]; band?: { fpr: number; lo: number; hi: number }[] }[];
+  roc: { className: string; points: { fpr: Num; tpr: Num }[]; band?: { fpr: Num; lo: Num; hi: Num }[] }[];
 }
 
 /** One epoch of a training run (models/training/fit.ts's EpochRecord has these and more). */
 export interface EpochValues {
   epoch: number;
-  loss: number;
-  valLoss?: number;
+  loss: Num;
+  valLoss?: Num;
   /** The validation AUC early stopping watches. */
-  valMetric: number;
+  valMetric: Num;
 }
 
 const FONT = 11;
 const CHAR = 0.6;
 const textWidth = (s: string, size = FONT) => s.length * size * CHAR;
 const px = (v: number) => Math.round(v * 10) / 10;
-const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+const isNum = (x: Num | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+const f3 = (x: Num | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** A name cut to `max` characters with an ellipsis. */
@@ -132,10 +136,10 @@ function legendRow(entries: LegendEntry[], x: number, y: number): { nodes: PlotN
   return { nodes: [{ tag: 'g', attrs: { 'data-role': 'legend' }, children: nodes }], width: at - x };
 }
 
-const points = (xs: number[], ys: number[], sx: Scale, sy: Scale) =>
+const points = (xs: readonly Num[], ys: readonly (Num | undefined)[], sx: Scale, sy: Scale) =>
   xs
     .map((x, i) => [x, ys[i]] as const)
-    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+    .filter((p): p is readonly [number, number] => isNum(p[0]) && isNum(p[1]))
     .map(([x, y]) => `${px(sx(x))},${px(sy(y))}`)
     .join(' ');
 
@@ -152,7 +156,9 @@ export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THE
   nodes.push({ tag: 'line', attrs: { x1: sx(0), y1: sy(0), x2: sx(1), y2: sy(1), stroke: 'currentColor', 'stroke-opacity': 0.45, 'stroke-dasharray': '4 3', 'data-role': 'chance' } });
   e.roc.forEach((r, i) => {
     if (!r.band?.length) return;
-    const band = [...r.band].filter((b) => [b.fpr, b.lo, b.hi].every(Number.isFinite)).sort((a, b) => a.fpr - b.fpr);
+    const band = r.band
+      .filter((b): b is { fpr: number; lo: number; hi: number } => isNum(b.fpr) && isNum(b.lo) && isNum(b.hi))
+      .sort((a, b) => a.fpr - b.fpr);
     const upper = band.map((b) => `${px(sx(clamp01(b.fpr)))},${px(sy(clamp01(b.hi)))}`);
     const lower = band.map((b) => `${px(sx(clamp01(b.fpr)))},${px(sy(clamp01(b.lo)))}`).reverse();
     nodes.push({ tag: 'polygon', attrs: { points: [...upper, ...lower].join(' '), fill: color(i), 'fill-opacity': 0.2, stroke: 'none', 'data-role': 'band', 'data-series': r.className }, title: `${r.className}: 95% confidence band of the true positive rate` });
@@ -181,7 +187,7 @@ export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_
   const nodes: PlotNode[] = [title(8, 16, `Reliability · ECE ${f3(e.ece)}`), ...axes(f, sx, sy, UNIT_TICKS, UNIT_TICKS, 'Confidence of the predicted class', 'Accuracy')];
   for (const b of e.reliability) {
     if (!(b.count > 0)) continue;
-    const acc = clamp01(Number.isFinite(b.accuracy) ? b.accuracy : 0);
+    const acc = clamp01(isNum(b.accuracy) ? b.accuracy : 0);
     const x0 = sx(clamp01(b.lower)) + 1;
     const w = Math.max(1, sx(clamp01(b.upper)) - sx(clamp01(b.lower)) - 2);
     nodes.push({ tag: 'rect', attrs: { x: px(x0), y: px(sy(acc)), width: px(w), height: px(sy(0) - sy(acc)), fill: theme.series[0], 'fill-opacity': 0.75, 'data-role': 'bar', 'data-value': b.count }, title: `${b.count} images with confidence ${f3(b.lower)}–${f3(b.upper)}: mean confidence ${f3(b.confidence)}, accuracy ${f3(b.accuracy)}` });
@@ -218,7 +224,7 @@ export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PL
     nodes.push(text(left - 6, top + t * cell + cell / 2 + 4, shorten(name, rowChars), { 'text-anchor': 'end', 'data-role': 'row-label' }, name));
     nodes.push(text(left + t * cell + cell / 2, top - 7, shorten(name, colChars), { 'font-size': 10, 'text-anchor': 'middle', 'data-role': 'column-label' }, name));
     const row = e.confusion[t] ?? [];
-    const total = row.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    const total = row.reduce((a, b) => a + (isNum(b) ? b : 0), 0);
     for (let p = 0; p < K; p++) {
       const v = row[p] ?? 0;
       const share = total > 0 ? v / total : 0;
@@ -256,21 +262,21 @@ export function trainingCurvesPlot(history: readonly EpochValues[], theme: PlotT
   const last = Math.max(2, xt.values[xt.values.length - 1] ?? 1, n);
   const sx = scale(1, last, left, left + loss.width);
   const epochs = history.map((h) => h.epoch);
-  const finite = (xs: (number | undefined)[]) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const finite = (xs: (Num | undefined)[]) => xs.filter(isNum);
   const losses = finite(history.flatMap((h) => [h.loss, h.valLoss]));
   const yt = niceTicks(0, Math.max(1e-6, ...losses), 4);
   const syLoss = scale(yt.values[0], yt.values[yt.values.length - 1], loss.top + loss.height, loss.top);
   const syAuc = scale(0, 1, auc.top + auc.height, auc.top);
   const [cTrain, cVal, cAuc] = [theme.series[0], theme.series[1], theme.series[2]];
-  const markers = (ys: (number | undefined)[], sy: Scale, color: string, series: string): PlotNode[] =>
+  const markers = (ys: (Num | undefined)[], sy: Scale, color: string, series: string): PlotNode[] =>
     n > 60
       ? []
       : history.flatMap((h, i) => {
           const y = ys[i];
-          return typeof y === 'number' && Number.isFinite(y) ? [{ tag: 'circle' as const, attrs: { cx: px(sx(h.epoch)), cy: px(sy(y)), r: 2.5, fill: color, 'data-role': 'marker', 'data-series': series } }] : [];
+          return isNum(y) ? [{ tag: 'circle' as const, attrs: { cx: px(sx(h.epoch)), cy: px(sy(y)), r: 2.5, fill: color, 'data-role': 'marker', 'data-series': series } }] : [];
         });
-  const curve = (ys: (number | undefined)[], sy: Scale, color: string, series: string): PlotNode[] => [
-    { tag: 'polyline', attrs: { points: points(epochs, ys.map((y) => (typeof y === 'number' ? y : NaN)), sx, sy), fill: 'none', stroke: color, 'stroke-width': 2, 'data-role': 'curve', 'data-series': series }, title: series },
+  const curve = (ys: (Num | undefined)[], sy: Scale, color: string, series: string): PlotNode[] => [
+    { tag: 'polyline', attrs: { points: points(epochs, ys, sx, sy), fill: 'none', stroke: color, 'stroke-width': 2, 'data-role': 'curve', 'data-series': series }, title: series },
     ...markers(ys, sy, color, series),
   ];
   const trainLoss = history.map((h) => h.loss);

@@ -37,6 +37,7 @@ export const PATH_FIELDS = {
   'training.start': { out: { use: 'write', what: 'package folder' }, backbonePackage: { use: 'read', what: 'backbone package' } },
   'training.resume': { checkpointDir: { use: 'read', what: 'training checkpoint' } },
   'training.report': { path: { use: 'read', what: 'training report' } },
+  'training.results': { packageDir: { use: 'read', what: 'model package' } },
   'training.evaluate': { packageDir: { use: 'read', what: 'model package' } },
   'training.predict': { packageDir: { use: 'read', what: 'model package' } },
   'training.cam': { packageDir: { use: 'read', what: 'model package' } },

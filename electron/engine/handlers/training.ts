@@ -18,6 +18,7 @@ import { LabelUndoLog } from '../../training/label-undo';
 import { predictSeries } from '../../training/predict';
 import { TrainingStore } from '../../training/store';
 import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
+import { readRunResults } from '../../training/run-results';
 import type { EngineDeps } from './context';
 import { errorMessage } from '../../../common/errors';
 
@@ -156,6 +157,8 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     // The path passed the access check (data folder or a chosen folder) and the contract (a
     // .report.html name); the HTML is shown in a sandboxed frame without scripts.
     'training.report': ({ path: file }) => ({ html: readRegularText(file, 'report') }),
+    // A package's recorded evaluation and history (checked against the contract), for the plots.
+    'training.results': ({ packageDir }) => readRunResults(packageDir),
     'training.runs': () => {
       const dir = runsDir();
       if (!existsSync(dir)) return [];
