@@ -3,7 +3,7 @@
  * IPC registry, and the engine worker. The only code that imports 'electron'
  * (with the preload).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createDispatcher, type Handlers, type Reply } from '../../common/rpc';
@@ -15,6 +15,7 @@ import { isAppPage } from './origin';
 import { APP_PAGE_URL, APP_SCHEME, appHeaders, resolveAppRequest } from './app-protocol';
 import { utilityEngine } from './engine-process';
 import { dicomFilesIn } from './open-files';
+import { SealedSecrets, withSealedSecrets } from './pacs-credentials';
 import { runWebgpuProbe } from './webgpu-probe';
 
 // Resolved once, before anything reads it: the same folder the `lumen` CLI
@@ -68,6 +69,7 @@ const mainHandlers: Partial<Handlers> = {
   },
 };
 const dispatchMain = createDispatcher(mainHandlers, log);
+const pacsSecrets = new SealedSecrets(dataDir, safeStorage);
 
 /** Only the main frames of the app's windows, showing the app page itself, may talk to the main process. */
 function trusted(event: IpcMainInvokeEvent): boolean {
@@ -84,8 +86,9 @@ ipcMain.handle('lumen:invoke', async (event, method: unknown, input: unknown): P
   if (name && requests[name].runsIn === 'main') {
     return dispatchMain(method, input, { emit: (e, p) => broadcast(e, p) });
   }
-  // Engine requests are validated by the host before they reach the worker.
-  return engine.request(method, input);
+  // Engine requests are validated by the host before they reach the worker; PACS secrets
+  // are sealed with safeStorage here and handed to the engine only for the request that needs one.
+  return withSealedSecrets(pacsSecrets, method, input, (sent) => engine.request(method, sent));
 });
 
 function createWindow(): BrowserWindow {
