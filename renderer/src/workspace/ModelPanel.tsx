@@ -6,6 +6,7 @@ import type { Colormap } from '../viewer/image';
 import { compact, formatDateTime } from './format';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
+import { ImageUncertainty } from './Uncertainty';
 import { errorMessage } from '../../../common/errors';
 
 export interface HeatmapSettings {
@@ -215,6 +216,7 @@ export function ModelPanel(props: {
         <section className="results" aria-label="Prediction results">
           <h3>This image</h3>
           {imageScores ? <ScoreBars classNames={classNames} scores={imageScores.scores} testId="image-scores" /> : <p className="muted">Not predicted yet — run on this image or series.</p>}
+          {imageScores && <ImageUncertainty image={imageScores} result={result} />}
           {seriesSummary && (
             <>
               <h3>
@@ -232,7 +234,7 @@ export function ModelPanel(props: {
                     key={`${img.sopInstanceUid}/${img.frame}`}
                     className={`strip-bar${current && img.sopInstanceUid === current.sopInstanceUid && img.frame === current.frame ? ' current' : ''}`}
                     style={{ height: `${Math.max(4, img.scores[positive] * 100)}%` }}
-                    title={`${(img.scores[positive] * 100).toFixed(1)}% ${classNames[positive]}`}
+                    title={`${(img.scores[positive] * 100).toFixed(1)}% ${classNames[positive]}${typeof img.uncertainty === 'number' ? ` ± uncertainty ${img.uncertainty.toFixed(2)}` : ''}`}
                     aria-label={`Go to image with ${(img.scores[positive] * 100).toFixed(0)}% ${classNames[positive]}`}
                     onClick={() => props.onPickImage(img.sopInstanceUid, img.frame)}
                   />
