@@ -242,11 +242,11 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const fitted = plan.mode === 'head' ? await fitHead(plan, data, checkpoint, classifier) : await fitNetwork(plan, data, checkpoint, classifier);
     const calibration = calibrateScores(plan, data, fitted, classifier);
     plan.check();
-    const testScores = await scoreTestSplit(plan, data, classifier);
+    const testScores = await scoreTestSplit(plan, data, classifier, fitted);
     calibration.test = calibrationOnTest(calibration.temperature, testScores, data.labels.test);
     const evaluated = evaluateTest(plan, data, fitted, testScores);
     const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
-    recordInLibrary(plan, data, testScores, written);
+    recordInLibrary(plan, data, testScores, written, fitted.testUncertainty);
     removeInside(checkpoint.parent, checkpoint.dir);
     plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test AUC ${evaluated.test.auc.toFixed(3)}` });
     return {
@@ -312,6 +312,8 @@ interface Fitted {
   calibration?: CalibrationRecord;
   /** Head mode: the uncertainty heads on raw features (models/training/ensemble.ts). */
   ensemble?: { heads: EnsembleHeads; metadata: EnsembleMetadata };
+  /** Set by scoreTestSplit: each test image's uncertainty (null without heads). */
+  testUncertainty?: (number | null)[];
 }
 
 interface Evaluated {
@@ -641,18 +643,21 @@ async function fitNetwork(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, 
  * module (decode pool, batches, the runner: ONNX Runtime where it loads), so the test metrics
  * are those of what `lumen predict` and the app's Run will compute for these images.
  */
-async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifier): Promise<number[][]> {
+async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifier, fitted?: Fitted): Promise<number[][]> {
   const { spec, inputSize, preprocessing, opts } = plan;
   const images = data.split.test;
   plan.progress({ phase: 'evaluating', fraction: 0, message: `Scoring the test split (${images.length} images)` });
   const model = standaloneModel(classifier, spec, inputSize);
   try {
-    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false });
+    const ensemble = fitted?.ensemble?.heads;
+    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false, features: ensemble !== undefined });
     try {
-      const { scores } = await predictImages(runner, preprocessing, images, {
+      const { scores, uncertainty } = await predictImages(runner, preprocessing, images, {
+        ensemble,
         signal: opts.signal,
         onProgress: (p) => plan.progress({ phase: 'evaluating', fraction: p.done / p.total, message: `Scoring the test split: ${p.done}/${p.total}` }),
       });
+      if (fitted) fitted.testUncertainty = uncertainty;
       return scores;
     } catch (err) {
       if (err instanceof PipelineCancelled) plan.check();
@@ -723,14 +728,14 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
 }
 
 /** The library keeps the split, the test scores (under the real UIDs: it is where the images are) and an audit entry. */
-function recordInLibrary(plan: RunPlan, data: Dataset, testScores: number[][], written: { metadata: PackageMetadata }): void {
+function recordInLibrary(plan: RunPlan, data: Dataset, testScores: number[][], written: { metadata: PackageMetadata }, testUncertainty?: (number | null)[]): void {
   const { opts, spec, backend, mode, seed } = plan;
   const { split, classNames, labelled } = data;
   const { metadata } = written;
   const store = new TrainingStore(opts.library);
   try {
     store.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i] })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
+    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i], uncertainty: testUncertainty?.[i] ?? null })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
   } finally {
     store.close();
   }

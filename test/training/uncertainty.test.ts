@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { PredictionStore } from '../../electron/library/predictions';
 import { importLabelsCsvFile } from '../../electron/training/labels';
+import { libraryPseudonyms } from '../../electron/training/pseudonyms';
 import { predictSeries } from '../../electron/training/predict';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
 import { loadPackage, savePackage } from '../../models/package';
@@ -26,6 +27,7 @@ let root: string;
 let library: Library;
 let result: TrainResult;
 let pkgDir: string;
+let trainSet: ReturnType<typeof writePhantomSet>;
 /** Series of held-out patients like the training data (another seed, not labelled). */
 const like: string[] = [];
 /** Series unlike it: noise, and another family of images. */
@@ -92,7 +94,7 @@ async function lumen(args: string[]): Promise<{ code: number; stdout: string; st
 beforeAll(async () => {
   await initBackend('cpu');
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-uncertainty-'));
-  const train = writePhantomSet(path.join(root, 'train-dicom'), { patients: 36, slices: 3, seed: 311 });
+  const train = (trainSet = writePhantomSet(path.join(root, 'train-dicom'), { patients: 36, slices: 3, seed: 311 }));
   const heldOut = writePhantomSet(path.join(root, 'like-dicom'), { patients: 8, slices: 3, seed: 312 });
   like.push(...heldOut.patients.map((p) => p.seriesUid));
   noise.push(...writeUnlike(path.join(root, 'noise-dicom'), 'noise', 4, 3));
@@ -156,6 +158,22 @@ describe('uncertainty', () => {
 });
 
 describe('uncertainty with each prediction', () => {
+  it("training stores its test split's predictions with their uncertainties", async () => {
+    const names = libraryPseudonyms(library.dir);
+    const test = trainSet.patients.filter((p) => result.split.patients[names.patient(p.patientId)] === 'test');
+    expect(test.length).toBeGreaterThan(0);
+    const store = new PredictionStore(library.dir);
+    try {
+      for (const p of test) {
+        const stored = store.latestForSeries(result.metadata.contentHash, p.seriesUid)!;
+        expect(stored.images).toHaveLength(3);
+        for (const im of stored.images) expect(im.uncertainty).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      store.close();
+    }
+  });
+
   it('is stored with the prediction (by image and frame) and returned by lumen predict --json and lumen predictions --series --json', async () => {
     const series = like[0];
     const predicted = await lumen(['predict', '--model', pkgDir, '--library', library.dir, '--series', series, '--json']);
