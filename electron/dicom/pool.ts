@@ -189,6 +189,15 @@ function workers(n: number): Worker[] {
   return pool.slice(0, n);
 }
 
+/**
+ * Starts the pool's workers now, without work: a caller about to spend a while on something
+ * else (opening a model's session) lets them load their code meanwhile, so its first batch
+ * does not wait for their start. Unref'd like the rest: they keep nothing alive.
+ */
+export function startDecodePool(threads = availableParallelism()): void {
+  workers(Math.max(1, threads));
+}
+
 /** Stops the pool's workers (they are unref'd, so this is only needed to free memory early). */
 export async function closeDecodePool(): Promise<void> {
   const all = pool;

@@ -14,6 +14,7 @@ import { ensembleUncertainty, type EnsembleHeads } from '../../models/training/e
 import type { Library } from '../library/library';
 import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
+import { startDecodePool } from '../dicom/pool';
 import { TrainingStore } from './store';
 
 export type { PredictionResult } from '../../common/contract/models';
@@ -168,6 +169,8 @@ export interface PredictSeriesOptions {
 /** Predicts every image (frame) of a series, or of the library, and stores the scores. */
 export async function predictSeries(opts: PredictSeriesOptions): Promise<PredictionResult> {
   const opened = performance.now();
+  // The decode workers load their code while the package and the session open.
+  startDecodePool();
   const pkg = await loadPackage(opts.packageDir);
   if (opts.seriesUid && !opts.library.getSeries(opts.seriesUid)) {
     throw new Error(`No series ${opts.seriesUid} in the library ${opts.library.dir}. Import it first, or check the UID.`);
