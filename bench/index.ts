@@ -7,7 +7,9 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   dicom: async () => ({ suite: (await import('./data')).dicomSuite }),
   import: async () => ({ suite: (await import('./data')).importSuite }),
   train: () => import('./train'),
+  stats: () => import('./stats'),
   predict: () => import('./predict'),
+  pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
 };
 

@@ -15,7 +15,7 @@ import { Library } from '../electron/library/library';
 /** Bump when the generated files change, so that the cached series is rebuilt. */
 const GENERATOR_VERSION = 2;
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
+export const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
 
 /** One axial 16-bit CT slice of `size`² with the header fields every generated bench slice shares; `extra` adds the rest. */
 function ctSliceElements(size: number, pixelBytes: Uint8Array, extra: Parameters<typeof imageElements>[0]['extra']) {
