@@ -143,11 +143,12 @@ const points = (xs: readonly Num[], ys: readonly (Num | undefined)[], sx: Scale,
     .map(([x, y]) => `${px(sx(x))},${px(sy(y))}`)
     .join(' ');
 
-const UNIT_FRAME = { left: 54, top: 28, width: 270, height: 270 };
+/** A square plotting area for rates and probabilities; `size` is its side in pixels. */
+const unitFrame = (size = 270): Frame => ({ left: 54, top: 28, width: size, height: size });
 
 /** ROC curves (one per class, one for binary) over their shaded 95% bands, with the chance line. */
-export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME): Plot {
-  const f = UNIT_FRAME;
+export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME, opts: { size?: number } = {}): Plot {
+  const f = unitFrame(opts.size);
   const sx = scale(0, 1, f.left, f.left + f.width);
   const sy = scale(0, 1, f.top + f.height, f.top);
   const color = (i: number) => theme.series[i % theme.series.length];
@@ -180,8 +181,8 @@ export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THE
 }
 
 /** Reliability diagram: accuracy per confidence bin as bars (images in each bin above it), the diagonal, ECE. */
-export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME): Plot {
-  const f = UNIT_FRAME;
+export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME, opts: { size?: number } = {}): Plot {
+  const f = unitFrame(opts.size);
   const sx = scale(0, 1, f.left, f.left + f.width);
   const sy = scale(0, 1, f.top + f.height, f.top);
   const nodes: PlotNode[] = [title(8, 16, `Reliability · ECE ${f3(e.ece)}`), ...axes(f, sx, sy, UNIT_TICKS, UNIT_TICKS, 'Confidence of the predicted class', 'Accuracy')];
@@ -251,9 +252,9 @@ export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PL
 }
 
 /** Training curves, two panels on one epoch axis: training and validation loss; validation AUC. */
-export function trainingCurvesPlot(history: readonly EpochValues[], theme: PlotTheme = LIGHT_PLOT_THEME): Plot {
+export function trainingCurvesPlot(history: readonly EpochValues[], theme: PlotTheme = LIGHT_PLOT_THEME, opts: { width?: number } = {}): Plot {
   const n = history.length;
-  const width = 480;
+  const width = Math.max(240, opts.width ?? 480);
   const left = 54;
   const right = 16;
   const loss = { left, top: 30, width: width - left - right, height: 130 };

@@ -1,0 +1,92 @@
+/**
+ * A finished training run's results in the Training tab: the test metrics, the plots the HTML
+ * report draws (common/plots: training curves, ROC with its 95% band, reliability diagram,
+ * confusion matrix) and the report itself; for the run just finished, or for any model package
+ * in the data folder that recorded them (training.results).
+ */
+import { useState } from 'react';
+import type { RunResults as StoredRun, StoredEvaluation } from '../../../common/contract/run-results';
+import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
+import { DARK_PLOT_THEME } from '../../../common/plots/scene';
+import { errorMessage } from '../../../common/errors';
+import { lumen } from '../api';
+import { PlotView, TrainingCurves } from './Plots';
+
+export interface RunView {
+  test: StoredEvaluation | null;
+  history: readonly EpochValues[];
+  packageDir: string;
+  reportPath: string | null;
+  /** What the package does not hold, in words. */
+  missing?: string[];
+}
+
+const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
+/** The panel is about 300 px wide: plots are drawn for it, so their text keeps its size. */
+const UNIT_SIZE = 200;
+
+export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: (reportPath: string) => void }) {
+  const t = run.test;
+  return (
+    <div className="run-results" data-testid="run-results">
+      {t && (
+        <>
+          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} images)</h3>
+          <div>
+            Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
+            {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
+          </div>
+          <table>
+            <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
+            <tbody>{t.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
+          </table>
+        </>
+      )}
+      <div className="run-plots">
+        <TrainingCurves history={run.history} />
+        {t && <PlotView plot={rocPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="roc-plot" />}
+        {t && <PlotView plot={reliabilityPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="reliability-plot" />}
+        {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME)} testId="confusion-plot" />}
+      </div>
+      {run.missing && run.missing.length > 0 && <div className="muted small">This package holds {run.missing.join('; ')}.</div>}
+      <div className="small">Package: {run.packageDir}</div>
+      {run.reportPath && (
+        <div className="row">
+          <button type="button" onClick={() => onOpenReport(run.reportPath!)}>Open report</button>
+          <span className="muted small">{run.reportPath}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Pick a model package of the data folder and show what it recorded of its training. */
+export function PackageResults({ packages, onOpenReport }: { packages: readonly { dir: string; name: string; contentHash: string }[]; onOpenReport: (reportPath: string) => void }) {
+  const [dir, setDir] = useState('');
+  const [shown, setShown] = useState<StoredRun | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const chosen = packages.some((p) => p.dir === dir) ? dir : (packages[0]?.dir ?? '');
+  const show = async () => {
+    setError(null);
+    try {
+      setShown(await lumen.invoke('training.results', { packageDir: chosen }));
+    } catch (err) {
+      setShown(null);
+      setError(`Could not read the results of ${chosen}: ${errorMessage(err)}`);
+    }
+  };
+  if (packages.length === 0) return null;
+  return (
+    <div className="package-results">
+      <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
+      <div className="row">
+        <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} style={{ flex: 1 }}>
+          {packages.map((p) => <option key={p.dir} value={p.dir}>{p.name} ({p.contentHash.slice(0, 8)})</option>)}
+        </select>
+        <button type="button" onClick={() => void show()}>Show results</button>
+      </div>
+      {error && <div role="alert" className="bad small">{error}</div>}
+      {shown && shown.packageDir === chosen && <RunResults run={shown} onOpenReport={onOpenReport} />}
+    </div>
+  );
+}
