@@ -61,9 +61,11 @@ export function forEachResample(count: number, reps: number, seed: number, each:
 
 /** Scores sorted once, descending, with their tie groups: what every resample's AUC and ROC walk. */
 export interface SortedScores {
+  /** order[k]: the row at rank k (descending score). */
   order: Int32Array;
-  /** groupStart[g]..groupStart[g+1]-1 in `order` are tied; the last entry is n. */
+  /** Ranks groupStart[g]..groupStart[g+1]-1 are tied; the last entry is n. */
   groupStart: Int32Array;
+  /** positive[k]: whether the row at rank k is positive (in rank order, so a pass reads memory in sequence). */
   positive: Uint8Array;
 }
 
@@ -73,22 +75,34 @@ export function sortScores(scores: ArrayLike<number>, positive: ArrayLike<boolea
   const starts: number[] = [];
   for (let i = 0; i < n; i++) if (i === 0 || scores[order[i]] !== scores[order[i - 1]]) starts.push(i);
   starts.push(n);
-  return { order, groupStart: Int32Array.from(starts), positive: Uint8Array.from({ length: n }, (_, i) => (positive[i] ? 1 : 0)) };
+  return { order, groupStart: Int32Array.from(starts), positive: Uint8Array.from({ length: n }, (_, k) => (positive[order[k]] ? 1 : 0)) };
+}
+
+/** Row weights in the rank order of `sorted`, from a weight per cluster: what weightedAuc reads. */
+export function rankWeights(sorted: SortedScores, clusterOf: Int32Array, clusterWeight: Float64Array, out = new Float64Array(sorted.order.length)): Float64Array {
+  const { order } = sorted;
+  for (let k = 0; k < order.length; k++) out[k] = clusterWeight[clusterOf[order[k]]];
+  return out;
+}
+
+/** Row weights (one per row, in row order) in the rank order of `sorted`. */
+export function rowsToRanks(sorted: SortedScores, rowWeight: ArrayLike<number>): Float64Array {
+  return Float64Array.from(sorted.order, (i) => rowWeight[i]);
 }
 
 /**
- * Weighted ROC AUC (Mann-Whitney, ties one half) of presorted scores with a weight per row;
- * when `tprAt` is given, also fills it with the ROC's true positive rate at each of `fprGrid`
- * (linear between the curve's points, the highest at a vertical step). NaN without both classes.
+ * Weighted ROC AUC (Mann-Whitney, ties one half) of presorted scores with a weight per rank
+ * (rankWeights, rowsToRanks); when `tprAt` is given, also fills it with the ROC's true
+ * positive rate at each of `fprGrid` (linear between the curve's points, the highest at a
+ * vertical step). NaN without both classes.
  */
-export function weightedAuc(sorted: SortedScores, rowWeight: ArrayLike<number>, fprGrid?: readonly number[], tprAt?: Float64Array): number {
-  const { order, groupStart, positive } = sorted;
+export function weightedAuc(sorted: SortedScores, weight: Float64Array, fprGrid?: readonly number[], tprAt?: Float64Array): number {
+  const { groupStart, positive } = sorted;
   let wPos = 0;
   let wNeg = 0;
-  for (let i = 0; i < order.length; i++) {
-    const w = rowWeight[i];
-    if (positive[i]) wPos += w;
-    else wNeg += w;
+  for (let k = 0; k < positive.length; k++) {
+    if (positive[k]) wPos += weight[k];
+    else wNeg += weight[k];
   }
   if (wPos === 0 || wNeg === 0) {
     tprAt?.fill(NaN);
@@ -104,9 +118,8 @@ export function weightedAuc(sorted: SortedScores, rowWeight: ArrayLike<number>, 
     let gp = 0;
     let gn = 0;
     for (let k = groupStart[g]; k < groupStart[g + 1]; k++) {
-      const i = order[k];
-      if (positive[i]) gp += rowWeight[i];
-      else gn += rowWeight[i];
+      if (positive[k]) gp += weight[k];
+      else gn += weight[k];
     }
     pairs += gn * (posAbove + gp / 2);
     posAbove += gp;
@@ -179,20 +192,23 @@ export function bootstrapIntervals(
   const acc = new Float64Array(reps);
   const bal = new Float64Array(reps);
   const rates = Array.from({ length: K }, () => ({ sensitivity: new Float64Array(reps), specificity: new Float64Array(reps), ppv: new Float64Array(reps), npv: new Float64Array(reps) }));
-  const rowWeight = new Float64Array(n);
+  const rankWeight = new Float64Array(n);
   const conf = new Float64Array(K * K);
   const tprAt = new Float64Array(G);
-  const cell = Int32Array.from({ length: n }, (_, i) => labels[i] * K + pred[i]);
+  // Each cluster's confusion counts, once: a resample's confusion is their weighted sum.
+  const clusterCells = new Float64Array(clusters.count * K * K);
+  for (let i = 0; i < n; i++) clusterCells[clusters.of[i] * K * K + labels[i] * K + pred[i]]++;
   forEachResample(clusters.count, reps, opts.seed ?? 0, (weights, r) => {
     conf.fill(0);
-    for (let i = 0; i < n; i++) {
-      rowWeight[i] = weights[clusters.of[i]];
-      conf[cell[i]] += rowWeight[i];
+    for (let c = 0; c < clusters.count; c++) {
+      const w = weights[c];
+      if (w === 0) continue;
+      for (let x = 0; x < K * K; x++) conf[x] += w * clusterCells[c * K * K + x];
     }
     let aucSum = 0;
     let aucCount = 0;
     for (let k = 0; k < curves.length; k++) {
-      const a = weightedAuc(sorted[k], rowWeight, ROC_BAND_FPR, tprAt);
+      const a = weightedAuc(sorted[k], rankWeights(sorted[k], clusters.of, weights, rankWeight), ROC_BAND_FPR, tprAt);
       aucSamples[k][r] = a;
       band[k].set(tprAt, r * G);
       if (Number.isFinite(a)) {
@@ -255,4 +271,84 @@ export function bootstrapIntervals(
     })),
     rocBands,
   };
+}
+
+export interface PairedAucDifference {
+  /** Binary: the positive class's AUC; multi-class: the macro mean of one-vs-rest AUCs. */
+  aucA: number;
+  aucB: number;
+  /** aucB - aucA. */
+  difference: number;
+  ci: Interval;
+  /** Two-sided: twice the smaller share of resampled differences on either side of 0, (count + 1) / (resamples + 1). */
+  p: number;
+  /** The interval excludes 0. */
+  holds: boolean;
+  method: string;
+}
+
+function macroAuc(sorted: SortedScores[], clusterOf: Int32Array, clusterWeight: Float64Array): number {
+  let sum = 0;
+  let count = 0;
+  for (const s of sorted) {
+    const a = weightedAuc(s, rankWeights(s, clusterOf, clusterWeight));
+    if (Number.isFinite(a)) {
+      sum += a;
+      count++;
+    }
+  }
+  return count ? sum / count : NaN;
+}
+
+/**
+ * A paired test of two models' AUC on the same rows: every resample draws the same clusters
+ * (patients) for both, so what the two share (which patients are hard) cancels out of the
+ * difference. Gives the difference B - A, its percentile interval and a two-sided p-value.
+ */
+export function pairedAucDifference(
+  scoresA: readonly number[][],
+  scoresB: readonly number[][],
+  labels: readonly number[],
+  K: number,
+  clusters: Clusters,
+  opts: { reps?: number; seed?: number } = {},
+): PairedAucDifference {
+  const n = labels.length;
+  if (scoresA.length !== n || scoresB.length !== n) throw new Error(`Paired scores must cover the same ${n} rows (got ${scoresA.length} and ${scoresB.length}).`);
+  const reps = opts.reps ?? 1000;
+  const curves = rocClasses(K);
+  const sortedA = curves.map((c) => sortScores(scoresA.map((s) => s[c]), labels.map((l) => l === c)));
+  const sortedB = curves.map((c) => sortScores(scoresB.map((s) => s[c]), labels.map((l) => l === c)));
+  const unit = new Float64Array(clusters.count).fill(1);
+  const aucA = macroAuc(sortedA, clusters.of, unit);
+  const aucB = macroAuc(sortedB, clusters.of, unit);
+  const diffs = new Float64Array(reps);
+  forEachResample(clusters.count, reps, opts.seed ?? 0, (weights, r) => {
+    diffs[r] = macroAuc(sortedB, clusters.of, weights) - macroAuc(sortedA, clusters.of, weights);
+  });
+  let finite = 0;
+  let atMost = 0;
+  let atLeast = 0;
+  for (const d of diffs) {
+    if (!Number.isFinite(d)) continue;
+    finite++;
+    if (d <= 0) atMost++;
+    if (d >= 0) atLeast++;
+  }
+  const ci = percentileInterval(diffs);
+  const p = finite ? Math.min(1, (2 * (Math.min(atMost, atLeast) + 1)) / (finite + 1)) : NaN;
+  const unitWords = clusters.unit === 'images' ? 'paired bootstrap over images (no patient ids)' : `paired cluster bootstrap over ${clusters.unit}`;
+  return { aucA, aucB, difference: aucB - aucA, ci, p, holds: ci[0] > 0 || ci[1] < 0, method: `${unitWords}, ${reps} resamples, percentile` };
+}
+
+/** The comparison in a sentence: "B's AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004): the difference holds". */
+export function differenceSentence(d: PairedAucDifference, nameA = 'A', nameB = 'B'): string {
+  if (!Number.isFinite(d.difference)) return `The AUC difference cannot be computed: the rows need both classes.`;
+  const f2 = (x: number) => x.toFixed(Math.abs(x) < 0.01 && x !== 0 ? 3 : 2);
+  const pText = d.p < 0.001 ? 'p < 0.001' : `p = ${d.p.toFixed(3)}`;
+  const higher = d.difference > 0 ? nameB : nameA;
+  const sign = d.difference > 0 ? 1 : -1;
+  const [lo, hi] = sign > 0 ? d.ci : [-d.ci[1], -d.ci[0]];
+  const head = d.difference === 0 ? `${nameA} and ${nameB} have the same AUC (95% CI of the difference ${f2(d.ci[0])} to ${f2(d.ci[1])}, ${pText})` : `${higher}'s AUC is higher by ${f2(Math.abs(d.difference))} (95% CI ${f2(lo)} to ${f2(hi)}, ${pText})`;
+  return `${head}: ${d.holds ? 'the difference holds' : 'the difference does not hold (the interval includes 0)'}`;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, rocAuc } from '../../models/training/metrics';
 import { evaluateLevels, flatTestMetrics, PATIENT_AGGREGATION, SERIES_AGGREGATION } from '../../models/training/levels';
-import { bootstrapIntervals, clustersOf, forEachResample, percentileInterval, seededRandom, sortScores, weightedAuc } from '../../models/training/stats';
+import { bootstrapIntervals, clustersOf, forEachResample, percentileInterval, rankWeights, rowsToRanks, seededRandom, sortScores, weightedAuc } from '../../models/training/stats';
 
 const binary = (p: number[]) => p.map((x) => [1 - x, x]);
 const width = (ci: readonly [number, number]) => ci[1] - ci[0];
@@ -15,17 +15,17 @@ describe('weighted AUC, ROC at fixed false positive rates, percentiles', () => {
     // Positives 0.9 (x2) and 0.4 (x1); negatives 0.5 (x1) and 0.4 (x3).
     // Pairs: 0.9 beats 0.5 (2x1) and 0.4 (2x3); 0.4 ties 0.4 (1x3 halves): 9.5 of 3x4.
     const sorted = sortScores([0.9, 0.4, 0.5, 0.4], [true, true, false, false]);
-    expect(weightedAuc(sorted, [2, 1, 1, 3])).toBeCloseTo(9.5 / 12, 12);
+    expect(weightedAuc(sorted, rowsToRanks(sorted, [2, 1, 1, 3]))).toBeCloseTo(9.5 / 12, 12);
     // Unit weights: the Mann-Whitney AUC of the rows.
-    expect(weightedAuc(sorted, [1, 1, 1, 1])).toBeCloseTo(rocAuc([0.9, 0.4, 0.5, 0.4], [true, true, false, false]), 12);
-    expect(weightedAuc(sorted, [0, 0, 1, 1])).toBeNaN();
+    expect(weightedAuc(sorted, rowsToRanks(sorted, [1, 1, 1, 1]))).toBeCloseTo(rocAuc([0.9, 0.4, 0.5, 0.4], [true, true, false, false]), 12);
+    expect(weightedAuc(sorted, rowsToRanks(sorted, [0, 0, 1, 1]))).toBeNaN();
   });
 
   it('TPR at fixed FPRs: linear between the curve points, the top of a vertical step', () => {
     // Descending 0.8 pos, 0.7 neg, 0.6 pos, 0.3 neg: (0,0) (0,.5) (.5,.5) (.5,1) (1,1).
     const sorted = sortScores([0.8, 0.3, 0.6, 0.7], [true, false, true, false]);
     const tpr = new Float64Array(5);
-    expect(weightedAuc(sorted, [1, 1, 1, 1], [0, 0.25, 0.5, 0.75, 1], tpr)).toBeCloseTo(0.75, 12);
+    expect(weightedAuc(sorted, rowsToRanks(sorted, [1, 1, 1, 1]), [0, 0.25, 0.5, 0.75, 1], tpr)).toBeCloseTo(0.75, 12);
     expect([...tpr]).toEqual([0.5, 0.5, 1, 1, 1]);
   });
 
@@ -64,7 +64,7 @@ describe('cluster bootstrap', () => {
     const sorted = sortScores(p, labels);
     const seen = new Map<number, number>();
     forEachResample(clusters.count, 2000, 11, (w) => {
-      const auc = weightedAuc(sorted, Array.from(clusters.of, (c) => w[c]));
+      const auc = weightedAuc(sorted, rankWeights(sorted, clusters.of, w));
       seen.set(auc, (seen.get(auc) ?? 0) + 1);
     });
     expect([...seen.keys()].sort()).toEqual([0, 0.75, 1]);
