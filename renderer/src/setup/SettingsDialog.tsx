@@ -6,6 +6,7 @@ import { CT_WINDOW_CHOICES, type Settings, type SettingsState } from '../../../c
 import type { RequestInput } from '../../../common/contract';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
+import { PacsSettings } from '../pacs/PacsSettings';
 import { errorMessage } from '../../../common/errors';
 import { VOI_PRESETS } from '../../../common/voi';
 
@@ -83,6 +84,9 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
           <button type="submit" className="text-button">Use from next start</button>
         </form>
         <p className="muted small">Saved in <span className="mono">{state.file}</span>.</p>
+
+        <h3 id="settings-pacs">PACS connections</h3>
+        <PacsSettings />
       </section>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ImportReport, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
+import { PacsTab } from '../pacs/PacsTab';
 import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { Progress } from './Progress';
@@ -28,6 +29,7 @@ export function StudyBrowser({
   const [importPath, setImportPath] = useState('');
   const [showErrors, setShowErrors] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const [tab, setTab] = useState<'library' | 'pacs'>('library');
   const job = useJob<ImportReport>();
 
   useEffect(() => {
@@ -95,6 +97,19 @@ export function StudyBrowser({
           </button>
         )}
       </header>
+      <div className="side-tabs" role="tablist" aria-label="Study source">
+        <button type="button" role="tab" id="tab-library" aria-selected={tab === 'library'} aria-controls="panel-library" className={tab === 'library' ? 'active' : ''} onClick={() => setTab('library')}>
+          Library
+        </button>
+        <button type="button" role="tab" id="tab-pacs" aria-selected={tab === 'pacs'} aria-controls="panel-pacs" className={tab === 'pacs' ? 'active' : ''} onClick={() => setTab('pacs')}>
+          PACS
+        </button>
+      </div>
+      {/* Kept mounted while hidden: a retrieve goes on, and the library list refreshes, whichever tab shows. */}
+      <div id="panel-pacs" role="tabpanel" aria-labelledby="tab-pacs" className="browser-tab" hidden={tab !== 'pacs'}>
+        <PacsTab />
+      </div>
+      <div id="panel-library" role="tabpanel" aria-labelledby="tab-library" className="browser-tab" hidden={tab !== 'library'}>
       {exporting && activeSeries && (
         <ExportDialog
           seriesInstanceUid={activeSeries}
@@ -131,6 +146,7 @@ export function StudyBrowser({
       {error && <div className="banner error" role="alert">{error}</div>}
       <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
       <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} showMaps={showMaps} setShowMaps={setShowMaps} />
+      </div>
     </aside>
   );
 }

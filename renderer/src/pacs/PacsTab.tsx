@@ -1,0 +1,284 @@
+// The study browser's PACS tab: query a configured PACS (QIDO-RS or C-FIND), list the studies
+// (each expandable to its series), retrieve a study or a series into the library with progress
+// and cancel, and switch the C-STORE receiver on and off. What the library holds is marked and
+// kept up to date as instances land (library.changed).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, PacsStudy } from '../../../common/contract/pacs';
+import { errorMessage } from '../../../common/errors';
+import { lumen } from '../api';
+import { Progress } from '../workspace/Progress';
+import { formatDate, personName } from '../workspace/format';
+import { useJob } from '../workspace/useJob';
+import { onConnectionsChanged } from './connectionsChanged';
+import { describeConnection } from './PacsSettings';
+import { ReceiverPanel } from './ReceiverPanel';
+import './pacs.css';
+
+const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'MG', 'PT', 'NM', 'XA', 'OT'];
+
+/** 2025-03-10 → 20250310. */
+const dicomDate = (d: string) => d.replace(/-/g, '');
+/** Dates and names as the library list writes them. */
+const shownDate = (d: string) => formatDate(d) || '—';
+const shownName = (n: string) => personName(n) || '—';
+
+function holding(inLibrary: number, total: number | null): { text: string; complete: boolean } | null {
+  if (inLibrary === 0) return null;
+  if (total !== null && inLibrary >= total) return { text: 'In library', complete: true };
+  return { text: total !== null ? `${inLibrary} of ${total} in library` : `${inLibrary} in library`, complete: false };
+}
+
+/** Instances the library holds now, by study and by series: what marks "in library" live. */
+function useLibraryCounts() {
+  const [counts, setCounts] = useState<{ studies: Map<string, number>; series: Map<string, number> }>({ studies: new Map(), series: new Map() });
+  const load = useCallback(() => {
+    void lumen.invoke('library.studies', {}).then(
+      (list) => {
+        const studies = new Map<string, number>();
+        const series = new Map<string, number>();
+        for (const st of list) {
+          studies.set(st.studyInstanceUid, st.instances);
+          for (const se of st.series) series.set(se.seriesInstanceUid, se.instances);
+        }
+        setCounts({ studies, series });
+      },
+      () => undefined,
+    );
+  }, []);
+  useEffect(() => {
+    load();
+    return lumen.on('library.changed', load);
+  }, [load]);
+  return counts;
+}
+
+export function PacsTab() {
+  const [connections, setConnections] = useState<PacsConnectionInfo[] | null>(null);
+  const [name, setName] = useState('');
+  const [form, setForm] = useState({ patientName: '', patientId: '', from: '', to: '', modality: '', accession: '', description: '' });
+  const [studies, setStudies] = useState<PacsStudy[] | null>(null);
+  const [searching, setSearching] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<Record<string, PacsSeries[] | 'loading' | { error: string }>>({});
+  const [retrieving, setRetrieving] = useState<string | null>(null);
+  const job = useJob<PacsRetrieveReport>();
+  const counts = useLibraryCounts();
+  const list = useRef<HTMLUListElement>(null);
+
+  useEffect(() => {
+    const load = () =>
+      void lumen.invoke('pacs.list', {}).then(
+        (r) => {
+          setConnections(r.connections);
+          setName((current) => (r.connections.some((c) => c.name === current) ? current : (r.connections[0]?.name ?? '')));
+        },
+        (err: unknown) => setError(errorMessage(err)),
+      );
+    load();
+    return onConnectionsChanged(load);
+  }, []);
+
+  const search = async () => {
+    if (!name) return;
+    const query: PacsQuery = {
+      patientName: form.patientName || undefined,
+      patientId: form.patientId || undefined,
+      modality: form.modality || undefined,
+      accession: form.accession || undefined,
+      description: form.description || undefined,
+      studyDate: form.from || form.to ? `${dicomDate(form.from)}-${dicomDate(form.to)}`.replace(/^(\d{8})-\1$/, '$1') : undefined,
+    };
+    setSearching(true);
+    setError(null);
+    setOpen({});
+    try {
+      setStudies((await lumen.invoke('pacs.query', { name, query })).studies);
+    } catch (err) {
+      setStudies(null);
+      setError(errorMessage(err));
+    } finally {
+      setSearching(false);
+    }
+  };
+
+  const toggle = async (uid: string) => {
+    if (open[uid]) {
+      setOpen(({ [uid]: _closed, ...rest }) => rest);
+      return;
+    }
+    setOpen((o) => ({ ...o, [uid]: 'loading' }));
+    try {
+      const { series } = await lumen.invoke('pacs.series', { name, studyInstanceUid: uid });
+      setOpen((o) => ({ ...o, [uid]: series }));
+    } catch (err) {
+      setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
+    }
+  };
+
+  const retrieve = (studyInstanceUid: string, seriesInstanceUid?: string) => {
+    setRetrieving(seriesInstanceUid ?? studyInstanceUid);
+    void job.start(() => lumen.invoke('pacs.retrieve', { name, studyInstanceUid, seriesInstanceUid }), 'Listing instances…');
+  };
+
+  /** Up and Down move between the studies; Right or Enter opens one's series, Left closes them. */
+  const onRowKey = (e: React.KeyboardEvent<HTMLElement>, uid: string) => {
+    if (e.target !== e.currentTarget) return;
+    const rows = [...(list.current?.querySelectorAll<HTMLElement>('[data-row]') ?? [])];
+    const at = rows.indexOf(e.currentTarget);
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+    } else if ((e.key === 'ArrowRight' || e.key === 'Enter') && !open[uid]) {
+      e.preventDefault();
+      void toggle(uid);
+    } else if (e.key === 'ArrowLeft' && open[uid]) {
+      e.preventDefault();
+      void toggle(uid);
+    }
+  };
+
+  const report = job.result;
+  const active = connections?.find((c) => c.name === name);
+  const field = (key: keyof typeof form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
+    <label className="pacs-field">
+      {label}
+      <input className="text-input" value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} spellCheck={false} {...props} />
+    </label>
+  );
+
+  return (
+    <div className="pacs-tab" data-testid="pacs-tab">
+      {connections && connections.length === 0 && (
+        <p className="muted small pad" data-testid="pacs-none">
+          No PACS connection yet: add one in Settings (PACS). Nothing is contacted until you do.
+        </p>
+      )}
+      {connections && connections.length > 0 && (
+        <form
+          className="pacs-query"
+          aria-label="Query a PACS"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void search();
+          }}
+        >
+          <label className="pacs-field">
+            PACS
+            <select aria-label="PACS" value={name} onChange={(e) => (setName(e.target.value), setStudies(null), setOpen({}))}>
+              {connections.map((c) => (
+                <option key={c.name} value={c.name}>{c.name}</option>
+              ))}
+            </select>
+          </label>
+          {active && <div className="muted small pacs-describe">{describeConnection(active)}</div>}
+          {field('patientName', 'Patient name', { placeholder: 'Doe* (wildcards * ?)' })}
+          {field('patientId', 'Patient ID')}
+          <div className="row pacs-dates">
+            {field('from', 'From', { type: 'date' })}
+            {field('to', 'To', { type: 'date' })}
+          </div>
+          <div className="row">
+            <label className="pacs-field">
+              Modality
+              <select aria-label="Modality" value={form.modality} onChange={(e) => setForm({ ...form, modality: e.target.value })}>
+                {MODALITIES.map((m) => (
+                  <option key={m} value={m}>{m || 'Any'}</option>
+                ))}
+              </select>
+            </label>
+            {field('accession', 'Accession')}
+          </div>
+          {field('description', 'Description')}
+          <button type="submit" className="primary-button" disabled={searching || !name}>
+            {searching ? 'Searching…' : 'Search'}
+          </button>
+        </form>
+      )}
+      {error && <div className="banner error" role="alert">{error}</div>}
+
+      {job.running && <Progress label="Retrieve" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
+      {job.error && <div className="banner error" role="alert">Retrieve failed: {job.error}</div>}
+      {job.cancelled && <div className="small muted pad" role="status">Retrieve cancelled: what arrived is kept; retrieve again to fetch the rest.</div>}
+      {report && (
+        <div className="pacs-report small" role="status" data-testid="pacs-retrieve-report">
+          {report.received} received, {report.alreadyPresent} already in the library, {report.failed} failed (of {report.listed}) in {report.seconds} s.
+          {report.stopped && <div className="bad">Stopped: {report.stopped} What arrived is kept; retrieve again to fetch the rest.</div>}
+          {report.errors.length > 0 && (
+            <ul className="pacs-errors" aria-label="Instances that failed">
+              {report.errors.slice(0, 20).map((e, i) => (
+                <li key={i}>
+                  <span className="mono">{e.sopInstanceUid ?? 'instances'}</span>: {e.reason}
+                </li>
+              ))}
+              {report.errors.length > 20 && <li>… and {report.errors.length - 20} more.</li>}
+            </ul>
+          )}
+        </div>
+      )}
+
+      {studies && (
+        <div className="muted small pad" role="status">
+          {studies.length === 0 ? 'No studies match.' : `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} on ${name}`}
+        </div>
+      )}
+      {studies && studies.length > 0 && (
+        <ul className="pacs-results" ref={list} aria-label="Studies on the PACS">
+          {studies.map((s) => {
+            const expanded = open[s.studyInstanceUid];
+            const held = holding(counts.studies.get(s.studyInstanceUid) ?? s.inLibrary, s.instances);
+            return (
+              <li key={s.studyInstanceUid} className="pacs-study" data-testid="pacs-study">
+                <div className="pacs-study-head" data-row tabIndex={0} role="button" aria-expanded={!!expanded} onKeyDown={(e) => onRowKey(e, s.studyInstanceUid)} onClick={() => void toggle(s.studyInstanceUid)}>
+                  <div className="row">
+                    <span className="pacs-caret" aria-hidden>{expanded ? '▾' : '▸'}</span>
+                    <strong className="pacs-patient">{shownName(s.patientName)}</strong>
+                    <span className="modality">{s.modalities.join('/') || '—'}</span>
+                  </div>
+                  <div className="muted small">
+                    {shownDate(s.studyDate)} · {s.patientId || 'no ID'}
+                    {s.accessionNumber && ` · ${s.accessionNumber}`}
+                  </div>
+                  {s.studyDescription && <div className="small pacs-describe">{s.studyDescription}</div>}
+                  <div className="row small">
+                    <span className="muted">
+                      {s.series ?? '?'} series, {s.instances ?? '?'} images
+                    </span>
+                    {held && <span className={`pacs-held${held.complete ? ' complete' : ''}`} data-testid="pacs-held">{held.text}</span>}
+                  </div>
+                </div>
+                <div className="row pacs-actions">
+                  <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid)} aria-label={`Retrieve the study of ${shownDate(s.studyDate)}`}>
+                    {retrieving === s.studyInstanceUid && job.running ? 'Retrieving…' : 'Retrieve study'}
+                  </button>
+                </div>
+                {expanded === 'loading' && <div className="muted small">Listing series…</div>}
+                {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small" role="alert">{expanded.error}</div>}
+                {Array.isArray(expanded) && (
+                  <ul className="pacs-series" aria-label="Series">
+                    {expanded.map((se) => {
+                      const h = holding(counts.series.get(se.seriesInstanceUid) ?? se.inLibrary, se.instances);
+                      return (
+                        <li key={se.seriesInstanceUid} className="row small" data-testid="pacs-series">
+                          <span className="modality">{se.modality || '—'}</span>
+                          <span className="pacs-describe">
+                            {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
+                            {se.seriesDescription || 'no description'} · {se.instances ?? '?'} images
+                          </span>
+                          {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`}>{h.text}</span>}
+                          <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}>
+                            Retrieve
+                          </button>
+                        </li>
+                      );
+                    })}
+                  </ul>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <ReceiverPanel />
+    </div>
+  );
+}
