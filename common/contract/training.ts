@@ -128,6 +128,44 @@ export const CamResult = z.object({
   imageRegion: z.object({ x0: z.number(), y0: z.number(), width: z.number(), height: z.number() }),
 });
 
+/** One series `training.suggest` (and `lumen suggest --json`) proposes to label next (electron/training/suggest.ts). */
+export const Suggestion = z.object({
+  rank: z.number(),
+  studyInstanceUid: z.string(),
+  seriesInstanceUid: z.string(),
+  seriesDescription: z.string().nullable(),
+  modality: z.string().nullable(),
+  /** Images of the series scored (at most the images-per-series bound). */
+  images: z.number(),
+  /** uncertainty x min(1, distance): what the ranking sorts by, in [0, 1]. */
+  score: z.number(),
+  /** Normalised entropy of the series' mean class probabilities, in [0, 1] (1: the model cannot tell). */
+  uncertainty: z.number(),
+  /** Distance of its features to the nearest labelled or higher-ranked series, over the median distance between two series; null without features. */
+  distance: z.number().nullable(),
+  /** The series' mean probability per class. */
+  meanScores: z.record(z.string(), z.number()),
+  /** Why it is suggested, in words. */
+  reason: z.string(),
+});
+export type Suggestion = z.infer<typeof Suggestion>;
+
+/** What a finished `training.suggest` job gives. */
+export const SuggestResult = z.object({
+  model: z.object({ name: z.string(), contentHash: z.string() }),
+  classNames: z.array(z.string()),
+  /** Series with images and no label of their own, of their images or of their study: the candidates. */
+  unlabelledSeries: z.number(),
+  labelledSeries: z.number(),
+  imagesScored: z.number(),
+  /** Whether distances (diversity) entered the ranking; when not, `note` says why. */
+  diversity: z.boolean(),
+  note: z.string().optional(),
+  method: z.string(),
+  suggestions: z.array(Suggestion),
+});
+export type SuggestResult = z.infer<typeof SuggestResult>;
+
 export const trainingRequests = {
   'training.labels.set': request({
     summary: 'Label images, series or studies (replacing their previous label); who and when are recorded.',
@@ -217,6 +255,11 @@ export const trainingRequests = {
   'training.predict': request({
     summary: 'Score a series (or the whole library) with a model package and store the predictions (a job).',
     input: z.object({ packageDir: FilePath, seriesUid: Uid.optional() }).strict(),
+    output: JobStarted,
+  }),
+  'training.suggest': request({
+    summary: 'Unlabelled series ranked by how much labelling them should help a model package (uncertainty with diversity; a job whose result lists them).',
+    input: z.object({ packageDir: FilePath, n: z.number().int().min(1).max(500).default(20) }).strict(),
     output: JobStarted,
   }),
   'training.cam': request({

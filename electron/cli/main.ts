@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   labels: () => import('./labels'),
   predict: () => import('./predict'),
   predictions: () => import('./predictions'),
+  suggest: () => import('./suggest'),
   audit: () => import('./audit'),
   weights: () => import('./weights'),
   settings: () => import('./settings'),

@@ -40,6 +40,7 @@ export const PATH_FIELDS = {
   'training.results': { packageDir: { use: 'read', what: 'model package' } },
   'training.evaluate': { packageDir: { use: 'read', what: 'model package' } },
   'training.predict': { packageDir: { use: 'read', what: 'model package' } },
+  'training.suggest': { packageDir: { use: 'read', what: 'model package' } },
   'training.cam': { packageDir: { use: 'read', what: 'model package' } },
   'training.exportPackage': { packageDir: { use: 'read', what: 'model package' }, file: { use: 'export', what: 'package file' } },
   'export.results': { out: { use: 'write', what: 'results folder' } },

@@ -16,6 +16,7 @@ import { exportLabelsCsv, importLabelFolders, planLabelsCsv, readLabelsCsvFile }
 import { labelOverview, nextUnlabelledSeries } from '../../training/label-overview';
 import { LabelUndoLog } from '../../training/label-undo';
 import { predictSeries } from '../../training/predict';
+import { suggestSeries } from '../../training/suggest';
 import { TrainingStore } from '../../training/store';
 import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
 import { readRunResults } from '../../training/run-results';
@@ -193,6 +194,10 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       }),
     'training.predict': ({ packageDir, seriesUid }, ctx) =>
       deps.jobs.start('training.predict', ctx, (job) => predictSeries({ library: lib(), packageDir, seriesUid, signal: job.signal, onProgress: (p) => job.progress(p.done / p.total, `Scoring ${p.done}/${p.total}`) })),
+    'training.suggest': ({ packageDir, n }, ctx) =>
+      deps.jobs.start('training.suggest', ctx, (job) =>
+        suggestSeries({ library: lib(), packageDir, n, cacheDir: path.join(deps.dataDir, 'feature-cache'), signal: job.signal, onProgress: (p) => job.progress(p.fraction, p.message) }),
+      ),
     'training.cam': async ({ packageDir, sopInstanceUid, frame, classIndex }) => {
       const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number }>('SELECT path, image_rows, image_columns FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
       if (!inst) throw new Error(`No image ${sopInstanceUid} in the library.`);

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { errorMessage } from '../../common/errors';
+import { Library, LIBRARY_FILE } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS, suggestSeries, SuggestCancelled, type SuggestResult } from '../training/suggest';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
+
+function count(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new CliError(`--${name} must be a whole number from 1 to 100000, got "${value}".`, 2);
+  return n;
+}
+
+function table(r: SuggestResult): string {
+  const lines = [`${r.model.name} (${r.model.contentHash.slice(0, 12)}…): ${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series to label next (${r.labelledSeries} labelled)`];
+  if (r.note) lines.push(r.note);
+  if (r.suggestions.length) {
+    lines.push('rank  score  uncert.  distance  series');
+    for (const s of r.suggestions) {
+      const what = [s.modality, s.seriesDescription].filter(Boolean).join('  ') || '(no description)';
+      lines.push(`${String(s.rank).padStart(4)}  ${s.score.toFixed(3)}  ${s.uncertainty.toFixed(3).padStart(7)}  ${(s.distance === null ? '-' : s.distance.toFixed(2)).padStart(8)}  ${what}`);
+      lines.push(`      study ${s.studyInstanceUid}  series ${s.seriesInstanceUid}`);
+      lines.push(`      ${s.reason}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const command: Command = {
+  summary: 'Suggest which unlabelled series to label next: those the model is least sure of, and unlike those already labelled (active learning).',
+  usage: `lumen suggest --model <pkg> [--library <dir>] [--n ${DEFAULT_SUGGESTIONS}] [--images-per-series ${DEFAULT_IMAGES_PER_SERIES}] [--json]`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, n: { type: 'string' }, 'images-per-series': { type: 'string' }, json: { type: 'boolean' } });
+    if (!values.model) throw new CliError('--model <package folder> is required.', 2);
+    const n = count(values.n, 'n', DEFAULT_SUGGESTIONS);
+    const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);
+    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    // Suggesting never creates a library (a mistyped --library should not leave one behind).
+    if (!existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
+    const library = Library.open(libraryDir);
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    const showProgress = process.stderr.isTTY === true;
+    let drawn = false;
+    try {
+      const result = await suggestSeries({
+        library,
+        packageDir: values.model,
+        n,
+        imagesPerSeries,
+        signal: controller.signal,
+        onProgress: showProgress
+          ? (p) => {
+              process.stderr.write(`\r\x1b[2K${p.message}`.slice(0, (process.stderr.columns || 80) + 5));
+              drawn = true;
+            }
+          : undefined,
+      });
+      if (drawn) process.stderr.write('\r\x1b[2K');
+      if (values.json) printJson(result);
+      else process.stdout.write(table(result));
+      return 0;
+    } catch (err) {
+      if (drawn) process.stderr.write('\r\x1b[2K');
+      if (err instanceof SuggestCancelled) throw new CliError('Cancelled: no suggestions.', 130);
+      throw err instanceof CliError ? err : new CliError(errorMessage(err));
+    } finally {
+      process.off('SIGINT', onSigint);
+      library.close();
+    }
+  },
+};

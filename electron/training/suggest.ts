@@ -1,0 +1,211 @@
+// Active learning: which unlabelled series to label next, for `lumen suggest` and the
+// Training tab's "Label next" queue. A series is unlabelled when neither it, nor any of its
+// images, nor its study has a label (a study label labels its series for training).
+//
+// Per unlabelled series, up to `imagesPerSeries` images evenly spaced through it are scored
+// by the package through the one prediction module (predict.ts: decode pool, batches, the
+// runner); the series' uncertainty is that of the mean of its images' probabilities. Its
+// diversity comes from the package's pooled backbone features (the "features" output of its
+// model.onnx, computed once and cached like training's, electron/training/features.ts), the
+// labelled series' features included. models/training/acquisition.ts ranks them.
+import path from 'node:path';
+import { loadPackage, MODEL_ONNX } from '../../models/package';
+import { createRunner } from '../../models/inference/runner';
+import { PipelineCancelled } from '../../models/inference/pipeline';
+import { rankCandidates, type AcquisitionCandidate } from '../../models/training/acquisition';
+import type { Suggestion, SuggestResult } from '../../common/contract/training';
+import type { ImageRef } from '../dicom/model-input';
+import type { Library } from '../library/library';
+import { DEFAULT_AUGMENTATION } from './augment';
+import { extractFeatures } from './features';
+import { predictImages } from './predict';
+import { TrainingStore } from './store';
+
+export const DEFAULT_SUGGESTIONS = 20;
+export const DEFAULT_IMAGES_PER_SERIES = 8;
+export type { Suggestion, SuggestResult };
+
+export interface SuggestProgress {
+  phase: 'reading' | 'scoring' | 'features' | 'ranking';
+  /** Fraction of the phase done, null when unknown. */
+  fraction: number | null;
+  message: string;
+}
+
+export interface SuggestOptions {
+  library: Library;
+  packageDir: string;
+  /** How many series to suggest (default 20). */
+  n?: number;
+  /** Images per series scored and pooled, evenly spaced through it (default 8): bounds the work for long series. */
+  imagesPerSeries?: number;
+  /** Folder for cached backbone features (default <library>/feature-cache, training's). */
+  cacheDir?: string;
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: SuggestProgress) => void;
+}
+
+export const SUGGEST_METHOD =
+  'score = uncertainty x min(1, distance); uncertainty = entropy of the mean class probabilities over the series\' images / log(classes); distance = distance of the series\' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.';
+
+/** `n` items evenly spaced through `list` (all when it has no more). */
+function evenlySpaced<T>(list: readonly T[], n: number): T[] {
+  if (list.length <= n) return [...list];
+  return Array.from({ length: n }, (_, i) => list[Math.floor(((i + 0.5) * list.length) / n)]);
+}
+
+function meanRows(rows: readonly (readonly number[])[]): number[] {
+  const out = new Array<number>(rows[0].length).fill(0);
+  for (const r of rows) r.forEach((v, i) => (out[i] += v / rows.length));
+  return out;
+}
+
+function meanFeatures(rows: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(rows[0].length);
+  for (const r of rows) for (let d = 0; d < out.length; d++) out[d] += r[d] / rows.length;
+  return out;
+}
+
+/** Thrown when the signal aborts a suggestion run. */
+export class SuggestCancelled extends Error {
+  constructor() {
+    super('Cancelled');
+  }
+}
+
+/** Ranks the library's unlabelled series by how much labelling each should help the package's model. */
+export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult> {
+  const n = opts.n ?? DEFAULT_SUGGESTIONS;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`The number of suggestions must be a whole number of at least 1, not ${n}.`);
+  const perSeries = opts.imagesPerSeries ?? DEFAULT_IMAGES_PER_SERIES;
+  if (!Number.isInteger(perSeries) || perSeries < 1) throw new Error(`Images per series must be a whole number of at least 1, not ${perSeries}.`);
+  const check = () => {
+    if (opts.signal?.aborted) throw new SuggestCancelled();
+  };
+  const progress = (p: SuggestProgress) => opts.onProgress?.(p);
+  progress({ phase: 'reading', fraction: null, message: 'Reading the model package and the labels' });
+  const pkg = await loadPackage(opts.packageDir);
+  const meta = pkg.metadata;
+  const { candidates, labelled } = seriesByLabelling(opts.library);
+  check();
+  const picked = candidates.map((c) => ({ ...c, images: evenlySpaced(c.images, perSeries) }));
+  const labelledPicked = labelled.map((images) => evenlySpaced(images, perSeries));
+  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: SUGGEST_METHOD };
+  if (picked.length === 0) return { ...base, imagesScored: 0, diversity: false, note: 'Every series with images is labelled: nothing to suggest.', suggestions: [] };
+
+  // Uncertainty: the package's scores through the one prediction module.
+  const images = picked.flatMap((c) => c.images);
+  const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
+  let scores: number[][];
+  try {
+    progress({ phase: 'scoring', fraction: 0, message: `Scoring ${images.length} images of ${picked.length} unlabelled series` });
+    ({ scores } = await predictImages(runner, meta.preprocessing, images, {
+      batchSize: opts.batchSize,
+      signal: opts.signal,
+      onProgress: (p) => progress({ phase: 'scoring', fraction: p.done / p.total, message: `Scoring ${p.done}/${p.total} images` }),
+    }));
+  } catch (err) {
+    if (err instanceof PipelineCancelled) throw new SuggestCancelled();
+    throw err;
+  } finally {
+    await runner.dispose();
+  }
+  check();
+
+  // Diversity: the package's pooled backbone features of the candidates and the labelled series.
+  let features: { candidates: Float32Array[]; labelled: Float32Array[] } | null = null;
+  let note: string | undefined;
+  const labelledImages = labelledPicked.flat();
+  try {
+    const all = [...images, ...labelledImages];
+    progress({ phase: 'features', fraction: 0, message: `Backbone features of ${all.length} images (cached)` });
+    const spec = { weightsHash: `package ${meta.contentHash}`, preprocessing: meta.preprocessing, inputSize: meta.inputSize, copies: 1, augmentation: DEFAULT_AUGMENTATION, seed: 0 };
+    const f = await extractFeatures(path.join(pkg.dir, MODEL_ONNX), spec, all, path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache')), {
+      batchSize: opts.batchSize,
+      signal: opts.signal,
+      onProgress: (done, total) => progress({ phase: 'features', fraction: done / total, message: `Backbone features ${done}/${total}` }),
+    });
+    if (f.dim > 0) {
+      const rows = f.features[0];
+      const split = <T>(groups: readonly (readonly T[])[], from: number) => {
+        let at = from;
+        return groups.map((g) => {
+          const part = rows.slice(at, at + g.length);
+          at += g.length;
+          return meanFeatures(part);
+        });
+      };
+      features = { candidates: split(picked.map((c) => c.images), 0), labelled: split(labelledPicked, images.length) };
+    } else note = 'The package\'s model.onnx has no pooled features output: ranked by uncertainty alone.';
+  } catch {
+    // ONNX Runtime missing here, or a package graph it cannot run: the ranking goes on without distances.
+    check();
+    note = 'The backbone features could not be computed with ONNX Runtime here: ranked by uncertainty alone.';
+  }
+  check();
+
+  progress({ phase: 'ranking', fraction: null, message: 'Ranking' });
+  let at = 0;
+  const acquisition: AcquisitionCandidate[] = picked.map((c, i) => {
+    const probabilities = meanRows(scores.slice(at, at + c.images.length));
+    at += c.images.length;
+    return { probabilities, features: features ? features.candidates[i] : null };
+  });
+  const ranked = rankCandidates(acquisition, { n, labelled: features?.labelled ?? [] });
+  const suggestions = ranked.map((r, k): Suggestion => {
+    const c = picked[r.index];
+    const p = acquisition[r.index].probabilities;
+    const meanScores = Object.fromEntries(meta.classNames.map((name, i) => [name, p[i]]));
+    return {
+      rank: k + 1, studyInstanceUid: c.studyInstanceUid, seriesInstanceUid: c.seriesInstanceUid, seriesDescription: c.seriesDescription, modality: c.modality,
+      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p),
+    };
+  });
+  opts.library.audit('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
+  return { ...base, imagesScored: images.length, diversity: features !== null, ...(note ? { note } : {}), suggestions };
+}
+
+/** The reason in words: how unsure the model is (with its two leading classes) and how far the series is from those labelled. */
+function reasonOf(uncertainty: number, distance: number | null, classNames: readonly string[], p: readonly number[]): string {
+  const order = p.map((v, i) => i).sort((a, b) => p[b] - p[a]);
+  const sure = uncertainty >= 0.8 ? 'the model cannot tell' : uncertainty >= 0.4 ? 'the model is unsure' : 'the model is fairly sure';
+  const top = order.slice(0, 2).map((i) => `${classNames[i]} ${p[i].toFixed(2)}`).join(' vs ');
+  const far = distance === null ? '' : distance >= 1 ? '; unlike any labelled series' : distance >= 0.5 ? '; somewhat like a labelled or higher-ranked series' : '; close to a labelled or higher-ranked series';
+  return `${sure} (${top}; uncertainty ${uncertainty.toFixed(2)})${far}${distance === null ? '' : ` (distance ${distance.toFixed(2)})`}`;
+}
+
+interface CandidateSeries {
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  seriesDescription: string | null;
+  modality: string | null;
+  images: ImageRef[];
+}
+
+/** The library's series with images, split into unlabelled candidates and the images of each labelled series. */
+function seriesByLabelling(library: Library): { candidates: CandidateSeries[]; labelled: ImageRef[][] } {
+  const store = new TrainingStore(library);
+  try {
+    const labels = store.listLabels();
+    const seriesLabelled = new Set(labels.filter((l) => l.targetKind === 'series').map((l) => l.targetUid));
+    const studyLabelled = new Set(labels.filter((l) => l.targetKind === 'study').map((l) => l.targetUid));
+    const imageLabelled = new Set(labels.filter((l) => l.targetKind === 'image').map((l) => l.targetUid));
+    const rows = store.db
+      .prepare<[], { series_uid: string; study_uid: string; description: string | null; modality: string | null }>('SELECT series_uid, study_uid, description, modality FROM series ORDER BY series_uid')
+      .all();
+    const candidates: CandidateSeries[] = [];
+    const labelled: ImageRef[][] = [];
+    for (const r of rows) {
+      const images = store.images(r.series_uid);
+      if (images.length === 0) continue;
+      const isLabelled = seriesLabelled.has(r.series_uid) || studyLabelled.has(r.study_uid) || images.some((im) => imageLabelled.has(im.sopInstanceUid));
+      if (isLabelled) labelled.push(images);
+      else candidates.push({ seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, seriesDescription: r.description, modality: r.modality, images });
+    }
+    return { candidates, labelled };
+  } finally {
+    store.close();
+  }
+}
+

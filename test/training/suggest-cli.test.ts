@@ -1,0 +1,159 @@
+// `lumen suggest` as a user runs it (spawned, --json and the table), on a phantom library with
+// a package trained by `lumen train`: only unlabelled series are suggested, the uncertainty is
+// that of the scores `lumen predict` gives, labelling a suggested series removes it, bad input
+// is refused in words, and a cancelled run stops.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalisedEntropy } from '../../models/training/acquisition';
+import { Library } from '../../electron/library/library';
+import { TrainingStore } from '../../electron/training/store';
+import { suggestSeries, SuggestCancelled } from '../../electron/training/suggest';
+import { writeLesionSeries, type WrittenSeries } from './suggest-phantoms';
+
+const run = promisify(execFile);
+const repo = path.resolve(__dirname, '../..');
+let root: string;
+let library: string;
+let pkg: string;
+let series: WrittenSeries[];
+/** Series labelled by the CSV: 12 by series, one by an image, one by its study. */
+let labelled: Set<string>;
+
+async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
+      cwd: repo,
+      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-suggest-cli-'));
+  // 24 patients, one series of 3 slices each: lesions in every other one.
+  series = writeLesionSeries(path.join(root, 'dicom'), Array.from({ length: 24 }, (_, i) => ({ contrast: i % 2 ? 120 : 0 })), { uidRoot: 91, slices: 3, prefix: 'SG' });
+  library = path.join(root, 'library');
+  const imported = await lumen(['import', path.join(root, 'dicom'), '--library', library, '--json']);
+  expect(imported.code, imported.stderr).toBe(0);
+  const rows = [
+    'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label',
+    ...series.slice(0, 12).map((s) => `,${s.seriesUid},,${s.label}`),
+    `,,${series[12].sops[1]},${series[12].label}`,
+    `${series[13].studyUid},,,${series[13].label}`,
+  ];
+  labelled = new Set(series.slice(0, 14).map((s) => s.seriesUid));
+  const csv = path.join(root, 'labels.csv');
+  writeFileSync(csv, rows.join('\n') + '\n');
+  pkg = path.join(root, 'pkg');
+  const trained = await lumen(['train', '--library', library, '--labels', csv, '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '8', '--seed', '3', '--out', pkg, '--window', 'ct-abdomen', '--no-augment', '--json']);
+  expect(trained.code, trained.stderr).toBe(0);
+}, 240_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('lumen suggest', () => {
+  it('ranks only unlabelled series, with score, uncertainty, distance and reason, and no patient data', async () => {
+    const r = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ unlabelledSeries: 10, labelledSeries: 14, diversity: true, classNames: ['lesion', 'none'] });
+    expect(out.suggestions.map((s: { rank: number }) => s.rank)).toEqual([1, 2, 3, 4, 5]);
+    const bySeries = new Map(series.map((s) => [s.seriesUid, s]));
+    for (const s of out.suggestions) {
+      expect(labelled.has(s.seriesInstanceUid)).toBe(false);
+      expect(bySeries.get(s.seriesInstanceUid)!.studyUid).toBe(s.studyInstanceUid);
+      expect(s.seriesDescription).toMatch(/^Phantom series \d+$/);
+      expect(s.images).toBe(3);
+      expect(s.uncertainty).toBeGreaterThanOrEqual(0);
+      expect(s.uncertainty).toBeLessThanOrEqual(1);
+      expect(s.distance).toBeGreaterThanOrEqual(0);
+      expect(s.score).toBeCloseTo(s.uncertainty * Math.min(1, s.distance), 12);
+      expect(s.meanScores.lesion + s.meanScores.none).toBeCloseTo(1, 5);
+      expect(s.reason).toMatch(/uncertainty \d\.\d\d/);
+    }
+    // Greedy: each pick's score is the best left, and scores only fall as picks are added.
+    const scores = out.suggestions.map((s: { score: number }) => s.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(new Set(out.suggestions.map((s: { seriesInstanceUid: string }) => s.seriesInstanceUid)).size).toBe(5);
+    // No patient names or IDs.
+    expect(r.stdout).not.toMatch(/Phantom\^|SG0\d\d/);
+
+    // All of them when --n is larger than the pool.
+    const all = JSON.parse((await lumen(['suggest', '--model', pkg, '--library', library, '--n', '50', '--json'])).stdout);
+    expect(all.suggestions).toHaveLength(10);
+  }, 120_000);
+
+  it('gives the uncertainty of the scores lumen predict gives the series', async () => {
+    const top = JSON.parse((await lumen(['suggest', '--model', pkg, '--library', library, '--n', '1', '--json'])).stdout).suggestions[0];
+    const predicted = await lumen(['predict', '--model', pkg, '--library', library, '--series', top.seriesInstanceUid, '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const p = JSON.parse(predicted.stdout);
+    const mean = p.classNames.map((_: string, c: number) => p.images.reduce((a: number, im: { scores: number[] }) => a + im.scores[c], 0) / p.images.length);
+    expect(top.uncertainty).toBeCloseTo(normalisedEntropy(mean), 5);
+    p.classNames.forEach((name: string, c: number) => expect(top.meanScores[name]).toBeCloseTo(mean[c], 5));
+  }, 120_000);
+
+  it('prints a table without --json', async () => {
+    const r = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/3 of 10 unlabelled series to label next \(14 labelled\)/);
+    expect(r.stdout).toMatch(/rank\s+score\s+uncert\.\s+distance\s+series/);
+    expect(r.stdout).toMatch(/^\s+1\s+\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d\d\s+CT\s+Phantom series \d+$/m);
+  }, 120_000);
+
+  it('refuses bad input in words', async () => {
+    const noModel = await lumen(['suggest', '--library', library]);
+    expect(noModel.code).toBe(2);
+    expect(noModel.stderr).toMatch(/--model <package folder> is required/);
+    const zero = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--n must be a whole number/);
+    const notPkg = await lumen(['suggest', '--model', path.join(root, 'dicom'), '--library', library, '--json']);
+    expect(notPkg.code).toBe(1);
+    expect(JSON.parse(notPkg.stdout).error).toContain(path.join(root, 'dicom'));
+    const noLibrary = await lumen(['suggest', '--model', pkg, '--library', path.join(root, 'nowhere')]);
+    expect(noLibrary.code).toBe(1);
+    expect(noLibrary.stderr).toMatch(/There is no library in .*nowhere/);
+  }, 120_000);
+
+  it('drops a series once it is labelled, and stops when cancelled', async () => {
+    const lib = Library.open(library);
+    try {
+      const first = await suggestSeries({ library: lib, packageDir: pkg, n: 3 });
+      const top = first.suggestions[0].seriesInstanceUid;
+      const store = new TrainingStore(lib);
+      try {
+        store.setLabels([{ targetKind: 'series', targetUid: top, label: 'none' }], 'tester');
+      } finally {
+        store.close();
+      }
+      const next = await suggestSeries({ library: lib, packageDir: pkg, n: 10 });
+      expect(next.unlabelledSeries).toBe(first.unlabelledSeries - 1);
+      expect(next.labelledSeries).toBe(first.labelledSeries + 1);
+      expect(next.suggestions.map((s) => s.seriesInstanceUid)).not.toContain(top);
+
+      // Cancelled as scoring starts (what Ctrl+C and the app's Cancel do).
+      const controller = new AbortController();
+      const phases: string[] = [];
+      const onProgress = (p: { phase: string }) => {
+        phases.push(p.phase);
+        if (p.phase === 'scoring') controller.abort();
+      };
+      await expect(suggestSeries({ library: lib, packageDir: pkg, signal: controller.signal, onProgress })).rejects.toBeInstanceOf(SuggestCancelled);
+      expect(phases).not.toContain('ranking');
+    } finally {
+      lib.close();
+    }
+  }, 120_000);
+});
