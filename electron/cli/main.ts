@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   render: () => import('./render'),
   train: () => import('./train'),
   eval: () => import('./eval'),
+  compare: () => import('./compare'),
   labels: () => import('./labels'),
   predict: () => import('./predict'),
   predictions: () => import('./predictions'),

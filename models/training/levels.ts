@@ -69,12 +69,23 @@ function levelOf(groups: Group[], classNames: string[], level: 'series' | 'patie
 export function evaluateLevels(rows: readonly ScoredImage[], classNames: string[], opts: { threshold?: number; bootstrap?: number; seed?: number } = {}): TestEvaluation {
   const perImageEval = evaluate(rows.map((r) => r.scores as number[]), rows.map((r) => r.label), classNames, { ...opts, clusters: rows.map((r) => r.patient) });
   const perImage: LevelEvaluation = { ...perImageEval, level: 'image', aggregation: 'none', skippedMixedLabels: 0 };
-  const series = groupMeans(rows, (i) => rows[i].series);
+  const { series, patients } = groupLevels(rows);
   const perSeries = levelOf(series, classNames, 'series', SERIES_AGGREGATION, opts);
-  const seriesScores = series.filter((g) => !g.mixed).map((g) => ({ scores: g.sum.map((s) => s / g.count), label: g.label, patient: g.patient }));
-  const patients = groupMeans(seriesScores, (i) => seriesScores[i].patient);
   const perPatient = levelOf(patients, classNames, 'patient', PATIENT_AGGREGATION, opts);
   return { ...perImageEval, perImage, perSeries, perPatient };
+}
+
+function groupLevels(rows: readonly ScoredImage[]): { series: Group[]; patients: Group[] } {
+  const series = groupMeans(rows, (i) => rows[i].series);
+  const seriesScores = series.filter((g) => !g.mixed).map((g) => ({ scores: g.sum.map((s) => s / g.count), label: g.label, patient: g.patient }));
+  return { series, patients: groupMeans(seriesScores, (i) => seriesScores[i].patient) };
+}
+
+/** The rows of one level as evaluateLevels scores them (mixed labels left out): key, patient, label, scores. */
+export function levelRows(rows: readonly ScoredImage[], level: 'image' | 'series' | 'patient'): { key: string; patient: string; label: number; scores: number[] }[] {
+  if (level === 'image') return rows.map((r, i) => ({ key: String(i), patient: r.patient, label: r.label, scores: [...r.scores] }));
+  const groups = groupLevels(rows)[level === 'series' ? 'series' : 'patients'];
+  return groups.filter((g) => !g.mixed).map((g) => ({ key: g.key, patient: g.patient, label: g.label, scores: g.sum.map((s) => s / g.count) }));
 }
 
 /** flatMetrics of the per-image evaluation plus each level's n, AUC and interval (finite values only). */

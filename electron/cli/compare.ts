@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { Library } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { comparePackages, type LevelDifference, type ModelLevels } from '../training/compare';
+import { importLabelsCsvFile } from '../training/labels';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { errorMessage } from '../../common/errors';
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+
+function modelLine(which: string, dir: string, m: ModelLevels): string {
+  const level = (name: string, e: ModelLevels['perImage']) => `${name} ${f3(e.auc)} (${f3(e.aucCi[0])}–${f3(e.aucCi[1])})`;
+  return `${which}: ${m.name} (${dir}) · AUC ${level('per image', m.perImage)} · ${level('per series', m.perSeries)} · ${level('per patient', m.perPatient)}`;
+}
+
+function differenceLine(name: string, d: LevelDifference): string {
+  return `  ${name} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${d.sentence}.`;
+}
+
+export const command: Command = {
+  summary: 'Compare two model packages on the same held-out patients: AUCs and a paired test of their difference.',
+  usage: 'lumen compare --model <A> --model <B> --library <dir> [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      model: { type: 'string', multiple: true },
+      library: { type: 'string' },
+      labels: { type: 'string' },
+      subset: { type: 'string' },
+      resamples: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const models = values.model ?? [];
+    if (models.length !== 2) throw new CliError(`Pass exactly two models: --model <A> --model <B> (got ${models.length}).`, 2);
+    if (path.resolve(models[0]) === path.resolve(models[1])) throw new CliError(`--model names ${models[0]} twice: pass two different packages.`, 2);
+    const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
+    if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
+    const resamples = values.resamples === undefined ? undefined : Number(values.resamples);
+    if (resamples !== undefined && (!Number.isInteger(resamples) || resamples < 100 || resamples > 100_000)) throw new CliError(`--resamples must be an integer from 100 to 100000, got "${values.resamples}".`, 2);
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
+    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    try {
+      // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
+      const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
+      if (labels && labels.problems.length && !values.json) {
+        process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
+      }
+      const r = await comparePackages(library, models[0], models[1], { subset, bootstrap: resamples, seed });
+      if (values.json) printJson({ models: { a: models[0], b: models[1] }, ...r, labels });
+      else {
+        process.stdout.write(
+          [
+            `Compared on ${r.images} images of ${r.patients} patients held out from both (${r.subset}; ${r.patientsOnlyA + r.patientsOnlyB} held out from only one left out).`,
+            modelLine('A', models[0], r.a),
+            modelLine('B', models[1], r.b),
+            `AUC difference, B - A (${r.differences.perImage.method}):`,
+            differenceLine('Per image', r.differences.perImage),
+            differenceLine(`Per series (${r.a.perSeries.aggregation})`, r.differences.perSeries),
+            differenceLine(`Per patient (${r.a.perPatient.aggregation})`, r.differences.perPatient),
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    } catch (err) {
+      throw err instanceof CliError ? err : new CliError(errorMessage(err));
+    } finally {
+      library.close();
+    }
+  },
+};
