@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { errorMessage } from '../../common/errors';
+import { FileReadError, readRegularText } from '../../common/node/read-file';
+import { describeFsError } from '../dicom/fs-errors';
 import { Library } from '../library/library';
 import { defaultDataDir, defaultLibraryDir } from '../library/paths';
 import { AeTitle, checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore, parseDimseAddress } from '../pacs/connections';
@@ -9,16 +11,17 @@ import { DimseClient } from '../pacs/dimse';
 import { PacsError } from '../pacs/errors';
 import { startReceiver } from '../pacs/listen';
 import { checkQuery } from '../pacs/query';
+import { DEFAULT_MOVE_PORT } from '../pacs/move';
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
-lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN]
+lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem]]
 lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
-lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--timeout S] [--json]
+lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--via get|move] [--port 11112] [--host 0.0.0.0] [--timeout S] [--json]
 lumen pacs send --pacs <n> <file-or-folder>... [--timeout S] [--json]
 lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]...`;
 
@@ -47,9 +50,30 @@ function timeoutMs(raw: string | undefined): number | undefined {
   return seconds * 1000;
 }
 
+/** DICOM TLS files for a connection: absolute paths of readable PEM files, checked now so that a typo is found at once. */
+function tlsOptions(ca: string | undefined, cert: string | undefined, key: string | undefined): { ca?: string; cert?: string; key?: string } {
+  if (!cert !== !key) throw new CliError('--tls-cert and --tls-key go together (Lumen\'s certificate and its private key).', 2);
+  const checked = (file: string | undefined, flag: string) => {
+    if (file === undefined) return undefined;
+    const full = path.resolve(file);
+    let text: string;
+    try {
+      text = readRegularText(full, 'tls');
+    } catch (err) {
+      throw new CliError(`${flag} ${full}: ${err instanceof FileReadError ? err.reason : `cannot be read (${describeFsError(err)}).`}`, 2);
+    }
+    if (!text.includes('-----BEGIN ')) throw new CliError(`${flag} ${full} is not a PEM file (no "-----BEGIN" line).`, 2);
+    return full;
+  };
+  const files = { ca: checked(ca, '--tls-ca'), cert: checked(cert, '--tls-cert'), key: checked(key, '--tls-key') };
+  return Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+}
+
 /** What `list` shows of a connection: where it is and how it authenticates, never a secret. */
 function describe(c: PacsConnection): Record<string, unknown> {
-  return c.kind === 'dicomweb' ? { name: c.name, kind: c.kind, url: c.url, auth: c.auth } : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet };
+  return c.kind === 'dicomweb'
+    ? { name: c.name, kind: c.kind, url: c.url, auth: c.auth }
+    : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet, ...(c.tls ? { tls: c.tls } : {}) };
 }
 
 async function add(argv: string[]): Promise<number> {
@@ -61,10 +85,17 @@ async function add(argv: string[]): Promise<number> {
     user: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     'bearer-stdin': { type: 'boolean' },
+    tls: { type: 'boolean' },
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
   if (!values.name) throw new CliError('name the connection with --name.', 2);
+  const tlsFiles = values['tls-ca'] !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
+  if (tlsFiles && !values.tls) throw new CliError('--tls-ca, --tls-cert and --tls-key go with --tls.', 2);
+  if (values.tls && !values.dimse) throw new CliError('--tls is for a --dimse connection (a DICOMweb connection uses TLS when its URL starts with https://).', 2);
   if (!values.dicomweb === !values.dimse) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
   let connection: PacsConnection;
   let credentials: Credentials | null = null;
@@ -82,7 +113,7 @@ async function add(argv: string[]): Promise<number> {
     const callingAet = values['calling-aet'] ?? DEFAULT_CALLING_AET;
     const checked = AeTitle.safeParse(callingAet);
     if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet };
+    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']) } : {}) };
   }
   const nameCheck = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.name);
   if (!nameCheck) throw new CliError(`--name "${values.name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
@@ -101,7 +132,7 @@ async function list(argv: string[]): Promise<number> {
   }
   if (connections.length === 0) process.stdout.write('No PACS connections. Add one with lumen pacs add.\n');
   for (const c of connections) {
-    process.stdout.write(c.kind === 'dicomweb' ? `${c.name}\tDICOMweb ${c.url}${c.auth === 'none' ? '' : ` (${c.auth} authentication)`}\n` : `${c.name}\tDIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}\n`);
+    process.stdout.write(c.kind === 'dicomweb' ? `${c.name}\tDICOMweb ${c.url}${c.auth === 'none' ? '' : ` (${c.auth} authentication)`}\n` : `${c.name}\tDIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}${c.tls ? ' over TLS' : ''}\n`);
   }
   return 0;
 }
@@ -162,11 +193,22 @@ async function retrieve(argv: string[]): Promise<number> {
     pacs: { type: 'string' },
     series: { type: 'string' },
     library: { type: 'string' },
+    via: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new CliError('name one study: lumen pacs retrieve --pacs <name> <StudyInstanceUID>.', 2);
   const { connection, credentials } = openConnection(values.pacs);
+  const via = values.via;
+  if (via !== undefined && via !== 'get' && via !== 'move') throw new CliError(`--via "${via}" is not a retrieve method: give get (C-GET) or move (C-MOVE).`, 2);
+  if (via !== undefined && connection.kind !== 'dimse') throw new CliError(`--via is for a DIMSE connection; "${connection.name}" is DICOMweb (WADO-RS).`, 2);
+  if ((values.port !== undefined || values.host !== undefined) && connection.kind !== 'dimse') throw new CliError('--port and --host are where C-MOVE delivers: they are for a DIMSE connection.', 2);
+  const movePort = Number(values.port ?? DEFAULT_MOVE_PORT);
+  if (!Number.isInteger(movePort) || movePort < 1 || movePort > 65535) throw new CliError(`--port "${values.port}" is not a port number (1–65535).`, 2);
+  const moveHost = values.host ?? '0.0.0.0';
+  if (isIP(moveHost) === 0) throw new CliError(`--host "${moveHost}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
   const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
   const library = Library.open(libraryDir);
   const controller = new AbortController();
@@ -181,6 +223,8 @@ async function retrieve(argv: string[]): Promise<number> {
       timeoutMs: timeoutMs(values.timeout),
       signal: controller.signal,
       onProgress: showProgress ? (done, total) => process.stderr.write(`\r\x1b[2KRetrieving… ${done}/${total}`) : undefined,
+      via: via as 'get' | 'move' | undefined,
+      receiver: { port: movePort, host: moveHost },
     });
     if (showProgress) process.stderr.write('\r\x1b[2K');
     if (values.json) printJson(report);

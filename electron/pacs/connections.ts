@@ -36,10 +36,10 @@ const DimseConnection = z.object({
   host: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65535),
   callingAet: AeTitle,
-  /** DICOM TLS (PS3.15 B.1): the CA file that signs the PACS's certificate, and Lumen's own certificate and key when the PACS asks for one. Absolute paths. */
+  /** DICOM TLS (PS3.15 B.1): the CA file that signs the PACS's certificate (else the system's trusted CAs), and Lumen's own certificate and key when the PACS asks for one. Absolute paths. */
   tls: z
     .object({
-      ca: z.string().min(1),
+      ca: z.string().min(1).optional(),
       cert: z.string().min(1).optional(),
       key: z.string().min(1).optional(),
     })

@@ -71,6 +71,9 @@ function tlsProblem(text: string): string | null {
   return null;
 }
 
+/** The PACS did not accept C-GET at all: a retrieve may go on by C-MOVE. */
+export class GetNotSupported extends PacsError {}
+
 export class DimseClient {
   private readonly timeoutMs: number;
 
@@ -155,9 +158,11 @@ export class DimseClient {
       ? target.instances.map((i) => requests.CGetRequest.createImageGetRequest(target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
       : [target.seriesUid ? requests.CGetRequest.createSeriesGetRequest(target.studyUid, target.seriesUid) : requests.CGetRequest.createStudyGetRequest(target.studyUid)];
     let failedOnServer = 0;
+    let answered = 0;
     for (const get of gets) {
       get.on('response', (response: any) => {
         const status = response.getStatus();
+        answered++;
         if (!PENDING.has(status)) failedOnServer += response.getFailures?.() ?? 0;
       });
     }
@@ -185,6 +190,8 @@ export class DimseClient {
       stores.push(done);
     });
     await Promise.all(stores);
+    // dcmjs-dimse skips a request whose presentation context the PACS rejected: no C-GET here.
+    if (answered === 0) throw new GetNotSupported(`PACS "${this.connection.name}" does not accept C-GET (the association did not take it): retrieve with --via move.`);
     return { failedOnServer };
   }
 
@@ -260,7 +267,10 @@ export class DimseClient {
             ? `PACS "${c.name}" does not know the move destination "${destinationAet}" (DIMSE status 0xA801): ask its administrator to add ${destinationAet} with this computer's address and the receiving port, or use --via get.`
             : status === 0xfe00
               ? 'cancelled'
-              : `PACS "${c.name}" refused to move the study (DIMSE status 0x${hex}${(status & 0xff00) === 0xa700 ? ': out of resources' : (status & 0xf000) === 0xc000 || (status & 0xff00) === 0xa900 ? ': it could not process the request' : ''}).`;
+              : (status & 0xff00) === 0xa700
+                ? `PACS "${c.name}" refused to move the study (DIMSE status 0x${hex}: out of resources).`
+                : // Orthanc answers 0xC000, not 0xA801, for a destination it does not know: the likeliest cause, said.
+                  `PACS "${c.name}" refused to move the study to "${destinationAet}" (DIMSE status 0x${hex}): check that it knows the move destination "${destinationAet}" (Lumen's AE title, with this computer's address and the receiving port); ask its administrator to add it, or use --via get.`;
       });
     }
     await this.associate(moves, 'move the study', signal, undefined, true);
@@ -269,7 +279,7 @@ export class DimseClient {
   }
 
   /** The TLS options of the connection, its files read now (regular files, bounded), or null for a plain connection. */
-  private securityOptions(): { ca: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: true; minVersion: 'TLSv1.2' } | null {
+  private securityOptions(): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: true; minVersion: 'TLSv1.2' } | null {
     const tls = this.connection.tls;
     if (!tls) return null;
     const read = (file: string, what: string) => {
@@ -281,7 +291,7 @@ export class DimseClient {
       }
     };
     return {
-      ca: read(tls.ca, 'TLS CA certificate file'),
+      ...(tls.ca ? { ca: read(tls.ca, 'TLS CA certificate file') } : {}),
       ...(tls.cert && tls.key ? { cert: read(tls.cert, 'TLS certificate file'), key: read(tls.key, 'TLS key file') } : {}),
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',

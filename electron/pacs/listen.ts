@@ -9,7 +9,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Library } from '../library/library';
 import { PacsError } from './errors';
 import { p10File } from './p10';
-import { InstanceFiler } from './retrieve';
+import { InstanceFiler } from './filer';
 
 const { Scp, responses, constants } = dimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
@@ -37,6 +37,10 @@ export interface ListenOptions {
   allowed: ReadonlySet<string>;
   /** What happened, one line each, for the terminal: AE titles and counts, never patient data. */
   onEvent?: (line: string) => void;
+  /** The filer to use (a C-MOVE's, which checks the study asked for); by default one that files any study. */
+  filer?: InstanceFiler;
+  /** After each C-STORE: whether the instance was filed (a C-MOVE's progress). */
+  onInstance?: (filed: boolean) => void;
 }
 
 export interface Receiver {
@@ -47,7 +51,7 @@ export interface Receiver {
 }
 
 export async function startReceiver(library: Library, options: ListenOptions): Promise<Receiver> {
-  const filer = new InstanceFiler(library);
+  const filer = options.filer ?? new InstanceFiler(library);
   let refusedAssociations = 0;
   const say = options.onEvent ?? (() => {});
 
@@ -106,6 +110,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
         } catch {
           status = 0xa700; // out of resources
         }
+        options.onInstance?.(status === Status.Success);
         const response = responses.CStoreResponse.fromRequest(request);
         response.setStatus(status);
         callback(response);

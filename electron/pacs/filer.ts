@@ -1,0 +1,119 @@
+/**
+ * Files instances a PACS sends (WADO-RS, C-GET, C-MOVE, or pushed to the
+ * receiver) into the library: header checked, written whole into
+ * <library>/pacs/<study>/<series>/ (a temporary file renamed into place:
+ * nothing half-written), then imported in batches.
+ */
+import path from 'node:path';
+import { errorMessage } from '../../common/errors';
+import { ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { describeFsError } from '../dicom/fs-errors';
+import { parseDicomBuffer } from '../dicom/parse';
+import type { Library } from '../library/library';
+import { isUid } from './errors';
+import type { InstanceRef } from './query';
+
+/** Instances written before they are imported together (the library shows the study growing in steps of this). */
+const IMPORT_BATCH = 32;
+const MAX_ERRORS = 100;
+
+export interface RetrieveTarget {
+  studyUid: string;
+  seriesUid?: string;
+}
+
+/** One instance that was not filed, and why. */
+export interface FilingError {
+  sopInstanceUid: string | null;
+  reason: string;
+}
+
+/** Writes received instances into the library's pacs/ folder and imports them in batches. Without a target (the receiver), any study is filed. */
+export class InstanceFiler {
+  readonly root: string;
+  received = 0;
+  failed = 0;
+  readonly errors: FilingError[] = [];
+  private queue: string[] = [];
+
+  constructor(
+    private readonly library: Library,
+    private readonly target?: RetrieveTarget,
+  ) {
+    this.root = path.join(library.dir, 'pacs');
+  }
+
+  fail(sopInstanceUid: string | null, reason: string): void {
+    this.failed++;
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid, reason });
+  }
+
+  /** Checks and writes one instance (it is in the library after the next flush); false, counted as failed, when it cannot be filed. */
+  async file(bytes: Uint8Array, expected?: InstanceRef): Promise<boolean> {
+    let meta;
+    try {
+      meta = parseDicomBuffer(bytes, 'instance from the PACS', { untilTag: 'x7fe00010' }).meta;
+    } catch (err) {
+      this.fail(expected?.sopInstanceUid ?? null, `the PACS sent something that is not a readable DICOM file (${errorMessage(err)}).`);
+      return false;
+    }
+    const { sopInstanceUid: sop, seriesInstanceUid: series, studyInstanceUid: study } = meta;
+    const mismatch =
+      !isUid(sop) || !isUid(series) || !isUid(study)
+        ? 'its UIDs are not valid DICOM UIDs'
+        : this.target && (study !== this.target.studyUid || (this.target.seriesUid !== undefined && series !== this.target.seriesUid))
+          ? 'it belongs to another study or series than the one asked for'
+          : expected && expected.sopInstanceUid !== sop
+            ? 'it is another instance than the one asked for'
+            : null;
+    if (mismatch) {
+      this.fail(expected?.sopInstanceUid ?? (isUid(sop) ? sop : null), `the PACS sent an instance that was not filed: ${mismatch}.`);
+      return false;
+    }
+    try {
+      const seriesDir = pathInside(pathInside(this.root, study), series);
+      ensurePrivateDir(seriesDir);
+      const file = pathInside(seriesDir, `${sop}.dcm`);
+      writeFileAtomic(file, bytes);
+      this.queue.push(file);
+    } catch (err) {
+      this.fail(sop, `cannot write it into the library folder: ${describeFsError(err)}.`);
+      return false;
+    }
+    if (this.queue.length >= IMPORT_BATCH) await this.flush();
+    return true;
+  }
+
+  /** Instances the PACS listed that never came, counted as failed with one line. */
+  notSent(count: number, stopped: boolean): void {
+    if (count <= 0) return;
+    this.failed += count;
+    const what = `${count} listed instance${count === 1 ? ' was' : 's were'}`;
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid: null, reason: stopped ? `${what} not fetched before the retrieve stopped; run it again to fetch them.` : `${what} not sent by the PACS.` });
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Imports what was written, one import at a time; a file the importer refuses is removed and counted as failed. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.importQueued());
+    return this.flushing;
+  }
+
+  private async importQueued(): Promise<void> {
+    if (this.queue.length === 0) return;
+    const files = this.queue;
+    this.queue = [];
+    const report = await this.library.importPaths(files);
+    const refused = new Map(report.errors.map((e) => [path.resolve(e.file), e.reason]));
+    for (const file of files) {
+      const reason = refused.get(path.resolve(file));
+      if (reason === undefined) {
+        this.received++;
+        continue;
+      }
+      removeInside(this.root, file);
+      this.fail(path.basename(file, '.dcm'), `the library did not accept it: ${reason}`);
+    }
+  }
+}
