@@ -62,6 +62,7 @@ export function readEnsemble(dir: string, meta: { ensemble?: EnsembleMetadata; c
   const per = e.features * e.classes + e.classes;
   if (bytes.byteLength !== e.heads * per * 4) throw new Error(`Model package ${dir}: ${e.file} holds ${bytes.byteLength} bytes, but ${e.heads} heads of ${e.features} features x ${e.classes} classes need ${e.heads * per * 4}.`);
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (!all.every(Number.isFinite)) throw new Error(`Model package ${dir}: ${e.file} holds values that are not finite numbers; the package is damaged. Train it again or use another package.`);
   return {
     features: e.features,
     classes: e.classes,

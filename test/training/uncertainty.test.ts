@@ -16,7 +16,8 @@ import { importLabelsCsvFile } from '../../electron/training/labels';
 import { libraryPseudonyms } from '../../electron/training/pseudonyms';
 import { predictSeries } from '../../electron/training/predict';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
-import { loadPackage, savePackage } from '../../models/package';
+import { exportPackageArchive, importPackageArchive, loadPackage, savePackage } from '../../models/package';
+import { readEnsemble } from '../../models/package/uncertainty';
 import { initBackend } from '../../models/runtime';
 import { applyTemperature, expectedCalibrationError } from '../../models/training/calibration';
 import { rng } from '../support/dicom/phantom';
@@ -195,6 +196,41 @@ describe('uncertainty with each prediction', () => {
     const text = await lumen(['predictions', '--series', series, '--library', library.dir]);
     expect(text.stdout).toMatch(/uncertainty 0\.\d{3}/);
   }, 120_000);
+
+  it('travels with the package in a .lumenpkg archive (ensemble.bin, under the content hash)', async () => {
+    const file = path.join(root, 'shared.lumenpkg');
+    await exportPackageArchive(pkgDir, file);
+    const imported = await importPackageArchive(file, path.join(root, 'imported'));
+    const original = await loadPackage(pkgDir);
+    expect(imported.metadata.contentHash).toBe(original.metadata.contentHash);
+    expect(readEnsemble(imported.dir, imported.metadata)).toEqual(readEnsemble(original.dir, original.metadata));
+    const heads = readEnsemble(imported.dir, imported.metadata)!;
+    expect(heads.heads).toHaveLength(5);
+  });
+
+  it('refuses heads that are not finite numbers or of the wrong size, naming the file, and stores nothing', async () => {
+    const pkg = await loadPackage(pkgDir, { loadModel: true });
+    const e = pkg.metadata.ensemble!;
+    const bytes = new Float32Array(e.heads * (e.features * e.classes + e.classes)).fill(0.1);
+    bytes[7] = Number.NaN;
+    const damaged = path.join(root, 'nan-pkg');
+    const short = path.join(root, 'short-pkg');
+    try {
+      const { contentHash: _h, formatVersion: _f, layout: _l, ...meta } = pkg.metadata;
+      await savePackage(damaged, pkg.model!, { ...meta, name: 'nan' }, { files: { 'ensemble.bin': new Uint8Array(bytes.buffer) } });
+      await savePackage(short, pkg.model!, { ...meta, name: 'short' }, { files: { 'ensemble.bin': new Uint8Array(bytes.buffer, 0, 64) } });
+    } finally {
+      pkg.model!.dispose();
+    }
+    await expect(predictSeries({ library, packageDir: damaged, seriesUid: like[1] })).rejects.toThrow(/ensemble\.bin holds values that are not finite numbers/);
+    await expect(predictSeries({ library, packageDir: short, seriesUid: like[1] })).rejects.toThrow(/ensemble\.bin holds 64 bytes, but 5 heads/);
+    const store = new PredictionStore(library.dir);
+    try {
+      for (const dir of [damaged, short]) expect(store.count((await loadPackage(dir)).metadata.contentHash, 'image')).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
 
   it('is null, never made up, for a package without uncertainty heads', async () => {
     const pkg = await loadPackage(pkgDir, { loadModel: true });
