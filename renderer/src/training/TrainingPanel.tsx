@@ -15,6 +15,12 @@ import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
 import { useJob } from '../workspace/useJob';
 import { ReportDialog } from './ReportDialog';
+import { PackageResults, RunResults, type RunView } from './RunResults';
+import { TrainingCurves } from './Plots';
+import { LabelImport } from './LabelImport';
+import { LabelOverview } from './LabelOverview';
+import { LabelNext } from './LabelNext';
+import { useSelectedSeries } from '../workspace/seriesSelection';
 import './training.css';
 import { errorMessage } from '../../../common/errors';
 
@@ -34,54 +40,32 @@ export interface TrainingPanelProps {
 interface EpochPoint {
   epoch: number;
   loss: number;
+  valLoss?: number;
   valMetric: number;
 }
 
-type Evaluation = {
-  n: number;
-  accuracy: number;
-  balancedAccuracy: number;
-  auc: number;
-  aucCi: [number, number];
-  ece: number;
-  classNames: string[];
-  confusion: number[][];
-  perClass: { className: string; sensitivity: number; specificity: number; ppv: number; npv: number; auc: number }[];
-};
 
 /** '' is the file's own window; then the CT presets the engine knows (common/voi.ts). */
 const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 /** What a finished training job gives the panel (the engine's training result). */
-type TrainOutcome = { test: Evaluation; packageDir: string; reportPath: string };
+type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: string };
 
-const f3 = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 
-function Curves({ points }: { points: EpochPoint[] }) {
-  if (points.length === 0) return null;
-  const w = 280;
-  const h = 120;
-  const maxLoss = Math.max(1e-6, ...points.map((p) => p.loss));
-  const x = (i: number) => 6 + (i / Math.max(1, points.length - 1)) * (w - 12);
-  const y = (v: number) => h - 6 - v * (h - 12);
-  const line = (vals: number[]) => vals.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : 0).toFixed(1)}`).join(' ');
-  return (
-    <svg width="100%" viewBox={`0 0 ${w} ${h}`} role="img" aria-label="Training curves" className="curves">
-      <polyline fill="none" stroke="#4ea1ff" strokeWidth={2} points={line(points.map((p) => p.loss / maxLoss))} />
-      <polyline fill="none" stroke="#5ad17a" strokeWidth={2} points={line(points.map((p) => p.valMetric))} />
-      <text x={8} y={14} fontSize={10} fill="#4ea1ff">loss</text>
-      <text x={40} y={14} fontSize={10} fill="#5ad17a">validation AUC</text>
-    </svg>
-  );
-}
-
-export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
   const [reportOpen, setReportOpen] = useState(false);
   const [currentLabel, setCurrentLabel] = useState<string | null>(null);
   const [status, setStatus] = useState<string>('');
-  const [csvPath, setCsvPath] = useState('');
+  // Labels: what changed last (one undo), a file dropped on the panel, and a counter that
+  // asks the overview again after every change.
+  const [lastChange, setLastChange] = useState<{ undoId: string; what: string } | null>(null);
+  const [dropped, setDropped] = useState<File | null>(null);
+  const [labelsGeneration, setLabelsGeneration] = useState(0);
+  /** Several series selected in the study list: the label keys give all of them the class. */
+  const selectedSeries = useSelectedSeries();
+  const multi = selectedSeries.length > 1 ? selectedSeries : null;
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
   const classes = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
@@ -98,6 +82,9 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   // run starts and again when it ends, so the user never has to look for them.
   const runView = useRef<HTMLDivElement>(null);
   const closeReport = useCallback(() => setReportOpen(false), []);
+  // The report shown: the finished run's, or that of a package picked under "Results of a model".
+  const [reportPath, setReportPath] = useState<string | null>(null);
+  const openReport = useCallback((p: string) => (setReportPath(p), setReportOpen(true)), []);
   const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
 
   const refreshLabel = useCallback(async () => {
@@ -110,6 +97,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   }, [seriesUid, sopInstanceUid]);
 
   const refreshDataset = useCallback(async () => {
+    setLabelsGeneration((g) => g + 1);
     try {
       setPreview(await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 }));
       setRuns(await lumen.invoke('training.runs', {}));
@@ -131,25 +119,67 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   const label = useCallback(
     async (cls: string | null, imageOnly: boolean) => {
       const uid = imageOnly ? sopInstanceUid : seriesUid;
-      if (!uid) return setStatus('Open a series in the viewer first.');
-      const targets = [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid }];
+      // Several series selected: each of them, in one request (one transaction, one undo).
+      const many = !imageOnly && multi ? multi : null;
+      if (!uid && !many) return setStatus('Open a series in the viewer first.');
+      const targets = many ? many.map((s) => ({ kind: 'series' as const, uid: s })) : [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid: uid! }];
+      const what = many ? `${many.length} series` : imageOnly ? 'image' : 'series';
+      let undoId: string | undefined;
       if (cls === null) {
         // Clearing the series clears the shown image's own label too: 0 clears what is shown.
-        if (!imageOnly && sopInstanceUid) targets.push({ kind: 'image', uid: sopInstanceUid });
-        await lumen.invoke('training.labels.clear', { targets });
-      } else await lumen.invoke('training.labels.set', { targets, label: cls });
-      setStatus(cls === null ? (imageOnly ? 'Cleared the image label.' : "Cleared the series label and this image's own label.") : `Labelled the ${imageOnly ? 'image' : 'series'} "${cls}".`);
+        if (!imageOnly && !many && sopInstanceUid) targets.push({ kind: 'image', uid: sopInstanceUid });
+        ({ undoId } = await lumen.invoke('training.labels.clear', { targets }));
+      } else ({ undoId } = await lumen.invoke('training.labels.set', { targets, label: cls }));
+      setLastChange(undoId ? { undoId, what: cls === null ? `clearing the ${what}` : `labelling the ${what} "${cls}"` } : null);
+      setStatus(
+        cls === null
+          ? many ? `Cleared the labels of ${what}.` : imageOnly ? 'Cleared the image label.' : "Cleared the series label and this image's own label."
+          : many ? `Labelled ${what} "${cls}".` : `Labelled the ${what} "${cls}".`,
+      );
       await refreshLabel();
       await refreshDataset();
     },
-    [seriesUid, sopInstanceUid, refreshLabel, refreshDataset],
+    [seriesUid, sopInstanceUid, multi, refreshLabel, refreshDataset],
   );
+
+  const undoLast = async () => {
+    if (!lastChange) return;
+    try {
+      await lumen.invoke('training.labels.undo', { undoId: lastChange.undoId });
+      setStatus(`Undone: ${lastChange.what}.`);
+    } catch (err) {
+      setStatus(errorMessage(err));
+    }
+    setLastChange(null);
+    await refreshLabel();
+    await refreshDataset();
+  };
+
+  /** Opens the next series without a label after the open one (in the study list's order). */
+  const nextUnlabelled = useCallback(async () => {
+    if (!openSeries) return;
+    try {
+      const next = await lumen.invoke('training.labels.nextUnlabelled', seriesUid ? { after: seriesUid } : {});
+      if (!next) return setStatus('Every series has a label.');
+      if (next.seriesInstanceUid === seriesUid) return setStatus('This is the only series without a label.');
+      openSeries(next.seriesInstanceUid);
+      setStatus(`Opened the next unlabelled series (${next.unlabelledSeries} without a label).`);
+    } catch (err) {
+      setStatus(errorMessage(err));
+    }
+  }, [openSeries, seriesUid]);
 
   // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears (labelKeys.ts).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
+      // U: the next series without a label (N is the viewer's angle tool).
+      if (!reportOpen && (e.key === 'u' || e.key === 'U') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        void nextUnlabelled();
+        return;
+      }
       // The report dialog is up: no label changes behind it.
       const action = reportOpen ? null : labelKeyAction(e, classes);
       if (!action) return;
@@ -159,7 +189,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [classes, label, reportOpen]);
+  }, [classes, label, reportOpen, nextUnlabelled]);
 
   useEffect(() => {
     const history = (job.detail as { history?: EpochPoint[] } | null)?.history;
@@ -215,17 +245,6 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     }, 'Resuming…');
   };
 
-  const importCsv = async () => {
-    try {
-      const r = await lumen.invoke('training.labels.importCsv', { path: csvPath });
-      setStatus(`Imported labels: ${r.labelled.series} series, ${r.labelled.image} images, ${r.labelled.study} studies${r.problems.length ? `; ${r.problems.length} rows not used (first: line ${r.problems[0].line}: ${r.problems[0].reason})` : ''}.`);
-      await refreshDataset();
-      await refreshLabel();
-    } catch (err) {
-      setStatus(errorMessage(err));
-    }
-  };
-
   // Packages of the same backbone variant can give their weights (e.g. one trained from
   // scratch on other data, or imported ImageNet weights): transfer without downloads.
   const backbones = useMemo(
@@ -242,15 +261,34 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
   return (
-    <section className="training-panel" aria-label="Training" style={{ display: 'grid', gap: 12, padding: 8, fontSize: 13 }}>
+    <section
+      className="training-panel"
+      aria-label="Training"
+      style={{ display: 'grid', gap: 12, padding: 8, fontSize: 13 }}
+      // A label CSV dropped anywhere on the panel is imported (LabelImport.tsx).
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        e.preventDefault();
+        setDropped(file);
+      }}
+    >
       <div>
         <h3 style={{ margin: '0 0 4px' }}>Labels</h3>
         <div aria-live="polite">Current: <b>{currentLabel ?? 'unlabelled'}</b></div>
+        {multi && <div className="label-selection" role="note">{multi.length} series selected in the study list: the keys label all of them.</div>}
+        <div className="row label-actions">
+          <button type="button" onClick={() => void nextUnlabelled()} disabled={!openSeries} title="Open the next series without a label (U)"><kbd>U</kbd> Next unlabelled</button>
+          {lastChange && <button type="button" onClick={() => void undoLast()} title={`Undo ${lastChange.what}`}>Undo label change</button>}
+        </div>
         <ul className="label-keys" aria-label="Label keys">
           {classes.map((c, i) => (
             <li key={c}>
               {i < 9 ? <kbd>{i + 1}</kbd> : <span className="kbd-none" />}
-              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined}>{c}</button>
+              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid && !multi} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined}>{c}</button>
             </li>
           ))}
           <li>
@@ -262,11 +300,18 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
           <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
-        <small className="muted">Keys 1–{Math.min(9, classes.length)} label the series with that class, Shift+1–{Math.min(9, classes.length)} this image only; 0 or Delete clears the series and this image, Shift+0 this image only.</small>
-        <div style={{ display: 'flex', gap: 4, marginTop: 4 }}>
-          <input aria-label="Label CSV path" placeholder="/path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
-          <button type="button" onClick={() => void importCsv()} disabled={!csvPath}>Import CSV</button>
-        </div>
+        <small className="muted">Keys 1–{Math.min(9, classes.length)} label the series with that class, Shift+1–{Math.min(9, classes.length)} this image only; 0 or Delete clears the series and this image, Shift+0 this image only; U opens the next unlabelled series.</small>
+        <LabelImport
+          dropped={dropped}
+          onChanged={(summary) => {
+            setLastChange(null);
+            setStatus(summary);
+            void refreshLabel().catch((err) => setStatus(errorMessage(err)));
+            void refreshDataset();
+          }}
+        />
+        <LabelOverview generation={labelsGeneration} />
+        <LabelNext packages={packages} seriesUid={seriesUid} openSeries={openSeries} generation={labelsGeneration} />
       </div>
 
       {preview && (
@@ -334,26 +379,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
               <div className="muted small">{job.message}</div>
             </div>
           )}
-          <Curves points={curve} />
-          {result && (
-            <div className="run-results">
-              <h3 style={{ margin: '0 0 4px' }}>Test split ({result.test.n} images)</h3>
-              <div>Accuracy {f3(result.test.accuracy)} · balanced {f3(result.test.balancedAccuracy)} · AUC {f3(result.test.auc)} ({f3(result.test.aucCi[0])}–{f3(result.test.aucCi[1])}) · ECE {f3(result.test.ece)}</div>
-              <table>
-                <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
-                <tbody>{result.test.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
-              </table>
-              <table aria-label="Confusion matrix">
-                <thead><tr><th>true \ predicted</th>{result.test.classNames.map((c) => <th key={c}>{c}</th>)}</tr></thead>
-                <tbody>{result.test.confusion.map((row, i) => <tr key={i}><td>{result.test.classNames[i]}</td>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
-              </table>
-              <div className="small">Package: {result.packageDir}</div>
-              <div className="row">
-                <button type="button" onClick={() => setReportOpen(true)}>Open report</button>
-                <span className="muted small">{result.reportPath}</span>
-              </div>
-            </div>
-          )}
+          {!result && <TrainingCurves history={curve} />}
+          {result && <RunResults run={result} onOpenReport={openReport} />}
         </div>
         {runs.length > 0 && !jobId && (
           <div>
@@ -366,7 +393,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
           </div>
         )}
       </div>
-      {reportOpen && result && <ReportDialog reportPath={result.reportPath} onClose={closeReport} />}
+      <PackageResults packages={packages} onOpenReport={openReport} />
+      {reportOpen && reportPath && <ReportDialog reportPath={reportPath} onClose={closeReport} />}
     </section>
   );
 }

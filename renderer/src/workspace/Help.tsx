@@ -11,6 +11,8 @@ export const SHORTCUTS: [string, string][] = [
   ['1', 'File window'],
   ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
   ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
+  ['U', 'In the Training tab: open the next series without a label (then 1–9 to label it, U again for the next)'],
+  ['Ctrl+click · Shift+click · Shift+↑/↓', 'In the study list: select several series; the Training tab\'s 1–9 · 0 then label · clear all of them at once'],
   ['F · A', 'Fit · actual size (1:1)'],
   ['I', 'Invert'],
   ['R · X · Y', 'Rotate 90° · flip horizontal · flip vertical'],

@@ -8,6 +8,7 @@ import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/li
 import { lumen } from '../api';
 import { countOf, formatDate, joinParts, personName } from './format';
 import { arrangeStudies, isFiltering, modalitiesOf, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
+import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
 import { useVirtualList } from './useVirtualList';
 import './study-list.css';
 
@@ -138,6 +139,60 @@ export function StudyList({
     scrollToRow(to);
     if (!focusHead(to)) focusRow.current = to;
   };
+  // Several series selected (Ctrl/Shift-click, Shift+arrows) for labelling at once
+  // (seriesSelection.ts); a plain click selects and opens one. A series opened otherwise
+  // (next unlabelled) becomes the selection unless it is already part of it.
+  const selected = useSelectedSeries();
+  const selectedSet = useMemo(() => new Set(selected), [selected]);
+  const anchor = useRef<string | null>(null);
+  const seriesOrder = useMemo(() => shown.flatMap((st) => ((expanded.get(st.studyInstanceUid) ?? byDefault) ? st.series.map((se) => se.seriesInstanceUid) : [])), [shown, expanded, byDefault]);
+  useEffect(() => {
+    if (activeSeries && !getSelectedSeries().includes(activeSeries)) {
+      setSelectedSeries([activeSeries]);
+      anchor.current = activeSeries;
+    }
+  }, [activeSeries]);
+  const onSeriesClick = (e: React.MouseEvent, uid: string) => {
+    const ctrl = e.ctrlKey || e.metaKey;
+    if (!ctrl && !e.shiftKey) {
+      anchor.current = uid;
+      setSelectedSeries([uid]);
+      openSeries(uid);
+      return;
+    }
+    e.preventDefault();
+    // The open series is part of the selection until the user takes it out.
+    const current = getSelectedSeries().length === 0 && activeSeries ? [activeSeries] : getSelectedSeries();
+    setSelectedSeries(selectionAfterClick(current, anchor.current ?? activeSeries, uid, seriesOrder, { ctrl, shift: e.shiftKey }));
+    if (!e.shiftKey) anchor.current = uid;
+  };
+  // Shift+↑/↓ on a series extends the selection to the series above or below and moves there.
+  const focusSeries = useRef<string | null>(null);
+  const focusSeriesCard = (uid: string) => {
+    const card = box.current?.querySelector<HTMLButtonElement>(`[data-series="${uid}"]`);
+    if (!card) return false;
+    card.focus();
+    return true;
+  };
+  useEffect(() => {
+    if (focusSeries.current !== null && focusSeriesCard(focusSeries.current)) focusSeries.current = null;
+  });
+  const onSeriesKey = (e: React.KeyboardEvent, uid: string) => {
+    if (!e.shiftKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    // Not the viewer's next/previous image.
+    e.preventDefault();
+    e.stopPropagation();
+    const to = seriesOrder[seriesOrder.indexOf(uid) + (e.key === 'ArrowDown' ? 1 : -1)];
+    if (to === undefined) return;
+    const current = getSelectedSeries().length ? getSelectedSeries() : [uid];
+    anchor.current ??= uid;
+    setSelectedSeries(selectionAfterClick(current, anchor.current, to, seriesOrder, { ctrl: false, shift: true }));
+    if (!focusSeriesCard(to)) {
+      focusSeries.current = to;
+      const row = shown.findIndex((st) => st.series.some((se) => se.seriesInstanceUid === to));
+      if (row >= 0) scrollToRow(row);
+    }
+  };
   const toggle = (uid: string) => setExpanded((m) => new Map(m).set(uid, !(m.get(uid) ?? byDefault)));
   const setAll = (open: boolean) => {
     setExpandAll(open);
@@ -222,8 +277,12 @@ export function StudyList({
                     <button
                       key={se.seriesInstanceUid}
                       type="button"
-                      className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}`}
-                      onClick={() => openSeries(se.seriesInstanceUid)}
+                      className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}${selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? ' selected' : ''}`}
+                      onClick={(e) => onSeriesClick(e, se.seriesInstanceUid)}
+                      onKeyDown={(e) => onSeriesKey(e, se.seriesInstanceUid)}
+                      data-series={se.seriesInstanceUid}
+                      data-selected={selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? 'true' : undefined}
+                      title="Click to open; Ctrl+click or Shift+click to select several for labelling"
                       aria-label={`Open series ${se.seriesNumber ?? ''} ${se.seriesDescription ?? ''}, ${se.modality ?? ''}, ${se.frames} images`}
                       data-testid="series-card"
                     >
