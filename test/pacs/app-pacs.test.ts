@@ -146,6 +146,30 @@ describe('query and retrieve from the app', () => {
   }, 120_000);
 });
 
+describe('cancel', () => {
+  it('cancels a retrieve waiting on a PACS that says nothing', async () => {
+    // A server that accepts connections and never answers: the retrieve waits in its listing step.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      await call('pacs.save', { connection: { name: 'silent', kind: 'dicomweb', url: `http://127.0.0.1:${port}/dicom-web`, auth: 'none' } });
+      const { jobId } = await call('pacs.retrieve', { name: 'silent', studyInstanceUid: '1.2.3.4' });
+      const deadline = Date.now() + 10_000;
+      while (sockets.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(sockets.size).toBeGreaterThan(0);
+      expect(await call('job.cancel', { jobId })).toEqual({ cancelled: true });
+      const end = await jobEnd(jobId);
+      expect(end).toMatchObject({ event: 'job.failed', payload: { cancelled: true, message: 'Cancelled' } });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await call('pacs.remove', { name: 'silent' });
+    }
+  }, 60_000);
+});
+
 describe('the receiver switch', () => {
   it('is off until switched on, receives a study Orthanc pushes, refuses unknown senders, names a taken port', async () => {
     const initial = await call('pacs.receiver', {});

@@ -97,6 +97,13 @@ export function StudyBrowser({
           </button>
         )}
       </header>
+      {exporting && activeSeries && (
+        <ExportDialog
+          seriesInstanceUid={activeSeries}
+          studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null}
+          onClose={() => setExporting(false)}
+        />
+      )}
       <div className="side-tabs" role="tablist" aria-label="Study source">
         <button type="button" role="tab" id="tab-library" aria-selected={tab === 'library'} aria-controls="panel-library" className={tab === 'library' ? 'active' : ''} onClick={() => setTab('library')}>
           Library
@@ -110,13 +117,6 @@ export function StudyBrowser({
         <PacsTab />
       </div>
       <div id="panel-library" role="tabpanel" aria-labelledby="tab-library" className="browser-tab" hidden={tab !== 'library'}>
-      {exporting && activeSeries && (
-        <ExportDialog
-          seriesInstanceUid={activeSeries}
-          studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null}
-          onClose={() => setExporting(false)}
-        />
-      )}
       <form
         className="import-form"
         onSubmit={(e) => {
