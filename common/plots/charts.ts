@@ -100,6 +100,8 @@ type Swatch = { kind: 'line' | 'dashed' | 'area' | 'bar'; color: string } | null
 interface LegendEntry {
   swatch: Swatch;
   label: string;
+  /** A second, smaller line under the label. */
+  detail?: string;
   title?: string;
 }
 
@@ -112,13 +114,17 @@ function swatchNode(s: NonNullable<Swatch>, x: number, y: number): PlotNode {
 
 /** One legend entry a line, from (x, y) down; returns the nodes and the height used. */
 function legendColumn(entries: LegendEntry[], x: number, y: number): { nodes: PlotNode[]; height: number } {
-  const nodes = entries.flatMap((e, i) => {
-    const ly = y + i * 16 + 11;
+  let at = y;
+  const nodes = entries.flatMap((e) => {
+    const ly = at + 11;
+    const tx = x + (e.swatch ? SWATCH : 0);
     const parts: PlotNode[] = e.swatch ? [swatchNode(e.swatch, x, ly)] : [];
-    parts.push(text(x + (e.swatch ? SWATCH : 0), ly, e.label, { 'data-role': 'legend' }, e.title));
+    parts.push(text(tx, ly, e.label, { 'data-role': 'legend' }, e.title));
+    if (e.detail) parts.push(text(tx, ly + 13, e.detail, { 'font-size': 10, 'data-role': 'legend' }));
+    at += e.detail ? 29 : 16;
     return parts;
   });
-  return { nodes: [{ tag: 'g', attrs: { 'data-role': 'legend' }, children: nodes }], height: entries.length * 16 + 4 };
+  return { nodes: [{ tag: 'g', attrs: { 'data-role': 'legend' }, children: nodes }], height: at - y + 4 };
 }
 
 /** Legend entries side by side on one line from (x, y); returns the nodes and the width used. */
@@ -162,15 +168,20 @@ export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THE
       .sort((a, b) => a.fpr - b.fpr);
     const upper = band.map((b) => `${px(sx(clamp01(b.fpr)))},${px(sy(clamp01(b.hi)))}`);
     const lower = band.map((b) => `${px(sx(clamp01(b.fpr)))},${px(sy(clamp01(b.lo)))}`).reverse();
-    nodes.push({ tag: 'polygon', attrs: { points: [...upper, ...lower].join(' '), fill: color(i), 'fill-opacity': 0.2, stroke: 'none', 'data-role': 'band', 'data-series': r.className }, title: `${r.className}: 95% confidence band of the true positive rate` });
+    // Several bands overlap: each lighter, so the curves stay readable through them.
+    nodes.push({ tag: 'polygon', attrs: { points: [...upper, ...lower].join(' '), fill: color(i), 'fill-opacity': binary ? 0.22 : 0.12, stroke: 'none', 'data-role': 'band', 'data-series': r.className }, title: `${r.className}: 95% confidence band of the true positive rate` });
   });
   e.roc.forEach((r, i) => {
     nodes.push({ tag: 'polyline', attrs: { points: points(r.points.map((p) => p.fpr), r.points.map((p) => p.tpr), sx, sy), fill: 'none', stroke: color(i), 'stroke-width': 2, 'data-role': 'curve', 'data-series': r.className }, title: r.className });
   });
+  // One line per curve where it fits the picture's width, else the AUC on a second line.
+  const room = f.left + f.width + 16 - 8 - SWATCH - 8;
   const entries: LegendEntry[] = e.roc.map((r, i) => {
     const c = binary ? { auc: e.auc, ci: e.aucCi } : { auc: e.perClass[i]?.auc, ci: e.perClass[i]?.aucCi };
-    const ci = c.ci ? ` (95% CI ${f3(c.ci[0])}–${f3(c.ci[1])})` : '';
-    return { swatch: { kind: 'line', color: color(i) }, label: `${shorten(r.className, 24)}: AUC ${f3(c.auc)}${ci}`, title: r.className };
+    const auc = `AUC ${f3(c.auc)}${c.ci ? ` (95% CI ${f3(c.ci[0])}–${f3(c.ci[1])})` : ''}`;
+    const one = `${shorten(r.className, 24)}: ${auc}`;
+    const swatch = { kind: 'line' as const, color: color(i) };
+    return textWidth(one) <= room ? { swatch, label: one, title: r.className } : { swatch, label: shorten(r.className, Math.floor(room / (FONT * CHAR))), detail: auc, title: r.className };
   });
   if (e.roc.some((r) => r.band?.length)) entries.push({ swatch: { kind: 'area', color: color(0) }, label: 'Shaded: 95% confidence band' });
   entries.push({ swatch: { kind: 'dashed', color: 'currentColor' }, label: 'Chance' });
@@ -207,14 +218,16 @@ export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_
 }
 
 /** Confusion matrix: counts and the share of each true class (row) per cell, shaded by that share. */
-export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME): Plot {
-  const K = e.classNames.length;
+export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME, opts: { maxWidth?: number } = {}): Plot {
+  const K = Math.max(1, e.classNames.length);
   const longest = Math.max(4, ...e.classNames.map((c) => c.length));
-  const cell = Math.round(Math.min(96, Math.max(60, textWidth(shorten('x'.repeat(longest), 13), 10) + 12)));
-  const colChars = Math.max(3, Math.floor((cell - 6) / (10 * CHAR)));
-  const rowChars = 20;
+  // Within maxWidth (a narrow panel): shorter row names first, then smaller cells (not under 44 px).
+  const rowChars = opts.maxWidth ? Math.max(6, Math.min(20, Math.floor((opts.maxWidth * 0.4 - 36) / (FONT * CHAR)))) : 20;
   const rowLabel = Math.min(rowChars, longest) * FONT * CHAR + 10;
   const left = 26 + rowLabel;
+  const wanted = Math.min(96, Math.max(60, textWidth(shorten('x'.repeat(longest), 13), 10) + 12));
+  const cell = Math.round(opts.maxWidth ? Math.max(44, Math.min(wanted, (opts.maxWidth - left - 12) / K)) : wanted);
+  const colChars = Math.max(3, Math.floor((cell - 6) / (10 * CHAR)));
   const top = 58;
   const nodes: PlotNode[] = [title(8, 16, 'Confusion matrix')];
   nodes.push(text(left + (K * cell) / 2, 36, 'Predicted class', { 'text-anchor': 'middle', 'data-role': 'axis-label' }));

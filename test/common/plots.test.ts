@@ -136,7 +136,8 @@ describe('ROC plot', () => {
   it('keeps the legend below the plotting area and inside the picture', () => {
     const plot = rocPlot(evaluation(['normal', 'a class with a very long name indeed, longer than fits']));
     const legend = byRole(plot, 'legend').filter((n) => n.tag === 'text');
-    expect(legend.map((n) => n.text)).toEqual(['a class with a very lon…: AUC 0.840 (95% CI 0.700–0.950)', 'Shaded: 95% confidence band', 'Chance']);
+    // Too long for one line: the name, then its AUC on a second line.
+    expect(legend.map((n) => n.text)).toEqual(['a class with a very long name indeed, longer…', 'AUC 0.840 (95% CI 0.700–0.950)', 'Shaded: 95% confidence band', 'Chance']);
     for (const n of legend) {
       expect(Number(n.attrs.y)).toBeGreaterThan(298 + 30);
       expect(Number(n.attrs.y)).toBeLessThanOrEqual(plot.height);

@@ -24,6 +24,7 @@ export interface RunView {
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 /** The panel is about 300 px wide: plots are drawn for it, so their text keeps its size. */
 const UNIT_SIZE = 200;
+const PANEL_WIDTH = 280;
 
 export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: (reportPath: string) => void }) {
   const t = run.test;
@@ -46,7 +47,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
         <TrainingCurves history={run.history} />
         {t && <PlotView plot={rocPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="roc-plot" />}
         {t && <PlotView plot={reliabilityPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="reliability-plot" />}
-        {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME)} testId="confusion-plot" />}
+        {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME, { maxWidth: PANEL_WIDTH })} testId="confusion-plot" />}
       </div>
       {run.missing && run.missing.length > 0 && <div className="muted small">This package holds {run.missing.join('; ')}.</div>}
       <div className="small">Package: {run.packageDir}</div>
