@@ -5,8 +5,13 @@ import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 
+/** The three slices with the most attention, as "SOP UID (weight)". */
+function topSlices(images: { sopInstanceUid: string; frame: number; attention?: number }[]): string {
+  return [...images].sort((a, b) => (b.attention ?? 0) - (a.attention ?? 0)).slice(0, 3).map((im) => `${im.sopInstanceUid}${im.frame ? ` frame ${im.frame + 1}` : ''} (${(im.attention ?? 0).toFixed(3)})`).join(', ');
+}
+
 export const command: Command = {
-  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores, each image's uncertainty (null when the package has no uncertainty heads), and stores them in the library.",
+  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads), and stores them in the library.",
   usage: 'lumen predict --model <pkg> --library <dir> [--series <uid>] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } });
@@ -23,6 +28,7 @@ export const command: Command = {
           const u = result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid && typeof im.uncertainty === 'number').map((im) => im.uncertainty as number);
           const uncertainty = u.length ? ` · uncertainty mean ${(u.reduce((a, b) => a + b, 0) / u.length).toFixed(3)}, max ${Math.max(...u).toFixed(3)}` : '';
           lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}${uncertainty}`);
+          if (s.pooled) lines.push(`  series score (attention pooling): ${names.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}; most weight on ${topSlices(result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid))}`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       }

@@ -6,7 +6,8 @@ import { defaultDataDir, defaultLibraryDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
 import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
-import { trainClassifier, type TrainMode } from '../training/train';
+import { trainSeriesClassifier } from '../training/mil-train';
+import { trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
 import { levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
@@ -21,7 +22,7 @@ function num(value: string | undefined, name: string, opts: { int?: boolean; min
 export const command: Command = {
   summary: 'Train a classifier on labelled library images (head on cached backbone features, or a tiny network from scratch) and write a model package.',
   usage:
-    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg> | --imagenet] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
+    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--level image|series] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg> | --imagenet] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       library: { type: 'string' },
@@ -48,10 +49,14 @@ export const command: Command = {
       overwrite: { type: 'boolean' },
       'no-resume': { type: 'boolean' },
       json: { type: 'boolean' },
+      level: { type: 'string' },
     });
     if (!values.out) throw new CliError('--out <package folder> is required.', 2);
     if (!values.variant) throw new CliError('--variant is required (b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> such as custom-phi-4).', 2);
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
+    const level = values.level ?? 'image';
+    if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);
+    if (level === 'series' && mode !== 'head') throw new CliError('--level series trains an attention head on cached backbone features: leave out --from-scratch and --fine-tune.', 2);
     if (values.imagenet && values.backbone) throw new CliError('--imagenet and --backbone both name the backbone weights: pass one.', 2);
     let backbone = values.backbone;
     if (values.imagenet) {
@@ -74,7 +79,7 @@ export const command: Command = {
         process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
       }
       const showProgress = !values.json && process.stderr.isTTY === true;
-      const result = await trainClassifier({
+      const options: TrainOptions = {
         library,
         out: values.out,
         variant: values.variant,
@@ -98,7 +103,25 @@ export const command: Command = {
           if (showProgress) process.stderr.write(`\r\x1b[2K${p.message}`);
           else if (!values.json && (p.record || p.phase !== 'training')) process.stderr.write(`${p.message}\n`);
         },
-      });
+      };
+      if (level === 'series') {
+        const series = await trainSeriesClassifier(options);
+        if (showProgress) process.stderr.write('\r\x1b[2K');
+        const { testPredictions, metadata, ...rest } = series;
+        if (values.json) printJson({ ...rest, package: { dir: series.packageDir, contentHash: metadata.contentHash, metrics: metadata.metrics }, labels, testPredictions });
+        else {
+          const t = series.test;
+          process.stdout.write(
+            [
+              `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
+              `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod})`,
+              ...series.split.warnings.map((w) => `Warning: ${w}`),
+            ].join('\n') + '\n',
+          );
+        }
+        return 0;
+      }
+      const result = await trainClassifier(options);
       if (showProgress) process.stderr.write('\r\x1b[2K');
       const { testPredictions, metadata, ...rest } = result;
       if (values.json) {
@@ -110,6 +133,8 @@ export const command: Command = {
             `Wrote ${result.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${result.reportPath}`,
             `Test split: ${t.n} images · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${t.ece.toFixed(3)}`,
             ...t.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+            `Calibration: ${result.calibration.applied ? `temperature ${result.calibration.temperature.toFixed(3)} fitted on the validation split` : 'no temperature applied (T = 1)'}; ECE validation ${result.calibration.validation.eceBefore.toFixed(3)} -> ${result.calibration.validation.eceAfter.toFixed(3)}${result.calibration.test ? `, test ${result.calibration.test.eceBefore.toFixed(3)} -> ${result.calibration.test.eceAfter.toFixed(3)}` : ''}`,
+            result.ensemble ? `Uncertainty: ${result.ensemble.heads} heads; on the validation split mean ${result.ensemble.validation.mean.toFixed(3)}, high above ${result.ensemble.validation.p95.toFixed(3)}` : 'Uncertainty: none (only a head on cached features gets uncertainty heads)',
             ...levelLines(t),
             ...result.split.warnings.map((w) => `Warning: ${w}`),
           ].join('\n') + '\n',

@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import type { ImageScores, PredictionResult } from '../../common/contract/models';
 import { LIBRARY_FILE } from './library';
 import { openDatabase } from './sqlite';
+import { attachSeriesPooled, saveSeriesPooled } from './series-predictions';
 
 export interface SavedModel {
   dir: string;
@@ -90,6 +91,7 @@ export class PredictionStore {
         delOther.run(hash, 'study', opts.studyInstanceUid);
         insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at, null);
       }
+      saveSeriesPooled(this.db, result);
     })();
   }
 
@@ -127,7 +129,7 @@ export class PredictionStore {
     }
     return [...byModel.values()].map(({ result }) => {
       result.images.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
-      return { ...result, series: [summarizeSeries(seriesInstanceUid, result.images)] };
+      return attachSeriesPooled(this.db, { ...result, series: [summarizeSeries(seriesInstanceUid, result.images)] });
     });
   }
 

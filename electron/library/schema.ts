@@ -275,6 +275,31 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE predictions ADD COLUMN uncertainty REAL CHECK (uncertainty IS NULL OR (uncertainty >= 0 AND uncertainty <= 1));
     `,
   },
+  {
+    version: 11,
+    description: "series scores of packages trained from series labels, with each slice's attention weight",
+    sql: `
+      -- A package with a series head (multiple-instance learning, electron/training/mil.ts) scores
+      -- a series as a whole: its pooled scores here, each slice's weight in them below. The
+      -- slices' own scores stay in predictions, as every model's do.
+      CREATE TABLE series_predictions (
+        model_hash TEXT NOT NULL,
+        series_uid TEXT NOT NULL,
+        scores TEXT NOT NULL,                    -- JSON {classNames, scores, method}
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model_hash, series_uid)
+      );
+      CREATE TABLE series_attention (
+        model_hash TEXT NOT NULL,
+        series_uid TEXT NOT NULL,
+        sop_uid TEXT NOT NULL,
+        frame INTEGER NOT NULL CHECK (frame >= 0),
+        weight REAL NOT NULL CHECK (weight >= 0 AND weight <= 1),
+        PRIMARY KEY (model_hash, series_uid, sop_uid, frame),
+        FOREIGN KEY (model_hash, series_uid) REFERENCES series_predictions (model_hash, series_uid) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -15,6 +15,7 @@ import type { Library } from '../library/library';
 import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
 import { startDecodePool } from '../dicom/pool';
+import { predictSeriesWithHead } from './mil';
 import { TrainingStore } from './store';
 
 export type { PredictionResult } from '../../common/contract/models';
@@ -182,6 +183,8 @@ export async function predictSeries(opts: PredictSeriesOptions): Promise<Predict
   } finally {
     store.close();
   }
+  // Trained from series labels: the series head scores each series and weighs its slices (mil.ts).
+  if (pkg.metadata.seriesHead) return predictSeriesWithHead(opts, pkg, images);
   // Decoding overlaps inference on the same cores: a spinning intra-op pool would steal them from the decode workers.
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   if (opts.timings) opts.timings.openMs += performance.now() - opened;

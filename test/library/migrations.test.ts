@@ -22,7 +22,7 @@ describe('library schema and migrations', () => {
     expect(SCHEMA_VERSION).toBe(migrations.length);
     lib.close();
     const db = new Database(path.join(dir, LIBRARY_FILE), { readonly: true });
-    expect(tables(db)).toEqual(['audit_log', 'datasets', 'import_errors', 'instances', 'labels', 'lumen_info', 'measurements', 'models', 'patients', 'predictions', 'result_documents', 'result_findings', 'result_map_sources', 'series', 'studies']);
+    expect(tables(db)).toEqual(['audit_log', 'datasets', 'import_errors', 'instances', 'labels', 'lumen_info', 'measurements', 'models', 'patients', 'predictions', 'result_documents', 'result_findings', 'result_map_sources', 'series', 'series_attention', 'series_predictions', 'studies']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });

@@ -11,6 +11,7 @@ import { PredictionStore } from '../../library/predictions';
 import { loadModelInput } from '../../dicom/model-input';
 import type { InstanceRecord } from '../../library/types';
 import { predict } from '../../training/predict';
+import { predictSeriesWithHead } from '../../training/mil';
 import { libraryDir, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
@@ -122,8 +123,11 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         });
         // One image alone sets no scale for its series; a series or study run does.
         if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
+        // A package trained from series labels also scores each series with its attention head,
+        // which weighs the slices (stored with the scores: the panel's "which slices mattered").
+        const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
         job.progress(1, `${result.images.length} image(s) done`);
-        return result;
+        return pooled ?? result;
       }),
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
       const pkg = await findPackage(deps.dataDir, packageHash);

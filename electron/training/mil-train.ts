@@ -1,0 +1,239 @@
+// Series classifiers trained from series labels alone (multiple-instance learning): each
+// labelled series is a bag of its slices' cached backbone features (features.ts); a gated
+// attention head (models/training/mil.ts) learns the series' class and, on the way, which
+// slices carry it. `lumen train --level series` and the Training tab's "Series (MIL)" run
+// trainSeriesClassifier; prediction with the package is in mil.ts (apart, because train.ts
+// imports the prediction module and this file imports train.ts).
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { assertInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { APP_VERSION } from '../../common/version';
+import { createClassifier } from '../../models';
+import { exportOnnx } from '../../models/onnx';
+import { PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
+import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
+import { activeBackend, initBackend } from '../../models/runtime';
+import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../models/training/metrics';
+import { fitMil, foldedClassifier, predictBag, type Bag, type MilEpoch } from '../../models/training/mil';
+import { renderReport } from '../../models/training/report';
+import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
+import { splitByPatient, type DatasetSplit } from './dataset';
+import { extractFeatures } from './features';
+import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
+import { libraryPseudonyms } from './pseudonyms';
+import { TrainingStore, type LabelledImage } from './store';
+import { backboneHash, copyBackboneWeights, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
+
+/** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
+export interface SeriesTestPrediction {
+  /** The pseudonym of the series' first slice's SOP Instance UID (a series has no pseudonym of its own). */
+  series: string;
+  patient: string;
+  label: number;
+  scores: number[];
+  /** The slices' attention weights, in the series' order. */
+  attention: number[];
+}
+
+export interface SeriesTrainResult {
+  level: 'series';
+  packageDir: string;
+  reportPath: string;
+  metadata: PackageMetadata;
+  classNames: string[];
+  /** Per series: each test series' attention-pooled score against its label. */
+  test: Evaluation;
+  validation: Evaluation;
+  threshold?: number;
+  history: MilEpoch[];
+  bestEpoch: number;
+  stopped: 'epochs' | 'early';
+  split: { patients: Record<string, string>; series: { train: number; validation: number; test: number }; warnings: string[] };
+  features: { cached: number; computed: number; seconds: number };
+  testPredictions: SeriesTestPrediction[];
+  backend: string | null;
+}
+
+const METHOD = 'gated attention pooling over slice features (Ilse et al. 2018), trained from series labels';
+
+interface SeriesBag extends Bag {
+  seriesInstanceUid: string;
+  patient: string;
+  images: ImageRef[];
+}
+
+/** The series of a split, each a bag of its images (in the library's order) with its one label. */
+function bagsOf(images: LabelledImage[], features: Map<LabelledImage, Float32Array>, classNames: string[]): SeriesBag[] {
+  const by = new Map<string, LabelledImage[]>();
+  for (const im of images) by.set(im.seriesInstanceUid, [...(by.get(im.seriesInstanceUid) ?? []), im]);
+  return [...by].map(([uid, list]) => ({
+    seriesInstanceUid: uid,
+    patient: list[0].patient,
+    images: list,
+    instances: list.map((im) => features.get(im)!),
+    label: classNames.indexOf(list[0].label),
+  }));
+}
+
+/** Series whose images carry more than one label (an image label overriding its series'): MIL needs one label per series. */
+function mixedSeries(images: LabelledImage[]): number {
+  const labels = new Map<string, Set<string>>();
+  for (const im of images) labels.set(im.seriesInstanceUid, (labels.get(im.seriesInstanceUid) ?? new Set()).add(im.label));
+  return [...labels.values()].filter((s) => s.size > 1).length;
+}
+
+/**
+ * Trains a series classifier from series labels: the labelled series split by patient, every
+ * slice's backbone features (cached), the attention head fitted on the training series and
+ * chosen on the validation series' loss, evaluated per series on the test split, and written
+ * as a model package whose dense layer is the head's classifier (so it scores slices too) with
+ * series-head.bin beside it.
+ */
+export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesTrainResult> {
+  const progress = (p: TrainProgress) => opts.onProgress?.(p);
+  const check = () => {
+    if (opts.signal?.aborted) throw new Error('Cancelled');
+  };
+  if ((opts.mode ?? 'head') !== 'head') throw new Error('Series-level training (multiple-instance learning) trains a head on cached backbone features: leave out --from-scratch and --fine-tune.');
+  const seed = opts.seed ?? 1;
+  const spec = parseVariant(opts.variant);
+  const inputSize = opts.resolution ?? spec.resolution;
+  const backend = activeBackend() ?? (await initBackend());
+  const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION, resize: 'area' };
+  resolveWindow(preprocessing);
+  assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
+  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
+
+  progress({ phase: 'preparing', fraction: null, message: 'Reading series labels and splitting by patient' });
+  const store = new TrainingStore(opts.library);
+  let labelled: LabelledImage[];
+  try {
+    labelled = store.labelledImages();
+  } finally {
+    store.close();
+  }
+  if (labelled.length === 0) throw new Error(`No labelled series in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  const mixed = mixedSeries(labelled);
+  if (mixed) throw new Error(`${mixed} series ha${mixed === 1 ? 's' : 've'} images with different labels: series-level training needs one label per series. Clear the image labels of ${mixed === 1 ? 'that series' : 'those series'}, or train per image.`);
+  const names = libraryPseudonyms(opts.library.dir);
+  const split: DatasetSplit = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
+  const classNames = split.classNames;
+  if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
+  for (const s of ['train', 'validation', 'test'] as const) if (split[s].length === 0) throw new Error(`The ${s} split is empty: label more patients (every split needs patients).`);
+
+  const classifier = createClassifier({ variant: spec, classes: classNames.length, inputSize, seed });
+  try {
+    if (opts.backbonePackage) await copyBackboneWeights(classifier, opts.backbonePackage);
+    const plain = standaloneModel(classifier, spec, inputSize);
+    const onnx = exportOnnx(plain).bytes;
+    plain.dispose();
+    const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
+    progress({ phase: 'features', fraction: 0, message: 'Computing backbone features of every slice (ONNX Runtime; cached on disk)' });
+    const all = [...split.train, ...split.validation, ...split.test];
+    const f = await extractFeatures(onnx, featureSpec(backboneHash(classifier), preprocessing, inputSize, seed), all, cacheDir, {
+      signal: opts.signal,
+      onProgress: (done, total) => progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` }),
+    });
+    check();
+    const byImage = new Map(all.map((im, i) => [im, f.features[0][i]]));
+    const bags = { train: bagsOf(split.train, byImage, classNames), validation: bagsOf(split.validation, byImage, classNames), test: bagsOf(split.test, byImage, classNames) };
+    const epochs = opts.epochs ?? 60;
+    const fitted = fitMil(bags.train, bags.validation, classNames.length, {
+      seed, epochs, learningRate: opts.learningRate, patience: opts.patience, check,
+      onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series AUC ${e.valMetric.toFixed(3)}`, epoch: e.epoch, epochs, loss: e.loss }),
+    });
+    const head = fitted.head;
+    check();
+
+    progress({ phase: 'evaluating', fraction: null, message: 'Evaluating each test series' });
+    const predictOf = (list: SeriesBag[]) => list.map((b) => predictBag(head, b));
+    const val = predictOf(bags.validation);
+    const test = predictOf(bags.test);
+    const labelsOf = (list: SeriesBag[]) => list.map((b) => b.label!);
+    const threshold = classNames.length === 2 ? youdenThreshold(val.map((p) => p.scores[1]), bags.validation.map((b) => b.label === 1)) : undefined;
+    // Intervals resample patients: a patient drawn brings all its series.
+    const validation = evaluate(val.map((p) => p.scores), labelsOf(bags.validation), classNames, { threshold, seed, clusters: bags.validation.map((b) => b.patient), clusterUnit: 'patients' });
+    const testEval = evaluate(test.map((p) => p.scores), labelsOf(bags.test), classNames, { threshold, seed, clusters: bags.test.map((b) => b.patient), clusterUnit: 'patients' });
+    const testPredictions: SeriesTestPrediction[] = bags.test.map((b, i) => ({ series: names.image(b.images[0].sopInstanceUid), patient: names.patient(b.patient), label: b.label!, scores: test[i].scores, attention: test[i].attention }));
+    const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
+
+    progress({ phase: 'saving', fraction: null, message: 'Writing the model package' });
+    const { kernel, bias } = foldedClassifier(head);
+    const dense = classifier.model.getLayer('logits');
+    dense.setWeights([tf.tensor2d(kernel, [head.dim, head.classes]), tf.tensor1d(bias)]);
+    const seriesHead: SeriesHeadMetadata = { file: SERIES_HEAD_BIN, pooling: 'gated-attention', features: head.dim, hidden: head.hidden, classes: head.classes, method: METHOD };
+    const dataSummary = summarise(labelled, split);
+    const seriesCounts = { train: bags.train.length, validation: bags.validation.length, test: bags.test.length };
+    const training = {
+      level: 'series', mode: 'head', seed, backend, epochsRun: fitted.history.length, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
+      backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${path.resolve(opts.backbonePackage)}` : `random initialisation (seed ${seed})` },
+      data: { ...dataSummary, series: seriesCounts }, split: { patients, pseudonymKey: names.keyId, warnings: split.warnings },
+      threshold: threshold ?? null, history: fitted.history, testPredictions, evaluation: { test: testEval, validation },
+    };
+    const finalModel = standaloneModel(classifier, spec, inputSize);
+    const name = opts.name ?? path.basename(path.resolve(opts.out));
+    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend });
+    const metadata = await savePackage(
+      opts.out,
+      finalModel,
+      {
+        name, variant: spec.name, inputSize, preprocessing, classNames, task: 'multiclass',
+        provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
+        metrics: { ...flatMetrics(testEval, 'test'), ...flatMetrics(validation, 'validation') },
+        modelCard: card,
+        seriesHead,
+      },
+      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head) } },
+    ).finally(() => finalModel.dispose());
+    const reportPath = `${path.resolve(opts.out)}.report.html`;
+    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: [], modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+
+    // The test series' predictions go into the library's store, as an image run's do.
+    const result = seriesResult(metadata, bags.test, test);
+    saveSeriesPredictions(opts.library, result, { dir: opts.out, metadata }, { split: 'test' });
+    opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
+    progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series AUC ${testEval.auc.toFixed(3)}` });
+    return {
+      level: 'series', packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
+      history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
+      split: { patients, series: seriesCounts, warnings: split.warnings },
+      features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend,
+    };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a';
+}
+
+function modelCard(a: {
+  name: string; opts: TrainOptions; spec: string; inputSize: number; classNames: string[]; seed: number; dataSummary: ReturnType<typeof summarise>;
+  seriesCounts: { train: number; validation: number; test: number }; test: Evaluation; threshold?: number; fitted: ReturnType<typeof fitMil>; backend: string | null;
+}): string {
+  const d = a.dataSummary;
+  return [
+    `# ${a.name}`,
+    '',
+    '## Intended use',
+    a.opts.intendedUse?.trim() || '(not stated by the person who trained it)',
+    '',
+    'Research use only; not a medical device. Validated only on the test split described below.',
+    '',
+    '## Data',
+    `${d.patients} patients, ${d.images} images labelled per series (${d.createdAt}); split by patient (seed ${a.seed}): train ${a.seriesCounts.train}, validation ${a.seriesCounts.validation}, test ${a.seriesCounts.test} series.`,
+    ...a.classNames.map((c) => `- ${c}: ${d.perClass[c].images} images from ${d.perClass[c].patients} patients`),
+    '',
+    '## Model',
+    `Backbone EfficientNet ${a.spec}, input ${a.inputSize}x${a.inputSize}${a.opts.backbonePackage ? `, weights from ${a.opts.backbonePackage}` : ', randomly initialised (no pretrained weights given)'}. Series head: ${METHOD}; ${a.fitted.head.hidden} attention units, ${a.fitted.history.length} epochs (best ${a.fitted.bestEpoch}), seed ${a.seed}, Lumen ${APP_VERSION}.`,
+    "Each slice's score uses the same classifier as the series; the series' score is the attention-weighted mean of its slices' logits, and the weights show which slices mattered.",
+    '',
+    '## Test metrics (per series)',
+    `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}, ${a.test.ciMethod})${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, AUC ${c.auc.toFixed(3)}`),
+    '',
+    'The content hash in metadata.json identifies exactly these weights and this card.',
+  ].join('\n');
+}

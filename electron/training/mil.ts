@@ -1,0 +1,71 @@
+// Prediction with a package trained from series labels (multiple-instance learning,
+// mil-train.ts): every slice's backbone features from the package's model.onnx, then the
+// package's attention head (models/training/mil.ts, series-head.bin) per series, giving the
+// series' pooled score and each slice's attention weight beside the slice's own scores.
+// predict.ts's predictSeries comes here for a package with a series head.
+import type { ImageScores, PredictionResult } from '../../common/contract/models';
+import type { LoadedPackage, PackageMetadata, Preprocessing } from '../../models/package';
+import { readSeriesHead } from '../../models/package/series-head';
+import { predictBag, type MilHead, type MilPrediction } from '../../models/training/mil';
+import path from 'node:path';
+import type { Library } from '../library/library';
+import { savePredictions } from '../library/predictions';
+import type { ImageRef } from '../dicom/model-input';
+import { extractFeatures, type FeatureSpec } from './features';
+
+const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
+
+/** Each slice's features, computed once and cached as in head mode (one copy: the slice itself). */
+export function featureSpec(weightsHash: string, preprocessing: Preprocessing, inputSize: number, seed: number): FeatureSpec {
+  return { weightsHash, preprocessing, inputSize, copies: 1, augmentation: NO_AUGMENTATION, seed };
+}
+
+/** A prediction of series by a series head: every slice's own scores and attention weight, each series' pooled score. */
+export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: string; images: ImageRef[] }[], predictions: MilPrediction[]): PredictionResult {
+  const images: ImageScores[] = [];
+  const series: PredictionResult['series'] = [];
+  bags.forEach((b, i) => {
+    const p = predictions[i];
+    b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k] }));
+    const k = p.instanceScores[0].length;
+    const mean = Array.from({ length: k }, (_, c) => p.instanceScores.reduce((a, s) => a + s[c], 0) / p.instanceScores.length);
+    const max = Array.from({ length: k }, (_, c) => Math.max(...p.instanceScores.map((s) => s[c])));
+    series.push({ seriesInstanceUid: b.seriesInstanceUid, images: b.images.length, mean, max, pooled: { method: 'gated-attention', scores: p.scores } });
+  });
+  return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString() };
+}
+
+/**
+ * Predicts series with a package that has a series head: each slice's features from the
+ * package's model.onnx (through the feature cache, keyed by the package's content hash), the
+ * head per series, then the result stored (unless `store` is false) and the run audited.
+ */
+export async function predictSeriesWithHead(
+  opts: { library: Library; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void; store?: boolean },
+  pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,
+  images: ImageRef[],
+): Promise<PredictionResult> {
+  const head: MilHead = readSeriesHead(pkg.dir, pkg.metadata)!;
+  const meta = pkg.metadata;
+  const f = await extractFeatures(pkg.onnxPath, featureSpec(`package ${meta.contentHash}`, meta.preprocessing, meta.inputSize, 0), images, path.join(opts.library.dir, 'feature-cache'), {
+    signal: opts.signal,
+    onProgress: (done, total) => opts.onProgress?.({ done, total }),
+  });
+  const by = new Map<string, { seriesInstanceUid: string; images: ImageRef[]; instances: Float32Array[] }>();
+  images.forEach((im, i) => {
+    const b = by.get(im.seriesInstanceUid) ?? { seriesInstanceUid: im.seriesInstanceUid, images: [], instances: [] };
+    b.images.push(im);
+    b.instances.push(f.features[0][i]);
+    by.set(im.seriesInstanceUid, b);
+  });
+  const bags = [...by.values()];
+  const result = seriesResult(meta, bags, bags.map((b) => predictBag(head, b)));
+  opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: 'ONNX Runtime (features) and the series head', touched: { series: bags.map((b) => b.seriesInstanceUid), images: images.length }, scope: 'series' });
+  if (opts.store !== false) saveSeriesPredictions(opts.library, result, pkg);
+  return result;
+}
+
+/** Stores a series-head prediction: the slices' scores as every prediction's, the series' pooled scores and attention beside them (migration 11). */
+export function saveSeriesPredictions(library: Library, result: PredictionResult, model: { dir: string; metadata: PackageMetadata }, extra?: Record<string, unknown>): void {
+  savePredictions(library.dir, result, model, { scope: 'series', ...(extra ? { extra } : {}) });
+}
