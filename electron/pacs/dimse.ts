@@ -364,7 +364,7 @@ export class DimseClient {
         else if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
-        else fail(`the connection to ${where} failed when asked to ${what}.`);
+        else fail(`the connection to ${where} failed when asked to ${what}${security ? '' : ': if the PACS takes only DICOM TLS, add the connection again with --tls'}.`);
       });
       client.on('closed', settle);
       client.send(c.host, c.port, c.callingAet, c.calledAet, {
