@@ -1,0 +1,101 @@
+// Phantom series for multiple-instance learning: each patient has several series of CT-like
+// slices (test/support/dicom/phantom.ts); a positive series shows a round soft-tissue lesion on
+// only a few of its slices, a negative one on none. Labels are given per series only (a CSV
+// keyed by SeriesInstanceUID), as a radiologist's report would give them; which slices hold
+// the lesion is returned for the test to check the attention against, never labelled.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ctSlice, rng } from '../support/dicom/phantom';
+import { writeImage } from '../support/dicom/write';
+
+export interface MilSeries {
+  patientId: string;
+  seriesUid: string;
+  label: 'lesion' | 'none';
+  sops: string[];
+  /** The SOP Instance UIDs of the slices that show the lesion (empty for 'none'). */
+  lesionSops: string[];
+}
+
+export interface MilPhantomSet {
+  dir: string;
+  csv: string;
+  series: MilSeries[];
+}
+
+export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPerPatient: number; slices: number; lesionSlices: number; size?: number; seed: number }): MilPhantomSet {
+  const size = opts.size ?? 64;
+  const r = rng(opts.seed);
+  mkdirSync(dir, { recursive: true });
+  const anatomy = ctSlice(size, size, 0, 0);
+  const tissue = (x: number, y: number) => {
+    const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
+    return v >= -150 && v <= 150;
+  };
+  const series: MilSeries[] = [];
+  for (let p = 0; p < opts.patients; p++) {
+    const patientId = `MIL${String(p + 1).padStart(3, '0')}`;
+    const studyUid = `1.2.826.0.1.3680043.10.98.${opts.seed}.${p + 1}`;
+    for (let s = 0; s < opts.seriesPerPatient; s++) {
+      // Every patient has series of both classes when it has two or more: the split by
+      // patient then holds positives and negatives on every side.
+      const label = (p + s) % 2 === 0 ? 'lesion' : 'none';
+      const seriesUid = `${studyUid}.${s + 1}`;
+      const lesionAt = new Set<number>();
+      if (label === 'lesion') {
+        const first = 1 + Math.floor(r() * (opts.slices - opts.lesionSlices - 1));
+        for (let k = 0; k < opts.lesionSlices; k++) lesionAt.add(first + k);
+      }
+      // One lesion per series, seen on consecutive slices (as a small nodule would be).
+      let cx = 0, cy = 0;
+      for (let tries = 0; tries < 100; tries++) {
+        cx = size * (0.3 + r() * 0.4);
+        cy = size * (0.32 + r() * 0.36);
+        if (tissue(cx, cy)) break;
+      }
+      const radius = (size / 64) * (6 + r() * 2);
+      const contrast = 180 + r() * 80;
+      // Series differ as scanners and doses do: a noise level and a brightness offset per
+      // series, shared by its slices. A slice classifier trained on inherited labels learns
+      // them as if they were the class (most slices of a positive series show nothing else),
+      // and the mean over a series cannot average them away.
+      const noise = 5 + r() * 40;
+      const offset = Math.round((r() * 2 - 1) * 40);
+      const sops: string[] = [];
+      const lesionSops: string[] = [];
+      for (let k = 0; k < opts.slices; k++) {
+        const px = ctSlice(size, size, opts.seed * 100_000 + p * 100 + s * 10 + k, noise);
+        if (offset) for (let q = 0; q < px.length; q++) px[q] += offset;
+        if (lesionAt.has(k)) {
+          for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) px[y * size + x] += Math.round(contrast);
+        }
+        const sop = `${seriesUid}.${k + 1}`;
+        sops.push(sop);
+        if (lesionAt.has(k)) lesionSops.push(sop);
+        writeImage(path.join(dir, `${patientId}_${s + 1}_${k + 1}.dcm`), {
+          rows: size,
+          columns: size,
+          bitsAllocated: 16,
+          pixelRepresentation: 1,
+          modality: 'CT',
+          rescaleSlope: 1,
+          rescaleIntercept: 0,
+          pixelBytes: new Uint8Array(px.buffer),
+          extra: {
+            0x00080018: { vr: 'UI', value: sop },
+            0x0020000d: { vr: 'UI', value: studyUid },
+            0x0020000e: { vr: 'UI', value: seriesUid },
+            0x00100020: { vr: 'LO', value: patientId },
+            0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
+            0x00200011: { vr: 'IS', value: s + 1 },
+            0x00200013: { vr: 'IS', value: k + 1 },
+          },
+        });
+      }
+      series.push({ patientId, seriesUid, label, sops, lesionSops });
+    }
+  }
+  const csv = path.join(path.dirname(dir), `${path.basename(dir)}-labels.csv`);
+  writeFileSync(csv, ['SeriesInstanceUID,label', ...series.map((s) => `${s.seriesUid},${s.label}`)].join('\n') + '\n');
+  return { dir, csv, series };
+}
