@@ -5,6 +5,7 @@
 // getting a study that Orthanc pushes (REST /modalities/<id>/store). Screenshots in test-results/.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dicomBytes } from '../support/dicom/write';
 import { freePort, type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 
@@ -12,6 +13,8 @@ let orthanc: Orthanc;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
 let receiverPort: number;
+/** The SOP Instance UID of the third study's object without an image. */
+let c53Sop: string;
 
 beforeAll(async () => {
   if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
@@ -19,7 +22,22 @@ beforeAll(async () => {
   orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } });
   const a = generateStudy({ key: 51, patientId: 'PID-E2E-A', patientName: 'Appleseed^Ann', accession: 'ACC-E2E-A', studyDate: '20250310', modality: 'CT', seriesCount: 2, perSeries: 3 });
   const b = generateStudy({ key: 52, patientId: 'PID-E2E-B', patientName: 'Bishop^Bo', accession: 'ACC-E2E-B', studyDate: '20230101', modality: 'MR', seriesCount: 1, perSeries: 2 });
-  for (const file of [...a.files, ...b.files]) await orthanc.store(file);
+  // A third study: one image and one object without pixel data (a presentation state), which
+  // the library does not take: a per-instance failure for the retrieve to report.
+  const c = generateStudy({ key: 53, patientId: 'PID-E2E-C', patientName: 'Carter^Cy', accession: 'ACC-E2E-C', studyDate: '20240505', modality: 'CT', seriesCount: 1, perSeries: 1 });
+  c53Sop = `${c.study.studyUid}.9.1`;
+  const noImage = dicomBytes({
+    0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.11.1' },
+    0x00080018: { vr: 'UI', value: c53Sop },
+    0x00080020: { vr: 'DA', value: '20240505' },
+    0x00080060: { vr: 'CS', value: 'PR' },
+    0x00100010: { vr: 'PN', value: 'Carter^Cy' },
+    0x00100020: { vr: 'LO', value: 'PID-E2E-C' },
+    0x0020000d: { vr: 'UI', value: c.study.studyUid },
+    0x0020000e: { vr: 'UI', value: `${c.study.studyUid}.9` },
+    0x00200011: { vr: 'IS', value: 9 },
+  });
+  for (const file of [...a.files, ...b.files, ...c.files, noImage]) await orthanc.store(file);
   ct = a.study;
   mr = b.study;
 }, 120_000);
@@ -87,11 +105,12 @@ describe('PACS tab', () => {
     const tab = page.getByTestId('pacs-tab');
     await tab.getByLabel('PACS', { exact: true }).selectOption('orthanc-web');
     await tab.getByRole('button', { name: 'Search' }).click();
-    await tab.getByTestId('pacs-study').nth(1).waitFor({ timeout: 30_000 });
+    await tab.getByTestId('pacs-study').nth(2).waitFor({ timeout: 30_000 });
     const studies = tab.getByTestId('pacs-study');
-    expect(await studies.count()).toBe(2);
+    expect(await studies.count()).toBe(3);
     expect(await studies.nth(0).textContent()).toContain('Appleseed, Ann');
-    expect(await studies.nth(1).textContent()).toContain('Bishop, Bo');
+    expect(await studies.nth(1).textContent()).toContain('Carter, Cy');
+    expect(await studies.nth(2).textContent()).toContain('Bishop, Bo');
     // Keyboard: the first study's row, Down to the second, Up again, Right opens its series.
     await studies.nth(0).locator('[data-row]').focus();
     await page.keyboard.press('ArrowDown');
@@ -106,7 +125,7 @@ describe('PACS tab', () => {
     await tab.getByRole('status').filter({ hasText: '1 study on orthanc-web' }).waitFor({ timeout: 30_000 });
     await tab.getByLabel('Modality').selectOption('');
     await tab.getByRole('button', { name: 'Search' }).click();
-    await studies.nth(1).waitFor({ timeout: 30_000 });
+    await studies.nth(2).waitFor({ timeout: 30_000 });
     await studies.nth(0).locator('[data-row]').click();
     await studies.nth(0).getByTestId('pacs-series').nth(1).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-query.png') });
@@ -122,6 +141,16 @@ describe('PACS tab', () => {
     expect(await library.count()).toBe(1);
     expect(await library.first().getAttribute('aria-label')).toMatch(/Appleseed/);
 
+    // The third study: its image arrives, the object without one is listed as failed, with why.
+    await page.getByRole('tab', { name: 'PACS' }).click();
+    await studies.nth(1).getByRole('button', { name: /^Retrieve the study/ }).click();
+    const partial = tab.getByTestId('pacs-retrieve-report').filter({ hasText: '1 received, 0 already in the library, 1 failed (of 2)' });
+    await partial.waitFor({ timeout: 60_000 });
+    expect(await partial.getByRole('list', { name: 'Instances that failed' }).textContent()).toContain(`${c53Sop}: the library did not accept it`);
+    expect(await partial.textContent()).toMatch(/without an image/);
+    await studies.nth(1).getByTestId('pacs-held').filter({ hasText: '1 of 2 in library' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'pacs-failed-instance.png') });
+
     // The receiver: switched on, Orthanc pushes the MR study, it is counted and listed.
     await page.getByRole('tab', { name: 'PACS' }).click();
     const receiver = page.getByTestId('pacs-receiver');
@@ -135,12 +164,12 @@ describe('PACS tab', () => {
     expect(pushed.ok, await pushed.text()).toBe(true);
     await receiver.getByTestId('receiver-counts').filter({ hasText: '2 received, 0 failed, 0 refused' }).waitFor({ timeout: 30_000 });
     await receiver.getByText('received 2 instances from "ORTHANC".').waitFor();
-    await studies.nth(1).getByTestId('pacs-held').filter({ hasText: 'In library' }).waitFor({ timeout: 30_000 });
+    await studies.nth(2).getByTestId('pacs-held').filter({ hasText: 'In library' }).waitFor({ timeout: 30_000 });
     await receiver.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-receiver.png') });
     await page.getByRole('tab', { name: 'Library' }).click();
-    await library.nth(1).waitFor({ timeout: 30_000 });
-    expect(await library.count()).toBe(2);
+    await library.nth(2).waitFor({ timeout: 30_000 });
+    expect(await library.count()).toBe(3);
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-library.png') });
     await page.getByRole('tab', { name: 'PACS' }).click();
     await receiver.getByRole('switch', { name: 'Receive studies (C-STORE)' }).click();
