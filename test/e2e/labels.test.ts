@@ -46,7 +46,7 @@ describe('label keys in the Training tab', () => {
     // A number without a class: nothing labelled, the classes named.
     await page.keyboard.press('Digit4');
     await status.filter({ hasText: 'Key 4 has no class' }).waitFor();
-    const preview = panel.locator('table', { has: page.getByRole('columnheader', { name: 'Class' }) });
+    const preview = panel.getByRole('table', { name: 'Class balance by split' });
     await expect.poll(async () => (await preview.locator('tbody td:first-child').allTextContents()).sort()).toEqual(classes);
 
     // 0 clears what is shown: the series' label and the image's own.

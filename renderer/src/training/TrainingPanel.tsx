@@ -319,7 +319,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
           <h3 style={{ margin: '0 0 4px' }}>Dataset</h3>
           <div>{preview.patients} patients, {preview.images} images; split by patient.</div>
           {preview.classNames.length > 0 && (
-            <table>
+            <table aria-label="Class balance by split">
               <thead><tr><th>Class</th>{splits.map((s) => <th key={s}>{s}</th>)}</tr></thead>
               <tbody>
                 {preview.classNames.map((c) => (
