@@ -122,3 +122,12 @@ export function levelsForJson(t: TestEvaluation): { evaluation: Evaluation; test
   const { perImage, perSeries, perPatient, ...evaluation } = t;
   return { evaluation, test: { ciMethod: t.ciMethod, perImage, perSeries, perPatient } };
 }
+
+/** The model card's lines on the levels and the interval method. */
+export function modelCardLevels(t: TestEvaluation): string[] {
+  const auc = (e: LevelEvaluation) => `ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) on ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''}`;
+  return [
+    `Per series (${t.perSeries.aggregation}): ${auc(t.perSeries)}; per patient (${t.perPatient.aggregation}): ${auc(t.perPatient)}.`,
+    `Intervals: ${t.ciMethod}.`,
+  ];
+}
