@@ -18,7 +18,7 @@ import { loadPackage, PackageError, savePackage, type PackageMetadata, type Prep
 import { activeBackend, initBackend } from '../../models/runtime';
 import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, type FitConfig, type FitState } from '../../models/training/fit';
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
-import { evaluateLevels, flatTestMetrics, type TestEvaluation } from '../../models/training/levels';
+import { evaluateLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
 import { renderReport } from '../../models/training/report';
 import { applyTemperature, calibrateOnValidation, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
 import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation as foldEnsemble, quantile, trainEnsemble, type EnsembleHeads } from '../../models/training/ensemble';
@@ -888,7 +888,7 @@ function pct(x: number): string {
 
 function modelCard(a: {
   opts: TrainOptions; spec: VariantSpec; inputSize: number; preprocessing: Preprocessing; classNames: string[]; mode: TrainMode; seed: number; backend: string | null;
-  dataSummary: ReturnType<typeof summarise>; test: Evaluation; validation: Evaluation; threshold?: number; state: FitState; augmentation: Augmentation;
+  dataSummary: ReturnType<typeof summarise>; test: TestEvaluation; validation: Evaluation; threshold?: number; state: FitState; augmentation: Augmentation;
   schedule: ProgressiveEpoch[] | null;
 }): string {
   const d = a.dataSummary;
@@ -913,6 +913,7 @@ function modelCard(a: {
     '## Test metrics',
     `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}), ECE ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
     ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, PPV ${pct(c.ppv)}, NPV ${pct(c.npv)}, AUC ${c.auc.toFixed(3)}`),
+    ...modelCardLevels(a.test),
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',
   ];
