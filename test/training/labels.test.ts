@@ -123,6 +123,8 @@ describe('undo', () => {
     expect(await labels()).toEqual(before);
     // Once only.
     await expect(call('training.labels.undo', { undoId: r.undoId })).rejects.toThrow('can no longer be undone');
+    const studies = await call('training.labels.set', { targets: [a, b].map((p) => ({ kind: 'study', uid: p.studyUid })), label: 'none' });
+    expect(await call('training.labels.undo', { undoId: studies.undoId })).toEqual({ count: 2, what: 'labelling of 2 studies' });
   });
 
   it('undoes an import: the labels it replaced come back with their author and time', async () => {

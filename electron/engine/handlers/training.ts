@@ -58,7 +58,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   };
 
   const labelUndo = new LabelUndoLog();
-  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : what === 'series' ? '' : 's'}`;
+  const plural = (n: number, what: string) => `${n} ${n === 1 || what === 'series' ? what : what === 'study' ? 'studies' : `${what}s`}`;
   /** A CSV import replaces the labels of what it names: one undo puts them back. */
   const importCsv = (s: TrainingStore, text: string, source?: string) => {
     const { report, items } = planLabelsCsv(s, text, source);
