@@ -96,6 +96,17 @@ export const PacsRetrieveReport = z.object({
 });
 export type PacsRetrieveReport = z.infer<typeof PacsRetrieveReport>;
 
+/** What a send ends with (electron/pacs/send.ts SendReport, by SOP Instance UID instead of path). */
+export const PacsSendReport = z.object({
+  pacs: z.string(),
+  protocol: z.enum(['STOW-RS', 'C-STORE']),
+  stored: z.number(),
+  failed: z.number(),
+  documents: z.array(z.object({ sopInstanceUid: z.string(), status: z.enum(['stored', 'failed', 'skipped']), reason: z.string().nullable() })),
+  stopped: z.string().nullable(),
+});
+export type PacsSendReport = z.infer<typeof PacsSendReport>;
+
 /** The receiver's settings (pacs-receiver.json in the data folder). */
 export const ReceiverSettings = z
   .object({
@@ -169,6 +180,12 @@ export const pacsRequests = {
     summary: "Change the receiver's settings (AE title, port, interface, allowed senders); a running receiver restarts with them.",
     input: z.object({ settings: ReceiverSettings }).strict(),
     output: ReceiverState,
+  }),
+  // Send to PACS (electron/pacs/send.ts): result documents of the library, by SOP Instance UID (no paths from the renderer).
+  'pacs.send': request({
+    summary: "Send result documents of the library (SR, parametric maps) to a PACS by STOW-RS or C-STORE; each one's status.",
+    input: z.object({ name: PacsName, sopInstanceUids: z.array(Uid).min(1).max(1000), ...Sealed }).strict(),
+    output: PacsSendReport,
   }),
   'pacs.receiverSwitch': request({
     summary: 'Start or stop the C-STORE receiver (it files what it receives into the library).',

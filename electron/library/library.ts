@@ -11,7 +11,7 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText } from './redecode';
-import { mapForImage, studyResults, type MapValues, type StudyResult } from './results';
+import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
@@ -459,6 +459,11 @@ export class Library {
   /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */
   studyResults(studyInstanceUid: string): StudyResult[] {
     return studyResults(this.db, studyInstanceUid);
+  }
+
+  /** The files of result documents (SR, parametric maps) by SOP Instance UID, for Send to PACS. */
+  resultDocumentFiles(sopInstanceUids: string[]): Map<string, string> {
+    return resultDocumentFiles(this.db, sopInstanceUids);
   }
 
   /** The newest parametric map of an image's frame, with its values; null when there is none. */

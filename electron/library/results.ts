@@ -250,6 +250,17 @@ export function forgetResultFile(db: Database.Database, file: string): void {
   deleteDocuments(db, 'path = ?', file);
 }
 
+/** The files of result documents by SOP Instance UID (those the library has). */
+export function resultDocumentFiles(db: Database.Database, sopInstanceUids: string[]): Map<string, string> {
+  const query = db.prepare<[string], { path: string }>('SELECT path FROM result_documents WHERE sop_uid = ?');
+  const files = new Map<string, string>();
+  for (const uid of sopInstanceUids) {
+    const row = query.get(uid);
+    if (row) files.set(uid, row.path);
+  }
+  return files;
+}
+
 /** The files of the result documents under a folder (`prefix` ends with the path separator). */
 export function resultFilesUnder(db: Database.Database, prefix: string): string[] {
   return db.prepare<[string, string], { path: string }>('SELECT path FROM result_documents WHERE path >= ? AND path < ?').all(prefix, prefix + '\u{10ffff}').map((r) => r.path);

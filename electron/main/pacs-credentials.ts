@@ -80,7 +80,7 @@ export class SealedSecrets {
 }
 
 /** Requests that contact a PACS: the main process puts the sealed secret of the named connection into them. */
-const CONTACTS = new Set(['pacs.test', 'pacs.query', 'pacs.series', 'pacs.retrieve']);
+const CONTACTS = new Set(['pacs.test', 'pacs.query', 'pacs.series', 'pacs.retrieve', 'pacs.send']);
 const LISTS = new Set(['pacs.list', 'pacs.save', 'pacs.remove']);
 
 /**

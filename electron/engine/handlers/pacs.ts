@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, ReceiverSettings, ReceiverState } from '../../../common/contract/pacs';
+import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, PacsSendReport, ReceiverSettings, ReceiverState } from '../../../common/contract/pacs';
 import { ReceiverSettings as ReceiverSettingsSchema } from '../../../common/contract/pacs';
 import type { Handlers, RequestContext } from '../../../common/rpc';
 import { errorMessage } from '../../../common/errors';
@@ -21,6 +21,7 @@ import { PacsError } from '../../pacs/errors';
 import { type Receiver, startReceiver } from '../../pacs/listen';
 import { checkQuery, type StudyQuery } from '../../pacs/query';
 import { retrieveStudy } from '../../pacs/retrieve';
+import { sendFiles } from '../../pacs/send';
 import { forgetInstances, openLibrary } from '../viewer/library-access';
 import type { EngineDeps } from './context';
 
@@ -84,7 +85,11 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   const receiverFile = path.join(deps.dataDir, RECEIVER_FILE);
 
   const info = (c: PacsConnection): PacsConnectionInfo => {
-    if (c.kind === 'dimse') return { ...c, secret: 'none', user: null };
+    if (c.kind === 'dimse') {
+      // DICOM TLS is set with lumen pacs add --tls: its file paths stay in the engine.
+      const { tls: _tls, ...plain } = c;
+      return { ...plain, secret: 'none', user: null };
+    }
     if (c.auth === 'none') return { ...c, secret: 'none', user: null };
     const saved = store.credentials(c.name);
     return { ...c, secret: saved ? 'saved' : 'missing', user: saved && 'user' in saved ? saved.user : null };
@@ -200,6 +205,9 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       if (connection.name !== previousName && names.includes(connection.name)) throw new Error(`A PACS connection named "${connection.name}" exists already: choose another name.`);
       let credentials: Credentials | null;
       try {
+      // An edit in the app keeps the DICOM TLS files the CLI set.
+      const before = store.list().find((c) => c.name === previousName);
+      if (connection.kind === 'dimse' && before?.kind === 'dimse' && before.tls) connection = { ...connection, tls: before.tls };
         const kept = previousName !== undefined ? store.credentials(previousName) : null;
         credentials = secret ? checkSecret(connection, secret) : secret === null ? null : kept && connection.kind === 'dicomweb' && connection.auth !== 'none' ? kept : null;
         if (previousName !== undefined) store.remove(previousName);
@@ -330,6 +338,25 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       if (on && !receiver) await startReceiving(ctx);
       if (!on && receiver) {
         await stopReceiver();
+    // Send to PACS: the library's result documents, resolved here from their UIDs (no path comes from the renderer).
+    'pacs.send': async ({ name, sopInstanceUids, credentials: sealed }): Promise<PacsSendReport> => {
+      try {
+        const { connection, credentials } = open(name, sealed);
+        const files = openLibrary(deps).resultDocumentFiles(sopInstanceUids);
+        const report = await sendFiles(connection, credentials, [...files.values()], { timeoutMs: APP_TIMEOUT_MS });
+        const byFile = new Map(report.files.map((f) => [f.file, f]));
+        const documents = sopInstanceUids.map((uid) => {
+          const file = files.get(uid);
+          const result = file === undefined ? undefined : byFile.get(path.resolve(file));
+          if (!result) return { sopInstanceUid: uid, status: 'failed' as const, reason: 'the library has no result document with this UID (removed since it was listed?).' };
+          return { sopInstanceUid: uid, status: result.status, reason: result.reason ? inAppWords(result.reason) : null };
+        });
+        const count = (status: string) => documents.filter((d) => d.status === status).length;
+        return { pacs: report.pacs, protocol: report.protocol, stored: count('stored'), failed: count('failed') + count('skipped'), documents, stopped: report.stopped && inAppWords(report.stopped) };
+      } catch (err) {
+        throw userError(err, `Sending to PACS "${name}"`);
+      }
+    },
         receiverError = null;
         note('stopped.');
       }

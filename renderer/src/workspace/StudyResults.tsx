@@ -3,6 +3,7 @@ import type { StudyResult } from '../../../common/contract/results';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { formatDate } from './format';
+import { SendToPacs } from './SendToPacs';
 import './results.css';
 
 /** At most this many findings are listed per document; the rest are counted. */
@@ -51,6 +52,7 @@ export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { stud
   return (
     <section className="study-results" aria-label="Results" data-testid="study-results">
       <h3>Results</h3>
+      <SendToPacs sopInstanceUids={results.map((r) => r.sopInstanceUid)} />
       {results.some((r) => r.kind === 'parametric-map') && (
         <label className="result-maps-toggle">
           <input type="checkbox" checked={showMaps} onChange={(e) => setShowMaps(e.target.checked)} /> Show the maps over their images
