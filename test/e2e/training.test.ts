@@ -40,11 +40,11 @@ describe('training from the Training tab in Chromium through the bridge', () => 
 
   it('labels, imports labels, trains from scratch, transfers the backbone to a head and shows the test metrics', async () => {
     const { page, errors: consoleErrors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
 
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 180_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('image-index').waitFor();
     await page.getByRole('tab', { name: 'Training' }).click();
@@ -85,5 +85,5 @@ describe('training from the Training tab in Chromium through the bridge', () => 
 
     expect(consoleErrors).toEqual([]);
     await page.close();
-  }, 600_000);
+  }, 900_000);
 });
