@@ -3,7 +3,8 @@
 //
 // Each head is a randomised MAP estimate, an "anchored ensemble" (Pearce et al. 2020,
 // "Uncertainty in neural networks: approximately Bayesian ensembling"): head m minimises the
-// class-weighted cross-entropy on a bootstrap resample of the training features plus
+// class-weighted cross-entropy on a bootstrap resample of the training features (of at most
+// 1,024 of them, a seeded subset, so that the heads cost seconds) plus
 // ||W - W0_m||^2 / (2 sigma^2), its anchor W0_m drawn from the prior N(0, sigma^2) (sigma =
 // priorScale / sqrt(features), so that the prior logit of a typical standardised feature
 // vector has a standard deviation near priorScale). Where the training data pin the weights
@@ -37,8 +38,10 @@ export interface EnsembleOptions {
   seed?: number;
   /** The prior's logit scale (see above); default 1. */
   priorScale?: number;
-  /** Full-batch accelerated gradient steps per head (default 300). */
+  /** Full-batch accelerated gradient steps (default 150). */
   iterations?: number;
+  /** At most this many training rows (a seeded subset), so that the heads cost seconds (default 1024). */
+  maxRows?: number;
   /** Loss weight per class (as the main head's); default all ones. */
   classWeights?: number[];
   /** Resample the training rows per head (default true). */
@@ -51,17 +54,25 @@ export const DEFAULT_ENSEMBLE_HEADS = 5;
  * Trains the heads on standardised features `x` (rows of `dim`), `labels` in 0..k-1. The
  * returned heads take the same standardised features (fold them with foldStandardisation).
  */
-export function trainEnsemble(x: readonly Float32Array[], labels: readonly number[], k: number, opts: EnsembleOptions = {}): EnsembleHeads {
+export function trainEnsemble(allX: readonly Float32Array[], allLabels: readonly number[], k: number, opts: EnsembleOptions = {}): EnsembleHeads {
+  if (allX.length === 0 || allX.length !== allLabels.length) throw new Error(`Ensemble: ${allX.length} feature rows for ${allLabels.length} labels.`);
+  const { x, labels } = subset(allX, allLabels, opts.maxRows ?? 1024, opts.seed ?? 1);
   const n = x.length;
-  if (n === 0 || n !== labels.length) throw new Error(`Ensemble: ${n} feature rows for ${labels.length} labels.`);
   const dim = x[0].length;
   const heads = opts.heads ?? DEFAULT_ENSEMBLE_HEADS;
   const sigma = (opts.priorScale ?? 1) / Math.sqrt(dim);
-  const iterations = opts.iterations ?? 300;
+  const iterations = opts.iterations ?? 150;
   const cw = opts.classWeights ?? new Array<number>(k).fill(1);
   // The largest eigenvalue of X'X / n bounds the data term's curvature (softmax CE: half of it).
   const lmax = largestEigenvalue(x, dim, 30) / n;
-  const out: LinearHead[] = [];
+  // Every head is fitted at once: their weights side by side as columns [features][heads * k],
+  // so each pass over a feature row serves all heads (the heads stay independent: each column
+  // block sees only its own head's row weights, anchor and step).
+  const K = heads * k;
+  const rowWeight: Float64Array[] = [];
+  const anchor = new Float64Array(dim * K);
+  const step = new Float64Array(heads);
+  const prior = 1 / (sigma * sigma * n);
   for (let m = 0; m < heads; m++) {
     const rand = seededRandom(((opts.seed ?? 1) * 7919 + m * 104729) >>> 0);
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -71,52 +82,71 @@ export function trainEnsemble(x: readonly Float32Array[], labels: readonly numbe
     else for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]++;
     let total = 0;
     for (let i = 0; i < n; i++) total += counts[i] * (cw[labels[i]] ?? 1);
-    const rowWeight = Float64Array.from(counts, (c, i) => (c * (cw[labels[i]] ?? 1) * n) / Math.max(total, 1e-12));
-    const anchor = Float64Array.from({ length: dim * k }, () => sigma * gauss());
-    const prior = 1 / (sigma * sigma * n);
-    const step = 1 / (0.5 * lmax * Math.max(...rowWeight) + prior + 1e-12);
-    const w = Float64Array.from(anchor);
-    const b = new Float64Array(k);
-    let wPrev = Float64Array.from(w);
-    let bPrev = Float64Array.from(b);
-    const gw = new Float64Array(dim * k);
-    const gb = new Float64Array(k);
-    const yw = new Float64Array(dim * k);
-    const yb = new Float64Array(k);
-    const z = new Float64Array(k);
-    for (let t = 1; t <= iterations; t++) {
-      // Nesterov: the gradient at the look-ahead point y.
-      const mom = (t - 1) / (t + 2);
-      for (let j = 0; j < w.length; j++) yw[j] = w[j] + mom * (w[j] - wPrev[j]);
-      for (let c = 0; c < k; c++) yb[c] = b[c] + mom * (b[c] - bPrev[c]);
-      gw.fill(0);
-      gb.fill(0);
-      for (let i = 0; i < n; i++) {
-        if (rowWeight[i] === 0) continue;
-        const xi = x[i];
-        for (let c = 0; c < k; c++) z[c] = yb[c];
-        for (let d = 0; d < dim; d++) {
-          const v = xi[d];
-          if (v === 0) continue;
-          const row = d * k;
-          for (let c = 0; c < k; c++) z[c] += v * yw[row + c];
-        }
-        softmaxInPlace(z);
-        const r = rowWeight[i] / n;
-        z[labels[i]] -= 1;
-        for (let c = 0; c < k; c++) {
-          const g = r * z[c];
-          gb[c] += g;
-          if (g === 0) continue;
-          for (let d = 0; d < dim; d++) gw[d * k + c] += g * xi[d];
-        }
+    const w = Float64Array.from(counts, (c, i) => (c * (cw[labels[i]] ?? 1) * n) / Math.max(total, 1e-12));
+    rowWeight.push(w);
+    for (let j = 0; j < dim * k; j++) anchor[Math.floor(j / k) * K + m * k + (j % k)] = sigma * gauss();
+    step[m] = 1 / (0.5 * lmax * Math.max(...w) + prior + 1e-12);
+  }
+  const w = Float64Array.from(anchor);
+  const b = new Float64Array(K);
+  const wPrev = Float64Array.from(w);
+  const bPrev = new Float64Array(K);
+  const gw = new Float64Array(dim * K);
+  const gb = new Float64Array(K);
+  const yw = new Float64Array(dim * K);
+  const yb = new Float64Array(K);
+  const z = new Float64Array(K);
+  const g = new Float64Array(K);
+  for (let t = 1; t <= iterations; t++) {
+    // Nesterov: the gradient at the look-ahead point y.
+    const mom = (t - 1) / (t + 2);
+    for (let j = 0; j < w.length; j++) yw[j] = w[j] + mom * (w[j] - wPrev[j]);
+    for (let c = 0; c < K; c++) yb[c] = b[c] + mom * (b[c] - bPrev[c]);
+    gw.fill(0);
+    gb.fill(0);
+    for (let i = 0; i < n; i++) {
+      const xi = x[i];
+      z.set(yb);
+      for (let d = 0; d < dim; d++) {
+        const v = xi[d];
+        if (v === 0) continue;
+        const row = d * K;
+        for (let c = 0; c < K; c++) z[c] += v * yw[row + c];
       }
-      wPrev = Float64Array.from(w);
-      bPrev = Float64Array.from(b);
-      for (let j = 0; j < w.length; j++) w[j] = yw[j] - step * (gw[j] + prior * (yw[j] - anchor[j]));
-      for (let c = 0; c < k; c++) b[c] = yb[c] - step * gb[c];
+      let any = false;
+      for (let m = 0; m < heads; m++) {
+        const r = rowWeight[m][i] / n;
+        const at = m * k;
+        if (r === 0) {
+          for (let c = 0; c < k; c++) g[at + c] = 0;
+          continue;
+        }
+        any = true;
+        let max = -Infinity;
+        for (let c = 0; c < k; c++) max = Math.max(max, z[at + c]);
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += g[at + c] = Math.exp(z[at + c] - max);
+        for (let c = 0; c < k; c++) g[at + c] = r * (g[at + c] / sum - (c === labels[i] ? 1 : 0));
+      }
+      if (!any) continue;
+      for (let c = 0; c < K; c++) gb[c] += g[c];
+      for (let d = 0; d < dim; d++) {
+        const v = xi[d];
+        if (v === 0) continue;
+        const row = d * K;
+        for (let c = 0; c < K; c++) gw[row + c] += v * g[c];
+      }
     }
-    out.push({ kernel: Float32Array.from(w), bias: Float32Array.from(b) });
+    wPrev.set(w);
+    bPrev.set(b);
+    for (let j = 0; j < w.length; j++) w[j] = yw[j] - step[Math.floor((j % K) / k)] * (gw[j] + prior * (yw[j] - anchor[j]));
+    for (let c = 0; c < K; c++) b[c] = yb[c] - step[Math.floor(c / k)] * gb[c];
+  }
+  const out: LinearHead[] = [];
+  for (let m = 0; m < heads; m++) {
+    const kernel = new Float32Array(dim * k);
+    for (let d = 0; d < dim; d++) for (let c = 0; c < k; c++) kernel[d * k + c] = w[d * K + m * k + c];
+    out.push({ kernel, bias: Float32Array.from(b.subarray(m * k, (m + 1) * k)) });
   }
   return { features: dim, classes: k, heads: out };
 }
@@ -205,6 +235,19 @@ function softmaxInPlace(z: Float64Array): void {
   let sum = 0;
   for (let c = 0; c < z.length; c++) sum += z[c] = Math.exp(z[c] - max);
   for (let c = 0; c < z.length; c++) z[c] /= sum;
+}
+
+/** At most `max` rows, chosen by a seeded shuffle (all of them, in order, when there are fewer). */
+function subset(x: readonly Float32Array[], labels: readonly number[], max: number, seed: number): { x: readonly Float32Array[]; labels: readonly number[] } {
+  if (x.length <= max) return { x, labels };
+  const rand = seededRandom((seed * 31 + 17) >>> 0);
+  const order = Array.from(x, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const chosen = order.slice(0, max).sort((a, b) => a - b);
+  return { x: chosen.map((i) => x[i]), labels: chosen.map((i) => labels[i]) };
 }
 
 /** Power iteration for the largest eigenvalue of X'X. */
