@@ -339,10 +339,14 @@ export class DimseClient {
         if (failure) reject(failure);
         else resolve();
       };
+      // Requests with their final (not pending) response: a connection that closes before all
+      // have one ended early (a peer that crashed or was stopped closes without an error).
+      let answered = 0;
       for (const request of list) {
         request.on('response', (response: any) => {
           quiet();
           const status = response.getStatus();
+          if (!PENDING.has(status)) answered++;
           if (!ownStatus && !PENDING.has(status) && status !== SUCCESS && status !== GET_WARNING) {
             const hex = status.toString(16).toUpperCase().padStart(4, '0');
             fail(`${where} refused to ${what} (DIMSE status 0x${hex}${status === 0xa701 || status === 0xa702 ? ': out of resources' : status === 0xc000 || status === 0xa900 ? ': it could not process the request' : ''}).`);
@@ -355,7 +359,14 @@ export class DimseClient {
           quiet();
           onStore(request, respond);
         });
-      client.on('associationAccepted', quiet);
+      // dcmjs-dimse skips (without a response) a request whose presentation context the PACS
+      // rejected: a C-STORE of a SOP class it does not take, a C-GET it does not offer. Those are
+      // not missing answers; store() and get() report them.
+      let skipped = 0;
+      client.on('associationAccepted', (association: { getAcceptedPresentationContextFromRequest(r: AnyRequest): unknown }) => {
+        skipped = list.filter((r) => !association.getAcceptedPresentationContextFromRequest(r)).length;
+        quiet();
+      });
       client.on('associationRejected', (e: { reason: number }) => fail(`${where} refused the association: ${rejectReason(e.reason, c)}.`));
       client.on('networkError', (e: unknown) => {
         const text = String((e as Error)?.message ?? e);
@@ -366,7 +377,10 @@ export class DimseClient {
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
         else fail(`the connection to ${where} failed when asked to ${what}${security ? '' : ': if the PACS takes only DICOM TLS, add the connection again with --tls'}.`);
       });
-      client.on('closed', settle);
+      client.on('closed', () => {
+        if (answered + skipped < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
+        settle();
+      });
       client.send(c.host, c.port, c.callingAet, c.calledAet, {
         connectTimeout: this.timeoutMs,
         associationTimeout: this.timeoutMs,

@@ -57,6 +57,10 @@ export interface Orthanc {
   store(bytes: Uint8Array): Promise<string>;
   /** Stops the process and removes its folders. */
   stop(): Promise<void>;
+  /** Ends the process but keeps its storage and configuration (SIGKILL: as a crash would). */
+  halt(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports and storage (after halt, or halting it first) and waits until it answers. */
+  restart(): Promise<void>;
   /** What Orthanc printed, for a failing test's message. */
   log(): string;
 }
@@ -95,51 +99,65 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
 
   let output = '';
-  const child: ChildProcess = spawn(ORTHANC_BINARY, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  let child: ChildProcess;
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => {
-    exited = true;
-  });
+  let exit: Promise<void>;
+  const launch = () => {
+    child = spawn(ORTHANC_BINARY, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    exited = false;
+    exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', () => {
+      exited = true;
+    });
+  };
+  launch();
 
   const url = `http://127.0.0.1:${httpPort}`;
   const authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   const rest = (method: string, route: string, body?: Uint8Array | string) =>
     fetch(url + route, { method, body, headers: { authorization }, signal: AbortSignal.timeout(30_000) });
 
-  const stop = async () => {
+  /** Ends the process (SIGKILL: as a crash or a pulled cable would), keeping its storage. */
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (!exited) {
-      child.kill('SIGTERM');
+      child.kill(signal);
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exit;
       clearTimeout(killer);
     }
+  };
+  const stop = async () => {
+    await halt();
     fs.rmSync(root, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + STARTUP_LIMIT_MS;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`Orthanc exited while starting:\n${output}`);
+  /** Waits (bounded) until the REST API answers; stops everything if Orthanc exits or never answers. */
+  const ready = async () => {
+    const deadline = Date.now() + STARTUP_LIMIT_MS;
+    for (;;) {
+      if (exited) {
+        await stop();
+        throw new Error(`Orthanc exited while starting:\n${output}`);
+      }
+      try {
+        const answer = await fetch(url + '/system', { headers: { authorization }, signal: AbortSignal.timeout(2000) });
+        if (answer.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`Orthanc did not answer on ${url} within ${STARTUP_LIMIT_MS / 1000} s:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    try {
-      const answer = await fetch(url + '/system', { headers: { authorization }, signal: AbortSignal.timeout(2000) });
-      if (answer.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Orthanc did not answer on ${url} within ${STARTUP_LIMIT_MS / 1000} s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  await ready();
 
   return {
     httpPort,
@@ -156,6 +174,12 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
       return ((await answer.json()) as { ID: string }).ID;
     },
     stop,
+    halt: (signal) => halt(signal),
+    async restart() {
+      await halt();
+      launch();
+      await ready();
+    },
     log: () => output,
   };
 }
