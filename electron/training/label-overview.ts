@@ -14,6 +14,10 @@ export interface LabelOverview {
   warnings: string[];
 }
 
+/** The study list's order (newest study first, library.ts), then series number. */
+const SERIES_ORDER = `st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid,
+  se.series_number IS NULL, se.series_number, se.description, se.series_uid`;
+
 interface SeriesState {
   seriesUid: string;
   studyUid: string;
@@ -39,8 +43,7 @@ function seriesStates(store: TrainingStore): SeriesState[] {
       `SELECT se.series_uid, se.study_uid, COALESCE(p.patient_id, p.patient_key) AS patient, p.patient_name, i.sop_uid, i.frames
        FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
        JOIN instances i ON i.series_uid = se.series_uid AND i.missing = 0 AND i.has_pixel_data = 1
-       ORDER BY st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid,
-                se.series_number IS NULL, se.series_number, se.description, se.series_uid`,
+       ORDER BY ${SERIES_ORDER}`,
     )
     .all();
   for (const r of rows) {
@@ -99,10 +102,23 @@ export function labelOverview(store: TrainingStore): LabelOverview {
  * the start; null when every series has a label.
  */
 export function nextUnlabelledSeries(store: TrainingStore, after?: string): { seriesInstanceUid: string; studyInstanceUid: string; unlabelledSeries: number } | null {
-  const states = seriesStates(store);
-  const unlabelled = states.filter((s) => s.classes.size === 0);
+  // Per series in SQL (indexes on labels and instances), not per image as the overview
+  // counts: a key press should not wait for a pass over every image of the library.
+  const states = store.db
+    .prepare<[], { series_uid: string; study_uid: string; labelled: number }>(
+      `SELECT se.series_uid, se.study_uid,
+         (EXISTS (SELECT 1 FROM labels l WHERE l.target_kind = 'series' AND l.target_uid = se.series_uid)
+          OR EXISTS (SELECT 1 FROM labels l WHERE l.target_kind = 'study' AND l.target_uid = se.study_uid)
+          OR EXISTS (SELECT 1 FROM instances i JOIN labels l ON l.target_kind = 'image' AND l.target_uid = i.sop_uid
+                     WHERE i.series_uid = se.series_uid AND i.missing = 0 AND i.has_pixel_data = 1)) AS labelled
+       FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
+       WHERE EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = se.series_uid AND i.missing = 0 AND i.has_pixel_data = 1)
+       ORDER BY ${SERIES_ORDER}`,
+    )
+    .all();
+  const unlabelled = states.filter((s) => !s.labelled);
   if (unlabelled.length === 0) return null;
-  const from = after === undefined ? -1 : states.findIndex((s) => s.seriesUid === after);
-  const next = states.slice(from + 1).find((s) => s.classes.size === 0) ?? unlabelled[0];
-  return { seriesInstanceUid: next.seriesUid, studyInstanceUid: next.studyUid, unlabelledSeries: unlabelled.length };
+  const from = after === undefined ? -1 : states.findIndex((s) => s.series_uid === after);
+  const next = states.slice(from + 1).find((s) => !s.labelled) ?? unlabelled[0];
+  return { seriesInstanceUid: next.series_uid, studyInstanceUid: next.study_uid, unlabelledSeries: unlabelled.length };
 }
