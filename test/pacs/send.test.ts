@@ -130,6 +130,25 @@ describe.each([
 });
 
 describe('lumen pacs send failures', () => {
+  it('C-STORE: a SOP class the PACS does not take fails alone, with that reason; the rest is stored', async () => {
+    const dir = path.join(scratch, 'out-class');
+    fs.mkdirSync(dir, { recursive: true });
+    const sr = writeSr(dir, 'class-ok');
+    const odd = readDataset(sr.file).dataset;
+    odd.SOPClassUID = '1.2.826.0.1.3680043.10.1717.999';
+    odd.SOPInstanceUID = `${sr.sopInstanceUid}.9`;
+    const oddFile = path.join(dir, 'odd-class.dcm');
+    fs.writeFileSync(oddFile, writeDataset(odd));
+    const run = await lumen(dataDir, ['pacs', 'send', '--pacs', 'dimse', oddFile, sr.file, '--json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ stored: 1, failed: 1, stopped: null });
+    const byFile = new Map(report.files.map((f: { file: string }) => [f.file, f]));
+    expect(byFile.get(oddFile)).toMatchObject({ status: 'failed', reason: 'the PACS did not accept its SOP class (1.2.826.0.1.3680043.10.1717.999) or transfer syntax on the association.' });
+    expect(byFile.get(sr.file)).toMatchObject({ status: 'stored' });
+    expect(await inOrthanc(sr.sopInstanceUid)).not.toBeNull();
+  }, 60_000);
+
   it('wrong credentials (STOW-RS): a clear message, nothing stored, no secret shown', async () => {
     const other = path.join(scratch, 'data-wrong');
     await lumen(other, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], 'wrong-password-456');
