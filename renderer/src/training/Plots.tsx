@@ -17,17 +17,20 @@ function element(n: PlotNode, key: number): ReactNode {
   return createElement(n.tag, props, ...children);
 }
 
-/** One plot, at its own size or narrower (it scales down with its container, never up). */
+/**
+ * One plot, at its own size or narrower: it scales down with its container, never up, and never
+ * makes the container wider (CSS width 100%: its min-content width is 0, not its drawn width).
+ */
 export function PlotView({ plot, testId }: { plot: Plot; testId?: string }) {
   return (
-    <svg className="plot" width={plot.width} height={plot.height} viewBox={`0 0 ${plot.width} ${plot.height}`} role="img" aria-label={plot.label} data-testid={testId} style={{ maxWidth: '100%', height: 'auto' }}>
+    <svg className="plot" width={plot.width} height={plot.height} viewBox={`0 0 ${plot.width} ${plot.height}`} role="img" aria-label={plot.label} data-testid={testId} style={{ width: '100%', maxWidth: plot.width, height: 'auto' }}>
       {plot.nodes.map((n, i) => element(n, i))}
     </svg>
   );
 }
 
 /** Training and validation loss and validation AUC by epoch, as the run goes and after it. */
-export function TrainingCurves({ history, width = 300 }: { history: readonly EpochValues[]; width?: number }) {
+export function TrainingCurves({ history, width = 280 }: { history: readonly EpochValues[]; width?: number }) {
   if (history.length === 0) return null;
   return <PlotView plot={trainingCurvesPlot(history, DARK_PLOT_THEME, { width })} testId="training-curves" />;
 }
