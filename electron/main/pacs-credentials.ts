@@ -101,7 +101,10 @@ export async function withSealedSecrets(secrets: SealedSecrets, method: unknown,
       sent = secret === null ? { ...rest, secret: null } : rest;
       after = () => {
         const kept = previousName !== undefined ? secrets.get(previousName) : null;
-        const wanted = connection.kind === 'dicomweb' && connection.auth !== 'none' ? (secret === undefined ? kept : secret) : null;
+        const candidate = secret === undefined ? kept : secret;
+        // Kept only for the authentication it is made for (a password is no bearer token).
+        const fits = connection.kind === 'dicomweb' && candidate !== null && (connection.auth === 'basic' ? 'user' in candidate : connection.auth === 'bearer' && 'bearer' in candidate);
+        const wanted = fits ? candidate : null;
         if (previousName !== undefined && previousName !== connection.name) secrets.set(previousName, null);
         secrets.set(connection.name, wanted);
       };

@@ -81,6 +81,10 @@ describe('PACS connections in the app', () => {
       ['orthanc-web', 'saved'],
     ]);
 
+    // A password is no bearer token: switching the authentication without a new secret drops it.
+    const bearer = await call('pacs.save', { previousName: 'orthanc-web', connection: { name: 'orthanc-web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'bearer' } });
+    expect(bearer.connections.find((c) => c.name === 'orthanc-web')?.secret).toBe('missing');
+    await call('pacs.save', { previousName: 'orthanc-web', connection: { name: 'orthanc-web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' }, secret: { user: orthanc.user, password: orthanc.password } });
     const web = await call('pacs.test', { name: 'orthanc-web' });
     expect(web).toMatchObject({ ok: true, message: expect.stringMatching(/^Connected: DICOMweb answered a test query \(QIDO-RS\) in \d+ ms\.$/) });
     const echo = await call('pacs.test', { name: 'dimse' });

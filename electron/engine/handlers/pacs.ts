@@ -107,6 +107,10 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
     return { connection, credentials };
   };
 
+  /** Whether a saved secret is the kind the connection's authentication uses. */
+  const fits = (connection: PacsConnection, secret: Credentials): boolean =>
+    connection.kind === 'dicomweb' && ((connection.auth === 'basic' && 'user' in secret) || (connection.auth === 'bearer' && 'bearer' in secret));
+
   const checkSecret = (connection: PacsConnection, secret: PacsSecret): Credentials | null => {
     if (connection.kind === 'dimse' || connection.auth === 'none') return null;
     if (connection.auth === 'basic' && !('user' in secret)) throw new PacsError('basic authentication needs a user name and a password.');
@@ -201,15 +205,15 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         throw userError(err, 'Saving the connection');
       }
       const names = store.list().map((c) => c.name);
+      // An edit in the app keeps the DICOM TLS files the CLI set.
+      const before = store.list().find((c) => c.name === previousName);
+      if (connection.kind === 'dimse' && before?.kind === 'dimse' && before.tls) connection = { ...connection, tls: before.tls };
       if (previousName !== undefined && !names.includes(previousName)) throw new Error(`There is no PACS connection named "${previousName}" to change.`);
       if (connection.name !== previousName && names.includes(connection.name)) throw new Error(`A PACS connection named "${connection.name}" exists already: choose another name.`);
       let credentials: Credentials | null;
       try {
-      // An edit in the app keeps the DICOM TLS files the CLI set.
-      const before = store.list().find((c) => c.name === previousName);
-      if (connection.kind === 'dimse' && before?.kind === 'dimse' && before.tls) connection = { ...connection, tls: before.tls };
         const kept = previousName !== undefined ? store.credentials(previousName) : null;
-        credentials = secret ? checkSecret(connection, secret) : secret === null ? null : kept && connection.kind === 'dicomweb' && connection.auth !== 'none' ? kept : null;
+        credentials = secret ? checkSecret(connection, secret) : secret === null ? null : kept && fits(connection, kept) ? kept : null;
         if (previousName !== undefined) store.remove(previousName);
         store.add(connection, credentials);
       } catch (err) {
@@ -334,10 +338,6 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       announce();
       return receiverState();
     },
-    'pacs.receiverSwitch': async ({ on }, ctx) => {
-      if (on && !receiver) await startReceiving(ctx);
-      if (!on && receiver) {
-        await stopReceiver();
     // Send to PACS: the library's result documents, resolved here from their UIDs (no path comes from the renderer).
     'pacs.send': async ({ name, sopInstanceUids, credentials: sealed }): Promise<PacsSendReport> => {
       try {
@@ -357,6 +357,10 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         throw userError(err, `Sending to PACS "${name}"`);
       }
     },
+    'pacs.receiverSwitch': async ({ on }, ctx) => {
+      if (on && !receiver) await startReceiving(ctx);
+      if (!on && receiver) {
+        await stopReceiver();
         receiverError = null;
         note('stopped.');
       }

@@ -24,13 +24,17 @@ interface Draft {
   callingAet: string;
   /** Whether the connection being edited has a saved secret (the field may stay empty). */
   secretSaved: boolean;
+  /** The user name saved with it: a new one needs the password again. */
+  savedUser: string;
+  /** The authentication it was saved with: the saved secret is for that one only. */
+  savedAuth: Auth;
 }
 
-const EMPTY: Draft = { kind: 'dicomweb', name: '', url: '', auth: 'none', user: '', password: '', token: '', calledAet: '', host: '', port: '104', callingAet: 'LUMEN', secretSaved: false };
+const EMPTY: Draft = { kind: 'dicomweb', name: '', url: '', auth: 'none', user: '', password: '', token: '', calledAet: '', host: '', port: '104', callingAet: 'LUMEN', secretSaved: false, savedUser: '', savedAuth: 'none' };
 
 function draftOf(c: PacsConnectionInfo): Draft {
   return c.kind === 'dicomweb'
-    ? { ...EMPTY, previousName: c.name, kind: 'dicomweb', name: c.name, url: c.url, auth: c.auth, user: c.user ?? '', secretSaved: c.secret === 'saved' }
+    ? { ...EMPTY, previousName: c.name, kind: 'dicomweb', name: c.name, url: c.url, auth: c.auth, user: c.user ?? '', secretSaved: c.secret === 'saved', savedUser: c.user ?? '', savedAuth: c.auth }
     : { ...EMPTY, previousName: c.name, kind: 'dimse', name: c.name, calledAet: c.calledAet, host: c.host, port: String(c.port), callingAet: c.callingAet };
 }
 
@@ -52,15 +56,16 @@ function toRequest(d: Draft): { connection: PacsConnectionSettings; secret?: Pac
   }
   if (!d.url.trim()) return 'Give the DICOMweb base URL (https://… for TLS).';
   const connection: PacsConnectionSettings = { name, kind: 'dicomweb', url: d.url.trim(), auth: d.auth };
+  const saved = d.secretSaved && d.auth === d.savedAuth;
   if (d.auth === 'basic') {
     if (!d.user.trim()) return 'Basic authentication needs a user name.';
     if (d.password) return { connection, secret: { user: d.user.trim(), password: d.password } };
-    if (!d.secretSaved) return 'Basic authentication needs a password.';
-    return 'Enter the password again to change the user name.';
+    if (!saved) return 'Basic authentication needs a password.';
+    if (d.user.trim() !== d.savedUser) return 'Enter the password again to change the user name.';
   }
   if (d.auth === 'bearer') {
     if (d.token) return { connection, secret: { bearer: d.token } };
-    if (!d.secretSaved) return 'Bearer authentication needs a token.';
+    if (!saved) return 'Bearer authentication needs a token.';
   }
   return { connection };
 }
@@ -197,11 +202,11 @@ export function PacsSettings() {
               {draft.auth === 'basic' && (
                 <>
                   <label className="pacs-field">User <input className="text-input" value={draft.user} onChange={(e) => set({ user: e.target.value })} autoComplete="off" spellCheck={false} /></label>
-                  <label className="pacs-field">Password <input className="text-input" type="password" placeholder={draft.secretSaved ? 'saved (leave empty to keep)' : ''} value={draft.password} onChange={(e) => set({ password: e.target.value })} autoComplete="new-password" /></label>
+                  <label className="pacs-field">Password <input className="text-input" type="password" placeholder={draft.secretSaved && draft.auth === draft.savedAuth ? 'saved (leave empty to keep)' : ''} value={draft.password} onChange={(e) => set({ password: e.target.value })} autoComplete="new-password" /></label>
                 </>
               )}
               {draft.auth === 'bearer' && (
-                <label className="pacs-field">Token <input className="text-input" type="password" placeholder={draft.secretSaved ? 'saved (leave empty to keep)' : ''} value={draft.token} onChange={(e) => set({ token: e.target.value })} autoComplete="off" /></label>
+                <label className="pacs-field">Token <input className="text-input" type="password" placeholder={draft.secretSaved && draft.auth === draft.savedAuth ? 'saved (leave empty to keep)' : ''} value={draft.token} onChange={(e) => set({ token: e.target.value })} autoComplete="off" /></label>
               )}
               <p className="muted small">TLS: give an https:// URL; the system's certificate authorities check the server.</p>
             </>
