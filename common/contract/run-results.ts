@@ -34,6 +34,15 @@ export const StoredEvaluation = z.object({
 });
 export type StoredEvaluation = z.infer<typeof StoredEvaluation>;
 
+/** What the Training tab shows of a package's temperature scaling (models/training/calibration.ts). */
+export const StoredCalibration = z.object({
+  temperature: z.number().positive(),
+  applied: z.boolean(),
+  validation: z.object({ eceBefore: Metric, eceAfter: Metric }),
+  test: z.object({ eceBefore: Metric, eceAfter: Metric }).optional(),
+});
+export type StoredCalibration = z.infer<typeof StoredCalibration>;
+
 export const StoredEpoch = z.object({ epoch: z.number().int().min(0), loss: Metric, valLoss: Metric.optional(), valMetric: Metric });
 
 export const RunResults = z.object({
@@ -48,5 +57,7 @@ export const RunResults = z.object({
   reportPath: z.string().nullable(),
   /** What the package does not hold, in words (a package made outside Lumen or by an older one). */
   missing: z.array(z.string()),
+  /** Temperature scaling (metadata.calibration): T and the ECE before and after; null for a package without it. */
+  calibration: StoredCalibration.nullable().optional(),
 });
 export type RunResults = z.infer<typeof RunResults>;

@@ -49,5 +49,8 @@ export async function readRunResults(packageDir: string): Promise<RunResults> {
     history,
     reportPath: hasReport ? report : null,
     missing,
+    calibration: metadata.calibration
+      ? { temperature: metadata.calibration.temperature, applied: metadata.calibration.applied, validation: metadata.calibration.validation, ...(metadata.calibration.test ? { test: metadata.calibration.test } : {}) }
+      : null,
   };
 }

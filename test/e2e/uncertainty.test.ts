@@ -2,7 +2,7 @@
 // package trained here (head mode on a tiny backbone) scores a held-out phantom patient like its
 // training data ("usual") and a series of noise images unlike it ("high"); the values are those
 // `lumen predictions` stores, and Run in the app gives the same. Screenshots:
-// test-results/uncertainty-high.png, test-results/uncertainty-usual.png.
+// test-results/uncertainty-high.png, -usual.png, and -calibration.png (the Training tab: T and ECE).
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -117,6 +117,16 @@ describe('uncertainty beside the score in the Classifier panel', () => {
     await line.filter({ hasText: `± uncertainty ${like.images[0].uncertainty.toFixed(2)}` }).waitFor({ timeout: 30_000 });
     expect(await line.getAttribute('data-level')).toBe('usual');
     await page.screenshot({ path: path.join(resultsDir(), 'uncertainty-usual.png') });
+
+    // The Training tab's results of the package: the temperature and the ECE before and after.
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const training = page.getByRole('tabpanel', { name: 'Training' });
+    await training.getByRole('button', { name: 'Show results' }).click();
+    const calibration = training.getByTestId('calibration');
+    await calibration.waitFor({ timeout: 60_000 });
+    expect(await calibration.textContent()).toMatch(/^Calibrated: T \d\.\d{3} · ECE test \d\.\d{3} → \d\.\d{3}, validation \d\.\d{3} → \d\.\d{3}$/);
+    await calibration.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir(), 'uncertainty-calibration.png') });
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     expect(errors).toEqual([]);
   }, 600_000);

@@ -15,6 +15,7 @@ import { PredictionStore } from '../../electron/library/predictions';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { libraryPseudonyms } from '../../electron/training/pseudonyms';
 import { predictSeries } from '../../electron/training/predict';
+import { readRunResults } from '../../electron/training/run-results';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
 import { exportPackageArchive, importPackageArchive, loadPackage, savePackage } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
@@ -129,6 +130,11 @@ describe('temperature scaling in a training run', () => {
     expect(pkg.metadata.metrics?.['test.eceBeforeCalibration']).toBe(c.test!.eceBefore);
     expect(pkg.metadata.modelCard).toMatch(/## Calibration and uncertainty/);
     expect(pkg.metadata.modelCard).toMatch(c.applied ? /temperature-scaled: T = \d/ : /No temperature applied/);
+  });
+
+  it("the Training tab's results of the package carry T and the ECE before and after", async () => {
+    const c = result.calibration;
+    expect((await readRunResults(pkgDir)).calibration).toEqual({ temperature: c.temperature, applied: c.applied, validation: c.validation, test: c.test });
   });
 
   it('the package gives the calibrated scores: the test predictions undo to the raw ones with 1/T', () => {

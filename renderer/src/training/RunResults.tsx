@@ -5,7 +5,7 @@
  * in the data folder that recorded them (training.results).
  */
 import { useState } from 'react';
-import type { RunResults as StoredRun, StoredEvaluation } from '../../../common/contract/run-results';
+import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } from '../../../common/contract/run-results';
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
@@ -19,6 +19,8 @@ export interface RunView {
   reportPath: string | null;
   /** What the package does not hold, in words. */
   missing?: string[];
+  /** Temperature scaling: T and the ECE before and after (a training run's result, or the package's metadata). */
+  calibration?: StoredCalibration | null;
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
@@ -37,6 +39,13 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
             Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
             {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
           </div>
+          {run.calibration && (
+            <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
+              {run.calibration.applied
+                ? `Calibrated: T ${run.calibration.temperature.toFixed(3)} · ECE ${run.calibration.test ? `test ${f3(run.calibration.test.eceBefore)} → ${f3(run.calibration.test.eceAfter)}, ` : ''}validation ${f3(run.calibration.validation.eceBefore)} → ${f3(run.calibration.validation.eceAfter)}`
+                : `Not calibrated (T = 1): temperature scaling did not lower the validation error (ECE ${f3(run.calibration.validation.eceBefore)})`}
+            </div>
+          )}
           <table>
             <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
             <tbody>{t.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
