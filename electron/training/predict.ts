@@ -33,6 +33,13 @@ export interface PredictTimings extends PipelineTimings {
   storeMs: number;
 }
 
+/** One image as a batch gives it back: its scores, its uncertainty (null without heads) and, when asked, its maps. */
+interface Scored {
+  scores: number[];
+  uncertainty: number | null;
+  activations?: ImageActivations;
+}
+
 export interface PredictImagesOptions {
   batchSize?: number;
   signal?: AbortSignal;
@@ -77,22 +84,26 @@ export async function predictImages(
       for (let k = 0; k < n; k++) batch.set(inputs[k], k * per);
       if (opts.activations) {
         const a = await runner.activations(batch, n);
-        if (!ensemble) return a.map((x) => ({ ...x, uncertainty: null }));
+        if (!ensemble) return a.map((x): Scored => ({ scores: x.scores, uncertainty: null, activations: x }));
         const features = new Float32Array(n * ensemble.features);
-        a.forEach((x, k) => features.set(x.features!, k * ensemble.features));
+        a.forEach((x, k) => {
+          if (x.features?.length !== ensemble.features) throw new Error(`The model gave ${x.features?.length ?? 'no'} pooled features per image; its uncertainty heads take ${ensemble.features}.`);
+          features.set(x.features, k * ensemble.features);
+        });
         const u = ensembleUncertainty(ensemble, features, n);
-        return a.map((x, k) => ({ ...x, uncertainty: u[k] }));
+        return a.map((x, k): Scored => ({ scores: x.scores, uncertainty: u[k], activations: x }));
       }
-      if (!ensemble) return (await runner.scores(batch, n)).map((s) => ({ scores: s, uncertainty: null }));
+      if (!ensemble) return (await runner.scores(batch, n)).map((s): Scored => ({ scores: s, uncertainty: null }));
       const f = await runner.features(batch, n);
+      if (f.dim !== ensemble.features) throw new Error(`The model gave ${f.dim} pooled features per image; its uncertainty heads take ${ensemble.features}.`);
       const u = ensembleUncertainty(ensemble, f.features, n);
-      return f.scores.map((s, k) => ({ scores: s, uncertainty: u[k] }));
+      return f.scores.map((s, k): Scored => ({ scores: s, uncertainty: u[k] }));
     },
     deliver: (i, out) => {
       for (const o of out) {
         scores.push(o.scores);
         uncertainty.push(o.uncertainty);
-        if (opts.activations) activations.push(o as unknown as ImageActivations);
+        if (o.activations) activations.push(o.activations);
       }
       opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
     },
