@@ -75,6 +75,8 @@ export const TrainRequest = z
     name: z.string().trim().min(1).max(80).regex(/^(?!\.+$)[\w.-]+$/, 'letters, digits, dot, dash and underscore, and not only dots'),
     out: FilePath.optional(),
     mode: z.enum(['head', 'scratch', 'finetune']).default('head'),
+    /** 'series': learn from series labels alone (multiple-instance learning; head mode only). */
+    level: z.enum(['image', 'series']).default('image'),
     resolution: z.number().int().min(32).max(1024).optional(),
     window: z.string().max(64).optional(),
     augment: z.boolean().default(true),

@@ -141,7 +141,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const epochs = opts.epochs ?? 60;
     const fitted = fitMil(bags.train, bags.validation, classNames.length, {
       seed, epochs, learningRate: opts.learningRate, patience: opts.patience, check,
-      onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series AUC ${e.valMetric.toFixed(3)}`, epoch: e.epoch, epochs, loss: e.loss }),
+      onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series AUC ${e.valMetric.toFixed(3)}`, epoch: e.epoch, epochs, loss: e.loss, record: e }),
     });
     const head = fitted.head;
     check();

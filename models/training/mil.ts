@@ -70,6 +70,8 @@ export interface MilEpoch {
   valLoss: number;
   /** Validation AUC (binary; macro one-vs-rest otherwise), NaN without validation bags of two classes. */
   valMetric: number;
+  learningRate: number;
+  seconds: number;
 }
 
 export interface MilFit {
@@ -308,6 +310,7 @@ export function fitMil(train: Bag[], validation: Bag[], classes: number, config:
   };
   for (let epoch = 0; epoch < epochs; epoch++) {
     config.check?.();
+    const started = Date.now();
     const order = trainX.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
@@ -336,7 +339,7 @@ export function fitMil(train: Bag[], validation: Bag[], classes: number, config:
       }
     }
     const val = valLossOf(head);
-    const record: MilEpoch = { epoch: epoch + 1, loss: total / trainX.length, valLoss: typeof val === 'number' ? NaN : val.loss, valMetric: typeof val === 'number' ? NaN : val.auc };
+    const record: MilEpoch = { epoch: epoch + 1, loss: total / trainX.length, valLoss: typeof val === 'number' ? NaN : val.loss, valMetric: typeof val === 'number' ? NaN : val.auc, learningRate: lr, seconds: (Date.now() - started) / 1000 };
     history.push(record);
     config.onEpoch?.(record);
     const monitored = Number.isFinite(record.valLoss) ? record.valLoss : record.loss;

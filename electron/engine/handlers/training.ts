@@ -19,6 +19,7 @@ import { predictSeries } from '../../training/predict';
 import { suggestSeries } from '../../training/suggest';
 import { TrainingStore } from '../../training/store';
 import { CheckpointRun, RUN_JSON, trainClassifier } from '../../training/train';
+import { trainSeriesClassifier } from '../../training/mil-train';
 import { readRunResults } from '../../training/run-results';
 import type { EngineDeps } from './context';
 import { errorMessage } from '../../../common/errors';
@@ -90,7 +91,9 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     const history: { epoch: number; loss: number; valMetric: number; valLoss: number; learningRate: number; seconds: number }[] = [];
     // The name becomes folder names: checked here too, for a caller that skipped the contract.
     const checkpointDir = pathInside(runsDir(), req.name);
-    const result = await trainClassifier({
+    if (req.level === 'series' && req.mode !== 'head') throw new Error('Series (MIL) training trains a head on cached backbone features: choose the head mode.');
+    const train = req.level === 'series' ? trainSeriesClassifier : trainClassifier;
+    const result = await train({
       library: lib(),
       out: req.out ?? pathInside(modelsDir(), req.name),
       name: req.name,

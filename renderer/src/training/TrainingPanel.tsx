@@ -69,7 +69,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
   const classes = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
-  const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
+  const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune' | 'series', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
   const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
   /** The released variants, as the engine's catalog lists them. */
   const [released, setReleased] = useState<string[]>([]);
@@ -220,7 +220,9 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
       const started = await lumen.invoke('training.start', {
         name: form.name,
         variant: form.variant,
-        mode: form.mode,
+        // "Series (MIL)" is a head on cached features learnt from series labels alone.
+        mode: form.mode === 'series' ? 'head' : form.mode,
+        level: form.mode === 'series' ? 'series' : 'image',
         augment: form.augment,
         seed: Number(form.seed) || 1,
         ...(form.resolution ? { resolution: Number(form.resolution) } : {}),
@@ -256,7 +258,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   );
   const pretrained = !!form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage);
   // Said before the run starts, in the words `lumen train` uses (common/training-advice.ts).
-  const randomWarning = randomBackboneWarning(form.mode, pretrained);
+  const randomWarning = randomBackboneWarning(form.mode === 'series' ? 'head' : form.mode, pretrained);
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
@@ -348,11 +350,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
             <option value="head">Head on cached features</option>
             <option value="scratch">From scratch (tiny networks)</option>
             <option value="finetune">Fine-tune (GPU backend)</option>
+            <option value="series">Series (MIL): from series labels</option>
           </select>
           <label htmlFor="tp-res">Resolution</label><input id="tp-res" placeholder="variant default" value={form.resolution} onChange={set('resolution')} />
           <label htmlFor="tp-window">Window</label>
           <select id="tp-window" value={form.window} onChange={set('window')}>{WINDOWS.map((w) => <option key={w} value={w}>{w || "file's own"}</option>)}</select>
-          <label htmlFor="tp-epochs">Epochs</label><input id="tp-epochs" placeholder={`default ${DEFAULT_EPOCHS[form.mode]}`} value={form.epochs} onChange={set('epochs')} />
+          <label htmlFor="tp-epochs">Epochs</label><input id="tp-epochs" placeholder={`default ${form.mode === 'series' ? 60 : DEFAULT_EPOCHS[form.mode]}`} value={form.epochs} onChange={set('epochs')} />
           <label htmlFor="tp-seed">Seed</label><input id="tp-seed" value={form.seed} onChange={set('seed')} />
           <label htmlFor="tp-aug">Augment</label><input id="tp-aug" type="checkbox" checked={form.augment} onChange={(e) => setForm((f) => ({ ...f, augment: e.target.checked }))} />
           <label htmlFor="tp-use">Intended use</label><textarea id="tp-use" rows={2} value={form.intendedUse} onChange={set('intendedUse')} />

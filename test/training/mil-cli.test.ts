@@ -1,0 +1,83 @@
+// `lumen train --level series`, `lumen predict --series --json` and `lumen predictions --series
+// --json` as a user runs them (spawned): a package with a series head, each slice's attention
+// and the series' pooled score, the same from the store; bad options refused before any work.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
+
+const run = promisify(execFile);
+const repo = path.resolve(__dirname, '../..');
+let root: string;
+let set: MilPhantomSet;
+let library: string;
+
+async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-mil-cli-'));
+  set = writeMilPhantoms(path.join(root, 'dicom'), { patients: 8, seriesPerPatient: 2, slices: 6, lesionSlices: 2, seed: 5 });
+  library = path.join(root, 'library');
+  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
+  expect(imported.code, imported.stderr).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('lumen train --level series', () => {
+  it('refuses a level it does not know, and series level with a trained backbone, before any work', async () => {
+    const bad = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-10', '--out', path.join(root, 'x'), '--level', 'slices']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--level must be image .* or series .*, got "slices"/);
+    const scratch = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-10', '--out', path.join(root, 'x'), '--level', 'series', '--from-scratch']);
+    expect(scratch.code).toBe(2);
+    expect(scratch.stderr).toMatch(/--level series trains an attention head on cached backbone features/);
+  });
+
+  it('trains per series, and predict and predictions return each slice\'s attention and the series\' pooled score', async () => {
+    const out = path.join(root, 'mil-pkg');
+    const trained = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-10', '--resolution', '32', '--window', 'ct-abdomen', '--epochs', '10', '--level', 'series', '--out', out, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const r = JSON.parse(trained.stdout);
+    expect(r.level).toBe('series');
+    // Per series: the test patients' series, two each.
+    expect(r.test.n).toBe(r.split.series.test);
+    expect(r.split.series.train + r.split.series.validation + r.split.series.test).toBe(set.series.length);
+    expect(r.testPredictions).toHaveLength(r.test.n);
+    for (const t of r.testPredictions) expect(t.attention.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+    // Pseudonyms only: no PatientID or UID of the data in what a package records.
+    expect(trained.stdout).not.toMatch(/MIL0\d\d/);
+
+    const uid = set.series[0].seriesUid;
+    const predicted = await lumen(['predict', '--model', out, '--library', library, '--series', uid, '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const p = JSON.parse(predicted.stdout);
+    expect(p.series).toHaveLength(1);
+    expect(p.series[0].pooled.method).toBe('gated-attention');
+    expect(p.series[0].pooled.scores.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(p.images).toHaveLength(6);
+    expect(p.images.reduce((a: number, im: { attention: number }) => a + im.attention, 0)).toBeCloseTo(1, 5);
+
+    const listed = await lumen(['predictions', '--series', uid, '--library', library, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const stored = JSON.parse(listed.stdout).predictions.find((q: { modelHash: string }) => q.modelHash === p.modelHash);
+    expect(stored.series[0].pooled.scores).toEqual(p.series[0].pooled.scores);
+    for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
+
+    const text = await lumen(['predict', '--model', out, '--library', library, '--series', uid]);
+    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; most weight on /);
+  }, 300_000);
+});
