@@ -7,6 +7,7 @@ import { compact, formatDateTime } from './format';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
 import { ImageUncertainty } from './Uncertainty';
+import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
 
 export interface HeatmapSettings {
@@ -242,6 +243,7 @@ export function ModelPanel(props: {
               </div>
             </>
           )}
+          {current && <SeriesAttention result={result} seriesInstanceUid={current.seriesInstanceUid} current={current} onPickImage={props.onPickImage} />}
           <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}</p>
           <h3>Heatmap</h3>
           <div className="heat-controls">
