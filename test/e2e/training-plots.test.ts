@@ -36,7 +36,7 @@ describe('training plots in the Training tab', () => {
   const texts = (plot: Locator, selector: string) => plot.locator(selector).allTextContents();
   /** An SVG text's own text, without its tooltip (the <title> child holds the full name). */
   const ownTexts = (plot: Locator, selector: string) =>
-    plot.locator(selector).evaluateAll((els) => els.map((e) => Array.from(e.childNodes as ArrayLike<{ nodeType: number; textContent: string | null }>).filter((c) => c.nodeType === 3).map((c) => c.textContent).join('')));
+    plot.locator(selector).evaluateAll((els) => els.map((e) => Array.from((e as unknown as { childNodes: ArrayLike<{ nodeType: number; textContent: string | null }> }).childNodes).filter((c) => c.nodeType === 3).map((c) => c.textContent).join('')));
   const pointCount = async (plot: Locator, series: string) => ((await plot.locator(`polyline[data-series="${series}"]`).getAttribute('points')) ?? '').trim().split(/\s+/).filter(Boolean).length;
 
   /** Every plot of one results view, checked in the DOM; returns the test split's image count. */
