@@ -112,13 +112,12 @@ describe('lumen pacs retrieve --via move', () => {
   it('refuses --via for DICOMweb and a bad --via or --port', async () => {
     const other = path.join(scratch, 'data-bad');
     await lumen(other, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl]);
-    await lumen(other, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`]);
     const web = await lumen(other, ['pacs', 'retrieve', '--pacs', 'web', ct.studyUid, '--via', 'move']);
     expect(web.code).toBe(2);
     expect(web.stderr).toMatch(/--via is for a DIMSE connection/);
-    const how = await lumen(other, ['pacs', 'retrieve', '--pacs', 'dimse', ct.studyUid, '--via', 'push']);
+    const how = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'dimse', ct.studyUid, '--via', 'push']);
     expect(how.stderr).toMatch(/--via "push" is not a retrieve method/);
-    const port = await lumen(other, ['pacs', 'retrieve', '--pacs', 'dimse', ct.studyUid, '--via', 'move', '--port', '70000']);
+    const port = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'dimse', ct.studyUid, '--via', 'move', '--port', '70000']);
     expect(port.stderr).toMatch(/--port "70000" is not a port number/);
-  }, 60_000);
+  }, 150_000);
 });
