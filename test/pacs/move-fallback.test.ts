@@ -1,0 +1,104 @@
+// The default retrieve method (issue #17 point 3): C-GET where the PACS takes it, else C-MOVE.
+// Orthanc always takes C-GET, so this runs against dcmtk's dcmqrscp started with --disable-get
+// (it rejects the C-GET presentation contexts), filled by dcmtk's storescu.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type GeneratedStudy, generateStudy } from '../support/orthanc';
+
+const root = path.resolve(__dirname, '../..');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-fallback-'));
+const run = promisify(execFile);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function lumen(dataDir: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end();
+  });
+}
+
+let qr: ChildProcess;
+let qrPort: number;
+let receiverPort: number;
+let study: GeneratedStudy;
+const dataDir = path.join(scratch, 'data');
+
+beforeAll(async () => {
+  qrPort = await freePort();
+  receiverPort = await freePort();
+  const db = path.join(scratch, 'db');
+  fs.mkdirSync(db);
+  const config = path.join(scratch, 'dcmqrscp.cfg');
+  fs.writeFileSync(
+    config,
+    [
+      `NetworkTCPPort = ${qrPort}`,
+      'MaxPDUSize = 16384',
+      'MaxAssociations = 16',
+      'HostTable BEGIN',
+      `lumen = (LUMEN, 127.0.0.1, ${receiverPort})`,
+      'HostTable END',
+      'VendorTable BEGIN',
+      'VendorTable END',
+      'AETable BEGIN',
+      `QRSCP ${db} RW (100, 64mb) ANY`,
+      'AETable END',
+      '',
+    ].join('\n'),
+  );
+  qr = spawn('dcmqrscp', ['--disable-get', '-c', config, String(qrPort)], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(qrPort, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('dcmqrscp did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const generated = generateStudy({ key: 61, patientId: 'PID-QR', patientName: 'Query^Retrieve', accession: 'ACC-QR', studyDate: '20250707', perSeries: 3 });
+  study = generated.study;
+  const files = generated.files.map((bytes, i) => {
+    const file = path.join(scratch, `in-${i}.dcm`);
+    fs.writeFileSync(file, bytes);
+    return file;
+  });
+  await run('storescu', ['-aet', 'LUMEN', '-aec', 'QRSCP', '127.0.0.1', String(qrPort), ...files]);
+  const add = await lumen(dataDir, ['pacs', 'add', '--name', 'qr', '--dimse', `QRSCP@127.0.0.1:${qrPort}`, '--calling-aet', 'LUMEN']);
+  expect(add.code, add.stderr).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  qr?.kill('SIGTERM');
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('retrieve from a PACS without C-GET', () => {
+  it('--via get says the PACS does not take C-GET; without --via the retrieve goes by C-MOVE', async () => {
+    const library = path.join(scratch, 'library');
+    const get = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'qr', study.studyUid, '--via', 'get', '--library', library, '--json']);
+    expect(get.code).toBe(1);
+    expect(JSON.parse(get.stdout)).toMatchObject({ listed: 3, received: 0, stopped: 'PACS "qr" does not accept C-GET (the association did not take it): retrieve with --via move.' });
+
+    const auto = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'qr', study.studyUid, '--port', String(receiverPort), '--host', '127.0.0.1', '--library', library, '--json']);
+    expect(auto.code, auto.stderr + auto.stdout).toBe(0);
+    expect(JSON.parse(auto.stdout)).toMatchObject({ listed: 3, received: 3, alreadyPresent: 0, failed: 0, stopped: null });
+    for (const sop of study.series[0].sopUids) expect(fs.existsSync(path.join(library, 'pacs', study.studyUid, study.series[0].seriesUid, `${sop}.dcm`))).toBe(true);
+  }, 150_000);
+});
