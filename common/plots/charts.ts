@@ -203,11 +203,13 @@ export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_
     const x0 = sx(clamp01(b.lower)) + 1;
     const w = Math.max(1, sx(clamp01(b.upper)) - sx(clamp01(b.lower)) - 2);
     nodes.push({ tag: 'rect', attrs: { x: px(x0), y: px(sy(acc)), width: px(w), height: px(sy(0) - sy(acc)), fill: theme.series[0], 'fill-opacity': 0.75, 'data-role': 'bar', 'data-value': b.count }, title: `${b.count} images with confidence ${f3(b.lower)}–${f3(b.upper)}: mean confidence ${f3(b.confidence)}, accuracy ${f3(b.accuracy)}` });
-    nodes.push(text(x0 + w / 2, sy(acc) - 3, String(b.count), { 'font-size': 9, 'text-anchor': 'middle', 'data-role': 'count' }));
+    // Above the bar, or inside its top when the bar reaches the top of the plotting area.
+    const inside = acc > 0.92;
+    nodes.push(text(x0 + w / 2, inside ? sy(acc) + 11 : sy(acc) - 3, String(b.count), { 'font-size': 9, 'text-anchor': 'middle', 'data-role': 'count', ...(inside ? { fill: theme.onStrong } : {}) }));
   }
   nodes.push({ tag: 'line', attrs: { x1: sx(0), y1: sy(0), x2: sx(1), y2: sy(1), stroke: 'currentColor', 'stroke-opacity': 0.45, 'stroke-dasharray': '4 3', 'data-role': 'diagonal' } });
   const entries: LegendEntry[] = [
-    { swatch: { kind: 'bar', color: theme.series[0] }, label: 'Accuracy per bin (images above each bar)' },
+    { swatch: { kind: 'bar', color: theme.series[0] }, label: 'Accuracy per bin (n images on bar)' },
     { swatch: { kind: 'dashed', color: 'currentColor' }, label: 'Perfect calibration' },
     { swatch: null, label: `Expected calibration error (ECE) ${f3(e.ece)}` },
   ];
