@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { readRegularText } from '../../common/node/read-file';
 import { assertInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { createClassifier } from '../../models';
@@ -167,7 +168,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const seriesCounts = { train: bags.train.length, validation: bags.validation.length, test: bags.test.length };
     const training = {
       level: 'series', mode: 'head', seed, backend, epochsRun: fitted.history.length, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
-      backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${path.resolve(opts.backbonePackage)}` : `random initialisation (seed ${seed})` },
+      backbone: { variant: spec.name, width: spec.width, depth: spec.depth, weights: opts.backbonePackage ? `package ${backboneContentHash(opts.backbonePackage)}` : `random initialisation (seed ${seed})` },
       data: { ...dataSummary, series: seriesCounts }, split: { patients, pseudonymKey: names.keyId, warnings: split.warnings },
       threshold: threshold ?? null, history: fitted.history, testPredictions, evaluation: { test: testEval, validation },
     };
@@ -203,6 +204,12 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
   } finally {
     classifier.dispose();
   }
+}
+
+/** The backbone package's content hash, as an image run records it (a path would name the user's folders). */
+function backboneContentHash(dir: string): string {
+  const meta = JSON.parse(readRegularText(path.join(dir, 'metadata.json'), 'json')) as { contentHash?: unknown };
+  return typeof meta.contentHash === 'string' ? meta.contentHash : 'unknown';
 }
 
 function pct(x: number): string {

@@ -1,0 +1,89 @@
+// Issue #18 point 3 in the app: a package trained from series labels (multiple-instance
+// learning) shows, in the Classifier panel, the series' pooled score and "which slices
+// mattered": one bar per slice, as tall as its attention weight. The weights are those
+// `lumen predictions --series --json` returns; clicking the tallest bar goes to its slice.
+// Screenshot: test-results/series-attention.png.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { Library } from '../../electron/library/library';
+import { importLabelsCsvFile } from '../../electron/training/labels';
+import { trainSeriesClassifier } from '../../electron/training/mil-train';
+import { predictSeries } from '../../electron/training/predict';
+import { initBackend } from '../../models/runtime';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { canvasPixels } from '../support/canvas';
+import { writeMilPhantoms, type MilSeries } from '../training/mil-phantoms';
+
+const repo = path.resolve(__dirname, '../..');
+
+async function lumen(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, maxBuffer: 64 << 20 });
+  return stdout;
+}
+
+describe('which slices mattered, in the Classifier panel', () => {
+  let shown: MilSeries;
+  const session = useUiSession('lumen-series-attention', async (dataDir) => {
+    await initBackend('cpu');
+    const set = writeMilPhantoms(path.join(dataDir, 'incoming', 'mil'), { patients: 10, seriesPerPatient: 2, slices: 8, lesionSlices: 2, seed: 21 });
+    const library = Library.open(path.join(dataDir, 'library'));
+    try {
+      const report = await library.importPaths([set.dir]);
+      expect(report.errors).toEqual([]);
+      importLabelsCsvFile(library, set.csv, { author: 'tester' });
+      const out = path.join(dataDir, 'models', 'series-mil');
+      await trainSeriesClassifier({ library, out, name: 'series-mil', variant: 'b0', resolution: 64, window: 'ct-abdomen', seed: 3, epochs: 30, cacheDir: path.join(dataDir, 'feature-cache') });
+      shown = set.series.find((s) => s.label === 'lesion')!;
+      await predictSeries({ library, packageDir: out, seriesUid: shown.seriesUid });
+    } finally {
+      library.close();
+    }
+  });
+
+  it('draws one bar per slice as tall as its weight, as stored, and the tallest goes to its slice', async () => {
+    const { dataDir } = session();
+    const stored = JSON.parse(await lumen(['predictions', '--series', shown.seriesUid, '--library', path.join(dataDir, 'library'), '--json'])).predictions[0];
+    expect(stored.series[0].pooled.method).toBe('gated-attention');
+    const weights = new Map<string, number>(stored.images.map((im: { sopInstanceUid: string; attention: number }) => [im.sopInstanceUid, im.attention]));
+    expect(weights.size).toBe(8);
+    const topSop = [...weights].sort((a, b) => b[1] - a[1])[0][0];
+
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 240_000 });
+    await page.getByLabel('Search studies').fill(shown.patientId);
+    const study = page.getByRole('listitem', { name: new RegExp(`^Study .*${shown.patientId}`) });
+    await study.getByTestId('series-card').first().waitFor();
+    // The patient's series in the order the browser lists them: open the one that was predicted.
+    const cards = study.getByTestId('series-card');
+    const index = shown.seriesUid.endsWith('.1') ? 0 : 1;
+    await cards.nth(index).click();
+    await page.getByTestId('image-index').filter({ hasText: /Im \d+\/8/ }).waitFor({ timeout: 120_000 });
+    await page.getByRole('tab', { name: 'Classifier' }).click();
+    await page.locator('label.package').filter({ hasText: 'series-mil' }).waitFor({ timeout: 60_000 });
+    const panel = page.getByTestId('series-attention');
+    await panel.waitFor({ timeout: 30_000 });
+    const bars = panel.getByTestId('attention-bar');
+    expect(await bars.count()).toBe(8);
+    // Each bar carries its stored weight, in the series' slice order.
+    const drawn = await Promise.all(shown.sops.map(async (_, i) => Number(await bars.nth(i).getAttribute('data-weight'))));
+    shown.sops.forEach((sop, k) => expect(drawn[k]).toBeCloseTo(weights.get(sop)!, 3));
+    const heights = await Promise.all(shown.sops.map(async (_, i) => (await bars.nth(i).boundingBox())!.height));
+    const k = shown.sops.indexOf(topSop);
+    expect(heights[k]).toBe(Math.max(...heights));
+    expect(await page.getByTestId('series-pooled').textContent()).toMatch(/(lesion|none) \d+\.\d%/);
+
+    // The phantom's lesion is on 2 of the 8 slices: the tallest bar is one of them.
+    expect(shown.lesionSops).toContain(topSop);
+
+    await bars.nth(k).click();
+    await page.getByTestId('image-index').filter({ hasText: `Im ${k + 1}/8` }).waitFor({ timeout: 30_000 });
+    await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 30_000 }).toBeGreaterThan(1000);
+    expect(await bars.nth(k).getAttribute('class')).toContain('current');
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir(), 'series-attention.png') });
+    expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 600_000);
+});
