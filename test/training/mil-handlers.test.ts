@@ -1,0 +1,81 @@
+// The Training tab's "Series (MIL)" choice through the engine's real training handlers:
+// training.start with level 'series' trains from series labels as a job (progress with the
+// curve), the package has a series head; series level with another mode fails with a message.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../common/rpc';
+import { requests } from '../../common/contract';
+import { JobRunner } from '../../electron/engine/jobs';
+import { trainingHandlers } from '../../electron/engine/handlers/training';
+import { Library } from '../../electron/library/library';
+import { loadPackage } from '../../models/package';
+import { initBackend } from '../../models/runtime';
+import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
+
+let dataDir: string;
+let set: MilPhantomSet;
+const events: { event: string; payload: any }[] = [];
+const ctx: RequestContext = { emit: (event, payload) => events.push({ event, payload }) };
+const cleanups: (() => void | Promise<void>)[] = [];
+let h: ReturnType<typeof trainingHandlers>;
+const jobs = new JobRunner();
+
+async function call(name: keyof typeof requests, input: unknown): Promise<any> {
+  const parsed = requests[name].input.parse(input);
+  const out = await (h as any)[name](parsed, ctx);
+  return requests[name].output.parse(out);
+}
+
+function waitForJob(jobId: string, ms = 200_000): Promise<{ event: string; payload: any }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const hit = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
+      if (hit) return resolve(hit);
+      if (Date.now() - started > ms) return reject(new Error('job did not end'));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-mil-handlers-'));
+  set = writeMilPhantoms(path.join(dataDir, 'incoming'), { patients: 8, seriesPerPatient: 2, slices: 4, lesionSlices: 1, seed: 13 });
+  const lib = Library.open(path.join(dataDir, 'library'));
+  await lib.importPaths([set.dir]);
+  lib.close();
+  h = trainingHandlers({ dataDir, jobs, log: () => {}, onDispose: (fn) => cleanups.push(fn) });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of cleanups) await c();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('training.start with level series', () => {
+  it('trains a series head from series labels as a job, with the curve in its progress', async () => {
+    for (const s of set.series) await call('training.labels.set', { targets: [{ kind: 'series', uid: s.seriesUid }], label: s.label });
+    const { jobId } = await call('training.start', { name: 'series-mil', variant: 'custom-phi-10', resolution: 32, epochs: 6, window: 'ct-abdomen', level: 'series' });
+    const end = await waitForJob(jobId);
+    expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
+    const result = end.payload.result;
+    expect(result.level).toBe('series');
+    expect(result.test.n).toBe(result.split.series.test);
+    const progress = events.filter((e) => e.event === 'job.progress' && e.payload.jobId === jobId);
+    expect(progress.some((e) => e.payload.detail?.history?.length >= 1)).toBe(true);
+    const pkg = await loadPackage(path.join(dataDir, 'models', 'series-mil'));
+    expect(pkg.metadata.contentHash).toBe(result.contentHash);
+    expect(pkg.metadata.seriesHead?.pooling).toBe('gated-attention');
+  }, 300_000);
+
+  it('fails a series-level request in another mode with a message, not a crash', async () => {
+    const { jobId } = await call('training.start', { name: 'series-scratch', variant: 'custom-phi-10', resolution: 32, epochs: 1, level: 'series', mode: 'scratch' });
+    const end = await waitForJob(jobId);
+    expect(end.event).toBe('job.failed');
+    expect(JSON.stringify(end.payload)).toMatch(/Series \(MIL\) training trains a head on cached backbone features/);
+  }, 120_000);
+});
