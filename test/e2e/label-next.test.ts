@@ -14,8 +14,11 @@ import { writeLesionSeries, type WrittenSeries } from '../training/suggest-phant
 describe('the Label next queue in the Training tab', () => {
   let series: WrittenSeries[];
   const session = useUiSession('lumen-label-next', async (dataDir) => {
-    // 18 patients, lesions in every other series; the first 10 labelled, a head trained on them.
-    series = writeLesionSeries(path.join(dataDir, 'incoming'), Array.from({ length: 18 }, (_, i) => ({ contrast: i % 2 ? 120 : 0 })), { uidRoot: 93, prefix: 'LN' });
+    // 18 patients: the first 10 labelled (obvious lesions in every other one), a head trained
+    // on them; the 8 unlabelled ones hold no lesion or lesions from faint to obvious, so the
+    // model is sure of some and unsure of others.
+    const contrasts = [...Array.from({ length: 10 }, (_, i) => (i % 2 ? 120 : 0)), 0, 15, 0, 30, 45, 0, 120, 60];
+    series = writeLesionSeries(path.join(dataDir, 'incoming'), contrasts.map((contrast) => ({ contrast })), { uidRoot: 93, prefix: 'LN' });
     await initBackend('cpu');
     const library = Library.open(path.join(dataDir, 'library'));
     try {
@@ -29,7 +32,7 @@ describe('the Label next queue in the Training tab', () => {
       }
       await trainClassifier({
         library, out: path.join(dataDir, 'models', 'lesion-model'), name: 'lesion-model', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head',
-        augmentation: false, epochs: 6, seed: 2, cacheDir: path.join(dataDir, 'feature-cache'),
+        augmentation: false, epochs: 30, seed: 2, cacheDir: path.join(dataDir, 'feature-cache'),
       });
     } finally {
       library.close();
@@ -60,7 +63,7 @@ describe('the Label next queue in the Training tab', () => {
     const first = (await items.first().locator('.label-next-what').textContent())!;
     await items.first().click();
     await page.getByTestId('image-index').waitFor();
-    await queue.getByRole('button', { current: true }).filter({ hasText: first }).waitFor();
+    await queue.locator('button[aria-current="true"]').filter({ hasText: first }).waitFor();
     // Key 1 labels it: it leaves the queue and the next suggestion opens.
     const second = (await items.nth(1).locator('.label-next-what').textContent())!;
     await page.getByTestId('viewport').click();
@@ -68,7 +71,7 @@ describe('the Label next queue in the Training tab', () => {
     await next.getByRole('status').filter({ hasText: 'Labelled; opened the next suggestion (7 left).' }).waitFor();
     await expect.poll(() => items.count()).toBe(7);
     expect(await queue.getByText(first, { exact: true }).count()).toBe(0);
-    await queue.getByRole('button', { current: true }).filter({ hasText: second }).waitFor();
+    await queue.locator('button[aria-current="true"]').filter({ hasText: second }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'label-next-moved-on.png') });
 
     expect(consoleErrors).toEqual([]);
