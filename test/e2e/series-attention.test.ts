@@ -1,7 +1,8 @@
 // Issue #18 point 3 in the app: a package trained from series labels (multiple-instance
 // learning) shows, in the Classifier panel, the series' pooled score and "which slices
 // mattered": one bar per slice, as tall as its attention weight. The weights are those
-// `lumen predictions --series --json` returns; clicking the tallest bar goes to its slice.
+// `lumen predictions --series --json` returns; clicking the tallest bar goes to its slice; Run
+// in the app scores the series with the head again (the audit log names it) and shows the same.
 // Screenshot: test-results/series-attention.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -83,6 +84,18 @@ describe('which slices mattered, in the Classifier panel', () => {
     expect(await bars.nth(k).getAttribute('class')).toContain('current');
     await panel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(resultsDir(), 'series-attention.png') });
+
+    // Run in the app on the series: the engine scores it with the series head too, and the
+    // strip shows the same weights (stored again under the same package).
+    // The audit log names a series-head run by its runtime.
+    const headRuns = async () => (await lumen(['audit', '--library', path.join(dataDir, 'library'), '--json'])).split('and the series head').length - 1;
+    const before = await headRuns();
+    await page.getByTestId('run-prediction').click();
+    await expect.poll(headRuns, { timeout: 120_000 }).toBeGreaterThan(before);
+    await page.getByTestId('run-prediction').and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+    await panel.waitFor({ timeout: 30_000 });
+    const rerun = await Promise.all(shown.sops.map(async (_, i) => Number(await bars.nth(i).getAttribute('data-weight'))));
+    shown.sops.forEach((sop, i) => expect(rerun[i]).toBeCloseTo(weights.get(sop)!, 3));
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     expect(errors).toEqual([]);
   }, 600_000);
