@@ -137,7 +137,8 @@ describe('training a tiny compound-scaled network from scratch on the cpu backen
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0].loss);
     const pkg = await loadPackage(r.packageDir);
     const saved = (pkg.metadata.provenance.training as any).testPredictions as { label: number; scores: number[] }[];
-    expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2 })).toEqual(r.test);
+    const { perImage: _i, perSeries: _s, perPatient: _p, ...perImageTop } = r.test;
+    expect(evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 2, clusters: saved.map((p: any) => p.patient) })).toEqual(perImageTop);
     pretrained = r.packageDir;
   }, 600_000);
 });
@@ -160,8 +161,15 @@ describe('a head on cached backbone features', () => {
     const training = pkg.metadata.provenance.training as any;
     expect(training.seed).toBe(5);
     const saved = training.testPredictions as { label: number; scores: number[] }[];
-    const again = evaluate(saved.map((p) => p.scores), saved.map((p) => p.label), pkg.metadata.classNames, { seed: 5 });
-    expect(again).toEqual(result.test);
+    // The per-image evaluation, intervals resampling the patients (named by pseudonyms here, the same grouping).
+    const again = evaluate(saved.map((p) => p.scores), saved.map((p: any) => p.label), pkg.metadata.classNames, { seed: 5, clusters: saved.map((p: any) => p.patient) });
+    const { perImage, perSeries, perPatient, ...perImageTop } = result.test;
+    expect(again).toEqual(perImageTop);
+    expect(perImage).toEqual({ ...perImageTop, level: 'image', aggregation: 'none', skippedMixedLabels: 0 });
+    // One series per phantom patient, labelled per series: as many series and patients as test patients.
+    const testPatients = new Set(saved.map((p: any) => p.patient)).size;
+    expect([perSeries.n, perSeries.skippedMixedLabels, perPatient.n]).toEqual([testPatients, 0, testPatients]);
+    expect(perSeries.ciMethod).toBe('cluster bootstrap over patients, 1000 resamples, percentile');
     expect(pkg.metadata.metrics!['test.auc']).toBeCloseTo(result.test.auc, 12);
     // The same predictions are in the library's predictions table under the package hash.
     const store = new PredictionStore(library.dir);
