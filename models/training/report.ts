@@ -3,6 +3,7 @@
 // app's Training tab draws them with. No scripts, no external assets.
 import type { EpochRecord } from './fit';
 import type { Evaluation } from './metrics';
+import type { LevelEvaluation } from './levels';
 import { confusionPlot, reliabilityPlot, rocPlot, trainingCurvesPlot } from '../../common/plots/charts';
 import { escapeMarkup as esc, plotToSvg } from '../../common/plots/scene';
 
@@ -15,14 +16,26 @@ function table(e: Evaluation): string {
   return `<table><tr><th>Class</th><th>n</th><th>Sensitivity</th><th>Specificity</th><th>PPV</th><th>NPV</th><th>ROC AUC (95% CI)</th></tr>${rows}</table>`;
 }
 
+/** Image, series and patient level side by side, when the evaluation has them (training's test split). */
+function levels(e: Evaluation): string {
+  const by = e as Evaluation & { perImage?: LevelEvaluation; perSeries?: LevelEvaluation; perPatient?: LevelEvaluation };
+  const rows = [by.perImage, by.perSeries, by.perPatient].filter((l): l is LevelEvaluation => l !== undefined);
+  if (rows.length === 0) return '';
+  const row = (l: LevelEvaluation) =>
+    `<tr><td>${esc(l.level)}</td><td>${l.n}</td><td>${f3(l.auc)} (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})</td><td>${f3(l.accuracy)}</td><td>${f3(l.balancedAccuracy)}</td><td>${esc(l.aggregation)}${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} left out: mixed labels)` : ''}</td></tr>`;
+  return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>ROC AUC (95% CI)</th><th>Accuracy</th><th>Balanced accuracy</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
+}
+
 export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string }): string {
   const t = r.test;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — evaluation</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}</style></head><body>
 <h1>${esc(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
 <h2>Test split (${t.n} images)</h2>
-<p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (bootstrap 95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
+<p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
 ${table(t)}
+<p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>
+${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>
 <h2>Training</h2>${r.history.length ? plotToSvg(trainingCurvesPlot(r.history)) : '<p>No epochs recorded.</p>'}
 <h2>Validation split (${r.validation.n} images)</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>

@@ -7,6 +7,7 @@ import { DARK_PLOT_THEME, plotToSvg, type Plot, type PlotNode } from '../../comm
 import { epochTicks, niceTicks, tickLabel } from '../../common/plots/ticks';
 import { renderReport } from '../../models/training/report';
 import { evaluate } from '../../models/training/metrics';
+import { evaluateLevels } from '../../models/training/levels';
 
 function all(plot: Plot): PlotNode[] {
   const out: PlotNode[] = [];
@@ -252,5 +253,26 @@ describe('escaping', () => {
     // metrics.ts gives each curve its band: the report shades it.
     expect(html).toContain('data-role="band"');
     expect(html).toContain(plotToSvg(trainingCurvesPlot([{ epoch: 1, loss: 1, valLoss: 1, valMetric: 0.5 }])));
+  });
+
+  it('the report names the interval method and shows the image, series and patient levels of a test split', () => {
+    // 6 patients, 2 series each, 3 images per series; patients 0-2 negative, 3-5 positive.
+    const rows = Array.from({ length: 36 }, (_, i) => {
+      const patient = Math.floor(i / 6);
+      const label = patient >= 3 ? 1 : 0;
+      const p = Math.min(0.99, Math.max(0.01, 0.25 + 0.5 * label + ((i * 37) % 11) / 40 - 0.12));
+      return { scores: [1 - p, p], label, series: `s${Math.floor(i / 3)}`, patient: `p${patient}` };
+    });
+    const t = evaluateLevels(rows, ['normal', 'finding'], { seed: 1, bootstrap: 200 });
+    const html = renderReport({ title: 'r', classNames: t.classNames, test: t, validation: t, history: [], modelCard: '', contentHash: 'h' });
+    expect(html).toContain(`Intervals: ${t.ciMethod}.`);
+    expect(t.ciMethod).toMatch(/over patients/);
+    const table = html.slice(html.indexOf('By image, series and patient'));
+    expect(table).toMatch(new RegExp(`<td>image</td><td>36</td><td>${t.perImage.auc.toFixed(3)}`));
+    expect(table).toMatch(new RegExp(`<td>series</td><td>12</td><td>${t.perSeries.auc.toFixed(3)}`));
+    expect(table).toMatch(new RegExp(`<td>patient</td><td>6</td><td>${t.perPatient.auc.toFixed(3)}`));
+    expect(table).toContain('mean of image probabilities');
+    // A plain evaluation (no levels) gets no such table.
+    expect(renderReport({ title: 'r', classNames: t.classNames, test: evaluate(rows.map((r) => [...r.scores]), rows.map((r) => r.label), t.classNames), validation: t, history: [], modelCard: '', contentHash: 'h' })).not.toContain('By image, series and patient');
   });
 });
