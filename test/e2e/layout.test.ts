@@ -127,7 +127,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
       const boxes = await Promise.all([heading, panel.getByRole('img', { name: 'Training curves' })].map(async (what) => (await what.boundingBox())!));
       return boxes.every((box) => box.y >= view.y - 1 && box.y + box.height <= view.y + view.height + 1);
     };
-    await expect.poll(inView, { message: 'the results heading and the curves lie within the Training tab' }).toBe(true);
+    await expect.poll(inView, { message: 'the results heading and the curves lie within the Training tab', timeout: 15_000 }).toBe(true);
     await panel.getByRole('status').filter({ hasText: 'Training finished' }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'layout-1280x720-trained.png') });
     expectNoSidewaysScroll(await sideOverflow(page), 'after training');
