@@ -17,7 +17,7 @@ import { Library } from '../electron/library/library';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import { freePort, orthancInstalled, startOrthanc, type Orthanc } from '../test/support/orthanc';
 import { BENCH_STUDY, ensureCtSeries } from './library';
-import type { BenchSuite } from './suite';
+import { intOption, roundTo as round, type BenchSuite } from './suite';
 
 const DEFAULT_INSTANCES = 500;
 const DEFAULT_ROUNDS = 2;
@@ -29,13 +29,7 @@ const DCMTK_MAX_PDU = 131072;
 /** A dcmtk run that takes longer than this has hung: it is stopped and the bench fails. */
 const TOOL_LIMIT_MS = 10 * 60_000;
 
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
-function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`, 2);
-  return n;
-}
 
 /** Runs a dcmtk tool, bounded; rejects with its output when it fails. */
 function tool(command: string, args: string[]): Promise<void> {
@@ -82,8 +76,8 @@ export const suite: BenchSuite = {
   usage: `lumen bench pacs [--instances N (default ${DEFAULT_INSTANCES})] [--rounds N (default ${DEFAULT_ROUNDS})] [--json]`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, instances: { type: 'string' }, rounds: { type: 'string' } });
-    const instances = int(values.instances, DEFAULT_INSTANCES, 'instances', 1, 5000);
-    const rounds = int(values.rounds, DEFAULT_ROUNDS, 'rounds', 1, 10);
+    const instances = intOption(values.instances, DEFAULT_INSTANCES, 'instances', 1, 5000);
+    const rounds = intOption(values.rounds, DEFAULT_ROUNDS, 'rounds', 1, 10);
     if (!orthancInstalled()) throw new CliError("lumen bench pacs needs Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run installs them).");
     const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
 

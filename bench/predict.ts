@@ -27,7 +27,7 @@ import { Library } from '../electron/library/library';
 import { predict, predictSeries, type PredictTimings } from '../electron/training/predict';
 import { TrainingStore } from '../electron/training/store';
 import { PredictionStore } from '../electron/library/predictions';
-import type { BenchSuite } from './suite';
+import { intOption, roundTo as round, type BenchSuite } from './suite';
 import { randomiseWeights } from './models';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 
@@ -39,7 +39,6 @@ const TARGET_RATIO = 0.75;
 const STAGE_SAMPLE = 24;
 const PREPROCESSING = { window: { center: 40, width: 400 }, ...DEFAULT_NORMALISATION, resize: 'area' as const };
 
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -47,11 +46,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`, 2);
-  return n;
-}
 
 /** Milliseconds per image of each stage the decode pool's workers run, on this thread, one image at a time. */
 async function stageCosts(files: string[], size: number): Promise<Record<'readMs' | 'parseMs' | 'decodeMs' | 'windowMs' | 'resizeMs', number>> {
@@ -162,9 +156,9 @@ export const suite: BenchSuite = {
   usage: `lumen bench predict [--slices N (default ${DEFAULT_SLICES})] [--batch N (default ${DEFAULT_BATCH})] [--variant b0] [--rounds N (default ${DEFAULT_ROUNDS})] [--json]`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, batch: { type: 'string' }, variant: { type: 'string' }, rounds: { type: 'string' } });
-    const slices = int(values.slices, DEFAULT_SLICES, 'slices', 1, 5000);
-    const batch = int(values.batch, DEFAULT_BATCH, 'batch', 1, 256);
-    const rounds = int(values.rounds, DEFAULT_ROUNDS, 'rounds', 1, 20);
+    const slices = intOption(values.slices, DEFAULT_SLICES, 'slices', 1, 5000);
+    const batch = intOption(values.batch, DEFAULT_BATCH, 'batch', 1, 256);
+    const rounds = intOption(values.rounds, DEFAULT_ROUNDS, 'rounds', 1, 20);
     const variant = (values.variant ?? 'b0') as VariantName;
     if (!isVariantName(variant)) throw new CliError(`unknown variant "${variant}"; known: ${VARIANT_NAMES.join(', ')}`, 2);
     const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');

@@ -1,6 +1,17 @@
+import { CliError } from '../electron/cli/command';
 /** One benchmark suite: `lumen bench <suite> [its options]`. */
 export interface BenchSuite {
   summary: string;
   usage: string;
   run(argv: string[]): Promise<number>;
 }
+
+/** A whole-number option of a suite, `fallback` when absent; a value outside min..max is a usage error (exit 2). */
+export function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`, 2);
+  return n;
+}
+
+/** A figure rounded for a report (a number, so JSON keeps it numeric). */
+export const roundTo = (x: number, digits = 1) => Number(x.toFixed(digits));
