@@ -18,6 +18,7 @@ import { removeInside } from '../common/node/safe-fs';
 import { EngineHost } from '../electron/engine/host';
 import { Library } from '../electron/library/library';
 import { startBridge } from '../electron/serve/server';
+import { roundTo } from './suite';
 
 export interface DelayStats {
   maxMs: number;
@@ -60,7 +61,7 @@ export interface ImportLoadOptions {
   dataDir?: string;
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
+const round = (x: number) => roundTo(x, 2);
 
 /** How often the loop is sampled. The histogram holds the intervals between samples, so a delay is an interval less this. */
 const RESOLUTION_MS = 2;

@@ -7,6 +7,7 @@ import { ctSlice } from '../test/support/dicom/phantom';
 import { dicomBytes, imageElements } from '../test/support/dicom/write';
 import { parseHeader } from '../electron/library/header';
 import { Library } from '../electron/library/library';
+import { median, roundTo as round } from './suite';
 
 // `lumen bench import`: how fast files go into the library, and how fast their
 // headers parse, on a generated CT-like series (cached in the temp folder so
@@ -118,14 +119,6 @@ export function ensureManyFiles(files: number): string {
   fs.writeFileSync(done, '');
   return dir;
 }
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-const round = (x: number) => Math.round(x * 10) / 10;
 
 export interface ImportBenchResult {
   series: { folder: string; files: number; rows: number; columns: number; bitsAllocated: number; megabytes: number };

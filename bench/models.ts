@@ -16,7 +16,7 @@ import { initBackend, machineSummary, probeBackend, probeOnnxRuntime, type Backe
 import { ONNX_PROVIDER_ORDER } from '../models/inference/providers';
 import { removeInside } from '../common/node/safe-fs';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
-import type { BenchSuite } from './suite';
+import { median, roundTo as round, type BenchSuite } from './suite';
 import { errorMessage } from '../common/errors';
 
 interface Run {
@@ -48,14 +48,7 @@ const REPEATS = 5;
 /** The Lumen-vs-direct comparison is cheap (ms per call), so it takes more interleaved pairs to be stable. */
 const RATIO_PAIRS = 21;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 const rssMb = () => process.memoryUsage().rss / (1024 * 1024);
-const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 /** Random weights fast (He-uniform for kernels, BatchNorm left at gamma 1 / variance 1): speed does not depend on values, but zeros could. */
 export function randomiseWeights(model: tf.LayersModel, seed = 1): void {

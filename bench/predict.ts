@@ -27,7 +27,7 @@ import { Library } from '../electron/library/library';
 import { predict, predictSeries, type PredictTimings } from '../electron/training/predict';
 import { TrainingStore } from '../electron/training/store';
 import { PredictionStore } from '../electron/library/predictions';
-import { intOption, roundTo as round, type BenchSuite } from './suite';
+import { intOption, median, roundTo as round, type BenchSuite } from './suite';
 import { randomiseWeights } from './models';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 
@@ -38,14 +38,6 @@ const TARGET_RATIO = 0.75;
 /** Images timed stage by stage on one thread (the first ones are V8's warm-up and are skipped). */
 const STAGE_SAMPLE = 24;
 const PREPROCESSING = { window: { center: 40, width: 400 }, ...DEFAULT_NORMALISATION, resize: 'area' as const };
-
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 
 /** Milliseconds per image of each stage the decode pool's workers run, on this thread, one image at a time. */
 async function stageCosts(files: string[], size: number): Promise<Record<'readMs' | 'parseMs' | 'decodeMs' | 'windowMs' | 'resizeMs', number>> {

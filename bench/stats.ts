@@ -3,8 +3,8 @@
 // thousand images, against the image-level bootstrap Lumen used before (200 resamples, each
 // copying and sorting the scores again), reproduced here as it was.
 import { evaluate, rocAuc, seededRandom } from '../models/training/metrics';
-import type { BenchSuite } from './suite';
-import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
+import { intOption, median, type BenchSuite } from './suite';
+import { parseCommandArgs, printJson } from '../electron/cli/command';
 
 /** The bootstrap of AUC as it was before the cluster bootstrap: images resampled, arrays rebuilt and sorted per resample. */
 function imageBootstrapBefore(scores: number[][], labels: number[], reps: number, seed: number): number[] {
@@ -18,21 +18,12 @@ function imageBootstrapBefore(scores: number[][], labels: number[], reps: number
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 export const suite: BenchSuite = {
   summary: 'Confidence intervals: cluster bootstrap over patients (1,000 resamples, every metric and the ROC band) vs the old 200-resample image bootstrap of the AUC.',
   usage: 'lumen bench stats [--images 4000] [--per-patient 10] [--resamples 1000] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { images: { type: 'string' }, 'per-patient': { type: 'string' }, resamples: { type: 'string' }, json: { type: 'boolean' } });
-    const int = (v: string | undefined, d: number, name: string) => {
-      const n = v === undefined ? d : Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be a positive integer, got "${v}".`, 2);
-      return n;
-    };
+    const int = (v: string | undefined, d: number, name: string) => intOption(v, d, name, 1);
     const images = int(values.images, 4000, 'images');
     const perPatient = int(values['per-patient'], 10, 'per-patient');
     const reps = int(values.resamples, 1000, 'resamples');

@@ -7,11 +7,21 @@ export interface BenchSuite {
 }
 
 /** A whole-number option of a suite, `fallback` when absent; a value outside min..max is a usage error (exit 2). */
-export function intOption(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+export function intOption(value: string | undefined, fallback: number, name: string, min: number, max = Infinity): number {
   const n = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}, not "${value}".`, 2);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new CliError(`--${name} must be a whole number ${range}, not "${value}".`, 2);
+  }
   return n;
 }
 
 /** A figure rounded for a report (a number, so JSON keeps it numeric). */
 export const roundTo = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+/** The median of timed runs (the mean of the middle two for an even count); `values` is left as it is. */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

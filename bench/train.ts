@@ -10,13 +10,8 @@ import { activeBackend, initBackend } from '../models/runtime';
 import { fit } from '../models/training/fit';
 import { seededRandom } from '../models/training/metrics';
 import { parseVariant, standaloneModel } from '../electron/training/train';
-import type { BenchSuite } from './suite';
-import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { intOption, median, type BenchSuite } from './suite';
+import { parseCommandArgs, printJson } from '../electron/cli/command';
 
 export const suite: BenchSuite = {
   summary: 'Transfer learning: feature extraction on ONNX Runtime (images/s) and head training on 1,000 cached feature vectors (s).',
@@ -26,11 +21,7 @@ export const suite: BenchSuite = {
       variant: { type: 'string' }, resolution: { type: 'string' }, batch: { type: 'string' }, images: { type: 'string' },
       vectors: { type: 'string' }, epochs: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
     });
-    const int = (v: string | undefined, d: number, name: string) => {
-      const n = v === undefined ? d : Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be a positive integer, got "${v}".`, 2);
-      return n;
-    };
+    const int = (v: string | undefined, d: number, name: string) => intOption(v, d, name, 1);
     const spec = parseVariant(values.variant ?? 'b0');
     const size = int(values.resolution, spec.resolution, 'resolution');
     const batch = int(values.batch, 16, 'batch');
