@@ -5,6 +5,7 @@ import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
+import { withCharls1Thresholds } from './jpeg-ls';
 import { jpegPrecision, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
@@ -108,9 +109,22 @@ export const codecs = {
     // CharLS spent 20 s on a 746-byte damaged frame without its end marker (found by the
     // fuzzer; with the marker it fails at once). Encoders always write it: refuse the rest first.
     if (!endsWithEoi(data)) throw new CodestreamError('the JPEG-LS codestream does not end with its end-of-image marker (FFD9): it is truncated or damaged');
-    return runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), data, expected, (d, info) => ({
-      planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
-    }));
+    const decode = (stream: Uint8Array) =>
+      runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), stream, expected, (d, info) => ({
+        planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
+      }));
+    try {
+      return await decode(data);
+    } catch (err) {
+      // 2- to 7-bit streams from CharLS 1.x encoders (dcmcjpls) assume other default thresholds: jpeg-ls.ts.
+      const legacy = err instanceof CodestreamError ? undefined : withCharls1Thresholds(data);
+      if (!legacy) throw err;
+      try {
+        return await decode(legacy);
+      } catch {
+        throw err;
+      }
+    }
   },
   async j2k(data: Uint8Array, expected?: ExpectedFrame): Promise<CodecOutput> {
     checkJ2kSize(data, expected);

@@ -191,12 +191,35 @@ describe('JPEG-LS, against dcmtk (dcmdjpls)', () => {
   it.each([...DEPTHS_8.map((b) => [8, b] as const), ...DEPTHS_16.map((b) => [16, b] as const)])('%i bits allocated, %i stored, lossless', async (alloc, stored) => {
     await check(`jpls-${alloc}-${stored}`, makeImage(alloc, stored), ['dcmcjpls'], ['dcmdjpls']);
   });
-  // Near-lossless: both decoders rebuild the same values from the same residuals. dcmcjpls
-  // refuses it below 6 bits; at 6 and 7 bits CharLS (the Cornerstone build Lumen uses)
-  // rejects what dcmdjpls decodes, so those depths are not claimed.
-  it.each([8, 9, 10, 11, 12, 13, 14, 15, 16])('near-lossless, %i bits stored', async (stored) => {
+  // Near-lossless: both decoders rebuild the same values from the same residuals, each
+  // within NEAR (2) of the source. dcmcjpls refuses it below 6 bits.
+  it.each([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])('near-lossless, %i bits stored', async (stored) => {
     const alloc = stored > 8 ? 16 : 8;
-    await check(`jplsnear-${alloc}-${stored}`, makeImage(alloc, stored), ['dcmcjpls', '+en', '+md', '2'], ['dcmdjpls'], 0.5);
+    const img = makeImage(alloc, stored);
+    await check(`jplsnear-${alloc}-${stored}`, img, ['dcmcjpls', '+en', '+md', '2'], ['dcmdjpls'], 0.5);
+    expect(maxDiff(await lumenValues(join(dir, `jplsnear-${alloc}-${stored}.dcm`)), img.values)).toBeLessThanOrEqual(2);
+  });
+  // dcmcjpls codes 6 and 7 bits with CharLS 1.x's default thresholds, which differ from
+  // ITU T.87's below 8 bits and which it does not write down (electron/dicom/jpeg-ls.ts).
+  it.each([6, 7])('%i bits: dcmcjpls "cooked" lossless, and near-lossless with the thresholds written in an LSE segment', async (stored) => {
+    await check(`jpls-cooked-${stored}`, makeImage(8, stored), ['dcmcjpls', '+pc'], ['dcmdjpls']);
+    // T.87 C.2.4.1.1.1 for MAXVAL < 128, NEAR 2: 6 bits (factor 4) 6, 11, 19; 7 bits (factor 2) 7, 13, 24.
+    const [t1, t2, t3] = stored === 6 ? [6, 11, 19] : [7, 13, 24];
+    const img = makeImage(8, stored, { rows: 24, columns: 32 });
+    const name = `jplsnear-lse-${stored}`;
+    await check(name, img, ['dcmcjpls', '+en', '+md', '2', '+t1', String(t1), '+t2', String(t2), '+t3', String(t3)], ['dcmdjpls'], 0.5);
+    const reference = storedValues(join(dir, `${name}-ref.dcm`), img, true);
+    expect(maxDiff(reference, img.values)).toBeLessThanOrEqual(2);
+    // The same stream less its LSE segment is what a T.87 encoder (CharLS 2) writes for those
+    // default thresholds: Lumen must decode it as the standard says, not as CharLS 1.x would.
+    run('gdcmraw', ['-t', '7fe0,0010', '-i', join(dir, `${name}.dcm`), '-o', join(dir, `${name}.jls`)]);
+    const cs = readFileSync(join(dir, `${name}.jls`));
+    const lse = cs.indexOf(Buffer.from([0xff, 0xf8]));
+    expect(lse).toBeGreaterThan(0);
+    const bare = Buffer.concat([cs.subarray(0, lse), cs.subarray(lse + 2 + cs.readUInt16BE(lse + 2))]);
+    const file = join(dir, `${name}-bare.dcm`);
+    writeFileSync(file, encapsulatedFile(spec(img), TS.jpegLsNear, encapsulate([[new Uint8Array(bare)]], { basicOffsetTable: true }).bytes));
+    expect(await lumenValues(file)).toEqual(reference);
   });
   it('8-bit RGB, interleaved by line and by sample', async () => {
     await check('jpls-rgb', makeImage(8, 8, { samples: 3 }), ['dcmcjpls'], ['dcmdjpls']);
