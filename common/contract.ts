@@ -37,8 +37,10 @@ export const DoctorReport = z.object({
   version: z.string(),
   /** The newest library schema (SQLite user_version) this Lumen reads and writes. */
   librarySchema: z.number().int(),
-  /** The model package format version (metadata.json formatVersion) this Lumen reads and writes. */
+  /** The newest model package format version (metadata.json formatVersion) this Lumen reads and writes. */
   packageFormat: z.number().int(),
+  /** Every package format version this Lumen reads (it writes the oldest that has all of a package's parts). */
+  packageFormats: z.array(z.number().int()),
   node: z.string(),
   platform: z.string(),
   arch: z.string(),

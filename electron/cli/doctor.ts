@@ -15,7 +15,7 @@ export const command: Command = {
     }
     const lines = [
       `Lumen ${report.version} on Node ${report.node} (${report.platform}-${report.arch})`,
-      `Library schema version ${report.librarySchema}, model package format version ${report.packageFormat}`,
+      `Library schema version ${report.librarySchema}; reads model package format versions ${report.packageFormats.join(', ')} (writes ${report.packageFormat} for a package with calibration, uncertainty heads or a series head, else 1)`,
       '',
       'TensorFlow.js backends (best first):',
       ...report.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.reason}${b.name === report.activeBackend ? '  [active]' : ''}`),

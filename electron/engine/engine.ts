@@ -8,7 +8,7 @@ import type { AppInfo, DoctorReport } from '../../common/contract';
 import { createDispatcher, type Handlers, type RequestContext } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
 import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
-import { PACKAGE_FORMAT_VERSION } from '../../models/package/metadata';
+import { PACKAGE_FORMAT_VERSION, PACKAGE_FORMAT_VERSIONS } from '../../models/package/metadata';
 import { openDataDir } from '../library/paths';
 import { SCHEMA_VERSION } from '../library/schema';
 import { checkRequestPaths, PATH_FIELDS } from './access';
@@ -47,6 +47,7 @@ export async function doctor(): Promise<DoctorReport> {
     version: APP_VERSION,
     librarySchema: SCHEMA_VERSION,
     packageFormat: PACKAGE_FORMAT_VERSION,
+    packageFormats: [...PACKAGE_FORMAT_VERSIONS],
     node: process.versions.node,
     platform: process.platform,
     arch: process.arch,

@@ -1,9 +1,38 @@
 // metadata.json of a model package: what the model is, how to feed it, where it came from.
 import { z } from 'zod';
-import { CalibrationSchema, EnsembleSchema } from './uncertainty';
-import { SeriesHeadSchema } from './series-head';
+import { CalibrationSchema, ENSEMBLE_BIN, EnsembleSchema } from './uncertainty';
+import { SERIES_HEAD_BIN, SeriesHeadSchema } from './series-head';
 
-export const PACKAGE_FORMAT_VERSION = 1;
+/**
+ * The newest package format, what a package with any part of FORMAT_2_PARTS is written as;
+ * a package without them is still written as format 1, so that a Lumen that reads only format 1
+ * opens it. This Lumen reads every version from 1 to this one (PACKAGE_FORMAT_VERSIONS).
+ */
+export const PACKAGE_FORMAT_VERSION = 2;
+/** Every package format version this Lumen reads. */
+export const PACKAGE_FORMAT_VERSIONS: readonly number[] = Array.from({ length: PACKAGE_FORMAT_VERSION }, (_, i) => i + 1);
+
+/**
+ * What format 1 did not have: metadata.json fields and their files. A Lumen that reads only
+ * format 1 drops metadata fields it does not know before it checks the content hash, so it
+ * would call such a package corrupt ("content hash mismatch"); stamped 2, it says the package
+ * was made by a newer Lumen instead.
+ */
+export const FORMAT_2_PARTS = { fields: ['calibration', 'ensemble', 'seriesHead'], files: [ENSEMBLE_BIN, SERIES_HEAD_BIN] } as const;
+
+/** The parts of FORMAT_2_PARTS a package has, by metadata field and by file name, in words ("ensemble.bin", "the calibration field"). */
+export function format2Parts(metadata: object, files: readonly string[]): string[] {
+  const m = metadata as Record<string, unknown>;
+  return [
+    ...FORMAT_2_PARTS.files.filter((f) => files.includes(f)),
+    ...FORMAT_2_PARTS.fields.filter((f) => m[f] !== undefined).map((f) => `the "${f}" field of metadata.json`),
+  ];
+}
+
+/** The format version a package with this metadata and these files (besides metadata.json) is written as: the oldest that has all its parts. */
+export function formatVersionFor(metadata: object, files: readonly string[]): 1 | 2 {
+  return format2Parts(metadata, files).length > 0 ? 2 : 1;
+}
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -23,7 +52,8 @@ export const PreprocessingSchema = z.object({
 });
 
 export const MetadataSchema = z.object({
-  formatVersion: z.literal(PACKAGE_FORMAT_VERSION),
+  /** 1, or 2 when the package has a part of FORMAT_2_PARTS (savePackage chooses: formatVersionFor). */
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1),
   /** An EfficientNet variant name (b0..b7, v2-s/m/l) or custom-… */
   variant: z.string().min(1),

@@ -2,6 +2,7 @@
 //   metadata.json           what the model is (see metadata.ts)
 //   model.json + group1-shard*of*.bin   the TF.js layers model (NHWC), for training and TF.js inference
 //   model.onnx              the same model exported for ONNX Runtime (NCHW)
+//   ensemble.bin, series-head.bin   optional heads (format 2: see FORMAT_2_PARTS in metadata.ts)
 // It is written crash-safely (a temp folder beside the target, its files flushed to
 // disk, then one rename; a leftover temp is never listed as a package) and verified
 // on load (schema, files, content hash, shapes).
@@ -15,7 +16,7 @@ import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
-import { MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
+import { format2Parts, formatVersionFor, MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
 import { errorMessage } from '../../common/errors';
 
 export const METADATA_JSON = 'metadata.json';
@@ -109,7 +110,8 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     }
     const base: Omit<PackageMetadata, 'contentHash'> = {
       ...input,
-      formatVersion: PACKAGE_FORMAT_VERSION,
+      // The oldest format with every part this package has: a plain package stays readable by a Lumen that reads only format 1.
+      formatVersion: formatVersionFor(input, packageFiles(temp)),
       layout: 'NCHW',
       provenance: {
         createdAt: input.provenance?.createdAt ?? new Date().toISOString(),
@@ -165,21 +167,38 @@ function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | n
   };
 }
 
+/** "version 1", "versions 1 and 2", "versions 1 to 3": the format versions a Lumen reading up to `newest` reads. */
+function readableVersions(newest: number): string {
+  return newest === 1 ? 'version 1' : newest === 2 ? 'versions 1 and 2' : `versions 1 to ${newest}`;
+}
+
 /**
- * Why a package's metadata.json (parsed, not yet validated) cannot be read by this Lumen's
- * format version, or null when it can. A package from a newer Lumen says which Lumen made it.
+ * Why a package's metadata.json (parsed, not yet validated) cannot be read by a Lumen that
+ * reads format versions 1 to `newest` (this one's by default), or null when it can. A package
+ * from a newer Lumen says which Lumen made it.
  */
-export function formatVersionProblem(raw: unknown): string | null {
+export function formatVersionProblem(raw: unknown, newest: number = PACKAGE_FORMAT_VERSION): string | null {
   const meta = (typeof raw === 'object' && raw !== null ? raw : {}) as { formatVersion?: unknown; provenance?: { softwareVersion?: unknown } };
   const version = meta.formatVersion;
-  if (version === PACKAGE_FORMAT_VERSION) return null;
-  if (typeof version === 'number' && Number.isInteger(version) && version > PACKAGE_FORMAT_VERSION) {
+  if (typeof version === 'number' && Number.isInteger(version) && version >= 1 && version <= newest) return null;
+  if (typeof version === 'number' && Number.isInteger(version) && version > newest) {
     // The file is untrusted: name its maker only when that looks like a version.
     const by = typeof meta.provenance?.softwareVersion === 'string' ? meta.provenance.softwareVersion.replace(/^lumen\s+/i, '') : '';
     const maker = /^[\w.+-]{1,40}$/.test(by) ? `Lumen ${by}, ` : '';
-    return `made by a newer Lumen (${maker}package format version ${version}); this Lumen ${APP_VERSION} reads package format version ${PACKAGE_FORMAT_VERSION}. Update Lumen to open it.`;
+    return `made by a newer Lumen (${maker}package format version ${version}); this Lumen ${APP_VERSION} reads package format ${readableVersions(newest)}. Update Lumen to open it.`;
   }
-  return `unsupported formatVersion ${JSON.stringify(version) ?? 'undefined'}: this version of Lumen reads format ${PACKAGE_FORMAT_VERSION}; update Lumen or re-export the package`;
+  return `unsupported formatVersion ${JSON.stringify(version) ?? 'undefined'}: this version of Lumen reads package format ${readableVersions(newest)}; update Lumen or re-export the package`;
+}
+
+/**
+ * Why a package stamped with an older format than its parts need cannot be trusted, or null.
+ * A format-1 package with ensemble.bin (say) was altered or written wrongly: a Lumen that
+ * reads only format 1 would misread it, so this one refuses it too rather than guess.
+ */
+export function formatPartsProblem(metadata: PackageMetadata, files: readonly string[]): string | null {
+  const parts = format2Parts(metadata, files);
+  if (metadata.formatVersion >= 2 || parts.length === 0) return null;
+  return `${METADATA_JSON} says package format version ${metadata.formatVersion}, but the package has ${parts.join(' and ')}, which that format does not have: the package was altered or written by faulty software. Lumen does not open it; train or export the model again.`;
 }
 
 /**
@@ -204,6 +223,8 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   const parsed = MetadataSchema.safeParse(raw);
   if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues)}`);
   const metadata = parsed.data;
+  const partsProblem = formatPartsProblem(metadata, packageFiles(root));
+  if (partsProblem) throw new PackageError(root, partsProblem);
 
   for (const required of [MODEL_JSON, MODEL_ONNX]) {
     if (!existsSync(path.join(root, required))) throw new PackageError(root, `missing file ${required}`);

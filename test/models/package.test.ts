@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPackageArchive, importPackageArchive } from '../../models/package/archive';
-import { PACKAGE_FORMAT_VERSION, type PackageMetadataInput } from '../../models/package/metadata';
+import { PACKAGE_FORMAT_VERSION, PACKAGE_FORMAT_VERSIONS, type PackageMetadataInput } from '../../models/package/metadata';
 import { APP_VERSION } from '../../common/version';
-import { contentHash, loadPackage, savePackage } from '../../models/package/package';
+import { contentHash, formatVersionProblem, loadPackage, savePackage } from '../../models/package/package';
+import { ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
 
 let dir: string;
@@ -143,8 +144,8 @@ describe('model package folder', () => {
     await expect(loadPackage(size)).rejects.toThrow('inputSize 64 in metadata.json but the model takes 32x32');
 
     const version = copy();
-    rewriteMetadata(version, (x) => (x.formatVersion = 2));
-    await expect(loadPackage(version)).rejects.toThrow(`made by a newer Lumen (Lumen ${APP_VERSION}, package format version 2)`);
+    rewriteMetadata(version, (x) => (x.formatVersion = 3));
+    await expect(loadPackage(version)).rejects.toThrow(`made by a newer Lumen (Lumen ${APP_VERSION}, package format version 3)`);
 
     const schema = copy();
     rewriteMetadata(schema, (x) => (x.preprocessing.std = [0.2, 0, 0.2]));
@@ -163,7 +164,7 @@ describe('a package made by a newer Lumen', () => {
       m.provenance.softwareVersion = 'lumen 7.2.0';
       m.somethingNew = { only: 'a newer Lumen knows' };
     });
-    const expected = `made by a newer Lumen (Lumen 7.2.0, package format version ${PACKAGE_FORMAT_VERSION + 1}); this Lumen ${APP_VERSION} reads package format version ${PACKAGE_FORMAT_VERSION}. Update Lumen to open it.`;
+    const expected = `made by a newer Lumen (Lumen 7.2.0, package format version 3); this Lumen ${APP_VERSION} reads package format versions 1 and 2. Update Lumen to open it.`;
     await expect(loadPackage(pkgDir)).rejects.toThrow(`Model package ${pkgDir}: ${expected}`);
 
     // The archive: the same files as a tar, metadata.json first (as exportPackageArchive writes it).
@@ -248,5 +249,96 @@ describe('.lumenpkg archive', () => {
     await expect(importPackageArchive(file, dest)).rejects.toThrow(/Model package archive flip\.lumenpkg: content hash mismatch/);
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.includes('.partial-'))).toEqual([]);
+  });
+});
+
+/** Uncertainty heads for the 5-class test model: 2 heads on 4 features (loadPackage checks the file is there and hashed, not what it holds). */
+function ensembleFor(classes: number): { metadata: EnsembleMetadata; bytes: Uint8Array } {
+  const features = 4;
+  const head = () => ({ kernel: new Float32Array(features * classes).fill(0.1), bias: new Float32Array(classes) });
+  return {
+    metadata: { file: 'ensemble.bin', heads: 2, features, classes, method: 'test', measure: 'test', priorScale: 1, validation: { n: 0, mean: 0, p95: 0 } },
+    bytes: ensembleBytes({ features, classes, heads: [head(), head()] }),
+  };
+}
+
+const calibration = { temperature: 1.5, method: 'temperature scaling', applied: true, validation: { n: 10, eceBefore: 0.1, eceAfter: 0.05, nllBefore: 0.7, nllAfter: 0.6 } };
+
+describe('package format versions', () => {
+  it('a plain package is written as format 1; one with uncertainty heads or calibration as format 2; this Lumen opens both', async () => {
+    expect(PACKAGE_FORMAT_VERSION).toBe(2);
+    expect(PACKAGE_FORMAT_VERSIONS).toEqual([1, 2]);
+    const plainDir = path.join(dir, 'format-plain');
+    expect((await savePackage(plainDir, makeModel(5), meta)).formatVersion).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(plainDir, 'metadata.json'), 'utf8')).formatVersion).toBe(1);
+    expect((await loadPackage(plainDir)).metadata.formatVersion).toBe(1);
+
+    const e = ensembleFor(5);
+    const ensembleDir = path.join(dir, 'format-ensemble');
+    expect((await savePackage(ensembleDir, makeModel(5), { ...meta, ensemble: e.metadata }, { files: { 'ensemble.bin': e.bytes } })).formatVersion).toBe(2);
+    expect(JSON.parse(readFileSync(path.join(ensembleDir, 'metadata.json'), 'utf8')).formatVersion).toBe(2);
+    const loaded = await loadPackage(ensembleDir);
+    expect(loaded.metadata.formatVersion).toBe(2);
+    expect(loaded.metadata.ensemble).toEqual(e.metadata);
+
+    // Calibration alone: a format-1 reader would drop the field and so miss the content hash.
+    const calibratedDir = path.join(dir, 'format-calibrated');
+    expect((await savePackage(calibratedDir, makeModel(5), { ...meta, calibration })).formatVersion).toBe(2);
+    expect((await loadPackage(calibratedDir)).metadata.calibration).toEqual(calibration);
+
+    // A .lumenpkg of a format-2 package comes back as format 2.
+    const file = path.join(dir, 'format-ensemble.lumenpkg');
+    await exportPackageArchive(ensembleDir, file);
+    expect((await importPackageArchive(file, path.join(dir, 'format-ensemble-imported'))).metadata).toEqual(loaded.metadata);
+  });
+
+  it('a Lumen that reads only format 1 says a format-2 package was made by a newer Lumen, not that it is corrupt', async () => {
+    const e = ensembleFor(5);
+    const pkgDir = path.join(dir, 'format-for-old');
+    await savePackage(pkgDir, makeModel(6), { ...meta, ensemble: e.metadata }, { files: { 'ensemble.bin': e.bytes } });
+    const raw = JSON.parse(readFileSync(path.join(pkgDir, 'metadata.json'), 'utf8'));
+    expect(formatVersionProblem(raw, 1)).toBe(`made by a newer Lumen (Lumen ${APP_VERSION}, package format version 2); this Lumen ${APP_VERSION} reads package format version 1. Update Lumen to open it.`);
+    expect(formatVersionProblem(raw)).toBeNull();
+    // A plain package stays readable by that older Lumen.
+    const plainDir = path.join(dir, 'format-plain-for-old');
+    await savePackage(plainDir, makeModel(6), meta);
+    expect(formatVersionProblem(JSON.parse(readFileSync(path.join(plainDir, 'metadata.json'), 'utf8')), 1)).toBeNull();
+    // Version 3 (a Lumen newer than this one): refused by this Lumen as newer, as a folder too.
+    expect(formatVersionProblem({ ...raw, formatVersion: 3 })).toMatch(/^made by a newer Lumen \(.*package format version 3\); this Lumen .* reads package format versions 1 and 2\. Update Lumen to open it\.$/);
+    rewriteMetadata(pkgDir, (m) => (m.formatVersion = 3));
+    await expect(loadPackage(pkgDir)).rejects.toThrow('package format version 3); this Lumen');
+    expect(formatVersionProblem({ ...raw, formatVersion: 0 })).toMatch(/^unsupported formatVersion 0/);
+  });
+
+  it('refuses a format-1 package that holds ensemble.bin or series-head.bin, as a folder and as an archive', async () => {
+    const e = ensembleFor(5);
+    const source = path.join(dir, 'format-tamper-src');
+    await savePackage(source, makeModel(7), { ...meta, ensemble: e.metadata }, { files: { 'ensemble.bin': e.bytes } });
+
+    // Restamped as format 1 with a content hash that matches (as a faulty writer would).
+    const restamped = path.join(dir, 'format-tamper-restamped');
+    copyDir(source, restamped);
+    rewriteMetadata(restamped, (m) => (m.formatVersion = 1));
+    const said = 'metadata.json says package format version 1, but the package has ensemble.bin and the "ensemble" field of metadata.json, which that format does not have';
+    await expect(loadPackage(restamped)).rejects.toThrow(`Model package ${restamped}: ${said}`);
+
+    // A plain format-1 package with heads dropped in beside it: the version is named, not a hash mismatch.
+    const plain = path.join(dir, 'format-tamper-plain');
+    await savePackage(plain, makeModel(7), meta);
+    writeFileSync(path.join(plain, 'ensemble.bin'), e.bytes);
+    await expect(loadPackage(plain)).rejects.toThrow('says package format version 1, but the package has ensemble.bin, which that format does not have');
+    const seriesHead = path.join(dir, 'format-tamper-series');
+    await savePackage(seriesHead, makeModel(7), meta);
+    writeFileSync(path.join(seriesHead, 'series-head.bin'), new Uint8Array(16));
+    await expect(loadPackage(seriesHead)).rejects.toThrow('the package has series-head.bin, which that format does not have');
+
+    // The restamped package as a .lumenpkg: refused, nothing unpacked.
+    const names = ['metadata.json', ...readdirSync(restamped).filter((n) => n !== 'metadata.json').sort()];
+    const file = path.join(dir, 'restamped.lumenpkg');
+    writeFileSync(file, Buffer.concat([...names.map((n) => tarEntry(n, readFileSync(path.join(restamped, n)))), Buffer.alloc(1024)]));
+    const parent = path.join(dir, 'restamped-dest-parent');
+    mkdirSync(parent);
+    await expect(importPackageArchive(file, path.join(parent, 'restamped'))).rejects.toThrow(`Model package archive restamped.lumenpkg: ${said}`);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });
