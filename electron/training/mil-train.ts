@@ -19,12 +19,10 @@ import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../m
 import { fitMil, foldedClassifier, predictBag, type Bag, type MilEpoch } from '../../models/training/mil';
 import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
-import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures } from './features';
 import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
-import { libraryPseudonyms } from './pseudonyms';
-import { TrainingStore, type LabelledImage } from './store';
-import { backboneHash, copyBackboneWeights, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
+import type { LabelledImage } from './store';
+import { backboneHash, copyBackboneWeights, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
 export interface SeriesTestPrediction {
@@ -107,21 +105,10 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
   if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
 
   progress({ phase: 'preparing', fraction: null, message: 'Reading series labels and splitting by patient' });
-  const store = new TrainingStore(opts.library);
-  let labelled: LabelledImage[];
-  try {
-    labelled = store.labelledImages();
-  } finally {
-    store.close();
-  }
-  if (labelled.length === 0) throw new Error(`No labelled series in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
-  const mixed = mixedSeries(labelled);
-  if (mixed) throw new Error(`${mixed} series ha${mixed === 1 ? 's' : 've'} images with different labels: series-level training needs one label per series. Clear the image labels of ${mixed === 1 ? 'that series' : 'those series'}, or train per image.`);
-  const names = libraryPseudonyms(opts.library.dir);
-  const split: DatasetSplit = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
-  const classNames = split.classNames;
-  if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
-  for (const s of ['train', 'validation', 'test'] as const) if (split[s].length === 0) throw new Error(`The ${s} split is empty: label more patients (every split needs patients).`);
+  const { labelled, names, split, classNames } = labelledSplit(opts, seed, 'series', (images) => {
+    const mixed = mixedSeries(images);
+    if (mixed) throw new Error(`${mixed} series ha${mixed === 1 ? 's' : 've'} images with different labels: series-level training needs one label per series. Clear the image labels of ${mixed === 1 ? 'that series' : 'those series'}, or train per image.`);
+  });
 
   const classifier = createClassifier({ variant: spec, classes: classNames.length, inputSize, seed });
   try {

@@ -366,10 +366,13 @@ async function planRun(opts: TrainOptions): Promise<RunPlan> {
   };
 }
 
-/** The library's labelled images split by patient into train, validation and test; refuses a set that cannot train a classifier. */
-function prepareDataset(plan: RunPlan): Dataset {
-  const { opts } = plan;
-  plan.progress({ phase: 'preparing', fraction: null, message: 'Reading labels and splitting by patient' });
+/**
+ * The library's labelled images and their split by patient into train, validation and test,
+ * with the library's pseudonyms; refuses a set that cannot train a classifier. Image runs
+ * (prepareDataset) and series runs (mil-train.ts) both start here; `check` sees the labelled
+ * images before the split (a series run refuses series of mixed labels).
+ */
+export function labelledSplit(opts: Pick<TrainOptions, 'library' | 'validationFraction' | 'testFraction'>, seed: number, unit: 'images' | 'series', check?: (labelled: LabelledImage[]) => void): { labelled: LabelledImage[]; names: ReturnType<typeof libraryPseudonyms>; split: DatasetSplit; classNames: string[] } {
   const store = new TrainingStore(opts.library);
   let labelled: LabelledImage[];
   try {
@@ -377,14 +380,22 @@ function prepareDataset(plan: RunPlan): Dataset {
   } finally {
     store.close();
   }
-  if (labelled.length === 0) throw new Error(`No labelled images in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  if (labelled.length === 0) throw new Error(`No labelled ${unit} in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  check?.(labelled);
   // The package is made to be shared: it names patients and images by the library's
   // pseudonyms (read now, so that a damaged key stops the run before it trains).
   const names = libraryPseudonyms(opts.library.dir);
-  const split = splitByPatient(labelled, { seed: plan.seed, validation: opts.validationFraction, test: opts.testFraction });
+  const split = splitByPatient(labelled, { seed, validation: opts.validationFraction, test: opts.testFraction });
   const classNames = split.classNames;
   if (classNames.length < 2) throw new Error(`Only one class (${classNames.join(', ')}) is labelled: a classifier needs at least two.`);
   for (const s of ['train', 'validation', 'test'] as const) if (split[s].length === 0) throw new Error(`The ${s} split is empty: label more patients (every split needs patients).`);
+  return { labelled, names, split, classNames };
+}
+
+/** The library's labelled images split by patient into train, validation and test, with each split's labels and the fit's class weights. */
+function prepareDataset(plan: RunPlan): Dataset {
+  plan.progress({ phase: 'preparing', fraction: null, message: 'Reading labels and splitting by patient' });
+  const { labelled, names, split, classNames } = labelledSplit(plan.opts, plan.seed, 'images');
   const labelOf = (im: LabelledImage) => classNames.indexOf(im.label);
   const labels = { train: split.train.map(labelOf), validation: split.validation.map(labelOf), test: split.test.map(labelOf) };
   const fitConfig: FitConfig = { ...plan.fitBase, classWeights: classWeightsOf(labels.train, classNames.length) };
