@@ -2,6 +2,39 @@
 import { z } from 'zod';
 
 export const Uid = z.string().min(1).max(64).regex(/^[0-9.]+$/, 'a DICOM UID is digits and dots');
+
+// Text a request carries ends up on screen, in the library or in a file name, so what cannot be
+// shown as it is, or shows differently from what it says, is refused where it enters.
+const NUL = /\0/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0001-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROL_BUT_LINES = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/** Embeddings, overrides and isolates: they can make "gpj.exe" show as "exe.jpg". */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/** Why a request's text is refused, in words (never the text itself), or null when it is fine. */
+export function textProblem(text: string, options: { lines?: boolean } = {}): string | null {
+  if (NUL.test(text)) return 'contains a NUL character';
+  if (LONE_SURROGATE.test(text)) return 'is not valid Unicode (a lone UTF-16 surrogate)';
+  if ((options.lines ? CONTROL_BUT_LINES : CONTROL).test(text)) return options.lines ? 'contains a control character other than tab and line breaks' : 'contains a control character (a line break, tab or other)';
+  if (BIDI_CONTROL.test(text)) return 'contains a bidirectional override, which shows text in another order than it is written';
+  return null;
+}
+
+/** `schema` refusing what textProblem refuses; one line of text unless `lines`. */
+export function safeText<T extends z.ZodString>(schema: T, options: { lines?: boolean } = {}): T {
+  return schema.superRefine((text, ctx) => {
+    const problem = textProblem(text, options);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }) as T;
+}
+
+/** One line of text of at most `max` characters that can be shown as it is (names, searches, settings). */
+export const Text = (max: number) => safeText(z.string().max(max));
+/** A file or folder path: one line, at most 4096 characters; where it may lie is the engine's check (electron/engine/access.ts). */
+export const FilePath = safeText(z.string().min(1).max(4096));
 export const JobId = z.string().min(1).max(64);
 export const Empty = z.object({}).strict();
 /** What a request that starts a long job answers at once; the rest comes as job.* events. */

@@ -114,7 +114,10 @@ export const command: Command = {
           process.stdout.write(
             [
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
-              `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod})`,
+              `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod}) · ECE ${t.ece.toFixed(3)}`,
+              `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : 'no temperature applied (T = 1)'}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
+              'Uncertainty: none (a series-head package has no uncertainty heads)',
+              ...levelLines(t),
               ...series.split.warnings.map((w) => `Warning: ${w}`),
             ].join('\n') + '\n',
           );
