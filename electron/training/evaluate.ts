@@ -1,10 +1,12 @@
 // Evaluating a model package on labelled library images (lumen eval, training.evaluate).
 // By default only images of patients the package did not train or validate on are used:
-// the package records its split, so re-evaluating never counts training patients.
+// the package records its split, so re-evaluating never counts training patients. A package
+// with a series head (mil-train.ts) is evaluated per series through its head, as it predicts.
 import { createRunner } from '../../models/inference/runner';
-import { loadPackage, type PackageMetadata } from '../../models/package';
-import { evaluateLevels, type TestEvaluation } from '../../models/training/levels';
+import { loadPackage, type LoadedPackage, type PackageMetadata } from '../../models/package';
+import { evaluateLevels, evaluateSeriesLevels, type TestEvaluation } from '../../models/training/levels';
 import type { Library } from '../library/library';
+import { scoreSeriesWithHead, SERIES_HEAD_RUNTIME } from './mil';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
 import { TrainingStore, type LabelledImage } from './store';
@@ -13,14 +15,24 @@ export interface PackageEvaluation {
   model: { hash: string; name: string; classNames: string[] };
   /** Which images: 'held-out' (patients outside the package's train/validation), 'test' (its recorded test split) or 'all'. */
   subset: 'held-out' | 'test' | 'all';
+  /**
+   * What the top level of `evaluation` scores: 'image' (each image, perSeries and perPatient
+   * from the mean of image probabilities), or 'series' for a package with a series head (each
+   * series through the head; perImage then holds each slice's own score against its series' label).
+   */
+  level: 'image' | 'series';
   images: number;
+  /** How many series the images belong to. */
+  series: number;
   patients: number;
   /** Labelled images skipped because their label is not one of the model's classes. */
   skippedUnknownLabel: number;
   /** Per image (as before), with perImage, perSeries and perPatient beside it; intervals resample patients. */
   evaluation: TestEvaluation;
-  /** patient: the PatientID's pseudonym in this library, as a package's split names it. */
+  /** patient: the PatientID's pseudonym in this library, as a package's split names it. A series-head package's slices carry their own scores. */
   predictions: { sopInstanceUid: string; frame: number; seriesInstanceUid: string; patient: string; label: number; scores: number[] }[];
+  /** A series-head package only: each series' pooled score (label -1: its images carry different labels, left out). */
+  seriesPredictions?: { seriesInstanceUid: string; patient: string; label: number; scores: number[] }[];
 }
 
 type Subset = 'held-out' | 'test' | 'all';
@@ -74,6 +86,7 @@ export async function evaluatePackage(
   if (chosen.length === 0) {
     throw new Error(`No labelled images to evaluate ${packageDir} on (subset ${subset}): label images of classes ${meta.classNames.join(', ')} from patients the model did not train on, or pass --subset all.`);
   }
+  if (meta.seriesHead) return evaluateSeriesHead(library, pkg, chosen, { ...opts, subset, skippedUnknownLabel: images.skippedUnknownLabel });
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   let scores: number[][];
   try {
@@ -87,10 +100,55 @@ export async function evaluatePackage(
   return {
     model: { hash: meta.contentHash, name: meta.name, classNames: meta.classNames },
     subset,
+    level: 'image',
     images: chosen.length,
+    series: new Set(chosen.map((c) => c.seriesInstanceUid)).size,
     patients: new Set(chosen.map((c) => c.patient)).size,
     skippedUnknownLabel: images.skippedUnknownLabel,
     evaluation: evaluateLevels(chosen.map((im, i) => ({ scores: scores[i], label: labels[i], series: im.seriesInstanceUid, patient: im.patient })), meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
     predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labels[i], scores: scores[i] })),
+  };
+}
+
+/**
+ * A series-head package on the chosen images: each series scored through the head, as
+ * prediction scores it (features from model.onnx, the head per series), and evaluated per
+ * series, per patient and per slice (models/training/levels.ts, evaluateSeriesLevels).
+ */
+async function evaluateSeriesHead(
+  library: Library,
+  pkg: LoadedPackage,
+  chosen: LabelledImage[],
+  opts: { subset: Subset; skippedUnknownLabel: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; bootstrap?: number; seed?: number },
+): Promise<PackageEvaluation> {
+  const meta = pkg.metadata;
+  const training = meta.provenance.training as { threshold?: number | null; seed?: number } | undefined;
+  const names = libraryPseudonyms(library.dir);
+  const result = await scoreSeriesWithHead({ library, signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) }, pkg, chosen);
+  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: chosen.length }, subset: opts.subset, scope: 'series' });
+  const labelOf = (im: LabelledImage) => meta.classNames.indexOf(im.label);
+  const bySeries = new Map<string, LabelledImage[]>();
+  for (const im of chosen) bySeries.set(im.seriesInstanceUid, [...(bySeries.get(im.seriesInstanceUid) ?? []), im]);
+  const slicesOf = new Map<string, number[][]>();
+  for (const im of result.images) slicesOf.set(im.seriesInstanceUid, [...(slicesOf.get(im.seriesInstanceUid) ?? []), im.scores]);
+  const rows = result.series.map((s) => {
+    const ims = bySeries.get(s.seriesInstanceUid)!;
+    const labels = new Set(ims.map(labelOf));
+    return { scores: s.pooled!.scores, slices: slicesOf.get(s.seriesInstanceUid)!, label: labels.size === 1 ? [...labels][0] : -1, series: s.seriesInstanceUid, patient: ims[0].patient };
+  });
+  const threshold = meta.classNames.length === 2 && typeof training?.threshold === 'number' ? training.threshold : undefined;
+  // The slices in the order chosen, as an image package's predictions are (lumen compare pairs them by position).
+  const scored = new Map(result.images.map((p) => [`${p.sopInstanceUid}/${p.frame}`, p.scores]));
+  return {
+    model: { hash: meta.contentHash, name: meta.name, classNames: meta.classNames },
+    subset: opts.subset,
+    level: 'series',
+    images: chosen.length,
+    series: rows.length,
+    patients: new Set(chosen.map((c) => c.patient)).size,
+    skippedUnknownLabel: opts.skippedUnknownLabel,
+    evaluation: evaluateSeriesLevels(rows, meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
+    predictions: chosen.map((im) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labelOf(im), scores: scored.get(`${im.sopInstanceUid}/${im.frame}`)! })),
+    seriesPredictions: rows.map((r) => ({ seriesInstanceUid: r.series, patient: names.patient(r.patient), label: r.label, scores: r.scores })),
   };
 }

@@ -15,8 +15,10 @@ import { exportOnnx } from '../../models/onnx';
 import { PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
 import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
 import { activeBackend, initBackend } from '../../models/runtime';
+import { calibrateOnValidation, calibrationMetrics, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
+import { evaluateSeriesLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
 import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../models/training/metrics';
-import { fitMil, foldedClassifier, predictBag, type Bag, type MilEpoch } from '../../models/training/mil';
+import { fitMil, foldedClassifier, predictBag, withTemperature, type Bag, type MilEpoch } from '../../models/training/mil';
 import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
 import { extractFeatures } from './features';
@@ -41,8 +43,12 @@ export interface SeriesTrainResult {
   reportPath: string;
   metadata: PackageMetadata;
   classNames: string[];
-  /** Per series: each test series' attention-pooled score against its label. */
-  test: Evaluation;
+  /**
+   * Per series (each test series' attention-pooled score against its label), with perImage
+   * (each slice's own score against its series' label), perSeries and perPatient beside it,
+   * as an image run's test evaluation has them (models/training/levels.ts).
+   */
+  test: TestEvaluation;
   validation: Evaluation;
   threshold?: number;
   history: MilEpoch[];
@@ -52,6 +58,8 @@ export interface SeriesTrainResult {
   features: { cached: number; computed: number; seconds: number };
   testPredictions: SeriesTestPrediction[];
   backend: string | null;
+  /** Temperature scaling of the series scores, fitted on the validation series (models/training/calibration.ts). */
+  calibration: CalibrationRecord;
 }
 
 const METHOD = 'gated attention pooling over slice features (Ilse et al. 2018), trained from series labels';
@@ -131,18 +139,26 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
       seed, epochs, learningRate: opts.learningRate, patience: opts.patience, check,
       onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series AUC ${e.valMetric.toFixed(3)}`, epoch: e.epoch, epochs, loss: e.loss, record: e }),
     });
-    const head = fitted.head;
     check();
+
+    // Temperature scaling of the series scores on the validation series (split by patient),
+    // folded into the head's classifier as an image run folds it into its dense layer: every
+    // score the package gives (series and slices, head and model.onnx) is then calibrated.
+    progress({ phase: 'evaluating', fraction: null, message: 'Calibrating the series scores on the validation series (temperature scaling)' });
+    const labelsOf = (list: SeriesBag[]) => list.map((b) => b.label!);
+    const calibration = calibrateOnValidation(bags.validation.map((b) => predictBag(fitted.head, b).scores), labelsOf(bags.validation));
+    const head = calibration.applied ? withTemperature(fitted.head, calibration.temperature) : fitted.head;
 
     progress({ phase: 'evaluating', fraction: null, message: 'Evaluating each test series' });
     const predictOf = (list: SeriesBag[]) => list.map((b) => predictBag(head, b));
     const val = predictOf(bags.validation);
     const test = predictOf(bags.test);
-    const labelsOf = (list: SeriesBag[]) => list.map((b) => b.label!);
+    calibration.test = calibrationOnTest(calibration.temperature, test.map((p) => p.scores), labelsOf(bags.test));
+    // The threshold is chosen on the calibrated validation scores, as in an image run.
     const threshold = classNames.length === 2 ? youdenThreshold(val.map((p) => p.scores[1]), bags.validation.map((b) => b.label === 1)) : undefined;
     // Intervals resample patients: a patient drawn brings all its series.
     const validation = evaluate(val.map((p) => p.scores), labelsOf(bags.validation), classNames, { threshold, seed, clusters: bags.validation.map((b) => b.patient), clusterUnit: 'patients' });
-    const testEval = evaluate(test.map((p) => p.scores), labelsOf(bags.test), classNames, { threshold, seed, clusters: bags.test.map((b) => b.patient), clusterUnit: 'patients' });
+    const testEval = evaluateSeriesLevels(bags.test.map((b, i) => ({ scores: test[i].scores, slices: test[i].instanceScores, label: b.label!, series: b.seriesInstanceUid, patient: b.patient })), classNames, { threshold, seed });
     const testPredictions: SeriesTestPrediction[] = bags.test.map((b, i) => ({ series: names.image(b.images[0].sopInstanceUid), patient: names.patient(b.patient), label: b.label!, scores: test[i].scores, attention: test[i].attention }));
     const patients = Object.fromEntries(Object.entries(split.patients).map(([p, s]) => [names.patient(p), s]));
 
@@ -161,21 +177,22 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     };
     const finalModel = standaloneModel(classifier, spec, inputSize);
     const name = opts.name ?? path.basename(path.resolve(opts.out));
-    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend });
+    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration });
     const metadata = await savePackage(
       opts.out,
       finalModel,
       {
         name, variant: spec.name, inputSize, preprocessing, classNames, task: 'multiclass',
         provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
-        metrics: { ...flatMetrics(testEval, 'test'), ...flatMetrics(validation, 'validation') },
+        metrics: { ...flatTestMetrics(testEval, 'test'), ...flatMetrics(validation, 'validation'), ...calibrationMetrics(calibration) },
         modelCard: card,
+        calibration,
         seriesHead,
       },
       { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head) } },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
-    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: [], modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series' }));
 
     // The test series' predictions go into the library's store, as an image run's do.
     const result = seriesResult(metadata, bags.test, test);
@@ -186,7 +203,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
       level: 'series', packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
       history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
       split: { patients, series: seriesCounts, warnings: split.warnings },
-      features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend,
+      features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend, calibration,
     };
   } finally {
     classifier.dispose();
@@ -205,8 +222,11 @@ function pct(x: number): string {
 
 function modelCard(a: {
   name: string; opts: TrainOptions; spec: string; inputSize: number; classNames: string[]; seed: number; dataSummary: ReturnType<typeof summarise>;
-  seriesCounts: { train: number; validation: number; test: number }; test: Evaluation; threshold?: number; fitted: ReturnType<typeof fitMil>; backend: string | null;
+  seriesCounts: { train: number; validation: number; test: number }; test: TestEvaluation; threshold?: number; fitted: ReturnType<typeof fitMil>; backend: string | null;
+  calibration: CalibrationRecord;
 }): string {
+  const c = a.calibration;
+  const ece = (x: { eceBefore: number; eceAfter: number }) => `ECE ${x.eceBefore.toFixed(3)} before, ${x.eceAfter.toFixed(3)} after`;
   const d = a.dataSummary;
   return [
     `# ${a.name}`,
@@ -226,7 +246,14 @@ function modelCard(a: {
     '',
     '## Test metrics (per series)',
     `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}, ${a.test.ciMethod})${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
-    ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, AUC ${c.auc.toFixed(3)}`),
+    ...a.test.perClass.map((k) => `- ${k.className}: sensitivity ${pct(k.sensitivity)}, specificity ${pct(k.specificity)}, AUC ${k.auc.toFixed(3)}`),
+    ...modelCardLevels(a.test),
+    '',
+    '## Calibration and uncertainty',
+    c.applied
+      ? `Series scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation series (${c.validation.n}; ${ece(c.validation)})${c.test ? `; test series ${ece(c.test)}` : ''}. The temperature is part of the head's classifier, so the slices' scores share it; the threshold was chosen on calibrated scores.`
+      : `No temperature applied (T = 1): the temperature fitted on the validation series (${c.validation.n}, ECE ${c.validation.eceBefore.toFixed(3)}) did not lower both its NLL and its ECE.`,
+    'No uncertainty heads: a series-head package gives no uncertainty for its series or slices.',
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',
   ].join('\n');

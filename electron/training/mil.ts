@@ -35,6 +35,9 @@ export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: s
   return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString() };
 }
 
+/** What scores series with a package's head, for the audit log. */
+export const SERIES_HEAD_RUNTIME = 'ONNX Runtime (features) and the series head';
+
 /**
  * Predicts series with a package that has a series head: each slice's features from the
  * package's model.onnx (through the feature cache, keyed by the package's content hash), the
@@ -42,6 +45,19 @@ export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: s
  */
 export async function predictSeriesWithHead(
   opts: { library: Library; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void; store?: boolean },
+  pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,
+  images: ImageRef[],
+): Promise<PredictionResult> {
+  const result = await scoreSeriesWithHead(opts, pkg, images);
+  const meta = pkg.metadata;
+  opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: images.length }, scope: 'series' });
+  if (opts.store !== false) saveSeriesPredictions(opts.library, result, pkg);
+  return result;
+}
+
+/** The series' scores by the package's head (predictSeriesWithHead without storing or auditing; lumen eval audits its own). */
+export async function scoreSeriesWithHead(
+  opts: { library: Library; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void },
   pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,
   images: ImageRef[],
 ): Promise<PredictionResult> {
@@ -59,10 +75,7 @@ export async function predictSeriesWithHead(
     by.set(im.seriesInstanceUid, b);
   });
   const bags = [...by.values()];
-  const result = seriesResult(meta, bags, bags.map((b) => predictBag(head, b)));
-  opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: 'ONNX Runtime (features) and the series head', touched: { series: bags.map((b) => b.seriesInstanceUid), images: images.length }, scope: 'series' });
-  if (opts.store !== false) saveSeriesPredictions(opts.library, result, pkg);
-  return result;
+  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)));
 }
 
 /** Stores a series-head prediction: the slices' scores as every prediction's, the series' pooled scores and attention beside them (migration 11). */

@@ -20,7 +20,7 @@ import { decodeState, encodeState, fit, weightedCrossEntropy, type EpochRecord, 
 import { evaluate, flatMetrics, rocAuc, youdenThreshold, type Evaluation } from '../../models/training/metrics';
 import { evaluateLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
 import { renderReport } from '../../models/training/report';
-import { applyTemperature, calibrateOnValidation, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
+import { applyTemperature, calibrateOnValidation, calibrationMetrics, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
 import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation as foldEnsemble, quantile, trainEnsemble, type EnsembleHeads } from '../../models/training/ensemble';
 import { ENSEMBLE_BIN, ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { createRunner } from '../../models/inference/runner';
@@ -868,14 +868,6 @@ export function summarise(images: LabelledImage[], split: DatasetSplit) {
     balance: split.balance,
     createdAt: new Date().toISOString().slice(0, 10),
   };
-}
-
-/** The calibration's numbers among the package's flat metrics. */
-function calibrationMetrics(c: CalibrationRecord | undefined): Record<string, number> {
-  if (!c) return {};
-  const out: Record<string, number> = { 'calibration.temperature': c.temperature, 'validation.eceBeforeCalibration': c.validation.eceBefore, 'validation.eceAfterCalibration': c.validation.eceAfter };
-  if (c.test) Object.assign(out, { 'test.eceBeforeCalibration': c.test.eceBefore, 'test.eceAfterCalibration': c.test.eceAfter });
-  return out;
 }
 
 /** The model card's section on calibration and uncertainty. */

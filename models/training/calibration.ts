@@ -142,3 +142,11 @@ export function calibrationOnTest(temperature: number, calibratedScores: readonl
   const raw = applyTemperature(calibratedScores, 1 / temperature);
   return { n: labels.length, eceBefore: expectedCalibrationError(raw, labels), eceAfter: expectedCalibrationError(calibratedScores, labels) };
 }
+
+/** A calibration's numbers among a package's flat metrics (metadata.json `metrics`). */
+export function calibrationMetrics(c: CalibrationRecord | undefined): Record<string, number> {
+  if (!c) return {};
+  const out: Record<string, number> = { 'calibration.temperature': c.temperature, 'validation.eceBeforeCalibration': c.validation.eceBefore, 'validation.eceAfterCalibration': c.validation.eceAfter };
+  if (c.test) Object.assign(out, { 'test.eceBeforeCalibration': c.test.eceBefore, 'test.eceAfterCalibration': c.test.eceAfter });
+  return out;
+}

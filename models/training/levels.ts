@@ -131,3 +131,38 @@ export function modelCardLevels(t: TestEvaluation): string[] {
     `Intervals: ${t.ciMethod}.`,
   ];
 }
+
+export const SERIES_HEAD_AGGREGATION = "gated attention pooling of the series' slices (the package's series head)";
+export const SERIES_HEAD_PATIENT_AGGREGATION = "mean of the patient's series scores (each from the series head)";
+export const SERIES_HEAD_SLICES = "none: each slice's own score under the series head's classifier, against its series' label (slices have no labels of their own)";
+
+/** A series scored by a series head (models/training/mil.ts): its pooled scores and each slice's own scores. */
+export interface ScoredSeries {
+  scores: readonly number[];
+  /** Each slice's own scores (MilPrediction.instanceScores). */
+  slices: readonly (readonly number[])[];
+  /** The series' class, or -1 when its images carry different labels (left out and counted). */
+  label: number;
+  series: string;
+  patient: string;
+}
+
+/**
+ * The levels of a package with a series head, in the shape evaluateLevels gives an image-level
+ * package, so that reports, plots and JSON read both alike. The top level is per series (the
+ * head's pooled scores: what the package was trained and calibrated for); perSeries is the same
+ * evaluation; perPatient the mean of each patient's series scores; perImage each slice's own
+ * score against its series' label, said so in its aggregation.
+ */
+export function evaluateSeriesLevels(rows: readonly ScoredSeries[], classNames: string[], opts: { threshold?: number; bootstrap?: number; seed?: number } = {}): TestEvaluation {
+  const kept = rows.filter((r) => r.label >= 0);
+  const skipped = rows.length - kept.length;
+  const seriesEval = evaluate(kept.map((r) => [...r.scores]), kept.map((r) => r.label), classNames, { ...opts, clusters: kept.map((r) => r.patient) });
+  const perSeries: LevelEvaluation = { ...seriesEval, level: 'series', aggregation: SERIES_HEAD_AGGREGATION, skippedMixedLabels: skipped };
+  const slices = kept.flatMap((r) => r.slices.map((s) => ({ scores: [...s], label: r.label, patient: r.patient })));
+  const sliceEval = evaluate(slices.map((s) => s.scores), slices.map((s) => s.label), classNames, { ...opts, clusters: slices.map((s) => s.patient) });
+  const perImage: LevelEvaluation = { ...sliceEval, level: 'image', aggregation: SERIES_HEAD_SLICES, skippedMixedLabels: 0 };
+  const patients = groupMeans(kept, (i) => kept[i].patient);
+  const perPatient = levelOf(patients, classNames, 'patient', SERIES_HEAD_PATIENT_AGGREGATION, opts);
+  return { ...seriesEval, perImage, perSeries, perPatient };
+}

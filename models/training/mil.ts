@@ -366,3 +366,15 @@ export function foldedClassifier(h: MilHead): { kernel: Float32Array; bias: Floa
   }
   return { kernel, bias: Float32Array.from(bias) };
 }
+
+/**
+ * The head with temperature T folded into its classifier (W / T, b / T): the series' logits are
+ * the attention-weighted mean of the slices' logits and the attention does not use W or b, so
+ * every series score becomes softmax(logits / T), exactly applyTemperature(scores, T)
+ * (models/training/calibration.ts), and each slice's score shares the same temperature.
+ */
+export function withTemperature(h: MilHead, temperature: number): MilHead {
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`A temperature must be a positive number (got ${temperature}).`);
+  const scale = (a: Float32Array) => Float32Array.from(a, (x) => x / temperature);
+  return { ...copyHead(h), W: scale(h.W), b: scale(h.b) };
+}

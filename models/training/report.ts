@@ -26,19 +26,20 @@ function levels(e: Evaluation): string {
   return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>ROC AUC (95% CI)</th><th>Accuracy</th><th>Balanced accuracy</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
 }
 
-export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string }): string {
+/** `unit`: what the splits' top-level evaluations count (default images; a series-head package's are series). */
+export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series' }): string {
   const t = r.test;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — evaluation</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}</style></head><body>
 <h1>${esc(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
-<h2>Test split (${t.n} images)</h2>
+<h2>Test split (${t.n} ${r.unit ?? 'images'})</h2>
 <p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
 ${table(t)}
 <p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>
 ${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>
 <h2>Training</h2>${r.history.length ? plotToSvg(trainingCurvesPlot(r.history)) : '<p>No epochs recorded.</p>'}
-<h2>Validation split (${r.validation.n} images)</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>
+<h2>Validation split (${r.validation.n} ${r.unit ?? 'images'})</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>
 <h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
 `;
 }
