@@ -132,6 +132,8 @@ export const ReceiverState = z.object({
   events: z.array(z.object({ at: z.string(), line: z.string() })),
   /** Why it is not running (port taken...), or null. */
   error: z.string().nullable(),
+  /** DICOM TLS (set with `lumen pacs receiver`): off, on, or on with client certificates required. */
+  tls: z.enum(['off', 'on', 'client-certificates']),
 });
 export type ReceiverState = z.infer<typeof ReceiverState>;
 

@@ -9,21 +9,23 @@ import { AeTitle, checkDicomWebUrl, type Credentials, type PacsConnection, PacsS
 import { DicomWebClient } from '../pacs/dicomweb';
 import { DimseClient } from '../pacs/dimse';
 import { PacsError } from '../pacs/errors';
-import { startReceiver } from '../pacs/listen';
+import { type ReceiverTls, startReceiver } from '../pacs/listen';
 import { checkQuery } from '../pacs/query';
 import { DEFAULT_MOVE_PORT } from '../pacs/move';
+import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pacs/receiver-settings';
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
-lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem]]
+lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]]
 lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
 lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--via get|move] [--port 11112] [--host 0.0.0.0] [--timeout S] [--json]
 lumen pacs send --pacs <n> <file-or-folder>... [--timeout S] [--json]
-lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]...`;
+lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]... [--tls-cert CERT.pem --tls-key KEY.pem [--tls-ca CA.pem]]
+lumen pacs receiver [--tls-cert CERT.pem --tls-key KEY.pem [--tls-ca CA.pem] | --no-tls] [--json]`;
 
 const DEFAULT_CALLING_AET = 'LUMEN';
 /** A secret read from standard input is at most this long (a token, not a file). */
@@ -89,12 +91,14 @@ async function add(argv: string[]): Promise<number> {
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'tls-move': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
   if (!values.name) throw new CliError('name the connection with --name.', 2);
-  const tlsFiles = values['tls-ca'] !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
-  if (tlsFiles && !values.tls) throw new CliError('--tls-ca, --tls-cert and --tls-key go with --tls.', 2);
+  const tlsFiles = values['tls-ca'] !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined || values['tls-move'] === true;
+  if (tlsFiles && !values.tls) throw new CliError('--tls-ca, --tls-cert, --tls-key and --tls-move go with --tls.', 2);
+  if (values['tls-move'] && (values['tls-cert'] === undefined || values['tls-key'] === undefined)) throw new CliError("--tls-move needs --tls-cert and --tls-key: Lumen's receiver shows that certificate to the PACS.", 2);
   if (values.tls && !values.dimse) throw new CliError('--tls is for a --dimse connection (a DICOMweb connection uses TLS when its URL starts with https://).', 2);
   if (!values.dicomweb === !values.dimse) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
   let connection: PacsConnection;
@@ -113,7 +117,7 @@ async function add(argv: string[]): Promise<number> {
     const callingAet = values['calling-aet'] ?? DEFAULT_CALLING_AET;
     const checked = AeTitle.safeParse(callingAet);
     if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']) } : {}) };
+    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: { ...tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']), ...(values['tls-move'] ? { move: true } : {}) } } : {}) };
   }
   const nameCheck = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.name);
   if (!nameCheck) throw new CliError(`--name "${values.name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
@@ -247,8 +251,15 @@ async function listen(argv: string[]): Promise<number> {
     host: { type: 'string' },
     library: { type: 'string' },
     allow: { type: 'string', multiple: true },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-ca': { type: 'string' },
   });
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  // DICOM TLS: the receiver's certificate and key; with --tls-ca, senders must show a client certificate that CA signed.
+  const tlsWanted = values['tls-cert'] !== undefined || values['tls-key'] !== undefined || values['tls-ca'] !== undefined;
+  if (tlsWanted && (values['tls-cert'] === undefined || values['tls-key'] === undefined)) throw new CliError('a TLS receiver needs --tls-cert and --tls-key (its certificate and private key); --tls-ca is optional.', 2);
+  const tls = tlsWanted ? (tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']) as ReceiverTls) : undefined;
   const aet = values.aet ?? DEFAULT_CALLING_AET;
   const checked = AeTitle.safeParse(aet);
   if (!checked.success) throw new CliError(`--aet "${aet}" is not valid: ${checked.error.issues[0].message}.`, 2);
@@ -266,8 +277,9 @@ async function listen(argv: string[]): Promise<number> {
   const library = Library.open(libraryDir);
   const host = values.host ?? '0.0.0.0';
   if (isIP(host) === 0) throw new CliError(`--host "${host}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
-  const receiver = await startReceiver(library, { aet, port, host, allowed, onEvent: (line) => process.stderr.write(line + '\n') });
-  process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
+  const receiver = await startReceiver(library, { aet, port, host, allowed, tls, onEvent: (line) => process.stderr.write(line + '\n') });
+  const security = tls ? (tls.ca ? ' over DICOM TLS (client certificates signed by --tls-ca required)' : ' over DICOM TLS') : '';
+  process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}${security}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -276,6 +288,36 @@ async function listen(argv: string[]): Promise<number> {
   library.close();
   const counts = receiver.counts();
   process.stderr.write(`Stopped: ${counts.received} received, ${counts.failed} failed, ${counts.refusedAssociations} associations refused.\n`);
+  return 0;
+}
+
+/** The app's receiver (its switch in the PACS tab): DICOM TLS, which the page does not set (no certificate paths come from it). */
+async function receiver(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-ca': { type: 'string' },
+    'no-tls': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  const tlsGiven = values['tls-cert'] !== undefined || values['tls-key'] !== undefined || values['tls-ca'] !== undefined;
+  if (tlsGiven && values['no-tls']) throw new CliError('give --tls-cert and --tls-key, or --no-tls, not both.', 2);
+  if (tlsGiven && (values['tls-cert'] === undefined || values['tls-key'] === undefined)) throw new CliError('a TLS receiver needs --tls-cert and --tls-key (its certificate and private key); --tls-ca is optional.', 2);
+  const dataDir = defaultDataDir();
+  const config = readReceiverConfig(dataDir);
+  if (tlsGiven || values['no-tls']) {
+    const tls = tlsGiven ? (tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']) as ReceiverTls) : undefined;
+    writeReceiverConfig(dataDir, { settings: config.settings, ...(tls ? { tls } : {}) });
+    config.tls = tls;
+  }
+  const mode = receiverTlsMode(config.tls);
+  if (values.json) printJson({ ...config.settings, tls: config.tls ?? null });
+  else {
+    const s = config.settings;
+    const how = mode === 'off' ? 'plain DICOM (no TLS)' : mode === 'on' ? 'DICOM TLS' : 'DICOM TLS, client certificates signed by the CA file required';
+    process.stdout.write(`The app's receiver: ${s.aet} on port ${s.port}, ${s.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}, ${how}. A running receiver uses a change when it is next switched on.\n`);
+  }
   return 0;
 }
 
@@ -313,7 +355,7 @@ async function send(argv: string[]): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen, send };
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen, receiver, send };
 
 export const command: Command = {
   summary: 'PACS connections, query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE) and send back (STOW-RS or C-STORE).',

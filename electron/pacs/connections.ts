@@ -42,9 +42,12 @@ const DimseConnection = z.object({
       ca: z.string().min(1).optional(),
       cert: z.string().min(1).optional(),
       key: z.string().min(1).optional(),
+      /** C-MOVE transfers arrive over TLS too: the PACS is set to send to Lumen with DICOM TLS; Lumen's receiver shows `cert` and asks the PACS for one signed by `ca`. */
+      move: z.boolean().optional(),
     })
     .strict()
     .refine((t) => !t.cert === !t.key, 'a certificate and its key go together')
+    .refine((t) => !t.move || (t.cert && t.key), 'C-MOVE over TLS needs a certificate and its key (the receiver shows them)')
     .optional(),
 });
 export const PacsConnection = z.discriminatedUnion('kind', [DicomWebConnection, DimseConnection]);

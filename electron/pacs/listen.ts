@@ -6,6 +6,9 @@
  */
 import dimse from 'dcmjs-dimse';
 import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { FileReadError, readRegularFile } from '../../common/node/read-file';
+import { describeFsError } from '../dicom/fs-errors';
 import type { Library } from '../library/library';
 import { PacsError } from './errors';
 import { p10File } from './p10';
@@ -28,6 +31,54 @@ const ACCEPTED_SYNTAXES = [
   TransferSyntax.Jpeg2000Lossy,
 ].filter((s): s is string => typeof s === 'string');
 
+/**
+ * DICOM TLS on the receiving side (PS3.15 B.1): the receiver's certificate and key, and,
+ * when given, the CA file a sender's client certificate must be signed by (senders without
+ * one are refused). Absolute paths; the files are read when the receiver starts.
+ */
+export interface ReceiverTls {
+  cert: string;
+  key: string;
+  ca?: string;
+}
+
+/** How long a sender may take to finish the TLS handshake. */
+const HANDSHAKE_MS = 30_000;
+
+/** Why a TLS handshake with a sender failed, in words of ours (Node's TLS layer gives only its text). */
+function handshakeProblem(text: string): string {
+  if (/wrong version number|http request|unknown protocol|packet length too long|unsupported protocol|record layer failure/i.test(text)) {
+    return 'it did not start a TLS handshake (a plain DICOM association to this DICOM TLS port?)';
+  }
+  if (/peer did not return a certificate|certificate required/i.test(text)) return 'it sent no client certificate, and this receiver requires one signed by its CA file';
+  if (/unknown ca|certificate verify failed|unable to (get|verify)|self[- ]signed|bad certificate|certificate (has expired|is not yet valid|signature failure)/i.test(text)) {
+    return "its client certificate is not signed by the receiver's CA file (or has expired)";
+  }
+  if (/timed? ?out|ECONNRESET|socket hang up/i.test(text)) return 'it did not finish the TLS handshake';
+  return 'the TLS handshake failed';
+}
+
+/** The receiver's TLS files, read now (regular files, bounded): a missing or unreadable one stops the start with its name. */
+function tlsServerOptions(tls: ReceiverTls) {
+  const read = (file: string, what: string) => {
+    try {
+      return readRegularFile(file, 'tls');
+    } catch (err) {
+      const why = err instanceof FileReadError ? err.reason : `cannot be read: ${describeFsError(err)}.`;
+      throw new PacsError(`the receiver's ${what} (${file}) ${why}`);
+    }
+  };
+  return {
+    cert: read(tls.cert, 'TLS certificate file'),
+    key: read(tls.key, 'TLS key file'),
+    // With a CA file a client certificate is asked for and checked per connection (accept() below):
+    // Node's own refusal ends the socket without saying why, and the log should say.
+    ...(tls.ca ? { ca: read(tls.ca, 'TLS CA certificate file'), requestCert: true, rejectUnauthorized: false } : { requestCert: false }),
+    minVersion: 'TLSv1.2' as const,
+    handshakeTimeout: HANDSHAKE_MS,
+  };
+}
+
 export interface ListenOptions {
   aet: string;
   port: number;
@@ -41,6 +92,8 @@ export interface ListenOptions {
   filer?: InstanceFiler;
   /** After each C-STORE: whether the instance was filed (a C-MOVE's progress). */
   onInstance?: (filed: boolean) => void;
+  /** DICOM TLS: every connection must be TLS; absent, plain TCP. */
+  tls?: ReceiverTls;
 }
 
 export interface Receiver {
@@ -125,14 +178,38 @@ export async function startReceiver(library: Library, options: ListenOptions): P
   }
 
   // Lumen owns the listening socket (dcmjs-dimse's Server binds every interface, with no
-  // choice of address) and hands each connection to an SCP, as that Server does.
+  // choice of address) and hands each connection to an SCP, as that Server does; with TLS,
+  // each connection once its handshake is done (dcmjs-dimse's Server does the same with
+  // node:tls, and its SCP reads a TLS socket as it reads a plain one).
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const accept = (socket: Socket) => {
+    const secure = socket as TLSSocket;
+    if (options.tls?.ca && !secure.authorized) {
+      refusedAssociations++;
+      const sentNone = Object.keys(secure.getPeerCertificate?.() ?? {}).length === 0;
+      say(`refused a connection from ${socket.remoteAddress ?? 'an unknown address'}: ${handshakeProblem(sentNone ? 'peer did not return a certificate' : 'certificate verify failed')}.`);
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const scp = new LumenStoreScp(socket, { associationTimeout: 30_000, pduTimeout: 30_000 });
     scp.on('networkError', () => socket.destroy());
-  });
+  };
+  const server = options.tls ? createTlsServer(tlsServerOptions(options.tls), accept) : createServer(accept);
+  if (options.tls) {
+    const tlsServer = server as ReturnType<typeof createTlsServer>;
+    // Before the handshake ends the socket is not an SCP's: it is tracked here so close() ends it too.
+    tlsServer.on('connection', (raw: Socket) => {
+      sockets.add(raw);
+      raw.on('close', () => sockets.delete(raw));
+    });
+    tlsServer.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      refusedAssociations++;
+      say(`refused a connection from ${socket.remoteAddress ?? 'an unknown address'}: ${handshakeProblem(String(err?.message ?? err))}.`);
+      socket.destroy();
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: unknown) => {
       const code = (e as { code?: string })?.code;

@@ -32,8 +32,11 @@ export async function moveIntoLibrary(
   receiver: MoveReceiver,
   options: { signal?: AbortSignal; onInstance?: () => void } = {},
 ): Promise<MoveCounts> {
-  // Only the PACS asked may send on this port, and only to Lumen's own AE title.
+  // Only the PACS asked may send on this port, and only to Lumen's own AE title; over DICOM TLS
+  // when the connection says the PACS sends that way (Lumen's certificate; the PACS's checked against the CA file).
+  const tls = connection.tls?.move && connection.tls.cert && connection.tls.key ? { cert: connection.tls.cert, key: connection.tls.key, ...(connection.tls.ca ? { ca: connection.tls.ca } : {}) } : undefined;
   const listening = await startReceiver(library, {
+    tls,
     aet: connection.callingAet,
     port: receiver.port,
     host: receiver.host,

@@ -12,6 +12,15 @@ describe('label keys', () => {
     expect(labelClasses(['lesion', 'none'], ['cyst', 'none'])).toEqual(['lesion', 'none', 'cyst']);
   });
 
+  it('keep each class on its key while the library holds only the defaults and added classes', () => {
+    // Key 2 labelled a series "abnormal": key 1 is still "normal", not "abnormal" (the library lists its classes sorted).
+    expect(labelClasses(['abnormal'], [])).toEqual(['normal', 'abnormal']);
+    expect(labelClasses(['abnormal', 'normal'], [])).toEqual(['normal', 'abnormal']);
+    expect(labelClasses(['abnormal', 'cyst', 'normal'], ['cyst'])).toEqual(['normal', 'abnormal', 'cyst']);
+    // A class from elsewhere (a CSV): the library's classes, as before.
+    expect(labelClasses(['abnormal', 'lesion'], [])).toEqual(['abnormal', 'lesion']);
+  });
+
   it('give a class only to numbers that have one, by code whatever the layout', () => {
     const classes = ['lesion', 'none'];
     expect(labelKeyAction(key('Digit2'), classes)).toEqual({ kind: 'set', className: 'none', imageOnly: false });

@@ -34,7 +34,7 @@ export async function freePort(): Promise<number> {
 
 export interface OrthancOptions {
   /** DICOM peers Orthanc knows (name -> AE title, host, port): who may query, retrieve and receive. */
-  modalities?: Record<string, { aet: string; host?: string; port: number }>;
+  modalities?: Record<string, { aet: string; host?: string; port: number; /** Orthanc sends to it (C-MOVE, C-STORE) over DICOM TLS (needs the DicomTls* options in `config`). */ tls?: boolean }>;
   user?: string;
   password?: string;
   /** More Orthanc configuration, over the defaults above (e.g. DicomAlwaysAllowStore, the DICOM TLS options). */
@@ -73,7 +73,9 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   const user = options.user ?? 'lumen-test';
   const password = options.password ?? 'not-a-real-secret';
   const aet = 'ORTHANC';
-  const modalities = Object.fromEntries(Object.entries(options.modalities ?? {}).map(([name, m]) => [name, [m.aet, m.host ?? '127.0.0.1', m.port]]));
+  const modalities = Object.fromEntries(
+    Object.entries(options.modalities ?? {}).map(([name, m]) => [name, m.tls ? { AET: m.aet, Host: m.host ?? '127.0.0.1', Port: m.port, UseDicomTls: true } : [m.aet, m.host ?? '127.0.0.1', m.port]]),
+  );
   const config = {
     Name: 'LumenTest',
     StorageDirectory: path.join(root, 'storage'),

@@ -5,30 +5,25 @@
  * engine. Nothing here opens a connection or a port until a request asks for it:
  * the receiver is off at every start.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, PacsSendReport, ReceiverSettings, ReceiverState } from '../../../common/contract/pacs';
-import { ReceiverSettings as ReceiverSettingsSchema } from '../../../common/contract/pacs';
 import type { Handlers, RequestContext } from '../../../common/rpc';
 import { errorMessage } from '../../../common/errors';
-import { readRegularText } from '../../../common/node/read-file';
-import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs';
 import type { Library } from '../../library/library';
 import { checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore } from '../../pacs/connections';
 import { DicomWebClient } from '../../pacs/dicomweb';
 import { DimseClient } from '../../pacs/dimse';
 import { PacsError } from '../../pacs/errors';
 import { type Receiver, startReceiver } from '../../pacs/listen';
+import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../../pacs/receiver-settings';
 import { checkQuery, type StudyQuery } from '../../pacs/query';
 import { retrieveStudy } from '../../pacs/retrieve';
 import { sendFiles } from '../../pacs/send';
 import { forgetInstances, openLibrary } from '../viewer/library-access';
 import type { EngineDeps } from './context';
 
-export const RECEIVER_FILE = 'pacs-receiver.json';
 /** How long the app waits for a PACS to answer one request. */
 const APP_TIMEOUT_MS = 20_000;
-const DEFAULT_RECEIVER: ReceiverSettings = { aet: 'LUMEN', port: 11112, host: '127.0.0.1', allowed: [] };
 /** While a retrieve runs, the library list is told to refresh at most this often (it shows the study growing). */
 const REFRESH_MS = 1000;
 const MAX_EVENTS = 20;
@@ -82,7 +77,6 @@ function libraryCounts(library: Library): { studies: Map<string, number>; series
 
 export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   const store = new PacsStore(deps.dataDir);
-  const receiverFile = path.join(deps.dataDir, RECEIVER_FILE);
 
   const info = (c: PacsConnection): PacsConnectionInfo => {
     if (c.kind === 'dimse') {
@@ -125,16 +119,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   let totals = { received: 0, failed: 0, refusedAssociations: 0 };
   let listeners: RequestContext | null = null;
 
-  const readReceiverSettings = (): ReceiverSettings => {
-    if (!fs.existsSync(receiverFile)) return DEFAULT_RECEIVER;
-    try {
-      const parsed = ReceiverSettingsSchema.safeParse(JSON.parse(readRegularText(receiverFile, 'json')));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // unreadable: the defaults, and the next save replaces it
-    }
-    return DEFAULT_RECEIVER;
-  };
+  const readReceiverSettings = (): ReceiverSettings => readReceiverConfig(deps.dataDir).settings;
   const allowedSenders = (settings: ReceiverSettings): string[] => {
     const all = new Set(settings.allowed);
     for (const c of store.list()) if (c.kind === 'dimse') all.add(c.calledAet);
@@ -152,6 +137,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
       events: [...events],
       error: receiverError,
+      tls: receiverTlsMode(readReceiverConfig(deps.dataDir).tls),
     };
   };
   const announce = () => listeners?.emit('pacs.receiverChanged', receiverState());
@@ -169,7 +155,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   };
   const startReceiving = async (ctx: RequestContext) => {
     listeners = ctx;
-    const settings = readReceiverSettings();
+    const { settings, tls } = readReceiverConfig(deps.dataDir);
     const allowed = allowedSenders(settings);
     if (allowed.length === 0) {
       receiverError = 'No sender is allowed: add the calling AE titles that may send (Settings, PACS), or a DIMSE connection.';
@@ -178,6 +164,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
     try {
       receiver = await startReceiver(openLibrary(deps), {
         ...settings,
+        tls,
         allowed: new Set(allowed),
         onEvent: (line) => {
           note(line);
@@ -187,7 +174,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         },
       });
       receiverError = null;
-      note(`listening as ${settings.aet} on ${settings.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}, port ${settings.port}.`);
+      note(`listening as ${settings.aet} on ${settings.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}, port ${settings.port}${tls ? ' over DICOM TLS' : ''}.`);
     } catch (err) {
       receiver = null;
       receiverError = userError(err, `Starting the receiver on port ${settings.port}`).message;
@@ -329,8 +316,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       return receiverState();
     },
     'pacs.receiverSettings': async ({ settings }, ctx) => {
-      ensurePrivateDir(deps.dataDir);
-      writeFileAtomic(receiverFile, JSON.stringify(settings, null, 2) + '\n');
+      // The page's fields; DICOM TLS (set with lumen pacs receiver) is kept as it is.
+      writeReceiverConfig(deps.dataDir, { ...readReceiverConfig(deps.dataDir), settings });
       if (receiver) {
         await stopReceiver();
         await startReceiving(ctx);

@@ -44,6 +44,9 @@ export function ReceiverPanel() {
           <div>
             <span className="mono">{s.aet}</span> on port <span className="mono">{s.port}</span>, {s.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}
           </div>
+          <div className="muted" data-testid="receiver-tls">
+            {state!.tls === 'off' ? 'Plain DICOM (DICOM TLS is set with lumen pacs receiver)' : state!.tls === 'on' ? 'DICOM TLS' : 'DICOM TLS, senders need a client certificate'}
+          </div>
           <div className="muted">Allowed senders: {state!.allowedSenders.length ? state!.allowedSenders.join(', ') : 'none (add them in Settings, PACS)'}</div>
           <div data-testid="receiver-counts">
             {state!.received} received, {state!.failed} failed, {state!.refusedAssociations} refused

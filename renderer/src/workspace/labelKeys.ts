@@ -5,10 +5,14 @@
  * names a class the user cannot see, and a number without a class does nothing but say so.
  */
 
-/** The classes the keys offer: the library's classes, then the ones added in the panel; the defaults only for an empty library. */
+/** The classes the keys offer: the library's classes, then the ones added in the panel; the defaults (on their keys) while the library has no class of its own. */
 export function labelClasses(libraryClasses: readonly string[], added: readonly string[], defaults: readonly string[] = ['normal', 'abnormal']): string[] {
-  const base = libraryClasses.length > 0 ? libraryClasses : defaults;
-  return [...new Set([...base, ...added])];
+  // While the library holds only the defaults and classes added here, the defaults keep their
+  // keys: labelling with 2 ("abnormal") must not move "abnormal" onto key 1 (the library lists
+  // its classes sorted), so the next 1 still means "normal".
+  const own = new Set([...defaults, ...added]);
+  const base = libraryClasses.every((c) => own.has(c)) ? defaults : libraryClasses;
+  return [...new Set([...base, ...added, ...libraryClasses])];
 }
 
 export type LabelKeyAction =
