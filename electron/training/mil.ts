@@ -26,7 +26,8 @@ export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: s
   const series: PredictionResult['series'] = [];
   bags.forEach((b, i) => {
     const p = predictions[i];
-    b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k] }));
+    // A series head has no uncertainty heads: null, never a made-up number.
+    b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k], uncertainty: null }));
     const k = p.instanceScores[0].length;
     const mean = Array.from({ length: k }, (_, c) => p.instanceScores.reduce((a, s) => a + s[c], 0) / p.instanceScores.length);
     const max = Array.from({ length: k }, (_, c) => Math.max(...p.instanceScores.map((s) => s[c])));

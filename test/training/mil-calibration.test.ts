@@ -73,6 +73,8 @@ describe('calibration of a series-head package', () => {
     for (const s of validation) {
       const p = await predictSeries({ library, packageDir: mil.packageDir, seriesUid: s.seriesUid, store: false });
       scores.push(p.series[0].pooled!.scores);
+      // No uncertainty heads: every slice says so with null, never a made-up number.
+      for (const im of p.images) expect(im.uncertainty).toBeNull();
       labels.push(pkg.metadata.classNames.indexOf(s.label));
     }
     expect(negativeLogLikelihood(scores, labels)).toBeCloseTo(c.validation.nllAfter, 4);
