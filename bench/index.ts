@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   models: () => import('./models'),
   dicom: async () => ({ suite: (await import('./data')).dicomSuite }),
   import: async () => ({ suite: (await import('./data')).importSuite }),
+  library: () => import('./library-list'),
   train: () => import('./train'),
   stats: () => import('./stats'),
   predict: () => import('./predict'),

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../import-summary';
 import { VOI_FUNCTION_NAMES } from '../voi';
-import { Empty, JobStarted, request, Uid } from './define';
+import { Empty, FilePath, JobStarted, request, Text, Uid } from './define';
 
 const str = z.string().nullable();
 
@@ -138,11 +138,32 @@ export type ViewerFrame = z.infer<typeof ViewerFrame>;
 
 const SeriesRef = z.object({ seriesInstanceUid: Uid }).strict();
 
+/** The study list's orders: newest first (the library's own), patient name, modality. */
+export const STUDY_SORT_IDS = ['date', 'name', 'modality'] as const;
+/** A day as an <input type="date"> gives it. */
+const DicomDay = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2024-01-31');
+
 export const libraryRequests = {
   'library.studies': request({
     summary: 'Studies (newest first) with their series; search matches patient, ID, description, accession, modality or date.',
-    input: z.object({ search: z.string().max(200).optional() }).strict(),
+    input: z.object({ search: Text(200).optional() }).strict(),
     output: z.array(StudyWithSeries),
+  }),
+  'library.studyPage': request({
+    summary:
+      'One page of the study list (what the study browser shows): studies matching the search, modalities and date range, with their series, in the sort\'s order after `cursor`; nextCursor is null on the last page, total counts the matches, unfiltered those of the search alone.',
+    input: z
+      .object({
+        search: Text(200).optional(),
+        sort: z.enum(STUDY_SORT_IDS).optional(),
+        modalities: z.array(z.string().min(1).max(16).regex(/^[A-Z0-9_ ]+$/, 'a modality is capital letters and digits, like CT')).max(32).optional(),
+        from: DicomDay.optional(),
+        to: DicomDay.optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        cursor: z.string().min(1).max(4000).regex(/^[A-Za-z0-9_-]+$/, 'a cursor is the nextCursor of the page before').optional(),
+      })
+      .strict(),
+    output: z.object({ studies: z.array(StudyWithSeries), nextCursor: z.string().nullable(), total: z.number(), unfiltered: z.number(), modalities: z.array(z.string()) }),
   }),
   'library.thumbnail': request({
     summary: "A PNG of the series' middle image as a data: URL.",
@@ -156,7 +177,7 @@ export const libraryRequests = {
   }),
   'library.import': request({
     summary: 'Import folders, files or DICOMDIRs as a job; progress detail is the importer progress, the result an ImportReport.',
-    input: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict(),
+    input: z.object({ paths: z.array(FilePath).min(1).max(100) }).strict(),
     output: JobStarted,
   }),
   'library.importErrors': request({

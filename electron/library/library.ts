@@ -15,6 +15,7 @@ import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type St
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
+import { cursorCondition, encodeCursor, filterConditions, orderBy, sortKeyColumns, STUDY_PAGE_DEFAULT, STUDY_PAGE_MAX, type StudyPageQuery } from './study-page';
 import { NativeModuleError, openDatabase } from './sqlite';
 import type {
   ImportErrorRecord,
@@ -25,6 +26,7 @@ import type {
   SeriesDetail,
   SeriesSummary,
   StudyNode,
+  StudyPage,
   StudySummary,
 } from './types';
 import { errorMessage } from '../../common/errors';
@@ -172,17 +174,17 @@ const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL,
 type SearchParams = { q?: string; d?: string; n?: string };
 
 /** The WHERE clause (on studies st, patients p) of a study search: patient name or ID, description, accession number, series modality or description, or date. */
-function studySearch(text: string | undefined): { where: string; params: SearchParams } {
+function studySearch(text: string | undefined): { where: string; condition: string | null; params: SearchParams } {
   const search = text?.trim();
-  if (!search) return { where: '', params: {} };
+  if (!search) return { where: '', condition: null, params: {} };
   const escape = (t: string) => `%${t.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = escape(/^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search);
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
-  const where = ` WHERE (p.patient_name LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(p.patient_name, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
+  const condition = `(p.patient_name LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(p.patient_name, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
       OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (se2.modality LIKE @q ESCAPE '\\' OR se2.description LIKE @q ESCAPE '\\')))`;
-  return { where, params: { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) } };
+  return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) } };
 }
 
 /**
@@ -332,8 +334,56 @@ export class Library {
       )
       .all(params);
     const seriesWhere = where ? ` WHERE se.study_uid IN (SELECT st.study_uid FROM studies st JOIN patients p ON p.id = st.patient_ref${where})` : '';
+    return this.withSeries(studies, seriesWhere, params);
+  }
+
+  /**
+   * One page of the study list (study-page.ts): the studies matching the search and filters in
+   * the sort's order, each with its series, after `cursor`; `nextCursor` is null on the last
+   * page. `total` counts the matching studies, `unfiltered` those matching the search alone,
+   * `modalities` the modalities among them (the filter's choices).
+   */
+  studyPage(q: StudyPageQuery = {}): StudyPage {
+    const sort = q.sort ?? 'date';
+    const limit = Math.min(STUDY_PAGE_MAX, Math.max(1, Math.floor(q.limit ?? STUDY_PAGE_DEFAULT)));
+    const { condition, params: searchParams } = studySearch(q.search);
+    const params: Record<string, unknown> = { ...searchParams };
+    const searched = condition ? [condition] : [];
+    const filtered = [...searched, ...filterConditions(q, params)];
+    const where = (conditions: string[]) => (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '');
+    const from = ' FROM studies st JOIN patients p ON p.id = st.patient_ref';
+    const rows = this.db
+      .prepare<Record<string, unknown>, Omit<StudyRow, 'modalities' | 'series_count' | 'instances' | 'missing'> & Record<string, unknown>>(
+        `SELECT st.study_uid, p.patient_key, p.patient_id, p.patient_name, p.birth_date, p.sex,
+                st.study_date, st.study_time, st.description, st.accession_number, ${sortKeyColumns(sort)}` +
+          from + where([...filtered, ...cursorCondition(sort, q.cursor, params)]) + orderBy(sort) + ' LIMIT @limit',
+      )
+      .all({ ...params, limit: limit + 1 });
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const count = (conditions: string[]) => this.db.prepare<Record<string, unknown>, { n: number }>('SELECT count(*) AS n' + from + where(conditions)).get(params)!.n;
+    const total = count(filtered);
+    const modalities = this.db
+      .prepare<Record<string, unknown>, { modality: string }>(
+        `SELECT DISTINCT se.modality FROM series se WHERE se.modality IS NOT NULL AND se.modality <> ''` +
+          (condition ? ` AND se.study_uid IN (SELECT st.study_uid${from} WHERE ${condition})` : '') +
+          ' ORDER BY se.modality',
+      )
+      .all(params)
+      .map((r) => r.modality);
+    return {
+      studies: this.withSeries(page, ` WHERE se.study_uid IN (SELECT value FROM json_each(@uids))`, { uids: JSON.stringify(page.map((r) => r.study_uid)) }),
+      nextCursor: more ? encodeCursor(sort, page[page.length - 1]) : null,
+      total,
+      unfiltered: filtered.length === searched.length ? total : count(searched),
+      modalities,
+    };
+  }
+
+  /** Study rows (in their order) with their series; `seriesWhere` picks the series of those studies (or more). */
+  private withSeries<P extends object>(studies: Omit<StudyRow, 'modalities' | 'series_count' | 'instances' | 'missing'>[], seriesWhere: string, params: P): StudyNode[] {
     const seriesByStudy = new Map<string, SeriesSummary[]>();
-    for (const row of this.db.prepare<SearchParams, SeriesRow>(SERIES_SELECT + seriesWhere + SERIES_ORDER).all(params)) {
+    for (const row of this.db.prepare<P, SeriesRow>(SERIES_SELECT + seriesWhere + SERIES_ORDER).all(params)) {
       const list = seriesByStudy.get(row.study_uid) ?? [];
       list.push(seriesSummary(row));
       seriesByStudy.set(row.study_uid, list);

@@ -99,6 +99,19 @@ export interface StudyNode extends StudySummary {
   series: SeriesSummary[];
 }
 
+/** One page of the study list (Library.studyPage). */
+export interface StudyPage {
+  studies: StudyNode[];
+  /** Where the next page starts; null on the last page. */
+  nextCursor: string | null;
+  /** Studies matching the search and filters. */
+  total: number;
+  /** Studies matching the search alone. */
+  unfiltered: number;
+  /** The modalities of the studies matching the search, sorted. */
+  modalities: string[];
+}
+
 export interface PatientNode {
   /** Stable key: the Patient ID, or the name when the file has no ID. */
   patientKey: string;

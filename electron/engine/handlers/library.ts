@@ -18,6 +18,7 @@ export const REPORTED_STUDIES = 1000;
 export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
   return {
     'library.studies': ({ search }) => openLibrary(deps).listStudiesWithSeries({ search }),
+    'library.studyPage': (query) => openLibrary(deps).studyPage(query),
     'library.thumbnail': async ({ seriesInstanceUid }) => {
       const png = await openLibrary(deps).thumbnail(seriesInstanceUid);
       return { dataUrl: `data:image/png;base64,${png.toString('base64')}` };
