@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CT_PRESET_KEYS } from '../voi';
-import { Empty, JobStarted, request } from './define';
+import { Empty, FilePath, JobStarted, request, safeText } from './define';
 
 export const THEMES = ['dark', 'light'] as const;
 /** 'auto' lets the engine pick the best available TF.js backend (models/runtime.ts). */
@@ -14,7 +14,7 @@ export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] a
 export const CT_WINDOW_CHOICES = ['file', ...CT_PRESET_KEYS] as const;
 
 /** An absolute path on any platform (common/ has no node:path). */
-const AbsolutePath = z.string().max(4096).regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'an absolute path');
+const AbsolutePath = safeText(z.string().max(4096)).regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'an absolute path');
 
 export const Settings = z
   .object({
@@ -26,6 +26,8 @@ export const Settings = z
      * the platform folder's settings.json only (LUMEN_DATA_DIR still wins).
      */
     dataFolder: AbsolutePath.nullable().default(null),
+    /** The first-run welcome card was closed (its button, Esc, or the first series opened): it does not come back. */
+    welcomeDismissed: z.boolean().default(false),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
@@ -36,6 +38,7 @@ export const SettingsChange = z
     backend: Settings.shape.backend.unwrap().optional(),
     defaultWindow: z.object({ CT: z.enum(CT_WINDOW_CHOICES) }).strict().optional(),
     dataFolder: AbsolutePath.nullable().optional(),
+    welcomeDismissed: z.literal(true).optional(),
   })
   .strict();
 
@@ -94,7 +97,7 @@ export const settingsRequests = {
   }),
   'weights.import': request({
     summary: 'Import a Keras EfficientNet .h5 file (checked by its layers) as ImageNet weights (a job).',
-    input: z.object({ file: z.string().min(1).max(4096), variant: z.enum(IMAGENET_VARIANT_NAMES).optional() }).strict(),
+    input: z.object({ file: FilePath, variant: z.enum(IMAGENET_VARIANT_NAMES).optional() }).strict(),
     output: JobStarted,
   }),
   'weights.download': request({

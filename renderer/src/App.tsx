@@ -59,6 +59,8 @@ export function App() {
   const [weightsOpen, setWeightsOpen] = useState(false);
   const [settings, setSettings] = useState<SettingsState | null>(null);
   const [settingsNoticeSeen, setSettingsNoticeSeen] = useState(false);
+  /** Closed in this page; settings.welcomeDismissed keeps it closed in every later one. */
+  const [welcomeClosed, setWelcomeClosed] = useState(false);
   const weights = useRequest('weights.list', {});
   const [open, setOpen] = useState<OpenSeries | null>(null);
   const [openError, setOpenError] = useState<string | null>(null);
@@ -167,6 +169,20 @@ export function App() {
     };
   }, [camKey]);
 
+  // The first-run welcome: in the empty state only (never over an image), until it is closed
+  // (its button, Esc, or the first series opened); then it never returns.
+  const welcomeShown = !!weights.data && weights.data.imported.length === 0 && settings !== null && !settings.settings.welcomeDismissed && !welcomeClosed;
+  const dismissWelcome = useCallback(() => {
+    setWelcomeClosed(true);
+    // Kept in settings.json; should that fail, it stays closed in this page.
+    lumen.invoke('settings.set', { change: { welcomeDismissed: true } }).then(setSettings, () => undefined);
+  }, []);
+  const escapeTargets = useRef({ dialogOpen: false, welcomeShown, dismissWelcome });
+  escapeTargets.current = { dialogOpen: aboutOpen || helpOpen || settingsOpen || weightsOpen, welcomeShown, dismissWelcome };
+  useEffect(() => {
+    if (open && welcomeShown) dismissWelcome();
+  }, [open, welcomeShown, dismissWelcome]);
+
   // Settings: read once at start; the theme applies to the whole page at once.
   useEffect(() => {
     void lumen.invoke('settings.get', {}).then(setSettings, () => setSettings(null));
@@ -191,6 +207,8 @@ export function App() {
         return;
       }
       if (e.key === 'Escape') {
+        // Esc closes a dialog first; with none open, the welcome card.
+        if (!escapeTargets.current.dialogOpen && escapeTargets.current.welcomeShown) escapeTargets.current.dismissWelcome();
         setAboutOpen(false);
         setHelpOpen(false);
         setSettingsOpen(false);
@@ -286,7 +304,7 @@ export function App() {
                 <div className="empty-state">
                   <h1>No series open</h1>
                   <p>Import a folder on the left, then choose a series. Press ? for keyboard shortcuts.</p>
-                  {weights.data && weights.data.imported.length === 0 && <FirstRunNotice onGetWeights={() => setWeightsOpen(true)} />}
+                  {welcomeShown && <FirstRunNotice onGetWeights={() => setWeightsOpen(true)} onDismiss={dismissWelcome} />}
                 </div>
               )}
             </div>

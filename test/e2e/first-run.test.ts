@@ -184,6 +184,8 @@ describe('the default CT window from Settings', () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    const welcome = page.getByRole('region', { name: 'Welcome to Lumen' });
+    await welcome.waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByTestId('import-report').filter({ hasText: '1 imported' }).waitFor({ timeout: 120_000 });
@@ -191,6 +193,13 @@ describe('the default CT window from Settings', () => {
     await page.getByTestId('corner-wl').filter({ hasText: 'W 1500 L -600' }).waitFor({ timeout: 60_000 });
     expect(await page.getByLabel('Window preset').inputValue()).toBe('ct-lung');
     await page.screenshot({ path: path.join(resultsDir(), 'default-window-lung.png') });
+    // The first series opened closed the welcome card for good: not back after a reload.
+    await expect.poll(() => JSON.parse(readFileSync(path.join(dataDir, 'settings.json'), 'utf8')).welcomeDismissed, { timeout: 30_000 }).toBe(true);
+    await page.reload();
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    await page.getByText('No series open').waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    expect(await welcome.count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

@@ -25,7 +25,7 @@ describe('settings.json', () => {
   it('gives the defaults when absent, and round-trips a change privately, keeping the other settings', () => {
     const dir = fresh('roundtrip');
     expect(loadSettings(dir)).toEqual({ settings: DEFAULT_SETTINGS, file: path.join(dir, 'settings.json'), notice: null });
-    expect(DEFAULT_SETTINGS).toEqual({ theme: 'dark', backend: 'auto', defaultWindow: { CT: 'file' }, dataFolder: null });
+    expect(DEFAULT_SETTINGS).toEqual({ theme: 'dark', backend: 'auto', defaultWindow: { CT: 'file' }, dataFolder: null, welcomeDismissed: false });
     saveSettings(dir, { theme: 'light' });
     saveSettings(dir, { defaultWindow: { CT: 'ct-lung' } });
     expect(loadSettings(dir).settings).toEqual({ ...DEFAULT_SETTINGS, theme: 'light', defaultWindow: { CT: 'ct-lung' } });

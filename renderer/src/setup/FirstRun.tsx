@@ -1,8 +1,12 @@
 // What a new user sees before any ImageNet weights are imported: what works offline now,
-// and the way to the weights.
-export function FirstRunNotice({ onGetWeights }: { onGetWeights: () => void }) {
+// and the way to the weights. It lives in the viewer's empty state (never over an image);
+// Close or Esc dismisses it for good (App keeps that in the settings).
+export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () => void; onDismiss: () => void }) {
   return (
     <section className="first-run" aria-labelledby="first-run-title">
+      <button type="button" className="text-button first-run-close" onClick={onDismiss} aria-label="Close the welcome" title="Close (Esc); it does not come back">
+        ×
+      </button>
       <h2 id="first-run-title">Welcome to Lumen</h2>
       <p>Everything runs on this machine, offline. Without any download you can already:</p>
       <ul>
