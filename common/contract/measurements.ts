@@ -27,31 +27,62 @@ export const MEASUREMENT_POINTS = {
 export type MeasurementKind = keyof typeof MEASUREMENT_POINTS;
 export const MEASUREMENT_KINDS = Object.keys(MEASUREMENT_POINTS) as [MeasurementKind, ...MeasurementKind[]];
 
-export const Measurement = z
-  .object({
-    id: MeasurementId,
-    seriesInstanceUid: Uid,
-    sopInstanceUid: Uid,
-    frame: z.number().int().min(0).max(100_000),
-    kind: z.enum(MEASUREMENT_KINDS),
-    /** Its points in image pixels, as many as MEASUREMENT_POINTS says for its kind. */
-    points: z.array(ImagePoint).min(1).max(3),
-    /** ISO 8601, UTC; the viewer lists an image's measurements in this order. */
-    createdAt: z.string().max(40),
-  })
-  .refine((m) => m.points.length === MEASUREMENT_POINTS[m.kind], { message: 'a length, rectangle or ellipse has 2 points, an angle 3, a probe 1', path: ['points'] });
+/** Measurements are listed in the order of these strings, so they are written one way: Date.toISOString's. */
+const CREATED_AT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+
+/** Why `createdAt` is not a time a measurement was drawn at, or null. */
+export function createdAtProblem(text: string): string | null {
+  if (!CREATED_AT.test(text)) return 'is not an ISO 8601 date and time in UTC, like 2026-12-05T10:00:00.000Z';
+  const time = Date.parse(text);
+  // Date.parse rolls 2026-02-30 over into March: a date that comes back different is not a real one.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== text.slice(0, 19)) return 'is not a real date and time';
+  if (time < EARLIEST || time >= LATEST) return 'is not between the years 2000 and 2099';
+  return null;
+}
+
+const CreatedAt = z
+  .string()
+  .max(40)
+  .superRefine((text, ctx) => {
+    const problem = createdAtProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+function measurementSchema(createdAt: z.ZodString) {
+  return z
+    .object({
+      id: MeasurementId,
+      seriesInstanceUid: Uid,
+      sopInstanceUid: Uid,
+      frame: z.number().int().min(0).max(100_000),
+      kind: z.enum(MEASUREMENT_KINDS),
+      /** Its points in image pixels, as many as MEASUREMENT_POINTS says for its kind. */
+      points: z.array(ImagePoint).min(1).max(3),
+      /** ISO 8601, UTC; the viewer lists an image's measurements in this order. */
+      createdAt,
+    })
+    .strict()
+    .refine((m) => m.points.length === MEASUREMENT_POINTS[m.kind], { message: 'a length, rectangle or ellipse has 2 points, an angle 3, a probe 1', path: ['points'] });
+}
+
+/** A measurement the page sends: its time is checked (createdAtProblem). */
+export const Measurement = measurementSchema(CreatedAt);
 export type Measurement = z.infer<typeof Measurement>;
+/** A measurement the library gives back: kept as it was stored, so one odd row never hides the others. */
+const StoredMeasurement = measurementSchema(z.string().max(40));
 
 export const measurementRequests = {
   'measurements.list': request({
     summary: "The measurements on a series' images, oldest first.",
     input: z.object({ seriesInstanceUid: Uid }).strict(),
-    output: z.array(Measurement),
+    output: z.array(StoredMeasurement),
   }),
   'measurements.save': request({
     summary: 'Keep a measurement in the library (a new one, or one brought back by undo or redo); saving the same id again changes nothing.',
     input: z.object({ measurement: Measurement }).strict(),
-    output: Measurement,
+    output: StoredMeasurement,
   }),
   'measurements.delete': request({
     summary: 'Remove one measurement; deleted: false when the library did not have it.',

@@ -62,4 +62,35 @@ describe('measurement handlers', () => {
     expect(await engine.dispatch('measurements.delete', { id: length.id }, ctx)).toEqual({ ok: true, value: { deleted: true } });
     expect(await engine.dispatch('measurements.list', { seriesInstanceUid: series.seriesUid }, ctx)).toEqual({ ok: true, value: [] });
   });
+
+  it('keeps a measurement only with a real time in UTC, and says why another is refused', async () => {
+    const detail = await engine.dispatch('library.series', { seriesInstanceUid: series.seriesUid }, ctx);
+    if (!detail.ok) throw new Error(detail.error.message);
+    const image = (detail.value as { images: { sopInstanceUid: string }[] }).images[0];
+    const probe = (id: string, createdAt: string) => ({ measurement: { id, seriesInstanceUid: series.seriesUid, sopInstanceUid: image.sopInstanceUid, frame: 0, kind: 'probe', points: [[3, 4]], createdAt } });
+    const refused: [string, RegExp][] = [
+      ['yesterday', /not an ISO 8601 date and time in UTC/],
+      ['', /not an ISO 8601 date and time in UTC/],
+      ['2026-12-05 10:00:00', /not an ISO 8601 date and time in UTC/],
+      // Another zone would sort wrongly among the others (they are listed in the order of these strings).
+      ['2026-12-05T10:00:00+02:00', /not an ISO 8601 date and time in UTC/],
+      ['2026-02-30T10:00:00Z', /not a real date and time/],
+      ['2026-12-05T24:00:00Z', /not a real date and time/],
+      ['1970-01-01T00:00:00Z', /not between the years 2000 and 2099/],
+      ['9999-12-31T23:59:59.999Z', /not between the years 2000 and 2099/],
+    ];
+    for (const [i, [createdAt, why]] of refused.entries()) {
+      const reply = await engine.dispatch('measurements.save', probe(`time-0000-${i}`, createdAt), ctx);
+      expect(reply.ok, createdAt).toBe(false);
+      if (!reply.ok) {
+        expect(reply.error.code).toBe('invalid_input');
+        expect(reply.error.issues?.map((issue) => issue.path)).toEqual(['measurement.createdAt']);
+        expect(reply.error.message).toMatch(why);
+      }
+    }
+    expect(await engine.dispatch('measurements.list', { seriesInstanceUid: series.seriesUid }, ctx)).toEqual({ ok: true, value: [] });
+    const kept = probe('time-0000-ok', '2026-12-05T10:00:00.000Z');
+    expect(await engine.dispatch('measurements.save', kept, ctx)).toEqual({ ok: true, value: kept.measurement });
+    expect(await engine.dispatch('measurements.delete', { id: 'time-0000-ok' }, ctx)).toEqual({ ok: true, value: { deleted: true } });
+  });
 });
