@@ -11,7 +11,7 @@
  * the main process registry are all typed from this one object.
  */
 import { z } from 'zod';
-import { Empty, JobId, JobStarted, request, Uid } from './contract/define';
+import { Empty, JobId, JobStarted, request, Text, Uid } from './contract/define';
 import { exportRequests } from './contract/exports';
 import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
@@ -106,7 +106,7 @@ export const requests = {
   }),
   'engine.ping': request({
     summary: 'Round trip to the engine worker (used by health checks and tests).',
-    input: z.object({ echo: z.string().max(1024) }).strict(),
+    input: z.object({ echo: Text(1024) }).strict(),
     output: z.object({ echo: z.string(), pid: z.number(), uptimeMs: z.number() }),
   }),
   'engine.sleepJob': request({

@@ -61,8 +61,19 @@ export function isRequestName(name: unknown): name is RequestName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
 }
 
+/** A key the sender wrote is repeated only when it reads like a field name: it could be anything, a patient's name included. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const named = issue.keys.filter((k) => FIELD_NAME.test(k));
+  const others = issue.keys.length - named.length;
+  const names = named.map((k) => `"${k}"`).join(', ');
+  return `a field this request does not take: ${names}${named.length && others ? ' and ' : ''}${others ? `${others} other${others > 1 ? 's' : ''} not shown` : ''}`;
+}
+
 function formatIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issueMessage(issue) }));
 }
 
 /**

@@ -35,7 +35,7 @@ export function safeText<T extends z.ZodString>(schema: T, options: { lines?: bo
 export const Text = (max: number) => safeText(z.string().max(max));
 /** A file or folder path: one line, at most 4096 characters; where it may lie is the engine's check (electron/engine/access.ts). */
 export const FilePath = safeText(z.string().min(1).max(4096));
-export const JobId = z.string().min(1).max(64);
+export const JobId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'a job id is letters, digits and dashes');
 export const Empty = z.object({}).strict();
 /** What a request that starts a long job answers at once; the rest comes as job.* events. */
 export const JobStarted = z.object({ jobId: JobId });

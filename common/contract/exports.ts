@@ -4,11 +4,11 @@
  * code as `lumen export --results / --deidentify / --csv / --json` (electron/results/).
  */
 import { z } from 'zod';
-import { JobStarted, request, Uid } from './define';
+import { FilePath, JobStarted, request, Uid } from './define';
 
 /** A folder or file to write; checked by the engine's path policy (electron/engine/access.ts). */
-const OutPath = z.string().min(1).max(4096);
-const PackageHash = z.string().regex(/^[0-9a-f]{64}$/, 'a model package content hash is 64 hex digits');
+const OutPath = FilePath;
+const PackageHash = z.string().max(64).regex(/^[0-9a-f]{64}$/, 'a model package content hash is 64 hex digits');
 
 export const ResultsExportSummary = z.object({
   files: z.array(z.object({ file: z.string(), kind: z.enum(['predictions-sr', 'measurements-sr', 'parametric-map', 'secondary-capture']), sopInstanceUid: Uid, seriesInstanceUid: Uid })),

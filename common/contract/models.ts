@@ -5,7 +5,7 @@
  * grows without touching the others.
  */
 import { z } from 'zod';
-import { Empty, JobStarted, request, Uid } from './define';
+import { Empty, FilePath, JobStarted, request, Text, Uid } from './define';
 
 export const VariantInfo = z.object({
   name: z.string(),
@@ -23,7 +23,7 @@ export const VariantInfo = z.object({
 });
 export type VariantInfo = z.infer<typeof VariantInfo>;
 
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const Sha256 = z.string().max(64).regex(/^[0-9a-f]{64}$/, 'a model package content hash is 64 hex digits');
 
 export const PackageInfo = z.object({
   name: z.string(),
@@ -132,12 +132,12 @@ export const modelRequests = {
   }),
   'models.measureLatency': request({
     summary: "Measure one variant's latency (on the runtime Run uses, batch 1, median of 5) on this machine as a job; remembered in the data folder.",
-    input: z.object({ variant: z.string().min(1).max(32) }).strict(),
+    input: z.object({ variant: Text(32).min(1) }).strict(),
     output: JobStarted,
   }),
   'models.importPackage': request({
     summary: 'Import a model package (.lumenpkg file, verified) into the data folder so that it can be used.',
-    input: z.object({ file: z.string().min(1).max(4096) }).strict(),
+    input: z.object({ file: FilePath }).strict(),
     output: PackageInfo,
   }),
   'models.recommend': request({
@@ -153,7 +153,7 @@ export const modelRequests = {
         scope: PredictScope,
         seriesInstanceUid: Uid,
         sopInstanceUid: Uid.optional(),
-        frame: z.number().int().min(0).optional(),
+        frame: z.number().int().min(0).max(100_000).optional(),
       })
       .strict(),
     output: JobStarted,
@@ -165,7 +165,7 @@ export const modelRequests = {
   }),
   'predict.cam': request({
     summary: 'The class activation map of a package for one image and class.',
-    input: z.object({ packageHash: Sha256, seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0), classIndex: z.number().int().min(0) }).strict(),
+    input: z.object({ packageHash: Sha256, seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000), classIndex: z.number().int().min(0).max(999) }).strict(),
     output: CamMap,
   }),
 } as const;

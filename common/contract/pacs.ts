@@ -6,24 +6,25 @@
  * whether its secret is saved.
  */
 import { z } from 'zod';
-import { Empty, JobStarted, request, Uid } from './define';
+import { Empty, JobStarted, request, Text, Uid } from './define';
 
-export const PacsName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a connection name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+export const PacsName = z.string().max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a connection name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
 /** An AE title: 1–16 printable ASCII characters, no backslash, no leading or trailing space (PS3.5 AE). */
 export const AeTitle = z
   .string()
+  .max(16)
   .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without a backslash')
   .refine((s) => s.trim().length > 0 && s === s.trim(), 'an AE title has no leading or trailing spaces');
 const Port = z.number().int().min(1).max(65535);
 const Host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]_-]+$/, 'a host name or IP address');
 
 export const PacsSecret = z.union([
-  z.object({ user: z.string().min(1).max(256), password: z.string().max(4096) }).strict(),
-  z.object({ bearer: z.string().min(1).max(65536) }).strict(),
+  z.object({ user: Text(256).min(1), password: Text(4096) }).strict(),
+  z.object({ bearer: Text(65536).min(1) }).strict(),
 ]);
 export type PacsSecret = z.infer<typeof PacsSecret>;
 
-const DicomWebSettings = z.object({ name: PacsName, kind: z.literal('dicomweb'), url: z.string().min(1).max(2048), auth: z.enum(['none', 'basic', 'bearer']) }).strict();
+const DicomWebSettings = z.object({ name: PacsName, kind: z.literal('dicomweb'), url: Text(2048).min(1), auth: z.enum(['none', 'basic', 'bearer']) }).strict();
 const DimseSettings = z.object({ name: PacsName, kind: z.literal('dimse'), calledAet: AeTitle, host: Host, port: Port, callingAet: AeTitle }).strict();
 export const PacsConnectionSettings = z.discriminatedUnion('kind', [DicomWebSettings, DimseSettings]);
 export type PacsConnectionSettings = z.infer<typeof PacsConnectionSettings>;
@@ -42,16 +43,17 @@ export type PacsConnectionInfo = z.infer<typeof PacsConnectionInfo>;
  */
 const Sealed = { credentials: PacsSecret.optional() };
 
-const Text = z.string().max(64);
+/** A query value: a backslash would split it into several DICOM values. */
+const QueryText = Text(64).regex(/^[^\\]*$/, 'a backslash separates DICOM values: leave it out');
 export const PacsQuery = z
   .object({
-    patientName: Text.optional(),
-    patientId: Text.optional(),
+    patientName: QueryText.optional(),
+    patientId: QueryText.optional(),
     /** YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD. */
-    studyDate: z.string().max(17).optional(),
-    modality: z.string().max(16).optional(),
-    accession: Text.optional(),
-    description: Text.optional(),
+    studyDate: Text(17).optional(),
+    modality: z.string().max(16).regex(/^[A-Za-z0-9_]*$/, 'a modality is letters and digits, like CT').optional(),
+    accession: QueryText.optional(),
+    description: QueryText.optional(),
   })
   .strict();
 export type PacsQuery = z.infer<typeof PacsQuery>;

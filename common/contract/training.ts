@@ -5,13 +5,12 @@
  * a training job's progress detail carries { phase, epoch, epochs, step, steps, loss, record }.
  */
 import { z } from 'zod';
-import { JobStarted, request, Uid } from './define';
+import { FilePath, JobStarted, request, safeText, Text, Uid } from './define';
 import { RunResults } from './run-results';
 
 export const TargetKind = z.enum(['image', 'series', 'study']);
 export const LabelTarget = z.object({ kind: TargetKind, uid: Uid }).strict();
-export const LabelName = z.string().trim().min(1).max(64);
-const FilePath = z.string().min(1).max(4096);
+export const LabelName = safeText(z.string().trim().min(1).max(64));
 
 export const LabelRecord = z.object({
   id: z.number(),
@@ -69,7 +68,7 @@ export const REPORT_SUFFIX = '.report.html';
 export const TrainRequest = z
   .object({
     /** b0..b7, v2-s/m/l or custom-phi<N>. */
-    variant: z.string().min(1).max(32),
+    variant: Text(32).min(1),
     /** Package name; the package goes to <dataDir>/models/<name> unless `out` is given. */
     // Also the run's folder name under <dataDir>/training-runs: "." and ".." would be that folder or the data folder.
     name: z.string().trim().min(1).max(80).regex(/^(?!\.+$)[\w.-]+$/, 'letters, digits, dot, dash and underscore, and not only dots'),
@@ -78,14 +77,14 @@ export const TrainRequest = z
     /** 'series': learn from series labels alone (multiple-instance learning; head mode only). */
     level: z.enum(['image', 'series']).default('image'),
     resolution: z.number().int().min(32).max(1024).optional(),
-    window: z.string().max(64).optional(),
+    window: Text(64).optional(),
     augment: z.boolean().default(true),
     /** Progressive resizing when a V2 backbone trains (default on for V2; refused for V1). */
     progressive: z.boolean().optional(),
     epochs: z.number().int().min(1).max(1000).optional(),
     seed: z.number().int().min(0).max(2 ** 31).default(1),
     backbonePackage: FilePath.optional(),
-    intendedUse: z.string().max(4000).optional(),
+    intendedUse: safeText(z.string().max(4000), { lines: true }).optional(),
     overwrite: z.boolean().default(false),
   })
   .strict();
@@ -141,7 +140,11 @@ export const Suggestion = z.object({
   images: z.number(),
   /** uncertainty x min(1, distance): what the ranking sorts by, in [0, 1]. */
   score: z.number(),
-  /** Normalised entropy of the series' mean class probabilities, in [0, 1] (1: the model cannot tell). */
+  /**
+   * In [0, 1], as `uncertaintyMeasure` of the result says: the mean over the series' images of
+   * the uncertainty heads' mutual information / log(classes), or the normalised entropy of the
+   * series' mean class probabilities (1: the model cannot tell).
+   */
   uncertainty: z.number(),
   /** Distance of its features to the nearest labelled or higher-ranked series, over the median distance between two series; null without features. */
   distance: z.number().nullable(),
@@ -164,6 +167,11 @@ export const SuggestResult = z.object({
   diversity: z.boolean(),
   note: z.string().optional(),
   method: z.string(),
+  /**
+   * What `uncertainty` is: 'mutual-information' for a package with uncertainty heads
+   * (ensemble.bin: how much they disagree, what the Classifier panel shows), else 'entropy'.
+   */
+  uncertaintyMeasure: z.enum(['mutual-information', 'entropy']),
   suggestions: z.array(Suggestion),
 });
 export type SuggestResult = z.infer<typeof SuggestResult>;
@@ -186,7 +194,7 @@ export const trainingRequests = {
   }),
   'training.labels.importCsvText': request({
     summary: 'Import labels from the text of a CSV the user chose or dropped (same format as training.labels.importCsv); can be undone.',
-    input: z.object({ text: z.string().max(LABEL_CSV_TEXT_MAX) }).strict(),
+    input: z.object({ text: safeText(z.string().max(LABEL_CSV_TEXT_MAX), { lines: true }) }).strict(),
     output: LabelImportReport.extend({ undoId: UndoId }),
   }),
   'training.labels.exportCsv': request({
@@ -221,7 +229,7 @@ export const trainingRequests = {
   }),
   'training.dataset.preview': request({
     summary: 'Class balance of a patient-level train/validation/test split of the labelled images, with warnings.',
-    input: z.object({ seed: z.number().int().min(0).default(1), validation: z.number().gt(0).lt(1).optional(), test: z.number().gt(0).lt(1).optional() }).strict(),
+    input: z.object({ seed: z.number().int().min(0).max(2 ** 31).default(1), validation: z.number().gt(0).lt(1).optional(), test: z.number().gt(0).lt(1).optional() }).strict(),
     output: DatasetPreview,
   }),
   'training.start': request({
@@ -266,7 +274,7 @@ export const trainingRequests = {
   }),
   'training.cam': request({
     summary: 'Class activation map of one image for the heatmap overlay.',
-    input: z.object({ packageDir: FilePath, sopInstanceUid: Uid, frame: z.number().int().min(0).default(0), classIndex: z.number().int().min(0).optional() }).strict(),
+    input: z.object({ packageDir: FilePath, sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000).default(0), classIndex: z.number().int().min(0).max(999).optional() }).strict(),
     output: CamResult,
   }),
   'training.packages': request({

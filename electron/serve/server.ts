@@ -155,7 +155,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
    */
   const chosenRoots = new Set<string>();
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  // UTF-8 is checked here rather than by ws, which would close the socket without a word: the page
+  // gets an answer saying what was wrong, and the socket stays open.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, skipUTF8Validation: true });
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   const clients = new Set<WebSocket>();
 
   server.on('upgrade', (req, socket, head) => {
@@ -187,8 +190,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
-    // A message over the size limit or a text frame that is not UTF-8: ws has already
-    // closed this socket with 1009 or 1007; without a handler the error would end the process.
+    // A message over the size limit: ws has already closed this socket with 1009; without a
+    // handler the error would end the process.
     ws.on('error', (err) => log(`closed a WebSocket: ${err.message}`));
     ws.on('message', (data, isBinary) =>
       void handleMessage(ws, data, isBinary).catch((err) => {
@@ -201,9 +204,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const handleMessage = async (ws: WebSocket, data: RawData, isBinary: boolean) => {
     let message: any;
+    let text: string;
+    try {
+      text = utf8.decode(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : new Uint8Array(data));
+    } catch {
+      log('bad bridge message: not UTF-8');
+      send(ws, { id: null, reply: { ok: false, error: { code: 'invalid_message', message: 'A message must be UTF-8 text: this one has bytes that are not UTF-8.' } } satisfies Reply });
+      return;
+    }
     try {
       if (isBinary) throw new Error('binary frames are not part of the contract');
-      message = JSON.parse(data.toString());
+      message = JSON.parse(text);
     } catch (err) {
       // Not the parser's message: it quotes the text, which may be a search for a patient's name.
       log(`bad bridge message: ${isBinary ? 'a binary frame' : err instanceof SyntaxError ? 'not JSON' : 'unreadable'}`);
