@@ -103,11 +103,17 @@ describe('lumen eval on a series-head package', () => {
   it('scores each series through the head and gives the series AUC training reported on the same split', async () => {
     library.close();
     let stdout: string;
+    let text: string;
     try {
-      ({ stdout } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), 'eval', '--model', mil.packageDir, '--library', library.dir, '--subset', 'test', '--json'], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') }, maxBuffer: 64 << 20 }));
+      const evalCli = (json: boolean) => run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), 'eval', '--model', mil.packageDir, '--library', library.dir, '--subset', 'test', ...(json ? ['--json'] : [])], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') }, maxBuffer: 64 << 20 });
+      ({ stdout } = await evalCli(true));
+      ({ stdout: text } = await evalCli(false));
     } finally {
       library = Library.open(library.dir);
     }
+    expect(text).toMatch(/on \d+ series \(\d+ images\) of \d+ patients \(test\), each series scored by the package's series head:/);
+    expect(text).toContain(`ROC AUC ${mil.test.auc.toFixed(3)}`);
+    expect(text).toContain(`Per series (${SERIES_HEAD_AGGREGATION})`);
     const r = JSON.parse(stdout);
     expect(r.level).toBe('series');
     expect(r.series).toBe(mil.test.n);
@@ -131,7 +137,7 @@ describe('lumen eval on a series-head package', () => {
       sp.scores.forEach((v: number, k: number) => expect(v).toBeCloseTo(recorded.scores[k], 4));
     }
     expect(stdout).not.toMatch(/MIL0\d\d/);
-  }, 180_000);
+  }, 240_000);
 });
 
 describe("a series run's record", () => {
