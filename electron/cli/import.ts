@@ -4,6 +4,7 @@ import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 
 const MAX_ERRORS_SHOWN = 50;
 
@@ -58,16 +59,11 @@ export const command: Command = {
     const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     const showProgress = !values.json && process.stderr.isTTY === true;
     const library = Library.open(libraryDir);
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = catchInterrupt();
     let drawn = false;
     try {
       const report = await library.importPaths(positionals, {
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: showProgress
           ? (p) => {
               const width = process.stderr.columns || 80;
@@ -82,12 +78,12 @@ export const command: Command = {
       } else {
         process.stdout.write(summary(report, libraryDir));
       }
-      if (report.cancelled) return 130;
+      if (report.cancelled) return INTERRUPTED_EXIT;
       // A path the user named that does not exist is a mistake in the command: exit 1 (after
       // importing the rest), so a script sees it. Unreadable files inside a folder are not.
       return report.errors.some((e) => e.kind === 'not-found') ? 1 : 0;
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.release();
       library.close();
     }
   },

@@ -16,6 +16,7 @@ import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pac
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
 lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]]
@@ -50,6 +51,16 @@ function timeoutMs(raw: string | undefined): number | undefined {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`--timeout "${raw}" is not a number of seconds between 0 and 3600.`, 2);
   return seconds * 1000;
+}
+
+/** Retrieve and send: how many of how many, redrawn in place on a terminal. */
+function countProgress(show: boolean, doing: string): ((done: number, total: number) => void) | undefined {
+  return show ? (done, total) => process.stderr.write(`\r\x1b[2K${doing}… ${done}/${total}`) : undefined;
+}
+
+/** The exit status of a retrieve or send: 130 when Ctrl+C stopped it, 1 when it stopped early or anything failed. */
+function transferExit(report: { stopped: string | null; failed: number }): number {
+  return report.stopped === 'cancelled' ? INTERRUPTED_EXIT : report.stopped || report.failed > 0 ? 1 : 0;
 }
 
 /** DICOM TLS files for a connection: absolute paths of readable PEM files, checked now so that a typo is found at once. */
@@ -215,18 +226,13 @@ async function retrieve(argv: string[]): Promise<number> {
   if (isIP(moveHost) === 0) throw new CliError(`--host "${moveHost}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
   const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
   const library = Library.open(libraryDir);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = catchInterrupt();
   const showProgress = !values.json && process.stderr.isTTY === true;
   try {
     const report = await retrieveStudy(connection, credentials, { studyUid: positionals[0], seriesUid: values.series }, library, {
       timeoutMs: timeoutMs(values.timeout),
-      signal: controller.signal,
-      onProgress: showProgress ? (done, total) => process.stderr.write(`\r\x1b[2KRetrieving… ${done}/${total}`) : undefined,
+      signal: interrupt.signal,
+      onProgress: countProgress(showProgress, 'Retrieving'),
       via: via as 'get' | 'move' | undefined,
       receiver: { port: movePort, host: moveHost },
     });
@@ -237,9 +243,9 @@ async function retrieve(argv: string[]): Promise<number> {
       for (const e of report.errors) process.stdout.write(`  ${e.sopInstanceUid ?? '(instances)'}: ${e.reason}\n`);
       if (report.stopped) process.stdout.write(`Stopped: ${report.stopped}\nWhat arrived is kept; run the same command again to fetch the rest.\n`);
     }
-    return report.stopped === 'cancelled' ? 130 : report.stopped || report.failed > 0 ? 1 : 0;
+    return transferExit(report);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
     library.close();
   }
 }
@@ -280,10 +286,7 @@ async function listen(argv: string[]): Promise<number> {
   const receiver = await startReceiver(library, { aet, port, host, allowed, tls, onEvent: (line) => process.stderr.write(line + '\n') });
   const security = tls ? (tls.ca ? ' over DICOM TLS (client certificates signed by --tls-ca required)' : ' over DICOM TLS') : '';
   process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}${security}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopped();
   await receiver.close();
   library.close();
   const counts = receiver.counts();
@@ -329,18 +332,13 @@ async function send(argv: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new CliError('name the files or folders to send: lumen pacs send --pacs <name> <file-or-folder>...', 2);
   const { connection, credentials } = openConnection(values.pacs);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = catchInterrupt();
   const showProgress = !values.json && process.stderr.isTTY === true;
   try {
     const report = await sendFiles(connection, credentials, positionals, {
       timeoutMs: timeoutMs(values.timeout),
-      signal: controller.signal,
-      onProgress: showProgress ? (done, total) => process.stderr.write(`\r\x1b[2KSending… ${done}/${total}`) : undefined,
+      signal: interrupt.signal,
+      onProgress: countProgress(showProgress, 'Sending'),
     });
     if (showProgress) process.stderr.write('\r\x1b[2K');
     if (values.json) printJson(report);
@@ -349,9 +347,9 @@ async function send(argv: string[]): Promise<number> {
       for (const f of report.files) if (f.status !== 'stored' || f.reason) process.stdout.write(`  ${f.file}: ${f.status}${f.reason ? ` (${f.reason})` : ''}\n`);
     }
     if (report.stopped) process.stderr.write(`Stopped: ${report.stopped}\n`);
-    return report.stopped === 'cancelled' ? 130 : report.stopped || report.failed > 0 ? 1 : 0;
+    return transferExit(report);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   }
 }
 

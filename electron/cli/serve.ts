@@ -4,6 +4,7 @@ import { EngineHost } from '../engine/host';
 import { startBridge } from '../serve/server';
 import { defaultDataDir } from '../library/paths';
 import { CliError, type Command, parseCommandArgs } from './command';
+import { untilStopped } from './interrupt';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -21,11 +22,7 @@ export const command: Command = {
     // One line a script can parse, then a human hint.
     process.stdout.write(`Lumen is serving at ${bridge.url}\n`);
     process.stderr.write('Open that address in a browser on this machine. Press Ctrl+C to stop.\n');
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilStopped();
     await bridge.close();
     await host.close();
     return 0;

@@ -5,6 +5,7 @@ import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS, suggestSeries, SuggestCancelled, type SuggestResult } from '../training/suggest';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -16,6 +17,9 @@ function count(value: string | undefined, name: string, fallback: number): numbe
 function table(r: SuggestResult): string {
   const lines = [`${r.model.name} (${r.model.contentHash.slice(0, 12)}…): ${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series to label next (${r.labelledSeries} labelled)`];
   if (r.note) lines.push(r.note);
+  lines.push(r.uncertaintyMeasure === 'mutual-information'
+    ? 'Uncertainty: the uncertainty heads\' mutual information (how much they disagree), mean over each series\' images.'
+    : 'Uncertainty: entropy of each series\' mean scores (the package has no uncertainty heads).');
   if (r.suggestions.length) {
     lines.push('rank  score  uncert.  distance  series');
     for (const s of r.suggestions) {
@@ -40,12 +44,7 @@ export const command: Command = {
     // Suggesting never creates a library (a mistyped --library should not leave one behind).
     if (!existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
     const library = Library.open(libraryDir);
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = catchInterrupt();
     const showProgress = process.stderr.isTTY === true;
     let drawn = false;
     try {
@@ -54,7 +53,7 @@ export const command: Command = {
         packageDir: values.model,
         n,
         imagesPerSeries,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: showProgress
           ? (p) => {
               process.stderr.write(`\r\x1b[2K${p.message}`.slice(0, (process.stderr.columns || 80) + 5));
@@ -68,10 +67,10 @@ export const command: Command = {
       return 0;
     } catch (err) {
       if (drawn) process.stderr.write('\r\x1b[2K');
-      if (err instanceof SuggestCancelled) throw new CliError('Cancelled: no suggestions.', 130);
+      if (err instanceof SuggestCancelled) throw new CliError('Cancelled: no suggestions.', INTERRUPTED_EXIT);
       throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.release();
       library.close();
     }
   },

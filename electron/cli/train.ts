@@ -10,6 +10,7 @@ import { trainSeriesClassifier } from '../training/mil-train';
 import { trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
 import { levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
 
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
@@ -70,9 +71,8 @@ export const command: Command = {
     const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
     if (backend === 'cpu') installFastCpuGradients();
     const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.on('SIGINT', onSigint);
+    // Every Ctrl+C only asks the run to stop at its next check; the checkpoint of the last epoch is kept.
+    const interrupt = catchInterrupt({ secondExits: false });
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : values['label-folders'] ? await importLabelFolders(library, values['label-folders']) : undefined;
       if (labels && labels.problems.length && !values.json) {
@@ -98,7 +98,7 @@ export const command: Command = {
         name: values.name,
         overwrite: values.overwrite,
         resume: !values['no-resume'],
-        signal: controller.signal,
+        signal: interrupt.signal,
         onProgress: (p) => {
           if (showProgress) process.stderr.write(`\r\x1b[2K${p.message}`);
           else if (!values.json && (p.record || p.phase !== 'training')) process.stderr.write(`${p.message}\n`);
@@ -145,10 +145,10 @@ export const command: Command = {
       }
       return 0;
     } catch (err) {
-      if (controller.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', 130);
+      if (interrupt.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', INTERRUPTED_EXIT);
       throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.release();
       library.close();
     }
   },
