@@ -82,23 +82,21 @@ export function jpegPrecision(data: Uint8Array): number {
   return 0;
 }
 
-/**
- * A 3-component stream rewritten, where needed, so that a JPEG decoder applies
- * the colour transform the DICOM attribute names (PS3.5 8.2.1: Photometric
- * Interpretation is the colour space the data was compressed in): RGB is
- * decoded without a YCbCr to RGB conversion, YBR_FULL and YBR_FULL_422 with
- * it. libjpeg decides from the JFIF and Adobe (APP14) markers, else from the
- * component ids, and takes YCbCr when none says: an RGB stream with neither
- * marker came out flat magenta. Where its choice differs from the attribute's,
- * the JFIF and Adobe segments are replaced by one Adobe segment that says what
- * the attribute says; otherwise the stream is returned as it was (no copy).
- */
-export function withDicomColourTransform(data: Uint8Array, photometric: string): Uint8Array {
-  const wantYcc = photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422';
-  if (!wantYcc && photometric !== 'RGB') return data;
-  if (!startsWithSoi(data)) return data;
+/** What a 3-component stream says about its colour space: the segments libjpeg decides by. */
+interface ColourMarkers {
+  /** The JFIF (APP0) and Adobe (APP14) segments. */
+  segments: JpegSegment[];
+  jfif: boolean;
+  /** The Adobe segment's transform flag (0: RGB, 1: YCbCr), if it has one. */
+  adobe?: number;
+  /** Component identifiers from the frame header. */
+  ids: number[];
+}
+
+function colourMarkers(data: Uint8Array): ColourMarkers | undefined {
+  if (!startsWithSoi(data)) return undefined;
   const reader = new JpegMarkerReader(data);
-  const drop: JpegSegment[] = [];
+  const segments: JpegSegment[] = [];
   let jfif = false;
   let adobe: number | undefined;
   let ids: number[] | undefined;
@@ -106,26 +104,66 @@ export function withDicomColourTransform(data: Uint8Array, photometric: string):
     for (let s = reader.next(); s && s.marker !== SOS; s = reader.next()) {
       if (s.marker === APP0 && s.end - s.start >= 5 && ascii(data, s.start, 4) === 'JFIF' && data[s.start + 4] === 0) {
         jfif = true;
-        drop.push(s);
+        segments.push(s);
       } else if (s.marker === APP14 && s.end - s.start >= 12 && ascii(data, s.start, 5) === 'Adobe') {
         adobe = data[s.start + 11];
-        drop.push(s);
+        segments.push(s);
       } else if (isSof(s.marker)) {
         const n = data[s.start + 5];
         ids = Array.from({ length: n }, (_, i) => data[s.start + 6 + 3 * i]);
       }
     }
   } catch {
-    return data;
+    return undefined;
   }
-  if (!ids || ids.length !== 3) return data;
-  // libjpeg-turbo's default_decompress_parms (jdapimin.c), for three components.
-  const decoderYcc = jfif ? true : adobe !== undefined ? adobe !== 0 : !(ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42);
-  if (decoderYcc === wantYcc) return data;
+  return ids && ids.length === 3 ? { segments, jfif, adobe, ids } : undefined;
+}
+
+/** Whether libjpeg converts a 3-component stream from YCbCr (libjpeg-turbo's and IJG 6b's default_decompress_parms, jdapimin.c). */
+function libjpegAssumesYcc(m: ColourMarkers): boolean {
+  return m.jfif ? true : m.adobe !== undefined ? m.adobe !== 0 : !(m.ids[0] === 0x52 && m.ids[1] === 0x47 && m.ids[2] === 0x42);
+}
+
+/** The colour space a DICOM Photometric Interpretation says the JPEG data was compressed in, where it names one. */
+function dicomColourSpace(photometric: string): 'ycc' | 'rgb' | undefined {
+  if (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422') return 'ycc';
+  return photometric === 'RGB' ? 'rgb' : undefined;
+}
+
+/**
+ * Whether the three components of a JPEG stream are YCbCr to be converted to
+ * RGB (PS3.5 8.2.1: Photometric Interpretation is the colour space the data
+ * was compressed in): YBR_FULL and YBR_FULL_422 are, RGB is not; any other
+ * value leaves it to the markers, as libjpeg decides. Lumen's own 12-bit
+ * decoder asks this; libjpeg is told through withDicomColourTransform.
+ */
+export function jpegIsYcc(data: Uint8Array, photometric: string): boolean {
+  const wanted = dicomColourSpace(photometric);
+  if (wanted) return wanted === 'ycc';
+  const m = colourMarkers(data);
+  return m ? libjpegAssumesYcc(m) : true;
+}
+
+/**
+ * A 3-component stream rewritten, where needed, so that libjpeg applies the
+ * colour transform the DICOM attribute names (jpegIsYcc). libjpeg decides
+ * from the JFIF and Adobe (APP14) markers, else from the component ids, and
+ * takes YCbCr when none says: an RGB stream with neither marker came out flat
+ * magenta. Where its choice differs from the attribute's, the JFIF and Adobe
+ * segments are replaced by one Adobe segment that says what the attribute
+ * says; otherwise the stream is returned as it was (no copy).
+ */
+export function withDicomColourTransform(data: Uint8Array, photometric: string): Uint8Array {
+  const wanted = dicomColourSpace(photometric);
+  if (!wanted) return data;
+  const m = colourMarkers(data);
+  if (!m) return data;
+  const wantYcc = wanted === 'ycc';
+  if (libjpegAssumesYcc(m) === wantYcc) return data;
   const app14 = Uint8Array.from([0xff, APP14, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, wantYcc ? 1 : 0]);
   const kept: Uint8Array[] = [data.subarray(0, 2), app14];
   let from = 2;
-  for (const s of drop) {
+  for (const s of m.segments) {
     kept.push(data.subarray(from, s.at));
     from = s.end;
   }

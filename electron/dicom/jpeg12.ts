@@ -4,7 +4,7 @@
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError, UnsupportedCodestream } from './codestream-error';
-import { JpegMarkerReader, startsWithSoi } from './jpeg-markers';
+import { JpegMarkerReader, jpegIsYcc, startsWithSoi } from './jpeg-markers';
 import { DicomFileError, type InstanceMeta } from './parse';
 import { errorMessage } from '../../common/errors';
 
@@ -13,12 +13,66 @@ const ZIGZAG = new Uint8Array([
   15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-/** cos((2x+1) u pi / 16) * C(u) / 2, for the separable inverse DCT. */
-const IDCT = (() => {
-  const t = new Float64Array(64);
-  for (let x = 0; x < 8; x++) for (let u = 0; u < 8; u++) t[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * Math.cos(((2 * x + 1) * u * Math.PI) / 16) / 2;
-  return t;
-})();
+// libjpeg's default inverse DCT (jidctint.c, "islow"), in its integers, so that
+// Lumen's samples are the ones dcmtk and GDCM decode: a floating-point IDCT
+// rounds a step apart now and then, which YCbCr to RGB turns into three.
+const CONST_BITS = 13;
+// Its constants, FIX(c) = round(c * 2^13), named as there. Sums are kept in doubles
+// (exact below 2^53) and descaled by a rounded floor, as its DESCALE shifts: no 32-bit sum can wrap.
+const FIX_0_298631336 = 2446;
+const FIX_0_390180644 = 3196;
+const FIX_0_541196100 = 4433;
+const FIX_0_765366865 = 6270;
+const FIX_0_899976223 = 7373;
+const FIX_1_175875602 = 9633;
+const FIX_1_501321110 = 12299;
+const FIX_1_847759065 = 15137;
+const FIX_1_961570560 = 16069;
+const FIX_2_053119869 = 16819;
+const FIX_2_562915447 = 20995;
+const FIX_3_072711026 = 25172;
+
+/** One 8-point inverse DCT of `src[at + k * step]`, descaled by `shift`, into `dst[to + k * dstStep]`. */
+function idct8(src: ArrayLike<number>, at: number, step: number, dst: Float64Array, to: number, dstStep: number, shift: number): void {
+  const x0 = src[at];
+  const x1 = src[at + step];
+  const x2 = src[at + 2 * step];
+  const x3 = src[at + 3 * step];
+  const x4 = src[at + 4 * step];
+  const x5 = src[at + 5 * step];
+  const x6 = src[at + 6 * step];
+  const x7 = src[at + 7 * step];
+  // Even part.
+  const z1e = (x2 + x6) * FIX_0_541196100;
+  const e2 = z1e - x6 * FIX_1_847759065;
+  const e3 = z1e + x2 * FIX_0_765366865;
+  const e0 = (x0 + x4) * 2 ** CONST_BITS;
+  const e1 = (x0 - x4) * 2 ** CONST_BITS;
+  const t10 = e0 + e3;
+  const t13 = e0 - e3;
+  const t11 = e1 + e2;
+  const t12 = e1 - e2;
+  // Odd part.
+  const z5 = (x7 + x3 + x5 + x1) * FIX_1_175875602;
+  const z1 = (x7 + x1) * -FIX_0_899976223;
+  const z2 = (x5 + x3) * -FIX_2_562915447;
+  const z3 = (x7 + x3) * -FIX_1_961570560 + z5;
+  const z4 = (x5 + x1) * -FIX_0_390180644 + z5;
+  const o0 = x7 * FIX_0_298631336 + z1 + z3;
+  const o1 = x5 * FIX_2_053119869 + z2 + z4;
+  const o2 = x3 * FIX_3_072711026 + z2 + z3;
+  const o3 = x1 * FIX_1_501321110 + z1 + z4;
+  const round = 2 ** (shift - 1);
+  const scale = 2 ** -shift;
+  dst[to] = Math.floor((t10 + o3 + round) * scale);
+  dst[to + dstStep] = Math.floor((t11 + o2 + round) * scale);
+  dst[to + 2 * dstStep] = Math.floor((t12 + o1 + round) * scale);
+  dst[to + 3 * dstStep] = Math.floor((t13 + o0 + round) * scale);
+  dst[to + 4 * dstStep] = Math.floor((t13 - o0 + round) * scale);
+  dst[to + 5 * dstStep] = Math.floor((t12 - o1 + round) * scale);
+  dst[to + 6 * dstStep] = Math.floor((t11 - o2 + round) * scale);
+  dst[to + 7 * dstStep] = Math.floor((t10 - o3 + round) * scale);
+}
 
 interface HuffmanTable {
   /** Codes of length l: values[valPtr[l] + code - minCode[l]] when code <= maxCode[l]. */
@@ -126,7 +180,12 @@ function extend(v: number, n: number): number {
   return v < 1 << (n - 1) ? v - (1 << n) + 1 : v;
 }
 
-export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): CodecOutput {
+/**
+ * `photometric`: the DICOM Photometric Interpretation, which says whether three
+ * components are YCbCr to convert to RGB (jpegIsYcc); without it they are
+ * returned as coded.
+ */
+export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photometric?: string): CodecOutput {
   const qt: Int32Array[] = [];
   const dc: HuffmanTable[] = [];
   const ac: HuffmanTable[] = [];
@@ -167,6 +226,11 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
       case 0xc0:
       case 0xc1: {
         const precision = data[seg];
+        if (precision !== 8 && precision !== 12) {
+          throw new UnsupportedCodestream(
+            `its JPEG frame header declares ${precision}-bit samples, which no DCT process of JPEG has (ITU T.81: 8 or 12 bits; GDCM's experimental lossy mode writes 16 and cannot read its own result back). Ask for the images uncompressed or losslessly compressed.`,
+          );
+        }
         const rows = u16(seg + 1);
         const columns = u16(seg + 3);
         const nc = data[seg + 5];
@@ -225,10 +289,10 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame): Codec
     }
   }
   if (!frame) throw new CodestreamError('no JPEG frame header');
-  return toSamples(frame);
+  return toSamples(frame, photometric !== undefined && jpegIsYcc(data, photometric));
 }
 
-function decodeBlock(r: BitReader, c: Component, q: Int32Array, out: Float64Array, blockRow: number, blockCol: number, coef: Float64Array): void {
+function decodeBlock(r: BitReader, c: Component, q: Int32Array, out: Float64Array, blockRow: number, blockCol: number, coef: Float64Array, pass1Bits: number): void {
   coef.fill(0);
   const t = r.decode(c.dcTable!);
   c.pred += t ? extend(r.receive(t), t) : 0;
@@ -245,36 +309,26 @@ function decodeBlock(r: BitReader, c: Component, q: Int32Array, out: Float64Arra
     } else if (run === 15) k += 16;
     else break;
   }
-  // Separable inverse DCT: rows then columns, into the component plane.
-  const tmp = new Float64Array(64);
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) {
-      let s = 0;
-      for (let u = 0; u < 8; u++) s += IDCT[x * 8 + u] * coef[y * 8 + u];
-      tmp[y * 8 + x] = s;
-    }
-  }
+  // Columns into `work`, then rows into the component plane (level shift and clamp come later).
+  const work = new Float64Array(64);
+  for (let u = 0; u < 8; u++) idct8(coef, u, 8, work, u, 8, CONST_BITS - pass1Bits);
   const stride = c.blocksPerLine * 8;
   const base = blockRow * 8 * stride + blockCol * 8;
-  for (let x = 0; x < 8; x++) {
-    for (let y = 0; y < 8; y++) {
-      let s = 0;
-      for (let v = 0; v < 8; v++) s += IDCT[y * 8 + v] * tmp[v * 8 + x];
-      out[base + y * stride + x] = s;
-    }
-  }
+  for (let y = 0; y < 8; y++) idct8(work, y * 8, 1, out, base + y * stride, 1, CONST_BITS + pass1Bits + 3);
 }
 
 function decodeScan(
   data: Uint8Array,
   start: number,
-  frame: { rows: number; columns: number; hMax: number; vMax: number; mcusX: number; mcusY: number },
+  frame: { precision: number; rows: number; columns: number; hMax: number; vMax: number; mcusX: number; mcusY: number },
   comps: Component[],
   qt: Int32Array[],
   restartInterval: number,
 ): number {
   const r = new BitReader(data, start);
   const coef = new Float64Array(64);
+  // libjpeg keeps 2 extra bits between the passes for 8-bit samples, 1 for 12-bit.
+  const pass1 = frame.precision > 8 ? 1 : 2;
   let mcu = 0;
   const restart = () => {
     r.restart();
@@ -288,7 +342,7 @@ function decodeScan(
     for (let by = 0; by < h; by++) {
       for (let bx = 0; bx < w; bx++) {
         if (restartInterval && mcu && mcu % restartInterval === 0) restart();
-        decodeBlock(r, c, qt[c.tq], c.plane, by, bx, coef);
+        decodeBlock(r, c, qt[c.tq], c.plane, by, bx, coef, pass1);
         mcu++;
       }
     }
@@ -297,7 +351,7 @@ function decodeScan(
       for (let mx = 0; mx < frame.mcusX; mx++) {
         if (restartInterval && mcu && mcu % restartInterval === 0) restart();
         for (const c of comps) {
-          for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(r, c, qt[c.tq], c.plane, my * c.v + v, mx * c.h + h, coef);
+          for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(r, c, qt[c.tq], c.plane, my * c.v + v, mx * c.h + h, coef, pass1);
         }
         mcu++;
       }
@@ -306,32 +360,99 @@ function decodeScan(
   return r.end();
 }
 
-function toSamples(frame: { precision: number; rows: number; columns: number; comps: Component[]; hMax: number; vMax: number }): CodecOutput {
+type Frame = { precision: number; rows: number; columns: number; comps: Component[]; hMax: number; vMax: number };
+
+/**
+ * One component at full image size: the IDCT's output level-shifted, rounded
+ * and clamped, then upsampled as libjpeg does by default (jdsample.c): the
+ * triangle filter ("fancy upsampling") for 2:1 horizontally (4:2:2) and 2:1
+ * both ways (4:2:0), edge rows and columns repeated; replication for any
+ * other factor.
+ */
+function fullSize(c: Component, frame: Frame, max: number, shift: number): Int32Array {
+  const { rows, columns, hMax, vMax } = frame;
+  const stride = c.blocksPerLine * 8;
+  const cw = Math.ceil((columns * c.h) / hMax);
+  const ch = Math.ceil((rows * c.v) / vMax);
+  const samples = new Int32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const v = Math.round(c.plane[y * stride + x] + shift);
+      samples[y * cw + x] = v < 0 ? 0 : v > max ? max : v;
+    }
+  }
+  const at = (x: number, y: number) => samples[y * cw + x];
+  const out = new Int32Array(rows * columns);
+  const h2 = c.h * 2 === hMax && cw >= 2;
+  const row = new Int32Array(cw * 2);
+  if (h2 && c.v === vMax) {
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cw; x++) {
+        const here = at(x, y) * 3;
+        row[2 * x] = x === 0 ? at(0, y) : (here + at(x - 1, y) + 1) >> 2;
+        row[2 * x + 1] = x === cw - 1 ? at(x, y) : (here + at(x + 1, y) + 2) >> 2;
+      }
+      out.set(row.subarray(0, columns), y * columns);
+    }
+    return out;
+  }
+  if (h2 && c.v * 2 === vMax) {
+    const sums = new Int32Array(cw);
+    for (let y = 0; y < rows; y++) {
+      const near = y >> 1;
+      // The other input row: above for an even output row, below for an odd one.
+      const far = Math.min(ch - 1, Math.max(0, y & 1 ? near + 1 : near - 1));
+      for (let x = 0; x < cw; x++) sums[x] = at(x, near) * 3 + at(x, far);
+      for (let x = 0; x < cw; x++) {
+        const here = sums[x];
+        row[2 * x] = x === 0 ? (here * 4 + 8) >> 4 : (here * 3 + sums[x - 1] + 8) >> 4;
+        row[2 * x + 1] = x === cw - 1 ? (here * 4 + 7) >> 4 : (here * 3 + sums[x + 1] + 7) >> 4;
+      }
+      out.set(row.subarray(0, columns), y * columns);
+    }
+    return out;
+  }
+  for (let y = 0; y < rows; y++) {
+    const sy = Math.floor((y * c.v) / vMax);
+    for (let x = 0; x < columns; x++) out[y * columns + x] = at(Math.floor((x * c.h) / hMax), sy);
+  }
+  return out;
+}
+
+/** YCbCr to RGB in place, in libjpeg's fixed point (jdcolor.c ycc_rgb_convert, 16 fraction bits, any sample precision). */
+function yccToRgb([y, cb, cr]: Int32Array[], max: number, centre: number): void {
+  const [crR, cbG, crG, cbB] = [1.402, 0.34414, 0.71414, 1.772].map((v) => Math.round(v * 65536));
+  const half = 1 << 15;
+  const clamp = (v: number) => (v < 0 ? 0 : v > max ? max : v);
+  for (let i = 0; i < y.length; i++) {
+    const b = cb[i] - centre;
+    const r = cr[i] - centre;
+    const l = y[i];
+    cr[i] = clamp(l + ((cbB * b + half) >> 16));
+    cb[i] = clamp(l + ((-cbG * b - crG * r + half) >> 16));
+    y[i] = clamp(l + ((crR * r + half) >> 16));
+  }
+}
+
+function toSamples(frame: Frame, ycc: boolean): CodecOutput {
   const { rows, columns, comps, precision } = frame;
   const n = comps.length;
   const max = (1 << precision) - 1;
   const shift = 1 << (precision - 1);
-  const wide = precision > 8;
-  const out = wide ? new Uint16Array(rows * columns * n) : new Uint8Array(rows * columns * n);
-  comps.forEach((c, ci) => {
-    const stride = c.blocksPerLine * 8;
-    // Upsample subsampled components by replication.
-    const sx = c.h / frame.hMax;
-    const sy = c.v / frame.vMax;
-    for (let y = 0; y < rows; y++) {
-      const row = Math.floor(y * sy) * stride;
-      for (let x = 0; x < columns; x++) {
-        const v = Math.round(c.plane[row + Math.floor(x * sx)] + shift);
-        out[(y * columns + x) * n + ci] = v < 0 ? 0 : v > max ? max : v;
-      }
-    }
+  const planes = comps.map((c) => fullSize(c, frame, max, shift));
+  const rgb = n === 3 && ycc;
+  // After conversion the planes hold R, G, B where they held Y, Cb, Cr.
+  if (rgb) yccToRgb(planes, max, shift);
+  const out = precision > 8 ? new Uint16Array(rows * columns * n) : new Uint8Array(rows * columns * n);
+  planes.forEach((plane, ci) => {
+    for (let i = 0; i < plane.length; i++) out[i * n + ci] = plane[i];
   });
-  return { bytes: new Uint8Array(out.buffer), columns, rows, components: n, bitsPerSample: precision };
+  return { bytes: new Uint8Array(out.buffer), columns, rows, components: n, bitsPerSample: precision, rgb };
 }
 
 export function decodeJpeg12(data: Uint8Array, meta: InstanceMeta, file: string): CodecOutput {
   try {
-    return decodeJpegDct(data, meta);
+    return decodeJpegDct(data, meta, meta.photometricInterpretation);
   } catch (err) {
     if (err instanceof UnsupportedCodestream) throw err;
     throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${errorMessage(err)}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
