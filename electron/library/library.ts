@@ -10,7 +10,7 @@ import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
-import { redecodeOldText } from './redecode';
+import { redecodeOldText, skippedFileLines } from './redecode';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
@@ -215,8 +215,12 @@ export class Library {
     private readonly db: Database.Database,
   ) {}
 
-  /** Opens (creating when needed) the library in `dir` and upgrades its schema. */
-  static open(dir: string): Library {
+  /**
+   * Opens (creating when needed) the library in `dir` and upgrades its schema. `log` gets the
+   * files the one-time text re-decode left as they were (redecode.ts), each with why; without
+   * it they go to stderr, at most 20 (the CLI).
+   */
+  static open(dir: string, options: { log?: (line: string) => void } = {}): Library {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, LIBRARY_FILE);
     try {
@@ -255,7 +259,12 @@ export class Library {
     }
     try {
       // Once per library: text stored before character sets were read, decoded again (redecode.ts).
-      redecodeOldText(db);
+      const redecoded = redecodeOldText(db);
+      if (redecoded?.skipped.length) {
+        const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+        log(`Names and descriptions stored by an older Lumen were read again from the files; ${redecoded.skipped.length} of them could not be used and keep their old text:`);
+        for (const line of skippedFileLines(redecoded, options.log ? Infinity : 20)) log(`  ${line}`);
+      }
     } catch {
       // Left for the next opening: all of it or none was written, and the library is usable as it is.
     }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import type { ParsedDicom } from '../dicom/parse';
-import { parseHeader } from './header';
+import { describeFsError } from '../dicom/fs-errors';
+import { DicomFileError, type ParsedDicom } from '../dicom/parse';
+import { parseHeader, UnreadableFileError } from './header';
 import { patientKeyOf } from './importer';
 
 // A library imported before names and descriptions were decoded by Specific
@@ -35,6 +36,24 @@ export interface RedecodeSummary {
   gone: number;
   changed: number;
   unreadable: number;
+  /**
+   * Each file counted in gone, changed or unreadable: its path as the library stores it and why,
+   * in words (never what the file holds), so that a user can find it.
+   */
+  skipped: SkippedFile[];
+}
+
+export interface SkippedFile {
+  file: string;
+  kind: 'gone' | 'changed' | 'unreadable';
+  reason: string;
+}
+
+/** The files the re-decode left as they were, one line each, at most `max` and "and N more". */
+export function skippedFileLines(summary: RedecodeSummary, max = Infinity): string[] {
+  const lines = summary.skipped.slice(0, max).map((s) => `${s.file}: ${s.reason}`);
+  const more = summary.skipped.length - lines.length;
+  return more > 0 ? [...lines, `and ${more} more`] : lines;
 }
 
 interface Row {
@@ -83,18 +102,23 @@ function readSeriesFile(db: Database.Database, seriesUid: string, summary: Redec
     let stat: fs.Stats;
     try {
       stat = fs.statSync(f.path);
-    } catch {
+    } catch (err) {
       summary.gone++;
+      summary.skipped.push({ file: f.path, kind: 'gone', reason: `not there any more (${describeFsError(err)})` });
       continue;
     }
     if (!stat.isFile() || stat.size !== f.file_size || stat.mtimeMs !== f.mtime_ms) {
       summary.changed++;
+      summary.skipped.push({ file: f.path, kind: 'changed', reason: stat.isFile() ? 'changed since it was imported (its size or time): import it again' : 'no longer a file' });
       continue;
     }
     try {
       return parseHeader(f.path, stat.size);
-    } catch {
+    } catch (err) {
       summary.unreadable++;
+      // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
+      const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';
+      summary.skipped.push({ file: f.path, kind: 'unreadable', reason: `unreadable: ${reason}` });
     }
   }
   return null;
@@ -117,7 +141,7 @@ export function redecodeOldText(db: Database.Database, onProgress?: (done: numbe
     )
     .all()
     .filter((r) => affected(r.series_description, r.study_description, r.accession_number, r.patient_id, r.patient_name));
-  const summary: RedecodeSummary = { series: rows.length, read: 0, updated: 0, gone: 0, changed: 0, unreadable: 0 };
+  const summary: RedecodeSummary = { series: rows.length, read: 0, updated: 0, gone: 0, changed: 0, unreadable: 0, skipped: [] };
 
   // Read the files first, outside the transaction: planned changes keyed by row.
   const seriesText = new Map<string, { from: string; to: string }>();
@@ -154,6 +178,8 @@ export function redecodeOldText(db: Database.Database, onProgress?: (done: numbe
     }
     onProgress?.(visited, rows.length);
   }
+  // In the order of their paths: files of one folder together, as a user looks for them.
+  summary.skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
   // Then every change, and the record that this ran, at once. A row changed since it was
   // read (an import in between) is left as it now is.

@@ -59,7 +59,14 @@ it('runs once, counts files gone or changed and leaves their rows as they were',
   fs.appendFileSync(files[2], Buffer.alloc(4)); // Chinese: changed since import
   const db = new Database(path.join(dir, LIBRARY_FILE));
   try {
-    expect(redecodeOldText(db)).toEqual({ series: 3, read: 1, updated: 2, gone: 1, changed: 1, unreadable: 0 });
+    expect(redecodeOldText(db)).toEqual({
+      series: 3, read: 1, updated: 2, gone: 1, changed: 1, unreadable: 0,
+      skipped: [
+        // In the order of their paths (Chinese, then Korean).
+        { file: files[2], kind: 'changed', reason: 'changed since it was imported (its size or time): import it again' },
+        { file: files[1], kind: 'gone', reason: 'not there any more (no such file or folder)' },
+      ],
+    });
     const names = db.prepare('SELECT patient_name FROM patients ORDER BY patient_id').pluck().all();
     expect(names).toEqual(['Διονυσιος', pick('Korean')[2], pick('Chinese, GB18030')[2]]);
     expect(db.prepare('SELECT value FROM lumen_info WHERE key = ?').pluck().get(TEXT_REDECODED_KEY)).toBeTypeOf('string');

@@ -27,7 +27,7 @@ import { errorMessage } from '../../../common/errors';
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
 export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   let library: Library | undefined;
-  const lib = () => (library ??= Library.open(path.join(deps.dataDir, 'library')));
+  const lib = () => (library ??= Library.open(path.join(deps.dataDir, 'library'), { log: deps.log }));
   const withStore = <T>(fn: (s: TrainingStore) => T): T => {
     const s = new TrainingStore(lib());
     try {

@@ -33,7 +33,7 @@ export function libraryDir(deps: EngineDeps): string {
 
 export function openLibrary(deps: EngineDeps): Library {
   const s = shared(deps);
-  s.library ??= Library.open(libraryDir(deps));
+  s.library ??= Library.open(libraryDir(deps), { log: deps.log });
   return s.library;
 }
 
