@@ -4,12 +4,16 @@
 //
 // Per unlabelled series, up to `imagesPerSeries` images evenly spaced through it are scored
 // by the package through the one prediction module (predict.ts: decode pool, batches, the
-// runner); the series' uncertainty is that of the mean of its images' probabilities. Its
+// runner). The series' uncertainty: with the package's uncertainty heads (ensemble.bin), the
+// mean over its images of the heads' mutual information / log K (their disagreement, the
+// epistemic part, what the Classifier panel shows: models/training/ensemble.ts); without
+// them, the normalised entropy of the mean of its images' probabilities. Its
 // diversity comes from the package's pooled backbone features (the "features" output of its
 // model.onnx, computed once and cached like training's, electron/training/features.ts), the
 // labelled series' features included. models/training/acquisition.ts ranks them.
 import path from 'node:path';
 import { loadPackage, MODEL_ONNX } from '../../models/package';
+import { readEnsemble } from '../../models/package/uncertainty';
 import { createRunner } from '../../models/inference/runner';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import { rankCandidates, type AcquisitionCandidate } from '../../models/training/acquisition';
@@ -46,8 +50,17 @@ export interface SuggestOptions {
   onProgress?: (p: SuggestProgress) => void;
 }
 
-export const SUGGEST_METHOD =
-  'score = uncertainty x min(1, distance); uncertainty = entropy of the mean class probabilities over the series\' images / log(classes); distance = distance of the series\' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.';
+export type UncertaintyMeasure = SuggestResult['uncertaintyMeasure'];
+
+const UNCERTAINTY_TEXT: Record<UncertaintyMeasure, string> = {
+  'mutual-information': 'the mean over the series\' images of the package\'s uncertainty heads\' mutual information / log(classes) (how much the heads disagree)',
+  entropy: 'entropy of the mean class probabilities over the series\' images / log(classes) (the package has no uncertainty heads)',
+};
+
+/** The scoring formula in words, with the uncertainty measure used. */
+export function suggestMethod(measure: UncertaintyMeasure): string {
+  return `score = uncertainty x min(1, distance); uncertainty = ${UNCERTAINTY_TEXT[measure]}; distance = distance of the series' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.`;
+}
 
 /** `n` items evenly spaced through `list` (all when it has no more). */
 function evenlySpaced<T>(list: readonly T[], n: number): T[] {
@@ -87,20 +100,25 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   progress({ phase: 'reading', fraction: null, message: 'Reading the model package and the labels' });
   const pkg = await loadPackage(opts.packageDir);
   const meta = pkg.metadata;
+  // The uncertainty heads, when the package has them: their disagreement is the uncertainty.
+  const ensemble = readEnsemble(pkg.dir, meta);
+  const measure: UncertaintyMeasure = ensemble ? 'mutual-information' : 'entropy';
   const { candidates, labelled } = seriesByLabelling(opts.library);
   check();
   const picked = candidates.map((c) => ({ ...c, images: evenlySpaced(c.images, perSeries) }));
   const labelledPicked = labelled.map((images) => evenlySpaced(images, perSeries));
-  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: SUGGEST_METHOD };
+  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure), uncertaintyMeasure: measure };
   if (picked.length === 0) return { ...base, imagesScored: 0, diversity: false, note: 'Every series with images is labelled: nothing to suggest.', suggestions: [] };
 
   // Uncertainty: the package's scores through the one prediction module.
   const images = picked.flatMap((c) => c.images);
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   let scores: number[][];
+  let imageUncertainty: (number | null)[];
   try {
     progress({ phase: 'scoring', fraction: 0, message: `Scoring ${images.length} images of ${picked.length} unlabelled series` });
-    ({ scores } = await predictImages(runner, meta.preprocessing, images, {
+    ({ scores, uncertainty: imageUncertainty } = await predictImages(runner, meta.preprocessing, images, {
+      ensemble,
       batchSize: opts.batchSize,
       signal: opts.signal,
       onProgress: (p) => progress({ phase: 'scoring', fraction: p.done / p.total, message: `Scoring ${p.done}/${p.total} images` }),
@@ -149,8 +167,9 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   let at = 0;
   const acquisition: AcquisitionCandidate[] = picked.map((c, i) => {
     const probabilities = meanRows(scores.slice(at, at + c.images.length));
+    const uncertainty = ensemble ? meanOf(imageUncertainty.slice(at, at + c.images.length)) : undefined;
     at += c.images.length;
-    return { probabilities, features: features ? features.candidates[i] : null };
+    return { probabilities, features: features ? features.candidates[i] : null, ...(uncertainty === undefined ? {} : { uncertainty }) };
   });
   const ranked = rankCandidates(acquisition, { n, labelled: features?.labelled ?? [] });
   const suggestions = ranked.map((r, k): Suggestion => {
@@ -159,20 +178,35 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
     const meanScores = Object.fromEntries(meta.classNames.map((name, i) => [name, p[i]]));
     return {
       rank: k + 1, studyInstanceUid: c.studyInstanceUid, seriesInstanceUid: c.seriesInstanceUid, seriesDescription: c.seriesDescription, modality: c.modality,
-      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p),
+      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, meta.ensemble?.validation.p95 ?? null),
     };
   });
   opts.library.audit('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
   return { ...base, imagesScored: images.length, diversity: features !== null, ...(note ? { note } : {}), suggestions };
 }
 
-/** The reason in words: how unsure the model is (with its two leading classes) and how far the series is from those labelled. */
-function reasonOf(uncertainty: number, distance: number | null, classNames: readonly string[], p: readonly number[]): string {
+/**
+ * The reason in words: how unsure the model is (with its two leading classes) and how far the
+ * series is from those labelled. With uncertainty heads, "unsure" is measured against the
+ * package's validation images (`high`: their 95th percentile), as the Classifier panel does.
+ */
+function reasonOf(uncertainty: number, distance: number | null, classNames: readonly string[], p: readonly number[], measure: UncertaintyMeasure, high: number | null): string {
   const order = p.map((v, i) => i).sort((a, b) => p[b] - p[a]);
-  const sure = uncertainty >= 0.8 ? 'the model cannot tell' : uncertainty >= 0.4 ? 'the model is unsure' : 'the model is fairly sure';
+  const sure =
+    measure === 'mutual-information'
+      ? high !== null && uncertainty > high
+        ? 'the model is unsure: its uncertainty heads disagree more than on 95% of validation images'
+        : 'the model\'s uncertainty heads mostly agree'
+      : uncertainty >= 0.8 ? 'the model cannot tell' : uncertainty >= 0.4 ? 'the model is unsure' : 'the model is fairly sure';
   const top = order.slice(0, 2).map((i) => `${classNames[i]} ${p[i].toFixed(2)}`).join(' vs ');
   const far = distance === null ? '' : distance >= 1 ? '; unlike any labelled series' : distance >= 0.5 ? '; somewhat like a labelled or higher-ranked series' : '; close to a labelled or higher-ranked series';
-  return `${sure} (${top}; uncertainty ${uncertainty.toFixed(2)})${far}${distance === null ? '' : ` (distance ${distance.toFixed(2)})`}`;
+  const figure = measure === 'mutual-information' ? `uncertainty ${uncertainty.toFixed(3)}, the heads' mutual information` : `uncertainty ${uncertainty.toFixed(2)}`;
+  return `${sure} (${top}; ${figure})${far}${distance === null ? '' : ` (distance ${distance.toFixed(2)})`}`;
+}
+
+/** The mean of per-image uncertainties (every one a number when the package has heads). */
+function meanOf(values: readonly (number | null)[]): number {
+  return values.reduce<number>((a, v) => a + (v ?? 0), 0) / values.length;
 }
 
 interface CandidateSeries {

@@ -3,8 +3,10 @@
 // simulation in test/training/suggest.test.ts rank with exactly this code.
 //
 // A candidate's score is its uncertainty times a diversity factor:
-//   uncertainty = entropy of the series' mean class probabilities / log(classes), in [0, 1]
-//                 (1: the model cannot tell the classes apart; 0: it is sure);
+//   uncertainty = the caller's measure when it gives one (`lumen suggest`: the mean mutual
+//                 information of a package's uncertainty heads, models/training/ensemble.ts),
+//                 else the entropy of the series' mean class probabilities / log(classes), in
+//                 [0, 1] (1: the model cannot tell the classes apart; 0: it is sure);
 //   distance    = Euclidean distance of the series' mean backbone features (standardised per
 //                 feature, projected to at most PROJECTED_DIMS dimensions) to the nearest
 //                 labelled series or series already suggested in this list, divided by the
@@ -21,6 +23,8 @@ export interface AcquisitionCandidate {
   probabilities: readonly number[];
   /** Mean over the series' images of the pooled backbone features; null when the model gives none. */
   features: Float32Array | null;
+  /** The series' uncertainty in [0, 1] when measured otherwise (e.g. the heads' mutual information); absent: the normalised entropy of `probabilities`. */
+  uncertainty?: number;
 }
 
 export interface RankedCandidate {
@@ -63,7 +67,7 @@ export function normalisedEntropy(p: readonly number[]): number {
  */
 export function rankCandidates(candidates: readonly AcquisitionCandidate[], opts: AcquisitionOptions = {}): RankedCandidate[] {
   const n = Math.min(candidates.length, opts.n ?? candidates.length);
-  const uncertainty = candidates.map((c) => normalisedEntropy(c.probabilities));
+  const uncertainty = candidates.map((c) => c.uncertainty ?? normalisedEntropy(c.probabilities));
   const withFeatures = candidates.every((c) => c.features && c.features.length > 0);
   if (!withFeatures) {
     return candidates

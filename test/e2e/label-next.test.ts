@@ -50,6 +50,8 @@ describe('the Label next queue in the Training tab', () => {
     const queue = next.getByRole('list', { name: 'Series to label next' });
     await queue.waitFor({ timeout: 120_000 });
     await next.getByRole('status').filter({ hasText: '8 of 8 unlabelled series, most useful first (lesion-model).' }).waitFor();
+    // The package has uncertainty heads: the queue says its uncertainty is their disagreement.
+    await next.getByRole('status').filter({ hasText: "Uncertainty: how much the model's uncertainty heads disagree (mutual information)." }).waitFor();
     const items = queue.getByRole('button');
     expect(await items.count()).toBe(8);
     // Only the unlabelled series, each with its figures.

@@ -1,15 +1,22 @@
 // `lumen suggest` as a user runs it (spawned, --json and the table), on a phantom library with
-// a package trained by `lumen train`: only unlabelled series are suggested, the uncertainty is
-// that of the scores `lumen predict` gives, labelling a suggested series removes it, bad input
-// is refused in words, and a cancelled run stops.
+// a package trained by `lumen train`: only unlabelled series are suggested; the uncertainty is
+// the mean mutual information of the package's uncertainty heads (computed here independently
+// from ensemble.bin), or for a package without heads the entropy of the scores `lumen predict`
+// gives; labelling a suggested series removes it, bad input is refused in words, and a
+// cancelled run stops.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalisedEntropy } from '../../models/training/acquisition';
+import { loadPackage, MODEL_ONNX, savePackage } from '../../models/package';
+import { readEnsemble } from '../../models/package/uncertainty';
+import { initBackend } from '../../models/runtime';
 import { Library } from '../../electron/library/library';
+import { DEFAULT_AUGMENTATION } from '../../electron/training/augment';
+import { extractFeatures } from '../../electron/training/features';
 import { TrainingStore } from '../../electron/training/store';
 import { suggestSeries, SuggestCancelled } from '../../electron/training/suggest';
 import { writeLesionSeries, type WrittenSeries } from './suggest-phantoms';
@@ -94,9 +101,60 @@ describe('lumen suggest', () => {
     expect(all.suggestions).toHaveLength(10);
   }, 120_000);
 
-  it('gives the uncertainty of the scores lumen predict gives the series', async () => {
-    const top = JSON.parse((await lumen(['suggest', '--model', pkg, '--library', library, '--n', '1', '--json'])).stdout).suggestions[0];
-    const predicted = await lumen(['predict', '--model', pkg, '--library', library, '--series', top.seriesInstanceUid, '--json']);
+  it('with uncertainty heads: ranks by their mean mutual information, as computed from ensemble.bin', async () => {
+    const r = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '10', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.uncertaintyMeasure).toBe('mutual-information');
+    expect(out.method).toMatch(/uncertainty = the mean over the series' images of the package's uncertainty heads' mutual information \/ log\(classes\)/);
+    // Each series' uncertainty, independently: the heads on the package's pooled features of its images.
+    const loaded = await loadPackage(pkg);
+    const heads = readEnsemble(loaded.dir, loaded.metadata)!;
+    expect(heads.heads.length).toBeGreaterThanOrEqual(2);
+    const lib = Library.open(library);
+    let differs = 0;
+    try {
+      const store = new TrainingStore(lib);
+      const m = loaded.metadata;
+      const spec = { weightsHash: `package ${m.contentHash}`, preprocessing: m.preprocessing, inputSize: m.inputSize, copies: 1, augmentation: DEFAULT_AUGMENTATION, seed: 0 };
+      try {
+        for (const s of out.suggestions) {
+          const images = store.images(s.seriesInstanceUid);
+          const f = await extractFeatures(path.join(pkg, MODEL_ONNX), spec, images, path.join(root, 'test-feature-cache'));
+          const mi = f.features[0].map((x) => mutualInformation(heads, x));
+          const expected = mi.reduce((a, b) => a + b, 0) / mi.length;
+          expect(s.uncertainty).toBeCloseTo(expected, 4);
+          expect(s.score).toBeCloseTo(s.uncertainty * Math.min(1, s.distance), 12);
+          expect(s.reason).toMatch(/the heads' mutual information/);
+          if (Math.abs(normalisedEntropy(Object.values(s.meanScores) as number[]) - expected) > 0.05) differs++;
+        }
+      } finally {
+        store.close();
+      }
+    } finally {
+      lib.close();
+    }
+    // The two measures disagree here, so ranking by entropy would not have passed the checks above.
+    expect(differs).toBeGreaterThan(0);
+    const table = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '2']);
+    expect(table.stdout).toMatch(/^Uncertainty: the uncertainty heads' mutual information/m);
+  }, 180_000);
+
+  it('without uncertainty heads: ranks by the entropy of the scores lumen predict gives the series', async () => {
+    await initBackend('cpu');
+    const loaded = await loadPackage(pkg, { loadModel: true });
+    const plain = path.join(root, 'plain-pkg');
+    try {
+      const { contentHash: _h, formatVersion: _f, layout: _l, ensemble: _e, ...meta } = loaded.metadata;
+      await savePackage(plain, loaded.model!, { ...meta, name: 'no heads' }, { onnx: readFileSync(path.join(pkg, MODEL_ONNX)) });
+    } finally {
+      loaded.model!.dispose();
+    }
+    const out = JSON.parse((await lumen(['suggest', '--model', plain, '--library', library, '--n', '1', '--json'])).stdout);
+    expect(out.uncertaintyMeasure).toBe('entropy');
+    expect(out.method).toMatch(/uncertainty = entropy of the mean class probabilities/);
+    const top = out.suggestions[0];
+    const predicted = await lumen(['predict', '--model', plain, '--library', library, '--series', top.seriesInstanceUid, '--json']);
     expect(predicted.code, predicted.stderr).toBe(0);
     const p = JSON.parse(predicted.stdout);
     const mean = p.classNames.map((_: string, c: number) => p.images.reduce((a: number, im: { scores: number[] }) => a + im.scores[c], 0) / p.images.length);
@@ -157,3 +215,23 @@ describe('lumen suggest', () => {
     }
   }, 120_000);
 });
+
+/** The heads' mutual information over log K for one image's features, written out here (not models/training/ensemble.ts). */
+function mutualInformation(e: { features: number; classes: number; heads: { kernel: Float32Array; bias: Float32Array }[] }, x: Float32Array): number {
+  const k = e.classes;
+  const entropy = (p: number[]) => -p.reduce((a, v) => a + (v > 0 ? v * Math.log(v) : 0), 0);
+  const perHead = e.heads.map((h) => {
+    const z = Array.from({ length: k }, (_, c) => {
+      let v = h.bias[c];
+      for (let d = 0; d < e.features; d++) v += x[d] * h.kernel[d * k + c];
+      return v;
+    });
+    const max = Math.max(...z);
+    const ex = z.map((v) => Math.exp(v - max));
+    const sum = ex.reduce((a, b) => a + b, 0);
+    return ex.map((v) => v / sum);
+  });
+  const mean = Array.from({ length: k }, (_, c) => perHead.reduce((a, p) => a + p[c], 0) / perHead.length);
+  const mi = entropy(mean) - perHead.reduce((a, p) => a + entropy(p), 0) / perHead.length;
+  return Math.min(1, Math.max(0, mi / Math.log(k)));
+}

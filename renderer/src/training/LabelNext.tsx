@@ -23,6 +23,12 @@ export interface LabelNextProps {
 
 const SUGGESTIONS = 20;
 
+/** What "uncertainty" in the queue is, as training.suggest measured it. */
+const MEASURE_TEXT: Record<SuggestResult['uncertaintyMeasure'], string> = {
+  'mutual-information': 'Uncertainty: how much the model\'s uncertainty heads disagree (mutual information).',
+  entropy: 'Uncertainty: entropy of the mean scores (the model has no uncertainty heads).',
+};
+
 export function LabelNext({ packages, seriesUid, openSeries, generation }: LabelNextProps) {
   const [packageDir, setPackageDir] = useState('');
   const [queue, setQueue] = useState<Suggestion[]>([]);
@@ -40,7 +46,7 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
       setQueue(r.suggestions);
       setStatus(
         r.suggestions.length
-          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}).${r.note ? ` ${r.note}` : ''}`
+          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}). ${MEASURE_TEXT[r.uncertaintyMeasure]}${r.note ? ` ${r.note}` : ''}`
           : r.note ?? 'No unlabelled series.',
       );
     } else if (job.cancelled) setStatus('Cancelled.');
@@ -76,6 +82,9 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
       live = false;
     };
   }, [generation]);
+
+  // Bars relative to the best suggestion: the heads' mutual information is small beside entropy, and the order is what matters.
+  const topScore = Math.max(1e-12, ...queue.map((s) => s.score));
 
   const suggest = () => {
     if (!chosen) return;
@@ -120,7 +129,7 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
                   uncertainty {s.uncertainty.toFixed(2)}
                   {s.distance !== null && <> · distance {s.distance.toFixed(2)}</>}
                 </span>
-                <span className="label-next-bar" aria-hidden="true" style={{ width: `${Math.round(100 * s.score)}%` }} />
+                <span className="label-next-bar" aria-hidden="true" style={{ width: `${Math.round((100 * s.score) / topScore)}%` }} />
               </button>
             </li>
           ))}
