@@ -1,13 +1,12 @@
 // The audit log: every prediction, training run, export and package import is recorded
 // (time, package hash, variant, runtime, what it touched) in an append-only table of the
 // library, listed by `lumen audit --json` and exported by `lumen audit --csv`.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { parseSince } from '../../electron/cli/audit';
 import { auditCsv, AUDIT_CSV_COLUMNS, type AuditEntry } from '../../electron/library/audit';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
@@ -15,26 +14,12 @@ import { createEngine } from '../../electron/engine/engine';
 import { parseCsv } from '../../electron/training/labels';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
 let root: string;
 let set: PhantomSet;
 let dataDir: string;
 let library: string;
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
-      cwd: repo,
-      env: { ...process.env, LUMEN_DATA_DIR: dataDir },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, dataDir);
 
 async function auditJson(...args: string[]): Promise<AuditEntry[]> {
   const r = await lumen(['audit', '--library', library, '--json', ...args]);

@@ -1,27 +1,17 @@
 // `lumen predictions --series <uid>` as a user runs it: what the one store holds for a
 // series, as text and --json, and clear refusals for a bad UID, an unknown series or a
 // missing library (which it never creates).
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { Library } from '../../electron/library/library';
 import { savePredictions } from '../../electron/library/predictions';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from './fixtures';
 
-const root = path.resolve(__dirname, '../..');
 const HASH = 'c'.repeat(64);
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: tmpDir('predictions-cli-data') } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, tmpDir('predictions-cli-data'));
 
 let library: string;
 let sops: string[];

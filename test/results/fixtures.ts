@@ -2,17 +2,13 @@
 // dcmtk's dump2dcm), with stored predictions of one model, labels and measurements, all
 // written through the library's own code.
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Library } from '../../electron/library/library';
 import { savePredictions } from '../../electron/library/predictions';
 import { TrainingStore } from '../../electron/training/store';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from '../library/fixtures';
+import { runLumen } from '../support/cli';
 
 export { PATIENT_A, PATIENT_B, tmpDir };
-
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 
 export const MODEL_HASH = 'a'.repeat(63) + '1';
 export const MODEL_META = { name: 'Chest triage', variant: 'b0', classNames: ['normal', 'nodule'], contentHash: MODEL_HASH, provenance: { softwareVersion: '0.1.0', createdAt: '2026-01-01T00:00:00Z' } };
@@ -49,12 +45,4 @@ export async function resultsLibrary(prefix: string, libraryDir?: string): Promi
   return { dir, images, library };
 }
 
-export async function lumen(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: tmpDir('results-data'), ...env }, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+export const lumen = (args: string[], env: NodeJS.ProcessEnv = {}) => runLumen(args, tmpDir('results-data'), env);

@@ -1,31 +1,16 @@
 // `lumen train`, `lumen predict` and `lumen eval` as a user runs them (spawned, --json).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
 let root: string;
 let set: PhantomSet;
 let library: string;
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
-      cwd: repo,
-      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-train-cli-'));

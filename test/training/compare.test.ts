@@ -1,18 +1,15 @@
 // `lumen compare` on real packages: two heads trained on the same phantom library (same split,
 // one trained 10 epochs, one 1 epoch) compared on the patients held out from both, through the
 // CLI as a user runs it; the paired test on hand-made scores; and the errors a user can meet.
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { contentHash } from '../../models/package/package';
 import { clustersOf, differenceSentence, pairedAucDifference, seededRandom } from '../../models/training/stats';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
 let root: string;
 let set: PhantomSet;
 let library: string;
@@ -20,19 +17,7 @@ let trainedA: { test: Record<string, any>; split: { patients: Record<string, str
 const pkgA = () => path.join(root, 'pkg-a');
 const pkgB = () => path.join(root, 'pkg-b');
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
-      cwd: repo,
-      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 const trainArgs = (out: string, epochs: number) => ['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-6', '--resolution', '32', '--epochs', String(epochs), '--seed', '4', '--out', out, '--window', 'ct-abdomen', '--json'];
 

@@ -1,28 +1,17 @@
 // `lumen labels export / import / overview` as a user runs them (spawned): the export is the
 // CSV the import reads, so export → import gives back the same labels.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
 let root: string;
 let set: PhantomSet;
 let library: string;
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-labels-cli-'));

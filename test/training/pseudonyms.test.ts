@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { Library } from '../../electron/library/library';
 import { evaluatePackage } from '../../electron/training/evaluate';
 import { libraryPseudonyms, PSEUDONYM_KEY_FILE } from '../../electron/training/pseudonyms';
@@ -21,19 +22,7 @@ let root: string;
 let set: PhantomSet;
 let library: string;
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
-      cwd: repo,
-      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 /** Whether `bytes` hold `value` whole: a study's UID is the start of its series' UIDs, which are the start of their images'. */
 function holds(bytes: Buffer, value: string): boolean {

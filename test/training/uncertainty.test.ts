@@ -4,12 +4,11 @@
 // of heads, models/training/ensemble.ts) is higher on images unlike the training data than on
 // held-out images like them, is stored with the prediction (library migration 10), and is
 // null for a package without heads.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { Library } from '../../electron/library/library';
 import { PredictionStore } from '../../electron/library/predictions';
 import { importLabelsCsvFile } from '../../electron/training/labels';
@@ -82,16 +81,7 @@ async function uncertainties(series: string[]): Promise<number[]> {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const repo = path.resolve(__dirname, '../..');
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
   await initBackend('cpu');
