@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Handlers } from '../../../common/rpc';
-import { writeFileAtomic } from '../../../common/node/safe-fs';
+import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs';
 import { exportDeidentified } from '../../results/deidentify';
 import { exportResults, libraryModel } from '../../results/export';
 import { ResultsStore } from '../../results/store';
@@ -57,6 +58,8 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         const scope = uid ? store.resolve(uid) : {};
         if (!scope) throw new Error(`The library has no series or study ${uid}.`);
         const table = buildTable(store, kind, scope, packageHash ?? undefined);
+        // A new folder typed in Export results… is made, as the DICOM exports make theirs.
+        ensurePrivateDir(path.dirname(out), { tighten: false });
         writeFileAtomic(out, format === 'csv' ? toCsv(table) : toJson(kind, table));
         openLibrary(deps).audit('export', { touched: { files: [out] }, rows: table.rows.length, format, table: kind });
         return { out, rows: table.rows.length };
