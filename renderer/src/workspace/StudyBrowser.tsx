@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ImportReport, StudyWithSeries } from '../../../common/contract/library';
+import type { ImportReport } from '../../../common/contract/library';
 import { lumen } from '../api';
 import { PacsTab } from '../pacs/PacsTab';
 import { ExportDialog } from './ExportDialog';
@@ -8,7 +8,8 @@ import { Progress } from './Progress';
 import { StudyList } from './StudyList';
 import { StudyResults } from './StudyResults';
 import { useJob } from './useJob';
-import { errorMessage } from '../../../common/errors';
+import { NO_FILTER, type StudyFilter, type StudySort } from './studyFilters';
+import { useStudyPages } from './useStudyPages';
 
 export function StudyBrowser({
   openSeries,
@@ -23,28 +24,17 @@ export function StudyBrowser({
   setShowMaps: (show: boolean) => void;
 }) {
   const [search, setSearch] = useState('');
-  const [studies, setStudies] = useState<StudyWithSeries[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [sort, setSort] = useState<StudySort>('date');
+  const [filter, setFilter] = useState<StudyFilter>(NO_FILTER);
   const [generation, setGeneration] = useState(0);
+  const pages = useStudyPages(search, sort, filter, generation);
+  const { studies, error } = pages;
   const [importPath, setImportPath] = useState('');
   const [showErrors, setShowErrors] = useState(false);
   const [exporting, setExporting] = useState(false);
   const [tab, setTab] = useState<'library' | 'pacs'>('library');
   const job = useJob<ImportReport>();
 
-  useEffect(() => {
-    let live = true;
-    const t = setTimeout(() => {
-      lumen.invoke('library.studies', { search: search || undefined }).then(
-        (s) => live && (setStudies(s), setError(null)),
-        (err: unknown) => live && setError(errorMessage(err)),
-      );
-    }, 150);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [search, generation]);
   useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
 
   const [dropHint, setDropHint] = useState<string | null>(null);
@@ -90,7 +80,7 @@ export function StudyBrowser({
     >
       <header className="panel-header">
         <h2>Studies</h2>
-        <span className="muted">{studies ? `${studies.length}` : ''}</span>
+        <span className="muted">{studies ? `${pages.total}` : ''}</span>
         {activeSeries && (
           <button type="button" className="text-button" onClick={() => setExporting(true)} title="Export the open series' or study's results, de-identified copies or tables">
             Export results…
@@ -144,7 +134,7 @@ export function StudyBrowser({
       {report && showErrors && <ImportIssuesDialog report={report} onClose={() => setShowErrors(false)} />}
       <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
-      <StudyList studies={studies} search={search} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
+      <StudyList pages={pages} search={search} sort={sort} setSort={setSort} filter={filter} setFilter={setFilter} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
       <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} showMaps={showMaps} setShowMaps={setShowMaps} />
       </div>
     </aside>

@@ -1,5 +1,6 @@
-// The study list of the Studies panel: sorted and filtered in the page (studyFilters.ts),
-// virtualised (useVirtualList.ts: a library of thousands of studies renders a screenful),
+// The study list of the Studies panel: sorted and filtered by the library and loaded a page
+// at a time (useStudyPages.ts: the next page as the list nears its end or a key moves past
+// it), virtualised (useVirtualList.ts: a library of thousands of studies renders a screenful),
 // each study's series collapsible, the studies of the last import highlighted and
 // scrolled to. Thumbnails load only for rows on screen, after a short pause, so that
 // scrolling past a thousand studies asks the engine for none of them.
@@ -7,7 +8,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
 import { countOf, formatDate, joinParts, personName } from './format';
-import { arrangeStudies, isFiltering, modalitiesOf, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
+import { isFiltering, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
+import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
 import { useVirtualList } from './useVirtualList';
 import './study-list.css';
@@ -19,6 +21,12 @@ const SERIES_ROW = 56;
 const STUDY_GAP = 6;
 /** Libraries up to this many studies open with every study's series shown. */
 const EXPANDED_UP_TO = 30;
+/** The next page is asked for when the rows rendered come this close to the last one loaded. */
+const LOAD_AHEAD_ROWS = 40;
+/** A key that moves past what is loaded (End) asks for pages this large until it gets there. */
+const KEY_PAGE = 1000;
+/** A new import's studies are looked for in at most this many studies. */
+const FIND_IMPORTED_UP_TO = 5000;
 /** How long a row must stay on screen before its thumbnail is asked for. */
 const THUMBNAIL_DELAY_MS = 120;
 
@@ -69,29 +77,34 @@ function studyHeight(study: StudyWithSeries, expanded: boolean): number {
 }
 
 export function StudyList({
-  studies,
+  pages,
   search,
+  sort,
+  setSort,
+  filter,
+  setFilter,
   activeSeries,
   openSeries,
   imported = NO_STUDIES,
 }: {
-  /** The library's studies matching the search, or null while the first answer is awaited. */
-  studies: StudyWithSeries[] | null;
+  /** The library's studies matching the search and filters, loaded so far, in the sort's order. */
+  pages: StudyPages;
   search: string;
+  sort: StudySort;
+  setSort: (sort: StudySort) => void;
+  filter: StudyFilter;
+  setFilter: (f: StudyFilter | ((f: StudyFilter) => StudyFilter)) => void;
   activeSeries: string | null;
   openSeries: (uid: string) => void;
   /** The studies the last import wrote: highlighted, shown expanded and scrolled to. */
   imported?: readonly string[];
 }) {
-  const [sort, setSort] = useState<StudySort>('date');
-  const [filter, setFilter] = useState<StudyFilter>(NO_FILTER);
   const [expandAll, setExpandAll] = useState<boolean | null>(null);
   const [expanded, setExpanded] = useState<ReadonlyMap<string, boolean>>(new Map());
-  const all = useMemo(() => studies ?? [], [studies]);
-  const shown = useMemo(() => arrangeStudies(all, filter, sort), [all, filter, sort]);
-  const modalities = useMemo(() => modalitiesOf(all), [all]);
+  const { studies, total, unfiltered, modalities, hasMore, loadMore } = pages;
+  const shown = useMemo(() => studies ?? [], [studies]);
   const newStudies = useMemo(() => new Set(imported), [imported]);
-  const byDefault = expandAll ?? all.length <= EXPANDED_UP_TO;
+  const byDefault = expandAll ?? total <= EXPANDED_UP_TO;
   const isExpanded = (uid: string) => expanded.get(uid) ?? byDefault;
   const heights = useMemo(() => shown.map((st) => studyHeight(st, expanded.get(st.studyInstanceUid) ?? byDefault)), [shown, expanded, byDefault]);
   const box = useRef<HTMLDivElement>(null);
@@ -113,14 +126,37 @@ export function StudyList({
     const want = pendingScroll.current;
     if (!want) return;
     const index = shown.findIndex((st) => want.has(st.studyInstanceUid));
-    if (index < 0) return;
+    if (index < 0) {
+      // Further down than what is loaded: the next pages, up to a bound.
+      if (hasMore && shown.length < FIND_IMPORTED_UP_TO) loadMore(KEY_PAGE);
+      else pendingScroll.current = null;
+      return;
+    }
     pendingScroll.current = null;
     scrollToRow(index);
-  }, [shown, scrollToRow]);
+  }, [shown, scrollToRow, hasMore, loadMore]);
+
+  // Scrolled near the end of what is loaded: the next page.
+  useEffect(() => {
+    if (hasMore && list.end >= shown.length - LOAD_AHEAD_ROWS) loadMore(STUDY_PAGE);
+  }, [list.end, shown.length, hasMore, loadMore]);
 
   // Arrow keys, Page Up/Down, Home and End move between study headers; a header not yet
   // rendered is scrolled to first, then focused once it is.
   const focusRow = useRef<number | null>(null);
+  // A key moved past the last study loaded: the row it is going to once its page is here (End: the last).
+  const pendingRow = useRef<number | null>(null);
+  useEffect(() => {
+    const want = pendingRow.current;
+    if (want === null) return;
+    if (want < shown.length || !hasMore) {
+      pendingRow.current = null;
+      const to = Math.min(want, shown.length - 1);
+      if (to < 0) return;
+      scrollToRow(to);
+      if (!focusHead(to)) focusRow.current = to;
+    } else loadMore(want === Infinity ? KEY_PAGE : STUDY_PAGE);
+  }, [shown, hasMore, loadMore, scrollToRow]);
   const focusHead = (index: number) => {
     const head = box.current?.querySelector<HTMLButtonElement>(`[data-row="${index}"] > .study-head`);
     if (!head) return false;
@@ -132,9 +168,15 @@ export function StudyList({
   });
   const onHeadKey = (e: React.KeyboardEvent, index: number) => {
     const page = Math.max(1, Math.floor((box.current?.clientHeight ?? 0) / (STUDY_HEAD + STUDY_GAP)));
-    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: shown.length - 1 };
+    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: hasMore ? Infinity : shown.length - 1 };
     if (!(e.key in moves) || shown.length === 0) return;
     e.preventDefault();
+    if (moves[e.key] > shown.length - 1 && hasMore) {
+      // Past what is loaded: this row once its page is here (the effect above).
+      pendingRow.current = moves[e.key];
+      loadMore(moves[e.key] === Infinity ? KEY_PAGE : STUDY_PAGE);
+      return;
+    }
     const to = Math.min(shown.length - 1, Math.max(0, moves[e.key]));
     scrollToRow(to);
     if (!focusHead(to)) focusRow.current = to;
@@ -233,14 +275,14 @@ export function StudyList({
         </div>
         {filtering && (
           <div className="row filter-status" data-testid="study-filter-status">
-            <span className="muted">{shown.length.toLocaleString('en-GB')} of {all.length.toLocaleString('en-GB')} {all.length === 1 ? 'study' : 'studies'} shown</span>
+            <span className="muted">{total.toLocaleString('en-GB')} of {unfiltered.toLocaleString('en-GB')} {unfiltered === 1 ? 'study' : 'studies'} shown</span>
             <button type="button" className="link-button" onClick={() => setFilter(NO_FILTER)}>Clear filters</button>
           </div>
         )}
       </div>
       <div className="study-list virtual" role="list" aria-label="Studies" ref={box} data-testid="study-list">
-        {studies?.length === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
-        {all.length > 0 && shown.length === 0 && <p className="muted pad">No study matches the filters.</p>}
+        {studies?.length === 0 && unfiltered === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
+        {unfiltered > 0 && studies?.length === 0 && <p className="muted pad">No study matches the filters.</p>}
         <div className="study-rows" style={{ height: list.total }}>
           {shown.slice(list.start, list.end).map((st, i) => {
             const index = list.start + i;
@@ -252,7 +294,7 @@ export function StudyList({
                 data-row={index}
                 className={`study${isNew ? ' new' : ''}`}
                 role="listitem"
-                aria-setsize={shown.length}
+                aria-setsize={total}
                 aria-posinset={index + 1}
                 aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${isNew ? ', just imported' : ''}`}
                 style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
