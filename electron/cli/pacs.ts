@@ -16,6 +16,7 @@ import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pac
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { cliWords } from './pacs-words';
 import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
@@ -236,6 +237,8 @@ async function retrieve(argv: string[]): Promise<number> {
       via: via as 'get' | 'move' | undefined,
       receiver: { port: movePort, host: moveHost },
     });
+    // The protocol layer's advice in this command's words (its flags); --json keeps the neutral code too.
+    report.stopped = report.stopped && cliWords(report.stopped, report.stoppedHint);
     if (showProgress) process.stderr.write('\r\x1b[2K');
     if (values.json) printJson(report);
     else {
@@ -283,7 +286,7 @@ async function listen(argv: string[]): Promise<number> {
   const library = Library.open(libraryDir);
   const host = values.host ?? '0.0.0.0';
   if (isIP(host) === 0) throw new CliError(`--host "${host}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
-  const receiver = await startReceiver(library, { aet, port, host, allowed, tls, onEvent: (line) => process.stderr.write(line + '\n') });
+  const receiver = await startReceiver(library, { aet, port, host, allowed, tls, onEvent: (line, hint) => process.stderr.write(cliWords(line, hint) + '\n') });
   const security = tls ? (tls.ca ? ' over DICOM TLS (client certificates signed by --tls-ca required)' : ' over DICOM TLS') : '';
   process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}${security}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
   await untilStopped();
@@ -340,6 +343,7 @@ async function send(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       onProgress: countProgress(showProgress, 'Sending'),
     });
+    report.stopped = report.stopped && cliWords(report.stopped, report.stoppedHint);
     if (showProgress) process.stderr.write('\r\x1b[2K');
     if (values.json) printJson(report);
     else {
@@ -370,7 +374,7 @@ export const command: Command = {
       return await run(rest);
     } catch (err) {
       if (err instanceof PacsError && err.message === 'cancelled') throw new CliError('cancelled: nothing was fetched.', 130);
-      if (err instanceof PacsError) throw new CliError(err.message);
+      if (err instanceof PacsError) throw new CliError(cliWords(err.message, err.hint));
       if (err instanceof CliError) throw err;
       throw new CliError(`lumen pacs ${sub} failed: ${errorMessage(err)}`);
     }

@@ -73,7 +73,7 @@ export function checkDicomWebUrl(raw: string): string {
     throw new PacsError(`"${raw}" is not a URL: give the DICOMweb base URL, e.g. https://pacs.example.org/dicom-web.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PacsError(`a DICOMweb URL starts with http:// or https://, not ${url.protocol}//.`);
-  if (url.username || url.password) throw new PacsError('put no user name or password in the URL: use --user with --password-stdin, or --bearer-stdin.');
+  if (url.username || url.password) throw new PacsError('put no user name or password in the URL.', 'connection', { code: 'credentials-not-in-url', setting: 'credentials' });
   if (url.search || url.hash) throw new PacsError('a DICOMweb base URL has no query (?) or fragment (#).');
   return url.toString().replace(/\/+$/, '');
 }
@@ -109,7 +109,7 @@ export class PacsStore {
     const found = this.list().find((c) => c.name === name);
     if (!found) {
       const names = this.list().map((c) => c.name);
-      throw new PacsError(`no PACS connection named "${name}"${names.length ? ` (there are: ${names.join(', ')})` : ''}: add one with lumen pacs add.`);
+      throw new PacsError(`no PACS connection named "${name}"${names.length ? ` (there are: ${names.join(', ')})` : ''}.`, 'connection', { code: 'add-connection', setting: 'connection' });
     }
     return found;
   }
@@ -121,7 +121,7 @@ export class PacsStore {
   add(connection: PacsConnection, credentials: Credentials | null): void {
     const checked = PacsConnection.parse(connection);
     const connections = this.list();
-    if (connections.some((c) => c.name === checked.name)) throw new PacsError(`a PACS connection named "${checked.name}" exists already: remove it first (lumen pacs remove ${checked.name}).`);
+    if (connections.some((c) => c.name === checked.name)) throw new PacsError(`a PACS connection named "${checked.name}" exists already.`, 'connection', { code: 'remove-connection-first', setting: 'connection', value: checked.name });
     ensurePrivateDir(this.dataDir);
     // Secrets first: a connection never exists without the credentials it says it has.
     this.writeCredentials(checked.name, credentials);

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Credentials, DicomWebConnection } from './connections';
 import { authorizationHeader, networkReason, readLimited } from './dicomweb';
-import { DEFAULT_TIMEOUT_MS, PacsError } from './errors';
+import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
 
@@ -32,7 +32,7 @@ export async function stowInstances(
 ): Promise<Map<string, InstanceOutcome>> {
   const name = connection.name;
   if (connection.auth !== 'none' && !credentials) {
-    throw new PacsError(`PACS "${name}" needs credentials and none are stored: remove it and add it again with --user and --password-stdin (or --bearer-stdin).`);
+    throw new PacsError(`PACS "${name}" needs credentials and none are stored.`, 'connection', { code: 'enter-credentials', setting: 'credentials' });
   }
   const boundary = `lumen-${randomBytes(12).toString('hex')}`;
   const parts: Buffer[] = [];
@@ -74,7 +74,7 @@ export async function stowInstances(
   } catch (err) {
     if (err instanceof PacsError) throw err;
     if (options.signal?.aborted) throw new PacsError('cancelled');
-    if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+    if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, 'connection', TIMEOUT_HINT);
     throw new PacsError(`cannot reach PACS "${name}" at ${connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
   }
 

@@ -5,7 +5,7 @@
  * dependency and still give no time-outs or size limits; fetch gives both.
  */
 import type { Credentials, DicomWebConnection } from './connections';
-import { DEFAULT_TIMEOUT_MS, PacsError } from './errors';
+import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { queryKeys, studyFromJson } from './query';
 import { type SeriesMatch, seriesFromJson } from './series';
@@ -29,7 +29,7 @@ export class DicomWebClient {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (connection.auth !== 'none' && !credentials) {
-      throw new PacsError(`PACS "${connection.name}" needs credentials and none are stored: remove it and add it again with --user and --password-stdin (or --bearer-stdin).`);
+      throw new PacsError(`PACS "${connection.name}" needs credentials and none are stored.`, 'connection', { code: 'enter-credentials', setting: 'credentials' });
     }
   }
 
@@ -120,7 +120,7 @@ export class DicomWebClient {
     } catch (err) {
       if (err instanceof PacsError) throw err;
       if (cancel?.aborted) throw new PacsError('cancelled');
-      if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+      if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, 'connection', TIMEOUT_HINT);
       throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
     }
   }

@@ -11,7 +11,7 @@ import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import { readPart10OrBare } from '../results/part10';
 import type { DimseConnection } from './connections';
-import { DEFAULT_TIMEOUT_MS, PacsError, isUid } from './errors';
+import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, TIMEOUT_HINT, isUid } from './errors';
 import { p10File } from './p10';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { queryKeys, studyMatch } from './query';
@@ -29,12 +29,12 @@ const SUCCESS = 0x0000;
 /** C-GET warning: some sub-operations failed; the counts say how many. */
 const GET_WARNING = 0xb000;
 
-/** PS3.8 A-ASSOCIATE-RJ reasons (service user) in words. */
-function rejectReason(reason: number, connection: DimseConnection): string {
-  if (reason === 3) return `it does not know the calling AE title "${connection.callingAet}"; ask its administrator to add it, or set --calling-aet`;
-  if (reason === 7) return `it is not called "${connection.calledAet}"; check the AE title in the connection`;
-  if (reason === 2) return 'the application context is not supported';
-  return `reason ${reason}`;
+/** PS3.8 A-ASSOCIATE-RJ reasons (service user) in words, with what the user may change. */
+function rejectReason(reason: number, connection: DimseConnection): { text: string; hint?: PacsHint } {
+  if (reason === 3) return { text: `it does not know the calling AE title "${connection.callingAet}"; ask its administrator to add it`, hint: { code: 'calling-aet-unknown', setting: 'callingAet', value: connection.callingAet } };
+  if (reason === 7) return { text: `it is not called "${connection.calledAet}"; check the AE title in the connection` };
+  if (reason === 2) return { text: 'the application context is not supported' };
+  return { text: `reason ${reason}` };
 }
 
 export interface DimseOptions {
@@ -61,13 +61,13 @@ export interface MoveCounts {
 }
 
 /** A TLS failure in words of ours, from the text Node's TLS layer gives (dcmjs-dimse passes only the text on). */
-function tlsProblem(text: string): string | null {
+function tlsProblem(text: string): { text: string; hint?: PacsHint } | null {
   if (/self[- ]signed|unable to (verify|get)|certificate (has expired|is not yet valid|signature failure|chain)|unknown ca|bad certificate/i.test(text)) {
-    return "the server's TLS certificate is not signed by the CA file of the connection (or has expired), or the server did not accept Lumen's certificate";
+    return { text: "the server's TLS certificate is not signed by the CA file of the connection (or has expired), or the server did not accept Lumen's certificate" };
   }
-  if (/altnames|hostname|does not match/i.test(text)) return "the server's TLS certificate is not for this host name or address";
-  if (/certificate required|handshake failure|alert/i.test(text)) return 'the TLS handshake was refused: the server may require a client certificate (--tls-cert and --tls-key)';
-  if (/wrong version number|ssl|tls|packet length too long/i.test(text)) return 'the TLS handshake failed: check that this port speaks DICOM TLS (and the connection uses --tls only if it does)';
+  if (/altnames|hostname|does not match/i.test(text)) return { text: "the server's TLS certificate is not for this host name or address" };
+  if (/certificate required|handshake failure|alert/i.test(text)) return { text: 'the TLS handshake was refused: the server may require a client certificate', hint: { code: 'client-certificate', setting: 'tlsClientCertificate' } };
+  if (/wrong version number|ssl|tls|packet length too long/i.test(text)) return { text: 'the TLS handshake failed: check that this port speaks DICOM TLS', hint: { code: 'tls-only-if-tls', setting: 'tls' } };
   return null;
 }
 
@@ -191,7 +191,7 @@ export class DimseClient {
     });
     await Promise.all(stores);
     // dcmjs-dimse skips a request whose presentation context the PACS rejected: no C-GET here.
-    if (answered === 0) throw new GetNotSupported(`PACS "${this.connection.name}" does not accept C-GET (the association did not take it): retrieve with --via move.`);
+    if (answered === 0) throw new GetNotSupported(`PACS "${this.connection.name}" does not accept C-GET (the association did not take it).`, 'connection', { code: 'retrieve-by-move', setting: 'retrieveMethod' });
     return { failedOnServer };
   }
 
@@ -246,7 +246,7 @@ export class DimseClient {
       : [target.seriesUid ? requests.CMoveRequest.createSeriesMoveRequest(destinationAet, target.studyUid, target.seriesUid) : requests.CMoveRequest.createStudyMoveRequest(destinationAet, target.studyUid)];
     const total: MoveCounts = { remaining: 0, completed: 0, failed: 0, warning: 0 };
     const c = this.connection;
-    let refusal: string | null = null;
+    let refusal: { text: string; hint?: PacsHint } | null = null;
     for (const move of moves) {
       move.on('response', (response: any) => {
         const status = response.getStatus();
@@ -262,19 +262,25 @@ export class DimseClient {
         onCounts?.({ ...total });
         if (status === SUCCESS || status === GET_WARNING) return;
         const hex = status.toString(16).toUpperCase().padStart(4, '0');
+        const byGet: PacsHint = { code: 'retrieve-by-get', setting: 'retrieveMethod' };
         refusal ??=
           status === MOVE_DESTINATION_UNKNOWN
-            ? `PACS "${c.name}" does not know the move destination "${destinationAet}" (DIMSE status 0xA801): ask its administrator to add ${destinationAet} with this computer's address and the receiving port, or use --via get.`
+            ? { text: `PACS "${c.name}" does not know the move destination "${destinationAet}" (DIMSE status 0xA801): ask its administrator to add ${destinationAet} with this computer's address and the receiving port.`, hint: byGet }
             : status === 0xfe00
-              ? 'cancelled'
+              ? { text: 'cancelled' }
               : (status & 0xff00) === 0xa700
-                ? `PACS "${c.name}" refused to move the study (DIMSE status 0x${hex}: out of resources).`
+                ? { text: `PACS "${c.name}" refused to move the study (DIMSE status 0x${hex}: out of resources).` }
                 : // Orthanc answers 0xC000, not 0xA801, for a destination it does not know: the likeliest cause, said.
-                  `PACS "${c.name}" refused to move the study to "${destinationAet}" (DIMSE status 0x${hex}): check that it knows the move destination "${destinationAet}" (Lumen's AE title, with this computer's address and the receiving port); ask its administrator to add it, or use --via get.`;
+                  {
+                    text: `PACS "${c.name}" refused to move the study to "${destinationAet}" (DIMSE status 0x${hex}): check that it knows the move destination "${destinationAet}" (Lumen's AE title, with this computer's address and the receiving port); ask its administrator to add it.`,
+                    hint: byGet,
+                  };
       });
     }
     await this.associate(moves, 'move the study', signal, undefined, true);
-    if (refusal) throw new PacsError(refusal);
+    // Set in the response handler: TypeScript cannot see that it may be set by now.
+    const refused = refusal as { text: string; hint?: PacsHint } | null;
+    if (refused) throw new PacsError(refused.text, 'connection', refused.hint);
     return total;
   }
 
@@ -316,8 +322,8 @@ export class DimseClient {
       const client = new Client();
       let failure: PacsError | null = null;
       let settled = false;
-      const fail = (message: string) => {
-        failure ??= new PacsError(message);
+      const fail = (message: string, hint?: PacsHint) => {
+        failure ??= new PacsError(message, 'connection', hint);
       };
       const network = () => (client as unknown as { network?: { socket?: { destroy(): void }; on(event: string, f: () => void): void } }).network;
       // dcmjs-dimse's own time-outs do not fire while a peer that accepted the connection says
@@ -326,7 +332,7 @@ export class DimseClient {
       const quiet = () => {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => {
-          fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+          fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, TIMEOUT_HINT);
           network()?.socket?.destroy();
           settle();
         }, this.timeoutMs);
@@ -367,15 +373,18 @@ export class DimseClient {
         skipped = list.filter((r) => !association.getAcceptedPresentationContextFromRequest(r)).length;
         quiet();
       });
-      client.on('associationRejected', (e: { reason: number }) => fail(`${where} refused the association: ${rejectReason(e.reason, c)}.`));
+      client.on('associationRejected', (e: { reason: number }) => {
+        const why = rejectReason(e.reason, c);
+        fail(`${where} refused the association: ${why.text}.`, why.hint);
+      });
       client.on('networkError', (e: unknown) => {
         const text = String((e as Error)?.message ?? e);
         const tlsText = security ? tlsProblem(text) : null;
-        if (tlsText) fail(`cannot open a TLS association with ${where}: ${tlsText}.`);
-        else if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up, or allow longer with --timeout.`);
+        if (tlsText) fail(`cannot open a TLS association with ${where}: ${tlsText.text}.`, tlsText.hint);
+        else if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, TIMEOUT_HINT);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
-        else fail(`the connection to ${where} failed when asked to ${what}${security ? '' : ': if the PACS takes only DICOM TLS, add the connection again with --tls'}.`);
+        else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });
       });
       client.on('closed', () => {
         if (answered + skipped < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);

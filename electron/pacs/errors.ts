@@ -1,13 +1,75 @@
-/** A PACS failure a user can act on: what happened, with which connection, and what to do. Never a library's own words, never patient data. */
+/**
+ * What a user can change to get past a failure, as neutral data: `code` says which advice,
+ * `setting` which setting it concerns, `value` what the advice names (an AE title, a query
+ * field). The protocol layer never words it: the CLI names its flag (electron/cli/pacs-words.ts),
+ * the app its Settings field (electron/engine/handlers/pacs-words.ts).
+ */
+export interface PacsHint {
+  code: PacsHintCode;
+  setting: PacsSetting;
+  value?: string;
+}
+
+export type PacsSetting =
+  | 'timeout'
+  | 'callingAet'
+  | 'retrieveMethod'
+  | 'tls'
+  | 'tlsClientCertificate'
+  | 'credentials'
+  | 'connection'
+  | 'receiverPort'
+  | 'receiverHost'
+  | 'allowedSenders'
+  | 'queryField'
+  | 'studyUid';
+
+export const PACS_HINT_CODES = [
+  'allow-longer',
+  'calling-aet-unknown',
+  'retrieve-by-move',
+  'retrieve-by-get',
+  'client-certificate',
+  'add-with-tls',
+  'tls-only-if-tls',
+  'enter-credentials',
+  'credentials-not-in-url',
+  'add-connection',
+  'remove-connection-first',
+  'port-in-use',
+  'port-privileged',
+  'host-not-local',
+  'allow-sender',
+  'query-field',
+  'check-study-uid',
+] as const;
+export type PacsHintCode = (typeof PACS_HINT_CODES)[number];
+
+/**
+ * A PACS failure a user can act on: what happened, with which connection, in neutral words
+ * (`message`, a sentence ending in a full stop), and what to do as a `hint` each front end
+ * words. Never a library's own words, never patient data.
+ */
 export class PacsError extends Error {
   /** `instance`: only this instance failed, a retrieve goes on; `connection`: nothing more can come from this PACS now. */
   constructor(
     message: string,
     readonly scope: 'instance' | 'connection' = 'connection',
+    readonly hint?: PacsHint,
   ) {
     super(message);
     this.name = 'PacsError';
   }
+}
+
+/** The advice for a PACS that did not answer in time. */
+export const TIMEOUT_HINT: PacsHint = { code: 'allow-longer', setting: 'timeout' };
+
+/** A neutral message and its hint, worded by `words` (the CLI's or the app's): the hint's text, with its own joining punctuation, goes before the full stop. */
+export function withHint(message: string, hint: PacsHint | undefined | null, words: (hint: PacsHint) => string): string {
+  if (!hint) return message;
+  const text = words(hint);
+  return text ? `${message.replace(/\.$/, '')}${text}.` : message;
 }
 
 /** How long one request may wait for the PACS before it is given up, unless the caller says otherwise. */

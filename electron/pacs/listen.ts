@@ -10,7 +10,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import type { Library } from '../library/library';
-import { PacsError } from './errors';
+import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { InstanceFiler } from './filer';
 
@@ -86,8 +86,8 @@ export interface ListenOptions {
   host: string;
   /** Calling AE titles allowed to send; every other is refused. */
   allowed: ReadonlySet<string>;
-  /** What happened, one line each, for the terminal: AE titles and counts, never patient data. */
-  onEvent?: (line: string) => void;
+  /** What happened, one line each, for the terminal: AE titles and counts, never patient data; `hint`: what the user may change (worded by the CLI or the app). */
+  onEvent?: (line: string, hint?: PacsHint) => void;
   /** The filer to use (a C-MOVE's, which checks the study asked for); by default one that files any study. */
   filer?: InstanceFiler;
   /** After each C-STORE: whether the instance was filed (a C-MOVE's progress). */
@@ -123,7 +123,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
       }
       if (!options.allowed.has(this.calling)) {
         refusedAssociations++;
-        say(`refused an association from "${this.calling}": not an allowed calling AE title (allow it with --allow ${this.calling}).`);
+        say(`refused an association from "${this.calling}": not an allowed calling AE title.`, { code: 'allow-sender', setting: 'allowedSenders', value: this.calling });
         this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized);
         return;
       }
@@ -214,15 +214,13 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     server.once('error', (e: unknown) => {
       const code = (e as { code?: string })?.code;
       reject(
-        new PacsError(
-          code === 'EADDRINUSE'
-            ? `port ${options.port} is in use: choose another with --port.`
-            : code === 'EACCES'
-              ? `port ${options.port} needs administrator rights: choose one above 1023 with --port.`
-              : code === 'EADDRNOTAVAIL'
-                ? `${options.host} is not an address of this computer: choose another with --host.`
-                : `cannot listen on ${options.host} port ${options.port}.`,
-        ),
+        code === 'EADDRINUSE'
+          ? new PacsError(`port ${options.port} is in use.`, 'connection', { code: 'port-in-use', setting: 'receiverPort' })
+          : code === 'EACCES'
+            ? new PacsError(`port ${options.port} needs administrator rights.`, 'connection', { code: 'port-privileged', setting: 'receiverPort' })
+            : code === 'EADDRNOTAVAIL'
+              ? new PacsError(`${options.host} is not an address of this computer.`, 'connection', { code: 'host-not-local', setting: 'receiverHost' })
+              : new PacsError(`cannot listen on ${options.host} port ${options.port}.`),
       );
     });
     server.listen(options.port, options.host, () => resolve());

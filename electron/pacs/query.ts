@@ -3,7 +3,7 @@
  * DICOM attribute matches, and each answer becomes one StudyMatch named with
  * DICOM keywords.
  */
-import { PacsError, isUid } from './errors';
+import { type PacsHint, PacsError, isUid } from './errors';
 
 export interface StudyQuery {
   patientId?: string;
@@ -33,23 +33,26 @@ export interface InstanceRef {
   seriesInstanceUid: string;
 }
 
+/** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */
+const field = (key: keyof StudyQuery): PacsHint => ({ code: 'query-field', setting: 'queryField', value: key });
+
 /** Checks the user's filters; a bad one is named with how to write it. Nothing leaves the machine before this passes. */
 export function checkQuery(query: StudyQuery): StudyQuery {
   const date = query.studyDate;
   if (date !== undefined && !/^(\d{8}|\d{8}-|-\d{8}|\d{8}-\d{8})$/.test(date)) {
-    throw new PacsError(`--study-date "${date}" is not a date or range: write YYYYMMDD or YYYYMMDD-YYYYMMDD (either end may be left open).`);
+    throw new PacsError(`Study date "${date}" is not a date or range: write YYYYMMDD or YYYYMMDD-YYYYMMDD (either end may be left open).`, 'connection', field('studyDate'));
   }
-  if (date && /^\d{8}-\d{8}$/.test(date) && date.slice(0, 8) > date.slice(9)) throw new PacsError(`--study-date ${date} ends before it starts.`);
-  if (query.modality !== undefined && !/^[A-Z0-9 _]{1,16}$/.test(query.modality)) throw new PacsError(`--modality "${query.modality}" is not a DICOM modality code (CT, MR, US...).`);
-  for (const [flag, value] of [
-    ['--patient-id', query.patientId],
-    ['--patient-name', query.patientName],
-    ['--accession', query.accession],
-    ['--description', query.description],
+  if (date && /^\d{8}-\d{8}$/.test(date) && date.slice(0, 8) > date.slice(9)) throw new PacsError(`Study date ${date} ends before it starts.`, 'connection', field('studyDate'));
+  if (query.modality !== undefined && !/^[A-Z0-9 _]{1,16}$/.test(query.modality)) throw new PacsError(`Modality "${query.modality}" is not a DICOM modality code (CT, MR, US...).`, 'connection', field('modality'));
+  for (const [key, words, value] of [
+    ['patientId', 'Patient ID', query.patientId],
+    ['patientName', 'Patient name', query.patientName],
+    ['accession', 'Accession number', query.accession],
+    ['description', 'Description', query.description],
   ] as const) {
     // A backslash separates values in DICOM; control characters have no place in a match.
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-    if (value !== undefined && (/[\\\x00-\x1f\x7f]/.test(value) || value.length > 64)) throw new PacsError(`${flag} holds a backslash, a control character or more than 64 characters.`);
+    if (value !== undefined && (/[\\\x00-\x1f\x7f]/.test(value) || value.length > 64)) throw new PacsError(`${words} holds a backslash, a control character or more than 64 characters.`, 'connection', field(key));
   }
   return query;
 }

@@ -10,7 +10,7 @@ import type { Library } from '../library/library';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
 import { DicomWebClient } from './dicomweb';
 import { DimseClient, GetNotSupported } from './dimse';
-import { PacsError, isUid } from './errors';
+import { type PacsHint, PacsError, isUid } from './errors';
 import { InstanceFiler, type RetrieveTarget } from './filer';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
@@ -33,6 +33,8 @@ export interface RetrieveReport {
   errors: { sopInstanceUid: string | null; reason: string }[];
   /** Set when the retrieve stopped early (the connection failed): what arrived before is kept. */
   stopped: string | null;
+  /** What the user may change about why it stopped, for the CLI or the app to word. */
+  stoppedHint: PacsHint | null;
   seconds: number;
 }
 
@@ -57,11 +59,12 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid, options.signal) : await dimse!.findInstances(target.studyUid, target.seriesUid, options.signal);
   const valid = listed.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
   if (valid.length === 0) {
-    throw new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}: check the UID with lumen pacs query.`);
+    throw new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}.`, 'connection', { code: 'check-study-uid', setting: 'studyUid' });
   }
   const present = library.presentInstances(valid.map((r) => r.sopInstanceUid));
   const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
   let stopped: string | null = null;
+  let stoppedHint: PacsHint | null = null;
   let done = 0;
   const progress = () => options.onProgress?.(present.size + done, valid.length);
 
@@ -79,7 +82,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
             await filer.file(await dicomweb.retrieveInstance({ ...ref, studyInstanceUid: target.studyUid }, options.signal), ref);
           } catch (err) {
             if (err instanceof PacsError && err.scope === 'connection') {
-              stopped ??= err.message;
+              if (stopped === null) [stopped, stoppedHint] = [err.message, err.hint ?? null];
               return;
             }
             filer.fail(ref.sopInstanceUid, err instanceof PacsError ? err.message : `retrieving it failed (${errorMessage(err)}).`);
@@ -118,7 +121,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
         }
       } catch (err) {
         if (!(err instanceof PacsError)) throw err;
-        stopped = err.message;
+        [stopped, stoppedHint] = [err.message, err.hint ?? null];
       }
     }
   } finally {
@@ -137,6 +140,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     failed: filer.failed,
     errors: filer.errors,
     stopped,
+    stoppedHint,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

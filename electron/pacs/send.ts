@@ -16,7 +16,7 @@ import { parseDicomBuffer } from '../dicom/parse';
 import type { Credentials, PacsConnection } from './connections';
 import { stowInstances } from './dicomweb-store';
 import { DimseClient } from './dimse';
-import { PacsError, isUid } from './errors';
+import { type PacsHint, PacsError, isUid } from './errors';
 
 /** Files one send may name, folders walked included: more is a mistake (a whole disk), not a send. */
 export const MAX_SEND_FILES = 10_000;
@@ -45,6 +45,8 @@ export interface SendReport {
   files: SendFileResult[];
   /** Set when the connection failed and the rest was not sent. */
   stopped: string | null;
+  /** What the user may change about why it stopped, for the CLI or the app to word. */
+  stoppedHint: PacsHint | null;
   seconds: number;
 }
 
@@ -148,6 +150,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
   const protocol = connection.kind === 'dicomweb' ? 'STOW-RS' : 'C-STORE';
   const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { timeoutMs: options.timeoutMs }) : null;
   let stopped: string | null = null;
+  let stoppedHint: PacsHint | null = null;
   let done = 0;
   const bySop = new Map<string, string>();
 
@@ -160,7 +163,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
           : await dimse!.store(batch, options.signal);
     } catch (err) {
       if (!(err instanceof PacsError)) throw err;
-      stopped = err.message;
+      [stopped, stoppedHint] = [err.message, err.hint ?? null];
       for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${err.message}` });
       return;
     }
@@ -219,6 +222,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
     skipped: count('skipped'),
     files: results,
     stopped,
+    stoppedHint,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }

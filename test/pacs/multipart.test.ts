@@ -32,7 +32,7 @@ describe('checkQuery', () => {
     expect(() => checkQuery({ studyDate: '2024-01-01' })).toThrow(/YYYYMMDD-YYYYMMDD/);
     expect(() => checkQuery({ studyDate: '20241231-20240101' })).toThrow(/ends before it starts/);
     expect(() => checkQuery({ modality: 'ct;drop' })).toThrow(/not a DICOM modality code/);
-    expect(() => checkQuery({ patientId: 'A\\B' })).toThrow(/--patient-id holds a backslash/);
-    expect(() => checkQuery({ patientName: 'x\u0000' })).toThrow(/--patient-name/);
+    expect(() => checkQuery({ patientId: 'A\\B' })).toThrow(/^Patient ID holds a backslash/);
+    expect(() => checkQuery({ patientName: 'x\u0000' })).toThrow(expect.objectContaining({ message: expect.stringMatching(/^Patient name/), hint: { code: 'query-field', setting: 'queryField', value: 'patientName' } }));
   });
 });

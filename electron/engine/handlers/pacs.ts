@@ -13,13 +13,14 @@ import type { Library } from '../../library/library';
 import { checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore } from '../../pacs/connections';
 import { DicomWebClient } from '../../pacs/dicomweb';
 import { DimseClient } from '../../pacs/dimse';
-import { PacsError } from '../../pacs/errors';
+import { type PacsHint, PacsError } from '../../pacs/errors';
 import { type Receiver, startReceiver } from '../../pacs/listen';
 import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../../pacs/receiver-settings';
 import { checkQuery, type StudyQuery } from '../../pacs/query';
 import { retrieveStudy } from '../../pacs/retrieve';
 import { sendFiles } from '../../pacs/send';
 import { forgetInstances, openLibrary } from '../viewer/library-access';
+import { appWords } from './pacs-words';
 import type { EngineDeps } from './context';
 
 /** How long the app waits for a PACS to answer one request. */
@@ -30,25 +31,9 @@ const MAX_EVENTS = 20;
 /** A Study Instance UID no PACS holds (2.25: a UUID-derived root; this one is all zeros): the test query finds nothing. */
 const NO_SUCH_STUDY = '2.25.0';
 
-/** The CLI's words in the protocol layer's messages, as the app's fields are named. */
-function inAppWords(message: string): string {
-  return message
-    .replace(/--patient-id/g, 'Patient ID')
-    .replace(/--patient-name/g, 'Patient name')
-    .replace(/--study-date/g, 'Study date')
-    .replace(/--modality/g, 'Modality')
-    .replace(/--accession/g, 'Accession number')
-    .replace(/--description/g, 'Description')
-    .replace(/, or allow longer with --timeout/g, '')
-    .replace(/ with --port/g, ' in the receiver settings')
-    .replace(/ with --host/g, ' in the receiver settings')
-    .replace(/ \(allow it with --allow ([^)]*)\)/g, ' (allow it in Settings, PACS)')
-    .replace(/, or set --calling-aet/g, ', or change the calling AE title in Settings');
-}
-
-/** A failure as the user reads it: ours as written, anything else named by what was being done (never a library's words). */
+/** A failure as the user reads it: ours with its advice in the app's words, anything else named by what was being done (never a library's words). */
 function userError(err: unknown, what: string): Error {
-  if (err instanceof PacsError) return new Error(inAppWords(err.message));
+  if (err instanceof PacsError) return new Error(appWords(err.message, err.hint));
   return new Error(`${what} failed (${errorMessage(err)}).`);
 }
 
@@ -141,8 +126,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
     };
   };
   const announce = () => listeners?.emit('pacs.receiverChanged', receiverState());
-  const note = (line: string) => {
-    events.unshift({ at: new Date().toISOString(), line: inAppWords(line) });
+  const note = (line: string, hint?: PacsHint) => {
+    events.unshift({ at: new Date().toISOString(), line: appWords(line, hint) });
     events.length = Math.min(events.length, MAX_EVENTS);
   };
   const stopReceiver = async () => {
@@ -166,8 +151,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         ...settings,
         tls,
         allowed: new Set(allowed),
-        onEvent: (line) => {
-          note(line);
+        onEvent: (line, hint) => {
+          note(line, hint);
           forgetInstances(deps);
           ctx.emit('library.changed', { reason: 'import' });
           announce();
@@ -303,7 +288,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             },
           });
           job.checkCancelled();
-          return { ...report, errors: report.errors.map((e) => ({ ...e, reason: inAppWords(e.reason) })), stopped: report.stopped && inAppWords(report.stopped) };
+          const { stoppedHint, ...rest } = report;
+          return { ...rest, stopped: report.stopped && appWords(report.stopped, stoppedHint) };
         } catch (err) {
           job.checkCancelled();
           throw userError(err, `Retrieving from PACS "${name}"`);
@@ -336,10 +322,10 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
           const file = files.get(uid);
           const result = file === undefined ? undefined : byFile.get(path.resolve(file));
           if (!result) return { sopInstanceUid: uid, status: 'failed' as const, reason: 'the library has no result document with this UID (removed since it was listed?).' };
-          return { sopInstanceUid: uid, status: result.status, reason: result.reason ? inAppWords(result.reason) : null };
+          return { sopInstanceUid: uid, status: result.status, reason: result.reason ?? null };
         });
         const count = (status: string) => documents.filter((d) => d.status === status).length;
-        return { pacs: report.pacs, protocol: report.protocol, stored: count('stored'), failed: count('failed') + count('skipped'), documents, stopped: report.stopped && inAppWords(report.stopped) };
+        return { pacs: report.pacs, protocol: report.protocol, stored: count('stored'), failed: count('failed') + count('skipped'), documents, stopped: report.stopped && appWords(report.stopped, report.stoppedHint) };
       } catch (err) {
         throw userError(err, `Sending to PACS "${name}"`);
       }
