@@ -46,6 +46,10 @@ const INPUT_SIZE = 16;
 export async function runFuzzCase(bytes: Uint8Array, file = 'fuzz.dcm'): Promise<FuzzOutcome> {
   try {
     const head = parseDicomBuffer(bytes, file, { untilTag: 'x7fe00010' });
+    const { patientName, patientId, studyDescription, seriesDescription, accessionNumber } = head.meta;
+    for (const text of [patientName, patientId, studyDescription, seriesDescription, accessionNumber]) {
+      if (text !== undefined && LONE_SURROGATE.test(text)) return { kind: 'crash', detail: 'a name or description was decoded to text that is not valid Unicode (a lone surrogate)' };
+    }
     const refused = pixelDataProblem(head.meta);
     if (refused) return { kind: 'error', detail: refused };
     const parsed = parseDicomBuffer(bytes, file);
@@ -134,6 +138,23 @@ const SYNTAXES = [TS.implicitLE, TS.explicitLE, TS.explicitBE, TS.deflatedLE, TS
 /** Group 0028 elements whose values size the decode. */
 const IMAGE_US_TAGS = ['x00280002', 'x00280006', 'x00280010', 'x00280011', 'x00280100', 'x00280101', 'x00280102', 'x00280103', 'x00281101', 'x00281102', 'x00281103'];
 const IMAGE_STRING_TAGS = ['x00280008', 'x00281050', 'x00281051', 'x00281052', 'x00281053', 'x00280030'];
+/**
+ * Patient names as a hostile file writes them (what the request audit, test/security/, refuses
+ * from the page): raw bytes, and the character set they are read in (none: the default).
+ */
+const HOSTILE_NAMES: [what: string, bytes: number[], charset?: string][] = [
+  ['a NUL inside', [0x41, 0x00, 0x42]],
+  ['an escape sequence', [0x1b, 0x5b, 0x32, 0x4a, 0x41]],
+  ['a C1 control (CSI in Latin-1)', [0x41, 0x9b, 0x32, 0x4a], 'ISO_IR 100'],
+  ['bytes that are not UTF-8', [0x41, 0xff, 0xfe, 0xc0, 0xaf], 'ISO_IR 192'],
+  ['a UTF-8-encoded surrogate', [0x41, 0xed, 0xa0, 0x80, 0x42], 'ISO_IR 192'],
+  ['a UTF-8 sequence cut short', [0x41, 0xe2, 0x80], 'ISO_IR 192'],
+  ['a bidirectional override', [0x41, 0xe2, 0x80, 0xae, 0x42], 'ISO_IR 192'],
+  ['an ISO 2022 escape cut short', [0x41, 0x1b, 0x24], 'ISO 2022 IR 87'],
+  ['64 KiB of letters', Array.from({ length: 0xfffe }, () => 0x41)],
+];
+/** A lone UTF-16 surrogate: text no decoder should make (SQLite and JSON would change it). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * `count` damaged copies of the seeds, reproducible from `seed`: first each
@@ -266,6 +287,16 @@ export function* fuzzCases(seeds: FuzzSeed[], seed: number, count: number): Gene
     (s) => {
       const n = int(s.bytes.length);
       return { mutation: `cut at byte ${n}`, bytes: s.bytes.subarray(0, n) };
+    },
+    (s) => {
+      const el = s.elements.find((e) => e.tag === 'x00100010' && !e.nested);
+      if (!el || s.deflated) return undefined;
+      const [what, raw, charset] = pick(HOSTILE_NAMES);
+      // Even (DICOM values are), and at most 0xfffe bytes: what an explicit VR's 2-byte length holds.
+      const value = Uint8Array.from(raw.length % 2 ? [...raw, 0x20] : raw);
+      // The character set goes in just before the pixel data, after the name: the name's offsets hold.
+      const withCharset = charset ? insertElement(s, 'x00080005', 'CS', latin1(charset)) : s.bytes;
+      return withCharset && { mutation: `patient name set to ${what}${charset ? ` (${charset})` : ''}`, bytes: replaceValue({ ...s, bytes: withCharset }, el, value) };
     },
     (s) => {
       // Another seed's bytes from a point on: e.g. one syntax's pixel data under another's header.
