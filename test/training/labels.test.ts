@@ -6,25 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requests } from '../../common/contract';
-import type { RequestContext } from '../../common/rpc';
-import { JobRunner } from '../../electron/engine/jobs';
-import { trainingHandlers } from '../../electron/engine/handlers/training';
 import { Library } from '../../electron/library/library';
 import { writePhantomSet, type PhantomSet } from './phantoms';
+import { trainingRequests } from './support';
 
 let dataDir: string;
 let set: PhantomSet;
-const ctx: RequestContext = { emit: () => {} };
-const cleanups: (() => void | Promise<void>)[] = [];
-let h: ReturnType<typeof trainingHandlers>;
-
-/** A request as the dispatcher makes it: input and output checked against the contract. */
-async function call(name: keyof typeof requests, input: unknown): Promise<any> {
-  const parsed = requests[name].input.parse(input);
-  const out = await (h as any)[name](parsed, ctx);
-  return requests[name].output.parse(out);
-}
+const training = trainingRequests();
+const { call } = training;
 
 const labels = async () => ((await call('training.labels.list', {})) as { targetKind: string; targetUid: string; label: string; author: string | null; createdAt: string }[]).map((l) => `${l.targetKind} ${l.targetUid} ${l.label}`).sort();
 
@@ -39,11 +28,11 @@ beforeAll(async () => {
   const lib = Library.open(path.join(dataDir, 'library'));
   await lib.importPaths([set.dir]);
   lib.close();
-  h = trainingHandlers({ dataDir, jobs: new JobRunner(), log: () => {}, onDispose: (fn) => cleanups.push(fn) });
+  training.open(dataDir);
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of cleanups) await c();
+  await training.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -5,41 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestContext } from '../../common/rpc';
-import { requests } from '../../common/contract';
-import { JobRunner } from '../../electron/engine/jobs';
-import { trainingHandlers } from '../../electron/engine/handlers/training';
 import { Library } from '../../electron/library/library';
 import { loadPackage } from '../../models/package';
 import { initBackend } from '../../models/runtime';
 import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
+import { trainingRequests } from './support';
 
 let dataDir: string;
 let set: MilPhantomSet;
-const events: { event: string; payload: any }[] = [];
-const ctx: RequestContext = { emit: (event, payload) => events.push({ event, payload }) };
-const cleanups: (() => void | Promise<void>)[] = [];
-let h: ReturnType<typeof trainingHandlers>;
-const jobs = new JobRunner();
-
-async function call(name: keyof typeof requests, input: unknown): Promise<any> {
-  const parsed = requests[name].input.parse(input);
-  const out = await (h as any)[name](parsed, ctx);
-  return requests[name].output.parse(out);
-}
-
-function waitForJob(jobId: string, ms = 200_000): Promise<{ event: string; payload: any }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const hit = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
-      if (hit) return resolve(hit);
-      if (Date.now() - started > ms) return reject(new Error('job did not end'));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
+const training = trainingRequests();
+const { events, call, waitForJob } = training;
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -48,11 +23,11 @@ beforeAll(async () => {
   const lib = Library.open(path.join(dataDir, 'library'));
   await lib.importPaths([set.dir]);
   lib.close();
-  h = trainingHandlers({ dataDir, jobs, log: () => {}, onDispose: (fn) => cleanups.push(fn) });
+  training.open(dataDir);
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of cleanups) await c();
+  await training.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -6,23 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../common/contract';
-import type { RequestContext } from '../../common/rpc';
-import { trainingHandlers } from '../../electron/engine/handlers/training';
-import { JobRunner } from '../../electron/engine/jobs';
 import { Library } from '../../electron/library/library';
 import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/labels';
 import { activeBackend } from '../../models/runtime';
 import { trainClassifier } from '../../electron/training/train';
 import { writePhantomSet } from './phantoms';
+import { trainingRequests } from './support';
 
 let dataDir: string;
 let dicomDir: string;
 let csv: string;
-const events: { event: string; payload: any }[] = [];
-const ctx: RequestContext = { emit: (event, payload) => events.push({ event, payload }) };
-const cleanups: (() => void | Promise<void>)[] = [];
-let h: ReturnType<typeof trainingHandlers>;
-const jobs = new JobRunner();
+const training = trainingRequests();
+const { waitForJob, unchecked } = training;
 
 /** The files a data folder must keep whatever a training request says. */
 const precious = () => [
@@ -31,24 +26,11 @@ const precious = () => [
   path.join(dataDir, 'training-runs', 'other-run', 'state.json'),
 ];
 
-function waitForJob(jobId: string, ms = 120_000): Promise<{ event: string; payload: any }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const hit = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
-      if (hit) return resolve(hit);
-      if (Date.now() - started > ms) return reject(new Error('job did not end'));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
-
 /** Calls the handler as a transport that skipped the contract's checks would: the handler must still refuse. */
 async function startUnchecked(name: string): Promise<string> {
   try {
-    const { jobId } = await (h as any)['training.start']({ name, variant: 'custom-phi-6', resolution: 32, epochs: 1, mode: 'head', augment: false, seed: 1, overwrite: false }, ctx);
-    const end = await waitForJob(jobId);
+    const { jobId } = await unchecked('training.start', { name, variant: 'custom-phi-6', resolution: 32, epochs: 1, mode: 'head', augment: false, seed: 1, overwrite: false });
+    const end = await waitForJob(jobId, 120_000);
     return end.event === 'job.failed' ? String(end.payload.message ?? end.payload.error ?? JSON.stringify(end.payload)) : 'finished';
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
@@ -73,11 +55,11 @@ beforeAll(async () => {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, '{}');
   }
-  h = trainingHandlers({ dataDir, jobs, log: () => {}, onDispose: (fn) => cleanups.push(fn) });
+  training.open(dataDir);
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of cleanups) await c();
+  await training.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (dicomDir) rmSync(dicomDir, { recursive: true, force: true });
 });
@@ -85,8 +67,8 @@ afterAll(async () => {
 describe('training from scratch', () => {
   it('in an engine that picked no backend yet, trains (on cpu instead of wasm); refused runs name the backend', async () => {
     expect(activeBackend()).toBe(null);
-    const { jobId } = await (h as any)['training.start']({ name: 'scratch', variant: 'custom-phi-6', resolution: 32, epochs: 1, mode: 'scratch', augment: false, seed: 1, overwrite: false }, ctx);
-    const end = await waitForJob(jobId);
+    const { jobId } = await unchecked('training.start', { name: 'scratch', variant: 'custom-phi-6', resolution: 32, epochs: 1, mode: 'scratch', augment: false, seed: 1, overwrite: false });
+    const end = await waitForJob(jobId, 120_000);
     expect(end.payload.message ?? '').not.toMatch(/undefined/);
     expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
     expect(activeBackend()).toBe('wasm');
@@ -133,7 +115,7 @@ describe('the package folder of a run', () => {
 });
 
 describe('resuming a run', () => {
-  const resume = async (checkpointDir: string) => (h as any)['training.resume']({ checkpointDir }, ctx);
+  const resume = async (checkpointDir: string) => unchecked('training.resume', { checkpointDir });
   const runJson = (request: unknown) => JSON.stringify({ runId: 'x', name: 'r', epochs: 1, startedAt: '2026-01-01T00:00:00Z', request });
 
   it('only resumes a run folder of this data folder', async () => {
@@ -160,7 +142,7 @@ describe('resuming a run', () => {
     // A run whose request names another folder would train (and delete) there.
     writeFileSync(path.join(dir, 'run.json'), runJson({ name: 'other-run', variant: 'custom-phi-6', mode: 'head', augment: false, seed: 1, overwrite: false }));
     await expect(resume(dir)).rejects.toThrow(/is for "other-run"/);
-    const runs = await (h as any)['training.runs']({}, ctx);
+    const runs = await unchecked('training.runs', {});
     expect(runs.map((r: { name: string }) => r.name)).not.toContain('..');
     for (const file of precious()) expect(existsSync(file), file).toBe(true);
   });
