@@ -59,5 +59,7 @@ export const RunResults = z.object({
   missing: z.array(z.string()),
   /** Temperature scaling (metadata.calibration): T and the ECE before and after; null for a package without it. */
   calibration: StoredCalibration.nullable().optional(),
+  /** What the top-level evaluations count: images, or series for a package with a series head (lumen train --level series). */
+  level: z.enum(['image', 'series']).optional(),
 });
 export type RunResults = z.infer<typeof RunResults>;

@@ -52,5 +52,6 @@ export async function readRunResults(packageDir: string): Promise<RunResults> {
     calibration: metadata.calibration
       ? { temperature: metadata.calibration.temperature, applied: metadata.calibration.applied, validation: metadata.calibration.validation, ...(metadata.calibration.test ? { test: metadata.calibration.test } : {}) }
       : null,
+    level: metadata.seriesHead ? 'series' : 'image',
   };
 }

@@ -21,6 +21,8 @@ export interface RunView {
   missing?: string[];
   /** Temperature scaling: T and the ECE before and after (a training run's result, or the package's metadata). */
   calibration?: StoredCalibration | null;
+  /** 'series' for a series-head package (a series run's result says so too): its evaluations count series. */
+  level?: 'image' | 'series';
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
@@ -34,7 +36,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
     <div className="run-results" data-testid="run-results">
       {t && (
         <>
-          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} images)</h3>
+          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'})</h3>
           <div>
             Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
             {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
