@@ -94,7 +94,31 @@ function tagNumber(tag: string | undefined): number {
   return parseInt(tag.slice(1), 16);
 }
 
-function readExplicit(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStream, untilTag: string | undefined): void {
+/**
+ * The element at `p` when it is plain, read here; undefined for dicom-parser to
+ * read. Explicit VR: a VR of two capital letters (anything else, dicom-parser
+ * reads), not SQ, a defined length. Implicit VR: a defined length, and a value
+ * that does not start with an item tag (FFFE,E000) or a sequence delimiter
+ * (FFFE,E0DD), which dicom-parser, without a dictionary, takes for a sequence.
+ */
+function plainElement(bytes: Uint8Array, p: number, tag: number, explicit: boolean): dicomParser.Element | undefined {
+  if (explicit) {
+    const v = vrIndex(bytes[p + 4], bytes[p + 5]);
+    if (v < 0 || v === SQ_INDEX) return undefined;
+    const length = explicitLength(bytes, p, v);
+    if (length === 0xffffffff) return undefined;
+    const t = tagString(tag);
+    return { tag: t, vr: vrStrings[v], length, dataOffset: explicitValueOffset(p, v) };
+  }
+  const length = uint32At(bytes, p + 4);
+  const itemNext = bytes[p + 8] === 0xfe && bytes[p + 9] === 0xff && bytes[p + 11] === 0xe0 && (bytes[p + 10] === 0x00 || bytes[p + 10] === 0xdd);
+  if (length === 0xffffffff || itemNext) return undefined;
+  const t = tagString(tag);
+  return { tag: t, vr: undefined, length, dataOffset: p + 8 };
+}
+
+/** dicom-parser's parseDicomDataSetExplicit or parseDicomDataSetImplicit (little endian), plain elements read here. */
+function readDataSet(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStream, untilTag: string | undefined, explicit: boolean): void {
   const bytes = stream.byteArray;
   const end = bytes.length;
   const elements = dataSet.elements;
@@ -103,57 +127,23 @@ function readExplicit(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStre
   while (p < end) {
     if (p + 12 <= end) {
       const tag = tagAt(bytes, p);
-      // Plain: a VR of two capital letters (anything else, dicom-parser reads), not SQ.
-      const v = vrIndex(bytes[p + 4], bytes[p + 5]);
-      if (tag !== until && v >= 0 && v !== SQ_INDEX) {
-        const length = explicitLength(bytes, p, v);
-        if (length !== 0xffffffff) {
-          const dataOffset = explicitValueOffset(p, v);
-          const t = tagString(tag);
-          elements[t] = { tag: t, vr: vrStrings[v], length, dataOffset };
-          p = dataOffset + length;
-          continue;
-        }
+      const plain = tag === until ? undefined : plainElement(bytes, p, tag, explicit);
+      if (plain) {
+        elements[plain.tag] = plain;
+        p = plain.dataOffset + plain.length;
+        continue;
       }
     }
     // Not a plain element: dicom-parser reads it (and throws where it would).
     stream.position = p;
-    const element = dicomParser.readDicomElementExplicit(stream, dataSet.warnings, untilTag);
+    const element = explicit ? dicomParser.readDicomElementExplicit(stream, dataSet.warnings, untilTag) : dicomParser.readDicomElementImplicit(stream, untilTag);
     elements[element.tag] = element;
     if (element.tag === untilTag) return;
     p = stream.position;
   }
   stream.position = p;
-  if (p > end) throw 'dicomParser:parseDicomDataSetExplicit: buffer overrun';
-}
-
-function readImplicit(dataSet: dicomParser.DataSet, stream: dicomParser.ByteStream, untilTag: string | undefined): void {
-  const bytes = stream.byteArray;
-  const end = bytes.length;
-  const elements = dataSet.elements;
-  const until = tagNumber(untilTag);
-  let p = stream.position;
-  while (p < end) {
-    if (p + 12 <= end) {
-      const tag = tagAt(bytes, p);
-      const length = uint32At(bytes, p + 4);
-      // Without a dictionary dicom-parser takes a value that starts with an item tag
-      // (FFFE,E000) or a sequence delimiter (FFFE,E0DD) for a sequence: leave those to it.
-      const itemNext = bytes[p + 8] === 0xfe && bytes[p + 9] === 0xff && bytes[p + 11] === 0xe0 && (bytes[p + 10] === 0x00 || bytes[p + 10] === 0xdd);
-      if (tag !== until && length !== 0xffffffff && !itemNext) {
-        const t = tagString(tag);
-        elements[t] = { tag: t, vr: undefined, length, dataOffset: p + 8 };
-        p += 8 + length;
-        continue;
-      }
-    }
-    stream.position = p;
-    const element = dicomParser.readDicomElementImplicit(stream, untilTag);
-    elements[element.tag] = element;
-    if (element.tag === untilTag) return;
-    p = stream.position;
-  }
-  stream.position = p;
+  // As dicom-parser: its explicit loop reports an overrun, its implicit one does not.
+  if (explicit && p > end) throw 'dicomParser:parseDicomDataSetExplicit: buffer overrun';
 }
 
 const PREFIX_MISSING = 'dicomParser.readPart10Header: DICM prefix not found at location 132 - this is not a valid DICOM P10 file.';
@@ -161,7 +151,7 @@ const PREFIX_MISSING = 'dicomParser.readPart10Header: DICM prefix not found at l
 /**
  * dicomParser.readPart10Header(byteArray, {TransferSyntaxUID}): the preamble
  * check and the file meta group (always explicit VR little endian), with the
- * same plain-element loop as readExplicit.
+ * plain elements read as in readDataSet.
  */
 function readPart10Header(byteArray: Uint8Array, transferSyntax: string | undefined): MetaHeader {
   const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, byteArray, undefined as unknown as number);
@@ -189,18 +179,14 @@ function readPart10Header(byteArray: Uint8Array, transferSyntax: string | undefi
   while (p < end) {
     if (p + 12 <= end) {
       const tag = tagAt(bytes, p);
-      const v = vrIndex(bytes[p + 4], bytes[p + 5]);
-      if (v >= 0 && v !== SQ_INDEX) {
-        const length = explicitLength(bytes, p, v);
-        if (length !== 0xffffffff) {
-          // The first element past group 0002 ends the meta header; it is read again as data.
-          if (tag > 0x0002ffff) break;
-          const dataOffset = explicitValueOffset(p, v);
-          const t = tagString(tag);
-          elements[t] = { tag: t, vr: vrStrings[v], length, dataOffset, parser: dicomParser.littleEndianByteArrayParser };
-          p = dataOffset + length;
-          continue;
-        }
+      const plain = plainElement(bytes, p, tag, true);
+      if (plain) {
+        // The first element past group 0002 ends the meta header; it is read again as data.
+        if (tag > 0x0002ffff) break;
+        plain.parser = dicomParser.littleEndianByteArrayParser;
+        elements[plain.tag] = plain;
+        p = plain.dataOffset + plain.length;
+        continue;
       }
     }
     stream.position = p;
@@ -236,8 +222,7 @@ export function parseDicomFast(byteArray: Uint8Array, options: FastParseOptions 
   const dataSet = new DataSet(stream.byteArrayParser, stream.byteArray, elements);
   dataSet.warnings = stream.warnings;
   try {
-    if (transferSyntax === IMPLICIT_LE) readImplicit(dataSet, stream, options.untilTag);
-    else readExplicit(dataSet, stream, options.untilTag);
+    readDataSet(dataSet, stream, options.untilTag, transferSyntax !== IMPLICIT_LE);
   } catch (e) {
     throw { exception: e, dataSet };
   }

@@ -5,7 +5,7 @@
 // the throughput of jpeg-lossless-decoder-js on 512x512 16-bit CT here.
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
-import { DHT, DRI, isSof, JpegMarkerReader, SOS, startsWithSoi } from './jpeg-markers';
+import { afterRestart, DHT, DRI, isSof, JpegMarkerReader, scanEnd, SOS, startsWithSoi } from './jpeg-markers';
 
 /** entry = (code length << 8) | SSSS for every 16-bit lookahead; 0 = no code. */
 function lookupTable(counts: Uint8Array, values: Uint8Array): Uint16Array {
@@ -115,47 +115,39 @@ function decodeScan(
         // Step over RSTn and start predicting afresh.
         acc = 0;
         n = 0;
-        while (p + 1 < end && !(data[p] === 0xff && data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7)) p++;
-        p += 2;
+        p = afterRestart(data, p);
         sinceRestart = 0;
         resetNext = true;
         firstLine = true;
       }
       for (let c = 0; c < nc; c++, i++) {
-        // Fill to at least 16 bits; 0xFF00 is a stuffed 0xFF, any other 0xFFxx a marker (feed zeros).
-        while (n < 16) {
-          let b = 0;
-          if (p < end) {
-            b = data[p];
-            if (b === 0xff) {
-              if (data[p + 1] === 0) p += 2;
-              else b = 0;
-            } else p++;
+        // The Huffman code, then the difference's s extra bits (s < 16), each read from at
+        // least 16 buffered bits: the second fill runs only when the code left fewer than s.
+        let s = -1;
+        do {
+          // 0xFF00 is a stuffed 0xFF, any other 0xFFxx a marker (feed zeros).
+          while (n < 16) {
+            let b = 0;
+            if (p < end) {
+              b = data[p];
+              if (b === 0xff) {
+                if (data[p + 1] === 0) p += 2;
+                else b = 0;
+              } else p++;
+            }
+            acc = ((acc & 0xffff) << 8) | b;
+            n += 8;
           }
-          acc = ((acc & 0xffff) << 8) | b;
-          n += 8;
-        }
-        const entry = (nc === 1 ? table0 : tables[c])[(acc >>> (n - 16)) & 0xffff];
-        if (entry === 0) throw new CodestreamError(`invalid Huffman code at byte ${p}`);
-        n -= entry >> 8;
-        const s = entry & 0xff;
+          if (s < 0) {
+            const entry = (nc === 1 ? table0 : tables[c])[(acc >>> (n - 16)) & 0xffff];
+            if (entry === 0) throw new CodestreamError(`invalid Huffman code at byte ${p}`);
+            n -= entry >> 8;
+            s = entry & 0xff;
+          }
+        } while (s > 0 && s < 16 && n < s);
         let diff = 0;
         if (s === 16) diff = 32768;
         else if (s) {
-          if (n < s) {
-            while (n < 16) {
-              let b = 0;
-              if (p < end) {
-                b = data[p];
-                if (b === 0xff) {
-                  if (data[p + 1] === 0) p += 2;
-                  else b = 0;
-                } else p++;
-              }
-              acc = ((acc & 0xffff) << 8) | b;
-              n += 8;
-            }
-          }
           n -= s;
           const v = (acc >>> n) & ((1 << s) - 1);
           diff = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
@@ -187,7 +179,5 @@ function decodeScan(
     firstLine = false;
   }
   if (pt) for (let k = 0; k < out.length; k++) out[k] = (out[k] << pt) & mask;
-  // The scan ends at the next marker that is not a restart.
-  while (p + 1 < end && !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))) p++;
-  return p;
+  return scanEnd(data, p);
 }

@@ -1,7 +1,8 @@
 // One reader of JPEG marker segments (ITU T.81 B.1.1.4) for every JPEG stream
 // Lumen looks into: the lossless decoder, the 12-bit DCT decoder, the
-// precision check that picks a decoder, and the colour-transform marker that
-// makes an 8-bit decoder follow the DICOM Photometric Interpretation.
+// precision check that picks a decoder, the colour space the DICOM Photometric
+// Interpretation gives both DCT decoders, and the JPEG-LS header (jpeg-ls.ts);
+// with where a scan and a restart interval end, for the two decoders.
 import { CodestreamError } from './codestream-error';
 
 export interface JpegSegment {
@@ -57,7 +58,7 @@ export class JpegMarkerReader {
       const marker = data[at + 1];
       if (marker === 0xff) { this.pos++; continue; }
       if (marker === EOI) return undefined;
-      if (marker === SOI || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0x00) { this.pos += 2; continue; }
+      if (marker === SOI || isRst(marker) || marker === 0x01 || marker === 0x00) { this.pos += 2; continue; }
       const end = at + 2 + this.u16(at + 2);
       if (end > data.length) throw new CodestreamError(`JPEG segment at byte ${at} runs past the end`);
       this.pos = end;
@@ -65,6 +66,25 @@ export class JpegMarkerReader {
     }
     return undefined;
   }
+}
+
+/** Whether a marker is a restart marker, RST0..RST7. */
+function isRst(marker: number): boolean {
+  return marker >= 0xd0 && marker <= 0xd7;
+}
+
+/** Where the marker that ends a scan's entropy-coded data starts: the first 0xFF from `from` followed by neither 0x00 (a stuffed byte) nor RSTn. */
+export function scanEnd(data: Uint8Array, from: number): number {
+  let p = from;
+  while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] !== 0 && !isRst(data[p + 1]))) p++;
+  return p;
+}
+
+/** The position just after the next restart marker (RSTn) from `from`: where entropy-coded data goes on. */
+export function afterRestart(data: Uint8Array, from: number): number {
+  let p = from;
+  while (p + 1 < data.length && !(data[p] === 0xff && isRst(data[p + 1]))) p++;
+  return p + 2;
 }
 
 /** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */

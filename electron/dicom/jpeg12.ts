@@ -4,7 +4,7 @@
 // Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError, UnsupportedCodestream } from './codestream-error';
-import { JpegMarkerReader, jpegIsYcc, startsWithSoi } from './jpeg-markers';
+import { JpegMarkerReader, afterRestart, jpegIsYcc, scanEnd, startsWithSoi } from './jpeg-markers';
 import { DicomFileError, type InstanceMeta } from './parse';
 import { errorMessage } from '../../common/errors';
 
@@ -164,15 +164,12 @@ class BitReader {
   restart(): void {
     this.buf = 0;
     this.bits = 0;
-    while (this.pos + 1 < this.data.length && !(this.data[this.pos] === 0xff && this.data[this.pos + 1] >= 0xd0 && this.data[this.pos + 1] <= 0xd7)) this.pos++;
-    this.pos += 2;
+    this.pos = afterRestart(this.data, this.pos);
   }
 
   /** The position of the marker that ends the scan. */
   end(): number {
-    let p = this.pos;
-    while (p + 1 < this.data.length && !(this.data[p] === 0xff && this.data[p + 1] !== 0 && !(this.data[p + 1] >= 0xd0 && this.data[p + 1] <= 0xd7))) p++;
-    return p;
+    return scanEnd(this.data, this.pos);
   }
 }
 

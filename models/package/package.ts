@@ -191,14 +191,15 @@ export function formatVersionProblem(raw: unknown, newest: number = PACKAGE_FORM
 }
 
 /**
- * Why a package stamped with an older format than its parts need cannot be trusted, or null.
- * A format-1 package with ensemble.bin (say) was altered or written wrongly: a Lumen that
- * reads only format 1 would misread it, so this one refuses it too rather than guess.
+ * What to say of a package stamped with an older format than its parts need whose content hash
+ * does not match, or null: a format-1 package with ensemble.bin dropped in beside it (say) was
+ * altered, and naming the part says more than "content hash mismatch". Earlier builds of Lumen
+ * wrote heads and calibration into format-1 packages; where the hash matches, those open.
  */
 export function formatPartsProblem(metadata: PackageMetadata, files: readonly string[]): string | null {
   const parts = format2Parts(metadata, files);
   if (metadata.formatVersion >= 2 || parts.length === 0) return null;
-  return `${METADATA_JSON} says package format version ${metadata.formatVersion}, but the package has ${parts.join(' and ')}, which that format does not have: the package was altered or written by faulty software. Lumen does not open it; train or export the model again.`;
+  return `${METADATA_JSON} says package format version ${metadata.formatVersion}, but the package has ${parts.join(' and ')}, which that format does not have, and its content hash does not match: the package was altered or is corrupt. Lumen does not open it; train or export the model again.`;
 }
 
 /**
@@ -223,8 +224,6 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   const parsed = MetadataSchema.safeParse(raw);
   if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues)}`);
   const metadata = parsed.data;
-  const partsProblem = formatPartsProblem(metadata, packageFiles(root));
-  if (partsProblem) throw new PackageError(root, partsProblem);
 
   for (const required of [MODEL_JSON, MODEL_ONNX]) {
     if (!existsSync(path.join(root, required))) throw new PackageError(root, `missing file ${required}`);
@@ -244,6 +243,10 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
 
   const actual = contentHash(root, metadata);
   if (actual !== metadata.contentHash) {
+    // A format-1 package with heads or calibration whose hash matches was written by an earlier
+    // build of Lumen, before format 2 existed: it opens. One whose hash does not is named by the part.
+    const partsProblem = formatPartsProblem(metadata, packageFiles(root));
+    if (partsProblem) throw new PackageError(root, partsProblem);
     throw new PackageError(root, `content hash mismatch: ${METADATA_JSON} says ${metadata.contentHash}, the files hash to ${actual}; the package was modified or is corrupt`);
   }
 

@@ -310,35 +310,38 @@ describe('package format versions', () => {
     expect(formatVersionProblem({ ...raw, formatVersion: 0 })).toMatch(/^unsupported formatVersion 0/);
   });
 
-  it('refuses a format-1 package that holds ensemble.bin or series-head.bin, as a folder and as an archive', async () => {
+  it('opens a format-1 package with heads that an earlier Lumen wrote; refuses one with heads dropped in, as a folder and as an archive', async () => {
     const e = ensembleFor(5);
     const source = path.join(dir, 'format-tamper-src');
     await savePackage(source, makeModel(7), { ...meta, ensemble: e.metadata }, { files: { 'ensemble.bin': e.bytes } });
 
-    // Restamped as format 1 with a content hash that matches (as a faulty writer would).
-    const restamped = path.join(dir, 'format-tamper-restamped');
-    copyDir(source, restamped);
-    rewriteMetadata(restamped, (m) => (m.formatVersion = 1));
-    const said = 'metadata.json says package format version 1, but the package has ensemble.bin and the "ensemble" field of metadata.json, which that format does not have';
-    await expect(loadPackage(restamped)).rejects.toThrow(`Model package ${restamped}: ${said}`);
+    // Stamped format 1 with a content hash that matches: what builds of Lumen before format 2 wrote.
+    const earlier = path.join(dir, 'format-earlier-build');
+    copyDir(source, earlier);
+    rewriteMetadata(earlier, (m) => (m.formatVersion = 1));
+    const opened = await loadPackage(earlier);
+    expect(opened.metadata.formatVersion).toBe(1);
+    expect(opened.metadata.ensemble).toEqual(e.metadata);
 
-    // A plain format-1 package with heads dropped in beside it: the version is named, not a hash mismatch.
+    // A plain format-1 package with heads dropped in beside it: the part is named, not just a hash mismatch.
     const plain = path.join(dir, 'format-tamper-plain');
     await savePackage(plain, makeModel(7), meta);
     writeFileSync(path.join(plain, 'ensemble.bin'), e.bytes);
-    await expect(loadPackage(plain)).rejects.toThrow('says package format version 1, but the package has ensemble.bin, which that format does not have');
+    const said = 'says package format version 1, but the package has ensemble.bin, which that format does not have, and its content hash does not match';
+    await expect(loadPackage(plain)).rejects.toThrow(said);
     const seriesHead = path.join(dir, 'format-tamper-series');
     await savePackage(seriesHead, makeModel(7), meta);
     writeFileSync(path.join(seriesHead, 'series-head.bin'), new Uint8Array(16));
     await expect(loadPackage(seriesHead)).rejects.toThrow('the package has series-head.bin, which that format does not have');
 
-    // The restamped package as a .lumenpkg: refused, nothing unpacked.
-    const names = ['metadata.json', ...readdirSync(restamped).filter((n) => n !== 'metadata.json').sort()];
-    const file = path.join(dir, 'restamped.lumenpkg');
-    writeFileSync(file, Buffer.concat([...names.map((n) => tarEntry(n, readFileSync(path.join(restamped, n)))), Buffer.alloc(1024)]));
-    const parent = path.join(dir, 'restamped-dest-parent');
+    // The tampered package as a .lumenpkg: refused, nothing unpacked.
+    const names = ['metadata.json', ...readdirSync(plain).filter((n) => n !== 'metadata.json').sort()];
+    const file = path.join(dir, 'tampered.lumenpkg');
+    writeFileSync(file, Buffer.concat([...names.map((n) => tarEntry(n, readFileSync(path.join(plain, n)))), Buffer.alloc(1024)]));
+    const parent = path.join(dir, 'tampered-dest-parent');
     mkdirSync(parent);
-    await expect(importPackageArchive(file, path.join(parent, 'restamped'))).rejects.toThrow(`Model package archive restamped.lumenpkg: ${said}`);
+    await expect(importPackageArchive(file, path.join(parent, 'tampered'))).rejects.toThrow(`Model package archive tampered.lumenpkg: metadata.json ${said}`);
     expect(readdirSync(parent)).toEqual([]);
   });
+
 });
