@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ctSlice, rng } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
+import { addDisc, lesionCentre, softTissue, writePhantomSlice } from './phantoms';
 
 export interface MilSeries {
   patientId: string;
@@ -27,11 +27,7 @@ export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPe
   const size = opts.size ?? 64;
   const r = rng(opts.seed);
   mkdirSync(dir, { recursive: true });
-  const anatomy = ctSlice(size, size, 0, 0);
-  const tissue = (x: number, y: number) => {
-    const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
-    return v >= -150 && v <= 150;
-  };
+  const tissue = softTissue(size);
   const series: MilSeries[] = [];
   for (let p = 0; p < opts.patients; p++) {
     const patientId = `MIL${String(p + 1).padStart(3, '0')}`;
@@ -47,12 +43,7 @@ export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPe
         for (let k = 0; k < opts.lesionSlices; k++) lesionAt.add(first + k);
       }
       // One lesion per series, seen on consecutive slices (as a small nodule would be).
-      let cx = 0, cy = 0;
-      for (let tries = 0; tries < 100; tries++) {
-        cx = size * (0.3 + r() * 0.4);
-        cy = size * (0.32 + r() * 0.36);
-        if (tissue(cx, cy)) break;
-      }
+      const { cx, cy } = lesionCentre(r, size, tissue);
       const radius = (size / 64) * (6 + r() * 2);
       const contrast = 180 + r() * 80;
       // Series differ as scanners and doses do: a noise level and a brightness offset per
@@ -66,30 +57,18 @@ export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPe
       for (let k = 0; k < opts.slices; k++) {
         const px = ctSlice(size, size, opts.seed * 100_000 + p * 100 + s * 10 + k, noise);
         if (offset) for (let q = 0; q < px.length; q++) px[q] += offset;
-        if (lesionAt.has(k)) {
-          for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) px[y * size + x] += Math.round(contrast);
-        }
+        if (lesionAt.has(k)) addDisc(px, size, cx, cy, radius, contrast);
         const sop = `${seriesUid}.${k + 1}`;
         sops.push(sop);
         if (lesionAt.has(k)) lesionSops.push(sop);
-        writeImage(path.join(dir, `${patientId}_${s + 1}_${k + 1}.dcm`), {
-          rows: size,
-          columns: size,
-          bitsAllocated: 16,
-          pixelRepresentation: 1,
-          modality: 'CT',
-          rescaleSlope: 1,
-          rescaleIntercept: 0,
-          pixelBytes: new Uint8Array(px.buffer),
-          extra: {
-            0x00080018: { vr: 'UI', value: sop },
-            0x0020000d: { vr: 'UI', value: studyUid },
-            0x0020000e: { vr: 'UI', value: seriesUid },
-            0x00100020: { vr: 'LO', value: patientId },
-            0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
-            0x00200011: { vr: 'IS', value: s + 1 },
-            0x00200013: { vr: 'IS', value: k + 1 },
-          },
+        writePhantomSlice(path.join(dir, `${patientId}_${s + 1}_${k + 1}.dcm`), size, px, {
+          0x00080018: { vr: 'UI', value: sop },
+          0x0020000d: { vr: 'UI', value: studyUid },
+          0x0020000e: { vr: 'UI', value: seriesUid },
+          0x00100020: { vr: 'LO', value: patientId },
+          0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
+          0x00200011: { vr: 'IS', value: s + 1 },
+          0x00200013: { vr: 'IS', value: k + 1 },
         });
       }
       series.push({ patientId, seriesUid, label, sops, lesionSops });

@@ -9,6 +9,53 @@ import { writeImage, type ElementValue } from '../support/dicom/write';
 
 export const PHANTOM_CLASSES = ['none', 'round', 'elongated'] as const;
 
+// The pieces every phantom generator here draws with (this file's, suggest-phantoms.ts and
+// mil-phantoms.ts): where soft tissue is, a lesion's place in it, a round lesion, the slice file.
+
+/**
+ * Whether (x, y) of a `size`² phantom slice lies in soft tissue (not lung, air or bone), read
+ * from the noise-free slice. A lesion in the lung is invisible in the abdomen window the
+ * tests train with (-850 HU + its contrast stays black).
+ */
+export function softTissue(size: number): (x: number, y: number) => boolean {
+  const anatomy = ctSlice(size, size, 0, 0);
+  return (x, y) => {
+    const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
+    return v >= -150 && v <= 150;
+  };
+}
+
+/** A lesion's centre: random in the middle of the body until it lies in soft tissue (at most 100 tries; the last stands). */
+export function lesionCentre(r: () => number, size: number, tissue: (x: number, y: number) => boolean): { cx: number; cy: number } {
+  let cx = 0, cy = 0;
+  for (let tries = 0; tries < 100; tries++) {
+    cx = size * (0.3 + r() * 0.4);
+    cy = size * (0.32 + r() * 0.36);
+    if (tissue(cx, cy)) break;
+  }
+  return { cx, cy };
+}
+
+/** A round lesion: `contrast` HU (rounded) added to every pixel within `radius` of (cx, cy). */
+export function addDisc(px: Int16Array, size: number, cx: number, cy: number, radius: number, contrast: number): void {
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) px[y * size + x] += Math.round(contrast);
+}
+
+/** One phantom CT slice as DICOM: 16-bit signed HU (rescale 1, 0), with the UIDs and patient of `extra`. */
+export function writePhantomSlice(file: string, size: number, px: Int16Array, extra: Record<number, ElementValue>): void {
+  writeImage(file, {
+    rows: size,
+    columns: size,
+    bitsAllocated: 16,
+    pixelRepresentation: 1,
+    modality: 'CT',
+    rescaleSlope: 1,
+    rescaleIntercept: 0,
+    pixelBytes: new Uint8Array(px.buffer),
+    extra,
+  });
+}
+
 export interface PhantomSet {
   dir: string;
   csv: string;
@@ -23,7 +70,7 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
   const r = rng(opts.seed ?? 42);
   mkdirSync(dir, { recursive: true });
   const patients: PhantomSet['patients'] = [];
-  const anatomy = ctSlice(size, size, 0, 0); // noise-free: where the tissue is
+  const tissue = softTissue(size);
   for (let p = 0; p < nPatients; p++) {
     const label = PHANTOM_CLASSES[p % 3];
     const base = `1.2.826.0.1.3680043.10.99.${opts.seed ?? 42}.${p + 1}`;
@@ -40,13 +87,7 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
       if (label !== 'none') {
         // Lesion in soft tissue, away from the centre line: its centre and both ends of its
         // long axis must lie in tissue (not lung, air or bone), as a liver or kidney lesion
-        // would. A lesion in the lung is invisible in the abdomen window the tests train
-        // with (-850 HU + its contrast stays black), which made a fifth of the lesions
-        // unlearnable noise in the labels.
-        const tissue = (x: number, y: number) => {
-          const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
-          return v >= -150 && v <= 150;
-        };
+        // would. Lesions in the lung made a fifth of them unlearnable noise in the labels.
         let cx = 0, cy = 0, contrast = 0, a = 0, b = 0, angle = 0;
         for (let tries = 0; tries < 100; tries++) {
           cx = size * (0.3 + r() * 0.4);
@@ -75,24 +116,14 @@ export function writePhantomSet(dir: string, opts: { patients?: number; slices?:
       }
       const sop = `${base}.1.2.${s + 1}`;
       sops.push(sop);
-      writeImage(path.join(dir, `${patientId}_${s + 1}.dcm`), {
-        rows: size,
-        columns: size,
-        bitsAllocated: 16,
-        pixelRepresentation: 1,
-        modality: 'CT',
-        rescaleSlope: 1,
-        rescaleIntercept: 0,
-        pixelBytes: new Uint8Array(px.buffer),
-        extra: {
-          0x00080018: { vr: 'UI', value: sop },
-          0x0020000d: { vr: 'UI', value: studyUid },
-          0x0020000e: { vr: 'UI', value: seriesUid },
-          0x00100020: { vr: 'LO', value: patientId },
-          0x00100010: { vr: 'PN', value: patientName },
-          ...accession,
-          0x00200013: { vr: 'IS', value: s + 1 },
-        },
+      writePhantomSlice(path.join(dir, `${patientId}_${s + 1}.dcm`), size, px, {
+        0x00080018: { vr: 'UI', value: sop },
+        0x0020000d: { vr: 'UI', value: studyUid },
+        0x0020000e: { vr: 'UI', value: seriesUid },
+        0x00100020: { vr: 'LO', value: patientId },
+        0x00100010: { vr: 'PN', value: patientName },
+        ...accession,
+        0x00200013: { vr: 'IS', value: s + 1 },
       });
     }
     patients.push({ patientId, patientName, ...(accessionNumber ? { accessionNumber } : {}), studyUid, seriesUid, label, sops });

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ctSlice, rng } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
+import { addDisc, lesionCentre, softTissue, writePhantomSlice } from './phantoms';
 
 export interface PhantomSeriesSpec {
   /** Blob contrast in HU over the tissue: > 0 a (hyperdense) lesion, < 0 a hypodense cyst (not a lesion), 0 nothing. */
@@ -35,11 +35,7 @@ export function writeLesionSeries(dir: string, specs: readonly PhantomSeriesSpec
   const size = opts.size ?? 64;
   const r = rng(opts.seed ?? opts.uidRoot);
   mkdirSync(dir, { recursive: true });
-  const anatomy = ctSlice(size, size, 0, 0);
-  const tissue = (x: number, y: number) => {
-    const v = anatomy[Math.min(size - 1, Math.max(0, Math.round(y))) * size + Math.min(size - 1, Math.max(0, Math.round(x)))];
-    return v >= -150 && v <= 150;
-  };
+  const tissue = softTissue(size);
   return specs.map((spec, p) => {
     const base = `1.2.826.0.1.3680043.10.98.${opts.uidRoot}.${p + 1}`;
     const patientId = `${opts.prefix ?? 'AL'}${String(p + 1).padStart(3, '0')}`;
@@ -51,35 +47,19 @@ export function writeLesionSeries(dir: string, specs: readonly PhantomSeriesSpec
       const px = ctSlice(size, size, opts.uidRoot * 10_000 + p * 10 + s, 10 + r() * 20);
       for (let i = 0; i < px.length; i++) if (px[i] > -500 && px[i] < 300) px[i] += shift;
       if (spec.contrast !== 0) {
-        let cx = 0, cy = 0;
-        for (let tries = 0; tries < 100; tries++) {
-          cx = size * (0.3 + r() * 0.4);
-          cy = size * (0.32 + r() * 0.36);
-          if (tissue(cx, cy)) break;
-        }
-        const radius = (size / 64) * (spec.radius ?? 4 + r() * 2);
-        for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) px[y * size + x] += Math.round(spec.contrast);
+        const { cx, cy } = lesionCentre(r, size, tissue);
+        addDisc(px, size, cx, cy, (size / 64) * (spec.radius ?? 4 + r() * 2), spec.contrast);
       }
       const sop = `${base}.1.2.${s + 1}`;
       sops.push(sop);
-      writeImage(path.join(dir, `${patientId}_${s + 1}.dcm`), {
-        rows: size,
-        columns: size,
-        bitsAllocated: 16,
-        pixelRepresentation: 1,
-        modality: 'CT',
-        rescaleSlope: 1,
-        rescaleIntercept: 0,
-        pixelBytes: new Uint8Array(px.buffer),
-        extra: {
-          0x00080018: { vr: 'UI', value: sop },
-          0x0020000d: { vr: 'UI', value: studyUid },
-          0x0020000e: { vr: 'UI', value: seriesUid },
-          0x0008103e: { vr: 'LO', value: `Phantom series ${p + 1}` },
-          0x00100020: { vr: 'LO', value: patientId },
-          0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
-          0x00200013: { vr: 'IS', value: s + 1 },
-        },
+      writePhantomSlice(path.join(dir, `${patientId}_${s + 1}.dcm`), size, px, {
+        0x00080018: { vr: 'UI', value: sop },
+        0x0020000d: { vr: 'UI', value: studyUid },
+        0x0020000e: { vr: 'UI', value: seriesUid },
+        0x0008103e: { vr: 'LO', value: `Phantom series ${p + 1}` },
+        0x00100020: { vr: 'LO', value: patientId },
+        0x00100010: { vr: 'PN', value: `Phantom^${patientId}` },
+        0x00200013: { vr: 'IS', value: s + 1 },
       });
     }
     return { patientId, studyUid, seriesUid, sops, contrast: spec.contrast, label: spec.lesion ?? spec.contrast > 0 ? 'lesion' : 'none' };
