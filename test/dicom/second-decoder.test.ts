@@ -315,12 +315,13 @@ describe('HTJ2K, against OpenJPH (ojph_compress, ojph_expand)', () => {
 
 describe('colour JPEG follows Photometric Interpretation', () => {
   /** Near-white paper with dark strokes, the kind of page a scanner stores as RGB. */
-  function paper(): Image {
+  function paper(bits: 8 | 12 = 8): Image {
     const rows = 24;
     const columns = 32;
     const values: number[] = [];
-    for (let i = 0; i < rows * columns; i++) values.push(...((i % columns) % 9 === 0 ? [40, 40, 60] : [245, 243, 236]));
-    return { rows, columns, frames: 1, samples: 3, bitsAllocated: 8, bitsStored: 8, signed: false, values };
+    const scale = bits === 8 ? 1 : 16;
+    for (let i = 0; i < rows * columns; i++) values.push(...((i % columns) % 9 === 0 ? [40, 40, 60] : [245, 243, 236]).map((v) => v * scale));
+    return { rows, columns, frames: 1, samples: 3, bitsAllocated: bits === 8 ? 8 : 16, bitsStored: bits, signed: false, values };
   }
 
   /** The codestream of a one-frame file, its JFIF and Adobe segments cut out and its component ids set to 1, 2, 3. */
@@ -335,7 +336,7 @@ describe('colour JPEG follows Photometric Interpretation', () => {
       const len = cs.readUInt16BE(p + 2);
       const seg = Buffer.from(cs.subarray(p, p + 2 + len));
       // dcmtk names the components 'R', 'G', 'B', which libjpeg reads as RGB even without a marker: 1, 2, 3 as most encoders write.
-      if (marker === 0xc0) for (let c = 0; c < seg[9]; c++) seg[10 + 3 * c] = c + 1;
+      if (marker === 0xc0 || marker === 0xc1) for (let c = 0; c < seg[9]; c++) seg[10 + 3 * c] = c + 1;
       if (marker === 0xda) for (let c = 0; c < seg[4]; c++) seg[5 + 2 * c] = c + 1;
       if (marker !== 0xe0 && marker !== 0xee) parts.push(seg);
       p += 2 + len;
@@ -345,12 +346,28 @@ describe('colour JPEG follows Photometric Interpretation', () => {
     return Buffer.concat(parts);
   }
 
-  function rewrap(name: string, stream: Buffer, photometric: string): string {
-    const img = paper();
+  function rewrap(name: string, stream: Buffer, photometric: string, img = paper(), ts: string = TS.jpegBaseline): string {
     const file = join(dir, `${name}.dcm`);
-    writeFileSync(file, encapsulatedFile(spec(img, photometric), TS.jpegBaseline, encapsulate([[stream]], { basicOffsetTable: true }).bytes));
+    writeFileSync(file, encapsulatedFile(spec(img, photometric), ts, encapsulate([[stream]], { basicOffsetTable: true }).bytes));
     return file;
   }
+
+  // Lumen's own 12-bit decoder asks the same question (jpegIsYcc) as the 8-bit path's marker rewrite.
+  it('12-bit (JPEG extended) RGB and YBR_FULL_422 with neither marker: as the attribute says, the values dcmtk decodes', async () => {
+    const img = paper(12);
+    for (const [colour, photometric] of [['+cr', 'RGB'], ['+cy', 'YBR_FULL_422']] as const) {
+      const name = `paper12${colour}`;
+      run('dcmcjpeg', ['+ee', colour, '+q', '95', writeSource(`${name}-src`, img), join(dir, `${name}.dcm`)]);
+      const stream = bareStream(join(dir, `${name}.dcm`));
+      expect(stream.includes(Buffer.from('Adobe')) || stream.includes(Buffer.from('JFIF'))).toBe(false);
+      const file = rewrap(`${name}-bare`, stream, photometric, img, TS.jpegExtended);
+      run('dcmdjpeg', [file, join(dir, `${name}-dcmtk.dcm`)]);
+      const ours = await lumenValues(file);
+      expect(ours, photometric).toEqual(storedValues(join(dir, `${name}-dcmtk.dcm`), img));
+      // Paper stays paper: the background between two strokes (x = 4) within a few steps of the source, not magenta.
+      expect(maxDiff(ours.slice(12, 15), img.values.slice(12, 15)), photometric).toBeLessThanOrEqual(64);
+    }
+  });
 
   it('RGB with neither APP14 nor JFIF: no YCbCr conversion, near-white paper as dcmtk and GDCM decode it', async () => {
     const img = paper();
