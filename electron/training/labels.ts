@@ -150,12 +150,30 @@ export function readLabelsCsvFile(file: string): string {
   }
 }
 
+/** The sub-folders of `root` (links followed; hidden and unreadable entries left out), refused in words when `root` cannot be read. */
+function classFolders(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (err) {
+    throw new Error(`The folder of class folders ${root} could not be read (${describeFsError(err)}). Choose a folder with one sub-folder per class.`);
+  }
+  const isFolder = (name: string) => {
+    try {
+      return statSync(path.join(root, name)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  return names.filter((n) => !n.startsWith('.') && isFolder(n)).sort();
+}
+
 /**
  * A folder per class (`root/<class>/**`): imports every folder into the library and labels
  * each image it holds with the folder's name.
  */
 export async function importLabelFolders(library: Library, root: string, opts: { author?: string | null; signal?: AbortSignal } = {}): Promise<LabelImportReport> {
-  const classes = readdirSync(root).filter((n) => !n.startsWith('.') && statSync(path.join(root, n)).isDirectory()).sort();
+  const classes = classFolders(root);
   if (classes.length === 0) throw new Error(`${root} has no sub-folders: expected one folder per class (e.g. ${root}/normal, ${root}/lesion).`);
   const report: LabelImportReport = { rows: 0, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
   const store = new TrainingStore(library);

@@ -16,6 +16,7 @@ import { BASES, PATIENT_ID, PATIENT_NAME, PHI, SERIES, SOP, STUDY, unbounded, va
 import { validateRequest, type Reply } from '../../common/rpc';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
+import { LIBRARY_WORDS } from '../support/dicom/fuzz';
 import { writeImage } from '../support/dicom/write';
 
 /** The data folder as names and sizes (SQLite's write-ahead log and shared memory aside: reads touch them). */
@@ -188,4 +189,49 @@ describe('every request under hostile input, through the real bridge and engine'
     expect(answer).toMatch(/Only GET/);
     expect(await viaBridge('engine.ping', { echo: 'still up' })).toMatchObject({ ok: true });
   });
+
+  it('answers each valid input that names what is not there (package, connection, path, job) in words, jobs included', async () => {
+    // Left out: what contacts the network, changes the platform's settings, or builds and times networks for minutes.
+    const skip = new Set<string>(['weights.download', 'settings.set', 'training.start', 'models.measureLatency', 'models.catalog', 'models.recommend', 'engine.doctor', 'app.info']);
+    const ping = await host.request('engine.ping', { echo: 'before' });
+    if (!ping.ok) throw new Error(ping.error.message);
+    const pid = (ping.value as { pid: number }).pid;
+    const jobs = new Map<string, string>();
+    const ended = new Map<string, { event: string; message?: string }>();
+    const off = host.onEvent((event, payload) => {
+      const p = payload as { jobId?: string; message?: string };
+      if ((event === 'job.finished' || event === 'job.failed') && p.jobId) ended.set(p.jobId, { event, message: p.message });
+    });
+    const problems: string[] = [];
+    const check = (where: string, text: string) => {
+      // Node's own file-system messages ("ENOENT: no such file or directory, scandir ...") count as a library's words.
+      if (LIBRARY_WORDS.test(text) || /\bE[A-Z]{3,}\b|\b(scandir|lstat|realpath|open)\s+'/.test(text)) problems.push(`${where}: a library's words: ${text.slice(0, 300)}`);
+      if (PHI.some((re) => re.test(text))) problems.push(`${where}: the patient's data: ${text.slice(0, 300)}`);
+      if (text.trim().length < 10) problems.push(`${where}: no reason given`);
+    };
+    for (const [method, bases] of Object.entries(BASES)) {
+      if (skip.has(method)) continue;
+      for (const base of bases) {
+        const reply = await ask({ method: method as RequestName, input: base, via: 'bridge' });
+        if (reply.ok) {
+          const jobId = (reply.value as { jobId?: unknown } | null)?.jobId;
+          if (typeof jobId === 'string') jobs.set(jobId, method);
+          continue;
+        }
+        if (!['handler_failed', 'unavailable'].includes(reply.error.code)) problems.push(`${method}: ${reply.error.code}: ${reply.error.message.slice(0, 200)}`);
+        check(method, reply.error.message);
+      }
+    }
+    const deadline = Date.now() + 120_000;
+    while ([...jobs.keys()].some((id) => !ended.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    off();
+    for (const [id, method] of jobs) {
+      const end = ended.get(id);
+      if (!end) problems.push(`${method}: its job did not end`);
+      else if (end.event === 'job.failed') check(`${method} (job)`, end.message ?? '');
+    }
+    expect(problems).toEqual([]);
+    expect(await viaBridge('engine.ping', { echo: 'after' })).toMatchObject({ ok: true, value: { pid } });
+    expect(events.filter((e) => e === 'engine.error')).toEqual([]);
+  }, 300_000);
 });
