@@ -5,35 +5,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../common/contract';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
-import type { RequestContext } from '../../common/rpc';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { exportPackageArchive } from '../../models/package';
+import { engineRequests } from '../support/engine';
 import { PHANTOM_SIZE, SERIES_LESION, trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 describe('workspace handlers', () => {
   let dataDir: string;
   let engine: Engine;
   let series: PhantomSeries;
-  const events: { event: EventName; payload: unknown }[] = [];
-  const ctx: RequestContext = { emit: <K extends EventName>(event: K, payload: EventPayload<K>) => void events.push({ event, payload }) };
-
-  const call = async (method: string, input: unknown) => {
-    const reply = await engine.dispatch(method, input, ctx);
-    if (!reply.ok) throw new Error(reply.error.message);
-    return reply.value as any;
-  };
-  const waitJob = async (jobId: string) => {
-    for (;;) {
-      const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && (e.payload as { jobId: string }).jobId === jobId);
-      if (end) {
-        if (end.event === 'job.failed') throw new Error((end.payload as { message: string }).message);
-        return (end.payload as { result: unknown }).result as any;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const { events, ctx, call, waitJob } = engineRequests(() => engine);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-handlers-'));

@@ -7,9 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../common/contract';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
-import type { RequestContext } from '../../common/rpc';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { Library } from '../../electron/library/library';
 import { predictSeries } from '../../electron/training/predict';
@@ -17,6 +15,7 @@ import { standaloneModel } from '../../electron/training/train';
 import { createClassifier, customVariant } from '../../models';
 import { savePackage } from '../../models/package';
 import { initBackend } from '../../models/runtime';
+import { engineRequests } from '../support/engine';
 import { writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 const SIZE = 64;
@@ -28,24 +27,7 @@ describe('Run on TF.js when ONNX Runtime is not used', () => {
   let packageDir: string;
   let contentHash: string;
   const saved = process.env.LUMEN_RUNTIME;
-  const events: { event: EventName; payload: unknown }[] = [];
-  const ctx: RequestContext = { emit: <K extends EventName>(event: K, payload: EventPayload<K>) => void events.push({ event, payload }) };
-  const call = async (method: string, input: unknown) => {
-    const reply = await engine.dispatch(method, input, ctx);
-    if (!reply.ok) throw new Error(reply.error.message);
-    return reply.value as any;
-  };
-  const job = async (method: string, input: unknown) => {
-    const { jobId } = await call(method, input);
-    for (;;) {
-      const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && (e.payload as { jobId: string }).jobId === jobId);
-      if (end) {
-        if (end.event === 'job.failed') throw new Error((end.payload as { message: string }).message);
-        return (end.payload as { result: unknown }).result as any;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const { call, job } = engineRequests(() => engine);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-predict-tfjs-'));

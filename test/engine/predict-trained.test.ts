@@ -7,37 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../common/contract';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
-import type { RequestContext } from '../../common/rpc';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { initBackend } from '../../models/runtime';
 import { loadTfjsModel } from '../../models/weights/tfjs-format';
+import { engineRequests } from '../support/engine';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 describe('Run with packages trained in Lumen', () => {
   let dataDir: string;
   let engine: Engine;
   let set: PhantomSet;
-  const events: { event: EventName; payload: unknown }[] = [];
-  const ctx: RequestContext = { emit: <K extends EventName>(event: K, payload: EventPayload<K>) => void events.push({ event, payload }) };
-
-  const call = async (method: string, input: unknown) => {
-    const reply = await engine.dispatch(method, input, ctx);
-    if (!reply.ok) throw new Error(reply.error.message);
-    return reply.value as any;
-  };
-  const job = async (method: string, input: unknown) => {
-    const { jobId } = await call(method, input);
-    for (;;) {
-      const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && (e.payload as { jobId: string }).jobId === jobId);
-      if (end) {
-        if (end.event === 'job.failed') throw new Error((end.payload as { message: string }).message);
-        return (end.payload as { result: unknown }).result as any;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const { call, job } = engineRequests(() => engine);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-predict-trained-'));
