@@ -37,6 +37,27 @@ async function pixelAt(page: Page, fx: number, fy: number): Promise<number[]> {
   );
 }
 
+/** Whether each select's chosen option fits in it (text, padding and the arrow), by the select's own font. */
+async function selectsFit(page: Page, ids: string[]): Promise<Record<string, boolean>> {
+  return page.evaluate((which) => {
+    type Select = { clientWidth: number; selectedOptions: { text: string }[] };
+    const win = globalThis as unknown as {
+      document: { getElementById(id: string): Select; createElement(tag: 'canvas'): { getContext(kind: '2d'): { font: string; measureText(text: string): { width: number } } } };
+      getComputedStyle(el: Select): { font: string; paddingLeft: string; paddingRight: string };
+    };
+    const ctx = win.document.createElement('canvas').getContext('2d');
+    const out: Record<string, boolean> = {};
+    for (const id of which) {
+      const el = win.document.getElementById(id);
+      const style = win.getComputedStyle(el);
+      ctx.font = style.font;
+      const needed = ctx.measureText(el.selectedOptions[0].text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 18;
+      out[id] = needed <= el.clientWidth;
+    }
+    return out;
+  }, ids);
+}
+
 describe('a new user with DICOM from dcmtk and GDCM', () => {
   let set: ExternalSet;
   const session = useUiSession('lumen-journey-external', async (dataDir) => {
@@ -78,6 +99,9 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     // The welcome card: Esc closes a dialog first, then the card, which does not come back.
     const welcome = page.getByRole('region', { name: 'Welcome to Lumen' });
     await welcome.waitFor({ timeout: 60_000 });
+    // The backbone it advises, by the name the Training tab lists (checked there below).
+    const advised = /backbone “([^”]+)”/.exec((await welcome.textContent()) ?? '')?.[1];
+    expect(advised).toBeTruthy();
     await shot('welcome');
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: /shortcuts/i });
@@ -169,6 +193,15 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     await page.keyboard.press('1');
     await panel.getByText(/^Current: normal/).waitFor({ timeout: 30_000 });
     await shot('labelled');
+    const backbones = await panel.getByLabel('Backbone', { exact: true }).locator('option').allTextContents();
+    expect(backbones).toContain(advised);
+    // The form's choices are read whole, not cut at the panel's edge.
+    expect(await selectsFit(page, ['tp-variant', 'tp-weights', 'tp-mode', 'tp-window'])).toEqual({ 'tp-variant': true, 'tp-weights': true, 'tp-mode': true, 'tp-window': true });
+    const mode = panel.getByLabel('Mode', { exact: true });
+    for (const value of ['scratch', 'finetune', 'series', 'head']) {
+      await mode.selectOption(value);
+      expect(await selectsFit(page, ['tp-mode']), value).toEqual({ 'tp-mode': true });
+    }
     // Two patients are too few to train on: Start says so, in words.
     await panel.getByLabel('Resolution', { exact: true }).fill('64');
     await panel.getByLabel('Epochs', { exact: true }).fill('1');

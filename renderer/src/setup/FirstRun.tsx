@@ -1,6 +1,8 @@
 // What a new user sees before any ImageNet weights are imported: what works offline now,
 // and the way to the weights. It lives in the viewer's empty state (never over an image);
 // Close or Esc dismisses it for good (App keeps that in the settings).
+import { variantDisplayName } from '../../../common/contract/models';
+
 export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () => void; onDismiss: () => void }) {
   return (
     <section className="first-run" aria-labelledby="first-run-title">
@@ -12,7 +14,7 @@ export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () =
       <ul>
         <li>view DICOM series (window, zoom, measure) and import folders, DICOMDIRs and CDs;</li>
         <li>label images, series or studies, by key, by folder or from a CSV;</li>
-        <li>train a small network from scratch (backbone custom-phi-4, mode “from scratch”), and transfer it to another task as the backbone of a new run.</li>
+        <li>train a small network from scratch (in the Training tab: backbone “{variantDisplayName('custom-phi-4')}”, mode “From scratch”), and transfer it to another task as the backbone of a new run.</li>
       </ul>
       <p>
         Training a head on a large EfficientNet needs its ImageNet weights: on random weights the features are poor.

@@ -45,6 +45,14 @@ interface EpochPoint {
 }
 
 
+/** What each mode does, under the Mode choice (the choice's own text stays short enough to read whole). */
+const MODE_HINTS = {
+  head: 'Trains a classification head on the backbone’s features, computed once and cached.',
+  scratch: 'Trains the whole network end to end: for tiny backbones (φ = −10 … −2).',
+  finetune: 'Trains the head and the top blocks: needs a GPU backend (tensorflow or webgpu).',
+  series: 'Multiple-instance learning from series labels: no slice labels needed.',
+} as const;
+
 /** '' is the file's own window; then the CT presets the engine knows (common/voi.ts). */
 const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 /** What a finished training job gives the panel (the engine's training result). */
@@ -336,7 +344,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
 
       <div>
         <h3 style={{ margin: '0 0 4px' }}>Train</h3>
-        <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', gap: 4 }}>
+        <div style={{ display: 'grid', gridTemplateColumns: 'fit-content(84px) minmax(0, 1fr)', gap: 4 }}>
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
           <label htmlFor="tp-variant">Backbone</label>
           <select id="tp-variant" value={form.variant} onChange={set('variant')}>{[...new Set([...released, form.variant, ...CUSTOM_VARIANT_CHOICES])].map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
@@ -348,10 +356,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
           <label htmlFor="tp-mode">Mode</label>
           <select id="tp-mode" value={form.mode} onChange={set('mode')}>
             <option value="head">Head on cached features</option>
-            <option value="scratch">From scratch (tiny networks)</option>
-            <option value="finetune">Fine-tune (GPU backend)</option>
-            <option value="series">Series (MIL): from series labels</option>
+            <option value="scratch">From scratch</option>
+            <option value="finetune">Fine-tune</option>
+            <option value="series">Series (MIL)</option>
           </select>
+          <small className="muted" data-testid="mode-hint" style={{ gridColumn: '1 / -1' }}>{MODE_HINTS[form.mode]}</small>
           <label htmlFor="tp-res">Resolution</label><input id="tp-res" placeholder="variant default" value={form.resolution} onChange={set('resolution')} />
           <label htmlFor="tp-window">Window</label>
           <select id="tp-window" value={form.window} onChange={set('window')}>{WINDOWS.map((w) => <option key={w} value={w}>{w || "file's own"}</option>)}</select>
