@@ -127,10 +127,17 @@ async function evaluateSeriesHead(
   const result = await scoreSeriesWithHead({ library, signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) }, pkg, chosen);
   library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: chosen.length }, subset: opts.subset, scope: 'series' });
   const labelOf = (im: LabelledImage) => meta.classNames.indexOf(im.label);
-  const bySeries = new Map<string, LabelledImage[]>();
-  for (const im of chosen) bySeries.set(im.seriesInstanceUid, [...(bySeries.get(im.seriesInstanceUid) ?? []), im]);
-  const slicesOf = new Map<string, number[][]>();
-  for (const im of result.images) slicesOf.set(im.seriesInstanceUid, [...(slicesOf.get(im.seriesInstanceUid) ?? []), im.scores]);
+  const groupBy = <T>(items: readonly T[], key: (x: T) => string) => {
+    const out = new Map<string, T[]>();
+    for (const x of items) {
+      const list = out.get(key(x));
+      if (list) list.push(x);
+      else out.set(key(x), [x]);
+    }
+    return out;
+  };
+  const bySeries = groupBy(chosen, (im) => im.seriesInstanceUid);
+  const slicesOf = new Map([...groupBy(result.images, (im) => im.seriesInstanceUid)].map(([uid, ims]) => [uid, ims.map((im) => im.scores)]));
   const rows = result.series.map((s) => {
     const ims = bySeries.get(s.seriesInstanceUid)!;
     const labels = new Set(ims.map(labelOf));

@@ -65,9 +65,12 @@ describe('a series classifier from series labels (multiple-instance learning)', 
     const baselineAuc = rocAuc(meanScore, testSeries.map((s) => s.label === 'lesion'));
     // mil.test is per series; its AUC is of the second class ('none'), the same ranking.
     const milAuc = mil.test.auc;
+    const c = mil.calibration;
+    console.log(`series calibration: T ${c.temperature.toFixed(3)} (applied ${c.applied}); ECE validation ${c.validation.eceBefore.toFixed(3)} -> ${c.validation.eceAfter.toFixed(3)} (${c.validation.n} series), test ${c.test!.eceBefore.toFixed(3)} -> ${c.test!.eceAfter.toFixed(3)} (${c.test!.n} series)`);
     console.log(`series AUC on ${testSeries.length} held-out series of ${new Set(testSeries.map((s) => s.patientId)).size} patients: MIL ${milAuc.toFixed(3)} (95% CI ${mil.test.aucCi.map((x) => x.toFixed(3)).join('-')}), mean of slice scores ${baselineAuc.toFixed(3)}; MIL best epoch ${mil.bestEpoch} of ${mil.history.length}`);
     // Measured: MIL 0.984, mean of slice scores 0.813 (16 series of 8 patients). With lesions
     // as strong as 250-330 HU over 7-9 px and no per-series nuisance both reached 1.000.
+    // The series temperature: T 0.570, ECE validation 0.077 -> 0.049, test 0.061 -> 0.063.
     expect(milAuc).toBeGreaterThanOrEqual(baselineAuc + 0.1);
     expect(milAuc).toBeGreaterThanOrEqual(0.9);
   }, 600_000);
