@@ -212,10 +212,15 @@ export function probeBackend(name: BackendName): Promise<BackendProbe> {
   return probe;
 }
 
-/** Probe every backend, in order. Leaves the best one active. */
+/** Probe every backend; the report is in order. Leaves the best one active. */
 export async function probeBackends(): Promise<BackendProbe[]> {
-  const results: BackendProbe[] = [];
-  for (const name of BACKEND_ORDER) results.push(await probeBackend(name));
+  // WebGPU's probe is a child process (seconds: a Node start and Dawn) that touches nothing of
+  // TF.js here: it runs while the in-process backends take their turns (each switches TF.js's
+  // backend, so they go one at a time).
+  const webgpu = probeBackend('webgpu');
+  for (const name of BACKEND_ORDER) if (name !== 'webgpu') await probeBackend(name);
+  await webgpu;
+  const results = await Promise.all(BACKEND_ORDER.map((name) => probeBackend(name)));
   // Probing switches backends; put back the chosen one (or choose now).
   if (active) await activate(active);
   else await initBackend();

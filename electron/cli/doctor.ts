@@ -1,4 +1,5 @@
-import { doctor } from '../engine/engine';
+// Not engine.ts: that loads every handler (library, training, PACS), which doctor never uses.
+import { doctor } from '../engine/doctor';
 import { initBackend, type BackendName } from '../../models/runtime';
 import { type Command, parseCommandArgs, printJson } from './command';
 

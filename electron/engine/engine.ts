@@ -7,10 +7,9 @@
 import type { AppInfo, DoctorReport } from '../../common/contract';
 import { createDispatcher, type Handlers, type RequestContext } from '../../common/rpc';
 import { APP_NAME, APP_VERSION } from '../../common/version';
-import { activeBackend, initBackend, probeBackends, probeOnnxRuntime, type BackendName } from '../../models/runtime';
-import { PACKAGE_FORMAT_VERSION, PACKAGE_FORMAT_VERSIONS } from '../../models/package/metadata';
+import { initBackend, type BackendName } from '../../models/runtime';
+import { doctor } from './doctor';
 import { openDataDir } from '../library/paths';
-import { SCHEMA_VERSION } from '../library/schema';
 import { checkRequestPaths, PATH_FIELDS } from './access';
 import { JobRunner } from './jobs';
 import type { EngineDeps } from './handlers/context';
@@ -40,22 +39,7 @@ export interface Engine {
   dispose(): void;
 }
 
-export async function doctor(): Promise<DoctorReport> {
-  const backends = await probeBackends();
-  const onnxruntime = await probeOnnxRuntime();
-  return {
-    version: APP_VERSION,
-    librarySchema: SCHEMA_VERSION,
-    packageFormat: PACKAGE_FORMAT_VERSION,
-    packageFormats: [...PACKAGE_FORMAT_VERSIONS],
-    node: process.versions.node,
-    platform: process.platform,
-    arch: process.arch,
-    backends,
-    activeBackend: activeBackend(),
-    onnxruntime,
-  };
-}
+export { doctor };
 
 export function createEngine(options: EngineOptions): Engine {
   openDataDir(options.dataDir);
