@@ -4,29 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TS } from '../../electron/dicom/parse';
 import { ctSlice, rng } from '../support/dicom/phantom';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements, writeImage, type ElementValue, type ImageSpec } from './dicom-writer';
 
-export { ctSlice, rng };
-
-export const TS = {
-  implicitLE: '1.2.840.10008.1.2',
-  explicitLE: '1.2.840.10008.1.2.1',
-  deflatedLE: '1.2.840.10008.1.2.1.99',
-  explicitBE: '1.2.840.10008.1.2.2',
-  jpegBaseline: '1.2.840.10008.1.2.4.50',
-  jpegExtended: '1.2.840.10008.1.2.4.51',
-  jpegProgressive: '1.2.840.10008.1.2.4.55',
-  jpegLossless14: '1.2.840.10008.1.2.4.57',
-  jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
-  jpegLsLossless: '1.2.840.10008.1.2.4.80',
-  jpegLsNear: '1.2.840.10008.1.2.4.81',
-  j2kLossless: '1.2.840.10008.1.2.4.90',
-  j2k: '1.2.840.10008.1.2.4.91',
-  htj2kLossless: '1.2.840.10008.1.2.4.201',
-  htj2k: '1.2.840.10008.1.2.4.203',
-  rle: '1.2.840.10008.1.2.5',
-} as const;
+// The transfer syntax UIDs by name: the parser's own table, so a fixture names a syntax as the product does.
+export { ctSlice, rng, TS };
 
 function pattern(n: number, seed: number, max: number): number[] {
   const r = rng(seed);
