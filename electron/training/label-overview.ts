@@ -18,7 +18,7 @@ export interface LabelOverview {
 const SERIES_ORDER = `st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid,
   se.series_number IS NULL, se.series_number, se.description, se.series_uid`;
 
-interface SeriesState {
+export interface SeriesState {
   seriesUid: string;
   studyUid: string;
   patient: string;
@@ -29,43 +29,15 @@ interface SeriesState {
 }
 
 /**
- * Every series with a usable image, in the study list's order (newest study first, then
- * series number), with its images counted by class. One pass over labels and instances.
- */
-function seriesStates(store: TrainingStore): SeriesState[] {
-  const byKind = { image: new Map<string, string>(), series: new Map<string, string>(), study: new Map<string, string>() };
-  for (const l of store.db.prepare<[], { target_kind: 'image' | 'series' | 'study'; target_uid: string; label: string }>('SELECT target_kind, target_uid, label FROM labels').all()) {
-    byKind[l.target_kind].set(l.target_uid, l.label);
-  }
-  const series = new Map<string, SeriesState>();
-  const rows = store.db
-    .prepare<[], { series_uid: string; study_uid: string; patient: string; patient_name: string | null; sop_uid: string | null; frames: number | null }>(
-      `SELECT se.series_uid, se.study_uid, COALESCE(p.patient_id, p.patient_key) AS patient, p.patient_name, i.sop_uid, i.frames
-       FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
-       JOIN instances i ON i.series_uid = se.series_uid AND i.missing = 0 AND i.has_pixel_data = 1
-       ORDER BY ${SERIES_ORDER}`,
-    )
-    .all();
-  for (const r of rows) {
-    let s = series.get(r.series_uid);
-    if (!s) series.set(r.series_uid, (s = { seriesUid: r.series_uid, studyUid: r.study_uid, patient: r.patient, name: r.patient_name, images: 0, classes: new Map() }));
-    const frames = Math.max(1, r.frames ?? 1);
-    s.images += frames;
-    const label = (r.sop_uid !== null ? byKind.image.get(r.sop_uid) : undefined) ?? byKind.series.get(r.series_uid) ?? byKind.study.get(r.study_uid);
-    if (label !== undefined) s.classes.set(label, (s.classes.get(label) ?? 0) + frames);
-  }
-  return [...series.values()];
-}
-
-/**
- * The same series states from two aggregate queries, without a pass over every image in
- * JavaScript: each series with a usable image, its image count and the label its images
+ * Every series with a usable image, in the study list's order (newest study first, then series
+ * number), with its images counted by class, from two aggregate queries (not a pass over every
+ * image in JavaScript: 3.1 s -> 0.7 s at 10,000 series of 10 images): each series with a usable image, its image count and the label its images
  * inherit (its own, else its study's), in the study list's order; then, per series, the
  * images that have their own label, counted by label. An image's label is its own, else the
  * inherited one; of several labels on one target the newest counts (as a pass over the
  * labels table in order leaves it).
  */
-function seriesStatesSql(store: TrainingStore): SeriesState[] {
+export function seriesStates(store: TrainingStore): SeriesState[] {
   const usable = 'i.missing = 0 AND i.has_pixel_data = 1';
   const newest = (kind: string, uid: string) => `(SELECT l.label FROM labels l WHERE l.target_kind = '${kind}' AND l.target_uid = ${uid} ORDER BY l.id DESC LIMIT 1)`;
   const rows = store.db
@@ -106,8 +78,8 @@ function seriesStatesSql(store: TrainingStore): SeriesState[] {
 
 const labelledImages = (s: SeriesState) => [...s.classes.values()].reduce((a, b) => a + b, 0);
 
-export function labelOverview(store: TrainingStore, opts: { before?: boolean } = {}): LabelOverview {
-  const states = opts.before ? seriesStates(store) : seriesStatesSql(store);
+export function labelOverview(store: TrainingStore): LabelOverview {
+  const states = seriesStates(store);
   const pseudonyms = libraryPseudonyms(store.library.dir);
   const classes = new Map<string, { series: number; images: number; patients: Set<string> }>();
   const patients = new Map<string, LabelOverview['patients'][number]>();
