@@ -16,6 +16,7 @@ import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
+import { trainFromTab, type TrainingForm } from './training-tab';
 
 const repo = path.resolve(__dirname, '../..');
 /**
@@ -44,26 +45,7 @@ describe('the user journey in Chromium through the bridge', () => {
     }
   });
 
-  async function train(page: Page, form: { name: string; mode: string; epochs: string; weights?: RegExp }) {
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
-    await panel.getByLabel('Name', { exact: true }).fill(form.name);
-    await panel.getByLabel('Backbone', { exact: true }).selectOption(TINY.variant);
-    await panel.getByLabel('Mode', { exact: true }).selectOption(form.mode);
-    await panel.getByLabel('Resolution', { exact: true }).fill(String(TINY.resolution));
-    await panel.getByLabel('Window', { exact: true }).selectOption(TINY.window);
-    await panel.getByLabel('Epochs', { exact: true }).fill(form.epochs);
-    if (await panel.getByLabel('Augment', { exact: true }).isChecked()) await panel.getByLabel('Augment', { exact: true }).uncheck();
-    if (form.weights) {
-      const weights = panel.getByLabel('Backbone weights', { exact: true });
-      const option = weights.locator('option').filter({ hasText: form.weights });
-      await option.waitFor({ state: 'attached', timeout: 30_000 });
-      await weights.selectOption((await option.getAttribute('value'))!);
-    }
-    await panel.getByRole('button', { name: 'Start training' }).click();
-    const done = panel.getByText(new RegExp(`^Package: .*${form.name}$`)).or(panel.getByRole('status').filter({ hasText: 'Training failed' }));
-    await done.first().waitFor({ timeout: 300_000 });
-    expect(await panel.getByRole('status').textContent()).toBe('Training finished.');
-  }
+  const train = (page: Page, form: Pick<TrainingForm, 'name' | 'mode' | 'epochs' | 'weights'>) => trainFromTab(page, { ...TINY, ...form });
 
   /**
    * In the Classifier tab: the package is listed (no reload pressed), and Run on this image,

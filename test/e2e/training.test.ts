@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
+import { trainFromTab, type TrainingForm } from './training-tab';
 
 describe('training from the Training tab in Chromium through the bridge', () => {
   let set: PhantomSet;
@@ -15,28 +16,7 @@ describe('training from the Training tab in Chromium through the bridge', () => 
     set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 24, slices: 2, seed: 21 });
   });
 
-  async function train(page: Page, form: { name: string; mode: string; epochs: string; weights?: RegExp }) {
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
-    await panel.getByLabel('Name', { exact: true }).fill(form.name);
-    await panel.getByLabel('Backbone', { exact: true }).selectOption('custom-phi-10');
-    await panel.getByLabel('Mode', { exact: true }).selectOption(form.mode);
-    await panel.getByLabel('Resolution', { exact: true }).fill('32');
-    await panel.getByLabel('Window', { exact: true }).selectOption('ct-abdomen');
-    await panel.getByLabel('Epochs', { exact: true }).fill(form.epochs);
-    if (await panel.getByLabel('Augment', { exact: true }).isChecked()) await panel.getByLabel('Augment', { exact: true }).uncheck();
-    if (form.weights) {
-      const weights = panel.getByLabel('Backbone weights', { exact: true });
-      const option = weights.locator('option').filter({ hasText: form.weights });
-      await option.waitFor({ state: 'attached', timeout: 30_000 });
-      await weights.selectOption((await option.getAttribute('value'))!);
-    }
-    await panel.getByRole('button', { name: 'Start training' }).click();
-    // The finished run shows its package (the previous run's result is cleared at start);
-    // a failed one says so in the status line.
-    const done = panel.getByText(new RegExp(`^Package: .*${form.name}$`)).or(panel.getByRole('status').filter({ hasText: 'Training failed' }));
-    await done.first().waitFor({ timeout: 300_000 });
-    expect(await panel.getByRole('status').textContent()).toBe('Training finished.');
-  }
+  const train = (page: Page, form: Pick<TrainingForm, 'name' | 'mode' | 'epochs' | 'weights'>) => trainFromTab(page, { variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', ...form });
 
   it('labels, imports labels, trains from scratch, transfers the backbone to a head and shows the test metrics', async () => {
     const { page, errors: consoleErrors } = await openApp(session());
