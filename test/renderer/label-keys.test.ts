@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { variantDisplayName } from '../../common/contract/models';
 import { requests } from '../../common/contract';
-import { labelClasses, labelKeyAction } from '../../renderer/src/workspace/labelKeys';
+import { labelClasses, labelKeyAction, labelKeysSentence } from '../../renderer/src/workspace/labelKeys';
 
 const key = (code: string, shiftKey = false, key = '') => ({ code, key, shiftKey });
 
@@ -19,6 +19,12 @@ describe('label keys', () => {
     expect(labelClasses(['abnormal', 'cyst', 'normal'], ['cyst'])).toEqual(['normal', 'abnormal', 'cyst']);
     // A class from elsewhere (a CSV): the library's classes, as before.
     expect(labelClasses(['abnormal', 'lesion'], [])).toEqual(['abnormal', 'lesion']);
+  });
+
+  it('say which keys label, in the singular for one class', () => {
+    expect(labelKeysSentence(2)).toMatch(/^Keys 1–2 label the series with that class, Shift\+1–2 this image only; 0 or Delete/);
+    expect(labelKeysSentence(1)).toMatch(/^Key 1 labels the series with its class, Shift\+1 this image only; /);
+    expect(labelKeysSentence(12)).toMatch(/^Keys 1–9 /);
   });
 
   it('give a class only to numbers that have one, by code whatever the layout', () => {

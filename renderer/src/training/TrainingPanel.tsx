@@ -12,7 +12,7 @@ import type { ImagenetWeights } from '../../../common/contract/settings';
 import { CUSTOM_VARIANT_CHOICES, DEFAULT_EPOCHS } from '../../../common/contract/training';
 import { VOI_PRESETS } from '../../../common/voi';
 import { randomBackboneWarning } from '../../../common/training-advice';
-import { labelClasses, labelKeyAction } from '../workspace/labelKeys';
+import { labelClasses, labelKeyAction, labelKeysSentence } from '../workspace/labelKeys';
 import { useJob } from '../workspace/useJob';
 import { ReportDialog } from './ReportDialog';
 import { PackageResults, RunResults, type RunView } from './RunResults';
@@ -310,7 +310,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
           <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
-        <small className="muted">Keys 1–{Math.min(9, classes.length)} label the series with that class, Shift+1–{Math.min(9, classes.length)} this image only; 0 or Delete clears the series and this image, Shift+0 this image only; U opens the next unlabelled series.</small>
+        <small className="muted">{labelKeysSentence(classes.length)}</small>
         <LabelImport
           dropped={dropped}
           onChanged={(summary) => {

@@ -37,3 +37,10 @@ export function labelKeyAction(e: { code: string; key: string; shiftKey: boolean
 export function labelKeyHints(classes: readonly string[]): { keys: string; what: string }[] {
   return classes.slice(0, 9).map((c, i) => ({ keys: `${i + 1}`, what: c }));
 }
+
+/** The panel's one-line help for the keys: "Keys 1–3 …", or "Key 1 …" with one class (never "1–1"). */
+export function labelKeysSentence(classCount: number): string {
+  const n = Math.min(9, classCount);
+  const keys = n === 0 ? 'Add a class to label with keys 1–9' : n === 1 ? 'Key 1 labels the series with its class, Shift+1 this image only' : `Keys 1–${n} label the series with that class, Shift+1–${n} this image only`;
+  return `${keys}; 0 or Delete clears the series and this image, Shift+0 this image only; U opens the next unlabelled series.`;
+}
