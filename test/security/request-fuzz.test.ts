@@ -5,7 +5,7 @@
 // an unknown extra key in every object. Each must come back as a clear error naming the field,
 // with nothing of the patient in it (the hostile values carry a planted name and ID), nothing
 // written to the data folder, and the same engine answering afterwards.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,9 @@ describe('every request under hostile input, through the real bridge and engine'
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-fuzz-'));
+    // The platform's folder (where settings.set keeps a new data folder) in here, never this machine's.
+    process.env.XDG_DATA_HOME = path.join(dataDir, 'platform');
+    delete process.env.LUMEN_DATA_DIR;
     const incoming = path.join(dataDir, 'incoming');
     mkdirSync(incoming);
     writeImage(path.join(incoming, 'one.dcm'), {
@@ -190,9 +193,20 @@ describe('every request under hostile input, through the real bridge and engine'
     expect(await viaBridge('engine.ping', { echo: 'still up' })).toMatchObject({ ok: true });
   });
 
+  it('lets the browser move the data folder only into the folders its session may use', async () => {
+    const pointer = path.join(dataDir, 'platform', 'lumen', 'settings.json');
+    const outside = await viaBridge('settings.set', { change: { dataFolder: path.join(os.tmpdir(), 'lumen-fuzz-elsewhere') } });
+    expect(outside).toMatchObject({ ok: false, error: { code: 'handler_failed', message: expect.stringMatching(/^The data folder \S+ is outside the folders this browser session may use/) } });
+    expect(existsSync(pointer)).toBe(false);
+    const inside = path.join(dataDir, 'next-data');
+    expect(await viaBridge('settings.set', { change: { dataFolder: inside } })).toMatchObject({ ok: true, value: { settings: { dataFolder: inside } } });
+    expect(JSON.parse(readFileSync(pointer, 'utf8'))).toMatchObject({ dataFolder: inside });
+    expect(await viaBridge('settings.set', { change: { dataFolder: null } })).toMatchObject({ ok: true, value: { settings: { dataFolder: null } } });
+  });
+
   it('answers each valid input that names what is not there (package, connection, path, job) in words, jobs included', async () => {
     // Left out: what contacts the network, changes the platform's settings, or builds and times networks for minutes.
-    const skip = new Set<string>(['weights.download', 'settings.set', 'training.start', 'models.measureLatency', 'models.catalog', 'models.recommend', 'engine.doctor', 'app.info']);
+    const skip = new Set<string>(['weights.download', 'training.start', 'models.measureLatency', 'models.catalog', 'models.recommend', 'engine.doctor', 'app.info']);
     const ping = await host.request('engine.ping', { echo: 'before' });
     if (!ping.ok) throw new Error(ping.error.message);
     const pid = (ping.value as { pid: number }).pid;
