@@ -177,6 +177,21 @@ describe('every request under hostile input, through the real bridge and engine'
     expect(logs.some((l) => /not UTF-8/.test(l))).toBe(true);
   });
 
+  it('refuses prototype keys as request names and fields, and nothing is polluted', async () => {
+    for (const method of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const id = nextId++;
+      expect(await sendRaw(`{"id":${id},"method":"${method}","input":{}}`, id)).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+    }
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const id = nextId++;
+      const reply = await sendRaw(`{"id":${id},"method":"engine.ping","input":{"echo":"x","${key}":{"polluted":"yes"}}}`, id);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      if (!reply.ok) expect(reply.error.issues?.[0].message).toMatch(/a field this request does not take/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await viaBridge('engine.ping', { echo: 'clean' })).toMatchObject({ ok: true, value: { echo: 'clean' } });
+  });
+
   it('answers an HTTP request with a body of raw bytes with a clear refusal', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(bridge.port, '127.0.0.1');
