@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { bridgeReply } from '../support/bridge-socket';
 import { ctSlice } from '../support/dicom/phantom';
 import { dicomBytes, encapsulate, encapsulatedFile, writeImage, type ElementValue } from '../support/dicom/write';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
@@ -315,17 +316,7 @@ async function startServe() {
     },
     call(ws: WebSocket, method: string, input: unknown): Promise<any> {
       const id = nextId++;
-      return new Promise((resolve) => {
-        const onMessage = (data: WebSocket.RawData) => {
-          const msg = JSON.parse(data.toString());
-          if ('reply' in msg && msg.id === id) {
-            ws.off('message', onMessage);
-            resolve(msg.reply);
-          }
-        };
-        ws.on('message', onMessage);
-        ws.send(JSON.stringify({ id, method, input }));
-      });
+      return bridgeReply(ws, JSON.stringify({ id, method, input }), id);
     },
     jobEnd(_ws: WebSocket, jobId: string): Promise<{ event: string; payload: any }> {
       const done = ends.get(jobId);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { bridgeReply } from '../support/bridge-socket';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 
@@ -18,19 +19,7 @@ function openSocket(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-function call(ws: WebSocket, raw: string, id: unknown): Promise<any> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(data.toString());
-      if ('reply' in msg && msg.id === id) {
-        ws.off('message', onMessage);
-        resolve(msg.reply);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(raw);
-  });
-}
+const call = bridgeReply;
 
 function get(port: number, pathname: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { bridgeReply } from '../support/bridge-socket';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
@@ -24,19 +25,10 @@ describe('paths through the browser bridge', () => {
   let nextId = 1;
 
   /** One request over the socket; the whole reply. */
-  const request = (method: string, input: unknown): Promise<any> =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      const onMessage = (data: WebSocket.RawData) => {
-        const msg = JSON.parse(data.toString());
-        if ('reply' in msg && msg.id === id) {
-          ws.off('message', onMessage);
-          resolve(msg.reply);
-        }
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method, input }));
-    });
+  const request = (method: string, input: unknown): Promise<any> => {
+    const id = nextId++;
+    return bridgeReply(ws, JSON.stringify({ id, method, input }), id);
+  };
   const finished = async (jobId: string) => {
     for (;;) {
       const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
