@@ -164,7 +164,9 @@ describe('the study list with 2,000 studies', () => {
   it('is virtualised, sorts, filters, collapses, loads thumbnails lazily and shows new imports', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+    // app.info waits for the engine's backend probe (a WebGPU child process, ONNX Runtime):
+    // over a minute on a machine whose two cores run a load of 20.
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
     const list = page.getByRole('list', { name: 'Studies' });
     const items = list.getByRole('listitem');
     const t = performance.now();
@@ -266,5 +268,5 @@ describe('the study list with 2,000 studies', () => {
     writeFileSync(path.join(resultsDir(), 'study-list-scroll.json'), JSON.stringify(report, null, 2));
     console.log('study list measurements', JSON.stringify(report));
     expect(errors).toEqual([]);
-  });
+  }, 400_000);
 });
