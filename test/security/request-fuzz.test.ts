@@ -192,6 +192,23 @@ describe('every request under hostile input, through the real bridge and engine'
     expect(await viaBridge('engine.ping', { echo: 'clean' })).toMatchObject({ ok: true, value: { echo: 'clean' } });
   });
 
+  it('answers deeply nested JSON in words, and stays up', async () => {
+    for (const depth of [10_000, 400_000]) {
+      const id = nextId++;
+      // Answered under its id when the JSON parses, under none when it does not: either will do.
+      const reply = await new Promise<Reply>((resolve) => {
+        waiting.set(null, resolve);
+        waiting.set(id, resolve);
+        ws.send(`{"id":${id},"method":"engine.ping","input":{"echo":${'['.repeat(depth)}${']'.repeat(depth)}}}`);
+      });
+      waiting.delete(null);
+      waiting.delete(id);
+      expect(reply.ok).toBe(false);
+      if (!reply.ok) expect(reply.error.message).not.toMatch(LIBRARY_WORDS);
+    }
+    expect(await viaBridge('engine.ping', { echo: 'after nesting' })).toMatchObject({ ok: true });
+  });
+
   it('answers an HTTP request with a body of raw bytes with a clear refusal', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(bridge.port, '127.0.0.1');
