@@ -12,7 +12,7 @@ import { buildEfficientNet } from '../../models/efficientnet/build';
 import { OnnxModelSession, nhwcToNchw } from '../../models/inference/onnx';
 import { loadPackage } from '../../models/package/package';
 import { saveKerasH5Weights } from '../../models/weights/h5';
-import { maxAbsDiff, randomImages, randomiseBatchNorm } from './onnx-helpers';
+import { kerasNormalization, maxAbsDiff, randomImages, randomiseBatchNorm } from './onnx-helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -27,17 +27,7 @@ describe('lumen export', () => {
     const model = buildEfficientNet('b0', { inputSize: size, classes: 3, seed: 9 });
     randomiseBatchNorm(model, 9);
     const h5 = path.join(dir, 'mine.h5');
-    await saveKerasH5Weights(model, h5, {
-      extraLayers: [{
-        name: 'normalization',
-        weights: [
-          { name: 'mean', shape: [3], data: Float32Array.from([0.485, 0.456, 0.406]) },
-          // Keras' ImageNet files store the stddev here (tensorflow#49930).
-          { name: 'variance', shape: [3], data: Float32Array.from([0.229, 0.224, 0.225]) },
-          { name: 'count', shape: [], data: Float32Array.of(0) },
-        ],
-      }],
-    });
+    await saveKerasH5Weights(model, h5, { extraLayers: [kerasNormalization()] });
     const out = path.join(dir, 'pkg');
     const res = spawnSync(process.execPath, [
       'bin/lumen.mjs', 'export', '--variant', 'b0', '--weights', h5, '--classes', '3', '--class-names', 'a,b,c',

@@ -92,3 +92,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/**
+ * Keras' Normalization layer as its ImageNet EfficientNet files carry it (ImageNet mean, and
+ * the stddev stored as "variance": tensorflow#49930), for `saveKerasH5Weights`' extraLayers.
+ * `variance` replaces the stored divisor.
+ */
+export function kerasNormalization(variance = [0.229, 0.224, 0.225]) {
+  return {
+    name: 'normalization',
+    weights: [
+      { name: 'mean', shape: [3], data: Float32Array.from([0.485, 0.456, 0.406]) },
+      { name: 'variance', shape: [3], data: Float32Array.from(variance) },
+      { name: 'count', shape: [], data: Float32Array.of(0) },
+    ],
+  };
+}

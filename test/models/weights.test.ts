@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKerasH5Weights, readKerasPreprocessing, saveKerasH5Weights } from '../../models/weights/h5';
 import { KERAS_EFFICIENTNET_FILES, identifyWeightsFile } from '../../models/weights/keras-files';
 import { loadTfjsModel, readTfjsMetadata, saveTfjsModel } from '../../models/weights/tfjs-format';
-import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
+import { kerasNormalization, maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -114,14 +114,7 @@ describe('Keras .h5 weights', () => {
 
     // Keras' ImageNet files store the stddev as "variance" (tensorflow#49930): the divisor is the stored value.
     const keras = path.join(dir, 'keras-norm.h5');
-    const norm = (variance: number[]) => [{
-      name: 'normalization',
-      weights: [
-        { name: 'mean', shape: [3], data: Float32Array.from([0.485, 0.456, 0.406]) },
-        { name: 'variance', shape: [3], data: Float32Array.from(variance) },
-        { name: 'count', shape: [], data: Float32Array.of(0) },
-      ],
-    }];
+    const norm = (variance: number[]) => [kerasNormalization(variance)];
     await saveKerasH5Weights(model, keras, { extraLayers: norm([0.229, 0.224, 0.225]) });
     const p = await readKerasPreprocessing(keras);
     expect(p.source).toBe('file');

@@ -16,7 +16,7 @@ import { loadPackage } from '../../models/package';
 import { hashFile, saveKerasH5Weights } from '../../models/weights';
 import { imagenetBackbone, importImagenetWeights, listImagenetWeights } from '../../electron/training/imagenet';
 import { downloadImagenetWeights } from '../../electron/training/weights-download';
-import { tinyNet } from '../models/onnx-helpers';
+import { kerasNormalization, tinyNet } from '../models/onnx-helpers';
 import { Library } from '../../electron/library/library';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { trainClassifier } from '../../electron/training/train';
@@ -32,16 +32,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-imagenet-'));
   const source = buildEfficientNet('b0', { inputSize: 64, includeTop: false, seed: 7 });
   b0File = path.join(dir, 'efficientnetb0_notop.h5');
-  await saveKerasH5Weights(source, b0File, {
-    extraLayers: [{
-      name: 'normalization',
-      weights: [
-        { name: 'mean', shape: [3], data: Float32Array.from([0.485, 0.456, 0.406]) },
-        { name: 'variance', shape: [3], data: Float32Array.from([0.229, 0.224, 0.225]) },
-        { name: 'count', shape: [], data: Float32Array.of(0) },
-      ],
-    }],
-  });
+  await saveKerasH5Weights(source, b0File, { extraLayers: [kerasNormalization()] });
   source.dispose();
   b0Md5 = (await hashFile(b0File)).md5;
 }, 120_000);
