@@ -28,8 +28,12 @@ function holding(inLibrary: number, total: number | null): { text: string; compl
   return { text: total !== null ? `${inLibrary} of ${total} in library` : `${inLibrary} in library`, complete: false };
 }
 
-/** Instances the library holds now, by study and by series: what marks "in library" live. */
-function useLibraryCounts() {
+/**
+ * Instances the library holds now, by study and by series: what marks "in library" live.
+ * Asked for only while there are query results to mark: it is every study of the library
+ * (seconds at 20,000 studies), and the tab stays mounted while hidden.
+ */
+function useLibraryCounts(enabled: boolean) {
   const [counts, setCounts] = useState<{ studies: Map<string, number>; series: Map<string, number> }>({ studies: new Map(), series: new Map() });
   const load = useCallback(() => {
     void lumen.invoke('library.studies', {}).then(
@@ -46,9 +50,10 @@ function useLibraryCounts() {
     );
   }, []);
   useEffect(() => {
+    if (!enabled) return;
     load();
     return lumen.on('library.changed', load);
-  }, [load]);
+  }, [load, enabled]);
   return counts;
 }
 
@@ -62,7 +67,7 @@ export function PacsTab() {
   const [open, setOpen] = useState<Record<string, PacsSeries[] | 'loading' | { error: string }>>({});
   const [retrieving, setRetrieving] = useState<string | null>(null);
   const job = useJob<PacsRetrieveReport>();
-  const counts = useLibraryCounts();
+  const counts = useLibraryCounts(studies !== null && studies.length > 0);
   const list = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
