@@ -5,13 +5,13 @@
 // for it, in front of the real engine process and a real Orthanc.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../common/rpc';
 import { EngineHost } from '../../electron/engine/host';
 import { SEALED_FILE, SealedSecrets, type SafeStorageLike, withSealedSecrets } from '../../electron/main/pacs-credentials';
-import { generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import type { Orthanc } from '../support/orthanc';
+import { usePacsFixture } from './support';
 
 /** Electron's safeStorage, as far as its shape goes: strings in, opaque buffers out. */
 function fakeSafeStorage(available = true): SafeStorageLike & { key: Buffer } {
@@ -33,7 +33,8 @@ function fakeSafeStorage(available = true): SafeStorageLike & { key: Buffer } {
   };
 }
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-app-credentials-'));
+const pacs = usePacsFixture('app-credentials', { studies: [{ key: 41, patientId: 'PID-SEALED', patientName: 'Sealed^Sam', accession: 'ACC-S', studyDate: '20250505' }] });
+const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
 let host: EngineHost;
@@ -48,16 +49,12 @@ const value = async (method: string, input: unknown): Promise<any> => {
 };
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  orthanc = await startOrthanc();
-  for (const file of generateStudy({ key: 41, patientId: 'PID-SEALED', patientName: 'Sealed^Sam', accession: 'ACC-S', studyDate: '20250505' }).files) await orthanc.store(file);
+  orthanc = pacs.orthanc;
   host = new EngineHost({ dataDir, shell: 'browser' });
 }, 120_000);
 
 afterAll(async () => {
   await host?.close();
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('PACS secrets sealed by the main process', () => {

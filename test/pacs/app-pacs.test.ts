@@ -4,33 +4,32 @@
 // library, and the receiver switch getting a study Orthanc pushes.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import { EngineHost } from '../../electron/engine/host';
-import { freePort, type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import { engineRequests, usePacsFixture } from './support';
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-app-pacs-'));
+let receiverPort: number;
+const pacs = usePacsFixture('app-pacs', {
+  orthanc: async () => {
+    receiverPort = await freePort();
+    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } };
+  },
+  studies: [
+    { key: 31, patientId: 'PID-APP-A', patientName: 'Appleseed^Ann', accession: 'ACC-APP-A', studyDate: '20250310', modality: 'CT', seriesCount: 2, perSeries: 3 },
+    { key: 32, patientId: 'PID-APP-B', patientName: 'Bishop^Bo', accession: 'ACC-APP-B', studyDate: '20230101', modality: 'MR', seriesCount: 1, perSeries: 2 },
+  ],
+});
+const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
 let host: EngineHost;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
-let receiverPort: number;
 const events: { event: string; payload: any }[] = [];
 
-async function call<K extends RequestName>(method: K, input: RequestInput<K>): Promise<RequestOutput<K>> {
-  const reply = await host.request(method, input);
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.value as RequestOutput<K>;
-}
-
-async function failure(method: RequestName, input: unknown): Promise<string> {
-  const reply = await host.request(method, input);
-  if (reply.ok) throw new Error(`${method} did not fail`);
-  return reply.error.message;
-}
+const { call, failure } = engineRequests(() => host);
 
 /** Waits (bounded) for the end event of a job. */
 async function jobEnd(jobId: string): Promise<{ event: string; payload: any }> {
@@ -44,22 +43,14 @@ async function jobEnd(jobId: string): Promise<{ event: string; payload: any }> {
 }
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  receiverPort = await freePort();
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } });
-  const a = generateStudy({ key: 31, patientId: 'PID-APP-A', patientName: 'Appleseed^Ann', accession: 'ACC-APP-A', studyDate: '20250310', modality: 'CT', seriesCount: 2, perSeries: 3 });
-  const b = generateStudy({ key: 32, patientId: 'PID-APP-B', patientName: 'Bishop^Bo', accession: 'ACC-APP-B', studyDate: '20230101', modality: 'MR', seriesCount: 1, perSeries: 2 });
-  for (const file of [...a.files, ...b.files]) await orthanc.store(file);
-  ct = a.study;
-  mr = b.study;
+  orthanc = pacs.orthanc;
+  [ct, mr] = pacs.studies;
   host = new EngineHost({ dataDir, shell: 'browser' });
   host.onEvent((event, payload) => events.push({ event, payload }));
 }, 120_000);
 
 afterAll(async () => {
   await host?.close();
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('PACS connections in the app', () => {

@@ -1,59 +1,34 @@
 // `lumen pacs retrieve --via move` (issue #17 point 3): C-MOVE from a real Orthanc to Lumen's
 // own C-STORE receiver, started for the transfer on the port the test gives (Orthanc knows
 // Lumen's AE title at that port through DicomModalities); resume fetches only what is missing.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import { json, lumen, usePacsFixture } from './support';
 
-const root = path.resolve(__dirname, '../..');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-move-'));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function lumen(dataDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end();
-  });
-}
-
-function json<T = any>(run: Run): T {
-  if (run.code !== 0) throw new Error(`lumen exited ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as T;
-}
-
+let receiverPort: number;
+const pacs = usePacsFixture('pacs-move', {
+  orthanc: async () => {
+    receiverPort = await freePort();
+    // Any calling AE title may find and move here (so a move to an unknown destination reaches the C-MOVE itself).
+    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } }, config: { DicomAlwaysAllowFind: true, DicomAlwaysAllowMove: true } };
+  },
+  studies: [{ key: 31, patientId: 'PID-M', patientName: 'Move^Me', accession: 'ACC-M', studyDate: '20250405', seriesCount: 2, perSeries: 3 }],
+});
+const scratch = pacs.scratch;
 let orthanc: Orthanc;
 let ct: GeneratedStudy;
 let dataDir: string;
-let receiverPort: number;
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  receiverPort = await freePort();
-  // Any calling AE title may find and move here (so a move to an unknown destination reaches the C-MOVE itself).
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: receiverPort } }, config: { DicomAlwaysAllowFind: true, DicomAlwaysAllowMove: true } });
-  const a = generateStudy({ key: 31, patientId: 'PID-M', patientName: 'Move^Me', accession: 'ACC-M', studyDate: '20250405', seriesCount: 2, perSeries: 3 });
-  for (const file of a.files) await orthanc.store(file);
-  ct = a.study;
+  orthanc = pacs.orthanc;
+  ct = pacs.studies[0];
   dataDir = path.join(scratch, 'data');
   const add = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
   expect(add.code, add.stderr).toBe(0);
 }, 120_000);
-
-afterAll(async () => {
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
 
 const move = (library: string, extra: string[] = []) => ['pacs', 'retrieve', '--pacs', 'dimse', ct.studyUid, '--via', 'move', '--port', String(receiverPort), '--host', '127.0.0.1', '--library', library, '--json', ...extra];
 

@@ -1,62 +1,39 @@
 // `lumen pacs` against a real Orthanc (DICOMweb plugin and DIMSE) started by the test on loopback ports.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type GeneratedStudy, generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import { json, listen, lumen, root, usePacsFixture } from './support';
 
-const root = path.resolve(__dirname, '../..');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-test-'));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function lumen(dataDir: string, args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(stdin ?? '');
-  });
-}
-
-function json<T = any>(run: Run): T {
-  if (run.code !== 0) throw new Error(`lumen exited ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as T;
-}
-
+let receiverPort: number;
+const pacs = usePacsFixture('pacs-test', {
+  orthanc: async () => {
+    receiverPort = await freePort();
+    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } };
+  },
+  studies: [
+    { key: 1, patientId: 'PID-A', patientName: 'Doe^Jane', accession: 'ACC-A', studyDate: '20250102', modality: 'CT', seriesCount: 2, perSeries: 3 },
+    { key: 2, patientId: 'PID-B', patientName: 'Roe^Richard', accession: 'ACC-B', studyDate: '20240615', modality: 'MR', seriesCount: 1, perSeries: 2 },
+  ],
+});
+const scratch = pacs.scratch;
 let orthanc: Orthanc;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
 let dataDir: string;
-let receiverPort: number;
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error('These tests need Debian\'s orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).');
-  receiverPort = await freePort();
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } });
-  const a = generateStudy({ key: 1, patientId: 'PID-A', patientName: 'Doe^Jane', accession: 'ACC-A', studyDate: '20250102', modality: 'CT', seriesCount: 2, perSeries: 3 });
-  const b = generateStudy({ key: 2, patientId: 'PID-B', patientName: 'Roe^Richard', accession: 'ACC-B', studyDate: '20240615', modality: 'MR', seriesCount: 1, perSeries: 2 });
-  for (const file of [...a.files, ...b.files]) await orthanc.store(file);
-  ct = a.study;
-  mr = b.study;
+  orthanc = pacs.orthanc;
+  [ct, mr] = pacs.studies;
   dataDir = path.join(scratch, 'data');
   const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
   expect(web.code, web.stderr).toBe(0);
   const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
   expect(dimse.code, dimse.stderr).toBe(0);
 }, 120_000);
-
-afterAll(async () => {
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
 
 describe('lumen pacs connections', () => {
   it('add, list --json without secrets, files private to the user, remove', async () => {
@@ -197,29 +174,6 @@ describe.each(['web', 'dimse'])('lumen pacs retrieve over %s', (pacs) => {
     expect(bad.stderr).toMatch(/is not a Study Instance UID/);
   }, 60_000);
 });
-
-/** `lumen pacs listen` as a child process on loopback only, resolved once it says it listens. */
-async function listen(data: string, args: string[]): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<number> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/lumen.mjs'), 'pacs', 'listen', '--host', '127.0.0.1', ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: data } });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Listening as')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`lumen pacs listen did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(output).toContain('Listening as LUMEN on 127.0.0.1, port');
-  return {
-    child,
-    output: () => output,
-    stop: async () => {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
 
 describe('lumen pacs listen', () => {
   it('files a study Orthanc pushes (C-STORE), and refuses a sender not allowed', async () => {

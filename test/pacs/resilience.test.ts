@@ -6,38 +6,34 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { Library } from '../../electron/library/library';
 import type { Credentials, PacsConnection } from '../../electron/pacs/connections';
 import { retrieveStudy } from '../../electron/pacs/retrieve';
-import { freePort, generateStudy, type GeneratedStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import { usePacsFixture } from './support';
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-resilience-'));
 const INSTANCES = 60;
+const pacs = usePacsFixture('pacs-resilience', {
+  orthanc: async () => ({ modalities: { lumen: { aet: 'LUMEN', port: await freePort() } } }),
+  studies: [{ key: 41, patientId: 'PID-R', patientName: 'Resilience^Test', accession: 'ACC-R', studyDate: '20250301', seriesCount: 2, perSeries: INSTANCES / 2 }],
+});
+const scratch = pacs.scratch;
 let orthanc: Orthanc;
 let study: GeneratedStudy;
 let sops: string[];
 const closers: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: await freePort() } } });
-  const generated = generateStudy({ key: 41, patientId: 'PID-R', patientName: 'Resilience^Test', accession: 'ACC-R', studyDate: '20250301', seriesCount: 2, perSeries: INSTANCES / 2 });
-  for (const file of generated.files) await orthanc.store(file);
-  study = generated.study;
+  orthanc = pacs.orthanc;
+  study = pacs.studies[0];
   sops = study.series.flatMap((s) => s.sopUids);
 }, 120_000);
 
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
-});
-
-afterAll(async () => {
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 const credentials = (): Credentials => ({ user: orthanc.user, password: orthanc.password });

@@ -2,27 +2,23 @@
 // (pacs.send on the real engine process): result documents of the library, named by their
 // SOP Instance UIDs, sent to a real Orthanc by STOW-RS and C-STORE, each with its outcome.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import { EngineHost } from '../../electron/engine/host';
 import { readDataset, writeDataset } from '../../electron/results/part10';
 import { buildReport } from '../../electron/results/sr';
-import { generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { generateStudy, type Orthanc } from '../support/orthanc';
+import { engineRequests, usePacsFixture } from './support';
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-send-app-'));
+const pacs = usePacsFixture('send-app', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
+const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
 let host: EngineHost;
 let studyUid: string;
 const events: { event: string; payload: any }[] = [];
 
-async function call<K extends RequestName>(method: K, input: RequestInput<K>): Promise<RequestOutput<K>> {
-  const reply = await host.request(method, input);
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.value as RequestOutput<K>;
-}
+const { call } = engineRequests(() => host);
 
 /** An SR of Lumen's (electron/results/sr.ts) about a generated study, in `dir`. */
 function writeSr(dir: string, label: string): string {
@@ -53,16 +49,13 @@ async function inOrthanc(sopInstanceUid: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } });
+  orthanc = pacs.orthanc;
   host = new EngineHost({ dataDir, shell: 'browser' });
   host.onEvent((event, payload) => events.push({ event, payload }));
 }, 120_000);
 
 afterAll(async () => {
   await host?.close();
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('Send to PACS from the Results list', () => {

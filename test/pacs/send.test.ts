@@ -3,30 +3,16 @@
 // per-file statuses, checked paths, wrong credentials and a refused association.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, writeDataset } from '../../electron/results/part10';
 import { buildReport } from '../../electron/results/sr';
-import { generateStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { generateStudy, type Orthanc } from '../support/orthanc';
+import { lumen, usePacsFixture } from './support';
 
-const root = path.resolve(__dirname, '../..');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-send-'));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function lumen(dataDir: string, args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(stdin ?? '');
-  });
-}
+// Only the modalities Orthanc knows may store (LUMEN does, STRANGER does not).
+const pacs = usePacsFixture('pacs-send', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
+const scratch = pacs.scratch;
 
 let orthanc: Orthanc;
 let dataDir: string;
@@ -65,20 +51,13 @@ async function inOrthanc(sopInstanceUid: string): Promise<Record<string, unknown
 }
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  // Only the modalities Orthanc knows may store (LUMEN does, STRANGER does not).
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } });
+  orthanc = pacs.orthanc;
   dataDir = path.join(scratch, 'data');
   const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password);
   expect(web.code, web.stderr).toBe(0);
   const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
   expect(dimse.code, dimse.stderr).toBe(0);
 }, 120_000);
-
-afterAll(async () => {
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
 
 describe.each([
   ['web', 'STOW-RS'],

@@ -2,74 +2,37 @@
 // here by openssl (a test CA, Orthanc's certificate for 127.0.0.1, Lumen's client
 // certificate); query, C-GET and C-STORE over TLS, and clear messages when the certificates
 // do not fit.
-import { execFileSync, execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStudy, type GeneratedStudy, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateStudy, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import { json, lumen, makeCertificates, usePacsFixture } from './support';
 
-const root = path.resolve(__dirname, '../..');
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-tls-'));
-const certs = path.join(scratch, 'certs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function lumen(dataDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(root, 'bin/lumen.mjs'), ...args], { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end();
-  });
-}
-
-function json<T = any>(run: Run): T {
-  if (run.code !== 0) throw new Error(`lumen exited ${run.code}: ${run.stderr}${run.stdout}`);
-  return JSON.parse(run.stdout) as T;
-}
-
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** A CA, and a certificate it signs for `name` (with 127.0.0.1 as its address). */
-function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} test CA`, '-keyout', `${name}-ca.key`, '-out', `${name}-ca.crt`);
-}
-function makeCert(ca: string, name: string): void {
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  fs.writeFileSync(path.join(certs, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}-ca.crt`, '-CAkey', `${ca}-ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
-}
-
+let cert: (file: string) => string = () => '';
+const pacs = usePacsFixture('pacs-tls', {
+  orthanc: (scratch) => {
+    cert = makeCertificates(path.join(scratch, 'certs'), ['test', 'other'], { orthanc: 'test', lumen: 'test' });
+    return {
+      modalities: { lumen: { aet: 'LUMEN', port: 1 } },
+      config: {
+        DicomTlsEnabled: true,
+        DicomTlsCertificate: cert('orthanc.crt'),
+        DicomTlsPrivateKey: cert('orthanc.key'),
+        DicomTlsTrustedCertificates: cert('test-ca.crt'),
+        DicomTlsRemoteCertificateRequired: true,
+      },
+    };
+  },
+  studies: [{ key: 41, patientId: 'PID-T', patientName: 'Tls^Test', accession: 'ACC-T', studyDate: '20250506', perSeries: 2 }],
+});
+const scratch = pacs.scratch;
 let orthanc: Orthanc;
 let study: GeneratedStudy;
 let dataDir: string;
-const cert = (f: string) => path.join(certs, f);
 
 beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  fs.mkdirSync(certs);
-  makeCa('test');
-  makeCert('test', 'orthanc');
-  makeCert('test', 'lumen');
-  makeCa('other');
-  orthanc = await startOrthanc({
-    modalities: { lumen: { aet: 'LUMEN', port: 1 } },
-    config: {
-      DicomTlsEnabled: true,
-      DicomTlsCertificate: cert('orthanc.crt'),
-      DicomTlsPrivateKey: cert('orthanc.key'),
-      DicomTlsTrustedCertificates: cert('test-ca.crt'),
-      DicomTlsRemoteCertificateRequired: true,
-    },
-  });
-  const generated = generateStudy({ key: 41, patientId: 'PID-T', patientName: 'Tls^Test', accession: 'ACC-T', studyDate: '20250506', perSeries: 2 });
-  for (const file of generated.files) await orthanc.store(file);
-  study = generated.study;
+  orthanc = pacs.orthanc;
+  study = pacs.studies[0];
   dataDir = path.join(scratch, 'data');
   const address = `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`;
   const add = await lumen(dataDir, ['pacs', 'add', '--name', 'tls', '--dimse', address, '--tls', '--tls-ca', cert('test-ca.crt'), '--tls-cert', cert('lumen.crt'), '--tls-key', cert('lumen.key')]);
@@ -79,11 +42,6 @@ beforeAll(async () => {
   expect((await lumen(dataDir, ['pacs', 'add', '--name', 'no-cert', '--dimse', address, '--tls', '--tls-ca', cert('test-ca.crt')])).code).toBe(0);
   expect((await lumen(dataDir, ['pacs', 'add', '--name', 'plain', '--dimse', address])).code).toBe(0);
 }, 120_000);
-
-afterAll(async () => {
-  await orthanc?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
 
 describe('DIMSE over TLS against Orthanc with DicomTlsEnabled', () => {
   it('the connection keeps its TLS files; C-FIND, C-GET and C-STORE work over TLS', async () => {
