@@ -4,7 +4,7 @@
 // a two-series study, a multi-frame JPEG 2000 image on its slider, a colour JPEG in colour,
 // a MONOCHROME1 image inverted, labels by key, a tiny model's predictions and heatmap on a
 // series, a measurement, and the export. Screenshots: test-results/journey-external-*.png.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
@@ -111,6 +111,8 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     expect(await welcome.isVisible()).toBe(true);
     await page.keyboard.press('Escape');
     await welcome.waitFor({ state: 'detached' });
+    const settingsFile = path.join(dataDir, 'settings.json');
+    await expect.poll(() => existsSync(settingsFile) && JSON.parse(readFileSync(settingsFile, 'utf8')).welcomeDismissed, { timeout: 30_000 }).toBe(true);
     await page.reload();
     await engineReady();
     await page.getByText('No series open').waitFor();
