@@ -2,23 +2,20 @@
 // and Debian's Chromium: Lumen's SR exports of a real library, imported and listed with the
 // study, sent to a real Orthanc by C-STORE with one click, found there. Screenshot in test-results/.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PacsStore } from '../../electron/pacs/connections';
 import { exportResults } from '../../electron/results/export';
 import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import type { Orthanc } from '../support/orthanc';
+import { usePacsFixture } from './support';
 
+const pacs = usePacsFixture('send-ui', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
 let orthanc: Orthanc;
 let sent: string[] = [];
 
-beforeAll(async () => {
-  if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-  orthanc = await startOrthanc({ modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } });
-}, 120_000);
-
-afterAll(async () => {
-  await orthanc?.stop();
+beforeAll(() => {
+  orthanc = pacs.orthanc;
 });
 
 describe('Send to PACS from the Results list', () => {
