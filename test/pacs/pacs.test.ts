@@ -55,7 +55,7 @@ describe('lumen pacs connections', () => {
     expect((await lumen(other, ['pacs', 'remove', 'tmp'])).code).toBe(0);
     expect(json(await lumen(other, ['pacs', 'list', '--json']))).toEqual([]);
     expect(fs.readFileSync(path.join(other, 'pacs-credentials.json'), 'utf8')).not.toContain('token-xyz');
-  }, 60_000);
+  }, 150_000);
 
   it('refuses bad input with a message that says what to write', async () => {
     const other = path.join(scratch, 'data-bad');
@@ -72,7 +72,7 @@ describe('lumen pacs connections', () => {
     const broken = await lumen(other, ['pacs', 'list']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/pacs\.json is not valid .*Fix or remove it/);
-  }, 60_000);
+  }, 150_000);
 });
 
 describe.each(['web', 'dimse'])('lumen pacs query over %s', (pacs) => {
