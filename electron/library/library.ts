@@ -173,17 +173,30 @@ const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL,
 
 type SearchParams = { q?: string; d?: string; n?: string };
 
+/**
+ * SQL function on the library's connection: text lower-cased in every script. SQLite's LIKE
+ * folds A–Z only, so a search with other letters compares both sides through it ("łukasz"
+ * finds "Łukasz"); ASCII searches keep the plain LIKE (and its speed).
+ */
+const FOLD = 'lumen_fold';
+function registerFold(db: Database.Database): void {
+  db.function(FOLD, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
+}
+
 /** The WHERE clause (on studies st, patients p) of a study search: patient name or ID, description, accession number, series modality or description, or date. */
 function studySearch(text: string | undefined): { where: string; condition: string | null; params: SearchParams } {
-  const search = text?.trim();
-  if (!search) return { where: '', condition: null, params: {} };
+  const trimmed = text?.trim();
+  if (!trimmed) return { where: '', condition: null, params: {} };
+  const wide = /[^\p{ASCII}]/u.test(trimmed);
+  const search = wide ? trimmed.toLowerCase() : trimmed;
+  const col = (c: string) => (wide ? `${FOLD}(${c})` : c);
   const escape = (t: string) => `%${t.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = escape(/^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search);
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
-  const condition = `(p.patient_name LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(p.patient_name, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR p.patient_id LIKE @q ESCAPE '\\' OR st.description LIKE @q ESCAPE '\\'
-      OR st.accession_number LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
-      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (se2.modality LIKE @q ESCAPE '\\' OR se2.description LIKE @q ESCAPE '\\')))`;
+  const condition = `(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
+      OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
+      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\')))`;
   return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) } };
 }
 
@@ -248,6 +261,7 @@ export class Library {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      registerFold(db);
       migrate(db);
     } catch (err) {
       db.close();
