@@ -13,14 +13,13 @@
  * slower than wasm, so we rank it below and say so in its reason.
  */
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ONNX_PROVIDER_ORDER, rankOnnxProviders, type OnnxProviderName, type OnnxProviderProbe } from './inference/providers';
 import { errorLine } from '../common/errors';
+import { runWebgpuProbe, type WebgpuProbeResult } from './webgpu-probe-child';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -91,57 +90,13 @@ async function probeTensorflow(): Promise<BackendProbe> {
   };
 }
 
-export interface WebgpuProbeResult {
-  available: boolean;
-  reason: string;
-  label?: string;
-  description?: string;
-  flags?: string[];
-  options?: Record<string, unknown>;
-}
+export { webgpuProbeFromEnv, type WebgpuProbeResult } from './webgpu-probe-child';
 
 let webgpuFound: WebgpuProbeResult | null = null;
 
-/**
- * WebGPU in Node goes through Dawn (the `webgpu` package): native API first
- * (Vulkan/Metal/D3D12), then Dawn's OpenGL ES backend in compatibility mode,
- * which works on stock Mesa. The probe runs in a child
- * process (models/webgpu-probe.mjs): a GPU driver can abort its process, and
- * Dawn aborts the whole process when a worker thread holding it is
- * terminated. Dawn is loaded in-process only when webgpu is actually chosen.
- */
-/**
- * The installed desktop app's engine cannot start a Node process (Electron's
- * RunAsNode fuse is off, build/fuses.mjs): the app runs the same probe script
- * in a utility process of its own (electron/main/webgpu-probe.ts) and hands
- * the engine its output line in LUMEN_WEBGPU_PROBE.
- */
-export function webgpuProbeFromEnv(line: string): WebgpuProbeResult {
-  try {
-    const parsed = JSON.parse(line) as WebgpuProbeResult;
-    if (parsed && typeof parsed.available === 'boolean') return parsed;
-  } catch {
-    // reported below
-  }
-  return { available: false, reason: 'the WebGPU probe gave no answer (a crashing GPU driver is the usual cause)' };
-}
-
+/** WebGPU through Dawn, probed in a child process (webgpu-probe-child.ts says why). */
 async function probeWebgpu(): Promise<BackendProbe> {
-  const script = fileURLToPath(new URL('./webgpu-probe.mjs', import.meta.url));
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-  if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';
-  const given = process.env.LUMEN_WEBGPU_PROBE;
-  const result = given !== undefined ? webgpuProbeFromEnv(given) : await new Promise<WebgpuProbeResult>((resolve) => {
-    execFile(process.execPath, [script], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as WebgpuProbeResult);
-      } catch {
-        resolve({ available: false, reason: `the WebGPU probe failed${err ? `: ${message(err)}` : ''} (a crashing GPU driver is the usual cause)` });
-      }
-    });
-  });
+  const result = await runWebgpuProbe();
   if (!result.available) return { name: 'webgpu', available: false, reason: result.reason };
   webgpuFound = result;
   webgpuSoftware = SOFTWARE_ADAPTER.test(result.description ?? '');

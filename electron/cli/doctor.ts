@@ -1,6 +1,5 @@
-// Not engine.ts: that loads every handler (library, training, PACS), which doctor never uses.
-import { doctor } from '../engine/doctor';
-import { initBackend, type BackendName } from '../../models/runtime';
+import type { BackendName } from '../../models/runtime';
+import { runWebgpuProbe } from '../../models/webgpu-probe-child';
 import { type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
@@ -8,6 +7,12 @@ export const command: Command = {
   usage: 'lumen doctor [--json] [--backend tensorflow|webgpu|wasm|cpu]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, backend: { type: 'string' } });
+    // WebGPU's probe is a child process of its own (seconds): started first, it runs while TF.js
+    // loads (seconds too) and the other backends are probed. Not engine.ts for doctor(): that
+    // loads every handler (library, training, PACS), which doctor never uses.
+    void runWebgpuProbe();
+    const { initBackend } = await import('../../models/runtime');
+    const { doctor } = await import('../engine/doctor');
     if (values.backend) await initBackend(values.backend as BackendName);
     const report = await doctor();
     if (values.json) {
