@@ -4,12 +4,11 @@
 // from ensemble.bin), or for a package without heads the entropy of the scores `lumen predict`
 // gives; labelling a suggested series removes it, bad input is refused in words, and a
 // cancelled run stops.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
 import { normalisedEntropy } from '../../models/training/acquisition';
 import { loadPackage, MODEL_ONNX, savePackage } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
@@ -21,8 +20,6 @@ import { TrainingStore } from '../../electron/training/store';
 import { suggestSeries, SuggestCancelled } from '../../electron/training/suggest';
 import { writeLesionSeries, type WrittenSeries } from './suggest-phantoms';
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
 let root: string;
 let library: string;
 let pkg: string;
@@ -30,19 +27,7 @@ let series: WrittenSeries[];
 /** Series labelled by the CSV: 12 by series, one by an image, one by its study. */
 let labelled: Set<string>;
 
-async function lumen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
-      cwd: repo,
-      env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-suggest-cli-'));
