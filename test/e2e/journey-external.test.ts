@@ -132,6 +132,14 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     const study = (p: { shown: string }) => page.getByRole('listitem', { name: new RegExp(`^Study .*${p.shown}`) });
     expect(await study(set.latin1).getByTestId('series-card').count()).toBe(2);
     expect(await list.getByTestId('series-card').count()).toBe(5);
+    // Searching in lower case finds names with other letters too.
+    const search = page.getByLabel('Search studies');
+    await search.fill('łukasz');
+    await expect.poll(names, { timeout: 30_000 }).toEqual([set.multiframe.shown]);
+    await search.fill('MÜLLER');
+    await expect.poll(names, { timeout: 30_000 }).toEqual([set.latin1.shown]);
+    await search.fill('');
+    await expect.poll(async () => (await names()).length, { timeout: 30_000 }).toBe(4);
 
     // The compressed series: JPEG lossless, RLE and JPEG-LS, one image each, all drawn.
     await study(set.latin1).getByTestId('series-card').filter({ hasText: 'CORONAL' }).click();
