@@ -1,6 +1,7 @@
-// What the study list shows of the studies the library sent: sorted by date, patient name
-// or modality, filtered by modality and a date range. Pure, so it runs on every keystroke
-// over thousands of studies and is tested without a browser.
+// The study list's sorts (date, patient name, modality) and filters (modalities, a date
+// range). The library sorts and filters in SQL now, a page at a time
+// (electron/library/study-page.ts); arrangeStudies is the order the list had when it did this
+// in the page, kept as the reference test/renderer/study-order.test.ts holds the SQL to.
 import type { StudyWithSeries } from '../../../common/contract/library';
 
 export type StudySort = 'date' | 'name' | 'modality';
