@@ -300,6 +300,8 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  // 12 was reserved for a change that did not need one: there is no migration 12, and there
+  // must never be one (a library at 13 would skip it). The next migration is 14.
   {
     version: 13,
     description: 'indexes for the study list a page at a time: newest first, date ranges, modalities',
