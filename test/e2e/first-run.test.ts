@@ -14,7 +14,7 @@ import { buildEfficientNet } from '../../models';
 import { saveKerasH5Weights } from '../../models/weights';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { ctSlice } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
+import { writeCtImage } from '../support/dicom/ct-image';
 
 /** Waits until the page's root element carries the theme (a function, not a string: the CSP forbids eval). */
 function themeIs(page: Page, theme: string) {
@@ -156,28 +156,7 @@ describe('the default CT window from Settings', () => {
     const dir = path.join(dataDir, 'incoming');
     mkdirSync(dir);
     // A CT slice whose own window is W 400 L 40.
-    writeImage(path.join(dir, 'ct.dcm'), {
-      rows: 64,
-      columns: 64,
-      bitsAllocated: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes: new Uint8Array(ctSlice(64, 64, 500, 15).buffer),
-      uid: UID,
-      extra: {
-        0x00100010: { vr: 'PN', value: 'Window^Wendy' },
-        0x00100020: { vr: 'LO', value: 'PW001' },
-        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-        0x00080018: { vr: 'UI', value: `${UID}.3.1` },
-        0x0020000d: { vr: 'UI', value: `${UID}.1` },
-        0x0020000e: { vr: 'UI', value: `${UID}.2` },
-        0x00200013: { vr: 'IS', value: 1 },
-      },
-    });
+    writeCtImage(path.join(dir, 'ct.dcm'), { size: 64, pixels: ctSlice(64, 64, 500, 15), uid: UID, patient: { name: 'Window^Wendy', id: 'PW001' }, instance: 1 });
   });
 
   it('opens a CT series with the lung window when Settings say so', async () => {

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
 import { ctSlice } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
+import { writeCtImage } from '../support/dicom/ct-image';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { PHANTOM_SIZE } from '../support/phantom-series';
 
@@ -22,27 +22,14 @@ function writeCt(dir: string, p: { name: string; id: string; uid: string; files:
     const frames = Array.from({ length: p.frames }, (_, f) => ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 500 + i * 10 + f, 15));
     const pixels = new Int16Array(frames.length * PHANTOM_SIZE * PHANTOM_SIZE);
     frames.forEach((f, k) => pixels.set(f, k * PHANTOM_SIZE * PHANTOM_SIZE));
-    writeImage(path.join(dir, `im${i + 1}.dcm`), {
-      rows: PHANTOM_SIZE,
-      columns: PHANTOM_SIZE,
+    writeCtImage(path.join(dir, `im${i + 1}.dcm`), {
+      size: PHANTOM_SIZE,
+      pixels,
       frames: p.frames,
-      bitsAllocated: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes: new Uint8Array(pixels.buffer),
       uid: p.uid,
+      patient: p,
+      instance: i + 1,
       extra: {
-        0x00100010: { vr: 'PN', value: p.name },
-        0x00100020: { vr: 'LO', value: p.id },
-        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-        0x00080018: { vr: 'UI', value: `${p.uid}.3.${i + 1}` },
-        0x0020000d: { vr: 'UI', value: `${p.uid}.1` },
-        0x0020000e: { vr: 'UI', value: `${p.uid}.2` },
-        0x00200013: { vr: 'IS', value: i + 1 },
         0x0008103e: { vr: 'LO', value: `${p.id} series` },
         0x00280030: { vr: 'DS', value: [0.7, 0.7] },
       },

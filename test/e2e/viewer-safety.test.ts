@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ctSlice } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
+import { writeCtImage } from '../support/dicom/ct-image';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 import { addLesion, PHANTOM_SIZE, SERIES_LESION, trainTinyPackage } from '../support/phantom-series';
@@ -21,27 +21,13 @@ function writePatient(dir: string, p: { name: string; id: string; uid: string; s
     const px = ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 300 + i, 15);
     if (p.lesion) addLesion(px, PHANTOM_SIZE, SERIES_LESION.x, SERIES_LESION.y);
     const file = path.join(dir, `im${i + 1}.dcm`);
-    writeImage(file, {
-      rows: PHANTOM_SIZE,
-      columns: PHANTOM_SIZE,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes: new Uint8Array(px.buffer),
+    writeCtImage(file, {
+      size: PHANTOM_SIZE,
+      pixels: px,
       uid: p.uid,
+      patient: p,
+      instance: i + 1,
       extra: {
-        0x00100010: { vr: 'PN', value: p.name },
-        0x00100020: { vr: 'LO', value: p.id },
-        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-        0x00080018: { vr: 'UI', value: `${p.uid}.3.${i + 1}` },
-        0x0020000d: { vr: 'UI', value: `${p.uid}.1` },
-        0x0020000e: { vr: 'UI', value: `${p.uid}.2` },
-        0x00200013: { vr: 'IS', value: i + 1 },
         0x00200011: { vr: 'IS', value: 2 },
         0x0008103e: { vr: 'LO', value: `${p.id} series` },
         0x00280030: { vr: 'DS', value: [0.7, 0.7] },
