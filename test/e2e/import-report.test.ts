@@ -210,7 +210,7 @@ describe('the import report', () => {
     await page.getByRole('button', { name: /^Open series 6 dose, RTDOSE, \d+ images$/ }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('button', { name: /^Open series 6 dose/ }).getAttribute('aria-label')).toBe('Open series 6 dose, RTDOSE, 15 images');
     expect(await report.textContent()).toBe('2 imported, 2 duplicates skipped. Show the list');
-    await page.getByRole('button', { name: /^Open series 1 axial, CT, 1 images$/ }).click();
+    await page.getByRole('button', { name: /^Open series 1 axial, CT, 1 image$/ }).click();
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
     await expect.poll(async () => (await canvasPixels(page)).drawn).toBeGreaterThan(1000);
     expect(await page.locator('.viewport').getByRole('alert').count()).toBe(0);

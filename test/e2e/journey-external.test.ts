@@ -170,8 +170,14 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     await shot('multiframe');
 
     // Colour JPEG (YBR_FULL_422): shown in colour, the green disc green.
-    await study(set.colour).getByTestId('series-card').click();
+    const colourCard = study(set.colour).getByTestId('series-card');
+    // No Series Number in this file: the card and its spoken name leave it out, and one image is "1 image".
+    expect(await colourCard.getAttribute('aria-label')).toMatch(/^Open series [^,\d][^,]*, XC, 1 image$/);
+    expect(await colourCard.innerText()).not.toContain('S–');
+    await colourCard.click();
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor({ timeout: 60_000 });
+    // One image: no cine to play.
+    expect(await page.getByRole('button', { name: 'Play cine' }).count()).toBe(0);
     await expect.poll(async () => (await canvasPixels(page)).coloured, { timeout: 30_000 }).toBeGreaterThan(1000);
     const [r, g, b] = await pixelAt(page, 0.5, 0.5);
     expect(g).toBeGreaterThan(r + 80);

@@ -1,6 +1,6 @@
 // How the workspace writes dates, lengths, values and headers (renderer/src/workspace/format.ts).
 import { describe, expect, it } from 'vitest';
-import { countOf, formatDate, formatDateTime, formatMm, formatValue, joinParts, personName } from '../../renderer/src/workspace/format';
+import { countOf, formatDate, formatDateTime, formatMm, formatValue, joinParts, personName, seriesLabel } from '../../renderer/src/workspace/format';
 
 describe('format', () => {
   it('writes person names with their ideographic group after the alphabetic one, or alone', () => {
@@ -45,4 +45,12 @@ describe('format', () => {
     expect(countOf(1, 'image')).toBe('1 image');
     expect(countOf(3, 'image')).toBe('3 images');
   });
+
+  it('names a series card without gaps where a field is empty, and counts images in the singular', () => {
+    expect(seriesLabel({ seriesNumber: 2, seriesDescription: 'coronal', modality: 'CT', frames: 3 })).toBe('Open series 2 coronal, CT, 3 images');
+    expect(seriesLabel({ seriesNumber: null, seriesDescription: 'PHOTO', modality: 'XC', frames: 1 })).toBe('Open series PHOTO, XC, 1 image');
+    expect(seriesLabel({ seriesNumber: 0, seriesDescription: null, modality: null, frames: 5 })).toBe('Open series 0, 5 images');
+    expect(seriesLabel({ seriesNumber: null, seriesDescription: '  ', modality: '', frames: 1 })).toBe('Open series, 1 image');
+  });
 });
+

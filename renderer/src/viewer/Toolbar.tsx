@@ -47,6 +47,8 @@ export function Toolbar(props: {
   cine: boolean;
   fps: number;
   onFps: (fps: number) => void;
+  /** Images in the series: cine and its speed show only where there is more than one. */
+  count: number;
 }) {
   const { tool, onTool, windows, preset, onPreset, presetKeys, view, onCommand: command, cine } = props;
   return (
@@ -84,14 +86,18 @@ export function Toolbar(props: {
       <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} aria-label="Flip horizontally" title="Flip horizontal (X)" onClick={() => command('flipH')}>⇋</button>
       <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} aria-label="Flip vertically" title="Flip vertical (Y)" onClick={() => command('flipV')}>⇵</button>
       <button className="tool" aria-label="Reset view" title="Reset (Shift+R)" onClick={() => command('reset')}>⟲</button>
-      <span className="sep" />
-      <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} aria-label={cine ? 'Stop cine' : 'Play cine'} title="Cine (Space)" onClick={() => command('cine')}>
-        {cine ? '■' : '▶'}
-      </button>
-      <label className="fps">
-        <input type="number" min={1} max={60} value={props.fps} aria-label="Cine frames per second" onChange={(e) => props.onFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
-        fps
-      </label>
+      {props.count > 1 && (
+        <>
+          <span className="sep" />
+          <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} aria-label={cine ? 'Stop cine' : 'Play cine'} title="Cine (Space)" onClick={() => command('cine')}>
+            {cine ? '■' : '▶'}
+          </button>
+          <label className="fps">
+            <input type="number" min={1} max={60} value={props.fps} aria-label="Cine frames per second" onChange={(e) => props.onFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
+            fps
+          </label>
+        </>
+      )}
     </div>
   );
 }

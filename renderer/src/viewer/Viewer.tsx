@@ -85,7 +85,7 @@ export function Viewer(props: {
   const markers = view && g && f?.orientation ? orientationMarkers(view, g, f.orientation) : null;
   return (
     <section className="viewer" aria-label="Image viewer">
-      <Toolbar tool={tool} onTool={setTool} windows={windows} preset={preset} onPreset={applyPreset} presetKeys={props.presetKeys} view={view} onCommand={command} cine={cine} fps={fps} onFps={setFps} />
+      <Toolbar tool={tool} onTool={setTool} windows={windows} preset={preset} onPreset={applyPreset} presetKeys={props.presetKeys} view={view} onCommand={command} cine={cine} fps={fps} onFps={setFps} count={images.length} />
       <div className={`viewport tool-${tool}`} ref={wrapRef} {...pointer.handlers}>
         <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} role="img" style={{ width: size.w, height: size.h }} />
         {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}

@@ -132,7 +132,7 @@ export function StudyBrowser({
       {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
       {report && <ImportSummary report={report} onShowList={() => setShowErrors(true)} />}
       {report && showErrors && <ImportIssuesDialog report={report} onClose={() => setShowErrors(false)} />}
-      <input className="text-input search" type="search" placeholder="Search patient, ID, description, modality, date" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
+      <input className="text-input search" type="search" placeholder="Search patient, ID, description…" title="Search by patient name or ID, study description, modality or date (letter case ignored)" aria-label="Search studies" value={search} onChange={(e) => setSearch(e.target.value)} />
       {error && <div className="banner error" role="alert">{error}</div>}
       <StudyList pages={pages} search={search} sort={sort} setSort={setSort} filter={filter} setFilter={setFilter} activeSeries={activeSeries} openSeries={openSeries} imported={report?.studyInstanceUids} />
       <StudyResults studyInstanceUid={studies?.find((st) => st.series.some((se) => se.seriesInstanceUid === activeSeries))?.studyInstanceUid ?? null} showMaps={showMaps} setShowMaps={setShowMaps} />

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
-import { countOf, formatDate, joinParts, personName } from './format';
+import { countOf, formatDate, joinParts, personName, seriesLabel } from './format';
 import { isFiltering, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
 import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
@@ -325,13 +325,14 @@ export function StudyList({
                       data-series={se.seriesInstanceUid}
                       data-selected={selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? 'true' : undefined}
                       title="Click to open; Ctrl+click or Shift+click to select several for labelling"
-                      aria-label={`Open series ${se.seriesNumber ?? ''} ${se.seriesDescription ?? ''}, ${se.modality ?? ''}, ${se.frames} images`}
+                      aria-label={seriesLabel(se)}
                       data-testid="series-card"
                     >
                       <Thumbnail series={se} />
                       <span className="series-text">
                         <span className="series-caption">
-                          <span className="badge">{se.modality}</span> S{se.seriesNumber ?? '–'} · {countOf(se.frames, 'image')}
+                          <span className="badge">{se.modality}</span> {se.seriesNumber === null || se.seriesNumber === undefined ? '' : `S${se.seriesNumber} · `}
+                          {countOf(se.frames, 'image')}
                           {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
                         </span>
                         <span className="series-desc">{se.seriesDescription ?? ''}</span>
@@ -346,3 +347,4 @@ export function StudyList({
     </>
   );
 }
+

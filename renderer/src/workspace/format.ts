@@ -66,3 +66,9 @@ export function formatValue(v: number, unit: string | null): string {
   const text = Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(Math.abs(v) >= 100 ? 5 : 3)));
   return unit ? `${text} ${unit}` : text;
 }
+
+/** What a screen reader says for a series card: "Open series 2 coronal, CT, 1 image" (no gaps where a field is empty). */
+export function seriesLabel(se: { seriesNumber?: number | null; seriesDescription?: string | null; modality?: string | null; frames: number }): string {
+  const name = [se.seriesNumber, se.seriesDescription].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' ');
+  return [`Open series${name ? ` ${name}` : ''}`, se.modality || null, countOf(se.frames, 'image')].filter(Boolean).join(', ');
+}
