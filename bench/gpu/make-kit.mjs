@@ -137,7 +137,9 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out);
 execFileSync('tar', ['cJf', path.join(out, 'kit.tar.xz'), '-C', stage, 'kit'], { env: { ...process.env, XZ_OPT: '-6 -T2' } });
 rmSync(stage, { recursive: true, force: true });
-const exclude = path.join(root, '.git/info/exclude');
-if (existsSync(exclude) && !readFileSync(exclude, 'utf8').split('\n').includes('/.gpukit/')) appendFileSync(exclude, '/.gpukit/\n');
+// Keep the kit out of git's view: .git/info/exclude (made if missing) lists it.
+const exclude = path.resolve(root, execFileSync('git', ['rev-parse', '--git-path', 'info/exclude'], { cwd: root, encoding: 'utf8' }).trim());
+mkdirSync(path.dirname(exclude), { recursive: true });
+if (!existsSync(exclude) || !readFileSync(exclude, 'utf8').split('\n').includes('/.gpukit/')) appendFileSync(exclude, '/.gpukit/\n');
 const mb = statSync(path.join(out, 'kit.tar.xz')).size / 2 ** 20;
 step(`.gpukit/kit.tar.xz: ${mb.toFixed(1)} MiB (Node ${version}); carry ".gpukit" with bench/gpu/run.sh`);
