@@ -56,34 +56,23 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-// The decode pool's worker (electron/dicom/pool.ts loads decode-worker.mjs next to
-// the code that starts it), with its codecs inside.
-await build({
-  entryPoints: { 'decode-worker': path.join(root, 'electron/dicom/decode-worker.ts') },
-  outdir: path.join(kit, 'dist/electron'),
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  external: ['better-sqlite3', 'onnxruntime-node', 'webgpu'],
-  banner: { js: "import { createRequire as lumenCreateRequire } from 'node:module'; const require = lumenCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
-// The WebGPU probe runs as a process of its own (models/runtime.ts): bundled too.
-await build({
-  entryPoints: { 'webgpu-probe': path.join(root, 'models/webgpu-probe.mjs') },
-  outdir: path.join(kit, 'dist/electron'),
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  external: ['webgpu'],
-  // TF.js's CommonJS parts call require(); an ES module has none of its own.
-  banner: { js: "import { createRequire as lumenCreateRequire } from 'node:module'; globalThis.require ??= lumenCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+// The decode pool's worker (electron/dicom/pool.ts loads decode-worker.mjs next to the
+// code that starts it) with its codecs inside, and the WebGPU probe, a process of its own
+// (models/runtime.ts): ES modules, given a require() for TF.js's and the codecs' CommonJS parts.
+for (const [name, entry] of [['decode-worker', 'electron/dicom/decode-worker.ts'], ['webgpu-probe', 'models/webgpu-probe.mjs']]) {
+  await build({
+    entryPoints: { [name]: path.join(root, entry) },
+    outdir: path.join(kit, 'dist/electron'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['better-sqlite3', 'onnxruntime-node', 'webgpu'],
+    banner: { js: "import { createRequire as lumenCreateRequire } from 'node:module'; globalThis.require ??= lumenCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
 // TF.js's wasm backend looks for its binaries next to the bundle that loads it.
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
   cpSync(nm(`@tensorflow/tfjs-backend-wasm/dist/${f}`), path.join(kit, 'dist/electron', f));
