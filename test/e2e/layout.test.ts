@@ -121,7 +121,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByRole('button', { name: 'Start training' }).click();
     const heading = panel.getByRole('heading', { name: /^Test split \(\d+ images\)$/ });
     await heading.waitFor({ timeout: 240_000 });
-    // In view once the panel's smooth scroll to the results settles.
+    // In view once the panel has scrolled to the results (and the data above has been refreshed).
     const inView = async () => {
       const view = (await panel.boundingBox())!;
       const boxes = await Promise.all([heading, panel.getByRole('img', { name: 'Training curves' })].map(async (what) => (await what.boundingBox())!));

@@ -93,7 +93,10 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   // The report shown: the finished run's, or that of a package picked under "Results of a model".
   const [reportPath, setReportPath] = useState<string | null>(null);
   const openReport = useCallback((p: string) => (setReportPath(p), setReportOpen(true)), []);
-  const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
+  // An instant scroll, not a smooth one: the dataset preview and the label overview above are
+  // refreshed as a run ends, and a reflow during a smooth scroll's animation left the results
+  // short of its target; once there, the browser's scroll anchoring keeps them in view.
+  const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'auto' }));
 
   const refreshLabel = useCallback(async () => {
     const uids = [seriesUid, sopInstanceUid].filter((u): u is string => !!u);
