@@ -11,7 +11,7 @@ import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { openDatabase } from '../../electron/library/sqlite';
 import type { StudyPageQuery } from '../../electron/library/study-page';
 import type { StudyNode } from '../../electron/library/types';
-import { fillLibrary } from '../support/library-rows';
+import { addPtSeries, fillLibrary } from '../support/library-rows';
 
 const STUDIES = 2500;
 let dir: string;
@@ -21,11 +21,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-study-page-'));
   // Every third study also has a PT series.
   fillLibrary(dir, { studies: STUDIES, seriesPerStudy: 1 });
-  const db = openDatabase(path.join(dir, LIBRARY_FILE));
-  db.prepare(
-    "INSERT INTO series (series_uid, study_uid, modality, series_number, description) SELECT study_uid || '.2.9', study_uid, 'PT', 9, 'PT series' FROM studies WHERE rowid % 3 = 0",
-  ).run();
-  db.close();
+  addPtSeries(dir);
   lib = Library.open(dir);
 });
 

@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library, LIBRARY_FILE } from '../../electron/library/library';
-import { openDatabase } from '../../electron/library/sqlite';
+import { Library } from '../../electron/library/library';
 import type { StudyPageQuery } from '../../electron/library/study-page';
 import { arrangeStudies, NO_FILTER, type StudyFilter } from '../../renderer/src/workspace/studyFilters';
-import { fillLibrary } from '../support/library-rows';
+import { addPtSeries, fillLibrary } from '../support/library-rows';
 
 const STUDIES = 2500;
 let dir: string;
@@ -20,11 +19,7 @@ let lib: Library;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-study-order-'));
   fillLibrary(dir, { studies: STUDIES });
-  const db = openDatabase(path.join(dir, LIBRARY_FILE));
-  db.prepare(
-    "INSERT INTO series (series_uid, study_uid, modality, series_number, description) SELECT study_uid || '.2.9', study_uid, 'PT', 9, 'PT series' FROM studies WHERE rowid % 3 = 0",
-  ).run();
-  db.close();
+  addPtSeries(dir);
   lib = Library.open(dir);
 });
 

@@ -81,3 +81,15 @@ export function fillLibrary(
   }
   return specs;
 }
+
+/** Gives every third study of the library in `dir` a second series, a PT one: studies of two modalities. */
+export function addPtSeries(dir: string): void {
+  const db = openDatabase(path.join(dir, LIBRARY_FILE));
+  try {
+    db.prepare(
+      "INSERT INTO series (series_uid, study_uid, modality, series_number, description) SELECT study_uid || '.2.9', study_uid, 'PT', 9, 'PT series' FROM studies WHERE rowid % 3 = 0",
+    ).run();
+  } finally {
+    db.close();
+  }
+}
