@@ -1,0 +1,143 @@
+// The journey with more DICOM from other software (test/e2e/external-dicom-more.ts, all by
+// dcmtk's dump2dcm), in Debian's Chromium through `lumen serve`'s bridge and the real engine:
+// a five-series MR study in three orientations with the right orientation letters, a CT
+// study whose SR is listed as a result while its Key Object Selection and Presentation State
+// are reported as objects without an image, slices stored out of order without Instance
+// Number shown by position, a length in pixels on an image without Pixel Spacing, a colour
+// ultrasound cine, and one patient under two names. Screenshots:
+// test-results/journey-more-*.png.
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { canvasPixels } from '../support/canvas';
+import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
+
+/** Canvas pixels brighter than `level` in red (the bone disc of the unordered series). */
+async function brightPixels(page: Page, level = 200): Promise<number> {
+  return page.evaluate(async (min) => {
+    const win = globalThis as unknown as {
+      requestAnimationFrame(callback: () => void): void;
+      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+    };
+    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
+    const c = win.document.querySelector('[data-testid="viewport"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > min) n++;
+    return n;
+  }, level);
+}
+
+describe('a user with more kinds of DICOM from other software', () => {
+  let set: MoreExternalSet;
+  const session = useUiSession('lumen-journey-more', (dataDir) => {
+    set = writeMoreExternalSet(path.join(dataDir, 'incoming'));
+  });
+
+  it('imports, lists and views each kind as a user expects', async () => {
+    const { page, errors } = await openApp(session());
+    let step = 0;
+    const shot = async (name: string) => page.screenshot({ path: path.join(resultsDir(), `journey-more-${String(++step).padStart(2, '0')}-${name}.png`) });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.getByRole('region', { name: 'Welcome to Lumen' }).waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Escape');
+
+    // Import: every image, the SR as a result; the KO and PR reported, not failed.
+    await page.getByLabel('Import a folder or file').fill(set.dir);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.getByTestId('import-report');
+    await report.filter({ hasText: `${set.imageFiles + 1} imported, 2 objects without an image` }).waitFor({ timeout: 120_000 });
+    await report.getByRole('button', { name: 'Show the list' }).click();
+    const issues = page.getByRole('dialog', { name: /not imported/i });
+    await issues.waitFor();
+    const listed = await issues.innerText();
+    expect(listed).toMatch(/key object selection/i);
+    expect(listed).toMatch(/presentation state/i);
+    await shot('import-list');
+    await page.keyboard.press('Escape');
+    await issues.waitFor({ state: 'detached' });
+
+    const list = page.getByTestId('study-list');
+    const study = (name: RegExp) => list.getByRole('listitem', { name });
+    const card = (s: RegExp, description: string) => study(s).getByTestId('series-card').filter({ hasText: description });
+    const open = async (s: RegExp, description: string, images: number) => {
+      await card(s, description).scrollIntoViewIfNeeded();
+      await card(s, description).click();
+      await page.getByTestId('image-index').filter({ hasText: `Im 1/${images}` }).waitFor({ timeout: 60_000 });
+      await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 30_000 }).toBeGreaterThan(1000);
+    };
+    const letters = async () => [await page.getByTestId('orient-top').innerText(), await page.getByTestId('orient-left').innerText()];
+
+    // Five series of one MR study, each in its own orientation: the letters follow the plane.
+    const ortho = /^Study .*Ortho, Olga/;
+    await study(ortho).scrollIntoViewIfNeeded();
+    expect(await study(ortho).getByTestId('series-card').count()).toBe(5);
+    await open(ortho, 'T1 AX', 3);
+    expect(await letters()).toEqual(['A', 'R']);
+    await open(ortho, 'T2 SAG', 3);
+    expect(await letters()).toEqual(['H', 'A']);
+    await shot('sagittal');
+    await open(ortho, 'T1 COR', 3);
+    expect(await letters()).toEqual(['H', 'R']);
+    // The three-plane survey: the letters change with each image's plane.
+    await open(ortho, 'SURVEY', 3);
+    expect(await letters()).toEqual(['A', 'R']);
+    await page.keyboard.press('ArrowDown');
+    await page.getByTestId('image-index').filter({ hasText: 'Im 2/3' }).waitFor();
+    await expect.poll(letters, { timeout: 30_000 }).toEqual(['H', 'A']);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(letters, { timeout: 30_000 }).toEqual(['H', 'R']);
+    await shot('survey-coronal');
+
+    // The CT study: the localizer opens; the SR is a result of the study.
+    const scout = /^Study .*Scout, Sam/;
+    await open(scout, 'TOPOGRAM', 1);
+    expect(await study(scout).getByTestId('series-card').count()).toBe(2);
+    await shot('localizer');
+
+    // Slices stored 3, 1, 4, 2 with no Instance Number: shown by position, the disc growing.
+    const shuffle = /^Study .*Shuffle, Sid/;
+    await open(shuffle, 'NO NUMBERS', 4);
+    const sizes: number[] = [];
+    for (let i = 1; i <= 4; i++) {
+      await page.getByTestId('image-index').filter({ hasText: `Im ${i}/4` }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => brightPixels(page), { timeout: 30_000 }).toBeGreaterThan(0);
+      sizes.push(await brightPixels(page));
+      if (i < 4) await page.keyboard.press('ArrowDown');
+    }
+    expect([...sizes].sort((a, b) => a - b)).toEqual(sizes);
+    await shot('unordered-last');
+
+    // No Pixel Spacing: the length is in pixels and says so; no "mm" next to the image size.
+    const nospace = /^Study .*Nospace, Nora/;
+    await open(nospace, 'NO SPACING', 1);
+    expect(await page.locator('.corner.bl').innerText()).not.toContain('mm');
+    await page.keyboard.press('l');
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await page.getByTestId('measurements').filter({ hasText: /Length 1: [\d.]+ px \(no pixel spacing\)/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('measurements').innerText()).not.toMatch(/\bmm\b/);
+    await shot('no-spacing');
+
+    // A two-frame colour ultrasound loop: red, then green.
+    const echo = /^Study .*Echo, Emma/;
+    await open(echo, 'CARDIAC LOOP', 2);
+    await expect.poll(async () => (await canvasPixels(page)).coloured, { timeout: 30_000 }).toBeGreaterThan(1000);
+    await page.keyboard.press('End');
+    await page.getByTestId('image-index').filter({ hasText: 'Im 2/2' }).waitFor({ timeout: 30_000 });
+    await shot('us-cine');
+
+    // One Patient ID under two names: one card, both series in it.
+    const doe = /^Study .*Doe/;
+    expect(await study(doe).count()).toBe(1);
+    expect(await study(doe).getByTestId('series-card').count()).toBe(2);
+    await open(doe, 'AFTER MARRIAGE', 1);
+    await shot('two-names');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
