@@ -1,7 +1,25 @@
 /** Building blocks every part of the contract uses. */
 import { z } from 'zod';
+import { isLibraryUid, UID_MAX_LENGTH, uidProblem } from '../dicom-uid';
 
-export const Uid = z.string().min(1).max(64).regex(/^[0-9.]+$/, 'a DICOM UID is digits and dots');
+/**
+ * A UID naming something in the library (common/dicom-uid.ts): by the standard, or with a leading
+ * zero in a component as some vendors' files carry it, since the importer files those.
+ */
+export const Uid = z
+  .string()
+  .max(UID_MAX_LENGTH, 'a DICOM UID is at most 64 characters')
+  .superRefine((uid, ctx) => {
+    if (uid.length <= UID_MAX_LENGTH && !isLibraryUid(uid)) ctx.addIssue({ code: 'custom', message: `a DICOM UID is digits and dots, at most 64 characters: this one ${uidProblem(uid)}` });
+  });
+/** A UID Lumen sends on to another system (a PACS): only what PS3.5 §9.1 allows, no leading zeros. */
+export const SendableUid = z
+  .string()
+  .max(UID_MAX_LENGTH, 'a DICOM UID is at most 64 characters')
+  .superRefine((uid, ctx) => {
+    const problem = uidProblem(uid);
+    if (problem && uid.length <= UID_MAX_LENGTH) ctx.addIssue({ code: 'custom', message: `a DICOM UID sent to a PACS is digits and dots as PS3.5 §9.1 writes it, at most 64 characters: this one ${problem}` });
+  });
 
 // Text a request carries ends up on screen, in the library or in a file name, so what cannot be
 // shown as it is, or shows differently from what it says, is refused where it enters.

@@ -6,7 +6,7 @@
  * whether its secret is saved.
  */
 import { z } from 'zod';
-import { Empty, JobStarted, request, Text, Uid } from './define';
+import { Empty, JobStarted, request, SendableUid, Text } from './define';
 
 export const PacsName = z.string().max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a connection name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
 /** An AE title: 1–16 printable ASCII characters, no backslash, no leading or trailing space (PS3.5 AE). */
@@ -167,12 +167,12 @@ export const pacsRequests = {
   }),
   'pacs.series': request({
     summary: "A PACS study's series (QIDO-RS or C-FIND), each with how much of it the library holds.",
-    input: z.object({ name: PacsName, studyInstanceUid: Uid, ...Sealed }).strict(),
+    input: z.object({ name: PacsName, studyInstanceUid: SendableUid, ...Sealed }).strict(),
     output: z.object({ series: z.array(PacsSeries) }),
   }),
   'pacs.retrieve': request({
     summary: 'Retrieve a study or one series into the library (WADO-RS or C-GET; a job; what the library holds is skipped).',
-    input: z.object({ name: PacsName, studyInstanceUid: Uid, seriesInstanceUid: Uid.optional(), ...Sealed }).strict(),
+    input: z.object({ name: PacsName, studyInstanceUid: SendableUid, seriesInstanceUid: SendableUid.optional(), ...Sealed }).strict(),
     output: JobStarted,
   }),
   'pacs.receiver': request({
@@ -188,7 +188,7 @@ export const pacsRequests = {
   // Send to PACS (electron/pacs/send.ts): result documents of the library, by SOP Instance UID (no paths from the renderer).
   'pacs.send': request({
     summary: "Send result documents of the library (SR, parametric maps) to a PACS by STOW-RS or C-STORE; each one's status.",
-    input: z.object({ name: PacsName, sopInstanceUids: z.array(Uid).min(1).max(1000), ...Sealed }).strict(),
+    input: z.object({ name: PacsName, sopInstanceUids: z.array(SendableUid).min(1).max(1000), ...Sealed }).strict(),
     output: PacsSendReport,
   }),
   'pacs.receiverSwitch': request({

@@ -15,6 +15,7 @@ import { ResultsStore, type Scope } from '../results/store';
 import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
 import { CliError, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
+import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 
 export const RESULTS_USAGE = [
   'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder>',
@@ -73,7 +74,7 @@ function scopeOf(store: ResultsStore, values: { series?: string; study?: string 
   if (values.series && values.study) throw new CliError('--series and --study: give one of them', 2);
   const uid = values.series ?? values.study;
   if (uid === undefined) return {};
-  if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError(`${values.series ? '--series' : '--study'} must be a DICOM UID (digits and dots)`, 2);
+  if (!isLibraryUid(uid)) throw new CliError(`${values.series ? '--series' : '--study'} must be a DICOM UID (digits and dots): this one ${uidProblem(uid)}`, 2);
   const scope = store.resolve(uid);
   if (!scope || (values.series && !scope.seriesInstanceUid) || (values.study && !scope.studyInstanceUid)) {
     throw new CliError(`The library has no ${values.series ? 'series' : 'study'} ${uid}. Import it first, or check the UID with "lumen ls".`);
@@ -119,7 +120,7 @@ export async function run(argvIn: string[]): Promise<number> {
 
 async function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; library?: string; json?: boolean; 'include-burned-in'?: boolean }): Promise<number> {
   const uid = values.deidentify!;
-  if (uid !== 'library' && !/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--deidentify must be a Series or Study Instance UID, or "library"', 2);
+  if (uid !== 'library' && !isLibraryUid(uid)) throw new CliError('--deidentify must be a Series or Study Instance UID, or "library"', 2);
   if (!values.out) throw new CliError('--out <folder> is required', 2);
   const library = openLibrary(values.library);
   try {
@@ -158,7 +159,7 @@ async function modelIdentity(store: ResultsStore, model: string | undefined): Pr
 
 async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean; heatmaps?: string }): Promise<number> {
   const uid = values.results!;
-  if (!/^[0-9.]{1,64}$/.test(uid)) throw new CliError('--results must be a Series or Study Instance UID (digits and dots)', 2);
+  if (!isLibraryUid(uid)) throw new CliError(`--results must be a Series or Study Instance UID (digits and dots): this one ${uidProblem(uid)}`, 2);
   if (!values.out) throw new CliError('--out <folder> is required', 2);
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);

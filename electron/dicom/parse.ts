@@ -8,6 +8,7 @@ import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
+import { isLibraryUid } from '../../common/dicom-uid';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -431,7 +432,7 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
     fail(file, `not a DICOM file: no "DICM" marker at byte 128, and what follows does not read as a DICOM data set (${buffer.length} bytes).`);
   }
   const transferSyntaxUid = bare?.transferSyntax ?? metaTransferSyntax(dataSet, input);
-  if (!TS_NAMES[transferSyntaxUid] && !/^[0-9.]+$/.test(transferSyntaxUid)) {
+  if (!TS_NAMES[transferSyntaxUid] && !isLibraryUid(transferSyntaxUid)) {
     // Not quoted: what sits there is the file's content (a shifted header puts patient data there).
     fail(file, `not a usable DICOM file: its transfer syntax UID (0002,0010) is not a UID (${transferSyntaxUid.length} characters). The header is corrupt.`);
   }

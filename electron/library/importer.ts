@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { removeInside } from '../../common/node/safe-fs';
+import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
@@ -317,6 +318,7 @@ export class Importer {
       (!meta.sopInstanceUid && 'no SOP Instance UID (0008,0018): the library cannot tell this image apart from others. Export it again from its source.') ||
       (!meta.seriesInstanceUid && 'no Series Instance UID (0020,000E): the image cannot be placed in a series. Export it again from its source.') ||
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
+      uidsProblem(meta) ||
       pixelDataProblem(meta);
     if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && resultKindOf(meta.sopClassUid) && this.importResult(file, stat.size, known, resultKindOf(meta.sopClassUid)!)) return;
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
@@ -558,6 +560,23 @@ export class Importer {
       else if (!this.queued.has(root) && !fs.existsSync(root)) forgetResultFile(this.db, root);
     }
   }
+}
+
+/**
+ * Why a file's UIDs cannot name it in the library, or null. A leading zero in a component (some
+ * vendors write them) is accepted: the UID still names one image, and refusing would hide an
+ * image the user can otherwise read; only sending it on to a PACS refuses it (common/dicom-uid.ts).
+ */
+function uidsProblem(meta: { sopInstanceUid: string; seriesInstanceUid: string; studyInstanceUid: string }): string | null {
+  const uids = [
+    ['SOP Instance UID (0008,0018)', meta.sopInstanceUid],
+    ['Series Instance UID (0020,000E)', meta.seriesInstanceUid],
+    ['Study Instance UID (0020,000D)', meta.studyInstanceUid],
+  ] as const;
+  for (const [what, uid] of uids) {
+    if (!isLibraryUid(uid)) return `its ${what} is not a DICOM UID: it ${uidProblem(uid)}. The header is corrupt: export it again from its source.`;
+  }
+  return null;
 }
 
 /** Series UIDs are digits and dots, but a corrupt file could hold anything: keep file names safe. */

@@ -74,8 +74,3 @@ export function withHint(message: string, hint: PacsHint | undefined | null, wor
 
 /** How long one request may wait for the PACS before it is given up, unless the caller says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** A DICOM UID (PS3.5 9.1): digits and dots, at most 64 characters. Checked before a UID from a server names a file. */
-export function isUid(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 64 && /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(value);
-}

@@ -10,7 +10,7 @@ import { ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../
 import { describeFsError } from '../dicom/fs-errors';
 import { parseDicomBuffer } from '../dicom/parse';
 import type { Library } from '../library/library';
-import { isUid } from './errors';
+import { isLibraryUid } from '../../common/dicom-uid';
 import type { InstanceRef } from './query';
 
 /** Instances written before they are imported together (the library shows the study growing in steps of this). */
@@ -59,7 +59,8 @@ export class InstanceFiler {
     }
     const { sopInstanceUid: sop, seriesInstanceUid: series, studyInstanceUid: study } = meta;
     const mismatch =
-      !isUid(sop) || !isUid(series) || !isUid(study)
+      // Filed as the importer files a local file: a vendor's leading zeros are kept (common/dicom-uid.ts).
+      !isLibraryUid(sop) || !isLibraryUid(series) || !isLibraryUid(study)
         ? 'its UIDs are not valid DICOM UIDs'
         : this.target && (study !== this.target.studyUid || (this.target.seriesUid !== undefined && series !== this.target.seriesUid))
           ? 'it belongs to another study or series than the one asked for'
@@ -67,7 +68,7 @@ export class InstanceFiler {
             ? 'it is another instance than the one asked for'
             : null;
     if (mismatch) {
-      this.fail(expected?.sopInstanceUid ?? (isUid(sop) ? sop : null), `the PACS sent an instance that was not filed: ${mismatch}.`);
+      this.fail(expected?.sopInstanceUid ?? (isLibraryUid(sop) ? sop : null), `the PACS sent an instance that was not filed: ${mismatch}.`);
       return false;
     }
     try {

@@ -3,7 +3,8 @@
  * DICOM attribute matches, and each answer becomes one StudyMatch named with
  * DICOM keywords.
  */
-import { type PacsHint, PacsError, isUid } from './errors';
+import { isUid } from '../../common/dicom-uid';
+import { type PacsHint, PacsError } from './errors';
 
 export interface StudyQuery {
   patientId?: string;

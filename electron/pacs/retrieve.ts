@@ -10,7 +10,8 @@ import type { Library } from '../library/library';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
 import { DicomWebClient } from './dicomweb';
 import { DimseClient, GetNotSupported } from './dimse';
-import { type PacsHint, PacsError, isUid } from './errors';
+import { isUid, uidProblem } from '../../common/dicom-uid';
+import { type PacsHint, PacsError } from './errors';
 import { InstanceFiler, type RetrieveTarget } from './filer';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
@@ -48,8 +49,9 @@ export interface RetrieveOptions {
 }
 
 export async function retrieveStudy(connection: PacsConnection, credentials: Credentials | null, target: RetrieveTarget, library: Library, options: RetrieveOptions = {}): Promise<RetrieveReport> {
-  if (!isUid(target.studyUid)) throw new PacsError(`"${target.studyUid}" is not a Study Instance UID (digits and dots, at most 64 characters).`);
-  if (target.seriesUid !== undefined && !isUid(target.seriesUid)) throw new PacsError(`"${target.seriesUid}" is not a Series Instance UID (digits and dots, at most 64 characters).`);
+  const refuse = (what: string, uid: string) => new PacsError(`"${uid.slice(0, 80)}" is not a ${what} (digits and dots, at most 64 characters): it ${uidProblem(uid)}.`);
+  if (!isUid(target.studyUid)) throw refuse('Study Instance UID', target.studyUid);
+  if (target.seriesUid !== undefined && !isUid(target.seriesUid)) throw refuse('Series Instance UID', target.seriesUid);
   const started = Date.now();
   const filer = new InstanceFiler(library, target);
   const timeouts = { timeoutMs: options.timeoutMs };

@@ -16,7 +16,8 @@ import { parseDicomBuffer } from '../dicom/parse';
 import type { Credentials, PacsConnection } from './connections';
 import { stowInstances } from './dicomweb-store';
 import { DimseClient } from './dimse';
-import { type PacsHint, PacsError, isUid } from './errors';
+import { isUid } from '../../common/dicom-uid';
+import { type PacsHint, PacsError } from './errors';
 
 /** Files one send may name, folders walked included: more is a mistake (a whole disk), not a send. */
 export const MAX_SEND_FILES = 10_000;

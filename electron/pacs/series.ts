@@ -2,7 +2,7 @@
  * A study's series as a PACS lists them (QIDO-RS series search or C-FIND at
  * series level), for the app's PACS tab: the user picks a series to retrieve.
  */
-import { isUid } from './errors';
+import { isUid } from '../../common/dicom-uid';
 
 export interface SeriesMatch {
   SeriesInstanceUID: string;
