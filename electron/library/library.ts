@@ -11,6 +11,7 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
+import { searchIndexQuery } from './search-index';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
@@ -171,7 +172,7 @@ function instanceRecord(r: InstanceDbRow): InstanceRecord {
 const STUDY_ORDER = ' ORDER BY st.study_date IS NULL, st.study_date DESC, st.study_time DESC, p.patient_name, st.study_uid';
 const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL, se.series_number, se.description, se.series_uid';
 
-type SearchParams = { q?: string; d?: string; n?: string };
+type SearchParams = { q?: string; d?: string; n?: string; fts?: string };
 
 /**
  * SQL function on the library's connection: text lower-cased in every script. SQLite's LIKE
@@ -183,7 +184,10 @@ function registerFold(db: Database.Database): void {
   db.function(FOLD, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
 }
 
-/** The WHERE clause (on studies st, patients p) of a study search: patient name or ID, description, accession number, series modality or description, or date. */
+/**
+ * The WHERE clause (on studies st, patients p) of a study search: patient name or ID, description, accession number, series modality or description, or date.
+ * A search of 3 characters or more first narrows to the studies the trigram index (search-index.ts) finds, so LIKE compares those only.
+ */
 function studySearch(text: string | undefined): { where: string; condition: string | null; params: SearchParams } {
   const trimmed = text?.trim();
   if (!trimmed) return { where: '', condition: null, params: {} };
@@ -192,12 +196,15 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   const col = (c: string) => (wide ? `${FOLD}(${c})` : c);
   const escape = (t: string) => `%${t.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
-  const date = escape(/^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search);
+  const date = /^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search;
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
-  const condition = `(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
+  const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
+  const fts = searchIndexQuery([search, name, date]);
+  const indexed = fts ? 'st.study_uid IN (SELECT k.study_uid FROM study_search s JOIN study_search_rows k ON k.id = s.rowid WHERE study_search MATCH @fts) AND ' : '';
+  const condition = `(${indexed}(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
       OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
-      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\')))`;
-  return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) } };
+      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'))))`;
+  return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: escape(date), n: escape(name), ...(fts ? { fts } : {}) } };
 }
 
 /**
@@ -401,6 +408,29 @@ export class Library {
       unfiltered: filtered.length === searched.length ? total : count(searched),
       modalities,
     };
+  }
+
+  /**
+   * How many instances the library holds of each of `studyUids` and of their series (the
+   * PACS tab's "in library"), reading those studies only; studies it does not hold are left out.
+   */
+  holdings(studyUids: readonly string[]): { studyInstanceUid: string; instances: number; series: { seriesInstanceUid: string; instances: number }[] }[] {
+    const rows = this.db
+      .prepare<{ uids: string }, { study_uid: string; series_uid: string; instances: number }>(
+        `SELECT se.study_uid, se.series_uid, count(i.sop_uid) AS instances
+         FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid
+         WHERE se.study_uid IN (SELECT value FROM json_each(@uids))
+         GROUP BY se.series_uid ORDER BY se.study_uid, se.series_number IS NULL, se.series_number, se.series_uid`,
+      )
+      .all({ uids: JSON.stringify([...new Set(studyUids)]) });
+    const studies = new Map<string, { studyInstanceUid: string; instances: number; series: { seriesInstanceUid: string; instances: number }[] }>();
+    for (const r of rows) {
+      const study = studies.get(r.study_uid) ?? { studyInstanceUid: r.study_uid, instances: 0, series: [] };
+      study.instances += r.instances;
+      study.series.push({ seriesInstanceUid: r.series_uid, instances: r.instances });
+      studies.set(r.study_uid, study);
+    }
+    return [...studies.values()];
   }
 
   /** Study rows (in their order) with their series; `seriesWhere` picks the series of those studies (or more). */

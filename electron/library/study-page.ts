@@ -27,9 +27,8 @@ interface SortKey {
   desc: boolean;
 }
 
-/** The study's modalities, sorted and joined with "/", as the list shows them (NULL for none). */
-const MODALITY_LIST = `(SELECT group_concat(m, '/') FROM (SELECT DISTINCT se4.modality AS m FROM series se4
-   WHERE se4.study_uid = st.study_uid AND se4.modality IS NOT NULL AND se4.modality <> '' ORDER BY m))`;
+/** The study's modalities, sorted and joined with "/", as the list shows them (NULL for none): stored with the study (schema 14). */
+const MODALITY_LIST = 'st.modality_list';
 
 const text = (sql: string) => `coalesce(${sql}, '')`;
 /** Unknown (NULL or empty) last, then the value: two keys. */
