@@ -148,8 +148,8 @@ export const codecs = {
     try {
       return decodeJpegLossless(data, meta);
     } catch (err) {
-      // Streams our decoder does not take (subsampled or non-interleaved
-      // components) go to jpeg-lossless-decoder-js; corrupt ones fail in both.
+      // Streams our decoder does not take (subsampled components) go to
+      // jpeg-lossless-decoder-js; corrupt ones fail in both.
       try {
         return jpegLosslessFallback(data, meta);
       } catch {

@@ -1,8 +1,9 @@
 // JPEG lossless (ITU T.81 Annex H, process 14: SOF3, Huffman, predictors 1-7,
-// point transform, restart intervals, interleaved components). Written for
-// speed: one 16-bit lookup per Huffman code, a 24-bit bit buffer held in
-// locals, samples predicted straight into the output array. About three times
-// the throughput of jpeg-lossless-decoder-js on 512x512 16-bit CT here.
+// point transform, restart intervals, components interleaved in one scan or
+// in several). Written for speed: one 16-bit lookup per Huffman code, a
+// 24-bit bit buffer held in locals, samples predicted straight into the output
+// array. About three times the throughput of jpeg-lossless-decoder-js on
+// 512x512 16-bit CT here.
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { afterRestart, DHT, DRI, isSof, JpegMarkerReader, scanEnd, SOS, startsWithSoi } from './jpeg-markers';
@@ -67,16 +68,31 @@ export function decodeJpegLossless(data: Uint8Array, expected?: ExpectedFrame): 
     } else if (marker === SOS) {
       if (!out) throw new CodestreamError('scan before frame header');
       const ns = data[seg];
-      if (ns !== compIds.length) throw new CodestreamError('non-interleaved JPEG lossless scans are not supported');
       const scanTables: Uint16Array[] = [];
+      const scanComps: number[] = [];
       for (let i = 0; i < ns; i++) {
+        const c = compIds.indexOf(data[seg + 1 + 2 * i]);
+        if (c < 0 || scanComps.includes(c)) throw new CodestreamError('a scan names an unknown or repeated component');
         const t = tables[data[seg + 2 + 2 * i] >> 4];
         if (!t) throw new CodestreamError('missing Huffman table');
         scanTables.push(t);
+        scanComps.push(c);
       }
       const predictor = data[seg + 1 + 2 * ns];
       const pt = data[seg + 3 + 2 * ns] & 15;
-      reader.pos = decodeScan(data, segEnd, out, columns, rows, ns, scanTables, predictor, pt, precision, restartInterval);
+      const nc = compIds.length;
+      // One scan of every component in the frame's order (the usual case) is decoded in place;
+      // a scan of some (non-interleaved: one scan per component) into a plane of its own, then
+      // spread over the frame's pixels.
+      const whole = ns === nc && scanComps.every((c, k) => c === k);
+      const target = whole ? out : out instanceof Uint16Array ? new Uint16Array(rows * columns * ns) : new Uint8Array(rows * columns * ns);
+      reader.pos = decodeScan(data, segEnd, target, columns, rows, ns, scanTables, predictor, pt, precision, restartInterval);
+      if (!whole) {
+        for (let k = 0; k < ns; k++) {
+          const c = scanComps[k];
+          for (let p = 0; p < rows * columns; p++) out[p * nc + c] = target[p * ns + k];
+        }
+      }
     }
   }
   if (!out) throw new CodestreamError('no JPEG lossless frame header');
