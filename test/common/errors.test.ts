@@ -60,4 +60,13 @@ describe('one helper', () => {
     const offenders = roots.flatMap((r) => [...sources(r)]).filter((f) => f !== join('common', 'errors.ts') && pattern.test(readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
   });
+
+  // Tests and their helpers too, for the first pattern: a message a test writes out or compares
+  // is the one a person would read. `(err as Error).message` stays allowed there: a test that
+  // asserts a thrown Error's message fails, as it should, when something else is thrown.
+  it('no test or test helper turns errors into text its own way', () => {
+    const ownWay = /instanceof Error \? \w+\.message : String\(/;
+    const offenders = [...sources('test')].filter((f) => f !== join('test', 'common', 'errors.test.ts') && ownWay.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requests } from '../../common/contract';
+import { errorMessage } from '../../common/errors';
 import { Library } from '../../electron/library/library';
 import { importLabelsCsv, importLabelsCsvFile } from '../../electron/training/labels';
 import { activeBackend } from '../../models/runtime';
@@ -33,7 +34,7 @@ async function startUnchecked(name: string): Promise<string> {
     const end = await waitForJob(jobId, 120_000);
     return end.event === 'job.failed' ? String(end.payload.message ?? end.payload.error ?? JSON.stringify(end.payload)) : 'finished';
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
 }
 
