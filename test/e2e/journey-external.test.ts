@@ -6,16 +6,12 @@
 // series, a measurement, and the export. Screenshots: test-results/journey-external-*.png.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { standaloneModel } from '../../electron/training/train';
-import { createClassifier, customVariant } from '../../models';
-import { savePackage } from '../../models/package';
-import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet, type ExternalSet } from './external-dicom';
 
 const SIZE = 64;
@@ -62,30 +58,12 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
   let set: ExternalSet;
   const session = useUiSession('lumen-journey-external', async (dataDir) => {
     set = writeExternalSet(path.join(dataDir, 'incoming'));
-    // A tiny two-class package (weights untrained, the head random), as test/e2e/predictions.test.ts makes one.
-    await initBackend('cpu');
-    const spec = customVariant({ phi: -10 });
-    const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 3 });
-    const logits = classifier.model.getLayer('logits');
-    const [kernel, bias] = logits.getWeights();
-    const random = [tf.randomNormal(kernel.shape, 0, 20, 'float32', 5), tf.zerosLike(bias)];
-    logits.setWeights(random);
-    tf.dispose([...random]);
-    const model = standaloneModel(classifier, spec, SIZE);
-    try {
-      await savePackage(path.join(dataDir, 'models', 'tiny'), model, {
-        name: 'tiny',
-        variant: 'custom-phi-10',
-        inputSize: SIZE,
-        preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-        classNames: ['normal', 'finding'],
-        task: 'multiclass',
-        provenance: {},
-      });
-    } finally {
-      model.dispose();
-      classifier.dispose();
-    }
+    // A tiny two-class package (weights untrained, the head random).
+    await saveRandomHeadPackage(
+      path.join(dataDir, 'models', 'tiny'),
+      { inputSize: SIZE, seed: 3, sd: 20, headSeed: 5 },
+      { name: 'tiny', classNames: ['normal', 'finding'], preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+    );
   });
 
   it('imports, views, labels, predicts, measures and exports what other software made', async () => {

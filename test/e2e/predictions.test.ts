@@ -6,16 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { standaloneModel } from '../../electron/training/train';
-import { createClassifier, customVariant } from '../../models';
-import { savePackage } from '../../models/package';
-import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { ctSlice } from '../support/dicom/phantom';
 import { addLesion } from '../support/phantom-series';
 import { writeImage } from '../support/dicom/write';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 
 const repo = path.resolve(__dirname, '../..');
 const FRAMES = 3;
@@ -54,32 +50,13 @@ describe('predictions from the CLI in the app, and the runtime Run uses', () => 
       pixelBytes: new Uint8Array(pixels.buffer),
       uid: UID,
     });
-    // A tiny two-class package (untrained weights: the scores only have to be the model's).
-    await initBackend('cpu');
-    const spec = customVariant({ phi: -10 });
-    const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 3 });
-    // A head with weights (it starts at zeros): each frame then gets scores of its own.
-    const logits = classifier.model.getLayer('logits');
-    const [kernel, bias] = logits.getWeights();
-    const random = [tf.randomNormal(kernel.shape, 0, 20, 'float32', 5), tf.zerosLike(bias)];
-    logits.setWeights(random);
-    tf.dispose([...random]);
-    const model = standaloneModel(classifier, spec, SIZE);
+    // A tiny two-class package (untrained weights, a random head: the scores only have to be the model's, each frame its own).
     packageDir = path.join(dataDir, 'models', 'frames');
-    try {
-      await savePackage(packageDir, model, {
-        name: 'frames',
-        variant: 'custom-phi-10',
-        inputSize: SIZE,
-        preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-        classNames: ['none', 'lesion'],
-        task: 'multiclass',
-        provenance: {},
-      });
-    } finally {
-      model.dispose();
-      classifier.dispose();
-    }
+    await saveRandomHeadPackage(
+      packageDir,
+      { inputSize: SIZE, seed: 3, sd: 20, headSeed: 5 },
+      { name: 'frames', classNames: ['none', 'lesion'], preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+    );
     const library = path.join(dataDir, 'library');
     await lumen(['import', incoming, '--library', library]);
     await lumen(['predict', '--model', packageDir, '--library', library, '--series', SERIES]);

@@ -5,18 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { Library } from '../../electron/library/library';
 import { predictSeries } from '../../electron/training/predict';
-import { standaloneModel } from '../../electron/training/train';
-import { createClassifier, customVariant } from '../../models';
-import { savePackage } from '../../models/package';
-import { initBackend } from '../../models/runtime';
 import { engineRequests } from '../support/engine';
 import { writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 
 const SIZE = 64;
 
@@ -32,31 +28,14 @@ describe('Run on TF.js when ONNX Runtime is not used', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-predict-tfjs-'));
     series = writePhantomSeries(path.join(dataDir, 'incoming'), 4);
-    await initBackend('cpu');
-    const spec = customVariant({ phi: -10 });
-    const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 4 });
-    const logits = classifier.model.getLayer('logits');
-    const weights = [tf.randomNormal(logits.getWeights()[0].shape, 0, 5, 'float32', 6), tf.zeros([2])];
-    logits.setWeights(weights);
-    tf.dispose(weights);
-    const model = standaloneModel(classifier, spec, SIZE);
     packageDir = path.join(dataDir, 'models', 'tiny');
-    try {
-      contentHash = (
-        await savePackage(packageDir, model, {
-          name: 'tiny',
-          variant: 'custom-phi-10',
-          inputSize: SIZE,
-          preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-          classNames: ['none', 'lesion'],
-          task: 'multiclass',
-          provenance: {},
-        })
-      ).contentHash;
-    } finally {
-      model.dispose();
-      classifier.dispose();
-    }
+    contentHash = (
+      await saveRandomHeadPackage(
+        packageDir,
+        { inputSize: SIZE, seed: 4, sd: 5, headSeed: 6 },
+        { name: 'tiny', classNames: ['none', 'lesion'], preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+      )
+    ).contentHash;
     process.env.LUMEN_RUNTIME = 'tfjs';
     engine = createEngine({ dataDir, shell: 'cli', backend: 'cpu' });
     expect((await job('library.import', { paths: [series.dir] })).imported).toBe(4);

@@ -5,18 +5,15 @@
 // geometry, carry float values whose Real World Value Mapping spans them, and be the
 // runner's map (its values over the image follow the CAM the runner gives for that image).
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelInput } from '../../electron/dicom/model-input';
 import { exportResults } from '../../electron/results/export';
 import { camOnImage } from '../../electron/results/parametric-map';
-import { standaloneModel } from '../../electron/training/train';
 import { savePredictions } from '../../electron/library/predictions';
-import { createClassifier, customVariant } from '../../models';
 import { createRunner } from '../../models/inference/runner';
-import { loadPackage, savePackage, type PackageMetadata } from '../../models/package';
-import { initBackend } from '../../models/runtime';
+import { loadPackage, type PackageMetadata } from '../../models/package';
 import { dciodvfy, dsrdump, natural } from './check';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 import { lumen, PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
 
 const SIZE = 64;
@@ -26,30 +23,12 @@ let meta: PackageMetadata;
 
 beforeAll(async () => {
   lib = await resultsLibrary('heatmaps');
-  await initBackend('cpu');
-  const spec = customVariant({ phi: -10 });
-  const classifier = createClassifier({ variant: spec, classes: 2, inputSize: SIZE, seed: 3 });
-  const logits = classifier.model.getLayer('logits');
-  const [kernel, bias] = logits.getWeights();
-  const random = [tf.randomNormal(kernel.shape, 0, 2, 'float32', 5), tf.zerosLike(bias)];
-  logits.setWeights(random);
-  tf.dispose(random);
-  const model = standaloneModel(classifier, spec, SIZE);
   packageDir = path.join(tmpDir('heatmaps-pkg'), 'tiny');
-  try {
-    meta = await savePackage(packageDir, model, {
-      name: 'Tiny CAM',
-      variant: 'custom-phi-10',
-      inputSize: SIZE,
-      preprocessing: { window: { center: 40, width: 400 }, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-      classNames: ['none', 'lesion'],
-      task: 'multiclass',
-      provenance: {},
-    });
-  } finally {
-    model.dispose();
-    classifier.dispose();
-  }
+  meta = await saveRandomHeadPackage(
+    packageDir,
+    { inputSize: SIZE, seed: 3, sd: 2, headSeed: 5 },
+    { name: 'Tiny CAM', classNames: ['none', 'lesion'], preprocessing: { window: { center: 40, width: 400 }, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+  );
   const images = lib.images.map((sop, i) => ({ seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: sop, frame: 0, scores: i % 2 ? [0.3, 0.7] : [0.8, 0.2] }));
   savePredictions(lib.dir, { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series: [], createdAt: new Date().toISOString() }, { dir: packageDir, metadata: meta });
 }, 180_000);

@@ -2,12 +2,10 @@
 // the runner's pooled features on both runtimes (what the heads read at prediction time).
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standaloneModel } from '../../electron/training/train';
-import { createClassifier, customVariant } from '../../models';
 import { createRunner } from '../../models/inference/runner';
-import { initBackend } from '../../models/runtime';
 import { ensembleUncertainty, foldStandardisation, headProbabilities, normalisedMutualInformation, trainEnsemble } from '../../models/training/ensemble';
 import { seededRandom } from '../../models/training/metrics';
+import { randomHeadModel } from '../support/tiny-package';
 
 describe('mutual information of the heads', () => {
   it('is 0 when the heads agree and 1 when two sure heads split', () => {
@@ -78,16 +76,7 @@ describe('anchored heads', () => {
 describe('pooled features from the runner', () => {
   let model: tf.LayersModel;
   beforeAll(async () => {
-    await initBackend('cpu');
-    const spec = customVariant({ phi: -10 });
-    const classifier = createClassifier({ variant: spec, classes: 3, inputSize: 32, seed: 7 });
-    const logits = classifier.model.getLayer('logits');
-    const [kernel, bias] = logits.getWeights();
-    const random = [tf.randomNormal(kernel.shape, 0, 1, 'float32', 3), tf.zerosLike(bias)];
-    logits.setWeights(random);
-    tf.dispose(random);
-    model = standaloneModel(classifier, spec, 32);
-    classifier.dispose();
+    model = await randomHeadModel({ classes: 3, inputSize: 32, seed: 7, sd: 1, headSeed: 3 });
   });
   afterAll(() => model?.dispose());
 
