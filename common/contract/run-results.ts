@@ -38,6 +38,8 @@ export type StoredEvaluation = z.infer<typeof StoredEvaluation>;
 export const StoredCalibration = z.object({
   temperature: z.number().positive(),
   applied: z.boolean(),
+  /** Why T = 1 was kept, when it was (the package's metadata.calibration.reason). */
+  reason: z.string().max(1000).optional(),
   validation: z.object({ eceBefore: Metric, eceAfter: Metric }),
   test: z.object({ eceBefore: Metric, eceAfter: Metric }).optional(),
 });

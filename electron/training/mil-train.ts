@@ -146,7 +146,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     // score the package gives (series and slices, head and model.onnx) is then calibrated.
     progress({ phase: 'evaluating', fraction: null, message: 'Calibrating the series scores on the validation series (temperature scaling)' });
     const labelsOf = (list: SeriesBag[]) => list.map((b) => b.label!);
-    const calibration = calibrateOnValidation(bags.validation.map((b) => predictBag(fitted.head, b).scores), labelsOf(bags.validation));
+    const calibration = calibrateOnValidation(bags.validation.map((b) => predictBag(fitted.head, b).scores), labelsOf(bags.validation), { unit: 'series', classNames });
     const head = calibration.applied ? withTemperature(fitted.head, calibration.temperature) : fitted.head;
 
     progress({ phase: 'evaluating', fraction: null, message: 'Evaluating each test series' });
@@ -252,7 +252,7 @@ function modelCard(a: {
     '## Calibration and uncertainty',
     c.applied
       ? `Series scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation series (${c.validation.n}; ${ece(c.validation)})${c.test ? `; test series ${ece(c.test)}` : ''}. The temperature is part of the head's classifier, so the slices' scores share it; the threshold was chosen on calibrated scores.`
-      : `No temperature applied (T = 1): the temperature fitted on the validation series (${c.validation.n}, ECE ${c.validation.eceBefore.toFixed(3)}) did not lower both its NLL and its ECE.`,
+      : `No temperature applied (T = 1): ${c.reason ?? 'the temperature fitted on the validation series did not lower both their NLL and their ECE'} (${c.validation.n} validation series, ECE ${c.validation.eceBefore.toFixed(3)}).`,
     'No uncertainty heads: a series-head package gives no uncertainty for its series or slices.',
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',

@@ -50,7 +50,7 @@ export async function readRunResults(packageDir: string): Promise<RunResults> {
     reportPath: hasReport ? report : null,
     missing,
     calibration: metadata.calibration
-      ? { temperature: metadata.calibration.temperature, applied: metadata.calibration.applied, validation: metadata.calibration.validation, ...(metadata.calibration.test ? { test: metadata.calibration.test } : {}) }
+      ? { temperature: metadata.calibration.temperature, applied: metadata.calibration.applied, ...(metadata.calibration.reason ? { reason: metadata.calibration.reason } : {}), validation: metadata.calibration.validation, ...(metadata.calibration.test ? { test: metadata.calibration.test } : {}) }
       : null,
     level: metadata.seriesHead ? 'series' : 'image',
   };

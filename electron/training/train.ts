@@ -586,7 +586,7 @@ function fitUncertaintyHeads(plan: RunPlan, data: Dataset, train: Float32Array[]
  */
 function calibrateScores(plan: RunPlan, data: Dataset, fitted: Fitted, classifier: Classifier): CalibrationRecord {
   plan.progress({ phase: 'evaluating', fraction: null, message: 'Calibrating the scores on the validation split (temperature scaling)' });
-  const calibration = calibrateOnValidation(fitted.valScores, data.labels.validation);
+  const calibration = calibrateOnValidation(fitted.valScores, data.labels.validation, { unit: 'images', classNames: data.classNames });
   if (calibration.applied) {
     const dense = classifier.model.getLayer('logits');
     const scaled = dense.getWeights().map((w) => tf.mul(w, 1 / calibration.temperature));
@@ -877,7 +877,7 @@ function uncertaintyCard(c: CalibrationRecord | undefined, e: EnsembleMetadata |
     const ece = (x: { eceBefore: number; eceAfter: number }) => `ECE ${x.eceBefore.toFixed(3)} before, ${x.eceAfter.toFixed(3)} after`;
     lines.push(c.applied
       ? `Scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation split (${c.validation.n} images; ${ece(c.validation)})${c.test ? `; test split ${ece(c.test)}` : ''}. The temperature is part of the head's weights; the threshold was chosen on calibrated scores.`
-      : `No temperature applied (T = 1): the temperature fitted on the validation split (${c.validation.n} images, ECE ${c.validation.eceBefore.toFixed(3)}) did not lower both its NLL and its ECE.`);
+      : `No temperature applied (T = 1): ${c.reason ?? `the temperature fitted on the validation split did not lower both its NLL and its ECE`} (${c.validation.n} validation images, ECE ${c.validation.eceBefore.toFixed(3)}).`);
   }
   lines.push(e
     ? `Each prediction carries an uncertainty from ${e.heads} extra heads on the backbone features (${e.method}): ${e.measure}. On the validation split: mean ${e.validation.mean.toFixed(3)}, 95th percentile ${e.validation.p95.toFixed(3)}; above that it is shown as high.`

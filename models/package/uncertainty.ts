@@ -20,6 +20,8 @@ export const CalibrationSchema = z.object({
   temperature: z.number().positive(),
   method: z.string().min(1),
   applied: z.boolean(),
+  /** Why T = 1 was kept (applied false): too few validation images, a fit at the range's bound, or no gain. */
+  reason: z.string().min(1).max(1000).optional(),
   validation: z.object({ n: z.number().int().min(0), eceBefore: Ece, eceAfter: Ece, nllBefore: z.number(), nllAfter: z.number() }),
   test: z.object({ n: z.number().int().min(0), eceBefore: Ece, eceAfter: Ece }).optional(),
 });

@@ -65,24 +65,52 @@ export function expectedCalibrationError(scores: readonly (readonly number[])[],
   return ece;
 }
 
+/**
+ * The temperatures searched. T = 0.05 multiplies every logit by 20: a margin of 0.5 nats
+ * between two classes (scores 0.62 / 0.38) becomes 10 nats (0.99995 / 0.00005); T = 20 does
+ * the reverse, and every score collapses towards 1/K. Networks are seldom off by more than a
+ * factor of 5 either way (Guo et al. 2017 fit T between about 1 and 3 for deep networks;
+ * small heads on few images here fitted 0.3 to 6), so a fit that wants more than four times
+ * that has not found a temperature: on a validation split the model separates perfectly the
+ * NLL falls without end as T -> 0 (all scores 0 or 1), and on one it ranks no better than
+ * chance it falls as T -> infinity (all scores 1/K). Such a fit runs to a bound and is not
+ * applied (calibrateOnValidation).
+ */
+export const TEMPERATURE_RANGE = { min: 0.05, max: 20 } as const;
+
+/**
+ * The least validation split a temperature is fitted on: fewer than 20 images (or series), or
+ * fewer than 5 of some class, and one number fitted to them follows a few confident mistakes
+ * or a lucky draw rather than the model (a series head's 10 validation series once fitted
+ * T = 5, which raised the test split's ECE from 0.21 to 0.30). T = 1 is kept then, and said so.
+ */
+export const CALIBRATION_MINIMUM = { total: 20, perClass: 5 } as const;
+
 export interface TemperatureFit {
   temperature: number;
   nllBefore: number;
   nllAfter: number;
+  /** 'lower' or 'upper' when the fit ran to that end of the range searched: no temperature inside it fits. */
+  atBound: 'lower' | 'upper' | null;
 }
 
 /**
- * The T in [minT, maxT] with the least NLL of applyTemperature(scores, T). The NLL is convex in
- * 1/T (a log-sum-exp of lines in 1/T minus a line), so a golden-section search over 1/T finds
- * its minimum; 80 steps narrow the interval below 1e-12 of its width.
+ * The T in [minT, maxT] (by default TEMPERATURE_RANGE) with the least NLL of
+ * applyTemperature(scores, T). The NLL is convex in 1/T (a log-sum-exp of lines in 1/T minus a
+ * line), so a golden-section search over 1/T finds its minimum; 80 steps narrow the interval
+ * below 1e-12 of its width. A minimum at either end is reported in atBound.
  */
 export function fitTemperature(scores: readonly (readonly number[])[], labels: readonly number[], opts: { minT?: number; maxT?: number } = {}): TemperatureFit {
   if (scores.length !== labels.length) throw new Error(`Temperature fit: ${scores.length} score rows for ${labels.length} labels.`);
   const nllBefore = negativeLogLikelihood(scores, labels);
-  if (scores.length === 0) return { temperature: 1, nllBefore, nllAfter: nllBefore };
+  if (scores.length === 0) return { temperature: 1, nllBefore, nllAfter: nllBefore, atBound: null };
   const nllAt = (beta: number) => negativeLogLikelihood(applyTemperature(scores, 1 / beta), labels);
-  let lo = 1 / (opts.maxT ?? 100);
-  let hi = 1 / (opts.minT ?? 0.01);
+  const minT = opts.minT ?? TEMPERATURE_RANGE.min;
+  const maxT = opts.maxT ?? TEMPERATURE_RANGE.max;
+  const betaLo = 1 / maxT;
+  const betaHi = 1 / minT;
+  let lo = betaLo;
+  let hi = betaHi;
   const g = (Math.sqrt(5) - 1) / 2;
   let a = hi - g * (hi - lo);
   let b = lo + g * (hi - lo);
@@ -104,7 +132,10 @@ export function fitTemperature(scores: readonly (readonly number[])[], labels: r
     }
   }
   const beta = (lo + hi) / 2;
-  return { temperature: 1 / beta, nllBefore, nllAfter: nllAt(beta) };
+  // The search converges to within 1e-9 of an end when the minimum is there (or beyond it).
+  const near = 1e-6 * (betaHi - betaLo);
+  const atBound = beta - betaLo <= near ? 'upper' : betaHi - beta <= near ? 'lower' : null;
+  return { temperature: 1 / beta, nllBefore, nllAfter: nllAt(beta), atBound };
 }
 
 /** What a package records of its calibration (metadata.json `calibration`). */
@@ -112,29 +143,51 @@ export interface CalibrationRecord {
   /** The temperature folded into the head: 1 when none was applied. */
   temperature: number;
   method: 'temperature scaling on the validation split';
-  /** false when the fitted temperature would not have lowered the validation NLL and ECE, and T = 1 was kept. */
+  /** false when T = 1 was kept: the validation split was too small, the fit ran to a bound, or it would not have lowered the validation NLL and ECE. */
   applied: boolean;
+  /** Why T = 1 was kept, in words for the user (only when applied is false). */
+  reason?: string;
   validation: { n: number; eceBefore: number; eceAfter: number; nllBefore: number; nllAfter: number };
   test?: { n: number; eceBefore: number; eceAfter: number };
 }
 
 /**
- * Fits T on validation scores and decides whether to apply it: only when it lowers the
+ * Fits T on validation scores and decides whether to apply it: only when the split is large
+ * enough (CALIBRATION_MINIMUM), the fit stays inside TEMPERATURE_RANGE, and it lowers the
  * validation NLL and does not raise the validation ECE (ECE over 10 bins is noisy on a small
- * split; a temperature that makes it worse there is not trusted).
+ * split; a temperature that makes it worse there is not trusted). Otherwise T = 1 is kept and
+ * `reason` says why. unit names what the rows are ('images', or 'series' for a series head).
  */
-export function calibrateOnValidation(scores: readonly (readonly number[])[], labels: readonly number[]): CalibrationRecord {
-  const fit = fitTemperature(scores, labels);
+export function calibrateOnValidation(scores: readonly (readonly number[])[], labels: readonly number[], opts: { unit?: 'images' | 'series'; classNames?: readonly string[] } = {}): CalibrationRecord {
+  const unit = opts.unit ?? 'images';
+  const method = 'temperature scaling on the validation split' as const;
   const eceBefore = expectedCalibrationError(scores, labels);
+  const nllBefore = negativeLogLikelihood(scores, labels);
+  const kept = (reason: string): CalibrationRecord => ({ temperature: 1, method, applied: false, reason, validation: { n: scores.length, eceBefore, eceAfter: eceBefore, nllBefore, nllAfter: nllBefore } });
+  const tooSmall = validationTooSmall(scores, labels, unit, opts.classNames);
+  if (tooSmall) return kept(tooSmall);
+  const fit = fitTemperature(scores, labels);
+  const { min, max } = TEMPERATURE_RANGE;
+  if (fit.atBound === 'lower') return kept(`the fit ran to the lowest temperature searched (T = ${min}): the validation ${unit} are separated (nearly) perfectly, so no temperature can be told from them and one would push every score to 0 or 1`);
+  if (fit.atBound === 'upper') return kept(`the fit ran to the highest temperature searched (T = ${max}): on the validation ${unit} the scores rank hardly better than chance, and such a temperature would flatten every score towards 1/K`);
   const eceAfterFit = expectedCalibrationError(applyTemperature(scores, fit.temperature), labels);
-  const applied = Number.isFinite(fit.temperature) && fit.nllAfter < fit.nllBefore && eceAfterFit <= eceBefore;
-  const temperature = applied ? fit.temperature : 1;
-  return {
-    temperature,
-    method: 'temperature scaling on the validation split',
-    applied,
-    validation: { n: scores.length, eceBefore, eceAfter: applied ? eceAfterFit : eceBefore, nllBefore: fit.nllBefore, nllAfter: applied ? fit.nllAfter : fit.nllBefore },
-  };
+  if (!(Number.isFinite(fit.temperature) && fit.nllAfter < fit.nllBefore && eceAfterFit <= eceBefore)) {
+    return kept(`the temperature fitted on the validation ${unit} (T = ${fit.temperature.toFixed(3)}) did not lower both their NLL and their ECE`);
+  }
+  return { temperature: fit.temperature, method, applied: true, validation: { n: scores.length, eceBefore, eceAfter: eceAfterFit, nllBefore, nllAfter: fit.nllAfter } };
+}
+
+/** Why a validation split is too small to fit a temperature on (CALIBRATION_MINIMUM), or null. */
+function validationTooSmall(scores: readonly (readonly number[])[], labels: readonly number[], unit: string, classNames?: readonly string[]): string | null {
+  const { total, perClass } = CALIBRATION_MINIMUM;
+  if (scores.length < total) return `the validation split has ${scores.length} ${unit}, fewer than the ${total} a temperature is fitted on`;
+  const k = Math.max(2, scores[0].length, classNames?.length ?? 0);
+  const counts = new Array<number>(k).fill(0);
+  for (const l of labels) if (l >= 0 && l < k) counts[l]++;
+  const few = counts.findIndex((c) => c < perClass);
+  if (few < 0) return null;
+  const name = classNames?.[few] !== undefined ? `class "${classNames[few]}"` : `class ${few}`;
+  return `the validation split has ${counts[few]} ${unit} of ${name}, fewer than the ${perClass} of each class a temperature is fitted on`;
 }
 
 /** The test split's ECE before and after, from its calibrated scores (the uncalibrated ones are applyTemperature(scores, 1 / T)). */

@@ -1,7 +1,7 @@
 // Temperature scaling and ECE (models/training/calibration.ts) on numbers whose answer is
 // known: logits made overconfident by a known temperature, and an ECE worked by hand.
 import { describe, expect, it } from 'vitest';
-import { applyTemperature, calibrateOnValidation, calibrationOnTest, expectedCalibrationError, fitTemperature, negativeLogLikelihood } from '../../models/training/calibration';
+import { applyTemperature, CALIBRATION_MINIMUM, calibrateOnValidation, calibrationOnTest, expectedCalibrationError, fitTemperature, negativeLogLikelihood, TEMPERATURE_RANGE } from '../../models/training/calibration';
 import { evaluate, rocAuc, seededRandom } from '../../models/training/metrics';
 
 function softmax(z: number[]): number[] {
@@ -85,6 +85,77 @@ describe('temperature scaling', () => {
     const onTest = calibrationOnTest(rec.temperature, calibrated, test.labels);
     expect(onTest.eceBefore).toBeCloseTo(expectedCalibrationError(test.scores, test.labels), 9);
     expect(onTest.eceAfter).toBeLessThan(onTest.eceBefore);
+  });
+});
+
+describe('temperature scaling keeps T = 1 where it cannot be fitted, and says why', () => {
+  /** n images, half of each class, every one on the right side of 0.5 with a moderate score: separated perfectly. */
+  function separable(n: number): { scores: number[][]; labels: number[] } {
+    const rand = seededRandom(41);
+    const labels = Array.from({ length: n }, (_, i) => i % 2);
+    const scores = labels.map((l) => { const p = 0.55 + 0.3 * rand(); return l === 1 ? [1 - p, p] : [p, 1 - p]; });
+    return { scores, labels };
+  }
+
+  it('a perfectly separated validation split runs the fit to the lowest temperature, and T = 1 is kept with that reason', () => {
+    const { scores, labels } = separable(100);
+    // The NLL falls without end as T -> 0 here: the fit stops at the range's bound and says so.
+    const fit = fitTemperature(scores, labels);
+    expect(fit.atBound).toBe('lower');
+    expect(fit.temperature).toBeCloseTo(TEMPERATURE_RANGE.min, 6);
+    const rec = calibrateOnValidation(scores, labels);
+    expect(rec.applied).toBe(false);
+    expect(rec.temperature).toBe(1);
+    expect(rec.reason).toMatch(/ran to the lowest temperature searched \(T = 0\.05\).*separated/);
+    expect(rec.validation.nllAfter).toBe(rec.validation.nllBefore);
+    expect(rec.validation.eceAfter).toBe(rec.validation.eceBefore);
+  });
+
+  it('a validation split the model ranks at chance runs the fit to the highest temperature, and T = 1 is kept with that reason', () => {
+    // Each confident score twice, once for each class: no temperature below infinity lowers the NLL further.
+    const rand = seededRandom(43);
+    const scores: number[][] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const p = 0.7 + 0.25 * rand();
+      scores.push([1 - p, p], [1 - p, p]);
+      labels.push(0, 1);
+    }
+    expect(fitTemperature(scores, labels).atBound).toBe('upper');
+    const rec = calibrateOnValidation(scores, labels, { unit: 'series' });
+    expect(rec.applied).toBe(false);
+    expect(rec.temperature).toBe(1);
+    expect(rec.reason).toMatch(/ran to the highest temperature searched \(T = 20\).*validation series/);
+  });
+
+  it('a validation split too small to fit on keeps T = 1 and names what is missing', () => {
+    // Overconfident by 3: a large split fits T = 3, a tiny one is not trusted to.
+    const tiny = overconfident(CALIBRATION_MINIMUM.total - 8, 2, 3, 51);
+    const rec = calibrateOnValidation(tiny.scores, tiny.labels, { unit: 'series' });
+    expect(rec).toMatchObject({ applied: false, temperature: 1, validation: { n: 12 } });
+    expect(rec.reason).toBe('the validation split has 12 series, fewer than the 20 a temperature is fitted on');
+    // Enough images, but one class has only 3 of them.
+    const big = overconfident(400, 2, 3, 52);
+    const few = { scores: [] as number[][], labels: [] as number[] };
+    let ones = 0;
+    big.scores.forEach((s, i) => {
+      if (big.labels[i] === 1 && ++ones > 3) return;
+      few.scores.push(s);
+      few.labels.push(big.labels[i]);
+    });
+    const rec2 = calibrateOnValidation(few.scores, few.labels, { classNames: ['none', 'lesion'] });
+    expect(rec2.applied).toBe(false);
+    expect(rec2.reason).toBe('the validation split has 3 images of class "lesion", fewer than the 5 of each class a temperature is fitted on');
+  });
+
+  it('a modest split of an overconfident model still fits a T inside the range that lowers the NLL', () => {
+    const { scores, labels } = overconfident(60, 2, 3, 53);
+    const rec = calibrateOnValidation(scores, labels);
+    expect(rec.applied).toBe(true);
+    expect(rec.reason).toBeUndefined();
+    expect(rec.temperature).toBeGreaterThan(1.5);
+    expect(rec.temperature).toBeLessThan(TEMPERATURE_RANGE.max);
+    expect(rec.validation.nllAfter).toBeLessThan(rec.validation.nllBefore);
   });
 });
 

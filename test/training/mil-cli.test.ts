@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
+import { readRunResults } from '../../electron/training/run-results';
+import { loadPackage } from '../../models/package';
 import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
 
 let root: string;
@@ -49,6 +51,15 @@ describe('lumen train --level series', () => {
     for (const t of r.testPredictions) expect(t.attention.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
     // Pseudonyms only: no PatientID or UID of the data in what a package records.
     expect(trained.stdout).not.toMatch(/MIL0\d\d/);
+    // Too few validation series to fit a temperature on: T = 1, and the package, its card and
+    // the Training tab's results say why (models/training/calibration.ts, CALIBRATION_MINIMUM).
+    const reason = `the validation split has ${r.split.series.validation} series, fewer than the 20 a temperature is fitted on`;
+    expect(r.split.series.validation).toBeLessThan(20);
+    expect(r.calibration).toMatchObject({ applied: false, temperature: 1, reason });
+    const pkg = await loadPackage(out, { loadModel: false });
+    expect(pkg.metadata.calibration?.reason).toBe(reason);
+    expect(pkg.metadata.modelCard).toContain(`No temperature applied (T = 1): ${reason} (${r.split.series.validation} validation series`);
+    expect((await readRunResults(out)).calibration).toMatchObject({ applied: false, reason });
 
     const uid = set.series[0].seriesUid;
     const predicted = await lumen(['predict', '--model', out, '--library', library, '--series', uid, '--json']);

@@ -124,7 +124,7 @@ describe('temperature scaling in a training run', () => {
 
   it("the Training tab's results of the package carry T and the ECE before and after", async () => {
     const c = result.calibration;
-    expect((await readRunResults(pkgDir)).calibration).toEqual({ temperature: c.temperature, applied: c.applied, validation: c.validation, test: c.test });
+    expect((await readRunResults(pkgDir)).calibration).toEqual({ temperature: c.temperature, applied: c.applied, ...(c.reason ? { reason: c.reason } : {}), validation: c.validation, test: c.test });
   });
 
   it('the package gives the calibrated scores: the test predictions undo to the raw ones with 1/T', () => {

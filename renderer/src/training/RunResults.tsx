@@ -45,7 +45,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
             <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
               {run.calibration.applied
                 ? `Calibrated: T ${run.calibration.temperature.toFixed(3)} · ECE ${run.calibration.test ? `test ${f3(run.calibration.test.eceBefore)} → ${f3(run.calibration.test.eceAfter)}, ` : ''}validation ${f3(run.calibration.validation.eceBefore)} → ${f3(run.calibration.validation.eceAfter)}`
-                : `Not calibrated (T = 1): temperature scaling did not lower the validation error (ECE ${f3(run.calibration.validation.eceBefore)})`}
+                : `Not calibrated (T = 1): ${run.calibration.reason ?? 'temperature scaling did not lower the validation error'} (ECE ${f3(run.calibration.validation.eceBefore)})`}
             </div>
           )}
           <table>
