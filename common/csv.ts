@@ -1,6 +1,8 @@
 // CSV cells as Lumen writes them (tables, label exports): RFC 4180 quoting, and text a
 // spreadsheet would run as a formula made inert. The label import reads the same form back.
 
+import { plainText } from './plain-text';
+
 export type Cell = string | number | boolean | null;
 
 /** Text a spreadsheet reads as a formula: =, +, -, @, tab or carriage return first. */
@@ -15,7 +17,9 @@ export function csvCell(value: Cell): string {
   if (value === null) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  // Text from DICOM files may hold bidirectional or control characters: shown as U+FFFD (common/plain-text.ts).
+  const shown = plainText(value, { lines: true });
+  const text = FORMULA_START.test(shown) ? `'${shown}` : shown;
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

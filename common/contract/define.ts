@@ -1,6 +1,7 @@
 /** Building blocks every part of the contract uses. */
 import { z } from 'zod';
 import { isLibraryUid, UID_MAX_LENGTH, uidProblem } from '../dicom-uid';
+import { BIDI_CONTROL, CONTROL, CONTROL_BUT_LINES } from '../plain-text';
 
 /**
  * A UID naming something in the library (common/dicom-uid.ts): by the standard, or with a leading
@@ -25,12 +26,6 @@ export const SendableUid = z
 // shown as it is, or shows differently from what it says, is refused where it enters.
 const NUL = /\0/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0001-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex -- as above
-const CONTROL_BUT_LINES = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-/** Embeddings, overrides and isolates: they can make "gpj.exe" show as "exe.jpg". */
-const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /** Why a request's text is refused, in words (never the text itself), or null when it is fine. */
 export function textProblem(text: string, options: { lines?: boolean } = {}): string | null {

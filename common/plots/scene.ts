@@ -6,6 +6,8 @@
  * reaches the app's DOM.
  */
 
+import { plainText } from '../plain-text';
+
 export type PlotTag = 'g' | 'line' | 'polyline' | 'polygon' | 'rect' | 'circle' | 'text';
 
 /** The SVG attributes a plot may use, each with the name React gives it. */
@@ -81,9 +83,9 @@ export const DARK_PLOT_THEME: PlotTheme = {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text made safe for SVG/HTML text and double-quoted attribute values. */
+/** Text made safe for SVG/HTML text and double-quoted attribute values; bidirectional and control characters shown as U+FFFD (common/plain-text.ts). */
 export function escapeMarkup(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return plainText(s, { lines: true }).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 function nodeToSvg(n: PlotNode): string {

@@ -18,7 +18,10 @@ export class CliError extends Error {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  // JSON.stringify escapes C0 controls but writes bidirectional controls and C1 as they are; as
+  // \u escapes they are the same JSON, and a terminal cannot reorder the lines around them.
+  const json = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  process.stdout.write(json + '\n');
 }
 
 /** parseArgs with the strictness every command wants: unknown flags are an error the user can read. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { PatientNode } from '../library/types';
+import { plainText } from '../../common/plain-text';
 import { type Command, parseCommandArgs, printJson } from './command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -38,7 +39,8 @@ export function formatTree(tree: PatientNode[]): string {
       }
     }
   }
-  return lines.join('\n') + '\n';
+  // Names and descriptions are the files' text: nothing in them may reorder or break the listing.
+  return lines.map((line) => plainText(line)).join('\n') + '\n';
 }
 
 export const command: Command = {
@@ -67,7 +69,7 @@ export const command: Command = {
         printJson({ library: libraryDir, patients: tree });
       } else if (tree.length === 0) {
         process.stdout.write(
-          values.search ? `No study in ${libraryDir} matches "${values.search}".\n` : `The library ${libraryDir} is empty. Add studies with "lumen import <folder>".\n`,
+          values.search ? `No study in ${libraryDir} matches "${plainText(values.search)}".\n` : `The library ${libraryDir} is empty. Add studies with "lumen import <folder>".\n`,
         );
       } else {
         process.stdout.write(formatTree(tree));
