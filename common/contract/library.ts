@@ -143,6 +143,9 @@ export const STUDY_SORT_IDS = ['date', 'name', 'modality'] as const;
 /** A day as an <input type="date"> gives it. */
 const DicomDay = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2024-01-31');
 
+/** The most study UIDs one library.holdings asks about; a longer list of PACS results asks in parts. */
+export const HOLDINGS_MAX_STUDIES = 1000;
+
 export const libraryRequests = {
   'library.studies': request({
     summary: 'Studies (newest first) with their series; search matches patient, ID, description, accession, modality or date.',
@@ -164,6 +167,23 @@ export const libraryRequests = {
       })
       .strict(),
     output: z.object({ studies: z.array(StudyWithSeries), nextCursor: z.string().nullable(), total: z.number(), unfiltered: z.number(), modalities: z.array(z.string()) }),
+  }),
+  'library.holdings': request({
+    summary:
+      'How many instances the library holds of each of these studies and of their series (what the PACS tab marks "in library"); a study the library does not hold is left out.',
+    input: z
+      .object({
+        studyInstanceUids: z
+          .array(Uid)
+          .min(1, 'name at least one study UID')
+          .max(HOLDINGS_MAX_STUDIES, `at most ${HOLDINGS_MAX_STUDIES} study UIDs at a time: ask for a longer list in parts`),
+      })
+      .strict(),
+    output: z.object({
+      studies: z.array(
+        z.object({ studyInstanceUid: z.string(), instances: z.number(), series: z.array(z.object({ seriesInstanceUid: z.string(), instances: z.number() })) }),
+      ),
+    }),
   }),
   'library.thumbnail': request({
     summary: "A PNG of the series' middle image as a data: URL.",

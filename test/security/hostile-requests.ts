@@ -30,6 +30,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   'dialog.openFolder': [{}],
   'dialog.openFile': [{ kind: 'kerasWeights' }],
   'library.studies': [{ search: 'abdomen' }],
+  'library.holdings': [{ studyInstanceUids: [STUDY] }],
   'library.studyPage': [{ search: 'abdomen', sort: 'name', modalities: ['CT'], from: '2020-01-01', to: '2024-12-31', limit: 50 }],
   'library.thumbnail': [{ seriesInstanceUid: SERIES }],
   'library.series': [{ seriesInstanceUid: SERIES }],

@@ -19,6 +19,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
   return {
     'library.studies': ({ search }) => openLibrary(deps).listStudiesWithSeries({ search }),
     'library.studyPage': (query) => openLibrary(deps).studyPage(query),
+    'library.holdings': ({ studyInstanceUids }) => ({ studies: openLibrary(deps).holdings(studyInstanceUids) }),
     'library.thumbnail': async ({ seriesInstanceUid }) => {
       const png = await openLibrary(deps).thumbnail(seriesInstanceUid);
       return { dataUrl: `data:image/png;base64,${png.toString('base64')}` };

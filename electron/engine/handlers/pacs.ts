@@ -49,11 +49,11 @@ function toQuery(q: PacsQuery): StudyQuery {
   };
 }
 
-/** How many instances of each study and series the library holds. */
-function libraryCounts(library: Library): { studies: Map<string, number>; series: Map<string, number> } {
+/** How many instances the library holds of each of these studies and of their series (those studies only, not the whole library). */
+function libraryCounts(library: Library, studyUids: readonly string[]): { studies: Map<string, number>; series: Map<string, number> } {
   const studies = new Map<string, number>();
   const series = new Map<string, number>();
-  for (const study of library.listStudiesWithSeries()) {
+  for (const study of library.holdings(studyUids)) {
     studies.set(study.studyInstanceUid, study.instances);
     for (const s of study.series) series.set(s.seriesInstanceUid, s.instances);
   }
@@ -227,7 +227,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         const options = { timeoutMs: APP_TIMEOUT_MS };
         const studies = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
         studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
-        const inLibrary = libraryCounts(openLibrary(deps)).studies;
+        const inLibrary = libraryCounts(openLibrary(deps), studies.map((s) => s.StudyInstanceUID)).studies;
         return {
           studies: studies.map((s) => ({
             studyInstanceUid: s.StudyInstanceUID,
@@ -252,7 +252,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         const options = { timeoutMs: APP_TIMEOUT_MS };
         const series = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchSeries(studyInstanceUid) : await new DimseClient(connection, options).findSeries(studyInstanceUid);
         series.sort((a, b) => (a.SeriesNumber ?? Infinity) - (b.SeriesNumber ?? Infinity) || a.SeriesInstanceUID.localeCompare(b.SeriesInstanceUID));
-        const inLibrary = libraryCounts(openLibrary(deps)).series;
+        const inLibrary = libraryCounts(openLibrary(deps), [studyInstanceUid]).series;
         return {
           series: series.map((s) => ({
             seriesInstanceUid: s.SeriesInstanceUID,

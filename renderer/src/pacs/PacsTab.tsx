@@ -2,8 +2,10 @@
 // (each expandable to its series), retrieve a study or a series into the library with progress
 // and cancel, and switch the C-STORE receiver on and off. What the library holds is marked and
 // kept up to date as instances land (library.changed).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { HOLDINGS_MAX_STUDIES } from '../../../common/contract/library';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, PacsStudy } from '../../../common/contract/pacs';
+import { isLibraryUid } from '../../../common/dicom-uid';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { Progress } from '../workspace/Progress';
@@ -29,18 +31,22 @@ function holding(inLibrary: number, total: number | null): { text: string; compl
 }
 
 /**
- * Instances the library holds now, by study and by series: what marks "in library" live.
- * Asked for only while there are query results to mark: it is every study of the library
- * (seconds at 20,000 studies), and the tab stays mounted while hidden.
+ * Instances the library holds now of the studies on show, by study and by series: what marks
+ * "in library" live. Asks the library about those studies only (library.holdings, in parts
+ * of at most HOLDINGS_MAX_STUDIES), never for its whole list.
  */
-function useLibraryCounts(enabled: boolean) {
+function useLibraryCounts(studyUids: readonly string[]) {
   const [counts, setCounts] = useState<{ studies: Map<string, number>; series: Map<string, number> }>({ studies: new Map(), series: new Map() });
+  const key = studyUids.join('\n');
   const load = useCallback(() => {
-    void lumen.invoke('library.studies', {}).then(
-      (list) => {
+    const uids = key ? key.split('\n') : [];
+    const parts: string[][] = [];
+    for (let i = 0; i < uids.length; i += HOLDINGS_MAX_STUDIES) parts.push(uids.slice(i, i + HOLDINGS_MAX_STUDIES));
+    void Promise.all(parts.map((part) => lumen.invoke('library.holdings', { studyInstanceUids: part }))).then(
+      (replies) => {
         const studies = new Map<string, number>();
         const series = new Map<string, number>();
-        for (const st of list) {
+        for (const st of replies.flatMap((r) => r.studies)) {
           studies.set(st.studyInstanceUid, st.instances);
           for (const se of st.series) series.set(se.seriesInstanceUid, se.instances);
         }
@@ -48,12 +54,12 @@ function useLibraryCounts(enabled: boolean) {
       },
       () => undefined,
     );
-  }, []);
+  }, [key]);
   useEffect(() => {
-    if (!enabled) return;
+    if (!key) return;
     load();
     return lumen.on('library.changed', load);
-  }, [load, enabled]);
+  }, [load, key]);
   return counts;
 }
 
@@ -67,7 +73,8 @@ export function PacsTab() {
   const [open, setOpen] = useState<Record<string, PacsSeries[] | 'loading' | { error: string }>>({});
   const [retrieving, setRetrieving] = useState<string | null>(null);
   const job = useJob<PacsRetrieveReport>();
-  const counts = useLibraryCounts(studies !== null && studies.length > 0);
+  const shownUids = useMemo(() => (studies ?? []).map((s) => s.studyInstanceUid).filter(isLibraryUid), [studies]);
+  const counts = useLibraryCounts(shownUids);
   const list = useRef<HTMLUListElement>(null);
 
   useEffect(() => {
