@@ -4,7 +4,8 @@ import path from 'node:path';
 import { removeInside } from '../common/node/safe-fs';
 import { parseDicomBuffer } from '../electron/dicom/parse';
 import { ctSlice } from '../test/support/dicom/phantom';
-import { dicomBytes, imageElements } from '../test/support/dicom/write';
+import { ctImageSpec } from '../test/support/dicom/ct-image';
+import { dicomBytes, imageElements, type ElementValue } from '../test/support/dicom/write';
 import { parseHeader } from '../electron/library/header';
 import { Library } from '../electron/library/library';
 import { median, roundTo as round } from './suite';
@@ -15,31 +16,18 @@ import { median, roundTo as round } from './suite';
 
 /** Bump when the generated files change, so that the cached series is rebuilt. */
 const GENERATOR_VERSION = 2;
-const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const BENCH_STUDY = '1.2.826.0.1.3680043.10.1.777';
 
-/** One axial 16-bit CT slice of `size`² with the header fields every generated bench slice shares; `extra` adds the rest. */
-function ctSliceElements(size: number, pixelBytes: Uint8Array, extra: Parameters<typeof imageElements>[0]['extra']) {
-  return imageElements({
-    rows: size,
-    columns: size,
-    bitsAllocated: 16,
-    bitsStored: 16,
-    pixelRepresentation: 1,
-    modality: 'CT',
-    rescaleSlope: 1,
-    rescaleIntercept: 0,
-    windowCenter: 40,
-    windowWidth: 400,
-    pixelBytes,
-    extra: {
-      0x00080016: { vr: 'UI', value: CT_IMAGE_STORAGE },
+/** One axial CT slice of `size`² (test/support/dicom/ct-image.ts) with the header fields every generated bench slice shares; `extra` adds the rest. */
+function ctSliceElements(size: number, hu: Int16Array, extra: Record<number, ElementValue>) {
+  return imageElements(
+    ctImageSpec(size, hu, {
       0x00200011: { vr: 'IS', value: 1 },
       0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
       0x00280030: { vr: 'DS', value: [0.7, 0.7] },
       ...extra,
-    },
-  });
+    }),
+  );
 }
 
 /**
@@ -57,7 +45,7 @@ export function ensureCtSeries(slices = 100, size = 512): string {
     // The same phantom as `lumen bench dicom` (test/support/dicom/phantom.ts), as one axial series with a full CT header.
     const hu = ctSlice(size, size, 1000 + i, 20);
     const z = -i * 2.5;
-    const elements = ctSliceElements(size, new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength), {
+    const elements = ctSliceElements(size, hu, {
       0x00080018: { vr: 'UI', value: `${seriesUid}.${i + 1}` },
       0x00080030: { vr: 'TM', value: '120000' },
       0x00081030: { vr: 'LO', value: 'BENCH CHEST' },
@@ -95,7 +83,6 @@ export function ensureManyFiles(files: number): string {
   fs.mkdirSync(dir, { recursive: true });
   const size = 64;
   const hu = ctSlice(size, size, 7, 20); // the pixels do not matter to the import: one slice for all
-  const pixelBytes = new Uint8Array(hu.buffer, hu.byteOffset, hu.byteLength);
   for (let i = 0; i < files; i++) {
     const series = Math.floor(i / SLICES_PER_SERIES);
     const slice = i % SLICES_PER_SERIES;
@@ -104,7 +91,7 @@ export function ensureManyFiles(files: number): string {
     const z = -slice * 2.5;
     const folder = path.join(dir, `exam${String(series + 1).padStart(4, '0')}`);
     if (slice === 0) fs.mkdirSync(folder);
-    const elements = ctSliceElements(size, pixelBytes, {
+    const elements = ctSliceElements(size, hu, {
       0x00080018: { vr: 'UI', value: `${seriesUid}.${slice + 1}` },
       0x0008103e: { vr: 'LO', value: 'AXIAL' },
       0x00100010: { vr: 'PN', value: `Load^Patient${series + 1}` },

@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { ctImageSpec } from '../support/dicom/ct-image';
 import { ctSlice } from '../support/dicom/phantom';
 import { dicomBytes, writeImage, type ElementValue } from '../support/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
@@ -32,19 +33,7 @@ function ctElements(uid: string, i: number, extra: Record<number, ElementValue> 
 }
 
 function writeCt(file: string, uid: string, i: number): void {
-  writeImage(file, {
-    rows: 64,
-    columns: 64,
-    bitsAllocated: 16,
-    pixelRepresentation: 1,
-    modality: 'CT',
-    rescaleSlope: 1,
-    rescaleIntercept: 0,
-    windowCenter: 40,
-    windowWidth: 400,
-    pixelBytes: new Uint8Array(ctSlice(64, 64, 300 + i, 15).buffer),
-    extra: ctElements(uid, i),
-  });
+  writeImage(file, ctImageSpec(64, ctSlice(64, 64, 300 + i, 15), ctElements(uid, i)));
 }
 
 /** An object without pixel data: an RT Plan or an SR. */

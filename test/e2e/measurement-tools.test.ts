@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
+import { ctImageSpec } from '../support/dicom/ct-image';
 import { ctSlice } from '../support/dicom/phantom';
 import { writeImage } from '../support/dicom/write';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
@@ -39,12 +40,7 @@ describe('measurement tools', () => {
   const session = useUiSession('lumen-measure-tools', (dataDir) => {
     const dir = path.join(dataDir, 'incoming');
     mkdirSync(dir, { recursive: true });
-    writeImage(path.join(dir, 'ct.dcm'), {
-      rows: SIZE, columns: SIZE, bitsAllocated: 16, pixelRepresentation: 1, modality: 'CT',
-      rescaleSlope: 1, rescaleIntercept: INTERCEPT, windowCenter: 40, windowWidth: 400,
-      pixelBytes: new Uint8Array(stored.buffer), uid: UID,
-      extra: { 0x00280030: { vr: 'DS', value: [SPACING, SPACING] }, 0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' } },
-    });
+    writeImage(path.join(dir, 'ct.dcm'), ctImageSpec(SIZE, stored, { 0x00280030: { vr: 'DS', value: [SPACING, SPACING] } }, { rescaleIntercept: INTERCEPT, uid: UID }));
   });
 
   it('rectangle, ellipse, angle and probe: drawn by key, listed with values that match the pixels', async () => {

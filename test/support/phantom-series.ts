@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ctSlice } from './dicom/phantom';
 import { applyWindow, modelInput } from '../../electron/dicom/pixels';
 import { writeImage } from './dicom/write';
+import { ctImageSpec } from './dicom/ct-image';
 import { buildEfficientNet, copyWeights, createClassifier, customVariant, HEAD_LAYERS } from '../../models';
 import { savePackage, type PackageMetadata } from '../../models/package';
 import { initBackend } from '../../models/runtime';
@@ -47,35 +48,21 @@ export function writePhantomSeries(dir: string, slices = 12): PhantomSeries {
       addLesion(px, PHANTOM_SIZE, SERIES_LESION.x, SERIES_LESION.y);
       lesionSlices.push(i);
     }
-    writeImage(path.join(dir, `slice${String(i + 1).padStart(3, '0')}.dcm`), {
-      rows: PHANTOM_SIZE,
-      columns: PHANTOM_SIZE,
-      bitsAllocated: 16,
-      bitsStored: 16,
-      pixelRepresentation: 1,
-      modality: 'CT',
-      rescaleSlope: 1,
-      rescaleIntercept: 0,
-      windowCenter: 40,
-      windowWidth: 400,
-      pixelBytes: new Uint8Array(px.buffer),
-      uid: base,
-      extra: {
-        0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
-        0x00080018: { vr: 'UI', value: `${base}.3.${i + 1}` },
-        0x0020000d: { vr: 'UI', value: studyUid },
-        0x0020000e: { vr: 'UI', value: seriesUid },
-        0x00200013: { vr: 'IS', value: i + 1 },
-        0x00200011: { vr: 'IS', value: 3 },
-        0x0008103e: { vr: 'LO', value: 'Phantom abdomen 5mm' },
-        0x00081030: { vr: 'LO', value: 'CT abdomen phantom' },
-        0x00280030: { vr: 'DS', value: [0.7, 0.7] },
-        0x00180050: { vr: 'DS', value: 5 },
-        0x00201041: { vr: 'DS', value: i * 5 },
-        0x00200032: { vr: 'DS', value: [-45, -45, i * 5] },
-        0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
-      },
-    });
+    const extra = {
+      0x00080018: { vr: 'UI', value: `${base}.3.${i + 1}` },
+      0x0020000d: { vr: 'UI', value: studyUid },
+      0x0020000e: { vr: 'UI', value: seriesUid },
+      0x00200013: { vr: 'IS', value: i + 1 },
+      0x00200011: { vr: 'IS', value: 3 },
+      0x0008103e: { vr: 'LO', value: 'Phantom abdomen 5mm' },
+      0x00081030: { vr: 'LO', value: 'CT abdomen phantom' },
+      0x00280030: { vr: 'DS', value: [0.7, 0.7] },
+      0x00180050: { vr: 'DS', value: 5 },
+      0x00201041: { vr: 'DS', value: i * 5 },
+      0x00200032: { vr: 'DS', value: [-45, -45, i * 5] },
+      0x00200037: { vr: 'DS', value: [1, 0, 0, 0, 1, 0] },
+    };
+    writeImage(path.join(dir, `slice${String(i + 1).padStart(3, '0')}.dcm`), ctImageSpec(PHANTOM_SIZE, px, extra, { uid: base }));
   }
   return { dir, slices, lesionSlices, studyUid, seriesUid };
 }
