@@ -182,25 +182,44 @@ function ybrFullToRgb(px: Uint8Array): void {
   }
 }
 
-/** Uncompressed YBR_FULL_422: Y1 Y2 Cb Cr per pixel pair; to interleaved YBR_FULL. */
-function expand422(src: Uint8Array, rows: number, columns: number): Uint8Array {
-  const out = new Uint8Array(rows * columns * 3);
+/**
+ * YBR_FULL with more than 8 bits (unsigned, masked to Bits Stored) to RGB, in
+ * place: PS3.3 C.7.6.3.1.2 centres Cb and Cr on half full scale, which is
+ * 2^(Bits Stored - 1) here as 128 is for 8 bits; the equations are the same.
+ */
+function ybrFullToRgbWide(px: Uint16Array | Uint32Array, bitsStored: number): void {
+  const max = 2 ** bitsStored - 1;
+  const centre = 2 ** (bitsStored - 1);
+  const clamp = (v: number) => (v < 0 ? 0 : v > max ? max : Math.round(v));
+  for (let i = 0; i < px.length; i += 3) {
+    const y = px[i];
+    const cb = px[i + 1] - centre;
+    const cr = px[i + 2] - centre;
+    px[i] = clamp(y + 1.402 * cr);
+    px[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+    px[i + 2] = clamp(y + 1.772 * cb);
+  }
+}
+
+/** Uncompressed YBR_FULL_422: Y1 Y2 Cb Cr per pixel pair, samples of `bps` bytes; to interleaved YBR_FULL. */
+function expand422(src: Uint8Array, rows: number, columns: number, bps: number): Uint8Array {
+  const out = new Uint8Array(rows * columns * 3 * bps);
   let s = 0;
   let d = 0;
+  const copy = (from: number) => {
+    for (let b = 0; b < bps; b++) out[d++] = src[from + b];
+  };
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c += 2) {
-      const y1 = src[s];
-      const y2 = src[s + 1];
-      const cb = src[s + 2];
-      const cr = src[s + 3];
-      s += 4;
-      out[d++] = y1;
-      out[d++] = cb;
-      out[d++] = cr;
+      const [y1, y2, cb, cr] = [s, s + bps, s + 2 * bps, s + 3 * bps];
+      s += 4 * bps;
+      copy(y1);
+      copy(cb);
+      copy(cr);
       if (c + 1 < columns) {
-        out[d++] = y2;
-        out[d++] = cb;
-        out[d++] = cr;
+        copy(y2);
+        copy(cb);
+        copy(cr);
       }
     }
   }
@@ -315,8 +334,8 @@ function nativeBytes(parsed: ParsedDicom, frameIndex: number, bps: number): { by
     meta.highBit === meta.bitsAllocated - 1 &&
     (spp === 1 || (meta.planarConfiguration === 0 && photometric === 'RGB'));
   let bytes = nativeFrame(parsed, frameIndex, share);
-  if (photometric === 'YBR_FULL_422' && spp === 3 && bps === 1) {
-    bytes = expand422(bytes, meta.rows, meta.columns);
+  if (photometric === 'YBR_FULL_422' && spp === 3 && bps <= 2) {
+    bytes = expand422(bytes, meta.rows, meta.columns, bps);
     photometric = 'YBR_FULL';
   } else if (spp === 3 && meta.planarConfiguration === 1) {
     bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
@@ -382,6 +401,14 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   const pixels = bitsAllocated === 1 ? bytes : typedView(bytes, meta.bitsAllocated, meta.pixelRepresentation === 1);
   if (bitsAllocated !== 1 && LOSSY.has(meta.transferSyntaxUid)) clampStored(pixels, meta);
   else if (bitsAllocated !== 1) maskStored(pixels, meta);
+  if (spp === 3 && photometric === 'YBR_FULL' && bps > 1) {
+    // Wider samples convert after masking: Bits Stored below High Bit, whatever the padding bits hold.
+    if (meta.pixelRepresentation === 1) {
+      throw new DicomFileError(file, `is YBR_FULL with signed samples (Pixel Representation 1) at ${meta.bitsStored} bits, which has no meaning: PS3.3 centres the colour differences on half full scale, so the samples are unsigned. The header is corrupt; convert the file to RGB with the software that made it.`);
+    }
+    ybrFullToRgbWide(pixels as Uint16Array | Uint32Array, meta.bitsStored);
+    photometric = 'RGB';
+  }
   return {
     rows: meta.rows,
     columns: meta.columns,
