@@ -228,6 +228,9 @@ export function App() {
         setHeatmap((h) => ({ ...h, visible: !h.visible }));
         return;
       }
+      // A control that used the key itself (the study list's arrows move between studies)
+      // keeps it from the viewer: one key, one action.
+      if (e.defaultPrevented) return;
       const cmd = KEY_COMMANDS[e.key];
       // In the Training tab, Delete clears labels (the panel's own shortcut).
       if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training') return;

@@ -1,0 +1,170 @@
+// The core journey with the keyboard alone, in Debian's Chromium through `lumen serve`'s
+// bridge and the real engine, on DICOM that dcmtk wrote (test/e2e/external-dicom-more.ts):
+// import by typing a path and Enter, Tab to a series and open it with Enter, page its
+// slices, a W/L preset by number, actual size and reset, each tool by its letter, the
+// toolbar by Tab, Help, About and Settings opened by their keys and closed by Esc with the
+// focus back where it was, the study list's arrows (which move in the list, not the image),
+// a label by number and a run started from the Training tab. Every control Tab stops on
+// must show where the focus is. Screenshots: test-results/journey-keyboard-*.png.
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
+
+interface Focused {
+  /** The accessible name: aria-label, else the label's text, else the text. */
+  name: string;
+  tag: string;
+  /** Whether the focus shows: an outline, or a shadow or border the control lacks unfocused. */
+  ring: boolean;
+}
+
+/** The focused element, and whether a sighted keyboard user can see that it is focused. */
+async function focused(page: Page): Promise<Focused> {
+  return page.evaluate(() => {
+    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+    type El = {
+      tagName: string;
+      textContent: string | null;
+      labels?: { textContent: string | null }[];
+      getAttribute(name: string): string | null;
+      cloneNode(deep: boolean): El;
+      removeAttribute(name: string): void;
+      remove(): void;
+      style: Record<string, string>;
+      parentNode: { insertBefore(node: El, before: El): void };
+    };
+    const win = globalThis as unknown as { document: { activeElement: El | null; body: El }; getComputedStyle(el: El): Record<string, string> };
+    const el = win.document.activeElement;
+    if (!el || el === win.document.body) return { name: '', tag: 'body', ring: false };
+    const look = (e: El) => {
+      const s = win.getComputedStyle(e);
+      return { outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow, border: s.borderColor };
+    };
+    const on = look(el);
+    // The same control unfocused: a shallow copy beside it, out of sight.
+    const twin = el.cloneNode(false);
+    twin.removeAttribute('id');
+    twin.style.position = 'absolute';
+    twin.style.visibility = 'hidden';
+    el.parentNode.insertBefore(twin, el);
+    const off = look(twin);
+    twin.remove();
+    const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
+    return { name, tag: el.tagName.toLowerCase(), ring: on.outline || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
+  });
+}
+
+describe('the core journey with the keyboard alone', () => {
+  let set: MoreExternalSet;
+  const session = useUiSession('lumen-journey-keyboard', (dataDir) => {
+    set = writeMoreExternalSet(path.join(dataDir, 'incoming'));
+  });
+
+  it('imports, opens, pages, windows, zooms, switches tools, labels and starts a run, every stop visible', async () => {
+    const { page, errors } = await openApp(session());
+    let step = 0;
+    const shot = async (name: string) => page.screenshot({ path: path.join(resultsDir(), `journey-keyboard-${String(++step).padStart(2, '0')}-${name}.png`) });
+    /** Presses Tab (or Shift+Tab) until the focus is on `name`; every control on the way must show its focus. */
+    const tabTo = async (name: RegExp, opts: { back?: boolean; max?: number } = {}) => {
+      const hidden: string[] = [];
+      const passed: string[] = [];
+      for (let i = 0; i < (opts.max ?? 80); i++) {
+        await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
+        const f = await focused(page);
+        passed.push(f.name.slice(0, 40));
+        if (!f.ring) hidden.push(`${f.tag} "${f.name.slice(0, 40)}"`);
+        if (name.test(f.name)) {
+          expect(hidden, `focus not shown on the way to ${name}`).toEqual([]);
+          return;
+        }
+      }
+      throw new Error(`Tab never reached ${name}; it passed ${passed.join(' | ')}`);
+    };
+    const index = page.getByTestId('image-index');
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.getByRole('region', { name: 'Welcome to Lumen' }).waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Escape');
+
+    // Import: Tab to the field, type the folder, Enter.
+    await tabTo(/^Import a folder or file$/);
+    await page.keyboard.type(set.dir);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('import-report').filter({ hasText: `${set.imageFiles + 1} imported` }).waitFor({ timeout: 120_000 });
+
+    // Tab through the study list's filters and studies to a series; Enter opens it.
+    await tabTo(/^Open series 1 NO NUMBERS/);
+    await page.keyboard.press('Enter');
+    await index.filter({ hasText: 'Im 1/4' }).waitFor({ timeout: 60_000 });
+    // The open series' card is marked as open; the focus on it must still show.
+    expect(await focused(page)).toMatchObject({ name: expect.stringMatching(/^Open series 1 NO NUMBERS/), ring: true });
+    await shot('series-open');
+
+    // Page the slices.
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 2/4' }).waitFor();
+    await page.keyboard.press('End');
+    await index.filter({ hasText: 'Im 4/4' }).waitFor();
+    await page.keyboard.press('Home');
+    await index.filter({ hasText: 'Im 1/4' }).waitFor();
+
+    // A W/L preset by its number.
+    await page.keyboard.press('3');
+    await expect.poll(() => page.getByTestId('preset').inputValue()).toBe('ct-lung');
+    await expect.poll(() => page.locator('.corner.br').innerText()).toContain('W 1500 L -600');
+    // Actual size, then reset to the fitted view.
+    const zoom = async () => /Zoom (\d+)%/.exec(await page.locator('.corner.br').innerText())?.[1];
+    const fitted = await zoom();
+    await page.keyboard.press('a');
+    await expect.poll(zoom).toBe('100');
+    await page.keyboard.press('Shift+R');
+    await expect.poll(zoom).toBe(fitted);
+
+    // Each tool by its letter.
+    const tool = () => page.getByRole('toolbar', { name: 'Viewer tools' }).locator('button[aria-pressed="true"]').first().getAttribute('aria-label');
+    for (const [key, label] of [['p', 'Pan'], ['z', 'Zoom'], ['l', /^Length/], ['b', /^Rectangle/], ['e', /^Ellipse/], ['n', /^Angle/], ['v', /^Probe/], ['w', 'Window/level']] as const) {
+      await page.keyboard.press(key);
+      await expect.poll(tool).toMatch(typeof label === 'string' ? new RegExp(`^${label}$`) : label);
+    }
+
+    // The toolbar by Tab: the active tool shows its focus too.
+    await tabTo(/^Window\/level$/);
+    await tabTo(/^Reset view$/, { max: 20 });
+    await shot('toolbar-focus');
+
+    // Help, About and Settings by their keys; Esc closes each and the focus comes back.
+    for (const [key, dialogName] of [['?', /shortcuts/i], ['F1', /About/i], ['Control+,', /Settings/i]] as const) {
+      await page.keyboard.press(key);
+      const dialog = page.getByRole('dialog', { name: dialogName });
+      await dialog.waitFor();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect(await focused(page)).toMatchObject({ name: 'Reset view', ring: true });
+    }
+
+    // In the study list, the arrows on a study move to the next study, and leave the image alone.
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 2/4' }).waitFor();
+    await tabTo(/^▾\s*Shuffle, Sid/, { back: true });
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(async () => (await focused(page)).name).toMatch(/^▾\s*Scout, Sam/);
+    expect(await index.innerText()).toBe('Im 2/4');
+    await shot('study-head-focus');
+
+    // The Training tab by Tab and Enter; 2 labels the open series; Start by Tab and Enter.
+    await tabTo(/^Training$/);
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    await panel.waitFor();
+    await page.keyboard.press('2');
+    await panel.getByText(/^Current: abnormal/).waitFor({ timeout: 30_000 });
+    await tabTo(/^Start training$/, { max: 120 });
+    await page.keyboard.press('Enter');
+    // One class labelled: the run is refused in words.
+    await panel.getByRole('status').filter({ hasText: 'Training failed: Only one class (abnormal) is labelled' }).waitFor({ timeout: 60_000 });
+    await shot('training');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
