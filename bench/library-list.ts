@@ -31,10 +31,16 @@ export interface LibraryBenchResult {
   studies: number;
   /** library.studies: every study with its series, in one reply (the study browser before paging). */
   wholeList: { ms: number; replyBytes: number };
-  /** library.studyPage: the first 200 studies, the next 200, a search for a study far down, the first page by name and by modality. */
+  /**
+   * library.studyPage: the first 200 studies, the next 200, a search for a study far down (by
+   * patient ID, and by part of the name: both through the trigram index), a 2-letter search (too
+   * short for the index: a scan), the first page by name and by modality.
+   */
   firstPage: { ms: number; replyBytes: number };
   nextPage: { ms: number };
   searchFarStudy: { ms: number };
+  searchFarName: { ms: number };
+  searchTwoLetters: { ms: number };
   firstPageByName: { ms: number };
   firstPageByModality: { ms: number };
   /** The label overview (labels overview, the Training tab) of `series` one-image series, a third of them labelled. */
@@ -70,6 +76,8 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
         firstPage: { ms: await timeMs(() => ask('library.studyPage', {})), replyBytes: await bytes('library.studyPage', {}) },
         nextPage: { ms: await timeMs(() => ask('library.studyPage', { cursor: first.nextCursor })) },
         searchFarStudy: { ms: await timeMs(() => ask('library.studyPage', { search: far.patientId })) },
+        searchFarName: { ms: await timeMs(() => ask('library.studyPage', { search: far.name.split('^')[0].toLowerCase() })) },
+        searchTwoLetters: { ms: await timeMs(() => ask('library.studyPage', { search: 'k0' })) },
         firstPageByName: { ms: await timeMs(() => ask('library.studyPage', { sort: 'name' })) },
         firstPageByModality: { ms: await timeMs(() => ask('library.studyPage', { sort: 'modality' })) },
       };
@@ -94,7 +102,8 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
     say(`Study list through the engine, ${opts.studies.toLocaleString('en-GB')} studies (median of 5; the whole list of 3):`);
     say(`  whole list at once (library.studies): ${out.wholeList.ms} ms, ${kb(out.wholeList.replyBytes)}`);
     say(`  first page of 200 (library.studyPage): ${out.firstPage.ms} ms, ${kb(out.firstPage.replyBytes)}; next page ${out.nextPage.ms} ms`);
-    say(`  search for the last study: ${out.searchFarStudy.ms} ms; first page by name ${out.firstPageByName.ms} ms, by modality ${out.firstPageByModality.ms} ms`);
+    say(`  search for the last study: by ID ${out.searchFarStudy.ms} ms, by name ${out.searchFarName.ms} ms; a 2-letter search (a scan) ${out.searchTwoLetters.ms} ms`);
+    say(`  first page by name ${out.firstPageByName.ms} ms, by modality ${out.firstPageByModality.ms} ms`);
     say(`Label overview of ${opts.studies.toLocaleString('en-GB')} series (median of 3): ${out.labelOverview.ms} ms`);
     say(`(${out.machine.cpus} × ${out.machine.cpuModel}, Node ${out.machine.node})`);
     return out;
