@@ -94,6 +94,12 @@ describe('a user with more kinds of DICOM from other software', () => {
     const scout = /^Study .*Scout, Sam/;
     await open(scout, 'TOPOGRAM', 1);
     expect(await study(scout).getByTestId('series-card').count()).toBe(2);
+    // The SR's text finding is read whole under the list, not cut at the column's edge
+    // (a keyboard user has no tooltip to hover).
+    const finding = page.getByTestId('result-finding').first().locator('td').first();
+    await finding.waitFor({ timeout: 30_000 });
+    expect(await finding.innerText()).toBe('No acute finding.');
+    expect(await finding.evaluate((td: { scrollWidth: number; clientWidth: number }) => td.scrollWidth <= td.clientWidth)).toBe(true);
     await shot('localizer');
 
     // Slices stored 3, 1, 4, 2 with no Instance Number: shown by position, the disc growing.
