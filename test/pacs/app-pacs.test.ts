@@ -10,12 +10,8 @@ import { EngineHost } from '../../electron/engine/host';
 import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
 import { engineRequests, usePacsFixture } from './support';
 
-let receiverPort: number;
 const pacs = usePacsFixture('app-pacs', {
-  orthanc: async () => {
-    receiverPort = await freePort();
-    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } };
-  },
+  receiver: true,
   studies: [
     { key: 31, patientId: 'PID-APP-A', patientName: 'Appleseed^Ann', accession: 'ACC-APP-A', studyDate: '20250310', modality: 'CT', seriesCount: 2, perSeries: 3 },
     { key: 32, patientId: 'PID-APP-B', patientName: 'Bishop^Bo', accession: 'ACC-APP-B', studyDate: '20230101', modality: 'MR', seriesCount: 1, perSeries: 2 },
@@ -24,6 +20,7 @@ const pacs = usePacsFixture('app-pacs', {
 const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
+let receiverPort: number;
 let host: EngineHost;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
@@ -45,6 +42,7 @@ async function jobEnd(jobId: string): Promise<{ event: string; payload: any }> {
 beforeAll(async () => {
   orthanc = pacs.orthanc;
   [ct, mr] = pacs.studies;
+  receiverPort = pacs.receiverPort;
   host = new EngineHost({ dataDir, shell: 'browser' });
   host.onEvent((event, payload) => events.push({ event, payload }));
 }, 120_000);

@@ -8,23 +8,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
 import { json, lumen, usePacsFixture } from './support';
 
-let receiverPort: number;
 const pacs = usePacsFixture('pacs-move', {
-  orthanc: async () => {
-    receiverPort = await freePort();
-    // Any calling AE title may find and move here (so a move to an unknown destination reaches the C-MOVE itself).
-    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } }, config: { DicomAlwaysAllowFind: true, DicomAlwaysAllowMove: true } };
-  },
+  receiver: true,
+  // Any calling AE title may find and move here (so a move to an unknown destination reaches the C-MOVE itself).
+  orthanc: { config: { DicomAlwaysAllowFind: true, DicomAlwaysAllowMove: true } },
   studies: [{ key: 31, patientId: 'PID-M', patientName: 'Move^Me', accession: 'ACC-M', studyDate: '20250405', seriesCount: 2, perSeries: 3 }],
 });
 const scratch = pacs.scratch;
 let orthanc: Orthanc;
+let receiverPort: number;
 let ct: GeneratedStudy;
 let dataDir: string;
 
 beforeAll(async () => {
   orthanc = pacs.orthanc;
   ct = pacs.studies[0];
+  receiverPort = pacs.receiverPort;
   dataDir = path.join(scratch, 'data');
   const add = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
   expect(add.code, add.stderr).toBe(0);

@@ -5,15 +5,11 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
+import type { GeneratedStudy, Orthanc } from '../support/orthanc';
 import { json, listen, lumen, root, usePacsFixture } from './support';
 
-let receiverPort: number;
 const pacs = usePacsFixture('pacs-test', {
-  orthanc: async () => {
-    receiverPort = await freePort();
-    return { modalities: { lumen: { aet: 'LUMEN', port: receiverPort } } };
-  },
+  receiver: true,
   studies: [
     { key: 1, patientId: 'PID-A', patientName: 'Doe^Jane', accession: 'ACC-A', studyDate: '20250102', modality: 'CT', seriesCount: 2, perSeries: 3 },
     { key: 2, patientId: 'PID-B', patientName: 'Roe^Richard', accession: 'ACC-B', studyDate: '20240615', modality: 'MR', seriesCount: 1, perSeries: 2 },
@@ -21,6 +17,7 @@ const pacs = usePacsFixture('pacs-test', {
 });
 const scratch = pacs.scratch;
 let orthanc: Orthanc;
+let receiverPort: number;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
 let dataDir: string;
@@ -28,6 +25,7 @@ let dataDir: string;
 beforeAll(async () => {
   orthanc = pacs.orthanc;
   [ct, mr] = pacs.studies;
+  receiverPort = pacs.receiverPort;
   dataDir = path.join(scratch, 'data');
   const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
   expect(web.code, web.stderr).toBe(0);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import type { EngineHost } from '../../electron/engine/host';
-import { generateStudy, type GeneratedStudy, type Orthanc, type OrthancOptions, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { freePort, generateStudy, type GeneratedStudy, type Orthanc, type OrthancOptions, orthancInstalled, startOrthanc } from '../support/orthanc';
 
 export const root = path.resolve(__dirname, '../..');
 
@@ -80,20 +80,29 @@ export interface PacsFixture {
   readonly orthanc: Orthanc;
   /** The studies stored in Orthanc before the tests, in the order given. */
   readonly studies: GeneratedStudy[];
+  /** With `receiver`: the loopback port Orthanc knows Lumen's receiver at (modality `lumen`, AE title LUMEN). */
+  readonly receiverPort: number;
 }
 
 /**
  * A real Orthanc for one test file: started before its tests (with `studies` stored in it),
  * stopped and its scratch folder removed after them. `options` may be a function, called
- * once the scratch folder exists (e.g. to make certificates in it first).
+ * once the scratch folder exists (e.g. to make certificates in it first). `receiver`: Orthanc
+ * also knows Lumen's receiver, where C-MOVE sends and Orthanc pushes to, as the modality `lumen`
+ * (AE title LUMEN) on a free loopback port.
  */
-export function usePacsFixture(name: string, setup: { orthanc?: OrthancOptions | ((scratch: string) => OrthancOptions | Promise<OrthancOptions>); studies?: StudySpec[] } = {}): PacsFixture {
+export function usePacsFixture(name: string, setup: { orthanc?: OrthancOptions | ((scratch: string) => OrthancOptions | Promise<OrthancOptions>); studies?: StudySpec[]; receiver?: boolean } = {}): PacsFixture {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `lumen-${name}-`));
   let orthanc: Orthanc | undefined;
   const studies: GeneratedStudy[] = [];
+  let receiverPort: number | undefined;
   beforeAll(async () => {
     if (!orthancInstalled()) throw new Error("These tests need Debian's orthanc and orthanc-dicomweb (apt-get install orthanc orthanc-dicomweb; .ci/run does it).");
-    const options = typeof setup.orthanc === 'function' ? await setup.orthanc(scratch) : setup.orthanc;
+    let options = typeof setup.orthanc === 'function' ? await setup.orthanc(scratch) : setup.orthanc;
+    if (setup.receiver) {
+      receiverPort = await freePort();
+      options = { ...options, modalities: { ...options?.modalities, lumen: { aet: 'LUMEN', port: receiverPort } } };
+    }
     orthanc = await startOrthanc(options);
     for (const spec of setup.studies ?? []) {
       const generated = generateStudy(spec);
@@ -112,6 +121,10 @@ export function usePacsFixture(name: string, setup: { orthanc?: OrthancOptions |
       return orthanc;
     },
     studies,
+    get receiverPort() {
+      if (receiverPort === undefined) throw new Error('No receiver: ask usePacsFixture for one (receiver: true) and use its port inside a test or a later beforeAll.');
+      return receiverPort;
+    },
   };
 }
 
@@ -146,4 +159,15 @@ export function makeCertificates(dir: string, cas: string[], certs: Record<strin
     openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}-ca.crt`, '-CAkey', `${ca}-ca.key`, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
   }
   return (file) => path.join(dir, file);
+}
+
+/** Orthanc's configuration for DICOM TLS with makeCertificates' files: its certificate `orthanc`, and a client certificate signed by the `test` CA required of whoever connects. */
+export function orthancTlsConfig(cert: (file: string) => string): Record<string, unknown> {
+  return {
+    DicomTlsEnabled: true,
+    DicomTlsCertificate: cert('orthanc.crt'),
+    DicomTlsPrivateKey: cert('orthanc.key'),
+    DicomTlsTrustedCertificates: cert('test-ca.crt'),
+    DicomTlsRemoteCertificateRequired: true,
+  };
 }

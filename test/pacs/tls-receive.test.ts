@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
 import { Library } from '../../electron/library/library';
 import { freePort, generateStudy } from '../support/orthanc';
-import { engineRequests, json, listen, lumen, makeCertificates, usePacsFixture } from './support';
+import { engineRequests, json, listen, lumen, makeCertificates, orthancTlsConfig, usePacsFixture } from './support';
 
 const run = promisify(execFile);
 let cert: (file: string) => string = () => '';
@@ -25,13 +25,7 @@ const pacs = usePacsFixture('pacs-tls-receive', {
     return {
       // Orthanc sends to both over DICOM TLS: the listener (its own AE title) and C-MOVE's receiver (Lumen's calling AE title).
       modalities: { listener: { aet: 'LUMENRX', port: listenPort, tls: true }, lumen: { aet: 'LUMEN', port: movePort, tls: true } },
-      config: {
-        DicomTlsEnabled: true,
-        DicomTlsCertificate: cert('orthanc.crt'),
-        DicomTlsPrivateKey: cert('orthanc.key'),
-        DicomTlsTrustedCertificates: cert('test-ca.crt'),
-        DicomTlsRemoteCertificateRequired: true,
-      },
+      config: orthancTlsConfig(cert),
     };
   },
   studies: [

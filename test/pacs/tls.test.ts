@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateStudy, type GeneratedStudy, type Orthanc } from '../support/orthanc';
-import { json, lumen, makeCertificates, usePacsFixture } from './support';
+import { json, lumen, makeCertificates, orthancTlsConfig, usePacsFixture } from './support';
 
 let cert: (file: string) => string = () => '';
 const pacs = usePacsFixture('pacs-tls', {
@@ -14,13 +14,7 @@ const pacs = usePacsFixture('pacs-tls', {
     cert = makeCertificates(path.join(scratch, 'certs'), ['test', 'other'], { orthanc: 'test', lumen: 'test' });
     return {
       modalities: { lumen: { aet: 'LUMEN', port: 1 } },
-      config: {
-        DicomTlsEnabled: true,
-        DicomTlsCertificate: cert('orthanc.crt'),
-        DicomTlsPrivateKey: cert('orthanc.key'),
-        DicomTlsTrustedCertificates: cert('test-ca.crt'),
-        DicomTlsRemoteCertificateRequired: true,
-      },
+      config: orthancTlsConfig(cert),
     };
   },
   studies: [{ key: 41, patientId: 'PID-T', patientName: 'Tls^Test', accession: 'ACC-T', studyDate: '20250506', perSeries: 2 }],
