@@ -11,7 +11,8 @@ import './setup/setup.css';
 import { useRequest } from './useRequest';
 import { loadFrame, type LoadedFrame } from './viewer/image';
 import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
-import { joinParts, personName } from './workspace/format';
+import { personName } from './workspace/format';
+import { joinIsolated } from './workspace/isolated';
 import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
@@ -49,6 +50,17 @@ const KEY_COMMANDS: Record<string, ViewerCommand> = {
   R: 'reset',
   Delete: 'deleteMeasurement',
   Backspace: 'deleteMeasurement',
+  '+': 'zoomIn',
+  '=': 'zoomIn',
+  '-': 'zoomOut',
+};
+
+/** Shift + arrow pans, where the arrow alone pages (the study list's Shift+↑/↓ select series first). */
+const SHIFT_COMMANDS: Record<string, ViewerCommand> = {
+  ArrowLeft: 'panLeft',
+  ArrowRight: 'panRight',
+  ArrowUp: 'panUp',
+  ArrowDown: 'panDown',
 };
 
 export function App() {
@@ -231,7 +243,7 @@ export function App() {
       // A control that used the key itself (the study list's arrows move between studies)
       // keeps it from the viewer: one key, one action.
       if (e.defaultPrevented) return;
-      const cmd = KEY_COMMANDS[e.key];
+      const cmd = (e.shiftKey ? SHIFT_COMMANDS[e.key] : undefined) ?? KEY_COMMANDS[e.key];
       // In the Training tab, Delete clears labels (the panel's own shortcut).
       if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training') return;
       if (cmd && viewer.current) {
@@ -255,7 +267,7 @@ export function App() {
         </span>
         {open && (
           <span className="topbar-context">
-            {joinParts(personName(open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
+            {joinIsolated(personName(open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
           </span>
         )}
         <span className="spacer" />

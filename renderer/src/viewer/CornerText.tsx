@@ -4,6 +4,7 @@
 import type { ReactNode } from 'react';
 import type { SeriesSummary, StudySummary } from '../../../common/contract/library';
 import { formatDate, formatMm, formatValue, joinParts, personName } from '../workspace/format';
+import { joinIsolated } from '../workspace/isolated';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
 
@@ -42,14 +43,15 @@ export function CornerText(props: {
   return (
     <>
       <div className="corner tl">
-        <div className="strong">{personName(study.patientName)}</div>
-        <div>{study.patientId ?? ''}</div>
+        {/* The file's text, each value isolated: a bidirectional override in a name cannot reorder the rest. */}
+        <div className="strong" data-testid="corner-patient"><bdi>{personName(study.patientName)}</bdi></div>
+        <div><bdi>{study.patientId ?? ''}</bdi></div>
         <div>{formatDate(study.studyDate)}</div>
-        <div>{study.studyDescription ?? ''}</div>
+        <div><bdi>{study.studyDescription ?? ''}</bdi></div>
       </div>
       <div className="corner tr">
-        <div className="strong">{joinParts(series.modality, series.seriesNumber != null && `Se ${series.seriesNumber}`)}</div>
-        <div>{series.seriesDescription ?? ''}</div>
+        <div className="strong">{joinIsolated(series.modality, series.seriesNumber != null && `Se ${series.seriesNumber}`)}</div>
+        <div><bdi>{series.seriesDescription ?? ''}</bdi></div>
         {props.heatmapLabel !== null && <div className="heat-label">Heatmap: {props.heatmapLabel}</div>}
       </div>
       <div className="corner bl">
@@ -65,7 +67,8 @@ export function CornerText(props: {
         {props.children}
       </div>
       <div className="corner br">
-        {view && frame && <div data-testid="corner-wl">{windowText(frame, view)}</div>}
+        {/* A window means little for colour: the W/L tool leaves colour images as they are (tools/windowLevel.ts). */}
+        {view && frame && frame.frame.samplesPerPixel === 1 && <div data-testid="corner-wl">{windowText(frame, view)}</div>}
         {view && <div data-testid="corner-zoom">{joinParts(`Zoom ${Math.round(view.zoom * 100)}%`, view.rotation ? `${view.rotation * 90}°` : null, view.flipH && 'flip H', view.flipV && 'flip V', view.invert && 'inverted')}</div>}
       </div>
     </>

@@ -7,11 +7,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
-import { countOf, formatDate, joinParts, personName, seriesLabel } from './format';
+import { countOf, formatDate, personName, seriesLabel } from './format';
 import { isFiltering, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
 import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
 import { useVirtualList } from './useVirtualList';
+import { joinIsolated } from './isolated';
 import './study-list.css';
 
 /** Heights in px (study-list.css lays rows out to match): a study's header (two or three lines), one series row, the gap between studies. */
@@ -302,9 +303,9 @@ export function StudyList({
                 <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} title={open ? 'Hide the series' : 'Show the series'}>
                   <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span className="study-text">
-                    <span className="strong">{personName(st.patientName)}</span>
-                    <span className="muted">{joinParts(st.patientId, formatDate(st.studyDate))}</span>
-                    {st.studyDescription && <span className="study-desc">{st.studyDescription}</span>}
+                    <span className="strong" data-testid="study-patient"><bdi>{personName(st.patientName)}</bdi></span>
+                    <span className="muted">{joinIsolated(st.patientId, formatDate(st.studyDate))}</span>
+                    {st.studyDescription && <span className="study-desc"><bdi>{st.studyDescription}</bdi></span>}
                   </span>
                   <span className="study-meta">
                     <span>
@@ -335,7 +336,7 @@ export function StudyList({
                           {countOf(se.frames, 'image')}
                           {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
                         </span>
-                        <span className="series-desc">{se.seriesDescription ?? ''}</span>
+                        <span className="series-desc"><bdi>{se.seriesDescription ?? ''}</bdi></span>
                       </span>
                     </button>
                   ))}

@@ -1,4 +1,4 @@
-// Window/level: a drag right widens the window, a drag down raises its centre.
+// Window/level: a drag right widens the window, a drag down raises its centre; grey images only.
 import { minWindowWidth } from '../window';
 import type { ViewerTool } from './tool';
 
@@ -8,6 +8,8 @@ export const windowLevelTool: ViewerTool = {
   key: 'W',
   icon: '◐',
   move(d, ctx) {
+    // Grey images only: a colour image is shown as stored, and the corner shows no window for it.
+    if (ctx.frame.frame.samplesPerPixel !== 1) return;
     const [dx, dy] = [d.screen[0] - d.startScreen[0], d.screen[1] - d.startScreen[1]];
     const v = d.startView;
     ctx.setPreset('custom');
