@@ -41,6 +41,8 @@ export const DoctorReport = z.object({
   packageFormat: z.number().int(),
   /** Every package format version this Lumen reads (it writes the oldest that has all of a package's parts). */
   packageFormats: z.array(z.number().int()),
+  /** What makes a package the newest format rather than 1, in words (models/package/metadata.ts FORMAT_2_PART_WORDS). */
+  packageFormatParts: z.array(z.string()),
   node: z.string(),
   platform: z.string(),
   arch: z.string(),
@@ -63,6 +65,8 @@ export const AppInfo = z.object({
   platform: z.string(),
   librarySchema: DoctorReport.shape.librarySchema,
   packageFormat: DoctorReport.shape.packageFormat,
+  packageFormats: DoctorReport.shape.packageFormats,
+  packageFormatParts: DoctorReport.shape.packageFormatParts,
   dataDir: z.string(),
   engine: z.object({
     activeBackend: BackendName.nullable(),

@@ -1,6 +1,7 @@
 import type { BackendName } from '../../models/runtime';
 import { runWebgpuProbe } from '../../models/webgpu-probe-child';
 import { type Command, parseCommandArgs, printJson } from './command';
+import { packageFormatsText } from '../../common/package-formats';
 
 export const command: Command = {
   summary: 'Probe every TF.js backend and ONNX Runtime provider on this machine and say why each is or is not available.',
@@ -21,7 +22,7 @@ export const command: Command = {
     }
     const lines = [
       `Lumen ${report.version} on Node ${report.node} (${report.platform}-${report.arch})`,
-      `Library schema version ${report.librarySchema}; reads model package format versions ${report.packageFormats.join(', ')} (writes ${report.packageFormat} for a package with calibration, uncertainty heads or a series head, else 1)`,
+      `Library schema version ${report.librarySchema}; model package formats: ${packageFormatsText(report)}`,
       '',
       'TensorFlow.js backends (best first):',
       ...report.backends.map((b) => `  ${b.available ? '✓' : '✗'} ${b.name.padEnd(10)} ${b.reason}${b.name === report.activeBackend ? '  [active]' : ''}`),

@@ -7,7 +7,7 @@
 import type { DoctorReport } from '../../common/contract';
 import { APP_VERSION } from '../../common/version';
 import { activeBackend, probeBackends, probeOnnxRuntime } from '../../models/runtime';
-import { PACKAGE_FORMAT_VERSION, PACKAGE_FORMAT_VERSIONS } from '../../models/package/metadata';
+import { FORMAT_2_PART_WORDS, PACKAGE_FORMAT_VERSION, PACKAGE_FORMAT_VERSIONS } from '../../models/package/metadata';
 import { SCHEMA_VERSION } from '../library/schema';
 
 export async function doctor(): Promise<DoctorReport> {
@@ -19,6 +19,7 @@ export async function doctor(): Promise<DoctorReport> {
     librarySchema: SCHEMA_VERSION,
     packageFormat: PACKAGE_FORMAT_VERSION,
     packageFormats: [...PACKAGE_FORMAT_VERSIONS],
+    packageFormatParts: [...FORMAT_2_PART_WORDS],
     node: process.versions.node,
     platform: process.platform,
     arch: process.arch,

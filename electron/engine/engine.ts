@@ -101,6 +101,8 @@ export function createEngine(options: EngineOptions): Engine {
         platform: `${process.platform}-${process.arch}`,
         librarySchema: r.librarySchema,
         packageFormat: r.packageFormat,
+        packageFormats: r.packageFormats,
+        packageFormatParts: r.packageFormatParts,
         dataDir: options.dataDir,
         engine: { activeBackend: r.activeBackend, backends: r.backends, onnxruntime: r.onnxruntime },
       };

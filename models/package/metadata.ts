@@ -19,6 +19,8 @@ export const PACKAGE_FORMAT_VERSIONS: readonly number[] = Array.from({ length: P
  * was made by a newer Lumen instead.
  */
 export const FORMAT_2_PARTS = { fields: ['calibration', 'ensemble', 'seriesHead'], files: [ENSEMBLE_BIN, SERIES_HEAD_BIN] } as const;
+/** FORMAT_2_PARTS' fields in a user's words, for `lumen doctor` and About ("writes 2 for a package with …"). */
+export const FORMAT_2_PART_WORDS: readonly string[] = FORMAT_2_PARTS.fields.map((f) => ({ calibration: 'calibration', ensemble: 'uncertainty heads', seriesHead: 'a series head' })[f]);
 
 /** The parts of FORMAT_2_PARTS a package has, by metadata field and by file name, in words ("ensemble.bin", "the calibration field"). */
 export function format2Parts(metadata: object, files: readonly string[]): string[] {

@@ -1,4 +1,5 @@
 import type { AppInfo } from '../../common/contract';
+import { packageFormatsText } from '../../common/package-formats';
 import { useModalDialog } from './useModalDialog';
 
 export function About({ info, onClose }: { info: AppInfo; onClose: () => void }) {
@@ -18,8 +19,8 @@ export function About({ info, onClose }: { info: AppInfo; onClose: () => void })
           <dd data-testid="about-version">{info.version}</dd>
           <dt>Library schema</dt>
           <dd data-testid="about-library-schema">version {info.librarySchema}</dd>
-          <dt>Model package format</dt>
-          <dd data-testid="about-package-format">version {info.packageFormat}</dd>
+          <dt>Model package formats</dt>
+          <dd data-testid="about-package-format">{packageFormatsText(info)}</dd>
           <dt>Running in</dt>
           <dd>{info.shell === 'electron' ? 'Desktop app' : 'Browser (lumen serve)'} · {info.platform}</dd>
           <dt>Inference backend</dt>

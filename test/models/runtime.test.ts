@@ -19,11 +19,12 @@ async function onBackend(backend: string): Promise<{ backend: string; tfBackend:
 describe('runtime selection', () => {
   it('lumen doctor --json reports every backend truthfully, with reasons', async () => {
     const report = JSON.parse(await lumen('doctor', '--json'));
-    expect(Object.keys(report).sort()).toEqual(['activeBackend', 'arch', 'backends', 'librarySchema', 'node', 'onnxruntime', 'packageFormat', 'packageFormats', 'platform', 'version'].sort());
+    expect(Object.keys(report).sort()).toEqual(['activeBackend', 'arch', 'backends', 'librarySchema', 'node', 'onnxruntime', 'packageFormat', 'packageFormatParts', 'packageFormats', 'platform', 'version'].sort());
     // The versions this Lumen reads and writes: the library's newest migration and the package format.
     expect(report.librarySchema).toBe(SCHEMA_VERSION);
     expect(report.packageFormat).toBe(PACKAGE_FORMAT_VERSION);
     expect(report.packageFormats).toEqual([1, 2]);
+    expect(report.packageFormatParts).toEqual(['calibration', 'uncertainty heads', 'a series head']);
     expect(report.node).toBe(process.versions.node);
     const byName = Object.fromEntries(report.backends.map((b: any) => [b.name, b]));
     expect(Object.keys(byName)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
