@@ -14,7 +14,10 @@ function modelLine(which: string, dir: string, m: ModelLevels): string {
 }
 
 function differenceLine(name: string, d: LevelDifference): string {
-  return `  ${name} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${d.sentence}.`;
+  // How each side scored this level, once when both did it alike (a series-head package scores series through its head).
+  const [a, b] = [d.aggregation.a, d.aggregation.b].map((x) => (x === 'none' ? "each image's own score" : x));
+  const how = a === b ? (d.aggregation.a === 'none' ? '' : ` (${a})`) : ` (A: ${a}; B: ${b})`;
+  return `  ${name}${how} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${d.sentence}.`;
 }
 
 export const command: Command = {
@@ -56,8 +59,8 @@ export const command: Command = {
             modelLine('B', models[1], r.b),
             `AUC difference, B - A (${r.differences.perImage.method}):`,
             differenceLine('Per image', r.differences.perImage),
-            differenceLine(`Per series (${r.a.perSeries.aggregation})`, r.differences.perSeries),
-            differenceLine(`Per patient (${r.a.perPatient.aggregation})`, r.differences.perPatient),
+            differenceLine('Per series', r.differences.perSeries),
+            differenceLine('Per patient', r.differences.perPatient),
           ].join('\n') + '\n',
         );
       }

@@ -1,7 +1,9 @@
 // Comparing two model packages on the same patients (lumen compare): both are evaluated on the
 // labelled images of the patients that neither trained or validated on, and the AUC
 // difference is tested by a paired cluster bootstrap over those patients, per image, per
-// series and per patient.
+// series and per patient. Each side's series and patients are scored as that package scores
+// them (lumen eval): a package with a series head through its head, any other by the mean of
+// its image probabilities; the pairs are the same series and patients either way.
 import { loadPackage, type PackageMetadata } from '../../models/package';
 import { levelRows, levelsForJson, type LevelEvaluation, type ScoredImage } from '../../models/training/levels';
 import { clustersOf, differenceSentence, pairedAucDifference, type PairedAucDifference } from '../../models/training/stats';
@@ -22,8 +24,30 @@ export interface ModelLevels {
 export interface LevelDifference extends PairedAucDifference {
   level: 'image' | 'series' | 'patient';
   n: number;
+  /** How each side's scores at this level were made (its evaluation's `aggregation`). */
+  aggregation: { a: string; b: string };
   sentence: string;
 }
+
+/** One level's rows of a comparison: a series, patient or image, with its label and scores. */
+export type ComparedRow = { key: string; patient: string; label: number; scores: number[] };
+
+/**
+ * The rows of one level as a package's own evaluation scores them (evaluatePackage): images by
+ * their scores; series and patients of a series-head package from its series head (each
+ * series' pooled score, a patient the mean of its series' scores, as evaluateSeriesLevels),
+ * of any other package by the mean of image probabilities (levelRows). Series or patients
+ * with mixed labels are left out, as the evaluations leave them out.
+ */
+export function comparedRows(e: PackageEvaluation, level: 'image' | 'series' | 'patient'): ComparedRow[] {
+  const images: ScoredImage[] = e.predictions.map((p) => ({ scores: p.scores, label: p.label, series: p.seriesInstanceUid, patient: p.patient }));
+  if (level === 'image' || !e.seriesPredictions) return levelRows(images, level);
+  const series = e.seriesPredictions.filter((s) => s.label >= 0).map((s) => ({ key: s.seriesInstanceUid, patient: s.patient, label: s.label, scores: [...s.scores] }));
+  if (level === 'series') return series;
+  // Each series as one row keyed by its patient: levelRows' series grouping is then the mean per patient.
+  return levelRows(series.map((s) => ({ scores: s.scores, label: s.label, series: s.patient, patient: s.patient })), 'series');
+}
+
 
 export interface PackageComparison {
   subset: Subset;
@@ -78,17 +102,20 @@ export async function comparePackages(
   if (evalA.predictions.length !== evalB.predictions.length || evalA.predictions.some((p, i) => key(p) !== key(evalB.predictions[i]) || p.label !== evalB.predictions[i].label)) {
     throw new Error('The two models were scored on different images; the library changed during the comparison. Run it again.');
   }
-  const rows = (e: PackageEvaluation): ScoredImage[] => e.predictions.map((p) => ({ scores: p.scores, label: p.label, series: p.seriesInstanceUid, patient: p.patient }));
-  const rowsA = rows(evalA);
-  const rowsB = rows(evalB);
   const K = metaA.classNames.length;
-  const differenceAt = (level: 'image' | 'series' | 'patient'): LevelDifference => {
-    const a = levelRows(rowsA, level);
-    const b = levelRows(rowsB, level);
-    const d = pairedAucDifference(a.map((r) => r.scores), b.map((r) => r.scores), a.map((r) => r.label), K, clustersOf(a.length, a.map((r) => r.patient)), { reps: opts.bootstrap, seed });
-    return { level, n: a.length, ...d, sentence: differenceSentence(d) };
-  };
   const levels = (e: PackageEvaluation): ModelLevels => ({ hash: e.model.hash, name: e.model.name, ...levelsForJson(e.evaluation).test });
+  const [levelsA, levelsB] = [levels(evalA), levels(evalB)];
+  const field = { image: 'perImage', series: 'perSeries', patient: 'perPatient' } as const;
+  const differenceAt = (level: 'image' | 'series' | 'patient'): LevelDifference => {
+    // Paired by key: the same images, series or patients on both sides, each scored its own way.
+    const byKey = new Map(comparedRows(evalB, level).map((r) => [r.key, r]));
+    const pairs = comparedRows(evalA, level).flatMap((a) => {
+      const b = byKey.get(a.key);
+      return b && b.label === a.label ? [{ a, b }] : [];
+    });
+    const d = pairedAucDifference(pairs.map((p) => p.a.scores), pairs.map((p) => p.b.scores), pairs.map((p) => p.a.label), K, clustersOf(pairs.length, pairs.map((p) => p.a.patient)), { reps: opts.bootstrap, seed });
+    return { level, n: pairs.length, aggregation: { a: levelsA[field[level]].aggregation, b: levelsB[field[level]].aggregation }, ...d, sentence: differenceSentence(d) };
+  };
   const differences = { perImage: differenceAt('image'), perSeries: differenceAt('series'), perPatient: differenceAt('patient') };
   return {
     subset,
@@ -97,8 +124,8 @@ export async function comparePackages(
     images: evalA.images,
     patientsOnlyA: heldA.size - common.size,
     patientsOnlyB: heldB.size - common.size,
-    a: levels(evalA),
-    b: levels(evalB),
+    a: levelsA,
+    b: levelsB,
     differences,
     sentence: differences.perImage.sentence,
   };
