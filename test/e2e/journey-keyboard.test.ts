@@ -1,8 +1,8 @@
 // The core journey with the keyboard alone, in Debian's Chromium through `lumen serve`'s
 // bridge and the real engine, on DICOM that dcmtk wrote (test/e2e/external-dicom-more.ts):
 // import by typing a path and Enter, Tab to a series and open it with Enter, page its
-// slices, a W/L preset by number, actual size and reset, each tool by its letter, the
-// toolbar by Tab, Help, About and Settings opened by their keys and closed by Esc with the
+// slices, a W/L preset by number, actual size, zoom and pan by keys and reset, each tool by
+// its letter, the toolbar by Tab, Help, About and Settings opened by their keys and closed by Esc with the
 // focus back where it was, the study list's arrows (which move in the list, not the image),
 // a label by number and a run started from the Training tab. Every control Tab stops on
 // must show where the focus is. Screenshots: test-results/journey-keyboard-*.png.
@@ -53,6 +53,28 @@ async function focused(page: Page): Promise<Focused> {
     twin.remove();
     const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
     return { name, tag: el.tagName.toLowerCase(), ring: on.outline || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
+  });
+}
+
+/** The mean x (canvas pixels) of the viewport's bright pixels: where the bone disc is drawn. */
+async function brightCentreX(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const win = globalThis as unknown as {
+      requestAnimationFrame(callback: () => void): void;
+      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+    };
+    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
+    const c = win.document.querySelector('[data-testid="viewport"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] > 200) {
+        sum += (i / 4) % c.width;
+        n++;
+      }
+    }
+    return n ? sum / n : -1;
   });
 }
 
@@ -120,6 +142,17 @@ describe('the core journey with the keyboard alone', () => {
     await expect.poll(zoom).toBe('100');
     await page.keyboard.press('Shift+R');
     await expect.poll(zoom).toBe(fitted);
+    // Zoom in and out, and pan, by keys (Help lists them).
+    await page.keyboard.press('+');
+    await expect.poll(async () => Number(await zoom())).toBeGreaterThan(Number(fitted));
+    await page.keyboard.press('-');
+    await expect.poll(zoom).toBe(fitted);
+    const discX = await brightCentreX(page);
+    await page.keyboard.press('Shift+ArrowRight');
+    await expect.poll(() => brightCentreX(page)).toBeGreaterThan(discX + 20);
+    expect(await index.innerText()).toBe('Im 1/4');
+    await page.keyboard.press('Shift+R');
+    await expect.poll(() => brightCentreX(page)).toBeCloseTo(discX, 0);
 
     // Each tool by its letter.
     const tool = () => page.getByRole('toolbar', { name: 'Viewer tools' }).locator('button[aria-pressed="true"]').first().getAttribute('aria-label');

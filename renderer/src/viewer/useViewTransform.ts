@@ -5,10 +5,16 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObje
 import type { VoiWindow } from '../../../common/contract/library';
 import type { LoadedFrame } from './image';
 import { defaultWindow } from './window';
+import { clampZoom } from './tools/zoom';
 import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
 
 /** Commands that change only the view. */
-export type ViewCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset';
+export type ViewCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset' | 'zoomIn' | 'zoomOut' | 'panLeft' | 'panRight' | 'panUp' | 'panDown';
+
+/** One key press of zoom (+ / −) multiplies or divides the zoom by this. */
+const ZOOM_STEP = 1.25;
+/** One key press of pan (Shift + arrow) moves the image this many CSS pixels. */
+const PAN_STEP = 40;
 
 /** The viewport's size in CSS pixels, followed as it changes. */
 function useElementSize(ref: RefObject<HTMLElement | null>): { w: number; h: number } {
@@ -97,6 +103,19 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
           case 'reset':
             setPreset('file');
             return initialView(frame, g);
+          // The keyboard's zoom and pan, for hands off the mouse (the mouse has the tools and the wheel).
+          case 'zoomIn':
+            return { ...v, zoom: clampZoom(v.zoom * ZOOM_STEP) };
+          case 'zoomOut':
+            return { ...v, zoom: clampZoom(v.zoom / ZOOM_STEP) };
+          case 'panLeft':
+            return { ...v, panX: v.panX - PAN_STEP };
+          case 'panRight':
+            return { ...v, panX: v.panX + PAN_STEP };
+          case 'panUp':
+            return { ...v, panY: v.panY - PAN_STEP };
+          case 'panDown':
+            return { ...v, panY: v.panY + PAN_STEP };
         }
       });
     },

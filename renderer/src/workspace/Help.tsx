@@ -7,6 +7,8 @@ export const SHORTCUTS: [string, string][] = [
   ['W · P · Z · L', 'Tool: window/level · pan · zoom · length'],
   ['B · E · N · V', 'Tool: rectangle · ellipse region (area, mean, SD, min, max) · angle (two drags) · probe (pixel value)'],
   ['Right drag · middle drag', 'Zoom · pan (whatever the tool)'],
+  ['+ · −', 'Zoom in · out'],
+  ['Shift + ← → ↑ ↓', 'Pan'],
   ['Ctrl + wheel', 'Zoom'],
   ['1', 'File window'],
   ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
