@@ -18,6 +18,7 @@ import { sendFiles } from '../pacs/send';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { cliWords } from './pacs-words';
 import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
+import { plainText } from '../../common/plain-text';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
 lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]]
@@ -199,7 +200,8 @@ async function query(argv: string[]): Promise<number> {
   }
   if (studies.length === 0) process.stdout.write(`No studies on "${connection.name}" match.\n`);
   for (const s of studies) {
-    process.stdout.write(`${s.StudyDate || '--------'}  ${s.ModalitiesInStudy.join('/') || '-'}  ${s.PatientID}  ${s.PatientName}  ${s.StudyDescription}  ${s.StudyInstanceUID}\n`);
+    // The PACS's text as the files hold it: nothing in it may reorder or break the listing (common/plain-text.ts).
+    process.stdout.write(plainText(`${s.StudyDate || '--------'}  ${s.ModalitiesInStudy.join('/') || '-'}  ${s.PatientID}  ${s.PatientName}  ${s.StudyDescription}  ${s.StudyInstanceUID}`) + '\n');
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { defaultLibraryDir } from '../library/paths';
 import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS, suggestSeries, SuggestCancelled, type SuggestResult } from '../training/suggest';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
+import { plainText } from '../../common/plain-text';
 
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -19,11 +20,11 @@ function table(r: SuggestResult): string {
   if (r.note) lines.push(r.note);
   lines.push(r.uncertaintyMeasure === 'mutual-information'
     ? 'Uncertainty: the uncertainty heads\' mutual information (how much they disagree), mean over each series\' images.'
-    : 'Uncertainty: entropy of each series\' mean scores (the package has no uncertainty heads).');
+    : `Uncertainty: entropy. ${r.uncertaintyReason ?? 'The package has no uncertainty heads.'}`);
   if (r.suggestions.length) {
     lines.push('rank  score  uncert.  distance  series');
     for (const s of r.suggestions) {
-      const what = [s.modality, s.seriesDescription].filter(Boolean).join('  ') || '(no description)';
+      const what = plainText([s.modality, s.seriesDescription].filter(Boolean).join('  ')) || '(no description)';
       lines.push(`${String(s.rank).padStart(4)}  ${s.score.toFixed(3)}  ${s.uncertainty.toFixed(3).padStart(7)}  ${(s.distance === null ? '-' : s.distance.toFixed(2)).padStart(8)}  ${what}`);
       lines.push(`      study ${s.studyInstanceUid}  series ${s.seriesInstanceUid}`);
       lines.push(`      ${s.reason}`);

@@ -243,14 +243,15 @@ export function PacsTab() {
                 <div className="pacs-study-head" data-row tabIndex={0} role="button" aria-expanded={!!expanded} onKeyDown={(e) => onRowKey(e, s.studyInstanceUid)} onClick={() => void toggle(s.studyInstanceUid)}>
                   <div className="row">
                     <span className="pacs-caret" aria-hidden>{expanded ? '▾' : '▸'}</span>
-                    <strong className="pacs-patient">{shownName(s.patientName)}</strong>
+                    <strong className="pacs-patient"><bdi>{shownName(s.patientName)}</bdi></strong>
                     <span className="modality">{s.modalities.join('/') || '—'}</span>
                   </div>
                   <div className="muted small">
-                    {shownDate(s.studyDate)} · {s.patientId || 'no ID'}
-                    {s.accessionNumber && ` · ${s.accessionNumber}`}
+                    {/* The PACS's text, each value isolated (renderer/src/workspace/isolated.tsx). */}
+                    {shownDate(s.studyDate)} · <bdi>{s.patientId || 'no ID'}</bdi>
+                    {s.accessionNumber && <> · <bdi>{s.accessionNumber}</bdi></>}
                   </div>
-                  {s.studyDescription && <div className="small pacs-describe">{s.studyDescription}</div>}
+                  {s.studyDescription && <div className="small pacs-describe"><bdi>{s.studyDescription}</bdi></div>}
                   <div className="row small">
                     <span className="muted">
                       {s.series ?? '?'} series, {s.instances ?? '?'} images
@@ -274,7 +275,7 @@ export function PacsTab() {
                           <span className="modality">{se.modality || '—'}</span>
                           <span className="pacs-describe">
                             {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
-                            {se.seriesDescription || 'no description'} · {se.instances ?? '?'} images
+                            <bdi>{se.seriesDescription || 'no description'}</bdi> · {se.instances ?? '?'} images
                           </span>
                           {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`}>{h.text}</span>}
                           <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}>

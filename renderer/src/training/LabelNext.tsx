@@ -46,7 +46,7 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
       setQueue(r.suggestions);
       setStatus(
         r.suggestions.length
-          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}). ${MEASURE_TEXT[r.uncertaintyMeasure]}${r.note ? ` ${r.note}` : ''}`
+          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}). ${r.uncertaintyReason ? `Uncertainty: entropy. ${r.uncertaintyReason}` : MEASURE_TEXT[r.uncertaintyMeasure]}${r.note ? ` ${r.note}` : ''}`
           : r.note ?? 'No unlabelled series.',
       );
     } else if (job.cancelled) setStatus('Cancelled.');
@@ -124,7 +124,7 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
                 disabled={!openSeries}
                 title={`${s.reason}\nSeries ${s.seriesInstanceUid}`}
               >
-                <span className="label-next-what">{[s.modality, s.seriesDescription].filter(Boolean).join(' ') || '(no description)'}</span>
+                <span className="label-next-what"><bdi>{[s.modality, s.seriesDescription].filter(Boolean).join(' ') || '(no description)'}</bdi></span>
                 <span className="label-next-figures">
                   uncertainty {s.uncertainty.toFixed(2)}
                   {s.distance !== null && <> · distance {s.distance.toFixed(2)}</>}

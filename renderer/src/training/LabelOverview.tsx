@@ -56,7 +56,7 @@ export function LabelOverview({ generation }: {
             <tbody>
               {overview.patients.map((p) => (
                 <tr key={p.pseudonym}>
-                  <td title={p.pseudonym}>{p.name ? personName(p.name) : p.pseudonym}</td>
+                  <td title={p.pseudonym}><bdi>{p.name ? personName(p.name) : p.pseudonym}</bdi></td>
                   {classNames.map((c) => <td key={c}>{p.classes[c] ? n(p.classes[c]) : ''}</td>)}
                   <td>{p.unlabelledSeries ? n(p.unlabelledSeries) : ''}</td>
                 </tr>
