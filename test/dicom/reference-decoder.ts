@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFrame } from '../../electron/dicom/decode';
 import { parseDicomFile } from '../../electron/dicom/parse';
-import { encapsulate, encapsulatedFile, type ElementValue, type ImageSpec } from './dicom-writer';
+import { dicomBytes, encapsulate, encapsulatedFile, imageElements, type ElementValue, type ImageSpec } from './dicom-writer';
 import { rng } from '../support/dicom/phantom';
 
 export interface TestImage {
@@ -74,17 +74,21 @@ export function writeEncapsulated(
 
 /**
  * The stored values in an uncompressed file (a reference decoder's output),
- * masked to Bits Stored below High Bit and sign-extended, colour interleaved
- * whatever its Planar Configuration.
+ * masked to its Bits Stored below its High Bit and sign-extended as its Pixel
+ * Representation says, colour interleaved whatever its Planar Configuration.
  */
 export function storedValues(file: string, img: TestImage, work: string): number[] {
   const raw = join(work, `${Math.random().toString(36).slice(2)}.raw`);
   execFileSync('gdcmraw', ['-t', '7fe0,0010', '-i', file, '-o', raw], { stdio: ['ignore', 'ignore', 'pipe'] });
   const bytes = readFileSync(raw);
-  const dump = execFileSync('dcmdump', ['+P', '0028,0006', '+P', '0028,0102', file], { encoding: 'utf8' });
+  const dump = execFileSync('dcmdump', ['+P', '0028,0006', '+P', '0028,0101', '+P', '0028,0102', '+P', '0028,0103', file], { encoding: 'utf8' });
   const planar = /\(0028,0006\) US 1\b/.test(dump);
-  const highBit = Number(/\(0028,0102\) US (\d+)/.exec(dump)?.[1] ?? img.bitsStored - 1);
-  const shift = highBit + 1 - img.bitsStored;
+  // The decoder's own Bits Stored, High Bit and Pixel Representation: gdcmconv --raw writes 16 bits
+  // for a 12-bit J2K file coded at 16, and dcmcjpeg's lossy modes make signed samples unsigned.
+  const bitsStored = Number(/\(0028,0101\) US (\d+)/.exec(dump)?.[1] ?? img.bitsStored);
+  const highBit = Number(/\(0028,0102\) US (\d+)/.exec(dump)?.[1] ?? bitsStored - 1);
+  const signed = /\(0028,0103\) US (\d+)/.exec(dump) ? /\(0028,0103\) US 1\b/.test(dump) : img.signed;
+  const shift = highBit + 1 - bitsStored;
   const bps = img.bitsAllocated / 8;
   const pixels = img.rows * img.columns;
   const out: number[] = [];
@@ -93,8 +97,8 @@ export function storedValues(file: string, img: TestImage, work: string): number
       for (let s = 0; s < img.samples; s++) {
         const at = f * pixels * img.samples + (planar ? s * pixels + p : p * img.samples + s);
         const word = bps === 1 ? bytes[at] : bytes.readUInt16LE(at * 2);
-        const v = Math.floor(word / 2 ** shift) % 2 ** img.bitsStored;
-        out.push(img.signed && v >= 2 ** (img.bitsStored - 1) ? v - 2 ** img.bitsStored : v);
+        const v = Math.floor(word / 2 ** shift) % 2 ** bitsStored;
+        out.push(signed && v >= 2 ** (bitsStored - 1) ? v - 2 ** bitsStored : v);
       }
     }
   }
@@ -131,4 +135,38 @@ export function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * An uncompressed file of `img` (Explicit VR Little Endian): samples shifted up
+ * so that High Bit is `highBit`, every bit outside Bits Stored set when
+ * `padding` (as a careless writer leaves them), planar configuration 1 when
+ * `planar`.
+ */
+export function writeNative(file: string, img: TestImage, opts: { highBit?: number; padding?: boolean; planar?: boolean; photometric?: string } = {}): string {
+  const highBit = opts.highBit ?? img.bitsStored - 1;
+  const shift = highBit + 1 - img.bitsStored;
+  const container = 2 ** img.bitsAllocated;
+  const stored = (2 ** img.bitsStored - 1) * 2 ** shift;
+  const outside = container - 1 - stored;
+  const pixels = img.rows * img.columns;
+  const perFrame = pixels * img.samples;
+  const words: number[] = [];
+  for (let f = 0; f < img.frames; f++) {
+    for (let i = 0; i < perFrame; i++) {
+      // Planar: plane after plane within each frame.
+      const at = opts.planar ? f * perFrame + (i % pixels) * img.samples + Math.floor(i / pixels) : f * perFrame + i;
+      const v = img.values[at];
+      const word = ((v < 0 ? v + 2 ** img.bitsStored : v) * 2 ** shift) % container;
+      words.push(opts.padding ? word + outside - (word & outside) : word);
+    }
+  }
+  const bytes = img.bitsAllocated === 8 ? Uint8Array.from(words) : new Uint8Array(Uint16Array.from(words).buffer);
+  const spec = { ...imageSpec(img, opts.photometric), pixelBytes: bytes, planarConfiguration: opts.planar ? (1 as const) : (0 as const) };
+  const els = imageElements(spec);
+  els[0x00280102] = { vr: 'US', value: highBit };
+  // GDCM encodes several frames only for a multi-frame class: Multi-frame Secondary Capture (byte, word, true colour).
+  if (img.frames > 1) els[0x00080016] = { vr: 'UI', value: img.samples === 3 ? '1.2.840.10008.5.1.4.1.1.7.4' : img.bitsAllocated === 8 ? '1.2.840.10008.5.1.4.1.1.7.2' : '1.2.840.10008.5.1.4.1.1.7.3' };
+  writeFileSync(file, dicomBytes(els));
+  return file;
 }
