@@ -1,6 +1,8 @@
 // `lumen` as a user runs it, for the tests of its commands: spawned from the repository root
 // through bin/lumen.mjs (the same launcher the user types), with its own data folder.
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -30,4 +32,24 @@ export async function runLumen(args: string[], dataDir: string, env: NodeJS.Proc
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** A phantom library as a user makes one: the DICOM written into `<root>/dicom`, then `lumen import`ed into `<root>/library`. */
+export interface ImportedLibrary<T> {
+  /** A new temporary folder (the test file removes it afterwards); `<root>/data` is lumen's data folder. */
+  root: string;
+  library: string;
+  /** What `write` returned. */
+  set: T;
+}
+
+/** Makes a temporary folder named after `name`, calls `write(<root>/dicom)` and imports that folder with `lumen import`; a failed import throws with what lumen said. */
+export async function importedLibrary<T>(name: string, write: (dicomDir: string) => T): Promise<ImportedLibrary<T>> {
+  const root = mkdtempSync(path.join(os.tmpdir(), `lumen-${name}-`));
+  const dicom = path.join(root, 'dicom');
+  const set = write(dicom);
+  const library = path.join(root, 'library');
+  const imported = await runLumen(['import', dicom, '--library', library, '--json'], path.join(root, 'data'));
+  if (imported.code !== 0) throw new Error(`lumen import exited ${imported.code}: ${imported.stderr}`);
+  return { root, library, set };
 }

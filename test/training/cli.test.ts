@@ -1,9 +1,8 @@
 // `lumen train`, `lumen predict` and `lumen eval` as a user runs them (spawned, --json).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLumen } from '../support/cli';
+import { importedLibrary, runLumen } from '../support/cli';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
 let root: string;
@@ -13,11 +12,7 @@ let library: string;
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-train-cli-'));
-  set = writePhantomSet(path.join(root, 'dicom'), { patients: 30, slices: 1, seed: 9 });
-  library = path.join(root, 'library');
-  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
+  ({ root, library, set } = await importedLibrary('train-cli', (dir) => writePhantomSet(dir, { patients: 30, slices: 1, seed: 9 })));
 }, 120_000);
 
 afterAll(() => {

@@ -1,10 +1,9 @@
 // `lumen labels export / import / overview` as a user runs them (spawned): the export is the
 // CSV the import reads, so export → import gives back the same labels.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLumen } from '../support/cli';
+import { importedLibrary, runLumen } from '../support/cli';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 
 let root: string;
@@ -14,11 +13,7 @@ let library: string;
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-labels-cli-'));
-  set = writePhantomSet(path.join(root, 'dicom'), { patients: 6, slices: 2, size: 32, seed: 23 });
-  library = path.join(root, 'library');
-  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
+  ({ root, library, set } = await importedLibrary('labels-cli', (dir) => writePhantomSet(dir, { patients: 6, slices: 2, size: 32, seed: 23 })));
 }, 120_000);
 
 afterAll(() => {

@@ -3,12 +3,11 @@
 // images by the library's pseudonyms, never by PatientID or UID; `lumen eval` on the same
 // library still finds the patients the package was tested on.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLumen } from '../support/cli';
+import { importedLibrary, runLumen } from '../support/cli';
 import { Library } from '../../electron/library/library';
 import { evaluatePackage } from '../../electron/training/evaluate';
 import { libraryPseudonyms, PSEUDONYM_KEY_FILE } from '../../electron/training/pseudonyms';
@@ -45,11 +44,7 @@ function identifiersIn(where: string, bytes: Buffer): string[] {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-pseudonyms-'));
-  set = writePhantomSet(path.join(root, 'dicom'), { patients: 30, slices: 1, seed: 9, accessionNumbers: true });
-  library = path.join(root, 'library');
-  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
+  ({ root, library, set } = await importedLibrary('pseudonyms', (dir) => writePhantomSet(dir, { patients: 30, slices: 1, seed: 9, accessionNumbers: true })));
 }, 120_000);
 
 afterAll(() => {
