@@ -4,11 +4,10 @@
 // from ensemble.bin), or for a package without heads the entropy of the scores `lumen predict`
 // gives; labelling a suggested series removes it, bad input is refused in words, and a
 // cancelled run stops.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLumen } from '../support/cli';
+import { importedLibrary, runLumen } from '../support/cli';
 import { normalisedEntropy } from '../../models/training/acquisition';
 import { loadPackage, MODEL_ONNX, savePackage } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
@@ -29,13 +28,15 @@ let labelled: Set<string>;
 
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
+// Each `lumen` run costs seconds of start-up, most of this file's time: the runs that only read
+// are made once and shared (all the suggestions, asked for with --n larger than the pool), and
+// runs that do not depend on each other go side by side.
+let everySuggestion: ReturnType<typeof lumen> | undefined;
+const suggestAll = () => (everySuggestion ??= lumen(['suggest', '--model', pkg, '--library', library, '--n', '50', '--json']));
+
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-suggest-cli-'));
   // 24 patients, one series of 3 slices each: lesions in every other one.
-  series = writeLesionSeries(path.join(root, 'dicom'), Array.from({ length: 24 }, (_, i) => ({ contrast: i % 2 ? 120 : 0 })), { uidRoot: 91, slices: 3, prefix: 'SG' });
-  library = path.join(root, 'library');
-  const imported = await lumen(['import', path.join(root, 'dicom'), '--library', library, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
+  ({ root, library, set: series } = await importedLibrary('suggest-cli', (dir) => writeLesionSeries(dir, Array.from({ length: 24 }, (_, i) => ({ contrast: i % 2 ? 120 : 0 })), { uidRoot: 91, slices: 3, prefix: 'SG' })));
   const rows = [
     'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label',
     ...series.slice(0, 12).map((s) => `,${s.seriesUid},,${s.label}`),
@@ -56,7 +57,7 @@ afterAll(() => {
 
 describe('lumen suggest', () => {
   it('ranks only unlabelled series, with score, uncertainty, distance and reason, and no patient data', async () => {
-    const r = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '5', '--json']);
+    const [r, every] = await Promise.all([lumen(['suggest', '--model', pkg, '--library', library, '--n', '5', '--json']), suggestAll()]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ unlabelledSeries: 10, labelledSeries: 14, diversity: true, classNames: ['lesion', 'none'] });
@@ -82,14 +83,16 @@ describe('lumen suggest', () => {
     expect(r.stdout).not.toMatch(/Phantom\^|SG0\d\d/);
 
     // All of them when --n is larger than the pool.
-    const all = JSON.parse((await lumen(['suggest', '--model', pkg, '--library', library, '--n', '50', '--json'])).stdout);
-    expect(all.suggestions).toHaveLength(10);
+    expect(every.code, every.stderr).toBe(0);
+    expect(JSON.parse(every.stdout).suggestions).toHaveLength(10);
   }, 120_000);
 
   it('with uncertainty heads: ranks by their mean mutual information, as computed from ensemble.bin', async () => {
-    const r = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '10', '--json']);
+    // All ten unlabelled series (--n 50).
+    const r = await suggestAll();
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
+    expect(out.suggestions).toHaveLength(10);
     expect(out.uncertaintyMeasure).toBe('mutual-information');
     expect(out.method).toMatch(/uncertainty = the mean over the series' images of the package's uncertainty heads' mutual information \/ log\(classes\)/);
     // Each series' uncertainty, independently: the heads on the package's pooled features of its images.
@@ -121,8 +124,6 @@ describe('lumen suggest', () => {
     }
     // The two measures disagree here, so ranking by entropy would not have passed the checks above.
     expect(differs).toBeGreaterThan(0);
-    const table = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '2']);
-    expect(table.stdout).toMatch(/^Uncertainty: the uncertainty heads' mutual information/m);
   }, 180_000);
 
   it('without uncertainty heads: ranks by the entropy of the scores lumen predict gives the series', async () => {
@@ -153,19 +154,23 @@ describe('lumen suggest', () => {
     expect(r.stdout).toMatch(/3 of 10 unlabelled series to label next \(14 labelled\)/);
     expect(r.stdout).toMatch(/rank\s+score\s+uncert\.\s+distance\s+series/);
     expect(r.stdout).toMatch(/^\s+1\s+\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d\d\s+CT\s+Phantom series \d+$/m);
+    // The package has uncertainty heads: the table says that they rank.
+    expect(r.stdout).toMatch(/^Uncertainty: the uncertainty heads' mutual information/m);
   }, 120_000);
 
   it('refuses bad input in words', async () => {
-    const noModel = await lumen(['suggest', '--library', library]);
+    const [noModel, zero, notPkg, noLibrary] = await Promise.all([
+      lumen(['suggest', '--library', library]),
+      lumen(['suggest', '--model', pkg, '--library', library, '--n', '0']),
+      lumen(['suggest', '--model', path.join(root, 'dicom'), '--library', library, '--json']),
+      lumen(['suggest', '--model', pkg, '--library', path.join(root, 'nowhere')]),
+    ]);
     expect(noModel.code).toBe(2);
     expect(noModel.stderr).toMatch(/--model <package folder> is required/);
-    const zero = await lumen(['suggest', '--model', pkg, '--library', library, '--n', '0']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--n must be a whole number/);
-    const notPkg = await lumen(['suggest', '--model', path.join(root, 'dicom'), '--library', library, '--json']);
     expect(notPkg.code).toBe(1);
     expect(JSON.parse(notPkg.stdout).error).toContain(path.join(root, 'dicom'));
-    const noLibrary = await lumen(['suggest', '--model', pkg, '--library', path.join(root, 'nowhere')]);
     expect(noLibrary.code).toBe(1);
     expect(noLibrary.stderr).toMatch(/There is no library in .*nowhere/);
   }, 120_000);
