@@ -143,3 +143,21 @@ describe('HTJ2K (OpenJPH): 511x257 and one row, lossless, against ojph_expand', 
     expect(ours.values).toEqual(img.values);
   });
 });
+
+describe('several frames in one fragment (PS3.5 A.4 allows none)', () => {
+  // dcmdjpeg decodes the first frame only and writes Number of Frames 1; gdcmconv --raw refuses the file.
+  it('JPEG lossless, 3 frames in one fragment, no offset table: refused with the count, not decoded as one', async () => {
+    const img = gradientImage(12, { rows: 37, columns: 61, frames: 3 });
+    const src = writeNative(join(dir, 'packed-src.dcm'), img);
+    const encoded = join(dir, 'packed-dcmtk.dcm');
+    run('dcmcjpeg', ['+e1', src, encoded]);
+    const raw = join(dir, 'packed.raw');
+    run('gdcmraw', ['-t', '7fe0,0010', '-i', encoded, '-o', raw]);
+    const streams = readFileSync(raw);
+    expect(streams.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    const file = writeEncapsulated(join(dir, 'packed.dcm'), img, TS.jpegLosslessSV1, [[new Uint8Array(streams)]], { offsetTable: false });
+    const err = await lumenValues(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/Number of Frames \(0028,0008\) says 3, but its compressed pixel data has 1 fragment/);
+  });
+});
