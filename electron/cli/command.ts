@@ -24,11 +24,31 @@ export function printJson(value: unknown): void {
   process.stdout.write(json + '\n');
 }
 
+/** A flag typed wrong: main() adds where the command's options are listed (`lumen <command> --help`). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/**
+ * parseArgs' complaint in the user's words: its own text is written for programmers
+ * ("To specify a positional argument starting with a '-', place it at the end of the command after '--'").
+ */
+function flagProblem(err: unknown): string {
+  const text = errorMessage(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const flag = /Option '(-{1,2}[^' ]+)/.exec(text)?.[1] ?? /Unknown option '(-{1,2}[^' ]+)'/.exec(text)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown option ${flag}.`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) return /does not take an argument/.test(text) ? `${flag} takes no value.` : `${flag} needs a value.`;
+  return `the options could not be read (${text.split('\n')[0].slice(0, 120)}).`;
+}
+
 /** parseArgs with the strictness every command wants: unknown flags are an error the user can read. */
 export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new CliError(errorMessage(err), 2);
+    throw new UsageError(flagProblem(err));
   }
 }

@@ -82,6 +82,7 @@ export const command: Command = {
     }
     classes ??= classNames?.length;
 
+    tf.enableProdMode(); // no TF.js banner on stderr (as in lumen models)
     await tf.setBackend('cpu');
     let model: tf.LayersModel;
     let variant = values.variant;

@@ -95,6 +95,6 @@ export const command: Command = {
         library.close();
       }
     }
-    throw new CliError(`lumen labels: ${action ? `unknown action "${action.slice(0, 40)}"` : 'name an action'}; one of export, import, overview.\n\nUsage:\n${USAGE}`, 2);
+    throw new CliError(`${action ? `unknown action "${action.slice(0, 40)}"` : 'name an action'}; one of export, import, overview.\n\nUsage:\n${USAGE}`, 2);
   },
 };

@@ -1,5 +1,5 @@
 import { APP_VERSION } from '../../common/version';
-import { CliError, type Command } from './command';
+import { CliError, UsageError, type Command } from './command';
 import { errorMessage } from '../../common/errors';
 
 // Each command lives in its own module, loaded only when it runs, so that
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    const message = errorMessage(err);
+    const message = err instanceof UsageError ? `${err.message} "lumen ${name} --help" lists the options.` : errorMessage(err);
     if (json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
     else process.stderr.write(`lumen ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.LUMEN_DEBUG && err instanceof Error) process.stderr.write(err.stack + '\n');

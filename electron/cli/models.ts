@@ -7,7 +7,10 @@ export const command: Command = {
   usage: 'lumen models [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-    // Only shapes are needed: the plain cpu backend builds every variant in seconds.
+    // Only shapes are needed: the plain cpu backend builds every variant in seconds. Prod mode
+    // keeps TF.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner off stderr
+    // (models/runtime.ts does the same for the commands that load it); it changes no kernel.
+    tf.enableProdMode();
     await tf.setBackend('cpu');
     const rows = summarizeVariants();
     if (values.json) {

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { Library } from '../library/library';
+import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
@@ -16,13 +17,16 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
-    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    // Never creates a library: a mistyped --library would otherwise score "0 images in 0 series".
+    if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
+    const library = Library.open(libraryDir);
     try {
       const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });
       if (values.json) printJson(result);
       else {
         const names = result.classNames;
-        const lines = [`${result.modelName} (${result.modelHash.slice(0, 12)}…): ${result.images.length} images in ${result.series.length} series`];
+        const lines = [`${result.modelName} (${result.modelHash.slice(0, 12)}…): ${result.images.length} ${result.images.length === 1 ? 'image' : 'images'} in ${result.series.length} series`];
         for (const s of result.series) {
           const top = s.mean.indexOf(Math.max(...s.mean));
           const u = result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid && typeof im.uncertainty === 'number').map((im) => im.uncertainty as number);

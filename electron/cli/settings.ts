@@ -48,6 +48,6 @@ export const command: Command = {
         throw err;
       }
     }
-    throw new CliError(`lumen settings: unknown subcommand "${sub ?? ''}"; use get or set`, 2);
+    throw new CliError(`${sub ? `unknown action "${sub.slice(0, 40)}"` : 'name an action'}; one of get, set.`, 2);
   },
 };

@@ -31,7 +31,7 @@ export const command: Command = {
     }
 
     if (sub === 'import') {
-      if (!arg) throw new CliError('lumen weights import <file.h5>: the file is missing', 2);
+      if (!arg) throw new CliError('name the Keras file: lumen weights import <file.h5>', 2);
       try {
         const record = await importImagenetWeights({ dataDir, file: arg, variant: values.variant, onProgress: say });
         say('');
@@ -46,7 +46,7 @@ export const command: Command = {
 
     if (sub === 'download') {
       const variant = arg?.toLowerCase();
-      if (!variant || !(IMAGENET_VARIANTS as readonly string[]).includes(variant)) throw new CliError(`lumen weights download <variant>: one of ${IMAGENET_VARIANTS.join(', ')}`, 2);
+      if (!variant || !(IMAGENET_VARIANTS as readonly string[]).includes(variant)) throw new CliError(`name the variant to download, one of ${IMAGENET_VARIANTS.join(', ')}: lumen weights download <variant>`, 2);
       const published = publishedFile(variant as ImagenetVariant);
       // Only for tests against a local server; the published file's hash is checked all the same.
       const baseUrl = process.env.LUMEN_WEIGHTS_BASE_URL || KERAS_WEIGHTS_BASE_URL;
@@ -63,6 +63,6 @@ export const command: Command = {
       }
     }
 
-    throw new CliError(`lumen weights: unknown subcommand "${sub ?? ''}". Usage:\n  ${USAGE}`, 2);
+    throw new CliError(`${sub ? `unknown action "${sub.slice(0, 40)}"` : 'name an action'}; one of import, list, download.\n\nUsage: ${USAGE}`, 2);
   },
 };
