@@ -320,7 +320,7 @@ export class Importer {
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
       uidsProblem(meta) ||
       pixelDataProblem(meta);
-    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && resultKindOf(meta.sopClassUid) && this.importResult(file, stat.size, known, resultKindOf(meta.sopClassUid)!)) return;
+    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) && resultKindOf(meta.sopClassUid) && this.importResult(file, stat.size, known, resultKindOf(meta.sopClassUid)!)) return;
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
       const what = describeNoImageObject(meta.sopClassUid, meta.modality);
