@@ -1,14 +1,13 @@
 // The training requests as the UI makes them: the real handlers with the engine's real
 // JobRunner, events collected from the request context.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { initBackend } from '../../models/runtime';
 import { importLabelFolders } from '../../electron/training/labels';
 import { writePhantomSet, type PhantomSet } from './phantoms';
-import { trainingRequests } from './support';
+import { phantomDataDir, trainingRequests } from './support';
 
 let dataDir: string;
 let set: PhantomSet;
@@ -17,11 +16,7 @@ const { events, jobs, call, waitForJob } = training;
 
 beforeAll(async () => {
   await initBackend('cpu');
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-training-handlers-'));
-  set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 30, slices: 1, seed: 11 });
-  const lib = Library.open(path.join(dataDir, 'library'));
-  await lib.importPaths([set.dir]);
-  lib.close();
+  ({ dataDir, set } = await phantomDataDir('training-handlers', (dir) => writePhantomSet(dir, { patients: 30, slices: 1, seed: 11 })));
   training.open(dataDir);
 }, 120_000);
 

@@ -2,13 +2,12 @@
 // CSV text as the app sends it (a chosen or dropped file), export that imports back to the
 // same labels, one undo per change (several series at once, an import), the overview per
 // class and per patient, and next unlabelled in the study list's order.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { writePhantomSet, type PhantomSet } from './phantoms';
-import { trainingRequests } from './support';
+import { phantomDataDir, trainingRequests } from './support';
 
 let dataDir: string;
 let set: PhantomSet;
@@ -23,11 +22,7 @@ async function clearAll(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-labels-'));
-  set = writePhantomSet(path.join(dataDir, 'incoming'), { patients: 6, slices: 2, size: 32, seed: 18 });
-  const lib = Library.open(path.join(dataDir, 'library'));
-  await lib.importPaths([set.dir]);
-  lib.close();
+  ({ dataDir, set } = await phantomDataDir('labels', (dir) => writePhantomSet(dir, { patients: 6, slices: 2, size: 32, seed: 18 })));
   training.open(dataDir);
 }, 60_000);
 

@@ -1,15 +1,13 @@
 // The Training tab's "Series (MIL)" choice through the engine's real training handlers:
 // training.start with level 'series' trains from series labels as a job (progress with the
 // curve), the package has a series head; series level with another mode fails with a message.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
 import { loadPackage } from '../../models/package';
 import { initBackend } from '../../models/runtime';
 import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
-import { trainingRequests } from './support';
+import { phantomDataDir, trainingRequests } from './support';
 
 let dataDir: string;
 let set: MilPhantomSet;
@@ -18,11 +16,7 @@ const { events, call, waitForJob } = training;
 
 beforeAll(async () => {
   await initBackend('cpu');
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lumen-mil-handlers-'));
-  set = writeMilPhantoms(path.join(dataDir, 'incoming'), { patients: 8, seriesPerPatient: 2, slices: 4, lesionSlices: 1, seed: 13 });
-  const lib = Library.open(path.join(dataDir, 'library'));
-  await lib.importPaths([set.dir]);
-  lib.close();
+  ({ dataDir, set } = await phantomDataDir('mil-handlers', (dir) => writeMilPhantoms(dir, { patients: 8, seriesPerPatient: 2, slices: 4, lesionSlices: 1, seed: 13 })));
   training.open(dataDir);
 }, 120_000);
 

@@ -1,10 +1,14 @@
 // The engine's real training handlers as the training tests call them: the engine's real
 // JobRunner, the events a request context receives collected in order, requests checked
 // against the contract both ways (or not, to test what a handler refuses on its own).
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { RequestContext } from '../../common/rpc';
 import { requests } from '../../common/contract';
 import { JobRunner } from '../../electron/engine/jobs';
 import { trainingHandlers } from '../../electron/engine/handlers/training';
+import { Library } from '../../electron/library/library';
 
 export interface EngineEvent {
   event: string;
@@ -55,4 +59,21 @@ export function trainingRequests() {
       for (const c of cleanups) await c();
     },
   };
+}
+
+/**
+ * A data folder for a test of the training requests: a new temporary folder named after `name`,
+ * `write(<dataDir>/incoming)` writes the phantoms, and the library `<dataDir>/library` imports
+ * them (in process, as the app's import does). The caller removes the folder afterwards.
+ */
+export async function phantomDataDir<T extends { dir: string }>(name: string, write: (dir: string) => T): Promise<{ dataDir: string; set: T }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `lumen-${name}-`));
+  const set = write(path.join(dataDir, 'incoming'));
+  const lib = Library.open(path.join(dataDir, 'library'));
+  try {
+    await lib.importPaths([set.dir]);
+  } finally {
+    lib.close();
+  }
+  return { dataDir, set };
 }
