@@ -32,6 +32,8 @@ interface Case {
 }
 
 const big = (bits: number, opts: Parameters<typeof gradientImage>[1] = {}) => gradientImage(bits, { rows: 257, columns: 511, ...opts });
+/** A few bits stored in 16 allocated, as some ultrasound and secondary capture writers store 8-bit images. */
+const inWords = (bits: number): TestImage => ({ ...gradientImage(bits, { rows: 37, columns: 61 }), bitsAllocated: 16 });
 
 const CASES: Case[] = [
   { name: 'Implicit VR Little Endian: 511x257, signed 16 bits', img: big(16, { signed: true }), encode: ['dcmconv', '+ti'], decode: ['dcmconv', '+te'] },
@@ -99,6 +101,11 @@ const CASES: Case[] = [
   { name: 'JPEG-LS near-lossless: 8-bit RGB, line-interleaved, odd size', img: gradientImage(8, { rows: 37, columns: 61, samples: 3 }), encode: ['dcmcjpls', '+en', '+md', '2', '+il'], decode: ['dcmdjpls'], tolerance: 0.5 },
   { name: 'JPEG 2000 lossless: signed 12 bits, padding bits set', img: big(12, { signed: true }), source: { padding: true }, encode: ['gdcmconv', '--j2k'], decode: ['gdcmconv', '--raw'] },
   { name: 'JPEG 2000 lossy: RGB, 2 frames, odd size', img: gradientImage(8, { rows: 37, columns: 61, samples: 3, frames: 2 }), encode: ['gdcmconv', '--j2k', '--lossy', '-q', '45'], decode: ['gdcmconv', '--raw'], tolerance: 1 },
+  { name: 'JPEG baseline: 8 bits stored in 16 allocated', img: inWords(8), encode: ['dcmcjpeg', '+eb'], decode: ['dcmdjpeg'], tolerance: 0.5 },
+  { name: 'JPEG lossless: 6 bits stored in 16 allocated', img: inWords(6), encode: ['dcmcjpeg', '+e1'], decode: ['dcmdjpeg'] },
+  { name: 'JPEG-LS lossless: 8 bits stored in 16 allocated', img: inWords(8), encode: ['dcmcjpls'], decode: ['dcmdjpls'] },
+  { name: 'RLE: 8 bits stored in 16 allocated', img: inWords(8), encode: ['dcmcrle'], decode: ['dcmdrle'] },
+  { name: 'JPEG 2000 lossless: 8 bits stored in 16 allocated', img: inWords(8), encode: ['gdcmconv', '--j2k'], decode: ['gdcmconv', '--raw'] },
 ];
 
 describe('every transfer syntax, each with an edge of the format: as the reference decoder', () => {

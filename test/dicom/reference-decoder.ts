@@ -81,15 +81,16 @@ export function storedValues(file: string, img: TestImage, work: string): number
   const raw = join(work, `${Math.random().toString(36).slice(2)}.raw`);
   execFileSync('gdcmraw', ['-t', '7fe0,0010', '-i', file, '-o', raw], { stdio: ['ignore', 'ignore', 'pipe'] });
   const bytes = readFileSync(raw);
-  const dump = execFileSync('dcmdump', ['+P', '0028,0006', '+P', '0028,0101', '+P', '0028,0102', '+P', '0028,0103', file], { encoding: 'utf8' });
+  const dump = execFileSync('dcmdump', ['+P', '0028,0006', '+P', '0028,0100', '+P', '0028,0101', '+P', '0028,0102', '+P', '0028,0103', file], { encoding: 'utf8' });
   const planar = /\(0028,0006\) US 1\b/.test(dump);
-  // The decoder's own Bits Stored, High Bit and Pixel Representation: gdcmconv --raw writes 16 bits
-  // for a 12-bit J2K file coded at 16, and dcmcjpeg's lossy modes make signed samples unsigned.
+  // The decoder's own Bits Allocated, Bits Stored, High Bit and Pixel Representation: gdcmconv --raw
+  // writes 16 bits stored for a 12-bit J2K file coded at 16, dcmdjpeg 8 allocated for 8-bit JPEG in a
+  // 16-bit container, and dcmcjpeg's lossy modes make signed samples unsigned.
   const bitsStored = Number(/\(0028,0101\) US (\d+)/.exec(dump)?.[1] ?? img.bitsStored);
   const highBit = Number(/\(0028,0102\) US (\d+)/.exec(dump)?.[1] ?? bitsStored - 1);
   const signed = /\(0028,0103\) US (\d+)/.exec(dump) ? /\(0028,0103\) US 1\b/.test(dump) : img.signed;
   const shift = highBit + 1 - bitsStored;
-  const bps = img.bitsAllocated / 8;
+  const bps = Number(/\(0028,0100\) US (\d+)/.exec(dump)?.[1] ?? img.bitsAllocated) / 8;
   const pixels = img.rows * img.columns;
   const out: number[] = [];
   for (let f = 0; f < img.frames; f++) {
