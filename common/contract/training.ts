@@ -148,7 +148,7 @@ export const Suggestion = z.object({
   uncertainty: z.number(),
   /** Distance of its features to the nearest labelled or higher-ranked series, over the median distance between two series; null without features. */
   distance: z.number().nullable(),
-  /** The series' mean probability per class. */
+  /** The series' mean probability per class (a series-head package: the head's pooled score of the series). */
   meanScores: z.record(z.string(), z.number()),
   /** Why it is suggested, in words. */
   reason: z.string(),
@@ -172,6 +172,8 @@ export const SuggestResult = z.object({
    * (ensemble.bin: how much they disagree, what the Classifier panel shows), else 'entropy'.
    */
   uncertaintyMeasure: z.enum(['mutual-information', 'entropy']),
+  /** With 'entropy': why the package's uncertainty is not its uncertainty heads' (it has none; a series-head package never has them), in words. */
+  uncertaintyReason: z.string().optional(),
   suggestions: z.array(Suggestion),
 });
 export type SuggestResult = z.infer<typeof SuggestResult>;

@@ -7,7 +7,9 @@
 // runner). The series' uncertainty: with the package's uncertainty heads (ensemble.bin), the
 // mean over its images of the heads' mutual information / log K (their disagreement, the
 // epistemic part, what the Classifier panel shows: models/training/ensemble.ts); without
-// them, the normalised entropy of the mean of its images' probabilities. Its
+// them, the normalised entropy of the mean of its images' probabilities, or for a package
+// with a series head (mil-train.ts; it has no uncertainty heads) of the head's pooled score
+// of the series, what the package predicts for it; `uncertaintyReason` says why. Its
 // diversity comes from the package's pooled backbone features (the "features" output of its
 // model.onnx, computed once and cached like training's, electron/training/features.ts), the
 // labelled series' features included. models/training/acquisition.ts ranks them.
@@ -22,6 +24,7 @@ import type { ImageRef } from '../dicom/model-input';
 import type { Library } from '../library/library';
 import { DEFAULT_AUGMENTATION } from './augment';
 import { extractFeatures } from './features';
+import { scoreSeriesWithHead } from './mil';
 import { predictImages } from './predict';
 import { TrainingStore } from './store';
 
@@ -52,14 +55,27 @@ export interface SuggestOptions {
 
 export type UncertaintyMeasure = SuggestResult['uncertaintyMeasure'];
 
-const UNCERTAINTY_TEXT: Record<UncertaintyMeasure, string> = {
+const UNCERTAINTY_TEXT: Record<UncertaintyMeasure | 'series-head-entropy', string> = {
   'mutual-information': 'the mean over the series\' images of the package\'s uncertainty heads\' mutual information / log(classes) (how much the heads disagree)',
   entropy: 'entropy of the mean class probabilities over the series\' images / log(classes) (the package has no uncertainty heads)',
+  'series-head-entropy': 'entropy of the series head\'s pooled class probabilities for the series / log(classes) (a series-head package has no uncertainty heads)',
 };
 
+/**
+ * Why a package's uncertainty is entropy rather than its uncertainty heads' disagreement: it
+ * has none. Uncertainty heads (an anchored ensemble, models/training/ensemble.ts) are trained
+ * only beside an image head on cached features; a series head is one attention head over a
+ * series' slices, and no ensemble of series heads is trained.
+ */
+export function entropyReason(seriesHead: boolean): string {
+  return seriesHead
+    ? 'A series-head package has no uncertainty heads (Lumen trains them only beside an image head), so uncertainty is the entropy of the score the series head gives each series: how undecided that score is, not how unlike the training data the series is.'
+    : 'The package has no uncertainty heads (made outside Lumen, by an older Lumen, or fine-tuned rather than trained as a head on cached features), so uncertainty is the entropy of each series\' mean scores: how undecided they are, not how unlike the training data the series is.';
+}
+
 /** The scoring formula in words, with the uncertainty measure used. */
-export function suggestMethod(measure: UncertaintyMeasure): string {
-  return `score = uncertainty x min(1, distance); uncertainty = ${UNCERTAINTY_TEXT[measure]}; distance = distance of the series' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.`;
+export function suggestMethod(measure: UncertaintyMeasure, seriesHead = false): string {
+  return `score = uncertainty x min(1, distance); uncertainty = ${UNCERTAINTY_TEXT[measure === 'entropy' && seriesHead ? 'series-head-entropy' : measure]}; distance = distance of the series' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.`;
 }
 
 /** `n` items evenly spaced through `list` (all when it has no more). */
@@ -103,11 +119,13 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   // The uncertainty heads, when the package has them: their disagreement is the uncertainty.
   const ensemble = readEnsemble(pkg.dir, meta);
   const measure: UncertaintyMeasure = ensemble ? 'mutual-information' : 'entropy';
+  // A package with a series head predicts a series by the head's pooled score: that is whose entropy counts.
+  const seriesHead = meta.seriesHead !== undefined;
   const { candidates, labelled } = seriesByLabelling(opts.library);
   check();
   const picked = candidates.map((c) => ({ ...c, images: evenlySpaced(c.images, perSeries) }));
   const labelledPicked = labelled.map((images) => evenlySpaced(images, perSeries));
-  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure), uncertaintyMeasure: measure };
+  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure, seriesHead), uncertaintyMeasure: measure, ...(measure === 'entropy' ? { uncertaintyReason: entropyReason(seriesHead) } : {}) };
   if (picked.length === 0) return { ...base, imagesScored: 0, diversity: false, note: 'Every series with images is labelled: nothing to suggest.', suggestions: [] };
 
   // Uncertainty: the package's scores through the one prediction module.
@@ -130,6 +148,19 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
     await runner.dispose();
   }
   check();
+  // The series head's pooled score of each series, over the same images (features from model.onnx, cached).
+  let pooled: Map<string, number[]> | null = null;
+  if (seriesHead) {
+    progress({ phase: 'scoring', fraction: null, message: `Scoring ${picked.length} series with the package's series head` });
+    try {
+      const result = await scoreSeriesWithHead({ library: opts.library, signal: opts.signal }, pkg, images);
+      pooled = new Map(result.series.map((s) => [s.seriesInstanceUid, s.pooled!.scores]));
+    } catch (err) {
+      check();
+      throw err;
+    }
+    check();
+  }
 
   // Diversity: the package's pooled backbone features of the candidates and the labelled series.
   let features: { candidates: Float32Array[]; labelled: Float32Array[] } | null = null;
@@ -166,7 +197,7 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   progress({ phase: 'ranking', fraction: null, message: 'Ranking' });
   let at = 0;
   const acquisition: AcquisitionCandidate[] = picked.map((c, i) => {
-    const probabilities = meanRows(scores.slice(at, at + c.images.length));
+    const probabilities = pooled?.get(c.seriesInstanceUid) ?? meanRows(scores.slice(at, at + c.images.length));
     const uncertainty = ensemble ? meanOf(imageUncertainty.slice(at, at + c.images.length)) : undefined;
     at += c.images.length;
     return { probabilities, features: features ? features.candidates[i] : null, ...(uncertainty === undefined ? {} : { uncertainty }) };

@@ -74,6 +74,10 @@ describe('which slices mattered, in the Classifier panel', () => {
     const k = shown.sops.indexOf(topSop);
     expect(heights[k]).toBe(Math.max(...heights));
     expect(await page.getByTestId('series-pooled').textContent()).toMatch(/(lesion|none) \d+\.\d%/);
+    // No uncertainty for a series-head package, and the hover text says why (no uncertainty heads beside a series head).
+    const uncertainty = page.getByTestId('image-uncertainty');
+    expect(await uncertainty.textContent()).toBe('No uncertainty for this package');
+    expect(await uncertainty.getAttribute('title')).toMatch(/^A series-head package has no uncertainty heads: Lumen trains them only beside an image head/);
 
     // The phantom's lesion is on 2 of the 8 slices: the tallest bar is one of them.
     expect(shown.lesionSops).toContain(topSop);

@@ -27,8 +27,13 @@ export function uncertaintyTooltip(high: number | null | undefined): string {
 export function ImageUncertainty({ image, result }: { image: ImageScores; result: PredictionResult }) {
   const u = image.uncertainty;
   if (typeof u !== 'number') {
+    // A series head's result (pooled series scores): Lumen trains uncertainty heads only beside an image head.
+    const seriesHead = result.series.some((s) => s.pooled);
+    const why = seriesHead
+      ? 'A series-head package has no uncertainty heads: Lumen trains them only beside an image head, not beside a series head. Label next ranks its series by the entropy of the series score instead.'
+      : 'This model package has no uncertainty heads (train it again with Lumen to get them), or the scores were stored before uncertainties were.';
     return (
-      <p className="uncertainty muted small" data-testid="image-uncertainty" title="This model package has no uncertainty heads (train it again with Lumen to get them), or the scores were stored before uncertainties were.">
+      <p className="uncertainty muted small" data-testid="image-uncertainty" title={why}>
         No uncertainty for this package
       </p>
     );
