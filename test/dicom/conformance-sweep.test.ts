@@ -124,7 +124,7 @@ describe('every transfer syntax, each with an edge of the format: as the referen
   });
 });
 
-describe('HTJ2K (OpenJPH): 511x257 and one row, lossless, against ojph_expand', () => {
+describe('HTJ2K (OpenJPH): 511x257, one row, one column, against ojph_expand', () => {
   function pgm(path: string, img: TestImage): void {
     const max = 2 ** img.bitsStored - 1;
     const body = Buffer.alloc(img.values.length * (max > 255 ? 2 : 1));
@@ -135,10 +135,12 @@ describe('HTJ2K (OpenJPH): 511x257 and one row, lossless, against ojph_expand', 
     ['511x257, 12 bits, RPCL (1.2.840.10008.1.2.4.202)', big(12), TS.htj2kLosslessRpcl, ['-prog_order', 'RPCL']],
     ['one row, 16 bits', gradientImage(16, { rows: 1, columns: 301 }), TS.htj2kLossless, []],
     ['one column, 8 bits', gradientImage(8, { rows: 301, columns: 1 }), TS.htj2kLossless, []],
+    ['one row, 12 bits, irreversible (1.2.840.10008.1.2.4.203)', gradientImage(12, { rows: 1, columns: 301 }), TS.htj2k, ['-qstep', '0.002']],
   ] as const)('%s', async (label, img, ts, extra) => {
+    const reversible = ts !== TS.htj2k;
     const base = join(dir, `htj2k-${label.replace(/\W+/g, '-')}`);
     pgm(`${base}.pgm`, img);
-    run('ojph_compress', ['-i', `${base}.pgm`, '-o', `${base}.j2c`, '-reversible', 'true', ...extra]);
+    run('ojph_compress', ['-i', `${base}.pgm`, '-o', `${base}.j2c`, '-reversible', String(reversible), ...extra]);
     run('ojph_expand', ['-i', `${base}.j2c`, '-o', `${base}-ref.pgm`]);
     const ref = readFileSync(`${base}-ref.pgm`);
     const header = /^P5\s+\d+\s+\d+\s+(\d+)\s/.exec(ref.subarray(0, 40).toString('latin1'))!;
@@ -146,8 +148,9 @@ describe('HTJ2K (OpenJPH): 511x257 and one row, lossless, against ojph_expand', 
     const theirs = Array.from({ length: img.values.length }, (_, i) => (wide ? ref.readUInt16BE(header[0].length + 2 * i) : ref[header[0].length + i]));
     const file = writeEncapsulated(`${base}.dcm`, img, ts, [[new Uint8Array(readFileSync(`${base}.j2c`))]]);
     const ours = await lumenValues(file);
-    expect(maxDiff(ours.values, theirs)).toBe(0);
-    expect(ours.values).toEqual(img.values);
+    // Irreversible: OpenJPH's own decoder and the Cornerstone build may round a dequantised sample apart by one.
+    expect(maxDiff(ours.values, theirs)).toBeLessThanOrEqual(reversible ? 0 : 1);
+    if (reversible) expect(ours.values).toEqual(img.values);
   });
 });
 
