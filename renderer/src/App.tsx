@@ -55,6 +55,15 @@ const KEY_COMMANDS: Record<string, ViewerCommand> = {
   '-': 'zoomOut',
 };
 
+/**
+ * Where Space is the focused control's own key rather than cine: a box or a choice anywhere,
+ * and a button in a form-like panel (Classifier, Training, PACS). A series card or a toolbar
+ * button keeps Space for cine: a click on a series and then Space plays it.
+ */
+const SPACE_TOGGLES = 'input[type="checkbox"], input[type="radio"], [role="checkbox"], [role="switch"], [role="radio"], [role="option"]';
+const SPACE_BUTTONS = 'button, a[href], summary, [role="button"]';
+const SPACE_PANELS = '#panel-classifier, #panel-training, #panel-pacs';
+
 /** Shift + arrow pans, where the arrow alone pages (the study list's Shift+↑/↓ select series first). */
 const SHIFT_COMMANDS: Record<string, ViewerCommand> = {
   ArrowLeft: 'panLeft',
@@ -230,6 +239,8 @@ export function App() {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox' && (t as HTMLInputElement).type !== 'radio') return;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
+      // Space presses the focused button, ticks the focused box: the control's own key before cine.
+      if (e.key === ' ' && t && (t.closest(SPACE_TOGGLES) || (t.closest(SPACE_BUTTONS) && t.closest(SPACE_PANELS)))) return;
       if (e.key === '?') {
         e.preventDefault();
         setHelpOpen((o) => !o);

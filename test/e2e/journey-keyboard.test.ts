@@ -4,12 +4,14 @@
 // slices, a W/L preset by number, actual size, zoom and pan by keys and reset, each tool by
 // its letter, the toolbar by Tab, Help, About and Settings opened by their keys and closed by Esc with the
 // focus back where it was, the study list's arrows (which move in the list, not the image),
-// a label by number and a run started from the Training tab. Every control Tab stops on
+// a label by number, a run refused and one trained from the Training tab's form, and its
+// report opened and closed. Every control Tab stops on
 // must show where the focus is. Screenshots: test-results/journey-keyboard-*.png.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
 
 interface Focused {
@@ -80,8 +82,10 @@ async function brightCentreX(page: Page): Promise<number> {
 
 describe('the core journey with the keyboard alone', () => {
   let set: MoreExternalSet;
+  let phantoms: PhantomSet;
   const session = useUiSession('lumen-journey-keyboard', (dataDir) => {
     set = writeMoreExternalSet(path.join(dataDir, 'incoming'));
+    phantoms = writePhantomSet(path.join(dataDir, 'phantoms'), { patients: 15, slices: 1, seed: 23 });
   });
 
   it('imports, opens, pages, windows, zooms, switches tools, labels and starts a run, every stop visible', async () => {
@@ -196,8 +200,50 @@ describe('the core journey with the keyboard alone', () => {
     await page.keyboard.press('Enter');
     // One class labelled: the run is refused in words.
     await panel.getByRole('status').filter({ hasText: 'Training failed: Only one class (abnormal) is labelled' }).waitFor({ timeout: 60_000 });
-    await shot('training');
+    await shot('training-refused');
+
+    // A labelled set: 0 clears that label; the phantoms imported by path, their labels from a CSV by path.
+    await page.keyboard.press('0');
+    await panel.getByText(/^Current: unlabelled/).waitFor({ timeout: 30_000 });
+    await tabTo(/^Import a folder or file$/, { back: true, max: 150 });
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(phantoms.dir);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('import-report').filter({ hasText: `${phantoms.patients.length} imported` }).waitFor({ timeout: 120_000 });
+    await tabTo(/^Label CSV path$/, { max: 150 });
+    await page.keyboard.type(phantoms.csv);
+    await tabTo(/^Import CSV$/, { max: 5 });
+    await page.keyboard.press('Enter');
+    await panel.getByRole('status').filter({ hasText: `Imported labels: ${phantoms.patients.length} series` }).waitFor({ timeout: 60_000 });
+
+    // The form from the keyboard: the tiny backbone (End: the last choice), 32 px, 2 epochs, no augmentation.
+    await tabTo(/^Backbone$/, { max: 60 });
+    await page.keyboard.press('End');
+    await expect.poll(() => panel.getByLabel('Backbone', { exact: true }).inputValue()).toBe('custom-phi-10');
+    await tabTo(/^Resolution$/, { max: 10 });
+    await page.keyboard.type('32');
+    await tabTo(/^Epochs$/, { max: 10 });
+    await page.keyboard.type('2');
+    await tabTo(/^Augment$/, { max: 10 });
+    await page.keyboard.press('Space');
+    expect(await panel.getByLabel('Augment', { exact: true }).isChecked()).toBe(false);
+    await tabTo(/^Start training$/, { max: 20 });
+    await page.keyboard.press('Enter');
+    await panel.getByText(/^Package: .*my-classifier$/).or(panel.getByRole('status').filter({ hasText: 'Training failed' })).first().waitFor({ timeout: 240_000 });
+    expect(await panel.getByRole('status').textContent()).toBe('Training finished.');
+
+    // The results: the report opens by Enter, Esc closes it, and the focus is back on its button.
+    await tabTo(/^Open report$/, { max: 40 });
+    await page.keyboard.press('Enter');
+    const report = page.getByRole('dialog', { name: 'Training report' });
+    await report.waitFor({ timeout: 30_000 });
+    await page.frameLocator('iframe[title="Training report"]').getByRole('heading').first().waitFor({ timeout: 30_000 });
+    await shot('report');
+    await page.keyboard.press('Escape');
+    await report.waitFor({ state: 'detached' });
+    expect(await focused(page)).toMatchObject({ name: 'Open report', ring: true });
+    await shot('trained');
     expect(errors).toEqual([]);
     await page.close();
-  }, 300_000);
+  }, 420_000);
 });
