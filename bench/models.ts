@@ -159,17 +159,8 @@ interface VariantReport {
   peakRssMb: number;
 }
 
-interface Baseline {
-  runtime: string;
-  backend: string;
-  variant: string;
-  batch: number;
-  medianMs: number;
-  imagesPerSecond: number;
-  peakRssMb: number;
-  repeats: number;
-  how: string;
-}
+/** A run's figures, measured straight on onnxruntime-node; `how` says how. */
+type Baseline = Omit<Run, 'runtime' | 'precision'> & { runtime: string; how: string };
 
 /** ONNX Runtime providers the bench times (best first, as providers.ts ranks them), with the --runtimes key of each. */
 const ONNX_PROVIDERS = ONNX_PROVIDER_ORDER.map((provider) => ({ provider, key: provider === 'cpu' ? 'onnx' : `onnx-${provider}` }));
