@@ -157,6 +157,23 @@ describe('the core journey with the keyboard alone', () => {
     expect(await index.innerText()).toBe('Im 1/4');
     await page.keyboard.press('Shift+R');
     await expect.poll(() => brightCentreX(page)).toBeCloseTo(discX, 0);
+    // The rest of Help's view keys: F fits, I inverts, X and Y flip, R rotates (the letters follow).
+    await page.keyboard.press('a');
+    await expect.poll(zoom).toBe('100');
+    await page.keyboard.press('f');
+    await expect.poll(zoom).toBe(fitted);
+    const pressed = (name: string) => page.getByRole('button', { name, exact: true }).getAttribute('aria-pressed');
+    for (const [key, name] of [['i', 'Invert'], ['x', 'Flip horizontally'], ['y', 'Flip vertically']] as const) {
+      await page.keyboard.press(key);
+      await expect.poll(() => pressed(name)).toBe('true');
+      await page.keyboard.press(key);
+      await expect.poll(() => pressed(name)).toBe('false');
+    }
+    expect(await page.getByTestId('orient-top').innerText()).toBe('A');
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('orient-top').innerText()).toBe('R');
+    await page.keyboard.press('Shift+R');
+    await expect.poll(() => page.getByTestId('orient-top').innerText()).toBe('A');
 
     // Each tool by its letter.
     const tool = () => page.getByRole('toolbar', { name: 'Viewer tools' }).locator('button[aria-pressed="true"]').first().getAttribute('aria-label');
@@ -205,6 +222,9 @@ describe('the core journey with the keyboard alone', () => {
     // A labelled set: 0 clears that label; the phantoms imported by path, their labels from a CSV by path.
     await page.keyboard.press('0');
     await panel.getByText(/^Current: unlabelled/).waitFor({ timeout: 30_000 });
+    // U opens the next series without a label.
+    await page.keyboard.press('u');
+    await expect.poll(() => page.locator('.topbar-context').innerText(), { timeout: 30_000 }).not.toContain('NO NUMBERS');
     await tabTo(/^Import a folder or file$/, { back: true, max: 150 });
     await page.keyboard.press('Control+A');
     await page.keyboard.type(phantoms.dir);
