@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../electron/engine/host';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type GeneratedStudy, type Orthanc } from '../support/orthanc';
-import { engineRequests, usePacsFixture } from './support';
+import { useEngineHost, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('app-pacs', {
   receiver: true,
@@ -21,35 +20,15 @@ const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
 let receiverPort: number;
-let host: EngineHost;
 let ct: GeneratedStudy;
 let mr: GeneratedStudy;
-const events: { event: string; payload: any }[] = [];
-
-const { call, failure } = engineRequests(() => host);
-
-/** Waits (bounded) for the end event of a job. */
-async function jobEnd(jobId: string): Promise<{ event: string; payload: any }> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
-    if (end) return end;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not end`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { call, failure, events, jobEnd } = useEngineHost(dataDir);
 
 beforeAll(async () => {
   orthanc = pacs.orthanc;
   [ct, mr] = pacs.studies;
   receiverPort = pacs.receiverPort;
-  host = new EngineHost({ dataDir, shell: 'browser' });
-  host.onEvent((event, payload) => events.push({ event, payload }));
 }, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-});
 
 describe('PACS connections in the app', () => {
   it('saves connections, never sends a secret back, keeps it on edit, tests them with clear messages', async () => {

@@ -3,22 +3,18 @@
 // SOP Instance UIDs, sent to a real Orthanc by STOW-RS and C-STORE, each with its outcome.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../electron/engine/host';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, writeDataset } from '../../electron/results/part10';
 import { buildReport } from '../../electron/results/sr';
 import { generateStudy, type Orthanc } from '../support/orthanc';
-import { engineRequests, usePacsFixture } from './support';
+import { useEngineHost, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('send-app', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
 const scratch = pacs.scratch;
 const dataDir = path.join(scratch, 'data');
 let orthanc: Orthanc;
-let host: EngineHost;
 let studyUid: string;
-const events: { event: string; payload: any }[] = [];
-
-const { call } = engineRequests(() => host);
+const { call, jobEnd } = useEngineHost(dataDir);
 
 /** An SR of Lumen's (electron/results/sr.ts) about a generated study, in `dir`. */
 function writeSr(dir: string, label: string): string {
@@ -50,13 +46,7 @@ async function inOrthanc(sopInstanceUid: string): Promise<boolean> {
 
 beforeAll(async () => {
   orthanc = pacs.orthanc;
-  host = new EngineHost({ dataDir, shell: 'browser' });
-  host.onEvent((event, payload) => events.push({ event, payload }));
 }, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-});
 
 describe('Send to PACS from the Results list', () => {
   it('sends the study results by STOW-RS and C-STORE, each with its outcome; an unknown UID fails alone', async () => {
@@ -65,11 +55,8 @@ describe('Send to PACS from the Results list', () => {
     const first = writeSr(folder, 'finding-one');
     const second = writeSr(folder, 'finding-two');
     const started = await call('library.import', { paths: [folder] });
-    const deadline = Date.now() + 60_000;
-    while (!events.some((e) => e.event === 'job.finished' && e.payload.jobId === started.jobId)) {
-      if (Date.now() > deadline || events.some((e) => e.event === 'job.failed')) throw new Error(`import did not finish: ${JSON.stringify(events.slice(-3))}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const imported = await jobEnd(started.jobId);
+    expect(imported.event, JSON.stringify(imported.payload)).toBe('job.finished');
     const listed = await call('results.study', { studyInstanceUid: studyUid });
     expect(listed.map((r) => r.sopInstanceUid).sort()).toEqual([first, second].sort());
 
@@ -95,11 +82,8 @@ describe('Send to PACS from the Results list', () => {
     fs.mkdirSync(folder);
     const uid = writeSr(folder, 'refused');
     const started = await call('library.import', { paths: [folder] });
-    const deadline = Date.now() + 60_000;
-    while (!events.some((e) => e.event === 'job.finished' && e.payload.jobId === started.jobId)) {
-      if (Date.now() > deadline) throw new Error('import did not finish');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const imported = await jobEnd(started.jobId);
+    expect(imported.event, JSON.stringify(imported.payload)).toBe('job.finished');
     const report = await call('pacs.send', { name: 'stranger', sopInstanceUids: [uid] });
     expect(report).toMatchObject({ stored: 0, failed: 1 });
     expect(report.stopped).toMatch(/PACS "stranger" .*(refused|aborted) the association.*calling AE title "STRANGER"/);

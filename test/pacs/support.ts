@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
-import type { EngineHost } from '../../electron/engine/host';
+import { EngineHost } from '../../electron/engine/host';
 import { freePort, generateStudy, type GeneratedStudy, type Orthanc, type OrthancOptions, orthancInstalled, startOrthanc } from '../support/orthanc';
 
 export const root = path.resolve(__dirname, '../..');
@@ -140,6 +140,46 @@ export function engineRequests(host: () => EngineHost) {
       const reply = await host().request(method, input);
       if (reply.ok) throw new Error(`${method} did not fail`);
       return reply.error.message;
+    },
+  };
+}
+
+export interface EngineEvent {
+  event: string;
+  payload: any;
+}
+
+/**
+ * The engine process as the app runs it (browser shell) on `dataDir`, for one test file: started
+ * in a beforeAll, closed after the file's tests. `events` collects what it emits, in order;
+ * `jobEnd` waits (60 s at most) for a job's job.finished or job.failed event.
+ */
+export function useEngineHost(dataDir: string) {
+  let host: EngineHost | undefined;
+  const events: EngineEvent[] = [];
+  const current = () => {
+    if (!host) throw new Error('The engine is not started yet (use it inside a test or a later beforeAll).');
+    return host;
+  };
+  beforeAll(() => {
+    host = new EngineHost({ dataDir, shell: 'browser' });
+    host.onEvent((event, payload) => events.push({ event, payload }));
+  });
+  afterAll(async () => {
+    await host?.close();
+  });
+  return {
+    host: current,
+    events,
+    ...engineRequests(current),
+    async jobEnd(jobId: string): Promise<EngineEvent> {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const end = events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
+        if (end) return end;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} did not end: ${JSON.stringify(events.slice(-3))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
   };
 }
