@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors';
 
 // Each command lives in its own module, loaded only when it runs, so that
 // `lumen --version` does not pay for TensorFlow.js or the codecs.
-const commands: Record<string, () => Promise<{ command: Command }>> = {
+const commands = {
   doctor: () => import('./doctor'),
   serve: () => import('./serve'),
   models: () => import('./models'),
@@ -25,18 +25,44 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   weights: () => import('./weights'),
   settings: () => import('./settings'),
   pacs: () => import('./pacs'),
+} satisfies Record<string, () => Promise<{ command: Command }>>;
+
+// One line per command for `lumen --help`, in the README's words; typed by the table above so a
+// new command cannot be left out. (Each module's own summary would mean loading them all.)
+const about: Record<keyof typeof commands, string> = {
+  doctor: 'which TF.js backends and ONNX Runtime providers work here, and why',
+  serve: 'the app in a browser on this machine (the browser bridge)',
+  models: 'the EfficientNet variants: resolution, parameters, multiply-adds',
+  export: 'a model as ONNX, TF.js or a package; results as DICOM SR, de-identified copies or tables',
+  bench: 'benchmarks (lumen bench --help lists the suites)',
+  import: 'import DICOM folders, files or DICOMDIRs into the library',
+  ls: "the library's patients, studies and series",
+  pixels: "one frame's decoded stored values as raw samples",
+  render: 'one frame, windowed, as a PNG',
+  train: 'train a classifier on labelled images and write a model package',
+  eval: 'evaluate a model package on labelled, held-out patients',
+  compare: 'compare two model packages on the same patients',
+  labels: 'labels as CSV out and in, and counts per class',
+  predict: "score a series (or the library) with a model package and store the scores",
+  predictions: 'the scores stored for a series',
+  suggest: 'which unlabelled series to label next (active learning)',
+  audit: 'the audit log',
+  weights: 'ImageNet weights: import, list, download',
+  settings: 'show or change the settings',
+  pacs: 'PACS connections, query, retrieve, send, receive',
 };
 
 function help(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
   return [
     `lumen ${APP_VERSION} — DICOM review and EfficientNet classifiers, offline.`,
     '',
-    'Usage: lumen <command> [options]   (lumen <command> --help for details)',
+    'Usage: lumen <command> [options]   (lumen <command> --help for its options)',
     '',
     'Commands:',
-    ...Object.keys(commands).map((name) => `  ${name}`),
+    ...Object.keys(commands).map((name) => `  ${name.padEnd(width)}  ${about[name as keyof typeof commands]}`),
     '',
-    '  --version   print the version',
+    `  ${'--version'.padEnd(width)}  print the version`,
   ].join('\n');
 }
 
@@ -50,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(APP_VERSION + '\n');
     return 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name as keyof typeof commands] : undefined;
   if (!load) {
     process.stderr.write(`lumen: unknown command "${name}". Run "lumen --help" for the list.\n`);
     return 2;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BackendName } from '../../common/contract';
 import { EngineHost } from '../engine/host';
 import { startBridge } from '../serve/server';
 import { defaultDataDir } from '../library/paths';
@@ -10,14 +11,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const command: Command = {
   summary: 'Serve the Lumen UI to a browser on this machine (127.0.0.1 only, with a one-time token), backed by the real engine.',
-  usage: 'lumen serve [--port N] [--data-dir DIR] [--backend wasm|cpu|webgpu|tensorflow]',
+  usage: 'lumen serve [--port N] [--data-dir DIR] [--backend tensorflow|webgpu|wasm|cpu]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' } });
     const port = values.port ? Number(values.port) : 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, not "${values.port}".`, 2);
+    // Checked here: the engine would otherwise start, serve the page and fail only its first request.
+    const backend = values.backend === undefined ? null : BackendName.safeParse(values.backend).data;
+    if (backend === undefined) throw new CliError(`--backend must be one of ${BackendName.options.join(', ')}, not "${values.backend!.slice(0, 40)}".`, 2);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-    const host = new EngineHost({ dataDir, shell: 'browser', backend: (values.backend as any) ?? null, log });
+    const host = new EngineHost({ dataDir, shell: 'browser', backend, log });
     const bridge = await startBridge({ host, staticDir: path.resolve(here, '../../renderer/dist'), port, log });
     // One line a script can parse, then a human hint.
     process.stdout.write(`Lumen is serving at ${bridge.url}\n`);

@@ -2,7 +2,8 @@
 // one clear line naming the flag or the action (never Node's parseArgs text, never the
 // command's name twice), no library banners on a clean run, and no library made as a side
 // effect of a mistyped --library. Each case is one the README walk-through met.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,37 @@ describe('clean output', () => {
     expect(r.stdout).toMatch(/^variant\s+family/);
     expect(r.stderr).toBe('');
   }, 120_000);
+});
+
+describe('the command line itself', () => {
+  it('lumen --help lists every command with what it does', async () => {
+    const r = await lumen(['--help']);
+    expect(r.code).toBe(0);
+    const main = readFileSync(path.join(__dirname, '../../electron/cli/main.ts'), 'utf8');
+    const names = [...main.matchAll(/^\s+'?([a-z-]+)'?: \(\) => import\(/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(15);
+    for (const name of names) expect(r.stdout).toMatch(new RegExp(`^  ${name} +\\S.{10,}$`, 'm'));
+  }, 60_000);
+
+  it('a command name that is also an object property is an unknown command, not a crash', async () => {
+    for (const name of ['constructor', 'toString']) {
+      const r = await lumen([name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`lumen: unknown command "${name}". Run "lumen --help" for the list.\n`);
+    }
+  }, 60_000);
+
+  it('lumen serve refuses an unknown --backend before it serves anything', async () => {
+    // Bounded: a serve that does not refuse would run until stopped.
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(__dirname, '../../bin/lumen.mjs'), 'serve', '--backend', 'foo', '--port', '0'], { env: { ...process.env, LUMEN_DATA_DIR: path.join(root, 'data') }, timeout: 45_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      );
+    });
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lumen serve: --backend must be one of tensorflow, webgpu, wasm, cpu, not "foo".\n');
+  }, 60_000);
 });
 
 describe('a mistyped --library', () => {
