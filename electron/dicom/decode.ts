@@ -119,6 +119,13 @@ function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): P
   return signed ? new Int32Array(bytes.buffer, bytes.byteOffset, n >> 2) : new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
 }
 
+/**
+ * Colour spaces in the standard that Lumen leaves unconverted: YBR_PARTIAL_422
+ * (retired), YBR_PARTIAL_420 (MPEG-2 only) and HSV (retired). A JPEG decoder
+ * has made RGB of any of them before this is asked.
+ */
+const UNCONVERTED_COLOUR = new Set(['YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'HSV']);
+
 const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLsNear, TS.j2k, TS.htj2k]);
 
 /**
@@ -408,6 +415,9 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
     }
     ybrFullToRgbWide(pixels as Uint16Array | Uint32Array, meta.bitsStored);
     photometric = 'RGB';
+  }
+  if (spp === 3 && UNCONVERTED_COLOUR.has(photometric)) {
+    throw new DicomFileError(file, `has Photometric Interpretation ${photometric}, a colour space Lumen does not convert to RGB (it would show false colours). Ask for the images as RGB, or convert them with the software that made them.`);
   }
   return {
     rows: meta.rows,

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../electron/dicom/decode';
-import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
+import { DicomFileError, parseDicomFile, TS } from '../../electron/dicom/parse';
+import { encodeJpeg } from '../support/dicom/jpeg-encoder';
 import { writeImage } from './dicom-writer';
-import { lumenValues, maxDiff, run } from './reference-decoder';
+import { gradientImage, lumenValues, maxDiff, run, writeEncapsulated } from './reference-decoder';
 
 let dir: string;
 beforeAll(() => {
@@ -141,5 +142,27 @@ describe('YBR_FULL with 16 bits allocated: converted to RGB', () => {
     const err = await decodeFrame(await parseDicomFile(file), 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DicomFileError);
     expect((err as Error).message).toMatch(/YBR_FULL with signed samples \(Pixel Representation 1\)/);
+  });
+});
+
+describe('colour spaces Lumen does not convert', () => {
+  // dcmtk converts YBR_PARTIAL_422 (retired); HSV, and YBR_PARTIAL_420 outside MPEG-2, are not for stored pixels.
+  it.each(['YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'HSV'])('uncompressed %s: refused with its name, not shown as if it were RGB', async (photometric) => {
+    const file = join(dir, `${photometric}.dcm`);
+    writeImage(file, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelBytes: new Uint8Array(4 * 6 * 3).fill(128) });
+    const err = await decodeFrame(await parseDicomFile(file), 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DicomFileError);
+    expect((err as Error).message).toContain(`Photometric Interpretation ${photometric}`);
+  });
+});
+
+describe('JPEG labelled YBR_PARTIAL_422', () => {
+  it('decodes to RGB as the same stream labelled YBR_FULL_422 does (the JPEG decoder converts it)', async () => {
+    const img = gradientImage(8, { rows: 16, columns: 24, samples: 3 });
+    const stream = encodeJpeg({ columns: img.columns, rows: img.rows, components: 3, precision: 8, values: img.values, mode: 'dct', colour: 'ycc422' }, dir);
+    const full = await lumenValues(writeEncapsulated(join(dir, 'jpeg-full.dcm'), img, TS.jpegBaseline, [[stream]], { photometric: 'YBR_FULL_422' }));
+    const partial = await lumenValues(writeEncapsulated(join(dir, 'jpeg-partial.dcm'), img, TS.jpegBaseline, [[stream]], { photometric: 'YBR_PARTIAL_422' }));
+    expect(partial.photometric).toBe('RGB');
+    expect(partial.values).toEqual(full.values);
   });
 });
