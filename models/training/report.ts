@@ -16,13 +16,16 @@ function table(e: Evaluation): string {
   return `<table><tr><th>Class</th><th>n</th><th>Sensitivity</th><th>Specificity</th><th>PPV</th><th>NPV</th><th>ROC AUC (95% CI)</th></tr>${rows}</table>`;
 }
 
+/** A level's `aggregation` in the table's words: images are scored on their own ('none' in the data). */
+const scoresFrom = (aggregation: string) => (aggregation === 'none' ? "each image's own score" : aggregation.replace(/^none: /, ''));
+
 /** Image, series and patient level side by side, when the evaluation has them (training's test split). */
 function levels(e: Evaluation): string {
   const by = e as Evaluation & { perImage?: LevelEvaluation; perSeries?: LevelEvaluation; perPatient?: LevelEvaluation };
   const rows = [by.perImage, by.perSeries, by.perPatient].filter((l): l is LevelEvaluation => l !== undefined);
   if (rows.length === 0) return '';
   const row = (l: LevelEvaluation) =>
-    `<tr><td>${esc(l.level)}</td><td>${l.n}</td><td>${f3(l.auc)} (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})</td><td>${f3(l.accuracy)}</td><td>${f3(l.balancedAccuracy)}</td><td>${esc(l.aggregation)}${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} left out: mixed labels)` : ''}</td></tr>`;
+    `<tr><td>${esc(l.level)}</td><td>${l.n}</td><td>${f3(l.auc)} (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})</td><td>${f3(l.accuracy)}</td><td>${f3(l.balancedAccuracy)}</td><td>${esc(scoresFrom(l.aggregation))}${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} left out: mixed labels)` : ''}</td></tr>`;
   return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>ROC AUC (95% CI)</th><th>Accuracy</th><th>Balanced accuracy</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
 }
 

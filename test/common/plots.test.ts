@@ -272,6 +272,9 @@ describe('escaping', () => {
     expect(table).toMatch(new RegExp(`<td>series</td><td>12</td><td>${t.perSeries.auc.toFixed(3)}`));
     expect(table).toMatch(new RegExp(`<td>patient</td><td>6</td><td>${t.perPatient.auc.toFixed(3)}`));
     expect(table).toContain('mean of image probabilities');
+    // The image row's "Scores from" says where its scores come from, in words like the other rows'.
+    expect(table).toMatch(/<td>image<\/td>(<td>[^<]*<\/td>){4}<td>each image&#39;s own score<\/td>/);
+    expect(table).not.toContain('<td>none');
     // A plain evaluation (no levels) gets no such table.
     expect(renderReport({ title: 'r', classNames: t.classNames, test: evaluate(rows.map((r) => [...r.scores]), rows.map((r) => r.label), t.classNames), validation: t, history: [], modelCard: '', contentHash: 'h' })).not.toContain('By image, series and patient');
   });
