@@ -8,7 +8,7 @@ import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainSeriesClassifier } from '../training/mil-train';
 import { trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
-import { levelLines } from '../../models/training/levels';
+import { evaluationLines, levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
@@ -134,8 +134,7 @@ export const command: Command = {
         process.stdout.write(
           [
             `Wrote ${result.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${result.reportPath}`,
-            `Test split: ${t.n} images · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}) · ECE ${t.ece.toFixed(3)}`,
-            ...t.perClass.map((c) => `  ${c.className}: sensitivity ${c.sensitivity.toFixed(3)} specificity ${c.specificity.toFixed(3)} PPV ${c.ppv.toFixed(3)} NPV ${c.npv.toFixed(3)} AUC ${c.auc.toFixed(3)}`),
+            ...evaluationLines(t).map((line, i) => (i === 0 ? `Test split: ${t.n} images · ${line}` : line)),
             `Calibration: ${result.calibration.applied ? `temperature ${result.calibration.temperature.toFixed(3)} fitted on the validation split` : `no temperature applied (T = 1)${result.calibration.reason ? `: ${result.calibration.reason}` : ''}`}; ECE validation ${result.calibration.validation.eceBefore.toFixed(3)} -> ${result.calibration.validation.eceAfter.toFixed(3)}${result.calibration.test ? `, test ${result.calibration.test.eceBefore.toFixed(3)} -> ${result.calibration.test.eceAfter.toFixed(3)}` : ''}`,
             result.ensemble ? `Uncertainty: ${result.ensemble.heads} heads; on the validation split mean ${result.ensemble.validation.mean.toFixed(3)}, high above ${result.ensemble.validation.p95.toFixed(3)}` : 'Uncertainty: none (only a head on cached features gets uncertainty heads)',
             ...levelLines(t),

@@ -105,6 +105,22 @@ export function flatTestMetrics(t: TestEvaluation, prefix = 'test'): Record<stri
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 const ci3 = (c: readonly [number, number]) => `95% CI ${f3(c[0])}–${f3(c[1])}`;
 
+/**
+ * The CLI's summary of an evaluation: one line of overall figures, then one per class. A figure
+ * that has no value (PPV of a class never predicted, NPV when every image is predicted as the
+ * class, sensitivity of a class absent from the split) reads "n/a" with the reason, never NaN.
+ */
+export function evaluationLines(e: Evaluation): string[] {
+  const na = (x: number, why: string) => (Number.isFinite(x) ? x.toFixed(3) : `n/a (${why})`);
+  return [
+    `accuracy ${f3(e.accuracy)} · balanced accuracy ${f3(e.balancedAccuracy)} · ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) · ECE ${f3(e.ece)}`,
+    ...e.perClass.map(
+      (c) =>
+        `  ${c.className}: sensitivity ${na(c.sensitivity, 'none in the split')} specificity ${na(c.specificity, 'no other class in the split')} PPV ${na(c.ppv, 'never predicted')} NPV ${na(c.npv, 'always predicted')} AUC ${na(c.auc, 'one class only')}`,
+    ),
+  ];
+}
+
 /** One line per level for the CLI's human-readable output, and the interval method. */
 export function levelLines(t: TestEvaluation): string[] {
   const line = (name: string, e: LevelEvaluation) =>

@@ -3,6 +3,7 @@
 // matrix with a threshold chosen elsewhere (validation), calibration, one-vs-rest AUCs.
 import { describe, expect, it } from 'vitest';
 import { evaluate, rocAuc, youdenThreshold } from '../../models/training/metrics';
+import { evaluationLines } from '../../models/training/levels';
 
 describe('ROC AUC and the operating threshold', () => {
   it('AUC is the share of positive-negative pairs ranked right, ties counting one half', () => {
@@ -62,5 +63,28 @@ describe('evaluate', () => {
     // Class a: 0.7 and 0.5 against 0.2 0.1 0.4 0.3: every pair right.
     expect(ovr[0]).toBe(1);
     expect(e.confusion.flat().reduce((a, b) => a + b, 0)).toBe(6);
+  });
+});
+
+describe("the CLI's evaluation lines", () => {
+  it('say n/a with the reason where a figure has no value, never NaN', () => {
+    // Three classes; "effusion" is never the top score, so its PPV has no value.
+    const scores = [
+      [0.8, 0.1, 0.1],
+      [0.7, 0.2, 0.1],
+      [0.2, 0.7, 0.1],
+      [0.1, 0.8, 0.1],
+      [0.5, 0.3, 0.2],
+      [0.3, 0.5, 0.2],
+    ];
+    const labels = [0, 0, 1, 1, 2, 2];
+    const e = evaluate(scores, labels, ['normal', 'nodule', 'effusion'], { bootstrap: 50 });
+    expect(e.perClass[2].ppv).toBeNaN();
+    const lines = evaluationLines(e);
+    expect(lines).toHaveLength(4);
+    expect(lines.join('\n')).not.toMatch(/NaN/);
+    expect(lines[3]).toMatch(/^ {2}effusion: sensitivity 0\.000 specificity 1\.000 PPV n\/a \(never predicted\) NPV 0\.667 AUC \d\.\d{3}$/);
+    expect(lines[1]).toMatch(/^ {2}normal: sensitivity 1\.000 specificity 0\.750 PPV 0\.667 NPV 1\.000 AUC/);
+    expect(lines[0]).toMatch(/^accuracy 0\.667 · balanced accuracy 0\.667 · ROC AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) · ECE \d\.\d{3}$/);
   });
 });
