@@ -46,7 +46,7 @@ export const command: Command = {
     '  --csv    also write the entries to <file> as CSV (one header row; touched and details as JSON)',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { library: { type: 'string' }, since: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, { library: { type: 'string' }, since: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     const since = values.since !== undefined ? parseSince(values.since) : undefined;
     const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     let entries: AuditEntry[] = [];

@@ -44,11 +44,19 @@ function flagProblem(err: unknown): string {
   return `the options could not be read (${text.split('\n')[0].slice(0, 120)}).`;
 }
 
-/** parseArgs with the strictness every command wants: unknown flags are an error the user can read. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(flagProblem(err));
-  }
+/**
+ * parseArgs with the strictness every command wants: unknown flags are an error the user can read.
+ * `positionals: false` for a command that takes options only, so that a word typed without its
+ * flag (`lumen predict --model m 1.2.3`, meaning --series) is refused rather than ignored.
+ */
+export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T, { positionals = true } = {}) {
+  const parsed = (() => {
+    try {
+      return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError(flagProblem(err));
+    }
+  })();
+  if (!positionals && parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0].slice(0, 80)}": this command takes options only.`);
+  return parsed;
 }

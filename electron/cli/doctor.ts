@@ -7,7 +7,7 @@ export const command: Command = {
   summary: 'Probe every TF.js backend and ONNX Runtime provider on this machine and say why each is or is not available.',
   usage: 'lumen doctor [--json] [--backend tensorflow|webgpu|wasm|cpu]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, backend: { type: 'string' } });
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, backend: { type: 'string' } }, { positionals: false });
     // WebGPU's probe is a child process of its own (seconds): started first, it runs while TF.js
     // loads (seconds too) and the other backends are probed. Not engine.ts for doctor(): that
     // loads every handler (library, training, PACS), which doctor never uses.

@@ -9,7 +9,7 @@ import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, parseCommandArgs, printJson, UsageError } from './command';
 import { handles as handlesResults, RESULTS_USAGE, run as runResults } from './export-results';
 
 const FORMATS = ['onnx', 'tfjs', 'package'] as const;
@@ -56,6 +56,9 @@ export const command: Command = {
   async run(argv) {
     // Results, tables and de-identified copies have their own options (export-results.ts).
     if (handlesResults(argv)) return runResults(argv);
+    if (argv.length === 0) {
+      throw new UsageError('name what to export: a model (--variant b0 --format onnx|tfjs|package --out <path>), results (--results <UID> --out <folder>), de-identified copies (--deidentify <UID> --out <folder>) or a table (--csv|--json predictions|labels|measurements --out <file>).');
+    }
     const { values } = parseCommandArgs(argv, {
       variant: { type: 'string' },
       weights: { type: 'string' },

@@ -47,7 +47,7 @@ export const command: Command = {
   summary: 'List the library: patients, their studies and series, with counts.',
   usage: 'lumen ls [--library <dir>] [--search <text>] [--json]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { library: { type: 'string' }, search: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, { library: { type: 'string' }, search: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) {
       // Listing never creates a library (a mistyped --library should not leave one behind).

@@ -6,7 +6,7 @@ export const command: Command = {
   summary: 'List the EfficientNet variants with their resolution, parameters, multiply-adds and embedding size (1000-class top).',
   usage: 'lumen models [--json]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } }, { positionals: false });
     // Only shapes are needed: the plain cpu backend builds every variant in seconds. Prod mode
     // keeps TF.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner off stderr
     // (models/runtime.ts does the same for the commands that load it); it changes no kernel.

@@ -10,7 +10,7 @@ export const command: Command = {
   summary: "List the predictions stored for a series (every model's latest scores of each image and frame), however they were made: the app's Run, lumen predict or training.",
   usage: 'lumen predictions --series <SeriesInstanceUID> [--library <dir>] [--json]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { series: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, { series: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.series) throw new CliError('--series <SeriesInstanceUID> is required.', 2);
     if (!Uid.safeParse(values.series).success) throw new CliError(`--series: "${values.series.slice(0, 80)}" is not a DICOM UID (digits and dots, at most 64 characters).`, 2);
     const libraryDir = path.resolve(values.library ?? defaultLibraryDir());

@@ -23,7 +23,7 @@ export const command: Command = {
       out: { type: 'string' },
       json: { type: 'boolean' },
     });
-    if (positionals.length !== 1) throw new CliError('give exactly one DICOM file. Usage: lumen render <file> --frame N --out <file.png>', 2);
+    if (positionals.length !== 1) throw new CliError('give exactly one DICOM file: lumen render <file> [--frame N] [--window C,W] --out <file.png>', 2);
     if (!values.out) throw new CliError('--out <file.png> is required: where to write the image.', 2);
     const window = windowArg(values.window);
     const parsed = await parseDicomFile(positionals[0]);

@@ -13,7 +13,7 @@ export const command: Command = {
   summary: 'Serve the Lumen UI to a browser on this machine (127.0.0.1 only, with a one-time token), backed by the real engine.',
   usage: 'lumen serve [--port N] [--data-dir DIR] [--backend tensorflow|webgpu|wasm|cpu]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' } });
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' } }, { positionals: false });
     const port = values.port ? Number(values.port) : 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, not "${values.port}".`, 2);
     // Checked here: the engine would otherwise start, serve the page and fail only its first request.

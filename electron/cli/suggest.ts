@@ -37,7 +37,7 @@ export const command: Command = {
   summary: 'Suggest which unlabelled series to label next: those the model is least sure of, and unlike those already labelled (active learning).',
   usage: `lumen suggest --model <pkg> [--library <dir>] [--n ${DEFAULT_SUGGESTIONS}] [--images-per-series ${DEFAULT_IMAGES_PER_SERIES}] [--json]`,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, n: { type: 'string' }, 'images-per-series': { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, n: { type: 'string' }, 'images-per-series': { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     const n = count(values.n, 'n', DEFAULT_SUGGESTIONS);
     const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);

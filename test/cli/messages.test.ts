@@ -53,6 +53,26 @@ describe('wrong flags', () => {
   }, 60_000);
 });
 
+describe('arguments a command does not take', () => {
+  it('a word typed without its flag is refused, not ignored (lumen predict would score the whole library)', async () => {
+    const r = await lumen(['predict', '--model', path.join(root, 'no-such-package'), '1.2.3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lumen predict: unexpected argument "1.2.3": this command takes options only. "lumen predict --help" lists the options.\n');
+  }, 60_000);
+
+  it('lumen ls with a stray word says so', async () => {
+    const r = await lumen(['ls', 'extra']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unexpected argument "extra"');
+  }, 60_000);
+
+  it('lumen export with nothing to export says what it can export', async () => {
+    const r = await lumen(['export']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lumen export: name what to export: a model .*--results.*--deidentify.*--csv\|--json/);
+  }, 60_000);
+});
+
 describe('commands with actions', () => {
   for (const [command, action] of [
     ['labels', 'frob'],
