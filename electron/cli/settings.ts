@@ -1,8 +1,17 @@
 import { defaultDataDir, platformDataDir } from '../library/paths';
 import { loadSettings, saveSettings, SettingsError } from '../engine/settings';
+import { BACKEND_CHOICES, CT_WINDOW_CHOICES, THEMES } from '../../common/contract/settings';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 const KEYS = ['theme', 'backend', 'defaultWindow.CT', 'dataFolder'] as const;
+
+/** What each setting takes, for the message when a value is refused. */
+const CHOICES: Record<(typeof KEYS)[number], string> = {
+  theme: `one of ${THEMES.join(', ')}`,
+  backend: `one of ${BACKEND_CHOICES.join(', ')}`,
+  'defaultWindow.CT': `one of ${CT_WINDOW_CHOICES.join(', ')}`,
+  dataFolder: 'an absolute path, or default',
+};
 
 /** "defaultWindow.CT" "ct-lung" -> { defaultWindow: { CT: 'ct-lung' } }; "dataFolder" "default" -> null. */
 function changeFor(key: string, value: string): Record<string, unknown> {
@@ -44,7 +53,7 @@ export const command: Command = {
         else process.stdout.write(`${key} = ${JSON.stringify(pick(saved.settings))}${key === 'backend' || key === 'dataFolder' ? ' (used from the next start of the app)' : ''}\n`);
         return 0;
       } catch (err) {
-        if (err instanceof SettingsError) throw new CliError(err.message, 2);
+        if (err instanceof SettingsError) throw new CliError(`${err.message} ${key} takes ${CHOICES[key as (typeof KEYS)[number]]}.`, 2);
         throw err;
       }
     }

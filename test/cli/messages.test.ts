@@ -89,6 +89,14 @@ describe('commands with actions', () => {
   }
 });
 
+describe('values a setting does not take', () => {
+  it('lumen settings set names the values the setting takes', async () => {
+    const r = await lumen(['settings', 'set', 'theme', 'purple']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('lumen settings: Settings not changed: not a valid value for theme. theme takes one of dark, light.\n');
+  }, 60_000);
+});
+
 describe('clean output', () => {
   it('lumen models prints its table and nothing on stderr (no TF.js banner)', async () => {
     const r = await lumen(['models']);
