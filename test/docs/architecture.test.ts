@@ -130,6 +130,29 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(named.filter((n) => !registered.has(n))).toEqual([]);
   });
 
+  it("every lumen command's action and flag it names is the command's own", () => {
+    const main = read('electron/cli/main.ts');
+    const modules = new Map([...main.matchAll(/^\s+'?([a-z-]+)'?: \(\) => import\('([^']+)'\)/gm)].map((m) => [m[1], path.join('electron/cli', m[2]) + '.ts']));
+    const problems: string[] = [];
+    for (const [, call] of architecture.matchAll(/`lumen ([^`]+)`/g)) {
+      const [name, action] = call.split(/\s+/);
+      const file = modules.get(name);
+      if (!file) continue; // the test above reports it
+      let source = read(path.relative(repo, path.resolve(repo, file)));
+      if (name === 'export') source += read('electron/cli/export-results.ts');
+      if (name === 'bench') for (const f of readdirSync(path.join(repo, 'bench'))) if (f.endsWith('.ts')) source += read(path.join('bench', f));
+      if (action && /^[a-z]+$/.test(action)) {
+        const declared = name === 'bench' ? new RegExp(`\\b${action}:|'${action}'`).test(source) : source.includes(`lumen ${name} ${action}`);
+        if (!declared) problems.push(`lumen ${call}: no action "${action}"`);
+      }
+      for (const [, flag] of call.matchAll(/--([a-z][a-z0-9-]*)/g)) {
+        if (flag === 'help') continue;
+        if (!new RegExp(`['\\s{,]'?${flag}'?\\s*:\\s*\\{`).test(source) && !source.includes(`'--${flag}'`)) problems.push(`lumen ${call}: no option --${flag}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('every library migration it names exists, and "the newest" is the newest', () => {
     const schema = read('electron/library/schema.ts');
     const versions = [...schema.matchAll(/^\s+version: (\d+),$/gm)].map((m) => Number(m[1]));
