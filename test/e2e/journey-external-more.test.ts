@@ -7,27 +7,10 @@
 // ultrasound cine, and one patient under two names. Screenshots:
 // test-results/journey-more-*.png.
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { canvasPixels } from '../support/canvas';
+import { brightPixels, canvasPixels } from '../support/canvas';
 import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
-
-/** Canvas pixels brighter than `level` in red (the bone disc of the unordered series). */
-async function brightPixels(page: Page, level = 200): Promise<number> {
-  return page.evaluate(async (min) => {
-    const win = globalThis as unknown as {
-      requestAnimationFrame(callback: () => void): void;
-      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
-    };
-    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
-    const c = win.document.querySelector('[data-testid="viewport"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] > min) n++;
-    return n;
-  }, level);
-}
 
 describe('a user with more kinds of DICOM from other software', () => {
   let set: MoreExternalSet;
@@ -108,8 +91,8 @@ describe('a user with more kinds of DICOM from other software', () => {
     const sizes: number[] = [];
     for (let i = 1; i <= 4; i++) {
       await page.getByTestId('image-index').filter({ hasText: `Im ${i}/4` }).waitFor({ timeout: 30_000 });
-      await expect.poll(() => brightPixels(page), { timeout: 30_000 }).toBeGreaterThan(0);
-      sizes.push(await brightPixels(page));
+      await expect.poll(async () => (await brightPixels(page)).count, { timeout: 30_000 }).toBeGreaterThan(0);
+      sizes.push((await brightPixels(page)).count);
       if (i < 4) await page.keyboard.press('ArrowDown');
     }
     expect([...sizes].sort((a, b) => a - b)).toEqual(sizes);

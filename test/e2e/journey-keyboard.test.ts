@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { brightPixels } from '../support/canvas';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
 
@@ -55,28 +56,6 @@ async function focused(page: Page): Promise<Focused> {
     twin.remove();
     const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
     return { name, tag: el.tagName.toLowerCase(), ring: on.outline || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
-  });
-}
-
-/** The mean x (canvas pixels) of the viewport's bright pixels: where the bone disc is drawn. */
-async function brightCentreX(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const win = globalThis as unknown as {
-      requestAnimationFrame(callback: () => void): void;
-      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
-    };
-    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
-    const c = win.document.querySelector('[data-testid="viewport"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let sum = 0;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] > 200) {
-        sum += (i / 4) % c.width;
-        n++;
-      }
-    }
-    return n ? sum / n : -1;
   });
 }
 
@@ -151,12 +130,12 @@ describe('the core journey with the keyboard alone', () => {
     await expect.poll(async () => Number(await zoom())).toBeGreaterThan(Number(fitted));
     await page.keyboard.press('-');
     await expect.poll(zoom).toBe(fitted);
-    const discX = await brightCentreX(page);
+    const discX = (await brightPixels(page)).centreX;
     await page.keyboard.press('Shift+ArrowRight');
-    await expect.poll(() => brightCentreX(page)).toBeGreaterThan(discX + 20);
+    await expect.poll(async () => (await brightPixels(page)).centreX).toBeGreaterThan(discX + 20);
     expect(await index.innerText()).toBe('Im 1/4');
     await page.keyboard.press('Shift+R');
-    await expect.poll(() => brightCentreX(page)).toBeCloseTo(discX, 0);
+    await expect.poll(async () => (await brightPixels(page)).centreX).toBeCloseTo(discX, 0);
     // The rest of Help's view keys: F fits, I inverts, X and Y flip, R rotates (the letters follow).
     await page.keyboard.press('a');
     await expect.poll(zoom).toBe('100');

@@ -12,7 +12,18 @@ export interface CanvasPixels {
 
 /** The viewport canvas's pixels, read after the next two animation frames (React draws in effects). */
 export async function canvasPixels(page: Page): Promise<CanvasPixels> {
-  return page.evaluate(async () => {
+  const { total, drawn, coloured } = await canvasStats(page);
+  return { total, drawn, coloured };
+}
+
+/** Where the bright part of the image is: pixels whose red is above `level`, and their mean x (-1 when none). */
+export async function brightPixels(page: Page, level = 200): Promise<{ count: number; centreX: number }> {
+  const { bright, brightCentreX } = await canvasStats(page, level);
+  return { count: bright, centreX: brightCentreX };
+}
+
+async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { bright: number; brightCentreX: number }> {
+  return page.evaluate(async (min) => {
     // Runs in the page; typed here without the DOM library, which the Node project leaves out.
     const win = globalThis as unknown as {
       requestAnimationFrame(callback: () => void): void;
@@ -23,10 +34,16 @@ export async function canvasPixels(page: Page): Promise<CanvasPixels> {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let drawn = 0;
     let coloured = 0;
+    let bright = 0;
+    let sumX = 0;
     for (let i = 0; i < d.length; i += 4) {
       if (d[i] || d[i + 1] || d[i + 2]) drawn++;
       if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
+      if (d[i] > min) {
+        bright++;
+        sumX += (i / 4) % c.width;
+      }
     }
-    return { total: d.length / 4, drawn, coloured };
-  });
+    return { total: d.length / 4, drawn, coloured, bright, brightCentreX: bright ? sumX / bright : -1 };
+  }, level);
 }
