@@ -13,7 +13,7 @@ function topSlices(images: { sopInstanceUid: string; frame: number; attention?: 
 
 export const command: Command = {
   summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads), and stores them in the library.",
-  usage: 'lumen predict --model <pkg> --library <dir> [--series <uid>] [--json]',
+  usage: 'lumen predict --model <pkg> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
