@@ -290,7 +290,7 @@ async function listen(argv: string[]): Promise<number> {
   if (isIP(host) === 0) throw new CliError(`--host "${host}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
   const receiver = await startReceiver(library, { aet, port, host, allowed, tls, onEvent: (line, hint) => process.stderr.write(cliWords(line, hint) + '\n') });
   const security = tls ? (tls.ca ? ' over DICOM TLS (client certificates signed by --tls-ca required)' : ' over DICOM TLS') : '';
-  process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}${security}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl-C stops.\n`);
+  process.stderr.write(`Listening as ${aet} on ${host === '0.0.0.0' ? 'every network interface' : host}, port ${port}${security}, filing into ${libraryDir}; allowed senders: ${[...allowed].join(', ')}. Ctrl+C stops.\n`);
   await untilStopped();
   await receiver.close();
   library.close();
