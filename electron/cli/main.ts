@@ -83,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { command } = await load();
   if (!command.ownHelp && (rest.includes('--help') || rest.includes('-h'))) {
-    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    // A usage of several forms lines each `lumen …` up under the first, as lumen weights writes its own.
+    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage.replace(/\n(?=lumen )/g, '\n       ')}\n`);
     return 0;
   }
   const json = rest.includes('--json');

@@ -116,6 +116,16 @@ describe('the command line itself', () => {
     for (const name of names) expect(r.stdout).toMatch(new RegExp(`^  ${name} +\\S.{10,}$`, 'm'));
   }, 60_000);
 
+  it('each form of a command in its --help lines up under the first, as in lumen weights --help', async () => {
+    for (const name of ['labels', 'pacs', 'weights']) {
+      const r = await lumen([name, '--help']);
+      expect(r.code).toBe(0);
+      const forms = r.stdout.split('\n').filter((l) => l.includes(`lumen ${name} `) && /^\s*(Usage: )?lumen /.test(l));
+      expect(forms.length).toBeGreaterThan(2);
+      for (const line of forms) expect(line).toMatch(new RegExp(`^(Usage: |       )lumen ${name} `));
+    }
+  }, 120_000);
+
   it('a command name that is also an object property is an unknown command, not a crash', async () => {
     for (const name of ['constructor', 'toString']) {
       const r = await lumen([name]);
