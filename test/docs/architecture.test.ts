@@ -153,6 +153,18 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(problems).toEqual([]);
   });
 
+  it('every library table and key it names is in the library code', () => {
+    const library = readdirSync(path.join(repo, 'electron/library')).filter((f) => f.endsWith('.ts')).map((f) => read(`electron/library/${f}`)).join('\n');
+    const names = [
+      ...spans(architecture).filter((s) => /^[a-z]+_[a-z_]+(?:\.[a-z_]+)?$/.test(s)).flatMap((s) => s.split('.')),
+      ...[...prose(architecture).matchAll(/`([a-z_]+)` table/g)].map((m) => m[1]),
+    ];
+    expect(names.length).toBeGreaterThan(8);
+    const tables = new Set([...library.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)/g)].map((m) => m[1]));
+    expect([...prose(architecture).matchAll(/`([a-z_]+)` table/g)].map((m) => m[1]).filter((t) => !tables.has(t))).toEqual([]);
+    expect([...new Set(names)].filter((n) => !new RegExp(`\\b${n}\\b`).test(library))).toEqual([]);
+  });
+
   it('every library migration it names exists, and "the newest" is the newest', () => {
     const schema = read('electron/library/schema.ts');
     const versions = [...schema.matchAll(/^\s+version: (\d+),$/gm)].map((m) => Number(m[1]));
