@@ -2,9 +2,11 @@
 // kinds, and only one of them is a failure. A second copy of an image, a DICOM
 // object without an image (RT Plan, RT Struct, SR) and a file that is not DICOM
 // at all are expected in a real folder; a path that does not exist is a typo.
+// A sixth kind is a warning about a file that WAS imported: its patient details
+// differ from those the library holds for the same Patient ID (conflict).
 // Plain TypeScript: the engine counts with it, the UI and the CLI word it.
 
-export const IMPORT_ISSUE_KINDS = ['error', 'not-found', 'duplicate', 'no-image', 'not-dicom'] as const;
+export const IMPORT_ISSUE_KINDS = ['error', 'not-found', 'duplicate', 'no-image', 'not-dicom', 'conflict'] as const;
 export type ImportIssueKind = (typeof IMPORT_ISSUE_KINDS)[number];
 
 export type ImportIssueCounts = Record<ImportIssueKind, number>;
@@ -16,10 +18,11 @@ export const IMPORT_ISSUE_LABELS: Record<ImportIssueKind, string> = {
   duplicate: 'Duplicate',
   'no-image': 'No image',
   'not-dicom': 'Not DICOM',
+  conflict: 'Other patient details',
 };
 
 export function countIssues(issues: readonly { kind: ImportIssueKind }[]): ImportIssueCounts {
-  const counts: ImportIssueCounts = { error: 0, 'not-found': 0, duplicate: 0, 'no-image': 0, 'not-dicom': 0 };
+  const counts: ImportIssueCounts = { error: 0, 'not-found': 0, duplicate: 0, 'no-image': 0, 'not-dicom': 0, conflict: 0 };
   for (const issue of issues) counts[issue.kind]++;
   return counts;
 }
@@ -34,6 +37,8 @@ export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind
   if (counts.duplicate) phrases.push({ kind: 'duplicate', text: `${plural(counts.duplicate, 'duplicate', 'duplicates')} skipped` });
   if (counts['no-image']) phrases.push({ kind: 'no-image', text: `${plural(counts['no-image'], 'object', 'objects')} without an image` });
   if (counts['not-dicom']) phrases.push({ kind: 'not-dicom', text: `${plural(counts['not-dicom'], 'file', 'files')} not DICOM` });
+  // A warning, not a file left out: the file is imported, under its own patient details.
+  if (counts.conflict) phrases.push({ kind: 'conflict', text: `${plural(counts.conflict, 'file', 'files')} with other patient details (imported)` });
   return phrases;
 }
 

@@ -19,6 +19,12 @@ export const SeriesSummary = z.object({
   instances: z.number(),
   missing: z.number(),
   frames: z.number(),
+  /** The Patient's Name, Birth Date and Sex the series' files give where they differ from the study's patient's (common/patient-conflicts.ts); null: the same. */
+  patientName: str.optional(),
+  birthDate: str.optional(),
+  sex: str.optional(),
+  /** Image Type (0008,0008) says LOCALIZER: a scout, left out of training datasets by default. */
+  localizer: z.boolean().optional(),
 });
 export type SeriesSummary = z.infer<typeof SeriesSummary>;
 
@@ -27,6 +33,8 @@ export const StudySummary = z.object({
   patientKey: z.string(),
   patientId: str,
   patientName: str,
+  birthDate: str.optional(),
+  sex: str.optional(),
   studyDate: str,
   studyTime: str,
   studyDescription: str,

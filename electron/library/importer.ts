@@ -114,11 +114,19 @@ export class Importer {
           description = coalesce(studies.description, excluded.description),
           accession_number = coalesce(studies.accession_number, excluded.accession_number)`),
       upsertSeries: db.prepare(`
-        INSERT INTO series (series_uid, study_uid, modality, series_number, description) VALUES (?, ?, ?, ?, ?)
+        INSERT INTO series (series_uid, study_uid, modality, series_number, description, patient_name, birth_date, sex, localizer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (series_uid) DO UPDATE SET
           modality = coalesce(series.modality, excluded.modality),
           series_number = coalesce(series.series_number, excluded.series_number),
-          description = coalesce(series.description, excluded.description)`),
+          description = coalesce(series.description, excluded.description),
+          patient_name = coalesce(series.patient_name, excluded.patient_name),
+          birth_date = coalesce(series.birth_date, excluded.birth_date),
+          sex = coalesce(series.sex, excluded.sex),
+          localizer = max(series.localizer, excluded.localizer)`),
+      patientByKey: db.prepare<[string], { patient_name: string | null; birth_date: string | null; sex: string | null }>(
+        'SELECT patient_name, birth_date, sex FROM patients WHERE patient_key = ?',
+      ),
+      studyOwner: db.prepare<[string], { patient_key: string }>('SELECT p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = ?'),
       insertInstance: db.prepare(`
         INSERT INTO instances (
           sop_uid, series_uid, sop_class_uid, path, file_size, mtime_ms, transfer_syntax, modality, instance_number,
@@ -348,10 +356,20 @@ export class Importer {
     }
     if (known) this.forget(known);
 
+    const key = patientKeyOf(meta.patientId, meta.patientName);
+    const owner = this.statements.studyOwner.get(meta.studyInstanceUid);
+    if (owner && owner.patient_key !== key) {
+      // Filed under the study, the image would show under the other patient's name.
+      this.addError(file, STUDY_OF_ANOTHER_PATIENT);
+      return;
+    }
+    const differs = demographicsDiffer(this.statements.patientByKey.get(key), meta);
+
     this.writeInstance(parsed, file, stat);
     this.statements.clearError.run(file);
     if (known) this.counts.changed++;
     else this.counts.imported++;
+    if (differs.length > 0) this.addError(file, otherDemographicsReason(differs, patientDescribedBy(meta)), 'conflict');
   }
 
   /**
@@ -451,15 +469,28 @@ export class Importer {
     if (!this.seriesWritten.has(m.seriesInstanceUid)) {
       this.seriesWritten.add(m.seriesInstanceUid);
       this.studiesWritten.add(m.studyInstanceUid);
+      const key = patientKeyOf(m.patientId, m.patientName);
+      // The series keeps the file's own values where they differ from the patient's (NULL: the same).
+      const own = ownDemographics(this.statements.patientByKey.get(key), m);
       const patient = this.statements.upsertPatient.get(
-        patientKeyOf(m.patientId, m.patientName),
+        key,
         orNull(m.patientId.trim()),
         orNull(m.patientName.trim()),
         orNull(m.patientBirthDate),
         orNull(m.patientSex),
       ) as { id: number };
       this.statements.upsertStudy.run(m.studyInstanceUid, patient.id, orNull(m.studyDate), orNull(m.studyTime), orNull(m.studyDescription), orNull(m.accessionNumber));
-      this.statements.upsertSeries.run(m.seriesInstanceUid, m.studyInstanceUid, orNull(m.modality), finiteOrNull(m.seriesNumber), orNull(m.seriesDescription));
+      this.statements.upsertSeries.run(
+        m.seriesInstanceUid,
+        m.studyInstanceUid,
+        orNull(m.modality),
+        finiteOrNull(m.seriesNumber),
+        orNull(m.seriesDescription),
+        own.name,
+        own.birthDate,
+        own.sex,
+        isLocalizer(parsed.dataSet.string('x00080008')) ? 1 : 0,
+      );
     }
     this.touchedSeries.add(m.seriesInstanceUid);
     this.statements.insertInstance.run({
@@ -560,6 +591,52 @@ export class Importer {
       else if (!this.queued.has(root) && !fs.existsSync(root)) forgetResultFile(this.db, root);
     }
   }
+}
+
+/** Why a file is refused whose study the library holds for another patient key. No patient data: reasons reach logs. */
+export const STUDY_OF_ANOTHER_PATIENT =
+  "its Study Instance UID (0020,000D) names a study the library holds for another patient (the file's Patient ID, or Patient's Name where it has no ID, differs). " +
+  "Not imported, so that no image is shown under another patient's name. Check the file's source: one of the two was exported with the wrong patient or the wrong study.";
+
+/** Which of Patient's Name, Birth Date and Sex a file gives otherwise than the library's patient row (both known). */
+function demographicsDiffer(
+  held: { patient_name: string | null; birth_date: string | null; sex: string | null } | undefined,
+  m: { patientName: string; patientBirthDate?: string; patientSex?: string },
+): string[] {
+  if (!held) return [];
+  const differ = (a: string | null, b: string | undefined) => a !== null && b !== undefined && b.trim() !== '' && a.trim() !== b.trim();
+  const fields: string[] = [];
+  if (differ(held.patient_name, m.patientName)) fields.push("Patient's Name (0010,0010)");
+  if (differ(held.birth_date, m.patientBirthDate)) fields.push("Patient's Birth Date (0010,0030)");
+  if (differ(held.sex, m.patientSex)) fields.push("Patient's Sex (0010,0040)");
+  return fields;
+}
+
+/** The file's Patient's Name, Birth Date and Sex where they differ from the library's patient row, else null each. */
+function ownDemographics(
+  held: { patient_name: string | null; birth_date: string | null; sex: string | null } | undefined,
+  m: { patientName: string; patientBirthDate?: string; patientSex?: string },
+): { name: string | null; birthDate: string | null; sex: string | null } {
+  const own = (a: string | null | undefined, b: string | undefined) => (held && a !== null && a !== undefined && b !== undefined && b.trim() !== '' && a.trim() !== b.trim() ? b.trim() : null);
+  return { name: own(held?.patient_name, m.patientName), birthDate: own(held?.birth_date, m.patientBirthDate), sex: own(held?.sex, m.patientSex) };
+}
+
+function patientDescribedBy(m: { patientId: string }): string {
+  return m.patientId.trim() !== '' ? 'Patient ID' : "Patient's Name";
+}
+
+/** The import report's warning for a file imported with other demographics. No patient data: reasons reach logs. */
+function otherDemographicsReason(fields: string[], key: string): string {
+  const what = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields[fields.length - 1]}`;
+  return (
+    `its ${what} ${fields.length === 1 ? 'differs' : 'differ'} from what the library holds for the same ${key}. ` +
+    "Imported: its series keeps the file's own values, the viewer shows them, and the study list marks the study. Check that both are the same patient."
+  );
+}
+
+/** True when Image Type (0008,0008) holds LOCALIZER (a scout or topogram, not a diagnostic image). */
+export function isLocalizer(imageType: string | undefined): boolean {
+  return (imageType ?? '').split('\\').some((v) => v.trim().toUpperCase() === 'LOCALIZER');
 }
 
 /**

@@ -57,6 +57,10 @@ interface SeriesRow {
   modality: string | null;
   series_number: number | null;
   description: string | null;
+  patient_name: string | null;
+  birth_date: string | null;
+  sex: string | null;
+  localizer: number;
   instances: number;
   missing: number;
   frames: number;
@@ -101,7 +105,7 @@ const STUDY_SELECT = `
   FROM studies st JOIN patients p ON p.id = st.patient_ref`;
 
 const SERIES_SELECT = `
-  SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description,
+  SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description, se.patient_name, se.birth_date, se.sex, se.localizer,
          count(i.sop_uid) AS instances, coalesce(sum(i.missing), 0) AS missing, coalesce(sum(i.frames), 0) AS frames
   FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid`;
 
@@ -113,6 +117,8 @@ function studySummary(r: StudyRow): StudySummary {
     patientKey: r.patient_key,
     patientId: r.patient_id,
     patientName: r.patient_name,
+    birthDate: r.birth_date,
+    sex: r.sex,
     studyDate: r.study_date,
     studyTime: r.study_time,
     studyDescription: r.description,
@@ -134,6 +140,10 @@ function seriesSummary(r: SeriesRow): SeriesSummary {
     instances: r.instances,
     missing: r.missing,
     frames: r.frames,
+    patientName: r.patient_name,
+    birthDate: r.birth_date,
+    sex: r.sex,
+    localizer: r.localizer === 1,
   };
 }
 
@@ -198,12 +208,14 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = /^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search;
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
+  // A series' own name (its files' Patient's Name, when it differs from the study's patient's: schema 15) finds the study too.
   const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
   const fts = searchIndexQuery([search, name, date]);
   const indexed = fts ? 'st.study_uid IN (SELECT k.study_uid FROM study_search s JOIN study_search_rows k ON k.id = s.rowid WHERE study_search MATCH @fts) AND ' : '';
   const condition = `(${indexed}(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
       OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
-      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'))))`;
+      OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'
+        OR ${col('se2.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('se2.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\'))))`;
   return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: escape(date), n: escape(name), ...(fts ? { fts } : {}) } };
 }
 

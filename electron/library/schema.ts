@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { SEARCH_INDEX_SQL } from './search-index';
+import { SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
 
 // The library's schema, as an ordered list of migrations. PRAGMA user_version
 // holds how many have been applied; each one runs in its own transaction, so a
@@ -346,6 +346,23 @@ export const migrations: readonly Migration[] = [
       END;
       -- The search (search-index.ts): studies whose text holds the search's trigrams, instead of every study's.
       ${SEARCH_INDEX_SQL}
+    `,
+  },
+  {
+    version: 15,
+    description: "each series' own patient name, birth date and sex as its files give them; localizer series",
+    sql: `
+      -- One Patient ID with two names (or birth dates, or sexes) in two series: the patient row
+      -- keeps the first, and a series whose files say otherwise keeps their own values
+      -- (importer.ts), so the viewer shows what the displayed image's file says and the study
+      -- list names both. NULL: the same as the patient's (or imported before schema 15).
+      ALTER TABLE series ADD COLUMN patient_name TEXT;
+      ALTER TABLE series ADD COLUMN birth_date TEXT;
+      ALTER TABLE series ADD COLUMN sex TEXT;
+      -- 1 for a series whose Image Type (0008,0008) says LOCALIZER: shown as such, and left out
+      -- of training datasets (electron/training/dataset.ts).
+      ALTER TABLE series ADD COLUMN localizer INTEGER NOT NULL DEFAULT 0;
+      ${SEARCH_INDEX_SERIES_NAMES_SQL}
     `,
   },
 ];

@@ -18,9 +18,15 @@ const text = (sql: string) => `coalesce(${sql}, '')`;
 /** "İ" as toLowerCase writes it ("i" and a combining dot), the only letter it lowers into two. */
 const dotted = (sql: string) => `replace(${sql}, char(304), 'i' || char(775))`;
 
-/** The document of the studies `where` picks (over study_search_rows k, studies st, patients p): rowid and text. */
-function documents(where: string): string {
-  const series = `(SELECT group_concat(${NL} || ${text('se.modality')} || ${NL} || ${text('se.description')}, '') FROM series se WHERE se.study_uid = st.study_uid)`;
+/**
+ * The document of the studies `where` picks (over study_search_rows k, studies st, patients p): rowid and text.
+ * With `seriesNames` (schema 15) each series' own Patient's Name, as its files give it, is in it too.
+ */
+function documents(where: string, seriesNames = false): string {
+  const ownName = seriesNames
+    ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')`
+    : '';
+  const series = `(SELECT group_concat(${NL} || ${text('se.modality')} || ${NL} || ${text('se.description')}${ownName}, '') FROM series se WHERE se.study_uid = st.study_uid)`;
   const parts = [
     text('p.patient_name'),
     `replace(replace(${text('p.patient_name')}, '^', ' '), '=', ' ')`,
@@ -34,9 +40,9 @@ function documents(where: string): string {
 }
 
 /** Writes the document of the study `uid` (an SQL expression) again. */
-function refresh(uid: string): string {
+function refresh(uid: string, seriesNames = false): string {
   return `DELETE FROM study_search WHERE rowid = (SELECT id FROM study_search_rows WHERE study_uid = ${uid});
-      INSERT INTO study_search (rowid, doc) ${documents(`k.study_uid = ${uid}`)};`;
+      INSERT INTO study_search (rowid, doc) ${documents(`k.study_uid = ${uid}`, seriesNames)};`;
 }
 
 /** Migration 14's SQL: the index, its triggers, and the documents of the studies already there. */
@@ -80,6 +86,54 @@ export const SEARCH_INDEX_SQL = `
   BEGIN
     DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid WHERE st.patient_ref = new.id);
     INSERT INTO study_search (rowid, doc) ${documents('st.patient_ref = new.id')};
+  END;
+`;
+
+/**
+ * Migration 15's SQL: each series keeps its files' own Patient's Name (importer.ts), and the
+ * search finds a study by any of them. The documents are written again with those names, and
+ * the triggers that write them replaced by ones that add them (the series' name is set when
+ * the series is inserted, so the insert trigger covers the import).
+ */
+export const SEARCH_INDEX_SERIES_NAMES_SQL = `
+  DROP TRIGGER study_search_study_added;
+  DROP TRIGGER study_search_study_changed;
+  DROP TRIGGER study_search_series_added;
+  DROP TRIGGER study_search_series_removed;
+  DROP TRIGGER study_search_series_changed;
+  DROP TRIGGER study_search_patient_changed;
+  DELETE FROM study_search;
+  INSERT INTO study_search (rowid, doc) ${documents('1', true)};
+
+  CREATE TRIGGER study_search_study_added AFTER INSERT ON studies BEGIN
+    INSERT INTO study_search_rows (study_uid) VALUES (new.study_uid);
+    INSERT INTO study_search (rowid, doc) ${documents('k.study_uid = new.study_uid', true)};
+  END;
+  CREATE TRIGGER study_search_study_changed AFTER UPDATE OF study_uid, patient_ref, description, accession_number, study_date ON studies
+  WHEN old.study_uid IS NOT new.study_uid OR old.patient_ref IS NOT new.patient_ref OR old.description IS NOT new.description
+    OR old.accession_number IS NOT new.accession_number OR old.study_date IS NOT new.study_date
+  BEGIN
+    UPDATE study_search_rows SET study_uid = new.study_uid WHERE study_uid = old.study_uid;
+    ${refresh('new.study_uid', true)}
+  END;
+  CREATE TRIGGER study_search_series_added AFTER INSERT ON series BEGIN
+    ${refresh('new.study_uid', true)}
+  END;
+  CREATE TRIGGER study_search_series_removed AFTER DELETE ON series BEGIN
+    ${refresh('old.study_uid', true)}
+  END;
+  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description, patient_name ON series
+  WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description
+    OR old.patient_name IS NOT new.patient_name
+  BEGIN
+    ${refresh('old.study_uid', true)}
+    ${refresh('new.study_uid', true)}
+  END;
+  CREATE TRIGGER study_search_patient_changed AFTER UPDATE OF patient_name, patient_id ON patients
+  WHEN old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
+  BEGIN
+    DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid WHERE st.patient_ref = new.id);
+    INSERT INTO study_search (rowid, doc) ${documents('st.patient_ref = new.id', true)};
   END;
 `;
 

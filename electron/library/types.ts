@@ -77,6 +77,12 @@ export interface SeriesSummary {
   missing: number;
   /** Frames over all instances (multi-frame files count each frame). */
   frames: number;
+  /** The Patient's Name, Birth Date and Sex its files give where they differ from the patient's (schema 15); null: the same. */
+  patientName: string | null;
+  birthDate: string | null;
+  sex: string | null;
+  /** Image Type (0008,0008) says LOCALIZER: a scout, left out of training datasets. */
+  localizer: boolean;
 }
 
 export interface StudySummary {
@@ -84,6 +90,9 @@ export interface StudySummary {
   patientKey: string;
   patientId: string | null;
   patientName: string | null;
+  /** The patient's birth date and sex as the library holds them (from the first file read). */
+  birthDate: string | null;
+  sex: string | null;
   studyDate: string | null;
   studyTime: string | null;
   studyDescription: string | null;
