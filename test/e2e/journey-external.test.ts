@@ -230,7 +230,7 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     await shot('predicted');
 
     // A length measurement on the frame.
-    await page.getByRole('button', { name: 'Length (mm)' }).click();
+    await page.getByRole('button', { name: 'Length', exact: true }).click();
     const box = (await page.getByTestId('viewport').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
     await page.mouse.down();

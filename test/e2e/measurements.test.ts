@@ -72,7 +72,7 @@ describe('measurements', () => {
     const drawLength = async (from: [number, number], to: [number, number]) => {
       const b = await box();
       const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
-      await page.getByRole('button', { name: 'Length (mm)' }).click();
+      await page.getByRole('button', { name: 'Length', exact: true }).click();
       await page.mouse.move(cx + from[0], cy + from[1]);
       await page.mouse.down();
       await page.mouse.move(cx + to[0], cy + to[1], { steps: 4 });

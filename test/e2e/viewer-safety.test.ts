@@ -82,7 +82,7 @@ describe('the viewer shows only the shown image', () => {
     await page.getByText('Heatmap: lesion').waitFor();
     const canvas = page.getByTestId('viewport');
     const box = (await canvas.boundingBox())!;
-    await page.getByRole('button', { name: 'Length (mm)' }).click();
+    await page.getByRole('button', { name: 'Length', exact: true }).click();
     await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2 + 80);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 80, { steps: 4 });

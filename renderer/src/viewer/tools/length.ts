@@ -1,5 +1,6 @@
-// Length (mm): a drag draws a line between two image points; kept in the library, drawn in
-// screen space (constant line width whatever the zoom) with its reading beside it.
+// Length: a drag draws a line between two image points; kept in the library, drawn in screen
+// space (constant line width whatever the zoom) with its reading beside it, in mm, or in pixels
+// where the image has no pixel spacing (so the button names no unit).
 import { lengthText } from '../measurements';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
@@ -44,7 +45,7 @@ function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, fram
 export const lengthTool: MeasurementTool = {
   id: 'length',
   kind: 'length',
-  label: 'Length (mm)',
+  label: 'Length',
   key: 'L',
   icon: '↔',
   start(d, ctx) {
