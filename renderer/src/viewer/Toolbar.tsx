@@ -10,9 +10,15 @@ import type { ViewCommand } from './useViewTransform';
 /** The CT presets on keys 2–6, in reading-room order (common/voi.ts, as the engine offers them). */
 const PRESET_ORDER: readonly string[] = CT_PRESET_KEYS;
 
-/** W, P, Z, L… pick a tool; 1 the file's window and 2–6 the CT presets, while `presetKeys`. */
-export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWindow[]; onPreset: (id: string) => void; presetKeys: boolean }) {
-  const { onTool, windows, onPreset, presetKeys } = opts;
+/** Why the preset menu is off for a colour frame (its title). */
+export const COLOUR_PRESET_TITLE = 'Window presets apply to greyscale images: a colour image is shown as stored';
+
+/**
+ * W, P, Z, L… pick a tool; 1 the file's window and 2–6 the CT presets, while `presetKeys` and
+ * the shown frame is greyscale (`colour`: a colour image is never windowed, tools/windowLevel.ts).
+ */
+export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWindow[]; onPreset: (id: string) => void; presetKeys: boolean; colour: boolean }) {
+  const { onTool, windows, onPreset, presetKeys, colour } = opts;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
@@ -21,7 +27,7 @@ export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWi
       const k = e.key;
       const toolKey = TOOLS.find((x) => x.key.toLowerCase() === k.toLowerCase());
       if (toolKey) return void (e.preventDefault(), onTool(toolKey.id));
-      if (presetKeys && /^[1-6]$/.test(k)) {
+      if (presetKeys && !colour && /^[1-6]$/.test(k)) {
         const id = k === '1' ? 'file' : PRESET_ORDER[Number(k) - 2];
         if (id === 'file' || windows.some((w) => w.id === id)) {
           e.preventDefault();
@@ -31,7 +37,7 @@ export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWi
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onTool, windows, onPreset, presetKeys]);
+  }, [onTool, windows, onPreset, presetKeys, colour]);
 }
 
 export function Toolbar(props: {
@@ -42,6 +48,8 @@ export function Toolbar(props: {
   onPreset: (id: string) => void;
   /** Whether the digit keys pick presets (shown beside their names). */
   presetKeys: boolean;
+  /** The shown frame is colour: no window applies, so the preset menu is off. */
+  colour: boolean;
   view: ViewState | null;
   onCommand: (name: ViewCommand | 'cine') => void;
   cine: boolean;
@@ -50,7 +58,8 @@ export function Toolbar(props: {
   /** Images in the series: cine and its speed show only where there is more than one. */
   count: number;
 }) {
-  const { tool, onTool, windows, preset, onPreset, presetKeys, view, onCommand: command, cine } = props;
+  const { tool, onTool, windows, preset, onPreset, view, onCommand: command, cine, colour } = props;
+  const presetKeys = props.presetKeys && !colour;
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       {TOOLS.map((t) => (
@@ -59,9 +68,9 @@ export function Toolbar(props: {
         </button>
       ))}
       <span className="sep" />
-      <label className="tool-select">
+      <label className="tool-select" title={colour ? COLOUR_PRESET_TITLE : undefined}>
         <span className="visually-hidden">Window preset</span>
-        <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset">
+        <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset" disabled={colour} title={colour ? COLOUR_PRESET_TITLE : undefined}>
           <option value="file">File window{presetKeys ? ' (1)' : ''}</option>
           {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
             <option key={id} value={id}>

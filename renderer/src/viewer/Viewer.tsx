@@ -73,7 +73,9 @@ export function Viewer(props: {
     [images.length, index, onIndex, setCine, measurements.removeSelected, viewCommand],
   );
   useImperativeHandle(props.handle, () => ({ command }), [command]);
-  useToolKeys({ onTool: setTool, windows, onPreset: applyPreset, presetKeys: props.presetKeys });
+  // A colour frame is shown as stored: no preset menu, no digit keys (tools/windowLevel.ts).
+  const colour = !!frame && frame.frame.samplesPerPixel !== 1;
+  useToolKeys({ onTool: setTool, windows, onPreset: applyPreset, presetKeys: props.presetKeys, colour });
 
   const pointer = usePointer({ canvas: canvasRef, tool: toolById(tool), geometry, view, setView, setPreset, frame, shownImage, measurements, index, count: images.length, onIndex });
   // The layers are drawn before they are painted: effects run in this order.
@@ -85,7 +87,7 @@ export function Viewer(props: {
   const markers = view && g && f?.orientation ? orientationMarkers(view, g, f.orientation) : null;
   return (
     <section className="viewer" aria-label="Image viewer">
-      <Toolbar tool={tool} onTool={setTool} windows={windows} preset={preset} onPreset={applyPreset} presetKeys={props.presetKeys} view={view} onCommand={command} cine={cine} fps={fps} onFps={setFps} count={images.length} />
+      <Toolbar tool={tool} onTool={setTool} windows={windows} preset={preset} onPreset={applyPreset} presetKeys={props.presetKeys} colour={colour} view={view} onCommand={command} cine={cine} fps={fps} onFps={setFps} count={images.length} />
       <div className={`viewport tool-${tool}`} ref={wrapRef} {...pointer.handlers}>
         <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} role="img" style={{ width: size.w, height: size.h }} />
         {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}
