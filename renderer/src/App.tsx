@@ -191,7 +191,8 @@ export function App() {
   }, [camKey]);
 
   // The first-run welcome: in the empty state only (never over an image), until it is closed
-  // (its button, Esc, or the first series opened); then it never returns.
+  // (its button, Esc, or the first series opened); then it never returns. Another tab opened
+  // puts it aside for this page only (below).
   const welcomeShown = !!weights.data && weights.data.imported.length === 0 && settings !== null && !settings.settings.welcomeDismissed && !welcomeClosed;
   const dismissWelcome = useCallback(() => {
     setWelcomeClosed(true);
@@ -203,6 +204,13 @@ export function App() {
   useEffect(() => {
     if (open && welcomeShown) dismissWelcome();
   }, [open, welcomeShown, dismissWelcome]);
+  // Another tab opened (PACS, or the side panel switched): the user is at work there, so the card
+  // leaves for this page; not kept in settings, so it greets the next start until closed.
+  const setWelcomeAside = useCallback(() => setWelcomeClosed(true), []);
+  const firstSideTab = useRef(sideTab);
+  useEffect(() => {
+    if (sideTab !== firstSideTab.current) setWelcomeAside();
+  }, [sideTab, setWelcomeAside]);
 
   // Settings: read once at start; the theme applies to the whole page at once.
   useEffect(() => {
@@ -305,7 +313,7 @@ export function App() {
                 <button type="button" className="text-button" onClick={() => setSettingsNoticeSeen(true)}>OK</button>
               </div>
             )}
-            <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} showMaps={showResultMaps} setShowMaps={setShowResultMaps} />
+            <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} showMaps={showResultMaps} setShowMaps={setShowResultMaps} onTab={(t) => t === 'pacs' && setWelcomeAside()} />
             <div className="center">
               {openError && <div className="banner error" role="alert">{openError}</div>}
               {open ? (

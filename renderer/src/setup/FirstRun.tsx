@@ -1,6 +1,7 @@
 // What a new user sees before any ImageNet weights are imported: what works offline now,
 // and the way to the weights. It lives in the viewer's empty state (never over an image);
-// Close or Esc dismisses it for good (App keeps that in the settings).
+// Close or Esc dismisses it for good (App keeps that in the settings); opening the PACS tab or
+// switching the side panel puts it aside for this page.
 import { variantDisplayName } from '../../../common/contract/models';
 
 export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () => void; onDismiss: () => void }) {

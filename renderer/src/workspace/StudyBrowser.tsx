@@ -16,12 +16,15 @@ export function StudyBrowser({
   activeSeries,
   showMaps,
   setShowMaps,
+  onTab,
 }: {
   openSeries: (uid: string) => void;
   activeSeries: string | null;
   /** Whether imported parametric maps are drawn over their images. */
   showMaps: boolean;
   setShowMaps: (show: boolean) => void;
+  /** The user picked the Library or PACS tab (App moves the welcome card out of the way). */
+  onTab?: (tab: 'library' | 'pacs') => void;
 }) {
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<StudySort>('date');
@@ -95,10 +98,10 @@ export function StudyBrowser({
         />
       )}
       <div className="side-tabs" role="tablist" aria-label="Study source">
-        <button type="button" role="tab" id="tab-library" aria-selected={tab === 'library'} aria-controls="panel-library" className={tab === 'library' ? 'active' : ''} onClick={() => setTab('library')}>
+        <button type="button" role="tab" id="tab-library" aria-selected={tab === 'library'} aria-controls="panel-library" className={tab === 'library' ? 'active' : ''} onClick={() => (setTab('library'), onTab?.('library'))}>
           Library
         </button>
-        <button type="button" role="tab" id="tab-pacs" aria-selected={tab === 'pacs'} aria-controls="panel-pacs" className={tab === 'pacs' ? 'active' : ''} onClick={() => setTab('pacs')}>
+        <button type="button" role="tab" id="tab-pacs" aria-selected={tab === 'pacs'} aria-controls="panel-pacs" className={tab === 'pacs' ? 'active' : ''} onClick={() => (setTab('pacs'), onTab?.('pacs'))}>
           PACS
         </button>
       </div>
