@@ -362,7 +362,7 @@ async function send(argv: string[]): Promise<number> {
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen, receiver, send };
 
 export const command: Command = {
-  summary: 'PACS connections, query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE) send back (STOW-RS or C-STORE), and receive (a C-STORE receiver: listen; the app receiver's DICOM TLS: receiver).',
+  summary: "PACS connections, query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE), send back (STOW-RS or C-STORE), and receive (listen: a C-STORE receiver; receiver: the app's receiver TLS).",
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
