@@ -222,6 +222,13 @@ describe('README.md', () => {
     expect(missingPaths(names)).toEqual([]);
   });
 
+  it('every npm script it or docs/ARCHITECTURE.md runs is in package.json', () => {
+    const scripts = new Set(Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts));
+    const named = [...new Set([...(readme + architecture).matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]))];
+    expect(named.length).toBeGreaterThan(4);
+    expect(named.filter((n) => !scripts.has(n))).toEqual([]);
+  });
+
   it('its pointers into docs/ARCHITECTURE.md name sections that exist', () => {
     const anchors = new Set(architecture.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
     const headings = architecture.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+ /, '').trim());
