@@ -23,7 +23,7 @@ const NOT_IN_REPOSITORY = new Set([
   // a model package's files (models/package/)
   'model.json', 'model.onnx', 'metadata.json', 'weights.bin', 'ensemble.bin', 'series-head.bin', 'features.bin', 'report.html',
   // build outputs
-  'renderer/dist', 'renderer/dist/', 'app.asar', 'app.asar.unpacked', 'dist/', 'out/', 'release/', 'native/', 'test-results/', 'node_modules',
+  'renderer/dist', 'renderer/dist/', 'app.asar', 'app.asar.unpacked', 'dist/', 'out/', 'release/', 'native/', 'test-results/', 'node_modules', 'node_modules/.cache/lumen-runtimes/',
 ]);
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', 'dist', 'out', 'release', 'test-results', 'coverage', 'native']);
