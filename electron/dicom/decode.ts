@@ -2,7 +2,7 @@
 // inference. Output is stored values (masked to Bits Stored, sign-extended),
 // color as interleaved RGB. Never import 'electron' here.
 import dicomParser from 'dicom-parser';
-import { DicomFileError, TS, isEncapsulated, pixelDataProblem, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
+import { DicomFileError, TS, isEncapsulated, pixelDataProblem, storesChromaPairs, transferSyntaxName, type InstanceMeta, type ParsedDicom } from './parse';
 import { decodeRle } from './rle';
 import type { CodecOutput } from './codec-output';
 import { codecs } from './codecs';
@@ -120,11 +120,21 @@ function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): P
 }
 
 /**
- * Colour spaces in the standard that Lumen leaves unconverted: YBR_PARTIAL_422
- * (retired), YBR_PARTIAL_420 (MPEG-2 only) and HSV (retired). A JPEG decoder
- * has made RGB of any of them before this is asked.
+ * Colour spaces in the standard that Lumen leaves unconverted: YBR_PARTIAL_420
+ * (PS3.3: encapsulated only, for MPEG-2), HSV (retired), and YBR_PARTIAL_422
+ * (retired) from a codec that kept it (uncompressed, it is converted). A JPEG
+ * decoder has made RGB of any of them before this is asked.
  */
 const UNCONVERTED_COLOUR = new Set(['YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'HSV']);
+
+/**
+ * Uncompressed YBR_PARTIAL_422 once its chroma pairs are expanded: Y Cb Cr per
+ * pixel in the partial range. Lumen's own label, never shown: it becomes RGB.
+ */
+const PARTIAL_EXPANDED = 'YBR_PARTIAL (expanded)';
+
+/** YBR colour that Lumen converts to RGB itself (the codec has not). */
+const YBR_TO_CONVERT = new Set(['YBR_FULL', PARTIAL_EXPANDED]);
 
 const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLsNear, TS.j2k, TS.htj2k]);
 
@@ -208,7 +218,27 @@ function ybrFullToRgbWide(px: Uint16Array | Uint32Array, bitsStored: number): vo
   }
 }
 
-/** Uncompressed YBR_FULL_422: Y1 Y2 Cb Cr per pixel pair, samples of `bps` bytes; to interleaved YBR_FULL. */
+/**
+ * YBR_PARTIAL_422 (8-bit, interleaved once expanded) to RGB, in place. PS3.3
+ * C.7.6.3.1.2 puts black at Y 16 and white at 235 (219 steps), no colour at
+ * Cb = Cr = 128 with 224 steps from 16 to 240; its equations are YBR_FULL's
+ * scaled so (.2568 = .299 x 219/255, .4392 = .5 x 224/255). Back to full range,
+ * then YBR_FULL's inverse.
+ */
+function ybrPartialToRgb(px: Uint8Array): void {
+  const ys = 255 / 219;
+  const cs = 255 / 224;
+  for (let i = 0; i < px.length; i += 3) {
+    const y = (px[i] - 16) * ys;
+    const cb = (px[i + 1] - 128) * cs;
+    const cr = (px[i + 2] - 128) * cs;
+    px[i] = clamp8(y + 1.402 * cr);
+    px[i + 1] = clamp8(y - 0.344136 * cb - 0.714136 * cr);
+    px[i + 2] = clamp8(y + 1.772 * cb);
+  }
+}
+
+/** Uncompressed YBR_FULL_422 or YBR_PARTIAL_422: Y1 Y2 Cb Cr per pixel pair, samples of `bps` bytes; to interleaved YBR_FULL. */
 function expand422(src: Uint8Array, rows: number, columns: number, bps: number): Uint8Array {
   const out = new Uint8Array(rows * columns * 3 * bps);
   let s = 0;
@@ -267,7 +297,7 @@ function nativeFrame(parsed: ParsedDicom, frameIndex: number, share: boolean): U
   if (!el) throw new DicomFileError(file, 'no pixel data (7FE0,0010). Nothing to show.');
   if (meta.bitsAllocated === 1) return bitFrame(parsed, el, frameIndex);
   let frameBytes = frameByteLength(meta);
-  if (meta.photometricInterpretation === 'YBR_FULL_422') frameBytes = meta.rows * Math.ceil(meta.columns / 2) * 4 * bytesPerSample(meta);
+  if (storesChromaPairs(meta)) frameBytes = meta.rows * Math.ceil(meta.columns / 2) * 4 * bytesPerSample(meta);
   const start = el.dataOffset + frameBytes * frameIndex;
   if (el.length < frameBytes * (frameIndex + 1)) {
     throw new DicomFileError(
@@ -341,9 +371,9 @@ function nativeBytes(parsed: ParsedDicom, frameIndex: number, bps: number): { by
     meta.highBit === meta.bitsAllocated - 1 &&
     (spp === 1 || (meta.planarConfiguration === 0 && photometric === 'RGB'));
   let bytes = nativeFrame(parsed, frameIndex, share);
-  if (photometric === 'YBR_FULL_422' && spp === 3 && bps <= 2) {
+  if (storesChromaPairs(meta) && bps <= 2) {
     bytes = expand422(bytes, meta.rows, meta.columns, bps);
-    photometric = 'YBR_FULL';
+    photometric = photometric === 'YBR_FULL_422' ? 'YBR_FULL' : PARTIAL_EXPANDED;
   } else if (spp === 3 && meta.planarConfiguration === 1) {
     bytes = planarToInterleaved(bytes, meta.rows * meta.columns, bps);
   }
@@ -399,8 +429,15 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   const decoded = isEncapsulated(meta.transferSyntaxUid) ? await encapsulatedBytes(parsed, frameIndex, bps) : nativeBytes(parsed, frameIndex, bps);
   const bytes = decoded.bytes;
   let photometric = decoded.photometric;
+  if (spp === 3 && YBR_TO_CONVERT.has(photometric) && meta.pixelRepresentation === 1) {
+    // At any depth: 8-bit signed samples read as unsigned were false colours, as 16-bit ones would be.
+    throw new DicomFileError(file, `is ${meta.photometricInterpretation} with signed samples (Pixel Representation 1) at ${meta.bitsStored} bits, which has no meaning: PS3.3 centres the colour differences on half full scale, so the samples are unsigned. The header is corrupt; convert the file to RGB with the software that made it.`);
+  }
   if (spp === 3 && photometric === 'YBR_FULL' && bps === 1) {
     ybrFullToRgb(bytes);
+    photometric = 'RGB';
+  } else if (spp === 3 && photometric === PARTIAL_EXPANDED) {
+    ybrPartialToRgb(bytes);
     photometric = 'RGB';
   } else if (spp === 3 && (photometric === 'YBR_RCT' || photometric === 'YBR_ICT')) {
     photometric = 'RGB';
@@ -410,9 +447,6 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   else if (bitsAllocated !== 1) maskStored(pixels, meta);
   if (spp === 3 && photometric === 'YBR_FULL' && bps > 1) {
     // Wider samples convert after masking: Bits Stored below High Bit, whatever the padding bits hold.
-    if (meta.pixelRepresentation === 1) {
-      throw new DicomFileError(file, `is YBR_FULL with signed samples (Pixel Representation 1) at ${meta.bitsStored} bits, which has no meaning: PS3.3 centres the colour differences on half full scale, so the samples are unsigned. The header is corrupt; convert the file to RGB with the software that made it.`);
-    }
     ybrFullToRgbWide(pixels as Uint16Array | Uint32Array, meta.bitsStored);
     photometric = 'RGB';
   }

@@ -470,10 +470,10 @@ function capFramesByPixelData(dataSet: dicomParser.DataSet, meta: InstanceMeta):
   if (el.length === undefined || el.length === 0xffffffff || isEncapsulated(meta.transferSyntaxUid)) return;
   const spp = meta.samplesPerPixel;
   const bits = meta.bitsAllocated;
-  // As decode.ts lays frames out: 1-bit frames packed bit after bit, YBR_FULL_422 as Y Y Cb Cr per pixel pair.
+  // As decode.ts lays frames out: 1-bit frames packed bit after bit, 4:2:2 as Y Y Cb Cr per pixel pair.
   const frameBits =
     bits === 1 ? meta.rows * meta.columns * spp
-    : meta.photometricInterpretation === 'YBR_FULL_422' ? meta.rows * Math.ceil(meta.columns / 2) * 4 * bits
+    : storesChromaPairs(meta) ? meta.rows * Math.ceil(meta.columns / 2) * 4 * bits
     : meta.rows * meta.columns * spp * (bits <= 8 ? 8 : bits);
   if (!(frameBits > 0)) return;
   const held = Math.floor((el.length * 8) / frameBits);
@@ -613,6 +613,31 @@ export async function parseDicomFile(path: string, opts: ParseOptions = {}): Pro
   return parseDicomBuffer(bytes, path, opts);
 }
 
+/**
+ * Whether uncompressed pixel data holds 4:2:2 colour: two Y samples, then the Cb
+ * and Cr the pair shares (PS3.3 C.7.6.3.1.2), Rows x Columns x 2 samples a frame.
+ * Compressed data so labelled decodes to a sample per pixel and channel.
+ */
+export function storesChromaPairs(meta: Pick<InstanceMeta, 'photometricInterpretation' | 'samplesPerPixel' | 'transferSyntaxUid'>): boolean {
+  const pi = meta.photometricInterpretation;
+  return meta.samplesPerPixel === 3 && (pi === 'YBR_FULL_422' || pi === 'YBR_PARTIAL_422') && !isEncapsulated(meta.transferSyntaxUid);
+}
+
+/** Why uncompressed 4:2:2 colour cannot be read as the standard lays it out, or undefined. */
+function chromaPairProblem(meta: InstanceMeta): string | undefined {
+  if (!storesChromaPairs(meta)) return undefined;
+  const pi = meta.photometricInterpretation;
+  if (meta.columns % 2 === 1) {
+    // Each row starts a pair, and a frame is Rows x Columns x 2 samples: only an even width meets both.
+    // Readers split the odd pixel differently (dcmtk pairs it with the next row's first), so Lumen does not guess.
+    return `uncompressed ${pi} with an odd number of columns (${meta.columns}): 4:2:2 stores Cb and Cr once per pair of pixels, each row starting a pair, in Rows x Columns x 2 samples (PS3.3 C.7.6.3.1.2), which only an even width fits. The layout of the last column is undefined; export the images again as RGB from their source.`;
+  }
+  if (pi === 'YBR_PARTIAL_422' && meta.bitsAllocated !== 8) {
+    return `uncompressed YBR_PARTIAL_422 at ${meta.bitsAllocated} bits: PS3.3 C.7.6.3.1.2 defines its partial range (Y 16 to 235, Cb and Cr 16 to 240) for 8 bits only, so its colours cannot be worked out. Export the images again as RGB from their source.`;
+  }
+  return undefined;
+}
+
 /** The reasons a parsed file cannot give pixels, or undefined when it can. */
 export function pixelDataProblem(meta: InstanceMeta): string | undefined {
   if (!meta.hasPixelData) return 'no pixel data (7FE0,0010): this object has no image (a report, structured report or presentation state). Nothing to show.';
@@ -624,5 +649,5 @@ export function pixelDataProblem(meta: InstanceMeta): string | undefined {
   if (meta.samplesPerPixel !== 1 && meta.samplesPerPixel !== 3) return `unsupported Samples per Pixel ${meta.samplesPerPixel} (expected 1 or 3).`;
   if (meta.photometricInterpretation === 'PALETTE COLOR' && meta.samplesPerPixel !== 1) return `PALETTE COLOR with ${meta.samplesPerPixel} samples per pixel: a palette image has one (an index). The header is corrupt.`;
   if (meta.bitsStored <= 0 || meta.bitsStored > meta.bitsAllocated) return `Bits Stored ${meta.bitsStored} does not fit Bits Allocated ${meta.bitsAllocated}. The header is corrupt.`;
-  return meta.frameCountProblem;
+  return chromaPairProblem(meta) ?? meta.frameCountProblem;
 }

@@ -146,8 +146,8 @@ describe('YBR_FULL with 16 bits allocated: converted to RGB', () => {
 });
 
 describe('colour spaces Lumen does not convert', () => {
-  // dcmtk converts YBR_PARTIAL_422 (retired); HSV, and YBR_PARTIAL_420 outside MPEG-2, are not for stored pixels.
-  it.each(['YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'HSV'])('uncompressed %s: refused with its name, not shown as if it were RGB', async (photometric) => {
+  // HSV (retired), and YBR_PARTIAL_420 outside MPEG-2, are not for stored pixels. YBR_PARTIAL_422: ybr-partial.test.ts.
+  it.each(['YBR_PARTIAL_420', 'HSV'])('uncompressed %s: refused with its name, not shown as if it were RGB', async (photometric) => {
     const file = join(dir, `${photometric}.dcm`);
     writeImage(file, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelBytes: new Uint8Array(4 * 6 * 3).fill(128) });
     const err = await decodeFrame(await parseDicomFile(file), 0).catch((e: unknown) => e);

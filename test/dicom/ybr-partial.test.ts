@@ -1,0 +1,166 @@
+// Uncompressed YBR_PARTIAL_422 (retired, still written by old ultrasound and
+// video capture): Y1 Y2 Cb Cr per pixel pair in the partial range of PS3.3
+// C.7.6.3.1.2 (Y 16..235, Cb and Cr 16..240), converted to RGB. The phantoms
+// are RGB colour bars and pseudo-random colours taken through the standard's
+// equations; dcmtk's dcm2pnm, which converts YBR_PARTIAL_422 itself, is the
+// second opinion. Then what the standard leaves undefined (odd widths, more than
+// 8 bits, signed samples) is refused with the reason.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrame } from '../../electron/dicom/decode';
+import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
+import { encodePng, renderFrame } from '../../electron/dicom/pixels';
+import { writeImage } from './dicom-writer';
+import { lumenValues, maxDiff } from './reference-decoder';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lumen-ybr-partial-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));
+
+/** PS3.3 C.7.6.3.1.2's equations for YBR_PARTIAL_422 at 8 bits (.2568 = .299 x 219/255 and so on, unrounded), rounded. */
+function toPartial(r: number, g: number, b: number): [number, number, number] {
+  const y = 0.299 * r + 0.587 * g + 0.114 * b;
+  return [clamp(16 + (219 / 255) * y, 16, 235), clamp(128 + ((224 / 255) * (b - y)) / 1.772, 16, 240), clamp(128 + ((224 / 255) * (r - y)) / 1.402, 16, 240)];
+}
+
+interface Phantom {
+  rows: number;
+  columns: number;
+  /** Interleaved R G B, the same colour for both pixels of each pair (4:2:2 keeps one chroma a pair). */
+  rgb: number[];
+  /** The native layout: Y1 Y2 Cb Cr per pixel pair. */
+  pairs: Uint8Array;
+}
+
+/** Colour bars (white, yellow, cyan, green, magenta, red, blue, black) above pseudo-random colours; pair-constant. */
+function phantom(rows: number, columns: number): Phantom {
+  const bars = [[255, 255, 255], [255, 255, 0], [0, 255, 255], [0, 255, 0], [255, 0, 255], [255, 0, 0], [0, 0, 255], [0, 0, 0]];
+  const rgb: number[] = [];
+  const pairs: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c += 2) {
+      const i = r * columns + c;
+      const colour = r < rows / 2 ? bars[Math.floor((c * bars.length) / columns)] : [(i * 7919) % 256, (i * 104729 + 12345) % 256, (i * 1299709 + 999) % 256];
+      rgb.push(...colour, ...colour);
+      const [y, cb, cr] = toPartial(colour[0], colour[1], colour[2]);
+      pairs.push(y, y, cb, cr);
+    }
+  }
+  return { rows, columns, rgb, pairs: Uint8Array.from(pairs) };
+}
+
+function write(name: string, p: Phantom, opts: { frames?: number; photometric?: string; pixelRepresentation?: 0 | 1 } = {}): string {
+  const file = join(dir, `${name}.dcm`);
+  const frames = opts.frames ?? 1;
+  const pixelBytes = new Uint8Array(p.pairs.length * frames);
+  for (let f = 0; f < frames; f++) pixelBytes.set(p.pairs, f * p.pairs.length);
+  writeImage(file, { rows: p.rows, columns: p.columns, frames, bitsAllocated: 8, samplesPerPixel: 3, photometric: opts.photometric ?? 'YBR_PARTIAL_422', pixelRepresentation: opts.pixelRepresentation, pixelBytes });
+  return file;
+}
+
+/** dcmtk's RGB for a file's first frame: dcm2pnm writes an 8-bit ASCII PPM. */
+function dcmtkRgb(file: string): number[] {
+  const out = join(dir, `${Math.random().toString(36).slice(2)}.ppm`);
+  execFileSync('dcm2pnm', ['+opn', '8', file, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const fields = readFileSync(out, 'latin1').split(/\s+/).filter(Boolean);
+  expect(fields.slice(0, 4)).toEqual(['P3', expect.any(String), expect.any(String), '255']);
+  return fields.slice(4).map(Number);
+}
+
+async function refusal(file: string): Promise<string> {
+  const err = await decodeFrame(await parseDicomFile(file), 0).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DicomFileError);
+  return (err as Error).message;
+}
+
+describe('uncompressed YBR_PARTIAL_422: converted to RGB', () => {
+  it.each([
+    [16, 24],
+    [9, 2],
+    [1, 64],
+  ])('%ix%i: the source colours, as dcmtk converts them', async (rows, columns) => {
+    const p = phantom(rows, columns);
+    const file = write(`partial-${rows}x${columns}`, p);
+    const ours = await lumenValues(file);
+    expect(ours.photometric).toBe('RGB');
+    // Y rounded moves R, G and B by 0.58 (255/219 / 2), Cb rounded moves blue by 1.01 (1.772 x 255/224 / 2): at most 2 once rounded.
+    expect(maxDiff(ours.values, p.rgb)).toBeLessThanOrEqual(2);
+    // dcmtk (diyp2pxt.h) rounds its constants to four places (0.8713 x 255 for red's offset, 0.83 below the
+    // exact 223.0) and truncates: measured 2 apart at most over these phantoms.
+    expect(maxDiff(ours.values, dcmtkRgb(file))).toBeLessThanOrEqual(2);
+  });
+
+  it('black and white at the ends of the partial range, grey at Cb = Cr = 128', async () => {
+    const p: Phantom = { rows: 1, columns: 6, rgb: [0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 128, 128, 128, 128, 128, 128], pairs: Uint8Array.from([16, 16, 128, 128, 235, 235, 128, 128, 126, 126, 128, 128]) };
+    expect((await lumenValues(write('partial-ends', p))).values).toEqual(p.rgb);
+  });
+
+  it('several frames: a frame is Rows x Columns x 2 bytes, so the header count is checked against that', async () => {
+    const p = phantom(8, 10);
+    const two = await parseDicomFile(write('partial-2-frames', { ...p, pairs: p.pairs }, { frames: 2 }));
+    expect([two.meta.numberOfFrames, two.meta.frameCountProblem]).toEqual([2, undefined]);
+    const second = await decodeFrame(two, 1);
+    expect(maxDiff(second.pixels, p.rgb)).toBeLessThanOrEqual(2);
+    // Three frames claimed, two stored (320 bytes): two frames of 8x10 at 2 bytes a pixel, not one of 3 bytes a pixel.
+    const file = join(dir, 'partial-3-claimed.dcm');
+    writeImage(file, { rows: 8, columns: 10, frames: 3, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: Uint8Array.from([...p.pairs, ...p.pairs]) });
+    const three = await parseDicomFile(file);
+    expect(three.meta.numberOfFrames).toBe(2);
+    expect(three.meta.frameCountProblem).toMatch(/says 3, but its pixel data \(320 bytes\) holds 2 frames/);
+  });
+
+  it('rendered as the viewer shows it: colour bars in their colours', async () => {
+    const p = phantom(64, 128);
+    const parsed = await parseDicomFile(write('partial-bars', p));
+    const img = await renderFrame(parsed, 0);
+    expect(img.channels).toBe(3);
+    const out = join('test-results', 'ybr-partial-422-bars.png');
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(out, encodePng(img));
+    // The red bar (sixth of eight), a quarter of the way down.
+    const at = (16 * 128 + 88) * 3;
+    expect(maxDiff(img.data.subarray(at, at + 3), [255, 0, 0])).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('what the standard leaves undefined is refused with the reason', () => {
+  it.each(['YBR_PARTIAL_422', 'YBR_FULL_422'])('uncompressed %s with an odd number of columns', async (photometric) => {
+    // Rows x Columns x 2 bytes, the standard's length: dcmtk reads it as pairs running on into the next row.
+    const file = join(dir, `${photometric}-odd.dcm`);
+    writeImage(file, { rows: 4, columns: 5, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelBytes: new Uint8Array(4 * 5 * 2).fill(128) });
+    expect(await refusal(file)).toContain(`uncompressed ${photometric} with an odd number of columns (5)`);
+  });
+
+  it('YBR_PARTIAL_422 at 16 bits: the partial range is defined for 8 bits only', async () => {
+    const file = join(dir, 'partial-16.dcm');
+    writeImage(file, { rows: 2, columns: 4, bitsAllocated: 16, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: new Uint8Array(2 * 4 * 2 * 2) });
+    expect(await refusal(file)).toContain('uncompressed YBR_PARTIAL_422 at 16 bits');
+  });
+
+  it('uncompressed YBR_PARTIAL_420 (PS3.3: encapsulated MPEG-2 only): still refused by name', async () => {
+    const file = join(dir, 'partial-420.dcm');
+    writeImage(file, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_420', pixelBytes: new Uint8Array(4 * 6 * 3).fill(128) });
+    expect(await refusal(file)).toContain('Photometric Interpretation YBR_PARTIAL_420');
+  });
+});
+
+describe('signed YBR at 8 bits: refused as at 16, not shown in false colours', () => {
+  // PS3.3 centres Cb and Cr on half full scale: unsigned by definition. 8-bit signed YBR_FULL used to be
+  // converted as if unsigned, while 16-bit was refused.
+  it.each(['YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422'])('%s with Pixel Representation 1', async (photometric) => {
+    const p = phantom(4, 6);
+    const file =
+      photometric === 'YBR_FULL'
+        ? join(dir, 'full-signed.dcm')
+        : write(`${photometric}-signed`, p, { photometric, pixelRepresentation: 1 });
+    if (photometric === 'YBR_FULL') writeImage(file, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelRepresentation: 1, pixelBytes: new Uint8Array(4 * 6 * 3).fill(100) });
+    expect(await refusal(file)).toContain(`is ${photometric} with signed samples (Pixel Representation 1) at 8 bits`);
+  });
+});
