@@ -464,7 +464,10 @@ function capFramesByPixelData(dataSet: dicomParser.DataSet, meta: InstanceMeta):
   const el = dataSet.elements.x7fe00010 ?? dataSet.elements.x7fe00008 ?? dataSet.elements.x7fe00009;
   if (!el || meta.rows <= 0 || meta.columns <= 0) return;
   if (el.encapsulatedPixelData) {
-    if (el.fragments) limitFrameCount(meta, el.fragments.length, 'fragments');
+    if (!el.fragments) return;
+    const claimed = meta.numberOfFrames;
+    limitFrameCount(meta, el.fragments.length, 'fragments');
+    if (claimed > el.fragments.length) describePackedFrames(dataSet.byteArray, el.fragments, meta, claimed);
     return;
   }
   if (el.length === undefined || el.length === 0xffffffff || isEncapsulated(meta.transferSyntaxUid)) return;
@@ -480,6 +483,38 @@ function capFramesByPixelData(dataSet: dicomParser.DataSet, meta: InstanceMeta):
   limitFrameCount(meta, held, 'bytes', el.length);
 }
 
+/** Syntaxes whose codestreams end in EOI/EOC (FFD9) and start with SOI (FFD8) or SOC (FF4F), markers their coded data never holds. */
+const MARKED_STREAMS = new Set<string>([
+  TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
+  TS.jpegLsLossless, TS.jpegLsNear, TS.j2kLossless, TS.j2k, TS.htj2kLossless, TS.htj2kLosslessRpcl, TS.htj2k,
+]);
+
+/**
+ * Fewer fragments than frames: when the fragments hold more codestreams than
+ * there are fragments (an end marker followed, after at most one pad byte, by a
+ * start marker), the frames are packed several to a fragment, which PS3.5 A.4
+ * does not allow and Lumen does not read: say so instead of blaming the header.
+ * Runs on that error path only.
+ */
+function describePackedFrames(bytes: Uint8Array, fragments: readonly { position: number; length: number }[], meta: InstanceMeta, claimed: number): void {
+  if (!MARKED_STREAMS.has(meta.transferSyntaxUid)) return; // RLE's bytes may hold any pattern
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let streams = 0;
+  const startsStream = (b: Buffer, at: number) => at + 1 < b.length && b[at] === 0xff && (b[at + 1] === 0xd8 || b[at + 1] === 0x4f);
+  for (const f of fragments) {
+    const fragment = buf.subarray(f.position, Math.min(buf.length, f.position + f.length));
+    if (startsStream(fragment, 0)) streams++;
+    for (let at = fragment.indexOf(EOI); at >= 0; at = fragment.indexOf(EOI, at + 2)) {
+      if (startsStream(fragment, fragment[at + 2] === 0 ? at + 3 : at + 2)) streams++;
+    }
+  }
+  if (streams <= fragments.length) return;
+  const inFragments = `${fragments.length} ${fragments.length === 1 ? 'fragment' : 'fragments'}`;
+  meta.frameCountProblem = `${claimed} frames in ${inFragments}: Number of Frames (0028,0008) says ${claimed}, and the compressed pixel data holds ${streams} images one after another in ${inFragments}. Several frames in one fragment are not supported (PS3.5 A.4 gives each frame fragments of its own, which is how Lumen finds them); export the file again from its source with one frame per fragment.`;
+}
+
+const EOI = Buffer.from([0xff, 0xd9]);
+
 /** Caps meta.numberOfFrames at `held` frames, with the reason, when the header claims more. */
 export function limitFrameCount(meta: InstanceMeta, held: number, what: 'bytes' | 'fragments', byteLength = 0): void {
   if (meta.numberOfFrames <= held) return;
@@ -490,7 +525,7 @@ export function limitFrameCount(meta: InstanceMeta, held: number, what: 'bytes' 
       ? `its pixel data (${byteLength} bytes) is too small for one frame of ${frame}. The header is corrupt or the file truncated; export it again from its source.`
       : what === 'bytes'
       ? `${says}, but its pixel data (${byteLength} bytes) holds ${held} ${held === 1 ? 'frame' : 'frames'} of ${frame}. The header is corrupt or the file truncated; export it again from its source.`
-      : `${says}, but its compressed pixel data has ${held} ${held === 1 ? 'fragment' : 'fragments'}, and each frame needs one at least. The header is corrupt or the file truncated; export it again from its source.`;
+      : `${says}, but its compressed pixel data has ${held} ${held === 1 ? 'fragment' : 'fragments'}, and each frame needs one at least. The header is corrupt, the file truncated, or several frames are packed into one fragment, which is not supported (PS3.5 A.4); export it again from its source.`;
   meta.numberOfFrames = Math.max(1, held);
 }
 
