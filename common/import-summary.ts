@@ -42,6 +42,16 @@ export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind
   return phrases;
 }
 
+/**
+ * "25 imported", or where some were result documents (SR, Parametric Map: listed with their
+ * study, not as images) "25 images and 1 result document imported". `imported` counts both.
+ */
+export function importedPhrase(imported: number, results = 0): string {
+  if (!results) return `${imported} imported`;
+  const images = imported - results;
+  return `${images ? `${plural(images, 'image', 'images')} and ` : ''}${plural(results, 'result document', 'result documents')} imported`;
+}
+
 /** Lines of a tab-separated copy of the list, with a header line, for a spreadsheet or an e-mail. */
 export function issuesAsText(issues: readonly { file: string; kind: ImportIssueKind; reason: string; keptFile?: string }[]): string {
   const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ');

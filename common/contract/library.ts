@@ -76,6 +76,8 @@ const ImportIssueCounts = z.object(Object.fromEntries(IMPORT_ISSUE_KINDS.map((k)
 export const ImportReport = z.object({
   scanned: z.number(),
   imported: z.number(),
+  /** Of `imported`, the result documents (SR, Parametric Map) filed with their study, not images. */
+  results: z.number().default(0),
   unchanged: z.number(),
   changed: z.number(),
   missing: z.number(),

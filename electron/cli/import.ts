@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { countIssues, issuePhrases } from '../../common/import-summary';
+import { countIssues, importedPhrase, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
@@ -31,7 +31,7 @@ function progressLine(p: ImportProgress, width: number): string {
 function summary(report: ImportReport, libraryDir: string): string {
   const lines: string[] = [];
   const read = `${report.scanned} file${report.scanned === 1 ? '' : 's'} looked at${report.dicomdirs ? ` (${report.dicomdirs} DICOMDIR${report.dicomdirs === 1 ? '' : 's'})` : ''}`;
-  lines.push(`${report.cancelled ? 'Cancelled: ' : ''}${report.imported} imported, ${report.changed} changed, ${report.unchanged} unchanged; ${read} in ${report.seconds} s.`);
+  lines.push(`${report.cancelled ? 'Cancelled: ' : ''}${importedPhrase(report.imported, report.results)}, ${report.changed} changed, ${report.unchanged} unchanged; ${read} in ${report.seconds} s.`);
   if (report.missing > 0) {
     lines.push(`${report.missing} file${report.missing === 1 ? ' is' : 's are'} in the library but gone from disk: kept and marked missing. Import the folder where they are now.`);
   }
@@ -40,12 +40,20 @@ function summary(report: ImportReport, libraryDir: string): string {
   lines.push(
     `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${n(report.instances, 'image', 'images')}.`,
   );
-  if (report.errors.length > 0) {
+  // Imported, with a warning: patient details other than the library holds for the same patient.
+  const conflicts = report.errors.filter((e) => e.kind === 'conflict');
+  if (conflicts.length > 0) {
+    lines.push(`${n(conflicts.length, 'file', 'files')} imported with other patient details than the library holds for the same patient (check them):`);
+    for (const e of conflicts.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  ${e.file}: ${e.reason}`);
+    if (conflicts.length > MAX_ERRORS_SHOWN) lines.push(`  … and ${conflicts.length - MAX_ERRORS_SHOWN} more ("lumen import --json" lists them all).`);
+  }
+  const notImported = report.errors.filter((e) => e.kind !== 'conflict');
+  if (notImported.length > 0) {
     // Counted apart: a duplicate or an RT Plan is not a failure (common/import-summary.ts).
-    const kinds = issuePhrases(countIssues(report.errors)).map((p) => p.text);
-    lines.push(`${report.errors.length} file${report.errors.length === 1 ? '' : 's'} not imported (${kinds.join(', ')}):`);
-    for (const e of report.errors.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  ${e.file}: ${e.reason}`);
-    if (report.errors.length > MAX_ERRORS_SHOWN) lines.push(`  … and ${report.errors.length - MAX_ERRORS_SHOWN} more ("lumen import --json" lists them all).`);
+    const kinds = issuePhrases(countIssues(notImported)).map((p) => p.text);
+    lines.push(`${notImported.length} file${notImported.length === 1 ? '' : 's'} not imported (${kinds.join(', ')}):`);
+    for (const e of notImported.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  ${e.file}: ${e.reason}`);
+    if (notImported.length > MAX_ERRORS_SHOWN) lines.push(`  … and ${notImported.length - MAX_ERRORS_SHOWN} more ("lumen import --json" lists them all).`);
   }
   return lines.join('\n') + '\n';
 }

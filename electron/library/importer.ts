@@ -81,7 +81,7 @@ export class Importer {
   private readonly missingFound = new Set<string>();
   /** Files skipped as a second copy of an image, to compare with the copy kept. */
   private readonly duplicates: { file: string; sopInstanceUid: string }[] = [];
-  private readonly counts = { scanned: 0, imported: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
+  private readonly counts = { scanned: 0, imported: 0, results: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
   private readonly now = new Date().toISOString();
   private phase: ImportProgress['phase'] = 'scanning';
   private lastProgress = 0;
@@ -396,6 +396,7 @@ export class Importer {
     saveResultDocument(this.db, doc, file, this.now);
     this.statements.clearError.run(file);
     this.counts.imported++;
+    this.counts.results++;
     return true;
   }
 

@@ -20,6 +20,8 @@ export interface ImportReport {
   scanned: number;
   /** New instances added to the library. */
   imported: number;
+  /** Of `imported`, the result documents (SR, Parametric Map) filed with their study, not images. */
+  results: number;
   /** Files already in the library with the same size and modification time (not read again). */
   unchanged: number;
   /** Files already in the library whose size or modification time changed; re-read. */

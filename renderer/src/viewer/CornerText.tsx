@@ -44,7 +44,8 @@ export function CornerText(props: {
     <>
       <div className="corner tl">
         {/* The file's text, each value isolated: a bidirectional override in a name cannot reorder the rest. */}
-        <div className="strong" data-testid="corner-patient"><bdi>{personName(study.patientName)}</bdi></div>
+        {/* The name the displayed image's file gives: its series' own where that differs from the study's patient's. */}
+        <div className={`strong${series.patientName ? ' identity-warning' : ''}`} data-testid="corner-patient"><bdi>{personName(series.patientName ?? study.patientName)}</bdi></div>
         <div><bdi>{study.patientId ?? ''}</bdi></div>
         <div>{formatDate(study.studyDate)}</div>
         <div><bdi>{study.studyDescription ?? ''}</bdi></div>

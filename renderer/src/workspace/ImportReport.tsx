@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ImportFileError, ImportReport } from '../../../common/contract/library';
-import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, issuePhrases, issuesAsText, type ImportIssueKind } from '../../../common/import-summary';
+import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, importedPhrase, issuePhrases, issuesAsText, type ImportIssueKind } from '../../../common/import-summary';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
 import './import-report.css';
@@ -25,7 +25,7 @@ export function ImportSummary({ report, onShowList }: { report: ImportReport; on
   return (
     <div className="import-report" data-testid="import-report" role="status">
       {report.cancelled ? 'Import cancelled. ' : ''}
-      {report.imported} imported{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
+      {importedPhrase(report.imported, report.results)}{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
       {report.changed ? `, ${report.changed} re-read` : ''}
       {phrases.map((p) => (
         <span key={p.kind} className={`issue-phrase kind-${p.kind}`}>
@@ -123,7 +123,7 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <section className="modal import-issues" role="dialog" aria-modal="true" aria-labelledby="import-issues-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
-          <h2 id="import-issues-title">Files not imported</h2>
+          <h2 id="import-issues-title">Files not imported{report.issues.conflict ? ', and files imported with a warning' : ''}</h2>
           <div className="row">
             <button type="button" className="text-button" onClick={() => void copy()}>
               Copy list

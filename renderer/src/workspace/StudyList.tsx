@@ -13,6 +13,8 @@ import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
 import { useVirtualList } from './useVirtualList';
 import { joinIsolated } from './isolated';
+import { conflictSummary, IdentityWarning } from './IdentityWarning';
+import { patientConflicts } from '../../../common/patient-conflicts';
 import './study-list.css';
 
 /** Heights in px (study-list.css lays rows out to match): a study's header (two or three lines), one series row, the gap between studies. */
@@ -71,7 +73,11 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
   return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
 }
 
-const headHeight = (study: StudyWithSeries) => (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT);
+/** One more line in a study's header per patient detail its series give otherwise (IdentityWarning). */
+const WARNING_LINE = 16;
+
+const headHeight = (study: StudyWithSeries) =>
+  (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINE;
 
 function studyHeight(study: StudyWithSeries, expanded: boolean): number {
   return headHeight(study) + (expanded ? study.series.length * SERIES_ROW : 0) + STUDY_GAP;
@@ -289,6 +295,7 @@ export function StudyList({
             const index = list.start + i;
             const open = isExpanded(st.studyInstanceUid);
             const isNew = newStudies.has(st.studyInstanceUid);
+            const conflicts = patientConflicts(st, st.series);
             return (
               <article
                 key={st.studyInstanceUid}
@@ -297,7 +304,7 @@ export function StudyList({
                 role="listitem"
                 aria-setsize={total}
                 aria-posinset={index + 1}
-                aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${isNew ? ', just imported' : ''}`}
+                aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${conflicts.map((c) => `, ${conflictSummary(c, st.patientId)}`).join('')}${isNew ? ', just imported' : ''}`}
                 style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
               >
                 <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} title={open ? 'Hide the series' : 'Show the series'}>
@@ -306,6 +313,7 @@ export function StudyList({
                     <span className="strong" data-testid="study-patient"><bdi>{personName(st.patientName)}</bdi></span>
                     <span className="muted">{joinIsolated(st.patientId, formatDate(st.studyDate))}</span>
                     {st.studyDescription && <span className="study-desc"><bdi>{st.studyDescription}</bdi></span>}
+                    <IdentityWarning conflicts={conflicts} patientId={st.patientId} />
                   </span>
                   <span className="study-meta">
                     <span>
@@ -335,8 +343,13 @@ export function StudyList({
                           <span className="badge">{se.modality}</span> {se.seriesNumber === null || se.seriesNumber === undefined ? '' : `S${se.seriesNumber} · `}
                           {countOf(se.frames, 'image')}
                           {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
+                          {se.localizer ? <span className="localizer-badge" data-testid="series-localizer" title="Image Type says LOCALIZER: a scout image, left out of training datasets"> · localizer</span> : null}
                         </span>
-                        <span className="series-desc"><bdi>{se.seriesDescription ?? ''}</bdi></span>
+                        <span className="series-desc">
+                          <bdi>{se.seriesDescription ?? ''}</bdi>
+                          {/* The series' own patient name, where its files give another than the study's. */}
+                          {se.patientName ? <span className="identity-warning" data-testid="series-own-name"> · <bdi>{personName(se.patientName)}</bdi></span> : null}
+                        </span>
                       </span>
                     </button>
                   ))}
