@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ONNX_PROVIDER_ORDER, rankOnnxProviders, type OnnxProviderName, type OnnxProviderProbe } from './inference/providers';
@@ -248,8 +248,12 @@ export async function probeOnnxRuntime(): Promise<OnnxRuntimeProbe> {
     platform: process.platform,
     listed: ort.listSupportedBackends(),
     async tryProvider(name) {
-      // Without a Vulkan loader ONNX Runtime's WebGPU cannot start on Linux, and trying prints Dawn's warning on stderr.
-      if (name === 'webgpu' && process.platform === 'linux' && !vulkanLoaderFound()) throw new Error('no GPU adapter: RequestAdapter needs libvulkan.so.1, which is not installed');
+      // Without a Vulkan loader and a driver ONNX Runtime's WebGPU cannot start on Linux, and trying
+      // runs Dawn in this process, which prints its "Found no drivers" warning on stderr.
+      if (name === 'webgpu' && process.platform === 'linux') {
+        if (!vulkanLoaderFound()) throw new Error('no GPU adapter: RequestAdapter needs libvulkan.so.1, which is not installed');
+        if (!vulkanDriverFound()) throw new Error('no GPU adapter: no Vulkan driver (ICD) installed');
+      }
       const session = await ort.InferenceSession.create(tinyOnnxModel(), { executionProviders: [name] });
       try {
         const input = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
@@ -280,6 +284,25 @@ function vulkanLoaderFound(): boolean {
     '/usr/local/lib',
   ];
   return dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
+/**
+ * Whether a Vulkan driver is installed: an ICD manifest (*.json) where the Vulkan loader looks
+ * on Linux, or a file named by VK_DRIVER_FILES / VK_ICD_FILENAMES (which replace that search).
+ */
+export function vulkanDriverFound(env: NodeJS.ProcessEnv = process.env): boolean {
+  const named = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  if (named) return named.split(':').filter(Boolean).some((f) => existsSync(f));
+  const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter(Boolean);
+  const dirs = ['/etc/vulkan/icd.d', ...(env.XDG_CONFIG_DIRS ?? '').split(':').filter(Boolean).map((d) => path.join(d, 'vulkan/icd.d')), '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', ...dataDirs.map((d) => path.join(d, 'vulkan/icd.d'))];
+  if (env.HOME) dirs.push(path.join(env.HOME, '.local/share/vulkan/icd.d'));
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 let chosenProvider: Promise<OnnxProviderName> | undefined;

@@ -62,6 +62,9 @@ const NOT_INSTALLED: Partial<Record<string, string>> = {
 
 /** A provider's failure in words a user can act on. */
 function failureReason(name: string, text: string): string {
+  // runtime.ts's own checks before it tries a provider say exactly what is missing.
+  const missing = /^no GPU adapter: (.+)$/.exec(text);
+  if (missing) return `no GPU adapter for ONNX Runtime's ${name} provider: ${missing[1]}`;
   if (/RequestAdapter|adapter/i.test(text)) return `no GPU adapter for ONNX Runtime's ${name} provider (on Linux it needs a Vulkan driver: libvulkan.so.1 and a GPU's ICD)`;
   if (/libcu|cudnn|cublas|CUDA driver|no CUDA-capable/i.test(text)) return `CUDA is installed but did not start: ${text.split('\n')[0].slice(0, 200)} (check the NVIDIA driver, CUDA 12 and cuDNN 9)`;
   return `could not run a session: ${text.split('\n')[0].slice(0, 200)}`;

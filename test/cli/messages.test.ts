@@ -156,3 +156,27 @@ describe('a mistyped --library', () => {
     expect(existsSync(missing)).toBe(false);
   }, 60_000);
 });
+
+describe('no native noise', () => {
+  // This machine (and many a server) has libvulkan.so.1 but no Vulkan driver: probing ONNX
+  // Runtime's WebGPU provider in-process made Dawn print "vkCreateInstance: Found no drivers!".
+  const noDriver = { VK_DRIVER_FILES: path.join(os.tmpdir(), 'lumen-no-such-icd.json') };
+
+  it('lumen doctor prints nothing on stderr without a Vulkan driver, and says why WebGPU is not used', async () => {
+    const r = await lumen(['doctor', '--json']);
+    const withoutDriver = await runLumen(['doctor', '--json'], path.join(root, 'data'), noDriver);
+    for (const run of [r, withoutDriver]) {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+    }
+    const webgpu = JSON.parse(withoutDriver.stdout).onnxruntime.providers.find((p: { name: string }) => p.name === 'webgpu');
+    expect(webgpu.available).toBe(false);
+    expect(webgpu.reason).toMatch(/no Vulkan driver \(ICD\) installed|libvulkan\.so\.1, which is not installed|this is (darwin|win32)/);
+  }, 120_000);
+
+  it('lumen doctor as text prints nothing on stderr', async () => {
+    const r = await runLumen(['doctor'], path.join(root, 'data'), noDriver);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  }, 120_000);
+});
