@@ -38,6 +38,15 @@ export function featureKey(spec: FeatureSpec, imageHash: string, copy: number): 
   return createHash('sha256').update(spec.weightsHash).update('\0').update(pre).update('\0').update(imageHash).digest('hex');
 }
 
+/**
+ * The one folder of cached backbone features for a library: <library>/feature-cache. Training,
+ * series heads, suggestions and series-head prediction, from the app and the CLI, all read and
+ * fill it, so features computed once serve every later run on the same images.
+ */
+export function featureCacheDir(libraryDir: string): string {
+  return path.join(path.resolve(libraryDir), 'feature-cache');
+}
+
 /** Features for every image and copy, from the cache or computed with ONNX Runtime (`onnx`: path or bytes of a graph with a "features" output). */
 export async function extractFeatures(
   onnx: string | Uint8Array,

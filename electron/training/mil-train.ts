@@ -21,7 +21,7 @@ import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../m
 import { fitMil, foldedClassifier, predictBag, withTemperature, type Bag, type MilEpoch } from '../../models/training/mil';
 import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
-import { extractFeatures } from './features';
+import { extractFeatures, featureCacheDir } from './features';
 import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
 import type { LabelledImage } from './store';
 import { backboneHash, copyBackboneWeights, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
@@ -124,7 +124,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const plain = standaloneModel(classifier, spec, inputSize);
     const onnx = exportOnnx(plain).bytes;
     plain.dispose();
-    const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
+    const cacheDir = path.resolve(opts.cacheDir ?? featureCacheDir(opts.library.dir));
     progress({ phase: 'features', fraction: 0, message: 'Computing backbone features of every slice (ONNX Runtime; cached on disk)' });
     const all = [...split.train, ...split.validation, ...split.test];
     const f = await extractFeatures(onnx, featureSpec(backboneHash(classifier), preprocessing, inputSize, seed), all, cacheDir, {

@@ -7,11 +7,10 @@ import type { ImageScores, PredictionResult } from '../../common/contract/models
 import type { LoadedPackage, PackageMetadata, Preprocessing } from '../../models/package';
 import { readSeriesHead } from '../../models/package/series-head';
 import { predictBag, type MilHead, type MilPrediction } from '../../models/training/mil';
-import path from 'node:path';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
 import type { ImageRef } from '../dicom/model-input';
-import { extractFeatures, type FeatureSpec } from './features';
+import { extractFeatures, featureCacheDir, type FeatureSpec } from './features';
 
 const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
 
@@ -64,7 +63,7 @@ export async function scoreSeriesWithHead(
 ): Promise<PredictionResult> {
   const head: MilHead = readSeriesHead(pkg.dir, pkg.metadata)!;
   const meta = pkg.metadata;
-  const f = await extractFeatures(pkg.onnxPath, featureSpec(`package ${meta.contentHash}`, meta.preprocessing, meta.inputSize, 0), images, path.join(opts.library.dir, 'feature-cache'), {
+  const f = await extractFeatures(pkg.onnxPath, featureSpec(`package ${meta.contentHash}`, meta.preprocessing, meta.inputSize, 0), images, featureCacheDir(opts.library.dir), {
     signal: opts.signal,
     onProgress: (done, total) => opts.onProgress?.({ done, total }),
   });

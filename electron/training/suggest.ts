@@ -23,7 +23,7 @@ import type { Suggestion, SuggestResult } from '../../common/contract/training';
 import type { ImageRef } from '../dicom/model-input';
 import type { Library } from '../library/library';
 import { DEFAULT_AUGMENTATION } from './augment';
-import { extractFeatures } from './features';
+import { extractFeatures, featureCacheDir } from './features';
 import { scoreSeriesWithHead } from './mil';
 import { predictImages } from './predict';
 import { TrainingStore } from './store';
@@ -170,7 +170,7 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
     const all = [...images, ...labelledImages];
     progress({ phase: 'features', fraction: 0, message: `Backbone features of ${all.length} images (cached)` });
     const spec = { weightsHash: `package ${meta.contentHash}`, preprocessing: meta.preprocessing, inputSize: meta.inputSize, copies: 1, augmentation: DEFAULT_AUGMENTATION, seed: 0 };
-    const f = await extractFeatures(path.join(pkg.dir, MODEL_ONNX), spec, all, path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache')), {
+    const f = await extractFeatures(path.join(pkg.dir, MODEL_ONNX), spec, all, path.resolve(opts.cacheDir ?? featureCacheDir(opts.library.dir)), {
       batchSize: opts.batchSize,
       signal: opts.signal,
       onProgress: (done, total) => progress({ phase: 'features', fraction: done / total, message: `Backbone features ${done}/${total}` }),

@@ -28,7 +28,7 @@ import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
 import { splitByPatient, type DatasetSplit } from './dataset';
-import { extractFeatures } from './features';
+import { extractFeatures, featureCacheDir } from './features';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
 import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
@@ -492,7 +492,7 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
   const plain = standaloneModel(classifier, spec, inputSize);
   const onnx = exportOnnx(plain).bytes;
   plain.dispose();
-  const cacheDir = path.resolve(opts.cacheDir ?? path.join(opts.library.dir, 'feature-cache'));
+  const cacheDir = path.resolve(opts.cacheDir ?? featureCacheDir(opts.library.dir));
   const fspec = { weightsHash: hash, preprocessing, inputSize, copies, augmentation, seed };
   plan.progress({ phase: 'features', fraction: 0, message: 'Computing backbone features (ONNX Runtime; cached on disk)' });
   const onFeat = (done: number, total: number) => plan.progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });

@@ -32,7 +32,7 @@ describe('the Label next queue in the Training tab', () => {
       }
       await trainClassifier({
         library, out: path.join(dataDir, 'models', 'lesion-model'), name: 'lesion-model', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head',
-        augmentation: false, epochs: 30, seed: 2, cacheDir: path.join(dataDir, 'feature-cache'),
+        augmentation: false, epochs: 30, seed: 2,
       });
     } finally {
       library.close();

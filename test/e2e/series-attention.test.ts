@@ -35,7 +35,7 @@ describe('which slices mattered, in the Classifier panel', () => {
       expect(report.errors).toEqual([]);
       importLabelsCsvFile(library, set.csv, { author: 'tester' });
       const out = path.join(dataDir, 'models', 'series-mil');
-      await trainSeriesClassifier({ library, out, name: 'series-mil', variant: 'b0', resolution: 64, window: 'ct-abdomen', seed: 3, epochs: 30, cacheDir: path.join(dataDir, 'feature-cache') });
+      await trainSeriesClassifier({ library, out, name: 'series-mil', variant: 'b0', resolution: 64, window: 'ct-abdomen', seed: 3, epochs: 30 });
       shown = set.series.find((s) => s.label === 'lesion')!;
       await predictSeries({ library, packageDir: out, seriesUid: shown.seriesUid });
     } finally {

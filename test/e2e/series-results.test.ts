@@ -23,7 +23,7 @@ describe("a series-head package's results in the Training tab", () => {
     try {
       expect((await library.importPaths([set.dir])).errors).toEqual([]);
       importLabelsCsvFile(library, set.csv, { author: 'tester' });
-      trained = await trainSeriesClassifier({ library, out: path.join(dataDir, 'models', 'series-run'), name: 'series-run', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', seed: 3, epochs: EPOCHS, patience: 0, cacheDir: path.join(dataDir, 'feature-cache') });
+      trained = await trainSeriesClassifier({ library, out: path.join(dataDir, 'models', 'series-run'), name: 'series-run', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', seed: 3, epochs: EPOCHS, patience: 0 });
     } finally {
       library.close();
     }

@@ -59,7 +59,7 @@ describe('uncertainty beside the score in the Classifier panel', () => {
       expect(report.errors).toEqual([]);
       importLabelsCsvFile(library, set.csv, { author: 'tester' });
       const out = path.join(dataDir, 'models', 'uncertain');
-      const r = await trainClassifier({ library, out, name: 'uncertain', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 30, seed: 3, cacheDir: path.join(dataDir, 'feature-cache') });
+      const r = await trainClassifier({ library, out, name: 'uncertain', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 30, seed: 3 });
       expect(r.ensemble).not.toBeNull();
       // 12 validation images: too few to fit a temperature on (models/training/calibration.ts,
       // CALIBRATION_MINIMUM), so T = 1 is kept and the Training tab says why.

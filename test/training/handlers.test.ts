@@ -1,11 +1,12 @@
 // The training requests as the UI makes them: the real handlers with the engine's real
 // JobRunner, events collected from the request context.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { initBackend } from '../../models/runtime';
 import { importLabelFolders } from '../../electron/training/labels';
+import { featureCacheDir } from '../../electron/training/features';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 import { phantomDataDir, trainingRequests } from './support';
 
@@ -27,6 +28,10 @@ afterAll(async () => {
 
 describe('training requests', () => {
   it('labels series from the UI, previews the split, trains as a job with progress, lists, exports and imports the package, and gives a CAM', async () => {
+    // An older Lumen's app cache; the app now shares the CLI's, beside the library.
+    const oldCache = path.join(dataDir, 'feature-cache');
+    mkdirSync(oldCache);
+    writeFileSync(path.join(oldCache, 'stale.bin'), 'features');
     for (const p of set.patients) await call('training.labels.set', { targets: [{ kind: 'series', uid: p.seriesUid }], label: p.label });
     const listed = await call('training.labels.list', { targetUids: [set.patients[0].seriesUid] });
     expect(listed).toMatchObject([{ targetKind: 'series', label: set.patients[0].label }]);
@@ -41,6 +46,9 @@ describe('training requests', () => {
     expect(progress.some((e) => e.payload.detail?.history?.length >= 1)).toBe(true);
     const result = end.payload.result;
     expect(result.packageDir).toBe(path.join(dataDir, 'models', 'phantoms'));
+    // The features went to the one cache the CLI's training and lumen suggest use too.
+    expect(existsSync(oldCache)).toBe(false);
+    expect(readdirSync(featureCacheDir(path.join(dataDir, 'library'))).length).toBeGreaterThan(0);
     expect(await call('training.runs', {})).toEqual([]);
 
     const packages = await call('training.packages', {});

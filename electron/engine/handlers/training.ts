@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { FileReadError, readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
 import { pathInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
@@ -27,7 +27,14 @@ import { errorMessage } from '../../../common/errors';
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
 export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   let library: Library | undefined;
-  const lib = () => (library ??= Library.open(path.join(deps.dataDir, 'library'), { log: deps.log }));
+  const lib = () => (library ??= openLibrary());
+  const openLibrary = () => {
+    // Before 2026-12 the app kept its features in <data>/feature-cache and the CLI in
+    // <library>/feature-cache; both use the latter now (featureCacheDir). The old folder only
+    // held a cache, so it goes.
+    rmSync(path.join(deps.dataDir, 'feature-cache'), { recursive: true, force: true });
+    return Library.open(path.join(deps.dataDir, 'library'), { log: deps.log });
+  };
   const withStore = <T>(fn: (s: TrainingStore) => T): T => {
     const s = new TrainingStore(lib());
     try {
@@ -109,7 +116,6 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       intendedUse: req.intendedUse,
       overwrite: req.overwrite,
       checkpointDir,
-      cacheDir: path.join(deps.dataDir, 'feature-cache'),
       request: req,
       signal: job.signal,
       onProgress: (p) => {
@@ -199,7 +205,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       deps.jobs.start('training.predict', ctx, (job) => predictSeries({ library: lib(), packageDir, seriesUid, signal: job.signal, onProgress: (p) => job.progress(p.done / p.total, `Scoring ${p.done}/${p.total}`) })),
     'training.suggest': ({ packageDir, n }, ctx) =>
       deps.jobs.start('training.suggest', ctx, (job) =>
-        suggestSeries({ library: lib(), packageDir, n, cacheDir: path.join(deps.dataDir, 'feature-cache'), signal: job.signal, onProgress: (p) => job.progress(p.fraction, p.message) }),
+        suggestSeries({ library: lib(), packageDir, n, signal: job.signal, onProgress: (p) => job.progress(p.fraction, p.message) }),
       ),
     'training.cam': async ({ packageDir, sopInstanceUid, frame, classIndex }) => {
       const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number }>('SELECT path, image_rows, image_columns FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
