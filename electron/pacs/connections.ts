@@ -2,7 +2,8 @@
  * PACS connections: where a PACS is and how to reach it, kept in the data
  * folder as pacs.json (0600), checked with zod on every load. Secrets
  * (password, bearer token) live apart in pacs-credentials.json (0600, for the
- * CLI; the app will keep them with Electron's safeStorage), so that listing or
+ * CLI and the browser bridge; the desktop app keeps them encrypted with Electron's safeStorage,
+ * electron/main/pacs-credentials.ts), so that listing or
  * sharing pacs.json never shows one. Nothing here opens a connection.
  */
 import fs from 'node:fs';
