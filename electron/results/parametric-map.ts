@@ -34,6 +34,22 @@ const num = (v: unknown): number[] | null => {
 };
 
 /** The Parametric Map data set, in dcmjs's natural form. */
+/**
+ * A number as a DICOM Decimal String (DS): at most 16 characters, the most significant digits
+ * that fit (plain or exponent form, whichever keeps more). dcmjs would otherwise cut a longer
+ * value's text at 16 characters itself, and print a warning saying so.
+ */
+export function decimalString(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`a Decimal String cannot hold ${value}`);
+  for (let digits = 17; digits >= 1; digits--) {
+    const rounded = Number(value.toPrecision(digits));
+    for (const text of [String(rounded), value.toExponential(digits - 1).replace('e+', 'e')]) {
+      if (text.length <= 16) return text === '-0' ? '0' : text;
+    }
+  }
+  return '0';
+}
+
 export function buildParametricMap(input: HeatmapInput): NaturalDataset {
   const { source } = input;
   let min = Infinity;
@@ -108,7 +124,7 @@ export function buildParametricMap(input: HeatmapInput): NaturalDataset {
           },
         ],
         // LINEAR_EXACT: the range of a map is often far below 1, which LINEAR does not allow.
-        FrameVOILUTSequence: [{ WindowCenter: min + width / 2, WindowWidth: width, VOILUTFunction: 'LINEAR_EXACT' }],
+        FrameVOILUTSequence: [{ WindowCenter: decimalString(min + width / 2), WindowWidth: decimalString(width), VOILUTFunction: 'LINEAR_EXACT' }],
         RealWorldValueMappingSequence: [
           {
             LUTExplanation: `Class activation map (logit units), ${input.className}`.slice(0, 64),

@@ -12,7 +12,7 @@ import { camOnImage } from '../../electron/results/parametric-map';
 import { savePredictions } from '../../electron/library/predictions';
 import { createRunner } from '../../models/inference/runner';
 import { loadPackage, type PackageMetadata } from '../../models/package';
-import { dciodvfy, dsrdump, natural } from './check';
+import { dcmdump, dciodvfy, dsrdump, natural } from './check';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { lumen, PATIENT_A, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
 
@@ -73,6 +73,38 @@ describe('heatmaps as Parametric Maps', () => {
       }
     } finally {
       await runner.dispose();
+    }
+  }, 240_000);
+
+  it('lumen export --results --heatmaps: nothing on stderr, the window (DS) at most 16 characters and the map\'s own range', async () => {
+    // dcmjs cut a longer WindowCenter at 16 characters itself and printed "Truncating value ...".
+    const out = path.join(tmpDir('heatmaps-cli'), 'pm');
+    const r = await lumen(['export', '--results', PATIENT_A.seriesUid, '--model', packageDir, '--heatmaps', '--library', lib.dir, '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code, r.stdout).toBe(0);
+    const maps = (JSON.parse(r.stdout).files as { file: string; kind: string }[]).filter((f) => f.kind === 'parametric-map');
+    expect(maps.length).toBeGreaterThan(0);
+    for (const { file } of maps) {
+      const dump = dcmdump(file);
+      const ds = (tag: string) => {
+        const m = new RegExp(`\\(${tag}\\) DS \\[([^\\]]*)\\]`).exec(dump);
+        expect(m, `${tag} in ${dump}`).not.toBeNull();
+        return m![1];
+      };
+      const center = ds('0028,1050');
+      const width = ds('0028,1051');
+      for (const text of [center, width]) {
+        expect(text.length).toBeLessThanOrEqual(16);
+        expect(text).toMatch(/^[-+]?[0-9.]+(e[-+]?[0-9]+)?$/i);
+      }
+      // The window spans the map's values: min..max as the Real World Value Mapping gives them.
+      const map = natural(file);
+      const rwv = map.SharedFunctionalGroupsSequence[0].RealWorldValueMappingSequence[0];
+      const low = Number(rwv.RealWorldValueFirstValueMapped ?? rwv.DoubleFloatRealWorldValueFirstValueMapped);
+      const high = Number(rwv.RealWorldValueLastValueMapped ?? rwv.DoubleFloatRealWorldValueLastValueMapped);
+      const w = high - low;
+      expect(Math.abs(Number(width) - w)).toBeLessThanOrEqual(1e-6 * Math.abs(w));
+      expect(Math.abs(Number(center) - (low + w / 2))).toBeLessThanOrEqual(1e-6 * Math.max(Math.abs(low + w / 2), w));
     }
   }, 240_000);
 
