@@ -51,6 +51,8 @@ export const DatasetPreview = z.object({
   images: z.number(),
   balance: Balance,
   warnings: z.array(z.string()),
+  /** Labelled localizer series (Image Type LOCALIZER) left out of the dataset; a warning says so too. */
+  localizerSeries: z.number().default(0),
 });
 
 /** Epochs a run trains when the request names none, by mode (the form shows them). */

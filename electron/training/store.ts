@@ -43,9 +43,10 @@ interface InstanceRow {
   path: string;
   frames: number;
   patient: string;
+  localizer: number;
 }
 
-const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient
+const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient, se.localizer
   FROM instances i JOIN series se ON se.series_uid = i.series_uid JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
   WHERE i.missing = 0 AND i.has_pixel_data = 1`;
 
@@ -106,19 +107,38 @@ export class TrainingStore {
    * series' label, which wins over its study's. Sorted by SOP Instance UID and frame.
    */
   labelledImages(): LabelledImage[] {
+    return this.labelled().images;
+  }
+
+  /**
+   * How many labelled series were left out of labelledImages because their Image Type says
+   * LOCALIZER (schema 15): a scout is not a diagnostic image of the class it is labelled with,
+   * even when its study's label covers it.
+   */
+  labelledLocalizerSeries(): number {
+    return this.labelled().localizerSeries;
+  }
+
+  private labelled(): { images: LabelledImage[]; localizerSeries: number } {
     const labels = this.listLabels();
     const byKind = { image: new Map<string, string>(), series: new Map<string, string>(), study: new Map<string, string>() };
     for (const l of labels) byKind[l.targetKind].set(l.targetUid, l.label);
     const rows = this.db.prepare<[], InstanceRow>(INSTANCE_SELECT).all();
     const out: LabelledImage[] = [];
+    const localizers = new Set<string>();
     for (const r of rows) {
       const label = byKind.image.get(r.sop_uid) ?? byKind.series.get(r.series_uid) ?? byKind.study.get(r.study_uid);
       if (label === undefined) continue;
+      if (r.localizer) {
+        localizers.add(r.series_uid);
+        continue;
+      }
       for (let f = 0; f < Math.max(1, r.frames); f++) {
         out.push({ sopInstanceUid: r.sop_uid, frame: f, path: r.path, seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, patient: r.patient, label });
       }
     }
-    return out.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
+    out.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
+    return { images: out, localizerSeries: localizers.size };
   }
 
   /** Every image of a series (or of the whole library), frames expanded, in viewing order per series. */

@@ -158,10 +158,12 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         return importLabelFolders(lib(), dir, { signal: job.signal });
       }),
     'training.dataset.preview': ({ seed, validation, test }) => {
-      const images = withStore((s) => s.labelledImages());
-      if (images.length === 0) return { classNames: [], patients: 0, images: 0, balance: {}, warnings: ['No labelled images yet: label series (or import a CSV) first.'] };
+      const [images, localizers] = withStore((s) => [s.labelledImages(), s.labelledLocalizerSeries()] as const);
+      // Labelled localizers (Image Type LOCALIZER) never train: say how many were left out.
+      const leftOut = localizers > 0 ? [`${localizers} labelled localizer series ${localizers === 1 ? 'is' : 'are'} left out of the dataset (Image Type LOCALIZER: a scout image, not one to learn the class from).`] : [];
+      if (images.length === 0) return { classNames: [], patients: 0, images: 0, balance: {}, warnings: ['No labelled images yet: label series (or import a CSV) first.', ...leftOut], localizerSeries: localizers };
       const split = splitByPatient(images, { seed, validation, test });
-      return { classNames: split.classNames, patients: Object.keys(split.patients).length, images: images.length, balance: split.balance, warnings: split.warnings };
+      return { classNames: split.classNames, patients: Object.keys(split.patients).length, images: images.length, balance: split.balance, warnings: [...split.warnings, ...leftOut], localizerSeries: localizers };
     },
     'training.start': (req, ctx) => startTraining(req, ctx),
     // The path passed the access check (data folder or a chosen folder) and the contract (a
