@@ -30,13 +30,17 @@ describe('a user with more kinds of DICOM from other software', () => {
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const report = page.getByTestId('import-report');
-    await report.filter({ hasText: `${set.imageFiles + 1} imported, 2 objects without an image` }).waitFor({ timeout: 120_000 });
+    // Images and the SR counted apart; the second name is a warning about a file that was imported.
+    await report
+      .filter({ hasText: `${set.imageFiles} images and 1 result document imported, 2 objects without an image, 1 file with other patient details (imported)` })
+      .waitFor({ timeout: 120_000 });
     await report.getByRole('button', { name: 'Show the list' }).click();
     const issues = page.getByRole('dialog', { name: /not imported/i });
     await issues.waitFor();
     const listed = await issues.innerText();
     expect(listed).toMatch(/key object selection/i);
     expect(listed).toMatch(/presentation state/i);
+    expect(listed).toMatch(/Other patient details\s+\S*two-names-2\.dcm\s+its Patient's Name \(0010,0010\) differs/);
     await shot('import-list');
     await page.keyboard.press('Escape');
     await issues.waitFor({ state: 'detached' });
@@ -75,6 +79,10 @@ describe('a user with more kinds of DICOM from other software', () => {
 
     // The CT study: the localizer opens; the SR is a result of the study.
     const scout = /^Study .*Scout, Sam/;
+    // The localizer is marked as one (and left out of training datasets); the axial series is not.
+    await card(scout, 'TOPOGRAM').scrollIntoViewIfNeeded();
+    expect(await card(scout, 'TOPOGRAM').getByTestId('series-localizer').innerText()).toContain('localizer');
+    expect(await study(scout).getByTestId('series-localizer').count()).toBe(1);
     await open(scout, 'TOPOGRAM', 1);
     expect(await study(scout).getByTestId('series-card').count()).toBe(2);
     // The SR's text finding is read whole under the list, not cut at the column's edge
@@ -120,12 +128,27 @@ describe('a user with more kinds of DICOM from other software', () => {
     await page.getByTestId('image-index').filter({ hasText: 'Im 2/2' }).waitFor({ timeout: 30_000 });
     await shot('us-cine');
 
-    // One Patient ID under two names: one card, both series in it.
+    // One Patient ID under two names: one card, both series in it, a warning naming both names,
+    // and the viewer shows the name the displayed image's own file gives.
     const doe = /^Study .*Doe/;
     expect(await study(doe).count()).toBe(1);
+    expect(await study(doe).getAttribute('aria-label')).toMatch(/2 names for Patient ID EXTM06/);
     expect(await study(doe).getByTestId('series-card').count()).toBe(2);
+    const warning = study(doe).getByTestId('study-identity-warning');
+    expect((await warning.innerText()).replace(/\s+/g, ' ')).toBe('⚠ 2 names: Doe, Jane / Doe-Smith, Jane');
+    expect(await warning.getAttribute('title')).toMatch(/^2 names for Patient ID EXTM06: Doe, Jane \/ Doe-Smith, Jane\./);
+    expect(await card(doe, 'AFTER MARRIAGE').getByTestId('series-own-name').innerText()).toContain('Doe-Smith, Jane');
+    expect(await card(doe, 'BEFORE MARRIAGE').getByTestId('series-own-name').count()).toBe(0);
     await open(doe, 'AFTER MARRIAGE', 1);
+    expect(await page.getByTestId('corner-patient').innerText()).toBe('Doe-Smith, Jane');
     await shot('two-names');
+    await open(doe, 'BEFORE MARRIAGE', 1);
+    expect(await page.getByTestId('corner-patient').innerText()).toBe('Doe, Jane');
+    // Either name finds the study.
+    const search = page.getByLabel('Search studies');
+    await search.fill('Doe-Smith');
+    await expect.poll(async () => list.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
+    await search.fill('');
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);

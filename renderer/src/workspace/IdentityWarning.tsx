@@ -27,9 +27,10 @@ export function IdentityWarning({ conflicts, patientId }: { conflicts: PatientCo
           key={c.field}
           className="identity-warning"
           data-testid="study-identity-warning"
-          title="The series of this study give different patient details. Each image shows what its own file says; check that they are the same patient."
+          // Two lines in the card (the Patient ID is on the line above); the whole sentence here.
+          title={`${conflictSummary(c, patientId)}: ${shown(c.field, c.values).join(' / ')}. The series of this study give different patient details; each image shows what its own file says. Check that they are the same patient.`}
         >
-          ⚠ {conflictCount(c)} for {patientId ? <>Patient ID <bdi>{patientId}</bdi></> : 'this patient'}:{' '}
+          ⚠ {conflictCount(c)}:{' '}
           {shown(c.field, c.values).map((v, i) => (
             <Fragment key={i}>
               {i > 0 && ' / '}

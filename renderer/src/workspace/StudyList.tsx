@@ -73,11 +73,11 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
   return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
 }
 
-/** One more line in a study's header per patient detail its series give otherwise (IdentityWarning). */
-const WARNING_LINE = 16;
+/** Two more lines in a study's header per patient detail its series give otherwise (IdentityWarning). */
+const WARNING_LINES = 32;
 
 const headHeight = (study: StudyWithSeries) =>
-  (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINE;
+  (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINES;
 
 function studyHeight(study: StudyWithSeries, expanded: boolean): number {
   return headHeight(study) + (expanded ? study.series.length * SERIES_ROW : 0) + STUDY_GAP;
