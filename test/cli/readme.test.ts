@@ -2,40 +2,12 @@
 // `lumen` command, action and flag it shows is one the CLI has (electron/cli/main.ts and
 // the command's own module), and it gives one command that sets up and runs the app, one
 // that sets up and passes the tests, and a pointer to docs/ARCHITECTURE.md.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { brokenLinks, cliCallProblems, cliCommands, readRepo as read, repo } from '../support/docs';
 
-const repo = path.resolve(__dirname, '../..');
-const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
-const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
-
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
-function slug(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}
-
-const anchors = new Set(readme.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
-
-/** The commands main.ts registers, each with the module that runs it. */
-function commands(): Map<string, string> {
-  const main = read('electron/cli/main.ts');
-  const found = new Map<string, string>();
-  for (const m of main.matchAll(/^\s+'?([a-z-]+)'?: \(\) => import\('([^']+)'\)/gm)) found.set(m[1], path.join('electron/cli', m[2]) + '.ts');
-  return found;
-}
-
-/** The source text a command's actions and flags are declared in. */
-function sourcesOf(name: string, file: string): string {
-  let text = read(path.relative(repo, path.resolve(repo, file)));
-  if (name === 'export') text += read('electron/cli/export-results.ts');
-  if (name === 'bench') for (const f of readdirSync(path.join(repo, 'bench'))) if (f.endsWith('.ts')) text += read(path.join('bench', f));
-  return text;
-}
+const readme = read('README.md');
 
 /**
  * Every `lumen …` the README shows, as written: in code (continued lines joined) and in
@@ -50,51 +22,14 @@ function lumenCalls(): string[] {
 
 describe('README', () => {
   it('every relative link names a file that exists, and every #section a heading', () => {
-    const broken: string[] = [];
-    for (const m of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = m[1];
-      if (/^[a-z]+:/.test(target)) continue;
-      const [file, anchor] = target.split('#');
-      if (file && !existsSync(path.join(repo, file))) broken.push(target);
-      if (!file && anchor && !anchors.has(anchor)) broken.push(target);
-    }
-    expect(broken).toEqual([]);
+    expect(brokenLinks('README.md')).toEqual([]);
   });
 
   it('every lumen command, action and flag it shows exists in the CLI', () => {
-    const known = commands();
-    expect(known.size).toBeGreaterThan(15);
+    expect(cliCommands().size).toBeGreaterThan(15);
     const calls = lumenCalls();
     expect(calls.length).toBeGreaterThan(40);
-    const problems: string[] = [];
-    for (const call of calls) {
-      const [name, action] = call.split(/\s+/);
-      if (/^[<[]/.test(name)) continue; // a placeholder: lumen <command> --help
-      if (name.startsWith('--')) {
-        if (!['--version', '--help'].includes(name)) problems.push(`lumen ${call}: no global option ${name}`);
-        continue;
-      }
-      const file = known.get(name);
-      if (!file) {
-        problems.push(`lumen ${call}: no command "${name}" in electron/cli/main.ts`);
-        continue;
-      }
-      const source = sourcesOf(name, file);
-      // An action (a bare word after the command): the command's own usage names it.
-      if (action && /^[a-z][a-z0-9|\\-]*$/.test(action) && ['pacs', 'labels', 'weights', 'settings', 'bench'].includes(name)) {
-        for (const a of action.split(/\\?\|/)) {
-          const declared = name === 'bench' ? new RegExp(`\\b${a}:|'${a}'`).test(source) : source.includes(`lumen ${name} ${a}`);
-          if (!declared) problems.push(`lumen ${call}: "${name}" has no action "${a}"`);
-        }
-      }
-      for (const f of call.matchAll(/--([a-z][a-z0-9-]*)/g)) {
-        const flag = f[1];
-        if (['help', 'json'].includes(flag)) continue;
-        const declared = new RegExp(`['\\s{,]'?${flag}'?\\s*:\\s*\\{`).test(source) || source.includes(`'--${flag}'`);
-        if (!declared) problems.push(`lumen ${call}: "${name}" has no option --${flag}`);
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(cliCallProblems(calls)).toEqual([]);
   });
 
   it('gives one command that sets up and runs the app, one that sets up and passes the tests, and points to the architecture', () => {
