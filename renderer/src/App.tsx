@@ -286,7 +286,7 @@ export function App() {
         </span>
         {open && (
           <span className="topbar-context">
-            {joinIsolated(personName(open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
+            {joinIsolated(personName(open.series.patientName ?? open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
           </span>
         )}
         <span className="spacer" />

@@ -141,6 +141,7 @@ describe('a user with more kinds of DICOM from other software', () => {
     expect(await card(doe, 'BEFORE MARRIAGE').getByTestId('series-own-name').count()).toBe(0);
     await open(doe, 'AFTER MARRIAGE', 1);
     expect(await page.getByTestId('corner-patient').innerText()).toBe('Doe-Smith, Jane');
+    expect(await page.locator('.topbar-context').innerText()).toMatch(/^Doe-Smith, Jane · CT SINUS · AFTER MARRIAGE$/);
     await shot('two-names');
     await open(doe, 'BEFORE MARRIAGE', 1);
     expect(await page.getByTestId('corner-patient').innerText()).toBe('Doe, Jane');
