@@ -61,7 +61,11 @@ export const SeriesImage = z.object({
 });
 export type SeriesImage = z.infer<typeof SeriesImage>;
 
-/** A file that was not imported: its kind says whether that is a failure (common/import-summary.ts). */
+/**
+ * A file the import report lists: one that was not imported, its kind saying whether that is a
+ * failure (common/import-summary.ts), or, kind 'conflict', one imported with other patient
+ * details than the library holds for its Patient ID.
+ */
 export const ImportFileError = z.object({
   file: z.string(),
   reason: z.string(),
