@@ -127,6 +127,7 @@ export class Importer {
         'SELECT patient_name, birth_date, sex FROM patients WHERE patient_key = ?',
       ),
       studyOwner: db.prepare<[string], { patient_key: string }>('SELECT p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = ?'),
+      seriesStudy: db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM series WHERE series_uid = ?'),
       insertInstance: db.prepare(`
         INSERT INTO instances (
           sop_uid, series_uid, sop_class_uid, path, file_size, mtime_ms, transfer_syntax, modality, instance_number,
@@ -357,10 +358,9 @@ export class Importer {
     if (known) this.forget(known);
 
     const key = patientKeyOf(meta.patientId, meta.patientName);
-    const owner = this.statements.studyOwner.get(meta.studyInstanceUid);
-    if (owner && owner.patient_key !== key) {
-      // Filed under the study, the image would show under the other patient's name.
-      this.addError(file, STUDY_OF_ANOTHER_PATIENT);
+    const misplaced = this.placementProblem(meta);
+    if (misplaced) {
+      this.addError(file, misplaced);
       return;
     }
     const differs = demographicsDiffer(this.statements.patientByKey.get(key), meta);
@@ -438,6 +438,13 @@ export class Importer {
             return; // changed since it was read: keep what the library has
           }
           if (parsed.meta.sopInstanceUid !== sopInstanceUid) return;
+          const misplaced = this.placementProblem(parsed.meta);
+          if (misplaced) {
+            // The better copy names another patient's study or another study's series: the copy
+            // the library holds stays, and the report says why this one was not taken.
+            this.setError(file, misplaced, 'error');
+            return;
+          }
           this.forget(holder);
           this.writeInstance(parsed, file, stat);
           this.statements.clearError.run(file);
@@ -447,6 +454,19 @@ export class Importer {
         .immediate();
       await yieldToLoop();
     }
+  }
+
+  /**
+   * Why filing this image would put it under another patient or in another study, or null: its
+   * study is held for another patient key, or its series is held in another study. Filed as the
+   * library's rows say, the image would show under the other patient's name or study.
+   */
+  private placementProblem(m: { patientId: string; patientName: string; studyInstanceUid: string; seriesInstanceUid: string }): string | null {
+    const owner = this.statements.studyOwner.get(m.studyInstanceUid);
+    if (owner && owner.patient_key !== patientKeyOf(m.patientId, m.patientName)) return STUDY_OF_ANOTHER_PATIENT;
+    const home = this.statements.seriesStudy.get(m.seriesInstanceUid);
+    if (home && home.study_uid !== m.studyInstanceUid) return SERIES_OF_ANOTHER_STUDY;
+    return null;
   }
 
   /** Records an error, or replaces the one this import already recorded for the file. */
@@ -598,6 +618,11 @@ export class Importer {
 export const STUDY_OF_ANOTHER_PATIENT =
   "its Study Instance UID (0020,000D) names a study the library holds for another patient (the file's Patient ID, or Patient's Name where it has no ID, differs). " +
   "Not imported, so that no image is shown under another patient's name. Check the file's source: one of the two was exported with the wrong patient or the wrong study.";
+
+/** Why a file is refused whose series the library holds in another study. No patient data: reasons reach logs. */
+export const SERIES_OF_ANOTHER_STUDY =
+  'its Series Instance UID (0020,000E) names a series the library holds in another study (the Study Instance UID (0020,000D) differs). ' +
+  "Not imported, so that no image is shown in another patient's or another study's series. Check the file's source: one of the two was exported with the wrong series or the wrong study.";
 
 /** Which of Patient's Name, Birth Date and Sex a file gives otherwise than the library's patient row (both known). */
 function demographicsDiffer(

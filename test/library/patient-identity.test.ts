@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
-import { STUDY_OF_ANOTHER_PATIENT } from '../../electron/library/importer';
+import { SERIES_OF_ANOTHER_STUDY, STUDY_OF_ANOTHER_PATIENT } from '../../electron/library/importer';
 import { countIssues } from '../../common/import-summary';
 import { patientConflicts } from '../../common/patient-conflicts';
 import type { ImportReport } from '../../electron/library/types';
@@ -30,6 +30,8 @@ describe('patient identity at import', () => {
   let later: ImportReport;
   let moved: string;
   let otherBirth: string;
+  let movedSeries: string;
+  let sameSeriesOtherStudy: string;
   beforeAll(async () => {
     set = writeMoreExternalSet(path.join(dir, 'in'));
     lib = Library.open(path.join(dir, 'lib'));
@@ -47,6 +49,9 @@ describe('patient identity at import', () => {
       '(0020,000e)': `${uid}.2`,
       '(0008,0018)': `${uid}.2.1`,
     });
+    // Same series, another study of another patient; and another study of the same patient.
+    movedSeries = variant(source, path.join(later1, 'moved-series.dcm'), { '(0010,0020)': 'OTHER-ID-8', '(0020,000d)': `${uid}.77`, '(0008,0018)': `${uid}.3.1` });
+    sameSeriesOtherStudy = variant(source, path.join(later1, 'series-other-study.dcm'), { '(0020,000d)': `${uid}.78`, '(0008,0018)': `${uid}.4.1` });
     later = await lib.importPaths([later1]);
   }, 120_000);
   afterAll(() => {
@@ -92,6 +97,17 @@ describe('patient identity at import', () => {
     expect(st.series.map((s) => s.seriesInstanceUid)).not.toContain(`${set.twoNames.studyUid}.9.1`);
     expect(lib.listStudies().filter((s) => s.patientId === 'OTHER-ID-7')).toEqual([]);
     expect(lib.importErrors().find((e) => e.file === moved)?.reason).toBe(STUDY_OF_ANOTHER_PATIENT);
+  });
+
+  it('refuses a file whose series the library holds in another study, for another patient or the same', () => {
+    for (const file of [movedSeries, sameSeriesOtherStudy]) expect(later.errors.find((e) => e.file === file)).toEqual({ file, kind: 'error', reason: SERIES_OF_ANOTHER_STUDY });
+    expect(SERIES_OF_ANOTHER_STUDY).not.toMatch(/OTHER-ID|Doe/);
+    const series = set.twoNames.series[0].uid;
+    // The series stays in its study with its one image; neither study appears.
+    expect(lib.listInstances(series).map((i) => i.sopInstanceUid)).not.toContain(`${set.twoNames.studyUid}.9.3.1`);
+    expect(lib.listInstances(series)).toHaveLength(1);
+    for (const st of [`${set.twoNames.studyUid}.9.77`, `${set.twoNames.studyUid}.9.78`]) expect(lib.listStudies().map((s) => s.studyInstanceUid)).not.toContain(st);
+    expect(lib.listStudies().filter((s) => s.patientId === 'OTHER-ID-8')).toEqual([]);
   });
 
   it('warns of another birth date and sex, and the series keeps them', () => {
