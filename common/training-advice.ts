@@ -5,7 +5,7 @@
 export const RANDOM_BACKBONE_EVIDENCE = 'On held-out phantoms, a B0 head on random features reached ROC AUC 0.59, while a small network trained from scratch reached 1.0.';
 
 export const RANDOM_BACKBONE_ADVICE =
-  'Instead, get ImageNet weights for this backbone (Get ImageNet weights in the app, or lumen weights import <file.h5> / lumen weights download <variant>), or train a small network from scratch (backbone custom-phi-4, listed in the app as "small (φ = −4)", mode "from scratch").';
+  'Instead, get ImageNet weights for this backbone (Get ImageNet weights in the app, or lumen weights import <file.h5> / lumen weights download <variant>), or train a small network from scratch (backbone custom-phi-10, listed in the app as "tiny (φ = −10)", mode "from scratch", resolution 32).';
 
 /**
  * The warning for training only a head on a backbone that has no pretrained weights, or null

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Library } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
 import { comparePackages, type LevelDifference, type ModelLevels } from '../training/compare';
 import { importLabelsCsvFile } from '../training/labels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
@@ -20,9 +20,18 @@ function differenceLine(name: string, d: LevelDifference): string {
   return `  ${name}${how} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${d.sentence}.`;
 }
 
+/** Which patients the two models were compared on, in the words of the --subset chosen. */
+export function comparedOnLine(r: { images: number; patients: number; subset: string; patientsOnlyA: number; patientsOnlyB: number }): string {
+  const onlyOne = r.patientsOnlyA + r.patientsOnlyB;
+  const leftOut = (where: string) => (onlyOne ? `; ${onlyOne} ${onlyOne === 1 ? 'patient' : 'patients'} ${where} left out` : '');
+  if (r.subset === 'all') return `Compared on ${r.images} images of all ${r.patients} labelled patients (--subset all: whether either model trained on them is not checked).`;
+  if (r.subset === 'test') return `Compared on ${r.images} images of ${r.patients} patients in the test split of both models${leftOut('in the test split of only one model')}.`;
+  return `Compared on ${r.images} images of ${r.patients} patients held out from both models${leftOut('held out from only one model')}.`;
+}
+
 export const command: Command = {
   summary: 'Compare two model packages on the same held-out patients: AUCs and a paired test of their difference.',
-  usage: 'lumen compare --model <A> --model <B> --library <dir> [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
+  usage: 'lumen compare --model <A> --model <B> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       model: { type: 'string', multiple: true },
@@ -42,7 +51,7 @@ export const command: Command = {
     if (resamples !== undefined && (!Number.isInteger(resamples) || resamples < 100 || resamples > 100_000)) throw new CliError(`--resamples must be an integer from 100 to 100000, got "${values.resamples}".`, 2);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
-    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    const library = Library.open(existingLibraryDir(values.library));
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
@@ -54,7 +63,7 @@ export const command: Command = {
       else {
         process.stdout.write(
           [
-            `Compared on ${r.images} images of ${r.patients} patients held out from both (${r.subset}; ${r.patientsOnlyA + r.patientsOnlyB} held out from only one left out).`,
+            comparedOnLine(r),
             modelLine('A', models[0], r.a),
             modelLine('B', models[1], r.b),
             `AUC difference, B - A (${r.differences.perImage.method}):`,

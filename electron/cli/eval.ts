@@ -1,21 +1,20 @@
-import path from 'node:path';
 import { Library } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
 import { evaluatePackage } from '../training/evaluate';
 import { evaluationLines, levelLines, levelsForJson } from '../../models/training/levels';
 import { importLabelsCsvFile } from '../training/labels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 
 export const command: Command = {
   summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',
-  usage: 'lumen eval --model <pkg> --library <dir> [--labels <csv>] [--subset held-out|test|all] [--json]',
+  usage: 'lumen eval --model <pkg> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, labels: { type: 'string' }, subset: { type: 'string' }, json: { type: 'boolean' } });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
-    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    const library = Library.open(existingLibraryDir(values.library));
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
       const result = await evaluatePackage(library, values.model, { subset });

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { Library, LIBRARY_FILE } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
+import { Library } from '../library/library';
 import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 
 /** The three slices with the most attention, as "SOP UID (weight)". */
@@ -17,9 +15,8 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     // Never creates a library: a mistyped --library would otherwise score "0 images in 0 series".
-    if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
+    const libraryDir = existingLibraryDir(values.library);
     const library = Library.open(libraryDir);
     try {
       const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });

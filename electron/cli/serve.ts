@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendName } from '../../common/contract';
 import { EngineHost } from '../engine/host';
 import { startBridge } from '../serve/server';
 import { defaultDataDir } from '../library/paths';
+import { ensurePrivateDir } from '../../common/node/safe-fs';
 import { CliError, type Command, parseCommandArgs } from './command';
 import { untilStopped } from './interrupt';
 
@@ -20,6 +22,15 @@ export const command: Command = {
     const backend = values.backend === undefined ? null : BackendName.safeParse(values.backend).data;
     if (backend === undefined) throw new CliError(`--backend must be one of ${BackendName.options.join(', ')}, not "${values.backend!.slice(0, 40)}".`, 2);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+    // Checked before serving: the engine would otherwise serve the page and fail every request.
+    try {
+      ensurePrivateDir(dataDir, { tighten: false });
+      fs.accessSync(dataDir, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'the file system is read-only' : `error ${code ?? 'unknown'}`;
+      throw new CliError(`cannot create or write to the data folder ${dataDir} (${why}). Name a folder you can write to with --data-dir.`, 1);
+    }
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const host = new EngineHost({ dataDir, shell: 'browser', backend, log });
     const bridge = await startBridge({ host, staticDir: path.resolve(here, '../../renderer/dist'), port, log });

@@ -7,7 +7,7 @@ import { randomBackboneWarning } from '../../common/training-advice';
 import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
 import { trainSeriesClassifier } from '../training/mil-train';
-import { trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
+import { parseVariant, trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
@@ -23,7 +23,7 @@ function num(value: string | undefined, name: string, opts: { int?: boolean; min
 export const command: Command = {
   summary: 'Train a classifier on labelled library images (head on cached backbone features, or a tiny network from scratch) and write a model package.',
   usage:
-    'lumen train --library <dir> [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-4> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--level image|series] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg> | --imagenet] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
+    'lumen train [--library <dir>] [--labels <csv> | --label-folders <dir>] --variant <b0..b7|v2-s|custom-phi-10> --out <pkg> [--resolution R] [--epochs N] [--seed S] [--level image|series] [--from-scratch | --fine-tune] [--no-progressive] [--window <preset>] [--no-augment] [--backbone <pkg> | --imagenet] [--intended-use <text>] [--backend cpu|wasm|webgpu|tensorflow] [--overwrite] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       library: { type: 'string' },
@@ -53,7 +53,13 @@ export const command: Command = {
       level: { type: 'string' },
     });
     if (!values.out) throw new CliError('--out <package folder> is required.', 2);
-    if (!values.variant) throw new CliError('--variant is required (b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> such as custom-phi-4).', 2);
+    if (!values.variant) throw new CliError('--variant is required (b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> such as custom-phi-10).', 2);
+    // Checked before the random-weights warning, which would otherwise come first for a typo.
+    try {
+      parseVariant(values.variant);
+    } catch (err) {
+      throw new CliError(`--variant: ${errorMessage(err)}`, 2);
+    }
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
     const level = values.level ?? 'image';
     if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);

@@ -58,7 +58,8 @@ export const command: Command = {
         else process.stdout.write(`Downloaded and verified ${published.file} (MD5 ${record.md5}); EfficientNet-${record.variant.toUpperCase()} ImageNet weights are ready.\n`);
         return 0;
       } catch (err) {
-        if (err instanceof DownloadError || err instanceof WeightsImportError) throw new CliError(err.message);
+        // The download's messages are clauses (the app shows them after its own words): a sentence here.
+        if (err instanceof DownloadError || err instanceof WeightsImportError) throw new CliError(/[.!?]$/.test(err.message) ? err.message : `${err.message}.`);
         throw err;
       }
     }

@@ -7,7 +7,7 @@
 import { evaluate, flatMetrics, type Evaluation } from './metrics';
 
 export const SERIES_AGGREGATION = 'mean of image probabilities';
-export const PATIENT_AGGREGATION = "mean of the patient's series scores (each the mean of its image probabilities)";
+export const PATIENT_AGGREGATION = "mean of the patient's series scores, each the mean of its image probabilities";
 
 export interface LevelEvaluation extends Evaluation {
   level: 'image' | 'series' | 'patient';
@@ -149,7 +149,7 @@ export function modelCardLevels(t: TestEvaluation): string[] {
 }
 
 export const SERIES_HEAD_AGGREGATION = "gated attention pooling of the series' slices (the package's series head)";
-export const SERIES_HEAD_PATIENT_AGGREGATION = "mean of the patient's series scores (each from the series head)";
+export const SERIES_HEAD_PATIENT_AGGREGATION = "mean of the patient's series scores, each from the series head";
 export const SERIES_HEAD_SLICES = "none: each slice's own score under the series head's classifier, against its series' label (slices have no labels of their own)";
 
 /** A series scored by a series head (models/training/mil.ts): its pooled scores and each slice's own scores. */

@@ -3,11 +3,14 @@
 // command's name twice), no library banners on a clean run, and no library made as a side
 // effect of a mistyped --library. Each case is one the README walk-through met.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
+import { comparedOnLine } from '../../electron/cli/compare';
+import { PATIENT_AGGREGATION, SERIES_HEAD_PATIENT_AGGREGATION } from '../../models/training/levels';
+import { randomBackboneWarning } from '../../common/training-advice';
 
 let root: string;
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
@@ -179,4 +182,64 @@ describe('no native noise', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
   }, 120_000);
+});
+
+describe('wording and checks found by the README walk-through', () => {
+  it('lumen eval and compare refuse a missing library, and make none', async () => {
+    const missing = path.join(root, 'no-library-here');
+    for (const args of [['eval', '--model', path.join(root, 'pkg')], ['compare', '--model', path.join(root, 'a'), '--model', path.join(root, 'b')]]) {
+      const r = await lumen([...args, '--library', missing]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`lumen ${args[0]}: There is no library in ${missing}. Import studies first (lumen import <folder> --library ${missing}), or check --library.\n`);
+      expect(existsSync(missing)).toBe(false);
+    }
+  }, 120_000);
+
+  it('lumen train checks --variant before warning about random weights', async () => {
+    const r = await lumen(['train', '--variant', 'b9', '--out', path.join(root, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('Warning');
+    expect(r.stderr).toMatch(/^lumen train: --variant: Unknown backbone "b9"\. Choose b0\.\.b7/);
+  }, 60_000);
+
+  it('the random-weights warning recommends the tiny network the README recommends', () => {
+    const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain('`custom-phi-10`, listed in the app as "tiny (φ = −10)", at `--resolution 32`');
+    expect(randomBackboneWarning('head', false)).toContain('backbone custom-phi-10, listed in the app as "tiny (φ = −10)"');
+    expect(randomBackboneWarning('head', false)).not.toContain('custom-phi-4');
+  });
+
+  it('lumen compare says which patients it compared on, for each --subset', () => {
+    const r = { images: 40, patients: 8, patientsOnlyA: 2, patientsOnlyB: 1 };
+    expect(comparedOnLine({ ...r, subset: 'all' })).toBe('Compared on 40 images of all 8 labelled patients (--subset all: whether either model trained on them is not checked).');
+    expect(comparedOnLine({ ...r, subset: 'held-out' })).toBe('Compared on 40 images of 8 patients held out from both models; 3 patients held out from only one model left out.');
+    expect(comparedOnLine({ ...r, subset: 'test', patientsOnlyA: 0, patientsOnlyB: 0 })).toBe('Compared on 40 images of 8 patients in the test split of both models.');
+  });
+
+  it('the per-patient aggregation is worded without brackets inside brackets', () => {
+    for (const text of [PATIENT_AGGREGATION, SERIES_HEAD_PATIENT_AGGREGATION]) expect(`Per patient (${text})`).toMatch(/^Per patient \([^()]*\)$/);
+  });
+
+  it('the usage lines of eval, compare and train show --library as optional', async () => {
+    for (const command of ['eval', 'compare', 'train']) {
+      const r = await lumen([command, '--help']);
+      expect(r.stdout).toContain('[--library <dir>]');
+      expect(r.stdout).not.toMatch(/ --library <dir> /);
+    }
+  }, 120_000);
+
+  it('lumen serve refuses a data folder it cannot create, before serving', async () => {
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const r = await lumen(['serve', '--data-dir', path.join(file, 'data')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('serving');
+    expect(r.stderr).toBe(`lumen serve: cannot create or write to the data folder ${path.join(file, 'data')} (a file is in the way). Name a folder you can write to with --data-dir.\n`);
+  }, 60_000);
+
+  it('a failed lumen weights download ends its sentence', async () => {
+    const r = await runLumen(['weights', 'download', 'b0'], path.join(root, 'data'), { LUMEN_WEIGHTS_BASE_URL: 'http://127.0.0.1:1/' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\nlumen weights: .*; nothing was written\.\n$/);
+  }, 60_000);
 });

@@ -1,0 +1,15 @@
+// The library a command reads but never makes: lumen predict, eval and compare. A mistyped
+// --library would otherwise create an empty library and the command would report on nothing
+// ("0 images", or "trained in another library").
+import fs from 'node:fs';
+import path from 'node:path';
+import { LIBRARY_FILE } from '../library/library';
+import { defaultLibraryDir } from '../library/paths';
+import { CliError } from './command';
+
+/** The library folder --library names (or the default one), refused when no library is there. */
+export function existingLibraryDir(library: string | undefined): string {
+  const libraryDir = path.resolve(library ?? defaultLibraryDir());
+  if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
+  return libraryDir;
+}
