@@ -1,4 +1,5 @@
-// The library a command reads but never makes: lumen predict, eval and compare. A mistyped
+// The library a command reads but never makes: lumen train, predict, predictions, eval, compare
+// and suggest. A mistyped
 // --library would otherwise create an empty library and the command would report on nothing
 // ("0 images", or "trained in another library").
 import fs from 'node:fs';

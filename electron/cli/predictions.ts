@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Uid } from '../../common/contract/define';
-import { Library, LIBRARY_FILE } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
+import { Library } from '../library/library';
 import { PredictionStore } from '../library/predictions';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 
 export const command: Command = {
   summary: "List the predictions stored for a series (every model's latest scores of each image and frame), however they were made: the app's Run, lumen predict or training.",
@@ -13,9 +11,8 @@ export const command: Command = {
     const { values } = parseCommandArgs(argv, { series: { type: 'string' }, library: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.series) throw new CliError('--series <SeriesInstanceUID> is required.', 2);
     if (!Uid.safeParse(values.series).success) throw new CliError(`--series: "${values.series.slice(0, 80)}" is not a DICOM UID (digits and dots, at most 64 characters).`, 2);
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     // Listing never creates a library (a mistyped --library should not leave one behind).
-    if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Choose one with --library, or import studies first.`);
+    const libraryDir = existingLibraryDir(values.library);
     const library = Library.open(libraryDir);
     try {
       if (!library.getSeries(values.series)) throw new CliError(`The library ${libraryDir} has no series ${values.series}. List its series with "lumen ls".`);

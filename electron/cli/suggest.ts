@@ -1,10 +1,8 @@
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { errorMessage } from '../../common/errors';
-import { Library, LIBRARY_FILE } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
+import { Library } from '../library/library';
 import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS, suggestSeries, SuggestCancelled, type SuggestResult } from '../training/suggest';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { plainText } from '../../common/plain-text';
 
@@ -41,9 +39,8 @@ export const command: Command = {
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     const n = count(values.n, 'n', DEFAULT_SUGGESTIONS);
     const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
     // Suggesting never creates a library (a mistyped --library should not leave one behind).
-    if (!existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
+    const libraryDir = existingLibraryDir(values.library);
     const library = Library.open(libraryDir);
     const interrupt = catchInterrupt();
     const showProgress = process.stderr.isTTY === true;

@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { initBackend } from '../../models/runtime';
 import { installFastCpuGradients } from '../../models/training/cpu-kernels';
 import { Library } from '../library/library';
-import { defaultDataDir, defaultLibraryDir } from '../library/paths';
+import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
 import { imagenetBackbone } from '../training/imagenet';
 import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
@@ -10,6 +9,7 @@ import { trainSeriesClassifier } from '../training/mil-train';
 import { parseVariant, trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
 
@@ -60,6 +60,8 @@ export const command: Command = {
     } catch (err) {
       throw new CliError(`--variant: ${errorMessage(err)}`, 2);
     }
+    // Training reads labelled images from a library; a mistyped --library must not leave an empty one behind.
+    const libraryDir = existingLibraryDir(values.library);
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
     const level = values.level ?? 'image';
     if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);
@@ -76,7 +78,7 @@ export const command: Command = {
     if (warning) process.stderr.write(`Warning: ${warning}\n`);
     const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
     if (backend === 'cpu') installFastCpuGradients();
-    const library = Library.open(path.resolve(values.library ?? defaultLibraryDir()));
+    const library = Library.open(libraryDir);
     // Every Ctrl+C only asks the run to stop at its next check; the checkpoint of the last epoch is kept.
     const interrupt = catchInterrupt({ secondExits: false });
     try {

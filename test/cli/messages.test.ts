@@ -185,9 +185,9 @@ describe('no native noise', () => {
 });
 
 describe('wording and checks found by the README walk-through', () => {
-  it('lumen eval and compare refuse a missing library, and make none', async () => {
+  it('lumen eval, compare and train refuse a missing library, and make none', async () => {
     const missing = path.join(root, 'no-library-here');
-    for (const args of [['eval', '--model', path.join(root, 'pkg')], ['compare', '--model', path.join(root, 'a'), '--model', path.join(root, 'b')]]) {
+    for (const args of [['eval', '--model', path.join(root, 'pkg')], ['compare', '--model', path.join(root, 'a'), '--model', path.join(root, 'b')], ['train', '--variant', 'custom-phi-10', '--out', path.join(root, 'never')]]) {
       const r = await lumen([...args, '--library', missing]);
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`lumen ${args[0]}: There is no library in ${missing}. Import studies first (lumen import <folder> --library ${missing}), or check --library.\n`);
