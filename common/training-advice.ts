@@ -4,8 +4,12 @@
 /** Measured on held-out phantoms (README, "Training"): the reason for the warning. */
 export const RANDOM_BACKBONE_EVIDENCE = 'On held-out phantoms, a B0 head on random features reached ROC AUC 0.59, while a small network trained from scratch reached 1.0.';
 
+/** The backbone and resolution Lumen suggests for training from scratch (README, "Training"). */
+export const SCRATCH_VARIANT = 'custom-phi-10';
+export const SCRATCH_RESOLUTION = 32;
+
 export const RANDOM_BACKBONE_ADVICE =
-  'Instead, get ImageNet weights for this backbone (Get ImageNet weights in the app, or lumen weights import <file.h5> / lumen weights download <variant>), or train a small network from scratch (backbone custom-phi-10, listed in the app as "tiny (φ = −10)", mode "from scratch", resolution 32).';
+  `Instead, get ImageNet weights for this backbone (Get ImageNet weights in the app, or lumen weights import <file.h5> / lumen weights download <variant>), or train a small network from scratch (backbone ${SCRATCH_VARIANT}, listed in the app as "tiny (φ = −10)", mode "from scratch", resolution ${SCRATCH_RESOLUTION}).`;
 
 /**
  * The warning for training only a head on a backbone that has no pretrained weights, or null

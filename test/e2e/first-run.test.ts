@@ -57,6 +57,8 @@ describe('first run with no weights', () => {
     const notice = page.getByRole('region', { name: 'Welcome to Lumen' });
     await notice.waitFor({ timeout: 60_000 });
     expect(await notice.textContent()).toContain('train a small network from scratch');
+    // The same backbone and resolution the random-weights warning and the README suggest.
+    expect(await notice.textContent()).toMatch(/backbone “tiny \(φ\s=\s−10\)”, mode “From scratch”, resolution 32\)/u);
     // The corrupt settings file: defaults, a message, the file kept aside.
     const banner = page.locator('.settings-notice');
     await banner.waitFor({ timeout: 60_000 });

@@ -3,6 +3,7 @@
 // Close or Esc dismisses it for good (App keeps that in the settings); opening the PACS tab or
 // switching the side panel puts it aside for this page.
 import { variantDisplayName } from '../../../common/contract/models';
+import { SCRATCH_RESOLUTION, SCRATCH_VARIANT } from '../../../common/training-advice';
 
 export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () => void; onDismiss: () => void }) {
   return (
@@ -15,7 +16,7 @@ export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () =
       <ul>
         <li>view DICOM series (window, zoom, measure) and import folders, DICOMDIRs and CDs;</li>
         <li>label images, series or studies, by key, by folder or from a CSV;</li>
-        <li>train a small network from scratch (in the Training tab: backbone “{variantDisplayName('custom-phi-4')}”, mode “From scratch”), and transfer it to another task as the backbone of a new run.</li>
+        <li>train a small network from scratch (in the Training tab: backbone “{variantDisplayName(SCRATCH_VARIANT)}”, mode “From scratch”, resolution {SCRATCH_RESOLUTION}), and transfer it to another task as the backbone of a new run.</li>
       </ul>
       <p>
         Training a head on a large EfficientNet needs its ImageNet weights: on random weights the features are poor.
