@@ -8,7 +8,7 @@
 // test-results/journey-more-*.png.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
 import { brightPixels, canvasPixels } from '../support/canvas';
 import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
 
@@ -111,11 +111,7 @@ describe('a user with more kinds of DICOM from other software', () => {
     await open(nospace, 'NO SPACING', 1);
     expect(await page.locator('.corner.bl').innerText()).not.toContain('mm');
     await page.keyboard.press('l');
-    const box = (await page.getByTestId('viewport').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 5 });
-    await page.mouse.up();
+    await dragOnViewport(page, [0.3, 0.5], [0.7, 0.5]);
     await page.getByTestId('measurements').filter({ hasText: /Length 1: [\d.]+ px \(no pixel spacing\)/ }).waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('measurements').innerText()).not.toMatch(/\bmm\b/);
     await shot('no-spacing');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet, type ExternalSet } from './external-dicom';
@@ -231,11 +231,7 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
 
     // A length measurement on the frame.
     await page.getByRole('button', { name: 'Length', exact: true }).click();
-    const box = (await page.getByTestId('viewport').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 5 });
-    await page.mouse.up();
+    await dragOnViewport(page, [0.3, 0.5], [0.7, 0.5]);
     // GDCM wrote no pixel spacing: the length is in pixels, and says so.
     await page.getByTestId('measurements').filter({ hasText: /Length 1: [\d.]+ px \(no pixel spacing\)/ }).waitFor({ timeout: 30_000 });
     await shot('measured');

@@ -99,3 +99,12 @@ export async function openApp(session: UiSession): Promise<{ page: Page; errors:
   await page.goto(session.bridge.url);
   return { page, errors };
 }
+
+/** A mouse drag across the viewer's canvas between two points given as fractions of its size (a measurement's line, a W/L drag). */
+export async function dragOnViewport(page: Page, from: readonly [number, number], to: readonly [number, number], steps = 5): Promise<void> {
+  const box = (await page.getByTestId('viewport').boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps });
+  await page.mouse.up();
+}
