@@ -40,7 +40,7 @@ describe('results listed with the study', () => {
 
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming', 'results'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '3 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '3 result documents imported' }).waitFor({ timeout: 60_000 });
 
     const section = page.getByRole('region', { name: 'Results' });
     await section.getByTestId('result-finding').nth(7).waitFor({ timeout: 30_000 });
