@@ -231,6 +231,7 @@ describe('lumen weights', () => {
     const train = (...args: string[]) =>
       run(process.execPath, ['bin/lumen.mjs', 'train', '--library', path.join(dataDir, 'library'), '--out', path.join(dataDir, 'out'), '--backend', 'cpu', ...args], { env, maxBuffer: 1 << 22, timeout: 120_000 }).catch((e) => e);
     // An empty library: each run stops at "no labelled images", after what it says first.
+    Library.open(path.join(dataDir, 'library')).close();
     const head = await train('--variant', 'custom-phi-4');
     expect(head.stderr).toContain('Warning: The backbone has random weights, and a head trained on random features is poor. On held-out phantoms, a B0 head on random features reached ROC AUC 0.59, while a small network trained from scratch reached 1.0. Instead, get ImageNet weights');
     const scratch = await train('--variant', 'custom-phi-4', '--from-scratch');
