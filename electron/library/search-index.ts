@@ -45,6 +45,52 @@ function refresh(uid: string, seriesNames = false): string {
       INSERT INTO study_search (rowid, doc) ${documents(`k.study_uid = ${uid}`, seriesNames)};`;
 }
 
+/**
+ * The triggers that keep the documents in step. With `seriesNames` (schema 15) a document holds
+ * each series' own Patient's Name, so a change of it rewrites the study's document too.
+ */
+function triggers(seriesNames: boolean): string {
+  const seriesColumns = seriesNames ? 'study_uid, modality, description, patient_name' : 'study_uid, modality, description';
+  const seriesNameChanged = seriesNames ? `
+    OR old.patient_name IS NOT new.patient_name` : '';
+  return `
+  CREATE TRIGGER study_search_study_added AFTER INSERT ON studies BEGIN
+    INSERT INTO study_search_rows (study_uid) VALUES (new.study_uid);
+    INSERT INTO study_search (rowid, doc) ${documents('k.study_uid = new.study_uid', seriesNames)};
+  END;${seriesNames ? '' : `
+  CREATE TRIGGER study_search_study_removed AFTER DELETE ON studies BEGIN
+    DELETE FROM study_search WHERE rowid = (SELECT id FROM study_search_rows WHERE study_uid = old.study_uid);
+    DELETE FROM study_search_rows WHERE study_uid = old.study_uid;
+  END;
+  -- The import's upserts set every column again: only a change rewrites the document.`}
+  CREATE TRIGGER study_search_study_changed AFTER UPDATE OF study_uid, patient_ref, description, accession_number, study_date ON studies
+  WHEN old.study_uid IS NOT new.study_uid OR old.patient_ref IS NOT new.patient_ref OR old.description IS NOT new.description
+    OR old.accession_number IS NOT new.accession_number OR old.study_date IS NOT new.study_date
+  BEGIN
+    UPDATE study_search_rows SET study_uid = new.study_uid WHERE study_uid = old.study_uid;
+    ${refresh('new.study_uid', seriesNames)}
+  END;
+  CREATE TRIGGER study_search_series_added AFTER INSERT ON series BEGIN
+    ${refresh('new.study_uid', seriesNames)}
+  END;
+  CREATE TRIGGER study_search_series_removed AFTER DELETE ON series BEGIN
+    ${refresh('old.study_uid', seriesNames)}
+  END;
+  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF ${seriesColumns} ON series
+  WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description${seriesNameChanged}
+  BEGIN
+    ${refresh('old.study_uid', seriesNames)}
+    ${refresh('new.study_uid', seriesNames)}
+  END;
+  CREATE TRIGGER study_search_patient_changed AFTER UPDATE OF patient_name, patient_id ON patients
+  WHEN old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
+  BEGIN
+    DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid WHERE st.patient_ref = new.id);
+    INSERT INTO study_search (rowid, doc) ${documents('st.patient_ref = new.id', seriesNames)};
+  END;
+`;
+}
+
 /** Migration 14's SQL: the index, its triggers, and the documents of the studies already there. */
 export const SEARCH_INDEX_SQL = `
   -- The FTS rowid of each study: a key of its own (studies' rowid may change on VACUUM).
@@ -52,48 +98,14 @@ export const SEARCH_INDEX_SQL = `
   CREATE VIRTUAL TABLE study_search USING fts5(doc, tokenize = 'trigram');
   INSERT INTO study_search_rows (study_uid) SELECT study_uid FROM studies;
   INSERT INTO study_search (rowid, doc) ${documents('1')};
-
-  CREATE TRIGGER study_search_study_added AFTER INSERT ON studies BEGIN
-    INSERT INTO study_search_rows (study_uid) VALUES (new.study_uid);
-    INSERT INTO study_search (rowid, doc) ${documents('k.study_uid = new.study_uid')};
-  END;
-  CREATE TRIGGER study_search_study_removed AFTER DELETE ON studies BEGIN
-    DELETE FROM study_search WHERE rowid = (SELECT id FROM study_search_rows WHERE study_uid = old.study_uid);
-    DELETE FROM study_search_rows WHERE study_uid = old.study_uid;
-  END;
-  -- The import's upserts set every column again: only a change rewrites the document.
-  CREATE TRIGGER study_search_study_changed AFTER UPDATE OF study_uid, patient_ref, description, accession_number, study_date ON studies
-  WHEN old.study_uid IS NOT new.study_uid OR old.patient_ref IS NOT new.patient_ref OR old.description IS NOT new.description
-    OR old.accession_number IS NOT new.accession_number OR old.study_date IS NOT new.study_date
-  BEGIN
-    UPDATE study_search_rows SET study_uid = new.study_uid WHERE study_uid = old.study_uid;
-    ${refresh('new.study_uid')}
-  END;
-  CREATE TRIGGER study_search_series_added AFTER INSERT ON series BEGIN
-    ${refresh('new.study_uid')}
-  END;
-  CREATE TRIGGER study_search_series_removed AFTER DELETE ON series BEGIN
-    ${refresh('old.study_uid')}
-  END;
-  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description ON series
-  WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description
-  BEGIN
-    ${refresh('old.study_uid')}
-    ${refresh('new.study_uid')}
-  END;
-  CREATE TRIGGER study_search_patient_changed AFTER UPDATE OF patient_name, patient_id ON patients
-  WHEN old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
-  BEGIN
-    DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid WHERE st.patient_ref = new.id);
-    INSERT INTO study_search (rowid, doc) ${documents('st.patient_ref = new.id')};
-  END;
-`;
+${triggers(false)}`;
 
 /**
  * Migration 15's SQL: each series keeps its files' own Patient's Name (importer.ts), and the
  * search finds a study by any of them. The documents are written again with those names, and
  * the triggers that write them replaced by ones that add them (the series' name is set when
- * the series is inserted, so the insert trigger covers the import).
+ * the series is inserted, so the insert trigger covers the import). The study-removed trigger
+ * writes no document and stays.
  */
 export const SEARCH_INDEX_SERIES_NAMES_SQL = `
   DROP TRIGGER study_search_study_added;
@@ -104,38 +116,7 @@ export const SEARCH_INDEX_SERIES_NAMES_SQL = `
   DROP TRIGGER study_search_patient_changed;
   DELETE FROM study_search;
   INSERT INTO study_search (rowid, doc) ${documents('1', true)};
-
-  CREATE TRIGGER study_search_study_added AFTER INSERT ON studies BEGIN
-    INSERT INTO study_search_rows (study_uid) VALUES (new.study_uid);
-    INSERT INTO study_search (rowid, doc) ${documents('k.study_uid = new.study_uid', true)};
-  END;
-  CREATE TRIGGER study_search_study_changed AFTER UPDATE OF study_uid, patient_ref, description, accession_number, study_date ON studies
-  WHEN old.study_uid IS NOT new.study_uid OR old.patient_ref IS NOT new.patient_ref OR old.description IS NOT new.description
-    OR old.accession_number IS NOT new.accession_number OR old.study_date IS NOT new.study_date
-  BEGIN
-    UPDATE study_search_rows SET study_uid = new.study_uid WHERE study_uid = old.study_uid;
-    ${refresh('new.study_uid', true)}
-  END;
-  CREATE TRIGGER study_search_series_added AFTER INSERT ON series BEGIN
-    ${refresh('new.study_uid', true)}
-  END;
-  CREATE TRIGGER study_search_series_removed AFTER DELETE ON series BEGIN
-    ${refresh('old.study_uid', true)}
-  END;
-  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description, patient_name ON series
-  WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description
-    OR old.patient_name IS NOT new.patient_name
-  BEGIN
-    ${refresh('old.study_uid', true)}
-    ${refresh('new.study_uid', true)}
-  END;
-  CREATE TRIGGER study_search_patient_changed AFTER UPDATE OF patient_name, patient_id ON patients
-  WHEN old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
-  BEGIN
-    DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid WHERE st.patient_ref = new.id);
-    INSERT INTO study_search (rowid, doc) ${documents('st.patient_ref = new.id', true)};
-  END;
-`;
+${triggers(true)}`;
 
 /** Fewer characters than this and a trigram index cannot narrow anything: the search scans. */
 const TRIGRAM = 3;
