@@ -624,27 +624,23 @@ export const SERIES_OF_ANOTHER_STUDY =
   'its Series Instance UID (0020,000E) names a series the library holds in another study (the Study Instance UID (0020,000D) differs). ' +
   "Not imported, so that no image is shown in another patient's or another study's series. Check the file's source: one of the two was exported with the wrong series or the wrong study.";
 
-/** Which of Patient's Name, Birth Date and Sex a file gives otherwise than the library's patient row (both known). */
-function demographicsDiffer(
-  held: { patient_name: string | null; birth_date: string | null; sex: string | null } | undefined,
-  m: { patientName: string; patientBirthDate?: string; patientSex?: string },
-): string[] {
-  if (!held) return [];
-  const differ = (a: string | null, b: string | undefined) => a !== null && b !== undefined && b.trim() !== '' && a.trim() !== b.trim();
-  const fields: string[] = [];
-  if (differ(held.patient_name, m.patientName)) fields.push("Patient's Name (0010,0010)");
-  if (differ(held.birth_date, m.patientBirthDate)) fields.push("Patient's Birth Date (0010,0030)");
-  if (differ(held.sex, m.patientSex)) fields.push("Patient's Sex (0010,0040)");
-  return fields;
-}
+type HeldDemographics = { patient_name: string | null; birth_date: string | null; sex: string | null };
+type FileDemographics = { patientName: string; patientBirthDate?: string; patientSex?: string };
 
-/** The file's Patient's Name, Birth Date and Sex where they differ from the library's patient row, else null each. */
-function ownDemographics(
-  held: { patient_name: string | null; birth_date: string | null; sex: string | null } | undefined,
-  m: { patientName: string; patientBirthDate?: string; patientSex?: string },
-): { name: string | null; birthDate: string | null; sex: string | null } {
+/** The file's Patient's Name, Birth Date and Sex where they differ from the library's patient row (both known), else null each. */
+function ownDemographics(held: HeldDemographics | undefined, m: FileDemographics): { name: string | null; birthDate: string | null; sex: string | null } {
   const own = (a: string | null | undefined, b: string | undefined) => (held && a !== null && a !== undefined && b !== undefined && b.trim() !== '' && a.trim() !== b.trim() ? b.trim() : null);
   return { name: own(held?.patient_name, m.patientName), birthDate: own(held?.birth_date, m.patientBirthDate), sex: own(held?.sex, m.patientSex) };
+}
+
+/** Which of Patient's Name, Birth Date and Sex a file gives otherwise than the library's patient row (both known). */
+function demographicsDiffer(held: HeldDemographics | undefined, m: FileDemographics): string[] {
+  const own = ownDemographics(held, m);
+  const fields: string[] = [];
+  if (own.name !== null) fields.push("Patient's Name (0010,0010)");
+  if (own.birthDate !== null) fields.push("Patient's Birth Date (0010,0030)");
+  if (own.sex !== null) fields.push("Patient's Sex (0010,0040)");
+  return fields;
 }
 
 function patientDescribedBy(m: { patientId: string }): string {
