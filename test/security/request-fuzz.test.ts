@@ -18,6 +18,7 @@ import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { LIBRARY_WORDS } from '../support/dicom/fuzz';
 import { writeImage } from '../support/dicom/write';
+import { openSocket } from '../support/bridge-socket';
 
 /** The data folder as names and sizes (SQLite's write-ahead log and shared memory aside: reads touch them). */
 function snapshot(dir: string): string[] {
@@ -31,14 +32,6 @@ function snapshot(dir: string): string[] {
   };
   visit(dir);
   return out.sort();
-}
-
-function openSocket(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
 }
 
 describe('every request under hostile input, through the real bridge and engine', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
-import { bridgeReply } from '../support/bridge-socket';
+import { bridgeReply, openSocket } from '../support/bridge-socket';
 import { writeSlice } from '../library/fixtures';
 
 const LEADING_ZERO = { studyUid: '1.2.826.0.1.3680043.10.543.077', seriesUid: '1.2.826.0.1.3680043.10.543.077.01', sopUid: '1.2.826.0.1.3680043.10.543.077.01.1' };
@@ -45,8 +45,7 @@ describe('UIDs from outside on the real engine and bridge', () => {
         reason: 'its Series Instance UID (0020,000E) is not a DICOM UID: it has an empty component (a dot at the start or the end, or two dots in a row). The header is corrupt: export it again from its source.',
       },
     ]);
-    ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`, { headers: { origin: `http://127.0.0.1:${bridge.port}` } });
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`, { origin: `http://127.0.0.1:${bridge.port}` });
   }, 120_000);
   afterAll(async () => {
     ws?.close();

@@ -6,18 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { bridgeReply } from '../support/bridge-socket';
+import { bridgeReply, openSocket } from '../support/bridge-socket';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
-
-function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
-}
 
 const call = bridgeReply;
 

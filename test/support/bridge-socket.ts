@@ -1,5 +1,5 @@
 // A request over the browser bridge's WebSocket (electron/serve/server.ts) as a test sends it.
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 
 /**
  * Sends `raw` (one frame, well formed or not) on `ws` and resolves with the `reply` of the
@@ -16,5 +16,15 @@ export function bridgeReply(ws: WebSocket, raw: string, id: unknown): Promise<an
     };
     ws.on('message', onMessage);
     ws.send(raw);
+  });
+}
+
+/** A WebSocket to the bridge at `url`, once open; refused (an HTTP status) or failed, the promise rejects. */
+export function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
 }
