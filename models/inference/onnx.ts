@@ -4,8 +4,9 @@
 // exported with them, "feature_maps".
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { readFileSync } from 'node:fs';
+import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
+import { externalDataProblem } from '../onnx/external-data';
 import { graphOutputNames, toFloat16 } from '../onnx/fp16';
 import { PROVIDER_FEATURES, type OnnxProviderName } from './providers';
 
@@ -60,6 +61,17 @@ export function availableOnnxProviders(): string[] {
   }
 }
 
+/** The ONNX file at `file`, if it is a regular file within the size limit; Node's codes in words. */
+function readModelFile(file: string): Uint8Array {
+  try {
+    return readRegularFile(file, 'package');
+  } catch (err) {
+    if (err instanceof FileReadError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `ONNX model ${file} not found` : `Could not read the ONNX model ${file} (${code ?? errorMessage(err)})`);
+  }
+}
+
 /** One InferenceSession over an exported classifier/embedder; reuse it for every batch, then release(). */
 export class OnnxModelSession {
   /** Sessions created and not yet released in this process (what the runner's leak test counts). */
@@ -83,21 +95,29 @@ export class OnnxModelSession {
     const provider = options.provider ?? 'cpu';
     const features = PROVIDER_FEATURES[provider];
     const wantHalf = options.precision === 'fp16' || (options.precision !== 'fp32' && features.fp16);
-    // The graph's bytes when a GPU option needs them (its outputs for I/O binding, its fp16 form).
-    const bytes = (wantHalf || (features.ioBinding && options.reads)) && typeof source === 'string' ? readFileSync(source) : source;
+    // A path is read here and ONNX Runtime gets the bytes: it then has no folder to resolve a
+    // tensor's external data against, and the bytes it runs are the bytes checked.
+    const bytes = typeof source === 'string' ? readModelFile(source) : source;
+    let external: string | null = null;
+    try {
+      external = externalDataProblem(bytes);
+    } catch {
+      // Not protobuf: ONNX Runtime refuses it below, and the message says so.
+    }
+    if (external) throw new Error(`${typeof source === 'string' ? source : 'The ONNX model'} ${external}`);
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.threads ?? os.availableParallelism(),
       extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' } } },
     };
-    if (features.ioBinding && options.reads && typeof bytes !== 'string') {
+    if (features.ioBinding && options.reads) {
       const reads = new Set<string>(options.reads);
       sessionOptions.preferredOutputLocation = Object.fromEntries(graphOutputNames(bytes).map((name) => [name, reads.has(name) ? 'cpu' : 'gpu-buffer']));
     }
     let session: ort.InferenceSession | undefined;
     let precision: 'fp32' | 'fp16' = 'fp32';
-    if (wantHalf && typeof bytes !== 'string') {
+    if (wantHalf) {
       try {
         session = await ort.InferenceSession.create(toFloat16(bytes).bytes, sessionOptions);
         precision = 'fp16';
@@ -107,7 +127,7 @@ export class OnnxModelSession {
       }
     }
     try {
-      session ??= typeof bytes === 'string' ? await ort.InferenceSession.create(bytes, sessionOptions) : await ort.InferenceSession.create(bytes, sessionOptions);
+      session ??= await ort.InferenceSession.create(bytes, sessionOptions);
     } catch (err) {
       const text = errorMessage(err).split('\n')[0];
       const what = typeof source === 'string' ? source : 'the ONNX model';

@@ -281,3 +281,6 @@ export function toFloat16(onnx: Uint8Array, mode: Float16Mode = 'full'): { bytes
   graphField.value = encode(newGraph);
   return { bytes: encode(model), summary };
 }
+
+/** The protobuf field reader, for the check that a model names no external data (external-data.ts). */
+export { parse as parseFields, type Field as ProtoField };

@@ -8,13 +8,14 @@
 // on load (schema, files, content hash, shapes).
 import type * as tf from '@tensorflow/tfjs';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileReadError, readRegularFile, readRegularText } from '../../common/node/read-file';
 import { assertInside, ensurePrivateDir, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
+import { onnxProblem } from '../onnx/external-data';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
 import { format2Parts, formatVersionFor, MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
 import { errorMessage } from '../../common/errors';
@@ -210,6 +211,9 @@ export function formatPartsProblem(metadata: PackageMetadata, files: readonly st
 export async function loadPackage(dir: string, options: { loadModel?: boolean } = {}): Promise<LoadedPackage> {
   const root = path.resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new PackageError(root, 'not found (expected a folder with metadata.json, model.json and model.onnx)');
+  // Lumen writes no links into a package: one would make the checks below read a file elsewhere.
+  const link = readdirSync(root).find((name) => lstatSync(path.join(root, name)).isSymbolicLink());
+  if (link) throw new PackageError(root, `${link} is a link; a model package holds only its own files. Copy the file into the package instead.`);
   const metaPath = path.join(root, METADATA_JSON);
   if (!existsSync(metaPath)) throw new PackageError(root, `missing file ${METADATA_JSON}`);
   let raw: any;
@@ -249,6 +253,11 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     if (partsProblem) throw new PackageError(root, partsProblem);
     throw new PackageError(root, `content hash mismatch: ${METADATA_JSON} says ${metadata.contentHash}, the files hash to ${actual}; the package was modified or is corrupt`);
   }
+
+  // The hash proves the files are intact, not who made them: a model.onnx that sends ONNX Runtime
+  // to read another file (external data) is refused before ONNX Runtime sees it.
+  const onnx = onnxProblem(readRegularFile(path.join(root, MODEL_ONNX), 'package'));
+  if (onnx) throw new PackageError(root, `${MODEL_ONNX} ${onnx}`);
 
   if (!isVariantName(metadata.variant) && !metadata.variant.startsWith('custom-')) {
     throw new PackageError(root, `unknown variant "${metadata.variant}" (known: b0..b7, v2-s, v2-m, v2-l, custom-…)`);
