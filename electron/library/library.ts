@@ -11,7 +11,8 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
-import { searchIndexQuery } from './search-index';
+import { fillSeriesPatients, seriesPatientHeader, type SeriesPatientHeader } from './series-patients';
+import { searchFold, searchIndexQuery } from './search-index';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
@@ -185,13 +186,13 @@ const SERIES_ORDER = ' GROUP BY se.series_uid ORDER BY se.series_number IS NULL,
 type SearchParams = { q?: string; d?: string; n?: string; fts?: string };
 
 /**
- * SQL function on the library's connection: text lower-cased in every script. SQLite's LIKE
+ * SQL function on the library's connection: text lower-cased in every script (searchFold). SQLite's LIKE
  * folds A–Z only, so a search with other letters compares both sides through it ("łukasz"
  * finds "Łukasz"); ASCII searches keep the plain LIKE (and its speed).
  */
 const FOLD = 'lumen_fold';
 function registerFold(db: Database.Database): void {
-  db.function(FOLD, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
+  db.function(FOLD, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchFold(text) : text));
 }
 
 /**
@@ -202,7 +203,7 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   const trimmed = text?.trim();
   if (!trimmed) return { where: '', condition: null, params: {} };
   const wide = /[^\p{ASCII}]/u.test(trimmed);
-  const search = wide ? trimmed.toLowerCase() : trimmed;
+  const search = wide ? searchFold(trimmed) : trimmed;
   const col = (c: string) => (wide ? `${FOLD}(${c})` : c);
   const escape = (t: string) => `%${t.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
@@ -290,13 +291,30 @@ export class Library {
       }
       throw new LibraryError(`cannot open the library ${file}: ${detail}`);
     }
+    const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+    const most = options.log ? Infinity : 20;
     try {
       // Once per library: text stored before character sets were read, decoded again (redecode.ts).
-      const redecoded = redecodeOldText(db);
+      const headers = new Map<string, SeriesPatientHeader>();
+      const redecoded = redecodeOldText(db, undefined, (uid, header) => headers.set(uid, seriesPatientHeader(header)));
       if (redecoded?.skipped.length) {
-        const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
         log(`Names and descriptions stored by an older Lumen were read again from the files; ${redecoded.skipped.length} of them could not be used and keep their old text:`);
-        for (const line of skippedFileLines(redecoded, options.log ? Infinity : 20)) log(`  ${line}`);
+        for (const line of skippedFileLines(redecoded, most)) log(`  ${line}`);
+      }
+      // Then, once, each series' own patient details, unknown before schema 15 (series-patients.ts).
+      const filled = fillSeriesPatients(db, { known: headers });
+      if (filled?.conflicts.length) {
+        log(
+          `Each series' own patient details were read from its files (the library was imported before Lumen kept them): ${filled.conflicts.length} ` +
+            `${filled.conflicts.length === 1 ? 'file gives' : 'files give'} other patient details than the library holds for the same patient. ` +
+            'Their series now keep their own, the study list marks their studies, and the import issues list them:',
+        );
+        for (const c of filled.conflicts.slice(0, most)) log(`  ${c.file}`);
+        if (filled.conflicts.length > most) log(`  and ${filled.conflicts.length - most} more`);
+      }
+      if (filled?.skipped.length) {
+        log(`${filled.skipped.length} of the files read for each series' own patient details could not be used; their series keep those of their patient:`);
+        for (const line of skippedFileLines(filled, most)) log(`  ${line}`);
       }
     } catch {
       // Left for the next opening: all of it or none was written, and the library is usable as it is.

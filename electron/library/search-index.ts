@@ -118,6 +118,19 @@ export const SEARCH_INDEX_SERIES_NAMES_SQL = `
   INSERT INTO study_search (rowid, doc) ${documents('1', true)};
 ${triggers(true)}`;
 
+/**
+ * Text as the search compares it, the search's and each column's alike: lower case in every
+ * script (toLowerCase), with final sigma as sigma. toLowerCase writes a capital Σ as ς at the
+ * end of a word and σ elsewhere, so "ΟΔΥΣ" would miss "Οδυσσέας"; SQLite's trigram folding
+ * already makes both σ. The other folds checked (test/library/search-index.test.ts): ẞ
+ * lowers to ß in both; İ is written in the document as toLowerCase writes it; ligatures (ﬁ)
+ * and ŉ stay themselves in both; letters the trigram folding maps and toLowerCase keeps
+ * (µ to μ, ſ to s, ϐ to β) only make the index find more, and the comparison decides.
+ */
+export function searchFold(text: string): string {
+  return text.toLowerCase().replace(/ς/g, 'σ');
+}
+
 /** Fewer characters than this and a trigram index cannot narrow anything: the search scans. */
 const TRIGRAM = 3;
 
