@@ -78,6 +78,8 @@ export function PacsSettings() {
   const [receiver, setReceiver] = useState<ReceiverSettings | null>(null);
   const [allowed, setAllowed] = useState('');
   const [receiverNote, setReceiverNote] = useState<{ ok: boolean; message: string } | null>(null);
+  /** The connection whose Remove was pressed: it goes, with its saved secret, only once confirmed. */
+  const [removing, setRemoving] = useState<string | null>(null);
 
   useEffect(() => {
     const load = () =>
@@ -109,6 +111,7 @@ export function PacsSettings() {
   };
   const remove = async (name: string) => {
     setError(null);
+    setRemoving(null);
     try {
       setConnections((await lumen.invoke('pacs.remove', { name })).connections);
       connectionsChanged();
@@ -158,8 +161,18 @@ export function PacsSettings() {
               <div className="row">
                 <button type="button" className="text-button small" onClick={() => void test(c.name)} disabled={t === 'testing'}>Test connection</button>
                 <button type="button" className="text-button small" onClick={() => (setError(null), setDraft(draftOf(c)))}>Edit</button>
-                <button type="button" className="text-button small" onClick={() => void remove(c.name)} aria-label={`Remove ${c.name}`}>Remove</button>
+                <button type="button" className="text-button small" onClick={() => setRemoving(c.name)} aria-label={`Remove ${c.name}`} aria-expanded={removing === c.name}>Remove</button>
               </div>
+              {removing === c.name && (
+                <div className="row pacs-remove-ask" role="group" aria-label={`Remove ${c.name}?`}>
+                  <span className="small">
+                    Remove {c.name}?{' '}
+                    {c.kind === 'dicomweb' && c.secret === 'saved' ? `Its saved ${c.auth === 'bearer' ? 'token' : 'password'} is deleted too and cannot be shown again.` : 'This cannot be undone.'}
+                  </span>
+                  <button type="button" className="text-button small bad" onClick={() => void remove(c.name)}>Remove</button>
+                  <button type="button" className="text-button small" onClick={() => setRemoving(null)} autoFocus>Keep</button>
+                </div>
+              )}
               {t && (
                 <div className={`small ${t !== 'testing' && !t.ok ? 'bad' : 'muted'}`} role="status" data-testid="pacs-test-result">
                   {t === 'testing' ? 'Testing…' : t.message}

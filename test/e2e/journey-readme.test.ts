@@ -1,0 +1,120 @@
+// A new user follows README.md ("Using Lumen", "Training your own classifier", "Settings and
+// versions") in Debian's Chromium through `lumen serve`'s bridge and the real engine, with
+// DICOM that other software made (dcmtk, GDCM): a mammogram-sized image, a CT series of many
+// files, the external sets of journey-external*.test.ts. Each step asserts what the README
+// promises there. Screenshots: test-results/journey-readme-*.png, at 1280×800 and 1024×700.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { writeExternalSet } from './external-dicom';
+import { writeReadmeSet, type ReadmeSet } from './external-dicom-readme';
+
+describe('the README, step by step, as a new user', () => {
+  let set: ReadmeSet;
+  const session = useUiSession('lumen-journey-readme', (dataDir) => {
+    set = writeReadmeSet(path.join(dataDir, 'incoming'));
+    writeExternalSet(path.join(dataDir, 'incoming', 'external'));
+  });
+
+  it('starts, imports, views, measures, labels and reads the settings as the README says', async () => {
+    const { page, errors } = await openApp(session());
+    let step = 0;
+    const shot = async (name: string) => page.screenshot({ path: path.join(resultsDir(), `journey-readme-${String(++step).padStart(2, '0')}-${name}.png`) });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await shot('start');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await shot('start-small');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.getByLabel('Import a folder or file').fill(set.dir);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.waitForTimeout(1500);
+    await shot('importing');
+    await page.getByTestId('import-report').waitFor({ timeout: 180_000 });
+    await shot('imported');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await shot('imported-small');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    const study = (shown: string) => page.getByRole('listitem', { name: new RegExp(`^Study .*${shown}`) });
+    await study(set.mammogram.shown).getByTestId('series-card').click();
+    await page.waitForTimeout(4000);
+    await shot('mammogram');
+    await study(set.many.shown).getByTestId('series-card').click();
+    await page.waitForTimeout(3000);
+    await shot('many');
+    await page.getByRole('button', { name: 'Length', exact: true }).click();
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Ellipse', exact: true }).click().catch(() => undefined);
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.45, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(1000);
+    await shot('measured');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await shot('measured-small');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.keyboard.press('?');
+    await page.waitForTimeout(500);
+    await shot('help');
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'Training' }).click();
+    await page.waitForTimeout(1500);
+    await shot('training');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await shot('training-small');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('tab', { name: 'Classifier' }).click();
+    await page.waitForTimeout(1500);
+    await shot('classifier');
+    await page.keyboard.press('Control+,');
+    await page.waitForTimeout(1500);
+    await shot('settings');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await page.waitForTimeout(1500);
+    await shot('about');
+    await page.keyboard.press('Escape');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('asks before a click removes a PACS connection and its saved password', async () => {
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.keyboard.press('Control+,');
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByRole('button', { name: 'Add a PACS connection…' }).click();
+    const form = dialog.getByRole('form', { name: 'New PACS connection' });
+    await form.getByLabel('Name', { exact: true }).fill('hospital');
+    await form.getByLabel('Base URL').fill('https://pacs.example.org/dicom-web');
+    await form.getByLabel('Authentication').selectOption('basic');
+    await form.getByLabel('User', { exact: true }).fill('me');
+    await form.getByLabel('Password', { exact: true }).fill('secret');
+    await form.getByRole('button', { name: 'Save connection' }).click();
+    const connection = dialog.getByTestId('pacs-connection').filter({ hasText: 'hospital' });
+    await connection.waitFor();
+    // One click on Remove only asks; Keep leaves the connection and its password as they were.
+    await connection.getByRole('button', { name: 'Remove hospital' }).click();
+    const ask = connection.getByRole('group', { name: 'Remove hospital?' });
+    await ask.waitFor();
+    expect(await ask.innerText()).toContain('saved password');
+    await page.screenshot({ path: path.join(resultsDir(), 'journey-readme-pacs-remove-asks.png') });
+    await ask.getByRole('button', { name: 'Keep' }).click();
+    await ask.waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+,');
+    await expect.poll(() => dialog.getByTestId('pacs-connection').filter({ hasText: 'password saved' }).count(), { timeout: 30_000 }).toBe(1);
+    // Asked and confirmed: gone.
+    await dialog.getByRole('button', { name: 'Remove hospital' }).click();
+    await dialog.getByRole('group', { name: 'Remove hospital?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await dialog.getByText('No PACS connections yet.').waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
