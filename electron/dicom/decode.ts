@@ -238,6 +238,29 @@ function ybrPartialToRgb(px: Uint8Array): void {
   }
 }
 
+/**
+ * YBR_PARTIAL_422 in 16-bit words (expanded, unsigned, masked to Bits Stored)
+ * to RGB, in place. PS3.3 gives the partial range for 8 bits; wider samples
+ * scale it by 2^(Bits Stored - 8), as ITU-R BT.601 and BT.709 do for 10-bit
+ * video (black at 64, white at 940, no colour at 512), and come back to the
+ * full range 0 to 2^(Bits Stored) - 1 before YBR_FULL's inverse.
+ */
+function ybrPartialToRgbWide(px: Uint16Array, bitsStored: number): void {
+  const max = 2 ** bitsStored - 1;
+  const k = 2 ** (bitsStored - 8);
+  const ys = max / (219 * k);
+  const cs = max / (224 * k);
+  const clamp = (v: number) => (v < 0 ? 0 : v > max ? max : Math.round(v));
+  for (let i = 0; i < px.length; i += 3) {
+    const y = (px[i] - 16 * k) * ys;
+    const cb = (px[i + 1] - 128 * k) * cs;
+    const cr = (px[i + 2] - 128 * k) * cs;
+    px[i] = clamp(y + 1.402 * cr);
+    px[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+    px[i + 2] = clamp(y + 1.772 * cb);
+  }
+}
+
 /** Uncompressed YBR_FULL_422 or YBR_PARTIAL_422: Y1 Y2 Cb Cr per pixel pair, samples of `bps` bytes; to interleaved YBR_FULL. */
 function expand422(src: Uint8Array, rows: number, columns: number, bps: number): Uint8Array {
   const out = new Uint8Array(rows * columns * 3 * bps);
@@ -436,7 +459,7 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   if (spp === 3 && photometric === 'YBR_FULL' && bps === 1) {
     ybrFullToRgb(bytes);
     photometric = 'RGB';
-  } else if (spp === 3 && photometric === PARTIAL_EXPANDED) {
+  } else if (spp === 3 && photometric === PARTIAL_EXPANDED && bps === 1) {
     ybrPartialToRgb(bytes);
     photometric = 'RGB';
   } else if (spp === 3 && (photometric === 'YBR_RCT' || photometric === 'YBR_ICT')) {
@@ -448,6 +471,10 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   if (spp === 3 && photometric === 'YBR_FULL' && bps > 1) {
     // Wider samples convert after masking: Bits Stored below High Bit, whatever the padding bits hold.
     ybrFullToRgbWide(pixels as Uint16Array | Uint32Array, meta.bitsStored);
+    photometric = 'RGB';
+  } else if (spp === 3 && photometric === PARTIAL_EXPANDED) {
+    // 16-bit words (parse.ts refuses wider 4:2:2), converted after masking as YBR_FULL is.
+    ybrPartialToRgbWide(pixels as Uint16Array, meta.bitsStored);
     photometric = 'RGB';
   }
   if (spp === 3 && UNCONVERTED_COLOUR.has(photometric)) {

@@ -667,8 +667,12 @@ function chromaPairProblem(meta: InstanceMeta): string | undefined {
     // Readers split the odd pixel differently (dcmtk pairs it with the next row's first), so Lumen does not guess.
     return `uncompressed ${pi} with an odd number of columns (${meta.columns}): 4:2:2 stores Cb and Cr once per pair of pixels, each row starting a pair, in Rows x Columns x 2 samples (PS3.3 C.7.6.3.1.2), which only an even width fits. The layout of the last column is undefined; export the images again as RGB from their source.`;
   }
-  if (pi === 'YBR_PARTIAL_422' && meta.bitsAllocated !== 8) {
-    return `uncompressed YBR_PARTIAL_422 at ${meta.bitsAllocated} bits: PS3.3 C.7.6.3.1.2 defines its partial range (Y 16 to 235, Cb and Cr 16 to 240) for 8 bits only, so its colours cannot be worked out. Export the images again as RGB from their source.`;
+  // Wider samples scale the range by 2^(Bits Stored - 8), as BT.601 does for 10-bit video; fewer than 8 bits cannot hold it.
+  if (pi === 'YBR_PARTIAL_422' && meta.bitsStored < 8) {
+    return `uncompressed YBR_PARTIAL_422 with ${meta.bitsStored} bits stored: its partial range (Y 16 to 235, Cb and Cr 16 to 240, PS3.3 C.7.6.3.1.2) needs at least 8 bits, so its colours cannot be worked out. The header is corrupt; export the images again as RGB from their source.`;
+  }
+  if (meta.bitsAllocated > 16) {
+    return `uncompressed ${pi} at ${meta.bitsAllocated} bits allocated: 4:2:2 colour is read in 8- and 16-bit words only. Export the images again as RGB from their source.`;
   }
   return undefined;
 }

@@ -3,8 +3,9 @@
 // C.7.6.3.1.2 (Y 16..235, Cb and Cr 16..240), converted to RGB. The phantoms
 // are RGB colour bars and pseudo-random colours taken through the standard's
 // equations; dcmtk's dcm2pnm, which converts YBR_PARTIAL_422 itself, is the
-// second opinion. Then what the standard leaves undefined (odd widths, more than
-// 8 bits, signed samples) is refused with the reason.
+// second opinion. In 16-bit words the range is scaled to Bits Stored (as BT.601
+// scales it for 10-bit video). Then what the standard leaves undefined (odd
+// widths, fewer than 8 bits stored, signed samples) is refused with the reason.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,12 +66,12 @@ function write(name: string, p: Phantom, opts: { frames?: number; photometric?: 
   return file;
 }
 
-/** dcmtk's RGB for a file's first frame: dcm2pnm writes an 8-bit ASCII PPM. */
-function dcmtkRgb(file: string): number[] {
+/** dcmtk's RGB for a file's first frame: dcm2pnm writes an ASCII PPM of `bits` bits. */
+function dcmtkRgb(file: string, bits = 8): number[] {
   const out = join(dir, `${Math.random().toString(36).slice(2)}.ppm`);
-  execFileSync('dcm2pnm', ['+opn', '8', file, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('dcm2pnm', ['+opn', String(bits), file, out], { stdio: ['ignore', 'ignore', 'pipe'] });
   const fields = readFileSync(out, 'latin1').split(/\s+/).filter(Boolean);
-  expect(fields.slice(0, 4)).toEqual(['P3', expect.any(String), expect.any(String), '255']);
+  expect(fields.slice(0, 4)).toEqual(['P3', expect.any(String), expect.any(String), String(2 ** bits - 1)]);
   return fields.slice(4).map(Number);
 }
 
@@ -130,6 +131,57 @@ describe('uncompressed YBR_PARTIAL_422: converted to RGB', () => {
   });
 });
 
+/**
+ * The partial range at more than 8 bits, as ITU-R BT.601 and BT.709 scale it for 10- and 12-bit video:
+ * black at 16 x 2^(n-8), white at 235 x 2^(n-8), no colour at 2^(n-1), chroma 16 to 240 x 2^(n-8).
+ * Returns Y Cb Cr for R G B in 0..2^n-1, rounded.
+ */
+function toPartialWide(bits: number, r: number, g: number, b: number): [number, number, number] {
+  const k = 2 ** (bits - 8);
+  const max = 2 ** bits - 1;
+  const y = (0.299 * r + 0.587 * g + 0.114 * b) / max;
+  const cb = (b / max - y) / 1.772;
+  const cr = (r / max - y) / 1.402;
+  return [clamp(k * (16 + 219 * y), 16 * k, 235 * k), clamp(k * (128 + 224 * cb), 16 * k, 240 * k), clamp(k * (128 + 224 * cr), 16 * k, 240 * k)];
+}
+
+/** Pair-constant colours (the corners of the RGB cube, then pseudo-random) at `bits`, as 16-bit words Y1 Y2 Cb Cr, `padding` set above High Bit. */
+function widePhantom(bits: number, rows: number, columns: number, padding = false): { rgb: number[]; bytes: Uint8Array } {
+  const max = 2 ** bits - 1;
+  const corners = [[0, 0, 0], [max, max, max], [max, 0, 0], [0, max, 0], [0, 0, max], [max, max, 0], [0, max, max], [max, 0, max]];
+  const rgb: number[] = [];
+  const words: number[] = [];
+  const above = padding ? 0xffff - max : 0;
+  for (let p = 0; p < (rows * columns) / 2; p++) {
+    const colour = corners[p] ?? [(p * 7919) % (max + 1), (p * 104729 + 12345) % (max + 1), (p * 1299709 + 999) % (max + 1)];
+    rgb.push(...colour, ...colour);
+    const [y, cb, cr] = toPartialWide(bits, colour[0], colour[1], colour[2]);
+    words.push(y | above, y | above, cb | above, cr | above);
+  }
+  return { rgb, bytes: new Uint8Array(Uint16Array.from(words).buffer) };
+}
+
+describe('uncompressed YBR_PARTIAL_422 in 16-bit words: converted with the range scaled to Bits Stored', () => {
+  it.each([
+    [16, false],
+    [10, true],
+    [12, true],
+  ])('%i bits stored (padding bits set: %s): the source colours, as dcmtk converts them', async (bits, padding) => {
+    const rows = 6;
+    const columns = 10;
+    const p = widePhantom(bits, rows, columns, padding);
+    const file = join(dir, `partial-wide-${bits}.dcm`);
+    writeImage(file, { rows, columns, bitsAllocated: 16, bitsStored: bits, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: p.bytes });
+    const ours = await lumenValues(file);
+    expect(ours.photometric).toBe('RGB');
+    const step = 2 ** (bits - 8);
+    // As at 8 bits: Y rounded moves R, G and B by 0.58 steps of 8 bits, Cb rounded moves blue by 1.01.
+    expect(maxDiff(ours.values, p.rgb)).toBeLessThanOrEqual(2 * step);
+    // dcmtk (diyp2pxt.h) scales its offsets by (2^n - 1) / 255 rather than 2^(n-8), with constants to four places.
+    expect(maxDiff(ours.values, dcmtkRgb(file, bits))).toBeLessThanOrEqual(2 * step);
+  });
+});
+
 describe('what the standard leaves undefined is refused with the reason', () => {
   it.each(['YBR_PARTIAL_422', 'YBR_FULL_422'])('uncompressed %s with an odd number of columns', async (photometric) => {
     // Rows x Columns x 2 bytes, the standard's length: dcmtk reads it as pairs running on into the next row.
@@ -138,10 +190,17 @@ describe('what the standard leaves undefined is refused with the reason', () => 
     expect(await refusal(file)).toContain(`uncompressed ${photometric} with an odd number of columns (5)`);
   });
 
-  it('YBR_PARTIAL_422 at 16 bits: the partial range is defined for 8 bits only', async () => {
-    const file = join(dir, 'partial-16.dcm');
-    writeImage(file, { rows: 2, columns: 4, bitsAllocated: 16, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: new Uint8Array(2 * 4 * 2 * 2) });
-    expect(await refusal(file)).toContain('uncompressed YBR_PARTIAL_422 at 16 bits');
+  it('YBR_PARTIAL_422 with fewer than 8 bits stored: the partial range needs 8', async () => {
+    const file = join(dir, 'partial-6-in-16.dcm');
+    writeImage(file, { rows: 2, columns: 4, bitsAllocated: 16, bitsStored: 6, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: new Uint8Array(2 * 4 * 2 * 2) });
+    expect(await refusal(file)).toContain('uncompressed YBR_PARTIAL_422 with 6 bits stored');
+  });
+
+  it.each(['YBR_PARTIAL_422', 'YBR_FULL_422'])('uncompressed %s in 32-bit words: refused, not passed on unconverted', async (photometric) => {
+    const file = join(dir, `${photometric}-32.dcm`);
+    const words = { 0x00280100: { vr: 'US', value: 32 }, 0x00280101: { vr: 'US', value: 32 }, 0x00280102: { vr: 'US', value: 31 } } as const;
+    writeImage(file, { rows: 2, columns: 4, bitsAllocated: 16, samplesPerPixel: 3, photometric, pixelBytes: new Uint8Array(2 * 4 * 2 * 4), extra: words });
+    expect(await refusal(file)).toContain(`uncompressed ${photometric} at 32 bits allocated`);
   });
 
   it('uncompressed YBR_PARTIAL_420 (PS3.3: encapsulated MPEG-2 only): still refused by name', async () => {
