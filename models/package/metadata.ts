@@ -1,5 +1,6 @@
 // metadata.json of a model package: what the model is, how to feed it, where it came from.
 import { z } from 'zod';
+import { safeText } from '../../common/contract/define';
 import { CalibrationSchema, ENSEMBLE_BIN, EnsembleSchema } from './uncertainty';
 import { SERIES_HEAD_BIN, SeriesHeadSchema } from './series-head';
 
@@ -53,21 +54,27 @@ export const PreprocessingSchema = z.object({
   resize: z.enum(['bilinear', 'area']).optional(),
 });
 
+/**
+ * Text a package shows (name, variant, class names): the file may come from anyone, and the CLI
+ * prints it, reports and DICOM SR carry it; control characters and bidirectional overrides are refused.
+ */
+const shownText = (max: number) => safeText(z.string().min(1).max(max));
+
 export const MetadataSchema = z.object({
   /** 1, or 2 when the package has a part of FORMAT_2_PARTS (savePackage chooses: formatVersionFor). */
   formatVersion: z.union([z.literal(1), z.literal(2)]),
-  name: z.string().min(1),
+  name: shownText(200),
   /** An EfficientNet variant name (b0..b7, v2-s/m/l) or custom-… */
-  variant: z.string().min(1),
-  /** Square input size in pixels. */
-  inputSize: z.number().int().min(32),
+  variant: shownText(64),
+  /** Square input size in pixels; at most what training takes (a 40000 px input would need 19 GB per image). */
+  inputSize: z.number().int().min(32).max(1024),
   /**
    * Layout of model.onnx's input "input": NCHW [batch, 3, H, W]. The TF.js model
    * (model.json) is always NHWC [batch, H, W, 3]. Both take the normalised image.
    */
   layout: z.literal('NCHW'),
   preprocessing: PreprocessingSchema,
-  classNames: z.array(z.string().min(1)).min(1),
+  classNames: z.array(shownText(200)).min(1).max(10_000),
   task: z.enum(['multiclass', 'multilabel']),
   provenance: z.object({
     createdAt: z.string().min(1),

