@@ -628,13 +628,13 @@ type HeldDemographics = { patient_name: string | null; birth_date: string | null
 type FileDemographics = { patientName: string; patientBirthDate?: string; patientSex?: string };
 
 /** The file's Patient's Name, Birth Date and Sex where they differ from the library's patient row (both known), else null each. */
-function ownDemographics(held: HeldDemographics | undefined, m: FileDemographics): { name: string | null; birthDate: string | null; sex: string | null } {
+export function ownDemographics(held: HeldDemographics | undefined, m: FileDemographics): { name: string | null; birthDate: string | null; sex: string | null } {
   const own = (a: string | null | undefined, b: string | undefined) => (held && a !== null && a !== undefined && b !== undefined && b.trim() !== '' && a.trim() !== b.trim() ? b.trim() : null);
   return { name: own(held?.patient_name, m.patientName), birthDate: own(held?.birth_date, m.patientBirthDate), sex: own(held?.sex, m.patientSex) };
 }
 
 /** Which of Patient's Name, Birth Date and Sex a file gives otherwise than the library's patient row (both known). */
-function demographicsDiffer(held: HeldDemographics | undefined, m: FileDemographics): string[] {
+export function demographicsDiffer(held: HeldDemographics | undefined, m: FileDemographics): string[] {
   const own = ownDemographics(held, m);
   const fields: string[] = [];
   if (own.name !== null) fields.push("Patient's Name (0010,0010)");
@@ -643,12 +643,12 @@ function demographicsDiffer(held: HeldDemographics | undefined, m: FileDemograph
   return fields;
 }
 
-function patientDescribedBy(m: { patientId: string }): string {
+export function patientDescribedBy(m: { patientId: string }): string {
   return m.patientId.trim() !== '' ? 'Patient ID' : "Patient's Name";
 }
 
 /** The import report's warning for a file imported with other demographics. No patient data: reasons reach logs. */
-function otherDemographicsReason(fields: string[], key: string): string {
+export function otherDemographicsReason(fields: string[], key: string): string {
   const what = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields[fields.length - 1]}`;
   return (
     `its ${what} ${fields.length === 1 ? 'differs' : 'differ'} from what the library holds for the same ${key}. ` +

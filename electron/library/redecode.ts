@@ -50,7 +50,7 @@ export interface SkippedFile {
 }
 
 /** The files the re-decode left as they were, one line each, at most `max` and "and N more". */
-export function skippedFileLines(summary: RedecodeSummary, max = Infinity): string[] {
+export function skippedFileLines(summary: Pick<RedecodeSummary, 'skipped'>, max = Infinity): string[] {
   const lines = summary.skipped.slice(0, max).map((s) => `${s.file}: ${s.reason}`);
   const more = summary.skipped.length - lines.length;
   return more > 0 ? [...lines, `and ${more} more`] : lines;
@@ -93,8 +93,14 @@ function fixed(stored: string | null, parsed: ParsedDicom, tag: string, decoded:
   return stored !== null && now !== null && stored !== now && stored === oldText(parsed, tag) ? now : stored;
 }
 
-/** The header of one unchanged file of the series, or what became of its files. */
-function readSeriesFile(db: Database.Database, seriesUid: string, summary: RedecodeSummary): ParsedDicom | null {
+/** What a pass that reads files' headers counts of the files it could not use. */
+export type FilesLeft = Pick<RedecodeSummary, 'gone' | 'changed' | 'unreadable' | 'skipped'>;
+
+/**
+ * The header of one unchanged file of the series (the first imported that is still as it was,
+ * of the first three), and that file; or null, with what became of its files counted.
+ */
+export function readSeriesFile(db: Database.Database, seriesUid: string, summary: FilesLeft): { parsed: ParsedDicom; file: string } | null {
   const files = db
     .prepare<[string], { path: string; file_size: number; mtime_ms: number }>('SELECT path, file_size, mtime_ms FROM instances WHERE series_uid = ? AND missing = 0 ORDER BY rowid LIMIT 3')
     .all(seriesUid);
@@ -113,7 +119,7 @@ function readSeriesFile(db: Database.Database, seriesUid: string, summary: Redec
       continue;
     }
     try {
-      return parseHeader(f.path, stat.size);
+      return { parsed: parseHeader(f.path, stat.size), file: f.path };
     } catch (err) {
       summary.unreadable++;
       // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
@@ -127,9 +133,14 @@ function readSeriesFile(db: Database.Database, seriesUid: string, summary: Redec
 /**
  * Re-decodes, once, the text a library stored before character sets were read
  * (see above). Returns what it did, or null when it had already run.
- * `onProgress(done, total)` is called after each series read.
+ * `onProgress(done, total)` is called after each series read; `onHeader` gets each header
+ * read (with its file), so that a later pass need not read it again (series-patients.ts).
  */
-export function redecodeOldText(db: Database.Database, onProgress?: (done: number, total: number) => void): RedecodeSummary | null {
+export function redecodeOldText(
+  db: Database.Database,
+  onProgress?: (done: number, total: number) => void,
+  onHeader?: (seriesUid: string, header: { parsed: ParsedDicom; file: string }) => void,
+): RedecodeSummary | null {
   const done = (): boolean => db.prepare('SELECT 1 FROM lumen_info WHERE key = ?').get(TEXT_REDECODED_KEY) !== undefined;
   if (done()) return null;
   const rows = db
@@ -156,9 +167,11 @@ export function redecodeOldText(db: Database.Database, onProgress?: (done: numbe
     const needStudy = affected(r.study_description, r.accession_number) && !studiesDone.has(r.study_uid);
     const needPatient = affected(r.patient_id, r.patient_name) && !patientsDone.has(r.patient_ref);
     if (!needSeries && !needStudy && !needPatient) continue;
-    const parsed = readSeriesFile(db, r.series_uid, summary);
-    if (parsed) {
+    const header = readSeriesFile(db, r.series_uid, summary);
+    const parsed = header?.parsed;
+    if (header && parsed) {
       summary.read++;
+      onHeader?.(r.series_uid, header);
       const m = parsed.meta;
       if (m.seriesInstanceUid === r.series_uid) {
         const sd = fixed(r.series_description, parsed, 'x0008103e', m.seriesDescription);
