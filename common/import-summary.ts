@@ -52,6 +52,18 @@ export function importedPhrase(imported: number, results = 0): string {
   return `${images ? `${plural(images, 'image', 'images')} and ` : ''}${plural(results, 'result document', 'result documents')} imported`;
 }
 
+/**
+ * The counts of an import's one line, the app's and `lumen import`'s: "3 imported, 2000 already
+ * in the library, 1 changed file read again". A file already in the library (same path, size and
+ * modification time) is not read again; one changed since is, and counted apart.
+ */
+export function importCountsPhrase(report: { imported: number; results: number; unchanged: number; changed: number }): string {
+  let text = importedPhrase(report.imported, report.results);
+  if (report.unchanged) text += `, ${report.unchanged} already in the library`;
+  if (report.changed) text += `, ${plural(report.changed, 'changed file', 'changed files')} read again`;
+  return text;
+}
+
 /** Lines of a tab-separated copy of the list, with a header line, for a spreadsheet or an e-mail. */
 export function issuesAsText(issues: readonly { file: string; kind: ImportIssueKind; reason: string; keptFile?: string }[]): string {
   const clean = (s: string) => s.replace(/[\t\r\n]+/g, ' ');

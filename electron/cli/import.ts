@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { countIssues, importedPhrase, issuePhrases } from '../../common/import-summary';
+import { countIssues, importCountsPhrase, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
@@ -31,7 +31,7 @@ function progressLine(p: ImportProgress, width: number): string {
 function summary(report: ImportReport, libraryDir: string): string {
   const lines: string[] = [];
   const read = `${report.scanned} file${report.scanned === 1 ? '' : 's'} looked at${report.dicomdirs ? ` (${report.dicomdirs} DICOMDIR${report.dicomdirs === 1 ? '' : 's'})` : ''}`;
-  lines.push(`${report.cancelled ? 'Cancelled: ' : ''}${importedPhrase(report.imported, report.results)}, ${report.changed} changed, ${report.unchanged} unchanged; ${read} in ${report.seconds} s.`);
+  lines.push(`${report.cancelled ? 'Cancelled: ' : ''}${importCountsPhrase(report)}; ${read} in ${report.seconds} s.`);
   if (report.missing > 0) {
     lines.push(`${report.missing} file${report.missing === 1 ? ' is' : 's are'} in the library but gone from disk: kept and marked missing. Import the folder where they are now.`);
   }

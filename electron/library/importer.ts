@@ -14,7 +14,8 @@ import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } fro
 import type { ImportIssueKind } from '../../common/import-summary';
 
 // Import: find files, read each one's header (never its pixels), and write
-// what it says into the library in batched transactions. Per file:
+// what it says into the library in batched transactions. Per file (an image, or a result
+// document: an SR or Parametric Map, results.ts):
 //   same path, same size and mtime  -> "unchanged", not read again
 //   same path, other size or mtime  -> "changed", read again
 //   new path                        -> "imported"
@@ -96,6 +97,7 @@ export class Importer {
     this.statements = {
       byPath: db.prepare<[string], InstanceRow>('SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path = ?'),
       bySop: db.prepare<[string], InstanceRow>('SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE sop_uid = ?'),
+      resultByPath: db.prepare<[string], { file_size: number | null; mtime_ms: number | null }>('SELECT file_size, mtime_ms FROM result_documents WHERE path = ?'),
       unmarkMissing: db.prepare('UPDATE instances SET missing = 0 WHERE path = ?'),
       deleteByPath: db.prepare('DELETE FROM instances WHERE path = ?'),
       deleteBySop: db.prepare('DELETE FROM instances WHERE sop_uid = ?'),
@@ -303,6 +305,17 @@ export class Importer {
       this.counts.unchanged++;
       return;
     }
+    // A result document (SR, Parametric Map) is held by its path in result_documents: unchanged,
+    // it is not read and filed again; changed, it is read again and filed only if it still is one.
+    const heldResult = known ? undefined : this.statements.resultByPath.get(file);
+    if (heldResult && heldResult.file_size === stat.size && heldResult.mtime_ms === stat.mtimeMs) {
+      this.counts.unchanged++;
+      return;
+    }
+    if (heldResult) forgetResultFile(this.db, file);
+    // Filed before schema 19, without size and time: read once more to record them, and counted
+    // as what it was, already in the library.
+    const resultCount = !heldResult ? 'imported' : heldResult.file_size === null ? 'unchanged' : 'changed';
 
     let parsed: ParsedDicom;
     try {
@@ -329,7 +342,7 @@ export class Importer {
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
       uidsProblem(meta) ||
       pixelDataProblem(meta);
-    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) && resultKindOf(meta.sopClassUid) && this.importResult(file, stat.size, known, resultKindOf(meta.sopClassUid)!)) return;
+    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) && resultKindOf(meta.sopClassUid) && this.importResult(file, stat, known, resultKindOf(meta.sopClassUid)!, resultCount)) return;
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
       const what = describeNoImageObject(meta.sopClassUid, meta.modality);
@@ -376,10 +389,10 @@ export class Importer {
    * Files an SR or Parametric Map as a study-level result (results.ts). False when it holds
    * nothing to list (an SR without content): the caller reports it as an object without an image.
    */
-  private importResult(file: string, size: number, known: InstanceRow | undefined, kind: ResultKind): boolean {
+  private importResult(file: string, stat: fs.Stats, known: InstanceRow | undefined, kind: ResultKind, countAs: 'imported' | 'changed' | 'unchanged'): boolean {
     let doc: ResultDocument;
     try {
-      if (size > MAX_RESULT_BYTES) throw new ResultReadError(`it is ${Math.round(size / 2 ** 20)} MiB, more than the ${MAX_RESULT_BYTES / 2 ** 20} MiB Lumen reads as a result`);
+      if (stat.size > MAX_RESULT_BYTES) throw new ResultReadError(`it is ${Math.round(stat.size / 2 ** 20)} MiB, more than the ${MAX_RESULT_BYTES / 2 ** 20} MiB Lumen reads as a result`);
       doc = readResultDocument(readWholeFile(file), kind);
     } catch (err) {
       const what = kind === 'sr' ? 'a structured report (SR)' : 'a parametric map';
@@ -393,10 +406,10 @@ export class Importer {
       return false;
     }
     if (known) this.forget(known);
-    saveResultDocument(this.db, doc, file, this.now);
+    saveResultDocument(this.db, doc, file, stat, this.now);
     this.statements.clearError.run(file);
-    this.counts.imported++;
-    this.counts.results++;
+    this.counts[countAs]++;
+    if (countAs === 'imported') this.counts.results++;
     return true;
   }
 

@@ -221,20 +221,15 @@ function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding |
   };
 }
 
-/** Files a result document into the library (replacing what the same file or the same SOP instance held). */
-export function saveResultDocument(db: Database.Database, doc: ResultDocument, file: string, importedAt: string): void {
+/**
+ * Files a result document into the library (replacing what the same file or the same SOP instance
+ * held), with the file's size and modification time as read, so that an unchanged file is not read again.
+ */
+export function saveResultDocument(db: Database.Database, doc: ResultDocument, file: string, stat: { size: number; mtimeMs: number }, importedAt: string): void {
   deleteDocuments(db, 'path = ? OR sop_uid = ?', file, doc.sopInstanceUid);
-  db.prepare('INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    doc.sopInstanceUid,
-    doc.sopClassUid,
-    doc.kind,
-    doc.studyInstanceUid,
-    doc.seriesInstanceUid,
-    file,
-    doc.title,
-    doc.contentDate,
-    importedAt,
-  );
+  db.prepare(
+    'INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at, file_size, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(doc.sopInstanceUid, doc.sopClassUid, doc.kind, doc.studyInstanceUid, doc.seriesInstanceUid, file, doc.title, doc.contentDate, importedAt, stat.size, stat.mtimeMs);
   const finding = db.prepare(
     'INSERT INTO result_findings (document_uid, ordinal, finding, code_value, coding_scheme, score, unit, algorithm_name, algorithm_version, algorithm_hash, referenced_sop_uids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );

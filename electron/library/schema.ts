@@ -365,6 +365,17 @@ export const migrations: readonly Migration[] = [
       ${SEARCH_INDEX_SERIES_NAMES_SQL}
     `,
   },
+  {
+    version: 19,
+    description: "each result document's file size and modification time, so that importing its folder again does not read it again",
+    sql: `
+      -- As instances.file_size and mtime_ms: a result file (SR, Parametric Map) at the same path
+      -- with the same size and time is not read and filed again (importer.ts). NULL (filed
+      -- before schema 19): read once more on the next import, which fills them.
+      ALTER TABLE result_documents ADD COLUMN file_size INTEGER;
+      ALTER TABLE result_documents ADD COLUMN mtime_ms REAL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

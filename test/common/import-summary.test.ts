@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countIssues, issuePhrases, issuesAsText } from '../../common/import-summary';
+import { countIssues, importCountsPhrase, issuePhrases, issuesAsText } from '../../common/import-summary';
 
 describe('the import summary', () => {
   it('counts each kind apart and words only the kinds present, failures first', () => {
@@ -8,6 +8,13 @@ describe('the import summary', () => {
     expect(issuePhrases(counts).map((p) => p.text)).toEqual(['1 file could not be read', '1 duplicate skipped', '2 objects without an image', '1 file not DICOM', '1 file with other patient details (imported)']);
     expect(issuePhrases(countIssues([{ kind: 'not-found' }, { kind: 'not-found' }])).map((p) => p.text)).toEqual(['2 paths do not exist']);
     expect(issuePhrases(countIssues([]))).toEqual([]);
+  });
+
+  it('words the counts: what was imported, what the library already held, what was read again', () => {
+    expect(importCountsPhrase({ imported: 3, results: 0, unchanged: 2000, changed: 0 })).toBe('3 imported, 2000 already in the library');
+    expect(importCountsPhrase({ imported: 0, results: 0, unchanged: 26, changed: 0 })).toBe('0 imported, 26 already in the library');
+    expect(importCountsPhrase({ imported: 4, results: 1, unchanged: 5, changed: 1 })).toBe('3 images and 1 result document imported, 5 already in the library, 1 changed file read again');
+    expect(importCountsPhrase({ imported: 9, results: 0, unchanged: 0, changed: 2 })).toBe('9 imported, 2 changed files read again');
   });
 
   it('copies as tab-separated lines, one per file, tabs and line breaks in a value flattened', () => {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ImportFileError, ImportReport } from '../../../common/contract/library';
-import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, importedPhrase, issuePhrases, issuesAsText, type ImportIssueKind } from '../../../common/import-summary';
+import { IMPORT_ISSUE_KINDS, IMPORT_ISSUE_LABELS, importCountsPhrase, issuePhrases, issuesAsText, type ImportIssueKind } from '../../../common/import-summary';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
 import './import-report.css';
@@ -25,8 +25,7 @@ export function ImportSummary({ report, onShowList }: { report: ImportReport; on
   return (
     <div className="import-report" data-testid="import-report" role="status">
       {report.cancelled ? 'Import cancelled. ' : ''}
-      {importedPhrase(report.imported, report.results)}{report.unchanged ? `, ${report.unchanged} unchanged` : ''}
-      {report.changed ? `, ${report.changed} re-read` : ''}
+      {importCountsPhrase(report)}
       {phrases.map((p) => (
         <span key={p.kind} className={`issue-phrase kind-${p.kind}`}>
           {', '}

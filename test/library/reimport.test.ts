@@ -1,0 +1,176 @@
+// Importing a folder the library already holds (issue: re-import): a file at the same path with
+// the same size and modification time is not read again, whether it is an image or a result
+// document (SR, Parametric Map); a file added or changed since is. Files by dcmtk's dump2dcm.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library, LIBRARY_FILE } from '../../electron/library/library';
+import { CT_IMAGE_STORAGE, PATIENT_A, tmpDir, writeSlice } from './fixtures';
+
+const SR_UID = `${PATIENT_A.studyUid}.50.1`;
+const MAP_UID = `${PATIENT_A.studyUid}.60.1`;
+const slice = (i: number) => ({ ...PATIENT_A, sopUid: `${PATIENT_A.seriesUid}.${i}`, instanceNumber: i, z: i * 2.5 });
+
+/** The file meta and patient/study lines every object of the folder shares. */
+function headLines(sopClass: string, sopUid: string, seriesUid: string, modality: string): string[] {
+  return [
+    `(0002,0002) UI [${sopClass}]`,
+    `(0002,0003) UI [${sopUid}]`,
+    '(0002,0010) UI =LittleEndianExplicit',
+    `(0008,0016) UI [${sopClass}]`,
+    `(0008,0018) UI [${sopUid}]`,
+    '(0008,0020) DA [20240102]',
+    '(0008,0023) DA [20240103]',
+    '(0008,0033) TM [120000]',
+    `(0008,0060) CS [${modality}]`,
+    `(0010,0010) PN [${PATIENT_A.patientName}]`,
+    `(0010,0020) LO [${PATIENT_A.patientId}]`,
+    `(0020,000d) UI [${PATIENT_A.studyUid}]`,
+    `(0020,000e) UI [${seriesUid}]`,
+  ];
+}
+
+function dump2dcm(file: string, lines: string[]): void {
+  const dump = `${file}.dump`;
+  fs.writeFileSync(dump, lines.join('\n') + '\n', 'utf8');
+  try {
+    execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
+  } finally {
+    fs.rmSync(dump);
+  }
+}
+
+const item = (lines: string[]) => ['(fffe,e000) na (Item with undefined length #=1)', ...lines, '(fffe,e00d) na (ItemDelimitationItem)'];
+const sequence = (tag: string, items: string[][]) => [`(${tag}) SQ (Sequence with undefined length #=1)`, ...items.flatMap(item), '(fffe,e0dd) na (SequenceDelimitationItem)'];
+const code = (tag: string, value: string, scheme: string, meaning: string) =>
+  sequence(tag, [[`(0008,0100) SH [${value}]`, `(0008,0102) SH [${scheme}]`, `(0008,0104) LO [${meaning}]`]]);
+
+/** A Basic Text SR with one finding (a TEXT item named Finding) on the study's first image. */
+function writeSr(file: string, finding: string): void {
+  dump2dcm(file, [
+    ...headLines('1.2.840.10008.5.1.4.1.1.88.11', SR_UID, `${PATIENT_A.studyUid}.50`, 'SR'),
+    '(0040,a040) CS [CONTAINER]',
+    ...code('0040,a043', '126000', 'DCM', 'Imaging Measurement Report'),
+    '(0040,a050) CS [SEPARATE]',
+    '(0040,a491) CS [COMPLETE]',
+    '(0040,a493) CS [UNVERIFIED]',
+    ...sequence('0040,a730', [
+      ['(0040,a010) CS [CONTAINS]', '(0040,a040) CS [TEXT]', ...code('0040,a043', '121071', 'DCM', 'Finding'), `(0040,a160) UT [${finding}]`],
+    ]),
+  ]);
+}
+
+/** A 4x4 float Parametric Map of the study's first image. */
+function writeMap(file: string): void {
+  const values = Array.from({ length: 16 }, (_, i) => i / 16).join('\\');
+  dump2dcm(file, [
+    ...headLines('1.2.840.10008.5.1.4.1.1.30', MAP_UID, `${PATIENT_A.studyUid}.60`, 'OT'),
+    '(0008,103e) LO [Heatmap]',
+    ...sequence('0008,1140', [[`(0008,1150) UI [${CT_IMAGE_STORAGE}]`, `(0008,1155) UI [${slice(1).sopUid}]`]]),
+    '(0028,0002) US 1',
+    '(0028,0004) CS [MONOCHROME2]',
+    '(0028,0010) US 4',
+    '(0028,0011) US 4',
+    '(0028,0100) US 32',
+    `(7fe0,0008) OF ${values}`,
+  ]);
+}
+
+/** Sets a file's modification time apart from its first, as a copy from elsewhere would. */
+function touch(file: string, secondsLater: number): void {
+  const at = new Date(fs.statSync(file).mtimeMs + secondsLater * 1000);
+  fs.utimesSync(file, at, at);
+}
+
+interface DocumentRow {
+  sop_uid: string;
+  path: string;
+  imported_at: string;
+}
+
+describe('importing a folder the library already holds', () => {
+  let work: string;
+  let folder: string;
+  let library: Library;
+  let db: Database.Database;
+  const documents = () => db.prepare<[], DocumentRow>('SELECT sop_uid, path, imported_at FROM result_documents ORDER BY sop_uid').all();
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+  beforeAll(() => {
+    work = tmpDir('reimport');
+    folder = path.join(work, 'in');
+    fs.mkdirSync(folder);
+    for (let i = 1; i <= 4; i++) writeSlice(path.join(folder, `IM${i}`), slice(i));
+    writeSr(path.join(folder, 'report.dcm'), 'No acute finding.');
+    writeMap(path.join(folder, 'map.dcm'));
+    library = Library.open(path.join(work, 'lib'));
+    db = new Database(path.join(work, 'lib', LIBRARY_FILE), { readonly: true });
+  });
+  afterAll(() => {
+    db?.close();
+    library?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads nothing again that is unchanged, and reads again exactly what was added or changed', async () => {
+    const first = await library.importPaths([folder]);
+    expect(first.errors).toEqual([]);
+    expect(first).toMatchObject({ imported: 6, results: 2, changed: 0, unchanged: 0, instances: 4 });
+    const filed = documents();
+    expect(filed.map((d) => d.sop_uid)).toEqual([SR_UID, MAP_UID].sort());
+    const rows = { findings: count('result_findings'), sources: count('result_map_sources') };
+    expect(rows).toEqual({ findings: 1, sources: 1 });
+
+    // The same folder again: every file is already in the library, none is read or filed again.
+    const second = await library.importPaths([folder]);
+    expect(second.errors).toEqual([]);
+    expect(second).toMatchObject({ imported: 0, results: 0, changed: 0, unchanged: 6, missing: 0, instances: 4 });
+    expect(second.studyInstanceUids).toEqual([]);
+    expect(documents()).toEqual(filed); // same rows, same imported_at: not filed again
+    expect({ findings: count('result_findings'), sources: count('result_map_sources') }).toEqual(rows);
+
+    // One file added, one image and the SR changed (other content, a later modification time).
+    writeSlice(path.join(folder, 'IM5'), slice(5));
+    writeSlice(path.join(folder, 'IM2'), { ...slice(2), window: [40, 400] });
+    touch(path.join(folder, 'IM2'), 60);
+    writeSr(path.join(folder, 'report.dcm'), 'A nodule in the right upper lobe.');
+    touch(path.join(folder, 'report.dcm'), 60);
+    const third = await library.importPaths([folder]);
+    expect(third.errors).toEqual([]);
+    expect(third).toMatchObject({ imported: 1, results: 0, changed: 2, unchanged: 4, instances: 5 });
+    const image2 = library.listInstances(PATIENT_A.seriesUid).find((i) => i.sopInstanceUid === slice(2).sopUid);
+    expect(image2?.windowCenter).toEqual([40]);
+    const results = library.studyResults(PATIENT_A.studyUid);
+    expect(results.map((r) => r.sopInstanceUid).sort()).toEqual([SR_UID, MAP_UID].sort());
+    expect(results.find((r) => r.sopInstanceUid === SR_UID)!.findings.map((f) => f.finding)).toEqual(['A nodule in the right upper lobe.']);
+    expect(count('result_findings')).toBe(1);
+    expect(count('result_map_sources')).toBe(1);
+    // The map was not filed again; the SR was.
+    const after = documents();
+    expect(after.find((d) => d.sop_uid === MAP_UID)).toEqual(filed.find((d) => d.sop_uid === MAP_UID));
+    expect(after.find((d) => d.sop_uid === SR_UID)!.imported_at).not.toBe(filed.find((d) => d.sop_uid === SR_UID)!.imported_at);
+  }, 120_000);
+
+  it('reads a result filed before schema 19 (no size and time) once more, as already in the library', async () => {
+    const writer = new Database(path.join(work, 'lib', LIBRARY_FILE));
+    writer.prepare('UPDATE result_documents SET file_size = NULL, mtime_ms = NULL').run();
+    writer.close();
+    const before = documents();
+
+    const upgraded = await library.importPaths([folder]);
+    expect(upgraded.errors).toEqual([]);
+    expect(upgraded).toMatchObject({ imported: 0, results: 0, changed: 0, unchanged: 7 });
+    const refiled = documents();
+    expect(refiled.map((d) => d.sop_uid)).toEqual(before.map((d) => d.sop_uid));
+    refiled.forEach((d, i) => expect(d.imported_at).not.toBe(before[i].imported_at));
+    const sizes = db.prepare<[], { file_size: number | null }>('SELECT file_size FROM result_documents').all();
+    expect(sizes.every((r) => r.file_size !== null && r.file_size > 0)).toBe(true);
+
+    // Recorded now: the next import reads neither again.
+    const next = await library.importPaths([folder]);
+    expect(next).toMatchObject({ imported: 0, changed: 0, unchanged: 7 });
+    expect(documents()).toEqual(refiled);
+  });
+});
