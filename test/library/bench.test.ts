@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureCtSeries, runImportBench } from '../../bench/library';
+import { runReimportBench } from '../../bench/reimport';
 import { Library } from '../../electron/library/library';
 import { tmpDir } from './fixtures';
 
@@ -29,5 +30,14 @@ describe('import benchmark', () => {
     } finally {
       lib.close();
     }
+  });
+
+  it('imports small images with a map of each and an SR per series, then again: nothing read again, then only 3 new (no timing asserted)', async () => {
+    const result = await runReimportBench({ json: true, images: 3 });
+    expect(result.files).toEqual({ images: 3, maps: 3, reports: 1 });
+    expect(result.import.report).toEqual({ imported: 7, results: 4, changed: 0, unchanged: 0 });
+    expect(result.unchanged.report).toEqual({ imported: 0, results: 0, changed: 0, unchanged: 7 });
+    expect(result.unchanged.secondsPerRun).toHaveLength(3);
+    expect(result.threeNew.report).toEqual({ imported: 3, results: 0, changed: 0, unchanged: 7 });
   });
 });
