@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { Library } from '../library/library';
-import { comparePackages, type LevelDifference, type ModelLevels } from '../training/compare';
-import { importLabelsCsvFile } from '../training/labels';
+import type { LevelDifference, ModelLevels } from '../training/compare';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
@@ -51,7 +49,10 @@ export const command: Command = {
     if (resamples !== undefined && (!Number.isInteger(resamples) || resamples < 100 || resamples > 100_000)) throw new CliError(`--resamples must be an integer from 100 to 100000, got "${values.resamples}".`, 2);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
-    const library = Library.open(existingLibraryDir(values.library));
+    const libraryDir = existingLibraryDir(values.library);
+    // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
+    const [{ Library }, { comparePackages }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/compare'), import('../training/labels')]);
+    const library = Library.open(libraryDir);
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;

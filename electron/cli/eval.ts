@@ -1,7 +1,4 @@
-import { Library } from '../library/library';
-import { evaluatePackage } from '../training/evaluate';
 import { evaluationLines, levelLines, levelsForJson } from '../../models/training/levels';
-import { importLabelsCsvFile } from '../training/labels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
@@ -14,7 +11,10 @@ export const command: Command = {
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
-    const library = Library.open(existingLibraryDir(values.library));
+    const libraryDir = existingLibraryDir(values.library);
+    // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
+    const [{ Library }, { evaluatePackage }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/evaluate'), import('../training/labels')]);
+    const library = Library.open(libraryDir);
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
       const result = await evaluatePackage(library, values.model, { subset });

@@ -4,8 +4,7 @@
 // ("0 images", or "trained in another library").
 import fs from 'node:fs';
 import path from 'node:path';
-import { LIBRARY_FILE } from '../library/library';
-import { defaultLibraryDir } from '../library/paths';
+import { defaultLibraryDir, LIBRARY_FILE } from '../library/paths';
 import { CliError } from './command';
 
 /** The library folder --library names (or the default one), refused when no library is there. */

@@ -1,7 +1,6 @@
-import { Library } from '../library/library';
-import { predictSeries } from '../training/predict';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
+import { seriesUncertaintyText } from './series-uncertainty';
 import { errorMessage } from '../../common/errors';
 
 /** The three slices with the most attention, as "SOP UID (weight)". */
@@ -10,13 +9,15 @@ function topSlices(images: { sopInstanceUid: string; frame: number; attention?: 
 }
 
 export const command: Command = {
-  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads), and stores them in the library.",
+  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), and stores them in the library.",
   usage: 'lumen predict --model <pkg> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     // Never creates a library: a mistyped --library would otherwise score "0 images in 0 series".
     const libraryDir = existingLibraryDir(values.library);
+    // The library and the inference stack (ONNX Runtime, TF.js) load only for arguments that passed.
+    const [{ Library }, { predictSeries }] = await Promise.all([import('../library/library'), import('../training/predict')]);
     const library = Library.open(libraryDir);
     try {
       const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });
@@ -29,7 +30,7 @@ export const command: Command = {
           const u = result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid && typeof im.uncertainty === 'number').map((im) => im.uncertainty as number);
           const uncertainty = u.length ? ` · uncertainty mean ${(u.reduce((a, b) => a + b, 0) / u.length).toFixed(3)}, max ${Math.max(...u).toFixed(3)}` : '';
           lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}${uncertainty}`);
-          if (s.pooled) lines.push(`  series score (attention pooling): ${names.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}; most weight on ${topSlices(result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid))}`);
+          if (s.pooled) lines.push(`  series score (attention pooling): ${names.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}${seriesUncertaintyText(s.pooled)}; most weight on ${topSlices(result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid))}`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       }

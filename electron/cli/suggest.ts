@@ -1,6 +1,6 @@
 import { errorMessage } from '../../common/errors';
-import { Library } from '../library/library';
-import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS, suggestSeries, SuggestCancelled, type SuggestResult } from '../training/suggest';
+import type { SuggestResult } from '../training/suggest';
+import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS } from '../training/suggest-defaults';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
@@ -17,7 +17,9 @@ function table(r: SuggestResult): string {
   const lines = [`${r.model.name} (${r.model.contentHash.slice(0, 12)}…): ${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series to label next (${r.labelledSeries} labelled)`];
   if (r.note) lines.push(r.note);
   lines.push(r.uncertaintyMeasure === 'mutual-information'
-    ? 'Uncertainty: the uncertainty heads\' mutual information (how much they disagree), mean over each series\' images.'
+    ? r.uncertaintyOf === 'series'
+      ? 'Uncertainty: the series head\'s uncertainty heads\' mutual information (how much they disagree) on each series\' pooled features.'
+      : 'Uncertainty: the uncertainty heads\' mutual information (how much they disagree), mean over each series\' images.'
     : `Uncertainty: entropy. ${r.uncertaintyReason ?? 'The package has no uncertainty heads.'}`);
   if (r.suggestions.length) {
     lines.push('rank  score  uncert.  distance  series');
@@ -41,6 +43,8 @@ export const command: Command = {
     const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);
     // Suggesting never creates a library (a mistyped --library should not leave one behind).
     const libraryDir = existingLibraryDir(values.library);
+    // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
+    const [{ Library }, { suggestSeries, SuggestCancelled }] = await Promise.all([import('../library/library'), import('../training/suggest')]);
     const library = Library.open(libraryDir);
     const interrupt = catchInterrupt();
     const showProgress = process.stderr.isTTY === true;

@@ -1,12 +1,9 @@
-import { initBackend } from '../../models/runtime';
-import { installFastCpuGradients } from '../../models/training/cpu-kernels';
-import { Library } from '../library/library';
+// The training stack (TF.js, ONNX Runtime, the library) is imported in run() once the arguments
+// passed their checks: a refused call costs what `lumen --version` does.
+import { parseVariant } from '../../models/efficientnet/variants';
 import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
-import { imagenetBackbone } from '../training/imagenet';
-import { importLabelFolders, importLabelsCsvFile } from '../training/labels';
-import { trainSeriesClassifier } from '../training/mil-train';
-import { parseVariant, trainClassifier, type TrainMode, type TrainOptions } from '../training/train';
+import type { TrainMode, TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
@@ -67,8 +64,17 @@ export const command: Command = {
     if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);
     if (level === 'series' && mode !== 'head') throw new CliError('--level series trains an attention head on cached backbone features: leave out --from-scratch and --fine-tune.', 2);
     if (values.imagenet && values.backbone) throw new CliError('--imagenet and --backbone both name the backbone weights: pass one.', 2);
+    const numbers = {
+      resolution: num(values.resolution, 'resolution', { int: true, min: 32 }),
+      epochs: num(values.epochs, 'epochs', { int: true, min: 1 }),
+      batchSize: num(values['batch-size'], 'batch-size', { int: true, min: 1 }),
+      learningRate: num(values['learning-rate'], 'learning-rate', { min: 0 }),
+      patience: num(values.patience, 'patience', { int: true, min: 0 }),
+      seed: num(values.seed, 'seed', { int: true }),
+    };
     let backbone = values.backbone;
     if (values.imagenet) {
+      const { imagenetBackbone } = await import('../training/imagenet');
       backbone = imagenetBackbone(defaultDataDir(), values.variant) ?? undefined;
       if (!/^b[0-7]$/.test(values.variant)) throw new CliError(`--imagenet: ImageNet weights exist for b0..b7 only, not ${values.variant}.`, 2);
       if (!backbone) throw new CliError(`--imagenet: no ImageNet weights for ${values.variant} in ${defaultDataDir()}. Import them first: lumen weights import efficientnet${values.variant}_notop.h5 (or lumen weights download ${values.variant}).`, 2);
@@ -76,6 +82,14 @@ export const command: Command = {
     // Said before anything runs, and on stderr so that --json output stays clean.
     const warning = randomBackboneWarning(mode, backbone !== undefined);
     if (warning) process.stderr.write(`Warning: ${warning}\n`);
+    const [{ initBackend }, { installFastCpuGradients }, { Library }, { importLabelFolders, importLabelsCsvFile }, { trainSeriesClassifier }, { trainClassifier }] = await Promise.all([
+      import('../../models/runtime'),
+      import('../../models/training/cpu-kernels'),
+      import('../library/library'),
+      import('../training/labels'),
+      import('../training/mil-train'),
+      import('../training/train'),
+    ]);
     const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
     if (backend === 'cpu') installFastCpuGradients();
     const library = Library.open(libraryDir);
@@ -91,12 +105,7 @@ export const command: Command = {
         library,
         out: values.out,
         variant: values.variant,
-        resolution: num(values.resolution, 'resolution', { int: true, min: 32 }),
-        epochs: num(values.epochs, 'epochs', { int: true, min: 1 }),
-        batchSize: num(values['batch-size'], 'batch-size', { int: true, min: 1 }),
-        learningRate: num(values['learning-rate'], 'learning-rate', { min: 0 }),
-        patience: num(values.patience, 'patience', { int: true, min: 0 }),
-        seed: num(values.seed, 'seed', { int: true }),
+        ...numbers,
         mode,
         window: values.window,
         augmentation: values['no-augment'] ? false : undefined,
@@ -124,7 +133,7 @@ export const command: Command = {
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
               `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod}) · ECE ${t.ece.toFixed(3)}`,
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
-              'Uncertainty: none (a series-head package has no uncertainty heads)',
+              `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; on the validation series ${series.ensemble.validation.n ? `mean ${series.ensemble.validation.mean.toFixed(3)}, high above ${series.ensemble.validation.p95!.toFixed(3)}` : 'none (no reference for high)'}`,
               ...levelLines(t),
               ...series.split.warnings.map((w) => `Warning: ${w}`),
             ].join('\n') + '\n',

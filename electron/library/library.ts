@@ -13,6 +13,7 @@ import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, seriesPatientHeader, type SeriesPatientHeader } from './series-patients';
 import { searchFold, searchIndexQuery } from './search-index';
+import { LIBRARY_FILE } from './paths';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
@@ -33,7 +34,7 @@ import type {
 } from './types';
 import { errorMessage } from '../../common/errors';
 
-export const LIBRARY_FILE = 'library.sqlite';
+export { LIBRARY_FILE };
 
 interface StudyRow {
   study_uid: string;

@@ -21,6 +21,9 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 /** The settings file's name in a data folder (electron/engine/settings.ts reads and writes it). */
 export const SETTINGS_FILE = 'settings.json';
 
+/** The library's SQLite file in its folder (here, not in library.ts, so that a check for it loads no SQLite). */
+export const LIBRARY_FILE = 'library.sqlite';
+
 /** The data folder a settings file in the platform's folder points to, or null; a bad file is ignored here (the app reports it). */
 export function dataFolderSetting(platformDir: string): string | null {
   const file = path.join(platformDir, SETTINGS_FILE);

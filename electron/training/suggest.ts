@@ -6,16 +6,19 @@
 // by the package through the one prediction module (predict.ts: decode pool, batches, the
 // runner). The series' uncertainty: with the package's uncertainty heads (ensemble.bin), the
 // mean over its images of the heads' mutual information / log K (their disagreement, the
-// epistemic part, what the Classifier panel shows: models/training/ensemble.ts); without
-// them, the normalised entropy of the mean of its images' probabilities, or for a package
-// with a series head (mil-train.ts; it has no uncertainty heads) of the head's pooled score
-// of the series, what the package predicts for it; `uncertaintyReason` says why. Its
+// epistemic part, what the Classifier panel shows: models/training/ensemble.ts); for a
+// package with a series head (mil-train.ts), its series uncertainty heads' mutual information
+// on the series' pooled features (models/training/series-ensemble.ts), what `lumen predict`
+// gives the series. Without such heads, the normalised entropy of the mean of its images'
+// probabilities, or for a series-head package of the head's pooled score of the series, what
+// the package predicts for it; `uncertaintyReason` says why. Its
 // diversity comes from the package's pooled backbone features (the "features" output of its
 // model.onnx, computed once and cached like training's, electron/training/features.ts), the
 // labelled series' features included. models/training/acquisition.ts ranks them.
 import path from 'node:path';
 import { loadPackage, MODEL_ONNX } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
+import { readSeriesEnsemble } from '../../models/package/series-ensemble';
 import { createRunner } from '../../models/inference/runner';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import { rankCandidates, type AcquisitionCandidate } from '../../models/training/acquisition';
@@ -28,8 +31,8 @@ import { scoreSeriesWithHead } from './mil';
 import { predictImages } from './predict';
 import { TrainingStore } from './store';
 
-export const DEFAULT_SUGGESTIONS = 20;
-export const DEFAULT_IMAGES_PER_SERIES = 8;
+import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS } from './suggest-defaults';
+export { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS };
 export type { Suggestion, SuggestResult };
 
 export interface SuggestProgress {
@@ -55,27 +58,28 @@ export interface SuggestOptions {
 
 export type UncertaintyMeasure = SuggestResult['uncertaintyMeasure'];
 
-const UNCERTAINTY_TEXT: Record<UncertaintyMeasure | 'series-head-entropy', string> = {
+const UNCERTAINTY_TEXT: Record<UncertaintyMeasure | 'series-head-entropy' | 'series-head-mutual-information', string> = {
   'mutual-information': 'the mean over the series\' images of the package\'s uncertainty heads\' mutual information / log(classes) (how much the heads disagree)',
+  'series-head-mutual-information': 'the mutual information / log(classes) of the series head\'s uncertainty heads on the series\' attention-pooled features (how much the heads disagree on the series)',
   entropy: 'entropy of the mean class probabilities over the series\' images / log(classes) (the package has no uncertainty heads)',
-  'series-head-entropy': 'entropy of the series head\'s pooled class probabilities for the series / log(classes) (a series-head package has no uncertainty heads)',
+  'series-head-entropy': 'entropy of the series head\'s pooled class probabilities for the series / log(classes) (the package has no series uncertainty heads)',
 };
 
 /**
  * Why a package's uncertainty is entropy rather than its uncertainty heads' disagreement: it
  * has none. Uncertainty heads (an anchored ensemble, models/training/ensemble.ts) are trained
- * only beside an image head on cached features; a series head is one attention head over a
- * series' slices, and no ensemble of series heads is trained.
+ * beside an image head on cached features, and beside a series head on its pooled features
+ * (series-ensemble.ts, series-ensemble.bin) since this Lumen; an older package has none.
  */
 export function entropyReason(seriesHead: boolean): string {
   return seriesHead
-    ? 'A series-head package has no uncertainty heads (Lumen trains them only beside an image head), so uncertainty is the entropy of the score the series head gives each series: how undecided that score is, not how unlike the training data the series is.'
+    ? 'This series-head package has no series uncertainty heads (it was trained by a Lumen that did not make them: train it again to get them), so uncertainty is the entropy of the score the series head gives each series: how undecided that score is, not how unlike the training data the series is.'
     : 'The package has no uncertainty heads (made outside Lumen, by an older Lumen, or fine-tuned rather than trained as a head on cached features), so uncertainty is the entropy of each series\' mean scores: how undecided they are, not how unlike the training data the series is.';
 }
 
 /** The scoring formula in words, with the uncertainty measure used. */
 export function suggestMethod(measure: UncertaintyMeasure, seriesHead = false): string {
-  return `score = uncertainty x min(1, distance); uncertainty = ${UNCERTAINTY_TEXT[measure === 'entropy' && seriesHead ? 'series-head-entropy' : measure]}; distance = distance of the series' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.`;
+  return `score = uncertainty x min(1, distance); uncertainty = ${UNCERTAINTY_TEXT[seriesHead ? (measure === 'entropy' ? 'series-head-entropy' : 'series-head-mutual-information') : measure]}; distance = distance of the series' mean backbone features to the nearest labelled or higher-ranked series / the median distance between two series; picked greedily.`;
 }
 
 /** `n` items evenly spaced through `list` (all when it has no more). */
@@ -118,14 +122,16 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   const meta = pkg.metadata;
   // The uncertainty heads, when the package has them: their disagreement is the uncertainty.
   const ensemble = readEnsemble(pkg.dir, meta);
-  const measure: UncertaintyMeasure = ensemble ? 'mutual-information' : 'entropy';
-  // A package with a series head predicts a series by the head's pooled score: that is whose entropy counts.
+  // A package with a series head predicts a series by the head's pooled score: its series
+  // uncertainty heads (or without them, that score's entropy) are what count.
   const seriesHead = meta.seriesHead !== undefined;
+  const seriesEnsemble = seriesHead ? readSeriesEnsemble(pkg.dir, meta) : null;
+  const measure: UncertaintyMeasure = (seriesHead ? seriesEnsemble : ensemble) ? 'mutual-information' : 'entropy';
   const { candidates, labelled } = seriesByLabelling(opts.library);
   check();
   const picked = candidates.map((c) => ({ ...c, images: evenlySpaced(c.images, perSeries) }));
   const labelledPicked = labelled.map((images) => evenlySpaced(images, perSeries));
-  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure, seriesHead), uncertaintyMeasure: measure, ...(measure === 'entropy' ? { uncertaintyReason: entropyReason(seriesHead) } : {}) };
+  const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure, seriesHead), uncertaintyMeasure: measure, uncertaintyOf: seriesHead ? ('series' as const) : ('images' as const), ...(measure === 'entropy' ? { uncertaintyReason: entropyReason(seriesHead) } : {}) };
   if (picked.length === 0) return { ...base, imagesScored: 0, diversity: false, note: 'Every series with images is labelled: nothing to suggest.', suggestions: [] };
 
   // Uncertainty: the package's scores through the one prediction module.
@@ -149,12 +155,12 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   }
   check();
   // The series head's pooled score of each series, over the same images (features from model.onnx, cached).
-  let pooled: Map<string, number[]> | null = null;
+  let pooled: Map<string, { scores: number[]; uncertainty: number | null }> | null = null;
   if (seriesHead) {
     progress({ phase: 'scoring', fraction: null, message: `Scoring ${picked.length} series with the package's series head` });
     try {
       const result = await scoreSeriesWithHead({ library: opts.library, signal: opts.signal }, pkg, images);
-      pooled = new Map(result.series.map((s) => [s.seriesInstanceUid, s.pooled!.scores]));
+      pooled = new Map(result.series.map((s) => [s.seriesInstanceUid, { scores: s.pooled!.scores, uncertainty: s.pooled!.uncertainty ?? null }]));
     } catch (err) {
       check();
       throw err;
@@ -197,8 +203,9 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   progress({ phase: 'ranking', fraction: null, message: 'Ranking' });
   let at = 0;
   const acquisition: AcquisitionCandidate[] = picked.map((c, i) => {
-    const probabilities = pooled?.get(c.seriesInstanceUid) ?? meanRows(scores.slice(at, at + c.images.length));
-    const uncertainty = ensemble ? meanOf(imageUncertainty.slice(at, at + c.images.length)) : undefined;
+    const series = pooled?.get(c.seriesInstanceUid);
+    const probabilities = series?.scores ?? meanRows(scores.slice(at, at + c.images.length));
+    const uncertainty = seriesHead ? (series?.uncertainty ?? undefined) : ensemble ? meanOf(imageUncertainty.slice(at, at + c.images.length)) : undefined;
     at += c.images.length;
     return { probabilities, features: features ? features.candidates[i] : null, ...(uncertainty === undefined ? {} : { uncertainty }) };
   });
@@ -209,7 +216,7 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
     const meanScores = Object.fromEntries(meta.classNames.map((name, i) => [name, p[i]]));
     return {
       rank: k + 1, studyInstanceUid: c.studyInstanceUid, seriesInstanceUid: c.seriesInstanceUid, seriesDescription: c.seriesDescription, modality: c.modality,
-      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, meta.ensemble?.validation.p95 ?? null),
+      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, seriesHead ? (seriesEnsemble?.header.validation.p95 ?? null) : (meta.ensemble?.validation.p95 ?? null), seriesHead ? 'series' : 'images'),
     };
   });
   opts.library.audit('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
@@ -221,12 +228,12 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
  * series is from those labelled. With uncertainty heads, "unsure" is measured against the
  * package's validation images (`high`: their 95th percentile), as the Classifier panel does.
  */
-function reasonOf(uncertainty: number, distance: number | null, classNames: readonly string[], p: readonly number[], measure: UncertaintyMeasure, high: number | null): string {
+function reasonOf(uncertainty: number, distance: number | null, classNames: readonly string[], p: readonly number[], measure: UncertaintyMeasure, high: number | null, unit: 'images' | 'series'): string {
   const order = p.map((v, i) => i).sort((a, b) => p[b] - p[a]);
   const sure =
     measure === 'mutual-information'
       ? high !== null && uncertainty > high
-        ? 'the model is unsure: its uncertainty heads disagree more than on 95% of validation images'
+        ? `the model is unsure: its uncertainty heads disagree more than on 95% of validation ${unit}`
         : 'the model\'s uncertainty heads mostly agree'
       : uncertainty >= 0.8 ? 'the model cannot tell' : uncertainty >= 0.4 ? 'the model is unsure' : 'the model is fairly sure';
   const top = order.slice(0, 2).map((i) => `${classNames[i]} ${p[i].toFixed(2)}`).join(' vs ');

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DEFAULT_EPOCHS, TrainRequest } from '../../common/contract/training';
 import { assertInside, ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
-import { buildEfficientNet, copyWeights, createClassifier, customVariant, getVariant, isVariantName, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
+import { buildEfficientNet, copyWeights, createClassifier, parseVariant, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
 import { exportOnnx } from '../../models/onnx';
 import { loadPackage, PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
@@ -144,13 +144,8 @@ export class TrainingInterrupted extends Error {
   }
 }
 
-/** "b0" .. "v2-l", or "custom-phi-4" / "phi-4" / "phi=-4" for compound scaling with that phi. */
-export function parseVariant(name: string): VariantSpec {
-  if (isVariantName(name)) return getVariant(name);
-  const m = /^(?:custom-)?phi[=:]?(-?\d+(?:\.\d+)?)$/i.exec(name.trim());
-  if (m) return customVariant({ phi: Number(m[1]) });
-  throw new Error(`Unknown backbone "${name}". Choose b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> (compound scaling, e.g. custom-phi-10 for a tiny network).`);
-}
+// parseVariant lives with the variants (no TF.js), so that `lumen train` checks --variant before loading the training stack.
+export { parseVariant };
 
 const GRADIENT_BACKENDS = ['tensorflow', 'webgpu', 'cpu'];
 

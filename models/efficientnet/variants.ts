@@ -206,3 +206,11 @@ export function customVariant(opts: { phi: number; alpha?: number; beta?: number
     ...(warning ? { warning } : {}),
   };
 }
+
+/** "b0" .. "v2-l", or "custom-phi-4" / "phi-4" / "phi=-4" for compound scaling with that phi. */
+export function parseVariant(name: string): VariantSpec {
+  if (isVariantName(name)) return getVariant(name);
+  const m = /^(?:custom-)?phi[=:]?(-?\d+(?:\.\d+)?)$/i.exec(name.trim());
+  if (m) return customVariant({ phi: Number(m[1]) });
+  throw new Error(`Unknown backbone "${name}". Choose b0..b7, v2-s, v2-m, v2-l, or custom-phi<N> (compound scaling, e.g. custom-phi-10 for a tiny network).`);
+}
