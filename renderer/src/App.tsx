@@ -263,8 +263,9 @@ export function App() {
       // keeps it from the viewer: one key, one action.
       if (e.defaultPrevented) return;
       const cmd = (e.shiftKey ? SHIFT_COMMANDS[e.key] : undefined) ?? KEY_COMMANDS[e.key];
-      // In the Training tab, Delete clears labels (the panel's own shortcut).
-      if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training') return;
+      // In the Training tab, Delete clears labels (the panel's own shortcut) unless a measurement
+      // is selected, which the panel deletes first (deleteSelectedMeasurement); Backspace deletes it.
+      if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training' && e.key === 'Delete') return;
       if (cmd && viewer.current) {
         e.preventDefault();
         viewer.current.command(cmd);
@@ -369,7 +370,7 @@ export function App() {
               </div>
               {sideTab === 'training' && (
                 <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} />
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} />
                 </div>
               )}
             </div>

@@ -167,8 +167,8 @@ describe('measurements', () => {
     // The ? help lists how.
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    await help.getByText('Delete the selected length').waitFor();
-    await help.getByText('Undo · redo drawing or deleting a length').waitFor();
+    await help.getByText(/^Delete the selected measurement/).waitFor();
+    await help.getByText('Undo · redo drawing or deleting a measurement').waitFor();
     await page.keyboard.press('Escape');
 
     expect(errors).toEqual([]);

@@ -35,6 +35,8 @@ export interface TrainingPanelProps {
   onGetWeights?: () => void;
   /** Opens a series in the viewer (next unlabelled, the label queue). */
   openSeries?: (seriesInstanceUid: string) => void;
+  /** Deletes the measurement selected in the viewer, if any: Delete takes that before the labels. */
+  deleteSelectedMeasurement?: () => boolean;
 }
 
 interface EpochPoint {
@@ -59,7 +61,7 @@ const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: string };
 
 
-export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
@@ -191,6 +193,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
         void nextUnlabelled();
         return;
       }
+      // Delete with a measurement selected removes that measurement (what the user picked), not the labels.
+      if (e.key === 'Delete' && !e.shiftKey && !e.defaultPrevented && deleteSelectedMeasurement?.()) {
+        e.preventDefault();
+        return;
+      }
       // The report dialog is up: no label changes behind it.
       const action = reportOpen ? null : labelKeyAction(e, classes);
       if (!action) return;
@@ -200,7 +207,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [classes, label, reportOpen, nextUnlabelled]);
+  }, [classes, label, reportOpen, nextUnlabelled, deleteSelectedMeasurement]);
 
   useEffect(() => {
     const history = (job.detail as { history?: EpochPoint[] } | null)?.history;

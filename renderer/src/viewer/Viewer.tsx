@@ -20,6 +20,8 @@ export type { ToolId as Tool } from './tools';
 
 export interface ViewerHandle {
   command(name: ViewerCommand): void;
+  /** Deletes the measurement selected on the image shown; false when none is selected. */
+  deleteSelectedMeasurement(): boolean;
 }
 
 export type ViewerCommand = ViewCommand | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'deleteMeasurement';
@@ -72,7 +74,7 @@ export function Viewer(props: {
     },
     [images.length, index, onIndex, setCine, measurements.removeSelected, viewCommand],
   );
-  useImperativeHandle(props.handle, () => ({ command }), [command]);
+  useImperativeHandle(props.handle, () => ({ command, deleteSelectedMeasurement: measurements.removeSelected }), [command, measurements.removeSelected]);
   // A colour frame is shown as stored: no preset menu, no digit keys (tools/windowLevel.ts).
   const colour = !!frame && frame.frame.samplesPerPixel !== 1;
   useToolKeys({ onTool: setTool, windows, onPreset: applyPreset, presetKeys: props.presetKeys, colour });
