@@ -4,6 +4,7 @@ import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { PatientNode } from '../library/types';
 import { plainText } from '../../common/plain-text';
+import { conflictCount, patientConflicts } from '../../common/patient-conflicts';
 import { type Command, parseCommandArgs, printJson } from './command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -32,10 +33,13 @@ export function formatTree(tree: PatientNode[]): string {
         .join('  ');
       lines.push(`  ${what} — ${plural(st.seriesCount, 'series', 'series')}, ${plural(st.instances, 'image')}${missingNote(st.missing)}`);
       lines.push(`    study ${st.studyInstanceUid}`);
+      // As the study list's card: one Patient ID, other patient details in some of its series' files.
+      for (const c of patientConflicts(st, st.series)) lines.push(`    ⚠ ${conflictCount(c)} for this patient in its series' files: ${c.values.join(' / ')}`);
       for (const se of st.series) {
         const label = [se.seriesNumber !== null ? `#${se.seriesNumber}` : null, se.modality, se.seriesDescription].filter(Boolean).join('  ');
         const frames = se.frames !== se.instances ? `, ${plural(se.frames, 'frame')}` : '';
-        lines.push(`    ${label || '(series)'} — ${plural(se.instances, 'image')}${frames}${missingNote(se.missing)}   ${se.seriesInstanceUid}`);
+        const own = [se.patientName, se.birthDate ? `born ${formatDate(se.birthDate, null)}` : null, se.sex].filter(Boolean).join('  ');
+        lines.push(`    ${label || '(series)'} — ${plural(se.instances, 'image')}${frames}${missingNote(se.missing)}   ${se.seriesInstanceUid}${own ? `   files say: ${own}` : ''}`);
       }
     }
   }

@@ -4,9 +4,10 @@
 // the import issues name the file; files gone or changed are counted and change nothing.
 // The old library is made as a Lumen of schema 14 left it: its tables at migration 14, rows
 // copied from a library this Lumen imported (files by dcmtk's dump2dcm and dcmodify).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../common/contract';
@@ -235,6 +236,29 @@ it('waits for the text re-decode, and compares with the decoded name: one Greek 
     } finally {
       lib.close();
     }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}, 120_000);
+
+it('lumen ls tells of the files found once, and marks the study and the series in its listing', async () => {
+  const work = tmpDir('series-patients-cli');
+  const folder = path.join(work, 'in');
+  const dir = path.join(work, 'library');
+  try {
+    fs.mkdirSync(folder);
+    series(folder, 1, 'Doe^Jane');
+    const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
+    await oldLibrary(folder, dir, true);
+    const ls = () =>
+      promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../bin/lumen.mjs'), 'ls', '--library', dir], { env: { ...process.env, LUMEN_DATA_DIR: path.join(work, 'data') } });
+    const first = await ls();
+    expect(first.stderr.split('\n')).toEqual([expect.stringMatching(/^Each series' own patient details were read from its files .*: 1 file gives other patient details/), `  ${other}`, '']);
+    expect(first.stdout).toContain("    ⚠ 2 names for this patient in its series' files: Doe^Jane / Doe-Smith^Jane^M\n");
+    expect(first.stdout).toMatch(new RegExp(`#2  CT  AXIAL — 1 image   ${STUDY.replace(/\./g, '\\.')}\\.2   files say: Doe-Smith\\^Jane\\^M\n`));
+    const second = await ls();
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe(first.stdout);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
