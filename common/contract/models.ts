@@ -97,7 +97,21 @@ export const PredictionResult = z.object({
       mean: z.array(z.number()),
       max: z.array(z.number()),
       /** A package with a series head: the series' own scores, pooled over its slices by the attention weights. */
-      pooled: z.object({ method: z.string(), scores: z.array(z.number()) }).optional(),
+      pooled: z
+        .object({
+          method: z.string(),
+          scores: z.array(z.number()),
+          /**
+           * How much the series head's uncertainty heads disagree on this series (their mutual
+           * information over log K, 0 to 1: models/training/series-ensemble.ts). null for a
+           * package without them (made before they existed) and for scores stored before they
+           * were, never a made-up number.
+           */
+          uncertainty: z.number().min(0).max(1).nullable().optional(),
+          /** Above this the series' uncertainty is high: the 95th percentile of the package's validation series; null without a reference. */
+          uncertaintyHigh: z.number().min(0).max(1).nullable().optional(),
+        })
+        .optional(),
     }),
   ),
   createdAt: z.string(),

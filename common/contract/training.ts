@@ -171,10 +171,13 @@ export const SuggestResult = z.object({
   method: z.string(),
   /**
    * What `uncertainty` is: 'mutual-information' for a package with uncertainty heads
-   * (ensemble.bin: how much they disagree, what the Classifier panel shows), else 'entropy'.
+   * (ensemble.bin, or a series head's series-ensemble.bin: how much they disagree, what the
+   * Classifier panel shows), else 'entropy'.
    */
   uncertaintyMeasure: z.enum(['mutual-information', 'entropy']),
-  /** With 'entropy': why the package's uncertainty is not its uncertainty heads' (it has none; a series-head package never has them), in words. */
+  /** Whose uncertainty: the mean over the series' images ('images'), or the series' own from the package's series head ('series'). */
+  uncertaintyOf: z.enum(['images', 'series']).optional(),
+  /** With 'entropy': why the package's uncertainty is not its uncertainty heads' (it has none, or a series-head package from before series uncertainty heads), in words. */
   uncertaintyReason: z.string().optional(),
   suggestions: z.array(Suggestion),
 });

@@ -3,6 +3,7 @@ import { Library } from '../library/library';
 import { PredictionStore } from '../library/predictions';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
+import { seriesUncertaintyText } from './series-uncertainty';
 
 export const command: Command = {
   summary: "List the predictions stored for a series (every model's latest scores of each image and frame), however they were made: the app's Run, lumen predict or training.",
@@ -36,7 +37,7 @@ export const command: Command = {
         const s = p.series[0];
         const top = s.mean.indexOf(Math.max(...s.mean));
         lines.push(`${p.modelName} (#${p.modelHash.slice(0, 12)}), ${p.images.length} image(s), latest ${p.createdAt}: ${p.classNames[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)})`);
-        if (s.pooled) lines.push(`  series score (attention pooling): ${p.classNames.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}`);
+        if (s.pooled) lines.push(`  series score (attention pooling): ${p.classNames.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}${seriesUncertaintyText(s.pooled)}`);
         for (const im of p.images) {
           const k = im.scores.indexOf(Math.max(...im.scores));
           lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}${typeof im.uncertainty === 'number' ? ` (uncertainty ${im.uncertainty.toFixed(3)})` : ''}${typeof im.attention === 'number' ? ` · attention ${im.attention.toFixed(3)}` : ''}`);

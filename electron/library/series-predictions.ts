@@ -2,7 +2,9 @@
 // series_predictions and series_attention tables of library migration 11. The prediction
 // store (predictions.ts) writes them beside the slices' own scores when a result carries a
 // series' pooled scores, and attaches them when it reads a series back, so the app, `lumen
-// predict` and `lumen predictions` see the same attention weights.
+// predict` and `lumen predictions` see the same attention weights. The series' uncertainty
+// (series-ensemble.ts) and what is high for it ride in the pooled scores' JSON (no migration):
+// a row stored before them reads back with null, never a made-up number.
 import type Database from 'better-sqlite3';
 import type { PredictionResult } from '../../common/contract/models';
 
@@ -18,7 +20,9 @@ export function saveSeriesPooled(db: Database.Database, result: PredictionResult
     if (!s.pooled) continue;
     delWeights.run(result.modelHash, s.seriesInstanceUid);
     del.run(result.modelHash, s.seriesInstanceUid);
-    insert.run(result.modelHash, s.seriesInstanceUid, JSON.stringify({ classNames: result.classNames, scores: s.pooled.scores, method: s.pooled.method }), result.createdAt);
+    const uncertainty = unit(s.pooled.uncertainty) ? s.pooled.uncertainty : null;
+    const uncertaintyHigh = unit(s.pooled.uncertaintyHigh) ? s.pooled.uncertaintyHigh : null;
+    insert.run(result.modelHash, s.seriesInstanceUid, JSON.stringify({ classNames: result.classNames, scores: s.pooled.scores, method: s.pooled.method, uncertainty, uncertaintyHigh }), result.createdAt);
     for (const im of result.images) {
       if (im.seriesInstanceUid === s.seriesInstanceUid && unit(im.attention)) weight.run(result.modelHash, s.seriesInstanceUid, im.sopInstanceUid, im.frame, im.attention);
     }
@@ -31,13 +35,14 @@ export function attachSeriesPooled(db: Database.Database, result: PredictionResu
   if (!uid) return result;
   const row = db.prepare<[string, string], { scores: string }>('SELECT scores FROM series_predictions WHERE model_hash = ? AND series_uid = ?').get(result.modelHash, uid);
   if (!row) return result;
-  let parsed: { scores?: unknown; method?: unknown } | null = null;
+  let parsed: { scores?: unknown; method?: unknown; uncertainty?: unknown; uncertaintyHigh?: unknown } | null = null;
   try {
-    parsed = JSON.parse(row.scores) as { scores?: unknown; method?: unknown };
+    parsed = JSON.parse(row.scores) as { scores?: unknown; method?: unknown; uncertainty?: unknown; uncertaintyHigh?: unknown };
   } catch {
     return result;
   }
   if (!Array.isArray(parsed.scores) || !parsed.scores.every(unit) || typeof parsed.method !== 'string') return result;
+  const pooled = { method: parsed.method, scores: parsed.scores as number[], uncertainty: unit(parsed.uncertainty) ? parsed.uncertainty : null, uncertaintyHigh: unit(parsed.uncertaintyHigh) ? parsed.uncertaintyHigh : null };
   const weights = new Map(
     db
       .prepare<[string, string], { sop_uid: string; frame: number; weight: number }>('SELECT sop_uid, frame, weight FROM series_attention WHERE model_hash = ? AND series_uid = ?')
@@ -50,6 +55,6 @@ export function attachSeriesPooled(db: Database.Database, result: PredictionResu
       const w = weights.get(`${im.sopInstanceUid}\0${im.frame}`);
       return w === undefined ? im : { ...im, attention: w };
     }),
-    series: result.series.map((s) => ({ ...s, pooled: { method: parsed!.method as string, scores: parsed!.scores as number[] } })),
+    series: result.series.map((s) => ({ ...s, pooled })),
   };
 }

@@ -1,7 +1,8 @@
 // Series classifiers trained from series labels alone (multiple-instance learning): each
 // labelled series is a bag of its slices' cached backbone features (features.ts); a gated
 // attention head (models/training/mil.ts) learns the series' class and, on the way, which
-// slices carry it. `lumen train --level series` and the Training tab's "Series (MIL)" run
+// slices carry it; an anchored ensemble on the series' pooled features gives each series an
+// uncertainty (models/training/series-ensemble.ts). `lumen train --level series` and the Training tab's "Series (MIL)" run
 // trainSeriesClassifier; prediction with the package is in mil.ts (apart, because train.ts
 // imports the prediction module and this file imports train.ts).
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +15,8 @@ import { createClassifier } from '../../models';
 import { exportOnnx } from '../../models/onnx';
 import { PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
 import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
+import { SERIES_ENSEMBLE_BIN, seriesEnsembleBytes } from '../../models/package/series-ensemble';
+import { trainSeriesEnsemble, type SeriesEnsemble } from '../../models/training/series-ensemble';
 import { activeBackend, initBackend } from '../../models/runtime';
 import { calibrateOnValidation, calibrationMetrics, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
 import { evaluateSeriesLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
@@ -60,6 +63,8 @@ export interface SeriesTrainResult {
   backend: string | null;
   /** Temperature scaling of the series scores, fitted on the validation series (models/training/calibration.ts). */
   calibration: CalibrationRecord;
+  /** The series uncertainty heads (models/training/series-ensemble.ts, series-ensemble.bin): how many, the validation series' uncertainties, seconds to train. */
+  ensemble: { heads: number; validation: SeriesEnsemble['validation']; seconds: number };
 }
 
 const METHOD = 'gated attention pooling over slice features (Ilse et al. 2018), trained from series labels';
@@ -149,6 +154,13 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const calibration = calibrateOnValidation(bags.validation.map((b) => predictBag(fitted.head, b).scores), labelsOf(bags.validation), { unit: 'series', classNames });
     const head = calibration.applied ? withTemperature(fitted.head, calibration.temperature) : fitted.head;
 
+    // The series uncertainty heads on the pooled features of the training series (seconds).
+    progress({ phase: 'training', fraction: null, message: 'Training the series uncertainty heads on the pooled features' });
+    const ensembleStarted = Date.now();
+    const ensemble = trainSeriesEnsemble(head, bags.train, bags.validation, { seed });
+    const ensembleSeconds = (Date.now() - ensembleStarted) / 1000;
+    check();
+
     progress({ phase: 'evaluating', fraction: null, message: 'Evaluating each test series' });
     const predictOf = (list: SeriesBag[]) => list.map((b) => predictBag(head, b));
     const val = predictOf(bags.validation);
@@ -177,7 +189,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     };
     const finalModel = standaloneModel(classifier, spec, inputSize);
     const name = opts.name ?? path.basename(path.resolve(opts.out));
-    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration });
+    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration, ensemble });
     const metadata = await savePackage(
       opts.out,
       finalModel,
@@ -189,13 +201,13 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
         calibration,
         seriesHead,
       },
-      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head) } },
+      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble) } },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
     writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series' }));
 
     // The test series' predictions go into the library's store, as an image run's do.
-    const result = seriesResult(metadata, bags.test, test);
+    const result = seriesResult(metadata, bags.test, test, { heads: ensemble.heads, high: ensemble.validation.p95 });
     saveSeriesPredictions(opts.library, result, { dir: opts.out, metadata }, { split: 'test' });
     opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series AUC ${testEval.auc.toFixed(3)}` });
@@ -204,6 +216,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
       history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
       split: { patients, series: seriesCounts, warnings: split.warnings },
       features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend, calibration,
+      ensemble: { heads: ensemble.heads.heads.length, validation: ensemble.validation, seconds: ensembleSeconds },
     };
   } finally {
     classifier.dispose();
@@ -223,7 +236,7 @@ function pct(x: number): string {
 function modelCard(a: {
   name: string; opts: TrainOptions; spec: string; inputSize: number; classNames: string[]; seed: number; dataSummary: ReturnType<typeof summarise>;
   seriesCounts: { train: number; validation: number; test: number }; test: TestEvaluation; threshold?: number; fitted: ReturnType<typeof fitMil>; backend: string | null;
-  calibration: CalibrationRecord;
+  calibration: CalibrationRecord; ensemble: SeriesEnsemble;
 }): string {
   const c = a.calibration;
   const ece = (x: { eceBefore: number; eceAfter: number }) => `ECE ${x.eceBefore.toFixed(3)} before, ${x.eceAfter.toFixed(3)} after`;
@@ -253,7 +266,7 @@ function modelCard(a: {
     c.applied
       ? `Series scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation series (${c.validation.n}; ${ece(c.validation)})${c.test ? `; test series ${ece(c.test)}` : ''}. The temperature is part of the head's classifier, so the slices' scores share it; the threshold was chosen on calibrated scores.`
       : `No temperature applied (T = 1): ${c.reason ?? 'the temperature fitted on the validation series did not lower both their NLL and their ECE'} (${c.validation.n} validation series, ECE ${c.validation.eceBefore.toFixed(3)}).`,
-    'No uncertainty heads: a series-head package gives no uncertainty for its series or slices.',
+    `Series uncertainty: ${a.ensemble.heads.heads.length} uncertainty heads on the series head's pooled features (an anchored ensemble over bootstrap resamples of the training series, ${SERIES_ENSEMBLE_BIN}); each series' uncertainty is their mutual information / log K, 0 to 1. ${a.ensemble.validation.p95 === null ? 'No validation series set what is high.' : `On the ${a.ensemble.validation.n} validation series: mean ${a.ensemble.validation.mean.toFixed(3)}, high above ${a.ensemble.validation.p95.toFixed(3)}.`} A slice has no uncertainty of its own.`,
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',
   ].join('\n');

@@ -1,11 +1,15 @@
 // Prediction with a package trained from series labels (multiple-instance learning,
 // mil-train.ts): every slice's backbone features from the package's model.onnx, then the
 // package's attention head (models/training/mil.ts, series-head.bin) per series, giving the
-// series' pooled score and each slice's attention weight beside the slice's own scores.
+// series' pooled score and each slice's attention weight beside the slice's own scores, and
+// with the package's series uncertainty heads (series-ensemble.bin) the series' uncertainty.
 // predict.ts's predictSeries comes here for a package with a series head.
 import type { ImageScores, PredictionResult } from '../../common/contract/models';
 import type { LoadedPackage, PackageMetadata, Preprocessing } from '../../models/package';
 import { readSeriesHead } from '../../models/package/series-head';
+import { readSeriesEnsemble } from '../../models/package/series-ensemble';
+import type { EnsembleHeads } from '../../models/training/ensemble';
+import { seriesUncertainty } from '../../models/training/series-ensemble';
 import { predictBag, type MilHead, type MilPrediction } from '../../models/training/mil';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
@@ -19,18 +23,28 @@ export function featureSpec(weightsHash: string, preprocessing: Preprocessing, i
   return { weightsHash, preprocessing, inputSize, copies: 1, augmentation: NO_AUGMENTATION, seed };
 }
 
-/** A prediction of series by a series head: every slice's own scores and attention weight, each series' pooled score. */
-export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: string; images: ImageRef[] }[], predictions: MilPrediction[]): PredictionResult {
+/** The series head's uncertainty heads and what "high" is for them, or null for a package without them. */
+export interface SeriesUncertaintyHeads {
+  heads: EnsembleHeads;
+  high: number | null;
+}
+
+/**
+ * A prediction of series by a series head: every slice's own scores and attention weight, each
+ * series' pooled score and, with the package's series uncertainty heads, its uncertainty.
+ */
+export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: string; images: ImageRef[] }[], predictions: MilPrediction[], ensemble: SeriesUncertaintyHeads | null): PredictionResult {
   const images: ImageScores[] = [];
   const series: PredictionResult['series'] = [];
   bags.forEach((b, i) => {
     const p = predictions[i];
-    // A series head has no uncertainty heads: null, never a made-up number.
+    // The uncertainty heads are the series': a slice has none (null, never a made-up number).
     b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k], uncertainty: null }));
     const k = p.instanceScores[0].length;
     const mean = Array.from({ length: k }, (_, c) => p.instanceScores.reduce((a, s) => a + s[c], 0) / p.instanceScores.length);
     const max = Array.from({ length: k }, (_, c) => Math.max(...p.instanceScores.map((s) => s[c])));
-    series.push({ seriesInstanceUid: b.seriesInstanceUid, images: b.images.length, mean, max, pooled: { method: 'gated-attention', scores: p.scores } });
+    const uncertainty = ensemble ? seriesUncertainty(ensemble.heads, p.pooled) : null;
+    series.push({ seriesInstanceUid: b.seriesInstanceUid, images: b.images.length, mean, max, pooled: { method: 'gated-attention', scores: p.scores, uncertainty, uncertaintyHigh: ensemble?.high ?? null } });
   });
   return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString() };
 }
@@ -63,6 +77,7 @@ export async function scoreSeriesWithHead(
 ): Promise<PredictionResult> {
   const head: MilHead = readSeriesHead(pkg.dir, pkg.metadata)!;
   const meta = pkg.metadata;
+  const ensemble = readSeriesEnsemble(pkg.dir, meta);
   const f = await extractFeatures(pkg.onnxPath, featureSpec(`package ${meta.contentHash}`, meta.preprocessing, meta.inputSize, 0), images, featureCacheDir(opts.library.dir), {
     signal: opts.signal,
     onProgress: (done, total) => opts.onProgress?.({ done, total }),
@@ -75,7 +90,7 @@ export async function scoreSeriesWithHead(
     by.set(im.seriesInstanceUid, b);
   });
   const bags = [...by.values()];
-  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)));
+  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: ensemble.header.validation.p95 });
 }
 
 /** Stores a series-head prediction: the slices' scores as every prediction's, the series' pooled scores and attention beside them (migration 11). */

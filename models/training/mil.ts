@@ -46,6 +46,8 @@ export interface MilPrediction {
   attention: number[];
   /** Per slice: softmax(W x_k + b), the slice's own scores under the same classifier. */
   instanceScores: number[][];
+  /** The series' pooled features sum_k a_k x_k (standardised slices), what W and b score: the input of the series' uncertainty heads (series-ensemble.ts). */
+  pooled: Float32Array;
 }
 
 export interface MilFitConfig {
@@ -233,14 +235,14 @@ function standardised(h: Pick<MilHead, 'dim' | 'mean' | 'std'>, bag: Bag): Float
 export function predictBag(h: MilHead, bag: Bag): MilPrediction {
   if (bag.instances.length === 0) throw new Error('A series with no slices has no score.');
   const xs = standardised(h, bag);
-  const { a, p } = forward(h, xs);
+  const { a, p, z } = forward(h, xs);
   const instanceScores = xs.map((x) => {
     const l = Array.from(h.b, Number);
     for (let d = 0; d < h.dim; d++) for (let c = 0; c < h.classes; c++) l[c] += x[d] * h.W[d * h.classes + c];
     softmaxInPlace(l);
     return l;
   });
-  return { scores: Array.from(p), attention: Array.from(a), instanceScores };
+  return { scores: Array.from(p), attention: Array.from(a), instanceScores, pooled: Float32Array.from(z) };
 }
 
 function macroAuc(scores: number[][], labels: number[], k: number): number {

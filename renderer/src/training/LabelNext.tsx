@@ -28,6 +28,7 @@ const MEASURE_TEXT: Record<SuggestResult['uncertaintyMeasure'], string> = {
   'mutual-information': 'Uncertainty: how much the model\'s uncertainty heads disagree (mutual information).',
   entropy: 'Uncertainty: entropy of the mean scores (the model has no uncertainty heads).',
 };
+const SERIES_MEASURE_TEXT = "Uncertainty: how much the series head's uncertainty heads disagree on each series (mutual information).";
 
 export function LabelNext({ packages, seriesUid, openSeries, generation }: LabelNextProps) {
   const [packageDir, setPackageDir] = useState('');
@@ -46,7 +47,7 @@ export function LabelNext({ packages, seriesUid, openSeries, generation }: Label
       setQueue(r.suggestions);
       setStatus(
         r.suggestions.length
-          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}). ${r.uncertaintyReason ? `Uncertainty: entropy. ${r.uncertaintyReason}` : MEASURE_TEXT[r.uncertaintyMeasure]}${r.note ? ` ${r.note}` : ''}`
+          ? `${r.suggestions.length} of ${r.unlabelledSeries} unlabelled series, most useful first (${r.model.name}). ${r.uncertaintyReason ? `Uncertainty: entropy. ${r.uncertaintyReason}` : r.uncertaintyOf === 'series' && r.uncertaintyMeasure === 'mutual-information' ? SERIES_MEASURE_TEXT : MEASURE_TEXT[r.uncertaintyMeasure]}${r.note ? ` ${r.note}` : ''}`
           : r.note ?? 'No unlabelled series.',
       );
     } else if (job.cancelled) setStatus('Cancelled.');

@@ -2,7 +2,9 @@
 // electron/training/mil.ts): the series' own score, pooled by attention over its slices, and a
 // strip with one bar per slice whose height is the slice's attention weight (scaled to the
 // largest). Clicking a bar goes to that slice. Shown only when the prediction has pooled scores.
+// With the package's series uncertainty heads, the series' uncertainty is under its score.
 import type { ImageScores, PredictionResult } from '../../../common/contract/models';
+import { SeriesUncertainty } from './Uncertainty';
 import './series-attention.css';
 
 export function SeriesAttention(props: {
@@ -27,6 +29,7 @@ export function SeriesAttention(props: {
         <strong>{result.classNames[top]}</strong> {(pooled.scores[top] * 100).toFixed(1)}%
         {pooled.scores.length > 2 ? '' : ` · ${result.classNames[1 - top]} ${(pooled.scores[1 - top] * 100).toFixed(1)}%`}
       </p>
+      <SeriesUncertainty pooled={pooled} classNames={result.classNames} />
       <h3>Which slices mattered</h3>
       <div className="attention-strip" role="group" aria-label="Attention weight per slice">
         {images.map((img, k) => (

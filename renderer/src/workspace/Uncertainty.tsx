@@ -1,6 +1,8 @@
 // An image's uncertainty beside its scores in the Classifier panel: the package's uncertainty
 // heads' disagreement (models/training/ensemble.ts), 0 to 1, called high above the 95th
 // percentile of the package's validation split. A package without heads says so: no number.
+// A series-head package's uncertainty is the series' (models/training/series-ensemble.ts),
+// shown under the series score (SeriesUncertainty, in SeriesAttention.tsx).
 import type { ImageScores, PredictionResult } from '../../../common/contract/models';
 import './uncertainty.css';
 
@@ -12,14 +14,17 @@ export function uncertaintyLevel(u: number | null | undefined, high: number | nu
   return u > high ? 'high' : 'usual';
 }
 
-export function uncertaintyTooltip(high: number | null | undefined): string {
+export function uncertaintyTooltip(high: number | null | undefined, unit: 'image' | 'series' = 'image'): string {
+  const units = unit === 'image' ? 'images' : 'series';
   return [
-    "Uncertainty: how much the model's uncertainty heads (extra classifiers trained on the same features) disagree on this image,",
+    unit === 'image'
+      ? "Uncertainty: how much the model's uncertainty heads (extra classifiers trained on the same features) disagree on this image,"
+      : "Uncertainty: how much the series head's uncertainty heads (extra classifiers trained on the same pooled slice features) disagree on this series,",
     'from 0 (they agree) to 1 (each is sure, and they split between classes).',
     typeof high === 'number'
-      ? `High means above ${high.toFixed(2)}, what 95% of the validation images stayed under: the image may be unlike the images the model was trained on, so its score deserves less trust.`
+      ? `High means above ${high.toFixed(2)}, what 95% of the validation ${units} stayed under: the ${unit} may be unlike the ${units} the model was trained on, so its score deserves less trust.`
       : '',
-    'It is not the score: a score near 50% with low uncertainty is an image all heads find ambiguous in the same way.',
+    `It is not the score: a score near 50% with low uncertainty is ${unit === 'image' ? 'an image' : 'a series'} all heads find ambiguous in the same way.`,
   ].filter(Boolean).join(' ');
 }
 
@@ -27,10 +32,17 @@ export function uncertaintyTooltip(high: number | null | undefined): string {
 export function ImageUncertainty({ image, result }: { image: ImageScores; result: PredictionResult }) {
   const u = image.uncertainty;
   if (typeof u !== 'number') {
-    // A series head's result (pooled series scores): Lumen trains uncertainty heads only beside an image head.
-    const seriesHead = result.series.some((s) => s.pooled);
-    const why = seriesHead
-      ? 'A series-head package has no uncertainty heads: Lumen trains them only beside an image head, not beside a series head. Label next ranks its series by the entropy of the series score instead.'
+    // A series head's result (pooled series scores): its uncertainty heads judge the series, not a slice.
+    const pooled = result.series.find((s) => s.seriesInstanceUid === image.seriesInstanceUid)?.pooled;
+    if (pooled && typeof pooled.uncertainty === 'number') {
+      return (
+        <p className="uncertainty muted small" data-testid="image-uncertainty" title="A series head's uncertainty heads judge the series as a whole (its slices' features pooled by attention), not each slice: the series' uncertainty is under the series score.">
+          Uncertainty is the series' (below)
+        </p>
+      );
+    }
+    const why = pooled
+      ? 'This series-head package has no series uncertainty heads (it was trained by a Lumen that did not make them: train it again to get them), or these scores were stored before it did. Label next ranks its series by the entropy of the series score instead.'
       : 'This model package has no uncertainty heads (train it again with Lumen to get them), or the scores were stored before uncertainties were.';
     return (
       <p className="uncertainty muted small" data-testid="image-uncertainty" title={why}>
@@ -43,6 +55,22 @@ export function ImageUncertainty({ image, result }: { image: ImageScores; result
   return (
     <p className="uncertainty" data-testid="image-uncertainty" data-level={level ?? ''} title={uncertaintyTooltip(result.uncertaintyHigh)}>
       <span>{result.classNames[top]} {image.scores[top].toFixed(2)}</span>
+      <span className="uncertainty-value"> ± uncertainty {u.toFixed(2)}</span>
+      {level && <span className={`uncertainty-level ${level}`}>{level}</span>}
+      <span className="uncertainty-help" aria-hidden="true">?</span>
+    </p>
+  );
+}
+
+/** The line under a series-head package's series score: the series' uncertainty, or nothing without one (the slice line says why). */
+export function SeriesUncertainty({ pooled, classNames }: { pooled: NonNullable<PredictionResult['series'][number]['pooled']>; classNames: string[] }) {
+  const u = pooled.uncertainty;
+  if (typeof u !== 'number') return null;
+  const top = pooled.scores.indexOf(Math.max(...pooled.scores));
+  const level = uncertaintyLevel(u, pooled.uncertaintyHigh);
+  return (
+    <p className="uncertainty" data-testid="series-uncertainty" data-level={level ?? ''} title={uncertaintyTooltip(pooled.uncertaintyHigh, 'series')}>
+      <span>{classNames[top]} {pooled.scores[top].toFixed(2)}</span>
       <span className="uncertainty-value"> ± uncertainty {u.toFixed(2)}</span>
       {level && <span className={`uncertainty-level ${level}`}>{level}</span>}
       <span className="uncertainty-help" aria-hidden="true">?</span>
