@@ -154,13 +154,55 @@ export function tidyInterruptedWrites(parent: string): string[] {
   return restored;
 }
 
+/** An error as Node's fs gives it: `code` and `path` set, the message in Node's form. */
+function fsError(code: string, syscall: string, p: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${syscall} '${p}'`), { code, syscall, path: p });
+}
+
+/**
+ * `mkdir -p` that always ends: creates `dir` and the folders missing above it, one level at a
+ * time, each with `mode` (less the umask), and returns the first folder it created (undefined
+ * when `dir` was there), as mkdirSync(dir, { recursive: true }) does. Node's recursive mkdir
+ * loops for ever when mkdir answers ENOENT although the parent exists (procfs:
+ * `lumen serve --data-dir /proc/x`); here each level is tried once and its error thrown, and a
+ * file in the way is EEXIST (at `dir`) or ENOTDIR (above it), as Node says it.
+ */
+export function makeDirs(dir: string, mode: number): string | undefined {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; ; d = path.dirname(d)) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw fsError(d === target ? 'EEXIST' : 'ENOTDIR', 'mkdir', target);
+      break;
+    }
+    missing.push(d);
+    if (d === path.dirname(d)) break;
+  }
+  const first = missing.at(-1);
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d, { mode });
+    } catch (err) {
+      // Made meanwhile by another process: fine as long as it is a folder.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw err;
+    }
+  }
+  return first;
+}
+
 /**
  * Creates `dir` (and missing parents) private to the user, and tightens `dir` when it already
  * exists; `tighten: false` leaves an existing folder as it is (a folder the user chose to write into).
  */
 export function ensurePrivateDir(dir: string, options: { tighten?: boolean } = {}): void {
   const target = path.resolve(dir);
-  const first = fs.mkdirSync(target, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const first = makeDirs(target, PRIVATE_DIR_MODE);
   if (first === undefined && options.tighten === false) return;
   // mkdir's mode passes through the umask: set it on every folder this call created, and on `dir`.
   for (let d = target; ; d = path.dirname(d)) {

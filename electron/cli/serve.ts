@@ -23,12 +23,22 @@ export const command: Command = {
     if (backend === undefined) throw new CliError(`--backend must be one of ${BackendName.options.join(', ')}, not "${values.backend!.slice(0, 40)}".`, 2);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
     // Checked before serving: the engine would otherwise serve the page and fail every request.
+    // A folder is made in it and removed again: access() says yes to root everywhere, and to
+    // folders of /proc and /sys that take no new entries.
     try {
       ensurePrivateDir(dataDir, { tighten: false });
       fs.accessSync(dataDir, fs.constants.W_OK);
+      fs.rmdirSync(fs.mkdtempSync(path.join(dataDir, '.lumen-check-')));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'the file system is read-only' : `error ${code ?? 'unknown'}`;
+      const why =
+        code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+        : code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way'
+        : code === 'EROFS' ? 'the file system is read-only'
+        : code === 'ENOENT' ? 'no folder can be made there'
+        : code === 'ENAMETOOLONG' ? 'the name is too long'
+        : code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' ? 'the name holds a character no file name can'
+        : `error ${code ?? 'unknown'}`;
       throw new CliError(`cannot create or write to the data folder ${dataDir} (${why}). Name a folder you can write to with --data-dir.`, 1);
     }
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
