@@ -60,7 +60,7 @@ export function whyKept(kept: CopyQuality, skipped: CopyQuality): string {
   return 'the two are alike, so the one found first was kept';
 }
 
-/** The reason shown for the copy that was skipped. */
-export function duplicateReason(sopInstanceUid: string, keptFile: string, why: string): string {
-  return `duplicate: the same image (SOP Instance UID ${sopInstanceUid}) as ${keptFile}, which the library keeps: ${why}. Delete one of the two if you do not need both.`;
+/** The reason shown for the copy that was skipped (of an image, or of a result document: an SR or Parametric Map). */
+export function duplicateReason(sopInstanceUid: string, keptFile: string, why: string, what: 'image' | 'result document' = 'image'): string {
+  return `duplicate: the same ${what} (SOP Instance UID ${sopInstanceUid}) as ${keptFile}, which the library keeps: ${why}. Delete one of the two if you do not need both.`;
 }

@@ -38,6 +38,13 @@ interface InstanceRow {
   missing: number;
 }
 
+/** A second copy as the library records it: its size and time, and the SOP Instance UID both copies carry. */
+interface CopyRecord {
+  size: number;
+  mtimeMs: number;
+  sopInstanceUid: string;
+}
+
 interface QueuedFile {
   file: string;
   /** Set when the file was named by a DICOMDIR. */
@@ -81,7 +88,7 @@ export class Importer {
   private readonly studiesWritten = new Set<string>();
   private readonly missingFound = new Set<string>();
   /** Files skipped as a second copy of an image, to compare with the copy kept. */
-  private readonly duplicates: { file: string; sopInstanceUid: string }[] = [];
+  private readonly duplicates: { file: string; sopInstanceUid: string; copy: CopyRecord }[] = [];
   private readonly counts = { scanned: 0, imported: 0, results: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
   private readonly now = new Date().toISOString();
   private phase: ImportProgress['phase'] = 'scanning';
@@ -143,9 +150,14 @@ export class Importer {
           @bits_allocated, @has_pixel_data, @content_date, 0, @imported_at
         )`),
       upsertError: db.prepare(
-        `INSERT INTO import_errors (path, reason, at, kind, kept_path) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at, kind = excluded.kind, kept_path = excluded.kept_path`,
+        `INSERT INTO import_errors (path, reason, at, kind, kept_path, file_size, mtime_ms, sop_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at, kind = excluded.kind, kept_path = excluded.kept_path,
+           file_size = excluded.file_size, mtime_ms = excluded.mtime_ms, sop_uid = excluded.sop_uid`,
       ),
+      duplicateByPath: db.prepare<[string], { reason: string; kept_path: string | null; file_size: number | null; mtime_ms: number | null; sop_uid: string | null }>(
+        "SELECT reason, kept_path, file_size, mtime_ms, sop_uid FROM import_errors WHERE path = ? AND kind = 'duplicate'",
+      ),
+      resultBySop: db.prepare<[string], { path: string; file_size: number | null; mtime_ms: number | null }>('SELECT path, file_size, mtime_ms FROM result_documents WHERE sop_uid = ?'),
       clearError: db.prepare('DELETE FROM import_errors WHERE path = ?'),
       underRoot: db.prepare<[string, string], InstanceRow>(
         'SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path >= ? AND path < ?',
@@ -255,9 +267,9 @@ export class Importer {
     if (!this.scanDone) this.progress();
   }
 
-  private addError(file: string, reason: string, kind: ImportIssueKind = 'error', keptFile?: string): void {
+  private addError(file: string, reason: string, kind: ImportIssueKind = 'error', keptFile?: string, copy?: CopyRecord): void {
     this.errors.push(keptFile ? { file, reason, kind, keptFile } : { file, reason, kind });
-    this.statements.upsertError.run(file, reason, this.now, kind, keptFile ?? null);
+    this.statements.upsertError.run(file, reason, this.now, kind, keptFile ?? null, copy?.size ?? null, copy?.mtimeMs ?? null, copy?.sopInstanceUid ?? null);
   }
 
   private progress(force = false): void {
@@ -313,6 +325,12 @@ export class Importer {
       return;
     }
     if (heldResult) forgetResultFile(this.db, file);
+    // A second copy whose decision stands: neither it nor the copy kept changed since.
+    const copy = heldResult ? undefined : this.statements.duplicateByPath.get(file);
+    if (copy?.kept_path && copy.sop_uid && copy.file_size === stat.size && copy.mtime_ms === stat.mtimeMs && this.keepsUnchanged(copy.sop_uid, copy.kept_path)) {
+      this.addError(file, copy.reason, 'duplicate', copy.kept_path, { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: copy.sop_uid });
+      return;
+    }
     // Filed before schema 19, without size and time: read once more to record them, and counted
     // as what it was, already in the library.
     const resultCount = !heldResult ? 'imported' : heldResult.file_size === null ? 'unchanged' : 'changed';
@@ -360,8 +378,9 @@ export class Importer {
     if (holder && holder.path !== file) {
       if (fs.existsSync(holder.path)) {
         // Which copy stays is decided once the headers are all read (settleDuplicates).
-        this.addError(file, duplicateReason(meta.sopInstanceUid, holder.path, 'it was found first'), 'duplicate', holder.path);
-        this.duplicates.push({ file, sopInstanceUid: meta.sopInstanceUid });
+        const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: meta.sopInstanceUid };
+        this.addError(file, duplicateReason(meta.sopInstanceUid, holder.path, 'it was found first'), 'duplicate', holder.path, copy);
+        this.duplicates.push({ file, sopInstanceUid: meta.sopInstanceUid, copy });
         if (known) this.forget(known);
         return;
       }
@@ -406,6 +425,13 @@ export class Importer {
       return false;
     }
     if (known) this.forget(known);
+    const holder = this.statements.resultBySop.get(doc.sopInstanceUid);
+    if (holder && holder.path !== file && fs.existsSync(holder.path)) {
+      // A second copy: the one found first stays (an SR or a map is not decoded to compare).
+      const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: doc.sopInstanceUid };
+      this.addError(file, duplicateReason(doc.sopInstanceUid, holder.path, 'it was found first', 'result document'), 'duplicate', holder.path, copy);
+      return true;
+    }
     saveResultDocument(this.db, doc, file, stat, this.now);
     this.statements.clearError.run(file);
     this.counts[countAs]++;
@@ -424,19 +450,19 @@ export class Importer {
       if (!q) quality.set(file, (q = judgeCopy(file)));
       return q;
     };
-    for (const { file, sopInstanceUid } of this.duplicates) {
+    for (const { file, sopInstanceUid, copy } of this.duplicates) {
       if (this.opts.signal?.aborted) return;
       const holder = this.statements.bySop.get(sopInstanceUid);
       if (!holder || holder.path === file) continue;
       this.currentFile = file;
       this.progress();
       if (sameBytes(file, holder.path)) {
-        this.setError(file, duplicateReason(sopInstanceUid, holder.path, 'the two files are identical'), 'duplicate', holder.path);
+        this.setError(file, duplicateReason(sopInstanceUid, holder.path, 'the two files are identical'), 'duplicate', holder.path, copy);
         continue;
       }
       const [candidate, kept] = [await judge(file), await judge(holder.path)];
       if (compareCopies(candidate, kept) <= 0) {
-        this.setError(file, duplicateReason(sopInstanceUid, holder.path, whyKept(kept, candidate)), 'duplicate', holder.path);
+        this.setError(file, duplicateReason(sopInstanceUid, holder.path, whyKept(kept, candidate)), 'duplicate', holder.path, copy);
         continue;
       }
       // The copy found later is the better one: it takes the other's place.
@@ -462,10 +488,31 @@ export class Importer {
           this.writeInstance(parsed, file, stat);
           this.statements.clearError.run(file);
           this.dropError(file);
-          this.setError(holder.path, duplicateReason(sopInstanceUid, file, whyKept(candidate, kept)), 'duplicate', file);
+          this.setError(holder.path, duplicateReason(sopInstanceUid, file, whyKept(candidate, kept)), 'duplicate', file, {
+            size: holder.file_size,
+            mtimeMs: holder.mtime_ms,
+            sopInstanceUid,
+          });
         })
         .immediate();
       await yieldToLoop();
+    }
+  }
+
+  /**
+   * Whether the library still holds `sopInstanceUid` (an image or a result document) from
+   * `keptFile`, and that file is as it was when read: then a second copy that has not changed
+   * either is a duplicate as before, and need not be read (or decoded) again.
+   */
+  private keepsUnchanged(sopInstanceUid: string, keptFile: string): boolean {
+    const image = this.statements.bySop.get(sopInstanceUid);
+    const held = image && !image.missing ? image : this.statements.resultBySop.get(sopInstanceUid);
+    if (!held || held.path !== keptFile) return false;
+    try {
+      const stat = fs.statSync(keptFile);
+      return stat.size === held.file_size && stat.mtimeMs === held.mtime_ms;
+    } catch {
+      return false;
     }
   }
 
@@ -483,9 +530,9 @@ export class Importer {
   }
 
   /** Records an error, or replaces the one this import already recorded for the file. */
-  private setError(file: string, reason: string, kind: ImportIssueKind, keptFile?: string): void {
+  private setError(file: string, reason: string, kind: ImportIssueKind, keptFile?: string, copy?: CopyRecord): void {
     this.dropError(file);
-    this.addError(file, reason, kind, keptFile);
+    this.addError(file, reason, kind, keptFile, copy);
   }
 
   private dropError(file: string): void {

@@ -367,13 +367,19 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 19,
-    description: "each result document's file size and modification time, so that importing its folder again does not read it again",
+    description: "the size and modification time of each result document's file and of each second copy, so that importing their folder again does not read them again",
     sql: `
       -- As instances.file_size and mtime_ms: a result file (SR, Parametric Map) at the same path
       -- with the same size and time is not read and filed again (importer.ts). NULL (filed
       -- before schema 19): read once more on the next import, which fills them.
       ALTER TABLE result_documents ADD COLUMN file_size INTEGER;
       ALTER TABLE result_documents ADD COLUMN mtime_ms REAL;
+      -- A duplicate (a second copy of an image or result the library keeps from kept_path): its
+      -- size, time and SOP Instance UID, so that while neither copy changes it is reported again
+      -- without being read (and, for an image, decoded to compare). NULL for every other kind.
+      ALTER TABLE import_errors ADD COLUMN file_size INTEGER;
+      ALTER TABLE import_errors ADD COLUMN mtime_ms REAL;
+      ALTER TABLE import_errors ADD COLUMN sop_uid TEXT;
     `,
   },
 ];

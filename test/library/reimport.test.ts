@@ -174,3 +174,76 @@ describe('importing a folder the library already holds', () => {
     expect(documents()).toEqual(refiled);
   });
 });
+
+/** The file with `from` replaced by `to` (same length) wherever it occurs, size and modification time kept. */
+function rewriteKeepingTime(file: string, from: string, to: string): void {
+  expect(to).toHaveLength(from.length);
+  const stat = fs.statSync(file);
+  const text = fs.readFileSync(file).toString('latin1');
+  expect(text).toContain(from);
+  fs.writeFileSync(file, Buffer.from(text.split(from).join(to), 'latin1'));
+  fs.utimesSync(file, stat.atime, stat.mtime);
+}
+
+describe('importing a folder again that holds second copies', () => {
+  let work: string;
+  let folder: string;
+  let library: Library;
+  let db: Database.Database;
+
+  beforeAll(() => {
+    work = tmpDir('reimport-copies');
+    folder = path.join(work, 'in');
+    fs.mkdirSync(path.join(folder, 'copies'), { recursive: true });
+    for (let i = 1; i <= 2; i++) writeSlice(path.join(folder, `IM${i}`), slice(i));
+    writeSr(path.join(folder, 'report.dcm'), 'No acute finding.');
+    fs.copyFileSync(path.join(folder, 'IM1'), path.join(folder, 'copies', 'IM1'));
+    fs.copyFileSync(path.join(folder, 'report.dcm'), path.join(folder, 'copies', 'report.dcm'));
+    // Whole seconds, so that rewriteKeepingTime can set a time back exactly (a Date holds no more than milliseconds).
+    const at = new Date('2026-01-02T03:04:05Z');
+    for (const file of ['IM1', 'IM2', 'report.dcm', 'copies/IM1', 'copies/report.dcm']) fs.utimesSync(path.join(folder, file), at, at);
+    library = Library.open(path.join(work, 'lib'));
+    db = new Database(path.join(work, 'lib', LIBRARY_FILE), { readonly: true });
+  });
+  afterAll(() => {
+    db?.close();
+    library?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reports a second copy of an image or a result as a duplicate each time, without reading it again while neither copy changed', async () => {
+    const sorted = <T extends { file: string }>(errors: T[]) => [...errors].sort((a, b) => a.file.localeCompare(b.file));
+    const first = await library.importPaths([folder]);
+    expect(first).toMatchObject({ imported: 3, results: 1, instances: 2 });
+    const copies = sorted(first.errors);
+    expect(copies.map((e) => e.kind)).toEqual(['duplicate', 'duplicate']);
+    // Whichever copy was found first is kept; the other names it.
+    const pairs = [['IM1', 'copies/IM1'], ['report.dcm', 'copies/report.dcm']].map((p) => p.map((f) => path.join(folder, f)));
+    for (const e of copies) expect(pairs.find((p) => p.includes(e.file))!.filter((f) => f !== e.file)).toEqual([e.keptFile]);
+    const report = copies.find((e) => e.file.endsWith('report.dcm'))!;
+    expect(report.reason).toMatch(/^duplicate: the same result document \(SOP Instance UID [0-9.]+\) as .*report\.dcm, which the library keeps/);
+    const documents = () => db.prepare('SELECT sop_uid, path, imported_at FROM result_documents').all();
+    const filed = documents();
+    expect(filed).toHaveLength(1);
+
+    const second = await library.importPaths([folder]);
+    expect(second).toMatchObject({ imported: 0, results: 0, changed: 0, unchanged: 3 });
+    expect(sorted(second.errors)).toEqual(copies);
+    expect(documents()).toEqual(filed);
+
+    // The copy of the image changed, keeping its size and time: the import trusts them and does not read it.
+    const image = copies.find((e) => !e.file.endsWith('report.dcm'))!;
+    const other = `${slice(1).sopUid.slice(0, -1)}7`;
+    rewriteKeepingTime(image.file, slice(1).sopUid, other);
+    const third = await library.importPaths([folder]);
+    expect(third).toMatchObject({ imported: 0, unchanged: 3 });
+    expect(sorted(third.errors)).toEqual(copies);
+
+    // Its time changed too: read again, it is another image now, and imported.
+    touch(image.file, 60);
+    const fourth = await library.importPaths([folder]);
+    expect(fourth).toMatchObject({ imported: 1, unchanged: 3, instances: 3 });
+    expect(fourth.errors.map((e) => e.file)).toEqual([report.file]);
+    expect(library.listInstances(PATIENT_A.seriesUid).map((i) => i.sopInstanceUid)).toContain(other);
+  }, 120_000);
+});
