@@ -359,7 +359,7 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
   switch (ts) {
     case TS.rle:
       return wrap('RLE', () => decodeRle(data, meta));
-    // 8-bit progressive decodes in libjpeg-turbo; 12-bit progressive is refused by jpeg12.ts with the reason.
+    // 8-bit progressive decodes in libjpeg-turbo, 12-bit (sequential or progressive) in jpeg12.ts.
     case TS.jpegBaseline:
     case TS.jpegExtended:
     case TS.jpegProgressive:

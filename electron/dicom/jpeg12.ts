@@ -1,11 +1,14 @@
-// JPEG sequential DCT decoder (ITU T.81, Huffman, baseline and extended:
-// processes 1, 2 and 4) for 12-bit samples, which libjpeg-turbo's 8-bit WASM
-// build cannot read. DICOM uses it for 1.2.840.10008.1.2.4.51 with 12 bits.
-// Written from the standard; it favours clarity over speed (12-bit JPEG is rare).
+// JPEG DCT decoder (ITU T.81, Huffman: sequential baseline and extended,
+// processes 1, 2 and 4, and progressive, processes 10 and 12) for 12-bit
+// samples, which libjpeg-turbo's 8-bit WASM build cannot read. DICOM uses it
+// for 1.2.840.10008.1.2.4.51 with 12 bits and for the retired
+// 1.2.840.10008.1.2.4.55 (full progression) with 12 bits, which dcmtk's
+// dcmcjpeg +ep still writes. Written from the standard; it favours clarity
+// over speed (12-bit JPEG is rare).
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError, UnsupportedCodestream } from './codestream-error';
 import { JpegMarkerReader, afterRestart, jpegIsYcc, scanEnd, startsWithSoi } from './jpeg-markers';
-import { DicomFileError, type InstanceMeta } from './parse';
+import { DicomFileError, transferSyntaxName, type InstanceMeta } from './parse';
 import { errorMessage } from '../../common/errors';
 
 const ZIGZAG = new Uint8Array([
@@ -93,6 +96,13 @@ interface Component {
   dcTable?: HuffmanTable;
   acTable?: HuffmanTable;
   pred: number;
+  /**
+   * Progressive only: every block's quantised coefficients in zigzag order, 16
+   * bits as libjpeg's JCOEF, built up scan by scan; the IDCT runs after the last.
+   */
+  coefs?: Int16Array;
+  /** Progressive only: the quantisation table as at the component's first scan (libjpeg latches it then). */
+  quant?: Int32Array;
 }
 
 function buildHuffman(counts: Uint8Array, values: Uint8Array): HuffmanTable {
@@ -186,7 +196,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
   const qt: Int32Array[] = [];
   const dc: HuffmanTable[] = [];
   const ac: HuffmanTable[] = [];
-  let frame: { precision: number; rows: number; columns: number; comps: Component[]; hMax: number; vMax: number; mcusX: number; mcusY: number } | undefined;
+  let frame: ScanFrame | undefined;
   let restartInterval = 0;
   if (!startsWithSoi(data)) throw new CodestreamError('no JPEG start-of-image marker');
   const reader = new JpegMarkerReader(data);
@@ -221,7 +231,8 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
         break;
       }
       case 0xc0:
-      case 0xc1: {
+      case 0xc1:
+      case 0xc2: {
         const precision = data[seg];
         if (precision !== 8 && precision !== 12) {
           throw new UnsupportedCodestream(
@@ -246,11 +257,11 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
           c.blocksPerLine = mcusX * c.h;
           c.blocksPerColumn = mcusY * c.v;
           c.plane = new Float64Array(c.blocksPerLine * c.blocksPerColumn * 64);
+          if (marker === 0xc2) c.coefs = new Int16Array(c.blocksPerLine * c.blocksPerColumn * 64);
         }
-        frame = { precision, rows, columns, comps, hMax, vMax, mcusX, mcusY };
+        frame = { precision, rows, columns, comps, hMax, vMax, mcusX, mcusY, progressive: marker === 0xc2 };
         break;
       }
-      case 0xc2:
       case 0xc3:
       case 0xc5:
       case 0xc6:
@@ -261,7 +272,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
       case 0xcd:
       case 0xce:
       case 0xcf:
-        throw new UnsupportedCodestream(`12-bit JPEG with SOF marker FF${marker.toString(16).toUpperCase()} (progressive, hierarchical or arithmetic-coded) is not supported: Lumen decodes 12-bit sequential Huffman DCT only. Convert the file (e.g. "dcmdjpeg" to uncompressed).`);
+        throw new UnsupportedCodestream(`12-bit JPEG with SOF marker FF${marker.toString(16).toUpperCase()} (lossless, hierarchical or arithmetic-coded) is not supported: Lumen decodes 12-bit Huffman DCT only, sequential or progressive. Convert the file (e.g. "dcmdjpeg" to uncompressed).`);
       case 0xdd:
         restartInterval = u16(seg);
         break;
@@ -274,11 +285,17 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
           if (!c) throw new CodestreamError('scan names an unknown component');
           c.dcTable = dc[data[seg + 2 + 2 * i] >> 4];
           c.acTable = ac[data[seg + 2 + 2 * i] & 15];
-          if (!c.dcTable || !c.acTable || !qt[c.tq]) throw new CodestreamError('missing Huffman or quantisation table');
+          if (!qt[c.tq]) throw new CodestreamError('missing quantisation table');
           c.pred = 0;
           scomps.push(c);
         }
-        reader.pos = decodeScan(data, segEnd, frame, scomps, qt, restartInterval);
+        if (frame.progressive) {
+          const p = seg + 1 + 2 * ns;
+          reader.pos = decodeProgressiveScan(data, segEnd, frame, scomps, qt, restartInterval, { ss: data[p], se: data[p + 1], ah: data[p + 2] >> 4, al: data[p + 2] & 15 });
+        } else {
+          if (scomps.some((c) => !c.dcTable || !c.acTable)) throw new CodestreamError('missing Huffman table');
+          reader.pos = decodeScan(data, segEnd, frame, scomps, qt, restartInterval);
+        }
         break;
       }
       default:
@@ -286,6 +303,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
     }
   }
   if (!frame) throw new CodestreamError('no JPEG frame header');
+  if (frame.progressive) for (const c of frame.comps) inverseDctAll(c, frame.precision);
   return toSamples(frame, photometric !== undefined && jpegIsYcc(data, photometric));
 }
 
@@ -306,7 +324,11 @@ function decodeBlock(r: BitReader, c: Component, q: Int32Array, out: Float64Arra
     } else if (run === 15) k += 16;
     else break;
   }
-  // Columns into `work`, then rows into the component plane (level shift and clamp come later).
+  inverseDct(coef, c, out, blockRow, blockCol, pass1Bits);
+}
+
+/** One block's dequantised coefficients (natural order) through the IDCT: columns into `work`, then rows into the component plane (level shift and clamp come later). */
+function inverseDct(coef: Float64Array, c: Component, out: Float64Array, blockRow: number, blockCol: number, pass1Bits: number): void {
   const work = new Float64Array(64);
   for (let u = 0; u < 8; u++) idct8(coef, u, 8, work, u, 8, CONST_BITS - pass1Bits);
   const stride = c.blocksPerLine * 8;
@@ -314,10 +336,159 @@ function decodeBlock(r: BitReader, c: Component, q: Int32Array, out: Float64Arra
   for (let y = 0; y < 8; y++) idct8(work, y * 8, 1, out, base + y * stride, 1, CONST_BITS + pass1Bits + 3);
 }
 
+/** Progressive: every block of a component, once all scans are in, dequantised and through the IDCT. */
+function inverseDctAll(c: Component, precision: number): void {
+  const coefs = c.coefs!;
+  // A component no scan named keeps zero coefficients (mid grey), as libjpeg leaves it.
+  const q = c.quant ?? new Int32Array(64);
+  const coef = new Float64Array(64);
+  const pass1 = precision > 8 ? 1 : 2;
+  for (let by = 0; by < c.blocksPerColumn; by++) {
+    for (let bx = 0; bx < c.blocksPerLine; bx++) {
+      const at = (by * c.blocksPerLine + bx) * 64;
+      for (let k = 0; k < 64; k++) coef[ZIGZAG[k]] = coefs[at + k] * q[k];
+      inverseDct(coef, c, c.plane, by, bx, pass1);
+    }
+  }
+}
+
+interface ScanFrame {
+  precision: number;
+  rows: number;
+  columns: number;
+  comps: Component[];
+  hMax: number;
+  vMax: number;
+  mcusX: number;
+  mcusY: number;
+  /** SOF2: coefficients are built up over several scans (T.81 G.1). */
+  progressive: boolean;
+}
+
+/** A progressive scan's spectral selection (Ss to Se) and successive approximation (bit Ah before, Al now). */
+interface Spectral {
+  ss: number;
+  se: number;
+  ah: number;
+  al: number;
+}
+
+/**
+ * One scan of a progressive frame (T.81 G.1.2, as libjpeg's jdphuff.c):
+ * DC first and refinement scans, interleaved or not; AC first and refinement
+ * scans, one component each, with end-of-band runs across blocks. Adds to the
+ * components' coefficients; returns where the scan ends.
+ */
+function decodeProgressiveScan(data: Uint8Array, start: number, frame: ScanFrame, comps: Component[], qt: Int32Array[], restartInterval: number, sp: Spectral): number {
+  const { ss, se, ah, al } = sp;
+  const dcScan = ss === 0;
+  // T.81 G.1.1.1.1: DC alone (and any components), or AC of one component within 1..63.
+  if ((dcScan && se !== 0) || (!dcScan && (se < ss || se > 63 || comps.length !== 1)) || al > 13 || (ah !== 0 && ah !== al + 1)) {
+    throw new CodestreamError(`progressive scan with spectral selection ${ss} to ${se} and successive approximation bits ${ah} to ${al} over ${comps.length} component(s), which T.81 does not allow`);
+  }
+  for (const c of comps) {
+    if (dcScan && ah === 0 && !c.dcTable) throw new CodestreamError('missing Huffman table');
+    if (!dcScan && !c.acTable) throw new CodestreamError('missing Huffman table');
+    c.quant ??= qt[c.tq].slice();
+  }
+  const r = new BitReader(data, start);
+  let eobrun = 0;
+  const p1 = 1 << al;
+  const m1 = -1 << al;
+  /** A nonzero coefficient's correction bit in an AC refinement scan. */
+  const refine = (coefs: Int16Array, at: number) => {
+    const v = coefs[at];
+    if (r.bit() && (v & p1) === 0) coefs[at] = v >= 0 ? v + p1 : v + m1;
+  };
+  const block = (c: Component, blockRow: number, blockCol: number) => {
+    const coefs = c.coefs!;
+    const at = (blockRow * c.blocksPerLine + blockCol) * 64;
+    if (dcScan) {
+      if (ah === 0) {
+        const t = r.decode(c.dcTable!);
+        c.pred += t ? extend(r.receive(t), t) : 0;
+        coefs[at] = c.pred * p1;
+      } else if (r.bit()) coefs[at] |= p1;
+      return;
+    }
+    if (ah === 0) {
+      if (eobrun > 0) {
+        eobrun--;
+        return;
+      }
+      for (let k = ss; k <= se; k++) {
+        const rs = r.decode(c.acTable!);
+        const run = rs >> 4;
+        const size = rs & 15;
+        if (size) {
+          k += run;
+          // Past 63 only in a corrupt stream: libjpeg's table sends it to the last coefficient.
+          coefs[at + Math.min(k, 63)] = extend(r.receive(size), size) * p1;
+        } else if (run === 15) k += 15;
+        else {
+          eobrun = (1 << run) - 1 + (run ? r.receive(run) : 0);
+          break;
+        }
+      }
+      return;
+    }
+    let k = ss;
+    if (eobrun === 0) {
+      for (; k <= se; k++) {
+        const rs = r.decode(c.acTable!);
+        let run = rs >> 4;
+        let value = 0;
+        if (rs & 15) value = r.bit() ? p1 : m1;
+        else if (run !== 15) {
+          eobrun = (1 << run) + (run ? r.receive(run) : 0);
+          break;
+        }
+        // Skip `run` zero coefficients, refining the nonzero ones passed over; the new one goes in the next zero.
+        for (; k <= se; k++) {
+          if (coefs[at + k] !== 0) refine(coefs, at + k);
+          else if (--run < 0) break;
+        }
+        if (value && k <= se) coefs[at + k] = value;
+      }
+    }
+    if (eobrun > 0) {
+      for (; k <= se; k++) if (coefs[at + k] !== 0) refine(coefs, at + k);
+      eobrun--;
+    }
+  };
+  let mcu = 0;
+  const restart = () => {
+    r.restart();
+    eobrun = 0;
+    for (const c of comps) c.pred = 0;
+  };
+  if (comps.length === 1) {
+    const c = comps[0];
+    const w = Math.ceil(Math.ceil((frame.columns * c.h) / frame.hMax) / 8);
+    const h = Math.ceil(Math.ceil((frame.rows * c.v) / frame.vMax) / 8);
+    for (let by = 0; by < h; by++) {
+      for (let bx = 0; bx < w; bx++) {
+        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
+        block(c, by, bx);
+        mcu++;
+      }
+    }
+  } else {
+    for (let my = 0; my < frame.mcusY; my++) {
+      for (let mx = 0; mx < frame.mcusX; mx++) {
+        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
+        for (const c of comps) for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) block(c, my * c.v + v, mx * c.h + h);
+        mcu++;
+      }
+    }
+  }
+  return r.end();
+}
+
 function decodeScan(
   data: Uint8Array,
   start: number,
-  frame: { precision: number; rows: number; columns: number; hMax: number; vMax: number; mcusX: number; mcusY: number },
+  frame: ScanFrame,
   comps: Component[],
   qt: Int32Array[],
   restartInterval: number,
@@ -452,6 +623,6 @@ export function decodeJpeg12(data: Uint8Array, meta: InstanceMeta, file: string)
     return decodeJpegDct(data, meta, meta.photometricInterpretation);
   } catch (err) {
     if (err instanceof UnsupportedCodestream) throw err;
-    throw new DicomFileError(file, `a ${meta.bitsStored}-bit JPEG Extended frame cannot be decoded (${errorMessage(err)}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
+    throw new DicomFileError(file, `a ${meta.bitsStored}-bit ${transferSyntaxName(meta.transferSyntaxUid)} frame cannot be decoded (${errorMessage(err)}). The compressed data is corrupt or uses a JPEG process Lumen does not read; convert it with "dcmdjpeg".`);
   }
 }

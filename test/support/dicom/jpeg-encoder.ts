@@ -1,5 +1,5 @@
 // JPEG streams that dcmcjpeg cannot write (restart intervals, one scan per
-// component), from GDCM's IJG libraries through jpeg-restart-encoder.c. The
+// component, progressive with restarts), from GDCM's IJG libraries through jpeg-restart-encoder.c. The
 // encoder is compiled with gcc on first use, once per sample precision, into
 // a folder of the temporary directory named by the source's hash (CI installs
 // g++ and libgdcm-dev for the native benchmark already).
@@ -26,6 +26,8 @@ export interface JpegEncoding {
   colour?: 'rgb' | 'ycc444' | 'ycc422' | 'ycc420';
   /** One scan per component instead of one interleaved scan. */
   separateScans?: boolean;
+  /** DCT only: progressive (IJG's simple progression: spectral selection and successive approximation), SOF2. */
+  progressive?: boolean;
 }
 
 function gdcmInclude(): string {
@@ -65,7 +67,7 @@ export function encodeJpeg(e: JpegEncoding, work: string): Buffer {
   const mode = e.mode === 'dct' ? 'dct' : `lossless:${e.mode.predictor}:${e.mode.pointTransform ?? 0}`;
   const restart = !e.restart ? 'none' : 'mcus' in e.restart ? `mcus:${e.restart.mcus}` : `rows:${e.restart.rows}`;
   const colour = e.components === 1 ? 'grey' : (e.colour ?? 'rgb');
-  execFileSync(encoderFor(build), [mode, String(e.columns), String(e.rows), String(e.components), String(e.precision), restart, colour, e.separateScans ? 'separate' : 'interleaved', input, output], {
+  execFileSync(encoderFor(build), [mode, String(e.columns), String(e.rows), String(e.components), String(e.precision), restart, colour, e.progressive ? 'progressive' : e.separateScans ? 'separate' : 'interleaved', input, output], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return readFileSync(output);

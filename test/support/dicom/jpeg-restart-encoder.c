@@ -1,6 +1,7 @@
 /*
  * A JPEG encoder for test fixtures that dcmcjpeg cannot make: streams with
- * restart intervals (DRI and RSTn markers), and scans of one component each.
+ * restart intervals (DRI and RSTn markers), scans of one component each, and
+ * progressive streams (IJG's simple progression script) with either.
  * It is GDCM's build of the IJG library with the lossless patch
  * (libgdcmjpeg8, 12 and 16, as gdcmconv uses it), compiled once per sample
  * precision by jpeg-encoder.ts; nothing of it is Lumen's decoding.
@@ -11,6 +12,7 @@
  *   restart:  none | mcus:<n> | rows:<n>
  *   colour:   grey | rgb (no transform) | ycc444 | ycc422 | ycc420
  *   scans:    interleaved | separate (one scan per component)
+ *             | progressive (DC and AC scans with successive approximation)
  *   in.raw:   samples, colour interleaved; 1 byte each for 8 bits, else
  *             2 bytes little-endian
  */
@@ -97,6 +99,9 @@ int main(int argc, char **argv) {
     }
     cinfo.scan_info = script;
     cinfo.num_scans = 3;
+  } else if (strcmp(scans, "progressive") == 0) {
+    if (lossless) return fail("progressive is a DCT mode");
+    jpeg_simple_progression(&cinfo);
   }
 
   if (strncmp(restart, "mcus:", 5) == 0) cinfo.restart_interval = atoi(restart + 5);
