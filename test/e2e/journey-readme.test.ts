@@ -3,17 +3,25 @@
 // DICOM that other software made (dcmtk, GDCM): a mammogram-sized image, a CT series of many
 // files, the external sets of journey-external*.test.ts. Each step asserts what the README
 // promises there. Screenshots: test-results/journey-readme-*.png, at 1280×800 and 1024×700.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet } from './external-dicom';
 import { writeReadmeSet, type ReadmeSet } from './external-dicom-readme';
 
 describe('the README, step by step, as a new user', () => {
   let set: ReadmeSet;
-  const session = useUiSession('lumen-journey-readme', (dataDir) => {
+  const session = useUiSession('lumen-journey-readme', async (dataDir) => {
     set = writeReadmeSet(path.join(dataDir, 'incoming'));
     writeExternalSet(path.join(dataDir, 'incoming', 'external'));
+    // A model the user trained earlier under the Training tab's default name.
+    await saveRandomHeadPackage(
+      path.join(dataDir, 'models', 'my-classifier'),
+      { inputSize: 32, seed: 3, sd: 20, headSeed: 5 },
+      { name: 'my-classifier', classNames: ['normal', 'abnormal'], preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+    );
   });
 
   it('starts, imports, views, measures, labels and reads the settings as the README says', async () => {
@@ -137,4 +145,37 @@ describe('the README, step by step, as a new user', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('asks before Start training replaces a model package of the same name', async () => {
+    const { dataDir } = session();
+    const metadata = path.join(dataDir, 'models', 'my-classifier', 'metadata.json');
+    const hash = () => JSON.parse(readFileSync(metadata, 'utf8')).contentHash as string;
+    const trained = hash();
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    // The form's default name is the earlier model's: the panel says so before anything runs.
+    expect(await panel.getByLabel('Name', { exact: true }).inputValue()).toBe('my-classifier');
+    await panel.getByTestId('name-taken').waitFor({ timeout: 60_000 });
+    await panel.getByRole('button', { name: 'Start training' }).click();
+    const ask = panel.getByRole('group', { name: 'Replace my-classifier?' });
+    await ask.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'journey-readme-replace-asks.png') });
+    await ask.getByRole('button', { name: 'Keep it' }).click();
+    await ask.waitFor({ state: 'detached' });
+    // Nothing started, nothing replaced.
+    expect(await panel.getByRole('button', { name: 'Cancel', exact: true }).isDisabled()).toBe(true);
+    expect(hash()).toBe(trained);
+    // Another name: no question, the run starts (and stops for want of labels, saying so).
+    await panel.getByLabel('Name', { exact: true }).fill('my-classifier-2');
+    expect(await panel.getByTestId('name-taken').count()).toBe(0);
+    await panel.getByRole('button', { name: 'Start training' }).click();
+    await panel.getByRole('status').filter({ hasText: /^Training failed: / }).waitFor({ timeout: 120_000 });
+    expect(await panel.getByRole('group', { name: /^Replace / }).count()).toBe(0);
+    expect(hash()).toBe(trained);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

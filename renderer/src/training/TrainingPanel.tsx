@@ -231,7 +231,16 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     }
   }, [job.running, job.result, job.cancelled, job.error, job.jobId]);
 
-  const start = () => {
+  // The package a run under this name would replace (its folder is models/<name>): asked first.
+  const taken = packages.find((p) => p.dir.split(/[\\/]/).filter(Boolean).pop() === form.name.trim()) ?? null;
+  const [askReplace, setAskReplace] = useState(false);
+  const onStart = () => {
+    if (taken && !askReplace) return setAskReplace(true);
+    setAskReplace(false);
+    start(!!taken);
+  };
+
+  const start = (replace: boolean) => {
     setResult(null);
     setCurve([]);
     void job.start(async () => {
@@ -248,7 +257,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
         ...(form.window ? { window: form.window } : {}),
         ...(form.intendedUse ? { intendedUse: form.intendedUse } : {}),
         ...(form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage) ? { backbonePackage: form.backbonePackage } : {}),
-        overwrite: true,
+        // Only a package the user agreed to replace (onStart); any other folder there is refused.
+        overwrite: replace,
       });
       setStatus('Training…');
       showRun();
@@ -355,7 +365,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
       <div>
         <h3 style={{ margin: '0 0 4px' }}>Train</h3>
         <div style={{ display: 'grid', gridTemplateColumns: 'fit-content(84px) minmax(0, 1fr)', gap: 4 }}>
-          <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={set('name')} />
+          <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={(e) => (setAskReplace(false), set('name')(e))} />
+          {taken && (
+            <small className="warn" data-testid="name-taken" style={{ gridColumn: '1 / -1' }}>
+              A model package named “{form.name.trim()}” exists: a run under this name replaces it (you are asked first).
+            </small>
+          )}
           <label htmlFor="tp-variant">Backbone</label>
           <select id="tp-variant" value={form.variant} onChange={set('variant')}>{[...new Set([...released, form.variant, ...CUSTOM_VARIANT_CHOICES])].map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
           <label htmlFor="tp-weights">Backbone weights</label>
@@ -391,9 +406,20 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
         )}
         <div className="run-view" ref={runView}>
           <div className="row">
-            <button type="button" className="primary-button" onClick={start} disabled={job.running}>Start training</button>
+            <button type="button" className="primary-button" onClick={onStart} disabled={job.running}>Start training</button>
             <button type="button" className="text-button" onClick={job.cancel} disabled={!jobId}>Cancel</button>
           </div>
+          {askReplace && taken && (
+            <div className="training-warning" role="group" aria-label={`Replace ${form.name.trim()}?`}>
+              <p style={{ margin: '0 0 6px' }}>
+                <strong>Replace “{form.name.trim()}”?</strong> Training under this name deletes that model package ({variantDisplayName(taken.variant)}, #{taken.contentHash.slice(0, 12)}) and its report when the run ends; it cannot be brought back. Predictions already stored in the library keep its scores. To keep it, give this run another name.
+              </p>
+              <div className="row">
+                <button type="button" className="text-button bad" onClick={onStart}>Replace it and start</button>
+                <button type="button" className="text-button" onClick={() => setAskReplace(false)} autoFocus>Keep it</button>
+              </div>
+            </div>
+          )}
           {status && <div role="status" className="run-status">{status}</div>}
           {jobId && (
             <div>
