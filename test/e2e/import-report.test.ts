@@ -183,6 +183,14 @@ describe('the import report', () => {
     );
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+
+    // The same folder again: nothing is new, and the line says what the library already holds.
+    await importPath(page, mixed);
+    await report.filter({ hasText: 'already in the library' }).waitFor({ timeout: 60_000 });
+    expect(await report.textContent()).toBe(
+      '0 imported, 3 already in the library, 2 files could not be read, 1 duplicate skipped, 2 objects without an image, 1 file not DICOM. Show the list',
+    );
+    await page.screenshot({ path: path.join(resultsDir(), 'import-report-again.png') });
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 120_000);
