@@ -7,7 +7,7 @@
 import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
-import { queryKeys, studyFromJson } from './query';
+import { MAX_MATCHES, queryKeys, studyFromJson, tooManyMatches } from './query';
 import { type SeriesMatch, seriesFromJson } from './series';
 
 /** A QIDO-RS answer larger than this is refused (a hostile or broken server). */
@@ -38,14 +38,14 @@ export class DicomWebClient {
     const params = new URLSearchParams();
     for (const [keyword, value] of Object.entries(queryKeys(query))) if (value !== '') params.set(keyword, value);
     for (const field of ['StudyDescription', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances']) params.append('includefield', field);
-    const body = await this.json(`/studies?${params}`, 'query studies');
+    const body = await this.json(`/studies?${params}`, 'query studies', undefined, MAX_MATCHES.studies);
     return body.map(studyFromJson).filter((s): s is StudyMatch => s !== null);
   }
 
   /** QIDO-RS: the instances of a study (or one series of it), with their series. */
   async searchInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const route = seriesUid ? `/studies/${studyUid}/series/${seriesUid}/instances` : `/studies/${studyUid}/instances`;
-    const body = await this.json(route, 'list the instances of the study', signal);
+    const body = await this.json(route, 'list the instances of the study', signal, MAX_MATCHES.instances);
     const refs: InstanceRef[] = [];
     for (const item of body) {
       const sop = firstString(item, '00080018');
@@ -57,13 +57,13 @@ export class DicomWebClient {
 
   /** QIDO-RS: the series of one study (the app's PACS tab lists them). */
   async searchSeries(studyUid: string): Promise<SeriesMatch[]> {
-    const body = await this.json(`/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription`, 'list the series of the study');
+    const body = await this.json(`/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription`, 'list the series of the study', undefined, MAX_MATCHES.series);
     return body.map(seriesFromJson).filter((s): s is SeriesMatch => s !== null);
   }
 
   /** A QIDO-RS search for at most one study: the app's "Test connection" (reachable, credentials accepted, DICOMweb answering). */
   async probe(): Promise<void> {
-    await this.json('/studies?limit=1', 'answer a test query');
+    await this.json('/studies?limit=1', 'answer a test query', undefined, MAX_MATCHES.studies);
   }
 
   /** WADO-RS: one instance as a DICOM file (the application/dicom part of a multipart/related answer). */
@@ -76,7 +76,8 @@ export class DicomWebClient {
     return dicom.bytes;
   }
 
-  private async json(route: string, what: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  /** A QIDO-RS answer: a list of DICOM JSON objects, at most `most` of them (MAX_MATCHES). */
+  private async json(route: string, what: string, signal: AbortSignal | undefined, most: number): Promise<Record<string, unknown>[]> {
     const answer = await this.request(route, 'application/dicom+json', what, MAX_JSON_BYTES, signal);
     if (answer.status === 204 || answer.bytes.length === 0) return [];
     let parsed: unknown;
@@ -86,6 +87,7 @@ export class DicomWebClient {
       throw new PacsError(`PACS "${this.connection.name}" answered with something that is not DICOM JSON when asked to ${what}.`);
     }
     if (!Array.isArray(parsed)) throw new PacsError(`PACS "${this.connection.name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
+    if (parsed.length > most) throw tooManyMatches(this.connection.name, what, most);
     return parsed.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
   }
 

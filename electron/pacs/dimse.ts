@@ -15,7 +15,7 @@ import { isUid } from '../../common/dicom-uid';
 import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
-import { queryKeys, studyMatch } from './query';
+import { MAX_MATCHES, queryKeys, studyMatch, tooManyMatches } from './query';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
@@ -40,6 +40,8 @@ function rejectReason(reason: number, connection: DimseConnection): { text: stri
 
 export interface DimseOptions {
   timeoutMs?: number;
+  /** The most answers one C-FIND reads, below MAX_MATCHES (a test's flooding peer need not send 10 000). */
+  maxMatches?: number;
 }
 
 type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest> | InstanceType<typeof requests.CEchoRequest>;
@@ -77,26 +79,25 @@ export class GetNotSupported extends PacsError {}
 
 export class DimseClient {
   private readonly timeoutMs: number;
+  private readonly maxMatches: number;
 
   constructor(
     private readonly connection: DimseConnection,
     options: DimseOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxMatches = options.maxMatches ?? Infinity;
   }
 
   /** C-FIND at study level (Study Root). */
   async findStudies(query: StudyQuery): Promise<StudyMatch[]> {
     const keys = { ...queryKeys(query), StudyInstanceUID: '', NumberOfStudyRelatedSeries: '', NumberOfStudyRelatedInstances: '' };
     const request = requests.CFindRequest.createStudyFindRequest(keys);
-    const found: StudyMatch[] = [];
-    request.on('response', (response: any) => {
-      if (!PENDING.has(response.getStatus()) || !response.hasDataset()) return;
-      const e = response.getDataset().getElements() as Record<string, unknown>;
+    return this.find(request, 'query studies', MAX_MATCHES.studies, (e) => {
       const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
       const name = Array.isArray(e.PatientName) ? (e.PatientName[0] as { Alphabetic?: string })?.Alphabetic : e.PatientName;
       const count = (v: unknown) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
-      const match = studyMatch({
+      return studyMatch({
         uid: str(e.StudyInstanceUID),
         patientId: str(e.PatientID),
         patientName: str(name),
@@ -107,23 +108,42 @@ export class DimseClient {
         series: count(e.NumberOfStudyRelatedSeries),
         instances: count(e.NumberOfStudyRelatedInstances),
       });
-      if (match) found.push(match);
     });
-    await this.associate([request], 'query studies');
-    return found;
   }
 
   /** C-FIND at series level: the series of one study (the app's PACS tab lists them). */
   async findSeries(studyUid: string): Promise<SeriesMatch[]> {
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: '', Modality: '', SeriesNumber: '', SeriesDescription: '', NumberOfSeriesRelatedInstances: '' });
-    const found: SeriesMatch[] = [];
+    return this.find(request, 'list the series of the study', MAX_MATCHES.series, (e) =>
+      seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances }),
+    );
+  }
+
+  /**
+   * One C-FIND: each pending answer's data set made a match by `take` (null: not one). After
+   * `limit` answers the association is ended and the query fails: a peer that never stops would
+   * otherwise be read for ever (every answer restarts the silence watchdog) and held in memory.
+   */
+  private async find<T>(request: any, what: string, limit: number, take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<T[]> {
+    limit = Math.min(limit, this.maxMatches);
+    const found: T[] = [];
+    const stop = new AbortController();
+    let answers = 0;
     request.on('response', (response: any) => {
-      if (!PENDING.has(response.getStatus()) || !response.hasDataset()) return;
-      const e = response.getDataset().getElements() as Record<string, unknown>;
-      const match = seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances });
+      if (stop.signal.aborted || !PENDING.has(response.getStatus()) || !response.hasDataset()) return;
+      if (++answers > limit) {
+        stop.abort();
+        return;
+      }
+      const match = take(response.getDataset().getElements() as Record<string, unknown>);
       if (match) found.push(match);
     });
-    await this.associate([request], 'list the series of the study');
+    try {
+      await this.associate([request], what, signal ? AbortSignal.any([signal, stop.signal]) : stop.signal);
+    } catch (err) {
+      if (!stop.signal.aborted || signal?.aborted) throw err;
+    }
+    if (stop.signal.aborted) throw tooManyMatches(this.connection.name, what, limit);
     return found;
   }
 
@@ -135,14 +155,13 @@ export class DimseClient {
   /** C-FIND at image level: the instances of a study (or one series of it). */
   async findInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const request = requests.CFindRequest.createImageFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid ?? '', SOPInstanceUID: '' });
-    const refs: InstanceRef[] = [];
-    request.on('response', (response: any) => {
-      if (!PENDING.has(response.getStatus()) || !response.hasDataset()) return;
-      const e = response.getDataset().getElements() as Record<string, unknown>;
-      if (isUid(e.SOPInstanceUID) && isUid(e.SeriesInstanceUID)) refs.push({ sopInstanceUid: e.SOPInstanceUID, seriesInstanceUid: e.SeriesInstanceUID });
-    });
-    await this.associate([request], 'list the instances of the study', signal);
-    return refs;
+    return this.find(
+      request,
+      'list the instances of the study',
+      MAX_MATCHES.instances,
+      (e): InstanceRef | null => (isUid(e.SOPInstanceUID) && isUid(e.SeriesInstanceUID) ? { sopInstanceUid: e.SOPInstanceUID, seriesInstanceUid: e.SeriesInstanceUID } : null),
+      signal,
+    );
   }
 
   /**

@@ -34,6 +34,19 @@ export interface InstanceRef {
   seriesInstanceUid: string;
 }
 
+/**
+ * The most answers one query reads (QIDO-RS or C-FIND): a PACS that sends more (a C-FIND that
+ * never ends restarts the silence watchdog with every match) is stopped there, not held in memory
+ * and handed to the app. Far above a real search; a study of 200 000 instances is retrieved by series.
+ */
+export const MAX_MATCHES = { studies: 10_000, series: 10_000, instances: 200_000 } as const;
+
+/** What Lumen says when a PACS sends more than MAX_MATCHES answers to one query. */
+export function tooManyMatches(pacs: string, what: string, limit: number): PacsError {
+  const next = /instances/.test(what) ? 'retrieve the study series by series' : 'narrow the search (a patient, a date range, a modality)';
+  return new PacsError(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. ${next[0].toUpperCase()}${next.slice(1)}.`, 'connection');
+}
+
 /** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */
 const field = (key: keyof StudyQuery): PacsHint => ({ code: 'query-field', setting: 'queryField', value: key });
 
