@@ -76,8 +76,9 @@ describe('calibration of a series-head package', () => {
     for (const s of validation) {
       const p = await predictSeries({ library, packageDir: mil.packageDir, seriesUid: s.seriesUid, store: false });
       scores.push(p.series[0].pooled!.scores);
-      // No uncertainty heads: every slice says so with null, never a made-up number.
+      // The uncertainty heads are the series' (mil-uncertainty.test.ts): a slice has none, null, never a made-up number.
       for (const im of p.images) expect(im.uncertainty).toBeNull();
+      expect(p.series[0].pooled!.uncertainty).toBeTypeOf('number');
       labels.push(pkg.metadata.classNames.indexOf(s.label));
     }
     expect(negativeLogLikelihood(scores, labels)).toBeCloseTo(c.validation.nllAfter, 4);
@@ -95,7 +96,7 @@ describe('calibration of a series-head package', () => {
     expect(pkg.metadata.metrics!['test.eceBeforeCalibration']).toBeCloseTo(c.test!.eceBefore, 10);
     expect(pkg.metadata.metrics!['test.eceAfterCalibration']).toBeCloseTo(c.test!.eceAfter, 10);
     expect(pkg.metadata.modelCard).toMatch(/Series scores are temperature-scaled: T = \d+\.\d{3} fitted on the validation series/);
-    expect(pkg.metadata.modelCard).toMatch(/No uncertainty heads: a series-head package/);
+    expect(pkg.metadata.modelCard).toMatch(/^Series uncertainty: 5 uncertainty heads on the series head's pooled features .*A slice has no uncertainty of its own\.$/m);
     // The test predictions the package records are the calibrated ones.
     const recorded = mil.testPredictions.map((t) => t.scores);
     expect(expectedCalibrationError(recorded, mil.testPredictions.map((t) => t.label))).toBeCloseTo(c.test!.eceAfter, 10);

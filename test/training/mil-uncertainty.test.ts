@@ -15,6 +15,7 @@ import { PredictionStore } from '../../electron/library/predictions';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { trainSeriesClassifier, type SeriesTrainResult } from '../../electron/training/mil-train';
 import { predictSeries } from '../../electron/training/predict';
+import { suggestSeries } from '../../electron/training/suggest';
 import { loadPackage } from '../../models/package';
 import { readSeriesEnsemble, SERIES_ENSEMBLE_BIN } from '../../models/package/series-ensemble';
 import { initBackend } from '../../models/runtime';
@@ -105,6 +106,14 @@ describe('series uncertainty heads of a series-head package', () => {
     // The stripes are "high": above what 95% of the validation series stayed under.
     for (const u of far.slice(0, 2)) expect(u).toBeGreaterThan(trained.ensemble.validation.p95!);
   }, 240_000);
+
+  it('puts the series unlike the training data first in lumen suggest', async () => {
+    const r = await suggestSeries({ library, packageDir: milDir(), n: 12, cacheDir: path.join(root, 'cache') });
+    expect(r.uncertaintyMeasure).toBe('mutual-information');
+    expect(r.unlabelledSeries).toBe(12);
+    console.log(`suggested: ${r.suggestions.map((x) => `${unlike.includes(x.seriesInstanceUid) ? 'unlike' : 'like'} ${x.uncertainty.toFixed(3)}`).join(', ')}`);
+    for (const x of r.suggestions.slice(0, 2)) expect(unlike).toContain(x.seriesInstanceUid);
+  }, 120_000);
 
   it('stores the series uncertainty with its pooled score, and lumen predictions reads it back', async () => {
     const uid = unlike[0];
