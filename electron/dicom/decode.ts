@@ -122,8 +122,9 @@ function typedView(bytes: Uint8Array, bitsAllocated: number, signed: boolean): P
 /**
  * Colour spaces in the standard that Lumen leaves unconverted: YBR_PARTIAL_420
  * (PS3.3: encapsulated only, for MPEG-2), HSV (retired), and YBR_PARTIAL_422
- * (retired) from a codec that kept it (uncompressed, it is converted). A JPEG
- * decoder has made RGB of any of them before this is asked.
+ * (retired) from a codec that kept it (RLE, lossless JPEG, JPEG-LS, JPEG 2000;
+ * uncompressed, it is converted). A lossy JPEG decoder has made RGB of the
+ * YCbCr in its stream, whatever the label, before this is asked.
  */
 const UNCONVERTED_COLOUR = new Set(['YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'HSV']);
 
@@ -476,6 +477,13 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
     // 16-bit words (parse.ts refuses wider 4:2:2), converted after masking as YBR_FULL is.
     ybrPartialToRgbWide(pixels as Uint16Array, meta.bitsStored);
     photometric = 'RGB';
+  }
+  if (spp === 3 && photometric === 'YBR_PARTIAL_422' && isEncapsulated(meta.transferSyntaxUid)) {
+    // No encoder writes it (dcmcrle refuses, gdcmconv --rle aborts) and readers disagree (dcm2pnm takes chroma pairs, GDCM aborts).
+    throw new DicomFileError(
+      file,
+      `is ${transferSyntaxName(meta.transferSyntaxUid)} with Photometric Interpretation YBR_PARTIAL_422, which Lumen converts only uncompressed or from lossy JPEG: this codec returns every sample at full resolution, and what a 4:2:2 partial-range label means for them is not settled (other viewers disagree), so the colours would be a guess. Ask for the images as RGB, YBR_FULL or uncompressed.`,
+    );
   }
   if (spp === 3 && UNCONVERTED_COLOUR.has(photometric)) {
     throw new DicomFileError(file, `has Photometric Interpretation ${photometric}, a colour space Lumen does not convert to RGB (it would show false colours). Ask for the images as RGB, or convert them with the software that made them.`);

@@ -203,6 +203,23 @@ describe('what the standard leaves undefined is refused with the reason', () => 
     expect(await refusal(file)).toContain(`uncompressed ${photometric} at 32 bits allocated`);
   });
 
+  it.each([
+    ['RLE Lossless', ['dcmcrle']],
+    ['JPEG-LS Lossless', ['dcmcjpls']],
+    ['JPEG Lossless, Non-Hierarchical, First-Order Prediction', ['dcmcjpeg', '+e1']],
+  ])('%s labelled YBR_PARTIAL_422: refused naming the case, not guessed', async (syntax, encoder) => {
+    // No encoder writes it (dcmcrle refuses YBR_PARTIAL_422, gdcmconv --rle aborts), and the readers
+    // disagree: dcm2pnm reads the full-resolution samples as chroma pairs, gdcmconv --raw aborts.
+    const source = join(dir, 'partial-codec-src.dcm');
+    writeImage(source, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_FULL', pixelBytes: new Uint8Array(4 * 6 * 3).fill(128) });
+    const file = join(dir, `partial-${encoder[0]}.dcm`);
+    execFileSync(encoder[0], [...encoder.slice(1), source, file]);
+    execFileSync('dcmodify', ['-nb', '-m', '(0028,0004)=YBR_PARTIAL_422', file]);
+    const message = await refusal(file);
+    expect(message).toContain(`is ${syntax}`);
+    expect(message).toContain('with Photometric Interpretation YBR_PARTIAL_422, which Lumen converts only uncompressed or from lossy JPEG');
+  });
+
   it('uncompressed YBR_PARTIAL_420 (PS3.3: encapsulated MPEG-2 only): still refused by name', async () => {
     const file = join(dir, 'partial-420.dcm');
     writeImage(file, { rows: 4, columns: 6, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_420', pixelBytes: new Uint8Array(4 * 6 * 3).fill(128) });
