@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildEfficientNet, copyWeights, getVariant, isVariantName, VARIANT_NAMES } from '../../models';
 import { exportOnnx } from '../../models/onnx/export';
-import { removeInside, replaceInside } from '../../common/node/safe-fs';
+import { makeDirs, removeInside, replaceInside } from '../../common/node/safe-fs';
 import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing } from '../../models/package';
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
 import { Library } from '../library/library';
@@ -24,7 +24,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 
 /** Writes with a temp name beside the target and one rename, so a failure leaves no half-written file. */
 function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file), 0o777);
   const temp = `${file}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileSync(temp, bytes);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
-import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
+import { ensurePrivateDir, makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { formatVersionProblem, METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
 
 export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
@@ -50,7 +50,7 @@ export async function exportPackageArchive(dir: string, file: string, options: {
     .filter((n) => statSync(path.join(pkg.dir, n)).isFile())
     .sort((a, b) => (a === METADATA_JSON ? -1 : b === METADATA_JSON ? 1 : a < b ? -1 : a > b ? 1 : 0));
   const target = path.resolve(file);
-  if (!options.newFile) mkdirSync(path.dirname(target), { recursive: true });
+  if (!options.newFile) makeDirs(path.dirname(target), 0o777);
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(temp, 'w');
   try {

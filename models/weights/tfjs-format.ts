@@ -1,8 +1,9 @@
 // TF.js layers format on disk (model.json + binary weight shards), with our own
 // IOHandler over node:fs (tfjs-node's file:// handler is not installed here).
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readRegularFile, readRegularText } from '../../common/node/read-file';
+import { makeDirs } from '../../common/node/safe-fs';
 import path from 'node:path';
 import { errorMessage } from '../../common/errors';
 
@@ -21,7 +22,7 @@ export function fileSystemHandler(dir: string, extraMetadata?: Record<string, un
       if (!(artifacts.modelTopology && typeof artifacts.modelTopology === 'object')) {
         throw new Error('TF.js save: only layers models (JSON topology) are written');
       }
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir, 0o777);
       const data = artifacts.weightData ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : new Uint8Array(0);
       const count = Math.max(1, Math.ceil(data.length / SHARD_BYTES));
       const paths: string[] = [];
