@@ -453,9 +453,14 @@ export class Importer {
     for (const { file, sopInstanceUid, copy } of this.duplicates) {
       if (this.opts.signal?.aborted) return;
       const holder = this.statements.bySop.get(sopInstanceUid);
-      if (!holder || holder.path === file) continue;
+      if (holder?.path === file) continue;
       this.currentFile = file;
       this.progress();
+      if (!holder) {
+        // The copy it met is no longer held (read again in this import, it changed or went): this one goes in.
+        this.db.transaction(() => this.fileInstead(file, sopInstanceUid)).immediate();
+        continue;
+      }
       if (sameBytes(file, holder.path)) {
         this.setError(file, duplicateReason(sopInstanceUid, holder.path, 'the two files are identical'), 'duplicate', holder.path, copy);
         continue;
@@ -466,37 +471,42 @@ export class Importer {
         continue;
       }
       // The copy found later is the better one: it takes the other's place.
-      this.db
-        .transaction(() => {
-          let stat: fs.Stats;
-          let parsed: ParsedDicom;
-          try {
-            stat = fs.statSync(file);
-            parsed = parseHeader(file, stat.size);
-          } catch {
-            return; // changed since it was read: keep what the library has
-          }
-          if (parsed.meta.sopInstanceUid !== sopInstanceUid) return;
-          const misplaced = this.placementProblem(parsed.meta);
-          if (misplaced) {
-            // The better copy names another patient's study or another study's series: the copy
-            // the library holds stays, and the report says why this one was not taken.
-            this.setError(file, misplaced, 'error');
-            return;
-          }
-          this.forget(holder);
-          this.writeInstance(parsed, file, stat);
-          this.statements.clearError.run(file);
-          this.dropError(file);
-          this.setError(holder.path, duplicateReason(sopInstanceUid, file, whyKept(candidate, kept)), 'duplicate', file, {
-            size: holder.file_size,
-            mtimeMs: holder.mtime_ms,
-            sopInstanceUid,
-          });
-        })
-        .immediate();
+      this.db.transaction(() => this.fileInstead(file, sopInstanceUid, { holder, why: whyKept(candidate, kept) })).immediate();
       await yieldToLoop();
     }
+  }
+
+  /**
+   * Files a copy first reported as a duplicate: in place of the copy held (`replaced`, which is
+   * then reported as the duplicate), or where no copy is held any more. Within a transaction.
+   */
+  private fileInstead(file: string, sopInstanceUid: string, replaced?: { holder: InstanceRow; why: string }): void {
+    let stat: fs.Stats;
+    let parsed: ParsedDicom;
+    try {
+      stat = fs.statSync(file);
+      parsed = parseHeader(file, stat.size);
+    } catch {
+      return; // changed since it was read: keep what the library has
+    }
+    if (parsed.meta.sopInstanceUid !== sopInstanceUid) return;
+    const misplaced = this.placementProblem(parsed.meta);
+    if (misplaced) {
+      // The copy names another patient's study or another study's series: the copy the
+      // library holds (if any) stays, and the report says why this one was not taken.
+      this.setError(file, misplaced, 'error');
+      return;
+    }
+    if (replaced) this.forget(replaced.holder);
+    this.writeInstance(parsed, file, stat);
+    this.statements.clearError.run(file);
+    this.dropError(file);
+    if (!replaced) {
+      this.counts.imported++;
+      return;
+    }
+    const { holder, why } = replaced;
+    this.setError(holder.path, duplicateReason(sopInstanceUid, file, why), 'duplicate', file, { size: holder.file_size, mtimeMs: holder.mtime_ms, sopInstanceUid });
   }
 
   /**

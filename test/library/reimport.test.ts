@@ -246,4 +246,28 @@ describe('importing a folder again that holds second copies', () => {
     expect(fourth.errors.map((e) => e.file)).toEqual([report.file]);
     expect(library.listInstances(PATIENT_A.seriesUid).map((i) => i.sopInstanceUid)).toContain(other);
   }, 120_000);
+
+  it('takes a second copy in when the copy kept changes into another image in the same import', async () => {
+    const dir = path.join(work, 'order');
+    fs.mkdirSync(path.join(dir, 'later'), { recursive: true });
+    const image = { ...PATIENT_A, seriesUid: `${PATIENT_A.studyUid}.7`, sopUid: `${PATIENT_A.studyUid}.7.1`, instanceNumber: 1 };
+    writeSlice(path.join(dir, 'A1'), image);
+    fs.copyFileSync(path.join(dir, 'A1'), path.join(dir, 'later', 'A1'));
+    // The copy in later/ comes into the library first; the one read first in the folder is then the second copy.
+    expect(await library.importPaths([path.join(dir, 'later')])).toMatchObject({ imported: 1, errors: [] });
+    const both = await library.importPaths([dir]);
+    expect(both.errors.map((e) => [e.file, e.kind, e.keptFile])).toEqual([[path.join(dir, 'A1'), 'duplicate', path.join(dir, 'later', 'A1')]]);
+
+    // The kept copy becomes another image; the folder is read in the same order, the second copy first.
+    const other = `${image.sopUid.slice(0, -1)}2`;
+    rewriteKeepingTime(path.join(dir, 'later', 'A1'), image.sopUid, other);
+    touch(path.join(dir, 'later', 'A1'), 60);
+    const after = await library.importPaths([dir]);
+    expect(after.errors).toEqual([]);
+    expect(after).toMatchObject({ imported: 1, changed: 1 });
+    expect(library.listInstances(image.seriesUid).map((i) => [i.sopInstanceUid, i.path]).sort()).toEqual([
+      [image.sopUid, path.join(dir, 'A1')],
+      [other, path.join(dir, 'later', 'A1')],
+    ]);
+  }, 120_000);
 });
