@@ -22,9 +22,12 @@ export interface ImportReport {
   imported: number;
   /** Of `imported`, the result documents (SR, Parametric Map) filed with their study, not images. */
   results: number;
-  /** Files already in the library with the same size and modification time (not read again). */
+  /**
+   * Files already in the library, images and result documents, with the same size and
+   * modification time (not read again; a result filed before schema 19 is read once more).
+   */
   unchanged: number;
-  /** Files already in the library whose size or modification time changed; re-read. */
+  /** Files already in the library, images and result documents, whose size or modification time changed; re-read. */
   changed: number;
   /** Library instances under an imported folder (or named directly) that are gone from disk; marked missing. */
   missing: number;
