@@ -3,7 +3,7 @@
 // DICOM that other software made (dcmtk, GDCM): a mammogram-sized image, a CT series of many
 // files, the external sets of journey-external*.test.ts. Each step asserts what the README
 // promises there. Screenshots: test-results/journey-readme-*.png, at 1280×800 and 1024×700.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
@@ -22,6 +22,11 @@ describe('the README, step by step, as a new user', () => {
       { inputSize: 32, seed: 3, sd: 20, headSeed: 5 },
       { name: 'my-classifier', classNames: ['normal', 'abnormal'], preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
     );
+    // A run the user stopped at epoch 12 of 30, to resume later (what train.ts writes).
+    const stopped = path.join(dataDir, 'training-runs', 'stopped-run');
+    mkdirSync(stopped, { recursive: true });
+    writeFileSync(path.join(stopped, 'run.json'), JSON.stringify({ runId: 'a1', name: 'stopped-run', epochs: 30, startedAt: '2026-12-01T10:00:00.000Z', request: null }));
+    writeFileSync(path.join(stopped, 'state.json'), JSON.stringify({ epoch: 12 }));
   });
 
   it('starts, imports, views, measures, labels and reads the settings as the README says', async () => {
@@ -178,4 +183,26 @@ describe('the README, step by step, as a new user', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('asks before Start training discards a stopped run of the same name', async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    await panel.getByText('stopped-run: epoch 12/30').waitFor({ timeout: 60_000 });
+    await panel.getByLabel('Name', { exact: true }).fill('stopped-run');
+    await panel.getByTestId('name-stopped').waitFor();
+    await panel.getByRole('button', { name: 'Start training' }).click();
+    const ask = panel.getByRole('group', { name: 'Start stopped-run over?' });
+    await ask.waitFor({ timeout: 30_000 });
+    expect(await ask.innerText()).toContain('epoch 12/30');
+    await ask.getByRole('button', { name: 'Keep it' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(existsSync(path.join(dataDir, 'training-runs', 'stopped-run', 'state.json'))).toBe(true);
+    expect(await panel.getByText('stopped-run: epoch 12/30').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

@@ -233,9 +233,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
 
   // The package a run under this name would replace (its folder is models/<name>): asked first.
   const taken = packages.find((p) => p.dir.split(/[\\/]/).filter(Boolean).pop() === form.name.trim()) ?? null;
+  // A stopped run of this name: a new run with other settings or labels starts over and deletes its checkpoint.
+  const stopped = runs.find((r) => r.name === form.name.trim()) ?? null;
   const [askReplace, setAskReplace] = useState(false);
   const onStart = () => {
-    if (taken && !askReplace) return setAskReplace(true);
+    if ((taken || stopped) && !askReplace) return setAskReplace(true);
     setAskReplace(false);
     start(!!taken);
   };
@@ -371,6 +373,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
               A model package named “{form.name.trim()}” exists: a run under this name replaces it (you are asked first).
             </small>
           )}
+          {stopped && (
+            <small className="warn" data-testid="name-stopped" style={{ gridColumn: '1 / -1' }}>
+              A stopped run named “{form.name.trim()}” can be resumed below: a new run under this name may discard it (you are asked first).
+            </small>
+          )}
           <label htmlFor="tp-variant">Backbone</label>
           <select id="tp-variant" value={form.variant} onChange={set('variant')}>{[...new Set([...released, form.variant, ...CUSTOM_VARIANT_CHOICES])].map((v) => <option key={v} value={v}>{variantDisplayName(v)}</option>)}</select>
           <label htmlFor="tp-weights">Backbone weights</label>
@@ -409,13 +416,16 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
             <button type="button" className="primary-button" onClick={onStart} disabled={job.running}>Start training</button>
             <button type="button" className="text-button" onClick={job.cancel} disabled={!jobId}>Cancel</button>
           </div>
-          {askReplace && taken && (
-            <div className="training-warning" role="group" aria-label={`Replace ${form.name.trim()}?`}>
+          {askReplace && (taken || stopped) && (
+            <div className="training-warning" role="group" aria-label={taken ? `Replace ${form.name.trim()}?` : `Start ${form.name.trim()} over?`}>
               <p style={{ margin: '0 0 6px' }}>
-                <strong>Replace “{form.name.trim()}”?</strong> Training under this name deletes that model package ({variantDisplayName(taken.variant)}, #{taken.contentHash.slice(0, 12)}) and its report when the run ends; it cannot be brought back. Predictions already stored in the library keep its scores. To keep it, give this run another name.
+                <strong>{taken ? `Replace “${form.name.trim()}”?` : `Start “${form.name.trim()}” over?`}</strong>
+                {taken && ` Training under this name deletes that model package (${variantDisplayName(taken.variant)}, #${taken.contentHash.slice(0, 12)}) and its report when the run ends; it cannot be brought back. Predictions already stored in the library keep its scores.`}
+                {stopped && ` The stopped run of this name (epoch ${stopped.epoch}${stopped.epochs ? `/${stopped.epochs}` : ''}) continues only if nothing changed (settings and labels); otherwise its checkpoint is deleted. Resume below continues it as it was.`}
+                {' '}To keep {taken && stopped ? 'them' : 'it'}, give this run another name.
               </p>
               <div className="row">
-                <button type="button" className="text-button bad" onClick={onStart}>Replace it and start</button>
+                <button type="button" className="text-button bad" onClick={onStart}>{taken ? 'Replace it and start' : 'Start over'}</button>
                 <button type="button" className="text-button" onClick={() => setAskReplace(false)} autoFocus>Keep it</button>
               </div>
             </div>
