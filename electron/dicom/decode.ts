@@ -137,7 +137,7 @@ const PARTIAL_EXPANDED = 'YBR_PARTIAL (expanded)';
 /** YBR colour that Lumen converts to RGB itself (the codec has not). */
 const YBR_TO_CONVERT = new Set(['YBR_FULL', PARTIAL_EXPANDED]);
 
-const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLsNear, TS.j2k, TS.htj2k]);
+const LOSSY = new Set<string>([TS.jpegBaseline, TS.jpegExtended, TS.jpegSpectral, TS.jpegProgressive, TS.jpegLsNear, TS.j2k, TS.htj2k]);
 
 /**
  * Lossy codecs can overshoot the stored range by a little (4096 in 12 bits):
@@ -360,9 +360,11 @@ async function decodeCompressed(parsed: ParsedDicom, frameIndex: number): Promis
   switch (ts) {
     case TS.rle:
       return wrap('RLE', () => decodeRle(data, meta));
-    // 8-bit progressive decodes in libjpeg-turbo, 12-bit (sequential or progressive) in jpeg12.ts.
+    // 8-bit progressive decodes in libjpeg-turbo, 12-bit (sequential or progressive) in jpeg12.ts;
+    // spectral selection is progressive without successive approximation (SOF2).
     case TS.jpegBaseline:
     case TS.jpegExtended:
+    case TS.jpegSpectral:
     case TS.jpegProgressive:
       return wrap(transferSyntaxName(ts), () => codecs.jpeg(data, meta, file));
     case TS.jpegLossless14:

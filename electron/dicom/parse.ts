@@ -100,6 +100,7 @@ export const TS = {
   explicitBE: '1.2.840.10008.1.2.2',
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegSpectral: '1.2.840.10008.1.2.4.53',
   jpegProgressive: '1.2.840.10008.1.2.4.55',
   jpegLossless14: '1.2.840.10008.1.2.4.57',
   jpegLosslessSV1: '1.2.840.10008.1.2.4.70',
@@ -121,7 +122,7 @@ const TS_NAMES: Record<string, string> = {
   [TS.jpegBaseline]: 'JPEG Baseline (Process 1)',
   [TS.jpegExtended]: 'JPEG Extended (Process 2 & 4)',
   '1.2.840.10008.1.2.4.52': 'JPEG Extended (Process 3 & 5) (retired)',
-  '1.2.840.10008.1.2.4.53': 'JPEG Spectral Selection, Non-Hierarchical (retired)',
+  [TS.jpegSpectral]: 'JPEG Spectral Selection, Non-Hierarchical (retired)',
   [TS.jpegProgressive]: 'JPEG Full Progression, Non-Hierarchical (retired)',
   [TS.jpegLossless14]: 'JPEG Lossless, Non-Hierarchical (Process 14)',
   [TS.jpegLosslessSV1]: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])',
@@ -156,7 +157,7 @@ const TS_NAMES: Record<string, string> = {
 /** The transfer syntaxes whose pixel data Lumen decodes (see decode.ts). */
 export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
   TS.implicitLE, TS.explicitLE, TS.deflatedLE, TS.explicitBE, TS.rle,
-  TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
+  TS.jpegBaseline, TS.jpegExtended, TS.jpegSpectral, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
   TS.jpegLsLossless, TS.jpegLsNear, TS.j2kLossless, TS.j2k,
   TS.htj2kLossless, TS.htj2kLosslessRpcl, TS.htj2k,
 ];
@@ -485,7 +486,7 @@ function capFramesByPixelData(dataSet: dicomParser.DataSet, meta: InstanceMeta):
 
 /** Syntaxes whose codestreams end in EOI/EOC (FFD9) and start with SOI (FFD8) or SOC (FF4F), markers their coded data never holds. */
 const MARKED_STREAMS = new Set<string>([
-  TS.jpegBaseline, TS.jpegExtended, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
+  TS.jpegBaseline, TS.jpegExtended, TS.jpegSpectral, TS.jpegProgressive, TS.jpegLossless14, TS.jpegLosslessSV1,
   TS.jpegLsLossless, TS.jpegLsNear, TS.j2kLossless, TS.j2k, TS.htj2kLossless, TS.htj2kLosslessRpcl, TS.htj2k,
 ]);
 

@@ -108,7 +108,8 @@ const CASES: Case[] = [
   { name: 'JPEG-LS lossless: 8 bits stored in 16 allocated', img: inWords(8), encode: ['dcmcjpls'], decode: ['dcmdjpls'] },
   { name: 'RLE: 8 bits stored in 16 allocated', img: inWords(8), encode: ['dcmcrle'], decode: ['dcmdrle'] },
   { name: 'JPEG 2000 lossless: 8 bits stored in 16 allocated', img: inWords(8), encode: ['gdcmconv', '--j2k'], decode: ['gdcmconv', '--raw'] },
-  // A third round: 12-bit progressive (processes 10 and 12, retired but written by dcmcjpeg +ep), and JPEG labelled
+  // A third round: 12-bit progressive (processes 10 and 12, retired but written by dcmcjpeg +ep), spectral selection
+  // (processes 6 and 8, retired, dcmcjpeg +es), and JPEG labelled
   // YBR_PARTIAL_422 (old ultrasound): the stream is JFIF YCbCr, converted as dcmdjpeg converts it.
   {
     name: 'JPEG progressive: 12 bits at high bit 11, padding bits set, 511x257, 2 frames in 1 KB fragments',
@@ -121,6 +122,8 @@ const CASES: Case[] = [
   { name: 'JPEG progressive: 12-bit colour 4:2:2, odd size, no offset table', img: gradientImage(12, { rows: 37, columns: 61, samples: 3 }), encode: ['dcmcjpeg', '+ep', '-ot'], decode: ['dcmdjpeg'], tolerance: 0.5 },
   { name: 'JPEG progressive: signed 12 bits, one column', img: gradientImage(12, { rows: 301, columns: 1, signed: true }), encode: ['dcmcjpeg', '+ep'], decode: ['dcmdjpeg'], tolerance: 0.5 },
   { name: 'JPEG progressive: 12-bit colour labelled YBR_PARTIAL_422, 3 frames', img: gradientImage(12, { rows: 37, columns: 62, samples: 3, frames: 3 }), encode: ['dcmcjpeg', '+ep'], decode: ['dcmdjpeg'], tolerance: 0.5, relabel: 'YBR_PARTIAL_422' },
+  { name: 'JPEG spectral selection: 12 bits at high bit 11, padding bits set, 2 frames in 1 KB fragments', img: big(12, { frames: 2 }), source: { padding: true }, encode: ['dcmcjpeg', '+es', '+fs', '1'], decode: ['dcmdjpeg'], tolerance: 0.5 },
+  { name: 'JPEG spectral selection: 8-bit colour 4:2:2, odd size', img: gradientImage(8, { rows: 37, columns: 61, samples: 3 }), encode: ['dcmcjpeg', '+es'], decode: ['dcmdjpeg'], tolerance: 0.5 },
   { name: 'JPEG baseline: colour labelled YBR_PARTIAL_422, odd size', img: gradientImage(8, { rows: 37, columns: 61, samples: 3 }), encode: ['dcmcjpeg', '+eb'], decode: ['dcmdjpeg'], tolerance: 0.5, relabel: 'YBR_PARTIAL_422' },
   { name: 'JPEG extended: 12-bit colour labelled YBR_PARTIAL_422', img: gradientImage(12, { rows: 37, columns: 62, samples: 3 }), encode: ['dcmcjpeg', '+ee'], decode: ['dcmdjpeg'], tolerance: 0.5, relabel: 'YBR_PARTIAL_422' },
 ];

@@ -15,7 +15,7 @@ import { decodeFrame } from '../../electron/dicom/decode';
 import { DicomFileError, parseDicomFile, TS } from '../../electron/dicom/parse';
 import { encodeJpeg, type JpegEncoding } from '../support/dicom/jpeg-encoder';
 import { rng } from '../support/dicom/phantom';
-import { gradientImage, lumenValues, maxDiff, run, storedValues, writeEncapsulated, type TestImage } from './reference-decoder';
+import { gradientImage, lumenValues, maxDiff, run, storedValues, writeEncapsulated, writeNative, type TestImage } from './reference-decoder';
 
 let dir: string;
 beforeAll(() => {
@@ -89,6 +89,25 @@ describe('12-bit progressive JPEG: the values dcmtk decodes', () => {
       expect(markers(r.stream).sof2, what).toBe(true);
       expect(maxDiff(r.ours, r.theirs), what).toBe(0);
     }
+  });
+});
+
+describe('JPEG spectral selection (1.2.840.10008.1.2.4.53, processes 6 and 8, retired; dcmcjpeg +es): dcmtk\'s values', () => {
+  // SOF2 with spectral selection only (no successive approximation): the progressive decoders read it.
+  it.each([
+    ['8-bit grey, 511x257', gradientImage(8, { rows: 257, columns: 511 })],
+    ['12-bit grey, one row', gradientImage(12, { rows: 1, columns: 301 })],
+    ['12-bit colour 4:2:2, 2 frames', gradientImage(12, { samples: 3, frames: 2 })],
+    ['8-bit colour 4:2:2', gradientImage(8, { samples: 3 })],
+  ])('%s', async (what, img) => {
+    const base = join(dir, `spectral-${what.replace(/\W+/g, '-')}`);
+    const src = writeNative(`${base}-src.dcm`, img);
+    run('dcmcjpeg', ['+es', src, `${base}.dcm`]);
+    run('dcmdjpeg', [`${base}.dcm`, `${base}-dcmtk.dcm`]);
+    const parsed = await parseDicomFile(`${base}.dcm`);
+    expect(parsed.meta.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.53');
+    const ours = await lumenValues(`${base}.dcm`);
+    expect(maxDiff(ours.values, storedValues(`${base}-dcmtk.dcm`, img, dir))).toBe(0);
   });
 });
 
