@@ -3,7 +3,9 @@
 // mattered": one bar per slice, as tall as its attention weight. The weights are those
 // `lumen predictions --series --json` returns; clicking the tallest bar goes to its slice; Run
 // in the app scores the series with the head again (the audit log names it) and shows the same.
-// Screenshot: test-results/series-attention.png.
+// Under the series' score, its uncertainty from the series head's uncertainty heads, as stored;
+// a package from before those heads (an older Lumen's) shows none and says why.
+// Screenshots: test-results/series-attention.png, series-attention-older-package.png.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +17,7 @@ import { predictSeries } from '../../electron/training/predict';
 import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
+import { withoutSeriesEnsemble } from '../training/mil-old-package';
 import { writeMilPhantoms, type MilSeries } from '../training/mil-phantoms';
 
 const repo = path.resolve(__dirname, '../..');
@@ -38,6 +41,9 @@ describe('which slices mattered, in the Classifier panel', () => {
       await trainSeriesClassifier({ library, out, name: 'series-mil', variant: 'b0', resolution: 64, window: 'ct-abdomen', seed: 3, epochs: 30 });
       shown = set.series.find((s) => s.label === 'lesion')!;
       await predictSeries({ library, packageDir: out, seriesUid: shown.seriesUid });
+      // The same package as a Lumen before series uncertainty heads wrote it.
+      const older = withoutSeriesEnsemble(out, path.join(dataDir, 'models', 'older-mil'), 'older-mil');
+      await predictSeries({ library, packageDir: older, seriesUid: shown.seriesUid });
     } finally {
       library.close();
     }
@@ -45,7 +51,7 @@ describe('which slices mattered, in the Classifier panel', () => {
 
   it('draws one bar per slice as tall as its weight, as stored, and the tallest goes to its slice', async () => {
     const { dataDir } = session();
-    const stored = JSON.parse(await lumen(['predictions', '--series', shown.seriesUid, '--library', path.join(dataDir, 'library'), '--json'])).predictions[0];
+    const stored = JSON.parse(await lumen(['predictions', '--series', shown.seriesUid, '--library', path.join(dataDir, 'library'), '--json'])).predictions.find((p: { modelName: string }) => p.modelName === 'series-mil');
     expect(stored.series[0].pooled.method).toBe('gated-attention');
     const weights = new Map<string, number>(stored.images.map((im: { sopInstanceUid: string; attention: number }) => [im.sopInstanceUid, im.attention]));
     expect(weights.size).toBe(8);
@@ -63,6 +69,7 @@ describe('which slices mattered, in the Classifier panel', () => {
     await page.getByTestId('image-index').filter({ hasText: /Im \d+\/8/ }).waitFor({ timeout: 120_000 });
     await page.getByRole('tab', { name: 'Classifier' }).click();
     await page.locator('label.package').filter({ hasText: 'series-mil' }).waitFor({ timeout: 60_000 });
+    await page.locator('label.package').filter({ hasText: 'series-mil' }).click();
     const panel = page.getByTestId('series-attention');
     await panel.waitFor({ timeout: 30_000 });
     const bars = panel.getByTestId('attention-bar');
@@ -74,10 +81,16 @@ describe('which slices mattered, in the Classifier panel', () => {
     const k = shown.sops.indexOf(topSop);
     expect(heights[k]).toBe(Math.max(...heights));
     expect(await page.getByTestId('series-pooled').textContent()).toMatch(/(lesion|none) \d+\.\d%/);
-    // No uncertainty for a series-head package, and the hover text says why (no uncertainty heads beside a series head).
+    // The series' uncertainty under its score, as stored; the slice's line points to it (a slice has none).
+    const pooled = stored.series[0].pooled as { uncertainty: number | null; uncertaintyHigh: number | null };
+    expect(pooled.uncertainty).toBeTypeOf('number');
+    const seriesUncertainty = panel.getByTestId('series-uncertainty');
+    expect(await seriesUncertainty.textContent()).toContain(`± uncertainty ${pooled.uncertainty!.toFixed(2)}`);
+    expect(await seriesUncertainty.getAttribute('data-level')).toBe(typeof pooled.uncertaintyHigh === 'number' ? (pooled.uncertainty! > pooled.uncertaintyHigh ? 'high' : 'usual') : '');
+    expect(await seriesUncertainty.getAttribute('title')).toMatch(/^Uncertainty: how much the series head's uncertainty heads \(.*\) disagree on this series/);
     const uncertainty = page.getByTestId('image-uncertainty');
-    expect(await uncertainty.textContent()).toBe('No uncertainty for this package');
-    expect(await uncertainty.getAttribute('title')).toMatch(/^A series-head package has no uncertainty heads: Lumen trains them only beside an image head/);
+    expect(await uncertainty.textContent()).toBe("Uncertainty is the series' (below)");
+    expect(await uncertainty.getAttribute('title')).toMatch(/^A series head's uncertainty heads judge the series as a whole/);
 
     // The phantom's lesion is on 2 of the 8 slices: the tallest bar is one of them.
     expect(shown.lesionSops).toContain(topSop);
@@ -100,6 +113,16 @@ describe('which slices mattered, in the Classifier panel', () => {
     await panel.waitFor({ timeout: 30_000 });
     const rerun = await Promise.all(shown.sops.map(async (_, i) => Number(await bars.nth(i).getAttribute('data-weight'))));
     shown.sops.forEach((sop, i) => expect(rerun[i]).toBeCloseTo(weights.get(sop)!, 3));
+    expect(await seriesUncertainty.textContent()).toContain(`± uncertainty ${pooled.uncertainty!.toFixed(2)}`);
+
+    // The older package: the same scores and weights, no uncertainty, and the hover text says why.
+    await page.locator('label.package').filter({ hasText: 'older-mil' }).click();
+    await panel.waitFor({ timeout: 30_000 });
+    await expect.poll(async () => (await uncertainty.textContent()) ?? '', { timeout: 30_000 }).toBe('No uncertainty for this package');
+    expect(await uncertainty.getAttribute('title')).toMatch(/^This series-head package has no series uncertainty heads \(it was trained by a Lumen that did not make them: train it again to get them\)/);
+    expect(await panel.getByTestId('series-uncertainty').count()).toBe(0);
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir(), 'series-attention-older-package.png') });
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     expect(errors).toEqual([]);
   }, 600_000);

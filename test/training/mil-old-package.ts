@@ -6,13 +6,14 @@ import path from 'node:path';
 import { contentHash, type PackageMetadata } from '../../models/package';
 import { SERIES_ENSEMBLE_BIN } from '../../models/package/series-ensemble';
 
-export function withoutSeriesEnsemble(src: string, dst: string): string {
+/** `name`: the copy's name in metadata.json (default: the original's). */
+export function withoutSeriesEnsemble(src: string, dst: string, name?: string): string {
   cpSync(src, dst, { recursive: true });
   rmSync(path.join(dst, SERIES_ENSEMBLE_BIN));
   const file = path.join(dst, 'metadata.json');
   const meta = JSON.parse(readFileSync(file, 'utf8')) as PackageMetadata;
   // The model card an older Lumen wrote said nothing of series uncertainty heads.
-  const old = { ...meta, modelCard: (meta.modelCard ?? '').replace(/^Series uncertainty:.*$/m, 'No uncertainty heads: a series-head package gives no uncertainty for its series or slices.') };
+  const old = { ...meta, name: name ?? meta.name, modelCard: (meta.modelCard ?? '').replace(/^Series uncertainty:.*$/m, 'No uncertainty heads: a series-head package gives no uncertainty for its series or slices.') };
   writeFileSync(file, JSON.stringify({ ...old, contentHash: contentHash(dst, old) }, null, 2) + '\n');
   return dst;
 }
