@@ -326,7 +326,7 @@ export class Importer {
     }
     if (heldResult) forgetResultFile(this.db, file);
     // A second copy whose decision stands: neither it nor the copy kept changed since.
-    const copy = heldResult ? undefined : this.statements.duplicateByPath.get(file);
+    const copy = known || heldResult ? undefined : this.statements.duplicateByPath.get(file);
     if (copy?.kept_path && copy.sop_uid && copy.file_size === stat.size && copy.mtime_ms === stat.mtimeMs && this.keepsUnchanged(copy.sop_uid, copy.kept_path)) {
       this.addError(file, copy.reason, 'duplicate', copy.kept_path, { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: copy.sop_uid });
       return;
