@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TS } from '../../electron/dicom/parse';
+import { widePartialPhantom } from '../support/dicom/ybr-partial';
+import { writeImage } from './dicom-writer';
 import { gradientImage, lumenValues, maxDiff, run, storedValues, writeEncapsulated, writeNative, type TestImage } from './reference-decoder';
 
 let dir: string;
@@ -142,6 +144,33 @@ describe('every transfer syntax, each with an edge of the format: as the referen
     const tolerance = c.tolerance ?? 0;
     expect(maxDiff(ours.values, theirs), 'Lumen against the reference decoder').toBeLessThanOrEqual(tolerance);
     if (tolerance === 0) expect(ours.values).toEqual(c.img.values);
+  });
+});
+
+describe('YBR_PARTIAL_422 in 16-bit words through the uncompressed syntaxes: as dcm2pnm converts it', () => {
+  // The reference here is dcmtk's own conversion to RGB (dcm2pnm), not stored values: 4:2:2 is not RGB.
+  function dcmtkRgb(file: string, bits: number): number[] {
+    const out = `${file}.ppm`;
+    run('dcm2pnm', ['+opn', String(bits), file, out]);
+    return readFileSync(out, 'latin1').split(/\s+/).filter(Boolean).slice(4).map(Number);
+  }
+  it.each([
+    ['Explicit VR Big Endian, 12 bits, padding bits set', ['+tb'], 12, true],
+    ['Implicit VR Little Endian, 10 bits', ['+ti'], 10, false],
+    ['Deflated, 16 bits', ['+td'], 16, false],
+  ] as const)('%s', async (label, option, bits, padding) => {
+    const rows = 6;
+    const columns = 14;
+    const p = widePartialPhantom(bits, rows, columns, padding);
+    const base = join(dir, `partial-${label.replace(/\W+/g, '-')}`);
+    writeImage(`${base}-src.dcm`, { rows, columns, bitsAllocated: 16, bitsStored: bits, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: p.bytes });
+    run('dcmconv', [...option, `${base}-src.dcm`, `${base}.dcm`]);
+    const ours = await lumenValues(`${base}.dcm`);
+    expect(ours.photometric).toBe('RGB');
+    // ybr-partial.test.ts: within 2 steps of 8 bits of the source and of dcmtk (which scales its offsets by (2^n - 1) / 255).
+    const step = 2 ** (bits - 8);
+    expect(maxDiff(ours.values, p.rgb)).toBeLessThanOrEqual(2 * step);
+    expect(maxDiff(ours.values, dcmtkRgb(`${base}.dcm`, bits))).toBeLessThanOrEqual(2 * step);
   });
 });
 
