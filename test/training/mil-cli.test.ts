@@ -75,9 +75,13 @@ describe('lumen train --level series', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const stored = JSON.parse(listed.stdout).predictions.find((q: { modelHash: string }) => q.modelHash === p.modelHash);
     expect(stored.series[0].pooled.scores).toEqual(p.series[0].pooled.scores);
+    expect(p.series[0].pooled.uncertainty).toBeTypeOf('number');
+    expect(stored.series[0].pooled.uncertainty).toBe(p.series[0].pooled.uncertainty);
     for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
 
     const text = await lumen(['predict', '--model', out, '--library', library, '--series', uid]);
-    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; most weight on /);
+    // With the series' uncertainty from the package's series uncertainty heads (mil-uncertainty.test.ts).
+    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; uncertainty \d\.\d{3}( \((high: above|usual: at most) \d\.\d{3}[^)]*\))?; most weight on /);
+    expect(text.stdout).toContain(`; uncertainty ${p.series[0].pooled.uncertainty.toFixed(3)}`);
   }, 300_000);
 });
