@@ -1,6 +1,7 @@
 // The gated-attention head of models/training/mil.ts on its own: its hand-written gradient
 // against finite differences, attention that finds the one informative instance in a bag of
-// synthetic features, and series-head.bin read back (and refused when damaged).
+// synthetic features, and series-head.bin read back (and refused when damaged); the series
+// uncertainty heads (series-ensemble.ts) on synthetic bags, and series-ensemble.bin read back.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { readSeriesHead, SERIES_HEAD_BIN, seriesHeadBytes } from '../../models/package/series-head';
 import { seededRandom } from '../../models/training/metrics';
 import { bagGradient, fitMil, foldedClassifier, predictBag, type Bag, type MilHead } from '../../models/training/mil';
+import { readSeriesEnsemble, SERIES_ENSEMBLE_BIN, seriesEnsembleBytes } from '../../models/package/series-ensemble';
+import { seriesUncertainty, trainSeriesEnsemble } from '../../models/training/series-ensemble';
 
 function randomHead(dim: number, hidden: number, classes: number, seed: number): MilHead {
   const r = seededRandom(seed);
@@ -95,6 +98,43 @@ describe('gated-attention MIL head', () => {
       writeFileSync(path.join(dir, SERIES_HEAD_BIN), bad);
       expect(() => readSeriesHead(dir, meta)).toThrow(/not a finite number/);
       expect(() => readSeriesHead(dir, { ...meta, classNames: ['a', 'b', 'c'] })).toThrow(/series head has 2 classes but metadata.json names 3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives series uncertainty heads that disagree on a bag unlike the training bags, and reads series-ensemble.bin back as written', () => {
+    const dim = 16;
+    const train = bags(24, 6, dim, 5);
+    const fitted = fitMil(train, [], 2, { seed: 1, epochs: 30, hidden: 8 });
+    const validation = bags(8, 6, dim, 6);
+    const e = trainSeriesEnsemble(fitted.head, train, validation, { seed: 2 });
+    expect(e.heads.heads).toHaveLength(5);
+    expect(e.validation.n).toBe(8);
+    // Like the training bags (new draws of the same noise) against bags whose slices reach far along
+    // features the training bags only spread over by noise.
+    const like = bags(8, 6, dim, 7).map((b) => seriesUncertainty(e.heads, predictBag(fitted.head, b).pooled));
+    const unlike = bags(8, 6, dim, 8).map((b) => seriesUncertainty(e.heads, predictBag(fitted.head, { instances: b.instances.map((x) => Float32Array.from(x, (v, d) => (d >= 8 ? v * 8 + 6 : v))) }).pooled));
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    // Measured: like 0.010 to 0.078, unlike 0.646 to 0.928.
+    expect(Math.min(...unlike)).toBeGreaterThan(Math.max(...like));
+    expect(mean(unlike)).toBeGreaterThan(3 * mean(like));
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-series-ensemble-'));
+    try {
+      const meta = { seriesHead: { features: dim, classes: 2 }, classNames: ['a', 'b'] };
+      expect(readSeriesEnsemble(dir, meta)).toBeNull();
+      writeFileSync(path.join(dir, SERIES_ENSEMBLE_BIN), seriesEnsembleBytes(e));
+      const back = readSeriesEnsemble(dir, meta)!;
+      expect(back.header.validation).toEqual(e.validation);
+      back.heads.heads.forEach((h, m) => {
+        expect(Array.from(h.kernel)).toEqual(Array.from(e.heads.heads[m].kernel));
+        expect(Array.from(h.bias)).toEqual(Array.from(e.heads.heads[m].bias));
+      });
+      expect(() => readSeriesEnsemble(dir, { classNames: ['a', 'b'] })).toThrow(/series-ensemble\.bin is there but metadata\.json has no series head for it/);
+      expect(() => readSeriesEnsemble(dir, { ...meta, classNames: ['a', 'b', 'c'] })).toThrow(/has heads of 2 classes but metadata\.json names 3/);
+      writeFileSync(path.join(dir, SERIES_ENSEMBLE_BIN), Buffer.from('{"not":"a header"}'));
+      expect(() => readSeriesEnsemble(dir, meta)).toThrow(/says its header is \d+ bytes long|has a header that is not JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
