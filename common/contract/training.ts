@@ -143,9 +143,11 @@ export const Suggestion = z.object({
   /** uncertainty x min(1, distance): what the ranking sorts by, in [0, 1]. */
   score: z.number(),
   /**
-   * In [0, 1], as `uncertaintyMeasure` of the result says: the mean over the series' images of
-   * the uncertainty heads' mutual information / log(classes), or the normalised entropy of the
-   * series' mean class probabilities (1: the model cannot tell).
+   * In [0, 1], as `uncertaintyMeasure` and `uncertaintyOf` of the result say: the mean over the
+   * series' images of the uncertainty heads' mutual information / log(classes) (a series-head
+   * package: its series uncertainty heads' on the series, `pooled.uncertainty` of a prediction),
+   * or the normalised entropy of the series' mean class probabilities, or of a series head's
+   * score of the series (1: the model cannot tell).
    */
   uncertainty: z.number(),
   /** Distance of its features to the nearest labelled or higher-ranked series, over the median distance between two series; null without features. */
