@@ -98,6 +98,15 @@ describe('the README, step by step, as a new user', () => {
     // With nothing selected, Delete clears the label, as the tab says.
     await page.keyboard.press('Delete');
     await training.getByText(/^Current: unlabelled/).waitFor({ timeout: 30_000 });
+    // A click on a measurement's ✕ deletes it at once; the way back is on screen, not only Ctrl+Z.
+    await page.getByRole('button', { name: 'Delete ellipse 1' }).click();
+    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(before - 2);
+    const undoDelete = page.getByRole('button', { name: 'Undo deleting the ellipse (Ctrl+Z)' });
+    await undoDelete.waitFor({ timeout: 30_000 });
+    await shot('measurement-deleted');
+    await undoDelete.click();
+    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(before - 1);
+    expect(await undoDelete.count()).toBe(0);
     await shot('training');
     await page.setViewportSize({ width: 1024, height: 700 });
     await shot('training-small');

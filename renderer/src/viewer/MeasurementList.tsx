@@ -15,6 +15,9 @@ export function MeasurementList(props: {
   frame: LoadedFrame | null;
   onSelect: (id: string | null) => void;
   onDelete: (id: string) => void;
+  /** The measurement just deleted on this image: offered back with one click (as Ctrl+Z does). */
+  deleted?: Measurement | null;
+  onUndo?: () => void;
   error: string | null;
   onDismissError: () => void;
 }) {
@@ -37,6 +40,14 @@ export function MeasurementList(props: {
             );
           })}
         </ul>
+      )}
+      {props.deleted && props.onUndo && (
+        <div className="measure-undo" role="status">
+          <span>{KIND_NAMES[props.deleted.kind]} deleted.</span>
+          <button className="measure-undo-button" aria-label={`Undo deleting the ${KIND_NAMES[props.deleted.kind].toLowerCase()} (Ctrl+Z)`} title="Undo (Ctrl+Z)" onClick={props.onUndo} onPointerDown={(e) => e.stopPropagation()}>
+            Undo
+          </button>
+        </div>
       )}
       {props.error && (
         <div className="measure-error" role="alert">

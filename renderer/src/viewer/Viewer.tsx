@@ -100,6 +100,8 @@ export function Viewer(props: {
             frame={frame}
             onSelect={measurements.select}
             onDelete={measurements.remove}
+            deleted={measurements.lastDeleted}
+            onUndo={measurements.undo}
             error={measurements.error}
             onDismissError={measurements.dismissError}
           />

@@ -61,7 +61,7 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
         } catch (err) {
           const n = images.findIndex((im) => onImage(m, im));
           const where = n >= 0 ? `image ${n + 1}` : 'an image of this series';
-          setError(`The length on ${where} could not be ${edit.op === 'add' ? 'kept' : 'deleted'} in the library: ${message(err)}`);
+          setError(`The measurement on ${where} could not be ${edit.op === 'add' ? 'kept' : 'deleted'} in the library: ${message(err)}`);
           reload(m.seriesInstanceUid);
         }
       });
@@ -147,6 +147,11 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
     undo: () => step('undo'),
     redo: () => step('redo'),
     canUndo: history.undo.length > 0,
+    /** The measurement the last step deleted on the image shown (an undo brings it back), else null. */
+    lastDeleted: (() => {
+      const last = history.undo[history.undo.length - 1];
+      return last?.op === 'delete' && onImage(last.measurement, shown) ? last.measurement : null;
+    })(),
     canRedo: history.redo.length > 0,
     error,
     dismissError: () => setError(null),
