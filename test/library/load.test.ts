@@ -83,16 +83,21 @@ describe('import under load', () => {
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
-    const r = await lumen('--slices', '3', '--files', '200', '--json');
+    const r = await lumen('--slices', '3', '--files', '200', '--reimport', '3', '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.import.filesPerSecond).toBeGreaterThan(0);
     expect(report.underLoad).toMatchObject({ files: 200, import: { imported: 200, errors: 0 } });
     expect(report.underLoad.servingEventLoopDelay.duringImport.samples).toBeGreaterThan(0);
     expect(report.underLoad.directImport.filesPerSecond).toBeGreaterThan(0);
+    // The folder imported again: 3 images, a map of each and an SR; nothing read again, then 3 new.
+    expect(report.reimport).toMatchObject({ files: { images: 3, maps: 3, reports: 1 }, unchanged: { report: { imported: 0, unchanged: 7 } }, threeNew: { report: { imported: 3 } } });
 
     const bad = await lumen('--files', 'many');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--files must be a whole number/);
+    const badReimport = await lumen('--reimport', 'many');
+    expect(badReimport.code).toBe(2);
+    expect(badReimport.stderr).toMatch(/--reimport must be a whole number from 0 to 100000, not "many"/);
   }, 120_000);
 });
