@@ -86,7 +86,12 @@ function dicomDate(date: string | null, time: string | null): string | null {
   return t ? `${d}T${t[1]}:${t[2] ?? '00'}:${t[3] ?? '00'}` : d;
 }
 
-/** Reads a Part 10 SR or Parametric Map with dcmjs (no pixel data) into a result document. */
+/**
+ * Reads a Part 10 SR or Parametric Map with dcmjs (no pixel data) into a result document. An
+ * unchanged file is not read again on the next import of its folder: a change here to what is
+ * read needs a migration that sets result_documents.file_size to NULL, so that the next import
+ * reads each held document once more (importer.ts).
+ */
 export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocument {
   let ds: NaturalDataset;
   try {
