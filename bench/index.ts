@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   library: () => import('./library-list'),
   train: () => import('./train'),
   stats: () => import('./stats'),
+  'series-uncertainty': () => import('./series-uncertainty'),
   predict: () => import('./predict'),
   pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
