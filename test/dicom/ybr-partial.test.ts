@@ -16,7 +16,7 @@ import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
 import { encodePng, renderFrame } from '../../electron/dicom/pixels';
 import { writeImage } from './dicom-writer';
 import { lumenValues, maxDiff } from './reference-decoder';
-import { widePartialPhantom } from '../support/dicom/ybr-partial';
+import { toPartialWide, widePartialPhantom } from '../support/dicom/ybr-partial';
 
 let dir: string;
 beforeAll(() => {
@@ -150,6 +150,30 @@ describe('uncompressed YBR_PARTIAL_422 in 16-bit words: converted with the range
     expect(maxDiff(ours.values, p.rgb)).toBeLessThanOrEqual(2 * step);
     // dcmtk (diyp2pxt.h) scales its offsets by (2^n - 1) / 255 rather than 2^(n-8), with constants to four places.
     expect(maxDiff(ours.values, dcmtkRgb(file, bits))).toBeLessThanOrEqual(2 * step);
+  });
+
+  it('10 bits stored, rendered as the viewer shows it: colour bars in their colours', async () => {
+    const [rows, columns, max] = [64, 128, 1023];
+    const bars = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
+    const words: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < columns; c += 2) {
+        const colour = r < 40 ? bars[Math.floor((c * bars.length) / columns)].map((v) => v * max) : [c, c, c].map((v) => Math.round((v * max) / columns));
+        const [y, cb, cr] = toPartialWide(10, colour[0], colour[1], colour[2]);
+        words.push(y, y, cb, cr);
+      }
+    }
+    const file = join(dir, 'partial-10-bars.dcm');
+    writeImage(file, { rows, columns, bitsAllocated: 16, bitsStored: 10, samplesPerPixel: 3, photometric: 'YBR_PARTIAL_422', pixelBytes: new Uint8Array(Uint16Array.from(words).buffer) });
+    const img = await renderFrame(await parseDicomFile(file), 0);
+    expect(img.channels).toBe(3);
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(join('test-results', 'ybr-partial-422-10bit-bars.png'), encodePng(img));
+    const at = (x: number, y: number) => img.data.subarray((y * columns + x) * 3, (y * columns + x) * 3 + 3);
+    // Red (sixth bar), blue (seventh) and white (first), a quarter of the way down: 8-bit display values.
+    expect(maxDiff(at(88, 16), [255, 0, 0])).toBeLessThanOrEqual(2);
+    expect(maxDiff(at(104, 16), [0, 0, 255])).toBeLessThanOrEqual(2);
+    expect(maxDiff(at(8, 16), [255, 255, 255])).toBeLessThanOrEqual(2);
   });
 });
 

@@ -8,7 +8,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, M
  * black at 16 x 2^(n-8), white at 235 x 2^(n-8), no colour at 2^(n-1), chroma 16 to 240 x 2^(n-8).
  * Returns Y Cb Cr for R G B in 0..2^n-1, rounded.
  */
-function toPartialWide(bits: number, r: number, g: number, b: number): [number, number, number] {
+export function toPartialWide(bits: number, r: number, g: number, b: number): [number, number, number] {
   const k = 2 ** (bits - 8);
   const max = 2 ** bits - 1;
   const y = (0.299 * r + 0.587 * g + 0.114 * b) / max;
