@@ -147,6 +147,11 @@ describe('the README, step by step, as a new user', () => {
     await ask.waitFor();
     expect(await ask.innerText()).toContain('saved password');
     await page.screenshot({ path: path.join(resultsDir(), 'journey-readme-pacs-remove-asks.png') });
+    // The receiver's Port is a field like the others, not a box four lines tall.
+    const receiver = dialog.getByRole('form', { name: 'Receiver (C-STORE)' });
+    const aet = (await receiver.getByLabel("Lumen's AE title").boundingBox())!;
+    const port = (await receiver.getByLabel('Port').boundingBox())!;
+    expect(port.height).toBeLessThanOrEqual(aet.height + 2);
     await ask.getByRole('button', { name: 'Keep' }).click();
     await ask.waitFor({ state: 'detached' });
     await page.keyboard.press('Escape');
