@@ -82,6 +82,15 @@ describe('12-bit progressive JPEG: the values dcmtk decodes', () => {
     if (e.colour !== 'ycc420' && e.colour !== 'ycc422') expect(maxDiff(r.ours, img.values)).toBeLessThan(0.2 * 4096);
   });
 
+  it('labelled JPEG Extended (1.2.840.10008.1.2.4.51) though progressive: decoded from the stream, as dcmdjpeg does', async () => {
+    const img = gradientImage(12, { samples: 3 });
+    const stream = progressiveStream(img, { colour: 'ycc422' });
+    const file = writeEncapsulated(join(dir, 'p12-as-extended.dcm'), img, TS.jpegExtended, [[stream]], { photometric: 'YBR_FULL_422' });
+    const back = join(dir, 'p12-as-extended-dcmtk.dcm');
+    run('dcmdjpeg', [file, back]);
+    expect(maxDiff((await lumenValues(file)).values, storedValues(back, img, dir))).toBe(0);
+  });
+
   it('8-bit streams from the same encoder (libjpeg-turbo): dcmtk\'s values too', async () => {
     for (const [what, e] of [['grey, restarts', { restart: { mcus: 2 } }], ['YCbCr 4:2:0', { colour: 'ycc420' }]] as const) {
       const img = gradientImage(8, { samples: 'colour' in e ? 3 : 1 });
