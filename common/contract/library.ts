@@ -160,6 +160,22 @@ const DicomDay = z.string().max(10).regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 20
 /** The most study UIDs one library.holdings asks about; a longer list of PACS results asks in parts. */
 export const HOLDINGS_MAX_STUDIES = 1000;
 
+/**
+ * The once-per-library read of each series' own patient details, for a library imported before
+ * Lumen kept them (electron/library/series-patients.ts), as the engine runs it after opening.
+ */
+export const PatientDetailsCheck = z.object({
+  /** Still reading: `done` series of `total`. */
+  running: z.boolean(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** Files found with other patient details than their patient's; each is among library.importErrors (kind conflict). */
+  conflicts: z.number().int().nonnegative(),
+  /** Files that could not be used for it (gone, changed since import, unreadable): their series keep their patient's. */
+  skipped: z.number().int().nonnegative(),
+});
+export type PatientDetailsCheck = z.infer<typeof PatientDetailsCheck>;
+
 export const libraryRequests = {
   'library.studies': request({
     summary: 'Studies (newest first) with their series; search matches patient, ID, description, accession, modality or date.',
@@ -213,6 +229,11 @@ export const libraryRequests = {
     summary: 'Import folders, files or DICOMDIRs as a job; progress detail is the importer progress, the result an ImportReport.',
     input: z.object({ paths: z.array(FilePath).min(1).max(100) }).strict(),
     output: JobStarted,
+  }),
+  'library.patientDetailsCheck': request({
+    summary: "What the one-time read of each series' own patient details (a library from before Lumen kept them) has done; null when this engine had none to run.",
+    input: Empty,
+    output: PatientDetailsCheck.nullable(),
   }),
   'library.importErrors': request({
     summary: 'Files that could not be imported, most recent first.',

@@ -64,17 +64,48 @@ export function seriesPatientHeader(header: { parsed: ParsedDicom; file: string 
 
 const recorded = (db: Database.Database, key: string): boolean => db.prepare('SELECT 1 FROM lumen_info WHERE key = ?').get(key) !== undefined;
 
+export interface SeriesPatientsOptions {
+  /** Headers already read in this opening (by the re-decode), by series. */
+  known?: ReadonlyMap<string, SeriesPatientHeader>;
+  /** Called after each series. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Whether the pass below has yet to run on this library (and may: the text re-decode is recorded). */
+export function seriesPatientsDue(db: Database.Database): boolean {
+  return !recorded(db, SERIES_PATIENTS_KEY) && recorded(db, TEXT_REDECODED_KEY);
+}
+
 /**
  * Reads, once, the own patient details of the series a library holds from before schema 15
  * (see above). Returns what it did, or null when it had already run or must wait for the text
- * re-decode (redecode.ts) to be recorded. `known` holds headers already read in this opening
- * (by the re-decode), by series; `onProgress(done, total)` is called after each series.
+ * re-decode (redecode.ts) to be recorded.
  */
-export function fillSeriesPatients(
-  db: Database.Database,
-  options: { known?: ReadonlyMap<string, SeriesPatientHeader>; onProgress?: (done: number, total: number) => void } = {},
-): SeriesPatientsSummary | null {
-  if (recorded(db, SERIES_PATIENTS_KEY) || !recorded(db, TEXT_REDECODED_KEY)) return null;
+export function fillSeriesPatients(db: Database.Database, options: SeriesPatientsOptions = {}): SeriesPatientsSummary | null {
+  const steps = fillSteps(db, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same, letting other work run between series (the engine answers requests meanwhile):
+ * a turn of the event loop after every `seriesPerTurn` series.
+ */
+export async function fillSeriesPatientsInTurns(db: Database.Database, options: SeriesPatientsOptions & { seriesPerTurn?: number } = {}): Promise<SeriesPatientsSummary | null> {
+  const steps = fillSteps(db, options);
+  const every = options.seriesPerTurn ?? 50;
+  for (let n = 1; ; n++) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (n % every === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The pass, one series a step: reading yields after each series; the writing is one step. */
+function* fillSteps(db: Database.Database, options: SeriesPatientsOptions): Generator<void, SeriesPatientsSummary | null> {
+  if (!seriesPatientsDue(db)) return null;
   const rows = db
     .prepare<[], { series_uid: string; study_uid: string }>(
       `SELECT series_uid, study_uid FROM series WHERE patient_name IS NULL AND birth_date IS NULL AND sex IS NULL ORDER BY study_uid, series_uid`,
@@ -84,7 +115,7 @@ export function fillSeriesPatients(
 
   // Read the files first, outside the transaction.
   const headers: SeriesPatientHeader[] = [];
-  rows.forEach((r, i) => {
+  for (const [i, r] of rows.entries()) {
     let header = options.known?.get(r.series_uid);
     if (!header) {
       const read = readSeriesFile(db, r.series_uid, summary);
@@ -95,7 +126,8 @@ export function fillSeriesPatients(
       if (header.seriesInstanceUid === r.series_uid && header.studyInstanceUid === r.study_uid) headers.push(header);
     }
     options.onProgress?.(i + 1, rows.length);
-  });
+    yield;
+  }
   summary.skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
   // Then every change, and the record that this ran, at once. Each series is compared with its

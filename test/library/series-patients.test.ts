@@ -11,62 +11,16 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../common/contract';
-import type { ImportFileError, StudyWithSeries } from '../../common/contract/library';
+import type { ImportFileError, PatientDetailsCheck, StudyWithSeries } from '../../common/contract/library';
 import type { RequestContext } from '../../common/rpc';
 import { patientConflicts } from '../../common/patient-conflicts';
 import { createEngine } from '../../electron/engine/engine';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
-import { TEXT_REDECODED_KEY } from '../../electron/library/redecode';
 import { migrate } from '../../electron/library/schema';
 import { fillSeriesPatients, SERIES_PATIENTS_KEY } from '../../electron/library/series-patients';
 import { NAMES } from '../dicom/charset-fixtures';
 import { tmpDir, writeSlice } from './fixtures';
-
-const ROOT = '1.2.826.0.1.3680043.10.916';
-const STUDY = `${ROOT}.1`;
-
-/** One series of `files` images of patient PID-916's study. */
-function series(folder: string, n: number, name: string, files = 1, extra: { extraLines?: string[]; byteStrings?: boolean } = {}): string[] {
-  return Array.from({ length: files }, (_, i) => {
-    const file = path.join(folder, `s${n}-${i + 1}.dcm`);
-    writeSlice(file, { patientName: name, patientId: 'PID-916', studyUid: STUDY, seriesUid: `${STUDY}.${n}`, sopUid: `${STUDY}.${n}.${i + 1}`, seriesNumber: n, instanceNumber: i + 1, ...extra });
-    return file;
-  });
-}
-
-/**
- * The library `dir` as a Lumen of schema 14 left it, holding what this Lumen imports from
- * `folder`; `redecoded`: whether that Lumen had re-decoded its text (redecode.ts).
- */
-async function oldLibrary(folder: string, dir: string, redecoded: boolean): Promise<void> {
-  const fresh = path.join(tmpDir('series-patients-fresh'), 'library');
-  const lib = Library.open(fresh);
-  await lib.importPaths([folder]);
-  lib.close();
-  fs.mkdirSync(dir, { recursive: true });
-  const db = new Database(path.join(dir, LIBRARY_FILE));
-  try {
-    migrate(db, 14);
-    db.exec(`ATTACH DATABASE '${path.join(fresh, LIBRARY_FILE).replace(/'/g, "''")}' AS src`);
-    db.transaction(() => {
-      for (const table of ['patients', 'studies', 'series', 'instances']) {
-        // The columns of schema 14 only (series has no patient details there).
-        const columns = db
-          .prepare<[], { name: string }>(`PRAGMA main.table_info(${table})`)
-          .all()
-          .map((c) => c.name)
-          .filter((c) => c !== 'modality_list') // kept by schema 14's triggers
-          .join(', ');
-        db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM src.${table}`);
-      }
-      if (redecoded) db.prepare('INSERT INTO lumen_info (key, value) VALUES (?, ?)').run(TEXT_REDECODED_KEY, '0.1.0');
-    })();
-    db.exec('DETACH DATABASE src');
-  } finally {
-    db.close();
-  }
-  fs.rmSync(path.dirname(fresh), { recursive: true, force: true });
-}
+import { oldLibrary, ROOT, series, STUDY } from './old-library';
 
 /** Every row of the tables the pass may change, for "nothing else changed". */
 function rows(dir: string): unknown {
@@ -108,6 +62,18 @@ describe('a library imported before schema 15', () => {
     const logged: string[] = [];
     const engine = createEngine({ dataDir, shell: 'cli', backend: 'cpu', log: (line) => void logged.push(line) });
     try {
+      // The engine reads them after opening the library, answering requests meanwhile.
+      let check: PatientDetailsCheck | null = null;
+      for (;;) {
+        const reply = await engine.dispatch('library.patientDetailsCheck', {}, ctx);
+        if (!reply.ok) throw new Error(reply.error.message);
+        check = reply.value as PatientDetailsCheck | null;
+        if (!check?.running) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(check).toEqual({ running: false, done: 4, total: 4, conflicts: 2, skipped: 0 });
+      // Told once: the study list's marks stay, the notice does not come again.
+      expect(await engine.dispatch('library.patientDetailsCheck', {}, ctx)).toEqual({ ok: true, value: null });
       const studies = async (search?: string): Promise<StudyWithSeries[]> => {
         const reply = await engine.dispatch('library.studies', search === undefined ? {} : { search }, ctx);
         if (!reply.ok) throw new Error(reply.error.message);
@@ -155,6 +121,7 @@ describe('a library imported before schema 15', () => {
     // Recorded, and not read again: a second opening changes nothing and says nothing.
     const recorded = rows(dir);
     const again = Library.open(dir, { log: (line) => logged.push(line) });
+    expect(again.seriesPatientsDue()).toBe(false);
     again.close();
     expect(rows(dir)).toEqual(recorded);
     expect(logged).toHaveLength(3);

@@ -36,6 +36,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   'library.series': [{ seriesInstanceUid: SERIES }],
   'library.import': [{ paths: ['/tmp/lumen-fuzz-import'] }],
   'library.importErrors': [{}],
+  'library.patientDetailsCheck': [{}],
   'viewer.frame': [{ seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0 }],
   'measurements.list': [{ seriesInstanceUid: SERIES }],
   'measurements.save': [

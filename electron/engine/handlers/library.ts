@@ -2,7 +2,7 @@ import { countIssues } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
 import type { EngineDeps } from './context';
 import { viewerFrame } from '../viewer/frame';
-import { forgetInstances, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
+import { forgetInstances, openLibrary, patientDetailsCheck, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /**
  * The most unreadable files an import's end event lists. The whole list of a folder of
@@ -66,6 +66,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
         }
       }),
     'library.importErrors': () => openLibrary(deps).importErrors(),
+    'library.patientDetailsCheck': () => patientDetailsCheck(deps),
     'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame }) => {
       const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
       if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);

@@ -4,11 +4,14 @@ import path from 'node:path';
 import { isEncapsulated, MAX_FRAMES_PER_FILE } from '../../dicom/parse';
 import { Library } from '../../library/library';
 import type { InstanceRecord } from '../../library/types';
+import type { PatientDetailsCheck } from '../../../common/contract/library';
 import type { EngineDeps } from '../handlers/context';
 
 interface Shared {
   library: Library | null;
   instances: Map<string, InstanceRecord[]>;
+  /** The one-time read of each series' own patient details, when this engine ran it. */
+  patientDetails: PatientDetailsCheck | null;
 }
 
 const byEngine = new WeakMap<EngineDeps, Shared>();
@@ -16,7 +19,7 @@ const byEngine = new WeakMap<EngineDeps, Shared>();
 function shared(deps: EngineDeps): Shared {
   let s = byEngine.get(deps);
   if (!s) {
-    const fresh: Shared = { library: null, instances: new Map() };
+    const fresh: Shared = { library: null, instances: new Map(), patientDetails: null };
     byEngine.set(deps, fresh);
     deps.onDispose(() => {
       fresh.library?.close();
@@ -33,8 +36,36 @@ export function libraryDir(deps: EngineDeps): string {
 
 export function openLibrary(deps: EngineDeps): Library {
   const s = shared(deps);
-  s.library ??= Library.open(libraryDir(deps), { log: deps.log });
+  if (!s.library) {
+    // A library from before schema 15 has each series' patient details read once; at ~0.2 ms a
+    // series that is seconds for a large one, so requests are answered meanwhile.
+    const library = Library.open(libraryDir(deps), { log: deps.log, seriesPatients: 'later' });
+    s.library = library;
+    if (library.seriesPatientsDue()) {
+      const check: PatientDetailsCheck = { running: true, done: 0, total: 0, conflicts: 0, skipped: 0 };
+      s.patientDetails = check;
+      library
+        .readSeriesPatients((done, total) => Object.assign(check, { done, total }))
+        .then(
+          (summary) => Object.assign(check, { running: false, conflicts: summary?.conflicts.length ?? 0, skipped: summary?.skipped.length ?? 0 }),
+          // Left for the next opening: all of it or none was written.
+          () => Object.assign(check, { running: false }),
+        );
+    }
+  }
   return s.library;
+}
+
+/**
+ * What the engine's one-time read of each series' own patient details has done, or null (none
+ * ran, or its end was told already: a notice shown once, the study list's marks stay).
+ */
+export function patientDetailsCheck(deps: EngineDeps): PatientDetailsCheck | null {
+  openLibrary(deps);
+  const s = shared(deps);
+  const check = s.patientDetails;
+  if (check && !check.running) s.patientDetails = null;
+  return check && { ...check };
 }
 
 /** The series' instances in viewing order, cached until the next import. */

@@ -4,6 +4,7 @@ import { lumen } from '../api';
 import { PacsTab } from '../pacs/PacsTab';
 import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
+import { PatientDetailsNotice } from './PatientDetailsNotice';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
 import { StudyResults } from './StudyResults';
@@ -131,6 +132,7 @@ export function StudyBrowser({
         </div>
       </form>
       {dropHint && <div className="banner" role="status">{dropHint}</div>}
+      <PatientDetailsNotice onRead={() => setGeneration((g) => g + 1)} />
       {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
       {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
       {report && <ImportSummary report={report} onShowList={() => setShowErrors(true)} />}
