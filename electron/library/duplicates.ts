@@ -47,6 +47,21 @@ export function sameBytes(a: string, b: string): boolean {
   }
 }
 
+/**
+ * Whether two paths name one file: a folder imported again through a symbolic link, in other
+ * letter case on a case-insensitive disk, or by a drive letter instead of the share's path. Then
+ * the file is not a second copy of itself. False where the file system gives no file ids (0).
+ */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a, { bigint: true });
+    const y = fs.statSync(b, { bigint: true });
+    return x.ino !== 0n && x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
 /** Positive when `a` is the better copy, negative when `b` is, 0 when neither is better. */
 export function compareCopies(a: CopyQuality, b: CopyQuality): number {
   return Number(a.headerOk) - Number(b.headerOk) || Number(a.decodes) - Number(b.decodes) || a.frames - b.frames;

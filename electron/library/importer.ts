@@ -7,7 +7,7 @@ import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/par
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
-import { compareCopies, duplicateReason, judgeCopy, sameBytes, whyKept, type CopyQuality } from './duplicates';
+import { compareCopies, duplicateReason, judgeCopy, sameBytes, sameFile, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
 import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
@@ -360,7 +360,17 @@ export class Importer {
       (!meta.studyInstanceUid && 'no Study Instance UID (0020,000D): the image cannot be placed in a study. Export it again from its source.') ||
       uidsProblem(meta) ||
       pixelDataProblem(meta);
-    if (meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) && resultKindOf(meta.sopClassUid) && this.importResult(file, stat, known, resultKindOf(meta.sopClassUid)!, resultCount)) return;
+    const resultKind = meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) ? resultKindOf(meta.sopClassUid) : null;
+    if (resultKind) {
+      const heldAs = this.statements.resultBySop.get(meta.sopInstanceUid);
+      if (heldAs && heldAs.path !== file && heldAs.file_size === stat.size && heldAs.mtime_ms === stat.mtimeMs && sameFile(file, heldAs.path)) {
+        // A result the library holds under another name of this file: already in the library.
+        this.statements.clearError.run(file);
+        this.counts.unchanged++;
+        return;
+      }
+      if (this.importResult(file, stat, known, resultKind, resultCount)) return;
+    }
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
       const what = describeNoImageObject(meta.sopClassUid, meta.modality);
@@ -375,8 +385,16 @@ export class Importer {
     }
 
     const holder = this.statements.bySop.get(meta.sopInstanceUid);
+    if (holder && holder.path !== file && holder.file_size === stat.size && holder.mtime_ms === stat.mtimeMs && sameFile(file, holder.path)) {
+      // The image the library holds under another name of this file: already in the library, by that name.
+      if (holder.missing) this.statements.unmarkMissing.run(holder.path);
+      if (known) this.forget(known);
+      this.statements.clearError.run(file);
+      this.counts.unchanged++;
+      return;
+    }
     if (holder && holder.path !== file) {
-      if (fs.existsSync(holder.path)) {
+      if (fs.existsSync(holder.path) && !sameFile(file, holder.path)) {
         // Which copy stays is decided once the headers are all read (settleDuplicates).
         const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: meta.sopInstanceUid };
         this.addError(file, duplicateReason(meta.sopInstanceUid, holder.path, 'it was found first'), 'duplicate', holder.path, copy);
@@ -384,7 +402,7 @@ export class Importer {
         if (known) this.forget(known);
         return;
       }
-      // The file moved: the old path is gone, so the library follows it to the new one.
+      // The file moved (the old path is gone), or changed since it was read under another name: the library follows it to this one.
       this.forget(holder);
     }
     if (known) this.forget(known);
@@ -426,7 +444,7 @@ export class Importer {
     }
     if (known) this.forget(known);
     const holder = this.statements.resultBySop.get(doc.sopInstanceUid);
-    if (holder && holder.path !== file && fs.existsSync(holder.path)) {
+    if (holder && holder.path !== file && fs.existsSync(holder.path) && !sameFile(file, holder.path)) {
       // A second copy: the one found first stays (an SR or a map is not decoded to compare).
       const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: doc.sopInstanceUid };
       this.addError(file, duplicateReason(doc.sopInstanceUid, holder.path, 'it was found first', 'result document'), 'duplicate', holder.path, copy);

@@ -270,4 +270,20 @@ describe('importing a folder again that holds second copies', () => {
       [other, path.join(dir, 'later', 'A1')],
     ]);
   }, 120_000);
+
+  it('knows a folder imported again under another name (a symbolic link) as the same files, results included', async () => {
+    const alias = path.join(work, 'alias');
+    fs.symlinkSync(folder, alias);
+    const before = await library.importPaths([folder]);
+    const held = library.listInstances(PATIENT_A.seriesUid).map((i) => i.path).sort();
+
+    const again = await library.importPaths([alias]);
+    // The second copies are still second copies; no file is reported as a copy of itself.
+    expect(again.errors.map((e) => [path.relative(alias, e.file), e.kind, e.keptFile]).sort()).toEqual(before.errors.map((e) => [path.relative(folder, e.file), e.kind, e.keptFile]).sort());
+    for (const e of again.errors) expect(fs.realpathSync(e.file)).not.toBe(fs.realpathSync(e.keptFile!));
+    expect(again).toMatchObject({ imported: 0, results: 0, changed: 0, unchanged: before.unchanged, missing: 0 });
+    // Still held under the name they were imported by.
+    expect(library.listInstances(PATIENT_A.seriesUid).map((i) => i.path).sort()).toEqual(held);
+    expect(db.prepare('SELECT path FROM result_documents').pluck().all()).toEqual([path.join(folder, 'report.dcm')]);
+  }, 120_000);
 });
