@@ -76,6 +76,9 @@ describe('lumen train --level series', () => {
     const stored = JSON.parse(listed.stdout).predictions.find((q: { modelHash: string }) => q.modelHash === p.modelHash);
     expect(stored.series[0].pooled.scores).toEqual(p.series[0].pooled.scores);
     expect(p.series[0].pooled.uncertainty).toBeTypeOf('number');
+    // "High" is measured against the validation series, as training reported them.
+    expect(r.ensemble).toMatchObject({ heads: 5, validation: { n: r.split.series.validation } });
+    expect(p.series[0].pooled.uncertaintyHigh).toBe(r.ensemble.validation.p95);
     expect(stored.series[0].pooled.uncertainty).toBe(p.series[0].pooled.uncertainty);
     for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
 
