@@ -77,6 +77,9 @@ function idct8(src: ArrayLike<number>, at: number, step: number, dst: Float64Arr
   dst[to + 7 * dstStep] = Math.floor((t10 - o3 + round) * scale);
 }
 
+/** Scans one frame may have: IJG's scripts write 6 to 10; T.81 allows contrived scripts with more, which no encoder Lumen knows writes. */
+const MAX_SCANS = 1000;
+
 interface HuffmanTable {
   /** Codes of length l: values[valPtr[l] + code - minCode[l]] when code <= maxCode[l]. */
   minCode: Int32Array;
@@ -199,6 +202,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
   let frame: ScanFrame | undefined;
   let restartInterval = 0;
   if (!startsWithSoi(data)) throw new CodestreamError('no JPEG start-of-image marker');
+  let scanCount = 0;
   const reader = new JpegMarkerReader(data);
   const u16 = (p: number) => reader.u16(p);
   for (let s = reader.next(); s; s = reader.next()) {
@@ -278,6 +282,8 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
         break;
       case 0xda: {
         if (!frame) throw new CodestreamError('scan before frame header');
+        // Each scan is a pass over every block: a crafted stream of thousands would cost minutes.
+        if (++scanCount > MAX_SCANS) throw new CodestreamError(`more than ${MAX_SCANS} scans (a progressive image has about 10)`);
         const ns = data[seg];
         const scomps: Component[] = [];
         for (let i = 0; i < ns; i++) {

@@ -175,6 +175,17 @@ describe('12-bit progressive streams that cannot be decoded: refused with the re
     expect(outcomes.refused).toBeGreaterThan(0);
   });
 
+  it('thousands of scans (each one a pass over every block): refused before they cost minutes', async () => {
+    const img = gradientImage(12, { rows: 64, columns: 64 });
+    const stream = progressiveStream(img, {});
+    const scans: number[] = [];
+    stream.forEach((b, i) => b === 0xff && stream[i + 1] === 0xda && scans.push(i));
+    // The first scan (DC, which reads nothing of what earlier scans left) 2000 times over, the rest as it was.
+    const first = stream.subarray(scans[0], scans[1]);
+    const many = Uint8Array.from(Buffer.concat([stream.subarray(0, scans[1]), ...Array.from({ length: 2000 }, () => first), stream.subarray(scans[1])]));
+    expect(await refusal('many-scans', img, many)).toContain('more than 1000 scans');
+  });
+
   it('cut short after its first scans: a coarse picture from what arrived, not a crash', async () => {
     const img = gradientImage(12, { rows: 64, columns: 64 });
     const stream = progressiveStream(img, {});
