@@ -495,9 +495,9 @@ const MARKED_STREAMS = new Set<string>([
  * there are fragments (an end marker followed, after at most one pad byte, by a
  * start marker), the frames are packed several to a fragment, which PS3.5 A.4
  * does not allow and Lumen does not read: say so instead of blaming the header.
- * Runs on that error path only.
+ * Runs on that error path only (also at import: library/header.ts).
  */
-function describePackedFrames(bytes: Uint8Array, fragments: readonly { position: number; length: number }[], meta: InstanceMeta, claimed: number): void {
+export function describePackedFrames(bytes: Uint8Array, fragments: readonly { position: number; length: number }[], meta: InstanceMeta, claimed: number): void {
   if (!MARKED_STREAMS.has(meta.transferSyntaxUid)) return; // RLE's bytes may hold any pattern
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let streams = 0;

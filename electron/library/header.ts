@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { checkRegularFile, FileReadError, openForReading, readRegularFile } from '../../common/node/read-file';
-import { DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
+import { describePackedFrames, DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
 import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
 
@@ -101,7 +101,9 @@ function parseHeaderOnly(file: string, size: number, head: { bytes: Buffer; comp
  * (8 bytes each, the first being the offset table), reading past the first
  * `valid` bytes of the buffer from the file in windows (at the buffer's offset
  * less `shift`), and stop once there are as many fragments as frames claimed.
- * Every frame needs one fragment at least.
+ * Every frame needs one fragment at least. With fewer, the fragments are read to
+ * tell frames packed into one fragment from a corrupt header, as opening the file
+ * does (describePackedFrames): on that error path only.
  */
 function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, shift: number): void {
   const { dataSet, meta } = parsed;
@@ -128,13 +130,16 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
     return window.subarray(pos - windowStart, pos - windowStart + 8);
   };
   let fragments = -1; // the first item is the basic offset table
+  const found: { position: number; length: number }[] = [];
   try {
     for (let pos = el.dataOffset; pos + 8 <= size && fragments < meta.numberOfFrames; ) {
       const h = header(pos);
       const tag = (h[0] | (h[1] << 8)) * 65536 + (h[2] | (h[3] << 8));
       if (tag !== 0xfffee000) break; // the sequence delimiter, or damage the decode reports
       fragments++;
-      pos += 8 + ((h[4] | (h[5] << 8) | (h[6] << 16)) + h[7] * 16777216);
+      const length = (h[4] | (h[5] << 8) | (h[6] << 16)) + h[7] * 16777216;
+      if (fragments > 0) found.push({ position: pos + 8, length });
+      pos += 8 + length;
     }
   } catch (err) {
     if (err instanceof UnreadableFileError) throw err;
@@ -142,5 +147,15 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+  const claimed = meta.numberOfFrames;
   limitFrameCount(meta, Math.max(0, fragments), 'fragments');
+  if (found.length === 0 || found.length >= claimed) return;
+  try {
+    // The fragments' bytes: the buffer's when it holds the whole file, else the file's (at the buffer's offsets less `shift`).
+    const whole = valid === Infinity ? bytes : readWholeFile(file);
+    const at = valid === Infinity ? 0 : shift;
+    describePackedFrames(whole, at === 0 ? found : found.map((f) => ({ position: f.position - at, length: f.length })), meta, claimed);
+  } catch {
+    // Unreadable now: the reason above, which names packing among the causes, stands.
+  }
 }
