@@ -179,8 +179,12 @@ export function multipartParts(contentType: string, body: Uint8Array): { type: s
   if (!/^multipart\/related/i.test(contentType) || !match) throw new PacsError(`the PACS answered a retrieve with ${contentType || 'no content type'}, not multipart/related.`, 'instance');
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const delimiter = Buffer.from(`--${match[1] ?? match[2]}`, 'latin1');
+  // A delimiter opens the body or follows a line break (RFC 2046 5.1.1): the same bytes inside an
+  // instance (its pixel data may hold anything) are content, and cutting there would lose its end.
+  const lineDelimiter = Buffer.concat([Buffer.from('\r\n', 'latin1'), delimiter]);
   const parts: { type: string; bytes: Uint8Array }[] = [];
-  let at = buffer.indexOf(delimiter);
+  const first = buffer.subarray(0, delimiter.length).equals(delimiter) ? 0 : buffer.indexOf(lineDelimiter);
+  let at = first > 0 ? first + 2 : first;
   while (at >= 0) {
     let start = at + delimiter.length;
     if (buffer[start] === 0x2d && buffer[start + 1] === 0x2d) break; // closing delimiter
@@ -188,13 +192,12 @@ export function multipartParts(contentType: string, body: Uint8Array): { type: s
     const headersEnd = buffer.indexOf('\r\n\r\n', start, 'latin1');
     if (headersEnd < 0) break;
     const headers = buffer.subarray(start, headersEnd).toString('latin1');
-    const next = buffer.indexOf(delimiter, headersEnd + 4);
+    // From the blank line's own line break on: an empty part's delimiter follows it at once.
+    const next = buffer.indexOf(lineDelimiter, headersEnd + 2);
     if (next < 0) throw new PacsError('the PACS answer ended in the middle of an instance (multipart body without its closing boundary).', 'instance');
-    let end = next;
-    if (buffer[end - 2] === 0x0d && buffer[end - 1] === 0x0a) end -= 2;
     const type = /^content-type:\s*(.+)$/im.exec(headers)?.[1].trim() ?? '';
-    parts.push({ type, bytes: buffer.subarray(headersEnd + 4, end) });
-    at = next;
+    parts.push({ type, bytes: buffer.subarray(headersEnd + 4, Math.max(next, headersEnd + 4)) });
+    at = next + 2;
   }
   return parts;
 }
