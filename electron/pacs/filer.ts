@@ -35,12 +35,22 @@ export class InstanceFiler {
   failed = 0;
   readonly errors: FilingError[] = [];
   private queue: string[] = [];
+  /** The SOP Instance UIDs a retrieve listed and has not filed yet (onlyListed); undefined: any instance of the target. */
+  private listed?: Set<string>;
 
   constructor(
     private readonly library: Library,
     private readonly target?: RetrieveTarget,
   ) {
     this.root = path.join(library.dir, 'pacs');
+  }
+
+  /**
+   * Files only these instances (what the PACS listed for a retrieve), each once: a PACS that sends
+   * more on a C-GET or C-MOVE, without end, would otherwise fill the disk with the study.
+   */
+  onlyListed(sopInstanceUids: Iterable<string>): void {
+    this.listed = new Set(sopInstanceUids);
   }
 
   fail(sopInstanceUid: string | null, reason: string): void {
@@ -66,7 +76,9 @@ export class InstanceFiler {
           ? 'it belongs to another study or series than the one asked for'
           : expected && expected.sopInstanceUid !== sop
             ? 'it is another instance than the one asked for'
-            : null;
+            : this.listed && !this.listed.has(sop)
+              ? 'it is not one of the instances the PACS listed for this retrieve'
+              : null;
     if (mismatch) {
       this.fail(expected?.sopInstanceUid ?? (isLibraryUid(sop) ? sop : null), `the PACS sent an instance that was not filed: ${mismatch}.`);
       return false;
@@ -76,6 +88,7 @@ export class InstanceFiler {
       ensurePrivateDir(seriesDir);
       const file = pathInside(seriesDir, `${sop}.dcm`);
       writeFileAtomic(file, bytes);
+      this.listed?.delete(sop);
       this.queue.push(file);
     } catch (err) {
       this.fail(sop, `cannot write it into the library folder: ${describeFsError(err)}.`);

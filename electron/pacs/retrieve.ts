@@ -65,6 +65,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   }
   const present = library.presentInstances(valid.map((r) => r.sopInstanceUid));
   const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
+  filer.onlyListed(missing.map((r) => r.sopInstanceUid));
   let stopped: string | null = null;
   let stoppedHint: PacsHint | null = null;
   let done = 0;

@@ -1,0 +1,114 @@
+// A DIMSE peer (dcmjs-dimse's SCP, on loopback) that lists one instance of a study and, asked to
+// send it by C-GET, sends it and more: other instances of the same study it never listed (as a
+// peer could, without end, until the disk is full). Lumen files what the listing named and
+// nothing else.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import dimse from 'dcmjs-dimse';
+import { Library } from '../../electron/library/library';
+import { retrieveStudy } from '../../electron/pacs/retrieve';
+
+const { Scp, requests, responses, constants } = dimse;
+const ROOT = '1.2.826.0.1.3680043.10.543.78';
+const study = `${ROOT}.1`;
+const series = `${ROOT}.2`;
+const listed = `${ROOT}.3.1`;
+const UNLISTED = 5;
+
+/** An instance of the study with SOP Instance UID `sop` (a 4x4 secondary capture), as a dcmjs-dimse data set. */
+function dataSet(sop: string) {
+  const pixels = new Uint8Array(16).fill(3);
+  return new dimse.Dataset(
+    {
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
+      SOPInstanceUID: sop,
+      StudyInstanceUID: study,
+      SeriesInstanceUID: series,
+      PatientID: 'GET1',
+      PatientName: 'Over^Sender',
+      Modality: 'OT',
+      Rows: 4,
+      Columns: 4,
+      BitsAllocated: 8,
+      BitsStored: 8,
+      HighBit: 7,
+      PixelRepresentation: 0,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      PixelData: [pixels.buffer],
+    },
+    constants.TransferSyntax.ExplicitVRLittleEndian,
+  );
+}
+
+let scratch: string;
+const closers: (() => void)[] = [];
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'lumen-hostile-get-'));
+});
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function overSendingPeer(): Promise<number> {
+  class OverSendingScp extends Scp {
+    override associationRequested(association: any): void {
+      for (const { id } of association.getPresentationContexts()) {
+        const context = association.getPresentationContext(id);
+        context.setResult(constants.PresentationContextResult.Accept, context.getTransferSyntaxUids().includes(constants.TransferSyntax.ExplicitVRLittleEndian) ? constants.TransferSyntax.ExplicitVRLittleEndian : constants.TransferSyntax.ImplicitVRLittleEndian);
+      }
+      this.sendAssociationAccept();
+    }
+    override associationReleaseRequested(): void {
+      this.sendAssociationReleaseResponse();
+    }
+    override cFindRequest(request: any, callback: (r: any[]) => void): void {
+      const match = responses.CFindResponse.fromRequest(request);
+      match.setDataset(new dimse.Dataset({ StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: listed }));
+      match.setStatus(constants.Status.Pending);
+      const done = responses.CFindResponse.fromRequest(request);
+      done.setStatus(constants.Status.Success);
+      callback([match, done]);
+    }
+    override cGetRequest(request: any, callback: (r: any[]) => void): void {
+      const stores = [listed, ...Array.from({ length: UNLISTED }, (_, i) => `${ROOT}.3.${100 + i}`)].map((sop) => new requests.CStoreRequest(dataSet(sop)));
+      let left = stores.length;
+      for (const store of stores) {
+        store.on('response', () => {
+          if (--left > 0) return;
+          const done = responses.CGetResponse.fromRequest(request);
+          done.setStatus(constants.Status.Success);
+          callback([done]);
+        });
+      }
+      (this as any).sendRequests(stores);
+    }
+  }
+  const server = net.createServer((socket) => {
+    const scp = new OverSendingScp(socket, {});
+    scp.on('networkError', () => socket.destroy());
+    closers.push(() => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => server.close());
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('a C-GET peer that sends instances it never listed', () => {
+  it('files the listed instance only; the others are counted as failed and leave no file', async () => {
+    const port = await overSendingPeer();
+    const library = Library.open(path.join(scratch, 'lib'));
+    closers.push(() => library.close());
+    const report = await retrieveStudy({ name: 'oversender', kind: 'dimse', calledAet: 'OVER', host: '127.0.0.1', port, callingAet: 'LUMEN' }, null, { studyUid: study }, library, { timeoutMs: 10_000, via: 'get' });
+    expect(report.received).toBe(1);
+    expect(library.presentInstances([listed]).size).toBe(1);
+    expect(report.failed).toBe(UNLISTED);
+    expect(report.errors[0].reason).toBe('the PACS sent an instance that was not filed: it is not one of the instances the PACS listed for this retrieve.');
+    const seriesDir = path.join(library.dir, 'pacs', study, series);
+    expect(existsSync(seriesDir) ? readdirSync(seriesDir) : []).toEqual([`${listed}.dcm`]);
+  });
+});
