@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { canvasPixels } from '../support/canvas';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet } from './external-dicom';
 import { writeReadmeSet, type ReadmeSet } from './external-dicom-readme';
@@ -43,18 +44,34 @@ describe('the README, step by step, as a new user', () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.waitForTimeout(1500);
     await shot('importing');
-    await page.getByTestId('import-report').waitFor({ timeout: 180_000 });
+    // README, Using Lumen 2: the count says what was imported; the last import's studies are marked New.
+    await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 9} imported` }).waitFor({ timeout: 180_000 });
+    expect(await page.getByTestId('study-list').getByText('New', { exact: true }).count()).toBe(6);
     await shot('imported');
     await page.setViewportSize({ width: 1024, height: 700 });
     await shot('imported-small');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     const study = (shown: string) => page.getByRole('listitem', { name: new RegExp(`^Study .*${shown}`) });
+    // README 3: a click opens the series at its first image; a mammogram at its full matrix with its spacing.
     await study(set.mammogram.shown).getByTestId('series-card').click();
-    await page.waitForTimeout(4000);
+    await page.getByText(`${set.mammogram.columns}×${set.mammogram.rows} · 0.07×0.07 mm`).waitFor({ timeout: 120_000 });
+    await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 60_000 }).toBeGreaterThan(1000);
     await shot('mammogram');
+    // README 5: Run the package on this image; its scores and heatmap come back, no error.
+    const entry = page.locator('label.package').filter({ hasText: 'my-classifier' });
+    await entry.waitFor({ timeout: 60_000 });
+    await entry.locator('input[type="radio"]').check();
+    await page.getByLabel('Predict on').selectOption('image');
+    await page.getByTestId('run-prediction').click();
+    await page.getByTestId('image-scores').or(page.getByRole('alert')).first().waitFor({ timeout: 180_000 });
+    expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+    expect(await page.getByTestId('image-scores').locator('li').count()).toBe(2);
+    // One image is "1 image", not "1 images".
+    await page.getByRole('heading', { name: /^Series \(1 image,/ }).waitFor({ timeout: 30_000 });
+    await shot('mammogram-predicted');
     await study(set.many.shown).getByTestId('series-card').click();
-    await page.waitForTimeout(3000);
+    await page.getByTestId('image-index').filter({ hasText: `Im 1/${set.many.files}` }).waitFor({ timeout: 60_000 });
     await shot('many');
     await page.getByRole('button', { name: 'Length', exact: true }).click();
     const box = (await page.getByTestId('viewport').boundingBox())!;

@@ -221,7 +221,7 @@ export function ModelPanel(props: {
           {seriesSummary && (
             <>
               <h3>
-                Series ({seriesSummary.images} images,
+                Series ({seriesSummary.images} {seriesSummary.images === 1 ? 'image' : 'images'},
                 <select aria-label="Series summary" value={summary} onChange={(e) => setSummary(e.target.value as 'mean' | 'max')} className="inline-select">
                   <option value="mean">mean</option>
                   <option value="max">max</option>
