@@ -17,7 +17,7 @@ import { patientConflicts } from '../../common/patient-conflicts';
 import { createEngine } from '../../electron/engine/engine';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { migrate } from '../../electron/library/schema';
-import { fillSeriesPatients, SERIES_PATIENTS_KEY } from '../../electron/library/series-patients';
+import { fillSeriesPatients, fillSeriesPatientsInTurns, SERIES_PATIENTS_KEY } from '../../electron/library/series-patients';
 import { NAMES } from '../dicom/charset-fixtures';
 import { tmpDir, writeSlice } from './fixtures';
 import { oldLibrary, ROOT, series, STUDY } from './old-library';
@@ -163,6 +163,35 @@ it('counts files gone or changed since import, and changes nothing for them', as
       expect(db.prepare('SELECT count(*) FROM import_errors').pluck().get()).toBe(0);
       // Recorded: it runs once.
       expect(fillSeriesPatients(db)).toBeNull();
+    } finally {
+      db.close();
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}, 120_000);
+
+it('in turns, lets other work run between series and finds what the pass at opening finds', async () => {
+  const work = tmpDir('series-patients-turns');
+  const folder = path.join(work, 'in');
+  const dir = path.join(work, 'library');
+  try {
+    fs.mkdirSync(folder);
+    series(folder, 1, 'Doe^Jane');
+    const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
+    series(folder, 3, 'Doe^Jane');
+    await oldLibrary(folder, dir, true);
+    const db = new Database(path.join(dir, LIBRARY_FILE));
+    try {
+      migrate(db);
+      const order: string[] = [];
+      const pass = fillSeriesPatientsInTurns(db, { seriesPerTurn: 1, onProgress: (done) => order.push(`series ${done}`) });
+      setImmediate(() => order.push('other work'));
+      const summary = await pass;
+      // The other work (queued after the pass's first turn) ran between series, before the last.
+      expect(order).toEqual(['series 1', 'series 2', 'other work', 'series 3']);
+      expect(summary?.conflicts.map((c) => c.file)).toEqual([other]);
+      expect(db.prepare('SELECT patient_name FROM series ORDER BY series_uid').pluck().all()).toEqual([null, 'Doe-Smith^Jane^M', null]);
     } finally {
       db.close();
     }
