@@ -14,6 +14,8 @@ import { formatVersionProblem, METADATA_JSON, PACKAGE_FOLDER, PackageError, load
 
 export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
 const BLOCK = 512;
+/** A package is a few dozen files (metadata, model, shards, heads); an archive with more is not one. */
+const MAX_ENTRIES = 1000;
 
 function octal(value: number, width: number): string {
   // width-1 octal digits then NUL, as ustar wants.
@@ -121,6 +123,7 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   const bytes = readRegularFile(source, 'package');
   const where = path.basename(source);
   const entries: { name: string; start: number; size: number }[] = [];
+  const names = new Set<string>();
   let at = 0;
   for (;;) {
     if (at + BLOCK > bytes.length) throw new Error(`${where}: truncated archive (no end marker)`);
@@ -137,7 +140,9 @@ export async function importPackageArchive(file: string, destDir: string): Promi
     if (!isSafeName(name)) throw new Error(`${where}: entry "${name}" would be written outside the package folder; refused`);
     const size = readOctal(h, 124, 12);
     if (!Number.isFinite(size) || at + BLOCK + size > bytes.length) throw new Error(`${where}: truncated archive (entry "${name}")`);
-    if (entries.some((e) => e.name === name)) throw new Error(`${where}: entry "${name}" appears twice; refused`);
+    if (names.has(name)) throw new Error(`${where}: entry "${name}" appears twice; refused`);
+    if (names.size >= MAX_ENTRIES) throw new Error(`${where}: more than ${MAX_ENTRIES} files; a model package has a few dozen. Refused.`);
+    names.add(name);
     entries.push({ name, start: at + BLOCK, size });
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }

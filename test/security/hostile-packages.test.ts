@@ -3,12 +3,13 @@
 // Lumen read outside the package. Each must be refused, saying which file and why, before any
 // of it reaches ONNX Runtime or TF.js.
 import * as tf from '@tensorflow/tfjs';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxModelSession } from '../../models/inference/onnx';
 import { ProtoWriter } from '../../models/onnx/proto';
+import { importPackageArchive } from '../../models/package/archive';
 import { contentHash, loadPackage, savePackage } from '../../models/package/package';
 import { tinyNet } from '../models/onnx-helpers';
 
@@ -179,5 +180,38 @@ describe('metadata.json from an attacker', () => {
       });
       await expect(loadPackage(pkgDir), what).rejects.toThrow(message);
     }
+  });
+});
+
+/** One ustar entry (header + data padded to 512 bytes), as any tar tool writes it. */
+function tarEntry(name: string, data: Buffer): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+describe('a .lumenpkg archive with a great many entries', () => {
+  it('is refused before anything is unpacked, however many it holds', async () => {
+    // Each empty entry is one 512-byte header: 2 GB of them would be four million files, and
+    // checking each name against all the others before was quadratic (hours for a million).
+    const entries = [tarEntry('metadata.json', Buffer.from('{}'))];
+    for (let i = 0; i < 1500; i++) entries.push(tarEntry(`f${i}.bin`, Buffer.alloc(0)));
+    const file = path.join(dir, 'many.lumenpkg');
+    writeFileSync(file, Buffer.concat([...entries, Buffer.alloc(1024)]));
+    const dest = path.join(dir, 'many-dest');
+    await expect(importPackageArchive(file, dest)).rejects.toThrow('many.lumenpkg: more than 1000 files; a model package has a few dozen. Refused.');
+    expect(readdirSync(dir).filter((n) => n.startsWith('many-dest'))).toEqual([]);
   });
 });
