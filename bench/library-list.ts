@@ -9,7 +9,9 @@ import path from 'node:path';
 import { removeInside } from '../common/node/safe-fs';
 import { parseCommandArgs, printJson } from '../electron/cli/command';
 import { EngineHost } from '../electron/engine/host';
-import { Library } from '../electron/library/library';
+import { Library, LIBRARY_FILE } from '../electron/library/library';
+import { writeSearchDocuments } from '../electron/library/search-index';
+import { openDatabase } from '../electron/library/sqlite';
 import { labelOverview } from '../electron/training/label-overview';
 import { TrainingStore } from '../electron/training/store';
 import { fillLibrary } from '../test/support/library-rows';
@@ -43,9 +45,43 @@ export interface LibraryBenchResult {
   searchTwoLetters: { ms: number };
   firstPageByName: { ms: number };
   firstPageByModality: { ms: number };
+  /**
+   * 10,000 studies written straight into SQLite (test/support/library-rows.ts) into a new library,
+   * then their search documents written (what an import does at its end); and the same without
+   * the study search's triggers. CPU milliseconds of this process, median of 3: the triggers' cost.
+   */
+  rawWrites: { studies: number; cpuMs: number; withoutSearchTriggersCpuMs: number };
   /** The label overview (labels overview, the Training tab) of `series` one-image series, a third of them labelled. */
   labelOverview: { series: number; ms: number };
   machine: { cpus: number; cpuModel: string; node: string };
+}
+
+/** CPU milliseconds of writing `studies` studies into a new library under `root`, median of 3; `withTriggers: false` drops the search triggers first. */
+function rawWriteCpuMs(root: string, studies: number, withTriggers: boolean): number {
+  const ms: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const dir = path.join(root, `raw-${withTriggers ? 'with' : 'without'}-${run}`);
+    Library.open(dir).close();
+    const db = openDatabase(path.join(dir, LIBRARY_FILE));
+    try {
+      if (!withTriggers) {
+        for (const { name } of db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'study_search_%'").all()) db.exec(`DROP TRIGGER ${name}`);
+      }
+    } finally {
+      db.close();
+    }
+    const start = process.cpuUsage();
+    fillLibrary(dir, { studies });
+    const written = openDatabase(path.join(dir, LIBRARY_FILE));
+    try {
+      writeSearchDocuments(written);
+    } finally {
+      written.close();
+    }
+    const used = process.cpuUsage(start);
+    ms.push((used.user + used.system) / 1000);
+  }
+  return roundTo(median(ms));
 }
 
 export async function runLibraryBench(opts: { studies: number; json: boolean }): Promise<LibraryBenchResult> {
@@ -60,7 +96,7 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
       label: (n) => (n % 3 === 0 ? { kind: 'series', label: n % 2 ? 'tumour' : 'normal' } : null),
     });
     const host = new EngineHost({ dataDir, shell: 'browser' });
-    let result: Omit<LibraryBenchResult, 'labelOverview' | 'machine'>;
+    let result: Omit<LibraryBenchResult, 'labelOverview' | 'machine' | 'rawWrites'>;
     try {
       const ask = async (method: string, input: object) => {
         const reply = await host.request(method, input);
@@ -92,9 +128,12 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
     } finally {
       library.close();
     }
+    say('Writing 10,000 studies straight into SQLite, with and without the search triggers (3 times each)…');
+    const rawWrites = { studies: 10_000, cpuMs: rawWriteCpuMs(dataDir, 10_000, true), withoutSearchTriggersCpuMs: rawWriteCpuMs(dataDir, 10_000, false) };
     const cpu = os.cpus();
     const out: LibraryBenchResult = {
       ...result,
+      rawWrites,
       labelOverview: { series: opts.studies, ms: overviewMs },
       machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', node: process.version },
     };
@@ -104,6 +143,7 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
     say(`  first page of 200 (library.studyPage): ${out.firstPage.ms} ms, ${kb(out.firstPage.replyBytes)}; next page ${out.nextPage.ms} ms`);
     say(`  search for the last study: by ID ${out.searchFarStudy.ms} ms, by name ${out.searchFarName.ms} ms; a 2-letter search (a scan) ${out.searchTwoLetters.ms} ms`);
     say(`  first page by name ${out.firstPageByName.ms} ms, by modality ${out.firstPageByModality.ms} ms`);
+    say(`Raw writes of ${out.rawWrites.studies.toLocaleString('en-GB')} studies (CPU, median of 3): ${out.rawWrites.cpuMs} ms; without the search triggers ${out.rawWrites.withoutSearchTriggersCpuMs} ms`);
     say(`Label overview of ${opts.studies.toLocaleString('en-GB')} series (median of 3): ${out.labelOverview.ms} ms`);
     say(`(${out.machine.cpus} × ${out.machine.cpuModel}, Node ${out.machine.node})`);
     return out;
@@ -113,7 +153,7 @@ export async function runLibraryBench(opts: { studies: number; json: boolean }):
 }
 
 export const suite: BenchSuite = {
-  summary: 'The study list through the engine at 20,000 studies (the whole list at once vs its first page, next page, search, other sorts) and the label overview of as many series.',
+  summary: 'The study list through the engine at 20,000 studies (the whole list at once vs its first page, next page, search, other sorts) the label overview of as many series, and the CPU cost of the study search triggers on 10,000 studies written straight into SQLite.',
   usage: 'lumen bench library [--studies 20000] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { studies: { type: 'string' }, json: { type: 'boolean' } });

@@ -12,7 +12,7 @@ import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurem
 import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
-import { searchFold, searchIndexQuery } from './search-index';
+import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
 import { LIBRARY_FILE } from './paths';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
@@ -213,7 +213,7 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   // A series' own name (its files' Patient's Name, when it differs from the study's patient's: schema 15) finds the study too.
   const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
   const fts = searchIndexQuery([search, name, date]);
-  const indexed = fts ? 'st.study_uid IN (SELECT k.study_uid FROM study_search s JOIN study_search_rows k ON k.id = s.rowid WHERE study_search MATCH @fts) AND ' : '';
+  const indexed = fts ? `st.study_uid IN (${SEARCH_CANDIDATES}) AND ` : '';
   const condition = `(${indexed}(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
       OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'
@@ -320,6 +320,12 @@ export class Library {
         // As above: left for the next opening.
       }
     }
+    try {
+      // Documents still to write: the text re-decode's, the series' patient details', or left by a writer that stopped first.
+      writeSearchDocuments(db);
+    } catch {
+      // Left for the next import or opening: until then those studies are compared by every search.
+    }
     return library;
   }
 
@@ -374,6 +380,8 @@ export class Library {
     this.importing = true;
     try {
       const report = await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
+      // The search index's documents of the studies the import changed, in one write (search-index.ts).
+      writeSearchDocuments(this.db);
       const { errors, ...counts } = report;
       this.audit('import', { touched: { files: paths.map((p) => path.resolve(p)), images: counts.imported + counts.changed }, ...counts, errors: errors.length });
       return report;

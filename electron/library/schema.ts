@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
+import { SEARCH_INDEX_PENDING_SQL, SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
 
 // The library's schema, as an ordered list of migrations. PRAGMA user_version
 // holds how many have been applied; each one runs in its own transaction, so a
@@ -363,6 +363,16 @@ export const migrations: readonly Migration[] = [
       -- of training datasets (electron/training/dataset.ts).
       ALTER TABLE series ADD COLUMN localizer INTEGER NOT NULL DEFAULT 0;
       ${SEARCH_INDEX_SERIES_NAMES_SQL}
+    `,
+  },
+  {
+    version: 17,
+    description: 'the study search triggers note which studies changed; their documents are written in one statement',
+    sql: `
+      -- An FTS5 write from a trigger cost several times the same write made for many rows in one
+      -- statement, and a study's document was written, deleted and written again as its series
+      -- came in (search-index.ts).
+      ${SEARCH_INDEX_PENDING_SQL}
     `,
   },
   {
