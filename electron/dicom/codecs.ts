@@ -6,7 +6,7 @@ import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-o
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
 import { withCharls1Thresholds } from './jpeg-ls';
-import { jpegPrecision, withDicomColourTransform } from './jpeg-markers';
+import { checkJpegStream, jpegPrecision, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
 import type { InstanceMeta } from './parse';
@@ -87,6 +87,7 @@ function endsWithEoi(data: Uint8Array): boolean {
 
 export const codecs = {
   async jpeg(stream: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
+    checkJpegStream(stream, meta);
     const precision = jpegPrecision(stream);
     if (precision > 8) {
       // One import() for the thread, not one a frame: each goes through the module loader.
@@ -145,6 +146,8 @@ export const codecs = {
     return runWasm(load('openjph', () => import('@cornerstonejs/codec-openjph/wasmjs'), 'HTJ2KDecoder'), data, expected, (_d, info) => ({ rgb: info.componentCount === 3 && hasMct(data) }), true);
   },
   jpegLossless(data: Uint8Array, meta: InstanceMeta): CodecOutput {
+    // Before either decoder: the fallback below would otherwise decode what Lumen's refused.
+    checkJpegStream(data, meta);
     try {
       return decodeJpegLossless(data, meta);
     } catch (err) {

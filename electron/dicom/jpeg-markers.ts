@@ -3,6 +3,7 @@
 // precision check that picks a decoder, the colour space the DICOM Photometric
 // Interpretation gives both DCT decoders, and the JPEG-LS header (jpeg-ls.ts);
 // with where a scan and a restart interval end, for the two decoders.
+import { checkDimensions, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 
 export interface JpegSegment {
@@ -76,8 +77,15 @@ function isRst(marker: number): boolean {
 /** Where the marker that ends a scan's entropy-coded data starts: the first 0xFF from `from` followed by neither 0x00 (a stuffed byte) nor RSTn. */
 export function scanEnd(data: Uint8Array, from: number): number {
   let p = from;
-  while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] !== 0 && !isRst(data[p + 1]))) p++;
-  return p;
+  while (p + 1 < data.length) {
+    // indexOf finds the next 0xFF natively: the checks below walk every scan of every frame.
+    const q = data.indexOf(0xff, p);
+    if (q < 0 || q + 1 >= data.length) return data.length - 1;
+    const m = data[q + 1];
+    if (m !== 0 && !isRst(m)) return q;
+    p = q + 2;
+  }
+  return Math.min(p, Math.max(from, data.length - 1));
 }
 
 /** The position just after the next restart marker (RSTn) from `from`: where entropy-coded data goes on. */
@@ -85,6 +93,47 @@ export function afterRestart(data: Uint8Array, from: number): number {
   let p = from;
   while (p + 1 < data.length && !(data[p] === 0xff && isRst(data[p + 1]))) p++;
   return p + 2;
+}
+
+/**
+ * Scans one frame may have. Each scan is a pass over every block (every pixel
+ * in lossless JPEG), so a crafted stream of thousands of tiny scans keeps a
+ * decoder busy for seconds on a small frame and minutes on a large one. IJG's
+ * progression scripts write 6 to 10; T.81 allows contrived scripts with more,
+ * which no encoder Lumen knows writes.
+ */
+export const MAX_SCANS = 1000;
+
+export function tooManyScans(): CodestreamError {
+  return new CodestreamError(`the frame has more than ${MAX_SCANS} scans, the most Lumen decodes (a progressive image has about 10)`);
+}
+
+/**
+ * What a DCT or lossless JPEG stream's markers promise, checked before a
+ * decoder sees it (libjpeg-turbo, the Cornerstone codecs and jpeg-lossless-decoder-js
+ * have no such limits): the frame size is the DICOM header's, so nothing is
+ * allocated for a size the header does not hold, and there are at most
+ * MAX_SCANS scans. A stream the walk cannot read is left to the decoder,
+ * which says why.
+ */
+export function checkJpegStream(data: Uint8Array, expected?: ExpectedFrame): void {
+  if (!startsWithSoi(data)) return;
+  const reader = new JpegMarkerReader(data);
+  let scans = 0;
+  for (;;) {
+    let s: JpegSegment | undefined;
+    try {
+      s = reader.next();
+    } catch {
+      return;
+    }
+    if (!s) return;
+    if (isSof(s.marker) && s.end - s.start >= 5) checkDimensions(reader.u16(s.start + 3), reader.u16(s.start + 1), expected);
+    else if (s.marker === SOS) {
+      if (++scans > MAX_SCANS) throw tooManyScans();
+      reader.pos = scanEnd(data, s.end);
+    }
+  }
 }
 
 /** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */

@@ -7,7 +7,7 @@
 // over speed (12-bit JPEG is rare).
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError, UnsupportedCodestream } from './codestream-error';
-import { JpegMarkerReader, afterRestart, jpegIsYcc, scanEnd, startsWithSoi } from './jpeg-markers';
+import { JpegMarkerReader, MAX_SCANS, afterRestart, jpegIsYcc, scanEnd, startsWithSoi, tooManyScans } from './jpeg-markers';
 import { DicomFileError, transferSyntaxName, type InstanceMeta } from './parse';
 import { errorMessage } from '../../common/errors';
 
@@ -76,9 +76,6 @@ function idct8(src: ArrayLike<number>, at: number, step: number, dst: Float64Arr
   dst[to + 6 * dstStep] = Math.floor((t11 - o2 + round) * scale);
   dst[to + 7 * dstStep] = Math.floor((t10 - o3 + round) * scale);
 }
-
-/** Scans one frame may have: IJG's scripts write 6 to 10; T.81 allows contrived scripts with more, which no encoder Lumen knows writes. */
-const MAX_SCANS = 1000;
 
 interface HuffmanTable {
   /** Codes of length l: values[valPtr[l] + code - minCode[l]] when code <= maxCode[l]. */
@@ -283,7 +280,7 @@ export function decodeJpegDct(data: Uint8Array, expected?: ExpectedFrame, photom
       case 0xda: {
         if (!frame) throw new CodestreamError('scan before frame header');
         // Each scan is a pass over every block: a crafted stream of thousands would cost minutes.
-        if (++scanCount > MAX_SCANS) throw new CodestreamError(`more than ${MAX_SCANS} scans (a progressive image has about 10)`);
+        if (++scanCount > MAX_SCANS) throw tooManyScans();
         const ns = data[seg];
         const scomps: Component[] = [];
         for (let i = 0; i < ns; i++) {
