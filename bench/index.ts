@@ -7,12 +7,14 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   dicom: async () => ({ suite: (await import('./data')).dicomSuite }),
   import: async () => ({ suite: (await import('./data')).importSuite }),
   library: () => import('./library-list'),
+  'series-patients': () => import('./series-patients'),
   train: () => import('./train'),
   stats: () => import('./stats'),
   'series-uncertainty': () => import('./series-uncertainty'),
   predict: () => import('./predict'),
   pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
+  viewer: () => import('./viewer'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
