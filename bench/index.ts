@@ -14,7 +14,6 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   predict: () => import('./predict'),
   pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
-  viewer: () => import('./viewer'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
