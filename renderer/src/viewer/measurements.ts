@@ -4,6 +4,14 @@ import type { Measurement } from '../../../common/contract/measurements';
 
 export type Point = [number, number];
 
+/** Screen pixels at the viewport's right edge that a reading keeps clear of: the stack slider (theme.css .stack-slider, right 4 px + 16 px wide) and a margin. */
+export const LABEL_RIGHT_CLEARANCE = 28;
+
+/** Where a reading `width` pixels wide starts when it would start at `x`: inside the viewport and clear of the slider; at the left edge when nothing fits. */
+export function labelLeft(x: number, width: number, viewportWidth: number): number {
+  return Math.max(4, Math.min(viewportWidth - width - LABEL_RIGHT_CLEARANCE, x));
+}
+
 /** The image a measurement belongs to: its SOP instance and frame. */
 export function onImage(m: Pick<Measurement, 'sopInstanceUid' | 'frame'>, image: { sopInstanceUid: string; frame: number } | undefined): boolean {
   return !!image && m.sopInstanceUid === image.sopInstanceUid && m.frame === image.frame;

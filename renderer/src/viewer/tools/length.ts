@@ -1,7 +1,7 @@
 // Length: a drag draws a line between two image points; kept in the library, drawn in screen
 // space (constant line width whatever the zoom) with its reading beside it, in mm, or in pixels
 // where the image has no pixel spacing (so the button names no unit).
-import { lengthText } from '../measurements';
+import { labelLeft, lengthText } from '../measurements';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 export const MEASUREMENT_COLOUR = '#3fe07f';
@@ -35,7 +35,7 @@ function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, fram
     ctx.shadowBlur = 3;
     // Beside the line's midpoint, kept inside the viewport.
     const width = ctx.measureText(label).width;
-    const lx = Math.min(size.w - width - 28, Math.max(4, (x1 + x2) / 2 + 8));
+    const lx = labelLeft((x1 + x2) / 2 + 8, width, size.w);
     const ly = Math.min(size.h - 6, Math.max(16, (y1 + y2) / 2 - 8));
     ctx.fillText(label, lx, ly);
     ctx.shadowBlur = 0;

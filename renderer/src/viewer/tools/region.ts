@@ -2,21 +2,21 @@
 // other, the outline drawn in screen space, and the region's reading (area, mean, SD, min,
 // max in modality units: common/roi.ts) beside it.
 import { measurementText } from '../measurementText';
-import type { Point } from '../measurements';
+import { labelLeft, type Point } from '../measurements';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 /** A box narrower than this (image pixels) either way is a click, not a region. */
 const MIN_SIDE = 1;
 
-/** Writes a reading beside a point, kept inside the viewport, with a shadow to read on any image. */
+/** Writes a reading beside a point, kept inside the viewport and clear of the stack slider at its right edge (as the length's), with a shadow to read on any image. */
 export function label(dc: DrawContext, text: string, x: number, y: number): void {
   const { ctx, size } = dc;
   ctx.font = '13px system-ui, sans-serif';
   ctx.shadowColor = '#000';
   ctx.shadowBlur = 3;
   const width = ctx.measureText(text).width;
-  ctx.fillText(text, Math.min(size.w - width - 8, Math.max(4, x)), Math.min(size.h - 6, Math.max(16, y)));
+  ctx.fillText(text, labelLeft(x, width, size.w), Math.min(size.h - 6, Math.max(16, y)));
   ctx.shadowBlur = 0;
 }
 
