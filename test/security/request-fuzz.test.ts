@@ -5,7 +5,7 @@
 // an unknown extra key in every object. Each must come back as a clear error naming the field,
 // with nothing of the patient in it (the hostile values carry a planted name and ID), nothing
 // written to the data folder, and the same engine answering afterwards.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { LIBRARY_WORDS } from '../support/dicom/fuzz';
 import { writeImage } from '../support/dicom/write';
-import { openSocket } from '../support/bridge-socket';
+import { closeBridgeTest, openSocket } from '../support/bridge-socket';
 
 /** The data folder as names and sizes (SQLite's write-ahead log and shared memory aside: reads touch them). */
 function snapshot(dir: string): string[] {
@@ -96,12 +96,7 @@ describe('every request under hostile input, through the real bridge and engine'
     await finished;
   }, 120_000);
 
-  afterAll(async () => {
-    ws?.close();
-    await bridge?.close();
-    await host?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeBridgeTest({ ws, bridge, host }, dataDir));
 
   it('has a valid input for every request of the contract, and a bound on every text, list and number', () => {
     expect(Object.keys(requests).filter((m) => !(m in BASES))).toEqual([]);

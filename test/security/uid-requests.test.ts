@@ -1,14 +1,14 @@
 // UIDs on the real engine process and the browser bridge: a vendor's leading-zero UIDs are filed
 // and viewable (they name one image), a corrupt UID keeps its file out with a clear reason, and a
 // request that would send a leading-zero UID on to a PACS is refused before any handler runs.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
-import { bridgeReply, openSocket } from '../support/bridge-socket';
+import { bridgeReply, closeBridgeTest, openSocket } from '../support/bridge-socket';
 import { writeSlice } from '../library/fixtures';
 
 const LEADING_ZERO = { studyUid: '1.2.826.0.1.3680043.10.543.077', seriesUid: '1.2.826.0.1.3680043.10.543.077.01', sopUid: '1.2.826.0.1.3680043.10.543.077.01.1' };
@@ -47,12 +47,7 @@ describe('UIDs from outside on the real engine and bridge', () => {
     ]);
     ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`, { origin: `http://127.0.0.1:${bridge.port}` });
   }, 120_000);
-  afterAll(async () => {
-    ws?.close();
-    await bridge?.close();
-    await host?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeBridgeTest({ ws, bridge, host }, dataDir));
 
   it('shows a series whose UIDs have leading zeros, as its file has them', async () => {
     const series = await request('library.series', { seriesInstanceUid: LEADING_ZERO.seriesUid });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { bridgeReply, openSocket } from '../support/bridge-socket';
+import { bridgeReply, closeBridgeTest, openSocket } from '../support/bridge-socket';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 
@@ -51,11 +51,7 @@ describe('the browser bridge', () => {
     host = new EngineHost({ dataDir, shell: 'browser', backend: 'cpu' });
     bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist'), log: (l) => lines.push(l) });
   });
-  afterAll(async () => {
-    await bridge.close();
-    await host.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeBridgeTest({ bridge, host }, dataDir));
 
   it('listens on loopback only', () => {
     expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);

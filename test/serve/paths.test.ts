@@ -1,11 +1,11 @@
 // Which files a request through the browser bridge may name: the real bridge and engine,
 // a real file system (symbolic links included), a real tiny model package.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { bridgeReply } from '../support/bridge-socket';
+import { bridgeReply, closeBridgeTest } from '../support/bridge-socket';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { trainTinyPackage, writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
@@ -71,12 +71,7 @@ describe('paths through the browser bridge', () => {
       if (m.event) events.push(m);
     });
   }, 120_000);
-  afterAll(async () => {
-    ws?.close();
-    await bridge?.close();
-    await host?.close();
-    for (const dir of [dataDir, outside, chosen]) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeBridgeTest({ ws, bridge, host }, dataDir, outside, chosen));
 
   it('refuses a label CSV outside the data folder and the chosen folders, showing none of it', async () => {
     expectRefused(await request('training.labels.importCsv', { path: path.join(outside, 'labels.csv') }), /outside the folders this browser session may use/);

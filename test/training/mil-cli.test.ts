@@ -1,11 +1,10 @@
 // `lumen train --level series`, `lumen predict --series --json` and `lumen predictions --series
 // --json` as a user runs them (spawned): a package with a series head, each slice's attention
 // and the series' pooled score, the same from the store; bad options refused before any work.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLumen } from '../support/cli';
+import { importedLibrary, runLumen } from '../support/cli';
 import { readRunResults } from '../../electron/training/run-results';
 import { loadPackage } from '../../models/package';
 import { writeMilPhantoms, type MilPhantomSet } from './mil-phantoms';
@@ -17,11 +16,7 @@ let library: string;
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-mil-cli-'));
-  set = writeMilPhantoms(path.join(root, 'dicom'), { patients: 8, seriesPerPatient: 2, slices: 6, lesionSlices: 2, seed: 5 });
-  library = path.join(root, 'library');
-  const imported = await lumen(['import', set.dir, '--library', library, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
+  ({ root, library, set } = await importedLibrary('mil-cli', (dicom) => writeMilPhantoms(dicom, { patients: 8, seriesPerPatient: 2, slices: 6, lesionSlices: 2, seed: 5 })));
 }, 120_000);
 
 afterAll(() => {
@@ -79,12 +74,37 @@ describe('lumen train --level series', () => {
     // "High" is measured against the validation series, as training reported them.
     expect(r.ensemble).toMatchObject({ heads: 5, validation: { n: r.split.series.validation } });
     expect(p.series[0].pooled.uncertaintyHigh).toBe(r.ensemble.validation.p95);
+    // Fewer than 20 validation series: their 95th percentile would be about their largest, so no
+    // "high" is stored (series-ensemble.ts, SERIES_HIGH_MINIMUM), and the card says why.
+    expect(r.ensemble.validation.p95).toBeNull();
+    expect(pkg.metadata.modelCard).toContain(`On the ${r.split.series.validation} validation series: mean ${r.ensemble.validation.mean.toFixed(3)}; fewer than the 20 a 95th percentile needs, so no series is called high or usual.`);
     expect(stored.series[0].pooled.uncertainty).toBe(p.series[0].pooled.uncertainty);
     for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
 
     const text = await lumen(['predict', '--model', out, '--library', library, '--series', uid]);
     // With the series' uncertainty from the package's series uncertainty heads (mil-uncertainty.test.ts).
-    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; uncertainty \d\.\d{3}( \((high: above|usual: at most) \d\.\d{3}[^)]*\))?; most weight on /);
+    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; uncertainty \d\.\d{3} \(not called high or usual: the package had fewer than 20 validation series, too few for a 95th percentile to say what is usual\); most weight on /);
     expect(text.stdout).toContain(`; uncertainty ${p.series[0].pooled.uncertainty.toFixed(3)}`);
+
+    // lumen eval gives each series' uncertainty beside its pooled score, as predict does (--json and text).
+    const evaluated = await lumen(['eval', '--model', out, '--library', library, '--subset', 'all', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const e = JSON.parse(evaluated.stdout);
+    expect(e.level).toBe('series');
+    expect(e.seriesPredictions).toHaveLength(set.series.length);
+    for (const s of e.seriesPredictions) {
+      expect(s.uncertainty).toBeTypeOf('number');
+      expect(s.uncertainty).toBeGreaterThanOrEqual(0);
+      expect(s.uncertainty).toBeLessThanOrEqual(1);
+      expect(s.uncertaintyHigh).toBeNull();
+    }
+    const same = e.seriesPredictions.find((s: { seriesInstanceUid: string }) => s.seriesInstanceUid === uid);
+    expect(same.uncertainty).toBeCloseTo(p.series[0].pooled.uncertainty, 6);
+    expect(same.scores[0]).toBeCloseTo(p.series[0].pooled.scores[0], 6);
+    const evalText = await lumen(['eval', '--model', out, '--library', library, '--subset', 'all']);
+    expect(evalText.code, evalText.stderr).toBe(0);
+    expect(evalText.stdout).toContain('Series scores (attention pooling), with the uncertainty of the series uncertainty heads:');
+    expect(evalText.stdout).toMatch(new RegExp(`\\n  ${uid.replace(/\./g, '\\.')} \\(labelled (lesion|none)\\): lesion \\d\\.\\d{3} · none \\d\\.\\d{3}; uncertainty ${same.uncertainty.toFixed(3).replace('.', '\\.')} \\(not called high or usual: `));
+    expect(evalText.stdout.match(/^  \S+ \((labelled \w+|mixed labels, left out)\): .*; uncertainty \d\.\d{3} /gm)).toHaveLength(set.series.length);
   }, 300_000);
 });
