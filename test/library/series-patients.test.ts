@@ -259,3 +259,23 @@ it('lumen ls tells of the files found once, and marks the study and the series i
     fs.rmSync(work, { recursive: true, force: true });
   }
 }, 120_000);
+
+it('lumen import, the first command on such a library, tells of them too', async () => {
+  const work = tmpDir('series-patients-import');
+  const folder = path.join(work, 'in');
+  const dir = path.join(work, 'library');
+  try {
+    fs.mkdirSync(folder);
+    series(folder, 1, 'Doe^Jane');
+    const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
+    await oldLibrary(folder, dir, true);
+    const imported = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../bin/lumen.mjs'), 'import', folder, '--library', dir], {
+      env: { ...process.env, LUMEN_DATA_DIR: path.join(work, 'data') },
+    });
+    // Told before the import runs (its files are unchanged, so the import itself reads none).
+    expect(imported.stderr.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^Each series' own patient details were read from its files .*: 1 file gives other patient details/), `  ${other}`]);
+    expect(imported.stdout).toMatch(/already in the library/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}, 120_000);
