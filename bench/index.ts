@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   predict: () => import('./predict'),
   pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
+  viewer: () => import('./viewer'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */

@@ -38,6 +38,8 @@ export function usePaint(opts: {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     const g = geometry();
     const { image, imageOf, cam } = layers.current;
+    // What the canvas holds, for tests and `lumen bench viewer`: "series/sop/frame" once its pixels are drawn, else "".
+    canvas.dataset.painted = '';
     if (!g || !view || !frame || !image || imageOf !== shown) return;
     const [a, b, c, d, e, f] = imageMatrix(view, g);
     ctx.setTransform(a * dpr, b * dpr, c * dpr, d * dpr, e * dpr, f * dpr);
@@ -53,5 +55,6 @@ export function usePaint(opts: {
     for (const m of measurements) put(m.kind, { points: m.points, selected: m.id === selected });
     if (draft && draft.image === shownImage) put(draft.kind, { points: draft.points, selected: false });
     for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, { ctx, toScreen: (x, y) => toScreen(view, g, x, y), frame, size });
+    canvas.dataset.painted = shown;
   }, [canvasRef, layers, geometry, size, view, frame, shown, overlay, measurements, selected, draft, shownImage]);
 }
