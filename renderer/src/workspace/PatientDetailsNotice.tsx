@@ -11,7 +11,7 @@ const POLL_MS = 500;
 
 const files = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`;
 
-/** `onRead` is called once the read has ended, so that the study list shows what it found. */
+/** `onRead` is called once the read has ended having found some, so that the study list shows them. */
 export function PatientDetailsNotice({ onRead }: { onRead: () => void }) {
   const [check, setCheck] = useState<PatientDetailsCheck | null>(null);
   const [dismissed, setDismissed] = useState(false);
@@ -25,7 +25,7 @@ export function PatientDetailsNotice({ onRead }: { onRead: () => void }) {
           if (!live) return;
           setCheck(now);
           if (now?.running) timer = setTimeout(ask, POLL_MS);
-          else if (now) onRead();
+          else if (now && now.conflicts > 0) onRead(); // nothing found: the list is as it was
         },
         () => undefined, // the study list reports a library that cannot be opened
       );
