@@ -5,7 +5,7 @@ import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
-import { withCharls1Thresholds } from './jpeg-ls';
+import { checkJpegLsSize, withCharls1Thresholds } from './jpeg-ls';
 import { checkJpegStream, jpegPrecision, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
@@ -110,6 +110,7 @@ export const codecs = {
     // CharLS spent 20 s on a 746-byte damaged frame without its end marker (found by the
     // fuzzer; with the marker it fails at once). Encoders always write it: refuse the rest first.
     if (!endsWithEoi(data)) throw new CodestreamError('the JPEG-LS codestream does not end with its end-of-image marker (FFD9): it is truncated or damaged');
+    checkJpegLsSize(data, expected);
     const decode = (stream: Uint8Array) =>
       runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), stream, expected, (d, info) => ({
         planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,
@@ -188,7 +189,21 @@ function hasMct(data: Uint8Array): boolean {
  * number of tiles", and no decoder allocates for a size it never holds.
  */
 function checkJ2kSize(data: Uint8Array, expected?: ExpectedFrame): void {
-  if (!expected || data.length < 24 || data[0] !== 0xff || data[1] !== 0x4f || data[2] !== 0xff || data[3] !== 0x51) return;
+  if (data.length < 44 || data[0] !== 0xff || data[1] !== 0x4f || data[2] !== 0xff || data[3] !== 0x51) return;
   const u32 = (p: number) => ((data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3]) >>> 0;
   checkDimensions(u32(8) - u32(16), u32(12) - u32(20), expected);
+  // Tiles: (Xsiz - XTOsiz) / XTsiz across, (Ysiz - YTOsiz) / YTsiz down, rounded up. A zero tile size is the decoder's to refuse.
+  if (!u32(24) || !u32(28)) return;
+  const across = Math.ceil((u32(8) - u32(32)) / u32(24));
+  const down = Math.ceil((u32(12) - u32(36)) / u32(28));
+  if (across * down > MAX_J2K_TILES) throw new CodestreamError(`the codestream splits the image into ${across * down} tiles, more than Lumen decodes (${MAX_J2K_TILES})`);
 }
+
+/**
+ * Tiles one JPEG 2000 frame may have. OpenJPEG allows the 65535 the standard
+ * does, and every tile costs it memory and time even without data: 2x2-pixel
+ * tiles (16384) in a 256x256 frame took 9 s and 160 MB before decoding failed
+ * or ended. Encoders tile a frame in a few (or one) large tiles; DICOM
+ * splits large images into frames instead.
+ */
+const MAX_J2K_TILES = 4096;

@@ -9,6 +9,7 @@
 // conforming decoder, the CharLS 2 Lumen uses, derives: it stops with data left
 // over. dcmdjpls decodes them with the same old formula. Written out as an LSE
 // segment, those thresholds make the stream explicit and decodable.
+import { checkDimensions, type ExpectedFrame } from './codec-output';
 import { JpegMarkerReader, SOS, startsWithSoi } from './jpeg-markers';
 
 /** JPEG-LS start of frame (SOF55) and preset parameters (LSE) markers. */
@@ -69,4 +70,25 @@ export function withCharls1Thresholds(data: Uint8Array): Uint8Array | undefined 
   out.set(lse, firstScan);
   out.set(data.subarray(firstScan), firstScan + lse.length);
   return out;
+}
+
+/**
+ * The frame size in a JPEG-LS stream's SOF55 checked against the DICOM
+ * header's before CharLS sees it, so that a stream claiming another size is
+ * refused with both (CharLS gave only its own words for 65535 x 65535). A
+ * header the walk cannot read is left to CharLS.
+ */
+export function checkJpegLsSize(data: Uint8Array, expected?: ExpectedFrame): void {
+  if (!startsWithSoi(data)) return;
+  const reader = new JpegMarkerReader(data);
+  for (;;) {
+    let s;
+    try {
+      s = reader.next();
+    } catch {
+      return;
+    }
+    if (!s || s.marker === SOS) return;
+    if (s.marker === SOF55 && s.end - s.start >= 5) return checkDimensions(reader.u16(s.start + 3), reader.u16(s.start + 1), expected);
+  }
 }

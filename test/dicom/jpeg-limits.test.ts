@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../electron/dicom/decode';
+import { encapsulatedFrame } from '../../electron/dicom/decode';
 import { DicomFileError, parseDicomFile, TS } from '../../electron/dicom/parse';
 import { encodeJpeg, type JpegEncoding } from '../support/dicom/jpeg-encoder';
-import { gradientImage, writeEncapsulated, type TestImage } from './reference-decoder';
+import { gradientImage, run, writeEncapsulated, writeNative, type TestImage } from './reference-decoder';
 
 let dir: string;
 beforeAll(() => {
@@ -31,10 +32,10 @@ function repeatFirstScan(s: Uint8Array, times: number): Uint8Array {
   return Uint8Array.from(Buffer.concat([s.subarray(0, next), ...Array.from({ length: times }, () => first), s.subarray(next)]));
 }
 
-/** The stream with its frame header (SOFn) claiming `columns` x `rows`. */
+/** The stream with its frame header (SOFn, or JPEG-LS's SOF55) claiming `columns` x `rows`. */
 function withSofSize(s: Uint8Array, columns: number, rows: number): Uint8Array {
   const copy = Uint8Array.from(s);
-  const sof = copy.findIndex((b, i) => b === 0xff && copy[i + 1] >= 0xc0 && copy[i + 1] <= 0xc3 && i > 1);
+  const sof = copy.findIndex((b, i) => b === 0xff && ((copy[i + 1] >= 0xc0 && copy[i + 1] <= 0xc3) || copy[i + 1] === 0xf7) && i > 1);
   copy.set([rows >> 8, rows & 0xff, columns >> 8, columns & 0xff], sof + 5);
   return copy;
 }
@@ -87,5 +88,44 @@ describe('a frame header declaring 65535 x 65535 in a 64 x 64 image: refused bef
     const img = gradientImage(bits, { rows: 64, columns: 64 });
     const name = `huge-${what.replace(/\W+/g, '-')}`;
     expect(await refusal(name, img, ts, withSofSize(stream(img, mode, progressive), 65535, 65535))).toContain('65535x65535, the header 64x64');
+  });
+});
+
+/** The first frame's codestream of `img` compressed by a dcmtk or GDCM tool. */
+async function compressed(name: string, img: TestImage, tool: string, args: string[]): Promise<Uint8Array> {
+  const src = writeNative(join(dir, `${name}-src.dcm`), img);
+  run(tool, [...args, src, join(dir, `${name}-enc.dcm`)]);
+  return Uint8Array.from(encapsulatedFrame(await parseDicomFile(join(dir, `${name}-enc.dcm`)), 0));
+}
+
+describe('the other codecs: sizes and counts that cost more than the frame', () => {
+  it('JPEG-LS (CharLS): a frame header of 65535 x 65535 in a 64 x 64 image', async () => {
+    const img = gradientImage(16, { rows: 64, columns: 64 });
+    const s = await compressed('ls', img, 'dcmcjpls', []);
+    expect(await refusal('ls-huge', img, TS.jpegLsLossless, withSofSize(s, 65535, 65535))).toContain('65535x65535, the header 64x64');
+  });
+
+  it('JPEG 2000 (OpenJPEG): an image size of 65535 x 65535 in SIZ, and thousands of empty tiles', async () => {
+    const img = gradientImage(8, { rows: 256, columns: 256 });
+    const s = await compressed('j2k', img, 'gdcmconv', ['--j2k']);
+    expect(await outcome('j2k-as-made', img, TS.j2kLossless, s)).toMatchObject({ rows: 256, columns: 256 });
+    const siz = new DataView(s.buffer, s.byteOffset + 2);
+    const huge = Uint8Array.from(s);
+    new DataView(huge.buffer).setUint32(2 + 6, 65535);
+    new DataView(huge.buffer).setUint32(2 + 10, 65535);
+    expect(await refusal('j2k-huge', img, TS.j2kLossless, huge)).toContain('65535x65535, the header 256x256');
+    // SIZ's tile size (XTsiz, YTsiz) set to 2 x 2 pixels: 16384 tiles, which cost OpenJPEG seconds and 160 MB though none has data.
+    expect(siz.getUint16(0)).toBe(0xff51);
+    const tiles = Uint8Array.from(s);
+    new DataView(tiles.buffer).setUint32(2 + 22, 2);
+    new DataView(tiles.buffer).setUint32(2 + 26, 2);
+    expect(await refusal('j2k-tiles', img, TS.j2kLossless, tiles)).toContain('16384 tiles, more than Lumen decodes (4096)');
+  });
+
+  it('RLE: a header of 65535 x 65535 is refused before the output is allocated', async () => {
+    const img = gradientImage(8, { rows: 64, columns: 64 });
+    const s = await compressed('rle', img, 'dcmcrle', []);
+    const message = await refusal('rle-huge', { ...img, rows: 65535, columns: 65535 }, TS.rle, s);
+    expect(message).toContain('65535x65535x1 frame at 8 bits would need 4294836225 bytes, more than Lumen decodes (256 MiB)');
   });
 });
