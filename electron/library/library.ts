@@ -9,6 +9,7 @@ import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audi
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
+import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
 import { migrate, refuseNewerLibrary } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
@@ -629,6 +630,29 @@ export class Library {
 
   deleteMeasurement(id: string): boolean {
     return deleteMeasurement(this.db, id);
+  }
+
+  /** What removing a study or series would take from the library (remove.ts), changing nothing. */
+  removalPreview(target: RemovalTarget): RemovalCounts {
+    return removalPreview(this.db, this.dir, target);
+  }
+
+  /** Removes a study or series and all the library holds about it (remove.ts); files stay on disk. Returns the token that undoes it. */
+  remove(target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
+    if (this.importing) throw new LibraryError(`an import into ${this.dir} is running; remove the study when it has finished.`);
+    const removed = removeFromLibrary(this.db, this.dir, target);
+    for (const uid of removed.counts.seriesInstanceUids) fs.rmSync(path.join(this.thumbnailDir(), `${safeFileName(uid)}.png`), { force: true });
+    const { counts } = removed;
+    this.audit('remove', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, studyRemoved: counts.studyRemoved, labels: counts.labels, measurements: counts.measurements, predictions: counts.predictions, results: counts.results, undoToken: removed.undoToken });
+    return removed;
+  }
+
+  /** Puts back what the removal with `undoToken` took. */
+  undoRemoval(undoToken: string): RemovalCounts {
+    if (this.importing) throw new LibraryError(`an import into ${this.dir} is running; undo the removal when it has finished.`);
+    const counts = undoRemoval(this.db, this.dir, undoToken);
+    this.audit('remove-undone', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, undoToken });
+    return counts;
   }
 
   /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */

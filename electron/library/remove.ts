@@ -1,0 +1,269 @@
+// Removing a study or one series from the library, and undoing it.
+//
+// One transaction removes the target's rows and everything the library holds about it: images,
+// series, the study (and its patient when no other study holds it), labels on any of them,
+// predictions (image, series, study; series heads' scores and attention), measurements, and
+// the result documents (SR, parametric maps) filed under it with their findings and sources.
+// The search index follows through its triggers (search-index.ts: a removed study's document
+// and key are deleted, a study that lost a series is noted and written again).
+//
+// Files are never deleted: neither the user's DICOM files nor those a PACS retrieve or the
+// receiver filed in <library>/pacs/ (electron/pacs/filer.ts). Those are the only copy Lumen has
+// of a retrieved study, so deleting them would make Undo impossible and a wrong click
+// unrecoverable without the PACS; the answer counts them so the question can say where they
+// stay. The backbone feature cache is keyed by image content, not by study (training/features.ts),
+// and serves the same images if they come back; it is left as it is. Cached thumbnails of the
+// removed series are deleted (a cache: made again when shown).
+//
+// Undo: before deleting, the removed rows are written as a JSON snapshot to
+// <library>/removed/<token>.json (0600, like every file in the data folder); the answer carries
+// the token, and undoRemoval(token) inserts exactly those rows again and deletes the snapshot.
+// Only the newest KEPT_REMOVALS snapshots are kept. The audit log records both.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
+import { errorMessage } from '../../common/errors';
+import { LibraryError } from './errors';
+import { writeSearchDocuments } from './search-index';
+
+/** How many removals can still be undone; older snapshots are deleted. */
+export const KEPT_REMOVALS = 20;
+
+export type RemovalTarget = { studyInstanceUid: string; seriesInstanceUid?: undefined } | { seriesInstanceUid: string; studyInstanceUid?: undefined };
+
+/** What a removal takes (or took) out of the library. */
+export interface RemovalCounts {
+  studyInstanceUid: string;
+  /** The series removed: all of the study's, or the one asked for. */
+  seriesInstanceUids: string[];
+  /** True when the study itself goes (asked for, or its last series was). */
+  studyRemoved: boolean;
+  patientRemoved: boolean;
+  images: number;
+  labels: number;
+  measurements: number;
+  predictions: number;
+  results: number;
+  /** Of the images, those whose files a PACS retrieve or the receiver filed in the library folder; they stay there. */
+  filesInLibraryFolder: number;
+}
+
+interface TableRows {
+  table: string;
+  rows: Record<string, unknown>[];
+}
+
+interface Snapshot {
+  format: 'lumen-removal-1';
+  removedAt: string;
+  counts: RemovalCounts;
+  tables: TableRows[];
+}
+
+/** The tables a removal takes rows from, in the order they are deleted (and restored in reverse). */
+const TABLES = [
+  'labels',
+  'predictions',
+  'series_attention',
+  'series_predictions',
+  'measurements',
+  'result_findings',
+  'result_map_sources',
+  'result_documents',
+  'instances',
+  'series',
+  'studies',
+  'patients',
+] as const;
+
+/** Each table's rows of a removal, as SQL over @study (the study) and the temp tables rm_series and rm_images. */
+function conditions(studyRemoved: boolean): Record<(typeof TABLES)[number], string> {
+  const S = 'SELECT uid FROM temp.rm_series';
+  const I = 'SELECT uid FROM temp.rm_images';
+  const docs = studyRemoved ? 'study_uid = @study' : `series_uid IN (${S})`;
+  return {
+    labels: `(target_kind = 'image' AND target_uid IN (${I})) OR (target_kind = 'series' AND target_uid IN (${S}))${studyRemoved ? " OR (target_kind = 'study' AND target_uid = @study)" : ''}`,
+    predictions: `series_uid IN (${S}) OR (target_kind = 'image' AND target_uid IN (${I})) OR (target_kind = 'series' AND target_uid IN (${S}))${studyRemoved ? " OR (target_kind = 'study' AND target_uid = @study)" : ''}`,
+    series_attention: `series_uid IN (${S})`,
+    series_predictions: `series_uid IN (${S})`,
+    measurements: `series_uid IN (${S}) OR sop_uid IN (${I})`,
+    result_findings: `document_uid IN (SELECT sop_uid FROM result_documents WHERE ${docs})`,
+    result_map_sources: `document_uid IN (SELECT sop_uid FROM result_documents WHERE ${docs})`,
+    result_documents: docs,
+    instances: `series_uid IN (${S})`,
+    series: `series_uid IN (${S})`,
+    studies: studyRemoved ? 'study_uid = @study' : '0',
+    patients: studyRemoved ? 'id = @patient AND NOT EXISTS (SELECT 1 FROM studies o WHERE o.patient_ref = patients.id AND o.study_uid <> @study)' : '0',
+  };
+}
+
+/** Fills temp.rm_series and temp.rm_images for `target`; returns the study and whether the study goes too. */
+function markTarget(db: Database.Database, target: RemovalTarget): { study: string; studyRemoved: boolean } {
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS rm_series (uid TEXT PRIMARY KEY); CREATE TEMP TABLE IF NOT EXISTS rm_images (uid TEXT PRIMARY KEY); DELETE FROM temp.rm_series; DELETE FROM temp.rm_images;');
+  let study: string;
+  let studyRemoved: boolean;
+  if (target.seriesInstanceUid !== undefined) {
+    const row = db.prepare<[string], { study_uid: string; siblings: number }>('SELECT study_uid, (SELECT count(*) FROM series o WHERE o.study_uid = s.study_uid) AS siblings FROM series s WHERE series_uid = ?').get(target.seriesInstanceUid);
+    if (!row) throw new LibraryError(`the library has no series ${target.seriesInstanceUid}; nothing was removed.`);
+    study = row.study_uid;
+    // A study without series would stay in the list with nothing to open: it goes with its last series.
+    studyRemoved = row.siblings <= 1;
+    if (studyRemoved) db.prepare('INSERT INTO temp.rm_series (uid) SELECT series_uid FROM series WHERE study_uid = ?').run(study);
+    else db.prepare('INSERT INTO temp.rm_series (uid) VALUES (?)').run(target.seriesInstanceUid);
+  } else {
+    const row = db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM studies WHERE study_uid = ?').get(target.studyInstanceUid);
+    if (!row) throw new LibraryError(`the library has no study ${target.studyInstanceUid}; nothing was removed.`);
+    study = row.study_uid;
+    studyRemoved = true;
+    db.prepare('INSERT INTO temp.rm_series (uid) SELECT series_uid FROM series WHERE study_uid = ?').run(study);
+  }
+  db.exec('INSERT INTO temp.rm_images (uid) SELECT sop_uid FROM instances WHERE series_uid IN (SELECT uid FROM temp.rm_series)');
+  return { study, studyRemoved };
+}
+
+interface Params {
+  study: string;
+  /** The study's patient row (read before the study goes). */
+  patient: number;
+}
+
+function params(db: Database.Database, study: string): Params {
+  return { study, patient: db.prepare<[string], { patient_ref: number }>('SELECT patient_ref FROM studies WHERE study_uid = ?').get(study)!.patient_ref };
+}
+
+function count(db: Database.Database, table: string, where: string, p: Params): number {
+  return db.prepare<Params, { n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(p)!.n;
+}
+
+function measure(db: Database.Database, libraryDir: string, target: RemovalTarget): RemovalCounts {
+  const { study, studyRemoved } = markTarget(db, target);
+  const where = conditions(studyRemoved);
+  const p = params(db, study);
+  const pacsDir = path.join(path.resolve(libraryDir), 'pacs') + path.sep;
+  const paths = db.prepare<[], { path: string }>('SELECT path FROM instances WHERE series_uid IN (SELECT uid FROM temp.rm_series)').all();
+  return {
+    studyInstanceUid: study,
+    seriesInstanceUids: db.prepare<[], { uid: string }>('SELECT uid FROM temp.rm_series ORDER BY uid').all().map((r) => r.uid),
+    studyRemoved,
+    patientRemoved: count(db, 'patients', where.patients, p) > 0,
+    images: paths.length,
+    labels: count(db, 'labels', where.labels, p),
+    measurements: count(db, 'measurements', where.measurements, p),
+    predictions: count(db, 'predictions', where.predictions, p) + count(db, 'series_predictions', where.series_predictions, p),
+    results: count(db, 'result_documents', where.result_documents, p),
+    filesInLibraryFolder: paths.filter((p) => path.resolve(p.path).startsWith(pacsDir)).length,
+  };
+}
+
+/** What removing `target` would take, without changing anything (for the question asked first). */
+export function removalPreview(db: Database.Database, libraryDir: string, target: RemovalTarget): RemovalCounts {
+  return db.transaction(() => measure(db, libraryDir, target))();
+}
+
+function snapshotDir(libraryDir: string): string {
+  return path.join(path.resolve(libraryDir), 'removed');
+}
+
+/** An undo token: the time (so that names sort oldest first) and 8 random bytes. */
+export const UNDO_TOKEN = /^[0-9a-z]{8,12}-[0-9a-f]{16}$/;
+
+function snapshotFile(libraryDir: string, token: string): string {
+  if (!UNDO_TOKEN.test(token)) throw new LibraryError('that is not an undo token Lumen gave: nothing was restored.');
+  return path.join(snapshotDir(libraryDir), `${token}.json`);
+}
+
+/** Values as JSON keeps them exactly: numbers and text as they are, a BLOB as base64. */
+function encodeRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = Buffer.isBuffer(v) ? { $blob: v.toString('base64') } : typeof v === 'bigint' ? { $int: v.toString() } : v;
+  return out;
+}
+
+function decodeValue(v: unknown): unknown {
+  if (v && typeof v === 'object' && '$blob' in v && typeof v.$blob === 'string') return Buffer.from(v.$blob, 'base64');
+  if (v && typeof v === 'object' && '$int' in v && typeof v.$int === 'string') return BigInt(v.$int);
+  if (v === null || typeof v === 'string' || typeof v === 'number') return v;
+  throw new LibraryError('the undo snapshot holds a value that is not a number, text or null: nothing was restored.');
+}
+
+/** Deletes all but the newest KEPT_REMOVALS snapshots. */
+function pruneSnapshots(libraryDir: string): void {
+  const dir = snapshotDir(libraryDir);
+  const names = fs.readdirSync(dir).filter((n) => n.endsWith('.json') && UNDO_TOKEN.test(n.slice(0, -5))).sort();
+  for (const name of names.slice(0, Math.max(0, names.length - KEPT_REMOVALS))) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/**
+ * Removes `target` and all the library holds about it in one transaction (see the top of this
+ * file); returns what went and the token that undoes it.
+ */
+export function removeFromLibrary(db: Database.Database, libraryDir: string, target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
+  const token = `${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
+  const file = snapshotFile(libraryDir, token);
+  const counts = db.transaction(() => {
+    const counts = measure(db, libraryDir, target);
+    const where = conditions(counts.studyRemoved);
+    const p = params(db, counts.studyInstanceUid);
+    const tables: TableRows[] = TABLES.map((table) => ({
+      table,
+      rows: db.prepare<Params, Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${where[table]}`).all(p).map(encodeRow),
+    }));
+    // The snapshot is on disk before any row goes; a failure to write it removes nothing.
+    ensurePrivateDir(snapshotDir(libraryDir));
+    const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables };
+    writeFileAtomic(file, JSON.stringify(snapshot));
+    for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
+    return counts;
+  })();
+  writeSearchDocuments(db);
+  try {
+    pruneSnapshots(libraryDir);
+  } catch {
+    // an old snapshot left behind is pruned by the next removal
+  }
+  return { counts, undoToken: token };
+}
+
+/** The columns `table` has, so that a snapshot names no other (its names go into SQL). */
+function columnsOf(db: Database.Database, table: string): Set<string> {
+  return new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+}
+
+/** Puts back exactly the rows the removal with `token` took; the snapshot is deleted after. */
+export function undoRemoval(db: Database.Database, libraryDir: string, token: string): RemovalCounts {
+  const file = snapshotFile(libraryDir, token);
+  let snapshot: Snapshot;
+  try {
+    snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as Snapshot;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new LibraryError(`there is nothing to undo for ${token}: it was undone already, or it is older than the last ${KEPT_REMOVALS} removals.`);
+    throw new LibraryError(`cannot read the undo snapshot ${file}: ${errorMessage(err)}`);
+  }
+  if (snapshot?.format !== 'lumen-removal-1' || !Array.isArray(snapshot.tables)) throw new LibraryError(`${file} is not an undo snapshot of this Lumen: nothing was restored.`);
+  const order = [...TABLES].reverse();
+  db.transaction(() => {
+    for (const name of order) {
+      const part = snapshot.tables.find((t) => t.table === name);
+      if (!part || !Array.isArray(part.rows)) continue;
+      const columns = columnsOf(db, name);
+      for (const row of part.rows) {
+        const keys = Object.keys(row);
+        const unknown = keys.find((k) => !columns.has(k));
+        if (unknown !== undefined) throw new LibraryError(`the undo snapshot names a column ${name} does not have: nothing was restored.`);
+        try {
+          db.prepare(`INSERT INTO ${name} (${keys.map((k) => `"${k}"`).join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => decodeValue(row[k])));
+        } catch (err) {
+          if (/UNIQUE|PRIMARY KEY/i.test(errorMessage(err))) {
+            throw new LibraryError(`study ${snapshot.counts.studyInstanceUid} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.`);
+          }
+          throw err;
+        }
+      }
+    }
+  })();
+  fs.rmSync(file, { force: true });
+  writeSearchDocuments(db);
+  return snapshot.counts;
+}
