@@ -33,6 +33,8 @@ export class InstanceFiler {
   readonly root: string;
   received = 0;
   failed = 0;
+  /** Instances refused because the retrieve's listing did not name them (onlyListed). */
+  unlisted = 0;
   readonly errors: FilingError[] = [];
   private queue: string[] = [];
   /** The SOP Instance UIDs a retrieve listed and has not filed yet (onlyListed); undefined: any instance of the target. */
@@ -80,6 +82,7 @@ export class InstanceFiler {
               ? 'it is not one of the instances the PACS listed for this retrieve'
               : null;
     if (mismatch) {
+      if (this.listed && isLibraryUid(sop) && !this.listed.has(sop) && !(expected && expected.sopInstanceUid !== sop)) this.unlisted++;
       this.fail(expected?.sopInstanceUid ?? (isLibraryUid(sop) ? sop : null), `the PACS sent an instance that was not filed: ${mismatch}.`);
       return false;
     }

@@ -19,6 +19,8 @@ export type { RetrieveTarget };
 
 /** WADO-RS requests in flight at once. */
 const PARALLEL_REQUESTS = 4;
+/** Instances the PACS never listed, refused one by one, before a C-GET or C-MOVE is stopped: a peer could send them without end. */
+const MAX_UNLISTED = 100;
 
 export interface RetrieveReport {
   pacs: string;
@@ -98,19 +100,23 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     } else if (missing.length > 0) {
       // Everything missing: one study- or series-level request; else only what is missing, by instance.
       const instances = missing.length === valid.length ? undefined : missing;
+      // Each unlisted instance is refused (the filer), but the association would go on as long as the peer sends.
+      const overflow = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, overflow.signal]) : overflow.signal;
       const counted = () => {
         done++;
         progress();
+        if (filer.unlisted > MAX_UNLISTED) overflow.abort();
       };
       // C-MOVE to Lumen's receiver, started for this transfer on the port the user gave.
       const byMove = () =>
-        moveIntoLibrary(dimse!, connection as DimseConnection, { ...target, instances }, library, filer, options.receiver ?? { port: DEFAULT_MOVE_PORT, host: '0.0.0.0' }, { signal: options.signal, onInstance: counted });
+        moveIntoLibrary(dimse!, connection as DimseConnection, { ...target, instances }, library, filer, options.receiver ?? { port: DEFAULT_MOVE_PORT, host: '0.0.0.0' }, { signal, onInstance: counted });
       const byGet = () =>
         dimse!.get({ ...target, instances }, async (file) => {
           const filed = await filer.file(file);
           counted();
           if (!filed) throw new PacsError('not filed', 'instance');
-        }, options.signal);
+        }, signal);
       try {
         if (options.via === 'move') await byMove();
         else {
@@ -125,6 +131,9 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
       } catch (err) {
         if (!(err instanceof PacsError)) throw err;
         [stopped, stoppedHint] = [err.message, err.hint ?? null];
+        if (overflow.signal.aborted && !options.signal?.aborted) {
+          [stopped, stoppedHint] = [`PACS "${connection.name}" sent more than ${MAX_UNLISTED} instances it had not listed for this study; Lumen stopped the retrieve. Ask its administrator why.`, null];
+        }
       }
     }
   } finally {

@@ -54,7 +54,8 @@ afterEach(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function overSendingPeer(): Promise<number> {
+async function overSendingPeer(unlisted: number): Promise<{ port: number; sent: () => number }> {
+  let sent = 0;
   class OverSendingScp extends Scp {
     override associationRequested(association: any): void {
       for (const { id } of association.getPresentationContexts()) {
@@ -75,10 +76,11 @@ async function overSendingPeer(): Promise<number> {
       callback([match, done]);
     }
     override cGetRequest(request: any, callback: (r: any[]) => void): void {
-      const stores = [listed, ...Array.from({ length: UNLISTED }, (_, i) => `${ROOT}.3.${100 + i}`)].map((sop) => new requests.CStoreRequest(dataSet(sop)));
+      const stores = [listed, ...Array.from({ length: unlisted }, (_, i) => `${ROOT}.3.${100 + i}`)].map((sop) => new requests.CStoreRequest(dataSet(sop)));
       let left = stores.length;
       for (const store of stores) {
         store.on('response', () => {
+          sent++;
           if (--left > 0) return;
           const done = responses.CGetResponse.fromRequest(request);
           done.setStatus(constants.Status.Success);
@@ -95,12 +97,12 @@ async function overSendingPeer(): Promise<number> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   closers.push(() => server.close());
-  return (server.address() as net.AddressInfo).port;
+  return { port: (server.address() as net.AddressInfo).port, sent: () => sent };
 }
 
 describe('a C-GET peer that sends instances it never listed', () => {
   it('files the listed instance only; the others are counted as failed and leave no file', async () => {
-    const port = await overSendingPeer();
+    const { port } = await overSendingPeer(UNLISTED);
     const library = Library.open(path.join(scratch, 'lib'));
     closers.push(() => library.close());
     const report = await retrieveStudy({ name: 'oversender', kind: 'dimse', calledAet: 'OVER', host: '127.0.0.1', port, callingAet: 'LUMEN' }, null, { studyUid: study }, library, { timeoutMs: 10_000, via: 'get' });
@@ -111,4 +113,16 @@ describe('a C-GET peer that sends instances it never listed', () => {
     const seriesDir = path.join(library.dir, 'pacs', study, series);
     expect(existsSync(seriesDir) ? readdirSync(seriesDir) : []).toEqual([`${listed}.dcm`]);
   });
+
+  it('one that never stops sending them is stopped after 100, saying so; the listed instance is kept', async () => {
+    const peer = await overSendingPeer(400);
+    const library = Library.open(path.join(scratch, 'lib-endless'));
+    closers.push(() => library.close());
+    const report = await retrieveStudy({ name: 'oversender', kind: 'dimse', calledAet: 'OVER', host: '127.0.0.1', port: peer.port, callingAet: 'LUMEN' }, null, { studyUid: study }, library, { timeoutMs: 10_000, via: 'get' });
+    expect(report.stopped).toBe('PACS "oversender" sent more than 100 instances it had not listed for this study; Lumen stopped the retrieve. Ask its administrator why.');
+    expect(report.received).toBe(1);
+    expect(report.failed).toBeGreaterThan(100);
+    expect(peer.sent()).toBeLessThan(400);
+    expect(readdirSync(path.join(library.dir, 'pacs', study, series))).toEqual([`${listed}.dcm`]);
+  }, 120_000);
 });
