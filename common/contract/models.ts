@@ -115,6 +115,12 @@ export const PredictionResult = z.object({
     }),
   ),
   createdAt: z.string(),
+  /**
+   * The package has a series head (trained from series labels): it scores whole series, and its
+   * uncertainty heads judge a series, never one image. A series here without a pooled score had
+   * only images scored on their own (the app's "This image"): they get slice scores, no uncertainty.
+   */
+  seriesHead: z.boolean().optional(),
   /** Above this an image's uncertainty is high: the 95th percentile of the package's validation split; null without uncertainty heads. */
   uncertaintyHigh: z.number().min(0).max(1).nullable().optional(),
 });

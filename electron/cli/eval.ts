@@ -2,6 +2,21 @@ import { evaluationLines, levelLines, levelsForJson } from '../../models/trainin
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
+import { seriesUncertaintyText } from './series-uncertainty';
+import type { PackageEvaluation } from '../training/evaluate';
+
+/**
+ * A series-head package's series, one line each as `lumen predict` prints a series score: the
+ * series' label, its pooled score and its uncertainty from the series uncertainty heads.
+ */
+function seriesPredictionLines(result: PackageEvaluation): string[] {
+  if (!result.seriesPredictions) return [];
+  const names = result.model.classNames;
+  return [
+    'Series scores (attention pooling), with the uncertainty of the series uncertainty heads:',
+    ...result.seriesPredictions.map((s) => `  ${s.seriesInstanceUid} (${s.label >= 0 ? `labelled ${names[s.label]}` : 'mixed labels, left out'}): ${names.map((n, i) => `${n} ${s.scores[i].toFixed(3)}`).join(' · ')}${seriesUncertaintyText(s)}`),
+  ];
+}
 
 export const command: Command = {
   summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',
@@ -28,6 +43,7 @@ export const command: Command = {
               : `${result.model.name} on ${result.images} images of ${result.patients} patients (${result.subset}):`,
             ...evaluationLines(e),
             ...levelLines(e),
+            ...seriesPredictionLines(result),
           ].join('\n') + '\n',
         );
       }

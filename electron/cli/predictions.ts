@@ -38,6 +38,8 @@ export const command: Command = {
         const top = s.mean.indexOf(Math.max(...s.mean));
         lines.push(`${p.modelName} (#${p.modelHash.slice(0, 12)}), ${p.images.length} image(s), latest ${p.createdAt}: ${p.classNames[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)})`);
         if (s.pooled) lines.push(`  series score (attention pooling): ${p.classNames.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}${seriesUncertaintyText(s.pooled)}`);
+        // A series-head package run on single images (the app's "This image"): its head and its uncertainty heads judge whole series.
+        else if (p.seriesHead) lines.push(`  no series score and no uncertainty: only single images were scored, and this package's series head scores a whole series (its uncertainty is the series'). Score the series with "lumen predict --series ${values.series} --model <package>".`);
         for (const im of p.images) {
           const k = im.scores.indexOf(Math.max(...im.scores));
           lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}${typeof im.uncertainty === 'number' ? ` (uncertainty ${im.uncertainty.toFixed(3)})` : ''}${typeof im.attention === 'number' ? ` · attention ${im.attention.toFixed(3)}` : ''}`);

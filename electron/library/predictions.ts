@@ -115,11 +115,12 @@ export class PredictionStore {
       if (!s || !isNumbers(s.scores) || !isStrings(s.classNames)) continue;
       let entry = byModel.get(row.model_hash);
       if (!entry) {
-        const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } } }>(row.metadata);
+        const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } }; seriesHead?: unknown }>(row.metadata);
         const modelName = typeof meta?.name === 'string' ? meta.name : `#${row.model_hash.slice(0, 12)}`;
         const high = meta?.ensemble?.validation?.p95;
         const uncertaintyHigh = typeof high === 'number' && high >= 0 && high <= 1 ? high : null;
-        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at, uncertaintyHigh }, seen: new Set() };
+        const seriesHead = typeof meta?.seriesHead === 'object' && meta.seriesHead !== null ? { seriesHead: true } : {};
+        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at, uncertaintyHigh, ...seriesHead }, seen: new Set() };
         byModel.set(row.model_hash, entry);
       }
       const key = `${row.target_uid}\0${row.frame}`;

@@ -31,8 +31,13 @@ export interface PackageEvaluation {
   evaluation: TestEvaluation;
   /** patient: the PatientID's pseudonym in this library, as a package's split names it. A series-head package's slices carry their own scores. */
   predictions: { sopInstanceUid: string; frame: number; seriesInstanceUid: string; patient: string; label: number; scores: number[] }[];
-  /** A series-head package only: each series' pooled score (label -1: its images carry different labels, left out). */
-  seriesPredictions?: { seriesInstanceUid: string; patient: string; label: number; scores: number[] }[];
+  /**
+   * A series-head package only: each series' pooled score (label -1: its images carry different
+   * labels, left out), with its uncertainty from the package's series uncertainty heads and what
+   * is high for them, as prediction gives them (null without heads; uncertaintyHigh null with too
+   * few validation series, models/training/series-ensemble.ts).
+   */
+  seriesPredictions?: { seriesInstanceUid: string; patient: string; label: number; scores: number[]; uncertainty: number | null; uncertaintyHigh: number | null }[];
 }
 
 type Subset = 'held-out' | 'test' | 'all';
@@ -141,7 +146,7 @@ async function evaluateSeriesHead(
   const rows = result.series.map((s) => {
     const ims = bySeries.get(s.seriesInstanceUid)!;
     const labels = new Set(ims.map(labelOf));
-    return { scores: s.pooled!.scores, slices: slicesOf.get(s.seriesInstanceUid)!, label: labels.size === 1 ? [...labels][0] : -1, series: s.seriesInstanceUid, patient: ims[0].patient };
+    return { scores: s.pooled!.scores, slices: slicesOf.get(s.seriesInstanceUid)!, label: labels.size === 1 ? [...labels][0] : -1, series: s.seriesInstanceUid, patient: ims[0].patient, uncertainty: s.pooled!.uncertainty ?? null, uncertaintyHigh: s.pooled!.uncertaintyHigh ?? null };
   });
   const threshold = meta.classNames.length === 2 && typeof training?.threshold === 'number' ? training.threshold : undefined;
   // The slices in the order chosen, as an image package's predictions are (lumen compare pairs them by position).
@@ -156,6 +161,6 @@ async function evaluateSeriesHead(
     skippedUnknownLabel: opts.skippedUnknownLabel,
     evaluation: evaluateSeriesLevels(rows, meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
     predictions: chosen.map((im) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labelOf(im), scores: scored.get(`${im.sopInstanceUid}/${im.frame}`)! })),
-    seriesPredictions: rows.map((r) => ({ seriesInstanceUid: r.series, patient: names.patient(r.patient), label: r.label, scores: r.scores })),
+    seriesPredictions: rows.map((r) => ({ seriesInstanceUid: r.series, patient: names.patient(r.patient), label: r.label, scores: r.scores, uncertainty: r.uncertainty, uncertaintyHigh: r.uncertaintyHigh })),
   };
 }

@@ -16,7 +16,7 @@ import { exportOnnx } from '../../models/onnx';
 import { PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
 import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
 import { SERIES_ENSEMBLE_BIN, seriesEnsembleBytes } from '../../models/package/series-ensemble';
-import { trainSeriesEnsemble, type SeriesEnsemble } from '../../models/training/series-ensemble';
+import { SERIES_HIGH_MINIMUM, trainSeriesEnsemble, type SeriesEnsemble } from '../../models/training/series-ensemble';
 import { activeBackend, initBackend } from '../../models/runtime';
 import { calibrateOnValidation, calibrationMetrics, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
 import { evaluateSeriesLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
@@ -266,7 +266,7 @@ function modelCard(a: {
     c.applied
       ? `Series scores are temperature-scaled: T = ${c.temperature.toFixed(3)} fitted on the validation series (${c.validation.n}; ${ece(c.validation)})${c.test ? `; test series ${ece(c.test)}` : ''}. The temperature is part of the head's classifier, so the slices' scores share it; the threshold was chosen on calibrated scores.`
       : `No temperature applied (T = 1): ${c.reason ?? 'the temperature fitted on the validation series did not lower both their NLL and their ECE'} (${c.validation.n} validation series, ECE ${c.validation.eceBefore.toFixed(3)}).`,
-    `Series uncertainty: ${a.ensemble.heads.heads.length} uncertainty heads on the series head's pooled features (an anchored ensemble over bootstrap resamples of the training series, ${SERIES_ENSEMBLE_BIN}); each series' uncertainty is their mutual information / log K, 0 to 1. ${a.ensemble.validation.p95 === null ? 'No validation series set what is high.' : `On the ${a.ensemble.validation.n} validation series: mean ${a.ensemble.validation.mean.toFixed(3)}, high above ${a.ensemble.validation.p95.toFixed(3)}.`} A slice has no uncertainty of its own.`,
+    `Series uncertainty: ${a.ensemble.heads.heads.length} uncertainty heads on the series head's pooled features (an anchored ensemble over bootstrap resamples of the training series, ${SERIES_ENSEMBLE_BIN}); each series' uncertainty is their mutual information / log K, 0 to 1. ${a.ensemble.validation.p95 === null ? (a.ensemble.validation.n === 0 ? 'No validation series set what is high.' : `On the ${a.ensemble.validation.n} validation series: mean ${a.ensemble.validation.mean.toFixed(3)}; fewer than the ${SERIES_HIGH_MINIMUM} a 95th percentile needs, so no series is called high or usual.`) : `On the ${a.ensemble.validation.n} validation series: mean ${a.ensemble.validation.mean.toFixed(3)}, high above ${a.ensemble.validation.p95.toFixed(3)}.`} A slice has no uncertainty of its own.`,
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',
   ].join('\n');

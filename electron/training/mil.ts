@@ -9,7 +9,7 @@ import type { LoadedPackage, PackageMetadata, Preprocessing } from '../../models
 import { readSeriesHead } from '../../models/package/series-head';
 import { readSeriesEnsemble } from '../../models/package/series-ensemble';
 import type { EnsembleHeads } from '../../models/training/ensemble';
-import { seriesUncertainty } from '../../models/training/series-ensemble';
+import { seriesUncertainty, seriesUncertaintyHigh } from '../../models/training/series-ensemble';
 import { predictBag, type MilHead, type MilPrediction } from '../../models/training/mil';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
@@ -46,7 +46,7 @@ export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: s
     const uncertainty = ensemble ? seriesUncertainty(ensemble.heads, p.pooled) : null;
     series.push({ seriesInstanceUid: b.seriesInstanceUid, images: b.images.length, mean, max, pooled: { method: 'gated-attention', scores: p.scores, uncertainty, uncertaintyHigh: ensemble?.high ?? null } });
   });
-  return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString() };
+  return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString(), seriesHead: true };
 }
 
 /** What scores series with a package's head, for the audit log. */
@@ -90,7 +90,7 @@ export async function scoreSeriesWithHead(
     by.set(im.seriesInstanceUid, b);
   });
   const bags = [...by.values()];
-  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: ensemble.header.validation.p95 });
+  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: seriesUncertaintyHigh(ensemble.header.validation) });
 }
 
 /** Stores a series-head prediction: the slices' scores as every prediction's, the series' pooled scores and attention beside them (migration 11). */

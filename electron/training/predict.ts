@@ -143,6 +143,7 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     series: summarizeBySeries(images),
     createdAt: new Date().toISOString(),
     uncertaintyHigh: meta.ensemble?.validation.p95 ?? null,
+    ...(meta.seriesHead ? { seriesHead: true } : {}),
   };
   opts.library.audit('predict', {
     packageHash: meta.contentHash,

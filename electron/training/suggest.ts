@@ -19,6 +19,7 @@ import path from 'node:path';
 import { loadPackage, MODEL_ONNX } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
 import { readSeriesEnsemble } from '../../models/package/series-ensemble';
+import { seriesUncertaintyHigh } from '../../models/training/series-ensemble';
 import { createRunner } from '../../models/inference/runner';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import { rankCandidates, type AcquisitionCandidate } from '../../models/training/acquisition';
@@ -216,7 +217,7 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
     const meanScores = Object.fromEntries(meta.classNames.map((name, i) => [name, p[i]]));
     return {
       rank: k + 1, studyInstanceUid: c.studyInstanceUid, seriesInstanceUid: c.seriesInstanceUid, seriesDescription: c.seriesDescription, modality: c.modality,
-      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, seriesHead ? (seriesEnsemble?.header.validation.p95 ?? null) : (meta.ensemble?.validation.p95 ?? null), seriesHead ? 'series' : 'images'),
+      images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, seriesHead ? (seriesEnsemble ? seriesUncertaintyHigh(seriesEnsemble.header.validation) : null) : (meta.ensemble?.validation.p95 ?? null), seriesHead ? 'series' : 'images'),
     };
   });
   opts.library.audit('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
@@ -232,9 +233,11 @@ function reasonOf(uncertainty: number, distance: number | null, classNames: read
   const order = p.map((v, i) => i).sort((a, b) => p[b] - p[a]);
   const sure =
     measure === 'mutual-information'
-      ? high !== null && uncertainty > high
-        ? `the model is unsure: its uncertainty heads disagree more than on 95% of validation ${unit}`
-        : 'the model\'s uncertainty heads mostly agree'
+      ? high === null
+        ? `the model's uncertainty heads' disagreement is not judged high or usual (too few validation ${unit} to say what is usual)`
+        : uncertainty > high
+          ? `the model is unsure: its uncertainty heads disagree more than on 95% of validation ${unit}`
+          : 'the model\'s uncertainty heads mostly agree'
       : uncertainty >= 0.8 ? 'the model cannot tell' : uncertainty >= 0.4 ? 'the model is unsure' : 'the model is fairly sure';
   const top = order.slice(0, 2).map((i) => `${classNames[i]} ${p[i].toFixed(2)}`).join(' vs ');
   const far = distance === null ? '' : distance >= 1 ? '; unlike any labelled series' : distance >= 0.5 ? '; somewhat like a labelled or higher-ranked series' : '; close to a labelled or higher-ranked series';

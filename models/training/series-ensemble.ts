@@ -38,6 +38,21 @@
 import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation, quantile, trainEnsemble, type EnsembleHeads } from './ensemble';
 import { featureStandardisation, predictBag, type Bag, type MilHead } from './mil';
 
+/**
+ * The fewest validation series whose 95th percentile says what "high" is. Below 20 the 95th
+ * percentile is interpolated between the two largest values (with n values the empirical
+ * quantile at 0.95 sits above the (n-1)th only once n >= 20, 1/20 = 5%), so "high" would mean
+ * "above about the largest of a handful", one draw's extreme: the e2e fixture's 4 validation
+ * series called a training series high. The same 20 as a temperature needs (calibration.ts,
+ * CALIBRATION_MINIMUM). Below it the number is shown without "high" or "usual", saying why.
+ */
+export const SERIES_HIGH_MINIMUM = 20;
+
+/** What "high" is for these heads: the validation series' p95, or null when they were too few (or none). */
+export function seriesUncertaintyHigh(validation: { n: number; p95: number | null }): number | null {
+  return validation.n >= SERIES_HIGH_MINIMUM ? validation.p95 : null;
+}
+
 /** The prior's logit scale, as the image-level heads' (train.ts). */
 export const SERIES_ENSEMBLE_PRIOR_SCALE = 1;
 
@@ -45,7 +60,7 @@ export interface SeriesEnsemble {
   /** Heads on the series head's pooled features z (MilPrediction.pooled). */
   heads: EnsembleHeads;
   priorScale: number;
-  /** The validation series' uncertainties: above p95 is "high"; p95 null without validation series. */
+  /** The validation series' uncertainties: above p95 is "high"; p95 null with fewer than SERIES_HIGH_MINIMUM validation series. */
   validation: { n: number; mean: number; p95: number | null };
 }
 
@@ -82,7 +97,7 @@ export function trainSeriesEnsemble(head: MilHead, train: readonly Bag[], valida
   const standardised = trainEnsemble(rows, labels, k, { heads: opts.heads ?? DEFAULT_ENSEMBLE_HEADS, seed: opts.seed, priorScale, classWeights });
   const heads = foldStandardisation(standardised, mean, std);
   const u = validation.filter((b) => b.instances.length > 0).map((b) => seriesUncertainty(heads, predictBag(head, b).pooled));
-  return { heads, priorScale, validation: { n: u.length, mean: u.length ? u.reduce((a, b) => a + b, 0) / u.length : 0, p95: u.length ? quantile(u, 0.95) : null } };
+  return { heads, priorScale, validation: { n: u.length, mean: u.length ? u.reduce((a, b) => a + b, 0) / u.length : 0, p95: u.length >= SERIES_HIGH_MINIMUM ? quantile(u, 0.95) : null } };
 }
 
 /** One series' uncertainty from its pooled features (MilPrediction.pooled). */

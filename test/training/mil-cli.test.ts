@@ -105,6 +105,6 @@ describe('lumen train --level series', () => {
     expect(evalText.code, evalText.stderr).toBe(0);
     expect(evalText.stdout).toContain('Series scores (attention pooling), with the uncertainty of the series uncertainty heads:');
     expect(evalText.stdout).toMatch(new RegExp(`\\n  ${uid.replace(/\./g, '\\.')} \\(labelled (lesion|none)\\): lesion \\d\\.\\d{3} · none \\d\\.\\d{3}; uncertainty ${same.uncertainty.toFixed(3).replace('.', '\\.')} \\(not called high or usual: `));
-    expect(evalText.stdout.match(/^  \S+ \((labelled \w+|mixed labels, left out)\): .*; uncertainty \d\.\d{3} /gm)).toHaveLength(set.series.length);
+    expect(evalText.stdout.match(/^ {2}\S+ \((labelled \w+|mixed labels, left out)\): .*; uncertainty \d\.\d{3} /gm)).toHaveLength(set.series.length);
   }, 300_000);
 });
