@@ -8,7 +8,9 @@ import { FirstRunNotice } from './setup/FirstRun';
 import { SettingsDialog } from './setup/SettingsDialog';
 import { WeightsDialog } from './setup/WeightsDialog';
 import './setup/setup.css';
+import { usePanelsShown } from './usePanelsShown';
 import { useRequest } from './useRequest';
+import { FrameCache, prefetchOrder } from './viewer/frameCache';
 import { loadFrame, type LoadedFrame } from './viewer/image';
 import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
 import { personName } from './workspace/format';
@@ -97,10 +99,14 @@ export function App() {
   /** Imported parametric maps drawn over their images (when no prediction's heatmap is). */
   const [showResultMaps, setShowResultMaps] = useState(true);
   const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
+  const panels = usePanelsShown();
   const sideTabRef = useRef(sideTab);
   sideTabRef.current = sideTab;
   const viewer = useRef<ViewerHandle>(null);
-  const frames = useRef(new Map<string, Promise<LoadedFrame>>());
+  /** Decoded frames within a memory bound (viewer/frameCache.ts), least recently used out first. */
+  const frames = useRef(new FrameCache<LoadedFrame>((f) => f.values.byteLength));
+  /** The image shown before, for the direction of travel that prefetch follows. */
+  const previousIndex = useRef(0);
   /** Per series, the image the user last looked at: a series opens there, else at its first image. */
   const lastIndex = useRef(new Map<string, number>());
 
@@ -123,13 +129,7 @@ export function App() {
       const img = open?.images[i];
       if (!open || !img) return null;
       const key = imageKey(open.series.seriesInstanceUid, img);
-      let p = frames.current.get(key);
-      if (!p) {
-        p = lumen.invoke('viewer.frame', { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }).then(loadFrame);
-        p.catch(() => frames.current.delete(key));
-        frames.current.set(key, p);
-      }
-      return p;
+      return frames.current.get(key, () => lumen.invoke('viewer.frame', { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }).then(loadFrame));
     },
     [open],
   );
@@ -142,8 +142,11 @@ export function App() {
   const shownFrame = frame && frame.key === shownKey ? frame.loaded : null;
   const shownError = frameError && frameError.key === shownKey ? frameError.message : null;
 
-  // The shown frame, then its neighbours in the background so scrolling does not wait.
+  // The shown frame, then its neighbours in the background so scrolling does not wait: more of
+  // them ahead in the direction of travel than behind.
   useEffect(() => {
+    const direction = index < previousIndex.current ? -1 : 1;
+    previousIndex.current = index;
     const p = frameAt(index);
     if (!p || !shownKey) return;
     let live = true;
@@ -152,14 +155,16 @@ export function App() {
         if (!live) return;
         setFrame({ key: shownKey, loaded: f });
         setFrameError((e) => (e?.key === shownKey ? null : e));
-        for (const d of [1, -1, 2, -2, 3, -3]) void frameAt(index + d)?.catch(() => {});
+        for (const i of prefetchOrder(index, direction, open?.images.length ?? 0)) void frameAt(i)?.catch(() => {});
+        // For `lumen bench viewer` and the tests: what the page holds and what it asked for.
+        (window as unknown as { __lumenFrameCache?: unknown }).__lumenFrameCache = frames.current.stats();
       },
       (err: unknown) => live && setFrameError({ key: shownKey, message: errorMessage(err) }),
     );
     return () => {
       live = false;
     };
-  }, [index, frameAt, shownKey]);
+  }, [index, frameAt, shownKey, open]);
 
   const current: CurrentImage | null =
     open && open.images[index]
@@ -254,6 +259,12 @@ export function App() {
         setHelpOpen((o) => !o);
         return;
       }
+      // [ and ] hide or show the study list and the side panel (the viewer takes the width).
+      if (e.key === '[' || e.key === ']') {
+        e.preventDefault();
+        (e.key === '[' ? panels.setBrowser : panels.setSide)((shown) => !shown);
+        return;
+      }
       if (e.key === 'h' || e.key === 'H') {
         e.preventDefault();
         setHeatmap((h) => ({ ...h, visible: !h.visible }));
@@ -291,6 +302,12 @@ export function App() {
           </span>
         )}
         <span className="spacer" />
+        <button className="text-button" aria-pressed={panels.browser} onClick={() => panels.setBrowser(!panels.browser)} title={`${panels.browser ? 'Hide' : 'Show'} the study list ([)`} data-testid="toggle-study-list">
+          Studies
+        </button>
+        <button className="text-button" aria-pressed={panels.side} onClick={() => panels.setSide(!panels.side)} title={`${panels.side ? 'Hide' : 'Show'} the Classifier and Training panel (])`} data-testid="toggle-side-panel">
+          Panel
+        </button>
         <button className="text-button" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           ?
         </button>
@@ -307,7 +324,7 @@ export function App() {
             The engine did not answer: {info.error}
           </div>
         ) : (
-          <div className="layout">
+          <div className={`layout${panels.browser ? '' : ' browser-hidden'}${panels.side ? '' : ' side-hidden'}`}>
             {settings?.notice && !settingsNoticeSeen && (
               <div className="banner warning settings-notice" role="alert">
                 {settings.notice}{' '}
@@ -343,7 +360,7 @@ export function App() {
                 </div>
               )}
             </div>
-            <div className="side">
+            <div className="side" hidden={!panels.side}>
               <div className="side-tabs" role="tablist" aria-label="Side panel">
                 <button role="tab" id="tab-classifier" aria-selected={sideTab === 'classifier'} aria-controls="panel-classifier" className={sideTab === 'classifier' ? 'active' : ''} onClick={() => setSideTab('classifier')}>
                   Classifier
