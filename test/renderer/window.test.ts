@@ -49,4 +49,23 @@ describe('the engine and the viewer window alike', () => {
     expect(viewerGrays(l, 2048, 4096, false)).toEqual([[...grays.slice(0, 3), 255], [...grays.slice(3), 255]]);
     expect(viewerGrays(l, 2048, 4096, true)).toEqual([[...grays.slice(0, 3).map((y) => 255 - y), 255], [...grays.slice(3).map((y) => 255 - y), 255]]);
   });
+
+  // A CT slice's whole values go through one table over the frame's range (the fast path);
+  // every gray must still be the pixel pipeline's, and a value the range does not hold (or a
+  // fraction) the same as the call per value gives.
+  for (const fn of VOI_FUNCTION_NAMES) {
+    it(`${fn}: whole values within the stated range, windowed by table, are the pixel pipeline's grays`, () => {
+      const xs = Array.from({ length: 4096 }, (_, i) => i - 1024);
+      const ct = { slope: 1, intercept: -1024, range: [-1024, 3071] as [number, number], voiFunction: fn };
+      for (const [c, w] of [[40, 400], [-600, 1500], [40, 1], [3000, 2]]) {
+        for (const invert of [false, true]) {
+          const engine = Array.from(applyWindow(Float32Array.from(xs), c, w, invert, fn));
+          expect(viewerGrays(loaded(xs, ct), c, w, invert)).toEqual(engine.map((y) => [y, y, y, 255]));
+        }
+      }
+      const odd = [-2000, 2.5, 5000, 0];
+      const lut = voiLut(40, 400, fn);
+      expect(viewerGrays(loaded(odd, ct), 40, 400, false)).toEqual(odd.map((x) => [lut(x), lut(x), lut(x), 255]));
+    });
+  }
 });

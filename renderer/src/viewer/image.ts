@@ -10,7 +10,12 @@ export interface LoadedFrame {
   values: Float32Array;
 }
 
+/** The browser's own base64 decoder (Chromium 140 and later), where it has one. */
+const fromBase64 = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+
 function bytesOf(base64: string): ArrayBuffer {
+  // A fresh array of its own buffer from offset 0: aligned for every element size.
+  if (fromBase64) return fromBase64(base64).buffer as ArrayBuffer;
   const bin = atob(base64);
   // A fresh, aligned buffer: typed arrays need their element size's alignment.
   const buf = new ArrayBuffer(bin.length);
@@ -27,7 +32,8 @@ export function loadFrame(frame: ViewerFrame): LoadedFrame {
   const gray = frame.samplesPerPixel === 1;
   const { slope, intercept } = frame;
   for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
-  return { frame, values };
+  // The base64 text is not kept: the frame cache (frameCache.ts) counts the values only.
+  return { frame: { ...frame, pixels: '' }, values };
 }
 
 export type Colormap = 'jet' | 'hot';

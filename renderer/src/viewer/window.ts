@@ -71,6 +71,7 @@ export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues
     return;
   }
   const lut = voiLut(center, width, frame.voiFunction, invert !== (frame.inverted ?? frame.photometric === 'MONOCHROME1'));
+  if (grayByTable(out, values, frame, lut)) return;
   for (let i = 0; i < values.length; i++) {
     const y = lut(values[i]);
     out[i * 4] = y;
@@ -78,4 +79,35 @@ export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues
     out[i * 4 + 2] = y;
     out[i * 4 + 3] = 255;
   }
+}
+
+/** Whether this machine stores the low byte first (every platform Lumen runs on does). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** The widest range of whole values windowed through a table (256 KiB of table). */
+const TABLE_VALUES = 1 << 18;
+
+/**
+ * The gray window as one table over the frame's whole values, written one 32-bit RGBA pixel per
+ * store: the same gray as `lut` for each value (the table is `lut` of every value in the range),
+ * several times faster on a 512x512 CT slice than a call per pixel. False (nothing written)
+ * where it does not apply: values that are not whole (a fractional rescale), a range too wide,
+ * or a buffer it cannot view as 32-bit pixels.
+ */
+function grayByTable(out: Uint8ClampedArray, values: Float32Array, frame: ViewerFrame, lut: (x: number) => number): boolean {
+  if (!LITTLE_ENDIAN || out.byteOffset % 4 !== 0 || !Number.isInteger(frame.slope) || !Number.isInteger(frame.intercept) || !frame.range) return false;
+  const [lo, hi] = frame.range;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi - lo >= TABLE_VALUES) return false;
+  const table = new Uint32Array(hi - lo + 1);
+  for (let v = lo; v <= hi; v++) {
+    const y = lut(v);
+    table[v - lo] = (0xff000000 | (y << 16) | (y << 8) | y) >>> 0;
+  }
+  const px = new Uint32Array(out.buffer, out.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) {
+    // A value outside the frame's stated range or not whole (never, from the engine) reads
+    // undefined from the table and goes the slow way.
+    const t = table[values[i] - lo];
+    px[i] = t !== undefined ? t : (0xff000000 | (lut(values[i]) * 0x10101)) >>> 0;
+  }
+  return true;
 }
