@@ -5,7 +5,7 @@ import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
-import { checkJpegLsSize, withCharls1Thresholds } from './jpeg-ls';
+import { checkJpegLsStream, withCharls1Thresholds } from './jpeg-ls';
 import { checkJpegStream, jpegPrecision, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
@@ -110,7 +110,7 @@ export const codecs = {
     // CharLS spent 20 s on a 746-byte damaged frame without its end marker (found by the
     // fuzzer; with the marker it fails at once). Encoders always write it: refuse the rest first.
     if (!endsWithEoi(data)) throw new CodestreamError('the JPEG-LS codestream does not end with its end-of-image marker (FFD9): it is truncated or damaged');
-    checkJpegLsSize(data, expected);
+    checkJpegLsStream(data, expected);
     const decode = (stream: Uint8Array) =>
       runWasm(load('charls', () => import('@cornerstonejs/codec-charls/decodewasmjs'), 'JpegLSDecoder'), stream, expected, (d, info) => ({
         planar: info.componentCount > 1 && d.getInterleaveMode?.() === 0,

@@ -10,7 +10,7 @@
 // over. dcmdjpls decodes them with the same old formula. Written out as an LSE
 // segment, those thresholds make the stream explicit and decodable.
 import { checkDimensions, type ExpectedFrame } from './codec-output';
-import { JpegMarkerReader, SOS, startsWithSoi } from './jpeg-markers';
+import { JpegMarkerReader, MAX_SCANS, SOS, startsWithSoi, tooManyScans } from './jpeg-markers';
 
 /** JPEG-LS start of frame (SOF55) and preset parameters (LSE) markers. */
 const SOF55 = 0xf7;
@@ -73,12 +73,14 @@ export function withCharls1Thresholds(data: Uint8Array): Uint8Array | undefined 
 }
 
 /**
- * The frame size in a JPEG-LS stream's SOF55 checked against the DICOM
- * header's before CharLS sees it, so that a stream claiming another size is
- * refused with both (CharLS gave only its own words for 65535 x 65535). A
- * header the walk cannot read is left to CharLS.
+ * What a JPEG-LS stream's markers promise, checked before CharLS sees it: the
+ * frame size in SOF55 is the DICOM header's (CharLS gave only its own words
+ * for 65535 x 65535), and there are at most MAX_SCANS scans (CharLS walks
+ * each: 2000 copies of a 256x256 frame's scan cost it 2 to 3 s before it
+ * failed, against 40 to 140 ms for the frame). A header the walk cannot read
+ * is left to CharLS.
  */
-export function checkJpegLsSize(data: Uint8Array, expected?: ExpectedFrame): void {
+export function checkJpegLsStream(data: Uint8Array, expected?: ExpectedFrame): void {
   if (!startsWithSoi(data)) return;
   const reader = new JpegMarkerReader(data);
   for (;;) {
@@ -88,7 +90,13 @@ export function checkJpegLsSize(data: Uint8Array, expected?: ExpectedFrame): voi
     } catch {
       return;
     }
-    if (!s || s.marker === SOS) return;
-    if (s.marker === SOF55 && s.end - s.start >= 5) return checkDimensions(reader.u16(s.start + 3), reader.u16(s.start + 1), expected);
+    if (!s) return;
+    if (s.marker === SOF55 && s.end - s.start >= 5) checkDimensions(reader.u16(s.start + 3), reader.u16(s.start + 1), expected);
+    if (s.marker === SOS) break;
+  }
+  // FF DA cannot occur inside JPEG-LS scan data (after an FF byte the encoder stuffs a 0 bit): every one is a scan.
+  let scans = 0;
+  for (let p = data.indexOf(0xff, 0); p >= 0 && p + 1 < data.length; p = data.indexOf(0xff, p + 1)) {
+    if (data[p + 1] === SOS && ++scans > MAX_SCANS) throw tooManyScans();
   }
 }

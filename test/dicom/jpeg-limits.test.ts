@@ -99,6 +99,13 @@ async function compressed(name: string, img: TestImage, tool: string, args: stri
 }
 
 describe('the other codecs: sizes and counts that cost more than the frame', () => {
+  it('JPEG-LS (CharLS): thousands of scans', async () => {
+    const img = gradientImage(8, { rows: 64, columns: 64, samples: 3 });
+    const s = await compressed('ls-scans', img, 'dcmcjpls', []);
+    expect(await outcome('ls-as-made', img, TS.jpegLsLossless, s)).toMatchObject({ rows: 64, columns: 64 });
+    expect(await refusal('ls-many-scans', img, TS.jpegLsLossless, repeatFirstScan(s, 2000))).toContain('more than 1000 scans');
+  });
+
   it('JPEG-LS (CharLS): a frame header of 65535 x 65535 in a 64 x 64 image', async () => {
     const img = gradientImage(16, { rows: 64, columns: 64 });
     const s = await compressed('ls', img, 'dcmcjpls', []);
