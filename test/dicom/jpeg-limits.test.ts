@@ -3,7 +3,7 @@
 // that declare a huge size. Each JPEG decoder refuses them with the reason
 // (the file, the limit) before decoding starts; the 12-bit decoder's own
 // check is in jpeg-progressive.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,18 @@ describe('the other codecs: sizes and counts that cost more than the frame', () 
     new DataView(tiles.buffer).setUint32(2 + 22, 2);
     new DataView(tiles.buffer).setUint32(2 + 26, 2);
     expect(await refusal('j2k-tiles', img, TS.j2kLossless, tiles)).toContain('16384 tiles, more than Lumen decodes (4096)');
+  });
+
+  it('HTJ2K (OpenJPH): the same tile limit', async () => {
+    const img = gradientImage(8, { rows: 256, columns: 256 });
+    writeFileSync(join(dir, 'ht.raw'), Uint8Array.from(img.values));
+    run('ojph_compress', ['-i', join(dir, 'ht.raw'), '-o', join(dir, 'ht.j2c'), '-reversible', 'true', '-dims', '{256,256}', '-num_comps', '1', '-signed', 'false', '-bit_depth', '8', '-downsamp', '{1,1}']);
+    const s = Uint8Array.from(readFileSync(join(dir, 'ht.j2c')));
+    expect(await outcome('ht-as-made', img, TS.htj2kLossless, s)).toMatchObject({ rows: 256, columns: 256 });
+    const tiles = Uint8Array.from(s);
+    new DataView(tiles.buffer).setUint32(2 + 22, 2);
+    new DataView(tiles.buffer).setUint32(2 + 26, 2);
+    expect(await refusal('ht-tiles', img, TS.htj2kLossless, tiles)).toContain('16384 tiles, more than Lumen decodes (4096)');
   });
 
   it('RLE: a header of 65535 x 65535 is refused before the output is allocated', async () => {
