@@ -156,8 +156,8 @@ export function App() {
         setFrame({ key: shownKey, loaded: f });
         setFrameError((e) => (e?.key === shownKey ? null : e));
         for (const i of prefetchOrder(index, direction, open?.images.length ?? 0)) void frameAt(i)?.catch(() => {});
-        // For `lumen bench viewer` and the tests: what the page holds and what it asked for.
-        (window as unknown as { __lumenFrameCache?: unknown }).__lumenFrameCache = frames.current.stats();
+        // For `lumen bench viewer` and the tests: what the page holds and what it asked for, now.
+        (window as unknown as { __lumenFrameCache?: () => unknown }).__lumenFrameCache = () => frames.current.stats();
       },
       (err: unknown) => live && setFrameError({ key: shownKey, message: errorMessage(err) }),
     );

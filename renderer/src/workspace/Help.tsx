@@ -23,6 +23,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Delete · Backspace', 'Delete the selected measurement (in the Training tab, Delete clears the labels when none is selected)'],
   ['Ctrl + Z · Ctrl + Shift + Z', 'Undo · redo drawing or deleting a measurement'],
   ['H', 'Heatmap on / off'],
+  ['[ · ]', 'Hide / show the study list · the Classifier and Training panel (the viewer takes the width; remembered)'],
   ['?', 'This help'],
   ['F1', 'About Lumen'],
   ['Ctrl + ,', 'Settings'],
