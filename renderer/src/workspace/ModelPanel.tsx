@@ -244,25 +244,30 @@ export function ModelPanel(props: {
             </>
           )}
           {current && <SeriesAttention result={result} seriesInstanceUid={current.seriesInstanceUid} current={current} onPickImage={props.onPickImage} />}
-          <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}</p>
-          <h3>Heatmap</h3>
-          <div className="heat-controls">
-            <label className="check">
-              <input type="checkbox" checked={heatmap.visible} onChange={(e) => setHeatmap({ ...heatmap, visible: e.target.checked })} data-testid="heatmap-toggle" />
-              Show (H)
-            </label>
-            <select aria-label="Heatmap class" value={positive} onChange={(e) => setHeatmap({ ...heatmap, classIndex: Number(e.target.value) })}>
-              {classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
-            </select>
-            <select aria-label="Colormap" value={heatmap.colormap} onChange={(e) => setHeatmap({ ...heatmap, colormap: e.target.value as Colormap })}>
-              <option value="jet">Jet</option>
-              <option value="hot">Hot</option>
-            </select>
-            <label className="slider">
-              Opacity
-              <input type="range" min={0} max={100} value={Math.round(heatmap.opacity * 100)} aria-label="Heatmap opacity" data-testid="heatmap-opacity" onChange={(e) => setHeatmap({ ...heatmap, opacity: Number(e.target.value) / 100 })} />
-            </label>
-          </div>
+          {/* The model line and the heatmap belong to a series this result covers, not to one not predicted yet. */}
+          {(imageScores || seriesSummary) && (
+            <>
+              <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}</p>
+              <h3>Heatmap</h3>
+              <div className="heat-controls">
+                <label className="check">
+                  <input type="checkbox" checked={heatmap.visible} onChange={(e) => setHeatmap({ ...heatmap, visible: e.target.checked })} data-testid="heatmap-toggle" />
+                  Show (H)
+                </label>
+                <select aria-label="Heatmap class" value={positive} onChange={(e) => setHeatmap({ ...heatmap, classIndex: Number(e.target.value) })}>
+                  {classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
+                </select>
+                <select aria-label="Colormap" value={heatmap.colormap} onChange={(e) => setHeatmap({ ...heatmap, colormap: e.target.value as Colormap })}>
+                  <option value="jet">Jet</option>
+                  <option value="hot">Hot</option>
+                </select>
+                <label className="slider">
+                  Opacity
+                  <input type="range" min={0} max={100} value={Math.round(heatmap.opacity * 100)} aria-label="Heatmap opacity" data-testid="heatmap-opacity" onChange={(e) => setHeatmap({ ...heatmap, opacity: Number(e.target.value) / 100 })} />
+                </label>
+              </div>
+            </>
+          )}
         </section>
       )}
 
