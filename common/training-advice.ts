@@ -15,10 +15,14 @@ export const RANDOM_BACKBONE_ADVICE =
  * The warning for training only a head on a backbone that has no pretrained weights, or null
  * when the run is not that (from scratch, fine-tuning, or a backbone with weights).
  */
-export function randomBackboneWarning(mode: 'head' | 'scratch' | 'finetune', hasPretrainedBackbone: boolean): string | null {
+export function randomBackboneWarning(mode: 'head' | 'scratch' | 'finetune', hasPretrainedBackbone: boolean, where: 'cli' | 'app' = 'cli'): string | null {
   if (mode !== 'head' || hasPretrainedBackbone) return null;
-  return `The backbone has random weights, and a head trained on random features is poor. ${RANDOM_BACKBONE_EVIDENCE} ${RANDOM_BACKBONE_ADVICE}`;
+  return `The backbone has random weights, and a head trained on random features is poor. ${RANDOM_BACKBONE_EVIDENCE} ${where === 'app' ? RANDOM_BACKBONE_ADVICE_APP : RANDOM_BACKBONE_ADVICE}`;
 }
+
+/** The same advice in the Training panel's words: its button and its fields, no commands. */
+export const RANDOM_BACKBONE_ADVICE_APP =
+  `Instead, get ImageNet weights for this backbone (the Get ImageNet weights button below), or train a small network from scratch: Backbone "tiny (φ = −10)", Mode "From scratch", Resolution ${SCRATCH_RESOLUTION}.`;
 
 /** Patients a class needs for a patient-level split: one each for training, validation and test. */
 export const MIN_PATIENTS_TO_SPLIT = 3;

@@ -209,6 +209,15 @@ describe('wording and checks found by the README walk-through', () => {
     expect(randomBackboneWarning('head', false)).not.toContain('custom-phi-4');
   });
 
+  it('the random-weights warning names commands in the CLI and the panel controls in the app', () => {
+    expect(randomBackboneWarning('head', false)).toContain('lumen weights import <file.h5>');
+    const app = randomBackboneWarning('head', false, 'app')!;
+    expect(app).not.toMatch(/lumen |<file\.h5>|custom-phi/);
+    expect(app).toContain('Get ImageNet weights');
+    expect(app).toContain('Backbone "tiny (φ = −10)", Mode "From scratch", Resolution 32');
+    expect(randomBackboneWarning('scratch', false, 'app')).toBeNull();
+  });
+
   it('lumen compare says which patients it compared on, for each --subset', () => {
     const r = { images: 40, patients: 8, patientsOnlyA: 2, patientsOnlyB: 1 };
     expect(comparedOnLine({ ...r, subset: 'all' })).toBe('Compared on 40 images of all 8 labelled patients (--subset all: whether either model trained on them is not checked).');

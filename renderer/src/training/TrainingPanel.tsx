@@ -287,8 +287,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     [packages, imagenet, form.variant],
   );
   const pretrained = !!form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage);
-  // Said before the run starts, in the words `lumen train` uses (common/training-advice.ts).
-  const randomWarning = randomBackboneWarning(form.mode === 'series' ? 'head' : form.mode, pretrained);
+  // Said before the run starts, as `lumen train` says it but in the panel's words (common/training-advice.ts).
+  const randomWarning = randomBackboneWarning(form.mode === 'series' ? 'head' : form.mode, pretrained, 'app');
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 

@@ -15,6 +15,7 @@ import { useVirtualList } from './useVirtualList';
 import { joinIsolated } from './isolated';
 import { conflictSummary, IdentityWarning } from './IdentityWarning';
 import { patientConflicts } from '../../../common/patient-conflicts';
+import { RemoveFromLibrary, useRemoval, type RemovalAsk } from './RemoveFromLibrary';
 import './study-list.css';
 
 /** Heights in px (study-list.css lays rows out to match): a study's header (two or three lines), one series row, the gap between studies. */
@@ -78,6 +79,16 @@ const WARNING_LINES = 32;
 
 const headHeight = (study: StudyWithSeries) =>
   (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINES;
+
+/** What the remove question calls a study or a series (RemoveFromLibrary.tsx). */
+const askStudy = (st: StudyWithSeries): RemovalAsk => ({
+  target: { studyInstanceUid: st.studyInstanceUid },
+  name: ['study', personName(st.patientName), formatDate(st.studyDate), st.studyDescription].filter(Boolean).join(' '),
+});
+const askSeries = (se: SeriesSummary): RemovalAsk => ({
+  target: { seriesInstanceUid: se.seriesInstanceUid },
+  name: ['series', se.seriesNumber ?? null, se.seriesDescription, se.modality].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' '),
+});
 
 function studyHeight(study: StudyWithSeries, expanded: boolean): number {
   return headHeight(study) + (expanded ? study.series.length * SERIES_ROW : 0) + STUDY_GAP;
@@ -173,7 +184,15 @@ export function StudyList({
   useEffect(() => {
     if (focusRow.current !== null && focusHead(focusRow.current)) focusRow.current = null;
   });
+  // Delete on a study or series, or a right-click on it: the question before removing it from the library.
+  const removal = useRemoval();
+  const askRemove = (e: React.SyntheticEvent, what: RemovalAsk) => {
+    e.preventDefault();
+    e.stopPropagation();
+    removal.setAsk(what);
+  };
   const onHeadKey = (e: React.KeyboardEvent, index: number) => {
+    if (e.key === 'Delete' && shown[index]) return askRemove(e, askStudy(shown[index]));
     const page = Math.max(1, Math.floor((box.current?.clientHeight ?? 0) / (STUDY_HEAD + STUDY_GAP)));
     const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: hasMore ? Infinity : shown.length - 1 };
     if (!(e.key in moves) || shown.length === 0) return;
@@ -227,6 +246,8 @@ export function StudyList({
     if (focusSeries.current !== null && focusSeriesCard(focusSeries.current)) focusSeries.current = null;
   });
   const onSeriesKey = (e: React.KeyboardEvent, uid: string) => {
+    const series = e.key === 'Delete' ? shown.flatMap((st) => st.series).find((se) => se.seriesInstanceUid === uid) : undefined;
+    if (series) return askRemove(e, askSeries(series));
     if (!e.shiftKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
     // Not the viewer's next/previous image.
     e.preventDefault();
@@ -280,6 +301,12 @@ export function StudyList({
           <label className="field-label" htmlFor="study-to">to</label>
           <input id="study-to" type="date" className="text-input" aria-label="Studies to date" value={filter.to} onChange={(e) => setFilter((f) => ({ ...f, to: e.target.value }))} />
         </div>
+        {/* The date fields show the system's format (mm/dd/yyyy on many); this line says the dates as the list writes them. */}
+        {(filter.from || filter.to) && (
+          <div className="muted small" data-testid="study-date-hint">
+            Studies {filter.from ? `from ${formatDate(filter.from.replaceAll('-', ''))}` : 'up to'} {filter.to ? `${filter.from ? 'to ' : ''}${formatDate(filter.to.replaceAll('-', ''))}` : 'on'}
+          </div>
+        )}
         {filtering && (
           <div className="row filter-status" data-testid="study-filter-status">
             <span className="muted">{total.toLocaleString('en-GB')} of {unfiltered.toLocaleString('en-GB')} {unfiltered === 1 ? 'study' : 'studies'} shown</span>
@@ -287,6 +314,7 @@ export function StudyList({
           </div>
         )}
       </div>
+      <RemoveFromLibrary ask={removal.ask} onClose={() => removal.setAsk(null)} />
       <div className="study-list virtual" role="list" aria-label="Studies" ref={box} data-testid="study-list">
         {studies?.length === 0 && unfiltered === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
         {unfiltered > 0 && studies?.length === 0 && <p className="muted pad">No study matches the filters.</p>}
@@ -307,7 +335,7 @@ export function StudyList({
                 aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${conflicts.map((c) => `, ${conflictSummary(c, st.patientId)}`).join('')}${isNew ? ', just imported' : ''}`}
                 style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
               >
-                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} title={open ? 'Hide the series' : 'Show the series'}>
+                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} onContextMenu={(e) => askRemove(e, askStudy(st))} title={`${open ? 'Hide the series' : 'Show the series'}; Delete or right-click to remove the study from the library`}>
                   <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span className="study-text">
                     <span className="strong" data-testid="study-patient"><bdi>{personName(st.patientName)}</bdi></span>
@@ -331,9 +359,10 @@ export function StudyList({
                       className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}${selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? ' selected' : ''}`}
                       onClick={(e) => onSeriesClick(e, se.seriesInstanceUid)}
                       onKeyDown={(e) => onSeriesKey(e, se.seriesInstanceUid)}
+                      onContextMenu={(e) => askRemove(e, askSeries(se))}
                       data-series={se.seriesInstanceUid}
                       data-selected={selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? 'true' : undefined}
-                      title="Click to open; Ctrl+click or Shift+click to select several for labelling"
+                      title="Click to open; Ctrl+click or Shift+click to select several for labelling; Delete or right-click to remove it from the library"
                       aria-label={seriesLabel(se)}
                       data-testid="series-card"
                     >
