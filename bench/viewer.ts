@@ -159,7 +159,7 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
     say('Paging down (cold), then up (warm)…');
     const cold = await pass(page, 'ArrowDown', 1, n - 1, n);
     const warm = await pass(page, 'ArrowUp', n, n - 1, n);
-    const renderer = await page.evaluate<unknown>('window.__lumenFrameCache ?? null');
+    const renderer = await page.evaluate<unknown>('window.__lumenFrameCache?.() ?? null');
     const result: ViewerBenchResult = {
       slices: n,
       size,
