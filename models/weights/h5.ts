@@ -8,9 +8,13 @@
 // saves (`model.save('x.h5')`) put the same tree under `/model_weights`.
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
-import h5wasm from 'h5wasm/node';
-import { closeSync, existsSync, readSync } from 'node:fs';
-import { checkRegularFile, openForReading } from '../../common/node/read-file';
+// The ES-module build of h5wasm, not 'h5wasm/node': its file system is Emscripten's
+// in-memory one, so a hostile file's external links (a group in "/etc/x.h5" or
+// "../x.h5") and external raw storage (data in another file, or a FIFO) reach
+// nothing on the host. Files are copied in and out as bytes.
+import * as h5mod from 'h5wasm';
+import { closeSync, existsSync, readSync, writeFileSync } from 'node:fs';
+import { checkRegularFile, openForReading, readRegularFile } from '../../common/node/read-file';
 import path from 'node:path';
 import { errorMessage } from '../../common/errors';
 
@@ -54,11 +58,39 @@ export interface H5ImportOptions {
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
-let ready: Promise<unknown> | undefined;
+const h5wasm = h5mod.default;
+type H5Module = Awaited<typeof h5wasm.ready>;
+let ready: Promise<H5Module> | undefined;
 async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready;
+  ready ??= h5wasm.ready.then((mod) => {
+    // Emscripten's /dev/tty and /dev/stdin read the engine's real stdin (blocking);
+    // external storage or a link naming them must find nothing.
+    for (const dev of ['/dev/tty', '/dev/tty1', '/dev/stdin', '/dev/stdout', '/dev/stderr']) {
+      try {
+        mod.FS.unlink(dev);
+      } catch {
+        // not there in this build
+      }
+    }
+    try {
+      mod.FS.mkdir(MEM_DIR);
+    } catch {
+      // already made
+    }
+    return mod;
+  });
   await ready;
   return h5wasm;
+}
+
+/** The in-memory folder (Emscripten MEMFS) where h5wasm sees copies of files. */
+const MEM_DIR = '/lumen-h5';
+let memSeq = 0;
+
+function memFs(): H5Module['FS'] {
+  const fs = h5mod.FS;
+  if (!fs) throw new Error('h5wasm is not ready');
+  return fs as unknown as H5Module['FS'];
 }
 
 function asStrings(value: unknown): string[] {
@@ -155,7 +187,7 @@ export async function readKerasPreprocessing(file: string): Promise<KerasPreproc
     const root = openWeightsRoot(f, path.basename(file));
     return preprocessingFrom(root, asStrings(root.attrs['layer_names'].value), path.basename(file));
   } finally {
-    f.close();
+    closeH5(f);
   }
 }
 
@@ -174,7 +206,7 @@ export async function readKerasLayerShapes(file: string): Promise<Map<string, { 
     }
     return layers;
   } finally {
-    f.close();
+    closeH5(f);
   }
 }
 
@@ -196,13 +228,56 @@ function hasHdf5Signature(file: string): boolean {
   }
 }
 
-function openH5(lib: typeof h5wasm, file: string): InstanceType<typeof h5wasm.File> {
+type H5File = InstanceType<typeof h5wasm.File>;
+const memPaths = new WeakMap<H5File, string>();
+
+/** Refuses a file with an external link anywhere in it (Keras never writes one), naming the file, the link and its target. */
+function refuseExternalLinks(f: H5File, file: string): void {
+  const udlink = h5mod.Module.H5G_UDLINK;
+  for (const p of f.paths()) {
+    const at = p.startsWith('/') ? p : `/${p}`;
+    if (f.get_type(at) !== udlink) continue;
+    let target = 'another file';
+    try {
+      const link = f.get_external_link(at);
+      target = `"${link.filename}" ${link.obj_path}`.slice(0, 300);
+    } catch {
+      // a user-defined link of another kind
+    }
+    throw new Error(`${file}: the HDF5 link "${at.slice(0, 200)}" points outside the file (to ${target}); Keras weights files hold no external links, so Lumen does not follow them`);
+  }
+}
+
+/** Opens a copy of `file` in h5wasm's in-memory file system: nothing it holds can reach another host file. */
+function openH5(lib: typeof h5wasm, file: string): H5File {
   if (!existsSync(file)) throw new Error(`Keras weights file not found: ${file}`);
   if (!hasHdf5Signature(file)) throw new Error(`${file}: not an HDF5 file (no HDF5 signature); Keras weights are .h5 files`);
+  const fs = memFs();
+  const mem = `${MEM_DIR}/in-${++memSeq}.h5`;
+  fs.writeFile(mem, readRegularFile(file, 'package'));
+  let f: H5File;
   try {
-    return new lib.File(file, 'r');
+    f = new lib.File(mem, 'r');
   } catch (err) {
-    throw new Error(`${file}: cannot be opened as HDF5 (${errorMessage(err)})`);
+    fs.unlink(mem);
+    throw new Error(`${file}: cannot be opened as HDF5 (${errorMessage(err).replaceAll(mem, path.basename(file))})`);
+  }
+  memPaths.set(f, mem);
+  try {
+    refuseExternalLinks(f, file);
+  } catch (err) {
+    closeH5(f);
+    throw err;
+  }
+  return f;
+}
+
+function closeH5(f: H5File): void {
+  try {
+    f.close();
+  } finally {
+    const mem = memPaths.get(f);
+    if (mem) memFs().unlink(mem);
   }
 }
 
@@ -284,7 +359,7 @@ export async function loadKerasH5Weights(model: tf.LayersModel, file: string, op
     return report;
   } finally {
     for (const { values } of pending) values.forEach((v) => v.dispose());
-    f.close();
+    closeH5(f);
   }
 }
 
@@ -304,7 +379,9 @@ export interface H5ExportOptions {
 /** Writes `model`'s weights to `file` in Keras 2's .h5 layout (readable by Keras' load_weights and by loadKerasH5Weights). */
 export async function saveKerasH5Weights(model: tf.LayersModel, file: string, options: H5ExportOptions = {}): Promise<void> {
   const lib = await h5();
-  const f = new lib.File(file, 'w');
+  const mem = `${MEM_DIR}/out-${++memSeq}.h5`;
+  const f = new lib.File(mem, 'w');
+  let closed = false;
   try {
     let root: H5Group = f;
     if (options.nestUnderModelWeights) {
@@ -332,7 +409,11 @@ export async function saveKerasH5Weights(model: tf.LayersModel, file: string, op
         layer.weights.map((w) => ({ name: modelWeightKey(w), shape: w.shape as number[], data: w.read().dataSync() as Float32Array })),
       );
     }
-  } finally {
     f.close();
+    closed = true;
+    writeFileSync(file, memFs().readFile(mem));
+  } finally {
+    if (!closed) f.close();
+    memFs().unlink(mem);
   }
 }
