@@ -1,7 +1,7 @@
 // Bundles the Node side for Electron: main, preload and the engine worker,
 // each one CommonJS file in dist/electron. Native and WASM-carrying packages
 // stay external and load from node_modules at run time. h5wasm is bundled: its
-// Node build is ES-module only (no require) and carries its WASM inline.
+// ES-module build (in-memory file system; models/weights/h5.ts) carries its WASM inline.
 import { build } from 'esbuild';
 
 const external = [
