@@ -28,6 +28,7 @@ export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | n
   const layers = useRef<ImageLayers>({ image: null, imageOf: '', cam: null });
 
   const drawnKey = useRef('');
+  const imageData = useRef<ImageData | null>(null);
   useEffect(() => {
     if (!frame || !view) return;
     const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}/${preset}`;
@@ -36,10 +37,11 @@ export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | n
     layers.current.imageOf = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}`;
     const { rows, columns } = frame.frame;
     const c = (layers.current.image ??= document.createElement('canvas'));
-    c.width = columns;
-    c.height = rows;
+    if (c.width !== columns) c.width = columns;
+    if (c.height !== rows) c.height = rows;
     const ctx = c.getContext('2d')!;
-    const img = ctx.createImageData(columns, rows);
+    // One ImageData per size, reused slice after slice (windowInto writes every pixel of it).
+    const img = imageData.current?.width === columns && imageData.current.height === rows ? imageData.current : (imageData.current = ctx.createImageData(columns, rows));
     windowInto(img, frame, view.center, view.width, view.invert, preset);
     ctx.putImageData(img, 0, 0);
   }, [frame, view, seriesKey, preset]);

@@ -30,8 +30,12 @@ export function usePaint(opts: {
     const canvas = canvasRef.current;
     if (!canvas) return;
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(size.w * dpr);
-    canvas.height = Math.round(size.h * dpr);
+    // Sized only when the size changes: setting it reallocates the canvas's pixels, once per
+    // slice while paging otherwise (everything is painted over below anyway).
+    const w = Math.round(size.w * dpr);
+    const h = Math.round(size.h * dpr);
+    if (canvas.width !== w) canvas.width = w;
+    if (canvas.height !== h) canvas.height = h;
     const ctx = canvas.getContext('2d')!;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = '#000';
