@@ -15,6 +15,7 @@ import { Empty, JobId, JobStarted, request, Text, Uid } from './contract/define'
 import { exportRequests } from './contract/exports';
 import { libraryEvents, libraryRequests } from './contract/library';
 import { measurementRequests } from './contract/measurements';
+import { removeRequests } from './contract/library-remove';
 import { resultRequests } from './contract/results';
 import { modelEvents, modelRequests } from './contract/models';
 import { pacsEvents, pacsRequests } from './contract/pacs';
@@ -141,6 +142,7 @@ export const requests = {
     runsIn: 'main',
   }),
   ...libraryRequests,
+  ...removeRequests,
   ...measurementRequests,
   ...resultRequests,
   ...exportRequests,

@@ -248,5 +248,5 @@ export const libraryRequests = {
 } as const;
 
 export const libraryEvents = {
-  'library.changed': z.object({ reason: z.enum(['import']) }),
+  'library.changed': z.object({ reason: z.enum(['import', 'remove', 'undo-remove']) }),
 } as const;

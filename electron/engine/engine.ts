@@ -16,6 +16,7 @@ import type { EngineDeps } from './handlers/context';
 import { libraryHandlers } from './handlers/library';
 import { exportHandlers } from './handlers/exports';
 import { measurementHandlers } from './handlers/measurements';
+import { removeHandlers } from './handlers/library-remove';
 import { resultHandlers } from './handlers/results';
 import { modelsHandlers } from './handlers/models';
 import { pacsHandlers } from './handlers/pacs';
@@ -85,6 +86,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const handlers: Partial<Handlers> = {
     ...libraryHandlers(deps),
+    ...removeHandlers(deps),
     ...measurementHandlers(deps),
     ...resultHandlers(deps),
     ...exportHandlers(deps),

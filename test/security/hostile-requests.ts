@@ -34,6 +34,10 @@ export const BASES: Record<RequestName, unknown[]> = {
   'library.studyPage': [{ search: 'abdomen', sort: 'name', modalities: ['CT'], from: '2020-01-01', to: '2024-12-31', limit: 50 }],
   'library.thumbnail': [{ seriesInstanceUid: SERIES }],
   'library.series': [{ seriesInstanceUid: SERIES }],
+  // A study and series this library does not hold: the requests are answered without removing the fuzz study.
+  'library.removePreview': [{ studyInstanceUid: `${STUDY}.404` }, { seriesInstanceUid: `${SERIES}.404` }],
+  'library.remove': [{ studyInstanceUid: `${STUDY}.404` }, { seriesInstanceUid: `${SERIES}.404` }],
+  'library.undoRemove': [{ undoToken: '0000000000-0123456789abcdef' }],
   'library.import': [{ paths: ['/tmp/lumen-fuzz-import'] }],
   'library.importErrors': [{}],
   'library.patientDetailsCheck': [{}],
