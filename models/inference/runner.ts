@@ -8,6 +8,7 @@
 // normalised as the package says (electron/dicom's model input). Output scores are what the
 // model ends in (softmax or sigmoid probabilities).
 import type * as tf from '@tensorflow/tfjs';
+import { errorLine } from '../../common/errors';
 import type { LoadedPackage } from '../package/package';
 import { camHead, classActivationMap, type CamHead } from './cam';
 import type { OnnxModelSession, OnnxOutputName, OnnxProvider, OnnxSessionOptions } from './onnx';
@@ -105,7 +106,7 @@ export async function createRunner(source: RunnerSource, options: RunnerOptions 
   try {
     onnx = await import('./onnx');
   } catch (err) {
-    if (forced === 'onnxruntime') throw new Error(`ONNX Runtime is not available here (onnxruntime-node did not load: ${String(err instanceof Error ? err.message : err).split('\n')[0]}).`);
+    if (forced === 'onnxruntime') throw new Error(`ONNX Runtime is not available here (onnxruntime-node did not load: ${errorLine(err)}).`);
     return TfjsRunner.open(source, options);
   }
   return OnnxRunner.open(onnx, source, options);

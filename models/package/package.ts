@@ -18,7 +18,7 @@ import { exportOnnx } from '../onnx/export';
 import { onnxProblem } from '../onnx/external-data';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
 import { format2Parts, formatVersionFor, MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
-import { errorMessage } from '../../common/errors';
+import { errorLine, errorMessage } from '../../common/errors';
 
 export const METADATA_JSON = 'metadata.json';
 export const MODEL_ONNX = 'model.onnx';
@@ -204,6 +204,19 @@ export function formatPartsProblem(metadata: PackageMetadata, files: readonly st
 }
 
 /**
+ * Why TF.js could not build the package's model, in Lumen's words: which file is wrong and how,
+ * with TF.js's own first line only where it names the shapes or values (e.g. "Shape mismatch…").
+ */
+function tfjsLoadProblem(err: unknown): string {
+  const detail = errorLine(err, 200);
+  const weights = /shape|size|values|bytes|buffer|tensor|weight/i.test(detail);
+  const what = weights
+    ? `the weights in its weight files do not fit the layers ${MODEL_JSON} describes (TF.js: ${detail})`
+    : `${MODEL_JSON} does not describe a model TF.js can build`;
+  return `${what}; the package is damaged or was not written by Lumen. Export it again from the library it came from.`;
+}
+
+/**
  * Opens a package folder and verifies it: metadata schema and format version,
  * every file present, the content hash, the variant, and the shapes (input size
  * and class count against the model). Each failure says what is wrong.
@@ -271,6 +284,12 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   }
 
   const loaded: LoadedPackage = { dir: root, metadata, onnxPath: path.join(root, MODEL_ONNX), modelJsonPath: path.join(root, MODEL_JSON) };
-  if (options.loadModel) loaded.model = await loadTfjsModel(root);
+  if (options.loadModel) {
+    try {
+      loaded.model = await loadTfjsModel(root);
+    } catch (err) {
+      throw new PackageError(root, tfjsLoadProblem(err));
+    }
+  }
   return loaded;
 }

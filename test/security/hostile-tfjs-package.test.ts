@@ -1,0 +1,82 @@
+// A model package whose content hash matches (anyone can recompute it) but whose model.json
+// does not fit its weights, or names a layer TF.js does not know: loading it must fail with a
+// message naming the package and what is wrong, not TF.js's bare text.
+import * as tf from '@tensorflow/tfjs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentHash, loadPackage, savePackage } from '../../models/package/package';
+import { tinyNet } from '../models/onnx-helpers';
+
+let dir: string;
+let good: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-hostile-tfjs-'));
+  good = path.join(dir, 'good');
+  const model = tinyNet({ size: 32, classes: 2 });
+  await savePackage(good, model, {
+    name: 'tfjs test',
+    variant: 'b0',
+    inputSize: 32,
+    preprocessing: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+    classNames: ['a', 'b'],
+    task: 'multiclass',
+    provenance: {},
+  });
+  model.dispose();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let copies = 0;
+/** A copy of the good package with model.json changed and the content hash made to match again. */
+function hostileCopy(change: (modelJson: any) => void): string {
+  const pkgDir = path.join(dir, `hostile-${copies++}`);
+  cpSync(good, pkgDir, { recursive: true });
+  const modelFile = path.join(pkgDir, 'model.json');
+  const modelJson = JSON.parse(readFileSync(modelFile, 'utf8'));
+  change(modelJson);
+  writeFileSync(modelFile, JSON.stringify(modelJson));
+  const metaFile = path.join(pkgDir, 'metadata.json');
+  const m = JSON.parse(readFileSync(metaFile, 'utf8'));
+  m.contentHash = contentHash(pkgDir, m);
+  writeFileSync(metaFile, JSON.stringify(m));
+  return pkgDir;
+}
+
+describe('TF.js errors from a damaged package', () => {
+  it('the good package loads (the control)', async () => {
+    const pkg = await loadPackage(good, { loadModel: true });
+    expect(pkg.model).toBeDefined();
+    pkg.model!.dispose();
+  });
+
+  it('weights that do not fit the layers: names the package and the weight files, keeps TF.js\'s shapes', async () => {
+    const pkgDir = hostileCopy((m) => {
+      const spec = m.weightsManifest[0].weights.find((w: { shape: number[] }) => w.shape.length === 4);
+      spec.shape = [...spec.shape.slice(0, 3), spec.shape[3] * 2];
+    });
+    const err = await loadPackage(pkgDir, { loadModel: true }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toMatch(new RegExp(`^Model package ${pkgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the weights in its weight files do not fit the layers model\\.json describes \\(TF\\.js: .*\\d.*\\); the package is damaged or was not written by Lumen\\.`));
+    expect(err!.message.split('\n')).toHaveLength(1);
+  });
+
+  it('a layer TF.js does not know: names the package and model.json, without TF.js\'s text', async () => {
+    const pkgDir = hostileCopy((m) => {
+      const layers = m.modelTopology.model_config?.config?.layers ?? m.modelTopology.config.layers;
+      layers[layers.length - 2].class_name = 'NotALayer';
+    });
+    const err = await loadPackage(pkgDir, { loadModel: true }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toBe(`Model package ${pkgDir}: model.json does not describe a model TF.js can build; the package is damaged or was not written by Lumen. Export it again from the library it came from.`);
+  });
+});
