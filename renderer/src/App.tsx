@@ -102,6 +102,9 @@ export function App() {
   const panels = usePanelsShown();
   const sideTabRef = useRef(sideTab);
   sideTabRef.current = sideTab;
+  // Whether the side panel is on screen: hidden, its Training tab takes no keys (nothing labelled unseen).
+  const sideShownRef = useRef(panels.side);
+  sideShownRef.current = panels.side;
   const viewer = useRef<ViewerHandle>(null);
   /** Decoded frames within a memory bound (viewer/frameCache.ts), least recently used out first. */
   const frames = useRef(new FrameCache<LoadedFrame>((f) => f.values.byteLength));
@@ -276,7 +279,7 @@ export function App() {
       const cmd = (e.shiftKey ? SHIFT_COMMANDS[e.key] : undefined) ?? KEY_COMMANDS[e.key];
       // In the Training tab, Delete clears labels (the panel's own shortcut) unless a measurement
       // is selected, which the panel deletes first (deleteSelectedMeasurement); Backspace deletes it.
-      if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training' && e.key === 'Delete') return;
+      if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training' && sideShownRef.current && e.key === 'Delete') return;
       if (cmd && viewer.current) {
         e.preventDefault();
         viewer.current.command(cmd);
@@ -387,7 +390,7 @@ export function App() {
               </div>
               {sideTab === 'training' && (
                 <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} />
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} keysActive={panels.side} />
                 </div>
               )}
             </div>

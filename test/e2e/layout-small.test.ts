@@ -198,6 +198,23 @@ describe('the app in a small window', () => {
     await warning.scrollIntoViewIfNeeded();
     await shot('random-backbone');
 
+    // Hidden, the Training tab takes no label keys: 1 labels nothing the user cannot see.
+    const training = page.getByRole('tabpanel', { name: 'Training' });
+    await training.getByText(/^Current: unlabelled/).waitFor({ timeout: 30_000 });
+    await page.locator('body').click({ position: { x: 500, y: 20 } });
+    await page.keyboard.press(']');
+    await expect.poll(() => page.getByRole('tab', { name: 'Training' }).isVisible()).toBe(false);
+    await page.keyboard.press('1');
+    await page.waitForTimeout(1000);
+    await page.keyboard.press(']');
+    await page.getByRole('tab', { name: 'Training' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(await training.getByText(/^Current: unlabelled/).count()).toBe(1);
+    // Shown again, the same key labels the series.
+    await page.locator('body').click({ position: { x: 500, y: 20 } });
+    await page.keyboard.press('1');
+    await training.getByText(/^Current: (?!unlabelled)/).waitFor({ timeout: 30_000 });
+
     expect(errors).toEqual([]);
     await page.close();
   }, 420_000);

@@ -37,6 +37,8 @@ export interface TrainingPanelProps {
   openSeries?: (seriesInstanceUid: string) => void;
   /** Deletes the measurement selected in the viewer, if any: Delete takes that before the labels. */
   deleteSelectedMeasurement?: () => boolean;
+  /** False while the side panel is hidden: its label keys do nothing, so nothing is labelled out of sight. */
+  keysActive?: boolean;
 }
 
 interface EpochPoint {
@@ -61,7 +63,7 @@ const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: string };
 
 
-export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
@@ -185,6 +187,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears (labelKeys.ts).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (keysActive === false) return;
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
       // U: the next series without a label (N is the viewer's angle tool).
@@ -207,7 +210,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [classes, label, reportOpen, nextUnlabelled, deleteSelectedMeasurement]);
+  }, [classes, label, reportOpen, nextUnlabelled, deleteSelectedMeasurement, keysActive]);
 
   useEffect(() => {
     const history = (job.detail as { history?: EpochPoint[] } | null)?.history;
