@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import { closeDecodePool, decodeMany } from '../electron/dicom/pool';
 import { EngineHost } from '../electron/engine/host';
@@ -123,7 +124,27 @@ async function decodePoolFps(dir: string): Promise<number> {
   return roundTo(files.length / seconds);
 }
 
+/** The built renderer the bridge serves (`npm run build:renderer`). */
+const RENDERER_DIST = fileURLToPath(new URL('../renderer/dist', import.meta.url));
+
+/** Debian's Chromium, or LUMEN_CHROMIUM. */
+function chromiumPath(): string {
+  return process.env.LUMEN_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+/** What the suite needs before it starts anything: the built renderer and a Chromium to drive it. */
+function checkPrerequisites(): void {
+  if (!fs.existsSync(path.join(RENDERER_DIST, 'index.html'))) {
+    throw new CliError(`the viewer benchmark serves the built renderer, and ${RENDERER_DIST} holds none: run npm run build first`);
+  }
+  const browser = chromiumPath();
+  if (!fs.existsSync(browser)) {
+    throw new CliError(`the viewer benchmark drives Chromium, and there is none at ${browser}: install it (Debian: apt install chromium) or set LUMEN_CHROMIUM to its path`);
+  }
+}
+
 export async function runViewerBench(opts: { slices: number; json: boolean }): Promise<ViewerBenchResult> {
+  checkPrerequisites();
   const say = (line: string) => !opts.json && process.stdout.write(line + '\n');
   const size = 512;
   say(`Preparing a ${opts.slices}-slice ${size}x${size} CT series…`);
@@ -135,14 +156,18 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-bench-viewer-'));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-bench-chromium-'));
   const host = new EngineHost({ dataDir, shell: 'browser' });
-  const bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist') });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.LUMEN_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  let bridge: Awaited<ReturnType<typeof startBridge>> | undefined;
+  let context: import('playwright-core').BrowserContext | undefined;
   try {
+    bridge = await startBridge({ host, staticDir: RENDERER_DIST });
+    // playwright-core (a development dependency) loads only when this suite runs.
+    const { chromium } = await import('playwright-core');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     const page = await context.newPage();
     await page.goto(bridge.url);
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
@@ -177,8 +202,8 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
     say(`  ratio to the decode pool: cold ${result.ratioColdToDecode}, warm ${result.ratioWarmToDecode}`);
     return result;
   } finally {
-    await context.close();
-    await bridge.close();
+    await context?.close();
+    await bridge?.close();
     await host.close();
     fs.rmSync(profile, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
