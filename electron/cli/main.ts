@@ -25,6 +25,7 @@ const commands = {
   weights: () => import('./weights'),
   settings: () => import('./settings'),
   pacs: () => import('./pacs'),
+  rm: () => import('./rm'),
 } satisfies Record<string, () => Promise<{ command: Command }>>;
 
 // One line per command for `lumen --help`, in the README's words; typed by the table above so a
@@ -50,6 +51,7 @@ const about: Record<keyof typeof commands, string> = {
   weights: 'ImageNet weights: import, list, download',
   settings: 'show or change the settings',
   pacs: 'PACS connections, query, retrieve, send, receive',
+  rm: 'remove a study or series from the library (files stay on disk), or undo it',
 };
 
 function help(): string {
