@@ -459,11 +459,30 @@ function decodeProgressiveScan(data: Uint8Array, start: number, frame: ScanFrame
       eobrun--;
     }
   };
-  let mcu = 0;
-  const restart = () => {
+  forEachBlock(frame, comps, restartInterval, () => {
     r.restart();
     eobrun = 0;
     for (const c of comps) c.pred = 0;
+  }, block);
+  return r.end();
+}
+
+/**
+ * A scan's blocks in the order its stream holds them, with the restart intervals between
+ * them (T.81 A.2): one component's own blocks in raster order when the scan holds one
+ * (non-interleaved), else MCU by MCU, each component's v x h blocks in turn.
+ */
+function forEachBlock(
+  frame: ScanFrame,
+  comps: Component[],
+  restartInterval: number,
+  restart: () => void,
+  block: (c: Component, by: number, bx: number) => void,
+): void {
+  let mcu = 0;
+  const next = () => {
+    if (restartInterval && mcu && mcu % restartInterval === 0) restart();
+    mcu++;
   };
   if (comps.length === 1) {
     const c = comps[0];
@@ -471,21 +490,18 @@ function decodeProgressiveScan(data: Uint8Array, start: number, frame: ScanFrame
     const h = Math.ceil(Math.ceil((frame.rows * c.v) / frame.vMax) / 8);
     for (let by = 0; by < h; by++) {
       for (let bx = 0; bx < w; bx++) {
-        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
+        next();
         block(c, by, bx);
-        mcu++;
       }
     }
   } else {
     for (let my = 0; my < frame.mcusY; my++) {
       for (let mx = 0; mx < frame.mcusX; mx++) {
-        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
+        next();
         for (const c of comps) for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) block(c, my * c.v + v, mx * c.h + h);
-        mcu++;
       }
     }
   }
-  return r.end();
 }
 
 function decodeScan(
@@ -500,34 +516,10 @@ function decodeScan(
   const coef = new Float64Array(64);
   // libjpeg keeps 2 extra bits between the passes for 8-bit samples, 1 for 12-bit.
   const pass1 = frame.precision > 8 ? 1 : 2;
-  let mcu = 0;
-  const restart = () => {
+  forEachBlock(frame, comps, restartInterval, () => {
     r.restart();
     for (const c of comps) c.pred = 0;
-  };
-  if (comps.length === 1) {
-    // Non-interleaved: the component's own blocks in raster order.
-    const c = comps[0];
-    const w = Math.ceil(Math.ceil((frame.columns * c.h) / frame.hMax) / 8);
-    const h = Math.ceil(Math.ceil((frame.rows * c.v) / frame.vMax) / 8);
-    for (let by = 0; by < h; by++) {
-      for (let bx = 0; bx < w; bx++) {
-        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
-        decodeBlock(r, c, qt[c.tq], c.plane, by, bx, coef, pass1);
-        mcu++;
-      }
-    }
-  } else {
-    for (let my = 0; my < frame.mcusY; my++) {
-      for (let mx = 0; mx < frame.mcusX; mx++) {
-        if (restartInterval && mcu && mcu % restartInterval === 0) restart();
-        for (const c of comps) {
-          for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(r, c, qt[c.tq], c.plane, my * c.v + v, mx * c.h + h, coef, pass1);
-        }
-        mcu++;
-      }
-    }
-  }
+  }, (c, by, bx) => decodeBlock(r, c, qt[c.tq], c.plane, by, bx, coef, pass1));
   return r.end();
 }
 
