@@ -184,7 +184,9 @@ export function StudyList({
   useEffect(() => {
     if (focusRow.current !== null && focusHead(focusRow.current)) focusRow.current = null;
   });
-  // Delete on a study or series, or a right-click on it: the question before removing it from the library.
+  // Delete on a study's header, or a right-click on a study or series: the question before removing
+  // it from the library. Not Delete on a series card: focus stays there after a click opens the
+  // series, and Delete then belongs to the viewer (the selected measurement) and the Training tab.
   const removal = useRemoval();
   const askRemove = (e: React.SyntheticEvent, what: RemovalAsk) => {
     e.preventDefault();
@@ -246,8 +248,6 @@ export function StudyList({
     if (focusSeries.current !== null && focusSeriesCard(focusSeries.current)) focusSeries.current = null;
   });
   const onSeriesKey = (e: React.KeyboardEvent, uid: string) => {
-    const series = e.key === 'Delete' ? shown.flatMap((st) => st.series).find((se) => se.seriesInstanceUid === uid) : undefined;
-    if (series) return askRemove(e, askSeries(series));
     if (!e.shiftKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
     // Not the viewer's next/previous image.
     e.preventDefault();
@@ -362,7 +362,7 @@ export function StudyList({
                       onContextMenu={(e) => askRemove(e, askSeries(se))}
                       data-series={se.seriesInstanceUid}
                       data-selected={selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? 'true' : undefined}
-                      title="Click to open; Ctrl+click or Shift+click to select several for labelling; Delete or right-click to remove it from the library"
+                      title="Click to open; Ctrl+click or Shift+click to select several for labelling; right-click to remove it from the library"
                       aria-label={seriesLabel(se)}
                       data-testid="series-card"
                     >
