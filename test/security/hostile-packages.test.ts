@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxModelSession } from '../../models/inference/onnx';
 import { ProtoWriter } from '../../models/onnx/proto';
 import { importPackageArchive } from '../../models/package/archive';
-import { contentHash, loadPackage, savePackage } from '../../models/package/package';
-import { tinyNet } from '../models/onnx-helpers';
+import { loadPackage } from '../../models/package/package';
+import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
 
 let dir: string;
 let good: string;
@@ -25,31 +25,14 @@ beforeAll(async () => {
   secret = path.join(dir, 'secret.bin');
   writeFileSync(secret, Buffer.from(new Float32Array(SECRET_VALUES).buffer));
   good = path.join(dir, 'good');
-  const model = tinyNet({ size: 32, classes: 2 });
-  await savePackage(good, model, {
-    name: 'hostile test',
-    variant: 'b0',
-    inputSize: 32,
-    preprocessing: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
-    classNames: ['a', 'b'],
-    task: 'multiclass',
-    provenance: {},
-  });
-  model.dispose();
+  await saveTinyNetPackage(good, 'hostile test');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let copies = 0;
 /** A copy of the good package with `change` applied and the content hash made to match again. */
 function hostileCopy(change: (pkgDir: string) => void): string {
-  const pkgDir = path.join(dir, `hostile-${copies++}`);
-  cpSync(good, pkgDir, { recursive: true });
-  change(pkgDir);
-  const file = path.join(pkgDir, 'metadata.json');
-  const m = JSON.parse(readFileSync(file, 'utf8'));
-  m.contentHash = contentHash(pkgDir, m);
-  writeFileSync(file, JSON.stringify(m));
-  return pkgDir;
+  return rehashedCopy(good, path.join(dir, `hostile-${copies++}`), change);
 }
 
 /**

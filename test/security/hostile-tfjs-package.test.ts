@@ -2,12 +2,12 @@
 // does not fit its weights, or names a layer TF.js does not know: loading it must fail with a
 // message naming the package and what is wrong, not TF.js's bare text.
 import * as tf from '@tensorflow/tfjs';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentHash, loadPackage, savePackage } from '../../models/package/package';
-import { tinyNet } from '../models/onnx-helpers';
+import { loadPackage } from '../../models/package/package';
+import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
 
 let dir: string;
 let good: string;
@@ -16,34 +16,19 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-hostile-tfjs-'));
   good = path.join(dir, 'good');
-  const model = tinyNet({ size: 32, classes: 2 });
-  await savePackage(good, model, {
-    name: 'tfjs test',
-    variant: 'b0',
-    inputSize: 32,
-    preprocessing: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
-    classNames: ['a', 'b'],
-    task: 'multiclass',
-    provenance: {},
-  });
-  model.dispose();
+  await saveTinyNetPackage(good, 'tfjs test');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let copies = 0;
 /** A copy of the good package with model.json changed and the content hash made to match again. */
 function hostileCopy(change: (modelJson: any) => void): string {
-  const pkgDir = path.join(dir, `hostile-${copies++}`);
-  cpSync(good, pkgDir, { recursive: true });
-  const modelFile = path.join(pkgDir, 'model.json');
-  const modelJson = JSON.parse(readFileSync(modelFile, 'utf8'));
-  change(modelJson);
-  writeFileSync(modelFile, JSON.stringify(modelJson));
-  const metaFile = path.join(pkgDir, 'metadata.json');
-  const m = JSON.parse(readFileSync(metaFile, 'utf8'));
-  m.contentHash = contentHash(pkgDir, m);
-  writeFileSync(metaFile, JSON.stringify(m));
-  return pkgDir;
+  return rehashedCopy(good, path.join(dir, `hostile-${copies++}`), (pkgDir) => {
+    const modelFile = path.join(pkgDir, 'model.json');
+    const modelJson = JSON.parse(readFileSync(modelFile, 'utf8'));
+    change(modelJson);
+    writeFileSync(modelFile, JSON.stringify(modelJson));
+  });
 }
 
 describe('TF.js errors from a damaged package', () => {

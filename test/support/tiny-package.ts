@@ -3,10 +3,14 @@
 // head's kernel drawn from a seeded normal and its bias zero (it starts at zeros, and then
 // every input would score the same), so that each image, frame or pixel gets scores of its own.
 import * as tf from '@tensorflow/tfjs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { standaloneModel } from '../../electron/training/train';
 import { createClassifier, customVariant } from '../../models';
 import { savePackage, type PackageMetadata } from '../../models/package';
+import { contentHash } from '../../models/package/package';
 import { initBackend } from '../../models/runtime';
+import { tinyNet } from '../models/onnx-helpers';
 
 export interface RandomHead {
   classes: number;
@@ -47,4 +51,37 @@ export async function saveRandomHeadPackage(
   } finally {
     model.dispose();
   }
+}
+
+/** Saves the smallest TF.js package there is (tinyNet: 32 px, two classes) as `dir`, for tests of the package files themselves. */
+export async function saveTinyNetPackage(dir: string, name: string): Promise<void> {
+  const model = tinyNet({ size: 32, classes: 2 });
+  try {
+    await savePackage(dir, model, {
+      name,
+      variant: 'b0',
+      inputSize: 32,
+      preprocessing: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+      classNames: ['a', 'b'],
+      task: 'multiclass',
+      provenance: {},
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * A copy of the package `good` at `dest` with `change` applied to its folder, and its content
+ * hash made to match again: what an attacker hands over (anyone can recompute the hash; it
+ * proves the files are intact, not who made them).
+ */
+export function rehashedCopy(good: string, dest: string, change: (pkgDir: string) => void): string {
+  cpSync(good, dest, { recursive: true });
+  change(dest);
+  const file = path.join(dest, 'metadata.json');
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  m.contentHash = contentHash(dest, m);
+  writeFileSync(file, JSON.stringify(m));
+  return dest;
 }
