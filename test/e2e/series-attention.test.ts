@@ -5,8 +5,12 @@
 // in the app scores the series with the head again (the audit log names it) and shows the same.
 // Under the series' score, its uncertainty from the series head's uncertainty heads, as stored;
 // a package from before those heads (an older Lumen's) shows none and says why.
-// Screenshots: test-results/series-attention.png, series-attention-older-package.png.
+// One image run alone gets its slice score, and the line says the uncertainty is the series';
+// Label next ranks the unlabelled series by the series uncertainty heads, in words for series.
+// Screenshots: test-results/series-attention.png, series-attention-older-package.png,
+// series-attention-one-image.png, series-attention-label-next.png.
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +33,8 @@ async function lumen(args: string[]): Promise<string> {
 
 describe('which slices mattered, in the Classifier panel', () => {
   let shown: MilSeries;
+  /** The last patient's series, left unlabelled: Label next suggests them. */
+  let unlabelled: MilSeries[];
   const session = useUiSession('lumen-series-attention', async (dataDir) => {
     await initBackend('cpu');
     const set = writeMilPhantoms(path.join(dataDir, 'incoming', 'mil'), { patients: 10, seriesPerPatient: 2, slices: 8, lesionSlices: 2, seed: 21 });
@@ -36,7 +42,11 @@ describe('which slices mattered, in the Classifier panel', () => {
     try {
       const report = await library.importPaths([set.dir]);
       expect(report.errors).toEqual([]);
-      importLabelsCsvFile(library, set.csv, { author: 'tester' });
+      // Every series labelled but the last patient's two, which Label next then has to suggest.
+      unlabelled = set.series.filter((s) => s.patientId === set.series[set.series.length - 1].patientId);
+      const labels = path.join(dataDir, 'incoming', 'labels.csv');
+      writeFileSync(labels, ['SeriesInstanceUID,label', ...set.series.filter((s) => !unlabelled.includes(s)).map((s) => `${s.seriesUid},${s.label}`)].join('\n') + '\n');
+      importLabelsCsvFile(library, labels, { author: 'tester' });
       const out = path.join(dataDir, 'models', 'series-mil');
       await trainSeriesClassifier({ library, out, name: 'series-mil', variant: 'b0', resolution: 64, window: 'ct-abdomen', seed: 3, epochs: 30 });
       shown = set.series.find((s) => s.label === 'lesion')!;
@@ -88,6 +98,12 @@ describe('which slices mattered, in the Classifier panel', () => {
     expect(await seriesUncertainty.textContent()).toContain(`± uncertainty ${pooled.uncertainty!.toFixed(2)}`);
     expect(await seriesUncertainty.getAttribute('data-level')).toBe(typeof pooled.uncertaintyHigh === 'number' ? (pooled.uncertainty! > pooled.uncertaintyHigh ? 'high' : 'usual') : '');
     expect(await seriesUncertainty.getAttribute('title')).toMatch(/^Uncertainty: how much the series head's uncertainty heads \(.*\) disagree on this series/);
+    // A handful of validation series sets no "high" (fewer than 20, series-ensemble.ts): the
+    // number stands without "high" or "usual", and the hover text says why.
+    expect(pooled.uncertaintyHigh).toBeNull();
+    expect(await seriesUncertainty.getAttribute('data-level')).toBe('');
+    expect(await seriesUncertainty.locator('.uncertainty-level').count()).toBe(0);
+    expect(await seriesUncertainty.getAttribute('title')).toContain('Not called high or usual: the package had fewer than 20 validation series, too few for a 95th percentile to say what is usual.');
     const uncertainty = page.getByTestId('image-uncertainty');
     expect(await uncertainty.textContent()).toBe("Uncertainty is the series' (below)");
     expect(await uncertainty.getAttribute('title')).toMatch(/^A series head's uncertainty heads judge the series as a whole/);
@@ -123,7 +139,50 @@ describe('which slices mattered, in the Classifier panel', () => {
     expect(await panel.getByTestId('series-uncertainty').count()).toBe(0);
     await panel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(resultsDir(), 'series-attention-older-package.png') });
+
+    // One image of the patient's other series, never predicted: a series-head package scores
+    // whole series, so the image gets its slice score and no series score, and the line says
+    // that the uncertainty is the series' (not "no uncertainty heads"); lumen predictions too.
+    const sibling = cards.nth(1 - index);
+    const siblingUid = shown.seriesUid.replace(/\.\d+$/, `.${2 - index}`);
+    await sibling.click();
+    // The sibling is open once the older package's strip (of the first series) is gone.
+    await panel.waitFor({ state: 'detached', timeout: 60_000 });
+    await page.getByTestId('image-index').filter({ hasText: /Im \d+\/8/ }).waitFor({ timeout: 120_000 });
+    await page.locator('label.package').filter({ hasText: 'series-mil' }).click();
+    await page.getByLabel('Predict on').selectOption('image');
+    await page.getByTestId('run-prediction').and(page.locator(':enabled')).click();
+    await expect.poll(async () => (await uncertainty.textContent()) ?? '', { timeout: 120_000 }).toBe("No uncertainty for one image: it is the series'");
+    expect(await uncertainty.getAttribute('title')).toMatch(/^This package was trained from series labels: its series head scores a whole series .*Run it on this series \(Predict on: This series\)/);
+    expect(await panel.count()).toBe(0);
+    await page.screenshot({ path: path.join(resultsDir(), 'series-attention-one-image.png') });
+    const listed = await lumen(['predictions', '--series', siblingUid, '--library', path.join(dataDir, 'library')]);
+    expect(listed).toContain('series-mil');
+    expect(listed).toContain(`  no series score and no uncertainty: only single images were scored, and this package's series head scores a whole series (its uncertainty is the series'). Score the series with "lumen predict --series ${siblingUid} --model <package>".`);
+
+    // The Classifier panel raised no error (the Training tab below shows the split's warnings as alerts).
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+
+    // Label next with the series-head package: the unlabelled series, ranked by the series
+    // uncertainty heads, with the queue's wording for series; too few validation series to call
+    // any "high", and each suggestion's hover text says so.
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const training = page.getByRole('tabpanel', { name: 'Training' });
+    const next = training.getByRole('region', { name: 'Label next' });
+    const option = next.getByLabel('Model for suggestions').locator('option', { hasText: 'series-mil' });
+    await option.waitFor({ state: 'attached', timeout: 30_000 });
+    await next.getByLabel('Model for suggestions').selectOption((await option.getAttribute('value'))!);
+    await next.getByRole('button', { name: 'Suggest' }).click();
+    const queue = next.getByRole('list', { name: 'Series to label next' });
+    await queue.waitFor({ timeout: 180_000 });
+    await next.getByRole('status').filter({ hasText: `${unlabelled.length} of ${unlabelled.length} unlabelled series, most useful first (series-mil). Uncertainty: how much the series head's uncertainty heads disagree on each series (mutual information).` }).waitFor();
+    const items = queue.getByRole('button');
+    expect(await items.count()).toBe(unlabelled.length);
+    for (const t of await queue.locator('.label-next-figures').allTextContents()) expect(t).toMatch(/^uncertainty \d\.\d\d( · distance \d+\.\d\d)?$/);
+    const titles = await Promise.all(unlabelled.map((_, i) => items.nth(i).getAttribute('title')));
+    for (const t of titles) expect(t).toMatch(/^the model's uncertainty heads' disagreement is not judged high or usual \(too few validation series to say what is usual\)/);
+    expect(titles.map((t) => t!.split('\nSeries ')[1]).sort()).toEqual(unlabelled.map((s) => s.seriesUid).sort());
+    await training.screenshot({ path: path.join(resultsDir(), 'series-attention-label-next.png') });
     expect(errors).toEqual([]);
   }, 600_000);
 });
