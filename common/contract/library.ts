@@ -248,5 +248,9 @@ export const libraryRequests = {
 } as const;
 
 export const libraryEvents = {
-  'library.changed': z.object({ reason: z.enum(['import', 'remove', 'undo-remove']) }),
+  'library.changed': z.object({
+    reason: z.enum(['import', 'remove', 'undo-remove']),
+    /** With 'remove': the series that went, so a viewer showing one of them closes it. */
+    seriesInstanceUids: z.array(z.string()).optional(),
+  }),
 } as const;

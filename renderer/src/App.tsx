@@ -127,6 +127,23 @@ export function App() {
     }
   }, []);
 
+  // A removed series leaves the viewer too: nothing shows an image the library no longer holds,
+  // under details the library no longer has.
+  const openUid = open?.series.seriesInstanceUid ?? null;
+  useEffect(
+    () =>
+      lumen.on('library.changed', ({ reason, seriesInstanceUids }) => {
+        if (reason !== 'remove' || !openUid || !seriesInstanceUids?.includes(openUid)) return;
+        frames.current.clear();
+        setFrame(null);
+        setCam(null);
+        setResult(null);
+        setOpen(null);
+        setOpenError('The series shown was removed from the library; Undo in the study list brings it back.');
+      }),
+    [openUid],
+  );
+
   const frameAt = useCallback(
     (i: number): Promise<LoadedFrame> | null => {
       const img = open?.images[i];

@@ -75,36 +75,42 @@ describe('removing a study from the library in the app', () => {
     await wrong.locator('.study-head').focus();
     await page.keyboard.press('Delete');
     const question = page.getByRole('alertdialog');
-    await expect.poll(() => question.textContent()).toMatch(/Remove study Wrong, Patient .*Wrong folder from the library\? 6 images, 1 label\. The files stay on disk; you can undo this\./);
+    await expect.poll(() => question.textContent(), { timeout: 30_000 }).toMatch(/Remove study Wrong, Patient .*Wrong folder from the library\? 6 images, 1 label\. The files stay on disk; you can undo this\./);
     await page.screenshot({ path: path.join(resultsDir(), 'remove-question.png') });
     await page.keyboard.press('Enter'); // Cancel has the focus
-    await expect.poll(() => question.count()).toBe(0);
+    await expect.poll(() => question.count(), { timeout: 30_000 }).toBe(0);
     expect(await wrong.count()).toBe(1);
 
     // Again, and Remove: the study leaves the list; the other stays; the files stay on disk.
     await wrong.locator('.study-head').focus();
     await page.keyboard.press('Delete');
     await question.getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => wrong.count()).toBe(0);
+    await expect.poll(() => wrong.count(), { timeout: 30_000 }).toBe(0);
     expect(await list.getByRole('listitem').filter({ hasText: 'Right' }).count()).toBe(1);
     expect(existsSync(path.join(dataDir, 'in', 'wrong', 's1-1.dcm'))).toBe(true);
     expect(labels()).toEqual([]);
     const done = page.getByTestId('remove-done');
-    await expect.poll(() => done.textContent()).toMatch(/Removed study Wrong, Patient .* from the library\./);
+    await expect.poll(() => done.textContent(), { timeout: 30_000 }).toMatch(/Removed study Wrong, Patient .* from the library\./);
     await page.screenshot({ path: path.join(resultsDir(), 'remove-undo.png') });
 
     // Undo: the study is back, with its label.
     await done.getByRole('button', { name: /Undo removing study Wrong/ }).click();
-    await expect.poll(() => wrong.count()).toBe(1);
+    await expect.poll(() => wrong.count(), { timeout: 30_000 }).toBe(1);
     expect(labels()).toEqual([{ target_uid: STUDY_WRONG, label: 'normal' }]);
 
-    // A series: right-click on its card; the study keeps its other series.
+    // A series: right-click on its card; the study keeps its other series. It was open in the
+    // viewer: the viewer closes it, saying why.
     const cards = wrong.getByTestId('series-card');
-    await expect.poll(() => cards.count()).toBe(2);
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(2);
+    await cards.first().click();
+    await page.getByTestId('viewport').waitFor({ timeout: 60_000 });
     await cards.first().click({ button: 'right' });
-    await expect.poll(() => question.textContent()).toMatch(/Remove series 1 Series 1 CT from the library\? 3 images\. The files stay on disk/);
+    await expect.poll(() => question.textContent(), { timeout: 30_000 }).toMatch(/Remove series 1 Series 1 CT from the library\? 3 images\. The files stay on disk/);
     await question.getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => cards.count()).toBe(1);
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(1);
+    await page.getByRole('heading', { name: 'No series open' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('viewport').count()).toBe(0);
+    expect(await page.getByRole('alert').filter({ hasText: 'The series shown was removed from the library' }).count()).toBe(1);
     await page.screenshot({ path: path.join(resultsDir(), 'remove-series.png') });
     expect(errors).toEqual([]);
     await page.close();

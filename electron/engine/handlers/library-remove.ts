@@ -14,7 +14,7 @@ export function removeHandlers(deps: EngineDeps): Partial<Handlers> {
     'library.remove': (input, ctx) => {
       const removed = openLibrary(deps).remove(target(input));
       forgetInstances(deps);
-      ctx.emit('library.changed', { reason: 'remove' });
+      ctx.emit('library.changed', { reason: 'remove', seriesInstanceUids: removed.counts.seriesInstanceUids });
       return removed;
     },
     'library.undoRemove': ({ undoToken }, ctx) => {
