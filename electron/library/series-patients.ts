@@ -37,6 +37,21 @@ export interface SeriesPatientsSummary extends FilesLeft {
   conflicts: { file: string; reason: string }[];
 }
 
+/**
+ * True when a file and the patient its study is filed under both have a Patient ID, and they
+ * differ: an older Lumen filed a study by its Study Instance UID alone, so one study could hold
+ * two patients' files (the importer now refuses such a file: placementProblem in importer.ts).
+ */
+export function otherPatientId(held: string | null, file: string): boolean {
+  const a = (held ?? '').trim();
+  const b = file.trim();
+  return a !== '' && b !== '' && a !== b;
+}
+
+/** The import issue for such a file. No patient data: reasons reach logs. */
+export const OTHER_PATIENT_ID_REASON =
+  "its Patient ID (0010,0020) differs from that of the patient its study is filed under: the study holds files of two patients (an older Lumen filed them together; this one refuses such a file at import). Check them, and remove the series from the library if it belongs to another patient.";
+
 /** What the pass takes from a header: little, so that thousands can be held between reading and writing. */
 export interface SeriesPatientHeader {
   file: string;
@@ -134,8 +149,8 @@ function* fillSteps(db: Database.Database, options: SeriesPatientsOptions): Gene
   // patient row as it is now, and a series given details since it was read keeps them.
   db.transaction(() => {
     if (recorded(db, SERIES_PATIENTS_KEY)) return;
-    const held = db.prepare<[string], { patient_name: string | null; birth_date: string | null; sex: string | null }>(
-      `SELECT p.patient_name, p.birth_date, p.sex FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
+    const held = db.prepare<[string], { patient_id: string | null; patient_name: string | null; birth_date: string | null; sex: string | null }>(
+      `SELECT p.patient_id, p.patient_name, p.birth_date, p.sex FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
        WHERE se.series_uid = ? AND se.patient_name IS NULL AND se.birth_date IS NULL AND se.sex IS NULL`,
     );
     const setSeries = db.prepare('UPDATE series SET patient_name = ?, birth_date = ?, sex = ? WHERE series_uid = ?');
@@ -148,9 +163,11 @@ function* fillSteps(db: Database.Database, options: SeriesPatientsOptions): Gene
       const patient = held.get(h.seriesInstanceUid);
       if (!patient) continue;
       const own = ownDemographics(patient, h);
-      if (own.name === null && own.birthDate === null && own.sex === null) continue;
-      setSeries.run(own.name, own.birthDate, own.sex, h.seriesInstanceUid);
-      const reason = otherDemographicsReason(demographicsDiffer(patient, h), patientDescribedBy(h));
+      const sameDetails = own.name === null && own.birthDate === null && own.sex === null;
+      const otherId = otherPatientId(patient.patient_id, h.patientId);
+      if (sameDetails && !otherId) continue;
+      if (!sameDetails) setSeries.run(own.name, own.birthDate, own.sex, h.seriesInstanceUid);
+      const reason = otherId ? OTHER_PATIENT_ID_REASON : otherDemographicsReason(demographicsDiffer(patient, h), patientDescribedBy(h));
       setIssue.run(h.file, reason, at);
       summary.conflicts.push({ file: h.file, reason });
     }
