@@ -12,9 +12,13 @@ describe('lumen bench library', () => {
     const res = spawnSync(process.execPath, ['bin/lumen.mjs', 'bench', 'library', '--studies', '1000', '--json'], { encoding: 'utf8', cwd: root, timeout: 300_000 });
     expect(res.status, res.stderr).toBe(0);
     const r = JSON.parse(res.stdout);
-    expect(Object.keys(r).sort()).toEqual(['firstPage', 'firstPageByModality', 'firstPageByName', 'labelOverview', 'machine', 'nextPage', 'searchFarName', 'searchFarStudy', 'searchTwoLetters', 'studies', 'wholeList'].sort());
+    expect(Object.keys(r).sort()).toEqual(['firstPage', 'firstPageByModality', 'firstPageByName', 'labelOverview', 'machine', 'nextPage', 'rawWrites', 'searchFarName', 'searchFarStudy', 'searchTwoLetters', 'studies', 'wholeList'].sort());
     expect(r.studies).toBe(1000);
     expect(r.labelOverview.series).toBe(1000);
+    // The search triggers' cost on raw writes: both figures measured, over the stated number of studies.
+    expect(r.rawWrites.studies).toBe(10_000);
+    expect(r.rawWrites.cpuMs).toBeGreaterThan(0);
+    expect(r.rawWrites.withoutSearchTriggersCpuMs).toBeGreaterThan(0);
     for (const k of ['wholeList', 'firstPage', 'nextPage', 'searchFarStudy', 'searchFarName', 'searchTwoLetters', 'firstPageByName', 'firstPageByModality']) expect(r[k].ms, k).toBeGreaterThan(0);
     // 200 of 1,000 studies: about a fifth of the bytes.
     expect(r.firstPage.replyBytes / r.wholeList.replyBytes).toBeGreaterThan(0.15);
