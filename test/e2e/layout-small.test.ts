@@ -111,6 +111,8 @@ describe('the app in a small window', () => {
 
     // A long measurement list (a length and two ellipse regions) in the narrowest viewer stays
     // clear of the bottom orientation marker.
+    // Drawn on the image once it is on the canvas: before, a drag can land on nothing (it did once on a loaded machine).
+    await expect.poll(() => page.getByTestId('viewport').getAttribute('data-painted'), { timeout: 60_000 }).toBeTruthy();
     await page.getByRole('button', { name: 'Length', exact: true }).click();
     const box = (await page.getByTestId('viewport').boundingBox())!;
     const drag = async (from: [number, number], to: [number, number]) => {
