@@ -9,6 +9,7 @@ import { APP_VERSION } from '../../common/version';
 import { contentHash, formatVersionProblem, loadPackage, savePackage } from '../../models/package/package';
 import { ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { maxAbsDiff, randomImages, randomiseBatchNorm, tinyNet } from './onnx-helpers';
+import { tarEntry } from '../support/tar-entry';
 
 let dir: string;
 beforeAll(async () => {
@@ -181,26 +182,6 @@ describe('a package made by a newer Lumen', () => {
     await expect(loadPackage(pkgDir)).rejects.toThrow('unsupported formatVersion "two"');
   });
 });
-
-/** A ustar header for one entry, written here independently of the code under test. */
-function tarEntry(name: string, data: Buffer, type = '0'): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([h, data, pad]);
-}
 
 describe('.lumenpkg archive', () => {
   it('round-trips a package through one file, readable as a standard tar', async () => {

@@ -12,6 +12,7 @@ import { ProtoWriter } from '../../models/onnx/proto';
 import { importPackageArchive } from '../../models/package/archive';
 import { loadPackage } from '../../models/package/package';
 import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
+import { tarEntry } from '../support/tar-entry';
 
 let dir: string;
 let good: string;
@@ -165,25 +166,6 @@ describe('metadata.json from an attacker', () => {
     }
   });
 });
-
-/** One ustar entry (header + data padded to 512 bytes), as any tar tool writes it. */
-function tarEntry(name: string, data: Buffer): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
-}
 
 describe('a .lumenpkg archive with a great many entries', () => {
   it('is refused before anything is unpacked, however many it holds', async () => {
