@@ -6,6 +6,7 @@ import { DicomFileError, parseDicomBuffer } from './parse';
 import { parsedModelInput } from './model-input';
 import { ReusableFileReader } from './read';
 import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
+import { viewerFrameOf } from './viewer-frame';
 import { errorMessage } from '../../common/errors';
 
 const port = parentPort!;
@@ -37,6 +38,7 @@ async function handleBatch(batch: WorkerBatch): Promise<void> {
       transfer.push(reply.input.buffer as ArrayBuffer);
       bytes += reply.input.byteLength;
     }
+    if (reply.viewer && reply.viewer.pixels.byteLength > 0) transfer.push(reply.viewer.pixels.buffer as ArrayBuffer);
     for (const f of reply.frames ?? []) {
       const b = f.pixels.buffer as ArrayBuffer;
       if (f.pixels.byteOffset === 0 && f.pixels.byteLength === b.byteLength && f.pixels.byteLength > 0 && !transfer.includes(b)) transfer.push(b);
@@ -53,13 +55,32 @@ async function handleBatch(batch: WorkerBatch): Promise<void> {
   }
 }
 
+// Tests only: a file of this name makes the worker hang as a decoder stuck on a crafted file
+// would, so that the pool's stall handling is tested on a worker that really gives no answer.
+const STALL_ON = process.env.LUMEN_TEST_DECODE_STALL_ON;
+
+/** Never returns: waits in short sleeps (no CPU spent), so that terminate() can still stop the thread. */
+function stallForever(): never {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0, 50);
+}
+
 async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerReply> {
+  if (STALL_ON && req.file.endsWith(STALL_ON)) stallForever();
   try {
     // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
     // Into the reused buffer: a fresh 512 kB buffer per file cost more (page faults,
     // zeroing, collection) than the read itself.
     const bytes = reader.read(req.file);
     const parsed = parseDicomBuffer(bytes, req.file);
+    if (req.viewer) {
+      const frame = await viewerFrameOf(parsed, req.frame === 'all' ? 0 : req.frame);
+      // Pixels that own their buffer whole are transferred; a view (into the reader's buffer,
+      // which the next file overwrites, or Node's shared pool) is copied out first.
+      const px = frame.pixels;
+      const owned = px.buffer !== bytes.buffer && px.byteOffset === 0 && px.byteLength === px.buffer.byteLength;
+      return { id: req.id, viewer: owned ? frame : { ...frame, pixels: px.slice() } };
+    }
     if (req.input) {
       // A model input: decode, window, resize and normalise here, off the engine's thread,
       // before the next file is read into the buffer.

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -159,18 +159,30 @@ it('a worker that dies mid-job rejects that job with a clear error, and the pool
   expect(decodePoolWorkers().length).toBeGreaterThanOrEqual(2);
 });
 
-it('a worker that gives no answer for too long is stopped: its job rejects, the next job gets a fresh worker', { timeout: 30_000 }, async () => {
-  const names = ['ct16-explicit', 'multi-rle', 'rgb-j2k', 'ct16-jpegls'];
-  const requests = Array.from({ length: 16 }, (_, i) => ({ file: fixtures[names[i % names.length]].file }));
-  // A limit no decode meets stands in for a decoder stuck on a crafted file.
-  const previous = setDecodeStallLimit(1);
+it('a worker that gives no answer for too long is stopped: its job rejects, the next job gets a fresh worker', { timeout: 60_000 }, async () => {
+  // A worker that really hangs (decode-worker.ts: a file named as LUMEN_TEST_DECODE_STALL_ON
+  // never gets an answer), as one stuck on a crafted file would: without the stall limit this job
+  // never ends and the test times out; with it, whatever the machine's load, the job rejects.
+  const stuck = join(dir, 'stuck-decoder.dcm');
+  writeFileSync(stuck, readFileSync(fixtures['ct16-explicit'].file));
+  await closeDecodePool(); // workers copy the environment when they start
+  process.env.LUMEN_TEST_DECODE_STALL_ON = '/stuck-decoder.dcm';
+  const previous = setDecodeStallLimit(1000);
+  let stalled: readonly unknown[] = [];
   try {
-    await expect(decodeMany(requests, { threads: 1 })).rejects.toThrow(/a decode worker stopped before it answered \(it gave no answer for 0\.001 s\), while decoding .*\.dcm/);
+    const job = decodeMany([{ file: fixtures['ct16-explicit'].file }, { file: stuck }], { threads: 1 });
+    stalled = decodePoolWorkers();
+    await expect(job).rejects.toThrow(/a decode worker stopped before it answered \(it gave no answer for 1 s\), while decoding .*\.dcm/);
   } finally {
     setDecodeStallLimit(previous);
+    delete process.env.LUMEN_TEST_DECODE_STALL_ON;
   }
+  expect(stalled).toHaveLength(1);
+  expect(decodePoolWorkers()).not.toContain(stalled[0]);
+  const names = ['ct16-explicit', 'multi-rle', 'rgb-j2k', 'ct16-jpegls'];
   const after = await decodeMany(names.map((n) => ({ file: fixtures[n].file })), { threads: 2 });
   names.forEach((n, i) => expect(after[i].frames!.map((f) => Array.from(f.pixels)), n).toEqual(phantoms[fixtures[n].phantom].frames));
+  expect(decodePoolWorkers()).not.toContain(stalled[0]);
 });
 
 it("a caller's onResult that throws rejects that job with its error, and the pool goes on", async () => {
