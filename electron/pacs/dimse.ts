@@ -7,6 +7,7 @@
  */
 import dcmjs from 'dcmjs';
 import dimse from 'dcmjs-dimse';
+import type { Socket } from 'node:net';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import { readPart10OrBare } from '../results/part10';
@@ -19,6 +20,7 @@ import { MAX_MATCHES, queryKeys, studyMatch, tooManyMatches } from './query';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
+import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, refusedDataSet } from './receive-bounds';
 
 const { Client, Dataset, requests, responses, log } = dimse;
 const { DicomMetaDictionary } = dcmjs.data;
@@ -42,6 +44,8 @@ export interface DimseOptions {
   timeoutMs?: number;
   /** The most answers one C-FIND reads, below MAX_MATCHES (a test's flooding peer need not send 10 000). */
   maxMatches?: number;
+  /** What C-GET's instances may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
+  limits?: ReceiveLimits;
 }
 
 type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest> | InstanceType<typeof requests.CEchoRequest>;
@@ -79,6 +83,7 @@ export class GetNotSupported extends PacsError {}
 
 export class DimseClient {
   private readonly timeoutMs: number;
+  private readonly limits: ReceiveLimits;
   private readonly maxMatches: number;
 
   constructor(
@@ -86,6 +91,7 @@ export class DimseClient {
     options: DimseOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.limits = options.limits ?? RECEIVE_LIMITS;
     this.maxMatches = options.maxMatches ?? Infinity;
   }
 
@@ -168,11 +174,14 @@ export class DimseClient {
    * C-GET: the whole study or series when `instances` is absent, else each
    * listed instance, all on one association. Each received instance goes to
    * `store` as a Part 10 file; a store that throws fails that instance only.
+   * An instance past the receive bounds (receive-bounds.ts) is answered 0xA700
+   * unread and goes to `refused` with why.
    */
   async get(
     target: { studyUid: string; seriesUid?: string; instances?: InstanceRef[] },
     store: (file: Buffer) => Promise<void>,
     signal?: AbortSignal,
+    refused?: (reason: string) => void,
   ): Promise<{ failedOnServer: number }> {
     const gets = target.instances
       ? target.instances.map((i) => requests.CGetRequest.createImageGetRequest(target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
@@ -193,6 +202,11 @@ export class DimseClient {
         try {
           const dataSet = request.getDataset();
           if (!dataSet) throw new PacsError('empty C-STORE');
+          const tooLarge = refusedDataSet(dataSet);
+          if (tooLarge !== null) {
+            refused?.(`PACS "${this.connection.name}" (${this.connection.calledAet}) sent an instance Lumen refused: ${tooLarge}.`);
+            throw new PacsError(tooLarge, 'instance');
+          }
           const meta = {
             sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''),
             sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''),
@@ -417,6 +431,14 @@ export class DimseClient {
         associationLingerTimeout: 0,
         ...(security ? { securityOptions: security } : {}),
       });
+      // What the PACS sends is bounded (receive-bounds.ts): C-STORE data sets into bounded sinks,
+      // and a PDU declared past MAX_PDU_BYTES ends the association unread.
+      const made = network();
+      if (made) {
+        boundStoreStreams(made, this.limits);
+        if (made.socket)
+          guardPduLength(made.socket as unknown as Socket, (declared) => fail(`${where} sent a PDU of ${declared} bytes when asked to ${what}, more than the ${MAX_PDU_BYTES} Lumen reads; Lumen ended the association.`));
+      }
       // An A-ABORT from the peer (Orthanc's answer to a calling AE title it does not know) is
       // not forwarded by the Client; its network object emits it. The association is over.
       quiet();

@@ -13,6 +13,7 @@ import type { Library } from '../library/library';
 import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { InstanceFiler } from './filer';
+import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, refusedDataSet } from './receive-bounds';
 
 const { Scp, responses, constants } = dimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
@@ -94,6 +95,8 @@ export interface ListenOptions {
   onInstance?: (filed: boolean) => void;
   /** DICOM TLS: every connection must be TLS; absent, plain TCP. */
   tls?: ReceiverTls;
+  /** What one instance, and all being received at once, may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
+  limits?: ReceiveLimits;
 }
 
 export interface Receiver {
@@ -111,6 +114,12 @@ export async function startReceiver(library: Library, options: ListenOptions): P
   class LumenStoreScp extends Scp {
     private calling = '';
     private stored = 0;
+
+    constructor(...args: ConstructorParameters<typeof Scp>) {
+      super(...args);
+      // Each data set into a bounded sink, not dcmjs-dimse's unbounded memory stream.
+      boundStoreStreams(this, options.limits ?? RECEIVE_LIMITS);
+    }
 
     override associationRequested(association: any): void {
       this.calling = String(association.getCallingAeTitle()).trim();
@@ -154,6 +163,12 @@ export async function startReceiver(library: Library, options: ListenOptions): P
         try {
           const dataSet = request.getDataset();
           if (!dataSet) throw new PacsError('empty C-STORE', 'instance');
+          const refused = refusedDataSet(dataSet);
+          if (refused !== null) {
+            filer.fail(null, `the sender's instance was refused: ${refused}.`);
+            say(`refused an instance from "${this.calling}": ${refused} (status 0xA700 sent; nothing of it was kept).`);
+            throw new PacsError(refused, 'instance');
+          }
           const file = p10File(
             { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
             dataSet.getDenaturalizedDataset(),
@@ -193,6 +208,11 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // Before the SCP reads anything: a PDU declared past MAX_PDU_BYTES ends the connection unread.
+    guardPduLength(socket, (declared) => {
+      refusedAssociations++;
+      say(`ended the connection from ${socket.remoteAddress ?? 'an unknown address'}: it sent a PDU of ${declared} bytes, more than the ${MAX_PDU_BYTES} Lumen reads.`);
+    });
     const scp = new LumenStoreScp(socket, { associationTimeout: 30_000, pduTimeout: 30_000 });
     scp.on('networkError', () => socket.destroy());
   };

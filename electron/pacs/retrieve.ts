@@ -116,7 +116,11 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           const filed = await filer.file(file);
           counted();
           if (!filed) throw new PacsError('not filed', 'instance');
-        }, signal);
+        }, signal, (reason) => {
+          // Past the receive bounds: refused unread (0xA700), counted as failed with why.
+          filer.fail(null, reason);
+          counted();
+        });
       try {
         if (options.via === 'move') await byMove();
         else {
