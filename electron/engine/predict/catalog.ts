@@ -156,9 +156,9 @@ export function recommend(infos: VariantInfo[], rows: number, columns: number, b
   const est = (v: VariantInfo) => `${Math.round(estimate(v))} ms${v.latencyMs !== null ? ' measured' : ' estimated'}`;
   let reason: string;
   if (chosen === ideal) {
-    reason = `${rows}×${columns} images: ${ideal.name.toUpperCase()} takes ${ideal.resolution} px, the closest native resolution to the ${matrix}-pixel matrix, so little detail is lost to resizing; ${est(ideal)} per image fits the ${budgetMs} ms budget.`;
+    reason = `${columns}×${rows} images: ${ideal.name.toUpperCase()} takes ${ideal.resolution} px, the closest native resolution to the ${matrix}-pixel matrix, so little detail is lost to resizing; ${est(ideal)} per image fits the ${budgetMs} ms budget.`;
   } else if (fits(chosen)) {
-    reason = `${rows}×${columns} images would suit ${ideal.name.toUpperCase()} (${ideal.resolution} px), but it needs about ${est(ideal)} per image, over the ${budgetMs} ms budget. ${chosen.name.toUpperCase()} (${chosen.resolution} px, ${est(chosen)}) is the largest that fits; it downsamples to ${chosen.resolution} px.`;
+    reason = `${columns}×${rows} images would suit ${ideal.name.toUpperCase()} (${ideal.resolution} px), but it needs about ${est(ideal)} per image, over the ${budgetMs} ms budget. ${chosen.name.toUpperCase()} (${chosen.resolution} px, ${est(chosen)}) is the largest that fits; it downsamples to ${chosen.resolution} px.`;
   } else {
     reason = `No variant fits ${budgetMs} ms per image on this machine (B0 needs about ${est(chosen)}). ${chosen.name.toUpperCase()} is the fastest; raise the budget or run on a GPU.`;
   }
