@@ -81,6 +81,21 @@ export const ImageScores = z.object({
    * Absent for an image-level package.
    */
   attention: z.number().min(0).max(1).optional(),
+  /**
+   * Is this image like the package's training data (models/package/domain.ts)? `outside` when
+   * any reason holds: its header against the training split's ("modality MR; trained on CT") or
+   * its features' distance above the package's threshold. null when the package records no
+   * training domain (and for scores stored before the check existed).
+   */
+  domain: z
+    .object({
+      outside: z.boolean(),
+      reasons: z.array(z.string().max(400)).max(16),
+      distance: z.number().min(0).optional(),
+      threshold: z.number().min(0).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type ImageScores = z.infer<typeof ImageScores>;
 
@@ -123,6 +138,8 @@ export const PredictionResult = z.object({
   seriesHead: z.boolean().optional(),
   /** Above this an image's uncertainty is high: the 95th percentile of the package's validation split; null without uncertainty heads. */
   uncertaintyHigh: z.number().min(0).max(1).nullable().optional(),
+  /** 'unknown' when the package records no training domain: its images' `domain` is null, and that is said once. */
+  trainingDomain: z.enum(['recorded', 'unknown']).optional(),
 });
 export type PredictionResult = z.infer<typeof PredictionResult>;
 

@@ -2,20 +2,40 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { seriesUncertaintyText } from './series-uncertainty';
 import { errorMessage } from '../../common/errors';
+import { checkUserPath } from '../../common/node/user-path';
 
 /** The three slices with the most attention, as "SOP UID (weight)". */
 function topSlices(images: { sopInstanceUid: string; frame: number; attention?: number }[]): string {
   return [...images].sort((a, b) => (b.attention ?? 0) - (a.attention ?? 0)).slice(0, 3).map((im) => `${im.sopInstanceUid}${im.frame ? ` frame ${im.frame + 1}` : ''} (${(im.attention ?? 0).toFixed(3)})`).join(', ');
 }
 
+/**
+ * A series' images outside the package's training data, in words: how many, and each distinct
+ * reason with how many images it holds for ("  ⚠ 3 of 3 images outside the training data: modality MR; trained on CT (3)").
+ */
+export function domainLines(images: { domain?: { outside: boolean; reasons: string[] } | null }[]): string[] {
+  const outside = images.filter((im) => im.domain?.outside);
+  if (outside.length === 0) return [];
+  const reasons = new Map<string, number>();
+  for (const im of outside) {
+    for (const reason of im.domain!.reasons) {
+      // Each image's own feature score differs: the series line counts them under the threshold.
+      const r = reason.replace(/score [\d.]+ > /, 'score above ');
+      reasons.set(r, (reasons.get(r) ?? 0) + 1);
+    }
+  }
+  return [`  ⚠ Outside the training data: ${outside.length} of ${images.length} ${images.length === 1 ? 'image' : 'images'}`, ...[...reasons].map(([r, n]) => `    ${r} (${n} ${n === 1 ? 'image' : 'images'})`)];
+}
+
 export const command: Command = {
-  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), and stores them in the library.",
+  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), whether each image is outside the package's training data and why (domain: null when the package records no training domain), and stores them in the library.",
   usage: 'lumen predict --model <pkg> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     // Never creates a library: a mistyped --library would otherwise score "0 images in 0 series".
     const libraryDir = existingLibraryDir(values.library);
+    checkUserPath(values.model, 'file-or-folder', '--model');
     // The library and the inference stack (ONNX Runtime, TF.js) load only for arguments that passed.
     const [{ Library }, { predictSeries }] = await Promise.all([import('../library/library'), import('../training/predict')]);
     const library = Library.open(libraryDir);
@@ -25,11 +45,14 @@ export const command: Command = {
       else {
         const names = result.classNames;
         const lines = [`${result.modelName} (${result.modelHash.slice(0, 12)}…): ${result.images.length} ${result.images.length === 1 ? 'image' : 'images'} in ${result.series.length} series`];
+        // Said once: a package made before the check, or one not trained by Lumen, records no training domain.
+        if (result.trainingDomain === 'unknown') lines.push('Training domain unknown: this package records no training data to compare images with, so no image is checked.');
         for (const s of result.series) {
           const top = s.mean.indexOf(Math.max(...s.mean));
           const u = result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid && typeof im.uncertainty === 'number').map((im) => im.uncertainty as number);
           const uncertainty = u.length ? ` · uncertainty mean ${(u.reduce((a, b) => a + b, 0) / u.length).toFixed(3)}, max ${Math.max(...u).toFixed(3)}` : '';
           lines.push(`${s.seriesInstanceUid}: ${names[top]} (mean ${s.mean[top].toFixed(3)}, max ${s.max[top].toFixed(3)}) · ${names.map((n, i) => `${n} ${s.mean[i].toFixed(3)}`).join(' · ')}${uncertainty}`);
+          lines.push(...domainLines(result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid)));
           if (s.pooled) lines.push(`  series score (attention pooling): ${names.map((n, i) => `${n} ${s.pooled!.scores[i].toFixed(3)}`).join(' · ')}${seriesUncertaintyText(s.pooled)}; most weight on ${topSlices(result.images.filter((im) => im.seriesInstanceUid === s.seriesInstanceUid))}`);
         }
         process.stdout.write(lines.join('\n') + '\n');

@@ -44,6 +44,7 @@ interface ImageRow {
   frame: number;
   scores: string;
   uncertainty: number | null;
+  domain: string | null;
   created_at: string;
   metadata: string | null;
 }
@@ -75,21 +76,21 @@ export class PredictionStore {
     const { classNames } = result;
     const delImage = this.db.prepare("DELETE FROM predictions WHERE model_hash = ? AND target_kind = 'image' AND target_uid = ? AND frame = ?");
     const delOther = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
-    const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at, uncertainty) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at, uncertainty, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       this.registerModel(hash, model);
       for (const img of result.images) {
         delImage.run(hash, img.sopInstanceUid, img.frame);
         // frame and seriesInstanceUid stay in the JSON too, for readers of rows made before migration 7.
-        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at, uncertaintyOf(img.uncertainty));
+        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at, uncertaintyOf(img.uncertainty), img.domain ? JSON.stringify(img.domain) : null);
       }
       for (const s of result.series) {
         delOther.run(hash, 'series', s.seriesInstanceUid);
-        insert.run(hash, 'series', s.seriesInstanceUid, 0, s.seriesInstanceUid, JSON.stringify({ classNames, mean: s.mean, max: s.max, images: s.images, ...(opts.scope ? { scope: opts.scope } : {}) }), at, null);
+        insert.run(hash, 'series', s.seriesInstanceUid, 0, s.seriesInstanceUid, JSON.stringify({ classNames, mean: s.mean, max: s.max, images: s.images, ...(opts.scope ? { scope: opts.scope } : {}) }), at, null, null);
       }
       if (opts.scope === 'study' && opts.studyInstanceUid) {
         delOther.run(hash, 'study', opts.studyInstanceUid);
-        insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at, null);
+        insert.run(hash, 'study', opts.studyInstanceUid, 0, null, JSON.stringify({ classNames, series: result.series.map((s) => s.seriesInstanceUid) }), at, null, null);
       }
       saveSeriesPooled(this.db, result);
     })();
@@ -102,7 +103,7 @@ export class PredictionStore {
   forSeries(seriesInstanceUid: string, modelHash?: string): PredictionResult[] {
     const rows = this.db
       .prepare<[string], ImageRow>(
-        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.uncertainty, p.created_at, m.metadata
+        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.uncertainty, p.domain, p.created_at, m.metadata
            FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
           WHERE p.target_kind = 'image' AND p.series_uid = ?
           ORDER BY p.created_at DESC, p.id DESC`,
@@ -115,18 +116,19 @@ export class PredictionStore {
       if (!s || !isNumbers(s.scores) || !isStrings(s.classNames)) continue;
       let entry = byModel.get(row.model_hash);
       if (!entry) {
-        const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } }; seriesHead?: unknown }>(row.metadata);
+        const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } }; seriesHead?: unknown; domain?: unknown }>(row.metadata);
         const modelName = typeof meta?.name === 'string' ? meta.name : `#${row.model_hash.slice(0, 12)}`;
         const high = meta?.ensemble?.validation?.p95;
         const uncertaintyHigh = typeof high === 'number' && high >= 0 && high <= 1 ? high : null;
         const seriesHead = typeof meta?.seriesHead === 'object' && meta.seriesHead !== null ? { seriesHead: true } : {};
-        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at, uncertaintyHigh, ...seriesHead }, seen: new Set() };
+        const trainingDomain = typeof meta?.domain === 'object' && meta.domain !== null ? ('recorded' as const) : ('unknown' as const);
+        entry = { result: { modelHash: row.model_hash, modelName, classNames: s.classNames, images: [], series: [], createdAt: row.created_at, uncertaintyHigh, trainingDomain, ...seriesHead }, seen: new Set() };
         byModel.set(row.model_hash, entry);
       }
       const key = `${row.target_uid}\0${row.frame}`;
       if (entry.seen.has(key)) continue;
       entry.seen.add(key);
-      entry.result.images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: row.frame, scores: s.scores, uncertainty: uncertaintyOf(row.uncertainty) });
+      entry.result.images.push({ seriesInstanceUid, sopInstanceUid: row.target_uid, frame: row.frame, scores: s.scores, uncertainty: uncertaintyOf(row.uncertainty), domain: domainOf(row.domain) });
     }
     return [...byModel.values()].map(({ result }) => {
       result.images.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
@@ -152,6 +154,15 @@ export class PredictionStore {
 /** An uncertainty as stored: a number in 0..1, else null (never a made-up value). */
 function uncertaintyOf(u: number | null | undefined): number | null {
   return typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= 1 ? u : null;
+}
+
+/** A stored domain verdict as the contract has it, else null (a row from before migration 22, or one that does not parse). */
+function domainOf(text: string | null): ImageScores['domain'] {
+  const d = parseJson<{ outside?: unknown; reasons?: unknown; distance?: unknown; threshold?: unknown }>(text);
+  if (!d || typeof d.outside !== 'boolean' || !isStrings(d.reasons)) return null;
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
+  const distance = n(d.distance), threshold = n(d.threshold);
+  return { outside: d.outside, reasons: d.reasons.slice(0, 16).map((r) => r.slice(0, 400)), ...(distance !== undefined ? { distance } : {}), ...(threshold !== undefined ? { threshold } : {}) };
 }
 
 function parseJson<T>(text: string | null): T | null {

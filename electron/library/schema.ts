@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { SEARCH_INDEX_PENDING_SQL, SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
+import { SEARCH_INDEX_PENDING_SQL, SEARCH_INDEX_SERIES_IDS_SQL, SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
+import { OTHER_PATIENT_ID_REASON, SERIES_PATIENTS_KEY } from './series-patients';
 
 // The library's schema, as an ordered list of migrations. PRAGMA user_version
 // holds how many have been applied; each one runs in its own transaction, so a
@@ -390,6 +391,33 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE import_errors ADD COLUMN file_size INTEGER;
       ALTER TABLE import_errors ADD COLUMN mtime_ms REAL;
       ALTER TABLE import_errors ADD COLUMN sop_uid TEXT;
+    `,
+  },
+  {
+    version: 20,
+    description: "each series' own Patient ID as its files give it, so that a study holding two is marked and found by either",
+    sql: `
+      -- An older Lumen filed a study by its Study Instance UID alone, so one study may hold the
+      -- files of two Patient IDs (this one refuses such a file: importer.ts). Each series keeps
+      -- its files' Patient ID (NULL: none); the import writes it, and here it is the ID of the
+      -- patient the study is filed under, until the one-time read of older series' patient
+      -- details (series-patients.ts) sets the ID the file gives.
+      ALTER TABLE series ADD COLUMN patient_id TEXT;
+      UPDATE series SET patient_id = (SELECT p.patient_id FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = series.study_uid);
+      -- A library where that read already ran listed such files without keeping their ID: it
+      -- runs once more (it reads one file of each series without details of its own).
+      DELETE FROM lumen_info WHERE key = '${SERIES_PATIENTS_KEY}'
+        AND EXISTS (SELECT 1 FROM import_errors WHERE kind = 'conflict' AND reason = '${OTHER_PATIENT_ID_REASON.replace(/'/g, "''")}');
+      ${SEARCH_INDEX_SERIES_IDS_SQL}
+    `,
+  },
+  {
+    version: 22,
+    description: "each prediction's verdict on whether its image is like the model's training data",
+    sql: `
+      -- JSON {outside, reasons, distance?, threshold?} (models/package/domain.ts); NULL when the
+      -- package records no training domain, and for predictions made before the check.
+      ALTER TABLE predictions ADD COLUMN domain TEXT;
     `,
   },
 ];

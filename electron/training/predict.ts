@@ -11,6 +11,9 @@ import { runPipelined, type PipelineTimings } from '../../models/inference/pipel
 import { loadPackage, type LoadedPackage, type Preprocessing } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
 import { ensembleUncertainty, type EnsembleHeads } from '../../models/training/ensemble';
+import { readDomainDensity } from '../../models/package/domain';
+import { featureDistances, type FeatureDensity } from '../../models/training/ood';
+import { domainVerdicts } from './domain';
 import type { Library } from '../library/library';
 import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
@@ -33,10 +36,11 @@ export interface PredictTimings extends PipelineTimings {
   storeMs: number;
 }
 
-/** One image as a batch gives it back: its scores, its uncertainty (null without heads) and, when asked, its maps. */
+/** One image as a batch gives it back: its scores, its uncertainty (null without heads), its feature distance (null without a density) and, when asked, its maps. */
 interface Scored {
   scores: number[];
   uncertainty: number | null;
+  distance?: number | null;
   activations?: ImageActivations;
 }
 
@@ -49,6 +53,8 @@ export interface PredictImagesOptions {
   activations?: boolean;
   /** The package's uncertainty heads: each image's uncertainty from the same pass (the runner must have been opened with features). */
   ensemble?: EnsembleHeads | null;
+  /** The package's training-domain density: each image's feature distance from the same pass (the runner must have been opened with features). */
+  density?: FeatureDensity | null;
 }
 
 /**
@@ -60,14 +66,25 @@ export async function predictImages(
   preprocessing: Preprocessing,
   images: Pick<ImageRef, 'path' | 'frame'>[],
   opts: PredictImagesOptions = {},
-): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[] }> {
+): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[]; distances: (number | null)[] }> {
   const size = runner.inputSize;
   const per = size * size * 3;
   const batchSize = Math.max(1, opts.batchSize ?? 16);
   const scores: number[][] = [];
   const activations: ImageActivations[] = [];
   const uncertainty: (number | null)[] = [];
+  const distances: (number | null)[] = [];
   const ensemble = opts.ensemble ?? null;
+  const density = opts.density ?? null;
+  // The pooled features of a batch, [n][dim], checked against what heads and density take.
+  const checkDim = (dim: number) => {
+    if (ensemble && dim !== ensemble.features) throw new Error(`The model gave ${dim} pooled features per image; its uncertainty heads take ${ensemble.features}.`);
+    if (density && dim !== density.features) throw new Error(`The model gave ${dim} pooled features per image; its training-domain check takes ${density.features}.`);
+  };
+  const fromFeatures = (features: Float32Array, n: number) => ({
+    u: ensemble ? ensembleUncertainty(ensemble, features, n) : new Array<number | null>(n).fill(null),
+    dist: density ? featureDistances(density, features, n) : new Array<number | null>(n).fill(null),
+  });
   const chunk = (i: number) => images.slice(i * batchSize, (i + 1) * batchSize);
   let batchBuffer: Float32Array | undefined;
   await runPipelined({
@@ -84,31 +101,34 @@ export async function predictImages(
       for (let k = 0; k < n; k++) batch.set(inputs[k], k * per);
       if (opts.activations) {
         const a = await runner.activations(batch, n);
-        if (!ensemble) return a.map((x): Scored => ({ scores: x.scores, uncertainty: null, activations: x }));
-        const features = new Float32Array(n * ensemble.features);
+        if (!ensemble && !density) return a.map((x): Scored => ({ scores: x.scores, uncertainty: null, activations: x }));
+        const dim = a[0]?.features?.length ?? 0;
+        checkDim(dim);
+        const features = new Float32Array(n * dim);
         a.forEach((x, k) => {
-          if (x.features?.length !== ensemble.features) throw new Error(`The model gave ${x.features?.length ?? 'no'} pooled features per image; its uncertainty heads take ${ensemble.features}.`);
-          features.set(x.features, k * ensemble.features);
+          if (x.features?.length !== dim) throw new Error(`The model gave ${x.features?.length ?? 'no'} pooled features for an image of the batch; the others had ${dim}.`);
+          features.set(x.features, k * dim);
         });
-        const u = ensembleUncertainty(ensemble, features, n);
-        return a.map((x, k): Scored => ({ scores: x.scores, uncertainty: u[k], activations: x }));
+        const { u, dist } = fromFeatures(features, n);
+        return a.map((x, k): Scored => ({ scores: x.scores, uncertainty: u[k], distance: dist[k], activations: x }));
       }
-      if (!ensemble) return (await runner.scores(batch, n)).map((s): Scored => ({ scores: s, uncertainty: null }));
+      if (!ensemble && !density) return (await runner.scores(batch, n)).map((s): Scored => ({ scores: s, uncertainty: null }));
       const f = await runner.features(batch, n);
-      if (f.dim !== ensemble.features) throw new Error(`The model gave ${f.dim} pooled features per image; its uncertainty heads take ${ensemble.features}.`);
-      const u = ensembleUncertainty(ensemble, f.features, n);
-      return f.scores.map((s, k): Scored => ({ scores: s, uncertainty: u[k] }));
+      checkDim(f.dim);
+      const { u, dist } = fromFeatures(f.features, n);
+      return f.scores.map((s, k): Scored => ({ scores: s, uncertainty: u[k], distance: dist[k] }));
     },
     deliver: (i, out) => {
       for (const o of out) {
         scores.push(o.scores);
         uncertainty.push(o.uncertainty);
+        distances.push(o.distance ?? null);
         if (o.activations) activations.push(o.activations);
       }
       opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
     },
   });
-  return opts.activations ? { scores, activations, uncertainty } : { scores, uncertainty };
+  return opts.activations ? { scores, activations, uncertainty, distances } : { scores, uncertainty, distances };
 }
 
 export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
@@ -132,9 +152,12 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const meta = opts.pkg.metadata;
   // The heads are read from the package folder, whose content hash loadPackage checked.
   const ensemble = readEnsemble(opts.pkg.dir, meta);
-  const { scores, activations, uncertainty } = await predictImages(opts.runner, meta.preprocessing, opts.images, { ...opts, ensemble });
+  // So is the training-domain density (a package without a domain record: every image's domain is null, "unknown").
+  const density = readDomainDensity(opts.pkg.dir, meta);
+  const { scores, activations, uncertainty, distances } = await predictImages(opts.runner, meta.preprocessing, opts.images, { ...opts, ensemble, density });
   if (activations && opts.onActivations) opts.images.forEach((im, i) => opts.onActivations!(im, activations[i]));
-  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i], uncertainty: uncertainty[i] }));
+  const verdicts = meta.domain ? domainVerdicts(meta.domain, opts.images, density ? distances : null) : null;
+  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i], uncertainty: uncertainty[i], domain: verdicts?.[i] ?? null }));
   const result: PredictionResult = {
     modelHash: meta.contentHash,
     modelName: meta.name,
@@ -143,6 +166,7 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     series: summarizeBySeries(images),
     createdAt: new Date().toISOString(),
     uncertaintyHigh: meta.ensemble?.validation.p95 ?? null,
+    trainingDomain: meta.domain ? 'recorded' : 'unknown',
     ...(meta.seriesHead ? { seriesHead: true } : {}),
   };
   opts.library.audit('predict', {

@@ -24,6 +24,9 @@ import { applyTemperature, calibrateOnValidation, calibrationMetrics, calibratio
 import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation as foldEnsemble, quantile, trainEnsemble, type EnsembleHeads } from '../../models/training/ensemble';
 import { ENSEMBLE_BIN, ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { createRunner } from '../../models/inference/runner';
+import { describeDomain, DOMAIN_BIN, domainBytes, type DomainFeatures, type DomainHeader, type DomainMetadata } from '../../models/package/domain';
+import { distanceThreshold, featureDistances, fitFeatureDensity, MAX_COMPONENTS, type FeatureDensity } from '../../models/training/ood';
+import { trainingDomainHeader } from './domain';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
@@ -283,6 +286,8 @@ interface Dataset {
   classNames: string[];
   labels: { train: number[]; validation: number[]; test: number[] };
   fitConfig: FitConfig;
+  /** The training split's headers summarised (the package's domain.header). */
+  domainHeader: DomainHeader;
 }
 
 /** The run's checkpoint folder and, when resuming, the state it holds. */
@@ -309,6 +314,8 @@ interface Fitted {
   ensemble?: { heads: EnsembleHeads; metadata: EnsembleMetadata };
   /** Set by scoreTestSplit: each test image's uncertainty (null without heads). */
   testUncertainty?: (number | null)[];
+  /** Head mode: the training features' density and its threshold (models/training/ood.ts). */
+  domain?: { density: FeatureDensity; metadata: DomainFeatures };
 }
 
 interface Evaluated {
@@ -394,7 +401,9 @@ function prepareDataset(plan: RunPlan): Dataset {
   const labelOf = (im: LabelledImage) => classNames.indexOf(im.label);
   const labels = { train: split.train.map(labelOf), validation: split.validation.map(labelOf), test: split.test.map(labelOf) };
   const fitConfig: FitConfig = { ...plan.fitBase, classWeights: classWeightsOf(labels.train, classNames.length) };
-  return { labelled, names, split, classNames, labels, fitConfig };
+  // What the model was trained on, from the training split's headers only: predictions are judged against it.
+  const domainHeader = trainingDomainHeader(split.train);
+  return { labelled, names, split, classNames, labels, fitConfig, domainHeader };
 }
 
 /** The run's checkpoint: resumed when it belongs to the same configuration, else started over with a fresh run.json. */
@@ -530,7 +539,8 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
     foldStandardisation(classifier.model.getLayer('logits'), mean, std);
     plan.check();
     const ensemble = fitUncertaintyHeads(plan, data, tr.features, va.features[0], mean, std);
-    return { state, valScores, features, ensemble };
+    const domain = fitDomainDensity(plan, tr.features[0], va.features[0]);
+    return { state, valScores, features, ensemble, ...(domain ? { domain } : {}) };
   } finally {
     valX.dispose();
   }
@@ -571,6 +581,27 @@ function fitUncertaintyHeads(plan: RunPlan, data: Dataset, train: Float32Array[]
     validation: { n: u.length, mean: u.length ? u.reduce((a, b) => a + b, 0) / u.length : 0, p95: u.length ? quantile(u, 0.95) : 0 },
   };
   return { heads, metadata };
+}
+
+/**
+ * The training-domain density (models/training/ood.ts) on the training split's own images (copy
+ * 0, not augmented), its threshold the validation split's 99th percentile of distances: an image
+ * further than that from the training images is said to be unlike them at prediction.
+ */
+function fitDomainDensity(plan: RunPlan, train: Float32Array[], validation: Float32Array[]): Fitted['domain'] {
+  if (train.length < 2 || validation.length < 1) return undefined;
+  plan.progress({ phase: 'training', fraction: null, message: 'Fitting the training-domain check on the cached features' });
+  const density = fitFeatureDensity(train);
+  const flat = new Float32Array(validation.length * density.features);
+  validation.forEach((f, i) => flat.set(f, i * density.features));
+  const v = distanceThreshold(featureDistances(density, flat, validation.length));
+  if (!(v.p99 > 0) || !Number.isFinite(v.p99)) return undefined;
+  const metadata: DomainFeatures = {
+    file: DOMAIN_BIN, features: density.features, components: density.variances.length, shrinkage: density.shrinkage,
+    method: `Mahalanobis distance of the pooled backbone features under a Gaussian of the training split's (standardised; probabilistic PCA, ${density.variances.length} of at most ${MAX_COMPONENTS} components, Ledoit-Wolf shrinkage ${density.shrinkage.toFixed(2)})`,
+    threshold: v.p99, train: { n: train.length }, validation: v,
+  };
+  return { density, metadata };
 }
 
 /**
@@ -708,6 +739,7 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
   };
   const calibration = fitted.calibration;
   const ensemble = fitted.ensemble;
+  const domain: DomainMetadata = { header: data.domainHeader, ...(fitted.domain ? { features: fitted.domain.metadata } : {}) };
   const metrics = { ...flatTestMetrics(test, 'test'), ...flatMetrics(validation, 'validation'), ...calibrationMetrics(calibration) };
   const finalModel = standaloneModel(classifier, spec, inputSize);
   const metadata = await savePackage(
@@ -722,14 +754,18 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
       task: 'multiclass',
       provenance: { softwareVersion: `lumen ${APP_VERSION}`, training },
       metrics,
-      modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }) + uncertaintyCard(calibration, ensemble?.metadata),
+      modelCard: modelCard({ opts, spec, inputSize, preprocessing, classNames, mode, seed, backend, dataSummary, test, validation, threshold, state, augmentation, schedule }) + uncertaintyCard(calibration, ensemble?.metadata) + ['', '', '## Training domain', ...describeDomain(domain)].join('\n'),
       ...(calibration ? { calibration } : {}),
       ...(ensemble ? { ensemble: ensemble.metadata } : {}),
+      domain,
     },
-    { overwrite: opts.overwrite, ...(ensemble ? { files: { [ENSEMBLE_BIN]: ensembleBytes(ensemble.heads) } } : {}) },
+    {
+      overwrite: opts.overwrite,
+      files: { ...(ensemble ? { [ENSEMBLE_BIN]: ensembleBytes(ensemble.heads) } : {}), ...(fitted.domain ? { [DOMAIN_BIN]: domainBytes(fitted.domain.density) } : {}) },
+    },
   ).finally(() => finalModel.dispose());
   const reportPath = `${path.resolve(opts.out)}.report.html`;
-  writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash }));
+  writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, domain: describeDomain(metadata.domain) }));
   return { metadata, reportPath };
 }
 

@@ -98,8 +98,9 @@ function chosenRuntime(options: RunnerOptions): RunnerRuntime | undefined {
 
 /** The runner for a model: ONNX Runtime where available (or forced), else TF.js. */
 export async function createRunner(source: RunnerSource, options: RunnerOptions = {}): Promise<ModelRunner> {
-  // A package with uncertainty heads (metadata.ensemble) is opened with the features they take.
-  if (options.features === undefined && 'package' in source && source.package.metadata.ensemble) options = { ...options, features: true };
+  // A package with uncertainty heads (metadata.ensemble) or a training-domain density
+  // (metadata.domain.features) is opened with the features they take.
+  if (options.features === undefined && 'package' in source && (source.package.metadata.ensemble || source.package.metadata.domain?.features)) options = { ...options, features: true };
   const forced = chosenRuntime(options);
   if (forced === 'tfjs') return TfjsRunner.open(source, options);
   let onnx: typeof import('./onnx');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { safeText } from '../../common/contract/define';
 import { CalibrationSchema, ENSEMBLE_BIN, EnsembleSchema } from './uncertainty';
 import { SERIES_HEAD_BIN, SeriesHeadSchema } from './series-head';
+import { DOMAIN_BIN, DomainSchema } from './domain';
 
 /**
  * The newest package format, what a package with any part of FORMAT_2_PARTS is written as;
@@ -19,9 +20,9 @@ export const PACKAGE_FORMAT_VERSIONS: readonly number[] = Array.from({ length: P
  * would call such a package corrupt ("content hash mismatch"); stamped 2, it says the package
  * was made by a newer Lumen instead.
  */
-export const FORMAT_2_PARTS = { fields: ['calibration', 'ensemble', 'seriesHead'], files: [ENSEMBLE_BIN, SERIES_HEAD_BIN] } as const;
+export const FORMAT_2_PARTS = { fields: ['calibration', 'ensemble', 'seriesHead', 'domain'], files: [ENSEMBLE_BIN, SERIES_HEAD_BIN, DOMAIN_BIN] } as const;
 /** FORMAT_2_PARTS' fields in a user's words, for `lumen doctor` and About ("writes 2 for a package with …"). */
-export const FORMAT_2_PART_WORDS: readonly string[] = FORMAT_2_PARTS.fields.map((f) => ({ calibration: 'calibration', ensemble: 'uncertainty heads', seriesHead: 'a series head' })[f]);
+export const FORMAT_2_PART_WORDS: readonly string[] = FORMAT_2_PARTS.fields.map((f) => ({ calibration: 'calibration', ensemble: 'uncertainty heads', seriesHead: 'a series head', domain: 'a training-domain record' })[f]);
 
 /** The parts of FORMAT_2_PARTS a package has, by metadata field and by file name, in words ("ensemble.bin", "the calibration field"). */
 export function format2Parts(metadata: object, files: readonly string[]): string[] {
@@ -96,6 +97,8 @@ export const MetadataSchema = z.object({
   ensemble: EnsembleSchema.optional(),
   /** Trained from series labels: the attention head in series-head.bin (series-head.ts); absent: an image-level package. */
   seriesHead: SeriesHeadSchema.optional(),
+  /** The training split's domain (header summary) and feature density in domain.bin (domain.ts); absent: "training domain unknown". */
+  domain: DomainSchema.optional(),
   /** SHA-256 over the package's files; see contentHash() in package.ts for exactly what. */
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
 });

@@ -19,6 +19,7 @@ import { onnxProblem } from '../onnx/external-data';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
 import { format2Parts, formatVersionFor, MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
 import { errorLine, errorMessage } from '../../common/errors';
+import { domainFileProblem } from './domain';
 
 export const METADATA_JSON = 'metadata.json';
 export const MODEL_ONNX = 'model.onnx';
@@ -271,6 +272,9 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   // to read another file (external data) is refused before ONNX Runtime sees it.
   const onnx = onnxProblem(readRegularFile(path.join(root, MODEL_ONNX), 'package'));
   if (onnx) throw new PackageError(root, `${MODEL_ONNX} ${onnx}`);
+  // Likewise a training-domain density whose sizes or values do not fit what metadata.json says.
+  const domain = domainFileProblem(root, metadata);
+  if (domain) throw new PackageError(root, domain);
 
   if (!isVariantName(metadata.variant) && !metadata.variant.startsWith('custom-')) {
     throw new PackageError(root, `unknown variant "${metadata.variant}" (known: b0..b7, v2-s, v2-m, v2-l, custom-…)`);

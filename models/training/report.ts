@@ -30,7 +30,7 @@ function levels(e: Evaluation): string {
 }
 
 /** `unit`: what the splits' top-level evaluations count (default images; a series-head package's are series). */
-export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series' }): string {
+export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series'; domain?: string[] }): string {
   const t = r.test;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — evaluation</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}</style></head><body>
@@ -43,6 +43,6 @@ ${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>
 <h2>Training</h2>${r.history.length ? plotToSvg(trainingCurvesPlot(r.history)) : '<p>No epochs recorded.</p>'}
 <h2>Validation split (${r.validation.n} ${r.unit ?? 'images'})</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>
-<h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
+${r.domain ? `<h2>Training domain</h2><p>What the model was trained on (the training split): predictions on images unlike it carry a warning. It is a check, not a guarantee.</p><ul>${r.domain.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n` : ''}<h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
 `;
 }

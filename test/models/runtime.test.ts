@@ -24,7 +24,7 @@ describe('runtime selection', () => {
     expect(report.librarySchema).toBe(SCHEMA_VERSION);
     expect(report.packageFormat).toBe(PACKAGE_FORMAT_VERSION);
     expect(report.packageFormats).toEqual([1, 2]);
-    expect(report.packageFormatParts).toEqual(['calibration', 'uncertainty heads', 'a series head']);
+    expect(report.packageFormatParts).toEqual(['calibration', 'uncertainty heads', 'a series head', 'a training-domain record']);
     expect(report.node).toBe(process.versions.node);
     const byName = Object.fromEntries(report.backends.map((b: any) => [b.name, b]));
     expect(Object.keys(byName)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);

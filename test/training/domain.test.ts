@@ -1,0 +1,231 @@
+// Is this image like the training data? A real training run (head mode, a tiny backbone, CT
+// phantoms) records its training split's domain in the package (metadata.json's `domain`, the
+// feature density in domain.bin); predictions then carry `domain: { outside, reasons }`: a CT
+// phantom from the same generator is inside, an MR phantom is outside for its modality, a noise
+// image for its feature distance above the package's threshold. A package without the record
+// predicts with "training domain unknown"; a tampered one is refused.
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLumen } from '../support/cli';
+import type { ImageScores } from '../../common/contract/models';
+import { Library } from '../../electron/library/library';
+import { PredictionStore } from '../../electron/library/predictions';
+import { importLabelsCsvFile } from '../../electron/training/labels';
+import { predictSeries } from '../../electron/training/predict';
+import { trainClassifier, type TrainResult } from '../../electron/training/train';
+import { contentHash, loadPackage } from '../../models/package';
+import { DOMAIN_BIN, readDomainDensity } from '../../models/package/domain';
+import { featureDistance } from '../../models/training/ood';
+import { initBackend } from '../../models/runtime';
+import { ctSlice, rng } from '../support/dicom/phantom';
+import { writeImage } from '../support/dicom/write';
+import { writePhantomSet } from './phantoms';
+
+let root: string;
+let library: Library;
+let result: TrainResult;
+let pkgDir: string;
+let like: string[] = [];
+let mr = '';
+let noise = '';
+
+/** One series of `slices` 64x64 images: phantom CT anatomy written as `modality`, or uniform noise (as CT). */
+function writeSeries(dir: string, kind: 'mr' | 'noise', slices: number): string {
+  mkdirSync(dir, { recursive: true });
+  const base = `1.2.826.0.1.3680043.10.97.${kind === 'mr' ? 1 : 2}`;
+  const r = rng(kind === 'mr' ? 7001 : 7002);
+  for (let s = 0; s < slices; s++) {
+    const px = kind === 'mr' ? ctSlice(64, 64, 5000 + s, 20) : Int16Array.from({ length: 64 * 64 }, () => Math.round(-1000 + r() * 2000));
+    writeImage(path.join(dir, `${kind}${s + 1}.dcm`), {
+      rows: 64, columns: 64, bitsAllocated: 16, pixelRepresentation: 1, modality: kind === 'mr' ? 'MR' : 'CT', rescaleSlope: 1, rescaleIntercept: 0, pixelBytes: new Uint8Array(px.buffer),
+      extra: {
+        0x00080018: { vr: 'UI', value: `${base}.1.2.${s + 1}` },
+        0x0020000d: { vr: 'UI', value: `${base}.1` },
+        0x0020000e: { vr: 'UI', value: `${base}.1.2` },
+        0x00100020: { vr: 'LO', value: `${kind.toUpperCase()}1` },
+        0x00200013: { vr: 'IS', value: s + 1 },
+      },
+    });
+  }
+  return `${base}.1.2`;
+}
+
+const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
+
+/** A copy of the package with metadata.json changed by `edit` (and domain.bin by `bin`), its content hash made to match again: what a hostile maker can write. */
+function tampered(name: string, edit: (meta: any) => void, bin?: (bytes: Buffer) => Buffer | null): string {
+  const dir = path.join(root, name);
+  cpSync(pkgDir, dir, { recursive: true });
+  chmodSync(dir, 0o700);
+  for (const f of readdirSync(dir)) chmodSync(path.join(dir, f), 0o600);
+  const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8'));
+  edit(meta);
+  if (bin) {
+    const out = bin(readFileSync(path.join(dir, DOMAIN_BIN)));
+    if (out === null) rmSync(path.join(dir, DOMAIN_BIN));
+    else writeFileSync(path.join(dir, DOMAIN_BIN), out);
+  }
+  meta.contentHash = contentHash(dir, meta);
+  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(meta));
+  return dir;
+}
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-domain-'));
+  const train = writePhantomSet(path.join(root, 'train-dicom'), { patients: 30, slices: 2, seed: 411 });
+  const heldOut = writePhantomSet(path.join(root, 'like-dicom'), { patients: 4, slices: 2, seed: 412 });
+  like = heldOut.patients.map((p) => p.seriesUid);
+  mr = writeSeries(path.join(root, 'mr-dicom'), 'mr', 2);
+  noise = writeSeries(path.join(root, 'noise-dicom'), 'noise', 2);
+  library = Library.open(path.join(root, 'library'));
+  const report = await library.importPaths([train.dir, heldOut.dir, path.join(root, 'mr-dicom'), path.join(root, 'noise-dicom')]);
+  expect(report.errors).toEqual([]);
+  importLabelsCsvFile(library, train.csv, { author: 'tester' });
+  pkgDir = path.join(root, 'pkg');
+  result = await trainClassifier({ library, out: pkgDir, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 10, seed: 5, cacheDir: path.join(root, 'cache') });
+}, 300_000);
+
+afterAll(() => {
+  library?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('the training domain in the package', () => {
+  it("records the training split's headers and a feature density, shown in the model card and the report", async () => {
+    const pkg = await loadPackage(pkgDir);
+    const d = pkg.metadata.domain!;
+    // One series of two slices per patient: the training split's patients give every count.
+    const trainImages = Object.values(result.split.patients).filter((s) => s === 'train').length;
+    expect(trainImages).toBeGreaterThan(10);
+    expect(d.header.patients).toBe(trainImages);
+    expect(d.header.images).toBe(2 * trainImages);
+    expect(d.header.series).toBe(trainImages);
+    expect(d.header.modalities).toEqual({ CT: 2 * trainImages });
+    expect(d.header.photometric).toEqual({ MONOCHROME2: 2 * trainImages });
+    expect(d.header.bodyParts).toEqual({});
+    expect(d.header.rows).toEqual({ min: 64, max: 64 });
+    expect(d.header.bitsStored).toEqual([16]);
+    expect(d.header.pixelSpacing).toBeNull();
+    const f = d.features!;
+    expect(f.train.n).toBe(2 * trainImages);
+    expect(f.threshold).toBe(f.validation.p99);
+    expect(f.threshold).toBeGreaterThan(0);
+    expect(pkg.metadata.formatVersion).toBe(2);
+    expect(readdirSync(pkgDir)).toContain(DOMAIN_BIN);
+    expect(pkg.metadata.modelCard).toMatch(/## Training domain\n\d+ training images from \d+ series of \d+ patients\.\nModality: CT \d+/);
+    expect(readFileSync(result.reportPath, 'utf8')).toMatch(/<h2>Training domain<\/h2>.*Modality: CT \d+/s);
+    console.log(`domain: ${f.method}; threshold ${f.threshold.toFixed(2)} (validation n ${f.validation.n}, median ${f.validation.p50.toFixed(2)})`);
+  });
+});
+
+describe('each prediction says whether its image is like the training data', () => {
+  it('a CT phantom from the same generator is inside; an MR phantom is outside for its modality; noise for its feature score', async () => {
+    const pkg = await loadPackage(pkgDir);
+    const threshold = pkg.metadata.domain!.features!.threshold;
+    const likes: ImageScores[] = [];
+    for (const uid of like) likes.push(...(await predictSeries({ library, packageDir: pkgDir, seriesUid: uid })).images);
+    const mrImages = (await predictSeries({ library, packageDir: pkgDir, seriesUid: mr })).images;
+    const noiseResult = await predictSeries({ library, packageDir: pkgDir, seriesUid: noise });
+    expect(noiseResult.trainingDomain).toBe('recorded');
+    const dist = (ims: typeof likes) => ims.map((im) => im.domain!.distance!);
+    console.log(`distances: like ${dist(likes).map((x) => x.toFixed(1)).join(' ')}; mr ${dist(mrImages).map((x) => x.toFixed(1)).join(' ')}; noise ${dist(noiseResult.images).map((x) => x.toFixed(1)).join(' ')}; threshold ${threshold.toFixed(1)}`);
+    // Held-out CT like the training images: most within the threshold (the validation split's 99th
+    // percentile), the median clearly so, and none outside for its header.
+    const inside = likes.filter((im) => !im.domain!.outside);
+    expect(inside.length).toBeGreaterThanOrEqual(Math.ceil(0.75 * likes.length));
+    const sorted = dist(likes).sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(threshold);
+    for (const im of likes) expect(im.domain!.reasons.filter((r) => !r.startsWith('unlike the training images'))).toEqual([]);
+    // MR: outside, its modality named.
+    for (const im of mrImages) {
+      expect(im.domain!.outside).toBe(true);
+      expect(im.domain!.reasons).toContain('modality MR; trained on CT');
+    }
+    // Noise written as CT: its header fits; its features do not, by the numbers the package gives.
+    for (const im of noiseResult.images) {
+      expect(im.domain!.outside).toBe(true);
+      expect(im.domain!.distance).toBeGreaterThan(threshold);
+      expect(im.domain!.threshold).toBe(threshold);
+      expect(im.domain!.reasons).toHaveLength(1);
+      const said = /^unlike the training images: score ([\d.]+) > threshold ([\d.]+)$/.exec(im.domain!.reasons[0])!;
+      expect(said, im.domain!.reasons[0]).not.toBeNull();
+      expect(Math.abs(Number(said[1]) - im.domain!.distance!)).toBeLessThanOrEqual(0.5);
+      expect(Math.abs(Number(said[2]) - threshold)).toBeLessThanOrEqual(0.5);
+      expect(im.domain!.distance).toBeGreaterThan(sorted[Math.floor(sorted.length / 2)]);
+    }
+  }, 120_000);
+
+  it("the distance is the density's: recomputed from the package's domain.bin and the features training cached", async () => {
+    const pkg = await loadPackage(pkgDir);
+    const density = readDomainDensity(pkgDir, pkg.metadata)!;
+    expect(density.features).toBe(pkg.metadata.domain!.features!.features);
+    expect(density.variances.length).toBe(pkg.metadata.domain!.features!.components);
+    // A feature vector at the training mean is the closest possible: distance 0.
+    expect(featureDistance(density, density.mean)).toBeCloseTo(0, 6);
+  });
+
+  it('is stored with the prediction and given by lumen predict (text and --json)', async () => {
+    const predicted = await lumen(['predict', '--model', pkgDir, '--library', library.dir, '--series', mr, '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const p = JSON.parse(predicted.stdout);
+    expect(p.trainingDomain).toBe('recorded');
+    for (const im of p.images) {
+      expect(im.domain.outside).toBe(true);
+      expect(im.domain.reasons).toContain('modality MR; trained on CT');
+    }
+    const store = new PredictionStore(library.dir);
+    try {
+      const stored = store.latestForSeries(p.modelHash, mr)!;
+      expect(stored.trainingDomain).toBe('recorded');
+      const key = (im: { sopInstanceUid: string; frame: number }) => `${im.sopInstanceUid}/${im.frame}`;
+      expect(new Map(stored.images.map((im) => [key(im), im.domain]))).toEqual(new Map(p.images.map((im: any) => [key(im), im.domain])));
+    } finally {
+      store.close();
+    }
+    const text = await lumen(['predict', '--model', pkgDir, '--library', library.dir, '--series', noise]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/⚠ Outside the training data: 2 of 2 images\n {4}unlike the training images: score above threshold [\d.]+ \(2 images\)/);
+    expect(text.stdout).not.toMatch(/Training domain unknown/);
+  }, 120_000);
+});
+
+describe('packages without the record, and tampered ones', () => {
+  it('a package without the field loads and predicts, its images unjudged, "training domain unknown" said once', async () => {
+    const dir = tampered('no-domain', (m) => {
+      delete m.domain;
+    }, () => null);
+    const pkg = await loadPackage(dir);
+    expect(pkg.metadata.domain).toBeUndefined();
+    const r = await predictSeries({ library, packageDir: dir, seriesUid: mr, store: false });
+    expect(r.trainingDomain).toBe('unknown');
+    for (const im of r.images) expect(im.domain).toBeNull();
+    const text = await lumen(['predict', '--model', dir, '--library', library.dir]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.match(/Training domain unknown/g)).toHaveLength(1);
+    expect(text.stdout).not.toMatch(/Outside the training data/);
+  }, 120_000);
+
+  it('a threshold that is not a finite number, a density of the wrong size, NaN in domain.bin or huge sizes are refused with a clear message', async () => {
+    const cases: [string, (m: any) => void, ((b: Buffer) => Buffer | null) | undefined, RegExp][] = [
+      ['nan-threshold', (m) => (m.domain.features.threshold = 'NaN'), undefined, /invalid metadata\.json: domain\.features\.threshold: /],
+      ['null-threshold', (m) => (m.domain.features.threshold = null), undefined, /domain\.features\.threshold/],
+      ['wrong-components', (m) => (m.domain.features.components -= 1), undefined, /domain\.bin holds \d+ bytes, but a training-domain density of \d+ features and \d+ components needs \d+/],
+      ['short-bin', () => {}, (b) => b.subarray(0, b.length - 4), /domain\.bin holds \d+ bytes/],
+      ['nan-bin', () => {}, (b) => {
+        const c = Buffer.from(b);
+        c.writeFloatLE(NaN, 8);
+        return c;
+      }, /domain\.bin holds values that are not finite numbers/],
+      ['huge', (m) => (m.domain.features.components = 1_000_000), undefined, /domain\.features\.components/],
+      ['missing-bin', () => {}, () => null, /missing or unreadable file domain\.bin/],
+    ];
+    for (const [name, edit, bin, message] of cases) {
+      const dir = tampered(name, edit, bin);
+      await expect(loadPackage(dir), name).rejects.toThrow(message);
+      await expect(predictSeries({ library, packageDir: dir, seriesUid: mr, store: false }), name).rejects.toThrow(/^Model package /);
+    }
+  }, 120_000);
+});
