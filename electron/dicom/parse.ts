@@ -4,6 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
+import { frameDisplayGroups, type FrameDisplay } from './functional-groups';
 import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
@@ -64,6 +65,11 @@ export interface InstanceMeta {
   modalityLutTable?: LutTable;
   /** VOI LUT Sequence (0028,3010): tables in place of a window. */
   voiLutTables?: LutTable[];
+  /**
+   * An Enhanced image's rescale and windows per frame, where its frames differ (functional-groups.ts;
+   * the fields above hold the first frame's): pixels.ts metaOfFrame picks one.
+   */
+  frameDisplay?: FrameDisplay[];
   photometricInterpretation: string;
   bitsAllocated: number;
   bitsStored: number;
@@ -342,6 +348,9 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
   const photometric = str(ds, 'x00280004') ?? ((us(ds, 'x00280002') ?? 1) === 3 ? 'RGB' : 'MONOCHROME2');
   const frames = int(ds, 'x00280008');
   const charset = characterSet(rawString(ds, 'x00080005'));
+  // An Enhanced image's rescale and window are in its functional groups; the top level wins where both are.
+  const groups = ds.elements.x52009229 || ds.elements.x52009230 ? frameDisplayGroups(ds, frames && frames > 0 ? frames : 1) : {};
+  const fg = groups.all ?? {};
   return {
     sopInstanceUid: str(ds, 'x00080018') ?? '',
     sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '',
@@ -367,17 +376,18 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     sliceLocation: float(ds, 'x00201041'),
     imagePositionPatient: ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined,
     imageOrientationPatient: iop && iop.length >= 6 ? iop : undefined,
-    windowCenter: numbers(ds, 'x00281050'),
-    windowWidth: numbers(ds, 'x00281051'),
-    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : 1,
-    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
+    windowCenter: numbers(ds, 'x00281050') ?? fg.windowCenter,
+    windowWidth: numbers(ds, 'x00281051') ?? fg.windowWidth,
+    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : (fg.rescaleSlope ?? 1),
+    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : (fg.rescaleIntercept ?? 0),
     doseGridScaling: positive(float(ds, 'x3004000e')),
     doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
-    voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase(),
-    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()),
+    voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase() ?? fg.voiLutFunction,
+    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()) ?? fg.windowExplanation,
     presentationLutShape: str(ds, 'x20500020')?.toUpperCase(),
     // Read only where the sequences exist (a few CR, DX and MG files): nothing to pay for the rest.
     modalityLutTable: hasLutSequence(ds, 'x00283000') ? readLutSequence(ds, 'x00283000', us(ds, 'x00280103') === 1)[0] : undefined,
+    frameDisplay: ds.elements.x00281050 || ds.elements.x00281052 ? undefined : groups.perFrame,
     voiLutTables: hasLutSequence(ds, 'x00283010') ? readLutSequence(ds, 'x00283010', us(ds, 'x00280103') === 1 || (intercept ?? 0) < 0) : undefined,
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,

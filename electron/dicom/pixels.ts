@@ -193,6 +193,23 @@ export function displayInverted(meta: Partial<Pick<InstanceMeta, 'presentationLu
   return photometric === 'MONOCHROME1';
 }
 
+/**
+ * The header as it applies to one frame: an Enhanced image whose frames have rescales or windows
+ * of their own (Per-Frame Functional Groups, parse.ts frameDisplay) gets that frame's; any other
+ * file its own header.
+ */
+export function metaOfFrame<M extends Pick<InstanceMeta, 'frameDisplay'>>(meta: M, frameIndex: number): M {
+  const own = meta.frameDisplay?.[frameIndex];
+  if (!own) return meta;
+  return { ...meta, rescaleSlope: own.rescaleSlope ?? 1, rescaleIntercept: own.rescaleIntercept ?? 0, windowCenter: own.windowCenter, windowWidth: own.windowWidth, windowExplanation: own.windowExplanation, voiLutFunction: own.voiLutFunction };
+}
+
+/** The parsed file with its header as it applies to one frame (metaOfFrame). */
+export function parsedForFrame(parsed: ParsedDicom, frameIndex: number): ParsedDicom {
+  const meta = metaOfFrame(parsed.meta, frameIndex);
+  return meta === parsed.meta ? parsed : { ...parsed, meta };
+}
+
 /** A frame ready to show or to feed a model: 8-bit, windowed, MONOCHROME1 inverted, color as RGB. */
 export async function renderFrame(
   parsed: ParsedDicom,
@@ -200,7 +217,7 @@ export async function renderFrame(
   opts: RenderOptions = {},
 ): Promise<RenderedImage & { window?: { center: number; width: number } }> {
   const frame = await decodeFrame(parsed, frameIndex);
-  return renderDecoded(parsed, frame, opts);
+  return renderDecoded(parsedForFrame(parsed, frameIndex), frame, opts);
 }
 
 /** renderFrame for a frame already decoded (e.g. by the worker pool). */

@@ -1,0 +1,75 @@
+// Enhanced multi-frame images (Enhanced CT, MR, XA, PET...: PS3.3 C.7.6.16) keep the Modality LUT
+// and the window in functional groups, not at the top level: the Pixel Value Transformation
+// Sequence (0028,9145: Rescale Intercept and Slope) and the Frame VOI LUT Sequence (0028,9132:
+// Window Center and Width, their explanations, VOI LUT Function), in the Shared Functional Groups
+// Sequence (5200,9229) for every frame or in the Per-Frame Functional Groups Sequence
+// (5200,9230), one item per frame. Read here for parse.ts; pixels.ts picks a frame's values.
+import type dicomParser from 'dicom-parser';
+
+/** What a functional group says about how a frame is displayed. */
+export interface FrameDisplay {
+  rescaleSlope?: number;
+  rescaleIntercept?: number;
+  windowCenter?: number[];
+  windowWidth?: number[];
+  windowExplanation?: string[];
+  voiLutFunction?: string;
+}
+
+function values(ds: dicomParser.DataSet, tag: string): number[] | undefined {
+  const raw = ds.string(tag);
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const out = raw.split('\\').map((p) => parseFloat(p.trim()));
+  return out.every(Number.isFinite) ? out : undefined;
+}
+
+/** The first item's data set of a sequence in `ds`. */
+function firstItem(ds: dicomParser.DataSet | undefined, tag: string): dicomParser.DataSet | undefined {
+  return ds?.elements[tag]?.items?.[0]?.dataSet;
+}
+
+/** One functional groups item's display values (none: undefined). */
+function displayOf(group: dicomParser.DataSet | undefined): FrameDisplay | undefined {
+  const out: FrameDisplay = {};
+  const pvt = firstItem(group, 'x00289145');
+  if (pvt) {
+    const slope = values(pvt, 'x00281053')?.[0];
+    const intercept = values(pvt, 'x00281052')?.[0];
+    if (slope !== undefined && slope !== 0) out.rescaleSlope = slope;
+    if (intercept !== undefined) out.rescaleIntercept = intercept;
+  }
+  const voi = firstItem(group, 'x00289132');
+  if (voi) {
+    const centers = values(voi, 'x00281050');
+    const widths = values(voi, 'x00281051');
+    if (centers && widths) {
+      out.windowCenter = centers;
+      out.windowWidth = widths;
+      const explanation = voi.string('x00281055');
+      if (explanation) out.windowExplanation = explanation.split('\\').map((e) => e.trim());
+    }
+    const fn = voi.string('x00281056')?.trim().toUpperCase();
+    if (fn) out.voiLutFunction = fn;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function same(a: FrameDisplay | undefined, b: FrameDisplay | undefined): boolean {
+  return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+}
+
+/**
+ * The display values of an Enhanced image: `all`, what every frame shares (the shared groups
+ * over the first frame's own), and `perFrame`, each frame's values where frames differ
+ * (undefined when they do not, as in most files: nothing per frame to carry).
+ */
+export function frameDisplayGroups(ds: dicomParser.DataSet, frames: number): { all?: FrameDisplay; perFrame?: FrameDisplay[] } {
+  const shared = displayOf(firstItem(ds, 'x52009229'));
+  const items = ds.elements.x52009230?.items ?? [];
+  const own = items.length === frames ? items.map((item) => displayOf(item.dataSet)) : [];
+  // A per-frame value overrides the shared one (PS3.3 C.7.6.16: a group is in one or the other).
+  const perFrame = own.map((d) => (d || shared ? { ...shared, ...d } : undefined));
+  const all = perFrame[0] ?? shared;
+  if (perFrame.every((d) => same(d, all))) return { all };
+  return { all, perFrame: perFrame.map((d) => d ?? {}) };
+}

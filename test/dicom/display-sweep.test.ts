@@ -1,0 +1,34 @@
+// Display conformance sweep (issue G): every file of the corpus (display-sweep-fixtures.ts: the
+// pixel formats real archives hold that display.test.ts does not cover) as `lumen render`, the
+// thumbnails and the model input show it (renderFrame), against dcmtk's dcm2pnm with the options
+// that match Lumen's defaults. test/renderer/display-sweep-viewer.test.ts holds the viewer to the same.
+import { describe, expect, it } from 'vitest';
+import { parseDicomFile } from '../../electron/dicom/parse';
+import { renderFrame, voiWindows } from '../../electron/dicom/pixels';
+import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
+
+useSweepDir();
+
+describe('each file of the corpus as dcm2pnm shows it', () => {
+  it.each(SWEEP_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const s = c.make();
+    for (const frame of s.frames ?? [0]) {
+      const theirs = dcmtk(s.reference?.(frame) ?? s.file, s.dcm2pnm);
+      const ours = await lumen(s.file, frame);
+      expect([ours.columns, ours.rows, ours.channels]).toEqual([theirs.columns, theirs.rows, theirs.channels]);
+      expect(maxDiff(ours.data, theirs.data), `frame ${frame + 1} against dcm2pnm ${s.dcm2pnm.join(' ')}`).toBeLessThanOrEqual(s.tolerance ?? DEFAULT_TOLERANCE);
+      s.check?.(ours.data, frame);
+    }
+  });
+});
+
+describe('Enhanced multi-frame: what the functional groups say', () => {
+  it('the shared rescale, each frame\'s window, the shared window\'s explanation', async () => {
+    const perFrame = SWEEP_CASES.find((c) => c.name.includes('per-frame groups'))!.make();
+    const parsed = await parseDicomFile(perFrame.file);
+    expect([parsed.meta.rescaleSlope, parsed.meta.rescaleIntercept]).toEqual([0.5, -100]);
+    for (const f of [0, 1, 2]) expect((await renderFrame(parsed, f)).window).toEqual({ center: ENHANCED_WINDOWS[f][0], width: ENHANCED_WINDOWS[f][1] });
+    const shared = SWEEP_CASES.find((c) => c.name.includes('shared groups'))!.make();
+    expect(voiWindows((await parseDicomFile(shared.file)).meta)[0]).toMatchObject({ name: 'BRAIN', center: 900, width: 1500 });
+  });
+});
