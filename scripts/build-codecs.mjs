@@ -1,6 +1,7 @@
 // Builds Lumen's own WASM codecs with emscripten into dist/codecs:
 //   openjpeg.wasm  JPEG 2000 (third_party/openjpeg), 1.6x @cornerstonejs/codec-openjpeg
 //   libjpeg.wasm   8-bit JPEG (third_party/libjpeg-turbo), 1.2x @cornerstonejs/codec-libjpeg-turbo-8bit
+//   libjpeg12.wasm 12-bit JPEG (the same sources with 12-bit samples), 9x Lumen's jpeg12.ts
 //   rle.wasm       RLE Lossless's PackBits loop (Lumen's own), 3x the same loop in JavaScript
 // electron/dicom/{openjpeg,libjpeg,rle}.md say what was changed and why.
 //
@@ -32,6 +33,13 @@ const require_ = process.argv.includes('--require');
 // 30% slower on OpenJPEG's tier-1 decoder, and -O3 or -flto gained nothing.
 const LINK = ['-O0', '--no-entry', '-s', 'STANDALONE_WASM=1', '-s', 'ALLOW_MEMORY_GROWTH=1', '-s', 'INITIAL_MEMORY=16MB', '-s', 'FILESYSTEM=0', '-s', 'ASSERTIONS=0'];
 
+// libjpeg-turbo's decompressor as its CMake build lists it for libjpeg, without SIMD (its SIMD is x86/ARM assembly).
+const LIBJPEG_SOURCES = [
+  'jcomapi', 'jdapimin', 'jdapistd', 'jdatasrc', 'jdcoefct', 'jdcolor', 'jddctmgr', 'jdhuff', 'jdphuff', 'jdinput',
+  'jdmainct', 'jdmarker', 'jdmaster', 'jdmerge', 'jdpostct', 'jdsample', 'jerror', 'jidctflt', 'jidctfst', 'jidctint',
+  'jidctred', 'jmemmgr', 'jmemnobs', 'jquant1', 'jquant2', 'jutils', 'jsimd_none',
+];
+
 const CODECS = [
   {
     name: 'openjpeg',
@@ -50,15 +58,23 @@ const CODECS = [
   {
     name: 'libjpeg',
     upstream: 'third_party/libjpeg-turbo',
-    // libjpeg-turbo's decompressor (as its CMake build lists it for libjpeg), without SIMD: its SIMD is x86/ARM assembly.
-    sources: [
-      'jcomapi', 'jdapimin', 'jdapistd', 'jdatasrc', 'jdcoefct', 'jdcolor', 'jddctmgr', 'jdhuff', 'jdphuff', 'jdinput',
-      'jdmainct', 'jdmarker', 'jdmaster', 'jdmerge', 'jdpostct', 'jdsample', 'jerror', 'jidctflt', 'jidctfst', 'jidctint',
-      'jidctred', 'jmemmgr', 'jmemnobs', 'jquant1', 'jquant2', 'jutils', 'jdarith', 'jaricom', 'jsimd_none',
-    ].map((f) => `${f}.c`),
+    // With arithmetic decoding (8-bit only in libjpeg-turbo 2.1).
+    sources: [...LIBJPEG_SOURCES, 'jdarith', 'jaricom'].map((f) => `${f}.c`),
     upstreamIncludes: ['.'],
     glue: ['electron/dicom/lumen_jpeg.c'],
     config: 'electron/dicom/codec-config/libjpeg-turbo',
+    compile: ['-O2', '-msimd128', '-mbulk-memory', '-DNDEBUG'],
+    exports: ['decode', 'info', 'output', 'message', 'alloc', 'free', 'release'].map((f) => `_lumen_jpeg_${f}`),
+  },
+  {
+    // The same sources and entry points with 12-bit samples (BITS_IN_JSAMPLE 12 in its jconfig.h), as
+    // CMake's WITH_12BIT builds them: no SIMD, no arithmetic decoding (so no jdarith.c and jaricom.c).
+    name: 'libjpeg12',
+    upstream: 'third_party/libjpeg-turbo',
+    sources: LIBJPEG_SOURCES.map((f) => `${f}.c`),
+    upstreamIncludes: ['.'],
+    glue: ['electron/dicom/lumen_jpeg.c'],
+    config: 'electron/dicom/codec-config/libjpeg-turbo12',
     compile: ['-O2', '-msimd128', '-mbulk-memory', '-DNDEBUG'],
     exports: ['decode', 'info', 'output', 'message', 'alloc', 'free', 'release'].map((f) => `_lumen_jpeg_${f}`),
   },
@@ -76,7 +92,7 @@ const CODECS = [
 
 const version = spawnSync('emcc', ['--version'], { encoding: 'utf8' });
 if (version.error || version.status !== 0) {
-  const msg = 'emcc (emscripten) not found: JPEG 2000 and JPEG will decode with the Cornerstone codecs and RLE in JavaScript, all slower. Install emscripten (Debian: apt install emscripten) and build again for Lumen\'s own builds.';
+  const msg = 'emcc (emscripten) not found: JPEG 2000 and JPEG will decode with the Cornerstone codecs, 12-bit JPEG and RLE in JavaScript, all slower. Install emscripten (Debian: apt install emscripten) and build again for Lumen\'s own builds.';
   if (require_) {
     console.error(`build-codecs: ${msg}`);
     process.exit(1);

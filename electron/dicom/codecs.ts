@@ -6,8 +6,8 @@ import { checkDimensions, type CodecOutput, type ExpectedFrame } from './codec-o
 import { CodestreamError } from './codestream-error';
 import { decodeJpegLossless } from './jpeg-lossless';
 import { checkJpegLsStream, withCharls1Thresholds } from './jpeg-ls';
-import { checkJpegStream, jpegPrecision, withDicomColourTransform } from './jpeg-markers';
-import { loadLibJpeg } from './libjpeg';
+import { checkJpegStream, jpegFrameHeader, withDicomColourTransform } from './jpeg-markers';
+import { loadLibJpeg, loadLibJpeg12 } from './libjpeg';
 import { loadOpenJpeg } from './openjpeg';
 import type { InstanceMeta } from './parse';
 
@@ -88,13 +88,26 @@ function endsWithEoi(data: Uint8Array): boolean {
 export const codecs = {
   async jpeg(stream: Uint8Array, meta: InstanceMeta, file: string): Promise<CodecOutput> {
     checkJpegStream(stream, meta);
-    const precision = jpegPrecision(stream);
-    if (precision > 8) {
+    const frame = jpegFrameHeader(stream);
+    const data = meta.samplesPerPixel === 3 ? withDicomColourTransform(stream, meta.photometricInterpretation) : stream;
+    if (frame && frame.precision > 8) {
+      // 12-bit Huffman DCT (SOF0 to SOF2) in the 12-bit libjpeg-turbo build where it is built; the
+      // rest (another precision, arithmetic, lossless, hierarchical) to jpeg12.ts, which refuses it by name.
+      const wasm = frame.precision === 12 && frame.marker <= 0xc2 ? (await loadLibJpeg12()).decoder : undefined;
+      if (wasm) {
+        try {
+          const f = wasm.decode(data, meta);
+          return { bytes: f.bytes, columns: f.columns, rows: f.rows, components: f.components, bitsPerSample: 12, rgb: f.converted };
+        } catch (err) {
+          if (err instanceof CodestreamError) throw err;
+          // libjpeg's reasons are written for its programmers: jpeg12.ts, reading the same stream
+          // marker by marker, says in Lumen's words what is wrong with it (or reads what libjpeg would not).
+        }
+      }
       // One import() for the thread, not one a frame: each goes through the module loader.
       const { decodeJpeg12 } = await (jpeg12 ??= import('./jpeg12'));
       return decodeJpeg12(stream, meta, file);
     }
-    const data = meta.samplesPerPixel === 3 ? withDicomColourTransform(stream, meta.photometricInterpretation) : stream;
     const { decoder } = await loadLibJpeg();
     if (decoder) {
       const f = decoder.decode(data, meta);

@@ -136,19 +136,19 @@ export function checkJpegStream(data: Uint8Array, expected?: ExpectedFrame): voi
   }
 }
 
-/** Sample precision from a JPEG stream's SOF marker, or 0 when none is found. */
-export function jpegPrecision(data: Uint8Array): number {
+/** A JPEG stream's frame header: its SOF marker (0xC0 to 0xCF) and sample precision, or undefined when none is found. */
+export function jpegFrameHeader(data: Uint8Array): { marker: number; precision: number } | undefined {
   const reader = new JpegMarkerReader(data);
   try {
     for (let s = reader.next(); s; s = reader.next()) {
-      if (isSof(s.marker)) return data[s.start];
+      if (isSof(s.marker)) return { marker: s.marker, precision: data[s.start] };
       // The frame header precedes the first scan: nothing after SOS can be one.
-      if (s.marker === SOS) return 0;
+      if (s.marker === SOS) return undefined;
     }
   } catch {
     // A damaged stream: the decoder says why.
   }
-  return 0;
+  return undefined;
 }
 
 /** What a 3-component stream says about its colour space: the segments libjpeg decides by. */

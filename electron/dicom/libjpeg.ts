@@ -1,7 +1,8 @@
-// 8-bit JPEG (baseline, extended, progressive) with Lumen's own libjpeg-turbo
-// build (codecs/libjpeg-turbo → dist/codecs/libjpeg.wasm), loaded once per
-// thread, lazily. Where it is missing, codecs.ts decodes with
-// @cornerstonejs/codec-libjpeg-turbo-8bit instead.
+// JPEG (baseline, extended, progressive) with Lumen's own libjpeg-turbo
+// builds (third_party/libjpeg-turbo → dist/codecs/libjpeg.wasm for 8-bit
+// samples, dist/codecs/libjpeg12.wasm for 12-bit ones), each loaded once per
+// thread, lazily. Where one is missing, codecs.ts decodes 8-bit with
+// @cornerstonejs/codec-libjpeg-turbo-8bit and 12-bit with jpeg12.ts instead.
 //
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
@@ -10,6 +11,7 @@ import { checkDimensions } from './codec-output';
 import { cString, lazyCodec, WasmDecoder, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
+  /** Samples, interleaved: one byte each from the 8-bit build, two (little-endian) from the 12-bit one. */
   bytes: Uint8Array;
   columns: number;
   rows: number;
@@ -31,18 +33,22 @@ interface Exports extends WasmExports {
 const SIZE_MISMATCH = 3;
 
 export class LibJpeg {
-  private constructor(private readonly codec: WasmDecoder<Exports>) {}
+  private constructor(
+    private readonly codec: WasmDecoder<Exports>,
+    /** The sample precision the module was built for (BITS_IN_JSAMPLE): 8 or 12. */
+    readonly bitsPerSample: 8 | 12,
+  ) {}
 
   /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
-  static async load(path: string, keepBytes?: number): Promise<LibJpeg> {
-    return new LibJpeg(await WasmDecoder.load<Exports>(path, 'lumen_jpeg', 'JPEG stream', keepBytes));
+  static async load(path: string, keepBytes?: number, bitsPerSample: 8 | 12 = 8): Promise<LibJpeg> {
+    return new LibJpeg(await WasmDecoder.load<Exports>(path, 'lumen_jpeg', 'JPEG stream', keepBytes), bitsPerSample);
   }
 
   get path(): string {
     return this.codec.path;
   }
 
-  /** Decodes one JPEG stream of 8-bit samples; RGB comes out interleaved. */
+  /** Decodes one JPEG stream of this build's sample precision (another is refused); RGB comes out interleaved. */
   decode(data: Uint8Array, expected?: { columns: number; rows: number }): JpegFrame {
     // A trap is libjpeg giving up on the stream (its error exit): the message is in the dropped instance.
     return this.codec.frame(
@@ -54,7 +60,8 @@ export class LibJpeg {
         if (rc === SIZE_MISMATCH) checkDimensions(info[0], info[1], expected);
         if (rc !== 0) throw new Error(cString(x.memory, x.lumen_jpeg_message()));
         const [columns, rows, components, converted] = info;
-        const bytes = new Uint8Array(x.memory.buffer, x.lumen_jpeg_output(), columns * rows * components).slice();
+        const sampleBytes = this.bitsPerSample > 8 ? 2 : 1;
+        const bytes = new Uint8Array(x.memory.buffer, x.lumen_jpeg_output(), columns * rows * components * sampleBytes).slice();
         return { bytes, columns, rows, components, converted: converted === 1 };
       },
     );
@@ -69,8 +76,17 @@ export class LibJpeg {
 /** This thread's libjpeg-turbo, or why it is not in use (JPEG then decodes with the Cornerstone codec). */
 export const loadLibJpeg = lazyCodec('libjpeg', (path) => LibJpeg.load(path), 'electron/dicom/libjpeg.md');
 
+/** This thread's 12-bit libjpeg-turbo, or why it is not in use (12-bit JPEG then decodes in jpeg12.ts). */
+export const loadLibJpeg12 = lazyCodec('libjpeg12', (path) => LibJpeg.load(path, undefined, 12), 'electron/dicom/libjpeg.md');
+
 /** Which 8-bit JPEG decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function jpegDecoderName(): Promise<string> {
   const { decoder, why } = await loadLibJpeg();
   return decoder ? 'Lumen libjpeg-turbo 2.1.5 (WASM)' : `@cornerstonejs/codec-libjpeg-turbo-8bit (${why})`;
+}
+
+/** Which 12-bit JPEG decoder this thread uses, in words (for the benchmark and diagnostics). */
+export async function jpeg12DecoderName(): Promise<string> {
+  const { decoder, why } = await loadLibJpeg12();
+  return decoder ? 'Lumen libjpeg-turbo 2.1.5, 12-bit (WASM)' : `Lumen jpeg12.ts (TypeScript; ${why})`;
 }

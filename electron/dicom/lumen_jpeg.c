@@ -1,11 +1,14 @@
 /*
- * Lumen's JPEG (8-bit baseline and extended, sequential and progressive)
- * entry points over libjpeg-turbo's decoder, compiled to one standalone WASM
- * module (scripts/build-codecs.mjs). electron/dicom/libjpeg.ts loads it.
+ * Lumen's JPEG (baseline and extended, sequential and progressive) entry
+ * points over libjpeg-turbo's decoder, compiled twice to standalone WASM
+ * modules (scripts/build-codecs.mjs): libjpeg.wasm with 8-bit samples and
+ * libjpeg12.wasm with 12-bit ones (BITS_IN_JSAMPLE, from the config headers
+ * of each build). electron/dicom/libjpeg.ts loads both.
  *
  *   lumen_jpeg_decode(data, length, expectedColumns, expectedRows)
  * returns 0 and leaves the samples in lumen_jpeg_output(), interleaved,
- * one byte each; lumen_jpeg_info() then holds columns, rows, components and
+ * one JSAMPLE each (a byte; 16 bits little-endian in the 12-bit build);
+ * lumen_jpeg_info() then holds columns, rows, components and
  * whether YCbCr was converted to RGB. A size that differs from the DICOM
  * header's returns 3 before any scanline is decoded.
  *
@@ -74,7 +77,7 @@ int32_t lumen_jpeg_decode(const uint8_t *data, uint32_t length, int32_t expected
   d.out_color_space = d.num_components == 3 ? JCS_RGB : JCS_GRAYSCALE;
   d.dct_method = JDCT_ISLOW;
   jpeg_start_decompress(&d);
-  size_t stride = (size_t)d.output_width * (size_t)d.output_components;
+  size_t stride = (size_t)d.output_width * (size_t)d.output_components * sizeof(JSAMPLE);
   output = (uint8_t *)malloc(stride * d.output_height);
   if (!output) {
     snprintf(message, sizeof message, "out of memory for a %ux%u frame", d.output_width, d.output_height);
@@ -84,7 +87,7 @@ int32_t lumen_jpeg_decode(const uint8_t *data, uint32_t length, int32_t expected
   while (d.output_scanline < d.output_height) {
     JSAMPROW rows[4];
     JDIMENSION n = 0;
-    for (; n < 4 && d.output_scanline + n < d.output_height; n++) rows[n] = output + stride * (d.output_scanline + n);
+    for (; n < 4 && d.output_scanline + n < d.output_height; n++) rows[n] = (JSAMPROW)(output + stride * (d.output_scanline + n));
     jpeg_read_scanlines(&d, rows, n);
   }
   info[0] = (int32_t)d.output_width;

@@ -80,8 +80,8 @@ describe('a frame header declaring 65535 x 65535 in a 64 x 64 image: refused bef
   const cases: [string, number, JpegEncoding['mode'], string, boolean][] = [
     ['8-bit baseline (libjpeg-turbo)', 8, 'dct', TS.jpegBaseline, false],
     ['8-bit progressive (libjpeg-turbo)', 8, 'dct', TS.jpegProgressive, true],
-    ['12-bit extended (Lumen)', 12, 'dct', TS.jpegExtended, false],
-    ['12-bit progressive (Lumen)', 12, 'dct', TS.jpegProgressive, true],
+    ['12-bit extended (libjpeg-turbo 12-bit)', 12, 'dct', TS.jpegExtended, false],
+    ['12-bit progressive (libjpeg-turbo 12-bit)', 12, 'dct', TS.jpegProgressive, true],
     ['16-bit lossless', 16, { predictor: 1 }, TS.jpegLosslessSV1, false],
   ];
   it.each(cases)('%s', async (what, bits, mode, ts, progressive) => {

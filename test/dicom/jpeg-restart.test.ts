@@ -1,5 +1,5 @@
 // JPEG streams with restart intervals (DRI, RSTn), as scanners write them:
-// baseline 8-bit (libjpeg-turbo in WASM), extended 12-bit (jpeg12.ts) and
+// baseline 8-bit (libjpeg-turbo in WASM), extended 12-bit (its 12-bit build) and
 // lossless (jpeg-lossless.ts), each with a restart every MCU, every few MCUs
 // (mid-row) and every few rows, and with one scan per component. Encoded by
 // GDCM's IJG libraries (dcmcjpeg has no restart option), decoded by dcmtk's

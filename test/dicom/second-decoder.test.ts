@@ -205,7 +205,7 @@ describe('JPEG-LS, against dcmtk (dcmdjpls)', () => {
 });
 
 describe('JPEG baseline and extended (DCT), against dcmtk (dcmdjpeg)', () => {
-  // 12-bit DCT is Lumen's own decoder (jpeg12.ts), in libjpeg's integer IDCT: the same values as dcmtk's IJG build.
+  // 12-bit DCT is libjpeg-turbo's 12-bit build (jpeg12.ts without it), in libjpeg's integer IDCT: the same values as dcmtk's IJG build.
   it.each([8, 12])('%i bits: the same values as dcmtk', async (stored) => {
     const alloc = stored > 8 ? 16 : 8;
     await check(`jpeg-dct-${stored}`, makeImage(alloc, stored, { rows: 24, columns: 32 }), ['dcmcjpeg', stored > 8 ? '+ee' : '+eb', '+q', '90'], ['dcmdjpeg'], 0.5);
