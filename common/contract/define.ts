@@ -50,6 +50,12 @@ export const Text = (max: number) => safeText(z.string().max(max));
 export const FilePath = safeText(z.string().min(1).max(4096));
 export const JobId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'a job id is letters, digits and dashes');
 export const Empty = z.object({}).strict();
+/**
+ * Bytes a reply carries (a viewer frame's pixels, a heatmap's values): every transport carries
+ * them as bytes, never as text (Electron's structured clone as they are; the bridge as one
+ * binary message, common/binary-message.ts).
+ */
+export const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'bytes (a Uint8Array)');
 /** What a request that starts a long job answers at once; the rest comes as job.* events. */
 export const JobStarted = z.object({ jobId: JobId });
 

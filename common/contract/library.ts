@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../import-summary';
 import { VOI_FUNCTION_NAMES } from '../voi';
-import { Empty, FilePath, JobStarted, request, Text, Uid } from './define';
+import { Bytes, Empty, FilePath, JobStarted, request, Text, Uid } from './define';
 
 const str = z.string().nullable();
 
@@ -23,6 +23,8 @@ export const SeriesSummary = z.object({
   patientName: str.optional(),
   birthDate: str.optional(),
   sex: str.optional(),
+  /** The Patient ID the series' files give where it differs from the study's patient's (a study an older Lumen filed by its UID alone); null: the same. */
+  patientId: str.optional(),
   /** Image Type (0008,0008) says LOCALIZER: a scout, left out of training datasets by default. */
   localizer: z.boolean().optional(),
 });
@@ -109,7 +111,7 @@ export const VoiWindow = z.object({ id: z.string(), name: z.string(), center: z.
 export type VoiWindow = z.infer<typeof VoiWindow>;
 
 /**
- * One decoded frame for the viewer: stored values (base64 of the little-endian
+ * One decoded frame for the viewer: stored values (the bytes of the little-endian
  * typed array named by `dtype`), with what it takes to turn them into a picture
  * (Modality LUT slope/intercept, the file's windows and the modality presets).
  */
@@ -120,7 +122,7 @@ export const ViewerFrame = z.object({
   columns: z.number().int().positive(),
   samplesPerPixel: z.number().int(),
   dtype: z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']),
-  pixels: z.string(),
+  pixels: Bytes,
   slope: z.number(),
   intercept: z.number(),
   photometric: z.string(),

@@ -1,12 +1,14 @@
 // Decoding on every core: a small pool of worker threads, each with its own
 // codec instances. Training, feature extraction and prediction make their model
 // inputs on it (modelInputsOnPool, through model-input.ts), and the
-// benchmark decodes with it (decodeMany); the viewer, import and thumbnails
-// read one file at a time and decode in place.
+// benchmark decodes with it (decodeMany); the viewer's frames are made on workers of
+// their own (viewerFrameOnPool), so they never queue behind a training run's batches;
+// import and thumbnails read one file at a time and decode in place.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { unpackedPath } from '../../common/node/packed-path';
+import type { ViewerFrame } from '../../common/contract/library';
 import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
@@ -33,6 +35,8 @@ export interface WorkerRequest {
   frame: number | 'all';
   /** Make the frame's model input (model-input.ts) instead of returning the decoded frame. */
   input?: ModelInputSpec;
+  /** Make the frame as the viewer shows it (viewer-frame.ts). */
+  viewer?: true;
 }
 
 export interface ModelInputSpec {
@@ -59,6 +63,8 @@ export interface WorkerReply {
   meta?: InstanceMeta;
   /** The model input, for a request with `input`. */
   input?: Float32Array;
+  /** The viewer's frame, for a request with `viewer`; its pixels own their buffer (transferred). */
+  viewer?: ViewerFrame;
   error?: string;
   /** For a file Lumen cannot use: the file and the reason (DicomFileError's fields), so the caller can throw it again. */
   errorFile?: string;
@@ -78,6 +84,13 @@ const WORKER_URL = new URL('./decode-worker.mjs', import.meta.url);
 const BATCH_FILES = 8;
 
 let pool: Worker[] = [];
+/**
+ * Workers for the viewer's frames only: a training run or a prediction queues every batch on
+ * the pool at once, and a frame behind them would wait until they end. Two, so that a slow
+ * frame (a large JPEG 2000) does not hold up the next one.
+ */
+const VIEWER_THREADS = 2;
+let viewerPool: Worker[] = [];
 
 /**
  * One caller's use of the pool (a decodeMany or modelInputsOnPool call). Several
@@ -168,6 +181,7 @@ function startWorker(): Worker {
     clearTimeout(stallTimers.get(w));
     stallTimers.delete(w);
     pool = pool.filter((p) => p !== w);
+    viewerPool = viewerPool.filter((p) => p !== w);
     const failed = new Map<PoolJob, string>();
     for (const [id, p] of pending) {
       if (p.worker !== w) continue;
@@ -200,8 +214,9 @@ export function startDecodePool(threads = availableParallelism()): void {
 
 /** Stops the pool's workers (they are unref'd, so this is only needed to free memory early). */
 export async function closeDecodePool(): Promise<void> {
-  const all = pool;
+  const all = [...pool, ...viewerPool];
   pool = [];
+  viewerPool = [];
   await Promise.all(all.map((w) => w.terminate()));
 }
 
@@ -257,8 +272,32 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
   return out;
 }
 
+/**
+ * The viewer's worker with the fewest batches in hand. All of them start with the first frame,
+ * so the second is ready by the time a slow frame holds up the first.
+ */
+function viewerWorker(): Worker {
+  while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker());
+  return viewerPool.reduce((a, b) => ((batchesInFlight.get(b) ?? 0) < (batchesInFlight.get(a) ?? 0) ? b : a));
+}
+
+/**
+ * One frame as the viewer shows it (viewer-frame.ts), read and decoded on one of the viewer's
+ * workers: the caller's thread stays free for other requests while a slow frame decodes.
+ * Rejects with the file's DicomFileError, as a decode on this thread would.
+ */
+export async function viewerFrameOnPool(file: string, frame: number): Promise<ViewerFrame> {
+  let reply: WorkerReply | undefined;
+  await runOnPool([{ file, frame, viewer: true }], { keepPixels: true, viewer: true }, (_, r) => {
+    reply = r;
+  });
+  if (reply?.viewer) return reply.viewer;
+  if (reply?.errorFile !== undefined) throw new DicomFileError(reply.errorFile, reply.errorReason ?? '');
+  throw new Error(reply?.error ?? `${file}: the decode pool sent no frame back. Try again; report it if it repeats.`);
+}
+
 /** Sends the requests to the workers in batches; `onReply` gets each reply (by request index) as it comes. */
-function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: number; keepPixels: boolean; queueAll?: boolean }, onReply: (index: number, reply: WorkerReply) => void): Promise<void> {
+function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: number; keepPixels: boolean; queueAll?: boolean; viewer?: boolean }, onReply: (index: number, reply: WorkerReply) => void): Promise<void> {
   if (requests.length === 0) return Promise.resolve();
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), requests.length));
   const keepPixels = opts.keepPixels;
@@ -313,7 +352,7 @@ function runOnPool(requests: Omit<WorkerRequest, 'id'>[], opts: { threads?: numb
     };
     // Two batches in flight per worker hide the message round trip. queueAll: every batch is
     // queued now, round-robin, so the workers never wait for this thread to feed them.
-    const ws = workers(threads);
+    const ws = opts.viewer ? [viewerWorker()] : workers(threads);
     for (const w of ws) {
       feed(w);
       feed(w);

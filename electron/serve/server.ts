@@ -23,6 +23,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { packBinaryMessage } from '../../common/binary-message';
 import { isRequestName, rejectionForLog, type Reply } from '../../common/rpc';
 import { requests } from '../../common/contract';
 import { chosenFolders } from '../engine/access';
@@ -184,7 +185,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
 
   const send = (ws: WebSocket, message: unknown) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    // A reply with pixels (a viewer frame, a heatmap) goes as one binary message, its bytes
+    // as they are; every other message as JSON text, as before.
+    const binary = packBinaryMessage(message);
+    ws.send(binary ?? JSON.stringify(message), { binary: !!binary });
   };
 
   wss.on('connection', (ws) => {

@@ -3,6 +3,7 @@
  * or, in a plain browser, the same contract over the bridge's WebSocket.
  */
 import type { EventName, EventPayload, RequestInput, RequestName, RequestOutput } from '../../common/contract';
+import { unpackBinaryMessage } from '../../common/binary-message';
 import { isReply, RpcError, unwrap, type LumenApi } from '../../common/rpc';
 
 declare global {
@@ -25,6 +26,8 @@ export function connectBridge(url = bridgeUrl()): LumenApi {
     if (socket && socket.readyState === WebSocket.OPEN) return Promise.resolve(socket);
     opening ??= new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(url);
+      // Replies that carry pixels come as one binary message (common/binary-message.ts).
+      ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
         socket = ws;
         opening = null;
@@ -42,7 +45,7 @@ export function connectBridge(url = bridgeUrl()): LumenApi {
       ws.onmessage = (e) => {
         let msg: any;
         try {
-          msg = JSON.parse(String(e.data));
+          msg = e.data instanceof ArrayBuffer ? unpackBinaryMessage(e.data) : JSON.parse(String(e.data));
         } catch {
           return;
         }

@@ -43,7 +43,7 @@ describe('workspace handlers', () => {
     const lesionImage = detail.images[series.lesionSlices[0]];
     const frame = await call('viewer.frame', { seriesInstanceUid: series.seriesUid, sopInstanceUid: lesionImage.sopInstanceUid, frame: 0 });
     expect(frame).toMatchObject({ rows: PHANTOM_SIZE, columns: PHANTOM_SIZE, dtype: 'int16', pixelSpacing: [0.7, 0.7] });
-    const px = new Int16Array(Uint8Array.from(Buffer.from(frame.pixels, 'base64')).buffer);
+    const px = new Int16Array(Uint8Array.from(frame.pixels).buffer);
     expect(px[SERIES_LESION.y * PHANTOM_SIZE + SERIES_LESION.x]).toBe(400);
     expect(frame.windows[0]).toMatchObject({ id: 'file-1', center: 40, width: 400 });
     expect(frame.windows.map((w: { id: string }) => w.id)).toContain('ct-lung');

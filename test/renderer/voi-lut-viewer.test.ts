@@ -13,7 +13,7 @@ describe('the viewer shows what the pipeline renders', () => {
   /** The viewer's grays for a preset: the engine's frame for the viewer, its values as image.ts makes them, windowInto. */
   async function viewer(file: string, preset: string): Promise<number[]> {
     const f = await viewerFrame({ path: file, missing: false } as InstanceRecord, 0);
-    const raw = Buffer.from(f.pixels, 'base64');
+    const raw = f.pixels;
     const typed = f.dtype === 'int32' ? new Int32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
     const values = Float32Array.from(typed, (v) => v * f.slope + f.intercept);
     const own = f.windows.find((w) => w.id.startsWith('file-')) ?? { center: (f.range[0] + f.range[1] + 1) / 2, width: f.range[1] - f.range[0] + 1 };

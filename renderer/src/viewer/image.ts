@@ -1,6 +1,7 @@
 // Turning the engine's frames into pixels on a canvas: Modality LUT once per
 // frame (Float32 values), then the VOI window (window.ts) into 8-bit RGBA on every W/L change;
 // and the heatmap's colours.
+import { typedView } from '../../../common/binary-message';
 import type { ViewerFrame } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
 
@@ -27,13 +28,13 @@ function bytesOf(base64: string): ArrayBuffer {
 const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;
 
 export function loadFrame(frame: ViewerFrame): LoadedFrame {
-  const stored = new CTORS[frame.dtype](bytesOf(frame.pixels));
+  const stored = typedView(CTORS[frame.dtype], frame.pixels);
   const values = new Float32Array(stored.length);
   const gray = frame.samplesPerPixel === 1;
   const { slope, intercept } = frame;
   for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
-  // The base64 text is not kept: the frame cache (frameCache.ts) counts the values only.
-  return { frame: { ...frame, pixels: '' }, values };
+  // The stored bytes are not kept: the frame cache (frameCache.ts) counts the values only.
+  return { frame: { ...frame, pixels: new Uint8Array(0) }, values };
 }
 
 export type Colormap = 'jet' | 'hot';

@@ -1,0 +1,85 @@
+// Frames for the viewer: decoded once (the one decode path, decode.ts) and sent as stored values
+// with the LUT parameters, so the renderer windows them itself without a second decoder. PALETTE
+// COLOR is the exception: its stored values are indices, so it goes as the RGB its palette gives
+// (the renderer shows 8-bit RGB as it is). Made on the decode pool (pool.ts, viewerFrameOnPool),
+// so a slow decode never holds up the engine's other requests.
+import type { ViewerFrame } from '../../common/contract/library';
+import { dtypeOf, decodeFrame } from './decode';
+import type { LutTable } from './lut';
+import type { ParsedDicom } from './parse';
+import { displayInverted, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
+
+/** The bytes of a typed array, as a view (no copy). */
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Promise<ViewerFrame> {
+  const frame = await decodeFrame(parsed, frameIndex);
+  const { meta } = parsed;
+  // What every frame carries: which image, its size and its geometry.
+  const common = {
+    sopInstanceUid: meta.sopInstanceUid,
+    frame: frameIndex,
+    rows: frame.rows,
+    columns: frame.columns,
+    pixelSpacing: meta.pixelSpacing ?? null,
+    instanceNumber: meta.instanceNumber ?? null,
+    sliceLocation: meta.sliceLocation ?? null,
+    sliceThickness: meta.sliceThickness ?? null,
+    orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
+  };
+  if (frame.photometricInterpretation === 'PALETTE COLOR') {
+    const rgb = renderDecoded(parsed, frame);
+    return {
+      ...common,
+      samplesPerPixel: 3,
+      dtype: 'uint8',
+      pixels: bytesOf(rgb.data),
+      slope: 1,
+      intercept: 0,
+      photometric: 'RGB',
+      unit: null,
+      voiFunction: 'LINEAR',
+      // The palette decides the colours: no window applies.
+      windows: [],
+      range: [0, 255],
+    };
+  }
+  // A Modality LUT Sequence is a table, not a slope: its output goes as the values, slope 1.
+  const px = meta.modalityLutTable ? Int32Array.from(modalityLut(frame, meta)) : frame.pixels;
+  const [lo, hi] = minMax(px);
+  const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
+  const a = lo * slope + intercept;
+  const b = hi * slope + intercept;
+  return {
+    ...common,
+    samplesPerPixel: frame.samplesPerPixel,
+    dtype: dtypeOf(px) as ViewerFrame['dtype'],
+    pixels: bytesOf(px),
+    slope,
+    intercept,
+    photometric: frame.photometricInterpretation,
+    inverted: frame.samplesPerPixel === 1 && displayInverted(meta, frame.photometricInterpretation),
+    unit: frame.samplesPerPixel === 1 ? unit : null,
+    voiFunction: voiFunction(meta),
+    windows: withVoiLuts(voiWindows(meta), meta.voiLutTables),
+    voiLuts: meta.voiLutTables?.map((t, i) => ({ id: `lut-${i + 1}`, first: t.first, bits: t.bits, data: Array.from(t.data) })),
+    range: [Math.min(a, b), Math.max(a, b)],
+  };
+}
+
+/**
+ * The file's VOI LUT tables as presets after its windows ("lut-<n>", named by LUT
+ * Explanation); their centre and width span the table's input, where a window/level drag
+ * from one starts.
+ */
+function withVoiLuts(windows: ViewerFrame['windows'], tables: LutTable[] | undefined): ViewerFrame['windows'] {
+  if (!tables?.length) return windows;
+  const own = windows.filter((w) => w.id.startsWith('file-'));
+  const luts = tables.map((t, i) => ({
+    id: `lut-${i + 1}`,
+    name: t.explanation || (tables.length > 1 ? `File VOI LUT ${i + 1}` : 'File VOI LUT'),
+    center: t.first + t.data.length / 2,
+    width: Math.max(1, t.data.length),
+  }));
+  return [...own, ...luts, ...windows.filter((w) => !w.id.startsWith('file-'))];
+}
