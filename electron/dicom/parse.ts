@@ -79,6 +79,8 @@ export interface InstanceMeta {
   planarConfiguration: number;
   transferSyntaxUid: string;
   hasPixelData: boolean;
+  /** Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009) in place of integer samples: which. */
+  floatPixelData?: '7FE0,0008' | '7FE0,0009';
   /**
    * Set when Number of Frames (0028,0008) claims more frames than the pixel data
    * holds: why, in words. numberOfFrames is then what the pixel data holds (never
@@ -398,6 +400,7 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     planarConfiguration: us(ds, 'x00280006') ?? 0,
     transferSyntaxUid,
     hasPixelData: Boolean(ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009),
+    floatPixelData: ds.elements.x7fe00010 ? undefined : ds.elements.x7fe00008 ? '7FE0,0008' : ds.elements.x7fe00009 ? '7FE0,0009' : undefined,
   };
 }
 
@@ -691,6 +694,10 @@ function chromaPairProblem(meta: InstanceMeta): string | undefined {
 /** The reasons a parsed file cannot give pixels, or undefined when it can. */
 export function pixelDataProblem(meta: InstanceMeta): string | undefined {
   if (!meta.hasPixelData) return 'no pixel data (7FE0,0010): this object has no image (a report, structured report or presentation state). Nothing to show.';
+  if (meta.floatPixelData) {
+    const what = meta.floatPixelData === '7FE0,0008' ? 'Float Pixel Data (7FE0,0008), 32-bit' : 'Double Float Pixel Data (7FE0,0009), 64-bit';
+    return `holds ${what} floating point values (a parametric map or a research export), which are not shown as an image. A Parametric Map is read as a result over its source image; for anything else, export integer pixel data with a rescale from the software that made it.`;
+  }
   if (!SUPPORTED_TRANSFER_SYNTAXES.includes(meta.transferSyntaxUid)) {
     return `unsupported transfer syntax ${meta.transferSyntaxUid} (${transferSyntaxName(meta.transferSyntaxUid)}). Convert it to a supported syntax (e.g. with dcmconv or gdcmconv).`;
   }

@@ -32,6 +32,8 @@ interface Image {
   vr?: 'OB' | 'OW';
   /** dcmtk's name of the SOP class (Secondary Capture by default). */
   sopClass?: string;
+  /** A pixel data line of its own (dump2dcm syntax) in place of `pixels`. */
+  pixelLine?: string;
 }
 
 let serial = 0;
@@ -50,7 +52,7 @@ function write(name: string, img: Image): string {
     `(0028,0010) US ${img.rows}`,
     `(0028,0011) US ${img.columns}`,
     ...img.lines,
-    `(7fe0,0010) ${img.vr ?? 'OW'} =${base}.raw`,
+    img.pixelLine ?? `(7fe0,0010) ${img.vr ?? 'OW'} =${base}.raw`,
   ].join('\n') + '\n');
   execFileSync('dump2dcm', [`${base}.dump`, `${base}.dcm`], { stdio: 'pipe' });
   return `${base}.dcm`;
@@ -413,3 +415,9 @@ export const ENHANCED_CASES: SweepCase[] = [
 ];
 
 export const SWEEP_CASES: SweepCase[] = [...GREY_CASES, ...COLOUR_CASES, ...ENHANCED_CASES];
+
+/** A 12x10 image of Float Pixel Data (7FE0,0008), 32-bit floats written inline by dump2dcm (it reads no OF file). */
+export function floatImage(): string {
+  const values = Array.from({ length: 120 }, (_, i) => ((i % 50) * 0.37 - 3.5).toFixed(2));
+  return write('float', { rows: 12, columns: 10, lines: [...grey({ allocated: 32, stored: 32 }).filter((l) => !/0028,010[123]/.test(l))], pixels: Buffer.alloc(0), pixelLine: `(7fe0,0008) OF ${values.join('\\')}` });
+}

@@ -2,10 +2,11 @@
 // pixel formats real archives hold that display.test.ts does not cover) as `lumen render`, the
 // thumbnails and the model input show it (renderFrame), against dcmtk's dcm2pnm with the options
 // that match Lumen's defaults. test/renderer/display-sweep-viewer.test.ts holds the viewer to the same.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame, voiWindows } from '../../electron/dicom/pixels';
-import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
+import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, floatImage, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
 
 useSweepDir();
 
@@ -30,5 +31,16 @@ describe('Enhanced multi-frame: what the functional groups say', () => {
     for (const f of [0, 1, 2]) expect((await renderFrame(parsed, f)).window).toEqual({ center: ENHANCED_WINDOWS[f][0], width: ENHANCED_WINDOWS[f][1] });
     const shared = SWEEP_CASES.find((c) => c.name.includes('shared groups'))!.make();
     expect(voiWindows((await parseDicomFile(shared.file)).meta)[0]).toMatchObject({ name: 'BRAIN', center: 900, width: 1500 });
+  });
+});
+
+describe('Float Pixel Data (7FE0,0008), which Lumen does not claim', () => {
+  it('is refused with the reason, as dcm2pnm and GDCM refuse it, not shown as integers', async () => {
+    const file = floatImage();
+    expect(() => execFileSync('dcm2pnm', [file, `${file}.pgm`], { stdio: 'pipe' })).toThrow();
+    const gdcm = spawnSync('gdcminfo', [file], { encoding: 'utf8' });
+    expect(gdcm.status).not.toBe(0);
+    expect(gdcm.stdout + gdcm.stderr).toMatch(/Could not read image/);
+    await expect(lumen(file)).rejects.toThrow(/Float Pixel Data \(7FE0,0008\).*not shown/);
   });
 });
