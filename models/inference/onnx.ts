@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
 import { externalDataProblem } from '../onnx/external-data';
+import { onnxGraphProblem } from '../onnx/graph-check';
 import { graphOutputNames, toFloat16 } from '../onnx/fp16';
 import { PROVIDER_FEATURES, type OnnxProviderName } from './providers';
 
@@ -105,6 +106,9 @@ export class OnnxModelSession {
       // Not protobuf: ONNX Runtime refuses it below, and the message says so.
     }
     if (external) throw new Error(`${typeof source === 'string' ? source : 'The ONNX model'} ${external}`);
+    // A graph that would allocate without bound (a Pad or broadcast to a huge shape...) is refused by its shapes first.
+    const unbounded = onnxGraphProblem(bytes);
+    if (unbounded) throw new Error(`${typeof source === 'string' ? source : 'The ONNX model'} ${unbounded}`);
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',

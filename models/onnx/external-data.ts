@@ -11,6 +11,7 @@
 // functions, training graphs); everything else is skipped unread.
 import { errorMessage } from '../../common/errors';
 import { parseFields, type ProtoField } from './fp16';
+import { onnxGraphProblem } from './graph-check';
 
 // onnx.proto field numbers.
 const MODEL = { graph: 7, trainingInfo: 20, functions: 25 } as const;
@@ -104,10 +105,13 @@ export function externalDataProblem(onnx: Uint8Array): string | null {
   return `keeps tensor data outside the model file (tensor ${JSON.stringify(first.tensor.slice(0, 80))} names the file ${location}${more}); Lumen opens only self-contained ONNX models and reads no other file for one. Export the model again without external data.`;
 }
 
-/** externalDataProblem, or what is wrong with bytes that are not an ONNX model at all. */
+/**
+ * externalDataProblem, or what is wrong with bytes that are not an ONNX model at all, or a graph
+ * not of Lumen's form or past its memory bounds (graph-check.ts).
+ */
 export function onnxProblem(onnx: Uint8Array): string | null {
   try {
-    return externalDataProblem(onnx);
+    return externalDataProblem(onnx) ?? onnxGraphProblem(onnx);
   } catch (err) {
     return `is not a valid ONNX model (${err instanceof RangeError ? 'nested too deeply' : errorMessage(err).replace(/^ONNX model: /, '')})`;
   }
