@@ -1,9 +1,10 @@
 // One Patient ID, two names (or birth dates, or sexes): the library files a study under the
 // patient details of the first file it read, and each series keeps its own files' values
-// (electron/library/importer.ts). This finds where they differ, for the study list's warning.
+// (electron/library/importer.ts). Or two Patient IDs in one study, which an older Lumen filed
+// by its Study Instance UID alone (electron/library/series-patients.ts). This finds where they differ, for the study list's warning.
 // Plain TypeScript: the renderer and the CLI both use it.
 
-export type PatientField = 'name' | 'birthDate' | 'sex';
+export type PatientField = 'patientId' | 'name' | 'birthDate' | 'sex';
 
 export interface PatientConflict {
   field: PatientField;
@@ -12,18 +13,22 @@ export interface PatientConflict {
 }
 
 interface StudyPatient {
+  patientId?: string | null;
   patientName: string | null;
   birthDate?: string | null;
   sex?: string | null;
 }
 
 interface SeriesPatient {
+  patientId?: string | null;
   patientName?: string | null;
   birthDate?: string | null;
   sex?: string | null;
 }
 
 const FIELDS: { field: PatientField; of: (p: SeriesPatient) => string | null | undefined }[] = [
+  // Two Patient IDs in one study: an older Lumen filed a study by its Study Instance UID alone.
+  { field: 'patientId', of: (p) => p.patientId },
   { field: 'name', of: (p) => p.patientName },
   { field: 'birthDate', of: (p) => p.birthDate },
   { field: 'sex', of: (p) => p.sex },
@@ -43,8 +48,8 @@ export function patientConflicts(study: StudyPatient, series: readonly SeriesPat
   return conflicts;
 }
 
-/** "2 names", "2 birth dates", "3 sexes" */
+/** "2 patient IDs", "2 names", "2 birth dates", "3 sexes" */
 export function conflictCount(c: PatientConflict): string {
-  const noun = c.field === 'name' ? 'names' : c.field === 'birthDate' ? 'birth dates' : 'sexes';
+  const noun = c.field === 'patientId' ? 'patient IDs' : c.field === 'name' ? 'names' : c.field === 'birthDate' ? 'birth dates' : 'sexes';
   return `${c.values.length} ${noun}`;
 }

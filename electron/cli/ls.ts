@@ -6,6 +6,7 @@ import type { PatientNode } from '../library/types';
 import { plainText } from '../../common/plain-text';
 import { conflictCount, patientConflicts } from '../../common/patient-conflicts';
 import { type Command, parseCommandArgs, printJson } from './command';
+import { checkUserPath } from '../../common/node/user-path';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -34,11 +35,14 @@ export function formatTree(tree: PatientNode[]): string {
       lines.push(`  ${what} — ${plural(st.seriesCount, 'series', 'series')}, ${plural(st.instances, 'image')}${missingNote(st.missing)}`);
       lines.push(`    study ${st.studyInstanceUid}`);
       // As the study list's card: one Patient ID, other patient details in some of its series' files.
-      for (const c of patientConflicts(st, st.series)) lines.push(`    ⚠ ${conflictCount(c)} for this patient in its series' files: ${c.values.join(' / ')}`);
+      // Two Patient IDs: a study an older Lumen filed by its Study Instance UID alone.
+      for (const c of patientConflicts(st, st.series)) {
+        lines.push(`    ⚠ ${conflictCount(c)} ${c.field === 'patientId' ? 'in this study' : 'for this patient'} in its series' files: ${c.values.join(' / ')}`);
+      }
       for (const se of st.series) {
         const label = [se.seriesNumber !== null ? `#${se.seriesNumber}` : null, se.modality, se.seriesDescription].filter(Boolean).join('  ');
         const frames = se.frames !== se.instances ? `, ${plural(se.frames, 'frame')}` : '';
-        const own = [se.patientName, se.birthDate ? `born ${formatDate(se.birthDate, null)}` : null, se.sex].filter(Boolean).join('  ');
+        const own = [se.patientId ? `ID ${se.patientId}` : null, se.patientName, se.birthDate ? `born ${formatDate(se.birthDate, null)}` : null, se.sex].filter(Boolean).join('  ');
         lines.push(`    ${label || '(series)'} — ${plural(se.instances, 'image')}${frames}${missingNote(se.missing)}   ${se.seriesInstanceUid}${own ? `   files say: ${own}` : ''}`);
       }
     }
@@ -52,7 +56,7 @@ export const command: Command = {
   usage: 'lumen ls [--library <dir>] [--search <text>] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { library: { type: 'string' }, search: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'library', '--library') : defaultLibraryDir();
     if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) {
       // Listing never creates a library (a mistyped --library should not leave one behind).
       if (values.json) printJson({ library: libraryDir, patients: [] });

@@ -123,8 +123,9 @@ export class Importer {
           description = coalesce(studies.description, excluded.description),
           accession_number = coalesce(studies.accession_number, excluded.accession_number)`),
       upsertSeries: db.prepare(`
-        INSERT INTO series (series_uid, study_uid, modality, series_number, description, patient_name, birth_date, sex, localizer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO series (series_uid, study_uid, modality, series_number, description, patient_name, birth_date, sex, localizer, patient_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (series_uid) DO UPDATE SET
+          patient_id = coalesce(series.patient_id, excluded.patient_id),
           modality = coalesce(series.modality, excluded.modality),
           series_number = coalesce(series.series_number, excluded.series_number),
           description = coalesce(series.description, excluded.description),
@@ -599,6 +600,9 @@ export class Importer {
         own.birthDate,
         own.sex,
         isLocalizer(parsed.dataSet.string('x00080008')) ? 1 : 0,
+        // Its files' own Patient ID, always (schema 20): the same as the patient's at import, as
+        // placementProblem refuses a file of another ID in a study held; an older Lumen's is not.
+        orNull(m.patientId.trim()),
       );
     }
     this.touchedSeries.add(m.seriesInstanceUid);

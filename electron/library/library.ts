@@ -64,6 +64,8 @@ interface SeriesRow {
   birth_date: string | null;
   sex: string | null;
   localizer: number;
+  /** The series' own Patient ID where it differs from that of the patient its study is filed under. */
+  patient_id: string | null;
   instances: number;
   missing: number;
   frames: number;
@@ -109,6 +111,7 @@ const STUDY_SELECT = `
 
 const SERIES_SELECT = `
   SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description, se.patient_name, se.birth_date, se.sex, se.localizer,
+         (SELECT se.patient_id FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = se.study_uid AND se.patient_id IS NOT p.patient_id) AS patient_id,
          count(i.sop_uid) AS instances, coalesce(sum(i.missing), 0) AS missing, coalesce(sum(i.frames), 0) AS frames
   FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid`;
 
@@ -146,6 +149,7 @@ function seriesSummary(r: SeriesRow): SeriesSummary {
     patientName: r.patient_name,
     birthDate: r.birth_date,
     sex: r.sex,
+    patientId: r.patient_id,
     localizer: r.localizer === 1,
   };
 }
@@ -211,14 +215,14 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = /^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search;
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
-  // A series' own name (its files' Patient's Name, when it differs from the study's patient's: schema 15) finds the study too.
+  // A series' own name (its files' Patient's Name, when it differs from the study's patient's: schema 15) finds the study too, as does its own Patient ID (schema 20).
   const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
   const fts = searchIndexQuery([search, name, date]);
   const indexed = fts ? `st.study_uid IN (${SEARCH_CANDIDATES}) AND ` : '';
   const condition = `(${indexed}(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
       OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'
-        OR ${col('se2.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('se2.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\'))))`;
+        OR ${col('se2.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('se2.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('se2.patient_id')} LIKE @q ESCAPE '\\'))))`;
   return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: escape(date), n: escape(name), ...(fts ? { fts } : {}) } };
 }
 
@@ -351,7 +355,7 @@ export class Library {
     if (filled?.conflicts.length) {
       log(
         `Each series' own patient details were read from its files (the library was imported before Lumen kept them): ${filled.conflicts.length} ` +
-          `${filled.conflicts.length === 1 ? 'file gives' : 'files give'} other patient details than the library holds for the same patient. ` +
+          `${filled.conflicts.length === 1 ? 'file gives' : 'files give'} other patient details (Patient ID, name, birth date or sex) than the library holds for the patient their study is filed under. ` +
           'Their series now keep their own, the study list marks their studies, and the import issues list them:',
       );
       for (const c of filled.conflicts.slice(0, most)) log(`  ${c.file}`);

@@ -23,11 +23,12 @@ const dotted = (sql: string) => `replace(${sql}, char(304), 'i' || char(775))`;
 
 /**
  * The document of the studies `where` picks (over study_search_rows k, studies st, patients p): rowid and text.
- * With `seriesNames` (schema 15) each series' own Patient's Name, as its files give it, is in it too.
+ * With `seriesNames` (schema 15) each series' own Patient's Name, as its files give it, is in it too;
+ * with `seriesIds` (schema 20) each series' own Patient ID.
  */
-function documents(where: string, seriesNames = false): string {
+function documents(where: string, seriesNames = false, seriesIds = false): string {
   const ownName = seriesNames
-    ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')`
+    ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')${seriesIds ? ` || ${NL} || ${text('se.patient_id')}` : ''}`
     : '';
   const series = `(SELECT group_concat(${NL} || ${text('se.modality')} || ${NL} || ${text('se.description')}${ownName}, '') FROM series se WHERE se.study_uid = st.study_uid)`;
   const parts = [
@@ -204,6 +205,23 @@ export const SEARCH_INDEX_PENDING_SQL = `
 ${triggers(17)}`;
 
 /**
+ * Migration 20's SQL: each series keeps its files' own Patient ID (importer.ts; an older Lumen
+ * filed a study by its Study Instance UID alone, so one study may hold two), and the search
+ * finds a study by it. The series trigger notes a change of it too, and every study is noted,
+ * so that the library writes the documents again, with the IDs, when it opens.
+ */
+export const SEARCH_INDEX_SERIES_IDS_SQL = `
+  DROP TRIGGER study_search_series_changed;
+  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description, patient_name, patient_id ON series
+  WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description
+    OR old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
+  BEGIN
+    INSERT OR IGNORE INTO study_search_pending (study_uid) VALUES (old.study_uid);
+    INSERT OR IGNORE INTO study_search_pending (study_uid) VALUES (new.study_uid);
+  END;
+  INSERT OR IGNORE INTO study_search_pending (study_uid) SELECT study_uid FROM studies;`;
+
+/**
  * The studies a search that the index can narrow compares (an SQL list for `st.study_uid IN`, with
  * the FTS5 query as @fts): those whose document matches, and those whose document is still to be written.
  */
@@ -221,7 +239,7 @@ export function writeSearchDocuments(db: Database.Database): number {
     db.exec(`INSERT INTO study_search_rows (study_uid) SELECT d.study_uid FROM study_search_pending d JOIN studies st ON st.study_uid = d.study_uid
         WHERE NOT EXISTS (SELECT 1 FROM study_search_rows k WHERE k.study_uid = d.study_uid);
       DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_pending d JOIN study_search_rows k ON k.study_uid = d.study_uid);
-      INSERT INTO study_search (rowid, doc) ${documents('k.study_uid IN (SELECT study_uid FROM study_search_pending)', true)};
+      INSERT INTO study_search (rowid, doc) ${documents('k.study_uid IN (SELECT study_uid FROM study_search_pending)', true, true)};
       DELETE FROM study_search_pending;`);
   })();
   return pending;

@@ -19,7 +19,8 @@ import { readSeriesFile, TEXT_REDECODED_KEY, type FilesLeft } from './redecode';
 // - compared with the row of the patient the study is filed under (what the list shows the
 //   images under) by the importer's own ownDemographics, after the text re-decode has run, so
 //   text stored as Latin-1 is not taken for another name;
-// - each series found gets its own values, and its file a `conflict` row in the import issues,
+// - each series found gets its own values (its own Patient ID too, schema 20: a file of another
+//   ID the older Lumen filed in this patient's study), and its file a `conflict` row in the import issues,
 //   with the importer's reason, so the study list marks the study and the issues list names it;
 // - files gone, changed since import or unreadable are left as they are and counted;
 // - the files are read first, then every change and the record that this ran are written in one
@@ -154,6 +155,7 @@ function* fillSteps(db: Database.Database, options: SeriesPatientsOptions): Gene
        WHERE se.series_uid = ? AND se.patient_name IS NULL AND se.birth_date IS NULL AND se.sex IS NULL`,
     );
     const setSeries = db.prepare('UPDATE series SET patient_name = ?, birth_date = ?, sex = ? WHERE series_uid = ?');
+    const setSeriesId = db.prepare('UPDATE series SET patient_id = ? WHERE series_uid = ?');
     const setIssue = db.prepare(
       `INSERT INTO import_errors (path, reason, at, kind, kept_path) VALUES (?, ?, ?, 'conflict', NULL)
        ON CONFLICT (path) DO UPDATE SET reason = excluded.reason, at = excluded.at, kind = excluded.kind, kept_path = NULL`,
@@ -167,6 +169,8 @@ function* fillSteps(db: Database.Database, options: SeriesPatientsOptions): Gene
       const otherId = otherPatientId(patient.patient_id, h.patientId);
       if (sameDetails && !otherId) continue;
       if (!sameDetails) setSeries.run(own.name, own.birthDate, own.sex, h.seriesInstanceUid);
+      // Its own Patient ID (schema 20), so that the study card warns of two and either finds it.
+      if (otherId) setSeriesId.run(h.patientId.trim(), h.seriesInstanceUid);
       const reason = otherId ? OTHER_PATIENT_ID_REASON : otherDemographicsReason(demographicsDiffer(patient, h), patientDescribedBy(h));
       setIssue.run(h.file, reason, at);
       summary.conflicts.push({ file: h.file, reason });

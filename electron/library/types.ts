@@ -86,6 +86,8 @@ export interface SeriesSummary {
   patientName: string | null;
   birthDate: string | null;
   sex: string | null;
+  /** The Patient ID its files give where it differs from the patient's its study is filed under (schema 20: an older Lumen's study of two IDs); null: the same. */
+  patientId: string | null;
   /** Image Type (0008,0008) says LOCALIZER: a scout, left out of training datasets. */
   localizer: boolean;
 }

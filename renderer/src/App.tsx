@@ -318,7 +318,13 @@ export function App() {
         </span>
         {open && (
           <span className="topbar-context">
-            {joinIsolated(personName(open.series.patientName ?? open.study.patientName), open.study.studyDescription, open.series.seriesDescription)}
+            {joinIsolated(
+              personName(open.series.patientName ?? open.study.patientName),
+              // The displayed series' own Patient ID where it is not its study's patient's.
+              open.series.patientId && `ID ${open.series.patientId}`,
+              open.study.studyDescription,
+              open.series.seriesDescription,
+            )}
           </span>
         )}
         <span className="spacer" />
@@ -371,6 +377,7 @@ export function App() {
                   }
                   presetKeys={sideTab !== 'training'}
                   defaultPreset={settings?.settings.defaultWindow.CT}
+                  domain={result && current ? result.images.find((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame)?.domain : null}
                 />
               ) : (
                 <div className="empty-state">

@@ -20,7 +20,7 @@ describe('a library from before schema 15', () => {
   it('tells once of the file with another name, and the study card warns of both', async () => {
     const { page, errors } = await openApp(session());
     const notice = page.getByTestId('patient-details-check');
-    await notice.filter({ hasText: '1 file gives another name, birth date or sex' }).waitFor({ timeout: 120_000 });
+    await notice.filter({ hasText: '1 file gives another Patient ID, name, birth date or sex' }).waitFor({ timeout: 120_000 });
     // The study's warning, and its series' own name beside the series.
     const marks = page.getByTestId('study-list').locator('.identity-warning');
     await expect.poll(() => marks.allInnerTexts(), { timeout: 30_000 }).toEqual(['⚠ 2 names: Doe, Jane / Doe-Smith, Jane', ' · Doe-Smith, Jane']);

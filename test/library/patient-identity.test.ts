@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
+import Database from 'better-sqlite3';
+import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { SERIES_OF_ANOTHER_STUDY, STUDY_OF_ANOTHER_PATIENT } from '../../electron/library/importer';
 import { countIssues } from '../../common/import-summary';
 import { patientConflicts } from '../../common/patient-conflicts';
@@ -97,6 +98,24 @@ describe('patient identity at import', () => {
     expect(st.series.map((s) => s.seriesInstanceUid)).not.toContain(`${set.twoNames.studyUid}.9.1`);
     expect(lib.listStudies().filter((s) => s.patientId === 'OTHER-ID-7')).toEqual([]);
     expect(lib.importErrors().find((e) => e.file === moved)?.reason).toBe(STUDY_OF_ANOTHER_PATIENT);
+  });
+
+  it("keeps each series' own Patient ID at import; the refused file's ID is on no series and finds nothing", () => {
+    const db = new Database(path.join(dir, 'lib', LIBRARY_FILE), { readonly: true });
+    try {
+      // Every series holds its files' Patient ID (schema 20), the same as its patient's here.
+      const differ = db.prepare('SELECT count(*) FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref WHERE se.patient_id IS NOT p.patient_id');
+      expect(differ.pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM series WHERE patient_id IS NULL').pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM series WHERE patient_id IN ('OTHER-ID-7', 'OTHER-ID-8')").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+    const st = study(set.twoNames.studyUid);
+    expect(st.series.map((s) => s.patientId ?? null).filter(Boolean)).toEqual([]);
+    expect(patientConflicts(st, st.series).map((c) => c.field)).not.toContain('patientId');
+    expect(lib.listStudies({ search: set.twoNames.patientId }).map((s) => s.studyInstanceUid)).toContain(set.twoNames.studyUid);
+    expect(lib.listStudies({ search: 'OTHER-ID-7' })).toEqual([]);
   });
 
   it('refuses a file whose series the library holds in another study, for another patient or the same', () => {

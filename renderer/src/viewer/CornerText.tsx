@@ -46,7 +46,8 @@ export function CornerText(props: {
         {/* The file's text, each value isolated: a bidirectional override in a name cannot reorder the rest. */}
         {/* The name the displayed image's file gives: its series' own where that differs from the study's patient's. */}
         <div className={`strong${series.patientName ? ' identity-warning' : ''}`} data-testid="corner-patient"><bdi>{personName(series.patientName ?? study.patientName)}</bdi></div>
-        <div><bdi>{study.patientId ?? ''}</bdi></div>
+        {/* Its Patient ID likewise: a study an older Lumen filed by its UID alone may hold two. */}
+        <div className={series.patientId ? 'identity-warning' : undefined} data-testid="corner-patient-id"><bdi>{series.patientId ?? study.patientId ?? ''}</bdi></div>
         <div>{formatDate(study.studyDate)}</div>
         <div><bdi>{study.studyDescription ?? ''}</bdi></div>
       </div>

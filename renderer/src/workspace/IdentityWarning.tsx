@@ -8,7 +8,7 @@ import { formatDate, personName } from './format';
 
 function shown(field: PatientField, values: string[]): string[] {
   if (field === 'birthDate') return values.map((v) => formatDate(v));
-  if (field === 'sex') return values;
+  if (field === 'sex' || field === 'patientId') return values;
   const names = values.map((v) => personName(v));
   // Names that read alike in the list's form (a middle name dropped) are shown as written.
   return new Set(names).size === names.length ? names : values.map((v) => v.replace(/[\^=]+/g, ' ').trim());
@@ -16,6 +16,7 @@ function shown(field: PatientField, values: string[]): string[] {
 
 /** "2 names for Patient ID 123" (for the aria-label and the title). */
 export function conflictSummary(c: PatientConflict, patientId: string | null): string {
+  if (c.field === 'patientId') return `${conflictCount(c)} in this study`;
   return `${conflictCount(c)} for ${patientId ? `Patient ID ${patientId}` : 'this patient'}`;
 }
 

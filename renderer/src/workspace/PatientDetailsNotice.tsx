@@ -51,8 +51,8 @@ export function PatientDetailsNotice({ onRead }: { onRead: () => void }) {
     <div className={`banner${check.conflicts > 0 ? ' warning' : ''}`} role="status" data-testid="patient-details-check">
       {check.conflicts > 0 && (
         <>
-          Read once from each series&apos; files: {files(check.conflicts)} {check.conflicts === 1 ? 'gives' : 'give'} another name, birth date or sex than the
-          library held for the same patient. {check.conflicts === 1 ? 'Its study is' : 'Their studies are'} marked ⚠ below: check that they are the same patient.{' '}
+          Read once from each series&apos; files: {files(check.conflicts)} {check.conflicts === 1 ? 'gives' : 'give'} another Patient ID, name, birth date or sex than
+          the library held for the patient {check.conflicts === 1 ? 'its study is' : 'their studies are'} filed under. {check.conflicts === 1 ? 'Its study is' : 'Their studies are'} marked ⚠ below: check that they are the same patient.{' '}
         </>
       )}
       {check.skipped > 0 && <>{files(check.skipped)} could not be read for this (gone or changed since import): import them again to check them. </>}

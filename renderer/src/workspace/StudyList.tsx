@@ -378,6 +378,8 @@ export function StudyList({
                           <bdi>{se.seriesDescription ?? ''}</bdi>
                           {/* The series' own patient name, where its files give another than the study's. */}
                           {se.patientName ? <span className="identity-warning" data-testid="series-own-name"> · <bdi>{personName(se.patientName)}</bdi></span> : null}
+                          {/* And its own Patient ID, where an older Lumen filed it in a study of another. */}
+                          {se.patientId ? <span className="identity-warning" data-testid="series-own-id"> · ID <bdi>{se.patientId}</bdi></span> : null}
                         </span>
                       </span>
                     </button>
