@@ -43,7 +43,10 @@ describe('lumen bench dicom', () => {
       const row = report.decoding.find((r: { syntax: string }) => r.syntax === id);
       expect(row.dcmtkFps, id).toBeGreaterThan(0);
       expect(row.ratioLumenToNativeBest, id).toBeGreaterThan(0);
+      // And the TypeScript fallback in the same run, for the comparison.
+      expect(row.jpeg12Ts1ThreadFps, id).toBeGreaterThan(0);
     }
+    expect(report.jpeg12Decoder).toMatch(hasEmcc ? /^Lumen libjpeg-turbo 2\.1\.5, 12-bit/ : /^Lumen jpeg12\.ts/);
     expect(report.jpegDecoder).toMatch(hasEmcc ? /^Lumen libjpeg-turbo/ : /^@cornerstonejs\/codec-libjpeg-turbo-8bit/);
     // The bench's own limit (spawnSync above), not vitest's default: ten syntaxes on a loaded machine take minutes.
   }, 300_000);

@@ -1,7 +1,7 @@
 // Without Lumen's own WASM builds (a checkout built without emscripten, here
 // LUMEN_CODECS_DIR="") the same files decode to the same stored values through
-// the Cornerstone codecs and the JavaScript RLE loop: `lumen pixels` with and
-// without them.
+// the Cornerstone codecs, jpeg12.ts and the JavaScript RLE loop: `lumen pixels`
+// with and without them (12-bit JPEG: test/dicom/libjpeg12.test.ts).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,7 @@ it('LUMEN_CODECS_DIR="" turns the builds off (what the runs below rely on)', asy
     // Each loader reads the setting on its first use in this test file's own module graph.
     expect(await (await import('../../electron/dicom/openjpeg')).j2kDecoderName()).toMatch(/^@cornerstonejs\/codec-openjpeg \(dist\/codecs\/openjpeg\.wasm is not built/);
     expect(await (await import('../../electron/dicom/libjpeg')).jpegDecoderName()).toMatch(/^@cornerstonejs\/codec-libjpeg-turbo-8bit/);
+    expect(await (await import('../../electron/dicom/libjpeg')).jpeg12DecoderName()).toMatch(/^Lumen jpeg12\.ts \(TypeScript; dist\/codecs\/libjpeg12\.wasm is not built/);
     expect((await import('../../electron/dicom/rle')).rleImplementation()).toBe('js');
   } finally {
     if (saved === undefined) delete process.env.LUMEN_CODECS_DIR;
