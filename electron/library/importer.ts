@@ -6,7 +6,7 @@ import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
 import { describeFsError } from './errors';
 import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
-import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder } from './scan';
+import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder, type DicomdirReference } from './scan';
 import { compareCopies, duplicateReason, judgeCopy, sameBytes, sameFile, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
 import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
@@ -44,6 +44,12 @@ interface CopyRecord {
   mtimeMs: number;
   sopInstanceUid: string;
 }
+
+/** A file not imported whose kind follows from its bytes alone: recorded with its size and time, it is not read again while they stay (schema 21). */
+type FileRecord = Omit<CopyRecord, 'sopInstanceUid'> & { sopInstanceUid?: string };
+
+/** The kinds of issue a file's bytes alone decide, so that the same file again is reported as before without being read. */
+const SETTLED_KINDS: readonly ImportIssueKind[] = ['no-image', 'not-dicom'];
 
 interface QueuedFile {
   file: string;
@@ -165,6 +171,15 @@ export class Importer {
       ),
       markMissing: db.prepare('UPDATE instances SET missing = 1 WHERE path = ?'),
       errorsUnderRoot: db.prepare<[string, string], { path: string }>('SELECT path FROM import_errors WHERE path >= ? AND path < ?'),
+      settledByPath: db.prepare<[string], { reason: string; kind: ImportIssueKind; file_size: number | null; mtime_ms: number | null }>(
+        `SELECT reason, kind, file_size, mtime_ms FROM import_errors WHERE path = ? AND kind IN (${SETTLED_KINDS.map((k) => `'${k}'`).join(', ')})`,
+      ),
+      dicomdirByPath: db.prepare<[string], { file_size: number; mtime_ms: number; refs: string }>('SELECT file_size, mtime_ms, refs FROM dicomdirs WHERE path = ?'),
+      saveDicomdir: db.prepare(
+        'INSERT INTO dicomdirs (path, file_size, mtime_ms, refs) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET file_size = excluded.file_size, mtime_ms = excluded.mtime_ms, refs = excluded.refs',
+      ),
+      forgetDicomdir: db.prepare('DELETE FROM dicomdirs WHERE path = ?'),
+      dicomdirsUnderRoot: db.prepare<[string, string], { path: string }>('SELECT path FROM dicomdirs WHERE path >= ? AND path < ?'),
     };
   }
 
@@ -268,7 +283,7 @@ export class Importer {
     if (!this.scanDone) this.progress();
   }
 
-  private addError(file: string, reason: string, kind: ImportIssueKind = 'error', keptFile?: string, copy?: CopyRecord): void {
+  private addError(file: string, reason: string, kind: ImportIssueKind = 'error', keptFile?: string, copy?: FileRecord): void {
     this.errors.push(keptFile ? { file, reason, kind, keptFile } : { file, reason, kind });
     this.statements.upsertError.run(file, reason, this.now, kind, keptFile ?? null, copy?.size ?? null, copy?.mtimeMs ?? null, copy?.sopInstanceUid ?? null);
   }
@@ -332,6 +347,22 @@ export class Importer {
       this.addError(file, copy.reason, 'duplicate', copy.kept_path, { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: copy.sop_uid });
       return;
     }
+    // Not DICOM, or a DICOM object without an image (schema 21), as it was: reported as before, not read.
+    const settled = known || heldResult ? undefined : this.statements.settledByPath.get(file);
+    if (settled && settled.file_size === stat.size && settled.mtime_ms === stat.mtimeMs) {
+      this.addError(file, settled.reason, settled.kind, undefined, { size: stat.size, mtimeMs: stat.mtimeMs });
+      return;
+    }
+    // A DICOMDIR as it was: the files it lists are looked for again, it is not read.
+    const dicomdir = known || heldResult ? undefined : this.statements.dicomdirByPath.get(file);
+    if (dicomdir) {
+      const refs = dicomdir.file_size === stat.size && dicomdir.mtime_ms === stat.mtimeMs ? heldReferences(dicomdir.refs) : null;
+      if (refs) {
+        this.followDicomdir(file, refs);
+        return;
+      }
+      this.statements.forgetDicomdir.run(file);
+    }
     // Filed before schema 19, without size and time: read once more to record them, and counted
     // as what it was, already in the library.
     const resultCount = !heldResult ? 'imported' : heldResult.file_size === null ? 'unchanged' : 'changed';
@@ -341,7 +372,7 @@ export class Importer {
       const head = readHead(file, stat.size);
       if (isDicomdir(head.bytes)) {
         if (known) this.forget(known);
-        this.readDicomdir(file, head.complete ? head.bytes : readWholeFile(file));
+        this.readDicomdir(file, head.complete ? head.bytes : readWholeFile(file), stat);
         return;
       }
       parsed = parseHeader(file, stat.size, head);
@@ -350,7 +381,8 @@ export class Importer {
         err instanceof DicomFileError || err instanceof UnreadableFileError
           ? err.reason
           : 'cannot be read as DICOM: Lumen met an error it did not expect. Report it, with the file if you may share it.';
-      this.addError(file, reason, NOT_DICOM.test(reason) ? 'not-dicom' : 'error');
+      const notDicom = NOT_DICOM.test(reason);
+      this.addError(file, reason, notDicom ? 'not-dicom' : 'error', undefined, notDicom ? { size: stat.size, mtimeMs: stat.mtimeMs } : undefined);
       if (known) this.forget(known);
       return;
     }
@@ -375,7 +407,10 @@ export class Importer {
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
       const what = describeNoImageObject(meta.sopClassUid, meta.modality);
-      this.addError(file, `${what}: a DICOM object without an image (no pixel data). There is nothing to show, so it was not imported.`, 'no-image');
+      this.addError(file, `${what}: a DICOM object without an image (no pixel data). There is nothing to show, so it was not imported.`, 'no-image', undefined, {
+        size: stat.size,
+        mtimeMs: stat.mtimeMs,
+      });
       if (known) this.forget(known);
       return;
     }
@@ -636,7 +671,7 @@ export class Importer {
     });
   }
 
-  private readDicomdir(file: string, bytes: Buffer): void {
+  private readDicomdir(file: string, bytes: Buffer, stat: fs.Stats): void {
     let refs;
     try {
       refs = readDicomdirReferences(bytes);
@@ -645,6 +680,12 @@ export class Importer {
       this.addError(file, 'a DICOMDIR whose directory records cannot be read (it is truncated or damaged). Import the folder it is in instead.');
       return;
     }
+    this.statements.saveDicomdir.run(file, stat.size, stat.mtimeMs, JSON.stringify(refs));
+    this.followDicomdir(file, refs);
+  }
+
+  /** Queues the files a DICOMDIR lists, and reports those not on disk or outside its folder. */
+  private followDicomdir(file: string, refs: DicomdirReference[]): void {
     this.counts.dicomdirs++;
     this.statements.clearError.run(file);
     const base = path.dirname(file);
@@ -697,12 +738,31 @@ export class Importer {
       for (const file of resultFilesUnder(this.db, prefix)) {
         if (!this.queued.has(file) && !fs.existsSync(file)) forgetResultFile(this.db, file);
       }
+      for (const { path: dicomdir } of this.statements.dicomdirsUnderRoot.all(prefix, prefix + '\u{10ffff}')) {
+        if (!this.queued.has(dicomdir) && !fs.existsSync(dicomdir)) this.statements.forgetDicomdir.run(dicomdir);
+      }
     }
     for (const root of fileRoots) {
       const row = this.statements.byPath.get(root);
       if (row) consider(row);
-      else if (!this.queued.has(root) && !fs.existsSync(root)) forgetResultFile(this.db, root);
+      else if (!this.queued.has(root) && !fs.existsSync(root)) {
+        forgetResultFile(this.db, root);
+        this.statements.forgetDicomdir.run(root);
+      }
     }
+  }
+}
+
+/** What a DICOMDIR listed, as the library recorded it (schema 21), or null if that record cannot be used: the DICOMDIR is read again. */
+function heldReferences(json: string): DicomdirReference[] | null {
+  try {
+    const refs: unknown = JSON.parse(json);
+    const valid =
+      Array.isArray(refs) &&
+      refs.every((r: { fileId?: unknown; recordType?: unknown }) => typeof r?.recordType === 'string' && Array.isArray(r.fileId) && r.fileId.every((p) => typeof p === 'string'));
+    return valid ? (refs as DicomdirReference[]) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -412,6 +412,24 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 21,
+    description: 'the size and modification time of files that are not images, and what each DICOMDIR lists, so that importing their folder again reads none of them unchanged',
+    sql: `
+      -- A DICOMDIR read at import: its size, time and the files it lists (JSON of
+      -- scan.ts's DicomdirReference[]), so that while it is unchanged those files are looked
+      -- up again without reading it (importer.ts). Forgotten when the file is gone or changes.
+      CREATE TABLE dicomdirs (
+        path TEXT PRIMARY KEY,
+        file_size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        refs TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- Files not DICOM and DICOM objects without an image keep their size and time in
+      -- import_errors (the columns of migration 19, written by the importer from now on): the
+      -- same again is reported as before without being read.
+    `,
+  },
+  {
     version: 22,
     description: "each prediction's verdict on whether its image is like the model's training data",
     sql: `

@@ -1,13 +1,15 @@
 // Importing a folder the library already holds (issue: re-import): a file at the same path with
 // the same size and modification time is not read again, whether it is an image or a result
-// document (SR, Parametric Map); a file added or changed since is. Files by dcmtk's dump2dcm.
+// document (SR, Parametric Map), a file not DICOM, a DICOM object without an image or a DICOMDIR;
+// a file added or changed since is. Files by dcmtk's dump2dcm and dcmmkdir.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
-import { CT_IMAGE_STORAGE, PATIENT_A, tmpDir, writeSlice } from './fixtures';
+import { countIssues } from '../../common/import-summary';
+import { CT_IMAGE_STORAGE, makeDicomdir, PATIENT_A, tmpDir, writeSlice } from './fixtures';
 
 const SR_UID = `${PATIENT_A.studyUid}.50.1`;
 const MAP_UID = `${PATIENT_A.studyUid}.60.1`;
@@ -286,4 +288,93 @@ describe('importing a folder again that holds second copies', () => {
     expect(library.listInstances(PATIENT_A.seriesUid).map((i) => i.path).sort()).toEqual(held);
     expect(db.prepare('SELECT path FROM result_documents').pluck().all()).toEqual([path.join(folder, 'report.dcm')]);
   }, 120_000);
+});
+
+describe('importing a folder again that holds files that are not images', () => {
+  let work: string;
+  let folder: string;
+  let library: Library;
+  // Whole seconds, so that a time can be set back exactly (a Date holds no more than milliseconds).
+  const at = new Date('2026-01-02T03:04:05Z');
+  /** `file` overwritten with `bytes` (the same size), its modification time set back: only reading it tells. */
+  const overwriteKeepingTime = (file: string, bytes: Buffer) => {
+    expect(bytes.length).toBe(fs.statSync(file).size);
+    fs.writeFileSync(file, bytes);
+    fs.utimesSync(file, at, at);
+  };
+  const sorted = <T extends { file: string }>(errors: T[]) => [...errors].sort((a, b) => a.file.localeCompare(b.file));
+  let spare: string;
+
+  beforeAll(() => {
+    work = tmpDir('reimport-other');
+    folder = path.join(work, 'in');
+    fs.mkdirSync(folder);
+    for (let i = 1; i <= 2; i++) writeSlice(path.join(folder, `IMG${i}`), slice(i));
+    makeDicomdir(folder, ['IMG1', 'IMG2']);
+    // A presentation state: a DICOM object without an image.
+    dump2dcm(path.join(folder, 'PS1'), headLines('1.2.840.10008.5.1.4.1.1.11.1', `${PATIENT_A.studyUid}.70.1`, `${PATIENT_A.studyUid}.70`, 'PR'));
+    // A file that is not DICOM, of the size of an image kept aside (so it can become one unseen).
+    spare = path.join(work, 'spare');
+    writeSlice(spare, slice(3));
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'x'.repeat(fs.statSync(spare).size));
+    for (const file of fs.readdirSync(folder)) fs.utimesSync(path.join(folder, file), at, at);
+    library = Library.open(path.join(work, 'lib'));
+  });
+  afterAll(() => {
+    library?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads none of them again while unchanged, reports them as before, reads a changed one and forgets a gone one', async () => {
+    const first = await library.importPaths([folder]);
+    expect(first).toMatchObject({ imported: 2, dicomdirs: 1, instances: 2 });
+    const issues = sorted(first.errors);
+    expect(issues.map((e) => [path.basename(e.file), e.kind])).toEqual([
+      ['notes.txt', 'not-dicom'],
+      ['PS1', 'no-image'],
+    ]);
+    const counted = countIssues(first.errors);
+
+    // Each changed so that reading it would tell (an image, zeros), size and time kept: none is read.
+    overwriteKeepingTime(path.join(folder, 'notes.txt'), fs.readFileSync(spare));
+    overwriteKeepingTime(path.join(folder, 'PS1'), Buffer.alloc(fs.statSync(path.join(folder, 'PS1')).size));
+    overwriteKeepingTime(path.join(folder, 'DICOMDIR'), Buffer.alloc(fs.statSync(path.join(folder, 'DICOMDIR')).size));
+    const second = await library.importPaths([folder]);
+    // The same report: still not images, still not imported, counted as the first time.
+    expect(second).toMatchObject({ imported: 0, changed: 0, unchanged: 2, dicomdirs: 1, instances: 2 });
+    expect(sorted(second.errors)).toEqual(issues);
+    expect(countIssues(second.errors)).toEqual(counted);
+
+    // Changed (a later time): read again, as what they are now.
+    for (const file of ['notes.txt', 'PS1', 'DICOMDIR']) touch(path.join(folder, file), 60);
+    const third = await library.importPaths([folder]);
+    expect(third).toMatchObject({ imported: 1, dicomdirs: 0, instances: 3 });
+    expect(sorted(third.errors).map((e) => [path.basename(e.file), e.kind])).toEqual([
+      ['DICOMDIR', 'not-dicom'],
+      ['PS1', 'not-dicom'],
+    ]);
+
+    // Gone: forgotten, neither reported nor remembered.
+    fs.rmSync(path.join(folder, 'PS1'));
+    fs.rmSync(path.join(folder, 'DICOMDIR'));
+    const fourth = await library.importPaths([folder]);
+    expect(fourth).toMatchObject({ imported: 0, unchanged: 3, dicomdirs: 0, instances: 3 });
+    expect(fourth.errors).toEqual([]);
+    expect(library.importErrors().map((e) => path.basename(e.file))).toEqual([]);
+  }, 120_000);
+
+  it('forgets a DICOMDIR that is gone, and reads one put back', async () => {
+    makeDicomdir(folder, ['IMG1', 'IMG2']);
+    const back = await library.importPaths([folder]);
+    expect(back).toMatchObject({ dicomdirs: 1, unchanged: 3 });
+    const db = new Database(path.join(work, 'lib', LIBRARY_FILE), { readonly: true });
+    try {
+      expect(db.prepare('SELECT path FROM dicomdirs').pluck().all()).toEqual([path.join(folder, 'DICOMDIR')]);
+      fs.rmSync(path.join(folder, 'DICOMDIR'));
+      await library.importPaths([folder]);
+      expect(db.prepare('SELECT count(*) FROM dicomdirs').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
 });
