@@ -120,6 +120,15 @@ export function windowStoredValues(pixels: DecodedFrame['pixels'], meta: Rescale
   return out;
 }
 
+/**
+ * Colour wider than 8 bits is shown over its whole Bits Stored range, 0 .. 2^bits - 1 to 0..255,
+ * whatever its values span and whatever window the file holds (a VOI window is for gray, PS3.3
+ * C.11.2), as dcm2pnm shows it: the viewer (viewer-frame.ts) starts from the same window.
+ */
+export function colourWindow(bitsStored: number): { center: number; width: number } {
+  return fullRangeWindow(0, 2 ** bitsStored - 1);
+}
+
 /** The smallest and largest value ([0, 0] for none). */
 export function minMax(values: ArrayLike<number>): [number, number] {
   let lo = Infinity;
@@ -229,7 +238,7 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
   if (frame.samplesPerPixel === 3) {
     if (frame.bitsAllocated <= 8 && !opts.window) return { rows, columns, channels: 3, data: new Uint8Array(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.length) };
     const values = Float32Array.from(frame.pixels);
-    const window = opts.window ?? { center: (1 << (parsed.meta.bitsStored - 1)) - 0.5, width: 1 << parsed.meta.bitsStored };
+    const window = opts.window ?? colourWindow(parsed.meta.bitsStored);
     return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
   }
   const fn = voiFunction(parsed.meta);

@@ -7,14 +7,15 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
 import type { ParsedDicom } from './parse';
-import { displayInverted, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
+import { displayInverted, metaOfFrame, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
 
 /** The bytes of a typed array, as a view (no copy). */
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Promise<ViewerFrame> {
   const frame = await decodeFrame(parsed, frameIndex);
-  const { meta } = parsed;
+  // An Enhanced image's frame has its own rescale and windows where its frames differ.
+  const meta = metaOfFrame(parsed.meta, frameIndex);
   // What every frame carries: which image, its size and its geometry.
   const common = {
     sopInstanceUid: meta.sopInstanceUid,
@@ -42,6 +43,23 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
       // The palette decides the colours: no window applies.
       windows: [],
       range: [0, 255],
+    };
+  }
+  if (frame.samplesPerPixel === 3) {
+    // Colour over its Bits Stored range (the viewer's first window is then renderDecoded's
+    // colourWindow), no window of the file's: those are for gray.
+    return {
+      ...common,
+      samplesPerPixel: 3,
+      dtype: dtypeOf(frame.pixels) as ViewerFrame['dtype'],
+      pixels: bytesOf(frame.pixels),
+      slope: 1,
+      intercept: 0,
+      photometric: frame.photometricInterpretation,
+      unit: null,
+      voiFunction: 'LINEAR',
+      windows: [],
+      range: [0, 2 ** meta.bitsStored - 1],
     };
   }
   // A Modality LUT Sequence is a table, not a slope: its output goes as the values, slope 1.
