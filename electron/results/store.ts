@@ -19,6 +19,8 @@ export interface StoredPrediction {
   classNames: string[];
   scores: number[];
   createdAt: string;
+  /** Whether the image is outside the model's training data and why (migration 22); null when not judged (a package without a training domain, or scores from before the check). */
+  domain: { outside: boolean; reasons: string[] } | null;
 }
 
 export interface StoredLabel {
@@ -122,8 +124,8 @@ export class ResultsStore {
    */
   predictions(scope: Scope = {}, packageHash?: string): StoredPrediction[] {
     const rows = this.db
-      .prepare<[], { model_hash: string; target_uid: string; scores: string; created_at: string; metadata: string | null }>(
-        `SELECT p.model_hash, p.target_uid, p.scores, p.created_at, m.metadata FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
+      .prepare<[], { model_hash: string; target_uid: string; scores: string; created_at: string; metadata: string | null; domain: string | null }>(
+        `SELECT p.model_hash, p.target_uid, p.scores, p.created_at, m.metadata, p.domain FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
          WHERE p.target_kind = 'image' ORDER BY p.created_at DESC, p.id DESC`,
       )
       .all();
@@ -153,6 +155,7 @@ export class ResultsStore {
         classNames: s.classNames.map(String),
         scores: s.scores as number[],
         createdAt: row.created_at,
+        domain: storedDomain(row.domain),
       });
     }
     return out.sort((a, b) => a.packageHash.localeCompare(b.packageHash) || a.seriesInstanceUid.localeCompare(b.seriesInstanceUid) || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) || a.sopInstanceUid.localeCompare(b.sopInstanceUid) || a.frame - b.frame).map(({ instanceNumber: _, ...p }) => p);
@@ -248,4 +251,11 @@ export class ResultsStore {
       .all({ ...(scope.seriesInstanceUid ? { series: scope.seriesInstanceUid } : {}), ...(scope.studyInstanceUid ? { study: scope.studyInstanceUid } : {}) });
     return new Map(rows.map((r) => [r.sop_uid, { studyInstanceUid: r.study_uid, seriesInstanceUid: r.series_uid, sopInstanceUid: r.sop_uid, sopClassUid: r.sop_class_uid, instanceNumber: r.instance_number }]));
   }
+}
+
+/** A stored domain verdict (predictions.domain), or null when absent or not of its shape. */
+function storedDomain(text: string | null): StoredPrediction['domain'] {
+  const d = parse<{ outside?: unknown; reasons?: unknown }>(text);
+  if (!d || typeof d.outside !== 'boolean' || !Array.isArray(d.reasons) || !d.reasons.every((r) => typeof r === 'string')) return null;
+  return { outside: d.outside, reasons: d.reasons as string[] };
 }

@@ -43,7 +43,8 @@ export function measurementValue(m: Pick<StoredMeasurement, 'kind' | 'points' | 
 
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
 export function predictionTable(store: ResultsStore, scope: Scope, packageHash?: string): Table {
-  const columns = ['packageHash', 'modelName', 'variant', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'className', 'score', 'predicted', 'createdAt'];
+  // outsideTrainingData: true or false as the prediction judged its image against the package's training domain, empty when not judged.
+  const columns = ['packageHash', 'modelName', 'variant', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'className', 'score', 'predicted', 'createdAt', 'outsideTrainingData', 'trainingDataReasons'];
   const rows: Table['rows'] = [];
   for (const p of store.predictions(scope, packageHash)) {
     const top = p.scores.indexOf(Math.max(...p.scores));
@@ -60,6 +61,8 @@ export function predictionTable(store: ResultsStore, scope: Scope, packageHash?:
         score: p.scores[k],
         predicted: k === top,
         createdAt: p.createdAt,
+        outsideTrainingData: p.domain ? p.domain.outside : null,
+        trainingDataReasons: p.domain ? p.domain.reasons.join('; ') : null,
       });
     });
   }

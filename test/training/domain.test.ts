@@ -12,6 +12,8 @@ import { runLumen } from '../support/cli';
 import type { ImageScores } from '../../common/contract/models';
 import { Library } from '../../electron/library/library';
 import { PredictionStore } from '../../electron/library/predictions';
+import { ResultsStore } from '../../electron/results/store';
+import { predictionTable } from '../../electron/results/tables';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { predictSeries } from '../../electron/training/predict';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
@@ -190,6 +192,23 @@ describe('each prediction says whether its image is like the training data', () 
     expect(text.stdout).toMatch(/⚠ Outside the training data: 2 of 2 images\n {4}unlike the training images: score above threshold [\d.]+ \(2 images\)/);
     expect(text.stdout).not.toMatch(/Training domain unknown/);
   }, 120_000);
+
+  it("is in the exported predictions' table (lumen export --csv/--json predictions)", () => {
+    const results = new ResultsStore(library);
+    try {
+      const rows = predictionTable(results, { seriesInstanceUid: mr }, result.metadata.contentHash).rows;
+      expect(rows.length).toBe(2 * 3);
+      for (const row of rows) {
+        expect(row.outsideTrainingData).toBe(true);
+        expect(row.trainingDataReasons).toContain('modality MR; trained on CT');
+      }
+      const like0 = predictionTable(results, { seriesInstanceUid: like[0] }, result.metadata.contentHash).rows;
+      expect(like0.length).toBeGreaterThan(0);
+      for (const row of like0) expect(typeof row.outsideTrainingData).toBe('boolean');
+    } finally {
+      results.close();
+    }
+  });
 });
 
 describe('packages without the record, and tampered ones', () => {
