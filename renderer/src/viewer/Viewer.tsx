@@ -2,7 +2,9 @@
 // transform, image layers, painting, pointer, cine); each tool is a file in tools/.
 import { useCallback, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import type { SeriesImage, StudySummary, SeriesSummary } from '../../../common/contract/library';
+import type { ImageScores } from '../../../common/contract/models';
 import { CornerText } from './CornerText';
+import { DomainWarning } from './DomainWarning';
 import type { LoadedFrame } from './image';
 import { MeasurementList } from './MeasurementList';
 import { Toolbar, useToolKeys } from './Toolbar';
@@ -40,6 +42,8 @@ export function Viewer(props: {
   presetKeys: boolean;
   /** The preset a series opens with when its frames offer it (Settings: CT series open with …); else the file's window. */
   defaultPreset?: string;
+  /** The shown image's prediction's verdict on the model's training data (App drops another image's). */
+  domain?: ImageScores['domain'];
 }) {
   // `frame` and `overlay.cam` are the shown image's or null (App drops another image's).
   const { study, series, images, index, onIndex, frame, overlay } = props;
@@ -106,6 +110,7 @@ export function Viewer(props: {
             onDismissError={measurements.dismissError}
           />
         </CornerText>
+        <DomainWarning domain={props.domain} />
         {markers && (
           <>
             <div className="orient top" data-testid="orient-top">{markers.top}</div>

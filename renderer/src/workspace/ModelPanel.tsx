@@ -218,6 +218,11 @@ export function ModelPanel(props: {
           <h3>This image</h3>
           {imageScores ? <ScoreBars classNames={classNames} scores={imageScores.scores} testId="image-scores" /> : <p className="muted">Not predicted yet — run on this image or series.</p>}
           {imageScores && <ImageUncertainty image={imageScores} result={result} />}
+          {imageScores && result.trainingDomain === 'unknown' && (
+            <p className="muted small" data-testid="domain-unknown" title="This model package records no training data (it was made before Lumen recorded it, or elsewhere), so no image is checked against it.">
+              Training domain unknown
+            </p>
+          )}
           {seriesSummary && (
             <>
               <h3>
