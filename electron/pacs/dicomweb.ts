@@ -8,6 +8,7 @@ import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { InstanceRef, StudyMatch, StudyQuery } from './query';
 import { MAX_MATCHES, queryKeys, studyFromJson, tooManyMatches } from './query';
+import { DicomPartSplitter } from './multipart-stream';
 import { type SeriesMatch, seriesFromJson } from './series';
 
 /** A QIDO-RS answer larger than this is refused (a hostile or broken server). */
@@ -66,14 +67,26 @@ export class DicomWebClient {
     await this.json('/studies?limit=1', 'answer a test query', undefined, MAX_MATCHES.studies);
   }
 
-  /** WADO-RS: one instance as a DICOM file (the application/dicom part of a multipart/related answer). */
-  async retrieveInstance(ref: InstanceRef & { studyInstanceUid: string }, signal?: AbortSignal): Promise<Uint8Array> {
+  /**
+   * WADO-RS: one instance, the application/dicom part of the multipart/related answer, written
+   * to `write` as it arrives (retrieve.ts: into a temporary file), never held whole; at most
+   * MAX_INSTANCE_BYTES. Resolves with the bytes written.
+   */
+  async retrieveInstanceInto(ref: InstanceRef & { studyInstanceUid: string }, write: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<number> {
     const route = `/studies/${ref.studyInstanceUid}/series/${ref.seriesInstanceUid}/instances/${ref.sopInstanceUid}`;
-    const answer = await this.request(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', 'retrieve an instance', undefined, signal);
-    const parts = multipartParts(answer.type, answer.bytes);
-    const dicom = parts.find((p) => /^application\/dicom\b/i.test(p.type) || p.type === '');
-    if (!dicom) throw new PacsError(`PACS "${this.connection.name}" answered a retrieve with no application/dicom part.`, 'instance');
-    return dicom.bytes;
+    const what = 'retrieve an instance';
+    return this.guarded(what, signal, async (timeout) => {
+      const answer = await this.open(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', what, MAX_INSTANCE_BYTES, timeout);
+      const splitter = new DicomPartSplitter(answer.headers.get('content-type') ?? '', write);
+      let total = 0;
+      for await (const chunk of (answer.body ?? []) as AsyncIterable<Uint8Array>) {
+        total += chunk.length;
+        if (total > MAX_INSTANCE_BYTES) throw new PacsError(`PACS "${this.connection.name}" sent more than ${MAX_INSTANCE_BYTES} bytes when asked to ${what}.`);
+        splitter.push(chunk);
+      }
+      splitter.end();
+      return splitter.written;
+    });
   }
 
   /** A QIDO-RS answer: a list of DICOM JSON objects, at most `most` of them (MAX_MATCHES). */
@@ -92,39 +105,53 @@ export class DicomWebClient {
   }
 
   private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES, cancel?: AbortSignal): Promise<{ status: number; type: string; bytes: Uint8Array }> {
+    return this.guarded(what, cancel, async (signal) => {
+      const answer = await this.open(route, accept, what, limit, signal);
+      const bytes = await readLimited(answer, limit, () => new PacsError(`PACS "${this.connection.name}" sent more than ${limit} bytes when asked to ${what}.`));
+      return { status: answer.status, type: answer.headers.get('content-type') ?? '', bytes };
+    });
+  }
+
+  /** Runs `work` with the request's time-out (and `cancel`) as its signal; failures of fetch become PacsErrors of ours. */
+  private async guarded<T>(what: string, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const name = this.connection.name;
-    const headers: Record<string, string> = { accept };
-    const authorization = authorizationHeader(this.credentials);
-    if (authorization) headers.authorization = authorization;
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      const answer = await fetch(this.connection.url + route, { headers, signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout, redirect: 'error' });
-      if (answer.status === 401 || answer.status === 403) {
-        await answer.body?.cancel();
-        throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
-      }
-      if (answer.status === 404) {
-        await answer.body?.cancel();
-        throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url}) and the UIDs.`, 'instance');
-      }
-      if (!answer.ok && answer.status !== 204) {
-        await answer.body?.cancel();
-        throw new PacsError(`PACS "${name}" answered HTTP ${answer.status} when asked to ${what}.`);
-      }
-      const declared = Number(answer.headers.get('content-length') ?? '0');
-      if (declared > limit) {
-        await answer.body?.cancel();
-        throw new PacsError(`PACS "${name}" sent ${declared} bytes when asked to ${what}, more than Lumen accepts (${limit}).`);
-      }
-      const bytes = await readLimited(answer, limit, () => new PacsError(`PACS "${name}" sent more than ${limit} bytes when asked to ${what}.`));
-      return { status: answer.status, type: answer.headers.get('content-type') ?? '', bytes };
+      return await work(cancel ? AbortSignal.any([timeout, cancel]) : timeout);
     } catch (err) {
       if (err instanceof PacsError) throw err;
       if (cancel?.aborted) throw new PacsError('cancelled');
       if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, 'connection', TIMEOUT_HINT);
       throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
     }
+  }
+
+  /** The answer to a GET, its status checked and its declared length within `limit`; its body still to read. */
+  private async open(route: string, accept: string, what: string, limit: number, signal: AbortSignal): Promise<Response> {
+    const name = this.connection.name;
+    const headers: Record<string, string> = { accept };
+    const authorization = authorizationHeader(this.credentials);
+    if (authorization) headers.authorization = authorization;
+    const answer = await fetch(this.connection.url + route, { headers, signal, redirect: 'error' });
+    if (answer.status === 401 || answer.status === 403) {
+      await answer.body?.cancel();
+      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
+    }
+    if (answer.status === 404) {
+      await answer.body?.cancel();
+      throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url}) and the UIDs.`, 'instance');
+    }
+    if (!answer.ok && answer.status !== 204) {
+      await answer.body?.cancel();
+      throw new PacsError(`PACS "${name}" answered HTTP ${answer.status} when asked to ${what}.`);
+    }
+    const declared = Number(answer.headers.get('content-length') ?? '0');
+    if (declared > limit) {
+      await answer.body?.cancel();
+      throw new PacsError(`PACS "${name}" sent ${declared} bytes when asked to ${what}, more than Lumen accepts (${limit}).`);
+    }
+    return answer;
   }
 }
 

@@ -4,14 +4,42 @@
  * <library>/pacs/<study>/<series>/ (a temporary file renamed into place:
  * nothing half-written), then imported in batches.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { readRegularFile } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
-import { ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { describeFsError } from '../dicom/fs-errors';
-import { parseDicomBuffer } from '../dicom/parse';
+import { type InstanceMeta, parseDicomBuffer } from '../dicom/parse';
 import type { Library } from '../library/library';
 import { isLibraryUid } from '../../common/dicom-uid';
 import type { InstanceRef } from './query';
+
+/** The library's folder for instances still arriving (WADO-RS streams each into a temporary file there). */
+const INCOMING = 'pacs-incoming';
+/** What is read of a temporary instance to check its header; a longer header is read whole. */
+const HEADER_PREFIX = 1024 * 1024;
+
+/** The header (up to the pixel data) of the instance in `file`: its first MiB, or all of it when the header runs past that. */
+function headerOf(file: string): InstanceMeta {
+  const fd = fs.openSync(file, 'r');
+  let prefix: Buffer;
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+    prefix = Buffer.alloc(Math.min(size, HEADER_PREFIX));
+    fs.readSync(fd, prefix, 0, prefix.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    return parseDicomBuffer(prefix, 'instance from the PACS', { untilTag: 'x7fe00010' }).meta;
+  } catch (err) {
+    if (size <= HEADER_PREFIX) throw err;
+    return parseDicomBuffer(readRegularFile(file, 'dicom'), 'instance from the PACS', { untilTag: 'x7fe00010' }).meta;
+  }
+}
 
 /** Instances written before they are imported together (the library shows the study growing in steps of this). */
 const IMPORT_BATCH = 32;
@@ -62,9 +90,55 @@ export class InstanceFiler {
 
   /** Checks and writes one instance (it is in the library after the next flush); false, counted as failed, when it cannot be filed. */
   async file(bytes: Uint8Array, expected?: InstanceRef): Promise<boolean> {
+    return this.place(() => parseDicomBuffer(bytes, 'instance from the PACS', { untilTag: 'x7fe00010' }).meta, expected, (file) => writeFileAtomic(file, bytes));
+  }
+
+  /**
+   * A new temporary file for one instance as it arrives (WADO-RS), in the library's own
+   * `pacs-incoming/` folder (0700; the file 0600, created here, never an existing one), on the
+   * library's file system so that filing it is a rename. `fileTemp` files it or removes it.
+   */
+  openIncoming(): { file: string; fd: number } {
+    const dir = pathInside(this.library.dir, INCOMING);
+    ensurePrivateDir(dir);
+    const file = pathInside(dir, `${process.pid}-${randomBytes(8).toString('hex')}.part`);
+    const fd = fs.openSync(file, 'wx', 0o600);
+    fs.fchmodSync(fd, 0o600);
+    return { file, fd };
+  }
+
+  /**
+   * Checks the instance in `temp` (from openIncoming, written and closed) as `file` checks bytes,
+   * reading only its header, and renames it into place; the temporary file is gone either way.
+   */
+  async fileTemp(temp: string, expected?: InstanceRef): Promise<boolean> {
+    const incoming = pathInside(this.library.dir, INCOMING);
+    try {
+      return await this.place(() => headerOf(temp), expected, (file) => {
+        // Flushed before the rename, as writeFileAtomic does: a crash leaves the old state or the new.
+        const fd = fs.openSync(temp, 'r+');
+        try {
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(assertInside(incoming, temp), file);
+      });
+    } finally {
+      removeInside(incoming, temp);
+    }
+  }
+
+  /** Removes a temporary file from openIncoming that will not be filed (its retrieve failed). */
+  discardIncoming(temp: string): void {
+    removeInside(pathInside(this.library.dir, INCOMING), temp);
+  }
+
+  /** The shared checks of file and fileTemp: header read by `read`, UIDs matched, then `write` to its place. */
+  private async place(read: () => InstanceMeta, expected: InstanceRef | undefined, write: (file: string) => void): Promise<boolean> {
     let meta;
     try {
-      meta = parseDicomBuffer(bytes, 'instance from the PACS', { untilTag: 'x7fe00010' }).meta;
+      meta = read();
     } catch (err) {
       this.fail(expected?.sopInstanceUid ?? null, `the PACS sent something that is not a readable DICOM file (${errorMessage(err)}).`);
       return false;
@@ -90,7 +164,7 @@ export class InstanceFiler {
       const seriesDir = pathInside(pathInside(this.root, study), series);
       ensurePrivateDir(seriesDir);
       const file = pathInside(seriesDir, `${sop}.dcm`);
-      writeFileAtomic(file, bytes);
+      write(file);
       this.listed?.delete(sop);
       this.queue.push(file);
     } catch (err) {

@@ -5,6 +5,7 @@
  * each one: its header checked, written whole into <library>/pacs/<study>/<series>/
  * (a temporary file renamed into place: nothing half-written), then imported.
  */
+import fs from 'node:fs';
 import { errorMessage } from '../../common/errors';
 import type { Library } from '../library/library';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
@@ -17,7 +18,11 @@ import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
 export type { RetrieveTarget };
 
-/** WADO-RS requests in flight at once. */
+/**
+ * WADO-RS requests in flight at once. Each streams its instance to a temporary file (filer.ts),
+ * so memory holds a chunk per request; the disk holds at most 4 x 2 GiB (dicomweb.ts's
+ * MAX_INSTANCE_BYTES) of instances not yet filed.
+ */
 const PARALLEL_REQUESTS = 4;
 /** Instances the PACS never listed, refused one by one, before a C-GET or C-MOVE is stopped: a peer could send them without end. */
 const MAX_UNLISTED = 100;
@@ -84,7 +89,18 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           }
           const ref = missing[next++];
           try {
-            await filer.file(await dicomweb.retrieveInstance({ ...ref, studyInstanceUid: target.studyUid }, options.signal), ref);
+            // Streamed into a temporary file in the library's folder, checked, then renamed into place:
+            // in memory only a chunk at a time (PARALLEL_REQUESTS instances in flight, on disk).
+            const incoming = filer.openIncoming();
+            let written = false;
+            try {
+              await dicomweb.retrieveInstanceInto({ ...ref, studyInstanceUid: target.studyUid }, (chunk) => fs.writeSync(incoming.fd, chunk), options.signal);
+              written = true;
+            } finally {
+              fs.closeSync(incoming.fd);
+              if (!written) filer.discardIncoming(incoming.file);
+            }
+            await filer.fileTemp(incoming.file, ref);
           } catch (err) {
             if (err instanceof PacsError && err.scope === 'connection') {
               if (stopped === null) [stopped, stoppedHint] = [err.message, err.hint ?? null];
