@@ -6,6 +6,7 @@ import { applyVoi, fullRangeWindow, voiLut, VOI_PRESETS, type VoiFunction } from
 import type { DecodedFrame } from './decode';
 import { decodeFrame } from './decode';
 import { lookUp, voiTableGray } from './lut';
+import { expandSegmentedPalette } from './segmented-palette';
 import { DicomFileError, type InstanceMeta, type ParsedDicom } from './parse';
 
 export interface VoiWindow {
@@ -146,8 +147,11 @@ function readLut(parsed: ParsedDicom, channel: 'x1201' | 'x1202' | 'x1203', desc
   const dataTag = `x0028${channel.slice(1)}`;
   const desc = ds.elements[descriptorTag];
   const data = ds.elements[dataTag];
-  if (!desc || !data || desc.length < 6) {
-    const colour = descriptorTag === 'x00281101' ? 'red' : descriptorTag === 'x00281102' ? 'green' : 'blue';
+  // Segmented Palette Color Lookup Table Data (0028,1221-1223) where the plain table is absent.
+  const segmentedTag = ({ x1201: 'x00281221', x1202: 'x00281222', x1203: 'x00281223' } as const)[channel];
+  const segmented = data ? undefined : ds.elements[segmentedTag];
+  const colour = descriptorTag === 'x00281101' ? 'red' : descriptorTag === 'x00281102' ? 'green' : 'blue';
+  if (!desc || !(data || segmented) || desc.length < 6) {
     const what = !desc || desc.length < 6 ? `a ${colour} palette descriptor (${descriptorTag.slice(1, 5)},${descriptorTag.slice(5)}) of three values` : `its ${colour} palette (${dataTag.slice(1, 5)},${dataTag.slice(5)})`;
     throw new DicomFileError(parsed.file, `a PALETTE COLOR image without ${what}: its colours cannot be shown. The file is corrupt or incomplete; export it again from its source.`);
   }
@@ -155,7 +159,19 @@ function readLut(parsed: ParsedDicom, channel: 'x1201' | 'x1202' | 'x1203', desc
   const first = parsed.meta.pixelRepresentation ? (ds.int16(descriptorTag, 1) ?? 0) : (ds.uint16(descriptorTag, 1) ?? 0);
   const bits = ds.uint16(descriptorTag, 2) ?? 16;
   const table = new Uint8Array(entries);
-  if (bits === 8 && data.length === entries) {
+  if (!data) {
+    const words = new Uint16Array(segmented!.length >> 1);
+    for (let i = 0; i < words.length; i++) words[i] = ds.uint16(segmentedTag, i) ?? 0;
+    const expanded = expandSegmentedPalette(words, entries);
+    if (typeof expanded === 'string') {
+      throw new DicomFileError(parsed.file, `its ${colour} segmented palette (0028,${segmentedTag.slice(5)}) cannot be expanded: ${expanded}. The file is corrupt; export it again from its source.`);
+    }
+    let max = 0;
+    for (const v of expanded) max = Math.max(max, v);
+    // As a plain table: 8-bit entries as they are, 16-bit ones to their high byte.
+    const shift = bits === 8 || max < 256 ? 0 : 8;
+    for (let i = 0; i < entries; i++) table[i] = bits === 8 ? expanded[i] & 0xff : expanded[i] >> shift;
+  } else if (bits === 8 && data.length === entries) {
     for (let i = 0; i < entries; i++) table[i] = ds.byteArray[data.dataOffset + i];
   } else if (bits === 8) {
     // 8-bit entries stored one per 16-bit word (some writers do this).

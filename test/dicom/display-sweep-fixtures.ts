@@ -394,6 +394,16 @@ export const COLOUR_CASES: SweepCase[] = [
   },
 ];
 
+export const SEGMENTED_CASES: SweepCase[] = [
+  {
+    name: 'PALETTE COLOR, segmented (discrete, linear and indirect segments): as the same palette expanded',
+    make: () => {
+      const { file, reference } = segmentedPalette();
+      return { file, dcm2pnm: [], reference: () => reference };
+    },
+  },
+];
+
 export const ENHANCED_CASES: SweepCase[] = [
   {
     name: 'Enhanced MR: each frame its own window (per-frame groups), the rescale shared',
@@ -414,10 +424,42 @@ export const ENHANCED_CASES: SweepCase[] = [
   },
 ];
 
-export const SWEEP_CASES: SweepCase[] = [...GREY_CASES, ...COLOUR_CASES, ...ENHANCED_CASES];
+export const SWEEP_CASES: SweepCase[] = [...GREY_CASES, ...COLOUR_CASES, ...SEGMENTED_CASES, ...ENHANCED_CASES];
 
 /** A 12x10 image of Float Pixel Data (7FE0,0008), 32-bit floats written inline by dump2dcm (it reads no OF file). */
 export function floatImage(): string {
   const values = Array.from({ length: 120 }, (_, i) => ((i % 50) * 0.37 - 3.5).toFixed(2));
   return write('float', { rows: 12, columns: 10, lines: [...grey({ allocated: 32, stored: 32 }).filter((l) => !/0028,010[123]/.test(l))], pixels: Buffer.alloc(0), pixelLine: `(7fe0,0008) OF ${values.join('\\')}` });
+}
+
+/**
+ * A segmented palette (PS3.3 C.7.9.2: Segmented Red, Green and Blue Palette Color Lookup Table Data,
+ * 0028,1221-1223) over 8-bit indices, and the same palette expanded as the standard says, written as
+ * plain tables: `reference` is that file (dcm2pnm 3.6.7 ignores segmented data and GDCM 3.0.21's
+ * gdcmconv --decompress-lut aborts on it, so the expansion is the test's, from the standard's text:
+ * a discrete segment's values as they are; a linear one's Length entries from the previous end
+ * (X0, Y0), exclusive, to (X0 + Length, Y1), inclusive, rounded; an indirect one the segments at
+ * its byte offset again).
+ */
+export function segmentedPalette(): { file: string; reference: string } {
+  const linear = (y0: number, n: number, y1: number) => Array.from({ length: n }, (_, i) => Math.round(y0 + ((y1 - y0) * (i + 1)) / n));
+  const red = { segments: [0, 4, 0, 1000, 2000, 3000, 1, 252, 65535], table: [0, 1000, 2000, 3000, ...linear(3000, 252, 65535)] };
+  const green = { segments: [0, 1, 65535, 1, 127, 0, 1, 128, 40000], table: [65535, ...linear(65535, 127, 0), ...linear(0, 128, 40000)] };
+  // Indirect: opcode 2, 2 segments, byte offset 0 (low word, high word): the discrete and linear segments again.
+  const blueStart = [100, 200, ...linear(200, 100, 30000)];
+  const blue = { segments: [0, 2, 100, 200, 1, 100, 30000, 2, 2, 0, 0, 1, 52, 65535], table: [...blueStart, 100, 200, ...linear(200, 100, 30000), ...linear(30000, 52, 65535)] };
+  for (const c of [red, green, blue]) expect(c.table).toHaveLength(256);
+  const lines = (data: (c: typeof red, k: number) => string) => [
+    ...grey({ allocated: 8, stored: 8 }, 'PALETTE COLOR'),
+    ...[red, green, blue].flatMap((c, k) => [`(0028,110${k + 1}) US 256\\0\\16`, data(c, k)]),
+  ];
+  const pixels = Buffer.from(ramp(37, 61, 0, 255));
+  const lut = (name: string, values: number[]) => {
+    const path = join(dir, `${name}.lut`);
+    writeFileSync(path, words(values));
+    return path;
+  };
+  const file = write('palette-segmented', { rows: 37, columns: 61, lines: lines((c, k) => `(0028,122${k + 1}) OW =${lut(`seg-${k}`, c.segments)}`), pixels, vr: 'OB' });
+  const reference = write('palette-expanded', { rows: 37, columns: 61, lines: lines((c, k) => `(0028,120${k + 1}) OW =${lut(`exp-${k}`, c.table)}`), pixels, vr: 'OB' });
+  return { file, reference };
 }

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame, voiWindows } from '../../electron/dicom/pixels';
+import { expandSegmentedPalette } from '../../electron/dicom/segmented-palette';
 import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, floatImage, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
 
 useSweepDir();
@@ -42,5 +43,21 @@ describe('Float Pixel Data (7FE0,0008), which Lumen does not claim', () => {
     expect(gdcm.status).not.toBe(0);
     expect(gdcm.stdout + gdcm.stderr).toMatch(/Could not read image/);
     await expect(lumen(file)).rejects.toThrow(/Float Pixel Data \(7FE0,0008\).*not shown/);
+  });
+});
+
+describe('a corrupt segmented palette is refused with the reason', () => {
+  it.each([
+    ['an unknown opcode', [0, 1, 5, 7, 3], /segment 2 has opcode 7/],
+    ['a segment past the end', [0, 9, 1, 2], /segment 1 runs past the end/],
+    ['a linear segment first', [1, 10, 500], /segment 1 is linear but no segment comes before it/],
+    ['an indirect segment to itself', [0, 1, 5, 2, 1, 6, 0], /segment 2 copies from byte 6, where no earlier segment starts/],
+    ['too few entries', [0, 2, 1, 2], /expand to 2 entries, but its descriptor says 4/],
+  ] as const)('%s', (_name, words, reason) => {
+    expect(expandSegmentedPalette(Uint16Array.from(words), 4)).toMatch(reason);
+  });
+
+  it('a length far beyond the descriptor fills only the table', () => {
+    expect(Array.from(expandSegmentedPalette(Uint16Array.from([0, 1, 0, 1, 65535, 65535]), 4) as Uint16Array)).toEqual([0, 1, 2, 3]);
   });
 });
