@@ -83,7 +83,7 @@ describe('import under load', () => {
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
-    const r = await lumen('--slices', '3', '--files', '200', '--reimport', '3', '--json');
+    const r = await lumen('--slices', '3', '--files', '200', '--reimport', '3', '--other', '3', '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.import.filesPerSecond).toBeGreaterThan(0);
@@ -92,6 +92,8 @@ describe('import under load', () => {
     expect(report.underLoad.directImport.filesPerSecond).toBeGreaterThan(0);
     // The folder imported again: 3 images, a map of each and an SR; nothing read again, then 3 new.
     expect(report.reimport).toMatchObject({ files: { images: 3, maps: 3, reports: 1 }, unchanged: { report: { imported: 0, unchanged: 7 } }, threeNew: { report: { imported: 3 } } });
+    // A folder of 3 images, 3 files not DICOM and a DICOMDIR again: reported as the first time.
+    expect(report.otherFilesAgain).toMatchObject({ files: { images: 3, notDicom: 3, dicomdirs: 1 }, unchanged: { unchanged: 3, notDicom: 3, dicomdirs: 1 } });
 
     const bad = await lumen('--files', 'many');
     expect(bad.code).toBe(2);
