@@ -1,6 +1,6 @@
 // Files of one patient's study whose series give two names, and a library of them as a Lumen
 // of schema 14 left it (test/support/old-library.ts). Used by test/library/series-patients.test.ts
-// and the e2e tests of the app's notice and of a study of two Patient IDs.
+// and the e2e test of the app's notice (test/e2e/patient-details-notice.test.ts).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
