@@ -290,6 +290,15 @@ export const GREY_CASES: SweepCase[] = [
     make: () => ({ file: write('signed12-window', { rows: 37, columns: 61, lines: [...signed12Lines, '(0028,1050) DS [0]', '(0028,1051) DS [1000]'], pixels: words(signed12().map((v) => v & 0x0fff)) }), dcm2pnm: ['+Wi', '1'], check: startsDark }),
   },
   {
+    name: 'MG, VOI LUT Function SIGMOID, MONOCHROME1 (+Wi 1)',
+    make: () => ({ file: write('sigmoid', { rows: 37, columns: 61, lines: [...grey({ allocated: 16, stored: 12 }, 'MONOCHROME1'), '(0008,0060) CS [MG]', '(0028,1050) DS [2000]', '(0028,1051) DS [3000]', '(0028,1056) CS [SIGMOID]'], pixels: words(ramp(37, 61, 0, 4095)) }), dcm2pnm: ['+Wi', '1'] }),
+  },
+  {
+    // dcmtk 3.6.7 reads LINEAR_EXACT as LINEAR: a fraction of a level apart at this width.
+    name: 'DX, VOI LUT Function LINEAR_EXACT, fractional centre (+Wi 1)',
+    make: () => ({ file: write('linear-exact', { rows: 37, columns: 61, lines: [...grey({ allocated: 16, stored: 12 }), '(0008,0060) CS [DX]', '(0028,1050) DS [2047.5]', '(0028,1051) DS [3000]', '(0028,1056) CS [LINEAR_EXACT]'], pixels: words(ramp(37, 61, 0, 4095)) }), dcm2pnm: ['+Wi', '1'] }),
+  },
+  {
     name: 'MONOCHROME1 without a window: min-max, inverted',
     make: () => ({ file: write('mono1-minmax', { rows: 37, columns: 61, lines: grey({ allocated: 16, stored: 12 }, 'MONOCHROME1'), pixels: words(ramp(37, 61, 100, 3000)) }), dcm2pnm: ['+Wm'], check: (shown) => expect(shown[0]).toBeGreaterThan(225) }),
   },

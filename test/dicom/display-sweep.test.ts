@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame, voiWindows } from '../../electron/dicom/pixels';
 import { expandSegmentedPalette } from '../../electron/dicom/segmented-palette';
-import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, floatImage, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
+import { readFileSync } from 'node:fs';
+import { decodeFrame } from '../../electron/dicom/decode';
+import { DEFAULT_TOLERANCE, dcmtk, ENHANCED_WINDOWS, floatImage, GREY_CASES, lumen, maxDiff, SWEEP_CASES, useSweepDir } from './display-sweep-fixtures';
 
 useSweepDir();
 
@@ -21,6 +23,25 @@ describe('each file of the corpus as dcm2pnm shows it', () => {
       expect(maxDiff(ours.data, theirs.data), `frame ${frame + 1} against dcm2pnm ${s.dcm2pnm.join(' ')}`).toBeLessThanOrEqual(s.tolerance ?? DEFAULT_TOLERANCE);
       s.check?.(ours.data, frame);
     }
+  });
+});
+
+describe('stored values of the masked and signed files as GDCM reads them', () => {
+  // gdcmconv --raw --force decodes through GDCM's codec, which clears the bits outside Bits Stored and
+  // extends the sign (plain --raw copies the words as they are): its words are the stored values.
+  // Not High Bit 15: GDCM 3.0.21 keeps the low 12 bits whatever High Bit says (257 stored in bits 4-15
+  // reads 25); dcm2pnm reads it as Lumen does (the sweep's display case).
+  it.each(GREY_CASES.filter((c) => /Bits Stored 12|Pixel Representation 1/.test(c.name) && !/High Bit 15/.test(c.name)).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { file } = c.make();
+    execFileSync('gdcmconv', ['--raw', '--force', file, `${file}.gdcm.dcm`], { stdio: 'pipe' });
+    execFileSync('gdcmraw', ['-t', '7fe0,0010', '-i', `${file}.gdcm.dcm`, '-o', `${file}.gdcm.raw`], { stdio: 'pipe' });
+    const dump = execFileSync('dcmdump', ['+P', '0028,0102', '+P', '0028,0103', `${file}.gdcm.dcm`], { encoding: 'utf8' });
+    const words = readFileSync(`${file}.gdcm.raw`);
+    const signed = /\(0028,0103\) US 1\b/.test(dump);
+    expect(dump).toMatch(/\(0028,0102\) US 11\b/);
+    const theirs = Array.from({ length: words.length / 2 }, (_, i) => (signed ? words.readInt16LE(2 * i) : words.readUInt16LE(2 * i)));
+    const ours = Array.from((await decodeFrame(await parseDicomFile(file), 0)).pixels);
+    expect(ours).toEqual(theirs);
   });
 });
 
