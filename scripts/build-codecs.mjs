@@ -1,7 +1,7 @@
 // Builds Lumen's own WASM codecs with emscripten into dist/codecs:
 //   openjpeg.wasm  JPEG 2000 (third_party/openjpeg), 1.6x @cornerstonejs/codec-openjpeg
 //   libjpeg.wasm   8-bit JPEG (third_party/libjpeg-turbo), 1.2x @cornerstonejs/codec-libjpeg-turbo-8bit
-//   libjpeg12.wasm 12-bit JPEG (the same sources with 12-bit samples), 9x Lumen's jpeg12.ts
+//   libjpeg12.wasm 12-bit JPEG (the same sources with 12-bit samples), 8-15x Lumen's jpeg12.ts
 //   rle.wasm       RLE Lossless's PackBits loop (Lumen's own), 3x the same loop in JavaScript
 // electron/dicom/{openjpeg,libjpeg,rle}.md say what was changed and why.
 //
