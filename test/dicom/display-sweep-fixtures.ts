@@ -186,23 +186,27 @@ const item = (lines: string[]) => ['(fffe,e000) na (Item with undefined length)'
 const seq = (tag: string, items: string[][]) => [`(${tag}) SQ (Sequence with undefined length)`, ...items.flat(), '(fffe,e0dd) na (SequenceDelimitationItem)'];
 /** The per-frame windows of enhancedMr's frames. */
 export const ENHANCED_WINDOWS = [[400, 800], [900, 1500], [600, 1200]] as const;
+/** The per-frame rescales (intercept, slope) of enhancedMr's frames, where they differ (as Philips writes them). */
+const ENHANCED_RESCALES = [[-100, 0.5], [0, 1], [50, 2.25]] as const;
 
 /**
  * An Enhanced MR of 3 frames written by dump2dcm: Rescale (slope 0.5, intercept -100) in the
  * Shared Functional Groups, each frame's window in its Per-Frame Functional Groups (as scanners
  * write them) or one window with an explanation in the shared groups.
  */
-function enhancedMr(name: string, perFrameWindows: boolean): string {
+function enhancedMr(name: string, perFrameWindows: boolean, perFrameRescale = false): string {
   const rows = 24;
   const columns = 31;
+  const rescale = ([intercept, slope]: readonly [number, number]) => seq('0028,9145', [item([`(0028,1052) DS [${intercept}]`, `(0028,1053) DS [${slope}]`, '(0028,1054) LO [US]'])]);
   const shared = seq('5200,9229', [[
-    ...seq('0028,9145', [item(['(0028,1052) DS [-100]', '(0028,1053) DS [0.5]', '(0028,1054) LO [US]'])]),
+    ...(perFrameRescale ? [] : rescale(ENHANCED_RESCALES[0])),
     ...seq('0028,9110', [item(['(0028,0030) DS [0.5\\0.5]', '(0018,0050) DS [2]'])]),
     ...seq('0020,9116', [item(['(0020,0037) DS [1\\0\\0\\0\\1\\0]'])]),
     ...(perFrameWindows ? [] : seq('0028,9132', [item(['(0028,1050) DS [900]', '(0028,1051) DS [1500]', '(0028,1055) LO [BRAIN]'])])),
   ]].map(item));
   const perFrame = seq('5200,9230', ENHANCED_WINDOWS.map(([c, w], k) => item([
     ...seq('0020,9113', [item([`(0020,0032) DS [0\\0\\${2 * k}]`])]),
+    ...(perFrameRescale ? rescale(ENHANCED_RESCALES[k]) : []),
     ...(perFrameWindows ? seq('0028,9132', [item([`(0028,1050) DS [${c}]`, `(0028,1051) DS [${w}]`])]) : []),
   ])));
   const values = [0, 1, 2].flatMap((f) => ramp(rows, columns, 0, 4095, 11 + f).map((v) => (v + 700 * f) % 4096));
@@ -218,16 +222,18 @@ function enhancedMr(name: string, perFrameWindows: boolean): string {
 /**
  * The reference for an Enhanced MR: GDCM's gdcmtar -U makes one classic MR file per frame, each
  * with its frame's window; it leaves the rescale out, so the rescale GDCM reads from the groups
- * (gdcminfo) is written into each by dcmodify.
+ * (gdcminfo: the first frame's) is written into each by dcmodify, or each frame's where they differ
+ * (GDCM reports one; these are the values the file was written with).
  */
-function classicFrames(file: string): string[] {
+function classicFrames(file: string, perFrameRescale = false): string[] {
   const out = `${file}-classic-`;
   execFileSync('gdcmtar', ['-U', '-i', file, '-o', out], { stdio: 'pipe' });
   const info = execFileSync('gdcminfo', [file], { encoding: 'utf8' });
   const [, intercept, slope] = /Rescale Intercept\/Slope: \(([-\d.]+),([-\d.]+)\)/.exec(info)!;
   expect([Number(intercept), Number(slope)]).toEqual([-100, 0.5]);
   return [0, 1, 2].map((f) => {
-    execFileSync('dcmodify', ['-nb', '-i', `(0028,1052)=${intercept}`, '-i', `(0028,1053)=${slope}`, `${out}${f}`], { stdio: 'pipe' });
+    const [b, m] = perFrameRescale ? ENHANCED_RESCALES[f] : [intercept, slope];
+    execFileSync('dcmodify', ['-nb', '-i', `(0028,1052)=${b}`, '-i', `(0028,1053)=${m}`, `${out}${f}`], { stdio: 'pipe' });
     return `${out}${f}`;
   });
 }
@@ -414,6 +420,14 @@ export const SEGMENTED_CASES: SweepCase[] = [
 ];
 
 export const ENHANCED_CASES: SweepCase[] = [
+  {
+    name: 'Enhanced MR: each frame its own rescale and window (per-frame groups)',
+    make: () => {
+      const file = enhancedMr('enhanced-per-frame-rescale', true, true);
+      const classic = classicFrames(file, true);
+      return { file, frames: [0, 1, 2], dcm2pnm: ['+Wi', '1'], reference: (f) => classic[f] };
+    },
+  },
   {
     name: 'Enhanced MR: each frame its own window (per-frame groups), the rescale shared',
     make: () => {
