@@ -42,7 +42,7 @@ export const command: Command = {
         else if (p.seriesHead) lines.push(`  no series score and no uncertainty: only single images were scored, and this package's series head scores a whole series (its uncertainty is the series'). Score the series with "lumen predict --series ${values.series} --model <package>".`);
         for (const im of p.images) {
           const k = im.scores.indexOf(Math.max(...im.scores));
-          lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}${typeof im.uncertainty === 'number' ? ` (uncertainty ${im.uncertainty.toFixed(3)})` : ''}${typeof im.attention === 'number' ? ` · attention ${im.attention.toFixed(3)}` : ''}`);
+          lines.push(`  ${im.sopInstanceUid} frame ${im.frame + 1}: ${p.classNames[k]} ${im.scores[k].toFixed(3)}${typeof im.uncertainty === 'number' ? ` (uncertainty ${im.uncertainty.toFixed(3)})` : ''}${typeof im.attention === 'number' ? ` · attention ${im.attention.toFixed(3)}` : ''}${im.domain?.outside ? ` · ⚠ outside the training data: ${im.domain.reasons.join('; ')}` : ''}`);
         }
       }
       process.stdout.write(lines.join('\n') + '\n');

@@ -191,7 +191,10 @@ describe('each prediction says whether its image is like the training data', () 
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/⚠ Outside the training data: 2 of 2 images\n {4}unlike the training images: score above threshold [\d.]+ \(2 images\)/);
     expect(text.stdout).not.toMatch(/Training domain unknown/);
-  }, 120_000);
+    const listed = await lumen(['predictions', '--series', mr, '--library', library.dir]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/frame 1: \w+ [\d.]+ .*· ⚠ outside the training data: modality MR; trained on CT/);
+  }, 180_000);
 
   it("is in the exported predictions' table (lumen export --csv/--json predictions)", () => {
     const results = new ResultsStore(library);
