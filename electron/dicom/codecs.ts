@@ -8,6 +8,7 @@ import { decodeJpegLossless } from './jpeg-lossless';
 import { checkJpegLsStream, withCharls1Thresholds } from './jpeg-ls';
 import { checkJpegStream, jpegFrameHeader, withDicomColourTransform } from './jpeg-markers';
 import { loadLibJpeg, loadLibJpeg12 } from './libjpeg';
+import { checkJ2kHeader } from './j2k-header';
 import { loadOpenJpeg } from './openjpeg';
 import type { InstanceMeta } from './parse';
 
@@ -195,28 +196,12 @@ function hasMct(data: Uint8Array): boolean {
 }
 
 /**
- * The image size a J2K codestream's SIZ segment declares (Xsiz - XOsiz by
- * Ysiz - YOsiz), checked against the header's before a decoder sees it. A
- * damaged SIZ (pydicom-data has one overwritten by the bytes of a sequence
- * delimiter, FFFE,E0DD) then fails with the sizes, not with OpenJPEG's "Invalid
- * number of tiles", and no decoder allocates for a size it never holds.
+ * The image size a J2K codestream's SIZ segment declares, checked against the header's before a
+ * decoder sees it (a damaged SIZ, as pydicom-data has one overwritten by the bytes of a sequence
+ * delimiter, then fails with the sizes, not with OpenJPEG's "Invalid number of tiles"), and what
+ * its headers would make a decoder allocate (tiles, components, layers, levels, precincts,
+ * code-blocks; a JP2 file's boxes too): j2k-header.ts.
  */
 function checkJ2kSize(data: Uint8Array, expected?: ExpectedFrame): void {
-  if (data.length < 44 || data[0] !== 0xff || data[1] !== 0x4f || data[2] !== 0xff || data[3] !== 0x51) return;
-  const u32 = (p: number) => ((data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3]) >>> 0;
-  checkDimensions(u32(8) - u32(16), u32(12) - u32(20), expected);
-  // Tiles: (Xsiz - XTOsiz) / XTsiz across, (Ysiz - YTOsiz) / YTsiz down, rounded up. A zero tile size is the decoder's to refuse.
-  if (!u32(24) || !u32(28)) return;
-  const across = Math.ceil((u32(8) - u32(32)) / u32(24));
-  const down = Math.ceil((u32(12) - u32(36)) / u32(28));
-  if (across * down > MAX_J2K_TILES) throw new CodestreamError(`the codestream splits the image into ${across * down} tiles, more than Lumen decodes (${MAX_J2K_TILES})`);
+  checkJ2kHeader(data, expected);
 }
-
-/**
- * Tiles one JPEG 2000 frame may have. OpenJPEG allows the 65535 the standard
- * does, and every tile costs it memory and time even without data: 2x2-pixel
- * tiles (16384) in a 256x256 frame took 9 s and 160 MB before decoding failed
- * or ended. Encoders tile a frame in a few (or one) large tiles; DICOM
- * splits large images into frames instead.
- */
-const MAX_J2K_TILES = 4096;
