@@ -5,7 +5,7 @@
  * grows without touching the others.
  */
 import { z } from 'zod';
-import { Empty, FilePath, JobStarted, request, Text, Uid } from './define';
+import { Bytes, Empty, FilePath, JobStarted, request, Text, Uid } from './define';
 
 export const VariantInfo = z.object({
   name: z.string(),
@@ -35,6 +35,8 @@ export const PackageInfo = z.object({
   contentHash: Sha256,
   createdAt: z.string(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** What the package records of its training data, in lines (models/package/domain.ts describeDomain): "Training domain unknown…" without a record. */
+  trainingDomain: z.array(z.string().max(1000)).max(16).optional(),
 });
 export type PackageInfo = z.infer<typeof PackageInfo>;
 
@@ -148,8 +150,8 @@ export const CamMap = z.object({
   /** The map's grid over the whole image (rows x columns of the map, not of the image). */
   rows: z.number().int().positive(),
   columns: z.number().int().positive(),
-  /** base64 of a Float32Array, row-major, in logits (unscaled; the viewer normalises). */
-  values: z.string(),
+  /** The bytes of a Float32Array (little-endian), row-major, in logits (unscaled; the viewer normalises). */
+  values: Bytes,
   min: z.number(),
   max: z.number(),
   /**

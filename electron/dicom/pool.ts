@@ -273,11 +273,19 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
 }
 
 /**
+ * Starts the viewer's workers now, without work: a thread's start (loading the decoder's code)
+ * would otherwise fall on the first frame a user opens. Unref'd: they keep nothing alive.
+ */
+export function startViewerFrameWorkers(): void {
+  while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker());
+}
+
+/**
  * The viewer's worker with the fewest batches in hand. All of them start with the first frame,
  * so the second is ready by the time a slow frame holds up the first.
  */
 function viewerWorker(): Worker {
-  while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker());
+  startViewerFrameWorkers();
   return viewerPool.reduce((a, b) => ((batchesInFlight.get(b) ?? 0) < (batchesInFlight.get(a) ?? 0) ? b : a));
 }
 

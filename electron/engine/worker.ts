@@ -10,6 +10,7 @@
  * never the app's window.
  */
 import { validateEvent, type PathAccess } from '../../common/rpc';
+import { startViewerFrameWorkers } from '../dicom/pool';
 import { createEngine } from './engine';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 import { errorMessage } from '../../common/errors';
@@ -66,3 +67,5 @@ process.on('unhandledRejection', (reason) => log(`unhandled rejection in engine:
 // ends a utility process itself when the app quits.)
 process.on('disconnect', () => process.exit(0));
 post({ type: 'ready', pid: process.pid });
+// The viewer's decode threads load their code now, not when the first frame is asked for.
+startViewerFrameWorkers();

@@ -97,7 +97,7 @@ describe('workspace handlers', () => {
 
     const sop = result.images[series.lesionSlices[0]].sopInstanceUid;
     const cam = (await call('predict.cam', { packageHash: meta.contentHash, seriesInstanceUid: series.seriesUid, sopInstanceUid: sop, frame: 0, classIndex: 1 })) as CamMap;
-    const values = new Float32Array(Uint8Array.from(Buffer.from(cam.values, 'base64')).buffer);
+    const values = new Float32Array(Uint8Array.from(cam.values).buffer);
     expect(cam.reference).toBeGreaterThanOrEqual(cam.max);
     let best = 0;
     for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

@@ -56,7 +56,7 @@ describe('Run on TF.js when ONNX Runtime is not used', () => {
     const maps: Float32Array[] = [];
     for (const k of [0, 1]) {
       const cam = (await call('predict.cam', { packageHash: contentHash, seriesInstanceUid: series.seriesUid, sopInstanceUid: app.images[0].sopInstanceUid, frame: 0, classIndex: k })) as CamMap;
-      maps.push(new Float32Array(Uint8Array.from(Buffer.from(cam.values, 'base64')).buffer));
+      maps.push(new Float32Array(Uint8Array.from(cam.values).buffer));
     }
 
     // The same package through the same module on ONNX Runtime.

@@ -55,7 +55,7 @@ describe('Run with packages trained in Lumen', () => {
     const logits: number[] = [];
     for (let k = 0; k < one.classNames.length; k++) {
       const cam = (await call('predict.cam', { packageHash: contentHash, seriesInstanceUid: series.seriesUid, sopInstanceUid: series.sops[0], frame: 0, classIndex: k })) as CamMap;
-      const values = new Float32Array(Uint8Array.from(Buffer.from(cam.values, 'base64')).buffer);
+      const values = new Float32Array(Uint8Array.from(cam.values).buffer);
       expect(values.length).toBe(cam.rows * cam.columns);
       logits.push(values.reduce((a, b) => a + b, 0) / values.length + bias[k]);
     }

@@ -10,8 +10,9 @@ export function resultHandlers(deps: EngineDeps): Partial<Handlers> {
       const map = openLibrary(deps).parametricMap(sopInstanceUid, frame);
       if (!map) return null;
       const { values, rows, columns, min, max, title } = map;
-      const base64 = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-      return { classIndex: 0, rows, columns, values: base64, min, max, reference: max > 0 ? max : 1, title, mapSopInstanceUid: map.sopInstanceUid };
+      // A copy of the values alone: a structured clone of a view sends its whole buffer.
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+      return { classIndex: 0, rows, columns, values: bytes, min, max, reference: max > 0 ? max : 1, title, mapSopInstanceUid: map.sopInstanceUid };
     },
   };
 }

@@ -13,7 +13,7 @@ type CamResult = z.infer<typeof CamResultSchema>;
 
 export type ImageHeatmaps = Omit<CamMap, 'reference'>[];
 
-/** Every class's map over the image's part of the model input, as the contract's CamMap (base64 float32). */
+/** Every class's map over the image's part of the model input, as the contract's CamMap (float32 bytes). */
 export function heatmapsOverImage(a: ImageActivations, image: { rows: number | null; columns: number | null }, inputSize: number): ImageHeatmaps {
   const { height: fh, width: fw } = a;
   const rows = image.rows ?? inputSize;
@@ -38,7 +38,7 @@ export function heatmapsOverImage(a: ImageActivations, image: { rows: number | n
         if (v > max) max = v;
       }
     }
-    return { classIndex, rows: ch, columns: cw, values: Buffer.from(crop.buffer).toString('base64'), min, max };
+    return { classIndex, rows: ch, columns: cw, values: new Uint8Array(crop.buffer), min, max };
   });
 }
 

@@ -11,20 +11,6 @@ export interface LoadedFrame {
   values: Float32Array;
 }
 
-/** The browser's own base64 decoder (Chromium 140 and later), where it has one. */
-const fromBase64 = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
-
-function bytesOf(base64: string): ArrayBuffer {
-  // A fresh array of its own buffer from offset 0: aligned for every element size.
-  if (fromBase64) return fromBase64(base64).buffer as ArrayBuffer;
-  const bin = atob(base64);
-  // A fresh, aligned buffer: typed arrays need their element size's alignment.
-  const buf = new ArrayBuffer(bin.length);
-  const u8 = new Uint8Array(buf);
-  for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-  return buf;
-}
-
 const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;
 
 export function loadFrame(frame: ViewerFrame): LoadedFrame {
@@ -58,7 +44,7 @@ export function colormap(name: Colormap, t: number): [number, number, number] {
  * slice without evidence stays clear; the alpha grows with the value.
  */
 export function camImage(cam: CamMap, map: Colormap, opacity: number): ImageData {
-  const values = new Float32Array(bytesOf(cam.values));
+  const values = typedView(Float32Array, cam.values);
   const img = new ImageData(cam.columns, cam.rows);
   const top = cam.reference > 0 ? cam.reference : 1;
   for (let i = 0; i < values.length; i++) {
