@@ -161,7 +161,7 @@ export function ModelPanel(props: {
         <fieldset className="packages">
           <legend className="visually-hidden">Model package</legend>
           {catalog.packages.map((p) => (
-            <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`}>
+            <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
               <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
               <span>
                 <span className="strong">{p.name}</span>
