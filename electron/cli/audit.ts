@@ -4,6 +4,7 @@ import { auditCsv, type AuditEntry } from '../library/audit';
 import { describeFsError } from '../library/errors';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
+import { checkUserPath } from '../../common/node/user-path';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 /** --since: a date (2026-01-31, midnight UTC) or an ISO time; anything else is refused with what was given. */
@@ -48,7 +49,8 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { library: { type: 'string' }, since: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     const since = values.since !== undefined ? parseSince(values.since) : undefined;
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'library', '--library') : defaultLibraryDir();
+    const csv = values.csv !== undefined ? checkUserPath(values.csv, 'output-file', '--csv') : undefined;
     let entries: AuditEntry[] = [];
     // Reading the log never creates a library (a mistyped --library should not leave one behind).
     if (fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) {
@@ -59,8 +61,8 @@ export const command: Command = {
         library.close();
       }
     }
-    if (values.csv) {
-      const file = path.resolve(values.csv);
+    if (csv) {
+      const file = csv;
       try {
         // Readable by this user only: the log names studies and series by UID.
         fs.writeFileSync(file, auditCsv(entries), { mode: 0o600 });
@@ -71,7 +73,7 @@ export const command: Command = {
     if (values.json) printJson({ library: libraryDir, entries });
     else if (entries.length === 0) process.stdout.write(`The audit log of ${libraryDir} has no entries${since ? ` since ${since}` : ''}.\n`);
     else process.stdout.write(entries.map(describe).join('\n') + '\n');
-    if (values.csv && !values.json) process.stdout.write(`Wrote ${entries.length} entries to ${path.resolve(values.csv)}\n`);
+    if (csv && !values.json) process.stdout.write(`Wrote ${entries.length} entries to ${csv}\n`);
     return 0;
   },
 };

@@ -3,6 +3,7 @@ import type { LevelDifference, ModelLevels } from '../training/compare';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
+import { checkUserPath } from '../../common/node/user-path';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 
@@ -50,6 +51,8 @@ export const command: Command = {
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
     const libraryDir = existingLibraryDir(values.library);
+    for (const model of models) checkUserPath(model, 'file-or-folder', '--model');
+    if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { comparePackages }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/compare'), import('../training/labels')]);
     const library = Library.open(libraryDir);

@@ -4,6 +4,7 @@ import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 import { seriesUncertaintyText } from './series-uncertainty';
 import type { PackageEvaluation } from '../training/evaluate';
+import { checkUserPath } from '../../common/node/user-path';
 
 /**
  * A series-head package's series, one line each as `lumen predict` prints a series score: the
@@ -27,6 +28,8 @@ export const command: Command = {
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
     const libraryDir = existingLibraryDir(values.library);
+    checkUserPath(values.model, 'file-or-folder', '--model');
+    if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { evaluatePackage }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/evaluate'), import('../training/labels')]);
     const library = Library.open(libraryDir);

@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultLibraryDir, LIBRARY_FILE } from '../library/paths';
+import { checkUserPath } from '../../common/node/user-path';
 import { CliError } from './command';
 
 /** The library folder --library names (or the default one), refused when no library is there. */
 export function existingLibraryDir(library: string | undefined): string {
-  const libraryDir = path.resolve(library ?? defaultLibraryDir());
+  const libraryDir = library !== undefined ? checkUserPath(library, 'library', '--library') : defaultLibraryDir();
   if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first (lumen import <folder> --library ${libraryDir}), or check --library.`);
   return libraryDir;
 }

@@ -16,6 +16,7 @@ import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../resul
 import { CliError, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
+import { checkUserPath } from '../../common/node/user-path';
 
 export const RESULTS_USAGE = [
   'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder>',
@@ -65,7 +66,7 @@ function splitJsonTable(argv: string[]): { argv: string[]; jsonTable?: string } 
 }
 
 function openLibrary(dir: string | undefined): Library {
-  const libraryDir = path.resolve(dir ?? defaultLibraryDir());
+  const libraryDir = dir !== undefined ? checkUserPath(dir, 'library', '--library') : defaultLibraryDir();
   if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first, or name it with --library.`);
   return Library.open(libraryDir);
 }
@@ -84,8 +85,8 @@ function scopeOf(store: ResultsStore, values: { series?: string; study?: string 
 
 /** Refuses to replace a file unless asked to. */
 function checkOut(out: string | undefined, overwrite: boolean | undefined): string {
-  if (!out) throw new CliError('--out <path> is required', 2);
-  const file = path.resolve(out);
+  if (out === undefined) throw new CliError('--out <path> is required', 2);
+  const file = checkUserPath(out, 'output-file', '--out');
   if (fs.existsSync(file) && !overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);
   if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
   return file;
@@ -121,7 +122,8 @@ export async function run(argvIn: string[]): Promise<number> {
 async function exportDeidentifiedCopies(values: { deidentify?: string; out?: string; library?: string; json?: boolean; 'include-burned-in'?: boolean }): Promise<number> {
   const uid = values.deidentify!;
   if (uid !== 'library' && !isLibraryUid(uid)) throw new CliError('--deidentify must be a Series or Study Instance UID, or "library"', 2);
-  if (!values.out) throw new CliError('--out <folder> is required', 2);
+  if (values.out === undefined) throw new CliError('--out <folder> is required', 2);
+  checkUserPath(values.out, 'output-folder', '--out');
   const library = openLibrary(values.library);
   try {
     const result = await exportDeidentified(library, { uid, out: values.out, includeBurnedIn: values['include-burned-in'] });
@@ -160,7 +162,8 @@ async function modelIdentity(store: ResultsStore, model: string | undefined): Pr
 async function exportDicomResults(values: { results?: string; model?: string; out?: string; library?: string; json?: boolean; heatmaps?: string }): Promise<number> {
   const uid = values.results!;
   if (!isLibraryUid(uid)) throw new CliError(`--results must be a Series or Study Instance UID (digits and dots): this one ${uidProblem(uid)}`, 2);
-  if (!values.out) throw new CliError('--out <folder> is required', 2);
+  if (values.out === undefined) throw new CliError('--out <folder> is required', 2);
+  checkUserPath(values.out, 'output-folder', '--out');
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);
   let model: { identity: ModelIdentity; packageDir: string | undefined } | null;

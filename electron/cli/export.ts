@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildEfficientNet, copyWeights, getVariant, isVariantName, VARIANT_NAMES } from '../../models';
 import { exportOnnx } from '../../models/onnx/export';
 import { makeDirs, removeInside, replaceInside } from '../../common/node/safe-fs';
+import { checkUserPath } from '../../common/node/user-path';
 import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing } from '../../models/package';
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
 import { Library } from '../library/library';
@@ -74,8 +75,9 @@ export const command: Command = {
     });
     const format = values.format as Format | undefined;
     if (!format || !FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, 2);
-    if (!values.out) throw new CliError('--out <path> is required', 2);
-    const out = path.resolve(values.out);
+    if (values.out === undefined) throw new CliError('--out <path> is required', 2);
+    const out = checkUserPath(values.out, format === 'onnx' ? 'output-file' : 'output-folder', '--out');
+    if (values.library !== undefined) checkUserPath(values.library, 'library', '--library');
     if (existsSync(out) && !values.overwrite) throw new CliError(`${out} already exists (pass --overwrite to replace it)`);
     const resolutionArg = positiveInt(values.resolution, '--resolution');
     let classes = positiveInt(values.classes, '--classes');
@@ -96,8 +98,7 @@ export const command: Command = {
     const notes: string[] = [];
     let task: PackageMetadataInput['task'] = 'multiclass';
 
-    const weights = values.weights ? path.resolve(values.weights) : undefined;
-    if (weights && !existsSync(weights)) throw new CliError(`--weights: ${weights} not found`);
+    const weights = values.weights !== undefined ? checkUserPath(values.weights, 'file-or-folder', '--weights') : undefined;
 
     if (weights && statSync(weights).isDirectory()) {
       const pkg = await loadPackage(weights, { loadModel: true });

@@ -1,10 +1,10 @@
-import path from 'node:path';
 import { countIssues, importCountsPhrase, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import type { ImportProgress, ImportReport } from '../library/types';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
+import { checkUserPath } from '../../common/node/user-path';
 
 const MAX_ERRORS_SHOWN = 50;
 
@@ -64,7 +64,9 @@ export const command: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { library: { type: 'string' }, json: { type: 'boolean' } });
     if (positionals.length === 0) throw new CliError('nothing to import: name at least one folder, file or DICOMDIR (lumen import <path>...).', 2);
-    const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+    // A named path that is missing is reported with the rest (exit 1); one that cannot be a path at all is refused first.
+    for (const p of positionals) checkUserPath(p, 'source', 'the path to import');
+    const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'output-folder', '--library') : defaultLibraryDir();
     const showProgress = !values.json && process.stderr.isTTY === true;
     const library = Library.open(libraryDir);
     const interrupt = catchInterrupt();

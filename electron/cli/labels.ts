@@ -10,6 +10,7 @@ import { labelOverview } from '../training/label-overview';
 import { exportLabelsCsv, importLabelsCsvFile } from '../training/labels';
 import { TrainingStore } from '../training/store';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkUserPath } from '../../common/node/user-path';
 
 const USAGE = [
   'lumen labels export --out <file.csv> [--library <dir>] [--overwrite] [--json]',
@@ -24,7 +25,7 @@ const USAGE = [
 ].join('\n');
 
 function openLibrary(dir: string | undefined): Library {
-  const libraryDir = path.resolve(dir ?? defaultLibraryDir());
+  const libraryDir = dir !== undefined ? checkUserPath(dir, 'library', '--library') : defaultLibraryDir();
   // Never creates a library: a mistyped --library should not leave one behind.
   if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) throw new CliError(`There is no library in ${libraryDir}. Import studies first, or name it with --library.`);
   return Library.open(libraryDir);
@@ -39,8 +40,8 @@ export const command: Command = {
     const [action, ...rest] = argv;
     if (action === 'export') {
       const { values } = parseCommandArgs(rest, { out: { type: 'string' }, library: { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } });
-      if (!values.out) throw new CliError('--out <file.csv> is required', 2);
-      const file = path.resolve(values.out);
+      if (values.out === undefined) throw new CliError('--out <file.csv> is required', 2);
+      const file = checkUserPath(values.out, 'output-file', '--out');
       if (fs.existsSync(file) && !values.overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);
       if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
       const library = openLibrary(values.library);
@@ -60,7 +61,7 @@ export const command: Command = {
       if (positionals.length !== 1) throw new CliError('Name one label CSV: lumen labels import <file.csv>', 2);
       const library = openLibrary(values.library);
       try {
-        const report = importLabelsCsvFile(library, path.resolve(positionals[0]));
+        const report = importLabelsCsvFile(library, checkUserPath(positionals[0], 'file', 'the label CSV'));
         if (values.json) printJson(report);
         else {
           const l = report.labelled;

@@ -1,6 +1,8 @@
 import { APP_VERSION } from '../../common/version';
 import { CliError, UsageError, type Command } from './command';
 import { errorMessage } from '../../common/errors';
+import { describeFsError, isWordedFsError } from '../../common/node/fs-errors';
+import { checkUserPath, shownPath, UserPathError } from '../../common/node/user-path';
 
 // Each command lives in its own module, loaded only when it runs, so that
 // `lumen --version` does not pay for TensorFlow.js or the codecs.
@@ -91,12 +93,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   const json = rest.includes('--json');
   try {
+    // Every command may use the data folder (its library, settings, weights): a bad one is named before anything runs.
+    if (process.env.LUMEN_DATA_DIR) checkUserPath(process.env.LUMEN_DATA_DIR, 'library', 'LUMEN_DATA_DIR');
     return await command.run(rest);
   } catch (err) {
-    const message = err instanceof UsageError ? `${err.message} "lumen ${name} --help" lists the options.` : errorMessage(err);
+    const message = err instanceof UsageError ? `${err.message} "lumen ${name} --help" lists the options.` : fsErrorLine(err) ?? errorMessage(err);
     if (json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
     else process.stderr.write(`lumen ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.LUMEN_DEBUG && err instanceof Error) process.stderr.write(err.stack + '\n');
-    return err instanceof CliError ? err.exitCode : 1;
+    // A path refused before use (common/node/user-path.ts) is an input error, as a flag typed wrong.
+    return err instanceof CliError ? err.exitCode : err instanceof UserPathError ? 2 : 1;
   }
+}
+
+/**
+ * A file-system error no command worded, in words and with its path (never Node's
+ * "ENOENT: no such file or directory, mkdir '…'"); null for any other error.
+ */
+function fsErrorLine(err: unknown): string | null {
+  if (!isWordedFsError(err)) return null;
+  const { path: p, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  const where = typeof p === 'string' ? ` ${shownPath(p)}${typeof dest === 'string' ? ` (to ${shownPath(dest)})` : ''}` : '';
+  return `cannot use${where}: ${describeFsError(err)}. Check the paths given, and that the disk has room.`;
 }

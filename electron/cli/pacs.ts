@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import path from 'node:path';
 import { errorMessage } from '../../common/errors';
 import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
@@ -19,6 +18,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { cliWords } from './pacs-words';
 import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
 import { plainText } from '../../common/plain-text';
+import { checkUserPath, UserPathError } from '../../common/node/user-path';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
 lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]]
@@ -70,7 +70,7 @@ function tlsOptions(ca: string | undefined, cert: string | undefined, key: strin
   if (!cert !== !key) throw new CliError('--tls-cert and --tls-key go together (Lumen\'s certificate and its private key).', 2);
   const checked = (file: string | undefined, flag: string) => {
     if (file === undefined) return undefined;
-    const full = path.resolve(file);
+    const full = checkUserPath(file, 'file', flag);
     let text: string;
     try {
       text = readRegularText(full, 'tls');
@@ -227,7 +227,7 @@ async function retrieve(argv: string[]): Promise<number> {
   if (!Number.isInteger(movePort) || movePort < 1 || movePort > 65535) throw new CliError(`--port "${values.port}" is not a port number (1–65535).`, 2);
   const moveHost = values.host ?? '0.0.0.0';
   if (isIP(moveHost) === 0) throw new CliError(`--host "${moveHost}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
-  const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+  const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'output-folder', '--library') : defaultLibraryDir();
   const library = Library.open(libraryDir);
   const interrupt = catchInterrupt();
   const showProgress = !values.json && process.stderr.isTTY === true;
@@ -284,7 +284,7 @@ async function listen(argv: string[]): Promise<number> {
   }
   for (const c of new PacsStore(defaultDataDir()).list()) if (c.kind === 'dimse') allowed.add(c.calledAet);
   if (allowed.size === 0) throw new CliError('no sender is allowed: name the calling AE titles that may send with --allow <AET> (or add a DIMSE connection).', 2);
-  const libraryDir = path.resolve(values.library ?? defaultLibraryDir());
+  const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'output-folder', '--library') : defaultLibraryDir();
   const library = Library.open(libraryDir);
   const host = values.host ?? '0.0.0.0';
   if (isIP(host) === 0) throw new CliError(`--host "${host}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
@@ -377,7 +377,7 @@ export const command: Command = {
     } catch (err) {
       if (err instanceof PacsError && err.message === 'cancelled') throw new CliError('cancelled: nothing was fetched.', 130);
       if (err instanceof PacsError) throw new CliError(cliWords(err.message, err.hint));
-      if (err instanceof CliError) throw err;
+      if (err instanceof CliError || err instanceof UserPathError) throw err;
       throw new CliError(`lumen pacs ${sub} failed: ${errorMessage(err)}`);
     }
   },

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { decodeFrame, dtypeOf } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkUserPath } from '../../common/node/user-path';
 
 /** Parses --frame (0-based); a readable error otherwise. */
 export function frameArg(value: string | undefined): number {
@@ -21,7 +22,9 @@ export const command: Command = {
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new CliError('give exactly one DICOM file. Usage: lumen pixels <file> --frame N --out <file.raw>', 2);
-    if (!values.out) throw new CliError('--out <file.raw> is required: where to write the samples.', 2);
+    if (values.out === undefined) throw new CliError('--out <file.raw> is required: where to write the samples.', 2);
+    checkUserPath(positionals[0], 'file', 'the DICOM file');
+    checkUserPath(values.out, 'output-file', '--out');
     const parsed = await parseDicomFile(positionals[0]);
     const frame = await decodeFrame(parsed, frameArg(values.frame));
     const px = frame.pixels;

@@ -3,6 +3,7 @@ import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { frameArg } from './pixels';
+import { checkUserPath } from '../../common/node/user-path';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {
   if (value === undefined) return undefined;
@@ -24,7 +25,9 @@ export const command: Command = {
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new CliError('give exactly one DICOM file: lumen render <file> [--frame N] [--window C,W] --out <file.png>', 2);
-    if (!values.out) throw new CliError('--out <file.png> is required: where to write the image.', 2);
+    if (values.out === undefined) throw new CliError('--out <file.png> is required: where to write the image.', 2);
+    checkUserPath(positionals[0], 'file', 'the DICOM file');
+    checkUserPath(values.out, 'output-file', '--out');
     const window = windowArg(values.window);
     const parsed = await parseDicomFile(positionals[0]);
     const image = await renderFrame(parsed, frameArg(values.frame), { window });

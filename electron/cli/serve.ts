@@ -8,6 +8,7 @@ import { defaultDataDir } from '../library/paths';
 import { ensurePrivateDir } from '../../common/node/safe-fs';
 import { CliError, type Command, parseCommandArgs } from './command';
 import { untilStopped } from './interrupt';
+import { checkUserPath } from '../../common/node/user-path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -21,7 +22,7 @@ export const command: Command = {
     // Checked here: the engine would otherwise start, serve the page and fail only its first request.
     const backend = values.backend === undefined ? null : BackendName.safeParse(values.backend).data;
     if (backend === undefined) throw new CliError(`--backend must be one of ${BackendName.options.join(', ')}, not "${values.backend!.slice(0, 40)}".`, 2);
-    const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+    const dataDir = values['data-dir'] !== undefined ? checkUserPath(values['data-dir'], 'output-folder', '--data-dir') : defaultDataDir();
     // Checked before serving: the engine would otherwise serve the page and fail every request.
     // A folder is made in it and removed again: access() says yes to root everywhere, and to
     // folders of /proc and /sys that take no new entries.

@@ -2,6 +2,7 @@ import { defaultDataDir, platformDataDir } from '../library/paths';
 import { loadSettings, saveSettings, SettingsError } from '../engine/settings';
 import { BACKEND_CHOICES, CT_WINDOW_CHOICES, THEMES } from '../../common/contract/settings';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkUserPath } from '../../common/node/user-path';
 
 const KEYS = ['theme', 'backend', 'defaultWindow.CT', 'dataFolder'] as const;
 
@@ -44,6 +45,7 @@ export const command: Command = {
       try {
         if (key === 'dataFolder') {
           if (process.env.LUMEN_DATA_DIR) throw new CliError(`LUMEN_DATA_DIR sets the data folder (${dataDir}); change that variable instead.`);
+          if (value !== 'default') checkUserPath(value, 'output-folder', 'the data folder');
           const home = platformDataDir();
           if (home !== dataDir) saveSettings(home, changeFor(key, value));
         }

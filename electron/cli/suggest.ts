@@ -5,6 +5,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { plainText } from '../../common/plain-text';
+import { checkUserPath } from '../../common/node/user-path';
 
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -43,6 +44,7 @@ export const command: Command = {
     const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);
     // Suggesting never creates a library (a mistyped --library should not leave one behind).
     const libraryDir = existingLibraryDir(values.library);
+    checkUserPath(values.model, 'file-or-folder', '--model');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { suggestSeries, SuggestCancelled }] = await Promise.all([import('../library/library'), import('../training/suggest')]);
     const library = Library.open(libraryDir);

@@ -9,6 +9,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
+import { checkUserPath } from '../../common/node/user-path';
 
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
@@ -59,6 +60,10 @@ export const command: Command = {
     }
     // Training reads labelled images from a library; a mistyped --library must not leave an empty one behind.
     const libraryDir = existingLibraryDir(values.library);
+    checkUserPath(values.out, 'output-folder', '--out');
+    if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
+    if (values['label-folders'] !== undefined) checkUserPath(values['label-folders'], 'folder', '--label-folders');
+    if (values.backbone !== undefined) checkUserPath(values.backbone, 'file-or-folder', '--backbone');
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
     const level = values.level ?? 'image';
     if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);

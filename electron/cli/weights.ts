@@ -3,6 +3,7 @@ import { IMAGENET_VARIANTS, importImagenetWeights, listImagenetWeights, publishe
 import { downloadImagenetWeights, DownloadError } from '../training/weights-download';
 import { KERAS_WEIGHTS_BASE_URL } from '../../models/weights';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkUserPath } from '../../common/node/user-path';
 
 const USAGE = [
   'lumen weights import <file.h5> [--variant b0..b7] [--json]',
@@ -32,6 +33,7 @@ export const command: Command = {
 
     if (sub === 'import') {
       if (!arg) throw new CliError('name the Keras file: lumen weights import <file.h5>', 2);
+      checkUserPath(arg, 'file', 'the Keras weights file');
       try {
         const record = await importImagenetWeights({ dataDir, file: arg, variant: values.variant, onProgress: say });
         say('');

@@ -241,9 +241,9 @@ describe('wording and checks found by the README walk-through', () => {
     const file = path.join(root, 'a-file');
     writeFileSync(file, 'not a folder');
     const r = await lumen(['serve', '--data-dir', path.join(file, 'data')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).not.toContain('serving');
-    expect(r.stderr).toBe(`lumen serve: cannot create or write to the data folder ${path.join(file, 'data')} (a file is in the way). Name a folder you can write to with --data-dir.\n`);
+    expect(r.stderr).toBe(`lumen serve: --data-dir ${path.join(file, 'data')}: ${file} is a file, not a folder.\n`);
   }, 60_000);
 
   it('a failed lumen weights download ends its sentence', async () => {

@@ -3,7 +3,7 @@
 // of `lumen --version`, not of importing TF.js. What a run loaded is read from the process
 // itself: a file required first (NODE_OPTIONS) writes, as the process exits, every CommonJS
 // module it loaded (TF.js, ONNX Runtime and better-sqlite3 are CommonJS packages).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,8 @@ describe('a refused training command loads no training stack', () => {
   }
 
   it('the same commands with good arguments do load it (what the check above would miss)', async () => {
+    // A folder that is there (not a package: the load fails after the stack is in).
+    mkdirSync(model(), { recursive: true });
     const r = await run(['eval', '--model', model(), '--library', library], 'eval-good');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^lumen eval: /);

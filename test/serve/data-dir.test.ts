@@ -30,30 +30,32 @@ function lumen(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: num
   });
 }
 
-const refusal = (dir: string, why: string) => `lumen serve: cannot create or write to the data folder ${dir} (${why}). Name a folder you can write to with --data-dir.\n`;
+// One line naming the flag and the folder (common/node/user-path.ts, as for every path a command takes); exit 2.
+const refusal = (dir: string, why: string) => `lumen serve: --data-dir ${dir}: ${why}.\n`;
+const PROCFS = "it is in the kernel's view of its processes (procfs), not a place for files: choose a file or folder on a disk";
 
 describe.skipIf(process.platform !== 'linux')('lumen serve --data-dir', () => {
   const cases: [string, () => string, string][] = [
     // mkdir in /proc answers ENOENT: the case Node's recursive mkdir looped on.
-    ['a new folder in /proc', () => `/proc/lumen-test-${process.pid}`, 'no folder can be made there'],
-    ['a new folder two levels down in /proc', () => '/proc/self/lumen/data', 'no folder can be made there'],
+    ['a new folder in /proc', () => `/proc/lumen-test-${process.pid}`, PROCFS],
+    ['a new folder two levels down in /proc', () => '/proc/self/lumen/data', PROCFS],
     // Exists and access() may say writable (to root), but takes no new folder.
-    ['a folder of /proc', () => '/proc/self', 'permission denied'],
-    ['a new folder in /sys', () => `/sys/lumen-test-${process.pid}`, 'permission denied'],
-    ['a device', () => '/dev/null', 'a file is in the way'],
+    ['a folder of /proc', () => '/proc/self', PROCFS],
+    ['a new folder in /sys', () => `/sys/lumen-test-${process.pid}`, "it is in the kernel's view of its devices (sysfs), not a place for files: choose a file or folder on a disk"],
+    ['a device', () => '/dev/null', 'it is a device, a pipe or a socket, not a folder'],
     ['a folder under a file', () => {
       writeFileSync(path.join(root, 'a-file'), 'x');
       return path.join(root, 'a-file', 'data');
-    }, 'a file is in the way'],
-    ['a name longer than the system takes', () => path.join(root, 'n'.repeat(300)), 'the name is too long'],
+    }, '@ROOT/a-file is a file, not a folder'],
+    ['a name longer than the system takes', () => path.join(root, 'n'.repeat(300)), 'one name in the path is too long (300 bytes; a file system takes at most 255)'],
   ];
   for (const [what, dir, why] of cases) {
     it(`refuses ${what}, in one line`, async () => {
       const d = dir();
       const r = await lumen(['serve', '--data-dir', d, '--port', '0']);
-      expect(r.code, r.stderr).toBe(1);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(refusal(d, why));
+      expect(r.stderr).toBe(refusal(d, why.replace('@ROOT', root)));
     }, 60_000);
   }
 
@@ -81,7 +83,7 @@ describe.skipIf(process.platform !== 'linux')('lumen serve --data-dir', () => {
     const empty = path.join(root, 'empty');
     ensurePrivateDir(empty);
     const r = await lumen(['import', empty], { LUMEN_DATA_DIR: `/proc/lumen-test-${process.pid}` });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^lumen import: cannot create the library folder \/proc\/lumen-test-\d+\/library: /);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lumen import: LUMEN_DATA_DIR \/proc\/lumen-test-\d+: it is in the kernel's view of its processes \(procfs\)/);
   }, 60_000);
 });

@@ -17,15 +17,17 @@ export interface LumenRun {
 }
 
 /**
- * Runs `lumen <args>` with LUMEN_DATA_DIR set to `dataDir` (and `env` on top). A command that
- * fails resolves with its exit status and output rather than throwing, so a test asserts both.
+ * Runs `lumen <args>` with LUMEN_DATA_DIR set to `dataDir` (and `env` on top), killed after
+ * `options.timeout` ms if given. A command that fails resolves with its exit status and output rather than throwing, so a test asserts both.
  */
-export async function runLumen(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<LumenRun> {
+export async function runLumen(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}, options: { timeout?: number } = {}): Promise<LumenRun> {
   try {
     const { stdout, stderr } = await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], {
       cwd: repo,
       env: { ...process.env, LUMEN_DATA_DIR: dataDir, ...env },
       maxBuffer: 64 * 1024 * 1024,
+      // For a command that would run until stopped (lumen serve) if the test's check failed.
+      timeout: options.timeout,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

@@ -70,7 +70,7 @@ describe('lumen labels', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown action "relabel"; one of export, import, overview');
     const missing = await lumen(['labels', 'import', path.join(root, 'missing.csv'), '--library', library]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('Cannot read the label file');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`lumen labels: the label CSV ${path.join(root, 'missing.csv')}: no such file or folder.\n`);
   }, 60_000);
 });
