@@ -103,6 +103,18 @@ describe('JPEG 2000 headers that cost far more than their frame', () => {
     expect(await refusal('layers-jp2', jp2(layers))).toContain('the codestream has 2048 quality layers, more than Lumen decodes (256)');
   });
 
+  it('quality layers past the bound in a tile-part header (a COD after SOT), not only in the main header', async () => {
+    const view = new DataView(made.buffer, made.byteOffset);
+    const sot = made.findIndex((b, i) => i > cod && b === 0xff && made[i + 1] === 0x90);
+    const codSegment = Uint8Array.from(made.subarray(cod, cod + 2 + view.getUint16(cod + 2)));
+    new DataView(codSegment.buffer).setUint16(6, 2048);
+    const withTileCod = Uint8Array.from([...made.subarray(0, sot + 12), ...codSegment, ...made.subarray(sot + 12)]);
+    // Psot (the tile-part's length) grows by the segment put in.
+    const tv = new DataView(withTileCod.buffer);
+    tv.setUint32(sot + 6, tv.getUint32(sot + 6) + codSegment.length);
+    expect(await refusal('tile-layers', withTileCod)).toContain('the codestream has 2048 quality layers, more than Lumen decodes (256)');
+  });
+
   it('layers within the bound but with 2x2-pixel precincts: too many packets', async () => {
     expect(await refusal('packets', withPrecincts(1, 200))).toMatch(/the codestream's layers and precincts make \d+ packets, more than Lumen decodes \(1048576\)/);
   });
