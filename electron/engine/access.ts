@@ -17,6 +17,7 @@ import type { PathAccess } from '../../common/rpc';
 import { isBelow, resolveLinks as resolveLinksAsFarAsExists } from '../../common/node/safe-fs';
 import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive';
 import { describeFsError } from '../dicom/fs-errors';
+import { pathTextProblem, shownPath } from '../../common/node/user-path';
 
 /**
  * What a path names, which decides its check:
@@ -89,6 +90,9 @@ function realRoots(access: Exclude<PathAccess, 'everywhere'>, dataDir: string): 
  * under a linked home would otherwise never match). Throws PathRefusedError.
  */
 export function checkPath(p: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
+  // Not a path at all (empty: the engine's current folder; a NUL: Node's own error text), whatever it is for.
+  const text = pathTextProblem(p);
+  if (text) throw new PathRefusedError(`The ${what}${p === '' ? '' : ` ${shownPath(p)}`} cannot be used: ${text}.`);
   if (use === 'chosen') return p;
   const { real, exists } = resolveLinks(p);
   if (use === 'read' && !exists) throw new PathRefusedError(`The ${what} ${p} does not exist.`);

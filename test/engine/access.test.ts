@@ -59,4 +59,12 @@ describe('checkPath', () => {
     expect(() => checkPath(path.join(elsewhere, 'old.lumenpkg'), 'export', 'package file', 'everywhere', linked)).toThrow(/already exists/);
     expect(checkPath(path.join(elsewhere, 'new.lumenpkg'), 'export', 'package file', 'everywhere', linked)).toBe(path.join(elsewhere, 'new.lumenpkg'));
   });
+
+  it('refuses what cannot be a path at all, for every use, the desktop app too (an empty import was the engine\'s own folder)', () => {
+    for (const use of ['chosen', 'read', 'write', 'export'] as const) {
+      expect(() => checkPath('', use, 'folder to import', 'everywhere', linked)).toThrow('The folder to import cannot be used: the path is empty.');
+      expect(() => checkPath(`${base}/a\0b`, use, 'label CSV', 'everywhere', linked)).toThrow(/label CSV .*\\u0000b cannot be used: the path contains a NUL character/);
+      expect(() => checkPath(`${base}/${'x'.repeat(300)}`, use, 'label CSV', bridge, linked)).toThrow(/one name in the path is too long/);
+    }
+  });
 });
