@@ -50,10 +50,23 @@ export function useModalDialog<T extends HTMLElement>(onClose: () => void) {
       if (e.target instanceof Element && e.target.closest('[aria-modal="true"]')) return;
       if (e.target instanceof Node && !dialog.contains(e.target)) (focusable()[0] ?? dialog).focus();
     };
+    // Focus that drops to the page's body (the control that had it was disabled or removed,
+    // as the Export button is while it works) fires no focusin: the next key, Escape or
+    // Tab included, is the dialog's all the same, and never reaches the viewer behind.
+    // Only the topmost dialog takes it.
+    const onDroppedKey = (e: KeyboardEvent) => {
+      if (e.target !== document.body && e.target !== document.documentElement) return;
+      const modals = document.querySelectorAll('[aria-modal="true"]');
+      if (modals[modals.length - 1] !== dialog) return;
+      (focusable()[0] ?? dialog).focus();
+      onKey(e);
+    };
     dialog.addEventListener('keydown', onKey);
+    document.addEventListener('keydown', onDroppedKey, true);
     document.addEventListener('focusin', onFocusIn);
     return () => {
       dialog.removeEventListener('keydown', onKey);
+      document.removeEventListener('keydown', onDroppedKey, true);
       document.removeEventListener('focusin', onFocusIn);
       if (before && before.isConnected) before.focus();
     };
