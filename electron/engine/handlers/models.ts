@@ -132,7 +132,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
       const pkg = await findPackage(deps.dataDir, packageHash);
       const latest = predictions().latestForSeries(packageHash, seriesInstanceUid);
-      return latest && { ...latest, modelName: pkg.metadata.name };
+      return latest && { ...latest, images: inViewingOrder(deps, seriesInstanceUid, latest.images), modelName: pkg.metadata.name };
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
       const key = `${packageHash}/${seriesInstanceUid}/${sopInstanceUid}/${frame}`;
@@ -152,4 +152,20 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       return { ...map, reference: reference !== undefined && Number.isFinite(reference) ? Math.max(reference, map.max) : map.max };
     },
   };
+}
+
+/**
+ * Stored scores in the viewer's order of the series (the store keeps them by SOP Instance UID,
+ * which other software hands out in any order): the per-image strip then runs with the slices
+ * after a restart or an undo, as it does right after Run. Images the series no longer lists go last.
+ */
+function inViewingOrder<T extends { sopInstanceUid: string; frame: number }>(deps: EngineDeps, seriesInstanceUid: string, images: T[]): T[] {
+  let order: Map<string, number>;
+  try {
+    order = new Map(seriesImages(seriesInstances(deps, seriesInstanceUid)).map(({ instance, frame }, i) => [`${instance.sopInstanceUid}\0${frame}`, i]));
+  } catch {
+    return images;
+  }
+  const at = (img: T) => order.get(`${img.sopInstanceUid}\0${img.frame}`) ?? Number.MAX_SAFE_INTEGER;
+  return [...images].sort((a, b) => at(a) - at(b));
 }
