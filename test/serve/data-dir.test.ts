@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePrivateDir } from '../../common/node/safe-fs';
+import { shownPath } from '../../common/node/user-path';
 
 const repo = path.resolve(__dirname, '../..');
 let root: string;
@@ -31,7 +32,7 @@ function lumen(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: num
 }
 
 // One line naming the flag and the folder (common/node/user-path.ts, as for every path a command takes); exit 2.
-const refusal = (dir: string, why: string) => `lumen serve: --data-dir ${dir}: ${why}.\n`;
+const refusal = (dir: string, why: string) => `lumen serve: --data-dir ${shownPath(dir)}: ${why}.\n`;
 const PROCFS = "it is in the kernel's view of its processes (procfs), not a place for files: choose a file or folder on a disk";
 
 describe.skipIf(process.platform !== 'linux')('lumen serve --data-dir', () => {
