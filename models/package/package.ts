@@ -122,6 +122,9 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
         ...(input.provenance?.training ? { training: input.provenance.training } : {}),
       },
     };
+    // A training-domain record whose domain.bin is missing or does not fit would be refused on load: refused here first.
+    const domain = domainFileProblem(temp, base);
+    if (domain) throw new PackageError(target, domain);
     const metadata = { ...base, contentHash: contentHash(temp, base) };
     const parsed = MetadataSchema.safeParse(metadata);
     if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues)}`);

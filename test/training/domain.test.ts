@@ -15,9 +15,11 @@ import { PredictionStore } from '../../electron/library/predictions';
 import { ResultsStore } from '../../electron/results/store';
 import { predictionTable } from '../../electron/results/tables';
 import { importLabelsCsvFile } from '../../electron/training/labels';
-import { predictSeries } from '../../electron/training/predict';
+import { predict, predictSeries } from '../../electron/training/predict';
+import { TrainingStore } from '../../electron/training/store';
+import { createRunner } from '../../models/inference/runner';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
-import { contentHash, loadPackage } from '../../models/package';
+import { contentHash, loadPackage, savePackage } from '../../models/package';
 import { DOMAIN_BIN, readDomainDensity } from '../../models/package/domain';
 import { featureDistance } from '../../models/training/ood';
 import { initBackend } from '../../models/runtime';
@@ -160,6 +162,22 @@ describe('each prediction says whether its image is like the training data', () 
     }
   }, 120_000);
 
+  it("the app's Run (scores and heatmaps from one pass) judges the images as lumen predict does", async () => {
+    const pkg = await loadPackage(pkgDir);
+    const plain = await predictSeries({ library, packageDir: pkgDir, seriesUid: noise, store: false });
+    const store = new TrainingStore(library);
+    const images = store.images(noise);
+    store.close();
+    const runner = await createRunner({ package: pkg });
+    try {
+      const run = await predict({ library, runner, pkg, images, activations: true, store: false });
+      expect(run.images.map((im) => im.domain!.outside)).toEqual(plain.images.map((im) => im.domain!.outside));
+      run.images.forEach((im, i) => expect(im.domain!.distance).toBeCloseTo(plain.images[i].domain!.distance!, 2));
+    } finally {
+      await runner.dispose();
+    }
+  }, 120_000);
+
   it("the distance is the density's: recomputed from the package's domain.bin and the features training cached", async () => {
     const pkg = await loadPackage(pkgDir);
     const density = readDomainDensity(pkgDir, pkg.metadata)!;
@@ -248,6 +266,14 @@ describe('packages without the record, and tampered ones', () => {
       const dir = tampered(name, edit, bin);
       await expect(loadPackage(dir), name).rejects.toThrow(message);
       await expect(predictSeries({ library, packageDir: dir, seriesUid: mr, store: false }), name).rejects.toThrow(/^Model package /);
+    }
+    // Nor is such a package written: metadata naming domain.bin without the file is refused on save.
+    const pkg = await loadPackage(pkgDir, { loadModel: true });
+    try {
+      const { contentHash: _h, formatVersion: _f, layout: _l, ...meta } = pkg.metadata;
+      await expect(savePackage(path.join(root, 'saved-without-bin'), pkg.model!, meta, { files: {} })).rejects.toThrow(/missing or unreadable file domain\.bin/);
+    } finally {
+      pkg.model!.dispose();
     }
   }, 120_000);
 });

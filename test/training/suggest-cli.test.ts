@@ -131,7 +131,7 @@ describe('lumen suggest', () => {
     const loaded = await loadPackage(pkg, { loadModel: true });
     const plain = path.join(root, 'plain-pkg');
     try {
-      const { contentHash: _h, formatVersion: _f, layout: _l, ensemble: _e, ...meta } = loaded.metadata;
+      const { contentHash: _h, formatVersion: _f, layout: _l, ensemble: _e, domain: _d, ...meta } = loaded.metadata;
       await savePackage(plain, loaded.model!, { ...meta, name: 'no heads' }, { onnx: readFileSync(path.join(pkg, MODEL_ONNX)) });
     } finally {
       loaded.model!.dispose();

@@ -212,7 +212,8 @@ describe('uncertainty with each prediction', () => {
     const damaged = path.join(root, 'nan-pkg');
     const short = path.join(root, 'short-pkg');
     try {
-      const { contentHash: _h, formatVersion: _f, layout: _l, ...meta } = pkg.metadata;
+      // The training-domain record names domain.bin, which these copies do not carry.
+      const { contentHash: _h, formatVersion: _f, layout: _l, domain: _d, ...meta } = pkg.metadata;
       await savePackage(damaged, pkg.model!, { ...meta, name: 'nan' }, { files: { 'ensemble.bin': new Uint8Array(bytes.buffer) } });
       await savePackage(short, pkg.model!, { ...meta, name: 'short' }, { files: { 'ensemble.bin': new Uint8Array(bytes.buffer, 0, 64) } });
     } finally {
@@ -232,7 +233,7 @@ describe('uncertainty with each prediction', () => {
     const pkg = await loadPackage(pkgDir, { loadModel: true });
     const plain = path.join(root, 'plain-pkg');
     try {
-      const { contentHash: _h, formatVersion: _f, layout: _l, ensemble: _e, ...meta } = pkg.metadata;
+      const { contentHash: _h, formatVersion: _f, layout: _l, ensemble: _e, domain: _d, ...meta } = pkg.metadata;
       await savePackage(plain, pkg.model!, meta);
     } finally {
       pkg.model!.dispose();
