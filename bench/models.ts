@@ -145,6 +145,18 @@ function parseList(value: string | undefined, fallback: string[]): string[] {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
 }
 
+/**
+ * The network `lumen bench models` times for a variant: the full classifier at its native
+ * resolution with random weights. Its ONNX export must pass Lumen's graph check
+ * (models/onnx/graph-check.ts), or every ONNX Runtime run of it is skipped
+ * (test/bench/graph-check-variants.test.ts checks every variant).
+ */
+export function benchModel(variant: VariantName): tf.LayersModel {
+  const model = buildEfficientNet(variant, { init: 'zeros' });
+  randomiseWeights(model);
+  return model;
+}
+
 /** What one variant's process sends back to the parent (the last line of its stdout). */
 interface VariantReport {
   variant: string;
@@ -237,9 +249,8 @@ async function benchVariant(
   const skipped: Skip[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lumen-bench-'));
   await tf.setBackend('cpu');
-  let model: tf.LayersModel | undefined = buildEfficientNet(variant, { init: 'zeros' });
+  let model: tf.LayersModel | undefined = benchModel(variant);
   try {
-    randomiseWeights(model);
     const file = path.join(tmp, `efficientnet-${variant}.onnx`);
     writeFileSync(file, exportOnnx(model).bytes);
     // Multiply-adds per image at native resolution, counted from the graph: scales the cost estimates.
@@ -433,7 +444,7 @@ export const suite: BenchSuite = {
         skipped.push({ runtime: '*', backend: '*', variant: step.variant, reason: `time budget of ${budgetS} s used up` });
         continue;
       }
-      const args = [...common, '--budget-s', String(Math.max(1, budget.leftS)), '--rates', JSON.stringify(rates), ...(step.baseline ? [step.timeRuns ? '--baseline' : '--baseline-only'] : [])];
+      const args = [...common, '--budget-s', String(Math.max(1, Math.floor(budget.leftS))), '--rates', JSON.stringify(rates), ...(step.baseline ? [step.timeRuns ? '--baseline' : '--baseline-only'] : [])];
       const r = await spawnVariant(step.variant, args, log);
       runs.push(...r.runs);
       skipped.push(...r.skipped);
