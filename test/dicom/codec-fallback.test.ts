@@ -3,22 +3,15 @@
 // the Cornerstone codecs, jpeg12.ts and the JavaScript RLE loop: `lumen pixels`
 // with and without them (12-bit JPEG: test/dicom/libjpeg12.test.ts).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { makeFixtures, type Fixture } from './fixtures';
+import { expect, it } from 'vitest';
+import { makeFixtures } from './fixtures';
+import { tempFolderForTests } from '../support/temp-folder';
 
 const run = promisify(execFile);
-let dir: string;
-let fixtures: Record<string, Fixture>;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-fallback-'));
-  ({ fixtures } = makeFixtures(dir));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const made = tempFolderForTests('fallback', makeFixtures);
 
 async function pixels(file: string, frame: number, out: string, env: NodeJS.ProcessEnv): Promise<Buffer> {
   await run(process.execPath, ['bin/lumen.mjs', 'pixels', file, '--frame', String(frame), '--out', out, '--json'], { cwd: process.cwd(), env });
@@ -49,8 +42,8 @@ it.each([
   ['ct16-rle', 0],
   ['rgb-rle', 0],
 ] as const)('%s frame %i: the same stored values with and without the WASM builds', async (name, frame) => {
-  const own = await pixels(fixtures[name].file, frame, join(dir, `${name}-own.raw`), process.env);
-  const fallback = await pixels(fixtures[name].file, frame, join(dir, `${name}-fallback.raw`), { ...process.env, LUMEN_CODECS_DIR: '' });
+  const own = await pixels(made.fixtures[name].file, frame, join(made.dir, `${name}-own.raw`), process.env);
+  const fallback = await pixels(made.fixtures[name].file, frame, join(made.dir, `${name}-fallback.raw`), { ...process.env, LUMEN_CODECS_DIR: '' });
   expect(own.length).toBeGreaterThan(0);
   expect(fallback.equals(own)).toBe(true);
 });

@@ -1,23 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFrame, encapsulatedFrame } from '../../electron/dicom/decode';
 import { decodeJpegLossless } from '../../electron/dicom/jpeg-lossless';
 import { DicomFileError, parseDicomBuffer, parseDicomFile, transferSyntaxName } from '../../electron/dicom/parse';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements } from './dicom-writer';
-import { makeBrokenFiles, makeFixtures, TS, type Fixture, type Phantom } from './fixtures';
+import { makeBrokenFiles, makeFixtures, TS } from './fixtures';
+import { tempFolderForTests } from '../support/temp-folder';
 
-let dir: string;
-let fixtures: Record<string, Fixture>;
-let phantoms: Record<string, Phantom>;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-dicom-'));
-  ({ fixtures, phantoms } = makeFixtures(dir));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const made = tempFolderForTests('dicom', makeFixtures);
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -38,16 +30,16 @@ const NAMES = [
 
 describe('decodeFrame gives the source pixels', () => {
   it.each(NAMES)('%s', async (name) => {
-    const fx = fixtures[name];
+    const fx = made.fixtures[name];
     const parsed = await parseDicomFile(fx.file);
     expect(parsed.meta.transferSyntaxUid).toBe(fx.transferSyntax);
     const frame = await decodeFrame(parsed, 0);
-    const expected = phantoms[fx.phantom].frames[0];
+    const expected = made.phantoms[fx.phantom].frames[0];
     expect(frame.pixels.length).toBe(expected.length);
     if (fx.reference) {
       // Lossy: next to the reference decoder's output (clamped to Bits Stored, as Lumen does;
       // gdcm leaves overshoots such as 4476 in 12 bits), and near the source.
-      const spec = phantoms[fx.phantom].spec;
+      const spec = made.phantoms[fx.phantom].spec;
       const bits = spec.bitsStored ?? spec.bitsAllocated;
       const [lo, hi] = spec.pixelRepresentation ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
       const reference = fx.reference.map((v) => Math.min(hi, Math.max(lo, v)));
@@ -57,30 +49,30 @@ describe('decodeFrame gives the source pixels', () => {
       expect(meanError).toBeLessThan(range * 0.15);
     } else if (fx.tolerance === 0) expect(Array.from(frame.pixels)).toEqual(expected);
     else expect(maxDiff(frame.pixels, expected)).toBeLessThanOrEqual(fx.tolerance);
-    if (phantoms[fx.phantom].spec.samplesPerPixel === 3) expect(frame.photometricInterpretation).toBe('RGB');
+    if (made.phantoms[fx.phantom].spec.samplesPerPixel === 3) expect(frame.photometricInterpretation).toBe('RGB');
   });
 });
 
 describe('multi-frame, fragments and offset tables', () => {
   it.each(['multi-explicit', 'multi-implicit', 'multi-bigendian', 'multi-deflated', 'multi-rle', 'multi-jpeg14', 'multi-jpegsv1', 'multi-jpegls', 'multi-j2k',
     'multi-fragments-bot', 'multi-fragments-nobot', 'multi-jpegls-fragments', 'multi-htj2k-eot'])('%s: every frame exact', async (name) => {
-    const parsed = await parseDicomFile(fixtures[name].file);
+    const parsed = await parseDicomFile(made.fixtures[name].file);
     expect(parsed.meta.numberOfFrames).toBe(3);
     for (let f = 0; f < 3; f++) {
       const frame = await decodeFrame(parsed, f);
-      expect(Array.from(frame.pixels)).toEqual(phantoms.multi.frames[f]);
+      expect(Array.from(frame.pixels)).toEqual(made.phantoms.multi.frames[f]);
     }
     await expect(decodeFrame(parsed, 3)).rejects.toThrow(/has no frame 4: it holds 3 frame/);
   });
 
-  it('the fragment fixtures really have several fragments per frame', async () => {
-    const bot = await parseDicomFile(fixtures['multi-fragments-bot'].file);
+  it('the fragment made.fixtures really have several fragments per frame', async () => {
+    const bot = await parseDicomFile(made.fixtures['multi-fragments-bot'].file);
     const el = bot.dataSet.elements.x7fe00010;
     expect(el.fragments!.length).toBeGreaterThan(3);
     expect(el.basicOffsetTable!.length).toBe(3);
-    const nobot = await parseDicomFile(fixtures['multi-fragments-nobot'].file);
+    const nobot = await parseDicomFile(made.fixtures['multi-fragments-nobot'].file);
     expect(nobot.dataSet.elements.x7fe00010.basicOffsetTable!.length).toBe(0);
-    const eot = await parseDicomFile(fixtures['multi-htj2k-eot'].file);
+    const eot = await parseDicomFile(made.fixtures['multi-htj2k-eot'].file);
     expect(eot.dataSet.elements.x7fe00010.fragments!.length).toBe(6);
     expect(eot.dataSet.elements.x7fe00001).toBeDefined();
   });
@@ -88,33 +80,33 @@ describe('multi-frame, fragments and offset tables', () => {
 
 describe('what each decode reports', () => {
   it('signed 16-bit CT: Int16 stored values, rescale from the header', async () => {
-    const parsed = await parseDicomFile(fixtures['ct16-jpegls'].file);
+    const parsed = await parseDicomFile(made.fixtures['ct16-jpegls'].file);
     const frame = await decodeFrame(parsed, 0);
     expect(frame.pixels).toBeInstanceOf(Int16Array);
     expect(frame.pixelRepresentation).toBe(1);
-    expect(Math.min(...frame.pixels)).toBe(-1000 + Math.min(0, Math.min(...phantoms.ct16.frames[0]) + 1000));
+    expect(Math.min(...frame.pixels)).toBe(-1000 + Math.min(0, Math.min(...made.phantoms.ct16.frames[0]) + 1000));
     expect(parsed.meta.rescaleIntercept).toBe(-1024);
     expect(parsed.meta.windowCenter).toEqual([40, 500]);
     expect(parsed.meta.windowWidth).toEqual([400, 2000]);
   });
 
   it('palette color stays as indices (the palette is a LUT, applied when rendering)', async () => {
-    const frame = await decodeFrame(await parseDicomFile(fixtures['palette-explicit'].file), 0);
+    const frame = await decodeFrame(await parseDicomFile(made.fixtures['palette-explicit'].file), 0);
     expect(frame.photometricInterpretation).toBe('PALETTE COLOR');
     expect(frame.samplesPerPixel).toBe(1);
   });
 
   it('signed 16-bit HTJ2K decodes to the signed source samples, negatives included', async () => {
-    const frame = await decodeFrame(await parseDicomFile(fixtures['ct16-htj2k'].file), 0);
+    const frame = await decodeFrame(await parseDicomFile(made.fixtures['ct16-htj2k'].file), 0);
     expect(frame.pixels).toBeInstanceOf(Int16Array);
     expect(Math.min(...frame.pixels)).toBeLessThan(-500);
-    expect(Array.from(frame.pixels)).toEqual(phantoms.ct16.frames[0]);
+    expect(Array.from(frame.pixels)).toEqual(made.phantoms.ct16.frames[0]);
   });
 
   it('12-bit progressive JPEG (dcmcjpeg +ep, once refused): the values dcmdjpeg decodes', async () => {
-    const file = join(dir, 'u12-progressive.dcm');
-    execFileSync('dcmcjpeg', ['+ep', fixtures['u12-explicit'].file, file]);
-    const back = join(dir, 'u12-progressive-dcmtk.dcm');
+    const file = join(made.dir, 'u12-progressive.dcm');
+    execFileSync('dcmcjpeg', ['+ep', made.fixtures['u12-explicit'].file, file]);
+    const back = join(made.dir, 'u12-progressive-dcmtk.dcm');
     execFileSync('dcmdjpeg', [file, back]);
     const frame = await decodeFrame(await parseDicomFile(file), 0);
     expect(frame.pixels).toBeInstanceOf(Uint16Array);
@@ -122,11 +114,11 @@ describe('what each decode reports', () => {
   });
 
   it('12-bit JPEG extended: within 1 of dcmdjpeg, near the source', async () => {
-    const fx = fixtures['u12-jpegextended'];
+    const fx = made.fixtures['u12-jpegextended'];
     const frame = await decodeFrame(await parseDicomFile(fx.file), 0);
     expect(frame.pixels).toBeInstanceOf(Uint16Array);
     expect(maxDiff(frame.pixels, fx.reference!)).toBeLessThanOrEqual(fx.tolerance);
-    const src = phantoms.u12.frames[0];
+    const src = made.phantoms.u12.frames[0];
     // The phantom is noisy (20% of the range), so quality 90 loses about 3% of the range on average.
     expect(src.reduce((s, v, i) => s + Math.abs(v - frame.pixels[i]), 0) / src.length).toBeLessThan(4095 * 0.05);
   });
@@ -134,9 +126,9 @@ describe('what each decode reports', () => {
 
 describe('the built-in JPEG lossless decoder', () => {
   it.each(['mono8-jpeg14', 'ct16-jpeg14', 'ct16-jpegsv1', 'u12-jpeg14', 'rgb-jpeg14', 'rgb-jpegsv1', 'multi-fragments-nobot'])('%s decodes without the fallback', async (name) => {
-    const parsed = await parseDicomFile(fixtures[name].file);
+    const parsed = await parseDicomFile(made.fixtures[name].file);
     const out = decodeJpegLossless(encapsulatedFrame(parsed, 0));
-    const src = phantoms[fixtures[name].phantom];
+    const src = made.phantoms[made.fixtures[name].phantom];
     const bits = src.spec.bitsAllocated;
     const values = bits === 8 ? out.bytes : new Uint16Array(out.bytes.buffer, out.bytes.byteOffset, out.bytes.length / 2);
     const expected = src.frames[0].map((v) => (bits === 16 ? v & 0xffff : v));
@@ -146,7 +138,7 @@ describe('the built-in JPEG lossless decoder', () => {
 
 describe('broken files give a reason and never crash', () => {
   it('each broken file', async () => {
-    const broken = makeBrokenFiles(dir, fixtures);
+    const broken = makeBrokenFiles(made.dir, made.fixtures);
     for (const { file, reason } of broken) {
       let error: unknown;
       try {
@@ -163,8 +155,8 @@ describe('broken files give a reason and never crash', () => {
 
   it('bit flips anywhere in a compressed file: a value or a DicomFileError, nothing else', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
-    const src = readFileSync(fixtures['ct16-jpegls'].file);
-    const file = join(dir, 'flip.dcm');
+    const src = readFileSync(made.fixtures['ct16-jpegls'].file);
+    const file = join(made.dir, 'flip.dcm');
     for (let k = 0; k < 40; k++) {
       const b = Buffer.from(src);
       const at = Math.floor(((k * 7919) % 1000) / 1000 * b.length);
@@ -205,13 +197,13 @@ it('trusts no frame count from the header: a count beyond the pixel data is capp
 it("a codec library's own message never reaches the user; Lumen's own reasons do", async () => {
   // JPEG 2000 data under the JPEG Baseline syntax (both UIDs 22 characters): libjpeg-turbo rejects it
   // with "Not a JPEG file: starts with 0xff 0x4f", which is written for its programmers.
-  const bytes = readFileSync(fixtures['mono8-j2k'].file);
+  const bytes = readFileSync(made.fixtures['mono8-j2k'].file);
   const at = bytes.indexOf('1.2.840.10008.1.2.4.90');
   bytes.write('1.2.840.10008.1.2.4.50', at, 'latin1');
   const wrong = parseDicomBuffer(bytes, 'wrong-syntax.dcm');
   await expect(decodeFrame(wrong, 0)).rejects.toThrow(/^wrong-syntax\.dcm: frame 1 cannot be decoded as JPEG Baseline \(Process 1\): the decoder rejected its compressed data\. The compressed data is corrupt or truncated\.$/);
   // An RLE frame cut short: Lumen's own decoder says where.
-  const rle = readFileSync(fixtures['ct16-rle'].file);
+  const rle = readFileSync(made.fixtures['ct16-rle'].file);
   const parsed = parseDicomBuffer(rle, 'rle.dcm');
   const frame = encapsulatedFrame(parsed, 0);
   rle.writeUInt32LE(3, frame.byteOffset - rle.byteOffset - 0); // the segment count: 3 where 2 belong

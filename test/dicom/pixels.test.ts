@@ -1,27 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { applyWindow, encodePng, fullRangeWindow, modalityLut, modelInput, renderDecoded, renderFrame, VOI_PRESETS, voiFunction, voiWindows, type RenderedImage } from '../../electron/dicom/pixels';
 import type { DecodedFrame, PixelArray } from '../../electron/dicom/decode';
 import type { InstanceMeta, ParsedDicom } from '../../electron/dicom/parse';
 import { rng } from './fixtures';
-import { makeFixtures, paletteRgb, type Fixture, type Phantom } from './fixtures';
+import { makeFixtures, paletteRgb } from './fixtures';
+import { tempFolderForTests } from '../support/temp-folder';
 
 const run = promisify(execFile);
-let dir: string;
-let fixtures: Record<string, Fixture>;
-let phantoms: Record<string, Phantom>;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-pixels-'));
-  ({ fixtures, phantoms } = makeFixtures(dir));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const made = tempFolderForTests('pixels', makeFixtures);
 
 describe('modality LUT and VOI window', () => {
   it('rescale: stored x slope + intercept', () => {
@@ -57,7 +49,7 @@ describe('modality LUT and VOI window', () => {
     const ids = VOI_PRESETS.CT.map((p) => p.id);
     for (const id of ['ct-brain', 'ct-subdural', 'ct-lung', 'ct-mediastinum', 'ct-abdomen', 'ct-liver', 'ct-bone']) expect(ids).toContain(id);
     expect(VOI_PRESETS.CT.find((p) => p.id === 'ct-lung')).toMatchObject({ center: -600, width: 1500 });
-    const parsed = await parseDicomFile(fixtures['ct16-explicit'].file);
+    const parsed = await parseDicomFile(made.fixtures['ct16-explicit'].file);
     const windows = voiWindows(parsed.meta);
     expect(windows.slice(0, 2).map((w) => [w.center, w.width])).toEqual([[40, 400], [500, 2000]]);
     expect(windows.length).toBe(2 + VOI_PRESETS.CT.length);
@@ -66,10 +58,10 @@ describe('modality LUT and VOI window', () => {
 
 describe('renderFrame', () => {
   it('CT: the file window applied to rescaled values', async () => {
-    const parsed = await parseDicomFile(fixtures['ct16-rle'].file);
+    const parsed = await parseDicomFile(made.fixtures['ct16-rle'].file);
     const img = await renderFrame(parsed, 0);
     expect(img.window).toEqual({ center: 40, width: 400 });
-    const stored = phantoms.ct16.frames[0];
+    const stored = made.phantoms.ct16.frames[0];
     // Independent computation of the DICOM formula with intercept -1024.
     const expected = stored.map((v) => {
       const x = v - 1024;
@@ -83,24 +75,24 @@ describe('renderFrame', () => {
   });
 
   it('MONOCHROME1 is shown inverted', async () => {
-    const m1 = await renderFrame(await parseDicomFile(fixtures['mono1-explicit'].file), 0, { window: { center: 128, width: 256 } });
-    const m2 = await renderFrame(await parseDicomFile(fixtures['mono8-explicit'].file), 0, { window: { center: 128, width: 256 } });
-    expect(Array.from(m2.data)).toEqual(phantoms.mono8.frames[0]);
-    expect(Array.from(m1.data)).toEqual(phantoms.mono8.frames[0].map((v) => 255 - v));
+    const m1 = await renderFrame(await parseDicomFile(made.fixtures['mono1-explicit'].file), 0, { window: { center: 128, width: 256 } });
+    const m2 = await renderFrame(await parseDicomFile(made.fixtures['mono8-explicit'].file), 0, { window: { center: 128, width: 256 } });
+    expect(Array.from(m2.data)).toEqual(made.phantoms.mono8.frames[0]);
+    expect(Array.from(m1.data)).toEqual(made.phantoms.mono8.frames[0].map((v) => 255 - v));
   });
 
   it('PALETTE COLOR through its 16-bit (every byte order) and 8-bit LUTs', async () => {
     for (const name of ['palette-explicit', 'palette-bigendian', 'palette-implicit', 'palette-deflated', 'palette8-explicit']) {
-      const img = await renderFrame(await parseDicomFile(fixtures[name].file), 0);
+      const img = await renderFrame(await parseDicomFile(made.fixtures[name].file), 0);
       expect(img.channels).toBe(3);
-      expect(Array.from(img.data)).toEqual(phantoms.palette.frames[0].flatMap((i) => paletteRgb(i)));
+      expect(Array.from(img.data)).toEqual(made.phantoms.palette.frames[0].flatMap((i) => paletteRgb(i)));
     }
   });
 
   it('RGB planar configuration 1 comes out interleaved', async () => {
-    const img = await renderFrame(await parseDicomFile(fixtures['rgb-planar'].file), 0);
+    const img = await renderFrame(await parseDicomFile(made.fixtures['rgb-planar'].file), 0);
     expect(img.channels).toBe(3);
-    expect(Array.from(img.data)).toEqual(phantoms.rgb.frames[0]);
+    expect(Array.from(img.data)).toEqual(made.phantoms.rgb.frames[0]);
   });
 });
 
@@ -168,42 +160,42 @@ describe('CLI', () => {
   const lumen = (...args: string[]) => run('node', ['bin/lumen.mjs', ...args], { cwd: process.cwd() });
 
   it('lumen pixels writes stored values and describes them', async () => {
-    const out = join(dir, 'ct.raw');
-    const { stdout } = await lumen('pixels', fixtures['ct16-jpegls'].file, '--frame', '0', '--out', out, '--json');
+    const out = join(made.dir, 'ct.raw');
+    const { stdout } = await lumen('pixels', made.fixtures['ct16-jpegls'].file, '--frame', '0', '--out', out, '--json');
     expect(JSON.parse(stdout)).toEqual({ rows: 40, columns: 48, samplesPerPixel: 1, bitsAllocated: 16, pixelRepresentation: 1, photometricInterpretation: 'MONOCHROME2', dtype: 'int16' });
     const raw = readFileSync(out);
-    expect(Array.from({ length: raw.length / 2 }, (_, i) => raw.readInt16LE(i * 2))).toEqual(phantoms.ct16.frames[0]);
+    expect(Array.from({ length: raw.length / 2 }, (_, i) => raw.readInt16LE(i * 2))).toEqual(made.phantoms.ct16.frames[0]);
 
-    const multi = join(dir, 'multi.raw');
-    await lumen('pixels', fixtures['multi-j2k'].file, '--frame', '2', '--out', multi, '--json');
+    const multi = join(made.dir, 'multi.raw');
+    await lumen('pixels', made.fixtures['multi-j2k'].file, '--frame', '2', '--out', multi, '--json');
     const m = readFileSync(multi);
-    expect(Array.from({ length: m.length / 2 }, (_, i) => m.readUInt16LE(i * 2))).toEqual(phantoms.multi.frames[2]);
+    expect(Array.from({ length: m.length / 2 }, (_, i) => m.readUInt16LE(i * 2))).toEqual(made.phantoms.multi.frames[2]);
 
-    const rgb = join(dir, 'rgb.raw');
-    const r = await lumen('pixels', fixtures['rgb-ybrfull'].file, '--out', rgb, '--json');
+    const rgb = join(made.dir, 'rgb.raw');
+    const r = await lumen('pixels', made.fixtures['rgb-ybrfull'].file, '--out', rgb, '--json');
     expect(JSON.parse(r.stdout)).toMatchObject({ samplesPerPixel: 3, photometricInterpretation: 'RGB', dtype: 'uint8' });
   });
 
   it('lumen render writes the windowed PNG', async () => {
-    const out = join(dir, 'ct.png');
-    await lumen('render', fixtures['ct16-explicit'].file, '--frame', '0', '--window', '40,400', '--out', out);
+    const out = join(made.dir, 'ct.png');
+    await lumen('render', made.fixtures['ct16-explicit'].file, '--frame', '0', '--window', '40,400', '--out', out);
     const png = PNG.sync.read(readFileSync(out));
     expect([png.width, png.height]).toEqual([48, 40]);
-    const expected = (await renderFrame(await parseDicomFile(fixtures['ct16-explicit'].file), 0, { window: { center: 40, width: 400 } })).data;
+    const expected = (await renderFrame(await parseDicomFile(made.fixtures['ct16-explicit'].file), 0, { window: { center: 40, width: 400 } })).data;
     expect(Array.from({ length: 48 * 40 }, (_, i) => png.data[i * 4])).toEqual(Array.from(expected));
     expect(PNG.sync.read(encodePng({ rows: 1, columns: 2, channels: 3, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) })).data.subarray(0, 8)).toEqual(Buffer.from([1, 2, 3, 255, 4, 5, 6, 255]));
   });
 
   it('bad input: a readable error and exit code, no stack', async () => {
-    const bad = join(dir, 'bad.dcm');
+    const bad = join(made.dir, 'bad.dcm');
     (await import('node:fs')).writeFileSync(bad, 'not dicom at all');
-    const err = await lumen('pixels', bad, '--out', join(dir, 'x.raw'), '--json').catch((e) => e);
+    const err = await lumen('pixels', bad, '--out', join(made.dir, 'x.raw'), '--json').catch((e) => e);
     expect(err.code).toBe(1);
     expect(JSON.parse(err.stdout).error).toMatch(/bad\.dcm: not a DICOM file/);
-    const frameErr = await lumen('render', fixtures['mono8-explicit'].file, '--frame', '5', '--out', join(dir, 'x.png')).catch((e) => e);
+    const frameErr = await lumen('render', made.fixtures['mono8-explicit'].file, '--frame', '5', '--out', join(made.dir, 'x.png')).catch((e) => e);
     expect(frameErr.code).toBe(1);
     expect(frameErr.stderr).toMatch(/has no frame 6: it holds 1 frame/);
-    const winErr = await lumen('render', fixtures['mono8-explicit'].file, '--window', 'wide', '--out', join(dir, 'x.png')).catch((e) => e);
+    const winErr = await lumen('render', made.fixtures['mono8-explicit'].file, '--window', 'wide', '--out', join(made.dir, 'x.png')).catch((e) => e);
     expect(winErr.code).toBe(2);
     expect(winErr.stderr).toMatch(/--window must be "center,width"/);
   });

@@ -2,26 +2,16 @@
 // give the same bytes and the same errors, on real dcmtk-encoded files and on
 // random segments.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encapsulatedFrame } from '../../electron/dicom/decode';
 import { parseDicomFile, type InstanceMeta } from '../../electron/dicom/parse';
 import { decodeRle, rleImplementation, type RleImplementation } from '../../electron/dicom/rle';
-import { makeFixtures, rng, type Fixture, type Phantom } from './fixtures';
+import { makeFixtures, rng } from './fixtures';
+import { tempFolderForTests } from '../support/temp-folder';
 
 const hasEmcc = !spawnSync('emcc', ['--version']).error;
 
-let dir: string;
-let fixtures: Record<string, Fixture>;
-let phantoms: Record<string, Phantom>;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-rle-'));
-  ({ fixtures, phantoms } = makeFixtures(dir));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const made = tempFolderForTests('rle', makeFixtures);
 
 /** The bytes, or the error message, of one implementation. */
 function outcome(data: Uint8Array, meta: InstanceMeta, use: RleImplementation): string | Buffer {
@@ -38,8 +28,8 @@ it.runIf(hasEmcc)('the WASM loop is the one in use where emscripten is installed
 
 describe.runIf(rleImplementation() === 'wasm')('WASM and JavaScript agree', () => {
   it.each(['mono8-rle', 'ct16-rle', 'u12-rle', 'rgb-rle', 'multi-rle'])('%s: every frame, byte for byte, and the source pixels', async (name) => {
-    const parsed = await parseDicomFile(fixtures[name].file);
-    const phantom = phantoms[fixtures[name].phantom];
+    const parsed = await parseDicomFile(made.fixtures[name].file);
+    const phantom = made.phantoms[made.fixtures[name].phantom];
     for (let f = 0; f < parsed.meta.numberOfFrames; f++) {
       const data = encapsulatedFrame(parsed, f);
       const wasm = outcome(data, parsed.meta, 'wasm');
@@ -53,7 +43,7 @@ describe.runIf(rleImplementation() === 'wasm')('WASM and JavaScript agree', () =
   });
 
   it('a truncated frame: the same reason from both', async () => {
-    const parsed = await parseDicomFile(fixtures['ct16-rle'].file);
+    const parsed = await parseDicomFile(made.fixtures['ct16-rle'].file);
     const data = encapsulatedFrame(parsed, 0);
     const cut = data.subarray(0, Math.floor(data.length * 0.7));
     const wasm = outcome(cut, parsed.meta, 'wasm');
