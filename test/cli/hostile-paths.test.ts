@@ -6,7 +6,8 @@
 // left behind. The table lists each command's path arguments once; the hostile values of each
 // kind of argument are shared out among its arguments (every value met at least once per kind,
 // every argument with /proc and at least one value of its own kind), to keep the runs few.
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +161,34 @@ describe.concurrent('a hostile path given to a lumen command is refused in one l
       expect([...tree(root), ...tree(outside)]).toEqual(before);
     }, 300_000);
   }
+});
+
+// Root may write anywhere: a folder without write permission is refused only for another user.
+const canDropRoot = process.getuid?.() === 0 && !spawnSync('runuser', ['--help']).error;
+describe.runIf(canDropRoot)('a folder without write permission, as a user who is not root', () => {
+  it('an output file and a library in it are refused before anything is written', async () => {
+    const locked = mkdtempSync(path.join(os.tmpdir(), 'lumen-cli-locked-'));
+    try {
+      chmodSync(locked, 0o755);
+      const readOnly = path.join(locked, 'read-only');
+      mkdirSync(readOnly, { mode: 0o555 });
+      const asNobody = (args: string[]) =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          execFile('runuser', ['-u', 'nobody', '--', 'env', `HOME=${locked}`, `LUMEN_DATA_DIR=${path.join(locked, 'data')}`, process.execPath, path.join(__dirname, '../../bin/lumen.mjs'), ...args], { cwd: path.join(__dirname, '../..'), timeout: 240_000 }, (err, _stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+          ),
+        );
+      const csv = await asNobody(['audit', '--library', path.join(locked, 'library'), '--csv', path.join(readOnly, 'audit.csv')]);
+      expect(csv.code, csv.stderr).toBe(2);
+      expect(csv.stderr).toBe(`lumen audit: --csv ${path.join(readOnly, 'audit.csv')}: its folder cannot be written to: permission denied.\n`);
+      const library = await asNobody(['import', locked, '--library', path.join(readOnly, 'library')]);
+      expect(library.code, library.stderr).toBe(2);
+      expect(library.stderr).toBe(`lumen import: --library ${path.join(readOnly, 'library')}: its folder cannot be written to: permission denied.\n`);
+      expect(readdirSync(readOnly)).toEqual([]);
+    } finally {
+      rmSync(locked, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('the table', () => {
