@@ -29,5 +29,7 @@ lumen 40 doctor --json > "$OUT/doctor.json" 2>> "$OUT/log.txt"
 log "bench models"
 lumen 260 bench models --variants "${VARIANTS:-all}" --batches "${BATCHES:-1,8,32}" --runtimes "${RUNTIMES:-onnx-cuda,onnx-webgpu,webgpu}" --budget-s 230 --json > "$OUT/models.json" 2>> "$OUT/log.txt"
 log "bench predict"
-lumen 150 bench predict --json > "$OUT/predict.json" 2>> "$OUT/log.txt"
+# PREDICT_ARGS (split into words): e.g. "--slices 16 --rounds 1" for a dry run on a CPU.
+# shellcheck disable=SC2086
+lumen 150 bench predict ${PREDICT_ARGS:-} --json > "$OUT/predict.json" 2>> "$OUT/log.txt"
 log "done"
