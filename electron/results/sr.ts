@@ -75,6 +75,8 @@ const imageItem = (rel: string, ref: ImageRef, name?: Code): Item => ({
 });
 
 const SOURCE = code('260753009', 'SCT', 'Source');
+/** Lumen's own concept for the training-data check of a prediction (no standard code says it). */
+const TRAINING_DATA_CHECK = code('TRAINING-DATA', LUMEN_SCHEME, 'Training data check');
 const FINDING = DCM('121071', 'Finding');
 
 function trackingItems(identifier: string): Item[] {
@@ -109,6 +111,12 @@ function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentit
       MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [code('1', 'UCUM', 'no units')], NumericValue: Number(p.scores[k].toPrecision(8)) }],
     });
   });
+  // Whether the image is like the package's training data (models/training/ood.ts), as a qualitative
+  // evaluation of the group: its reasons hold header text, so control characters are blanked.
+  if (p.domain) {
+    const verdict = p.domain.outside ? `Outside the training data: ${p.domain.reasons.join('; ')}` : 'Like the training data';
+    content.push(text('CONTAINS', TRAINING_DATA_CHECK, verdict.replace(/\p{Cc}/gu, ' ').slice(0, 1024)));
+  }
   content.push(imageItem('CONTAINS', ref, SOURCE));
   return container('CONTAINS', DCM('125007', 'Measurement Group'), content);
 }

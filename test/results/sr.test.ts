@@ -124,6 +124,34 @@ describe('lumen export --results', () => {
     expect(state.EllipticalROI).toHaveLength(1);
   });
 
+  it('predictions: the training-data check of each image travels with its scores, as text a reader can see', () => {
+    const instance = lib.library.listInstances(PATIENT_A.seriesUid)[0];
+    const source = readDataset(instance.path, { headerOnly: true }).dataset;
+    const images = new Map(
+      lib.library.listInstances(PATIENT_A.seriesUid).slice(0, 3).map((i) => [i.sopInstanceUid, { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid!, frames: 1 }]),
+    );
+    const [outside, inside, unjudged] = [...images.keys()];
+    const base = { packageHash: MODEL_HASH, modelName: MODEL_META.name, variant: 'b0', studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: PATIENT_A.seriesUid, sopClassUid: instance.sopClassUid, frame: 0, classNames: MODEL_META.classNames, scores: [0.7, 0.3], createdAt: '2026-01-01T00:00:00Z' };
+    // A reason holds header text (a modality read from the file): control characters must not reach the SR.
+    const items_ = [
+      { ...base, sopInstanceUid: outside, domain: { outside: true, reasons: ['modality MR\u0007; trained on CT', 'unlike the training images: score 41 > threshold 17'] } },
+      { ...base, sopInstanceUid: inside, domain: { outside: false, reasons: [] } },
+      { ...base, sopInstanceUid: unjudged, domain: null },
+    ];
+    const report = buildReport({ source, seriesInstanceUid: '2.25.2', seriesNumber: 1, seriesDescription: 'domain', instanceNumber: 1, images, predictions: { model: { name: MODEL_META.name, packageHash: MODEL_HASH, variant: 'b0', version: null }, items: items_ } });
+    const file = path.join(tmpDir('sr-domain'), 'domain.dcm');
+    fs.writeFileSync(file, writeDataset(report.dataset));
+    expect(dsrdump(file)).toContain('Outside the training data');
+    const { errors, output } = dciodvfy(file);
+    expect(errors, output).toEqual([]);
+    const groups = children(child(natural(file), 'Imaging Measurements'), 'Measurement Group');
+    const check = (sop: string) => child(groups.find((g) => items(child(g, 'Source').ReferencedSOPSequence)[0].ReferencedSOPInstanceUID === sop), 'Training data check');
+    expect(check(outside).TextValue).toBe('Outside the training data: modality MR ; trained on CT; unlike the training images: score 41 > threshold 17');
+    expect(items(check(outside).ConceptNameCodeSequence)[0]).toMatchObject({ CodingSchemeDesignator: '99LUMEN' });
+    expect(check(inside).TextValue).toBe('Like the training data');
+    expect(check(unjudged)).toBeUndefined();
+  });
+
   it("ellipse and rectangle: mean, SD, min and max in HU from the CT's own pixels, after the area, as dcmjs writes them", async () => {
     const image = lib.library.listInstances(PATIENT_A.seriesUid).find((i) => i.sopInstanceUid === lib.images[2])!;
     const at = { seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: image.sopInstanceUid, frame: 0 };
