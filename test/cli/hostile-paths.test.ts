@@ -164,7 +164,9 @@ describe.concurrent('a hostile path given to a lumen command is refused in one l
 });
 
 // Root may write anywhere: a folder without write permission is refused only for another user.
-const canDropRoot = process.getuid?.() === 0 && !spawnSync('runuser', ['--help']).error;
+// The checkout must be readable by that user (a clone in a 0700 temporary folder is not).
+const canDropRoot =
+  process.getuid?.() === 0 && !spawnSync('runuser', ['--help']).error && spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', path.join(__dirname, '../../bin/lumen.mjs')]).status === 0;
 describe.runIf(canDropRoot)('a folder without write permission, as a user who is not root', () => {
   it('an output file and a library in it are refused before anything is written', async () => {
     const locked = mkdtempSync(path.join(os.tmpdir(), 'lumen-cli-locked-'));

@@ -25,7 +25,7 @@ describe('the real UI in Chromium through the browser bridge', () => {
     expect(await page.getByTestId('about-library-schema').textContent()).toBe(`version ${SCHEMA_VERSION}`);
     // The formats as models/package/metadata.ts has them, through app.info: what lumen doctor says too.
     expect(PACKAGE_FORMAT_VERSION).toBe(2);
-    expect(await page.getByTestId('about-package-format').textContent()).toBe('reads 1 and 2; writes 2 for a package with calibration, uncertainty heads or a series head, 1 otherwise');
+    expect(await page.getByTestId('about-package-format').textContent()).toBe('reads 1 and 2; writes 2 for a package with calibration, uncertainty heads, a series head or a training-domain record, 1 otherwise');
 
     const file = path.join(resultsDir(), 'about.png');
     const shot = await page.screenshot({ path: file });

@@ -71,8 +71,8 @@ describe('prediction store', () => {
       ]);
       expect(stored[1].images[1].scores[0]).toBeCloseTo(0.1, 9);
       expect(stored[1].series).toEqual([{ seriesInstanceUid: SERIES, images: 4, mean: expect.any(Array), max: expect.any(Array) }]);
-      // Rows from before migration 10 have no uncertainty: null, never a made-up number.
-      expect(store.latestForSeries(APP, SERIES)?.images).toEqual([{ seriesInstanceUid: SERIES, sopInstanceUid: MULTI, frame: 2, scores: [0.9, 0.1], uncertainty: null }]);
+      // Rows from before migration 10 have no uncertainty, and from before 22 no training-data check: null, never a made-up value.
+      expect(store.latestForSeries(APP, SERIES)?.images).toEqual([{ seriesInstanceUid: SERIES, sopInstanceUid: MULTI, frame: 2, scores: [0.9, 0.1], uncertainty: null, domain: null }]);
     } finally {
       store.close();
     }

@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { packagesDir } from '../../electron/engine/predict/packages';
 import { hookRecords, isLoopbackTarget, networkUse, runWatched, straceAddresses, straceWorks, unshareWorks, watchedSpawnArgs, type HookRecord } from '../support/network-watch';
 import { launchChromium } from '../support/browser';
+import { bridgeMessage } from '../support/bridge-socket';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 const repo = path.resolve(__dirname, '../..');
@@ -148,8 +149,8 @@ describe('no network use', () => {
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const events: { event: string; payload: any }[] = [];
       const replies = new Map<number, (reply: any) => void>();
-      ws.on('message', (data) => {
-        const m = JSON.parse(data.toString());
+      ws.on('message', (data, isBinary) => {
+        const m = bridgeMessage(data, isBinary);
         if (m.event) events.push(m);
         else replies.get(m.id)?.(m.reply);
       });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { bridgeReply } from '../support/bridge-socket';
+import { bridgeMessage, bridgeReply } from '../support/bridge-socket';
 import { ctSlice } from '../support/dicom/phantom';
 import { dicomBytes, encapsulate, encapsulatedFile, writeImage, type ElementValue } from '../support/dicom/write';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
@@ -298,8 +298,8 @@ async function startServe() {
     connect(): Promise<WebSocket> {
       return new Promise((resolve, reject) => {
         const ws = new WebSocket(`ws://${url.host}/rpc?token=${url.searchParams.get('token')}`, { headers: { origin: url.origin } });
-        ws.on('message', (data) => {
-          const msg = JSON.parse(data.toString());
+        ws.on('message', (data, isBinary) => {
+          const msg = bridgeMessage(data, isBinary);
           if (!('event' in msg)) return;
           if (msg.event === 'job.progress') jobMessages.push(String(msg.payload.message));
           if (msg.event === 'job.failed') jobMessages.push(String(msg.payload.message));

@@ -18,7 +18,7 @@ import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
 import { LIBRARY_WORDS } from '../support/dicom/fuzz';
 import { writeImage } from '../support/dicom/write';
-import { closeBridgeTest, openSocket } from '../support/bridge-socket';
+import { bridgeMessage, closeBridgeTest, openSocket } from '../support/bridge-socket';
 
 /** The data folder as names and sizes (SQLite's write-ahead log and shared memory aside: reads touch them). */
 function snapshot(dir: string): string[] {
@@ -83,8 +83,8 @@ describe('every request under hostile input, through the real bridge and engine'
     });
     bridge = await startBridge({ host, staticDir: path.resolve('renderer/dist'), log: (l) => logs.push(l) });
     ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`);
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
+    ws.on('message', (data, isBinary) => {
+      const msg = bridgeMessage(data, isBinary);
       if ('reply' in msg) {
         waiting.get(msg.id)?.(msg.reply);
         waiting.delete(msg.id);

@@ -180,7 +180,9 @@ describe('viewer frames over the bridge', () => {
     }
     const answers = await Promise.all([slow, study, frame]);
     for (const a of answers) expect(a.reply.ok).toBe(true);
-    expect(pings).toBe(PINGS);
+    // At least one ping came back while the frame was on its way (how many depends on the machine);
+    // the order below is what an engine that decodes on its own thread cannot give.
+    expect(pings).toBeGreaterThan(0);
     const order = (m: Message) => messages.indexOf(m);
     // The series and the small frame, asked after the large frame, were answered before it.
     expect(order(answers[1])).toBeLessThan(order(answers[0]));

@@ -2,8 +2,19 @@
 // and the end of a test that started the engine and the bridge.
 import { rmSync } from 'node:fs';
 import WebSocket from 'ws';
+import { unpackBinaryMessage } from '../../common/binary-message';
 import type { EngineHost } from '../../electron/engine/host';
 import type { Bridge } from '../../electron/serve/server';
+
+/**
+ * One message from the bridge as the page reads it (renderer/src/api.ts): text is JSON; a binary
+ * message (a reply that holds bytes: a viewer frame, a heatmap) is unpacked by common/binary-message.
+ */
+export function bridgeMessage(data: WebSocket.RawData, isBinary: boolean): any {
+  if (!isBinary) return JSON.parse(data.toString());
+  const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return unpackBinaryMessage(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+}
 
 /**
  * Sends `raw` (one frame, well formed or not) on `ws` and resolves with the `reply` of the
@@ -11,8 +22,8 @@ import type { Bridge } from '../../electron/serve/server';
  */
 export function bridgeReply(ws: WebSocket, raw: string, id: unknown): Promise<any> {
   return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(data.toString());
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      const msg = bridgeMessage(data, isBinary);
       if ('reply' in msg && msg.id === id) {
         ws.off('message', onMessage);
         resolve(msg.reply);
