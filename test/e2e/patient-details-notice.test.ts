@@ -60,6 +60,8 @@ describe('a study of two Patient IDs from an older Lumen', () => {
     const cornerId = page.getByTestId('corner-patient-id');
     await expect.poll(() => cornerId.innerText(), { timeout: 60_000 }).toBe('PID-917');
     expect(await cornerId.getAttribute('class')).toContain('identity-warning');
+    // The picture under that corner text, drawn: a black viewport would show the name over nothing.
+    await expect.poll(() => page.getByTestId('viewport').getAttribute('data-painted'), { timeout: 60_000 }).toBeTruthy();
     await page.screenshot({ path: path.join(resultsDir(), 'patient-ids-viewer.png') });
     expect(errors).toEqual([]);
   });
