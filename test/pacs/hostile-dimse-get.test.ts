@@ -10,8 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dimse from 'dcmjs-dimse';
 import { Library } from '../../electron/library/library';
 import { retrieveStudy } from '../../electron/pacs/retrieve';
+import { AcceptingScp } from '../support/dimse-peer';
 
-const { Scp, requests, responses, constants } = dimse;
+const { requests, responses, constants } = dimse;
 const ROOT = '1.2.826.0.1.3680043.10.543.78';
 const study = `${ROOT}.1`;
 const series = `${ROOT}.2`;
@@ -56,17 +57,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function overSendingPeer(unlisted: number): Promise<{ port: number; sent: () => number }> {
   let sent = 0;
-  class OverSendingScp extends Scp {
-    override associationRequested(association: any): void {
-      for (const { id } of association.getPresentationContexts()) {
-        const context = association.getPresentationContext(id);
-        context.setResult(constants.PresentationContextResult.Accept, context.getTransferSyntaxUids().includes(constants.TransferSyntax.ExplicitVRLittleEndian) ? constants.TransferSyntax.ExplicitVRLittleEndian : constants.TransferSyntax.ImplicitVRLittleEndian);
-      }
-      this.sendAssociationAccept();
-    }
-    override associationReleaseRequested(): void {
-      this.sendAssociationReleaseResponse();
-    }
+  class OverSendingScp extends AcceptingScp {
     override cFindRequest(request: any, callback: (r: any[]) => void): void {
       const match = responses.CFindResponse.fromRequest(request);
       match.setDataset(new dimse.Dataset({ StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: listed }));

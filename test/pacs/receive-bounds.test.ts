@@ -13,9 +13,10 @@ import { Library } from '../../electron/library/library';
 import { DimseClient } from '../../electron/pacs/dimse';
 import { startReceiver } from '../../electron/pacs/listen';
 import { MAX_PDU_BYTES, type ReceiveLimits, receivedBytesHeld } from '../../electron/pacs/receive-bounds';
+import { AcceptingScp } from '../support/dimse-peer';
 import { freePort } from '../support/orthanc';
 
-const { Client, Scp, requests, responses, constants } = dimse;
+const { Client, requests, responses, constants } = dimse;
 dimse.log.setLevel('silent');
 const ROOT = '1.2.826.0.1.3680043.10.543.91';
 const KIB = 1024;
@@ -134,17 +135,7 @@ describe('the C-STORE receiver bounds what a sender can make it hold', () => {
   it('a C-GET refuses an instance past the bound with 0xA700, says which PACS sent it, and files the next', async () => {
     // The PACS: answers a C-GET with a large instance, then a small one, as C-STORE sub-operations.
     const statuses: number[] = [];
-    class SendingScp extends Scp {
-      override associationRequested(association: any): void {
-        for (const { id } of association.getPresentationContexts()) {
-          const context = association.getPresentationContext(id);
-          context.setResult(constants.PresentationContextResult.Accept, context.getTransferSyntaxUids().includes(constants.TransferSyntax.ExplicitVRLittleEndian) ? constants.TransferSyntax.ExplicitVRLittleEndian : constants.TransferSyntax.ImplicitVRLittleEndian);
-        }
-        this.sendAssociationAccept();
-      }
-      override associationReleaseRequested(): void {
-        this.sendAssociationReleaseResponse();
-      }
+    class SendingScp extends AcceptingScp {
       override cGetRequest(request: any, callback: (r: any[]) => void): void {
         const stores = [instance(`${ROOT}.5.1`, 512), instance(`${ROOT}.5.2`, 8)].map((d) => new requests.CStoreRequest(d));
         let left = stores.length;
