@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { writeSlice } from '../library/fixtures';
+import { bmp24 } from '../support/bmp';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137';
 const SIZE = 64;
@@ -22,33 +23,9 @@ function grayDisc(cx: number, cy: number, r: number, background = 60, disc = 220
   return out;
 }
 
-/** A 24-bit BMP (bottom-up rows, each padded to 4 bytes): red left half, blue right half, a green disc. */
+/** Red left half, blue right half, a green disc. */
 function colourBmp(): Buffer {
-  const row = Math.ceil((SIZE * 3) / 4) * 4;
-  const data = Buffer.alloc(row * SIZE);
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = 0; x < SIZE; x++) {
-      const green = (x - 32) ** 2 + (y - 32) ** 2 <= 100;
-      const [r, g, b] = green ? [20, 200, 40] : x < SIZE / 2 ? [210, 30, 30] : [30, 40, 210];
-      const at = (SIZE - 1 - y) * row + x * 3;
-      data[at] = b;
-      data[at + 1] = g;
-      data[at + 2] = r;
-    }
-  }
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + data.length, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(SIZE, 18);
-  header.writeInt32LE(SIZE, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  header.writeUInt32LE(data.length, 34);
-  header.writeInt32LE(2835, 38);
-  header.writeInt32LE(2835, 42);
-  return Buffer.concat([header, data]);
+  return bmp24(SIZE, SIZE, (x, y) => ((x - 32) ** 2 + (y - 32) ** 2 <= 100 ? [20, 200, 40] : x < SIZE / 2 ? [210, 30, 30] : [30, 40, 210]));
 }
 
 export interface ExternalPatient {

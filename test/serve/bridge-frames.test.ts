@@ -14,6 +14,7 @@ import { decodeFrame } from '../../electron/dicom/decode';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
+import { bmp24 } from '../support/bmp';
 import { closeBridgeTest, openSocket } from '../support/bridge-socket';
 import { writeSlice } from '../library/fixtures';
 
@@ -26,29 +27,9 @@ const J2K_SIZE = 2048;
 /** Pings answered one after another while the large frame decodes. */
 const PINGS = 20;
 
-/** A 24-bit BMP (bottom-up rows padded to 4 bytes) of a colour gradient: every pixel different. */
+/** A colour gradient: every pixel different. */
 function gradientBmp(width: number, height: number): Buffer {
-  const row = Math.ceil((width * 3) / 4) * 4;
-  const data = Buffer.alloc(row * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (height - 1 - y) * row + x * 3;
-      data[at] = (x * 3 + y) & 255; // blue
-      data[at + 1] = (y * 5) & 255; // green
-      data[at + 2] = (x * 7) & 255; // red
-    }
-  }
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(54 + data.length, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(width, 18);
-  header.writeInt32LE(height, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  header.writeUInt32LE(data.length, 34);
-  return Buffer.concat([header, data]);
+  return bmp24(width, height, (x, y) => [(x * 7) & 255, (y * 5) & 255, (x * 3 + y) & 255]);
 }
 
 interface Message {
