@@ -59,16 +59,33 @@ function same(a: FrameDisplay | undefined, b: FrameDisplay | undefined): boolean
 }
 
 /**
+ * `over` laid on `base`: each value `over` has replaces `base`'s; a window (centers, widths and
+ * their explanations) is replaced whole, so one layer's explanation never names another's window.
+ */
+function layer(base: FrameDisplay | undefined, over: FrameDisplay | undefined): FrameDisplay | undefined {
+  if (!base || !over) return over ?? base;
+  const out = { ...base, ...over };
+  if (over.windowCenter) {
+    if (over.windowExplanation) out.windowExplanation = over.windowExplanation;
+    else delete out.windowExplanation;
+  }
+  return out;
+}
+
+/**
  * The display values of an Enhanced image: `all`, what every frame shares (the shared groups
  * over the first frame's own), and `perFrame`, each frame's values where frames differ
- * (undefined when they do not, as in most files: nothing per frame to carry).
+ * (undefined when they do not, as in most files: nothing per frame to carry). `top` is what
+ * the top level of the file says (a window or rescale some converters leave there besides the
+ * groups): the groups win (PS3.3 C.7.6.16: they are the source for an Enhanced image); the top
+ * level fills in only what no group says.
  */
-export function frameDisplayGroups(ds: dicomParser.DataSet, frames: number): { all?: FrameDisplay; perFrame?: FrameDisplay[] } {
-  const shared = displayOf(firstItem(ds, 'x52009229'));
+export function frameDisplayGroups(ds: dicomParser.DataSet, frames: number, top?: FrameDisplay): { all?: FrameDisplay; perFrame?: FrameDisplay[] } {
+  const shared = layer(top, displayOf(firstItem(ds, 'x52009229')));
   const items = ds.elements.x52009230?.items ?? [];
   const own = items.length === frames ? items.map((item) => displayOf(item.dataSet)) : [];
   // A per-frame value overrides the shared one (PS3.3 C.7.6.16: a group is in one or the other).
-  const perFrame = own.map((d) => (d || shared ? { ...shared, ...d } : undefined));
+  const perFrame = own.map((d) => layer(shared, d));
   const all = perFrame[0] ?? shared;
   if (perFrame.every((d) => same(d, all))) return { all };
   return { all, perFrame: perFrame.map((d) => d ?? {}) };

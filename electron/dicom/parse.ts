@@ -350,9 +350,20 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
   const photometric = str(ds, 'x00280004') ?? ((us(ds, 'x00280002') ?? 1) === 3 ? 'RGB' : 'MONOCHROME2');
   const frames = int(ds, 'x00280008');
   const charset = characterSet(rawString(ds, 'x00080005'));
-  // An Enhanced image's rescale and window are in its functional groups; the top level wins where both are.
-  const groups = ds.elements.x52009229 || ds.elements.x52009230 ? frameDisplayGroups(ds, frames && frames > 0 ? frames : 1) : {};
-  const fg = groups.all ?? {};
+  const topWindow = { center: numbers(ds, 'x00281050'), width: numbers(ds, 'x00281051') };
+  const top: FrameDisplay = {
+    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : undefined,
+    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : undefined,
+    windowCenter: topWindow.center && topWindow.width ? topWindow.center : undefined,
+    windowWidth: topWindow.center && topWindow.width ? topWindow.width : undefined,
+    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()),
+    voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase(),
+  };
+  for (const k of Object.keys(top) as (keyof FrameDisplay)[]) if (top[k] === undefined) delete top[k];
+  // An Enhanced image's rescale and window are in its functional groups (PS3.3 C.7.6.16): where
+  // the top level has its own besides (some converters leave one), the groups win, per frame.
+  const groups = ds.elements.x52009229 || ds.elements.x52009230 ? frameDisplayGroups(ds, frames && frames > 0 ? frames : 1, top) : {};
+  const fg = groups.all ?? top;
   return {
     sopInstanceUid: str(ds, 'x00080018') ?? '',
     sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '',
@@ -378,18 +389,18 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     sliceLocation: float(ds, 'x00201041'),
     imagePositionPatient: ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined,
     imageOrientationPatient: iop && iop.length >= 6 ? iop : undefined,
-    windowCenter: numbers(ds, 'x00281050') ?? fg.windowCenter,
-    windowWidth: numbers(ds, 'x00281051') ?? fg.windowWidth,
-    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : (fg.rescaleSlope ?? 1),
-    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : (fg.rescaleIntercept ?? 0),
+    windowCenter: fg.windowCenter ?? topWindow.center,
+    windowWidth: fg.windowWidth ?? topWindow.width,
+    rescaleSlope: fg.rescaleSlope ?? 1,
+    rescaleIntercept: fg.rescaleIntercept ?? 0,
     doseGridScaling: positive(float(ds, 'x3004000e')),
     doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
-    voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase() ?? fg.voiLutFunction,
-    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()) ?? fg.windowExplanation,
+    voiLutFunction: fg.voiLutFunction,
+    windowExplanation: fg.windowExplanation ?? (fg.windowCenter ? undefined : top.windowExplanation),
     presentationLutShape: str(ds, 'x20500020')?.toUpperCase(),
     // Read only where the sequences exist (a few CR, DX and MG files): nothing to pay for the rest.
     modalityLutTable: hasLutSequence(ds, 'x00283000') ? readLutSequence(ds, 'x00283000', us(ds, 'x00280103') === 1)[0] : undefined,
-    frameDisplay: ds.elements.x00281050 || ds.elements.x00281052 ? undefined : groups.perFrame,
+    frameDisplay: groups.perFrame,
     voiLutTables: hasLutSequence(ds, 'x00283010') ? readLutSequence(ds, 'x00283010', us(ds, 'x00280103') === 1 || (intercept ?? 0) < 0) : undefined,
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,

@@ -189,12 +189,15 @@ export const ENHANCED_WINDOWS = [[400, 800], [900, 1500], [600, 1200]] as const;
 /** The per-frame rescales (intercept, slope) of enhancedMr's frames, where they differ (as Philips writes them). */
 const ENHANCED_RESCALES = [[-100, 0.5], [0, 1], [50, 2.25]] as const;
 
+/** A top-level window besides the functional groups' (as some converters leave one): the groups win. */
+const TOP_LEVEL_WINDOW = ['(0028,1050) DS [2048]', '(0028,1051) DS [4096]'];
+
 /**
  * An Enhanced MR of 3 frames written by dump2dcm: Rescale (slope 0.5, intercept -100) in the
  * Shared Functional Groups, each frame's window in its Per-Frame Functional Groups (as scanners
  * write them) or one window with an explanation in the shared groups.
  */
-function enhancedMr(name: string, perFrameWindows: boolean, perFrameRescale = false): string {
+function enhancedMr(name: string, perFrameWindows: boolean, perFrameRescale = false, topLevelWindow = false): string {
   const rows = 24;
   const columns = 31;
   const rescale = ([intercept, slope]: readonly [number, number]) => seq('0028,9145', [item([`(0028,1052) DS [${intercept}]`, `(0028,1053) DS [${slope}]`, '(0028,1054) LO [US]'])]);
@@ -213,7 +216,7 @@ function enhancedMr(name: string, perFrameWindows: boolean, perFrameRescale = fa
   return write(name, {
     rows,
     columns,
-    lines: ['(0008,0060) CS [MR]', ...grey({ allocated: 16, stored: 12 }), '(0028,0008) IS [3]', ...shared, ...perFrame],
+    lines: ['(0008,0060) CS [MR]', ...grey({ allocated: 16, stored: 12 }), '(0028,0008) IS [3]', ...(topLevelWindow ? TOP_LEVEL_WINDOW : []), ...shared, ...perFrame],
     pixels: words(values),
     sopClass: 'EnhancedMRImageStorage',
   });
@@ -432,6 +435,16 @@ export const ENHANCED_CASES: SweepCase[] = [
     name: 'Enhanced MR: each frame its own window (per-frame groups), the rescale shared',
     make: () => {
       const file = enhancedMr('enhanced-per-frame', true);
+      const classic = classicFrames(file);
+      return { file, frames: [0, 1, 2], dcm2pnm: ['+Wi', '1'], reference: (f) => classic[f] };
+    },
+  },
+  {
+    // dcm2pnm 3.6.7 reads no Frame VOI LUT at all (on the Enhanced file itself, +Wi 1 takes the
+    // top-level window for every frame); GDCM's gdcmtar gives each classic frame its group's window.
+    name: 'Enhanced MR: each frame its own window (per-frame groups) besides a top-level one',
+    make: () => {
+      const file = enhancedMr('enhanced-per-frame-top-level', true, false, true);
       const classic = classicFrames(file);
       return { file, frames: [0, 1, 2], dcm2pnm: ['+Wi', '1'], reference: (f) => classic[f] };
     },

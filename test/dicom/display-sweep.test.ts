@@ -51,6 +51,9 @@ describe('Enhanced multi-frame: what the functional groups say', () => {
     const parsed = await parseDicomFile(perFrame.file);
     expect([parsed.meta.rescaleSlope, parsed.meta.rescaleIntercept]).toEqual([0.5, -100]);
     for (const f of [0, 1, 2]) expect((await renderFrame(parsed, f)).window).toEqual({ center: ENHANCED_WINDOWS[f][0], width: ENHANCED_WINDOWS[f][1] });
+    const withTop = SWEEP_CASES.find((c) => c.name.includes('besides a top-level one'))!.make();
+    const parsedTop = await parseDicomFile(withTop.file);
+    for (const f of [0, 1, 2]) expect((await renderFrame(parsedTop, f)).window, `frame ${f + 1}: the group's window, not the top level's`).toEqual({ center: ENHANCED_WINDOWS[f][0], width: ENHANCED_WINDOWS[f][1] });
     const shared = SWEEP_CASES.find((c) => c.name.includes('shared groups'))!.make();
     expect(voiWindows((await parseDicomFile(shared.file)).meta)[0]).toMatchObject({ name: 'BRAIN', center: 900, width: 1500 });
   });
