@@ -19,12 +19,23 @@ export interface LabelImportReport {
 
 /** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also accepts ';' or tab when the header has them. */
 export function parseCsv(text: string): string[][] {
+  return parseCsvLines(text).map((r) => r.fields);
+}
+
+/**
+ * parseCsv with the line of the file each row starts on (1-based): blank lines are dropped
+ * but still counted, as are line breaks inside quoted fields, so a report names the line an
+ * editor shows.
+ */
+export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const sep = firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
-  const rows: string[][] = [];
+  const rows: { line: number; fields: string[] }[] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
@@ -32,7 +43,10 @@ export function parseCsv(text: string): string[][] {
         field += '"';
         i++;
       } else if (ch === '"') quoted = false;
-      else field += ch;
+      else {
+        if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
+        field += ch;
+      }
     } else if (ch === '"' && field === '') quoted = true;
     else if (ch === sep) {
       row.push(field);
@@ -40,16 +54,17 @@ export function parseCsv(text: string): string[][] {
     } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
-      rows.push(row);
+      rows.push({ line: rowLine, fields: row });
       row = [];
       field = '';
+      rowLine = ++line;
     } else field += ch;
   }
   if (field !== '' || row.length) {
     row.push(field);
-    rows.push(row);
+    rows.push({ line: rowLine, fields: row });
   }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+  return rows.filter((r) => r.fields.some((f) => f.trim() !== ''));
 }
 
 const COLUMNS: Record<string, TargetKind | 'patient' | 'label'> = {
@@ -85,9 +100,10 @@ export type LabelItem = { targetKind: TargetKind; targetUid: string; label: stri
  * Hostile text: nothing of a row but a UID reaches a message.
  */
 export function planLabelsCsv(store: TrainingStore, text: string, source?: string): { report: LabelImportReport; items: LabelItem[] } {
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const lines = parseCsvLines(text.replace(/^\uFEFF/, ''));
   const where = source ? ` in ${source}` : '';
-  if (rows.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
+  if (lines.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
+  const rows = lines.map((l) => l.fields);
   const header = rows[0].map((h) => COLUMNS[h.trim().toLowerCase().replace(/[\s_]/g, '')]);
   const col = (k: string) => header.indexOf(k as never);
   // Never quote the row: a file without a header starts with a patient's data.
@@ -96,19 +112,19 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
   const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
-  const items: LabelItem[] = [];
+  const usable: { line: number; label: string; targets: { kind: TargetKind; uid: string }[] }[] = [];
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r];
+    const line = lines[r].line;
     // An export's formula guard (a leading apostrophe, common/csv.ts) comes off: what was exported reads back as it was.
     const name = LabelName.safeParse(uncsvText((row[col('label')] ?? '').trim()));
     if (!name.success) {
-      report.problems.push({ line: r + 1, reason: labelProblem(name.error.issues[0], where) });
+      report.problems.push({ line, reason: labelProblem(name.error.issues[0], where) });
       continue;
     }
-    const label = name.data;
     const kind = (['image', 'series', 'study', 'patient'] as const).find((k) => col(k) >= 0 && (row[col(k)] ?? '').trim() !== '');
     if (!kind) {
-      report.problems.push({ line: r + 1, reason: 'no UID or PatientID on this row' });
+      report.problems.push({ line, reason: 'no UID or PatientID on this row' });
       continue;
     }
     const uid = row[col(kind)].trim();
@@ -117,15 +133,55 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
       // A UID is shown only when it is one: any other text in that column could be anything in the file.
       const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
-      report.problems.push({ line: r + 1, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
+      report.problems.push({ line, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
       continue;
     }
-    for (const t of targets) {
-      items.push({ targetKind: t.kind, targetUid: t.uid, label });
+    usable.push({ line, label: name.data, targets });
+  }
+  // Rows that give one study or series, or a series and the study it is in, two classes: a slip
+  // in the sheet (one patient listed under both). Neither row is used; the import does not pick.
+  // Image rows are left out: a slice may rightly carry another class than its series.
+  const conflicts = new Map<number, number>();
+  const byStudy = new Map<string, (typeof usable)[number][]>();
+  const bySeries = new Map<string, (typeof usable)[number][]>();
+  const bySeriesStudy = new Map<string, (typeof usable)[number][]>();
+  const add = (map: Map<string, (typeof usable)[number][]>, key: string, u: (typeof usable)[number]) => map.set(key, [...(map.get(key) ?? []), u]);
+  const clash = (u: (typeof usable)[number], others: (typeof usable)[number][] | undefined) => {
+    for (const o of others ?? []) {
+      if (o.label === u.label || o.line === u.line) continue;
+      if (!conflicts.has(o.line)) conflicts.set(o.line, u.line);
+      if (!conflicts.has(u.line)) conflicts.set(u.line, o.line);
+    }
+  };
+  for (const u of usable) {
+    for (const t of u.targets) {
+      if (t.kind === 'study') {
+        clash(u, byStudy.get(t.uid));
+        clash(u, bySeriesStudy.get(t.uid));
+        add(byStudy, t.uid, u);
+      } else if (t.kind === 'series') {
+        const study = store.studyOfSeries(t.uid);
+        clash(u, bySeries.get(t.uid));
+        if (study) clash(u, byStudy.get(study));
+        add(bySeries, t.uid, u);
+        if (study) add(bySeriesStudy, study, u);
+      }
+    }
+  }
+  const items: LabelItem[] = [];
+  for (const u of usable) {
+    const other = conflicts.get(u.line);
+    if (other !== undefined) {
+      report.problems.push({ line: u.line, reason: `line ${other} gives these images another class: neither row is used; keep the one that is right` });
+      continue;
+    }
+    for (const t of u.targets) {
+      items.push({ targetKind: t.kind, targetUid: t.uid, label: u.label });
       report.labelled[t.kind]++;
     }
-    report.classes[label] = (report.classes[label] ?? 0) + 1;
+    report.classes[u.label] = (report.classes[u.label] ?? 0) + 1;
   }
+  report.problems.sort((a, b) => a.line - b.line);
   return { report, items };
 }
 

@@ -165,6 +165,11 @@ export class TrainingStore {
     return studies.map((s) => ({ kind: 'study' as const, uid: s.study_uid }));
   }
 
+  /** The study a series of the library belongs to, or null. */
+  studyOfSeries(seriesUid: string): string | null {
+    return this.db.prepare<[string], { study_uid: string }>('SELECT study_uid FROM series WHERE series_uid = ?').get(seriesUid)?.study_uid ?? null;
+  }
+
   // ---- datasets ------------------------------------------------------------------------
 
   saveDataset(name: string, definition: unknown, description?: string): void {

@@ -92,6 +92,31 @@ describe('label CSV export and import', () => {
     await expect(call('training.labels.importCsvText', { text: 'a'.repeat(8 * 1024 * 1024 + 1) })).rejects.toThrow();
     await expect(call('training.labels.importCsvText', { text: 'SeriesInstanceUID\n1.2.3' })).rejects.toThrow('has no "label" column');
   });
+
+  it("reads a spreadsheet's CSV (BOM, semicolons, quoted separators, CRLF, blank lines) and names the lines as the file has them", async () => {
+    const [a, b, c] = set.patients;
+    const text = `\uFEFF${[
+      '"PatientID";"SeriesInstanceUID";"label";"Note"',
+      `"${a.patientId}";;"round";"checked; twice"`,
+      '',
+      `;"${b.seriesUid}";square;`,
+      // One patient under two classes: a slip in the sheet, which the import must not settle by picking one.
+      `;"${c.seriesUid}";"round";"first reader"`,
+      `"${c.patientId}";;"square";"second reader"`,
+      '"NOBODY";;"round";',
+    ].join('\r\n')}\r\n\r\n\r\n`;
+    const report = await call('training.labels.importCsvText', { text });
+    expect(report.rows).toBe(5);
+    expect(report.labelled).toEqual({ image: 0, series: 1, study: 1 });
+    expect(report.classes).toEqual({ round: 1, square: 1 });
+    expect(report.problems).toEqual([
+      { line: 5, reason: 'line 6 gives these images another class: neither row is used; keep the one that is right' },
+      { line: 6, reason: 'line 5 gives these images another class: neither row is used; keep the one that is right' },
+      { line: 7, reason: 'its PatientID is not in the library' },
+    ]);
+    expect(await labels()).toEqual([`series ${b.seriesUid} square`, `study ${a.studyUid} round`].sort());
+    expect(JSON.stringify(report)).not.toMatch(/PH0|NOBODY/);
+  });
 });
 
 describe('undo', () => {
