@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { decodeFrame, dtypeOf } from '../dicom/decode';
-import { parseDicomFile } from '../dicom/parse';
+import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { checkUserPath } from '../../common/node/user-path';
 
@@ -9,6 +9,17 @@ export function frameArg(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`--frame must be a whole number from 0 (got "${value}").`, 2);
+  return n;
+}
+
+/**
+ * --frame checked against the file: the CLI's own words for a frame past the end, with its flag
+ * and its count from 0 (the app says it its way: common/frames.ts).
+ */
+export function frameInFile(parsed: ParsedDicom, value: string | undefined): number {
+  const n = frameArg(value);
+  const frames = parsed.meta.numberOfFrames;
+  if (n >= frames) throw new CliError(`--frame ${n} is past the end: ${parsed.file} has ${frames} frame${frames === 1 ? '' : 's'}, so --frame goes from 0 to ${frames - 1}.`);
   return n;
 }
 
@@ -26,7 +37,7 @@ export const command: Command = {
     checkUserPath(positionals[0], 'file', 'the DICOM file');
     checkUserPath(values.out, 'output-file', '--out');
     const parsed = await parseDicomFile(positionals[0]);
-    const frame = await decodeFrame(parsed, frameArg(values.frame));
+    const frame = await decodeFrame(parsed, frameInFile(parsed, values.frame));
     const px = frame.pixels;
     // Typed arrays are little-endian on every platform Lumen runs on.
     await writeFile(values.out, new Uint8Array(px.buffer, px.byteOffset, px.byteLength)).catch((err: Error) => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
-import { frameArg } from './pixels';
+import { frameInFile } from './pixels';
 import { checkUserPath } from '../../common/node/user-path';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {
@@ -30,7 +30,7 @@ export const command: Command = {
     checkUserPath(values.out, 'output-file', '--out');
     const window = windowArg(values.window);
     const parsed = await parseDicomFile(positionals[0]);
-    const image = await renderFrame(parsed, frameArg(values.frame), { window });
+    const image = await renderFrame(parsed, frameInFile(parsed, values.frame), { window });
     await writeFile(values.out, encodePng(image)).catch((err: Error) => {
       throw new CliError(`cannot write ${values.out}: ${err.message}. Check the folder exists and is writable.`);
     });

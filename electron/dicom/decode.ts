@@ -439,7 +439,8 @@ export async function decodeFrame(parsed: ParsedDicom, frameIndex: number): Prom
   const problem = pixelDataProblem(meta);
   if (problem) throw new DicomFileError(file, problem);
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= meta.numberOfFrames) {
-    throw new DicomFileError(file, `has no frame ${frameIndex + 1}: it holds ${meta.numberOfFrames} frame(s) (frames count from 1 here, from 0 in --frame).`);
+    // Neutral words: the app (common/frames.ts) and the CLI (--frame) each check first in their own.
+    throw new DicomFileError(file, `has no frame ${frameIndex + 1}: it holds ${meta.numberOfFrames} frame(s), counted from 1.`);
   }
   const pixelElement = parsed.dataSet.elements.x7fe00010;
   if (pixelElement && (pixelElement.length === undefined || (pixelElement.length === 0xffffffff && !pixelElement.fragments))) {

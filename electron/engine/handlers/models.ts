@@ -1,4 +1,5 @@
 import type { Handlers } from '../../../common/rpc';
+import { missingFrame } from '../../../common/frames';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
 import { createRunner, runnerLabel, type ModelRunner } from '../../../models/inference/runner';
 import type { LoadedPackage } from '../../../models/package';
@@ -94,6 +95,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           if (!sopInstanceUid) throw new Error('Predicting on one image needs its sopInstanceUid.');
           const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
           if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
+          const missing = missingFrame(instance.frames, frame ?? 0);
+          if (missing) throw new Error(missing);
           targets = [{ seriesInstanceUid, instance, frame: frame ?? 0 }];
         } else {
           const seriesUids = scope === 'series' ? [seriesInstanceUid] : (library.listTree().flatMap((p) => p.studies).find((s) => s.studyInstanceUid === series.studyInstanceUid)?.series ?? []).map((s) => s.seriesInstanceUid);
@@ -140,6 +143,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       if (!cam) {
         const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
         if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
+        const missing = missingFrame(instance.frames, frame);
+        if (missing) throw new Error(missing);
         const { pkg, runner } = await runnerFor(packageHash);
         const input = await loadModelInput({ path: instance.path, frame }, pkg.metadata.preprocessing, runner.inputSize);
         const [a] = await runner.activations(input, 1);

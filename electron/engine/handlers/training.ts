@@ -23,6 +23,7 @@ import { trainSeriesClassifier } from '../../training/mil-train';
 import { readRunResults } from '../../training/run-results';
 import type { EngineDeps } from './context';
 import { errorMessage } from '../../../common/errors';
+import { missingFrame } from '../../../common/frames';
 
 /** Handlers for the training requests of the contract (common/contract/training.ts). */
 export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
@@ -210,8 +211,10 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         suggestSeries({ library: lib(), packageDir, n, signal: job.signal, onProgress: (p) => job.progress(p.fraction, p.message) }),
       ),
     'training.cam': async ({ packageDir, sopInstanceUid, frame, classIndex }) => {
-      const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number }>('SELECT path, image_rows, image_columns FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
+      const inst = withStore((s) => s.db.prepare<[string], { path: string; image_rows: number; image_columns: number; frames: number }>('SELECT path, image_rows, image_columns, frames FROM instances WHERE sop_uid = ?').get(sopInstanceUid));
       if (!inst) throw new Error(`No image ${sopInstanceUid} in the library.`);
+      const missing = missingFrame(inst.frames, frame);
+      if (missing) throw new Error(missing);
       return packageCam({ pkg: await loadPackage(packageDir), path: inst.path, frame, classIndex, rows: inst.image_rows, columns: inst.image_columns });
     },
     'training.packages': async () => {
