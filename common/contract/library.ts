@@ -10,6 +10,9 @@ import { Bytes, Empty, FilePath, JobStarted, request, Text, Uid } from './define
 
 const str = z.string().nullable();
 
+/** Names one viewer.frame request so that viewer.cancel can withdraw it; the page makes it (unique to the page, renderer/src/viewer/frameRequests.ts). */
+export const FrameTicket = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'a frame ticket is letters, digits and dashes');
+
 export const SeriesSummary = z.object({
   seriesInstanceUid: z.string(),
   studyInstanceUid: z.string(),
@@ -103,6 +106,8 @@ export const ImportReport = z.object({
   /** The studies the import added or re-read images of (the first 1,000), for the study list to highlight. */
   studyInstanceUids: z.array(z.string()).default([]),
   cancelled: z.boolean(),
+  /** Why the import stopped before its end (the library's disk full or read-only); the files it did not reach are among `errors`. */
+  stopped: z.string().optional(),
   seconds: z.number(),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
@@ -243,9 +248,14 @@ export const libraryRequests = {
     output: z.array(ImportFileError.extend({ at: z.string() })),
   }),
   'viewer.frame': request({
-    summary: 'One decoded frame of a series (stored values + LUT parameters) for the viewer.',
-    input: z.object({ seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000) }).strict(),
+    summary: 'One decoded frame of a series (stored values + LUT parameters) for the viewer; with a ticket, viewer.cancel can withdraw it.',
+    input: z.object({ seriesInstanceUid: Uid, sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000), ticket: FrameTicket.optional() }).strict(),
     output: ViewerFrame,
+  }),
+  'viewer.cancel': request({
+    summary: 'Withdraws viewer.frame requests the page no longer wants (scrolled past): one still queued is dropped before it decodes, one decoding is not sent.',
+    input: z.object({ tickets: z.array(FrameTicket).min(1).max(1000) }).strict(),
+    output: z.object({ cancelled: z.number().int().min(0) }),
   }),
 } as const;
 

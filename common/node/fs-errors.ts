@@ -1,7 +1,11 @@
 // Node's file-system errors in words a person understands: one wording for the
 // DICOM reader (parse.ts readErrorReason), the library (import, scan, open), the
-// paths a user names (user-path.ts) and the CLI's last resort (electron/cli/main.ts).
+// paths a user names (user-path.ts) and the CLI's last resort (electron/cli/main.ts); and,
+// with SQLite's codes beside Node's, a full or read-only disk under whatever Lumen writes
+// (describeDiskProblem: the library, packages, exports, settings, the PACS receiver).
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '../errors';
 
 /** The codes this file words; any other error is left to the caller. */
@@ -33,4 +37,54 @@ export function isWordedFsError(err: unknown): boolean {
 export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && Object.hasOwn(WORDS, code) ? WORDS[code] : errorMessage(err);
+}
+
+/** A disk that is full or read-only, in SQLite's words (better-sqlite3's SqliteError.code) beside Node's. */
+const DISK_CODES: Record<string, 'full' | 'read-only' | 'quota'> = {
+  ENOSPC: 'full',
+  SQLITE_FULL: 'full',
+  EDQUOT: 'quota',
+  EROFS: 'read-only',
+  SQLITE_READONLY: 'read-only',
+  SQLITE_READONLY_DIRECTORY: 'read-only',
+};
+
+/** Below this many free bytes a disk that gives an input/output error is called full (SQLite fails to map its -shm file there). */
+const NEARLY_FULL_BYTES = 256 * 1024;
+
+/** What the folder `dir` (or its nearest existing parent) is like now: read-only, full, or neither. */
+function diskStateAt(dir: string): 'full' | 'read-only' | null {
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  try {
+    fs.accessSync(at, fs.constants.W_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EROFS') return 'read-only';
+  }
+  try {
+    const s = fs.statfsSync(at);
+    if (s.bavail * s.bsize < NEARLY_FULL_BYTES) return 'full';
+  } catch {
+    // statfs is missing on some systems: no verdict
+  }
+  return null;
+}
+
+/**
+ * Whether `err`, thrown while writing in `dir`, came from a full or read-only disk, in words
+ * ("the disk is full"), else null. SQLite names some of these only as an input/output error or a
+ * file it cannot open (its -shm file on a full tmpfs, its -wal file on a read-only one), so for
+ * those the folder itself is looked at.
+ */
+export function describeDiskProblem(err: unknown, dir: string): string | null {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') return null;
+  let kind: 'full' | 'read-only' | 'quota' | null = Object.hasOwn(DISK_CODES, code) ? DISK_CODES[code] : null;
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'EIO') {
+    kind = diskStateAt(dir) ?? kind;
+  }
+  if (kind === 'full') return 'the disk is full';
+  if (kind === 'quota') return WORDS.EDQUOT;
+  if (kind === 'read-only') return 'the disk is read-only';
+  return null;
 }

@@ -36,6 +36,7 @@ function summary(report: ImportReport, libraryDir: string): string {
     lines.push(`${report.missing} file${report.missing === 1 ? ' is' : 's are'} in the library but gone from disk: kept and marked missing. Import the folder where they are now.`);
   }
   if (report.cancelled) lines.push('What was imported before cancelling is kept; run the same import again to finish it.');
+  if (report.stopped) lines.push(report.stopped);
   const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   lines.push(
     `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${n(report.instances, 'image', 'images')}.`,
@@ -91,7 +92,8 @@ export const command: Command = {
       if (report.cancelled) return INTERRUPTED_EXIT;
       // A path the user named that does not exist is a mistake in the command: exit 1 (after
       // importing the rest), so a script sees it. Unreadable files inside a folder are not.
-      return report.errors.some((e) => e.kind === 'not-found') ? 1 : 0;
+      // Stopped by a full or read-only disk: not finished, whatever the rest.
+      return report.stopped || report.errors.some((e) => e.kind === 'not-found') ? 1 : 0;
     } finally {
       interrupt.release();
       library.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { describeDiskProblem } from '../../common/node/fs-errors';
 import { removeInside } from '../../common/node/safe-fs';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
@@ -222,37 +223,53 @@ export class Importer {
     this.currentFile = undefined;
     this.progress(true);
     let next = 0;
+    let stopped: string | undefined;
     while (next < this.queue.length && !signal?.aborted) {
       const batchStart = performance.now();
-      // IMMEDIATE: take the write lock up front, so that another process writing the
-      // same library makes us wait (busy_timeout) instead of failing mid-batch.
-      this.db
-        .transaction(() => {
-          while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
-            this.processFile(this.queue[next++]);
-          }
-        })
-        .immediate();
+      const first = next;
+      const before = this.snapshot();
+      try {
+        // IMMEDIATE: take the write lock up front, so that another process writing the
+        // same library makes us wait (busy_timeout) instead of failing mid-batch.
+        this.db
+          .transaction(() => {
+            while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
+              this.processFile(this.queue[next++]);
+            }
+          })
+          .immediate();
+      } catch (err) {
+        // A full or read-only disk: the batch was rolled back whole, the batches before it stay.
+        const problem = describeDiskProblem(err, this.libraryDir);
+        if (!problem) throw err;
+        this.restore(before);
+        stopped = this.stopFor(problem, this.queue.slice(first).map((q) => q.file));
+        break;
+      }
       this.progress();
       await yieldToLoop();
     }
-    if (!signal?.aborted) await this.settleDuplicates();
+    if (!signal?.aborted && !stopped) stopped = await this.untilDiskProblem(() => this.settleDuplicates());
     const cancelled = Boolean(signal?.aborted);
 
     // Phase 3: missing files (only after a complete scan: a cancelled import knows too little) and tidying.
     this.phase = 'finishing';
     this.currentFile = undefined;
     this.progress(true);
-    this.db
-      .transaction(() => {
-        if (!cancelled) this.markMissing(folderRoots, fileRoots);
-        this.db.exec(`
+    if (!stopped) {
+      stopped = await this.untilDiskProblem(async () =>
+        this.db
+          .transaction(() => {
+            if (!cancelled) this.markMissing(folderRoots, fileRoots);
+            this.db.exec(`
           DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid);
           DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_uid = studies.study_uid);
           DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_ref = patients.id);
         `);
-      })
-      .immediate();
+          })
+          .immediate(),
+      );
+    }
     this.counts.missing = this.missingFound.size;
     for (const uid of this.touchedSeries) removeInside(this.thumbnailDir, path.join(this.thumbnailDir, `${safeFileName(uid)}.png`));
 
@@ -272,8 +289,64 @@ export class Importer {
       at: this.now,
       studyInstanceUids: [...this.studiesWritten],
       cancelled,
+      ...(stopped ? { stopped } : {}),
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };
+  }
+
+  /** The folder of the library's SQLite file: where a full or read-only disk stops the import. */
+  private get libraryDir(): string {
+    return path.dirname(path.resolve(this.db.name));
+  }
+
+  /** What a batch changes in this import's own record, to put back when the batch is rolled back. */
+  private snapshot() {
+    return {
+      counts: { ...this.counts },
+      errors: [...this.errors],
+      duplicates: this.duplicates.length,
+      seriesWritten: new Set(this.seriesWritten),
+      studiesWritten: new Set(this.studiesWritten),
+      missingFound: new Set(this.missingFound),
+    };
+  }
+
+  private restore(before: ReturnType<Importer['snapshot']>): void {
+    Object.assign(this.counts, before.counts);
+    this.errors.splice(0, this.errors.length, ...before.errors);
+    this.duplicates.length = before.duplicates;
+    for (const [set, was] of [
+      [this.seriesWritten, before.seriesWritten],
+      [this.studiesWritten, before.studiesWritten],
+      [this.missingFound, before.missingFound],
+    ] as const) {
+      set.clear();
+      for (const v of was) set.add(v);
+    }
+  }
+
+  /**
+   * Ends the import on a full or read-only disk: each file not reached is reported with why (in
+   * the report only: the library cannot record it), and the line that says what to do.
+   */
+  private stopFor(problem: string, notReached: string[]): string {
+    const where = `${problem} where the library is (${this.libraryDir})`;
+    const reason = `not imported: ${where}. Free space on that disk (or make it writable), then import again.`;
+    for (const file of notReached) this.errors.push({ file, reason, kind: 'error' });
+    const n = notReached.length;
+    return `The import stopped: ${where}. ${n} file${n === 1 ? ' was' : 's were'} not imported; what was imported before is kept. Free space on that disk (or make it writable), then import again to finish.`;
+  }
+
+  /** Runs a step of the import's end; a full or read-only disk stops it with the stop line (nothing more is written), any other error is thrown. */
+  private async untilDiskProblem(step: () => Promise<unknown> | unknown): Promise<string | undefined> {
+    try {
+      await step();
+      return undefined;
+    } catch (err) {
+      const problem = describeDiskProblem(err, this.libraryDir);
+      if (!problem) throw err;
+      return this.stopFor(problem, []);
+    }
   }
 
   private enqueue(item: QueuedFile): void {

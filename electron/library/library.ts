@@ -6,6 +6,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../common/node/safe-fs';
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
+import { describeDiskProblem } from '../../common/node/fs-errors';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
@@ -241,6 +242,11 @@ function makePrivateDatabase(file: string): void {
   }
 }
 
+/** The library cannot be opened because its disk is full or read-only: what to do about it. */
+function diskProblemLine(file: string, problem: string): string {
+  return `cannot open the library ${file}: ${problem}. Free space on that disk (or make it writable), or choose another folder with --library or LUMEN_DATA_DIR; nothing in the library was changed.`;
+}
+
 /**
  * The local library: one SQLite file (`<dir>/library.sqlite`, WAL) plus cached
  * thumbnails (`<dir>/thumbnails/`). Every method returns plain objects that
@@ -285,6 +291,8 @@ export class Library {
     } catch (err) {
       // Not about the file: the runtime cannot load SQLite at all; its message says how to fix that.
       if (err instanceof NativeModuleError) throw new LibraryError(err.message);
+      const disk = describeDiskProblem(err, resolved);
+      if (disk) throw new LibraryError(diskProblemLine(file, disk));
       throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another folder with --library.`);
     }
     try {
@@ -296,6 +304,8 @@ export class Library {
       migrate(db);
     } catch (err) {
       db.close();
+      const disk = describeDiskProblem(err, resolved);
+      if (disk) throw new LibraryError(diskProblemLine(file, disk));
       const detail = errorMessage(err);
       if (/file is not a database|malformed/i.test(detail)) {
         throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another folder with --library.`);
@@ -385,10 +395,21 @@ export class Library {
     this.importing = true;
     try {
       const report = await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
-      // The search index's documents of the studies the import changed, in one write (search-index.ts).
-      writeSearchDocuments(this.db);
       const { errors, ...counts } = report;
-      this.audit('import', { touched: { files: paths.map((p) => path.resolve(p)), images: counts.imported + counts.changed }, ...counts, errors: errors.length });
+      const finish = () => {
+        // The search index's documents of the studies the import changed, in one write (search-index.ts).
+        writeSearchDocuments(this.db);
+        this.audit('import', { touched: { files: paths.map((p) => path.resolve(p)), images: counts.imported + counts.changed }, ...counts, errors: errors.length });
+      };
+      try {
+        finish();
+      } catch (err) {
+        // On a full or read-only disk the report says so (report.stopped); the documents are
+        // written by the next import or opening, and until then a search compares those studies.
+        const problem = describeDiskProblem(err, this.dir);
+        if (!problem) throw err;
+        if (!report.stopped) report.stopped = `The import's last step could not be written: ${problem} where the library is (${this.dir}). The images are imported; free space on that disk.`;
+      }
       return report;
     } finally {
       this.importing = false;

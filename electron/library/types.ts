@@ -45,6 +45,8 @@ export interface ImportReport {
   studyInstanceUids: string[];
   /** True when the import was stopped through its AbortSignal; what was committed before stays. */
   cancelled: boolean;
+  /** Why the import stopped before its end (the library's disk full or read-only), in one line; its files not reached are in `errors`. */
+  stopped?: string;
   /** Seconds the import took. */
   seconds: number;
 }

@@ -24,6 +24,11 @@ export function ImportSummary({ report, onShowList }: { report: ImportReport; on
   }
   return (
     <div className="import-report" data-testid="import-report" role="status">
+      {report.stopped && (
+        <span className="bad" data-testid="import-stopped">
+          {report.stopped}{' '}
+        </span>
+      )}
       {report.cancelled ? 'Import cancelled. ' : ''}
       {importCountsPhrase(report)}
       {phrases.map((p) => (
