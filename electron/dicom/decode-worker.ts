@@ -1,5 +1,6 @@
 // One decode worker of the pool (pool.ts): reads, parses and decodes the files
 // it is sent, and transfers the pixels back without copying.
+import { appendFileSync, existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { DicomFileError, parseDicomBuffer } from './parse';
@@ -65,8 +66,22 @@ function stallForever(): never {
   for (;;) Atomics.wait(cell, 0, 0, 50);
 }
 
+// Tests only: LUMEN_TEST_VIEWER_LOG gets a line per viewer frame this worker starts (what a test
+// counts decodes by, pool.ts adds the frames it dropped unstarted), and while the file named by
+// LUMEN_TEST_VIEWER_HOLD exists a viewer frame waits before it starts, so a test can queue frames
+// behind busy workers without depending on how fast anything runs.
+const VIEWER_LOG = process.env.LUMEN_TEST_VIEWER_LOG;
+const VIEWER_HOLD = process.env.LUMEN_TEST_VIEWER_HOLD;
+
+function viewerTestHooks(file: string): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (VIEWER_HOLD && existsSync(VIEWER_HOLD)) Atomics.wait(cell, 0, 0, 20);
+  if (VIEWER_LOG) appendFileSync(VIEWER_LOG, `decode ${file}\n`);
+}
+
 async function handle(req: WorkerRequest, keepPixels: boolean): Promise<WorkerReply> {
   if (STALL_ON && req.file.endsWith(STALL_ON)) stallForever();
+  if (req.viewer && (VIEWER_LOG || VIEWER_HOLD)) viewerTestHooks(req.file);
   try {
     // A dedicated thread: a synchronous read costs less than the thread-pool round trip.
     // Into the reused buffer: a fresh 512 kB buffer per file cost more (page faults,

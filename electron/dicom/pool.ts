@@ -4,6 +4,7 @@
 // benchmark decodes with it (decodeMany); the viewer's frames are made on workers of
 // their own (viewerFrameOnPool), so they never queue behind a training run's batches;
 // import and thumbnails read one file at a time and decode in place.
+import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -289,16 +290,88 @@ function viewerWorker(): Worker {
   return viewerPool.reduce((a, b) => ((batchesInFlight.get(b) ?? 0) < (batchesInFlight.get(a) ?? 0) ? b : a));
 }
 
+/** Thrown by viewerFrameOnPool for a frame whose caller withdrew it (its signal aborted): nobody wants it any more. */
+export class FrameWithdrawn extends Error {
+  constructor() {
+    super('The viewer no longer wants this frame (it was scrolled past), so it was not decoded or not sent.');
+    this.name = 'FrameWithdrawn';
+  }
+}
+
+/**
+ * Viewer frames waiting for a viewer worker, oldest first. A worker gets one frame at a time, so
+ * the queue stays here, where a frame the page withdrew (scrolled past) leaves it before it is
+ * decoded; posted to a worker, it could no longer be taken back.
+ */
+const viewerWaiting: { start: () => void; signal?: AbortSignal }[] = [];
+let viewerRunning = 0;
+/** Viewer frames dropped from the queue unstarted, since the engine started (tests count by it). */
+let viewerDropped = 0;
+
+/** Tests only: a line per viewer frame started on a worker (decode-worker.ts) and per frame dropped unstarted. */
+function testLog(line: string): void {
+  const log = process.env.LUMEN_TEST_VIEWER_LOG;
+  if (log) appendFileSync(log, `${line}\n`);
+}
+
+/** Resolves when a viewer worker is free for this frame; rejects with FrameWithdrawn if the signal aborts first. */
+function viewerTurn(file: string, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new FrameWithdrawn());
+  if (viewerRunning < VIEWER_THREADS) {
+    viewerRunning++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const waiter = {
+      signal,
+      start: () => {
+        signal?.removeEventListener('abort', withdraw);
+        viewerRunning++;
+        resolve();
+      },
+    };
+    const withdraw = () => {
+      const at = viewerWaiting.indexOf(waiter);
+      if (at < 0) return;
+      viewerWaiting.splice(at, 1);
+      viewerDropped++;
+      testLog(`dropped ${file}`);
+      reject(new FrameWithdrawn());
+    };
+    signal?.addEventListener('abort', withdraw, { once: true });
+    viewerWaiting.push(waiter);
+  });
+}
+
+/** A viewer worker is free again: the oldest frame still wanted takes it. */
+function viewerTurnDone(): void {
+  viewerRunning--;
+  viewerWaiting.shift()?.start();
+}
+
+/** Viewer frames queued and running now, and dropped unstarted so far (tests and `lumen bench viewer`). */
+export function viewerQueueStats(): { waiting: number; running: number; dropped: number } {
+  return { waiting: viewerWaiting.length, running: viewerRunning, dropped: viewerDropped };
+}
+
 /**
  * One frame as the viewer shows it (viewer-frame.ts), read and decoded on one of the viewer's
  * workers: the caller's thread stays free for other requests while a slow frame decodes.
- * Rejects with the file's DicomFileError, as a decode on this thread would.
+ * Rejects with the file's DicomFileError, as a decode on this thread would. With `signal`, the
+ * caller can withdraw it: queued, it is dropped before it decodes; decoding, it finishes there
+ * but its pixels are not returned (FrameWithdrawn either way).
  */
-export async function viewerFrameOnPool(file: string, frame: number): Promise<ViewerFrame> {
+export async function viewerFrameOnPool(file: string, frame: number, signal?: AbortSignal): Promise<ViewerFrame> {
+  await viewerTurn(file, signal);
   let reply: WorkerReply | undefined;
-  await runOnPool([{ file, frame, viewer: true }], { keepPixels: true, viewer: true }, (_, r) => {
-    reply = r;
-  });
+  try {
+    await runOnPool([{ file, frame, viewer: true }], { keepPixels: true, viewer: true }, (_, r) => {
+      reply = r;
+    });
+  } finally {
+    viewerTurnDone();
+  }
+  if (signal?.aborted) throw new FrameWithdrawn();
   if (reply?.viewer) return reply.viewer;
   if (reply?.errorFile !== undefined) throw new DicomFileError(reply.errorFile, reply.errorReason ?? '');
   throw new Error(reply?.error ?? `${file}: the decode pool sent no frame back. Try again; report it if it repeats.`);

@@ -53,6 +53,7 @@ const DEADLINES: Partial<Record<RequestName, number>> = {
   'engine.ping': QUICK,
   'job.cancel': QUICK,
   'job.list': QUICK,
+  'viewer.cancel': QUICK,
   'app.info': HEAVY,
   'engine.doctor': HEAVY,
   'models.importPackage': HEAVY,

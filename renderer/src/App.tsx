@@ -11,6 +11,7 @@ import './setup/setup.css';
 import { usePanelsShown } from './usePanelsShown';
 import { useRequest } from './useRequest';
 import { FrameCache, prefetchOrder } from './viewer/frameCache';
+import { requestFrame } from './viewer/frameRequests';
 import { loadFrame, type LoadedFrame } from './viewer/image';
 import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
 import { personName } from './workspace/format';
@@ -149,7 +150,7 @@ export function App() {
       const img = open?.images[i];
       if (!open || !img) return null;
       const key = imageKey(open.series.seriesInstanceUid, img);
-      return frames.current.get(key, () => lumen.invoke('viewer.frame', { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }).then(loadFrame));
+      return frames.current.get(key, (signal) => requestFrame(lumen, { seriesInstanceUid: open.series.seriesInstanceUid, sopInstanceUid: img.sopInstanceUid, frame: img.frame }, signal).then(loadFrame));
     },
     [open],
   );
@@ -163,10 +164,16 @@ export function App() {
   const shownError = frameError && frameError.key === shownKey ? frameError.message : null;
 
   // The shown frame, then its neighbours in the background so scrolling does not wait: more of
-  // them ahead in the direction of travel than behind.
+  // them ahead in the direction of travel than behind. Frames still on their way that are
+  // neither are withdrawn first: scrolled past, they would only delay the one asked for now.
   useEffect(() => {
     const direction = index < previousIndex.current ? -1 : 1;
     previousIndex.current = index;
+    if (open?.images[index]) {
+      const keep = new Set<string>();
+      for (const i of [index, ...prefetchOrder(index, direction, open.images.length)]) keep.add(imageKey(open.series.seriesInstanceUid, open.images[i]));
+      frames.current.withdrawUnwanted(keep);
+    }
     const p = frameAt(index);
     if (!p || !shownKey) return;
     let live = true;
@@ -202,6 +209,9 @@ export function App() {
   const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatmap.classIndex}` : null;
   // Drawn only over the image it was computed for (the next image's may still be on its way).
   const shownCam = cam && cam.key === camKey ? cam.map : null;
+  // A one-cell map (a tiny network at a small input: 32 px becomes 1×1) is one value over the
+  // whole image: it cannot show where, and drawn it would only tint or hide the image.
+  const camOneCell = !!shownCam && shownCam.rows * shownCam.columns <= 1;
   const resultMap = useResultMap(shownCam ? null : current);
   useEffect(() => {
     if (!camKey) return setCam(null);
@@ -372,7 +382,7 @@ export function App() {
                   frameError={shownError}
                   overlay={
                     shownCam || !resultMap
-                      ? { cam: shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }
+                      ? { cam: camOneCell ? null : shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }
                       : { cam: resultMap.map, visible: showResultMaps, opacity: heatmap.opacity, colormap: heatmap.colormap, label: resultMap.label }
                   }
                   presetKeys={sideTab !== 'training'}
@@ -410,6 +420,7 @@ export function App() {
                     if (i >= 0) setIndex(i);
                   }}
                   onTrain={() => setSideTab('training')}
+                  heatmapNote={camOneCell ? "This model's heatmap is one cell (1×1) over the whole image: it cannot show where, so none is drawn." : null}
                 />
               </div>
               {sideTab === 'training' && (

@@ -60,6 +60,41 @@ describe('FrameCache', () => {
   });
 });
 
+describe('FrameCache.withdrawUnwanted', () => {
+  it('withdraws the loads scrolled past, keeps those still wanted and the frames already in', async () => {
+    const cache = new FrameCache<Float32Array>((v) => v.byteLength);
+    const signals = new Map<string, AbortSignal>();
+    const pending = new Map<string, (v: Float32Array) => void>();
+    const load = (key: string) => (signal: AbortSignal) => {
+      signals.set(key, signal);
+      return new Promise<Float32Array>((resolve, reject) => {
+        pending.set(key, resolve);
+        signal.addEventListener('abort', () => reject(new Error('withdrawn')));
+      });
+    };
+    const loaded = cache.get('s0', load('s0'));
+    pending.get('s0')!(slice());
+    await loaded;
+    const outcomes = ['s1', 's2', 's3'].map((k) => cache.get(k, load(k)).then(() => 'in', () => 'withdrawn'));
+    expect(cache.withdrawUnwanted(new Set(['s3']))).toBe(2);
+    expect([signals.get('s0')!.aborted, signals.get('s1')!.aborted, signals.get('s2')!.aborted, signals.get('s3')!.aborted]).toEqual([false, true, true, false]);
+    pending.get('s3')!(slice());
+    expect(await Promise.all(outcomes)).toEqual(['withdrawn', 'withdrawn', 'in']);
+    // What was in stays; the withdrawn are forgotten (a later get loads them again); counted once.
+    expect(['s0', 's1', 's2', 's3'].map((k) => cache.has(k))).toEqual([true, false, false, true]);
+    expect(cache.stats()).toMatchObject({ frames: 2, withdrawn: 2 });
+    expect(cache.withdrawUnwanted(new Set())).toBe(0);
+  });
+
+  it('clear withdraws the loads still on their way', () => {
+    const cache = new FrameCache<Float32Array>((v) => v.byteLength);
+    let signal: AbortSignal | undefined;
+    void cache.get('s0', (s) => ((signal = s), new Promise<Float32Array>(() => {})));
+    cache.clear();
+    expect(signal!.aborted).toBe(true);
+  });
+});
+
 describe('prefetchOrder', () => {
   it('fetches ahead in the direction of travel first, nearest first, within the series', () => {
     expect(prefetchOrder(10, 1, 100)).toEqual([11, 9, 12, 8, 13, 14, 15, 16]);

@@ -42,6 +42,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   'library.importErrors': [{}],
   'library.patientDetailsCheck': [{}],
   'viewer.frame': [{ seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0 }],
+  'viewer.cancel': [{ tickets: ['fuzz-1'] }],
   'measurements.list': [{ seriesInstanceUid: SERIES }],
   'measurements.save': [
     { measurement: { id: 'abcdefgh-0001', seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0, kind: 'length', points: [[1, 2], [3, 4]], createdAt: '2026-12-05T10:00:00.000Z' } },

@@ -1,7 +1,7 @@
 import { countIssues } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
 import type { EngineDeps } from './context';
-import { viewerFrame } from '../viewer/frame';
+import { cancelViewerFrames, viewerFrame } from '../viewer/frame';
 import { forgetInstances, openLibrary, patientDetailsCheck, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /**
@@ -67,10 +67,11 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
       }),
     'library.importErrors': () => openLibrary(deps).importErrors(),
     'library.patientDetailsCheck': () => patientDetailsCheck(deps),
-    'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame }) => {
+    'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame, ticket }) => {
       const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
       if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
-      return viewerFrame(instance, frame);
+      return viewerFrame(instance, frame, ticket);
     },
+    'viewer.cancel': ({ tickets }) => ({ cancelled: cancelViewerFrames(tickets) }),
   };
 }

@@ -18,12 +18,16 @@ export interface FrameCacheStats {
   evicted: number;
   /** Every key asked to load, in order (the last 64), so a test can see what was fetched ahead. */
   requested: string[];
+  /** Loads withdrawn before they came back (scrolled past: withdrawUnwanted), since the cache was made. */
+  withdrawn: number;
 }
 
 interface Entry<T> {
   promise: Promise<T>;
   /** Known once loaded; 0 while loading. */
   bytes: number;
+  /** Aborted when the load is withdrawn; null once it settled. */
+  loading: AbortController | null;
 }
 
 /** Frames by key, each a promise (so a frame asked for twice loads once); evicts the least recently used over `limitBytes`. */
@@ -31,6 +35,7 @@ export class FrameCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private bytes = 0;
   private evicted = 0;
+  private withdrawn = 0;
   private readonly requested: string[] = [];
 
   constructor(
@@ -38,26 +43,32 @@ export class FrameCache<T> {
     private readonly limitBytes = FRAME_CACHE_BYTES,
   ) {}
 
-  /** The frame for `key`, loading it with `load` when not held; marks it most recently used. A failed load is forgotten. */
-  get(key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * The frame for `key`, loading it with `load` when not held; marks it most recently used. A
+   * failed load is forgotten. `load` gets a signal that aborts when the load is withdrawn.
+   */
+  get(key: string, load: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const held = this.entries.get(key);
     if (held) {
       this.entries.delete(key);
       this.entries.set(key, held);
       return held.promise;
     }
-    const entry: Entry<T> = { promise: load(), bytes: 0 };
+    const loading = new AbortController();
+    const entry: Entry<T> = { promise: load(loading.signal), bytes: 0, loading };
     this.entries.set(key, entry);
     this.requested.push(key);
     if (this.requested.length > 64) this.requested.shift();
     entry.promise.then(
       (value) => {
+        entry.loading = null;
         if (this.entries.get(key) !== entry) return;
         entry.bytes = this.sizeOf(value);
         this.bytes += entry.bytes;
         this.evict(key);
       },
       () => {
+        entry.loading = null;
         if (this.entries.get(key) === entry) this.entries.delete(key);
       },
     );
@@ -68,13 +79,34 @@ export class FrameCache<T> {
     return this.entries.has(key);
   }
 
+  /**
+   * Withdraws every load still on its way whose key is not in `keep` (the frame shown and the
+   * neighbours it fetches ahead): the user scrolled past them, and the engine drops a withdrawn
+   * frame still queued before it decodes, so the slice the user stops on does not wait behind
+   * every slice skipped. Their entries go; a later get loads them again. Returns how many.
+   */
+  withdrawUnwanted(keep: ReadonlySet<string>): number {
+    let n = 0;
+    for (const [key, entry] of this.entries) {
+      if (!entry.loading || keep.has(key)) continue;
+      this.entries.delete(key);
+      entry.loading.abort();
+      entry.loading = null;
+      n++;
+    }
+    this.withdrawn += n;
+    return n;
+  }
+
+  /** Forgets every frame, withdrawing those still loading. */
   clear(): void {
+    for (const entry of this.entries.values()) entry.loading?.abort();
     this.entries.clear();
     this.bytes = 0;
   }
 
   stats(): FrameCacheStats {
-    return { frames: this.entries.size, bytes: this.bytes, limitBytes: this.limitBytes, evicted: this.evicted, requested: [...this.requested] };
+    return { frames: this.entries.size, bytes: this.bytes, limitBytes: this.limitBytes, evicted: this.evicted, requested: [...this.requested], withdrawn: this.withdrawn };
   }
 
   /** Drops the least recently used loaded frames until the bytes fit, never `keep` (the one just loaded). */
