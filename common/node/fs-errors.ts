@@ -52,6 +52,16 @@ const DISK_CODES: Record<string, 'full' | 'read-only' | 'quota'> = {
 /** Below this many free bytes a disk that gives an input/output error is called full (SQLite fails to map its -shm file there). */
 const NEARLY_FULL_BYTES = 256 * 1024;
 
+/** Whether the disk holding the existing folder `dir` is mounted read-only (it may still be readable). */
+export function isReadOnlyDisk(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EROFS';
+  }
+}
+
 /** What the folder `dir` (or its nearest existing parent) is like now: read-only, full, or neither. */
 function diskStateAt(dir: string): 'full' | 'read-only' | null {
   let at = path.resolve(dir);
@@ -74,13 +84,13 @@ function diskStateAt(dir: string): 'full' | 'read-only' | null {
  * Whether `err`, thrown while writing in `dir`, came from a full or read-only disk, in words
  * ("the disk is full"), else null. SQLite names some of these only as an input/output error or a
  * file it cannot open (its -shm file on a full tmpfs, its -wal file on a read-only one), so for
- * those the folder itself is looked at.
+ * those the folder itself is looked at (when `dir` is given).
  */
-export function describeDiskProblem(err: unknown, dir: string): string | null {
+export function describeDiskProblem(err: unknown, dir?: string): string | null {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code !== 'string') return null;
   let kind: 'full' | 'read-only' | 'quota' | null = Object.hasOwn(DISK_CODES, code) ? DISK_CODES[code] : null;
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'EIO') {
+  if (dir !== undefined && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'EIO')) {
     kind = diskStateAt(dir) ?? kind;
   }
   if (kind === 'full') return 'the disk is full';

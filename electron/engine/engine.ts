@@ -24,6 +24,7 @@ import { settingsHandlers } from './handlers/settings';
 import { trainingHandlers } from './handlers/training';
 import { loadSettings } from './settings';
 import { errorMessage } from '../../common/errors';
+import { diskErrorMessage, wordDiskError } from './disk-errors';
 
 export interface EngineOptions {
   dataDir: string;
@@ -44,7 +45,7 @@ export { doctor };
 
 export function createEngine(options: EngineOptions): Engine {
   openDataDir(options.dataDir);
-  const jobs = new JobRunner();
+  const jobs = new JobRunner((err) => diskErrorMessage(err, options.dataDir));
   const started = Date.now();
   let report: Promise<DoctorReport> | null = null;
   let startNotice: string | null = null;
@@ -123,6 +124,17 @@ export function createEngine(options: EngineOptions): Engine {
     'job.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job.list': () => jobs.list(),
   };
+
+  // A full or read-only disk, worded once for every request (jobs: the JobRunner above).
+  for (const [method, handler] of Object.entries(handlers) as [string, (input: unknown, ctx: RequestContext) => unknown][]) {
+    (handlers as Record<string, unknown>)[method] = async (input: unknown, ctx: RequestContext) => {
+      try {
+        return await handler(input, ctx);
+      } catch (err) {
+        throw wordDiskError(err, options.dataDir);
+      }
+    };
+  }
 
   // One path check for every request that names a file or folder, before its handler runs.
   for (const method of Object.keys(PATH_FIELDS) as (keyof typeof PATH_FIELDS)[]) {

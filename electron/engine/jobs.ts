@@ -39,6 +39,9 @@ interface RunningJob {
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
 
+  /** `wordError` turns a failed job's error into its message (the engine's words a full or read-only disk). */
+  constructor(private readonly wordError: (err: unknown) => string = errorMessage) {}
+
   start(kind: string, ctx: RequestContext, work: (job: JobContext) => Promise<unknown>): { jobId: string } {
     const jobId = randomUUID();
     const controller = new AbortController();
@@ -88,7 +91,7 @@ export class JobRunner {
           this.running.delete(jobId);
           flush();
           const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
-          const message = cancelled ? 'Cancelled' : errorMessage(err);
+          const message = cancelled ? 'Cancelled' : this.wordError(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
         },
       );

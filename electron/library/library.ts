@@ -6,12 +6,12 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../common/node/safe-fs';
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
-import { describeDiskProblem } from '../../common/node/fs-errors';
+import { describeDiskProblem, isReadOnlyDisk } from '../../common/node/fs-errors';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
-import { migrate, refuseNewerLibrary } from './schema';
+import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
 import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
@@ -273,6 +273,9 @@ export class Library {
   static open(dir: string, options: { log?: (line: string) => void; seriesPatients?: 'now' | 'later' } = {}): Library {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, LIBRARY_FILE);
+    // On a read-only disk (a disc, a share mounted read-only, a disk the system made read-only
+    // after errors) the library can still be viewed: opened read-only, nothing migrated or written.
+    if (fs.existsSync(file) && isReadOnlyDisk(resolved)) return Library.openReadOnly(resolved, file);
     try {
       ensurePrivateDir(resolved);
     } catch (err) {
@@ -344,6 +347,45 @@ export class Library {
     return library;
   }
 
+  /** Why this library cannot be changed (its disk is read-only), or null when it can. */
+  readOnlyReason: string | null = null;
+
+  private static openReadOnly(resolved: string, file: string): Library {
+    try {
+      refuseNewerLibrary(file, openDatabase);
+    } catch (err) {
+      throw new LibraryError(errorMessage(err));
+    }
+    let db: Database.Database;
+    try {
+      db = openDatabase(file, { readonly: true, fileMustExist: true });
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch {
+      // SQLite opens a WAL library read-only only with its -shm file, which it cannot make on a
+      // read-only disk: read the file into memory instead (closed cleanly, it holds everything),
+      // marked as a rollback-journal database (header bytes 18 and 19) so SQLite reads it as it is.
+      try {
+        const bytes = fs.readFileSync(file);
+        if (bytes.length >= 100) bytes[18] = bytes[19] = 1;
+        db = openDatabase(bytes, { readonly: true });
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
+      } catch (err) {
+        throw new LibraryError(`cannot open the library ${file}: the disk is read-only, and the library could not be read (${describeFsError(err)}). Copy the library folder to a writable disk and open it there.`);
+      }
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < SCHEMA_VERSION) {
+      db.close();
+      throw new LibraryError(
+        `cannot open the library ${file}: the disk is read-only, and the library was made by an older Lumen (schema ${version}, this Lumen writes ${SCHEMA_VERSION}): it is upgraded once when opened on a writable disk. Make the disk writable, or copy the library folder to a writable disk.`,
+      );
+    }
+    registerFold(db);
+    const library = new Library(resolved, db);
+    library.readOnlyReason = `the library ${resolved} is on a read-only disk: it can be viewed, but nothing can be imported, labelled or changed in it. Make the disk writable, or copy the library folder to a writable disk.`;
+    return library;
+  }
+
   /** Whether the once-per-library read of each series' own patient details (series-patients.ts) is still to run. */
   seriesPatientsDue(): boolean {
     return seriesPatientsDue(this.db);
@@ -391,6 +433,7 @@ export class Library {
    * in `errors` and never stop the import. One import at a time per Library.
    */
   async importPaths(paths: string[], opts: ImportOptions = {}): Promise<ImportReport> {
+    if (this.readOnlyReason) throw new LibraryError(`Nothing was imported: ${this.readOnlyReason}`);
     if (this.importing) throw new LibraryError(`an import into ${this.dir} is already running; wait for it to finish or cancel it.`);
     this.importing = true;
     try {
@@ -606,8 +649,13 @@ export class Library {
     // Loaded on first use: decoding pulls in the codecs, which listing and importing never need.
     const { renderThumbnail } = await import('./thumbnail');
     const png = await renderThumbnail(instances, seriesInstanceUid);
-    ensurePrivateDir(this.thumbnailDir());
-    writeFileAtomic(cached, png, { durable: false });
+    try {
+      ensurePrivateDir(this.thumbnailDir());
+      writeFileAtomic(cached, png, { durable: false });
+    } catch (err) {
+      // A cache: on a full or read-only disk the thumbnail is shown all the same, made again next time.
+      if (!describeDiskProblem(err, this.dir)) throw err;
+    }
     return png;
   }
 

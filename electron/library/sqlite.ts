@@ -96,7 +96,7 @@ export function loadSqlite(): string {
   return (loaded = file);
 }
 
-/** `new Database(file, options)` with this runtime's build of the addon. */
-export function openDatabase(file: string, options: Database.Options = {}): Database.Database {
+/** `new Database(file, options)` with this runtime's build of the addon (a Buffer: a database file's bytes, opened in memory). */
+export function openDatabase(file: string | Buffer, options: Database.Options = {}): Database.Database {
   return new Database(file, { ...options, nativeBinding: loadSqlite() });
 }
