@@ -216,6 +216,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     const history = (job.detail as { history?: EpochPoint[] } | null)?.history;
     if (history && history.length) setCurve(history);
   }, [job.detail]);
+  // The first epoch's point brings the curves in under the progress bar, below what the start's
+  // scroll could show (the panel ended there): scroll again, once per run, so they are in view.
+  const hasCurve = curve.length > 0;
+  useEffect(() => {
+    if (hasCurve && job.running) showRun();
+  }, [hasCurve]);
   // The run's end: its results, or why it stopped. A request refused before a job started
   // (no jobId) says only its reason.
   useEffect(() => {
@@ -276,6 +282,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
     void job.start(async () => {
       const started = await lumen.invoke('training.resume', { checkpointDir });
       setStatus('Resuming…');
+      showRun();
       return started;
     }, 'Resuming…');
   };
