@@ -9,6 +9,9 @@ import { z } from 'zod';
 const Metric = z.number().nullable();
 const MetricCi = z.tuple([Metric, Metric]);
 
+/** One level of a test evaluation (models/training/levels.ts): series or patients, each scored by the mean of its images' probabilities. */
+const StoredLevel = z.object({ n: z.number().int().min(0), auc: Metric, aucCi: MetricCi.optional(), accuracy: Metric, skippedMixedLabels: z.number().int().min(0).optional() });
+
 /** What the plots and tables read of an Evaluation (models/training/metrics.ts); other fields are dropped. */
 export const StoredEvaluation = z.object({
   n: z.number().int().min(0),
@@ -31,6 +34,11 @@ export const StoredEvaluation = z.object({
       }),
     )
     .max(1000),
+  /** The test split per series and per patient (packages made before the levels have none). */
+  perSeries: StoredLevel.optional(),
+  perPatient: StoredLevel.optional(),
+  /** How the 95% intervals were made ("cluster bootstrap over patients, 1000 resamples, percentile"). */
+  ciMethod: z.string().max(300).optional(),
 });
 export type StoredEvaluation = z.infer<typeof StoredEvaluation>;
 

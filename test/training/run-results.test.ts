@@ -10,6 +10,7 @@ import { RunResults } from '../../common/contract/run-results';
 import { savePackage } from '../../models/package/package';
 import type { PackageMetadataInput } from '../../models/package/metadata';
 import { evaluate } from '../../models/training/metrics';
+import { evaluateLevels } from '../../models/training/levels';
 import { readRunResults, reportPathOf } from '../../electron/training/run-results';
 import { tinyNet } from '../models/onnx-helpers';
 
@@ -67,6 +68,17 @@ describe('a package\'s training results', () => {
       { epoch: 1, loss: 0.9, valMetric: 0.6, valLoss: 0.95 },
       { epoch: 2, loss: 0.7, valMetric: null, valLoss: 0.8 },
     ]);
+  });
+
+  it('come back with the test split per series and per patient, and how the intervals were made', async () => {
+    // 30 images: 10 patients of 3, one series each.
+    const rows = scores.map((sc, i) => ({ scores: sc, label: labels[Math.floor(i / 3) * 3], series: `s${Math.floor(i / 3)}`, patient: `p${Math.floor(i / 3)}` }));
+    const test = evaluateLevels(rows, ['normal', 'lesion'], { seed: 1, bootstrap: 50 });
+    const r = await readRunResults(await packageWith('levels', { history, evaluation: { test, validation: test } }));
+    expect(RunResults.parse(r)).toEqual(r);
+    expect(r.test!.perPatient).toEqual({ n: 10, auc: test.perPatient.auc, aucCi: test.perPatient.aucCi, accuracy: test.perPatient.accuracy, skippedMixedLabels: 0 });
+    expect(r.test!.perSeries!.n).toBe(10);
+    expect(r.test!.ciMethod).toMatch(/^cluster bootstrap over patients/);
   });
 
   it('say what a package without them lacks', async () => {

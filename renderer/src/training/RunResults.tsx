@@ -10,6 +10,7 @@ import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../..
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
+import { formatDateTime } from '../workspace/format';
 import { PlotView, TrainingCurves } from './Plots';
 
 export interface RunView {
@@ -26,6 +27,10 @@ export interface RunView {
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
+const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
+/** "Per patient (3): AUC 0.917 (0.500–1.000) · accuracy 0.667" */
+const levelLine = (name: string, l: NonNullable<StoredEvaluation['perPatient']>) =>
+  `${name} (${l.n}${l.skippedMixedLabels ? `, ${l.skippedMixedLabels} with mixed labels left out` : ''}): AUC ${f3(l.auc)}${l.aucCi ? ` (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})` : ''} · accuracy ${f3(l.accuracy)}`;
 /** The panel is about 300 px wide: plots are drawn for it, so their text keeps its size. */
 const UNIT_SIZE = 200;
 const PANEL_WIDTH = 280;
@@ -36,11 +41,15 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
     <div className="run-results" data-testid="run-results">
       {t && (
         <>
-          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'})</h3>
+          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(t.perPatient.n, 'patient')}` : ''})</h3>
           <div>
             Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
             {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
           </div>
+          {/* The held-out patients are the evidence, not the images: the levels a clinician decides at, and how the intervals were made. */}
+          {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
+          {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
+          {t.ciMethod && <div className="muted small">95% intervals: {t.ciMethod}.</div>}
           {run.calibration && (
             <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
               {run.calibration.applied
@@ -73,7 +82,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
 }
 
 /** Pick a model package of the data folder and show what it recorded of its training. */
-export function PackageResults({ packages, onOpenReport }: { packages: readonly { dir: string; name: string; contentHash: string }[]; onOpenReport: (reportPath: string) => void }) {
+export function PackageResults({ packages, onOpenReport }: { packages: readonly { dir: string; name: string; contentHash: string; createdAt?: string }[]; onOpenReport: (reportPath: string) => void }) {
   const [dir, setDir] = useState('');
   const [shown, setShown] = useState<StoredRun | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -93,7 +102,7 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
       <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
       <div className="row">
         <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} style={{ flex: 1 }}>
-          {packages.map((p) => <option key={p.dir} value={p.dir}>{p.name} ({p.contentHash.slice(0, 8)})</option>)}
+          {packages.map((p) => <option key={p.dir} value={p.dir}>{p.name} ({p.contentHash.slice(0, 8)}){p.createdAt ? ` · ${formatDateTime(p.createdAt)}` : ''}</option>)}
         </select>
         <button type="button" onClick={() => void show()}>Show results</button>
       </div>
