@@ -3,8 +3,8 @@
 // headers, and each predicted image's header facts and verdict.
 import { statSync } from 'node:fs';
 import { parseHeader } from '../library/header';
-import { featureReason, headerReasons, type DomainHeader, type DomainMetadata, type DomainVerdict, type ImageFacts } from '../../models/package/domain';
-import type { FeatureDensity } from '../../models/training/ood';
+import { DOMAIN_BIN, featureReason, headerReasons, type DomainFeatures, type DomainHeader, type DomainMetadata, type DomainVerdict, type ImageFacts } from '../../models/package/domain';
+import { distanceThreshold, featureDistances, fitFeatureDensity, MAX_COMPONENTS, type FeatureDensity } from '../../models/training/ood';
 import type { ImageRef } from '../dicom/model-input';
 
 /** Body Part Examined (0018,0015). */
@@ -72,6 +72,27 @@ export function trainingDomainHeader(images: readonly (ImageRef & { patient: str
     pixelSpacing: Number.isFinite(spacing.min) ? spacing : null,
     bitsStored: [...bits].sort((a, b) => a - b),
   };
+}
+
+/**
+ * The training-domain density (models/training/ood.ts) on the training split's features (one
+ * row per image, not augmented), its threshold the validation split's 99th percentile of
+ * distances: an image further than that from the training images is said to be unlike them at
+ * prediction. Undefined when the splits are too small or the distances degenerate.
+ */
+export function fitTrainingDomain(train: readonly Float32Array[], validation: readonly Float32Array[]): { density: FeatureDensity; metadata: DomainFeatures } | undefined {
+  if (train.length < 2 || validation.length < 1) return undefined;
+  const density = fitFeatureDensity(train);
+  const flat = new Float32Array(validation.length * density.features);
+  validation.forEach((f, i) => flat.set(f, i * density.features));
+  const v = distanceThreshold(featureDistances(density, flat, validation.length));
+  if (!(v.p99 > 0) || !Number.isFinite(v.p99)) return undefined;
+  const metadata: DomainFeatures = {
+    file: DOMAIN_BIN, features: density.features, components: density.variances.length, shrinkage: density.shrinkage,
+    method: `Mahalanobis distance of the pooled backbone features under a Gaussian of the training split's (standardised; probabilistic PCA, ${density.variances.length} of at most ${MAX_COMPONENTS} components, Ledoit-Wolf shrinkage ${density.shrinkage.toFixed(2)})`,
+    threshold: v.p99, train: { n: train.length }, validation: v,
+  };
+  return { density, metadata };
 }
 
 /** Each image's verdict against a package's domain: header reasons, then the feature score (with a density and distances). */

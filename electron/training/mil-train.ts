@@ -26,6 +26,8 @@ import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
 import { extractFeatures, featureCacheDir } from './features';
 import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
+import { fitTrainingDomain, trainingDomainHeader } from './domain';
+import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
 import { backboneHash, copyBackboneWeights, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
 
@@ -161,6 +163,13 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const ensembleSeconds = (Date.now() - ensembleStarted) / 1000;
     check();
 
+    // The training domain: the training split's headers, and the density of its slices' own
+    // features (those the head pools; the backbone is frozen, so they are model.onnx's): a
+    // slice is judged as an image run's image is, before the series is pooled.
+    progress({ phase: 'training', fraction: null, message: "Fitting the training-domain check on the training slices' features" });
+    const domainFeatures = fitTrainingDomain(split.train.map((im) => byImage.get(im)!), split.validation.map((im) => byImage.get(im)!));
+    const domain: DomainMetadata = { header: trainingDomainHeader(split.train), ...(domainFeatures ? { features: domainFeatures.metadata } : {}) };
+
     progress({ phase: 'evaluating', fraction: null, message: 'Evaluating each test series' });
     const predictOf = (list: SeriesBag[]) => list.map((b) => predictBag(head, b));
     const val = predictOf(bags.validation);
@@ -189,7 +198,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     };
     const finalModel = standaloneModel(classifier, spec, inputSize);
     const name = opts.name ?? path.basename(path.resolve(opts.out));
-    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration, ensemble });
+    const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration, ensemble }) + ['', '', '## Training domain', ...describeDomain(domain)].join('\n');
     const metadata = await savePackage(
       opts.out,
       finalModel,
@@ -200,11 +209,12 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
         modelCard: card,
         calibration,
         seriesHead,
+        domain,
       },
-      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble) } },
+      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble), ...(domainFeatures ? { [DOMAIN_BIN]: domainBytes(domainFeatures.density) } : {}) } },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
-    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series' }));
+    writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series', domain: describeDomain(metadata.domain) }));
 
     // The test series' predictions go into the library's store, as an image run's do.
     const result = seriesResult(metadata, bags.test, test, { heads: ensemble.heads, high: ensemble.validation.p95 });

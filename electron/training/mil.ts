@@ -15,6 +15,9 @@ import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
 import type { ImageRef } from '../dicom/model-input';
 import { extractFeatures, featureCacheDir, type FeatureSpec } from './features';
+import { readDomainDensity } from '../../models/package/domain';
+import { featureDistance } from '../../models/training/ood';
+import { domainVerdicts } from './domain';
 
 const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
 
@@ -33,20 +36,20 @@ export interface SeriesUncertaintyHeads {
  * A prediction of series by a series head: every slice's own scores and attention weight, each
  * series' pooled score and, with the package's series uncertainty heads, its uncertainty.
  */
-export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: string; images: ImageRef[] }[], predictions: MilPrediction[], ensemble: SeriesUncertaintyHeads | null): PredictionResult {
+export function seriesResult(meta: PackageMetadata, bags: { seriesInstanceUid: string; images: ImageRef[] }[], predictions: MilPrediction[], ensemble: SeriesUncertaintyHeads | null, domain?: Map<ImageRef, ImageScores['domain']>): PredictionResult {
   const images: ImageScores[] = [];
   const series: PredictionResult['series'] = [];
   bags.forEach((b, i) => {
     const p = predictions[i];
     // The uncertainty heads are the series': a slice has none (null, never a made-up number).
-    b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k], uncertainty: null }));
+    b.images.forEach((im, k) => images.push({ seriesInstanceUid: b.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: p.instanceScores[k], attention: p.attention[k], uncertainty: null, ...(domain ? { domain: domain.get(im) ?? null } : {}) }));
     const k = p.instanceScores[0].length;
     const mean = Array.from({ length: k }, (_, c) => p.instanceScores.reduce((a, s) => a + s[c], 0) / p.instanceScores.length);
     const max = Array.from({ length: k }, (_, c) => Math.max(...p.instanceScores.map((s) => s[c])));
     const uncertainty = ensemble ? seriesUncertainty(ensemble.heads, p.pooled) : null;
     series.push({ seriesInstanceUid: b.seriesInstanceUid, images: b.images.length, mean, max, pooled: { method: 'gated-attention', scores: p.scores, uncertainty, uncertaintyHigh: ensemble?.high ?? null } });
   });
-  return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString(), seriesHead: true };
+  return { modelHash: meta.contentHash, modelName: meta.name, classNames: meta.classNames, images, series, createdAt: new Date().toISOString(), seriesHead: true, ...(domain ? { trainingDomain: meta.domain ? 'recorded' as const : 'unknown' as const } : {}) };
 }
 
 /** What scores series with a package's head, for the audit log. */
@@ -90,7 +93,12 @@ export async function scoreSeriesWithHead(
     by.set(im.seriesInstanceUid, b);
   });
   const bags = [...by.values()];
-  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: seriesUncertaintyHigh(ensemble.header.validation) });
+  // Each slice judged against the training domain as an image run's image is: its header, and
+  // its own features (before the series is pooled) under the package's density.
+  const density = readDomainDensity(pkg.dir, meta);
+  const verdicts = meta.domain ? domainVerdicts(meta.domain, images, density ? images.map((_, i) => featureDistance(density, f.features[0][i])) : null) : null;
+  const domain = new Map<ImageRef, ImageScores['domain']>(images.map((im, i) => [im, verdicts?.[i] ?? null]));
+  return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: seriesUncertaintyHigh(ensemble.header.validation) }, domain);
 }
 
 /** Stores a series-head prediction: the slices' scores as every prediction's, the series' pooled scores and attention beside them (migration 11). */

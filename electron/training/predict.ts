@@ -41,6 +41,7 @@ interface Scored {
   scores: number[];
   uncertainty: number | null;
   distance?: number | null;
+  features?: Float32Array;
   activations?: ImageActivations;
 }
 
@@ -55,6 +56,8 @@ export interface PredictImagesOptions {
   ensemble?: EnsembleHeads | null;
   /** The package's training-domain density: each image's feature distance from the same pass (the runner must have been opened with features). */
   density?: FeatureDensity | null;
+  /** Also each image's pooled features (the runner must have been opened with features): training fits its domain check on them. */
+  features?: boolean;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function predictImages(
   preprocessing: Preprocessing,
   images: Pick<ImageRef, 'path' | 'frame'>[],
   opts: PredictImagesOptions = {},
-): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[]; distances: (number | null)[] }> {
+): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[]; distances: (number | null)[]; features?: Float32Array[] }> {
   const size = runner.inputSize;
   const per = size * size * 3;
   const batchSize = Math.max(1, opts.batchSize ?? 16);
@@ -74,6 +77,7 @@ export async function predictImages(
   const activations: ImageActivations[] = [];
   const uncertainty: (number | null)[] = [];
   const distances: (number | null)[] = [];
+  const pooled: Float32Array[] = [];
   const ensemble = opts.ensemble ?? null;
   const density = opts.density ?? null;
   // The pooled features of a batch, [n][dim], checked against what heads and density take.
@@ -112,23 +116,24 @@ export async function predictImages(
         const { u, dist } = fromFeatures(features, n);
         return a.map((x, k): Scored => ({ scores: x.scores, uncertainty: u[k], distance: dist[k], activations: x }));
       }
-      if (!ensemble && !density) return (await runner.scores(batch, n)).map((s): Scored => ({ scores: s, uncertainty: null }));
+      if (!ensemble && !density && !opts.features) return (await runner.scores(batch, n)).map((s): Scored => ({ scores: s, uncertainty: null }));
       const f = await runner.features(batch, n);
       checkDim(f.dim);
       const { u, dist } = fromFeatures(f.features, n);
-      return f.scores.map((s, k): Scored => ({ scores: s, uncertainty: u[k], distance: dist[k] }));
+      return f.scores.map((s, k): Scored => ({ scores: s, uncertainty: u[k], distance: dist[k], ...(opts.features ? { features: f.features.slice(k * f.dim, (k + 1) * f.dim) } : {}) }));
     },
     deliver: (i, out) => {
       for (const o of out) {
         scores.push(o.scores);
         uncertainty.push(o.uncertainty);
         distances.push(o.distance ?? null);
+        if (o.features) pooled.push(o.features);
         if (o.activations) activations.push(o.activations);
       }
       opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
     },
   });
-  return opts.activations ? { scores, activations, uncertainty, distances } : { scores, uncertainty, distances };
+  return { scores, uncertainty, distances, ...(opts.activations ? { activations } : {}), ...(opts.features ? { features: pooled } : {}) };
 }
 
 export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {

@@ -25,8 +25,8 @@ import { DEFAULT_ENSEMBLE_HEADS, ensembleUncertainty, foldStandardisation as fol
 import { ENSEMBLE_BIN, ensembleBytes, type EnsembleMetadata } from '../../models/package/uncertainty';
 import { createRunner } from '../../models/inference/runner';
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainFeatures, type DomainHeader, type DomainMetadata } from '../../models/package/domain';
-import { distanceThreshold, featureDistances, fitFeatureDensity, MAX_COMPONENTS, type FeatureDensity } from '../../models/training/ood';
-import { trainingDomainHeader } from './domain';
+import { MAX_FIT_ROWS, type FeatureDensity } from '../../models/training/ood';
+import { fitTrainingDomain, trainingDomainHeader } from './domain';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
@@ -139,6 +139,8 @@ export interface TrainResult {
   calibration: CalibrationRecord;
   /** The uncertainty heads as the package records them (head mode), or null. */
   ensemble: EnsembleMetadata | null;
+  /** Scratch and fine-tuning: the images whose features the final network computed for the training-domain check, and the seconds it took. */
+  domainCheck?: { train: number; validation: number; seconds: number };
 }
 
 export class TrainingInterrupted extends Error {
@@ -252,7 +254,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
       resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped,
       split: { patients: evaluated.patients, balance: data.split.balance, warnings: data.split.warnings }, features: fitted.features, testPredictions: evaluated.testPredictions, backend: plan.backend,
-      calibration, ensemble: fitted.ensemble?.metadata ?? null,
+      calibration, ensemble: fitted.ensemble?.metadata ?? null, ...(fitted.domainCheck ? { domainCheck: fitted.domainCheck } : {}),
     };
   } finally {
     classifier.dispose();
@@ -314,8 +316,10 @@ interface Fitted {
   ensemble?: { heads: EnsembleHeads; metadata: EnsembleMetadata };
   /** Set by scoreTestSplit: each test image's uncertainty (null without heads). */
   testUncertainty?: (number | null)[];
-  /** Head mode: the training features' density and its threshold (models/training/ood.ts). */
+  /** The training features' density and its threshold (models/training/ood.ts): head mode's on cached features, other modes' on the final network's. */
   domain?: { density: FeatureDensity; metadata: DomainFeatures };
+  /** Scratch and fine-tuning: what computing the final network's features for the domain check cost. */
+  domainCheck?: TrainResult['domainCheck'];
 }
 
 interface Evaluated {
@@ -588,20 +592,10 @@ function fitUncertaintyHeads(plan: RunPlan, data: Dataset, train: Float32Array[]
  * 0, not augmented), its threshold the validation split's 99th percentile of distances: an image
  * further than that from the training images is said to be unlike them at prediction.
  */
-function fitDomainDensity(plan: RunPlan, train: Float32Array[], validation: Float32Array[]): Fitted['domain'] {
+function fitDomainDensity(plan: RunPlan, train: Float32Array[], validation: Float32Array[], source = 'the cached features'): Fitted['domain'] {
   if (train.length < 2 || validation.length < 1) return undefined;
-  plan.progress({ phase: 'training', fraction: null, message: 'Fitting the training-domain check on the cached features' });
-  const density = fitFeatureDensity(train);
-  const flat = new Float32Array(validation.length * density.features);
-  validation.forEach((f, i) => flat.set(f, i * density.features));
-  const v = distanceThreshold(featureDistances(density, flat, validation.length));
-  if (!(v.p99 > 0) || !Number.isFinite(v.p99)) return undefined;
-  const metadata: DomainFeatures = {
-    file: DOMAIN_BIN, features: density.features, components: density.variances.length, shrinkage: density.shrinkage,
-    method: `Mahalanobis distance of the pooled backbone features under a Gaussian of the training split's (standardised; probabilistic PCA, ${density.variances.length} of at most ${MAX_COMPONENTS} components, Ledoit-Wolf shrinkage ${density.shrinkage.toFixed(2)})`,
-    threshold: v.p99, train: { n: train.length }, validation: v,
-  };
-  return { density, metadata };
+  plan.progress({ phase: 'training', fraction: null, message: `Fitting the training-domain check on ${source}` });
+  return fitTrainingDomain(train, validation);
 }
 
 /**
@@ -687,7 +681,9 @@ async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifi
   const model = standaloneModel(classifier, spec, inputSize);
   try {
     const ensemble = fitted?.ensemble?.heads;
-    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false, features: ensemble !== undefined });
+    // A trained backbone has no cached features: its domain check is fitted here, on the same runner.
+    const domainHere = fitted !== undefined && plan.mode !== 'head';
+    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false, features: ensemble !== undefined || domainHere });
     try {
       const { scores, uncertainty } = await predictImages(runner, preprocessing, images, {
         ensemble,
@@ -695,6 +691,12 @@ async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifi
         onProgress: (p) => plan.progress({ phase: 'evaluating', fraction: p.done / p.total, message: `Scoring the test split: ${p.done}/${p.total}` }),
       });
       if (fitted) fitted.testUncertainty = uncertainty;
+      if (domainHere) {
+        const started = performance.now();
+        const domain = await fitFinalDomain(plan, data, runner);
+        if (domain) fitted.domain = domain;
+        fitted.domainCheck = { train: Math.min(data.split.train.length, MAX_FIT_ROWS), validation: Math.min(data.split.validation.length, MAX_DOMAIN_VALIDATION_ROWS), seconds: (performance.now() - started) / 1000 };
+      }
       return scores;
     } catch (err) {
       if (err instanceof PipelineCancelled) plan.check();
@@ -704,6 +706,40 @@ async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifi
     }
   } finally {
     model.dispose();
+  }
+}
+
+/** At most this many validation images set a trained backbone's domain threshold (their 99th percentile). */
+const MAX_DOMAIN_VALIDATION_ROWS = 1024;
+
+/** Every `n / max`-th item of a list, at most `max` of them: a deterministic stride through a split. */
+function strided<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  return Array.from({ length: max }, (_, i) => items[Math.floor((i * items.length) / max)]);
+}
+
+/**
+ * Scratch and fine-tuning: the training-domain check on the final network's pooled features
+ * (the package's own model.onnx "features"), as head mode fits it on its cached ones. The
+ * backbone changed while training, so the features are computed again, after the fit, through
+ * the one prediction path (decode pool, batches): at most MAX_FIT_ROWS training images (a
+ * stride through the split; the density's mean, spread and components all come from them) and
+ * at most MAX_DOMAIN_VALIDATION_ROWS validation images for the threshold.
+ */
+async function fitFinalDomain(plan: RunPlan, data: Dataset, runner: Awaited<ReturnType<typeof createRunner>>): Promise<Fitted['domain']> {
+  const train = strided(data.split.train, MAX_FIT_ROWS);
+  const validation = strided(data.split.validation, MAX_DOMAIN_VALIDATION_ROWS);
+  if (train.length < 2 || validation.length < 1) return undefined;
+  const total = train.length + validation.length;
+  plan.progress({ phase: 'evaluating', fraction: 0, message: `Training-domain check: the final network's features of ${train.length} training and ${validation.length} validation images` });
+  const onProgress = (offset: number) => (p: { done: number }) => plan.progress({ phase: 'evaluating', fraction: (offset + p.done) / total, message: `Training-domain check: features ${offset + p.done}/${total}` });
+  try {
+    const tr = await predictImages(runner, plan.preprocessing, train, { features: true, signal: plan.opts.signal, onProgress: onProgress(0) });
+    const va = await predictImages(runner, plan.preprocessing, validation, { features: true, signal: plan.opts.signal, onProgress: onProgress(train.length) });
+    return fitDomainDensity(plan, tr.features!, va.features!, "the final network's pooled features");
+  } catch (err) {
+    if (err instanceof PipelineCancelled) plan.check();
+    throw err;
   }
 }
 
