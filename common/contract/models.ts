@@ -37,6 +37,8 @@ export const PackageInfo = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
   /** What the package records of its training data, in lines (models/package/domain.ts describeDomain): "Training domain unknown…" without a record. */
   trainingDomain: z.array(z.string().max(1000)).max(16).optional(),
+  /** The same record in one line (models/package/domain.ts domainSummary): "CT, 512×512, 120 patients", "… · header check only", or "domain unknown". */
+  domainSummary: z.string().max(300).optional(),
 });
 export type PackageInfo = z.infer<typeof PackageInfo>;
 

@@ -1,12 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { summarizeVariants } from '../../models';
-import { type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 export const command: Command = {
-  summary: 'List the EfficientNet variants with their resolution, parameters, multiply-adds and embedding size (1000-class top).',
-  usage: 'lumen models [--json]',
+  summary: "List the EfficientNet variants with their resolution, parameters, multiply-adds and embedding size (1000-class top); `packages`: the installed model packages, each with its training domain in one line; `show <package>`: one package's training domain in full.",
+  usage: 'lumen models [--json]\n       lumen models packages [--json]\n       lumen models show <folder | name | content-hash prefix> [--json]',
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } }, { positionals: false });
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    const [sub, arg, ...extra] = positionals;
+    if (sub !== undefined) {
+      if (extra.length || (sub === 'packages' && arg !== undefined)) throw new CliError(`unexpected arguments: ${[...(sub === 'packages' ? [arg] : []), ...extra].join(' ')}`, 2);
+      const { listInstalled, showPackage } = await import('./model-packages');
+      if (sub === 'packages') return listInstalled(values.json === true);
+      if (sub === 'show') return showPackage(arg, values.json === true);
+      throw new CliError(`unknown subcommand ${JSON.stringify(sub)}: lumen models [packages | show <package>] [--json]`, 2);
+    }
     // Only shapes are needed: the plain cpu backend builds every variant in seconds. Prod mode
     // keeps TF.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner off stderr
     // (models/runtime.ts does the same for the commands that load it); it changes no kernel.

@@ -138,8 +138,26 @@ export function describeDomain(domain: DomainMetadata | undefined): string[] {
   const f = domain.features;
   lines.push(f
     ? `Feature check: ${f.method}; threshold ${f.threshold.toFixed(1)} (the 99th percentile of ${f.validation.n} validation images; their median ${f.validation.p50.toFixed(1)}).`
-    : 'No feature check (the run cached no backbone features).');
+    : `Header check only: ${NO_FEATURE_CHECK}.`);
   return lines;
+}
+
+/** Why a package with a domain record has no feature check (it was trained before every kind of run recorded one). */
+const NO_FEATURE_CHECK = 'the package records no feature density (domain.bin), so an image is judged by its header alone';
+
+/**
+ * The training domain in one line, for a list of packages (`lumen models packages`, the model
+ * panel's picker): "domain: CT, 512×512, 120 patients", "… · header check only" when there is
+ * no feature check, or "domain unknown". The same record describeDomain gives in full.
+ */
+export function domainSummary(domain: DomainMetadata | undefined): string {
+  if (!domain) return 'domain unknown';
+  const h = domain.header;
+  const kinds = Object.keys(h.modalities).sort((a, b) => h.modalities[b] - h.modalities[a] || (a < b ? -1 : 1));
+  const modality = kinds.length === 0 ? 'modality not recorded' : kinds.length > 3 ? `${kinds.slice(0, 3).join('/')} and ${kinds.length - 3} more` : kinds.join('/');
+  const size = h.images > 0 ? `${span(h.columns, String)}×${span(h.rows, String)}` : 'no size recorded';
+  const patients = `${h.patients} ${h.patients === 1 ? 'patient' : 'patients'}`;
+  return `domain: ${modality}, ${size}, ${patients}${domain.features ? '' : ' · header check only'}`;
 }
 
 /** The bytes of domain.bin for a density. */

@@ -8,7 +8,7 @@ import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
 import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
-import { describeDomain } from '../../../models/package/domain';
+import { describeDomain, domainSummary } from '../../../models/package/domain';
 
 export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
@@ -54,6 +54,7 @@ function info(loaded: LoadedPackage): PackageInfo {
     createdAt: m.provenance.createdAt,
     ...(m.metrics ? { metrics: m.metrics } : {}),
     trainingDomain: describeDomain(m.domain),
+    domainSummary: domainSummary(m.domain),
   };
 }
 

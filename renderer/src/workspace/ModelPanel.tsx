@@ -52,6 +52,8 @@ export function ModelPanel(props: {
   setHeatmap: (h: HeatmapSettings) => void;
   onPickImage: (sop: string, frame: number) => void;
   onTrain: () => void;
+  /** Why the shown image's heatmap is not drawn, when it is not (a one-cell map). */
+  heatmapNote?: string | null;
 }) {
   const { current, packageHash, setPackageHash, result, setResult, heatmap, setHeatmap } = props;
   const { data: catalog, error: catalogError, reload: reloadCatalog } = useRequest('models.catalog', {});
@@ -167,6 +169,9 @@ export function ModelPanel(props: {
                 <span className="strong">{p.name}</span>
                 <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
                 <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
+                {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
+                {p.createdAt && <span className="muted small" data-testid="package-made"> · made {formatDateTime(p.createdAt)}</span>}
+                {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
               </span>
             </label>
           ))}
@@ -271,6 +276,7 @@ export function ModelPanel(props: {
                   <input type="range" min={0} max={100} value={Math.round(heatmap.opacity * 100)} aria-label="Heatmap opacity" data-testid="heatmap-opacity" onChange={(e) => setHeatmap({ ...heatmap, opacity: Number(e.target.value) / 100 })} />
                 </label>
               </div>
+              {props.heatmapNote && <p className="muted small" role="note" data-testid="heatmap-note">{props.heatmapNote}</p>}
             </>
           )}
         </section>
