@@ -64,7 +64,9 @@ export function isRequestName(name: unknown): name is RequestName {
 /** A key the sender wrote is repeated only when it reads like a field name: it could be anything, a patient's name included. */
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  // zod words a field left out as "expected string, received undefined": say what it is.
+  if (issue.code === 'invalid_type' && absent(input, issue.path)) return `missing: this request needs it (${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})`;
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const named = issue.keys.filter((k) => FIELD_NAME.test(k));
   const others = issue.keys.length - named.length;
@@ -72,8 +74,18 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return `a field this request does not take: ${names}${named.length && others ? ' and ' : ''}${others ? `${others} other${others > 1 ? 's' : ''} not shown` : ''}`;
 }
 
-function formatIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issueMessage(issue) }));
+/** Whether the field at `path` is left out of `input` (or is undefined there). */
+function absent(input: unknown, path: readonly PropertyKey[]): boolean {
+  let value = input;
+  for (const key of path) {
+    if (!value || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return true;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value === undefined;
+}
+
+function formatIssues(error: z.ZodError, input: unknown): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issueMessage(issue, input) }));
 }
 
 /**
@@ -88,11 +100,12 @@ export function rejectionForLog(error: RpcErrorBody): string {
 /** Check a request against the contract without running anything. */
 export function validateRequest(method: unknown, input: unknown): Reply<{ method: RequestName; input: unknown }> {
   if (!isRequestName(method)) {
-    return { ok: false, error: { code: 'unknown_method', message: `Unknown request "${String(method).slice(0, 80)}".`, method: typeof method === 'string' ? method.slice(0, 80) : undefined } };
+    const message = typeof method === 'string' ? `Unknown request "${method.slice(0, 80)}".` : 'A request without a name: its "method" must be the name of a request, as text.';
+    return { ok: false, error: { code: 'unknown_method', message, method: typeof method === 'string' ? method.slice(0, 80) : undefined } };
   }
   const parsed = requests[method].input.safeParse(input ?? {});
   if (!parsed.success) {
-    const issues = formatIssues(parsed.error);
+    const issues = formatIssues(parsed.error, input ?? {});
     return {
       ok: false,
       error: {
@@ -133,7 +146,7 @@ export function createDispatcher(handlers: Partial<Handlers>, log: (line: string
     }
     const out = requests[name].output.safeParse(value);
     if (!out.success) {
-      const issues = formatIssues(out.error);
+      const issues = formatIssues(out.error, value);
       log(`request ${name} produced invalid output: ${JSON.stringify(issues)}`);
       return { ok: false, error: { code: 'invalid_output', method: name, message: `The app produced an invalid reply for "${name}" (a bug): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues } };
     }
@@ -150,7 +163,7 @@ export function validateEvent(event: unknown, payload: unknown): Reply<{ event: 
   }
   const parsed = events[event as EventName].safeParse(payload);
   if (!parsed.success) {
-    return { ok: false, error: { code: 'invalid_message', message: `Invalid payload for event "${event}".`, issues: formatIssues(parsed.error) } };
+    return { ok: false, error: { code: 'invalid_message', message: `Invalid payload for event "${event}".`, issues: formatIssues(parsed.error, payload) } };
   }
   return { ok: true, value: { event: event as EventName, payload: parsed.data } };
 }
