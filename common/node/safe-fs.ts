@@ -212,6 +212,16 @@ export function ensurePrivateDir(dir: string, options: { tighten?: boolean } = {
 }
 
 /**
+ * A file-system error of writing `file` through a temporary file, with `path` set to `file`
+ * (a write to an open descriptor has no path; the temporary name means nothing to a user), so
+ * that whoever words it ("the disk is full") names the file that was not written.
+ */
+export function namingFile(err: unknown, file: string): unknown {
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string') (err as NodeJS.ErrnoException).path = file;
+  return err;
+}
+
+/**
  * Writes `file` private to the user, crash-safely: a temp file beside it, flushed to disk,
  * then one rename, so that a reader sees the old content or the new, never a torn one.
  * `durable: false` skips the flushes (a cache that can be recomputed): a killed process
@@ -220,7 +230,12 @@ export function ensurePrivateDir(dir: string, options: { tighten?: boolean } = {
 export function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): void {
   const durable = options.durable ?? true;
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+  } catch (err) {
+    throw namingFile(err, file);
+  }
   try {
     fs.fchmodSync(fd, PRIVATE_FILE_MODE);
     fs.writeFileSync(fd, data);
@@ -228,14 +243,14 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
-    throw err;
+    throw namingFile(err, file);
   }
   fs.closeSync(fd);
   try {
     fs.renameSync(temp, file);
   } catch (err) {
     fs.rmSync(temp, { force: true });
-    throw err;
+    throw namingFile(err, file);
   }
   if (durable) syncDir(path.dirname(path.resolve(file)));
 }
@@ -258,6 +273,53 @@ export function sealDir(dir: string): void {
   }
   fs.chmodSync(dir, PRIVATE_DIR_MODE);
   syncDir(dir);
+}
+
+/** What of `p` and the folders above it is not there yet: the missing folders, deepest first. */
+function missingAbove(p: string): string[] {
+  const missing: string[] = [];
+  for (let d = path.dirname(p); d !== path.dirname(d); d = path.dirname(d)) {
+    try {
+      fs.lstatSync(d);
+      break;
+    } catch {
+      missing.push(d);
+    }
+  }
+  return missing;
+}
+
+/**
+ * Runs `write`, which makes `target` (the file or folder a command was told to write, --out) and
+ * any folders missing above it; when `write` fails, removes what it made: `target` when it was
+ * not there before (a folder with what the command put in it), then each folder above it that
+ * was not there before and is now empty, deepest first. Something that was there before the
+ * command is never removed; a folder still holding something (a training checkpoint kept to
+ * resume from) stays. Rethrows `write`'s error.
+ */
+export async function undoCreatedOnFailure<T>(target: string, write: () => T | Promise<T>): Promise<T> {
+  const absolute = path.resolve(target);
+  let existed = true;
+  try {
+    fs.lstatSync(absolute);
+  } catch {
+    existed = false;
+  }
+  const folders = missingAbove(absolute);
+  try {
+    return await write();
+  } catch (err) {
+    if (!existed) fs.rmSync(absolute, { recursive: true, force: true });
+    for (const d of folders) {
+      try {
+        fs.rmdirSync(d);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // never made (mkdir failed above it)
+        break; // not empty: neither it nor anything above it goes
+      }
+    }
+    throw err;
+  }
 }
 
 /** Flushes a folder's entries (a rename in it) to disk; a no-op where folders cannot be opened (Windows). */

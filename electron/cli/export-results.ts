@@ -4,7 +4,7 @@
 // it was.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../../common/node/safe-fs';
+import { undoCreatedOnFailure, writeFileAtomic } from '../../common/node/safe-fs';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { loadPackage } from '../../models/package';
@@ -126,7 +126,8 @@ async function exportDeidentifiedCopies(values: { deidentify?: string; out?: str
   checkUserPath(values.out, 'output-folder', '--out');
   const library = openLibrary(values.library);
   try {
-    const result = await exportDeidentified(library, { uid, out: values.out, includeBurnedIn: values['include-burned-in'] });
+    const out = values.out;
+    const result = await undoCreatedOnFailure(out, () => exportDeidentified(library, { uid, out, includeBurnedIn: values['include-burned-in'] }));
     if (values.json) printJson(result);
     else {
       process.stdout.write(`Wrote ${result.written} de-identified image${result.written === 1 ? '' : 's'} to ${result.out}\n`);
@@ -176,7 +177,8 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
     const heatmaps = values.heatmaps as (typeof HEATMAP_FORMS)[number] | undefined;
     if (heatmaps !== undefined && !HEATMAP_FORMS.includes(heatmaps)) throw new CliError(`--heatmaps takes ${HEATMAP_FORMS.join(' or ')} (or nothing: parametric maps)`, 2);
     if (heatmaps && !model) throw new CliError('--heatmaps needs --model <package>', 2);
-    const result = await exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: heatmaps ?? null, out: values.out });
+    const out = values.out;
+    const result = await undoCreatedOnFailure(out, () => exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: heatmaps ?? null, out }));
     if (values.json) printJson(result);
     else {
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);

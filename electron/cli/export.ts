@@ -4,7 +4,7 @@ import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { buildEfficientNet, copyWeights, getVariant, isVariantName, VARIANT_NAMES } from '../../models';
 import { exportOnnx } from '../../models/onnx/export';
-import { makeDirs, removeInside, replaceInside } from '../../common/node/safe-fs';
+import { makeDirs, namingFile, removeInside, replaceInside, undoCreatedOnFailure } from '../../common/node/safe-fs';
 import { checkUserPath } from '../../common/node/user-path';
 import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing } from '../../models/package';
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
@@ -32,7 +32,7 @@ function writeFileAtomic(file: string, bytes: Uint8Array): void {
     renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw err;
+    throw namingFile(err, file);
   }
 }
 
@@ -159,40 +159,44 @@ export const command: Command = {
     // The package written, else the package the weights came from (ONNX and TF.js exports have no hash of their own).
     let packageHash = typeof weightsInfo.contentHash === 'string' ? weightsInfo.contentHash : null;
 
-    if (format === 'onnx') {
-      const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames), preprocessing: JSON.stringify(preprocessing) } });
-      writeFileAtomic(out, result.bytes);
-      bytes = result.bytes.length;
-      outputs = result.outputs;
-    } else if (format === 'tfjs') {
-      const temp = `${out}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-      try {
-        // The TF.js format has no preprocessing of its own: record it (and the layout) in model.json.
-        await saveTfjsModel(model, temp, { lumen: { variant, inputSize, layout: 'NHWC', classNames, preprocessing } });
-        replaceInside(path.dirname(out), temp, out, { file: 'model.json', what: 'a TF.js model folder' });
-      } catch (err) {
-        removeInside(path.dirname(out), temp);
-        throw err;
+    // A failure (a graph that cannot be exported, a package its checks refuse, a full disk)
+    // leaves nothing behind: no half file, no folder this command made for --out.
+    await undoCreatedOnFailure(out, async () => {
+      if (format === 'onnx') {
+        const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames), preprocessing: JSON.stringify(preprocessing) } });
+        writeFileAtomic(out, result.bytes);
+        bytes = result.bytes.length;
+        outputs = result.outputs;
+      } else if (format === 'tfjs') {
+        const temp = `${out}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+        try {
+          // The TF.js format has no preprocessing of its own: record it (and the layout) in model.json.
+          await saveTfjsModel(model, temp, { lumen: { variant, inputSize, layout: 'NHWC', classNames, preprocessing } });
+          replaceInside(path.dirname(out), temp, out, { file: 'model.json', what: 'a TF.js model folder' });
+        } catch (err) {
+          removeInside(path.dirname(out), temp);
+          throw err;
+        }
+      } else {
+        const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames) } });
+        outputs = result.outputs;
+        const written = await savePackage(
+          out,
+          model,
+          {
+            name: values.name ?? `EfficientNet-${variant!.toUpperCase()} ${classNames.length} classes`,
+            variant: variant!,
+            inputSize,
+            preprocessing,
+            classNames,
+            task,
+            provenance: sourceWeights ? { sourceWeights } : {},
+          },
+          { onnx: result.bytes, overwrite: values.overwrite },
+        );
+        packageHash = written.contentHash;
       }
-    } else {
-      const result = exportOnnx(model, { metadata: { variant: variant!, classNames: JSON.stringify(classNames) } });
-      outputs = result.outputs;
-      const written = await savePackage(
-        out,
-        model,
-        {
-          name: values.name ?? `EfficientNet-${variant!.toUpperCase()} ${classNames.length} classes`,
-          variant: variant!,
-          inputSize,
-          preprocessing,
-          classNames,
-          task,
-          provenance: sourceWeights ? { sourceWeights } : {},
-        },
-        { onnx: result.bytes, overwrite: values.overwrite },
-      );
-      packageHash = written.contentHash;
-    }
+    });
     model.dispose();
     Library.audit(path.resolve(values.library ?? defaultLibraryDir()), 'export', { packageHash, variant, runtime: 'tfjs cpu', touched: { files: [...(weights ? [weights] : []), out] }, format, weights: weightsInfo.source });
 

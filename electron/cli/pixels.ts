@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { decodeFrame, dtypeOf } from '../dicom/decode';
 import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
-import { checkUserPath } from '../../common/node/user-path';
+import { checkUserPath, shownPath } from '../../common/node/user-path';
+import { undoCreatedOnFailure, writeFileAtomic } from '../../common/node/safe-fs';
+import { describeFsError } from '../../common/node/fs-errors';
 
 /** Parses --frame (0-based); a readable error otherwise. */
 export function frameArg(value: string | undefined): number {
@@ -23,6 +24,16 @@ export function frameInFile(parsed: ParsedDicom, value: string | undefined): num
   return n;
 }
 
+/**
+ * Writes --out whole or not at all (a temp file beside it, one rename): a failure (a full disk)
+ * leaves neither a torn file nor an old one cut short, and is said in words.
+ */
+export async function writeOutFile(file: string, bytes: Uint8Array): Promise<void> {
+  await undoCreatedOnFailure(file, () => writeFileAtomic(file, bytes, { durable: false })).catch((err: unknown) => {
+    throw new CliError(`cannot write ${shownPath(file)}: ${describeFsError(err)}. Check the folder exists and is writable, and that the disk has room.`);
+  });
+}
+
 export const command: Command = {
   summary: 'Write the decoded stored values of one frame (before any LUT) as little-endian raw samples.',
   usage: 'lumen pixels <file> [--frame N] --out <file.raw> [--json]\n  --frame N   frame index from 0 (default 0)\n  color comes out as interleaved RGB; prints rows, columns, samplesPerPixel, bitsAllocated, pixelRepresentation, photometricInterpretation, dtype',
@@ -40,9 +51,7 @@ export const command: Command = {
     const frame = await decodeFrame(parsed, frameInFile(parsed, values.frame));
     const px = frame.pixels;
     // Typed arrays are little-endian on every platform Lumen runs on.
-    await writeFile(values.out, new Uint8Array(px.buffer, px.byteOffset, px.byteLength)).catch((err: Error) => {
-      throw new CliError(`cannot write ${values.out}: ${err.message}. Check the folder exists and is writable.`);
-    });
+    await writeOutFile(values.out, new Uint8Array(px.buffer, px.byteOffset, px.byteLength));
     const info = {
       rows: frame.rows,
       columns: frame.columns,

@@ -1,8 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
-import { frameInFile } from './pixels';
+import { frameInFile, writeOutFile } from './pixels';
 import { checkUserPath } from '../../common/node/user-path';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {
@@ -31,9 +30,7 @@ export const command: Command = {
     const window = windowArg(values.window);
     const parsed = await parseDicomFile(positionals[0]);
     const image = await renderFrame(parsed, frameInFile(parsed, values.frame), { window });
-    await writeFile(values.out, encodePng(image)).catch((err: Error) => {
-      throw new CliError(`cannot write ${values.out}: ${err.message}. Check the folder exists and is writable.`);
-    });
+    await writeOutFile(values.out, encodePng(image));
     const info = { out: values.out, rows: image.rows, columns: image.columns, channels: image.channels, window: image.window ?? null };
     if (values.json) printJson(info);
     else process.stdout.write(`${values.out}: ${image.columns}x${image.rows}${image.window ? `, window ${image.window.center},${image.window.width}` : ''}\n`);

@@ -10,7 +10,11 @@ import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
 import { checkUserPath } from '../../common/node/user-path';
-
+import { undoCreatedOnFailure } from '../../common/node/safe-fs';
+import { describeDiskProblem } from '../../common/node/fs-errors';
+import { describeDiskProblem } from '../../common/node/fs-errors';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -127,7 +131,7 @@ export const command: Command = {
         },
       };
       if (level === 'series') {
-        const series = await trainSeriesClassifier(options);
+        const series = await undoCreatedOnFailure(values.out, () => trainSeriesClassifier(options));
         if (showProgress) process.stderr.write('\r\x1b[2K');
         const { testPredictions, metadata, ...rest } = series;
         if (values.json) printJson({ ...rest, package: { dir: series.packageDir, contentHash: metadata.contentHash, metrics: metadata.metrics }, labels, testPredictions });
@@ -146,7 +150,7 @@ export const command: Command = {
         }
         return 0;
       }
-      const result = await trainClassifier(options);
+      const result = await undoCreatedOnFailure(values.out, () => trainClassifier(options));
       if (showProgress) process.stderr.write('\r\x1b[2K');
       const { testPredictions, metadata, ...rest } = result;
       if (values.json) {
@@ -167,6 +171,12 @@ export const command: Command = {
       return 0;
     } catch (err) {
       if (interrupt.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', INTERRUPTED_EXIT);
+      const disk = err instanceof CliError ? null : describeDiskProblem(err, path.dirname(path.resolve(values.out)));
+      if (disk) {
+        const resume = existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json')) ? ' (it resumes from the checkpoint of the last epoch, kept)' : '';
+        const file = (err as NodeJS.ErrnoException).path;
+        throw new CliError(`the model package ${values.out} was not written${file && file !== path.resolve(values.out) ? ` (writing ${file})` : ''}: ${disk}. Nothing half-written was left there and the library records no such package; free space on that disk, then run the same command again${resume}.`);
+      }
       throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
       interrupt.release();
