@@ -1,7 +1,7 @@
 import { APP_VERSION } from '../../common/version';
 import { CliError, UsageError, type Command } from './command';
 import { errorMessage } from '../../common/errors';
-import { describeFsError, isWordedFsError } from '../../common/node/fs-errors';
+import { describeDiskProblem, describeFsError, isWordedFsError } from '../../common/node/fs-errors';
 import { checkUserPath, shownPath, UserPathError } from '../../common/node/user-path';
 
 // Each command lives in its own module, loaded only when it runs, so that
@@ -35,7 +35,7 @@ const commands = {
 const about: Record<keyof typeof commands, string> = {
   doctor: 'which TF.js backends and ONNX Runtime providers work here, and why',
   serve: 'the app in a browser on this machine (the browser bridge)',
-  models: 'the EfficientNet variants: resolution, parameters, multiply-adds',
+  models: 'the EfficientNet variants: resolution, parameters, multiply-adds; the installed packages and their training domain',
   export: 'a model as ONNX, TF.js or a package; results as DICOM SR, de-identified copies or tables',
   bench: 'benchmarks (lumen bench --help lists the suites)',
   import: 'import DICOM folders, files or DICOMDIRs into the library',
@@ -111,8 +111,14 @@ export async function main(argv: string[]): Promise<number> {
  * "ENOENT: no such file or directory, mkdir '…'"); null for any other error.
  */
 function fsErrorLine(err: unknown): string | null {
+  // SQLite's own codes for a full or read-only disk (the library could not be written).
+  const sqlite = (err as { code?: unknown } | undefined)?.code;
+  const disk = typeof sqlite === 'string' && sqlite.startsWith('SQLITE_') ? describeDiskProblem(err) : null;
+  if (disk) return `the library could not be changed: ${disk}. Nothing stored in it was lost; ${disk.includes('full') ? 'free space on that disk' : 'make that disk writable'} and run the command again.`;
   if (!isWordedFsError(err)) return null;
   const { path: p, dest } = err as NodeJS.ErrnoException & { dest?: string };
   const where = typeof p === 'string' ? ` ${shownPath(p)}${typeof dest === 'string' ? ` (to ${shownPath(dest)})` : ''}` : '';
+  const full = describeDiskProblem(err);
+  if (full) return `could not write${where}: ${full}. ${full.includes('read-only') ? 'Make that disk writable, or choose another place' : 'Free space on that disk'}, then run the command again.`;
   return `cannot use${where}: ${describeFsError(err)}. Check the paths given, and that the disk has room.`;
 }
