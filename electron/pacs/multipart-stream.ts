@@ -22,6 +22,8 @@ export class DicomPartSplitter {
   private skip = 0;
   private writing = false;
   private found = false;
+  /** Nothing of the answer dropped yet: only here may a delimiter come without a line break before it. */
+  private atStart = true;
   /** Bytes of the application/dicom part written so far. */
   written = 0;
 
@@ -62,11 +64,13 @@ export class DicomPartSplitter {
 
   private preamble(): void {
     if (this.pending.length < this.delimiter.length) return;
-    if (this.pending.subarray(0, this.delimiter.length).equals(this.delimiter)) {
+    // What the last chunk left may begin with the boundary too; it opens the body only at its start.
+    if (this.atStart && this.pending.subarray(0, this.delimiter.length).equals(this.delimiter)) {
       this.pending = this.pending.subarray(this.delimiter.length);
       this.state = 'delimiter';
       return;
     }
+    this.atStart = false;
     const at = this.pending.indexOf(this.lineDelimiter);
     if (at >= 0) {
       this.pending = this.pending.subarray(at + this.lineDelimiter.length);
