@@ -33,6 +33,16 @@ interface PassResult {
   maxMs: number;
 }
 
+/** A fast scroll then a stop, on slices not yet loaded: the series reopened (its frames forgotten) before each. */
+export interface FastScrollResult {
+  /** Slices scrolled past in each scroll, one ArrowDown each, `intervalMs` apart. */
+  slices: number;
+  intervalMs: number;
+  /** From the last key press to the slice stopped on painted, each scroll. */
+  stopMs: number[];
+  stopP50Ms: number;
+}
+
 export interface ViewerBenchResult {
   slices: number;
   size: number;
@@ -40,6 +50,8 @@ export interface ViewerBenchResult {
   decodePoolFps: number;
   cold: PassResult;
   warm: PassResult;
+  /** Scrolling fast then stopping: how long the slice stopped on takes. */
+  fastScroll: FastScrollResult;
   /** Viewer slices/s over decode-pool frames/s. */
   ratioColdToDecode: number;
   ratioWarmToDecode: number;
@@ -109,6 +121,62 @@ async function pass(page: Page, key: 'ArrowDown' | 'ArrowUp', from: number, step
     p95Ms: roundTo(quantile(latencies, 0.95)),
     maxMs: roundTo(Math.max(...latencies)),
   };
+}
+
+/** Time between key presses of a fast scroll: a held key repeats at about 30/s, a wheel or trackpad faster. */
+const SCROLL_INTERVAL_MS = 10;
+
+/**
+ * In the page: `steps` ArrowDown presses `SCROLL_INTERVAL_MS` apart (dispatched on the canvas,
+ * so no driver round trip sits between them), resolving with the time of the last one.
+ */
+function scrollFast(page: Page, steps: number): Promise<number> {
+  return page.evaluate(`new Promise((resolve) => {
+    const canvas = document.querySelector('[data-testid="viewport"]');
+    let left = ${steps};
+    const press = () => {
+      canvas.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+      if (--left === 0) return resolve(performance.now());
+      setTimeout(press, ${SCROLL_INTERVAL_MS});
+    };
+    press();
+  })`);
+}
+
+/**
+ * Three fast scrolls down, each on frames not loaded yet (the series is reopened first, which
+ * forgets the page's frames and opens at the slice last shown), timed from the last press to the
+ * slice stopped on painted.
+ */
+async function fastScrolls(page: Page, at: number, n: number): Promise<FastScrollResult> {
+  const steps = Math.max(1, Math.min(60, Math.floor((n - at) / 3)));
+  const stopMs: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    // Reopened: the canvas is cleared (painted "") and then shows the slice again.
+    await page.evaluate(`(() => {
+      const canvas = document.querySelector('[data-testid="viewport"]');
+      window.__viewerReopened = new Promise((resolve) => {
+        let cleared = false;
+        const obs = new MutationObserver(() => {
+          if (!canvas.dataset.painted) cleared = true;
+          else if (cleared) {
+            obs.disconnect();
+            resolve(true);
+          }
+        });
+        obs.observe(canvas, { attributes: true, attributeFilter: ['data-painted'] });
+      });
+    })()`);
+    await page.getByTestId('series-card').first().click();
+    await page.evaluate('window.__viewerReopened');
+    await shownAt(page, at, n);
+    const shown = shownAt(page, at + steps, n);
+    await page.getByTestId('viewport').focus();
+    const last = await scrollFast(page, steps);
+    stopMs.push(roundTo((await shown) - last));
+    at += steps;
+  }
+  return { slices: steps, intervalMs: SCROLL_INTERVAL_MS, stopMs, stopP50Ms: roundTo(median(stopMs)) };
 }
 
 async function decodePoolFps(dir: string): Promise<number> {
@@ -184,6 +252,8 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
     say('Paging down (cold), then up (warm)…');
     const cold = await pass(page, 'ArrowDown', 1, n - 1, n);
     const warm = await pass(page, 'ArrowUp', n, n - 1, n);
+    say('Fast scrolls down, then a stop (frames not loaded yet)…');
+    const fastScroll = await fastScrolls(page, 1, n);
     const renderer = await page.evaluate<unknown>('window.__lumenFrameCache?.() ?? null');
     const result: ViewerBenchResult = {
       slices: n,
@@ -191,6 +261,7 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
       decodePoolFps: decodeFps,
       cold,
       warm,
+      fastScroll,
       ratioColdToDecode: roundTo(cold.slicesPerSecond / decodeFps, 2),
       ratioWarmToDecode: roundTo(warm.slicesPerSecond / decodeFps, 2),
       renderer,
@@ -199,6 +270,7 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
     const row = (name: string, p: PassResult) => `  ${name}: ${p.slicesPerSecond} slices/s (${p.drivenSlicesPerSecond} by the clock with the driver), latency p50 ${p.p50Ms} ms, p95 ${p.p95Ms} ms, max ${p.maxMs} ms`;
     say(row('cold (first pass, down)', cold));
     say(row('warm (second pass, up) ', warm));
+    say(`  fast scroll of ${fastScroll.slices} slices (${fastScroll.intervalMs} ms apart), then stop: slice stopped on painted after p50 ${fastScroll.stopP50Ms} ms (${fastScroll.stopMs.join(', ')} ms)`);
     say(`  ratio to the decode pool: cold ${result.ratioColdToDecode}, warm ${result.ratioWarmToDecode}`);
     return result;
   } finally {
@@ -211,7 +283,7 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
 }
 
 export const suite: BenchSuite = {
-  summary: 'Paging through a generated 200-slice 512x512 CT series in the viewer (headless Chromium on the bridge): slices/s and key-to-canvas latency, cold and warm, beside the decode pool alone.',
+  summary: 'Paging through a generated 200-slice 512x512 CT series in the viewer (headless Chromium on the bridge): slices/s and key-to-canvas latency, cold and warm, beside the decode pool alone; then fast scrolls with a stop (time to the slice stopped on).',
   usage: 'lumen bench viewer [--slices N (at least 10)] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' } });
