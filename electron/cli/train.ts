@@ -12,9 +12,9 @@ import { errorMessage } from '../../common/errors';
 import { checkUserPath } from '../../common/node/user-path';
 import { undoCreatedOnFailure } from '../../common/node/safe-fs';
 import { describeDiskProblem } from '../../common/node/fs-errors';
-import { describeDiskProblem } from '../../common/node/fs-errors';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

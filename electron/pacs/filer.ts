@@ -11,6 +11,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
 import { assertInside, ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { describeFsError } from '../dicom/fs-errors';
+import { describeDiskProblem } from '../../common/node/fs-errors';
 import { type InstanceMeta, parseDicomBuffer } from '../dicom/parse';
 import type { Library } from '../library/library';
 import { isLibraryUid } from '../../common/dicom-uid';
@@ -64,6 +65,8 @@ export class InstanceFiler {
   /** Instances refused because the retrieve's listing did not name them (onlyListed). */
   unlisted = 0;
   readonly errors: FilingError[] = [];
+  /** Whether the last instance could not be written because the library's disk is full or read-only. */
+  noRoom = false;
   private queue: string[] = [];
   /** The SOP Instance UIDs a retrieve listed and has not filed yet (onlyListed); undefined: any instance of the target. */
   private listed?: Set<string>;
@@ -168,9 +171,13 @@ export class InstanceFiler {
       this.listed?.delete(sop);
       this.queue.push(file);
     } catch (err) {
-      this.fail(sop, `cannot write it into the library folder: ${describeFsError(err)}.`);
+      const disk = describeDiskProblem(err, this.root);
+      // Out of resources, not a bad instance: a receiver answers 0xA700 and the sender may try again later.
+      this.noRoom = disk !== null;
+      this.fail(sop, disk ? `cannot write it into the library folder ${this.root}: ${disk}. Free space on that disk, then fetch or send it again.` : `cannot write it into the library folder: ${describeFsError(err)}.`);
       return false;
     }
+    this.noRoom = false;
     if (this.queue.length >= IMPORT_BATCH) await this.flush();
     return true;
   }

@@ -12,6 +12,7 @@ import { describeFsError } from '../dicom/fs-errors';
 import type { Library } from '../library/library';
 import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
+import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { InstanceFiler } from './filer';
 import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, refusedDataSet } from './receive-bounds';
 
@@ -173,7 +174,8 @@ export async function startReceiver(library: Library, options: ListenOptions): P
             { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
             dataSet.getDenaturalizedDataset(),
           );
-          if (!(await filer.file(file))) status = 0xa900; // data set does not match SOP class / cannot be filed
+          // Not filed: out of resources when the disk is full or read-only, else the data set cannot be filed.
+          if (!(await filer.file(file))) status = filer.noRoom ? 0xa700 : 0xa900;
           else this.stored++;
         } catch {
           status = 0xa700; // out of resources
@@ -212,6 +214,11 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     guardPduLength(socket, (declared) => {
       refusedAssociations++;
       say(`ended the connection from ${socket.remoteAddress ?? 'an unknown address'}: it sent a PDU of ${declared} bytes, more than the ${MAX_PDU_BYTES} Lumen reads.`);
+    });
+    // A request's data set that is not an instance (a C-FIND identifier...) past MAX_IDENTIFIER_BYTES: the same (message-bounds.ts).
+    guardIdentifierSize(socket, (what, declared) => {
+      refusedAssociations++;
+      say(`ended the connection from ${socket.remoteAddress ?? 'an unknown address'}: it sent ${what === 'identifier' ? 'a data set other than an instance' : 'a command'} of ${declared} bytes or more, past the ${MAX_IDENTIFIER_BYTES} Lumen reads.`);
     });
     const scp = new LumenStoreScp(socket, { associationTimeout: 30_000, pduTimeout: 30_000 });
     scp.on('networkError', () => socket.destroy());

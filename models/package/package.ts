@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileReadError, readRegularFile, readRegularText } from '../../common/node/read-file';
-import { assertInside, ensurePrivateDir, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, namingFile, PRIVATE_DIR_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { isVariantName } from '../efficientnet/variants';
 import { exportOnnx } from '../onnx/export';
@@ -134,13 +134,17 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     return metadata;
   } catch (err) {
     removeInside(path.dirname(target), temp);
-    throw err;
+    // A full disk names the package, not a file in its temporary folder (which is gone).
+    throw namingFile(err, target);
   }
 }
 
-function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${issueWords(i, raw, 'a model package records it')}`).join('; ');
 }
+
+/** A package file that does not parse as JSON: V8's message quotes the file's bytes, so it is not repeated. */
+const NOT_JSON = 'is not valid JSON: the file is damaged or was not written by Lumen. Export the package again from the Lumen that trained it';
 
 function outputUnits(shape: (number | null)[]): number | undefined {
   return shape.length === 2 && typeof shape[1] === 'number' ? shape[1] : undefined;
@@ -161,10 +165,18 @@ function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | n
   const config = (topo?.model_config ?? topo)?.config;
   if (!config || !Array.isArray(config.layers)) throw new PackageError(dir, `${MODEL_JSON} has no layers model topology`);
   const layers: any[] = config.layers;
-  const input = layers.find((l) => l.class_name === 'InputLayer');
+  const input = layers.find((l) => l?.class_name === 'InputLayer');
   const outName = config.output_layers?.[0]?.[0];
-  const out = layers.find((l) => l.name === outName);
-  const shards: string[] = (modelJson.weightsManifest ?? []).flatMap((g: { paths: string[] }) => g.paths);
+  const out = layers.find((l) => l?.name === outName);
+  // The weights manifest: a list of groups, each naming its files; anything else is no TF.js model's.
+  const manifest: unknown = modelJson.weightsManifest ?? [];
+  const groups = Array.isArray(manifest) ? manifest : [null];
+  const shards: string[] = [];
+  for (const group of groups) {
+    const paths: unknown = group?.paths;
+    if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) throw new PackageError(dir, `${MODEL_JSON} has a damaged weights manifest (each group must list its weight files by name)`);
+    shards.push(...(paths as string[]));
+  }
   return {
     inputShape: input?.config?.batch_input_shape,
     outputUnits: out?.class_name === 'Dense' ? out.config.units : undefined,
@@ -238,12 +250,12 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     raw = JSON.parse(readRegularText(metaPath, 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${METADATA_JSON} ${err.reason}`);
-    throw new PackageError(root, `${METADATA_JSON} is not valid JSON (${errorMessage(err)})`);
+    throw new PackageError(root, `${METADATA_JSON} ${NOT_JSON}`);
   }
   const versionProblem = formatVersionProblem(raw);
   if (versionProblem) throw new PackageError(root, versionProblem);
   const parsed = MetadataSchema.safeParse(raw);
-  if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues)}`);
+  if (!parsed.success) throw new PackageError(root, `invalid ${METADATA_JSON}: ${describeIssues(parsed.error.issues, raw)}`);
   const metadata = parsed.data;
 
   for (const required of [MODEL_JSON, MODEL_ONNX]) {
@@ -254,7 +266,7 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
     modelJson = JSON.parse(readRegularText(path.join(root, MODEL_JSON), 'json'));
   } catch (err) {
     if (err instanceof FileReadError) throw new PackageError(root, `${MODEL_JSON} ${err.reason}`);
-    throw new PackageError(root, `${MODEL_JSON} is not valid JSON (${errorMessage(err)})`);
+    throw new PackageError(root, `${MODEL_JSON} ${NOT_JSON}`);
   }
   const shapes = topologyShapes(root, modelJson);
   for (const shard of shapes.shards) {

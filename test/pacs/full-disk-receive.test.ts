@@ -1,0 +1,97 @@
+// The C-STORE receiver on a library whose disk is full (a real tmpfs, test/support/small-disk.ts):
+// each instance it cannot write is answered 0xA700 (out of resources: the sender may try again
+// later, not "this data set cannot be filed"), nothing half-written is left in the library folder,
+// the error names the folder and the disk, and once space is freed the same instances are filed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import dimse from 'dcmjs-dimse';
+import { Library } from '../../electron/library/library';
+import { InstanceFiler } from '../../electron/pacs/filer';
+import { startReceiver } from '../../electron/pacs/listen';
+import { freePort } from '../support/orthanc';
+import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
+
+const { Client, requests, constants } = dimse;
+dimse.log.setLevel('silent');
+const ROOT = '1.2.826.0.1.3680043.10.543.97';
+
+function instance(sop: string, side: number) {
+  return new dimse.Dataset(
+    {
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
+      SOPInstanceUID: sop,
+      StudyInstanceUID: `${ROOT}.1`,
+      SeriesInstanceUID: `${ROOT}.2`,
+      PatientID: 'FULL1',
+      PatientName: 'Full^Disk',
+      Modality: 'OT',
+      Rows: side,
+      Columns: side,
+      BitsAllocated: 8,
+      BitsStored: 8,
+      HighBit: 7,
+      PixelRepresentation: 0,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      PixelData: [new Uint8Array(side * side).fill(7).buffer],
+      _vrMap: { PixelData: 'OB' },
+    },
+    constants.TransferSyntax.ExplicitVRLittleEndian,
+  );
+}
+
+/** Sends the data sets on one association as SENDER; the status of each C-STORE response, in order. */
+function send(port: number, dataSets: ReturnType<typeof instance>[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const statuses: number[] = new Array(dataSets.length).fill(-1);
+    dataSets.forEach((d, i) => {
+      const request = new requests.CStoreRequest(d);
+      request.on('response', (response: { getStatus(): number }) => (statuses[i] = response.getStatus()));
+      client.addRequest(request);
+    });
+    client.on('networkError', reject);
+    client.on('closed', () => resolve(statuses));
+    client.send('127.0.0.1', port, 'SENDER', 'LUMENRX', { connectTimeout: 10_000, associationTimeout: 10_000, pduTimeout: 10_000 });
+  });
+}
+
+/** Every file under `dir`, relative. */
+function filesUnder(dir: string): string[] {
+  return fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))) : [];
+}
+
+const disk = smallDiskForTests('full-disk-receive');
+
+describe.skipIf(smallDiskSkip)(`the C-STORE receiver on a full disk${smallDiskSkip ? ` (skipped: ${smallDiskSkip})` : ''}`, () => {
+  it('answers 0xA700, leaves no partial file, names the folder, and files the instances once space is freed', async () => {
+    const library = Library.open(path.join(disk.dir, 'library'));
+    const port = await freePort();
+    const filer = new InstanceFiler(library);
+    const receiver = await startReceiver(library, { aet: 'LUMENRX', port, host: '127.0.0.1', allowed: new Set(['SENDER']), filer });
+    try {
+      disk.fill(0);
+      const full = await send(port, [instance(`${ROOT}.3.1`, 256), instance(`${ROOT}.3.2`, 256)]);
+      expect(full).toEqual([0xa700, 0xa700]);
+      const pacs = path.join(library.dir, 'pacs');
+      expect(filesUnder(pacs)).toEqual([]);
+      expect(filesUnder(path.join(library.dir, 'pacs-incoming'))).toEqual([]);
+      expect(receiver.counts()).toMatchObject({ failed: 2 });
+      const reasons = filer.errors.map((e) => e.reason).join('\n');
+      expect(reasons).toContain(`cannot write it into the library folder ${pacs}: the disk is full.`);
+      expect(reasons).not.toMatch(/ENOSPC|no space left/);
+
+      disk.unfill();
+      const freed = await send(port, [instance(`${ROOT}.3.1`, 256), instance(`${ROOT}.3.2`, 256)]);
+      expect(freed).toEqual([0, 0]);
+      await receiver.close();
+      expect(filesUnder(pacs).sort()).toEqual([`${ROOT}.1/${ROOT}.2/${ROOT}.3.1.dcm`, `${ROOT}.1/${ROOT}.2/${ROOT}.3.2.dcm`]);
+      expect(library.listTree()[0].studies[0].series[0].instances).toBe(2);
+    } finally {
+      disk.unfill();
+      await receiver.close();
+      library.close();
+    }
+  }, 120_000);
+});
