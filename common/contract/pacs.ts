@@ -139,6 +139,9 @@ export const ReceiverState = z.object({
 });
 export type ReceiverState = z.infer<typeof ReceiverState>;
 
+/** Why a list is not all the PACS answered (more than Lumen reads, a match too large), in words for the user; null when it is. */
+const PacsIncomplete = z.string().nullable();
+
 export const pacsRequests = {
   'pacs.list': request({
     summary: 'The PACS connections (secrets never: only whether one is saved).',
@@ -163,12 +166,12 @@ export const pacsRequests = {
   'pacs.query': request({
     summary: 'Find studies on a PACS (QIDO-RS or C-FIND), each with how much of it the library holds.',
     input: z.object({ name: PacsName, query: PacsQuery, ...Sealed }).strict(),
-    output: z.object({ studies: z.array(PacsStudy) }),
+    output: z.object({ studies: z.array(PacsStudy), incomplete: PacsIncomplete }),
   }),
   'pacs.series': request({
     summary: "A PACS study's series (QIDO-RS or C-FIND), each with how much of it the library holds.",
     input: z.object({ name: PacsName, studyInstanceUid: SendableUid, ...Sealed }).strict(),
-    output: z.object({ series: z.array(PacsSeries) }),
+    output: z.object({ series: z.array(PacsSeries), incomplete: PacsIncomplete }),
   }),
   'pacs.retrieve': request({
     summary: 'Retrieve a study or one series into the library (WADO-RS or C-GET; a job; what the library holds is skipped).',

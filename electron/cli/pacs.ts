@@ -192,10 +192,16 @@ async function query(argv: string[]): Promise<number> {
   });
   const { connection, credentials } = openConnection(values.pacs);
   const options = { timeoutMs: timeoutMs(values.timeout) };
-  const studies = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+  const found = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+  const studies = found.matches;
   studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
+  // On stderr, so that the listing (and --json) stays what it was; said last, where it is seen.
+  const incomplete = () => {
+    if (found.incomplete) process.stderr.write(`lumen pacs query: ${found.incomplete}\n`);
+  };
   if (values.json) {
     printJson(studies);
+    incomplete();
     return 0;
   }
   if (studies.length === 0) process.stdout.write(`No studies on "${connection.name}" match.\n`);
@@ -203,6 +209,7 @@ async function query(argv: string[]): Promise<number> {
     // The PACS's text as the files hold it: nothing in it may reorder or break the listing (common/plain-text.ts).
     process.stdout.write(plainText(`${s.StudyDate || '--------'}  ${s.ModalitiesInStudy.join('/') || '-'}  ${s.PatientID}  ${s.PatientName}  ${s.StudyDescription}  ${s.StudyInstanceUID}`) + '\n');
   }
+  incomplete();
   return 0;
 }
 

@@ -6,12 +6,14 @@
  */
 import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
-import type { InstanceRef, StudyMatch, StudyQuery } from './query';
-import { MAX_MATCHES, queryKeys, studyFromJson, tooManyMatches } from './query';
+import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
+import { MAX_MATCHES, cutShort, moreThanShown, queryKeys, studyFromJson, tooManyMatches } from './query';
+import { JsonArraySplitter } from './json-array-stream';
+import { MAX_IDENTIFIER_BYTES } from './message-bounds';
 import { DicomPartSplitter } from './multipart-stream';
 import { type SeriesMatch, seriesFromJson } from './series';
 
-/** A QIDO-RS answer larger than this is refused (a hostile or broken server). */
+/** A QIDO-RS answer is read no further than this (a hostile or broken server); one match at most MAX_IDENTIFIER_BYTES. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 /** One instance from WADO-RS: Node's largest single buffer. */
 const MAX_INSTANCE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -34,37 +36,41 @@ export class DicomWebClient {
     }
   }
 
-  /** QIDO-RS: GET {base}/studies?... */
-  async searchStudies(query: StudyQuery): Promise<StudyMatch[]> {
+  /** QIDO-RS: GET {base}/studies?... (`limit`: a PACS that honours it sends one more than Lumen shows, which says there are more). */
+  async searchStudies(query: StudyQuery): Promise<Found<StudyMatch>> {
     const params = new URLSearchParams();
     for (const [keyword, value] of Object.entries(queryKeys(query))) if (value !== '') params.set(keyword, value);
     for (const field of ['StudyDescription', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances']) params.append('includefield', field);
-    const body = await this.json(`/studies?${params}`, 'query studies', undefined, MAX_MATCHES.studies);
-    return body.map(studyFromJson).filter((s): s is StudyMatch => s !== null);
+    params.set('limit', String(MAX_MATCHES.studies + 1));
+    return this.search(`/studies?${params}`, 'query studies', 'studies', studyFromJson);
   }
 
   /** QIDO-RS: the instances of a study (or one series of it), with their series. */
   async searchInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const route = seriesUid ? `/studies/${studyUid}/series/${seriesUid}/instances` : `/studies/${studyUid}/instances`;
-    const body = await this.json(route, 'list the instances of the study', signal, MAX_MATCHES.instances);
-    const refs: InstanceRef[] = [];
-    for (const item of body) {
-      const sop = firstString(item, '00080018');
-      const series = firstString(item, '0020000E') ?? seriesUid;
-      if (sop && series) refs.push({ sopInstanceUid: sop, seriesInstanceUid: series });
-    }
-    return refs;
+    const found = await this.search(
+      route,
+      'list the instances of the study',
+      'instances',
+      (item): InstanceRef | null => {
+        const sop = firstString(item, '00080018');
+        const series = firstString(item, '0020000E') ?? seriesUid;
+        return sop && series ? { sopInstanceUid: sop, seriesInstanceUid: series } : null;
+      },
+      signal,
+    );
+    return found.matches;
   }
 
   /** QIDO-RS: the series of one study (the app's PACS tab lists them). */
-  async searchSeries(studyUid: string): Promise<SeriesMatch[]> {
-    const body = await this.json(`/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription`, 'list the series of the study', undefined, MAX_MATCHES.series);
-    return body.map(seriesFromJson).filter((s): s is SeriesMatch => s !== null);
+  async searchSeries(studyUid: string): Promise<Found<SeriesMatch>> {
+    const route = `/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription&limit=${MAX_MATCHES.series + 1}`;
+    return this.search(route, 'list the series of the study', 'series', seriesFromJson);
   }
 
   /** A QIDO-RS search for at most one study: the app's "Test connection" (reachable, credentials accepted, DICOMweb answering). */
   async probe(): Promise<void> {
-    await this.json('/studies?limit=1', 'answer a test query', undefined, MAX_MATCHES.studies);
+    await this.search('/studies?limit=1', 'answer a test query', 'studies', () => null);
   }
 
   /**
@@ -89,26 +95,58 @@ export class DicomWebClient {
     });
   }
 
-  /** A QIDO-RS answer: a list of DICOM JSON objects, at most `most` of them (MAX_MATCHES). */
-  private async json(route: string, what: string, signal: AbortSignal | undefined, most: number): Promise<Record<string, unknown>[]> {
-    const answer = await this.request(route, 'application/dicom+json', what, MAX_JSON_BYTES, signal);
-    if (answer.status === 204 || answer.bytes.length === 0) return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(answer.bytes));
-    } catch {
-      throw new PacsError(`PACS "${this.connection.name}" answered with something that is not DICOM JSON when asked to ${what}.`);
-    }
-    if (!Array.isArray(parsed)) throw new PacsError(`PACS "${this.connection.name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
-    if (parsed.length > most) throw tooManyMatches(this.connection.name, what, most);
-    return parsed.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
-  }
-
-  private async request(route: string, accept: string, what: string, limit = MAX_INSTANCE_BYTES, cancel?: AbortSignal): Promise<{ status: number; type: string; bytes: Uint8Array }> {
-    return this.guarded(what, cancel, async (signal) => {
-      const answer = await this.open(route, accept, what, limit, signal);
-      const bytes = await readLimited(answer, limit, () => new PacsError(`PACS "${this.connection.name}" sent more than ${limit} bytes when asked to ${what}.`));
-      return { status: answer.status, type: answer.headers.get('content-type') ?? '', bytes };
+  /**
+   * A QIDO-RS answer: a list of DICOM JSON objects, read one object at a time as it arrives, each
+   * made a match by `take` (null: not one). Reading stops after MAX_MATCHES[kind] objects, at an
+   * object past MAX_IDENTIFIER_BYTES or past MAX_JSON_BYTES in all: studies and series then keep
+   * what came before and say why (`incomplete`); an instance listing (a retrieve) fails.
+   */
+  private async search<T>(route: string, what: string, kind: 'studies' | 'series' | 'instances', take: (item: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
+    const name = this.connection.name;
+    const limit = MAX_MATCHES[kind];
+    const notJson = () => new PacsError(`PACS "${name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
+    return this.guarded(what, signal, async (timeout) => {
+      // No refusal by declared length: the body is read up to MAX_JSON_BYTES, and what came is kept.
+      const answer = await this.open(route, 'application/dicom+json', what, Infinity, timeout);
+      const found: T[] = [];
+      let items = 0;
+      let unreadable = false;
+      const splitter = new JsonArraySplitter(MAX_IDENTIFIER_BYTES, (text) => {
+        if (++items > limit) return false;
+        let item: unknown;
+        try {
+          item = JSON.parse(text);
+        } catch {
+          unreadable = true;
+          return false;
+        }
+        const match = take(item as Record<string, unknown>);
+        if (match !== null) found.push(match);
+        return true;
+      });
+      let total = 0;
+      let tooLong = false;
+      // Leaving the loop early cancels the body: the rest of the answer is not read.
+      for await (const chunk of (answer.body ?? []) as AsyncIterable<Uint8Array>) {
+        total += chunk.length;
+        if (total > MAX_JSON_BYTES) {
+          tooLong = true;
+          break;
+        }
+        if (!splitter.push(chunk)) break;
+      }
+      if (unreadable || splitter.outcome === 'not-an-array') throw notJson();
+      const mib = (n: number) => `${n / 1024 / 1024} MiB`;
+      let incomplete: string | null = null;
+      if (items > limit) {
+        if (kind === 'instances') throw tooManyMatches(name, what, limit);
+        incomplete = moreThanShown(name, kind, limit);
+      } else if (splitter.outcome === 'item-too-large' || tooLong) {
+        const why = tooLong ? `sent more than ${mib(MAX_JSON_BYTES)}` : `sent a match larger than ${mib(MAX_IDENTIFIER_BYTES)}`;
+        if (kind === 'instances') throw new PacsError(`PACS "${name}" ${why} when asked to ${what}; Lumen stopped reading. Retrieve the study series by series.`);
+        incomplete = cutShort(name, kind, found.length, why);
+      } else if (!splitter.end()) throw notJson();
+      return { matches: found, incomplete };
     });
   }
 

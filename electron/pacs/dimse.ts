@@ -15,8 +15,9 @@ import type { DimseConnection } from './connections';
 import { isUid } from '../../common/dicom-uid';
 import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
-import type { InstanceRef, StudyMatch, StudyQuery } from './query';
-import { MAX_MATCHES, queryKeys, studyMatch, tooManyMatches } from './query';
+import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
+import { MAX_MATCHES, cutShort, moreThanShown, queryKeys, studyMatch, tooManyMatches } from './query';
+import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
@@ -29,6 +30,10 @@ log.setLevel('silent');
 
 const PENDING = new Set([0xff00, 0xff01]);
 const SUCCESS = 0x0000;
+/** The final status of a request the PACS stopped on Lumen's C-CANCEL. */
+const CANCEL = 0xfe00;
+/** After a C-CANCEL, what a PACS may still send before Lumen aborts the association: answers already on their way. */
+const CANCEL_GRACE = { answers: 200, ms: 5_000 } as const;
 /** C-GET warning: some sub-operations failed; the counts say how many. */
 const GET_WARNING = 0xb000;
 
@@ -42,7 +47,7 @@ function rejectReason(reason: number, connection: DimseConnection): { text: stri
 
 export interface DimseOptions {
   timeoutMs?: number;
-  /** The most answers one C-FIND reads, below MAX_MATCHES (a test's flooding peer need not send 10 000). */
+  /** The most answers one C-FIND reads, below MAX_MATCHES (a test's flooding peer need not send 5 000). */
   maxMatches?: number;
   /** What C-GET's instances may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
   limits?: ReceiveLimits;
@@ -78,6 +83,9 @@ function tlsProblem(text: string): { text: string; hint?: PacsHint } | null {
   return null;
 }
 
+/** The PACS sent a data set (other than an instance) or a command past the bounds of message-bounds.ts: the association was ended. */
+class ReplyTooLarge extends PacsError {}
+
 /** The PACS did not accept C-GET at all: a retrieve may go on by C-MOVE. */
 export class GetNotSupported extends PacsError {}
 
@@ -96,10 +104,10 @@ export class DimseClient {
   }
 
   /** C-FIND at study level (Study Root). */
-  async findStudies(query: StudyQuery): Promise<StudyMatch[]> {
+  async findStudies(query: StudyQuery): Promise<Found<StudyMatch>> {
     const keys = { ...queryKeys(query), StudyInstanceUID: '', NumberOfStudyRelatedSeries: '', NumberOfStudyRelatedInstances: '' };
     const request = requests.CFindRequest.createStudyFindRequest(keys);
-    return this.find(request, 'query studies', MAX_MATCHES.studies, (e) => {
+    return this.find(request, 'query studies', 'studies', (e) => {
       const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
       const name = Array.isArray(e.PatientName) ? (e.PatientName[0] as { Alphabetic?: string })?.Alphabetic : e.PatientName;
       const count = (v: unknown) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
@@ -118,39 +126,46 @@ export class DimseClient {
   }
 
   /** C-FIND at series level: the series of one study (the app's PACS tab lists them). */
-  async findSeries(studyUid: string): Promise<SeriesMatch[]> {
+  async findSeries(studyUid: string): Promise<Found<SeriesMatch>> {
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: '', Modality: '', SeriesNumber: '', SeriesDescription: '', NumberOfSeriesRelatedInstances: '' });
-    return this.find(request, 'list the series of the study', MAX_MATCHES.series, (e) =>
+    return this.find(request, 'list the series of the study', 'series', (e) =>
       seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances }),
     );
   }
 
   /**
    * One C-FIND: each pending answer's data set made a match by `take` (null: not one). After
-   * `limit` answers the association is ended and the query fails: a peer that never stops would
-   * otherwise be read for ever (every answer restarts the silence watchdog) and held in memory.
+   * `limit` answers Lumen sends a C-CANCEL (PS3.7 9.3.2.3) and stops reading matches: a peer that
+   * never stops would otherwise be read for ever (every answer restarts the silence watchdog) and
+   * held in memory; one that honours it ends with status Cancel and the association is released,
+   * one that goes on is aborted (`associate`). A match past MAX_IDENTIFIER_BYTES ends the
+   * association too (message-bounds.ts). Either way, what came before is kept and said to be
+   * incomplete.
    */
-  private async find<T>(request: any, what: string, limit: number, take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<T[]> {
-    limit = Math.min(limit, this.maxMatches);
+  private async find<T>(request: any, what: string, kind: 'studies' | 'series' | 'instances', take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
+    const limit = Math.min(MAX_MATCHES[kind], this.maxMatches);
     const found: T[] = [];
-    const stop = new AbortController();
+    const enough = new AbortController();
     let answers = 0;
     request.on('response', (response: any) => {
-      if (stop.signal.aborted || !PENDING.has(response.getStatus()) || !response.hasDataset()) return;
+      if (enough.signal.aborted || !PENDING.has(response.getStatus()) || !response.hasDataset()) return;
       if (++answers > limit) {
-        stop.abort();
+        enough.abort();
         return;
       }
       const match = take(response.getDataset().getElements() as Record<string, unknown>);
       if (match) found.push(match);
     });
+    const name = this.connection.name;
     try {
-      await this.associate([request], what, signal ? AbortSignal.any([signal, stop.signal]) : stop.signal);
+      await this.associate([request], what, signal, undefined, false, enough.signal);
     } catch (err) {
-      if (!stop.signal.aborted || signal?.aborted) throw err;
+      if (!(err instanceof ReplyTooLarge) || kind === 'instances') throw err;
+      return { matches: found, incomplete: cutShort(name, kind, found.length, `sent a match larger than ${MAX_IDENTIFIER_BYTES / 1024 / 1024} MiB`) };
     }
-    if (stop.signal.aborted) throw tooManyMatches(this.connection.name, what, limit);
-    return found;
+    if (!enough.signal.aborted) return { matches: found, incomplete: null };
+    if (kind === 'instances') throw tooManyMatches(name, what, limit);
+    return { matches: found, incomplete: moreThanShown(name, kind, limit) };
   }
 
   /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */
@@ -161,13 +176,14 @@ export class DimseClient {
   /** C-FIND at image level: the instances of a study (or one series of it). */
   async findInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const request = requests.CFindRequest.createImageFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid ?? '', SOPInstanceUID: '' });
-    return this.find(
+    const found = await this.find(
       request,
       'list the instances of the study',
-      MAX_MATCHES.instances,
+      'instances',
       (e): InstanceRef | null => (isUid(e.SOPInstanceUID) && isUid(e.SeriesInstanceUID) ? { sopInstanceUid: e.SOPInstanceUID, seriesInstanceUid: e.SeriesInstanceUID } : null),
       signal,
     );
+    return found.matches;
   }
 
   /**
@@ -341,8 +357,17 @@ export class DimseClient {
   /**
    * One association carrying `list`, resolved when it is released, rejected with a message of ours on any failure.
    * `ownStatus`: the caller reads each response's status (C-STORE, C-MOVE); a failure status does not fail the association.
+   * `enough`: when it fires, a C-CANCEL for the requests still answering; the association then ends without failing, released
+   * once the PACS answers Cancel, or aborted after CANCEL_GRACE when it goes on.
    */
-  private associate(list: AnyRequest[], what: string, signal?: AbortSignal, onStore?: (request: StoreRequest, respond: (response: any) => void) => void, ownStatus = false): Promise<void> {
+  private associate(
+    list: AnyRequest[],
+    what: string,
+    signal?: AbortSignal,
+    onStore?: (request: StoreRequest, respond: (response: any) => void) => void,
+    ownStatus = false,
+    enough?: AbortSignal,
+  ): Promise<void> {
     const c = this.connection;
     let security: ReturnType<DimseClient['securityOptions']>;
     try {
@@ -351,7 +376,8 @@ export class DimseClient {
       return Promise.reject(err);
     }
     const where = `PACS "${c.name}" (${c.calledAet} at ${c.host}:${c.port})`;
-    const seconds = Math.round(this.timeoutMs / 100) / 10;
+    const timeoutMs = this.timeoutMs;
+    const seconds = Math.round(timeoutMs / 100) / 10;
     return new Promise<void>((resolve, reject) => {
       const client = new Client();
       let failure: PacsError | null = null;
@@ -373,6 +399,8 @@ export class DimseClient {
       };
       const settle = () => {
         clearTimeout(watchdog);
+        clearTimeout(grace);
+        enough?.removeEventListener('abort', sendCancel);
         signal?.removeEventListener('abort', cancel);
         if (settled) return;
         settled = true;
@@ -382,11 +410,48 @@ export class DimseClient {
       // Requests with their final (not pending) response: a connection that closes before all
       // have one ended early (a peer that crashed or was stopped closes without an error).
       let answered = 0;
+      const finished = new Set<AnyRequest>();
+      // C-CANCEL (PS3.7 9.3.2.3): Lumen has read enough. A PACS that goes on past the grace is aborted; what was read is kept.
+      let cancelled = false;
+      let afterCancel = 0;
+      let grace: NodeJS.Timeout | undefined;
+      const endUnanswered = () => {
+        try {
+          client.abort();
+        } catch {
+          // already closed
+        }
+        // The A-ABORT goes out before the connection closes (a destroy now would drop it); a peer that does not close is cut off.
+        const socket = network()?.socket as Socket | undefined;
+        socket?.end();
+        setTimeout(() => socket?.destroy(), 1_000).unref();
+        settle();
+      };
+      function sendCancel(): void {
+        if (cancelled) return;
+        cancelled = true;
+        for (const request of list) {
+          if (finished.has(request) || !(request instanceof requests.CFindRequest || request instanceof requests.CGetRequest || request instanceof requests.CMoveRequest)) continue;
+          try {
+            client.cancel(request);
+          } catch {
+            // no association yet: nothing to cancel
+          }
+        }
+        grace = setTimeout(endUnanswered, Math.min(CANCEL_GRACE.ms, timeoutMs));
+      }
       for (const request of list) {
         request.on('response', (response: any) => {
           quiet();
           const status = response.getStatus();
-          if (!PENDING.has(status)) answered++;
+          if (!PENDING.has(status)) {
+            answered++;
+            finished.add(request);
+          } else if (cancelled && ++afterCancel > CANCEL_GRACE.answers) {
+            endUnanswered();
+            return;
+          }
+          if (cancelled && status === CANCEL) return;
           if (!ownStatus && !PENDING.has(status) && status !== SUCCESS && status !== GET_WARNING) {
             const hex = status.toString(16).toUpperCase().padStart(4, '0');
             fail(`${where} refused to ${what} (DIMSE status 0x${hex}${status === 0xa701 || status === 0xa702 ? ': out of resources' : status === 0xc000 || status === 0xa900 ? ': it could not process the request' : ''}).`);
@@ -421,7 +486,7 @@ export class DimseClient {
         else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });
       });
       client.on('closed', () => {
-        if (answered + skipped < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
+        if (!cancelled && answered + skipped < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
         settle();
       });
       client.send(c.host, c.port, c.callingAet, c.calledAet, {
@@ -436,8 +501,12 @@ export class DimseClient {
       const made = network();
       if (made) {
         boundStoreStreams(made, this.limits);
-        if (made.socket)
+        if (made.socket) {
           guardPduLength(made.socket as unknown as Socket, (declared) => fail(`${where} sent a PDU of ${declared} bytes when asked to ${what}, more than the ${MAX_PDU_BYTES} Lumen reads; Lumen ended the association.`));
+          guardIdentifierSize(made.socket as unknown as Socket, (kind, declared) => {
+            failure ??= new ReplyTooLarge(`${where} sent ${kind === 'identifier' ? 'a reply data set' : 'a command'} of ${declared} bytes or more when asked to ${what}, past the ${MAX_IDENTIFIER_BYTES} Lumen reads; Lumen ended the association.`);
+          });
+        }
       }
       // An A-ABORT from the peer (Orthanc's answer to a calling AE title it does not know) is
       // not forwarded by the Client; its network object emits it. The association is over.
@@ -455,6 +524,8 @@ export class DimseClient {
       };
       if (signal?.aborted) cancel();
       signal?.addEventListener('abort', cancel, { once: true });
+      if (enough?.aborted) sendCancel();
+      enough?.addEventListener('abort', sendCancel, { once: true });
       network()?.on('abort', () => {
         fail(`${where} aborted the association when asked to ${what}: it may not allow the calling AE title "${c.callingAet}" to do this; ask its administrator.`);
         network()?.socket?.destroy();

@@ -37,14 +37,36 @@ export interface InstanceRef {
 /**
  * The most answers one query reads (QIDO-RS or C-FIND): a PACS that sends more (a C-FIND that
  * never ends restarts the silence watchdog with every match) is stopped there, not held in memory
- * and handed to the app. Far above a real search; a study of 200 000 instances is retrieved by series.
+ * and handed to the app. Studies and series: the first ones are shown, saying there were more
+ * (`Found.incomplete`). Instances (what a retrieve lists): the retrieve fails instead, since
+ * retrieving part of a study without saying which part would be worse; a study of 200 000
+ * instances is retrieved by series.
  */
-export const MAX_MATCHES = { studies: 10_000, series: 10_000, instances: 200_000 } as const;
+export const MAX_MATCHES = { studies: 5_000, series: 10_000, instances: 200_000 } as const;
 
-/** What Lumen says when a PACS sends more than MAX_MATCHES answers to one query. */
+/** What a study or series query found: the matches read, and why they are not all the PACS has (null: they are). */
+export interface Found<T> {
+  matches: T[];
+  /** In words for the user (the app and the CLI show it as it is). */
+  incomplete: string | null;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The PACS sent more than `limit` matches: the first `limit` are shown. */
+export function moreThanShown(pacs: string, what: 'studies' | 'series', limit: number): string {
+  const next = what === 'studies' ? 'Narrow the search (a patient, a date range, a modality).' : 'Retrieve the whole study, or ask the PACS administrator why it lists so many.';
+  return `PACS "${pacs}" returned more than ${count(limit)} ${what}; showing the first ${count(limit)}. ${next}`;
+}
+
+/** The PACS stopped being read before its answer ended (`why`): what came before is shown. */
+export function cutShort(pacs: string, what: 'studies' | 'series', shown: number, why: string): string {
+  return `PACS "${pacs}" ${why}; Lumen stopped reading there and shows the ${count(shown)} ${what} before it. Narrow the search, or ask the PACS administrator.`;
+}
+
+/** What Lumen says when a PACS sends more than MAX_MATCHES instances for a retrieve to list. */
 export function tooManyMatches(pacs: string, what: string, limit: number): PacsError {
-  const next = /instances/.test(what) ? 'retrieve the study series by series' : 'narrow the search (a patient, a date range, a modality)';
-  return new PacsError(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. ${next[0].toUpperCase()}${next.slice(1)}.`, 'connection');
+  return new PacsError(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. Retrieve the study series by series.`, 'connection');
 }
 
 /** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */
@@ -127,14 +149,15 @@ export function studyMatch(v: {
 }): StudyMatch | null {
   const uid = v.uid.replace(/\0+$/, '').trim();
   if (!isUid(uid)) return null;
+  // Each value at most what its VR holds (PN: three groups of 64), so thousands of matches stay small whatever a PACS sends.
   return {
     StudyInstanceUID: uid,
-    PatientID: v.patientId,
-    PatientName: v.patientName,
-    StudyDate: v.studyDate,
-    StudyDescription: v.description,
-    AccessionNumber: v.accession,
-    ModalitiesInStudy: v.modalities,
+    PatientID: v.patientId.slice(0, 64),
+    PatientName: v.patientName.slice(0, 194),
+    StudyDate: v.studyDate.slice(0, 18),
+    StudyDescription: v.description.slice(0, 64),
+    AccessionNumber: v.accession.slice(0, 16),
+    ModalitiesInStudy: v.modalities.slice(0, 32).map((m) => m.slice(0, 16)),
     NumberOfStudyRelatedSeries: v.series,
     NumberOfStudyRelatedInstances: v.instances,
   };

@@ -225,7 +225,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
         const filters = checkQuery(toQuery(query));
         const { connection, credentials } = open(name, sealed);
         const options = { timeoutMs: APP_TIMEOUT_MS };
-        const studies = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+        const found = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
+        const studies = found.matches;
         studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
         const inLibrary = libraryCounts(openLibrary(deps), studies.map((s) => s.StudyInstanceUID)).studies;
         return {
@@ -241,6 +242,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             instances: s.NumberOfStudyRelatedInstances,
             inLibrary: inLibrary.get(s.StudyInstanceUID) ?? 0,
           })),
+          incomplete: found.incomplete,
         };
       } catch (err) {
         throw userError(err, `Querying PACS "${name}"`);
@@ -250,7 +252,8 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       try {
         const { connection, credentials } = open(name, sealed);
         const options = { timeoutMs: APP_TIMEOUT_MS };
-        const series = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchSeries(studyInstanceUid) : await new DimseClient(connection, options).findSeries(studyInstanceUid);
+        const found = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchSeries(studyInstanceUid) : await new DimseClient(connection, options).findSeries(studyInstanceUid);
+        const series = found.matches;
         series.sort((a, b) => (a.SeriesNumber ?? Infinity) - (b.SeriesNumber ?? Infinity) || a.SeriesInstanceUID.localeCompare(b.SeriesInstanceUID));
         const inLibrary = libraryCounts(openLibrary(deps), [studyInstanceUid]).series;
         return {
@@ -262,6 +265,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             instances: s.NumberOfSeriesRelatedInstances,
             inLibrary: inLibrary.get(s.SeriesInstanceUID) ?? 0,
           })),
+          incomplete: found.incomplete,
         };
       } catch (err) {
         throw userError(err, `Listing the series on PACS "${name}"`);

@@ -68,6 +68,9 @@ export function PacsTab() {
   const [name, setName] = useState('');
   const [form, setForm] = useState({ patientName: '', patientId: '', from: '', to: '', modality: '', accession: '', description: '' });
   const [studies, setStudies] = useState<PacsStudy[] | null>(null);
+  /** Why the list is not all the PACS answered (it sent more than Lumen reads), from the engine. */
+  const [incomplete, setIncomplete] = useState<string | null>(null);
+  const [seriesIncomplete, setSeriesIncomplete] = useState<Record<string, string>>({});
   const [searching, setSearching] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<Record<string, PacsSeries[] | 'loading' | { error: string }>>({});
@@ -103,8 +106,11 @@ export function PacsTab() {
     setSearching(true);
     setError(null);
     setOpen({});
+    setIncomplete(null);
     try {
-      setStudies((await lumen.invoke('pacs.query', { name, query })).studies);
+      const found = await lumen.invoke('pacs.query', { name, query });
+      setStudies(found.studies);
+      setIncomplete(found.incomplete);
     } catch (err) {
       setStudies(null);
       setError(errorMessage(err));
@@ -120,8 +126,9 @@ export function PacsTab() {
     }
     setOpen((o) => ({ ...o, [uid]: 'loading' }));
     try {
-      const { series } = await lumen.invoke('pacs.series', { name, studyInstanceUid: uid });
+      const { series, incomplete: cut } = await lumen.invoke('pacs.series', { name, studyInstanceUid: uid });
       setOpen((o) => ({ ...o, [uid]: series }));
+      setSeriesIncomplete(({ [uid]: _old, ...rest }) => (cut ? { ...rest, [uid]: cut } : rest));
     } catch (err) {
       setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
     }
@@ -176,7 +183,7 @@ export function PacsTab() {
         >
           <label className="pacs-field">
             PACS
-            <select aria-label="PACS" value={name} onChange={(e) => (setName(e.target.value), setStudies(null), setOpen({}))}>
+            <select aria-label="PACS" value={name} onChange={(e) => (setName(e.target.value), setStudies(null), setIncomplete(null), setOpen({}))}>
               {connections.map((c) => (
                 <option key={c.name} value={c.name}>{c.name}</option>
               ))}
@@ -230,7 +237,12 @@ export function PacsTab() {
 
       {studies && (
         <div className="muted small pad" role="status">
-          {studies.length === 0 ? 'No studies match.' : `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} on ${name}`}
+          {studies.length === 0 ? 'No studies match.' : `${studies.length.toLocaleString('en-US')} ${studies.length === 1 ? 'study' : 'studies'} on ${name}`}
+        </div>
+      )}
+      {studies && incomplete && (
+        <div className="banner warning" role="alert" data-testid="pacs-incomplete">
+          {incomplete}
         </div>
       )}
       {studies && studies.length > 0 && (
@@ -266,6 +278,11 @@ export function PacsTab() {
                 </div>
                 {expanded === 'loading' && <div className="muted small">Listing series…</div>}
                 {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small" role="alert">{expanded.error}</div>}
+                {Array.isArray(expanded) && seriesIncomplete[s.studyInstanceUid] && (
+                  <div className="banner warning small" role="alert">
+                    {seriesIncomplete[s.studyInstanceUid]}
+                  </div>
+                )}
                 {Array.isArray(expanded) && (
                   <ul className="pacs-series" aria-label="Series">
                     {expanded.map((se) => {
