@@ -100,6 +100,10 @@ export function App() {
   /** Imported parametric maps drawn over their images (when no prediction's heatmap is). */
   const [showResultMaps, setShowResultMaps] = useState(true);
   const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
+  const [trainingVisited, setTrainingVisited] = useState(false);
+  useEffect(() => {
+    if (sideTab === 'training') setTrainingVisited(true);
+  }, [sideTab]);
   const panels = usePanelsShown();
   const sideTabRef = useRef(sideTab);
   sideTabRef.current = sideTab;
@@ -423,9 +427,11 @@ export function App() {
                   heatmapNote={camOneCell ? "This model's heatmap is one cell (1×1) over the whole image: it cannot show where, so none is drawn." : null}
                 />
               </div>
-              {sideTab === 'training' && (
-                <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side">
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} keysActive={panels.side} />
+              {/* Built on the first visit, then kept (hidden) while the Classifier tab is shown: the
+                  form, a running job's progress and Cancel, and a finished run's results stay. */}
+              {(sideTab === 'training' || trainingVisited) && (
+                <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side" hidden={sideTab !== 'training'}>
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} keysActive={panels.side && sideTab === 'training'} />
                 </div>
               )}
             </div>

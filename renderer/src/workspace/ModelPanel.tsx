@@ -170,7 +170,7 @@ export function ModelPanel(props: {
                 <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
                 <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
                 {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
-                {p.createdAt && <span className="muted small" data-testid="package-made"> · made {formatDateTime(p.createdAt)}</span>}
+                {p.createdAt && <span className="muted small package-made" data-testid="package-made">made {formatDateTime(p.createdAt)}</span>}
                 {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
               </span>
             </label>
