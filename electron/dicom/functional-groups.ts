@@ -23,6 +23,23 @@ function values(ds: dicomParser.DataSet, tag: string): number[] | undefined {
   return out.every(Number.isFinite) ? out : undefined;
 }
 
+/**
+ * A file's windows from Window Center, Width (and Center & Width Explanation) as written: paired
+ * by position, a position kept only where both are numbers. A converter that wrote an empty or
+ * broken value ("\\40" and "\\400") loses that window, not the others, and each explanation
+ * stays with its own window. Undefined when none is left.
+ */
+export function pairWindows(centers: string | undefined, widths: string | undefined, explanations?: string[]): Pick<FrameDisplay, 'windowCenter' | 'windowWidth' | 'windowExplanation'> | undefined {
+  if (centers === undefined || widths === undefined) return undefined;
+  const c = centers.split('\\').map((p) => (p.trim() === '' ? NaN : Number(p.trim())));
+  const w = widths.split('\\').map((p) => (p.trim() === '' ? NaN : Number(p.trim())));
+  const keep = c.map((_, i) => i).filter((i) => i < w.length && Number.isFinite(c[i]) && Number.isFinite(w[i]));
+  if (!keep.length) return undefined;
+  const out: Pick<FrameDisplay, 'windowCenter' | 'windowWidth' | 'windowExplanation'> = { windowCenter: keep.map((i) => c[i]), windowWidth: keep.map((i) => w[i]) };
+  if (explanations?.some((e) => e)) out.windowExplanation = keep.map((i) => explanations[i] ?? '');
+  return out;
+}
+
 /** The first item's data set of a sequence in `ds`. */
 function firstItem(ds: dicomParser.DataSet | undefined, tag: string): dicomParser.DataSet | undefined {
   return ds?.elements[tag]?.items?.[0]?.dataSet;
@@ -40,14 +57,7 @@ function displayOf(group: dicomParser.DataSet | undefined): FrameDisplay | undef
   }
   const voi = firstItem(group, 'x00289132');
   if (voi) {
-    const centers = values(voi, 'x00281050');
-    const widths = values(voi, 'x00281051');
-    if (centers && widths) {
-      out.windowCenter = centers;
-      out.windowWidth = widths;
-      const explanation = voi.string('x00281055');
-      if (explanation) out.windowExplanation = explanation.split('\\').map((e) => e.trim());
-    }
+    Object.assign(out, pairWindows(voi.string('x00281050'), voi.string('x00281051'), voi.string('x00281055')?.split('\\').map((e) => e.trim())));
     const fn = voi.string('x00281056')?.trim().toUpperCase();
     if (fn) out.voiLutFunction = fn;
   }

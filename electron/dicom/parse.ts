@@ -4,7 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
-import { frameDisplayGroups, type FrameDisplay } from './functional-groups';
+import { frameDisplayGroups, pairWindows, type FrameDisplay } from './functional-groups';
 import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
@@ -350,13 +350,10 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
   const photometric = str(ds, 'x00280004') ?? ((us(ds, 'x00280002') ?? 1) === 3 ? 'RGB' : 'MONOCHROME2');
   const frames = int(ds, 'x00280008');
   const charset = characterSet(rawString(ds, 'x00080005'));
-  const topWindow = { center: numbers(ds, 'x00281050'), width: numbers(ds, 'x00281051') };
   const top: FrameDisplay = {
     rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : undefined,
     rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : undefined,
-    windowCenter: topWindow.center && topWindow.width ? topWindow.center : undefined,
-    windowWidth: topWindow.center && topWindow.width ? topWindow.width : undefined,
-    windowExplanation: text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim()),
+    ...pairWindows(rawString(ds, 'x00281050'), rawString(ds, 'x00281051'), text(ds, 'x00281055', charset)?.split('\\').map((e) => e.trim())),
     voiLutFunction: str(ds, 'x00281056')?.trim().toUpperCase(),
   };
   for (const k of Object.keys(top) as (keyof FrameDisplay)[]) if (top[k] === undefined) delete top[k];
@@ -389,14 +386,14 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     sliceLocation: float(ds, 'x00201041'),
     imagePositionPatient: ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined,
     imageOrientationPatient: iop && iop.length >= 6 ? iop : undefined,
-    windowCenter: fg.windowCenter ?? topWindow.center,
-    windowWidth: fg.windowWidth ?? topWindow.width,
+    windowCenter: fg.windowCenter,
+    windowWidth: fg.windowWidth,
     rescaleSlope: fg.rescaleSlope ?? 1,
     rescaleIntercept: fg.rescaleIntercept ?? 0,
     doseGridScaling: positive(float(ds, 'x3004000e')),
     doseUnits: str(ds, 'x30040002')?.trim().toUpperCase(),
     voiLutFunction: fg.voiLutFunction,
-    windowExplanation: fg.windowExplanation ?? (fg.windowCenter ? undefined : top.windowExplanation),
+    windowExplanation: fg.windowExplanation,
     presentationLutShape: str(ds, 'x20500020')?.toUpperCase(),
     // Read only where the sequences exist (a few CR, DX and MG files): nothing to pay for the rest.
     modalityLutTable: hasLutSequence(ds, 'x00283000') ? readLutSequence(ds, 'x00283000', us(ds, 'x00280103') === 1)[0] : undefined,

@@ -269,6 +269,11 @@ export const GREY_CASES: SweepCase[] = [
     name: 'CT, signed 16 bits, Rescale Intercept -1024, two windows: the first (+Wi 1)',
     make: () => ({ file: write('ct-window', { rows: 37, columns: 61, lines: [...ctLines, '(0028,1050) DS [40\\-600]', '(0028,1051) DS [400\\1500]'], pixels: words(ctValues()) }), dcm2pnm: ['+Wi', '1'] }),
   },
+  {
+    // A converter that wrote an empty first value: the file's first usable window is the second.
+    name: 'CT, two windows whose first values are empty (\\40, \\400): the second (+Wi 2)',
+    make: () => ({ file: write('ct-window-empty-first', { rows: 37, columns: 61, lines: [...ctLines, '(0028,1050) DS [\\40]', '(0028,1051) DS [\\400]', '(0028,1055) LO [\\SOFT TISSUE]'], pixels: words(ctValues()) }), dcm2pnm: ['+Wi', '2'] }),
+  },
   { name: 'CT, signed 16 bits, Rescale Intercept -1024, no window: min-max (+Wm)', make: () => ({ file: write('ct-minmax', { rows: 37, columns: 61, lines: ctLines, pixels: words(ctValues()) }), dcm2pnm: ['+Wm'] }) },
   {
     name: 'PET-like: slope 0.37, intercept -12.5, min-max',

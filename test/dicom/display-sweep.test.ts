@@ -59,6 +59,14 @@ describe('Enhanced multi-frame: what the functional groups say', () => {
   });
 });
 
+describe('a window list with an empty value', () => {
+  it('keeps each window with its own explanation, by position', async () => {
+    const c = SWEEP_CASES.find((x) => x.name.includes('first values are empty'))!.make();
+    const own = voiWindows((await parseDicomFile(c.file)).meta).filter((w) => w.id.startsWith('file-'));
+    expect(own).toEqual([{ id: 'file-1', name: 'SOFT TISSUE', center: 40, width: 400 }]);
+  });
+});
+
 describe('Float Pixel Data (7FE0,0008), which Lumen does not claim', () => {
   it('is refused with the reason, as dcm2pnm and GDCM refuse it, not shown as integers', async () => {
     const file = floatImage();

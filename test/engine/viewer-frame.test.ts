@@ -22,7 +22,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const instance = (path: string) => ({ path, missing: false, sopInstanceUid: 'x' }) as unknown as InstanceRecord;
+const instance = (path: string, frames = 1) => ({ path, missing: false, sopInstanceUid: 'x', frames }) as unknown as InstanceRecord;
 
 describe('viewerFrame', () => {
   it.each(['palette-explicit', 'palette8-explicit', 'palette-implicit', 'palette-bigendian'])('sends %s as the RGB of its palette', async (name) => {
@@ -57,7 +57,7 @@ describe('viewerFrame', () => {
       pixelBytes: new Uint8Array(stored.buffer),
       extra: { 0x30040002: { vr: 'CS', value: 'GY' }, 0x3004000e: { vr: 'DS', value: 0.0025 } },
     });
-    const f = await viewerFrame(instance(file), 1);
+    const f = await viewerFrame(instance(file, 2), 1);
     expect(ViewerFrame.parse(f)).toBeTruthy();
     expect(f).toMatchObject({ slope: 0.0025, intercept: 0, unit: 'Gy', voiFunction: 'LINEAR_EXACT' });
     // Frame 2 holds stored 16000..31000: 40 to 77.5 Gy.

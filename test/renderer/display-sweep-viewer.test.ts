@@ -4,6 +4,7 @@
 // them, the first window the viewer picks (defaultWindow) and its windowInto, gray for gray.
 import { describe, expect, it } from 'vitest';
 import type { ViewerFrame } from '../../common/contract/library';
+import { parseDicomFile } from '../../electron/dicom/parse';
 import { viewerFrame } from '../../electron/engine/viewer/frame';
 import type { InstanceRecord } from '../../electron/library/types';
 import { defaultWindow, windowInto } from '../../renderer/src/viewer/window';
@@ -15,7 +16,8 @@ const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: U
 
 /** What the viewer draws first for a frame: samples (1 or 3 a pixel) of its RGBA. */
 async function viewer(file: string, frame: number): Promise<{ channels: number; data: number[] }> {
-  const f: ViewerFrame = await viewerFrame({ path: file, missing: false } as InstanceRecord, frame);
+  const frames = (await parseDicomFile(file)).meta.numberOfFrames;
+  const f: ViewerFrame = await viewerFrame({ path: file, missing: false, frames } as InstanceRecord, frame);
   // As image.ts loadFrame: the Modality LUT for gray, colour samples as they are.
   const bytes = new Uint8Array(f.pixels);
   const stored = new CTORS[f.dtype](bytes.buffer, bytes.byteOffset, bytes.byteLength / CTORS[f.dtype].BYTES_PER_ELEMENT);

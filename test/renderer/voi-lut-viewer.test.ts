@@ -12,7 +12,7 @@ useDisplayDir();
 describe('the viewer shows what the pipeline renders', () => {
   /** The viewer's grays for a preset: the engine's frame for the viewer, its values as image.ts makes them, windowInto. */
   async function viewer(file: string, preset: string): Promise<number[]> {
-    const f = await viewerFrame({ path: file, missing: false } as InstanceRecord, 0);
+    const f = await viewerFrame({ path: file, missing: false, frames: 1 } as InstanceRecord, 0);
     const raw = f.pixels;
     const typed = f.dtype === 'int32' ? new Int32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
     const values = Float32Array.from(typed, (v) => v * f.slope + f.intercept);
@@ -26,7 +26,7 @@ describe('the viewer shows what the pipeline renders', () => {
   it('VOI LUT tables: offered as presets by their explanations, drawn as the engine and dcm2pnm draw them', async () => {
     const curve = (n: number, bits: number, gamma: number) => Array.from({ length: n }, (_, i) => Math.round((i / (n - 1)) ** gamma * (2 ** bits - 1)));
     const file = write('viewer-luts', 'CR', 'MONOCHROME1', sequence('0028,3010', [lutItem('v-a', curve(4096, 12, 0.5), 0, 12, 'GAMMA 0.5'), lutItem('v-b', curve(3000, 10, 2), 500, 10, 'GAMMA 2')]));
-    const f = await viewerFrame({ path: file, missing: false } as InstanceRecord, 0);
+    const f = await viewerFrame({ path: file, missing: false, frames: 1 } as InstanceRecord, 0);
     expect(f.windows.filter((w) => w.id.startsWith('lut-')).map((w) => w.name)).toEqual(['GAMMA 0.5', 'GAMMA 2']);
     // "file" shows the first table, as the pipeline renders a file with tables and no window.
     expect(await viewer(file, 'file')).toEqual(await lumen(file));
