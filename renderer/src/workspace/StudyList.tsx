@@ -49,12 +49,16 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
   const key = thumbnailKey(series);
   const [src, setSrc] = useState<string | null>(() => thumbnails.get(key) ?? null);
   const [failed, setFailed] = useState(false);
+  /** The image has decoded (before that an img shows nothing but its background). */
+  const [drawn, setDrawn] = useState(false);
   useEffect(() => {
     let live = true;
     const known = thumbnails.get(key);
     // Never the picture of what the series was before an import changed it.
     setSrc(known ?? null);
+    setFailed(false);
     if (known) return;
+    setDrawn(false);
     const wait = setTimeout(() => {
       lumen.invoke('library.thumbnail', { seriesInstanceUid: series.seriesInstanceUid }).then(
         (r) => {
@@ -70,8 +74,15 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
       clearTimeout(wait);
     };
   }, [key, series.seriesInstanceUid]);
-  if (src) return <img className="thumb" src={src} alt={`Series ${series.seriesNumber ?? ''} thumbnail`} />;
-  return <div className="thumb placeholder" aria-hidden="true">{failed ? 'no image' : ''}</div>;
+  // Until the picture is drawn, a neutral placeholder that says so (never a black square nor a
+  // broken image); one that could not be made, or does not load, says "no preview".
+  const name = series.seriesNumber !== null && series.seriesNumber !== undefined ? `Series ${series.seriesNumber}` : 'Series';
+  if (src && !failed) return <img className={drawn ? 'thumb' : 'thumb pending'} src={src} alt={`${name} thumbnail`} onLoad={() => setDrawn(true)} onError={() => setFailed(true)} />;
+  return (
+    <div className={failed ? 'thumb placeholder failed' : 'thumb placeholder'} role="img" aria-label={failed ? `${name}: no preview` : `${name}: preview loading`}>
+      {failed ? 'no preview' : ''}
+    </div>
+  );
 }
 
 /** Two more lines in a study's header per patient detail its series give otherwise (IdentityWarning). */
