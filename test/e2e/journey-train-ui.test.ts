@@ -108,6 +108,8 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
     expect(await results.innerText()).toMatch(/AUC \d\.\d{3} \(\d\.\d{3}–\d\.\d{3}\)/);
     expect(await results.getByTestId('per-patient').innerText()).toMatch(new RegExp(`^Per patient \\(${testPatients}\\): AUC (\\d\\.\\d{3}|–)`));
     expect(await results.getByText(/^95% intervals: cluster bootstrap over patients/).count()).toBe(1);
+    // So few test patients prove little, whatever the figures: the results say so.
+    expect(await results.getByTestId('few-test-patients').innerText()).toMatch(new RegExp(`^⚠ Only ${testPatients} patients held out for testing`));
     expect(await results.getByRole('img', { name: /^Confusion matrix/ }).count()).toBe(1);
     await results.scrollIntoViewIfNeeded();
     await shot('metrics');

@@ -27,6 +27,8 @@ export interface RunView {
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
+/** Fewer held-out patients than this and the results say the figures rest on too few (the dataset check asks for 10 per class). */
+const FEW_TEST_PATIENTS = 10;
 const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 /** "Per patient (3): AUC 0.917 (0.500–1.000) · accuracy 0.667" */
 const levelLine = (name: string, l: NonNullable<StoredEvaluation['perPatient']>) =>
@@ -50,6 +52,12 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
           {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
           {t.ciMethod && <div className="muted small">95% intervals: {t.ciMethod}.</div>}
+          {t.perPatient && t.perPatient.n < FEW_TEST_PATIENTS && (
+            <div className="warn small" role="note" data-testid="few-test-patients">
+              ⚠ Only {count(t.perPatient.n, 'patient')} held out for testing: one patient more or less moves these figures a lot, and resampling so few
+              can give an interval narrower than the evidence (even 1.000–1.000). Label more patients before trusting them.
+            </div>
+          )}
           {run.calibration && (
             <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
               {run.calibration.applied
