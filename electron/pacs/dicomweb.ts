@@ -81,18 +81,32 @@ export class DicomWebClient {
   async retrieveInstanceInto(ref: InstanceRef & { studyInstanceUid: string }, write: (chunk: Uint8Array) => void, signal?: AbortSignal): Promise<number> {
     const route = `/studies/${ref.studyInstanceUid}/series/${ref.seriesInstanceUid}/instances/${ref.sopInstanceUid}`;
     const what = 'retrieve an instance';
-    return this.guarded(what, signal, async (timeout) => {
-      const answer = await this.open(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', what, MAX_INSTANCE_BYTES, timeout);
-      const splitter = new DicomPartSplitter(answer.headers.get('content-type') ?? '', write);
-      let total = 0;
-      for await (const chunk of (answer.body ?? []) as AsyncIterable<Uint8Array>) {
-        total += chunk.length;
-        if (total > MAX_INSTANCE_BYTES) throw new PacsError(`PACS "${this.connection.name}" sent more than ${MAX_INSTANCE_BYTES} bytes when asked to ${what}.`);
-        splitter.push(chunk);
+    // A failed write is Lumen's (a full disk), not the PACS's: thrown as it is, never as "cannot reach PACS".
+    let written: { err: unknown } | null = null;
+    const sink = (chunk: Uint8Array) => {
+      try {
+        write(chunk);
+      } catch (err) {
+        written = { err };
+        throw err;
       }
-      splitter.end();
-      return splitter.written;
-    });
+    };
+    try {
+      return await this.guarded(what, signal, async (timeout) => {
+        const answer = await this.open(route, 'multipart/related; type="application/dicom"; transfer-syntax=*', what, MAX_INSTANCE_BYTES, timeout);
+        const splitter = new DicomPartSplitter(answer.headers.get('content-type') ?? '', sink);
+        let total = 0;
+        for await (const chunk of (answer.body ?? []) as AsyncIterable<Uint8Array>) {
+          total += chunk.length;
+          if (total > MAX_INSTANCE_BYTES) throw new PacsError(`PACS "${this.connection.name}" sent more than ${MAX_INSTANCE_BYTES} bytes when asked to ${what}.`);
+          splitter.push(chunk);
+        }
+        splitter.end();
+        return splitter.written;
+      });
+    } catch (err) {
+      throw written ? (written as { err: unknown }).err : err;
+    }
   }
 
   /**
@@ -251,12 +265,14 @@ export function multipartParts(contentType: string, body: Uint8Array): { type: s
   const first = buffer.subarray(0, delimiter.length).equals(delimiter) ? 0 : buffer.indexOf(lineDelimiter);
   let at = first > 0 ? first + 2 : first;
   while (at >= 0) {
-    let start = at + delimiter.length;
+    const start = at + delimiter.length;
     if (buffer[start] === 0x2d && buffer[start + 1] === 0x2d) break; // closing delimiter
-    if (buffer[start] === 0x0d && buffer[start + 1] === 0x0a) start += 2;
+    // From the line break after the delimiter: a part without headers has its blank line at once
+    // (its body may begin with a line break of its own).
     const headersEnd = buffer.indexOf('\r\n\r\n', start, 'latin1');
     if (headersEnd < 0) break;
-    const headers = buffer.subarray(start, headersEnd).toString('latin1');
+    const headersStart = buffer[start] === 0x0d && buffer[start + 1] === 0x0a ? start + 2 : start;
+    const headers = buffer.subarray(Math.min(headersStart, headersEnd), headersEnd).toString('latin1');
     // From the blank line's own line break on: an empty part's delimiter follows it at once.
     const next = buffer.indexOf(lineDelimiter, headersEnd + 2);
     if (next < 0) throw new PacsError('the PACS answer ended in the middle of an instance (multipart body without its closing boundary).', 'instance');

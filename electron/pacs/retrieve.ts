@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import { errorMessage } from '../../common/errors';
+import { describeDiskProblem } from '../../common/node/fs-errors';
 import type { Library } from '../library/library';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
 import { DicomWebClient } from './dicomweb';
@@ -104,6 +105,13 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           } catch (err) {
             if (err instanceof PacsError && err.scope === 'connection') {
               if (stopped === null) [stopped, stoppedHint] = [err.message, err.hint ?? null];
+              return;
+            }
+            // A full or read-only library disk fails every instance alike: the retrieve stops, what was filed stays.
+            const disk = describeDiskProblem(err, filer.root);
+            if (disk) {
+              filer.fail(ref.sopInstanceUid, `it could not be written into the library folder ${filer.root}: ${disk}.`);
+              if (stopped === null) stopped = `the library folder ${filer.root} could not be written: ${disk}. What was filed before is kept; free space on that disk (or make it writable), then retrieve again to fetch the rest.`;
               return;
             }
             filer.fail(ref.sopInstanceUid, err instanceof PacsError ? err.message : `retrieving it failed (${errorMessage(err)}).`);
