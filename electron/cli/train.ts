@@ -5,6 +5,7 @@ import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
 import type { TrainMode, TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
+import { domainSummary, type DomainMetadata } from '../../models/package/domain';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
@@ -143,6 +144,7 @@ export const command: Command = {
               `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod}) · ECE ${t.ece.toFixed(3)}`,
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
               `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; on the validation series ${series.ensemble.validation.n ? `mean ${series.ensemble.validation.mean.toFixed(3)}, high above ${series.ensemble.validation.p95!.toFixed(3)}` : 'none (no reference for high)'}`,
+              trainingDataLine(metadata.domain),
               ...levelLines(t),
               ...series.split.warnings.map((w) => `Warning: ${w}`),
             ].join('\n') + '\n',
@@ -163,6 +165,7 @@ export const command: Command = {
             ...evaluationLines(t).map((line, i) => (i === 0 ? `Test split: ${t.n} images · ${line}` : line)),
             `Calibration: ${result.calibration.applied ? `temperature ${result.calibration.temperature.toFixed(3)} fitted on the validation split` : `no temperature applied (T = 1)${result.calibration.reason ? `: ${result.calibration.reason}` : ''}`}; ECE validation ${result.calibration.validation.eceBefore.toFixed(3)} -> ${result.calibration.validation.eceAfter.toFixed(3)}${result.calibration.test ? `, test ${result.calibration.test.eceBefore.toFixed(3)} -> ${result.calibration.test.eceAfter.toFixed(3)}` : ''}`,
             result.ensemble ? `Uncertainty: ${result.ensemble.heads} heads; on the validation split mean ${result.ensemble.validation.mean.toFixed(3)}, high above ${result.ensemble.validation.p95.toFixed(3)}` : 'Uncertainty: none (only a head on cached features gets uncertainty heads)',
+            trainingDataLine(metadata.domain),
             ...levelLines(t),
             ...result.split.warnings.map((w) => `Warning: ${w}`),
           ].join('\n') + '\n',
@@ -184,3 +187,9 @@ export const command: Command = {
     }
   },
 };
+
+/** The training-data check the package records, in one line: its domain (as `lumen models packages` says it) and the feature threshold. */
+function trainingDataLine(domain: DomainMetadata | undefined): string {
+  const f = domain?.features;
+  return `Training data check: ${domainSummary(domain)}${f ? `; feature score threshold ${f.threshold.toFixed(1)} (the 99th percentile of ${f.validation.n} validation images)` : ''}`;
+}
