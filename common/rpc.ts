@@ -15,6 +15,7 @@ import {
   type RequestOutput,
 } from './contract';
 import { errorMessage } from './errors';
+import { issueWords } from './issue-words';
 
 export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable' | 'timeout';
 
@@ -65,23 +66,11 @@ export function isRequestName(name: unknown): name is RequestName {
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
 
 function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
-  // zod words a field left out as "expected string, received undefined": say what it is.
-  if (issue.code === 'invalid_type' && absent(input, issue.path)) return `missing: this request needs it (${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})`;
-  if (issue.code !== 'unrecognized_keys') return issue.message;
+  if (issue.code !== 'unrecognized_keys') return issueWords(issue, input);
   const named = issue.keys.filter((k) => FIELD_NAME.test(k));
   const others = issue.keys.length - named.length;
   const names = named.map((k) => `"${k}"`).join(', ');
   return `a field this request does not take: ${names}${named.length && others ? ' and ' : ''}${others ? `${others} other${others > 1 ? 's' : ''} not shown` : ''}`;
-}
-
-/** Whether the field at `path` is left out of `input` (or is undefined there). */
-function absent(input: unknown, path: readonly PropertyKey[]): boolean {
-  let value = input;
-  for (const key of path) {
-    if (!value || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return true;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value === undefined;
 }
 
 function formatIssues(error: z.ZodError, input: unknown): { path: string; message: string }[] {

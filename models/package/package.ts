@@ -18,7 +18,9 @@ import { exportOnnx } from '../onnx/export';
 import { onnxProblem } from '../onnx/external-data';
 import { MODEL_JSON, loadTfjsModel, saveTfjsModel } from '../weights/tfjs-format';
 import { format2Parts, formatVersionFor, MetadataSchema, PACKAGE_FORMAT_VERSION, type PackageMetadata, type PackageMetadataInput } from './metadata';
-import { errorLine, errorMessage } from '../../common/errors';
+import { errorLine } from '../../common/errors';
+import { issueWords } from '../../common/issue-words';
+import type { z } from 'zod';
 import { domainFileProblem } from './domain';
 
 export const METADATA_JSON = 'metadata.json';
@@ -127,7 +129,7 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     if (domain) throw new PackageError(target, domain);
     const metadata = { ...base, contentHash: contentHash(temp, base) };
     const parsed = MetadataSchema.safeParse(metadata);
-    if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues)}`);
+    if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues, metadata)}`);
     writeFileSync(path.join(temp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
     sealDir(temp);
     replaceInside(parent, temp, target, PACKAGE_FOLDER);

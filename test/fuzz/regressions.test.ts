@@ -1,11 +1,16 @@
 // What the coverage-guided fuzzer (`npm run fuzz`, test/fuzz/main.ts) found, each as the
 // smallest input that showed it, run through the same module and checked with the same oracle
 // (test/fuzz/targets.ts): these run in `npm test`; the fuzzer itself does not.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRequest } from '../../common/rpc';
 import { multipartParts } from '../../electron/pacs/dicomweb';
 import { DicomPartSplitter } from '../../electron/pacs/multipart-stream';
+import { loadPackage, PackageError } from '../../models/package/package';
 import { LIBRARY_WORDS } from '../support/dicom/fuzz';
+import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
 
 describe('contract: a refused request in words of ours', () => {
   it('names a missing field as missing, not in zod\'s words ("expected string, received undefined")', () => {
@@ -47,6 +52,80 @@ describe('WADO-RS multipart: the streamed split agrees with the whole', () => {
       for (let at = 0; at < body.length; at += size) splitter.push(body.subarray(at, at + size));
       splitter.end();
       expect(Buffer.concat(out).toString('latin1'), `chunks of ${size}`).toBe('real');
+    }
+  });
+});
+
+describe('WADO-RS multipart: a part without headers', () => {
+  it('keeps a body that begins with a line break (the blank line is the one right after the delimiter)', () => {
+    // "--B" CRLF, no headers, the blank line's CRLF, then a body that begins with CRLF: the whole
+    // split searched for the blank line after the delimiter's CRLF and ate the body's first two bytes.
+    const type = 'multipart/related; boundary=B';
+    const body = Buffer.from('--B\r\n\r\n\r\nx\r\n--B--\r\n', 'latin1');
+    expect(Buffer.from(multipartParts(type, body)[0].bytes).toString('latin1')).toBe('\r\nx');
+    const out: Buffer[] = [];
+    const splitter = new DicomPartSplitter(type, (c) => out.push(Buffer.from(c)));
+    splitter.push(body);
+    splitter.end();
+    expect(Buffer.concat(out).toString('latin1')).toBe('\r\nx');
+  });
+});
+
+describe('model packages: a damaged metadata.json or model.json is a PackageError in our words', () => {
+  let scratch: string;
+  let good: string;
+  let n = 0;
+  beforeAll(async () => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'lumen-fuzz-package-'));
+    good = path.join(scratch, 'good');
+    await saveTinyNetPackage(good, 'fuzz');
+  }, 120_000);
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** A copy of the package with `file` rewritten (the content hash made to match, as anyone can), and what loading it throws. */
+  const refusal = async (file: string, edit: (text: string) => string): Promise<unknown> => {
+    // metadata.json is refused before its hash is checked: written after the copy is rehashed.
+    const dir = rehashedCopy(good, path.join(scratch, String(n++)), (d) => {
+      if (file !== 'metadata.json') writeFileSync(path.join(d, file), edit(readFileSync(path.join(d, file), 'utf8')));
+    });
+    if (file === 'metadata.json') writeFileSync(path.join(dir, file), edit(readFileSync(path.join(dir, file), 'utf8')));
+    return loadPackage(dir).then(
+      () => null,
+      (err: unknown) => err,
+    );
+  };
+  // V8's JSON.parse messages ("Unexpected token 'N', ...\"shape\":NaN[1,1\"... is not valid JSON") quote the file.
+  const V8_JSON = /Unexpected token|in JSON at position|Bad control character|Expected ',' or|"\.\.\./;
+
+  it('says metadata.json and model.json are not JSON without quoting them in V8\'s words', async () => {
+    for (const [file, edit] of [
+      ['metadata.json', (t: string) => t.replace('"name"', '"na\u0001me"')],
+      ['model.json', (t: string) => t.replace('"batch_input_shape":', '"batch_input_shape":NaN')],
+    ] as const) {
+      const err = await refusal(file, edit);
+      expect(err, file).toBeInstanceOf(PackageError);
+      expect((err as Error).message).toMatch(new RegExp(`${file.replace('.', '\\.')} is not valid JSON`));
+      expect((err as Error).message).not.toMatch(V8_JSON);
+    }
+  });
+
+  it('names a field metadata.json leaves out as missing, not "expected number, received undefined"', async () => {
+    const err = await refusal('metadata.json', (t) => t.replace(/"inputSize":\s*\d+,?/, ''));
+    expect(err).toBeInstanceOf(PackageError);
+    expect((err as Error).message).toMatch(/inputSize: missing/);
+    expect((err as Error).message).not.toMatch(LIBRARY_WORDS);
+  });
+
+  it('refuses a weights manifest that is not a list of groups of file names, not with a TypeError', async () => {
+    for (const manifest of ['{}', '[null]', '[{"paths":[1]}]', '[{"paths":"group1-shard1of1.bin"}]', '7']) {
+      const err = await refusal('model.json', (t) => {
+        const m = JSON.parse(t);
+        m.weightsManifest = JSON.parse(manifest);
+        return JSON.stringify(m);
+      });
+      expect(err, manifest).toBeInstanceOf(PackageError);
+      expect((err as Error).message, manifest).toMatch(/weights manifest/);
+      expect((err as Error).message).not.toMatch(LIBRARY_WORDS);
     }
   });
 });
