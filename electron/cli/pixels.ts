@@ -8,8 +8,9 @@ import { describeFsError } from '../../common/node/fs-errors';
 /** Parses --frame (0-based); a readable error otherwise. */
 export function frameArg(value: string | undefined): number {
   if (value === undefined) return 0;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`--frame must be a whole number from 0 (got "${value}").`, 2);
+  // Digits only: Number() would read "" as 0 and "0x1" as 1.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new CliError(`--frame must be a whole number from 0 (got "${value}").`, 2);
   return n;
 }
 

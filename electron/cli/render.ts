@@ -6,7 +6,8 @@ import { checkUserPath } from '../../common/node/user-path';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {
   if (value === undefined) return undefined;
-  const parts = value.split(',').map((s) => Number(s.trim()));
+  // Decimal numbers only: Number() would read "" as 0 and "0x10" as 16.
+  const parts = value.split(',').map((s) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s.trim()) ? Number(s.trim()) : NaN));
   if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1] < 1) {
     throw new CliError(`--window must be "center,width" with width at least 1, e.g. --window 40,400 (got "${value}").`, 2);
   }

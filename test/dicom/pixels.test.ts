@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
@@ -197,6 +197,13 @@ describe('CLI', () => {
     // The CLI's words: its flag, counted from 0 (the app's are in test/serve/bridge-frames.test.ts).
     expect(frameErr.stderr).toMatch(/--frame 5 is past the end: .*mono8.* has 1 frame, so --frame goes from 0 to 0\./);
     expect(frameErr.stderr).not.toMatch(/does not exist/);
+    // Not numbers as a person writes them: refused, not read as 0 (empty) or as hexadecimal.
+    for (const [flag, value] of [['--frame', ''], ['--frame', ' '], ['--frame', '0x1'], ['--window', '0x10,400'], ['--window', '40,']] as const) {
+      const odd = await lumen('render', made.fixtures['mono8-explicit'].file, flag, value, '--out', join(made.dir, 'odd.png')).catch((e) => e);
+      expect(odd.code, `${flag} "${value}"`).toBe(2);
+      expect(odd.stderr).toContain(`(got "${value}")`);
+    }
+    expect(existsSync(join(made.dir, 'odd.png'))).toBe(false);
     const winErr = await lumen('render', made.fixtures['mono8-explicit'].file, '--window', 'wide', '--out', join(made.dir, 'x.png')).catch((e) => e);
     expect(winErr.code).toBe(2);
     expect(winErr.stderr).toMatch(/--window must be "center,width"/);
