@@ -93,6 +93,33 @@ describe('training requests', () => {
   }, 200_000);
 });
 
+describe('a run cancelled in the app and resumed', () => {
+  // The researcher journey (test/e2e/journey-train-ui.test.ts) cancels and resumes a run from scratch:
+  // it must end as the run would have without the cancel, as lumen train killed and run again does.
+  it('ends from scratch with the history and test metrics of the uninterrupted run', async () => {
+    for (const p of set.patients) await call('training.labels.set', { targets: [{ kind: 'series', uid: p.seriesUid }], label: p.label });
+    // As in the engine on a machine without a GPU: wasm, which the job leaves for cpu while it trains from scratch.
+    await initBackend('wasm');
+    const form = { variant: 'custom-phi-10', mode: 'scratch' as const, resolution: 32, epochs: 4, seed: 1, augment: false };
+    const whole = await waitForJob((await call('training.start', { name: 'whole', ...form })).jobId);
+    expect(whole.event, JSON.stringify(whole.payload)).toBe('job.finished');
+
+    const { jobId } = await call('training.start', { name: 'cut', ...form });
+    const started = Date.now();
+    while (!events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && e.payload.detail?.history?.length) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 20));
+    expect(jobs.cancel(jobId)).toBe(true);
+    expect((await waitForJob(jobId)).payload).toMatchObject({ cancelled: true });
+    const [stopped] = await call('training.runs', {});
+    const resumed = await waitForJob((await call('training.resume', { checkpointDir: stopped.checkpointDir })).jobId);
+    expect(resumed.event, JSON.stringify(resumed.payload)).toBe('job.finished');
+    const a = whole.payload.result;
+    const b = resumed.payload.result;
+    expect(b.history.map((h: { loss: number; valMetric: number }) => [h.loss, h.valMetric])).toEqual(a.history.map((h: { loss: number; valMetric: number }) => [h.loss, h.valMetric]));
+    expect(b.test).toEqual(a.test);
+    await initBackend('cpu');
+  }, 400_000);
+});
+
 describe('folder-per-class labels', () => {
   it('imports each class folder and labels its images with the folder name', async () => {
     const root = path.join(dataDir, 'by-class');
