@@ -1,11 +1,12 @@
 // Every kind of package gets the training-domain feature check, not only head mode: a
 // fine-tuned network (its backbone changed, so the features are the final network's, computed
-// after the fit through the prediction path) and a series head (its slices' features before
-// the series is pooled). Real runs on CT phantoms (a tiny backbone at 32 px): held-out CT is
-// mostly inside, MR phantoms are outside for their modality, noise images for their feature
-// score. `lumen models packages` gives each installed package's domain in one line (and says
-// "header check only" or "domain unknown" for packages that lack the check or the record);
-// `lumen models show` gives the full record. A tampered domain.bin is refused for every kind.
+// after the fit through the prediction path), a network trained from scratch, and a series
+// head (its slices' features before the series is pooled). Real runs on CT phantoms (a tiny
+// backbone at 32 px): held-out CT is mostly inside, MR phantoms are outside for their
+// modality, noise images for their feature score. `lumen models packages` gives each
+// installed package's domain in one line (and says "header check only" or "domain unknown"
+// for packages that lack the check or the record); `lumen models show` gives the full
+// record. A tampered domain.bin is refused for every kind.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,7 @@ let root: string;
 let dataDir: string;
 let library: Library;
 let finetune: TrainResult;
+let scratch: TrainResult;
 let series: SeriesTrainResult;
 let finetuneSeconds = 0;
 let like: string[] = [];
@@ -128,6 +130,7 @@ beforeAll(async () => {
     library, out: path.join(models(), 'finetuned'), name: 'finetuned', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'finetune', allowCpuFineTune: true, epochs: 2, batchSize: 32, learningRate: 3e-3, seed: 6, augmentation: false, cacheDir: path.join(root, 'cache'),
   });
   finetuneSeconds = (performance.now() - started) / 1000;
+  scratch = await trainClassifier({ library, out: path.join(root, 'scratch'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'scratch', epochs: 1, batchSize: 32, seed: 6, augmentation: false, cacheDir: path.join(root, 'cache') });
   series = await trainSeriesClassifier({ library, out: path.join(models(), 'series-head'), name: 'series-head', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', seed: 6, epochs: 20, cacheDir: path.join(root, 'cache') });
 }, 400_000);
 
@@ -182,6 +185,15 @@ describe('a fine-tuned package has the feature check, on the final network', () 
   it('flags noise and MR phantoms as outside and keeps most held-out CT inside', async () => {
     const pkg = await loadPackage(finetune.packageDir);
     expectJudged(await judged(finetune.packageDir), pkg.metadata.domain!.features!.threshold, 'fine-tune');
+  }, 120_000);
+});
+
+describe('a from-scratch package has it too', () => {
+  it('flags noise and MR phantoms as outside and keeps most held-out CT inside', async () => {
+    const pkg = await loadPackage(scratch.packageDir);
+    const f = pkg.metadata.domain!.features!;
+    expect(f.train.n).toBe(scratch.domainCheck!.train);
+    expectJudged(await judged(scratch.packageDir), f.threshold, 'scratch');
   }, 120_000);
 });
 
