@@ -17,6 +17,15 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A flag's value as a number when it is written as a decimal number ("40", "-1.5", "2e3"), else
+ * NaN: Number() alone reads "" and " " as 0 and "0x10" as 16, which no one means on a command line.
+ */
+export function decimalNumber(value: string): number {
+  const s = value.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN;
+}
+
 export function printJson(value: unknown): void {
   // JSON.stringify escapes C0 controls but writes bidirectional controls and C1 as they are; as
   // \u escapes they are the same JSON, and a terminal cannot reorder the lines around them.

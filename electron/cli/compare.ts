@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LevelDifference, ModelLevels } from '../training/compare';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 import { checkUserPath } from '../../common/node/user-path';
@@ -46,9 +46,9 @@ export const command: Command = {
     if (path.resolve(models[0]) === path.resolve(models[1])) throw new CliError(`--model names ${models[0]} twice: pass two different packages.`, 2);
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
-    const resamples = values.resamples === undefined ? undefined : Number(values.resamples);
+    const resamples = values.resamples === undefined ? undefined : decimalNumber(values.resamples);
     if (resamples !== undefined && (!Number.isInteger(resamples) || resamples < 100 || resamples > 100_000)) throw new CliError(`--resamples must be an integer from 100 to 100000, got "${values.resamples}".`, 2);
-    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    const seed = values.seed === undefined ? undefined : decimalNumber(values.seed);
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
     const libraryDir = existingLibraryDir(values.library);
     for (const model of models) checkUserPath(model, 'file-or-folder', '--model');

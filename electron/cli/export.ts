@@ -10,7 +10,7 @@ import { loadPackage, savePackage, type PackageMetadataInput, type Preprocessing
 import { IMAGENET_MEAN, IMAGENET_STD, identifyWeightsFile, loadKerasH5Weights, saveTfjsModel } from '../../models/weights';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
-import { CliError, type Command, parseCommandArgs, printJson, UsageError } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson, UsageError } from './command';
 import { handles as handlesResults, RESULTS_USAGE, run as runResults } from './export-results';
 
 const FORMATS = ['onnx', 'tfjs', 'package'] as const;
@@ -18,7 +18,7 @@ type Format = (typeof FORMATS)[number];
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  const n = decimalNumber(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive integer, got "${value}"`, 2);
   return n;
 }

@@ -1,13 +1,12 @@
 import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { frameInFile, writeOutFile } from './pixels';
 import { checkUserPath } from '../../common/node/user-path';
 
 function windowArg(value: string | undefined): { center: number; width: number } | undefined {
   if (value === undefined) return undefined;
-  // Decimal numbers only: Number() would read "" as 0 and "0x10" as 16.
-  const parts = value.split(',').map((s) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s.trim()) ? Number(s.trim()) : NaN));
+  const parts = value.split(',').map(decimalNumber);
   if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1] < 1) {
     throw new CliError(`--window must be "center,width" with width at least 1, e.g. --window 40,400 (got "${value}").`, 2);
   }

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../common/errors';
 import type { SuggestResult } from '../training/suggest';
 import { DEFAULT_IMAGES_PER_SERIES, DEFAULT_SUGGESTIONS } from '../training/suggest-defaults';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { plainText } from '../../common/plain-text';
@@ -9,7 +9,7 @@ import { checkUserPath } from '../../common/node/user-path';
 
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  const n = decimalNumber(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new CliError(`--${name} must be a whole number from 1 to 100000, got "${value}".`, 2);
   return n;
 }

@@ -6,7 +6,7 @@ import { randomBackboneWarning } from '../../common/training-advice';
 import type { TrainMode, TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { domainSummary, type DomainMetadata } from '../../models/package/domain';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
@@ -18,7 +18,7 @@ import path from 'node:path';
 
 function num(value: string | undefined, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  const n = decimalNumber(value);
   if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) throw new CliError(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got "${value}".`, 2);
   return n;
 }

@@ -48,13 +48,17 @@ describe('a refused training command loads no training stack', () => {
     ['train-variant', ['train', '--variant', 'b9', '--out', 'x'], /--variant: Unknown backbone "b9"/],
     ['train-epochs', ['train', '--variant', 'b0', '--out', 'x', '--epochs', '0', '--library', '@LIB'], /--epochs must be an integer >= 1, got "0"/],
     ['suggest-n', ['suggest', '--model', '@MODEL', '--n', '0'], /--n must be a whole number from 1 to 100000/],
+    // Not decimal numbers: Number() alone reads "0x10" as 16 and "" as 0 (command.ts decimalNumber).
+    ['train-epochs-hex', ['train', '--variant', 'b0', '--out', 'x', '--epochs', '0x10', '--library', '@LIB'], /--epochs must be an integer >= 1, got "0x10"/],
+    ['suggest-n-hex', ['suggest', '--model', '@MODEL', '--n', '0x10'], /--n must be a whole number from 1 to 100000, got "0x10"/],
+    ['compare-seed-empty', ['compare', '--model', '@MODEL', '--model', '@MODEL-2', '--seed', ''], /--seed must be a non-negative integer, got ""/],
     ['eval-subset', ['eval', '--model', '@MODEL', '--subset', 'some'], /--subset must be held-out, test or all/],
     ['compare-one', ['compare', '--model', '@MODEL'], /Pass exactly two models/],
     ['predict-library', ['predict', '--model', '@MODEL', '--library', path.join(os.tmpdir(), 'lumen-no-library-here')], /There is no library in/],
   ];
   for (const [name, args, message] of refused) {
     it(`lumen ${args.join(' ')}`, async () => {
-      const r = await run(args.map((a) => (a === '@MODEL' ? model() : a === '@LIB' ? library : a)), name);
+      const r = await run(args.map((a) => (a === '@MODEL' ? model() : a === '@MODEL-2' ? `${model()}-2` : a === '@LIB' ? library : a)), name);
       expect(r.code).toBe(name === 'predict-library' ? 1 : 2);
       expect(r.stderr).toMatch(message);
       for (const p of HEAVY) expect(r.packages.has(p), p).toBe(false);
