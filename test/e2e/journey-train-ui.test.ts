@@ -60,6 +60,8 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
       `line ${patientRow}: line ${seriesRow} gives these images another class: neither row is used; keep the one that is right`,
       `line ${unknownRow}: its PatientID is not in the library`,
     ]);
+    // The open series' patient was labelled by PatientID (its study): the panel says so rather than "unlabelled".
+    await panel.getByText('Current:').filter({ hasText: `${set.patients[0].shape} (study)` }).waitFor({ timeout: 30_000 });
     const labelled = set.patients.filter((p) => p !== set.conflicted);
     const images = labelled.reduce((n, p) => n + p.images, 0);
     await panel.getByText(`${labelled.length} patients, ${images} images; split by patient.`).waitFor({ timeout: 30_000 });

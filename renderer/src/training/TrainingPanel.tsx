@@ -29,6 +29,8 @@ export interface TrainingPanelProps {
   seriesUid?: string | null;
   /** The image shown in the viewer (Shift+digit labels this image only). */
   sopInstanceUid?: string | null;
+  /** The study of the shown series: a label given to the study (a CSV's PatientID or StudyInstanceUID row) shows as its current label. */
+  studyUid?: string | null;
   /** ImageNet weights imported into the data folder (weights.list): offered as backbone weights. */
   imagenet?: ImagenetWeights[];
   /** Opens "Get ImageNet weights". */
@@ -63,7 +65,7 @@ const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: string };
 
 
-export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   const [newClass, setNewClass] = useState('');
@@ -103,13 +105,15 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, imagenet = [], onGetW
   const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'auto' }));
 
   const refreshLabel = useCallback(async () => {
-    const uids = [seriesUid, sopInstanceUid].filter((u): u is string => !!u);
+    const uids = [seriesUid, sopInstanceUid, studyUid].filter((u): u is string => !!u);
     if (uids.length === 0) return setCurrentLabel(null);
     const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
     const image = labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid);
     const series = labels.find((l) => l.targetKind === 'series' && l.targetUid === seriesUid);
-    setCurrentLabel(image ? `${image.label} (image)` : series ? series.label : null);
-  }, [seriesUid, sopInstanceUid]);
+    // The most specific label is the one training uses; a study's (from a PatientID row) says so.
+    const study = labels.find((l) => l.targetKind === 'study' && l.targetUid === studyUid);
+    setCurrentLabel(image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
+  }, [seriesUid, sopInstanceUid, studyUid]);
 
   const refreshDataset = useCallback(async () => {
     setLabelsGeneration((g) => g + 1);
