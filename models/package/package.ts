@@ -206,7 +206,11 @@ export function formatVersionProblem(raw: unknown, newest: number = PACKAGE_FORM
     const maker = /^[\w.+-]{1,40}$/.test(by) ? `Lumen ${by}, ` : '';
     return `made by a newer Lumen (${maker}package format version ${version}); this Lumen ${APP_VERSION} reads package format ${readableVersions(newest)}. Update Lumen to open it.`;
   }
-  return `unsupported formatVersion ${JSON.stringify(version) ?? 'undefined'}: this version of Lumen reads package format ${readableVersions(newest)}; update Lumen or re-export the package`;
+  if (version === undefined) return `${METADATA_JSON} has no formatVersion: it is not a Lumen model package, or it is damaged; re-export the package`;
+  // The file's own value, repeated only when it is short: it could be anything.
+  const shown = JSON.stringify(version);
+  const what = shown !== undefined && shown.length <= 24 ? shown : `of type ${Array.isArray(version) ? 'list' : version === null ? 'null' : typeof version}`;
+  return `unsupported formatVersion ${what}: this version of Lumen reads package format ${readableVersions(newest)}; update Lumen or re-export the package`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRequest } from '../../common/rpc';
 import { multipartParts } from '../../electron/pacs/dicomweb';
 import { DicomPartSplitter } from '../../electron/pacs/multipart-stream';
-import { loadPackage, PackageError } from '../../models/package/package';
+import { formatVersionProblem, loadPackage, PackageError } from '../../models/package/package';
 import { LIBRARY_WORDS } from '../support/dicom/fuzz';
 import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
 
@@ -114,6 +114,14 @@ describe('model packages: a damaged metadata.json or model.json is a PackageErro
     expect(err).toBeInstanceOf(PackageError);
     expect((err as Error).message).toMatch(/inputSize: missing/);
     expect((err as Error).message).not.toMatch(LIBRARY_WORDS);
+  });
+
+  it('says a metadata.json without formatVersion has none, not "formatVersion undefined", and never repeats a long value', () => {
+    const missing = formatVersionProblem({ name: 'x' });
+    expect(missing).toMatch(/no formatVersion/);
+    expect(missing).not.toMatch(LIBRARY_WORDS);
+    expect(formatVersionProblem({ formatVersion: 'v'.repeat(10_000) })!.length).toBeLessThan(400);
+    expect(formatVersionProblem({ formatVersion: 'two' })).toMatch(/^unsupported formatVersion "two"/);
   });
 
   it('refuses a weights manifest that is not a list of groups of file names, not with a TypeError', async () => {

@@ -51,7 +51,7 @@ export interface FuzzTarget {
 const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 /** V8's JSON.parse and TextDecoder messages: a library's words too. */
-const RUNTIME_WORDS = /Unexpected token|Unexpected end of JSON|JSON at position|is not valid JSON|The encoded data was not valid/;
+const RUNTIME_WORDS = /Unexpected token|Unexpected end of JSON|in JSON at position|Bad control character|Expected ',' or|Expected property name|Unterminated string|" is not valid JSON|The encoded data was not valid/;
 
 function checkWords(message: string, where: string): void {
   const words = LIBRARY_WORDS.exec(message) ?? RUNTIME_WORDS.exec(message);
