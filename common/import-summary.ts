@@ -3,10 +3,12 @@
 // object without an image (RT Plan, RT Struct, SR) and a file that is not DICOM
 // at all are expected in a real folder; a path that does not exist is a typo.
 // A sixth kind is a warning about a file that WAS imported: its patient details
-// differ from those the library holds for the same Patient ID (conflict).
+// differ from those the library holds for the same Patient ID (conflict). And a
+// file an import never reached because the library's disk is full or read-only
+// (not-written) is neither: it is left for the next import.
 // Plain TypeScript: the engine counts with it, the UI and the CLI word it.
 
-export const IMPORT_ISSUE_KINDS = ['error', 'not-found', 'duplicate', 'no-image', 'not-dicom', 'conflict'] as const;
+export const IMPORT_ISSUE_KINDS = ['error', 'not-written', 'not-found', 'duplicate', 'no-image', 'not-dicom', 'conflict'] as const;
 export type ImportIssueKind = (typeof IMPORT_ISSUE_KINDS)[number];
 
 export type ImportIssueCounts = Record<ImportIssueKind, number>;
@@ -14,6 +16,7 @@ export type ImportIssueCounts = Record<ImportIssueKind, number>;
 /** The name of each kind in a list's column or a sort menu. */
 export const IMPORT_ISSUE_LABELS: Record<ImportIssueKind, string> = {
   error: 'Could not be read',
+  'not-written': 'Not written (disk)',
   'not-found': 'Does not exist',
   duplicate: 'Duplicate',
   'no-image': 'No image',
@@ -22,7 +25,7 @@ export const IMPORT_ISSUE_LABELS: Record<ImportIssueKind, string> = {
 };
 
 export function countIssues(issues: readonly { kind: ImportIssueKind }[]): ImportIssueCounts {
-  const counts: ImportIssueCounts = { error: 0, 'not-found': 0, duplicate: 0, 'no-image': 0, 'not-dicom': 0, conflict: 0 };
+  const counts: ImportIssueCounts = { error: 0, 'not-written': 0, 'not-found': 0, duplicate: 0, 'no-image': 0, 'not-dicom': 0, conflict: 0 };
   for (const issue of issues) counts[issue.kind]++;
   return counts;
 }
@@ -33,6 +36,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind; text: string }[] {
   const phrases: { kind: ImportIssueKind; text: string }[] = [];
   if (counts.error) phrases.push({ kind: 'error', text: `${plural(counts.error, 'file', 'files')} could not be read` });
+  if (counts['not-written']) phrases.push({ kind: 'not-written', text: `${plural(counts['not-written'], 'file', 'files')} left for the next import` });
   if (counts['not-found']) phrases.push({ kind: 'not-found', text: `${plural(counts['not-found'], 'path does', 'paths do')} not exist` });
   if (counts.duplicate) phrases.push({ kind: 'duplicate', text: `${plural(counts.duplicate, 'duplicate', 'duplicates')} skipped` });
   if (counts['no-image']) phrases.push({ kind: 'no-image', text: `${plural(counts['no-image'], 'object', 'objects')} without an image` });

@@ -332,7 +332,7 @@ export class Importer {
   private stopFor(problem: string, notReached: string[]): string {
     const where = `${problem} where the library is (${this.libraryDir})`;
     const reason = `not imported: ${where}. Free space on that disk (or make it writable), then import again.`;
-    for (const file of notReached) this.errors.push({ file, reason, kind: 'error' });
+    for (const file of notReached) this.errors.push({ file, reason, kind: 'not-written' });
     const n = notReached.length;
     return `The import stopped: ${where}. ${n} file${n === 1 ? ' was' : 's were'} not imported; what was imported before is kept. Free space on that disk (or make it writable), then import again to finish.`;
   }

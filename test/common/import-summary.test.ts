@@ -4,10 +4,12 @@ import { countIssues, importCountsPhrase, issuePhrases, issuesAsText } from '../
 describe('the import summary', () => {
   it('counts each kind apart and words only the kinds present, failures first', () => {
     const counts = countIssues([{ kind: 'duplicate' }, { kind: 'no-image' }, { kind: 'conflict' }, { kind: 'no-image' }, { kind: 'error' }, { kind: 'not-dicom' }]);
-    expect(counts).toEqual({ error: 1, 'not-found': 0, duplicate: 1, 'no-image': 2, 'not-dicom': 1, conflict: 1 });
+    expect(counts).toEqual({ error: 1, 'not-written': 0, 'not-found': 0, duplicate: 1, 'no-image': 2, 'not-dicom': 1, conflict: 1 });
     expect(issuePhrases(counts).map((p) => p.text)).toEqual(['1 file could not be read', '1 duplicate skipped', '2 objects without an image', '1 file not DICOM', '1 file with other patient details (imported)']);
     expect(issuePhrases(countIssues([{ kind: 'not-found' }, { kind: 'not-found' }])).map((p) => p.text)).toEqual(['2 paths do not exist']);
     expect(issuePhrases(countIssues([]))).toEqual([]);
+    // Not reached by an import stopped by a full or read-only disk: left for the next one, not unreadable.
+    expect(issuePhrases(countIssues([{ kind: 'not-written' }, { kind: 'not-written' }])).map((p) => p.text)).toEqual(['2 files left for the next import']);
   });
 
   it('words the counts: what was imported, what the library already held, what was read again', () => {

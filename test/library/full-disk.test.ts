@@ -46,6 +46,7 @@ describe.skipIf(smallDiskSkip)(`import onto a disk that fills up${smallDiskSkip 
     expect(report.stopped).toContain(library);
     const notImported = report.errors.filter((e: { reason: string }) => e.reason.startsWith('not imported: the disk is full'));
     expect(notImported.length).toBeGreaterThan(0);
+    expect(new Set(report.errors.map((e: { kind: string }) => e.kind))).toEqual(new Set(['not-written']));
     // Every file is accounted for: imported, or named as not imported.
     expect(report.imported + notImported.length).toBe(1500);
     expect(report.instances).toBe(10 + report.imported);
