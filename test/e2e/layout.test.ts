@@ -119,7 +119,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await panel.getByLabel('Resolution', { exact: true }).fill('32');
     await panel.getByLabel('Epochs', { exact: true }).fill('5');
     await panel.getByRole('button', { name: 'Start training' }).click();
-    const heading = panel.getByRole('heading', { name: /^Test split \(\d+ images\)$/ });
+    const heading = panel.getByRole('heading', { name: /^Test split \(\d+ images(, \d+ patients?)?\)$/ });
     await heading.waitFor({ timeout: 240_000 });
     // In view once the panel has scrolled to the results (and the data above has been refreshed).
     const inView = async () => {

@@ -60,7 +60,7 @@ describe('training plots in the Training tab', () => {
     expect(await reliability.locator('[data-role="diagonal"]').count()).toBe(1);
     expect(await texts(reliability, '[data-role="title"]')).toEqual([expect.stringMatching(/^Reliability · ECE \d\.\d{3}$/)]);
 
-    const n = Number(/\((\d+) images\)/.exec((await results.getByRole('heading', { name: /^Test split/ }).textContent())!)![1]);
+    const n = Number(/\((\d+) images/.exec((await results.getByRole('heading', { name: /^Test split/ }).textContent())!)![1]);
     const matrix = results.getByRole('img', { name: /^Confusion matrix/ });
     const cells = (await matrix.locator('[data-role="cell"] [data-role="count"]').allTextContents()).map(Number);
     expect(cells).toHaveLength(9);
