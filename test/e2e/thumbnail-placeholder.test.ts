@@ -87,7 +87,7 @@ describe('series thumbnails just after an import', () => {
     const none = study.getByRole('img', { name: 'Series 2: no preview' });
     await expect.poll(() => none.count(), { timeout: 60_000 }).toBe(1);
     expect(await none.textContent()).toBe('no preview');
-    expect(await none.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toMatch(/^rgba?\(0, 0, 0(, 1)?\)$/);
+    expect(await none.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor)).not.toMatch(/^rgba?\(0, 0, 0(, 1)?\)$/);
     await study.screenshot({ path: path.join(resultsDir(), 'thumbnail-placeholder-settled.png') });
     expect(errors).toEqual([]);
   });
