@@ -21,7 +21,7 @@ import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
-import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, refusedDataSet } from './receive-bounds';
+import { type IncomingFiles, MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
 const { Client, Dataset, requests, responses, log } = dimse;
 const { DicomMetaDictionary } = dcmjs.data;
@@ -51,6 +51,14 @@ export interface DimseOptions {
   maxMatches?: number;
   /** What C-GET's instances may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
   limits?: ReceiveLimits;
+  /** Where C-GET's instances are written as they arrive (an InstanceFiler); absent, they are gathered in memory. */
+  incoming?: IncomingFiles;
+}
+
+/** A C-GET instance written as it arrived into a temporary Part 10 file; its command announced `sopInstanceUid`. */
+export interface ReceivedFile {
+  temp: string;
+  sopInstanceUid: string;
 }
 
 type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest> | InstanceType<typeof requests.CEchoRequest>;
@@ -93,6 +101,7 @@ export class DimseClient {
   private readonly timeoutMs: number;
   private readonly limits: ReceiveLimits;
   private readonly maxMatches: number;
+  private readonly incoming: IncomingFiles | undefined;
 
   constructor(
     private readonly connection: DimseConnection,
@@ -101,6 +110,7 @@ export class DimseClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limits = options.limits ?? RECEIVE_LIMITS;
     this.maxMatches = options.maxMatches ?? Infinity;
+    this.incoming = options.incoming;
   }
 
   /** C-FIND at study level (Study Root). */
@@ -189,13 +199,14 @@ export class DimseClient {
   /**
    * C-GET: the whole study or series when `instances` is absent, else each
    * listed instance, all on one association. Each received instance goes to
-   * `store` as a Part 10 file; a store that throws fails that instance only.
+   * `store` as a Part 10 file (a temporary file with `incoming`, else its bytes);
+   * a store that throws fails that instance only.
    * An instance past the receive bounds (receive-bounds.ts) is answered 0xA700
    * unread and goes to `refused` with why.
    */
   async get(
     target: { studyUid: string; seriesUid?: string; instances?: InstanceRef[] },
-    store: (file: Buffer) => Promise<void>,
+    store: (file: Buffer | ReceivedFile) => Promise<void>,
     signal?: AbortSignal,
     refused?: (reason: string) => void,
   ): Promise<{ failedOnServer: number }> {
@@ -223,12 +234,16 @@ export class DimseClient {
             refused?.(`PACS "${this.connection.name}" (${this.connection.calledAet}) sent an instance Lumen refused: ${tooLarge}.`);
             throw new PacsError(tooLarge, 'instance');
           }
-          const meta = {
-            sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''),
-            sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''),
-            transferSyntaxUid: dataSet.getTransferSyntaxUid(),
-          };
-          await store(p10File(meta, dataSet.getDenaturalizedDataset()));
+          const temp = receivedFile(dataSet);
+          if (temp !== null) await store({ temp, sopInstanceUid: String(request.getAffectedSopInstanceUid() ?? '') });
+          else {
+            const meta = {
+              sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''),
+              sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''),
+              transferSyntaxUid: dataSet.getTransferSyntaxUid(),
+            };
+            await store(p10File(meta, dataSet.getDenaturalizedDataset()));
+          }
         } catch {
           // Out of resources (0xA700): the PACS counts it as a failed sub-operation; the filer counted it too.
           status = 0xa700;
@@ -500,7 +515,7 @@ export class DimseClient {
       // and a PDU declared past MAX_PDU_BYTES ends the association unread.
       const made = network();
       if (made) {
-        boundStoreStreams(made, this.limits);
+        boundStoreStreams(made, this.limits, this.incoming);
         if (made.socket) {
           guardPduLength(made.socket as unknown as Socket, (declared) => fail(`${where} sent a PDU of ${declared} bytes when asked to ${what}, more than the ${MAX_PDU_BYTES} Lumen reads; Lumen ended the association.`));
           guardIdentifierSize(made.socket as unknown as Socket, (kind, declared) => {

@@ -132,6 +132,17 @@ export class InstanceFiler {
     }
   }
 
+  /**
+   * Why an instance could not be written into the library folder (no final stop), in words; a full or
+   * read-only disk sets noRoom: out of resources, not a bad instance, so a receiver answers 0xA700 and
+   * the sender may try again later.
+   */
+  writeProblem(err: unknown): string {
+    const disk = describeDiskProblem(err, this.root);
+    this.noRoom = disk !== null;
+    return disk ? `cannot write it into the library folder ${this.root}: ${disk}. Free space on that disk, then fetch or send it again` : `cannot write it into the library folder: ${describeFsError(err)}`;
+  }
+
   /** Removes a temporary file from openIncoming that will not be filed (its retrieve failed). */
   discardIncoming(temp: string): void {
     removeInside(pathInside(this.library.dir, INCOMING), temp);
@@ -171,10 +182,7 @@ export class InstanceFiler {
       this.listed?.delete(sop);
       this.queue.push(file);
     } catch (err) {
-      const disk = describeDiskProblem(err, this.root);
-      // Out of resources, not a bad instance: a receiver answers 0xA700 and the sender may try again later.
-      this.noRoom = disk !== null;
-      this.fail(sop, disk ? `cannot write it into the library folder ${this.root}: ${disk}. Free space on that disk, then fetch or send it again.` : `cannot write it into the library folder: ${describeFsError(err)}.`);
+      this.fail(sop, `${this.writeProblem(err)}.`);
       return false;
     }
     this.noRoom = false;

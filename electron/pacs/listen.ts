@@ -14,7 +14,7 @@ import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { InstanceFiler } from './filer';
-import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, refusedDataSet } from './receive-bounds';
+import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
 const { Scp, responses, constants } = dimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
@@ -118,8 +118,9 @@ export async function startReceiver(library: Library, options: ListenOptions): P
 
     constructor(...args: ConstructorParameters<typeof Scp>) {
       super(...args);
-      // Each data set into a bounded sink, not dcmjs-dimse's unbounded memory stream.
-      boundStoreStreams(this, options.limits ?? RECEIVE_LIMITS);
+      // Each data set into a bounded sink, not dcmjs-dimse's unbounded memory stream: straight into a
+      // temporary file in the library's pacs-incoming/, filed by a rename (InstanceFiler.fileTemp).
+      boundStoreStreams(this, options.limits ?? RECEIVE_LIMITS, filer);
     }
 
     override associationRequested(association: any): void {
@@ -170,12 +171,18 @@ export async function startReceiver(library: Library, options: ListenOptions): P
             say(`refused an instance from "${this.calling}": ${refused} (status 0xA700 sent; nothing of it was kept).`);
             throw new PacsError(refused, 'instance');
           }
-          const file = p10File(
-            { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
-            dataSet.getDenaturalizedDataset(),
-          );
+          const temp = receivedFile(dataSet);
+          // The data set's own SOP Instance UID must be the one its C-STORE command announced (the file's meta header says it).
+          const filed = temp
+            ? await filer.fileTemp(temp, { sopInstanceUid: String(request.getAffectedSopInstanceUid() ?? ''), seriesInstanceUid: '' })
+            : await filer.file(
+                p10File(
+                  { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
+                  dataSet.getDenaturalizedDataset(),
+                ),
+              );
           // Not filed: out of resources when the disk is full or read-only, else the data set cannot be filed.
-          if (!(await filer.file(file))) status = filer.noRoom ? 0xa700 : 0xa900;
+          if (!filed) status = filer.noRoom ? 0xa700 : 0xa900;
           else this.stored++;
         } catch {
           status = 0xa700; // out of resources

@@ -26,7 +26,18 @@ function text(value: string): Buffer {
   return bytes.length % 2 ? Buffer.concat([bytes, Buffer.from(' ')]) : bytes;
 }
 
-export function p10File(meta: { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string }, dataSet: Uint8Array): Buffer {
+export interface P10Meta {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+}
+
+export function p10File(meta: P10Meta, dataSet: Uint8Array): Buffer {
+  return Buffer.concat([p10Header(meta), dataSet]);
+}
+
+/** The preamble, "DICM" and the file meta information: what goes before the data set as encoded. */
+export function p10Header(meta: P10Meta): Buffer {
   const body = Buffer.concat([
     element(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
     element(0x0002, 0x0002, 'UI', uid(meta.sopClassUid)),
@@ -39,5 +50,5 @@ export function p10File(meta: { sopClassUid: string; sopInstanceUid: string; tra
   length.writeUInt32LE(body.length, 0);
   const preamble = Buffer.alloc(132);
   preamble.write('DICM', 128, 'latin1');
-  return Buffer.concat([preamble, element(0x0002, 0x0000, 'UL', length), body, dataSet]);
+  return Buffer.concat([preamble, element(0x0002, 0x0000, 'UL', length), body]);
 }

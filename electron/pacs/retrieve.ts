@@ -64,7 +64,8 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   const filer = new InstanceFiler(library, target);
   const timeouts = { timeoutMs: options.timeoutMs };
   const dicomweb = connection.kind === 'dicomweb' ? new DicomWebClient(connection, credentials, timeouts) : null;
-  const dimse = connection.kind === 'dimse' ? new DimseClient(connection, timeouts) : null;
+  // C-GET's instances go straight into temporary files of the filer's, as WADO-RS's do.
+  const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { ...timeouts, incoming: filer }) : null;
 
   const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid, options.signal) : await dimse!.findInstances(target.studyUid, target.seriesUid, options.signal);
   const valid = listed.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
@@ -137,7 +138,8 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
         moveIntoLibrary(dimse!, connection as DimseConnection, { ...target, instances }, library, filer, options.receiver ?? { port: DEFAULT_MOVE_PORT, host: '0.0.0.0' }, { signal, onInstance: counted });
       const byGet = () =>
         dimse!.get({ ...target, instances }, async (file) => {
-          const filed = await filer.file(file);
+          // A received file's data set must be the instance its C-STORE command announced (its meta header says so).
+          const filed = Buffer.isBuffer(file) ? await filer.file(file) : await filer.fileTemp(file.temp, { sopInstanceUid: file.sopInstanceUid, seriesInstanceUid: '' });
           counted();
           if (!filed) throw new PacsError('not filed', 'instance');
         }, signal, (reason) => {

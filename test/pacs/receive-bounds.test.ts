@@ -161,7 +161,7 @@ describe('the C-STORE receiver bounds what a sender can make it hold', () => {
     try {
       const port = (server.address() as net.AddressInfo).port;
       const client = new DimseClient({ name: 'big-sender', kind: 'dimse', calledAet: 'BIGPACS', host: '127.0.0.1', port, callingAet: 'LUMEN' }, { timeoutMs: 20_000, limits: { instanceBytes: 128 * KIB, totalBytes: 4096 * KIB } });
-      const stored: Buffer[] = [];
+      const stored: unknown[] = [];
       const refused: string[] = [];
       await client.get({ studyUid: `${ROOT}.1` }, async (file) => void stored.push(file), undefined, (reason) => refused.push(reason));
       expect(statuses).toEqual([0xa700, 0x0000]);
