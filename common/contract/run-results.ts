@@ -10,7 +10,7 @@ const Metric = z.number().nullable();
 const MetricCi = z.tuple([Metric, Metric]);
 
 /** One level of a test evaluation (models/training/levels.ts): series or patients, each scored by the mean of its images' probabilities. */
-const StoredLevel = z.object({ n: z.number().int().min(0), auc: Metric, aucCi: MetricCi.optional(), accuracy: Metric, skippedMixedLabels: z.number().int().min(0).optional() });
+const StoredLevel = z.object({ n: z.number().int().min(0), auc: Metric.optional(), aucCi: MetricCi.optional(), accuracy: Metric.optional(), skippedMixedLabels: z.number().int().min(0).optional() });
 
 /** What the plots and tables read of an Evaluation (models/training/metrics.ts); other fields are dropped. */
 export const StoredEvaluation = z.object({
@@ -35,10 +35,11 @@ export const StoredEvaluation = z.object({
     )
     .max(1000),
   /** The test split per series and per patient (packages made before the levels have none). */
-  perSeries: StoredLevel.optional(),
-  perPatient: StoredLevel.optional(),
+  // A level this Lumen cannot read is left out, never the whole evaluation with it.
+  perSeries: StoredLevel.optional().catch(undefined),
+  perPatient: StoredLevel.optional().catch(undefined),
   /** How the 95% intervals were made ("cluster bootstrap over patients, 1000 resamples, percentile"). */
-  ciMethod: z.string().max(300).optional(),
+  ciMethod: z.string().max(300).optional().catch(undefined),
 });
 export type StoredEvaluation = z.infer<typeof StoredEvaluation>;
 

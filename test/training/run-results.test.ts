@@ -10,7 +10,7 @@ import { RunResults } from '../../common/contract/run-results';
 import { savePackage } from '../../models/package/package';
 import type { PackageMetadataInput } from '../../models/package/metadata';
 import { evaluate } from '../../models/training/metrics';
-import { evaluateLevels } from '../../models/training/levels';
+import { evaluateLevels, evaluateSeriesLevels } from '../../models/training/levels';
 import { readRunResults, reportPathOf } from '../../electron/training/run-results';
 import { tinyNet } from '../models/onnx-helpers';
 
@@ -79,6 +79,16 @@ describe('a package\'s training results', () => {
     expect(r.test!.perPatient).toEqual({ n: 10, auc: test.perPatient.auc, aucCi: test.perPatient.aucCi, accuracy: test.perPatient.accuracy, skippedMixedLabels: 0 });
     expect(r.test!.perSeries!.n).toBe(10);
     expect(r.test!.ciMethod).toMatch(/^cluster bootstrap over patients/);
+  });
+
+  it('read a series-head evaluation whose patients all carry mixed labels (no patient-level AUC)', async () => {
+    // Two series per patient with different labels: the patient level is empty and has no AUC at all.
+    const rows = Array.from({ length: 8 }, (_, i) => ({ scores: [0.3 + (i % 2) * 0.4, 0.7 - (i % 2) * 0.4], label: i % 2, patient: `p${i >> 1}`, slices: [[0.4, 0.6], [0.6, 0.4]] }));
+    const test = evaluateSeriesLevels(rows, ['normal', 'lesion'], { seed: 1, bootstrap: 20 });
+    const r = await readRunResults(await packageWith('mixed', { history, evaluation: { test, validation: test } }));
+    expect(r.missing).not.toContain('a test evaluation this Lumen cannot read');
+    expect(r.test!.n).toBe(8);
+    expect(r.test!.perPatient!.n).toBe(0);
   });
 
   it('say what a package without them lacks', async () => {
