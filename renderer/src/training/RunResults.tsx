@@ -32,7 +32,11 @@ const FEW_TEST_PATIENTS = 10;
 const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 /** "Per patient (3): AUC 0.917 (0.500–1.000) · accuracy 0.667" */
 const levelLine = (name: string, l: NonNullable<StoredEvaluation['perPatient']>) =>
-  `${name} (${l.n}${l.skippedMixedLabels ? `, ${l.skippedMixedLabels} with mixed labels left out` : ''}): AUC ${f3(l.auc)}${l.aucCi ? ` (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})` : ''} · accuracy ${f3(l.accuracy)}`;
+  l.n === 0
+    ? `${name}: none scored${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} with mixed labels left out)` : ''}`
+    : `${name} (${l.n}${l.skippedMixedLabels ? `, ${l.skippedMixedLabels} with mixed labels left out` : ''}): AUC ${f3(l.auc)}${l.aucCi && typeof l.aucCi[0] === 'number' && typeof l.aucCi[1] === 'number' ? ` (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})` : ''} · accuracy ${f3(l.accuracy)}`;
+/** The patients held out: those scored and those left out for mixed labels. */
+const heldOut = (l: NonNullable<StoredEvaluation['perPatient']>) => l.n + (l.skippedMixedLabels ?? 0);
 /** The panel is about 300 px wide: plots are drawn for it, so their text keeps its size. */
 const UNIT_SIZE = 200;
 const PANEL_WIDTH = 280;
@@ -43,7 +47,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
     <div className="run-results" data-testid="run-results">
       {t && (
         <>
-          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(t.perPatient.n, 'patient')}` : ''})</h3>
+          <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(heldOut(t.perPatient), 'patient')}` : ''})</h3>
           <div>
             Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
             {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
@@ -52,9 +56,9 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
           {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
           {t.ciMethod && <div className="muted small">95% intervals: {t.ciMethod}.</div>}
-          {t.perPatient && t.perPatient.n < FEW_TEST_PATIENTS && (
+          {t.perPatient && heldOut(t.perPatient) < FEW_TEST_PATIENTS && (
             <div className="warn small" role="note" data-testid="few-test-patients">
-              ⚠ Only {count(t.perPatient.n, 'patient')} held out for testing: one patient more or less moves these figures a lot, and resampling so few
+              ⚠ Only {count(heldOut(t.perPatient), 'patient')} held out for testing: one patient more or less moves these figures a lot, and resampling so few
               can give an interval narrower than the evidence (even 1.000–1.000). Label more patients before trusting them.
             </div>
           )}
