@@ -6,7 +6,7 @@ import { EngineHost } from '../engine/host';
 import { startBridge } from '../serve/server';
 import { defaultDataDir } from '../library/paths';
 import { ensurePrivateDir } from '../../common/node/safe-fs';
-import { CliError, type Command, parseCommandArgs } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs } from './command';
 import { untilStopped } from './interrupt';
 import { checkUserPath } from '../../common/node/user-path';
 
@@ -17,7 +17,7 @@ export const command: Command = {
   usage: 'lumen serve [--port N] [--data-dir DIR] [--backend tensorflow|webgpu|wasm|cpu]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' }, backend: { type: 'string' } }, { positionals: false });
-    const port = values.port ? Number(values.port) : 0;
+    const port = values.port !== undefined ? decimalNumber(values.port) : 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a number from 0 to 65535, not "${values.port}".`, 2);
     // Checked here: the engine would otherwise start, serve the page and fail only its first request.
     const backend = values.backend === undefined ? null : BackendName.safeParse(values.backend).data;

@@ -34,6 +34,14 @@ describe('wrong flags', () => {
     expect(r.stderr).toBe('lumen ls: unknown option --bogus. "lumen ls --help" lists the options.\n');
   }, 60_000);
 
+  it('lumen serve --port that is not a decimal number is refused, not read as 0 (any port) or 0x50 as 80', async () => {
+    for (const port of ['', '0x50']) {
+      const r = await lumen(['serve', '--port', port, '--data-dir', path.join(root, 'serve-data')]);
+      expect(r.code, `--port "${port}"`).toBe(2);
+      expect(r.stderr).toBe(`lumen serve: --port must be a number from 0 to 65535, not "${port}".\n`);
+    }
+  }, 60_000);
+
   it('an option without its value says which option needs one', async () => {
     const r = await lumen(['ls', '--search']);
     expect(r.code).toBe(2);
