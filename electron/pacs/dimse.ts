@@ -32,6 +32,12 @@ const PENDING = new Set([0xff00, 0xff01]);
 const SUCCESS = 0x0000;
 /** The final status of a request the PACS stopped on Lumen's C-CANCEL. */
 const CANCEL = 0xfe00;
+/**
+ * The most pending answers one C-GET or C-MOVE may send: one per sub-operation at most (PS3.4
+ * C.4.2.3, C.4.3.3), so past the most instances a listing reads (and a margin) it is a PACS that
+ * would otherwise keep the association for ever (each answer restarts the silence watchdog).
+ */
+export const MAX_PENDING_ANSWERS = MAX_MATCHES.instances + 1_000;
 /** After a C-CANCEL, what a PACS may still send before Lumen aborts the association: answers already on their way. */
 const CANCEL_GRACE = { answers: 200, ms: 5_000 } as const;
 /** C-GET warning: some sub-operations failed; the counts say how many. */
@@ -53,6 +59,8 @@ export interface DimseOptions {
   limits?: ReceiveLimits;
   /** Where C-GET's instances are written as they arrive (an InstanceFiler); absent, they are gathered in memory. */
   incoming?: IncomingFiles;
+  /** The most pending answers one request may send, below MAX_PENDING_ANSWERS (a test's endless peer need not send 201 000). */
+  maxPending?: number;
 }
 
 /** A C-GET instance written as it arrived into a temporary Part 10 file; its command announced `sopInstanceUid`. */
@@ -102,6 +110,7 @@ export class DimseClient {
   private readonly limits: ReceiveLimits;
   private readonly maxMatches: number;
   private readonly incoming: IncomingFiles | undefined;
+  private readonly maxPending: number;
 
   constructor(
     private readonly connection: DimseConnection,
@@ -111,6 +120,7 @@ export class DimseClient {
     this.limits = options.limits ?? RECEIVE_LIMITS;
     this.maxMatches = options.maxMatches ?? Infinity;
     this.incoming = options.incoming;
+    this.maxPending = Math.min(options.maxPending ?? MAX_PENDING_ANSWERS, MAX_PENDING_ANSWERS);
   }
 
   /** C-FIND at study level (Study Root). */
@@ -392,6 +402,7 @@ export class DimseClient {
     }
     const where = `PACS "${c.name}" (${c.calledAet} at ${c.host}:${c.port})`;
     const timeoutMs = this.timeoutMs;
+    const maxPending = this.maxPending;
     const seconds = Math.round(timeoutMs / 100) / 10;
     return new Promise<void>((resolve, reject) => {
       const client = new Client();
@@ -456,6 +467,7 @@ export class DimseClient {
         grace = setTimeout(endUnanswered, Math.min(CANCEL_GRACE.ms, timeoutMs));
       }
       for (const request of list) {
+        let pending = 0;
         request.on('response', (response: any) => {
           quiet();
           const status = response.getStatus();
@@ -463,6 +475,10 @@ export class DimseClient {
             answered++;
             finished.add(request);
           } else if (cancelled && ++afterCancel > CANCEL_GRACE.answers) {
+            endUnanswered();
+            return;
+          } else if (++pending > maxPending) {
+            fail(`${where} sent more than ${maxPending} pending answers to one request when asked to ${what}, more than it has sub-operations; Lumen ended the association. What arrived is kept.`);
             endUnanswered();
             return;
           }

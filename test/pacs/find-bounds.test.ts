@@ -223,3 +223,43 @@ describe('lumen pacs query: more studies than Lumen lists', () => {
     expect(text.stderr).toContain('showing the first 5,000');
   }, 120_000);
 });
+
+describe('C-GET: pending answers without end', () => {
+  it('a PACS that keeps answering "pending" is stopped past the most sub-operations one request can have', async () => {
+    let sent = 0;
+    let aborted = false;
+    class EndlessGet extends AcceptingScp {
+      override abort(): void {
+        aborted = true;
+      }
+      override cGetRequest(request: any, callback: (r: any[]) => void): void {
+        const next = () => {
+          if (aborted) return;
+          if (sent === 5_000) {
+            const done = responses.CGetResponse.fromRequest(request);
+            done.setStatus(constants.Status.Success);
+            return callback([done]);
+          }
+          const r = responses.CGetResponse.fromRequest(request);
+          r.setStatus(constants.Status.Pending);
+          sent++;
+          this.sendResponse(request, r);
+          setImmediate(next);
+        };
+        next();
+      }
+    }
+    const server = net.createServer((socket) => {
+      const scp = new EndlessGet(socket, {});
+      scp.on('networkError', () => socket.destroy());
+      closers.push(() => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => server.close());
+    const client = new DimseClient(dimseConnection((server.address() as net.AddressInfo).port), { timeoutMs: 20_000, maxPending: 100 });
+    await expect(client.get({ studyUid: '1.2.826.0.1.3680043.10.543.7' }, async () => undefined)).rejects.toThrow(/sent more than 100 pending answers to one request when asked to retrieve the study, more than it has sub-operations; Lumen ended the association\. What arrived is kept\.$/);
+    await until(() => aborted);
+    expect(aborted).toBe(true);
+    expect(sent).toBeLessThan(1_000);
+  }, 60_000);
+});
