@@ -174,3 +174,26 @@ describe('the C-STORE receiver bounds what a sender can make it hold', () => {
     }
   }, 60_000);
 });
+
+describe('the receiver bounds a data set that is not an instance', () => {
+  it('a C-ECHO carrying a 15 MiB data set ends the connection at 1 MiB, saying so', async () => {
+    const rx = await receiving('identifier', { instanceBytes: 1024 * KIB, totalBytes: 4096 * KIB });
+    try {
+      const echo = new requests.CEchoRequest();
+      // A peer may attach a data set to any command; dcmjs-dimse would gather it whole, across PDUs.
+      echo.setDataset(new dimse.Dataset({ PatientComments: 'C'.repeat(15 * 1024 * KIB) }, constants.TransferSyntax.ImplicitVRLittleEndian));
+      const closed = await new Promise<boolean>((resolve) => {
+        const client = new Client();
+        client.addRequest(echo);
+        client.on('networkError', () => resolve(true));
+        client.on('closed', () => resolve(true));
+        client.send('127.0.0.1', rx.port, 'SENDER', 'LUMENRX', { connectTimeout: 10_000, associationTimeout: 10_000, pduTimeout: 10_000 });
+      });
+      expect(closed).toBe(true);
+      expect(rx.lines.find((l) => l.startsWith('ended the connection'))).toMatch(/^ended the connection from 127\.0\.0\.1: it sent a data set other than an instance of \d+ bytes or more, past the 1048576 Lumen reads\.$/);
+      expect(rx.receiver.counts()).toMatchObject({ refusedAssociations: 1, received: 0 });
+    } finally {
+      await rx.close();
+    }
+  }, 60_000);
+});
