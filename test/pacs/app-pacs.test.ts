@@ -84,12 +84,15 @@ describe('PACS connections in the app', () => {
 describe('query and retrieve from the app', () => {
   it('queries both protocols, lists series, retrieves a series then the study, marks what the library holds', async () => {
     for (const name of ['orthanc-web', 'dimse']) {
-      const { studies } = await call('pacs.query', { name, query: {} });
+      const { studies, incomplete } = await call('pacs.query', { name, query: {} });
       expect(studies.map((s) => s.studyInstanceUid)).toEqual([ct.studyUid, mr.studyUid]);
+      // Orthanc (with its QIDO-RS limit=5001 asked, or its C-FIND) answers whole: nothing to say.
+      expect(incomplete).toBeNull();
       expect(studies[0]).toMatchObject({ patientId: 'PID-APP-A', studyDate: '20250310', accessionNumber: 'ACC-APP-A', modalities: ['CT'], inLibrary: 0 });
       const byName = await call('pacs.query', { name, query: { patientName: 'Bish*', modality: 'mr' } });
       expect(byName.studies.map((s) => s.studyInstanceUid)).toEqual([mr.studyUid]);
-      const { series } = await call('pacs.series', { name, studyInstanceUid: ct.studyUid });
+      const { series, incomplete: seriesIncomplete } = await call('pacs.series', { name, studyInstanceUid: ct.studyUid });
+      expect(seriesIncomplete).toBeNull();
       expect(series.map((s) => [s.seriesInstanceUid, s.seriesNumber, s.instances, s.inLibrary])).toEqual([
         [ct.series[0].seriesUid, 1, 3, 0],
         [ct.series[1].seriesUid, 2, 3, 0],
