@@ -83,7 +83,7 @@ describe('a package\'s training results', () => {
 
   it('read a series-head evaluation whose patients all carry mixed labels (no patient-level AUC)', async () => {
     // Two series per patient with different labels: the patient level is empty and has no AUC at all.
-    const rows = Array.from({ length: 8 }, (_, i) => ({ scores: [0.3 + (i % 2) * 0.4, 0.7 - (i % 2) * 0.4], label: i % 2, patient: `p${i >> 1}`, slices: [[0.4, 0.6], [0.6, 0.4]] }));
+    const rows = Array.from({ length: 8 }, (_, i) => ({ scores: [0.3 + (i % 2) * 0.4, 0.7 - (i % 2) * 0.4], label: i % 2, series: `s${i}`, patient: `p${i >> 1}`, slices: [[0.4, 0.6], [0.6, 0.4]] }));
     const test = evaluateSeriesLevels(rows, ['normal', 'lesion'], { seed: 1, bootstrap: 20 });
     const r = await readRunResults(await packageWith('mixed', { history, evaluation: { test, validation: test } }));
     expect(r.missing).not.toContain('a test evaluation this Lumen cannot read');
