@@ -62,12 +62,43 @@ export function isRequestName(name: unknown): name is RequestName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
 }
 
-/** A key the sender wrote is repeated only when it reads like a field name: it could be anything, a patient's name included. */
+/**
+ * A key the sender wrote could be anything, a patient's ID or name pasted in the wrong place
+ * included, and the refusal goes into the engine's log. So an unknown key is repeated only when
+ * it is a field name the contract takes somewhere (compared without case): a field sent to the
+ * wrong request, or spelt in another case, which is the mistake worth naming.
+ */
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+let contractFields: Set<string> | undefined;
+
+/** Every object key in every request's input schema, lower-cased, read once from the schemas themselves. */
+function contractFieldNames(): Set<string> {
+  if (contractFields) return contractFields;
+  const names = new Set<string>();
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) return value.forEach(visit);
+    const def = (value as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    if (def.type === 'object' && def.shape && typeof def.shape === 'object') {
+      for (const [key, field] of Object.entries(def.shape)) {
+        names.add(key.toLowerCase());
+        visit(field);
+      }
+    }
+    if (def.type === 'lazy' && typeof def.getter === 'function') visit((def.getter as () => unknown)());
+    for (const [key, part] of Object.entries(def)) if (key !== 'shape') visit(part);
+  };
+  for (const request of Object.values(requests)) visit(request.input);
+  return (contractFields = names);
+}
 
 function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code !== 'unrecognized_keys') return issueWords(issue, input);
-  const named = issue.keys.filter((k) => FIELD_NAME.test(k));
+  const known = contractFieldNames();
+  const named = issue.keys.filter((k) => FIELD_NAME.test(k) && known.has(k.toLowerCase()));
   const others = issue.keys.length - named.length;
   const names = named.map((k) => `"${k}"`).join(', ');
   return `a field this request does not take: ${names}${named.length && others ? ' and ' : ''}${others ? `${others} other${others > 1 ? 's' : ''} not shown` : ''}`;
