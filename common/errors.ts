@@ -25,3 +25,14 @@ export function errorMessage(err: unknown): string {
 export function errorLine(err: unknown, max = 300): string {
   return errorMessage(err).split('\n')[0].slice(0, max);
 }
+
+/**
+ * Thrown for a request its own caller withdrew (a viewer frame scrolled past): not a failure,
+ * so the dispatcher answers it as 'withdrawn' and logs nothing.
+ */
+export class Withdrawn extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Withdrawn';
+  }
+}

@@ -14,10 +14,10 @@ import {
   type RequestName,
   type RequestOutput,
 } from './contract';
-import { errorMessage } from './errors';
+import { errorMessage, Withdrawn } from './errors';
 import { issueWords } from './issue-words';
 
-export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable' | 'timeout';
+export type RpcErrorCode = 'invalid_message' | 'unknown_method' | 'invalid_input' | 'invalid_output' | 'handler_failed' | 'unavailable' | 'timeout' | 'withdrawn';
 
 export interface RpcErrorBody {
   code: RpcErrorCode;
@@ -161,6 +161,7 @@ export function createDispatcher(handlers: Partial<Handlers>, log: (line: string
       value = await handler(checked.value.input, ctx);
     } catch (err) {
       const message = errorMessage(err);
+      if (err instanceof Withdrawn) return { ok: false, error: { code: 'withdrawn', method: name, message } };
       log(`request ${name} failed: ${message}`);
       return { ok: false, error: { code: 'handler_failed', method: name, message } };
     }

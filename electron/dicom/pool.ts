@@ -13,7 +13,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
-import { errorMessage } from '../../common/errors';
+import { errorMessage, Withdrawn } from '../../common/errors';
 
 export interface DecodeRequest {
   file: string;
@@ -291,7 +291,7 @@ function viewerWorker(): Worker {
 }
 
 /** Thrown by viewerFrameOnPool for a frame whose caller withdrew it (its signal aborted): nobody wants it any more. */
-export class FrameWithdrawn extends Error {
+export class FrameWithdrawn extends Withdrawn {
   constructor() {
     super('The viewer no longer wants this frame (it was scrolled past), so it was not decoded or not sent.');
     this.name = 'FrameWithdrawn';
