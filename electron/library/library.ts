@@ -364,6 +364,20 @@ export class Library {
       // SQLite opens a WAL library read-only only with its -shm file, which it cannot make on a
       // read-only disk: read the file into memory instead (closed cleanly, it holds everything),
       // marked as a rollback-journal database (header bytes 18 and 19) so SQLite reads it as it is.
+      // Unless its last changes are still in library.db-wal (written by a Lumen that was stopped
+      // before SQLite folded them in, then copied without its -shm file): only SQLite on a writable
+      // disk applies them, and library.db alone would show the library as it was before them.
+      let walBytes = 0;
+      try {
+        walBytes = fs.statSync(`${file}-wal`).size;
+      } catch {
+        // no WAL: library.db holds everything
+      }
+      if (walBytes > 0) {
+        throw new LibraryError(
+          `cannot open the library ${file}: the disk is read-only, and the library was not closed cleanly: its last changes are in ${path.basename(file)}-wal, which can only be applied on a writable disk. Make the disk writable and open the library once, or copy the library folder to a writable disk and open it there.`,
+        );
+      }
       try {
         const bytes = fs.readFileSync(file);
         if (bytes.length >= 100) bytes[18] = bytes[19] = 1;
