@@ -244,7 +244,7 @@ function makePrivateDatabase(file: string): void {
 
 /** The library cannot be opened because its disk is full or read-only: what to do about it. */
 function diskProblemLine(file: string, problem: string): string {
-  return `cannot open the library ${file}: ${problem}. Free space on that disk (or make it writable), or choose another folder with --library or LUMEN_DATA_DIR; nothing in the library was changed.`;
+  return `cannot open the library ${file}: ${problem}. Free space on that disk (or make it writable), or choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR); nothing in the library was changed.`;
 }
 
 /**
@@ -279,7 +279,7 @@ export class Library {
     try {
       ensurePrivateDir(resolved);
     } catch (err) {
-      throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another folder with --library or LUMEN_DATA_DIR.`);
+      throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR).`);
     }
     // Before anything writes to it: a library made by a newer Lumen is refused untouched.
     try {
@@ -296,7 +296,7 @@ export class Library {
       if (err instanceof NativeModuleError) throw new LibraryError(err.message);
       const disk = describeDiskProblem(err, resolved);
       if (disk) throw new LibraryError(diskProblemLine(file, disk));
-      throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another folder with --library.`);
+      throw new LibraryError(`cannot open the library ${file}: ${describeFsError(err)}. Check its permissions, or choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR).`);
     }
     try {
       db.pragma('journal_mode = WAL');
@@ -311,7 +311,7 @@ export class Library {
       if (disk) throw new LibraryError(diskProblemLine(file, disk));
       const detail = errorMessage(err);
       if (/file is not a database|malformed/i.test(detail)) {
-        throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another folder with --library.`);
+        throw new LibraryError(`${file} is not a usable Lumen library (SQLite says: ${detail}). Move it away to start a new library, or choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR).`);
       }
       throw new LibraryError(`cannot open the library ${file}: ${detail}`);
     }

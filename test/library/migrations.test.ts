@@ -116,6 +116,6 @@ describe('library schema and migrations', () => {
     const parent = tmpDir('schema-file');
     const blocker = path.join(parent, 'file');
     fs.writeFileSync(blocker, 'x');
-    expect(() => Library.open(path.join(blocker, 'library'))).toThrow(/cannot create the library folder .*file\/library.*Choose another folder/);
+    expect(() => Library.open(path.join(blocker, 'library'))).toThrow(/cannot create the library folder .*file\/library.*Choose another data folder \(in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR\)/);
   });
 });
