@@ -14,7 +14,7 @@ import { DEFAULT_MOVE_PORT } from '../pacs/move';
 import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pacs/receiver-settings';
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
-import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { cliWords } from './pacs-words';
 import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
 import { plainText } from '../../common/plain-text';
@@ -50,7 +50,7 @@ async function readSecret(what: string): Promise<string> {
 
 function timeoutMs(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const seconds = Number(raw);
+  const seconds = decimalNumber(raw);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`--timeout "${raw}" is not a number of seconds between 0 and 3600.`, 2);
   return seconds * 1000;
 }
@@ -230,7 +230,7 @@ async function retrieve(argv: string[]): Promise<number> {
   if (via !== undefined && via !== 'get' && via !== 'move') throw new CliError(`--via "${via}" is not a retrieve method: give get (C-GET) or move (C-MOVE).`, 2);
   if (via !== undefined && connection.kind !== 'dimse') throw new CliError(`--via is for a DIMSE connection; "${connection.name}" is DICOMweb (WADO-RS).`, 2);
   if ((values.port !== undefined || values.host !== undefined) && connection.kind !== 'dimse') throw new CliError('--port and --host are where C-MOVE delivers: they are for a DIMSE connection.', 2);
-  const movePort = Number(values.port ?? DEFAULT_MOVE_PORT);
+  const movePort = values.port === undefined ? DEFAULT_MOVE_PORT : decimalNumber(values.port);
   if (!Number.isInteger(movePort) || movePort < 1 || movePort > 65535) throw new CliError(`--port "${values.port}" is not a port number (1–65535).`, 2);
   const moveHost = values.host ?? '0.0.0.0';
   if (isIP(moveHost) === 0) throw new CliError(`--host "${moveHost}" is not an IP address (for example 127.0.0.1 for this computer only, or 0.0.0.0 for every interface).`, 2);
@@ -281,7 +281,7 @@ async function listen(argv: string[]): Promise<number> {
   const aet = values.aet ?? DEFAULT_CALLING_AET;
   const checked = AeTitle.safeParse(aet);
   if (!checked.success) throw new CliError(`--aet "${aet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-  const port = Number(values.port ?? '11112');
+  const port = values.port === undefined ? 11112 : decimalNumber(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port "${values.port}" is not a port number (1–65535).`, 2);
   // Allowed senders: every --allow, and the AE title of each DIMSE connection (the archive sends back what it is asked for).
   const allowed = new Set<string>(values.allow ?? []);
