@@ -295,9 +295,10 @@ function missingAbove(p: string): string[] {
  * not there before (a folder with what the command put in it), then each folder above it that
  * was not there before and is now empty, deepest first. Something that was there before the
  * command is never removed; a folder still holding something (a training checkpoint kept to
- * resume from) stays. Rethrows `write`'s error.
+ * resume from) stays. Rethrows `write`'s error. `keep`, asked after a failure, keeps a `target` the
+ * command made that is still worth having (a checkpoint folder that holds an epoch).
  */
-export async function undoCreatedOnFailure<T>(target: string, write: () => T | Promise<T>): Promise<T> {
+export async function undoCreatedOnFailure<T>(target: string, write: () => T | Promise<T>, keep?: (absolute: string) => boolean): Promise<T> {
   const absolute = path.resolve(target);
   let existed = true;
   try {
@@ -309,7 +310,8 @@ export async function undoCreatedOnFailure<T>(target: string, write: () => T | P
   try {
     return await write();
   } catch (err) {
-    if (!existed) fs.rmSync(absolute, { recursive: true, force: true });
+    if (existed || keep?.(absolute)) throw err;
+    fs.rmSync(absolute, { recursive: true, force: true });
     for (const d of folders) {
       try {
         fs.rmdirSync(d);

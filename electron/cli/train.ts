@@ -152,7 +152,13 @@ export const command: Command = {
         }
         return 0;
       }
-      const result = await undoCreatedOnFailure(values.out, () => trainClassifier(options));
+      // A checkpoint folder the run made goes too unless it holds an epoch to resume from.
+      const out = values.out;
+      const result = await undoCreatedOnFailure(
+        `${path.resolve(out)}.checkpoint`,
+        () => undoCreatedOnFailure(out, () => trainClassifier(options)),
+        (dir) => existsSync(path.join(dir, 'state.json')),
+      );
       if (showProgress) process.stderr.write('\r\x1b[2K');
       const { testPredictions, metadata, ...rest } = result;
       if (values.json) {
@@ -173,7 +179,10 @@ export const command: Command = {
       }
       return 0;
     } catch (err) {
-      if (interrupt.signal.aborted) throw new CliError('Cancelled. The checkpoint is kept: run the same command again to resume.', INTERRUPTED_EXIT);
+      if (interrupt.signal.aborted) {
+        const kept = existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json'));
+        throw new CliError(kept ? 'Cancelled. The checkpoint is kept: run the same command again to resume.' : 'Cancelled before the first epoch ended; nothing was kept.', INTERRUPTED_EXIT);
+      }
       const disk = err instanceof CliError ? null : describeDiskProblem(err, path.dirname(path.resolve(values.out)));
       if (disk) {
         const resume = existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json')) ? ' (it resumes from the checkpoint of the last epoch, kept)' : '';

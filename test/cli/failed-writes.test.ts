@@ -3,7 +3,7 @@
 // stays. Real failures, no mocks: a package its own checks refuse (a name over 200 characters),
 // a file name so long that the temporary file beside it cannot be made (ENAMETOOLONG after the
 // folders above are made), a training run whose checkpoint folder cannot be made.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importedLibrary, runLumen } from '../support/cli';
@@ -70,6 +70,28 @@ describe('lumen train --out', () => {
     expect(r.stderr).toMatch(/too long/);
     expect(existsSync(path.join(existing, 'new'))).toBe(false);
     onlyWhatWasThere(existing, before);
+  }, 180_000);
+
+  it('a run that fails before its first epoch leaves no checkpoint folder (one holding an epoch stays: test/cli/full-disk.test.ts)', async () => {
+    const existing = path.join(root, 'train-early');
+    mkdirSync(existing);
+    writeFileSync(path.join(existing, 'kept.txt'), 'there before');
+    const before = readdirSync(existing).sort();
+    // The library's images are not where it imported them from: reading the first one fails,
+    // after the run made its checkpoint folder and before any epoch.
+    renameSync(set.dir, `${set.dir}.away`);
+    try {
+      const r = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-6', '--resolution', '32', '--epochs', '1', '--out', path.join(existing, 'model')]);
+      expect(r.code).toBe(1);
+      expect(existsSync(path.join(existing, 'model.checkpoint')), 'the checkpoint folder it made').toBe(false);
+      onlyWhatWasThere(existing, before);
+      const r2 = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-6', '--resolution', '32', '--epochs', '1', '--out', path.join(existing, 'new', 'sub', 'model')]);
+      expect(r2.code).toBe(1);
+      expect(existsSync(path.join(existing, 'new')), 'the folders it made above --out').toBe(false);
+      onlyWhatWasThere(existing, before);
+    } finally {
+      renameSync(`${set.dir}.away`, set.dir);
+    }
   }, 180_000);
 });
 
