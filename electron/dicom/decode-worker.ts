@@ -1,13 +1,14 @@
 // One decode worker of the pool (pool.ts): reads, parses and decodes the files
 // it is sent, and transfers the pixels back without copying.
 import { appendFileSync, existsSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { DicomFileError, parseDicomBuffer } from './parse';
 import { parsedModelInput } from './model-input';
 import { ReusableFileReader } from './read';
-import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest } from './pool';
+import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest, WorkerWarmUpReport } from './pool';
 import { viewerFrameOf } from './viewer-frame';
+import { warmUpViewerThread } from './warm-up';
 import { errorMessage } from '../../common/errors';
 
 const port = parentPort!;
@@ -17,9 +18,29 @@ const reader = new ReusableFileReader();
 // Batches are handled one after another: the reader's buffer belongs to one file at a
 // time, and a codec's first use awaits its module, during which the next message arrives.
 let queue: Promise<void> = Promise.resolve();
+/** Batches taken in and not yet answered: the warm-up (warm-up.ts) waits while there are any. */
+let batchesInHand = 0;
+let whenIdle: (() => void)[] = [];
 port.on('message', (batch: WorkerBatch) => {
-  queue = queue.then(() => handleBatch(batch));
+  batchesInHand++;
+  queue = queue
+    .then(() => handleBatch(batch))
+    .finally(() => {
+      if (--batchesInHand > 0) return;
+      const waiting = whenIdle;
+      whenIdle = [];
+      for (const resolve of waiting) resolve();
+    });
 });
+
+// A viewer thread (pool.ts starts it with `warmUp`) warms its codecs now, between requests.
+if ((workerData as { warmUp?: boolean } | null)?.warmUp) {
+  void warmUpViewerThread({
+    busy: () => batchesInHand > 0,
+    idle: () => new Promise<void>((resolve) => (batchesInHand > 0 ? whenIdle.push(resolve) : resolve())),
+    warmed: (codec, ok, why) => port.postMessage({ warmed: { codec, ok, why } } satisfies WorkerWarmUpReport),
+  });
+}
 
 // A batch's replies go in one message, or in several when their pixels pass this
 // much: a batch of large multi-frame files is not held in memory whole.

@@ -58,6 +58,11 @@ export interface WorkerBatchReply {
   last: boolean;
 }
 
+/** A viewer thread's word on its warm-up (warm-up.ts): one per codec, as it finishes. */
+export interface WorkerWarmUpReport {
+  warmed: { codec: string; ok: boolean; why?: string };
+}
+
 export interface WorkerReply {
   id: number;
   frames?: DecodedFrame[];
@@ -150,11 +155,20 @@ function watchForStall(w: Worker): void {
   stallTimers.set(w, timer);
 }
 
-function startWorker(): Worker {
-  const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)));
+/** Each viewer worker's warm-up so far (warm-up.ts): the codecs it warmed, in order. */
+const warmUps = new Map<Worker, WorkerWarmUpReport['warmed'][]>();
+
+function startWorker(opts: { warmUp?: boolean } = {}): Worker {
+  const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)), { workerData: { warmUp: opts.warmUp === true } });
   w.unref();
   batchesInFlight.set(w, 0);
-  w.on('message', ({ replies, last }: WorkerBatchReply) => {
+  if (opts.warmUp) warmUps.set(w, []);
+  w.on('message', (msg: WorkerBatchReply | WorkerWarmUpReport) => {
+    if ('warmed' in msg) {
+      warmUps.get(w)?.push(msg.warmed);
+      return;
+    }
+    const { replies, last } = msg;
     // A batch holds one job's requests; replies of a job that already failed are dropped.
     let job: PoolJob | undefined;
     for (const reply of replies) {
@@ -178,6 +192,7 @@ function startWorker(): Worker {
   const lost = (why: string) => {
     if (!batchesInFlight.has(w)) return;
     batchesInFlight.delete(w);
+    warmUps.delete(w);
     stoppers.delete(w);
     clearTimeout(stallTimers.get(w));
     stallTimers.delete(w);
@@ -278,16 +293,28 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
  * would otherwise fall on the first frame a user opens. Unref'd: they keep nothing alive.
  */
 export function startViewerFrameWorkers(): void {
-  while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker());
+  // Each warms its codecs as it starts (warm-up.ts), between requests; LUMEN_VIEWER_WARM_UP=0
+  // turns that off (to measure what it saves).
+  const warmUp = process.env.LUMEN_VIEWER_WARM_UP !== '0';
+  while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker({ warmUp }));
 }
 
+/** Each viewer worker's warm-up so far: the codecs it warmed, in order (tests and `lumen bench viewer`). */
+export function viewerWarmUps(): WorkerWarmUpReport['warmed'][][] {
+  return viewerPool.map((w) => [...(warmUps.get(w) ?? [])]);
+}
+
+let lastViewerWorker: Worker | undefined;
+
 /**
- * The viewer's worker with the fewest batches in hand. All of them start with the first frame,
- * so the second is ready by the time a slow frame holds up the first.
+ * The viewer's worker with the fewest batches in hand; between idle ones, not the one used last,
+ * so frames asked one at a time go to both in turn. All of them start with the engine.
  */
 function viewerWorker(): Worker {
   startViewerFrameWorkers();
-  return viewerPool.reduce((a, b) => ((batchesInFlight.get(b) ?? 0) < (batchesInFlight.get(a) ?? 0) ? b : a));
+  const load = (w: Worker) => (batchesInFlight.get(w) ?? 0) + (w === lastViewerWorker ? 0.5 : 0);
+  lastViewerWorker = viewerPool.reduce((a, b) => (load(b) < load(a) ? b : a));
+  return lastViewerWorker;
 }
 
 /** Thrown by viewerFrameOnPool for a frame whose caller withdrew it (its signal aborted): nobody wants it any more. */

@@ -1,0 +1,55 @@
+// A viewer thread's warm-up (pool.ts starts the viewer's workers with it): a fresh thread pays
+// its own codec start and JIT on its first frames (a 512x512 JPEG 2000 frame took 640-750 ms,
+// then 230-490, 150-310, 110-175 ms, against about 50 ms warm). So each viewer thread, as soon
+// as it starts, loads its WASM codecs (OpenJPEG, libjpeg 8- and 12-bit, RLE) and makes a few
+// tiny frames with each through the viewer's own path (parse, decode, viewer-frame.ts), so
+// that V8 has compiled and tiered up the hot code before a user opens an image.
+//
+// Off the critical path: a step at a time, each after a turn of the event loop, and never
+// while the thread has a real frame to make (`busy`): a request that arrives pre-empts the
+// rest of the warm-up, which goes on once the thread is idle again.
+import { existsSync } from 'node:fs';
+import { parseDicomBuffer } from './parse';
+import { viewerFrameOf } from './viewer-frame';
+import { WARM_UP_FILES } from './warm-up-frames';
+import { errorLine } from '../../common/errors';
+
+/** Frames made per codec: enough for V8 to tier up the decode loops of a 64x64 frame, few enough to cost well under a second. */
+const ROUNDS = 4;
+
+export interface WarmUpHooks {
+  /** Whether the thread has real work in hand (then the warm-up waits). */
+  busy(): boolean;
+  /** Resolves when the thread has no real work in hand. */
+  idle(): Promise<void>;
+  /** A codec warmed (ok) or failed to (why: one line, no file names); called once per codec. */
+  warmed(codec: string, ok: boolean, why?: string): void;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// Tests only: while the file named by LUMEN_TEST_VIEWER_WARM_HOLD exists, the warm-up waits
+// after its first codec, so a test can send a real frame in the middle of a warm-up without
+// depending on how fast anything runs. The wait sleeps: the thread stays free for requests.
+const WARM_HOLD = process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+
+/** Warms this thread's codecs and frame path; never throws (a codec that fails is reported and skipped). */
+export async function warmUpViewerThread(hooks: WarmUpHooks): Promise<void> {
+  for (const [index, { codec, base64 }] of WARM_UP_FILES.entries()) {
+    if (index > 0) while (WARM_HOLD && existsSync(WARM_HOLD)) await sleep(20);
+    const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+    let failure: string | undefined;
+    for (let round = 0; round < ROUNDS && failure === undefined; round++) {
+      // A turn of the event loop first, so a request posted meanwhile is taken in, then wait for it.
+      await turn();
+      while (hooks.busy()) await hooks.idle();
+      try {
+        await viewerFrameOf(parseDicomBuffer(bytes, `warm-up frame (${codec})`), 0);
+      } catch (err) {
+        failure = errorLine(err, 200);
+      }
+    }
+    hooks.warmed(codec, failure === undefined, failure);
+  }
+}
