@@ -3,8 +3,8 @@
 // headers, and each predicted image's header facts and verdict.
 import { statSync } from 'node:fs';
 import { parseHeader } from '../library/header';
-import { DOMAIN_BIN, featureReason, headerReasons, type DomainFeatures, type DomainHeader, type DomainMetadata, type DomainVerdict, type ImageFacts } from '../../models/package/domain';
-import { distanceThreshold, featureDistances, fitFeatureDensity, MAX_COMPONENTS, type FeatureDensity } from '../../models/training/ood';
+import { DOMAIN_BIN, featureReason, headerReasons, readDomainDensity, type DomainFeatures, type DomainHeader, type DomainMetadata, type DomainVerdict, type ImageFacts } from '../../models/package/domain';
+import { distanceThreshold, featureDistance, featureDistances, fitFeatureDensity, MAX_COMPONENTS, type FeatureDensity } from '../../models/training/ood';
 import type { ImageRef } from '../dicom/model-input';
 
 /** Body Part Examined (0018,0015). */
@@ -110,6 +110,19 @@ export function domainVerdicts(domain: DomainMetadata, images: readonly Pick<Ima
     }
     return { outside: reasons.length > 0, reasons, ...(distance !== undefined && threshold !== undefined ? { distance, threshold } : {}) };
   });
+}
+
+/**
+ * Images' verdicts against a package as written, from their pooled features at hand (one row per
+ * image): the package's own domain record and density (domain.bin, read from its folder as
+ * predict() reads it), judged by domainVerdicts. What training stores for its test split and a
+ * series head gives its slices; null for a package without a record (every image "unknown").
+ */
+export function packageVerdicts(pkg: { dir: string; metadata: { domain?: DomainMetadata } }, images: readonly Pick<ImageRef, 'path'>[], features: readonly Float32Array[] | null): DomainVerdict[] | null {
+  const domain = pkg.metadata.domain;
+  if (!domain) return null;
+  const density = readDomainDensity(pkg.dir, pkg.metadata);
+  return domainVerdicts(domain, images, density && features ? features.map((f) => featureDistance(density, f)) : null);
 }
 
 export type { FeatureDensity };

@@ -24,12 +24,13 @@ import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../m
 import { fitMil, foldedClassifier, predictBag, withTemperature, type Bag, type MilEpoch } from '../../models/training/mil';
 import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
+import type { ImageScores } from '../../common/contract/models';
 import { extractFeatures, featureCacheDir } from './features';
 import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
-import { fitTrainingDomain, trainingDomainHeader } from './domain';
+import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './domain';
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
-import { backboneHash, copyBackboneWeights, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
+import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
 export interface SeriesTestPrediction {
@@ -117,7 +118,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
   const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION, resize: 'area' };
   resolveWindow(preprocessing);
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
-  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
+  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to keep it as an earlier version and write the new one under its name)');
 
   progress({ phase: 'preparing', fraction: null, message: 'Reading series labels and splitting by patient' });
   const { labelled, names, split, classNames } = labelledSplit(opts, seed, 'series', (images) => {
@@ -211,13 +212,17 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
         seriesHead,
         domain,
       },
-      { overwrite: opts.overwrite, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble), ...(domainFeatures ? { [DOMAIN_BIN]: domainBytes(domainFeatures.density) } : {}) } },
+      { overwrite: opts.overwrite, keepEarlier: (earlierDir) => keepEarlierReport(opts.out, earlierDir), files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble), ...(domainFeatures ? { [DOMAIN_BIN]: domainBytes(domainFeatures.density) } : {}) } },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
     writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series', domain: describeDomain(metadata.domain) }));
 
     // The test series' predictions go into the library's store, as an image run's do.
-    const result = seriesResult(metadata, bags.test, test, { heads: ensemble.heads, high: ensemble.validation.p95 });
+    // Each test slice judged against the package as written, as a later prediction judges it.
+    const testSlices = bags.test.flatMap((b) => b.images);
+    const verdicts = packageVerdicts({ dir: opts.out, metadata }, testSlices, bags.test.flatMap((b) => b.instances));
+    const judged = new Map<ImageRef, ImageScores['domain']>(testSlices.map((im, i) => [im, verdicts?.[i] ?? null]));
+    const result = seriesResult(metadata, bags.test, test, { heads: ensemble.heads, high: ensemble.validation.p95 }, judged);
     saveSeriesPredictions(opts.library, result, { dir: opts.out, metadata }, { split: 'test' });
     opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series AUC ${testEval.auc.toFixed(3)}` });

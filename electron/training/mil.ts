@@ -15,9 +15,7 @@ import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
 import type { ImageRef } from '../dicom/model-input';
 import { extractFeatures, featureCacheDir, type FeatureSpec } from './features';
-import { readDomainDensity } from '../../models/package/domain';
-import { featureDistance } from '../../models/training/ood';
-import { domainVerdicts } from './domain';
+import { packageVerdicts } from './domain';
 
 const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
 
@@ -95,8 +93,7 @@ export async function scoreSeriesWithHead(
   const bags = [...by.values()];
   // Each slice judged against the training domain as an image run's image is: its header, and
   // its own features (before the series is pooled) under the package's density.
-  const density = readDomainDensity(pkg.dir, meta);
-  const verdicts = meta.domain ? domainVerdicts(meta.domain, images, density ? images.map((_, i) => featureDistance(density, f.features[0][i])) : null) : null;
+  const verdicts = packageVerdicts(pkg, images, f.features[0]);
   const domain = new Map<ImageRef, ImageScores['domain']>(images.map((im, i) => [im, verdicts?.[i] ?? null]));
   return seriesResult(meta, bags, bags.map((b) => predictBag(head, b)), ensemble && { heads: ensemble.heads, high: seriesUncertaintyHigh(ensemble.header.validation) }, domain);
 }

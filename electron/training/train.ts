@@ -4,7 +4,7 @@
 // training.start job.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { readRegularFile, readRegularText } from '../../common/node/read-file';
 import path from 'node:path';
 import { z } from 'zod';
@@ -26,7 +26,7 @@ import { ENSEMBLE_BIN, ensembleBytes, type EnsembleMetadata } from '../../models
 import { createRunner } from '../../models/inference/runner';
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainFeatures, type DomainHeader, type DomainMetadata } from '../../models/package/domain';
 import { MAX_FIT_ROWS, type FeatureDensity } from '../../models/training/ood';
-import { fitTrainingDomain, trainingDomainHeader } from './domain';
+import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './domain';
 import { PipelineCancelled } from '../../models/inference/pipeline';
 import type { Library } from '../library/library';
 import { savePredictions } from '../library/predictions';
@@ -246,7 +246,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     calibration.test = calibrationOnTest(calibration.temperature, testScores, data.labels.test);
     const evaluated = evaluateTest(plan, data, fitted, testScores);
     const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
-    recordInLibrary(plan, data, testScores, written, fitted.testUncertainty);
+    recordInLibrary(plan, data, testScores, written, fitted);
     removeInside(checkpoint.parent, checkpoint.dir);
     plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test AUC ${evaluated.test.auc.toFixed(3)}` });
     return {
@@ -316,6 +316,8 @@ interface Fitted {
   ensemble?: { heads: EnsembleHeads; metadata: EnsembleMetadata };
   /** Set by scoreTestSplit: each test image's uncertainty (null without heads). */
   testUncertainty?: (number | null)[];
+  /** Set by scoreTestSplit: each test image's pooled features, judged against the package's training domain once it is written (recordInLibrary). */
+  testFeatures?: Float32Array[];
   /** The training features' density and its threshold (models/training/ood.ts): head mode's on cached features, other modes' on the final network's. */
   domain?: { density: FeatureDensity; metadata: DomainFeatures };
   /** Scratch and fine-tuning: what computing the final network's features for the domain check cost. */
@@ -351,7 +353,7 @@ async function planRun(opts: TrainOptions): Promise<RunPlan> {
   resolveWindow(preprocessing); // fail early on an unknown preset
   // Likewise an output the package could never be written to: before the training, not after it.
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
-  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to replace it)');
+  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to keep it as an earlier version and write the new one under its name)');
   const epochs = opts.epochs ?? DEFAULT_EPOCHS[mode];
   const fitBase = {
     epochs,
@@ -683,14 +685,19 @@ async function scoreTestSplit(plan: RunPlan, data: Dataset, classifier: Classifi
     const ensemble = fitted?.ensemble?.heads;
     // A trained backbone has no cached features: its domain check is fitted here, on the same runner.
     const domainHere = fitted !== undefined && plan.mode !== 'head';
-    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false, features: ensemble !== undefined || domainHere });
+    // With a fit (every real run), the test images' features too: their training-domain verdicts are stored with their scores.
+    const runner = await createRunner({ model, name: spec.name }, { cam: false, spinning: false, features: fitted !== undefined });
     try {
-      const { scores, uncertainty } = await predictImages(runner, preprocessing, images, {
+      const { scores, uncertainty, features } = await predictImages(runner, preprocessing, images, {
         ensemble,
+        features: fitted !== undefined,
         signal: opts.signal,
         onProgress: (p) => plan.progress({ phase: 'evaluating', fraction: p.done / p.total, message: `Scoring the test split: ${p.done}/${p.total}` }),
       });
-      if (fitted) fitted.testUncertainty = uncertainty;
+      if (fitted) {
+        fitted.testUncertainty = uncertainty;
+        fitted.testFeatures = features;
+      }
       if (domainHere) {
         const started = performance.now();
         const domain = await fitFinalDomain(plan, data, runner);
@@ -758,6 +765,15 @@ function evaluateTest(plan: RunPlan, data: Dataset, fitted: Fitted, testScores: 
 }
 
 /** The model package (with its provenance and model card) and the HTML report beside it. */
+/** The report of a package kept as an earlier version goes beside it: `<name>.versions/<hash12>.report.html`. */
+export function keepEarlierReport(out: string, earlierDir: string): void {
+  const report = `${path.resolve(out)}.report.html`;
+  if (!existsSync(report)) return;
+  const dest = `${earlierDir}.report.html`;
+  assertInside(path.dirname(earlierDir), dest, 'keep the report of an earlier version as');
+  renameSync(report, dest);
+}
+
 async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier, fitted: Fitted, evaluated: Evaluated): Promise<{ metadata: PackageMetadata; reportPath: string }> {
   const { opts, mode, seed, backend, spec, inputSize, preprocessing, augmentation, schedule } = plan;
   const { classNames, split, names } = data;
@@ -797,6 +813,8 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
     },
     {
       overwrite: opts.overwrite,
+      // A run under a name in use keeps the earlier package as a version (models/package/versions.ts), with its report.
+      keepEarlier: (earlierDir) => keepEarlierReport(opts.out, earlierDir),
       files: { ...(ensemble ? { [ENSEMBLE_BIN]: ensembleBytes(ensemble.heads) } : {}), ...(fitted.domain ? { [DOMAIN_BIN]: domainBytes(fitted.domain.density) } : {}) },
     },
   ).finally(() => finalModel.dispose());
@@ -805,15 +823,21 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
   return { metadata, reportPath };
 }
 
-/** The library keeps the split, the test scores (under the real UIDs: it is where the images are) and an audit entry. */
-function recordInLibrary(plan: RunPlan, data: Dataset, testScores: number[][], written: { metadata: PackageMetadata }, testUncertainty?: (number | null)[]): void {
+/**
+ * The library keeps the split, the test scores (under the real UIDs: it is where the images are;
+ * each with its uncertainty and its training-domain verdict against the package as written, as a
+ * later prediction gives them) and an audit entry.
+ */
+function recordInLibrary(plan: RunPlan, data: Dataset, testScores: number[][], written: { metadata: PackageMetadata }, fitted: Pick<Fitted, 'testUncertainty' | 'testFeatures'>): void {
   const { opts, spec, backend, mode, seed } = plan;
   const { split, classNames, labelled } = data;
   const { metadata } = written;
+  const { testUncertainty } = fitted;
+  const verdicts = packageVerdicts({ dir: opts.out, metadata }, split.test, fitted.testFeatures ?? null);
   const store = new TrainingStore(opts.library);
   try {
     store.saveDataset(`${metadata.name} (${metadata.contentHash.slice(0, 12)})`, { seed, classNames, patients: split.patients, balance: split.balance, warnings: split.warnings, package: metadata.contentHash }, `Patient-level split used to train ${metadata.name}`);
-    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i], uncertainty: testUncertainty?.[i] ?? null })), series: [], createdAt: new Date().toISOString() }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
+    savePredictions(opts.library.dir, { modelHash: metadata.contentHash, modelName: metadata.name, classNames, images: split.test.map((im, i) => ({ seriesInstanceUid: im.seriesInstanceUid, sopInstanceUid: im.sopInstanceUid, frame: im.frame, scores: testScores[i], uncertainty: testUncertainty?.[i] ?? null, domain: verdicts?.[i] ?? null })), series: [], createdAt: new Date().toISOString(), trainingDomain: metadata.domain ? 'recorded' : 'unknown' }, { dir: opts.out, metadata }, { extra: { split: 'test' } });
   } finally {
     store.close();
   }
