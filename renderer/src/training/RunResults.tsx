@@ -93,12 +93,19 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
   );
 }
 
+type PackageChoice = { dir: string; name: string; contentHash: string; createdAt?: string };
+/** "made 06-Dec-2026 08:30 · #62ce16fc": which run a package is. */
+const madeText = (p: PackageChoice) => `${p.createdAt ? `made ${formatDateTime(p.createdAt)} · ` : ''}#${p.contentHash.slice(0, 8)}`;
+/** An entry of the list: the name first (what fits the box), then when it was made and its hash. */
+const choiceText = (p: PackageChoice) => `${p.name} · ${madeText(p)}`;
+
 /** Pick a model package of the data folder and show what it recorded of its training. */
-export function PackageResults({ packages, onOpenReport }: { packages: readonly { dir: string; name: string; contentHash: string; createdAt?: string }[]; onOpenReport: (reportPath: string) => void }) {
+export function PackageResults({ packages, onOpenReport }: { packages: readonly PackageChoice[]; onOpenReport: (reportPath: string) => void }) {
   const [dir, setDir] = useState('');
   const [shown, setShown] = useState<StoredRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   const chosen = packages.some((p) => p.dir === dir) ? dir : (packages[0]?.dir ?? '');
+  const picked = packages.find((p) => p.dir === chosen);
   const show = async () => {
     setError(null);
     try {
@@ -112,10 +119,12 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
   return (
     <div className="package-results">
       <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
-      <div className="row">
-        <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} style={{ flex: 1 }}>
-          {packages.map((p) => <option key={p.dir} value={p.dir}>{p.name} ({p.contentHash.slice(0, 8)}){p.createdAt ? ` · ${formatDateTime(p.createdAt)}` : ''}</option>)}
-        </select>
+      {/* The panel is about 300 px wide: the list has a line of its own for the name, and when the package was made and its hash are said whole beneath it. */}
+      <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} title={picked ? choiceText(picked) : undefined} style={{ width: '100%' }}>
+        {packages.map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
+      </select>
+      <div className="row" style={{ marginTop: 4 }}>
+        {picked && <span className="muted small" data-testid="package-choice" style={{ flex: 1 }}>{madeText(picked)}</span>}
         <button type="button" onClick={() => void show()}>Show results</button>
       </div>
       {error && <div role="alert" className="bad small">{error}</div>}
