@@ -50,8 +50,39 @@ describe('PACS tab: more studies than Lumen lists', () => {
     await notice.waitFor({ timeout: 60_000 });
     expect(await notice.textContent()).toBe('PACS "busy-pacs" returned more than 5,000 studies; showing the first 5,000. Narrow the search (a patient, a date range, a modality).');
     expect(await page.getByRole('status').filter({ hasText: 'studies on busy-pacs' }).textContent()).toBe('5,000 studies on busy-pacs');
-    expect(await page.getByTestId('pacs-study').count()).toBe(5_000);
+    // Virtualised (PacsTab.tsx): the 5,000 are listed, but only the rows in view are in the DOM.
+    const rows = page.getByTestId('pacs-study');
+    const rendered = await rows.count();
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered).toBeLessThan(60);
+    expect(await rows.first().getAttribute('aria-setsize')).toBe('5000');
+    expect(await rows.first().getAttribute('aria-posinset')).toBe('1');
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-incomplete.png') });
+
+    // The keyboard: Down moves to the next study, End to the last of the 5,000 (scrolled into view).
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-row') ?? null);
+    await page.locator('[data-row="0"]').focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('1');
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-row') === '4999');
+    const last = page.locator('[aria-posinset="5000"]');
+    // Listed newest first: the last study is one of January's, the earliest month the PACS has.
+    expect(await last.textContent()).toMatch(/15-Jan-2025 · BUSY-\d+/);
+    await expect.poll(() => last.isVisible()).toBe(true);
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-row') === '0');
+    expect(await rows.count()).toBeLessThan(60);
+
+    // Scrolling the list to its end shows the last study, still with a bounded DOM.
+    await page.getByTestId('pacs-results').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await last.waitFor({ timeout: 10_000 });
+    const box = (await page.getByTestId('pacs-results').boundingBox())!;
+    const lastBox = (await last.boundingBox())!;
+    expect(lastBox.y).toBeGreaterThanOrEqual(box.y);
+    expect(lastBox.y + lastBox.height).toBeLessThanOrEqual(box.y + box.height + 1);
+    expect(await rows.count()).toBeLessThan(60);
+    await page.screenshot({ path: path.join(resultsDir(), 'pacs-incomplete-end.png') });
 
     // A narrower search that the PACS answers whole says nothing more.
     server!.removeAllListeners('request');

@@ -11,6 +11,7 @@ import { lumen } from '../api';
 import { Progress } from '../workspace/Progress';
 import { formatDate, personName } from '../workspace/format';
 import { useJob } from '../workspace/useJob';
+import { useVirtualList } from '../workspace/useVirtualList';
 import { onConnectionsChanged } from './connectionsChanged';
 import { describeConnection } from './PacsSettings';
 import { ReceiverPanel } from './ReceiverPanel';
@@ -23,6 +24,33 @@ const dicomDate = (d: string) => d.replace(/-/g, '');
 /** Dates and names as the library list writes them. */
 const shownDate = (d: string) => formatDate(d) || '—';
 const shownName = (n: string) => personName(n) || '—';
+
+// The result list is virtualised as the library's is (workspace/useVirtualList.ts): a capped
+// query lists 5,000 studies, and only those in view are rendered. Every part of a row has a
+// fixed height (pacs.css, `.pacs-results.virtual`), so a row's height is known before it renders.
+const LINE = 18;
+const LINE_GAP = 2;
+const ACTIONS = 22;
+/** The row's padding and border, top and bottom, and the gap between its parts. */
+const ROW_FRAME = 14;
+const PART_GAP = 4;
+const SERIES_ROW = 24;
+const SERIES_GAP = 4;
+const BANNER = 56;
+const STUDY_GAP = 6;
+/** Rows moved by Page Up and Page Down. */
+const PAGE_ROWS = 8;
+
+function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error: string } | undefined, cut: string | undefined): number {
+  const lines = s.studyDescription ? 4 : 3;
+  let h = ROW_FRAME + lines * LINE + (lines - 1) * LINE_GAP + PART_GAP + ACTIONS;
+  if (expanded === 'loading' || (expanded && !Array.isArray(expanded))) h += PART_GAP + LINE;
+  if (Array.isArray(expanded)) {
+    if (cut) h += PART_GAP + BANNER;
+    h += PART_GAP + (expanded.length > 0 ? expanded.length * SERIES_ROW + (expanded.length - 1) * SERIES_GAP : LINE);
+  }
+  return h + STUDY_GAP;
+}
 
 function holding(inLibrary: number, total: number | null): { text: string; complete: boolean } | null {
   if (inLibrary === 0) return null;
@@ -78,7 +106,21 @@ export function PacsTab() {
   const job = useJob<PacsRetrieveReport>();
   const shownUids = useMemo(() => (studies ?? []).map((s) => s.studyInstanceUid).filter(isLibraryUid), [studies]);
   const counts = useLibraryCounts(shownUids);
-  const list = useRef<HTMLUListElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const shown = useMemo(() => studies ?? [], [studies]);
+  const heights = useMemo(() => shown.map((s) => studyHeight(s, open[s.studyInstanceUid], seriesIncomplete[s.studyInstanceUid])), [shown, open, seriesIncomplete]);
+  const list = useVirtualList(box, heights);
+  // A row moved to by a key and not rendered yet: focused once it is.
+  const focusRow = useRef<number | null>(null);
+  const focusHead = (index: number) => {
+    const head = box.current?.querySelector<HTMLElement>(`[data-row="${index}"]`);
+    if (!head) return false;
+    head.focus();
+    return true;
+  };
+  useEffect(() => {
+    if (focusRow.current !== null && focusHead(focusRow.current)) focusRow.current = null;
+  });
 
   useEffect(() => {
     const load = () =>
@@ -139,14 +181,20 @@ export function PacsTab() {
     void job.start(() => lumen.invoke('pacs.retrieve', { name, studyInstanceUid, seriesInstanceUid }), 'Listing instances…');
   };
 
-  /** Up and Down move between the studies; Right or Enter opens one's series, Left closes them. */
-  const onRowKey = (e: React.KeyboardEvent<HTMLElement>, uid: string) => {
+  /**
+   * Up and Down move between the studies, Page Up and Page Down by a screenful, Home and End to
+   * the first and last; Right or Enter opens one's series, Left closes them. A row not rendered
+   * yet is scrolled to, then focused once it is.
+   */
+  const onRowKey = (e: React.KeyboardEvent<HTMLElement>, index: number, uid: string) => {
     if (e.target !== e.currentTarget) return;
-    const rows = [...(list.current?.querySelectorAll<HTMLElement>('[data-row]') ?? [])];
-    const at = rows.indexOf(e.currentTarget);
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const last = shown.length - 1;
+    const to = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + PAGE_ROWS, PageUp: index - PAGE_ROWS, Home: 0, End: last }[e.key];
+    if (to !== undefined) {
       e.preventDefault();
-      rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+      const row = Math.max(0, Math.min(last, to));
+      list.scrollToRow(row);
+      if (!focusHead(row)) focusRow.current = row;
     } else if ((e.key === 'ArrowRight' || e.key === 'Enter') && !open[uid]) {
       e.preventDefault();
       void toggle(uid);
@@ -245,14 +293,16 @@ export function PacsTab() {
           {incomplete}
         </div>
       )}
-      {studies && studies.length > 0 && (
-        <ul className="pacs-results" ref={list} aria-label="Studies on the PACS">
-          {studies.map((s) => {
+      {/* Always mounted, hidden while empty: the virtual list follows this box from the first render. */}
+      <div className="pacs-results virtual" ref={box} data-testid="pacs-results" style={shown.length === 0 ? { display: 'none' } : undefined}>
+        <ul className="pacs-rows" aria-label="Studies on the PACS" style={{ height: list.total }}>
+          {shown.slice(list.start, list.end).map((s, i) => {
+            const index = list.start + i;
             const expanded = open[s.studyInstanceUid];
             const held = holding(counts.studies.get(s.studyInstanceUid) ?? s.inLibrary, s.instances);
             return (
-              <li key={s.studyInstanceUid} className="pacs-study" data-testid="pacs-study">
-                <div className="pacs-study-head" data-row tabIndex={0} role="button" aria-expanded={!!expanded} onKeyDown={(e) => onRowKey(e, s.studyInstanceUid)} onClick={() => void toggle(s.studyInstanceUid)}>
+              <li key={s.studyInstanceUid} className="pacs-study" data-testid="pacs-study" aria-setsize={shown.length} aria-posinset={index + 1} style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}>
+                <div className="pacs-study-head" data-row={index} tabIndex={0} role="button" aria-expanded={!!expanded} onKeyDown={(e) => onRowKey(e, index, s.studyInstanceUid)} onClick={() => void toggle(s.studyInstanceUid)}>
                   <div className="row">
                     <span className="pacs-caret" aria-hidden>{expanded ? '▾' : '▸'}</span>
                     <strong className="pacs-patient"><bdi>{shownName(s.patientName)}</bdi></strong>
@@ -276,14 +326,15 @@ export function PacsTab() {
                     {retrieving === s.studyInstanceUid && job.running ? 'Retrieving…' : 'Retrieve study'}
                   </button>
                 </div>
-                {expanded === 'loading' && <div className="muted small">Listing series…</div>}
-                {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small" role="alert">{expanded.error}</div>}
+                {expanded === 'loading' && <div className="muted small pacs-line">Listing series…</div>}
+                {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small pacs-line" role="alert" title={expanded.error}>{expanded.error}</div>}
                 {Array.isArray(expanded) && seriesIncomplete[s.studyInstanceUid] && (
-                  <div className="banner warning small" role="alert">
+                  <div className="banner warning small pacs-banner" role="alert">
                     {seriesIncomplete[s.studyInstanceUid]}
                   </div>
                 )}
-                {Array.isArray(expanded) && (
+                {Array.isArray(expanded) && expanded.length === 0 && <div className="muted small pacs-line">No series listed.</div>}
+                {Array.isArray(expanded) && expanded.length > 0 && (
                   <ul className="pacs-series" aria-label="Series">
                     {expanded.map((se) => {
                       const h = holding(counts.series.get(se.seriesInstanceUid) ?? se.inLibrary, se.instances);
@@ -307,7 +358,7 @@ export function PacsTab() {
             );
           })}
         </ul>
-      )}
+      </div>
       <ReceiverPanel />
     </div>
   );
