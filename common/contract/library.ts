@@ -242,6 +242,12 @@ export const libraryRequests = {
     input: Empty,
     output: PatientDetailsCheck.nullable(),
   }),
+  'library.access': request({
+    summary:
+      "Whether the library can be changed: readOnly is null when it can, else why not (its disk is read-only), in words to show; what the page disables (import, labels, removal, training) until then.",
+    input: Empty,
+    output: z.object({ readOnly: z.string().nullable() }),
+  }),
   'library.importErrors': request({
     summary: 'Files that could not be imported, most recent first.',
     input: Empty,

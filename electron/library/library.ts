@@ -350,6 +350,15 @@ export class Library {
   /** Why this library cannot be changed (its disk is read-only), or null when it can. */
   readOnlyReason: string | null = null;
 
+  /**
+   * The library's own connection when it is read-only, for other readers of the same file (the
+   * training store): a second connection cannot be opened on a read-only disk (SQLite makes the
+   * -shm file of a WAL library), nor reach a library read into memory. Null when it is writable.
+   */
+  readOnlyConnection(): Database.Database | null {
+    return this.readOnlyReason ? this.db : null;
+  }
+
   private static openReadOnly(resolved: string, file: string): Library {
     try {
       refuseNewerLibrary(file, openDatabase);

@@ -53,14 +53,21 @@ const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i
 export class TrainingStore {
   readonly db: Database.Database;
 
+  /** False when the store reads through the library's own read-only connection, which the library closes. */
+  private readonly owned: boolean;
+
   constructor(readonly library: Library) {
-    this.db = openDatabase(path.join(library.dir, LIBRARY_FILE));
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
+    const shared = library.readOnlyConnection();
+    this.owned = shared === null;
+    this.db = shared ?? openDatabase(path.join(library.dir, LIBRARY_FILE));
+    if (this.owned) {
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+    }
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.owned && this.db.open) this.db.close();
   }
 
   // ---- labels ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 // The app on a data folder whose disk fills up, then is read-only (a real tmpfs of 8 MiB,
 // test/support/small-disk.ts), in Debian's Chromium against the real engine and bridge: an
 // import that runs out of room says so in its line, keeps what it imported and finishes once
-// space is freed; on a read-only disk the app starts, shows the studies and their images, and an
-// import says the disk is read-only.
+// space is freed; on a read-only disk the app starts, shows the studies and their images, says
+// from the start that the library cannot be changed, and disables import, removal, labels and
+// training with the reason.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,15 +81,44 @@ describe.skipIf(smallDiskSkip)(`the app on a full, then read-only disk${smallDis
         await page.getByTestId('image-index').filter({ hasText: 'Im 1/5' }).waitFor({ timeout: 60_000 });
         await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 30_000 }).toBeGreaterThan(100);
 
-        // Changing does not: the import says the disk is read-only, in words.
+        // Changing does not, and the page says so from the start, before anything is tried: a
+        // calm notice, and Import disabled with the reason (naming the library) as its description.
+        const notice = page.getByTestId('read-only-notice');
+        await notice.waitFor({ timeout: 60_000 });
+        expect(await notice.textContent()).toBe('This library is on a read-only disk: you can view it, but not import, label or change it.');
         await page.getByLabel('Import a folder or file').fill(files.first);
-        await page.getByRole('button', { name: 'Import', exact: true }).click();
-        const message = page.getByText(/read-only disk/).first();
-        await message.waitFor({ timeout: 60_000 });
-        const text = (await message.textContent())!;
-        expect(text).toContain(path.join(dataDir, 'library'));
-        expect(text).not.toMatch(/SQLITE|attempt to write|EROFS/);
+        const importButton = page.getByRole('button', { name: 'Import', exact: true });
+        expect(await importButton.isDisabled()).toBe(true);
+        const why = (await importButton.getAttribute('aria-description'))!;
+        expect(why).toContain(path.join(dataDir, 'library'));
+        expect(why).toMatch(/read-only disk/);
+        expect(why).not.toMatch(/SQLITE|attempt to write|EROFS/);
+        expect(await importButton.getAttribute('title')).toBe(why);
+        // Enter in the path field starts nothing either.
+        await page.getByLabel('Import a folder or file').press('Enter');
+        expect(await page.getByTestId('import-report').count()).toBe(0);
         await page.screenshot({ path: path.join(resultsDir(), 'read-only-library.png') });
+
+        // Removing a study: the question says why its Remove is disabled.
+        await page.getByRole('list', { name: 'Studies' }).getByRole('listitem').filter({ hasText: 'Dora10' }).locator('.study-head').click({ button: 'right' });
+        const question = page.getByRole('alertdialog');
+        await question.getByTestId('remove-read-only').waitFor({ timeout: 30_000 });
+        expect(await question.getByRole('button', { name: 'Remove', exact: true }).isDisabled()).toBe(true);
+        await question.getByRole('button', { name: 'Cancel' }).click();
+
+        // Labels and a training run are disabled too, saying why.
+        await page.getByRole('tab', { name: 'Training' }).click();
+        const training = page.getByRole('tabpanel', { name: 'Training' });
+        const start = training.getByRole('button', { name: 'Start training' });
+        await start.waitFor({ timeout: 30_000 });
+        expect(await start.isDisabled()).toBe(true);
+        expect(await start.getAttribute('aria-description')).toBe(why);
+        expect(await training.getByRole('button', { name: 'clear', exact: true }).isDisabled()).toBe(true);
+        expect(await training.getByRole('button', { name: 'Import CSV' }).isDisabled()).toBe(true);
+        // Reading the labels and the dataset works: no "could not be changed" from merely looking.
+        await training.getByText(/No labelled images yet/).first().waitFor({ timeout: 30_000 });
+        expect(await training.getByText(/could not be changed|read-only/).count()).toBe(0);
+        await page.screenshot({ path: path.join(resultsDir(), 'read-only-training.png') });
         expect(errors).toEqual([]);
         await page.close();
       } finally {

@@ -65,6 +65,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
           ctx.emit('library.changed', { reason: 'import' });
         }
       }),
+    'library.access': () => ({ readOnly: openLibrary(deps).readOnlyReason }),
     'library.importErrors': () => openLibrary(deps).importErrors(),
     'library.patientDetailsCheck': () => patientDetailsCheck(deps),
     'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame, ticket }) => {

@@ -12,6 +12,7 @@ import type { RequestOutput } from '../../../common/contract';
 import { LABEL_CSV_TEXT_MAX } from '../../../common/contract/training';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
+import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
 
 type Report = RequestOutput<'training.labels.importCsvText'>;
 
@@ -59,7 +60,9 @@ export function LabelImport({ dropped, onChanged }: {
     }
   };
 
+  const readOnly = useReadOnlyLibrary();
   const importFile = (file: File) => {
+    if (readOnly) return setMessage({ text: 'The library is on a read-only disk: no labels can be imported into it.', error: true });
     const problem = labelFileProblem(file, lumen.shell);
     if (problem) return setMessage({ text: problem, error: true });
     void run(file.name, async () => lumen.invoke('training.labels.importCsvText', { text: await file.text() }));
@@ -103,7 +106,7 @@ export function LabelImport({ dropped, onChanged }: {
   return (
     <div className="label-import" aria-label="Label CSV">
       <div className="row">
-        <button type="button" onClick={() => chooser.current?.click()} disabled={busy}>Choose label CSV…</button>
+        <button type="button" onClick={() => chooser.current?.click()} disabled={busy} {...readOnlyControl(readOnly)}>Choose label CSV…</button>
         <button type="button" onClick={() => void exportCsv()}>Export labels CSV</button>
         <input
           ref={chooser}
@@ -121,7 +124,7 @@ export function LabelImport({ dropped, onChanged }: {
       <small className="muted">or drop a CSV on this panel (header: SeriesInstanceUID, StudyInstanceUID, SOPInstanceUID or PatientID, and label)</small>
       <div className="row">
         <input aria-label="Label CSV path" placeholder="or a path: /path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
-        <button type="button" onClick={() => void run(csvPath, () => lumen.invoke('training.labels.importCsv', { path: csvPath }))} disabled={!csvPath || busy}>Import CSV</button>
+        <button type="button" onClick={() => void run(csvPath, () => lumen.invoke('training.labels.importCsv', { path: csvPath }))} disabled={!csvPath || busy} {...readOnlyControl(readOnly)}>Import CSV</button>
       </div>
       {busy && <div className="muted small">Importing…</div>}
       {message && <div className={message.error ? 'label-import-error' : 'muted small'} role={message.error ? 'alert' : 'status'}>{message.text}</div>}

@@ -14,6 +14,7 @@ import { VOI_PRESETS } from '../../../common/voi';
 import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction, labelKeysSentence } from '../workspace/labelKeys';
 import { useJob } from '../workspace/useJob';
+import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
 import { ReportDialog } from './ReportDialog';
 import { PackageResults, RunResults, type RunView } from './RunResults';
 import { TrainingCurves } from './Plots';
@@ -68,6 +69,8 @@ type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: 
 export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
+  // A library on a read-only disk: no label and no training run (it records its results there).
+  const readOnly = useReadOnlyLibrary();
   const [newClass, setNewClass] = useState('');
   const [reportOpen, setReportOpen] = useState(false);
   const [currentLabel, setCurrentLabel] = useState<string | null>(null);
@@ -141,6 +144,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
       // Several series selected: each of them, in one request (one transaction, one undo).
       const many = !imageOnly && multi ? multi : null;
       if (!uid && !many) return setStatus('Open a series in the viewer first.');
+      if (readOnly) return setStatus('The library is on a read-only disk: it cannot be labelled.');
       const targets = many ? many.map((s) => ({ kind: 'series' as const, uid: s })) : [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid: uid! }];
       const what = many ? `${many.length} series` : imageOnly ? 'image' : 'series';
       let undoId: string | undefined;
@@ -158,7 +162,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
       await refreshLabel();
       await refreshDataset();
     },
-    [seriesUid, sopInstanceUid, multi, refreshLabel, refreshDataset],
+    [seriesUid, sopInstanceUid, multi, readOnly, refreshLabel, refreshDataset],
   );
 
   const undoLast = async () => {
@@ -244,13 +248,14 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
     }
   }, [job.running, job.result, job.cancelled, job.error, job.jobId]);
 
-  // The package a run under this name would replace (its folder is models/<name>): asked first.
-  const taken = packages.find((p) => p.dir.split(/[\\/]/).filter(Boolean).pop() === form.name.trim()) ?? null;
+  // The package now under this name (its folder is models/<name>): a run under the name keeps it as an earlier version.
+  const taken = packages.find((p) => !p.earlierVersionOf && p.dir.split(/[\\/]/).filter(Boolean).pop() === form.name.trim()) ?? null;
   // A stopped run of this name: a new run with other settings or labels starts over and deletes its checkpoint.
   const stopped = runs.find((r) => r.name === form.name.trim()) ?? null;
   const [askReplace, setAskReplace] = useState(false);
   const onStart = () => {
-    if ((taken || stopped) && !askReplace) return setAskReplace(true);
+    // Nothing is lost to a package of this name (it is kept as a version); a stopped run may be.
+    if (stopped && !askReplace) return setAskReplace(true);
     setAskReplace(false);
     start(!!taken);
   };
@@ -272,7 +277,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
         ...(form.window ? { window: form.window } : {}),
         ...(form.intendedUse ? { intendedUse: form.intendedUse } : {}),
         ...(form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage) ? { backbonePackage: form.backbonePackage } : {}),
-        // Only a package the user agreed to replace (onStart); any other folder there is refused.
+        // The package under this name is kept as an earlier version (models/package/versions.ts); any other folder there is refused.
         overwrite: replace,
       });
       setStatus('Training…');
@@ -334,12 +339,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
           {classes.map((c, i) => (
             <li key={c}>
               {i < 9 ? <kbd>{i + 1}</kbd> : <span className="kbd-none" />}
-              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid && !multi} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined}>{c}</button>
+              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid && !multi} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined} {...readOnlyControl(readOnly)}>{c}</button>
             </li>
           ))}
           <li>
             <kbd>0</kbd>
-            <button type="button" onClick={() => void label(null, false)} disabled={!seriesUid}>clear</button>
+            <button type="button" onClick={() => void label(null, false)} disabled={!seriesUid} {...readOnlyControl(readOnly)}>clear</button>
           </li>
         </ul>
         <div style={{ display: 'flex', gap: 4 }}>
@@ -384,7 +389,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={(e) => (setAskReplace(false), set('name')(e))} />
           {taken && (
             <small className="warn" data-testid="name-taken" style={{ gridColumn: '1 / -1' }}>
-              A model package named “{form.name.trim()}” exists: a run under this name replaces it (you are asked first).
+              A model package named “{form.name.trim()}” exists: a run under this name keeps the earlier one as version {taken.version ?? 1} (listed under the model’s versions, still usable).
             </small>
           )}
           {stopped && (
@@ -427,19 +432,19 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
         )}
         <div className="run-view" ref={runView}>
           <div className="row">
-            <button type="button" className="primary-button" onClick={onStart} disabled={job.running}>Start training</button>
+            <button type="button" className="primary-button" onClick={onStart} disabled={job.running} {...readOnlyControl(readOnly)}>Start training</button>
             <button type="button" className="text-button" onClick={job.cancel} disabled={!jobId}>Cancel</button>
           </div>
-          {askReplace && (taken || stopped) && (
-            <div className="training-warning" role="group" aria-label={taken ? `Replace ${form.name.trim()}?` : `Start ${form.name.trim()} over?`}>
+          {askReplace && stopped && (
+            <div className="training-warning" role="group" aria-label={`Start ${form.name.trim()} over?`}>
               <p style={{ margin: '0 0 6px' }}>
-                <strong>{taken ? `Replace “${form.name.trim()}”?` : `Start “${form.name.trim()}” over?`}</strong>
-                {taken && ` Training under this name deletes that model package (${variantDisplayName(taken.variant)}, #${taken.contentHash.slice(0, 12)}) and its report when the run ends; it cannot be brought back. Predictions already stored in the library keep its scores.`}
-                {stopped && ` The stopped run of this name (epoch ${stopped.epoch}${stopped.epochs ? `/${stopped.epochs}` : ''}) continues only if nothing changed (settings and labels); otherwise its checkpoint is deleted. Resume below continues it as it was.`}
-                {' '}To keep {taken && stopped ? 'them' : 'it'}, give this run another name.
+                <strong>{`Start “${form.name.trim()}” over?`}</strong>
+                {` The stopped run of this name (epoch ${stopped.epoch}${stopped.epochs ? `/${stopped.epochs}` : ''}) continues only if nothing changed (settings and labels); otherwise its checkpoint is deleted. Resume below continues it as it was.`}
+                {taken && ` The model package of this name (#${taken.contentHash.slice(0, 12)}) is kept as version ${taken.version ?? 1}.`}
+                {' '}To keep the stopped run, give this run another name.
               </p>
               <div className="row">
-                <button type="button" className="text-button bad" onClick={onStart}>{taken ? 'Replace it and start' : 'Start over'}</button>
+                <button type="button" className="text-button bad" onClick={onStart}>Start over</button>
                 <button type="button" className="text-button" onClick={() => setAskReplace(false)} autoFocus>Keep it</button>
               </div>
             </div>

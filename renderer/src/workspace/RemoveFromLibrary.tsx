@@ -6,6 +6,7 @@ import type { RemovalCounts, RemovalTarget } from '../../../common/contract/libr
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { countOf } from './format';
+import { readOnlyControl, useReadOnlyLibrary } from './libraryAccess';
 import './remove.css';
 
 /** What the user asked to remove: the request's target and how the list names it ("study Doe, Jane 2 Jan 2024"). */
@@ -36,6 +37,7 @@ export function RemoveFromLibrary({ ask, onClose }: { ask: RemovalAsk | null; on
   const [busy, setBusy] = useState(false);
   const [removed, setRemoved] = useState<{ name: string; undoToken: string } | null>(null);
   const cancel = useRef<HTMLButtonElement>(null);
+  const readOnly = useReadOnlyLibrary();
 
   useEffect(() => {
     setCounts(null);
@@ -96,8 +98,9 @@ export function RemoveFromLibrary({ ask, onClose }: { ask: RemovalAsk | null; on
           {!counts && !error && <span className="muted">Counting what it holds…</span>}
         </p>
         {error && <p className="bad" role="alert">{error}</p>}
+        {readOnly && <p className="muted" data-testid="remove-read-only">The library is on a read-only disk: nothing can be removed from it.</p>}
         <div className="row">
-          <button type="button" className="text-button small bad" disabled={!counts || busy} onClick={() => void remove()}>Remove</button>
+          <button type="button" className="text-button small bad" disabled={!counts || busy} onClick={() => void remove()} {...readOnlyControl(readOnly)}>Remove</button>
           <button type="button" className="text-button small" ref={cancel} onClick={onClose}>Cancel</button>
         </div>
       </div>

@@ -4,6 +4,7 @@ import { lumen } from '../api';
 import { PacsTab } from '../pacs/PacsTab';
 import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
+import { readOnlyControl, useReadOnlyLibrary } from './libraryAccess';
 import { PatientDetailsNotice } from './PatientDetailsNotice';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
@@ -38,6 +39,7 @@ export function StudyBrowser({
   const [exporting, setExporting] = useState(false);
   const [tab, setTab] = useState<'library' | 'pacs'>('library');
   const job = useJob<ImportReport>();
+  const readOnly = useReadOnlyLibrary();
 
   useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
 
@@ -45,7 +47,7 @@ export function StudyBrowser({
   const [dragging, setDragging] = useState(false);
   const startImportPaths = (paths: string[]) => {
     const clean = paths.map((p) => p.trim()).filter(Boolean);
-    if (clean.length === 0) return;
+    if (clean.length === 0 || readOnly) return;
     setShowErrors(false);
     setDropHint(null);
     void job.start(() => lumen.invoke('library.import', { paths: clean }), 'Scanning…');
@@ -122,15 +124,20 @@ export function StudyBrowser({
         <div className="row">
           <input id="import-path" className="text-input" placeholder="/path/to/dicom" value={importPath} onChange={(e) => setImportPath(e.target.value)} spellCheck={false} />
           {lumen.shell === 'electron' && (
-            <button type="button" className="text-button" onClick={() => void browse()}>
+            <button type="button" className="text-button" onClick={() => void browse()} {...readOnlyControl(readOnly)}>
               Browse…
             </button>
           )}
-          <button type="submit" className="primary-button" disabled={job.running || !importPath.trim()}>
+          <button type="submit" className="primary-button" disabled={job.running || !importPath.trim()} {...readOnlyControl(readOnly)}>
             Import
           </button>
         </div>
       </form>
+      {readOnly && (
+        <div className="banner" role="status" data-testid="read-only-notice" title={readOnly}>
+          This library is on a read-only disk: you can view it, but not import, label or change it.
+        </div>
+      )}
       {dropHint && <div className="banner" role="status">{dropHint}</div>}
       <PatientDetailsNotice onRead={() => setGeneration((g) => g + 1)} />
       {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
