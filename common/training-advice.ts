@@ -42,3 +42,16 @@ export function classPatientsWarning(className: string, patients: number): strin
   if (patients < FEW_PATIENTS) return `Class "${className}" has only ${some}: its metrics will be very uncertain (aim for at least ${FEW_PATIENTS} per class, better 50).`;
   return null;
 }
+
+/** Patients held out for testing below which test results warn that they rest on too few. */
+export const FEW_TEST_PATIENTS = 10;
+
+/**
+ * The warning under test results from fewer than FEW_TEST_PATIENTS held-out patients (those
+ * scored and those left out for mixed labels), or null: one text for the app's Results view,
+ * the HTML report, the model card and `lumen eval`.
+ */
+export function fewTestPatientsWarning(patients: number): string | null {
+  if (patients >= FEW_TEST_PATIENTS) return null;
+  return `Only ${patients} patient${patients === 1 ? '' : 's'} held out for testing: one patient more or less moves these figures a lot, and resampling so few can give an interval narrower than the evidence (even 1.000–1.000). Label more patients before trusting them.`;
+}

@@ -5,6 +5,7 @@
 // Every level's intervals resample patients, so all three are honest about correlation.
 
 import { evaluate, flatMetrics, type Evaluation } from './metrics';
+import { fewTestPatientsWarning } from '../../common/training-advice';
 
 export const SERIES_AGGREGATION = 'mean of image probabilities';
 export const PATIENT_AGGREGATION = "mean of the patient's series scores, each the mean of its image probabilities";
@@ -121,15 +122,22 @@ export function evaluationLines(e: Evaluation): string[] {
   ];
 }
 
+/** The patients a test evaluation held out: those scored and those left out for mixed labels. */
+export function heldOutPatients(t: Pick<TestEvaluation, 'perPatient'>): number {
+  return t.perPatient.n + (t.perPatient.skippedMixedLabels ?? 0);
+}
+
 /** One line per level for the CLI's human-readable output, and the interval method. */
 export function levelLines(t: TestEvaluation): string[] {
   const line = (name: string, e: LevelEvaluation) =>
     `  ${name}: ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''} · ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) · accuracy ${f3(e.accuracy)} (${ci3(e.accuracyCi)}) · balanced accuracy ${f3(e.balancedAccuracy)} (${ci3(e.balancedAccuracyCi)})`;
+  const few = fewTestPatientsWarning(heldOutPatients(t));
   return [
     line('Per image', t.perImage),
     line(`Per series (${t.perSeries.aggregation})`, t.perSeries),
     line(`Per patient (${t.perPatient.aggregation})`, t.perPatient),
     `  Intervals: ${t.ciMethod} (${t.ciUnits} ${t.ciMethod.includes('over images') ? 'images' : 'patients'}).`,
+    ...(few ? [`⚠ ${few}`] : []),
   ];
 }
 
@@ -142,9 +150,11 @@ export function levelsForJson(t: TestEvaluation): { evaluation: Evaluation; test
 /** The model card's lines on the levels and the interval method. */
 export function modelCardLevels(t: TestEvaluation): string[] {
   const auc = (e: LevelEvaluation) => `ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) on ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''}`;
+  const few = fewTestPatientsWarning(heldOutPatients(t));
   return [
     `Per series (${t.perSeries.aggregation}): ${auc(t.perSeries)}; per patient (${t.perPatient.aggregation}): ${auc(t.perPatient)}.`,
     `Intervals: ${t.ciMethod}.`,
+    ...(few ? [few] : []),
   ];
 }
 

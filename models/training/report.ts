@@ -6,6 +6,7 @@ import type { Evaluation } from './metrics';
 import type { LevelEvaluation } from './levels';
 import { confusionPlot, reliabilityPlot, rocPlot, trainingCurvesPlot } from '../../common/plots/charts';
 import { escapeMarkup as esc, plotToSvg } from '../../common/plots/scene';
+import { fewTestPatientsWarning } from '../../common/training-advice';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
@@ -29,15 +30,22 @@ function levels(e: Evaluation): string {
   return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>ROC AUC (95% CI)</th><th>Accuracy</th><th>Balanced accuracy</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
 }
 
+/** The app's warning when the test split held out too few patients (scored and left out for mixed labels), as a paragraph. */
+function fewPatients(e: Evaluation): string {
+  const p = (e as Evaluation & { perPatient?: LevelEvaluation }).perPatient;
+  const warning = p ? fewTestPatientsWarning(p.n + (p.skippedMixedLabels ?? 0)) : null;
+  return warning ? `<p class="warn">⚠ ${esc(warning)}</p>\n` : '';
+}
+
 /** `unit`: what the splits' top-level evaluations count (default images; a series-head package's are series). */
 export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series'; domain?: string[] }): string {
   const t = r.test;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — evaluation</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}</style></head><body>
+<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}.warn{color:#8a5300;font-weight:600}</style></head><body>
 <h1>${esc(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
 <h2>Test split (${t.n} ${r.unit ?? 'images'})</h2>
 <p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
-${table(t)}
+${fewPatients(t)}${table(t)}
 <p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>
 ${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>

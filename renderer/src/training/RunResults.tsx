@@ -9,6 +9,8 @@ import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } fro
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
+import { fewTestPatientsWarning } from '../../../common/training-advice';
+import { groupVersions } from '../../../common/package-versions';
 import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
 import { PlotView, TrainingCurves } from './Plots';
@@ -27,8 +29,6 @@ export interface RunView {
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
-/** Fewer held-out patients than this and the results say the figures rest on too few (the dataset check asks for 10 per class). */
-const FEW_TEST_PATIENTS = 10;
 const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
 /** "Per patient (3): AUC 0.917 (0.500–1.000) · accuracy 0.667" */
 const levelLine = (name: string, l: NonNullable<StoredEvaluation['perPatient']>) =>
@@ -43,6 +43,7 @@ const PANEL_WIDTH = 280;
 
 export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: (reportPath: string) => void }) {
   const t = run.test;
+  const few = t?.perPatient ? fewTestPatientsWarning(heldOut(t.perPatient)) : null;
   return (
     <div className="run-results" data-testid="run-results">
       {t && (
@@ -56,12 +57,8 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
           {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
           {t.ciMethod && <div className="muted small">95% intervals: {t.ciMethod}.</div>}
-          {t.perPatient && heldOut(t.perPatient) < FEW_TEST_PATIENTS && (
-            <div className="warn small" role="note" data-testid="few-test-patients">
-              ⚠ Only {count(heldOut(t.perPatient), 'patient')} held out for testing: one patient more or less moves these figures a lot, and resampling so few
-              can give an interval narrower than the evidence (even 1.000–1.000). Label more patients before trusting them.
-            </div>
-          )}
+          {/* Fewer than 10 held-out patients: the report, the model card and lumen eval say the same. */}
+          {few && <div className="warn small" role="note" data-testid="few-test-patients">⚠ {few}</div>}
           {run.calibration && (
             <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
               {run.calibration.applied
@@ -93,11 +90,11 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
   );
 }
 
-type PackageChoice = { dir: string; name: string; contentHash: string; createdAt?: string };
+type PackageChoice = { dir: string; name: string; contentHash: string; createdAt?: string; version?: number; earlierVersionOf?: string };
 /** "made 06-Dec-2026 08:30 · #62ce16fc": which run a package is. */
 const madeText = (p: PackageChoice) => `${p.createdAt ? `made ${formatDateTime(p.createdAt)} · ` : ''}#${p.contentHash.slice(0, 8)}`;
 /** An entry of the list: the name first (what fits the box), then when it was made and its hash. */
-const choiceText = (p: PackageChoice) => `${p.name} · ${madeText(p)}`;
+const choiceText = (p: PackageChoice) => `${p.name}${p.version !== undefined ? ` · version ${p.version}${p.earlierVersionOf ? '' : ' (newest)'}` : ''} · ${madeText(p)}`;
 
 /** Pick a model package of the data folder and show what it recorded of its training. */
 export function PackageResults({ packages, onOpenReport }: { packages: readonly PackageChoice[]; onOpenReport: (reportPath: string) => void }) {
@@ -121,7 +118,8 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
       <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
       {/* The panel is about 300 px wide: the list has a line of its own for the name, and when the package was made and its hash are said whole beneath it. */}
       <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} title={picked ? choiceText(picked) : undefined} style={{ width: '100%' }}>
-        {packages.map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
+        {/* A name's earlier versions (a run that reused the name kept them) follow it, newest first. */}
+        {groupVersions(packages).flatMap(({ pkg, earlier }) => [pkg, ...earlier]).map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
       </select>
       <div className="row" style={{ marginTop: 4 }}>
         {picked && <span className="muted small" data-testid="package-choice" style={{ flex: 1 }}>{madeText(picked)}</span>}
