@@ -9,7 +9,7 @@ import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 
 const LONG = 'liver-lesions-portal-venous';
-const preprocessing = { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const preprocessing = { scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
 
 describe('the package chosen under "Results of a model"', () => {
   const hashes: Record<string, string> = {};
@@ -31,11 +31,16 @@ describe('the package chosen under "Results of a model"', () => {
     await made.waitFor({ timeout: 10_000 });
     expect(await made.innerText()).toMatch(new RegExp(`^made \\d{2}-\\w{3}-\\d{4} \\d{2}:\\d{2} · #${hashes[name].slice(0, 8)}$`));
     const fit = await page.evaluate(([n]) => {
-      const s = document.querySelector('.package-results select') as HTMLSelectElement;
-      const m = document.querySelector('[data-testid="package-choice"]') as HTMLElement;
-      const p = document.querySelector('.package-results') as HTMLElement;
-      const cs = getComputedStyle(s);
-      const ctx = document.createElement('canvas').getContext('2d')!;
+      type Box = { clientWidth: number; scrollWidth: number; getBoundingClientRect(): { right: number; width: number } };
+      const win = globalThis as unknown as {
+        document: { querySelector(q: string): Box; createElement(tag: 'canvas'): { getContext(kind: '2d'): { font: string; measureText(text: string): { width: number } } } };
+        getComputedStyle(el: Box): { fontWeight: string; fontSize: string; fontFamily: string; paddingLeft: string; paddingRight: string };
+      };
+      const s = win.document.querySelector('.package-results select');
+      const m = win.document.querySelector('[data-testid="package-choice"]');
+      const p = win.document.querySelector('.package-results');
+      const cs = win.getComputedStyle(s);
+      const ctx = win.document.createElement('canvas').getContext('2d');
       ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
       // The room for the text: the box less its padding and the arrow (about 20 px).
       const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
