@@ -39,6 +39,13 @@ export const PackageInfo = z.object({
   trainingDomain: z.array(z.string().max(1000)).max(16).optional(),
   /** The same record in one line (models/package/domain.ts domainSummary): "CT, 512×512, 120 patients", "… · header check only", or "domain unknown". */
   domainSummary: z.string().max(300).optional(),
+  /**
+   * Versions (models/package/versions.ts): a training run that reuses a name keeps the earlier
+   * package in `<name>.versions/`. `version` counts a folder name's packages oldest first (1, 2, …;
+   * the one under the name is the newest); `earlierVersionOf` is set on an earlier one: the folder of the package now under its name.
+   */
+  version: z.number().int().min(1).optional(),
+  earlierVersionOf: z.string().optional(),
 });
 export type PackageInfo = z.infer<typeof PackageInfo>;
 

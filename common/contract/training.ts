@@ -289,7 +289,7 @@ export const trainingRequests = {
   'training.packages': request({
     summary: 'Model packages in the data folder (<dataDir>/models).',
     input: z.object({}).strict(),
-    output: z.array(z.object({ dir: z.string(), name: z.string(), classNames: z.array(z.string()), contentHash: z.string(), metrics: z.record(z.string(), z.number()).optional() })),
+    output: z.array(z.object({ dir: z.string(), name: z.string(), classNames: z.array(z.string()), contentHash: z.string(), metrics: z.record(z.string(), z.number()).optional(), version: z.number().int().min(1).optional(), earlierVersionOf: z.string().optional() })),
   }),
   'training.exportPackage': request({
     summary: 'Write a model package as one .lumenpkg file.',

@@ -5,6 +5,7 @@ import { errorMessage } from '../../common/errors';
 import { seriesUncertaintyText } from './series-uncertainty';
 import type { PackageEvaluation } from '../training/evaluate';
 import { checkUserPath } from '../../common/node/user-path';
+import { modelFolder } from './model-packages';
 
 /**
  * A series-head package's series, one line each as `lumen predict` prints a series score: the
@@ -21,21 +22,22 @@ function seriesPredictionLines(result: PackageEvaluation): string[] {
 
 export const command: Command = {
   summary: 'Evaluate a model package on labelled library images (by default only patients it did not train on).',
-  usage: 'lumen eval --model <pkg> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--json]',
+  usage: 'lumen eval --model <folder | name | name@hash prefix | hash prefix> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, labels: { type: 'string' }, subset: { type: 'string' }, json: { type: 'boolean' } });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
     const libraryDir = existingLibraryDir(values.library);
-    checkUserPath(values.model, 'file-or-folder', '--model');
+    // A folder, or an installed package: name, name@<hash prefix> (an earlier version) or hash prefix.
+    const model = await modelFolder(values.model);
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { evaluatePackage }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/evaluate'), import('../training/labels')]);
     const library = Library.open(libraryDir);
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
-      const result = await evaluatePackage(library, values.model, { subset });
+      const result = await evaluatePackage(library, model, { subset });
       if (values.json) printJson({ ...result, ...levelsForJson(result.evaluation), labels });
       else {
         const e = result.evaluation;

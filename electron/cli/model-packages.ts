@@ -10,13 +10,15 @@ import { errorMessage } from '../../common/errors';
 import { describeDomain, domainSummary } from '../../models/package/domain';
 import type { PackageMetadata } from '../../models/package';
 import { CliError, printJson } from './command';
+import { keyMetric, keyMetricText } from '../../common/package-versions';
 
 /** What both commands print of a package (--json). */
-function record(p: { dir: string; metadata: PackageMetadata }) {
+function record(p: { dir: string; metadata: PackageMetadata; version?: number; earlierVersionOf?: string }) {
   const m = p.metadata;
   return {
     name: m.name, dir: p.dir, contentHash: m.contentHash, variant: m.variant, inputSize: m.inputSize, classNames: m.classNames,
     createdAt: m.provenance.createdAt, seriesHead: m.seriesHead !== undefined,
+    version: p.version ?? 1, earlierVersionOf: p.earlierVersionOf ?? null, keyMetric: keyMetric(m.metrics),
     domainSummary: domainSummary(m.domain), trainingDomain: describeDomain(m.domain), domain: m.domain ?? null,
   };
 }
@@ -27,14 +29,22 @@ export async function listInstalled(json: boolean): Promise<number> {
   const dataDir = defaultDataDir();
   const { packages, problems } = await listPackages(dataDir);
   if (json) {
-    printJson({ packagesDir: packagesDir(dataDir), packages: packages.map((p) => record({ dir: p.dir, metadata: p.loaded.metadata })), problems });
+    printJson({ packagesDir: packagesDir(dataDir), packages: packages.map((p) => record({ ...p, metadata: p.loaded.metadata })), problems });
     return 0;
   }
   if (packages.length === 0 && problems.length === 0) {
     process.stdout.write(`No model packages in ${packagesDir(dataDir)}. Train one (lumen train --out ${path.join(packagesDir(dataDir), '<name>')}) or copy a package folder there.\n`);
     return 0;
   }
-  const lines = packages.map((p) => `${p.name}  #${p.contentHash.slice(0, 12)}  ${p.variant} ${p.inputSize}px  ${p.classNames.length} classes  ${domainSummary(p.loaded.metadata.domain)}`);
+  const lines: string[] = [];
+  const line = (p: (typeof packages)[number]) => `${p.name}  #${p.contentHash.slice(0, 12)}  ${p.variant} ${p.inputSize}px  ${p.classNames.length} classes  ${domainSummary(p.loaded.metadata.domain)}`;
+  for (const p of packages.filter((q) => !q.earlierVersionOf)) {
+    const earlier = packages.filter((q) => q.earlierVersionOf === p.dir);
+    lines.push(earlier.length ? `${line(p)}  (version ${p.version}; ${earlier.length} earlier: lumen models versions ${path.basename(p.dir)})` : line(p));
+    for (const e of earlier) lines.push(`  version ${e.version}  ${versionLine(e)}`);
+  }
+  // Earlier versions whose newest package is gone or does not load.
+  for (const e of packages.filter((q) => q.earlierVersionOf && !packages.some((p) => p.dir === q.earlierVersionOf))) lines.push(`${path.basename(e.earlierVersionOf!)} version ${e.version} (its newest is gone)  ${versionLine(e)}`);
   for (const p of problems) lines.push(`not a usable package: ${p.message}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
@@ -56,11 +66,8 @@ export async function showPackage(which: string | undefined, json: boolean): Pro
     }
   } else {
     const { packages } = await listPackages(defaultDataDir());
-    const key = which.toLowerCase();
-    const matches = packages.filter((p) => p.name === which || (key.length >= 4 && /^[0-9a-f]+$/.test(key) && p.contentHash.startsWith(key)) || path.basename(p.dir) === which);
-    if (matches.length === 0) throw new CliError(`No installed model package is named ${JSON.stringify(which)} or has a content hash starting with it: lumen models packages lists them.`);
-    if (matches.length > 1) throw new CliError(`${matches.length} installed packages match ${JSON.stringify(which)} (${matches.map((p) => `#${p.contentHash.slice(0, 12)}`).join(', ')}): give more of the content hash.`);
-    found = { dir: matches[0].dir, metadata: matches[0].loaded.metadata };
+    const match = pickInstalled(packages, which);
+    found = { ...match, metadata: match.loaded.metadata };
   }
   const r = record(found);
   if (json) {
@@ -69,6 +76,7 @@ export async function showPackage(which: string | undefined, json: boolean): Pro
   }
   process.stdout.write([
     `${r.name}  #${r.contentHash.slice(0, 12)}`,
+    `version ${r.version}${r.earlierVersionOf ? ` (an earlier version of ${r.earlierVersionOf})` : ''}`,
     `${r.variant}, input ${r.inputSize}px, classes ${r.classNames.join(', ')}${r.seriesHead ? ', series head' : ''}; created ${r.createdAt}`,
     r.dir,
     '',
@@ -76,4 +84,68 @@ export async function showPackage(which: string | undefined, json: boolean): Pro
     ...r.trainingDomain,
   ].join('\n') + '\n');
   return 0;
+}
+
+type Installed = Awaited<ReturnType<typeof import('../engine/predict/packages').listPackages>>['packages'][number];
+
+function versionLine(p: Installed): string {
+  return `#${p.contentHash.slice(0, 12)}  ${p.createdAt}  ${keyMetricText(p.loaded.metadata.metrics)}  ${p.dir}`;
+}
+
+/**
+ * An installed package by what a user types: `<name>` (the package now under that folder or
+ * model name, never an earlier version), `<name>@<hash prefix>` (one of that name's versions),
+ * or a content-hash prefix of at least 4 digits (any version).
+ */
+export function pickInstalled(packages: Installed[], which: string): Installed {
+  const at = which.lastIndexOf('@');
+  const name = at > 0 ? which.slice(0, at) : which;
+  const prefix = at > 0 ? which.slice(at + 1).toLowerCase() : null;
+  const named = (p: Installed) => {
+    const current = p.earlierVersionOf ?? p.dir;
+    const owner = packages.find((q) => q.dir === current);
+    return path.basename(current) === name || (owner ?? p).name === name;
+  };
+  let matches: Installed[];
+  if (prefix !== null) {
+    if (!/^[0-9a-f]{4,64}$/.test(prefix)) throw new CliError(`${JSON.stringify(which)}: after "@" give at least 4 hex digits of the version's content hash (lumen models versions ${name} lists them).`, 2);
+    matches = packages.filter((p) => named(p) && p.contentHash.startsWith(prefix));
+  } else {
+    const key = which.toLowerCase();
+    matches = packages.filter((p) => (!p.earlierVersionOf && (p.name === which || path.basename(p.dir) === which)) || (key.length >= 4 && /^[0-9a-f]+$/.test(key) && p.contentHash.startsWith(key)));
+  }
+  if (matches.length === 0) throw new CliError(`No installed model package is named ${JSON.stringify(which)} or has a content hash starting with it: lumen models packages lists them${prefix !== null ? `, lumen models versions ${name} the versions of one` : ''}.`);
+  if (matches.length > 1) throw new CliError(`${matches.length} installed packages match ${JSON.stringify(which)} (${matches.map((p) => `#${p.contentHash.slice(0, 12)}`).join(', ')}): give more of the content hash.`);
+  return matches[0];
+}
+
+/** `lumen models versions <name> [--json]`: the versions of one package, newest first, with date, hash and key metric. */
+export async function listVersions(which: string | undefined, json: boolean): Promise<number> {
+  if (!which) throw new CliError('name the package: lumen models versions <name>', 2);
+  const { listPackages, versionsOf } = await import('../engine/predict/packages');
+  const { packages } = await listPackages(defaultDataDir());
+  const current = pickInstalled(packages, which);
+  const versions = versionsOf(packages, current.earlierVersionOf ?? current.dir);
+  if (json) {
+    printJson({ name: current.name, dir: current.earlierVersionOf ?? current.dir, versions: versions.map((p) => record({ ...p, metadata: p.loaded.metadata })) });
+    return 0;
+  }
+  const lines = [`${current.name}: ${versions.length} ${versions.length === 1 ? 'version' : 'versions'}, newest first (run an earlier one with --model ${path.basename(current.earlierVersionOf ?? current.dir)}@<hash>)`];
+  for (const v of versions) lines.push(`  version ${v.version ?? 1}${v.earlierVersionOf ? '' : ' (current)'}  ${versionLine(v)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+/**
+ * What `--model` of eval and predict names: a folder (as before), else an installed package by
+ * name, `name@<hash prefix>` or hash prefix (pickInstalled). Returns the folder.
+ */
+export async function modelFolder(model: string): Promise<string> {
+  if (model.includes('/') || model.includes(path.sep) || existsSync(model)) {
+    checkUserPath(model, 'file-or-folder', '--model');
+    return model;
+  }
+  const { listPackages } = await import('../engine/predict/packages');
+  const { packages } = await listPackages(defaultDataDir());
+  return pickInstalled(packages, model).dir;
 }

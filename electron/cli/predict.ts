@@ -2,7 +2,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { seriesUncertaintyText } from './series-uncertainty';
 import { errorMessage } from '../../common/errors';
-import { checkUserPath } from '../../common/node/user-path';
+import { modelFolder } from './model-packages';
 
 /** The three slices with the most attention, as "SOP UID (weight)". */
 function topSlices(images: { sopInstanceUid: string; frame: number; attention?: number }[]): string {
@@ -29,18 +29,19 @@ export function domainLines(images: { domain?: { outside: boolean; reasons: stri
 
 export const command: Command = {
   summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), whether each image is outside the package's training data and why (domain: null when the package records no training domain), and stores them in the library.",
-  usage: 'lumen predict --model <pkg> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
+  usage: 'lumen predict --model <folder | name | name@hash prefix | hash prefix> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
     // Never creates a library: a mistyped --library would otherwise score "0 images in 0 series".
     const libraryDir = existingLibraryDir(values.library);
-    checkUserPath(values.model, 'file-or-folder', '--model');
+    // A folder, or an installed package: name, name@<hash prefix> (an earlier version) or hash prefix.
+    const model = await modelFolder(values.model);
     // The library and the inference stack (ONNX Runtime, TF.js) load only for arguments that passed.
     const [{ Library }, { predictSeries }] = await Promise.all([import('../library/library'), import('../training/predict')]);
     const library = Library.open(libraryDir);
     try {
-      const result = await predictSeries({ library, packageDir: values.model, seriesUid: values.series });
+      const result = await predictSeries({ library, packageDir: model, seriesUid: values.series });
       if (values.json) printJson(result);
       else {
         const names = result.classNames;

@@ -1,3 +1,4 @@
 export * from './metadata';
 export * from './package';
 export * from './archive';
+export * from './versions';

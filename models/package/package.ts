@@ -22,6 +22,7 @@ import { errorLine } from '../../common/errors';
 import { issueWords } from '../../common/issue-words';
 import type { z } from 'zod';
 import { domainFileProblem } from './domain';
+import { placeKeepingEarlier } from './versions';
 
 export const METADATA_JSON = 'metadata.json';
 export const MODEL_ONNX = 'model.onnx';
@@ -83,6 +84,11 @@ export interface SavePackageOptions {
   onnx?: Uint8Array;
   /** Replace an existing package at `dir` (atomically: the old one stays until the new one is complete). */
   overwrite?: boolean;
+  /**
+   * With overwrite: keep the package already at `dir` as an earlier version (versions.ts) instead of
+   * deleting it; called with the folder it went to.
+   */
+  keepEarlier?: (earlierDir: string) => void;
   /** More files of the package by name (e.g. ensemble.bin), hashed with the others. */
   files?: Record<string, Uint8Array>;
 }
@@ -132,7 +138,12 @@ export async function savePackage(dir: string, model: tf.LayersModel, input: Pac
     if (!parsed.success) throw new PackageError(target, `invalid metadata: ${describeIssues(parsed.error.issues, metadata)}`);
     writeFileSync(path.join(temp, METADATA_JSON), JSON.stringify(metadata, null, 2) + '\n');
     sealDir(temp);
-    replaceInside(parent, temp, target, PACKAGE_FOLDER);
+    if (options.keepEarlier) {
+      const earlier = placeKeepingEarlier(parent, temp, target);
+      if (earlier) options.keepEarlier(earlier);
+    } else {
+      replaceInside(parent, temp, target, PACKAGE_FOLDER);
+    }
     return metadata;
   } catch (err) {
     removeInside(path.dirname(target), temp);

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { FileReadError, readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
-import { pathInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
+import { pathInside } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
-import { exportPackageArchive, isUnfinishedPackage, loadPackage } from '../../../models/package';
-import { importPackage, packagesDir } from '../predict/packages';
+import { exportPackageArchive, loadPackage } from '../../../models/package';
+import { importPackage, listPackages, packagesDir } from '../predict/packages';
 import { activeBackend, initBackend } from '../../../models/runtime';
 import { installFastCpuGradients } from '../../../models/training/cpu-kernels';
 import { Library } from '../../library/library';
@@ -218,20 +218,13 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       return packageCam({ pkg: await loadPackage(packageDir), path: inst.path, frame, classIndex, rows: inst.image_rows, columns: inst.image_columns });
     },
     'training.packages': async () => {
-      const dir = modelsDir();
-      if (!existsSync(dir)) return [];
-      tidyInterruptedWrites(dir);
-      const out = [];
-      for (const name of readdirSync(dir).sort()) {
-        if (isUnfinishedPackage(name) || !existsSync(path.join(dir, name, 'metadata.json'))) continue;
-        try {
-          const p = await loadPackage(path.join(dir, name));
-          out.push({ dir: p.dir, name: p.metadata.name, classNames: p.metadata.classNames, contentHash: p.metadata.contentHash, metrics: p.metadata.metrics });
-        } catch (err) {
-          deps.log(`skipping model package ${name}: ${errorMessage(err)}`);
-        }
-      }
-      return out;
+      // The same listing as the model panel's (earlier versions included: models/package/versions.ts); folders that do not load are logged.
+      const { packages, problems } = await listPackages(deps.dataDir);
+      for (const p of problems) deps.log(`skipping model package ${path.basename(p.dir)}: ${p.message}`);
+      return packages.map((p) => ({
+        dir: p.dir, name: p.name, classNames: p.classNames, contentHash: p.contentHash, metrics: p.metrics,
+        ...(p.version !== undefined ? { version: p.version } : {}), ...(p.earlierVersionOf ? { earlierVersionOf: p.earlierVersionOf } : {}),
+      }));
     },
     'training.exportPackage': async ({ packageDir, file }) => {
       // `file` was checked (electron/engine/access.ts); newFile makes "never overwrite" hold at the write too.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ensurePrivateDir, removeInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
 import type { PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
-import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, type LoadedPackage } from '../../../models/package';
+import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, versionsOwner, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
 import { describeDomain, domainSummary } from '../../../models/package/domain';
 
@@ -19,11 +19,29 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
   const packages: (PackageInfo & { loaded: LoadedPackage })[] = [];
   const problems: { dir: string; message: string }[] = [];
   if (!existsSync(root)) return { packages, problems };
+  // A run killed between the two renames that keep an earlier version: its whole new package goes under the name.
+  await recoverInterruptedVersion(root, (dir) => loadPackage(dir).then(() => true, () => false));
   // A write killed mid-way leaves temp or old folders: tidy them so the list shows packages only.
   tidyInterruptedWrites(root);
+  const earlier: (PackageInfo & { loaded: LoadedPackage })[] = [];
   for (const name of readdirSync(root).sort()) {
     const dir = path.join(root, name);
     if (isUnfinishedPackage(name) || !statSync(dir).isDirectory()) continue;
+    const owner = versionsOwner(name);
+    if (owner !== null && !existsSync(path.join(dir, 'metadata.json'))) {
+      // Earlier versions of the package named `owner` (models/package/versions.ts).
+      for (const version of readdirSync(dir).sort()) {
+        const vdir = path.join(dir, version);
+        if (!statSync(vdir).isDirectory()) continue;
+        try {
+          const loaded = await loadPackage(vdir);
+          earlier.push({ ...info(loaded), earlierVersionOf: path.join(root, owner), loaded });
+        } catch (err) {
+          problems.push({ dir: vdir, message: errorMessage(err) });
+        }
+      }
+      continue;
+    }
     try {
       const loaded = await loadPackage(dir);
       packages.push({ ...info(loaded), loaded });
@@ -31,7 +49,26 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
       problems.push({ dir, message: errorMessage(err) });
     }
   }
-  return { packages, problems };
+  // Number each folder name's packages oldest first; the one under the name is the newest.
+  for (const p of packages) {
+    const mine = earlier.filter((e) => e.earlierVersionOf === p.dir).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    if (mine.length === 0) continue;
+    mine.forEach((e, i) => (e.version = i + 1));
+    p.version = mine.length + 1;
+  }
+  // Earlier versions whose newest is gone (deleted, or not loading) are numbered among themselves.
+  for (const owner of new Set(earlier.filter((e) => e.version === undefined).map((e) => e.earlierVersionOf))) {
+    earlier.filter((e) => e.earlierVersionOf === owner).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).forEach((e, i) => (e.version = i + 1));
+  }
+  // Newest first within a name, after the packages under their names.
+  earlier.sort((a, b) => (a.earlierVersionOf ?? '').localeCompare(b.earlierVersionOf ?? '') || b.createdAt.localeCompare(a.createdAt));
+  return { packages: [...packages, ...earlier], problems };
+}
+
+/** The versions of the package folder `dir` (its own package and its earlier ones), newest first. */
+export function versionsOf<T extends PackageInfo>(packages: T[], dir: string): T[] {
+  const resolved = path.resolve(dir);
+  return packages.filter((p) => p.dir === resolved || p.earlierVersionOf === resolved).sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
 }
 
 export async function findPackage(dataDir: string, hash: string): Promise<LoadedPackage> {
