@@ -182,7 +182,7 @@ describe('the README, step by step, as a new user', () => {
     await page.close();
   }, 180_000);
 
-  it('asks before Start training replaces a model package of the same name', async () => {
+  it('Start training under a model package\'s name says the earlier one is kept as a version, and asks nothing', async () => {
     const { dataDir } = session();
     const metadata = path.join(dataDir, 'models', 'my-classifier', 'metadata.json');
     const hash = () => JSON.parse(readFileSync(metadata, 'utf8')).contentHash as string;
@@ -192,25 +192,17 @@ describe('the README, step by step, as a new user', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('tab', { name: 'Training' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Training' });
-    // The form's default name is the earlier model's: the panel says so before anything runs.
+    // The form's default name is the earlier model's: the panel says what a run does to it before anything runs.
     expect(await panel.getByLabel('Name', { exact: true }).inputValue()).toBe('my-classifier');
-    await panel.getByTestId('name-taken').waitFor({ timeout: 60_000 });
-    await panel.getByRole('button', { name: 'Start training' }).click();
-    const ask = panel.getByRole('group', { name: 'Replace my-classifier?' });
-    await ask.waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: path.join(resultsDir(), 'journey-readme-replace-asks.png') });
-    await ask.getByRole('button', { name: 'Keep it' }).click();
-    await ask.waitFor({ state: 'detached' });
-    // Nothing started, nothing replaced.
-    expect(await panel.getByRole('button', { name: 'Cancel', exact: true }).isDisabled()).toBe(true);
-    expect(hash()).toBe(trained);
-    // Another name: no question, the run starts (and stops for want of labels, saying so).
-    await panel.getByLabel('Name', { exact: true }).fill('my-classifier-2');
-    expect(await panel.getByTestId('name-taken').count()).toBe(0);
+    await panel.getByTestId('name-taken').filter({ hasText: 'keeps the earlier one as version 1' }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'journey-readme-keeps-version.png') });
+    // No question: the run starts (and stops for want of labels, saying so); the package is untouched.
     await panel.getByRole('button', { name: 'Start training' }).click();
     await panel.getByRole('status').filter({ hasText: /^Training failed: / }).waitFor({ timeout: 120_000 });
     expect(await panel.getByRole('group', { name: /^Replace / }).count()).toBe(0);
     expect(hash()).toBe(trained);
+    await panel.getByLabel('Name', { exact: true }).fill('my-classifier-2');
+    expect(await panel.getByTestId('name-taken').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

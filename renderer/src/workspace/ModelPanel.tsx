@@ -4,6 +4,7 @@ import { lumen } from '../api';
 import { useRequest } from '../useRequest';
 import type { Colormap } from '../viewer/image';
 import { compact, formatDateTime } from './format';
+import { groupVersions, keyMetricText } from '../../../common/package-versions';
 import { Progress } from './Progress';
 import { useJob } from './useJob';
 import { ImageUncertainty } from './Uncertainty';
@@ -133,6 +134,22 @@ export function ModelPanel(props: {
   };
 
   const pkg = catalog?.packages.find((p) => p.contentHash === packageHash) ?? null;
+  /** One package in the Classifier list (a radio); an earlier version says which and its key metric. */
+  const packageChoice = (p: NonNullable<typeof catalog>['packages'][number]) => (
+    <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
+      <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
+      <span>
+        <span className="strong">{p.earlierVersionOf ? `version ${p.version ?? 1}` : p.name}</span>
+        {!p.earlierVersionOf && p.version !== undefined && <span className="muted"> · version {p.version}</span>}
+        <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
+        <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
+        {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
+        {p.createdAt && <span className="muted small package-made" data-testid="package-made">made {formatDateTime(p.createdAt)}</span>}
+        {p.version !== undefined && <span className="muted small" data-testid="package-metric">{keyMetricText(p.metrics)}</span>}
+        {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
+      </span>
+    </label>
+  );
   const imageScores = result && current ? result.images.find((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame) : undefined;
   const seriesSummary = result && current ? result.series.find((s) => s.seriesInstanceUid === current.seriesInstanceUid) : undefined;
   const seriesImages = result && current ? result.images.filter((i) => i.seriesInstanceUid === current.seriesInstanceUid) : [];
@@ -162,18 +179,17 @@ export function ModelPanel(props: {
       {catalog && catalog.packages.length > 0 && (
         <fieldset className="packages">
           <legend className="visually-hidden">Model package</legend>
-          {catalog.packages.map((p) => (
-            <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
-              <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
-              <span>
-                <span className="strong">{p.name}</span>
-                <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
-                <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
-                {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
-                {p.createdAt && <span className="muted small package-made" data-testid="package-made">made {formatDateTime(p.createdAt)}</span>}
-                {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
-              </span>
-            </label>
+          {groupVersions(catalog.packages).map(({ pkg: p, earlier }) => (
+            <div key={p.dir} className="package-versions">
+              {packageChoice(p)}
+              {/* A training run that reused this name kept the earlier packages: each can be chosen and run. */}
+              {earlier.length > 0 && (
+                <details className="versions" data-testid="package-versions">
+                  <summary>{earlier.length} earlier {earlier.length === 1 ? 'version' : 'versions'} of {p.name}</summary>
+                  {earlier.map((v) => packageChoice(v))}
+                </details>
+              )}
+            </div>
           ))}
         </fieldset>
       )}
