@@ -37,13 +37,21 @@ function fewPatients(e: Evaluation): string {
   return warning ? `<p class="warn">⚠ ${esc(warning)}</p>\n` : '';
 }
 
+/** ", 3 patients" after the test split's count, as the app's Results heading has it (patients scored and left out for mixed labels). */
+function heldOutCount(e: Evaluation): string {
+  const p = (e as Evaluation & { perPatient?: LevelEvaluation }).perPatient;
+  if (!p) return '';
+  const n = p.n + (p.skippedMixedLabels ?? 0);
+  return `, ${n} ${n === 1 ? 'patient' : 'patients'}`;
+}
+
 /** `unit`: what the splits' top-level evaluations count (default images; a series-head package's are series). */
 export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series'; domain?: string[] }): string {
   const t = r.test;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — evaluation</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}.warn{color:#8a5300;font-weight:600}</style></head><body>
 <h1>${esc(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
-<h2>Test split (${t.n} ${r.unit ?? 'images'})</h2>
+<h2>Test split (${t.n} ${r.unit ?? 'images'}${heldOutCount(t)})</h2>
 <p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
 ${fewPatients(t)}${table(t)}
 <p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>

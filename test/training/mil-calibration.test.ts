@@ -165,7 +165,8 @@ describe("a series run's record", () => {
     expect(results.calibration?.applied).toBe(true);
     expect(results.missing).toEqual([]);
     const html = readFileSync(mil.reportPath, 'utf8');
-    expect(html).toContain(`Test split (${mil.test.n} series)`);
+    // Its patients counted as the app's Results heading counts them.
+    expect(html).toContain(`Test split (${mil.test.n} series, ${mil.test.perPatient.n + (mil.test.perPatient.skippedMixedLabels ?? 0)} patients)`);
     expect(html).toContain('By image, series and patient');
     expect(html).not.toContain('No epochs recorded');
     expect(html).toContain('gated attention pooling');

@@ -55,6 +55,12 @@ describe('fewer than 10 test patients', () => {
     expect(result.metadata.modelCard).toContain(warning);
   });
 
+  it("the report's Test split heading counts the held-out patients as the app's does", () => {
+    const html = readFileSync(result.reportPath, 'utf8');
+    // The app: "Test split (12 images, 3 patients)" (renderer/src/training/RunResults.tsx).
+    expect(html).toContain(`<h2>Test split (${result.test.n} images, ${heldOut} patients)</h2>`);
+  });
+
   it('lumen eval on the test split says it too, with the same per-patient figures as the report', async () => {
     const evaluated = await runLumen(['eval', '--model', result.packageDir, '--library', library.dir, '--subset', 'test'], path.join(root, 'data'));
     expect(evaluated.code, evaluated.stderr).toBe(0);
