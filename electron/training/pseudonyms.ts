@@ -10,6 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { describeFsError } from '../../common/node/fs-errors';
 import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../common/node/safe-fs';
 
@@ -26,9 +27,14 @@ export interface Pseudonyms {
   keyId: string;
 }
 
-/** The pseudonyms of the library in `libraryDir`, making its key the first time. */
-export function libraryPseudonyms(libraryDir: string): Pseudonyms {
-  const key = readOrCreateKey(libraryDir);
+/**
+ * The pseudonyms of the library in `libraryDir`, making its key the first time. `forViewing`
+ * (a list the app only shows, of a library on a read-only disk, where no key can be made yet):
+ * without a key, pseudonyms under a key kept in memory for this process only; nothing made
+ * under it is stored or leaves the machine.
+ */
+export function libraryPseudonyms(libraryDir: string, opts: { forViewing?: boolean } = {}): Pseudonyms {
+  const key = opts.forViewing ? viewingKey(libraryDir) : readOrCreateKey(libraryDir);
   // The kind goes into the hash, so that a patient and an image never share a pseudonym.
   const tag = (prefix: string, kind: string, value: string) => prefix + createHmac('sha256', key).update(`${kind}\0${value}`).digest('hex').slice(0, 16);
   return { patient: (id) => tag('p-', 'patient', id), image: (uid) => tag('i-', 'image', uid), keyId: tag('k-', 'key', '') };
@@ -45,6 +51,20 @@ export function libraryKeyedDigest(libraryDir: string): (purpose: string, value:
   return (purpose, value) => createHmac('sha256', key).update(`digest\0${purpose}\0${value}`).digest();
 }
 
+const viewingKeys = new Map<string, Buffer>();
+
+function viewingKey(libraryDir: string): Buffer {
+  const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
+  try {
+    return parseKey(readRegularText(file, 'json'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let key = viewingKeys.get(libraryDir);
+  if (!key) viewingKeys.set(libraryDir, (key = randomBytes(KEY_BYTES)));
+  return key;
+}
+
 function readOrCreateKey(libraryDir: string): Buffer {
   const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
   // Twice at most: a key another process linked in between is read the second time.
@@ -59,7 +79,7 @@ function readOrCreateKey(libraryDir: string): Buffer {
       createKey(libraryDir, file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new Error(`Cannot create the library's pseudonym key ${file} (${code ?? 'unknown error'}): the library folder must be writable by you.`);
+      if (code !== 'EEXIST') throw new Error(`Cannot create the library's pseudonym key ${file} (${describeFsError(err)}): the library folder must be writable by you.`);
     }
   }
   // Still absent although something stands at its name (a dangling link, say).

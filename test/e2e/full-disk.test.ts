@@ -117,7 +117,8 @@ describe.skipIf(smallDiskSkip)(`the app on a full, then read-only disk${smallDis
         expect(await training.getByRole('button', { name: 'Import CSV' }).isDisabled()).toBe(true);
         // Reading the labels and the dataset works: no "could not be changed" from merely looking.
         await training.getByText(/No labelled images yet/).first().waitFor({ timeout: 30_000 });
-        expect(await training.getByText(/could not be changed|read-only/).count()).toBe(0);
+        await training.getByRole('region', { name: 'Label overview' }).waitFor({ timeout: 30_000 });
+        expect(await training.getByText(/could not be changed|read-only|[Cc]annot create/).count()).toBe(0);
         await page.screenshot({ path: path.join(resultsDir(), 'read-only-training.png') });
         expect(errors).toEqual([]);
         await page.close();
