@@ -87,6 +87,7 @@ export const TrainRequest = z
     seed: z.number().int().min(0).max(2 ** 31).default(1),
     backbonePackage: FilePath.optional(),
     intendedUse: safeText(z.string().max(4000), { lines: true }).optional(),
+    /** Write under a name whose package exists: the earlier package is kept as a version (models/package/versions.ts), never deleted. */
     overwrite: z.boolean().default(false),
   })
   .strict();
