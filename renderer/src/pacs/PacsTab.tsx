@@ -153,6 +153,8 @@ export function PacsTab() {
       const found = await lumen.invoke('pacs.query', { name, query });
       setStudies(found.studies);
       setIncomplete(found.incomplete);
+      // A new list starts at its top, not where the last one was scrolled to.
+      if (box.current) box.current.scrollTop = 0;
     } catch (err) {
       setStudies(null);
       setError(errorMessage(err));
@@ -341,7 +343,8 @@ export function PacsTab() {
                       return (
                         <li key={se.seriesInstanceUid} className="row small" data-testid="pacs-series">
                           <span className="modality">{se.modality || '—'}</span>
-                          <span className="pacs-describe">
+                          {/* One line (the list's rows have fixed heights): the whole text in the tooltip. */}
+                          <span className="pacs-describe" title={`${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'} · ${se.instances ?? '?'} images`}>
                             {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
                             <bdi>{se.seriesDescription || 'no description'}</bdi> · {se.instances ?? '?'} images
                           </span>
