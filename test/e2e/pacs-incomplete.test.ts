@@ -60,22 +60,25 @@ describe('PACS tab: more studies than Lumen lists', () => {
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-incomplete.png') });
 
     // The keyboard: Down moves to the next study, End to the last of the 5,000 (scrolled into view).
-    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-row') ?? null);
+    const focused = () => page.locator(':focus').getAttribute('data-row');
     await page.locator('[data-row="0"]').focus();
     await page.keyboard.press('ArrowDown');
     expect(await focused()).toBe('1');
     await page.keyboard.press('End');
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-row') === '4999');
+    await expect.poll(focused, { timeout: 30_000 }).toBe('4999');
     const last = page.locator('[aria-posinset="5000"]');
     // Listed newest first: the last study is one of January's, the earliest month the PACS has.
     expect(await last.textContent()).toMatch(/15-Jan-2025 · BUSY-\d+/);
     await expect.poll(() => last.isVisible()).toBe(true);
     await page.keyboard.press('Home');
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-row') === '0');
+    await expect.poll(focused, { timeout: 30_000 }).toBe('0');
     expect(await rows.count()).toBeLessThan(60);
 
     // Scrolling the list to its end shows the last study, still with a bounded DOM.
-    await page.getByTestId('pacs-results').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.getByTestId('pacs-results').evaluate((el) => {
+      const box = el as unknown as { scrollTop: number; scrollHeight: number };
+      box.scrollTop = box.scrollHeight;
+    });
     await last.waitFor({ timeout: 10_000 });
     const box = (await page.getByTestId('pacs-results').boundingBox())!;
     const lastBox = (await last.boundingBox())!;
