@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { FileReadError, readRegularText } from '../../../common/node/read-file';
 import path from 'node:path';
-import { pathInside } from '../../../common/node/safe-fs';
+import { describeDiskProblem } from '../../../common/node/fs-errors';
+import { pathInside, undoCreatedOnFailure } from '../../../common/node/safe-fs';
 import type { Handlers } from '../../../common/rpc';
 import type { TrainRequest } from '../../../common/contract/training';
 import { exportPackageArchive, loadPackage } from '../../../models/package';
@@ -101,9 +102,13 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     const checkpointDir = pathInside(runsDir(), req.name);
     if (req.level === 'series' && req.mode !== 'head') throw new Error('Series (MIL) training trains a head on cached backbone features: choose the head mode.');
     const train = req.level === 'series' ? trainSeriesClassifier : trainClassifier;
-    const result = await train({
+    const out = req.out ?? pathInside(modelsDir(), req.name);
+    // What the run made goes when it fails: the package folder, and the checkpoint unless it holds an epoch to resume from.
+    const run = <T>(fn: () => Promise<T>) =>
+      undoCreatedOnFailure(checkpointDir, () => undoCreatedOnFailure(out, fn), (dir) => existsSync(path.join(dir, 'state.json')));
+    const result = await run((): Promise<Awaited<ReturnType<typeof train>>> => train({
       library: lib(),
-      out: req.out ?? pathInside(modelsDir(), req.name),
+      out,
       name: req.name,
       variant: req.variant,
       mode: req.mode,
@@ -126,6 +131,12 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
         const { record: _record, ...rest } = p;
         job.progress(p.fraction, p.message, { ...rest, history });
       },
+    })).catch((err: unknown) => {
+      // A full or read-only disk: the package named, not the file the writer stopped at in Node's words.
+      const disk = job.signal.aborted ? null : describeDiskProblem(err, path.dirname(path.resolve(out)));
+      if (!disk) throw err;
+      const resume = existsSync(path.join(checkpointDir, 'state.json')) ? ' (it resumes from the checkpoint of the last epoch, kept: Resume under the stopped runs)' : '';
+      throw new Error(`The model package ${out} was not written: ${disk}. Nothing half-written was left there and the library records no such package; free space on that disk, then start the training again${resume}.`);
     });
     const { testPredictions: _omit, metadata, ...rest } = result;
     return { ...rest, contentHash: metadata.contentHash, metrics: metadata.metrics };
