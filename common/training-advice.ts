@@ -55,3 +55,6 @@ export function fewTestPatientsWarning(patients: number): string | null {
   if (patients >= FEW_TEST_PATIENTS) return null;
   return `Only ${patients} patient${patients === 1 ? '' : 's'} held out for testing: one patient more or less moves these figures a lot, and resampling so few can give an interval narrower than the evidence (even 1.000–1.000). Label more patients before trusting them.`;
 }
+
+/** What a package's training-domain record is for, said above its lines in the HTML report and the app's Results view. */
+export const TRAINING_DOMAIN_NOTE = 'What the model was trained on (the training split): predictions on images unlike it carry a warning. It is a check, not a guarantee.';

@@ -72,5 +72,7 @@ export const RunResults = z.object({
   calibration: StoredCalibration.nullable().optional(),
   /** What the top-level evaluations count: images, or series for a package with a series head (lumen train --level series). */
   level: z.enum(['image', 'series']).optional(),
+  /** What the package records of its training data, in lines (models/package/domain.ts describeDomain), as the HTML report lists them. */
+  domain: z.array(z.string().max(2000)).max(64).optional(),
 });
 export type RunResults = z.infer<typeof RunResults>;

@@ -45,6 +45,8 @@ export interface SeriesTestPrediction {
 
 export interface SeriesTrainResult {
   level: 'series';
+  /** The package's training domain in lines (describeDomain), as the report lists them. */
+  domain: string[];
   packageDir: string;
   reportPath: string;
   metadata: PackageMetadata;
@@ -227,7 +229,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series AUC ${testEval.auc.toFixed(3)}` });
     return {
-      level: 'series', packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
+      level: 'series', domain: describeDomain(metadata.domain), packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
       history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
       split: { patients, series: seriesCounts, warnings: split.warnings },
       features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend, calibration,

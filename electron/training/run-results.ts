@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { REPORT_SUFFIX } from '../../common/contract/training';
 import { StoredEpoch, StoredEvaluation, type RunResults } from '../../common/contract/run-results';
 import { loadPackage } from '../../models/package';
+import { describeDomain } from '../../models/package/domain';
 
 /** The report train.ts writes beside a package: `<package folder>.report.html`. */
 export const reportPathOf = (packageDir: string) => `${path.resolve(packageDir)}${REPORT_SUFFIX}`;
@@ -53,5 +54,6 @@ export async function readRunResults(packageDir: string): Promise<RunResults> {
       ? { temperature: metadata.calibration.temperature, applied: metadata.calibration.applied, ...(metadata.calibration.reason ? { reason: metadata.calibration.reason } : {}), validation: metadata.calibration.validation, ...(metadata.calibration.test ? { test: metadata.calibration.test } : {}) }
       : null,
     level: metadata.seriesHead ? 'series' : 'image',
+    domain: describeDomain(metadata.domain),
   };
 }

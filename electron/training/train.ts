@@ -141,6 +141,8 @@ export interface TrainResult {
   ensemble: EnsembleMetadata | null;
   /** Scratch and fine-tuning: the images whose features the final network computed for the training-domain check, and the seconds it took. */
   domainCheck?: { train: number; validation: number; seconds: number };
+  /** The package's training domain in lines (describeDomain), as the report lists them: the app's Results view shows them. */
+  domain: string[];
 }
 
 export class TrainingInterrupted extends Error {
@@ -252,7 +254,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     return {
       packageDir: path.resolve(plan.opts.out), reportPath: written.reportPath, metadata: written.metadata, classNames: data.classNames,
       test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
-      resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped,
+      resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped, domain: describeDomain(written.metadata.domain),
       split: { patients: evaluated.patients, balance: data.split.balance, warnings: data.split.warnings }, features: fitted.features, testPredictions: evaluated.testPredictions, backend: plan.backend,
       calibration, ensemble: fitted.ensemble?.metadata ?? null, ...(fitted.domainCheck ? { domainCheck: fitted.domainCheck } : {}),
     };

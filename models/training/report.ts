@@ -6,7 +6,7 @@ import type { Evaluation } from './metrics';
 import type { LevelEvaluation } from './levels';
 import { confusionPlot, reliabilityPlot, rocPlot, trainingCurvesPlot } from '../../common/plots/charts';
 import { escapeMarkup as esc, plotToSvg } from '../../common/plots/scene';
-import { fewTestPatientsWarning } from '../../common/training-advice';
+import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../common/training-advice';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
@@ -59,6 +59,6 @@ ${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>
 <h2>Training</h2>${r.history.length ? plotToSvg(trainingCurvesPlot(r.history)) : '<p>No epochs recorded.</p>'}
 <h2>Validation split (${r.validation.n} ${r.unit ?? 'images'})</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>
-${r.domain ? `<h2>Training domain</h2><p>What the model was trained on (the training split): predictions on images unlike it carry a warning. It is a check, not a guarantee.</p><ul>${r.domain.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n` : ''}<h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
+${r.domain ? `<h2>Training domain</h2><p>${esc(TRAINING_DOMAIN_NOTE)}</p><ul>${r.domain.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n` : ''}<h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
 `;
 }

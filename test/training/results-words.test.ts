@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
-import { fewTestPatientsWarning } from '../../common/training-advice';
+import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../common/training-advice';
+import { readRunResults } from '../../electron/training/run-results';
 import { Library } from '../../electron/library/library';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
@@ -59,6 +60,16 @@ describe('fewer than 10 test patients', () => {
     const html = readFileSync(result.reportPath, 'utf8');
     // The app: "Test split (12 images, 3 patients)" (renderer/src/training/RunResults.tsx).
     expect(html).toContain(`<h2>Test split (${result.test.n} images, ${heldOut} patients)</h2>`);
+  });
+
+  it("the app's Results view gets the package's training domain, line for line as the report lists it", async () => {
+    const shown = await readRunResults(result.packageDir);
+    const html = unescape(readFileSync(result.reportPath, 'utf8'));
+    const section = html.split('<h2>Training domain</h2>')[1].split('<h2>')[0];
+    const listed = [...section.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1]);
+    expect(listed.length).toBeGreaterThan(1);
+    expect(shown.domain).toEqual(listed);
+    expect(section).toContain(TRAINING_DOMAIN_NOTE);
   });
 
   it('lumen eval on the test split says it too, with the same per-patient figures as the report', async () => {

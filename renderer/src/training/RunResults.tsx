@@ -9,7 +9,7 @@ import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } fro
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
-import { fewTestPatientsWarning } from '../../../common/training-advice';
+import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../../common/training-advice';
 import { groupVersions } from '../../../common/package-versions';
 import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
@@ -26,6 +26,8 @@ export interface RunView {
   calibration?: StoredCalibration | null;
   /** 'series' for a series-head package (a series run's result says so too): its evaluations count series. */
   level?: 'image' | 'series';
+  /** The package's training domain in lines, as the HTML report lists them. */
+  domain?: string[];
 }
 
 const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
@@ -78,6 +80,13 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
         {t && <PlotView plot={reliabilityPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="reliability-plot" />}
         {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME, { maxWidth: PANEL_WIDTH })} testId="confusion-plot" />}
       </div>
+      {run.domain && run.domain.length > 0 && (
+        <details className="small" data-testid="run-domain">
+          <summary>Training domain</summary>
+          <div className="muted">{TRAINING_DOMAIN_NOTE}</div>
+          <ul>{run.domain.map((l, i) => <li key={i}>{l}</li>)}</ul>
+        </details>
+      )}
       {run.missing && run.missing.length > 0 && <div className="muted small">This package holds {run.missing.join('; ')}.</div>}
       <div className="small">Package: {run.packageDir}</div>
       {run.reportPath && (
