@@ -113,6 +113,9 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
     // So few test patients prove little, whatever the figures: the results say so.
     expect(await results.getByTestId('few-test-patients').innerText()).toMatch(new RegExp(`^⚠ Only ${testPatients} patients held out for testing`));
     expect(await results.getByRole('img', { name: /^Confusion matrix/ }).count()).toBe(1);
+    // What the model was trained on, as the report lists it: the run's own, folded until opened.
+    await results.getByTestId('run-domain').locator('summary').click();
+    expect(await results.getByTestId('run-domain').innerText()).toMatch(/^Training domain\nWhat the model was trained on .*\n\d+ training images from \d+ series of \d+ patients\./s);
     await results.scrollIntoViewIfNeeded();
     await shot('metrics');
 
@@ -173,6 +176,7 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
     await panel.getByRole('button', { name: 'Show results' }).click();
     await panel.locator('.package-results').getByRole('heading', { name: `Test split (${testImages} images, ${testPatients} patients)` }).waitFor({ timeout: 30_000 });
     await panel.locator('.package-results').getByTestId('per-patient').waitFor();
+    expect(await panel.locator('.package-results').getByTestId('run-domain').count()).toBe(1);
     await shot('package');
 
     expect(errors).toEqual([]);
