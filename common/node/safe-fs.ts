@@ -325,7 +325,7 @@ export async function undoCreatedOnFailure<T>(target: string, write: () => T | P
 }
 
 /** Flushes a folder's entries (a rename in it) to disk; a no-op where folders cannot be opened (Windows). */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');

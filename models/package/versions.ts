@@ -10,7 +10,7 @@
 // once its content hash checks out, so both are listed again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertInside, ensurePrivateDir, pathInside, UnsafePathError } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, pathInside, syncDir, UnsafePathError } from '../../common/node/safe-fs';
 import { readRegularText } from '../../common/node/read-file';
 
 /** The suffix of the folder beside a package that holds its earlier versions. */
@@ -37,17 +37,6 @@ function statedHash(dir: string): string | null {
   }
 }
 
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open a folder; NTFS journals the rename itself.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
 
 /**
  * Moves the complete package folder `temp` to `target` (both in `parent`); a package already at

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from '../../common/random';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.25';
 export const SIZE = 64;
@@ -47,17 +48,6 @@ function run(tool: string, args: string[]): void {
   execFileSync(tool, args, { stdio: 'pipe' });
 }
 
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One slice in HU: air, a body ellipse of soft tissue with noise, a disc or a ring of 300 HU. */
 function sliceHu(shape: Shape, rnd: () => number): Int16Array {
@@ -91,7 +81,7 @@ function tag(file: string, p: TrainPatient, instance: number, extra: string[]): 
 export function writeTrainSet(dir: string, opts: { patients?: number; slices?: number; seed?: number } = {}): TrainSet {
   const count = opts.patients ?? 16;
   const slices = opts.slices ?? 4;
-  const rnd = random(opts.seed ?? 7);
+  const rnd = mulberry32(opts.seed ?? 7);
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(path.join(os.tmpdir(), 'lumen-train-set-'));
   const storages = ['explicit little endian', 'JPEG-LS lossless', 'RLE', 'JPEG lossless SV1'];
