@@ -73,7 +73,14 @@ export const TrainRequest = z
     variant: Text(32).min(1),
     /** Package name; the package goes to <dataDir>/models/<name> unless `out` is given. */
     // Also the run's folder name under <dataDir>/training-runs: "." and ".." would be that folder or the data folder.
-    name: z.string().trim().min(1).max(80).regex(/^(?!\.+$)[\w.-]+$/, 'letters, digits, dot, dash and underscore, and not only dots'),
+    // Nor a name ending as Lumen's own folders beside a package do (models/package/versions.ts, package.ts, train.ts).
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(80)
+      .regex(/^(?!\.+$)[\w.-]+$/, 'letters, digits, dot, dash and underscore, and not only dots')
+      .regex(/^(?!.*\.(?:versions|checkpoint)$)(?!.*\.(?:partial|old)-\d+-[0-9a-f]{8}$)/, "a name that ends like one of Lumen's own folders beside a package (.versions, .checkpoint, .partial-…, .old-…): choose another"),
     out: FilePath.optional(),
     mode: z.enum(['head', 'scratch', 'finetune']).default('head'),
     /** 'series': learn from series labels alone (multiple-instance learning; head mode only). */
