@@ -26,6 +26,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** A text or a list over or under its bounds, as a person counts it; null for any other issue. */
 function sizeWords(issue: z.core.$ZodIssue, input: unknown): string | null {
   if (issue.code !== 'too_big' && issue.code !== 'too_small') return null;
+  // A schema's own message ("at most 1000 study UIDs at a time: …") says more than these words: kept.
+  if (!/^Too (big|small)\b/.test(issue.message)) return null;
   const value = valueAt(input, issue.path);
   const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
   if (issue.origin === 'string' && typeof value === 'string') {
