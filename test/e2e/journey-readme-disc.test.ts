@@ -58,7 +58,7 @@ describe('a new user with a disc burned by other software', () => {
     // A model the user trained earlier (a random head whose scores differ on these images).
     await saveRandomHeadPackage(
       path.join(dataDir, 'models', 'my-classifier'),
-      { inputSize: 32, seed: 3, sd: 2000, headSeed: 5 },
+      { inputSize: 64, seed: 3, sd: 2000, headSeed: 5 },
       { name: 'my-classifier', classNames: ['normal', 'abnormal'], preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
     );
   });

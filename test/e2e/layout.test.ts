@@ -137,7 +137,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     const dialog = page.getByRole('dialog', { name: 'Training report' });
     const frame = dialog.locator('iframe[title="Training report"]');
     expect(await frame.getAttribute('sandbox')).toBe('');
-    await page.frameLocator('iframe[title="Training report"]').getByRole('heading', { name: /^Test split \(\d+ images\)$/ }).waitFor();
+    await page.frameLocator('iframe[title="Training report"]').getByRole('heading', { name: /^Test split \(\d+ images(, \d+ patients?)?\)$/ }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'layout-report.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });

@@ -48,6 +48,10 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
   const few = t?.perPatient ? fewTestPatientsWarning(heldOut(t.perPatient)) : null;
   return (
     <div className="run-results" data-testid="run-results">
+      {/* First, as while the run trained: the curves and the test heading fit in view together. */}
+      <div className="run-plots">
+        <TrainingCurves history={run.history} />
+      </div>
       {t && (
         <>
           <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(heldOut(t.perPatient), 'patient')}` : ''})</h3>
@@ -75,7 +79,6 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
         </>
       )}
       <div className="run-plots">
-        <TrainingCurves history={run.history} />
         {t && <PlotView plot={rocPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="roc-plot" />}
         {t && <PlotView plot={reliabilityPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="reliability-plot" />}
         {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME, { maxWidth: PANEL_WIDTH })} testId="confusion-plot" />}
