@@ -88,6 +88,23 @@ export function removeInside(parent: string, target: string): void {
  * holds `expect.file` (it is `expect.what`): a mistyped --out never replaces a home folder.
  */
 export function replaceInside(parent: string, temp: string, target: string, expect: { file: string; what: string }): void {
+  const existing = moveIfFree(parent, temp, target);
+  if (!existing) return;
+  if (!existing.isDirectory() || (fs.readdirSync(target).length > 0 && !fs.existsSync(path.join(target, expect.file)))) {
+    throw new UnsafePathError(`Refusing to replace ${target}: it is not ${expect.what} (no ${expect.file}). Choose another folder, or move it away first.`);
+  }
+  const old = `${path.resolve(target)}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.renameSync(target, old);
+  swapIn(temp, target, old);
+  removeInside(parent, old);
+}
+
+/**
+ * The first step of replacing `target` with the complete folder `temp` (both strictly inside
+ * `parent`): when nothing is at `target`, `temp` is moved there and null returned; otherwise
+ * nothing moves and what is there is returned, for the caller to check and move away.
+ */
+export function moveIfFree(parent: string, temp: string, target: string): fs.Stats | null {
   assertInside(parent, temp, 'move');
   assertInside(parent, target, 'replace');
   let existing: fs.Stats | undefined;
@@ -96,24 +113,21 @@ export function replaceInside(parent: string, temp: string, target: string, expe
   } catch {
     // nothing there yet
   }
-  if (!existing) {
-    fs.renameSync(temp, target);
-    syncDir(path.dirname(path.resolve(target)));
-    return;
-  }
-  if (!existing.isDirectory() || (fs.readdirSync(target).length > 0 && !fs.existsSync(path.join(target, expect.file)))) {
-    throw new UnsafePathError(`Refusing to replace ${target}: it is not ${expect.what} (no ${expect.file}). Choose another folder, or move it away first.`);
-  }
-  const old = `${path.resolve(target)}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fs.renameSync(target, old);
+  if (existing) return existing;
+  fs.renameSync(temp, target);
+  syncDir(path.dirname(path.resolve(target)));
+  return null;
+}
+
+/** The last step: `temp` takes `target`'s place, already moved to `movedAway`, which is put back if the move fails. */
+export function swapIn(temp: string, target: string, movedAway: string): void {
   try {
     fs.renameSync(temp, target);
   } catch (err) {
-    fs.renameSync(old, target);
+    fs.renameSync(movedAway, target);
     throw err;
   }
   syncDir(path.dirname(path.resolve(target)));
-  removeInside(parent, old);
 }
 
 /** Whether the process `pid` still runs (a permission error means it does, as another user's). */

@@ -10,7 +10,7 @@
 // once its content hash checks out, so both are listed again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertInside, ensurePrivateDir, pathInside, syncDir, UnsafePathError } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, moveIfFree, pathInside, swapIn, syncDir, UnsafePathError } from '../../common/node/safe-fs';
 import { readRegularText } from '../../common/node/read-file';
 
 /** The suffix of the folder beside a package that holds its earlier versions. */
@@ -45,19 +45,8 @@ function statedHash(dir: string): string | null {
  * `target` that is not a package is refused before anything moves.
  */
 export function placeKeepingEarlier(parent: string, temp: string, target: string): string | null {
-  assertInside(parent, temp, 'move');
-  assertInside(parent, target, 'replace');
-  let existing: fs.Stats | undefined;
-  try {
-    existing = fs.lstatSync(target);
-  } catch {
-    // nothing there yet
-  }
-  if (!existing) {
-    fs.renameSync(temp, target);
-    syncDir(path.dirname(path.resolve(target)));
-    return null;
-  }
+  const existing = moveIfFree(parent, temp, target);
+  if (!existing) return null;
   if (!existing.isDirectory() || !fs.existsSync(path.join(target, METADATA))) {
     throw new UnsafePathError(`Refusing to replace ${target}: it is not a model package (no ${METADATA}). Choose another folder, or move it away first.`);
   }
@@ -70,13 +59,7 @@ export function placeKeepingEarlier(parent: string, temp: string, target: string
   const earlier = pathInside(versions, name, 'keep an earlier version as');
   fs.renameSync(target, earlier);
   syncDir(versions);
-  try {
-    fs.renameSync(temp, target);
-  } catch (err) {
-    fs.renameSync(earlier, target);
-    throw err;
-  }
-  syncDir(path.dirname(path.resolve(target)));
+  swapIn(temp, target, earlier);
   return earlier;
 }
 
