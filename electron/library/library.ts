@@ -242,6 +242,15 @@ function makePrivateDatabase(file: string): void {
   }
 }
 
+/** A library made by a newer Lumen is refused untouched, as a LibraryError (writable and read-only opening alike). */
+function refuseNewer(file: string): void {
+  try {
+    refuseNewerLibrary(file, openDatabase);
+  } catch (err) {
+    throw new LibraryError(errorMessage(err));
+  }
+}
+
 /** The library cannot be opened because its disk is full or read-only: what to do about it. */
 function diskProblemLine(file: string, problem: string): string {
   return `cannot open the library ${file}: ${problem}. Free space on that disk (or make it writable), or choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR); nothing in the library was changed.`;
@@ -282,11 +291,7 @@ export class Library {
       throw new LibraryError(`cannot create the library folder ${resolved}: ${describeFsError(err)}. Choose another data folder (in the app, Settings → Data folder; in the CLI, --library or LUMEN_DATA_DIR).`);
     }
     // Before anything writes to it: a library made by a newer Lumen is refused untouched.
-    try {
-      refuseNewerLibrary(file, openDatabase);
-    } catch (err) {
-      throw new LibraryError(errorMessage(err));
-    }
+    refuseNewer(file);
     let db: Database.Database;
     try {
       makePrivateDatabase(file);
@@ -360,11 +365,7 @@ export class Library {
   }
 
   private static openReadOnly(resolved: string, file: string): Library {
-    try {
-      refuseNewerLibrary(file, openDatabase);
-    } catch (err) {
-      throw new LibraryError(errorMessage(err));
-    }
+    refuseNewer(file);
     let db: Database.Database;
     try {
       db = openDatabase(file, { readonly: true, fileMustExist: true });
