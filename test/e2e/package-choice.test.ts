@@ -63,7 +63,11 @@ describe('the package chosen under "Results of a model"', () => {
 
     // A narrow window: the side panel steps aside until asked for.
     await page.setViewportSize({ width: 1024, height: 700 });
-    if (!(await page.getByRole('tab', { name: 'Training' }).isVisible())) await page.getByTestId('toggle-side-panel').click();
+    // The window's resize reaches React a moment later: wait until the panel has stepped aside
+    // (nobody chose otherwise), then ask for it.
+    const toggle = page.getByTestId('toggle-side-panel');
+    await expect.poll(() => toggle.getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
+    await toggle.click();
     await page.getByRole('tab', { name: 'Training' }).click();
     await checkReadable(page, LONG, '1024x700');
     await page.screenshot({ path: path.join(resultsDir(), 'package-choice-1024x700.png') });
