@@ -16,6 +16,8 @@ export const ResultsExportSummary = z.object({
   measurements: z.number().int(),
   labels: z.number().int(),
   skippedMeasurements: z.number().int(),
+  /** What the user must know about the export, in sentences (e.g. a library on a read-only disk could not record it in its audit log). */
+  notes: z.array(z.string()),
 });
 export type ResultsExportSummary = z.infer<typeof ResultsExportSummary>;
 
@@ -24,6 +26,8 @@ export const DeidentifySummary = z.object({
   written: z.number().int(),
   heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
   failed: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
+  /** As ResultsExportSummary's; also a pseudonym key that could not be saved (a read-only library that had none). */
+  notes: z.array(z.string()),
 });
 export type DeidentifySummary = z.infer<typeof DeidentifySummary>;
 
@@ -48,6 +52,6 @@ export const exportRequests = {
   'export.table': request({
     summary: 'Predictions, labels or measurements of a series, a study or the library as a CSV or JSON file (never replacing one).',
     input: z.object({ kind: TableKind, format: z.enum(['csv', 'json']), uid: Uid.nullable(), packageHash: PackageHash.nullable(), out: OutPath }).strict(),
-    output: z.object({ out: z.string(), rows: z.number().int() }),
+    output: z.object({ out: z.string(), rows: z.number().int(), notes: z.array(z.string()) }),
   }),
 } as const;

@@ -133,6 +133,7 @@ async function exportDeidentifiedCopies(values: { deidentify?: string; out?: str
       process.stdout.write(`Wrote ${result.written} de-identified image${result.written === 1 ? '' : 's'} to ${result.out}\n`);
       if (result.heldBack.length) process.stdout.write(`Held back ${result.heldBack.length} image(s) that have or may have text burned into their pixels (pass --include-burned-in to write them after checking).\n`);
       for (const f of result.failed) process.stdout.write(`Not written: image ${f.sopInstanceUid} ${f.reason}\n`);
+      for (const n of result.notes) process.stdout.write(`Note: ${n}\n`);
     }
     return result.failed.length ? 1 : 0;
   } catch (err) {
@@ -184,6 +185,7 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);
       process.stdout.write(`${result.predictions} image prediction${result.predictions === 1 ? '' : 's'}, ${result.measurements} measurement${result.measurements === 1 ? '' : 's'}, ${result.labels} label${result.labels === 1 ? '' : 's'}\n`);
       if (result.skippedMeasurements) process.stdout.write(`Note: ${result.skippedMeasurements} measurement(s) could not be written to SR (a kind SR does not carry, or an image the library no longer has).\n`);
+      for (const n of result.notes) process.stdout.write(`Note: ${n}\n`);
     }
     return 0;
   } catch (err) {
@@ -205,9 +207,13 @@ function exportTable(values: { csv?: string; series?: string; study?: string; mo
   try {
     const table = buildTable(store, kind, scopeOf(store, values), values.model);
     writeFileAtomic(file, values.csv !== undefined ? toCsv(table) : toJson(kind, table));
-    library.audit('export', { touched: { files: [file] }, rows: table.rows.length, format: values.csv !== undefined ? 'csv' : 'json', table: kind });
-    if (values.json) printJson({ kind, format: values.csv !== undefined ? 'csv' : 'json', out: file, rows: table.rows.length });
-    else process.stdout.write(`Wrote ${table.rows.length} ${kind} row${table.rows.length === 1 ? '' : 's'} to ${file}\n`);
+    const unaudited = library.auditUnlessReadOnly('export', { touched: { files: [file] }, rows: table.rows.length, format: values.csv !== undefined ? 'csv' : 'json', table: kind });
+    const notes = unaudited ? [unaudited] : [];
+    if (values.json) printJson({ kind, format: values.csv !== undefined ? 'csv' : 'json', out: file, rows: table.rows.length, notes });
+    else {
+      process.stdout.write(`Wrote ${table.rows.length} ${kind} row${table.rows.length === 1 ? '' : 's'} to ${file}\n`);
+      for (const n of notes) process.stdout.write(`Note: ${n}\n`);
+    }
     return 0;
   } finally {
     store.close();

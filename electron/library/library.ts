@@ -694,6 +694,17 @@ export class Library {
     appendAudit(this.db, action, actor, event);
   }
 
+  /**
+   * The audit entry of something that only read the library (an export, an evaluation), which
+   * goes ahead on a read-only disk: null once recorded, else the sentence that tells the user
+   * the entry could not be written.
+   */
+  auditUnlessReadOnly(action: string, event: AuditEvent = {}): string | null {
+    if (this.readOnlyReason) return `Not recorded in the library's audit log: the library ${this.dir} is on a read-only disk.`;
+    this.audit(action, event);
+    return null;
+  }
+
   /** For callers that hold no open Library (an export, a package install): opens the library in `dir` for one audit entry. */
   static audit(dir: string, action: string, event: AuditEvent = {}): void {
     const library = Library.open(dir);

@@ -31,7 +31,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import type { Library } from '../library/library';
-import { libraryKeyedDigest, libraryPseudonyms } from '../training/pseudonyms';
+import { keyedDigest, libraryKey, pseudonymsUnder } from '../training/pseudonyms';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, readPart10OrBare, uidFromBytes, writeDenaturalized } from './part10';
 
 export { readPart10OrBare };
@@ -164,6 +164,8 @@ export interface Deidentifier {
   /** The de-identified copy of one file's data set (tag form) and its new SOP Instance UID. */
   dataset(dataset: DenaturalizedDataset): DenaturalizedDataset;
   uid(uid: string): string;
+  /** False when the library's key could not be saved (see libraryKey): nothing made now matches what a later process makes. */
+  keySaved: boolean;
 }
 
 /** Every identifier of a file, to cut out of its text: name parts, IDs, accession number, birth date, institution. */
@@ -225,10 +227,11 @@ function shiftDate(da: string, days: number): string {
   return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${m[4]}`;
 }
 
-/** The de-identifier of a library: pseudonyms, UIDs and date shifts all from the library's key. */
-export function libraryDeidentifier(libraryDir: string): Deidentifier {
-  const pseudonyms = libraryPseudonyms(libraryDir);
-  const digest = libraryKeyedDigest(libraryDir);
+/** The de-identifier of a library: pseudonyms, UIDs and date shifts all from the library's key (`readOnly`: see libraryKey). */
+export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boolean } = {}): Deidentifier {
+  const { key, saved } = libraryKey(libraryDir, opts);
+  const pseudonyms = pseudonymsUnder(key);
+  const digest = keyedDigest(key);
   const uid = (u: string) => (u.startsWith('1.2.840.10008.') ? u : uidFromBytes(digest('uid', u)));
   const shiftDays = (patient: string) => 365 + (digest('date-shift', patient).readUInt32BE(0) % (3652 - 365 + 1));
 
@@ -283,7 +286,7 @@ export function libraryDeidentifier(libraryDir: string): Deidentifier {
     };
     return apply(source, true);
   }
-  return { dataset, uid };
+  return { dataset, uid, keySaved: saved };
 }
 
 export interface DeidentifyResult {
@@ -294,9 +297,19 @@ export interface DeidentifyResult {
   heldBack: { sopInstanceUid: string; reason: string }[];
   /** Images that could not be read or written, by their new SOP Instance UID, with a reason in words. */
   failed: { sopInstanceUid: string; reason: string }[];
+  /** What the user must know about these copies, in sentences (a library on a read-only disk: a key that could not be saved, no audit entry). */
+  notes: string[];
 }
 
 export class DeidentifyError extends Error {}
+
+/**
+ * A library on a read-only disk that has no pseudonym key yet: the copies are made under a key
+ * kept in memory until Lumen closes (electron/training/pseudonyms.ts), and the user must know
+ * that they will not line up with copies made later.
+ */
+export const UNSAVED_KEY_NOTE =
+  "The library has no pseudonym key yet and its disk is read-only, so these copies were made under a key that could not be saved: their patient pseudonyms, UIDs and shifted dates will not match those of copies exported after Lumen closes. For copies that always match, make the disk writable (or copy the library folder to a writable disk) and export again.";
 
 /**
  * Writes de-identified copies of a series, a study or the whole library (`uid` 'library')
@@ -324,8 +337,9 @@ export async function exportDeidentified(
   const out = path.resolve(opts.out);
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new DeidentifyError(`${out} is a file, not a folder: choose a folder for the de-identified copies.`);
   ensurePrivateDir(out, { tighten: false });
-  const deid = libraryDeidentifier(library.dir);
-  const result: DeidentifyResult = { scope, out, written: 0, heldBack: [], failed: [] };
+  const deid = libraryDeidentifier(library.dir, { readOnly: library.readOnlyReason !== null });
+  const result: DeidentifyResult = { scope, out, written: 0, heldBack: [], failed: [], notes: [] };
+  if (!deid.keySaved) result.notes.push(UNSAVED_KEY_NOTE);
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -362,12 +376,13 @@ export async function exportDeidentified(
       opts.onProgress?.(i + 1, images.length);
     }
   }
-  library.audit('export', {
+  const unaudited = library.auditUnlessReadOnly('export', {
     touched: { ...(scope === 'library' ? {} : scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), images: result.written, files: [out] },
     format: 'dicom-deidentified',
     heldBack: result.heldBack.length,
     failed: result.failed.length,
     includeBurnedIn: Boolean(opts.includeBurnedIn),
   });
+  if (unaudited) result.notes.push(unaudited);
   return result;
 }

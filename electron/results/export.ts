@@ -32,6 +32,8 @@ export interface ResultsExport {
   labels: number;
   /** Measurements of kinds the SR does not carry yet. */
   skippedMeasurements: number;
+  /** What the user must know about the export, in sentences (a library on a read-only disk: no audit entry). */
+  notes: string[];
 }
 
 export class ResultsExportError extends Error {}
@@ -122,7 +124,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
     const dir = prepareOut(opts.out);
     const seriesInstanceUid = newUid();
     const files: WrittenObject[] = [];
-    const result: ResultsExport = { scope, files, predictions: 0, measurements: 0, labels: 0, skippedMeasurements: 0 };
+    const result: ResultsExport = { scope, files, predictions: 0, measurements: 0, labels: 0, skippedMeasurements: 0, notes: [] };
     const common = { source, seriesInstanceUid, seriesNumber: 9901, images: refs };
     if (predictions.length && opts.model) {
       const report = buildReport({ ...common, seriesDescription: `Lumen results: ${opts.model.name}`, instanceNumber: files.length + 1, predictions: { model: opts.model, items: predictions } });
@@ -143,7 +145,8 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
         result.labels = report.groups.labels;
       }
     }
-    library.audit('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? `dicom-sr+${opts.heatmaps}` : 'dicom-sr' });
+    const unaudited = library.auditUnlessReadOnly('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? `dicom-sr+${opts.heatmaps}` : 'dicom-sr' });
+    if (unaudited) result.notes.push(unaudited);
     return result;
   } finally {
     store.close();

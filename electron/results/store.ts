@@ -86,14 +86,19 @@ const parse = <T>(text: string | null): T | null => {
 
 export class ResultsStore {
   private readonly db: Database.Database;
+  /** Whether `db` is this store's own connection (closed with it), not the library's. */
+  private readonly owned: boolean;
 
   constructor(readonly library: Library) {
-    this.db = openDatabase(path.join(library.dir, LIBRARY_FILE), { readonly: true });
-    this.db.pragma('busy_timeout = 5000');
+    // On a read-only disk a second connection cannot be opened (see Library.readOnlyConnection): read through the library's.
+    const shared = library.readOnlyConnection();
+    this.owned = shared === null;
+    this.db = shared ?? openDatabase(path.join(library.dir, LIBRARY_FILE), { readonly: true });
+    if (this.owned) this.db.pragma('busy_timeout = 5000');
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.owned && this.db.open) this.db.close();
   }
 
   /** The models the library has stored predictions of, by content hash. */

@@ -81,7 +81,7 @@ const labelledImages = (s: SeriesState) => [...s.classes.values()].reduce((a, b)
 export function labelOverview(store: TrainingStore): LabelOverview {
   const states = seriesStates(store);
   // Only shown: a library on a read-only disk that has no key yet cannot make one.
-  const pseudonyms = libraryPseudonyms(store.library.dir, { forViewing: store.library.readOnlyReason !== null });
+  const pseudonyms = libraryPseudonyms(store.library.dir, { readOnly: store.library.readOnlyReason !== null });
   const classes = new Map<string, { series: number; images: number; patients: Set<string> }>();
   const patients = new Map<string, LabelOverview['patients'][number]>();
   const totals = { patients: 0, series: states.length, images: 0, unlabelledSeries: 0, unlabelledImages: 0 };

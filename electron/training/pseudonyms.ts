@@ -28,42 +28,47 @@ export interface Pseudonyms {
 }
 
 /**
- * The pseudonyms of the library in `libraryDir`, making its key the first time. `forViewing`
- * (a list the app only shows, of a library on a read-only disk, where no key can be made yet):
- * without a key, pseudonyms under a key kept in memory for this process only; nothing made
- * under it is stored or leaves the machine.
+ * The library's key, made the first time. `readOnly` (a library on a read-only disk, which can
+ * be viewed and exported from but where no key can be saved): without a stored key, a key kept
+ * in memory for this process only, the same for every caller until the process ends; `saved`
+ * says which. What is made under an unsaved key matches nothing made by a later process.
  */
-export function libraryPseudonyms(libraryDir: string, opts: { forViewing?: boolean } = {}): Pseudonyms {
-  const key = opts.forViewing ? viewingKey(libraryDir) : readOrCreateKey(libraryDir);
+export function libraryKey(libraryDir: string, opts: { readOnly?: boolean } = {}): { key: Buffer; saved: boolean } {
+  if (!opts.readOnly) return { key: readOrCreateKey(libraryDir), saved: true };
+  const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
+  try {
+    return { key: parseKey(readRegularText(file, 'json'), file), saved: true };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let key = unsavedKeys.get(libraryDir);
+  if (!key) unsavedKeys.set(libraryDir, (key = randomBytes(KEY_BYTES)));
+  return { key, saved: false };
+}
+
+/** The pseudonyms of the library in `libraryDir` under its key (see libraryKey for `readOnly`). */
+export function libraryPseudonyms(libraryDir: string, opts: { readOnly?: boolean } = {}): Pseudonyms {
+  return pseudonymsUnder(libraryKey(libraryDir, opts).key);
+}
+
+/** Pseudonyms under `key` (libraryKey's). */
+export function pseudonymsUnder(key: Buffer): Pseudonyms {
   // The kind goes into the hash, so that a patient and an image never share a pseudonym.
   const tag = (prefix: string, kind: string, value: string) => prefix + createHmac('sha256', key).update(`${kind}\0${value}`).digest('hex').slice(0, 16);
   return { patient: (id) => tag('p-', 'patient', id), image: (uid) => tag('i-', 'image', uid), keyId: tag('k-', 'key', '') };
 }
 
 /**
- * A keyed digest (HMAC-SHA-256, 32 bytes) under the library's pseudonym key, for other
- * values that must be the same every time and unguessable without the key: de-identified
- * exports derive their remapped UIDs and per-patient date shifts from it. `purpose` keeps
- * each use apart from the others and from the pseudonyms above.
+ * A keyed digest (HMAC-SHA-256, 32 bytes) under `key` (libraryKey's), for other values that
+ * must be the same every time and unguessable without the key: de-identified exports derive
+ * their remapped UIDs and per-patient date shifts from it. `purpose` keeps each use apart
+ * from the others and from the pseudonyms above.
  */
-export function libraryKeyedDigest(libraryDir: string): (purpose: string, value: string) => Buffer {
-  const key = readOrCreateKey(libraryDir);
+export function keyedDigest(key: Buffer): (purpose: string, value: string) => Buffer {
   return (purpose, value) => createHmac('sha256', key).update(`digest\0${purpose}\0${value}`).digest();
 }
 
-const viewingKeys = new Map<string, Buffer>();
-
-function viewingKey(libraryDir: string): Buffer {
-  const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);
-  try {
-    return parseKey(readRegularText(file, 'json'), file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  let key = viewingKeys.get(libraryDir);
-  if (!key) viewingKeys.set(libraryDir, (key = randomBytes(KEY_BYTES)));
-  return key;
-}
+const unsavedKeys = new Map<string, Buffer>();
 
 function readOrCreateKey(libraryDir: string): Buffer {
   const file = path.join(libraryDir, PSEUDONYM_KEY_FILE);

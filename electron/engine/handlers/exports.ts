@@ -42,13 +42,13 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         }
         if (!model) throw new Error(`The library has no predictions of the model ${packageHash.slice(0, 12)}…: run it on the series first.`);
       }
-      const { files, predictions, measurements, labels, skippedMeasurements } = await exportResults(library, { uid, model, out, heatmaps: heatmaps === 'none' ? null : heatmaps, packageDir });
-      return { files, predictions, measurements, labels, skippedMeasurements };
+      const { files, predictions, measurements, labels, skippedMeasurements, notes } = await exportResults(library, { uid, model, out, heatmaps: heatmaps === 'none' ? null : heatmaps, packageDir });
+      return { files, predictions, measurements, labels, skippedMeasurements, notes };
     },
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>
       deps.jobs.start('export.deidentify', ctx, async (job) => {
         const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} images`) });
-        return { out: result.out, written: result.written, heldBack: result.heldBack, failed: result.failed };
+        return { out: result.out, written: result.written, heldBack: result.heldBack, failed: result.failed, notes: result.notes };
       }),
     'export.table': ({ kind, format, uid, packageHash, out }) => {
       // Lumen never replaces a file it did not make in this request.
@@ -61,8 +61,8 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         // A new folder typed in Export results… is made, as the DICOM exports make theirs.
         ensurePrivateDir(path.dirname(out), { tighten: false });
         writeFileAtomic(out, format === 'csv' ? toCsv(table) : toJson(kind, table));
-        openLibrary(deps).audit('export', { touched: { files: [out] }, rows: table.rows.length, format, table: kind });
-        return { out, rows: table.rows.length };
+        const unaudited = openLibrary(deps).auditUnlessReadOnly('export', { touched: { files: [out] }, rows: table.rows.length, format, table: kind });
+        return { out, rows: table.rows.length, notes: unaudited ? [unaudited] : [] };
       } finally {
         store.close();
       }

@@ -56,6 +56,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
       `Wrote ${r.written} de-identified image${r.written === 1 ? '' : 's'} to ${r.out}.`,
       ...(r.heldBack.length ? [`Held back ${r.heldBack.length} image${r.heldBack.length === 1 ? '' : 's'} that have or may have text burned into the pixels.`] : []),
       ...r.failed.map((f) => `Not written: image ${f.sopInstanceUid} ${f.reason}.`),
+      ...r.notes,
     ]);
   }, [job.result]);
 
@@ -77,10 +78,11 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
           ...(r.files.some((f) => f.kind === 'parametric-map') ? [`${r.files.filter((f) => f.kind === 'parametric-map').length} heatmaps (DICOM Parametric Map) in the same folder.`] : []),
           `${r.predictions} image prediction${r.predictions === 1 ? '' : 's'}, ${r.measurements} measurement${r.measurements === 1 ? '' : 's'}, ${r.labels} label${r.labels === 1 ? '' : 's'}.`,
           ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) could not be written to SR (a kind SR does not carry, or an image no longer in the library).`] : []),
+          ...r.notes,
         ]);
       } else {
         const r = await lumen.invoke('export.table', { kind, format, uid, packageHash: kind === 'predictions' && model ? model : null, out: path });
-        setDone([`Wrote ${r.rows} row${r.rows === 1 ? '' : 's'} to ${r.out}.`]);
+        setDone([`Wrote ${r.rows} row${r.rows === 1 ? '' : 's'} to ${r.out}.`, ...r.notes]);
       }
     } catch (err) {
       setError(message(err));
