@@ -48,6 +48,10 @@ export const SettingsState = z.object({
   file: z.string(),
   /** The data folder in use now (it changes at the next start when `dataFolder` says so). */
   dataDir: z.string(),
+  /** The data folder the next start opens: LUMEN_DATA_DIR, else the choice kept in `dataFolderFile`, else the platform's folder. */
+  nextDataDir: z.string(),
+  /** Where the data folder choice is kept: the platform folder's settings.json; null while LUMEN_DATA_DIR decides. */
+  dataFolderFile: z.string().nullable(),
   /** Set when settings.json could not be used: what happened and where the file was put aside. */
   notice: z.string().nullable(),
   /** Each backend choice, whether this machine can use it and why (what `lumen doctor` finds). */

@@ -3,7 +3,7 @@ import type { DoctorReport } from '../../../common/contract';
 import { BACKEND_CHOICES, type SettingsState } from '../../../common/contract/settings';
 import type { Handlers } from '../../../common/rpc';
 import { KERAS_EFFICIENTNET_FILES, KERAS_WEIGHTS_BASE_URL } from '../../../models/weights';
-import { platformDataDir } from '../../library/paths';
+import { dataFolderSetting, platformDataDir, SETTINGS_FILE } from '../../library/paths';
 import { importImagenetWeights, listImagenetWeights } from '../../training/imagenet';
 import { downloadImagenetWeights } from '../../training/weights-download';
 import { checkPath } from '../access';
@@ -23,11 +23,16 @@ export function settingsHandlers(deps: SettingsDeps): Partial<Handlers> {
   const state = async (loaded: LoadedSettings): Promise<SettingsState> => {
     const notice = deps.readSettings().notice;
     const report = await deps.probe();
+    // What the next start opens (library/paths.ts defaultDataDir), read again each time: the choice lives in the platform's folder.
+    const fromEnv = process.env.LUMEN_DATA_DIR ? path.resolve(process.env.LUMEN_DATA_DIR) : null;
+    const home = platformDataDir();
     const byName = new Map(report.backends.map((b) => [b.name as string, b]));
     return {
       settings: loaded.settings,
       file: loaded.file,
       dataDir: deps.dataDir,
+      nextDataDir: fromEnv ?? dataFolderSetting(home) ?? home,
+      dataFolderFile: fromEnv ? null : path.join(home, SETTINGS_FILE),
       notice: [notice, deps.startNotice()].filter(Boolean).join(' ') || null,
       backends: BACKEND_CHOICES.map((name) => {
         if (name === 'auto') return { name, available: true, reason: `the best backend this machine has (now ${report.activeBackend ?? 'none'})` };

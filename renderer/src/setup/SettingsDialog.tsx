@@ -1,6 +1,8 @@
 // Settings (Ctrl+,): theme, the inference backend (each with why it is or is not available
 // here, as `lumen doctor` finds), the window a CT series opens with, and the data folder.
-// Every change is saved at once to settings.json in the data folder.
+// Every change is saved at once to settings.json in the data folder; a data folder choice
+// also to the platform folder's settings.json, where the next start looks (library/paths.ts),
+// and the dialog says what that start opens.
 import { useState } from 'react';
 import { CT_WINDOW_CHOICES, type Settings, type SettingsState } from '../../../common/contract/settings';
 import type { RequestInput } from '../../../common/contract';
@@ -73,6 +75,20 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
           Now <span className="mono" data-testid="settings-data-dir">{state.dataDir}</span>. Library, models, weights and these settings live here; it holds patient data.
           A new folder is used from the next start (Lumen does not move the old one).
         </p>
+        {state.nextDataDir !== state.dataDir && (
+          <p className="small">
+            From the next start: <span className="mono" data-testid="settings-next-data-dir">{state.nextDataDir}</span>
+          </p>
+        )}
+        <p className="muted small">
+          {state.dataFolderFile === null ? (
+            <>LUMEN_DATA_DIR sets the data folder; change that variable to use another.</>
+          ) : (
+            <>
+              This choice is kept in <span className="mono" data-testid="settings-data-folder-file">{state.dataFolderFile}</span>.
+            </>
+          )}
+        </p>
         <form
           className="row"
           onSubmit={(e) => {
@@ -83,7 +99,10 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
           <input id="settings-data-folder" className="text-input" placeholder="the platform's folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
           <button type="submit" className="text-button">Use from next start</button>
         </form>
-        <p className="muted small">Saved in <span className="mono">{state.file}</span>.</p>
+        <p className="muted small">
+          {state.dataFolderFile !== null && state.dataFolderFile !== state.file ? 'The other settings are saved in ' : 'Saved in '}
+          <span className="mono">{state.file}</span>.
+        </p>
 
         <h3 id="settings-pacs">PACS connections</h3>
         <PacsSettings />

@@ -1,0 +1,202 @@
+// A new user follows README.md's "Where your data lives", "Security and privacy", "Settings
+// and versions" and "Using Lumen" 2–3 in Debian's Chromium through `lumen serve`'s bridge and
+// the real engine, with DICOM that other software made (external-dicom-data.ts: a Latin-1
+// multi-frame JPEG-LS word image from GDCM and dcmtk, a JPEG colour picture from img2dcm and
+// dcmcjpeg), kept outside the data folder as a user's files are. Each step asserts what the
+// README promises there. Screenshots: test-results/journey-readme-data-*.png.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import pkg from '../../package.json';
+import { SCHEMA_VERSION } from '../../electron/library/schema';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { canvasPixels } from '../support/canvas';
+import { writeDataSet, type DataSet } from './external-dicom-data';
+
+/** Every file and folder under `dir` with its permission bits, relative to `dir`. */
+function modes(dir: string): { entry: string; mode: number; folder: boolean }[] {
+  const out: { entry: string; mode: number; folder: boolean }[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const full = path.join(at, name);
+      const s = statSync(full);
+      out.push({ entry: path.relative(dir, full), mode: s.mode & 0o777, folder: s.isDirectory() });
+      if (s.isDirectory()) walk(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A hash of the viewer canvas's pixels, read after the next two animation frames: equal hashes, the same picture. */
+async function canvasHash(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const win = globalThis as unknown as {
+      requestAnimationFrame(callback: () => void): void;
+      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+    };
+    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
+    const c = win.document.querySelector('[data-testid="viewport"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 16777619) >>> 0;
+    return h;
+  });
+}
+
+describe('a new user reads where the data lives, the settings and the versions, with DICOM from other software', () => {
+  let set: DataSet;
+  // The user's own folders: the DICOM, and the platform's data folder (XDG_DATA_HOME), outside the data folder the session uses.
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'lumen-journey-data-home-'));
+  const xdgBefore = process.env.XDG_DATA_HOME;
+  const session = useUiSession('lumen-journey-readme-data', (dataDir) => {
+    set = writeDataSet(path.join(outside, 'dicom'));
+    process.env.XDG_DATA_HOME = path.join(outside, 'xdg');
+    // A data folder a careless copy left readable by everyone, holding a settings file an editor cut short.
+    chmodSync(dataDir, 0o755);
+    writeFileSync(path.join(dataDir, 'settings.json'), '{\n  "theme": "light",\n  "backend": "au', { mode: 0o600 });
+  });
+  afterAll(() => {
+    if (xdgBefore === undefined) delete process.env.XDG_DATA_HOME;
+    else process.env.XDG_DATA_HOME = xdgBefore;
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('puts a bad settings file aside, keeps the folder private, imports, views and says its versions as the README says', async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    let step = 0;
+    const shot = async (name: string) => page.screenshot({ path: path.join(resultsDir(), `journey-readme-data-${String(++step).padStart(2, '0')}-${name}.png`) });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+
+    // Settings and versions: a file that is not valid JSON is renamed, never overwritten, the defaults apply, and the app says so.
+    const notice = page.locator('.settings-notice');
+    await notice.waitFor({ timeout: 60_000 });
+    const aside = readdirSync(dataDir).filter((n) => n.startsWith('settings.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(path.join(dataDir, aside[0]), 'utf8')).toContain('"backend": "au');
+    expect(await notice.innerText()).toContain(aside[0]);
+    expect(await page.locator('html').getAttribute('data-theme')).not.toBe('light');
+    await shot('settings-notice');
+    await notice.getByRole('button', { name: 'OK' }).click();
+    await notice.waitFor({ state: 'detached' });
+
+    // Where your data lives: a looser existing folder is tightened when lumen serve opens it.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+
+    // Using Lumen 2: import the user's folder; both images, one of them three frames.
+    await page.getByLabel('Import a folder or file').fill(set.dir);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.getByTestId('import-report');
+    await report.filter({ hasText: /imported/ }).waitFor({ timeout: 180_000 });
+    const firstLine = await report.innerText();
+    await shot('imported');
+    expect(firstLine).toMatch(/^2 images imported|^2 imported/);
+
+    // Security: everything Lumen wrote in the data folder is 0600, every folder 0700.
+    const loose = modes(dataDir).filter((m) => m.mode !== (m.folder ? 0o700 : 0o600));
+    expect(loose).toEqual([]);
+
+    // Supported DICOM: names in their character set; search finds any name in any letter case.
+    await page.getByLabel('Search studies').fill(set.multiframe.search);
+    const study = page.getByRole('listitem', { name: new RegExp(`^Study .*${set.multiframe.shown}`) });
+    await study.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByRole('listitem', { name: /^Study / }).count(), { timeout: 30_000 }).toBe(1);
+    await shot('search-latin1');
+    await study.getByTestId('series-card').click();
+    await page.getByTestId('corner-patient').filter({ hasText: set.multiframe.shown }).waitFor({ timeout: 60_000 });
+    await page.getByText(`${set.multiframe.columns}×${set.multiframe.rows}`, { exact: true }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 60_000 }).toBeGreaterThan(500);
+    const index = page.getByTestId('image-index');
+    const firstIndex = await index.innerText();
+    await shot('multiframe');
+    // Using Lumen 3: scroll with the arrow keys through the frames.
+    const before = await canvasHash(page);
+    await page.getByTestId('viewport').click();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => index.innerText(), { timeout: 30_000 }).not.toBe(firstIndex);
+    await expect.poll(() => canvasHash(page), { timeout: 30_000 }).not.toBe(before);
+    await shot('multiframe-frame-2');
+    await page.getByLabel('Search studies').fill('');
+
+    // Using Lumen 3: a colour image is shown as stored; the W/L drag, the preset menu and the keys leave it alone.
+    const photo = page.getByRole('listitem', { name: /^Study .*Photo, Pia/ });
+    await photo.waitFor({ timeout: 30_000 });
+    await photo.getByTestId('series-card').click();
+    await page.getByTestId('corner-patient').filter({ hasText: set.photo.shown }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 60_000 }).toBeGreaterThan(500);
+    await page.waitForTimeout(500);
+    const colour = await canvasHash(page);
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.2, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.press('3');
+    await page.waitForTimeout(800);
+    expect(await canvasHash(page)).toBe(colour);
+    expect(await page.getByTestId('corner-wl').count()).toBe(0);
+    await shot('colour');
+
+    // Using Lumen 2: importing the same folder again adds nothing, and the line says so.
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await report.filter({ hasText: /already in the library/ }).waitFor({ timeout: 120_000 });
+    expect(await report.innerText()).toMatch(/2 already in the library/);
+    await shot('imported-again');
+
+    // Settings and versions: About shows the app version, the library schema and the package formats in words.
+    await page.keyboard.press('F1');
+    const about = page.getByRole('dialog', { name: 'About Lumen' });
+    await about.waitFor();
+    expect(await page.getByTestId('about-version').textContent()).toBe(pkg.version);
+    expect(await page.getByTestId('about-library-schema').textContent()).toBe(`version ${SCHEMA_VERSION}`);
+    const readme = readFileSync(path.resolve('README.md'), 'utf8').replace(/\s+/g, ' ');
+    const formats = (await page.getByTestId('about-package-format').textContent())!;
+    // The README quotes About's words for the package formats.
+    expect(readme.includes(`"${formats}"`), `README.md does not quote About's "${formats}"`).toBe(true);
+    await shot('about');
+    await page.keyboard.press('Escape');
+
+    // Where your data lives: Settings shows the data folder; another is kept in the platform folder's settings.json, used from the next start.
+    await page.keyboard.press('Control+,');
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('settings-data-dir').textContent()).toBe(dataDir);
+    // Through the browser a new data folder must be one this session may write: inside the imported folder.
+    const next = path.join(set.dir, 'lumen-data');
+    await dialog.getByLabel('Data folder').fill(next);
+    await dialog.getByRole('button', { name: 'Use from next start' }).click();
+    const platformSettings = path.join(outside, 'xdg', 'lumen', 'settings.json');
+    await expect.poll(() => existsSync(platformSettings), { timeout: 30_000 }).toBe(true);
+    expect(JSON.parse(readFileSync(platformSettings, 'utf8')).dataFolder).toBe(next);
+    expect(statSync(platformSettings).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(platformSettings)).mode & 0o777).toBe(0o700);
+    expect(await dialog.getByTestId('settings-data-dir').textContent()).toBe(dataDir);
+    // The dialog says what the next start opens, and in which file that choice is kept (not this data folder's settings.json).
+    await dialog.getByTestId('settings-next-data-dir').filter({ hasText: next }).waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId('settings-data-folder-file').textContent()).toBe(platformSettings);
+    await shot('settings-data-folder');
+    // A folder the session may not write is refused, naming it; nothing changes.
+    const elsewhere = path.join(outside, 'elsewhere');
+    mkdirSync(elsewhere);
+    await dialog.getByLabel('Data folder').fill(elsewhere);
+    await dialog.getByRole('button', { name: 'Use from next start' }).click();
+    const refused = dialog.locator('.banner.error');
+    await refused.waitFor({ timeout: 30_000 });
+    expect(await refused.innerText()).toContain(elsewhere);
+    await shot('settings-data-folder-refused');
+    expect(JSON.parse(readFileSync(platformSettings, 'utf8')).dataFolder).toBe(next);
+    expect(await dialog.getByTestId('settings-next-data-dir').textContent()).toBe(next);
+    // An empty field goes back to the platform's folder from the next start.
+    await dialog.getByLabel('Data folder').fill('');
+    await dialog.getByRole('button', { name: 'Use from next start' }).click();
+    await dialog.getByTestId('settings-next-data-dir').filter({ hasText: path.join(outside, 'xdg', 'lumen') }).waitFor({ timeout: 30_000 });
+    expect(JSON.parse(readFileSync(platformSettings, 'utf8')).dataFolder).toBeNull();
+    await shot('settings-data-folder-default');
+    await page.keyboard.press('Escape');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
+});
