@@ -33,8 +33,13 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
   const openLibrary = () => {
     // Before 2026-12 the app kept its features in <data>/feature-cache and the CLI in
     // <library>/feature-cache; both use the latter now (featureCacheDir). The old folder only
-    // held a cache, so it goes.
-    rmSync(path.join(deps.dataDir, 'feature-cache'), { recursive: true, force: true });
+    // held a cache, so it goes; where it cannot yet (a read-only disk), at a later opening.
+    const oldCache = path.join(deps.dataDir, 'feature-cache');
+    try {
+      rmSync(oldCache, { recursive: true, force: true });
+    } catch (err) {
+      deps.log(`The old feature cache ${oldCache} was left for later: ${describeDiskProblem(err, deps.dataDir) ?? errorMessage(err)}.`);
+    }
     return Library.open(path.join(deps.dataDir, 'library'), { log: deps.log });
   };
   const withStore = <T>(fn: (s: TrainingStore) => T): T => {
