@@ -6,22 +6,32 @@ import { decodeFrame, type DecodedFrame, type PixelArray } from './decode';
 import { DicomFileError, parseDicomBuffer } from './parse';
 import { parsedModelInput } from './model-input';
 import { ReusableFileReader } from './read';
-import type { WorkerBatch, WorkerBatchReply, WorkerReply, WorkerRequest, WorkerWarmUpReport } from './pool';
+import type { DecodeWorkerData, WorkerBatch, WorkerBatchReply, WorkerCodecs, WorkerReply, WorkerRequest, WorkerWarmUpReport } from './pool';
 import { viewerFrameOf } from './viewer-frame';
-import { warmUpViewerThread } from './warm-up';
+import { expectHandedCodecs, receiveHandedCodecs } from './wasm-codec';
+import { warmUpThread } from './warm-up';
 import { errorMessage } from '../../common/errors';
 
 const port = parentPort!;
 // One read buffer for the worker's life: no allocation (and page faults) per file.
 const reader = new ReusableFileReader();
 
+const data = workerData as DecodeWorkerData | null;
+
 // Batches are handled one after another: the reader's buffer belongs to one file at a
 // time, and a codec's first use awaits its module, during which the next message arrives.
-let queue: Promise<void> = Promise.resolve();
+// Where pool.ts hands this thread the codec modules it compiled (its first message), the first
+// batch waits for them: every decode then instantiates them, none compiles its own.
+let queue: Promise<void> = data?.codecsHanded ? expectHandedCodecs() : Promise.resolve();
 /** Batches taken in and not yet answered: the warm-up (warm-up.ts) waits while there are any. */
 let batchesInHand = 0;
 let whenIdle: (() => void)[] = [];
-port.on('message', (batch: WorkerBatch) => {
+port.on('message', (msg: WorkerBatch | WorkerCodecs) => {
+  if ('codecs' in msg) {
+    receiveHandedCodecs(msg.codecs);
+    return;
+  }
+  const batch = msg;
   batchesInHand++;
   queue = queue
     .then(() => handleBatch(batch))
@@ -33,13 +43,16 @@ port.on('message', (batch: WorkerBatch) => {
     });
 });
 
-// A viewer thread (pool.ts starts it with `warmUp`) warms its codecs now, between requests.
-if ((workerData as { warmUp?: boolean } | null)?.warmUp) {
-  void warmUpViewerThread({
-    busy: () => batchesInHand > 0,
-    idle: () => new Promise<void>((resolve) => (batchesInHand > 0 ? whenIdle.push(resolve) : resolve())),
-    warmed: (codec, ok, why) => port.postMessage({ warmed: { codec, ok, why } } satisfies WorkerWarmUpReport),
-  });
+// A thread that pool.ts starts with `warmUp` warms its codecs now, between requests.
+if (data?.warmUp) {
+  void warmUpThread(
+    {
+      busy: () => batchesInHand > 0,
+      idle: () => new Promise<void>((resolve) => (batchesInHand > 0 ? whenIdle.push(resolve) : resolve())),
+      warmed: (codec, ok, why) => port.postMessage({ warmed: { codec, ok, why } } satisfies WorkerWarmUpReport),
+    },
+    data.warmUp,
+  );
 }
 
 // A batch's replies go in one message, or in several when their pixels pass this

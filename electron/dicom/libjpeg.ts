@@ -1,14 +1,14 @@
 // JPEG (baseline, extended, progressive) with Lumen's own libjpeg-turbo
 // builds (third_party/libjpeg-turbo → dist/codecs/libjpeg.wasm for 8-bit
-// samples, dist/codecs/libjpeg12.wasm for 12-bit ones), each loaded once per
-// thread, lazily. Where one is missing, codecs.ts decodes 8-bit with
+// samples, dist/codecs/libjpeg12.wasm for 12-bit ones), each compiled once per
+// process and instantiated once per thread, lazily. Where one is missing, codecs.ts decodes 8-bit with
 // @cornerstonejs/codec-libjpeg-turbo-8bit and 12-bit with jpeg12.ts instead.
 //
 // libjpeg stops on a fatal error by trapping (see lumen_jpeg.c): the message is
 // read from the instance, which is then dropped, and the next frame gets a
 // fresh one from the compiled module.
 import { checkDimensions } from './codec-output';
-import { cString, lazyCodec, WasmDecoder, type WasmExports } from './wasm-codec';
+import { cString, lazyCodec, WasmDecoder, type WasmCodec, type WasmExports } from './wasm-codec';
 
 export interface JpegFrame {
   /** Samples, interleaved: one byte each from the 8-bit build, two (little-endian) from the 12-bit one. */
@@ -44,6 +44,11 @@ export class LibJpeg {
     return new LibJpeg(await WasmDecoder.load<Exports>(path, 'lumen_jpeg', 'JPEG stream', keepBytes), bitsPerSample);
   }
 
+  /** An instance of the module compiled already (codecModule). */
+  static of(codec: WasmCodec<WasmExports>, bitsPerSample: 8 | 12 = 8): LibJpeg {
+    return new LibJpeg(WasmDecoder.of(codec as WasmCodec<Exports>, 'lumen_jpeg', 'JPEG stream'), bitsPerSample);
+  }
+
   get path(): string {
     return this.codec.path;
   }
@@ -74,10 +79,10 @@ export class LibJpeg {
 }
 
 /** This thread's libjpeg-turbo, or why it is not in use (JPEG then decodes with the Cornerstone codec). */
-export const loadLibJpeg = lazyCodec('libjpeg', (path) => LibJpeg.load(path), 'electron/dicom/libjpeg.md');
+export const loadLibJpeg = lazyCodec('libjpeg', (codec) => LibJpeg.of(codec), 'electron/dicom/libjpeg.md');
 
 /** This thread's 12-bit libjpeg-turbo, or why it is not in use (12-bit JPEG then decodes in jpeg12.ts). */
-export const loadLibJpeg12 = lazyCodec('libjpeg12', (path) => LibJpeg.load(path, undefined, 12), 'electron/dicom/libjpeg.md');
+export const loadLibJpeg12 = lazyCodec('libjpeg12', (codec) => LibJpeg.of(codec, 12), 'electron/dicom/libjpeg.md');
 
 /** Which 8-bit JPEG decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function jpegDecoderName(): Promise<string> {

@@ -1,8 +1,8 @@
 // JPEG 2000 with Lumen's own OpenJPEG build (third_party/openjpeg + lumen_j2k.c →
-// dist/codecs/openjpeg.wasm), loaded once per thread, lazily. Where it is
+// dist/codecs/openjpeg.wasm), compiled once per process and instantiated once per thread, lazily. Where it is
 // missing, codecs.ts decodes with @cornerstonejs/codec-openjpeg instead.
 import { checkDimensions } from './codec-output';
-import { cString, lazyCodec, WasmDecoder, type WasmExports } from './wasm-codec';
+import { cString, lazyCodec, WasmDecoder, type WasmCodec, type WasmExports } from './wasm-codec';
 
 export interface J2kFrame {
   bytes: Uint8Array;
@@ -32,6 +32,11 @@ export class OpenJpeg {
   /** `keepBytes`: the WASM memory an instance may keep between frames (see KEEP_MEMORY_BYTES). */
   static async load(path: string, keepBytes?: number): Promise<OpenJpeg> {
     return new OpenJpeg(await WasmDecoder.load<Exports>(path, 'lumen_j2k', 'codestream', keepBytes));
+  }
+
+  /** An instance of the module compiled already (codecModule). */
+  static of(codec: WasmCodec<WasmExports>): OpenJpeg {
+    return new OpenJpeg(WasmDecoder.of(codec as WasmCodec<Exports>, 'lumen_j2k', 'codestream'));
   }
 
   get path(): string {
@@ -68,7 +73,7 @@ export class OpenJpeg {
 }
 
 /** This thread's OpenJPEG, or why it is not in use (JPEG 2000 then decodes with the Cornerstone codec). */
-export const loadOpenJpeg = lazyCodec('openjpeg', (path) => OpenJpeg.load(path), 'electron/dicom/openjpeg.md');
+export const loadOpenJpeg = lazyCodec('openjpeg', (codec) => OpenJpeg.of(codec), 'electron/dicom/openjpeg.md');
 
 /** Which JPEG 2000 decoder this thread uses, in words (for the benchmark and diagnostics). */
 export async function j2kDecoderName(): Promise<string> {

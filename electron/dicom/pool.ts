@@ -13,6 +13,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import type { Preprocessing } from '../../models/package/metadata';
 import type { DecodedFrame } from './decode';
 import { DicomFileError, type InstanceMeta } from './parse';
+import { codecsToHand, type CodecName, type HandedCodec } from './wasm-codec';
 import { errorMessage, Withdrawn } from '../../common/errors';
 
 export interface DecodeRequest {
@@ -58,7 +59,23 @@ export interface WorkerBatchReply {
   last: boolean;
 }
 
-/** A viewer thread's word on its warm-up (warm-up.ts): one per codec, as it finishes. */
+/** Which path a thread's frames take, and so which one its warm-up goes through (warm-up.ts). */
+export type WarmUpPath = 'viewer' | 'model-input';
+
+/** What a decode worker is started with. */
+export interface DecodeWorkerData {
+  /** Warm the codecs as the thread starts, through this path (warm-up.ts); false: no warm-up. */
+  warmUp: WarmUpPath | false;
+  /** The thread gets its codec modules from this one (a WorkerCodecs message, its first), compiled once for the process. */
+  codecsHanded: boolean;
+}
+
+/** The codec modules compiled once in this process, handed to a worker (it only instantiates them). */
+export interface WorkerCodecs {
+  codecs: Partial<Record<CodecName, HandedCodec>>;
+}
+
+/** A decode thread's word on its warm-up (warm-up.ts): one per codec, as it finishes. */
 export interface WorkerWarmUpReport {
   warmed: { codec: string; ok: boolean; why?: string };
 }
@@ -155,11 +172,33 @@ function watchForStall(w: Worker): void {
   stallTimers.set(w, timer);
 }
 
-/** Each viewer worker's warm-up so far (warm-up.ts): the codecs it warmed, in order. */
+/** Each warming worker's warm-up so far (warm-up.ts): the codecs it warmed, in order. */
 const warmUps = new Map<Worker, WorkerWarmUpReport['warmed'][]>();
 
-function startWorker(opts: { warmUp?: boolean } = {}): Worker {
-  const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)), { workerData: { warmUp: opts.warmUp === true } });
+/**
+ * Whether workers get the codec modules compiled once in this process (wasm-codec.ts's
+ * codecModule) instead of compiling their own; LUMEN_SHARE_CODECS=0 turns that off (to measure
+ * what it saves: `lumen bench decode-start`).
+ */
+const shareCodecs = () => process.env.LUMEN_SHARE_CODECS !== '0';
+
+/** Posts the compiled codec modules to a worker started with `codecsHanded` (its first batch waits for them). */
+function handCodecs(w: Worker): void {
+  const post = (codecs: WorkerCodecs['codecs']) => {
+    try {
+      w.postMessage({ codecs } satisfies WorkerCodecs);
+    } catch {
+      // A runtime that cannot post a compiled module: the worker compiles its own.
+      w.postMessage({ codecs: {} } satisfies WorkerCodecs);
+    }
+  };
+  void codecsToHand().then(post, () => post({}));
+}
+
+function startWorker(opts: { warmUp?: WarmUpPath } = {}): Worker {
+  const workerData: DecodeWorkerData = { warmUp: opts.warmUp ?? false, codecsHanded: shareCodecs() };
+  const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)), { workerData });
+  if (workerData.codecsHanded) handCodecs(w);
   w.unref();
   batchesInFlight.set(w, 0);
   if (opts.warmUp) warmUps.set(w, []);
@@ -215,7 +254,10 @@ function startWorker(opts: { warmUp?: boolean } = {}): Worker {
 }
 
 function workers(n: number): Worker[] {
-  while (pool.length < n) pool.push(startWorker());
+  // Each warms its codecs through the model-input path as it starts (warm-up.ts), between
+  // batches; LUMEN_POOL_WARM_UP=0 turns that off (to measure what it saves).
+  const warmUp = process.env.LUMEN_POOL_WARM_UP !== '0' ? 'model-input' : undefined;
+  while (pool.length < n) pool.push(startWorker({ warmUp }));
   return pool.slice(0, n);
 }
 
@@ -295,13 +337,18 @@ export async function modelInputsOnPool(frames: { file: string; frame: number }[
 export function startViewerFrameWorkers(): void {
   // Each warms its codecs as it starts (warm-up.ts), between requests; LUMEN_VIEWER_WARM_UP=0
   // turns that off (to measure what it saves).
-  const warmUp = process.env.LUMEN_VIEWER_WARM_UP !== '0';
+  const warmUp = process.env.LUMEN_VIEWER_WARM_UP !== '0' ? 'viewer' : undefined;
   while (viewerPool.length < VIEWER_THREADS) viewerPool.push(startWorker({ warmUp }));
 }
 
 /** Each viewer worker's warm-up so far: the codecs it warmed, in order (tests and `lumen bench viewer`). */
 export function viewerWarmUps(): WorkerWarmUpReport['warmed'][][] {
   return viewerPool.map((w) => [...(warmUps.get(w) ?? [])]);
+}
+
+/** Each pool worker's warm-up so far (training, feature extraction, prediction): the codecs it warmed, in order. */
+export function decodePoolWarmUps(): WorkerWarmUpReport['warmed'][][] {
+  return pool.map((w) => [...(warmUps.get(w) ?? [])]);
 }
 
 let lastViewerWorker: Worker | undefined;

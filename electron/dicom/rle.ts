@@ -9,7 +9,7 @@
 import type { CodecOutput } from './codec-output';
 import { CodestreamError } from './codestream-error';
 import type { InstanceMeta } from './parse';
-import { builtCodec, WasmDecoder, type WasmExports } from './wasm-codec';
+import { codecModuleSync, WasmDecoder, type WasmCodec, type WasmExports } from './wasm-codec';
 
 interface RleExports extends WasmExports {
   lumen_rle_alloc(n: number): number;
@@ -19,12 +19,15 @@ interface RleExports extends WasmExports {
 
 let wasm: WasmDecoder<RleExports> | null | undefined;
 
-/** This thread's RLE module, compiled on first use; null where it is not built or does not load. */
+/**
+ * This thread's RLE instance, made on first use from the module compiled once per process
+ * (codecModuleSync); null where it is not built or does not load.
+ */
 function rleModule(): WasmDecoder<RleExports> | null {
   if (wasm === undefined) {
-    const path = builtCodec('rle');
+    const { codec } = codecModuleSync('rle');
     try {
-      wasm = path ? WasmDecoder.loadSync<RleExports>(path, 'lumen_rle', 'RLE frame') : null;
+      wasm = codec ? WasmDecoder.of(codec as WasmCodec<RleExports>, 'lumen_rle', 'RLE frame') : null;
     } catch {
       wasm = null;
     }

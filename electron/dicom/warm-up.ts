@@ -1,15 +1,19 @@
-// A viewer thread's warm-up (pool.ts starts the viewer's workers with it): a fresh thread pays
+// A decode thread's warm-up (pool.ts starts the viewer's workers and the pool's with it): a fresh thread pays
 // its own codec start and JIT on its first frames (a 512x512 JPEG 2000 frame took 640-750 ms,
 // then 230-490, 150-310, 110-175 ms, against about 50 ms warm). So each viewer thread, as soon
 // as it starts, loads its WASM codecs (OpenJPEG, libjpeg 8- and 12-bit, RLE) and makes a few
 // tiny frames with each through the viewer's own path (parse, decode, viewer-frame.ts), so
-// that V8 has compiled and tiered up the hot code before a user opens an image.
+// that V8 has compiled and tiered up the hot code before a user opens an image. The pool's
+// threads (training, feature extraction, prediction) warm the same codecs through their own
+// path: the model input (model-input.ts: decode, window, resize, normalise).
 //
 // Off the critical path: a step at a time, each after a turn of the event loop, and never
 // while the thread has a real frame to make (`busy`): a request that arrives pre-empts the
 // rest of the warm-up, which goes on once the thread is idle again.
 import { existsSync } from 'node:fs';
-import { parseDicomBuffer } from './parse';
+import { DEFAULT_NORMALISATION, parsedModelInput } from './model-input';
+import { parseDicomBuffer, type ParsedDicom } from './parse';
+import type { WarmUpPath } from './pool';
 import { viewerFrameOf } from './viewer-frame';
 import { WARM_UP_FILES } from './warm-up-frames';
 import { errorLine } from '../../common/errors';
@@ -33,13 +37,21 @@ export interface WarmUpHooks {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-// Tests only: while the file named by LUMEN_TEST_VIEWER_WARM_HOLD exists, the warm-up waits
-// after its first codec, so a test can send a real frame in the middle of a warm-up without
+// Tests only: while the file named by LUMEN_TEST_VIEWER_WARM_HOLD exists, every thread's warm-up
+// (the viewer's and the pool's) waits after its first codec, so a test can send a real frame in the middle of a warm-up without
 // depending on how fast anything runs. The wait sleeps: the thread stays free for requests.
 const WARM_HOLD = process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
 
+/**
+ * The model inputs the pool's warm-up makes: a 64x64 frame made smaller (as a 512x512 one is
+ * for a model), with either resize filter in turn, and the usual ImageNet normalisation.
+ */
+const MODEL_INPUT_SIZE = 32;
+const modelInputOf = (parsed: ParsedDicom, round: number) =>
+  parsedModelInput(parsed, 0, { ...DEFAULT_NORMALISATION, resize: round % 2 ? 'bilinear' : 'area' }, MODEL_INPUT_SIZE);
+
 /** Warms this thread's codecs and frame path; never throws (a codec that fails is reported and skipped). */
-export async function warmUpViewerThread(hooks: WarmUpHooks): Promise<void> {
+export async function warmUpThread(hooks: WarmUpHooks, path: WarmUpPath): Promise<void> {
   for (const [index, { codec, base64 }] of WARM_UP_FILES.entries()) {
     if (index > 0) while (WARM_HOLD && existsSync(WARM_HOLD)) await sleep(20);
     const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
@@ -49,7 +61,8 @@ export async function warmUpViewerThread(hooks: WarmUpHooks): Promise<void> {
       await turn();
       while (hooks.busy()) await hooks.idle();
       try {
-        await viewerFrameOf(parseDicomBuffer(bytes, `warm-up frame (${codec})`), 0);
+        const parsed = parseDicomBuffer(bytes, `warm-up frame (${codec})`);
+        await (path === 'viewer' ? viewerFrameOf(parsed, 0) : modelInputOf(parsed, round));
       } catch (err) {
         failure = errorLine(err, 200);
       }

@@ -3,6 +3,12 @@
 // no emscripten JavaScript glue. This file finds, compiles and instantiates
 // them, and WasmDecoder is the one way libjpeg.ts, openjpeg.ts and rle.ts
 // call into them.
+//
+// Each module is compiled once per process (codecModule): the decode pool
+// (pool.ts) hands the compiled modules to every decode thread it starts, and
+// the threads only instantiate them. Besides the compile, the threads then
+// share V8's code for the module, so a function one thread made hot (and V8
+// optimised) is fast on every thread at once, and the code is in memory once.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +56,16 @@ export class WasmCodec<E extends WasmExports> {
     private readonly module: object,
     readonly path: string,
   ) {}
+
+  /** A module compiled elsewhere (another thread of this process handed it over). */
+  static of<E extends WasmExports>(module: object, path: string): WasmCodec<E> {
+    return new WasmCodec<E>(module, path);
+  }
+
+  /** The compiled module, to hand to another thread (a WebAssembly.Module can be posted to a worker). */
+  get compiled(): object {
+    return this.module;
+  }
 
   static async compile<E extends WasmExports>(path: string): Promise<WasmCodec<E>> {
     return new WasmCodec<E>(await Wasm.compile(readFileSync(path)), path);
@@ -180,9 +196,9 @@ export class WasmDecoder<E extends WasmExports> {
     return new WasmDecoder(new WasmInstance(await WasmCodec.compile<E>(path), keepBytes), prefix, what);
   }
 
-  /** Compiles on this thread, for small modules used from synchronous code. */
-  static loadSync<E extends WasmExports>(path: string, prefix: string, what: string, keepBytes?: number): WasmDecoder<E> {
-    return new WasmDecoder(new WasmInstance(WasmCodec.compileSync<E>(path), keepBytes), prefix, what);
+  /** An instance of a module already compiled (codecModule): nothing is compiled here. */
+  static of<E extends WasmExports>(codec: WasmCodec<E>, prefix: string, what: string, keepBytes?: number): WasmDecoder<E> {
+    return new WasmDecoder(new WasmInstance(codec, keepBytes), prefix, what);
   }
 
   get path(): string {
@@ -233,6 +249,114 @@ export class WasmDecoder<E extends WasmExports> {
   }
 }
 
+/** The codecs of Lumen's own build that codecModule knows (dist/codecs/<name>.wasm). */
+export const CODEC_NAMES = ['openjpeg', 'libjpeg', 'libjpeg12', 'rle'] as const;
+export type CodecName = (typeof CODEC_NAMES)[number];
+
+/** A compiled codec module handed from one thread to another: the module and the file it came from. */
+export interface HandedCodec {
+  module: object;
+  path: string;
+}
+
+/** What codecModule has for a codec: the compiled module, or why there is none. */
+type Compiled = { codec: WasmCodec<WasmExports>; why?: undefined } | { codec?: undefined; why: 'missing' | Error };
+
+/** This thread's codec modules, each compiled (or received) once. */
+const compiling = new Map<CodecName, Promise<Compiled>>();
+const compiled = new Map<CodecName, Compiled>();
+/** The modules the thread that started this one hands over (expectHandedCodecs), once they arrive. */
+let handed: Promise<Partial<Record<CodecName, HandedCodec>>> | undefined;
+let handedNow: Partial<Record<CodecName, HandedCodec>> | undefined;
+let receiveHanded: ((codecs: Partial<Record<CodecName, HandedCodec>>) => void) | undefined;
+
+/**
+ * Says that this thread gets its codec modules from the thread that started it (a decode
+ * worker of pool.ts): until receiveHandedCodecs gives them, codecModule waits for them instead
+ * of compiling its own. Returns a promise that resolves once they are here.
+ */
+export function expectHandedCodecs(): Promise<void> {
+  handed ??= new Promise((resolve) => (receiveHanded = resolve));
+  return handed.then(() => undefined);
+}
+
+/** The modules handed over (a codec missing from them is compiled here, if it is built at all). */
+export function receiveHandedCodecs(codecs: Partial<Record<CodecName, HandedCodec>>): void {
+  handedNow = codecs;
+  handed ??= Promise.resolve(codecs);
+  receiveHanded?.(codecs);
+}
+
+function remember(name: CodecName, result: Compiled): Compiled {
+  if (!compiled.has(name)) compiled.set(name, result);
+  return compiled.get(name)!;
+}
+
+/** The module handed over for `name`, where one was. */
+function handedCodec(name: CodecName): WasmCodec<WasmExports> | undefined {
+  const h = handedNow?.[name];
+  return h ? WasmCodec.of(h.module, h.path) : undefined;
+}
+
+/**
+ * A built codec's compiled module, compiled once for this thread (off it: WebAssembly.compile)
+ * or handed over by the thread that started this one. `why` is 'missing' where it is not
+ * built, or the error it failed to compile with.
+ */
+export function codecModule(name: CodecName): Promise<Compiled> {
+  let p = compiling.get(name);
+  if (!p) {
+    p = (async (): Promise<Compiled> => {
+      if (handed) await handed;
+      const given = handedCodec(name);
+      if (given) return { codec: given };
+      const path = builtCodec(name);
+      if (!path) return { why: 'missing' };
+      try {
+        return { codec: await WasmCodec.compile(path) };
+      } catch (err) {
+        return { why: err instanceof Error ? err : new Error(errorMessage(err)) };
+      }
+    })().then((result) => remember(name, result));
+    compiling.set(name, p);
+  }
+  return p;
+}
+
+/**
+ * codecModule for synchronous code (rle.ts): what this thread already has, else the module is
+ * compiled here, on this thread (for small modules: Node allows a synchronous compile of any size).
+ */
+export function codecModuleSync(name: CodecName): Compiled {
+  const known = compiled.get(name);
+  if (known) return known;
+  const given = handedCodec(name);
+  if (given) return remember(name, { codec: given });
+  const path = builtCodec(name);
+  let result: Compiled;
+  if (!path) result = { why: 'missing' };
+  else {
+    try {
+      result = { codec: WasmCodec.compileSync(path) };
+    } catch (err) {
+      result = { why: err instanceof Error ? err : new Error(errorMessage(err)) };
+    }
+  }
+  result = remember(name, result);
+  compiling.set(name, Promise.resolve(result));
+  return result;
+}
+
+/** Every built codec's compiled module, to hand to a thread this one starts (each compiled once). */
+export async function codecsToHand(): Promise<Partial<Record<CodecName, HandedCodec>>> {
+  const out: Partial<Record<CodecName, HandedCodec>> = {};
+  for (const name of CODEC_NAMES) {
+    const { codec } = await codecModule(name);
+    if (codec) out[name] = { module: codec.compiled, path: codec.path };
+  }
+  return out;
+}
+
 /** A codec of Lumen's own build, or why it is not in use. */
 export interface CodecStatus<D> {
   decoder?: D;
@@ -240,22 +364,23 @@ export interface CodecStatus<D> {
 }
 
 /**
- * The thread's loader of one built codec: loads it on the first call, and
- * says why not where dist/codecs/<name>.wasm is missing or does not load (the
- * caller then decodes with the Cornerstone codec: slower, same pixels).
+ * The thread's loader of one built codec: instantiates its module (codecModule) on the first
+ * call, and says why not where dist/codecs/<name>.wasm is missing or does not load (the caller
+ * then decodes with the Cornerstone codec: slower, same pixels).
  */
-export function lazyCodec<D>(name: string, load: (path: string) => Promise<D>, readme: string): () => Promise<CodecStatus<D>> {
+export function lazyCodec<D>(name: CodecName, load: (codec: WasmCodec<WasmExports>) => D, readme: string): () => Promise<CodecStatus<D>> {
   let loading: Promise<CodecStatus<D>> | undefined;
   return () => {
-    if (!loading) {
-      const path = builtCodec(name);
-      loading = path
-        ? load(path).then(
-            (decoder) => ({ decoder }),
-            (err: unknown) => ({ why: `${path} does not load (${errorMessage(err)}); rebuild it with "npm run build"` }),
-          )
-        : Promise.resolve({ why: `dist/codecs/${name}.wasm is not built (it needs emscripten: see ${readme})` });
-    }
+    loading ??= codecModule(name).then(({ codec, why }): CodecStatus<D> => {
+      if (why === 'missing') return { why: `dist/codecs/${name}.wasm is not built (it needs emscripten: see ${readme})` };
+      const path = codec?.path ?? builtCodec(name) ?? `dist/codecs/${name}.wasm`;
+      try {
+        if (codec) return { decoder: load(codec) };
+        throw why;
+      } catch (err) {
+        return { why: `${path} does not load (${errorMessage(err)}); rebuild it with "npm run build"` };
+      }
+    });
     return loading;
   };
 }

@@ -1,0 +1,90 @@
+// The decode pool's threads (training, feature extraction, prediction) warm their codecs as they
+// start, as the viewer's do (warm-up.ts, pool.ts), through their own path (model inputs): each has
+// every codec warmed before any work is sent, and a job sent in the middle of a warm-up is
+// answered, correctly, while the warm-up waits. Progress is read from the threads' own reports
+// (decodePoolWarmUps) and the middle of a warm-up is held by LUMEN_TEST_VIEWER_WARM_HOLD, never timed.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_NORMALISATION, loadModelInput } from '../../electron/dicom/model-input';
+import { closeDecodePool, decodeMany, decodePoolWarmUps, modelInputsOnPool, requestsInFlight, startDecodePool } from '../../electron/dicom/pool';
+import { writeImage } from '../support/dicom/write';
+import { tempFolderForTests } from '../support/temp-folder';
+
+const CODECS = ['openjpeg', 'libjpeg', 'libjpeg12', 'rle', 'jpeg-lossless'];
+const N = 128;
+const made = tempFolderForTests('pool-warm-up', (dir) => {
+  const values = new Uint16Array(N * N).map((_, i) => ((i % N) * 29 + Math.floor(i / N) * 7) & 0xfff);
+  const raw = path.join(dir, 'raw.dcm');
+  writeImage(raw, { rows: N, columns: N, bitsAllocated: 16, bitsStored: 12, modality: 'CT', pixelBytes: new Uint8Array(values.buffer), uid: '1.2.826.0.1.3680043.10.99.97' });
+  const j2k = path.join(dir, 'j2k.dcm');
+  const jpeg12 = path.join(dir, 'jpeg12.dcm');
+  const rle = path.join(dir, 'rle.dcm');
+  execFileSync('gdcmconv', ['--j2k', raw, j2k]);
+  execFileSync('dcmcjpeg', ['+ee', raw, jpeg12]);
+  execFileSync('dcmcrle', [raw, rle]);
+  return { values, j2k, jpeg12, rle, hold: path.join(dir, 'warm-hold') };
+});
+
+beforeAll(async () => {
+  await closeDecodePool();
+});
+afterAll(async () => {
+  delete process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+  await closeDecodePool();
+});
+
+async function until(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 6000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!ok()) throw new Error(`waited in vain for ${what}: ${JSON.stringify(decodePoolWarmUps())}`);
+}
+
+const warmedCodecs = () => decodePoolWarmUps().map((w) => w.map((c) => c.codec));
+
+it('has every codec warmed on every pool thread before any work is sent', async () => {
+  startDecodePool(2);
+  expect(decodePoolWarmUps()).toHaveLength(2);
+  await until(() => decodePoolWarmUps().every((w) => w.length === CODECS.length), 'both threads warmed');
+  expect(requestsInFlight()).toBe(0);
+  for (const thread of decodePoolWarmUps()) {
+    expect(thread.map((c) => c.codec)).toEqual(CODECS);
+    expect(thread.filter((c) => !c.ok)).toEqual([]);
+  }
+}, 180_000);
+
+it('answers a job sent in the middle of a warm-up, correctly, and then finishes the warm-up', async () => {
+  await closeDecodePool();
+  writeFileSync(made.hold, '');
+  process.env.LUMEN_TEST_VIEWER_WARM_HOLD = made.hold;
+  startDecodePool(2);
+  // Both threads warmed their first codec and now wait, in the middle of their warm-up.
+  await until(() => warmedCodecs().every((w) => w.length === 1), 'the first codec warmed on both threads');
+
+  // Model inputs as training and prediction make them, queued on both threads at once.
+  const spec = { preprocessing: { ...DEFAULT_NORMALISATION, resize: 'area' as const }, size: 64 };
+  const files = [made.j2k, made.jpeg12, made.rle, made.j2k, made.jpeg12, made.rle];
+  const inputs = await modelInputsOnPool(
+    files.map((file) => ({ file, frame: 0 })),
+    spec,
+    { threads: 2 },
+  );
+  // And decoded frames (what `lumen bench dicom` asks the pool for).
+  const decoded = await decodeMany([made.j2k, made.rle].map((file) => ({ file })), { threads: 2 });
+  // Still held: the work was done during the warm-up, not after it.
+  expect(warmedCodecs()).toEqual([['openjpeg'], ['openjpeg']]);
+
+  // The same model inputs as this thread makes, and the exact stored values where lossless.
+  for (const [i, file] of files.entries()) {
+    const reference = await loadModelInput({ path: file, frame: 0 }, spec.preprocessing, spec.size);
+    expect(Buffer.from(inputs[i].buffer).equals(Buffer.from(reference.buffer))).toBe(true);
+  }
+  for (const r of decoded) {
+    expect(r.error).toBeUndefined();
+    expect(Array.from(r.frames![0].pixels)).toEqual(Array.from(made.values));
+  }
+
+  rmSync(made.hold);
+  await until(() => decodePoolWarmUps().every((w) => w.length === CODECS.length), 'both threads warmed');
+  for (const thread of decodePoolWarmUps()) expect(thread.every((c) => c.ok)).toBe(true);
+}, 180_000);
