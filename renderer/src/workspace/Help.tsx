@@ -15,6 +15,8 @@ export const SHORTCUTS: [string, string][] = [
   ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
   ['U', 'In the Training tab: open the next series without a label (then 1–9 to label it, U again for the next)'],
   ['Ctrl+click · Shift+click · Shift+↑/↓', 'In the study list: select several series; the Training tab\'s 1–9 · 0 then label · clear all of them at once'],
+  ['↑ ↓ · Page Up · Page Down · Home · End', 'On a study\'s header: the study above or below, a page up or down, the first or the very last study (later pages load as you go)'],
+  ['Delete · right-click', 'On a study\'s header: remove the study from the library (asks first, naming what goes; the files stay, Undo puts it back) · right-click a series: remove the series'],
   ['F · A', 'Fit · actual size (1:1)'],
   ['I', 'Invert'],
   ['R · X · Y', 'Rotate 90° · flip horizontal · flip vertical'],
