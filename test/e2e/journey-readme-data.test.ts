@@ -146,6 +146,29 @@ describe('a new user reads where the data lives, the settings and the versions, 
     expect(await report.innerText()).toMatch(/2 already in the library/);
     await shot('imported-again');
 
+    // Using Lumen 2–3: "Press ? for every shortcut": the study list's keys the README names are there too.
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    const rows = await help.locator('tr').allInnerTexts();
+    expect(rows.filter((r) => /study/i.test(r) && /Delete/.test(r) && /remove/i.test(r))).toHaveLength(1);
+    expect(rows.filter((r) => /study/i.test(r) && /End/.test(r) && /last study/i.test(r))).toHaveLength(1);
+    await shot('help');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    // Delete on a study's header asks first, naming what goes; Cancel keeps it.
+    const head = page.getByRole('listitem', { name: new RegExp(`^Study .*${set.multiframe.shown}`) }).locator('.study-head');
+    await head.focus();
+    await page.keyboard.press('Delete');
+    const ask = page.getByTestId('remove-question');
+    await ask.filter({ hasText: /image/ }).waitFor({ timeout: 30_000 });
+    // In the card's own count: its three frames are the "3 images" the list and the viewer show (one file).
+    expect(await ask.innerText()).toContain('3 images (1 file).');
+    await shot('remove-asks');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(await page.getByRole('listitem', { name: /^Study / }).count()).toBe(2);
+
     // Settings and versions: About shows the app version, the library schema and the package formats in words.
     await page.keyboard.press('F1');
     const about = page.getByRole('dialog', { name: 'About Lumen' });

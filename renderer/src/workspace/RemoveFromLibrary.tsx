@@ -13,11 +13,14 @@ import './remove.css';
 export interface RemovalAsk {
   target: RemovalTarget;
   name: string;
+  /** The images the list shows for it (frames, as the viewer steps through them), where it knows them. */
+  frames?: number;
 }
 
-/** The question's counts in words: "5 images, 3 labels, 2 predictions" (what is zero is left out, images always said). */
-export function removalWhat(c: RemovalCounts): string {
-  const parts = [countOf(c.images, 'image')];
+/** The question's counts in words: "5 images, 3 labels, 2 predictions" (what is zero is left out, images always said; "3 images (1 file)" for a multi-frame file). */
+export function removalWhat(c: RemovalCounts, frames?: number): string {
+  // In the list's count: a multi-frame file is several images there, so say how many files hold them.
+  const parts = [frames !== undefined && frames > c.images ? `${countOf(frames, 'image')} (${countOf(c.images, 'file')})` : countOf(c.images, 'image')];
   if (c.labels) parts.push(countOf(c.labels, 'label'));
   if (c.measurements) parts.push(countOf(c.measurements, 'measurement'));
   if (c.predictions) parts.push(countOf(c.predictions, 'prediction'));
@@ -91,7 +94,7 @@ export function RemoveFromLibrary({ ask, onClose }: { ask: RemovalAsk | null; on
           Remove <bdi>{ask.name}</bdi> from the library?{' '}
           {counts && (
             <>
-              {removalWhat(counts)}.{isSeries && counts.studyRemoved ? ' It is the study’s only series: the study goes too.' : ''} The files stay on disk
+              {removalWhat(counts, ask.frames)}.{isSeries && counts.studyRemoved ? ' It is the study’s only series: the study goes too.' : ''} The files stay on disk
               {counts.filesInLibraryFolder ? ` (${countOf(counts.filesInLibraryFolder, 'file')} retrieved from a PACS stay in Lumen’s data folder)` : ''}; you can undo this.
             </>
           )}

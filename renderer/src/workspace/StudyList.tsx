@@ -95,10 +95,12 @@ const headHeight = (study: StudyWithSeries) =>
 const askStudy = (st: StudyWithSeries): RemovalAsk => ({
   target: { studyInstanceUid: st.studyInstanceUid },
   name: ['study', personName(st.patientName), formatDate(st.studyDate), st.studyDescription].filter(Boolean).join(' '),
+  frames: st.series.reduce((n, se) => n + se.frames, 0),
 });
 const askSeries = (se: SeriesSummary): RemovalAsk => ({
   target: { seriesInstanceUid: se.seriesInstanceUid },
   name: ['series', se.seriesNumber ?? null, se.seriesDescription, se.modality].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' '),
+  frames: se.frames,
 });
 
 function studyHeight(study: StudyWithSeries, expanded: boolean): number {
