@@ -49,11 +49,40 @@ export const PackageInfo = z.object({
 });
 export type PackageInfo = z.infer<typeof PackageInfo>;
 
+/** A `lumen train --out <data folder>/models/<name>` run that stopped before writing its package: its checkpoint (`<name>.checkpoint`) is kept to resume from. */
+export const InterruptedRun = z.object({
+  dir: z.string(),
+  name: z.string().max(200),
+  /** The package folder the run writes when it completes. */
+  out: z.string(),
+  /** Epochs done (the checkpoint's) and planned (null when run.json does not say). */
+  epoch: z.number().int().min(0),
+  epochs: z.number().int().positive().nullable(),
+  startedAt: z.string().max(40).nullable(),
+  /** How to resume it and how to discard it, in words and commands. */
+  resume: z.string().max(5000),
+  discard: z.string().max(5000),
+});
+export type InterruptedRun = z.infer<typeof InterruptedRun>;
+
+/** What deleting a package (or version, or interrupted run) did, and the id that undoes it while the app runs. */
+export const PackageDeleted = z.object({
+  undoId: z.string().max(80).regex(/^[0-9A-Za-z-]{1,80}$/),
+  /** One sentence: what went, and which version now runs under the name. */
+  message: z.string().max(2000),
+  removed: z.array(z.string()),
+  /** The earlier version that now runs under the name, when the newest was deleted. */
+  promoted: z.object({ dir: z.string(), contentHash: Sha256 }).nullable(),
+});
+export type PackageDeleted = z.infer<typeof PackageDeleted>;
+
 export const ModelCatalog = z.object({
   variants: z.array(VariantInfo),
   packages: z.array(PackageInfo),
   /** Folders under the packages folder that are not usable packages, with the reason. */
   problems: z.array(z.object({ dir: z.string(), message: z.string() })),
+  /** Checkpoints of interrupted `lumen train` runs in the packages folder (not packages yet). */
+  interrupted: z.array(InterruptedRun).optional(),
   packagesDir: z.string(),
   runtime: z.object({
     /** What Run, lumen predict and the latency measurement run on, in words: "ONNX Runtime (cpu)", "TF.js (wasm)". */
@@ -187,6 +216,21 @@ export const modelRequests = {
     summary: 'Import a model package (.lumenpkg file, verified) into the data folder so that it can be used.',
     input: z.object({ file: FilePath }).strict(),
     output: PackageInfo,
+  }),
+  'models.packageUse': request({
+    summary: "What deleting a package would touch: how many stored predictions in the library name it (they stay readable), and whether a job is using it now.",
+    input: z.object({ packageHash: Sha256 }).strict(),
+    output: z.object({ predictions: z.number().int().min(0), series: z.number().int().min(0), inUse: z.string().max(500).nullable() }),
+  }),
+  'models.deletePackage': request({
+    summary: "Delete an installed package version (the next newest then runs under its name), or with allVersions a whole package with its versions. Moved aside, undoable with models.undoDelete until the app closes.",
+    input: z.object({ packageHash: Sha256, allVersions: z.boolean().default(false) }).strict(),
+    output: PackageDeleted,
+  }),
+  'models.undoDelete': request({
+    summary: 'Put back what a models.deletePackage of this session moved aside.',
+    input: z.object({ undoId: z.string().max(80).regex(/^[0-9A-Za-z-]{1,80}$/) }).strict(),
+    output: z.object({ message: z.string().max(2000) }),
   }),
   'models.recommend': request({
     summary: "Recommend a variant from the series' matrix size and a time budget per image, with the reason.",

@@ -27,12 +27,12 @@ function record(p: { dir: string; metadata: PackageMetadata; version?: number; e
 export async function listInstalled(json: boolean): Promise<number> {
   const { listPackages, packagesDir } = await import('../engine/predict/packages');
   const dataDir = defaultDataDir();
-  const { packages, problems } = await listPackages(dataDir);
+  const { packages, problems, interrupted } = await listPackages(dataDir);
   if (json) {
-    printJson({ packagesDir: packagesDir(dataDir), packages: packages.map((p) => record({ ...p, metadata: p.loaded.metadata })), problems });
+    printJson({ packagesDir: packagesDir(dataDir), packages: packages.map((p) => record({ ...p, metadata: p.loaded.metadata })), problems, interrupted });
     return 0;
   }
-  if (packages.length === 0 && problems.length === 0) {
+  if (packages.length === 0 && problems.length === 0 && interrupted.length === 0) {
     process.stdout.write(`No model packages in ${packagesDir(dataDir)}. Train one (lumen train --out ${path.join(packagesDir(dataDir), '<name>')}) or copy a package folder there.\n`);
     return 0;
   }
@@ -45,6 +45,12 @@ export async function listInstalled(json: boolean): Promise<number> {
   }
   // Earlier versions whose newest package is gone or does not load.
   for (const e of packages.filter((q) => q.earlierVersionOf && !packages.some((p) => p.dir === q.earlierVersionOf))) lines.push(`${path.basename(e.earlierVersionOf!)} version ${e.version} (its newest is gone)  ${versionLine(e)}`);
+  // `lumen train --out models/<name>` stopped before writing its package: its checkpoint, to resume from.
+  for (const r of interrupted) {
+    lines.push(`interrupted training run ${path.basename(r.dir)}: ${r.name}, epoch ${r.epoch}${r.epochs ? ` of ${r.epochs}` : ''} done${r.startedAt ? `, started ${r.startedAt}` : ''}`);
+    lines.push(`  resume: ${r.resume}`);
+    lines.push(`  discard: ${r.discard}`);
+  }
   for (const p of problems) lines.push(`not a usable package: ${p.message}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
@@ -148,4 +154,72 @@ export async function modelFolder(model: string): Promise<string> {
   const { listPackages } = await import('../engine/predict/packages');
   const { packages } = await listPackages(defaultDataDir());
   return pickInstalled(packages, model).dir;
+}
+
+/**
+ * `lumen models delete <name>[@<hash prefix>] [--all-versions] [--yes] [--json]`: one version (the
+ * newest unless a hash prefix names another; the next newest then takes the name), a whole
+ * package with every version, or an interrupted run's checkpoint (`<name>.checkpoint`). Asks on a
+ * terminal; without one it needs --yes. Removed for good (the app's Delete can be undone instead).
+ */
+export async function deleteInstalled(which: string | undefined, options: { allVersions: boolean; yes: boolean; json: boolean }): Promise<number> {
+  if (!which) throw new CliError('name what to delete: lumen models delete <name>[@<hash prefix>] [--all-versions] [--yes]', 2);
+  const { deletePackage, listPackages, packagesDir, planDelete, purgeDeleted } = await import('../engine/predict/packages');
+  const { pathInside } = await import('../../common/node/safe-fs');
+  const dataDir = defaultDataDir();
+  const root = packagesDir(dataDir);
+  const at = which.lastIndexOf('@');
+  const name = at > 0 ? which.slice(0, at) : which;
+  // A name is one folder in models/: "../x", "a/b", "." and ".." are refused before anything is looked up.
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) throw new CliError(`${JSON.stringify(name)} is not a package name: a name is one folder in ${root} (no / or \\, not . or ..), as lumen models packages lists it.`, 2);
+  try {
+    pathInside(root, name, 'delete');
+  } catch (err) {
+    throw new CliError(errorMessage(err), 2);
+  }
+  const listed = await listPackages(dataDir);
+  let dir: string;
+  const run = listed.interrupted.find((r) => path.basename(r.dir) === which);
+  if (run) {
+    if (options.allVersions) throw new CliError(`${which} is an interrupted training run, not a package: --all-versions does not apply.`, 2);
+    dir = run.dir;
+  } else if (options.allVersions && at < 0 && listed.packages.some((p) => p.earlierVersionOf === path.join(root, name)) && !listed.packages.some((p) => p.dir === path.join(root, name))) {
+    // Earlier versions whose newest is gone: --all-versions takes them all.
+    dir = listed.packages.find((p) => p.earlierVersionOf === path.join(root, name))!.dir;
+  } else {
+    dir = pickInstalled(listed.packages, which).dir;
+  }
+  let plan: ReturnType<typeof planDelete>;
+  try {
+    plan = planDelete(dataDir, listed, dir, { allVersions: options.allVersions });
+  } catch (err) {
+    throw new CliError(errorMessage(err));
+  }
+  const entry = listed.packages.find((p) => p.dir === dir);
+  const made = entry && !options.allVersions ? `, made ${entry.createdAt}` : '';
+  const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}. Stored predictions in the library stay.`;
+  if (!options.yes) {
+    if (!process.stdin.isTTY) throw new CliError(`lumen models delete ${which}: nothing was deleted. Standard input is not a terminal, so Lumen cannot ask: add --yes to delete ${plan.what} without asking.`, 2);
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`${question} [y/N] `).finally(() => rl.close());
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stderr.write('Nothing was deleted.\n');
+      return 1;
+    }
+  }
+  let done: Awaited<ReturnType<typeof deletePackage>>;
+  try {
+    done = await deletePackage(dataDir, dir, { allVersions: options.allVersions });
+  } catch (err) {
+    throw new CliError(errorMessage(err));
+  }
+  // The CLI has no Undo: what was moved aside goes for good now.
+  purgeDeleted(dataDir, { id: done.undoId });
+  if (options.json) {
+    printJson({ removed: done.removed, promoted: done.promoted, message: done.message });
+    return 0;
+  }
+  process.stdout.write(`${done.message.replace(/^Deleted/, 'Removed')}\n`);
+  return 0;
 }

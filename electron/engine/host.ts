@@ -63,6 +63,7 @@ const DEADLINES: Partial<Record<RequestName, number>> = {
   'training.cam': HEAVY,
   // These verify every installed package (hashing its files) or build every variant once.
   'models.catalog': HEAVY,
+  'models.deletePackage': HEAVY,
   'models.recommend': HEAVY,
   'training.packages': HEAVY,
   // They report the backends, probed once per engine as app.info does.

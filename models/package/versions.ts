@@ -100,3 +100,16 @@ function isRunning(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** The suffix of the folder `lumen train --out <name>` keeps beside a package to resume from. */
+export const CHECKPOINT_SUFFIX = '.checkpoint';
+
+/** The package folder name an interrupted run's checkpoint folder belongs to, or null when `name` is not one. */
+export function checkpointOwner(name: string): string | null {
+  return name.endsWith(CHECKPOINT_SUFFIX) && name.length > CHECKPOINT_SUFFIX.length ? name.slice(0, -CHECKPOINT_SUFFIX.length) : null;
+}
+
+/** The report a training run writes beside its package folder (an earlier version's moves with it). */
+export function reportOf(dir: string): string {
+  return `${path.resolve(dir)}.report.html`;
+}

@@ -71,7 +71,7 @@ describe('a model package write killed mid-way', () => {
     await killWhen(spawnLumen(exportB0, env()), () => partial().some((p) => readdirSync(path.join(models, p)).length > 0), 120_000);
     expect(existsSync(out)).toBe(false);
     expect(partial()).toHaveLength(1);
-    expect(await listPackages(dataDir)).toEqual({ packages: [], problems: [] });
+    expect(await listPackages(dataDir)).toEqual({ packages: [], problems: [], interrupted: [] });
     // Listing tidied the dead process's temp folder away.
     expect(partial()).toEqual([]);
 

@@ -6,7 +6,7 @@ import type { LoadedPackage } from '../../../models/package';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
-import { findPackage, importPackage, listPackages, packagesDir } from '../predict/packages';
+import { deletePackage, findPackage, importPackage, listPackages, packagesDir, purgeDeleted, undoDelete } from '../predict/packages';
 import { heatmapsOverImage, type ImageHeatmaps } from '../predict/heatmap';
 import { PredictionStore } from '../../library/predictions';
 import { loadModelInput } from '../../dicom/model-input';
@@ -27,7 +27,21 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   let store: PredictionStore | null = null;
   // Which ONNX Runtime providers really create a session here (probed once: it builds sessions).
   let onnxProviders: Promise<string[]> | null = null;
+  // Packages a prediction job runs now (by content hash): deleting one is refused until it ends.
+  const predicting = new Map<string, number>();
+  // Deleted packages wait in <data folder>/deleted-packages for Undo until this engine stops;
+  // those an engine that died left behind go now.
+  try {
+    purgeDeleted(deps.dataDir, 'stale');
+  } catch (err) {
+    deps.log(`could not remove deleted packages left by an earlier run: ${err instanceof Error ? err.message : String(err)}`);
+  }
   deps.onDispose(() => {
+    try {
+      purgeDeleted(deps.dataDir, 'mine');
+    } catch {
+      // the next engine removes them ('stale')
+    }
     store?.close();
     for (const r of runners.values()) void r.then(({ runner }) => runner.dispose(), () => {});
   });
@@ -55,7 +69,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
 
   return {
     'models.catalog': async () => {
-      const { packages, problems } = await listPackages(deps.dataDir);
+      const { packages, problems, interrupted } = await listPackages(deps.dataDir);
       // The backend predictions will run on (picked once, as the first prediction would).
       if (!activeBackend()) await initBackend().catch(() => null);
       const run = await runnerLabel();
@@ -63,6 +77,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         variants: variantInfos(deps.dataDir, run),
         packages: packages.map(({ loaded: _loaded, ...info }) => info),
         problems,
+        interrupted,
         packagesDir: packagesDir(deps.dataDir),
         runtime: {
           run,
@@ -82,55 +97,79 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     'models.importPackage': async ({ file }) => {
       return importPackage(deps.dataDir, file);
     },
+    'models.packageUse': ({ packageHash }) => {
+      const store = predictions();
+      return { predictions: store.count(packageHash, 'image'), series: store.count(packageHash, 'series'), inUse: predicting.has(packageHash) ? 'a prediction with it is running' : null };
+    },
+    'models.deletePackage': async ({ packageHash, allVersions }) => {
+      const { packages } = await listPackages(deps.dataDir);
+      const found = packages.filter((p) => p.contentHash === packageHash);
+      if (found.length !== 1) throw new Error(found.length === 0 ? `No installed model package has content hash ${packageHash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.` : `${found.length} folders hold the package #${packageHash.slice(0, 12)} (${found.map((p) => p.dir).join(', ')}): delete the copy you mean with lumen models delete.`);
+      const done = await deletePackage(deps.dataDir, found[0].dir, { allVersions, inUse: (hashes) => (hashes.some((h) => predicting.has(h)) ? 'a prediction with it is running' : null) });
+      // A runner kept open for a deleted package goes with it (its stored predictions stay in the library).
+      for (const hash of allVersions ? packages.filter((p) => p.dir === (found[0].earlierVersionOf ?? found[0].dir) || p.earlierVersionOf === (found[0].earlierVersionOf ?? found[0].dir)).map((p) => p.contentHash) : [packageHash]) {
+        void runners.get(hash)?.then(({ runner }) => runner.dispose(), () => {});
+        runners.delete(hash);
+      }
+      return done;
+    },
+    'models.undoDelete': ({ undoId }) => ({ message: undoDelete(deps.dataDir, undoId).message }),
     'models.recommend': async ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir, await runnerLabel()), rows, columns, budgetMs),
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
       deps.jobs.start('predict', ctx, async (job) => {
         job.progress(null, 'Loading the model package');
-        const { pkg, runner } = await runnerFor(packageHash);
-        const library = openLibrary(deps);
-        const series = library.getSeries(seriesInstanceUid);
-        if (!series) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
-        let targets: { seriesInstanceUid: string; instance: InstanceRecord; frame: number }[];
-        if (scope === 'image') {
-          if (!sopInstanceUid) throw new Error('Predicting on one image needs its sopInstanceUid.');
-          const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
-          if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
-          const missing = missingFrame(instance.frames, frame ?? 0);
-          if (missing) throw new Error(missing);
-          targets = [{ seriesInstanceUid, instance, frame: frame ?? 0 }];
-        } else {
-          const seriesUids = scope === 'series' ? [seriesInstanceUid] : (library.listTree().flatMap((p) => p.studies).find((s) => s.studyInstanceUid === series.studyInstanceUid)?.series ?? []).map((s) => s.seriesInstanceUid);
-          targets = seriesUids.flatMap((uid) => seriesImages(seriesInstances(deps, uid)).map((i) => ({ seriesInstanceUid: uid, ...i })));
+        predicting.set(packageHash, (predicting.get(packageHash) ?? 0) + 1);
+        try {
+          const { pkg, runner } = await runnerFor(packageHash);
+          const library = openLibrary(deps);
+          const series = library.getSeries(seriesInstanceUid);
+          if (!series) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
+          let targets: { seriesInstanceUid: string; instance: InstanceRecord; frame: number }[];
+          if (scope === 'image') {
+            if (!sopInstanceUid) throw new Error('Predicting on one image needs its sopInstanceUid.');
+            const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
+            if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
+            const missing = missingFrame(instance.frames, frame ?? 0);
+            if (missing) throw new Error(missing);
+            targets = [{ seriesInstanceUid, instance, frame: frame ?? 0 }];
+          } else {
+            const seriesUids = scope === 'series' ? [seriesInstanceUid] : (library.listTree().flatMap((p) => p.studies).find((s) => s.studyInstanceUid === series.studyInstanceUid)?.series ?? []).map((s) => s.seriesInstanceUid);
+            targets = seriesUids.flatMap((uid) => seriesImages(seriesInstances(deps, uid)).map((i) => ({ seriesInstanceUid: uid, ...i })));
+          }
+          targets = targets.filter((t) => !t.instance.missing && t.instance.hasPixelData);
+          if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
+          const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
+          const runReferences = new Map<string, number[]>();
+          const result = await predict({
+            library,
+            runner,
+            pkg,
+            images: targets.map((t) => ({ sopInstanceUid: t.instance.sopInstanceUid, frame: t.frame, path: t.instance.path, seriesInstanceUid: t.seriesInstanceUid })),
+            scope,
+            studyInstanceUid: series.studyInstanceUid,
+            activations: true,
+            signal: job.signal,
+            onProgress: (p) => job.progress(p.done / p.total, `Image ${p.done} of ${p.total}`),
+            onActivations: (image, a) => {
+              const cam = heatmapsOverImage(a, instances.get(`${image.sopInstanceUid}/${image.frame}`)!, runner.inputSize);
+              remember(`${packageHash}/${image.seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`, cam);
+              const refKey = `${packageHash}/${image.seriesInstanceUid}`;
+              const ref = runReferences.get(refKey) ?? cam.map(() => -Infinity);
+              runReferences.set(refKey, ref.map((r, k) => Math.max(r, cam[k].max)));
+            },
+          });
+          // One image alone sets no scale for its series; a series or study run does.
+          if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
+          // A package trained from series labels also scores each series with its attention head,
+          // which weighs the slices (stored with the scores: the panel's "which slices mattered").
+          const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
+          job.progress(1, `${result.images.length} image(s) done`);
+          return pooled ?? result;
+        } finally {
+          const n = (predicting.get(packageHash) ?? 1) - 1;
+          if (n > 0) predicting.set(packageHash, n);
+          else predicting.delete(packageHash);
         }
-        targets = targets.filter((t) => !t.instance.missing && t.instance.hasPixelData);
-        if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
-        const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
-        const runReferences = new Map<string, number[]>();
-        const result = await predict({
-          library,
-          runner,
-          pkg,
-          images: targets.map((t) => ({ sopInstanceUid: t.instance.sopInstanceUid, frame: t.frame, path: t.instance.path, seriesInstanceUid: t.seriesInstanceUid })),
-          scope,
-          studyInstanceUid: series.studyInstanceUid,
-          activations: true,
-          signal: job.signal,
-          onProgress: (p) => job.progress(p.done / p.total, `Image ${p.done} of ${p.total}`),
-          onActivations: (image, a) => {
-            const cam = heatmapsOverImage(a, instances.get(`${image.sopInstanceUid}/${image.frame}`)!, runner.inputSize);
-            remember(`${packageHash}/${image.seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`, cam);
-            const refKey = `${packageHash}/${image.seriesInstanceUid}`;
-            const ref = runReferences.get(refKey) ?? cam.map(() => -Infinity);
-            runReferences.set(refKey, ref.map((r, k) => Math.max(r, cam[k].max)));
-          },
-        });
-        // One image alone sets no scale for its series; a series or study run does.
-        if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
-        // A package trained from series labels also scores each series with its attention head,
-        // which weighs the slices (stored with the scores: the panel's "which slices mattered").
-        const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
-        job.progress(1, `${result.images.length} image(s) done`);
-        return pooled ?? result;
       }),
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
       const pkg = await findPackage(deps.dataDir, packageHash);

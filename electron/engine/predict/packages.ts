@@ -1,12 +1,14 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { ensurePrivateDir, removeInside, tidyInterruptedWrites } from '../../../common/node/safe-fs';
-import type { PackageInfo } from '../../../common/contract/models';
+import { assertInside, ensurePrivateDir, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
+import { readRegularText } from '../../../common/node/read-file';
+import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
-import { importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, versionsOwner, type LoadedPackage } from '../../../models/package';
+import { checkpointOwner, importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, reportOf, versionsDirOf, versionsOwner, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
 import { describeDomain, domainSummary } from '../../../models/package/domain';
 
@@ -14,11 +16,12 @@ export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
 }
 
-export async function listPackages(dataDir: string): Promise<{ packages: (PackageInfo & { loaded: LoadedPackage })[]; problems: { dir: string; message: string }[] }> {
+export async function listPackages(dataDir: string): Promise<{ packages: (PackageInfo & { loaded: LoadedPackage })[]; problems: { dir: string; message: string }[]; interrupted: InterruptedRun[] }> {
   const root = packagesDir(dataDir);
   const packages: (PackageInfo & { loaded: LoadedPackage })[] = [];
   const problems: { dir: string; message: string }[] = [];
-  if (!existsSync(root)) return { packages, problems };
+  const interrupted: InterruptedRun[] = [];
+  if (!existsSync(root)) return { packages, problems, interrupted };
   // A run killed between the two renames that keep an earlier version: its whole new package goes under the name.
   await recoverInterruptedVersion(root, (dir) => loadPackage(dir).then(() => true, () => false));
   // A write killed mid-way leaves temp or old folders: tidy them so the list shows packages only.
@@ -27,6 +30,11 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
   for (const name of readdirSync(root).sort()) {
     const dir = path.join(root, name);
     if (isUnfinishedPackage(name) || !statSync(dir).isDirectory()) continue;
+    // `lumen train --out models/<name>` stopped before it wrote the package: a run to resume, not a package.
+    if (checkpointOwner(name) !== null && !existsSync(path.join(dir, 'metadata.json')) && existsSync(path.join(dir, RUN_JSON))) {
+      interrupted.push(interruptedRun(root, name));
+      continue;
+    }
     const owner = versionsOwner(name);
     if (owner !== null && !existsSync(path.join(dir, 'metadata.json'))) {
       // Earlier versions of the package named `owner` (models/package/versions.ts).
@@ -62,7 +70,37 @@ export async function listPackages(dataDir: string): Promise<{ packages: (Packag
   }
   // Newest first within a name, after the packages under their names.
   earlier.sort((a, b) => (a.earlierVersionOf ?? '').localeCompare(b.earlierVersionOf ?? '') || b.createdAt.localeCompare(a.createdAt));
-  return { packages: [...packages, ...earlier], problems };
+  return { packages: [...packages, ...earlier], problems, interrupted };
+}
+
+const RUN_JSON = 'run.json';
+
+/** What a checkpoint folder in models/ says of its run (run.json and state.json, hostile like any file: a field that does not read is left out). */
+function interruptedRun(root: string, name: string): InterruptedRun {
+  const dir = path.join(root, name);
+  const read = (file: string): Record<string, unknown> => {
+    try {
+      const raw = JSON.parse(readRegularText(path.join(dir, file), 'json')) as unknown;
+      return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const run = read(RUN_JSON);
+  const state = existsSync(path.join(dir, 'state.json')) ? read('state.json') : {};
+  const epoch = Number.isInteger(state.epoch) && (state.epoch as number) >= 0 ? (state.epoch as number) : 0;
+  const epochs = Number.isInteger(run.epochs) && (run.epochs as number) > 0 ? (run.epochs as number) : null;
+  const out = path.join(root, checkpointOwner(name)!);
+  return {
+    dir,
+    name: typeof run.name === 'string' ? run.name.slice(0, 200) : checkpointOwner(name)!,
+    out,
+    epoch,
+    epochs,
+    startedAt: typeof run.startedAt === 'string' ? run.startedAt.slice(0, 40) : null,
+    resume: `run the same "lumen train … --out ${out}" command again: it resumes ${epoch > 0 ? `after epoch ${epoch}` : 'from the start'} (--no-resume starts over)`,
+    discard: `lumen models delete ${name}`,
+  };
 }
 
 /** The versions of the package folder `dir` (its own package and its earlier ones), newest first. */
@@ -113,4 +151,231 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
   }
   Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
   return imported;
+}
+
+// Deleting. A package version, a whole package with its versions, or an interrupted run's
+// checkpoint is first moved, whole and by rename, into <data folder>/deleted-packages/<id>/
+// (record.json says where each thing came from); deleting the newest version then renames the
+// next newest (by date made) from <name>.versions/ to the name, so the name runs that one. Undo
+// renames everything back. The app removes its moved-aside folders for good when its engine
+// stops (and any left by an engine that died, when the next one starts); the CLI right away.
+// Nothing is removed that does not lie inside models/ once symbolic links are resolved, and a
+// symbolic link itself is refused, not followed.
+
+/** Where deleted packages wait, whole, until they are removed for good. */
+export const DELETED_DIR = 'deleted-packages';
+const RECORD_JSON = 'record.json';
+
+export function deletedDir(dataDir: string): string {
+  return path.join(dataDir, DELETED_DIR);
+}
+
+interface DeleteRecord {
+  id: string;
+  pid: number;
+  deletedAt: string;
+  /** Paths relative to models/: what went into the entry folder (as `to`), and what was renamed to the name (promoted). */
+  moves: { from: string; to: string }[];
+  promoted: { from: string; to: string }[];
+}
+
+export interface DeleteOutcome {
+  undoId: string;
+  message: string;
+  removed: string[];
+  promoted: { dir: string; contentHash: string } | null;
+}
+
+type Listed = Awaited<ReturnType<typeof listPackages>>;
+
+/**
+ * What deleting would remove, in words and paths (nothing moves): `dir` is a listed package
+ * folder (an earlier version's too), or an interrupted run's checkpoint folder; `allVersions`
+ * widens a package to its name with every version.
+ */
+export function planDelete(dataDir: string, listed: Listed, dir: string, options: { allVersions?: boolean } = {}): { what: string; hashes: string[]; moves: string[]; promote: { from: string; to: string; contentHash: string; version?: number } | null } {
+  const root = packagesDir(dataDir);
+  const resolved = path.resolve(dir);
+  const run = listed.interrupted.find((r) => r.dir === resolved);
+  if (run) return { what: `the interrupted training run ${path.basename(run.dir)} (epoch ${run.epoch}${run.epochs ? ` of ${run.epochs}` : ''})`, hashes: [], moves: [run.dir], promote: null };
+  const entry = listed.packages.find((p) => p.dir === resolved);
+  if (!entry) throw new Error(`${dir} is not an installed model package or an interrupted training run in ${root}: lumen models packages lists them.`);
+  const owner = entry.earlierVersionOf ?? entry.dir;
+  const label = (p: (typeof listed.packages)[number]) => `${path.basename(owner)} version ${p.version ?? 1} #${p.contentHash.slice(0, 12)}`;
+  const present = (p: string) => {
+    try {
+      lstatSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const versions = listed.packages.filter((p) => p.dir === owner || p.earlierVersionOf === owner);
+  if (options.allVersions) {
+    const moves = [owner, reportOf(owner), versionsDirOf(owner)].filter(present);
+    return { what: `${path.basename(owner)} with all its versions (${versions.length})`, hashes: versions.map((p) => p.contentHash), moves, promote: null };
+  }
+  const moves = [entry.dir, reportOf(entry.dir)].filter(present);
+  // The newest (under the name) goes: the next newest by date made takes the name.
+  const next = entry.earlierVersionOf ? undefined : versions.filter((p) => p.earlierVersionOf === owner).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  return {
+    what: label(entry),
+    hashes: [entry.contentHash],
+    moves,
+    promote: next ? { from: next.dir, to: owner, contentHash: next.contentHash, version: next.version } : null,
+  };
+}
+
+/** Refuses (UnsafePathError) a path to move aside that is a symbolic link or does not lie inside models/. */
+function checkMovable(root: string, p: string): void {
+  if (lstatSync(p).isSymbolicLink()) throw new UnsafePathError(`Refusing to delete ${p}: it is a symbolic link, and Lumen deletes only folders it wrote. Remove the link yourself if it should go.`);
+  assertInside(root, p, 'delete');
+}
+
+function relativeTo(root: string, p: string): string {
+  return path.relative(root, p).split(path.sep).join('/');
+}
+
+/** `rel` (as a record states it: one or two plain names) under `root`, refused unless each name is plain. */
+function underRoot(root: string, rel: string): string {
+  const parts = rel.split('/');
+  if (parts.length < 1 || parts.length > 2) throw new UnsafePathError(`Refusing to use "${rel}": a deleted package's place is a name in ${root} or one folder below it.`);
+  let p = root;
+  for (const part of parts) p = pathInside(p, part, 'put back');
+  return p;
+}
+
+/**
+ * Deletes as planDelete plans: moves aside (one rename each, undone if a later one fails), then
+ * promotes. `inUse` may refuse the content hashes concerned (a job running one of them).
+ */
+export async function deletePackage(dataDir: string, dir: string, options: { allVersions?: boolean; inUse?: (hashes: string[]) => string | null } = {}): Promise<DeleteOutcome> {
+  const root = packagesDir(dataDir);
+  const listed = await listPackages(dataDir);
+  const plan = planDelete(dataDir, listed, dir, options);
+  const busy = options.inUse?.(plan.hashes);
+  if (busy) throw new Error(`${plan.what} was not deleted: ${busy}. Delete it once that has finished.`);
+  for (const p of plan.moves) checkMovable(root, p);
+  if (plan.promote) checkMovable(root, plan.promote.from);
+
+  const trash = deletedDir(dataDir);
+  ensurePrivateDir(trash);
+  const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const entry = pathInside(trash, id, 'move a deleted package into');
+  ensurePrivateDir(entry);
+  const record: DeleteRecord = { id, pid: process.pid, deletedAt: new Date().toISOString(), moves: [], promoted: [] };
+  const done: { from: string; to: string }[] = [];
+  try {
+    plan.moves.forEach((from, i) => {
+      const to = path.join(entry, String(i));
+      move(from, to);
+      done.push({ from, to });
+      record.moves.push({ from: relativeTo(root, from), to: String(i) });
+    });
+    if (plan.promote) {
+      for (const [from, to] of [[plan.promote.from, plan.promote.to], [reportOf(plan.promote.from), reportOf(plan.promote.to)]]) {
+        if (!existsSync(from)) continue;
+        move(from, to);
+        done.push({ from, to });
+        record.promoted.push({ from: relativeTo(root, from), to: relativeTo(root, to) });
+      }
+    }
+    writeFileAtomic(path.join(entry, RECORD_JSON), JSON.stringify(record, null, 2));
+  } catch (err) {
+    for (const m of done.reverse()) renameSync(m.to, m.from);
+    removeInside(trash, entry);
+    throw err;
+  }
+  // A versions folder left empty goes (undo makes it again).
+  const owner = plan.promote?.to ?? (listed.packages.find((p) => p.dir === path.resolve(dir))?.earlierVersionOf ?? path.resolve(dir));
+  const versions = versionsDirOf(owner);
+  try {
+    if (readdirSync(versions).length === 0) rmdirSync(versions);
+  } catch {
+    // none, or not empty
+  }
+  syncDir(root);
+  const promoted = plan.promote ? { dir: plan.promote.to, contentHash: plan.promote.contentHash } : null;
+  const removedWords = plan.moves.map((p) => relativeTo(root, p)).join(', ');
+  const message = `Deleted ${plan.what} (${removedWords}).${plan.promote ? ` ${path.basename(plan.promote.to)} now runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}.` : ''}`;
+  return { undoId: id, message, removed: plan.moves, promoted };
+}
+
+function move(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`Cannot delete ${from}: the models folder is on another disk than ${path.dirname(path.dirname(to))}, so it cannot be moved aside to be undone. Nothing was deleted.`);
+    throw err;
+  }
+}
+
+function readRecord(entry: string): DeleteRecord {
+  const raw = JSON.parse(readRegularText(path.join(entry, RECORD_JSON), 'json')) as DeleteRecord;
+  const pairs = (v: unknown) => Array.isArray(v) && v.every((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
+  if (!raw || typeof raw.id !== 'string' || !Number.isInteger(raw.pid) || !pairs(raw.moves) || !pairs(raw.promoted)) throw new Error(`${path.join(entry, RECORD_JSON)} does not say what was deleted.`);
+  return raw;
+}
+
+/** Puts back what deletePackage moved aside under `undoId`; refuses, moving nothing, when a name is taken meanwhile. */
+export function undoDelete(dataDir: string, undoId: string): { message: string; restored: string[] } {
+  const root = packagesDir(dataDir);
+  const trash = deletedDir(dataDir);
+  const entry = pathInside(trash, undoId, 'undo');
+  if (!existsSync(path.join(entry, RECORD_JSON))) throw new Error(`There is nothing to undo under ${undoId}: the deleted package was removed for good (the app that deleted it closed), or it was put back already.`);
+  const record = readRecord(entry);
+  const promoted = record.promoted.map((m) => ({ from: underRoot(root, m.from), to: underRoot(root, m.to) }));
+  const moves = record.moves.map((m) => ({ from: underRoot(root, m.from), to: pathInside(entry, m.to, 'put back') }));
+  for (const m of promoted) if (!existsSync(m.to) || existsSync(m.from)) throw new Error(`Cannot undo: ${relativeTo(root, m.to)} changed since (a later deletion or training run). Nothing was put back.`);
+  for (const m of moves) {
+    if (!existsSync(m.to)) throw new Error(`Cannot undo: the deleted ${relativeTo(root, m.from)} is no longer in ${entry}. Nothing was put back.`);
+    if (existsSync(m.from) && !promoted.some((p) => p.to === m.from)) throw new Error(`Cannot undo: ${m.from} holds something else now (a package trained or copied there since). Move it away, then undo again.`);
+  }
+  for (const m of [...promoted].reverse()) {
+    ensurePrivateDir(path.dirname(m.from), { tighten: false });
+    renameSync(m.to, m.from);
+  }
+  for (const m of moves) {
+    ensurePrivateDir(path.dirname(m.from), { tighten: false });
+    renameSync(m.to, m.from);
+  }
+  syncDir(root);
+  removeInside(trash, entry);
+  const back = promoted.find((m) => !m.from.endsWith('.report.html'));
+  return { message: `Put back ${moves.map((m) => relativeTo(root, m.from)).join(', ')}${back ? `; the version that ran under the name in the meantime is again ${relativeTo(root, back.from)}` : ''}.`, restored: moves.map((m) => m.from) };
+}
+
+/** Removes for good what deletions moved aside: `which` one entry, those of this process ('mine'), or those of processes that are gone ('stale'). */
+export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: string }): number {
+  const trash = deletedDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(trash);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const entry = path.join(trash, name);
+    let pid: number | null = null;
+    try {
+      pid = readRecord(entry).pid;
+    } catch {
+      pid = Number(/-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1] ?? NaN);
+    }
+    const take = typeof which === 'object' ? name === which.id : which === 'mine' ? pid === process.pid : !(Number.isInteger(pid) && isRunning(pid!));
+    if (!take) continue;
+    removeInside(trash, entry);
+    removed++;
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

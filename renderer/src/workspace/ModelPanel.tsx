@@ -10,6 +10,7 @@ import { useJob } from './useJob';
 import { ImageUncertainty } from './Uncertainty';
 import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
+import { DeletedNotice, DeleteQuestion, versionName } from './PackageDelete';
 
 export interface HeatmapSettings {
   visible: boolean;
@@ -78,6 +79,10 @@ export function ModelPanel(props: {
     }
   };
   const predict = useJob<PredictionResult>();
+  // Deleting a version: the question under it (by its folder), then the notice with Undo.
+  const [asking, setAsking] = useState<string | null>(null);
+  const [deleted, setDeleted] = useState<{ undoId: string; message: string; chosen: string | null } | null>(null);
+  const [undone, setUndone] = useState<string | null>(null);
 
   // The chosen package stays while the catalog lists it; otherwise the first one is chosen.
   useEffect(() => {
@@ -134,21 +139,41 @@ export function ModelPanel(props: {
   };
 
   const pkg = catalog?.packages.find((p) => p.contentHash === packageHash) ?? null;
-  /** One package in the Classifier list (a radio); an earlier version says which and its key metric. */
-  const packageChoice = (p: NonNullable<typeof catalog>['packages'][number]) => (
-    <label key={p.dir} className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
-      <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
-      <span>
-        <span className="strong">{p.earlierVersionOf ? `version ${p.version ?? 1}` : p.name}</span>
-        {!p.earlierVersionOf && p.version !== undefined && <span className="muted"> · version {p.version}</span>}
-        <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
-        <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
-        {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
-        {p.createdAt && <span className="muted small package-made" data-testid="package-made">made {formatDateTime(p.createdAt)}</span>}
-        {p.version !== undefined && <span className="muted small" data-testid="package-metric">{keyMetricText(p.metrics)}</span>}
-        {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
-      </span>
-    </label>
+  /** One package in the Classifier list (a radio); an earlier version says which and its key metric; "Delete…" asks under it. */
+  const packageChoice = (p: NonNullable<typeof catalog>['packages'][number], ownerName: string, earlier: NonNullable<typeof catalog>['packages']) => (
+    <div key={p.dir} className="package-item">
+      <label className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
+        <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
+        <span>
+          <span className="strong">{p.earlierVersionOf ? `version ${p.version ?? 1}` : p.name}</span>
+          {!p.earlierVersionOf && p.version !== undefined && <span className="muted"> · version {p.version}</span>}
+          <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
+          <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
+          {/* Two runs of one task differ by hash and by when they were made: the date tells which is the newer. */}
+          {p.createdAt && <span className="muted small package-made" data-testid="package-made">made {formatDateTime(p.createdAt)}</span>}
+          {p.version !== undefined && <span className="muted small" data-testid="package-metric">{keyMetricText(p.metrics)}</span>}
+          {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
+        </span>
+      </label>
+      {asking !== p.dir && (
+        <button type="button" className="link-button package-delete" aria-label={`Delete ${versionName(p, ownerName)}…`} onClick={() => (setAsking(p.dir), setUndone(null))} data-testid="package-delete">
+          Delete…
+        </button>
+      )}
+      {asking === p.dir && (
+        <DeleteQuestion
+          pkg={p}
+          ownerName={ownerName}
+          earlier={earlier}
+          onCancel={() => setAsking(null)}
+          onDeleted={(done) => {
+            setAsking(null);
+            setDeleted({ ...done, chosen: packageHash });
+            reloadCatalog();
+          }}
+        />
+      )}
+    </div>
   );
   const imageScores = result && current ? result.images.find((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame) : undefined;
   const seriesSummary = result && current ? result.series.find((s) => s.seriesInstanceUid === current.seriesInstanceUid) : undefined;
@@ -176,17 +201,31 @@ export function ModelPanel(props: {
           </ul>
         </div>
       )}
+      {deleted && (
+        <DeletedNotice
+          done={deleted}
+          onUndone={(message) => {
+            // The package chosen before the delete is chosen again once it is back.
+            if (deleted.chosen) setPackageHash(deleted.chosen);
+            setDeleted(null);
+            setUndone(message);
+            reloadCatalog();
+          }}
+          onDismiss={() => setDeleted(null)}
+        />
+      )}
+      {undone && <p className="muted small pad" role="status" data-testid="package-undone">{undone}</p>}
       {catalog && catalog.packages.length > 0 && (
         <fieldset className="packages">
           <legend className="visually-hidden">Model package</legend>
           {groupVersions(catalog.packages).map(({ pkg: p, earlier }) => (
             <div key={p.dir} className="package-versions">
-              {packageChoice(p)}
+              {packageChoice(p, p.earlierVersionOf ? (p.earlierVersionOf.split(/[/\\]/).pop() ?? p.name) : p.name, earlier)}
               {/* A training run that reused this name kept the earlier packages: each can be chosen and run. */}
               {earlier.length > 0 && (
                 <details className="versions" data-testid="package-versions">
                   <summary>{earlier.length} earlier {earlier.length === 1 ? 'version' : 'versions'} of {p.name}</summary>
-                  {earlier.map((v) => packageChoice(v))}
+                  {earlier.map((v) => packageChoice(v, p.name, []))}
                 </details>
               )}
             </div>
@@ -210,6 +249,18 @@ export function ModelPanel(props: {
           </div>
           {importMessage && <div className={importMessage.ok ? 'muted small' : 'banner error'} role={importMessage.ok ? 'status' : 'alert'}>{importMessage.text}</div>}
         </form>
+      )}
+      {catalog?.interrupted && catalog.interrupted.length > 0 && (
+        <details className="interrupted-runs" data-testid="interrupted-runs">
+          <summary>{catalog.interrupted.length === 1 ? '1 interrupted training run' : `${catalog.interrupted.length} interrupted training runs`} in the models folder</summary>
+          <ul>
+            {catalog.interrupted.map((r) => (
+              <li key={r.dir}>
+                <strong>{r.name}</strong>: epoch {r.epoch}{r.epochs ? ` of ${r.epochs}` : ''} done{r.startedAt ? `, started ${formatDateTime(r.startedAt)}` : ''}. To resume, {r.resume}. To discard it: <span className="mono">{r.discard}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {catalog && catalog.problems.length > 0 && (
         <details className="problems">
@@ -273,7 +324,10 @@ export function ModelPanel(props: {
           {/* The model line and the heatmap belong to a series this result covers, not to one not predicted yet. */}
           {(imageScores || seriesSummary) && (
             <>
-              <p className="muted small">Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}</p>
+              <p className="muted small" data-testid="result-model">
+                Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}
+                {catalog && !catalog.packages.some((p) => p.contentHash === result.modelHash) && ' · this package was deleted; its stored scores stay in the library'}
+              </p>
               <h3>Heatmap</h3>
               <div className="heat-controls">
                 <label className="check">
