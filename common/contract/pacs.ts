@@ -24,8 +24,26 @@ export const PacsSecret = z.union([
 ]);
 export type PacsSecret = z.infer<typeof PacsSecret>;
 
-const DicomWebSettings = z.object({ name: PacsName, kind: z.literal('dicomweb'), url: Text(2048).min(1), auth: z.enum(['none', 'basic', 'bearer']) }).strict();
-const DimseSettings = z.object({ name: PacsName, kind: z.literal('dimse'), calledAet: AeTitle, host: Host, port: Port, callingAet: AeTitle }).strict();
+/**
+ * How many studies one query lists, and series one study, unless a connection says otherwise
+ * (`maxStudies`, `maxSeries`); what the PACS has beyond them is not read, and the list says so.
+ * `most` bounds what a connection may ask for, so that memory stays bounded whatever the PACS
+ * holds: each listed value is cut to its VR's length (electron/pacs/query.ts studyMatch), and
+ * 50,000 studies measured 16 MiB of the engine's heap with typical values and 190 MiB at worst
+ * (every value at full length, non-Latin text), and the page holds the list again. A QIDO-RS
+ * answer is read no further than 64 MiB either way (electron/pacs/dicomweb.ts).
+ */
+export const QUERY_CAPS = { studies: 5_000, series: 10_000, most: 50_000 } as const;
+/** A connection's cap on one query's studies or one study's series (absent: QUERY_CAPS). */
+export const QueryCap = z
+  .number()
+  .int('a whole number')
+  .min(1, 'at least 1')
+  .max(QUERY_CAPS.most, `at most ${QUERY_CAPS.most}`);
+const Caps = { maxStudies: QueryCap.optional(), maxSeries: QueryCap.optional() };
+
+const DicomWebSettings = z.object({ name: PacsName, kind: z.literal('dicomweb'), url: Text(2048).min(1), auth: z.enum(['none', 'basic', 'bearer']), ...Caps }).strict();
+const DimseSettings = z.object({ name: PacsName, kind: z.literal('dimse'), calledAet: AeTitle, host: Host, port: Port, callingAet: AeTitle, ...Caps }).strict();
 export const PacsConnectionSettings = z.discriminatedUnion('kind', [DicomWebSettings, DimseSettings]);
 export type PacsConnectionSettings = z.infer<typeof PacsConnectionSettings>;
 

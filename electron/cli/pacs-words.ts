@@ -3,6 +3,7 @@
  * in the CLI's words: the flag that changes it. The app words the same advice by its
  * Settings fields (electron/engine/handlers/pacs-words.ts).
  */
+import { QUERY_CAPS } from '../../common/contract/pacs';
 import { type PacsHint, withHint } from '../pacs/errors';
 
 /** The query filters' flags, by their key in StudyQuery. */
@@ -52,6 +53,10 @@ export function cliHint(hint: PacsHint): string {
       return hint.value && QUERY_FLAGS[hint.value] ? ` (${QUERY_FLAGS[hint.value]})` : '';
     case 'check-study-uid':
       return ': check the UID with lumen pacs query';
+    case 'raise-cap':
+      return hint.setting === 'maxSeries'
+        ? `, or list more with --max-series on lumen pacs add (at most ${QUERY_CAPS.most.toLocaleString('en-US')})`
+        : `, or list more with --max-studies (at most ${QUERY_CAPS.most.toLocaleString('en-US')})`;
   }
 }
 

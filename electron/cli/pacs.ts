@@ -14,17 +14,18 @@ import { DEFAULT_MOVE_PORT } from '../pacs/move';
 import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pacs/receiver-settings';
 import { retrieveStudy } from '../pacs/retrieve';
 import { sendFiles } from '../pacs/send';
+import { QUERY_CAPS } from '../../common/contract/pacs';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { cliWords } from './pacs-words';
 import { catchInterrupt, INTERRUPTED_EXIT, untilStopped } from './interrupt';
 import { plainText } from '../../common/plain-text';
 import { checkUserPath, UserPathError } from '../../common/node/user-path';
 
-const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin]
-lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]]
+const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin] [--max-studies N] [--max-series N]
+lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]] [--max-studies N] [--max-series N]
 lumen pacs list [--json]
 lumen pacs remove <n>
-lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--timeout S] [--json]
+lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--max-studies N] [--timeout S] [--json]
 lumen pacs retrieve --pacs <n> <StudyInstanceUID> [--series UID] [--library DIR] [--via get|move] [--port 11112] [--host 0.0.0.0] [--timeout S] [--json]
 lumen pacs send --pacs <n> <file-or-folder>... [--timeout S] [--json]
 lumen pacs listen [--aet LUMEN] [--port 11112] [--host 0.0.0.0] [--library DIR] [--allow AET]... [--tls-cert CERT.pem --tls-key KEY.pem [--tls-ca CA.pem]]
@@ -53,6 +54,20 @@ function timeoutMs(raw: string | undefined): number | undefined {
   const seconds = decimalNumber(raw);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`--timeout "${raw}" is not a number of seconds between 0 and 3600.`, 2);
   return seconds * 1000;
+}
+
+/** --max-studies, --max-series: a whole number from 1 to QUERY_CAPS.most (common/contract/pacs.ts says why that many). */
+function capFlag(raw: string | undefined, flag: '--max-studies' | '--max-series'): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  const usual = flag === '--max-studies' ? QUERY_CAPS.studies : QUERY_CAPS.series;
+  if (!Number.isInteger(n) || n < 1 || n > QUERY_CAPS.most) throw new CliError(`${flag} "${raw}" is not a whole number from 1 to ${QUERY_CAPS.most} (without it: ${usual}).`, 2);
+  return n;
+}
+
+/** A connection's own caps, as pacs.json keeps them (absent: the defaults). */
+function capsOf(c: PacsConnection): { maxStudies?: number; maxSeries?: number } {
+  return { ...(c.maxStudies !== undefined ? { maxStudies: c.maxStudies } : {}), ...(c.maxSeries !== undefined ? { maxSeries: c.maxSeries } : {}) };
 }
 
 /** Retrieve and send: how many of how many, redrawn in place on a terminal. */
@@ -87,8 +102,8 @@ function tlsOptions(ca: string | undefined, cert: string | undefined, key: strin
 /** What `list` shows of a connection: where it is and how it authenticates, never a secret. */
 function describe(c: PacsConnection): Record<string, unknown> {
   return c.kind === 'dicomweb'
-    ? { name: c.name, kind: c.kind, url: c.url, auth: c.auth }
-    : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet, ...(c.tls ? { tls: c.tls } : {}) };
+    ? { name: c.name, kind: c.kind, url: c.url, auth: c.auth, ...capsOf(c) }
+    : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet, ...(c.tls ? { tls: c.tls } : {}), ...capsOf(c) };
 }
 
 async function add(argv: string[]): Promise<number> {
@@ -105,10 +120,15 @@ async function add(argv: string[]): Promise<number> {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-move': { type: 'boolean' },
+    'max-studies': { type: 'string' },
+    'max-series': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
   if (!values.name) throw new CliError('name the connection with --name.', 2);
+  const maxStudies = capFlag(values['max-studies'], '--max-studies');
+  const maxSeries = capFlag(values['max-series'], '--max-series');
+  const caps = { ...(maxStudies !== undefined ? { maxStudies } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
   const tlsFiles = values['tls-ca'] !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined || values['tls-move'] === true;
   if (tlsFiles && !values.tls) throw new CliError('--tls-ca, --tls-cert, --tls-key and --tls-move go with --tls.', 2);
   if (values['tls-move'] && (values['tls-cert'] === undefined || values['tls-key'] === undefined)) throw new CliError("--tls-move needs --tls-cert and --tls-key: Lumen's receiver shows that certificate to the PACS.", 2);
@@ -124,13 +144,13 @@ async function add(argv: string[]): Promise<number> {
     const url = checkDicomWebUrl(values.dicomweb);
     if (values.user) credentials = { user: values.user, password: await readSecret('password') };
     else if (values['bearer-stdin']) credentials = { bearer: await readSecret('bearer token') };
-    connection = { name: values.name, kind: 'dicomweb', url, auth: values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : 'none' };
+    connection = { name: values.name, kind: 'dicomweb', url, auth: values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : 'none', ...caps };
   } else {
     if (values.user || values['password-stdin'] || values['bearer-stdin']) throw new CliError('a --dimse connection takes no user, password or token.', 2);
     const callingAet = values['calling-aet'] ?? DEFAULT_CALLING_AET;
     const checked = AeTitle.safeParse(callingAet);
     if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: { ...tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']), ...(values['tls-move'] ? { move: true } : {}) } } : {}) };
+    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: { ...tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']), ...(values['tls-move'] ? { move: true } : {}) } } : {}), ...caps };
   }
   const nameCheck = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.name);
   if (!nameCheck) throw new CliError(`--name "${values.name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
@@ -149,7 +169,9 @@ async function list(argv: string[]): Promise<number> {
   }
   if (connections.length === 0) process.stdout.write('No PACS connections. Add one with lumen pacs add.\n');
   for (const c of connections) {
-    process.stdout.write(c.kind === 'dicomweb' ? `${c.name}\tDICOMweb ${c.url}${c.auth === 'none' ? '' : ` (${c.auth} authentication)`}\n` : `${c.name}\tDIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}${c.tls ? ' over TLS' : ''}\n`);
+    const caps = [c.maxStudies !== undefined ? `at most ${c.maxStudies} studies` : '', c.maxSeries !== undefined ? `${c.maxSeries} series` : ''].filter(Boolean).join(', ');
+    const where = c.kind === 'dicomweb' ? `DICOMweb ${c.url}${c.auth === 'none' ? '' : ` (${c.auth} authentication)`}` : `DIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}${c.tls ? ' over TLS' : ''}`;
+    process.stdout.write(`${c.name}\t${where}${caps ? `; ${caps} per query` : ''}\n`);
   }
   return 0;
 }
@@ -178,6 +200,7 @@ async function query(argv: string[]): Promise<number> {
     'study-date': { type: 'string' },
     accession: { type: 'string' },
     description: { type: 'string' },
+    'max-studies': { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -190,14 +213,18 @@ async function query(argv: string[]): Promise<number> {
     accession: values.accession,
     description: values.description,
   });
-  const { connection, credentials } = openConnection(values.pacs);
+  const maxStudies = capFlag(values['max-studies'], '--max-studies');
+  const opened = openConnection(values.pacs);
+  const { credentials } = opened;
+  // --max-studies: this query only; the connection's own cap (lumen pacs add --max-studies) otherwise.
+  const connection: PacsConnection = maxStudies !== undefined ? { ...opened.connection, maxStudies } : opened.connection;
   const options = { timeoutMs: timeoutMs(values.timeout) };
   const found = connection.kind === 'dicomweb' ? await new DicomWebClient(connection, credentials, options).searchStudies(filters) : await new DimseClient(connection, options).findStudies(filters);
   const studies = found.matches;
   studies.sort((a, b) => b.StudyDate.localeCompare(a.StudyDate) || a.StudyInstanceUID.localeCompare(b.StudyInstanceUID));
   // On stderr, so that the listing (and --json) stays what it was; said last, where it is seen.
   const incomplete = () => {
-    if (found.incomplete) process.stderr.write(`lumen pacs query: ${found.incomplete}\n`);
+    if (found.incomplete) process.stderr.write(`lumen pacs query: ${cliWords(found.incomplete, found.incompleteHint)}\n`);
   };
   if (values.json) {
     printJson(studies);

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { QueryCap } from '../../common/contract/pacs';
 import { errorMessage } from '../../common/errors';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
@@ -24,11 +25,15 @@ export const AeTitle = z
   .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}$/, 'an AE title is 1–16 printable ASCII characters without a backslash')
   .refine((s) => s.trim().length > 0 && s === s.trim(), 'an AE title has no leading or trailing spaces');
 
+/** How many studies one query lists and series one study (absent: QUERY_CAPS in common/contract/pacs.ts). */
+const Caps = { maxStudies: QueryCap.optional(), maxSeries: QueryCap.optional() };
+
 const DicomWebConnection = z.object({
   name: Name,
   kind: z.literal('dicomweb'),
   url: z.string().url(),
   auth: z.enum(['none', 'basic', 'bearer']),
+  ...Caps,
 });
 const DimseConnection = z.object({
   name: Name,
@@ -37,6 +42,7 @@ const DimseConnection = z.object({
   host: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65535),
   callingAet: AeTitle,
+  ...Caps,
   /** DICOM TLS (PS3.15 B.1): the CA file that signs the PACS's certificate (else the system's trusted CAs), and Lumen's own certificate and key when the PACS asks for one. Absolute paths. */
   tls: z
     .object({

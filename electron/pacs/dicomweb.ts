@@ -7,7 +7,7 @@
 import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
-import { MAX_MATCHES, cutShort, moreThanShown, queryKeys, studyFromJson, tooManyMatches } from './query';
+import { cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
 import { MAX_IDENTIFIER_BYTES } from './message-bounds';
 import { DicomPartSplitter } from './multipart-stream';
@@ -41,7 +41,7 @@ export class DicomWebClient {
     const params = new URLSearchParams();
     for (const [keyword, value] of Object.entries(queryKeys(query))) if (value !== '') params.set(keyword, value);
     for (const field of ['StudyDescription', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances']) params.append('includefield', field);
-    params.set('limit', String(MAX_MATCHES.studies + 1));
+    params.set('limit', String(matchLimit(this.connection, 'studies') + 1));
     return this.search(`/studies?${params}`, 'query studies', 'studies', studyFromJson);
   }
 
@@ -64,7 +64,7 @@ export class DicomWebClient {
 
   /** QIDO-RS: the series of one study (the app's PACS tab lists them). */
   async searchSeries(studyUid: string): Promise<Found<SeriesMatch>> {
-    const route = `/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription&limit=${MAX_MATCHES.series + 1}`;
+    const route = `/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription&limit=${matchLimit(this.connection, 'series') + 1}`;
     return this.search(route, 'list the series of the study', 'series', seriesFromJson);
   }
 
@@ -111,13 +111,13 @@ export class DicomWebClient {
 
   /**
    * A QIDO-RS answer: a list of DICOM JSON objects, read one object at a time as it arrives, each
-   * made a match by `take` (null: not one). Reading stops after MAX_MATCHES[kind] objects, at an
+   * made a match by `take` (null: not one). Reading stops after matchLimit(kind) objects, at an
    * object past MAX_IDENTIFIER_BYTES or past MAX_JSON_BYTES in all: studies and series then keep
    * what came before and say why (`incomplete`); an instance listing (a retrieve) fails.
    */
   private async search<T>(route: string, what: string, kind: 'studies' | 'series' | 'instances', take: (item: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
     const name = this.connection.name;
-    const limit = MAX_MATCHES[kind];
+    const limit = matchLimit(this.connection, kind);
     const notJson = () => new PacsError(`PACS "${name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
     return this.guarded(what, signal, async (timeout) => {
       // No refusal by declared length: the body is read up to MAX_JSON_BYTES, and what came is kept.
@@ -154,7 +154,7 @@ export class DicomWebClient {
       let incomplete: string | null = null;
       if (items > limit) {
         if (kind === 'instances') throw tooManyMatches(name, what, limit);
-        incomplete = moreThanShown(name, kind, limit);
+        return { matches: found, incomplete: moreThanShown(name, kind, limit), incompleteHint: raiseCapHint(kind, limit) };
       } else if (splitter.outcome === 'item-too-large' || tooLong) {
         const why = tooLong ? `sent more than ${mib(MAX_JSON_BYTES)}` : `sent a match larger than ${mib(MAX_IDENTIFIER_BYTES)}`;
         if (kind === 'instances') throw new PacsError(`PACS "${name}" ${why} when asked to ${what}; Lumen stopped reading. Retrieve the study series by series.`);

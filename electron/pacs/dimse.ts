@@ -16,7 +16,7 @@ import { isUid } from '../../common/dicom-uid';
 import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
-import { MAX_MATCHES, cutShort, moreThanShown, queryKeys, studyMatch, tooManyMatches } from './query';
+import { MAX_MATCHES, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyMatch, tooManyMatches } from './query';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
@@ -53,7 +53,7 @@ function rejectReason(reason: number, connection: DimseConnection): { text: stri
 
 export interface DimseOptions {
   timeoutMs?: number;
-  /** The most answers one C-FIND reads, below MAX_MATCHES (a test's flooding peer need not send 5 000). */
+  /** The most answers one C-FIND reads, below the connection's cap (a test's flooding peer need not send 5 000). */
   maxMatches?: number;
   /** What C-GET's instances may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
   limits?: ReceiveLimits;
@@ -163,7 +163,7 @@ export class DimseClient {
    * incomplete.
    */
   private async find<T>(request: any, what: string, kind: 'studies' | 'series' | 'instances', take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
-    const limit = Math.min(MAX_MATCHES[kind], this.maxMatches);
+    const limit = Math.min(matchLimit(this.connection, kind), this.maxMatches);
     const found: T[] = [];
     const enough = new AbortController();
     let answers = 0;
@@ -185,7 +185,7 @@ export class DimseClient {
     }
     if (!enough.signal.aborted) return { matches: found, incomplete: null };
     if (kind === 'instances') throw tooManyMatches(name, what, limit);
-    return { matches: found, incomplete: moreThanShown(name, kind, limit) };
+    return { matches: found, incomplete: moreThanShown(name, kind, limit), incompleteHint: raiseCapHint(kind, limit) };
   }
 
   /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */

@@ -22,7 +22,9 @@ export type PacsSetting =
   | 'receiverHost'
   | 'allowedSenders'
   | 'queryField'
-  | 'studyUid';
+  | 'studyUid'
+  | 'maxStudies'
+  | 'maxSeries';
 
 export const PACS_HINT_CODES = [
   'allow-longer',
@@ -42,6 +44,7 @@ export const PACS_HINT_CODES = [
   'allow-sender',
   'query-field',
   'check-study-uid',
+  'raise-cap',
 ] as const;
 export type PacsHintCode = (typeof PACS_HINT_CODES)[number];
 

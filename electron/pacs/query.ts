@@ -3,6 +3,7 @@
  * DICOM attribute matches, and each answer becomes one StudyMatch named with
  * DICOM keywords.
  */
+import { QUERY_CAPS } from '../../common/contract/pacs';
 import { isUid } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
 
@@ -42,13 +43,26 @@ export interface InstanceRef {
  * retrieving part of a study without saying which part would be worse; a study of 200 000
  * instances is retrieved by series.
  */
-export const MAX_MATCHES = { studies: 5_000, series: 10_000, instances: 200_000 } as const;
+export const MAX_MATCHES = { studies: QUERY_CAPS.studies, series: QUERY_CAPS.series, instances: 200_000 } as const;
+
+/**
+ * The most studies one query of this connection lists, or series one study: its own cap
+ * (`maxStudies`, `maxSeries`, set with lumen pacs add or in Settings, PACS), else MAX_MATCHES;
+ * never past QUERY_CAPS.most, whatever a hand-edited pacs.json says. Instances are not a setting.
+ */
+export function matchLimit(connection: { maxStudies?: number; maxSeries?: number }, kind: 'studies' | 'series' | 'instances'): number {
+  if (kind === 'instances') return MAX_MATCHES.instances;
+  const own = kind === 'studies' ? connection.maxStudies : connection.maxSeries;
+  return Math.min(own ?? MAX_MATCHES[kind], QUERY_CAPS.most);
+}
 
 /** What a study or series query found: the matches read, and why they are not all the PACS has (null: they are). */
 export interface Found<T> {
   matches: T[];
-  /** In words for the user (the app and the CLI show it as it is). */
+  /** In neutral words for the user; the app and the CLI add `incompleteHint` in theirs (appWords, cliWords). */
   incomplete: string | null;
+  /** The setting that lists more (the connection's cap), when the cap is what cut the list and it can go higher. */
+  incompleteHint?: PacsHint;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -57,6 +71,11 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function moreThanShown(pacs: string, what: 'studies' | 'series', limit: number): string {
   const next = what === 'studies' ? 'Narrow the search (a patient, a date range, a modality).' : 'Retrieve the whole study, or ask the PACS administrator why it lists so many.';
   return `PACS "${pacs}" returned more than ${count(limit)} ${what}; showing the first ${count(limit)}. ${next}`;
+}
+
+/** The hint for a list cut at the connection's cap `limit`: raise it (none once it is QUERY_CAPS.most). */
+export function raiseCapHint(what: 'studies' | 'series', limit: number): PacsHint | undefined {
+  return limit < QUERY_CAPS.most ? { code: 'raise-cap', setting: what === 'studies' ? 'maxStudies' : 'maxSeries', value: String(limit) } : undefined;
 }
 
 /** The PACS stopped being read before its answer ended (`why`): what came before is shown. */

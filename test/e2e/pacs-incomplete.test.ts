@@ -48,7 +48,7 @@ describe('PACS tab: more studies than Lumen lists', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const notice = page.getByTestId('pacs-incomplete');
     await notice.waitFor({ timeout: 60_000 });
-    expect(await notice.textContent()).toBe('PACS "busy-pacs" returned more than 5,000 studies; showing the first 5,000. Narrow the search (a patient, a date range, a modality).');
+    expect(await notice.textContent()).toBe('PACS "busy-pacs" returned more than 5,000 studies; showing the first 5,000. Narrow the search (a patient, a date range, a modality), or raise Studies per query of the connection in Settings, PACS.');
     expect(await page.getByRole('status').filter({ hasText: 'studies on busy-pacs' }).textContent()).toBe('5,000 studies on busy-pacs');
     // Virtualised (PacsTab.tsx): the 5,000 are listed, but only the rows in view are in the DOM.
     const rows = page.getByTestId('pacs-study');

@@ -217,7 +217,7 @@ describe('lumen pacs query: more studies than Lumen lists', () => {
     const json = await runLumen(['pacs', 'query', '--pacs', 'lister', '--json'], dataDir);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toHaveLength(5_000);
-    expect(json.stderr.trim()).toBe('lumen pacs query: PACS "lister" returned more than 5,000 studies; showing the first 5,000. Narrow the search (a patient, a date range, a modality).');
+    expect(json.stderr.trim()).toBe('lumen pacs query: PACS "lister" returned more than 5,000 studies; showing the first 5,000. Narrow the search (a patient, a date range, a modality), or list more with --max-studies (at most 50,000).');
     const text = await runLumen(['pacs', 'query', '--pacs', 'lister'], dataDir);
     expect(text.stdout.trim().split('\n')).toHaveLength(5_000);
     expect(text.stderr).toContain('showing the first 5,000');

@@ -39,6 +39,8 @@ export function appHint(hint: PacsHint): string {
       return ' (allow it in Settings, PACS)';
     case 'check-study-uid':
       return ': query the PACS again for the study';
+    case 'raise-cap':
+      return `, or raise ${hint.setting === 'maxSeries' ? 'Series per study' : 'Studies per query'} of the connection in Settings, PACS`;
   }
 }
 

@@ -242,7 +242,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             instances: s.NumberOfStudyRelatedInstances,
             inLibrary: inLibrary.get(s.StudyInstanceUID) ?? 0,
           })),
-          incomplete: found.incomplete,
+          incomplete: found.incomplete && appWords(found.incomplete, found.incompleteHint),
         };
       } catch (err) {
         throw userError(err, `Querying PACS "${name}"`);
@@ -265,7 +265,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             instances: s.NumberOfSeriesRelatedInstances,
             inLibrary: inLibrary.get(s.SeriesInstanceUID) ?? 0,
           })),
-          incomplete: found.incomplete,
+          incomplete: found.incomplete && appWords(found.incomplete, found.incompleteHint),
         };
       } catch (err) {
         throw userError(err, `Listing the series on PACS "${name}"`);

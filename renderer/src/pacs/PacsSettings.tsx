@@ -2,7 +2,7 @@
 // receiver's AE title, port, interface and allowed senders. A saved secret never comes back
 // to the page: the form shows "saved" and an empty field keeps it.
 import { useEffect, useState } from 'react';
-import type { PacsConnectionInfo, PacsConnectionSettings, PacsSecret, ReceiverSettings } from '../../../common/contract/pacs';
+import { type PacsConnectionInfo, type PacsConnectionSettings, type PacsSecret, QUERY_CAPS, type ReceiverSettings } from '../../../common/contract/pacs';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { connectionsChanged, onConnectionsChanged } from './connectionsChanged';
@@ -22,6 +22,9 @@ interface Draft {
   host: string;
   port: string;
   callingAet: string;
+  /** The connection's caps on one query's studies and one study's series ('' : QUERY_CAPS). */
+  maxStudies: string;
+  maxSeries: string;
   /** Whether the connection being edited has a saved secret (the field may stay empty). */
   secretSaved: boolean;
   /** The user name saved with it: a new one needs the password again. */
@@ -30,32 +33,53 @@ interface Draft {
   savedAuth: Auth;
 }
 
-const EMPTY: Draft = { kind: 'dicomweb', name: '', url: '', auth: 'none', user: '', password: '', token: '', calledAet: '', host: '', port: '104', callingAet: 'LUMEN', secretSaved: false, savedUser: '', savedAuth: 'none' };
+const EMPTY: Draft = { kind: 'dicomweb', name: '', url: '', auth: 'none', user: '', password: '', token: '', calledAet: '', host: '', port: '104', callingAet: 'LUMEN', maxStudies: '', maxSeries: '', secretSaved: false, savedUser: '', savedAuth: 'none' };
 
 function draftOf(c: PacsConnectionInfo): Draft {
+  const caps = { maxStudies: c.maxStudies !== undefined ? String(c.maxStudies) : '', maxSeries: c.maxSeries !== undefined ? String(c.maxSeries) : '' };
   return c.kind === 'dicomweb'
-    ? { ...EMPTY, previousName: c.name, kind: 'dicomweb', name: c.name, url: c.url, auth: c.auth, user: c.user ?? '', secretSaved: c.secret === 'saved', savedUser: c.user ?? '', savedAuth: c.auth }
-    : { ...EMPTY, previousName: c.name, kind: 'dimse', name: c.name, calledAet: c.calledAet, host: c.host, port: String(c.port), callingAet: c.callingAet };
+    ? { ...EMPTY, ...caps, previousName: c.name, kind: 'dicomweb', name: c.name, url: c.url, auth: c.auth, user: c.user ?? '', secretSaved: c.secret === 'saved', savedUser: c.user ?? '', savedAuth: c.auth }
+    : { ...EMPTY, ...caps, previousName: c.name, kind: 'dimse', name: c.name, calledAet: c.calledAet, host: c.host, port: String(c.port), callingAet: c.callingAet };
+}
+
+/** The caps a connection sets for itself, in words ('' when it keeps the defaults). */
+function describeCaps(c: PacsConnectionInfo): string {
+  const caps = [c.maxStudies !== undefined ? `${c.maxStudies.toLocaleString('en-US')} studies` : '', c.maxSeries !== undefined ? `${c.maxSeries.toLocaleString('en-US')} series` : ''].filter(Boolean);
+  return caps.length ? ` · at most ${caps.join(', ')}` : '';
 }
 
 export function describeConnection(c: PacsConnectionInfo): string {
-  if (c.kind === 'dimse') return `DIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}`;
+  if (c.kind === 'dimse') return `DIMSE ${c.calledAet}@${c.host}:${c.port} as ${c.callingAet}${describeCaps(c)}`;
   const auth = c.auth === 'none' ? '' : c.auth === 'basic' ? ` · user ${c.user ?? '?'}, password ${c.secret === 'saved' ? 'saved' : 'missing'}` : ` · token ${c.secret === 'saved' ? 'saved' : 'missing'}`;
-  return `DICOMweb ${c.url}${auth}`;
+  return `DICOMweb ${c.url}${auth}${describeCaps(c)}`;
+}
+
+/** A cap field: empty keeps the default; else a whole number from 1 to QUERY_CAPS.most (a message saying so otherwise). */
+function capField(raw: string, label: string, usual: number): { value?: number } | string {
+  const text = raw.trim();
+  if (text === '') return {};
+  const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > QUERY_CAPS.most) return `${label}: a whole number from 1 to ${QUERY_CAPS.most} (empty: ${usual}).`;
+  return { value: n };
 }
 
 /** The request for a draft, or a message saying what to fix. */
 function toRequest(d: Draft): { connection: PacsConnectionSettings; secret?: PacsSecret } | string {
   const name = d.name.trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return 'Name: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.';
+  const studies = capField(d.maxStudies, 'Studies per query', QUERY_CAPS.studies);
+  if (typeof studies === 'string') return studies;
+  const series = capField(d.maxSeries, 'Series per study', QUERY_CAPS.series);
+  if (typeof series === 'string') return series;
+  const caps = { ...(studies.value !== undefined ? { maxStudies: studies.value } : {}), ...(series.value !== undefined ? { maxSeries: series.value } : {}) };
   if (d.kind === 'dimse') {
     const port = Number(d.port);
     if (!d.calledAet.trim() || !d.host.trim()) return 'Give the PACS AE title and its host.';
     if (!Number.isInteger(port) || port < 1 || port > 65535) return 'Port: a number from 1 to 65535.';
-    return { connection: { name, kind: 'dimse', calledAet: d.calledAet.trim(), host: d.host.trim(), port, callingAet: d.callingAet.trim() || 'LUMEN' } };
+    return { connection: { name, kind: 'dimse', calledAet: d.calledAet.trim(), host: d.host.trim(), port, callingAet: d.callingAet.trim() || 'LUMEN', ...caps } };
   }
   if (!d.url.trim()) return 'Give the DICOMweb base URL (https://… for TLS).';
-  const connection: PacsConnectionSettings = { name, kind: 'dicomweb', url: d.url.trim(), auth: d.auth };
+  const connection: PacsConnectionSettings = { name, kind: 'dicomweb', url: d.url.trim(), auth: d.auth, ...caps };
   const saved = d.secretSaved && d.auth === d.savedAuth;
   if (d.auth === 'basic') {
     if (!d.user.trim()) return 'Basic authentication needs a user name.';
@@ -231,6 +255,19 @@ export function PacsSettings() {
               <label className="pacs-field">Lumen's AE title <input className="text-input" value={draft.callingAet} onChange={(e) => set({ callingAet: e.target.value })} spellCheck={false} /></label>
             </>
           )}
+          <div className="row">
+            <label className="pacs-field">
+              Studies per query
+              <input className="text-input narrow" inputMode="numeric" placeholder={String(QUERY_CAPS.studies)} value={draft.maxStudies} onChange={(e) => set({ maxStudies: e.target.value })} aria-describedby="pacs-caps-note" />
+            </label>
+            <label className="pacs-field">
+              Series per study
+              <input className="text-input narrow" inputMode="numeric" placeholder={String(QUERY_CAPS.series)} value={draft.maxSeries} onChange={(e) => set({ maxSeries: e.target.value })} aria-describedby="pacs-caps-note" />
+            </label>
+          </div>
+          <p className="muted small" id="pacs-caps-note">
+            The most a search lists (up to {QUERY_CAPS.most.toLocaleString('en-US')}); empty: {QUERY_CAPS.studies.toLocaleString('en-US')} studies, {QUERY_CAPS.series.toLocaleString('en-US')} series. Lower for a slow link.
+          </p>
           <div className="row">
             <button type="submit" className="primary-button">Save connection</button>
             <button type="button" className="text-button" onClick={() => (setDraft(null), setError(null))}>Cancel</button>
