@@ -93,6 +93,7 @@ describe('PACS tab: more studies than Lumen lists', () => {
       res.writeHead(200, { 'content-type': 'application/dicom+json' });
       res.end(JSON.stringify([{ '0020000D': { vr: 'UI', Value: ['1.2.826.0.1.3680043.10.543.6.1'] }, '00100020': { vr: 'LO', Value: ['BUSY-1'] } }]));
     });
+    await page.getByRole('button', { name: 'Change search' }).click();
     await page.getByLabel('Patient ID').fill('BUSY-1');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('status').filter({ hasText: '1 study on busy-pacs' }).waitFor({ timeout: 30_000 });

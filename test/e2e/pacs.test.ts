@@ -119,10 +119,12 @@ describe('PACS tab', () => {
     await page.keyboard.press('ArrowRight');
     await studies.nth(0).getByTestId('pacs-series').nth(1).waitFor({ timeout: 30_000 });
     expect(await studies.nth(0).getByTestId('pacs-series').allTextContents()).toEqual([expect.stringContaining('#1'), expect.stringContaining('#2')]);
-    // A filter: only the MR study.
+    // A filter: only the MR study (the form folded to one line after the search: Change search opens it).
+    await tab.getByRole('button', { name: 'Change search' }).click();
     await tab.getByLabel('Modality').selectOption('MR');
     await tab.getByRole('button', { name: 'Search' }).click();
     await tab.getByRole('status').filter({ hasText: '1 study on orthanc-web' }).waitFor({ timeout: 30_000 });
+    await tab.getByRole('button', { name: 'Change search' }).click();
     await tab.getByLabel('Modality').selectOption('');
     await tab.getByRole('button', { name: 'Search' }).click();
     await studies.nth(2).waitFor({ timeout: 30_000 });

@@ -41,9 +41,14 @@ const STUDY_GAP = 6;
 /** Rows moved by Page Up and Page Down. */
 const PAGE_ROWS = 8;
 
+/** A study's lines: name, date and IDs, description (when it has one), counts. */
+const studyLines = (s: PacsStudy) => (s.studyDescription ? 4 : 3);
+/** Where the Retrieve button sits: on the counts line, at its right (the row's frame is half of ROW_FRAME above). */
+const actionsTop = (s: PacsStudy) => ROW_FRAME / 2 + (studyLines(s) - 1) * (LINE + LINE_GAP) - (ACTIONS - LINE) / 2;
+
 function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error: string } | undefined, cut: string | undefined): number {
-  const lines = s.studyDescription ? 4 : 3;
-  let h = ROW_FRAME + lines * LINE + (lines - 1) * LINE_GAP + PART_GAP + ACTIONS;
+  const lines = studyLines(s);
+  let h = ROW_FRAME + lines * LINE + (lines - 1) * LINE_GAP;
   if (expanded === 'loading' || (expanded && !Array.isArray(expanded))) h += PART_GAP + LINE;
   if (Array.isArray(expanded)) {
     if (cut) h += PART_GAP + BANNER;
@@ -103,6 +108,21 @@ export function PacsTab() {
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<Record<string, PacsSeries[] | 'loading' | { error: string }>>({});
   const [retrieving, setRetrieving] = useState<string | null>(null);
+  /** After a search that found studies the form folds to one line (the list gets the height); Change search opens it. */
+  const [folded, setFolded] = useState(false);
+  const changeButton = useRef<HTMLButtonElement>(null);
+  const firstField = useRef<HTMLInputElement>(null);
+  /** What to focus once the form has folded or opened. */
+  const focusAfter = useRef<'form' | 'change' | null>(null);
+  useEffect(() => {
+    if (focusAfter.current === 'form') firstField.current?.focus();
+    if (focusAfter.current === 'change') changeButton.current?.focus();
+    focusAfter.current = null;
+  }, [folded]);
+  const fold = (to: boolean, focus: boolean) => {
+    if (focus) focusAfter.current = to ? 'change' : 'form';
+    setFolded(to);
+  };
   const job = useJob<PacsRetrieveReport>();
   const shownUids = useMemo(() => (studies ?? []).map((s) => s.studyInstanceUid).filter(isLibraryUid), [studies]);
   const counts = useLibraryCounts(shownUids);
@@ -153,10 +173,17 @@ export function PacsTab() {
       const found = await lumen.invoke('pacs.query', { name, query });
       setStudies(found.studies);
       setIncomplete(found.incomplete);
+      // Focus stays where it was (the Search button goes with the form: the list's first row takes it).
+      if (found.studies.length > 0) {
+        const hadFocus = document.activeElement instanceof HTMLElement && !!document.activeElement.closest('.pacs-query');
+        setFolded(true);
+        if (hadFocus) focusRow.current = 0;
+      }
       // A new list starts at its top, not where the last one was scrolled to.
       if (box.current) box.current.scrollTop = 0;
     } catch (err) {
       setStudies(null);
+      setFolded(false);
       setError(errorMessage(err));
     } finally {
       setSearching(false);
@@ -208,12 +235,22 @@ export function PacsTab() {
 
   const report = job.result;
   const active = connections?.find((c) => c.name === name);
-  const field = (key: keyof typeof form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
+  const field = (key: keyof typeof form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> & { ref?: React.Ref<HTMLInputElement> } = {}) => (
     <label className="pacs-field">
       {label}
-      <input className="text-input" value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} spellCheck={false} {...props} />
+      <input className="text-input" name={key} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} spellCheck={false} {...props} />
     </label>
   );
+  const hasResults = !!studies && studies.length > 0;
+  const formFolded = folded && hasResults;
+  const searchedFor = [
+    form.patientName && `Patient name ${form.patientName}`,
+    form.patientId && `Patient ID ${form.patientId}`,
+    (form.from || form.to) && `${form.from ? formatDate(dicomDate(form.from)) : '…'} to ${form.to ? formatDate(dicomDate(form.to)) : '…'}`,
+    form.modality,
+    form.accession && `Accession ${form.accession}`,
+    form.description && `Description ${form.description}`,
+  ].filter(Boolean);
 
   return (
     <div className="pacs-tab" data-testid="pacs-tab">
@@ -222,13 +259,34 @@ export function PacsTab() {
           No PACS connection yet: add one in Settings (PACS). Nothing is contacted until you do.
         </p>
       )}
+      {connections && connections.length > 0 && formFolded && (
+        <div className="row pacs-query-summary" data-testid="pacs-query-summary">
+          {/* What was searched for: the user's own filters, each isolated. */}
+          <span className="small pacs-describe" title={[name, ...searchedFor].join(' · ')}>
+            <strong>{name}</strong>
+            {searchedFor.length === 0 ? ' · every study' : searchedFor.map((f, i) => <span key={i}> · <bdi>{f}</bdi></span>)}
+          </span>
+          <button type="button" ref={changeButton} className="text-button small" aria-expanded={false} aria-controls="pacs-query-form" onClick={() => fold(false, true)}>
+            Change search
+          </button>
+        </div>
+      )}
       {connections && connections.length > 0 && (
         <form
+          id="pacs-query-form"
           className="pacs-query"
           aria-label="Query a PACS"
+          hidden={formFolded}
           onSubmit={(e) => {
             e.preventDefault();
             void search();
+          }}
+          onKeyDown={(e) => {
+            // Escape folds the form again while there are results to look at.
+            if (e.key === 'Escape' && hasResults) {
+              e.preventDefault();
+              fold(true, true);
+            }
           }}
         >
           <label className="pacs-field">
@@ -240,7 +298,7 @@ export function PacsTab() {
             </select>
           </label>
           {active && <div className="muted small pacs-describe">{describeConnection(active)}</div>}
-          {field('patientName', 'Patient name', { placeholder: 'Doe* (wildcards * ?)' })}
+          {field('patientName', 'Patient name', { placeholder: 'Doe* (wildcards * ?)', ref: firstField })}
           {field('patientId', 'Patient ID')}
           <div className="row pacs-dates">
             {field('from', 'From', { type: 'date' })}
@@ -316,16 +374,16 @@ export function PacsTab() {
                     {s.accessionNumber && <> · <bdi>{s.accessionNumber}</bdi></>}
                   </div>
                   {s.studyDescription && <div className="small pacs-describe"><bdi>{s.studyDescription}</bdi></div>}
-                  <div className="row small">
-                    <span className="muted">
+                  <div className="row small pacs-counts">
+                    <span className="muted" title={`${s.series ?? '?'} series, ${s.instances ?? '?'} images`}>
                       {s.series ?? '?'} series, {s.instances ?? '?'} images
                     </span>
                     {held && <span className={`pacs-held${held.complete ? ' complete' : ''}`} data-testid="pacs-held">{held.text}</span>}
                   </div>
                 </div>
-                <div className="row pacs-actions">
+                <div className="row pacs-actions" style={{ top: actionsTop(s) }}>
                   <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid)} aria-label={`Retrieve the study of ${shownDate(s.studyDate)}`}>
-                    {retrieving === s.studyInstanceUid && job.running ? 'Retrieving…' : 'Retrieve study'}
+                    {retrieving === s.studyInstanceUid && job.running ? 'Retrieving…' : 'Retrieve'}
                   </button>
                 </div>
                 {expanded === 'loading' && <div className="muted small pacs-line">Listing series…</div>}

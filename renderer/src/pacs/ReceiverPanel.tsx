@@ -40,10 +40,11 @@ export function ReceiverPanel() {
         </label>
       </header>
       {s && (
-        <div className="small pad">
-          <div>
+        // Off, it is one line (the list above gets the height); its details open with it, or on demand.
+        <details className="small pad pacs-receiver-details" key={state!.running ? 'on' : 'off'} open={state!.running}>
+          <summary>
             <span className="mono">{s.aet}</span> on port <span className="mono">{s.port}</span>, {s.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}
-          </div>
+          </summary>
           <div className="muted" data-testid="receiver-tls">
             {state!.tls === 'off' ? 'Plain DICOM (DICOM TLS is set with lumen pacs receiver)' : state!.tls === 'on' ? 'DICOM TLS' : 'DICOM TLS, senders need a client certificate'}
           </div>
@@ -51,7 +52,7 @@ export function ReceiverPanel() {
           <div data-testid="receiver-counts">
             {state!.received} received, {state!.failed} failed, {state!.refusedAssociations} refused
           </div>
-        </div>
+        </details>
       )}
       {(error ?? state?.error) && <div className="banner error" role="alert">{error ?? state?.error}</div>}
       {state && state.events.length > 0 && (
