@@ -102,6 +102,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       return { predictions: store.count(packageHash, 'image'), series: store.count(packageHash, 'series'), inUse: predicting.has(packageHash) ? 'a prediction with it is running' : null };
     },
     'models.deletePackage': async ({ packageHash, allVersions }) => {
+      // Asked before the listing (which reads every package): a prediction that started first is running now.
+      if (predicting.has(packageHash)) throw new Error(`The package #${packageHash.slice(0, 12)} was not deleted: a prediction with it is running. Delete it once that has finished.`);
       const { packages } = await listPackages(deps.dataDir);
       const found = packages.filter((p) => p.contentHash === packageHash);
       if (found.length !== 1) throw new Error(found.length === 0 ? `No installed model package has content hash ${packageHash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.` : `${found.length} folders hold the package #${packageHash.slice(0, 12)} (${found.map((p) => p.dir).join(', ')}): delete the copy you mean with lumen models delete.`);
@@ -172,9 +174,10 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         }
       }),
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
-      const pkg = await findPackage(deps.dataDir, packageHash);
+      // A deleted package's stored scores stay readable: named as the library recorded the package.
+      const installed = await findPackage(deps.dataDir, packageHash).catch(() => null);
       const latest = predictions().latestForSeries(packageHash, seriesInstanceUid);
-      return latest && { ...latest, images: inViewingOrder(deps, seriesInstanceUid, latest.images), modelName: pkg.metadata.name };
+      return latest && { ...latest, images: inViewingOrder(deps, seriesInstanceUid, latest.images), ...(installed ? { modelName: installed.metadata.name } : {}) };
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
       const key = `${packageHash}/${seriesInstanceUid}/${sopInstanceUid}/${frame}`;
