@@ -112,6 +112,8 @@ describe('PACS tab in a small window', () => {
     await edit.getByRole('button', { name: 'Save connection' }).click();
     expect(await dialog.getByRole('alert').textContent()).toBe('Studies per query: a whole number from 1 to 50000 (empty: 5000).');
     await cap.fill('5');
+    await edit.getByLabel('Series per study').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir(), 'pacs-small-caps-settings.png') });
     await edit.getByRole('button', { name: 'Save connection' }).click();
     await dialog.getByTestId('pacs-connection').filter({ hasText: 'archive' }).filter({ hasText: 'at most 5 studies' }).waitFor();
     await page.keyboard.press('Escape');
