@@ -4,6 +4,7 @@
 // multi-frame JPEG-LS word image from GDCM and dcmtk, a JPEG colour picture from img2dcm and
 // dcmcjpeg), kept outside the data folder as a user's files are. Each step asserts what the
 // README promises there. Screenshots: test-results/journey-readme-data-*.png.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,6 +220,85 @@ describe('a new user reads where the data lives, the settings and the versions, 
     expect(JSON.parse(readFileSync(platformSettings, 'utf8')).dataFolder).toBeNull();
     await shot('settings-data-folder-default');
     await page.keyboard.press('Escape');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
+
+  it('measures a frame without pixel spacing, writes the measurements as SR, and reads them back as the README says', async () => {
+    const { page, errors } = await openApp(session());
+    const shot = async (name: string) => page.screenshot({ path: path.join(resultsDir(), `journey-readme-data-sr-${name}.png`) });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.keyboard.press('Escape');
+    const study = page.getByRole('listitem', { name: new RegExp(`^Study .*${set.multiframe.shown}`) });
+    await study.getByTestId('series-card').click();
+    const index = page.getByTestId('image-index');
+    await index.waitFor({ timeout: 60_000 });
+    await page.getByTestId('viewport').click();
+    await page.keyboard.press('End');
+    await expect.poll(() => index.innerText(), { timeout: 30_000 }).toBe(`Im ${set.multiframe.frames}/${set.multiframe.frames}`);
+    // Using Lumen 3: Length (L) in pixels where the image has no pixel spacing; Ellipse (E) with the region's statistics.
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    const drag = async (from: [number, number], to: [number, number]) => {
+      await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 5 });
+      await page.mouse.up();
+    };
+    await page.keyboard.press('l');
+    await drag([0.3, 0.5], [0.7, 0.5]);
+    await page.keyboard.press('e');
+    await drag([0.4, 0.35], [0.6, 0.6]);
+    const list = page.getByTestId('measurements');
+    await list.filter({ hasText: /Length 1: [\d.]+ px/ }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => list.locator('li').count(), { timeout: 30_000 }).toBe(2);
+    const listed = await list.innerText();
+    await shot('measured');
+    // The ellipse says its area in pixels too (no spacing to make mm² of), with mean, SD, min and max.
+    expect(listed).toMatch(/Ellipse 1: .*px²/);
+    expect(listed).toMatch(/mean/i);
+    // Measurements stay on the frame they were drawn on.
+    await page.keyboard.press('Home');
+    await expect.poll(() => index.innerText(), { timeout: 30_000 }).toBe(`Im 1/${set.multiframe.frames}`);
+    await expect.poll(() => list.locator('li').count(), { timeout: 30_000 }).toBe(0);
+
+    // What Lumen writes: Export results… writes the series' measurements as DICOM SR, which dcmtk reads.
+    await page.getByRole('button', { name: 'Export results…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export results' });
+    await dialog.waitFor();
+    const exported = path.join(set.dir, 'exports');
+    await dialog.getByLabel('Export to').fill(exported);
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await dialog.getByTestId('export-done').waitFor({ timeout: 120_000 });
+    await shot('exported');
+    await page.keyboard.press('Escape');
+    const written = readdirSync(exported, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    expect(written.length).toBeGreaterThan(0);
+    for (const file of written) {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      execFileSync('dsrdump', [file], { stdio: 'pipe' });
+    }
+
+    // What Lumen reads back: importing the exported folder files the SR with its study as a result, not an image.
+    await page.getByLabel('Import a folder or file').fill(exported);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.getByTestId('import-report');
+    await report.filter({ hasText: /result document/ }).waitFor({ timeout: 120_000 });
+    expect(await report.innerText()).toMatch(/^\d+ results? documents? imported|result document/);
+    await study.getByTestId('series-card').click();
+    const results = page.getByTestId('study-results');
+    await results.waitFor({ timeout: 60_000 });
+    const findings = await results.getByTestId('result-finding').allInnerTexts();
+    await shot('read-back');
+    expect(findings.some((f) => /Length/.test(f))).toBe(true);
+    // Each score read whole, in the units the viewer used: px and px² for an image without pixel spacing.
+    const length = listed.match(/Length 1: ([\d.]+) px/)![1];
+    const area = listed.match(/Area ([\d.]+) px²/)![1];
+    expect(findings.some((f) => f.includes(`${length} px`) && !f.includes('{'))).toBe(true);
+    expect(findings.some((f) => f.includes(`${area} px²`))).toBe(true);
+    // Typed here without the DOM library, which the Node project leaves out.
+    type Cell = { scrollWidth: number; clientWidth: number; textContent: string | null };
+    const cut = await results.locator('td.num').evaluateAll((cells) => (cells as unknown as Cell[]).filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
+    expect(cut).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   }, 400_000);

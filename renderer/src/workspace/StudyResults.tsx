@@ -13,7 +13,8 @@ const MAX_ROWS = 200;
 export function formatScore(score: number | null, unit: string | null): string {
   if (score === null) return '';
   if (unit === '1') return `${(score * 100).toFixed(1)}%`;
-  const units: Record<string, string> = { mm: 'mm', mm2: 'mm²', deg: '°', '[hnsf\'U]': 'HU' };
+  // UCUM codes as the viewer writes the values: pixels where an image has no pixel spacing (results/sr.ts).
+  const units: Record<string, string> = { mm: 'mm', mm2: 'mm²', cm: 'cm', cm2: 'cm²', deg: '°', '[hnsf\'U]': 'HU', '{pixel}': 'px', '{pixel2}': 'px²', '{pixels}': 'px' };
   return `${Number(score.toPrecision(4))}${unit ? ` ${units[unit] ?? unit}` : ''}`;
 }
 
