@@ -1,10 +1,11 @@
 // Deleting a model package version in the app, in Debian's Chromium through `lumen serve`'s
 // bridge: the Classifier list's "Delete…" asks, naming package, version, date, hash and the
 // stored predictions that name it; deleting the newest makes the earlier version run under the
-// name, the result shown says its package was deleted, and Undo puts back exactly what went.
+// name, the result shown says its package was deleted, and Undo puts back exactly what went. An
+// interrupted training run's checkpoint is listed as one, with how to resume and discard it.
 // Screenshots: test-results/package-delete-*.png.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,11 @@ describe('deleting a model package version in the app', () => {
     // A stored prediction of the newest, which the question counts and which stays after the delete.
     await lumen(['predict', '--model', path.join(models, 'knee'), '--library', library, '--series', `${UID}.2`, '--json']);
     hashes.push(first.contentHash, second.contentHash);
+    // A `lumen train --out models/lesions` run stopped after epoch 2 of 5 (as test/training/interrupted-run.test.ts makes one for real).
+    const checkpoint = path.join(models, 'lesions.checkpoint');
+    mkdirSync(checkpoint);
+    writeFileSync(path.join(checkpoint, 'run.json'), JSON.stringify({ runId: 'x', name: 'lesions', out: path.join(models, 'lesions'), epochs: 5, startedAt: '2026-12-06T09:00:00.000Z', request: null }));
+    writeFileSync(path.join(checkpoint, 'state.json'), JSON.stringify({ epoch: 2 }));
   });
 
   it('asks, deletes the newest (the earlier one then runs under the name), and Undo puts it back', async () => {
@@ -58,6 +64,15 @@ describe('deleting a model package version in the app', () => {
     const model = page.getByTestId('result-model');
     await model.filter({ hasText: `#${second.slice(0, 12)}` }).waitFor({ timeout: 120_000 });
 
+    // The interrupted run is listed as one, with how to resume and discard it, not as an unusable package.
+    const runs = page.getByTestId('interrupted-runs');
+    expect(await runs.locator('summary').innerText()).toBe('1 interrupted training run in the models folder');
+    await runs.locator('summary').click();
+    expect(await runs.locator('li').innerText()).toMatch(/^lesions: epoch 2 of 5 done, started .+\. To resume, run the same "lumen train … --out .*lesions" command again: it resumes after epoch 2 \(--no-resume starts over\)\. To discard it: lumen models delete lesions\.checkpoint$/);
+    expect(await page.locator('details.problems').count()).toBe(0);
+    await page.screenshot({ path: path.join(resultsDir(), 'package-delete-interrupted.png') });
+    await runs.locator('summary').click();
+
     // Delete… names what goes; Escape leaves it.
     const del = page.getByRole('button', { name: `Delete knee version 2 (#${second.slice(0, 12)})…` });
     await del.click();
@@ -67,7 +82,7 @@ describe('deleting a model package version in the app', () => {
     expect(asked).toMatch(new RegExp(`Delete knee version 2, made .+, #${second.slice(0, 12)}\\? 1 stored image prediction on 1 series in the library name it; they stay readable\\. knee then runs version 1 \\(#${first.slice(0, 12)}\\)\\.`));
     expect(asked).toContain('with its 1 earlier version');
     // Cancel has the focus: Enter or Escape never deletes by surprise.
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent)).toBe('Cancel');
     await page.screenshot({ path: path.join(resultsDir(), 'package-delete-question.png') });
     await page.keyboard.press('Escape');
     await question.waitFor({ state: 'detached' });
