@@ -1,7 +1,11 @@
 // Datasets: which labelled images, which classes, and patient-level splits (a patient is
 // never in two splits), stratified by class; k-fold by patient; class balance and warnings.
+// Patients are drawn by PatientID and each split lists its images in training order
+// (image-order.ts), never by UID: the same images with new UIDs give the same split, in the
+// same order.
 import { classPatientsWarning } from '../../common/training-advice';
 import { seededRandom } from '../../models/training/metrics';
+import { inTrainingOrder } from './image-order';
 import type { LabelledImage } from './store';
 
 export type Split = 'train' | 'validation' | 'test';
@@ -96,13 +100,13 @@ function warningsFor(images: LabelledImage[], split: DatasetSplit['balance'], cl
   return w;
 }
 
-/** Splits labelled images by patient into train/validation/test, stratified by class, reproducibly. */
+/** Splits labelled images by patient into train/validation/test, stratified by class, reproducibly; each split in training order. */
 export function splitByPatient(images: LabelledImage[], opts: SplitOptions): DatasetSplit {
   const classNames = classNamesOf(images);
   const vf = opts.validation ?? 0.2;
   const tf = opts.test ?? 0.2;
   if (!(vf > 0 && tf > 0 && vf + tf < 1)) throw new Error(`Split fractions must be positive and leave patients for training (validation ${vf}, test ${tf}).`);
-  const { byPatient, perClass } = strata(images, opts.seed);
+  const { byPatient, perClass } = strata(inTrainingOrder(images), opts.seed);
   const patients: Record<string, Split> = {};
   for (const list of perClass.values()) {
     const n = list.length;
@@ -125,7 +129,7 @@ export function splitByPatient(images: LabelledImage[], opts: SplitOptions): Dat
 export function kFoldByPatient(images: LabelledImage[], k: number, seed: number): DatasetSplit[] {
   if (!Number.isInteger(k) || k < 3) throw new Error(`k-fold needs k >= 3 (one fold for test, one for validation), got ${k}.`);
   const classNames = classNamesOf(images);
-  const { byPatient, perClass } = strata(images, seed);
+  const { byPatient, perClass } = strata(inTrainingOrder(images), seed);
   const foldOf = new Map<string, number>();
   let offset = 0;
   for (const list of perClass.values()) {

@@ -34,8 +34,19 @@ export interface FeatureResult {
 }
 
 export function featureKey(spec: FeatureSpec, imageHash: string, copy: number): string {
-  const pre = JSON.stringify({ p: spec.preprocessing, s: spec.inputSize, a: copy === 0 ? null : spec.augmentation, seed: copy === 0 ? null : spec.seed, copy });
+  // draw: how an augmented copy's generator is seeded (augmentationSeed); a copy drawn another way is computed anew.
+  const pre = JSON.stringify({ p: spec.preprocessing, s: spec.inputSize, a: copy === 0 ? null : spec.augmentation, seed: copy === 0 ? null : spec.seed, copy, ...(copy === 0 ? {} : { draw: 'pixels' }) });
   return createHash('sha256').update(spec.weightsHash).update('\0').update(pre).update('\0').update(imageHash).digest('hex');
+}
+
+/**
+ * The seed of an augmented copy's generator: from the image's model input (its pixels as
+ * preprocessed) and the copy, not from the file, so that the same pixels in a file with other
+ * UIDs (a re-export) get the same augmentations.
+ */
+export function augmentationSeed(input: Float32Array, copy: number, seed: number): number {
+  const h = createHash('sha256').update(new Uint8Array(input.buffer, input.byteOffset, input.byteLength)).update(`\0copy ${copy}`).digest();
+  return (h.readUInt32BE(0) ^ seed) >>> 0;
 }
 
 /**
@@ -87,7 +98,7 @@ export async function extractFeatures(
         for (let i = 0; i < chunk.length; i++) {
           const j = chunk[i];
           let x = inputs[i];
-          if (j.copy > 0) x = augment(x, size, spec.augmentation, seededRandom(parseInt(j.key.slice(0, 8), 16) ^ spec.seed), fill);
+          if (j.copy > 0) x = augment(x, size, spec.augmentation, seededRandom(augmentationSeed(x, j.copy, spec.seed)), fill);
           nhwc.set(x, i * per);
         }
         const out = await session.run(nhwcToNchw(nhwc, chunk.length, size, size, 3), chunk.length);

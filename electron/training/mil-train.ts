@@ -80,7 +80,7 @@ interface SeriesBag extends Bag {
   images: ImageRef[];
 }
 
-/** The series of a split, each a bag of its images (in the library's order) with its one label. */
+/** The series of a split, each a bag of its images (in training order: image-order.ts) with its one label. */
 function bagsOf(images: LabelledImage[], features: Map<LabelledImage, Float32Array>, classNames: string[]): SeriesBag[] {
   const by = new Map<string, LabelledImage[]>();
   for (const im of images) by.set(im.seriesInstanceUid, [...(by.get(im.seriesInstanceUid) ?? []), im]);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
 import type { ImageRef } from '../dicom/model-input';
+import { positionAlongNormal } from '../library/sort';
+import { inTrainingOrder, type ImageOrderKey } from './image-order';
 
 export type TargetKind = 'image' | 'series' | 'study';
 
@@ -26,6 +28,8 @@ export interface LabelledImage extends ImageRef {
   /** PatientID (the patient key when the file has none): what splits group by. */
   patient: string;
   studyInstanceUid: string;
+  /** What orders the images for training (image-order.ts): the keys a re-export with new UIDs keeps. */
+  order: ImageOrderKey;
 }
 
 export function currentUser(): string | null {
@@ -44,11 +48,50 @@ interface InstanceRow {
   frames: number;
   patient: string;
   localizer: number;
+  study_date: string | null;
+  study_time: string | null;
+  accession_number: string | null;
+  series_number: number | null;
+  series_description: string | null;
+  instance_number: number | null;
+  image_position: string | null;
+  image_orientation: string | null;
+  slice_location: number | null;
 }
 
-const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient, se.localizer
+const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient, se.localizer,
+    st.study_date, st.study_time, st.accession_number, se.series_number, se.description AS series_description,
+    i.instance_number, i.image_position, i.image_orientation, i.slice_location
   FROM instances i JOIN series se ON se.series_uid = i.series_uid JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
   WHERE i.missing = 0 AND i.has_pixel_data = 1`;
+
+/** Numbers the database holds as JSON text (an image position, say), or null when it holds none (or something else). */
+function jsonNumbers(text: string | null): number[] | null {
+  if (text === null) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function finiteOrNull(x: number | null): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+function orderKeyOf(r: InstanceRow): ImageOrderKey {
+  return {
+    studyDate: r.study_date ?? '',
+    studyTime: r.study_time ?? '',
+    accessionNumber: r.accession_number ?? '',
+    seriesNumber: finiteOrNull(r.series_number),
+    seriesDescription: r.series_description ?? '',
+    instanceNumber: finiteOrNull(r.instance_number),
+    position: finiteOrNull(positionAlongNormal({ imagePositionPatient: jsonNumbers(r.image_position), imageOrientationPatient: jsonNumbers(r.image_orientation) })),
+    sliceLocation: finiteOrNull(r.slice_location),
+  };
+}
 
 export class TrainingStore {
   readonly db: Database.Database;
@@ -111,7 +154,9 @@ export class TrainingStore {
 
   /**
    * Every labelled image (each frame of each instance): an image label wins over its
-   * series' label, which wins over its study's. Sorted by SOP Instance UID and frame.
+   * series' label, which wins over its study's. In training order (image-order.ts): by
+   * patient, study, series and instance number before any UID, so that the same images
+   * imported again with new UIDs come in the same order.
    */
   labelledImages(): LabelledImage[] {
     return this.labelled().images;
@@ -140,12 +185,12 @@ export class TrainingStore {
         localizers.add(r.series_uid);
         continue;
       }
+      const order = orderKeyOf(r);
       for (let f = 0; f < Math.max(1, r.frames); f++) {
-        out.push({ sopInstanceUid: r.sop_uid, frame: f, path: r.path, seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, patient: r.patient, label });
+        out.push({ sopInstanceUid: r.sop_uid, frame: f, path: r.path, seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, patient: r.patient, label, order });
       }
     }
-    out.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
-    return { images: out, localizerSeries: localizers.size };
+    return { images: inTrainingOrder(out), localizerSeries: localizers.size };
   }
 
   /** Every image of a series (or of the whole library), frames expanded, in viewing order per series. */
