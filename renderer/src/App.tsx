@@ -75,6 +75,9 @@ const SHIFT_COMMANDS: Record<string, ViewerCommand> = {
   ArrowDown: 'panDown',
 };
 
+/** sessionStorage: the settings notice the user OK'd in this tab. */
+const SETTINGS_NOTICE_SEEN = 'lumen.settingsNoticeSeen';
+
 export function App() {
   const info = useRequest('app.info', {});
   const [aboutOpen, setAboutOpen] = useState(false);
@@ -82,7 +85,8 @@ export function App() {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [weightsOpen, setWeightsOpen] = useState(false);
   const [settings, setSettings] = useState<SettingsState | null>(null);
-  const [settingsNoticeSeen, setSettingsNoticeSeen] = useState(false);
+  // The notice OK'd in this tab, kept for its reloads (the engine says it until it restarts): not again over the viewer.
+  const [settingsNoticeSeen, setSettingsNoticeSeen] = useState<string | null>(() => sessionStorage.getItem(SETTINGS_NOTICE_SEEN));
   /** Closed in this page; settings.welcomeDismissed keeps it closed in every later one. */
   const [welcomeClosed, setWelcomeClosed] = useState(false);
   const weights = useRequest('weights.list', {});
@@ -365,10 +369,19 @@ export function App() {
           </div>
         ) : (
           <div className={`layout${panels.browser ? '' : ' browser-hidden'}${panels.side ? '' : ' side-hidden'}`}>
-            {settings?.notice && !settingsNoticeSeen && (
+            {settings?.notice && settings.notice !== settingsNoticeSeen && (
               <div className="banner warning settings-notice" role="alert">
                 {settings.notice}{' '}
-                <button type="button" className="text-button" onClick={() => setSettingsNoticeSeen(true)}>OK</button>
+                <button
+                  type="button"
+                  className="text-button"
+                  onClick={() => {
+                    sessionStorage.setItem(SETTINGS_NOTICE_SEEN, settings.notice ?? '');
+                    setSettingsNoticeSeen(settings.notice);
+                  }}
+                >
+                  OK
+                </button>
               </div>
             )}
             <StudyBrowser openSeries={(uid) => void openSeries(uid)} activeSeries={open?.series.seriesInstanceUid ?? null} showMaps={showResultMaps} setShowMaps={setShowResultMaps} onTab={(t) => t === 'pacs' && setWelcomeAside()} />
