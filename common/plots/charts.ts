@@ -9,6 +9,7 @@
  * with an ellipsis, their full text in the tooltip; axes and text use the surrounding text
  * colour (currentColor), so a plot reads on a white report and on the app's dark panel alike.
  */
+import { aucText, METRIC_NAMES } from '../metric-words';
 import { LIGHT_PLOT_THEME, type Plot, type PlotNode, type PlotTheme } from './scene';
 import { epochTicks, niceTicks, tickLabel, UNIT_TICKS, type Ticks } from './ticks';
 
@@ -178,7 +179,7 @@ export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THE
   const room = f.left + f.width + 16 - 8 - SWATCH - 8;
   const entries: LegendEntry[] = e.roc.map((r, i) => {
     const c = binary ? { auc: e.auc, ci: e.aucCi } : { auc: e.perClass[i]?.auc, ci: e.perClass[i]?.aucCi };
-    const auc = `AUC ${f3(c.auc)}${c.ci ? ` (95% CI ${f3(c.ci[0])}–${f3(c.ci[1])})` : ''}`;
+    const auc = aucText(c.auc, c.ci);
     const one = `${shorten(r.className, 24)}: ${auc}`;
     const swatch = { kind: 'line' as const, color: color(i) };
     return textWidth(one) <= room ? { swatch, label: one, title: r.className } : { swatch, label: shorten(r.className, Math.floor(room / (FONT * CHAR))), detail: auc, title: r.className };
@@ -312,9 +313,9 @@ export function trainingCurvesPlot(history: readonly EpochValues[], theme: PlotT
     ...axes(loss, sx, syLoss, xt, yt, null, 'Loss'),
     ...curve(trainLoss, syLoss, cTrain, 'training loss'),
     ...(finite(valLoss).length ? curve(valLoss, syLoss, cVal, 'validation loss') : []),
-    title(8, auc.top - 14, 'Validation AUC'),
-    ...axes(auc, sx, syAuc, xt, UNIT_TICKS, 'Epoch', 'AUC'),
-    ...curve(valAuc, syAuc, cAuc, 'validation AUC'),
+    title(8, auc.top - 14, `Validation ${METRIC_NAMES.auc}`),
+    ...axes(auc, sx, syAuc, xt, UNIT_TICKS, 'Epoch', METRIC_NAMES.auc),
+    ...curve(valAuc, syAuc, cAuc, `validation ${METRIC_NAMES.auc}`),
   ];
   return { width, height: auc.top + auc.height + 40, label: 'Training curves', nodes };
 }

@@ -3,13 +3,12 @@ import type { LevelDifference, ModelLevels } from '../training/compare';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
+import { f3, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { checkUserPath } from '../../common/node/user-path';
 
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-
 function modelLine(which: string, dir: string, m: ModelLevels): string {
-  const level = (name: string, e: ModelLevels['perImage']) => `${name} ${f3(e.auc)} (${f3(e.aucCi[0])}–${f3(e.aucCi[1])})`;
-  return `${which}: ${m.name} (${dir}) · AUC ${level('per image', m.perImage)} · ${level('per series', m.perSeries)} · ${level('per patient', m.perPatient)}`;
+  const level = (name: string, e: ModelLevels['perImage']) => `${name} ${withCi(e.auc, e.aucCi)}`;
+  return `${which}: ${m.name} (${dir}) · ${METRIC_NAMES.auc} ${level('per image', m.perImage)} · ${level('per series', m.perSeries)} · ${level('per patient', m.perPatient)}`;
 }
 
 function differenceLine(name: string, d: LevelDifference): string {
@@ -29,7 +28,7 @@ export function comparedOnLine(r: { images: number; patients: number; subset: st
 }
 
 export const command: Command = {
-  summary: 'Compare two model packages on the same held-out patients: AUCs and a paired test of their difference.',
+  summary: `Compare two model packages on the same held-out patients: ${METRIC_NAMES.auc}s and a paired test of their difference.`,
   usage: 'lumen compare --model <A> --model <B> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
@@ -70,7 +69,7 @@ export const command: Command = {
             comparedOnLine(r),
             modelLine('A', models[0], r.a),
             modelLine('B', models[1], r.b),
-            `AUC difference, B - A (${r.differences.perImage.method}):`,
+            `${METRIC_NAMES.auc} difference, B - A (${r.differences.perImage.method}):`,
             differenceLine('Per image', r.differences.perImage),
             differenceLine('Per series', r.differences.perSeries),
             differenceLine('Per patient', r.differences.perPatient),

@@ -3,6 +3,7 @@
 import { parseVariant } from '../../models/efficientnet/variants';
 import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
+import { headlineText } from '../../common/metric-words';
 import type { TrainMode, TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { domainSummary, type DomainMetadata } from '../../models/package/domain';
@@ -141,7 +142,7 @@ export const command: Command = {
           process.stdout.write(
             [
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
-              `Test split: ${t.n} series · accuracy ${t.accuracy.toFixed(3)} · balanced accuracy ${t.balancedAccuracy.toFixed(3)} · ROC AUC ${t.auc.toFixed(3)} (95% CI ${t.aucCi.map((x) => x.toFixed(3)).join('–')}, ${t.ciMethod}) · ECE ${t.ece.toFixed(3)}`,
+              `Test split: ${t.n} series · ${headlineText(t, { lowercase: true, method: t.ciMethod })}`,
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
               `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; on the validation series ${series.ensemble.validation.n ? `mean ${series.ensemble.validation.mean.toFixed(3)}, high above ${series.ensemble.validation.p95!.toFixed(3)}` : 'none (no reference for high)'}`,
               trainingDataLine(metadata.domain),

@@ -84,7 +84,7 @@ export async function comparePackages(
   const subset = opts.subset ?? 'held-out';
   const [metaA, metaB] = [await metadataOf(dirA), await metadataOf(dirB)];
   if (metaA.classNames.join('\u0000') !== metaB.classNames.join('\u0000')) {
-    throw new Error(`The two models do not predict the same classes (${dirA}: ${metaA.classNames.join(', ')}; ${dirB}: ${metaB.classNames.join(', ')}), so their AUCs are not comparable. Compare models trained on the same labels.`);
+    throw new Error(`The two models do not predict the same classes (${dirA}: ${metaA.classNames.join(', ')}; ${dirB}: ${metaB.classNames.join(', ')}), so their ROC AUCs are not comparable. Compare models trained on the same labels.`);
   }
   const patientsOf = (dir: string, meta: PackageMetadata) => new Set(evaluationImages(library, dir, meta, subset).chosen.map((im) => im.patient));
   const heldA = patientsOf(dirA, metaA);

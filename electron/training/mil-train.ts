@@ -30,6 +30,7 @@ import { featureSpec, saveSeriesPredictions, seriesResult } from './mil';
 import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './domain';
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
+import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
 import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
@@ -147,7 +148,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const epochs = opts.epochs ?? 60;
     const fitted = fitMil(bags.train, bags.validation, classNames.length, {
       seed, epochs, learningRate: opts.learningRate, patience: opts.patience, check,
-      onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series AUC ${e.valMetric.toFixed(3)}`, epoch: e.epoch, epochs, loss: e.loss, record: e }),
+      onEpoch: (e) => progress({ phase: 'training', fraction: e.epoch / epochs, message: `Epoch ${e.epoch}/${epochs}: loss ${e.loss.toFixed(4)}, validation series ${aucText(e.valMetric)}`, epoch: e.epoch, epochs, loss: e.loss, record: e }),
     });
     check();
 
@@ -227,7 +228,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const result = seriesResult(metadata, bags.test, test, { heads: ensemble.heads, high: ensemble.validation.p95 }, judged);
     saveSeriesPredictions(opts.library, result, { dir: opts.out, metadata }, { split: 'test' });
     opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
-    progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series AUC ${testEval.auc.toFixed(3)}` });
+    progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series ${aucText(testEval.auc)}` });
     return {
       level: 'series', domain: describeDomain(metadata.domain), packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
       history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
@@ -275,8 +276,8 @@ function modelCard(a: {
     "Each slice's score uses the same classifier as the series; the series' score is the attention-weighted mean of its slices' logits, and the weights show which slices mattered.",
     '',
     '## Test metrics (per series)',
-    `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}, ${a.test.ciMethod})${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
-    ...a.test.perClass.map((k) => `- ${k.className}: sensitivity ${pct(k.sensitivity)}, specificity ${pct(k.specificity)}, AUC ${k.auc.toFixed(3)}`),
+    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi, { method: a.test.ciMethod })}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    ...a.test.perClass.map((k) => `- ${k.className}: sensitivity ${pct(k.sensitivity)}, specificity ${pct(k.specificity)}, ${aucText(k.auc)}`),
     ...modelCardLevels(a.test),
     '',
     '## Calibration and uncertainty',

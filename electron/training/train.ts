@@ -34,6 +34,7 @@ import { splitByPatient, type DatasetSplit } from './dataset';
 import { extractFeatures, featureCacheDir } from './features';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
+import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
 import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
 import { augment, DEFAULT_AUGMENTATION, isAugmenting, type Augmentation } from './augment';
 import { TrainingStore, type LabelledImage } from './store';
@@ -250,7 +251,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     const written = await writePackage(plan, data, checkpoint, classifier, fitted, evaluated);
     recordInLibrary(plan, data, testScores, written, fitted);
     removeInside(checkpoint.parent, checkpoint.dir);
-    plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test AUC ${evaluated.test.auc.toFixed(3)}` });
+    plan.progress({ phase: 'done', fraction: 1, message: `Saved ${plan.opts.out}: test ${aucText(evaluated.test.auc)}` });
     return {
       packageDir: path.resolve(plan.opts.out), reportPath: written.reportPath, metadata: written.metadata, classNames: data.classNames,
       test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
@@ -474,7 +475,7 @@ function fitCommon(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, scoreVa
   const onEpoch = (state: FitState, record: EpochRecord) => {
     writeCheckpoint(checkpoint.dir, state);
     const size = schedule ? ` at ${schedule[record.epoch - 1].imageSize} px` : '';
-    plan.progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}${size}: loss ${record.loss.toFixed(4)}, validation AUC ${record.valMetric.toFixed(3)}`, epoch: record.epoch, epochs, loss: record.loss, record, ...(schedule ? { imageSize: schedule[record.epoch - 1].imageSize } : {}) });
+    plan.progress({ phase: 'training', fraction: state.epoch / epochs, message: `Epoch ${record.epoch}/${epochs}${size}: loss ${record.loss.toFixed(4)}, validation ${aucText(record.valMetric)}`, epoch: record.epoch, epochs, loss: record.loss, record, ...(schedule ? { imageSize: schedule[record.epoch - 1].imageSize } : {}) });
     if (opts.interruptAfterEpochs !== undefined && state.epoch >= opts.interruptAfterEpochs && state.stopped === null) throw new TrainingInterrupted(state.epoch);
   };
   const onStep = (i: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) =>
@@ -1007,8 +1008,8 @@ function modelCard(a: {
     ...(a.schedule ? [`Progressive resizing: image size by stage ${[...new Set(a.schedule.map((e) => e.imageSize))].join(' -> ')} px over ${a.schedule.length} epochs.`] : []),
     '',
     '## Test metrics',
-    `Accuracy ${pct(a.test.accuracy)}, balanced accuracy ${pct(a.test.balancedAccuracy)}, ROC AUC ${a.test.auc.toFixed(3)} (95% CI ${a.test.aucCi.map((x) => x.toFixed(3)).join('-')}), ECE ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
-    ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, PPV ${pct(c.ppv)}, NPV ${pct(c.npv)}, AUC ${c.auc.toFixed(3)}`),
+    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi)}, ${METRIC_NAMES.ece} ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, PPV ${pct(c.ppv)}, NPV ${pct(c.npv)}, ${aucText(c.auc)}`),
     ...modelCardLevels(a.test),
     '',
     'The content hash in metadata.json identifies exactly these weights and this card.',

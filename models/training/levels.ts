@@ -5,6 +5,7 @@
 // Every level's intervals resample patients, so all three are honest about correlation.
 
 import { evaluate, flatMetrics, type Evaluation } from './metrics';
+import { aucText, headlineText, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { fewTestPatientsWarning } from '../../common/training-advice';
 
 export const SERIES_AGGREGATION = 'mean of image probabilities';
@@ -103,8 +104,6 @@ export function flatTestMetrics(t: TestEvaluation, prefix = 'test'): Record<stri
   return Object.fromEntries(Object.entries(out).filter(([, v]) => Number.isFinite(v)));
 }
 
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-const ci3 = (c: readonly [number, number]) => `95% CI ${f3(c[0])}–${f3(c[1])}`;
 
 /**
  * The CLI's summary of an evaluation: one line of overall figures, then one per class. A figure
@@ -114,10 +113,10 @@ const ci3 = (c: readonly [number, number]) => `95% CI ${f3(c[0])}–${f3(c[1])}`
 export function evaluationLines(e: Evaluation): string[] {
   const na = (x: number, why: string) => (Number.isFinite(x) ? x.toFixed(3) : `n/a (${why})`);
   return [
-    `accuracy ${f3(e.accuracy)} · balanced accuracy ${f3(e.balancedAccuracy)} · ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) · ECE ${f3(e.ece)}`,
+    headlineText(e, { lowercase: true }),
     ...e.perClass.map(
       (c) =>
-        `  ${c.className}: sensitivity ${na(c.sensitivity, 'none in the split')} specificity ${na(c.specificity, 'no other class in the split')} PPV ${na(c.ppv, 'never predicted')} NPV ${na(c.npv, 'always predicted')} AUC ${na(c.auc, 'one class only')}`,
+        `  ${c.className}: sensitivity ${na(c.sensitivity, 'none in the split')} specificity ${na(c.specificity, 'no other class in the split')} PPV ${na(c.ppv, 'never predicted')} NPV ${na(c.npv, 'always predicted')} ${METRIC_NAMES.auc} ${na(c.auc, 'one class only')}`,
     ),
   ];
 }
@@ -130,7 +129,7 @@ export function heldOutPatients(t: Pick<TestEvaluation, 'perPatient'>): number {
 /** One line per level for the CLI's human-readable output, and the interval method. */
 export function levelLines(t: TestEvaluation): string[] {
   const line = (name: string, e: LevelEvaluation) =>
-    `  ${name}: ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''} · ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) · accuracy ${f3(e.accuracy)} (${ci3(e.accuracyCi)}) · balanced accuracy ${f3(e.balancedAccuracy)} (${ci3(e.balancedAccuracyCi)})`;
+    `  ${name}: ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''} · ${aucText(e.auc, e.aucCi)} · ${METRIC_NAMES.accuracy} ${withCi(e.accuracy, e.accuracyCi)} · ${METRIC_NAMES.balancedAccuracy} ${withCi(e.balancedAccuracy, e.balancedAccuracyCi)}`;
   const few = fewTestPatientsWarning(heldOutPatients(t));
   return [
     line('Per image', t.perImage),
@@ -149,7 +148,7 @@ export function levelsForJson(t: TestEvaluation): { evaluation: Evaluation; test
 
 /** The model card's lines on the levels and the interval method. */
 export function modelCardLevels(t: TestEvaluation): string[] {
-  const auc = (e: LevelEvaluation) => `ROC AUC ${f3(e.auc)} (${ci3(e.aucCi)}) on ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''}`;
+  const auc = (e: LevelEvaluation) => `${aucText(e.auc, e.aucCi)} on ${e.n}${e.skippedMixedLabels ? ` (${e.skippedMixedLabels} with mixed labels left out)` : ''}`;
   const few = fewTestPatientsWarning(heldOutPatients(t));
   return [
     `Per series (${t.perSeries.aggregation}): ${auc(t.perSeries)}; per patient (${t.perPatient.aggregation}): ${auc(t.perPatient)}.`,

@@ -7,14 +7,13 @@ import type { LevelEvaluation } from './levels';
 import { confusionPlot, reliabilityPlot, rocPlot, trainingCurvesPlot } from '../../common/plots/charts';
 import { escapeMarkup as esc, plotToSvg } from '../../common/plots/scene';
 import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../common/training-advice';
-
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+import { aucText, capitalised, ciColumnCell, ciColumnHeading, f3, headlineText, METRIC_NAMES } from '../../common/metric-words';
 
 function table(e: Evaluation): string {
   const rows = e.perClass
-    .map((c) => `<tr><td>${esc(c.className)}</td><td>${c.support}</td><td>${f3(c.sensitivity)}</td><td>${f3(c.specificity)}</td><td>${f3(c.ppv)}</td><td>${f3(c.npv)}</td><td>${f3(c.auc)} (${f3(c.aucCi[0])}–${f3(c.aucCi[1])})</td></tr>`)
+    .map((c) => `<tr><td>${esc(c.className)}</td><td>${c.support}</td><td>${f3(c.sensitivity)}</td><td>${f3(c.specificity)}</td><td>${f3(c.ppv)}</td><td>${f3(c.npv)}</td><td>${ciColumnCell(c.auc, c.aucCi)}</td></tr>`)
     .join('');
-  return `<table><tr><th>Class</th><th>n</th><th>Sensitivity</th><th>Specificity</th><th>PPV</th><th>NPV</th><th>ROC AUC (95% CI)</th></tr>${rows}</table>`;
+  return `<table><tr><th>Class</th><th>n</th><th>Sensitivity</th><th>Specificity</th><th>PPV</th><th>NPV</th><th>${ciColumnHeading(METRIC_NAMES.auc)}</th></tr>${rows}</table>`;
 }
 
 /** A level's `aggregation` in the table's words: images are scored on their own ('none' in the data). */
@@ -26,8 +25,8 @@ function levels(e: Evaluation): string {
   const rows = [by.perImage, by.perSeries, by.perPatient].filter((l): l is LevelEvaluation => l !== undefined);
   if (rows.length === 0) return '';
   const row = (l: LevelEvaluation) =>
-    `<tr><td>${esc(l.level)}</td><td>${l.n}</td><td>${f3(l.auc)} (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})</td><td>${f3(l.accuracy)}</td><td>${f3(l.balancedAccuracy)}</td><td>${esc(scoresFrom(l.aggregation))}${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} left out: mixed labels)` : ''}</td></tr>`;
-  return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>ROC AUC (95% CI)</th><th>Accuracy</th><th>Balanced accuracy</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
+    `<tr><td>${esc(l.level)}</td><td>${l.n}</td><td>${ciColumnCell(l.auc, l.aucCi)}</td><td>${f3(l.accuracy)}</td><td>${f3(l.balancedAccuracy)}</td><td>${esc(scoresFrom(l.aggregation))}${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} left out: mixed labels)` : ''}</td></tr>`;
+  return `<h3>By image, series and patient</h3><table><tr><th>Level</th><th>n</th><th>${ciColumnHeading(METRIC_NAMES.auc)}</th><th>${capitalised(METRIC_NAMES.accuracy)}</th><th>${capitalised(METRIC_NAMES.balancedAccuracy)}</th><th>Scores from</th></tr>${rows.map(row).join('')}</table>`;
 }
 
 /** The app's warning when the test split held out too few patients (scored and left out for mixed labels), as a paragraph. */
@@ -52,13 +51,13 @@ export function renderReport(r: { title: string; classNames: string[]; test: Eva
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:24px}pre{white-space:pre-wrap;background:#f6f6f6;padding:12px}.warn{color:#8a5300;font-weight:600}</style></head><body>
 <h1>${esc(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
 <h2>Test split (${t.n} ${r.unit ?? 'images'}${heldOutCount(t)})</h2>
-<p>Accuracy <b>${f3(t.accuracy)}</b> · balanced accuracy <b>${f3(t.balancedAccuracy)}</b> · ROC AUC <b>${f3(t.auc)}</b> (95% CI ${f3(t.aucCi[0])}–${f3(t.aucCi[1])}) · ECE ${f3(t.ece)}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
+<p>${headlineText(t, { value: (v) => `<b>${v}</b>` })}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
 ${fewPatients(t)}${table(t)}
 <p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>
 ${levels(t)}
 <div class="plots">${[rocPlot(t), reliabilityPlot(t), confusionPlot(t)].map(plotToSvg).join('')}</div>
 <h2>Training</h2>${r.history.length ? plotToSvg(trainingCurvesPlot(r.history)) : '<p>No epochs recorded.</p>'}
-<h2>Validation split (${r.validation.n} ${r.unit ?? 'images'})</h2><p>ROC AUC ${f3(r.validation.auc)} · accuracy ${f3(r.validation.accuracy)}</p>
+<h2>Validation split (${r.validation.n} ${r.unit ?? 'images'})</h2><p>${aucText(r.validation.auc)} · ${METRIC_NAMES.accuracy} ${f3(r.validation.accuracy)}</p>
 ${r.domain ? `<h2>Training domain</h2><p>${esc(TRAINING_DOMAIN_NOTE)}</p><ul>${r.domain.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>\n` : ''}<h2>Model card</h2><pre>${esc(r.modelCard)}</pre></body></html>
 `;
 }

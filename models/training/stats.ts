@@ -5,6 +5,7 @@
 // scores are sorted once per ROC curve, so each resample's AUC and ROC are one linear pass.
 
 import { mulberry32 } from '../../common/random';
+import { CI_NAME, METRIC_NAMES } from '../../common/metric-words';
 
 /** Deterministic pseudo-random numbers: the same seed gives the same run. */
 export function seededRandom(seed: number): () => number {
@@ -341,14 +342,14 @@ export function pairedAucDifference(
   return { aucA, aucB, difference: aucB - aucA, ci, p, holds: ci[0] > 0 || ci[1] < 0, method: `${unitWords}, ${reps} resamples, percentile` };
 }
 
-/** The comparison in a sentence: "B's AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004): the difference holds". */
+/** The comparison in a sentence: "B's ROC AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004): the difference holds" (a difference's bounds may be negative: "to" between them, not a dash). */
 export function differenceSentence(d: PairedAucDifference, nameA = 'A', nameB = 'B'): string {
-  if (!Number.isFinite(d.difference)) return `The AUC difference cannot be computed: the rows need both classes.`;
+  if (!Number.isFinite(d.difference)) return `The ${METRIC_NAMES.auc} difference cannot be computed: the rows need both classes.`;
   const f2 = (x: number) => x.toFixed(Math.abs(x) < 0.01 && x !== 0 ? 3 : 2);
   const pText = d.p < 0.001 ? 'p < 0.001' : `p = ${d.p.toFixed(3)}`;
   const higher = d.difference > 0 ? nameB : nameA;
   const sign = d.difference > 0 ? 1 : -1;
   const [lo, hi] = sign > 0 ? d.ci : [-d.ci[1], -d.ci[0]];
-  const head = d.difference === 0 ? `${nameA} and ${nameB} have the same AUC (95% CI of the difference ${f2(d.ci[0])} to ${f2(d.ci[1])}, ${pText})` : `${higher}'s AUC is higher by ${f2(Math.abs(d.difference))} (95% CI ${f2(lo)} to ${f2(hi)}, ${pText})`;
+  const head = d.difference === 0 ? `${nameA} and ${nameB} have the same ${METRIC_NAMES.auc} (${CI_NAME} of the difference ${f2(d.ci[0])} to ${f2(d.ci[1])}, ${pText})` : `${higher}'s ${METRIC_NAMES.auc} is higher by ${f2(Math.abs(d.difference))} (${CI_NAME} ${f2(lo)} to ${f2(hi)}, ${pText})`;
   return `${head}: ${d.holds ? 'the difference holds' : 'the difference does not hold (the interval includes 0)'}`;
 }

@@ -138,7 +138,7 @@ describe('ROC plot', () => {
     const plot = rocPlot(evaluation(['normal', 'a class with a very long name indeed, longer than fits']));
     const legend = byRole(plot, 'legend').filter((n) => n.tag === 'text');
     // Too long for one line: the name, then its AUC on a second line.
-    expect(legend.map((n) => n.text)).toEqual(['a class with a very long name indeed, longer…', 'AUC 0.840 (95% CI 0.700–0.950)', 'Shaded: 95% confidence band', 'Chance']);
+    expect(legend.map((n) => n.text)).toEqual(['a class with a very long name indeed, longer…', 'ROC AUC 0.840 (95% CI 0.700–0.950)', 'Shaded: 95% confidence band', 'Chance']);
     for (const n of legend) {
       expect(Number(n.attrs.y)).toBeGreaterThan(298 + 30);
       expect(Number(n.attrs.y)).toBeLessThanOrEqual(plot.height);
@@ -169,7 +169,7 @@ describe('training curves', () => {
       [259, 90.7],
       [464, 99.3],
     ]);
-    expect(curves['validation AUC']).toEqual([
+    expect(curves['validation ROC AUC']).toEqual([
       [54, 280],
       [259, 255],
       [464, 230],
@@ -181,9 +181,9 @@ describe('training curves', () => {
     const x = ticks(plot, 'x').map((n) => n.text);
     expect(x).toEqual(['1', '2', '3', '1', '2', '3']);
     expect(ticks(plot, 'y').map((n) => n.text)).toEqual(['0', '0.5', '1', '1.5', '0', '0.2', '0.4', '0.6', '0.8', '1']);
-    expect(byRole(plot, 'title').map((n) => n.text)).toEqual(['Loss', 'Validation AUC']);
+    expect(byRole(plot, 'title').map((n) => n.text)).toEqual(['Loss', 'Validation ROC AUC']);
     expect(byRole(plot, 'legend').filter((n) => n.tag === 'text').map((n) => n.text)).toEqual(['training', 'validation']);
-    expect(byRole(plot, 'axis-label').map((n) => n.text)).toEqual(['Loss', 'Epoch', 'AUC']);
+    expect(byRole(plot, 'axis-label').map((n) => n.text)).toEqual(['Loss', 'Epoch', 'ROC AUC']);
     // The legend row is above the loss panel, never on a curve.
     for (const n of byRole(plot, 'legend').filter((n) => n.tag === 'text')) expect(Number(n.attrs.y)).toBeLessThan(30);
   });
@@ -193,7 +193,7 @@ describe('training curves', () => {
     const curves = Object.fromEntries(byRole(plot, 'curve').map((n) => [n.attrs['data-series'], parsePoints(n.attrs.points)]));
     expect(curves['training loss']).toHaveLength(2);
     expect(curves['validation loss']).toBeUndefined();
-    expect(curves['validation AUC']).toHaveLength(1);
+    expect(curves['validation ROC AUC']).toHaveLength(1);
   });
 });
 

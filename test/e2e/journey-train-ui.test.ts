@@ -107,8 +107,8 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
     const results = panel.getByTestId('run-results');
     // The held-out patients are the evidence: the heading counts them, and the patient level is shown.
     await results.getByRole('heading', { name: `Test split (${testImages} images, ${testPatients} patients)` }).waitFor();
-    expect(await results.innerText()).toMatch(/AUC \d\.\d{3} \(\d\.\d{3}–\d\.\d{3}\)/);
-    expect(await results.getByTestId('per-patient').innerText()).toMatch(new RegExp(`^Per patient \\(${testPatients}\\): AUC (\\d\\.\\d{3}|–)`));
+    expect(await results.innerText()).toMatch(/ROC AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\)/);
+    expect(await results.getByTestId('per-patient').innerText()).toMatch(new RegExp(`^Per patient \\(${testPatients}\\): ROC AUC (\\d\\.\\d{3}|–)`));
     expect(await results.getByText(/^95% intervals: cluster bootstrap over patients/).count()).toBe(1);
     // So few test patients prove little, whatever the figures: the results say so.
     expect(await results.getByTestId('few-test-patients').innerText()).toMatch(new RegExp(`^⚠ Only ${testPatients} patients held out for testing`));

@@ -45,7 +45,7 @@ describe("a series-head package's results in the Training tab", () => {
 
       const n = trained.test.n;
       expect(await results.getByRole('heading', { name: /^Test split/ }).textContent()).toMatch(new RegExp(`^Test split \\(${n} series(, \\d+ patients?)?\\)$`));
-      expect(await results.textContent()).toContain(`AUC ${trained.test.auc.toFixed(3)}`);
+      expect(await results.textContent()).toContain(`ROC AUC ${trained.test.auc.toFixed(3)}`);
       const c = trained.calibration;
       // 12 patients' series leave fewer than 20 validation series: T = 1 is kept, and the line
       // says why (CALIBRATION_MINIMUM in models/training/calibration.ts).

@@ -44,8 +44,8 @@ describe('training plots in the Training tab', () => {
     const curves = results.getByRole('img', { name: 'Training curves' });
     expect(await texts(curves, '[data-role="tick"][data-axis="x"]')).toEqual([...Array.from({ length: EPOCHS }, (_, i) => String(i + 1)), ...Array.from({ length: EPOCHS }, (_, i) => String(i + 1))]);
     expect((await texts(curves, '[data-role="tick"][data-axis="y"]')).slice(-6)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1']);
-    expect(await texts(curves, '[data-role="axis-label"]')).toEqual(['Loss', 'Epoch', 'AUC']);
-    for (const series of ['training loss', 'validation loss', 'validation AUC']) expect(await pointCount(curves, series), series).toBe(EPOCHS);
+    expect(await texts(curves, '[data-role="axis-label"]')).toEqual(['Loss', 'Epoch', 'ROC AUC']);
+    for (const series of ['training loss', 'validation loss', 'validation ROC AUC']) expect(await pointCount(curves, series), series).toBe(EPOCHS);
 
     const roc = results.getByRole('img', { name: /^ROC curves?$/ });
     expect(await texts(roc, '[data-role="tick"][data-axis="x"]')).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1']);

@@ -83,8 +83,8 @@ describe("the CLI's evaluation lines", () => {
     const lines = evaluationLines(e);
     expect(lines).toHaveLength(4);
     expect(lines.join('\n')).not.toMatch(/NaN/);
-    expect(lines[3]).toMatch(/^ {2}effusion: sensitivity 0\.000 specificity 1\.000 PPV n\/a \(never predicted\) NPV 0\.667 AUC \d\.\d{3}$/);
-    expect(lines[1]).toMatch(/^ {2}normal: sensitivity 1\.000 specificity 0\.750 PPV 0\.667 NPV 1\.000 AUC/);
+    expect(lines[3]).toMatch(/^ {2}effusion: sensitivity 0\.000 specificity 1\.000 PPV n\/a \(never predicted\) NPV 0\.667 ROC AUC \d\.\d{3}$/);
+    expect(lines[1]).toMatch(/^ {2}normal: sensitivity 1\.000 specificity 0\.750 PPV 0\.667 NPV 1\.000 ROC AUC/);
     expect(lines[0]).toMatch(/^accuracy 0\.667 · balanced accuracy 0\.667 · ROC AUC \d\.\d{3} \(95% CI \d\.\d{3}–\d\.\d{3}\) · ECE \d\.\d{3}$/);
   });
 });

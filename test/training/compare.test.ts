@@ -60,7 +60,7 @@ describe('paired AUC difference', () => {
     expect(d.ci).toEqual([0, 0]);
     expect(d.p).toBe(1);
     expect(d.holds).toBe(false);
-    expect(differenceSentence(d)).toMatch(/the same AUC.*does not hold/);
+    expect(differenceSentence(d)).toMatch(/the same ROC AUC.*does not hold/);
   });
 
   it('a clearly better model: the interval excludes 0, the same seed gives the same answer', () => {
@@ -79,12 +79,12 @@ describe('paired AUC difference', () => {
     // No resampled difference is <= 0: p is its floor, 2 / 1001.
     expect(d.p).toBeCloseTo(2 / 1001, 12);
     expect(d.method).toBe('paired cluster bootstrap over patients, 1000 resamples, percentile');
-    expect(differenceSentence(d)).toMatch(/^B's AUC is higher by 0\.\d+ \(95% CI 0\.\d+ to 0\.\d+, p = 0\.002\): the difference holds$/);
+    expect(differenceSentence(d)).toMatch(/^B's ROC AUC is higher by 0\.\d+ \(95% CI 0\.\d+ to 0\.\d+, p = 0\.002\): the difference holds$/);
     expect(pairedAucDifference(a, b, labels, 2, clusters, { seed: 5 })).toEqual(d);
     // Swapped: A's is higher, the same interval mirrored.
     const swapped = pairedAucDifference(b, a, labels, 2, clusters, { seed: 5 });
     expect(swapped.ci).toEqual([-d.ci[1], -d.ci[0]]);
-    expect(differenceSentence(swapped)).toMatch(/^A's AUC is higher by/);
+    expect(differenceSentence(swapped)).toMatch(/^A's ROC AUC is higher by/);
   });
 });
 

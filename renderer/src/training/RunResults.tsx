@@ -10,6 +10,7 @@ import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../..
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
 import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../../common/training-advice';
+import { aucText, f3, HEADLINE_SEPARATOR, headlineParts, METRIC_NAMES } from '../../../common/metric-words';
 import { groupVersions } from '../../../common/package-versions';
 import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
@@ -30,13 +31,28 @@ export interface RunView {
   domain?: string[];
 }
 
-const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : '–');
 const count = (n: number, one: string) => `${n} ${n === 1 ? one : `${one}s`}`;
-/** "Per patient (3): AUC 0.917 (0.500–1.000) · accuracy 0.667" */
+/** Figures joined as the CLI and the report join them, each kept whole on a line of the narrow panel. */
+const Figures = ({ parts }: { parts: string[] }) => (
+  <>
+    {parts.map((p, i) => (
+      <span key={i}>
+        {i > 0 && HEADLINE_SEPARATOR}
+        <span style={{ whiteSpace: 'nowrap' }}>{p}</span>
+      </span>
+    ))}
+  </>
+);
+/** "Per patient (3): ROC AUC 0.917 (95% CI 0.500–1.000) · accuracy 0.667" */
 const levelLine = (name: string, l: NonNullable<StoredEvaluation['perPatient']>) =>
-  l.n === 0
-    ? `${name}: none scored${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} with mixed labels left out)` : ''}`
-    : `${name} (${l.n}${l.skippedMixedLabels ? `, ${l.skippedMixedLabels} with mixed labels left out` : ''}): AUC ${f3(l.auc)}${l.aucCi && typeof l.aucCi[0] === 'number' && typeof l.aucCi[1] === 'number' ? ` (${f3(l.aucCi[0])}–${f3(l.aucCi[1])})` : ''} · accuracy ${f3(l.accuracy)}`;
+  l.n === 0 ? (
+    `${name}: none scored${l.skippedMixedLabels ? ` (${l.skippedMixedLabels} with mixed labels left out)` : ''}`
+  ) : (
+    <>
+      {`${name} (${l.n}${l.skippedMixedLabels ? `, ${l.skippedMixedLabels} with mixed labels left out` : ''}): `}
+      <Figures parts={[aucText(l.auc, l.aucCi), `${METRIC_NAMES.accuracy} ${f3(l.accuracy)}`]} />
+    </>
+  );
 /** The patients held out: those scored and those left out for mixed labels. */
 const heldOut = (l: NonNullable<StoredEvaluation['perPatient']>) => l.n + (l.skippedMixedLabels ?? 0);
 /** The panel is about 300 px wide: plots are drawn for it, so their text keeps its size. */
@@ -55,10 +71,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
       {t && (
         <>
           <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(heldOut(t.perPatient), 'patient')}` : ''})</h3>
-          <div>
-            Accuracy {f3(t.accuracy)} · balanced {f3(t.balancedAccuracy)} · AUC {f3(t.auc)}
-            {t.aucCi && ` (${f3(t.aucCi[0])}–${f3(t.aucCi[1])})`} · ECE {f3(t.ece)}
-          </div>
+          <div data-testid="test-figures"><Figures parts={headlineParts(t)} /></div>
           {/* The held-out patients are the evidence, not the images: the levels a clinician decides at, and how the intervals were made. */}
           {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
           {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
@@ -66,14 +79,14 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           {/* Fewer than 10 held-out patients: the report, the model card and lumen eval say the same. */}
           {few && <div className="warn small" role="note" data-testid="few-test-patients">⚠ {few}</div>}
           {run.calibration && (
-            <div className="muted small" data-testid="calibration" title="Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (AUC) and is built into the package's scores.">
+            <div className="muted small" data-testid="calibration" title={`Expected calibration error: the mean gap between a score and how often it is right. Temperature scaling divides every logit by one number T fitted on the validation split; it keeps the ranking (${METRIC_NAMES.auc}) and is built into the package's scores.`}>
               {run.calibration.applied
                 ? `Calibrated: T ${run.calibration.temperature.toFixed(3)} · ECE ${run.calibration.test ? `test ${f3(run.calibration.test.eceBefore)} → ${f3(run.calibration.test.eceAfter)}, ` : ''}validation ${f3(run.calibration.validation.eceBefore)} → ${f3(run.calibration.validation.eceAfter)}`
                 : `Not calibrated (T = 1): ${run.calibration.reason ?? 'temperature scaling did not lower the validation error'} (ECE ${f3(run.calibration.validation.eceBefore)})`}
             </div>
           )}
           <table>
-            <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>AUC</th></tr></thead>
+            <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>{METRIC_NAMES.auc}</th></tr></thead>
             <tbody>{t.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
           </table>
         </>
