@@ -3,6 +3,7 @@
 // name or folder that could lead outside models/ refused in words with nothing removed. Real
 // packages (test/support/tiny-package.ts), the versions layout training makes
 // (placeKeepingEarlier), and real `lumen` processes.
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,10 +152,51 @@ describe('lumen models delete', () => {
     expect(() => undoDelete(dataDir, '../models')).toThrow(/Refusing/);
   });
 
+  it('refuses an undo, moving nothing, when a package took the name since', async () => {
+    const done = await deletePackage(dataDir, path.join(models, 'knee'), { allVersions: true });
+    expect(await listing()).toEqual([]);
+    await saveTinyNetPackage(path.join(models, 'knee'), 'knee-new');
+    const newer = await listing();
+    expect(() => undoDelete(dataDir, done.undoId)).toThrow(`Cannot undo: ${path.join(models, 'knee')} holds something else now (a package trained or copied there since). Move it away, then undo again.`);
+    expect(await listing()).toEqual(newer);
+    expect(readdirSync(path.join(deletedDir(dataDir), done.undoId)).sort()).toEqual(['0', '1', 'record.json']);
+    rmSync(path.join(models, 'knee'), { recursive: true });
+    undoDelete(dataDir, done.undoId);
+    expect((await listing()).map((p) => p[1])).toEqual([hashes['knee-4'], hashes['knee-2']]);
+  });
+
+  it('asks on a terminal, and deletes only on yes', async () => {
+    // `script` gives lumen a terminal (a pseudo-terminal) and types the answer.
+    const ask = (answer: string) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const cmd = `${process.execPath} ${path.resolve('bin/lumen.mjs')} models delete knee`;
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, LUMEN_DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (d) => {
+          output += d;
+          if (output.includes('[y/N]') && !child.stdin.writableEnded) child.stdin.end(`${answer}\n`);
+        });
+        child.stderr.on('data', (d) => (output += d));
+        child.on('close', (code) => resolve({ code, output }));
+      });
+    const before = await listing();
+    const no = await ask('n');
+    expect(no.output).toContain(`Delete knee version 2 #${hashes['knee-4'].slice(0, 12)}, made `);
+    expect(no.output).toContain(`knee then runs version 1 #${hashes['knee-2'].slice(0, 12)}. Stored predictions in the library stay. [y/N]`);
+    expect(no.output).toContain('Nothing was deleted.');
+    expect(no.code).toBe(1);
+    expect(await listing()).toEqual(before);
+    const yes = await ask('y');
+    expect(yes.code, yes.output).toBe(0);
+    expect(yes.output).toContain(`Removed knee version 2 #${hashes['knee-4'].slice(0, 12)}`);
+    expect((await listing()).map((p) => p[1])).toEqual([hashes['knee-2']]);
+  });
+
   it('refuses while a job uses the package (the engine says which)', async () => {
     const before = await listing();
-    await expect(deletePackage(dataDir, path.join(models, 'knee'), { inUse: (h) => (h.includes(hashes['knee-4']) ? 'a prediction with it is running' : null) })).rejects.toThrow(
-      `knee version 2 #${hashes['knee-4'].slice(0, 12)} was not deleted: a prediction with it is running`,
+    const current = (await listPackages(dataDir)).packages.find((p) => p.dir === path.join(models, 'knee'))!;
+    await expect(deletePackage(dataDir, current.dir, { inUse: (h) => (h.includes(current.contentHash) ? 'a prediction with it is running' : null) })).rejects.toThrow(
+      `knee version ${current.version ?? 1} #${current.contentHash.slice(0, 12)} was not deleted: a prediction with it is running`,
     );
     expect(await listing()).toEqual(before);
   });
