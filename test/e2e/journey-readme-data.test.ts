@@ -307,6 +307,28 @@ describe('a new user reads where the data lives, the settings and the versions, 
     type Cell = { scrollWidth: number; clientWidth: number; textContent: string | null };
     const cut = await results.locator('td.num').evaluateAll((cells) => (cells as unknown as Cell[]).filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
     expect(cut).toEqual([]);
+
+    // What Lumen writes: de-identified copies hold back a Secondary Capture that does not say whether text is burned in, until the box is ticked.
+    await page.getByRole('button', { name: 'Export results…' }).click();
+    await dialog.waitFor();
+    await dialog.getByLabel('De-identified DICOM copies of the images').check();
+    const deid = path.join(set.dir, 'deidentified');
+    await dialog.getByLabel('Export to').fill(deid);
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    const done = dialog.getByTestId('export-done');
+    await done.filter({ hasText: 'Held back 1 image' }).waitFor({ timeout: 120_000 });
+    expect(await done.innerText()).toContain('Wrote 0 de-identified images');
+    await shot('deidentify-held-back');
+    await dialog.getByLabel(/also images that have or may have text burned/).check();
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await done.filter({ hasText: 'Wrote 1 de-identified image' }).waitFor({ timeout: 120_000 });
+    await shot('deidentified');
+    const copies = readdirSync(deid, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    expect(copies).toHaveLength(1);
+    const dump = execFileSync('dcmdump', ['+P', 'PatientName', '+P', 'PatientIdentityRemoved', copies[0]], { encoding: 'latin1' });
+    expect(dump).not.toMatch(/ller/);
+    expect(dump).toContain('[YES]');
+    await page.keyboard.press('Escape');
     expect(errors).toEqual([]);
     await page.close();
   }, 400_000);
