@@ -50,6 +50,7 @@ if (data?.warmUp) {
       busy: () => batchesInHand > 0,
       idle: () => new Promise<void>((resolve) => (batchesInHand > 0 ? whenIdle.push(resolve) : resolve())),
       warmed: (codec, ok, why) => port.postMessage({ warmed: { codec, ok, why } } satisfies WorkerWarmUpReport),
+      oneAtATime: data.warmUpTurn,
     },
     data.warmUp,
   );

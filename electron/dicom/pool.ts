@@ -7,7 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { unpackedPath } from '../../common/node/packed-path';
 import type { ViewerFrame } from '../../common/contract/library';
 import type { Preprocessing } from '../../models/package/metadata';
@@ -68,6 +68,8 @@ export interface DecodeWorkerData {
   warmUp: WarmUpPath | false;
   /** The thread gets its codec modules from this one (a WorkerCodecs message, its first), compiled once for the process. */
   codecsHanded: boolean;
+  /** Shared by the threads that warm up one at a time (warm-up.ts's oneAtATime): the pool's. */
+  warmUpTurn?: Int32Array;
 }
 
 /** The codec modules compiled once in this process, handed to a worker (it only instantiates them). */
@@ -195,9 +197,20 @@ function handCodecs(w: Worker): void {
   void codecsToHand().then(post, () => post({}));
 }
 
-function startWorker(opts: { warmUp?: WarmUpPath } = {}): Worker {
-  const workerData: DecodeWorkerData = { warmUp: opts.warmUp ?? false, codecsHanded: shareCodecs() };
+/**
+ * The pool's threads warm up one at a time (warm-up.ts): on two cores, two threads warming at
+ * once beside a prediction opening its model's session on the calling thread took twice as
+ * long to open it. The viewer's two threads warm up together, as the engine starts.
+ */
+const poolWarmUpTurn = new Int32Array(new SharedArrayBuffer(4));
+
+/** What a thread writes in a warm-up turn cell while it holds it (never 0, which is free). */
+export const warmUpHolder = (thread = threadId) => thread + 1;
+
+function startWorker(opts: { warmUp?: WarmUpPath; warmUpTurn?: Int32Array } = {}): Worker {
+  const workerData: DecodeWorkerData = { warmUp: opts.warmUp ?? false, codecsHanded: shareCodecs(), warmUpTurn: opts.warmUpTurn };
   const w = new Worker(unpackedPath(fileURLToPath(WORKER_URL)), { workerData });
+  const holder = warmUpHolder(w.threadId);
   if (workerData.codecsHanded) handCodecs(w);
   w.unref();
   batchesInFlight.set(w, 0);
@@ -229,6 +242,8 @@ function startWorker(opts: { warmUp?: WarmUpPath } = {}): Worker {
   // unanswered requests with it: their jobs fail with the first such file named, and
   // the worker leaves the pool, so the next job gets a fresh one in its place.
   const lost = (why: string) => {
+    // A thread stopped in the middle of a warm-up step leaves the turn to the others.
+    if (opts.warmUpTurn) Atomics.compareExchange(opts.warmUpTurn, 0, holder, 0);
     if (!batchesInFlight.has(w)) return;
     batchesInFlight.delete(w);
     warmUps.delete(w);
@@ -257,7 +272,7 @@ function workers(n: number): Worker[] {
   // Each warms its codecs through the model-input path as it starts (warm-up.ts), between
   // batches; LUMEN_POOL_WARM_UP=0 turns that off (to measure what it saves).
   const warmUp = process.env.LUMEN_POOL_WARM_UP !== '0' ? 'model-input' : undefined;
-  while (pool.length < n) pool.push(startWorker({ warmUp }));
+  while (pool.length < n) pool.push(startWorker({ warmUp, warmUpTurn: poolWarmUpTurn }));
   return pool.slice(0, n);
 }
 

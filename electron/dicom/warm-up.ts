@@ -9,11 +9,14 @@
 //
 // Off the critical path: a step at a time, each after a turn of the event loop, and never
 // while the thread has a real frame to make (`busy`): a request that arrives pre-empts the
-// rest of the warm-up, which goes on once the thread is idle again.
-import { existsSync } from 'node:fs';
+// rest of the warm-up, which goes on once the thread is idle again. The pool's threads take
+// turns (`oneAtATime`): their warm-up never takes more than one core, so a job that starts
+// meanwhile on the calling thread (prediction opening its model's session) keeps the others.
+import { appendFileSync, existsSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { DEFAULT_NORMALISATION, parsedModelInput } from './model-input';
 import { parseDicomBuffer, type ParsedDicom } from './parse';
-import type { WarmUpPath } from './pool';
+import { warmUpHolder, type WarmUpPath } from './pool';
 import { viewerFrameOf } from './viewer-frame';
 import { WARM_UP_FILES } from './warm-up-frames';
 import { errorLine } from '../../common/errors';
@@ -32,6 +35,11 @@ export interface WarmUpHooks {
   idle(): Promise<void>;
   /** A codec warmed (ok) or failed to (why: one line, no file names); called once per codec. */
   warmed(codec: string, ok: boolean, why?: string): void;
+  /**
+   * A cell shared by threads that warm up one at a time: each step is taken only while it holds
+   * the cell (0: free, else pool.ts's `warmUpHolder()` of the holder), which frees it for a thread that exits.
+   */
+  oneAtATime?: Int32Array;
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,6 +49,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 // (the viewer's and the pool's) waits after its first codec, so a test can send a real frame in the middle of a warm-up without
 // depending on how fast anything runs. The wait sleeps: the thread stays free for requests.
 const WARM_HOLD = process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+// Tests only: LUMEN_TEST_WARM_LOG gets a line as each step of a warm-up starts and ends, naming the thread, so a test can see that no two overlap without timing anything.
+const WARM_LOG = process.env.LUMEN_TEST_WARM_LOG;
+/** How often a thread waiting for its turn to warm up looks again. */
+const TURN_POLL_MS = 5;
 
 /**
  * The model inputs the pool's warm-up makes: a 64x64 frame made smaller (as a 512x512 one is
@@ -59,12 +71,22 @@ export async function warmUpThread(hooks: WarmUpHooks, path: WarmUpPath): Promis
     for (let round = 0; round < ROUNDS && failure === undefined; round++) {
       // A turn of the event loop first, so a request posted meanwhile is taken in, then wait for it.
       await turn();
-      while (hooks.busy()) await hooks.idle();
+      const cell = hooks.oneAtATime;
+      for (;;) {
+        while (hooks.busy()) await hooks.idle();
+        // Nothing awaited between the check above and taking the turn: no request slips in between.
+        if (!cell || Atomics.compareExchange(cell, 0, 0, warmUpHolder()) === 0) break;
+        await sleep(TURN_POLL_MS);
+      }
+      if (WARM_LOG) appendFileSync(WARM_LOG, `start ${threadId}\n`);
       try {
         const parsed = parseDicomBuffer(bytes, `warm-up frame (${codec})`);
         await (path === 'viewer' ? viewerFrameOf(parsed, 0) : modelInputOf(parsed, round));
       } catch (err) {
         failure = errorLine(err, 200);
+      } finally {
+        if (WARM_LOG) appendFileSync(WARM_LOG, `end ${threadId}\n`);
+        if (cell) Atomics.compareExchange(cell, 0, warmUpHolder(), 0);
       }
     }
     hooks.warmed(codec, failure === undefined, failure);

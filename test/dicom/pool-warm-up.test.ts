@@ -1,10 +1,10 @@
 // The decode pool's threads (training, feature extraction, prediction) warm their codecs as they
 // start, as the viewer's do (warm-up.ts, pool.ts), through their own path (model inputs): each has
-// every codec warmed before any work is sent, and a job sent in the middle of a warm-up is
-// answered, correctly, while the warm-up waits. Progress is read from the threads' own reports
+// every codec warmed before any work is sent, one thread at a time (never more than one core),
+// and a job sent in the middle of a warm-up is answered, correctly, while the warm-up waits. Progress is read from the threads' own reports
 // (decodePoolWarmUps) and the middle of a warm-up is held by LUMEN_TEST_VIEWER_WARM_HOLD, never timed.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_NORMALISATION, loadModelInput } from '../../electron/dicom/model-input';
@@ -24,7 +24,7 @@ const made = tempFolderForTests('pool-warm-up', (dir) => {
   execFileSync('gdcmconv', ['--j2k', raw, j2k]);
   execFileSync('dcmcjpeg', ['+ee', raw, jpeg12]);
   execFileSync('dcmcrle', [raw, rle]);
-  return { values, j2k, jpeg12, rle, hold: path.join(dir, 'warm-hold') };
+  return { values, j2k, jpeg12, rle, hold: path.join(dir, 'warm-hold'), log: path.join(dir, 'warm-log') };
 });
 
 beforeAll(async () => {
@@ -32,6 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   delete process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+  delete process.env.LUMEN_TEST_WARM_LOG;
   await closeDecodePool();
 });
 
@@ -42,7 +43,9 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 
 const warmedCodecs = () => decodePoolWarmUps().map((w) => w.map((c) => c.codec));
 
-it('has every codec warmed on every pool thread before any work is sent', async () => {
+it('has every codec warmed on every pool thread before any work is sent, one thread at a time', async () => {
+  writeFileSync(made.log, '');
+  process.env.LUMEN_TEST_WARM_LOG = made.log;
   startDecodePool(2);
   expect(decodePoolWarmUps()).toHaveLength(2);
   await until(() => decodePoolWarmUps().every((w) => w.length === CODECS.length), 'both threads warmed');
@@ -51,6 +54,17 @@ it('has every codec warmed on every pool thread before any work is sent', async 
     expect(thread.map((c) => c.codec)).toEqual(CODECS);
     expect(thread.filter((c) => !c.ok)).toEqual([]);
   }
+  // Each step (one tiny frame) starts and ends before another thread's starts: never two at once.
+  const steps = readFileSync(made.log, 'utf8').trim().split('\n');
+  const threads = new Set<string>();
+  for (let i = 0; i < steps.length; i += 2) {
+    const [start, end] = [steps[i].split(' '), steps[i + 1]?.split(' ')];
+    expect([start[0], end?.[0], end?.[1]]).toEqual(['start', 'end', start[1]]);
+    threads.add(start[1]);
+  }
+  expect(threads.size).toBe(2);
+  expect(steps).toHaveLength(2 * 2 * CODECS.length * 12);
+  delete process.env.LUMEN_TEST_WARM_LOG;
 }, 180_000);
 
 it('answers a job sent in the middle of a warm-up, correctly, and then finishes the warm-up', async () => {
