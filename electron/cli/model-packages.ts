@@ -197,7 +197,7 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   }
   const entry = listed.packages.find((p) => p.dir === dir);
   const made = entry && !options.allVersions ? `, made ${entry.createdAt}` : '';
-  const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}. Stored predictions in the library stay.`;
+  const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}. ${await storedPredictions(plan.hashes)}`;
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new CliError(`lumen models delete ${which}: nothing was deleted. Standard input is not a terminal, so Lumen cannot ask: add --yes to delete ${plan.what} without asking.`, 2);
     const { createInterface } = await import('node:readline/promises');
@@ -222,4 +222,28 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   }
   process.stdout.write(`${done.message.replace(/^Deleted/, 'Removed')}\n`);
   return 0;
+}
+
+/** How many stored predictions in the default library name these packages, in words; they stay. */
+async function storedPredictions(hashes: string[]): Promise<string> {
+  const stay = 'Stored predictions in the library stay.';
+  if (hashes.length === 0) return stay;
+  try {
+    const { defaultLibraryDir, LIBRARY_FILE } = await import('../library/paths');
+    const libraryDir = defaultLibraryDir();
+    if (!existsSync(path.join(libraryDir, LIBRARY_FILE))) return stay;
+    const { PredictionStore } = await import('../library/predictions');
+    const store = new PredictionStore(libraryDir);
+    try {
+      const images = hashes.reduce((n, h) => n + store.count(h, 'image'), 0);
+      const series = hashes.reduce((n, h) => n + store.count(h, 'series'), 0);
+      const it = hashes.length === 1 ? 'it' : 'them';
+      if (images === 0) return `No stored predictions in ${libraryDir} name ${it}.`;
+      return `${images} stored image ${images === 1 ? 'prediction' : 'predictions'}${series ? ` on ${series} series` : ''} in ${libraryDir} name ${it}; they stay readable.`;
+    } finally {
+      store.close();
+    }
+  } catch {
+    return stay; // a library this Lumen cannot read (newer, locked): the question goes without the count
+  }
 }
