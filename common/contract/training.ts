@@ -175,7 +175,7 @@ export const SuggestResult = z.object({
   unlabelledSeries: z.number(),
   labelledSeries: z.number(),
   imagesScored: z.number(),
-  /** Whether distances (diversity) entered the ranking; when not, `note` says why. */
+  /** Whether distances (diversity) entered the ranking; when not, `note` says why (it also says when a read-only library could not record the suggestions in its audit log). */
   diversity: z.boolean(),
   note: z.string().optional(),
   method: z.string(),

@@ -49,6 +49,7 @@ export const command: Command = {
             ...evaluationLines(e),
             ...levelLines(e),
             ...seriesPredictionLines(result),
+            ...result.notes.map((n) => `Note: ${n}`),
           ].join('\n') + '\n',
         );
       }

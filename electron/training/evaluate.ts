@@ -38,6 +38,8 @@ export interface PackageEvaluation {
    * few validation series, models/training/series-ensemble.ts).
    */
   seriesPredictions?: { seriesInstanceUid: string; patient: string; label: number; scores: number[]; uncertainty: number | null; uncertaintyHigh: number | null }[];
+  /** What the user must know about this evaluation, in sentences (a library on a read-only disk: no audit entry). */
+  notes: string[];
 }
 
 type Subset = 'held-out' | 'test' | 'all';
@@ -49,7 +51,7 @@ type Subset = 'held-out' | 'test' | 'all';
 export function evaluationImages(library: Library, packageDir: string, meta: PackageMetadata, subset: Subset): { chosen: LabelledImage[]; skippedUnknownLabel: number } {
   const training = meta.provenance.training as { split?: { patients?: Record<string, string>; pseudonymKey?: string } } | undefined;
   const recorded = training?.split?.patients ?? {};
-  const names = libraryPseudonyms(library.dir);
+  const names = libraryPseudonyms(library.dir, { readOnly: library.readOnlyReason !== null });
   // A package names its patients by the pseudonyms of the library that trained it; one made
   // before pseudonyms (no pseudonymKey) by their PatientIDs.
   const pseudonymKey = training?.split?.pseudonymKey;
@@ -84,7 +86,7 @@ export async function evaluatePackage(
   const meta = pkg.metadata;
   const subset = opts.subset ?? 'held-out';
   const training = meta.provenance.training as { threshold?: number | null; seed?: number } | undefined;
-  const names = libraryPseudonyms(library.dir);
+  const names = libraryPseudonyms(library.dir, { readOnly: library.readOnlyReason !== null });
   const images = evaluationImages(library, packageDir, meta, subset);
   // onlyPatients (PatientIDs): the patients a comparison evaluates both models on.
   const chosen = opts.onlyPatients ? images.chosen.filter((im) => opts.onlyPatients!.has(im.patient)) : images.chosen;
@@ -99,7 +101,7 @@ export async function evaluatePackage(
   } finally {
     await runner.dispose();
   }
-  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: [...new Set(chosen.map((c) => c.seriesInstanceUid))], images: chosen.length }, subset });
+  const unaudited = library.auditUnlessReadOnly('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: [...new Set(chosen.map((c) => c.seriesInstanceUid))], images: chosen.length }, subset });
   const labels = chosen.map((im) => meta.classNames.indexOf(im.label));
   const threshold = meta.classNames.length === 2 && typeof training?.threshold === 'number' ? training.threshold : undefined;
   return {
@@ -112,6 +114,7 @@ export async function evaluatePackage(
     skippedUnknownLabel: images.skippedUnknownLabel,
     evaluation: evaluateLevels(chosen.map((im, i) => ({ scores: scores[i], label: labels[i], series: im.seriesInstanceUid, patient: im.patient })), meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
     predictions: chosen.map((im, i) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labels[i], scores: scores[i] })),
+    notes: unaudited ? [unaudited] : [],
   };
 }
 
@@ -128,9 +131,9 @@ async function evaluateSeriesHead(
 ): Promise<PackageEvaluation> {
   const meta = pkg.metadata;
   const training = meta.provenance.training as { threshold?: number | null; seed?: number } | undefined;
-  const names = libraryPseudonyms(library.dir);
+  const names = libraryPseudonyms(library.dir, { readOnly: library.readOnlyReason !== null });
   const result = await scoreSeriesWithHead({ library, signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) }, pkg, chosen);
-  library.audit('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: chosen.length }, subset: opts.subset, scope: 'series' });
+  const unaudited = library.auditUnlessReadOnly('evaluate', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: chosen.length }, subset: opts.subset, scope: 'series' });
   const labelOf = (im: LabelledImage) => meta.classNames.indexOf(im.label);
   const groupBy = <T>(items: readonly T[], key: (x: T) => string) => {
     const out = new Map<string, T[]>();
@@ -162,5 +165,6 @@ async function evaluateSeriesHead(
     evaluation: evaluateSeriesLevels(rows, meta.classNames, { threshold, seed: opts.seed ?? training?.seed ?? 0, bootstrap: opts.bootstrap }),
     predictions: chosen.map((im) => ({ sopInstanceUid: im.sopInstanceUid, frame: im.frame, seriesInstanceUid: im.seriesInstanceUid, patient: names.patient(im.patient), label: labelOf(im), scores: scored.get(`${im.sopInstanceUid}/${im.frame}`)! })),
     seriesPredictions: rows.map((r) => ({ seriesInstanceUid: r.series, patient: names.patient(r.patient), label: r.label, scores: r.scores, uncertainty: r.uncertainty, uncertaintyHigh: r.uncertaintyHigh })),
+    notes: unaudited ? [unaudited] : [],
   };
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readRegularFile } from '../../common/node/read-file';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
+import { describeDiskProblem } from '../../common/node/fs-errors';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Preprocessing } from '../../models/package/metadata';
 import { seededRandom } from '../../models/training/metrics';
@@ -87,6 +88,8 @@ export async function extractFeatures(
     } else missing.push(j);
   }
   let dim = features[0].find(Boolean)?.length ?? 0;
+  // A cache: on a full or read-only disk (a library on a disc) the features are used without being kept.
+  let keep = true;
   if (missing.length) {
     const session = await OnnxModelSession.create(onnx);
     try {
@@ -106,10 +109,16 @@ export async function extractFeatures(
         for (let i = 0; i < chunk.length; i++) {
           const v = out.features.slice(i * dim, (i + 1) * dim);
           features[chunk[i].copy][chunk[i].image] = v;
+          if (!keep) continue;
           const f = file(chunk[i].key);
-          ensurePrivateDir(path.dirname(f));
-          // A cache: recomputed when lost, so not flushed to disk one file at a time.
-          writeFileAtomic(f, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { durable: false });
+          try {
+            ensurePrivateDir(path.dirname(f));
+            // A cache: recomputed when lost, so not flushed to disk one file at a time.
+            writeFileAtomic(f, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { durable: false });
+          } catch (err) {
+            if (!describeDiskProblem(err, cacheDir)) throw err;
+            keep = false;
+          }
         }
         opts.onProgress?.(cached + s + chunk.length, jobs.length);
       }

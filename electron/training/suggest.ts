@@ -220,8 +220,9 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
       images: c.images.length, score: r.score, uncertainty: r.uncertainty, distance: r.distance, meanScores, reason: reasonOf(r.uncertainty, r.distance, meta.classNames, p, measure, seriesHead ? (seriesEnsemble ? seriesUncertaintyHigh(seriesEnsemble.header.validation) : null) : (meta.ensemble?.validation.p95 ?? null), seriesHead ? 'series' : 'images'),
     };
   });
-  opts.library.audit('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
-  return { ...base, imagesScored: images.length, diversity: features !== null, ...(note ? { note } : {}), suggestions };
+  const unaudited = opts.library.auditUnlessReadOnly('suggest', { packageHash: meta.contentHash, variant: meta.variant, runtime: runner.label, touched: { series: suggestions.map((s) => s.seriesInstanceUid), images: images.length + labelledImages.length }, unlabelledSeries: candidates.length });
+  const said = [note, unaudited].filter(Boolean).join(' ');
+  return { ...base, imagesScored: images.length, diversity: features !== null, ...(said ? { note: said } : {}), suggestions };
 }
 
 /**
