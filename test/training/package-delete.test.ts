@@ -4,7 +4,7 @@
 // packages (test/support/tiny-package.ts), the versions layout training makes
 // (placeKeepingEarlier), and real `lumen` processes.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,31 @@ describe('lumen models delete', () => {
     rmSync(path.join(models, 'knee'), { recursive: true });
     undoDelete(dataDir, done.undoId);
     expect((await listing()).map((p) => p[1])).toEqual([hashes['knee-4'], hashes['knee-2']]);
+  });
+
+  it('says why, and deletes nothing, when the folder for Undo cannot be made or lies on another disk', async () => {
+    // The data folder holds a file where the deleted packages would wait.
+    const other = path.join(root, 'data-file');
+    mkdirSync(path.join(other, 'models'), { recursive: true });
+    await saveTinyNetPackage(path.join(other, 'models', 'hip'), 'hip');
+    writeFileSync(path.join(other, 'deleted-packages'), 'not a folder');
+    await expect(deletePackage(other, path.join(other, 'models', 'hip'))).rejects.toThrow(/^Cannot delete hip version 1 #[0-9a-f]{12}: the folder deleted packages wait in for Undo, .*deleted-packages, cannot be made \(.+\)\. Nothing was deleted\.$/);
+    expect(existsSync(path.join(other, 'models', 'hip', 'metadata.json'))).toBe(true);
+
+    // models/ on another disk (tmpfs) than the data folder: a rename cannot move it aside.
+    const shm = mkdtempSync('/dev/shm/lumen-package-delete-');
+    try {
+      const split = path.join(root, 'data-split');
+      mkdirSync(split);
+      mkdirSync(path.join(shm, 'models'));
+      symlinkSync(path.join(shm, 'models'), path.join(split, 'models'));
+      await saveTinyNetPackage(path.join(split, 'models', 'hip'), 'hip');
+      await expect(deletePackage(split, path.join(split, 'models', 'hip'))).rejects.toThrow(/the models folder is on another disk than .*data-split\/deleted-packages, so it cannot be moved aside to be undone\. Nothing was deleted\./);
+      expect(existsSync(path.join(shm, 'models', 'hip', 'metadata.json'))).toBe(true);
+      expect(readdirSync(deletedDir(split))).toEqual([]);
+    } finally {
+      rmSync(shm, { recursive: true, force: true });
+    }
   });
 
   it('asks on a terminal, and deletes only on yes', async () => {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { assertInside, ensurePrivateDir, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
 import { readRegularText } from '../../../common/node/read-file';
+import { describeFsError } from '../../../common/node/fs-errors';
 import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
 import { Library } from '../../library/library';
 import { checkpointOwner, importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, reportOf, versionsDirOf, versionsOwner, type LoadedPackage } from '../../../models/package';
@@ -259,10 +260,13 @@ export async function deletePackage(dataDir: string, dir: string, options: { all
   if (plan.promote) checkMovable(root, plan.promote.from);
 
   const trash = deletedDir(dataDir);
-  ensurePrivateDir(trash);
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const entry = pathInside(trash, id, 'move a deleted package into');
-  ensurePrivateDir(entry);
+  try {
+    ensurePrivateDir(entry);
+  } catch (err) {
+    throw new Error(`Cannot delete ${plan.what}: the folder deleted packages wait in for Undo, ${trash}, cannot be made (${describeFsError(err)}). Nothing was deleted.`);
+  }
   const record: DeleteRecord = { id, pid: process.pid, deletedAt: new Date().toISOString(), moves: [], promoted: [] };
   const done: { from: string; to: string }[] = [];
   try {
@@ -306,7 +310,7 @@ function move(from: string, to: string): void {
     renameSync(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EXDEV') throw new Error(`Cannot delete ${from}: the models folder is on another disk than ${path.dirname(path.dirname(to))}, so it cannot be moved aside to be undone. Nothing was deleted.`);
-    throw err;
+    throw new Error(`Cannot delete ${from}: ${describeFsError(err)}. Nothing was deleted.`);
   }
 }
 
