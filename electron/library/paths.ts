@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Settings } from '../../common/contract/settings';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir } from '../../common/node/safe-fs';
+import { isReadOnlyDisk } from '../../common/node/fs-errors';
 
 /**
  * Where Lumen keeps its data (library, model packages, caches):
@@ -59,9 +60,11 @@ export function defaultLibraryDir(env: NodeJS.ProcessEnv = process.env, platform
 /**
  * Creates the data folder private to the user (0700, whatever the umask: it holds patient
  * data), or tightens an existing one, and returns it. What Lumen writes inside is 0700/0600
- * too (common/node/safe-fs.ts).
+ * too (common/node/safe-fs.ts). One on a read-only disk (a copy on a disc) keeps the modes it
+ * has: it is only viewed there, and nothing can change them.
  */
 export function openDataDir(dir: string): string {
+  if (existsSync(dir) && isReadOnlyDisk(dir)) return dir;
   ensurePrivateDir(dir);
   return dir;
 }
