@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   pacs: () => import('./pacs'),
   fuzz: () => import('./fuzz'),
   viewer: () => import('./viewer'),
+  'decode-start': () => import('./decode-start'),
 };
 
 /** `lumen bench all` (what `npm run bench` runs): every suite in turn, each with its defaults. */
