@@ -7,6 +7,8 @@
 //   description, no window.
 // - A colour picture of odd size (161×121) wrapped by dcmtk's img2dcm from a BMP, then
 //   compressed to JPEG baseline by dcmcjpeg: only the tags img2dcm writes plus a name.
+// - An RT dose grid from gdcmimg (32-bit unsigned, three frames) given its Dose Grid Scaling
+//   and units by dcmodify.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,11 +25,18 @@ export interface DataSet {
   dir: string;
   multiframe: { file: string; shown: string; search: string; studyUid: string; seriesUid: string; rows: number; columns: number; frames: number; frame: (n: number) => Uint16Array };
   photo: { file: string; shown: string; studyUid: string };
+  /** An RT dose grid; `gray(x, y, f)` is its dose in Gy. */
+  dose: { file: string; shown: string; studyUid: string; columns: number; rows: number; frames: number; scaling: number; gray: (x: number, y: number, f: number) => number };
 }
 
 /** The stored value of pixel (x, y) of frame f (0-based): a ramp per frame, 12 bits used. */
 function value(x: number, y: number, f: number): number {
   return (f * 1000 + x * 23 + y * 11) % 4096;
+}
+
+/** The stored value of the dose grid at (x, y) of frame f (0-based). */
+function doseValue(x: number, y: number, f: number): number {
+  return (f + 1) * 10000 + x * 300 + y * 50;
 }
 
 /** Writes the set into `dir` (created). Needs dcmtk and GDCM on the PATH. */
@@ -70,8 +79,23 @@ export function writeDataSet(dir: string): DataSet {
     mkdirSync(path.dirname(photo), { recursive: true });
     run('dcmcjpeg', ['+eb', wrapped, photo]);
 
+    // An RT dose grid: 32-bit unsigned, three frames, values in Gy through Dose Grid Scaling (gdcmimg, then dcmodify).
+    const dose = { columns: 64, rows: 48, frames: 3, scaling: 0.0001 };
+    const doseRaw = Buffer.alloc(dose.columns * dose.rows * dose.frames * 4);
+    for (let f = 0; f < dose.frames; f++) {
+      for (let y = 0; y < dose.rows; y++) for (let x = 0; x < dose.columns; x++) doseRaw.writeUInt32LE(doseValue(x, y, f), ((f * dose.rows + y) * dose.columns + x) * 4);
+    }
+    const doseRawFile = path.join(work, 'dose.raw');
+    writeFileSync(doseRawFile, doseRaw);
+    const doseFile = path.join(dir, 'rtdose', 'RD0001.dcm');
+    mkdirSync(path.dirname(doseFile), { recursive: true });
+    const doseStudy = `${ROOT}.3`;
+    run('gdcmimg', ['--size', `${dose.columns},${dose.rows},${dose.frames}`, '--depth', '32', '--pf', '32,32,31', '-C', '1.2.840.10008.5.1.4.1.1.481.2', '-T', doseStudy, '-S', `${doseStudy}.1`, doseRawFile, doseFile]);
+    run('dcmodify', ['-nb', '-i', 'PatientName=Dose^Dora', '-i', 'PatientID=EXT-RD', '-i', 'Modality=RTDOSE', '-i', 'DoseUnits=GY', '-i', 'DoseType=PHYSICAL', '-i', 'DoseSummationType=PLAN', '-i', `DoseGridScaling=${dose.scaling}`, '-i', 'PixelSpacing=2.5\\2.5', '-i', 'GridFrameOffsetVector=0\\3\\6', doseFile]);
+
     return {
       dir,
+      dose: { file: doseFile, shown: 'Dose, Dora', studyUid: doseStudy, ...dose, gray: (x, y, f) => doseValue(x, y, f) * dose.scaling },
       multiframe: {
         file,
         shown: 'Müller, Jürgen',

@@ -100,7 +100,7 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await report.filter({ hasText: /imported/ }).waitFor({ timeout: 180_000 });
     const firstLine = await report.innerText();
     await shot('imported');
-    expect(firstLine).toMatch(/^2 images imported|^2 imported/);
+    expect(firstLine).toMatch(/^3 imported/);
 
     // Security: everything Lumen wrote in the data folder is 0600, every folder 0700.
     const loose = modes(dataDir).filter((m) => m.mode !== (m.folder ? 0o700 : 0o600));
@@ -147,10 +147,42 @@ describe('a new user reads where the data lives, the settings and the versions, 
     expect(await page.getByTestId('corner-wl').count()).toBe(0);
     await shot('colour');
 
+    // Using Lumen 3: the corners show the value under the pointer in the file's unit: Gy for an RT dose grid, scaled by its Dose Grid Scaling.
+    const dose = page.getByRole('listitem', { name: /^Study .*Dose, Dora/ });
+    await dose.getByTestId('series-card').click();
+    await page.getByTestId('corner-patient').filter({ hasText: set.dose.shown }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 60_000 }).toBeGreaterThan(500);
+    const doseBox = (await page.getByTestId('viewport').boundingBox())!;
+    await page.mouse.move(doseBox.x + doseBox.width * 0.55, doseBox.y + doseBox.height * 0.5);
+    const probe = page.getByTestId('corner-value');
+    await probe.waitFor({ timeout: 30_000 });
+    const probed = /^Value (\S+) Gy at \((\d+), (\d+)\)$/.exec(await probe.innerText());
+    expect(probed, await probe.innerText()).not.toBeNull();
+    expect(Number(probed![1])).toBeCloseTo(set.dose.gray(Number(probed![2]), Number(probed![3]), 0), 4);
+    expect(await page.getByTestId('corner-wl').innerText()).toMatch(/ Gy$/);
+    await shot('rtdose');
+    // Each study card shows its date whole, whatever the width of its modality badge (RTDOSE beside New).
+    const clippedDates = await page.locator('.study-head').evaluateAll((heads) => {
+      // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+      type Box = { right: number };
+      type Node = { nodeType: number; textContent: string | null; childNodes: Node[]; getBoundingClientRect?: () => Box };
+      const doc = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: Node): void; getBoundingClientRect(): Box } } }).document;
+      const texts = (n: Node): Node[] => (n.nodeType === 3 ? [n] : Array.from(n.childNodes).flatMap((c) => texts(c)));
+      return (heads as unknown as Node[]).flatMap((head) => {
+        const column = (head as unknown as { querySelector(s: string): Node }).querySelector('.study-text');
+        const date = texts(column).find((t) => /^\d\d-[A-Z][a-z]{2}-\d{4}$/.test(t.textContent ?? ''));
+        if (!date) return [];
+        const range = doc.createRange();
+        range.selectNodeContents(date);
+        return range.getBoundingClientRect().right > column.getBoundingClientRect!().right + 0.5 ? [date.textContent] : [];
+      });
+    });
+    expect(clippedDates).toEqual([]);
+
     // Using Lumen 2: importing the same folder again adds nothing, and the line says so.
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await report.filter({ hasText: /already in the library/ }).waitFor({ timeout: 120_000 });
-    expect(await report.innerText()).toMatch(/2 already in the library/);
+    expect(await report.innerText()).toMatch(/^0 imported, 3 already in the library/);
     await shot('imported-again');
 
     // Using Lumen 2–3: "Press ? for every shortcut": the study list's keys the README names are there too.
@@ -174,7 +206,7 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await shot('remove-asks');
     await ask.getByRole('button', { name: 'Cancel' }).click();
     await ask.waitFor({ state: 'detached' });
-    expect(await page.getByRole('listitem', { name: /^Study / }).count()).toBe(2);
+    expect(await page.getByRole('listitem', { name: /^Study / }).count()).toBe(3);
 
     // Settings and versions: About shows the app version, the library schema and the package formats in words.
     await page.keyboard.press('F1');

@@ -12,7 +12,6 @@ import { isFiltering, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort }
 import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
 import { useVirtualList } from './useVirtualList';
-import { joinIsolated } from './isolated';
 import { conflictSummary, IdentityWarning } from './IdentityWarning';
 import { patientConflicts } from '../../../common/patient-conflicts';
 import { RemoveFromLibrary, useRemoval, type RemovalAsk } from './RemoveFromLibrary';
@@ -90,6 +89,18 @@ const WARNING_LINES = 32;
 
 const headHeight = (study: StudyWithSeries) =>
   (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINES;
+
+/** "ID · date" under the name: a long ID gives way, the date is read whole. */
+function StudyIdDate({ patientId, date }: { patientId: string | null; date: string }) {
+  const id = patientId?.trim() ?? '';
+  return (
+    <span className="muted study-id-date">
+      {id && <span className="study-id"><bdi>{id}</bdi></span>}
+      {id && date && <span className="study-sep">{'\u00a0·\u00a0'}</span>}
+      {date && <span className="study-date"><bdi>{date}</bdi></span>}
+    </span>
+  );
+}
 
 /** What the remove question calls a study or a series (RemoveFromLibrary.tsx). */
 const askStudy = (st: StudyWithSeries): RemovalAsk => ({
@@ -351,17 +362,20 @@ export function StudyList({
                 <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} onContextMenu={(e) => askRemove(e, askStudy(st))} title={`${open ? 'Hide the series' : 'Show the series'}; Delete or right-click to remove the study from the library`}>
                   <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span className="study-text">
-                    <span className="strong" data-testid="study-patient"><bdi>{personName(st.patientName)}</bdi></span>
-                    <span className="muted">{joinIsolated(st.patientId, formatDate(st.studyDate))}</span>
+                    {/* Line by line, each with its own right-hand part: a wide badge takes room from the name only. */}
+                    <span className="study-line">
+                      <span className="strong study-name" data-testid="study-patient"><bdi>{personName(st.patientName)}</bdi></span>
+                      <span className="study-badges">
+                        {isNew && <span className="new-badge">New</span>} <span className="modality">{st.modalities.join('/')}</span>
+                      </span>
+                    </span>
+                    <span className="study-line">
+                      <StudyIdDate patientId={st.patientId} date={formatDate(st.studyDate)} />
+                      {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
+                      <span className="muted study-meta">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</span>
+                    </span>
                     {st.studyDescription && <span className="study-desc"><bdi>{st.studyDescription}</bdi></span>}
                     <IdentityWarning conflicts={conflicts} patientId={st.patientId} />
-                  </span>
-                  <span className="study-meta">
-                    <span>
-                      {isNew && <span className="new-badge">New</span>} <span className="modality">{st.modalities.join('/')}</span>
-                    </span>
-                    {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
-                    <span className="muted">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</span>
                   </span>
                 </button>
                 {open &&
