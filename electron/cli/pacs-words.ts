@@ -34,7 +34,7 @@ export function cliHint(hint: PacsHint): string {
     case 'tls-only-if-tls':
       return ' (and the connection uses --tls only if it does)';
     case 'enter-credentials':
-      return ': remove it and add it again with --user and --password-stdin (or --bearer-stdin)';
+      return ': give them with lumen pacs edit <name> --user U --password-stdin (or --bearer-stdin)';
     case 'credentials-not-in-url':
       return ': use --user with --password-stdin, or --bearer-stdin';
     case 'add-connection':
@@ -55,7 +55,7 @@ export function cliHint(hint: PacsHint): string {
       return ': check the UID with lumen pacs query';
     case 'raise-cap':
       return hint.setting === 'maxSeries'
-        ? `, or list more with --max-series on lumen pacs add (at most ${QUERY_CAPS.most.toLocaleString('en-US')})`
+        ? `, or list more with --max-series on lumen pacs edit (at most ${QUERY_CAPS.most.toLocaleString('en-US')})`
         : `, or list more with --max-studies (at most ${QUERY_CAPS.most.toLocaleString('en-US')})`;
   }
 }

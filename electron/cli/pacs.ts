@@ -23,6 +23,7 @@ import { checkUserPath, UserPathError } from '../../common/node/user-path';
 
 const USAGE = `lumen pacs add --name <n> --dicomweb <base-url> [--user U --password-stdin | --bearer-stdin] [--max-studies N] [--max-series N]
 lumen pacs add --name <n> --dimse <AET>@<host>:<port> [--calling-aet LUMEN] [--tls [--tls-ca CA.pem] [--tls-cert CERT.pem --tls-key KEY.pem [--tls-move]]] [--max-studies N] [--max-series N]
+lumen pacs edit <n> [the flags of add] [--no-auth] [--no-tls] [--max-studies N|default] [--max-series N|default] [--json]
 lumen pacs list [--json]
 lumen pacs remove <n>
 lumen pacs query --pacs <n> [--patient-id ID] [--patient-name NAME] [--modality M] [--study-date YYYYMMDD-YYYYMMDD] [--accession A] [--description D] [--max-studies N] [--timeout S] [--json]
@@ -35,7 +36,7 @@ const DEFAULT_CALLING_AET = 'LUMEN';
 /** A secret read from standard input is at most this long (a token, not a file). */
 const MAX_SECRET_BYTES = 64 * 1024;
 
-async function readSecret(what: string): Promise<string> {
+async function readSecret(what: string, sub: 'add' | 'edit'): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write(`${what}: `);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -45,7 +46,7 @@ async function readSecret(what: string): Promise<string> {
     chunks.push(chunk);
   }
   const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (!secret) throw new CliError(`no ${what} on standard input: pipe it in, e.g. printf '%s' "$SECRET" | lumen pacs add ...`, 2);
+  if (!secret) throw new CliError(`no ${what} on standard input: pipe it in, e.g. printf '%s' "$SECRET" | lumen pacs ${sub} ...`, 2);
   return secret;
 }
 
@@ -80,9 +81,9 @@ function transferExit(report: { stopped: string | null; failed: number }): numbe
   return report.stopped === 'cancelled' ? INTERRUPTED_EXIT : report.stopped || report.failed > 0 ? 1 : 0;
 }
 
-/** DICOM TLS files for a connection: absolute paths of readable PEM files, checked now so that a typo is found at once. */
-function tlsOptions(ca: string | undefined, cert: string | undefined, key: string | undefined): { ca?: string; cert?: string; key?: string } {
-  if (!cert !== !key) throw new CliError('--tls-cert and --tls-key go together (Lumen\'s certificate and its private key).', 2);
+/** DICOM TLS files for a connection: absolute paths of readable PEM files, checked now so that a typo is found at once. `kept`: the files an edit keeps (a certificate and its key still go together). */
+function tlsOptions(ca: string | undefined, cert: string | undefined, key: string | undefined, kept?: { cert?: string; key?: string }): { ca?: string; cert?: string; key?: string } {
+  if (!(cert ?? kept?.cert) !== !(key ?? kept?.key)) throw new CliError('--tls-cert and --tls-key go together (Lumen\'s certificate and its private key).', 2);
   const checked = (file: string | undefined, flag: string) => {
     if (file === undefined) return undefined;
     const full = checkUserPath(file, 'file', flag);
@@ -106,57 +107,132 @@ function describe(c: PacsConnection): Record<string, unknown> {
     : { name: c.name, kind: c.kind, calledAet: c.calledAet, host: c.host, port: c.port, callingAet: c.callingAet, ...(c.tls ? { tls: c.tls } : {}), ...capsOf(c) };
 }
 
-async function add(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    name: { type: 'string' },
-    dicomweb: { type: 'string' },
-    dimse: { type: 'string' },
-    'calling-aet': { type: 'string' },
-    user: { type: 'string' },
-    'password-stdin': { type: 'boolean' },
-    'bearer-stdin': { type: 'boolean' },
-    tls: { type: 'boolean' },
-    'tls-ca': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'tls-move': { type: 'boolean' },
-    'max-studies': { type: 'string' },
-    'max-series': { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
-  if (!values.name) throw new CliError('name the connection with --name.', 2);
-  const maxStudies = capFlag(values['max-studies'], '--max-studies');
-  const maxSeries = capFlag(values['max-series'], '--max-series');
-  const caps = { ...(maxStudies !== undefined ? { maxStudies } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
+/** The flags that say what a connection is: lumen pacs add takes them, lumen pacs edit too (with --no-auth and --no-tls). */
+const CONNECTION_FLAGS = {
+  name: { type: 'string' },
+  dicomweb: { type: 'string' },
+  dimse: { type: 'string' },
+  'calling-aet': { type: 'string' },
+  user: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'bearer-stdin': { type: 'boolean' },
+  tls: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-move': { type: 'boolean' },
+  'max-studies': { type: 'string' },
+  'max-series': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+type ConnectionFlags = { [K in keyof typeof CONNECTION_FLAGS]?: (typeof CONNECTION_FLAGS)[K]['type'] extends 'string' ? string : boolean } & { 'no-auth'?: boolean; 'no-tls'?: boolean };
+
+/** --max-studies / --max-series on edit: "default" goes back to the default (no cap of its own), absent keeps the connection's. */
+function editedCap(raw: string | undefined, flag: '--max-studies' | '--max-series', before: number | undefined): number | undefined {
+  if (raw === undefined) return before;
+  if (raw === 'default') return undefined;
+  return capFlag(raw, flag);
+}
+
+/**
+ * The one check of a connection's flags, for add (`before` absent) and edit (`before`: the
+ * connection as stored; what no flag names stays as it was). Returns the connection and which
+ * secret to read from standard input: null reads none (edit: the stored one is kept if the
+ * authentication stays the same, add: there is none).
+ */
+function connectionFromFlags(values: ConnectionFlags, before?: PacsConnection): { connection: PacsConnection; secret: 'password' | 'bearer' | null } {
+  const name = values.name ?? before?.name;
+  if (!name) throw new CliError('name the connection with --name.', 2);
+  const caps = (() => {
+    const maxStudies = before ? editedCap(values['max-studies'], '--max-studies', before.maxStudies) : capFlag(values['max-studies'], '--max-studies');
+    const maxSeries = before ? editedCap(values['max-series'], '--max-series', before.maxSeries) : capFlag(values['max-series'], '--max-series');
+    return { ...(maxStudies !== undefined ? { maxStudies } : {}), ...(maxSeries !== undefined ? { maxSeries } : {}) };
+  })();
+  if (values.dicomweb && values.dimse) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
+  const kind = values.dicomweb ? 'dicomweb' : values.dimse ? 'dimse' : before?.kind;
+  if (!kind) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
+  // Edit: the stored connection's fields carry over only while it stays the same kind.
+  const web = before?.kind === 'dicomweb' && kind === 'dicomweb' ? before : undefined;
+  const dimse = before?.kind === 'dimse' && kind === 'dimse' ? before : undefined;
+  const baseTls = dimse?.tls;
   const tlsFiles = values['tls-ca'] !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined || values['tls-move'] === true;
-  if (tlsFiles && !values.tls) throw new CliError('--tls-ca, --tls-cert, --tls-key and --tls-move go with --tls.', 2);
-  if (values['tls-move'] && (values['tls-cert'] === undefined || values['tls-key'] === undefined)) throw new CliError("--tls-move needs --tls-cert and --tls-key: Lumen's receiver shows that certificate to the PACS.", 2);
-  if (values.tls && !values.dimse) throw new CliError('--tls is for a --dimse connection (a DICOMweb connection uses TLS when its URL starts with https://).', 2);
-  if (!values.dicomweb === !values.dimse) throw new CliError('give exactly one of --dicomweb <base-url> or --dimse <AET>@<host>:<port>.', 2);
-  let connection: PacsConnection;
-  let credentials: Credentials | null = null;
-  if (values.dicomweb) {
-    if (values['calling-aet']) throw new CliError('--calling-aet is for a --dimse connection.', 2);
+  if (values['no-tls'] && (values.tls || tlsFiles)) throw new CliError('--no-tls turns DICOM TLS off: give it without --tls, --tls-ca, --tls-cert, --tls-key or --tls-move.', 2);
+  if (tlsFiles && !values.tls && !baseTls) throw new CliError('--tls-ca, --tls-cert, --tls-key and --tls-move go with --tls.', 2);
+  if ((values.tls || values['no-tls'] || tlsFiles) && kind !== 'dimse') throw new CliError('--tls is for a --dimse connection (a DICOMweb connection uses TLS when its URL starts with https://).', 2);
+  const authFlags = values.user !== undefined || values['password-stdin'] || values['bearer-stdin'] || values['no-auth'];
+  if (kind === 'dicomweb') {
+    if (values['calling-aet'] !== undefined) throw new CliError('--calling-aet is for a --dimse connection.', 2);
+    if (values['no-auth'] && (values.user !== undefined || values['password-stdin'] || values['bearer-stdin'])) throw new CliError('--no-auth removes the user, password or token: give it without --user, --password-stdin or --bearer-stdin.', 2);
     if (values['password-stdin'] && values['bearer-stdin']) throw new CliError('give --password-stdin or --bearer-stdin, not both.', 2);
     if (values['password-stdin'] && !values.user) throw new CliError('--password-stdin needs --user.', 2);
     if (values.user && !values['password-stdin']) throw new CliError('--user needs --password-stdin (the password is read from standard input, never from the command line).', 2);
-    const url = checkDicomWebUrl(values.dicomweb);
-    if (values.user) credentials = { user: values.user, password: await readSecret('password') };
-    else if (values['bearer-stdin']) credentials = { bearer: await readSecret('bearer token') };
-    connection = { name: values.name, kind: 'dicomweb', url, auth: values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : 'none', ...caps };
-  } else {
-    if (values.user || values['password-stdin'] || values['bearer-stdin']) throw new CliError('a --dimse connection takes no user, password or token.', 2);
-    const callingAet = values['calling-aet'] ?? DEFAULT_CALLING_AET;
-    const checked = AeTitle.safeParse(callingAet);
-    if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-    connection = { name: values.name, kind: 'dimse', ...parseDimseAddress(values.dimse!), callingAet, ...(values.tls ? { tls: { ...tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key']), ...(values['tls-move'] ? { move: true } : {}) } } : {}), ...caps };
+    const url = values.dicomweb ? checkDicomWebUrl(values.dicomweb) : web!.url;
+    const auth = values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : values['no-auth'] ? 'none' : (web?.auth ?? 'none');
+    return { connection: { name, kind, url, auth, ...caps }, secret: values.user ? 'password' : values['bearer-stdin'] ? 'bearer' : null };
   }
-  const nameCheck = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.name);
-  if (!nameCheck) throw new CliError(`--name "${values.name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
+  if (authFlags) throw new CliError('a --dimse connection takes no user, password or token.', 2);
+  const callingAet = values['calling-aet'] ?? dimse?.callingAet ?? DEFAULT_CALLING_AET;
+  const checked = AeTitle.safeParse(callingAet);
+  if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
+  const address = values.dimse ? parseDimseAddress(values.dimse) : { calledAet: dimse!.calledAet, host: dimse!.host, port: dimse!.port };
+  // --tls sets DICOM TLS from the files given (as add does); the files alone change those of a connection that uses it.
+  const kept = values.tls ? undefined : baseTls;
+  const given = tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key'], kept);
+  const tls = values['no-tls'] || (!values.tls && !baseTls) ? undefined : { ...kept, ...given, ...(values['tls-move'] || kept?.move ? { move: true } : {}) };
+  if (tls?.move && (tls.cert === undefined || tls.key === undefined)) throw new CliError("--tls-move needs --tls-cert and --tls-key: Lumen's receiver shows that certificate to the PACS.", 2);
+  return { connection: { name, kind, ...address, callingAet, ...(tls ? { tls } : {}), ...caps }, secret: null };
+}
+
+async function add(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, CONNECTION_FLAGS);
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
+  const { connection, secret } = connectionFromFlags(values);
+  checkName(connection.name);
+  const credentials: Credentials | null = secret === 'password' ? { user: values.user!, password: await readSecret('password', 'add') } : secret === 'bearer' ? { bearer: await readSecret('bearer token', 'add') } : null;
   new PacsStore(defaultDataDir()).add(connection, credentials);
   if (values.json) printJson(describe(connection));
   else process.stdout.write(`Added PACS connection "${connection.name}". Nothing was contacted; try it with lumen pacs query --pacs ${connection.name}.\n`);
+  return 0;
+}
+
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new CliError(`--name "${name}" is not valid: 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, 2);
+}
+
+/** What edit reports: each setting as the flag that sets it, and its value in words. */
+function settingsOf(c: PacsConnection): Record<string, string> {
+  const where: Record<string, string> = c.kind === 'dicomweb' ? { '--dicomweb': c.url, authentication: c.auth } : { '--dimse': `${c.calledAet}@${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, '--calling-aet': c.callingAet, '--tls': c.tls ? 'on' : 'off', '--tls-ca': c.tls?.ca ?? '-', '--tls-cert': c.tls?.cert ?? '-', '--tls-key': c.tls?.key ?? '-', '--tls-move': c.tls?.move ? 'on' : 'off' };
+  return {
+    '--name': c.name,
+    ...where,
+    '--max-studies': c.maxStudies !== undefined ? String(c.maxStudies) : `default (${QUERY_CAPS.studies})`,
+    '--max-series': c.maxSeries !== undefined ? String(c.maxSeries) : `default (${QUERY_CAPS.series})`,
+  };
+}
+
+async function edit(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...CONNECTION_FLAGS, 'no-auth': { type: 'boolean' }, 'no-tls': { type: 'boolean' } });
+  if (positionals.length !== 1) throw new CliError(`name one connection to change: lumen pacs edit <name> [flags as for add].\n${USAGE}`, 2);
+  const { json: asJson, ...given } = values;
+  if (Object.keys(given).length === 0) throw new CliError(`say what to change, with the flags of lumen pacs add (--max-studies default goes back to the default).\n${USAGE}`, 2);
+  const store = new PacsStore(defaultDataDir());
+  const before = store.get(positionals[0]);
+  const { connection, secret } = connectionFromFlags(values, before);
+  if (values.name !== undefined) checkName(connection.name);
+  // The stored secret stays while the connection authenticates as before; a new one only from standard input.
+  const sameAuth = before.kind === 'dicomweb' && connection.kind === 'dicomweb' && before.auth === connection.auth;
+  const credentials: Credentials | null | 'keep' = secret === 'password' ? { user: values.user!, password: await readSecret('password', 'edit') } : secret === 'bearer' ? { bearer: await readSecret('bearer token', 'edit') } : sameAuth ? 'keep' : null;
+  const hadSecret = store.credentials(before.name) !== null;
+  store.replace(before.name, connection, credentials);
+  const [from, to] = [settingsOf(before), settingsOf(connection)];
+  const changed = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => from[k] !== to[k]).map((k) => ({ setting: k, from: from[k] ?? '-', to: to[k] ?? '-' }));
+  const secretWord = credentials === 'keep' ? null : credentials ? (hadSecret ? 'replaced' : 'stored') : hadSecret ? 'removed' : null;
+  if (secretWord) changed.push({ setting: secret === 'bearer' || (credentials === null && before.kind === 'dicomweb' && before.auth === 'bearer') ? 'bearer token' : 'password', from: hadSecret ? 'stored' : '-', to: secretWord });
+  if (asJson) printJson({ connection: describe(connection), changed });
+  else {
+    if (changed.length === 0) process.stdout.write(`PACS connection "${connection.name}" is unchanged: it was set so already.\n`);
+    else process.stdout.write(`Changed PACS connection "${before.name}". Nothing was contacted.\n${changed.map((c) => `  ${c.setting}: ${c.from} → ${c.to}\n`).join('')}`);
+  }
   return 0;
 }
 
@@ -393,10 +469,10 @@ async function send(argv: string[]): Promise<number> {
   }
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, list, remove, query, retrieve, listen, receiver, send };
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { add, edit, list, remove, query, retrieve, listen, receiver, send };
 
 export const command: Command = {
-  summary: "PACS connections, query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE), send back (STOW-RS or C-STORE), and receive (listen: a C-STORE receiver; receiver: the app's receiver TLS).",
+  summary: "PACS connections (add, edit, list, remove), query (QIDO-RS or C-FIND), retrieve into the library (WADO-RS, C-GET or C-MOVE), send back (STOW-RS or C-STORE), and receive (listen: a C-STORE receiver; receiver: the app's receiver TLS).",
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;

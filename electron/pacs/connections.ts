@@ -135,6 +135,25 @@ export class PacsStore {
     writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: [...connections, checked] }, null, 2) + '\n');
   }
 
+  /**
+   * Changes the connection named `previousName` to `connection` (its name may change too), in
+   * place in the list. `credentials`: 'keep' keeps the stored secret (under the new name), null
+   * removes it. Secrets are written first and the stale ones dropped last, so that a connection
+   * never exists without the credentials it says it has, whenever this stops.
+   */
+  replace(previousName: string, connection: PacsConnection, credentials: Credentials | null | 'keep'): void {
+    const checked = PacsConnection.parse(connection);
+    const connections = this.list();
+    const at = connections.findIndex((c) => c.name === previousName);
+    if (at < 0) this.get(previousName);
+    if (checked.name !== previousName && connections.some((c) => c.name === checked.name)) throw new PacsError(`a PACS connection named "${checked.name}" exists already.`, 'connection', { code: 'remove-connection-first', setting: 'connection', value: checked.name });
+    const secret = credentials === 'keep' ? this.credentials(previousName) : credentials;
+    ensurePrivateDir(this.dataDir);
+    this.writeCredentials(checked.name, secret);
+    writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: connections.map((c, i) => (i === at ? checked : c)) }, null, 2) + '\n');
+    if (checked.name !== previousName) this.writeCredentials(previousName, null);
+  }
+
   remove(name: string): void {
     const connections = this.list();
     if (!connections.some((c) => c.name === name)) this.get(name);
