@@ -198,7 +198,7 @@ export const command: Command = {
       }
     });
     model.dispose();
-    Library.audit(path.resolve(values.library ?? defaultLibraryDir()), 'export', { packageHash, variant, runtime: 'tfjs cpu', touched: { files: [...(weights ? [weights] : []), out] }, format, weights: weightsInfo.source });
+    const unaudited = Library.audit(path.resolve(values.library ?? defaultLibraryDir()), 'export', { packageHash, variant, runtime: 'tfjs cpu', touched: { files: [...(weights ? [weights] : []), out] }, format, weights: weightsInfo.source });
 
     const summary = {
       format,
@@ -211,14 +211,14 @@ export const command: Command = {
       preprocessing: { ...preprocessing, source: preprocessingSource },
       weights: weightsInfo,
       bytes,
-      notes,
+      notes: unaudited ? [...notes, unaudited] : notes,
     };
     if (values.json) printJson(summary);
     else {
       process.stdout.write(`Wrote ${format} ${out} (EfficientNet ${variant}, ${inputSize}x${inputSize}, ${classNames.length} classes)\n`);
       process.stdout.write(`Preprocessing (${preprocessingSource}): x * ${preprocessing.scale.toPrecision(6)}, mean ${preprocessing.mean.join(', ')}, std ${preprocessing.std.join(', ')}\n`);
       if (typeof weightsInfo.check === 'string') process.stdout.write(`${weightsInfo.check}\n`);
-      for (const n of notes) process.stdout.write(`Note: ${n}\n`);
+      for (const n of summary.notes) process.stdout.write(`Note: ${n}\n`);
     }
     return 0;
   },

@@ -705,11 +705,11 @@ export class Library {
     return null;
   }
 
-  /** For callers that hold no open Library (an export, a package install): opens the library in `dir` for one audit entry. */
-  static audit(dir: string, action: string, event: AuditEvent = {}): void {
+  /** For callers that hold no open Library (an export, a package install): opens the library in `dir` for one audit entry; null once recorded, else why not (auditUnlessReadOnly). */
+  static audit(dir: string, action: string, event: AuditEvent = {}): string | null {
     const library = Library.open(dir);
     try {
-      library.audit(action, event);
+      return library.auditUnlessReadOnly(action, event);
     } finally {
       library.close();
     }

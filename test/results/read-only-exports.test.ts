@@ -158,3 +158,20 @@ describe.skipIf(smallDiskSkip)(`the app's exports from a library on a read-only 
     }
   }, 180_000);
 });
+
+describe.skipIf(smallDiskSkip)(`a model export beside a library on a read-only disk${smallDiskSkip ? ` (skipped: ${smallDiskSkip})` : ''}`, () => {
+  it('lumen export --format onnx: written elsewhere, and the audit log that could not take it is named', async () => {
+    const { lib, data } = await libraryOnDisk('model');
+    const onnx = path.join(out, 'b0.onnx');
+    disk.readOnly();
+    try {
+      const run = await runLumen(['export', '--variant', 'b0', '--classes', '2', '--resolution', '32', '--format', 'onnx', '--out', onnx, '--library', lib], data);
+      expect(run.stderr).not.toMatch(NOT_NODE);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`Note: Not recorded in the library's audit log: the library ${lib} is on a read-only disk.`);
+      expect(fs.statSync(onnx).size).toBeGreaterThan(0);
+    } finally {
+      disk.writable();
+    }
+  }, 180_000);
+});
