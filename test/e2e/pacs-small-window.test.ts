@@ -73,6 +73,13 @@ describe('PACS tab in a small window', () => {
       expect(await summary.textContent()).toContain('Small*');
       expect(await form.getByLabel('Patient ID').isVisible()).toBe(false);
       expect((await summary.boundingBox())!.height).toBeLessThan(48);
+      // Readable whole: no text past the line's box (at 1280 px it used to end "archive · Patient n…");
+      // the tooltip names the connection and the whole search.
+      const summaryText = summary.locator(':scope > span').first();
+      const cut = () => summaryText.evaluate((el: { scrollWidth: number; clientWidth: number; scrollHeight: number; clientHeight: number }) => ({ wide: el.scrollWidth > el.clientWidth, tall: el.scrollHeight > el.clientHeight + 1 }));
+      expect(await cut()).toEqual({ wide: false, tall: false });
+      expect(await summaryText.textContent()).toBe('Name Small*');
+      expect(await summaryText.getAttribute('title')).toBe('archive · Name Small*');
 
       // Keyboard: Tab reaches the button that opens the form again; Enter opens it with the
       // search kept and the first field focused; Escape folds it again while results are shown.
@@ -93,6 +100,18 @@ describe('PACS tab in a small window', () => {
       await page.locator('[data-row="0"]').focus();
       await page.keyboard.press('ArrowDown');
       expect(await page.locator(':focus').getAttribute('data-row')).toBe('1');
+
+      // A longer search wraps to a second line, still whole, and the list keeps its height.
+      await change.click();
+      await form.getByLabel('Modality').selectOption('CT');
+      await form.getByLabel('From').fill('2024-01-01');
+      await form.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('status').filter({ hasText: `${STUDIES / 2} studies on archive` }).waitFor({ timeout: 60_000 });
+      await summary.waitFor();
+      expect(await summaryText.textContent()).toBe('Name Small* · 01-Jan-2024 to … · CT');
+      expect(await cut()).toEqual({ wide: false, tall: false });
+      expect((await summary.boundingBox())!.height).toBeLessThan(48);
+      await page.screenshot({ path: path.join(resultsDir(), `pacs-small-${width}x${height}-summary.png`) });
       expect(errors).toEqual([]);
       await page.close();
     }, 180_000);

@@ -233,6 +233,8 @@ export function PacsTab() {
     }
   };
 
+  /** A date (21-Dec-2024) stays on one line when the folded search wraps. */
+  const unbrokenDates = (text: string) => text.split(/(\d{2}-[A-Z][a-z]{2}-\d{4})/).map((part, i) => (i % 2 ? <span key={i} className="pacs-date">{part}</span> : part));
   const report = job.result;
   const active = connections?.find((c) => c.name === name);
   const field = (key: keyof typeof form, label: string, props: React.InputHTMLAttributes<HTMLInputElement> & { ref?: React.Ref<HTMLInputElement> } = {}) => (
@@ -243,9 +245,10 @@ export function PacsTab() {
   );
   const hasResults = !!studies && studies.length > 0;
   const formFolded = folded && hasResults;
+  // Short words: the folded line is the study panel's width (about 270 px); the tooltip says it whole.
   const searchedFor = [
-    form.patientName && `Patient name ${form.patientName}`,
-    form.patientId && `Patient ID ${form.patientId}`,
+    form.patientName && `Name ${form.patientName}`,
+    form.patientId && `ID ${form.patientId}`,
     (form.from || form.to) && `${form.from ? formatDate(dicomDate(form.from)) : '…'} to ${form.to ? formatDate(dicomDate(form.to)) : '…'}`,
     form.modality,
     form.accession && `Accession ${form.accession}`,
@@ -261,10 +264,10 @@ export function PacsTab() {
       )}
       {connections && connections.length > 0 && formFolded && (
         <div className="row pacs-query-summary" data-testid="pacs-query-summary">
-          {/* What was searched for: the user's own filters, each isolated. */}
-          <span className="small pacs-describe" title={[name, ...searchedFor].join(' · ')}>
-            <strong>{name}</strong>
-            {searchedFor.length === 0 ? ' · every study' : searchedFor.map((f, i) => <span key={i}> · <bdi>{f}</bdi></span>)}
+          {/* What was searched for: the user's own filters, each isolated, on up to two lines. The
+              connection is named by the count line under it ("n studies on archive") and in the tooltip. */}
+          <span className="small pacs-summary-text" data-testid="pacs-query-summary-text" title={`${name} · ${searchedFor.length === 0 ? 'every study' : searchedFor.join(' · ')}`}>
+            {searchedFor.length === 0 ? 'Every study' : searchedFor.map((f, i) => <span key={i}>{i > 0 && ' · '}<bdi>{unbrokenDates(f)}</bdi></span>)}
           </span>
           <button type="button" ref={changeButton} className="text-button small" aria-expanded={false} aria-controls="pacs-query-form" onClick={() => fold(false, true)}>
             Change search
