@@ -1,9 +1,11 @@
 // The words the app and the CLI give a model package's versions (models/package/versions.ts:
 // a training run that reuses a name keeps the earlier package as a version).
+import { METRIC_NAMES } from './metric-words';
 
 /** The metric versions are compared by in lists: the test AUC (per patient where there is one), else null. */
 export function keyMetric(metrics: Record<string, number> | undefined): { name: string; label: string; value: number } | null {
-  const known: [string, string][] = [['test.perPatient.auc', 'test AUC per patient'], ['test.auc', 'test AUC'], ['test.perSeries.auc', 'test AUC per series'], ['validation.auc', 'validation AUC']];
+  const auc = METRIC_NAMES.auc;
+  const known: [string, string][] = [['test.perPatient.auc', `test ${auc} per patient`], ['test.auc', `test ${auc}`], ['test.perSeries.auc', `test ${auc} per series`], ['validation.auc', `validation ${auc}`]];
   for (const [name, label] of known) {
     const value = metrics?.[name];
     if (typeof value === 'number' && Number.isFinite(value)) return { name, label, value };
@@ -11,7 +13,7 @@ export function keyMetric(metrics: Record<string, number> | undefined): { name: 
   return null;
 }
 
-/** "test AUC 0.912", or "no test metric". */
+/** "test ROC AUC 0.912", or "no test metric". */
 export function keyMetricText(metrics: Record<string, number> | undefined): string {
   const k = keyMetric(metrics);
   return k ? `${k.label} ${k.value.toFixed(3)}` : 'no test metric';

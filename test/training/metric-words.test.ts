@@ -11,6 +11,7 @@ import { Library } from '../../electron/library/library';
 import { importLabelsCsvFile } from '../../electron/training/labels';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
 import { differenceSentence } from '../../models/training/stats';
+import { keyMetricText } from '../../common/package-versions';
 import { initBackend } from '../../models/runtime';
 import { writePhantomSet } from './phantoms';
 
@@ -67,6 +68,10 @@ describe('the figures of a run, in one wording', () => {
     expect(card).toContain(auc(t.auc, t.aucCi));
     expect(card).toContain(auc(t.perPatient.auc, t.perPatient.aucCi));
     expect(oldWords(card)).toEqual([]);
+  });
+
+  it("the key metric a package's versions are listed by (the Classifier panel, lumen models versions)", () => {
+    expect(keyMetricText(result.metadata.metrics)).toBe(`test ROC AUC per patient ${n3(result.test.perPatient.auc)}`);
   });
 
   it('lumen eval and lumen compare', async () => {
