@@ -1,7 +1,7 @@
 // A new user runs the `lumen` commands README.md shows ("The `lumen` command", "What Lumen
 // writes", "Settings and versions", "Security and privacy") on DICOM that other software made
 // (external-dicom-data.ts: a Latin-1 multi-frame JPEG-LS word image from GDCM and dcmtk, a JPEG
-// colour picture from img2dcm and dcmcjpeg), and checks what each command's row promises
+// colour picture from img2dcm and dcmcjpeg, a 32-bit RT dose grid from gdcmimg), and checks what each command's row promises
 // against the files and against dcmtk's own reading of them.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -45,7 +45,7 @@ describe('a new user runs the README\'s lumen commands on DICOM from other softw
     const imported = await lumen(['import', set.dir, missing, '--json']);
     expect(imported.code, imported.stderr).toBe(1);
     const importReport = JSON.parse(imported.stdout) as { imported: number; errors: { file: string; kind: string }[] };
-    expect(importReport.imported).toBe(2);
+    expect(importReport.imported).toBe(3);
     expect(importReport.errors).toEqual([expect.objectContaining({ file: missing, kind: 'not-found' })]);
     const listed = await lumen(['ls', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
@@ -97,6 +97,15 @@ describe('a new user runs the README\'s lumen commands on DICOM from other softw
     const bytes = readFileSync(raw);
     const values = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
     expect(Array.from(values)).toEqual(Array.from(set.multiframe.frame(2)));
+
+    // The RT dose grid's 32-bit stored values, frame 1, as gdcmimg was given them (before Dose Grid Scaling).
+    const doseRaw = path.join(out, 'dose1.raw');
+    const dose = await lumen(['pixels', set.dose.file, '--frame', '1', '--out', doseRaw]);
+    expect(dose.code, dose.stderr).toBe(0);
+    const doseBytes = readFileSync(doseRaw);
+    const stored = new Uint32Array(doseBytes.buffer.slice(doseBytes.byteOffset, doseBytes.byteOffset + doseBytes.length));
+    expect(stored).toHaveLength(set.dose.columns * set.dose.rows);
+    for (const [x, y] of [[0, 0], [63, 0], [17, 29], [63, 47]]) expect(stored[y * set.dose.columns + x]).toBe(Math.round(set.dose.gray(x, y, 1) / set.dose.scaling));
 
     // `lumen render --window C,W` against dcm2pnm with the same window and frame (dcmtk truncates where Lumen rounds).
     const png = path.join(out, 'frame1.png');
