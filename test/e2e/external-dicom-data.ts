@@ -9,6 +9,7 @@
 //   compressed to JPEG baseline by dcmcjpeg: only the tags img2dcm writes plus a name.
 // - An RT dose grid from gdcmimg (32-bit unsigned, three frames) given its Dose Grid Scaling
 //   and units by dcmodify.
+// - A text file beside them (README.TXT), as discs carry.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -92,6 +93,9 @@ export function writeDataSet(dir: string): DataSet {
     const doseStudy = `${ROOT}.3`;
     run('gdcmimg', ['--size', `${dose.columns},${dose.rows},${dose.frames}`, '--depth', '32', '--pf', '32,32,31', '-C', '1.2.840.10008.5.1.4.1.1.481.2', '-T', doseStudy, '-S', `${doseStudy}.1`, doseRawFile, doseFile]);
     run('dcmodify', ['-nb', '-i', 'PatientName=Dose^Dora', '-i', 'PatientID=EXT-RD', '-i', 'Modality=RTDOSE', '-i', 'DoseUnits=GY', '-i', 'DoseType=PHYSICAL', '-i', 'DoseSummationType=PLAN', '-i', `DoseGridScaling=${dose.scaling}`, '-i', 'PixelSpacing=2.5\\2.5', '-i', 'GridFrameOffsetVector=0\\3\\6', doseFile]);
+
+    // What sits beside DICOM on a disc or in a folder a user copied: a text file.
+    writeFileSync(path.join(dir, 'README.TXT'), 'Exported by the modality. Do not edit.\r\n');
 
     return {
       dir,
