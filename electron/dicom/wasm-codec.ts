@@ -349,11 +349,13 @@ export function codecModuleSync(name: CodecName): Compiled {
 
 /** Every built codec's compiled module, to hand to a thread this one starts (each compiled once). */
 export async function codecsToHand(): Promise<Partial<Record<CodecName, HandedCodec>>> {
+  // All at once: V8 compiles each on its own background threads.
+  const all = await Promise.all(CODEC_NAMES.map(codecModule));
   const out: Partial<Record<CodecName, HandedCodec>> = {};
-  for (const name of CODEC_NAMES) {
-    const { codec } = await codecModule(name);
+  CODEC_NAMES.forEach((name, i) => {
+    const { codec } = all[i];
     if (codec) out[name] = { module: codec.compiled, path: codec.path };
-  }
+  });
   return out;
 }
 
