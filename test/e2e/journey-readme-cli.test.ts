@@ -81,6 +81,23 @@ describe('a new user runs the README\'s lumen commands on DICOM from other softw
     const got = await lumen(['settings', 'get', 'theme']);
     expect(got.stdout).toContain('light');
 
+    // Where your data lives: a data folder chosen with `lumen settings set dataFolder` is kept in the platform
+    // folder's settings.json ($XDG_DATA_HOME/lumen) and used from the next start; LUMEN_DATA_DIR still wins.
+    const platform = { XDG_DATA_HOME: path.join(root, 'xdg'), LUMEN_DATA_DIR: '' };
+    const chosen = path.join(root, 'chosen');
+    const choose = await runLumen(['settings', 'set', 'dataFolder', chosen], data, platform);
+    expect(choose.code, choose.stderr).toBe(0);
+    expect(choose.stdout).toContain('from the next start');
+    expect(JSON.parse(readFileSync(path.join(root, 'xdg', 'lumen', 'settings.json'), 'utf8')).dataFolder).toBe(chosen);
+    const there = await runLumen(['import', set.photo.file, '--json'], data, platform);
+    expect(there.code, there.stderr).toBe(0);
+    expect((JSON.parse(there.stdout) as { library: string }).library).toBe(path.join(chosen, 'library'));
+    expect(statSync(chosen).mode & 0o777).toBe(0o700);
+    const wins = await lumen(['ls', '--json']);
+    expect(wins.stdout).toContain(set.multiframe.studyUid);
+    expect((await runLumen(['settings', 'set', 'dataFolder', 'default'], data, platform)).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(root, 'xdg', 'lumen', 'settings.json'), 'utf8')).dataFolder).toBeNull();
+
     // The audit log records the import, with UIDs, never names.
     const audit = await lumen(['audit', '--json']);
     expect(audit.code, audit.stderr).toBe(0);
