@@ -302,7 +302,8 @@ export const trainingRequests = {
   'training.exportPackage': request({
     summary: 'Write a model package as one .lumenpkg file.',
     input: z.object({ packageDir: FilePath, file: FilePath }).strict(),
-    output: z.object({ file: z.string(), contentHash: z.string() }),
+    /** notes: what the user must know, in sentences (a library on a read-only disk could not record the export in its audit log). */
+    output: z.object({ file: z.string(), contentHash: z.string(), notes: z.array(z.string()) }),
   }),
   'training.importPackage': request({
     summary: 'Import a .lumenpkg file into <dataDir>/models.',

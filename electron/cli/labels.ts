@@ -48,9 +48,10 @@ export const command: Command = {
       try {
         const { csv, rows } = exportLabelsCsv(library);
         writeFileAtomic(file, csv);
-        library.audit('export', { touched: { files: [file] }, rows, format: 'csv', table: 'labels' });
-        if (values.json) printJson({ out: file, rows });
-        else process.stdout.write(`Wrote ${plural(rows, 'label')} to ${file}\n`);
+        const unaudited = library.auditUnlessReadOnly('export', { touched: { files: [file] }, rows, format: 'csv', table: 'labels' });
+        const notes = unaudited ? [unaudited] : [];
+        if (values.json) printJson({ out: file, rows, ...(notes.length ? { notes } : {}) });
+        else process.stdout.write(`Wrote ${plural(rows, 'label')} to ${file}\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
         return 0;
       } finally {
         library.close();

@@ -16,7 +16,7 @@ import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 const NOT_NODE = /ENOSPC|EROFS|SQLITE_|attempt to write|readonly database|at .*\.ts:\d+/;
-const disk = smallDiskForTests('read-only-exports', 32);
+const disk = smallDiskForTests('read-only-exports', 96);
 let out: string;
 
 beforeAll(() => {
@@ -99,13 +99,17 @@ describe.skipIf(smallDiskSkip)(`exports from a library on a read-only disk${smal
     expect([...filesUnder(readOnly).keys()].sort()).toEqual([...filesUnder(writable).keys()].sort());
   }, 180_000);
 
-  it('a CSV table and DICOM SR: written, and the audit log that could not take them is named', async () => {
+  it('lumen labels export, a CSV table and DICOM SR: written, and the audit log that could not take them is named', async () => {
     const { lib, data, set } = await libraryOnDisk('tables');
     const study = set.patients[0].studyUid;
     const csv = path.join(out, 'labels.csv');
     const sr = path.join(out, 'sr');
     disk.readOnly();
     try {
+      const labels = await runLumen(['labels', 'export', '--library', lib, '--out', path.join(out, 'labels-export.csv')], data);
+      expect(labels.stderr).not.toMatch(NOT_NODE);
+      expect(labels.code, labels.stderr).toBe(0);
+      expect(labels.stdout).toMatch(/audit log/);
       const table = await runLumen(['export', '--csv', 'labels', '--library', lib, '--out', csv], data);
       expect(table.stderr).not.toMatch(NOT_NODE);
       expect(table.code, table.stderr).toBe(0);
@@ -129,6 +133,10 @@ describe.skipIf(smallDiskSkip)(`the app's exports from a library on a read-only 
     const set = writePhantomSet(dicom, { patients: 2, slices: 1, size: 32, seed: 9 });
     expect((await runLumen(['import', dicom], data)).code).toBe(0);
     expect((await runLumen(['labels', 'import', set.csv], data)).code).toBe(0);
+    // A model package in the data folder, to export as one .lumenpkg file.
+    const packageDir = path.join(data, 'models', 'tiny');
+    const made = await runLumen(['export', '--variant', 'b0', '--classes', '2', '--resolution', '32', '--format', 'package', '--out', packageDir], data);
+    expect(made.code, made.stderr).toBe(0);
     const events: { event: string; payload: any }[] = [];
     const ctx: RequestContext = { emit: (event, payload) => void events.push({ event, payload }) };
     const study = set.patients[0].studyUid;
@@ -142,6 +150,10 @@ describe.skipIf(smallDiskSkip)(`the app's exports from a library on a read-only 
       const sr = await engine.dispatch('export.results', { uid: study, packageHash: null, out: path.join(out, 'app-sr'), heatmaps: 'none' }, ctx);
       expect(sr).toMatchObject({ ok: true, value: { labels: 1 } });
       if (sr.ok) expect((sr.value as { notes: string[] }).notes.join(' ')).toMatch(/audit log.*read-only disk/);
+      const archive = await engine.dispatch('training.exportPackage', { packageDir, file: path.join(out, 'tiny.lumenpkg') }, ctx);
+      expect(archive, JSON.stringify(archive)).toMatchObject({ ok: true });
+      if (archive.ok) expect((archive.value as { notes: string[] }).notes.join(' ')).toMatch(/audit log.*read-only disk/);
+      expect(fs.statSync(path.join(out, 'tiny.lumenpkg')).size).toBeGreaterThan(0);
       const started = await engine.dispatch('export.deidentify', { uid: 'library', out: path.join(out, 'app-deidentified'), includeBurnedIn: true }, ctx);
       expect(started.ok, JSON.stringify(started)).toBe(true);
       const { jobId } = (started as { value: { jobId: string } }).value;

@@ -245,8 +245,8 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     'training.exportPackage': async ({ packageDir, file }) => {
       // `file` was checked (electron/engine/access.ts); newFile makes "never overwrite" hold at the write too.
       const p = await exportPackageArchive(packageDir, file, { newFile: true });
-      lib().audit('export', { packageHash: p.metadata.contentHash, variant: p.metadata.variant, touched: { files: [path.resolve(packageDir), path.resolve(file)] }, format: 'lumenpkg' });
-      return { file: path.resolve(file), contentHash: p.metadata.contentHash };
+      const unaudited = lib().auditUnlessReadOnly('export', { packageHash: p.metadata.contentHash, variant: p.metadata.variant, touched: { files: [path.resolve(packageDir), path.resolve(file)] }, format: 'lumenpkg' });
+      return { file: path.resolve(file), contentHash: p.metadata.contentHash, notes: unaudited ? [unaudited] : [] };
     },
     // One way to install a package: the same as the model panel's (free folder name, duplicates refused).
     'training.importPackage': async ({ file }) => {
