@@ -73,6 +73,7 @@ export const command: Command = {
             differenceLine('Per image', r.differences.perImage),
             differenceLine('Per series', r.differences.perSeries),
             differenceLine('Per patient', r.differences.perPatient),
+            ...r.notes.map((n) => `Note: ${n}`),
           ].join('\n') + '\n',
         );
       }

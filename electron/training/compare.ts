@@ -64,6 +64,8 @@ export interface PackageComparison {
   differences: { perImage: LevelDifference; perSeries: LevelDifference; perPatient: LevelDifference };
   /** The per-image test's sentence, the headline. */
   sentence: string;
+  /** What the user must know, in sentences (a library on a read-only disk could not record the evaluations in its audit log). */
+  notes: string[];
 }
 
 async function metadataOf(dir: string): Promise<PackageMetadata> {
@@ -128,5 +130,6 @@ export async function comparePackages(
     b: levelsB,
     differences,
     sentence: differences.perImage.sentence,
+    notes: [...new Set([...evalA.notes, ...evalB.notes])],
   };
 }

@@ -1,4 +1,4 @@
-// `lumen eval` and `lumen suggest` on a library on a read-only disk (a real tmpfs remounted
+// `lumen eval`, `lumen compare` and `lumen suggest` on a library on a read-only disk (a real tmpfs remounted
 // read-only, test/support/small-disk.ts). Both only read the library: they work (the backbone
 // features they compute are used without being cached there), and say that they could not be
 // written into the library's audit log. A library there with no pseudonym key yet
@@ -65,6 +65,14 @@ describe.skipIf(smallDiskSkip)(`lumen eval on a read-only library${smallDiskSkip
       const json = JSON.parse(elsewhere.stdout) as { images: number; notes: string[] };
       expect(json.images).toBe(set.patients.length);
       expect(json.notes.join(' ')).toMatch(/audit log/);
+      // A copy of the package as a second model.
+      const copy = path.join(root, 'pkg-copy');
+      fs.cpSync(packageDir, copy, { recursive: true });
+      const compared = await runLumen(['compare', '--model', packageDir, '--model', copy, '--library', trained, '--subset', 'test'], data);
+      expect(compared.stderr).not.toMatch(NOT_NODE);
+      expect(compared.code, compared.stderr).toBe(0);
+      expect(compared.stdout).toMatch(/ROC AUC difference, B - A/);
+      expect(compared.stdout).toContain(`Note: Not recorded in the library's audit log: the library ${trained} is on a read-only disk.`);
       const suggested = await runLumen(['suggest', '--model', packageDir, '--library', trained, '--json'], data);
       expect(suggested.stderr).not.toMatch(NOT_NODE);
       expect(suggested.code, suggested.stderr).toBe(0);
