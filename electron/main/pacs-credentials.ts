@@ -5,7 +5,10 @@
  * browser bridge use). The main process takes a secret out of `pacs.save` before
  * the request goes to the engine, seals it once the engine has saved the
  * connection, and puts it back into the requests that contact that PACS. The
- * renderer only ever learns whether a secret is saved.
+ * renderer only ever learns whether a secret is saved. The sealed bytes hold the secret alone,
+ * not the connection's name: the engine's and the CLI's PacsStore (electron/pacs/connections.ts)
+ * move an entry under a connection's new name, and drop it with a replaced secret, without
+ * unsealing it.
  *
  * No `electron` import here: main.ts passes Electron's safeStorage, tests a fake
  * of the same shape.
@@ -25,6 +28,7 @@ export interface SafeStorageLike {
   decryptString(encrypted: Buffer): string;
 }
 
+/** The same name as SEALED_CREDENTIALS_FILE in electron/pacs/connections.ts (this side may not import it). */
 export const SEALED_FILE = 'pacs-credentials.sealed.json';
 const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
@@ -99,14 +103,16 @@ export async function withSealedSecrets(secrets: SealedSecrets, method: unknown,
       const { secret: _taken, ...rest } = parsed.data;
       // The engine is told to drop its own copy when the secret goes away, else to keep what it has.
       sent = secret === null ? { ...rest, secret: null } : rest;
+      // Read before the engine saves: its store moves a kept sealed secret along with a renamed connection.
+      const kept = previousName !== undefined ? secrets.get(previousName) : null;
       after = () => {
-        const kept = previousName !== undefined ? secrets.get(previousName) : null;
         const candidate = secret === undefined ? kept : secret;
         // Kept only for the authentication it is made for (a password is no bearer token).
         const fits = connection.kind === 'dicomweb' && candidate !== null && (connection.auth === 'basic' ? 'user' in candidate : connection.auth === 'bearer' && 'bearer' in candidate);
         const wanted = fits ? candidate : null;
-        if (previousName !== undefined && previousName !== connection.name) secrets.set(previousName, null);
+        // The new name's secret first: whenever this stops, the connection's secret is under its name.
         secrets.set(connection.name, wanted);
+        if (previousName !== undefined && previousName !== connection.name) secrets.set(previousName, null);
       };
     }
   } else if (method === 'pacs.remove') {

@@ -11,12 +11,17 @@ import path from 'node:path';
 import { z } from 'zod';
 import { QueryCap } from '../../common/contract/pacs';
 import { errorMessage } from '../../common/errors';
+import { describeFsError } from '../../common/node/fs-errors';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { PacsError } from './errors';
 
 export const CONNECTIONS_FILE = 'pacs.json';
 export const CREDENTIALS_FILE = 'pacs-credentials.json';
+/** The desktop app's secrets, sealed with Electron's safeStorage (electron/main/pacs-credentials.ts, SEALED_FILE): moved and dropped here, never unsealed. */
+export const SEALED_CREDENTIALS_FILE = 'pacs-credentials.sealed.json';
+/** Its shape: each connection's name to its sealed secret, base64 (the sealed bytes hold the secret alone, not the name). */
+const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is 1–64 letters, digits, dots, dashes or underscores');
 /** An AE title: 1–16 characters of the default repertoire, no backslash, not only spaces (PS3.5 AE). */
@@ -131,15 +136,19 @@ export class PacsStore {
     if (connections.some((c) => c.name === checked.name)) throw new PacsError(`a PACS connection named "${checked.name}" exists already.`, 'connection', { code: 'remove-connection-first', setting: 'connection', value: checked.name });
     ensurePrivateDir(this.dataDir);
     // Secrets first: a connection never exists without the credentials it says it has.
-    this.writeCredentials(checked.name, credentials);
-    writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: [...connections, checked] }, null, 2) + '\n');
+    const undo = this.writeCredentials(checked.name, credentials);
+    this.writeConnections(connections, [...connections, checked], undo);
+    // A secret the app sealed under this name before (an older lumen pacs remove left it) is not this connection's.
+    this.dropSealed([checked.name], `PACS connection "${checked.name}" was added`);
   }
 
   /**
    * Changes the connection named `previousName` to `connection` (its name may change too), in
-   * place in the list. `credentials`: 'keep' keeps the stored secret (under the new name), null
-   * removes it. Secrets are written first and the stale ones dropped last, so that a connection
-   * never exists without the credentials it says it has, whenever this stops.
+   * place in the list. `credentials`: 'keep' keeps the stored secret (under the new name, in
+   * this file and in the app's sealed one), null removes it. Secrets are written first and the
+   * stale ones dropped last, so that a connection never exists without the credentials it says
+   * it has, whenever this stops; when the list cannot be written, the secrets written for it are
+   * put back and both files are as they were.
    */
   replace(previousName: string, connection: PacsConnection, credentials: Credentials | null | 'keep'): void {
     const checked = PacsConnection.parse(connection);
@@ -148,25 +157,106 @@ export class PacsStore {
     if (at < 0) this.get(previousName);
     if (checked.name !== previousName && connections.some((c) => c.name === checked.name)) throw new PacsError(`a PACS connection named "${checked.name}" exists already.`, 'connection', { code: 'remove-connection-first', setting: 'connection', value: checked.name });
     const secret = credentials === 'keep' ? this.credentials(previousName) : credentials;
+    const renamed = checked.name !== previousName;
     ensurePrivateDir(this.dataDir);
-    this.writeCredentials(checked.name, secret);
-    writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: connections.map((c, i) => (i === at ? checked : c)) }, null, 2) + '\n');
-    if (checked.name !== previousName) this.writeCredentials(previousName, null);
+    const undoSecret = this.writeCredentials(checked.name, secret);
+    // The app's sealed secret (never unsealed here) follows a kept secret: copied under the new name first, like this file's.
+    let undoSealed: (() => void) | null = null;
+    try {
+      if (credentials === 'keep' && renamed) undoSealed = this.copySealed(previousName, checked.name);
+    } catch (err) {
+      undoSecret?.();
+      throw err;
+    }
+    this.writeConnections(connections, connections.map((c, i) => (i === at ? checked : c)), () => {
+      undoSealed?.();
+      undoSecret?.();
+    });
+    const changed = `PACS connection "${checked.name}" was saved`;
+    if (renamed) this.writeCredentials(previousName, null, changed);
+    // A replaced or removed secret takes the app's sealed one with it; a rename leaves none under the old name.
+    this.dropSealed(credentials === 'keep' ? (renamed ? [previousName] : []) : [previousName, checked.name], changed);
   }
 
   remove(name: string): void {
     const connections = this.list();
     if (!connections.some((c) => c.name === name)) this.get(name);
-    writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: connections.filter((c) => c.name !== name) }, null, 2) + '\n');
-    this.writeCredentials(name, null);
+    this.writeConnections(connections, connections.filter((c) => c.name !== name), null);
+    const removed = `PACS connection "${name}" was removed`;
+    this.writeCredentials(name, null, removed);
+    this.dropSealed([name], removed);
   }
 
-  private writeCredentials(name: string, credentials: Credentials | null): void {
-    const all = { ...(this.readChecked(this.credentialsFile, CredentialsFile, 'PACS credentials')?.credentials ?? {}) };
+  /** Writes pacs.json; when that fails, `undo` puts back the secrets written for it, and the error says whether all is as it was. */
+  private writeConnections(before: PacsConnection[], after: PacsConnection[], undo: (() => void) | null): void {
+    if (JSON.stringify(before) === JSON.stringify(after) && fs.existsSync(this.connectionsFile)) return;
+    try {
+      writeFileAtomic(this.connectionsFile, JSON.stringify({ version: 1, connections: after }, null, 2) + '\n');
+    } catch (err) {
+      let undone = true;
+      try {
+        undo?.();
+      } catch {
+        undone = false;
+      }
+      throw new PacsError(`the PACS connections file ${this.connectionsFile} cannot be written: ${describeFsError(err)}. ${undone ? 'No connection or secret was changed.' : `No connection was changed; ${this.credentialsFile} may hold its secret under the new name too.`}`);
+    }
+  }
+
+  /**
+   * Sets or drops one secret; returns how to put the file back (null when nothing was written).
+   * `done`: what was changed already when this fails (else nothing was).
+   */
+  private writeCredentials(name: string, credentials: Credentials | null, done?: string): (() => void) | null {
+    const stored = this.readChecked(this.credentialsFile, CredentialsFile, 'PACS credentials')?.credentials ?? {};
+    const all = { ...stored };
     if (credentials) all[name] = credentials;
     else if (name in all) delete all[name];
-    else return;
-    writeFileAtomic(this.credentialsFile, JSON.stringify({ version: 1, credentials: all }, null, 2) + '\n');
+    else return null;
+    if (JSON.stringify(all) === JSON.stringify(stored)) return null;
+    this.writeSecrets(this.credentialsFile, { version: 1, credentials: all }, 'PACS credentials', done);
+    return () => writeFileAtomic(this.credentialsFile, JSON.stringify({ version: 1, credentials: stored }, null, 2) + '\n');
+  }
+
+  private get sealedFile(): string {
+    return path.join(this.dataDir, SEALED_CREDENTIALS_FILE);
+  }
+
+  /** The app's sealed secrets as stored (base64), or null where there are none or the file cannot be read (then it is left alone). */
+  private readSealed(): Record<string, string> | null {
+    if (!fs.existsSync(this.sealedFile)) return null;
+    try {
+      const parsed = SealedFile.safeParse(JSON.parse(readRegularText(this.sealedFile, 'json')));
+      return parsed.success ? { ...parsed.data.secrets } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Copies the app's sealed secret of `from` to `to` as it is (safeStorage seals the secret alone, not its name); returns how to undo it. */
+  private copySealed(from: string, to: string): (() => void) | null {
+    const secrets = this.readSealed();
+    if (!secrets || secrets[from] === undefined) return null;
+    const before = { ...secrets };
+    secrets[to] = secrets[from];
+    this.writeSecrets(this.sealedFile, { version: 1, secrets }, 'sealed PACS credentials');
+    return () => writeFileAtomic(this.sealedFile, JSON.stringify({ version: 1, secrets: before }, null, 2) + '\n');
+  }
+
+  /** Drops the app's sealed secrets of these names; `done` says what was changed already. */
+  private dropSealed(names: string[], done: string): void {
+    const secrets = this.readSealed();
+    if (!secrets || !names.some((n) => n in secrets)) return;
+    for (const name of names) delete secrets[name];
+    this.writeSecrets(this.sealedFile, { version: 1, secrets }, 'sealed PACS credentials', done);
+  }
+
+  private writeSecrets(file: string, content: unknown, what: string, done?: string): void {
+    try {
+      writeFileAtomic(file, JSON.stringify(content, null, 2) + '\n');
+    } catch (err) {
+      throw new PacsError(`the ${what} file ${file} cannot be written: ${describeFsError(err)}. ${done ? `${done}, but that file still holds the old secret: free some room and save the connection again.` : 'No connection was changed.'}`);
+    }
   }
 
   private readChecked<T>(file: string, schema: z.ZodType<T>, what: string): T | null {

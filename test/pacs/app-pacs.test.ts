@@ -42,11 +42,11 @@ describe('PACS connections in the app', () => {
     expect(fs.statSync(path.join(dataDir, 'pacs-credentials.json')).mode & 0o777).toBe(0o600);
 
     await call('pacs.save', { connection: { name: 'dimse', kind: 'dimse', calledAet: orthanc.aet, host: '127.0.0.1', port: orthanc.dicomPort, callingAet: 'LUMEN' } });
-    // Changing the URL's name without a new secret keeps the saved one.
+    // Changing the URL's name without a new secret keeps the saved one, and its place in the list.
     const renamed = await call('pacs.save', { previousName: 'web', connection: { name: 'orthanc-web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' } });
     expect(renamed.connections.map((c) => [c.name, c.secret])).toEqual([
-      ['dimse', 'none'],
       ['orthanc-web', 'saved'],
+      ['dimse', 'none'],
     ]);
 
     // A password is no bearer token: switching the authentication without a new secret drops it.

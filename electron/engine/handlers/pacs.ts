@@ -176,18 +176,22 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       } catch (err) {
         throw userError(err, 'Saving the connection');
       }
-      const names = store.list().map((c) => c.name);
       // An edit in the app keeps the DICOM TLS files the CLI set.
-      const before = store.list().find((c) => c.name === previousName);
+      const before = previousName !== undefined ? store.list().find((c) => c.name === previousName) : undefined;
       if (connection.kind === 'dimse' && before?.kind === 'dimse' && before.tls) connection = { ...connection, tls: before.tls };
-      if (previousName !== undefined && !names.includes(previousName)) throw new Error(`There is no PACS connection named "${previousName}" to change.`);
+      const names = store.list().map((c) => c.name);
+      if (previousName !== undefined && !before) throw new Error(`There is no PACS connection named "${previousName}" to change.`);
       if (connection.name !== previousName && names.includes(connection.name)) throw new Error(`A PACS connection named "${connection.name}" exists already: choose another name.`);
-      let credentials: Credentials | null;
       try {
-        const kept = previousName !== undefined ? store.credentials(previousName) : null;
-        credentials = secret ? checkSecret(connection, secret) : secret === null ? null : kept && fits(connection, kept) ? kept : null;
-        if (previousName !== undefined) store.remove(previousName);
-        store.add(connection, credentials);
+        if (previousName === undefined) {
+          store.add(connection, secret ? checkSecret(connection, secret) : null);
+        } else {
+          // One change in place (PacsStore.replace): a save that fails leaves the connection and its secret as they were.
+          const kept = store.credentials(previousName);
+          const needsSecret = connection.kind === 'dicomweb' && connection.auth !== 'none';
+          const credentials: Credentials | null | 'keep' = secret ? checkSecret(connection, secret) : secret === null || !needsSecret || (kept && !fits(connection, kept)) ? null : 'keep';
+          store.replace(previousName, connection, credentials);
+        }
       } catch (err) {
         throw userError(err, 'Saving the connection');
       }
