@@ -30,7 +30,7 @@ export function cliHint(hint: PacsHint): string {
     case 'client-certificate':
       return ' (--tls-cert and --tls-key)';
     case 'add-with-tls':
-      return ': if the PACS takes only DICOM TLS, add the connection again with --tls';
+      return ': if the PACS takes only DICOM TLS, turn it on with lumen pacs edit <name> --tls [--tls-ca CA.pem]';
     case 'tls-only-if-tls':
       return ' (and the connection uses --tls only if it does)';
     case 'enter-credentials':
