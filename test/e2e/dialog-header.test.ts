@@ -26,7 +26,12 @@ describe('a dialog scrolled to the bottom keeps its header in view', () => {
       const before = (await title.boundingBox())!;
 
       // The body really scrolls at this size (else the test would prove nothing), to the very bottom.
-      const scroll = await dialog.evaluate((el) => {
+      // Typed here without the DOM library, which the Node project leaves out.
+      type Scroller = { scrollTop: number; scrollHeight: number; clientHeight: number };
+      type Found = { closest(s: string): unknown; outerHTML: string } | null;
+      type Window$ = { document: { elementFromPoint(x: number, y: number): Found }; getComputedStyle(el: unknown): { backgroundColor: string } };
+      const scroll = await dialog.evaluate((node) => {
+        const el = node as unknown as Scroller;
         el.scrollTop = el.scrollHeight;
         return { scrollTop: el.scrollTop, overflow: el.scrollHeight - el.clientHeight };
       });
@@ -47,7 +52,7 @@ describe('a dialog scrolled to the bottom keeps its header in view', () => {
         expect(b.y, name).toBeGreaterThanOrEqual(0);
         // What is drawn at its centre is the header itself, not a setting that scrolled under it.
         const top = await page.evaluate(([x, y]) => {
-          const el = document.elementFromPoint(x, y);
+          const el = (globalThis as unknown as Window$).document.elementFromPoint(x, y);
           return el?.closest('.modal-header') ? 'header' : (el?.outerHTML.slice(0, 80) ?? 'nothing');
         }, [b.x + b.width / 2, b.y + b.height / 2] as const);
         expect(top, name).toBe('header');
@@ -56,7 +61,7 @@ describe('a dialog scrolled to the bottom keeps its header in view', () => {
       expect(Math.abs((await title.boundingBox())!.y - before.y)).toBeLessThan(2);
       // A control scrolled up to the header's edge is hidden under it, never drawn over it:
       // the header has a background of its own.
-      const bg = await dialog.locator('.modal-header').evaluate((el) => getComputedStyle(el).backgroundColor);
+      const bg = await dialog.locator('.modal-header').evaluate((el) => (globalThis as unknown as Window$).getComputedStyle(el).backgroundColor);
       expect(bg).not.toBe('rgba(0, 0, 0, 0)');
 
       // Close still works from there.
