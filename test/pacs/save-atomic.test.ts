@@ -87,4 +87,19 @@ describe.skipIf(smallDiskSkip)(`pacs.save changing a connection never loses it o
     expect(await failure('pacs.save', { previousName: 'gone', connection: { name: 'web-2', kind: 'dicomweb', url: 'https://pacs.invalid/dicom-web', auth: 'bearer' } })).toMatch(/There is no PACS connection named "gone" to change/);
     expect(files()).toEqual(before);
   });
+  it('a rename whose list cannot be written puts the secret it wrote back', async () => {
+    await call('pacs.remove', { name: 'web-2' });
+    await call('pacs.save', { connection: { name: 'small', kind: 'dicomweb', url: 'https://small.invalid/dicom-web', auth: 'basic' }, secret: { user: 'dee', password: 'pw' } });
+    // The secrets file fits its page and is written under the new name; pacs.json, just under two pages, then needs a third.
+    for (let i = 100; fs.statSync(path.join(dataDir, 'pacs.json')).size < 7600 && i < 200; i++) {
+      await call('pacs.save', { connection: { name: `other-${i}`, kind: 'dicomweb', url: `https://pacs-${i}.invalid/${'p'.repeat(200)}`, auth: 'none' } });
+    }
+    const before = files();
+    disk.fill(4096);
+    const message = await failure('pacs.save', { previousName: 'small', connection: { name: 'small-2', kind: 'dicomweb', url: `https://small.invalid/${'r'.repeat(1500)}`, auth: 'basic' } });
+    disk.unfill();
+    expect(message).toMatch(/the PACS connections file .*\/pacs\.json cannot be written: the disk is full\. No connection or secret was changed\./);
+    expect(files()).toEqual(before);
+    expect((await call('pacs.list', {})).connections.find((c) => c.name === 'small')).toMatchObject({ secret: 'saved', user: 'dee' });
+  });
 });
