@@ -7,8 +7,11 @@ import { plainText } from '../../common/plain-text';
 import { conflictCount, patientConflicts } from '../../common/patient-conflicts';
 import { type Command, parseCommandArgs, printJson } from './command';
 import { checkUserPath } from '../../common/node/user-path';
+import { countOf as plural, imageCount } from '../../common/counts';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+type StudyNode = PatientNode['studies'][number];
+/** The study's images as the study list counts them: frames, over its series. */
+const studyFrames = (st: StudyNode) => st.series.reduce((n, se) => n + se.frames, 0);
 
 function formatDate(date: string | null, time: string | null): string {
   if (!date) return '(no date)';
@@ -27,12 +30,14 @@ export function formatTree(tree: PatientNode[]): string {
     const who = [p.patientName ?? '(no name)', p.patientId ? `ID ${p.patientId}` : null, p.birthDate ? `born ${formatDate(p.birthDate, null)}` : null, p.sex]
       .filter(Boolean)
       .join('  ');
-    lines.push(`${who} — ${plural(p.studies.length, 'study', 'studies')}, ${plural(p.instances, 'image')}`);
+    // Images as the study list counts them (a multi-frame file is as many images as frames): "3 images (1 file)".
+    const frames = p.studies.reduce((n, st) => n + studyFrames(st), 0);
+    lines.push(`${who} — ${plural(p.studies.length, 'study', 'studies')}, ${imageCount(frames, p.instances)}`);
     for (const st of p.studies) {
       const what = [formatDate(st.studyDate, st.studyTime), st.studyDescription, st.modalities.length ? `[${st.modalities.join(', ')}]` : null, st.accessionNumber ? `acc ${st.accessionNumber}` : null]
         .filter(Boolean)
         .join('  ');
-      lines.push(`  ${what} — ${plural(st.seriesCount, 'series', 'series')}, ${plural(st.instances, 'image')}${missingNote(st.missing)}`);
+      lines.push(`  ${what} — ${plural(st.seriesCount, 'series', 'series')}, ${imageCount(studyFrames(st), st.instances)}${missingNote(st.missing)}`);
       lines.push(`    study ${st.studyInstanceUid}`);
       // As the study list's card: one Patient ID, other patient details in some of its series' files.
       // Two Patient IDs: a study an older Lumen filed by its Study Instance UID alone.
@@ -41,9 +46,8 @@ export function formatTree(tree: PatientNode[]): string {
       }
       for (const se of st.series) {
         const label = [se.seriesNumber !== null ? `#${se.seriesNumber}` : null, se.modality, se.seriesDescription].filter(Boolean).join('  ');
-        const frames = se.frames !== se.instances ? `, ${plural(se.frames, 'frame')}` : '';
         const own = [se.patientId ? `ID ${se.patientId}` : null, se.patientName, se.birthDate ? `born ${formatDate(se.birthDate, null)}` : null, se.sex].filter(Boolean).join('  ');
-        lines.push(`    ${label || '(series)'} — ${plural(se.instances, 'image')}${frames}${missingNote(se.missing)}   ${se.seriesInstanceUid}${own ? `   files say: ${own}` : ''}`);
+        lines.push(`    ${label || '(series)'} — ${imageCount(se.frames, se.instances)}${missingNote(se.missing)}   ${se.seriesInstanceUid}${own ? `   files say: ${own}` : ''}`);
       }
     }
   }

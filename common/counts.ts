@@ -1,0 +1,18 @@
+// One way of counting, for the UI and the CLI alike. An image is what the viewer steps
+// through: each frame of a multi-frame file is an image (a three-frame file is 3 images).
+// Where the files that hold them are fewer, the count names them too: "3 images (1 file)".
+
+/** "1 image", "3 images"; `many` where the plural is not the noun and an s ("1 study", "2 studies"). */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Images in words: `images` counts frames (as the study list and the viewer do), `files` the
+ * DICOM files holding them where known. "3 images (1 file)" where the files are fewer, else
+ * "3 images". A count of files whose frames are not known (0) is said as images, one each.
+ */
+export function imageCount(images: number, files?: number): string {
+  if (files === undefined || images <= files) return countOf(files !== undefined && images < files ? files : images, 'image');
+  return `${countOf(images, 'image')} (${countOf(files, 'file')})`;
+}
