@@ -180,6 +180,10 @@ export const PredictionResult = z.object({
   uncertaintyHigh: z.number().min(0).max(1).nullable().optional(),
   /** 'unknown' when the package records no training domain: its images' `domain` is null, and that is said once. */
   trainingDomain: z.enum(['recorded', 'unknown']).optional(),
+  /** false when the scores were not stored in the library (its disk is read-only); absent when they were. */
+  stored: z.literal(false).optional(),
+  /** Said with scores that were not stored: why, and how long the app keeps them, in words to show. */
+  note: z.string().max(1000).optional(),
 });
 export type PredictionResult = z.infer<typeof PredictionResult>;
 
@@ -238,7 +242,7 @@ export const modelRequests = {
     output: Recommendation,
   }),
   'predict.run': request({
-    summary: 'Run a model package on one image, a series or a study as a job; the result (PredictionResult) is stored in the library.',
+    summary: 'Run a model package on one image, a series or a study as a job; the result (PredictionResult) is stored in the library, or on a read-only library kept until the engine stops (stored: false, with a note).',
     input: z
       .object({
         packageHash: Sha256,
@@ -251,7 +255,7 @@ export const modelRequests = {
     output: JobStarted,
   }),
   'predict.latest': request({
-    summary: "The latest stored prediction of a package over a series' images, or null.",
+    summary: "The latest prediction of a package over a series' images (stored, or on a read-only library this engine's unstored run), or null.",
     input: z.object({ packageHash: Sha256, seriesInstanceUid: Uid }).strict(),
     output: PredictionResult.nullable(),
   }),

@@ -28,7 +28,7 @@ export function domainLines(images: { domain?: { outside: boolean; reasons: stri
 }
 
 export const command: Command = {
-  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), whether each image is outside the package's training data and why (domain: null when the package records no training domain), and stores them in the library.",
+  summary: "Score library images with a model package (ONNX Runtime where available, else TF.js); prints per-image and per-series scores (with a series head: the series' pooled score and each slice's attention weight), each image's uncertainty (null when the package has no uncertainty heads; a series head's uncertainty is the series'), whether each image is outside the package's training data and why (domain: null when the package records no training domain), and stores them in the library (on a read-only library: prints them only, says so on stderr, and --json has stored: false).",
   usage: 'lumen predict --model <folder | name | name@hash prefix | hash prefix> [--library <dir>] [--series <uid>] [--json]   (without --series: every series in the library)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, series: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
@@ -58,6 +58,8 @@ export const command: Command = {
         }
         process.stdout.write(lines.join('\n') + '\n');
       }
+      // A library on a read-only disk keeps nothing (the JSON says so with stored: false).
+      if (result.stored === false) process.stderr.write(`Not stored: the library ${library.dir} is on a read-only disk, so these scores were only printed.\n`);
       return 0;
     } catch (err) {
       throw err instanceof CliError ? err : new CliError(errorMessage(err));

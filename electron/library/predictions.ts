@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ImageScores, PredictionResult } from '../../common/contract/models';
-import { LIBRARY_FILE } from './library';
+import { LIBRARY_FILE, type Library } from './library';
 import { openDatabase } from './sqlite';
 import { attachSeriesPooled, saveSeriesPooled } from './series-predictions';
 
@@ -51,11 +51,18 @@ interface ImageRow {
 
 export class PredictionStore {
   private readonly db: Database.Database;
+  /** Whether `db` is this store's own connection (closed with it), not the library's. */
+  private readonly owned: boolean;
 
-  constructor(libraryDir: string) {
-    this.db = openDatabase(path.join(libraryDir, LIBRARY_FILE));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+  /** `library`: its folder, or an open Library, whose own connection is read when it is read-only (a second one cannot be opened there; nothing is saved then). */
+  constructor(library: string | Pick<Library, 'dir' | 'readOnlyConnection'>) {
+    const shared = typeof library === 'string' ? null : library.readOnlyConnection();
+    this.owned = shared === null;
+    this.db = shared ?? openDatabase(path.join(typeof library === 'string' ? library : library.dir, LIBRARY_FILE));
+    if (this.owned) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('busy_timeout = 5000');
+    }
   }
 
   /** Records the package (by content hash) so that stored scores name their model. */
@@ -147,7 +154,7 @@ export class PredictionStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.owned && this.db.open) this.db.close();
   }
 }
 

@@ -65,6 +65,8 @@ export async function predictSeriesWithHead(
 ): Promise<PredictionResult> {
   const result = await scoreSeriesWithHead(opts, pkg, images);
   const meta = pkg.metadata;
+  // A library on a read-only disk keeps nothing: the scores are returned, marked not stored.
+  if (opts.library.readOnlyReason) return { ...result, stored: false };
   opts.library.audit('predict', { packageHash: meta.contentHash, variant: meta.variant, runtime: SERIES_HEAD_RUNTIME, touched: { series: result.series.map((s) => s.seriesInstanceUid), images: images.length }, scope: 'series' });
   if (opts.store !== false) saveSeriesPredictions(opts.library, result, pkg);
   return result;

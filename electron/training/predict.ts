@@ -152,7 +152,7 @@ export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
   timings?: PredictTimings;
 }
 
-/** Scores images with an open runner, stores them, audits the run: one prediction. */
+/** Scores images with an open runner, stores them, audits the run: one prediction (on a read-only library neither: `stored: false`). */
 export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const meta = opts.pkg.metadata;
   // The heads are read from the package folder, whose content hash loadPackage checked.
@@ -174,6 +174,8 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     trainingDomain: meta.domain ? 'recorded' : 'unknown',
     ...(meta.seriesHead ? { seriesHead: true } : {}),
   };
+  // A library on a read-only disk keeps nothing: the scores are returned, marked not stored.
+  if (opts.library.readOnlyReason) return { ...result, stored: false };
   opts.library.audit('predict', {
     packageHash: meta.contentHash,
     variant: meta.variant,

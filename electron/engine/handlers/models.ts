@@ -8,15 +8,19 @@ import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
 import { deletePackage, findPackage, importPackage, listPackages, packagesDir, purgeDeleted, undoDelete } from '../predict/packages';
 import { heatmapsOverImage, type ImageHeatmaps } from '../predict/heatmap';
-import { PredictionStore } from '../../library/predictions';
+import { PredictionStore, summarizeSeries } from '../../library/predictions';
+import type { PredictionResult } from '../../../common/contract/models';
 import { loadModelInput } from '../../dicom/model-input';
 import type { InstanceRecord } from '../../library/types';
 import { predict } from '../../training/predict';
 import { predictSeriesWithHead } from '../../training/mil';
-import { libraryDir, openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
+import { openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
+
+/** Said with scores of a run on a library on a read-only disk (kept by the engine until it stops). */
+export const NOT_STORED_NOTE = 'These scores were not stored in the library, because its disk is read-only; they will be gone when Lumen closes.';
 
 /** Handlers for the models requests of the contract (common/contract/models.ts). */
 export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
@@ -25,6 +29,9 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   // Per package and series: the largest CAM value of each class over the last run's images.
   const references = new Map<string, number[]>();
   let store: PredictionStore | null = null;
+  // On a library on a read-only disk nothing is stored: each run's results per package and
+  // series (merged over runs as the store merges them), so predict.latest shows them until the engine stops.
+  const unstored = new Map<string, PredictionResult>();
   // Which ONNX Runtime providers really create a session here (probed once: it builds sessions).
   let onnxProviders: Promise<string[]> | null = null;
   // Packages a prediction job runs now (by content hash): deleting one is refused until it ends.
@@ -48,7 +55,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
 
   const predictions = () => {
     openLibrary(deps); // runs the library's migrations first
-    store ??= new PredictionStore(libraryDir(deps));
+    // Opened through the library: on a read-only disk it reads with the library's own connection.
+    store ??= new PredictionStore(openLibrary(deps));
     return store;
   };
   /** One runner per package, kept open (with its class activation maps) while the engine runs. */
@@ -60,6 +68,16 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       r.catch(() => runners.delete(hash));
     }
     return r;
+  };
+  /** Keeps an unstored run's results for one series over what was there (stored, or kept from an earlier run): each image's newest scores. */
+  const keepUnstored = (packageHash: string, run: PredictionResult, seriesInstanceUid: string) => {
+    const key = `${packageHash}/${seriesInstanceUid}`;
+    const before = unstored.get(key) ?? predictions().latestForSeries(packageHash, seriesInstanceUid);
+    const mine = run.images.filter((im) => im.seriesInstanceUid === seriesInstanceUid);
+    const fresh = new Set(mine.map((im) => `${im.sopInstanceUid}\0${im.frame}`));
+    const images = [...(before?.images ?? []).filter((im) => !fresh.has(`${im.sopInstanceUid}\0${im.frame}`)), ...mine];
+    const pooled = run.series.find((s) => s.seriesInstanceUid === seriesInstanceUid)?.pooled ?? before?.series[0]?.pooled;
+    unstored.set(key, { ...run, images, series: [{ ...summarizeSeries(seriesInstanceUid, images), ...(pooled ? { pooled } : {}) }], stored: false, note: NOT_STORED_NOTE });
   };
   const remember = (key: string, cam: ImageHeatmaps) => {
     cams.delete(key);
@@ -166,7 +184,13 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           // which weighs the slices (stored with the scores: the panel's "which slices mattered").
           const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
           job.progress(1, `${result.images.length} image(s) done`);
-          return pooled ?? result;
+          const done = pooled ?? result;
+          if (done.stored !== false) {
+            for (const s of done.series) unstored.delete(`${packageHash}/${s.seriesInstanceUid}`);
+            return done;
+          }
+          for (const s of done.series) keepUnstored(packageHash, done, s.seriesInstanceUid);
+          return { ...done, note: NOT_STORED_NOTE };
         } finally {
           const n = (predicting.get(packageHash) ?? 1) - 1;
           if (n > 0) predicting.set(packageHash, n);
@@ -176,7 +200,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
     'predict.latest': async ({ packageHash, seriesInstanceUid }) => {
       // A deleted package's stored scores stay readable: named as the library recorded the package.
       const installed = await findPackage(deps.dataDir, packageHash).catch(() => null);
-      const latest = predictions().latestForSeries(packageHash, seriesInstanceUid);
+      const latest = unstored.get(`${packageHash}/${seriesInstanceUid}`) ?? predictions().latestForSeries(packageHash, seriesInstanceUid);
       return latest && { ...latest, images: inViewingOrder(deps, seriesInstanceUid, latest.images), ...(installed ? { modelName: installed.metadata.name } : {}) };
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
