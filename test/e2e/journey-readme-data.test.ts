@@ -349,12 +349,14 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await dialog.getByLabel('Export to').fill(deid);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     const done = dialog.getByTestId('export-done');
-    await done.filter({ hasText: 'Held back 1 image' }).waitFor({ timeout: 120_000 });
-    expect(await done.innerText()).toContain('Wrote 0 de-identified images');
+    // Counted in files, as written and held back (the three-frame file is one file), with the verb agreeing.
+    await done.filter({ hasText: 'Held back 1 file' }).waitFor({ timeout: 120_000 });
+    expect(await done.innerText()).toContain('Held back 1 file that has or may have text burned into the pixels.');
+    expect(await done.innerText()).toContain('Wrote 0 de-identified files');
     await shot('deidentify-held-back');
     await dialog.getByLabel(/also images that have or may have text burned/).check();
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
-    await done.filter({ hasText: 'Wrote 1 de-identified image' }).waitFor({ timeout: 120_000 });
+    await done.filter({ hasText: 'Wrote 1 de-identified file' }).waitFor({ timeout: 120_000 });
     await shot('deidentified');
     const copies = readdirSync(deid, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
     expect(copies).toHaveLength(1);

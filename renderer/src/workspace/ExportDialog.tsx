@@ -6,6 +6,7 @@ import { Progress } from './Progress';
 import { useJob } from './useJob';
 import './export.css';
 import { errorMessage } from '../../../common/errors';
+import { countOf, imageCount } from '../../../common/counts';
 
 type What = 'results' | 'deidentify' | 'table';
 type TableKind = 'predictions' | 'labels' | 'measurements';
@@ -52,10 +53,12 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
   useEffect(() => {
     const r = job.result;
     if (!r) return;
+    // Copies are made per file (a multi-frame file is one copy of several images): counted in files.
+    const held = r.heldBack.length;
     setDone([
-      `Wrote ${r.written} de-identified image${r.written === 1 ? '' : 's'} to ${r.out}.`,
-      ...(r.heldBack.length ? [`Held back ${r.heldBack.length} image${r.heldBack.length === 1 ? '' : 's'} that have or may have text burned into the pixels.`] : []),
-      ...r.failed.map((f) => `Not written: image ${f.sopInstanceUid} ${f.reason}.`),
+      `Wrote ${countOf(r.written, 'de-identified file')} to ${r.out}.`,
+      ...(held ? [`Held back ${countOf(held, 'file')} that ${held === 1 ? 'has' : 'have'} or may have text burned into the pixels.`] : []),
+      ...r.failed.map((f) => `Not written: file ${f.sopInstanceUid} ${f.reason}.`),
       ...r.notes,
     ]);
   }, [job.result]);
@@ -73,16 +76,17 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
     try {
       if (what === 'results') {
         const r: ResultsExportSummary = await lumen.invoke('export.results', { uid, packageHash: model || null, out: path, heatmaps: heatmaps && model ? 'parametric-map' : 'none' });
+        const maps = r.files.filter((f) => f.kind === 'parametric-map').length;
         setDone([
           ...r.files.filter((f) => f.kind.endsWith('-sr')).map((f) => `${f.kind === 'predictions-sr' ? 'Predictions' : 'Measurements and labels'} (DICOM SR): ${f.file}`),
-          ...(r.files.some((f) => f.kind === 'parametric-map') ? [`${r.files.filter((f) => f.kind === 'parametric-map').length} heatmaps (DICOM Parametric Map) in the same folder.`] : []),
-          `${r.predictions} image prediction${r.predictions === 1 ? '' : 's'}, ${r.measurements} measurement${r.measurements === 1 ? '' : 's'}, ${r.labels} label${r.labels === 1 ? '' : 's'}.`,
-          ...(r.skippedMeasurements ? [`${r.skippedMeasurements} measurement(s) could not be written to SR (a kind SR does not carry, or an image no longer in the library).`] : []),
+          ...(maps ? [`${countOf(maps, 'heatmap')} (DICOM Parametric Map) in the same folder.`] : []),
+          `${countOf(r.predictions, 'image prediction')}, ${countOf(r.measurements, 'measurement')}, ${countOf(r.labels, 'label')}.`,
+          ...(r.skippedMeasurements ? [`${countOf(r.skippedMeasurements, 'measurement')} could not be written to SR (a kind SR does not carry, or an image no longer in the library).`] : []),
           ...r.notes,
         ]);
       } else {
         const r = await lumen.invoke('export.table', { kind, format, uid, packageHash: kind === 'predictions' && model ? model : null, out: path });
-        setDone([`Wrote ${r.rows} row${r.rows === 1 ? '' : 's'} to ${r.out}.`, ...r.notes]);
+        setDone([`Wrote ${countOf(r.rows, 'row')} to ${r.out}.`, ...r.notes]);
       }
     } catch (err) {
       setError(message(err));
@@ -135,7 +139,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
                 <option value="">{what === 'results' ? 'no model (measurements and labels only)' : 'every model'}</option>
                 {(models ?? []).map((m) => (
                   <option key={m.packageHash} value={m.packageHash}>
-                    {m.name} ({m.images} image{m.images === 1 ? '' : 's'})
+                    {m.name} ({imageCount(m.images)})
                   </option>
                 ))}
               </select>

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RemovalCounts, RemovalTarget } from '../../../common/contract/library-remove';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
-import { countOf } from './format';
+import { countOf, imageCount } from '../../../common/counts';
 import { readOnlyControl, useReadOnlyLibrary } from './libraryAccess';
 import './remove.css';
 
@@ -20,7 +20,7 @@ export interface RemovalAsk {
 /** The question's counts in words: "5 images, 3 labels, 2 predictions" (what is zero is left out, images always said; "3 images (1 file)" for a multi-frame file). */
 export function removalWhat(c: RemovalCounts, frames?: number): string {
   // In the list's count: a multi-frame file is several images there, so say how many files hold them.
-  const parts = [frames !== undefined && frames > c.images ? `${countOf(frames, 'image')} (${countOf(c.images, 'file')})` : countOf(c.images, 'image')];
+  const parts = [imageCount(frames ?? c.images, c.images)];
   if (c.labels) parts.push(countOf(c.labels, 'label'));
   if (c.measurements) parts.push(countOf(c.measurements, 'measurement'));
   if (c.predictions) parts.push(countOf(c.predictions, 'prediction'));

@@ -7,7 +7,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
-import { countOf, formatDate, personName, seriesLabel } from './format';
+import { formatDate, personName, seriesLabel } from './format';
+import { imageCount } from '../../../common/counts';
 import { isFiltering, NO_FILTER, STUDY_SORTS, type StudyFilter, type StudySort } from './studyFilters';
 import { STUDY_PAGE, type StudyPages } from './useStudyPages';
 import { getSelectedSeries, selectionAfterClick, setSelectedSeries, useSelectedSeries } from './seriesSelection';
@@ -372,7 +373,7 @@ export function StudyList({
                     <span className="study-line">
                       <StudyIdDate patientId={st.patientId} date={formatDate(st.studyDate)} />
                       {/* Frames, as the viewer steps through them (a multi-frame file is several images). */}
-                      <span className="muted study-meta">{countOf(st.series.reduce((n, se) => n + se.frames, 0), 'image')}</span>
+                      <span className="muted study-meta">{imageCount(st.series.reduce((n, se) => n + se.frames, 0))}</span>
                     </span>
                     {st.studyDescription && <span className="study-desc"><bdi>{st.studyDescription}</bdi></span>}
                     <IdentityWarning conflicts={conflicts} patientId={st.patientId} />
@@ -397,7 +398,7 @@ export function StudyList({
                       <span className="series-text">
                         <span className="series-caption">
                           <span className="badge">{se.modality}</span> {se.seriesNumber === null || se.seriesNumber === undefined ? '' : `S${se.seriesNumber} · `}
-                          {countOf(se.frames, 'image')}
+                          {imageCount(se.frames)}
                           {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
                           {se.localizer ? <span className="localizer-badge" data-testid="series-localizer" title="Image Type says LOCALIZER: a scout image, left out of training datasets"> · localizer</span> : null}
                         </span>

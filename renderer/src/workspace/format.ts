@@ -1,3 +1,5 @@
+import { countOf, imageCount } from '../../../common/counts';
+
 /** "20260101" -> "01-Jan-2026" (as reading-room software shows dates). */
 export function formatDate(dicom: string | null | undefined): string {
   if (!dicom || !/^\d{8}$/.test(dicom)) return dicom ?? '';
@@ -53,10 +55,8 @@ export function formatMm(mm: number): string {
   return String(Number(mm.toPrecision(3)));
 }
 
-/** "1 image", "3 images". */
-export function countOf(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
+/** "1 image", "3 images": the one counting helper the CLI uses too (common/counts.ts). */
+export { countOf };
 
 /**
  * A value after the Modality LUT, with its unit: integers as they are (HU), others with
@@ -70,5 +70,5 @@ export function formatValue(v: number, unit: string | null): string {
 /** What a screen reader says for a series card: "Open series 2 coronal, CT, 1 image" (no gaps where a field is empty). */
 export function seriesLabel(se: { seriesNumber?: number | null; seriesDescription?: string | null; modality?: string | null; frames: number }): string {
   const name = [se.seriesNumber, se.seriesDescription].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' ');
-  return [`Open series${name ? ` ${name}` : ''}`, se.modality || null, countOf(se.frames, 'image')].filter(Boolean).join(', ');
+  return [`Open series${name ? ` ${name}` : ''}`, se.modality || null, imageCount(se.frames)].filter(Boolean).join(', ');
 }
