@@ -85,7 +85,7 @@ describe.skipIf(smallDiskSkip)(`the app on a full, then read-only disk${smallDis
         // calm notice, and Import disabled with the reason (naming the library) as its description.
         const notice = page.getByTestId('read-only-notice');
         await notice.waitFor({ timeout: 60_000 });
-        expect(await notice.textContent()).toBe('This library is on a read-only disk: you can view it, but not import, label or change it.');
+        expect(await notice.textContent()).toBe('This library is on a read-only disk: you can view it and run models on it (their results are not stored), but not import, label or change it.');
         await page.getByLabel('Import a folder or file').fill(files.first);
         const importButton = page.getByRole('button', { name: 'Import', exact: true });
         expect(await importButton.isDisabled()).toBe(true);

@@ -287,6 +287,12 @@ export function ModelPanel(props: {
 
       {result && classNames.length > 0 && (
         <section className="results" aria-label="Prediction results">
+          {/* A run on a library on a read-only disk: shown, not stored (the engine keeps it until it stops). */}
+          {result.stored === false && result.note && (
+            <p className="banner" role="status" data-testid="result-not-stored">
+              {result.note}
+            </p>
+          )}
           <h3>This image</h3>
           {imageScores ? <ScoreBars classNames={classNames} scores={imageScores.scores} testId="image-scores" /> : <p className="muted">Not predicted yet — run on this image or series.</p>}
           {imageScores && <ImageUncertainty image={imageScores} result={result} />}

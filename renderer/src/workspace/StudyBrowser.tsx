@@ -135,7 +135,7 @@ export function StudyBrowser({
       </form>
       {readOnly && (
         <div className="banner" role="status" data-testid="read-only-notice" title={readOnly}>
-          This library is on a read-only disk: you can view it, but not import, label or change it.
+          This library is on a read-only disk: you can view it and run models on it (their results are not stored), but not import, label or change it.
         </div>
       )}
       {dropHint && <div className="banner" role="status">{dropHint}</div>}
