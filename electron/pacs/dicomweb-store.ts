@@ -60,7 +60,7 @@ export async function stowInstances(
     status = answer.status;
     if (status === 401 || status === 403) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
+      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name });
     }
     if (status === 404 || status === 405) {
       await answer.body?.cancel();

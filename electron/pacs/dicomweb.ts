@@ -188,7 +188,7 @@ export class DicomWebClient {
     const answer = await fetch(this.connection.url + route, { headers, signal, redirect: 'error' });
     if (answer.status === 401 || answer.status === 403) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token), then remove and add the connection again.`);
+      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name });
     }
     if (answer.status === 404) {
       await answer.body?.cancel();

@@ -368,7 +368,7 @@ export class DimseClient {
         return readRegularFile(file, 'tls');
       } catch (err) {
         const why = err instanceof FileReadError ? err.reason : `cannot be read: ${describeFsError(err)}.`;
-        throw new PacsError(`the ${what} of PACS "${this.connection.name}" (${file}) ${why} Fix the file, or remove and add the connection again.`);
+        throw new PacsError(`the ${what} of PACS "${this.connection.name}" (${file}) ${why} Fix the file, or point the connection at another one.`);
       }
     };
     return {

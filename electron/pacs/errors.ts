@@ -35,6 +35,7 @@ export const PACS_HINT_CODES = [
   'add-with-tls',
   'tls-only-if-tls',
   'enter-credentials',
+  'correct-credentials',
   'credentials-not-in-url',
   'add-connection',
   'remove-connection-first',

@@ -63,6 +63,8 @@ describe('PACS connections in the app', () => {
     const wrong = await call('pacs.test', { name: 'wrong' });
     expect(wrong.ok).toBe(false);
     expect(wrong.message).toMatch(/refused the credentials \(HTTP 401\)/);
+    expect(wrong.message).toMatch(/check the user name and password \(or token\) and correct them in the connection's User and Password fields in Settings, PACS\.$/);
+    expect(wrong.message).not.toMatch(/--|lumen pacs|remove and add/);
     await call('pacs.save', { connection: { name: 'stranger', kind: 'dimse', calledAet: orthanc.aet, host: '127.0.0.1', port: orthanc.dicomPort, callingAet: 'STRANGER' } });
     const stranger = await call('pacs.test', { name: 'stranger' });
     expect(stranger.ok).toBe(false);

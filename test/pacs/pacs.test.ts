@@ -97,6 +97,9 @@ describe('lumen pacs failures', () => {
     const run = await lumen(other, ['pacs', 'query', '--pacs', 'web']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/PACS "web" refused the credentials \(HTTP 401\)/);
+    // What to do, in the CLI's words: correct them in place, not remove and add again.
+    expect(run.stderr).toMatch(/check the user name and password \(or token\) and correct them with lumen pacs edit web --user U --password-stdin \(or --bearer-stdin\)\.$/m);
+    expect(run.stderr).not.toMatch(/remove and add/);
     expect(run.stderr).not.toContain('wrong-password-123');
   }, 60_000);
 

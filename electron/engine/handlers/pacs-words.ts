@@ -18,11 +18,13 @@ export function appHint(hint: PacsHint): string {
     case 'calling-aet-unknown':
       return ", or change Lumen's AE title of the connection in Settings, PACS";
     case 'client-certificate':
-      return " (Lumen's certificate for the connection, set with lumen pacs add)";
+      return " (Lumen's certificate for the connection, set with lumen pacs edit on the command line)";
     case 'add-with-tls':
-      return ': if the PACS takes only DICOM TLS, the connection needs DICOM TLS (set with lumen pacs add)';
+      return ': if the PACS takes only DICOM TLS, the connection needs DICOM TLS (turn it on with lumen pacs edit on the command line)';
     case 'enter-credentials':
       return ': edit the connection in Settings, PACS and enter them';
+    case 'correct-credentials':
+      return " and correct them in the connection's User and Password fields in Settings, PACS";
     case 'credentials-not-in-url':
       return ': enter them in the connection\'s User and Password fields';
     case 'add-connection':
