@@ -4,6 +4,8 @@
 // the engine's session (the panel's latest result for the series shows them) and says once that
 // they were not stored; `lumen predict` prints them and says so on stderr. The scores equal those
 // of the same package on the same library once the disk is writable again; nothing was stored.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
@@ -78,6 +80,18 @@ describe.skipIf(smallDiskSkip)(`predicting on a read-only library${smallDiskSkip
       expect(json.code, json.stderr).toBe(0);
       cliJson = JSON.parse(json.stdout);
       expect(cliJson.stored).toBe(false);
+      // Nothing is written elsewhere either: a writable data folder and home stay empty.
+      const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-read-only-predict-'));
+      try {
+        const [dataElsewhere, home] = ['data', 'home'].map((d) => path.join(elsewhere, d));
+        fs.mkdirSync(dataElsewhere);
+        fs.mkdirSync(home);
+        const again = await runLumen(['predict', '--model', trained.packageDir, '--library', library, '--series', series.seriesUid, '--json'], dataElsewhere, { HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') });
+        expect(again.code, again.stderr).toBe(0);
+        expect(fs.readdirSync(elsewhere, { recursive: true }).sort()).toEqual(['data', 'home']);
+      } finally {
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+      }
     } finally {
       disk.writable();
     }
