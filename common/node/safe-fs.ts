@@ -131,7 +131,7 @@ export function swapIn(temp: string, target: string, movedAway: string): void {
 }
 
 /** Whether the process `pid` still runs (a permission error means it does, as another user's). */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,7 +10,7 @@
 // once its content hash checks out, so both are listed again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertInside, ensurePrivateDir, moveIfFree, pathInside, swapIn, syncDir, UnsafePathError } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, isRunning, moveIfFree, pathInside, swapIn, syncDir, UnsafePathError } from '../../common/node/safe-fs';
 import { readRegularText } from '../../common/node/read-file';
 
 /** The suffix of the folder beside a package that holds its earlier versions. */
@@ -90,15 +90,6 @@ export async function recoverInterruptedVersion(parent: string, loads: (dir: str
     recovered.push(m[1]);
   }
   return recovered;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The suffix of the folder `lumen train --out <name>` keeps beside a package to resume from. */

@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { assertInside, ensurePrivateDir, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, isRunning, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
 import { readRegularText } from '../../../common/node/read-file';
 import { describeFsError } from '../../../common/node/fs-errors';
 import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
@@ -373,13 +373,4 @@ export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: st
     removed++;
   }
   return removed;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
