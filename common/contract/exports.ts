@@ -23,8 +23,11 @@ export type ResultsExportSummary = z.infer<typeof ResultsExportSummary>;
 
 export const DeidentifySummary = z.object({
   out: z.string(),
+  /** Files written; writtenFrames the images they hold (a multi-frame file's frames), said together as imageCount(writtenFrames, written). */
   written: z.number().int(),
-  heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
+  writtenFrames: z.number().int(),
+  /** Files held back, each with the images (frames) it holds. */
+  heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string(), frames: z.number().int() })),
   failed: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
   /** As ResultsExportSummary's; also a pseudonym key that could not be saved (a read-only library that had none). */
   notes: z.array(z.string()),

@@ -4,6 +4,7 @@
 // it was.
 import fs from 'node:fs';
 import path from 'node:path';
+import { imageCount } from '../../common/counts';
 import { undoCreatedOnFailure, writeFileAtomic } from '../../common/node/safe-fs';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
@@ -130,9 +131,11 @@ async function exportDeidentifiedCopies(values: { deidentify?: string; out?: str
     const result = await undoCreatedOnFailure(out, () => exportDeidentified(library, { uid, out, includeBurnedIn: values['include-burned-in'] }));
     if (values.json) printJson(result);
     else {
-      process.stdout.write(`Wrote ${result.written} de-identified image${result.written === 1 ? '' : 's'} to ${result.out}\n`);
-      if (result.heldBack.length) process.stdout.write(`Held back ${result.heldBack.length} image(s) that have or may have text burned into their pixels (pass --include-burned-in to write them after checking).\n`);
-      for (const f of result.failed) process.stdout.write(`Not written: image ${f.sopInstanceUid} ${f.reason}\n`);
+      // Counted as the study list counts images (a multi-frame file's frames), naming the files where they are fewer.
+      process.stdout.write(`Wrote de-identified copies of ${imageCount(result.writtenFrames, result.written)} to ${result.out}\n`);
+      const held = result.heldBack.reduce((n, h) => n + h.frames, 0);
+      if (result.heldBack.length) process.stdout.write(`Held back ${imageCount(held, result.heldBack.length)} that ${held === 1 ? 'has' : 'have'} or may have text burned into their pixels (pass --include-burned-in to write them after checking).\n`);
+      for (const f of result.failed) process.stdout.write(`Not written: file ${f.sopInstanceUid} ${f.reason}\n`);
       for (const n of result.notes) process.stdout.write(`Note: ${n}\n`);
     }
     return result.failed.length ? 1 : 0;

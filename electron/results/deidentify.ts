@@ -292,10 +292,17 @@ export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boole
 export interface DeidentifyResult {
   scope: Scope | 'library';
   out: string;
+  /** Files written (one copy per file). */
   written: number;
-  /** Images held back for burned-in annotation, by their new (de-identified) SOP Instance UID only. */
-  heldBack: { sopInstanceUid: string; reason: string }[];
-  /** Images that could not be read or written, by their new SOP Instance UID, with a reason in words. */
+  /**
+   * Images those files hold, as the study list and the viewer count them: a multi-frame file's
+   * frames (the library's count of its Number of Frames; absent = 1). Said with the files as
+   * imageCount(writtenFrames, written): "4 images (2 files)".
+   */
+  writtenFrames: number;
+  /** Files held back for burned-in annotation, by their new (de-identified) SOP Instance UID only, with the images (frames) each holds. */
+  heldBack: { sopInstanceUid: string; reason: string; frames: number }[];
+  /** Files that could not be read or written, by their new SOP Instance UID, with a reason in words. */
   failed: { sopInstanceUid: string; reason: string }[];
   /** What the user must know about these copies, in sentences (a library on a read-only disk: a key that could not be saved, no audit entry). */
   notes: string[];
@@ -338,18 +345,20 @@ export async function exportDeidentified(
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new DeidentifyError(`${out} is a file, not a folder: choose a folder for the de-identified copies.`);
   ensurePrivateDir(out, { tighten: false });
   const deid = libraryDeidentifier(library.dir, { readOnly: library.readOnlyReason !== null });
-  const result: DeidentifyResult = { scope, out, written: 0, heldBack: [], failed: [], notes: [] };
+  const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], notes: [] };
   if (!deid.keySaved) result.notes.push(UNSAVED_KEY_NOTE);
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) throw new DeidentifyError('Cancelled');
     const newSop = deid.uid(image.sopInstanceUid);
+    // The images of this file as the list counts them (the import's Number of Frames; absent = 1).
+    const frames = Math.max(1, image.frames);
     try {
       const dict = readPart10OrBare(readRegularFile(image.path, 'dicom'));
       const held = burnedInReason(dict.dict);
       if (held && !opts.includeBurnedIn) {
-        result.heldBack.push({ sopInstanceUid: newSop, reason: held });
+        result.heldBack.push({ sopInstanceUid: newSop, reason: held, frames });
         continue;
       }
       const dataset = deid.dataset(dict.dict);
@@ -368,6 +377,7 @@ export async function exportDeidentified(
       ensurePrivateDir(path.dirname(file), { tighten: false });
       writeFileAtomic(file, writeDenaturalized(meta, dataset), { durable: false });
       result.written++;
+      result.writtenFrames += frames;
     } catch (err) {
       // Never the library's message: it may quote the file's content.
       const code = (err as NodeJS.ErrnoException).code;

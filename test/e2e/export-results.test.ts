@@ -50,7 +50,7 @@ describe('Export results… in the app', () => {
     const deid = path.join(dataDir, 'exports', 'deid');
     await dialog.getByLabel('Export to').fill(deid);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
-    await dialog.getByTestId('export-done').filter({ hasText: 'Wrote 5 de-identified files' }).waitFor({ timeout: 60_000 });
+    await dialog.getByTestId('export-done').filter({ hasText: 'Wrote de-identified copies of 5 images to ' }).waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'export-results-deidentified.png') });
     const copies = fs.readdirSync(deid, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.dcm'));
     expect(copies).toHaveLength(5);

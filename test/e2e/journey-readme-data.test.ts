@@ -12,8 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
 import { SCHEMA_VERSION } from '../../electron/library/schema';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import type { Page } from 'playwright-core';
-import { canvasPixels } from '../support/canvas';
+import { canvasHash, canvasPixels } from '../support/canvas';
 import { writeDataSet, type DataSet } from './external-dicom-data';
 
 /** Every file and folder under `dir` with its permission bits, relative to `dir`. */
@@ -29,22 +28,6 @@ function modes(dir: string): { entry: string; mode: number; folder: boolean }[] 
   };
   walk(dir);
   return out;
-}
-
-/** A hash of the viewer canvas's pixels, read after the next two animation frames: equal hashes, the same picture. */
-async function canvasHash(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const win = globalThis as unknown as {
-      requestAnimationFrame(callback: () => void): void;
-      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
-    };
-    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
-    const c = win.document.querySelector('[data-testid="viewport"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 2166136261;
-    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 16777619) >>> 0;
-    return h;
-  });
 }
 
 describe('a new user reads where the data lives, the settings and the versions, with DICOM from other software', () => {
@@ -349,14 +332,14 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await dialog.getByLabel('Export to').fill(deid);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     const done = dialog.getByTestId('export-done');
-    // Counted in files, as written and held back (the three-frame file is one file), with the verb agreeing.
-    await done.filter({ hasText: 'Held back 1 file' }).waitFor({ timeout: 120_000 });
-    expect(await done.innerText()).toContain('Held back 1 file that has or may have text burned into the pixels.');
-    expect(await done.innerText()).toContain('Wrote 0 de-identified files');
+    // Counted as the list counts images (the three-frame file is 3 images, in 1 file), with the verb agreeing.
+    await done.filter({ hasText: 'Held back 3 images (1 file)' }).waitFor({ timeout: 120_000 });
+    expect(await done.innerText()).toContain('Held back 3 images (1 file) that have or may have text burned into the pixels.');
+    expect(await done.innerText()).toContain('Wrote de-identified copies of 0 images to ');
     await shot('deidentify-held-back');
     await dialog.getByLabel(/also images that have or may have text burned/).check();
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
-    await done.filter({ hasText: 'Wrote 1 de-identified file' }).waitFor({ timeout: 120_000 });
+    await done.filter({ hasText: 'Wrote de-identified copies of 3 images (1 file) to ' }).waitFor({ timeout: 120_000 });
     await shot('deidentified');
     const copies = readdirSync(deid, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
     expect(copies).toHaveLength(1);

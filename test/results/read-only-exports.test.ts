@@ -57,7 +57,7 @@ describe.skipIf(smallDiskSkip)(`exports from a library on a read-only disk${smal
       const run = await runLumen(['export', '--deidentify', 'library', '--include-burned-in', '--library', lib, '--out', first], data);
       expect(run.stderr).not.toMatch(NOT_NODE);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toMatch(/Wrote 2 de-identified images/);
+      expect(run.stdout).toMatch(/Wrote de-identified copies of 2 images to /);
       expect(run.stdout).toMatch(/will not match/);
       expect(run.stdout).toMatch(/read-only/);
       expect(run.stdout).toMatch(/audit log/);

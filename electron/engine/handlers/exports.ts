@@ -47,8 +47,8 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
     },
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>
       deps.jobs.start('export.deidentify', ctx, async (job) => {
-        const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} images`) });
-        return { out: result.out, written: result.written, heldBack: result.heldBack, failed: result.failed, notes: result.notes };
+        const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} files`) });
+        return { out: result.out, written: result.written, writtenFrames: result.writtenFrames, heldBack: result.heldBack, failed: result.failed, notes: result.notes };
       }),
     'export.table': ({ kind, format, uid, packageHash, out }) => {
       // Lumen never replaces a file it did not make in this request.

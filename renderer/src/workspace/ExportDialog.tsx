@@ -53,11 +53,11 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
   useEffect(() => {
     const r = job.result;
     if (!r) return;
-    // Copies are made per file (a multi-frame file is one copy of several images): counted in files.
-    const held = r.heldBack.length;
+    // Counted as the study list counts images (a multi-frame file's frames), naming the files where they are fewer.
+    const held = r.heldBack.reduce((n, h) => n + h.frames, 0);
     setDone([
-      `Wrote ${countOf(r.written, 'de-identified file')} to ${r.out}.`,
-      ...(held ? [`Held back ${countOf(held, 'file')} that ${held === 1 ? 'has' : 'have'} or may have text burned into the pixels.`] : []),
+      `Wrote de-identified copies of ${imageCount(r.writtenFrames, r.written)} to ${r.out}.`,
+      ...(r.heldBack.length ? [`Held back ${imageCount(held, r.heldBack.length)} that ${held === 1 ? 'has' : 'have'} or may have text burned into the pixels.`] : []),
       ...r.failed.map((f) => `Not written: file ${f.sopInstanceUid} ${f.reason}.`),
       ...r.notes,
     ]);
