@@ -22,7 +22,12 @@ export async function brightPixels(page: Page, level = 200): Promise<{ count: nu
   return { count: bright, centreX: brightCentreX };
 }
 
-async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { bright: number; brightCentreX: number }> {
+/** A hash of the canvas's pixels (FNV-1a): equal hashes, the same picture. */
+export async function canvasHash(page: Page): Promise<number> {
+  return (await canvasStats(page)).hash;
+}
+
+async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { bright: number; brightCentreX: number; hash: number }> {
   return page.evaluate(async (min) => {
     // Runs in the page; typed here without the DOM library, which the Node project leaves out.
     const win = globalThis as unknown as {
@@ -36,6 +41,8 @@ async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { br
     let coloured = 0;
     let bright = 0;
     let sumX = 0;
+    let hash = 2166136261;
+    for (let i = 0; i < d.length; i++) hash = Math.imul(hash ^ d[i], 16777619) >>> 0;
     for (let i = 0; i < d.length; i += 4) {
       if (d[i] || d[i + 1] || d[i + 2]) drawn++;
       if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
@@ -44,6 +51,6 @@ async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { br
         sumX += (i / 4) % c.width;
       }
     }
-    return { total: d.length / 4, drawn, coloured, bright, brightCentreX: bright ? sumX / bright : -1 };
+    return { total: d.length / 4, drawn, coloured, bright, brightCentreX: bright ? sumX / bright : -1, hash };
   }, level);
 }
