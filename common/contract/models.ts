@@ -266,7 +266,10 @@ export const modelRequests = {
   }),
 } as const;
 
-export const modelEvents = {} as const;
+export const modelEvents = {
+  /** The models folder's packages changed in the app (an import, a delete, its Undo): every list of them is read again. */
+  'models.changed': z.object({ reason: z.enum(['import', 'delete', 'undo-delete']) }),
+} as const;
 
 /**
  * A variant's name in words a user reads right: "custom-phi-10" is a compound-scaled network

@@ -112,14 +112,16 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         let step = 0;
         return measureLatency(deps.dataDir, variant, (message) => job.progress(Math.min(0.95, step++ / 7), message), () => job.checkCancelled());
       }),
-    'models.importPackage': async ({ file }) => {
-      return importPackage(deps.dataDir, file);
+    'models.importPackage': async ({ file }, ctx) => {
+      const imported = await importPackage(deps.dataDir, file);
+      ctx.emit('models.changed', { reason: 'import' });
+      return imported;
     },
     'models.packageUse': ({ packageHash }) => {
       const store = predictions();
       return { predictions: store.count(packageHash, 'image'), series: store.count(packageHash, 'series'), inUse: predicting.has(packageHash) ? 'a prediction with it is running' : null };
     },
-    'models.deletePackage': async ({ packageHash, allVersions }) => {
+    'models.deletePackage': async ({ packageHash, allVersions }, ctx) => {
       // Asked before the listing (which reads every package): a prediction that started first is running now.
       if (predicting.has(packageHash)) throw new Error(`The package #${packageHash.slice(0, 12)} was not deleted: a prediction with it is running. Delete it once that has finished.`);
       const { packages } = await listPackages(deps.dataDir);
@@ -131,9 +133,15 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         void runners.get(hash)?.then(({ runner }) => runner.dispose(), () => {});
         runners.delete(hash);
       }
+      // The Training tab's "Results of a model" lists packages too: it reads them again.
+      ctx.emit('models.changed', { reason: 'delete' });
       return done;
     },
-    'models.undoDelete': ({ undoId }) => ({ message: undoDelete(deps.dataDir, undoId).message }),
+    'models.undoDelete': ({ undoId }, ctx) => {
+      const { message } = undoDelete(deps.dataDir, undoId);
+      ctx.emit('models.changed', { reason: 'undo-delete' });
+      return { message };
+    },
     'models.recommend': async ({ rows, columns, budgetMs }) => recommend(variantInfos(deps.dataDir, await runnerLabel()), rows, columns, budgetMs),
     'predict.run': ({ packageHash, scope, seriesInstanceUid, sopInstanceUid, frame }, ctx) =>
       deps.jobs.start('predict', ctx, async (job) => {

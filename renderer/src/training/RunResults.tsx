@@ -4,7 +4,7 @@
  * confusion matrix) and the report itself; for the run just finished, or for any model package
  * in the data folder that recorded them (training.results).
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } from '../../../common/contract/run-results';
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
@@ -126,10 +126,23 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
   const [dir, setDir] = useState('');
   const [shown, setShown] = useState<StoredRun | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const chosen = packages.some((p) => p.dir === dir) ? dir : (packages[0]?.dir ?? '');
+  // The list in its order as last seen with the chosen package in it: when that package is
+  // deleted (the Classifier panel's Delete…), the view says so and offers the one after it; its
+  // Undo brings it back chosen.
+  const order = groupVersions(packages).flatMap(({ pkg, earlier }) => [pkg, ...earlier]);
+  const seen = useRef<PackageChoice[]>([]);
+  const goneIndex = dir !== '' && !packages.some((p) => p.dir === dir) ? seen.current.findIndex((p) => p.dir === dir) : -1;
+  const gone = goneIndex >= 0 ? seen.current[goneIndex] : null;
+  const next = gone ? (seen.current.slice(goneIndex + 1).find((p) => packages.some((q) => q.dir === p.dir)) ?? order[0]) : undefined;
+  const chosen = packages.some((p) => p.dir === dir) ? dir : (next?.dir ?? order[0]?.dir ?? '');
   const picked = packages.find((p) => p.dir === chosen);
+  useEffect(() => {
+    if (!gone) seen.current = order;
+  });
   const show = async () => {
     setError(null);
+    // What is shown stays chosen: if it is deleted, the view says so.
+    setDir(chosen);
     try {
       setShown(await lumen.invoke('training.results', { packageDir: chosen }));
     } catch (err) {
@@ -137,14 +150,20 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
       setError(`Could not read the results of ${chosen}: ${errorMessage(err)}`);
     }
   };
-  if (packages.length === 0) return null;
+  const goneNote = gone && (
+    <div className="muted small" role="status" data-testid="package-results-deleted" style={{ marginBottom: 4 }}>
+      {gone.name}{gone.version !== undefined ? ` version ${gone.version}` : ''} #{gone.contentHash.slice(0, 8)} was deleted.{picked ? ` Chosen instead: ${picked.name}${picked.version !== undefined ? ` version ${picked.version}` : ''} #${picked.contentHash.slice(0, 8)}.` : ''}
+    </div>
+  );
+  if (packages.length === 0) return gone ? <div className="package-results"><h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>{goneNote}</div> : null;
   return (
     <div className="package-results">
       <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
+      {goneNote}
       {/* The panel is about 300 px wide: the list has a line of its own for the name, and when the package was made and its hash are said whole beneath it. */}
       <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} title={picked ? choiceText(picked) : undefined} style={{ width: '100%' }}>
         {/* A name's earlier versions (a run that reused the name kept them) follow it, newest first. */}
-        {groupVersions(packages).flatMap(({ pkg, earlier }) => [pkg, ...earlier]).map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
+        {order.map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
       </select>
       <div className="row" style={{ marginTop: 4 }}>
         {picked && <span className="muted small" data-testid="package-choice" style={{ flex: 1 }}>{madeText(picked)}</span>}

@@ -137,6 +137,15 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
   useEffect(() => {
     void refreshDataset();
   }, [refreshDataset]);
+  // A package imported, deleted or put back in the Classifier panel: "Results of a model" and the
+  // name check follow at once (a deleted one is not offered to show).
+  useEffect(
+    () =>
+      lumen.on('models.changed', () => {
+        lumen.invoke('models.catalog', {}).then((catalog) => setPackages(catalog.packages), (err: unknown) => setStatus(errorMessage(err)));
+      }),
+    [],
+  );
 
   const label = useCallback(
     async (cls: string | null, imageOnly: boolean) => {
