@@ -84,6 +84,8 @@ export const ModelCatalog = z.object({
   /** Checkpoints of interrupted `lumen train` runs in the packages folder (not packages yet). */
   interrupted: z.array(InterruptedRun).optional(),
   packagesDir: z.string(),
+  /** Why no package can be installed in packagesDir now (its disk is read-only), in words; null when one can. */
+  packagesReadOnly: z.string().nullable().optional(),
   runtime: z.object({
     /** What Run, lumen predict and the latency measurement run on, in words: "ONNX Runtime (cpu)", "TF.js (wasm)". */
     run: z.string(),

@@ -6,7 +6,7 @@ import type { LoadedPackage } from '../../../models/package';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
-import { deletePackage, findPackage, importPackage, listPackages, packagesDir, purgeDeleted, undoDelete } from '../predict/packages';
+import { deletePackage, findPackage, importPackage, listPackages, packagesDir, packagesReadOnly, purgeDeleted, undoDelete } from '../predict/packages';
 import { heatmapsOverImage, type ImageHeatmaps } from '../predict/heatmap';
 import { PredictionStore, summarizeSeries } from '../../library/predictions';
 import type { PredictionResult } from '../../../common/contract/models';
@@ -97,6 +97,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
         problems,
         interrupted,
         packagesDir: packagesDir(deps.dataDir),
+        packagesReadOnly: packagesReadOnly(deps.dataDir),
         runtime: {
           run,
           tfBackend: activeBackend(),

@@ -1,7 +1,7 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { assertInside, ensurePrivateDir, isRunning, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
@@ -15,6 +15,27 @@ import { describeDomain, domainSummary } from '../../../models/package/domain';
 
 export function packagesDir(dataDir: string): string {
   return path.join(dataDir, 'models');
+}
+
+/**
+ * Why no package can be installed in the data folder's models/ now (its disk is read-only, or
+ * Lumen may not write there), in words to show; null when it can. The data folder may lie
+ * elsewhere than the library, so this is asked of models/ (or, before it exists, the nearest
+ * folder above it), not of the library's disk.
+ */
+export function packagesReadOnly(dataDir: string): string | null {
+  const root = packagesDir(dataDir);
+  let at = path.resolve(root);
+  while (!existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  try {
+    accessSync(at, fsConstants.W_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return `the models folder ${root} is on a read-only disk`;
+    if (code === 'EACCES' || code === 'EPERM') return `Lumen may not write in the models folder ${root} (permission denied)`;
+    return null;
+  }
 }
 
 export async function listPackages(dataDir: string): Promise<{ packages: (PackageInfo & { loaded: LoadedPackage })[]; problems: { dir: string; message: string }[]; interrupted: InterruptedRun[] }> {

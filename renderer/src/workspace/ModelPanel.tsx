@@ -11,6 +11,7 @@ import { ImageUncertainty } from './Uncertainty';
 import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
 import { DeletedNotice, DeleteQuestion, versionName } from './PackageDelete';
+import { readOnlyControl } from './libraryAccess';
 
 export interface HeatmapSettings {
   visible: boolean;
@@ -237,16 +238,22 @@ export function ModelPanel(props: {
           className="package-import"
           onSubmit={(e) => {
             e.preventDefault();
-            void importPackage();
+            if (!catalog.packagesReadOnly) void importPackage();
           }}
         >
           <label htmlFor="package-file" className="field-label">Import a model package (.lumenpkg)</label>
+          {/* The models folder on a read-only disk (the data folder may lie elsewhere than the library): disabled, saying why, as the study browser's Import. */}
           <div className="row">
-            <input id="package-file" className="text-input" placeholder="/path/to/model.lumenpkg" value={packageFile} onChange={(e) => setPackageFile(e.target.value)} spellCheck={false} />
-            <button type="submit" className="text-button" disabled={!packageFile.trim()} aria-label="Import package">
+            <input id="package-file" className="text-input" placeholder="/path/to/model.lumenpkg" value={packageFile} onChange={(e) => setPackageFile(e.target.value)} spellCheck={false} {...readOnlyControl(catalog.packagesReadOnly ?? null)} />
+            <button type="submit" className="text-button" disabled={!packageFile.trim()} aria-label="Import package" {...readOnlyControl(catalog.packagesReadOnly ?? null)}>
               Import
             </button>
           </div>
+          {catalog.packagesReadOnly && (
+            <p className="muted small" role="note" data-testid="package-import-read-only">
+              No package can be imported: {catalog.packagesReadOnly}.
+            </p>
+          )}
           {importMessage && <div className={importMessage.ok ? 'muted small' : 'banner error'} role={importMessage.ok ? 'status' : 'alert'}>{importMessage.text}</div>}
         </form>
       )}
