@@ -6,7 +6,11 @@
 // differ from those the library holds for the same Patient ID (conflict). And a
 // file an import never reached because the library's disk is full or read-only
 // (not-written) is neither: it is left for the next import.
+// Images are counted as the app counts them (common/counts.ts): each frame of a multi-frame
+// file is an image, and the files are named where they are fewer. The other counts are files.
 // Plain TypeScript: the engine counts with it, the UI and the CLI word it.
+
+import { countOf, imageCount } from './counts';
 
 export const IMPORT_ISSUE_KINDS = ['error', 'not-written', 'not-found', 'duplicate', 'no-image', 'not-dicom', 'conflict'] as const;
 export type ImportIssueKind = (typeof IMPORT_ISSUE_KINDS)[number];
@@ -38,7 +42,7 @@ export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind
   if (counts.error) phrases.push({ kind: 'error', text: `${plural(counts.error, 'file', 'files')} could not be read` });
   if (counts['not-written']) phrases.push({ kind: 'not-written', text: `${plural(counts['not-written'], 'file', 'files')} left for the next import` });
   if (counts['not-found']) phrases.push({ kind: 'not-found', text: `${plural(counts['not-found'], 'path does', 'paths do')} not exist` });
-  if (counts.duplicate) phrases.push({ kind: 'duplicate', text: `${plural(counts.duplicate, 'duplicate', 'duplicates')} skipped` });
+  if (counts.duplicate) phrases.push({ kind: 'duplicate', text: `${plural(counts.duplicate, 'duplicate file', 'duplicate files')} skipped` });
   if (counts['no-image']) phrases.push({ kind: 'no-image', text: `${plural(counts['no-image'], 'object', 'objects')} without an image` });
   if (counts['not-dicom']) phrases.push({ kind: 'not-dicom', text: `${plural(counts['not-dicom'], 'file', 'files')} not DICOM` });
   // A warning, not a file left out: the file is imported, under its own patient details.
@@ -47,23 +51,25 @@ export function issuePhrases(counts: ImportIssueCounts): { kind: ImportIssueKind
 }
 
 /**
- * "25 imported", or where some were result documents (SR, Parametric Map: listed with their
- * study, not as images) "25 images and 1 result document imported". `imported` counts both.
+ * "25 images imported", "3 images (1 file) imported" where a file holds several frames, or where
+ * some were result documents (SR, Parametric Map: listed with their study, not as images) "25
+ * images and 1 result document imported". `imported` counts files, both kinds; `images` the
+ * frames of its image files (0 where not known: each file is then said as one image).
  */
-export function importedPhrase(imported: number, results = 0): string {
-  if (!results) return `${imported} imported`;
-  const images = imported - results;
-  return `${images ? `${plural(images, 'image', 'images')} and ` : ''}${plural(results, 'result document', 'result documents')} imported`;
+export function importedPhrase(imported: number, results = 0, images = 0): string {
+  const files = imported - results;
+  if (!results) return `${imageCount(images, files)} imported`;
+  return `${files ? `${imageCount(images, files)} and ` : ''}${plural(results, 'result document', 'result documents')} imported`;
 }
 
 /**
- * The counts of an import's one line, the app's and `lumen import`'s: "3 imported, 2000 already
- * in the library, 1 changed file read again". A file already in the library (same path, size and
- * modification time) is not read again; one changed since is, and counted apart.
+ * The counts of an import's one line, the app's and `lumen import`'s: "3 images imported, 2000
+ * files already in the library, 1 changed file read again". A file already in the library (same
+ * path, size and modification time) is not read again; one changed since is, and counted apart.
  */
-export function importCountsPhrase(report: { imported: number; results: number; unchanged: number; changed: number }): string {
-  let text = importedPhrase(report.imported, report.results);
-  if (report.unchanged) text += `, ${report.unchanged} already in the library`;
+export function importCountsPhrase(report: { imported: number; results: number; importedImages?: number; unchanged: number; changed: number }): string {
+  let text = importedPhrase(report.imported, report.results, report.importedImages);
+  if (report.unchanged) text += `, ${countOf(report.unchanged, 'file')} already in the library`;
   if (report.changed) text += `, ${plural(report.changed, 'changed file', 'changed files')} read again`;
   return text;
 }

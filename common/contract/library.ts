@@ -87,6 +87,8 @@ export const ImportReport = z.object({
   imported: z.number(),
   /** Of `imported`, the result documents (SR, Parametric Map) filed with their study, not images. */
   results: z.number().default(0),
+  /** The images the other `imported` files hold, each frame of a multi-frame file one (common/counts.ts). */
+  importedImages: z.number().default(0),
   unchanged: z.number(),
   changed: z.number(),
   missing: z.number(),
@@ -95,6 +97,8 @@ export const ImportReport = z.object({
   studies: z.number(),
   series: z.number(),
   instances: z.number(),
+  /** The images those instances hold, each frame one. */
+  images: z.number().default(0),
   /** The first (at most 200) of the files that could not be imported; library.importErrors lists them all. */
   errors: z.array(ImportFileError),
   /** How many files could not be imported. */

@@ -1,3 +1,4 @@
+import { imageCount } from '../../common/counts';
 import { countIssues, importCountsPhrase, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
@@ -39,7 +40,7 @@ function summary(report: ImportReport, libraryDir: string): string {
   if (report.stopped) lines.push(report.stopped);
   const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   lines.push(
-    `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${n(report.instances, 'image', 'images')}.`,
+    `Library ${libraryDir}: ${n(report.patients, 'patient', 'patients')}, ${n(report.studies, 'study', 'studies')}, ${n(report.series, 'series', 'series')}, ${imageCount(report.images, report.instances)}.`,
   );
   // Imported, with a warning: patient details other than the library holds for the same patient.
   const conflicts = report.errors.filter((e) => e.kind === 'conflict');

@@ -96,7 +96,9 @@ export class Importer {
   private readonly missingFound = new Set<string>();
   /** Files skipped as a second copy of an image, to compare with the copy kept. */
   private readonly duplicates: { file: string; sopInstanceUid: string; copy: CopyRecord }[] = [];
-  private readonly counts = { scanned: 0, imported: 0, results: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
+  private readonly counts = { scanned: 0, imported: 0, results: 0, importedImages: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
+  /** The frames of each file counted as imported, for a better copy that takes its place (fileInstead). */
+  private readonly importedFrames = new Map<string, number>();
   private readonly now = new Date().toISOString();
   private phase: ImportProgress['phase'] = 'scanning';
   private lastProgress = 0;
@@ -274,9 +276,10 @@ export class Importer {
     for (const uid of this.touchedSeries) removeInside(this.thumbnailDir, path.join(this.thumbnailDir, `${safeFileName(uid)}.png`));
 
     const totals = this.db
-      .prepare<[], { patients: number; studies: number; series: number; instances: number }>(
+      .prepare<[], { patients: number; studies: number; series: number; instances: number; images: number }>(
         `SELECT (SELECT count(*) FROM patients) AS patients, (SELECT count(*) FROM studies) AS studies,
-                (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM instances) AS instances`,
+                (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM instances) AS instances,
+                (SELECT coalesce(sum(frames), 0) FROM instances) AS images`,
       )
       .get()!;
     this.phase = 'done';
@@ -527,8 +530,15 @@ export class Importer {
     this.writeInstance(parsed, file, stat);
     this.statements.clearError.run(file);
     if (known) this.counts.changed++;
-    else this.counts.imported++;
+    else this.countImported(file, meta.numberOfFrames);
     if (differs.length > 0) this.addError(file, otherDemographicsReason(differs, patientDescribedBy(meta)), 'conflict');
+  }
+
+  /** Counts a new image file, and the images (frames) it holds. */
+  private countImported(file: string, frames: number): void {
+    this.counts.imported++;
+    this.counts.importedImages += frames;
+    this.importedFrames.set(file, frames);
   }
 
   /**
@@ -629,10 +639,17 @@ export class Importer {
     this.statements.clearError.run(file);
     this.dropError(file);
     if (!replaced) {
-      this.counts.imported++;
+      this.countImported(file, parsed.meta.numberOfFrames);
       return;
     }
     const { holder, why } = replaced;
+    // The copy it replaces was imported by this import: its images are this one's.
+    const was = this.importedFrames.get(holder.path);
+    if (was !== undefined) {
+      this.importedFrames.delete(holder.path);
+      this.importedFrames.set(file, parsed.meta.numberOfFrames);
+      this.counts.importedImages += parsed.meta.numberOfFrames - was;
+    }
     this.setError(holder.path, duplicateReason(sopInstanceUid, file, why), 'duplicate', file, { size: holder.file_size, mtimeMs: holder.mtime_ms, sopInstanceUid });
   }
 

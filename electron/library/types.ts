@@ -22,6 +22,8 @@ export interface ImportReport {
   imported: number;
   /** Of `imported`, the result documents (SR, Parametric Map) filed with their study, not images. */
   results: number;
+  /** The images the other `imported` files hold, as the study list counts them: each frame of a multi-frame file is one. */
+  importedImages: number;
   /**
    * Files already in the library, images and result documents, with the same size and
    * modification time (not read again; a result filed before schema 19 is read once more).
@@ -38,6 +40,8 @@ export interface ImportReport {
   studies: number;
   series: number;
   instances: number;
+  /** The images those instances hold (each frame one), as the study list counts them. */
+  images: number;
   errors: ImportFileError[];
   /** When the import ran (ISO): the library lists its errors with this `at`. */
   at: string;

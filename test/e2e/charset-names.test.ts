@@ -27,7 +27,7 @@ describe('names in their character sets', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Import a folder or file').fill(incoming);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '4 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '4 images imported' }).waitFor({ timeout: 60_000 });
     const list = page.getByTestId('study-list');
     const names = () => list.locator('span.strong').allTextContents();
     await expect.poll(names, { timeout: 30_000 }).toEqual(expect.arrayContaining(SHOWN));

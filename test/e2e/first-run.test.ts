@@ -169,7 +169,7 @@ describe('the default CT window from Settings', () => {
     await welcome.waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
     await page.getByRole('listitem', { name: /^Study .*Window/ }).getByTestId('series-card').click();
     await page.getByTestId('corner-wl').filter({ hasText: 'W 1500 L -600' }).waitFor({ timeout: 60_000 });
     expect(await page.getByLabel('Window preset').inputValue()).toBe('ct-lung');

@@ -54,7 +54,7 @@ describe.skipIf(smallDiskSkip)(`the app on a full, then read-only disk${smallDis
       expect(line).toMatch(/^The import stopped: the disk is full where the library is \(.*\)\. \d+ files were not imported; what was imported before is kept\./);
       expect(line).toContain(path.join(dataDir, 'library'));
       // The files not reached are left for the next import, not "could not be read".
-      expect(await page.getByTestId('import-report').textContent()).toMatch(/ \d+ imported, \d+ files left for the next import\. Show the list$/);
+      expect(await page.getByTestId('import-report').textContent()).toMatch(/ \d+ images imported, \d+ files left for the next import\. Show the list$/);
       await page.screenshot({ path: path.join(resultsDir(), 'full-disk-import.png') });
 
       disk.unfill();

@@ -58,7 +58,7 @@ describe('hostile text and colour on screen', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Import a folder or file').fill(incoming);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '2 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '2 images imported' }).waitFor({ timeout: 120_000 });
 
     // The study list: the name and the ID each in a <bdi>, isolated by the browser's own style.
     const row = '[role="listitem"][aria-label^="Study Trojan"]';

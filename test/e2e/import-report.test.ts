@@ -142,9 +142,9 @@ describe('the import report', () => {
     expect(await report.textContent()).toBe(`Nothing imported: ${typo} does not exist. Check the path.`);
 
     await importPath(page, mixed);
-    await report.filter({ hasText: '3 imported' }).waitFor({ timeout: 60_000 });
+    await report.filter({ hasText: '3 images imported' }).waitFor({ timeout: 60_000 });
     const headline = await report.textContent();
-    expect(headline).toBe('3 imported, 2 files could not be read, 1 duplicate skipped, 2 objects without an image, 1 file not DICOM. Show the list');
+    expect(headline).toBe('3 images imported, 2 files could not be read, 1 duplicate file skipped, 2 objects without an image, 1 file not DICOM. Show the list');
     await page.screenshot({ path: path.join(resultsDir(), 'import-report-headline.png') });
 
     await report.getByRole('button', { name: 'Show the list' }).click();
@@ -188,7 +188,7 @@ describe('the import report', () => {
     await importPath(page, mixed);
     await report.filter({ hasText: 'already in the library' }).waitFor({ timeout: 60_000 });
     expect(await report.textContent()).toBe(
-      '0 imported, 3 already in the library, 2 files could not be read, 1 duplicate skipped, 2 objects without an image, 1 file not DICOM. Show the list',
+      '0 images imported, 3 files already in the library, 2 files could not be read, 1 duplicate file skipped, 2 objects without an image, 1 file not DICOM. Show the list',
     );
     await page.screenshot({ path: path.join(resultsDir(), 'import-report-again.png') });
     expect(consoleErrors).toEqual([]);
@@ -202,11 +202,11 @@ describe('the import report', () => {
     const pairs = path.join(dataDir, 'incoming', 'pairs');
     await importPath(page, pairs);
     const report = page.getByTestId('import-report');
-    await report.filter({ hasText: '2 imported' }).waitFor({ timeout: 60_000 });
+    await report.filter({ hasText: '16 images (2 files) imported' }).waitFor({ timeout: 60_000 });
     // The dose keeps its 15 frames; the CT slice opens with pixels, no error.
     await page.getByRole('button', { name: /^Open series 6 dose, RTDOSE, \d+ images$/ }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('button', { name: /^Open series 6 dose/ }).getAttribute('aria-label')).toBe('Open series 6 dose, RTDOSE, 15 images');
-    expect(await report.textContent()).toBe('2 imported, 2 duplicates skipped. Show the list');
+    expect(await report.textContent()).toBe('16 images (2 files) imported, 2 duplicate files skipped. Show the list');
     await page.getByRole('button', { name: /^Open series 1 axial, CT, 1 image$/ }).click();
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
     await expect.poll(async () => (await canvasPixels(page)).drawn).toBeGreaterThan(1000);

@@ -32,7 +32,7 @@ describe('a user with more kinds of DICOM from other software', () => {
     const report = page.getByTestId('import-report');
     // Images and the SR counted apart; the second name is a warning about a file that was imported.
     await report
-      .filter({ hasText: `${set.imageFiles} images and 1 result document imported, 2 objects without an image, 1 file with other patient details (imported)` })
+      .filter({ hasText: `${set.imageFiles + 1} images (${set.imageFiles} files) and 1 result document imported, 2 objects without an image, 1 file with other patient details (imported)` })
       .waitFor({ timeout: 120_000 });
     await report.getByRole('button', { name: 'Show the list' }).click();
     const issues = page.getByRole('dialog', { name: /not imported/i });

@@ -100,7 +100,7 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
     // Import through the Studies panel.
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '9 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '13 images (9 files) imported' }).waitFor({ timeout: 120_000 });
     await shot('imported');
 
     // The names as written, in Latin-1 and in UTF-8; one study of two series.

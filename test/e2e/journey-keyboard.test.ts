@@ -96,7 +96,7 @@ describe('the core journey with the keyboard alone', () => {
     await tabTo(/^Import a folder or file$/);
     await page.keyboard.type(set.dir);
     await page.keyboard.press('Enter');
-    await page.getByTestId('import-report').filter({ hasText: `${set.imageFiles} images and 1 result document imported` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${set.imageFiles + 1} images (${set.imageFiles} files) and 1 result document imported` }).waitFor({ timeout: 120_000 });
 
     // Tab through the study list's filters and studies to a series; Enter opens it.
     await tabTo(/^Open series 1 NO NUMBERS/);
@@ -208,7 +208,7 @@ describe('the core journey with the keyboard alone', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(phantoms.dir);
     await page.keyboard.press('Enter');
-    await page.getByTestId('import-report').filter({ hasText: `${phantoms.patients.length} imported` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${phantoms.patients.length} images imported` }).waitFor({ timeout: 120_000 });
     await tabTo(/^Label CSV path$/, { max: 150 });
     await page.keyboard.type(phantoms.csv);
     await tabTo(/^Import CSV$/, { max: 5 });

@@ -83,7 +83,7 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await report.filter({ hasText: /imported/ }).waitFor({ timeout: 180_000 });
     const firstLine = await report.innerText();
     await shot('imported');
-    expect(firstLine).toMatch(/^3 imported, 1 file not DICOM/);
+    expect(firstLine).toMatch(/^7 images \(3 files\) imported, 1 file not DICOM/);
 
     // Security: everything Lumen wrote in the data folder is 0600, every folder 0700.
     const loose = modes(dataDir).filter((m) => m.mode !== (m.folder ? 0o700 : 0o600));
@@ -166,7 +166,7 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await report.filter({ hasText: /already in the library/ }).waitFor({ timeout: 120_000 });
     // …and a file that is not DICOM is listed again as it was the first time.
-    expect(await report.innerText()).toMatch(/^0 imported, 3 already in the library, 1 file not DICOM/);
+    expect(await report.innerText()).toMatch(/^0 images imported, 3 files already in the library, 1 file not DICOM/);
     await shot('imported-again');
 
     // Using Lumen 2–3: "Press ? for every shortcut": the study list's keys the README names are there too.

@@ -72,7 +72,7 @@ describe('a new user with a disc burned by other software', () => {
     // README 2: type a DICOMDIR and press Import.
     await page.getByLabel('Import a folder or file').fill(disc.dicomdir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${disc.files.length} imported` }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${disc.files.length + disc.cine.frames - 1} images (${disc.files.length} files) imported` }).waitFor({ timeout: 180_000 });
     await shot('imported');
     const report = await page.getByTestId('import-report').innerText();
     expect(report).not.toMatch(/could not|failed|error/i);

@@ -45,7 +45,7 @@ describe('the README, step by step, as a new user', () => {
     await page.waitForTimeout(1500);
     await shot('importing');
     // README, Using Lumen 2: the count says what was imported; the last import's studies are marked New.
-    await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 9} imported` }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 13} images (${set.many.files + 1 + 9} files) imported` }).waitFor({ timeout: 180_000 });
     expect(await page.getByTestId('study-list').getByText('New', { exact: true }).count()).toBe(6);
     await shot('imported');
     await page.setViewportSize({ width: 1024, height: 700 });

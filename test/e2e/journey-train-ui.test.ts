@@ -31,7 +31,7 @@ describe('a researcher trains in the app on DICOM made by other software', () =>
     // Import the folder the study export wrote.
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${set.files} imported` }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${set.patients.reduce((n, p) => n + p.images, 0)} images (${set.files} files) imported` }).waitFor({ timeout: 180_000 });
     expect(await page.getByTestId('import-report').innerText()).not.toMatch(/could not|failed|error/i);
     await shot('imported');
 

@@ -97,7 +97,7 @@ describe('the user journey in Chromium through the bridge', () => {
 
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '48 images imported' }).waitFor({ timeout: 120_000 });
     // A round-lesion patient's series: its lesion is what a heatmap should light up.
     const round = set.patients.find((p) => p.label === 'round')!;
     await page.getByLabel('Search studies').fill(round.patientId);

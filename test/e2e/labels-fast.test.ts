@@ -21,7 +21,7 @@ describe('fast labelling in the Training tab', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '8 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '8 images imported' }).waitFor({ timeout: 60_000 });
     await page.getByRole('tab', { name: 'Training' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Training' });
     const status = panel.getByRole('status').filter({ hasText: /./ });

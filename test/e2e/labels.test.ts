@@ -19,7 +19,7 @@ describe('label keys in the Training tab', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '6 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '6 images imported' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('image-index').waitFor();
     await page.getByRole('tab', { name: 'Training' }).click();

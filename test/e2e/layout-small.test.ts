@@ -78,7 +78,7 @@ describe('the app in a small window', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 9} imported` }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 13} images (${set.many.files + 1 + 9} files) imported` }).waitFor({ timeout: 180_000 });
     const study = (shown: string) => page.getByRole('listitem', { name: new RegExp(`^Study .*${shown}`) });
     await study(set.many.shown).getByTestId('series-card').click();
     await page.getByTestId('image-index').filter({ hasText: `Im 1/${set.many.files}` }).waitFor({ timeout: 60_000 });

@@ -69,7 +69,7 @@ describe('the workspace at 1280x720 and 1440x900', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '48 images imported' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('image-index').waitFor();
     await page.getByText('Phantom lesion detector', { exact: true }).waitFor({ timeout: 60_000 });

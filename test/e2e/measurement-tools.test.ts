@@ -49,7 +49,7 @@ describe('measurement tools', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
     const canvas = page.getByTestId('viewport');

@@ -56,7 +56,7 @@ describe('measurements', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '3 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '6 images (3 files) imported' }).waitFor({ timeout: 120_000 });
 
     const index = page.getByTestId('image-index');
     const canvas = page.getByTestId('viewport');

@@ -252,7 +252,7 @@ describe('the study list with 2,000 studies', () => {
     // A new import: far down the date order (2011), yet shown, open and marked.
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '3 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '3 images imported' }).waitFor({ timeout: 60_000 });
     const nina = list.getByRole('listitem', { name: /^Study Newcomer, Nina .*just imported/ });
     await nina.getByTestId('series-card').waitFor({ timeout: 30_000 });
     const listBox = (await list.boundingBox())!;

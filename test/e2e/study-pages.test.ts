@@ -135,7 +135,7 @@ describe('the study list a page at a time, 3,000 studies', () => {
     const loadedHeight = await list.evaluate((el) => (el as unknown as { scrollHeight: number }).scrollHeight);
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 60_000 });
     const nina = list.getByRole('listitem', { name: /^Study Newcomer, Nina .*just imported/ });
     await nina.waitFor({ timeout: 30_000 });
     expect(await nina.getAttribute('aria-posinset')).toBe('1');

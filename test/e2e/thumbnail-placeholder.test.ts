@@ -67,7 +67,7 @@ describe('series thumbnails just after an import', () => {
     const card = page.getByTestId('series-card').first();
     await card.waitFor({ timeout: 120_000 });
     await card.screenshot({ path: path.join(resultsDir(), 'thumbnail-placeholder-just-imported.png') });
-    await page.getByTestId('import-report').filter({ hasText: '2 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '2 images imported' }).waitFor({ timeout: 120_000 });
     const study = page.getByRole('listitem', { name: /^Study .*Pat/ });
     await study.waitFor();
 

@@ -24,7 +24,7 @@ describe('training from the Training tab in Chromium through the bridge', () => 
 
     await page.getByLabel('Import a folder or file').fill(set.dir);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '48 imported' }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('import-report').filter({ hasText: '48 images imported' }).waitFor({ timeout: 180_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('image-index').waitFor();
     await page.getByRole('tab', { name: 'Training' }).click();

@@ -88,7 +88,7 @@ describe('the viewer displays what the files say', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '5 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '7 images (5 files) imported' }).waitFor({ timeout: 120_000 });
 
     const doseStudy = page.getByRole('listitem', { name: /^Study .*Eve/ });
     const mrStudy = page.getByRole('listitem', { name: /^Study .*Dora/ });

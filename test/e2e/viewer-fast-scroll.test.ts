@@ -68,7 +68,7 @@ describe('a fast scroll over slow frames', () => {
     delete process.env.LUMEN_TEST_VIEWER_HOLD;
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${SLICES} imported` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${SLICES} images imported` }).waitFor({ timeout: 120_000 });
     await page.getByRole('listitem', { name: /^Study .*Sam/ }).getByTestId('series-card').click();
 
     const canvas = page.getByTestId('viewport');

@@ -63,7 +63,7 @@ describe('paging through a series', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${SLICES} imported` }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: `${SLICES} images imported` }).waitFor({ timeout: 120_000 });
     await page.getByRole('listitem', { name: /^Study .*Pia/ }).getByTestId('series-card').click();
 
     const canvas = page.getByTestId('viewport');

@@ -64,7 +64,7 @@ describe('the viewer shows only the shown image', () => {
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '5 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '5 images imported' }).waitFor({ timeout: 120_000 });
 
     const index = page.getByTestId('image-index');
     const alert = page.locator('.viewport').getByRole('alert');

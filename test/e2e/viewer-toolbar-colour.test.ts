@@ -61,7 +61,7 @@ describe('the toolbar on colour images, and the welcome card beside other tabs',
     await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
     await page.getByLabel('Import a folder or file').fill(incoming);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '2 imported' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('import-report').filter({ hasText: '2 images imported' }).waitFor({ timeout: 120_000 });
     const preset = page.getByLabel('Window preset');
     const length = page.getByRole('button', { name: 'Length', exact: true });
 

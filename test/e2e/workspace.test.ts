@@ -95,7 +95,7 @@ describe('review workspace in Chromium through the bridge', () => {
     // Import through the UI, with the per-file error list.
     await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '12 imported' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('import-report').filter({ hasText: '12 images imported' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('import-report').getByRole('button', { name: 'Show the list' }).click();
     expect(await page.getByRole('dialog', { name: 'Files not imported' }).textContent()).toContain('notes.dcm');
     await page.keyboard.press('Escape');

@@ -44,7 +44,7 @@ describe('lumen import and lumen ls', () => {
     const typo = await lumen(['import', path.join(dir, 'no-such-folder'), dir, '--library', library]);
     expect(typo.code).toBe(1);
     expect(typo.stdout).toMatch(/no-such-folder: cannot import: no such file or folder/);
-    expect(typo.stdout).toMatch(/^0 imported, 9 already in the library; /m);
+    expect(typo.stdout).toMatch(/^0 images imported, 9 files already in the library; /m);
 
     const again = JSON.parse((await lumen(['import', dir, '--library', library, '--json'])).stdout);
     expect(again).toMatchObject({ imported: 0, unchanged: 9 });
@@ -68,7 +68,7 @@ describe('lumen import and lumen ls', () => {
   it('import without --json prints a summary with the reasons; usage errors say what to do', async () => {
     const out = await lumen(['import', path.join(dir, 'broken'), '--library', path.join(tmpDir('cli-lib2'), 'library')]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^0 imported; 4 files looked at/m);
+    expect(out.stdout).toMatch(/^0 images imported; 4 files looked at/m);
     expect(out.stdout).toMatch(/4 files not imported \(1 file could not be read, 3 files not DICOM\):/);
     expect(out.stdout).toContain(`${path.join(dir, 'broken/notes.txt')}: not a DICOM file`);
 
@@ -83,7 +83,7 @@ describe('lumen import and lumen ls', () => {
     const tty = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', env: { ...process.env, LUMEN_DATA_DIR: tmpDir('cli-data') } });
     expect(tty.status, tty.stderr).toBe(0);
     expect(tty.stdout).toMatch(/\[#*-*\] +\d+% \d+\/14 · \d+ imported · \d+ errors/);
-    expect(tty.stdout).toMatch(/9 imported; 14 files looked at/);
+    expect(tty.stdout).toMatch(/9 images imported; 14 files looked at/);
 
     const none = await lumen(['import', '--json']);
     expect(none.code).toBe(2);

@@ -23,7 +23,7 @@ describe('lumen import wording', () => {
     const env = { ...process.env, LUMEN_DATA_DIR: path.join(dir, 'data') };
     const { stdout } = await run(process.execPath, args, { cwd: root, env });
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^${set.imageFiles} images and 1 result document imported;`));
+    expect(lines[0]).toMatch(new RegExp(`^${set.imageFiles + 1} images \\(${set.imageFiles} files\\) and 1 result document imported;`));
     const warned = lines.findIndex((l) => l.startsWith('1 file imported with other patient details than the library holds for the same patient'));
     expect(warned).toBeGreaterThan(0);
     expect(lines[warned + 1]).toContain(`${path.join(set.dir, 'two-names-2.dcm')}: its Patient's Name (0010,0010) differs`);
@@ -32,6 +32,6 @@ describe('lumen import wording', () => {
 
     // Read again: nothing is new, the SR no more than the images (same path, size and time).
     const again = await run(process.execPath, args, { cwd: root, env });
-    expect(again.stdout.split('\n')[0]).toMatch(new RegExp(`^0 imported, ${set.imageFiles + 1} already in the library;`));
+    expect(again.stdout.split('\n')[0]).toMatch(new RegExp(`^0 images imported, ${set.imageFiles + 1} files already in the library;`));
   }, 120_000);
 });
