@@ -62,6 +62,9 @@ export const InterruptedRun = z.object({
   /** How to resume it and how to discard it, in words and commands. */
   resume: z.string().max(5000),
   discard: z.string().max(5000),
+  /** Whether the process that writes it still runs (its owner record names a live process), and which. */
+  running: z.boolean().default(false),
+  pid: z.number().int().positive().optional(),
 });
 export type InterruptedRun = z.infer<typeof InterruptedRun>;
 

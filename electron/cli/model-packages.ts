@@ -47,7 +47,12 @@ export async function listInstalled(json: boolean): Promise<number> {
   for (const e of packages.filter((q) => q.earlierVersionOf && !packages.some((p) => p.dir === q.earlierVersionOf))) lines.push(`${path.basename(e.earlierVersionOf!)} version ${e.version} (its newest is gone)  ${versionLine(e)}`);
   // `lumen train --out models/<name>` stopped before writing its package: its checkpoint, to resume from.
   for (const r of interrupted) {
-    lines.push(`interrupted training run ${path.basename(r.dir)}: ${r.name}, epoch ${r.epoch}${r.epochs ? ` of ${r.epochs}` : ''} done${r.startedAt ? `, started ${r.startedAt}` : ''}`);
+    const done = `epoch ${r.epoch}${r.epochs ? ` of ${r.epochs}` : ''} done${r.startedAt ? `, started ${r.startedAt}` : ''}`;
+    if (r.running) {
+      lines.push(`training run ${path.basename(r.dir)}: ${r.name}, still training (process ${r.pid}), ${done}`);
+      continue;
+    }
+    lines.push(`interrupted training run ${path.basename(r.dir)}: ${r.name}, ${done}`);
     lines.push(`  resume: ${r.resume}`);
     lines.push(`  discard: ${r.discard}`);
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_EPOCHS, TrainRequest } from '../../common/contract/training';
 import { assertInside, ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { liveOwner, OWNER_FILE, thisProcess } from '../../common/node/run-owner';
 import { APP_VERSION } from '../../common/version';
 import { buildEfficientNet, copyWeights, createClassifier, parseVariant, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
@@ -415,6 +416,15 @@ function prepareDataset(plan: RunPlan): Dataset {
   return { labelled, names, split, classNames, labels, fitConfig, domainHeader };
 }
 
+/** A checkpoint's owner record, as read (any shape; liveOwner checks it), or null when there is none. */
+function readOwner(dir: string): unknown {
+  try {
+    return JSON.parse(readRegularText(path.join(dir, OWNER_FILE), 'json')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** The run's checkpoint: resumed when it belongs to the same configuration, else started over with a fresh run.json. */
 function openCheckpoint(plan: RunPlan, data: Dataset): Checkpoint {
   const { opts, mode, spec, inputSize, preprocessing, augmentation, schedule } = plan;
@@ -430,12 +440,19 @@ function openCheckpoint(plan: RunPlan, data: Dataset): Checkpoint {
   // The checkpoint is deleted when a run starts over and when it completes: only ever inside
   // the folder it was named in (the dirname of the path as given, before ".." is resolved).
   const parent = path.dirname(givenCheckpointDir);
+  // Another run still writing this checkpoint (the same command in a second terminal): neither
+  // resume from it nor start it over under that run.
+  const other = liveOwner(readOwner(dir));
+  if (other && other.pid !== process.pid) throw new Error(`${dir} is being written by another training run (process ${other.pid}): wait for it to end or stop it, then run this again.`);
   const resume = opts.resume !== false ? readCheckpoint(dir, runId) : undefined;
   if (!resume) {
     removeInside(parent, dir);
     ensurePrivateDir(dir);
     writeFileAtomic(path.join(dir, RUN_JSON), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs: plan.epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
   }
+  // Whose checkpoint it is while this process runs: \`lumen models packages\` lists it as still
+  // training, and \`lumen models delete\` does not discard it under the run.
+  writeFileAtomic(path.join(dir, OWNER_FILE), JSON.stringify(thisProcess()));
   return { runId, runConfig, dir, parent, resume, resumedFromEpoch: resume?.epoch ?? 0 };
 }
 

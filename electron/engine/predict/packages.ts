@@ -8,6 +8,7 @@ import { assertInside, ensurePrivateDir, isRunning, pathInside, removeInside, sy
 import { readRegularText } from '../../../common/node/read-file';
 import { describeFsError } from '../../../common/node/fs-errors';
 import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
+import { liveOwner, OWNER_FILE } from '../../../common/node/run-owner';
 import { Library } from '../../library/library';
 import { checkpointOwner, importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, reportOf, versionsDirOf, versionsOwner, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
@@ -109,6 +110,7 @@ function interruptedRun(root: string, name: string): InterruptedRun {
     }
   };
   const run = read(RUN_JSON);
+  const owner = existsSync(path.join(dir, OWNER_FILE)) ? liveOwner(read(OWNER_FILE)) : null;
   const state = existsSync(path.join(dir, 'state.json')) ? read('state.json') : {};
   const epoch = Number.isInteger(state.epoch) && (state.epoch as number) >= 0 ? (state.epoch as number) : 0;
   const epochs = Number.isInteger(run.epochs) && (run.epochs as number) > 0 ? (run.epochs as number) : null;
@@ -122,6 +124,8 @@ function interruptedRun(root: string, name: string): InterruptedRun {
     startedAt: typeof run.startedAt === 'string' ? run.startedAt.slice(0, 40) : null,
     resume: `run the same "lumen train … --out ${out}" command again: it resumes ${epoch > 0 ? `after epoch ${epoch}` : 'from the start'} (--no-resume starts over)`,
     discard: `lumen models delete ${name}`,
+    running: owner !== null,
+    ...(owner ? { pid: owner.pid } : {}),
   };
 }
 
@@ -219,6 +223,7 @@ export function planDelete(dataDir: string, listed: Listed, dir: string, options
   const root = packagesDir(dataDir);
   const resolved = path.resolve(dir);
   const run = listed.interrupted.find((r) => r.dir === resolved);
+  if (run?.running) throw new Error(`${path.basename(run.dir)} is still being trained by process ${run.pid}: stop that run first (Ctrl+C in its terminal), then discard it.`);
   if (run) return { what: `the interrupted training run ${path.basename(run.dir)} (epoch ${run.epoch}${run.epochs ? ` of ${run.epochs}` : ''})`, hashes: [], moves: [run.dir], promote: null };
   const entry = listed.packages.find((p) => p.dir === resolved);
   if (!entry) throw new Error(`${dir} is not an installed model package or an interrupted training run in ${root}: lumen models packages lists them.`);

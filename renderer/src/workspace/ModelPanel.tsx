@@ -259,11 +259,12 @@ export function ModelPanel(props: {
       )}
       {catalog?.interrupted && catalog.interrupted.length > 0 && (
         <details className="interrupted-runs" data-testid="interrupted-runs">
-          <summary>{catalog.interrupted.length === 1 ? '1 interrupted training run' : `${catalog.interrupted.length} interrupted training runs`} in the models folder</summary>
+          <summary>{runsSummary(catalog.interrupted)} in the models folder</summary>
           <ul>
             {catalog.interrupted.map((r) => (
               <li key={r.dir}>
-                <strong>{r.name}</strong>: epoch {r.epoch}{r.epochs ? ` of ${r.epochs}` : ''} done{r.startedAt ? `, started ${formatDateTime(r.startedAt)}` : ''}. To resume, {r.resume}. To discard it: <span className="mono">{r.discard}</span>
+                <strong>{r.name}</strong>: {r.running ? `still training (process ${r.pid}), ` : ''}epoch {r.epoch}{r.epochs ? ` of ${r.epochs}` : ''} done{r.startedAt ? `, started ${formatDateTime(r.startedAt)}` : ''}.{' '}
+                {r.running ? 'It can be resumed or discarded once that run stops.' : <>To resume, {r.resume}. To discard it: <span className="mono">{r.discard}</span></>}
               </li>
             ))}
           </ul>
@@ -440,4 +441,12 @@ export function ModelPanel(props: {
       )}
     </aside>
   );
+}
+
+/** "1 interrupted training run", "2 training runs in progress", or both. */
+function runsSummary(runs: { running?: boolean }[]): string {
+  const running = runs.filter((r) => r.running).length;
+  const stopped = runs.length - running;
+  const parts = [stopped ? `${stopped} interrupted training run${stopped === 1 ? '' : 's'}` : '', running ? `${running} training run${running === 1 ? '' : 's'} in progress` : ''];
+  return parts.filter(Boolean).join(' and ');
 }
