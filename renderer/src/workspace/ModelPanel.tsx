@@ -157,7 +157,7 @@ export function ModelPanel(props: {
         </span>
       </label>
       {asking !== p.dir && (
-        <button type="button" className="link-button package-delete" aria-label={`Delete ${versionName(p, ownerName)}…`} onClick={() => (setAsking(p.dir), setUndone(null))} data-testid="package-delete">
+        <button type="button" className="link-button package-delete" aria-label={`Delete ${versionName(p, ownerName)}…`} onClick={() => (setAsking(p.dir), setUndone(null))} data-testid="package-delete" {...readOnlyControl(catalog?.packagesReadOnly ?? null)}>
           Delete…
         </button>
       )}
@@ -193,13 +193,17 @@ export function ModelPanel(props: {
       {catalog && catalog.packages.length === 0 && (
         <div className="notice" data-testid="no-classifier">
           <strong>No classifier installed.</strong> Lumen shows predictions only from a model package you trained or imported — never made-up ones.
-          <ul>
-            <li>
-              Train one on your labelled studies:{' '}
-              <button className="link-button" onClick={props.onTrain}>open Training</button> (or <span className="mono">lumen train</span>)
-            </li>
-            <li>Or import a package: copy its folder (or unpack a <span className="mono">.lumenpkg</span>) into <span className="mono">{catalog.packagesDir}</span>, then reload.</li>
-          </ul>
+          {catalog.packagesReadOnly ? (
+            <p className="small" data-testid="no-classifier-read-only">No package can be added here: {catalog.packagesReadOnly}. To train or add one, choose a data folder on a writable disk in Settings.</p>
+          ) : (
+            <ul>
+              <li>
+                Train one on your labelled studies:{' '}
+                <button className="link-button" onClick={props.onTrain}>open Training</button> (or <span className="mono">lumen train</span>)
+              </li>
+              <li>Or import a package: copy its folder (or unpack a <span className="mono">.lumenpkg</span>) into <span className="mono">{catalog.packagesDir}</span>, then reload.</li>
+            </ul>
+          )}
         </div>
       )}
       {deleted && (
