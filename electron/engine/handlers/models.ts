@@ -1,5 +1,6 @@
 import type { Handlers } from '../../../common/rpc';
 import { missingFrame } from '../../../common/frames';
+import { errorMessage } from '../../../common/errors';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
 import { createRunner, runnerLabel, type ModelRunner } from '../../../models/inference/runner';
 import type { LoadedPackage } from '../../../models/package';
@@ -41,7 +42,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   try {
     purgeDeleted(deps.dataDir, 'stale');
   } catch (err) {
-    deps.log(`could not remove deleted packages left by an earlier run: ${err instanceof Error ? err.message : String(err)}`);
+    deps.log(`could not remove deleted packages left by an earlier run: ${errorMessage(err)}`);
   }
   deps.onDispose(() => {
     try {
