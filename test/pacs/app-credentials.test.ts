@@ -3,35 +3,14 @@
 // requests that contact that PACS, and never sent to the page. Electron's binary cannot run
 // here: a fake safeStorage of the same shape (AES-GCM under a key the test holds) stands in
 // for it, in front of the real engine process and a real Orthanc.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../common/rpc';
 import { EngineHost } from '../../electron/engine/host';
-import { SEALED_FILE, SealedSecrets, type SafeStorageLike, withSealedSecrets } from '../../electron/main/pacs-credentials';
+import { SEALED_FILE, SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
 import type { Orthanc } from '../support/orthanc';
-import { usePacsFixture } from './support';
-
-/** Electron's safeStorage, as far as its shape goes: strings in, opaque buffers out. */
-function fakeSafeStorage(available = true): SafeStorageLike & { key: Buffer } {
-  const key = crypto.randomBytes(32);
-  return {
-    key,
-    isEncryptionAvailable: () => available,
-    encryptString(plain) {
-      const iv = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(sealed) {
-      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-      decipher.setAuthTag(sealed.subarray(12, 28));
-      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
+import { fakeSafeStorage, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('app-credentials', { studies: [{ key: 41, patientId: 'PID-SEALED', patientName: 'Sealed^Sam', accession: 'ACC-S', studyDate: '20250505' }] });
 const scratch = pacs.scratch;

@@ -5,34 +5,15 @@
 // removed secret; the app's rename carries the CLI's secret. Electron cannot run here: a fake
 // safeStorage of the same shape (AES-GCM under a key the test holds) stands in for it, in front
 // of the real engine process, as in app-credentials.test.ts. No PACS is contacted.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../common/rpc';
 import { EngineHost } from '../../electron/engine/host';
-import { SEALED_FILE, SealedSecrets, type SafeStorageLike, withSealedSecrets } from '../../electron/main/pacs-credentials';
+import { SEALED_FILE, SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
 import { SEALED_CREDENTIALS_FILE } from '../../electron/pacs/connections';
-import { lumen } from './support';
-
-function fakeSafeStorage(): SafeStorageLike {
-  const key = crypto.randomBytes(32);
-  return {
-    isEncryptionAvailable: () => true,
-    encryptString(plain) {
-      const iv = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(sealed) {
-      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-      decipher.setAuthTag(sealed.subarray(12, 28));
-      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
+import { fakeSafeStorage, lumen } from './support';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-rename-'));
 const dataDir = path.join(scratch, 'data');

@@ -4,12 +4,14 @@
  * engine's requests for the app's side, and DICOM TLS certificates made by openssl.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { RequestInput, RequestName, RequestOutput } from '../../common/contract';
 import { EngineHost } from '../../electron/engine/host';
+import type { SafeStorageLike } from '../../electron/main/pacs-credentials';
 import { freePort, generateStudy, type GeneratedStudy, type Orthanc, type OrthancOptions, orthancInstalled, startOrthanc } from '../support/orthanc';
 
 export const root = path.resolve(__dirname, '../..');
@@ -209,5 +211,25 @@ export function orthancTlsConfig(cert: (file: string) => string): Record<string,
     DicomTlsPrivateKey: cert('orthanc.key'),
     DicomTlsTrustedCertificates: cert('test-ca.crt'),
     DicomTlsRemoteCertificateRequired: true,
+  };
+}
+
+/** Electron's safeStorage, as far as its shape goes: strings in, opaque buffers out. */
+export function fakeSafeStorage(available = true): SafeStorageLike & { key: Buffer } {
+  const key = crypto.randomBytes(32);
+  return {
+    key,
+    isEncryptionAvailable: () => available,
+    encryptString(plain) {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    },
+    decryptString(sealed) {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+      decipher.setAuthTag(sealed.subarray(12, 28));
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+    },
   };
 }
