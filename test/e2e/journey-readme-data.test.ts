@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
 import { SCHEMA_VERSION } from '../../electron/library/schema';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
 import { canvasHash, canvasPixels } from '../support/canvas';
 import { writeDataSet, type DataSet } from './external-dicom-data';
 
@@ -119,11 +119,7 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 60_000 }).toBeGreaterThan(500);
     await page.waitForTimeout(500);
     const colour = await canvasHash(page);
-    const box = (await page.getByTestId('viewport').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.2, { steps: 5 });
-    await page.mouse.up();
+    await dragOnViewport(page, [0.3, 0.5], [0.6, 0.2]);
     await page.keyboard.press('3');
     await page.waitForTimeout(800);
     expect(await canvasHash(page)).toBe(colour);
@@ -261,17 +257,10 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await page.keyboard.press('End');
     await expect.poll(() => index.innerText(), { timeout: 30_000 }).toBe(`Im ${set.multiframe.frames}/${set.multiframe.frames}`);
     // Using Lumen 3: Length (L) in pixels where the image has no pixel spacing; Ellipse (E) with the region's statistics.
-    const box = (await page.getByTestId('viewport').boundingBox())!;
-    const drag = async (from: [number, number], to: [number, number]) => {
-      await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 5 });
-      await page.mouse.up();
-    };
     await page.keyboard.press('l');
-    await drag([0.3, 0.5], [0.7, 0.5]);
+    await dragOnViewport(page, [0.3, 0.5], [0.7, 0.5]);
     await page.keyboard.press('e');
-    await drag([0.4, 0.35], [0.6, 0.6]);
+    await dragOnViewport(page, [0.4, 0.35], [0.6, 0.6]);
     const list = page.getByTestId('measurements');
     await list.filter({ hasText: /Length 1: [\d.]+ px/ }).waitFor({ timeout: 30_000 });
     await expect.poll(() => list.locator('li').count(), { timeout: 30_000 }).toBe(2);

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet, type ExternalSet } from './external-dicom';
 import { writeReadmeSet, type ReadmeSet } from './external-dicom-readme';
@@ -114,17 +114,10 @@ describe('the app in a small window', () => {
     // Drawn on the image once it is on the canvas: before, a drag can land on nothing (it did once on a loaded machine).
     await expect.poll(() => page.getByTestId('viewport').getAttribute('data-painted'), { timeout: 60_000 }).toBeTruthy();
     await page.getByRole('button', { name: 'Length', exact: true }).click();
-    const box = (await page.getByTestId('viewport').boundingBox())!;
-    const drag = async (from: [number, number], to: [number, number]) => {
-      await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 5 });
-      await page.mouse.up();
-    };
-    await drag([0.3, 0.5], [0.7, 0.5]);
+    await dragOnViewport(page, [0.3, 0.5], [0.7, 0.5]);
     await page.getByRole('button', { name: /^Ellipse region/ }).click();
-    await drag([0.4, 0.3], [0.6, 0.45]);
-    await drag([0.35, 0.55], [0.6, 0.7]);
+    await dragOnViewport(page, [0.4, 0.3], [0.6, 0.45]);
+    await dragOnViewport(page, [0.35, 0.55], [0.6, 0.7]);
     await expect.poll(() => page.getByTestId('measurements').locator('li').count(), { timeout: 30_000 }).toBe(3);
     const marker = page.locator('.orient.bottom');
     expect((await marker.textContent())?.trim()).toBe('P');
