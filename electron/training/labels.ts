@@ -17,7 +17,7 @@ export interface LabelImportReport {
   classes: Record<string, number>;
 }
 
-/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also accepts ';' or tab when the header has them. */
+/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also ';' or tab when the header is separated by them (headerSeparator). */
 export function parseCsv(text: string): string[][] {
   return parseCsvLines(text).map((r) => r.fields);
 }
@@ -28,8 +28,7 @@ export function parseCsv(text: string): string[][] {
  * editor shows.
  */
 export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const sep = firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
+  const sep = headerSeparator(text);
   const rows: { line: number; fields: string[] }[] = [];
   let row: string[] = [];
   let field = '';
@@ -65,6 +64,24 @@ export function parseCsvLines(text: string): { line: number; fields: string[] }[
     rows.push({ line: rowLine, fields: row });
   }
   return rows.filter((r) => r.fields.some((f) => f.trim() !== ''));
+}
+
+/**
+ * The separator of the header row: of ',', ';' and tab, the one it has most of outside quotes
+ * (ties in that order). A European spreadsheet writes ';' and quotes a header that holds a comma
+ * ("Notes, free text"), so a comma anywhere in the line does not make it comma-separated.
+ */
+function headerSeparator(text: string): string {
+  const counts = new Map<string, number>([[',', 0], [';', 0], ['\t', 0]]);
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [sep, n] of counts) if (n > counts.get(best)!) best = sep;
+  return best;
 }
 
 const COLUMNS: Record<string, TargetKind | 'patient' | 'label'> = {

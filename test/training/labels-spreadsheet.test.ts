@@ -1,0 +1,81 @@
+// The researcher's labels as spreadsheets write them (issue: the researcher's journey, point 1),
+// on a folder of DICOM written by dcmtk's dump2dcm (test/library/fixtures.ts): patients whose
+// IDs start with zeros, one with two studies, and a broken file. Each way a sheet can be odd
+// either works or is named by its line and column; nothing is half-imported.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeSlice } from '../library/fixtures';
+import { phantomDataDir, trainingRequests } from './support';
+
+const ROOT = '1.2.826.0.1.3680043.10.1137.77';
+
+interface Patient {
+  id: string;
+  name: string;
+  studies: { studyUid: string; seriesUid: string }[];
+}
+
+/** Four patients (one with two studies), two slices a series, and a truncated file among them. */
+function writeScannerFolder(dir: string): { dir: string; patients: Patient[] } {
+  const patients: Patient[] = [
+    { id: '007', name: 'ALDER^ANN', studies: [1, 2].map((s) => ({ studyUid: `${ROOT}.1.${s}`, seriesUid: `${ROOT}.1.${s}.1` })) },
+    { id: '0042', name: 'BIRCH^BEN', studies: [{ studyUid: `${ROOT}.2.1`, seriesUid: `${ROOT}.2.1.1` }] },
+    { id: 'P3', name: 'CEDAR^CY', studies: [{ studyUid: `${ROOT}.3.1`, seriesUid: `${ROOT}.3.1.1` }] },
+    { id: 'P4', name: 'DOGWOOD^DI', studies: [{ studyUid: `${ROOT}.4.1`, seriesUid: `${ROOT}.4.1.1` }] },
+  ];
+  mkdirSync(dir, { recursive: true });
+  for (const p of patients) {
+    p.studies.forEach((s, k) => {
+      for (let i = 1; i <= 2; i++) {
+        writeSlice(path.join(dir, `${p.id}-${k}-${i}.dcm`), { patientName: p.name, patientId: p.id, studyUid: s.studyUid, seriesUid: s.seriesUid, sopUid: `${s.seriesUid}.${i}`, instanceNumber: i, z: i * 5, studyDate: `2024010${k + 1}` });
+      }
+    });
+  }
+  // What a scanner's export can leave: a file cut short.
+  writeFileSync(path.join(dir, 'broken.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from([0x02, 0x00, 0x10])]));
+  return { dir, patients };
+}
+
+let dataDir: string;
+let patients: Patient[];
+const training = trainingRequests();
+const { call } = training;
+
+const labels = async () => ((await call('training.labels.list', {})) as { targetKind: string; targetUid: string; label: string }[]).map((l) => `${l.targetKind} ${l.targetUid} ${l.label}`).sort();
+
+beforeAll(async () => {
+  let set: { dir: string; patients: Patient[] };
+  ({ dataDir, set } = await phantomDataDir('labels-sheet', writeScannerFolder));
+  patients = set.patients;
+  training.open(dataDir);
+}, 60_000);
+
+afterAll(async () => {
+  await training.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  const all = (await call('training.labels.list', {})) as { targetKind: 'image' | 'series' | 'study'; targetUid: string }[];
+  if (all.length) await call('training.labels.clear', { targets: all.map((l) => ({ kind: l.targetKind, uid: l.targetUid })) });
+});
+
+describe("labels from a researcher's spreadsheet", () => {
+  it("reads Excel's European CSV: BOM, semicolons, a comma in a header, a line break in a cell, trailing empty columns, CRLF", async () => {
+    const [alder, birch] = patients;
+    // Excel (de-DE, "CSV UTF-8"): the header's own comma is quoted, the empty columns right of the table are kept.
+    const text = `\uFEFF${[
+      'PatientID;SeriesInstanceUID;label;"Notes, free text";;',
+      `${alder.id};;lesion;"seen twice,`,
+      `second reader agrees";;`,
+      `${birch.id};;normal;;;`,
+    ].join('\r\n')}\r\n`;
+    const report = await call('training.labels.importCsvText', { text });
+    expect(report.problems).toEqual([]);
+    expect(report.rows).toBe(2);
+    // Patient 007 has two studies: both are labelled, leading zeros and all.
+    expect(report.labelled).toEqual({ image: 0, series: 0, study: 3 });
+    expect(await labels()).toEqual([`study ${alder.studies[0].studyUid} lesion`, `study ${alder.studies[1].studyUid} lesion`, `study ${birch.studies[0].studyUid} normal`].sort());
+  });
+});
