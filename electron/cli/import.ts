@@ -1,4 +1,4 @@
-import { imageCount } from '../../common/counts';
+import { countOf, imageCount } from '../../common/counts';
 import { countIssues, importCountsPhrase, issuePhrases } from '../../common/import-summary';
 import { Library } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
@@ -9,10 +9,14 @@ import { checkUserPath } from '../../common/node/user-path';
 
 const MAX_ERRORS_SHOWN = 50;
 
-/** One line on a terminal, redrawn in place: bar, counts and the file being read. */
+/**
+ * One line on a terminal, redrawn in place: bar, counts and the file being read. The counts are
+ * the report's (importCountsPhrase: images, a frame each, "3 images (1 file) imported"), and the
+ * files not imported so far where there are any.
+ */
 function progressLine(p: ImportProgress, width: number): string {
   let head: string;
-  if (p.phase === 'scanning') head = `Scanning… ${p.found} files found`;
+  if (p.phase === 'scanning') head = `Scanning… ${countOf(p.found, 'file')} found`;
   else if (p.phase === 'finishing' || p.phase === 'done') head = 'Finishing…';
   else {
     const total = p.total ?? 0;
@@ -21,7 +25,8 @@ function progressLine(p: ImportProgress, width: number): string {
     const filled = Math.round(fraction * barWidth);
     head = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${p.scanned}/${total}`;
   }
-  head += ` · ${p.imported} imported · ${p.errors} errors`;
+  head += ` · ${importCountsPhrase({ imported: p.newFiles, results: p.results, importedImages: p.importedImages, unchanged: p.unchanged, changed: p.changed })}`;
+  if (p.notImported > 0) head += ` · ${countOf(p.notImported, 'file')} not imported`;
   const rest = p.currentFile ? ` · ${p.currentFile}` : '';
   const line = head + rest;
   if (line.length <= width - 1) return line;

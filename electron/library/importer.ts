@@ -377,6 +377,12 @@ export class Importer {
       found: this.queue.length,
       imported: this.counts.imported + this.counts.changed,
       errors: this.errors.length,
+      newFiles: this.counts.imported,
+      results: this.counts.results,
+      importedImages: this.counts.importedImages,
+      unchanged: this.counts.unchanged,
+      changed: this.counts.changed,
+      notImported: this.errors.filter((e) => e.kind !== 'conflict').length,
       currentFile: this.currentFile,
     });
   }

@@ -66,8 +66,18 @@ export interface ImportProgress {
   total?: number;
   /** Files found so far (grows while scanning folders; DICOMDIRs can add more later). */
   found: number;
+  /** Files imported so far, new and changed (read again) together. */
   imported: number;
+  /** Listed so far: files not imported and the warnings about imported ones (conflict). */
   errors: number;
+  /** As the report counts them (ImportReport): new files, result documents among them, the images (frames) of the rest, unchanged and changed files. */
+  newFiles: number;
+  results: number;
+  importedImages: number;
+  unchanged: number;
+  changed: number;
+  /** Files not imported so far (errors less the warnings about imported files). */
+  notImported: number;
   currentFile?: string;
 }
 
