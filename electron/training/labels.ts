@@ -150,7 +150,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       // A PatientID is patient data, so the reason names the row, not the ID; UIDs are safe to show.
       // A UID is shown only when it is one: any other text in that column could be anything in the file.
       const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
-      report.problems.push({ line, reason: kind === 'patient' ? 'its PatientID is not in the library' : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
+      report.problems.push({ line, reason: kind === 'patient' ? patientProblem(store, uid) : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
       continue;
     }
     usable.push({ line, label: name.data, targets });
@@ -200,6 +200,18 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
   }
   report.problems.sort((a, b) => a.line - b.line);
   return { report, items };
+}
+
+/**
+ * Why a PatientID matches no patient, never quoting it. A spreadsheet reads 007 as the number 7
+ * and writes it back without its zeros: when a PatientID of the library differs only by them,
+ * the reason says so and how to keep them.
+ */
+function patientProblem(store: TrainingStore, id: string): string {
+  const zeros = /^\d+$/.test(id) && store.db.prepare("SELECT 1 FROM patients WHERE patient_id GLOB '0*' AND ltrim(patient_id, '0') = ltrim(?, '0') LIMIT 1").get(id);
+  return zeros
+    ? 'its PatientID is not in the library; one there differs from it only in leading zeros, which a spreadsheet drops from numbers: format the PatientID column as text'
+    : 'its PatientID is not in the library';
 }
 
 /** Why a label is not a class name, in the user's words; never the label itself (it could be anything, patient data included). */

@@ -78,4 +78,29 @@ describe("labels from a researcher's spreadsheet", () => {
     expect(report.labelled).toEqual({ image: 0, series: 0, study: 3 });
     expect(await labels()).toEqual([`study ${alder.studies[0].studyUid} lesion`, `study ${alder.studies[1].studyUid} lesion`, `study ${birch.studies[0].studyUid} normal`].sort());
   });
+
+  it('names each row it cannot use by line and column and imports the rest: dropped leading zeros, an unknown series, rows that disagree', async () => {
+    const [alder, birch, cedar, dogwood] = patients;
+    const text = `\uFEFF${[
+      'PatientID;SeriesInstanceUID;label',
+      // Excel read 007 as a number.
+      '7;;lesion',
+      `;${ROOT}.99.1.1;normal`,
+      `;${cedar.studies[0].seriesUid};normal`,
+      `;${cedar.studies[0].seriesUid};lesion`,
+      `${dogwood.id};;normal`,
+      `${birch.id};;normal`,
+    ].join('\r\n')}\r\n`;
+    const report = await call('training.labels.importCsvText', { text });
+    expect(report.problems).toEqual([
+      { line: 2, reason: 'its PatientID is not in the library; one there differs from it only in leading zeros, which a spreadsheet drops from numbers: format the PatientID column as text' },
+      { line: 3, reason: `SeriesInstanceUID ${ROOT}.99.1.1 is not in the library` },
+      { line: 4, reason: 'line 5 gives these images another class: neither row is used; keep the one that is right' },
+      { line: 5, reason: 'line 4 gives these images another class: neither row is used; keep the one that is right' },
+    ]);
+    expect(report.labelled).toEqual({ image: 0, series: 0, study: 2 });
+    expect(await labels()).toEqual([`study ${birch.studies[0].studyUid} normal`, `study ${dogwood.studies[0].studyUid} normal`].sort());
+    // No patient's ID reaches the report.
+    expect(JSON.stringify(report)).not.toMatch(new RegExp(`${alder.id}|${birch.id}|P4|ALDER|BIRCH`));
+  });
 });
