@@ -16,52 +16,14 @@ import { startReceiver } from '../../electron/pacs/listen';
 import { retrieveStudy } from '../../electron/pacs/retrieve';
 import { dicomBytes, imageElements } from '../support/dicom/write';
 import { freePort } from '../support/orthanc';
+import { secondaryCapture, storeAll } from '../support/dimse-peer';
 import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
 
-const { Client, requests, constants } = dimse;
 dimse.log.setLevel('silent');
 const ROOT = '1.2.826.0.1.3680043.10.543.97';
 
-function instance(sop: string, side: number) {
-  return new dimse.Dataset(
-    {
-      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
-      SOPInstanceUID: sop,
-      StudyInstanceUID: `${ROOT}.1`,
-      SeriesInstanceUID: `${ROOT}.2`,
-      PatientID: 'FULL1',
-      PatientName: 'Full^Disk',
-      Modality: 'OT',
-      Rows: side,
-      Columns: side,
-      BitsAllocated: 8,
-      BitsStored: 8,
-      HighBit: 7,
-      PixelRepresentation: 0,
-      SamplesPerPixel: 1,
-      PhotometricInterpretation: 'MONOCHROME2',
-      PixelData: [new Uint8Array(side * side).fill(7).buffer],
-      _vrMap: { PixelData: 'OB' },
-    },
-    constants.TransferSyntax.ExplicitVRLittleEndian,
-  );
-}
-
-/** Sends the data sets on one association as SENDER; the status of each C-STORE response, in order. */
-function send(port: number, dataSets: ReturnType<typeof instance>[]): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    const statuses: number[] = new Array(dataSets.length).fill(-1);
-    dataSets.forEach((d, i) => {
-      const request = new requests.CStoreRequest(d);
-      request.on('response', (response: { getStatus(): number }) => (statuses[i] = response.getStatus()));
-      client.addRequest(request);
-    });
-    client.on('networkError', reject);
-    client.on('closed', () => resolve(statuses));
-    client.send('127.0.0.1', port, 'SENDER', 'LUMENRX', { connectTimeout: 10_000, associationTimeout: 10_000, pduTimeout: 10_000 });
-  });
-}
+const CAPTURE = { study: `${ROOT}.1`, series: `${ROOT}.2`, patientId: 'FULL1', patientName: 'Full^Disk' };
+const instance = (sop: string) => secondaryCapture(CAPTURE, sop, 256);
 
 /** Every file under `dir`, relative. */
 function filesUnder(dir: string): string[] {
@@ -78,7 +40,7 @@ describe.skipIf(smallDiskSkip)(`the C-STORE receiver on a full disk${smallDiskSk
     const receiver = await startReceiver(library, { aet: 'LUMENRX', port, host: '127.0.0.1', allowed: new Set(['SENDER']), filer });
     try {
       disk.fill(0);
-      const full = await send(port, [instance(`${ROOT}.3.1`, 256), instance(`${ROOT}.3.2`, 256)]);
+      const full = await storeAll(port, [instance(`${ROOT}.3.1`), instance(`${ROOT}.3.2`)]);
       expect(full).toEqual([0xa700, 0xa700]);
       const pacs = path.join(library.dir, 'pacs');
       expect(filesUnder(pacs)).toEqual([]);
@@ -89,7 +51,7 @@ describe.skipIf(smallDiskSkip)(`the C-STORE receiver on a full disk${smallDiskSk
       expect(reasons).not.toMatch(/ENOSPC|no space left/);
 
       disk.unfill();
-      const freed = await send(port, [instance(`${ROOT}.3.1`, 256), instance(`${ROOT}.3.2`, 256)]);
+      const freed = await storeAll(port, [instance(`${ROOT}.3.1`), instance(`${ROOT}.3.2`)]);
       expect(freed).toEqual([0, 0]);
       await receiver.close();
       expect(filesUnder(pacs).sort()).toEqual([`${ROOT}.1/${ROOT}.2/${ROOT}.3.1.dcm`, `${ROOT}.1/${ROOT}.2/${ROOT}.3.2.dcm`]);

@@ -13,7 +13,7 @@ import { Library } from '../../electron/library/library';
 import { DimseClient } from '../../electron/pacs/dimse';
 import { startReceiver } from '../../electron/pacs/listen';
 import { MAX_PDU_BYTES, type ReceiveLimits, receivedBytesHeld } from '../../electron/pacs/receive-bounds';
-import { AcceptingScp } from '../support/dimse-peer';
+import { AcceptingScp, CLIENT_TIMEOUTS, secondaryCapture, storeAll } from '../support/dimse-peer';
 import { freePort } from '../support/orthanc';
 
 const { Client, requests, responses, constants } = dimse;
@@ -21,47 +21,8 @@ dimse.log.setLevel('silent');
 const ROOT = '1.2.826.0.1.3680043.10.543.91';
 const KIB = 1024;
 
-/** A secondary capture of `side` x `side` 8-bit pixels. */
-function instance(sop: string, side: number) {
-  return new dimse.Dataset(
-    {
-      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
-      SOPInstanceUID: sop,
-      StudyInstanceUID: `${ROOT}.1`,
-      SeriesInstanceUID: `${ROOT}.2`,
-      PatientID: 'BOUND1',
-      PatientName: 'Large^Sender',
-      Modality: 'OT',
-      Rows: side,
-      Columns: side,
-      BitsAllocated: 8,
-      BitsStored: 8,
-      HighBit: 7,
-      PixelRepresentation: 0,
-      SamplesPerPixel: 1,
-      PhotometricInterpretation: 'MONOCHROME2',
-      PixelData: [new Uint8Array(side * side).fill(7).buffer],
-      _vrMap: { PixelData: 'OB' },
-    },
-    constants.TransferSyntax.ExplicitVRLittleEndian,
-  );
-}
-
-/** Sends the data sets on one association as SENDER; the status of each C-STORE response, in order. */
-function send(port: number, dataSets: ReturnType<typeof instance>[]): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    const statuses: number[] = new Array(dataSets.length).fill(-1);
-    dataSets.forEach((d, i) => {
-      const request = new requests.CStoreRequest(d);
-      request.on('response', (response: any) => (statuses[i] = response.getStatus()));
-      client.addRequest(request);
-    });
-    client.on('networkError', reject);
-    client.on('closed', () => resolve(statuses));
-    client.send('127.0.0.1', port, 'SENDER', 'LUMENRX', { connectTimeout: 10_000, associationTimeout: 10_000, pduTimeout: 10_000 });
-  });
-}
+const CAPTURE = { study: `${ROOT}.1`, series: `${ROOT}.2`, patientId: 'BOUND1', patientName: 'Large^Sender' };
+const instance = (sop: string, side: number) => secondaryCapture(CAPTURE, sop, side);
 
 let scratch: string;
 beforeAll(() => {
@@ -90,7 +51,7 @@ describe('the C-STORE receiver bounds what a sender can make it hold', () => {
   it('refuses an instance past the per-instance bound with 0xA700, naming the sender, and files the next one', async () => {
     const rx = await receiving('per-instance', { instanceBytes: 128 * KIB, totalBytes: 4096 * KIB });
     try {
-      const statuses = await send(rx.port, [instance(`${ROOT}.3.1`, 512), instance(`${ROOT}.3.2`, 8)]);
+      const statuses = await storeAll(rx.port, [instance(`${ROOT}.3.1`, 512), instance(`${ROOT}.3.2`, 8)]);
       expect(statuses).toEqual([0xa700, 0x0000]);
       await rx.receiver.close();
       expect(rx.receiver.counts()).toMatchObject({ received: 1, failed: 1 });
@@ -106,7 +67,7 @@ describe('the C-STORE receiver bounds what a sender can make it hold', () => {
   it('refuses an instance that would take all senders together past the total bound', async () => {
     const rx = await receiving('total', { instanceBytes: 4096 * KIB, totalBytes: 64 * KIB });
     try {
-      const statuses = await send(rx.port, [instance(`${ROOT}.4.1`, 512), instance(`${ROOT}.4.2`, 8)]);
+      const statuses = await storeAll(rx.port, [instance(`${ROOT}.4.1`, 512), instance(`${ROOT}.4.2`, 8)]);
       expect(statuses).toEqual([0xa700, 0x0000]);
       expect(rx.lines.find((l) => l.startsWith('refused an instance'))).toMatch(/^refused an instance from "SENDER": Lumen was already receiving \d+ [KM]iB of instances at once \(its limit is 64 KiB\); the sender may send it again later/);
       expect(receivedBytesHeld()).toBe(0);
@@ -187,7 +148,7 @@ describe('the receiver bounds a data set that is not an instance', () => {
         client.addRequest(echo);
         client.on('networkError', () => resolve(true));
         client.on('closed', () => resolve(true));
-        client.send('127.0.0.1', rx.port, 'SENDER', 'LUMENRX', { connectTimeout: 10_000, associationTimeout: 10_000, pduTimeout: 10_000 });
+        client.send('127.0.0.1', rx.port, 'SENDER', 'LUMENRX', CLIENT_TIMEOUTS);
       });
       expect(closed).toBe(true);
       expect(rx.lines.find((l) => l.startsWith('ended the connection'))).toMatch(/^ended the connection from 127\.0\.0\.1: it sent a data set other than an instance of \d+ bytes or more, past the 1048576 Lumen reads\.$/);
