@@ -55,6 +55,8 @@ export interface DimseOptions {
   timeoutMs?: number;
   /** The most answers one C-FIND reads, below the connection's cap (a test's flooding peer need not send 5 000). */
   maxMatches?: number;
+  /** The most instances one C-FIND at image level reads, below MAX_MATCHES.instances (a test's study need not hold 200 001). */
+  maxInstances?: number;
   /** What C-GET's instances may hold in memory (receive-bounds.ts); RECEIVE_LIMITS unless a test asks for less. */
   limits?: ReceiveLimits;
   /** Where C-GET's instances are written as they arrive (an InstanceFiler); absent, they are gathered in memory. */
@@ -109,6 +111,7 @@ export class DimseClient {
   private readonly timeoutMs: number;
   private readonly limits: ReceiveLimits;
   private readonly maxMatches: number;
+  private readonly maxInstances: number;
   private readonly incoming: IncomingFiles | undefined;
   private readonly maxPending: number;
 
@@ -119,6 +122,7 @@ export class DimseClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limits = options.limits ?? RECEIVE_LIMITS;
     this.maxMatches = options.maxMatches ?? Infinity;
+    this.maxInstances = options.maxInstances ?? Infinity;
     this.incoming = options.incoming;
     this.maxPending = Math.min(options.maxPending ?? MAX_PENDING_ANSWERS, MAX_PENDING_ANSWERS);
   }
@@ -163,7 +167,7 @@ export class DimseClient {
    * incomplete.
    */
   private async find<T>(request: any, what: string, kind: 'studies' | 'series' | 'instances', take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
-    const limit = Math.min(matchLimit(this.connection, kind), this.maxMatches);
+    const limit = Math.min(matchLimit(this.connection, kind), this.maxMatches, kind === 'instances' ? this.maxInstances : Infinity);
     const found: T[] = [];
     const enough = new AbortController();
     let answers = 0;

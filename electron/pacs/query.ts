@@ -83,9 +83,19 @@ export function cutShort(pacs: string, what: 'studies' | 'series', shown: number
   return `PACS "${pacs}" ${why}; Lumen stopped reading there and shows the ${count(shown)} ${what} before it. Narrow the search, or ask the PACS administrator.`;
 }
 
+/** A PACS listed more instances than a retrieve reads (`limit`) for one study or series: retrieve.ts then goes series by series. */
+export class TooManyInstances extends PacsError {
+  constructor(
+    message: string,
+    readonly limit: number,
+  ) {
+    super(message, 'connection');
+  }
+}
+
 /** What Lumen says when a PACS sends more than MAX_MATCHES instances for a retrieve to list. */
 export function tooManyMatches(pacs: string, what: string, limit: number): PacsError {
-  return new PacsError(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. Retrieve the study series by series.`, 'connection');
+  return new TooManyInstances(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. Retrieve the study series by series.`, limit);
 }
 
 /** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */

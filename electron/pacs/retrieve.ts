@@ -35,8 +35,12 @@ export interface RetrieveReport {
   library: string;
   /** Instances the PACS listed for the study (or series). */
   listed: number;
+  /** Instances (files) received and filed, and the images (frames) they hold. */
   received: number;
+  receivedImages: number;
+  /** Instances the library held already (not fetched), and their images. */
   alreadyPresent: number;
+  alreadyPresentImages: number;
   failed: number;
   /** Per-instance failures (SOP Instance UID and reason), at most 100. */
   errors: { sopInstanceUid: string | null; reason: string }[];
@@ -54,6 +58,8 @@ export interface RetrieveOptions {
   /** DIMSE only: C-GET (the default: the PACS sends back on Lumen's own association) or C-MOVE (to Lumen's receiver on `receiver`'s port, which the PACS must know). */
   via?: 'get' | 'move';
   receiver?: MoveReceiver;
+  /** The most instances one listing reads, below MAX_MATCHES.instances (query.ts): a test's study need not hold 200 001. */
+  maxListed?: number;
 }
 
 export async function retrieveStudy(connection: PacsConnection, credentials: Credentials | null, target: RetrieveTarget, library: Library, options: RetrieveOptions = {}): Promise<RetrieveReport> {
@@ -65,7 +71,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   const timeouts = { timeoutMs: options.timeoutMs };
   const dicomweb = connection.kind === 'dicomweb' ? new DicomWebClient(connection, credentials, timeouts) : null;
   // C-GET's instances go straight into temporary files of the filer's, as WADO-RS's do.
-  const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { ...timeouts, incoming: filer }) : null;
+  const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { ...timeouts, incoming: filer, maxInstances: options.maxListed }) : null;
 
   const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid, options.signal) : await dimse!.findInstances(target.studyUid, target.seriesUid, options.signal);
   const valid = listed.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
@@ -178,7 +184,9 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     library: library.dir,
     listed: valid.length,
     received: filer.received,
+    receivedImages: filer.receivedImages,
     alreadyPresent: present.size,
+    alreadyPresentImages: library.imagesOf(present),
     failed: filer.failed,
     errors: filer.errors,
     stopped,
