@@ -26,6 +26,8 @@ export const LabelImportReport = z.object({
   rows: z.number(),
   labelled: z.object({ image: z.number(), series: z.number(), study: z.number() }),
   problems: z.array(z.object({ line: z.number(), reason: z.string() })),
+  /** Rows used, but not quite as written (a class in other case, read as the class it names). */
+  notes: z.array(z.object({ line: z.number(), reason: z.string() })),
   classes: z.record(z.string(), z.number()),
 });
 

@@ -69,6 +69,8 @@ export const command: Command = {
           process.stdout.write(`${plural(report.rows, 'row')}: labelled ${plural(l.series, 'series', 'series')}, ${plural(l.image, 'image')}, ${plural(l.study, 'study', 'studies')}\n`);
           for (const p of report.problems.slice(0, 20)) process.stdout.write(`  line ${p.line}: ${p.reason}\n`);
           if (report.problems.length > 20) process.stdout.write(`  and ${report.problems.length - 20} more rows not used\n`);
+          for (const n of report.notes.slice(0, 20)) process.stdout.write(`  line ${n.line}: ${n.reason}\n`);
+          if (report.notes.length > 20) process.stdout.write(`  and ${report.notes.length - 20} more rows read as another spelling\n`);
         }
         return 0;
       } finally {

@@ -111,6 +111,9 @@ export const command: Command = {
       if (labels && labels.problems.length && !values.json) {
         process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
       }
+      if (labels && labels.notes.length && !values.json) {
+        process.stderr.write(`${labels.notes.length} label row(s) read as another spelling:\n${labels.notes.slice(0, 20).map((n) => `  line ${n.line}: ${n.reason}`).join('\n')}\n`);
+      }
       const showProgress = !values.json && process.stderr.isTTY === true;
       const options: TrainOptions = {
         library,

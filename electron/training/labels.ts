@@ -14,6 +14,8 @@ export interface LabelImportReport {
   labelled: { image: number; series: number; study: number };
   /** Rows that could not be used, with the reason (1-based line numbers). */
   problems: { line: number; reason: string }[];
+  /** Rows used, but not quite as written (a class in other case, read as the class it names). */
+  notes: { line: number; reason: string }[];
   classes: Record<string, number>;
 }
 
@@ -128,8 +130,26 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
   if (!['patient', 'study', 'series', 'image'].some((k) => col(k) >= 0)) {
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
-  const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
-  const usable: { line: number; label: string; targets: { kind: TargetKind; uid: string }[] }[] = [];
+  const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], notes: [], classes: {} };
+  const usable: { line: number; label: string; note?: string; targets: { kind: TargetKind; uid: string }[] }[] = [];
+  // One class however a sheet capitalises it ("Lesion", "LESION"): the library's spelling if it
+  // has the class, else the first in the file. Two classes apart only in case would train as two.
+  const known = new Map<string, string>();
+  for (const { label } of store.db.prepare<[], { label: string }>('SELECT DISTINCT label FROM labels ORDER BY label').all()) {
+    if (!known.has(label.toLowerCase())) known.set(label.toLowerCase(), label);
+  }
+  const firstInFile = new Map<string, { label: string; line: number }>();
+  const className = (label: string, line: number): { label: string; note?: string } => {
+    const key = label.toLowerCase();
+    const inLibrary = known.get(key);
+    if (inLibrary !== undefined) return inLibrary === label ? { label } : { label: inLibrary, note: `label differs from the class ${inLibrary} in the library only in upper and lower case: read as ${inLibrary}` };
+    const first = firstInFile.get(key);
+    if (!first) {
+      firstInFile.set(key, { label, line });
+      return { label };
+    }
+    return first.label === label ? { label } : { label: first.label, note: `label differs from the class ${first.label} (line ${first.line}) only in upper and lower case: read as ${first.label}` };
+  };
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r];
     const line = lines[r].line;
@@ -153,7 +173,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       report.problems.push({ line, reason: kind === 'patient' ? patientProblem(store, uid) : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
       continue;
     }
-    usable.push({ line, label: name.data, targets });
+    usable.push({ line, ...className(name.data, line), targets });
   }
   // Rows that give one study or series, or a series and the study it is in, two classes: a slip
   // in the sheet (one patient listed under both). Neither row is used; the import does not pick.
@@ -192,6 +212,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       report.problems.push({ line: u.line, reason: `line ${other} gives these images another class: neither row is used; keep the one that is right` });
       continue;
     }
+    if (u.note) report.notes.push({ line: u.line, reason: u.note });
     for (const t of u.targets) {
       items.push({ targetKind: t.kind, targetUid: t.uid, label: u.label });
       report.labelled[t.kind]++;
@@ -260,7 +281,7 @@ function classFolders(root: string): string[] {
 export async function importLabelFolders(library: Library, root: string, opts: { author?: string | null; signal?: AbortSignal } = {}): Promise<LabelImportReport> {
   const classes = classFolders(root);
   if (classes.length === 0) throw new Error(`${root} has no sub-folders: expected one folder per class (e.g. ${root}/normal, ${root}/lesion).`);
-  const report: LabelImportReport = { rows: 0, labelled: { image: 0, series: 0, study: 0 }, problems: [], classes: {} };
+  const report: LabelImportReport = { rows: 0, labelled: { image: 0, series: 0, study: 0 }, problems: [], notes: [], classes: {} };
   const store = new TrainingStore(library);
   try {
     for (const cls of classes) {

@@ -79,6 +79,32 @@ describe("labels from a researcher's spreadsheet", () => {
     expect(await labels()).toEqual([`study ${alder.studies[0].studyUid} lesion`, `study ${alder.studies[1].studyUid} lesion`, `study ${birch.studies[0].studyUid} normal`].sort());
   });
 
+  it('reads a class written with stray spaces or in other case as one class, and says so by line', async () => {
+    const [, birch, cedar, dogwood] = patients;
+    const text = [
+      'PatientID,SeriesInstanceUID,label',
+      `,${birch.studies[0].seriesUid},Lesion`,
+      `,${cedar.studies[0].seriesUid}, LESION `,
+      // The same series twice, in two spellings of one class: no disagreement.
+      `,${cedar.studies[0].seriesUid},lesion`,
+      `,${dogwood.studies[0].seriesUid},Normal  `,
+    ].join('\r\n');
+    const report = await call('training.labels.importCsvText', { text });
+    expect(report.problems).toEqual([]);
+    expect(report.classes).toEqual({ Lesion: 3, Normal: 1 });
+    expect(report.notes).toEqual([
+      { line: 3, reason: 'label differs from the class Lesion (line 2) only in upper and lower case: read as Lesion' },
+      { line: 4, reason: 'label differs from the class Lesion (line 2) only in upper and lower case: read as Lesion' },
+    ]);
+    expect(await labels()).toEqual([`series ${birch.studies[0].seriesUid} Lesion`, `series ${cedar.studies[0].seriesUid} Lesion`, `series ${dogwood.studies[0].seriesUid} Normal`].sort());
+
+    // A class the library has already keeps its spelling: a later sheet in capitals joins it.
+    const again = await call('training.labels.importCsvText', { text: `SeriesInstanceUID;label\r\n${dogwood.studies[0].seriesUid};NORMAL\r\n` });
+    expect(again.problems).toEqual([]);
+    expect(again.classes).toEqual({ Normal: 1 });
+    expect(again.notes).toEqual([{ line: 2, reason: 'label differs from the class Normal in the library only in upper and lower case: read as Normal' }]);
+  });
+
   it('names each row it cannot use by line and column and imports the rest: dropped leading zeros, an unknown series, rows that disagree', async () => {
     const [alder, birch, cedar, dogwood] = patients;
     const text = `\uFEFF${[

@@ -143,6 +143,15 @@ export function LabelImport({ dropped, onChanged }: {
               </ul>
             </>
           )}
+          {r.notes.length > 0 && (
+            <>
+              <div className="muted small">{count(r.notes.length, 'row')} read as another spelling:</div>
+              <ul className="import-problems" aria-label="Rows read as another spelling">
+                {r.notes.slice(0, PROBLEMS_SHOWN).map((p) => <li key={`${p.line}:${p.reason}`}>line {p.line}: {p.reason}</li>)}
+                {r.notes.length > PROBLEMS_SHOWN && <li className="muted">and {count(r.notes.length - PROBLEMS_SHOWN, 'more row')}</li>}
+              </ul>
+            </>
+          )}
           {r.undoId && <button type="button" onClick={() => void undo()}>Undo import</button>}
         </div>
       )}
