@@ -18,6 +18,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PacsConnectionInfo, PacsSecret, pacsRequests } from '../../common/contract/pacs';
 import type { Reply } from '../../common/rpc';
+import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 
@@ -28,8 +29,6 @@ export interface SafeStorageLike {
   decryptString(encrypted: Buffer): string;
 }
 
-/** The same name as SEALED_CREDENTIALS_FILE in electron/pacs/connections.ts (this side may not import it). */
-export const SEALED_FILE = 'pacs-credentials.sealed.json';
 const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
 export class SealedSecrets {
@@ -39,7 +38,7 @@ export class SealedSecrets {
   ) {}
 
   get file(): string {
-    return path.join(this.dataDir, SEALED_FILE);
+    return path.join(this.dataDir, SEALED_CREDENTIALS_FILE);
   }
 
   /** False where the system offers no protected storage: secrets then stay with the engine, in its 0600 file. */

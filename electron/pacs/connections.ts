@@ -11,6 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { QueryCap } from '../../common/contract/pacs';
 import { errorMessage } from '../../common/errors';
+import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
 import { describeFsError } from '../../common/node/fs-errors';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
@@ -18,9 +19,7 @@ import { PacsError } from './errors';
 
 export const CONNECTIONS_FILE = 'pacs.json';
 export const CREDENTIALS_FILE = 'pacs-credentials.json';
-/** The desktop app's secrets, sealed with Electron's safeStorage (electron/main/pacs-credentials.ts, SEALED_FILE): moved and dropped here, never unsealed. */
-export const SEALED_CREDENTIALS_FILE = 'pacs-credentials.sealed.json';
-/** Its shape: each connection's name to its sealed secret, base64 (the sealed bytes hold the secret alone, not the name). */
+/** The shape of the desktop app's sealed secrets (SEALED_CREDENTIALS_FILE, electron/main/pacs-credentials.ts), moved and dropped here, never unsealed: each connection's name to its sealed secret, base64 (the sealed bytes hold the secret alone, not the name). */
 const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is 1–64 letters, digits, dots, dashes or underscores');

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../common/rpc';
+import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
 import { EngineHost } from '../../electron/engine/host';
-import { SEALED_FILE, SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
+import { SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
 import type { Orthanc } from '../support/orthanc';
 import { fakeSafeStorage, usePacsFixture } from './support';
 
@@ -43,10 +44,10 @@ describe('PACS secrets sealed by the main process', () => {
     // The engine never had it: no plain file holds it; the sealed file is 0600 and opaque.
     const plain = path.join(dataDir, 'pacs-credentials.json');
     expect(fs.existsSync(plain) ? fs.readFileSync(plain, 'utf8') : '').not.toContain(orthanc.password);
-    const sealed = fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8');
+    const sealed = fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8');
     expect(sealed).not.toContain(orthanc.password);
     expect(sealed).not.toContain(orthanc.user);
-    expect(fs.statSync(path.join(dataDir, SEALED_FILE)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dataDir, SEALED_CREDENTIALS_FILE)).mode & 0o777).toBe(0o600);
     // The engine alone sees it missing; through the main process it is saved.
     const direct = await host.request('pacs.list', {});
     expect(direct.ok && (direct.value as any).connections[0].secret).toBe('missing');
@@ -69,7 +70,7 @@ describe('PACS secrets sealed by the main process', () => {
     expect(secrets.get('archive')).toEqual({ user: orthanc.user, password: orthanc.password });
     await value('pacs.remove', { name: 'archive' });
     expect(secrets.get('archive')).toBeNull();
-    expect(fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8')).toContain('"secrets": {}');
+    expect(fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8')).toContain('"secrets": {}');
   }, 120_000);
 
   it('reads a secret sealed under another key as none, and leaves secrets to the engine where nothing can seal', async () => {
@@ -81,6 +82,6 @@ describe('PACS secrets sealed by the main process', () => {
     const reply = await withSealedSecrets(unsealed, 'pacs.save', { connection: { name: 'plain', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'bearer' }, secret: { bearer: 'tok-123' } }, (sent) => host.request('pacs.save', sent));
     expect(reply.ok).toBe(true);
     expect(fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')).toContain('tok-123');
-    expect(fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8')).not.toContain('plain');
+    expect(fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8')).not.toContain('plain');
   }, 60_000);
 });

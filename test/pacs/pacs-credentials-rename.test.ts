@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../common/rpc';
 import { EngineHost } from '../../electron/engine/host';
-import { SEALED_FILE, SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
-import { SEALED_CREDENTIALS_FILE } from '../../electron/pacs/connections';
+import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
+import { SealedSecrets, withSealedSecrets } from '../../electron/main/pacs-credentials';
 import { fakeSafeStorage, lumen } from './support';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-pacs-rename-'));
@@ -25,7 +25,7 @@ const value = async (method: string, input: unknown): Promise<any> => {
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.value;
 };
-const sealedFile = () => JSON.parse(fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8')).secrets as Record<string, string>;
+const sealedFile = () => JSON.parse(fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8')).secrets as Record<string, string>;
 const plainFile = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')).credentials as Record<string, unknown>;
 const listedSecret = async (name: string) => (await value('pacs.list', {})).connections.find((c: { name: string }) => c.name === name);
 async function cli(args: string[], stdin?: string): Promise<string> {
@@ -44,10 +44,6 @@ afterAll(async () => {
 });
 
 describe("a renamed connection's secret, in the app's sealed store and the CLI's", () => {
-  it('names the same sealed file on both sides', () => {
-    expect(SEALED_CREDENTIALS_FILE).toBe(SEALED_FILE);
-  });
-
   it('lumen pacs edit --name moves the sealed secret as it is; a new secret or remove drops it', async () => {
     await value('pacs.save', { connection: { name: 'web', kind: 'dicomweb', url: 'https://pacs.invalid/dicom-web', auth: 'basic' }, secret: { user: 'ann', password: 'sealed-pw' } });
     const sealedBytes = sealedFile().web;
@@ -99,11 +95,11 @@ describe("a renamed connection's secret, in the app's sealed store and the CLI's
     expect(secrets.get('app-2')).toEqual({ user: 'cy', password: 'app-pw' });
     expect(await listedSecret('app-2')).toMatchObject({ secret: 'saved', user: 'cy' });
 
-    const before = [fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8'), fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')];
+    const before = [fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8'), fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')];
     await expect(value('pacs.save', { previousName: 'app-2', connection: { name: 'fresh-2', kind: 'dicomweb', url: 'https://pacs.invalid/dicom-web', auth: 'basic' } })).rejects.toThrow(/named "fresh-2" exists already/);
     const run = await lumen(dataDir, ['pacs', 'edit', 'app-2', '--name', 'fresh-2']);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/named "fresh-2" exists already/);
-    expect([fs.readFileSync(path.join(dataDir, SEALED_FILE), 'utf8'), fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')]).toEqual(before);
+    expect([fs.readFileSync(path.join(dataDir, SEALED_CREDENTIALS_FILE), 'utf8'), fs.readFileSync(path.join(dataDir, 'pacs-credentials.json'), 'utf8')]).toEqual(before);
   }, 60_000);
 });
