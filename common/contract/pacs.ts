@@ -108,7 +108,10 @@ export const PacsRetrieveReport = z.object({
   series: z.string().nullable(),
   listed: z.number(),
   received: z.number(),
+  /** The images (frames) the received instances hold: a multi-frame instance is one file, many images. */
+  receivedImages: z.number(),
   alreadyPresent: z.number(),
+  alreadyPresentImages: z.number(),
   failed: z.number(),
   errors: z.array(z.object({ sopInstanceUid: z.string().nullable(), reason: z.string() })),
   stopped: z.string().nullable(),

@@ -13,6 +13,7 @@ import { checkQuery } from '../pacs/query';
 import { DEFAULT_MOVE_PORT } from '../pacs/move';
 import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pacs/receiver-settings';
 import { retrieveStudy } from '../pacs/retrieve';
+import { retrieveCountsPhrase } from '../../common/retrieve-summary';
 import { sendFiles } from '../pacs/send';
 import { QUERY_CAPS } from '../../common/contract/pacs';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
@@ -354,7 +355,7 @@ async function retrieve(argv: string[]): Promise<number> {
     if (showProgress) process.stderr.write('\r\x1b[2K');
     if (values.json) printJson(report);
     else {
-      process.stdout.write(`${report.received} received, ${report.alreadyPresent} already in the library, ${report.failed} failed (of ${report.listed}) in ${report.seconds} s; library ${report.library}.\n`);
+      process.stdout.write(`${retrieveCountsPhrase(report)} in ${report.seconds} s; library ${report.library}.\n`);
       for (const e of report.errors) process.stdout.write(`  ${e.sopInstanceUid ?? '(instances)'}: ${e.reason}\n`);
       if (report.stopped) process.stdout.write(`Stopped: ${report.stopped}\nWhat arrived is kept; run the same command again to fetch the rest.\n`);
     }

@@ -640,6 +640,14 @@ export class Library {
     return present;
   }
 
+  /** The images (frames, as the study list counts them) of the instances the library holds among these SOP Instance UIDs. */
+  imagesOf(sopInstanceUids: Iterable<string>): number {
+    const lookup = this.db.prepare<[string], number>('SELECT frames FROM instances WHERE sop_uid = ?').pluck();
+    let images = 0;
+    for (const uid of sopInstanceUids) images += lookup.get(uid) ?? 0;
+    return images;
+  }
+
   /** Files that could not be imported, most recent first. */
   importErrors(): ImportErrorRecord[] {
     return this.db

@@ -61,6 +61,8 @@ export interface FilingError {
 export class InstanceFiler {
   readonly root: string;
   received = 0;
+  /** The images (frames) the received instances hold, as the study list counts them. */
+  receivedImages = 0;
   failed = 0;
   /** Instances refused because the retrieve's listing did not name them (onlyListed). */
   unlisted = 0;
@@ -212,14 +214,17 @@ export class InstanceFiler {
     this.queue = [];
     const report = await this.library.importPaths(files);
     const refused = new Map(report.errors.map((e) => [path.resolve(e.file), e.reason]));
+    const accepted: string[] = [];
     for (const file of files) {
       const reason = refused.get(path.resolve(file));
       if (reason === undefined) {
         this.received++;
+        accepted.push(path.basename(file, '.dcm'));
         continue;
       }
       removeInside(this.root, file);
       this.fail(path.basename(file, '.dcm'), `the library did not accept it: ${reason}`);
     }
+    this.receivedImages += this.library.imagesOf(accepted);
   }
 }

@@ -134,7 +134,7 @@ describe('PACS tab', () => {
 
     // Retrieve the CT study: progress, the report, "In library", and the study in the library list.
     await studies.nth(0).getByRole('button', { name: /^Retrieve the study/ }).click();
-    await tab.getByTestId('pacs-retrieve-report').filter({ hasText: '6 received, 0 already in the library, 0 failed (of 6)' }).waitFor({ timeout: 60_000 });
+    await tab.getByTestId('pacs-retrieve-report').filter({ hasText: '6 images retrieved (of 6 files listed)' }).waitFor({ timeout: 60_000 });
     await studies.nth(0).getByTestId('pacs-held').filter({ hasText: 'In library' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-retrieved.png') });
     await page.getByRole('tab', { name: 'Library' }).click();
@@ -146,7 +146,7 @@ describe('PACS tab', () => {
     // The third study: its image arrives, the object without one is listed as failed, with why.
     await page.getByRole('tab', { name: 'PACS' }).click();
     await studies.nth(1).getByRole('button', { name: /^Retrieve the study/ }).click();
-    const partial = tab.getByTestId('pacs-retrieve-report').filter({ hasText: '1 received, 0 already in the library, 1 failed (of 2)' });
+    const partial = tab.getByTestId('pacs-retrieve-report').filter({ hasText: '1 image retrieved, 1 file failed (of 2 files listed)' });
     await partial.waitFor({ timeout: 60_000 });
     expect(await partial.getByRole('list', { name: 'Instances that failed' }).textContent()).toContain(`${c53Sop}: the library did not accept it`);
     expect(await partial.textContent()).toMatch(/without an image/);

@@ -7,6 +7,7 @@ import { HOLDINGS_MAX_STUDIES } from '../../../common/contract/library';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, PacsStudy } from '../../../common/contract/pacs';
 import { isLibraryUid } from '../../../common/dicom-uid';
 import { errorMessage } from '../../../common/errors';
+import { retrieveCountsPhrase } from '../../../common/retrieve-summary';
 import { lumen } from '../api';
 import { Progress } from '../workspace/Progress';
 import { formatDate, personName } from '../workspace/format';
@@ -331,7 +332,7 @@ export function PacsTab() {
       {job.cancelled && <div className="small muted pad" role="status">Retrieve cancelled: what arrived is kept; retrieve again to fetch the rest.</div>}
       {report && (
         <div className="pacs-report small" role="status" data-testid="pacs-retrieve-report">
-          {report.received} received, {report.alreadyPresent} already in the library, {report.failed} failed (of {report.listed}) in {report.seconds} s.
+          {retrieveCountsPhrase(report)} in {report.seconds} s.
           {report.stopped && <div className="bad">Stopped: {report.stopped} What arrived is kept; retrieve again to fetch the rest.</div>}
           {report.errors.length > 0 && (
             <ul className="pacs-errors" aria-label="Instances that failed">
