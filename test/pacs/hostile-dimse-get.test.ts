@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dimse from 'dcmjs-dimse';
 import { Library } from '../../electron/library/library';
 import { retrieveStudy } from '../../electron/pacs/retrieve';
-import { AcceptingScp } from '../support/dimse-peer';
+import { AcceptingScp, secondaryCapture } from '../support/dimse-peer';
 
 const { requests, responses, constants } = dimse;
 const ROOT = '1.2.826.0.1.3680043.10.543.78';
@@ -20,30 +20,7 @@ const listed = `${ROOT}.3.1`;
 const UNLISTED = 5;
 
 /** An instance of the study with SOP Instance UID `sop` (a 4x4 secondary capture), as a dcmjs-dimse data set. */
-function dataSet(sop: string) {
-  const pixels = new Uint8Array(16).fill(3);
-  return new dimse.Dataset(
-    {
-      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
-      SOPInstanceUID: sop,
-      StudyInstanceUID: study,
-      SeriesInstanceUID: series,
-      PatientID: 'GET1',
-      PatientName: 'Over^Sender',
-      Modality: 'OT',
-      Rows: 4,
-      Columns: 4,
-      BitsAllocated: 8,
-      BitsStored: 8,
-      HighBit: 7,
-      PixelRepresentation: 0,
-      SamplesPerPixel: 1,
-      PhotometricInterpretation: 'MONOCHROME2',
-      PixelData: [pixels.buffer],
-    },
-    constants.TransferSyntax.ExplicitVRLittleEndian,
-  );
-}
+const dataSet = (sop: string) => secondaryCapture({ study, series, patientId: 'GET1', patientName: 'Over^Sender' }, sop, 4);
 
 let scratch: string;
 const closers: (() => void)[] = [];
