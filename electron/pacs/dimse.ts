@@ -150,10 +150,11 @@ export class DimseClient {
   }
 
   /** C-FIND at series level: the series of one study (the app's PACS tab lists them). */
-  async findSeries(studyUid: string): Promise<Found<SeriesMatch>> {
+  async findSeries(studyUid: string, signal?: AbortSignal): Promise<Found<SeriesMatch>> {
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: '', Modality: '', SeriesNumber: '', SeriesDescription: '', NumberOfSeriesRelatedInstances: '' });
     return this.find(request, 'list the series of the study', 'series', (e) =>
       seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances }),
+      signal,
     );
   }
 

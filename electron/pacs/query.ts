@@ -39,9 +39,10 @@ export interface InstanceRef {
  * The most answers one query reads (QIDO-RS or C-FIND): a PACS that sends more (a C-FIND that
  * never ends restarts the silence watchdog with every match) is stopped there, not held in memory
  * and handed to the app. Studies and series: the first ones are shown, saying there were more
- * (`Found.incomplete`). Instances (what a retrieve lists): the retrieve fails instead, since
- * retrieving part of a study without saying which part would be worse; a study of 200 000
- * instances is retrieved by series.
+ * (`Found.incomplete`). Instances (what a retrieve lists): a study past the bound is listed and
+ * retrieved series by series (retrieve.ts), so memory holds one series' listing at a time; a
+ * single series past it is not retrieved, saying so (`seriesTooLarge`), since retrieving part of
+ * it without saying which part would be worse.
  */
 export const MAX_MATCHES = { studies: QUERY_CAPS.studies, series: QUERY_CAPS.series, instances: 200_000 } as const;
 
@@ -96,6 +97,21 @@ export class TooManyInstances extends PacsError {
 /** What Lumen says when a PACS sends more than MAX_MATCHES instances for a retrieve to list. */
 export function tooManyMatches(pacs: string, what: string, limit: number): PacsError {
   return new TooManyInstances(`PACS "${pacs}" sent more than ${limit} matches when asked to ${what}; Lumen stopped reading them. Retrieve the study series by series.`, limit);
+}
+
+/** A series with more instances than a retrieve lists (`limit`): not retrieved, and what to do instead. */
+export function seriesTooLarge(pacs: string, seriesUid: string, limit: number): string {
+  return `Series ${seriesUid} has more than ${count(limit)} instances on PACS "${pacs}", more than Lumen lists to retrieve one series; it was not retrieved. Ask the PACS administrator to split it into smaller series, or retrieve it with another DICOM tool.`;
+}
+
+/**
+ * A study retrieved series by series (more instances than one listing reads) whose series the PACS
+ * did not list in full: nothing is retrieved. `capped`: the connection's series cap cut the list
+ * (the caller adds the hint that raises it); else a match was too large to read.
+ */
+export function seriesNotAllListed(pacs: string, studyUid: string, capped: boolean): string {
+  const why = capped ? 'it lists more series than the connection reads for one study' : 'its list of the series was cut short';
+  return `Study ${studyUid} has more instances on PACS "${pacs}" than Lumen lists at once, so Lumen retrieves it series by series, but ${why}; nothing was retrieved. Ask the PACS administrator why.`;
 }
 
 /** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */

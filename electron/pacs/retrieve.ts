@@ -15,6 +15,7 @@ import { DimseClient, GetNotSupported } from './dimse';
 import { isUid, uidProblem } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
 import { InstanceFiler, type RetrieveTarget } from './filer';
+import { type InstanceRef, TooManyInstances, seriesNotAllListed, seriesTooLarge } from './query';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
 export type { RetrieveTarget };
@@ -73,121 +74,186 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   // C-GET's instances go straight into temporary files of the filer's, as WADO-RS's do.
   const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { ...timeouts, incoming: filer, maxInstances: options.maxListed }) : null;
 
-  const listed = dicomweb ? await dicomweb.searchInstances(target.studyUid, target.seriesUid, options.signal) : await dimse!.findInstances(target.studyUid, target.seriesUid, options.signal);
-  const valid = listed.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
-  if (valid.length === 0) {
-    throw new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}.`, 'connection', { code: 'check-study-uid', setting: 'studyUid' });
+  const listInstances = (seriesUid?: string) =>
+    dicomweb ? dicomweb.searchInstances(target.studyUid, seriesUid, options.signal) : dimse!.findInstances(target.studyUid, seriesUid, options.signal);
+  const usable = (refs: InstanceRef[]) => refs.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
+  const noInstances = () =>
+    new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}.`, 'connection', { code: 'check-study-uid', setting: 'studyUid' });
+  // The study (or series) listed whole; past the listing's bound (MAX_MATCHES.instances) a study is listed
+  // and retrieved series by series, so memory holds the listing of one series at a time.
+  let whole: InstanceRef[] | null = null;
+  try {
+    whole = usable(await listInstances(target.seriesUid));
+  } catch (err) {
+    if (!(err instanceof TooManyInstances)) throw err;
+    if (target.seriesUid !== undefined) throw new PacsError(seriesTooLarge(connection.name, target.seriesUid, err.limit), 'connection');
   }
-  const present = library.presentInstances(valid.map((r) => r.sopInstanceUid));
-  const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
-  filer.onlyListed(missing.map((r) => r.sopInstanceUid));
+  if (whole?.length === 0) throw noInstances();
+
   let stopped: string | null = null;
   let stoppedHint: PacsHint | null = null;
+  let via = options.via;
+  let listed = 0;
+  let alreadyPresent = 0;
+  let alreadyPresentImages = 0;
+  /** Instances of series too large to list: counted as failed, one line in the errors says why. */
+  let notListable = 0;
   let done = 0;
-  const progress = () => options.onProgress?.(present.size + done, valid.length);
+  /** The study's instances as far as known: those listed, and what the series not listed yet say they hold. */
+  let total = whole?.length ?? 0;
+  const progress = () => options.onProgress?.(alreadyPresent + done, Math.max(total, alreadyPresent + done));
 
-  try {
-    if (dicomweb) {
-      let next = 0;
-      const worker = async () => {
-        while (next < missing.length && stopped === null) {
-          if (options.signal?.aborted) {
-            stopped = 'cancelled';
-            return;
-          }
-          const ref = missing[next++];
-          try {
-            // Streamed into a temporary file in the library's folder, checked, then renamed into place:
-            // in memory only a chunk at a time (PARALLEL_REQUESTS instances in flight, on disk).
-            const incoming = filer.openIncoming();
-            let written = false;
+  /** Skips what the library holds of `valid` (the listing of `part`), fetches the rest and files it. */
+  const fetchPart = async (part: RetrieveTarget, valid: InstanceRef[]): Promise<void> => {
+    const present = library.presentInstances(valid.map((r) => r.sopInstanceUid));
+    const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
+    listed += valid.length;
+    alreadyPresent += present.size;
+    alreadyPresentImages += library.imagesOf(present);
+    filer.onlyListed(missing.map((r) => r.sopInstanceUid));
+    const before = { received: filer.received, failed: filer.failed };
+    progress();
+    try {
+      if (dicomweb) {
+        let next = 0;
+        const worker = async () => {
+          while (next < missing.length && stopped === null) {
+            if (options.signal?.aborted) {
+              stopped = 'cancelled';
+              return;
+            }
+            const ref = missing[next++];
             try {
-              await dicomweb.retrieveInstanceInto({ ...ref, studyInstanceUid: target.studyUid }, (chunk) => fs.writeSync(incoming.fd, chunk), options.signal);
-              written = true;
-            } finally {
-              fs.closeSync(incoming.fd);
-              if (!written) filer.discardIncoming(incoming.file);
+              // Streamed into a temporary file in the library's folder, checked, then renamed into place:
+              // in memory only a chunk at a time (PARALLEL_REQUESTS instances in flight, on disk).
+              const incoming = filer.openIncoming();
+              let written = false;
+              try {
+                await dicomweb.retrieveInstanceInto({ ...ref, studyInstanceUid: part.studyUid }, (chunk) => fs.writeSync(incoming.fd, chunk), options.signal);
+                written = true;
+              } finally {
+                fs.closeSync(incoming.fd);
+                if (!written) filer.discardIncoming(incoming.file);
+              }
+              await filer.fileTemp(incoming.file, ref);
+            } catch (err) {
+              if (err instanceof PacsError && err.scope === 'connection') {
+                if (stopped === null) [stopped, stoppedHint] = [err.message, err.hint ?? null];
+                return;
+              }
+              // A full or read-only library disk fails every instance alike: the retrieve stops, what was filed stays.
+              const disk = describeDiskProblem(err, filer.root);
+              if (disk) {
+                filer.fail(ref.sopInstanceUid, `it could not be written into the library folder ${filer.root}: ${disk}.`);
+                if (stopped === null) stopped = `the library folder ${filer.root} could not be written: ${disk}. What was filed before is kept; free space on that disk (or make it writable), then retrieve again to fetch the rest.`;
+                return;
+              }
+              filer.fail(ref.sopInstanceUid, err instanceof PacsError ? err.message : `retrieving it failed (${errorMessage(err)}).`);
             }
-            await filer.fileTemp(incoming.file, ref);
-          } catch (err) {
-            if (err instanceof PacsError && err.scope === 'connection') {
-              if (stopped === null) [stopped, stoppedHint] = [err.message, err.hint ?? null];
-              return;
-            }
-            // A full or read-only library disk fails every instance alike: the retrieve stops, what was filed stays.
-            const disk = describeDiskProblem(err, filer.root);
-            if (disk) {
-              filer.fail(ref.sopInstanceUid, `it could not be written into the library folder ${filer.root}: ${disk}.`);
-              if (stopped === null) stopped = `the library folder ${filer.root} could not be written: ${disk}. What was filed before is kept; free space on that disk (or make it writable), then retrieve again to fetch the rest.`;
-              return;
-            }
-            filer.fail(ref.sopInstanceUid, err instanceof PacsError ? err.message : `retrieving it failed (${errorMessage(err)}).`);
+            done++;
+            progress();
           }
+        };
+        await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, missing.length) }, worker));
+      } else if (missing.length > 0) {
+        // Everything missing: one study- or series-level request; else only what is missing, by instance.
+        const instances = missing.length === valid.length ? undefined : missing;
+        // Each unlisted instance is refused (the filer), but the association would go on as long as the peer sends.
+        const overflow = new AbortController();
+        const signal = options.signal ? AbortSignal.any([options.signal, overflow.signal]) : overflow.signal;
+        const counted = () => {
           done++;
           progress();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, missing.length) }, worker));
-    } else if (missing.length > 0) {
-      // Everything missing: one study- or series-level request; else only what is missing, by instance.
-      const instances = missing.length === valid.length ? undefined : missing;
-      // Each unlisted instance is refused (the filer), but the association would go on as long as the peer sends.
-      const overflow = new AbortController();
-      const signal = options.signal ? AbortSignal.any([options.signal, overflow.signal]) : overflow.signal;
-      const counted = () => {
-        done++;
-        progress();
-        if (filer.unlisted > MAX_UNLISTED) overflow.abort();
-      };
-      // C-MOVE to Lumen's receiver, started for this transfer on the port the user gave.
-      const byMove = () =>
-        moveIntoLibrary(dimse!, connection as DimseConnection, { ...target, instances }, library, filer, options.receiver ?? { port: DEFAULT_MOVE_PORT, host: '0.0.0.0' }, { signal, onInstance: counted });
-      const byGet = () =>
-        dimse!.get({ ...target, instances }, async (file) => {
-          // A received file's data set must be the instance its C-STORE command announced (its meta header says so).
-          const filed = Buffer.isBuffer(file) ? await filer.file(file) : await filer.fileTemp(file.temp, { sopInstanceUid: file.sopInstanceUid, seriesInstanceUid: '' });
-          counted();
-          if (!filed) throw new PacsError('not filed', 'instance');
-        }, signal, (reason) => {
-          // Past the receive bounds: refused unread (0xA700), counted as failed with why.
-          filer.fail(null, reason);
-          counted();
-        });
-      try {
-        if (options.via === 'move') await byMove();
-        else {
-          try {
-            await byGet();
-          } catch (err) {
-            // C-GET where the PACS takes it; else, unless C-GET was asked for, C-MOVE (nothing has arrived yet).
-            if (err instanceof GetNotSupported && options.via === undefined) await byMove();
-            else throw err;
+          if (filer.unlisted > MAX_UNLISTED) overflow.abort();
+        };
+        // C-MOVE to Lumen's receiver, started for this transfer on the port the user gave.
+        const byMove = () =>
+          moveIntoLibrary(dimse!, connection as DimseConnection, { ...part, instances }, library, filer, options.receiver ?? { port: DEFAULT_MOVE_PORT, host: '0.0.0.0' }, { signal, onInstance: counted });
+        const byGet = () =>
+          dimse!.get({ ...part, instances }, async (file) => {
+            // A received file's data set must be the instance its C-STORE command announced (its meta header says so).
+            const filed = Buffer.isBuffer(file) ? await filer.file(file) : await filer.fileTemp(file.temp, { sopInstanceUid: file.sopInstanceUid, seriesInstanceUid: '' });
+            counted();
+            if (!filed) throw new PacsError('not filed', 'instance');
+          }, signal, (reason) => {
+            // Past the receive bounds: refused unread (0xA700), counted as failed with why.
+            filer.fail(null, reason);
+            counted();
+          });
+        try {
+          if (via === 'move') await byMove();
+          else {
+            try {
+              await byGet();
+            } catch (err) {
+              // C-GET where the PACS takes it; else, unless C-GET was asked for, C-MOVE (nothing has arrived yet).
+              if (err instanceof GetNotSupported && via === undefined) {
+                // The next series go by C-MOVE at once.
+                via = 'move';
+                await byMove();
+              }
+              else throw err;
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof PacsError)) throw err;
+          [stopped, stoppedHint] = [err.message, err.hint ?? null];
+          if (overflow.signal.aborted && !options.signal?.aborted) {
+            [stopped, stoppedHint] = [`PACS "${connection.name}" sent more than ${MAX_UNLISTED} instances it had not listed for this study; Lumen stopped the retrieve. Ask its administrator why.`, null];
           }
         }
-      } catch (err) {
-        if (!(err instanceof PacsError)) throw err;
-        [stopped, stoppedHint] = [err.message, err.hint ?? null];
-        if (overflow.signal.aborted && !options.signal?.aborted) {
-          [stopped, stoppedHint] = [`PACS "${connection.name}" sent more than ${MAX_UNLISTED} instances it had not listed for this study; Lumen stopped the retrieve. Ask its administrator why.`, null];
-        }
       }
+    } finally {
+      await filer.flush();
     }
-  } finally {
-    await filer.flush();
+    // Listed, neither filed nor failed here: the PACS did not send it (or the connection stopped first).
+    filer.notSent(missing.length - (filer.received - before.received) - (filer.failed - before.failed), stopped !== null);
+  };
+
+  if (whole) await fetchPart(target, whole);
+  else {
+    const series = dicomweb ? await dicomweb.searchSeries(target.studyUid) : await dimse!.findSeries(target.studyUid, options.signal);
+    if (series.incomplete !== null) throw new PacsError(seriesNotAllListed(connection.name, target.studyUid, series.incompleteHint !== undefined), 'connection', series.incompleteHint);
+    total = series.matches.reduce((sum, s) => sum + (s.NumberOfSeriesRelatedInstances ?? 0), 0);
+    for (const s of series.matches) {
+      if (stopped !== null) break;
+      if (options.signal?.aborted) {
+        stopped = 'cancelled';
+        break;
+      }
+      const said = s.NumberOfSeriesRelatedInstances ?? 0;
+      let refs: InstanceRef[];
+      try {
+        refs = usable(await listInstances(s.SeriesInstanceUID));
+      } catch (err) {
+        if (err instanceof TooManyInstances) {
+          // Not retrieved: at least one more instance than the bound, or what the PACS says the series holds.
+          const count = Math.max(err.limit + 1, said);
+          listed += count;
+          notListable += count - 1;
+          filer.fail(null, seriesTooLarge(connection.name, s.SeriesInstanceUID, err.limit));
+          continue;
+        }
+        if (!(err instanceof PacsError) || err.scope !== 'connection') throw err;
+        [stopped, stoppedHint] = [err.message, err.hint ?? null];
+        break;
+      }
+      total += refs.length - said;
+      if (refs.length > 0) await fetchPart({ studyUid: target.studyUid, seriesUid: s.SeriesInstanceUID }, refs);
+    }
+    if (listed === 0 && stopped === null) throw noInstances();
   }
-  // Listed, neither filed nor failed here: the PACS did not send it (or the connection stopped first).
-  filer.notSent(missing.length - filer.received - filer.failed, stopped !== null);
   return {
     pacs: connection.name,
     study: target.studyUid,
     series: target.seriesUid ?? null,
     library: library.dir,
-    listed: valid.length,
+    listed,
     received: filer.received,
     receivedImages: filer.receivedImages,
-    alreadyPresent: present.size,
-    alreadyPresentImages: library.imagesOf(present),
-    failed: filer.failed,
+    alreadyPresent,
+    alreadyPresentImages,
+    failed: filer.failed + notListable,
     errors: filer.errors,
     stopped,
     stoppedHint,
