@@ -60,6 +60,8 @@ export function Toolbar(props: {
 }) {
   const { tool, onTool, windows, preset, onPreset, view, onCommand: command, cine, colour } = props;
   const presetKeys = props.presetKeys && !colour;
+  // The file's own windows (Window Center/Width, "file-<n>"), in the file's order.
+  const own = windows.filter((w) => w.id.startsWith('file-'));
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       {TOOLS.map((t) => (
@@ -71,7 +73,13 @@ export function Toolbar(props: {
       <label className="tool-select" title={colour ? COLOUR_PRESET_TITLE : undefined}>
         <span className="visually-hidden">Window preset</span>
         <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset" disabled={colour} title={colour ? COLOUR_PRESET_TITLE : undefined}>
-          <option value="file">File window{presetKeys ? ' (1)' : ''}</option>
+          {/* The file's first window is "file" (key 1); a file with several names each by its explanation, the rest after it. */}
+          <option value="file">{own.length > 1 ? own[0].name : 'File window'}{presetKeys ? ' (1)' : ''}</option>
+          {own.slice(1).map((w) => (
+            <option key={w.id} value={w.id}>
+              {w.name}
+            </option>
+          ))}
           {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
             <option key={id} value={id}>
               {windows.find((w) => w.id === id)!.name}{presetKeys ? ` (${PRESET_ORDER.indexOf(id) + 2})` : ''}
