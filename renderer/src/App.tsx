@@ -19,6 +19,7 @@ import { joinIsolated } from './workspace/isolated';
 import { Help } from './workspace/Help';
 import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
+import { useReadOnlyLibrary } from './workspace/libraryAccess';
 import { useResultMap } from './viewer/useResultMap';
 import { TrainingPanel } from './training/TrainingPanel';
 import { errorMessage } from '../../common/errors';
@@ -236,6 +237,8 @@ export function App() {
   // The first-run welcome: in the empty state only (never over an image), until it is closed
   // (its button, Esc, or the first series opened); then it never returns. Another tab opened
   // puts it aside for this page only (below).
+  // On a read-only library the empty state does not send the user to Import (disabled there).
+  const readOnlyLibrary = useReadOnlyLibrary();
   const welcomeShown = !!weights.data && weights.data.imported.length === 0 && settings !== null && !settings.settings.welcomeDismissed && !welcomeClosed;
   const dismissWelcome = useCallback(() => {
     setWelcomeClosed(true);
@@ -409,7 +412,7 @@ export function App() {
               ) : (
                 <div className="empty-state">
                   <h1>No series open</h1>
-                  <p>Import a folder on the left, then choose a series. Press ? for keyboard shortcuts.</p>
+                  <p>{readOnlyLibrary ? 'Choose a series on the left.' : 'Import a folder on the left, then choose a series.'} Press ? for keyboard shortcuts.</p>
                   {welcomeShown && <FirstRunNotice onGetWeights={() => setWeightsOpen(true)} onDismiss={dismissWelcome} />}
                 </div>
               )}

@@ -8,7 +8,7 @@ import { lumen } from '../api';
 let asked: Promise<string | null> | null = null;
 
 /** Asked once per page: the engine opens one library, and its disk's state is read when it opens it. */
-function readOnlyReason(): Promise<string | null> {
+export function readOnlyReason(): Promise<string | null> {
   asked ??= lumen.invoke('library.access', {}).then(
     (a) => a.readOnly,
     () => {
