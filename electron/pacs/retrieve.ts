@@ -15,7 +15,7 @@ import { DimseClient, GetNotSupported } from './dimse';
 import { isUid, uidProblem } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
 import { InstanceFiler, type RetrieveTarget } from './filer';
-import { type InstanceRef, TooManyInstances, seriesNotAllListed, seriesTooLarge } from './query';
+import { type InstanceRef, TooManyInstances, seriesNotAllListed, seriesTooLarge, tooManyMatches } from './query';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
 export type { RetrieveTarget };
@@ -74,8 +74,13 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   // C-GET's instances go straight into temporary files of the filer's, as WADO-RS's do.
   const dimse = connection.kind === 'dimse' ? new DimseClient(connection, { ...timeouts, incoming: filer, maxInstances: options.maxListed }) : null;
 
-  const listInstances = (seriesUid?: string) =>
-    dicomweb ? dicomweb.searchInstances(target.studyUid, seriesUid, options.signal) : dimse!.findInstances(target.studyUid, seriesUid, options.signal);
+  const listInstances = async (seriesUid?: string): Promise<InstanceRef[]> => {
+    if (!dicomweb) return dimse!.findInstances(target.studyUid, seriesUid, options.signal);
+    const refs = await dicomweb.searchInstances(target.studyUid, seriesUid, options.signal);
+    // DicomWebClient stops reading at MAX_MATCHES.instances itself; a test's lower bound is checked on what it read.
+    if (options.maxListed !== undefined && refs.length > options.maxListed) throw tooManyMatches(connection.name, 'list the instances of the study', options.maxListed);
+    return refs;
+  };
   const usable = (refs: InstanceRef[]) => refs.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
   const noInstances = () =>
     new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}.`, 'connection', { code: 'check-study-uid', setting: 'studyUid' });

@@ -1,15 +1,16 @@
-// A DIMSE retrieve of a study with more instances than one listing reads (MAX_MATCHES.instances,
-// 200,000): a real Orthanc holding studies written by dcmtk (dump2dcm), and the listing's bound
-// lowered to 5 for the test (`maxListed`), so a study of 11 instances in series of 4, 4 and 3
-// stands for one of 200,001 or more. Its instances are listed and retrieved series by series, the
-// instances the library holds skipped, by C-GET and by C-MOVE; progress and cancel still work; a
+// A retrieve of a study with more instances than one listing reads (MAX_MATCHES.instances, 200,000):
+// a real Orthanc holding studies written by dcmtk (dump2dcm), and the listing's bound lowered to 5
+// for the test (`maxListed`), so a study of 11 instances in series of 4, 4 and 3 stands for one of
+// 200,001 or more. Its instances are listed and retrieved series by series, the instances the
+// library holds skipped, by C-GET, by C-MOVE and over DICOMweb; progress and cancel still work; a
 // single series past the bound is named with what to do, and the study's other series still come.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
-import type { DimseConnection } from '../../electron/pacs/connections';
+import type { DicomWebConnection, DimseConnection } from '../../electron/pacs/connections';
 import { MAX_PENDING_ANSWERS } from '../../electron/pacs/dimse';
+import { PacsError } from '../../electron/pacs/errors';
 import { MAX_MATCHES } from '../../electron/pacs/query';
 import { type RetrieveOptions, retrieveStudy } from '../../electron/pacs/retrieve';
 import { writeSlice } from '../library/fixtures';
@@ -127,6 +128,26 @@ describe('a study with more instances than one listing reads', () => {
     const report = await retrieve(library, large, { via: 'move', receiver: { port: pacs.receiverPort, host: '127.0.0.1' } });
     expect(report).toMatchObject({ listed: 11, received: 7, alreadyPresent: 4, failed: 0, errors: [], stopped: null });
     expect(filed(library, large)).toEqual(all(large));
+  }, 120_000);
+
+  it('DICOMweb (QIDO-RS, WADO-RS): the same, series by series', async () => {
+    const library = openLibrary('web');
+    const web: DicomWebConnection = { name: 'web', kind: 'dicomweb', url: pacs.orthanc.dicomWebUrl, auth: 'basic' };
+    const credentials = { user: pacs.orthanc.user, password: pacs.orthanc.password };
+    const report = await retrieveStudy(web, credentials, { studyUid: large.studyUid }, library, { timeoutMs: 20_000, maxListed: LISTED });
+    expect(report).toMatchObject({ listed: 11, received: 11, alreadyPresent: 0, failed: 0, errors: [], stopped: null });
+    expect(filed(library, large)).toEqual(all(large));
+  }, 120_000);
+
+  it('more series than the connection lists for one study: nothing retrieved, the cap to raise named', async () => {
+    const library = openLibrary('series-cap');
+    const err = await retrieveStudy({ ...connection, maxSeries: 2 }, null, { studyUid: large.studyUid }, library, { timeoutMs: 20_000, maxListed: LISTED, via: 'get' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PacsError);
+    expect((err as PacsError).message).toBe(
+      `Study ${large.studyUid} has more instances on PACS "orthanc" than Lumen lists at once, so Lumen retrieves it series by series, but it lists more series than the connection reads for one study; nothing was retrieved. Ask the PACS administrator why.`,
+    );
+    expect((err as PacsError).hint).toEqual({ code: 'raise-cap', setting: 'maxSeries', value: '2' });
+    expect(filed(library, large)).toEqual(Object.fromEntries(large.series.map((s) => [s.seriesUid, []])));
   }, 120_000);
 
   it('one series past the bound: named with what to do, the study\'s other series still retrieved', async () => {
