@@ -7,26 +7,23 @@
 // installed package's domain in one line (and says "header check only" or "domain unknown"
 // for packages that lack the check or the record); `lumen models show` gives the full
 // record. A tampered domain.bin is refused for every kind.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import type { ImageScores } from '../../common/contract/models';
 import { Library } from '../../electron/library/library';
-import { importLabelsCsvFile } from '../../electron/training/labels';
 import { trainSeriesClassifier, type SeriesTrainResult } from '../../electron/training/mil-train';
 import { splitByPatient } from '../../electron/training/dataset';
 import { predictImages, predictSeries } from '../../electron/training/predict';
 import { TrainingStore } from '../../electron/training/store';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
 import { createRunner } from '../../models/inference/runner';
-import { contentHash, loadPackage } from '../../models/package';
+import { loadPackage } from '../../models/package';
 import { DOMAIN_BIN, readDomainDensity } from '../../models/package/domain';
 import { initBackend } from '../../models/runtime';
-import { ctSlice, rng } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
-import { writePhantomSet } from './phantoms';
+import { domainLibrary, tamperedCopy } from './domain-data';
 
 let root: string;
 let dataDir: string;
@@ -39,47 +36,11 @@ let like: string[] = [];
 let mr = '';
 let noise = '';
 
-/** One series of `slices` 64x64 images: phantom CT anatomy written as MR, or uniform noise written as CT. */
-function writeSeries(dir: string, kind: 'mr' | 'noise', slices: number): string {
-  mkdirSync(dir, { recursive: true });
-  const base = `1.2.826.0.1.3680043.10.95.${kind === 'mr' ? 1 : 2}`;
-  const r = rng(kind === 'mr' ? 7101 : 7102);
-  for (let s = 0; s < slices; s++) {
-    const px = kind === 'mr' ? ctSlice(64, 64, 5100 + s, 20) : Int16Array.from({ length: 64 * 64 }, () => Math.round(-1000 + r() * 2000));
-    writeImage(path.join(dir, `${kind}${s + 1}.dcm`), {
-      rows: 64, columns: 64, bitsAllocated: 16, pixelRepresentation: 1, modality: kind === 'mr' ? 'MR' : 'CT', rescaleSlope: 1, rescaleIntercept: 0, pixelBytes: new Uint8Array(px.buffer),
-      extra: {
-        0x00080018: { vr: 'UI', value: `${base}.1.2.${s + 1}` },
-        0x0020000d: { vr: 'UI', value: `${base}.1` },
-        0x0020000e: { vr: 'UI', value: `${base}.1.2` },
-        0x00100020: { vr: 'LO', value: `${kind.toUpperCase()}9` },
-        0x00200013: { vr: 'IS', value: s + 1 },
-      },
-    });
-  }
-  return `${base}.1.2`;
-}
-
 const lumen = (args: string[]) => runLumen(args, dataDir);
 const models = () => path.join(dataDir, 'models');
 
-/** An installed copy of a package with metadata.json changed by `edit` (and domain.bin by `bin`), its content hash made to match again: what a hostile maker can write. */
-function tampered(from: string, name: string, edit: (meta: any) => void, bin?: (bytes: Buffer) => Buffer | null): string {
-  const dir = path.join(models(), name);
-  cpSync(from, dir, { recursive: true });
-  chmodSync(dir, 0o700);
-  for (const f of readdirSync(dir)) chmodSync(path.join(dir, f), 0o600);
-  const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8'));
-  edit(meta);
-  if (bin) {
-    const out = bin(readFileSync(path.join(dir, DOMAIN_BIN)));
-    if (out === null) rmSync(path.join(dir, DOMAIN_BIN));
-    else writeFileSync(path.join(dir, DOMAIN_BIN), out);
-  }
-  meta.contentHash = contentHash(dir, meta);
-  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(meta));
-  return dir;
-}
+/** An installed copy of the package at `from`, named `name`, changed by `edit` and `bin` (tamperedCopy). */
+const tampered = (from: string, name: string, edit: (meta: any) => void, bin?: (bytes: Buffer) => Buffer | null) => tamperedCopy(from, path.join(models(), name), edit, bin);
 
 /** The held-out CT, MR and noise images as a package scores them. */
 async function judged(pkgDir: string): Promise<{ likes: ImageScores[]; mrImages: ImageScores[]; noiseImages: ImageScores[] }> {
@@ -116,15 +77,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-domain-kinds-'));
   dataDir = path.join(root, 'data');
   mkdirSync(models(), { recursive: true });
-  const train = writePhantomSet(path.join(root, 'train-dicom'), { patients: 30, slices: 2, seed: 421 });
-  const heldOut = writePhantomSet(path.join(root, 'like-dicom'), { patients: 4, slices: 2, seed: 422 });
-  like = heldOut.patients.map((p) => p.seriesUid);
-  mr = writeSeries(path.join(root, 'mr-dicom'), 'mr', 2);
-  noise = writeSeries(path.join(root, 'noise-dicom'), 'noise', 2);
-  library = Library.open(path.join(root, 'library'));
-  const report = await library.importPaths([train.dir, heldOut.dir, path.join(root, 'mr-dicom'), path.join(root, 'noise-dicom')]);
-  expect(report.errors).toEqual([]);
-  importLabelsCsvFile(library, train.csv, { author: 'tester' });
+  ({ library, like, mr, noise } = await domainLibrary(root, { trainSeed: 421, uidRoot: '1.2.826.0.1.3680043.10.95', mrSeed: 5100, noiseSeed: 7102, idSuffix: '9' }));
   const started = performance.now();
   finetune = await trainClassifier({
     library, out: path.join(models(), 'finetuned'), name: 'finetuned', variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'finetune', allowCpuFineTune: true, epochs: 2, batchSize: 32, learningRate: 3e-3, seed: 6, augmentation: false, cacheDir: path.join(root, 'cache'),

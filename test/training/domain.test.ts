@@ -4,7 +4,7 @@
 // phantom from the same generator is inside, an MR phantom is outside for its modality, a noise
 // image for its feature distance above the package's threshold. A package without the record
 // predicts with "training domain unknown"; a tampered one is refused.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +14,15 @@ import { Library } from '../../electron/library/library';
 import { PredictionStore } from '../../electron/library/predictions';
 import { ResultsStore } from '../../electron/results/store';
 import { predictionTable } from '../../electron/results/tables';
-import { importLabelsCsvFile } from '../../electron/training/labels';
 import { predict, predictSeries } from '../../electron/training/predict';
 import { TrainingStore } from '../../electron/training/store';
 import { createRunner } from '../../models/inference/runner';
 import { trainClassifier, type TrainResult } from '../../electron/training/train';
-import { contentHash, loadPackage, savePackage } from '../../models/package';
+import { loadPackage, savePackage } from '../../models/package';
 import { DOMAIN_BIN, readDomainDensity } from '../../models/package/domain';
 import { featureDistance } from '../../models/training/ood';
 import { initBackend } from '../../models/runtime';
-import { ctSlice, rng } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
-import { writePhantomSet } from './phantoms';
+import { domainLibrary, tamperedCopy } from './domain-data';
 
 let root: string;
 let library: Library;
@@ -35,59 +32,15 @@ let like: string[] = [];
 let mr = '';
 let noise = '';
 
-/** One series of `slices` 64x64 images: phantom CT anatomy written as `modality`, or uniform noise (as CT). */
-function writeSeries(dir: string, kind: 'mr' | 'noise', slices: number): string {
-  mkdirSync(dir, { recursive: true });
-  const base = `1.2.826.0.1.3680043.10.97.${kind === 'mr' ? 1 : 2}`;
-  const r = rng(kind === 'mr' ? 7001 : 7002);
-  for (let s = 0; s < slices; s++) {
-    const px = kind === 'mr' ? ctSlice(64, 64, 5000 + s, 20) : Int16Array.from({ length: 64 * 64 }, () => Math.round(-1000 + r() * 2000));
-    writeImage(path.join(dir, `${kind}${s + 1}.dcm`), {
-      rows: 64, columns: 64, bitsAllocated: 16, pixelRepresentation: 1, modality: kind === 'mr' ? 'MR' : 'CT', rescaleSlope: 1, rescaleIntercept: 0, pixelBytes: new Uint8Array(px.buffer),
-      extra: {
-        0x00080018: { vr: 'UI', value: `${base}.1.2.${s + 1}` },
-        0x0020000d: { vr: 'UI', value: `${base}.1` },
-        0x0020000e: { vr: 'UI', value: `${base}.1.2` },
-        0x00100020: { vr: 'LO', value: `${kind.toUpperCase()}1` },
-        0x00200013: { vr: 'IS', value: s + 1 },
-      },
-    });
-  }
-  return `${base}.1.2`;
-}
-
 const lumen = (args: string[]) => runLumen(args, path.join(root, 'data'));
 
-/** A copy of the package with metadata.json changed by `edit` (and domain.bin by `bin`), its content hash made to match again: what a hostile maker can write. */
-function tampered(name: string, edit: (meta: any) => void, bin?: (bytes: Buffer) => Buffer | null): string {
-  const dir = path.join(root, name);
-  cpSync(pkgDir, dir, { recursive: true });
-  chmodSync(dir, 0o700);
-  for (const f of readdirSync(dir)) chmodSync(path.join(dir, f), 0o600);
-  const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8'));
-  edit(meta);
-  if (bin) {
-    const out = bin(readFileSync(path.join(dir, DOMAIN_BIN)));
-    if (out === null) rmSync(path.join(dir, DOMAIN_BIN));
-    else writeFileSync(path.join(dir, DOMAIN_BIN), out);
-  }
-  meta.contentHash = contentHash(dir, meta);
-  writeFileSync(path.join(dir, 'metadata.json'), JSON.stringify(meta));
-  return dir;
-}
+/** A copy of the package under `root`/`name`, changed by `edit` and `bin` (tamperedCopy). */
+const tampered = (name: string, edit: (meta: any) => void, bin?: (bytes: Buffer) => Buffer | null) => tamperedCopy(pkgDir, path.join(root, name), edit, bin);
 
 beforeAll(async () => {
   await initBackend('cpu');
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-domain-'));
-  const train = writePhantomSet(path.join(root, 'train-dicom'), { patients: 30, slices: 2, seed: 411 });
-  const heldOut = writePhantomSet(path.join(root, 'like-dicom'), { patients: 4, slices: 2, seed: 412 });
-  like = heldOut.patients.map((p) => p.seriesUid);
-  mr = writeSeries(path.join(root, 'mr-dicom'), 'mr', 2);
-  noise = writeSeries(path.join(root, 'noise-dicom'), 'noise', 2);
-  library = Library.open(path.join(root, 'library'));
-  const report = await library.importPaths([train.dir, heldOut.dir, path.join(root, 'mr-dicom'), path.join(root, 'noise-dicom')]);
-  expect(report.errors).toEqual([]);
-  importLabelsCsvFile(library, train.csv, { author: 'tester' });
+  ({ library, like, mr, noise } = await domainLibrary(root, { trainSeed: 411, uidRoot: '1.2.826.0.1.3680043.10.97', mrSeed: 5000, noiseSeed: 7002, idSuffix: '1' }));
   pkgDir = path.join(root, 'pkg');
   result = await trainClassifier({ library, out: pkgDir, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 10, seed: 5, cacheDir: path.join(root, 'cache') });
 }, 300_000);
