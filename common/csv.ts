@@ -23,6 +23,18 @@ export function csvCell(value: Cell): string {
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * A saved spreadsheet's bytes as text: UTF-16 when it starts with that byte order mark (Excel's
+ * "Unicode Text"), else UTF-8 with its byte order mark kept for the reader to drop. Bytes that
+ * are not UTF-8 (a sheet saved in a Windows code page) become U+FFFD, which the label import
+ * names by row rather than guessing the code page.
+ */
+export function decodeSpreadsheetText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
 /** The apostrophe csvCell put before formula-like text taken off again, so that what was written reads back as it was. */
 export function uncsvText(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;

@@ -1,10 +1,10 @@
 // Label import: a CSV whose header names DICOM keywords, or a folder per class.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FileReadError, readRegularText } from '../../common/node/read-file';
+import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { Uid } from '../../common/contract/define';
 import { LabelName } from '../../common/contract/training';
-import { csvCell, uncsvText } from '../../common/csv';
+import { csvCell, decodeSpreadsheetText, uncsvText } from '../../common/csv';
 import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
 import { TrainingStore, currentUser, type TargetKind } from './store';
@@ -154,7 +154,13 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
     const row = rows[r];
     const line = lines[r].line;
     // An export's formula guard (a leading apostrophe, common/csv.ts) comes off: what was exported reads back as it was.
-    const name = LabelName.safeParse(uncsvText((row[col('label')] ?? '').trim()));
+    const raw = uncsvText((row[col('label')] ?? '').trim());
+    // U+FFFD: bytes that were not UTF-8 (decodeSpreadsheetText); the class would be garbled.
+    if (raw.includes('\uFFFD')) {
+      report.problems.push({ line, reason: `label has characters that could not be read${where}: the file is not UTF-8 text. Save the sheet as "CSV UTF-8" and import it again` });
+      continue;
+    }
+    const name = LabelName.safeParse(raw);
     if (!name.success) {
       report.problems.push({ line, reason: labelProblem(name.error.issues[0], where) });
       continue;
@@ -246,10 +252,10 @@ export function importLabelsCsvFile(library: Library, file: string, opts: { auth
   return importLabelsCsv(library, readLabelsCsvFile(file), { ...opts, source: file });
 }
 
-/** A label CSV's text: a regular file within the size limit for label files, else why not in words. */
+/** A label CSV's text (decodeSpreadsheetText): a regular file within the size limit for label files, else why not in words. */
 export function readLabelsCsvFile(file: string): string {
   try {
-    return readRegularText(file, 'csv');
+    return decodeSpreadsheetText(readRegularFile(file, 'csv'));
   } catch (err) {
     if (err instanceof FileReadError) throw err; // a FIFO, a device, too large: already in words
     throw new Error(`Cannot read the label file ${file}: ${describeFsError(err)}.`);

@@ -5,6 +5,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeSpreadsheetText } from '../../common/csv';
+import { readLabelsCsvFile } from '../../electron/training/labels';
 import { writeSlice } from '../library/fixtures';
 import { phantomDataDir, trainingRequests } from './support';
 
@@ -128,5 +130,30 @@ describe("labels from a researcher's spreadsheet", () => {
     expect(await labels()).toEqual([`study ${birch.studies[0].studyUid} normal`, `study ${dogwood.studies[0].studyUid} normal`].sort());
     // No patient's ID reaches the report.
     expect(JSON.stringify(report)).not.toMatch(new RegExp(`${alder.id}|${birch.id}|P4|ALDER|BIRCH`));
+  });
+
+  it("names the rows a sheet saved in a Windows code page garbles, and reads Excel's Unicode Text (UTF-16)", async () => {
+    const [alder, birch, cedar] = patients;
+    // Excel (de-DE) "CSV (Trennzeichen-getrennt)" writes Windows-1252: ä and ü are not UTF-8.
+    const cp1252 = Buffer.from(`PatientID;label;Notiz\r\n${birch.id};L\xe4sion;\r\n${cedar.id};normal;gr\xfcn\r\n`, 'latin1');
+    const file = path.join(dataDir, 'cp1252.csv');
+    writeFileSync(file, cp1252);
+    // The app reads a chosen file the same way as the engine reads a path.
+    expect(decodeSpreadsheetText(new Uint8Array(cp1252))).toBe(readLabelsCsvFile(file));
+    const report = await call('training.labels.importCsvText', { text: readLabelsCsvFile(file) });
+    // The garbled label is named; the garbled note beside a good label does not matter.
+    expect(report.problems).toEqual([{ line: 2, reason: 'label has characters that could not be read: the file is not UTF-8 text. Save the sheet as "CSV UTF-8" and import it again' }]);
+    expect(report.classes).toEqual({ normal: 1 });
+    expect(await labels()).toEqual([`study ${cedar.studies[0].studyUid} normal`]);
+
+    // Excel's "Unicode Text": UTF-16 with a byte order mark, tab-separated.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`PatientID\tlabel\r\n${alder.id}\tL\u00e4sion\r\n`, 'utf16le')]);
+    const file16 = path.join(dataDir, 'unicode.txt');
+    writeFileSync(file16, utf16);
+    expect(decodeSpreadsheetText(new Uint8Array(utf16))).toBe(readLabelsCsvFile(file16));
+    const unicode = await call('training.labels.importCsvText', { text: readLabelsCsvFile(file16) });
+    expect(unicode.problems).toEqual([]);
+    expect(unicode.classes).toEqual({ 'L\u00e4sion': 1 });
+    expect(unicode.labelled).toEqual({ image: 0, series: 0, study: 2 });
   });
 });

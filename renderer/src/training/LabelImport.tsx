@@ -10,6 +10,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RequestOutput } from '../../../common/contract';
 import { LABEL_CSV_TEXT_MAX } from '../../../common/contract/training';
+import { decodeSpreadsheetText } from '../../../common/csv';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
@@ -65,7 +66,7 @@ export function LabelImport({ dropped, onChanged }: {
     if (readOnly) return setMessage({ text: 'The library is on a read-only disk: no labels can be imported into it.', error: true });
     const problem = labelFileProblem(file, lumen.shell);
     if (problem) return setMessage({ text: problem, error: true });
-    void run(file.name, async () => lumen.invoke('training.labels.importCsvText', { text: await file.text() }));
+    void run(file.name, async () => lumen.invoke('training.labels.importCsvText', { text: decodeSpreadsheetText(new Uint8Array(await file.arrayBuffer())) }));
   };
   useEffect(() => {
     if (dropped) importFile(dropped);
