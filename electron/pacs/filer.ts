@@ -213,7 +213,8 @@ export class InstanceFiler {
     const files = this.queue;
     this.queue = [];
     const report = await this.library.importPaths(files);
-    const refused = new Map(report.errors.map((e) => [path.resolve(e.file), e.reason]));
+    // A file imported with other patient details than the library holds (conflict) is in, with a warning the study list shows.
+    const refused = new Map(report.errors.filter((e) => e.kind !== 'conflict').map((e) => [path.resolve(e.file), e.reason]));
     const accepted: string[] = [];
     for (const file of files) {
       const reason = refused.get(path.resolve(file));
