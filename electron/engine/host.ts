@@ -17,6 +17,7 @@ import { validateRequest, type PathAccess, type Reply } from '../../common/rpc';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol';
 import { forkEngine, type EngineProcess, type SpawnEngine } from './spawn';
 import { errorMessage } from '../../common/errors';
+import { appSessionEnv } from './app-session';
 
 export interface EngineTimeouts {
   /** How long the caller of each request waits for its answer, in ms (see DEADLINES). */
@@ -101,7 +102,9 @@ export class EngineHost {
   private start(): Promise<void> {
     const workerPath = this.options.workerPath ?? fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
     const config: WorkerConfig = { dataDir: this.options.dataDir, shell: this.options.shell, backend: this.options.backend ?? null };
-    const env: NodeJS.ProcessEnv = { ...process.env, LUMEN_ENGINE_CONFIG: JSON.stringify(config) };
+    // This process is the app session: what lasts while the app is open (a deleted package's
+    // Undo) outlives an engine that crashes and is started again (app-session.ts).
+    const env: NodeJS.ProcessEnv = { ...process.env, LUMEN_ENGINE_CONFIG: JSON.stringify(config), ...appSessionEnv() };
     // Dawn's OpenGL ES fallback needs a surfaceless EGL on headless Linux; set
     // for the engine only, so the app's own GPU process keeps its platform.
     if (process.platform === 'linux' && !env.EGL_PLATFORM) env.EGL_PLATFORM = 'surfaceless';

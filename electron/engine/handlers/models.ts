@@ -16,6 +16,7 @@ import type { InstanceRecord } from '../../library/types';
 import { predict } from '../../training/predict';
 import { predictSeriesWithHead } from '../../training/mil';
 import { openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
+import { appSession } from '../app-session';
 
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
@@ -37,16 +38,19 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   let onnxProviders: Promise<string[]> | null = null;
   // Packages a prediction job runs now (by content hash): deleting one is refused until it ends.
   const predicting = new Map<string, number>();
-  // Deleted packages wait in <data folder>/deleted-packages for Undo until this engine stops;
-  // those an engine that died left behind go now.
+  // Deleted packages wait in <data folder>/deleted-packages for Undo as long as the app session
+  // (the process that started this engine, app-session.ts) is open: an engine it starts again
+  // after a crash keeps them. Those of sessions that ended (closed or crashed) go now, and this
+  // session's when the engine is shut down, which the app does as it closes.
+  const session = appSession();
   try {
-    purgeDeleted(deps.dataDir, 'stale');
+    purgeDeleted(deps.dataDir, 'stale', session);
   } catch (err) {
     deps.log(`could not remove deleted packages left by an earlier run: ${errorMessage(err)}`);
   }
   deps.onDispose(() => {
     try {
-      purgeDeleted(deps.dataDir, 'mine');
+      purgeDeleted(deps.dataDir, 'mine', session);
     } catch {
       // the next engine removes them ('stale')
     }
@@ -129,7 +133,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       const { packages } = await listPackages(deps.dataDir);
       const found = packages.filter((p) => p.contentHash === packageHash);
       if (found.length !== 1) throw new Error(found.length === 0 ? `No installed model package has content hash ${packageHash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.` : `${found.length} folders hold the package #${packageHash.slice(0, 12)} (${found.map((p) => p.dir).join(', ')}): delete the copy you mean with lumen models delete.`);
-      const done = await deletePackage(deps.dataDir, found[0].dir, { allVersions, inUse: (hashes) => (hashes.some((h) => predicting.has(h)) ? 'a prediction with it is running' : null) });
+      const done = await deletePackage(deps.dataDir, found[0].dir, { allVersions, session, inUse: (hashes) => (hashes.some((h) => predicting.has(h)) ? 'a prediction with it is running' : null) });
       // A runner kept open for a deleted package goes with it (its stored predictions stay in the library).
       for (const hash of allVersions ? packages.filter((p) => p.dir === (found[0].earlierVersionOf ?? found[0].dir) || p.earlierVersionOf === (found[0].earlierVersionOf ?? found[0].dir)).map((p) => p.contentHash) : [packageHash]) {
         void runners.get(hash)?.then(({ runner }) => runner.dispose(), () => {});

@@ -1,14 +1,15 @@
 // Installed model packages: every folder under <dataDir>/models that loads
 // as a package (verified: schema, files, content hash). Others are listed
 // with the reason, so a user sees why a copied folder does not show up.
-import { accessSync, constants as fsConstants, existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, lstatSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { assertInside, ensurePrivateDir, isRunning, pathInside, removeInside, syncDir, tidyInterruptedWrites, UnsafePathError, writeFileAtomic } from '../../../common/node/safe-fs';
 import { readRegularText } from '../../../common/node/read-file';
 import { describeFsError } from '../../../common/node/fs-errors';
 import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
-import { liveOwner, OWNER_FILE } from '../../../common/node/run-owner';
+import { liveOwner, OWNER_FILE, thisProcess, type RunOwner } from '../../../common/node/run-owner';
+import { sameSession } from '../app-session';
 import { Library } from '../../library/library';
 import { checkpointOwner, importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, reportOf, versionsDirOf, versionsOwner, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
@@ -183,10 +184,15 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
 // checkpoint is first moved, whole and by rename, into <data folder>/deleted-packages/<id>/
 // (record.json says where each thing came from); deleting the newest version then renames the
 // next newest (by date made) from <name>.versions/ to the name, so the name runs that one. Undo
-// renames everything back. The app removes its moved-aside folders for good when its engine
-// stops (and any left by an engine that died, when the next one starts); the CLI right away.
-// Nothing is removed that does not lie inside models/ once symbolic links are resolved, and a
-// symbolic link itself is refused, not followed.
+// renames everything back. Undo lasts the app session (electron/engine/app-session.ts: the
+// desktop app's main process, `lumen serve`), not the engine's: the record names the session,
+// so an engine the app restarts after a crash keeps the entries. The app's engine removes its
+// session's entries for good when the app closes, and those of sessions that ended (a crash)
+// when it starts; the CLI removes its own right away, and only its own. Nothing is removed that
+// does not lie inside models/ once symbolic links are resolved, and a symbolic link itself is
+// refused, not followed. Entries are hostile like any file: deleted-packages/ itself, an entry
+// or its record.json that is a symbolic link, or a record that does not read, is never
+// followed; such an entry is stale unless a live process is still writing it.
 
 /** Where deleted packages wait, whole, until they are removed for good. */
 export const DELETED_DIR = 'deleted-packages';
@@ -196,9 +202,19 @@ export function deletedDir(dataDir: string): string {
   return path.join(dataDir, DELETED_DIR);
 }
 
+/** deleted-packages/, refused (UnsafePathError) when it is a symbolic link: Lumen never follows one out of it. */
+function checkedTrash(dataDir: string, action: string): string {
+  const trash = deletedDir(dataDir);
+  if (isLink(trash)) throw new UnsafePathError(`Refusing to ${action}: ${trash} is a symbolic link, and Lumen keeps deleted packages only in a folder of its own. Remove the link; nothing was changed.`);
+  return trash;
+}
+
 interface DeleteRecord {
   id: string;
+  /** The engine process that moved the folders aside. */
   pid: number;
+  /** The app session whose Undo it is (absent in records of Lumen before sessions: then `pid` decides). */
+  session?: RunOwner;
   deletedAt: string;
   /** Paths relative to models/: what went into the entry folder (as `to`), and what was renamed to the name (promoted). */
   moves: { from: string; to: string }[];
@@ -276,7 +292,7 @@ function underRoot(root: string, rel: string): string {
  * Deletes as planDelete plans: moves aside (one rename each, undone if a later one fails), then
  * promotes. `inUse` may refuse the content hashes concerned (a job running one of them).
  */
-export async function deletePackage(dataDir: string, dir: string, options: { allVersions?: boolean; inUse?: (hashes: string[]) => string | null } = {}): Promise<DeleteOutcome> {
+export async function deletePackage(dataDir: string, dir: string, options: { allVersions?: boolean; inUse?: (hashes: string[]) => string | null; session?: RunOwner } = {}): Promise<DeleteOutcome> {
   const root = packagesDir(dataDir);
   const listed = await listPackages(dataDir);
   const plan = planDelete(dataDir, listed, dir, options);
@@ -285,7 +301,7 @@ export async function deletePackage(dataDir: string, dir: string, options: { all
   for (const p of plan.moves) checkMovable(root, p);
   if (plan.promote) checkMovable(root, plan.promote.from);
 
-  const trash = deletedDir(dataDir);
+  const trash = checkedTrash(dataDir, `delete ${plan.what}`);
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const entry = pathInside(trash, id, 'move a deleted package into');
   try {
@@ -293,7 +309,7 @@ export async function deletePackage(dataDir: string, dir: string, options: { all
   } catch (err) {
     throw new Error(`Cannot delete ${plan.what}: the folder deleted packages wait in for Undo, ${trash}, cannot be made (${describeFsError(err)}). Nothing was deleted.`);
   }
-  const record: DeleteRecord = { id, pid: process.pid, deletedAt: new Date().toISOString(), moves: [], promoted: [] };
+  const record: DeleteRecord = { id, pid: process.pid, session: options.session ?? thisProcess(), deletedAt: new Date().toISOString(), moves: [], promoted: [] };
   const done: { from: string; to: string }[] = [];
   try {
     plan.moves.forEach((from, i) => {
@@ -340,26 +356,46 @@ function move(from: string, to: string): void {
   }
 }
 
+/**
+ * The record of entry folder `entry` (in deleted-packages/), read as hostile input: refused when
+ * the entry or its record.json is a symbolic link (never followed), or the record does not say
+ * what was deleted.
+ */
 function readRecord(entry: string): DeleteRecord {
-  const raw = JSON.parse(readRegularText(path.join(entry, RECORD_JSON), 'json')) as DeleteRecord;
+  const file = path.join(entry, RECORD_JSON);
+  for (const p of [entry, file]) {
+    if (lstatSync(p).isSymbolicLink()) throw new UnsafePathError(`Refusing to read ${file}: ${p} is a symbolic link, and Lumen follows none in ${path.dirname(entry)}.`);
+  }
+  let raw: DeleteRecord;
+  try {
+    raw = JSON.parse(readRegularText(file, 'json')) as DeleteRecord;
+  } catch (err) {
+    throw new Error(`${file} does not say what was deleted (${errorMessage(err)}).`);
+  }
   const pairs = (v: unknown) => Array.isArray(v) && v.every((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
-  if (!raw || typeof raw.id !== 'string' || !Number.isInteger(raw.pid) || !pairs(raw.moves) || !pairs(raw.promoted)) throw new Error(`${path.join(entry, RECORD_JSON)} does not say what was deleted.`);
+  if (!raw || typeof raw.id !== 'string' || !Number.isInteger(raw.pid) || !pairs(raw.moves) || !pairs(raw.promoted)) throw new Error(`${file} does not say what was deleted.`);
   return raw;
 }
 
 /** Puts back what deletePackage moved aside under `undoId`; refuses, moving nothing, when a name is taken meanwhile. */
 export function undoDelete(dataDir: string, undoId: string): { message: string; restored: string[] } {
   const root = packagesDir(dataDir);
-  const trash = deletedDir(dataDir);
+  const trash = checkedTrash(dataDir, 'undo');
   const entry = pathInside(trash, undoId, 'undo');
-  if (!existsSync(path.join(entry, RECORD_JSON))) throw new Error(`There is nothing to undo under ${undoId}: the deleted package was removed for good (the app that deleted it closed), or it was put back already.`);
+  if (!existsSync(path.join(entry, RECORD_JSON)) && !isLink(entry) && !isLink(path.join(entry, RECORD_JSON))) throw new Error(`There is nothing to undo under ${undoId}: the deleted package was removed for good (the app that deleted it closed), or it was put back already.`);
   const record = readRecord(entry);
   const promoted = record.promoted.map((m) => ({ from: underRoot(root, m.from), to: underRoot(root, m.to) }));
   const moves = record.moves.map((m) => ({ from: underRoot(root, m.from), to: pathInside(entry, m.to, 'put back') }));
   for (const m of promoted) if (!existsSync(m.to) || existsSync(m.from)) throw new Error(`Cannot undo: ${relativeTo(root, m.to)} changed since (a later deletion or training run). Nothing was put back.`);
   for (const m of moves) {
     if (!existsSync(m.to)) throw new Error(`Cannot undo: the deleted ${relativeTo(root, m.from)} is no longer in ${entry}. Nothing was put back.`);
+    if (isLink(m.to)) throw new UnsafePathError(`Refusing to put back ${m.to}: it is a symbolic link, not the folder Lumen moved aside. Nothing was put back.`);
     if (existsSync(m.from) && !promoted.some((p) => p.to === m.from)) throw new Error(`Cannot undo: ${m.from} holds something else now (a package trained or copied there since). Move it away, then undo again.`);
+  }
+  // A versions folder to put an earlier version back into must lie inside models/ (not be a link out of it).
+  for (const m of [...promoted, ...moves]) {
+    const parent = path.dirname(m.from);
+    if (parent !== root && existsSync(parent)) assertInside(root, parent, 'put back into');
   }
   for (const m of [...promoted].reverse()) {
     ensurePrivateDir(path.dirname(m.from), { tighten: false });
@@ -375,9 +411,23 @@ export function undoDelete(dataDir: string, undoId: string): { message: string; 
   return { message: `Put back ${moves.map((m) => relativeTo(root, m.from)).join(', ')}${back ? `; the version that ran under the name in the meantime is again ${relativeTo(root, back.from)}` : ''}.`, restored: moves.map((m) => m.from) };
 }
 
-/** Removes for good what deletions moved aside: `which` one entry, those of this process ('mine'), or those of processes that are gone ('stale'). */
-export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: string }): number {
-  const trash = deletedDir(dataDir);
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes for good what deletions moved aside: `which` one entry; those of app session `session`
+ * ('mine': the app is closing); or those whose app session has ended ('stale': at an engine's
+ * start). An entry whose record does not read (a symbolic link, malformed, or not yet written by
+ * a delete under way) is stale unless the process its name holds still runs. A symbolic link is
+ * removed itself, never followed. Returns how many went.
+ */
+export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: string }, session: RunOwner = thisProcess()): number {
+  const trash = checkedTrash(dataDir, 'remove deleted packages');
   let names: string[];
   try {
     names = readdirSync(trash);
@@ -387,16 +437,27 @@ export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: st
   let removed = 0;
   for (const name of names) {
     const entry = path.join(trash, name);
-    let pid: number | null = null;
+    let record: DeleteRecord | null = null;
     try {
-      pid = readRecord(entry).pid;
+      record = readRecord(entry);
     } catch {
-      pid = Number(/-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1] ?? NaN);
+      // unreadable: its name says which engine made it
     }
-    const take = typeof which === 'object' ? name === which.id : which === 'mine' ? pid === process.pid : !(Number.isInteger(pid) && isRunning(pid!));
+    const namedPid = Number(/-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1] ?? NaN);
+    let take: boolean;
+    if (typeof which === 'object') take = name === which.id;
+    else if (which === 'mine') take = record ? (record.session !== undefined ? isSession(record.session, session) : record.pid === process.pid) : namedPid === process.pid;
+    else take = record ? (record.session !== undefined ? liveOwner(record.session) === null : !isRunning(record.pid)) : !(Number.isInteger(namedPid) && namedPid > 0 && isRunning(namedPid));
     if (!take) continue;
-    removeInside(trash, entry);
+    if (isLink(entry) || !lstatSync(entry).isDirectory()) unlinkSync(entry);
+    else removeInside(trash, entry);
     removed++;
   }
   return removed;
+}
+
+/** Whether a record's session (hostile: any shape) is `session`. */
+function isSession(recorded: unknown, session: RunOwner): boolean {
+  const r = recorded as Partial<RunOwner> | null;
+  return r !== null && typeof r === 'object' && typeof r.pid === 'number' && typeof r.host === 'string' && (r.started === undefined || typeof r.started === 'string') && sameSession(r as RunOwner, session);
 }
