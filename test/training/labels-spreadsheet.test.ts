@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSpreadsheetText } from '../../common/csv';
 import { readLabelsCsvFile } from '../../electron/training/labels';
 import { writeSlice } from '../library/fixtures';
+import { runLumen } from '../support/cli';
 import { phantomDataDir, trainingRequests } from './support';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.77';
@@ -156,4 +157,18 @@ describe("labels from a researcher's spreadsheet", () => {
     expect(unicode.classes).toEqual({ 'L\u00e4sion': 1 });
     expect(unicode.labelled).toEqual({ image: 0, series: 0, study: 2 });
   });
+
+  it('lumen labels import prints the rows read as another spelling and those not used, by line', async () => {
+    const [, birch, cedar] = patients;
+    const file = path.join(dataDir, 'terminal.csv');
+    writeFileSync(file, `PatientID,label\r\n${birch.id},Lesion\r\n${cedar.id},LESION\r\n7,lesion\r\n`);
+    const r = await runLumen(['labels', 'import', file, '--library', path.join(dataDir, 'library')], dataDir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe([
+      '3 rows: labelled 0 series, 0 images, 2 studies',
+      '  line 4: its PatientID is not in the library; one there differs from it only in leading zeros, which a spreadsheet drops from numbers: format the PatientID column as text',
+      '  line 3: label differs from the class Lesion (line 2) only in upper and lower case: read as Lesion',
+      '',
+    ].join('\n'));
+  }, 60_000);
 });
