@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
+import { APP_SESSION_ENV, appSession } from '../../electron/engine/app-session';
 import { deletePackage, deletedDir, purgeDeleted, undoDelete } from '../../electron/engine/predict/packages';
 import { isRunning } from '../../common/node/safe-fs';
 import { thisProcess } from '../../common/node/run-owner';
@@ -272,6 +273,22 @@ describe('hostile entries in deleted-packages', () => {
       expect(lstatSync(trash()).isSymbolicLink()).toBe(true);
     } finally {
       rmSync(trash());
+    }
+  });
+});
+
+describe('the app session an engine is told of', () => {
+  it('is the live process its environment names, else the engine itself', async () => {
+    const app = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const named = { pid: app.pid!, host: os.hostname() };
+      expect(appSession({ [APP_SESSION_ENV]: JSON.stringify(named) })).toEqual(named);
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      for (const env of [{}, { [APP_SESSION_ENV]: '{not json' }, { [APP_SESSION_ENV]: JSON.stringify({ pid: dead, host: os.hostname() }) }, { [APP_SESSION_ENV]: JSON.stringify({ ...named, host: `not-${os.hostname()}` }) }, { [APP_SESSION_ENV]: JSON.stringify({ ...named, started: '1' }) }]) {
+        expect(appSession(env), JSON.stringify(env)).toEqual(thisProcess());
+      }
+    } finally {
+      app.kill('SIGKILL');
     }
   });
 });
