@@ -7,7 +7,7 @@
 import type { Credentials, DicomWebConnection } from './connections';
 import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
-import { cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
+import { TooManyInstances, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
 import { MAX_IDENTIFIER_BYTES } from './message-bounds';
 import { DicomPartSplitter } from './multipart-stream';
@@ -157,7 +157,11 @@ export class DicomWebClient {
         return { matches: found, incomplete: moreThanShown(name, kind, limit), incompleteHint: raiseCapHint(kind, limit) };
       } else if (splitter.outcome === 'item-too-large' || tooLong) {
         const why = tooLong ? `sent more than ${mib(MAX_JSON_BYTES)}` : `sent a match larger than ${mib(MAX_IDENTIFIER_BYTES)}`;
-        if (kind === 'instances') throw new PacsError(`PACS "${name}" ${why} when asked to ${what}; Lumen stopped reading. Retrieve the study series by series.`);
+        if (kind === 'instances') {
+          const message = `PACS "${name}" ${why} when asked to ${what}; Lumen stopped reading. Retrieve the study series by series.`;
+          // A listing too long (not one match too large): the retrieve lists the study series by series (retrieve.ts).
+          throw tooLong ? new TooManyInstances(message, found.length) : new PacsError(message);
+        }
         incomplete = cutShort(name, kind, found.length, why);
       } else if (!splitter.end()) throw notJson();
       return { matches: found, incomplete };

@@ -84,7 +84,10 @@ export function cutShort(pacs: string, what: 'studies' | 'series', shown: number
   return `PACS "${pacs}" ${why}; Lumen stopped reading there and shows the ${count(shown)} ${what} before it. Narrow the search, or ask the PACS administrator.`;
 }
 
-/** A PACS listed more instances than a retrieve reads (`limit`) for one study or series: retrieve.ts then goes series by series. */
+/**
+ * A PACS listed more instances than a retrieve reads for one study or series (`limit`: how many it read,
+ * MAX_MATCHES.instances or what came before 64 MiB of QIDO-RS JSON): retrieve.ts then goes series by series.
+ */
 export class TooManyInstances extends PacsError {
   constructor(
     message: string,
