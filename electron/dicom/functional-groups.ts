@@ -3,7 +3,9 @@
 // Sequence (0028,9145: Rescale Intercept and Slope) and the Frame VOI LUT Sequence (0028,9132:
 // Window Center and Width, their explanations, VOI LUT Function), in the Shared Functional Groups
 // Sequence (5200,9229) for every frame or in the Per-Frame Functional Groups Sequence
-// (5200,9230), one item per frame. Read here for parse.ts; pixels.ts picks a frame's values.
+// (5200,9230), one item per frame. So are the Pixel Spacing and Slice Thickness (Pixel Measures,
+// 0028,9110), Image Orientation (Plane Orientation, 0020,9116) and Image Position (Plane Position,
+// 0020,9113): the first frame's are the file's. Read here for parse.ts; pixels.ts picks a frame's values.
 import type dicomParser from 'dicom-parser';
 
 /** What a functional group says about how a frame is displayed. */
@@ -62,6 +64,43 @@ function displayOf(group: dicomParser.DataSet | undefined): FrameDisplay | undef
     if (fn) out.voiLutFunction = fn;
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** Where an Enhanced image's frame lies, from its functional groups (PS3.3 C.7.6.16.2.1–3). */
+export interface FrameGeometry {
+  /** Pixel Measures Sequence (0028,9110): Pixel Spacing, row then column, mm. */
+  pixelSpacing?: [number, number];
+  /** Pixel Measures Sequence: Slice Thickness, mm. */
+  sliceThickness?: number;
+  /** Plane Orientation Sequence (0020,9116): Image Orientation (Patient). */
+  imageOrientationPatient?: number[];
+  /** Plane Position Sequence (0020,9113): Image Position (Patient). */
+  imagePositionPatient?: [number, number, number];
+}
+
+/** One functional groups item's geometry, each value kept only where it is whole and sensible. */
+function geometryOf(group: dicomParser.DataSet | undefined): FrameGeometry {
+  const out: FrameGeometry = {};
+  const measures = firstItem(group, 'x00289110');
+  const spacing = measures && values(measures, 'x00280030');
+  if (spacing && spacing.length >= 2 && spacing[0] > 0 && spacing[1] > 0) out.pixelSpacing = [spacing[0], spacing[1]];
+  const thickness = measures && values(measures, 'x00180050')?.[0];
+  if (thickness !== undefined && thickness > 0) out.sliceThickness = thickness;
+  const orientation = firstItem(group, 'x00209116');
+  const iop = orientation && values(orientation, 'x00200037');
+  if (iop && iop.length >= 6) out.imageOrientationPatient = iop.slice(0, 6);
+  const position = firstItem(group, 'x00209113');
+  const ipp = position && values(position, 'x00200032');
+  if (ipp && ipp.length >= 3) out.imagePositionPatient = [ipp[0], ipp[1], ipp[2]];
+  return out;
+}
+
+/**
+ * An Enhanced image's first frame's geometry: its own Per-Frame Functional Groups item over the
+ * Shared Functional Groups (a group is in one or the other). Empty where the file has none.
+ */
+export function firstFrameGeometry(ds: dicomParser.DataSet): FrameGeometry {
+  return { ...geometryOf(firstItem(ds, 'x52009229')), ...geometryOf(firstItem(ds, 'x52009230')) };
 }
 
 function same(a: FrameDisplay | undefined, b: FrameDisplay | undefined): boolean {

@@ -4,7 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
-import { frameDisplayGroups, pairWindows, type FrameDisplay } from './functional-groups';
+import { firstFrameGeometry, frameDisplayGroups, pairWindows, type FrameDisplay } from './functional-groups';
 import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
@@ -361,6 +361,8 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
   // the top level has its own besides (some converters leave one), the groups win, per frame.
   const groups = ds.elements.x52009229 || ds.elements.x52009230 ? frameDisplayGroups(ds, frames && frames > 0 ? frames : 1, top) : {};
   const fg = groups.all ?? top;
+  // Its spacing, thickness, orientation and position too (the groups win here as well).
+  const geometry = ds.elements.x52009229 || ds.elements.x52009230 ? firstFrameGeometry(ds) : {};
   return {
     sopInstanceUid: str(ds, 'x00080018') ?? '',
     sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '',
@@ -381,11 +383,11 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     rows: us(ds, 'x00280010') ?? 0,
     columns: us(ds, 'x00280011') ?? 0,
     numberOfFrames: frames && frames > 0 ? frames : 1,
-    pixelSpacing: spacing && spacing.length >= 2 ? [spacing[0], spacing[1]] : undefined,
-    sliceThickness: float(ds, 'x00180050'),
+    pixelSpacing: geometry.pixelSpacing ?? (spacing && spacing.length >= 2 ? [spacing[0], spacing[1]] : undefined),
+    sliceThickness: geometry.sliceThickness ?? float(ds, 'x00180050'),
     sliceLocation: float(ds, 'x00201041'),
-    imagePositionPatient: ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined,
-    imageOrientationPatient: iop && iop.length >= 6 ? iop : undefined,
+    imagePositionPatient: geometry.imagePositionPatient ?? (ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined),
+    imageOrientationPatient: geometry.imageOrientationPatient ?? (iop && iop.length >= 6 ? iop : undefined),
     windowCenter: fg.windowCenter,
     windowWidth: fg.windowWidth,
     rescaleSlope: fg.rescaleSlope ?? 1,

@@ -4,7 +4,8 @@
 // Modality LUT Sequence in place of a rescale; a three-frame ultrasound cine in YBR_FULL_422
 // JPEG baseline (gdcmimg, dcmcjpeg); PALETTE COLOR (dcmquant); 8-bit RGB with Planar
 // Configuration 1 (gdcmconv); a signed CT in JPEG-LS and JPEG 2000 lossless by gdcmconv;
-// explicit VR big endian (dcmconv); and odd sizes, 513x257 and 2x4096 (gdcmimg). Each file
+// explicit VR big endian (dcmconv); odd sizes, 513x257 and 2x4096 (gdcmimg); and a one-frame
+// Enhanced MR whose geometry is only in its functional groups (dump2dcm). Each file
 // comes with dcmtk's own decode of it (dcm2pnm) where that is the reference.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,7 +130,7 @@ export interface AuditFile {
 export interface ViewerAuditSet {
   dir: string;
   files: Record<
-    'mono1Padding' | 'sigmoid' | 'modalityLutSeq' | 'usYbr' | 'palette' | 'planar' | 'jpegLs' | 'j2k' | 'bigEndian' | 'wide' | 'tall',
+    'mono1Padding' | 'sigmoid' | 'modalityLutSeq' | 'usYbr' | 'palette' | 'planar' | 'jpegLs' | 'j2k' | 'bigEndian' | 'wide' | 'tall' | 'enhanced',
     AuditFile
   >;
 }
@@ -304,7 +305,39 @@ export function writeViewerAuditSet(dir: string, refs: string): ViewerAuditSet {
     describe(tall.file, { name: 'Odd^Otto', id: 'EXTV09', study: 9, series: 2, description: tall.description, modality: 'OT' });
     tall.reference = ref(tall.file, ['+Wm']);
 
-    return { dir, files: { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall } };
+    // 12. A one-frame Enhanced MR (dump2dcm), sagittal, its geometry only in the functional groups (as
+    // scanners write them): Pixel Measures 0.5 mm between rows, 1 mm between columns; Plane
+    // Orientation; each frame's Plane Position; the window in Frame VOI LUT.
+    const enhanced: AuditFile = { shown: 'Enhanced, Eva', description: 'SAG T2 ENHANCED', file: path.join(dir, 'mr-enhanced-1frame.dcm'), frames: 1, rows: SIZE, columns: SIZE, made: 'dcmtk dump2dcm' };
+    const item = (lines: string[]) => ['(fffe,e000) na (Item with undefined length)', ...lines, '(fffe,e00d) na (ItemDelimitationItem)'];
+    const seq = (tag: string, items: string[][]) => [`(${tag}) SQ (Sequence with undefined length)`, ...items.flat(), '(fffe,e0dd) na (SequenceDelimitationItem)'];
+    dump2dcm(enhanced.file, {
+      sopClass: '1.2.840.10008.5.1.4.1.1.4.1',
+      name: 'Enhanced^Eva',
+      id: 'EXTV10',
+      study: 10,
+      series: 1,
+      modality: 'MR',
+      description: enhanced.description,
+      lines: [
+        '(0008,0008) CS [ORIGINAL\\PRIMARY\\M\\NONE]',
+        ...GRAY.filter((l) => !l.startsWith('(0028,0030)')),
+        '(0028,0004) CS [MONOCHROME2]',
+        '(0028,0008) IS [1]',
+        ...seq('5200,9229', [
+          item([
+            ...seq('0028,9110', [item(['(0028,0030) DS [0.5\\1]', '(0018,0050) DS [3]'])]),
+            ...seq('0020,9116', [item(['(0020,0037) DS [0\\1\\0\\0\\0\\-1]'])]),
+            ...seq('0028,9145', [item(['(0028,1052) DS [0]', '(0028,1053) DS [1]', '(0028,1054) LO [US]'])]),
+            ...seq('0028,9132', [item(['(0028,1050) DS [1000]', '(0028,1051) DS [2000]'])]),
+          ]),
+        ]),
+        ...seq('5200,9230', [item([...seq('0020,9113', [item(['(0020,0032) DS [12\\-30\\40]'])])])]),
+      ],
+      pixels: words(SIZE, SIZE, (x, y) => (x < 32 ? 400 : 1600) + (y < 32 ? 0 : 200)),
+    }, work);
+
+    return { dir, files: { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced } };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -4,7 +4,8 @@
 // own decode (dcmj2pnm) where the image is flat around a pixel (the canvas smooths edges):
 // MONOCHROME1 with padding, both of the file's windows, SIGMOID, a Modality LUT Sequence,
 // YBR_FULL_422 JPEG frames, PALETTE COLOR, planar RGB, JPEG-LS, JPEG 2000, big endian and odd
-// sizes; then windowing by key, menu and drag, zoom, a length, and the corner text.
+// sizes; then windowing by key, menu and drag, zoom, a length, and the corner text; and a
+// one-frame Enhanced MR whose spacing and orientation are only in its functional groups.
 // Screenshots: test-results/viewer-audit-*.png.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -127,7 +128,7 @@ describe('the viewer audited with DICOM from other software', () => {
       found[name] = await compareWithReference(page, reference, stride);
       await shot(name);
     };
-    const { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall } = set.files;
+    const { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced } = set.files;
 
     // CR in MONOCHROME1 with two windows, NORMAL and HARD: both in the preset menu, each as dcmtk shows it.
     await open(mono1Padding);
@@ -219,6 +220,25 @@ describe('the viewer audited with DICOM from other software', () => {
     expect(await page.locator('.corner.bl').innerText()).toContain('2×4096');
     await expect.poll(async () => (await canvasPixels(page)).drawn, { timeout: 30_000 }).toBeGreaterThan(0);
     await shot('tall');
+
+    // A one-frame Enhanced MR, its geometry only in the functional groups: spacing, thickness and
+    // orientation letters as the groups say, drawn at its true aspect, lengths in mm both ways.
+    await open(enhanced);
+    const corner = await page.locator('.corner.bl').innerText();
+    expect(corner).toContain('64×64 · 1×0.5 mm');
+    expect(corner).toContain('Thk 3 mm');
+    expect([await page.getByTestId('orient-top').innerText(), await page.getByTestId('orient-left').innerText()]).toEqual(['H', 'A']);
+    {
+      const box = (await canvas.boundingBox())!;
+      const zoom = Math.min(box.width / 64, box.height / 32);
+      const at = (x: number, y: number) => [0.5 + (x * zoom) / box.width, 0.5 + (y * zoom * 0.5) / box.height] as const;
+      await page.keyboard.press('l');
+      await dragOnViewport(page, at(-10, -20), at(10, -20));
+      await page.getByTestId('measurements').filter({ hasText: /Length 1: (19\.9|20\.0|20\.1) mm/ }).waitFor({ timeout: 10_000 });
+      await dragOnViewport(page, at(20, -10), at(20, 10));
+      await page.getByTestId('measurements').filter({ hasText: /Length 2: (9\.9|10\.0|10\.1) mm/ }).waitFor({ timeout: 10_000 });
+      await shot('enhanced');
+    }
 
     writeFileSync(path.join(resultsDir(), 'viewer-audit-comparison.json'), JSON.stringify(found, null, 2));
     const mismatched = Object.entries(found).filter(([name, r]) => r.checked < 50 || r.worst > (name.startsWith('us-') ? 4 : 2));
