@@ -388,7 +388,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
               </tbody>
             </table>
           )}
-          {preview.warnings.map((w) => <div key={w} role="alert" style={{ color: '#f5a623' }}>⚠ {w}</div>)}
+          {preview.warnings.map((w) => <div key={w} role="alert" style={{ color: 'var(--warn)' }}>⚠ {w}</div>)}
         </div>
       )}
 
