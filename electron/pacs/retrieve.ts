@@ -236,6 +236,8 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
           const count = Math.max(err.limit + 1, said);
           listed += count;
           notListable += count - 1;
+          // Progress counts what can come: this series no longer.
+          total -= said;
           filer.fail(null, seriesTooLarge(connection.name, s.SeriesInstanceUID, err.limit));
           continue;
         }

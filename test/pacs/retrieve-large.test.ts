@@ -153,8 +153,11 @@ describe('a study with more instances than one listing reads', () => {
   it('one series past the bound: named with what to do, the study\'s other series still retrieved', async () => {
     const library = openLibrary('series');
     const [big, small] = oneTooLarge.series;
-    const report = await retrieve(library, oneTooLarge, { via: 'get' });
+    const progress: [number, number][] = [];
+    const report = await retrieve(library, oneTooLarge, { via: 'get', onProgress: (done, total) => progress.push([done, total]) });
     expect(report).toMatchObject({ received: 2, alreadyPresent: 0, failed: 7, listed: 9, stopped: null });
+    // Progress ends complete: the series that cannot come is no longer counted.
+    expect(progress.at(-1)).toEqual([2, 2]);
     expect(report.errors).toEqual([
       {
         sopInstanceUid: null,
