@@ -232,9 +232,11 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
 /**
  * Why a PatientID matches no patient, never quoting it. A spreadsheet reads 007 as the number 7
  * and writes it back without its zeros: when a PatientID of the library differs only by them,
- * the reason says so and how to keep them.
+ * the reason says so and how to keep them. A long number it writes as 1.23457E+11 (or
+ * 1,23457E+11 in a European locale): its digits are gone, and the reason says why.
  */
 function patientProblem(store: TrainingStore, id: string): string {
+  if (/^\d[.,]\d+E\+\d+$/i.test(id)) return 'its PatientID is not in the library; it reads as a number in scientific notation, which a spreadsheet writes for long numbers: format the PatientID column as text';
   const zeros = /^\d+$/.test(id) && store.db.prepare("SELECT 1 FROM patients WHERE patient_id GLOB '0*' AND ltrim(patient_id, '0') = ltrim(?, '0') LIMIT 1").get(id);
   return zeros
     ? 'its PatientID is not in the library; one there differs from it only in leading zeros, which a spreadsheet drops from numbers: format the PatientID column as text'

@@ -119,6 +119,8 @@ describe("labels from a researcher's spreadsheet", () => {
       `;${cedar.studies[0].seriesUid};lesion`,
       `${dogwood.id};;normal`,
       `${birch.id};;normal`,
+      // A twelve-digit PatientID in a General-format cell, as Excel writes it back.
+      '1,23457E+11;;normal',
     ].join('\r\n')}\r\n`;
     const report = await call('training.labels.importCsvText', { text });
     expect(report.problems).toEqual([
@@ -126,6 +128,7 @@ describe("labels from a researcher's spreadsheet", () => {
       { line: 3, reason: `SeriesInstanceUID ${ROOT}.99.1.1 is not in the library` },
       { line: 4, reason: 'line 5 gives these images another class: neither row is used; keep the one that is right' },
       { line: 5, reason: 'line 4 gives these images another class: neither row is used; keep the one that is right' },
+      { line: 8, reason: 'its PatientID is not in the library; it reads as a number in scientific notation, which a spreadsheet writes for long numbers: format the PatientID column as text' },
     ]);
     expect(report.labelled).toEqual({ image: 0, series: 0, study: 2 });
     expect(await labels()).toEqual([`study ${birch.studies[0].studyUid} normal`, `study ${dogwood.studies[0].studyUid} normal`].sort());
