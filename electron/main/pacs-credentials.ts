@@ -18,7 +18,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PacsConnectionInfo, PacsSecret, pacsRequests } from '../../common/contract/pacs';
 import type { Reply } from '../../common/rpc';
-import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
+import { SEALED_CREDENTIALS_FILE, SealedFile } from '../../common/sealed-credentials';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 
@@ -28,8 +28,6 @@ export interface SafeStorageLike {
   encryptString(plainText: string): Buffer;
   decryptString(encrypted: Buffer): string;
 }
-
-const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
 export class SealedSecrets {
   constructor(
@@ -68,7 +66,7 @@ export class SealedSecrets {
     else if (name in all) delete all[name];
     else return;
     ensurePrivateDir(this.dataDir);
-    writeFileAtomic(this.file, JSON.stringify({ version: 1, secrets: all }, null, 2) + '\n');
+    writeFileAtomic(this.file, JSON.stringify({ version: 1, secrets: all } satisfies SealedFile, null, 2) + '\n');
   }
 
   private read(): Record<string, string> {

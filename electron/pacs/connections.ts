@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { QueryCap } from '../../common/contract/pacs';
 import { errorMessage } from '../../common/errors';
-import { SEALED_CREDENTIALS_FILE } from '../../common/sealed-credentials';
+import { SEALED_CREDENTIALS_FILE, SealedFile } from '../../common/sealed-credentials';
 import { describeFsError } from '../../common/node/fs-errors';
 import { readRegularText } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
@@ -19,8 +19,6 @@ import { PacsError } from './errors';
 
 export const CONNECTIONS_FILE = 'pacs.json';
 export const CREDENTIALS_FILE = 'pacs-credentials.json';
-/** The shape of the desktop app's sealed secrets (SEALED_CREDENTIALS_FILE, electron/main/pacs-credentials.ts), moved and dropped here, never unsealed: each connection's name to its sealed secret, base64 (the sealed bytes hold the secret alone, not the name). */
-const SealedFile = z.object({ version: z.literal(1), secrets: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)) });
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is 1–64 letters, digits, dots, dashes or underscores');
 /** An AE title: 1–16 characters of the default repertoire, no backslash, not only spaces (PS3.5 AE). */
@@ -238,8 +236,8 @@ export class PacsStore {
     if (!secrets || secrets[from] === undefined) return null;
     const before = { ...secrets };
     secrets[to] = secrets[from];
-    this.writeSecrets(this.sealedFile, { version: 1, secrets }, 'sealed PACS credentials');
-    return () => writeFileAtomic(this.sealedFile, JSON.stringify({ version: 1, secrets: before }, null, 2) + '\n');
+    this.writeSecrets(this.sealedFile, { version: 1, secrets } satisfies SealedFile, 'sealed PACS credentials');
+    return () => writeFileAtomic(this.sealedFile, JSON.stringify({ version: 1, secrets: before } satisfies SealedFile, null, 2) + '\n');
   }
 
   /** Drops the app's sealed secrets of these names; `done` says what was changed already. */
@@ -247,7 +245,7 @@ export class PacsStore {
     const secrets = this.readSealed();
     if (!secrets || !names.some((n) => n in secrets)) return;
     for (const name of names) delete secrets[name];
-    this.writeSecrets(this.sealedFile, { version: 1, secrets }, 'sealed PACS credentials', done);
+    this.writeSecrets(this.sealedFile, { version: 1, secrets } satisfies SealedFile, 'sealed PACS credentials', done);
   }
 
   private writeSecrets(file: string, content: unknown, what: string, done?: string): void {
