@@ -19,7 +19,7 @@ export interface LabelImportReport {
   classes: Record<string, number>;
 }
 
-/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also ';' or tab when the header is separated by them (headerSeparator). */
+/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also ';' or tab when the header is separated by them (headerSeparator) or Excel's first line says so ("sep=;"). */
 export function parseCsv(text: string): string[][] {
   return parseCsvLines(text).map((r) => r.fields);
 }
@@ -30,14 +30,16 @@ export function parseCsv(text: string): string[][] {
  * editor shows.
  */
 export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
-  const sep = headerSeparator(text);
+  // Excel's first line "sep=;" names the separator; it is no row, but it is a line of the file.
+  const hint = /^sep=([,;\t|])(?:\r\n|\r|\n)/i.exec(text);
+  const sep = hint ? hint[1] : headerSeparator(text);
   const rows: { line: number; fields: string[] }[] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  for (let i = 0; i < text.length; i++) {
+  let line = hint ? 2 : 1;
+  let rowLine = line;
+  for (let i = hint ? hint[0].length : 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {

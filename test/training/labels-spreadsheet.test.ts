@@ -82,6 +82,15 @@ describe("labels from a researcher's spreadsheet", () => {
     expect(await labels()).toEqual([`study ${alder.studies[0].studyUid} lesion`, `study ${alder.studies[1].studyUid} lesion`, `study ${birch.studies[0].studyUid} normal`].sort());
   });
 
+  it("reads Excel's separator line (sep=;) and counts it in the line numbers", async () => {
+    const [, birch] = patients;
+    const text = `sep=;\r\nPatientID;label;"Notes, free text"\r\n${birch.id};normal;"a, b"\r\nNOBODY;normal;\r\n`;
+    const report = await call('training.labels.importCsvText', { text });
+    expect(report.rows).toBe(2);
+    expect(report.labelled).toEqual({ image: 0, series: 0, study: 1 });
+    expect(report.problems).toEqual([{ line: 4, reason: 'its PatientID is not in the library' }]);
+  });
+
   it('reads a class written with stray spaces or in other case as one class, and says so by line', async () => {
     const [, birch, cedar, dogwood] = patients;
     const text = [
