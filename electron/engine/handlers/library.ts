@@ -1,5 +1,7 @@
-import { countIssues } from '../../../common/import-summary';
+import { countOf } from '../../../common/counts';
+import { countIssues, importCountsPhrase } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
+import type { ImportProgress } from '../../library/types';
 import type { EngineDeps } from './context';
 import { cancelViewerFrames, viewerFrame } from '../viewer/frame';
 import { forgetInstances, openLibrary, patientDetailsCheck, seriesImages, seriesInstances } from '../viewer/library-access';
@@ -13,6 +15,21 @@ export const REPORTED_IMPORT_ERRORS = 200;
 
 /** The most new studies an import's end event names (for the list to highlight); ~64 bytes each. */
 export const REPORTED_STUDIES = 1000;
+
+/**
+ * The text under the app's Import progress bar, counted as `lumen import`'s line counts
+ * (electron/cli/import.ts): files while they are found and read, what was imported as the report
+ * says it (importCountsPhrase: images, a frame each, "4 images (2 files) imported"), and the files
+ * not imported so far where there are any. "Scanning… 1 file found", "Reading 2 of 3 files · 3
+ * images (1 file) imported", "Finishing… · 4 images (2 files) imported · 1 file not imported".
+ */
+export function importProgressMessage(p: ImportProgress): string {
+  if (p.phase === 'scanning') return `Scanning… ${countOf(p.found, 'file')} found`;
+  let text = p.phase === 'reading' ? `Reading ${p.scanned} of ${countOf(p.total ?? p.found, 'file')}` : 'Finishing…';
+  text += ` · ${importCountsPhrase({ imported: p.newFiles, results: p.results, importedImages: p.importedImages, unchanged: p.unchanged, changed: p.changed })}`;
+  if (p.notImported > 0) text += ` · ${countOf(p.notImported, 'file')} not imported`;
+  return text;
+}
 
 /** Handlers for the library requests of the contract (common/contract/library.ts). */
 export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
@@ -49,8 +66,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
             signal: job.signal,
             onProgress: (p) => {
               const fraction = p.total ? p.scanned / p.total : null;
-              const message = p.phase === 'scanning' ? `Scanning… ${p.found} files found` : `${p.phase === 'finishing' ? 'Finishing' : 'Reading'} ${p.scanned}${p.total ? ` of ${p.total}` : ''} files`;
-              job.progress(fraction, message, { ...p });
+              job.progress(fraction, importProgressMessage(p), { ...p });
             },
           });
           return {
