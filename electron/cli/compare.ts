@@ -54,6 +54,8 @@ export const command: Command = {
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { comparePackages }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/compare'), import('../training/labels')]);
+    // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
+    (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).

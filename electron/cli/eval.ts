@@ -34,6 +34,8 @@ export const command: Command = {
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { evaluatePackage }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/evaluate'), import('../training/labels')]);
+    // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
+    (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;

@@ -39,6 +39,8 @@ export const command: Command = {
     const model = await modelFolder(values.model);
     // The library and the inference stack (ONNX Runtime, TF.js) load only for arguments that passed.
     const [{ Library }, { predictSeries }] = await Promise.all([import('../library/library'), import('../training/predict')]);
+    // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
+    (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     try {
       const result = await predictSeries({ library, packageDir: model, seriesUid: values.series });

@@ -47,6 +47,8 @@ export const command: Command = {
     checkUserPath(values.model, 'file-or-folder', '--model');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { suggestSeries, SuggestCancelled }] = await Promise.all([import('../library/library'), import('../training/suggest')]);
+    // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
+    (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     const interrupt = catchInterrupt();
     const showProgress = process.stderr.isTTY === true;

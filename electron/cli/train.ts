@@ -101,6 +101,8 @@ export const command: Command = {
       import('../training/mil-train'),
       import('../training/train'),
     ]);
+    // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
+    (await import('../dicom/pool')).warmDecodePool(false);
     const backend = await initBackend((values.backend as 'cpu' | 'wasm' | 'webgpu' | 'tensorflow' | undefined) ?? (mode === 'head' ? null : 'cpu'));
     if (backend === 'cpu') installFastCpuGradients();
     const library = Library.open(libraryDir);

@@ -268,10 +268,25 @@ function startWorker(opts: { warmUp?: WarmUpPath; warmUpTurn?: Int32Array } = {}
   return w;
 }
 
+/**
+ * Whether the pool's threads warm up as they start (warm-up.ts): yes where the process lives on
+ * (the app's engine, `lumen serve`), so later jobs find them warm; a one-shot command (`lumen
+ * predict`, `eval`, `compare`, `suggest`, `train`) says no, as it ends with its one job: the
+ * warm-up there only took CPU from that job (measured in README.md, "Performance").
+ */
+let poolWarmUp = true;
+
+/** Whether pool threads started from now on warm up (see poolWarmUp); LUMEN_POOL_WARM_UP=0 or 1 overrides it either way. */
+export function warmDecodePool(on: boolean): void {
+  poolWarmUp = on;
+}
+
 function workers(n: number): Worker[] {
   // Each warms its codecs through the model-input path as it starts (warm-up.ts), between
-  // batches; LUMEN_POOL_WARM_UP=0 turns that off (to measure what it saves).
-  const warmUp = process.env.LUMEN_POOL_WARM_UP !== '0' ? 'model-input' : undefined;
+  // batches, unless the process said otherwise; LUMEN_POOL_WARM_UP=0 or 1 decides instead
+  // (to measure what it saves or costs).
+  const forced = process.env.LUMEN_POOL_WARM_UP;
+  const warmUp = (forced === '0' || forced === '1' ? forced === '1' : poolWarmUp) ? 'model-input' : undefined;
   while (pool.length < n) pool.push(startWorker({ warmUp, warmUpTurn: poolWarmUpTurn }));
   return pool.slice(0, n);
 }
@@ -359,6 +374,11 @@ export function startViewerFrameWorkers(): void {
 /** Each viewer worker's warm-up so far: the codecs it warmed, in order (tests and `lumen bench viewer`). */
 export function viewerWarmUps(): WorkerWarmUpReport['warmed'][][] {
   return viewerPool.map((w) => [...(warmUps.get(w) ?? [])]);
+}
+
+/** Whether each pool worker was started to warm up (warmDecodePool): tests check what a command chose. */
+export function decodePoolWarming(): boolean[] {
+  return pool.map((w) => warmUps.has(w));
 }
 
 /** Each pool worker's warm-up so far (training, feature extraction, prediction): the codecs it warmed, in order. */

@@ -45,10 +45,10 @@ export interface WarmUpHooks {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-// Tests only: while the file named by LUMEN_TEST_VIEWER_WARM_HOLD exists, every thread's warm-up
+// Tests only: while the file named by LUMEN_TEST_HOLD_EVERY_WARM_UP exists, every thread's warm-up
 // (the viewer's and the pool's) waits after its first codec, so a test can send a real frame in the middle of a warm-up without
 // depending on how fast anything runs. The wait sleeps: the thread stays free for requests.
-const WARM_HOLD = process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+const WARM_HOLD = process.env.LUMEN_TEST_HOLD_EVERY_WARM_UP;
 // Tests only: LUMEN_TEST_WARM_LOG gets a line as each step of a warm-up starts and ends, naming the thread, so a test can see that no two overlap without timing anything.
 const WARM_LOG = process.env.LUMEN_TEST_WARM_LOG;
 /** How often a thread waiting for its turn to warm up looks again. */

@@ -2,15 +2,21 @@
 // start, as the viewer's do (warm-up.ts, pool.ts), through their own path (model inputs): each has
 // every codec warmed before any work is sent, one thread at a time (never more than one core),
 // and a job sent in the middle of a warm-up is answered, correctly, while the warm-up waits. Progress is read from the threads' own reports
-// (decodePoolWarmUps) and the middle of a warm-up is held by LUMEN_TEST_VIEWER_WARM_HOLD, never timed.
+// (decodePoolWarmUps) and the middle of a warm-up is held by LUMEN_TEST_HOLD_EVERY_WARM_UP, never timed.
+// A one-shot command (lumen predict) starts its threads without the warm-up: the process ends
+// with its one job, so no later job would find them warm (what each thread was started to do is
+// read from the pool, decodePoolWarming).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_NORMALISATION, loadModelInput } from '../../electron/dicom/model-input';
-import { closeDecodePool, decodeMany, decodePoolWarmUps, modelInputsOnPool, requestsInFlight, startDecodePool } from '../../electron/dicom/pool';
+import { closeDecodePool, decodeMany, decodePoolWarming, decodePoolWarmUps, modelInputsOnPool, requestsInFlight, startDecodePool, warmDecodePool } from '../../electron/dicom/pool';
+import { main } from '../../electron/cli/main';
+import { Library } from '../../electron/library/library';
 import { writeImage } from '../support/dicom/write';
 import { tempFolderForTests } from '../support/temp-folder';
+import { saveTinyNetPackage } from '../support/tiny-package';
 
 const CODECS = ['openjpeg', 'libjpeg', 'libjpeg12', 'rle', 'jpeg-lossless'];
 const N = 128;
@@ -24,15 +30,17 @@ const made = tempFolderForTests('pool-warm-up', (dir) => {
   execFileSync('gdcmconv', ['--j2k', raw, j2k]);
   execFileSync('dcmcjpeg', ['+ee', raw, jpeg12]);
   execFileSync('dcmcrle', [raw, rle]);
-  return { values, j2k, jpeg12, rle, hold: path.join(dir, 'warm-hold'), log: path.join(dir, 'warm-log') };
+  return { values, raw, j2k, jpeg12, rle, hold: path.join(dir, 'warm-hold'), log: path.join(dir, 'warm-log') };
 });
 
 beforeAll(async () => {
   await closeDecodePool();
 });
 afterAll(async () => {
-  delete process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+  delete process.env.LUMEN_TEST_HOLD_EVERY_WARM_UP;
   delete process.env.LUMEN_TEST_WARM_LOG;
+  delete process.env.LUMEN_POOL_WARM_UP;
+  warmDecodePool(true);
   await closeDecodePool();
 });
 
@@ -70,7 +78,7 @@ it('has every codec warmed on every pool thread before any work is sent, one thr
 it('answers a job sent in the middle of a warm-up, correctly, and then finishes the warm-up', async () => {
   await closeDecodePool();
   writeFileSync(made.hold, '');
-  process.env.LUMEN_TEST_VIEWER_WARM_HOLD = made.hold;
+  process.env.LUMEN_TEST_HOLD_EVERY_WARM_UP = made.hold;
   startDecodePool(2);
   // Both threads warmed their first codec and now wait, in the middle of their warm-up.
   await until(() => warmedCodecs().every((w) => w.length === 1), 'the first codec warmed on both threads');
@@ -101,4 +109,32 @@ it('answers a job sent in the middle of a warm-up, correctly, and then finishes 
   rmSync(made.hold);
   await until(() => decodePoolWarmUps().every((w) => w.length === CODECS.length), 'both threads warmed');
   for (const thread of decodePoolWarmUps()) expect(thread.every((c) => c.ok)).toBe(true);
+}, 180_000);
+
+it('starts no warm-up in a one-shot `lumen predict`, and LUMEN_POOL_WARM_UP=1 still turns it on', async () => {
+  await closeDecodePool();
+  const pkg = path.join(made.dir, 'package');
+  await saveTinyNetPackage(pkg, 'warm-up test');
+  const libraryDir = path.join(made.dir, 'library');
+  const library = Library.open(libraryDir);
+  try {
+    expect((await library.importPaths([made.raw])).imported).toBe(1);
+  } finally {
+    library.close();
+  }
+  const predict = () => main(['predict', '--model', pkg, '--library', libraryDir, '--json']);
+
+  expect(await predict()).toBe(0);
+  // The command started the pool (predictSeries does, one thread per core) without a warm-up.
+  expect(decodePoolWarming().length).toBeGreaterThan(0);
+  expect(decodePoolWarming().filter(Boolean)).toEqual([]);
+
+  // The variable decides over the command's choice (to measure what the warm-up costs).
+  await closeDecodePool();
+  process.env.LUMEN_POOL_WARM_UP = '1';
+  expect(await predict()).toBe(0);
+  expect(decodePoolWarming().length).toBeGreaterThan(0);
+  expect(decodePoolWarming().every(Boolean)).toBe(true);
+  delete process.env.LUMEN_POOL_WARM_UP;
+  await closeDecodePool();
 }, 180_000);

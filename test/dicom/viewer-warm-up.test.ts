@@ -1,7 +1,7 @@
 // The viewer's decode threads warm their codecs as they start (warm-up.ts, pool.ts): both have
 // every codec ready before the first frame is asked for, and a frame asked for in the middle
 // of a warm-up is answered, correctly. Progress is read from the threads' own reports
-// (viewerWarmUps) and the middle of a warm-up is held by LUMEN_TEST_VIEWER_WARM_HOLD, never timed.
+// (viewerWarmUps) and the middle of a warm-up is held by LUMEN_TEST_HOLD_EVERY_WARM_UP, never timed.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   await closeDecodePool();
 });
 afterAll(async () => {
-  delete process.env.LUMEN_TEST_VIEWER_WARM_HOLD;
+  delete process.env.LUMEN_TEST_HOLD_EVERY_WARM_UP;
   await closeDecodePool();
 });
 
@@ -54,7 +54,7 @@ it('has every codec warmed on both viewer threads before the first frame is aske
 it('answers frames asked for in the middle of a warm-up, correctly, and then finishes the warm-up', async () => {
   await closeDecodePool();
   writeFileSync(made.hold, '');
-  process.env.LUMEN_TEST_VIEWER_WARM_HOLD = made.hold;
+  process.env.LUMEN_TEST_HOLD_EVERY_WARM_UP = made.hold;
   startViewerFrameWorkers();
   // Both threads warmed their first codec and now wait, in the middle of their warm-up.
   await until(() => warmedCodecs().every((w) => w.length === 1), 'the first codec warmed on both threads');
