@@ -8,7 +8,7 @@ export function About({ info, onClose }: { info: AppInfo; onClose: () => void })
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <section className="modal" role="dialog" aria-modal="true" aria-labelledby="about-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
-        <header className="modal-header">
+        <header className="modal-header" role="none">
           <h2 id="about-title">About {info.name}</h2>
           <button className="icon-button" aria-label="Close" onClick={onClose}>
             ✕

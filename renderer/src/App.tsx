@@ -334,7 +334,7 @@ export function App() {
   return (
     <div className="app">
       <header className="topbar">
-        <span className="brand" aria-label="Lumen">
+        <span className="brand">
           <span className="brand-mark" aria-hidden="true">◐</span> Lumen
         </span>
         {open && (

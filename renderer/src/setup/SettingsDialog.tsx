@@ -35,7 +35,7 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <section className="modal settings-dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
-        <header className="modal-header">
+        <header className="modal-header" role="none">
           <h2 id="settings-title">Settings</h2>
           <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
             ✕

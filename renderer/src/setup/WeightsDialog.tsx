@@ -33,7 +33,7 @@ export function WeightsDialog({ onClose, onChanged }: { onClose: () => void; onC
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <section className="modal weights-dialog" role="dialog" aria-modal="true" aria-labelledby="weights-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
-        <header className="modal-header">
+        <header className="modal-header" role="none">
           <h2 id="weights-title">Get ImageNet weights</h2>
           <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
             ✕

@@ -105,7 +105,7 @@ export function LabelImport({ dropped, onChanged }: {
   const r = report?.report;
   const classes = r ? Object.entries(r.classes).sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
   return (
-    <div className="label-import" aria-label="Label CSV">
+    <div className="label-import" role="group" aria-label="Label CSV">
       <div className="row">
         <button type="button" onClick={() => chooser.current?.click()} disabled={busy} {...readOnlyControl(readOnly)}>Choose label CSV…</button>
         <button type="button" onClick={() => void exportCsv()}>Export labels CSV</button>

@@ -37,7 +37,7 @@ export function Help({ onClose }: { onClose: () => void }) {
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <section className="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
-        <header className="modal-header">
+        <header className="modal-header" role="none">
           <h2 id="help-title">Keyboard shortcuts</h2>
           <button className="icon-button" aria-label="Close" onClick={onClose}>
             ✕

@@ -324,7 +324,7 @@ export function ModelPanel(props: {
                 )
               </h3>
               <ScoreBars classNames={classNames} scores={seriesSummary[summary]} testId="series-scores" />
-              <div className="strip" aria-label={`${classNames[positive]} score per image`}>
+              <div className="strip" role="group" aria-label={`${classNames[positive]} score per image`}>
                 {seriesImages.map((img) => (
                   <button
                     key={`${img.sopInstanceUid}/${img.frame}`}
