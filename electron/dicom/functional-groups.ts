@@ -5,7 +5,8 @@
 // Sequence (5200,9229) for every frame or in the Per-Frame Functional Groups Sequence
 // (5200,9230), one item per frame. So are the Pixel Spacing and Slice Thickness (Pixel Measures,
 // 0028,9110), Image Orientation (Plane Orientation, 0020,9116) and Image Position (Plane Position,
-// 0020,9113): the first frame's are the file's. Read here for parse.ts; pixels.ts picks a frame's values.
+// 0020,9113): the first frame's are the file's, each frame's its own where they differ. Read here
+// for parse.ts; pixels.ts (metaOfFrame) picks a frame's values.
 import type dicomParser from 'dicom-parser';
 
 /** What a functional group says about how a frame is displayed. */
@@ -101,6 +102,21 @@ function geometryOf(group: dicomParser.DataSet | undefined): FrameGeometry {
  */
 export function firstFrameGeometry(ds: dicomParser.DataSet): FrameGeometry {
   return { ...geometryOf(firstItem(ds, 'x52009229')), ...geometryOf(firstItem(ds, 'x52009230')) };
+}
+
+/**
+ * Each frame's geometry where an Enhanced image's frames lie in different places or planes (each
+ * frame's Plane Position, a localizer's three Plane Orientations): its own groups over the shared
+ * ones, one per frame. Undefined where the frames share one geometry or the per-frame items do
+ * not match the frame count.
+ */
+export function frameGeometries(ds: dicomParser.DataSet, frames: number): FrameGeometry[] | undefined {
+  const items = ds.elements.x52009230?.items ?? [];
+  if (frames < 2 || items.length !== frames) return undefined;
+  const shared = geometryOf(firstItem(ds, 'x52009229'));
+  const each = items.map((item) => ({ ...shared, ...geometryOf(item.dataSet) }));
+  const first = JSON.stringify(each[0]);
+  return each.every((g) => JSON.stringify(g) === first) ? undefined : each;
 }
 
 function same(a: FrameDisplay | undefined, b: FrameDisplay | undefined): boolean {

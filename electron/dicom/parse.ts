@@ -4,7 +4,7 @@ import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
-import { firstFrameGeometry, frameDisplayGroups, pairWindows, type FrameDisplay } from './functional-groups';
+import { firstFrameGeometry, frameDisplayGroups, frameGeometries, pairWindows, type FrameDisplay, type FrameGeometry } from './functional-groups';
 import { hasLutSequence, readLutSequence, type LutTable } from './lut';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
@@ -70,6 +70,11 @@ export interface InstanceMeta {
    * the fields above hold the first frame's): pixels.ts metaOfFrame picks one.
    */
   frameDisplay?: FrameDisplay[];
+  /**
+   * An Enhanced image's spacing, thickness, orientation and position per frame, where its frames
+   * differ (the fields above hold the first frame's): metaOfFrame picks one.
+   */
+  frameGeometry?: FrameGeometry[];
   photometricInterpretation: string;
   bitsAllocated: number;
   bitsStored: number;
@@ -400,6 +405,7 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     // Read only where the sequences exist (a few CR, DX and MG files): nothing to pay for the rest.
     modalityLutTable: hasLutSequence(ds, 'x00283000') ? readLutSequence(ds, 'x00283000', us(ds, 'x00280103') === 1)[0] : undefined,
     frameDisplay: groups.perFrame,
+    frameGeometry: ds.elements.x52009230 && frames && frames > 1 ? frameGeometries(ds, frames) : undefined,
     voiLutTables: hasLutSequence(ds, 'x00283010') ? readLutSequence(ds, 'x00283010', us(ds, 'x00280103') === 1 || (intercept ?? 0) < 0) : undefined,
     photometricInterpretation: photometric.trim().toUpperCase(),
     bitsAllocated,

@@ -220,13 +220,17 @@ export function displayInverted(meta: Partial<Pick<InstanceMeta, 'presentationLu
 
 /**
  * The header as it applies to one frame: an Enhanced image whose frames have rescales or windows
- * of their own (Per-Frame Functional Groups, parse.ts frameDisplay) gets that frame's; any other
- * file its own header.
+ * of their own (Per-Frame Functional Groups, parse.ts frameDisplay), or lie in places or planes of
+ * their own (frameGeometry), gets that frame's; any other file its own header.
  */
-export function metaOfFrame<M extends Pick<InstanceMeta, 'frameDisplay'>>(meta: M, frameIndex: number): M {
+export function metaOfFrame<M extends Pick<InstanceMeta, 'frameDisplay' | 'frameGeometry'>>(meta: M, frameIndex: number): M {
   const own = meta.frameDisplay?.[frameIndex];
-  if (!own) return meta;
-  return { ...meta, rescaleSlope: own.rescaleSlope ?? 1, rescaleIntercept: own.rescaleIntercept ?? 0, windowCenter: own.windowCenter, windowWidth: own.windowWidth, windowExplanation: own.windowExplanation, voiLutFunction: own.voiLutFunction };
+  // Where the frame lies (its Plane Position, a localizer frame's plane): each value it has.
+  const place = meta.frameGeometry?.[frameIndex];
+  if (!own && !place) return meta;
+  const placed = place ? { ...meta, ...place } : meta;
+  if (!own) return placed;
+  return { ...placed, rescaleSlope: own.rescaleSlope ?? 1, rescaleIntercept: own.rescaleIntercept ?? 0, windowCenter: own.windowCenter, windowWidth: own.windowWidth, windowExplanation: own.windowExplanation, voiLutFunction: own.voiLutFunction };
 }
 
 /** The parsed file with its header as it applies to one frame (metaOfFrame). */

@@ -4,8 +4,9 @@
 // Modality LUT Sequence in place of a rescale; a three-frame ultrasound cine in YBR_FULL_422
 // JPEG baseline (gdcmimg, dcmcjpeg); PALETTE COLOR (dcmquant); 8-bit RGB with Planar
 // Configuration 1 (gdcmconv); a signed CT in JPEG-LS and JPEG 2000 lossless by gdcmconv;
-// explicit VR big endian (dcmconv); odd sizes, 513x257 and 2x4096 (gdcmimg); and a one-frame
-// Enhanced MR whose geometry is only in its functional groups (dump2dcm). Each file
+// explicit VR big endian (dcmconv); odd sizes, 513x257 and 2x4096 (gdcmimg); a one-frame
+// Enhanced MR whose geometry is only in its functional groups, and a three-plane Enhanced
+// localizer whose frames each have their own (dump2dcm). Each file
 // comes with dcmtk's own decode of it (dcm2pnm) where that is the reference.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,7 +131,7 @@ export interface AuditFile {
 export interface ViewerAuditSet {
   dir: string;
   files: Record<
-    'mono1Padding' | 'sigmoid' | 'modalityLutSeq' | 'usYbr' | 'palette' | 'planar' | 'jpegLs' | 'j2k' | 'bigEndian' | 'wide' | 'tall' | 'enhanced',
+    'mono1Padding' | 'sigmoid' | 'modalityLutSeq' | 'usYbr' | 'palette' | 'planar' | 'jpegLs' | 'j2k' | 'bigEndian' | 'wide' | 'tall' | 'enhanced' | 'enhancedLocalizer',
     AuditFile
   >;
 }
@@ -337,7 +338,34 @@ export function writeViewerAuditSet(dir: string, refs: string): ViewerAuditSet {
       pixels: words(SIZE, SIZE, (x, y) => (x < 32 ? 400 : 1600) + (y < 32 ? 0 : 200)),
     }, work);
 
-    return { dir, files: { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced } };
+    // 13. A three-frame Enhanced MR localizer (dump2dcm): one frame in each plane, each frame's
+    // Plane Orientation and Position in its own per-frame groups, the spacing shared.
+    const enhancedLocalizer: AuditFile = { shown: 'Enhanced, Eva', description: 'LOCALIZER ENHANCED', file: path.join(dir, 'mr-enhanced-localizer.dcm'), frames: 3, rows: SIZE, columns: SIZE, made: 'dcmtk dump2dcm' };
+    const planes = [
+      ['1\\0\\0\\0\\1\\0', '-32\\-32\\0'],
+      ['0\\1\\0\\0\\0\\-1', '0\\-32\\32'],
+      ['1\\0\\0\\0\\0\\-1', '-32\\0\\32'],
+    ];
+    dump2dcm(enhancedLocalizer.file, {
+      sopClass: '1.2.840.10008.5.1.4.1.1.4.1',
+      name: 'Enhanced^Eva',
+      id: 'EXTV10',
+      study: 10,
+      series: 2,
+      modality: 'MR',
+      description: enhancedLocalizer.description,
+      lines: [
+        '(0008,0008) CS [ORIGINAL\\PRIMARY\\LOCALIZER\\NONE]',
+        ...GRAY.filter((l) => !l.startsWith('(0028,0030)')),
+        '(0028,0004) CS [MONOCHROME2]',
+        '(0028,0008) IS [3]',
+        ...seq('5200,9229', [item([...seq('0028,9110', [item(['(0028,0030) DS [1\\1]', '(0018,0050) DS [8]'])]), ...seq('0028,9132', [item(['(0028,1050) DS [1000]', '(0028,1051) DS [2000]'])])])]),
+        ...seq('5200,9230', planes.map(([iop, ipp]) => item([...seq('0020,9116', [item([`(0020,0037) DS [${iop}]`])]), ...seq('0020,9113', [item([`(0020,0032) DS [${ipp}]`])])]))),
+      ],
+      pixels: Buffer.concat([0, 1, 2].map((f) => words(SIZE, SIZE, (x, y) => (Math.hypot(x - 32, y - 32) < 10 + f * 6 ? 1800 : 300)))),
+    }, work);
+
+    return { dir, files: { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced, enhancedLocalizer } };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,7 +5,8 @@
 // MONOCHROME1 with padding, both of the file's windows, SIGMOID, a Modality LUT Sequence,
 // YBR_FULL_422 JPEG frames, PALETTE COLOR, planar RGB, JPEG-LS, JPEG 2000, big endian and odd
 // sizes; then windowing by key, menu and drag, zoom, a length, and the corner text; and a
-// one-frame Enhanced MR whose spacing and orientation are only in its functional groups.
+// one-frame Enhanced MR whose spacing and orientation are only in its functional groups, and a
+// three-plane Enhanced localizer whose frames each have their own.
 // Screenshots: test-results/viewer-audit-*.png.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -128,7 +129,7 @@ describe('the viewer audited with DICOM from other software', () => {
       found[name] = await compareWithReference(page, reference, stride);
       await shot(name);
     };
-    const { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced } = set.files;
+    const { mono1Padding, sigmoid, modalityLutSeq, usYbr, palette, planar, jpegLs, j2k, bigEndian, wide, tall, enhanced, enhancedLocalizer } = set.files;
 
     // CR in MONOCHROME1 with two windows, NORMAL and HARD: both in the preset menu, each as dcmtk shows it.
     await open(mono1Padding);
@@ -239,6 +240,17 @@ describe('the viewer audited with DICOM from other software', () => {
       await page.getByTestId('measurements').filter({ hasText: /Length 2: (9\.9|10\.0|10\.1) mm/ }).waitFor({ timeout: 10_000 });
       await shot('enhanced');
     }
+    // A three-plane Enhanced localizer: the letters follow each frame's own plane.
+    await open(enhancedLocalizer);
+    const letters = async () => [await page.getByTestId('orient-top').innerText(), await page.getByTestId('orient-left').innerText()];
+    expect(await letters()).toEqual(['A', 'R']);
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 2/3' }).waitFor();
+    await expect.poll(letters, { timeout: 30_000 }).toEqual(['H', 'A']);
+    await page.keyboard.press('ArrowDown');
+    await index.filter({ hasText: 'Im 3/3' }).waitFor();
+    await expect.poll(letters, { timeout: 30_000 }).toEqual(['H', 'R']);
+    await shot('enhanced-localizer-coronal');
 
     writeFileSync(path.join(resultsDir(), 'viewer-audit-comparison.json'), JSON.stringify(found, null, 2));
     const mismatched = Object.entries(found).filter(([name, r]) => r.checked < 50 || r.worst > (name.startsWith('us-') ? 4 : 2));
