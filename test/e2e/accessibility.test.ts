@@ -1,13 +1,14 @@
 // Accessibility sweep: axe-core (the standard WCAG rule engine, node_modules/axe-core) injected
 // into the served UI in Debian's Chromium against the real engine, run in every state a user
 // reaches: the empty library with the welcome, the study list after an import (DICOM made by
-// dcmtk and GDCM), a series open in the viewer, the Classifier tab with an installed package,
-// the Training and PACS tabs, the study's results, and each dialog (Settings with the PACS
-// connection form, About, Help, ImageNet weights, the files not imported, export, the remove
-// and package delete questions); then the same in the light theme and in a narrow window.
-// Every WCAG 2.0/2.1 A and AA violation is listed in test-results/accessibility-axe.json (rule,
-// impact, targets); none of impact serious or critical may remain. Screenshots:
-// test-results/accessibility-*.png.
+// dcmtk and GDCM), a series open in the viewer, the Classifier tab with an installed package and
+// a prediction, the Training tab and its results of a model, the PACS tab against a real Orthanc
+// (form, results, a study's series), each modal dialog (Settings with the PACS connection form,
+// About, Help, ImageNet weights, the files not imported, export; Tab and Shift+Tab must stay in
+// each), and the remove and package delete questions; then the same in the light theme and in a
+// narrow window. Everything axe finds is listed in test-results/accessibility-axe.json (rule,
+// impact, targets); no WCAG 2.0/2.1 A or AA violation of impact serious or critical may remain.
+// Screenshots: test-results/accessibility-*.png.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -155,6 +156,8 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
   it('has no serious or critical violation in any state a user reaches', async () => {
     const { page, errors } = await openApp(session());
     const found: Violation[] = [];
+    /** Where Tab or Shift+Tab took the focus out of an open dialog. */
+    const keyboardEscapes: string[] = [];
     const check = async (state: string) => {
       found.push(...(await axeCheck(page, state)));
       writeReport(found);
@@ -164,6 +167,12 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       const d = page.getByRole('dialog', { name });
       await d.waitFor();
       await check(state);
+      // The keyboard stays in the dialog: Tab and Shift+Tab past its last and first controls.
+      const inside = () => d.evaluate((el: { contains(n: unknown): boolean }) => el.contains((globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement));
+      for (const key of [...Array<string>(24).fill('Tab'), ...Array<string>(8).fill('Shift+Tab')]) {
+        await page.keyboard.press(key);
+        if (!(await inside())) keyboardEscapes.push(`${state}: ${key} left the dialog`);
+      }
       await page.keyboard.press('Escape');
       await d.waitFor({ state: 'detached' });
     };
@@ -278,6 +287,7 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       .filter((v) => (v.kind === 'wcag' && (v.impact === 'serious' || v.impact === 'critical')) || ALSO_JUDGED.includes(v.rule))
       .flatMap((v) => v.targets.flatMap((t, i) => (v.left[i] ? [] : [`${v.state}: ${v.rule} (${v.impact}) ${t}: ${v.why[i]}`])));
     expect(serious).toEqual([]);
+    expect(keyboardEscapes).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
