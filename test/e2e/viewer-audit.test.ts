@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
-import { canvasHash, canvasPixels } from '../support/canvas';
+import { brightPixels, canvasHash, canvasPixels } from '../support/canvas';
 import { writeViewerAuditSet, type AuditFile, type ViewerAuditSet } from './external-dicom-viewer';
 
 /** A binary PGM (P5) or PPM (P6) as RGB. */
@@ -207,6 +207,21 @@ describe('the viewer audited with DICOM from other software', () => {
       // 40 image pixels of 0.7 mm.
       await page.getByTestId('measurements').filter({ hasText: /Length 1: 28\.\d mm/ }).waitFor({ timeout: 10_000 });
       await shot('ct-length');
+      // Zoomed in twice and panned by keys: the picture moves, a length still reads image mm
+      // (200 screen px over the zoom the corner shows, at 0.7 mm a pixel).
+      const centre = (await brightPixels(page, 250)).centreX;
+      await page.keyboard.press('+');
+      await page.keyboard.press('+');
+      await page.keyboard.press('Shift+ArrowRight');
+      const zoomText = await page.getByTestId('corner-zoom').innerText();
+      const shown = Number(/Zoom (\d+)%/.exec(zoomText)![1]) / 100;
+      expect(shown).toBeCloseTo(zoom * 1.25 * 1.25, 1);
+      await expect.poll(async () => (await brightPixels(page, 250)).centreX).toBeGreaterThan(centre + 20);
+      await dragOnViewport(page, [0.5 - 100 / box.width, 0.6], [0.5 + 100 / box.width, 0.6]);
+      const text = await page.getByTestId('measurements').filter({ hasText: /Length 2: [\d.]+ mm/ }).innerText({ timeout: 10_000 });
+      const mm = Number(/Length 2: ([\d.]+) mm/.exec(text)![1]);
+      expect(Math.abs(mm - (200 / shown) * 0.7)).toBeLessThan(0.02 * mm);
+      await shot('ct-zoomed-panned');
     }
 
     // Odd sizes: 513x257 fitted and shown whole; 1:1 is 100%; 2x4096 is drawn.
