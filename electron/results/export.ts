@@ -10,7 +10,7 @@ import { createRunner } from '../../models/inference/runner';
 import { loadModelInput } from '../dicom/model-input';
 import { parseDicomFile } from '../dicom/parse';
 import { renderFrame } from '../dicom/pixels';
-import { buildParametricMap, buildSecondaryCapture, camOnImage } from './parametric-map';
+import { buildParametricMap, buildSecondaryCapture, camOnImage, sourceLaterality } from './parametric-map';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
 import { regionStatistics } from './region-stats';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
@@ -156,7 +156,8 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
 /**
  * One Parametric Map per predicted image (and frame): the activation map of the image's top
  * class, computed by the package's runner from the same model input prediction uses, laid
- * onto the image's grid. All maps go into one new series.
+ * onto the image's grid. The maps go into one new series per side of the body their images
+ * show (Laterality is a series attribute): left, right, and none named.
  */
 async function writeHeatmaps(
   dir: string,
@@ -177,7 +178,7 @@ async function writeHeatmaps(
   // feature maps" for cam(); see the session notes.) Export is not latency-bound.
   const runner = await createRunner({ package: pkg }, { runtime: 'tfjs' });
   const byUid = new Map(images.map((i) => [i.sopInstanceUid, i]));
-  const seriesInstanceUid = newUid();
+  const seriesBySide = new Map<string, string>();
   try {
     let n = 0;
     for (const p of predictions) {
@@ -190,6 +191,9 @@ async function writeHeatmaps(
       const top = p.scores.indexOf(Math.max(...p.scores));
       const cam = await runner.cam(input, top);
       const values = camOnImage(cam.map, cam.height, cam.width, rows, columns);
+      const side = sourceLaterality(source);
+      const seriesInstanceUid = seriesBySide.get(side) ?? newUid();
+      seriesBySide.set(side, seriesInstanceUid);
       const common = {
         source,
         frame: p.frame,

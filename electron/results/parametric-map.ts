@@ -33,7 +33,6 @@ const num = (v: unknown): number[] | null => {
   return out.length && out.every(Number.isFinite) ? out : null;
 };
 
-/** The Parametric Map data set, in dcmjs's natural form. */
 /**
  * A number as a DICOM Decimal String (DS): at most 16 characters, the most significant digits
  * that fit (plain or exponent form, whichever keeps more). dcmjs would otherwise cut a longer
@@ -50,6 +49,26 @@ export function decimalString(value: number): string {
   return '0';
 }
 
+/**
+ * The side of the body a source image shows, for a derived image's General Series Laterality
+ * (0020,0060), the attribute Parametric Map and Secondary Capture IODs have: the source's
+ * Laterality, else its Image Laterality (0020,0062, as mammography and DX write it) when that
+ * is L or R. '' when the source names no side, or none Laterality can hold (B, U, or a value
+ * no standard allows): left empty, as for an unknown side. A source whose two attributes
+ * name different sides names none either.
+ */
+export function sourceLaterality(source: NaturalDataset): '' | 'L' | 'R' {
+  const side = (v: unknown): '' | 'L' | 'R' => {
+    const one = Array.isArray(v) ? (v.length === 1 ? v[0] : '') : v;
+    const text = typeof one === 'string' ? one.trim().toUpperCase() : '';
+    return text === 'L' || text === 'R' ? text : '';
+  };
+  const series = side(source.Laterality);
+  const image = side(source.ImageLaterality);
+  return series && image && series !== image ? '' : series || image;
+}
+
+/** The Parametric Map data set, in dcmjs's natural form. */
 export function buildParametricMap(input: HeatmapInput): NaturalDataset {
   const { source } = input;
   let min = Infinity;
@@ -83,7 +102,7 @@ export function buildParametricMap(input: HeatmapInput): NaturalDataset {
     Modality: typeof source.Modality === 'string' && source.Modality ? source.Modality : 'OT',
     SeriesInstanceUID: input.seriesInstanceUid,
     SeriesNumber: input.seriesNumber,
-    Laterality: '',
+    Laterality: sourceLaterality(source),
     SeriesDescription: `Lumen heatmaps: ${input.modelName}`.slice(0, 64),
     FrameOfReferenceUID: frameOfReference,
     PositionReferenceIndicator: '',
@@ -230,7 +249,7 @@ export function buildSecondaryCapture(input: HeatmapInput & { image: { rows: num
     InstanceCreationTime: now.time,
     ...patientAndStudy(source),
     Modality: 'OT',
-    Laterality: '',
+    Laterality: sourceLaterality(source),
     SeriesInstanceUID: input.seriesInstanceUid,
     SeriesNumber: input.seriesNumber,
     SeriesDescription: `Lumen heatmaps (pictures): ${input.modelName}`.slice(0, 64),
