@@ -236,6 +236,11 @@ export const modelRequests = {
     input: z.object({ packageHash: Sha256, allVersions: z.boolean().default(false) }).strict(),
     output: PackageDeleted,
   }),
+  'models.deletedPackages': request({
+    summary: "This app session's deletions that models.undoDelete can still put back, newest first, with what each delete said: the Classifier panel offers Undo again after a page reload or an engine restart.",
+    input: Empty,
+    output: z.object({ deleted: z.array(z.object({ undoId: PackageDeleted.shape.undoId, message: z.string().max(2000), deletedAt: z.string().max(40) })).max(100) }),
+  }),
   'models.undoDelete': request({
     summary: 'Put back what a models.deletePackage of this session moved aside.',
     input: z.object({ undoId: z.string().max(80).regex(/^[0-9A-Za-z-]{1,80}$/) }).strict(),

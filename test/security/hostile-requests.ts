@@ -62,6 +62,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   'models.packageUse': [{ packageHash: HASH }],
   'models.deletePackage': [{ packageHash: HASH, allVersions: true }],
   'models.undoDelete': [{ undoId: '2026-01-01T00-00-00-000Z-1-0123abcd' }],
+  'models.deletedPackages': [{}],
   'predict.run': [{ packageHash: HASH, scope: 'image', seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0 }],
   'predict.latest': [{ packageHash: HASH, seriesInstanceUid: SERIES }],
   'predict.cam': [{ packageHash: HASH, seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0, classIndex: 0 }],

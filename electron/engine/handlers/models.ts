@@ -7,7 +7,7 @@ import type { LoadedPackage } from '../../../models/package';
 import { activeBackend, initBackend, probeOnnxRuntime } from '../../../models/runtime';
 import type { EngineDeps } from './context';
 import { measureLatency, recommend, variantInfos } from '../predict/catalog';
-import { deletePackage, findPackage, importPackage, listPackages, packagesDir, packagesReadOnly, purgeDeleted, undoDelete } from '../predict/packages';
+import { deletePackage, findPackage, importPackage, listDeleted, listPackages, packagesDir, packagesReadOnly, purgeDeleted, undoDelete } from '../predict/packages';
 import { heatmapsOverImage, type ImageHeatmaps } from '../predict/heatmap';
 import { PredictionStore, summarizeSeries } from '../../library/predictions';
 import type { PredictionResult } from '../../../common/contract/models';
@@ -43,6 +43,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   // after a crash keeps them. Those of sessions that ended (closed or crashed) go now, and this
   // session's when the engine is shut down, which the app does as it closes.
   const session = appSession();
+  // A delete an engine died in the middle of (a crash) is put back first (purgeDeleted does).
   try {
     purgeDeleted(deps.dataDir, 'stale', session);
   } catch (err) {
@@ -143,6 +144,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       ctx.emit('models.changed', { reason: 'delete' });
       return done;
     },
+    // This session's deletions that wait for Undo: the panel offers them again after a reload.
+    'models.deletedPackages': () => ({ deleted: listDeleted(deps.dataDir, session) }),
     'models.undoDelete': ({ undoId }, ctx) => {
       const { message } = undoDelete(deps.dataDir, undoId);
       ctx.emit('models.changed', { reason: 'undo-delete' });

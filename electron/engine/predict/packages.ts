@@ -181,9 +181,12 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
 }
 
 // Deleting. A package version, a whole package with its versions, or an interrupted run's
-// checkpoint is first moved, whole and by rename, into <data folder>/deleted-packages/<id>/
-// (record.json says where each thing came from); deleting the newest version then renames the
-// next newest (by date made) from <name>.versions/ to the name, so the name runs that one. Undo
+// checkpoint is first moved, whole and by rename, into <data folder>/deleted-packages/<id>/;
+// deleting the newest version then renames the next newest (by date made) from <name>.versions/
+// to the name, so the name runs that one. record.json says what is about to move, and where to,
+// before anything does ('moving'), and is marked 'done' after the last rename: a process killed
+// at any step leaves either a half-done entry, which the next engine to start (or purge) puts
+// back as it was once that process has died, or a finished one that Undo puts back. Undo
 // renames everything back. Undo lasts the app session (electron/engine/app-session.ts: the
 // desktop app's main process, `lumen serve`), not the engine's: the record names the session,
 // so an engine the app restarts after a crash keeps the entries. The app's engine removes its
@@ -211,12 +214,21 @@ function checkedTrash(dataDir: string, action: string): string {
 
 interface DeleteRecord {
   id: string;
-  /** The engine process that moved the folders aside. */
+  /** The engine process that moved the folders aside (`engine`: with its start time, so a reused pid is not taken for it). */
   pid: number;
+  engine?: RunOwner;
+  /**
+   * 'moving' from before the first rename until the last is done, then 'done' (absent in records
+   * of Lumen before it: they were written once all had moved). A 'moving' entry whose process
+   * has died is rolled back; one whose process runs is left to it.
+   */
+  state?: 'moving' | 'done';
+  /** What the delete said it did ("Deleted knee version 2 …"), shown again with Undo after a reload. */
+  message?: string;
   /** The app session whose Undo it is (absent in records of Lumen before sessions: then `pid` decides). */
   session?: RunOwner;
   deletedAt: string;
-  /** Paths relative to models/: what went into the entry folder (as `to`), and what was renamed to the name (promoted). */
+  /** Paths relative to models/: what goes into the entry folder (as `to`), and what is renamed to the name (promoted), in the order they move. */
   moves: { from: string; to: string }[];
   promoted: { from: string; to: string }[];
 }
@@ -309,24 +321,42 @@ export async function deletePackage(dataDir: string, dir: string, options: { all
   } catch (err) {
     throw new Error(`Cannot delete ${plan.what}: the folder deleted packages wait in for Undo, ${trash}, cannot be made (${describeFsError(err)}). Nothing was deleted.`);
   }
-  const record: DeleteRecord = { id, pid: process.pid, session: options.session ?? thisProcess(), deletedAt: new Date().toISOString(), moves: [], promoted: [] };
+  const removedWords = plan.moves.map((p) => relativeTo(root, p)).join(', ');
+  const message = `Deleted ${plan.what} (${removedWords}).${plan.promote ? ` ${path.basename(plan.promote.to)} now runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}.` : ''}`;
+  // Every step, planned before the first: the record says what is about to move before anything does.
+  const moves = plan.moves.map((from, i) => ({ from, to: path.join(entry, String(i)) }));
+  const promoted = plan.promote
+    ? [[plan.promote.from, plan.promote.to], [reportOf(plan.promote.from), reportOf(plan.promote.to)]].filter(([from]) => existsSync(from)).map(([from, to]) => ({ from, to }))
+    : [];
+  const record: DeleteRecord = {
+    id,
+    pid: process.pid,
+    engine: thisProcess(),
+    session: options.session ?? thisProcess(),
+    deletedAt: new Date().toISOString(),
+    state: 'moving',
+    message,
+    moves: moves.map((m, i) => ({ from: relativeTo(root, m.from), to: String(i) })),
+    promoted: promoted.map((m) => ({ from: relativeTo(root, m.from), to: relativeTo(root, m.to) })),
+  };
+  const recordFile = path.join(entry, RECORD_JSON);
+  try {
+    writeFileAtomic(recordFile, JSON.stringify(record, null, 2));
+  } catch (err) {
+    removeInside(trash, entry);
+    throw new Error(`Cannot delete ${plan.what}: what is about to move cannot be written to ${recordFile} (${describeFsError(err)}). Nothing was deleted.`);
+  }
+  stepForTest();
   const done: { from: string; to: string }[] = [];
   try {
-    plan.moves.forEach((from, i) => {
-      const to = path.join(entry, String(i));
-      move(from, to);
-      done.push({ from, to });
-      record.moves.push({ from: relativeTo(root, from), to: String(i) });
-    });
-    if (plan.promote) {
-      for (const [from, to] of [[plan.promote.from, plan.promote.to], [reportOf(plan.promote.from), reportOf(plan.promote.to)]]) {
-        if (!existsSync(from)) continue;
-        move(from, to);
-        done.push({ from, to });
-        record.promoted.push({ from: relativeTo(root, from), to: relativeTo(root, to) });
-      }
+    for (const m of [...moves, ...promoted]) {
+      move(m.from, m.to);
+      done.push(m);
+      stepForTest();
     }
-    writeFileAtomic(path.join(entry, RECORD_JSON), JSON.stringify(record, null, 2));
+    // Finished: from here on a crash leaves a deletion Undo puts back (before it, one rolled back).
+    writeFileAtomic(recordFile, JSON.stringify({ ...record, state: 'done' }, null, 2));
+    stepForTest();
   } catch (err) {
     for (const m of done.reverse()) renameSync(m.to, m.from);
     removeInside(trash, entry);
@@ -341,10 +371,20 @@ export async function deletePackage(dataDir: string, dir: string, options: { all
     // none, or not empty
   }
   syncDir(root);
-  const promoted = plan.promote ? { dir: plan.promote.to, contentHash: plan.promote.contentHash } : null;
-  const removedWords = plan.moves.map((p) => relativeTo(root, p)).join(', ');
-  const message = `Deleted ${plan.what} (${removedWords}).${plan.promote ? ` ${path.basename(plan.promote.to)} now runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}.` : ''}`;
-  return { undoId: id, message, removed: plan.moves, promoted };
+  const promotedTo = plan.promote ? { dir: plan.promote.to, contentHash: plan.promote.contentHash } : null;
+  return { undoId: id, message, removed: plan.moves, promoted: promotedTo };
+}
+
+let stepsForTest = 0;
+/**
+ * Tests only: LUMEN_TEST_DELETE_CRASH_AFTER=<n> kills this process (SIGKILL, as a crash would:
+ * nothing after it runs) right after the n-th change a delete makes on disk (its record, each
+ * rename, its record marked done), counted over the process's deletes, so a test can stop a
+ * delete at every step.
+ */
+function stepForTest(): void {
+  const after = Number(process.env.LUMEN_TEST_DELETE_CRASH_AFTER);
+  if (Number.isInteger(after) && after > 0 && ++stepsForTest === after) process.kill(process.pid, 'SIGKILL');
 }
 
 function move(from: string, to: string): void {
@@ -373,8 +413,8 @@ function readRecord(entry: string): DeleteRecord {
     throw new Error(`${file} does not say what was deleted (${errorMessage(err)}).`);
   }
   const pairs = (v: unknown) => Array.isArray(v) && v.every((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
-  if (!raw || typeof raw.id !== 'string' || !Number.isInteger(raw.pid) || !pairs(raw.moves) || !pairs(raw.promoted)) throw new Error(`${file} does not say what was deleted.`);
-  return raw;
+  if (!raw || typeof raw.id !== 'string' || !Number.isInteger(raw.pid) || !pairs(raw.moves) || !pairs(raw.promoted) || (raw.state !== undefined && raw.state !== 'moving' && raw.state !== 'done')) throw new Error(`${file} does not say what was deleted.`);
+  return { ...raw, message: typeof raw.message === 'string' ? raw.message.slice(0, 2000) : undefined };
 }
 
 /** Puts back what deletePackage moved aside under `undoId`; refuses, moving nothing, when a name is taken meanwhile. */
@@ -384,6 +424,11 @@ export function undoDelete(dataDir: string, undoId: string): { message: string; 
   const entry = pathInside(trash, undoId, 'undo');
   if (!existsSync(path.join(entry, RECORD_JSON)) && !isLink(entry) && !isLink(path.join(entry, RECORD_JSON))) throw new Error(`There is nothing to undo under ${undoId}: the deleted package was removed for good (the app that deleted it closed), or it was put back already.`);
   const record = readRecord(entry);
+  if (record.state === 'moving') {
+    const mover = moverOf(record);
+    if (mover) throw new Error(`Cannot undo yet: process ${mover.pid} is still deleting ${record.moves.map((m) => m.from).join(', ')}. Undo once it has finished.`);
+    return rollBack(root, trash, entry, record);
+  }
   const promoted = record.promoted.map((m) => ({ from: underRoot(root, m.from), to: underRoot(root, m.to) }));
   const moves = record.moves.map((m) => ({ from: underRoot(root, m.from), to: pathInside(entry, m.to, 'put back') }));
   for (const m of promoted) if (!existsSync(m.to) || existsSync(m.from)) throw new Error(`Cannot undo: ${relativeTo(root, m.to)} changed since (a later deletion or training run). Nothing was put back.`);
@@ -411,6 +456,103 @@ export function undoDelete(dataDir: string, undoId: string): { message: string; 
   return { message: `Put back ${moves.map((m) => relativeTo(root, m.from)).join(', ')}${back ? `; the version that ran under the name in the meantime is again ${relativeTo(root, back.from)}` : ''}.`, restored: moves.map((m) => m.from) };
 }
 
+/** The live process still moving the folders of a 'moving' record, or null when it has died (this process is never one: its deletes do not yield half way). */
+function moverOf(record: DeleteRecord): RunOwner | null {
+  const engine = record.engine !== undefined ? liveOwner(record.engine) : isRunning(record.pid) ? { pid: record.pid, host: '' } : null;
+  return engine && engine.pid !== process.pid ? engine : null;
+}
+
+/**
+ * Puts back what a delete that died half way (its record still 'moving') had moved, in reverse
+ * order, and removes its entry: each step is done when its destination holds it and its source
+ * is free, else it had not happened. Refuses, moving nothing, when a name is taken meanwhile.
+ */
+function rollBack(root: string, trash: string, entry: string, record: DeleteRecord): { message: string; restored: string[] } {
+  const promoted = record.promoted.map((m) => ({ from: underRoot(root, m.from), to: underRoot(root, m.to) }));
+  const moves = record.moves.map((m) => ({ from: underRoot(root, m.from), to: pathInside(entry, m.to, 'put back') }));
+  const present = (p: string) => existsSync(p) || isLink(p);
+  const donePromoted = promoted.filter((m) => present(m.to) && !present(m.from));
+  const doneMoves = moves.filter((m) => present(m.to));
+  for (const m of doneMoves) {
+    if (isLink(m.to)) throw new UnsafePathError(`Refusing to put back ${m.to}: it is a symbolic link, not the folder Lumen moved aside. Nothing was put back.`);
+    if (present(m.from) && !donePromoted.some((p) => p.to === m.from)) throw new Error(`Cannot put back the half-deleted ${relativeTo(root, m.from)}: ${m.from} holds something else now. Move it away; the deleted folder waits in ${entry}.`);
+  }
+  for (const m of [...promoted, ...moves]) {
+    const parent = path.dirname(m.from);
+    if (parent !== root && existsSync(parent)) assertInside(root, parent, 'put back into');
+  }
+  for (const m of [...donePromoted].reverse()) {
+    ensurePrivateDir(path.dirname(m.from), { tighten: false });
+    renameSync(m.to, m.from);
+  }
+  for (const m of [...doneMoves].reverse()) {
+    ensurePrivateDir(path.dirname(m.from), { tighten: false });
+    renameSync(m.to, m.from);
+  }
+  syncDir(root);
+  removeInside(trash, entry);
+  return { message: `Put back ${moves.map((m) => relativeTo(root, m.from)).join(', ')}, which a delete stopped half way had begun to move.`, restored: doneMoves.map((m) => m.from) };
+}
+
+/** Deletions of app session `session` that Undo can put back, newest first: their undo id, what the delete said, and when. */
+export function listDeleted(dataDir: string, session: RunOwner): { undoId: string; message: string; deletedAt: string }[] {
+  const trash = checkedTrash(dataDir, 'list deleted packages');
+  let names: string[];
+  try {
+    names = readdirSync(trash);
+  } catch {
+    return [];
+  }
+  const out: { undoId: string; message: string; deletedAt: string }[] = [];
+  for (const name of names) {
+    if (!/^[0-9A-Za-z-]{1,80}$/.test(name)) continue;
+    let record: DeleteRecord;
+    try {
+      record = readRecord(path.join(trash, name));
+    } catch {
+      continue;
+    }
+    if (record.state === 'moving' || record.session === undefined || !isSession(record.session, session)) continue;
+    const deletedAt = typeof record.deletedAt === 'string' ? record.deletedAt.slice(0, 40) : '';
+    out.push({ undoId: name, message: record.message ?? `Deleted ${record.moves.map((m) => m.from).join(', ')}.`, deletedAt });
+  }
+  return out.sort((a, b) => b.deletedAt.localeCompare(a.deletedAt)).slice(0, 100);
+}
+
+/**
+ * Rolls back every delete that died half way (its record 'moving', its process gone): the
+ * package is back where it was, as if the delete had not begun. One that cannot be put back (a
+ * name taken meanwhile) stays whole in deleted-packages/ and is said in `problems`.
+ */
+export function recoverInterruptedDeletes(dataDir: string): { restored: string[]; problems: string[] } {
+  const root = packagesDir(dataDir);
+  const trash = checkedTrash(dataDir, 'put back half-deleted packages');
+  const restored: string[] = [];
+  const problems: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(trash);
+  } catch {
+    return { restored, problems };
+  }
+  for (const name of names) {
+    const entry = path.join(trash, name);
+    let record: DeleteRecord;
+    try {
+      record = readRecord(entry);
+    } catch {
+      continue;
+    }
+    if (record.state !== 'moving' || moverOf(record)) continue;
+    try {
+      restored.push(...rollBack(root, trash, entry, record).restored);
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
+  return { restored, problems };
+}
+
 function isLink(p: string): boolean {
   try {
     return lstatSync(p).isSymbolicLink();
@@ -423,11 +565,15 @@ function isLink(p: string): boolean {
  * Removes for good what deletions moved aside: `which` one entry; those of app session `session`
  * ('mine': the app is closing); or those whose app session has ended ('stale': at an engine's
  * start). An entry whose record does not read (a symbolic link, malformed, or not yet written by
- * a delete under way) is stale unless the process its name holds still runs. A symbolic link is
- * removed itself, never followed. Returns how many went.
+ * a delete under way: it holds nothing then, as the record is written before anything moves) is
+ * stale unless the process its name holds still runs. A delete half done ('moving') is never
+ * removed: put back once its process has died (recoverInterruptedDeletes), left alone while it
+ * runs. A symbolic link is removed itself, never followed. Returns how many went.
  */
 export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: string }, session: RunOwner = thisProcess()): number {
   const trash = checkedTrash(dataDir, 'remove deleted packages');
+  // A delete that died half way is put back first; one still under way (or that cannot be put back) is never removed.
+  if (typeof which !== 'object') recoverInterruptedDeletes(dataDir);
   let names: string[];
   try {
     names = readdirSync(trash);
@@ -444,6 +590,7 @@ export function purgeDeleted(dataDir: string, which: 'mine' | 'stale' | { id: st
       // unreadable: its name says which engine made it
     }
     const namedPid = Number(/-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1] ?? NaN);
+    if (record?.state === 'moving') continue;
     let take: boolean;
     if (typeof which === 'object') take = name === which.id;
     else if (which === 'mine') take = record ? (record.session !== undefined ? isSession(record.session, session) : record.pid === process.pid) : namedPid === process.pid;
