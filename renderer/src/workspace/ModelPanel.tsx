@@ -10,7 +10,7 @@ import { useJob } from './useJob';
 import { ImageUncertainty } from './Uncertainty';
 import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
-import { DeletedNotice, DeleteQuestion, versionName } from './PackageDelete';
+import { DeletedNotice, DeleteQuestion, RecentlyDeleted, versionName } from './PackageDelete';
 import { readOnlyControl } from './libraryAccess';
 
 export interface HeatmapSettings {
@@ -220,6 +220,14 @@ export function ModelPanel(props: {
         />
       )}
       {undone && <p className="muted small pad" role="status" data-testid="package-undone">{undone}</p>}
+      {/* This session's other deletions: Undo is still offered after a reload or a dismissed notice. */}
+      <RecentlyDeleted
+        except={deleted?.undoId ?? null}
+        onUndone={(message) => {
+          setUndone(message);
+          reloadCatalog();
+        }}
+      />
       {catalog && catalog.packages.length > 0 && (
         <fieldset className="packages">
           <legend className="visually-hidden">Model package</legend>

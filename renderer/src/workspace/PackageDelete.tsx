@@ -101,3 +101,55 @@ export function DeletedNotice(props: { done: { undoId: string; message: string }
     </div>
   );
 }
+
+/**
+ * This app session's other deletions that still wait for Undo (models.deletedPackages), each with
+ * Undo: after a page reload (lumen serve, or a reload of the app's window) or a dismissed notice,
+ * the deleted package is still offered back until Lumen closes. `except`: the one the notice shows.
+ */
+export function RecentlyDeleted(props: { except: string | null; onUndone: (message: string) => void }) {
+  const [list, setList] = useState<{ undoId: string; message: string }[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let live = true;
+    lumen.invoke('models.deletedPackages', {}).then(
+      (r) => live && setList(r.deleted),
+      () => live && setList([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [generation]);
+  // A delete or undo anywhere (this panel, another tab) and a restarted engine change the list.
+  useEffect(() => lumen.on('models.changed', () => setGeneration((g) => g + 1)), []);
+  useEffect(() => lumen.on('engine.error', () => setGeneration((g) => g + 1)), []);
+  const undo = async (undoId: string) => {
+    setError(null);
+    try {
+      props.onUndone((await lumen.invoke('models.undoDelete', { undoId })).message);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+    setGeneration((g) => g + 1);
+  };
+  const shown = list.filter((d) => d.undoId !== props.except);
+  if (shown.length === 0 && !error) return null;
+  return (
+    <section className="package-recently-deleted" aria-labelledby="package-recently-deleted-title" data-testid="package-recently-deleted">
+      <h3 id="package-recently-deleted-title">Deleted in this session</h3>
+      <p className="muted small">Undo stays offered until Lumen closes; then the folders are removed for good.</p>
+      <ul>
+        {shown.map((d) => (
+          <li key={d.undoId}>
+            <span id={`deleted-${d.undoId}`}>{d.message}</span>
+            <button type="button" className="remove-undo-button" aria-describedby={`deleted-${d.undoId}`} onClick={() => void undo(d.undoId)} data-testid="package-recently-deleted-undo">
+              Undo
+            </button>
+          </li>
+        ))}
+      </ul>
+      {error && <div className="banner error" role="alert">{error}</div>}
+    </section>
+  );
+}
