@@ -95,7 +95,14 @@ export const JobFailed = z.object({
   cancelled: z.boolean(),
   message: z.string(),
 });
-export const EngineError = z.object({ message: z.string(), where: z.string() });
+export const EngineError = z.object({
+  message: z.string(),
+  where: z.string(),
+  /** What happened to the engine, in one clause ("The engine stopped (SIGKILL)"), without what follows. */
+  reason: z.string().optional(),
+  /** The jobs it was running, which stopped with it (each also gets its job.failed). */
+  jobs: z.array(z.object({ jobId: JobId, kind: z.string() })).optional(),
+});
 
 
 export const requests = {

@@ -178,7 +178,8 @@ export class EngineHost {
     for (const [jobId, { kind }] of jobs) {
       this.emit('job.failed', { jobId, kind, cancelled: false, message: `${what} while this job ran; start it again.` });
     }
-    this.emit('engine.error', { message: `${what}; it restarts on the next request.`, where: 'engine' });
+    // The page tells the user (renderer/src/EngineCrashNotice.tsx): what happened, and which jobs it stopped.
+    this.emit('engine.error', { message: `${what}; it restarts on the next request.`, where: 'engine', reason: what, jobs: jobs.map(([jobId, { kind }]) => ({ jobId, kind })) });
   }
 
   private emit(event: string, payload: unknown): void {

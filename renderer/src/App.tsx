@@ -3,6 +3,7 @@ import type { SeriesImage, SeriesSummary, StudySummary } from '../../common/cont
 import type { CamMap, PredictionResult } from '../../common/contract/models';
 import type { SettingsState } from '../../common/contract/settings';
 import { About } from './About';
+import { EngineCrashNotice } from './EngineCrashNotice';
 import { lumen } from './api';
 import { FirstRunNotice } from './setup/FirstRun';
 import { SettingsDialog } from './setup/SettingsDialog';
@@ -462,6 +463,8 @@ export function App() {
         <span>Research use only — not for diagnosis</span>
         <span>{info.data ? `Lumen ${info.data.version}` : ''}</span>
       </footer>
+      {/* The engine stopped on its own and was started again: said until dismissed. */}
+      <EngineCrashNotice />
       {aboutOpen && info.data && <About info={info.data} onClose={() => setAboutOpen(false)} />}
       {helpOpen && <Help onClose={() => setHelpOpen(false)} />}
       {settingsOpen && settings && <SettingsDialog state={settings} onSaved={setSettings} onClose={() => setSettingsOpen(false)} />}
