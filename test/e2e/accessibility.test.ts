@@ -9,13 +9,15 @@
 // narrow window. Everything axe finds is listed in test-results/accessibility-axe.json (rule,
 // impact, targets); no WCAG 2.0/2.1 A or AA violation of impact serious or critical may remain.
 // Screenshots: test-results/accessibility-*.png.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { usePacsFixture } from '../pacs/support';
+import { importedLibrary, runLumen } from '../support/cli';
+import { writePhantomSet } from '../training/phantoms';
 import { writeExternalSet, type ExternalSet } from './external-dicom';
 
 const AXE = path.resolve('node_modules/axe-core/axe.min.js');
@@ -148,6 +150,12 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       { inputSize: 32, seed: 3, sd: 20, headSeed: 5 },
       { name: 'chest', classNames: ['normal', 'abnormal'], preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
     );
+    // A package trained by `lumen train` on phantoms (its own library), for the Training tab's
+    // results of a model: test figures, plots and the report.
+    const trained = await importedLibrary('accessibility-train', (dir) => writePhantomSet(dir, { patients: 12, slices: 1, size: 32, seed: 5 }));
+    const train = await runLumen(['train', '--library', trained.library, '--labels', trained.set.csv, '--variant', 'custom-phi-10', '--resolution', '32', '--epochs', '2', '--out', path.join(dataDir, 'models', 'phantoms')], path.join(trained.root, 'data'));
+    rmSync(trained.root, { recursive: true, force: true });
+    if (train.code !== 0) throw new Error(`lumen train exited ${train.code}: ${train.stderr}`);
     // A real Orthanc, for the PACS tab's form, results and series.
     const connection = { name: 'archive', kind: 'dimse', calledAet: pacs.orthanc.aet, host: '127.0.0.1', port: pacs.orthanc.dicomPort, callingAet: 'LUMEN' };
     writeFileSync(path.join(dataDir, 'pacs.json'), JSON.stringify({ version: 1, connections: [connection] }), { mode: 0o600 });
@@ -158,6 +166,8 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
     const found: Violation[] = [];
     /** Where Tab or Shift+Tab took the focus out of an open dialog. */
     const keyboardEscapes: string[] = [];
+    /** Where Escape did not close an open dialog. */
+    const escapeKept: string[] = [];
     const check = async (state: string) => {
       found.push(...(await axeCheck(page, state)));
       writeReport(found);
@@ -173,8 +183,17 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
         await page.keyboard.press(key);
         if (!(await inside())) keyboardEscapes.push(`${state}: ${key} left the dialog`);
       }
+      // Escape closes it, wherever the Tabs left the focus.
+      const focused = await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } | null } }).document.activeElement?.tagName.toLowerCase() ?? 'nothing');
       await page.keyboard.press('Escape');
-      await d.waitFor({ state: 'detached' });
+      const closed = await d.waitFor({ state: 'detached', timeout: 5_000 }).then(() => true, () => false);
+      if (!closed) {
+        // Not judged inside a frame: a key pressed in the training report's sandboxed frame (no
+        // scripts, an origin of its own) never reaches the app; Tab takes the focus out to Close.
+        if (focused !== 'iframe') escapeKept.push(`${state}: Escape with the focus on ${focused}`);
+        await d.getByRole('button', { name: 'Close' }).first().click();
+        await d.waitFor({ state: 'detached' });
+      }
     };
     const topButton = (name: string) => page.locator('.topbar').getByRole('button', { name, exact: true });
 
@@ -187,11 +206,18 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       await page.getByRole('tab', { name: 'Training' }).click();
       await page.locator('#panel-training').waitFor();
       await check(`${tag}: Training`);
+      // The results of a model shown in the dark pass stay: their plots, for a person to look at in each theme.
+      const plots = page.locator('#panel-training .run-results');
+      if (await plots.isVisible()) await plots.screenshot({ path: path.join(resultsDir(), `accessibility-${tag}-run-results.png`) });
       if (tag === 'dark') {
-        // The Training tab's results of a model (the installed package's).
-        await page.locator('#panel-training').getByRole('button', { name: 'Show results' }).click();
-        await page.waitForTimeout(500);
+        // The Training tab's results of a model (the trained package's), and its report.
+        const training = page.locator('#panel-training');
+        const choice = training.getByLabel('Model package');
+        await choice.selectOption((await choice.locator('option', { hasText: /^phantoms/ }).getAttribute('value'))!);
+        await training.getByRole('button', { name: 'Show results' }).click();
+        await training.getByTestId('roc-plot').waitFor({ timeout: 60_000 });
         await check(`${tag}: Training, results of a model`);
+        await dialog(() => training.getByRole('button', { name: 'Open report' }).click(), 'Training report', `${tag}: training report`);
       }
       await page.getByRole('tab', { name: 'Classifier' }).click();
       await page.getByRole('tab', { name: 'PACS' }).click();
@@ -222,7 +248,7 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       );
     };
 
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 240_000 });
     // The empty library, with the first-run welcome.
     await page.getByRole('heading', { name: 'Welcome to Lumen' }).waitFor({ timeout: 60_000 });
     await check('dark: empty library with the welcome');
@@ -288,6 +314,7 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       .flatMap((v) => v.targets.flatMap((t, i) => (v.left[i] ? [] : [`${v.state}: ${v.rule} (${v.impact}) ${t}: ${v.why[i]}`])));
     expect(serious).toEqual([]);
     expect(keyboardEscapes).toEqual([]);
+    expect(escapeKept).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
