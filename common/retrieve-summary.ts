@@ -2,7 +2,8 @@
 // as the app counts them (common/counts.ts: each frame of a multi-frame instance is an image, and
 // the files are named where they are fewer). An instance is one file. Failed instances never
 // reached the library, so their frames are not known: they are counted in files, as is what the
-// PACS listed. Plain TypeScript: `lumen pacs retrieve` and the PACS tab word a report with it.
+// PACS listed. Plain TypeScript: `lumen pacs retrieve` and the PACS tab word a report with it, and
+// the C-STORE receiver's totals (`lumen pacs listen`, the PACS tab's receiver) are said the same way.
 
 import { countOf, imageCount } from './counts';
 
@@ -28,4 +29,23 @@ export function retrieveCountsPhrase(report: RetrieveCounts): string {
   if (report.alreadyPresent) text += `, ${imageCount(report.alreadyPresentImages, report.alreadyPresent)} already in the library`;
   if (report.failed) text += `, ${countOf(report.failed, 'file')} failed`;
   return `${text} (of ${countOf(report.listed, 'file')} listed)`;
+}
+
+/** A receiver's totals (electron/pacs/listen.ts Receiver.counts, the app's ReceiverState) this phrase needs. */
+export interface ReceiveCounts {
+  /** Instances (files) filed into the library. */
+  received: number;
+  /** The images (frames) the received instances hold. */
+  receivedImages: number;
+  /** Instances refused or not filed: they never reached the library. */
+  failed: number;
+  refusedAssociations: number;
+}
+
+/**
+ * "4 images (2 files) received, 1 file failed, 0 associations refused": every count, zeros too (a
+ * receiver's standing totals, for `lumen pacs listen`'s last line and the PACS tab's receiver).
+ */
+export function receiveCountsPhrase(counts: ReceiveCounts): string {
+  return `${imageCount(counts.receivedImages, counts.received)} received, ${countOf(counts.failed, 'file')} failed, ${countOf(counts.refusedAssociations, 'association')} refused`;
 }

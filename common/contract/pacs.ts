@@ -148,7 +148,10 @@ export const ReceiverState = z.object({
   /** Every AE title that may send: `allowed` and each DIMSE connection's called AE title. */
   allowedSenders: z.array(z.string()),
   running: z.boolean(),
+  /** Instances (files) filed into the library since the app started, and the images (frames) they hold. */
   received: z.number(),
+  receivedImages: z.number(),
+  /** Instances refused or not filed, counted in files: they never reached the library. */
   failed: z.number(),
   refusedAssociations: z.number(),
   /** What happened, newest first (AE titles and counts, never patient data), at most 20. */

@@ -13,7 +13,7 @@ import { checkQuery } from '../pacs/query';
 import { DEFAULT_MOVE_PORT } from '../pacs/move';
 import { readReceiverConfig, receiverTlsMode, writeReceiverConfig } from '../pacs/receiver-settings';
 import { retrieveStudy } from '../pacs/retrieve';
-import { retrieveCountsPhrase } from '../../common/retrieve-summary';
+import { receiveCountsPhrase, retrieveCountsPhrase } from '../../common/retrieve-summary';
 import { sendFiles } from '../pacs/send';
 import { QUERY_CAPS } from '../../common/contract/pacs';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
@@ -405,8 +405,7 @@ async function listen(argv: string[]): Promise<number> {
   await untilStopped();
   await receiver.close();
   library.close();
-  const counts = receiver.counts();
-  process.stderr.write(`Stopped: ${counts.received} received, ${counts.failed} failed, ${counts.refusedAssociations} associations refused.\n`);
+  process.stderr.write(`Stopped: ${receiveCountsPhrase(receiver.counts())}.\n`);
   return 0;
 }
 

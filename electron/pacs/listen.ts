@@ -7,6 +7,7 @@
 import dimse from 'dcmjs-dimse';
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { countOf, imageCount } from '../../common/counts';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import type { Library } from '../library/library';
@@ -88,7 +89,12 @@ export interface ListenOptions {
   host: string;
   /** Calling AE titles allowed to send; every other is refused. */
   allowed: ReadonlySet<string>;
-  /** What happened, one line each, for the terminal: AE titles and counts, never patient data; `hint`: what the user may change (worded by the CLI or the app). */
+  /**
+   * What happened, one line each, for the terminal: AE titles and counts, never patient data; `hint`:
+   * what the user may change (worded by the CLI or the app). An association's line counts images as
+   * the app does (common/counts.ts), failed instances in files: 'received 4 images (2 files) from
+   * "MODALITY", 1 file failed.'
+   */
   onEvent?: (line: string, hint?: PacsHint) => void;
   /** The filer to use (a C-MOVE's, which checks the study asked for); by default one that files any study. */
   filer?: InstanceFiler;
@@ -102,8 +108,8 @@ export interface ListenOptions {
 
 export interface Receiver {
   readonly port: number;
-  /** Instances filed and refused so far. */
-  counts(): { received: number; failed: number; refusedAssociations: number };
+  /** Instances filed (and the images, frames, they hold) and refused so far. */
+  counts(): { received: number; receivedImages: number; failed: number; refusedAssociations: number };
   close(): Promise<void>;
 }
 
@@ -114,7 +120,9 @@ export async function startReceiver(library: Library, options: ListenOptions): P
 
   class LumenStoreScp extends Scp {
     private calling = '';
-    private stored = 0;
+    /** This association's instances written for the library (filed once the filer's import takes them), and those that failed. */
+    private stored = new Set<string>();
+    private failed = 0;
 
     constructor(...args: ConstructorParameters<typeof Scp>) {
       super(...args);
@@ -173,20 +181,19 @@ export async function startReceiver(library: Library, options: ListenOptions): P
           }
           const temp = receivedFile(dataSet);
           // The data set's own SOP Instance UID must be the one its C-STORE command announced (the file's meta header says it).
+          const sopInstanceUid = String((temp ? request.getAffectedSopInstanceUid() : dataSet.getElement('SOPInstanceUID')) ?? '');
           const filed = temp
-            ? await filer.fileTemp(temp, { sopInstanceUid: String(request.getAffectedSopInstanceUid() ?? ''), seriesInstanceUid: '' })
+            ? await filer.fileTemp(temp, { sopInstanceUid, seriesInstanceUid: '' })
             : await filer.file(
-                p10File(
-                  { sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid: String(dataSet.getElement('SOPInstanceUID') ?? ''), transferSyntaxUid: dataSet.getTransferSyntaxUid() },
-                  dataSet.getDenaturalizedDataset(),
-                ),
+                p10File({ sopClassUid: String(dataSet.getElement('SOPClassUID') ?? ''), sopInstanceUid, transferSyntaxUid: dataSet.getTransferSyntaxUid() }, dataSet.getDenaturalizedDataset()),
               );
           // Not filed: out of resources when the disk is full or read-only, else the data set cannot be filed.
           if (!filed) status = filer.noRoom ? 0xa700 : 0xa900;
-          else this.stored++;
+          else this.stored.add(sopInstanceUid);
         } catch {
           status = 0xa700; // out of resources
         }
+        if (status !== Status.Success) this.failed++;
         options.onInstance?.(status === Status.Success);
         const response = responses.CStoreResponse.fromRequest(request);
         response.setStatus(status);
@@ -196,8 +203,14 @@ export async function startReceiver(library: Library, options: ListenOptions): P
 
     override associationReleaseRequested(): void {
       this.sendAssociationReleaseResponse();
-      const stored = this.stored;
-      void filer.flush().then(() => say(`received ${stored} instance${stored === 1 ? '' : 's'} from "${this.calling}".`));
+      const stored = [...this.stored];
+      const failed = this.failed;
+      void filer.flush().then(() => {
+        // What the library took (its importer may still refuse a written file): counted as the study list counts it.
+        const filed = library.presentInstances(stored);
+        const notFiled = failed + stored.length - filed.size;
+        say(`received ${imageCount(library.imagesOf(filed), filed.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}.`);
+      });
     }
   }
 
@@ -262,7 +275,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
 
   return {
     port: options.port,
-    counts: () => ({ received: filer.received, failed: filer.failed, refusedAssociations }),
+    counts: () => ({ received: filer.received, receivedImages: filer.receivedImages, failed: filer.failed, refusedAssociations }),
     async close() {
       server.close();
       for (const socket of sockets) socket.destroy();

@@ -164,8 +164,8 @@ describe('PACS tab', () => {
     const studyId = ((await lookup.json()) as { ID: string }[])[0].ID;
     const pushed = await orthanc.rest('POST', '/modalities/lumen/store', studyId);
     expect(pushed.ok, await pushed.text()).toBe(true);
-    await receiver.getByTestId('receiver-counts').filter({ hasText: '2 received, 0 failed, 0 refused' }).waitFor({ timeout: 30_000 });
-    await receiver.getByText('received 2 instances from "ORTHANC".').waitFor();
+    await receiver.getByTestId('receiver-counts').filter({ hasText: '2 images received, 0 files failed, 0 associations refused' }).waitFor({ timeout: 30_000 });
+    await receiver.getByText('received 2 images from "ORTHANC".').waitFor();
     await studies.nth(2).getByTestId('pacs-held').filter({ hasText: 'In library' }).waitFor({ timeout: 30_000 });
     await receiver.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-receiver.png') });

@@ -169,8 +169,8 @@ describe('the receiver switch', () => {
       await new Promise((r) => setTimeout(r, 100));
       state = await call('pacs.receiver', {});
     }
-    expect(state).toMatchObject({ running: true, received: 2, failed: 0 });
-    expect(state.events[0].line).toMatch(/received 2 instances from "ORTHANC"/);
+    expect(state).toMatchObject({ running: true, received: 2, receivedImages: 2, failed: 0 });
+    expect(state.events[0].line).toBe('received 2 images from "ORTHANC".');
     expect(JSON.stringify(state)).not.toMatch(/Bishop|PID-APP-B/);
     expect(events.filter((e) => e.event === 'library.changed').length).toBeGreaterThan(changedBefore);
     expect(events.some((e) => e.event === 'pacs.receiverChanged' && e.payload.received === 2)).toBe(true);

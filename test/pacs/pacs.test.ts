@@ -192,7 +192,7 @@ describe('lumen pacs listen', () => {
     const pushed = await orthanc.rest('POST', '/modalities/lumen/store', studyId);
     expect(pushed.ok, await pushed.text()).toBe(true);
     expect(await receiver.stop()).toBe(0);
-    expect(receiver.output()).toMatch(/Stopped: 2 received, 0 failed/);
+    expect(receiver.output()).toMatch(/Stopped: 2 images received, 0 files failed, 0 associations refused\./);
     expect(receiver.output()).not.toContain('Roe');
 
     const tree = JSON.stringify(json(await lumen(dataDir, ['ls', '--library', library, '--json'])));

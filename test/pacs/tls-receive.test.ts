@@ -77,10 +77,10 @@ describe('lumen pacs listen over DICOM TLS', () => {
       const lookup = (await (await pacs.orthanc.rest('POST', '/tools/lookup', pushed.studyUid)).json()) as { ID: string }[];
       const store = await pacs.orthanc.rest('POST', '/modalities/listener/store', lookup[0].ID);
       expect(store.ok, await store.text()).toBe(true);
-      await receiver.waitFor(/received 2 instances from "ORTHANC"/);
+      await receiver.waitFor(/received 2 images from "ORTHANC"\./);
 
       expect(await storescu(['+tls', cert('sender.key'), cert('sender.crt'), '+cf', cert('test-ca.crt')], sample.file)).toBe(0);
-      await receiver.waitFor(/received 1 instance from "SENDER"/);
+      await receiver.waitFor(/received 1 image from "SENDER"\./);
 
       expect(await storescu([], sample.file)).not.toBe(0);
       await receiver.waitFor(/refused a connection from 127\.0\.0\.1: it did not start a TLS handshake \(a plain DICOM association to this DICOM TLS port\?\)/);
@@ -93,7 +93,7 @@ describe('lumen pacs listen over DICOM TLS', () => {
     } finally {
       expect(await receiver.stop()).toBe(0);
     }
-    expect(receiver.output()).toMatch(/Stopped: 3 received, 0 failed, 3 associations refused/);
+    expect(receiver.output()).toMatch(/Stopped: 3 images received, 0 files failed, 3 associations refused\./);
     expect(receiver.output()).not.toMatch(/Tls\^|PID-T|Error:/);
     expect(filed(library, [...pacs.studies[0].series[0].sopUids, sample.sop])).toEqual([...pacs.studies[0].series[0].sopUids, sample.sop].sort());
   }, 150_000);

@@ -101,7 +101,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   let receiver: Receiver | null = null;
   let receiverError: string | null = null;
   const events: { at: string; line: string }[] = [];
-  let totals = { received: 0, failed: 0, refusedAssociations: 0 };
+  let totals = { received: 0, receivedImages: 0, failed: 0, refusedAssociations: 0 };
   let listeners: RequestContext | null = null;
 
   const readReceiverSettings = (): ReceiverSettings => readReceiverConfig(deps.dataDir).settings;
@@ -112,12 +112,13 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   };
   const receiverState = (): ReceiverState => {
     const settings = readReceiverSettings();
-    const counts = receiver?.counts() ?? { received: 0, failed: 0, refusedAssociations: 0 };
+    const counts = receiver?.counts() ?? { received: 0, receivedImages: 0, failed: 0, refusedAssociations: 0 };
     return {
       settings,
       allowedSenders: allowedSenders(settings),
       running: receiver !== null,
       received: totals.received + counts.received,
+      receivedImages: totals.receivedImages + counts.receivedImages,
       failed: totals.failed + counts.failed,
       refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
       events: [...events],
@@ -133,10 +134,16 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   const stopReceiver = async () => {
     if (!receiver) return;
     const stopping = receiver;
-    const counts = stopping.counts();
     receiver = null;
     await stopping.close();
-    totals = { received: totals.received + counts.received, failed: totals.failed + counts.failed, refusedAssociations: totals.refusedAssociations + counts.refusedAssociations };
+    // After close: what its last import filed counts too.
+    const counts = stopping.counts();
+    totals = {
+      received: totals.received + counts.received,
+      receivedImages: totals.receivedImages + counts.receivedImages,
+      failed: totals.failed + counts.failed,
+      refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
+    };
   };
   const startReceiving = async (ctx: RequestContext) => {
     listeners = ctx;

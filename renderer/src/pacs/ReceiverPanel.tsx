@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { ReceiverState } from '../../../common/contract/pacs';
 import { errorMessage } from '../../../common/errors';
+import { receiveCountsPhrase } from '../../../common/retrieve-summary';
 import { lumen } from '../api';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString();
@@ -49,9 +50,7 @@ export function ReceiverPanel() {
             {state!.tls === 'off' ? 'Plain DICOM (DICOM TLS is set with lumen pacs receiver)' : state!.tls === 'on' ? 'DICOM TLS' : 'DICOM TLS, senders need a client certificate'}
           </div>
           <div className="muted">Allowed senders: {state!.allowedSenders.length ? state!.allowedSenders.join(', ') : 'none (add them in Settings, PACS)'}</div>
-          <div data-testid="receiver-counts">
-            {state!.received} received, {state!.failed} failed, {state!.refusedAssociations} refused
-          </div>
+          <div data-testid="receiver-counts">{receiveCountsPhrase(state!)}</div>
         </details>
       )}
       {(error ?? state?.error) && <div className="banner error" role="alert">{error ?? state?.error}</div>}
