@@ -8,12 +8,45 @@
 
 export type Point = readonly [number, number];
 
+/**
+ * What a pixel spacing measures (PS3.3 10.7.1.3): 'patient' (Pixel Spacing), 'calibrated'
+ * (Pixel Spacing with a Pixel Spacing Calibration Type), 'detector' (Imager Pixel Spacing
+ * alone: lengths at the detector, larger than in the body by the X-ray magnification),
+ * 'magnification' (Imager Pixel Spacing corrected by Estimated Radiographic Magnification Factor).
+ */
+export const PIXEL_SPACING_KINDS = ['patient', 'calibrated', 'detector', 'magnification'] as const;
+export type PixelSpacingKind = (typeof PIXEL_SPACING_KINDS)[number];
+
+/** What a length or area in mm is, in words after it: "" (patient), "calibrated", "at detector", "magnification corrected". */
+export function spacingNote(kind: PixelSpacingKind | null | undefined): string {
+  switch (kind) {
+    case 'calibrated':
+      return 'calibrated';
+    case 'detector':
+      return 'at detector';
+    case 'magnification':
+      return 'magnification corrected';
+    default:
+      return '';
+  }
+}
+
+/** A pixel padding range in stored values as the same range after a linear rescale, as the viewer holds its values (Float32). */
+export function paddingInValues(padding: readonly [number, number] | null | undefined, slope: number, intercept: number): [number, number] | null {
+  if (!padding) return null;
+  const a = Math.fround(padding[0] * slope + intercept);
+  const b = Math.fround(padding[1] * slope + intercept);
+  return [Math.min(a, b), Math.max(a, b)];
+}
+
 export interface RegionStats {
   /** Area of the drawn shape in mm² (with pixel spacing), else in pixels. */
   area: number;
   areaUnit: 'mm²' | 'px²';
-  /** Pixels whose centres lie inside. */
+  /** Pixels whose centres lie inside, padding left out. */
   pixels: number;
+  /** Padding pixels inside (Pixel Padding Value), left out of the statistics. */
+  padding: number;
   mean: number;
   /** Population standard deviation of those pixels. */
   sd: number;
@@ -26,9 +59,14 @@ export interface FrameValues {
   columns: number;
   /** One value per pixel (grey), row by row. */
   values: ArrayLike<number>;
+  /** Values that are padding (Pixel Padding Value and Range Limit, in the units of `values`), or none. */
+  padding?: readonly [number, number] | null;
 }
 
-/** Rectangle or ellipse over the box with corners a and b: area and statistics; null when no pixel centre lies inside. */
+/**
+ * Rectangle or ellipse over the box with corners a and b: area and statistics of the pixels
+ * inside that are not padding; null when no such pixel centre lies inside.
+ */
 export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, frame: FrameValues, pixelSpacing: readonly [number, number] | null): RegionStats | null {
   const x0 = Math.min(a[0], b[0]);
   const x1 = Math.max(a[0], b[0]);
@@ -39,6 +77,8 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
   const rx = (x1 - x0) / 2;
   const ry = (y1 - y0) / 2;
   let n = 0;
+  let padded = 0;
+  const [p0, p1] = frame.padding ?? [Infinity, -Infinity];
   let sum = 0;
   let sum2 = 0;
   let min = Infinity;
@@ -55,6 +95,10 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
         if (dx * dx + dy * dy > 1) continue;
       }
       const v = frame.values[r * frame.columns + c];
+      if (v >= p0 && v <= p1) {
+        padded++;
+        continue;
+      }
       n++;
       sum += v;
       sum2 += v * v;
@@ -69,6 +113,7 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
     area: pixelSpacing ? boxArea * pixelSpacing[0] * pixelSpacing[1] : boxArea,
     areaUnit: pixelSpacing ? 'mm²' : 'px²',
     pixels: n,
+    padding: padded,
     mean,
     sd: Math.sqrt(Math.max(0, sum2 / n - mean * mean)),
     min,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../import-summary';
+import { PIXEL_SPACING_KINDS } from '../roi';
 import { VOI_FUNCTION_NAMES } from '../voi';
 import { Bytes, Empty, FilePath, JobStarted, request, Text, Uid } from './define';
 
@@ -153,6 +154,13 @@ export const ViewerFrame = z.object({
   range: z.tuple([z.number(), z.number()]),
   /** [row spacing, column spacing] in mm, or null when the file does not say. */
   pixelSpacing: z.tuple([z.number(), z.number()]).nullable(),
+  /** What pixelSpacing measures (PIXEL_SPACING_KINDS); null with it. */
+  pixelSpacingKind: z.enum(PIXEL_SPACING_KINDS).nullable().optional(),
+  /**
+   * Pixel Padding Value (and Range Limit) as [lowest, highest] in the units of `pixels`, or null:
+   * those pixels are left out of region statistics (shown as they are).
+   */
+  padding: z.tuple([z.number(), z.number()]).nullable().optional(),
   instanceNumber: z.number().nullable(),
   sliceLocation: z.number().nullable(),
   sliceThickness: z.number().nullable(),

@@ -10,6 +10,7 @@ import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
 import { isLibraryUid } from '../../common/dicom-uid';
+import type { PixelSpacingKind } from '../../common/roi';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -43,6 +44,20 @@ export interface InstanceMeta {
   columns: number;
   numberOfFrames: number;
   pixelSpacing?: [number, number];
+  /**
+   * What pixelSpacing measures (PS3.3 10.7.1.3): 'patient' (Pixel Spacing), 'calibrated'
+   * (Pixel Spacing with a Pixel Spacing Calibration Type), 'detector' (Imager Pixel Spacing
+   * (0018,1164) alone: at the detector, larger than the body by the magnification) or
+   * 'magnification' (Imager Pixel Spacing divided by Estimated Radiographic Magnification
+   * Factor (0018,1114)). Unset with pixelSpacing.
+   */
+  pixelSpacingKind?: PixelSpacingKind;
+  /**
+   * Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121), as the lowest and
+   * highest padding stored value (PS3.3 C.7.5.1.1.2: stored-pixel units, before the Modality
+   * LUT). These pixels are left out of the full-range window and of region statistics.
+   */
+  padding?: [number, number];
   sliceThickness?: number;
   sliceLocation?: number;
   imagePositionPatient?: [number, number, number];
@@ -344,8 +359,41 @@ function positive(v: number | undefined): number | undefined {
   return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
+/** Two positive numbers, or undefined. */
+function pair(v: number[] | undefined): [number, number] | undefined {
+  return v && v.length >= 2 && v[0] > 0 && v[1] > 0 ? [v[0], v[1]] : undefined;
+}
+
+/**
+ * The spacing a length is measured with, and what it measures (PS3.3 10.7.1.3, IHE's
+ * guidance for projection radiography): Pixel Spacing when present (calibrated where Pixel
+ * Spacing Calibration Type says so); else Imager Pixel Spacing, divided by Estimated
+ * Radiographic Magnification Factor where the file gives one, else at the detector.
+ */
+function spacingOf(ds: dicomParser.DataSet, fromGroups: [number, number] | undefined): { pixelSpacing?: [number, number]; pixelSpacingKind?: PixelSpacingKind } {
+  const own = fromGroups ?? pair(numbers(ds, 'x00280030'));
+  if (own) return { pixelSpacing: own, pixelSpacingKind: str(ds, 'x00280a02') ? 'calibrated' : 'patient' };
+  const imager = pair(numbers(ds, 'x00181164'));
+  if (!imager) return {};
+  const factor = float(ds, 'x00181114');
+  if (factor !== undefined && Number.isFinite(factor) && factor > 0 && factor !== 1) return { pixelSpacing: [imager[0] / factor, imager[1] / factor], pixelSpacingKind: 'magnification' };
+  return { pixelSpacing: imager, pixelSpacingKind: 'detector' };
+}
+
+/** Pixel Padding Value and Range Limit as [lowest, highest] stored value (US or SS as Pixel Representation says). */
+function paddingOf(ds: dicomParser.DataSet, signed: boolean): [number, number] | undefined {
+  const read = (tag: string) => {
+    const el = ds.elements[tag];
+    if (!el || el.length < 2) return undefined;
+    return signed ? ds.int16(tag) : ds.uint16(tag);
+  };
+  const value = read('x00280120');
+  if (value === undefined) return undefined;
+  const limit = read('x00280121') ?? value;
+  return [Math.min(value, limit), Math.max(value, limit)];
+}
+
 function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceMeta {
-  const spacing = numbers(ds, 'x00280030');
   const ipp = numbers(ds, 'x00200032');
   const iop = numbers(ds, 'x00200037');
   const bitsAllocated = us(ds, 'x00280100') ?? 0;
@@ -388,7 +436,8 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     rows: us(ds, 'x00280010') ?? 0,
     columns: us(ds, 'x00280011') ?? 0,
     numberOfFrames: frames && frames > 0 ? frames : 1,
-    pixelSpacing: geometry.pixelSpacing ?? (spacing && spacing.length >= 2 ? [spacing[0], spacing[1]] : undefined),
+    ...spacingOf(ds, geometry.pixelSpacing),
+    padding: paddingOf(ds, us(ds, 'x00280103') === 1),
     sliceThickness: geometry.sliceThickness ?? float(ds, 'x00180050'),
     sliceLocation: float(ds, 'x00201041'),
     imagePositionPatient: geometry.imagePositionPatient ?? (ipp && ipp.length >= 3 ? [ipp[0], ipp[1], ipp[2]] : undefined),

@@ -142,6 +142,26 @@ export function minMax(values: ArrayLike<number>): [number, number] {
   return lo === Infinity ? [0, 0] : [lo, hi];
 }
 
+/**
+ * The smallest and largest of `values` over the pixels that are not padding (`stored`, the
+ * frame's stored values, outside `padding`: PS3.3 C.7.5.1.1.2); every value where there is no
+ * padding, or where every pixel is padding.
+ */
+export function minMaxUnpadded(values: ArrayLike<number>, stored: ArrayLike<number>, padding: readonly [number, number] | undefined): [number, number] {
+  if (!padding || stored.length !== values.length) return minMax(values);
+  const [p0, p1] = padding;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const s = stored[i];
+    if (s >= p0 && s <= p1) continue;
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo === Infinity ? minMax(values) : [lo, hi];
+}
+
 function readLut(parsed: ParsedDicom, channel: 'x1201' | 'x1202' | 'x1203', descriptorTag: string): { first: number; entries: number; table: Uint8Array } {
   const ds = parsed.dataSet;
   const dataTag = `x0028${channel.slice(1)}`;
@@ -280,7 +300,7 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
   if (!window) {
     if (hasOwnWindow) window = { center: own.center, width: own.width };
     else {
-      const [lo, hi] = minMax(values);
+      const [lo, hi] = frame.samplesPerPixel === 1 ? minMaxUnpadded(values, frame.pixels, parsed.meta.padding) : minMax(values);
       window = fullRangeWindow(lo, hi, fn);
     }
   }

@@ -7,7 +7,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
 import type { ParsedDicom } from './parse';
-import { displayInverted, metaOfFrame, minMax, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
+import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
 
 /** The bytes of a typed array, as a view (no copy). */
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -23,6 +23,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     rows: frame.rows,
     columns: frame.columns,
     pixelSpacing: meta.pixelSpacing ?? null,
+    pixelSpacingKind: meta.pixelSpacing ? (meta.pixelSpacingKind ?? 'patient') : null,
     instanceNumber: meta.instanceNumber ?? null,
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,
@@ -64,7 +65,8 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
   }
   // A Modality LUT Sequence is a table, not a slope: its output goes as the values, slope 1.
   const px = meta.modalityLutTable ? Int32Array.from(modalityLut(frame, meta)) : frame.pixels;
-  const [lo, hi] = minMax(px);
+  // Padding (stored values) is left out of the range the full-range window spans.
+  const [lo, hi] = minMaxUnpadded(px, frame.pixels, meta.padding);
   const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
@@ -82,6 +84,8 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     windows: withVoiLuts(voiWindows(meta), meta.voiLutTables),
     voiLuts: meta.voiLutTables?.map((t, i) => ({ id: `lut-${i + 1}`, first: t.first, bits: t.bits, data: Array.from(t.data) })),
     range: [Math.min(a, b), Math.max(a, b)],
+    // In the units of `pixels`: stored values, except after a Modality LUT Sequence (not a range there).
+    padding: meta.padding && !meta.modalityLutTable ? meta.padding : null,
   };
 }
 

@@ -7,6 +7,7 @@ import { formatDate, formatMm, formatValue, joinParts, personName } from '../wor
 import { joinIsolated } from '../workspace/isolated';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
+import { spacingNote } from '../../../common/roi';
 
 /** The value of the gray image at (column, row), or null outside it or for colour. */
 export function valueAt(loaded: LoadedFrame, x: number, y: number): number | null {
@@ -60,7 +61,7 @@ export function CornerText(props: {
         <div data-testid="image-index">Im {props.index + 1}/{props.count}</div>
         {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
         {f?.sliceThickness != null && <div>Thk {formatMm(f.sliceThickness)} mm</div>}
-        {f && <div>{joinParts(`${f.columns}×${f.rows}`, ps && `${formatMm(ps[1])}×${formatMm(ps[0])} mm`)}</div>}
+        {f && <div data-testid="corner-size">{joinParts(`${f.columns}×${f.rows}`, ps && `${formatMm(ps[1])}×${formatMm(ps[0])} mm${spacingNote(f.pixelSpacingKind) ? ` ${spacingNote(f.pixelSpacingKind)}` : ''}`)}</div>}
         {probe && value !== null && (
           <div data-testid="corner-value">
             Value {formatValue(value, f?.unit ?? null)} at ({probe[0]}, {probe[1]})

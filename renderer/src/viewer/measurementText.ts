@@ -2,7 +2,7 @@
 // the measurement list: lengths in mm, regions' area and statistics and probes in modality
 // units (HU for CT) from the frame the viewer holds, angles in degrees (common/roi.ts).
 import type { Measurement } from '../../../common/contract/measurements';
-import { angleDegrees, probeValue, regionStats } from '../../../common/roi';
+import { angleDegrees, paddingInValues, probeValue, regionStats, spacingNote } from '../../../common/roi';
 import type { LoadedFrame } from './image';
 import { lengthText, type Point } from './measurements';
 
@@ -21,11 +21,13 @@ function grey(frame: LoadedFrame | null): frame is LoadedFrame {
 /** The reading of one measurement ("23.4 mm", "37.5°", "Area 120.3 mm² · mean 40.2 HU ..."). */
 export function measurementText(m: { kind: Measurement['kind']; points: readonly Point[] }, frame: LoadedFrame | null): string {
   const spacing = frame?.frame.pixelSpacing ?? null;
+  const kind = spacing ? frame?.frame.pixelSpacingKind : null;
   const unit = frame?.frame.unit ?? null;
-  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values } : null;
+  // Padding (Pixel Padding Value) is left out of a region's statistics: the frame gives it in stored values.
+  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, padding: paddingInValues(frame.frame.padding, frame.frame.slope, frame.frame.intercept) } : null;
   switch (m.kind) {
     case 'length':
-      return spacing ? lengthText(m.points, spacing) : `${lengthText(m.points, null)} (no pixel spacing)`;
+      return spacing ? lengthText(m.points, spacing, kind) : `${lengthText(m.points, null)} (no pixel spacing)`;
     case 'angle':
       return `${angleDegrees(m.points[0], m.points[1], m.points[2], spacing).toFixed(1)}°`;
     case 'probe': {
@@ -37,9 +39,11 @@ export function measurementText(m: { kind: Measurement['kind']; points: readonly
     case 'ellipse': {
       if (!values) return 'no values (colour image)';
       const s = regionStats(m.kind, m.points[0], m.points[1], values, spacing);
-      if (!s) return 'no pixel inside';
+      if (!s) return values.padding && regionStats(m.kind, m.points[0], m.points[1], { ...values, padding: null }, spacing) ? 'only padding inside' : 'no pixel inside';
       const u = unit ? ` ${unit}` : '';
-      return `Area ${s.area.toFixed(1)} ${s.areaUnit} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}`;
+      const note = spacingNote(kind);
+      const padded = s.padding > 0 ? ` · ${s.padding} padding ${s.padding === 1 ? 'pixel' : 'pixels'} left out` : '';
+      return `Area ${s.area.toFixed(1)} ${s.areaUnit}${note ? ` (${note})` : ''} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}${padded}`;
     }
   }
 }

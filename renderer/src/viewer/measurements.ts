@@ -1,6 +1,7 @@
 // The length tool's logic, apart from React and the canvas: what a length reads, which
 // length a click picks, and the undo/redo history of adding and deleting lengths.
 import type { Measurement } from '../../../common/contract/measurements';
+import { spacingNote, type PixelSpacingKind } from '../../../common/roi';
 
 export type Point = [number, number];
 
@@ -17,12 +18,18 @@ export function onImage(m: Pick<Measurement, 'sopInstanceUid' | 'frame'>, image:
   return !!image && m.sopInstanceUid === image.sopInstanceUid && m.frame === image.frame;
 }
 
-/** "23.4 mm" with the pixel spacing ([row, column] mm), else "23.4 px" (the file gives no spacing). */
-export function lengthText(points: readonly [Point, Point] | readonly Point[], pixelSpacing: [number, number] | null | undefined): string {
+/**
+ * "23.4 mm" with the pixel spacing ([row, column] mm), and what that spacing measures where it
+ * is not the patient's plane ("23.4 mm (at detector)": spacingNote); else "23.4 px" (the file
+ * gives no spacing).
+ */
+export function lengthText(points: readonly [Point, Point] | readonly Point[], pixelSpacing: [number, number] | null | undefined, kind?: PixelSpacingKind | null): string {
   const [a, b] = points;
   const dx = b[0] - a[0];
   const dy = b[1] - a[1];
-  return pixelSpacing ? `${Math.hypot(dx * pixelSpacing[1], dy * pixelSpacing[0]).toFixed(1)} mm` : `${Math.hypot(dx, dy).toFixed(1)} px`;
+  if (!pixelSpacing) return `${Math.hypot(dx, dy).toFixed(1)} px`;
+  const note = spacingNote(kind);
+  return `${Math.hypot(dx * pixelSpacing[1], dy * pixelSpacing[0]).toFixed(1)} mm${note ? ` (${note})` : ''}`;
 }
 
 /** Distance from p to the segment a–b (all in screen pixels). */

@@ -29,7 +29,7 @@ function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, fram
       ctx.arc(x, y, m.selected ? 4 : 3, 0, Math.PI * 2);
       ctx.stroke();
     }
-    const label = pixelSpacing ? lengthText(m.points, pixelSpacing) : `${lengthText(m.points, null)} (no pixel spacing)`;
+    const label = pixelSpacing ? lengthText(m.points, pixelSpacing, frame.frame.pixelSpacingKind) : `${lengthText(m.points, null)} (no pixel spacing)`;
     ctx.font = '13px system-ui, sans-serif';
     ctx.shadowColor = '#000';
     ctx.shadowBlur = 3;
