@@ -61,7 +61,11 @@ describe('undoing a package delete after the engine restarted', () => {
     expect(before.ok && after.ok).toBe(true);
     if (before.ok && after.ok) expect((after.value as { pid: number }).pid).not.toBe((before.value as { pid: number }).pid);
     expect(readdirSync(path.join(dataDir, 'deleted-packages'))).toEqual(waiting);
+    // The page says the engine stopped and was started again (EngineCrashNotice); then it is dismissed.
+    const crashNotice = page.getByRole('region', { name: 'Engine stopped' });
+    await crashNotice.getByRole('alert').filter({ hasText: 'deleted packages can still be undone' }).waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'package-delete-restart-deleted.png') });
+    await crashNotice.getByRole('button', { name: 'Dismiss' }).click();
 
     // Undo, from the keyboard: the package is back and chosen.
     await notice.getByTestId('package-undo').focus();
