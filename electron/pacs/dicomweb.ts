@@ -63,9 +63,9 @@ export class DicomWebClient {
   }
 
   /** QIDO-RS: the series of one study (the app's PACS tab lists them). */
-  async searchSeries(studyUid: string): Promise<Found<SeriesMatch>> {
+  async searchSeries(studyUid: string, signal?: AbortSignal): Promise<Found<SeriesMatch>> {
     const route = `/studies/${studyUid}/series?includefield=NumberOfSeriesRelatedInstances&includefield=SeriesDescription&limit=${matchLimit(this.connection, 'series') + 1}`;
-    return this.search(route, 'list the series of the study', 'series', seriesFromJson);
+    return this.search(route, 'list the series of the study', 'series', seriesFromJson, signal);
   }
 
   /** A QIDO-RS search for at most one study: the app's "Test connection" (reachable, credentials accepted, DICOMweb answering). */

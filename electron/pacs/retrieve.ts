@@ -1,6 +1,7 @@
 /**
  * Retrieve a study (or one series) from a PACS into the library: list its
- * instances, skip those the library holds already (by SOP Instance UID, so an
+ * instances (a study whose series' counts pass the listing's bound: series by
+ * series), skip those the library holds already (by SOP Instance UID, so an
  * interrupted retrieve resumes), fetch the rest (WADO-RS, C-GET or C-MOVE), and file
  * each one: its header checked, written whole into <library>/pacs/<study>/<series>/
  * (a temporary file renamed into place: nothing half-written), then imported.
@@ -15,7 +16,8 @@ import { DimseClient, GetNotSupported } from './dimse';
 import { isUid, uidProblem } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
 import { InstanceFiler, type RetrieveTarget } from './filer';
-import { type InstanceRef, TooManyInstances, seriesNotAllListed, seriesTooLarge, tooManyMatches } from './query';
+import { type InstanceRef, TooManyInstances, matchLimit, seriesNotAllListed, seriesTooLarge, tooManyMatches } from './query';
+import type { SeriesMatch } from './series';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
 
 export type { RetrieveTarget };
@@ -84,16 +86,36 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   const usable = (refs: InstanceRef[]) => refs.filter((r) => isUid(r.sopInstanceUid) && isUid(r.seriesInstanceUid));
   const noInstances = () =>
     new PacsError(`PACS "${connection.name}" has no instances of ${target.seriesUid ? `series ${target.seriesUid} in ` : ''}study ${target.studyUid}.`, 'connection', { code: 'check-study-uid', setting: 'studyUid' });
+  /**
+   * A study's series, whole, as the PACS lists them with their instance counts (null: it lists
+   * none, lists them only in part, or fails to answer; the listing of the instances decides then).
+   */
+  const listSeries = async (): Promise<SeriesMatch[] | null> => {
+    try {
+      const series = dicomweb ? await dicomweb.searchSeries(target.studyUid, options.signal) : await dimse!.findSeries(target.studyUid, options.signal);
+      return series.incomplete === null && series.matches.length > 0 ? series.matches : null;
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      return null;
+    }
+  };
   // The study (or series) listed whole; past the listing's bound (MAX_MATCHES.instances) a study is listed
-  // and retrieved series by series, so memory holds the listing of one series at a time.
+  // and retrieved series by series, so memory holds the listing of one series at a time. What the study
+  // holds is asked first (its series and their instance counts): a study whose counts pass the bound
+  // goes series by series at once, without a listing of its instances that would be thrown away.
+  const bound = Math.min(options.maxListed ?? Infinity, matchLimit(connection, 'instances'));
+  const studySeries = target.seriesUid === undefined ? await listSeries() : null;
+  const counted = studySeries?.every((s) => s.NumberOfSeriesRelatedInstances !== null) ? studySeries.reduce((sum, s) => sum + s.NumberOfSeriesRelatedInstances!, 0) : null;
   let whole: InstanceRef[] | null = null;
-  try {
-    whole = usable(await listInstances(target.seriesUid));
-  } catch (err) {
-    if (!(err instanceof TooManyInstances)) throw err;
-    if (target.seriesUid !== undefined) throw new PacsError(seriesTooLarge(connection.name, target.seriesUid, err.limit), 'connection');
+  if (counted === null || counted <= bound) {
+    try {
+      whole = usable(await listInstances(target.seriesUid));
+    } catch (err) {
+      if (!(err instanceof TooManyInstances)) throw err;
+      if (target.seriesUid !== undefined) throw new PacsError(seriesTooLarge(connection.name, target.seriesUid, err.limit), 'connection');
+    }
+    if (whole?.length === 0) throw noInstances();
   }
-  if (whole?.length === 0) throw noInstances();
 
   let stopped: string | null = null;
   let stoppedHint: PacsHint | null = null;
@@ -217,10 +239,15 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
 
   if (whole) await fetchPart(target, whole);
   else {
-    const series = dicomweb ? await dicomweb.searchSeries(target.studyUid) : await dimse!.findSeries(target.studyUid, options.signal);
-    if (series.incomplete !== null) throw new PacsError(seriesNotAllListed(connection.name, target.studyUid, series.incompleteHint !== undefined), 'connection', series.incompleteHint);
-    total = series.matches.reduce((sum, s) => sum + (s.NumberOfSeriesRelatedInstances ?? 0), 0);
-    for (const s of series.matches) {
+    // The series listing read first, else (it failed or was cut short) asked again, its failure said.
+    let matches = studySeries;
+    if (matches === null) {
+      const series = dicomweb ? await dicomweb.searchSeries(target.studyUid, options.signal) : await dimse!.findSeries(target.studyUid, options.signal);
+      if (series.incomplete !== null) throw new PacsError(seriesNotAllListed(connection.name, target.studyUid, series.incompleteHint !== undefined), 'connection', series.incompleteHint);
+      matches = series.matches;
+    }
+    total = matches.reduce((sum, s) => sum + (s.NumberOfSeriesRelatedInstances ?? 0), 0);
+    for (const s of matches) {
       if (stopped !== null) break;
       if (options.signal?.aborted) {
         stopped = 'cancelled';
