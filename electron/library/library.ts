@@ -263,6 +263,8 @@ function diskProblemLine(file: string, problem: string): string {
  */
 export class Library {
   private importing = false;
+  /** Settles when the last import asked for has ended: each import waits for the one before it. */
+  private importQueue: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -458,7 +460,12 @@ export class Library {
    */
   async importPaths(paths: string[], opts: ImportOptions = {}): Promise<ImportReport> {
     if (this.readOnlyReason) throw new LibraryError(`Nothing was imported: ${this.readOnlyReason}`);
-    if (this.importing) throw new LibraryError(`an import into ${this.dir} is already running; wait for it to finish or cancel it.`);
+    // One import at a time, in the order asked: a second (the PACS receiver's batch beside the
+    // user's folder, or the reverse) waits for the running one instead of being refused.
+    const before = this.importQueue;
+    let ended!: () => void;
+    this.importQueue = new Promise<void>((resolve) => (ended = resolve));
+    await before;
     this.importing = true;
     try {
       const report = await new Importer(this.db, this.thumbnailDir(), opts).run(paths);
@@ -480,6 +487,7 @@ export class Library {
       return report;
     } finally {
       this.importing = false;
+      ended();
     }
   }
 

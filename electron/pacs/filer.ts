@@ -188,7 +188,8 @@ export class InstanceFiler {
       return false;
     }
     this.noRoom = false;
-    if (this.queue.length >= IMPORT_BATCH) await this.flush();
+    // A batch the library could not import is counted as failed, with why, by importQueued.
+    if (this.queue.length >= IMPORT_BATCH) await this.flush().catch(() => undefined);
     return true;
   }
 
@@ -204,15 +205,25 @@ export class InstanceFiler {
 
   /** Imports what was written, one import at a time; a file the importer refuses is removed and counted as failed. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.importQueued());
-    return this.flushing;
+    const run = this.flushing.then(() => this.importQueued());
+    // A batch that failed does not stop the next one.
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 
   private async importQueued(): Promise<void> {
     if (this.queue.length === 0) return;
     const files = this.queue;
     this.queue = [];
-    const report = await this.library.importPaths(files);
+    let report: Awaited<ReturnType<Library['importPaths']>>;
+    try {
+      report = await this.library.importPaths(files);
+    } catch (err) {
+      // The files stay where they were written (the sender was told they were stored): said, with where.
+      const where = [...new Set(files.map((f) => path.dirname(f)))];
+      for (const file of files) this.fail(path.basename(file, '.dcm'), `the library could not import it (${errorMessage(err)}); the file is kept in ${path.dirname(file)}, and \`lumen import\` of that folder takes it in.`);
+      throw new Error(`${files.length === 1 ? '1 file' : `${files.length} files`} received could not be imported: ${errorMessage(err)}. They are kept in ${where.join(', ')}.`, { cause: err });
+    }
     // A file imported with other patient details than the library holds (conflict) is in, with a warning the study list shows.
     const refused = new Map(report.errors.filter((e) => e.kind !== 'conflict').map((e) => [path.resolve(e.file), e.reason]));
     const accepted: string[] = [];

@@ -8,6 +8,7 @@ import dimse from 'dcmjs-dimse';
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { countOf, imageCount } from '../../common/counts';
+import { errorMessage } from '../../common/errors';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import type { Library } from '../library/library';
@@ -210,7 +211,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
         const filed = library.presentInstances(stored);
         const notFiled = failed + stored.length - filed.size;
         say(`received ${imageCount(library.imagesOf(filed), filed.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}.`);
-      });
+      }, (err: unknown) => say(`could not file what "${this.calling}" sent: ${errorMessage(err)}`));
     }
   }
 
@@ -279,7 +280,8 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     async close() {
       server.close();
       for (const socket of sockets) socket.destroy();
-      await filer.flush();
+      // What the last batch could not import is counted as failed, with why (InstanceFiler.importQueued).
+      await filer.flush().catch(() => undefined);
     },
   };
 }

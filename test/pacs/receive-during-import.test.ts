@@ -1,0 +1,67 @@
+// The C-STORE receiver files what it is sent while the library is busy with an import of the
+// user's (Import folder, `lumen import`): the library takes one import at a time, so the
+// receiver's batch waits for that import instead of failing. Before, the library refused the
+// batch ("an import ... is already running"), the rejection went unhandled, the instances stayed
+// on disk unlisted and uncounted, and every later batch of the receiver failed the same way.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import dimse from 'dcmjs-dimse';
+import { Library } from '../../electron/library/library';
+import { startReceiver } from '../../electron/pacs/listen';
+import { secondaryCapture, storeAll } from '../support/dimse-peer';
+import { freePort } from '../support/orthanc';
+
+dimse.log.setLevel('silent');
+const ROOT = '1.2.826.0.1.3680043.10.543.92';
+const SENT = { study: `${ROOT}.1`, series: `${ROOT}.2`, patientId: 'RXBUSY', patientName: 'Busy^Receiver' };
+const FOLDER = { study: `${ROOT}.3`, series: `${ROOT}.4`, patientId: 'RXFOLDER', patientName: 'Folder^Import' };
+/** Enough files that the folder's import outlasts an association of one instance many times over. */
+const FOLDER_FILES = 3000;
+
+let scratch: string;
+let folder: string;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'lumen-receive-busy-'));
+  folder = path.join(scratch, 'folder');
+  mkdirSync(folder);
+  for (let i = 1; i <= FOLDER_FILES; i++) secondaryCapture(FOLDER, `${ROOT}.5.${i}`, 16).toFile(path.join(folder, `${i}.dcm`));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the receiver beside an import of the user', () => {
+  it('files instances sent while the library imports a folder, once that import is done, and the next ones too', async () => {
+    const library = Library.open(path.join(scratch, 'library'));
+    const lines: string[] = [];
+    const port = await freePort();
+    const receiver = await startReceiver(library, { aet: 'LUMENRX', port, host: '127.0.0.1', allowed: new Set(['SENDER']), onEvent: (line) => lines.push(line) });
+    try {
+      let sent = false;
+      let readAfterSent = 0;
+      const folderImport = library.importPaths([folder], {
+        onProgress: (p) => {
+          if (sent && p.phase === 'reading') readAfterSent++;
+        },
+      });
+      const statuses = await storeAll(port, [secondaryCapture(SENT, `${ROOT}.6.1`, 8), secondaryCapture(SENT, `${ROOT}.6.2`, 8)]);
+      sent = true;
+      expect(statuses).toEqual([0, 0]);
+      expect((await folderImport).imported).toBe(FOLDER_FILES);
+      // The premise: the folder was still being read after the association had ended.
+      expect(readAfterSent).toBeGreaterThan(0);
+      // The receiver's batch is filed after the import, and said as filed.
+      for (let i = 0; i < 200 && !lines.some((l) => l.startsWith('received')); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(lines).toContain('received 2 images from "SENDER".');
+      expect(library.presentInstances([`${ROOT}.6.1`, `${ROOT}.6.2`]).size).toBe(2);
+      // A later association is filed as well: nothing is left broken.
+      expect(await storeAll(port, [secondaryCapture(SENT, `${ROOT}.6.3`, 8)])).toEqual([0]);
+      for (let i = 0; i < 200 && lines.filter((l) => l.startsWith('received')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(lines.filter((l) => l.startsWith('received'))).toEqual(['received 2 images from "SENDER".', 'received 1 image from "SENDER".']);
+      expect(receiver.counts()).toMatchObject({ received: 3, receivedImages: 3, failed: 0 });
+    } finally {
+      await receiver.close();
+      library.close();
+    }
+  }, 120_000);
+});
