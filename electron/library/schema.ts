@@ -438,6 +438,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE predictions ADD COLUMN domain TEXT;
     `,
   },
+  {
+    version: 27,
+    description: "what each image's pixel spacing measures: the patient's plane, a calibration, or the detector (CR and DX Imager Pixel Spacing)",
+    sql: `
+      -- parse.ts PixelSpacingKind: 'patient' (Pixel Spacing), 'calibrated' (Pixel Spacing with a
+      -- Pixel Spacing Calibration Type), 'detector' (Imager Pixel Spacing alone), 'magnification'
+      -- (Imager Pixel Spacing over Estimated Radiographic Magnification Factor); NULL where
+      -- pixel_spacing is. An older Lumen read Pixel Spacing alone: its spacings are 'patient'.
+      ALTER TABLE instances ADD COLUMN pixel_spacing_kind TEXT;
+      UPDATE instances SET pixel_spacing_kind = 'patient' WHERE pixel_spacing IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { APP_VERSION } from '../../common/version';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
-import { measurementValue } from './tables';
+import { measurementValue, spacingKindOf } from './tables';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 /** What OHIF's Cornerstone3D adapters write and recognise as their own measurements ("<prefix>:<Tool>"). */
@@ -164,6 +164,14 @@ const UNITS: Record<string, Code> = {
   deg: code('deg', 'UCUM', 'degree'),
 };
 
+/** TID 300 row 3, Measurement Method: what a length's or area's mm measure, where not the patient's plane. */
+const MEASUREMENT_METHOD = code('370129005', 'SCT', 'Measurement Method');
+const SPACING_METHODS: Record<string, Code | undefined> = {
+  calibrated: code('SP-CALIBRATED', LUMEN_SCHEME, 'Calibrated Pixel Spacing'),
+  detector: code('SP-DETECTOR', LUMEN_SCHEME, 'Imager Pixel Spacing, at detector'),
+  magnification: code('SP-MAGNIFIED', LUMEN_SCHEME, 'Imager Pixel Spacing, magnification corrected'),
+};
+
 /**
  * One measurement in the layout of the Cornerstone3D adapters OHIF loads (dcmjs's): a
  * tracking identifier naming the tool, one NUM inferred from a SCOORD selected from the
@@ -180,12 +188,15 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, stats?: RegionSta
     GraphicData: points.flat().map((v) => Math.fround(v)),
     ContentSequence: [imageItem('SELECTED FROM', ref)],
   });
+  // A length or area in mm from CR/DX Imager Pixel Spacing says so: TID 300's Measurement Method,
+  // a code of Lumen's scheme (tables.ts spacingKindOf gives the same kind to the CSV).
+  const method = SPACING_METHODS[spacingKindOf(m, unit)];
   const num = (concept: Code, v: number, units: Code, graphic: Item): Item => ({
     RelationshipType: 'CONTAINS',
     ValueType: 'NUM',
     ConceptNameCodeSequence: [concept],
     MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number(v.toPrecision(8)) }],
-    ContentSequence: [graphic],
+    ContentSequence: method ? [graphic, codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, method)] : [graphic],
   });
   let tool: string;
   let item: Item;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
+import { PIXEL_SPACING_KINDS, type PixelSpacingKind } from '../../common/roi';
 
 /** One image's stored scores for one model. */
 export interface StoredPrediction {
@@ -45,6 +46,8 @@ export interface StoredMeasurement {
   points: [number, number][];
   /** [row, column] mm, when the image says. */
   pixelSpacing: [number, number] | null;
+  /** What that spacing measures (common/roi.ts PixelSpacingKind); null with it, 'patient' where unset. */
+  pixelSpacingKind?: PixelSpacingKind | null;
   author: string | null;
   createdAt: string;
 }
@@ -202,8 +205,8 @@ export class ResultsStore {
   /** Measurements on images in scope, oldest first. */
   measurements(scope: Scope = {}): StoredMeasurement[] {
     const rows = this.db
-      .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null }>(
-        `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing
+      .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null; pixel_spacing_kind: string | null }>(
+        `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing, i.pixel_spacing_kind
          FROM measurements m LEFT JOIN series se ON se.series_uid = m.series_uid LEFT JOIN instances i ON i.sop_uid = m.sop_uid
          ORDER BY m.created_at, m.rowid`,
       )
@@ -212,6 +215,7 @@ export class ResultsStore {
       .filter((r) => (scope.seriesInstanceUid ? r.series_uid === scope.seriesInstanceUid : scope.studyInstanceUid ? r.study_uid === scope.studyInstanceUid : true))
       .map((r) => {
         const spacing = parse<unknown>(r.pixel_spacing);
+        const usable = Array.isArray(spacing) && spacing.length === 2 && spacing.every((v) => typeof v === 'number' && v > 0);
         return {
           id: r.id,
           kind: r.kind,
@@ -221,7 +225,8 @@ export class ResultsStore {
           sopClassUid: r.sop_class_uid,
           frame: r.frame,
           points: parse<[number, number][]>(r.points) ?? [],
-          pixelSpacing: Array.isArray(spacing) && spacing.length === 2 && spacing.every((v) => typeof v === 'number' && v > 0) ? (spacing as [number, number]) : null,
+          pixelSpacing: usable ? (spacing as [number, number]) : null,
+          pixelSpacingKind: usable ? ((PIXEL_SPACING_KINDS as readonly string[]).includes(r.pixel_spacing_kind ?? '') ? (r.pixel_spacing_kind as PixelSpacingKind) : 'patient') : null,
           author: r.author,
           createdAt: r.created_at,
         };

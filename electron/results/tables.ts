@@ -74,8 +74,18 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
   return { columns, rows: store.labels(scope).map((l) => ({ ...l })) };
 }
 
+/**
+ * What a length's or area's mm measure, for the table's pixelSpacing column: 'patient' (Pixel
+ * Spacing), 'calibrated', 'detector' (CR/DX Imager Pixel Spacing alone: at the detector) or
+ * 'magnification' (corrected by Estimated Radiographic Magnification Factor); empty for values
+ * in pixels or degrees.
+ */
+export function spacingKindOf(m: Pick<StoredMeasurement, 'pixelSpacing' | 'pixelSpacingKind'>, unit: string | null): string {
+  return m.pixelSpacing && (unit === 'mm' || unit === 'mm2') ? (m.pixelSpacingKind ?? 'patient') : '';
+}
+
 export function measurementTable(store: ResultsStore, scope: Scope): Table {
-  const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'points', 'author', 'createdAt'];
+  const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt'];
   const rows = store.measurements(scope).map((m) => {
     const { value, unit } = measurementValue(m);
     return {
@@ -87,6 +97,7 @@ export function measurementTable(store: ResultsStore, scope: Scope): Table {
       frame: m.frame + 1,
       value,
       unit,
+      pixelSpacing: spacingKindOf(m, unit),
       points: JSON.stringify(m.points),
       author: m.author,
       createdAt: m.createdAt,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame } from '../../electron/dicom/pixels';
 import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
+import { regionStatistics } from '../../electron/results/region-stats';
 import { ViewerFrame } from '../../common/contract/library';
 import { paddingInValues, regionStats } from '../../common/roi';
 import { fullRangeWindow } from '../../common/voi';
@@ -118,6 +119,12 @@ describe('Pixel Padding Value', () => {
     expect(s?.padding).toBe(ROWS * COLUMNS - inside.length);
     expect(s?.mean).toBeCloseTo(inside.reduce((a, b) => a + b, 0) / inside.length, 6);
     expect([s?.min, s?.max]).toEqual(fieldRange(m));
+    // The measurements SR's statistics, read again from the file, are the viewer's.
+    const uid = (await parseDicomFile(m.file)).meta.sopInstanceUid;
+    const measurement = { id: 'm-pad', kind: 'rectangle', studyInstanceUid: null, seriesInstanceUid: '1.2', sopInstanceUid: uid, sopClassUid: null, frame: 0, points: [[0, 0], [COLUMNS, ROWS]] as [number, number][], pixelSpacing: null, author: null, createdAt: 'now' };
+    const image = { sopInstanceUid: uid, seriesInstanceUid: '1.2', studyInstanceUid: '1', sopClassUid: null, frames: 1, path: m.file, missing: false, hasPixelData: true, seriesNumber: null };
+    const exported = (await regionStatistics([measurement], [image])).get('m-pad');
+    expect(exported).toEqual({ mean: s?.mean, sd: s?.sd, min: s?.min, max: s?.max, unit: null });
     // A region all padding has no statistics.
     expect(regionStats('rectangle', [0, 0], [3, 3], { rows: ROWS, columns: COLUMNS, values, padding: paddingInValues(frame.padding, frame.slope, frame.intercept) }, null)).toBeNull();
   });
