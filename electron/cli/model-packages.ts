@@ -169,10 +169,18 @@ export async function modelFolder(model: string): Promise<string> {
  */
 export async function deleteInstalled(which: string | undefined, options: { allVersions: boolean; yes: boolean; json: boolean }): Promise<number> {
   if (!which) throw new CliError('name what to delete: lumen models delete <name>[@<hash prefix>] [--all-versions] [--yes]', 2);
-  const { deletePackage, listPackages, packagesDir, planDelete, purgeDeleted } = await import('../engine/predict/packages');
+  const { deletePackage, listPackages, packagesDir, planDelete, purgeDeleted, recoverInterruptedDeletes } = await import('../engine/predict/packages');
   const { pathInside } = await import('../../common/node/safe-fs');
   const dataDir = defaultDataDir();
   const root = packagesDir(dataDir);
+  // A deletion that a killed `lumen models delete` or engine left half done is put back first, as an engine's start does.
+  try {
+    const { restored, problems } = recoverInterruptedDeletes(dataDir);
+    if (restored.length) process.stderr.write(`Put back ${restored.map((p) => path.relative(root, p)).join(', ')}, which a deletion stopped half way had begun to move aside.\n`);
+    for (const problem of problems) process.stderr.write(`${problem}\n`);
+  } catch (err) {
+    throw new CliError(`lumen models delete ${which}: nothing was deleted. ${errorMessage(err)}`);
+  }
   const at = which.lastIndexOf('@');
   const name = at > 0 ? which.slice(0, at) : which;
   // A name is one folder in models/: "../x", "a/b", "." and ".." are refused before anything is looked up.

@@ -1,0 +1,67 @@
+// `lumen models delete` killed half way (SIGKILL after its second change on disk,
+// LUMEN_TEST_DELETE_CRASH_AFTER) leaves a deletion marked as moving, with knee half moved
+// aside. The next `lumen models delete` puts such a deletion back before it does anything, as
+// an engine does when it starts, so the package a killed CLI was deleting is whole again
+// without an app having to be opened.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placeKeepingEarlier } from '../../models/package/versions';
+import { runLumen } from '../support/crash';
+import { saveTinyNetPackage } from '../support/tiny-package';
+
+let root: string;
+let dataDir: string;
+let models: string;
+
+/** Every file under models/ with its first bytes. */
+function snapshot(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(p).isDirectory()) walk(p, r);
+      else out.push(`${r} ${readFileSync(p).toString('base64').slice(0, 24)}`);
+    }
+  };
+  walk(models, '');
+  return out;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'lumen-delete-cli-crash-'));
+  dataDir = path.join(root, 'data');
+  models = path.join(dataDir, 'models');
+  mkdirSync(models, { recursive: true });
+  for (const v of ['1', '2']) {
+    const temp = path.join(models, `knee-${v}-new`);
+    await saveTinyNetPackage(temp, `knee-${v}`);
+    const kept = placeKeepingEarlier(models, temp, path.join(models, 'knee'));
+    if (kept) renameSync(path.join(models, 'knee.report.html'), `${kept}.report.html`);
+    writeFileSync(path.join(models, 'knee.report.html'), `<p>report of knee version ${v}</p>`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await saveTinyNetPackage(path.join(models, 'ankle'), 'ankle');
+}, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('lumen models delete after a killed one', () => {
+  it('puts back the half-done deletion of a killed lumen models delete first', async () => {
+    const before = snapshot().filter((l) => !l.startsWith('ankle/'));
+    const killed = await runLumen(['models', 'delete', 'knee', '--yes'], { LUMEN_DATA_DIR: dataDir, LUMEN_TEST_DELETE_CRASH_AFTER: '2' });
+    expect(killed.code).toBeNull(); // killed by its signal, not ended
+    expect(snapshot().filter((l) => !l.startsWith('ankle/'))).not.toEqual(before);
+
+    const next = await runLumen(['models', 'delete', 'ankle', '--yes'], { LUMEN_DATA_DIR: dataDir });
+    expect(next.code, next.output).toBe(0);
+    expect(snapshot()).toEqual(before);
+    expect(next.output).toMatch(/put back .*knee/i);
+    // Nothing waits in deleted-packages: the CLI's own deletion went for good, the killed one came back.
+    expect(readdirSync(path.join(dataDir, 'deleted-packages'))).toEqual([]);
+  }, 180_000);
+});
