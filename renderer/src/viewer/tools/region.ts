@@ -2,21 +2,38 @@
 // other, the outline drawn in screen space, and the region's reading (area, mean, SD, min,
 // max in modality units: common/roi.ts) beside it.
 import { measurementText } from '../measurementText';
-import { labelLeft, type Point } from '../measurements';
+import { LABEL_RIGHT_CLEARANCE, labelLeft, type Point } from '../measurements';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 /** A box narrower than this (image pixels) either way is a click, not a region. */
 const MIN_SIDE = 1;
 
-/** Writes a reading beside a point, kept inside the viewport and clear of the stack slider at its right edge (as the length's), with a shadow to read on any image. */
+/** Line height of a reading written on more than one line. */
+const LINE = 16;
+
+/**
+ * Writes a reading beside a point, kept inside the viewport and clear of the stack slider at
+ * its right edge (as the length's), with a shadow to read on any image. A reading wider than
+ * the viewport (a region's area, statistics and padding count) goes on as many lines as it
+ * needs, broken between its " · " parts.
+ */
 export function label(dc: DrawContext, text: string, x: number, y: number): void {
   const { ctx, size } = dc;
   ctx.font = '13px system-ui, sans-serif';
   ctx.shadowColor = '#000';
   ctx.shadowBlur = 3;
-  const width = ctx.measureText(text).width;
-  ctx.fillText(text, labelLeft(x, width, size.w), Math.min(size.h - 6, Math.max(16, y)));
+  const room = size.w - 4 - LABEL_RIGHT_CLEARANCE;
+  const lines: string[] = [];
+  for (const part of text.split(' · ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && ctx.measureText(`${lines[last]} · ${part}`).width <= room) lines[last] = `${lines[last]} · ${part}`;
+    else lines.push(part);
+  }
+  const width = Math.max(...lines.map((l) => ctx.measureText(l).width));
+  const left = labelLeft(x, width, size.w);
+  const top = Math.min(size.h - 6 - (lines.length - 1) * LINE, Math.max(16, y));
+  lines.forEach((l, i) => ctx.fillText(l, left, top + i * LINE));
   ctx.shadowBlur = 0;
 }
 
