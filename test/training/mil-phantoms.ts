@@ -23,8 +23,23 @@ export interface MilPhantomSet {
   series: MilSeries[];
 }
 
-export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPerPatient: number; slices: number; lesionSlices: number; size?: number; seed: number }): MilPhantomSet {
+export interface MilPhantomOptions {
+  patients: number;
+  seriesPerPatient: number;
+  slices: number;
+  lesionSlices: number;
+  size?: number;
+  seed: number;
+  /** The lesion's radius in pixels of a 64 px slice, drawn uniformly in [min, max) (default [6, 8)). */
+  radius?: [number, number];
+  /** The lesion's contrast in HU, drawn uniformly in [min, max) (default [180, 260)). */
+  contrast?: [number, number];
+}
+
+export function writeMilPhantoms(dir: string, opts: MilPhantomOptions): MilPhantomSet {
   const size = opts.size ?? 64;
+  const [rMin, rMax] = opts.radius ?? [6, 8];
+  const [cMin, cMax] = opts.contrast ?? [180, 260];
   const r = rng(opts.seed);
   mkdirSync(dir, { recursive: true });
   const tissue = softTissue(size);
@@ -44,8 +59,8 @@ export function writeMilPhantoms(dir: string, opts: { patients: number; seriesPe
       }
       // One lesion per series, seen on consecutive slices (as a small nodule would be).
       const { cx, cy } = lesionCentre(r, size, tissue);
-      const radius = (size / 64) * (6 + r() * 2);
-      const contrast = 180 + r() * 80;
+      const radius = (size / 64) * (rMin + r() * (rMax - rMin));
+      const contrast = cMin + r() * (cMax - cMin);
       // Series differ as scanners and doses do: a noise level and a brightness offset per
       // series, shared by its slices. A slice classifier trained on inherited labels learns
       // them as if they were the class (most slices of a positive series show nothing else),
