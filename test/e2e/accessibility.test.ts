@@ -207,8 +207,10 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       await page.locator('#panel-training').waitFor();
       await check(`${tag}: Training`);
       // The results of a model shown in the dark pass stay: their plots, for a person to look at in each theme.
-      const plots = page.locator('#panel-training .run-results');
-      if (await plots.isVisible()) await plots.screenshot({ path: path.join(resultsDir(), `accessibility-${tag}-run-results.png`) });
+      for (const plot of ['roc-plot', 'reliability-plot', 'confusion-plot']) {
+        const shown = page.locator('#panel-training').getByTestId(plot);
+        if (await shown.isVisible()) await shown.screenshot({ path: path.join(resultsDir(), `accessibility-${tag}-${plot}.png`) });
+      }
       if (tag === 'dark') {
         // The Training tab's results of a model (the trained package's), and its report.
         const training = page.locator('#panel-training');
