@@ -272,7 +272,7 @@ function startWorker(opts: { warmUp?: WarmUpPath; warmUpTurn?: Int32Array } = {}
  * Whether the pool's threads warm up as they start (warm-up.ts): yes where the process lives on
  * (the app's engine, `lumen serve`), so later jobs find them warm; a one-shot command (`lumen
  * predict`, `eval`, `compare`, `suggest`, `train`) says no, as it ends with its one job: the
- * warm-up there only took CPU from that job (measured in README.md, "Performance").
+ * warm-up there only took CPU from that job (measured in README.md, "Measured figures: where and how").
  */
 let poolWarmUp = true;
 
