@@ -150,7 +150,10 @@ export const ViewerFrame = z.object({
    * tables and no window (as the engine's pixel pipeline renders it).
    */
   voiLuts: z.array(z.object({ id: z.string(), first: z.number(), bits: z.number().int().min(1).max(16), data: z.array(z.number()) })).optional(),
-  /** Min and max after the Modality LUT (for a full-range window when the file has none). */
+  /**
+   * Min and max after the Modality LUT (for a full-range window when the file has none), padding
+   * left out: a padding pixel's value may lie outside it.
+   */
   range: z.tuple([z.number(), z.number()]),
   /** [row spacing, column spacing] in mm, or null when the file does not say. */
   pixelSpacing: z.tuple([z.number(), z.number()]).nullable(),
