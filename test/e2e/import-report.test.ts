@@ -204,10 +204,10 @@ describe('the import report', () => {
     const report = page.getByTestId('import-report');
     await report.filter({ hasText: '16 images (2 files) imported' }).waitFor({ timeout: 60_000 });
     // The dose keeps its 15 frames; the CT slice opens with pixels, no error.
-    await page.getByRole('button', { name: /^Open series 6 dose, RTDOSE, \d+ images$/ }).waitFor({ timeout: 30_000 });
-    expect(await page.getByRole('button', { name: /^Open series 6 dose/ }).getAttribute('aria-label')).toBe('Open series 6 dose, RTDOSE, 15 images');
+    await page.getByRole('button', { name: /^RTDOSE S6, \d+ images, dose, open series$/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('button', { name: /^RTDOSE S6, / }).getAttribute('aria-label')).toBe('RTDOSE S6, 15 images, dose, open series');
     expect(await report.textContent()).toBe('16 images (2 files) imported, 2 duplicate files skipped. Show the list');
-    await page.getByRole('button', { name: /^Open series 1 axial, CT, 1 image$/ }).click();
+    await page.getByRole('button', { name: 'CT S1, 1 image, axial, open series', exact: true }).click();
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
     await expect.poll(async () => (await canvasPixels(page)).drawn).toBeGreaterThan(1000);
     expect(await page.locator('.viewport').getByRole('alert').count()).toBe(0);

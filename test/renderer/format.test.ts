@@ -46,11 +46,15 @@ describe('format', () => {
     expect(countOf(3, 'image')).toBe('3 images');
   });
 
-  it('names a series card without gaps where a field is empty, and counts images in the singular', () => {
-    expect(seriesLabel({ seriesNumber: 2, seriesDescription: 'coronal', modality: 'CT', frames: 3 })).toBe('Open series 2 coronal, CT, 3 images');
-    expect(seriesLabel({ seriesNumber: null, seriesDescription: 'PHOTO', modality: 'XC', frames: 1 })).toBe('Open series PHOTO, XC, 1 image');
-    expect(seriesLabel({ seriesNumber: 0, seriesDescription: null, modality: null, frames: 5 })).toBe('Open series 0, 5 images');
-    expect(seriesLabel({ seriesNumber: null, seriesDescription: '  ', modality: '', frames: 1 })).toBe('Open series, 1 image');
+  it('names a series card by what it shows, in that order, without gaps where a field is empty', () => {
+    expect(seriesLabel({ seriesNumber: 2, seriesDescription: 'coronal', modality: 'CT', frames: 3 })).toBe('CT S2, 3 images, coronal, open series');
+    expect(seriesLabel({ seriesNumber: null, seriesDescription: 'PHOTO', modality: 'XC', frames: 1 })).toBe('XC, 1 image, PHOTO, open series');
+    expect(seriesLabel({ seriesNumber: 0, seriesDescription: null, modality: null, frames: 5 })).toBe('S0, 5 images, open series');
+    expect(seriesLabel({ seriesNumber: null, seriesDescription: '  ', modality: '', frames: 1 })).toBe('1 image, open series');
+    // The card's warnings, as it shows them: images missing, a localizer, the series' own patient.
+    expect(seriesLabel({ seriesNumber: 4, seriesDescription: 'scout', modality: 'CT', frames: 2, missing: 1, localizer: true, patientName: 'Other^Olga', patientId: 'P-9' })).toBe(
+      'CT S4, 2 images, 1 missing, localizer, scout, Other, Olga, ID P-9, open series',
+    );
   });
 });
 

@@ -340,7 +340,8 @@ export function StudyList({
         )}
       </div>
       <RemoveFromLibrary ask={removal.ask} onClose={() => removal.setAsk(null)} />
-      <div className="study-list virtual" role="list" aria-label="Studies" ref={box} data-testid="study-list">
+      {/* A list only while it holds studies: an empty list is no list (its message is read as it is). */}
+      <div className="study-list virtual" role={shown.length > 0 ? 'list' : undefined} aria-label={shown.length > 0 ? 'Studies' : undefined} ref={box} data-testid="study-list">
         {studies?.length === 0 && unfiltered === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
         {unfiltered > 0 && studies?.length === 0 && <p className="muted pad">No study matches the filters.</p>}
         <div className="study-rows" style={{ height: list.total }}>
@@ -350,7 +351,7 @@ export function StudyList({
             const isNew = newStudies.has(st.studyInstanceUid);
             const conflicts = patientConflicts(st, st.series);
             return (
-              <article
+              <div
                 key={st.studyInstanceUid}
                 data-row={index}
                 className={`study${isNew ? ' new' : ''}`}
@@ -402,6 +403,7 @@ export function StudyList({
                           {se.missing ? <span className="bad"> · {se.missing} missing</span> : null}
                           {se.localizer ? <span className="localizer-badge" data-testid="series-localizer" title="Image Type says LOCALIZER: a scout image, left out of training datasets"> · localizer</span> : null}
                         </span>
+                        {/* Two lines on screen, but a space between them in the text (the card's name holds it word by word). */}{' '}
                         <span className="series-desc">
                           <bdi>{se.seriesDescription ?? ''}</bdi>
                           {/* The series' own patient name, where its files give another than the study's. */}
@@ -412,7 +414,7 @@ export function StudyList({
                       </span>
                     </button>
                   ))}
-              </article>
+              </div>
             );
           })}
         </div>

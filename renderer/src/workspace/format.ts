@@ -67,8 +67,32 @@ export function formatValue(v: number, unit: string | null): string {
   return unit ? `${text} ${unit}` : text;
 }
 
-/** What a screen reader says for a series card: "Open series 2 coronal, CT, 1 image" (no gaps where a field is empty). */
-export function seriesLabel(se: { seriesNumber?: number | null; seriesDescription?: string | null; modality?: string | null; frames: number }): string {
-  const name = [se.seriesNumber, se.seriesDescription].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' ');
-  return [`Open series${name ? ` ${name}` : ''}`, se.modality || null, imageCount(se.frames)].filter(Boolean).join(', ');
+/**
+ * What a series card is called: the words it shows, in their order, then what it does
+ * ("CT S2, 3 images, coronal, open series"), so that a user who speaks what they see names it
+ * (WCAG 2.5.3). No gaps where a field is empty.
+ */
+export function seriesLabel(se: {
+  seriesNumber?: number | null;
+  seriesDescription?: string | null;
+  modality?: string | null;
+  frames: number;
+  missing?: number;
+  localizer?: boolean;
+  patientName?: string | null;
+  patientId?: string | null;
+}): string {
+  const caption = [se.modality, se.seriesNumber === null || se.seriesNumber === undefined ? null : `S${se.seriesNumber}`].filter((p) => p !== null && p !== undefined && String(p).trim() !== '').join(' ');
+  return [
+    caption,
+    imageCount(se.frames),
+    se.missing ? `${se.missing} missing` : null,
+    se.localizer ? 'localizer' : null,
+    se.seriesDescription?.trim() || null,
+    se.patientName ? personName(se.patientName) : null,
+    se.patientId ? `ID ${se.patientId}` : null,
+    'open series',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
