@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import { errorMessage } from '../../common/errors';
+import type { RetrieveCounts } from '../../common/retrieve-summary';
 import { describeDiskProblem } from '../../common/node/fs-errors';
 import type { Library } from '../library/library';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
@@ -31,20 +32,12 @@ const PARALLEL_REQUESTS = 4;
 /** Instances the PACS never listed, refused one by one, before a C-GET or C-MOVE is stopped: a peer could send them without end. */
 const MAX_UNLISTED = 100;
 
-export interface RetrieveReport {
+/** The counts (listed, received, already present, failed; in files and images) are common/retrieve-summary.ts's, worded by retrieveCountsPhrase. */
+export interface RetrieveReport extends RetrieveCounts {
   pacs: string;
   study: string;
   series: string | null;
   library: string;
-  /** Instances the PACS listed for the study (or series). */
-  listed: number;
-  /** Instances (files) received and filed, and the images (frames) they hold. */
-  received: number;
-  receivedImages: number;
-  /** Instances the library held already (not fetched), and their images. */
-  alreadyPresent: number;
-  alreadyPresentImages: number;
-  failed: number;
   /** Per-instance failures (SOP Instance UID and reason), at most 100. */
   errors: { sopInstanceUid: string | null; reason: string }[];
   /** Set when the retrieve stopped early (the connection failed): what arrived before is kept. */

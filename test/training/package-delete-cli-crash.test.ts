@@ -3,32 +3,21 @@
 // aside. The next `lumen models delete` puts such a deletion back before it does anything, as
 // an engine does when it starts, so the package a killed CLI was deleting is whole again
 // without an app having to be opened.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeKeepingEarlier } from '../../models/package/versions';
 import { runLumen } from '../support/crash';
 import { saveTinyNetPackage } from '../support/tiny-package';
+import { treeSnapshot } from '../support/tree-snapshot';
 
 let root: string;
 let dataDir: string;
 let models: string;
 
-/** Every file under models/ with its first bytes. */
-function snapshot(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      if (statSync(p).isDirectory()) walk(p, r);
-      else out.push(`${r} ${readFileSync(p).toString('base64').slice(0, 24)}`);
-    }
-  };
-  walk(models, '');
-  return out;
-}
+/** Every file under models/ with its first bytes: the state a delete must leave or restore. */
+const snapshot = () => treeSnapshot(models);
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-delete-cli-crash-'));

@@ -6,7 +6,7 @@
 // reply). A delete half done by a process that still runs (the CLI beside the app)
 // is left to it; one whose process has died is rolled back, whichever engine finds it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,26 +15,15 @@ import { deletedDir, listPackages, purgeDeleted } from '../../electron/engine/pr
 import { placeKeepingEarlier } from '../../models/package/versions';
 import { thisProcess } from '../../common/node/run-owner';
 import { saveTinyNetPackage } from '../support/tiny-package';
+import { treeSnapshot } from '../support/tree-snapshot';
 
 let root: string;
 let dataDir: string;
 let models: string;
 const hashes: Record<string, string> = {};
 
-/** Every file under models/ with its bytes' length and first bytes: the state a delete must leave or restore. */
-function snapshot(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = path.join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      if (statSync(p).isDirectory()) walk(p, r);
-      else out.push(`${r} ${readFileSync(p).toString('base64').slice(0, 24)}`);
-    }
-  };
-  walk(models, '');
-  return out;
-}
+/** Every file under models/ with its first bytes: the state a delete must leave or restore. */
+const snapshot = () => treeSnapshot(models);
 
 const waiting = () => (existsSync(deletedDir(dataDir)) ? readdirSync(deletedDir(dataDir)) : []);
 
