@@ -12,6 +12,7 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
 import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
+import { rereadImagerSpacing } from './imager-spacing';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
 import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
@@ -344,6 +345,12 @@ export class Library {
       } catch {
         // As above: left for the next opening.
       }
+    }
+    try {
+      // Once, the spacing of projection X-rays stored without one before schema 27 (imager-spacing.ts).
+      rereadImagerSpacing(db);
+    } catch {
+      // Each batch written is kept; the rest is left for the next opening.
     }
     try {
       // Documents still to write: the text re-decode's, the series' patient details', or left by a writer that stopped first.
