@@ -3,33 +3,23 @@
 // not the engine's. The engine process is killed (host.crashForTest) while the notice with
 // Undo shows; the next request starts a new engine, and Undo puts the package back.
 // Screenshots: test-results/package-delete-restart-*.png.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { ctSlice } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
 import { saveRandomHeadPackage } from '../support/tiny-package';
+import { CT_PREPROCESSING, SLICE_SIZE, importOneCtSlice } from './one-ct-slice';
 
-const repo = path.resolve(__dirname, '../..');
-const SIZE = 64;
+const SIZE = SLICE_SIZE;
 const UID = '1.2.826.0.1.3680043.10.99.31';
-const preprocessing = { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+const preprocessing = CT_PREPROCESSING;
 
 const hashOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')).contentHash as string;
 
 describe('undoing a package delete after the engine restarted', () => {
   let hash = '';
   const session = useUiSession('lumen-package-delete-restart', async (dataDir) => {
-    const incoming = path.join(dataDir, 'incoming');
-    mkdirSync(incoming, { recursive: true });
-    writeImage(path.join(incoming, 'ct.dcm'), {
-      rows: SIZE, columns: SIZE, bitsAllocated: 16, pixelRepresentation: 1, modality: 'CT', rescaleSlope: 1, rescaleIntercept: 0,
-      pixelBytes: new Uint8Array(new Int16Array(ctSlice(SIZE, SIZE, 40, 15)).buffer), uid: UID,
-    });
-    await promisify(execFile)(process.execPath, [path.join(repo, 'bin/lumen.mjs'), 'import', incoming, '--library', path.join(dataDir, 'library')], { cwd: repo });
+    await importOneCtSlice(dataDir, UID);
     hash = (await saveRandomHeadPackage(path.join(dataDir, 'models', 'knee'), { inputSize: SIZE, seed: 3, sd: 20, headSeed: 5 }, { name: 'knee', classNames: ['none', 'lesion'], preprocessing })).contentHash;
   });
 

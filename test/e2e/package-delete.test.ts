@@ -10,15 +10,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { ctSlice } from '../support/dicom/phantom';
-import { writeImage } from '../support/dicom/write';
 import { saveRandomHeadPackage } from '../support/tiny-package';
+import { CT_PREPROCESSING, SLICE_SIZE, importOneCtSlice } from './one-ct-slice';
 import { placeKeepingEarlier } from '../../models/package';
 
 const repo = path.resolve(__dirname, '../..');
-const SIZE = 64;
+const SIZE = SLICE_SIZE;
 const UID = '1.2.826.0.1.3680043.10.99.27';
-const preprocessing = { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+const preprocessing = CT_PREPROCESSING;
 
 async function lumen(args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(repo, 'bin/lumen.mjs'), ...args], { cwd: repo, maxBuffer: 64 << 20 });
@@ -30,14 +29,7 @@ const hashOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'metadata
 describe('deleting a model package version in the app', () => {
   const hashes: string[] = [];
   const session = useUiSession('lumen-package-delete', async (dataDir) => {
-    const incoming = path.join(dataDir, 'incoming');
-    mkdirSync(incoming, { recursive: true });
-    writeImage(path.join(incoming, 'ct.dcm'), {
-      rows: SIZE, columns: SIZE, bitsAllocated: 16, pixelRepresentation: 1, modality: 'CT', rescaleSlope: 1, rescaleIntercept: 0,
-      pixelBytes: new Uint8Array(new Int16Array(ctSlice(SIZE, SIZE, 40, 15)).buffer), uid: UID,
-    });
-    const library = path.join(dataDir, 'library');
-    await lumen(['import', incoming, '--library', library]);
+    const library = await importOneCtSlice(dataDir, UID);
     const models = path.join(dataDir, 'models');
     const first = await saveRandomHeadPackage(path.join(models, 'knee'), { inputSize: SIZE, seed: 3, sd: 20, headSeed: 5 }, { name: 'knee', classNames: ['none', 'lesion'], preprocessing });
     await new Promise((r) => setTimeout(r, 1100));
