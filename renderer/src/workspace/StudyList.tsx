@@ -184,31 +184,45 @@ export function StudyList({
     if (hasMore && list.end >= shown.length - LOAD_AHEAD_ROWS) loadMore(STUDY_PAGE);
   }, [list.end, shown.length, hasMore, loadMore]);
 
-  // Arrow keys, Page Up/Down, Home and End move between study headers; a header not yet
-  // rendered is scrolled to first, then focused once it is.
-  const focusRow = useRef<number | null>(null);
-  // A key moved past the last study loaded: the row it is going to once its page is here (End: the last).
-  const pendingRow = useRef<number | null>(null);
-  useEffect(() => {
-    const want = pendingRow.current;
-    if (want === null) return;
-    if (want < shown.length || !hasMore) {
-      pendingRow.current = null;
-      const to = Math.min(want, shown.length - 1);
-      if (to < 0) return;
-      scrollToRow(to);
-      if (!focusHead(to)) focusRow.current = to;
-    } else loadMore(want === Infinity ? KEY_PAGE : STUDY_PAGE);
-  }, [shown, hasMore, loadMore, scrollToRow]);
-  const focusHead = (index: number) => {
-    const head = box.current?.querySelector<HTMLButtonElement>(`[data-row="${index}"] > .study-head`);
+  // Arrow keys, Page Up/Down, Home and End move between study headers, and Tab walks every
+  // row, not only those drawn. The row the keys are taking the focus to is kept (`aim`) until
+  // it is focused: a row not yet drawn is scrolled to first, a row past what is loaded waits for
+  // its page. Each key moves on from that row, not from the header that still has the focus, so
+  // that no key is lost while rows are drawn or a page arrives.
+  const aim = useRef<{ origin: number; row: number; last?: boolean; scrolled?: number } | null>(null);
+  const focusHead = (index: number, last = false) => {
+    const row = box.current?.querySelector<HTMLElement>(`[data-row="${index}"]`);
+    const buttons = row ? [...row.querySelectorAll<HTMLButtonElement>(':scope > .study-head, :scope > .series-card')] : [];
+    const head = last ? buttons[buttons.length - 1] : buttons[0];
     if (!head) return false;
     head.focus();
     return true;
   };
+  const reach = () => {
+    const a = aim.current;
+    if (!a) return;
+    if (a.row >= shown.length && hasMore) {
+      // Past what is loaded: pages until it is (End: large ones).
+      loadMore(a.row - shown.length >= STUDY_PAGE ? KEY_PAGE : STUDY_PAGE);
+      return;
+    }
+    const to = Math.min(a.row, shown.length - 1);
+    if (to < 0) {
+      aim.current = null;
+      return;
+    }
+    if (a.scrolled !== to) {
+      scrollToRow(to);
+      a.scrolled = to;
+    }
+    if (focusHead(to, a.last)) aim.current = null;
+  };
+  // After each render: the row aimed at, once it is drawn (or its page is here).
+  useEffect(reach);
+  // Another search, sort or filter: another list, where the row aimed at means nothing.
   useEffect(() => {
-    if (focusRow.current !== null && focusHead(focusRow.current)) focusRow.current = null;
-  });
+    aim.current = null;
+  }, [search, sort, filter]);
   // Delete on a study's header, or a right-click on a study or series: the question before removing
   // it from the library. Not Delete on a series card: focus stays there after a click opens the
   // series, and Delete then belongs to the viewer (the selected measurement) and the Training tab.
@@ -221,18 +235,37 @@ export function StudyList({
   const onHeadKey = (e: React.KeyboardEvent, index: number) => {
     if (e.key === 'Delete' && shown[index]) return askRemove(e, askStudy(shown[index]));
     const page = Math.max(1, Math.floor((box.current?.clientHeight ?? 0) / (STUDY_HEAD + STUDY_GAP)));
-    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, PageDown: index + page, PageUp: index - page, Home: 0, End: hasMore ? Infinity : shown.length - 1 };
+    const a = aim.current;
+    const from = a && a.origin === index ? a.row : index;
+    const last = hasMore ? Math.max(total - 1, shown.length) : shown.length - 1;
+    const moves: Record<string, number> = { ArrowDown: from + 1, ArrowUp: from - 1, PageDown: from + page, PageUp: from - page, Home: 0, End: last };
     if (!(e.key in moves) || shown.length === 0) return;
     e.preventDefault();
-    if (moves[e.key] > shown.length - 1 && hasMore) {
-      // Past what is loaded: this row once its page is here (the effect above).
-      pendingRow.current = moves[e.key];
-      loadMore(moves[e.key] === Infinity ? KEY_PAGE : STUDY_PAGE);
-      return;
-    }
-    const to = Math.min(shown.length - 1, Math.max(0, moves[e.key]));
-    scrollToRow(to);
-    if (!focusHead(to)) focusRow.current = to;
+    aim.current = { origin: index, row: Math.min(last, Math.max(0, moves[e.key])) };
+    reach();
+  };
+  // Tab from the last row drawn goes on to the next study (drawn once scrolled to, or its page
+  // loaded), Shift+Tab from the first drawn to the one above, as in a list drawn whole.
+  const onListKey = (e: React.KeyboardEvent) => {
+    if (e.key !== 'Tab' || e.ctrlKey || e.altKey || e.metaKey || !box.current) return;
+    const stops = [...box.current.querySelectorAll<HTMLElement>('[data-row] > .study-head, [data-row] > .series-card')];
+    const here = document.activeElement;
+    const row = Number((here as HTMLElement | null)?.closest('[data-row]')?.getAttribute('data-row'));
+    if (!Number.isInteger(row)) return;
+    if (!e.shiftKey && here === stops[stops.length - 1] && (list.end < shown.length || hasMore)) {
+      e.preventDefault();
+      aim.current = { origin: -1, row: row + 1 };
+    } else if (e.shiftKey && here === stops[0] && row > 0) {
+      e.preventDefault();
+      aim.current = { origin: -1, row: row - 1, last: true };
+    } else return;
+    reach();
+  };
+  // Focus that arrives elsewhere (a click) ends what the keys were aiming at.
+  const onListFocus = (e: React.FocusEvent) => {
+    const a = aim.current;
+    const row = Number(e.target.closest('[data-row]')?.getAttribute('data-row'));
+    if (a && row !== Math.min(a.row, shown.length - 1)) aim.current = null;
   };
   // Several series selected (Ctrl/Shift-click, Shift+arrows) for labelling at once
   // (seriesSelection.ts); a plain click selects and opens one. A series opened otherwise
@@ -341,7 +374,7 @@ export function StudyList({
       </div>
       <RemoveFromLibrary ask={removal.ask} onClose={() => removal.setAsk(null)} />
       {/* A list only while it holds studies: an empty list is no list (its message is read as it is). */}
-      <div className="study-list virtual" role={shown.length > 0 ? 'list' : undefined} aria-label={shown.length > 0 ? 'Studies' : undefined} ref={box} data-testid="study-list">
+      <div className="study-list virtual" role={shown.length > 0 ? 'list' : undefined} aria-label={shown.length > 0 ? 'Studies' : undefined} ref={box} data-testid="study-list" onKeyDown={onListKey} onFocus={onListFocus}>
         {studies?.length === 0 && unfiltered === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
         {unfiltered > 0 && studies?.length === 0 && <p className="muted pad">No study matches the filters.</p>}
         <div className="study-rows" style={{ height: list.total }}>
