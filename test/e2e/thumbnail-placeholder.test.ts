@@ -87,6 +87,8 @@ describe('series thumbnails just after an import', () => {
     const none = study.getByRole('img', { name: 'Series 2: no preview' });
     await expect.poll(() => none.count(), { timeout: 60_000 }).toBe(1);
     expect(await none.textContent()).toBe('no preview');
+    // The card's name holds what it shows, in order: "no preview" first (WCAG 2.5.3, label in name).
+    expect(await study.getByTestId('series-card').filter({ has: page.getByRole('img', { name: 'Series 2: no preview' }) }).getAttribute('aria-label')).toMatch(/^no preview, \S+ S2, /);
     expect(await none.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor)).not.toMatch(/^rgba?\(0, 0, 0(, 1)?\)$/);
     await study.screenshot({ path: path.join(resultsDir(), 'thumbnail-placeholder-settled.png') });
     expect(errors).toEqual([]);

@@ -4,7 +4,7 @@
 // each study's series collapsible, the studies of the last import highlighted and
 // scrolled to. Thumbnails load only for rows on screen, after a short pause, so that
 // scrolling past a thousand studies asks the engine for none of them.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SeriesSummary, StudyWithSeries } from '../../../common/contract/library';
 import { lumen } from '../api';
 import { formatDate, personName, seriesLabel } from './format';
@@ -45,7 +45,8 @@ const thumbnails = new Map<string, string>();
 const THUMBNAILS_KEPT = 300;
 const thumbnailKey = (series: SeriesSummary) => `${series.seriesInstanceUid}/${series.instances}`;
 
-function Thumbnail({ series }: { series: SeriesSummary }) {
+/** `onFailed` hears whether the card shows "no preview" (the card's name then says so too). */
+function Thumbnail({ series, onFailed }: { series: SeriesSummary; onFailed: (uid: string, failed: boolean) => void }) {
   const key = thumbnailKey(series);
   const [src, setSrc] = useState<string | null>(() => thumbnails.get(key) ?? null);
   const [failed, setFailed] = useState(false);
@@ -74,6 +75,7 @@ function Thumbnail({ series }: { series: SeriesSummary }) {
       clearTimeout(wait);
     };
   }, [key, series.seriesInstanceUid]);
+  useEffect(() => onFailed(series.seriesInstanceUid, failed), [onFailed, series.seriesInstanceUid, failed]);
   // Until the picture is drawn, a neutral placeholder that says so (never a black square nor a
   // broken image); one that could not be made, or does not load, says "no preview".
   const name = series.seriesNumber !== null && series.seriesNumber !== undefined ? `Series ${series.seriesNumber}` : 'Series';
@@ -271,6 +273,17 @@ export function StudyList({
   // (seriesSelection.ts); a plain click selects and opens one. A series opened otherwise
   // (next unlabelled) becomes the selection unless it is already part of it.
   const selected = useSelectedSeries();
+  // Series whose card says "no preview": its name starts with the same words, as the card shows them.
+  const [noPreview, setNoPreview] = useState<ReadonlySet<string>>(new Set());
+  const onThumbnailFailed = useCallback((uid: string, failed: boolean) => {
+    setNoPreview((set) => {
+      if (set.has(uid) === failed) return set;
+      const next = new Set(set);
+      if (failed) next.add(uid);
+      else next.delete(uid);
+      return next;
+    });
+  }, []);
   const selectedSet = useMemo(() => new Set(selected), [selected]);
   const anchor = useRef<string | null>(null);
   const seriesOrder = useMemo(() => shown.flatMap((st) => ((expanded.get(st.studyInstanceUid) ?? byDefault) ? st.series.map((se) => se.seriesInstanceUid) : [])), [shown, expanded, byDefault]);
@@ -425,10 +438,10 @@ export function StudyList({
                       data-series={se.seriesInstanceUid}
                       data-selected={selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? 'true' : undefined}
                       title="Click to open; Ctrl+click or Shift+click to select several for labelling; right-click to remove it from the library"
-                      aria-label={seriesLabel(se)}
+                      aria-label={noPreview.has(se.seriesInstanceUid) ? `no preview, ${seriesLabel(se)}` : seriesLabel(se)}
                       data-testid="series-card"
                     >
-                      <Thumbnail series={se} />
+                      <Thumbnail series={se} onFailed={onThumbnailFailed} />
                       <span className="series-text">
                         <span className="series-caption">
                           <span className="badge">{se.modality}</span> {se.seriesNumber === null || se.seriesNumber === undefined ? '' : `S${se.seriesNumber} · `}
