@@ -93,7 +93,12 @@ describe('the study list a page at a time, 3,000 studies', () => {
     await page.reload();
     await items.first().waitFor({ timeout: 60_000 });
     await items.first().locator('.study-head').focus();
-    for (let i = 0; i < 100 && ((await focused(page))?.at ?? 0) < FIRST_PAGE - 12; i++) await page.keyboard.press('PageDown');
+    // Each PageDown waited for: one pressed before the last has landed moves on from where that one goes.
+    for (let i = 0; i < 100 && ((await focused(page))?.at ?? 0) < FIRST_PAGE - 12; i++) {
+      const from = (await focused(page))!.at;
+      await page.keyboard.press('PageDown');
+      await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBeGreaterThan(from);
+    }
     let at = (await focused(page))!.at;
     expect(at).toBeLessThanOrEqual(FIRST_PAGE);
     while (at <= FIRST_PAGE + 3) {
