@@ -221,8 +221,9 @@ export class InstanceFiler {
     } catch (err) {
       // The files stay where they were written (the sender was told they were stored): said, with where.
       const where = [...new Set(files.map((f) => path.dirname(f)))];
-      for (const file of files) this.fail(path.basename(file, '.dcm'), `the library could not import it (${errorMessage(err)}); the file is kept in ${path.dirname(file)}, and \`lumen import\` of that folder takes it in.`);
-      throw new Error(`${files.length === 1 ? '1 file' : `${files.length} files`} received could not be imported: ${errorMessage(err)}. They are kept in ${where.join(', ')}.`, { cause: err });
+      const why = errorMessage(err).replace(/\.$/, '');
+      for (const file of files) this.fail(path.basename(file, '.dcm'), `the library could not import it (${why}); the file is kept in ${path.dirname(file)}, and \`lumen import\` of that folder takes it in.`);
+      throw new Error(`${files.length === 1 ? '1 file' : `${files.length} files`} received could not be imported: ${why}. They are kept in ${where.join(', ')}.`, { cause: err });
     }
     // A file imported with other patient details than the library holds (conflict) is in, with a warning the study list shows.
     const refused = new Map(report.errors.filter((e) => e.kind !== 'conflict').map((e) => [path.resolve(e.file), e.reason]));

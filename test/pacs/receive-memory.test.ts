@@ -72,7 +72,7 @@ describe('receiving a 200 MiB instance over DIMSE', () => {
       const pid = receiver.child.pid!;
       const before = procStatus(pid, 'VmRSS');
       await run('storescu', ['-aet', 'SENDER', '-aec', 'LUMEN', '-xs', '127.0.0.1', String(port), file], { timeout: 300_000 });
-      await receiver.waitFor(/received 1 instance/, 300_000);
+      await receiver.waitFor(/received 1 image from "SENDER"/, 300_000);
       const peak = procStatus(pid, 'VmHWM');
       const extra = (peak - before) / size;
       console.log(`receive ${Math.round(size / MIB)} MiB instance: RSS before ${Math.round(before / MIB)} MiB, peak ${Math.round(peak / MIB)} MiB, peak above before ${extra.toFixed(2)}x the instance`);
