@@ -146,7 +146,7 @@ export function StudyList({
 }) {
   const [expandAll, setExpandAll] = useState<boolean | null>(null);
   const [expanded, setExpanded] = useState<ReadonlyMap<string, boolean>>(new Map());
-  const { studies, total, unfiltered, modalities, hasMore, loadMore } = pages;
+  const { studies, total, unfiltered, modalities, hasMore, settled, loadMore } = pages;
   const shown = useMemo(() => studies ?? [], [studies]);
   const newStudies = useMemo(() => new Set(imported), [imported]);
   const byDefault = expandAll ?? total <= EXPANDED_UP_TO;
@@ -167,9 +167,13 @@ export function StudyList({
     });
   }, [imported]);
   const { scrollToRow } = list;
+  // Runs on `imported` too: the list may hold the new studies already (its reload came first),
+  // and then nothing else changes to run it. It waits while a query is on its way: the studies
+  // shown are then the previous query's (a filter just cleared), which may lack the new ones
+  // and have no more pages, and giving up on them would leave the import unshown.
   useEffect(() => {
     const want = pendingScroll.current;
-    if (!want) return;
+    if (!want || !settled) return;
     const index = shown.findIndex((st) => want.has(st.studyInstanceUid));
     if (index < 0) {
       // Further down than what is loaded: the next pages, up to a bound.
@@ -179,7 +183,7 @@ export function StudyList({
     }
     pendingScroll.current = null;
     scrollToRow(index);
-  }, [shown, scrollToRow, hasMore, loadMore]);
+  }, [imported, shown, settled, scrollToRow, hasMore, loadMore]);
 
   // Scrolled near the end of what is loaded: the next page.
   useEffect(() => {

@@ -22,6 +22,8 @@ export interface StudyPages {
   unfiltered: number;
   modalities: string[];
   hasMore: boolean;
+  /** False while a new query (search, sort, filter, or the library changed) is on its way: `studies` are the previous query's. */
+  settled: boolean;
   error: string | null;
   /** Asks for the next page (at most `limit` studies) unless one is on its way or none is left. */
   loadMore: (limit?: number) => void;
@@ -38,6 +40,7 @@ interface Loaded {
 export function useStudyPages(search: string, sort: StudySort, filter: StudyFilter, generation: number): StudyPages {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [settled, setSettled] = useState(false);
   // Replies to a query the user has since changed are dropped: each query has its own number.
   const query = useRef(0);
   const loading = useRef(false);
@@ -57,6 +60,7 @@ export function useStudyPages(search: string, sort: StudySort, filter: StudyFilt
   const lastGeneration = useRef(generation);
   useEffect(() => {
     const mine = ++query.current;
+    setSettled(false);
     // After an import: as many as were loaded (the same query), so the list neither shrinks nor jumps.
     const refresh = lastGeneration.current !== generation;
     lastGeneration.current = generation;
@@ -70,11 +74,13 @@ export function useStudyPages(search: string, sort: StudySort, filter: StudyFilt
             loading.current = false;
             setLoaded(page);
             setError(null);
+            setSettled(true);
           },
           (err: unknown) => {
             if (mine !== query.current) return;
             loading.current = false;
             setError(errorMessage(err));
+            setSettled(true);
           },
         );
       },
@@ -115,6 +121,7 @@ export function useStudyPages(search: string, sort: StudySort, filter: StudyFilt
     unfiltered: loaded?.unfiltered ?? 0,
     modalities: loaded?.modalities ?? [],
     hasMore: cursor !== null,
+    settled,
     error,
     loadMore,
   };
