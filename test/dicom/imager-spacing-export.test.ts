@@ -3,7 +3,6 @@
 // (instances.pixel_spacing_kind, migration 27), the measurement table names the kind beside
 // each mm value, and the measurements SR says it as TID 300's Measurement Method, which
 // dsrdump reads and dciodvfy finds no error in.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { ResultsStore } from '../../electron/results/store';
 import { measurementTable } from '../../electron/results/tables';
 import { migrate } from '../../electron/library/schema';
 import { dciodvfy, dsrdump, natural } from '../results/check';
+import { writeXrayDump } from '../support/dicom/dump2dcm-xray';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.27';
 const STUDY = `${ROOT}.1`;
@@ -25,36 +25,7 @@ let library: Library;
 
 /** A 16x16 12-bit CR or DX by dump2dcm, instance n, with `lines` added. */
 function write(folder: string, n: number, modality: string, lines: string[]): string {
-  const raw = path.join(dir, `${n}.raw`);
-  fs.writeFileSync(raw, Buffer.alloc(16 * 16 * 2, 7));
-  const sop = `${SERIES}.${n}`;
-  const dump = path.join(dir, `${n}.dump`);
-  fs.writeFileSync(dump, [
-    '(0002,0002) UI =ComputedRadiographyImageStorage',
-    `(0002,0003) UI [${sop}]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0016) UI =ComputedRadiographyImageStorage',
-    `(0008,0018) UI [${sop}]`,
-    `(0008,0060) CS [${modality}]`,
-    '(0010,0010) PN [Spacing^Sam]',
-    '(0010,0020) LO [SPACING27]',
-    `(0020,000d) UI [${STUDY}]`,
-    `(0020,000e) UI [${SERIES}]`,
-    `(0020,0013) IS [${n}]`,
-    '(0028,0002) US 1',
-    '(0028,0004) CS [MONOCHROME2]',
-    '(0028,0010) US 16',
-    '(0028,0011) US 16',
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = path.join(folder, `${n}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
-  return sop;
+  return writeXrayDump({ work: dir, out: folder, n, modality, sopClass: 'ComputedRadiographyImageStorage', patient: { name: 'Spacing^Sam', id: 'SPACING27' }, study: STUDY, series: SERIES, lines }).sop;
 }
 
 const sops: Record<string, string> = {};

@@ -16,6 +16,7 @@ import { openDatabase } from '../../electron/library/sqlite';
 import { ResultsStore } from '../../electron/results/store';
 import { measurementTable } from '../../electron/results/tables';
 import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
+import { writeXrayDump } from '../support/dicom/dump2dcm-xray';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.28';
 const STUDY = `${ROOT}.1`;
@@ -30,36 +31,7 @@ const files: Record<string, string> = {};
 
 /** A 16x16 12-bit image by dump2dcm, instance n, with `lines` added. */
 function write(n: number, modality: string, sopClass: string, lines: string[]): string {
-  const raw = path.join(dir, `${n}.raw`);
-  fs.writeFileSync(raw, Buffer.alloc(16 * 16 * 2, 7));
-  const sop = `${SERIES}.${n}`;
-  const dump = path.join(dir, `${n}.dump`);
-  fs.writeFileSync(dump, [
-    `(0002,0002) UI =${sopClass}`,
-    `(0002,0003) UI [${sop}]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    `(0008,0016) UI =${sopClass}`,
-    `(0008,0018) UI [${sop}]`,
-    `(0008,0060) CS [${modality}]`,
-    '(0010,0010) PN [Spacing^Old]',
-    '(0010,0020) LO [SPACING28]',
-    `(0020,000d) UI [${STUDY}]`,
-    `(0020,000e) UI [${SERIES}]`,
-    `(0020,0013) IS [${n}]`,
-    '(0028,0002) US 1',
-    '(0028,0004) CS [MONOCHROME2]',
-    '(0028,0010) US 16',
-    '(0028,0011) US 16',
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = path.join(input, `${n}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
-  return file;
+  return writeXrayDump({ work: dir, out: input, n, modality, sopClass, patient: { name: 'Spacing^Old', id: 'SPACING28' }, study: STUDY, series: SERIES, lines }).file;
 }
 
 /**
