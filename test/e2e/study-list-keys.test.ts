@@ -11,19 +11,12 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { fillLibrary, type BulkStudy } from '../support/library-rows';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { focusedStudy } from './study-list-focus';
 
 const STUDIES = 3000;
 /** What useStudyPages asks for first (STUDY_PAGE). */
 const FIRST_PAGE = 200;
 
-/** The focused element's study (aria-posinset, label), or null when the focus is outside the list's rows. */
-async function focused(page: Page): Promise<{ at: number; label: string } | null> {
-  return page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document;
-    const item = doc.activeElement?.closest('[role="listitem"]');
-    return item ? { at: Number(item.getAttribute('aria-posinset')), label: item.getAttribute('aria-label') ?? '' } : null;
-  });
-}
 
 /** The places (aria-posinset) of the studies drawn, lowest and highest. */
 async function drawn(page: Page): Promise<{ first: number; last: number }> {
@@ -62,8 +55,8 @@ describe('the study list under the keyboard while rows and pages arrive', () => 
       const g = globalThis as unknown as { document: { activeElement: { dispatchEvent(e: unknown): void } }; KeyboardEvent: new (t: string, o: object) => unknown };
       for (let i = 0; i < presses; i++) g.document.activeElement.dispatchEvent(new g.KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true, cancelable: true }));
     }, presses);
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(1 + presses);
-    expect((await focused(page))!.label).toContain(shownName(byDate[presses]));
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(1 + presses);
+    expect((await focusedStudy(page))!.label).toContain(shownName(byDate[presses]));
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -91,26 +84,26 @@ describe('the study list under the keyboard while rows and pages arrive', () => 
     await items.first().waitFor({ timeout: 60_000 });
     await items.first().locator('.study-head').focus();
     // To the last study of the first page, a key at a time (each waited for).
-    while (((await focused(page))?.at ?? 0) < FIRST_PAGE - 15) {
-      const at = (await focused(page))!.at;
+    while (((await focusedStudy(page))?.at ?? 0) < FIRST_PAGE - 15) {
+      const at = (await focusedStudy(page))!.at;
       await page.keyboard.press('PageDown');
-      await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBeGreaterThan(at);
+      await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBeGreaterThan(at);
     }
-    let at = (await focused(page))!.at;
+    let at = (await focusedStudy(page))!.at;
     while (at < FIRST_PAGE) {
       await page.keyboard.press('ArrowDown');
-      await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(at + 1);
+      await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(at + 1);
       at++;
     }
     // The next page was asked for (the list nears its end) and is held: three ↓ now.
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { __held: unknown[] }).__held.length)).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
-    expect((await focused(page))?.at).toBe(FIRST_PAGE);
+    expect((await focusedStudy(page))?.at).toBe(FIRST_PAGE);
     await page.evaluate(() => (globalThis as unknown as { __release(): void }).__release());
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBeGreaterThan(FIRST_PAGE);
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBeGreaterThan(FIRST_PAGE);
     // Where the focus settles: three studies on, not one.
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(FIRST_PAGE + 3);
-    expect((await focused(page))!.label).toContain(shownName(byDate[FIRST_PAGE + 2]));
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(FIRST_PAGE + 3);
+    expect((await focusedStudy(page))!.label).toContain(shownName(byDate[FIRST_PAGE + 2]));
     await page.screenshot({ path: path.join(resultsDir(), 'study-list-keys-page-held.png') });
     expect(errors).toEqual([]);
     await page.close();
@@ -124,8 +117,8 @@ describe('the study list under the keyboard while rows and pages arrive', () => 
     const { last } = await drawn(page);
     await focusWithoutScroll(page, last);
     await page.keyboard.press('Tab');
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(last + 1);
-    expect((await focused(page))!.label).toContain(shownName(byDate[last]));
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(last + 1);
+    expect((await focusedStudy(page))!.label).toContain(shownName(byDate[last]));
 
     // Scrolled down the list: Shift+Tab from the first study drawn goes to the one above it.
     await list.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 20_000));
@@ -133,8 +126,8 @@ describe('the study list under the keyboard while rows and pages arrive', () => 
     const { first } = await drawn(page);
     await focusWithoutScroll(page, first);
     await page.keyboard.press('Shift+Tab');
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(first - 1);
-    expect((await focused(page))!.label).toContain(shownName(byDate[first - 2]));
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(first - 1);
+    expect((await focusedStudy(page))!.label).toContain(shownName(byDate[first - 2]));
     await page.screenshot({ path: path.join(resultsDir(), 'study-list-keys-shift-tab.png') });
     expect(errors).toEqual([]);
   }, 120_000);

@@ -11,19 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { writeImage } from '../support/dicom/write';
 import { fillLibrary, type BulkStudy } from '../support/library-rows';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { focusedStudy } from './study-list-focus';
 
 const STUDIES = 3000;
 /** What useStudyPages asks for first (STUDY_PAGE). */
 const FIRST_PAGE = 200;
 
-/** The focused study header's place in the list (aria-posinset) and label. */
-async function focused(page: Page): Promise<{ at: number; label: string } | null> {
-  return page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document;
-    const item = doc.activeElement?.closest('[role="listitem"]');
-    return item ? { at: Number(item.getAttribute('aria-posinset')), label: item.getAttribute('aria-label') ?? '' } : null;
-  });
-}
 
 /** The highest place (aria-posinset) among the rendered studies. */
 async function lastRendered(page: Page): Promise<number> {
@@ -94,25 +87,25 @@ describe('the study list a page at a time, 3,000 studies', () => {
     await items.first().waitFor({ timeout: 60_000 });
     await items.first().locator('.study-head').focus();
     // Each PageDown waited for: one pressed before the last has landed moves on from where that one goes.
-    for (let i = 0; i < 100 && ((await focused(page))?.at ?? 0) < FIRST_PAGE - 12; i++) {
-      const from = (await focused(page))!.at;
+    for (let i = 0; i < 100 && ((await focusedStudy(page))?.at ?? 0) < FIRST_PAGE - 12; i++) {
+      const from = (await focusedStudy(page))!.at;
       await page.keyboard.press('PageDown');
-      await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBeGreaterThan(from);
+      await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBeGreaterThan(from);
     }
-    let at = (await focused(page))!.at;
+    let at = (await focusedStudy(page))!.at;
     expect(at).toBeLessThanOrEqual(FIRST_PAGE);
     while (at <= FIRST_PAGE + 3) {
       await page.keyboard.press('ArrowDown');
-      await expect.poll(async () => (await focused(page))?.at, { timeout: 30_000 }).toBe(at + 1);
-      expect((await focused(page))!.label).toContain(shownName(byDate[at]));
+      await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 30_000 }).toBe(at + 1);
+      expect((await focusedStudy(page))!.label).toContain(shownName(byDate[at]));
       at++;
     }
     await page.keyboard.press('End');
-    await expect.poll(async () => (await focused(page))?.at, { timeout: 60_000 }).toBe(STUDIES);
-    expect((await focused(page))!.label).toContain(shownName(byDate[STUDIES - 1]));
+    await expect.poll(async () => (await focusedStudy(page))?.at, { timeout: 60_000 }).toBe(STUDIES);
+    expect((await focusedStudy(page))!.label).toContain(shownName(byDate[STUDIES - 1]));
     await page.screenshot({ path: path.join(resultsDir(), 'study-pages-end.png') });
     await page.keyboard.press('Home');
-    await expect.poll(async () => (await focused(page))?.at).toBe(1);
+    await expect.poll(async () => (await focusedStudy(page))?.at).toBe(1);
 
     // Search: a study far down the date order, in no page loaded on a fresh page.
     await page.reload();
