@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeExternalSet } from './external-dicom';
@@ -74,6 +74,7 @@ describe('the README, step by step, as a new user', () => {
     await page.getByTestId('image-index').filter({ hasText: `Im 1/${set.many.files}` }).waitFor({ timeout: 60_000 });
     await shot('many');
     await page.getByRole('button', { name: 'Length', exact: true }).click();
+    await viewerReady(page);
     const box = (await page.getByTestId('viewport').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
     await page.mouse.down();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
 import { ctSlice } from '../support/dicom/phantom';
 import { writeCtImage } from '../support/dicom/ct-image';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { PHANTOM_SIZE } from '../support/phantom-series';
 
 const MULTI = '1.2.826.0.1.3680043.10.99.81';
@@ -73,6 +73,7 @@ describe('measurements', () => {
       const b = await box();
       const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
       await page.getByRole('button', { name: 'Length', exact: true }).click();
+      await viewerReady(page);
       await page.mouse.move(cx + from[0], cy + from[1]);
       await page.mouse.down();
       await page.mouse.move(cx + to[0], cy + to[1], { steps: 4 });

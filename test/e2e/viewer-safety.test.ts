@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ctSlice } from '../support/dicom/phantom';
 import { writeCtImage } from '../support/dicom/ct-image';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { canvasPixels } from '../support/canvas';
 import { addLesion, PHANTOM_SIZE, SERIES_LESION, trainTinyPackage } from '../support/phantom-series';
 
@@ -83,6 +83,7 @@ describe('the viewer shows only the shown image', () => {
     const canvas = page.getByTestId('viewport');
     const box = (await canvas.boundingBox())!;
     await page.getByRole('button', { name: 'Length', exact: true }).click();
+    await viewerReady(page);
     await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2 + 80);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 80, { steps: 4 });

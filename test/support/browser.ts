@@ -100,8 +100,14 @@ export async function openApp(session: UiSession): Promise<{ page: Page; errors:
   return { page, errors };
 }
 
-/** A mouse drag across the viewer's canvas between two points given as fractions of its size (a measurement's line, a W/L drag). */
+/** Waits until the viewer has loaded and placed the image shown (its canvas is no longer aria-busy): a drag before then draws nothing. */
+export async function viewerReady(page: Page, timeout = 60_000): Promise<void> {
+  await page.locator('[data-testid="viewport"][aria-busy="false"]').waitFor({ timeout });
+}
+
+/** A mouse drag across the viewer's canvas between two points given as fractions of its size (a measurement's line, a W/L drag), once the image shown is ready. */
 export async function dragOnViewport(page: Page, from: readonly [number, number], to: readonly [number, number], steps = 5): Promise<void> {
+  await viewerReady(page);
   const box = (await page.getByTestId('viewport').boundingBox())!;
   await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
   await page.mouse.down();

@@ -95,7 +95,8 @@ export function Viewer(props: {
     <section className="viewer" aria-label="Image viewer">
       <Toolbar tool={tool} onTool={setTool} windows={windows} preset={preset} onPreset={applyPreset} presetKeys={props.presetKeys} colour={colour} view={view} onCommand={command} cine={cine} fps={fps} onFps={setFps} count={images.length} />
       <div className={`viewport tool-${tool}`} ref={wrapRef} {...pointer.handlers}>
-        <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} role="img" style={{ width: size.w, height: size.h }} />
+        {/* Busy until the image shown is loaded and placed: a drag before then draws nothing. */}
+        <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} aria-busy={!frame || !view} role="img" style={{ width: size.w, height: size.h }} />
         {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}
         <CornerText study={study} series={series} frame={frame} view={view} index={index} count={images.length} probe={pointer.probe} heatmapLabel={overlay.visible && overlay.cam ? (overlay.label ?? '') : null}>
           <MeasurementList

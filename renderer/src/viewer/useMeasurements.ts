@@ -31,11 +31,16 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   const live = useRef(seriesInstanceUid);
   live.current = seriesInstanceUid;
+  // This series' edits, in the order they were queued. The library's list comes back without the
+  // edits queued after it was asked for (they reach the library after it), so they are applied to
+  // it again: a measurement drawn before a slow read returns stays shown.
+  const edits = useRef<Edit[]>([]);
 
   const reload = useCallback((series: string) => {
+    const from = edits.current.length;
     queue.current = queue.current.then(() =>
       lumen.invoke('measurements.list', { seriesInstanceUid: series }).then(
-        (list) => live.current === series && setAll(list),
+        (list) => live.current === series && setAll(edits.current.slice(from).reduce(apply, list)),
         (err: unknown) => live.current === series && setError(`The measurements of this series could not be read from the library: ${message(err)}`),
       ),
     );
@@ -47,6 +52,7 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
     setSelected(null);
     setHistory(emptyHistory);
     setError(null);
+    edits.current = [];
     reload(seriesInstanceUid);
   }, [seriesInstanceUid, reload]);
 
@@ -54,6 +60,7 @@ export function useMeasurements(opts: { seriesInstanceUid: string; images: Serie
     (edit: Edit) => {
       const m = edit.measurement;
       setAll((list) => apply(list, edit));
+      edits.current.push(edit);
       queue.current = queue.current.then(async () => {
         try {
           if (edit.op === 'add') await lumen.invoke('measurements.save', { measurement: m });

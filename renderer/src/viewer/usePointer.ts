@@ -26,7 +26,16 @@ export function usePointer(opts: {
 }) {
   const { canvas, geometry, view, frame, shownImage, measurements } = opts;
   const drag = useRef<{ tool: ViewerTool; startView: ViewState; startScreen: Point; startImage: Point } | null>(null);
-  const [draft, setDraft] = useState<Draft | null>(null);
+  const [draft, setDraftState] = useState<Draft | null>(null);
+  // The draft as the last pointer event left it. A pointer up can come before React has drawn the
+  // moves before it (a busy machine, a fast drag): the tool must finish what was drawn, not the draft
+  // of the last render, or the end of the drag is lost (or the whole measurement, when that render
+  // still had the drag's first point only).
+  const draftNow = useRef<Draft | null>(null);
+  const setDraft = (update: (d: Draft | null) => Draft | null) => {
+    draftNow.current = update(draftNow.current);
+    setDraftState(draftNow.current);
+  };
   /** The image pixel under the pointer (column, row), for the value readout. */
   const [probe, setProbe] = useState<[number, number] | null>(null);
 
@@ -79,7 +88,12 @@ export function usePointer(opts: {
     const g = geometry();
     const d = g && dragAt(e, g);
     const tool = drag.current?.tool;
-    if (d && g && frame) tool!.end?.(d, context(g, frame), draft);
+    if (d && g && frame && tool?.end) {
+      // Where the pointer was let go is the measurement's end, whether or not a move came there
+      // first. (View tools have no end: a click with them changes nothing.)
+      tool.move(d, context(g, frame));
+      tool.end(d, context(g, frame), draftNow.current);
+    }
     setDraft((current) => (tool?.keepDraft?.(current) ? current : null));
     drag.current = null;
   };

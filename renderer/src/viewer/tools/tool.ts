@@ -49,7 +49,7 @@ export interface ViewerTool {
   /** The viewport's CSS class while the tool is active (its cursor). */
   start?(drag: Drag, ctx: ToolContext): void;
   move(drag: Drag, ctx: ToolContext): void;
-  /** The drag ended; `draft` is what start and move drew, if anything. */
+  /** The drag ended (after a last `move` to where it ended); `draft` is what start and move drew, if anything. Measurement tools only. */
   end?(drag: Drag, ctx: ToolContext, draft: Draft | null): void;
   /** A tool drawn in several drags (the angle) keeps its unfinished draft between them. */
   keepDraft?(draft: Draft | null): boolean;
