@@ -140,3 +140,151 @@ export function probeValue(p: Point, frame: FrameValues): number | null {
   if (c < 0 || r < 0 || c >= frame.columns || r >= frame.rows) return null;
   return frame.values[r * frame.columns + c];
 }
+
+/**
+ * One item of the Sequence of Ultrasound Regions (0018,6011), as the file gives it (PS3.3
+ * C.8.5.5): the region's corners X0 Y0 X1 Y1 (Region Location Min/Max, in pixels, both ends
+ * inside), Physical Units X/Y Direction (3: cm; other codes are not lengths), Physical Delta X/Y
+ * (units per pixel) and Region Spatial Format. A value the file leaves out or that is not a
+ * finite number is null: checked here (usRegionProblem), never trusted.
+ */
+export interface UsRegion {
+  x0: number | null;
+  y0: number | null;
+  x1: number | null;
+  y1: number | null;
+  unitsX: number | null;
+  unitsY: number | null;
+  deltaX: number | null;
+  deltaY: number | null;
+  spatialFormat: number | null;
+}
+
+/** Physical Units X/Y Direction code for centimetres (PS3.3 C.8.5.5.1.15). */
+export const US_UNITS_CM = 3;
+
+/**
+ * Why a region cannot measure lengths in mm, in words ("its Physical Delta X is 0"), or null
+ * where it can: both directions in cm, both deltas finite and positive, its corners inside the
+ * image and in order.
+ */
+export function usRegionProblem(r: UsRegion, rows: number, columns: number): string | null {
+  if (r.x0 === null || r.y0 === null || r.x1 === null || r.y1 === null) return 'its location is incomplete';
+  if (r.x0 > r.x1 || r.y0 > r.y1) return 'its corners are out of order';
+  if (r.x0 < 0 || r.y0 < 0 || r.x1 >= columns || r.y1 >= rows) return `it reaches outside the ${columns}×${rows} image`;
+  if (r.unitsX !== US_UNITS_CM || r.unitsY !== US_UNITS_CM) return 'its units are not cm';
+  for (const [name, d] of [['X', r.deltaX], ['Y', r.deltaY]] as const) {
+    if (d === null) return `its Physical Delta ${name} is missing or not a number`;
+    if (d <= 0) return `its Physical Delta ${name} is ${d}`;
+  }
+  return null;
+}
+
+/** Whether point p (column, row) lies in the region's pixels (x0..x1, y0..y1, each pixel [c, c+1)). */
+function inRegion(p: Point, r: UsRegion): boolean {
+  return r.x0 !== null && r.y0 !== null && r.x1 !== null && r.y1 !== null && p[0] >= r.x0 && p[0] < r.x1 + 1 && p[1] >= r.y0 && p[1] < r.y1 + 1;
+}
+
+/** What a frame gives for measuring: its pixel spacing, its ultrasound regions, its Pixel Aspect Ratio. */
+export interface FrameGeometry {
+  rows: number;
+  columns: number;
+  pixelSpacing: readonly [number, number] | null;
+  pixelSpacingKind?: PixelSpacingKind | null;
+  usRegions?: readonly UsRegion[] | null;
+  /** Pixel Aspect Ratio (0028,0034): [vertical, horizontal] pixel size, or null. */
+  pixelAspect?: readonly [number, number] | null;
+}
+
+/**
+ * What a measurement's points are measured with:
+ * - mm: `spacing` [row, column] in mm, `kind` what it measures ('us-region' with `region`, its
+ *   number from 1 in the file's sequence);
+ * - px: `spacing` [row, column] in column-pixel widths ([1, 1], or the Pixel Aspect Ratio's
+ *   vertical / horizontal for rows), `why` the reason in words where the image has a calibration
+ *   that does not reach these points ("outside any calibrated US region"), else "no pixel spacing".
+ */
+export type Calibration =
+  | { unit: 'mm'; spacing: [number, number]; kind: PixelSpacingKind | 'us-region'; region?: number }
+  | { unit: 'px'; spacing: [number, number]; why: string; aspect: [number, number] | null };
+
+/** The Pixel Aspect Ratio drawn and measured with: both positive integers at most 20 times apart, else none (square). */
+export function pixelAspectOf(a: readonly [number, number] | null | undefined): [number, number] | null {
+  if (!a || !(a[0] > 0) || !(a[1] > 0) || !Number.isFinite(a[0]) || !Number.isFinite(a[1])) return null;
+  const r = a[0] / a[1];
+  return r >= 1 / 20 && r <= 20 && r !== 1 ? [a[0], a[1]] : null;
+}
+
+/** Rows' height over columns' width as drawn: Pixel Spacing's, else the Pixel Aspect Ratio's, else 1. */
+export function drawnAspect(g: Pick<FrameGeometry, 'pixelSpacing' | 'pixelAspect'>): number {
+  if (g.pixelSpacing) return g.pixelSpacing[0] / g.pixelSpacing[1];
+  const a = pixelAspectOf(g.pixelAspect);
+  return a ? a[0] / a[1] : 1;
+}
+
+/**
+ * The calibration a length, angle or region with these points (image pixels) is measured
+ * with (PS3.3 C.8.5.5): the frame's pixel spacing where it has one; else, where it has
+ * ultrasound regions, the deltas of the region (cm, given here in mm) that holds every point,
+ * when that region measures in cm with positive deltas. Points in two overlapping regions are
+ * measured with them only where their deltas agree. Otherwise pixels, saying why.
+ */
+export function calibrationAt(points: readonly Point[], g: FrameGeometry): Calibration {
+  if (g.pixelSpacing) return { unit: 'mm', spacing: [g.pixelSpacing[0], g.pixelSpacing[1]], kind: g.pixelSpacingKind ?? 'patient' };
+  const aspect = pixelAspectOf(g.pixelAspect);
+  const px = (why: string): Calibration => ({ unit: 'px', spacing: aspect ? [aspect[0] / aspect[1], 1] : [1, 1], why, aspect });
+  const regions = g.usRegions ?? [];
+  if (!regions.length) return px('no pixel spacing');
+  // The regions that hold every point (numbered from 1 as in the file).
+  const holding = regions.map((r, i) => ({ r, n: i + 1 })).filter(({ r }) => points.every((p) => inRegion(p, r)));
+  if (!holding.length) {
+    const touched = regions.map((r, i) => ({ r, n: i + 1 })).filter(({ r }) => points.some((p) => inRegion(p, r)));
+    if (touched.length > 1) return px(`crosses US regions ${touched.map((t) => t.n).join(' and ')}`);
+    return px(touched.length ? `runs out of US region ${touched[0].n}` : 'outside any US region');
+  }
+  const problems = holding.map(({ r, n }) => ({ n, problem: usRegionProblem(r, g.rows, g.columns) }));
+  const bad = problems.find((p) => p.problem);
+  if (bad) return px(`US region ${bad.n} not calibrated: ${bad.problem}`);
+  const [first, ...rest] = holding;
+  const other = rest.find(({ r }) => r.deltaX !== first.r.deltaX || r.deltaY !== first.r.deltaY);
+  if (other) return px(`in US regions ${first.n} and ${other.n}, whose scales differ`);
+  // Physical Delta is cm per pixel: 10 mm per cm.
+  return { unit: 'mm', spacing: [(first.r.deltaY ?? NaN) * 10, (first.r.deltaX ?? NaN) * 10], kind: 'us-region', region: first.n };
+}
+
+/** The calibration's note after a value: "(US region 1)", "(at detector)", or "" for the patient's plane. */
+export function calibrationNote(c: Calibration): string {
+  if (c.unit === 'px') return `(${c.why}${c.aspect ? `; rows scaled by aspect ${c.aspect[0]}:${c.aspect[1]}` : ''})`;
+  if (c.kind === 'us-region') return `(US region ${c.region})`;
+  const note = spacingNote(c.kind);
+  return note ? `(${note})` : '';
+}
+
+/**
+ * A length's reading: "23.4 mm", with what the spacing measures where it is not the patient's
+ * plane ("23.4 mm (at detector)", "23.4 mm (US region 1)"); else in pixels, saying why
+ * ("23.4 px (no pixel spacing)", "23.4 px (crosses US regions 1 and 2)").
+ */
+export function lengthReading(points: readonly Point[], g: FrameGeometry): string {
+  const c = calibrationAt(points, g);
+  const [a, b] = points;
+  const v = Math.hypot((b[0] - a[0]) * c.spacing[1], (b[1] - a[1]) * c.spacing[0]);
+  const note = calibrationNote(c);
+  return `${v.toFixed(1)} ${c.unit}${note ? ` ${note}` : ''}`;
+}
+
+/**
+ * How an image without a pixel spacing is measured, for the corner text: "calibrated by 2 US
+ * regions" (those that measure in cm), "no calibrated US region", and its drawn Pixel Aspect
+ * Ratio ("aspect 4:3"); null with a pixel spacing (the corner gives it in mm) or with none of these.
+ */
+export function calibrationSummary(g: FrameGeometry): string | null {
+  if (g.pixelSpacing) return null;
+  const aspect = pixelAspectOf(g.pixelAspect);
+  const aspectText = aspect ? `aspect ${aspect[0]}:${aspect[1]}` : null;
+  const regions = g.usRegions ?? [];
+  if (!regions.length) return aspectText;
+  const usable = regions.filter((r) => usRegionProblem(r, g.rows, g.columns) === null).length;
+  const text = usable ? `calibrated by ${usable === 1 ? 'a US region' : `${usable} US regions`}` : 'no calibrated US region';
+  return aspectText ? `${text}, ${aspectText}` : text;
+}

@@ -120,6 +120,10 @@ export type ImportReport = z.infer<typeof ImportReport>;
 export const VoiWindow = z.object({ id: z.string(), name: z.string(), center: z.number(), width: z.number() });
 export type VoiWindow = z.infer<typeof VoiWindow>;
 
+const maybe = z.number().nullable();
+/** One ultrasound region (common/roi.ts UsRegion): a value the file left out or broke is null. */
+const UsRegionSchema = z.object({ x0: maybe, y0: maybe, x1: maybe, y1: maybe, unitsX: maybe, unitsY: maybe, deltaX: maybe, deltaY: maybe, spatialFormat: maybe });
+
 /**
  * One decoded frame for the viewer: stored values (the bytes of the little-endian
  * typed array named by `dtype`), with what it takes to turn them into a picture
@@ -159,6 +163,10 @@ export const ViewerFrame = z.object({
   pixelSpacing: z.tuple([z.number(), z.number()]).nullable(),
   /** What pixelSpacing measures (PIXEL_SPACING_KINDS); null with it. */
   pixelSpacingKind: z.enum(PIXEL_SPACING_KINDS).nullable().optional(),
+  /** The Sequence of Ultrasound Regions as the file gives it (common/roi.ts UsRegion, checked by calibrationAt), or null. */
+  usRegions: z.array(UsRegionSchema).nullable().optional(),
+  /** Pixel Aspect Ratio (0028,0034) as [vertical, horizontal], or null (common/roi.ts pixelAspectOf decides whether it is drawn). */
+  pixelAspect: z.tuple([z.number(), z.number()]).nullable().optional(),
   /**
    * Pixel Padding Value (and Range Limit) as [lowest, highest] in the units of `pixels`, or null:
    * those pixels are left out of region statistics (shown as they are).

@@ -10,7 +10,7 @@ import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
 import { isLibraryUid } from '../../common/dicom-uid';
-import type { PixelSpacingKind } from '../../common/roi';
+import type { PixelSpacingKind, UsRegion } from '../../common/roi';
 
 /** A file that cannot be used, with a reason a person understands. */
 export class DicomFileError extends Error {
@@ -52,6 +52,13 @@ export interface InstanceMeta {
    * Factor (0018,1114)). Unset with pixelSpacing.
    */
   pixelSpacingKind?: PixelSpacingKind;
+  /**
+   * The Sequence of Ultrasound Regions (0018,6011), each item as written (common/roi.ts UsRegion:
+   * unchecked here; calibrationAt decides what a region can measure). Unset without one.
+   */
+  usRegions?: UsRegion[];
+  /** Pixel Aspect Ratio (0028,0034) as [vertical, horizontal], where the file gives two numbers. */
+  pixelAspect?: [number, number];
   /**
    * Pixel Padding Value (0028,0120) and Pixel Padding Range Limit (0028,0121), as the lowest and
    * highest padding stored value (PS3.3 C.7.5.1.1.2: stored-pixel units, before the Modality
@@ -380,6 +387,40 @@ function spacingOf(ds: dicomParser.DataSet, fromGroups: [number, number] | undef
   return { pixelSpacing: imager, pixelSpacingKind: 'detector' };
 }
 
+/** At most this many ultrasound regions are read (a hostile file may claim thousands). */
+const MAX_US_REGIONS = 64;
+
+/**
+ * The Sequence of Ultrasound Regions (0018,6011, PS3.3 C.8.5.5) as written: Region Location
+ * Min/Max (UL), Physical Units (US), Physical Delta (FD), Region Spatial Format (US). A value
+ * of the wrong length, or a delta that is not a finite number, is null.
+ */
+function usRegionsOf(ds: dicomParser.DataSet): UsRegion[] | undefined {
+  const items = ds.elements.x00186011?.items;
+  if (!items?.length) return undefined;
+  const read = (d: dicomParser.DataSet, tag: string, bytes: 2 | 4 | 8): number | null => {
+    const el = d.elements[tag];
+    if (!el || el.length < bytes) return null;
+    const v = bytes === 2 ? d.uint16(tag) : bytes === 4 ? d.uint32(tag) : d.double(tag);
+    return v !== undefined && Number.isFinite(v) ? v : null;
+  };
+  return items.slice(0, MAX_US_REGIONS).map((item) => {
+    const d = item.dataSet;
+    if (!d) return { x0: null, y0: null, x1: null, y1: null, unitsX: null, unitsY: null, deltaX: null, deltaY: null, spatialFormat: null };
+    return {
+      x0: read(d, 'x00186018', 4),
+      y0: read(d, 'x0018601a', 4),
+      x1: read(d, 'x0018601c', 4),
+      y1: read(d, 'x0018601e', 4),
+      unitsX: read(d, 'x00186024', 2),
+      unitsY: read(d, 'x00186026', 2),
+      deltaX: read(d, 'x0018602c', 8),
+      deltaY: read(d, 'x0018602e', 8),
+      spatialFormat: read(d, 'x00186012', 2),
+    };
+  });
+}
+
 /** Pixel Padding Value and Range Limit as [lowest, highest] stored value (US or SS as Pixel Representation says). */
 function paddingOf(ds: dicomParser.DataSet, signed: boolean): [number, number] | undefined {
   const read = (tag: string) => {
@@ -437,6 +478,8 @@ function readMeta(ds: dicomParser.DataSet, transferSyntaxUid: string): InstanceM
     columns: us(ds, 'x00280011') ?? 0,
     numberOfFrames: frames && frames > 0 ? frames : 1,
     ...spacingOf(ds, geometry.pixelSpacing),
+    usRegions: usRegionsOf(ds),
+    pixelAspect: pair(numbers(ds, 'x00280034')),
     padding: paddingOf(ds, us(ds, 'x00280103') === 1),
     sliceThickness: geometry.sliceThickness ?? float(ds, 'x00180050'),
     sliceLocation: float(ds, 'x00201041'),

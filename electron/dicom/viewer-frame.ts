@@ -24,6 +24,8 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     columns: frame.columns,
     pixelSpacing: meta.pixelSpacing ?? null,
     pixelSpacingKind: meta.pixelSpacing ? (meta.pixelSpacingKind ?? 'patient') : null,
+    usRegions: meta.usRegions ?? null,
+    pixelAspect: meta.pixelAspect ?? null,
     instanceNumber: meta.instanceNumber ?? null,
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,

@@ -7,7 +7,19 @@ import { formatDate, formatMm, formatValue, joinParts, personName } from '../wor
 import { joinIsolated } from '../workspace/isolated';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
-import { spacingNote } from '../../../common/roi';
+import { calibrationSummary, spacingNote } from '../../../common/roi';
+import type { ViewerFrame } from '../../../common/contract/library';
+
+/**
+ * What the image is measured with, after its size: its pixel spacing ("0.5×0.5 mm at detector"),
+ * else its ultrasound regions and Pixel Aspect Ratio ("calibrated by 2 US regions", "aspect 4:3":
+ * common/roi.ts calibrationSummary), else nothing.
+ */
+export function scaleText(f: ViewerFrame): string | null {
+  const ps = f.pixelSpacing;
+  if (ps) return `${formatMm(ps[1])}×${formatMm(ps[0])} mm${spacingNote(f.pixelSpacingKind) ? ` ${spacingNote(f.pixelSpacingKind)}` : ''}`;
+  return calibrationSummary(f);
+}
 
 /** The value of the gray image at (column, row), or null outside it or for colour. */
 export function valueAt(loaded: LoadedFrame, x: number, y: number): number | null {
@@ -39,7 +51,6 @@ export function CornerText(props: {
 }) {
   const { study, series, frame, view, probe } = props;
   const f = frame?.frame;
-  const ps = f?.pixelSpacing;
   const value = frame && probe ? valueAt(frame, probe[0], probe[1]) : null;
   return (
     <>
@@ -61,7 +72,7 @@ export function CornerText(props: {
         <div data-testid="image-index">Im {props.index + 1}/{props.count}</div>
         {f?.sliceLocation != null && <div>Loc {f.sliceLocation.toFixed(1)} mm</div>}
         {f?.sliceThickness != null && <div>Thk {formatMm(f.sliceThickness)} mm</div>}
-        {f && <div data-testid="corner-size">{joinParts(`${f.columns}×${f.rows}`, ps && `${formatMm(ps[1])}×${formatMm(ps[0])} mm${spacingNote(f.pixelSpacingKind) ? ` ${spacingNote(f.pixelSpacingKind)}` : ''}`)}</div>}
+        {f && <div data-testid="corner-size">{joinParts(`${f.columns}×${f.rows}`, scaleText(f))}</div>}
         {probe && value !== null && (
           <div data-testid="corner-value">
             Value {formatValue(value, f?.unit ?? null)} at ({probe[0]}, {probe[1]})

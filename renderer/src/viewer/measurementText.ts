@@ -2,9 +2,9 @@
 // the measurement list: lengths in mm, regions' area and statistics and probes in modality
 // units (HU for CT) from the frame the viewer holds, angles in degrees (common/roi.ts).
 import type { Measurement } from '../../../common/contract/measurements';
-import { angleDegrees, paddingInValues, probeValue, regionStats, spacingNote } from '../../../common/roi';
+import { angleDegrees, calibrationAt, calibrationNote, lengthReading, paddingInValues, probeValue, regionStats, type Calibration } from '../../../common/roi';
 import type { LoadedFrame } from './image';
-import { lengthText, type Point } from './measurements';
+import type { Point } from './measurements';
 
 export const KIND_NAMES: Record<Measurement['kind'], string> = { length: 'Length', rectangle: 'Rectangle', ellipse: 'Ellipse', angle: 'Angle', probe: 'Probe' };
 
@@ -18,18 +18,28 @@ function grey(frame: LoadedFrame | null): frame is LoadedFrame {
   return !!frame && frame.frame.samplesPerPixel === 1;
 }
 
+/** What these points of the frame are measured with (common/roi.ts calibrationAt): its pixel spacing, a US region's, or pixels. */
+export function calibrationOf(points: readonly Point[], frame: LoadedFrame | null): Calibration {
+  return frame ? calibrationAt(points, frame.frame) : { unit: 'px', spacing: [1, 1], why: 'no pixel spacing', aspect: null };
+}
+
+/** A length's reading on this frame (common/roi.ts lengthReading: mm, a US region's mm, or pixels saying why). */
+export function lengthOnFrame(points: readonly Point[], frame: LoadedFrame | null): string {
+  return frame ? lengthReading(points, frame.frame) : lengthReading(points, { rows: 0, columns: 0, pixelSpacing: null });
+}
+
 /** The reading of one measurement ("23.4 mm", "37.5°", "Area 120.3 mm² · mean 40.2 HU ..."). */
 export function measurementText(m: { kind: Measurement['kind']; points: readonly Point[] }, frame: LoadedFrame | null): string {
-  const spacing = frame?.frame.pixelSpacing ?? null;
-  const kind = spacing ? frame?.frame.pixelSpacingKind : null;
+  const c = calibrationOf(m.points, frame);
   const unit = frame?.frame.unit ?? null;
   // Padding (Pixel Padding Value) is left out of a region's statistics: the frame gives it in stored values.
   const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, padding: paddingInValues(frame.frame.padding, frame.frame.slope, frame.frame.intercept) } : null;
   switch (m.kind) {
     case 'length':
-      return spacing ? lengthText(m.points, spacing, kind) : `${lengthText(m.points, null)} (no pixel spacing)`;
+      return lengthOnFrame(m.points, frame);
     case 'angle':
-      return `${angleDegrees(m.points[0], m.points[1], m.points[2], spacing).toFixed(1)}°`;
+      // In mm space, or with rows scaled by the Pixel Aspect Ratio, as the image is drawn.
+      return `${angleDegrees(m.points[0], m.points[1], m.points[2], c.spacing).toFixed(1)}°`;
     case 'probe': {
       const v = values && probeValue(m.points[0], values);
       const where = `(${Math.floor(m.points[0][0])}, ${Math.floor(m.points[0][1])})`;
@@ -38,12 +48,15 @@ export function measurementText(m: { kind: Measurement['kind']; points: readonly
     case 'rectangle':
     case 'ellipse': {
       if (!values) return 'no values (colour image)';
+      const spacing = c.unit === 'mm' ? c.spacing : null;
       const s = regionStats(m.kind, m.points[0], m.points[1], values, spacing);
       if (!s) return values.padding && regionStats(m.kind, m.points[0], m.points[1], { ...values, padding: null }, spacing) ? 'only padding inside' : 'no pixel inside';
       const u = unit ? ` ${unit}` : '';
-      const note = spacingNote(kind);
+      // Pixels say why only where the image has a calibration that does not reach here, or rows scaled by its aspect.
+      const note = c.unit === 'mm' || c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c) : '';
+      if (c.unit === 'px') s.area *= c.spacing[0];
       const padded = s.padding > 0 ? ` · ${s.padding} padding ${s.padding === 1 ? 'pixel' : 'pixels'} left out` : '';
-      return `Area ${s.area.toFixed(1)} ${s.areaUnit}${note ? ` (${note})` : ''} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}${padded}`;
+      return `Area ${s.area.toFixed(1)} ${s.areaUnit}${note ? ` ${note}` : ''} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}${padded}`;
     }
   }
 }

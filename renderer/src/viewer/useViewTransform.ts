@@ -5,6 +5,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObje
 import type { VoiWindow } from '../../../common/contract/library';
 import type { LoadedFrame } from './image';
 import { defaultWindow } from './window';
+import { drawnAspect } from '../../../common/roi';
 import { clampZoom } from './tools/zoom';
 import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
 
@@ -43,8 +44,8 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
 
   const geometry = useCallback((): Geometry | null => {
     if (!frame || size.w === 0) return null;
-    const ps = frame.frame.pixelSpacing;
-    return { rows: frame.frame.rows, columns: frame.frame.columns, aspect: ps ? ps[0] / ps[1] : 1, viewWidth: size.w, viewHeight: size.h };
+    // Non-square pixels drawn at their true shape: Pixel Spacing's, else the Pixel Aspect Ratio's (common/roi.ts drawnAspect).
+    return { rows: frame.frame.rows, columns: frame.frame.columns, aspect: drawnAspect(frame.frame), viewWidth: size.w, viewHeight: size.h };
   }, [frame, size]);
 
   useEffect(() => {

@@ -1,7 +1,8 @@
 // Length: a drag draws a line between two image points; kept in the library, drawn in screen
 // space (constant line width whatever the zoom) with its reading beside it, in mm, or in pixels
 // where the image has no pixel spacing (so the button names no unit).
-import { labelLeft, lengthText } from '../measurements';
+import { labelLeft } from '../measurements';
+import { lengthOnFrame } from '../measurementText';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 export const MEASUREMENT_COLOUR = '#3fe07f';
@@ -12,7 +13,6 @@ const MIN_LENGTH = 1;
 
 /** Draws each length with its ends and its reading. */
 function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, frame, size }: DrawContext): void {
-  const pixelSpacing = frame.frame.pixelSpacing;
   for (const m of lengths) {
     const [x1, y1] = toScreen(...m.points[0]);
     const [x2, y2] = toScreen(...m.points[1]);
@@ -29,7 +29,7 @@ function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, fram
       ctx.arc(x, y, m.selected ? 4 : 3, 0, Math.PI * 2);
       ctx.stroke();
     }
-    const label = pixelSpacing ? lengthText(m.points, pixelSpacing, frame.frame.pixelSpacingKind) : `${lengthText(m.points, null)} (no pixel spacing)`;
+    const label = lengthOnFrame(m.points, frame);
     ctx.font = '13px system-ui, sans-serif';
     ctx.shadowColor = '#000';
     ctx.shadowBlur = 3;
