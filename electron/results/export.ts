@@ -14,6 +14,7 @@ import { buildParametricMap, buildSecondaryCapture, camOnImage, sourceLaterality
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
 import { regionStatistics } from './region-stats';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
+import { imageAnatomy, type ImageAnatomy } from './anatomy';
 import { ResultsStore, type ImageFile, type Scope } from './store';
 import { errorMessage } from '../../common/errors';
 
@@ -66,6 +67,31 @@ function sourceHeader(images: ImageFile[]): NaturalDataset {
     }
   }
   throw new ResultsExportError('none of its images can be read any more (moved or deleted?): import the study again, then export.');
+}
+
+/**
+ * Where each image is (its Finding Site and side in the SR), read from its header the first
+ * time a group asks. A file that is gone or no longer reads says nothing: its groups get no
+ * site, and the export goes on.
+ */
+function anatomyReader(images: ImageFile[]): (sop: string) => ImageAnatomy | null {
+  const byUid = new Map(images.map((i) => [i.sopInstanceUid, i]));
+  const known = new Map<string, ImageAnatomy | null>();
+  return (sop) => {
+    if (!known.has(sop)) {
+      const image = byUid.get(sop);
+      let anatomy: ImageAnatomy | null = null;
+      if (image && !image.missing) {
+        try {
+          anatomy = imageAnatomy(readDataset(image.path, { headerOnly: true }).dataset);
+        } catch {
+          // unreadable now: no site rather than a failed export
+        }
+      }
+      known.set(sop, anatomy);
+    }
+    return known.get(sop)!;
+  };
 }
 
 /** Where the files go: an existing folder, or a new one made private (results carry patient data). */
@@ -125,7 +151,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
     const seriesInstanceUid = newUid();
     const files: WrittenObject[] = [];
     const result: ResultsExport = { scope, files, predictions: 0, measurements: 0, labels: 0, skippedMeasurements: 0, notes: [] };
-    const common = { source, seriesInstanceUid, seriesNumber: 9901, images: refs };
+    const common = { source, seriesInstanceUid, seriesNumber: 9901, images: refs, anatomy: anatomyReader(images) };
     if (predictions.length && opts.model) {
       const report = buildReport({ ...common, seriesDescription: `Lumen results: ${opts.model.name}`, instanceNumber: files.length + 1, predictions: { model: opts.model, items: predictions } });
       files.push(writeObject(dir, 'predictions-sr', report.dataset));

@@ -10,11 +10,15 @@
 //   TID 1500; an ellipse's or rectangle's maximum, minimum, mean and standard deviation
 //   in modality units follow its area as NUMs of their own, as dcmjs's TID300 Ellipse and
 //   Polyline write them (SCT codes, UCUM units: [hnsf'U] for CT);
-// - labels: one group each, the label as a coded Finding, the labelled images as Source.
+// - labels: one group each, the label as a coded Finding, the labelled images as Source;
+// - where on the body, in each group whose image says (anatomy.ts): a Finding Site coded from
+//   Body Part Examined through PS3.16 Table L-1, with the side as its Laterality modifier
+//   (TID 1501 rows 6 and 7).
 // Class names and labels are codes of Lumen's own scheme 99LUMEN (declared in the
 // document); the code value is the name when it fits a code value, else a hash of it.
 import { createHash } from 'node:crypto';
 import { APP_VERSION } from '../../common/version';
+import { anatomyAt, type Anatomy, type ImageAnatomy } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
 import { measurementValue, spacingKindOf } from './tables';
@@ -78,6 +82,27 @@ const SOURCE = code('260753009', 'SCT', 'Source');
 /** Lumen's own concept for the training-data check of a prediction (no standard code says it). */
 const TRAINING_DATA_CHECK = code('TRAINING-DATA', LUMEN_SCHEME, 'Training data check');
 const FINDING = DCM('121071', 'Finding');
+const FINDING_SITE = code('363698007', 'SCT', 'Finding Site');
+const LATERALITY = code('272741003', 'SCT', 'Laterality');
+
+/**
+ * TID 1501 row 6, Finding Site, and row 7, its Laterality: what the source image says about
+ * where it is. Laterality is a modifier of the site (a child of row 6): where the image names
+ * a side but no body part Lumen can code, there is nothing for the side to modify and nothing
+ * is written, rather than a site made up for it.
+ */
+function findingSiteItems(a: Anatomy): Item[] {
+  if (!a.site) return [];
+  const site = codeItem('HAS CONCEPT MOD', FINDING_SITE, a.site);
+  if (a.laterality) site.ContentSequence = [codeItem('HAS CONCEPT MOD', LATERALITY, a.laterality)];
+  return [site];
+}
+
+/** The one site and side all of `list` share; none when they differ (a label over both knees names neither). */
+function sharedAnatomy(list: Anatomy[]): Anatomy {
+  const key = (a: Anatomy) => `${a.site?.CodeValue ?? ''}|${a.laterality?.CodeValue ?? ''}`;
+  return list.length && list.every((a) => key(a) === key(list[0])) ? list[0] : { site: null, laterality: null };
+}
 
 function trackingItems(identifier: string): Item[] {
   return [text('HAS OBS CONTEXT', DCM('112039', 'Tracking Identifier'), identifier), uidref('HAS OBS CONTEXT', DCM('112040', 'Tracking Unique Identifier'), newUid())];
@@ -99,9 +124,9 @@ function algorithmItems(model: ModelIdentity): Item[] {
   return items;
 }
 
-function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentity): Item {
+function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentity, anatomy: Anatomy): Item {
   const top = p.scores.indexOf(Math.max(...p.scores));
-  const content: Item[] = [...trackingItems(PREDICTION_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(p.classNames[top])), ...algorithmItems(model)];
+  const content: Item[] = [...trackingItems(PREDICTION_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(p.classNames[top])), ...algorithmItems(model), ...findingSiteItems(anatomy)];
   p.classNames.forEach((name, k) => {
     const concept = lumenCode(name);
     content.push({
@@ -177,7 +202,7 @@ const SPACING_METHODS: Record<string, Code | undefined> = {
  * tracking identifier naming the tool, one NUM inferred from a SCOORD selected from the
  * image. Rectangles and angles follow the same pattern for tools those adapters name so.
  */
-function measurementGroup(m: StoredMeasurement, ref: ImageRef, stats?: RegionStatistics): Item | null {
+function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy, stats?: RegionStatistics): Item | null {
   const { value, unit } = measurementValue(m);
   const p = m.points;
   const scoord = (graphicType: string, points: number[][]): Item => ({
@@ -228,11 +253,11 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, stats?: RegionSta
     tool = 'Probe';
     item = num(DCM('111010', 'Center'), 0, code('1', 'UCUM', 'no units'), scoord('POINT', p));
   } else return null;
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), item, ...extra]);
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), ...findingSiteItems(anatomy), item, ...extra]);
 }
 
-function labelGroup(l: StoredLabel, refs: ImageRef[]): Item {
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(LABEL_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(l.label)), ...refs.map((r) => imageItem('CONTAINS', r, SOURCE))]);
+function labelGroup(l: StoredLabel, refs: ImageRef[], anatomy: Anatomy): Item {
+  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(LABEL_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(l.label)), ...findingSiteItems(anatomy), ...refs.map((r) => imageItem('CONTAINS', r, SOURCE))]);
 }
 
 export interface ReportInput {
@@ -249,6 +274,8 @@ export interface ReportInput {
   /** Ellipses' and rectangles' statistics by measurement id; a region without them gets its area only. */
   regionStatistics?: Map<string, RegionStatistics>;
   labels?: StoredLabel[];
+  /** Where an image is (anatomy.ts imageAnatomy of its header), by SOP Instance UID; null or absent: not known, no Finding Site. */
+  anatomy?: (sopInstanceUid: string) => ImageAnatomy | null;
 }
 
 export interface Report {
@@ -269,19 +296,20 @@ export function buildReport(input: ReportInput): Report {
     referenced.set(sop, image);
     return { ...image, frame };
   };
+  const where = (sop: string, frame?: number): Anatomy => anatomyAt(input.anatomy?.(sop), frame);
   const counts = { predictions: 0, measurements: 0, labels: 0 };
   let skipped = 0;
   if (input.predictions) {
     for (const p of input.predictions.items) {
       const r = ref(p.sopInstanceUid, p.frame);
       if (!r) continue;
-      groups.push(predictionGroup(p, r, input.predictions.model));
+      groups.push(predictionGroup(p, r, input.predictions.model, where(p.sopInstanceUid, p.frame)));
       counts.predictions++;
     }
   }
   for (const m of input.measurements ?? []) {
     const image = input.images.get(m.sopInstanceUid);
-    const group = image ? measurementGroup(m, { ...image, frame: m.frame }, input.regionStatistics?.get(m.id)) : null;
+    const group = image ? measurementGroup(m, { ...image, frame: m.frame }, where(m.sopInstanceUid, m.frame), input.regionStatistics?.get(m.id)) : null;
     if (!group) {
       skipped++;
       continue;
@@ -297,7 +325,10 @@ export function buildReport(input: ReportInput): Report {
         : l.targetKind === 'series'
           ? [...input.images.values()].filter((i) => i.seriesInstanceUid === l.seriesInstanceUid).map((i) => ref(i.sopInstanceUid))
           : [];
-    groups.push(labelGroup(l, refs.filter((r): r is ImageRef => r !== null)));
+    const labelled = refs.filter((r): r is ImageRef => r !== null);
+    // A label is on whole images: each frame of each must name the same site and side.
+    const anatomy = sharedAnatomy(labelled.flatMap((r) => Array.from({ length: Math.max(1, r.frames) }, (_, k) => where(r.sopInstanceUid, k))));
+    groups.push(labelGroup(l, labelled, anatomy));
     counts.labels++;
   }
 
