@@ -193,10 +193,19 @@ function frameAnatomy(group: unknown): Partial<Anatomy> {
  * standard allows is as if absent. A multi-frame image's Frame Anatomy Sequence (shared, then
  * per frame: the most specific) overrides both for its frames.
  */
+/** An image's side by the rule above (Image Laterality, else Laterality): R, L, B, or '' for none known. Heatmaps (parametric-map.ts) use it too, so an exported SR and its heatmaps never name different sides. */
+export function imageSide(header: NaturalDataset): '' | 'R' | 'L' | 'B' {
+  const image = cs(header.ImageLaterality);
+  if (image === 'U') return '';
+  if (image === 'R' || image === 'L' || image === 'B') return image;
+  const series = cs(header.Laterality);
+  return series === 'R' || series === 'L' || series === 'B' ? series : '';
+}
+
 export function imageAnatomy(header: NaturalDataset): ImageAnatomy {
   const site = regionCode(header.AnatomicRegionSequence) ?? bodyPartCode(header.BodyPartExamined);
-  const imageSide = cs(header.ImageLaterality);
-  const laterality = imageSide === 'U' ? null : lateralityCode(imageSide) ?? lateralityCode(header.Laterality);
+  const side = imageSide(header);
+  const laterality = side ? LATERALITY[side] : null;
   const image: ImageAnatomy = { site, laterality };
   const shared = { ...image, ...frameAnatomy(header.SharedFunctionalGroupsSequence) };
   const perFrame = Array.isArray(header.PerFrameFunctionalGroupsSequence) ? header.PerFrameFunctionalGroupsSequence : [];

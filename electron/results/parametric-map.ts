@@ -4,6 +4,7 @@
 // switch it off. The values are the map in logit units, described by a Real World Value
 // Mapping; a Frame VOI LUT spans them, so that a viewer's default shows the whole range.
 import { APP_VERSION } from '../../common/version';
+import { imageSide } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import { createHash } from 'node:crypto';
 
@@ -51,21 +52,14 @@ export function decimalString(value: number): string {
 
 /**
  * The side of the body a source image shows, for a derived image's General Series Laterality
- * (0020,0060), the attribute Parametric Map and Secondary Capture IODs have: the source's
- * Laterality, else its Image Laterality (0020,0062, as mammography and DX write it) when that
- * is L or R. '' when the source names no side, or none Laterality can hold (B, U, or a value
- * no standard allows): left empty, as for an unknown side. A source whose two attributes
- * name different sides names none either.
+ * (0020,0060), the attribute Parametric Map and Secondary Capture IODs have: the side the SR
+ * names too (anatomy.ts `imageSide`: Image Laterality, the more specific, else Laterality)
+ * when it is L or R. '' when the source names no side, or none Laterality can hold (B, U, or a
+ * value no standard allows): left empty, as for an unknown side.
  */
 export function sourceLaterality(source: NaturalDataset): '' | 'L' | 'R' {
-  const side = (v: unknown): '' | 'L' | 'R' => {
-    const one = Array.isArray(v) ? (v.length === 1 ? v[0] : '') : v;
-    const text = typeof one === 'string' ? one.trim().toUpperCase() : '';
-    return text === 'L' || text === 'R' ? text : '';
-  };
-  const series = side(source.Laterality);
-  const image = side(source.ImageLaterality);
-  return series && image && series !== image ? '' : series || image;
+  const side = imageSide(source);
+  return side === 'L' || side === 'R' ? side : '';
 }
 
 /** The Parametric Map data set, in dcmjs's natural form. */

@@ -1,12 +1,12 @@
 // Heatmaps carry the source image's laterality. Source slices made by dcmtk's dump2dcm: one
 // with Laterality (0020,0060) L, one with only Image Laterality (0020,0062) R (as mammography
 // and DX write it), one with neither, one with a value no standard allows, one whose two
-// attributes name different sides. Each exported
-// Parametric Map and Secondary Capture has General Series Laterality (the attribute both IODs
-// have) as its source says: dciodvfy finds no error in any, and its "should be absent (not
-// empty)" warning only where the source has no laterality. Maps of different sides go into
-// different series, since Laterality is a series attribute. A real Orthanc stores each and
-// gives its Laterality back.
+// attributes name different sides (the image's wins, as in the SR), one whose image names
+// both. Each exported Parametric Map and Secondary Capture has General Series Laterality
+// (the attribute both IODs have) as its source says: dciodvfy finds no error in any, and its
+// "should be absent (not empty)" warning only where the source has no laterality. Maps of
+// different sides go into different series, since Laterality is a series attribute. A real
+// Orthanc stores each and gives its Laterality back.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,10 @@ const SOURCES = [
   { sop: `${SERIES}.3`, lines: [], expected: '' },
   { sop: `${SERIES}.4`, lines: ['(0020,0060) CS [X]'], expected: '' },
   { sop: `${SERIES}.5`, lines: ['(0020,0062) CS [L]', '(0020,0060) CS [L]'], expected: 'L' },
-  // Two attributes naming different sides: no side is known.
-  { sop: `${SERIES}.6`, lines: ['(0020,0062) CS [L]', '(0020,0060) CS [R]'], expected: '' },
+  // Two attributes naming different sides: the image's own (Image Laterality) wins, as in the SR.
+  { sop: `${SERIES}.6`, lines: ['(0020,0062) CS [L]', '(0020,0060) CS [R]'], expected: 'L' },
+  // The image says both sides: no side a series' Laterality can hold, whatever the series says.
+  { sop: `${SERIES}.7`, lines: ['(0020,0062) CS [B]', '(0020,0060) CS [R]'], expected: '' },
 ];
 const EMPTY_WARNING = /should be absent \(not empty\).*<Laterality>/;
 
