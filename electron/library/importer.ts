@@ -150,12 +150,12 @@ export class Importer {
       insertInstance: db.prepare(`
         INSERT INTO instances (
           sop_uid, series_uid, sop_class_uid, path, file_size, mtime_ms, transfer_syntax, modality, instance_number,
-          image_rows, image_columns, frames, pixel_spacing, pixel_spacing_kind, slice_thickness, slice_location, image_position,
+          image_rows, image_columns, frames, pixel_spacing, pixel_spacing_kind, pixel_calibration, slice_thickness, slice_location, image_position,
           image_orientation, window_center, window_width, rescale_slope, rescale_intercept, photometric,
           bits_allocated, has_pixel_data, content_date, missing, imported_at
         ) VALUES (
           @sop_uid, @series_uid, @sop_class_uid, @path, @file_size, @mtime_ms, @transfer_syntax, @modality, @instance_number,
-          @image_rows, @image_columns, @frames, @pixel_spacing, @pixel_spacing_kind, @slice_thickness, @slice_location, @image_position,
+          @image_rows, @image_columns, @frames, @pixel_spacing, @pixel_spacing_kind, @pixel_calibration, @slice_thickness, @slice_location, @image_position,
           @image_orientation, @window_center, @window_width, @rescale_slope, @rescale_intercept, @photometric,
           @bits_allocated, @has_pixel_data, @content_date, 0, @imported_at
         )`),
@@ -752,6 +752,8 @@ export class Importer {
       frames: m.numberOfFrames,
       pixel_spacing: json(m.pixelSpacing),
       pixel_spacing_kind: m.pixelSpacing ? (m.pixelSpacingKind ?? 'patient') : null,
+      // Ultrasound regions and Pixel Aspect Ratio, for the exports to measure as the viewer does ({}: neither).
+      pixel_calibration: JSON.stringify({ ...(m.usRegions ? { usRegions: m.usRegions } : {}), ...(m.pixelAspect ? { pixelAspect: m.pixelAspect } : {}) }),
       slice_thickness: finiteOrNull(m.sliceThickness),
       slice_location: finiteOrNull(m.sliceLocation),
       image_position: json(m.imagePositionPatient),

@@ -450,6 +450,16 @@ export const migrations: readonly Migration[] = [
       UPDATE instances SET pixel_spacing_kind = 'patient' WHERE pixel_spacing IS NOT NULL;
     `,
   },
+  {
+    version: 28,
+    description: "each image's ultrasound regions and Pixel Aspect Ratio, which measure it where it has no pixel spacing",
+    sql: `
+      -- JSON {usRegions?, pixelAspect?} as parse.ts reads them (common/roi.ts UsRegion, checked
+      -- where used by calibrationAt); {} for an image with neither. NULL: imported before this
+      -- migration, not read.
+      ALTER TABLE instances ADD COLUMN pixel_calibration TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

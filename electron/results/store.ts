@@ -5,7 +5,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
-import { PIXEL_SPACING_KINDS, type PixelSpacingKind } from '../../common/roi';
+import { PIXEL_SPACING_KINDS, type PixelSpacingKind, type UsRegion } from '../../common/roi';
 
 /** One image's stored scores for one model. */
 export interface StoredPrediction {
@@ -34,6 +34,21 @@ export interface StoredLabel {
   createdAt: string;
 }
 
+const REGION_KEYS = ['x0', 'y0', 'x1', 'y1', 'unitsX', 'unitsY', 'deltaX', 'deltaY', 'spatialFormat'] as const;
+
+/** Stored ultrasound regions, each value a number or null (anything else null: calibrationAt then says why it cannot measure). */
+function usRegionsOf(v: unknown): UsRegion[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.map((item) => {
+    const o = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    return Object.fromEntries(REGION_KEYS.map((k) => [k, typeof o[k] === 'number' && Number.isFinite(o[k]) ? o[k] : null])) as unknown as UsRegion;
+  });
+}
+
+function numberPair(v: unknown): [number, number] | null {
+  return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [v[0], v[1]] : null;
+}
+
 export interface StoredMeasurement {
   id: string;
   kind: string;
@@ -48,6 +63,13 @@ export interface StoredMeasurement {
   pixelSpacing: [number, number] | null;
   /** What that spacing measures (common/roi.ts PixelSpacingKind); null with it, 'patient' where unset. */
   pixelSpacingKind?: PixelSpacingKind | null;
+  /** The image's size, ultrasound regions and Pixel Aspect Ratio (instances.pixel_calibration), which measure it without a pixel spacing. */
+  rows?: number | null;
+  columns?: number | null;
+  usRegions?: UsRegion[] | null;
+  pixelAspect?: [number, number] | null;
+  /** The image is ultrasound and its library row predates reading the regions (pixel_calibration NULL): not known. */
+  calibrationUnread?: boolean;
   author: string | null;
   createdAt: string;
 }
@@ -205,8 +227,9 @@ export class ResultsStore {
   /** Measurements on images in scope, oldest first. */
   measurements(scope: Scope = {}): StoredMeasurement[] {
     const rows = this.db
-      .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null; pixel_spacing_kind: string | null }>(
-        `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing, i.pixel_spacing_kind
+      .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null; pixel_spacing_kind: string | null; pixel_calibration: string | null; image_rows: number | null; image_columns: number | null; modality: string | null }>(
+        `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing, i.pixel_spacing_kind,
+                i.pixel_calibration, i.image_rows, i.image_columns, i.modality
          FROM measurements m LEFT JOIN series se ON se.series_uid = m.series_uid LEFT JOIN instances i ON i.sop_uid = m.sop_uid
          ORDER BY m.created_at, m.rowid`,
       )
@@ -216,6 +239,7 @@ export class ResultsStore {
       .map((r) => {
         const spacing = parse<unknown>(r.pixel_spacing);
         const usable = Array.isArray(spacing) && spacing.length === 2 && spacing.every((v) => typeof v === 'number' && v > 0);
+        const calibration = parse<{ usRegions?: unknown; pixelAspect?: unknown }>(r.pixel_calibration);
         return {
           id: r.id,
           kind: r.kind,
@@ -227,6 +251,11 @@ export class ResultsStore {
           points: parse<[number, number][]>(r.points) ?? [],
           pixelSpacing: usable ? (spacing as [number, number]) : null,
           pixelSpacingKind: usable ? ((PIXEL_SPACING_KINDS as readonly string[]).includes(r.pixel_spacing_kind ?? '') ? (r.pixel_spacing_kind as PixelSpacingKind) : 'patient') : null,
+          rows: r.image_rows,
+          columns: r.image_columns,
+          usRegions: usRegionsOf(calibration?.usRegions),
+          pixelAspect: numberPair(calibration?.pixelAspect),
+          calibrationUnread: r.pixel_calibration === null && r.modality === 'US',
           author: r.author,
           createdAt: r.created_at,
         };

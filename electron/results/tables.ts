@@ -3,6 +3,7 @@
 // image by UID; prediction rows name the model package by its content hash. No patient
 // names or IDs: UIDs tie a row to the images for whoever has them.
 import { csvCell, type Cell } from '../../common/csv';
+import { calibrationAt, calibrationNote, type Calibration } from '../../common/roi';
 import type { ResultsStore, Scope, StoredMeasurement } from './store';
 
 export { csvCell };
@@ -16,14 +17,29 @@ export interface Table {
   rows: Record<string, Cell>[];
 }
 
+/** What a stored measurement reads its image's geometry with (the viewer's calibrationAt). */
+type Measured = Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'> & Partial<Pick<StoredMeasurement, 'pixelSpacingKind' | 'rows' | 'columns' | 'usRegions' | 'pixelAspect' | 'calibrationUnread'>>;
+
+/**
+ * What a measurement's points are measured with, as the viewer measures them (common/roi.ts
+ * calibrationAt): Pixel Spacing; else the one ultrasound region that holds them all; else
+ * pixels, rows scaled by a Pixel Aspect Ratio, with the reason.
+ */
+export function measurementCalibration(m: Measured): Calibration {
+  if (!m.pixelSpacing && m.calibrationUnread) return { unit: 'px', spacing: [1, 1], why: 'US regions not read (imported before Lumen read them)', aspect: null };
+  return calibrationAt(m.points, { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect });
+}
+
 /**
  * A measurement's value from its points alone (pixel statistics need the image): a length in
- * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing (else in pixels), an angle
- * in degrees. A probe has no value of its own here.
+ * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing or an ultrasound region's
+ * (else in pixels, rows scaled by a Pixel Aspect Ratio), an angle in degrees. A probe has no
+ * value of its own here.
  */
-export function measurementValue(m: Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'>): { value: number | null; unit: string | null } {
-  const [rowMm, colMm] = m.pixelSpacing ?? [1, 1];
-  const mm = m.pixelSpacing !== null;
+export function measurementValue(m: Measured): { value: number | null; unit: string | null } {
+  const c = measurementCalibration(m);
+  const [rowMm, colMm] = c.spacing;
+  const mm = c.unit === 'mm';
   const p = m.points;
   if ((m.kind === 'length' || m.kind === 'rectangle' || m.kind === 'ellipse') && p.length === 2) {
     const dx = (p[1][0] - p[0][0]) * colMm;
@@ -76,12 +92,17 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
 
 /**
  * What a length's or area's mm measure, for the table's pixelSpacing column: 'patient' (Pixel
- * Spacing), 'calibrated', 'detector' (CR/DX Imager Pixel Spacing alone: at the detector) or
- * 'magnification' (corrected by Estimated Radiographic Magnification Factor); empty for values
- * in pixels or degrees.
+ * Spacing), 'calibrated', 'detector' (CR/DX Imager Pixel Spacing alone: at the detector),
+ * 'magnification' (corrected by Estimated Radiographic Magnification Factor) or 'us-region N'
+ * (the Nth ultrasound region's deltas); for a value in pixels on an image the viewer would say
+ * why of ("crosses US regions 1 and 2", rows scaled by a Pixel Aspect Ratio), "px: " and that
+ * reason; else empty (pixels with no spacing at all, degrees).
  */
-export function spacingKindOf(m: Pick<StoredMeasurement, 'pixelSpacing' | 'pixelSpacingKind'>, unit: string | null): string {
-  return m.pixelSpacing && (unit === 'mm' || unit === 'mm2') ? (m.pixelSpacingKind ?? 'patient') : '';
+export function spacingKindOf(m: Measured, unit: string | null): string {
+  const c = measurementCalibration(m);
+  if (c.unit === 'mm') return unit === 'mm' || unit === 'mm2' ? (c.kind === 'us-region' ? `us-region ${c.region}` : c.kind) : '';
+  if (unit !== 'pixel' && unit !== 'pixel2') return '';
+  return c.why !== 'no pixel spacing' || c.aspect ? `px: ${calibrationNote(c).slice(1, -1)}` : '';
 }
 
 export function measurementTable(store: ResultsStore, scope: Scope): Table {

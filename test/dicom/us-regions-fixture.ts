@@ -45,6 +45,9 @@ export interface UsImage {
   /** Other dump2dcm lines (Pixel Spacing...). */
   lines?: string[];
   modality?: string;
+  /** Series Instance UID (default: one per name length) and Instance Number. */
+  series?: string;
+  instance?: number;
   /** The bright square's left, top and side in pixels (default: a third of the columns, centred). */
   square?: [number, number, number];
 }
@@ -56,14 +59,14 @@ export function squareOf(img: UsImage): [number, number, number] {
   return [Math.floor((img.columns - side) / 2), Math.floor((img.rows - side) / 2), side];
 }
 
-/** Writes `name`.dcm into dir with dump2dcm and returns its path. */
+/** Writes `name`.dcm into dir with dump2dcm and returns its path (its SOP Instance UID: sopOf). */
 export function writeUs(dir: string, name: string, img: UsImage): string {
   const [left, top, side] = squareOf(img);
   const px = Buffer.alloc(img.columns * img.rows);
   for (let r = 0; r < img.rows; r++) for (let c = 0; c < img.columns; c++) px[r * img.columns + c] = c >= left && c < left + side && r >= top && r < top + side ? 230 : 20 + ((r * 7 + c * 3) % 40);
   const raw = join(dir, `${name}.raw`);
   writeFileSync(raw, px);
-  const uid = `1.2.826.0.1.3680043.10.89.${name.length}.${process.pid}.${Date.now() % 1e9}`;
+  const uid = `1.2.826.0.1.3680043.10.89.${name.length}.${process.pid}.${Date.now() % 1e9}.${img.instance ?? 0}`;
   const regions = img.regions?.length ? ['(0018,6011) SQ (Sequence with undefined length)', ...img.regions.flatMap(regionItem), '(fffe,e0dd) na (SequenceDelimitationItem)'] : [];
   const dump = join(dir, `${name}.dump`);
   writeFileSync(
@@ -78,7 +81,8 @@ export function writeUs(dir: string, name: string, img: UsImage): string {
       '(0010,0010) PN [Sound^Region]',
       '(0010,0020) LO [US-1]',
       '(0020,000d) UI [1.2.826.0.1.3680043.10.89.1]',
-      `(0020,000e) UI [1.2.826.0.1.3680043.10.89.1.${name.length}]`,
+      `(0020,000e) UI [${img.series ?? `1.2.826.0.1.3680043.10.89.1.${name.length}`}]`,
+      ...(img.instance !== undefined ? [`(0020,0013) IS [${img.instance}]`] : []),
       ...regions,
       '(0028,0002) US 1',
       '(0028,0004) CS [MONOCHROME2]',
@@ -96,4 +100,9 @@ export function writeUs(dir: string, name: string, img: UsImage): string {
   const file = join(dir, `${name}.dcm`);
   execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
   return file;
+}
+
+/** The SOP Instance UID of a file writeUs made. */
+export function sopOf(file: string): string {
+  return /\[([0-9.]+)\]/.exec(execFileSync('dcmdump', ['+P', '0008,0018', file]).toString())![1];
 }
