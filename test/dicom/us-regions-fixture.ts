@@ -48,6 +48,8 @@ export interface UsImage {
   /** Series Instance UID (default: one per name length) and Instance Number. */
   series?: string;
   instance?: number;
+  /** Series Description, or none. */
+  description?: string;
   /** The bright square's left, top and side in pixels (default: a third of the columns, centred). */
   square?: [number, number, number];
 }
@@ -59,16 +61,19 @@ export function squareOf(img: UsImage): [number, number, number] {
   return [Math.floor((img.columns - side) / 2), Math.floor((img.rows - side) / 2), side];
 }
 
-/** Writes `name`.dcm into dir with dump2dcm and returns its path (its SOP Instance UID: sopOf). */
-export function writeUs(dir: string, name: string, img: UsImage): string {
+/**
+ * Writes `name`.dcm into dir with dump2dcm and returns its path (its SOP Instance UID: sopOf);
+ * its pixel and dump files go to `work` (default: dir).
+ */
+export function writeUs(dir: string, name: string, img: UsImage, work = dir): string {
   const [left, top, side] = squareOf(img);
   const px = Buffer.alloc(img.columns * img.rows);
   for (let r = 0; r < img.rows; r++) for (let c = 0; c < img.columns; c++) px[r * img.columns + c] = c >= left && c < left + side && r >= top && r < top + side ? 230 : 20 + ((r * 7 + c * 3) % 40);
-  const raw = join(dir, `${name}.raw`);
+  const raw = join(work, `${name}.raw`);
   writeFileSync(raw, px);
   const uid = `1.2.826.0.1.3680043.10.89.${name.length}.${process.pid}.${Date.now() % 1e9}.${img.instance ?? 0}`;
   const regions = img.regions?.length ? ['(0018,6011) SQ (Sequence with undefined length)', ...img.regions.flatMap(regionItem), '(fffe,e0dd) na (SequenceDelimitationItem)'] : [];
-  const dump = join(dir, `${name}.dump`);
+  const dump = join(work, `${name}.dump`);
   writeFileSync(
     dump,
     [
@@ -83,6 +88,7 @@ export function writeUs(dir: string, name: string, img: UsImage): string {
       '(0020,000d) UI [1.2.826.0.1.3680043.10.89.1]',
       `(0020,000e) UI [${img.series ?? `1.2.826.0.1.3680043.10.89.1.${name.length}`}]`,
       ...(img.instance !== undefined ? [`(0020,0013) IS [${img.instance}]`] : []),
+      ...(img.description ? [`(0008,103e) LO [${img.description}]`] : []),
       ...regions,
       '(0028,0002) US 1',
       '(0028,0004) CS [MONOCHROME2]',
