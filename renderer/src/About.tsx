@@ -10,8 +10,9 @@ export function About({ info, onClose }: { info: AppInfo; onClose: () => void })
       <section className="modal" role="dialog" aria-modal="true" aria-labelledby="about-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header" role="none">
           <h2 id="about-title">About {info.name}</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose}>
-            ✕
+          <button className="icon-button" title="Close (Esc)" onClick={onClose}>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         <dl className="facts">

@@ -339,7 +339,8 @@ export function App() {
           <span className="brand-mark" aria-hidden="true">◐</span> Lumen
         </span>
         {open && (
-          <span className="topbar-context">
+          // The page's one h1 while a series is open ("No series open" is it otherwise).
+          <h1 className="topbar-context">
             {joinIsolated(
               personName(open.series.patientName ?? open.study.patientName),
               // The displayed series' own Patient ID where it is not its study's patient's.
@@ -347,7 +348,7 @@ export function App() {
               open.study.studyDescription,
               open.series.seriesDescription,
             )}
-          </span>
+          </h1>
         )}
         <span className="spacer" />
         <button className="text-button" aria-pressed={panels.browser} onClick={() => panels.setBrowser(!panels.browser)} title={`${panels.browser ? 'Hide' : 'Show'} the study list ([)`} data-testid="toggle-study-list">
@@ -356,8 +357,9 @@ export function App() {
         <button className="text-button" aria-pressed={panels.side} onClick={() => panels.setSide(!panels.side)} title={`${panels.side ? 'Hide' : 'Show'} the Classifier and Training panel (])`} data-testid="toggle-side-panel">
           Panel
         </button>
-        <button className="text-button" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
-          ?
+        <button className="text-button" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)">
+          <span aria-hidden="true">?</span>
+          <span className="visually-hidden">Keyboard shortcuts</span>
         </button>
         <button className="text-button" onClick={() => setSettingsOpen(true)} title="Settings (Ctrl+,)">
           Settings

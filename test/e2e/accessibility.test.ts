@@ -8,7 +8,9 @@
 // each), and the remove and package delete questions; then the same in the light theme and in a
 // narrow window. Everything axe finds is listed in test-results/accessibility-axe.json (rule,
 // impact, targets); no WCAG 2.0/2.1 A or AA violation of impact serious or critical may remain,
-// nor a field whose border is under 3:1 against its panel (WCAG 1.4.11, which axe does not check).
+// nor a field whose border is under 3:1 against its panel (WCAG 1.4.11, which axe does not check),
+// nor an icon button without a name in words and a tooltip, nor a state without exactly one h1
+// or with its headings out of order (WCAG 1.3.1, 2.4.6, 2.5.3, 4.1.2).
 // Screenshots: test-results/accessibility-*.png.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +35,13 @@ const DISABLED_RULES: Record<string, string> = {};
  * They stay in the report (test-results/accessibility-axe.json, marked `left`), and count
  * against nothing else: the same rule anywhere else fails the test.
  */
-const LEFT: { rule: string; element: string; why: string }[] = [];
+const LEFT: { rule: string; element: string; why: string }[] = [
+  {
+    rule: 'label-content-name-mismatch',
+    element: '.viewer-toolbar button',
+    why: "renderer/src/viewer/Toolbar.tsx (helper P and the lead): each button's aria-label differs from the glyph it shows; its name belongs in a visually hidden span beside an aria-hidden glyph, as the dialogs' Close buttons have it",
+  },
+];
 
 /**
  * Rules judged whatever axe calls their finding (a WCAG check it left for review, or best
@@ -42,9 +50,15 @@ const LEFT: { rule: string; element: string; why: string }[] = [];
  * technology ignores. landmark-no-duplicate-banner, landmark-unique: a dialog's title bar (a
  * <header> outside any sectioning element) read as a second page banner. aria-allowed-role: a
  * role the element may not take (a study row once an <article role="listitem">), which assistive
- * technology may read as the element's own role instead.
+ * technology may read as the element's own role instead. label-content-name-mismatch (WCAG
+ * 2.5.3, left to review by axe): an aria-label beside a glyph, whether "?" or "✕" is the
+ * button's label axe cannot tell; an icon button here names itself in a visually hidden span
+ * with its glyph aria-hidden, which leaves axe nothing to ask, so what it asks is a button
+ * that does not. page-has-heading-one and heading-order (WCAG 1.3.1 and 2.4.6, best practice to
+ * axe): the page's one h1 is the open study ("No series open" without one), and every panel's
+ * headings rank under it.
  */
-const ALSO_JUDGED = ['aria-prohibited-attr', 'landmark-no-duplicate-banner', 'landmark-unique', 'aria-allowed-role'];
+const ALSO_JUDGED = ['aria-prohibited-attr', 'landmark-no-duplicate-banner', 'landmark-unique', 'aria-allowed-role', 'label-content-name-mismatch', 'page-has-heading-one', 'heading-order'];
 
 const pacs = usePacsFixture('e2e-accessibility', {
   receiver: true,
@@ -170,6 +184,43 @@ async function fieldBoundaries(page: Page, state: string): Promise<Violation[]> 
   return [{ state, kind: 'wcag', rule: 'field-boundary-contrast', impact: 'serious', help: "A field's boundary must have a contrast of 3:1 with what lies behind it (WCAG 1.4.11)", targets: low.map((f) => f.target), why: low.map((f) => f.why), left: low.map(() => false) }];
 }
 
+/**
+ * Icon buttons and the page's headings, which axe leaves to review or does not count. An icon
+ * button (what it draws holds no word: a glyph such as ✕, ?, ⟳) must name itself in words, and
+ * never by its glyph (read aloud as "multiplication x"), and carry a tooltip (title) for the
+ * mouse user who cannot guess the glyph: rule `icon-button-name`. Each state must have exactly one
+ * h1 shown (the open study's patient and description, else "No series open"): rule `one-h1`.
+ * Both judged like axe's WCAG rules (WCAG 4.1.2, 2.5.3; 1.3.1, 2.4.6).
+ */
+async function namesAndHeadings(page: Page, state: string): Promise<Violation[]> {
+  const found = await page.evaluate(() => {
+    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+    interface El { tagName: string; nodeType: number; textContent: string | null; childNodes: El[]; parentElement: El | null; outerHTML: string; getAttribute(n: string): string | null; matches(s: string): boolean; closest(s: string): El | null; getClientRects(): { length: number } }
+    const g = globalThis as unknown as { document: { querySelectorAll(s: string): El[]; getElementById(id: string): El | null } };
+    const shown = (el: El) => el.getClientRects().length > 0 && !el.closest('[hidden]');
+    /** The text drawn on screen: not what a visually hidden span holds for screen readers. */
+    const drawn = (el: El): string => (el.nodeType === 3 ? (el.textContent ?? '') : el.nodeType === 1 && el.matches('.visually-hidden') ? '' : [...el.childNodes].map(drawn).join(''));
+    /** The text read out: not what is aria-hidden. */
+    const read = (el: El): string => (el.nodeType === 3 ? (el.textContent ?? '') : el.nodeType === 1 && el.getAttribute('aria-hidden') === 'true' ? '' : [...el.childNodes].map(read).join(' '));
+    const word = /[\p{L}\p{N}]{2,}/u;
+    const icons: { target: string; why: string }[] = [];
+    for (const b of g.document.querySelectorAll('button, [role="button"]')) {
+      if (!shown(b) || word.test(drawn(b))) continue;
+      const labelledBy = b.getAttribute('aria-labelledby');
+      const name = (b.getAttribute('aria-label') ?? (labelledBy ? labelledBy.split(/\s+/).map((id) => g.document.getElementById(id)?.textContent ?? '').join(' ') : read(b))).replace(/\s+/g, ' ').trim();
+      const title = b.getAttribute('title') ?? '';
+      const wrong = [!/\p{L}{3,}/u.test(name) && `its name "${name}" is no word`, !title.trim() && 'it has no tooltip (title)'].filter(Boolean);
+      if (wrong.length) icons.push({ target: b.outerHTML.slice(0, 160), why: `draws "${drawn(b).trim()}": ${wrong.join('; ')}` });
+    }
+    const h1s = [...g.document.querySelectorAll('h1')].filter(shown).map((h) => (h.textContent ?? '').trim());
+    return { icons, h1s };
+  });
+  const out: Violation[] = [];
+  if (found.icons.length) out.push({ state, kind: 'wcag', rule: 'icon-button-name', impact: 'serious', help: 'An icon button must be named in words, not by its glyph, and have a tooltip', targets: found.icons.map((f) => f.target), why: found.icons.map((f) => f.why), left: found.icons.map(() => false) });
+  if (found.h1s.length !== 1) out.push({ state, kind: 'wcag', rule: 'one-h1', impact: 'serious', help: 'The page must have exactly one h1 shown', targets: ['html'], why: [`${found.h1s.length} h1 shown: ${JSON.stringify(found.h1s)}`], left: [false] });
+  return out;
+}
+
 /** test-results/accessibility-axe.json: the violations by rule (impact, how many, where), then each one by state. */
 function writeReport(found: Violation[]) {
   const byRule = new Map<string, { kind: Violation['kind']; rule: string; impact: string; help: string; count: number; states: Set<string>; targets: Set<string> }>();
@@ -217,7 +268,7 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
     /** Where Escape did not close an open dialog. */
     const escapeKept: string[] = [];
     const check = async (state: string) => {
-      found.push(...(await axeCheck(page, state)), ...(await fieldBoundaries(page, state)));
+      found.push(...(await axeCheck(page, state)), ...(await fieldBoundaries(page, state)), ...(await namesAndHeadings(page, state)));
       writeReport(found);
     };
     const dialog = async (open: () => Promise<void>, name: string | RegExp, state: string) => {

@@ -10,12 +10,14 @@ import { openApp, resultsDir, useUiSession } from '../support/browser';
 /** Which dialog (by its accessible name) holds the focus, or a description of what does. */
 function focusOwner(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(a: string): string | null } | null; tagName: string; getAttribute(a: string): string | null } | null } }).document;
+    type El = { textContent: string | null; closest(s: string): { getAttribute(a: string): string | null } | null; querySelector(s: string): El | null; tagName: string; getAttribute(a: string): string | null };
+    const doc = (globalThis as unknown as { document: { activeElement: El | null } }).document;
     const el = doc.activeElement;
     if (!el) return 'nothing';
     const dialog = el.closest('[role="dialog"]');
     if (dialog) return `dialog ${dialog.getAttribute('aria-labelledby')}`;
-    return `${el.tagName.toLowerCase()} ${el.getAttribute('aria-label') ?? ''}`.trim();
+    // An icon button's name: its aria-label, or the visually hidden words beside its glyph.
+    return `${el.tagName.toLowerCase()} ${el.getAttribute('aria-label') ?? el.querySelector(':scope > .visually-hidden')?.textContent ?? ''}`.trim();
   });
 }
 

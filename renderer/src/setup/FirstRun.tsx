@@ -22,8 +22,9 @@ export function FirstRunNotice({ onGetWeights, onDismiss }: { onGetWeights: () =
   if (!access) return null;
   return (
     <section className="first-run" aria-labelledby="first-run-title">
-      <button type="button" className="text-button first-run-close" onClick={onDismiss} aria-label="Close the welcome" title="Close (Esc); it does not come back">
-        ×
+      <button type="button" className="text-button first-run-close" onClick={onDismiss} title="Close (Esc); it does not come back">
+        <span aria-hidden="true">×</span>
+        <span className="visually-hidden">Close the welcome</span>
       </button>
       <h2 id="first-run-title">Welcome to Lumen</h2>
       {access.readOnly ? <ReadOnlyWelcome reason={access.readOnly} /> : <Welcome onGetWeights={onGetWeights} />}

@@ -37,8 +37,9 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
       <section className="modal settings-dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header" role="none">
           <h2 id="settings-title">Settings</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
-            ✕
+          <button className="icon-button" title="Close (Esc)" onClick={onClose} data-autofocus>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         {state.notice && <div className="banner warning" role="alert">{state.notice}</div>}

@@ -35,8 +35,9 @@ export function WeightsDialog({ onClose, onChanged }: { onClose: () => void; onC
       <section className="modal weights-dialog" role="dialog" aria-modal="true" aria-labelledby="weights-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header" role="none">
           <h2 id="weights-title">Get ImageNet weights</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
-            ✕
+          <button className="icon-button" title="Close (Esc)" onClick={onClose} data-autofocus>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         <p className="muted">

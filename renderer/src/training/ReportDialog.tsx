@@ -30,8 +30,9 @@ export function ReportDialog({ reportPath, onClose }: { reportPath: string; onCl
       <section className="modal report-modal" role="dialog" aria-modal="true" aria-labelledby="report-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header" role="none">
           <h2 id="report-title">Training report</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose} data-autofocus ref={close}>
-            ✕
+          <button className="icon-button" title="Close (Esc)" onClick={onClose} data-autofocus ref={close}>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         <p className="muted small mono">{reportPath}</p>

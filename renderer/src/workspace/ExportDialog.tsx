@@ -100,8 +100,9 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
       <section className="modal export-dialog" role="dialog" aria-modal="true" aria-labelledby="export-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header">
           <h2 id="export-title">Export results</h2>
-          <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-            ✕
+          <button type="button" className="icon-button" title="Close (Esc)" onClick={onClose}>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         <form

@@ -39,8 +39,9 @@ export function Help({ onClose }: { onClose: () => void }) {
       <section className="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
         <header className="modal-header" role="none">
           <h2 id="help-title">Keyboard shortcuts</h2>
-          <button className="icon-button" aria-label="Close" onClick={onClose}>
-            ✕
+          <button className="icon-button" title="Close (Esc)" onClick={onClose}>
+            <span aria-hidden="true">✕</span>
+            <span className="visually-hidden">Close</span>
           </button>
         </header>
         <table className="shortcuts">

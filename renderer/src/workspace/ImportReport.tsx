@@ -132,8 +132,9 @@ export function ImportIssuesDialog({ report, onClose }: { report: ImportReport; 
             <button type="button" className="text-button" onClick={() => void copy()}>
               Copy list
             </button>
-            <button type="button" className="icon-button" aria-label="Close" onClick={onClose} data-autofocus>
-              ✕
+            <button type="button" className="icon-button" title="Close (Esc)" onClick={onClose} data-autofocus>
+              <span aria-hidden="true">✕</span>
+              <span className="visually-hidden">Close</span>
             </button>
           </div>
         </header>

@@ -186,7 +186,10 @@ export function ModelPanel(props: {
     <aside className="panel model-panel" aria-label="Models and predictions">
       <header className="panel-header">
         <h2>Model package</h2>
-        <button className="icon-button" aria-label="Reload models" title="Reload the model list" onClick={reloadCatalog}>⟳</button>
+        <button className="icon-button" title="Reload models: read the models folder again" onClick={reloadCatalog}>
+          <span aria-hidden="true">⟳</span>
+          <span className="visually-hidden">Reload models</span>
+        </button>
       </header>
       {catalogError && <div className="banner error" role="alert">{catalogError}</div>}
       {!catalog && !catalogError && <p className="muted pad">Counting the EfficientNet family…</p>}
