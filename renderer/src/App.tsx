@@ -77,6 +77,30 @@ const SHIFT_COMMANDS: Record<string, ViewerCommand> = {
   ArrowDown: 'panDown',
 };
 
+/**
+ * F6 and Shift+F6 move the focus from area to area, as desktop apps do: the top bar, the study
+ * browser, the viewer and the side panel, those shown, in turn. Each area gets back the control
+ * last focused in it, else its first; the study list is one Tab stop, so Tab also gets across.
+ */
+const AREAS = ['.topbar', '.study-browser', '.center', '.side'];
+const TABBABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
+const shownEl = (el: HTMLElement) => el.getClientRects().length > 0 && !el.closest('[hidden]');
+
+function focusNextArea(back: boolean, lastFocused: Map<string, HTMLElement>) {
+  const areas = AREAS.map((s) => [s, document.querySelector<HTMLElement>(s)] as const).filter((a): a is readonly [string, HTMLElement] => !!a[1] && shownEl(a[1]));
+  if (areas.length === 0) return;
+  const here = areas.findIndex(([, el]) => el.contains(document.activeElement));
+  const [key, area] = areas[here < 0 ? (back ? areas.length - 1 : 0) : (here + (back ? areas.length - 1 : 1)) % areas.length];
+  const last = lastFocused.get(key);
+  const target =
+    (last && area.contains(last) && shownEl(last) ? last : null) ??
+    [...area.querySelectorAll<HTMLElement>(TABBABLE)].find((el) => el.tabIndex >= 0 && !(el as HTMLButtonElement).disabled && shownEl(el)) ??
+    area;
+  // An area without a control (the viewer with no series open) takes the focus itself.
+  if (target === area && !area.hasAttribute('tabindex')) area.tabIndex = -1;
+  target.focus();
+}
+
 /** sessionStorage: the settings notice the user OK'd in this tab. */
 const SETTINGS_NOTICE_SEEN = 'lumen.settingsNoticeSeen';
 
@@ -271,7 +295,18 @@ export function App() {
     const offMenu = lumen.on('menu.command', ({ command }) => {
       if (command === 'about') setAboutOpen(true);
     });
+    const lastFocused = new Map<string, HTMLElement>();
+    const onFocusIn = (e: FocusEvent) => {
+      const t = e.target as HTMLElement;
+      for (const s of AREAS) if (t.closest(s) && !t.matches(s)) lastFocused.set(s, t);
+    };
     const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'F6' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        // Not out of a dialog: it keeps the focus until it closes.
+        if (!document.querySelector('[aria-modal="true"]')) focusNextArea(e.shiftKey, lastFocused);
+        return;
+      }
       if (e.key === 'F1') {
         e.preventDefault();
         setAboutOpen((o) => !o);
@@ -325,9 +360,11 @@ export function App() {
       }
     };
     window.addEventListener('keydown', onKey);
+    document.addEventListener('focusin', onFocusIn);
     return () => {
       offMenu();
       window.removeEventListener('keydown', onKey);
+      document.removeEventListener('focusin', onFocusIn);
     };
   }, []);
 

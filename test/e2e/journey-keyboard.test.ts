@@ -1,6 +1,6 @@
 // The core journey with the keyboard alone, in Debian's Chromium through `lumen serve`'s
 // bridge and the real engine, on DICOM that dcmtk wrote (test/e2e/external-dicom-more.ts):
-// import by typing a path and Enter, Tab to a series and open it with Enter, page its
+// import by typing a path and Enter, Tab to the study list, ↓ to a study, Tab to its series and open it with Enter, page its
 // slices, a W/L preset by number, actual size, zoom and pan by keys and reset, each tool by
 // its letter, the toolbar by Tab, Help, About and Settings opened by their keys and closed by Esc with the
 // focus back where it was, the study list's arrows (which move in the list, not the image),
@@ -98,8 +98,16 @@ describe('the core journey with the keyboard alone', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('import-report').filter({ hasText: `${set.imageFiles + 1} images (${set.imageFiles} files) and 1 result document imported` }).waitFor({ timeout: 120_000 });
 
-    // Tab through the study list's filters and studies to a series; Enter opens it.
-    await tabTo(/^CT S1, 4 images, NO NUMBERS, open series$/);
+    // Tab through the study list's filters to the list (one stop: the study at its top), ↓ to the
+    // study of the series, Tab to its card; Enter opens it.
+    await tabTo(/^▾/);
+    const studyOfFocus = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { closest(s: string): { textContent: string | null } | null } | null } }).document.activeElement?.closest('[role="listitem"]')?.textContent ?? '');
+    for (let i = 0; i < 10 && !(await studyOfFocus()).includes('NO NUMBERS'); i++) {
+      const before = await studyOfFocus();
+      await page.keyboard.press('ArrowDown');
+      await expect.poll(studyOfFocus).not.toBe(before);
+    }
+    await tabTo(/^CT S1, 4 images, NO NUMBERS, open series$/, { max: 6 });
     await page.keyboard.press('Enter');
     await index.filter({ hasText: 'Im 1/4' }).waitFor({ timeout: 60_000 });
     // The open series' card is marked as open; the focus on it must still show.

@@ -26,6 +26,8 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + Z · Ctrl + Shift + Z', 'Undo · redo drawing or deleting a measurement'],
   ['H', 'Heatmap on / off'],
   ['[ · ]', 'Hide / show the study list · the Classifier and Training panel (the viewer takes the width; remembered)'],
+  ['F6 · Shift+F6', 'The next · previous area: top bar, study list, viewer, side panel (each gets back the control last focused in it)'],
+  ['Tab', 'The study list is one stop: Tab enters it at the study last focused (its header, then its series) and goes on past it; ↑ ↓ move between studies'],
   ['?', 'This help'],
   ['F1', 'About Lumen'],
   ['Ctrl + ,', 'Settings'],

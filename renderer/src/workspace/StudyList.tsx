@@ -155,6 +155,9 @@ export function StudyList({
   const box = useRef<HTMLDivElement>(null);
   const list = useVirtualList(box, heights);
 
+  // The study that takes Tab. Its row scrolled out of the drawn rows, the list itself takes Tab
+  // and hands the focus on to that study's header once it is drawn again.
+  const [tabRow, setTabRow] = useState(0);
   // A new import: show its studies open, then scroll to the first of them once the list has it.
   const pendingScroll = useRef<ReadonlySet<string> | null>(null);
   useEffect(() => {
@@ -183,6 +186,8 @@ export function StudyList({
     }
     pendingScroll.current = null;
     scrollToRow(index);
+    // And Tab enters the list there.
+    setTabRow(index);
   }, [imported, shown, settled, scrollToRow, hasMore, loadMore]);
 
   // Scrolled near the end of what is loaded: the next page.
@@ -190,16 +195,16 @@ export function StudyList({
     if (hasMore && list.end >= shown.length - LOAD_AHEAD_ROWS) loadMore(STUDY_PAGE);
   }, [list.end, shown.length, hasMore, loadMore]);
 
-  // Arrow keys, Page Up/Down, Home and End move between study headers, and Tab walks every
-  // row, not only those drawn. The row the keys are taking the focus to is kept (`aim`) until
+  // Arrow keys, Page Up/Down, Home and End move between study headers. Tab stops once in the
+  // list (a roving tabindex): on the current study, the one last focused (at first the top
+  // one), its header and its series cards; the other rows take the focus by arrow or click, so a
+  // library of thousands of studies is a few presses of Tab to cross, not thousands. The row the keys are taking the focus to is kept (`aim`) until
   // it is focused: a row not yet drawn is scrolled to first, a row past what is loaded waits for
   // its page. Each key moves on from that row, not from the header that still has the focus, so
   // that no key is lost while rows are drawn or a page arrives.
-  const aim = useRef<{ origin: number; row: number; last?: boolean; scrolled?: number } | null>(null);
-  const focusHead = (index: number, last = false) => {
-    const row = box.current?.querySelector<HTMLElement>(`[data-row="${index}"]`);
-    const buttons = row ? [...row.querySelectorAll<HTMLButtonElement>(':scope > .study-head, :scope > .series-card')] : [];
-    const head = last ? buttons[buttons.length - 1] : buttons[0];
+  const aim = useRef<{ origin: number; row: number; scrolled?: number } | null>(null);
+  const focusHead = (index: number) => {
+    const head = box.current?.querySelector<HTMLElement>(`[data-row="${index}"] > .study-head`);
     if (!head) return false;
     head.focus();
     return true;
@@ -221,7 +226,7 @@ export function StudyList({
       scrollToRow(to);
       a.scrolled = to;
     }
-    if (focusHead(to, a.last)) aim.current = null;
+    if (focusHead(to)) aim.current = null;
   };
   // After each render: the row aimed at, once it is drawn (or its page is here).
   useEffect(reach);
@@ -250,28 +255,22 @@ export function StudyList({
     aim.current = { origin: index, row: Math.min(last, Math.max(0, moves[e.key])) };
     reach();
   };
-  // Tab from the last row drawn goes on to the next study (drawn once scrolled to, or its page
-  // loaded), Shift+Tab from the first drawn to the one above, as in a list drawn whole.
-  const onListKey = (e: React.KeyboardEvent) => {
-    if (e.key !== 'Tab' || e.ctrlKey || e.altKey || e.metaKey || !box.current) return;
-    const stops = [...box.current.querySelectorAll<HTMLElement>('[data-row] > .study-head, [data-row] > .series-card')];
-    const here = document.activeElement;
-    const row = Number((here as HTMLElement | null)?.closest('[data-row]')?.getAttribute('data-row'));
-    if (!Number.isInteger(row)) return;
-    if (!e.shiftKey && here === stops[stops.length - 1] && (list.end < shown.length || hasMore)) {
-      e.preventDefault();
-      aim.current = { origin: -1, row: row + 1 };
-    } else if (e.shiftKey && here === stops[0] && row > 0) {
-      e.preventDefault();
-      aim.current = { origin: -1, row: row - 1, last: true };
-    } else return;
-    reach();
-  };
-  // Focus that arrives elsewhere (a click) ends what the keys were aiming at.
+  const current = Math.max(0, Math.min(tabRow, shown.length - 1));
+  const currentDrawn = current >= list.start && current < list.end;
+  useEffect(() => setTabRow(0), [search, sort, filter]);
+  // Focus that arrives elsewhere (a click) ends what the keys were aiming at; its study becomes the current one.
   const onListFocus = (e: React.FocusEvent) => {
+    // Tab onto the list while its current study is not drawn (a click on the list's background is no call to move).
+    if (e.target === box.current) {
+      if (!box.current.matches(':focus-visible')) return;
+      aim.current = { origin: -1, row: current };
+      reach();
+      return;
+    }
     const a = aim.current;
     const row = Number(e.target.closest('[data-row]')?.getAttribute('data-row'));
     if (a && row !== Math.min(a.row, shown.length - 1)) aim.current = null;
+    if (Number.isInteger(row)) setTabRow(row);
   };
   // Several series selected (Ctrl/Shift-click, Shift+arrows) for labelling at once
   // (seriesSelection.ts); a plain click selects and opens one. A series opened otherwise
@@ -391,7 +390,7 @@ export function StudyList({
       </div>
       <RemoveFromLibrary ask={removal.ask} onClose={() => removal.setAsk(null)} />
       {/* A list only while it holds studies: an empty list is no list (its message is read as it is). */}
-      <div className="study-list virtual" role={shown.length > 0 ? 'list' : undefined} aria-label={shown.length > 0 ? 'Studies' : undefined} ref={box} data-testid="study-list" onKeyDown={onListKey} onFocus={onListFocus}>
+      <div className="study-list virtual" role={shown.length > 0 ? 'list' : undefined} aria-label={shown.length > 0 ? 'Studies' : undefined} ref={box} data-testid="study-list" tabIndex={shown.length > 0 && !currentDrawn ? 0 : undefined} onFocus={onListFocus}>
         {studies?.length === 0 && unfiltered === 0 && <p className="muted pad">{search ? 'No study matches.' : 'The library is empty. Import a folder of DICOM files above.'}</p>}
         {unfiltered > 0 && studies?.length === 0 && <p className="muted pad">No study matches the filters.</p>}
         <div className="study-rows" style={{ height: list.total }}>
@@ -411,7 +410,7 @@ export function StudyList({
                 aria-label={`Study ${personName(st.patientName)} ${formatDate(st.studyDate)}${conflicts.map((c) => `, ${conflictSummary(c, st.patientId)}`).join('')}${isNew ? ', just imported' : ''}`}
                 style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}
               >
-                <button type="button" className="study-head" style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} onContextMenu={(e) => askRemove(e, askStudy(st))} title={`${open ? 'Hide the series' : 'Show the series'}; Delete or right-click to remove the study from the library`}>
+                <button type="button" className="study-head" tabIndex={index === current ? 0 : -1} style={{ height: headHeight(st) }} aria-expanded={open} onClick={() => toggle(st.studyInstanceUid)} onKeyDown={(e) => onHeadKey(e, index)} onContextMenu={(e) => askRemove(e, askStudy(st))} title={`${open ? 'Hide the series' : 'Show the series'}; Delete or right-click to remove the study from the library`}>
                   <span className="chevron" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span className="study-text">
                     {/* Line by line, each with its own right-hand part: a wide badge takes room from the name only. */}
@@ -435,6 +434,7 @@ export function StudyList({
                     <button
                       key={se.seriesInstanceUid}
                       type="button"
+                      tabIndex={index === current ? 0 : -1}
                       className={`series-card${activeSeries === se.seriesInstanceUid ? ' active' : ''}${selected.length > 1 && selectedSet.has(se.seriesInstanceUid) ? ' selected' : ''}`}
                       onClick={(e) => onSeriesClick(e, se.seriesInstanceUid)}
                       onKeyDown={(e) => onSeriesKey(e, se.seriesInstanceUid)}
