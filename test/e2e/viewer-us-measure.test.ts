@@ -81,6 +81,7 @@ describe('an ultrasound image measured by its regions, and non-square pixels dra
     await page.getByTestId('import-report').filter({ hasText: '2 images imported' }).waitFor({ timeout: 120_000 });
     const shot = (name: string) => page.screenshot({ path: path.join(resultsDir(), `viewer-us-measure-${name}.png`) });
     const canvas = page.getByTestId('viewport');
+    const measurements = page.getByTestId('measurements');
     const open = async (description: string) => {
       await page.getByTestId('series-card').filter({ hasText: description }).first().click();
       await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor({ timeout: 60_000 });
@@ -98,7 +99,6 @@ describe('an ultrasound image measured by its regions, and non-square pixels dra
     await page.keyboard.press('l');
     // 30 columns of 0.2 mm and 40 rows of 0.3 mm in region 1: 13.4 mm, give or take the mouse's rounding.
     await dragOnViewport(page, at(20.5, 30.5), at(50.5, 70.5));
-    const measurements = page.getByTestId('measurements');
     const first = await measurements.filter({ hasText: /Length 1:/ }).innerText({ timeout: 10_000 });
     const mm = Number(/Length 1: (\d+\.\d) mm \(US region 1\)/.exec(first)?.[1]);
     expect(Math.abs(mm - Math.hypot(30 * 0.2, 40 * 0.3)), first).toBeLessThan(0.3);
@@ -124,6 +124,19 @@ describe('an ultrasound image measured by its regions, and non-square pixels dra
     expect(cw).toBeGreaterThan(20);
     // The same shape, give or take a screen pixel at each edge.
     expect(Math.abs(ch / cw - dh / dw)).toBeLessThan(0.05);
+    // Measured as drawn: rows count twice a column's width, in pixels, and the reading says so.
+    const abox = (await canvas.boundingBox())!;
+    const azoom = Math.min(abox.width / ASPECT.columns, abox.height / (ASPECT.rows * 2));
+    const aat = (x: number, y: number) => [0.5 + ((x - ASPECT.columns / 2) * azoom) / abox.width, 0.5 + ((y - ASPECT.rows / 2) * 2 * azoom) / abox.height] as const;
+    await page.keyboard.press('l');
+    await dragOnViewport(page, aat(10.5, 10.5), aat(10.5, 30.5));
+    await measurements.filter({ hasText: /Length 1: (39|40|41)\.\d px \(no pixel spacing; rows scaled by aspect 2:1\)/ }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('b');
+    await dragOnViewport(page, aat(60.5, 40.5), aat(70.5, 50.5));
+    const aspectArea = await measurements.filter({ hasText: /Rectangle 1:/ }).innerText({ timeout: 10_000 });
+    // 10 columns by 10 rows of twice the height: about 200 px².
+    const px2 = Number(/Area (\d+\.\d) px² \(no pixel spacing; rows scaled by aspect 2:1\)/.exec(aspectArea)?.[1]);
+    expect(Math.abs(px2 - 200), aspectArea).toBeLessThan(30);
     await shot('aspect');
     expect(errors).toEqual([]);
   }, 300_000);
