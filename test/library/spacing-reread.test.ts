@@ -46,6 +46,8 @@ function oldLibrary(from: string, name: string, files?: string): string {
     // That importer read Pixel Spacing alone; schema 27 added the kind; this pass had not run.
     db.prepare("UPDATE instances SET pixel_spacing = NULL WHERE pixel_spacing_kind IN ('detector', 'magnification')").run();
     db.exec('ALTER TABLE instances DROP COLUMN pixel_spacing_kind');
+    // Nor the ultrasound regions of migration 28.
+    db.exec('ALTER TABLE instances DROP COLUMN pixel_calibration');
     db.prepare('DELETE FROM lumen_info WHERE key IN (?, ?)').run(IMAGER_SPACING_KEY, IMAGER_SPACING_PROGRESS_KEY);
     db.pragma('user_version = 26');
     if (files) {
