@@ -116,6 +116,15 @@ describe('the Sequence of Ultrasound Regions', () => {
     expect(reading(length([5, 5], [15, 5]), differ.loaded)).toBe('2.0 mm (US region 1)');
   });
 
+  it('reads at most 64 regions of a file that claims more, and keeps a region past the image out of use', async () => {
+    const many = Array.from({ length: 100 }, (_, i): RegionLines => ({ x0: i, y0: 0, x1: i, y1: 0, deltaX: 0.01, deltaY: 0.01 }));
+    const { loaded } = await frameOf('many-regions', many);
+    expect(loaded.usRegions).toHaveLength(64);
+    const huge = await frameOf('huge-region', [{ ...LEFT, x1: 4294967295 }]);
+    expect(huge.loaded.usRegions?.[0].x1).toBe(4294967295);
+    expect(reading(length([10, 10], [40, 50]), huge.loaded)).toBe(`50.0 px (US region 1 not calibrated: it reaches outside the ${COLUMNS}×${ROWS} image)`);
+  });
+
   it('leaves Pixel Spacing first where a US file has both', async () => {
     const { loaded } = await frameOf('with-spacing', [LEFT], { lines: ['(0028,0030) DS [0.1\\0.1]'] });
     expect(reading(length([10, 10], [40, 50]), loaded)).toBe('5.0 mm');
