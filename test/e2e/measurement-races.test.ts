@@ -17,7 +17,10 @@ const UID = '1.2.826.0.1.3680043.10.99.92';
 /** One drag on the viewport (offsets from its centre, CSS px), every event dispatched in the same task. */
 async function dragInOneTask(page: Page, from: [number, number], to: [number, number]): Promise<void> {
   await page.getByTestId('viewport').evaluate(
-    (canvas, [from, to]) => {
+    (element, [from, to]) => {
+      // The page's DOM, typed here (the tests compile without the DOM library).
+      const canvas = element as unknown as { getBoundingClientRect(): { left: number; top: number; width: number; height: number }; dispatchEvent(e: unknown): boolean };
+      const { PointerEvent } = globalThis as unknown as { PointerEvent: new (type: string, init: object) => unknown };
       const r = canvas.getBoundingClientRect();
       const at = (p: number[]) => ({ clientX: r.left + r.width / 2 + p[0], clientY: r.top + r.height / 2 + p[1] });
       const fire = (type: string, p: number[], buttons: number) =>
@@ -140,7 +143,10 @@ describe('measurements drawn on a busy machine', () => {
     for (const m of held.splice(0)) client!.send(m);
     await expect.poll(kinds).toEqual([...before, 'rectangle']);
     // The renderer took the list in before it sent the save; two frames later its list is drawn.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.evaluate(() => {
+      const win = globalThis as unknown as { requestAnimationFrame(callback: () => void): void };
+      return new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
+    });
     const shown = (await rows(page).allTextContents()).map((t) => t.split(' ')[0].replace(/:$/, '').toLowerCase());
     expect(shown).toEqual([...before, 'rectangle']);
     expect(errors).toEqual([]);
