@@ -18,10 +18,11 @@
 // document); the code value is the name when it fits a code value, else a hash of it.
 import { createHash } from 'node:crypto';
 import { APP_VERSION } from '../../common/version';
+import type { Calibration } from '../../common/roi';
 import { anatomyAt, type Anatomy, type ImageAnatomy } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
-import { measurementValue, spacingKindOf } from './tables';
+import { measurementCalibration, measurementValue, pixelReason } from './tables';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 /** What OHIF's Cornerstone3D adapters write and recognise as their own measurements ("<prefix>:<Tool>"). */
@@ -189,13 +190,35 @@ const UNITS: Record<string, Code> = {
   deg: code('deg', 'UCUM', 'degree'),
 };
 
-/** TID 300 row 3, Measurement Method: what a length's or area's mm measure, where not the patient's plane. */
+/**
+ * TID 300 row 3, Measurement Method: what a length's or area's mm measure, where not the
+ * patient's plane, or why it is in pixels. PS3.16 has no code for either (TID 1501's methods,
+ * CID 6147, are response criteria), so they are codes of Lumen's scheme.
+ */
 const MEASUREMENT_METHOD = code('370129005', 'SCT', 'Measurement Method');
 const SPACING_METHODS: Record<string, Code | undefined> = {
   calibrated: code('SP-CALIBRATED', LUMEN_SCHEME, 'Calibrated Pixel Spacing'),
   detector: code('SP-DETECTOR', LUMEN_SCHEME, 'Imager Pixel Spacing, at detector'),
   magnification: code('SP-MAGNIFIED', LUMEN_SCHEME, 'Imager Pixel Spacing, magnification corrected'),
+  // The Physical Delta X and Y of the one ultrasound region (PS3.3 C.8.5.5) that holds every point.
+  'us-region': code('SP-US-REGION', LUMEN_SCHEME, 'Ultrasound region calibration'),
 };
+/** A length or area left in pixels on an image whose calibration does not reach it; rows scaled by its Pixel Aspect Ratio. */
+const PIXEL_METHOD = code('SP-NONE', LUMEN_SCHEME, 'Uncalibrated, in image pixels');
+const ASPECT_METHOD = code('SP-ASPECT', LUMEN_SCHEME, 'Image pixels, rows scaled by Pixel Aspect Ratio');
+/** Why such a value is in pixels, in the table's words ("crosses US regions 1 and 2"). */
+const PIXEL_REASON = code('PX-REASON', LUMEN_SCHEME, 'Why in pixels');
+
+/** The Measurement Method of a value in `unit` measured with c, and why it is in pixels, as concept modifiers of its NUM. */
+function methodItems(c: Calibration, unit: string | null): Item[] {
+  if (c.unit === 'mm') {
+    const method = unit === 'mm' || unit === 'mm2' ? SPACING_METHODS[c.kind] : undefined;
+    return method ? [codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, method)] : [];
+  }
+  const why = pixelReason(c, unit);
+  if (why === null) return [];
+  return [codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, c.aspect ? ASPECT_METHOD : PIXEL_METHOD), text('HAS CONCEPT MOD', PIXEL_REASON, why.replace(/\p{Cc}/gu, ' '))];
+}
 
 /**
  * One measurement in the layout of the Cornerstone3D adapters OHIF loads (dcmjs's): a
@@ -213,15 +236,18 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
     GraphicData: points.flat().map((v) => Math.fround(v)),
     ContentSequence: [imageItem('SELECTED FROM', ref)],
   });
-  // A length or area in mm from CR/DX Imager Pixel Spacing says so: TID 300's Measurement Method,
-  // a code of Lumen's scheme (tables.ts spacingKindOf gives the same kind to the CSV).
-  const method = SPACING_METHODS[spacingKindOf(m, unit)];
+  // A length or area in mm from CR/DX Imager Pixel Spacing or an ultrasound region says so, and one
+  // in pixels on an image with a calibration says why: TID 300's Measurement Method, a code of
+  // Lumen's scheme (tables.ts spacingKindOf gives the same to the CSV). The calibration is the one
+  // measurementValue used; a SCOORD stays in image pixels whatever it is (PS3.3 C.18.6.1.2).
+  const calibration = measurementCalibration(m);
+  const method = methodItems(calibration, unit);
   const num = (concept: Code, v: number, units: Code, graphic: Item): Item => ({
     RelationshipType: 'CONTAINS',
     ValueType: 'NUM',
     ConceptNameCodeSequence: [concept],
     MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number(v.toPrecision(8)) }],
-    ContentSequence: method ? [graphic, codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, method)] : [graphic],
+    ContentSequence: [graphic, ...method],
   });
   let tool: string;
   let item: Item;
@@ -230,13 +256,15 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
     tool = 'Length';
     item = num(code('410668003', 'SCT', 'Length'), value, UNITS[unit!], scoord('POLYLINE', p));
   } else if (m.kind === 'ellipse' && p.length === 2 && value !== null) {
-    // ELLIPSE: major axis ends, then minor axis ends, from the box the ellipse fills.
+    // ELLIPSE: major axis ends, then minor axis ends, from the box the ellipse fills; which axis is
+    // the longer one is judged with the calibration the area used (a US region's deltas, rows
+    // scaled by a Pixel Aspect Ratio), the points staying in image pixels.
     const [[x0, y0], [x1, y1]] = p;
     const cx = (x0 + x1) / 2;
     const cy = (y0 + y1) / 2;
     const across = [[x0, cy], [x1, cy]];
     const down = [[cx, y0], [cx, y1]];
-    const spacing = m.pixelSpacing ?? [1, 1];
+    const spacing = calibration.spacing;
     const wide = Math.abs(x1 - x0) * spacing[1] >= Math.abs(y1 - y0) * spacing[0];
     tool = 'EllipticalROI';
     item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('ELLIPSE', wide ? [...across, ...down] : [...down, ...across]));
@@ -363,7 +391,7 @@ export function buildReport(input: ReportInput): Report {
     ContentTime: now.time,
     PerformedProcedureCodeSequence: [],
     ...(evidence ? { CurrentRequestedProcedureEvidenceSequence: evidence } : {}),
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUMEN_SCHEME, CodingSchemeName: 'Lumen class names and labels', CodingSchemeResponsibleOrganization: 'Lumen' }],
+    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUMEN_SCHEME, CodingSchemeName: 'Lumen class names, labels and measurement methods', CodingSchemeResponsibleOrganization: 'Lumen' }],
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [DCM('126000', 'Imaging Measurement Report')],
     ContinuityOfContent: 'SEPARATE',

@@ -49,6 +49,11 @@ function numberPair(v: unknown): [number, number] | null {
   return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [v[0], v[1]] : null;
 }
 
+/** Stored points, each a pair of finite numbers; anything else none (the measurement then has no value and no SR group). */
+function pointsOf(v: unknown): [number, number][] {
+  return Array.isArray(v) && v.every((p) => numberPair(p) !== null) ? (v as [number, number][]) : [];
+}
+
 export interface StoredMeasurement {
   id: string;
   kind: string;
@@ -248,7 +253,7 @@ export class ResultsStore {
           sopInstanceUid: r.sop_uid,
           sopClassUid: r.sop_class_uid,
           frame: r.frame,
-          points: parse<[number, number][]>(r.points) ?? [],
+          points: pointsOf(parse<unknown>(r.points)),
           pixelSpacing: usable ? (spacing as [number, number]) : null,
           pixelSpacingKind: usable ? ((PIXEL_SPACING_KINDS as readonly string[]).includes(r.pixel_spacing_kind ?? '') ? (r.pixel_spacing_kind as PixelSpacingKind) : 'patient') : null,
           rows: r.image_rows,

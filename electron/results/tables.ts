@@ -23,21 +23,22 @@ type Measured = Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'> & Pa
 /**
  * What a measurement's points are measured with, as the viewer measures them (common/roi.ts
  * calibrationAt): Pixel Spacing; else the one ultrasound region that holds them all; else
- * pixels, rows scaled by a Pixel Aspect Ratio, with the reason.
+ * pixels, rows scaled by a Pixel Aspect Ratio, with the reason. A spacing or Physical Delta so
+ * large that the value in mm is not a finite number (a hostile file's 1e308) measures nothing:
+ * pixels, saying so.
  */
 export function measurementCalibration(m: Measured): Calibration {
   if (!m.pixelSpacing && m.calibrationUnread) return { unit: 'px', spacing: [1, 1], why: 'US regions not read (imported before Lumen read them)', aspect: null };
-  return calibrationAt(m.points, { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect });
+  const g = { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect };
+  const c = calibrationAt(m.points, g);
+  if (c.unit !== 'mm' || Number.isFinite(measureWith(c, m).value ?? 0)) return c;
+  const px = calibrationAt(m.points, { ...g, pixelSpacing: null, usRegions: null });
+  if (px.unit !== 'px' || !Number.isFinite(measureWith(px, m).value)) return c; // points with no value in pixels either (an angle's arm of length 0)
+  return { ...px, why: c.kind === 'us-region' ? `US region ${c.region} not calibrated: its Physical Delta is too large` : 'pixel spacing too large' };
 }
 
-/**
- * A measurement's value from its points alone (pixel statistics need the image): a length in
- * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing or an ultrasound region's
- * (else in pixels, rows scaled by a Pixel Aspect Ratio), an angle in degrees. A probe has no
- * value of its own here.
- */
-export function measurementValue(m: Measured): { value: number | null; unit: string | null } {
-  const c = measurementCalibration(m);
+/** The value of a measurement's points measured with c: NaN or infinite where they measure nothing, null for a kind without a value of its own. */
+function measureWith(c: Calibration, m: Pick<Measured, 'kind' | 'points'>): { value: number | null; unit: string | null } {
   const [rowMm, colMm] = c.spacing;
   const mm = c.unit === 'mm';
   const p = m.points;
@@ -52,9 +53,21 @@ export function measurementValue(m: Measured): { value: number | null; unit: str
     const a = [(p[0][0] - p[1][0]) * colMm, (p[0][1] - p[1][1]) * rowMm];
     const b = [(p[2][0] - p[1][0]) * colMm, (p[2][1] - p[1][1]) * rowMm];
     const cos = (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(a[0], a[1]) * Math.hypot(b[0], b[1]));
-    return Number.isFinite(cos) ? { value: (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI, unit: 'deg' } : { value: null, unit: null };
+    return { value: (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI, unit: 'deg' };
   }
   return { value: null, unit: null };
+}
+
+/**
+ * A measurement's value from its points alone (pixel statistics need the image): a length in
+ * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing or an ultrasound region's
+ * (else in pixels, rows scaled by a Pixel Aspect Ratio), an angle in degrees. A probe has no
+ * value of its own here, nor do points that measure no finite number (an angle's arm of
+ * length 0).
+ */
+export function measurementValue(m: Measured): { value: number | null; unit: string | null } {
+  const r = measureWith(measurementCalibration(m), m);
+  return r.value !== null && Number.isFinite(r.value) ? r : { value: null, unit: null };
 }
 
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
@@ -101,8 +114,19 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
 export function spacingKindOf(m: Measured, unit: string | null): string {
   const c = measurementCalibration(m);
   if (c.unit === 'mm') return unit === 'mm' || unit === 'mm2' ? (c.kind === 'us-region' ? `us-region ${c.region}` : c.kind) : '';
-  if (unit !== 'pixel' && unit !== 'pixel2') return '';
-  return c.why !== 'no pixel spacing' || c.aspect ? `px: ${calibrationNote(c).slice(1, -1)}` : '';
+  const why = pixelReason(c, unit);
+  return why === null ? '' : `px: ${why}`;
+}
+
+/**
+ * Why a length or area in pixels is not in mm, in the viewer's words ("crosses US regions 1 and
+ * 2", "no pixel spacing; rows scaled by aspect 2:1"), where the image has a calibration that does
+ * not reach it or a Pixel Aspect Ratio; null for values in mm or degrees, and for pixels on an
+ * image with no calibration at all.
+ */
+export function pixelReason(c: Calibration, unit: string | null): string | null {
+  if (c.unit !== 'px' || (unit !== 'pixel' && unit !== 'pixel2')) return null;
+  return c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c).slice(1, -1) : null;
 }
 
 export function measurementTable(store: ResultsStore, scope: Scope): Table {
