@@ -32,6 +32,7 @@ async function focused(page: Page): Promise<Focused> {
       textContent: string | null;
       labels?: { textContent: string | null }[];
       getAttribute(name: string): string | null;
+      querySelector(selector: string): El | null;
       cloneNode(deep: boolean): El;
       removeAttribute(name: string): void;
       remove(): void;
@@ -54,7 +55,8 @@ async function focused(page: Page): Promise<Focused> {
     el.parentNode.insertBefore(twin, el);
     const off = look(twin);
     twin.remove();
-    const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
+    // An icon button's name: the visually hidden words beside its aria-hidden glyph.
+    const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.querySelector(':scope > .visually-hidden')?.textContent ?? el.textContent ?? '').trim();
     return { name, tag: el.tagName.toLowerCase(), ring: on.outline || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
   });
 }
@@ -163,7 +165,7 @@ describe('the core journey with the keyboard alone', () => {
     await expect.poll(() => page.getByTestId('orient-top').innerText()).toBe('A');
 
     // Each tool by its letter.
-    const tool = () => page.getByRole('toolbar', { name: 'Viewer tools' }).locator('button[aria-pressed="true"]').first().getAttribute('aria-label');
+    const tool = () => page.getByRole('toolbar', { name: 'Viewer tools' }).locator('button[aria-pressed="true"] > .visually-hidden').first().textContent();
     for (const [key, label] of [['p', 'Pan'], ['z', 'Zoom'], ['l', /^Length/], ['b', /^Rectangle/], ['e', /^Ellipse/], ['n', /^Angle/], ['v', /^Probe/], ['w', 'Window/level']] as const) {
       await page.keyboard.press(key);
       await expect.poll(tool).toMatch(typeof label === 'string' ? new RegExp(`^${label}$`) : label);

@@ -40,6 +40,20 @@ export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWi
   }, [onTool, windows, onPreset, presetKeys, colour]);
 }
 
+/**
+ * An icon button's face: the glyph drawn and hidden from assistive technology, the name in words
+ * for it in a visually hidden span (as the dialogs' Close buttons have it), so the name a screen
+ * reader reads and a speech user says is the words, never the glyph (WCAG 2.5.3, 4.1.2).
+ */
+function IconName({ icon, name }: { icon: string; name: string }) {
+  return (
+    <>
+      <span aria-hidden="true">{icon}</span>
+      <span className="visually-hidden">{name}</span>
+    </>
+  );
+}
+
 export function Toolbar(props: {
   tool: ToolId;
   onTool: (id: ToolId) => void;
@@ -65,8 +79,8 @@ export function Toolbar(props: {
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       {TOOLS.map((t) => (
-        <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} aria-label={t.label} title={`${t.label} (${t.key})`} onClick={() => onTool(t.id)}>
-          <span aria-hidden="true">{t.icon}</span>
+        <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} title={`${t.label} (${t.key})`} onClick={() => onTool(t.id)}>
+          <IconName icon={t.icon} name={t.label} />
         </button>
       ))}
       <span className="sep" />
@@ -96,18 +110,32 @@ export function Toolbar(props: {
         </select>
       </label>
       <span className="sep" />
-      <button className="tool" aria-label="Fit to window" title="Fit (F)" onClick={() => command('fit')}>⤢</button>
-      <button className="tool" aria-label="Actual size 1:1" title="1:1 (A)" onClick={() => command('actual')}>1:1</button>
-      <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} aria-label="Invert" title="Invert (I)" onClick={() => command('invert')}>◑</button>
-      <button className="tool" aria-label="Rotate 90° clockwise" title="Rotate (R)" onClick={() => command('rotate')}>↻</button>
-      <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} aria-label="Flip horizontally" title="Flip horizontal (X)" onClick={() => command('flipH')}>⇋</button>
-      <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} aria-label="Flip vertically" title="Flip vertical (Y)" onClick={() => command('flipV')}>⇵</button>
-      <button className="tool" aria-label="Reset view" title="Reset (Shift+R)" onClick={() => command('reset')}>⟲</button>
+      <button className="tool" title="Fit (F)" onClick={() => command('fit')}>
+        <IconName icon="⤢" name="Fit to window" />
+      </button>
+      <button className="tool" title="1:1 (A)" onClick={() => command('actual')}>
+        <IconName icon="1:1" name="Actual size 1:1" />
+      </button>
+      <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} title="Invert (I)" onClick={() => command('invert')}>
+        <IconName icon="◑" name="Invert" />
+      </button>
+      <button className="tool" title="Rotate (R)" onClick={() => command('rotate')}>
+        <IconName icon="↻" name="Rotate 90° clockwise" />
+      </button>
+      <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} title="Flip horizontal (X)" onClick={() => command('flipH')}>
+        <IconName icon="⇋" name="Flip horizontally" />
+      </button>
+      <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} title="Flip vertical (Y)" onClick={() => command('flipV')}>
+        <IconName icon="⇵" name="Flip vertically" />
+      </button>
+      <button className="tool" title="Reset (Shift+R)" onClick={() => command('reset')}>
+        <IconName icon="⟲" name="Reset view" />
+      </button>
       {props.count > 1 && (
         <>
           <span className="sep" />
-          <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} aria-label={cine ? 'Stop cine' : 'Play cine'} title="Cine (Space)" onClick={() => command('cine')}>
-            {cine ? '■' : '▶'}
+          <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} title="Cine (Space)" onClick={() => command('cine')}>
+            <IconName icon={cine ? '■' : '▶'} name={cine ? 'Stop cine' : 'Play cine'} />
           </button>
           <label className="fps">
             <input type="number" min={1} max={60} value={props.fps} aria-label="Cine frames per second" onChange={(e) => props.onFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
