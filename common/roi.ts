@@ -31,12 +31,31 @@ export function spacingNote(kind: PixelSpacingKind | null | undefined): string {
   }
 }
 
-/** A pixel padding range in stored values as the same range after a linear rescale, as the viewer holds its values (Float32). */
-export function paddingInValues(padding: readonly [number, number] | null | undefined, slope: number, intercept: number): [number, number] | null {
+/**
+ * Which pixels of a frame are padding (Pixel Padding Value and Range Limit: `padding`, the lowest
+ * and highest padding stored value), one bit each, pixel i (row by row) being bit i % 8 of byte
+ * i >> 3. Decided on the stored values, before any Modality LUT (PS3.3 C.7.5.1.1.2): a LUT
+ * table may give a padding value the output of a real pixel, so the values after it cannot
+ * tell. Null where the file names no padding or no pixel is padding.
+ */
+export function paddingMask(stored: ArrayLike<number>, padding: readonly [number, number] | null | undefined): Uint8Array | null {
   if (!padding) return null;
-  const a = Math.fround(padding[0] * slope + intercept);
-  const b = Math.fround(padding[1] * slope + intercept);
-  return [Math.min(a, b), Math.max(a, b)];
+  const [p0, p1] = padding;
+  const mask = new Uint8Array(Math.ceil(stored.length / 8));
+  let any = false;
+  for (let i = 0; i < stored.length; i++) {
+    const v = stored[i];
+    if (v >= p0 && v <= p1) {
+      mask[i >> 3] |= 1 << (i & 7);
+      any = true;
+    }
+  }
+  return any ? mask : null;
+}
+
+/** Whether pixel i is padding by a paddingMask. */
+export function isPadding(mask: Uint8Array | null | undefined, i: number): boolean {
+  return !!mask && (mask[i >> 3] & (1 << (i & 7))) !== 0;
 }
 
 export interface RegionStats {
@@ -59,8 +78,8 @@ export interface FrameValues {
   columns: number;
   /** One value per pixel (grey), row by row. */
   values: ArrayLike<number>;
-  /** Values that are padding (Pixel Padding Value and Range Limit, in the units of `values`), or none. */
-  padding?: readonly [number, number] | null;
+  /** Which pixels are padding (paddingMask, decided on the stored values), or none. */
+  paddingMask?: Uint8Array | null;
 }
 
 /**
@@ -78,7 +97,7 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
   const ry = (y1 - y0) / 2;
   let n = 0;
   let padded = 0;
-  const [p0, p1] = frame.padding ?? [Infinity, -Infinity];
+  const mask = frame.paddingMask ?? null;
   let sum = 0;
   let sum2 = 0;
   let min = Infinity;
@@ -94,11 +113,12 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
         const dy = ry > 0 ? (r + 0.5 - cy) / ry : 0;
         if (dx * dx + dy * dy > 1) continue;
       }
-      const v = frame.values[r * frame.columns + c];
-      if (v >= p0 && v <= p1) {
+      const i = r * frame.columns + c;
+      if (mask && isPadding(mask, i)) {
         padded++;
         continue;
       }
+      const v = frame.values[i];
       n++;
       sum += v;
       sum2 += v * v;

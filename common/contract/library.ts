@@ -168,10 +168,16 @@ export const ViewerFrame = z.object({
   /** Pixel Aspect Ratio (0028,0034) as [vertical, horizontal], or null (common/roi.ts pixelAspectOf decides whether it is drawn). */
   pixelAspect: z.tuple([z.number(), z.number()]).nullable().optional(),
   /**
-   * Pixel Padding Value (and Range Limit) as [lowest, highest] in the units of `pixels`, or null:
-   * those pixels are left out of region statistics (shown as they are).
+   * Pixel Padding Value (and Range Limit) as [lowest, highest] in the units of `pixels`, or null
+   * (after a Modality LUT table, where `pixels` are the table's output, not stored values).
    */
   padding: z.tuple([z.number(), z.number()]).nullable().optional(),
+  /**
+   * Which pixels are padding, one bit each (common/roi.ts paddingMask), decided by the engine on
+   * the stored values whatever the Modality LUT, or null when none is: those pixels are left out
+   * of region statistics (shown as they are).
+   */
+  paddingMask: Bytes.nullable().optional(),
   instanceNumber: z.number().nullable(),
   sliceLocation: z.number().nullable(),
   sliceThickness: z.number().nullable(),

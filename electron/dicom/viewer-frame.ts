@@ -4,6 +4,7 @@
 // (the renderer shows 8-bit RGB as it is). Made on the decode pool (pool.ts, viewerFrameOnPool),
 // so a slow decode never holds up the engine's other requests.
 import type { ViewerFrame } from '../../common/contract/library';
+import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
 import type { ParsedDicom } from './parse';
@@ -88,6 +89,8 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     range: [Math.min(a, b), Math.max(a, b)],
     // In the units of `pixels`: stored values, except after a Modality LUT Sequence (not a range there).
     padding: meta.padding && !meta.modalityLutTable ? meta.padding : null,
+    // Padding decided on the stored values, whatever the Modality LUT makes of them (PS3.3 C.7.5.1.1.2).
+    paddingMask: paddingMask(frame.pixels, meta.padding),
   };
 }
 

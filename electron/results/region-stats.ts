@@ -2,7 +2,7 @@
 // deviation, minimum and maximum in modality units (HU for CT), computed exactly as the
 // viewer lists them: common/roi.ts over the frame after the Modality LUT (dicom/pixels.ts),
 // read again from the image file the library holds. Nothing is stored with a measurement.
-import { paddingInValues, regionStats } from '../../common/roi';
+import { paddingMask, regionStats } from '../../common/roi';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
 import { modalityLut, modalityRescale } from '../dicom/pixels';
@@ -39,10 +39,8 @@ export async function regionStatistics(measurements: StoredMeasurement[], images
         continue;
       }
       if (frame.samplesPerPixel !== 1 || frame.photometricInterpretation === 'PALETTE COLOR') continue;
-      // Padding (Pixel Padding Value) is left out, as the viewer leaves it out (viewer-frame.ts: not after a Modality LUT table).
-      const { slope, intercept } = modalityRescale(parsed.meta);
-      const padding = parsed.meta.modalityLutTable ? null : paddingInValues(parsed.meta.padding, slope, intercept);
-      const values = { rows: frame.rows, columns: frame.columns, values: modalityLut(frame, parsed.meta), padding };
+      // Padding (Pixel Padding Value) is left out as the viewer leaves it out: decided on the stored values, whatever the Modality LUT.
+      const values = { rows: frame.rows, columns: frame.columns, values: modalityLut(frame, parsed.meta), paddingMask: paddingMask(frame.pixels, parsed.meta.padding) };
       for (const m of regions.filter((r) => r.frame === frameIndex)) {
         const s = regionStats(m.kind, m.points[0], m.points[1], values, null);
         if (s) out.set(m.id, { mean: s.mean, sd: s.sd, min: s.min, max: s.max, unit });

@@ -13,7 +13,7 @@ import { renderFrame } from '../../electron/dicom/pixels';
 import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
 import { regionStatistics } from '../../electron/results/region-stats';
 import { ViewerFrame } from '../../common/contract/library';
-import { paddingInValues, regionStats } from '../../common/roi';
+import { regionStats } from '../../common/roi';
 import { fullRangeWindow } from '../../common/voi';
 
 const ROWS = 24;
@@ -113,7 +113,7 @@ describe('Pixel Padding Value', () => {
     expect(frame.padding).toEqual([4000, 4090]);
     expect(frame.range).toEqual(fieldRange(m));
     // The whole image as a region: the field's pixels only, padding counted apart.
-    const s = regionStats('rectangle', [0, 0], [COLUMNS, ROWS], { rows: ROWS, columns: COLUMNS, values, padding: paddingInValues(frame.padding, frame.slope, frame.intercept) }, null);
+    const s = regionStats('rectangle', [0, 0], [COLUMNS, ROWS], { rows: ROWS, columns: COLUMNS, values, paddingMask: frame.paddingMask }, null);
     const inside = m.stored.filter((_, i) => inField(i));
     expect(s?.pixels).toBe(inside.length);
     expect(s?.padding).toBe(ROWS * COLUMNS - inside.length);
@@ -126,7 +126,7 @@ describe('Pixel Padding Value', () => {
     const exported = (await regionStatistics([measurement], [image])).get('m-pad');
     expect(exported).toEqual({ mean: s?.mean, sd: s?.sd, min: s?.min, max: s?.max, unit: null });
     // A region all padding has no statistics.
-    expect(regionStats('rectangle', [0, 0], [3, 3], { rows: ROWS, columns: COLUMNS, values, padding: paddingInValues(frame.padding, frame.slope, frame.intercept) }, null)).toBeNull();
+    expect(regionStats('rectangle', [0, 0], [3, 3], { rows: ROWS, columns: COLUMNS, values, paddingMask: frame.paddingMask }, null)).toBeNull();
   });
 
   it('is read as a signed value where Pixel Representation is 1', async () => {
@@ -134,7 +134,7 @@ describe('Pixel Padding Value', () => {
     const { frame, values } = await viewer(m);
     expect(frame.padding).toEqual([-2000, -2000]);
     expect(frame.range).toEqual(fieldRange(m, 1, -1024));
-    const s = regionStats('ellipse', [0, 0], [COLUMNS, ROWS], { rows: ROWS, columns: COLUMNS, values, padding: paddingInValues(frame.padding, frame.slope, frame.intercept) }, null);
+    const s = regionStats('ellipse', [0, 0], [COLUMNS, ROWS], { rows: ROWS, columns: COLUMNS, values, paddingMask: frame.paddingMask }, null);
     expect(s?.min).toBeGreaterThan(-2000 - 1024);
     expect(s?.padding).toBeGreaterThan(0);
   });

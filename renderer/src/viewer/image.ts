@@ -9,6 +9,8 @@ export interface LoadedFrame {
   frame: ViewerFrame;
   /** Modality LUT output (HU for CT) for grayscale; raw samples for colour (interleaved RGB). */
   values: Float32Array;
+  /** Which pixels are padding (common/roi.ts paddingMask, the engine's), or null. */
+  paddingMask: Uint8Array | null;
 }
 
 const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;
@@ -19,8 +21,10 @@ export function loadFrame(frame: ViewerFrame): LoadedFrame {
   const gray = frame.samplesPerPixel === 1;
   const { slope, intercept } = frame;
   for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
-  // The stored bytes are not kept: the frame cache (frameCache.ts) counts the values only.
-  return { frame: { ...frame, pixels: new Uint8Array(0) }, values };
+  // The stored bytes are not kept: the frame cache (frameCache.ts) counts the values only. The
+  // padding mask is copied out of the message (a bit a pixel, a thirty-second of the values).
+  const paddingMask = gray && frame.paddingMask ? frame.paddingMask.slice() : null;
+  return { frame: { ...frame, pixels: new Uint8Array(0), paddingMask: null }, values, paddingMask };
 }
 
 export type Colormap = 'jet' | 'hot';

@@ -2,7 +2,7 @@
 // the measurement list: lengths in mm, regions' area and statistics and probes in modality
 // units (HU for CT) from the frame the viewer holds, angles in degrees (common/roi.ts).
 import type { Measurement } from '../../../common/contract/measurements';
-import { angleDegrees, calibrationAt, calibrationNote, lengthReading, paddingInValues, probeValue, regionStats, type Calibration } from '../../../common/roi';
+import { angleDegrees, calibrationAt, calibrationNote, lengthReading, probeValue, regionStats, type Calibration } from '../../../common/roi';
 import type { LoadedFrame } from './image';
 import type { Point } from './measurements';
 
@@ -32,8 +32,8 @@ export function lengthOnFrame(points: readonly Point[], frame: LoadedFrame | nul
 export function measurementText(m: { kind: Measurement['kind']; points: readonly Point[] }, frame: LoadedFrame | null): string {
   const c = calibrationOf(m.points, frame);
   const unit = frame?.frame.unit ?? null;
-  // Padding (Pixel Padding Value) is left out of a region's statistics: the frame gives it in stored values.
-  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, padding: paddingInValues(frame.frame.padding, frame.frame.slope, frame.frame.intercept) } : null;
+  // Padding (Pixel Padding Value) is left out of a region's statistics: the engine marks it from the stored values.
+  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, paddingMask: frame.paddingMask } : null;
   switch (m.kind) {
     case 'length':
       return lengthOnFrame(m.points, frame);
@@ -50,7 +50,7 @@ export function measurementText(m: { kind: Measurement['kind']; points: readonly
       if (!values) return 'no values (colour image)';
       const spacing = c.unit === 'mm' ? c.spacing : null;
       const s = regionStats(m.kind, m.points[0], m.points[1], values, spacing);
-      if (!s) return values.padding && regionStats(m.kind, m.points[0], m.points[1], { ...values, padding: null }, spacing) ? 'only padding inside' : 'no pixel inside';
+      if (!s) return values.paddingMask && regionStats(m.kind, m.points[0], m.points[1], { ...values, paddingMask: null }, spacing) ? 'only padding inside' : 'no pixel inside';
       const u = unit ? ` ${unit}` : '';
       // Pixels say why only where the image has a calibration that does not reach here, or rows scaled by its aspect.
       const note = c.unit === 'mm' || c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c) : '';
