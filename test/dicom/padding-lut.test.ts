@@ -6,8 +6,7 @@
 // viewer's region statistics (common/roi.ts over the engine's frame and its padding mask, as
 // renderer/src/viewer/image.ts and measurementText.ts take them) and out of the exported
 // measurements' statistics (electron/results/region-stats.ts).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,75 +17,13 @@ import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame } from '../../electron/dicom/pixels';
 import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
 import { regionStatistics } from '../../electron/results/region-stats';
-
-const ROWS = 24;
-const COLUMNS = 32;
-/** A 4-pixel frame of padding around a collimated field. */
-const BORDER = 4;
-const inField = (i: number) => {
-  const r = Math.floor(i / COLUMNS);
-  const c = i % COLUMNS;
-  return r >= BORDER && r < ROWS - BORDER && c >= BORDER && c < COLUMNS - BORDER;
-};
-/** The field's stored values, 1000 .. 2999; the padding's, 4000 .. 4095 (Pixel Padding Value 4095, Range Limit 4000). */
-const field = (i: number) => 1000 + ((i * 37) % 2000);
-const pad = (i: number) => 4000 + (i % 96);
-/**
- * The Modality LUT table, 4096 entries over stored 0 .. 4095, 16 bits out: ten times the stored
- * value up to 3999; a padding value gives 15000 when even (the output of stored 1500, a real
- * pixel's) and 0 when odd (below every field value's output).
- */
-const table = Array.from({ length: 4096 }, (_, s) => (s < 4000 ? s * 10 : s % 2 === 0 ? 15000 : 0));
+import { BORDER, COLUMNS, fieldValues, PADDING_LINES, ROWS, table, writePaddedLut } from './padding-lut-fixture';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lumen-padding-lut-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A 12-bit grey CR by dump2dcm with the table as its Modality LUT Sequence and `lines` added. */
-function write(name: string, lines: string[]): { file: string; stored: number[] } {
-  const stored = Array.from({ length: ROWS * COLUMNS }, (_, i) => (inField(i) ? field(i) : pad(i)));
-  const raw = join(dir, `${name}.raw`);
-  const b = Buffer.alloc(stored.length * 2);
-  stored.forEach((v, i) => b.writeUInt16LE(v, i * 2));
-  writeFileSync(raw, b);
-  const lut = join(dir, `${name}.lut`);
-  const t = Buffer.alloc(table.length * 2);
-  table.forEach((v, i) => t.writeUInt16LE(v, i * 2));
-  writeFileSync(lut, t);
-  const uid = `1.2.826.0.1.3680043.10.91.${name.length}.${Date.now()}`;
-  const dump = join(dir, `${name}.dump`);
-  writeFileSync(dump, [
-    '(0002,0002) UI =ComputedRadiographyImageStorage',
-    `(0002,0003) UI [${uid}]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0016) UI =ComputedRadiographyImageStorage',
-    `(0008,0018) UI [${uid}]`,
-    '(0008,0060) CS [CR]',
-    '(0028,0002) US 1',
-    '(0028,0004) CS [MONOCHROME2]',
-    `(0028,0010) US ${ROWS}`,
-    `(0028,0011) US ${COLUMNS}`,
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    '(0028,3000) SQ (Sequence with undefined length)',
-    '(fffe,e000) na (Item with undefined length)',
-    `(0028,3002) US ${table.length}\\0\\16`,
-    '(0028,3003) LO [TEN TIMES, PADDING MIXED]',
-    '(0028,3004) LO [US]',
-    `(0028,3006) OW =${lut}`,
-    '(fffe,e00d) na (ItemDelimitationItem)',
-    '(fffe,e0dd) na (SequenceDelimitationItem)',
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = join(dir, `${name}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
-  return { file, stored };
-}
 
 /** The viewer's frame and its values as the renderer makes them (renderer/src/viewer/image.ts loadFrame: slope 1 after a table). */
 async function viewer(file: string) {
@@ -97,12 +34,9 @@ async function viewer(file: string) {
   return { frame, values, paddingMask: frame.paddingMask ?? null };
 }
 
-/** The field's pixels after the table: what every statistic must be of. */
-const fieldValues = (stored: number[]) => stored.filter((_, i) => inField(i)).map((s) => table[s]);
-
 describe('Pixel Padding Value through a Modality LUT Sequence', () => {
   it('is left out of the auto window, of the viewer\'s region statistics and of the exported ones', async () => {
-    const m = write('padding-lut', ['(0028,0120) US 4095', '(0028,0121) US 4000']);
+    const m = writePaddedLut(dir, 'padding-lut', PADDING_LINES);
     const parsed = await parseDicomFile(m.file);
     expect(parsed.meta.padding).toEqual([4000, 4095]);
     expect(parsed.meta.modalityLutTable?.data.length).toBe(4096);
@@ -141,7 +75,7 @@ describe('Pixel Padding Value through a Modality LUT Sequence', () => {
   });
 
   it('counts every pixel where the file names no padding, the same table or not', async () => {
-    const m = write('no-padding-lut', []);
+    const m = writePaddedLut(dir, 'no-padding-lut', []);
     const parsed = await parseDicomFile(m.file);
     expect(parsed.meta.padding).toBeUndefined();
     const loaded = await viewer(m.file);
