@@ -142,7 +142,7 @@ export function App() {
   sideShownRef.current = panels.side;
   const viewer = useRef<ViewerHandle>(null);
   /** Decoded frames within a memory bound (viewer/frameCache.ts), least recently used out first. */
-  const frames = useRef(new FrameCache<LoadedFrame>((f) => f.values.byteLength));
+  const frames = useRef(new FrameCache<LoadedFrame>((f) => f.values.byteLength + (f.paddingMask?.byteLength ?? 0)));
   /** The image shown before, for the direction of travel that prefetch follows. */
   const previousIndex = useRef(0);
   /** Per series, the image the user last looked at: a series opens there, else at its first image. */
