@@ -141,6 +141,14 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
   };
 }
 
+/**
+ * Why a region's statistics are no numbers to show, or null where they are: a value after the
+ * Modality LUT beyond 32-bit floats (a hostile Rescale Slope of 1e38) makes them infinite or NaN.
+ */
+export function statisticsProblem(s: Pick<RegionStats, 'mean' | 'sd' | 'min' | 'max'>): string | null {
+  return [s.mean, s.sd, s.min, s.max].every(Number.isFinite) ? null : 'its values are too large after Rescale Slope and Intercept';
+}
+
 /** The angle at `vertex` between the arms to a and b, in degrees (0..180), in mm space where the pixels are not square. */
 export function angleDegrees(a: Point, vertex: Point, b: Point, pixelSpacing: readonly [number, number] | null): number {
   const [sr, sc] = pixelSpacing ?? [1, 1];
@@ -196,8 +204,25 @@ export function usRegionProblem(r: UsRegion, rows: number, columns: number): str
   for (const [name, d] of [['X', r.deltaX], ['Y', r.deltaY]] as const) {
     if (d === null) return `its Physical Delta ${name} is missing or not a number`;
     if (d <= 0) return `its Physical Delta ${name} is ${d}`;
+    // cm per pixel: 10 mm per cm.
+    if (!(d * 10 <= MAX_PIXEL_MM)) return 'its Physical Delta is too large';
   }
   return null;
+}
+
+/**
+ * The widest pixel measured with, in mm: 1 m. No image of a body has wider pixels (a whole-body
+ * field of 2 m spans hundreds of them), while with this bound every length and area within an
+ * image of at most 65535 × 65535 pixels is a finite number (under 10⁸ mm and 5 × 10¹⁵ mm²) that a
+ * DS of 16 characters holds. A Pixel Spacing or Physical Delta beyond it, or not a positive
+ * finite number (a hostile file's 1e308), measures nothing: pixels, saying why.
+ */
+export const MAX_PIXEL_MM = 1000;
+
+/** Why a pixel spacing [row, column] in mm cannot be measured with ("pixel spacing too large"), or null where it can. */
+export function spacingProblem(spacing: readonly [number, number]): string | null {
+  if (!spacing.every((v) => Number.isFinite(v) && v > 0)) return 'pixel spacing not a positive number';
+  return spacing.every((v) => v <= MAX_PIXEL_MM) ? null : 'pixel spacing too large';
 }
 
 /** Whether point p (column, row) lies in the region's pixels (x0..x1, y0..y1, each pixel [c, c+1)). */
@@ -237,7 +262,7 @@ export function pixelAspectOf(a: readonly [number, number] | null | undefined): 
 
 /** Rows' height over columns' width as drawn: Pixel Spacing's, else the Pixel Aspect Ratio's, else 1. */
 export function drawnAspect(g: Pick<FrameGeometry, 'pixelSpacing' | 'pixelAspect'>): number {
-  if (g.pixelSpacing) return g.pixelSpacing[0] / g.pixelSpacing[1];
+  if (g.pixelSpacing && !spacingProblem(g.pixelSpacing)) return g.pixelSpacing[0] / g.pixelSpacing[1];
   const a = pixelAspectOf(g.pixelAspect);
   return a ? a[0] / a[1] : 1;
 }
@@ -247,12 +272,17 @@ export function drawnAspect(g: Pick<FrameGeometry, 'pixelSpacing' | 'pixelAspect
  * with (PS3.3 C.8.5.5): the frame's pixel spacing where it has one; else, where it has
  * ultrasound regions, the deltas of the region (cm, given here in mm) that holds every point,
  * when that region measures in cm with positive deltas. Points in two overlapping regions are
- * measured with them only where their deltas agree. Otherwise pixels, saying why.
+ * measured with them only where their deltas agree. Otherwise pixels, saying why; so too where
+ * the spacing or deltas are wider than MAX_PIXEL_MM ("pixel spacing too large"). The viewer and
+ * the exports (electron/results/tables.ts) both decide here.
  */
 export function calibrationAt(points: readonly Point[], g: FrameGeometry): Calibration {
-  if (g.pixelSpacing) return { unit: 'mm', spacing: [g.pixelSpacing[0], g.pixelSpacing[1]], kind: g.pixelSpacingKind ?? 'patient' };
   const aspect = pixelAspectOf(g.pixelAspect);
   const px = (why: string): Calibration => ({ unit: 'px', spacing: aspect ? [aspect[0] / aspect[1], 1] : [1, 1], why, aspect });
+  if (g.pixelSpacing) {
+    const problem = spacingProblem(g.pixelSpacing);
+    return problem ? px(problem) : { unit: 'mm', spacing: [g.pixelSpacing[0], g.pixelSpacing[1]], kind: g.pixelSpacingKind ?? 'patient' };
+  }
   const regions = g.usRegions ?? [];
   if (!regions.length) return px('no pixel spacing');
   // The regions that hold every point (numbered from 1 as in the file).
@@ -307,4 +337,42 @@ export function calibrationSummary(g: FrameGeometry): string | null {
   const usable = regions.filter((r) => usRegionProblem(r, g.rows, g.columns) === null).length;
   const text = usable ? `calibrated by ${usable === 1 ? 'a US region' : `${usable} US regions`}` : 'no calibrated US region';
   return aspectText ? `${text}, ${aspectText}` : text;
+}
+
+/** A value in modality units, rounded for reading ("40.2 HU"); "too large" where it is no finite number. */
+export function valueText(v: number, unit: string | null): string {
+  if (!Number.isFinite(v)) return 'too large';
+  const digits = Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+/** A probe's reading as the viewer lists it: "(12, 30) 40 HU", "(12, 30) no value" outside the image or on colour, "value too large" beyond 32-bit floats. */
+export function probeReading(p: Point, frame: FrameValues | null, unit: string | null): string {
+  const v = frame && probeValue(p, frame);
+  const where = `(${Math.floor(p[0])}, ${Math.floor(p[1])})`;
+  if (v === null || v === undefined) return `${where} no value`;
+  return Number.isFinite(v) ? `${where} ${valueText(v, unit)}` : `${where} value too large`;
+}
+
+/**
+ * A rectangle's or ellipse's reading as the viewer labels and lists it: "Area 120.3 mm² · mean
+ * 40.2 · SD 3.1 · min 12 · max 80 HU", the area in the calibration calibrationAt gives these
+ * points (in pixels, rows scaled by a Pixel Aspect Ratio, saying why where the image has a
+ * calibration that does not reach here), padding left out; "no statistics: ..." where the
+ * values are no finite numbers (statisticsProblem), "only padding inside", "no pixel inside".
+ */
+export function regionReading(kind: 'rectangle' | 'ellipse', a: Point, b: Point, frame: FrameValues, g: FrameGeometry, unit: string | null): string {
+  const c = calibrationAt([a, b], g);
+  const spacing = c.unit === 'mm' ? c.spacing : null;
+  const s = regionStats(kind, a, b, frame, spacing);
+  if (!s) return frame.paddingMask && regionStats(kind, a, b, { ...frame, paddingMask: null }, spacing) ? 'only padding inside' : 'no pixel inside';
+  // Pixels say why only where the image has a calibration that does not reach here, or rows scaled by its aspect.
+  const note = c.unit === 'mm' || c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c) : '';
+  if (c.unit === 'px') s.area *= c.spacing[0];
+  const area = `Area ${s.area.toFixed(1)} ${s.areaUnit}${note ? ` ${note}` : ''}`;
+  const padded = s.padding > 0 ? ` · ${s.padding} padding ${s.padding === 1 ? 'pixel' : 'pixels'} left out` : '';
+  const problem = statisticsProblem(s);
+  if (problem) return `${area} · no statistics: ${problem}${padded}`;
+  const u = unit ? ` ${unit}` : '';
+  return `${area} · mean ${valueText(s.mean, null)} · SD ${valueText(s.sd, null)} · min ${valueText(s.min, null)} · max ${valueText(s.max, null)}${u}${padded}`;
 }

@@ -2,7 +2,7 @@
 // deviation, minimum and maximum in modality units (HU for CT), computed exactly as the
 // viewer lists them: common/roi.ts over the frame after the Modality LUT (dicom/pixels.ts),
 // read again from the image file the library holds. Nothing is stored with a measurement.
-import { paddingMask, regionStats } from '../../common/roi';
+import { paddingMask, regionStats, statisticsProblem } from '../../common/roi';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
 import { modalityLut, modalityRescale } from '../dicom/pixels';
@@ -13,8 +13,9 @@ const isRegion = (m: StoredMeasurement): m is StoredMeasurement & { kind: 'ellip
 
 /**
  * Statistics by measurement id. A region gets none (its SR group then carries the area only)
- * when its image is gone or unreadable, is colour (no modality values), or holds no pixel
- * centre inside it: the export still writes everything else.
+ * when its image is gone or unreadable, is colour (no modality values), holds no pixel
+ * centre inside it, or has values no finite number holds (a hostile Rescale Slope): the export
+ * still writes everything else.
  */
 export async function regionStatistics(measurements: StoredMeasurement[], images: ImageFile[]): Promise<Map<string, RegionStatistics>> {
   const out = new Map<string, RegionStatistics>();
@@ -43,7 +44,8 @@ export async function regionStatistics(measurements: StoredMeasurement[], images
       const values = { rows: frame.rows, columns: frame.columns, values: modalityLut(frame, parsed.meta), paddingMask: paddingMask(frame.pixels, parsed.meta.padding) };
       for (const m of regions.filter((r) => r.frame === frameIndex)) {
         const s = regionStats(m.kind, m.points[0], m.points[1], values, null);
-        if (s) out.set(m.id, { mean: s.mean, sd: s.sd, min: s.min, max: s.max, unit });
+        // Values beyond 32-bit floats (a hostile Rescale Slope) give no statistics, never Infinity or NaN in the SR.
+        if (s && !statisticsProblem(s)) out.set(m.id, { mean: s.mean, sd: s.sd, min: s.min, max: s.max, unit });
       }
     }
   }

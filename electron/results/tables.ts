@@ -21,20 +21,15 @@ export interface Table {
 type Measured = Pick<StoredMeasurement, 'kind' | 'points' | 'pixelSpacing'> & Partial<Pick<StoredMeasurement, 'pixelSpacingKind' | 'rows' | 'columns' | 'usRegions' | 'pixelAspect' | 'calibrationUnread'>>;
 
 /**
- * What a measurement's points are measured with, as the viewer measures them (common/roi.ts
- * calibrationAt): Pixel Spacing; else the one ultrasound region that holds them all; else
- * pixels, rows scaled by a Pixel Aspect Ratio, with the reason. A spacing or Physical Delta so
- * large that the value in mm is not a finite number (a hostile file's 1e308) measures nothing:
- * pixels, saying so.
+ * What a measurement's points are measured with, as the viewer measures them: common/roi.ts
+ * calibrationAt, the one decision both make. Pixel Spacing; else the one ultrasound region that
+ * holds them all; else pixels, rows scaled by a Pixel Aspect Ratio, with the reason. A spacing or
+ * Physical Delta wider than a metre a pixel (MAX_PIXEL_MM: a hostile file's 1e308) measures
+ * nothing: pixels, saying so ("pixel spacing too large").
  */
 export function measurementCalibration(m: Measured): Calibration {
   if (!m.pixelSpacing && m.calibrationUnread) return { unit: 'px', spacing: [1, 1], why: 'US regions not read (imported before Lumen read them)', aspect: null };
-  const g = { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect };
-  const c = calibrationAt(m.points, g);
-  if (c.unit !== 'mm' || Number.isFinite(measureWith(c, m).value ?? 0)) return c;
-  const px = calibrationAt(m.points, { ...g, pixelSpacing: null, usRegions: null });
-  if (px.unit !== 'px' || !Number.isFinite(measureWith(px, m).value)) return c; // points with no value in pixels either (an angle's arm of length 0)
-  return { ...px, why: c.kind === 'us-region' ? `US region ${c.region} not calibrated: its Physical Delta is too large` : 'pixel spacing too large' };
+  return calibrationAt(m.points, { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect });
 }
 
 /** The value of a measurement's points measured with c: NaN or infinite where they measure nothing, null for a kind without a value of its own. */
