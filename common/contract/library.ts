@@ -212,6 +212,21 @@ export const PatientDetailsCheck = z.object({
 });
 export type PatientDetailsCheck = z.infer<typeof PatientDetailsCheck>;
 
+/**
+ * The once-per-library read of projection X-rays' pixel spacing, for a library imported before
+ * Lumen read Imager Pixel Spacing (electron/library/imager-spacing.ts), as the engine runs it
+ * after opening.
+ */
+export const SpacingCheck = z.object({
+  /** Still reading: `done` images of `total`. */
+  running: z.boolean(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** Files that could not be used for it (gone, changed since import, unreadable): the engine's log names each. */
+  skipped: z.number().int().nonnegative(),
+});
+export type SpacingCheck = z.infer<typeof SpacingCheck>;
+
 export const libraryRequests = {
   'library.studies': request({
     summary: 'Studies (newest first) with their series; search matches patient, ID, description, accession, modality or date.',
@@ -270,6 +285,11 @@ export const libraryRequests = {
     summary: "What the one-time read of each series' own patient details (a library from before Lumen kept them) has done; null when this engine had none to run.",
     input: Empty,
     output: PatientDetailsCheck.nullable(),
+  }),
+  'library.spacingCheck': request({
+    summary: "What the one-time read of projection X-rays' pixel spacing (a library from before Lumen read Imager Pixel Spacing) has done; null when this engine had none to run, or told its end already.",
+    input: Empty,
+    output: SpacingCheck.nullable(),
   }),
   'library.access': request({
     summary:

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { parseHeader } from './header';
+import { DicomFileError } from '../dicom/parse';
+import { describeFsError } from '../dicom/fs-errors';
+import { parseHeader, UnreadableFileError } from './header';
+import type { SkippedFile } from './redecode';
 
 // Before schema 27 the importer read Pixel Spacing (0028,0030) alone: a CR or DX that gives only
 // Imager Pixel Spacing (0018,1164), as most do, was stored without a spacing, and importing its
@@ -15,8 +18,13 @@ import { parseHeader } from './header';
 // - files gone, changed since import (size or time), unreadable, or holding another SOP
 //   Instance UID are left as they are: never a failure of open;
 // - rows are read in rowid order, a few hundred at a time, each batch's changes written with
-//   the rowid reached in one transaction: a pass stopped part way (Lumen killed) goes on from
-//   there at the next opening; its end is recorded, and it never runs again;
+//   the rowid reached in one transaction: a pass stopped part way (Lumen killed, the library
+//   closed) goes on from there at the next opening; its end is recorded, and it never runs again;
+// - each file left as it was is counted with why, for the opener to log (never a failure);
+// - the CLI runs it within Library.open (one command, nothing else waiting); the engine opens
+//   with `imagerSpacing: 'later'` and runs it in turns (rereadImagerSpacingInTurns, ~57 ms per
+//   1,000 rows), so the app answers meanwhile: a series the viewer lists in the meantime has its
+//   own rows read first (rereadSeriesSpacing), so its saved measurements export in mm;
 // - a read-only library is never opened through here (Library.openReadOnly): it stays as it is.
 
 /** lumen_info key: the Lumen that read the projection X-rays' spacing again (absent: not done yet). */
@@ -51,6 +59,10 @@ export interface ImagerSpacingSummary {
   updated: number;
   /** Files gone, changed since import, unreadable or of another instance: their rows kept as they were. */
   left: number;
+  /** Those files, each with why (in words, never what the file holds), in the order read. */
+  skipped: SkippedFile[];
+  /** The pass was stopped (the library closed) before its end: the next opening goes on from where it was. */
+  stopped?: boolean;
 }
 
 export interface ImagerSpacingOptions {
@@ -63,54 +75,131 @@ export interface ImagerSpacingOptions {
 const recorded = (db: Database.Database, key: string): string | undefined =>
   (db.prepare<[string], { value: string }>('SELECT value FROM lumen_info WHERE key = ?').get(key))?.value;
 
-/**
- * Reads, once, the spacing of the projection X-rays a library stored without one before schema
- * 27 (see above). Returns what it did, or null when it had already run.
- */
-export function rereadImagerSpacing(db: Database.Database, options: ImagerSpacingOptions = {}): ImagerSpacingSummary | null {
-  if (recorded(db, IMAGER_SPACING_KEY) !== undefined) return null;
-  const from = Number(recorded(db, IMAGER_SPACING_PROGRESS_KEY) ?? 0) || 0;
-  const rows = db
-    .prepare<[number], { rowid: number; sop_uid: string; path: string; file_size: number; mtime_ms: number }>(
-      `SELECT rowid, sop_uid, path, file_size, mtime_ms FROM instances
-       WHERE rowid > ? AND pixel_spacing IS NULL AND missing = 0 AND has_pixel_data = 1
-         AND (modality IN (${list(MODALITIES)}) OR sop_class_uid IN (${list(SOP_CLASSES)}))
-       ORDER BY rowid`,
-    )
-    .all(from);
-  const summary: ImagerSpacingSummary = { rows: rows.length, read: 0, updated: 0, left: 0 };
-  const set = db.prepare('UPDATE instances SET pixel_spacing = ?, pixel_spacing_kind = ? WHERE rowid = ? AND sop_uid = ? AND pixel_spacing IS NULL');
-  const progress = db.prepare('INSERT INTO lumen_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  const batch = Math.max(1, options.batch ?? 500);
-  for (let start = 0; start < rows.length; start += batch) {
-    const part = rows.slice(start, start + batch);
-    // Read the batch's files first, outside the transaction.
-    const found: { rowid: number; sop: string; spacing: string; kind: string }[] = [];
-    for (const r of part) {
-      try {
-        const stat = fs.statSync(r.path);
-        if (!stat.isFile() || stat.size !== r.file_size || stat.mtimeMs !== r.mtime_ms) {
-          summary.left++;
-          continue;
-        }
-        const m = parseHeader(r.path, stat.size).meta;
-        summary.read++;
-        if (m.sopInstanceUid !== r.sop_uid) summary.left++;
-        else if (m.pixelSpacing && m.pixelSpacingKind) found.push({ rowid: r.rowid, sop: r.sop_uid, spacing: JSON.stringify(m.pixelSpacing), kind: m.pixelSpacingKind });
-      } catch {
-        // Gone or unreadable: left as it is.
-        summary.left++;
-      }
+/** Whether the pass is still to run (or to finish) on this library. */
+export function imagerSpacingDue(db: Database.Database): boolean {
+  return recorded(db, IMAGER_SPACING_KEY) === undefined;
+}
+
+interface Row {
+  rowid: number;
+  sop_uid: string;
+  path: string;
+  file_size: number;
+  mtime_ms: number;
+}
+
+const CANDIDATES = `pixel_spacing IS NULL AND missing = 0 AND has_pixel_data = 1
+         AND (modality IN (${list(MODALITIES)}) OR sop_class_uid IN (${list(SOP_CLASSES)}))`;
+
+/** Reads the rows' files and writes the spacings found, in one transaction (with `after`, when given). */
+function readRows(db: Database.Database, rows: Row[], summary: ImagerSpacingSummary, after?: () => void): void {
+  // Read the files first, outside the transaction.
+  const found: { rowid: number; sop: string; spacing: string; kind: string }[] = [];
+  for (const r of rows) {
+    const skip = (kind: SkippedFile['kind'], reason: string) => {
+      summary.left++;
+      summary.skipped.push({ file: r.path, kind, reason });
+    };
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(r.path);
+    } catch (err) {
+      skip('gone', `not there any more (${describeFsError(err)})`);
+      continue;
     }
-    db.transaction(() => {
-      for (const f of found) summary.updated += set.run(f.spacing, f.kind, f.rowid, f.sop).changes;
-      progress.run(IMAGER_SPACING_PROGRESS_KEY, String(part[part.length - 1].rowid));
-    })();
-    options.onBatch?.(Math.min(start + batch, rows.length), rows.length);
+    // Never opened unless a regular file of its imported size and time (a FIFO would block the read).
+    if (!stat.isFile()) {
+      skip('changed', 'no longer a file');
+      continue;
+    }
+    if (stat.size !== r.file_size || stat.mtimeMs !== r.mtime_ms) {
+      skip('changed', 'changed since it was imported (its size or time): import it again');
+      continue;
+    }
+    try {
+      const m = parseHeader(r.path, stat.size).meta;
+      summary.read++;
+      if (m.sopInstanceUid !== r.sop_uid) skip('changed', 'now holds another image (its SOP Instance UID differs): import it again');
+      else if (m.pixelSpacing && m.pixelSpacingKind) found.push({ rowid: r.rowid, sop: r.sop_uid, spacing: JSON.stringify(m.pixelSpacing), kind: m.pixelSpacingKind });
+    } catch (err) {
+      // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
+      const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';
+      skip('unreadable', `unreadable: ${reason}`);
+    }
+  }
+  const set = db.prepare('UPDATE instances SET pixel_spacing = ?, pixel_spacing_kind = ? WHERE rowid = ? AND sop_uid = ? AND pixel_spacing IS NULL');
+  db.transaction(() => {
+    for (const f of found) summary.updated += set.run(f.spacing, f.kind, f.rowid, f.sop).changes;
+    after?.();
+  })();
+}
+
+/** The pass, one batch a step: each batch's files read and its changes written with the rowid reached. */
+function* spacingSteps(db: Database.Database, options: ImagerSpacingOptions): Generator<ImagerSpacingSummary, ImagerSpacingSummary | null> {
+  if (!imagerSpacingDue(db)) return null;
+  const from = Number(recorded(db, IMAGER_SPACING_PROGRESS_KEY) ?? 0) || 0;
+  // Row ids only: the rows themselves are read a batch at a time (a closed library stops between two).
+  const ids = db.prepare<[number], number>(`SELECT rowid FROM instances WHERE rowid > ? AND ${CANDIDATES} ORDER BY rowid`).pluck().all(from);
+  const summary: ImagerSpacingSummary = { rows: ids.length, read: 0, updated: 0, left: 0, skipped: [] };
+  const progress = db.prepare('INSERT INTO lumen_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const get = db.prepare<[number, number], Row>(`SELECT rowid, sop_uid, path, file_size, mtime_ms FROM instances WHERE rowid >= ? AND rowid <= ? AND ${CANDIDATES} ORDER BY rowid`);
+  const batch = Math.max(1, options.batch ?? 500);
+  for (let start = 0; start < ids.length; start += batch) {
+    const last = ids[Math.min(start + batch, ids.length) - 1];
+    // Rows read meanwhile (rereadSeriesSpacing) have a spacing now, and are not read again.
+    readRows(db, get.all(ids[start], last), summary, () => progress.run(IMAGER_SPACING_PROGRESS_KEY, String(last)));
+    options.onBatch?.(Math.min(start + batch, ids.length), ids.length);
+    yield summary;
   }
   db.transaction(() => {
     db.prepare('DELETE FROM lumen_info WHERE key = ?').run(IMAGER_SPACING_PROGRESS_KEY);
     db.prepare('INSERT OR IGNORE INTO lumen_info (key, value) VALUES (?, ?)').run(IMAGER_SPACING_KEY, APP_VERSION);
   })();
+  return summary;
+}
+
+/**
+ * Reads, once, the spacing of the projection X-rays a library stored without one before schema
+ * 27 (see above), all at once. Returns what it did, or null when it had already run.
+ */
+export function rereadImagerSpacing(db: Database.Database, options: ImagerSpacingOptions = {}): ImagerSpacingSummary | null {
+  const steps = spacingSteps(db, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same pass, one batch a turn of the event loop (default 200 rows, ~12 ms), so that other
+ * work runs between batches. `stop` (and a closed connection) ends it between two batches:
+ * what was written is kept, and the summary says `stopped`.
+ */
+export async function rereadImagerSpacingInTurns(
+  db: Database.Database,
+  options: ImagerSpacingOptions & { stop?: () => boolean } = {},
+): Promise<ImagerSpacingSummary | null> {
+  const steps = spacingSteps(db, { batch: 200, ...options });
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.stop?.() || !db.open) {
+      steps.return(null);
+      return { ...step.value, stopped: true };
+    }
+  }
+}
+
+/**
+ * The rows of one series the pass has not reached yet, read now (a series the viewer opens
+ * while the pass runs): the same checks, written at once. The pass skips them afterwards.
+ */
+export function rereadSeriesSpacing(db: Database.Database, seriesUid: string): ImagerSpacingSummary {
+  const rows = db
+    .prepare<[string], Row>(`SELECT rowid, sop_uid, path, file_size, mtime_ms FROM instances WHERE series_uid = ? AND ${CANDIDATES} ORDER BY rowid`)
+    .all(seriesUid);
+  const summary: ImagerSpacingSummary = { rows: rows.length, read: 0, updated: 0, left: 0, skipped: [] };
+  if (rows.length > 0) readRows(db, rows, summary);
   return summary;
 }

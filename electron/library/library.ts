@@ -12,7 +12,7 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
 import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
-import { rereadImagerSpacing } from './imager-spacing';
+import { imagerSpacingDue, rereadImagerSpacing, rereadImagerSpacingInTurns, rereadSeriesSpacing, type ImagerSpacingSummary } from './imager-spacing';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
 import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
@@ -264,6 +264,8 @@ function diskProblemLine(file: string, problem: string): string {
  */
 export class Library {
   private importing = false;
+  /** The one-time spacing read (imager-spacing.ts) is still to run: left by open for readImagerSpacing. */
+  private spacingPending = false;
   /** Settles when the last import asked for has ended: each import waits for the one before it. */
   private importQueue: Promise<void> = Promise.resolve();
 
@@ -281,8 +283,10 @@ export class Library {
    * the one-time read of each series' own patient details found (series-patients.ts); without
    * it they go to stderr, at most 20 (the CLI). `seriesPatients: 'later'` leaves that read to
    * readSeriesPatients, which lets other work run meanwhile (the engine: ~0.2 ms a series).
+   * `imagerSpacing: 'later'` likewise leaves the one-time read of projection X-rays' spacing
+   * (imager-spacing.ts, ~57 ms per 1,000 images) to readImagerSpacing.
    */
-  static open(dir: string, options: { log?: (line: string) => void; seriesPatients?: 'now' | 'later' } = {}): Library {
+  static open(dir: string, options: { log?: (line: string) => void; seriesPatients?: 'now' | 'later'; imagerSpacing?: 'now' | 'later' } = {}): Library {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, LIBRARY_FILE);
     // On a read-only disk (a disc, a share mounted read-only, a disk the system made read-only
@@ -346,11 +350,15 @@ export class Library {
         // As above: left for the next opening.
       }
     }
-    try {
-      // Once, the spacing of projection X-rays stored without one before schema 27 (imager-spacing.ts).
-      rereadImagerSpacing(db);
-    } catch {
-      // Each batch written is kept; the rest is left for the next opening.
+    if (options.imagerSpacing === 'later') {
+      library.spacingPending = imagerSpacingDue(db);
+    } else {
+      try {
+        // Once, the spacing of projection X-rays stored without one before schema 27 (imager-spacing.ts).
+        library.tellImagerSpacing(rereadImagerSpacing(db));
+      } catch {
+        // Each batch written is kept; the rest is left for the next opening.
+      }
     }
     try {
       // Documents still to write: the text re-decode's, the series' patient details', or left by a writer that stopped first.
@@ -452,7 +460,44 @@ export class Library {
     }
   }
 
+  /** Whether the one-time read of projection X-rays' spacing (imager-spacing.ts) is still to run here. */
+  imagerSpacingDue(): boolean {
+    return this.spacingPending;
+  }
+
+  /**
+   * That read, for a library opened with `imagerSpacing: 'later'`: a batch of files a turn, so
+   * other work runs meanwhile; closing the library stops it between two batches (the next opening
+   * goes on from there). Logs the files it could not use as open does. Null when it had run already.
+   */
+  async readImagerSpacing(onProgress?: (done: number, total: number) => void): Promise<ImagerSpacingSummary | null> {
+    if (this.readOnlyReason || !this.db.open) return null;
+    try {
+      const summary = await rereadImagerSpacingInTurns(this.db, { onBatch: onProgress, stop: () => this.closed });
+      this.tellImagerSpacing(summary);
+      if (!summary?.stopped) this.spacingPending = false;
+      return summary;
+    } catch (err) {
+      // Each batch written is kept; the rest is left for the next opening.
+      if (this.closed) return null;
+      throw err;
+    }
+  }
+
+  private tellImagerSpacing(summary: ImagerSpacingSummary | null): void {
+    const { log, most } = this.opening;
+    if (!summary?.skipped.length) return;
+    log(
+      `The pixel spacing of projection X-rays imported by an older Lumen was read again from their files; ${summary.skipped.length} of them could not be used, and lengths measured on them are exported in pixels:`,
+    );
+    for (const line of skippedFileLines(summary, most)) log(`  ${line}`);
+  }
+
+  /** Set by close: a pass running in turns stops at its next turn. */
+  private closed = false;
+
   close(): void {
+    this.closed = true;
     if (this.db.open) this.db.close();
   }
 
@@ -643,6 +688,15 @@ export class Library {
 
   /** The series' instances in viewing order: instance number, then position along the slice normal, then slice location. */
   listInstances(seriesInstanceUid: string): InstanceRecord[] {
+    if (this.spacingPending) {
+      // The spacing pass has not reached all rows yet: this series' are read now, so that what is
+      // measured on it exports in mm as the viewer shows it. Not its files' fault: logged by the pass.
+      try {
+        rereadSeriesSpacing(this.db, seriesInstanceUid);
+      } catch {
+        // Left for the pass.
+      }
+    }
     const rows = this.db.prepare<[string], InstanceDbRow>('SELECT * FROM instances WHERE series_uid = ?').all(seriesInstanceUid);
     return sortInstances(rows.map(instanceRecord));
   }

@@ -41,6 +41,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   'library.import': [{ paths: ['/tmp/lumen-fuzz-import'] }],
   'library.importErrors': [{}],
   'library.patientDetailsCheck': [{}],
+  'library.spacingCheck': [{}],
   'library.access': [{}],
   'viewer.frame': [{ seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 0 }],
   'viewer.cancel': [{ tickets: ['fuzz-1'] }],

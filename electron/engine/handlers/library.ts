@@ -4,7 +4,7 @@ import type { Handlers } from '../../../common/rpc';
 import type { ImportProgress } from '../../library/types';
 import type { EngineDeps } from './context';
 import { cancelViewerFrames, viewerFrame } from '../viewer/frame';
-import { forgetInstances, openLibrary, patientDetailsCheck, seriesImages, seriesInstances } from '../viewer/library-access';
+import { forgetInstances, openLibrary, patientDetailsCheck, seriesImages, seriesInstances, spacingCheck } from '../viewer/library-access';
 
 /**
  * The most unreadable files an import's end event lists. The whole list of a folder of
@@ -84,6 +84,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
     'library.access': () => ({ readOnly: openLibrary(deps).readOnlyReason }),
     'library.importErrors': () => openLibrary(deps).importErrors(),
     'library.patientDetailsCheck': () => patientDetailsCheck(deps),
+    'library.spacingCheck': () => spacingCheck(deps),
     'viewer.frame': async ({ seriesInstanceUid, sopInstanceUid, frame, ticket }) => {
       const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
       if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);

@@ -40,7 +40,8 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     } catch (err) {
       deps.log(`The old feature cache ${oldCache} was left for later: ${describeDiskProblem(err, deps.dataDir) ?? errorMessage(err)}.`);
     }
-    return Library.open(path.join(deps.dataDir, 'library'), { log: deps.log });
+    // The spacing read of an old library is the study list's library's to run, in turns (library-access.ts).
+    return Library.open(path.join(deps.dataDir, 'library'), { log: deps.log, imagerSpacing: 'later' });
   };
   const withStore = <T>(fn: (s: TrainingStore) => T): T => {
     const s = new TrainingStore(lib());

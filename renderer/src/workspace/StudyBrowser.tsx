@@ -6,6 +6,7 @@ import { ExportDialog } from './ExportDialog';
 import { ImportIssuesDialog, ImportSummary } from './ImportReport';
 import { readOnlyControl, useReadOnlyLibrary } from './libraryAccess';
 import { PatientDetailsNotice } from './PatientDetailsNotice';
+import { SpacingReadNotice } from './SpacingReadNotice';
 import { Progress } from './Progress';
 import { StudyList } from './StudyList';
 import { StudyResults } from './StudyResults';
@@ -140,6 +141,7 @@ export function StudyBrowser({
       )}
       {dropHint && <div className="banner" role="status">{dropHint}</div>}
       <PatientDetailsNotice onRead={() => setGeneration((g) => g + 1)} />
+      <SpacingReadNotice />
       {job.running && <Progress label="Import" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
       {job.error && <div className="banner error" role="alert">Import failed: {job.error}</div>}
       {report && <ImportSummary report={report} onShowList={() => setShowErrors(true)} />}

@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import type { SpacingCheck } from '../../../common/contract/library';
+import { lumen } from '../api';
+
+// A library imported before Lumen read Imager Pixel Spacing (CR, DX and other projection X-rays)
+// has those images' spacing read once from their files after the engine opens it
+// (electron/library/imager-spacing.ts), a batch at a time: the app answers meanwhile, and a series
+// opened in the viewer has its own read first. While that runs, the list says so; when it ends
+// having found files it could not use, it says how many once.
+
+const POLL_MS = 500;
+
+const files = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`;
+
+export function SpacingReadNotice() {
+  const [check, setCheck] = useState<SpacingCheck | null>(null);
+  const [dismissed, setDismissed] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ask = () =>
+      lumen.invoke('library.spacingCheck', {}).then(
+        (now) => {
+          if (!live) return;
+          setCheck(now);
+          if (now?.running) timer = setTimeout(ask, POLL_MS);
+        },
+        () => undefined, // the study list reports a library that cannot be opened
+      );
+    void ask();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // Once per mount: the read runs once per library.
+  }, []);
+
+  if (!check || dismissed) return null;
+  if (check.running) {
+    return (
+      <div className="banner" role="status" data-testid="spacing-check">
+        Reading the pixel spacing of X-ray images from their files, once, for a library imported by an older Lumen
+        {check.total > 0 ? `: ${check.done} of ${check.total} images` : '…'}
+      </div>
+    );
+  }
+  if (check.skipped === 0) return null;
+  return (
+    <div className="banner" role="status" data-testid="spacing-check">
+      {files(check.skipped)} could not be read for their pixel spacing (gone, changed since import or unreadable): lengths measured on them are exported in pixels until they are imported again.{' '}
+      <button type="button" className="link-button" onClick={() => setDismissed(true)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
