@@ -195,7 +195,8 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
 // does not lie inside models/ once symbolic links are resolved, and a symbolic link itself is
 // refused, not followed. Entries are hostile like any file: deleted-packages/ itself, an entry
 // or its record.json that is a symbolic link, or a record that does not read, is never
-// followed; such an entry is stale unless a live process is still writing it.
+// followed; such an entry is stale unless a live process is still writing it. A FIFO, socket or
+// device there is never opened (a FIFO blocks the opener until a writer comes), nor put back.
 
 /** Where deleted packages wait, whole, until they are removed for good. */
 export const DELETED_DIR = 'deleted-packages';
@@ -434,7 +435,7 @@ export function undoDelete(dataDir: string, undoId: string): { message: string; 
   for (const m of promoted) if (!existsSync(m.to) || existsSync(m.from)) throw new Error(`Cannot undo: ${relativeTo(root, m.to)} changed since (a later deletion or training run). Nothing was put back.`);
   for (const m of moves) {
     if (!existsSync(m.to)) throw new Error(`Cannot undo: the deleted ${relativeTo(root, m.from)} is no longer in ${entry}. Nothing was put back.`);
-    if (isLink(m.to)) throw new UnsafePathError(`Refusing to put back ${m.to}: it is a symbolic link, not the folder Lumen moved aside. Nothing was put back.`);
+    checkMovedAside(m.to);
     if (existsSync(m.from) && !promoted.some((p) => p.to === m.from)) throw new Error(`Cannot undo: ${m.from} holds something else now (a package trained or copied there since). Move it away, then undo again.`);
   }
   // A versions folder to put an earlier version back into must lie inside models/ (not be a link out of it).
@@ -456,6 +457,19 @@ export function undoDelete(dataDir: string, undoId: string): { message: string; 
   return { message: `Put back ${moves.map((m) => relativeTo(root, m.from)).join(', ')}${back ? `; the version that ran under the name in the meantime is again ${relativeTo(root, back.from)}` : ''}.`, restored: moves.map((m) => m.from) };
 }
 
+/**
+ * Refuses (UnsafePathError) to put back `p`, in a deleted-packages/ entry, unless it is a folder or
+ * a regular file (a package, its report) as Lumen moved it aside: a symbolic link is never
+ * followed, and a FIFO, socket or device put there would stand in models/ as the package (a FIFO
+ * blocks whatever opens it).
+ */
+function checkMovedAside(p: string): void {
+  const stat = lstatSync(p);
+  if (stat.isDirectory() || stat.isFile()) return;
+  const what = stat.isSymbolicLink() ? 'a symbolic link' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'not a file or folder';
+  throw new UnsafePathError(`Refusing to put back ${p}: it is ${what}, not the folder Lumen moved aside. Nothing was put back.`);
+}
+
 /** The live process still moving the folders of a 'moving' record, or null when it has died (this process is never one: its deletes do not yield half way). */
 function moverOf(record: DeleteRecord): RunOwner | null {
   const engine = record.engine !== undefined ? liveOwner(record.engine) : isRunning(record.pid) ? { pid: record.pid, host: '' } : null;
@@ -474,7 +488,7 @@ function rollBack(root: string, trash: string, entry: string, record: DeleteReco
   const donePromoted = promoted.filter((m) => present(m.to) && !present(m.from));
   const doneMoves = moves.filter((m) => present(m.to));
   for (const m of doneMoves) {
-    if (isLink(m.to)) throw new UnsafePathError(`Refusing to put back ${m.to}: it is a symbolic link, not the folder Lumen moved aside. Nothing was put back.`);
+    checkMovedAside(m.to);
     if (present(m.from) && !donePromoted.some((p) => p.to === m.from)) throw new Error(`Cannot put back the half-deleted ${relativeTo(root, m.from)}: ${m.from} holds something else now. Move it away; the deleted folder waits in ${entry}.`);
   }
   for (const m of [...promoted, ...moves]) {
