@@ -3,12 +3,12 @@
 // aside. The next `lumen models delete` puts such a deletion back before it does anything, as
 // an engine does when it starts, so the package a killed CLI was deleting is whole again
 // without an app having to be opened.
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeKeepingEarlier } from '../../models/package/versions';
 import { runLumen } from '../support/crash';
+import { kneeWithTwoVersions } from '../support/knee-versions';
 import { saveTinyNetPackage } from '../support/tiny-package';
 import { treeSnapshot } from '../support/tree-snapshot';
 
@@ -23,15 +23,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-delete-cli-crash-'));
   dataDir = path.join(root, 'data');
   models = path.join(dataDir, 'models');
-  mkdirSync(models, { recursive: true });
-  for (const v of ['1', '2']) {
-    const temp = path.join(models, `knee-${v}-new`);
-    await saveTinyNetPackage(temp, `knee-${v}`);
-    const kept = placeKeepingEarlier(models, temp, path.join(models, 'knee'));
-    if (kept) renameSync(path.join(models, 'knee.report.html'), `${kept}.report.html`);
-    writeFileSync(path.join(models, 'knee.report.html'), `<p>report of knee version ${v}</p>`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await kneeWithTwoVersions(dataDir);
   await saveTinyNetPackage(path.join(models, 'ankle'), 'ankle');
 }, 120_000);
 

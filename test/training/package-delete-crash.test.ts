@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
-import { deletedDir, listPackages, purgeDeleted } from '../../electron/engine/predict/packages';
-import { placeKeepingEarlier } from '../../models/package/versions';
+import { deletedDir, purgeDeleted } from '../../electron/engine/predict/packages';
 import { thisProcess } from '../../common/node/run-owner';
+import { kneeWithTwoVersions } from '../support/knee-versions';
 import { saveTinyNetPackage } from '../support/tiny-package';
 import { treeSnapshot } from '../support/tree-snapshot';
 
@@ -31,18 +31,9 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'lumen-delete-crash-'));
   dataDir = path.join(root, 'data');
   models = path.join(dataDir, 'models');
-  mkdirSync(models, { recursive: true });
   // knee has two versions, each with its report: deleting the newest moves two things aside and
   // renames two (the earlier version and its report take the name).
-  for (const v of ['1', '2']) {
-    const temp = path.join(models, `knee-${v}-new`);
-    await saveTinyNetPackage(temp, `knee-${v}`);
-    hashes[v] = (await listPackages(dataDir)).packages.find((p) => p.dir === temp)!.contentHash;
-    const kept = placeKeepingEarlier(models, temp, path.join(models, 'knee'));
-    if (kept) renameSync(path.join(models, 'knee.report.html'), `${kept}.report.html`);
-    writeFileSync(path.join(models, 'knee.report.html'), `<p>report of knee version ${v}</p>`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  Object.assign(hashes, await kneeWithTwoVersions(dataDir));
 }, 120_000);
 
 afterAll(() => {
