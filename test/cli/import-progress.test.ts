@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
-import { writeDataSet } from '../e2e/external-dicom-data';
+import { importProgressFolder } from '../support/import-progress-folder';
 import { tmpDir } from '../library/fixtures';
 
 const run = promisify(execFile);
@@ -30,12 +30,7 @@ describe("lumen import's progress line", () => {
   const root = tmpDir('import-progress');
   const folder = path.join(root, 'in');
   beforeAll(() => {
-    const set = writeDataSet(path.join(root, 'made'));
-    expect(set.multiframe.frames).toBe(3);
-    fs.mkdirSync(folder);
-    fs.copyFileSync(set.multiframe.file, path.join(folder, 'multiframe.dcm'));
-    fs.copyFileSync(set.photo.file, path.join(folder, 'photo.dcm'));
-    fs.writeFileSync(path.join(folder, 'notes.txt'), 'not DICOM');
+    expect(importProgressFolder(root)).toBe(folder);
   }, 120_000);
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 

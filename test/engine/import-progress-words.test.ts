@@ -10,7 +10,7 @@ import { EngineHost } from '../../electron/engine/host';
 import { importProgressMessage } from '../../electron/engine/handlers/library';
 import { Library } from '../../electron/library/library';
 import type { ImportProgress } from '../../electron/library/types';
-import { writeDataSet } from '../e2e/external-dicom-data';
+import { importProgressFolder } from '../support/import-progress-folder';
 import { tmpDir } from '../library/fixtures';
 
 describe("the app's import progress text", () => {
@@ -20,12 +20,7 @@ describe("the app's import progress text", () => {
   const events: { event: string; payload: any }[] = [];
 
   beforeAll(() => {
-    const set = writeDataSet(path.join(root, 'made'));
-    expect(set.multiframe.frames).toBe(3);
-    fs.mkdirSync(folder);
-    fs.copyFileSync(set.multiframe.file, path.join(folder, 'multiframe.dcm'));
-    fs.copyFileSync(set.photo.file, path.join(folder, 'photo.dcm'));
-    fs.writeFileSync(path.join(folder, 'notes.txt'), 'not DICOM');
+    expect(importProgressFolder(root)).toBe(folder);
     host = new EngineHost({ dataDir: path.join(root, 'data'), shell: 'cli', backend: 'cpu' });
     host.onEvent((event, payload) => events.push({ event, payload }));
   }, 120_000);
