@@ -13,7 +13,8 @@ import { DeidentifyError, exportDeidentified } from '../results/deidentify';
 import { exportResults, libraryModel, ResultsExportError } from '../results/export';
 import type { ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
-import { buildTable, TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
+import { tableOnFrames } from '../results/region-stats';
+import { TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
 import { CliError, parseCommandArgs, printJson } from './command';
 import { errorMessage } from '../../common/errors';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
@@ -199,7 +200,7 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
   }
 }
 
-function exportTable(values: { csv?: string; series?: string; study?: string; model?: string; out?: string; overwrite?: boolean; library?: string; json?: boolean }, jsonTable: string | undefined): number {
+async function exportTable(values: { csv?: string; series?: string; study?: string; model?: string; out?: string; overwrite?: boolean; library?: string; json?: boolean }, jsonTable: string | undefined): Promise<number> {
   if (values.csv !== undefined && jsonTable !== undefined) throw new CliError('--csv and --json <table>: give one of them', 2);
   const kind = values.csv ?? jsonTable;
   if (!isTableKind(kind)) throw new CliError(`--${values.csv !== undefined ? 'csv' : 'json'} must be one of ${TABLE_KINDS.join(', ')}`, 2);
@@ -208,7 +209,8 @@ function exportTable(values: { csv?: string; series?: string; study?: string; mo
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);
   try {
-    const table = buildTable(store, kind, scopeOf(store, values), values.model);
+    // Measurements as measured on their own frames (an Enhanced image's frame has its own spacing).
+    const table = await tableOnFrames(store, kind, scopeOf(store, values), values.model);
     writeFileAtomic(file, values.csv !== undefined ? toCsv(table) : toJson(kind, table));
     const unaudited = library.auditUnlessReadOnly('export', { touched: { files: [file] }, rows: table.rows.length, format: values.csv !== undefined ? 'csv' : 'json', table: kind });
     const notes = unaudited ? [unaudited] : [];

@@ -7,7 +7,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
-import type { ParsedDicom } from './parse';
+import type { InstanceMeta, ParsedDicom } from './parse';
 import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
 
 /** The bytes of a typed array, as a view (no copy). */
@@ -21,12 +21,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
   const common = {
     sopInstanceUid: meta.sopInstanceUid,
     frame: frameIndex,
-    rows: frame.rows,
-    columns: frame.columns,
-    pixelSpacing: meta.pixelSpacing ?? null,
-    pixelSpacingKind: meta.pixelSpacing ? (meta.pixelSpacingKind ?? 'patient') : null,
-    usRegions: meta.usRegions ?? null,
-    pixelAspect: meta.pixelAspect ?? null,
+    ...measuringGeometry(meta, frame.rows, frame.columns),
     instanceNumber: meta.instanceNumber ?? null,
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,
@@ -91,6 +86,24 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     padding: meta.padding && !meta.modalityLutTable ? meta.padding : null,
     // Padding decided on the stored values, whatever the Modality LUT makes of them (PS3.3 C.7.5.1.1.2).
     paddingMask: paddingMask(frame.pixels, meta.padding),
+  };
+}
+
+/**
+ * What a frame is measured with (common/roi.ts FrameGeometry), from its header as it applies to
+ * that frame (metaOfFrame: an Enhanced image's frame has its own Pixel Measures): its size, Pixel
+ * Spacing and what it measures, ultrasound regions, Pixel Aspect Ratio. The viewer's frame
+ * carries these; the exports measure a frame's lengths and regions with the same
+ * (electron/results/region-stats.ts).
+ */
+export function measuringGeometry(meta: Pick<InstanceMeta, 'pixelSpacing' | 'pixelSpacingKind' | 'usRegions' | 'pixelAspect'>, rows: number, columns: number) {
+  return {
+    rows,
+    columns,
+    pixelSpacing: meta.pixelSpacing ?? null,
+    pixelSpacingKind: meta.pixelSpacing ? (meta.pixelSpacingKind ?? 'patient') : null,
+    usRegions: meta.usRegions ?? null,
+    pixelAspect: meta.pixelAspect ?? null,
   };
 }
 

@@ -12,7 +12,7 @@ import { parseDicomFile } from '../dicom/parse';
 import { renderFrame } from '../dicom/pixels';
 import { buildParametricMap, buildSecondaryCapture, camOnImage, sourceLaterality } from './parametric-map';
 import { newUid, readDataset, writeDataset, type NaturalDataset } from './part10';
-import { regionStatistics } from './region-stats';
+import { measuredOnFrames } from './region-stats';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { imageAnatomy, type ImageAnatomy } from './anatomy';
 import { ResultsStore, type ImageFile, type Scope } from './store';
@@ -162,8 +162,9 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
       await writeHeatmaps(dir, opts.heatmaps, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
     }
     if (measurements.length || labels.length) {
-      const statistics = await regionStatistics(measurements, images);
-      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements, regionStatistics: statistics, labels });
+      // Each measurement as measured on its own frame (an Enhanced image's frames have their own rescale and spacing), with its region's statistics.
+      const measured = await measuredOnFrames(measurements, images);
+      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements: measured.measurements, regionStatistics: measured.statistics, labels });
       result.skippedMeasurements = report.skipped;
       if (report.groups.measurements + report.groups.labels > 0) {
         files.push(writeObject(dir, 'measurements-sr', report.dataset));

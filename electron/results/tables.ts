@@ -124,9 +124,14 @@ export function pixelReason(c: Calibration, unit: string | null): string | null 
   return c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c).slice(1, -1) : null;
 }
 
-export function measurementTable(store: ResultsStore, scope: Scope): Table {
+/**
+ * One row per measurement, measured as the viewer measures it. `measurements` (default: the
+ * library's rows) are those of region-stats.ts measuredOnFrames where the table's files may be
+ * read: an Enhanced image's frame then has its own Pixel Spacing.
+ */
+export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope)): Table {
   const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt'];
-  const rows = store.measurements(scope).map((m) => {
+  const rows = measurements.map((m) => {
     const { value, unit } = measurementValue(m);
     return {
       id: m.id,

@@ -5,7 +5,8 @@ import { ensurePrivateDir, writeFileAtomic } from '../../../common/node/safe-fs'
 import { exportDeidentified } from '../../results/deidentify';
 import { exportResults, libraryModel } from '../../results/export';
 import { ResultsStore } from '../../results/store';
-import { buildTable, toCsv, toJson } from '../../results/tables';
+import { tableOnFrames } from '../../results/region-stats';
+import { toCsv, toJson } from '../../results/tables';
 import type { EngineDeps } from './context';
 import { openLibrary } from '../viewer/library-access';
 
@@ -50,14 +51,15 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
         const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} files`) });
         return { out: result.out, written: result.written, writtenFrames: result.writtenFrames, heldBack: result.heldBack, failed: result.failed, notes: result.notes };
       }),
-    'export.table': ({ kind, format, uid, packageHash, out }) => {
+    'export.table': async ({ kind, format, uid, packageHash, out }) => {
       // Lumen never replaces a file it did not make in this request.
       if (fs.existsSync(out)) throw new Error(`${out} already exists: Lumen never overwrites a file. Choose a new name, or move the old file away.`);
       const store = new ResultsStore(openLibrary(deps));
       try {
         const scope = uid ? store.resolve(uid) : {};
         if (!scope) throw new Error(`The library has no series or study ${uid}.`);
-        const table = buildTable(store, kind, scope, packageHash ?? undefined);
+        // Measurements as measured on their own frames (an Enhanced image's frame has its own spacing).
+        const table = await tableOnFrames(store, kind, scope, packageHash ?? undefined);
         // A new folder typed in Export results… is made, as the DICOM exports make theirs.
         ensurePrivateDir(path.dirname(out), { tighten: false });
         writeFileAtomic(out, format === 'csv' ? toCsv(table) : toJson(kind, table));
