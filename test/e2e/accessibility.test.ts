@@ -1,9 +1,10 @@
 // Accessibility sweep: axe-core (the standard WCAG rule engine, node_modules/axe-core) injected
 // into the served UI in Debian's Chromium against the real engine, run in every state a user
 // reaches: the empty library with the welcome, the study list after an import (DICOM made by
-// dcmtk and GDCM), a series open in the viewer, the Classifier tab with an installed package and
-// a prediction, the Training tab and its results of a model, the PACS tab against a real Orthanc
-// (form, results, a study's series), each modal dialog (Settings with the PACS connection form,
+// dcmtk and GDCM), a series open in the viewer with its measurement list (two lengths, one
+// selected; one deleted, with Undo; a save the library refused), the Classifier tab with an
+// installed package and a prediction, the Training tab and its results of a model, the PACS tab
+// against a real Orthanc (form, results, a study's series), each modal dialog (Settings with the PACS connection form,
 // About, Help, ImageNet weights, the files not imported, export; Tab and Shift+Tab must stay in
 // each), and the remove and package delete questions; then the same in the light theme and in a
 // narrow window. Everything axe finds is listed in test-results/accessibility-axe.json (rule,
@@ -16,7 +17,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import Database from 'better-sqlite3';
+import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
+import { LIBRARY_FILE } from '../../electron/library/library';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { usePacsFixture } from '../pacs/support';
 import { importedLibrary, runLumen } from '../support/cli';
@@ -360,6 +363,35 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
     // A series open in the viewer; its study's results and the export dialog.
     await page.getByRole('listitem', { name: new RegExp(`^Study .*${set.latin1.shown}`) }).getByTestId('series-card').first().click();
     await expect.poll(() => page.getByTestId('viewport').getAttribute('data-painted'), { timeout: 60_000 }).toBeTruthy();
+    // The measurement list: two lengths, one selected; one deleted, with its Undo; a save the
+    // library refuses (another connection holds its write lock past the engine's wait). The two
+    // lengths stay, so every later state of the viewer (light, narrow) shows the list too.
+    const list = page.getByTestId('measurements').locator('.measure-pick');
+    await page.getByRole('button', { name: 'Length', exact: true }).click();
+    await dragOnViewport(page, [0.35, 0.6], [0.65, 0.6]);
+    await dragOnViewport(page, [0.5, 0.3], [0.5, 0.45]);
+    await expect.poll(() => list.count()).toBe(2);
+    await list.first().click();
+    await expect.poll(() => list.first().getAttribute('aria-pressed')).toBe('true');
+    await check('dark: two measurements, one selected');
+    await page.getByRole('button', { name: 'Delete Length 2', exact: true }).click();
+    await page.locator('.measure-undo').waitFor();
+    await check('dark: a measurement deleted, with Undo');
+    await page.locator('.measure-undo-button').click();
+    await expect.poll(() => list.count()).toBe(2);
+    const lock = new Database(path.join(session().dataDir, 'library', LIBRARY_FILE));
+    try {
+      lock.exec('BEGIN IMMEDIATE');
+      await dragOnViewport(page, [0.4, 0.5], [0.6, 0.5]);
+      await page.locator('.measure-error').waitFor({ timeout: 30_000 });
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    await expect.poll(() => list.count()).toBe(2);
+    await check('dark: a measurement the library could not keep');
+    await page.locator('.measure-error').getByRole('button', { name: 'Dismiss', exact: true }).click();
+    await page.getByRole('button', { name: 'Window/level', exact: true }).click();
     await sweep('dark');
     await dialog(() => page.getByRole('button', { name: 'Export results…' }).click(), /^Export/, 'dark: export results');
 
