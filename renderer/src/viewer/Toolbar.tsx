@@ -77,63 +77,72 @@ export function Toolbar(props: {
   // The file's own windows (Window Center/Width, "file-<n>"), in the file's order.
   const own = windows.filter((w) => w.id.startsWith('file-'));
   return (
+    // Four groups, each kept on one row: a narrow viewer wraps the toolbar between groups, never
+    // inside one (Play cine beside its speed), so a second row holds whole groups. A group ends
+    // with its separator, so no row starts with one.
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
-      {TOOLS.map((t) => (
-        <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} title={`${t.label} (${t.key})`} onClick={() => onTool(t.id)}>
-          <IconName icon={t.icon} name={t.label} />
-        </button>
-      ))}
-      <span className="sep" />
-      <label className="tool-select" title={colour ? COLOUR_PRESET_TITLE : undefined}>
-        <span className="visually-hidden">Window preset</span>
-        <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset" disabled={colour} title={colour ? COLOUR_PRESET_TITLE : undefined}>
-          {/* The file's first window is "file" (key 1); a file with several names each by its explanation, the rest after it. */}
-          <option value="file">{own.length > 1 ? own[0].name : 'File window'}{presetKeys ? ' (1)' : ''}</option>
-          {own.slice(1).map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-          {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
-            <option key={id} value={id}>
-              {windows.find((w) => w.id === id)!.name}{presetKeys ? ` (${PRESET_ORDER.indexOf(id) + 2})` : ''}
-            </option>
-          ))}
-          {windows
-            .filter((w) => !PRESET_ORDER.includes(w.id) && !w.id.startsWith('file-'))
-            .map((w) => (
+      <span className="tool-group">
+        {TOOLS.map((t) => (
+          <button key={t.id} className={`tool${tool === t.id ? ' active' : ''}`} aria-pressed={tool === t.id} title={`${t.label} (${t.key})`} onClick={() => onTool(t.id)}>
+            <IconName icon={t.icon} name={t.label} />
+          </button>
+        ))}
+        <span className="sep" />
+      </span>
+      <span className="tool-group">
+        <label className="tool-select" title={colour ? COLOUR_PRESET_TITLE : undefined}>
+          <span className="visually-hidden">Window preset</span>
+          <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset" disabled={colour} title={colour ? COLOUR_PRESET_TITLE : undefined}>
+            {/* The file's first window is "file" (key 1); a file with several names each by its explanation, the rest after it. */}
+            <option value="file">{own.length > 1 ? own[0].name : 'File window'}{presetKeys ? ' (1)' : ''}</option>
+            {own.slice(1).map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name}
               </option>
             ))}
-          {preset === 'custom' && <option value="custom">Custom</option>}
-        </select>
-      </label>
-      <span className="sep" />
-      <button className="tool" title="Fit (F)" onClick={() => command('fit')}>
-        <IconName icon="⤢" name="Fit to window" />
-      </button>
-      <button className="tool" title="1:1 (A)" onClick={() => command('actual')}>
-        <IconName icon="1:1" name="Actual size 1:1" />
-      </button>
-      <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} title="Invert (I)" onClick={() => command('invert')}>
-        <IconName icon="◑" name="Invert" />
-      </button>
-      <button className="tool" title="Rotate (R)" onClick={() => command('rotate')}>
-        <IconName icon="↻" name="Rotate 90° clockwise" />
-      </button>
-      <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} title="Flip horizontal (X)" onClick={() => command('flipH')}>
-        <IconName icon="⇋" name="Flip horizontally" />
-      </button>
-      <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} title="Flip vertical (Y)" onClick={() => command('flipV')}>
-        <IconName icon="⇵" name="Flip vertically" />
-      </button>
-      <button className="tool" title="Reset (Shift+R)" onClick={() => command('reset')}>
-        <IconName icon="⟲" name="Reset view" />
-      </button>
+            {PRESET_ORDER.filter((id) => windows.some((w) => w.id === id)).map((id) => (
+              <option key={id} value={id}>
+                {windows.find((w) => w.id === id)!.name}{presetKeys ? ` (${PRESET_ORDER.indexOf(id) + 2})` : ''}
+              </option>
+            ))}
+            {windows
+              .filter((w) => !PRESET_ORDER.includes(w.id) && !w.id.startsWith('file-'))
+              .map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
+            {preset === 'custom' && <option value="custom">Custom</option>}
+          </select>
+        </label>
+        <span className="sep" />
+      </span>
+      <span className="tool-group">
+        <button className="tool" title="Fit (F)" onClick={() => command('fit')}>
+          <IconName icon="⤢" name="Fit to window" />
+        </button>
+        <button className="tool" title="1:1 (A)" onClick={() => command('actual')}>
+          <IconName icon="1:1" name="Actual size 1:1" />
+        </button>
+        <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} title="Invert (I)" onClick={() => command('invert')}>
+          <IconName icon="◑" name="Invert" />
+        </button>
+        <button className="tool" title="Rotate (R)" onClick={() => command('rotate')}>
+          <IconName icon="↻" name="Rotate 90° clockwise" />
+        </button>
+        <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} title="Flip horizontal (X)" onClick={() => command('flipH')}>
+          <IconName icon="⇋" name="Flip horizontally" />
+        </button>
+        <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} title="Flip vertical (Y)" onClick={() => command('flipV')}>
+          <IconName icon="⇵" name="Flip vertically" />
+        </button>
+        <button className="tool" title="Reset (Shift+R)" onClick={() => command('reset')}>
+          <IconName icon="⟲" name="Reset view" />
+        </button>
+        {props.count > 1 && <span className="sep" />}
+      </span>
       {props.count > 1 && (
-        <>
-          <span className="sep" />
+        <span className="tool-group">
           <button className={`tool${cine ? ' active' : ''}`} aria-pressed={cine} title="Cine (Space)" onClick={() => command('cine')}>
             <IconName icon={cine ? '■' : '▶'} name={cine ? 'Stop cine' : 'Play cine'} />
           </button>
@@ -141,7 +150,7 @@ export function Toolbar(props: {
             <input type="number" min={1} max={60} value={props.fps} aria-label="Cine frames per second" onChange={(e) => props.onFps(Math.min(60, Math.max(1, Number(e.target.value) || 1)))} />
             fps
           </label>
-        </>
+        </span>
       )}
     </div>
   );
