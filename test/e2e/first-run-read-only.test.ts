@@ -6,54 +6,37 @@
 // page (settings.json cannot be written) without an error. Screenshot: test-results/first-run-read-only.png.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, startUiSession } from '../support/browser';
-import { runLumen } from '../support/cli';
+import { resultsDir } from '../support/browser';
+import { onReadOnlyDisk } from '../support/read-only-app';
 import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
-import { writePhantomSet } from '../training/phantoms';
 
 const disk = smallDiskForTests('first-run-read-only', 32);
 
 describe.skipIf(smallDiskSkip)(`the first-run welcome on a read-only data folder${smallDiskSkip ? ` (skipped: ${smallDiskSkip})` : ''}`, () => {
   it('says what can be done there and why import and training are off', async () => {
-    const dataDir = path.join(disk.dir, 'data');
-    const set = writePhantomSet(path.join(disk.dir, 'dicom'), { patients: 1, slices: 2, size: 64, seed: 41 });
-    expect((await runLumen(['import', set.dir], dataDir)).code).toBe(0);
+    await onReadOnlyDisk(disk, { slices: 2, size: 64, seed: 41 }, {}, async ({ page }) => {
+      const welcome = page.getByRole('region', { name: 'Welcome to Lumen' });
+      const note = welcome.getByTestId('first-run-read-only');
+      await note.waitFor({ timeout: 120_000 });
+      expect(await note.innerText()).toBe('This library is on a read-only disk, so Lumen opens it for viewing only: nothing can be written into it.');
+      // The engine's reason, with the library's path, on hover.
+      expect(await note.getAttribute('title')).toMatch(/^the library .* is on a read-only disk/);
+      const text = await welcome.innerText();
+      expect(text).toContain('view its DICOM series');
+      expect(text).toContain('run an installed model package on a series (Run in the Classifier panel): its scores and heatmaps are shown, not stored');
+      expect(text).toContain('export results, tables and de-identified copies (Export results…) to a folder on a writable disk');
+      expect(text).toContain('Importing, labelling and training write into the library, so they are off here, and so are ImageNet weights, which only training uses. To do them, make the disk writable, or choose a data folder on a writable disk in Settings.');
+      // Nothing it offers would fail: no import, no training from scratch, no weights.
+      expect(text).not.toMatch(/import folders|train a small network|download it/);
+      expect(await welcome.getByRole('button', { name: 'Get ImageNet weights…' }).count()).toBe(0);
+      const empty = page.locator('.empty-state > p').first();
+      expect(await empty.innerText()).toBe('Choose a series on the left. Press ? for keyboard shortcuts.');
+      await page.screenshot({ path: path.join(resultsDir(), 'first-run-read-only.png') });
 
-    disk.readOnly();
-    try {
-      const ui = { ...(await startUiSession(dataDir)), dataDir };
-      try {
-        const { page, errors } = await openApp(ui);
-        await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 240_000 });
-        const welcome = page.getByRole('region', { name: 'Welcome to Lumen' });
-        const note = welcome.getByTestId('first-run-read-only');
-        await note.waitFor({ timeout: 120_000 });
-        expect(await note.innerText()).toBe('This library is on a read-only disk, so Lumen opens it for viewing only: nothing can be written into it.');
-        // The engine's reason, with the library's path, on hover.
-        expect(await note.getAttribute('title')).toMatch(/^the library .* is on a read-only disk/);
-        const text = await welcome.innerText();
-        expect(text).toContain('view its DICOM series');
-        expect(text).toContain('run an installed model package on a series (Run in the Classifier panel): its scores and heatmaps are shown, not stored');
-        expect(text).toContain('export results, tables and de-identified copies (Export results…) to a folder on a writable disk');
-        expect(text).toContain('Importing, labelling and training write into the library, so they are off here, and so are ImageNet weights, which only training uses. To do them, make the disk writable, or choose a data folder on a writable disk in Settings.');
-        // Nothing it offers would fail: no import, no training from scratch, no weights.
-        expect(text).not.toMatch(/import folders|train a small network|download it/);
-        expect(await welcome.getByRole('button', { name: 'Get ImageNet weights…' }).count()).toBe(0);
-        const empty = page.locator('.empty-state > p').first();
-        expect(await empty.innerText()).toBe('Choose a series on the left. Press ? for keyboard shortcuts.');
-        await page.screenshot({ path: path.join(resultsDir(), 'first-run-read-only.png') });
-
-        // Esc closes it for this page, although settings.json cannot be written.
-        await page.keyboard.press('Escape');
-        await welcome.waitFor({ state: 'detached', timeout: 30_000 });
-        expect(await page.getByRole('alert').allTextContents()).toEqual([]);
-        expect(errors).toEqual([]);
-        await page.close();
-      } finally {
-        await ui.close();
-      }
-    } finally {
-      disk.writable();
-    }
+      // Esc closes it for this page, although settings.json cannot be written.
+      await page.keyboard.press('Escape');
+      await welcome.waitFor({ state: 'detached', timeout: 30_000 });
+      expect(await page.getByRole('alert').allTextContents()).toEqual([]);
+    });
   }, 600_000);
 });
