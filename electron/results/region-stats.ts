@@ -5,11 +5,13 @@
 // measured frame (metaOfFrame: an Enhanced image's frame has its own rescale and Pixel
 // Measures), as the viewer's frame (dicom/viewer-frame.ts) has it. Nothing is stored with a
 // measurement.
+import { statSync } from 'node:fs';
 import { paddingMask, regionStats, statisticsProblem } from '../../common/roi';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
 import { metaOfFrame, modalityLut, modalityRescale } from '../dicom/pixels';
 import { measuringGeometry } from '../dicom/viewer-frame';
+import { parseHeader } from '../library/header';
 import type { RegionStatistics } from './sr';
 import type { ImageFile, ResultsStore, Scope, StoredMeasurement } from './store';
 import { buildTable, measurementTable, type Table, type TableKind } from './tables';
@@ -52,7 +54,8 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
     if (!regions.length && image.frames < 2) continue;
     let parsed;
     try {
-      parsed = await parseDicomFile(image.path);
+      // Pixels only for statistics; geometry alone is in the header (the first 64 KiB of a file of any size).
+      parsed = regions.length ? await parseDicomFile(image.path) : parseHeader(image.path, statSync(image.path).size);
     } catch {
       continue; // moved, changed or unreadable since import: the area is still written
     }
@@ -92,7 +95,7 @@ export async function regionStatistics(measurements: StoredMeasurement[], images
 
 /**
  * A table export (tables.ts buildTable) whose measurements are measured on their own frames
- * (measuredOnFrames, headers only): the CSV's area and length of a measurement on an Enhanced
+ * (measuredOnFrames, headers only: no pixels read): the CSV's area and length of a measurement on an Enhanced
  * image's frame are the viewer's and the SR's.
  */
 export async function tableOnFrames(store: ResultsStore, kind: TableKind, scope: Scope, packageHash?: string): Promise<Table> {
