@@ -1,10 +1,10 @@
 // The measurement list from the keyboard and for a screen reader, in Debian's Chromium against
 // the real engine: each ✕ is named in words for the measurement it deletes ("Delete Length 1"),
 // its glyph hidden, a tooltip with its key; Tab reaches every row's buttons; Space picks a row
-// (not cine, on a series of two images); Delete on a row deletes that row, not the one selected;
-// the focus goes to the next row, else Undo, and after Undo to the measurement brought back. A
-// save the library refuses (another connection holds its write lock) says so, with a Dismiss
-// named in words. Screenshots: test-results/measurement-list-keyboard-*.png.
+// (not cine, on a series of two images), and Delete then deletes it, never the series' label in
+// the Training tab; the focus goes to the next row, else Undo, and after Undo to the measurement
+// brought back. A save the library refuses (another connection holds its write lock) says so,
+// with a Dismiss named in words. Screenshots: test-results/measurement-list-keyboard-*.png.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -95,13 +95,22 @@ describe('the measurement list from the keyboard', () => {
     await page.getByTestId('image-index').filter({ hasText: 'Im 1/2' }).waitFor();
     await page.screenshot({ path: path.join(resultsDir(), 'measurement-list-keyboard-selected.png') });
 
-    // Delete on the focused row deletes that row, though the other one is selected; the focus
-    // goes to the row that is left, and the notice offers Undo.
+    // Space on the other row selects it instead; Delete deletes the selected one, and nothing else
+    // (in the Training tab, the series' label stays); the focus goes to the row that is left, and
+    // the notice offers Undo.
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const training = page.getByRole('tabpanel', { name: 'Training' });
     await page.getByRole('button', { name: `Length 1: ${long}` }).focus();
+    await page.keyboard.press('1');
+    await training.getByText(/^Current: normal/).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.getByRole('button', { name: `Length 1: ${long}` }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: `Length 2: ${short}` }).getAttribute('aria-pressed')).toBe('false');
     await page.keyboard.press('Delete');
     await expect.poll(() => rows(page)).toEqual([`Length 1: ${short}`]);
     expect(await focused(page)).toEqual({ cls: 'measure-pick', name: `Length 1: ${short}` });
-    expect(await page.getByRole('button', { name: `Length 1: ${short}` }).getAttribute('aria-pressed')).toBe('true');
+    await page.waitForTimeout(500);
+    expect(await training.getByText(/^Current: normal/).count()).toBe(1);
     await page.getByRole('status').filter({ hasText: 'Length deleted.' }).waitFor();
 
     // Tab on to Undo; Enter brings the length back, and the focus with it.
@@ -120,7 +129,7 @@ describe('the measurement list from the keyboard', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => rows(page)).toEqual([`Length 1: ${short}`]);
     expect(await focused(page)).toEqual({ cls: 'measure-delete', name: 'Delete Length 1' });
-    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Enter');
     await expect.poll(() => rows(page)).toEqual([]);
     await expect.poll(() => focused(page)).toEqual({ cls: 'measure-undo-button', name: 'Undo deleting the length (Ctrl+Z)' });
     await page.keyboard.press('Control+z');

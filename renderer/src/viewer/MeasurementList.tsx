@@ -13,9 +13,10 @@ type FocusTarget = { id: string; part: 'pick' | 'delete' } | 'undo';
  * (as a click on its outline does), its ✕ deletes it. A failed save says so here.
  *
  * From the keyboard: Tab reaches each row's pick and ✕ buttons, Enter or Space presses them
- * (Space is the button's here, not cine), Delete or Backspace on a row deletes that row's
- * measurement. The focus never drops to the page: after a delete it goes to the next row (else
- * the one before, else Undo), after Undo to the measurement brought back.
+ * (Space is the button's here, not cine); Delete or Backspace deletes the selected measurement,
+ * as anywhere in the viewer. The focus never drops to the page: after a delete from the list it
+ * goes to the next row (else the one before, else Undo), after Undo to the measurement brought
+ * back.
  */
 export function MeasurementList(props: {
   items: Measurement[];
@@ -54,12 +55,18 @@ export function MeasurementList(props: {
     if (deleted) focusNext.current = { id: deleted.id, part: 'pick' };
     props.onUndo?.();
   };
-  /** Delete or Backspace on a row deletes that row; Space presses the row's button rather than playing cine. */
+  /**
+   * Delete or Backspace deletes the selected measurement, as anywhere in the viewer (the viewer's
+   * key, not the row's: in the Training tab, with none selected, Delete clears the label). On the
+   * selected row the focus then goes to the next row. Space presses the row's button rather than
+   * playing cine.
+   */
   const rowKey = (e: KeyboardEvent, id: string, part: 'pick' | 'delete') => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
-    if (e.key === 'Delete' || e.key === 'Backspace') {
-      e.preventDefault();
-      remove(id, part);
+    if ((e.key === 'Delete' || e.key === 'Backspace') && id === selected) {
+      const i = items.findIndex((m) => m.id === id);
+      const next = items[i + 1] ?? items[i - 1];
+      focusNext.current = next ? { id: next.id, part } : 'undo';
     } else if (e.key === ' ') e.stopPropagation();
   };
   /** Ctrl+Z on the Undo button (the viewer's own key) brings the focus to the measurement brought back too. */
