@@ -3,38 +3,11 @@
 // (bottom left), window and view (bottom right). Every value in the unit the file gives.
 import type { ReactNode } from 'react';
 import type { SeriesSummary, StudySummary } from '../../../common/contract/library';
-import { formatDate, formatMm, formatValue, joinParts, personName } from '../workspace/format';
+import { formatDate, formatMm, joinParts, personName } from '../workspace/format';
 import { joinIsolated } from '../workspace/isolated';
+import { scaleText, valueUnderPointer, windowText } from './cornerReadings';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
-import { calibrationSummary, spacingNote } from '../../../common/roi';
-import type { ViewerFrame } from '../../../common/contract/library';
-
-/**
- * What the image is measured with, after its size: its pixel spacing ("0.5×0.5 mm at detector"),
- * else its ultrasound regions and Pixel Aspect Ratio ("calibrated by 2 US regions", "aspect 4:3":
- * common/roi.ts calibrationSummary), else nothing.
- */
-export function scaleText(f: ViewerFrame): string | null {
-  const ps = f.pixelSpacing;
-  if (ps) return `${formatMm(ps[1])}×${formatMm(ps[0])} mm${spacingNote(f.pixelSpacingKind) ? ` ${spacingNote(f.pixelSpacingKind)}` : ''}`;
-  return calibrationSummary(f);
-}
-
-/** The value of the gray image at (column, row), or null outside it or for colour. */
-export function valueAt(loaded: LoadedFrame, x: number, y: number): number | null {
-  const { rows, columns, samplesPerPixel } = loaded.frame;
-  if (samplesPerPixel !== 1 || x < 0 || y < 0 || x >= columns || y >= rows) return null;
-  return loaded.values[y * columns + x];
-}
-
-/** "W 400 L 40 HU"; values of a scaled grid (Gy) keep their decimals. */
-export function windowText(loaded: LoadedFrame, view: Pick<ViewState, 'center' | 'width'>): string {
-  const { slope, intercept, unit } = loaded.frame;
-  const integral = Number.isInteger(slope) && Number.isInteger(intercept);
-  const show = (v: number) => (integral ? String(Math.round(v)) : formatValue(v, null));
-  return `W ${show(view.width)} L ${show(view.center)}${unit ? ` ${unit}` : ''}`;
-}
 
 export function CornerText(props: {
   study: StudySummary;
@@ -51,7 +24,7 @@ export function CornerText(props: {
 }) {
   const { study, series, frame, view, probe } = props;
   const f = frame?.frame;
-  const value = frame && probe ? valueAt(frame, probe[0], probe[1]) : null;
+  const value = frame && probe ? valueUnderPointer(frame, probe[0], probe[1]) : null;
   return (
     <>
       <div className="corner tl">
@@ -75,7 +48,7 @@ export function CornerText(props: {
         {f && <div data-testid="corner-size">{joinParts(`${f.columns}×${f.rows}`, scaleText(f))}</div>}
         {probe && value !== null && (
           <div data-testid="corner-value">
-            Value {formatValue(value, f?.unit ?? null)} at ({probe[0]}, {probe[1]})
+            Value {value} at ({probe[0]}, {probe[1]})
           </div>
         )}
         {props.children}

@@ -23,6 +23,17 @@ export function minWindowWidth(f: ViewerFrame): number {
 }
 
 /**
+ * The window a W/L drag makes from `start` (dx, dy in screen pixels): right widens it, down raises
+ * its centre. A width or centre that would pass the largest number (a file's Window Width of
+ * 1e308 dragged wider) stays where it was, so the window never becomes Infinity or NaN.
+ */
+export function windowDragged(f: ViewerFrame, start: { center: number; width: number }, dx: number, dy: number): { center: number; width: number } {
+  const width = Math.max(minWindowWidth(f), start.width * Math.exp(dx / 200));
+  const center = start.center + dy * (start.width / 256);
+  return { width: Number.isFinite(width) ? width : start.width, center: Number.isFinite(center) ? center : start.center };
+}
+
+/**
  * The VOI LUT table a preset shows: "lut-<n>" its table; "file" the first table when the
  * file has tables and no window (as the engine renders it); otherwise none (a window).
  */

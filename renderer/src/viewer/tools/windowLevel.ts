@@ -1,5 +1,5 @@
 // Window/level: a drag right widens the window, a drag down raises its centre; grey images only.
-import { minWindowWidth } from '../window';
+import { windowDragged } from '../window';
 import type { ViewerTool } from './tool';
 
 export const windowLevelTool: ViewerTool = {
@@ -13,6 +13,6 @@ export const windowLevelTool: ViewerTool = {
     const [dx, dy] = [d.screen[0] - d.startScreen[0], d.screen[1] - d.startScreen[1]];
     const v = d.startView;
     ctx.setPreset('custom');
-    ctx.setView({ ...v, width: Math.max(minWindowWidth(ctx.frame.frame), v.width * Math.exp(dx / 200)), center: v.center + dy * (v.width / 256) });
+    ctx.setView({ ...v, ...windowDragged(ctx.frame.frame, v, dx, dy) });
   },
 };

@@ -1,0 +1,55 @@
+// What the corner text reads, in words a person can act on: the image's scale (agreeing with the
+// measurements, common/roi.ts), the value under the pointer, the window. Never Infinity or NaN: a
+// value or window that is no finite number is said in words. No DOM types, so tests run it under
+// Node (test/renderer/viewer-hostile-values-corner.test.ts); CornerText.tsx lays it out.
+import type { ViewerFrame } from '../../../common/contract/library';
+import { calibrationSummary, spacingNote, spacingProblem, valueText } from '../../../common/roi';
+import { formatMm, formatValue } from '../workspace/format';
+import type { ViewState } from './transform';
+
+/** A frame's values after the Modality LUT (image.ts LoadedFrame). */
+interface FrameValues {
+  frame: ViewerFrame;
+  values: Float32Array;
+}
+
+/**
+ * What the image is measured with, after its size: its pixel spacing ("0.5×0.5 mm at detector"),
+ * or why the measurements do not use it ("pixel spacing too large": common/roi.ts spacingProblem,
+ * as calibrationAt decides), else its ultrasound regions and Pixel Aspect Ratio ("calibrated by 2
+ * US regions", "aspect 4:3": calibrationSummary), else nothing.
+ */
+export function scaleText(f: ViewerFrame): string | null {
+  const ps = f.pixelSpacing;
+  if (ps) return spacingProblem(ps) ?? `${formatMm(ps[1])}×${formatMm(ps[0])} mm${spacingNote(f.pixelSpacingKind) ? ` ${spacingNote(f.pixelSpacingKind)}` : ''}`;
+  return calibrationSummary(f);
+}
+
+/** The value of the gray image at (column, row), or null outside it or for colour. */
+export function valueAt(loaded: FrameValues, x: number, y: number): number | null {
+  const { rows, columns, samplesPerPixel } = loaded.frame;
+  if (samplesPerPixel !== 1 || x < 0 || y < 0 || x >= columns || y >= rows) return null;
+  return loaded.values[y * columns + x];
+}
+
+/**
+ * The corner's reading of the value at (column, row): "40 HU"; "too large" where it is no finite
+ * number (a padding pixel beyond 32-bit floats after a hostile Rescale Slope: common/roi.ts
+ * valueText, as a probe reads it); null outside the image or for colour.
+ */
+export function valueUnderPointer(loaded: FrameValues, x: number, y: number): string | null {
+  const v = valueAt(loaded, x, y);
+  if (v === null) return null;
+  return Number.isFinite(v) ? formatValue(v, loaded.frame.unit ?? null) : valueText(v, null);
+}
+
+/** A window's centre or width as the corner reads it: as a DS writes it ("1e308", not "1e+308"). */
+const windowNumber = (v: number, integral: boolean) => (integral ? String(Math.round(v)) : formatValue(v, null)).replace('e+', 'e');
+
+/** "W 400 L 40 HU"; values of a scaled grid (Gy) keep their decimals; "W/L not a number" for a window that is none. */
+export function windowText(loaded: FrameValues, view: Pick<ViewState, 'center' | 'width'>): string {
+  const { slope, intercept, unit } = loaded.frame;
+  if (!Number.isFinite(view.width) || !Number.isFinite(view.center)) return 'W/L not a number';
+  const integral = Number.isInteger(slope) && Number.isInteger(intercept);
+  return `W ${windowNumber(view.width, integral)} L ${windowNumber(view.center, integral)}${unit ? ` ${unit}` : ''}`;
+}

@@ -1,0 +1,53 @@
+// The viewer's frame on hostile rescale values written by dcmtk's dump2dcm: a Rescale Slope (or
+// Intercept) whose values are no 32-bit floats (the viewer's values are Float32:
+// renderer/src/viewer/image.ts loadFrame). The engine refuses such an image with the attribute
+// and its value named (dcmtk's dcmj2pnm draws it all black, saying nothing), rather than send a
+// frame whose window, corner and measurements would read Infinity or NaN (or, with 1e308, a frame
+// its own schema rejects as "a bug"). The corner text on such values:
+// test/renderer/viewer-hostile-values-corner.test.ts; on screen: test/e2e/viewer-hostile-values.test.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
+import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
+import { writeUs, type UsImage } from './us-regions-fixture';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lumen-viewer-hostile-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// 8-bit stored values: 20..59 in the background, 230 in the bright square (us-regions-fixture).
+const IMG: UsImage = { columns: 60, rows: 45, modality: 'CT' };
+const notNumbers = /Infinity|NaN/;
+
+async function refusal(name: string, lines: string[]): Promise<DicomFileError> {
+  const file = writeUs(dir, name, { ...IMG, lines });
+  const err = await viewerFrameOf(await parseDicomFile(file), 0).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DicomFileError);
+  expect((err as DicomFileError).file).toBe(file);
+  return err as DicomFileError;
+}
+
+describe('values after the Modality LUT beyond 32-bit floats', () => {
+  it('refuses a Rescale Slope of 1e308 or 1e38 (every value infinite), naming the attribute and its value', async () => {
+    for (const slope of ['1e308', '1e38', '-1e308']) {
+      const err = await refusal(`slope-${slope}`, ['(0028,1052) DS [0]', `(0028,1053) DS [${slope}]`]);
+      expect(err.reason).toBe(`Rescale Slope ${slope} makes every value infinite, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+      expect(err.message).not.toMatch(notNumbers);
+    }
+  });
+
+  it('names Rescale Intercept where the intercept alone is too large, and says how far values reach where only some overflow', async () => {
+    const intercept = await refusal('intercept-1e39', ['(0028,1052) DS [1e39]', '(0028,1053) DS [1]']);
+    expect(intercept.reason).toMatch(/^Rescale Intercept 1e39 makes every value infinite, so the image cannot be shown\./);
+    // 20 x 1e37 is a 32-bit float, 230 x 1e37 is not.
+    const some = await refusal('slope-1e37', ['(0028,1052) DS [0]', '(0028,1053) DS [1e37]']);
+    expect(some.reason).toBe('Rescale Slope 1e37 makes some values infinite (up to 2.3e39; the viewer holds values within ±3.4e38), so the image cannot be shown. The file is corrupt; export it again from its source.');
+  });
+});
