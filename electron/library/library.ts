@@ -12,7 +12,7 @@ import { Importer, safeFileName } from './importer';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
 import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
-import { imagerSpacingDue, rereadImagerSpacing, rereadImagerSpacingInTurns, rereadSeriesSpacing, type ImagerSpacingSummary } from './imager-spacing';
+import { imagerSpacingDue, rereadImagerSpacing, rereadImagerSpacingInTurns, rereadMeasuredRows, rereadSeriesSpacing, type ImagerSpacingSummary } from './imager-spacing';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
 import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
@@ -484,11 +484,25 @@ export class Library {
     }
   }
 
+  /**
+   * Before an export (ResultsStore.measurements): the measured rows of a series, a study or the
+   * library that the pass has not reached yet, read now, so that what is exported does not depend
+   * on how far the pass got. Nothing while no pass is due (the CLI read them within open).
+   */
+  readPendingOfMeasured(scope: { seriesInstanceUid?: string; studyInstanceUid?: string }): void {
+    if (!this.spacingPending || this.readOnlyReason || !this.db.open) return;
+    try {
+      rereadMeasuredRows(this.db, scope);
+    } catch {
+      // Left for the pass: the export says what it can of those rows, as before.
+    }
+  }
+
   private tellImagerSpacing(summary: ImagerSpacingSummary | null): void {
     const { log, most } = this.opening;
     if (!summary?.skipped.length) return;
     log(
-      `The pixel spacing of projection X-rays imported by an older Lumen was read again from their files; ${summary.skipped.length} of them could not be used, and lengths measured on them are exported in pixels:`,
+      `The pixel spacing of projection X-rays and the regions of ultrasound images imported by an older Lumen were read again from their files; ${summary.skipped.length} of them could not be used, and lengths measured on them are exported in pixels:`,
     );
     for (const line of skippedFileLines(summary, most)) log(`  ${line}`);
   }

@@ -229,8 +229,12 @@ export class ResultsStore {
       }));
   }
 
-  /** Measurements on images in scope, oldest first. */
+  /**
+   * Measurements on images in scope, oldest first. Their images' spacing and ultrasound regions
+   * that the library's one-time pass (imager-spacing.ts) has not read yet are read first.
+   */
   measurements(scope: Scope = {}): StoredMeasurement[] {
+    this.library.readPendingOfMeasured(scope);
     const rows = this.db
       .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null; pixel_spacing_kind: string | null; pixel_calibration: string | null; image_rows: number | null; image_columns: number | null; modality: string | null }>(
         `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing, i.pixel_spacing_kind,
