@@ -283,8 +283,8 @@ export class Library {
    * the one-time read of each series' own patient details found (series-patients.ts); without
    * it they go to stderr, at most 20 (the CLI). `seriesPatients: 'later'` leaves that read to
    * readSeriesPatients, which lets other work run meanwhile (the engine: ~0.2 ms a series).
-   * `imagerSpacing: 'later'` likewise leaves the one-time read of projection X-rays' spacing
-   * (imager-spacing.ts, ~57 ms per 1,000 images) to readImagerSpacing.
+   * `imagerSpacing: 'later'` likewise leaves the one-time read of projection X-rays' spacing and
+   * ultrasound regions (imager-spacing.ts, ~60 ms per 1,000 images) to readImagerSpacing.
    */
   static open(dir: string, options: { log?: (line: string) => void; seriesPatients?: 'now' | 'later'; imagerSpacing?: 'now' | 'later' } = {}): Library {
     const resolved = path.resolve(dir);
@@ -354,7 +354,8 @@ export class Library {
       library.spacingPending = imagerSpacingDue(db);
     } else {
       try {
-        // Once, the spacing of projection X-rays stored without one before schema 27 (imager-spacing.ts).
+        // Once, the spacing of projection X-rays stored without one before schema 27, and the
+        // regions and Pixel Aspect Ratio of rows from before migration 28 (imager-spacing.ts).
         library.tellImagerSpacing(rereadImagerSpacing(db));
       } catch {
         // Each batch written is kept; the rest is left for the next opening.
@@ -460,7 +461,7 @@ export class Library {
     }
   }
 
-  /** Whether the one-time read of projection X-rays' spacing (imager-spacing.ts) is still to run here. */
+  /** Whether the one-time read of projection X-rays' spacing and ultrasound regions (imager-spacing.ts) is still to run here. */
   imagerSpacingDue(): boolean {
     return this.spacingPending;
   }
