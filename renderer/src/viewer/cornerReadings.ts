@@ -40,11 +40,20 @@ export function valueAt(loaded: FrameValues, x: number, y: number): number | nul
 export function valueUnderPointer(loaded: FrameValues, x: number, y: number): string | null {
   const v = valueAt(loaded, x, y);
   if (v === null) return null;
-  return Number.isFinite(v) ? formatValue(v, loaded.frame.unit ?? null) : valueText(v, null);
+  if (!Number.isFinite(v)) return valueText(v, null);
+  const unit = loaded.frame.unit;
+  return `${shortNumber(v, formatValue(v, null))}${unit ? ` ${unit}` : ''}`;
 }
 
-/** A window's centre or width as the corner reads it: as a DS writes it ("1e308", not "1e+308"). */
-const windowNumber = (v: number, integral: boolean) => (integral ? String(Math.round(v)) : formatValue(v, null)).replace('e+', 'e');
+/**
+ * A number too large for its digits (a hostile slope's 2e38, a file's Window Width of 1e308) in
+ * five significant digits, as a DS writes it ("2e38", not "1.9999999360571385e+38"); `text`, how
+ * it reads otherwise, where that has no exponent.
+ */
+const shortNumber = (v: number, text: string) => (text.includes('e') ? String(Number(v.toPrecision(5))).replace('e+', 'e') : text);
+
+/** A window's centre or width as the corner reads it. */
+const windowNumber = (v: number, integral: boolean) => shortNumber(v, integral ? String(Math.round(v)) : formatValue(v, null));
 
 /** "W 400 L 40 HU"; values of a scaled grid (Gy) keep their decimals; "W/L not a number" for a window that is none. */
 export function windowText(loaded: FrameValues, view: Pick<ViewState, 'center' | 'width'>): string {
