@@ -1,13 +1,16 @@
 // The measurement requests on the real engine (no mocks): a length is kept only on an image
-// the library has, and a refusal says which image and what to do.
+// the library has, and a refusal says which image and what to do, or that another program
+// holds the library.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../common/contract';
 import type { Measurement } from '../../common/contract/measurements';
 import type { RequestContext } from '../../common/rpc';
 import { createEngine, type Engine } from '../../electron/engine/engine';
+import { LIBRARY_FILE } from '../../electron/library/library';
 import { writePhantomSeries, type PhantomSeries } from '../support/phantom-series';
 
 describe('measurement handlers', () => {
@@ -62,6 +65,29 @@ describe('measurement handlers', () => {
     expect(await engine.dispatch('measurements.delete', { id: length.id }, ctx)).toEqual({ ok: true, value: { deleted: true } });
     expect(await engine.dispatch('measurements.list', { seriesInstanceUid: series.seriesUid }, ctx)).toEqual({ ok: true, value: [] });
   });
+
+  it('says the library is busy when another program holds its write lock, and keeps the measurement once it lets go', async () => {
+    const detail = await engine.dispatch('library.series', { seriesInstanceUid: series.seriesUid }, ctx);
+    if (!detail.ok) throw new Error(detail.error.message);
+    const image = (detail.value as { images: { sopInstanceUid: string }[] }).images[0];
+    const probe: Measurement = { id: 'a1b2c3d4-0000-4000-8000-00000000b05y', seriesInstanceUid: series.seriesUid, sopInstanceUid: image.sopInstanceUid, frame: 0, kind: 'probe', points: [[5, 6]], createdAt: '2026-12-06T10:00:00.000Z' };
+    // Another program (here a second SQLite connection) holds the write lock past the engine's 5 s wait.
+    const other = new Database(path.join(dataDir, 'library', LIBRARY_FILE));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const refused = await engine.dispatch('measurements.save', { measurement: probe }, ctx);
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) {
+        expect(refused.error.message).toBe(`The library (${path.join(dataDir, 'library')}) is busy: another program (or another Lumen) is changing it and did not finish in time. Nothing stored in it was lost; try again, or close that program first.`);
+        expect(refused.error.message).not.toMatch(/database is locked/);
+      }
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await engine.dispatch('measurements.save', { measurement: probe }, ctx)).toEqual({ ok: true, value: probe });
+    expect(await engine.dispatch('measurements.delete', { id: probe.id }, ctx)).toEqual({ ok: true, value: { deleted: true } });
+  }, 30_000);
 
   it('keeps a measurement only with a real time in UTC, and says why another is refused', async () => {
     const detail = await engine.dispatch('library.series', { seriesInstanceUid: series.seriesUid }, ctx);

@@ -10,7 +10,7 @@ export function measurementHandlers(deps: EngineDeps): Partial<Handlers> {
       // Only on an image the library has, so that a measurement always has an image to show it on.
       const images = seriesImages(seriesInstances(deps, m.seriesInstanceUid));
       if (!images.some(({ instance, frame }) => instance.sopInstanceUid === m.sopInstanceUid && frame === m.frame)) {
-        throw new Error(`series ${m.seriesInstanceUid} has no image ${m.sopInstanceUid} (frame ${m.frame + 1}) in the library. Import the series again, then draw the length again.`);
+        throw new Error(`series ${m.seriesInstanceUid} has no image ${m.sopInstanceUid} (frame ${m.frame + 1}) in the library. Import the series again, then draw the measurement again.`);
       }
       return openLibrary(deps).saveMeasurement(m);
     },
