@@ -213,9 +213,9 @@ export const PatientDetailsCheck = z.object({
 export type PatientDetailsCheck = z.infer<typeof PatientDetailsCheck>;
 
 /**
- * The once-per-library read of projection X-rays' pixel spacing, for a library imported before
- * Lumen read Imager Pixel Spacing (electron/library/imager-spacing.ts), as the engine runs it
- * after opening.
+ * The once-per-library read of projection X-rays' pixel spacing and ultrasound images' regions
+ * (and Pixel Aspect Ratio), for a library imported before Lumen read them
+ * (electron/library/imager-spacing.ts), as the engine runs it after opening.
  */
 export const SpacingCheck = z.object({
   /** Still reading: `done` images of `total`. */
@@ -287,7 +287,7 @@ export const libraryRequests = {
     output: PatientDetailsCheck.nullable(),
   }),
   'library.spacingCheck': request({
-    summary: "What the one-time read of projection X-rays' pixel spacing (a library from before Lumen read Imager Pixel Spacing) has done; null when this engine had none to run, or told its end already.",
+    summary: "What the one-time read of projection X-rays' pixel spacing and ultrasound images' regions (a library from before Lumen read them) has done; null when this engine had none to run, or told its end already.",
     input: Empty,
     output: SpacingCheck.nullable(),
   }),

@@ -159,3 +159,8 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
     // Unreadable now: the reason above, which names packing among the causes, stands.
   }
 }
+
+/** What instances.pixel_calibration keeps of a header: its ultrasound regions and Pixel Aspect Ratio, as JSON ({}: neither). The importer and the re-read of older libraries write the same. */
+export function pixelCalibrationJson(m: { usRegions?: unknown; pixelAspect?: unknown }): string {
+  return JSON.stringify({ ...(m.usRegions ? { usRegions: m.usRegions } : {}), ...(m.pixelAspect ? { pixelAspect: m.pixelAspect } : {}) });
+}

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
 import { DicomFileError } from '../dicom/parse';
 import { describeFsError } from '../dicom/fs-errors';
-import { parseHeader, UnreadableFileError } from './header';
+import { parseHeader, pixelCalibrationJson, UnreadableFileError } from './header';
 import type { SkippedFile } from './redecode';
 
 // Before schema 27 the importer read Pixel Spacing (0028,0030) alone: a CR or DX that gives only
@@ -150,11 +150,6 @@ function candidates(due: Due, from: boolean): string {
   return parts.length ? `(${parts.join(' OR ')})` : '0';
 }
 
-/** pixel_calibration as the importer writes it (importer.ts): {} where the file has neither. */
-function calibrationOf(m: { usRegions?: unknown; pixelAspect?: unknown }): string {
-  return JSON.stringify({ ...(m.usRegions ? { usRegions: m.usRegions } : {}), ...(m.pixelAspect ? { pixelAspect: m.pixelAspect } : {}) });
-}
-
 /** Reads the rows' files and writes the spacings found, in one transaction (with `after`, when given). */
 function readRows(db: Database.Database, rows: Row[], summary: ImagerSpacingSummary, after?: () => void): void {
   // Read the files first, outside the transaction.
@@ -186,7 +181,7 @@ function readRows(db: Database.Database, rows: Row[], summary: ImagerSpacingSumm
       if (m.sopInstanceUid !== r.sop_uid) skip('changed', 'now holds another image (its SOP Instance UID differs): import it again');
       else {
         const spacing = m.pixelSpacing && m.pixelSpacingKind ? { spacing: JSON.stringify(m.pixelSpacing), kind: m.pixelSpacingKind } : { spacing: null, kind: null };
-        found.push({ rowid: r.rowid, sop: r.sop_uid, ...spacing, calibration: r.no_calibration ? calibrationOf(m) : null });
+        found.push({ rowid: r.rowid, sop: r.sop_uid, ...spacing, calibration: r.no_calibration ? pixelCalibrationJson(m) : null });
       }
     } catch (err) {
       // The reader's own reasons are written for users; anything else is not shown (it could quote the file).

@@ -6,7 +6,7 @@ import { removeInside } from '../../common/node/safe-fs';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { DicomFileError, pixelDataProblem, type ParsedDicom } from '../dicom/parse';
 import { describeFsError } from './errors';
-import { parseHeader, readHead, readWholeFile, UnreadableFileError } from './header';
+import { parseHeader, pixelCalibrationJson, readHead, readWholeFile, UnreadableFileError } from './header';
 import { CaseInsensitiveResolver, isDicomdir, readDicomdirReferences, staysInsideFolder, walkFolder, type DicomdirReference } from './scan';
 import { compareCopies, duplicateReason, judgeCopy, sameBytes, sameFile, whyKept, type CopyQuality } from './duplicates';
 import { describeNoImageObject } from './sop-classes';
@@ -753,7 +753,7 @@ export class Importer {
       pixel_spacing: json(m.pixelSpacing),
       pixel_spacing_kind: m.pixelSpacing ? (m.pixelSpacingKind ?? 'patient') : null,
       // Ultrasound regions and Pixel Aspect Ratio, for the exports to measure as the viewer does ({}: neither).
-      pixel_calibration: JSON.stringify({ ...(m.usRegions ? { usRegions: m.usRegions } : {}), ...(m.pixelAspect ? { pixelAspect: m.pixelAspect } : {}) }),
+      pixel_calibration: pixelCalibrationJson(m),
       slice_thickness: finiteOrNull(m.sliceThickness),
       slice_location: finiteOrNull(m.sliceLocation),
       image_position: json(m.imagePositionPatient),

@@ -41,8 +41,9 @@ export function openLibrary(deps: EngineDeps): Library {
   if (!s.library) {
     // A library from before schema 15 has each series' patient details read once; at ~0.2 ms a
     // series that is seconds for a large one, so requests are answered meanwhile.
-    // Likewise the spacing of projection X-rays from before schema 27, ~57 ms per 1,000 images:
-    // read a batch a turn; closing the library (the engine stopping) stops it for the next opening.
+    // Likewise the spacing of projection X-rays from before schema 27 and the regions of
+    // ultrasound images from before schema 28, ~60 ms per 1,000 images: read a batch a turn;
+    // closing the library (the engine stopping) stops it for the next opening.
     const library = Library.open(libraryDir(deps), { log: deps.log, seriesPatients: 'later', imagerSpacing: 'later' });
     s.library = library;
     if (library.seriesPatientsDue()) {
@@ -84,8 +85,8 @@ export function patientDetailsCheck(deps: EngineDeps): PatientDetailsCheck | nul
 }
 
 /**
- * What the engine's one-time read of projection X-rays' spacing has done, or null (none ran, or
- * its end was told already).
+ * What the engine's one-time read of projection X-rays' spacing and ultrasound images' regions
+ * has done, or null (none ran, or its end was told already).
  */
 export function spacingCheck(deps: EngineDeps): SpacingCheck | null {
   openLibrary(deps);
