@@ -26,15 +26,21 @@ export interface RenderedImage {
 /** Window presets per modality (common/voi.ts: one list for the engine, training and the renderer). */
 export { VOI_PRESETS };
 
-/** The file's own windows first (there may be several), then the modality's presets. */
+/**
+ * The file's own windows first (there may be several), then the modality's presets. A window is
+ * kept where its width is one the VOI LUT Function allows (PS3.3 C.11.2.1.2): at least 1 for
+ * LINEAR, above 0 for LINEAR_EXACT and SIGMOID (an RT dose window of 0.5 Gy); a width of 0 or
+ * below is no window.
+ */
 export function voiWindows(meta: InstanceMeta): VoiWindow[] {
   const own: VoiWindow[] = [];
   const centers = meta.windowCenter ?? [];
   const widths = meta.windowWidth ?? [];
+  const linear = voiFunction(meta) === 'LINEAR';
   for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
     // Named by the file's Window Center & Width Explanation (0028,1055) where it has one.
     const name = meta.windowExplanation?.[i] || (centers.length > 1 ? `File window ${i + 1}` : 'File window');
-    if (widths[i] >= 1) own.push({ id: `file-${i + 1}`, name, center: centers[i], width: widths[i] });
+    if (linear ? widths[i] >= 1 : widths[i] > 0) own.push({ id: `file-${i + 1}`, name, center: centers[i], width: widths[i] });
   }
   return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
 }

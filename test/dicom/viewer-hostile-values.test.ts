@@ -51,3 +51,18 @@ describe('values after the Modality LUT beyond 32-bit floats', () => {
     expect(some.reason).toBe('Rescale Slope 1e37 makes some values infinite (up to 2.3e39; the viewer holds values within ±3.4e38), so the image cannot be shown. The file is corrupt; export it again from its source.');
   });
 });
+
+describe("a file's window narrower than 1", () => {
+  // PS3.3 C.11.2.1.2: Window Width is at least 1 for LINEAR, and only greater than 0 for
+  // LINEAR_EXACT and SIGMOID (continuous values: a dose of 0.5 Gy across). 0 and -5 are no window.
+  it('is kept for LINEAR_EXACT and SIGMOID, dropped for LINEAR, and 0 or -5 is dropped for all', async () => {
+    const own = async (name: string, fn: string | null, width: string) => {
+      const file = writeUs(dir, name, { ...IMG, lines: [...(fn ? [`(0028,1056) CS [${fn}]`] : []), '(0028,1050) DS [40]', `(0028,1051) DS [${width}]`] });
+      return (await viewerFrameOf(await parseDicomFile(file), 0)).windows.filter((w) => w.id.startsWith('file-')).map((w) => [w.center, w.width]);
+    };
+    expect(await own('exact-half', 'LINEAR_EXACT', '0.5')).toEqual([[40, 0.5]]);
+    expect(await own('sigmoid-half', 'SIGMOID', '0.5')).toEqual([[40, 0.5]]);
+    expect(await own('linear-half', null, '0.5')).toEqual([]);
+    for (const fn of [null, 'LINEAR_EXACT', 'SIGMOID']) for (const width of ['0', '-5']) expect(await own(`${fn ?? 'linear'}-${width}`, fn, width)).toEqual([]);
+  });
+});
