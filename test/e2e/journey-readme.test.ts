@@ -46,7 +46,8 @@ describe('the README, step by step, as a new user', () => {
     await shot('importing');
     // README, Using Lumen 2: the count says what was imported; the last import's studies are marked New.
     await page.getByTestId('import-report').filter({ hasText: `${set.many.files + 1 + 13} images (${set.many.files + 1 + 9} files) imported` }).waitFor({ timeout: 180_000 });
-    expect(await page.getByTestId('study-list').getByText('New', { exact: true }).count()).toBe(6);
+    // The list is read again after the report: its marks come with that read.
+    await expect.poll(() => page.getByTestId('study-list').getByText('New', { exact: true }).count(), { timeout: 30_000 }).toBe(6);
     await shot('imported');
     await page.setViewportSize({ width: 1024, height: 700 });
     await shot('imported-small');
