@@ -60,6 +60,33 @@ export function modalityRescale(meta: RescaleMeta): { slope: number; intercept: 
   return { slope: meta.rescaleSlope, intercept: meta.rescaleIntercept, unit: meta.modality === 'CT' ? 'HU' : null };
 }
 
+/** The largest 32-bit float: the viewer's values are Float32 (renderer/src/viewer/image.ts loadFrame). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A number for a message, as a DS writes it ("1e308", "2.3e39"). */
+const numberText = (v: number, digits: number) => String(Number(v.toPrecision(digits))).replace('e+', 'e');
+
+/**
+ * Throws the file's DicomFileError where a grey frame whose values (padding left out) run from a
+ * to b after Rescale Slope and Intercept (or Dose Grid Scaling) cannot be shown, naming the
+ * attribute and its value: a value no 32-bit float holds (the values are Float32 here and in the
+ * viewer, renderer/src/viewer/image.ts) is infinite, and the window, the corner and every
+ * measurement on it would read Infinity or NaN. dcmtk's dcmj2pnm draws such an image all black
+ * without a word; Lumen says why instead, in the viewer (the rest of the series is shown as
+ * usual), a thumbnail (made from a neighbour), `lumen render`, training and prediction alike.
+ */
+export function refuseUnshowable(file: string, a: number, b: number, meta: RescaleMeta): void {
+  const [fa, fb] = [Math.fround(a), Math.fround(b)];
+  if (Number.isFinite(fa) && Number.isFinite(fb)) return;
+  const { slope, intercept } = modalityRescale(meta);
+  const what = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : Number.isFinite(Math.fround(intercept)) ? `Rescale Slope ${numberText(slope, 6)}` : `Rescale Intercept ${numberText(intercept, 6)}`;
+  const far = Number.isFinite(fb) ? a : b;
+  const reach = Number.isFinite(far) ? `${far < 0 ? 'down to' : 'up to'} ${numberText(far, 2)}, ` : '';
+  // Both ends beyond on the same side: every value between them is too.
+  const problem = !Number.isFinite(fa) && !Number.isFinite(fb) && Math.sign(a) === Math.sign(b) ? `${what} makes every value infinite` : `${what} makes some values infinite (${reach}beyond the ±${numberText(FLOAT32_MAX, 2)} of 32-bit values)`;
+  throw new DicomFileError(file, `${problem}, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+}
+
 /**
  * Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose:
  * x Dose Grid Scaling), or the Modality LUT Sequence's table where the file has one.
@@ -286,6 +313,11 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
     const values = Float32Array.from(frame.pixels);
     const window = opts.window ?? colourWindow(parsed.meta.bitsStored);
     return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
+  }
+  if (!parsed.meta.modalityLutTable) {
+    const { slope, intercept } = modalityRescale(parsed.meta);
+    const [lo, hi] = minMaxUnpadded(frame.pixels, frame.pixels, parsed.meta.padding);
+    refuseUnshowable(parsed.file, lo * slope + intercept, hi * slope + intercept, parsed.meta);
   }
   const fn = voiFunction(parsed.meta);
   const invert = displayInverted(parsed.meta, frame.photometricInterpretation);

@@ -7,8 +7,8 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
-import { DicomFileError, type InstanceMeta, type ParsedDicom } from './parse';
-import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, renderDecoded, voiFunction, voiWindows } from './pixels';
+import type { InstanceMeta, ParsedDicom } from './parse';
+import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, voiFunction, voiWindows } from './pixels';
 
 /** The bytes of a typed array, as a view (no copy). */
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -68,8 +68,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
   const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
-  const problem = meta.modalityLutTable ? null : rescaleProblem(a, b, slope, intercept, meta);
-  if (problem) throw new DicomFileError(parsed.file, `${problem}, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+  if (!meta.modalityLutTable) refuseUnshowable(parsed.file, a, b, meta);
   return {
     ...common,
     samplesPerPixel: frame.samplesPerPixel,
@@ -89,30 +88,6 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     // Padding decided on the stored values, whatever the Modality LUT makes of them (PS3.3 C.7.5.1.1.2).
     paddingMask: paddingMask(frame.pixels, meta.padding),
   };
-}
-
-/** The largest 32-bit float: the viewer's values are Float32 (renderer/src/viewer/image.ts loadFrame). */
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** A number for a message, as a DS writes it ("1e308", "2.3e39"). */
-const numberText = (v: number, digits: number) => String(Number(v.toPrecision(digits))).replace('e+', 'e');
-
-/**
- * Why a grey frame whose values (padding left out) run from a to b after Rescale Slope and
- * Intercept cannot be shown, naming the attribute and its value, or null where it can: a value
- * no 32-bit float holds is infinite in the viewer, and the window, the corner and every
- * measurement on it would read Infinity or NaN. dcmtk's dcmj2pnm draws such an image all black
- * without a word; the viewer says why instead (the rest of the series is shown as usual).
- */
-function rescaleProblem(a: number, b: number, slope: number, intercept: number, meta: Pick<InstanceMeta, 'modality' | 'doseGridScaling'>): string | null {
-  const [fa, fb] = [Math.fround(a), Math.fround(b)];
-  if (Number.isFinite(fa) && Number.isFinite(fb)) return null;
-  const what = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : Number.isFinite(Math.fround(intercept)) ? `Rescale Slope ${numberText(slope, 6)}` : `Rescale Intercept ${numberText(intercept, 6)}`;
-  // Both ends beyond on the same side: every value between them is too.
-  if (!Number.isFinite(fa) && !Number.isFinite(fb) && Math.sign(a) === Math.sign(b)) return `${what} makes every value infinite`;
-  const far = Number.isFinite(fb) ? a : b;
-  const reach = Number.isFinite(far) ? `${far < 0 ? 'down to' : 'up to'} ${numberText(far, 2)}; ` : '';
-  return `${what} makes some values infinite (${reach}the viewer holds values within ±${numberText(FLOAT32_MAX, 2)})`;
 }
 
 /**

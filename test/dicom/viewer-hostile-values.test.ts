@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
+import { renderFrame } from '../../electron/dicom/pixels';
 import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
+import { renderThumbnail } from '../../electron/library/thumbnail';
+import type { InstanceRecord } from '../../electron/library/types';
 import { writeUs, type UsImage } from './us-regions-fixture';
 
 let dir = '';
@@ -48,7 +51,25 @@ describe('values after the Modality LUT beyond 32-bit floats', () => {
     expect(intercept.reason).toMatch(/^Rescale Intercept 1e39 makes every value infinite, so the image cannot be shown\./);
     // 20 x 1e37 is a 32-bit float, 230 x 1e37 is not.
     const some = await refusal('slope-1e37', ['(0028,1052) DS [0]', '(0028,1053) DS [1e37]']);
-    expect(some.reason).toBe('Rescale Slope 1e37 makes some values infinite (up to 2.3e39; the viewer holds values within ±3.4e38), so the image cannot be shown. The file is corrupt; export it again from its source.');
+    expect(some.reason).toBe('Rescale Slope 1e37 makes some values infinite (up to 2.3e39, beyond the ±3.4e38 of 32-bit values), so the image cannot be shown. The file is corrupt; export it again from its source.');
+  });
+});
+
+describe('the rest of the one pixel pipeline on such a file', () => {
+  it('refuses it in words for lumen render, training and prediction, and a thumbnail is made from a neighbour', async () => {
+    const bad = writeUs(dir, 'pipeline-1e308', { ...IMG, lines: ['(0028,1052) DS [0]', '(0028,1053) DS [1e308]'] });
+    const good = writeUs(dir, 'pipeline-1', { ...IMG, lines: ['(0028,1052) DS [0]', '(0028,1053) DS [1]'] });
+    const err = await renderFrame(await parseDicomFile(bad), 0).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DicomFileError);
+    expect((err as DicomFileError).reason).toMatch(/^Rescale Slope 1e308 makes every value infinite, so the image cannot be shown\./);
+    // The series' middle image is the refused one: its thumbnail is its neighbour's (before: all white).
+    const instance = (path: string) => ({ path, missing: false, hasPixelData: true }) as InstanceRecord;
+    const png = await renderThumbnail([instance(good), instance(bad), instance(good)], '1.2.3');
+    const alone = await renderThumbnail([instance(good)], '1.2.3');
+    expect(png.equals(alone)).toBe(true);
   });
 });
 
