@@ -89,7 +89,8 @@ export function smallDiskForTests(name: string, megabytes = 8): SmallDisk {
     const dir = path.join(root, 'disk');
     if (mounted(dir)) {
       try {
-        execFileSync('umount', [dir]);
+        // Quietly: a busy disk (a file a test's process still maps) is let go lazily below.
+        execFileSync('umount', [dir], { stdio: 'pipe' });
       } catch {
         execFileSync('umount', ['-l', dir]);
       }
