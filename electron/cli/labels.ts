@@ -60,9 +60,11 @@ export const command: Command = {
     if (action === 'import') {
       const { values, positionals } = parseCommandArgs(rest, { library: { type: 'string' }, json: { type: 'boolean' } });
       if (positionals.length !== 1) throw new CliError('Name one label CSV: lumen labels import <file.csv>', 2);
+      // The CSV's path is checked before the library is opened, as every path argument is.
+      const csv = checkUserPath(positionals[0], 'file', 'the label CSV');
       const library = openLibrary(values.library);
       try {
-        const report = importLabelsCsvFile(library, checkUserPath(positionals[0], 'file', 'the label CSV'));
+        const report = importLabelsCsvFile(library, csv);
         if (values.json) printJson(report);
         else {
           const l = report.labelled;

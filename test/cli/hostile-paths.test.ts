@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
+import { LIBRARY_FILE } from '../../electron/library/paths';
 import { shownPath, type UserPathKind } from '../../common/node/user-path';
 import { runLumen } from '../support/cli';
 
@@ -31,6 +32,8 @@ beforeAll(() => {
   symlinkSync(path.join(outside, 'other-program.txt'), at('link-out'));
   mkdirSync(at('home'));
   Library.open(library).close();
+  mkdirSync(at('not-a-library'));
+  writeFileSync(path.join(at('not-a-library'), LIBRARY_FILE), 'not a database');
 });
 
 afterAll(() => {
@@ -203,4 +206,21 @@ describe('the table', () => {
       for (const value of [...COMMON, ...BY_KIND[kind]]) expect(met.has(`${kind}:${value}`), `${kind}:${value}`).toBe(true);
     }
   });
+});
+
+// "Before anything runs" includes opening the library: a command that opened it first would, with
+// a library file that is no database, fail on the library instead of naming the hostile path. (An
+// opened and closed library leaves no trace the tree above could see.)
+describe.concurrent('a hostile path is refused before the library is opened', () => {
+  for (const argument of ARGUMENTS.filter((a) => a.args('<path>').includes(library))) {
+    const shown = argument.args('<path>').join(' ');
+    const command = (p: string) => argument.args(p)[0];
+    it(`lumen ${shown}, with a library that is no database`, async ({ expect }) => {
+      const p = VALUES.proc();
+      const args = argument.args(p).map((a) => (a === library ? at('not-a-library') : a));
+      const r = await runLumen(args, at('data'), argument.env?.(p) ?? {});
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.startsWith(`lumen ${command(p)}: ${argument.label} ${shownPath(p)}: `), r.stderr).toBe(true);
+    }, 300_000);
+  }
 });
