@@ -5,15 +5,12 @@
 // the Training tab; the focus goes to the next row, else Undo, and after Undo to the measurement
 // brought back. A save the library refuses (another connection holds its write lock) says so,
 // with a Dismiss named in words. Screenshots: test-results/measurement-list-keyboard-*.png.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ctSlice } from '../support/dicom/phantom';
-import { writeCtImage } from '../support/dicom/ct-image';
 import { dragOnViewport, openApp, resultsDir, useUiSession } from '../support/browser';
-import { PHANTOM_SIZE } from '../support/phantom-series';
+import { importAndOpenTwo, writeTwoCtImages } from './two-ct-images';
 import { LIBRARY_FILE } from '../../electron/library/library';
 
 const UID = '1.2.826.0.1.3680043.10.99.91';
@@ -35,31 +32,12 @@ async function rows(page: Page): Promise<string[]> {
 }
 
 describe('the measurement list from the keyboard', () => {
-  const session = useUiSession('lumen-measurement-list', (dataDir) => {
-    const dir = path.join(dataDir, 'incoming');
-    mkdirSync(dir, { recursive: true });
-    for (let i = 0; i < 2; i++) {
-      writeCtImage(path.join(dir, `im${i + 1}.dcm`), {
-        size: PHANTOM_SIZE,
-        pixels: ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 500 + i * 10, 15),
-        frames: 1,
-        uid: UID,
-        patient: { name: 'Keys^Kim', id: 'PK001' },
-        instance: i + 1,
-        extra: { 0x00280030: { vr: 'DS', value: [0.7, 0.7] } },
-      });
-    }
-  });
+  const session = useUiSession('lumen-measurement-list', (dataDir) => writeTwoCtImages(dataDir, UID, { name: 'Keys^Kim', id: 'PK001' }));
 
   it('names each ✕ for its measurement, reaches every row by Tab, deletes and undoes from the keyboard', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '2 images' }).waitFor({ timeout: 120_000 });
-    await page.getByRole('listitem', { name: /^Study .*Kim/ }).getByTestId('series-card').click();
-    await page.getByTestId('image-index').filter({ hasText: 'Im 1/2' }).waitFor({ timeout: 60_000 });
+    await importAndOpenTwo(page, dataDir, /^Study .*Kim/);
 
     await page.getByRole('button', { name: 'Length', exact: true }).click();
     await dragOnViewport(page, [0.3, 0.6], [0.7, 0.6]);

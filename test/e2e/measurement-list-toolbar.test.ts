@@ -2,16 +2,14 @@
 // tests use (1280×720, 1280×800, 1440×900, and 1024×700 where the side panel steps aside), on a
 // series of two images (so cine and its speed show): where the toolbar wraps, it wraps between
 // its groups (tools, preset, view, cine), never inside one, so Play cine stays beside its speed,
-// and no row starts with a separator; no control is cut off or lies over the image; and paging or playing cine leaves its height, and
-// so the image's place, as it was. Screenshots: test-results/measurement-list-toolbar-*.png.
-import { mkdirSync } from 'node:fs';
+// and no row starts with a separator; no control is cut off or lies over the image; and paging
+// or playing cine leaves its height, and so the image's place, as it was.
+// Screenshots: test-results/measurement-list-toolbar-*.png.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ctSlice } from '../support/dicom/phantom';
-import { writeCtImage } from '../support/dicom/ct-image';
-import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
-import { PHANTOM_SIZE } from '../support/phantom-series';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { importAndOpenTwo, writeTwoCtImages } from './two-ct-images';
 
 const UID = '1.2.826.0.1.3680043.10.99.92';
 const SIZES = [
@@ -43,32 +41,12 @@ async function toolbar(page: Page): Promise<{ bar: Box; viewport: Box; controls:
 const middle = (b: Box) => Math.round(b.y + b.height / 2);
 
 describe('the viewer toolbar at the layout sizes', () => {
-  const session = useUiSession('lumen-toolbar-wrap', (dataDir) => {
-    const dir = path.join(dataDir, 'incoming');
-    mkdirSync(dir, { recursive: true });
-    for (let i = 0; i < 2; i++) {
-      writeCtImage(path.join(dir, `im${i + 1}.dcm`), {
-        size: PHANTOM_SIZE,
-        pixels: ctSlice(PHANTOM_SIZE, PHANTOM_SIZE, 500 + i * 10, 15),
-        frames: 1,
-        uid: UID,
-        patient: { name: 'Wrap^Wim', id: 'PW001' },
-        instance: i + 1,
-        extra: { 0x00280030: { vr: 'DS', value: [0.7, 0.7] } },
-      });
-    }
-  });
+  const session = useUiSession('lumen-toolbar-wrap', (dataDir) => writeTwoCtImages(dataDir, UID, { name: 'Wrap^Wim', id: 'PW001' }));
 
   it('wraps between groups, keeps Play cine beside its speed, hides nothing, and does not move the image', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '2 images' }).waitFor({ timeout: 120_000 });
-    await page.getByRole('listitem', { name: /^Study .*Wim/ }).getByTestId('series-card').click();
-    await page.getByTestId('image-index').filter({ hasText: 'Im 1/2' }).waitFor({ timeout: 60_000 });
-    await viewerReady(page);
+    await importAndOpenTwo(page, dataDir, /^Study .*Wim/);
 
     const found: string[] = [];
     for (const size of SIZES) {
