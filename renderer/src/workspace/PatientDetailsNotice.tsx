@@ -1,41 +1,16 @@
-import { useEffect, useState } from 'react';
-import type { PatientDetailsCheck } from '../../../common/contract/library';
-import { lumen } from '../api';
+import { useState } from 'react';
+import { files, useLibraryCheck } from './useLibraryCheck';
 
 // A library imported before each series kept its own patient details has them read once from
 // its files when the engine opens it (electron/library/series-patients.ts). While that runs, the
 // list says so; when it finds files with another patient's name, birth date or sex under one
 // Patient ID, it says how many once, and the list (refreshed) marks their studies with ⚠.
 
-const POLL_MS = 500;
-
-const files = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`;
-
 /** `onRead` is called once the read has ended having found some, so that the study list shows them. */
 export function PatientDetailsNotice({ onRead }: { onRead: () => void }) {
-  const [check, setCheck] = useState<PatientDetailsCheck | null>(null);
+  // Nothing found: the list is as it was.
+  const check = useLibraryCheck('library.patientDetailsCheck', (ended) => ended.conflicts > 0 && onRead());
   const [dismissed, setDismissed] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ask = () =>
-      lumen.invoke('library.patientDetailsCheck', {}).then(
-        (now) => {
-          if (!live) return;
-          setCheck(now);
-          if (now?.running) timer = setTimeout(ask, POLL_MS);
-          else if (now && now.conflicts > 0) onRead(); // nothing found: the list is as it was
-        },
-        () => undefined, // the study list reports a library that cannot be opened
-      );
-    void ask();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-    // Once per mount: the read runs once per library.
-  }, []);
 
   if (!check || dismissed) return null;
   if (check.running) {

@@ -1,40 +1,16 @@
-import { useEffect, useState } from 'react';
-import type { SpacingCheck } from '../../../common/contract/library';
-import { lumen } from '../api';
+import { useState } from 'react';
+import { files, useLibraryCheck } from './useLibraryCheck';
 
 // A library imported before Lumen read Imager Pixel Spacing (CR, DX and other projection X-rays)
 // or ultrasound regions has those images' spacing and regions read once from their files after
 // the engine opens it (electron/library/imager-spacing.ts: one pass for both), a batch at a time:
-// the app answers meanwhile, and a series opened in the viewer or exported has its own read first. While that runs, the list says so; when it ends
-// having found files it could not use, it says how many once.
-
-const POLL_MS = 500;
-
-const files = (n: number) => `${n} ${n === 1 ? 'file' : 'files'}`;
+// the app answers meanwhile, and a series opened in the viewer or exported has its own read
+// first. While that runs, the list says so; when it ends having found files it could not use,
+// it says how many once.
 
 export function SpacingReadNotice() {
-  const [check, setCheck] = useState<SpacingCheck | null>(null);
+  const check = useLibraryCheck('library.spacingCheck');
   const [dismissed, setDismissed] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ask = () =>
-      lumen.invoke('library.spacingCheck', {}).then(
-        (now) => {
-          if (!live) return;
-          setCheck(now);
-          if (now?.running) timer = setTimeout(ask, POLL_MS);
-        },
-        () => undefined, // the study list reports a library that cannot be opened
-      );
-    void ask();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-    // Once per mount: the read runs once per library.
-  }, []);
 
   if (!check || dismissed) return null;
   if (check.running) {
