@@ -164,3 +164,34 @@ function checkFragmentCount(parsed: ParsedDicom, file: string, valid: number, sh
 export function pixelCalibrationJson(m: { usRegions?: unknown; pixelAspect?: unknown }): string {
   return JSON.stringify({ ...(m.usRegions ? { usRegions: m.usRegions } : {}), ...(m.pixelAspect ? { pixelAspect: m.pixelAspect } : {}) });
 }
+
+/** A file the library skipped when reading it again, with why (in words, never what the file holds). */
+export interface SkippedFile {
+  file: string;
+  kind: 'gone' | 'changed' | 'unreadable';
+  reason: string;
+}
+
+/**
+ * The header of a file as the library imported it (its row's path, size and time), when it is
+ * still that file: a regular file of the same size and time, else it is never opened (a FIFO would
+ * block the read). Otherwise why not, for the passes that read older libraries' files again.
+ */
+export function readImportedHeader(f: { path: string; file_size: number; mtime_ms: number }): { parsed: ParsedDicom } | { skipped: SkippedFile } {
+  const skipped = (kind: SkippedFile['kind'], reason: string) => ({ skipped: { file: f.path, kind, reason } });
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(f.path);
+  } catch (err) {
+    return skipped('gone', `not there any more (${describeFsError(err)})`);
+  }
+  if (!stat.isFile()) return skipped('changed', 'no longer a file');
+  if (stat.size !== f.file_size || stat.mtimeMs !== f.mtime_ms) return skipped('changed', 'changed since it was imported (its size or time): import it again');
+  try {
+    return { parsed: parseHeader(f.path, stat.size) };
+  } catch (err) {
+    // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
+    const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';
+    return skipped('unreadable', `unreadable: ${reason}`);
+  }
+}

@@ -1,10 +1,6 @@
-import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { DicomFileError } from '../dicom/parse';
-import { describeFsError } from '../dicom/fs-errors';
-import { parseHeader, pixelCalibrationJson, UnreadableFileError } from './header';
-import type { SkippedFile } from './redecode';
+import { pixelCalibrationJson, readImportedHeader, type SkippedFile } from './header';
 
 // Before schema 27 the importer read Pixel Spacing (0028,0030) alone: a CR or DX that gives only
 // Imager Pixel Spacing (0018,1164), as most do, was stored without a spacing, and importing its
@@ -155,38 +151,21 @@ function readRows(db: Database.Database, rows: Row[], summary: ImagerSpacingSumm
   // Read the files first, outside the transaction.
   const found: { rowid: number; sop: string; spacing: string | null; kind: string | null; calibration: string | null }[] = [];
   for (const r of rows) {
-    const skip = (kind: SkippedFile['kind'], reason: string) => {
+    const skip = (skipped: SkippedFile) => {
       summary.left++;
-      summary.skipped.push({ file: r.path, kind, reason });
+      summary.skipped.push(skipped);
     };
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(r.path);
-    } catch (err) {
-      skip('gone', `not there any more (${describeFsError(err)})`);
+    const read = readImportedHeader(r);
+    if ('skipped' in read) {
+      skip(read.skipped);
       continue;
     }
-    // Never opened unless a regular file of its imported size and time (a FIFO would block the read).
-    if (!stat.isFile()) {
-      skip('changed', 'no longer a file');
-      continue;
-    }
-    if (stat.size !== r.file_size || stat.mtimeMs !== r.mtime_ms) {
-      skip('changed', 'changed since it was imported (its size or time): import it again');
-      continue;
-    }
-    try {
-      const m = parseHeader(r.path, stat.size).meta;
-      summary.read++;
-      if (m.sopInstanceUid !== r.sop_uid) skip('changed', 'now holds another image (its SOP Instance UID differs): import it again');
-      else {
-        const spacing = m.pixelSpacing && m.pixelSpacingKind ? { spacing: JSON.stringify(m.pixelSpacing), kind: m.pixelSpacingKind } : { spacing: null, kind: null };
-        found.push({ rowid: r.rowid, sop: r.sop_uid, ...spacing, calibration: r.no_calibration ? pixelCalibrationJson(m) : null });
-      }
-    } catch (err) {
-      // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
-      const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';
-      skip('unreadable', `unreadable: ${reason}`);
+    const m = read.parsed.meta;
+    summary.read++;
+    if (m.sopInstanceUid !== r.sop_uid) skip({ file: r.path, kind: 'changed', reason: 'now holds another image (its SOP Instance UID differs): import it again' });
+    else {
+      const spacing = m.pixelSpacing && m.pixelSpacingKind ? { spacing: JSON.stringify(m.pixelSpacing), kind: m.pixelSpacingKind } : { spacing: null, kind: null };
+      found.push({ rowid: r.rowid, sop: r.sop_uid, ...spacing, calibration: r.no_calibration ? pixelCalibrationJson(m) : null });
     }
   }
   const set = db.prepare('UPDATE instances SET pixel_spacing = ?, pixel_spacing_kind = ? WHERE rowid = ? AND sop_uid = ? AND pixel_spacing IS NULL');

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { describeFsError } from '../dicom/fs-errors';
-import { DicomFileError, type ParsedDicom } from '../dicom/parse';
-import { parseHeader, UnreadableFileError } from './header';
+import type { ParsedDicom } from '../dicom/parse';
+import { readImportedHeader, type SkippedFile } from './header';
 import { patientKeyOf } from './importer';
 
 // A library imported before names and descriptions were decoded by Specific
@@ -43,11 +41,7 @@ export interface RedecodeSummary {
   skipped: SkippedFile[];
 }
 
-export interface SkippedFile {
-  file: string;
-  kind: 'gone' | 'changed' | 'unreadable';
-  reason: string;
-}
+export type { SkippedFile } from './header';
 
 /** The files the re-decode left as they were, one line each, at most `max` and "and N more". */
 export function skippedFileLines(summary: Pick<RedecodeSummary, 'skipped'>, max = Infinity): string[] {
@@ -105,27 +99,10 @@ export function readSeriesFile(db: Database.Database, seriesUid: string, summary
     .prepare<[string], { path: string; file_size: number; mtime_ms: number }>('SELECT path, file_size, mtime_ms FROM instances WHERE series_uid = ? AND missing = 0 ORDER BY rowid LIMIT 3')
     .all(seriesUid);
   for (const f of files) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(f.path);
-    } catch (err) {
-      summary.gone++;
-      summary.skipped.push({ file: f.path, kind: 'gone', reason: `not there any more (${describeFsError(err)})` });
-      continue;
-    }
-    if (!stat.isFile() || stat.size !== f.file_size || stat.mtimeMs !== f.mtime_ms) {
-      summary.changed++;
-      summary.skipped.push({ file: f.path, kind: 'changed', reason: stat.isFile() ? 'changed since it was imported (its size or time): import it again' : 'no longer a file' });
-      continue;
-    }
-    try {
-      return { parsed: parseHeader(f.path, stat.size), file: f.path };
-    } catch (err) {
-      summary.unreadable++;
-      // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
-      const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';
-      summary.skipped.push({ file: f.path, kind: 'unreadable', reason: `unreadable: ${reason}` });
-    }
+    const read = readImportedHeader(f);
+    if ('parsed' in read) return { parsed: read.parsed, file: f.path };
+    summary[read.skipped.kind]++;
+    summary.skipped.push(read.skipped);
   }
   return null;
 }
