@@ -474,13 +474,14 @@ export class Library {
   async readImagerSpacing(onProgress?: (done: number, total: number) => void): Promise<ImagerSpacingSummary | null> {
     if (this.readOnlyReason || !this.db.open) return null;
     try {
-      const summary = await rereadImagerSpacingInTurns(this.db, { onBatch: onProgress, stop: () => this.closed });
+      // Closing the library closes its connection: the pass stops at its next turn.
+      const summary = await rereadImagerSpacingInTurns(this.db, { onBatch: onProgress });
       this.tellImagerSpacing(summary);
       if (!summary?.stopped) this.spacingPending = false;
       return summary;
     } catch (err) {
       // Each batch written is kept; the rest is left for the next opening.
-      if (this.closed) return null;
+      if (!this.db.open) return null;
       throw err;
     }
   }
@@ -508,11 +509,7 @@ export class Library {
     for (const line of skippedFileLines(summary, most)) log(`  ${line}`);
   }
 
-  /** Set by close: a pass running in turns stops at its next turn. */
-  private closed = false;
-
   close(): void {
-    this.closed = true;
     if (this.db.open) this.db.close();
   }
 
