@@ -88,6 +88,17 @@ export function refuseUnshowable(file: string, a: number, b: number, meta: Resca
 }
 
 /**
+ * Whether some stored value could pass Float32's range after Rescale Slope and Intercept: stored
+ * values are integers of at most 32 bits (decode.ts PixelArray), so below that bound none can, and
+ * a frame is scanned for refuseUnshowable only above it (every thumbnail, training and prediction
+ * image is rendered: no pass over its pixels for the common case).
+ */
+function mayPassFloat32(meta: RescaleMeta): boolean {
+  const { slope, intercept } = modalityRescale(meta);
+  return !Number.isFinite(Math.fround(2 ** 32 * Math.abs(slope) + Math.abs(intercept)));
+}
+
+/**
  * Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose:
  * x Dose Grid Scaling), or the Modality LUT Sequence's table where the file has one.
  */
@@ -314,7 +325,7 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
     const window = opts.window ?? colourWindow(parsed.meta.bitsStored);
     return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
   }
-  if (!parsed.meta.modalityLutTable) {
+  if (!parsed.meta.modalityLutTable && mayPassFloat32(parsed.meta)) {
     const { slope, intercept } = modalityRescale(parsed.meta);
     const [lo, hi] = minMaxUnpadded(frame.pixels, frame.pixels, parsed.meta.padding);
     refuseUnshowable(parsed.file, lo * slope + intercept, hi * slope + intercept, parsed.meta);
