@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
-import { apply, distanceToSegment, emptyHistory, lengthText, pick, record, redo, undo, type Edit } from '../../renderer/src/viewer/measurements';
+import { lengthReading } from '../../common/roi';
+import { apply, distanceToSegment, emptyHistory, pick, record, redo, undo, type Edit } from '../../renderer/src/viewer/measurements';
 
 const m = (id: string, points: Measurement['points'], createdAt = `2026-01-01T00:00:0${id.slice(-1)}.000Z`): Measurement => ({
   id,
@@ -14,9 +15,10 @@ const m = (id: string, points: Measurement['points'], createdAt = `2026-01-01T00
 
 describe('the length tool', () => {
   it('reads a length in mm with the pixel spacing ([row, column]), in px without', () => {
-    expect(lengthText([[0, 0], [30, 40]], null)).toBe('50.0 px');
+    // What the length tool reads (renderer/src/viewer/measurementText.ts lengthOnFrame).
+    expect(lengthReading([[0, 0], [30, 40]], { rows: 64, columns: 64, pixelSpacing: null })).toBe('50.0 px (no pixel spacing)');
     // 30 columns at 0.5 mm and 40 rows at 0.75 mm: 15 by 30 mm.
-    expect(lengthText([[0, 0], [30, 40]], [0.75, 0.5])).toBe(`${Math.hypot(15, 30).toFixed(1)} mm`);
+    expect(lengthReading([[0, 0], [30, 40]], { rows: 64, columns: 64, pixelSpacing: [0.75, 0.5] })).toBe(`${Math.hypot(15, 30).toFixed(1)} mm`);
   });
 
   it('picks the nearest line within a few screen pixels, and none farther away', () => {

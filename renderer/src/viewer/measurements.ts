@@ -1,7 +1,7 @@
-// The length tool's logic, apart from React and the canvas: what a length reads, which
-// length a click picks, and the undo/redo history of adding and deleting lengths.
+// The length tool's logic, apart from React and the canvas (what a length reads is
+// common/roi.ts lengthReading): which length a click picks, and the undo/redo history of
+// adding and deleting lengths.
 import type { Measurement } from '../../../common/contract/measurements';
-import { spacingNote, type PixelSpacingKind } from '../../../common/roi';
 
 export type Point = [number, number];
 
@@ -16,20 +16,6 @@ export function labelLeft(x: number, width: number, viewportWidth: number): numb
 /** The image a measurement belongs to: its SOP instance and frame. */
 export function onImage(m: Pick<Measurement, 'sopInstanceUid' | 'frame'>, image: { sopInstanceUid: string; frame: number } | undefined): boolean {
   return !!image && m.sopInstanceUid === image.sopInstanceUid && m.frame === image.frame;
-}
-
-/**
- * "23.4 mm" with the pixel spacing ([row, column] mm), and what that spacing measures where it
- * is not the patient's plane ("23.4 mm (at detector)": spacingNote); else "23.4 px" (the file
- * gives no spacing).
- */
-export function lengthText(points: readonly [Point, Point] | readonly Point[], pixelSpacing: [number, number] | null | undefined, kind?: PixelSpacingKind | null): string {
-  const [a, b] = points;
-  const dx = b[0] - a[0];
-  const dy = b[1] - a[1];
-  if (!pixelSpacing) return `${Math.hypot(dx, dy).toFixed(1)} px`;
-  const note = spacingNote(kind);
-  return `${Math.hypot(dx * pixelSpacing[1], dy * pixelSpacing[0]).toFixed(1)} mm${note ? ` (${note})` : ''}`;
 }
 
 /** Distance from p to the segment a–b (all in screen pixels). */
