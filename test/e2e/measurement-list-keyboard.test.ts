@@ -116,6 +116,8 @@ describe('the measurement list from the keyboard', () => {
 
     // A save the library refuses: another connection holds its write lock past the engine's wait.
     const db = new Database(path.join(dataDir, 'library', LIBRARY_FILE));
+    // The undo's save first reaches the library (shown at once, saved after): the lock must refuse the new length, not it.
+    await expect.poll(() => (db.prepare('SELECT COUNT(*) AS n FROM measurements').get() as { n: number }).n).toBe(1);
     try {
       db.exec('BEGIN IMMEDIATE');
       await page.getByRole('button', { name: 'Length', exact: true }).click();
