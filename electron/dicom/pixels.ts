@@ -67,19 +67,24 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const numberText = (v: number, digits: number) => String(Number(v.toPrecision(digits))).replace('e+', 'e');
 
 /**
- * Throws the file's DicomFileError where a grey frame whose values (padding left out) run from a
- * to b after Rescale Slope and Intercept (or Dose Grid Scaling) cannot be shown, naming the
- * attribute and its value: a value no 32-bit float holds (the values are Float32 here and in the
- * viewer, renderer/src/viewer/image.ts) is infinite, and the window, the corner and every
- * measurement on it would read Infinity or NaN. dcmtk's dcmj2pnm draws such an image all black
+ * Throws the file's DicomFileError where a grey frame whose stored values (padding left out) run
+ * from lo to hi cannot be shown after Rescale Slope and Intercept (or Dose Grid Scaling), naming
+ * the attribute and its value: a value no 32-bit float holds (the values are Float32 here and in
+ * the viewer, renderer/src/viewer/image.ts) is infinite, and the window, the corner and every
+ * measurement on it would read Infinity or NaN; different stored values that all become one
+ * 32-bit float (a slope of 1e-300) make one flat gray, the image lost without a word. dcmtk's dcmj2pnm draws such an image all black
  * without a word; Lumen says why instead, in the viewer (the rest of the series is shown as
  * usual), a thumbnail (made from a neighbour), `lumen render`, training and prediction alike.
  */
-export function refuseUnshowable(file: string, a: number, b: number, meta: RescaleMeta): void {
-  const [fa, fb] = [Math.fround(a), Math.fround(b)];
-  if (Number.isFinite(fa) && Number.isFinite(fb)) return;
+export function refuseUnshowable(file: string, lo: number, hi: number, meta: RescaleMeta): void {
   const { slope, intercept } = modalityRescale(meta);
-  const what = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : Number.isFinite(Math.fround(intercept)) ? `Rescale Slope ${numberText(slope, 6)}` : `Rescale Intercept ${numberText(intercept, 6)}`;
+  const [a, b] = [lo * slope + intercept, hi * slope + intercept];
+  const [fa, fb] = [Math.fround(a), Math.fround(b)];
+  const scaling = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : `Rescale Slope ${numberText(slope, 6)}`;
+  // Different values that one 32-bit float holds (a slope of 1e-300): the image is one flat gray.
+  if (Number.isFinite(fa) && lo !== hi && fa === fb) throw new DicomFileError(file, `${scaling} makes every value ${numberText(fa, 6)}, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+  if (Number.isFinite(fa) && Number.isFinite(fb)) return;
+  const what = scaling.startsWith('Dose') || Number.isFinite(Math.fround(intercept)) ? scaling : `Rescale Intercept ${numberText(intercept, 6)}`;
   const far = Number.isFinite(fb) ? a : b;
   const reach = Number.isFinite(far) ? `${far < 0 ? 'down to' : 'up to'} ${numberText(far, 2)}, ` : '';
   // Both ends beyond on the same side: every value between them is too.
@@ -88,14 +93,23 @@ export function refuseUnshowable(file: string, a: number, b: number, meta: Resca
 }
 
 /**
- * Whether some stored value could pass Float32's range after Rescale Slope and Intercept: stored
- * values are integers of at most 32 bits (decode.ts PixelArray), so below that bound none can, and
- * a frame is scanned for refuseUnshowable only above it (every thumbnail, training and prediction
+ * Whether some stored value could pass Float32's range after Rescale Slope and Intercept (stored
+ * values are integers of at most 32 bits, decode.ts PixelArray, so below that bound none can), or
+ * a slope could make every value one 32-bit float (mayCollapse): a frame is scanned for
+ * refuseUnshowable only then (every thumbnail, training and prediction
  * image is rendered: no pass over its pixels for the common case).
  */
 function mayPassFloat32(meta: RescaleMeta): boolean {
   const { slope, intercept } = modalityRescale(meta);
-  return !Number.isFinite(Math.fround(2 ** 32 * Math.abs(slope) + Math.abs(intercept)));
+  return !Number.isFinite(Math.fround(2 ** 32 * Math.abs(slope) + Math.abs(intercept))) || mayCollapse(slope, intercept);
+}
+
+/**
+ * Whether one step of the stored values is below a 32-bit float's resolution at the intercept (or
+ * below its smallest normal number): only then can a slope make every value one number (1e-300).
+ */
+function mayCollapse(slope: number, intercept: number): boolean {
+  return slope !== 0 && Math.abs(slope) < Math.max(Math.abs(intercept) * 2 ** -23, 2 ** -126);
 }
 
 /**
@@ -326,9 +340,8 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
     return { rows, columns, channels: 3, data: applyWindow(values, window.center, window.width, false), window };
   }
   if (!parsed.meta.modalityLutTable && mayPassFloat32(parsed.meta)) {
-    const { slope, intercept } = modalityRescale(parsed.meta);
     const [lo, hi] = minMaxUnpadded(frame.pixels, frame.pixels, parsed.meta.padding);
-    refuseUnshowable(parsed.file, lo * slope + intercept, hi * slope + intercept, parsed.meta);
+    refuseUnshowable(parsed.file, lo, hi, parsed.meta);
   }
   const fn = voiFunction(parsed.meta);
   const invert = displayInverted(parsed.meta, frame.photometricInterpretation);

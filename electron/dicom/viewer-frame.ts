@@ -68,7 +68,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
   const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
-  if (!meta.modalityLutTable) refuseUnshowable(parsed.file, a, b, meta);
+  if (!meta.modalityLutTable) refuseUnshowable(parsed.file, lo, hi, meta);
   return {
     ...common,
     samplesPerPixel: frame.samplesPerPixel,
