@@ -16,7 +16,8 @@ type FocusTarget = { id: string; part: 'pick' | 'delete' } | 'undo';
  * (Space is the button's here, not cine); Delete or Backspace deletes the selected measurement,
  * as anywhere in the viewer. The focus never drops to the page: after a delete from the list it
  * goes to the next row (else the one before, else Undo), after Undo to the measurement brought
- * back.
+ * back, after Dismiss to the control it came from in the list (else the last row, else Undo,
+ * else the viewer's chosen tool).
  */
 export function MeasurementList(props: {
   items: Measurement[];
@@ -50,6 +51,20 @@ export function MeasurementList(props: {
     const next = items[i + 1] ?? items[i - 1];
     focusNext.current = next ? { id: next.id, part } : 'undo';
     props.onDelete(id);
+  };
+  // The control the focus came to Dismiss from: it goes back there once the message is gone.
+  const beforeDismiss = useRef<HTMLElement | null>(null);
+  const dismiss = () => {
+    const list = root.current;
+    const from = beforeDismiss.current;
+    const had = !!list?.querySelector('.measure-error')?.contains(document.activeElement);
+    const target =
+      (from && from.isConnected && list?.contains(from) && !from.closest('.measure-error') ? from : null) ??
+      list?.querySelector<HTMLElement>('.measure-list li:last-child .measure-pick') ??
+      list?.querySelector<HTMLElement>('.measure-undo-button') ??
+      list?.closest('.viewer')?.querySelector<HTMLElement>('[role="toolbar"] [aria-pressed="true"]');
+    props.onDismissError();
+    if (had) target?.focus();
   };
   const undo = () => {
     if (deleted) focusNext.current = { id: deleted.id, part: 'pick' };
@@ -98,7 +113,7 @@ export function MeasurementList(props: {
       {deleted && props.onUndo && (
         <div className="measure-undo" role="status">
           <span>{KIND_NAMES[deleted.kind]} deleted.</span>
-          <button className="measure-undo-button" aria-label={`Undo deleting the ${KIND_NAMES[deleted.kind].toLowerCase()} (Ctrl+Z)`} title="Undo (Ctrl+Z)" onClick={undo} onKeyDown={undoKey} onPointerDown={(e) => e.stopPropagation()}>
+          <button className="measure-undo-button" aria-label={`Undo deleting the ${KIND_NAMES[deleted.kind].toLowerCase()}`} aria-keyshortcuts="Control+Z" title="Undo (Ctrl+Z)" onClick={undo} onKeyDown={undoKey} onPointerDown={(e) => e.stopPropagation()}>
             Undo
           </button>
         </div>
@@ -106,7 +121,7 @@ export function MeasurementList(props: {
       {props.error && (
         <div className="measure-error" role="alert">
           {props.error}{' '}
-          <button className="measure-delete" title="Dismiss this message" onClick={props.onDismissError} onPointerDown={(e) => e.stopPropagation()}>
+          <button className="measure-delete" title="Dismiss this message" onFocus={(e) => (beforeDismiss.current = e.relatedTarget instanceof HTMLElement ? e.relatedTarget : null)} onClick={dismiss} onPointerDown={(e) => e.stopPropagation()}>
             <span aria-hidden="true">✕</span>
             <span className="visually-hidden">Dismiss</span>
           </button>
