@@ -16,7 +16,7 @@ export const VOI_FUNCTIONS = {
    *   else ((x - (c - 0.5)) / (w - 1) + 0.5) * 255.   Width below 1 is taken as 1.
    */
   LINEAR(center: number, width: number): VoiMap {
-    const w = Math.max(1, width);
+    const w = atLeastNarrowest(width, 'LINEAR');
     const c = center - 0.5;
     const low = c - (w - 1) / 2;
     const high = c + (w - 1) / 2;
@@ -28,7 +28,7 @@ export const VOI_FUNCTIONS = {
    *   x <= c - w/2 -> 0;  x > c + w/2 -> 255;  else ((x - c) / w + 0.5) * 255, any w > 0.
    */
   LINEAR_EXACT(center: number, width: number): VoiMap {
-    const w = width > 0 ? width : Number.MIN_VALUE;
+    const w = atLeastNarrowest(width, 'LINEAR_EXACT');
     const low = center - w / 2;
     const high = center + w / 2;
     return (x) => (x <= low ? 0 : x > high ? 255 : ((x - center) / w + 0.5) * 255);
@@ -37,7 +37,7 @@ export const VOI_FUNCTIONS = {
    * C.11.2.1.3.1, SIGMOID (mammography, CR, DX):  255 / (1 + exp(-4 (x - c) / w)).
    */
   SIGMOID(center: number, width: number): VoiMap {
-    const w = width > 0 ? width : Number.MIN_VALUE;
+    const w = atLeastNarrowest(width, 'SIGMOID');
     return (x) => 255 / (1 + Math.exp((-4 * (x - center)) / w));
   },
 } as const satisfies Record<string, (center: number, width: number) => VoiMap>;
@@ -45,6 +45,19 @@ export const VOI_FUNCTIONS = {
 export type VoiFunction = keyof typeof VOI_FUNCTIONS;
 /** The VOI LUT Functions Lumen applies, for schemas (z.enum). */
 export const VOI_FUNCTION_NAMES = Object.keys(VOI_FUNCTIONS) as [VoiFunction, ...VoiFunction[]];
+
+/**
+ * The narrowest Window Width a VOI LUT Function takes (PS3.3 C.11.2.1.2): 1 for LINEAR (one unit
+ * of integer values); for LINEAR_EXACT and SIGMOID any width above 0 (continuous values, a dose of
+ * 0.5 Gy across), the smallest positive number. The one rule for a file's windows kept
+ * (electron/dicom/pixels.ts voiWindows), the W/L drag (renderer/src/viewer/window.ts) and the maps above.
+ */
+export function narrowestWindowWidth(fn: VoiFunction): number {
+  return fn === 'LINEAR' ? 1 : Number.MIN_VALUE;
+}
+
+/** The width itself where the function takes it, else its narrowest (a width of 0, below it or not a number). */
+const atLeastNarrowest = (width: number, fn: VoiFunction) => (width >= narrowestWindowWidth(fn) ? width : narrowestWindowWidth(fn));
 
 /** The gray (an integer 0..255) of one value under a window; `invert` for MONOCHROME1. */
 export function voiLut(center: number, width: number, fn: VoiFunction = 'LINEAR', invert = false): (x: number) => number {

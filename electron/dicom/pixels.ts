@@ -2,7 +2,7 @@
 // (window) -> MONOCHROME1 inversion -> 8-bit image -> model input. The viewer,
 // thumbnails, training and inference all go through here.
 import { PNG } from 'pngjs';
-import { applyVoi, fullRangeWindow, voiLut, VOI_PRESETS, type VoiFunction } from '../../common/voi';
+import { applyVoi, fullRangeWindow, narrowestWindowWidth, voiLut, VOI_PRESETS, type VoiFunction } from '../../common/voi';
 import type { DecodedFrame } from './decode';
 import { decodeFrame } from './decode';
 import { lookUp, voiTableGray } from './lut';
@@ -36,11 +36,11 @@ export function voiWindows(meta: InstanceMeta): VoiWindow[] {
   const own: VoiWindow[] = [];
   const centers = meta.windowCenter ?? [];
   const widths = meta.windowWidth ?? [];
-  const linear = voiFunction(meta) === 'LINEAR';
+  const narrowest = narrowestWindowWidth(voiFunction(meta));
   for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
     // Named by the file's Window Center & Width Explanation (0028,1055) where it has one.
     const name = meta.windowExplanation?.[i] || (centers.length > 1 ? `File window ${i + 1}` : 'File window');
-    if (linear ? widths[i] >= 1 : widths[i] > 0) own.push({ id: `file-${i + 1}`, name, center: centers[i], width: widths[i] });
+    if (widths[i] >= narrowest) own.push({ id: `file-${i + 1}`, name, center: centers[i], width: widths[i] });
   }
   return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
 }

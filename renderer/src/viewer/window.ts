@@ -2,7 +2,7 @@
 // window (common/voi.ts, the same function the engine's pixel pipeline uses) into RGBA.
 // No DOM types, so tests run it under Node (test/renderer/window.test.ts).
 import type { ViewerFrame } from '../../../common/contract/library';
-import { fullRangeWindow, voiLut } from '../../../common/voi';
+import { fullRangeWindow, narrowestWindowWidth, voiLut } from '../../../common/voi';
 
 /** A frame's values after the Modality LUT (image.ts LoadedFrame). */
 interface FrameValues {
@@ -17,9 +17,9 @@ export function defaultWindow(f: ViewerFrame): { center: number; width: number }
   return fullRangeWindow(f.range[0], f.range[1], f.voiFunction);
 }
 
-/** The narrowest window a drag may make: one unit for LINEAR, a thousandth of the range for LINEAR_EXACT (Gy). */
+/** The narrowest window a drag may make: the frame's VOI LUT Function's (common/voi.ts narrowestWindowWidth). */
 export function minWindowWidth(f: ViewerFrame): number {
-  return f.voiFunction === 'LINEAR_EXACT' ? Math.max(1e-6, (f.range[1] - f.range[0]) / 1000) : 1;
+  return narrowestWindowWidth(f.voiFunction);
 }
 
 /**
