@@ -66,14 +66,17 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 /** A number for a message, as a DS writes it ("1e308", "2.3e39"). */
 const numberText = (v: number, digits: number) => String(Number(v.toPrecision(digits))).replace('e+', 'e');
 
+/** How every refusal of refuseUnshowable ends. */
+const UNSHOWABLE = ', so the image cannot be shown. The file is corrupt; export it again from its source.';
+
 /**
  * Throws the file's DicomFileError where a grey frame whose stored values (padding left out) run
  * from lo to hi cannot be shown after Rescale Slope and Intercept (or Dose Grid Scaling), naming
  * the attribute and its value: a value no 32-bit float holds (the values are Float32 here and in
  * the viewer, renderer/src/viewer/image.ts) is infinite, and the window, the corner and every
  * measurement on it would read Infinity or NaN; different stored values that all become one
- * 32-bit float (a slope of 1e-300) make one flat gray, the image lost without a word. dcmtk's dcmj2pnm draws such an image all black
- * without a word; Lumen says why instead, in the viewer (the rest of the series is shown as
+ * 32-bit float (a slope of 1e-300) make one flat gray. dcmtk's dcmj2pnm draws such an image all
+ * black without a word; Lumen says why instead, in the viewer (the rest of the series is shown as
  * usual), a thumbnail (made from a neighbour), `lumen render`, training and prediction alike.
  */
 export function refuseUnshowable(file: string, lo: number, hi: number, meta: RescaleMeta): void {
@@ -82,14 +85,23 @@ export function refuseUnshowable(file: string, lo: number, hi: number, meta: Res
   const [fa, fb] = [Math.fround(a), Math.fround(b)];
   const scaling = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : `Rescale Slope ${numberText(slope, 6)}`;
   // Different values that one 32-bit float holds (a slope of 1e-300): the image is one flat gray.
-  if (Number.isFinite(fa) && lo !== hi && fa === fb) throw new DicomFileError(file, `${scaling} makes every value ${numberText(fa, 6)}, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+  if (Number.isFinite(fa) && lo !== hi && fa === fb) throw new DicomFileError(file, `${scaling} makes every value ${numberText(fa, 6)}${UNSHOWABLE}`);
   if (Number.isFinite(fa) && Number.isFinite(fb)) return;
   const what = scaling.startsWith('Dose') || Number.isFinite(Math.fround(intercept)) ? scaling : `Rescale Intercept ${numberText(intercept, 6)}`;
   const far = Number.isFinite(fb) ? a : b;
   const reach = Number.isFinite(far) ? `${far < 0 ? 'down to' : 'up to'} ${numberText(far, 2)}, ` : '';
   // Both ends beyond on the same side: every value between them is too.
   const problem = !Number.isFinite(fa) && !Number.isFinite(fb) && Math.sign(a) === Math.sign(b) ? `${what} makes every value infinite` : `${what} makes some values infinite (${reach}beyond the ±${numberText(FLOAT32_MAX, 2)} of 32-bit values)`;
-  throw new DicomFileError(file, `${problem}, so the image cannot be shown. The file is corrupt; export it again from its source.`);
+  throw new DicomFileError(file, `${problem}${UNSHOWABLE}`);
+}
+
+/**
+ * Whether `err` is refuseUnshowable's refusal (also as the decode pool sends it back): the file's
+ * own values, so the same file is refused the same way again (the viewer keeps it,
+ * electron/engine/viewer/frame.ts), where a read that failed might not fail twice.
+ */
+export function refusedForValues(err: unknown): err is DicomFileError {
+  return err instanceof DicomFileError && err.reason.endsWith(UNSHOWABLE);
 }
 
 /**

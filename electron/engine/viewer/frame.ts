@@ -2,13 +2,37 @@
 // workers: a slow decode (a large JPEG 2000, a 12-bit JPEG) leaves the engine's thread free
 // for every other request meanwhile. A frame asked for with a ticket can be withdrawn
 // (viewer.cancel) while it waits for a worker, so a fast scroll does not queue every slice.
+// A frame refused for its values (pixels.ts refuseUnshowable) is remembered, as the page
+// remembers a decoded frame, so scrolling back over it does not read and decode it again.
+import { stat } from 'node:fs/promises';
 import type { ViewerFrame } from '../../../common/contract/library';
 import { missingFrame } from '../../../common/frames';
+import { refusedForValues } from '../../dicom/pixels';
 import { viewerFrameOnPool } from '../../dicom/pool';
 import type { InstanceRecord } from '../../library/types';
 
 /** Frames asked for with a ticket and not yet answered, by ticket. */
 const wanted = new Map<string, AbortController>();
+
+/** The most refusals kept: each is a sentence, so a few hundred series' worth costs little. */
+export const REFUSALS_KEPT = 256;
+
+/** A refusal and the file it was made from, as it was then (changed since, it is decoded again). */
+interface Refusal {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  error: Error;
+}
+
+/** Refusals by image and frame (the page's frame key), oldest use first. */
+const refused = new Map<string, Refusal>();
+
+/** The file's size and time of change, or null where it cannot be read. */
+const stampOf = (path: string) => stat(path).then(
+  (s) => ({ size: s.size, mtimeMs: s.mtimeMs }),
+  () => null,
+);
 
 /**
  * Registers the ticket now (before anything is awaited), so a viewer.cancel that follows the
@@ -18,12 +42,38 @@ export function viewerFrame(instance: InstanceRecord, frameIndex: number, ticket
   if (instance.missing) return Promise.reject(new Error(`${instance.path} is gone from disk (image ${instance.sopInstanceUid}). Re-import its folder.`));
   const missing = missingFrame(instance.frames, frameIndex);
   if (missing) return Promise.reject(new Error(missing));
-  if (!ticket) return viewerFrameOnPool(instance.path, frameIndex);
+  if (!ticket) return frameOrRefusal(instance, frameIndex);
   const controller = new AbortController();
   wanted.set(ticket, controller);
-  return viewerFrameOnPool(instance.path, frameIndex, controller.signal).finally(() => {
+  return frameOrRefusal(instance, frameIndex, controller.signal).finally(() => {
     if (wanted.get(ticket) === controller) wanted.delete(ticket);
   });
+}
+
+/** The frame from the pool, or the refusal kept for it while its file is unchanged. */
+async function frameOrRefusal(instance: InstanceRecord, frameIndex: number, signal?: AbortSignal): Promise<ViewerFrame> {
+  const key = `${instance.sopInstanceUid}/${frameIndex}`;
+  const held = refused.get(key);
+  // Taken before the decode reads the file: a file changed meanwhile is decoded again next time.
+  const stamp = stampOf(instance.path);
+  if (held) {
+    refused.delete(key);
+    const now = await stamp;
+    if (now && held.path === instance.path && held.size === now.size && held.mtimeMs === now.mtimeMs) {
+      refused.set(key, held);
+      throw held.error;
+    }
+  }
+  try {
+    return await viewerFrameOnPool(instance.path, frameIndex, signal);
+  } catch (err) {
+    const then = refusedForValues(err) ? await stamp : null;
+    if (then) {
+      refused.set(key, { path: instance.path, ...then, error: err as Error });
+      if (refused.size > REFUSALS_KEPT) refused.delete(refused.keys().next().value!);
+    }
+    throw err;
+  }
 }
 
 /** Withdraws the frames of these tickets; returns how many were still pending (unknown or answered ones are ignored). */
