@@ -128,9 +128,8 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
   }
   if (n === 0) return null;
   const mean = sum / n;
-  const boxArea = (x1 - x0) * (y1 - y0) * (kind === 'ellipse' ? Math.PI / 4 : 1);
   return {
-    area: pixelSpacing ? boxArea * pixelSpacing[0] * pixelSpacing[1] : boxArea,
+    area: measureValue(kind, [a, b], pixelSpacing ?? [1, 1])!,
     areaUnit: pixelSpacing ? 'mm²' : 'px²',
     pixels: n,
     padding: padded,
@@ -149,16 +148,38 @@ export function statisticsProblem(s: Pick<RegionStats, 'mean' | 'sd' | 'min' | '
   return [s.mean, s.sd, s.min, s.max].every(Number.isFinite) ? null : 'its values are too large after Rescale Slope and Intercept';
 }
 
-/** The angle at `vertex` between the arms to a and b, in degrees (0..180), in mm space where the pixels are not square. */
+/**
+ * What a length, rectangle, ellipse or angle with these points (image pixels) measures with
+ * spacing [row, column] (a Calibration's): a length in the spacing's unit, a rectangle's or
+ * ellipse's area (the box with corners points[0] and points[1]) in its square, an angle at
+ * points[1] in degrees (0..180), in mm space where the pixels are not square. NaN or infinite
+ * where the points measure no number (an angle's arm of length 0); null for a kind without a
+ * value of its own (a probe) or the wrong number of points. The viewer's readings and the
+ * exports (electron/results/tables.ts measurementValue) both measure here.
+ */
+export function measureValue(kind: string, points: readonly Point[], spacing: readonly [number, number]): number | null {
+  const [rowMm, colMm] = spacing;
+  const p = points;
+  if ((kind === 'length' || kind === 'rectangle' || kind === 'ellipse') && p.length === 2) {
+    const dx = (p[1][0] - p[0][0]) * colMm;
+    const dy = (p[1][1] - p[0][1]) * rowMm;
+    if (kind === 'length') return Math.hypot(dx, dy);
+    const box = Math.abs(dx * dy);
+    return kind === 'rectangle' ? box : (Math.PI / 4) * box;
+  }
+  if (kind === 'angle' && p.length === 3) {
+    const u = [(p[0][0] - p[1][0]) * colMm, (p[0][1] - p[1][1]) * rowMm];
+    const v = [(p[2][0] - p[1][0]) * colMm, (p[2][1] - p[1][1]) * rowMm];
+    const cos = (u[0] * v[0] + u[1] * v[1]) / (Math.hypot(u[0], u[1]) * Math.hypot(v[0], v[1]));
+    return (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI;
+  }
+  return null;
+}
+
+/** The angle at `vertex` between the arms to a and b, in degrees (0..180), in mm space where the pixels are not square; 0 where an arm has no length. */
 export function angleDegrees(a: Point, vertex: Point, b: Point, pixelSpacing: readonly [number, number] | null): number {
-  const [sr, sc] = pixelSpacing ?? [1, 1];
-  const u = [(a[0] - vertex[0]) * sc, (a[1] - vertex[1]) * sr];
-  const v = [(b[0] - vertex[0]) * sc, (b[1] - vertex[1]) * sr];
-  const nu = Math.hypot(u[0], u[1]);
-  const nv = Math.hypot(v[0], v[1]);
-  if (nu === 0 || nv === 0) return 0;
-  const cos = Math.min(1, Math.max(-1, (u[0] * v[0] + u[1] * v[1]) / (nu * nv)));
-  return (Math.acos(cos) * 180) / Math.PI;
+  const d = measureValue('angle', [a, vertex, b], pixelSpacing ?? [1, 1])!;
+  return Number.isNaN(d) ? 0 : d;
 }
 
 /** The value of the pixel a point falls in, or null outside the image. */
@@ -317,8 +338,7 @@ export function calibrationNote(c: Calibration): string {
  */
 export function lengthReading(points: readonly Point[], g: FrameGeometry): string {
   const c = calibrationAt(points, g);
-  const [a, b] = points;
-  const v = Math.hypot((b[0] - a[0]) * c.spacing[1], (b[1] - a[1]) * c.spacing[0]);
+  const v = measureValue('length', points, c.spacing)!;
   const note = calibrationNote(c);
   return `${v.toFixed(1)} ${c.unit}${note ? ` ${note}` : ''}`;
 }
@@ -368,7 +388,8 @@ export function regionReading(kind: 'rectangle' | 'ellipse', a: Point, b: Point,
   if (!s) return frame.paddingMask && regionStats(kind, a, b, { ...frame, paddingMask: null }, spacing) ? 'only padding inside' : 'no pixel inside';
   // Pixels say why only where the image has a calibration that does not reach here, or rows scaled by its aspect.
   const note = c.unit === 'mm' || c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c) : '';
-  if (c.unit === 'px') s.area *= c.spacing[0];
+  // Rows scaled by a Pixel Aspect Ratio where in pixels (regionStats' own area is in square pixels).
+  if (c.unit === 'px') s.area = measureValue(kind, [a, b], c.spacing)!;
   const area = `Area ${s.area.toFixed(1)} ${s.areaUnit}${note ? ` ${note}` : ''}`;
   const padded = s.padding > 0 ? ` · ${s.padding} padding ${s.padding === 1 ? 'pixel' : 'pixels'} left out` : '';
   const problem = statisticsProblem(s);

@@ -226,7 +226,8 @@ function methodItems(c: Calibration, unit: string | null): Item[] {
  * image. Rectangles and angles follow the same pattern for tools those adapters name so.
  */
 function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy, stats?: RegionStatistics): Item | null {
-  const { value, unit } = measurementValue(m);
+  const calibration = measurementCalibration(m);
+  const { value, unit } = measurementValue(m, calibration);
   const p = m.points;
   const scoord = (graphicType: string, points: number[][]): Item => ({
     RelationshipType: 'INFERRED FROM',
@@ -240,7 +241,6 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
   // in pixels on an image with a calibration says why: TID 300's Measurement Method, a code of
   // Lumen's scheme (tables.ts spacingKindOf gives the same to the CSV). The calibration is the one
   // measurementValue used; a SCOORD stays in image pixels whatever it is (PS3.3 C.18.6.1.2).
-  const calibration = measurementCalibration(m);
   const method = methodItems(calibration, unit);
   const num = (concept: Code, v: number, units: Code, graphic: Item): Item => ({
     RelationshipType: 'CONTAINS',

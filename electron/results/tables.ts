@@ -3,7 +3,7 @@
 // image by UID; prediction rows name the model package by its content hash. No patient
 // names or IDs: UIDs tie a row to the images for whoever has them.
 import { csvCell, type Cell } from '../../common/csv';
-import { calibrationAt, calibrationNote, type Calibration } from '../../common/roi';
+import { calibrationAt, calibrationNote, measureValue, type Calibration } from '../../common/roi';
 import type { ResultsStore, Scope, StoredMeasurement } from './store';
 
 export { csvCell };
@@ -32,37 +32,18 @@ export function measurementCalibration(m: Measured): Calibration {
   return calibrationAt(m.points, { rows: m.rows ?? 0, columns: m.columns ?? 0, pixelSpacing: m.pixelSpacing, pixelSpacingKind: m.pixelSpacingKind, usRegions: m.usRegions, pixelAspect: m.pixelAspect });
 }
 
-/** The value of a measurement's points measured with c: NaN or infinite where they measure nothing, null for a kind without a value of its own. */
-function measureWith(c: Calibration, m: Pick<Measured, 'kind' | 'points'>): { value: number | null; unit: string | null } {
-  const [rowMm, colMm] = c.spacing;
-  const mm = c.unit === 'mm';
-  const p = m.points;
-  if ((m.kind === 'length' || m.kind === 'rectangle' || m.kind === 'ellipse') && p.length === 2) {
-    const dx = (p[1][0] - p[0][0]) * colMm;
-    const dy = (p[1][1] - p[0][1]) * rowMm;
-    if (m.kind === 'length') return { value: Math.hypot(dx, dy), unit: mm ? 'mm' : 'pixel' };
-    const box = Math.abs(dx * dy);
-    return { value: m.kind === 'rectangle' ? box : (Math.PI / 4) * box, unit: mm ? 'mm2' : 'pixel2' };
-  }
-  if (m.kind === 'angle' && p.length === 3) {
-    const a = [(p[0][0] - p[1][0]) * colMm, (p[0][1] - p[1][1]) * rowMm];
-    const b = [(p[2][0] - p[1][0]) * colMm, (p[2][1] - p[1][1]) * rowMm];
-    const cos = (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(a[0], a[1]) * Math.hypot(b[0], b[1]));
-    return { value: (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI, unit: 'deg' };
-  }
-  return { value: null, unit: null };
-}
-
 /**
  * A measurement's value from its points alone (pixel statistics need the image): a length in
  * mm, a rectangle's or ellipse's area in mm², with Pixel Spacing or an ultrasound region's
  * (else in pixels, rows scaled by a Pixel Aspect Ratio), an angle in degrees. A probe has no
  * value of its own here, nor do points that measure no finite number (an angle's arm of
- * length 0).
+ * length 0). `c`: the measurement's calibration where the caller has it already.
  */
-export function measurementValue(m: Measured): { value: number | null; unit: string | null } {
-  const r = measureWith(measurementCalibration(m), m);
-  return r.value !== null && Number.isFinite(r.value) ? r : { value: null, unit: null };
+export function measurementValue(m: Measured, c: Calibration = measurementCalibration(m)): { value: number | null; unit: string | null } {
+  const value = measureValue(m.kind, m.points, c.spacing);
+  if (value === null || !Number.isFinite(value)) return { value: null, unit: null };
+  const mm = c.unit === 'mm';
+  return { value, unit: m.kind === 'angle' ? 'deg' : m.kind === 'length' ? (mm ? 'mm' : 'pixel') : mm ? 'mm2' : 'pixel2' };
 }
 
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
@@ -106,8 +87,7 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
  * why of ("crosses US regions 1 and 2", rows scaled by a Pixel Aspect Ratio), "px: " and that
  * reason; else empty (pixels with no spacing at all, degrees).
  */
-export function spacingKindOf(m: Measured, unit: string | null): string {
-  const c = measurementCalibration(m);
+export function spacingKindOf(m: Measured, unit: string | null, c: Calibration = measurementCalibration(m)): string {
   if (c.unit === 'mm') return unit === 'mm' || unit === 'mm2' ? (c.kind === 'us-region' ? `us-region ${c.region}` : c.kind) : '';
   const why = pixelReason(c, unit);
   return why === null ? '' : `px: ${why}`;
@@ -132,7 +112,8 @@ export function pixelReason(c: Calibration, unit: string | null): string | null 
 export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope)): Table {
   const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt'];
   const rows = measurements.map((m) => {
-    const { value, unit } = measurementValue(m);
+    const c = measurementCalibration(m);
+    const { value, unit } = measurementValue(m, c);
     return {
       id: m.id,
       kind: m.kind,
@@ -142,7 +123,7 @@ export function measurementTable(store: ResultsStore, scope: Scope, measurements
       frame: m.frame + 1,
       value,
       unit,
-      pixelSpacing: spacingKindOf(m, unit),
+      pixelSpacing: spacingKindOf(m, unit, c),
       points: JSON.stringify(m.points),
       author: m.author,
       createdAt: m.createdAt,
