@@ -47,53 +47,64 @@ export function openLibrary(deps: EngineDeps): Library {
     const library = Library.open(libraryDir(deps), { log: deps.log, seriesPatients: 'later', imagerSpacing: 'later' });
     s.library = library;
     if (library.seriesPatientsDue()) {
-      const check: PatientDetailsCheck = { running: true, done: 0, total: 0, conflicts: 0, skipped: 0 };
-      s.patientDetails = check;
-      library
-        .readSeriesPatients((done, total) => Object.assign(check, { done, total }))
-        .then(
-          (summary) => Object.assign(check, { running: false, conflicts: summary?.conflicts.length ?? 0, skipped: summary?.skipped.length ?? 0 }),
-          // Left for the next opening: all of it or none was written.
-          () => Object.assign(check, { running: false }),
-        );
+      s.patientDetails = runCheck(
+        { running: true, done: 0, total: 0, conflicts: 0, skipped: 0 },
+        (progress) => library.readSeriesPatients(progress),
+        // A failed pass is left for the next opening: all of it or none was written.
+        (summary) => ({ conflicts: summary?.conflicts.length ?? 0, skipped: summary?.skipped.length ?? 0 }),
+      );
     }
     if (library.imagerSpacingDue()) {
-      const check: SpacingCheck = { running: true, done: 0, total: 0, skipped: 0 };
-      s.spacing = check;
-      library
-        .readImagerSpacing((done, total) => Object.assign(check, { done, total }))
-        .then(
-          (summary) => Object.assign(check, { running: false, skipped: summary?.skipped.length ?? 0 }),
-          // Left for the next opening: each batch written is kept.
-          () => Object.assign(check, { running: false }),
-        );
+      s.spacing = runCheck(
+        { running: true, done: 0, total: 0, skipped: 0 },
+        (progress) => library.readImagerSpacing(progress),
+        // A failed pass is left for the next opening: each batch written is kept.
+        (summary) => ({ skipped: summary?.skipped.length ?? 0 }),
+      );
     }
   }
   return s.library;
 }
 
-/**
- * What the engine's one-time read of each series' own patient details has done, or null (none
- * ran, or its end was told already: a notice shown once, the study list's marks stay).
- */
-export function patientDetailsCheck(deps: EngineDeps): PatientDetailsCheck | null {
-  openLibrary(deps);
-  const s = shared(deps);
-  const check = s.patientDetails;
-  if (check && !check.running) s.patientDetails = null;
-  return check && { ...check };
+/** The counts every one-time pass of openLibrary's gives: still running, `done` of `total`. */
+interface Check {
+  running: boolean;
+  done: number;
+  total: number;
 }
 
 /**
- * What the engine's one-time read of projection X-rays' spacing and ultrasound images' regions
- * has done, or null (none ran, or its end was told already).
+ * Starts a one-time pass, `check` counting it: `done` of `total` as it goes, then `ended`'s counts
+ * of its summary; a pass that fails just stops running.
  */
-export function spacingCheck(deps: EngineDeps): SpacingCheck | null {
+function runCheck<C extends Check, R>(check: C, pass: (progress: (done: number, total: number) => void) => Promise<R>, ended: (summary: R) => Partial<C>): C {
+  pass((done, total) => Object.assign(check, { done, total })).then(
+    (summary) => Object.assign(check, { running: false, ...ended(summary) }),
+    () => Object.assign(check, { running: false }),
+  );
+  return check;
+}
+
+/**
+ * What the engine's one-time pass `key` has done, a copy, or null (none ran, or its end was told
+ * already: a notice shown once, the study list's marks stay).
+ */
+function toldOnce<K extends 'patientDetails' | 'spacing'>(deps: EngineDeps, key: K): Shared[K] {
   openLibrary(deps);
   const s = shared(deps);
-  const check = s.spacing;
-  if (check && !check.running) s.spacing = null;
+  const check = s[key];
+  if (check && !check.running) s[key] = null;
   return check && { ...check };
+}
+
+/** What the engine's one-time read of each series' own patient details has done, or null (toldOnce). */
+export function patientDetailsCheck(deps: EngineDeps): PatientDetailsCheck | null {
+  return toldOnce(deps, 'patientDetails');
+}
+
+/** What the engine's one-time read of projection X-rays' spacing and ultrasound images' regions has done, or null (toldOnce). */
+export function spacingCheck(deps: EngineDeps): SpacingCheck | null {
+  return toldOnce(deps, 'spacing');
 }
 
 /** The series' instances in viewing order, cached until the next import. */
