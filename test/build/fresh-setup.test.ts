@@ -1,0 +1,65 @@
+// The README's setup as a new user meets it: npm run in this folder from a home that has
+// never run npm (no ~/.npmrc, no npm cache) prints nothing but what was asked for (no
+// funding appeal, no "new npm version" notice, no warning about the project's .npmrc), and
+// .ci/run does what the README says it does, in the README's order.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readRepo as read, repo } from '../support/docs';
+
+const run = promisify(execFile);
+const homes: string[] = [];
+afterAll(() => homes.forEach((home) => rmSync(home, { recursive: true, force: true })));
+
+/**
+ * A command as a new user types it: a HOME of its own that has never run npm (npm's notices
+ * come once a day, so each call gets its own), a plain PATH, none of npm's settings from the
+ * environment.
+ */
+async function fresh(cmd: string, args: string[]) {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'lumen-fresh-home-'));
+  homes.push(home);
+  const env: NodeJS.ProcessEnv = { HOME: home, PATH: process.env.PATH, LANG: 'C.UTF-8', LUMEN_DATA_DIR: path.join(home, 'data') };
+  const { stdout, stderr } = await run(cmd, args, { cwd: repo, env, encoding: 'utf8' });
+  return { stdout, stderr };
+}
+
+describe('npm in this folder, from a fresh home', () => {
+  it('takes the project settings that keep a plain install and run quiet', async () => {
+    const { stdout } = await fresh('npm', ['config', 'get', 'fund', 'update-notifier', 'loglevel']);
+    // fund: "N packages are looking for funding" after every install; update-notifier: npm's
+    // notice of its own new version, on stderr, from a new home's first command on.
+    expect(stdout.trim().split('\n')).toEqual(['fund=false', 'update-notifier=false', 'loglevel=error']);
+  });
+
+  it('npm and npx lumen print only their answer', async () => {
+    const pkg = await fresh('npm', ['pkg', 'get', 'name']);
+    expect(pkg).toEqual({ stdout: '"lumen"\n', stderr: '' });
+    const version = (await fresh('npm', ['pkg', 'get', 'version'])).stdout.trim().replace(/"/g, '');
+    const lumen = await fresh('npx', ['lumen', '--version']);
+    expect(lumen.stderr).toBe('');
+    expect(lumen.stdout).toContain(version);
+  }, 60_000);
+});
+
+describe('.ci/run', () => {
+  const ci = read('.ci/run');
+  const steps = ci.split('\n').filter((l) => l && !l.startsWith('#') && !/^\s/.test(l));
+
+  it('checks the Node of package.json engines, then runs npm ci and exactly the README test command', () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const [major, minor] = /^>=(\d+)\.(\d+)$/.exec(engines)!.slice(1).map(Number);
+    const check = steps.find((l) => l.startsWith('node -e'))!;
+    expect(check).toContain(`a < ${major} || (a === ${major} && b < ${minor})`);
+    expect(check).toContain(`CI needs Node >= ${major}.${minor}`);
+    const npm = steps.filter((l) => l.startsWith('npm '));
+    expect(npm).toEqual(['npm ci --no-audit --no-fund', 'npm test']);
+    expect(steps.indexOf(check)).toBeLessThan(steps.indexOf(npm[0]));
+    const readme = read('README.md');
+    expect(/## Test\n+```sh\n(.*)\n```/.exec(readme)?.[1]).toBe('npm test');
+    expect(readme).toMatch(new RegExp(`checks the Node version\\s+\\(${major}\\.${minor} or later`));
+  });
+});
