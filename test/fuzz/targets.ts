@@ -78,7 +78,8 @@ const dicom: FuzzTarget = {
   async setup(dir) {
     await loadWords();
     runFuzzCase = (await import('../support/dicom/fuzz')).runFuzzCase;
-    return (await import('../../bench/fuzz')).makeSeeds(dir).map((s) => s.bytes);
+    const { moreDicomSeeds } = await import('./seeds');
+    return [...(await import('../../bench/fuzz')).makeSeeds(dir), ...moreDicomSeeds(dir)].map((s) => s.bytes);
   },
   async run(input) {
     const outcome = await runFuzzCase(input);
@@ -103,7 +104,10 @@ const dicomdir: FuzzTarget = {
       writeImage(path.join(root, 'IMG', `IM${i}`), { uid: `1.2.826.0.1.3680043.10.9.7${i}`, rows: 4, columns: 4, bitsAllocated: 16, modality: 'CT', pixelBytes: new Uint8Array(32) });
     }
     execFileSync('dcmmkdir', ['--recurse', '--output-file', 'DICOMDIR', '--invent', 'IMG'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    return [new Uint8Array(readFileSync(path.join(root, 'DICOMDIR')))];
+    const more = (await import('./seeds')).moreDicomdirSeeds(dir, (file, i, patient) =>
+      writeImage(file, { uid: `1.2.826.0.1.3680043.10.9.6${patient}${i}`, rows: 4, columns: 4, bitsAllocated: 16, modality: 'MR', pixelBytes: new Uint8Array(32) }),
+    );
+    return [new Uint8Array(readFileSync(path.join(root, 'DICOMDIR'))), ...more];
   },
   run(input) {
     if (!isDicomdir(input)) return;
