@@ -269,12 +269,32 @@ function patchExtendedOffsetVrs(bytes: Uint8Array): Uint8Array {
   return out ?? bytes;
 }
 
-/** The first element whose declared value runs past the end of the bytes, if any. */
-function findOverlongElement(dataSet: dicomParser.DataSet, size: number): dicomParser.Element | undefined {
+/** An element whose declared value runs past the end of the bytes, and the sequences it is inside (outermost first). */
+interface Overlong {
+  el: dicomParser.Element;
+  within: string[];
+}
+
+/**
+ * The first element whose declared value runs past the end of the bytes, if any, looking into
+ * sequence items too: in an implicit VR item dicom-parser jumps over such an element past the end
+ * and stops reading the file there without a word (the pixel data left unread), and reading the
+ * element's value throws its own message.
+ */
+function findOverlongElement(dataSet: dicomParser.DataSet, size: number): Overlong | undefined {
   // for-in, not Object.values: this runs on every parse, and the array was a tenth of our parse time.
   for (const tag in dataSet.elements) {
     const el = dataSet.elements[tag];
-    if (el.dataOffset + el.length > size && el.length !== 0xffffffff) return el;
+    if (el.dataOffset + el.length > size && el.length !== 0xffffffff) return { el, within: [] };
+    if (el.items !== undefined) {
+      for (const item of el.items) {
+        const inner = item.dataSet && findOverlongElement(item.dataSet, size);
+        if (inner) {
+          inner.within.unshift(tag);
+          return inner;
+        }
+      }
+    }
   }
   return undefined;
 }
@@ -722,13 +742,15 @@ function structureProblem(exception: unknown, msg: string): string {
 }
 
 /** An element that runs past the end of the (inflated) data set. */
-function failOverlong(over: dicomParser.Element, dataSet: dicomParser.DataSet, input: Uint8Array, buffer: Buffer, file: string): never {
+function failOverlong({ el: over, within }: Overlong, dataSet: dicomParser.DataSet, input: Uint8Array, buffer: Buffer, file: string): never {
   // A deflated data set comes back in a buffer of its own: the header, then the inflated bytes.
   const inflated = dataSet.byteArray !== input;
   const offset = input === buffer ? 0 : input.length - buffer.length;
+  // After the sentence whose form the messages of top-level elements share.
+  const inside = within.length ? ` The element is in a sequence item: ${[...within, over.tag].map(tagName).join(' > ')}.` : '';
   fail(
     file,
-    `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - (inflated ? 0 : offset)} declares ${over.length} bytes but ${inflated ? 'the inflated data set' : 'the file'} ends at byte ${inflated ? dataSet.byteArray.length : buffer.length}. The file is truncated or corrupt; copy it again from its source.`,
+    `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - (inflated ? 0 : offset)} declares ${over.length} bytes but ${inflated ? 'the inflated data set' : 'the file'} ends at byte ${inflated ? dataSet.byteArray.length : buffer.length}. The file is truncated or corrupt; copy it again from its source.${inside}`,
   );
 }
 

@@ -9,7 +9,8 @@ import { validateRequest } from '../../common/rpc';
 import { multipartParts } from '../../electron/pacs/dicomweb';
 import { DicomPartSplitter } from '../../electron/pacs/multipart-stream';
 import { formatVersionProblem, loadPackage, PackageError } from '../../models/package/package';
-import { LIBRARY_WORDS } from '../support/dicom/fuzz';
+import { LIBRARY_WORDS, runFuzzCase } from '../support/dicom/fuzz';
+import { dicomBytes } from '../support/dicom/write';
 import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
 
 describe('contract: a refused request in words of ours', () => {
@@ -135,5 +136,46 @@ describe('model packages: a damaged metadata.json or model.json is a PackageErro
       expect((err as Error).message, manifest).toMatch(/weights manifest/);
       expect((err as Error).message).not.toMatch(LIBRARY_WORDS);
     }
+  });
+});
+
+describe('DICOM: an element inside a sequence item that runs past the end of the file', () => {
+  /** Implicit VR little endian: tag, 4-byte length, value. */
+  const element = (tag: number, value: Buffer, length = value.length) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(tag >>> 16, 0);
+    head.writeUInt16LE(tag & 0xffff, 2);
+    head.writeUInt32LE(length, 4);
+    return Buffer.concat([head, value]);
+  };
+  const item = (body: Buffer) => element(0xfffee000, body);
+  const us = (v: number) => Buffer.from(Uint16Array.of(v).buffer);
+
+  it('is refused, naming the element and its sequence, not read as a thrown string or with the pixel data lost', async () => {
+    // An Enhanced MR's Shared Functional Groups (5200,9229) > Pixel Value Transformation (0028,9145)
+    // item whose Rescale Slope declares 4 GB (dcmconv +ti's copy of the Enhanced MR seed with one
+    // byte changed): dicom-parser's implicit VR item reader jumped past the end, the rest of the
+    // file (the pixel data) was silently left unread, and reading the slope threw dicom-parser's
+    // "attempt to read past end of buffer" as a string.
+    const body = Buffer.concat([
+      element(0x00080016, Buffer.from('1.2.840.10008.5.1.4.1.1.4.1\0', 'latin1')),
+      element(0x00080018, Buffer.from('1.2.826.0.1.3680043.10.9.90\0', 'latin1')),
+      element(0x00280002, us(1)),
+      element(0x00280004, Buffer.from('MONOCHROME2 ', 'latin1')),
+      element(0x00280010, us(4)),
+      element(0x00280011, us(4)),
+      element(0x00280100, us(16)),
+      element(0x00280101, us(12)),
+      element(0x00280102, us(11)),
+      element(0x00280103, us(0)),
+      element(0x52009229, item(element(0x00289145, item(element(0x00281053, Buffer.from('2 '), 0xfa000002))))),
+      element(0x7fe00010, Buffer.alloc(32)),
+    ]);
+    // The meta header alone (its elements are always explicit VR), then the implicit VR data set.
+    const bytes = Buffer.concat([dicomBytes({}, '1.2.840.10008.1.2'), body]);
+    const outcome = await runFuzzCase(new Uint8Array(bytes), 'fuzz.dcm');
+    expect(outcome.kind, outcome.detail).toBe('error');
+    expect(outcome.detail).toMatch(/in a sequence item: \(5200,9229\) > \(0028,9145\) > \(0028,1053\)\.$/);
+    expect(outcome.detail).toMatch(/declares 4194304002 bytes but the file ends at byte \d+/);
   });
 });
