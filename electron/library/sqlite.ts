@@ -62,7 +62,7 @@ export function sqliteBindingPath(r: Runtime = currentRuntime()): string {
 export function rebuildCommand(r: Runtime = currentRuntime(), execPath = process.execPath): string {
   if (/[\\/]app\.asar[\\/]/.test(fileURLToPath(import.meta.url))) return 'reinstall Lumen (this installation lacks its SQLite module for its own Electron)';
   if (r.runtime === 'electron') return 'run "npm run native -- --electron" in the Lumen folder (once, with internet access for Electron\'s headers)';
-  return `run "npm run native -- --node ${JSON.stringify(execPath).slice(1, -1)}" in the Lumen folder, or use the Node that ran "npm ci"`;
+  return `run "npm run native -- --node ${JSON.stringify(execPath).slice(1, -1)}" in the Lumen folder, or use the Node that ran "npm install"`;
 }
 
 /** Says what a failed load means: the message names runtimes, ABIs and the fix, never just the loader's text. */
@@ -79,19 +79,23 @@ export function describeLoadFailure(err: unknown, file: string, r: Runtime = cur
 }
 
 let loaded: string | null = null;
+let failed: NativeModuleError | null = null;
 
 /**
  * Loads this runtime's build once and returns its path (better-sqlite3 then
  * finds it in Node's module cache); a NativeModuleError says what went wrong
- * and how to fix it.
+ * and how to fix it. A failed load is not tried again: the loader keeps the
+ * library it could not register, and a second try fails with other words
+ * ("did not self-register"), which would be taken for a damaged file.
  */
 export function loadSqlite(): string {
   if (loaded) return loaded;
+  if (failed) throw failed;
   const file = sqliteBindingPath();
   try {
     requireHere(file);
   } catch (err) {
-    throw new NativeModuleError(describeLoadFailure(err, file));
+    throw (failed = new NativeModuleError(describeLoadFailure(err, file)));
   }
   return (loaded = file);
 }
