@@ -1,7 +1,7 @@
 import { useModalDialog } from '../useModalDialog';
 
 export const SHORTCUTS: [string, string][] = [
-  ['↑ / ↓, ← / →, wheel', 'Previous / next image'],
+  ['↑ / ↓, ← / →, Page Up / Page Down, wheel', 'Previous / next image'],
   ['Home / End', 'First / last image'],
   ['Space', 'Play / stop cine'],
   ['W · P · Z · L', 'Tool: window/level · pan · zoom · length'],
@@ -23,7 +23,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + R', 'Reset the view'],
   ['Click a measurement', 'Select it, on the image or in its list (click elsewhere to let go)'],
   ['Delete · Backspace', 'Delete the selected measurement (in the Training tab, Delete clears the labels when none is selected)'],
-  ['Ctrl + Z · Ctrl + Shift + Z', 'Undo · redo drawing or deleting a measurement'],
+  ['Ctrl + Z · Ctrl + Shift + Z, Ctrl + Y', 'Undo · redo drawing or deleting a measurement'],
   ['H', 'Heatmap on / off'],
   ['[ · ]', 'Hide / show the study list · the Classifier and Training panel (the viewer takes the width; remembered)'],
   ['F6 · Shift+F6', 'The next · previous area: top bar, study list, viewer, side panel (each gets back the control last focused in it)'],
@@ -33,6 +33,18 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + ,', 'Settings'],
   ['Esc', 'Close dialogs'],
 ];
+
+/**
+ * A row's keys, each in its own box that never breaks inside ("Page Down" stays whole): the row
+ * wraps between keys, at their separators (" · ", ", ").
+ */
+function Keys({ keys }: { keys: string }) {
+  return (
+    <>
+      {keys.split(/( · |, )/).map((part, i) => (i % 2 ? part : <kbd key={i} style={{ whiteSpace: 'nowrap' }}>{part}</kbd>))}
+    </>
+  );
+}
 
 export function Help({ onClose }: { onClose: () => void }) {
   const dialog = useModalDialog<HTMLElement>(onClose);
@@ -50,7 +62,7 @@ export function Help({ onClose }: { onClose: () => void }) {
           <tbody>
             {SHORTCUTS.map(([k, what]) => (
               <tr key={k}>
-                <td><kbd>{k}</kbd></td>
+                <td><Keys keys={k} /></td>
                 <td>{what}</td>
               </tr>
             ))}
