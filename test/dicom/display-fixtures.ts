@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame, type RenderOptions } from '../../electron/dicom/pixels';
+import { dumpItem, dumpSequence, writeDump2dcm } from '../support/dicom/dump2dcm';
 
 let dir: string;
 /** Call once in a test file: a temporary folder for its files, removed after. */
@@ -34,45 +35,16 @@ export function lutItem(name: string, entries: number[], first: number, bits: nu
   const b = Buffer.alloc(entries.length * 2);
   entries.forEach((v, i) => b.writeUInt16LE(v, i * 2));
   writeFileSync(data, b);
-  return [
-    '(fffe,e000) na (Item with undefined length)',
-    `(0028,3002) US ${entries.length}\\${first}\\${bits}`,
-    `(0028,3003) LO [${explanation}]`,
-    `(0028,3006) OW =${data}`,
-    '(fffe,e00d) na (ItemDelimitationItem)',
-  ];
+  return dumpItem([`(0028,3002) US ${entries.length}\\${first}\\${bits}`, `(0028,3003) LO [${explanation}]`, `(0028,3006) OW =${data}`]);
 }
 
-export function sequence(tag: string, items: string[][]): string[] {
-  return [`(${tag}) SQ (Sequence with undefined length)`, ...items.flat(), '(fffe,e0dd) na (SequenceDelimitationItem)'];
-}
+/** A sequence of LUT items (lutItem's), in dump2dcm syntax. */
+export const sequence = dumpSequence;
 
 /** A 12-bit grey image written by dump2dcm, with `lines` added. */
 export function write(name: string, modality: string, photometric: string, lines: string[]): string {
-  const raw = join(dir, `${name}.raw`);
-  writeFileSync(raw, pixels());
-  const dump = join(dir, `${name}.dump`);
-  writeFileSync(dump, [
-    '(0002,0002) UI =DigitalXRayImageStorageForPresentation',
-    `(0002,0003) UI [1.2.826.0.1.3680043.10.88.${name.length}.${Date.now()}]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0016) UI =DigitalXRayImageStorageForPresentation',
-    `(0008,0018) UI [1.2.826.0.1.3680043.10.88.${name.length}.${Date.now()}]`,
-    `(0008,0060) CS [${modality}]`,
-    '(0028,0002) US 1',
-    `(0028,0004) CS [${photometric}]`,
-    `(0028,0010) US ${ROWS}`,
-    `(0028,0011) US ${COLUMNS}`,
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = join(dir, `${name}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
-  return file;
+  const uid = `1.2.826.0.1.3680043.10.88.${name.length}.${Date.now()}`;
+  return writeDump2dcm(join(dir, `${name}.dcm`), { sopClass: 'DigitalXRayImageStorageForPresentation', sopInstanceUid: uid, modality, photometric, rows: ROWS, columns: COLUMNS, pixels: pixels(), lines });
 }
 
 /** dcm2pnm's 8-bit gray output with the given options. */

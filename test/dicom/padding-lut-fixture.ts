@@ -1,9 +1,9 @@
 // A CR that dcmtk's dump2dcm writes with Pixel Padding Value and Range Limit and a Modality LUT
 // Sequence (a table) that gives padding values the output of a real pixel: for
 // test/dicom/padding-lut.test.ts and test/e2e/padding-lut-viewer.test.ts.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dumpItem, dumpSequence, writeDump2dcm } from '../support/dicom/dump2dcm';
 
 export const ROWS = 24;
 export const COLUMNS = 32;
@@ -33,45 +33,26 @@ export const PADDING_LINES = ['(0028,0120) US 4095', '(0028,0121) US 4000'];
  */
 export function writePaddedLut(dir: string, name: string, lines: string[], opts: { uid?: string; patient?: string } = {}): { file: string; stored: number[] } {
   const stored = Array.from({ length: ROWS * COLUMNS }, (_, i) => (inField(i) ? field(i) : pad(i)));
-  const raw = join(dir, `${name}.raw`);
-  const b = Buffer.alloc(stored.length * 2);
-  stored.forEach((v, i) => b.writeUInt16LE(v, i * 2));
-  writeFileSync(raw, b);
+  const pixels = Buffer.alloc(stored.length * 2);
+  stored.forEach((v, i) => pixels.writeUInt16LE(v, i * 2));
   const lut = join(dir, `${name}.lut`);
   const t = Buffer.alloc(table.length * 2);
   table.forEach((v, i) => t.writeUInt16LE(v, i * 2));
   writeFileSync(lut, t);
   const uid = opts.uid ?? `1.2.826.0.1.3680043.10.91.${name.length}.${Date.now()}`;
-  const dump = join(dir, `${name}.dump`);
-  writeFileSync(dump, [
-    '(0002,0002) UI =ComputedRadiographyImageStorage',
-    `(0002,0003) UI [${uid}.3]`,
-    '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0016) UI =ComputedRadiographyImageStorage',
-    `(0008,0018) UI [${uid}.3]`,
-    '(0008,0060) CS [CR]',
-    ...(opts.patient ? [`(0010,0010) PN [${opts.patient}]`, '(0010,0020) LO [PL001]', `(0020,000d) UI [${uid}.1]`, `(0020,000e) UI [${uid}.2]`] : []),
-    '(0028,0002) US 1',
-    '(0028,0004) CS [MONOCHROME2]',
-    `(0028,0010) US ${ROWS}`,
-    `(0028,0011) US ${COLUMNS}`,
-    '(0028,0100) US 16',
-    '(0028,0101) US 12',
-    '(0028,0102) US 11',
-    '(0028,0103) US 0',
-    ...lines,
-    '(0028,3000) SQ (Sequence with undefined length)',
-    '(fffe,e000) na (Item with undefined length)',
-    `(0028,3002) US ${table.length}\\0\\16`,
-    '(0028,3003) LO [TEN TIMES, PADDING MIXED]',
-    '(0028,3004) LO [US]',
-    `(0028,3006) OW =${lut}`,
-    '(fffe,e00d) na (ItemDelimitationItem)',
-    '(fffe,e0dd) na (SequenceDelimitationItem)',
-    `(7fe0,0010) OW =${raw}`,
-  ].join('\n') + '\n');
-  const file = join(dir, `${name}.dcm`);
-  execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
+  const file = writeDump2dcm(join(dir, `${name}.dcm`), {
+    sopClass: 'ComputedRadiographyImageStorage',
+    sopInstanceUid: `${uid}.3`,
+    modality: 'CR',
+    rows: ROWS,
+    columns: COLUMNS,
+    pixels,
+    lines: [
+      ...(opts.patient ? [`(0010,0010) PN [${opts.patient}]`, '(0010,0020) LO [PL001]', `(0020,000d) UI [${uid}.1]`, `(0020,000e) UI [${uid}.2]`] : []),
+      ...lines,
+      ...dumpSequence('0028,3000', [dumpItem([`(0028,3002) US ${table.length}\\0\\16`, '(0028,3003) LO [TEN TIMES, PADDING MIXED]', '(0028,3004) LO [US]', `(0028,3006) OW =${lut}`])]),
+    ],
+  });
   return { file, stored };
 }
 

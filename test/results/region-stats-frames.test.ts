@@ -5,7 +5,7 @@
 // and area the viewer computes on the engine's frame (viewerFrameOf, the viewer.frame request's
 // answer), in the SR and in the CSV.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { exportResults } from '../../electron/results/export';
 import { measuredOnFrames, tableOnFrames } from '../../electron/results/region-stats';
 import { ResultsStore, type ImageFile, type StoredMeasurement } from '../../electron/results/store';
 import { measurementValue } from '../../electron/results/tables';
+import { dumpItem as item, dumpSequence as seq, writeDump2dcm } from '../support/dicom/dump2dcm';
 import { natural } from './check';
 
 let dir = '';
@@ -35,16 +36,12 @@ const FRAMES = [
 ] as const;
 const UID = '1.2.826.0.1.3680043.10.89.77.1';
 
-const item = (lines: string[]) => ['(fffe,e000) na (Item with undefined length)', ...lines, '(fffe,e00d) na (ItemDelimitationItem)'];
-const seq = (tag: string, items: string[][]) => [`(${tag}) SQ (Sequence with undefined length)`, ...items.flat(), '(fffe,e0dd) na (SequenceDelimitationItem)'];
-
 /** The Enhanced CT, written by dump2dcm; frame f's stored values are (r * 7 + c * 3 + 100 f) % 200 + 1000. */
 function writeEnhancedCt(): string {
   const px = Buffer.alloc(ROWS * COLUMNS * 2 * FRAMES.length);
   FRAMES.forEach((_, f) => {
     for (let r = 0; r < ROWS; r++) for (let c = 0; c < COLUMNS; c++) px.writeUInt16LE(((r * 7 + c * 3 + 100 * f) % 200) + 1000, ((f * ROWS + r) * COLUMNS + c) * 2);
   });
-  writeFileSync(join(dir, 'ct.raw'), px);
   const shared = seq('5200,9229', [item(seq('0020,9116', [item(['(0020,0037) DS [1\\0\\0\\0\\1\\0]'])]))]);
   const perFrame = seq(
     '5200,9230',
@@ -56,33 +53,16 @@ function writeEnhancedCt(): string {
       ]),
     ),
   );
-  writeFileSync(
-    join(dir, 'ct.dump'),
-    [
-      '(0002,0002) UI =EnhancedCTImageStorage',
-      `(0002,0003) UI [${UID}]`,
-      '(0002,0010) UI =LittleEndianExplicit',
-      '(0008,0016) UI =EnhancedCTImageStorage',
-      `(0008,0018) UI [${UID}]`,
-      '(0008,0060) CS [CT]',
-      '(0020,000d) UI [1.2.826.0.1.3680043.10.89.77]',
-      '(0020,000e) UI [1.2.826.0.1.3680043.10.89.77.2]',
-      '(0028,0002) US 1',
-      '(0028,0004) CS [MONOCHROME2]',
-      `(0028,0008) IS [${FRAMES.length}]`,
-      `(0028,0010) US ${ROWS}`,
-      `(0028,0011) US ${COLUMNS}`,
-      '(0028,0100) US 16',
-      '(0028,0101) US 12',
-      '(0028,0102) US 11',
-      '(0028,0103) US 0',
-      ...shared,
-      ...perFrame,
-      `(7fe0,0010) OW =${join(dir, 'ct.raw')}`,
-    ].join('\n') + '\n',
-  );
-  execFileSync('dump2dcm', [join(dir, 'ct.dump'), join(dir, 'ct.dcm')], { stdio: 'pipe' });
-  return join(dir, 'ct.dcm');
+  return writeDump2dcm(join(dir, 'ct.dcm'), {
+    sopClass: 'EnhancedCTImageStorage',
+    sopInstanceUid: UID,
+    modality: 'CT',
+    rows: ROWS,
+    columns: COLUMNS,
+    frames: FRAMES.length,
+    pixels: px,
+    lines: ['(0020,000d) UI [1.2.826.0.1.3680043.10.89.77]', '(0020,000e) UI [1.2.826.0.1.3680043.10.89.77.2]', ...shared, ...perFrame],
+  });
 }
 
 type P = [number, number];
