@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { dragOnViewport, openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
+import { brightBox } from '../support/canvas';
 import { writeUs, type UsImage } from '../dicom/us-regions-fixture';
 
 const US: UsImage = {
@@ -37,26 +37,6 @@ function pgmSquare(file: string): [number, number] {
     for (let x = 0; x < w; x++)
       if (px[y * w + x] > 200) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   return [x1 - x0 + 1, y1 - y0 + 1];
-}
-
-/** The bright (white, not a coloured line) part of the viewer's canvas: its bounding box [width, height] in canvas pixels. */
-async function canvasSquare(page: Page): Promise<[number, number]> {
-  return page.evaluate(async () => {
-    const win = globalThis as unknown as {
-      requestAnimationFrame(callback: () => void): void;
-      document: { querySelector(selector: string): { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
-    };
-    await new Promise<void>((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
-    const c = win.document.querySelector('[data-testid="viewport"]');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (let y = 0; y < c.height; y++)
-      for (let x = 0; x < c.width; x++) {
-        const i = (y * c.width + x) * 4;
-        if (d[i] > 200 && d[i + 1] > 200 && d[i + 2] > 200) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-      }
-    return [x1 - x0 + 1, y1 - y0 + 1] as [number, number];
-  });
 }
 
 describe('an ultrasound image measured by its regions, and non-square pixels drawn at their shape', () => {
@@ -120,7 +100,7 @@ describe('an ultrasound image measured by its regions, and non-square pixels dra
     execFileSync('dcmj2pnm', ['+a', '+Sxf', '1', aspectFile, pgm], { stdio: 'pipe' });
     const [dw, dh] = pgmSquare(pgm);
     expect([dw, dh]).toEqual([20, 40]);
-    const [cw, ch] = await canvasSquare(page);
+    const [cw, ch] = await brightBox(page);
     expect(cw).toBeGreaterThan(20);
     // The same shape, give or take a screen pixel at each edge.
     expect(Math.abs(ch / cw - dh / dw)).toBeLessThan(0.05);

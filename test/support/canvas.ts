@@ -22,12 +22,18 @@ export async function brightPixels(page: Page, level = 200): Promise<{ count: nu
   return { count: bright, centreX: brightCentreX };
 }
 
+/** The white part of the canvas (red, green and blue all above `level`: not a coloured line): its bounding box [width, height] in canvas pixels. */
+export async function brightBox(page: Page, level = 200): Promise<[number, number]> {
+  const { white } = await canvasStats(page, level);
+  return [white[2] - white[0] + 1, white[3] - white[1] + 1];
+}
+
 /** A hash of the canvas's pixels (FNV-1a): equal hashes, the same picture. */
 export async function canvasHash(page: Page): Promise<number> {
   return (await canvasStats(page)).hash;
 }
 
-async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { bright: number; brightCentreX: number; hash: number }> {
+async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { bright: number; brightCentreX: number; white: [number, number, number, number]; hash: number }> {
   return page.evaluate(async (min) => {
     // Runs in the page; typed here without the DOM library, which the Node project leaves out.
     const win = globalThis as unknown as {
@@ -43,14 +49,21 @@ async function canvasStats(page: Page, level = 255): Promise<CanvasPixels & { br
     let sumX = 0;
     let hash = 2166136261;
     for (let i = 0; i < d.length; i++) hash = Math.imul(hash ^ d[i], 16777619) >>> 0;
+    // The white pixels' bounding box: x0, y0, x1, y1.
+    const white: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
     for (let i = 0; i < d.length; i += 4) {
       if (d[i] || d[i + 1] || d[i + 2]) drawn++;
       if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
       if (d[i] > min) {
+        const x = (i / 4) % c.width;
         bright++;
-        sumX += (i / 4) % c.width;
+        sumX += x;
+        if (d[i + 1] > min && d[i + 2] > min) {
+          const y = Math.floor(i / 4 / c.width);
+          [white[0], white[1], white[2], white[3]] = [Math.min(white[0], x), Math.min(white[1], y), Math.max(white[2], x), Math.max(white[3], y)];
+        }
       }
     }
-    return { total: d.length / 4, drawn, coloured, bright, brightCentreX: bright ? sumX / bright : -1, hash };
+    return { total: d.length / 4, drawn, coloured, bright, brightCentreX: bright ? sumX / bright : -1, white, hash };
   }, level);
 }
