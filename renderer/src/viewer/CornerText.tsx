@@ -5,9 +5,10 @@ import type { ReactNode } from 'react';
 import type { SeriesSummary, StudySummary } from '../../../common/contract/library';
 import { formatDate, formatMm, joinParts, personName } from '../workspace/format';
 import { joinIsolated } from '../workspace/isolated';
-import { scaleText, valueUnderPointer, windowText } from './cornerReadings';
+import { scaleText, valueUnderPointer, windowMiss, windowText } from './cornerReadings';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
+import { windowName } from './window';
 
 export function CornerText(props: {
   study: StudySummary;
@@ -19,12 +20,17 @@ export function CornerText(props: {
   /** The image pixel under the pointer (column, row), or null. */
   probe: [number, number] | null;
   heatmapLabel: string | null;
+  /** The window preset in force ("file", a preset's id, "custom"), named in the corner. */
+  preset: string;
   /** More lines for the bottom left (the measurements). */
   children?: ReactNode;
 }) {
   const { study, series, frame, view, probe } = props;
   const f = frame?.frame;
   const value = frame && probe ? valueUnderPointer(frame, probe[0], probe[1]) : null;
+  // A window means little for colour: the W/L tool leaves colour images as they are (tools/windowLevel.ts).
+  const gray = view && frame && frame.frame.samplesPerPixel === 1 ? { frame, view } : null;
+  const miss = gray ? windowMiss(gray.frame, gray.view, props.preset) : null;
   return (
     <>
       <div className="corner tl">
@@ -54,8 +60,14 @@ export function CornerText(props: {
         {props.children}
       </div>
       <div className="corner br">
-        {/* A window means little for colour: the W/L tool leaves colour images as they are (tools/windowLevel.ts). */}
-        {view && frame && frame.frame.samplesPerPixel === 1 && <div data-testid="corner-wl">{windowText(frame, view)}</div>}
+        {gray && <div data-testid="corner-window-name">{windowName(gray.frame.frame.windows, props.preset)}</div>}
+        {gray && <div data-testid="corner-wl">{windowText(gray.frame, gray.view)}</div>}
+        {miss && (
+          // Wrapped in a narrow column: the corner beside it keeps its room.
+          <div className="window-miss" data-testid="corner-window-miss" role="status" style={{ maxWidth: '24em', marginLeft: 'auto' }}>
+            {miss}
+          </div>
+        )}
         {view && <div data-testid="corner-zoom">{joinParts(`Zoom ${Math.round(view.zoom * 100)}%`, view.rotation ? `${view.rotation * 90}°` : null, view.flipH && 'flip H', view.flipV && 'flip V', view.invert && 'inverted')}</div>}
       </div>
     </>

@@ -6,6 +6,7 @@ import { CT_PRESET_KEYS } from '../../../common/voi';
 import { TOOLS, type ToolId } from './tools';
 import type { ViewState } from './transform';
 import type { ViewCommand } from './useViewTransform';
+import { firstPresetName } from './window';
 
 /** The CT presets on keys 2–6, in reading-room order (common/voi.ts, as the engine offers them). */
 const PRESET_ORDER: readonly string[] = CT_PRESET_KEYS;
@@ -14,7 +15,7 @@ const PRESET_ORDER: readonly string[] = CT_PRESET_KEYS;
 export const COLOUR_PRESET_TITLE = 'Window presets apply to greyscale images: a colour image is shown as stored';
 
 /**
- * W, P, Z, L… pick a tool; 1 the file's window and 2–6 the CT presets, while `presetKeys` and
+ * W, P, Z, L… pick a tool; 1 the file's window (or the full range) and 2–6 the CT presets, while `presetKeys` and
  * the shown frame is greyscale (`colour`: a colour image is never windowed, tools/windowLevel.ts).
  */
 export function useToolKeys(opts: { onTool: (id: ToolId) => void; windows: VoiWindow[]; onPreset: (id: string) => void; presetKeys: boolean; colour: boolean }) {
@@ -93,8 +94,8 @@ export function Toolbar(props: {
         <label className="tool-select" title={colour ? COLOUR_PRESET_TITLE : undefined}>
           <span className="visually-hidden">Window preset</span>
           <select aria-label="Window preset" value={preset} onChange={(e) => onPreset(e.target.value)} data-testid="preset" disabled={colour} title={colour ? COLOUR_PRESET_TITLE : undefined}>
-            {/* The file's first window is "file" (key 1); a file with several names each by its explanation, the rest after it. */}
-            <option value="file">{own.length > 1 ? own[0].name : 'File window'}{presetKeys ? ' (1)' : ''}</option>
+            {/* The file's first window is "file" (key 1), "Full range" where the file has none; a file with several names each by its explanation, the rest after it. */}
+            <option value="file">{firstPresetName(windows)}{presetKeys ? ' (1)' : ''}</option>
             {own.slice(1).map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name}

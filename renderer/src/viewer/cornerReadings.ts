@@ -4,7 +4,9 @@
 // Node (test/renderer/viewer-hostile-values-corner.test.ts); CornerText.tsx lays it out.
 import type { ViewerFrame } from '../../../common/contract/library';
 import { calibrationSummary, spacingNote, spacingProblem, valueText } from '../../../common/roi';
+import { voiLut } from '../../../common/voi';
 import { formatMm, formatValue } from '../workspace/format';
+import { firstPresetName, voiTableFor } from './window';
 import type { ViewState } from './transform';
 
 /** A frame's values after the Modality LUT (image.ts LoadedFrame). */
@@ -61,4 +63,21 @@ export function windowText(loaded: FrameValues, view: Pick<ViewState, 'center' |
   if (!Number.isFinite(view.width) || !Number.isFinite(view.center)) return 'W/L not a number';
   const integral = Number.isInteger(slope) && Number.isInteger(intercept);
   return `W ${windowNumber(view.width, integral)} L ${windowNumber(view.center, integral)}${unit ? ` ${unit}` : ''}`;
+}
+
+/**
+ * What the corner says where a window the user chose (carried from image to image, or picked
+ * here) has every value of the image on one side of it: the image is one flat white or black,
+ * which would otherwise read as a blank image. Null for the first preset (the image's own
+ * window), a VOI LUT table, colour, or a window some value lies inside.
+ */
+export function windowMiss(loaded: FrameValues, view: Pick<ViewState, 'center' | 'width' | 'invert'>, preset: string): string | null {
+  const f = loaded.frame;
+  if (preset === 'file' || f.samplesPerPixel !== 1 || voiTableFor(f, preset)) return null;
+  const lut = voiLut(view.center, view.width, f.voiFunction);
+  const side = lut(f.range[0]) === 255 ? 'above' : lut(f.range[1]) === 0 ? 'below' : null;
+  if (!side) return null;
+  // The gray the values all get, after MONOCHROME1 or Presentation LUT Shape and the user's invert.
+  const white = (side === 'above') !== (view.invert !== (f.inverted ?? f.photometric === 'MONOCHROME1'));
+  return `Every value lies ${side} this window, so the image is all ${white ? 'white' : 'black'}. Choose ${firstPresetName(f.windows)} to see it.`;
 }

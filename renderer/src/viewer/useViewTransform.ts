@@ -1,10 +1,10 @@
 // The view transform: the viewport's size, the view (window, zoom, pan, rotation, flips,
 // invert) and the window preset shown. A new series starts fitted with the file's window;
-// images of the same series keep the view.
+// images of the same series keep the view, except the first preset's window, which is each image's own.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { VoiWindow } from '../../../common/contract/library';
 import type { LoadedFrame } from './image';
-import { defaultWindow } from './window';
+import { defaultWindow, nextImageWindow } from './window';
 import { drawnAspect } from '../../../common/roi';
 import { clampZoom } from './tools/zoom';
 import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
@@ -60,6 +60,16 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
     setView(initialView(frame, g, start));
     if (start) setPreset(start.id);
   }, [geometry, frame, view, defaultPreset]);
+  // The next image of the series: the first preset follows it (its own window), a window the
+  // user chose carries (window.ts nextImageWindow); before it is painted.
+  useLayoutEffect(() => {
+    if (!frame) return;
+    setView((v) => {
+      if (!v) return v;
+      const w = nextImageWindow(frame.frame, preset, v);
+      return w.center === v.center && w.width === v.width ? v : { ...v, center: w.center, width: w.width };
+    });
+  }, [frame, preset]);
   // An image of another size in the same series keeps the zoom relative to its fit (before
   // it is painted), so a 3x3 image after 100x100 ones is not a dot.
   const shownGeometry = useRef<Geometry | null>(null);

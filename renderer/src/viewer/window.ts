@@ -1,7 +1,8 @@
-// The window the viewer shows: the first one, the narrowest a drag may make, and the VOI
+// The window the viewer shows: the first one and its name, the one the next image shows, the
+// narrowest a drag may make, and the VOI
 // window (common/voi.ts, the same function the engine's pixel pipeline uses) into RGBA.
 // No DOM types, so tests run it under Node (test/renderer/window.test.ts).
-import type { ViewerFrame } from '../../../common/contract/library';
+import type { ViewerFrame, VoiWindow } from '../../../common/contract/library';
 import { fullRangeWindow, narrowestWindowWidth, voiLut } from '../../../common/voi';
 
 /** A frame's values after the Modality LUT (image.ts LoadedFrame). */
@@ -15,6 +16,33 @@ export function defaultWindow(f: ViewerFrame): { center: number; width: number }
   const own = f.windows.find((w) => w.id.startsWith('file-'));
   if (own) return { center: own.center, width: own.width };
   return fullRangeWindow(f.range[0], f.range[1], f.voiFunction);
+}
+
+/**
+ * The name of the first preset (key 1, "file"): "File window" where the file has a window or a VOI
+ * LUT table of its own (the first of several windows by its own name); "Full range" where it has
+ * neither and the window is Lumen's, over the image's values (defaultWindow).
+ */
+export function firstPresetName(windows: readonly VoiWindow[]): string {
+  const own = windows.filter((w) => w.id.startsWith('file-'));
+  if (own.length > 1) return own[0].name;
+  return own.length === 1 || windows.some((w) => w.id.startsWith('lut-')) ? 'File window' : 'Full range';
+}
+
+/** The name of the window in force, as the toolbar lists it: the first preset's, a preset's, or "Custom" (dragged). */
+export function windowName(windows: readonly VoiWindow[], preset: string): string {
+  if (preset === 'file') return firstPresetName(windows);
+  if (preset === 'custom') return 'Custom';
+  return windows.find((w) => w.id === preset)?.name ?? 'Custom';
+}
+
+/**
+ * The window an image shows when the user moves to it in the same series: the first preset
+ * ("file": the file's or Lumen's own choice) follows each image, its own defaultWindow; a window
+ * the user chose (another preset, or one dragged) carries as it is, as reading-room viewers do.
+ */
+export function nextImageWindow(f: ViewerFrame, preset: string, shown: { center: number; width: number }): { center: number; width: number } {
+  return preset === 'file' ? defaultWindow(f) : shown;
 }
 
 /** The narrowest window a drag may make: the frame's VOI LUT Function's (common/voi.ts narrowestWindowWidth). */
