@@ -27,7 +27,20 @@ const require = createRequire(import.meta.url);
 const electronVersion = require('electron/package.json').version;
 const abi = require('node-abi').getAbi(electronVersion, 'electron');
 if (!existsSync(`native/electron-abi${abi}-${process.platform}-${process.arch}/better_sqlite3.node`)) {
-  run(process.execPath, ['scripts/native.mjs', '--electron']);
+  // node-gyp's progress (hundreds of lines over a few minutes) is kept back; shown only when
+  // the build fails for another reason than a download.
+  console.log(`Lumen: building SQLite for Electron ${electronVersion} (once; a few minutes)…`);
+  const built = spawnSync(process.execPath, ['scripts/native.mjs', '--electron'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (built.status !== 0) {
+    const output = `${built.stdout ?? ''}${built.stderr ?? ''}`;
+    const offline = /network connectivity|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo/.test(output);
+    if (!offline) process.stderr.write(output);
+    const why = offline ? "Electron's headers could not be downloaded" : built.error ? built.error.message : 'node-gyp failed; its output is above';
+    console.error(`Lumen: SQLite could not be built for Electron ${electronVersion} (${why}). "npm start" needs it, and the first time internet access for Electron's headers; run "npm run serve" to use Lumen in a browser instead.`);
+    process.exit(1);
+  }
+  const wrote = built.stdout.trim().split('\n').pop();
+  if (wrote) console.log(`Lumen: ${wrote.replace(/^Wrote /, 'wrote ')}`);
 }
 
 run('npm', ['run', 'build']);

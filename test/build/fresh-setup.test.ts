@@ -3,7 +3,8 @@
 // funding appeal, no "new npm version" notice, no warning about the project's .npmrc), and
 // .ci/run does what the README says it does, in the README's order.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,5 +87,32 @@ describe('.ci/run without GitHub or nodejs.org', () => {
     // The system Node: its package's headers when they are its own, else nothing (node-gyp downloads them).
     const system = await nodedirFor(process.execPath);
     if (system) expect(headerVersion(system)).toBe(process.versions.node);
+  }, 120_000);
+});
+
+// `npm start` on a machine that reaches the npm registry only. Electron's binary is named
+// with ELECTRON_OVERRIDE_DIST_PATH (so nothing is downloaded for it); the first start then
+// builds SQLite for Electron, whose headers cannot be fetched (a proxy on a closed port
+// stands for the missing internet). Skipped where that build exists already (the start would
+// go on to open the app).
+const requireHere = createRequire(import.meta.url);
+const electronAbi = (requireHere('node-abi') as { getAbi: (v: string, r: string) => string }).getAbi((requireHere('electron/package.json') as { version: string }).version, 'electron');
+const electronBuilt = existsSync(path.join(repo, `native/electron-abi${electronAbi}-${process.platform}-${process.arch}/better_sqlite3.node`));
+describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || electronBuilt)('npm start where Electron\'s headers cannot be downloaded', () => {
+  it('says in its last line that SQLite could not be built for Electron, and points to npm run serve', async () => {
+    const node = installNode(24);
+    const home = mkdtempSync(path.join(os.tmpdir(), 'lumen-fresh-home-'));
+    homes.push(home);
+    const closed = 'http://127.0.0.1:9';
+    const env = { HOME: home, PATH: `${path.dirname(node)}:${process.env.PATH}`, ELECTRON_OVERRIDE_DIST_PATH: path.join(home, 'electron'), HTTPS_PROXY: closed, HTTP_PROXY: closed, https_proxy: closed, http_proxy: closed };
+    const r = await run(node, ['scripts/start.mjs'], { cwd: repo, env, encoding: 'utf8', timeout: 110_000 }).then(
+      (ok) => ({ code: 0, ...ok }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(r.code).toBe(1);
+    const last = r.stderr.trim().split('\n').pop();
+    expect(last).toMatch(/^Lumen: SQLite could not be built for Electron 45\.\d+\.\d+ \(.*\)\. "npm start" needs it, and the first time internet access for Electron's headers; run "npm run serve" to use Lumen in a browser instead\.$/);
+    // node-gyp's progress lines are not shown on the way.
+    expect(r.stdout + r.stderr).not.toMatch(/gyp info/);
   }, 120_000);
 });
