@@ -120,7 +120,7 @@ describe('the README, step by step, as a new user', () => {
     // A click on a measurement's ✕ deletes it at once; the way back is on screen, not only Ctrl+Z.
     await page.getByRole('button', { name: 'Delete ellipse 1' }).click();
     await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(before - 2);
-    const undoDelete = page.getByRole('button', { name: 'Undo deleting the ellipse (Ctrl+Z)' });
+    const undoDelete = page.getByRole('button', { name: 'Undo deleting the ellipse', exact: true });
     await undoDelete.waitFor({ timeout: 30_000 });
     await shot('measurement-deleted');
     await undoDelete.click();
