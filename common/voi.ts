@@ -112,5 +112,5 @@ export const VOI_PRESETS: Readonly<Record<string, readonly VoiPreset[]>> = {
   ],
 };
 
-/** The CT presets the viewer puts on keys 2–6, in reading-room order (1 is the file's own window). */
+/** The CT presets the viewer puts on keys 2–6, in reading-room order (1 is the file's own window, or the full range where it has none). */
 export const CT_PRESET_KEYS = ['ct-brain', 'ct-lung', 'ct-abdomen', 'ct-bone', 'ct-mediastinum'] as const;
