@@ -4,10 +4,9 @@
 // the import issues name the file; files gone or changed are counted and change nothing.
 // The old library is made as a Lumen of schema 14 left it: its tables at migration 14, rows
 // copied from a library this Lumen imported (files by dcmtk's dump2dcm and dcmodify).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../common/contract';
@@ -19,6 +18,7 @@ import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { migrate } from '../../electron/library/schema';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, SERIES_PATIENTS_KEY } from '../../electron/library/series-patients';
 import { NAMES } from '../dicom/charset-fixtures';
+import { runLumen } from '../support/cli';
 import { tmpDir, writeSlice } from './fixtures';
 import { oldLibrary, ROOT, series, STUDY } from './old-library';
 
@@ -29,6 +29,18 @@ function rows(dir: string): unknown {
     return Object.fromEntries(['patients', 'studies', 'series', 'instances', 'import_errors'].map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]));
   } finally {
     db.close();
+  }
+}
+
+/** Runs `body` in a fresh work folder, removed after: `folder` (made) for the files, `dir` for the library. */
+async function inWork(name: string, body: (w: { work: string; folder: string; dir: string }) => Promise<void>): Promise<void> {
+  const work = tmpDir(name);
+  const folder = path.join(work, 'in');
+  try {
+    fs.mkdirSync(folder);
+    await body({ work, folder, dir: path.join(work, 'library') });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -132,11 +144,7 @@ describe('a library imported before schema 15', () => {
 });
 
 it('counts files gone or changed since import, and changes nothing for them', async () => {
-  const work = tmpDir('series-patients-gone');
-  const folder = path.join(work, 'in');
-  const dir = path.join(work, 'library');
-  try {
-    fs.mkdirSync(folder);
+  await inWork('series-patients-gone', async ({ folder, dir }) => {
     series(folder, 1, 'Doe^Jane');
     const [gone] = series(folder, 2, 'Doe-Smith^Jane^M');
     const [changed] = series(folder, 3, 'Roe^Jane');
@@ -166,17 +174,11 @@ it('counts files gone or changed since import, and changes nothing for them', as
     } finally {
       db.close();
     }
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }, 120_000);
 
 it('in turns, lets other work run between series and finds what the pass at opening finds', async () => {
-  const work = tmpDir('series-patients-turns');
-  const folder = path.join(work, 'in');
-  const dir = path.join(work, 'library');
-  try {
-    fs.mkdirSync(folder);
+  await inWork('series-patients-turns', async ({ folder, dir }) => {
     series(folder, 1, 'Doe^Jane');
     const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
     series(folder, 3, 'Doe^Jane');
@@ -195,17 +197,11 @@ it('in turns, lets other work run between series and finds what the pass at open
     } finally {
       db.close();
     }
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }, 120_000);
 
 it('waits for the text re-decode, and compares with the decoded name: one Greek name twice is no conflict', async () => {
-  const work = tmpDir('series-patients-greek');
-  const folder = path.join(work, 'in');
-  const dir = path.join(work, 'library');
-  try {
-    fs.mkdirSync(folder);
+  await inWork('series-patients-greek', async ({ folder, dir }) => {
     const [, charset, greek, decoded] = NAMES.find((n) => n[0] === 'Greek, ISO_IR 126')!;
     const greekFile = { extraLines: [`(0008,0005) CS [${charset}]`], byteStrings: true };
     series(folder, 1, greek, 1, greekFile);
@@ -232,22 +228,19 @@ it('waits for the text re-decode, and compares with the decoded name: one Greek 
     } finally {
       lib.close();
     }
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }, 120_000);
 
 it('lumen ls tells of the files found once, and marks the study and the series in its listing', async () => {
-  const work = tmpDir('series-patients-cli');
-  const folder = path.join(work, 'in');
-  const dir = path.join(work, 'library');
-  try {
-    fs.mkdirSync(folder);
+  await inWork('series-patients-cli', async ({ work, folder, dir }) => {
     series(folder, 1, 'Doe^Jane');
     const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
     await oldLibrary(folder, dir, true);
-    const ls = () =>
-      promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../bin/lumen.mjs'), 'ls', '--library', dir], { env: { ...process.env, LUMEN_DATA_DIR: path.join(work, 'data') } });
+    const ls = async () => {
+      const run = await runLumen(['ls', '--library', dir], path.join(work, 'data'));
+      expect(run.code, run.stderr).toBe(0);
+      return run;
+    };
     const first = await ls();
     expect(first.stderr.split('\n')).toEqual([expect.stringMatching(/^Each series' own patient details were read from its files .*: 1 file gives other patient details/), `  ${other}`, '']);
     expect(first.stdout).toContain("    ⚠ 2 names for this patient in its series' files: Doe^Jane / Doe-Smith^Jane^M\n");
@@ -255,27 +248,18 @@ it('lumen ls tells of the files found once, and marks the study and the series i
     const second = await ls();
     expect(second.stderr).toBe('');
     expect(second.stdout).toBe(first.stdout);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }, 120_000);
 
 it('lumen import, the first command on such a library, tells of them too', async () => {
-  const work = tmpDir('series-patients-import');
-  const folder = path.join(work, 'in');
-  const dir = path.join(work, 'library');
-  try {
-    fs.mkdirSync(folder);
+  await inWork('series-patients-import', async ({ work, folder, dir }) => {
     series(folder, 1, 'Doe^Jane');
     const [other] = series(folder, 2, 'Doe-Smith^Jane^M');
     await oldLibrary(folder, dir, true);
-    const imported = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../bin/lumen.mjs'), 'import', folder, '--library', dir], {
-      env: { ...process.env, LUMEN_DATA_DIR: path.join(work, 'data') },
-    });
+    const imported = await runLumen(['import', folder, '--library', dir], path.join(work, 'data'));
+    expect(imported.code, imported.stderr).toBe(0);
     // Told before the import runs (its files are unchanged, so the import itself reads none).
     expect(imported.stderr.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^Each series' own patient details were read from its files .*: 1 file gives other patient details/), `  ${other}`]);
     expect(imported.stdout).toMatch(/already in the library/);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }, 120_000);
