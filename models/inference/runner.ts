@@ -174,10 +174,12 @@ function checkHead(head: CamHead, source: RunnerSource, what: string): void {
   }
 }
 
-function classOf(scores: number[], classIndex: number | undefined): number {
-  const k = classIndex ?? scores.indexOf(Math.max(...scores));
-  if (!Number.isInteger(k) || k < 0 || k >= scores.length) throw new Error(`Class index ${classIndex} is out of range 0..${scores.length - 1}.`);
-  return k;
+/** One image's class activation map for `classIndex` (else its top class), from a runner's activations. */
+async function camOf(runner: Pick<ModelRunner, 'activations'>, image: Float32Array, classIndex: number | undefined): Promise<ClassActivation> {
+  const [one] = await runner.activations(image, 1);
+  const k = classIndex ?? one.scores.indexOf(Math.max(...one.scores));
+  if (!Number.isInteger(k) || k < 0 || k >= one.scores.length) throw new Error(`Class index ${classIndex} is out of range 0..${one.scores.length - 1}.`);
+  return { scores: one.scores, classIndex: k, height: one.height, width: one.width, map: one.maps[k] };
 }
 
 function split(flat: ArrayLike<number>, n: number): number[][] {
@@ -291,10 +293,8 @@ class OnnxRunner implements ModelRunner {
     return mapsOf(this.head, scores, featureMaps.data, featureMaps.channels, featureMaps.height, featureMaps.width, this.withFeatures ? features : undefined);
   }
 
-  async cam(image: Float32Array, classIndex?: number): Promise<ClassActivation> {
-    const [one] = await this.activations(image, 1);
-    const k = classOf(one.scores, classIndex);
-    return { scores: one.scores, classIndex: k, height: one.height, width: one.width, map: one.maps[k] };
+  cam(image: Float32Array, classIndex?: number): Promise<ClassActivation> {
+    return camOf(this, image, classIndex);
   }
 
   async dispose(): Promise<void> {
@@ -407,10 +407,8 @@ class TfjsRunner implements ModelRunner {
     }
   }
 
-  async cam(image: Float32Array, classIndex?: number): Promise<ClassActivation> {
-    const [one] = await this.activations(image, 1);
-    const k = classOf(one.scores, classIndex);
-    return { scores: one.scores, classIndex: k, height: one.height, width: one.width, map: one.maps[k] };
+  cam(image: Float32Array, classIndex?: number): Promise<ClassActivation> {
+    return camOf(this, image, classIndex);
   }
 
   async dispose(): Promise<void> {
