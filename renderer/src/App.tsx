@@ -350,7 +350,9 @@ export function App() {
       // A control that used the key itself (the study list's arrows move between studies)
       // keeps it from the viewer: one key, one action.
       if (e.defaultPrevented) return;
-      const cmd = (e.shiftKey ? SHIFT_COMMANDS[e.key] : undefined) ?? KEY_COMMANDS[e.key];
+      // A letter is read by Shift alone, not Caps Lock: Caps Lock's "R" rotates, Shift+R resets.
+      const key = /^[a-z]$/i.test(e.key) ? (e.shiftKey ? e.key.toUpperCase() : e.key.toLowerCase()) : e.key;
+      const cmd = (e.shiftKey ? SHIFT_COMMANDS[key] : undefined) ?? KEY_COMMANDS[key];
       // In the Training tab, Delete clears labels (the panel's own shortcut) unless a measurement
       // is selected, which the panel deletes first (deleteSelectedMeasurement); Backspace deletes it.
       if (cmd === 'deleteMeasurement' && sideTabRef.current === 'training' && sideShownRef.current && e.key === 'Delete') return;

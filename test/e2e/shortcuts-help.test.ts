@@ -521,10 +521,18 @@ describe('the shortcuts the Help dialog lists', () => {
         await press(l.token);
         await expect.poll(corner).toMatch(/ 90°$/);
         await resetView();
+        // With Caps Lock on the browser sends "R" without Shift: still a rotation, not Shift+R's reset.
+        await page.keyboard.press('R');
+        await expect.poll(corner).toMatch(/ 90°$/);
+        await resetView();
       },
       'viewer X': async (l) => {
         expect(l.paired).toBe('flip horizontal');
         await press(l.token);
+        await expect.poll(corner).toMatch(/flip H$/);
+        await resetView();
+        // Caps Lock: "X" without Shift is the same key.
+        await page.keyboard.press('X');
         await expect.poll(corner).toMatch(/flip H$/);
         await resetView();
       },
