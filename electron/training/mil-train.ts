@@ -13,14 +13,14 @@ import { assertInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { createClassifier } from '../../models';
 import { exportOnnx } from '../../models/onnx';
-import { PackageError, savePackage, type PackageMetadata, type Preprocessing } from '../../models/package';
+import { PackageError, savePackage, type Preprocessing } from '../../models/package';
 import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
 import { SERIES_ENSEMBLE_BIN, seriesEnsembleBytes } from '../../models/package/series-ensemble';
 import { SERIES_HIGH_MINIMUM, trainSeriesEnsemble, type SeriesEnsemble } from '../../models/training/series-ensemble';
 import { activeBackend, initBackend } from '../../models/runtime';
 import { calibrateOnValidation, calibrationMetrics, calibrationOnTest, type CalibrationRecord } from '../../models/training/calibration';
 import { evaluateSeriesLevels, flatTestMetrics, modelCardLevels, type TestEvaluation } from '../../models/training/levels';
-import { evaluate, flatMetrics, youdenThreshold, type Evaluation } from '../../models/training/metrics';
+import { evaluate, flatMetrics, youdenThreshold } from '../../models/training/metrics';
 import { fitMil, foldedClassifier, predictBag, withTemperature, type Bag, type MilEpoch } from '../../models/training/mil';
 import { renderReport } from '../../models/training/report';
 import { DEFAULT_NORMALISATION, resolveWindow, type ImageRef } from '../dicom/model-input';
@@ -31,7 +31,7 @@ import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './doma
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
 import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
-import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, parseVariant, standaloneModel, summarise, type TrainOptions, type TrainProgress } from './train';
+import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, parseVariant, standaloneModel, summarise, type TrainedPackage, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
 export interface SeriesTestPrediction {
@@ -44,29 +44,20 @@ export interface SeriesTestPrediction {
   attention: number[];
 }
 
-export interface SeriesTrainResult {
+export interface SeriesTrainResult extends TrainedPackage {
   level: 'series';
-  /** The package's training domain in lines (describeDomain), as the report lists them. */
-  domain: string[];
-  packageDir: string;
-  reportPath: string;
-  metadata: PackageMetadata;
-  classNames: string[];
   /**
    * Per series (each test series' attention-pooled score against its label), with perImage
    * (each slice's own score against its series' label), perSeries and perPatient beside it,
    * as an image run's test evaluation has them (models/training/levels.ts).
    */
   test: TestEvaluation;
-  validation: Evaluation;
-  threshold?: number;
   history: MilEpoch[];
   bestEpoch: number;
   stopped: 'epochs' | 'early';
   split: { patients: Record<string, string>; series: { train: number; validation: number; test: number }; warnings: string[] };
   features: { cached: number; computed: number; seconds: number };
   testPredictions: SeriesTestPrediction[];
-  backend: string | null;
   /** Temperature scaling of the series scores, fitted on the validation series (models/training/calibration.ts). */
   calibration: CalibrationRecord;
   /** The series uncertainty heads (models/training/series-ensemble.ts, series-ensemble.bin): how many, the validation series' uncertainties, seconds to train. */

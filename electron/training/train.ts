@@ -120,15 +120,25 @@ export interface TestPrediction {
   scores: number[];
 }
 
-export interface TrainResult {
+/** What a training run gives back, an image run's (TrainResult) or a series run's (mil-train.ts SeriesTrainResult). */
+export interface TrainedPackage {
   packageDir: string;
   reportPath: string;
   metadata: PackageMetadata;
   classNames: string[];
-  /** Per image (as before) with perImage, perSeries and perPatient beside it. */
   test: TestEvaluation;
   validation: Evaluation;
   threshold?: number;
+  backend: string | null;
+  /** Temperature scaling fitted on validation (models/training/calibration.ts). */
+  calibration: CalibrationRecord;
+  /** The package's training domain in lines (describeDomain), as the report lists them: the app's Results view shows them. */
+  domain: string[];
+}
+
+export interface TrainResult extends TrainedPackage {
+  /** Per image (as before) with perImage, perSeries and perPatient beside it. */
+  test: TestEvaluation;
   history: EpochRecord[];
   resumedFromEpoch: number;
   stopped: 'epochs' | 'early' | null;
@@ -136,15 +146,10 @@ export interface TrainResult {
   split: { patients: Record<string, string>; balance: DatasetSplit['balance']; warnings: string[] };
   features?: { cached: number; computed: number; seconds: number };
   testPredictions: TestPrediction[];
-  backend: string | null;
-  /** Temperature scaling fitted on validation (models/training/calibration.ts). */
-  calibration: CalibrationRecord;
   /** The uncertainty heads as the package records them (head mode), or null. */
   ensemble: EnsembleMetadata | null;
   /** Scratch and fine-tuning: the images whose features the final network computed for the training-domain check, and the seconds it took. */
   domainCheck?: { train: number; validation: number; seconds: number };
-  /** The package's training domain in lines (describeDomain), as the report lists them: the app's Results view shows them. */
-  domain: string[];
 }
 
 export class TrainingInterrupted extends Error {
