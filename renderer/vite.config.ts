@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
+  // Warnings and errors only: `npm start` and `npm run serve` run this build before the app,
+  // and its banner and size table were noise in a new user's terminal.
+  logLevel: 'warn',
   plugins: [react()],
   build: {
     outDir: 'dist',

@@ -4,6 +4,10 @@
 // ES-module build (in-memory file system; models/weights/h5.ts) carries its WASM inline.
 import { build } from 'esbuild';
 
+// Warnings and errors only, then one line: `npm start` runs this build before the app, and
+// esbuild's size tables (with a ⚠ beside the engine's 11 MB bundle) were noise there.
+const started = Date.now();
+
 const external = [
   'electron',
   'better-sqlite3',
@@ -21,7 +25,7 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   external,
-  logLevel: 'info',
+  logLevel: 'warning',
   // import.meta.url in ESM sources → the bundle's own file URL.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
@@ -39,7 +43,7 @@ await build({
   format: 'esm',
   sourcemap: true,
   external,
-  logLevel: 'info',
+  logLevel: 'warning',
   entryPoints: { 'decode-worker': 'electron/dicom/decode-worker.ts' },
   outdir: 'dist/electron',
   outExtension: { '.js': '.mjs' },
@@ -49,3 +53,4 @@ await build({
 // The WebGPU probe runs as its own process (see models/runtime.ts).
 import { copyFileSync } from 'node:fs';
 copyFileSync('models/webgpu-probe.mjs', 'dist/electron/webgpu-probe.mjs');
+console.log(`build-electron: dist/electron built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -3,7 +3,7 @@
 // funding appeal, no "new npm version" notice, no warning about the project's .npmrc), and
 // .ci/run does what the README says it does, in the README's order.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,5 +114,30 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64' || electr
     expect(last).toMatch(/^Lumen: SQLite could not be built for Electron 45\.\d+\.\d+ \(.*\)\. "npm start" needs it, and the first time internet access for Electron's headers; run "npm run serve" to use Lumen in a browser instead\.$/);
     // node-gyp's progress lines are not shown on the way.
     expect(r.stdout + r.stderr).not.toMatch(/gyp info/);
+  }, 120_000);
+});
+
+// What `npm start` and `npm run serve` print before the app: the builds they run say in a
+// line what they made, with no tool's banner, size table or ⚠ sign in a new user's terminal.
+describe('the builds npm start and npm run serve run', () => {
+  it('the UI build (vite) prints nothing on success', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'lumen-fresh-renderer-'));
+    homes.push(out);
+    const r = await run(process.execPath, [path.join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', out, '--emptyOutDir'], { cwd: repo, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+    expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+    expect(r.stdout + r.stderr).toBe('');
+  }, 120_000);
+
+  it('the Node side (esbuild) prints one line', async () => {
+    // A folder of its own (the build writes dist/electron under its working folder), with the sources linked in.
+    const work = mkdtempSync(path.join(os.tmpdir(), 'lumen-fresh-electron-'));
+    homes.push(work);
+    for (const name of ['electron', 'common', 'models', 'node_modules', 'package.json', 'tsconfig.base.json', 'tsconfig.node.json']) symlinkSync(path.join(repo, name), path.join(work, name));
+    mkdirSync(path.join(work, 'scripts'));
+    cpSync(path.join(repo, 'scripts/build-electron.mjs'), path.join(work, 'scripts/build-electron.mjs'));
+    const r = await run(process.execPath, ['scripts/build-electron.mjs'], { cwd: work, encoding: 'utf8' });
+    expect(readdirSync(path.join(work, 'dist/electron'))).toEqual(expect.arrayContaining(['main.cjs', 'preload.cjs', 'engine-worker.cjs', 'decode-worker.mjs', 'webgpu-probe.mjs']));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^build-electron: dist\/electron built in \d+(\.\d)? s\n$/);
   }, 120_000);
 });
