@@ -3,7 +3,7 @@
 // funding appeal, no "new npm version" notice, no warning about the project's .npmrc), and
 // .ci/run does what the README says it does, in the README's order.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,4 +140,25 @@ describe('the builds npm start and npm run serve run', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^build-electron: dist\/electron built in \d+(\.\d)? s\n$/);
   }, 120_000);
+});
+
+// A Node older than package.json's engines: npm install says nothing (the project's .npmrc
+// shows errors only, and an engines mismatch is a warning), so the lumen command says it.
+// The old Node is this one reporting an older version (process.versions set by a preload).
+describe('lumen on a Node older than package.json engines', () => {
+  it('refuses in one line that names the Node it needs and the one it found', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lumen-old-node-'));
+    homes.push(dir);
+    const preload = path.join(dir, 'old-node.mjs');
+    writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.20.4' } });\n");
+    const r = await run(process.execPath, ['--import', preload, path.join(repo, 'bin/lumen.mjs'), '--version'], { encoding: 'utf8' }).then(
+      (ok) => ({ code: 0, ...ok }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node.replace(/^>=/, '');
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`lumen needs Node ${engines} or later (package.json "engines"); this is Node 18.20.4. Install Node 24 LTS and run it again.\n`);
+    // The same check lets this Node through.
+    expect((await run(process.execPath, [path.join(repo, 'bin/lumen.mjs'), '--version'], { encoding: 'utf8' })).stderr).toBe('');
+  }, 60_000);
 });
