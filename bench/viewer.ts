@@ -242,7 +242,7 @@ export async function runViewerBench(opts: { slices: number; json: boolean }): P
     say('Importing through the bridge…');
     await page.getByLabel('Import a folder or file').fill(folder);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: `${opts.slices} imported` }).waitFor({ timeout: 600_000 });
+    await page.getByTestId('import-report').filter({ hasText: new RegExp(`\\b${opts.slices} images? imported`) }).waitFor({ timeout: 600_000 });
     await page.getByTestId('series-card').first().click();
     await page.getByTestId('viewport').waitFor({ timeout: 60_000 });
     const n = opts.slices;
