@@ -113,8 +113,9 @@ describe('hostile rescale and spacing values in the viewer', () => {
     await viewerReady(page);
     expect(await alert.count()).toBe(0);
 
-    // The engine logged the refusal with its reason (once for each time the page asked for the
-    // image: a refused frame is not cached), each a line without a stack, and no invalid reply.
+    // The engine logged the refusal with its reason (the engine keeps it, so a revisit is answered
+    // without a second decode: test/dicom/window-refusal-cache.test.ts), each a line without a
+    // stack, and no invalid reply.
     const refusals = engineLog.filter((l) => l.includes('Rescale Slope 1e308 makes every value infinite'));
     expect(refusals.length).toBeGreaterThan(0);
     expect(refusals.every((l) => !l.includes('\n'))).toBe(true);
