@@ -17,5 +17,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 4096,
+    // Rolldown warns when plugins take much of the build's time, which on a busy machine is
+    // how long React's plugin took, not a fault (seen on two shared cores in a fresh clone).
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });
