@@ -70,6 +70,18 @@ describe('the viewer toolbar at the layout sizes', () => {
         if (!t.controls.some((c) => c.box.x < sep.x && Math.abs(middle(c.box) - middle(sep)) < 8)) found.push(`${where}: a separator starts a row at y ${middle(sep)}`);
       }
       if (t.viewport.y < t.bar.y + t.bar.height - 0.5) found.push(`${where}: the toolbar lies over the image`);
+      // Every preset's name reads whole in the preset menu (it was cut to "Abdomen (soft tis"):
+      // each option's text, measured in the menu's own font, fits inside the menu less its
+      // padding and its arrow (about 20 px in Chromium).
+      const cut = await page.getByTestId('preset').evaluate((el) => {
+        const select = el as unknown as { options: ArrayLike<{ text: string }>; getBoundingClientRect(): { width: number } };
+        const style = getComputedStyle(el as unknown as Element);
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = style.font;
+        const room = select.getBoundingClientRect().width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+        return Array.from(select.options).filter((o) => ctx.measureText(o.text).width > room).map((o) => o.text);
+      });
+      for (const name of cut) found.push(`${where}: the preset menu cuts "${name}"`);
 
       // Paging and cine change nothing in the toolbar's height, so the image stays where it is.
       const before = { bar: t.bar.height, viewport: t.viewport.y };
