@@ -31,7 +31,7 @@ import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './doma
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
 import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
-import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, parseVariant, standaloneModel, summarise, type TrainedPackage, type TrainOptions, type TrainProgress } from './train';
+import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, modelCardOpening, parseVariant, standaloneModel, summarise, type TrainedPackage, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
 export interface SeriesTestPrediction {
@@ -251,14 +251,7 @@ function modelCard(a: {
   const ece = (x: { eceBefore: number; eceAfter: number }) => `ECE ${x.eceBefore.toFixed(3)} before, ${x.eceAfter.toFixed(3)} after`;
   const d = a.dataSummary;
   return [
-    `# ${a.name}`,
-    '',
-    '## Intended use',
-    a.opts.intendedUse?.trim() || '(not stated by the person who trained it)',
-    '',
-    'Research use only; not a medical device. Validated only on the test split described below.',
-    '',
-    '## Data',
+    ...modelCardOpening(a.name, a.opts.intendedUse),
     `${d.patients} patients, ${d.images} images labelled per series (${d.createdAt}); split by patient (seed ${a.seed}): train ${a.seriesCounts.train}, validation ${a.seriesCounts.validation}, test ${a.seriesCounts.test} series.`,
     ...a.classNames.map((c) => `- ${c}: ${d.perClass[c].images} images from ${d.perClass[c].patients} patients`),
     '',

@@ -1005,6 +1005,20 @@ function pct(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a';
 }
 
+/** A model card's first lines, the same for image and series runs: its name, intended use, the research-use notice, and the Data heading. */
+export function modelCardOpening(name: string, intendedUse: string | undefined): string[] {
+  return [
+    `# ${name}`,
+    '',
+    '## Intended use',
+    intendedUse?.trim() || '(not stated by the person who trained it)',
+    '',
+    'Research use only; not a medical device. Validated only on the test split described below.',
+    '',
+    '## Data',
+  ];
+}
+
 function modelCard(a: {
   opts: TrainOptions; spec: VariantSpec; inputSize: number; preprocessing: Preprocessing; classNames: string[]; mode: TrainMode; seed: number; backend: string | null;
   dataSummary: ReturnType<typeof summarise>; test: TestEvaluation; validation: Evaluation; threshold?: number; state: FitState; augmentation: Augmentation;
@@ -1012,14 +1026,7 @@ function modelCard(a: {
 }): string {
   const d = a.dataSummary;
   const lines = [
-    `# ${a.opts.name ?? path.basename(path.resolve(a.opts.out))}`,
-    '',
-    '## Intended use',
-    a.opts.intendedUse?.trim() || '(not stated by the person who trained it)',
-    '',
-    'Research use only; not a medical device. Validated only on the test split described below.',
-    '',
-    '## Data',
+    ...modelCardOpening(a.opts.name ?? path.basename(path.resolve(a.opts.out)), a.opts.intendedUse),
     `${d.patients} patients, ${d.images} images (labelled ${d.createdAt}); split by patient (seed ${a.seed}): train ${d.splits.train}, validation ${d.splits.validation}, test ${d.splits.test} images.`,
     ...a.classNames.map((c) => `- ${c}: ${d.perClass[c].images} images from ${d.perClass[c].patients} patients`),
     '',
