@@ -1,5 +1,6 @@
 import { parseDicomFile } from '../dicom/parse';
-import { encodePng, renderFrame, voiWindows, VOI_PRESETS } from '../dicom/pixels';
+import { encodePng, parsedForFrame, renderDecoded, voiWindows, VOI_PRESETS } from '../dicom/pixels';
+import { decodeFrame } from '../dicom/decode';
 import type { InstanceMeta } from '../dicom/parse';
 import { LibraryError } from './errors';
 import type { InstanceRecord } from './types';
@@ -57,6 +58,14 @@ export function thumbnailWindow(meta: InstanceMeta): { center: number; width: nu
   return preset ? { center: preset.center, width: preset.width } : undefined;
 }
 
+const ownWindow = (meta: InstanceMeta) => voiWindows(meta).some((w) => w.id.startsWith('file-'));
+
+/** Every byte 0, or every byte 255: an image drawn wholly black or wholly white. */
+function blank(data: Uint8Array): boolean {
+  const first = data[0];
+  return (first === 0 || first === 255) && data.every((v) => v === first);
+}
+
 /**
  * Renders the middle image of a series (instances already in viewing order) as
  * a small PNG, trying neighbours when the middle file is gone or unreadable.
@@ -75,7 +84,13 @@ export async function renderThumbnail(instances: InstanceRecord[], seriesUid: st
     try {
       const parsed = await parseDicomFile(instance.path);
       const frame = Math.floor(((parsed.meta.numberOfFrames || 1) - 1) / 2);
-      const image = await renderFrame(parsed, frame, { window: thumbnailWindow(parsed.meta) });
+      const one = parsedForFrame(parsed, frame);
+      const decoded = await decodeFrame(parsed, frame);
+      const window = thumbnailWindow(one.meta);
+      let image = renderDecoded(one, decoded, { window });
+      // A preset the image lies wholly outside (a slice of air, a slope of 1e36) draws a blank
+      // square: the image's own range then, as the viewer's Full range. A file's window stays.
+      if (window && !ownWindow(one.meta) && blank(image.data)) image = renderDecoded(one, decoded, {});
       const small = downscale({ rows: image.rows, columns: image.columns, channels: image.channels, data: image.data });
       return encodePng(small);
     } catch (err) {
