@@ -17,6 +17,9 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl+click · Shift+click · Shift+↑/↓', 'In the study list: select several series; the Training tab\'s 1–9 · 0 then label · clear all of them at once'],
   ['↑ ↓ · Page Up · Page Down · Home · End', 'On a study\'s header: the study above or below, a page up or down, the first or the very last study (later pages load as you go)'],
   ['Delete · right-click', 'On a study\'s header: remove the study from the library (asks first, naming what goes; the files stay, Undo puts it back) · right-click a series: remove the series'],
+  ['↑ ↓ · Page Up · Page Down · Home · End', 'In the PACS tab\'s results: the study above or below, eight studies up or down, the first or the last study'],
+  ['→, Enter · ←', 'In the PACS tab\'s results: list a study\'s series · close the list'],
+  ['Esc', 'In the PACS tab\'s search form: fold it back to one line (once a search has found studies)'],
   ['F · A', 'Fit · actual size (1:1)'],
   ['I', 'Invert'],
   ['R · X · Y', 'Rotate 90° · flip horizontal · flip vertical'],
@@ -61,7 +64,8 @@ export function Help({ onClose }: { onClose: () => void }) {
         <table className="shortcuts">
           <tbody>
             {SHORTCUTS.map(([k, what]) => (
-              <tr key={k}>
+              // A key can be listed twice, for two places: the row's key is both cells.
+              <tr key={`${k}\n${what}`}>
                 <td><Keys keys={k} /></td>
                 <td>{what}</td>
               </tr>
