@@ -128,6 +128,13 @@ describe('the builds npm start and npm run serve run', () => {
     expect(r.stdout + r.stderr).toBe('');
   }, 120_000);
 
+  it("npm run serve runs its builds silently: no npm '> lumen@… build:…' line for each", () => {
+    const serve = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.serve;
+    const nested = serve.split('&&').map((s) => s.trim()).filter((s) => s.startsWith('npm '));
+    expect(nested.length).toBeGreaterThan(0);
+    for (const step of nested) expect(step).toMatch(/^npm run -s /);
+  });
+
   it('the Node side (esbuild) prints one line', async () => {
     // A folder of its own (the build writes dist/electron under its working folder), with the sources linked in.
     const work = mkdtempSync(path.join(os.tmpdir(), 'lumen-fresh-electron-'));
