@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -13,6 +13,8 @@ import { startBridge, type Bridge } from '../../electron/serve/server';
  */
 export async function launchChromium(opts: { scrollbars?: boolean } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const executablePath = process.env.LUMEN_CHROMIUM ?? '/usr/bin/chromium';
+  // The browser tests' one prerequisite outside npm, said in the words the README uses.
+  if (!existsSync(executablePath)) throw new Error(`The browser tests drive Chromium, and there is none at ${executablePath}: install it (Debian/Ubuntu: sudo apt install chromium, or sudo bash .ci/run) or set LUMEN_CHROMIUM to its path.`);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'lumen-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
