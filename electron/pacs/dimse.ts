@@ -198,6 +198,18 @@ export class DimseClient {
     await this.associate([new requests.CEchoRequest()], 'answer a C-ECHO');
   }
 
+  /**
+   * Test connection: a C-ECHO, then a C-FIND for a study nobody has (2.25.0: a UUID-derived UID,
+   * all zeros), as a PACS answers C-ECHO from anyone (Orthanc does) and the query shows whether it
+   * lets this calling AE title query at all. A failure names the test query, not a listing the
+   * user never asked for.
+   */
+  async probe(): Promise<void> {
+    await this.echo();
+    const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: '2.25.0', SeriesInstanceUID: '' });
+    await this.find(request, 'answer a test query', 'series', () => null);
+  }
+
   /** C-FIND at image level: the instances of a study (or one series of it). */
   async findInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
     const request = requests.CFindRequest.createImageFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid ?? '', SOPInstanceUID: '' });
@@ -563,7 +575,7 @@ export class DimseClient {
       if (enough?.aborted) sendCancel();
       enough?.addEventListener('abort', sendCancel, { once: true });
       network()?.on('abort', () => {
-        fail(`${where} aborted the association when asked to ${what}: it may not allow the calling AE title "${c.callingAet}" to do this; ask its administrator.`);
+        fail(`${where} aborted the association when asked to ${what}: it may not allow the calling AE title "${c.callingAet}" to do this; ask its administrator to allow it.`, { code: 'calling-aet-unknown', setting: 'callingAet', value: c.callingAet });
         network()?.socket?.destroy();
         settle();
       });

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { type PacsConnectionInfo, type PacsConnectionSettings, type PacsSecret, QUERY_CAPS, type ReceiverSettings } from '../../../common/contract/pacs';
 import { errorMessage } from '../../../common/errors';
+import { capitalised } from '../../../common/metric-words';
 import { lumen } from '../api';
 import { connectionsChanged, onConnectionsChanged } from './connectionsChanged';
 import './pacs.css';
@@ -171,7 +172,8 @@ export function PacsSettings() {
       <p className="muted small">
         Lumen contacts a PACS only when you test, query or retrieve. Passwords and tokens are kept {lumen.shell === 'electron' ? "encrypted by the system's keychain" : 'in a file only you can read'} and never shown again.
       </p>
-      {error && <div className="banner error" role="alert">{error}</div>}
+      {/* The engine's messages start in lower case ("cannot reach PACS …"): a line on its own starts with a capital. */}
+      {error && <div className="banner error" role="alert">{capitalised(error)}</div>}
       {connections && connections.length === 0 && !draft && <p className="muted small">No PACS connections yet.</p>}
       <ul className="pacs-connections">
         {connections?.map((c) => {
@@ -199,7 +201,7 @@ export function PacsSettings() {
               )}
               {t && (
                 <div className={`small ${t !== 'testing' && !t.ok ? 'bad' : 'muted'}`} role="status" data-testid="pacs-test-result">
-                  {t === 'testing' ? 'Testing…' : t.message}
+                  {t === 'testing' ? 'Testing…' : capitalised(t.message)}
                 </div>
               )}
             </li>
@@ -299,7 +301,7 @@ export function PacsSettings() {
           <div className="row">
             <button type="submit" className="text-button">Save receiver settings</button>
           </div>
-          {receiverNote && <div className={`small ${receiverNote.ok ? 'muted' : 'bad'}`} role="status">{receiverNote.message}</div>}
+          {receiverNote && <div className={`small ${receiverNote.ok ? 'muted' : 'bad'}`} role="status">{capitalised(receiverNote.message)}</div>}
         </form>
       )}
     </div>

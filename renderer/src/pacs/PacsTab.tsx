@@ -7,6 +7,7 @@ import { HOLDINGS_MAX_STUDIES } from '../../../common/contract/library';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, PacsStudy } from '../../../common/contract/pacs';
 import { isLibraryUid } from '../../../common/dicom-uid';
 import { errorMessage } from '../../../common/errors';
+import { capitalised } from '../../../common/metric-words';
 import { retrieveCountsPhrase } from '../../../common/retrieve-summary';
 import { lumen } from '../api';
 import { Progress } from '../workspace/Progress';
@@ -325,7 +326,8 @@ export function PacsTab() {
           </button>
         </form>
       )}
-      {error && <div className="banner error" role="alert">{error}</div>}
+      {/* The engine's messages start in lower case ("cannot reach PACS …"): a line on its own starts with a capital. */}
+      {error && <div className="banner error" role="alert">{capitalised(error)}</div>}
 
       {job.running && <Progress label="Retrieve" fraction={job.fraction} message={job.message} onCancel={job.cancel} />}
       {job.error && <div className="banner error" role="alert">Retrieve failed: {job.error}</div>}
@@ -391,7 +393,7 @@ export function PacsTab() {
                   </button>
                 </div>
                 {expanded === 'loading' && <div className="muted small pacs-line">Listing series…</div>}
-                {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small pacs-line" role="alert" title={expanded.error}>{expanded.error}</div>}
+                {expanded && typeof expanded === 'object' && 'error' in expanded && <div className="bad small pacs-line" role="alert" title={capitalised(expanded.error)}>{capitalised(expanded.error)}</div>}
                 {Array.isArray(expanded) && seriesIncomplete[s.studyInstanceUid] && (
                   <div className="banner warning small pacs-banner" role="alert">
                     {seriesIncomplete[s.studyInstanceUid]}

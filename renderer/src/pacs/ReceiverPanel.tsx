@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { ReceiverState } from '../../../common/contract/pacs';
 import { errorMessage } from '../../../common/errors';
+import { capitalised } from '../../../common/metric-words';
 import { receiveCountsPhrase } from '../../../common/retrieve-summary';
 import { lumen } from '../api';
 
@@ -53,7 +54,7 @@ export function ReceiverPanel() {
           <div data-testid="receiver-counts">{receiveCountsPhrase(state!)}</div>
         </details>
       )}
-      {(error ?? state?.error) && <div className="banner error" role="alert">{error ?? state?.error}</div>}
+      {(error ?? state?.error) && <div className="banner error" role="alert">{capitalised(error ?? state?.error ?? '')}</div>}
       {state && state.events.length > 0 && (
         <ul className="pacs-events small" aria-label="Receiver events">
           {state.events.slice(0, 8).map((e, i) => (
