@@ -4,17 +4,18 @@ import { runReimportBench } from './reimport';
 import { runOtherFilesBench } from './reimport-other';
 import { measureImportLoad, type ImportLoadResult } from './import-load';
 import { intOption, type BenchSuite } from './suite';
-import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
+import { CliError, decimalNumber, parseCommandArgs, printJson } from '../electron/cli/command';
 import { runDicomBench } from './dicom';
 
-function dataSuite(summary: string, usage: string, bench: (opts: { json: boolean; slices?: number; warmup?: number }) => Promise<object>, takesWarmup = false): BenchSuite {
+function dataSuite(summary: string, usage: string, bench: (opts: { json: boolean; slices?: number; warmup?: number }) => Promise<object>, minSlices: number, takesWarmup = false): BenchSuite {
   return {
     summary,
     usage,
     async run(argv) {
       const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, ...(takesWarmup ? { warmup: { type: 'string' as const } } : {}) });
-      const slices = values.slices ? Number(values.slices) : undefined;
-      const warmup = typeof values.warmup === 'string' ? Number(values.warmup) : undefined;
+      const slices = values.slices === undefined ? undefined : intOption(values.slices, 0, 'slices', minSlices, 100_000);
+      const warmup = typeof values.warmup === 'string' ? decimalNumber(values.warmup) : undefined;
+      if (warmup !== undefined && !(warmup >= 0 && Number.isFinite(warmup))) throw new CliError(`--warmup must be a number of seconds, 0 or more, not "${values.warmup}".`, 2);
       const result = await bench({ json: !!values.json, slices, warmup });
       if (values.json) printJson(result);
       return 0;
@@ -26,6 +27,7 @@ export const dicomSuite = dataSuite(
   'DICOM parsing and decoding (frames/s per transfer syntax) on a generated 100-slice 512x512 CT series, next to dcmtk and GDCM decoding the same files in one native process.',
   'lumen bench dicom [--slices N] [--warmup SECONDS] [--json]',
   runDicomBench,
+  2,
   true,
 );
 
@@ -54,12 +56,11 @@ export const importSuite: BenchSuite = {
   usage: 'lumen bench import [--slices N] [--files N (0: no load run)] [--reimport N (images; 0: no re-import run)] [--other N (images and files not DICOM; 0: no run)] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, slices: { type: 'string' }, files: { type: 'string' }, reimport: { type: 'string' }, other: { type: 'string' } });
-    const files = values.files === undefined ? LOAD_FILES : Number(values.files);
-    if (!Number.isInteger(files) || files < 0 || files > 1_000_000) throw new CliError(`--files must be a whole number from 0 to 1000000, not "${values.files}".`, 2);
+    const files = intOption(values.files, LOAD_FILES, 'files', 0, 1_000_000);
     const reimportImages = intOption(values.reimport, REIMPORT_IMAGES, 'reimport', 0, 100_000);
     const otherFiles = intOption(values.other, OTHER_FILES, 'other', 0, 100_000);
     const json = !!values.json;
-    const result = await runImportBench({ json, slices: values.slices ? Number(values.slices) : undefined });
+    const result = await runImportBench({ json, slices: values.slices === undefined ? undefined : intOption(values.slices, 0, 'slices', 1, 100_000) });
     const underLoad = files > 0 ? await runImportLoad(files, json) : null;
     const reimport = reimportImages > 0 ? await runReimportBench({ json, images: reimportImages }) : null;
     const otherFilesAgain = otherFiles > 0 ? await runOtherFilesBench({ json, files: otherFiles }) : null;
