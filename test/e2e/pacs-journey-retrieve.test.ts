@@ -38,7 +38,7 @@ describe('retrieving from a PACS in the browser UI', () => {
     const count = tab.getByRole('status').filter({ hasText: / on archive$|^No studies match\.$/ });
 
     /** One search from an empty form with these filters: the patients it lists. */
-    const search = async (fill: () => Promise<void>) => {
+    const search = async (fill: () => Promise<unknown>) => {
       if (await tab.getByRole('button', { name: 'Change search' }).isVisible()) await tab.getByRole('button', { name: 'Change search' }).click();
       for (const label of ['Patient name', 'Patient ID', 'Accession', 'Description', 'From', 'To']) await form.getByLabel(label, { exact: true }).fill('');
       await form.getByLabel('Modality').selectOption('');
