@@ -5,6 +5,7 @@ import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 import { f3, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { checkUserPath } from '../../common/node/user-path';
+import { importLabelsOption } from './label-use';
 
 function modelLine(which: string, dir: string, m: ModelLevels): string {
   const level = (name: string, e: ModelLevels['perImage']) => `${name} ${withCi(e.auc, e.aucCi)}`;
@@ -53,19 +54,13 @@ export const command: Command = {
     for (const model of models) checkUserPath(model, 'file-or-folder', '--model');
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
-    const [{ Library }, { comparePackages }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/compare'), import('../training/labels')]);
+    const [{ Library }, { comparePackages }] = await Promise.all([import('../library/library'), import('../training/compare')]);
     // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
     (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
-      const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
-      if (labels && labels.problems.length && !values.json) {
-        process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
-      }
-      if (labels && labels.notes.length && !values.json) {
-        process.stderr.write(`${labels.notes.length} label row(s) read as another spelling:\n${labels.notes.slice(0, 20).map((n) => `  line ${n.line}: ${n.reason}`).join('\n')}\n`);
-      }
+      const labels = await importLabelsOption(library, values.labels, values.json);
       const r = await comparePackages(library, models[0], models[1], { subset, bootstrap: resamples, seed });
       if (values.json) printJson({ models: { a: models[0], b: models[1] }, ...r, labels });
       else {

@@ -6,6 +6,7 @@ import { seriesUncertaintyText } from './series-uncertainty';
 import type { PackageEvaluation } from '../training/evaluate';
 import { checkUserPath } from '../../common/node/user-path';
 import { modelFolder } from './model-packages';
+import { importLabelsOption } from './label-use';
 
 /**
  * A series-head package's series, one line each as `lumen predict` prints a series score: the
@@ -33,12 +34,13 @@ export const command: Command = {
     const model = await modelFolder(values.model);
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
-    const [{ Library }, { evaluatePackage }, { importLabelsCsvFile }] = await Promise.all([import('../library/library'), import('../training/evaluate'), import('../training/labels')]);
+    const [{ Library }, { evaluatePackage }] = await Promise.all([import('../library/library'), import('../training/evaluate')]);
     // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
     (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
     try {
-      const labels = values.labels ? importLabelsCsvFile(library, values.labels) : undefined;
+      // Like lumen compare: --labels imports the CSV into the library's labels first (they stay there).
+      const labels = await importLabelsOption(library, values.labels, values.json);
       const result = await evaluatePackage(library, model, { subset });
       if (values.json) printJson({ ...result, ...levelsForJson(result.evaluation), labels });
       else {
