@@ -20,7 +20,7 @@ import { CliError, parseCommandArgs, printJson } from '../electron/cli/command';
 import { closeDecodePool, decodeMany, decodePoolWarmUps, startDecodePool } from '../electron/dicom/pool';
 import { ctSlice } from '../test/support/dicom/phantom';
 import { writeImage } from '../test/support/dicom/write';
-import { intOption, median, roundTo, type BenchSuite } from './suite';
+import { count, intOption, median, roundTo, type BenchSuite } from './suite';
 
 const run = promisify(execFile);
 const SIZE = 512;
@@ -208,7 +208,7 @@ export const suite: BenchSuite = {
     const say = (line: string) => {
       if (!values.json) process.stdout.write(`${line}\n`);
     };
-    say(`Decode threads' start, ${threads} threads, ${rounds} rounds (a fresh process each, modules handed over or compiled per thread, alternating):`);
+    say(`Decode threads' start, ${count(threads, 'thread')}, ${count(rounds, 'round')} (a fresh process each, modules handed over or compiled per thread, alternating):`);
     const r = await runDecodeStartBench({ rounds, threads, log: say });
     if (values.json) printJson(r);
     else {

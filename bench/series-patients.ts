@@ -13,7 +13,7 @@ import { Library, LIBRARY_FILE } from '../electron/library/library';
 import { ctImageSpec } from '../test/support/dicom/ct-image';
 import { writeImage } from '../test/support/dicom/write';
 import { copyAsSchema14 } from '../test/support/old-library';
-import { intOption, median, roundTo, type BenchSuite } from './suite';
+import { count, intOption, median, roundTo, type BenchSuite } from './suite';
 
 export interface SeriesPatientsBenchResult {
   series: number;
@@ -102,7 +102,7 @@ export async function runSeriesPatientsBench(opts: { series: number; json?: bool
       openAgainMs: roundTo(openAgainMs),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     };
-    say(`opening, reading each series at once: ${result.openMs} ms (${result.msPerSeries} ms a series), ${conflicts} files with a second name`);
+    say(`opening, reading each series at once: ${result.openMs} ms (${result.msPerSeries} ms a series), ${count(conflicts, 'file')} with a second name`);
     say(`opening, leaving it for later: ${result.openLaterMs} ms; then the read in turns: ${result.inTurnsMs} ms`);
     say(`opening once it has run: ${result.openAgainMs} ms`);
     return result;

@@ -25,3 +25,6 @@ export function median(values: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** "1 thread", "2 threads": a count and its noun (`word` in the singular, made plural with s). */
+export const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

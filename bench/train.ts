@@ -10,7 +10,7 @@ import { activeBackend, initBackend } from '../models/runtime';
 import { fit } from '../models/training/fit';
 import { seededRandom } from '../models/training/metrics';
 import { parseVariant, standaloneModel } from '../electron/training/train';
-import { intOption, median, type BenchSuite } from './suite';
+import { count, intOption, median, type BenchSuite } from './suite';
 import { parseCommandArgs, printJson } from '../electron/cli/command';
 
 export const suite: BenchSuite = {
@@ -81,7 +81,7 @@ export const suite: BenchSuite = {
     else {
       process.stdout.write(
         `Feature extraction (${spec.name} @ ${size}px, ONNX Runtime cpu, batch ${batch}): ${result.featureExtraction.imagesPerSecond} images/s (median ${result.featureExtraction.msPerBatchMedian} ms per batch)\n` +
-          `Head training (${vectors} cached vectors x ${dim}, ${state.epoch} epochs, TF.js ${activeBackend()}): ${result.headTraining.seconds} s\n`,
+          `Head training (${vectors} cached vectors x ${dim}, ${count(state.epoch, 'epoch')}, TF.js ${activeBackend()}): ${result.headTraining.seconds} s\n`,
       );
     }
     return 0;
