@@ -191,9 +191,10 @@ const UNITS: Record<string, Code> = {
 };
 
 /**
- * TID 300 row 3, Measurement Method: what a length's or area's mm measure, where not the
- * patient's plane, or why it is in pixels. PS3.16 has no code for either (TID 1501's methods,
- * CID 6147, are response criteria), so they are codes of Lumen's scheme.
+ * TID 300 row 3, Measurement Method: what a length's or area's mm, or an angle's degrees, were
+ * measured with, where not the patient's plane, or why it was measured in pixels (an angle on
+ * pixels that are not square differs between the two). PS3.16 has no code for either (TID
+ * 1501's methods, CID 6147, are response criteria), so they are codes of Lumen's scheme.
  */
 const MEASUREMENT_METHOD = code('370129005', 'SCT', 'Measurement Method');
 const SPACING_METHODS: Record<string, Code | undefined> = {
@@ -203,16 +204,20 @@ const SPACING_METHODS: Record<string, Code | undefined> = {
   // The Physical Delta X and Y of the one ultrasound region (PS3.3 C.8.5.5) that holds every point.
   'us-region': code('SP-US-REGION', LUMEN_SCHEME, 'Ultrasound region calibration'),
 };
-/** A length or area left in pixels on an image whose calibration does not reach it; rows scaled by its Pixel Aspect Ratio. */
+/** A length, area or angle measured in pixels on an image whose calibration does not reach it; rows scaled by its Pixel Aspect Ratio. */
 const PIXEL_METHOD = code('SP-NONE', LUMEN_SCHEME, 'Uncalibrated, in image pixels');
 const ASPECT_METHOD = code('SP-ASPECT', LUMEN_SCHEME, 'Image pixels, rows scaled by Pixel Aspect Ratio');
 /** Why such a value is in pixels, in the table's words ("crosses US regions 1 and 2"). */
 const PIXEL_REASON = code('PX-REASON', LUMEN_SCHEME, 'Why in pixels');
 
-/** The Measurement Method of a value in `unit` measured with c, and why it is in pixels, as concept modifiers of its NUM. */
+/**
+ * The Measurement Method of a value in `unit` (mm, mm2, pixel, pixel2 or deg) measured with c,
+ * and why it was measured in pixels, as concept modifiers of its NUM: the same for an angle as
+ * for a length with the same points.
+ */
 function methodItems(c: Calibration, unit: string | null): Item[] {
   if (c.unit === 'mm') {
-    const method = unit === 'mm' || unit === 'mm2' ? SPACING_METHODS[c.kind] : undefined;
+    const method = unit === 'mm' || unit === 'mm2' || unit === 'deg' ? SPACING_METHODS[c.kind] : undefined;
     return method ? [codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, method)] : [];
   }
   const why = pixelReason(c, unit);
@@ -237,10 +242,11 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
     GraphicData: points.flat().map((v) => Math.fround(v)),
     ContentSequence: [imageItem('SELECTED FROM', ref)],
   });
-  // A length or area in mm from CR/DX Imager Pixel Spacing or an ultrasound region says so, and one
-  // in pixels on an image with a calibration says why: TID 300's Measurement Method, a code of
-  // Lumen's scheme (tables.ts spacingKindOf gives the same to the CSV). The calibration is the one
-  // measurementValue used; a SCOORD stays in image pixels whatever it is (PS3.3 C.18.6.1.2).
+  // A length, area or angle measured in mm from CR/DX Imager Pixel Spacing or an ultrasound region
+  // says so, and one measured in pixels on an image with a calibration or a Pixel Aspect Ratio
+  // says why: TID 300's Measurement Method, a code of Lumen's scheme (tables.ts spacingKindOf
+  // gives the same to the CSV). The calibration is the one measurementValue used; a SCOORD stays
+  // in image pixels whatever it is (PS3.3 C.18.6.1.2).
   const method = methodItems(calibration, unit);
   const num = (concept: Code, v: number, units: Code, graphic: Item): Item => ({
     RelationshipType: 'CONTAINS',

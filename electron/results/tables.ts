@@ -79,28 +79,33 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
   return { columns, rows: store.labels(scope).map((l) => ({ ...l })) };
 }
 
+/** The units of a value measured with a calibration: a length's, an area's, an angle's. */
+const MEASURED_UNITS = new Set<string | null>(['mm', 'mm2', 'pixel', 'pixel2', 'deg']);
+
 /**
- * What a length's or area's mm measure, for the table's pixelSpacing column: 'patient' (Pixel
- * Spacing), 'calibrated', 'detector' (CR/DX Imager Pixel Spacing alone: at the detector),
- * 'magnification' (corrected by Estimated Radiographic Magnification Factor) or 'us-region N'
- * (the Nth ultrasound region's deltas); for a value in pixels on an image the viewer would say
- * why of ("crosses US regions 1 and 2", rows scaled by a Pixel Aspect Ratio), "px: " and that
- * reason; else empty (pixels with no spacing at all, degrees).
+ * What a length's or area's mm, or an angle's degrees, were measured with, for the table's
+ * pixelSpacing column: 'patient' (Pixel Spacing), 'calibrated', 'detector' (CR/DX Imager Pixel
+ * Spacing alone: at the detector), 'magnification' (corrected by Estimated Radiographic
+ * Magnification Factor) or 'us-region N' (the Nth ultrasound region's deltas); for a value
+ * measured in pixels on an image the viewer would say why of ("crosses US regions 1 and 2", rows
+ * scaled by a Pixel Aspect Ratio), "px: " and that reason; else empty (pixels with no spacing
+ * at all, probes). An angle measured in mm space differs from one in image pixels wherever the
+ * row and column spacing differ, so it says which as a length does.
  */
 export function spacingKindOf(m: Measured, unit: string | null, c: Calibration = measurementCalibration(m)): string {
-  if (c.unit === 'mm') return unit === 'mm' || unit === 'mm2' ? (c.kind === 'us-region' ? `us-region ${c.region}` : c.kind) : '';
+  if (c.unit === 'mm') return MEASURED_UNITS.has(unit) ? (c.kind === 'us-region' ? `us-region ${c.region}` : c.kind) : '';
   const why = pixelReason(c, unit);
   return why === null ? '' : `px: ${why}`;
 }
 
 /**
- * Why a length or area in pixels is not in mm, in the viewer's words ("crosses US regions 1 and
- * 2", "no pixel spacing; rows scaled by aspect 2:1"), where the image has a calibration that does
- * not reach it or a Pixel Aspect Ratio; null for values in mm or degrees, and for pixels on an
- * image with no calibration at all.
+ * Why a length, area or angle measured in pixels is not measured in mm, in the viewer's words
+ * ("crosses US regions 1 and 2", "no pixel spacing; rows scaled by aspect 2:1"), where the image
+ * has a calibration that does not reach it or a Pixel Aspect Ratio; null for values measured in
+ * mm, and for pixels on an image with no calibration at all.
  */
 export function pixelReason(c: Calibration, unit: string | null): string | null {
-  if (c.unit !== 'px' || (unit !== 'pixel' && unit !== 'pixel2')) return null;
+  if (c.unit !== 'px' || !MEASURED_UNITS.has(unit)) return null;
   return c.why !== 'no pixel spacing' || c.aspect ? calibrationNote(c).slice(1, -1) : null;
 }
 
