@@ -1,7 +1,7 @@
 // A hospital user's retrieve, in the browser UI against a real Orthanc (DICOMweb): a search by
 // patient name, patient ID, date range and modality, each finding the study it should; a study of
 // 240 images retrieved with progress, cancelled half-way (what arrived is kept and marked "n of
-// 240 in library"), retrieved again (only the rest comes, nothing doubled, nothing lost), and
+// 240 in library", the counts and the mark each whole), retrieved again (only the rest comes, nothing doubled, nothing lost), and
 // opened in the viewer from the library. Through the real bridge, engine and Debian's Chromium.
 // Screenshots: test-results/pacs-journey-retrieve-*.png.
 import fs from 'node:fs';
@@ -73,6 +73,11 @@ describe('retrieving from a PACS in the browser UI', () => {
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(TOTAL);
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-cancelled.png') });
+    // Whole, each: the counts ("3 series, 240 images") and the mark (it used to cut the counts to "3 ser…").
+    const cut = (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth > el.clientWidth;
+    const whole = async () => ({ counts: !(await large.locator('.pacs-counts > .muted').evaluate(cut)), held: !(await held.evaluate(cut)) });
+    expect(await large.locator('.pacs-counts > .muted').textContent()).toBe(`${SERIES} series, ${TOTAL} images`);
+    expect(await whole()).toEqual({ counts: true, held: true });
 
     // Again: only the rest comes; the library holds each instance once.
     await large.getByRole('button', { name: /^Retrieve the study/ }).click();
@@ -81,6 +86,7 @@ describe('retrieving from a PACS in the browser UI', () => {
     expect(await report.textContent()).toMatch(new RegExp(`^${TOTAL - kept} images retrieved, ${kept} images? already in the library \\(of ${TOTAL} files listed\\) in [\\d.]+ s\\.$`));
     await held.filter({ hasText: /^In library$/ }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-done.png') });
+    expect(await whole()).toEqual({ counts: true, held: true });
 
     // The library: one study, its three series of 80 images; the first opens in the viewer.
     await page.getByRole('tab', { name: 'Library' }).click();

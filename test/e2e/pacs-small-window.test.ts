@@ -148,8 +148,9 @@ describe('PACS tab in a small window', () => {
     expect(await page.getByRole('status').filter({ hasText: 'studies on archive' }).textContent()).toBe('5 studies on archive');
     expect(await rowsInView(page)).toBeGreaterThanOrEqual(3);
 
-    // A retrieved study is marked "In library" on its counts line, beside the Retrieve button,
-    // neither overlapping the other nor the counts, and whole (not cut by the line's height).
+    // A retrieved study is marked "In library" on a line of its own under the counts (beside them
+    // and the Retrieve button it cut the counts short), overlapping neither the counts nor the
+    // button, inside the study's row, and whole (not cut by the line's height).
     const first = page.getByTestId('pacs-study').first();
     await first.getByRole('button', { name: /^Retrieve the study/ }).click();
     const held = first.getByTestId('pacs-held').filter({ hasText: 'In library' });
@@ -157,11 +158,13 @@ describe('PACS tab in a small window', () => {
     const heldBox = (await held.boundingBox())!;
     const buttonBox = (await first.getByRole('button', { name: /^Retrieve the study/ }).boundingBox())!;
     const countsBox = (await first.locator('.pacs-counts > .muted').boundingBox())!;
-    const lineBox = (await first.locator('.pacs-counts').boundingBox())!;
-    expect(heldBox.x + heldBox.width).toBeLessThanOrEqual(buttonBox.x);
-    expect(countsBox.x + countsBox.width).toBeLessThanOrEqual(heldBox.x);
+    const lineBox = (await first.locator('.pacs-held-line').boundingBox())!;
+    const rowBox = (await first.boundingBox())!;
+    expect(heldBox.y).toBeGreaterThanOrEqual(Math.max(countsBox.y + countsBox.height, buttonBox.y + buttonBox.height) - 1);
     expect(heldBox.y).toBeGreaterThanOrEqual(lineBox.y);
     expect(heldBox.y + heldBox.height).toBeLessThanOrEqual(lineBox.y + lineBox.height);
+    expect(heldBox.y + heldBox.height).toBeLessThanOrEqual(rowBox.y + rowBox.height);
+    expect(await first.locator('.pacs-counts > .muted').evaluate((el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth <= el.clientWidth)).toBe(true);
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-small-capped.png') });
     expect(errors).toEqual([]);
     void orthanc;

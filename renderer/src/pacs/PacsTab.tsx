@@ -43,13 +43,14 @@ const STUDY_GAP = 6;
 /** Rows moved by Page Up and Page Down. */
 const PAGE_ROWS = 8;
 
-/** A study's lines: name, date and IDs, description (when it has one), counts. */
+/** A study's lines: name, date and IDs, description (when it has one), counts (then, apart, what the library holds of it). */
 const studyLines = (s: PacsStudy) => (s.studyDescription ? 4 : 3);
 /** Where the Retrieve button sits: on the counts line, at its right (the row's frame is half of ROW_FRAME above). */
 const actionsTop = (s: PacsStudy) => ROW_FRAME / 2 + (studyLines(s) - 1) * (LINE + LINE_GAP) - (ACTIONS - LINE) / 2;
 
-function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error: string } | undefined, cut: string | undefined): number {
-  const lines = studyLines(s);
+/** `held`: the study has its "In library" line (a line of its own: beside the counts and the Retrieve button it cut "3 series, 240 images" short). */
+function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error: string } | undefined, cut: string | undefined, held: boolean): number {
+  const lines = studyLines(s) + (held ? 1 : 0);
   let h = ROW_FRAME + lines * LINE + (lines - 1) * LINE_GAP;
   if (expanded === 'loading' || (expanded && !Array.isArray(expanded))) h += PART_GAP + LINE;
   if (Array.isArray(expanded)) {
@@ -130,7 +131,8 @@ export function PacsTab() {
   const counts = useLibraryCounts(shownUids);
   const box = useRef<HTMLDivElement>(null);
   const shown = useMemo(() => studies ?? [], [studies]);
-  const heights = useMemo(() => shown.map((s) => studyHeight(s, open[s.studyInstanceUid], seriesIncomplete[s.studyInstanceUid])), [shown, open, seriesIncomplete]);
+  const heldOf = useCallback((s: PacsStudy) => holding(counts.studies.get(s.studyInstanceUid) ?? s.inLibrary, s.instances), [counts]);
+  const heights = useMemo(() => shown.map((s) => studyHeight(s, open[s.studyInstanceUid], seriesIncomplete[s.studyInstanceUid], !!heldOf(s))), [shown, open, seriesIncomplete, heldOf]);
   const list = useVirtualList(box, heights);
   // A row moved to by a key and not rendered yet: focused once it is.
   const focusRow = useRef<number | null>(null);
@@ -365,7 +367,7 @@ export function PacsTab() {
           {shown.slice(list.start, list.end).map((s, i) => {
             const index = list.start + i;
             const expanded = open[s.studyInstanceUid];
-            const held = holding(counts.studies.get(s.studyInstanceUid) ?? s.inLibrary, s.instances);
+            const held = heldOf(s);
             return (
               <li key={s.studyInstanceUid} className="pacs-study" data-testid="pacs-study" aria-setsize={shown.length} aria-posinset={index + 1} style={{ top: list.offsets[index], height: heights[index] - STUDY_GAP }}>
                 <div className="pacs-study-head" data-row={index} tabIndex={0} role="button" aria-expanded={!!expanded} onKeyDown={(e) => onRowKey(e, index, s.studyInstanceUid)} onClick={() => void toggle(s.studyInstanceUid)}>
@@ -384,8 +386,12 @@ export function PacsTab() {
                     <span className="muted" title={`${s.series ?? '?'} series, ${s.instances ?? '?'} images`}>
                       {s.series ?? '?'} series, {s.instances ?? '?'} images
                     </span>
-                    {held && <span className={`pacs-held${held.complete ? ' complete' : ''}`} data-testid="pacs-held">{held.text}</span>}
                   </div>
+                  {held && (
+                    <div className="row small pacs-held-line">
+                      <span className={`pacs-held${held.complete ? ' complete' : ''}`} data-testid="pacs-held">{held.text}</span>
+                    </div>
+                  )}
                 </div>
                 <div className="row pacs-actions" style={{ top: actionsTop(s) }}>
                   <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid)} aria-label={`Retrieve the study of ${shownDate(s.studyDate)}`}>
