@@ -16,7 +16,7 @@ const TOTAL = SERIES * PER_SERIES;
 const pacs = usePacsFixture('e2e-pacs-retrieve', {
   studies: [
     { key: 811, patientId: 'PID-BIG-1', patientName: 'Large^Lena', accession: 'ACC-BIG-1', studyDate: '20240612', modality: 'CT', seriesCount: SERIES, perSeries: PER_SERIES },
-    { key: 812, patientId: 'PID-SMALL-2', patientName: 'Little^Leo', accession: 'ACC-SMALL-2', studyDate: '20220103', modality: 'MR', seriesCount: 1, perSeries: 2 },
+    { key: 812, patientId: 'PID-SMALL-2', patientName: 'Little^Leo', accession: 'ACC-SMALL-2', studyDate: '20220103', modality: 'MR', seriesCount: 1, perSeries: 1 },
   ],
 });
 
@@ -58,6 +58,16 @@ describe('retrieving from a PACS in the browser UI', () => {
     expect(await form.getByLabel('Patient name').isVisible()).toBe(true);
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-none.png') });
     expect(await search(async () => undefined)).toEqual({ said: '2 studies on archive', patients: ['Large, Lena', 'Little, Leo'] });
+
+    // Counts in words: one image is "1 image" (it read "1 images"), on the study and on its series.
+    const little = studies.filter({ hasText: 'Little, Leo' });
+    expect(await little.locator('.pacs-counts > .muted').textContent()).toBe('1 series, 1 image');
+    await little.locator('[data-row]').click();
+    expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').textContent()).toBe('#1 no description · 1 image');
+    expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').getAttribute('title')).toBe('#1 no description · 1 image');
+    expect(await little.locator('.pacs-counts > .muted').getAttribute('title')).toBe('1 series, 1 image');
+    await little.locator('[data-row]').click();
+    await little.getByTestId('pacs-series').first().waitFor({ state: 'detached' });
 
     // Retrieve the large study: progress in instances, then Cancel half-way.
     const large = studies.filter({ hasText: 'Large, Lena' });

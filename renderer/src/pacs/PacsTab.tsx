@@ -8,6 +8,7 @@ import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, Pac
 import { isLibraryUid } from '../../../common/dicom-uid';
 import { errorMessage } from '../../../common/errors';
 import { capitalised } from '../../../common/metric-words';
+import { countOf } from '../../../common/counts';
 import { retrieveCountsPhrase } from '../../../common/retrieve-summary';
 import { lumen } from '../api';
 import { Progress } from '../workspace/Progress';
@@ -20,6 +21,9 @@ import { ReceiverPanel } from './ReceiverPanel';
 import './pacs.css';
 
 const MODALITIES = ['', 'CT', 'MR', 'CR', 'DX', 'US', 'MG', 'PT', 'NM', 'XA', 'OT'];
+
+/** "1 image", "3 images", "? images" where the PACS did not say. */
+const images = (n: number | null) => (n === null ? '? images' : countOf(n, 'image'));
 
 /** 2025-03-10 → 20250310. */
 const dicomDate = (d: string) => d.replace(/-/g, '');
@@ -383,8 +387,8 @@ export function PacsTab() {
                   </div>
                   {s.studyDescription && <div className="small pacs-describe"><bdi>{s.studyDescription}</bdi></div>}
                   <div className="row small pacs-counts">
-                    <span className="muted" title={`${s.series ?? '?'} series, ${s.instances ?? '?'} images`}>
-                      {s.series ?? '?'} series, {s.instances ?? '?'} images
+                    <span className="muted" title={`${s.series ?? '?'} series, ${images(s.instances)}`}>
+                      {s.series ?? '?'} series, {images(s.instances)}
                     </span>
                   </div>
                   {held && (
@@ -414,9 +418,9 @@ export function PacsTab() {
                         <li key={se.seriesInstanceUid} className="row small" data-testid="pacs-series">
                           <span className="modality">{se.modality || '—'}</span>
                           {/* One line (the list's rows have fixed heights): the whole text in the tooltip. */}
-                          <span className="pacs-describe" title={`${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'} · ${se.instances ?? '?'} images`}>
+                          <span className="pacs-describe" title={`${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'} · ${images(se.instances)}`}>
                             {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
-                            <bdi>{se.seriesDescription || 'no description'}</bdi> · {se.instances ?? '?'} images
+                            <bdi>{se.seriesDescription || 'no description'}</bdi> · {images(se.instances)}
                           </span>
                           {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`}>{h.text}</span>}
                           <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}>
