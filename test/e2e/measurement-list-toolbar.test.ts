@@ -75,8 +75,11 @@ describe('the viewer toolbar at the layout sizes', () => {
       // padding and its arrow (about 20 px in Chromium).
       const cut = await page.getByTestId('preset').evaluate((el) => {
         const select = el as unknown as { options: ArrayLike<{ text: string }>; getBoundingClientRect(): { width: number } };
-        const style = getComputedStyle(el as unknown as Element);
-        const ctx = document.createElement('canvas').getContext('2d')!;
+        type Style = { font: string; paddingLeft: string; paddingRight: string };
+        type Ctx = { font: string; measureText(s: string): { width: number } };
+        const g = globalThis as unknown as { getComputedStyle(e: unknown): Style; document: { createElement(n: 'canvas'): { getContext(k: '2d'): Ctx } } };
+        const style = g.getComputedStyle(el);
+        const ctx = g.document.createElement('canvas').getContext('2d');
         ctx.font = style.font;
         const room = select.getBoundingClientRect().width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
         return Array.from(select.options).filter((o) => ctx.measureText(o.text).width > room).map((o) => o.text);
