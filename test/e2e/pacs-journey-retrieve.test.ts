@@ -66,6 +66,8 @@ describe('retrieving from a PACS in the browser UI', () => {
     expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').textContent()).toBe('#1 no description · 1 image');
     expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').getAttribute('title')).toBe('#1 no description · 1 image');
     expect(await little.locator('.pacs-counts > .muted').getAttribute('title')).toBe('1 series, 1 image');
+    // Each series' Retrieve button says which series (they were all just "Retrieve").
+    expect(await little.getByTestId('pacs-series').first().getByRole('button').getAttribute('aria-label')).toBe('Retrieve the series #1 no description');
     await little.locator('[data-row]').click();
     await little.getByTestId('pacs-series').first().waitFor({ state: 'detached' });
 

@@ -423,7 +423,13 @@ export function PacsTab() {
                             <bdi>{se.seriesDescription || 'no description'}</bdi> · {images(se.instances)}
                           </span>
                           {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`}>{h.text}</span>}
-                          <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}>
+                          <button
+                            type="button"
+                            className="text-button small"
+                            disabled={job.running}
+                            onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}
+                            aria-label={`Retrieve the series ${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'}`}
+                          >
                             Retrieve
                           </button>
                         </li>
