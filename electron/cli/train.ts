@@ -9,6 +9,7 @@ import { evaluationLines, levelLines } from '../../models/training/levels';
 import { domainSummary, type DomainMetadata } from '../../models/package/domain';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
+import { labelRowsText } from './label-use';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { errorMessage } from '../../common/errors';
 import { checkUserPath } from '../../common/node/user-path';
@@ -110,12 +111,8 @@ export const command: Command = {
     const interrupt = catchInterrupt({ secondExits: false });
     try {
       const labels = values.labels ? importLabelsCsvFile(library, values.labels) : values['label-folders'] ? await importLabelFolders(library, values['label-folders']) : undefined;
-      if (labels && labels.problems.length && !values.json) {
-        process.stderr.write(`${labels.problems.length} label row(s) not used:\n${labels.problems.slice(0, 20).map((p) => `  line ${p.line}: ${p.reason}`).join('\n')}\n`);
-      }
-      if (labels && labels.notes.length && !values.json) {
-        process.stderr.write(`${labels.notes.length} label row(s) read as another spelling:\n${labels.notes.slice(0, 20).map((n) => `  line ${n.line}: ${n.reason}`).join('\n')}\n`);
-      }
+      // The rows not used or read as another spelling, in the words of lumen eval and compare.
+      if (labels && !values.json) process.stderr.write(labelRowsText(labels));
       const showProgress = !values.json && process.stderr.isTTY === true;
       const options: TrainOptions = {
         library,

@@ -1,9 +1,9 @@
-// `lumen eval --labels` and `lumen compare --labels` on a hand-made label CSV with the slips a
+// `lumen eval --labels`, `lumen compare --labels` (and `lumen train --labels`) on a hand-made label CSV with the slips a
 // sheet has: a class spelt "Abnormal " and "abnormal", a row for an image not in the library and a
 // row with no label. Both commands tell the user which rows they did not use and which they read
 // as another spelling, in the same words, in text mode (on stderr, before the results) and in
 // --json (the `labels` report); a plain run prints nothing else on stderr.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importedLibrary, runLumen, type ImportedLibrary } from '../support/cli';
@@ -119,6 +119,18 @@ describe('lumen eval and lumen compare report the label rows alike', () => {
     const compared = await lumen(['compare', '--model', pkgA, '--model', pkgB, '--library', lib.library, '--labels', many, '--subset', 'all', '--resamples', '100']);
     expect(compared.code, compared.stderr).toBe(0);
     expect(compared.stderr).toBe(evaluated.stderr);
+  }, 300_000);
+
+  it('text: lumen train reports them in the same words, more than 20 counted', async () => {
+    const mixed = path.join(lib.root, 'mixed.csv');
+    const missing = Array.from({ length: 23 }, (_, i) => `,${MISSING_SOP}.${i + 1},Normal`);
+    writeFileSync(mixed, [readFileSync(csv, 'utf8').trimEnd(), ...missing].join('\n') + '\n');
+    const evaluated = await lumen(['eval', '--model', pkgA, '--library', lib.library, '--labels', mixed, '--subset', 'all']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stderr).toMatch(/^25 label row\(s\) not used:\n[^]*\n {2}and 5 more rows not used\n1 label row\(s\) read as another spelling:\n {2}line 7: /);
+    const trained = await lumen(['train', '--library', lib.library, '--labels', mixed, '--variant', 'custom-phi-6', '--resolution', '32', '--epochs', '1', '--out', path.join(lib.root, 'trained')]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr.includes(evaluated.stderr), trained.stderr).toBe(true);
   }, 300_000);
 
   it('without --labels neither prints a label report', async () => {
