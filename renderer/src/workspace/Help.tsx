@@ -10,7 +10,7 @@ export const SHORTCUTS: [string, string][] = [
   ['+ · −', 'Zoom in · out'],
   ['Shift + ← → ↑ ↓', 'Pan'],
   ['Ctrl + wheel', 'Zoom'],
-  ['1', 'File window'],
+  ['1', 'File window, or Full range where the file has none'],
   ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
   ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
   ['U', 'In the Training tab: open the next series without a label (then 1–9 to label it, U again for the next)'],
