@@ -97,7 +97,9 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.LUMEN_DATA_DIR) checkUserPath(process.env.LUMEN_DATA_DIR, 'library', 'LUMEN_DATA_DIR');
     return await command.run(rest);
   } catch (err) {
-    const message = err instanceof UsageError ? `${err.message} "lumen ${name} --help" lists the options.` : fsErrorLine(err) ?? errorMessage(err);
+    // A command with help of its own per subcommand (lumen bench <suite> --help) names that help.
+    const helpOf = command.ownHelp && rest[0] && !rest[0].startsWith('-') ? `${name} ${rest[0]}` : name;
+    const message = err instanceof UsageError ? `${err.message} "lumen ${helpOf} --help" lists the options.` : fsErrorLine(err) ?? errorMessage(err);
     if (json) process.stdout.write(JSON.stringify({ error: message }) + '\n');
     else process.stderr.write(`lumen ${name}: ${message}\n`);
     if (!(err instanceof CliError) && process.env.LUMEN_DEBUG && err instanceof Error) process.stderr.write(err.stack + '\n');

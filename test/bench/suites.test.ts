@@ -191,6 +191,15 @@ describe('lumen bench suites at their smallest size', () => {
     expectRefused(['viewer', '--slices', '5'], '--slices must be a whole number from 10 to 2000, not "5"');
   });
 
+  it("an unknown option points to the suite's own help, which lists its options", () => {
+    const res = bench(['stats', '--bogus']);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toBe('lumen bench: unknown option --bogus. "lumen bench stats --help" lists the options.\n');
+    const help = bench(['stats', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--resamples');
+  });
+
   it('all refuses an option it would not pass on', () => {
     const res = bench(['all', '--slices', '2']);
     expect(res.status).toBe(2);
