@@ -14,12 +14,10 @@ import { angleDegrees, calibrationAt } from '../../common/roi';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
 import { Library } from '../../electron/library/library';
-import { readDataset, writeDataset } from '../../electron/results/part10';
-import { buildReport } from '../../electron/results/sr';
 import { ResultsStore } from '../../electron/results/store';
 import { measurementTable, toCsv } from '../../electron/results/tables';
 import { sopOf, writeUs, type RegionLines } from '../dicom/us-regions-fixture';
-import { dciodvfy, dsrdump, natural } from './check';
+import { dciodvfy, dsrdump, items, meaning, writeSeriesSr } from './check';
 
 const SERIES = '1.2.826.0.1.3680043.10.89.31.1';
 // 0.2 mm across, 0.3 mm down a pixel on the left; 0.5 x 0.5 mm on the right (Physical Delta is cm).
@@ -45,9 +43,6 @@ const ANGLES: { id: string; image: string; points: Pt[]; expected: number; metho
   { id: 'plain', image: 'plain', points: [[40, 10], [10, 10], [40, 40]], expected: 45, method: null, why: null, column: '' },
 ];
 
-const items = (x: unknown): any[] => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
-const meaning = (item: any) => items(item.ConceptNameCodeSequence)[0]?.CodeMeaning;
-
 let dir: string;
 let library: Library;
 let file: string;
@@ -70,20 +65,10 @@ beforeAll(async () => {
   ANGLES.forEach((a, k) =>
     library.saveMeasurement({ id: a.id, seriesInstanceUid: SERIES, sopInstanceUid: sopOf(files[a.image]), frame: 0, kind: 'angle', points: a.points, createdAt: `2026-01-01T00:00:0${k}Z` }),
   );
-  const store = new ResultsStore(library);
-  const measurements = store.measurements({ seriesInstanceUid: SERIES });
-  expect(measurements.map((m) => m.id)).toEqual(ANGLES.map((a) => a.id));
-  const instances = library.listInstances(SERIES);
-  const source = readDataset(instances[0].path, { headerOnly: true }).dataset;
-  const images = new Map(instances.map((i) => [i.sopInstanceUid, { studyInstanceUid: '1.2.826.0.1.3680043.10.89.1', seriesInstanceUid: SERIES, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid!, frames: 1 }]));
-  const report = buildReport({ source, seriesInstanceUid: `${SERIES}.9`, seriesNumber: 99, seriesDescription: 'Angles', instanceNumber: 1, images, measurements });
-  expect([report.groups.measurements, report.skipped]).toEqual([ANGLES.length, 0]);
-  file = path.join(dir, 'sr.dcm');
-  fs.writeFileSync(file, writeDataset(report.dataset));
-  const imaging = items(natural(file).ContentSequence).find((c) => meaning(c) === 'Imaging Measurements');
-  nums = items(imaging.ContentSequence)
-    .filter((g) => meaning(g) === 'Measurement Group')
-    .map((g) => items(g.ContentSequence).find((c) => c.ValueType === 'NUM'));
+  const sr = writeSeriesSr(library, '1.2.826.0.1.3680043.10.89.1', SERIES, 'Angles', dir);
+  expect(sr.measurements.map((m) => m.id)).toEqual(ANGLES.map((a) => a.id));
+  expect([sr.report.groups.measurements, sr.report.skipped]).toEqual([ANGLES.length, 0]);
+  ({ file, nums } = sr);
 }, 120_000);
 afterAll(() => {
   library?.close();

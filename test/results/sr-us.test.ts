@@ -12,12 +12,10 @@ import Database from 'better-sqlite3';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
-import { readDataset, writeDataset } from '../../electron/results/part10';
-import { buildReport } from '../../electron/results/sr';
 import { ResultsStore } from '../../electron/results/store';
 import { measurementTable, measurementValue, spacingKindOf } from '../../electron/results/tables';
 import { sopOf, writeUs, type RegionLines } from '../dicom/us-regions-fixture';
-import { dciodvfy, dsrdump, natural } from './check';
+import { dciodvfy, dsrdump, items, meaning, natural, writeSeriesSr } from './check';
 
 const STUDY = '1.2.826.0.1.3680043.10.89.1';
 const SERIES = '1.2.826.0.1.3680043.10.89.29.1';
@@ -26,8 +24,6 @@ const LEFT: RegionLines = { x0: 0, y0: 0, x1: 79, y1: 119, deltaX: 0.02, deltaY:
 const RIGHT: RegionLines = { x0: 80, y0: 0, x1: 159, y1: 119, deltaX: 0.05, deltaY: 0.05 };
 type Pt = [number, number];
 
-const items = (x: unknown): any[] => (Array.isArray(x) ? x : x === undefined ? [] : [x]);
-const meaning = (item: any) => items(item.ConceptNameCodeSequence)[0]?.CodeMeaning;
 
 let dir: string;
 let library: Library;
@@ -85,20 +81,10 @@ beforeAll(async () => {
   fs.utimesSync(changing, later, later);
   await library.importPaths([input]);
 
-  const store = new ResultsStore(library);
-  const measurements = store.measurements({ seriesInstanceUid: SERIES });
-  expect(measurements.map((m) => m.id)).toEqual(ORDER);
-  const instances = library.listInstances(SERIES);
-  const source = readDataset(instances[0].path, { headerOnly: true }).dataset;
-  const images = new Map(instances.map((i) => [i.sopInstanceUid, { studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid!, frames: 1 }]));
-  const report = buildReport({ source, seriesInstanceUid: `${SERIES}.9`, seriesNumber: 99, seriesDescription: 'US regions', instanceNumber: 1, images, measurements });
-  expect([report.groups.measurements, report.skipped]).toEqual([WRITTEN.length, 1]);
-  file = path.join(dir, 'sr.dcm');
-  fs.writeFileSync(file, writeDataset(report.dataset));
-  const imaging = items(natural(file).ContentSequence).find((c) => meaning(c) === 'Imaging Measurements');
-  nums = items(imaging.ContentSequence)
-    .filter((g) => meaning(g) === 'Measurement Group')
-    .map((g) => items(g.ContentSequence).find((c) => c.ValueType === 'NUM'));
+  const sr = writeSeriesSr(library, STUDY, SERIES, 'US regions', dir);
+  expect(sr.measurements.map((m) => m.id)).toEqual(ORDER);
+  expect([sr.report.groups.measurements, sr.report.skipped]).toEqual([WRITTEN.length, 1]);
+  ({ file, nums } = sr);
 }, 120_000);
 afterAll(() => {
   library?.close();
