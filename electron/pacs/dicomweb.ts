@@ -5,7 +5,7 @@
  * dependency and still give no time-outs or size limits; fetch gives both.
  */
 import type { Credentials, DicomWebConnection } from './connections';
-import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
+import { DEFAULT_TIMEOUT_MS, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { TooManyInstances, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
@@ -178,7 +178,7 @@ export class DicomWebClient {
     } catch (err) {
       if (err instanceof PacsError) throw err;
       if (cancel?.aborted) throw new PacsError('cancelled');
-      if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, 'connection', TIMEOUT_HINT);
+      if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what), 'connection', TIMEOUT_HINT);
       throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
     }
   }
@@ -196,7 +196,7 @@ export class DicomWebClient {
     }
     if (answer.status === 404) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url}) and the UIDs.`, 'instance');
+      throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url})${/^\/studies\/[^?]/.test(route) ? ' and the UIDs' : ''}.`, 'instance');
     }
     if (!answer.ok && answer.status !== 204) {
       await answer.body?.cancel();

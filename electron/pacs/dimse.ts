@@ -13,7 +13,7 @@ import { describeFsError } from '../dicom/fs-errors';
 import { readPart10OrBare } from '../results/part10';
 import type { DimseConnection } from './connections';
 import { isUid } from '../../common/dicom-uid';
-import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, TIMEOUT_HINT } from './errors';
+import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { MAX_MATCHES, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyMatch, tooManyMatches } from './query';
@@ -195,7 +195,7 @@ export class DimseClient {
 
   /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */
   async echo(): Promise<void> {
-    await this.associate([new requests.CEchoRequest()], 'answer a C-ECHO');
+    await this.associate([new requests.CEchoRequest()], 'answer a test query (C-ECHO)');
   }
 
   /**
@@ -435,7 +435,7 @@ export class DimseClient {
       const quiet = () => {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => {
-          fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, TIMEOUT_HINT);
+          fail(silentServer(where, seconds, what), TIMEOUT_HINT);
           network()?.socket?.destroy();
           settle();
         }, this.timeoutMs);
@@ -528,7 +528,7 @@ export class DimseClient {
         const text = String((e as Error)?.message ?? e);
         const tlsText = security ? tlsProblem(text) : null;
         if (tlsText) fail(`cannot open a TLS association with ${where}: ${tlsText.text}.`, tlsText.hint);
-        else if (/timeout/i.test(text)) fail(`${where} did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, TIMEOUT_HINT);
+        else if (/timeout/i.test(text)) fail(silentServer(where, seconds, what), TIMEOUT_HINT);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
         else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });

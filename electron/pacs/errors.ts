@@ -78,3 +78,13 @@ export function withHint(message: string, hint: PacsHint | undefined | null, wor
 
 /** How long one request may wait for the PACS before it is given up, unless the caller says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A server that said nothing for `seconds`, in a person's words: "did not answer a test query
+ * (C-ECHO) within 20 s" where what it was asked is itself an answer ("answer a test query"),
+ * else "did not answer within 20 s when asked to query studies".
+ */
+export function silentServer(where: string, seconds: number, what: string): string {
+  const said = what.startsWith('answer ') ? `did not ${what} within ${seconds} s` : `did not answer within ${seconds} s when asked to ${what}`;
+  return `${where} ${said}: check that the server is up.`;
+}

@@ -93,13 +93,14 @@ describe('PACS connection failures, as the user reads them', () => {
     expect(said['unknown-caller']).toBe(
       `PACS "unknown-caller" ${at('ORTHANC', o.dicomPort)} aborted the association when asked to answer a test query: it may not allow the calling AE title "STRANGER" to do this; ask its administrator to allow it, or change Lumen's AE title of the connection in Settings, PACS.`,
     );
-    expect(said['silent-dimse']).toMatch(new RegExp(`^PACS "silent-dimse" \\(ORTHANC at 127\\.0\\.0\\.1:${silentPort}\\) did not answer within \\d+ s when asked to answer a C-ECHO: check that the server is up\\.$`));
+    expect(said['silent-dimse']).toMatch(new RegExp(`^PACS "silent-dimse" \\(ORTHANC at 127\\.0\\.0\\.1:${silentPort}\\) did not answer a test query \\(C-ECHO\\) within \\d+ s: check that the server is up\\.$`));
     expect(said['web-wrong-port']).toBe(`Cannot reach PACS "web-wrong-port" at http://127.0.0.1:${closedPort}/dicom-web to answer a test query (connection refused): check the URL and that the server is running.`);
-    expect(said['web-wrong-path']).toMatch(/^PACS "web-wrong-path" has no such resource \(HTTP 404\) when asked to answer a test query: check the DICOMweb base URL \(http:\/\/127\.0\.0\.1:\d+\/dicomweb\)/);
+    // A test query names no UIDs: the advice is the base URL alone (it said "and the UIDs").
+    expect(said['web-wrong-path']).toMatch(/^PACS "web-wrong-path" has no such resource \(HTTP 404\) when asked to answer a test query: check the DICOMweb base URL \(http:\/\/127\.0\.0\.1:\d+\/dicomweb\)\.$/);
     expect(said['web-wrong-password']).toBe(
       `PACS "web-wrong-password" refused the credentials (HTTP 401) when asked to answer a test query: check the user name and password (or token) and correct them in the connection's User and Password fields in Settings, PACS.`,
     );
-    expect(said['silent-web']).toMatch(/^PACS "silent-web" did not answer within \d+ s when asked to answer a test query: check that the server is up\.$/);
+    expect(said['silent-web']).toMatch(/^PACS "silent-web" did not answer a test query within \d+ s: check that the server is up\.$/);
     for (const text of Object.values(said)) expect(text).not.toMatch(/--|lumen pacs/);
     // A failure reads as failed (red), a success does not.
     expect(await result('wrong-port').getAttribute('class')).toMatch(/\bbad\b/);

@@ -81,7 +81,7 @@ describe('neutral PACS messages', () => {
 
   it('a silent server and a port in use: neutral, with the setting named', async () => {
     const timeout = await pacsError(() => new DimseClient(connection(silentPort), { timeoutMs: 1000 }).echo());
-    expect(timeout.message).toMatch(/did not answer within 1 s when asked to .*: check that the server is up\.$/);
+    expect(timeout.message).toMatch(/did not answer a test query \(C-ECHO\) within 1 s: check that the server is up\.$/);
     expect(timeout.hint).toMatchObject({ code: 'allow-longer', setting: 'timeout' });
     expect(cliWords(timeout.message, timeout.hint)).toMatch(/check that the server is up, or allow longer with --timeout\.$/);
     expect(appWords(timeout.message, timeout.hint)).toBe(timeout.message);
