@@ -71,11 +71,11 @@ describe('retrieving from a PACS in the browser UI', () => {
     await little.locator('[data-row]').click();
     await little.getByTestId('pacs-series').first().waitFor({ state: 'detached' });
 
-    // Retrieve the large study: progress in instances, then Cancel half-way.
+    // Retrieve the large study: progress in images, as the report counts them (it said "instances"), then Cancel half-way.
     const large = studies.filter({ hasText: 'Large, Lena' });
     await large.getByRole('button', { name: /^Retrieve the study/ }).click();
     const progress = tab.getByRole('status', { name: 'Retrieve' });
-    await progress.locator('.progress-message').filter({ hasText: new RegExp(`^Retrieving… ([1-9]\\d*) of ${TOTAL} instances$`) }).waitFor({ timeout: 60_000 });
+    await progress.locator('.progress-message').filter({ hasText: new RegExp(`^Retrieving… ([1-9]\\d*) of ${TOTAL} images$`) }).waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-progress.png') });
     await progress.getByRole('button', { name: 'Cancel retrieve' }).click();
     await tab.getByRole('status').filter({ hasText: 'Retrieve cancelled: what arrived is kept; retrieve again to fetch the rest.' }).waitFor({ timeout: 30_000 });

@@ -108,7 +108,7 @@ describe('query and retrieve from the app', () => {
     expect(end.event).toBe('job.finished');
     expect(end.payload.result).toMatchObject({ listed: 3, received: 3, alreadyPresent: 0, failed: 0, stopped: null });
     expect(events.filter((e) => e.event === 'library.changed').length).toBeGreaterThan(changedBefore);
-    expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && /of 3 instances/.test(e.payload.message))).toBe(true);
+    expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && /^Retrieving… \d of 3 images$/.test(e.payload.message))).toBe(true);
     const half = await call('pacs.series', { name: 'dimse', studyInstanceUid: ct.studyUid });
     expect(half.series.map((s) => s.inLibrary)).toEqual([0, 3]);
 

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, PacsSendReport, ReceiverSettings, ReceiverState } from '../../../common/contract/pacs';
 import type { Handlers, RequestContext } from '../../../common/rpc';
+import { countOf } from '../../../common/counts';
 import { errorMessage } from '../../../common/errors';
 import type { Library } from '../../library/library';
 import { checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore } from '../../pacs/connections';
@@ -291,7 +292,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
             timeoutMs: APP_TIMEOUT_MS,
             signal: job.signal,
             onProgress: (done, total) => {
-              job.progress(total ? done / total : null, `Retrieving… ${done} of ${total} instances`, { done, total });
+              job.progress(total ? done / total : null, `Retrieving… ${done} of ${countOf(total, 'image')}`, { done, total });
               if (Date.now() - lastRefresh >= REFRESH_MS) refresh();
             },
           });
