@@ -10,6 +10,7 @@ import { savePredictions } from '../../electron/library/predictions';
 import { exportResults } from '../../electron/results/export';
 import { MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { saveRandomHeadPackage } from '../support/tiny-package';
 
 const MODELS = [
   { name: 'Chest triage (pneumothorax) v2', hash: 'b'.repeat(63) + '2', version: '2.0.0' },
@@ -40,6 +41,11 @@ describe('the side panel shows its text whole', () => {
     } finally {
       lib.library.close();
     }
+    // The same two names as packages in the models folder, for the Classifier and Training tabs.
+    const preprocessing = { scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+    for (const [m, model] of MODELS.entries()) {
+      await saveRandomHeadPackage(path.join(dataDir, 'models', `model-${m}`), { inputSize: 32, seed: 3 + m, sd: 20, headSeed: 5 }, { name: model.name, classNames: MODEL_META.classNames, preprocessing });
+    }
   });
 
   it("lists two long-named models' findings without cutting a cell, at 1280×800 and 1024×700", async () => {
@@ -64,6 +70,68 @@ describe('the side panel shows its text whole', () => {
       await section.screenshot({ path: path.join(resultsDir(), `side-panel-text-${width}.png`) });
       await section.locator('.result-doc').last().scrollIntoViewIfNeeded();
       await section.screenshot({ path: path.join(resultsDir(), `side-panel-text-${width}-end.png`) });
+    }
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('cuts no text in the Classifier and Training tabs, at 1280×800 and 1024×700', async () => {
+    const { page, errors } = await openApp(session());
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
+    await page.getByTestId('image-index').filter({ hasText: 'Im 1/5' }).waitFor({ timeout: 60_000 });
+    // A window under 1200 px hides the side panel until the user chooses it: hide and show it
+    // once, and the choice holds at 1024×700 too.
+    const toggle = page.getByTestId('toggle-side-panel');
+    await toggle.click();
+    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="false"]').waitFor();
+    await toggle.click();
+    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="true"]').waitFor();
+    for (const tab of ['Classifier', 'Training']) {
+      await page.getByRole('tab', { name: tab }).click();
+      const panel = page.getByRole('tabpanel', { name: tab });
+      await panel.locator('select').first().waitFor({ timeout: 30_000 });
+      // Choose the longest name wherever a package is picked.
+      for (const select of await panel.locator('select').all()) {
+        const option = select.locator('option', { hasText: MODELS[1].name });
+        if (await option.count()) await select.selectOption({ label: (await option.first().textContent())! });
+      }
+      for (const [width, height] of [[1280, 800], [1024, 700]]) {
+        await page.setViewportSize({ width, height });
+        await panel.waitFor();
+        // Every element that holds text of its own and clips it (a visually hidden name, a px wide, is meant so).
+        const cut = await panel.locator('*').evaluateAll((els) => {
+          type El = { scrollWidth: number; clientWidth: number; textContent: string | null; tagName: string; title: string; childNodes: ArrayLike<{ nodeType: number; textContent: string | null }> };
+          const style = (globalThis as unknown as { getComputedStyle(e: El): { overflowX: string; display: string } }).getComputedStyle;
+          return (els as unknown as El[])
+            .filter((e) => Array.from(e.childNodes).some((n) => n.nodeType === 3 && (n.textContent ?? '').trim()) || e.tagName === 'SELECT')
+            .filter((e) => style(e).display !== 'none' && e.clientWidth > 8 && e.scrollWidth > e.clientWidth + 1 && !['visible', 'auto', 'scroll'].includes(style(e).overflowX))
+            .filter((e) => !(e.title && e.title.includes((e.textContent ?? '').trim())))
+            .map((e) => `${e.tagName} "${(e.textContent ?? '').trim().slice(0, 80)}" (${e.scrollWidth} > ${e.clientWidth})`);
+        });
+        // An empty field's placeholder (its hint) is read whole too.
+        cut.push(
+          ...(await panel.locator('input[placeholder]:visible').evaluateAll((els) => {
+            type Input = { value: string; placeholder: string; clientWidth: number };
+            const win = globalThis as unknown as {
+              getComputedStyle(e: Input): { font: string; paddingLeft: string; paddingRight: string };
+              document: { createElement(tag: 'canvas'): { getContext(kind: '2d'): { font: string; measureText(text: string): { width: number } } } };
+            };
+            const ctx = win.document.createElement('canvas').getContext('2d');
+            return (els as unknown as Input[])
+              .filter((e) => !e.value)
+              .filter((e) => {
+                const cs = win.getComputedStyle(e);
+                ctx.font = cs.font;
+                return ctx.measureText(e.placeholder).width > e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) + 1;
+              })
+              .map((e) => `placeholder "${e.placeholder}" (${e.clientWidth} px box)`);
+          })),
+        );
+        await panel.screenshot({ path: path.join(resultsDir(), `side-panel-text-${tab.toLowerCase()}-${width}.png`) });
+        expect(cut, `${tab} at ${width}×${height}`).toEqual([]);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
     }
     expect(errors).toEqual([]);
   }, 240_000);

@@ -122,9 +122,9 @@ export function LabelImport({ dropped, onChanged }: {
           }}
         />
       </div>
-      <small className="muted">or drop a CSV on this panel (header: SeriesInstanceUID, StudyInstanceUID, SOPInstanceUID or PatientID, and label)</small>
+      <small className="muted">or drop a CSV on this panel, or type its path below (header: SeriesInstanceUID, StudyInstanceUID, SOPInstanceUID or PatientID, and label)</small>
       <div className="row">
-        <input aria-label="Label CSV path" placeholder="or a path: /path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
+        <input aria-label="Label CSV path" placeholder="/path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
         <button type="button" onClick={() => void run(csvPath, () => lumen.invoke('training.labels.importCsv', { path: csvPath }))} disabled={!csvPath || busy} {...readOnlyControl(readOnly)}>Import CSV</button>
       </div>
       {busy && <div className="muted small">Importing…</div>}
