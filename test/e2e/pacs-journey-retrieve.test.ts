@@ -63,7 +63,8 @@ describe('retrieving from a PACS in the browser UI', () => {
     const little = studies.filter({ hasText: 'Little, Leo' });
     expect(await little.locator('.pacs-counts > .muted').textContent()).toBe('1 series, 1 image');
     await little.locator('[data-row]').click();
-    expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').textContent()).toBe('#1 no description · 1 image');
+    expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').textContent()).toBe('#1 no description');
+    expect(await little.getByTestId('pacs-series').first().locator('.pacs-series-counts').textContent()).toBe('1 image');
     expect(await little.getByTestId('pacs-series').first().locator('.pacs-describe').getAttribute('title')).toBe('#1 no description · 1 image');
     expect(await little.locator('.pacs-counts > .muted').getAttribute('title')).toBe('1 series, 1 image');
     // Each series' Retrieve button says which series (they were all just "Retrieve").
@@ -99,6 +100,28 @@ describe('retrieving from a PACS in the browser UI', () => {
     await held.filter({ hasText: /^In library$/ }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-done.png') });
     expect(await whole()).toEqual({ counts: true, held: true });
+
+    // Its series, each with its count and "In library" mark on a line of their own under its
+    // description and its Retrieve button (beside them they cut it to "#1 no desc…"), inside its row, whole.
+    await large.locator('[data-row]').click();
+    const seriesRows = large.getByTestId('pacs-series');
+    await seriesRows.nth(SERIES - 1).getByTestId('pacs-series-held').filter({ hasText: /^In library$/ }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'pacs-journey-retrieve-series.png') });
+    const studyBox = (await large.boundingBox())!;
+    let below = 0;
+    for (let i = 0; i < SERIES; i++) {
+      const row = seriesRows.nth(i);
+      const describe = row.locator('.pacs-describe');
+      expect(await describe.evaluate(cut)).toBe(false);
+      expect(await row.locator('.pacs-series-counts').textContent()).toBe(`${PER_SERIES} imagesIn library`);
+      const [rowBox, describeBox, buttonBox, heldBox] = await Promise.all([row.boundingBox(), describe.boundingBox(), row.getByRole('button').boundingBox(), row.getByTestId('pacs-series-held').boundingBox()]);
+      expect(heldBox!.y).toBeGreaterThanOrEqual(Math.max(describeBox!.y + describeBox!.height, buttonBox!.y + buttonBox!.height) - 1);
+      expect(heldBox!.y + heldBox!.height).toBeLessThanOrEqual(rowBox!.y + rowBox!.height);
+      expect(rowBox!.y).toBeGreaterThanOrEqual(below);
+      expect(rowBox!.y + rowBox!.height).toBeLessThanOrEqual(studyBox.y + studyBox.height);
+      below = rowBox!.y + rowBox!.height;
+    }
+    await large.locator('[data-row]').click();
 
     // The library: one study, its three series of 80 images; the first opens in the viewer.
     await page.getByRole('tab', { name: 'Library' }).click();

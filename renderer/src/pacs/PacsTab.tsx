@@ -41,6 +41,8 @@ const ACTIONS = 22;
 const ROW_FRAME = 14;
 const PART_GAP = 4;
 const SERIES_ROW = 24;
+/** A series' second line: its count and what the library holds of it (beside the description and the Retrieve button they cut it to "#1 no desc…"). */
+const SERIES_COUNTS = LINE;
 const SERIES_GAP = 4;
 const BANNER = 56;
 const STUDY_GAP = 6;
@@ -52,6 +54,9 @@ const studyLines = (s: PacsStudy) => (s.studyDescription ? 4 : 3);
 /** Where the Retrieve button sits: on the counts line, at its right (the row's frame is half of ROW_FRAME above). */
 const actionsTop = (s: PacsStudy) => ROW_FRAME / 2 + (studyLines(s) - 1) * (LINE + LINE_GAP) - (ACTIONS - LINE) / 2;
 
+/** A series' row: its number, description and Retrieve button; under them its count and "In library" mark. */
+const SERIES_HEIGHT = SERIES_ROW + SERIES_COUNTS;
+
 /** `held`: the study has its "In library" line (a line of its own: beside the counts and the Retrieve button it cut "3 series, 240 images" short). */
 function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error: string } | undefined, cut: string | undefined, held: boolean): number {
   const lines = studyLines(s) + (held ? 1 : 0);
@@ -59,7 +64,7 @@ function studyHeight(s: PacsStudy, expanded: PacsSeries[] | 'loading' | { error:
   if (expanded === 'loading' || (expanded && !Array.isArray(expanded))) h += PART_GAP + LINE;
   if (Array.isArray(expanded)) {
     if (cut) h += PART_GAP + BANNER;
-    h += PART_GAP + (expanded.length > 0 ? expanded.length * SERIES_ROW + (expanded.length - 1) * SERIES_GAP : LINE);
+    h += PART_GAP + (expanded.length > 0 ? expanded.length * SERIES_HEIGHT + (expanded.length - 1) * SERIES_GAP : LINE);
   }
   return h + STUDY_GAP;
 }
@@ -415,23 +420,28 @@ export function PacsTab() {
                     {expanded.map((se) => {
                       const h = holding(counts.series.get(se.seriesInstanceUid) ?? se.inLibrary, se.instances);
                       return (
-                        <li key={se.seriesInstanceUid} className="row small" data-testid="pacs-series">
-                          <span className="modality">{se.modality || '—'}</span>
-                          {/* One line (the list's rows have fixed heights): the whole text in the tooltip. */}
-                          <span className="pacs-describe" title={`${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'} · ${images(se.instances)}`}>
-                            {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
-                            <bdi>{se.seriesDescription || 'no description'}</bdi> · {images(se.instances)}
-                          </span>
-                          {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`}>{h.text}</span>}
-                          <button
-                            type="button"
-                            className="text-button small"
-                            disabled={job.running}
-                            onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}
-                            aria-label={`Retrieve the series ${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'}`}
-                          >
-                            Retrieve
-                          </button>
+                        <li key={se.seriesInstanceUid} className="small" data-testid="pacs-series" style={{ height: SERIES_HEIGHT }}>
+                          <div className="row pacs-series-line">
+                            <span className="modality">{se.modality || '—'}</span>
+                            {/* One line (the list's rows have fixed heights): the whole text, count too, in the tooltip. */}
+                            <span className="pacs-describe" title={`${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'} · ${images(se.instances)}`}>
+                              {se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}
+                              <bdi>{se.seriesDescription || 'no description'}</bdi>
+                            </span>
+                            <button
+                              type="button"
+                              className="text-button small"
+                              disabled={job.running}
+                              onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}
+                              aria-label={`Retrieve the series ${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'}`}
+                            >
+                              Retrieve
+                            </button>
+                          </div>
+                          <div className="row pacs-series-counts">
+                            <span className="muted">{images(se.instances)}</span>
+                            {h && <span className={`pacs-held${h.complete ? ' complete' : ''}`} data-testid="pacs-series-held">{h.text}</span>}
+                          </div>
                         </li>
                       );
                     })}
