@@ -109,6 +109,8 @@ describe('query and retrieve from the app', () => {
     expect(end.payload.result).toMatchObject({ listed: 3, received: 3, alreadyPresent: 0, failed: 0, stopped: null });
     expect(events.filter((e) => e.event === 'library.changed').length).toBeGreaterThan(changedBefore);
     expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && /^Retrieving… \d of 3 images$/.test(e.payload.message))).toBe(true);
+    // Listing says what the report counts too: files (it said "instances").
+    expect(events.some((e) => e.event === 'job.progress' && e.payload.jobId === jobId && e.payload.message === "Listing the series' files…")).toBe(true);
     const half = await call('pacs.series', { name: 'dimse', studyInstanceUid: ct.studyUid });
     expect(half.series.map((s) => s.inLibrary)).toEqual([0, 3]);
 

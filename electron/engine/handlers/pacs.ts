@@ -278,8 +278,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
     },
     'pacs.retrieve': ({ name, studyInstanceUid, seriesInstanceUid, credentials: sealed }, ctx) =>
       deps.jobs.start('pacs.retrieve', ctx, async (job): Promise<PacsRetrieveReport> => {
-        const what = seriesInstanceUid ? 'series' : 'study';
-        job.progress(null, `Listing the ${what}'s instances…`);
+        job.progress(null, seriesInstanceUid ? "Listing the series' files…" : "Listing the study's files…");
         let lastRefresh = Date.now();
         const refresh = () => {
           lastRefresh = Date.now();

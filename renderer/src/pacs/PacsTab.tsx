@@ -220,7 +220,7 @@ export function PacsTab() {
 
   const retrieve = (studyInstanceUid: string, seriesInstanceUid?: string) => {
     setRetrieving(seriesInstanceUid ?? studyInstanceUid);
-    void job.start(() => lumen.invoke('pacs.retrieve', { name, studyInstanceUid, seriesInstanceUid }), 'Listing instances…');
+    void job.start(() => lumen.invoke('pacs.retrieve', { name, studyInstanceUid, seriesInstanceUid }), 'Listing files…');
   };
 
   /**
