@@ -35,7 +35,7 @@ const huge = () => loaded('slope-1e36', ['(0028,1052) DS [0]', '(0028,1053) DS [
 const plain = () => loaded('no-window', ['(0028,1052) DS [-1024]', '(0028,1053) DS [1]']);
 
 describe('the window from image to image in a series', () => {
-  it("follows each image while it is the file's or Lumen's own choice", async () => {
+  it("follows each image while it is the file's own window, or where the last one misses every value", async () => {
     const [a, b] = [await ordinary(), await huge()];
     const shown = defaultWindow(a.frame);
     expect(shown).toEqual({ center: 100, width: 200 });
@@ -44,6 +44,19 @@ describe('the window from image to image in a series', () => {
     expect(next).toEqual(defaultWindow(b.frame));
     expect(next.width).toBeGreaterThan(1e38);
     expect(windowMiss(b, { ...next, invert: false }, 'file')).toBeNull();
+  });
+
+  it('keeps one full range across images without a window of their own, unless it misses every value', async () => {
+    // Two images with no window (Lumen's full range), values 20..230 and 40..460: a dynamic
+    // series' later image is brighter, and one scale across them shows it (a range of its own
+    // would draw both alike).
+    const c = await plain();
+    const brighter = await loaded('brighter', ['(0028,1052) DS [-1024]', '(0028,1053) DS [2]']);
+    const shown = defaultWindow(c.frame);
+    expect(nextImageWindow(brighter.frame, 'file', shown)).toEqual(shown);
+    // The 1e36 image after it: the carried range misses every value, so its own.
+    const b = await huge();
+    expect(nextImageWindow(b.frame, 'file', shown)).toEqual(defaultWindow(b.frame));
   });
 
   it('carries a window the user chose, and says so where every value lies outside it', async () => {

@@ -37,12 +37,18 @@ export function windowName(windows: readonly VoiWindow[], preset: string): strin
 }
 
 /**
- * The window an image shows when the user moves to it in the same series: the first preset
- * ("file": the file's or Lumen's own choice) follows each image, its own defaultWindow; a window
- * the user chose (another preset, or one dragged) carries as it is, as reading-room viewers do.
+ * The window an image shows when the user moves to it in the same series. A window the user chose
+ * (another preset, or one dragged) carries as it is, as reading-room viewers do. The first preset
+ * ("file") is the file's own window where the image has one, so it follows each image; where it
+ * is Lumen's full range, one scale carries across the images and frames (a dynamic series' later
+ * frames are brighter, and a range of their own would draw them alike), unless it misses every
+ * value of this image (all white or all black): then this image's own range.
  */
 export function nextImageWindow(f: ViewerFrame, preset: string, shown: { center: number; width: number }): { center: number; width: number } {
-  return preset === 'file' ? defaultWindow(f) : shown;
+  if (preset !== 'file') return shown;
+  if (f.windows.some((w) => w.id.startsWith('file-') || w.id.startsWith('lut-'))) return defaultWindow(f);
+  const lut = voiLut(shown.center, shown.width, f.voiFunction);
+  return lut(f.range[0]) === 255 || lut(f.range[1]) === 0 ? defaultWindow(f) : shown;
 }
 
 /** The narrowest window a drag may make: the frame's VOI LUT Function's (common/voi.ts narrowestWindowWidth). */
