@@ -4,9 +4,8 @@
 // Node (test/renderer/viewer-hostile-values-corner.test.ts); CornerText.tsx lays it out.
 import type { ViewerFrame } from '../../../common/contract/library';
 import { calibrationSummary, spacingNote, spacingProblem, valueText } from '../../../common/roi';
-import { voiLut } from '../../../common/voi';
 import { formatMm, formatValue } from '../workspace/format';
-import { firstPresetName, voiTableFor } from './window';
+import { firstPresetName, missedSide, voiTableFor } from './window';
 import type { ViewState } from './transform';
 
 /** A frame's values after the Modality LUT (image.ts LoadedFrame). */
@@ -74,8 +73,7 @@ export function windowText(loaded: FrameValues, view: Pick<ViewState, 'center' |
 export function windowMiss(loaded: FrameValues, view: Pick<ViewState, 'center' | 'width' | 'invert'>, preset: string): string | null {
   const f = loaded.frame;
   if (preset === 'file' || f.samplesPerPixel !== 1 || voiTableFor(f, preset)) return null;
-  const lut = voiLut(view.center, view.width, f.voiFunction);
-  const side = lut(f.range[0]) === 255 ? 'above' : lut(f.range[1]) === 0 ? 'below' : null;
+  const side = missedSide(f, view);
   if (!side) return null;
   // The gray the values all get, after MONOCHROME1 or Presentation LUT Shape and the user's invert.
   const white = (side === 'above') !== (view.invert !== (f.inverted ?? f.photometric === 'MONOCHROME1'));

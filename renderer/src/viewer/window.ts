@@ -26,7 +26,21 @@ export function defaultWindow(f: ViewerFrame): { center: number; width: number }
 export function firstPresetName(windows: readonly VoiWindow[]): string {
   const own = windows.filter((w) => w.id.startsWith('file-'));
   if (own.length > 1) return own[0].name;
-  return own.length === 1 || windows.some((w) => w.id.startsWith('lut-')) ? 'File window' : 'Full range';
+  return hasOwnWindow(windows) ? 'File window' : 'Full range';
+}
+
+/** Whether the file has a window or a VOI LUT table of its own (else key 1 is Lumen's full range). */
+function hasOwnWindow(windows: readonly VoiWindow[]): boolean {
+  return windows.some((w) => w.id.startsWith('file-') || w.id.startsWith('lut-'));
+}
+
+/**
+ * Where every value of the frame lies against a window: 'above' it (all drawn at the top of the
+ * window, 255), 'below' it (all at 0), or null where some value lies inside.
+ */
+export function missedSide(f: ViewerFrame, w: { center: number; width: number }): 'above' | 'below' | null {
+  const lut = voiLut(w.center, w.width, f.voiFunction);
+  return lut(f.range[0]) === 255 ? 'above' : lut(f.range[1]) === 0 ? 'below' : null;
 }
 
 /** The name of the window in force, as the toolbar lists it: the first preset's, a preset's, or "Custom" (dragged). */
@@ -46,9 +60,8 @@ export function windowName(windows: readonly VoiWindow[], preset: string): strin
  */
 export function nextImageWindow(f: ViewerFrame, preset: string, shown: { center: number; width: number }): { center: number; width: number } {
   if (preset !== 'file') return shown;
-  if (f.windows.some((w) => w.id.startsWith('file-') || w.id.startsWith('lut-'))) return defaultWindow(f);
-  const lut = voiLut(shown.center, shown.width, f.voiFunction);
-  return lut(f.range[0]) === 255 || lut(f.range[1]) === 0 ? defaultWindow(f) : shown;
+  if (hasOwnWindow(f.windows)) return defaultWindow(f);
+  return missedSide(f, shown) ? defaultWindow(f) : shown;
 }
 
 /** The narrowest window a drag may make: the frame's VOI LUT Function's (common/voi.ts narrowestWindowWidth). */
