@@ -47,18 +47,16 @@ export function downscale(img: RenderedImage, max = THUMBNAIL_MAX_SIZE): Rendere
 const THUMBNAIL_PRESET: Record<string, string> = { CT: 'ct-abdomen' };
 
 /**
- * The file's own window, else the modality's default preset, else undefined
+ * The file's own window, else the modality's default preset (`preset` true), else undefined
  * (then the image's own range is used).
  */
-export function thumbnailWindow(meta: InstanceMeta): { center: number; width: number } | undefined {
+export function thumbnailWindow(meta: InstanceMeta): { center: number; width: number; preset: boolean } | undefined {
   const own = voiWindows(meta).find((w) => w.id.startsWith('file-'));
-  if (own) return { center: own.center, width: own.width };
+  if (own) return { center: own.center, width: own.width, preset: false };
   const presets = VOI_PRESETS[meta.modality] ?? [];
   const preset = presets.find((p) => p.id === THUMBNAIL_PRESET[meta.modality]) ?? presets[0];
-  return preset ? { center: preset.center, width: preset.width } : undefined;
+  return preset ? { center: preset.center, width: preset.width, preset: true } : undefined;
 }
-
-const ownWindow = (meta: InstanceMeta) => voiWindows(meta).some((w) => w.id.startsWith('file-'));
 
 /** Every byte 0, or every byte 255: an image drawn wholly black or wholly white. */
 function blank(data: Uint8Array): boolean {
@@ -90,7 +88,7 @@ export async function renderThumbnail(instances: InstanceRecord[], seriesUid: st
       let image = renderDecoded(one, decoded, { window });
       // A preset the image lies wholly outside (a slice of air, a slope of 1e36) draws a blank
       // square: the image's own range then, as the viewer's Full range. A file's window stays.
-      if (window && !ownWindow(one.meta) && blank(image.data)) image = renderDecoded(one, decoded, {});
+      if (window?.preset && blank(image.data)) image = renderDecoded(one, decoded, {});
       const small = downscale({ rows: image.rows, columns: image.columns, channels: image.channels, data: image.data });
       return encodePng(small);
     } catch (err) {

@@ -22,7 +22,7 @@ import type { Calibration } from '../../common/roi';
 import { anatomyAt, type Anatomy, type ImageAnatomy } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
-import { measurementCalibration, measurementValue, pixelReason } from './tables';
+import { MEASURED_UNITS, measurementCalibration, measurementValue, pixelReason } from './tables';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 /** What OHIF's Cornerstone3D adapters write and recognise as their own measurements ("<prefix>:<Tool>"). */
@@ -217,7 +217,7 @@ const PIXEL_REASON = code('PX-REASON', LUMEN_SCHEME, 'Why in pixels');
  */
 function methodItems(c: Calibration, unit: string | null): Item[] {
   if (c.unit === 'mm') {
-    const method = unit === 'mm' || unit === 'mm2' || unit === 'deg' ? SPACING_METHODS[c.kind] : undefined;
+    const method = MEASURED_UNITS.has(unit) ? SPACING_METHODS[c.kind] : undefined;
     return method ? [codeItem('HAS CONCEPT MOD', MEASUREMENT_METHOD, method)] : [];
   }
   const why = pixelReason(c, unit);

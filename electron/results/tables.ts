@@ -80,7 +80,7 @@ export function labelTable(store: ResultsStore, scope: Scope): Table {
 }
 
 /** The units of a value measured with a calibration: a length's, an area's, an angle's. */
-const MEASURED_UNITS = new Set<string | null>(['mm', 'mm2', 'pixel', 'pixel2', 'deg']);
+export const MEASURED_UNITS = new Set<string | null>(['mm', 'mm2', 'pixel', 'pixel2', 'deg']);
 
 /**
  * What a length's or area's mm, or an angle's degrees, were measured with, for the table's
