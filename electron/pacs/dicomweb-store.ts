@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Credentials, DicomWebConnection } from './connections';
-import { authorizationHeader, networkReason, readLimited } from './dicomweb';
-import { DEFAULT_TIMEOUT_MS, PacsError, TIMEOUT_HINT } from './errors';
+import { authorizationHeader, readLimited, unreachable } from './dicomweb';
+import { DEFAULT_TIMEOUT_MS, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
 
@@ -74,8 +74,8 @@ export async function stowInstances(
   } catch (err) {
     if (err instanceof PacsError) throw err;
     if (options.signal?.aborted) throw new PacsError('cancelled');
-    if (timeout.aborted) throw new PacsError(`PACS "${name}" did not answer within ${seconds} s when asked to ${what}: check that the server is up.`, 'connection', TIMEOUT_HINT);
-    throw new PacsError(`cannot reach PACS "${name}" at ${connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
+    if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what, 'request'), 'connection', TIMEOUT_HINT);
+    throw new PacsError(unreachable(name, connection.url, what, err));
   }
 
   let reply: JsonItem | null = null;

@@ -5,7 +5,7 @@
  * dependency and still give no time-outs or size limits; fetch gives both.
  */
 import type { Credentials, DicomWebConnection } from './connections';
-import { DEFAULT_TIMEOUT_MS, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { TooManyInstances, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
@@ -70,7 +70,7 @@ export class DicomWebClient {
 
   /** A QIDO-RS search for at most one study: the app's "Test connection" (reachable, credentials accepted, DICOMweb answering). */
   async probe(): Promise<void> {
-    await this.search('/studies?limit=1', 'answer a test query', 'studies', () => null);
+    await this.search('/studies?limit=1', 'answer a test query', 'studies', () => null, undefined, 'test');
   }
 
   /**
@@ -115,7 +115,14 @@ export class DicomWebClient {
    * object past MAX_IDENTIFIER_BYTES or past MAX_JSON_BYTES in all: studies and series then keep
    * what came before and say why (`incomplete`); an instance listing (a retrieve) fails.
    */
-  private async search<T>(route: string, what: string, kind: 'studies' | 'series' | 'instances', take: (item: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
+  private async search<T>(
+    route: string,
+    what: string,
+    kind: 'studies' | 'series' | 'instances',
+    take: (item: Record<string, unknown>) => T | null,
+    signal?: AbortSignal,
+    asked: Asked = 'request',
+  ): Promise<Found<T>> {
     const name = this.connection.name;
     const limit = matchLimit(this.connection, kind);
     const notJson = () => new PacsError(`PACS "${name}" answered with something that is not a list of DICOM JSON objects when asked to ${what}.`);
@@ -165,11 +172,11 @@ export class DicomWebClient {
         incomplete = cutShort(name, kind, found.length, why);
       } else if (!splitter.end()) throw notJson();
       return { matches: found, incomplete };
-    });
+    }, asked);
   }
 
-  /** Runs `work` with the request's time-out (and `cancel`) as its signal; failures of fetch become PacsErrors of ours. */
-  private async guarded<T>(what: string, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** Runs `work` with the request's time-out (and `cancel`) as its signal; failures of fetch become PacsErrors of ours (`asked`: silentServer's wording). */
+  private async guarded<T>(what: string, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>, asked: Asked = 'request'): Promise<T> {
     const name = this.connection.name;
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -178,8 +185,8 @@ export class DicomWebClient {
     } catch (err) {
       if (err instanceof PacsError) throw err;
       if (cancel?.aborted) throw new PacsError('cancelled');
-      if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what), 'connection', TIMEOUT_HINT);
-      throw new PacsError(`cannot reach PACS "${name}" at ${this.connection.url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`);
+      if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what, asked), 'connection', TIMEOUT_HINT);
+      throw new PacsError(unreachable(name, this.connection.url, what, err));
     }
   }
 
@@ -228,6 +235,24 @@ export async function readLimited(answer: Response, limit: number, tooBig: () =>
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * Why fetch could not reach the PACS at `url` to do `what`, as a sentence of ours: a host name
+ * that cannot be found is named, with the base URL to check; any other cause in a few words.
+ */
+export function unreachable(name: string, url: string, what: string, err: unknown): string {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    let host = url;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      // a URL the store accepted always parses; the whole URL names it otherwise
+    }
+    return `cannot reach PACS "${name}" at ${url} to ${what}: ${hostNotFound(host, code, 'the host name in the base URL')}`;
+  }
+  return `cannot reach PACS "${name}" at ${url} to ${what} (${networkReason(err)}): check the URL and that the server is running.`;
 }
 
 /** The cause fetch gives, in a few words of our own (connection refused, unknown host...). */

@@ -13,7 +13,7 @@ import { describeFsError } from '../dicom/fs-errors';
 import { readPart10OrBare } from '../results/part10';
 import type { DimseConnection } from './connections';
 import { isUid } from '../../common/dicom-uid';
-import { DEFAULT_TIMEOUT_MS, type PacsHint, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, type PacsHint, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { MAX_MATCHES, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyMatch, tooManyMatches } from './query';
@@ -167,7 +167,14 @@ export class DimseClient {
    * association too (message-bounds.ts). Either way, what came before is kept and said to be
    * incomplete.
    */
-  private async find<T>(request: any, what: string, kind: 'studies' | 'series' | 'instances', take: (e: Record<string, unknown>) => T | null, signal?: AbortSignal): Promise<Found<T>> {
+  private async find<T>(
+    request: any,
+    what: string,
+    kind: 'studies' | 'series' | 'instances',
+    take: (e: Record<string, unknown>) => T | null,
+    signal?: AbortSignal,
+    asked: Asked = 'request',
+  ): Promise<Found<T>> {
     const limit = Math.min(matchLimit(this.connection, kind), this.maxMatches, kind === 'instances' ? this.maxInstances : Infinity);
     const found: T[] = [];
     const enough = new AbortController();
@@ -183,7 +190,7 @@ export class DimseClient {
     });
     const name = this.connection.name;
     try {
-      await this.associate([request], what, signal, undefined, false, enough.signal);
+      await this.associate([request], what, signal, undefined, false, enough.signal, asked);
     } catch (err) {
       if (!(err instanceof ReplyTooLarge) || kind === 'instances') throw err;
       return { matches: found, incomplete: cutShort(name, kind, found.length, `sent a match larger than ${MAX_IDENTIFIER_BYTES / 1024 / 1024} MiB`) };
@@ -195,7 +202,7 @@ export class DimseClient {
 
   /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */
   async echo(): Promise<void> {
-    await this.associate([new requests.CEchoRequest()], 'answer a test query (C-ECHO)');
+    await this.associate([new requests.CEchoRequest()], 'answer a test query (C-ECHO)', undefined, undefined, false, undefined, 'test');
   }
 
   /**
@@ -207,7 +214,7 @@ export class DimseClient {
   async probe(): Promise<void> {
     await this.echo();
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: '2.25.0', SeriesInstanceUID: '' });
-    await this.find(request, 'answer a test query', 'series', () => null);
+    await this.find(request, 'answer a test query', 'series', () => null, undefined, 'test');
   }
 
   /** C-FIND at image level: the instances of a study (or one series of it). */
@@ -401,6 +408,7 @@ export class DimseClient {
    * `ownStatus`: the caller reads each response's status (C-STORE, C-MOVE); a failure status does not fail the association.
    * `enough`: when it fires, a C-CANCEL for the requests still answering; the association then ends without failing, released
    * once the PACS answers Cancel, or aborted after CANCEL_GRACE when it goes on.
+   * `asked`: whether `what` is the connection test's, for a silent server's wording (silentServer).
    */
   private associate(
     list: AnyRequest[],
@@ -409,6 +417,7 @@ export class DimseClient {
     onStore?: (request: StoreRequest, respond: (response: any) => void) => void,
     ownStatus = false,
     enough?: AbortSignal,
+    asked: Asked = 'request',
   ): Promise<void> {
     const c = this.connection;
     let security: ReturnType<DimseClient['securityOptions']>;
@@ -435,7 +444,7 @@ export class DimseClient {
       const quiet = () => {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => {
-          fail(silentServer(where, seconds, what), TIMEOUT_HINT);
+          fail(silentServer(where, seconds, what, asked), TIMEOUT_HINT);
           network()?.socket?.destroy();
           settle();
         }, this.timeoutMs);
@@ -528,9 +537,9 @@ export class DimseClient {
         const text = String((e as Error)?.message ?? e);
         const tlsText = security ? tlsProblem(text) : null;
         if (tlsText) fail(`cannot open a TLS association with ${where}: ${tlsText.text}.`, tlsText.hint);
-        else if (/timeout/i.test(text)) fail(silentServer(where, seconds, what), TIMEOUT_HINT);
+        else if (/timeout/i.test(text)) fail(silentServer(where, seconds, what, asked), TIMEOUT_HINT);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
-        else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: unknown host.`);
+        else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: ${hostNotFound(c.host, /EAI_AGAIN/.test(text) ? 'EAI_AGAIN' : 'ENOTFOUND', 'the host name')}`);
         else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });
       });
       client.on('closed', () => {

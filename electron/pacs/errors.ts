@@ -80,11 +80,28 @@ export function withHint(message: string, hint: PacsHint | undefined | null, wor
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * A server that said nothing for `seconds`, in a person's words: "did not answer a test query
- * (C-ECHO) within 20 s" where what it was asked is itself an answer ("answer a test query"),
- * else "did not answer within 20 s when asked to query studies".
+ * What a request asked a PACS to do, for `silentServer`: `test`, the connection test, whose words
+ * are themselves an answer ("answer a test query"); `request`, anything else ("query studies").
  */
-export function silentServer(where: string, seconds: number, what: string): string {
-  const said = what.startsWith('answer ') ? `did not ${what} within ${seconds} s` : `did not answer within ${seconds} s when asked to ${what}`;
+export type Asked = 'test' | 'request';
+
+/**
+ * A server that said nothing for `seconds`, in a person's words: for the connection test (`asked`
+ * 'test') "did not answer a test query (C-ECHO) within 20 s", for any other request "did not
+ * answer within 20 s when asked to query studies".
+ */
+export function silentServer(where: string, seconds: number, what: string, asked: Asked): string {
+  const said = asked === 'test' ? `did not ${what} within ${seconds} s` : `did not answer within ${seconds} s when asked to ${what}`;
   return `${where} ${said}: check that the server is up.`;
+}
+
+/**
+ * A host name the resolver could not turn into an address (`code`: getaddrinfo's ENOTFOUND, or
+ * EAI_AGAIN when no name server answered), in a person's words with what to check; `field` is
+ * where the user typed it ("the host name", "the host name in the base URL").
+ */
+export function hostNotFound(host: string, code: 'ENOTFOUND' | 'EAI_AGAIN', field: string): string {
+  return code === 'EAI_AGAIN'
+    ? `the host "${host}" could not be looked up: no name server answered. Check the network and ${field}, then try again.`
+    : `the host "${host}" could not be found. Check ${field}.`;
 }

@@ -12,7 +12,8 @@ import { EngineHost } from '../../electron/engine/host';
 import { appHint, appWords } from '../../electron/engine/handlers/pacs-words';
 import { Library } from '../../electron/library/library';
 import { DimseClient } from '../../electron/pacs/dimse';
-import { PACS_HINT_CODES, PacsError } from '../../electron/pacs/errors';
+import { DicomWebClient } from '../../electron/pacs/dicomweb';
+import { hostNotFound, PACS_HINT_CODES, PacsError, silentServer } from '../../electron/pacs/errors';
 import { startReceiver } from '../../electron/pacs/listen';
 import { checkQuery } from '../../electron/pacs/query';
 import { engineRequests, lumen } from './support';
@@ -101,6 +102,24 @@ describe('neutral PACS messages', () => {
     expect(query.message).toBe('Patient ID holds a backslash, a control character or more than 64 characters.');
     expect(cliWords(query.message, query.hint)).toBe('Patient ID holds a backslash, a control character or more than 64 characters (--patient-id).');
   }, 30_000);
+
+  it('a silent server: the connection test says it did not answer the test query, any other request what it was asked', async () => {
+    const web = new DicomWebClient({ name: 'web', kind: 'dicomweb', url: `http://127.0.0.1:${silentPort}/dicom-web`, auth: 'none' }, null, { timeoutMs: 1000 });
+    expect((await pacsError(() => web.probe())).message).toBe('PACS "web" did not answer a test query within 1 s: check that the server is up.');
+    expect((await pacsError(() => web.searchStudies({}))).message).toBe('PACS "web" did not answer within 1 s when asked to query studies: check that the server is up.');
+    const dimse = new DimseClient(connection(silentPort), { timeoutMs: 1000 });
+    expect((await pacsError(() => dimse.findStudies({}))).message).toMatch(/^PACS "peer" \(PEER at 127\.0\.0\.1:\d+\) did not answer within 1 s when asked to query studies: check that the server is up\.$/);
+    // The wording is the caller's to choose, not read from the words.
+    expect(silentServer('PACS "x"', 20, 'answer a test query (C-ECHO)', 'test')).toBe('PACS "x" did not answer a test query (C-ECHO) within 20 s: check that the server is up.');
+    expect(silentServer('PACS "x"', 20, 'answer a test query (C-ECHO)', 'request')).toBe('PACS "x" did not answer within 20 s when asked to answer a test query (C-ECHO): check that the server is up.');
+  }, 30_000);
+
+  it('a host name that cannot be found is named, with what to check', () => {
+    expect(hostNotFound('no-such-host.invalid', 'ENOTFOUND', 'the host name')).toBe('the host "no-such-host.invalid" could not be found. Check the host name.');
+    expect(hostNotFound('pacs.example.org', 'EAI_AGAIN', 'the host name in the base URL')).toBe(
+      'the host "pacs.example.org" could not be looked up: no name server answered. Check the network and the host name in the base URL, then try again.',
+    );
+  });
 
   it('the CLI names the flag; the app, through the engine, names the Settings field and no flag', async () => {
     const dataDir = path.join(scratch, 'data');
