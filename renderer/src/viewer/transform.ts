@@ -69,6 +69,19 @@ export function carryView(v: ViewState, from: Geometry, to: Geometry): ViewState
   return { ...v, zoom: v.zoom * ratio };
 }
 
+/**
+ * The view for a viewport of another size (the window resized, a side panel hidden or shown, the
+ * toolbar wrapped), as Cornerstone3D keeps its view presentation through a resize: the zoom stays
+ * relative to the fit and the image point at the viewport's centre stays at the centre. The pan
+ * is on screen from the centre, so it scales with the zoom; a fitted image stays fitted, and the
+ * measurements, in image coordinates, stay on their pixels.
+ */
+export function resizeView(v: ViewState, from: Geometry, to: Geometry): ViewState {
+  const ratio = fitZoom(to, v.rotation) / fitZoom(from, v.rotation);
+  if (!Number.isFinite(ratio) || ratio <= 0 || ratio === 1) return v;
+  return { ...v, zoom: v.zoom * ratio, panX: v.panX * ratio, panY: v.panY * ratio };
+}
+
 export function toScreen(v: ViewState, g: Geometry, x: number, y: number): [number, number] {
   const [a, b, c, d, e, f] = imageMatrix(v, g);
   return [a * x + c * y + e, b * x + d * y + f];

@@ -7,7 +7,7 @@ import type { LoadedFrame } from './image';
 import { defaultWindow, nextImageWindow } from './window';
 import { drawnAspect } from '../../../common/roi';
 import { clampZoom } from './tools/zoom';
-import { carryView, fitZoom, rotateClockwise, type Geometry, type ViewState } from './transform';
+import { carryView, fitZoom, resizeView, rotateClockwise, type Geometry, type ViewState } from './transform';
 
 /** Commands that change only the view. */
 export type ViewCommand = 'fit' | 'actual' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'reset' | 'zoomIn' | 'zoomOut' | 'panLeft' | 'panRight' | 'panUp' | 'panDown';
@@ -43,7 +43,7 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
   const [preset, setPreset] = useState('file');
 
   const geometry = useCallback((): Geometry | null => {
-    if (!frame || size.w === 0) return null;
+    if (!frame || size.w === 0 || size.h === 0) return null;
     // Non-square pixels drawn at their true shape: Pixel Spacing's, else the Pixel Aspect Ratio's (common/roi.ts drawnAspect).
     return { rows: frame.frame.rows, columns: frame.frame.columns, aspect: drawnAspect(frame.frame), viewWidth: size.w, viewHeight: size.h };
   }, [frame, size]);
@@ -71,7 +71,9 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
     });
   }, [frame, preset]);
   // An image of another size in the same series keeps the zoom relative to its fit (before
-  // it is painted), so a 3x3 image after 100x100 ones is not a dot.
+  // it is painted), so a 3x3 image after 100x100 ones is not a dot. A viewport of another size
+  // (the window resized, a panel hidden, the toolbar wrapped) keeps the zoom relative to the fit
+  // and the image point at its centre: a fitted image stays fitted (transform.ts resizeView).
   const shownGeometry = useRef<Geometry | null>(null);
   useLayoutEffect(() => {
     if (!view) return void (shownGeometry.current = null);
@@ -79,7 +81,13 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
     if (!g) return;
     const last = shownGeometry.current;
     shownGeometry.current = g;
-    if (last && (last.rows !== g.rows || last.columns !== g.columns || last.aspect !== g.aspect)) setView(carryView(view, last, g));
+    if (!last) return;
+    const sameImage = last.rows === g.rows && last.columns === g.columns && last.aspect === g.aspect;
+    const sameViewport = last.viewWidth === g.viewWidth && last.viewHeight === g.viewHeight;
+    if (sameImage && sameViewport) return;
+    // The image first (in the viewport it was shown in), then the viewport.
+    const carried = sameImage ? view : carryView(view, last, { ...g, viewWidth: last.viewWidth, viewHeight: last.viewHeight });
+    setView(sameViewport ? carried : resizeView(carried, { ...g, viewWidth: last.viewWidth, viewHeight: last.viewHeight }, g));
   }, [geometry, view]);
 
   const windows: VoiWindow[] = frame?.frame.windows ?? [];
