@@ -45,7 +45,7 @@ export function voiWindows(meta: InstanceMeta): VoiWindow[] {
   return [...own, ...(VOI_PRESETS[meta.modality] ?? [])];
 }
 
-type RescaleMeta = Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'> & Partial<Pick<InstanceMeta, 'modality' | 'doseGridScaling' | 'doseUnits' | 'modalityLutTable'>>;
+type RescaleMeta = Pick<InstanceMeta, 'rescaleSlope' | 'rescaleIntercept'> & Partial<Pick<InstanceMeta, 'modality' | 'doseGridScaling' | 'doseUnits' | 'modalityLutTable' | 'padding'>>;
 
 /**
  * What a stored value means: output = stored x slope + intercept, in `unit`. An RT dose grid
@@ -79,13 +79,15 @@ const UNSHOWABLE = ', so the image cannot be shown. The file is corrupt; export 
  * black without a word; Lumen says why instead, in the viewer (the rest of the series is shown as
  * usual), a thumbnail (made from a neighbour), `lumen render`, training and prediction alike.
  */
-export function refuseUnshowable(file: string, lo: number, hi: number, meta: RescaleMeta): void {
+export function refuseUnshowable(file: string, lo: number, hi: number, meta: RescaleMeta, relative = false): void {
   const { slope, intercept } = modalityRescale(meta);
   const [a, b] = [lo * slope + intercept, hi * slope + intercept];
   const [fa, fb] = [Math.fround(a), Math.fround(b)];
   const scaling = meta.modality === 'RTDOSE' && meta.doseGridScaling !== undefined ? `Dose Grid Scaling ${numberText(slope, 6)}` : `Rescale Slope ${numberText(slope, 6)}`;
   // Different values that one 32-bit float holds (a slope of 1e-300): the image is one flat gray.
-  if (Number.isFinite(fa) && lo !== hi && fa === fb) throw new DicomFileError(file, `${scaling} makes every value ${numberText(fa, 6)}${UNSHOWABLE}`);
+  // Carried relative to the smallest (valueBase), they collapse only where their spread does.
+  const collapsed = relative ? Math.fround(b - a) === 0 : fa === fb;
+  if (Number.isFinite(fa) && lo !== hi && collapsed) throw new DicomFileError(file, `${scaling} makes every value ${numberText(fa, 6)}${UNSHOWABLE}`);
   if (Number.isFinite(fa) && Number.isFinite(fb)) return;
   const what = scaling.startsWith('Dose') || Number.isFinite(Math.fround(intercept)) ? scaling : `Rescale Intercept ${numberText(intercept, 6)}`;
   const far = Number.isFinite(fb) ? a : b;
@@ -128,18 +130,44 @@ function mayCollapse(slope: number, intercept: number): boolean {
  * Modality LUT (PS3.3 C.11.1): output = stored x Rescale Slope + Rescale Intercept (RT dose:
  * x Dose Grid Scaling), or the Modality LUT Sequence's table where the file has one.
  */
-export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMeta): Float32Array {
+export function modalityLut(frame: Pick<DecodedFrame, 'pixels'>, meta: RescaleMeta, base = 0): Float32Array {
   const src = frame.pixels;
   const out = new Float32Array(src.length);
   const table = meta.modalityLutTable;
   if (table) {
-    for (let i = 0; i < src.length; i++) out[i] = lookUp(table, src[i]);
+    for (let i = 0; i < src.length; i++) out[i] = lookUp(table, src[i]) - base;
     return out;
   }
   const { slope, intercept } = modalityRescale(meta);
-  if (slope === 1 && intercept === 0) out.set(src);
-  else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept;
+  if (slope === 1 && intercept === 0 && base === 0) out.set(src);
+  else for (let i = 0; i < src.length; i++) out[i] = src[i] * slope + intercept - base;
   return out;
+}
+
+/** 2^24: up to here a 32-bit float holds every integer; beyond it, steps of 2, 4, ... 256 at 2^31. */
+const FLOAT32_EXACT = 2 ** 24;
+
+/**
+ * What the frame's values are carried relative to in 32-bit floats (modalityLut's `base`): 0 for
+ * every image whose values a 32-bit float holds one stored step apart (every 8- and 16-bit image
+ * with an ordinary rescale, every 32-bit one below 2^24), so their values stay exactly as they
+ * were; else the value of the frame's smallest stored value (padding left out), found in one pass.
+ * A 32-bit image whose values run 2^30 .. 2^30 + 4000 (a dose grid, a parametric map), or a
+ * Rescale Intercept of 1e9, would otherwise become steps of 128 in a 32-bit float, or one flat
+ * gray; relative to the smallest they are 0 .. 4000, exactly. The window is moved by the same
+ * base (renderDecoded), so every gray is the one the file's values give.
+ */
+export function valueBase(pixels: DecodedFrame['pixels'], meta: RescaleMeta): number {
+  if (meta.modalityLutTable || pixels.length === 0) return 0;
+  const { slope, intercept } = modalityRescale(meta);
+  const storedBound = pixels instanceof Uint8Array || pixels instanceof Int8Array ? 2 ** 8 : pixels instanceof Uint16Array || pixels instanceof Int16Array ? 2 ** 16 : 2 ** 32;
+  // The largest value the frame could hold, against the size one stored step may reach in a float.
+  if (slope === 0 || !(storedBound * Math.abs(slope) + Math.abs(intercept) >= FLOAT32_EXACT * Math.abs(slope))) return 0;
+  const [lo, hi] = minMaxUnpadded(pixels, pixels, meta.padding);
+  const [a, b] = [lo * slope + intercept, hi * slope + intercept];
+  if (!(Math.max(Math.abs(a), Math.abs(b)) >= FLOAT32_EXACT * Math.abs(slope))) return 0;
+  const base = Math.min(a, b);
+  return Number.isFinite(base) ? base : 0;
 }
 
 export { fullRangeWindow, type VoiFunction };
@@ -168,7 +196,7 @@ export function applyWindow(values: Float32Array, center: number, width: number,
  * rescale and a VOI call. Integer frames of up to 16 bits whose value range is small next to
  * their pixel count; undefined otherwise (the caller takes the general path).
  */
-export function windowStoredValues(pixels: DecodedFrame['pixels'], meta: RescaleMeta, window: { center: number; width: number; fn: VoiFunction; invert: boolean }): Uint8Array | undefined {
+export function windowStoredValues(pixels: DecodedFrame['pixels'], meta: RescaleMeta, window: { center: number; width: number; fn: VoiFunction; invert: boolean }, base = 0): Uint8Array | undefined {
   if (!(pixels instanceof Uint16Array || pixels instanceof Int16Array || pixels instanceof Uint8Array || pixels instanceof Int8Array)) return undefined;
   const n = pixels.length;
   if (n === 0) return undefined;
@@ -183,9 +211,9 @@ export function windowStoredValues(pixels: DecodedFrame['pixels'], meta: Rescale
   if (span > n) return undefined;
   const table = meta.modalityLutTable;
   const { slope, intercept } = modalityRescale(meta);
-  const gray = voiLut(window.center, window.width, window.fn, window.invert);
+  const gray = voiLut(window.center - base, window.width, window.fn, window.invert);
   const lut = new Uint8Array(span);
-  for (let s = lo; s <= hi; s++) lut[s - lo] = gray(Math.fround(table ? lookUp(table, s) : s * slope + intercept));
+  for (let s = lo; s <= hi; s++) lut[s - lo] = gray(Math.fround((table ? lookUp(table, s) : s * slope + intercept) - base));
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = lut[pixels[i] - lo];
   return out;
@@ -353,7 +381,7 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
   }
   if (!parsed.meta.modalityLutTable && mayPassFloat32(parsed.meta)) {
     const [lo, hi] = minMaxUnpadded(frame.pixels, frame.pixels, parsed.meta.padding);
-    refuseUnshowable(parsed.file, lo, hi, parsed.meta);
+    refuseUnshowable(parsed.file, lo, hi, parsed.meta, true);
   }
   const fn = voiFunction(parsed.meta);
   const invert = displayInverted(parsed.meta, frame.photometricInterpretation);
@@ -364,21 +392,24 @@ export function renderDecoded(parsed: ParsedDicom, frame: DecodedFrame, opts: Re
   const hasOwnWindow = own !== undefined && own.id.startsWith('file-');
   const table = opts.voiLut !== undefined ? tables[opts.voiLut] : !window && !hasOwnWindow ? tables[0] : undefined;
   if (opts.voiLut !== undefined && !table) throw new DicomFileError(parsed.file, `has no VOI LUT ${opts.voiLut + 1}: its VOI LUT Sequence holds ${tables.length}.`);
+  // Values far from 0 with a narrow spread go relative to their smallest (valueBase), the window with them.
+  const base = table ? 0 : valueBase(frame.pixels, parsed.meta);
   if (!table && (window || hasOwnWindow)) {
     const w = window ?? { center: own!.center, width: own!.width };
-    const gray = windowStoredValues(frame.pixels, parsed.meta, { center: w.center, width: w.width, fn, invert });
+    const gray = windowStoredValues(frame.pixels, parsed.meta, { center: w.center, width: w.width, fn, invert }, base);
     if (gray) return { rows, columns, channels: 1, data: gray, window: w };
   }
-  const values = modalityLut(frame, parsed.meta);
+  const values = modalityLut(frame, parsed.meta, base);
   if (table) return { rows, columns, channels: 1, data: voiTableGray(table, values, invert) };
   if (!window) {
     if (hasOwnWindow) window = { center: own.center, width: own.width };
     else {
       const [lo, hi] = frame.samplesPerPixel === 1 ? minMaxUnpadded(values, frame.pixels, parsed.meta.padding) : minMax(values);
-      window = fullRangeWindow(lo, hi, fn);
+      const relative = fullRangeWindow(lo, hi, fn);
+      window = { center: relative.center + base, width: relative.width };
     }
   }
-  return { rows, columns, channels: 1, data: applyWindow(values, window.center, window.width, invert, fn), window };
+  return { rows, columns, channels: 1, data: applyWindow(values, window.center - base, window.width, invert, fn), window };
 }
 
 export interface ModelNormalisation {
