@@ -12,6 +12,7 @@ import { compareCopies, duplicateReason, judgeCopy, sameBytes, sameFile, whyKept
 import { describeNoImageObject } from './sop-classes';
 import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
+import { thumbnailNames } from './thumbnail-cache';
 import type { ImportIssueKind } from '../../common/import-summary';
 
 // Import: find files, read each one's header (never its pixels), and write
@@ -273,7 +274,7 @@ export class Importer {
       );
     }
     this.counts.missing = this.missingFound.size;
-    for (const uid of this.touchedSeries) removeInside(this.thumbnailDir, path.join(this.thumbnailDir, `${safeFileName(uid)}.png`));
+    for (const uid of this.touchedSeries) for (const name of thumbnailNames(safeFileName(uid))) removeInside(this.thumbnailDir, path.join(this.thumbnailDir, name));
 
     const totals = this.db
       .prepare<[], { patients: number; studies: number; series: number; instances: number; images: number }>(

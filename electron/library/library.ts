@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import { readRegularFile } from '../../common/node/read-file';
 import { IMPORT_ISSUE_KINDS, type ImportIssueKind } from '../../common/import-summary';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writeFileAtomic } from '../../common/node/safe-fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../common/node/safe-fs';
 import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from './audit';
 import { describeDiskProblem, isReadOnlyDisk } from '../../common/node/fs-errors';
 import { describeFsError, LibraryError } from './errors';
 import { Importer, safeFileName } from './importer';
+import { cachedThumbnail, thumbnailNames } from './thumbnail-cache';
 import { deleteMeasurement, listMeasurements, saveMeasurement } from './measurements';
 import { removalPreview, removeFromLibrary, undoRemoval, type RemovalCounts, type RemovalTarget } from './remove';
 import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
@@ -751,25 +751,14 @@ export class Library {
    * `<dir>/thumbnails/`; an import that changes the series drops the cache.
    */
   async thumbnail(seriesInstanceUid: string): Promise<Buffer> {
-    const cached = path.join(this.thumbnailDir(), `${safeFileName(seriesInstanceUid)}.png`);
-    try {
-      return readRegularFile(cached, 'cache');
-    } catch {
-      // not cached yet
-    }
-    const instances = this.listInstances(seriesInstanceUid);
-    if (instances.length === 0) throw new LibraryError(`no series ${seriesInstanceUid} in the library ${this.dir}. Import it first.`);
-    // Loaded on first use: decoding pulls in the codecs, which listing and importing never need.
-    const { renderThumbnail } = await import('./thumbnail');
-    const png = await renderThumbnail(instances, seriesInstanceUid);
-    try {
-      ensurePrivateDir(this.thumbnailDir());
-      writeFileAtomic(cached, png, { durable: false });
-    } catch (err) {
-      // A cache: on a full or read-only disk the thumbnail is shown all the same, made again next time.
-      if (!describeDiskProblem(err, this.dir)) throw err;
-    }
-    return png;
+    // One an older Lumen drew is drawn again, or kept where it cannot be (thumbnail-cache.ts).
+    return cachedThumbnail(this.thumbnailDir(), seriesInstanceUid, safeFileName(seriesInstanceUid), async () => {
+      const instances = this.listInstances(seriesInstanceUid);
+      if (instances.length === 0) throw new LibraryError(`no series ${seriesInstanceUid} in the library ${this.dir}. Import it first.`);
+      // Loaded on first use: decoding pulls in the codecs, which listing and importing never need.
+      const { renderThumbnail } = await import('./thumbnail');
+      return renderThumbnail(instances, seriesInstanceUid);
+    }, this.opening.log);
   }
 
   /** Appends to the audit log (who did what, with which package, to which studies, when): see audit.ts. */
@@ -838,7 +827,7 @@ export class Library {
   remove(target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
     if (this.importing) throw new LibraryError(`an import into ${this.dir} is running; remove the study when it has finished.`);
     const removed = removeFromLibrary(this.db, this.dir, target);
-    for (const uid of removed.counts.seriesInstanceUids) fs.rmSync(path.join(this.thumbnailDir(), `${safeFileName(uid)}.png`), { force: true });
+    for (const uid of removed.counts.seriesInstanceUids) for (const name of thumbnailNames(safeFileName(uid))) fs.rmSync(path.join(this.thumbnailDir(), name), { force: true });
     const { counts } = removed;
     this.audit('remove', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, studyRemoved: counts.studyRemoved, labels: counts.labels, measurements: counts.measurements, predictions: counts.predictions, results: counts.results, undoToken: removed.undoToken });
     return removed;

@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { sortInstances } from '../../electron/library/sort';
+import { currentThumbnailName } from '../../electron/library/thumbnail-cache';
 import type { InstanceRecord } from '../../electron/library/types';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir, writeSlice } from './fixtures';
 
@@ -143,7 +144,7 @@ describe('thumbnails', () => {
     // Soft tissue (40 HU) in window 40/400 sits mid-grey.
     expect(Math.abs(meanOfCentre(image, 4) - 128)).toBeLessThan(8);
 
-    const cached = path.join(lib.dir, 'thumbnails', `${PATIENT_A.seriesUid}.png`);
+    const cached = path.join(lib.dir, 'thumbnails', currentThumbnailName(PATIENT_A.seriesUid));
     expect(fs.readFileSync(cached)).toEqual(png);
     expect(await lib.thumbnail(PATIENT_A.seriesUid)).toEqual(png);
 
