@@ -6,6 +6,7 @@ import { characterSet, isPlainAscii, type CharacterSet } from './charset';
 import { parseDicomFast, type FastParseOptions } from './elements';
 import { firstFrameGeometry, frameDisplayGroups, frameGeometries, pairWindows, type FrameDisplay, type FrameGeometry } from './functional-groups';
 import { hasLutSequence, readLutSequence, type LutTable } from './lut';
+import { findStructureProblem, scanForSequenceOverrun, sequenceOverrunReason, type Overlong, type SequenceOverrun } from './parse-items';
 import { describeFsError } from './fs-errors';
 import { FileReadError, readRegularFileAsync } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
@@ -267,36 +268,6 @@ function patchExtendedOffsetVrs(bytes: Uint8Array): Uint8Array {
     }
   }
   return out ?? bytes;
-}
-
-/** An element whose declared value runs past the end of the bytes, and the sequences it is inside (outermost first). */
-interface Overlong {
-  el: dicomParser.Element;
-  within: string[];
-}
-
-/**
- * The first element whose declared value runs past the end of the bytes, if any, looking into
- * sequence items too: in an implicit VR item dicom-parser jumps over such an element past the end
- * and stops reading the file there without a word (the pixel data left unread), and reading the
- * element's value throws its own message.
- */
-function findOverlongElement(dataSet: dicomParser.DataSet, size: number): Overlong | undefined {
-  // for-in, not Object.values: this runs on every parse, and the array was a tenth of our parse time.
-  for (const tag in dataSet.elements) {
-    const el = dataSet.elements[tag];
-    if (el.dataOffset + el.length > size && el.length !== 0xffffffff) return { el, within: [] };
-    if (el.items !== undefined) {
-      for (const item of el.items) {
-        const inner = item.dataSet && findOverlongElement(item.dataSet, size);
-        if (inner) {
-          inner.within.unshift(tag);
-          return inner;
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -568,8 +539,8 @@ export function parseDicomBuffer(bytes: Uint8Array, file = '<buffer>', opts: Par
   const hasPreamble = buffer.length >= 132 && buffer[128] === 0x44 && buffer[129] === 0x49 && buffer[130] === 0x43 && buffer[131] === 0x4d;
   const bare = hasPreamble ? undefined : bareDataSet(buffer, file);
   const { dataSet, input } = parseElements(bare?.input ?? buffer, buffer, file, { TransferSyntaxUID: bare?.transferSyntax, untilTag: opts.untilTag, inflater: INFLATER });
-  const over = findOverlongElement(dataSet, dataSet.byteArray.length);
-  if (over) failOverlong(over, dataSet, input, buffer, file);
+  const problem = findStructureProblem(dataSet, dataSet.byteArray.length);
+  if (problem) failStructure(problem, dataSet.byteArray, input, buffer, file);
   if (bare?.transferSyntax && !hasIdentifyingGroup(dataSet)) {
     fail(file, `not a DICOM file: no "DICM" marker at byte 128, and what follows does not read as a DICOM data set (${buffer.length} bytes).`);
   }
@@ -707,17 +678,20 @@ function parseElements(input: Buffer | Uint8Array, buffer: Buffer, file: string,
       return { dataSet: parseDicomFast(input, options), input };
     }
   } catch (e) {
-    failParse(e, input, buffer, file);
+    failParse(e, input, buffer, file, options.TransferSyntaxUID);
   }
 }
 
 /** Why dicom-parser could not read the data set, in words a person understands. */
-function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string): never {
+function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string, bareSyntax: string | undefined): never {
   const exception = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
   if (exception instanceof InflateError) fail(file, `the deflated data set cannot be inflated (${exception.message}): the file is truncated or corrupt.`);
   const partial = e && typeof e === 'object' && 'dataSet' in e ? (e as { dataSet: dicomParser.DataSet }).dataSet : undefined;
-  const over = partial && findOverlongElement(partial, partial.byteArray.length);
-  if (over) failOverlong(over, partial, input, buffer, file);
+  const over = partial && findStructureProblem(partial, partial.byteArray.length);
+  if (over) failStructure(over, partial.byteArray, input, buffer, file);
+  // Explicit VR throws inside the item an element overruns: the partial data set has no sequence to look into.
+  const overrun = scanForSequenceOverrun(partial?.byteArray ?? input, bareSyntax);
+  if (overrun) failStructure(overrun, partial?.byteArray ?? input, input, buffer, file);
   const msg = errorMessage(e);
   if (/past end|overread|overrun|cannot be greater than or equal/i.test(msg)) {
     fail(file, `truncated at byte ${buffer.length}: the data set stops in the middle of an element. Copy the file again from its source.`);
@@ -741,16 +715,24 @@ function structureProblem(exception: unknown, msg: string): string {
   return 'its structure is damaged (an element, sequence or item is malformed)';
 }
 
-/** An element that runs past the end of the (inflated) data set. */
-function failOverlong({ el: over, within }: Overlong, dataSet: dicomParser.DataSet, input: Uint8Array, buffer: Buffer, file: string): never {
+/** An element that runs past the end of the (inflated) data set, or a part of a sequence past the end of what holds it. */
+function failStructure(problem: Overlong | SequenceOverrun, parsed: Uint8Array, input: Uint8Array, buffer: Buffer, file: string): never {
+  if (problem.kind === 'overlong') failOverlong(problem, parsed, input, buffer, file);
   // A deflated data set comes back in a buffer of its own: the header, then the inflated bytes.
-  const inflated = dataSet.byteArray !== input;
+  const inflated = parsed !== input;
+  const offset = inflated || input === buffer ? 0 : input.length - buffer.length;
+  fail(file, sequenceOverrunReason(problem, (p) => p - offset, inflated ? ' (Its byte positions count in the inflated data set.)' : ''));
+}
+
+function failOverlong({ el: over, within }: Overlong, parsed: Uint8Array, input: Uint8Array, buffer: Buffer, file: string): never {
+  // A deflated data set comes back in a buffer of its own: the header, then the inflated bytes.
+  const inflated = parsed !== input;
   const offset = input === buffer ? 0 : input.length - buffer.length;
   // After the sentence whose form the messages of top-level elements share.
   const inside = within.length ? ` The element is in a sequence item: ${[...within, over.tag].map(tagName).join(' > ')}.` : '';
   fail(
     file,
-    `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - (inflated ? 0 : offset)} declares ${over.length} bytes but ${inflated ? 'the inflated data set' : 'the file'} ends at byte ${inflated ? dataSet.byteArray.length : buffer.length}. The file is truncated or corrupt; copy it again from its source.${inside}`,
+    `declared length beyond the file: element ${tagName(over.tag)} at byte ${over.dataOffset - (inflated ? 0 : offset)} declares ${over.length} bytes but ${inflated ? 'the inflated data set' : 'the file'} ends at byte ${inflated ? parsed.length : buffer.length}. The file is truncated or corrupt; copy it again from its source.${inside}`,
   );
 }
 
