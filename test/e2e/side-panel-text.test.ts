@@ -1,7 +1,8 @@
 // Text in the side panel's Results list is read whole (issue: the Model column showed
-// "Chest tria…"): a series scored by two model packages with long names, their SR exports
+// "Chest tria…"): a series scored by model packages with long names, their SR exports
 // imported through the app (real bridge and engine, Debian's Chromium), and at 1280×800 and
-// 1024×700 every text cell of the list shows all its text (it wraps; no ellipsis).
+// 1024×700 every text cell of the list shows all its text (it wraps; no ellipsis); a third
+// model's name without spaces wraps after an underscore, never inside a word.
 // Screenshots: test-results/side-panel-text-<width>.png (and -end.png, scrolled to the last document).
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
@@ -11,10 +12,13 @@ import { exportResults } from '../../electron/results/export';
 import { MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { saveRandomHeadPackage } from '../support/tiny-package';
+import { midWordBreaks, textLines } from './panel-text';
 
 const MODELS = [
   { name: 'Chest triage (pneumothorax) v2', hash: 'b'.repeat(63) + '2', version: '2.0.0' },
   { name: 'Chest triage (pleural effusion, adult)', hash: 'c'.repeat(63) + '3', version: '1.4.0' },
+  // A name without spaces wraps after its underscores, never inside a word.
+  { name: 'chest_triage_efficientnet_b3_v12', hash: 'd'.repeat(63) + '4', version: '3.1.0' },
 ];
 
 /** Of these text cells, those that show less than their text. A title is no excuse: it cannot
@@ -48,7 +52,7 @@ describe('the side panel shows its text whole', () => {
     }
   });
 
-  it("lists two long-named models' findings without cutting a cell, at 1280×800 and 1024×700", async () => {
+  it("lists long-named models' findings without cutting a cell, at 1280×800 and 1024×700", async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -67,6 +71,14 @@ describe('the side panel shows its text whole', () => {
       await page.setViewportSize({ width, height });
       expect(await section.isVisible()).toBe(true);
       expect(await cutCells(section.locator('td, th, .result-doc-head > span')), `at ${width}×${height}`).toEqual([]);
+      const snake = section.getByTestId('result-finding').locator('td').filter({ hasText: MODELS[2].name });
+      expect(await snake.count()).toBe(5);
+      for (const cell of await snake.all()) {
+        const { lines, outside } = await textLines(cell, section);
+        expect(lines.length, `the name wraps at ${width}×${height}: ${JSON.stringify(lines)}`).toBeGreaterThan(1);
+        expect(midWordBreaks(lines), `at ${width}×${height}: ${JSON.stringify(lines)}`).toEqual([]);
+        expect(outside).toEqual([]);
+      }
       await section.screenshot({ path: path.join(resultsDir(), `side-panel-text-${width}.png`) });
       await section.locator('.result-doc').last().scrollIntoViewIfNeeded();
       await section.screenshot({ path: path.join(resultsDir(), `side-panel-text-${width}-end.png`) });

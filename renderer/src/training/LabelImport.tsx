@@ -14,6 +14,7 @@ import { decodeSpreadsheetText } from '../../../common/csv';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
+import { Name } from '../workspace/Name';
 
 type Report = RequestOutput<'training.labels.importCsvText'>;
 
@@ -132,7 +133,7 @@ export function LabelImport({ dropped, onChanged }: {
       {r && report && (
         <div className="import-result" role="region" aria-label="Label import report">
           <div>
-            <b>{report.file}</b>: {count(r.rows, 'row')}; labelled {count(r.labelled.series, 'series', 'series')}, {count(r.labelled.image, 'image')}, {count(r.labelled.study, 'study', 'studies')}.
+            <b><Name text={report.file} /></b>: {count(r.rows, 'row')}; labelled {count(r.labelled.series, 'series', 'series')}, {count(r.labelled.image, 'image')}, {count(r.labelled.study, 'study', 'studies')}.
           </div>
           {classes.length > 0 && <div className="muted small">Classes: {classes.map(([c, n]) => `${c} ${n}`).join(' · ')}</div>}
           {r.problems.length > 0 && (

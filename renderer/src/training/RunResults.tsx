@@ -14,6 +14,7 @@ import { aucText, f3, HEADLINE_SEPARATOR, headlineParts, METRIC_NAMES } from '..
 import { groupVersions } from '../../../common/package-versions';
 import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
+import { Name } from '../workspace/Name';
 import { PlotView, TrainingCurves } from './Plots';
 
 export interface RunView {
@@ -87,7 +88,7 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           )}
           <table>
             <thead><tr><th>Class</th><th>Sens</th><th>Spec</th><th>PPV</th><th>NPV</th><th>{METRIC_NAMES.auc}</th></tr></thead>
-            <tbody>{t.perClass.map((c) => <tr key={c.className}><td>{c.className}</td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
+            <tbody>{t.perClass.map((c) => <tr key={c.className}><td><Name text={c.className} /></td><td>{f3(c.sensitivity)}</td><td>{f3(c.specificity)}</td><td>{f3(c.ppv)}</td><td>{f3(c.npv)}</td><td>{f3(c.auc)}</td></tr>)}</tbody>
           </table>
         </>
       )}
@@ -104,11 +105,12 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
         </details>
       )}
       {run.missing && run.missing.length > 0 && <div className="muted small">This package holds {run.missing.join('; ')}.</div>}
-      <div className="small">Package: {run.packageDir}</div>
+      <div className="small">Package: <Name text={run.packageDir} /></div>
+      {/* The report's path has the panel's width to itself, under its button: a path beside a button would wrap every few letters. */}
       {run.reportPath && (
-        <div className="row">
+        <div className="run-report">
           <button type="button" onClick={() => onOpenReport(run.reportPath!)}>Open report</button>
-          <span className="muted small">{run.reportPath}</span>
+          <span className="muted small"><Name text={run.reportPath} /></span>
         </div>
       )}
     </div>
@@ -152,7 +154,14 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
   };
   const goneNote = gone && (
     <div className="muted small" role="status" data-testid="package-results-deleted" style={{ marginBottom: 4 }}>
-      {gone.name}{gone.version !== undefined ? ` version ${gone.version}` : ''} #{gone.contentHash.slice(0, 8)} was deleted.{picked ? ` Chosen instead: ${picked.name}${picked.version !== undefined ? ` version ${picked.version}` : ''} #${picked.contentHash.slice(0, 8)}.` : ''}
+      <Name text={gone.name} />{gone.version !== undefined ? ` version ${gone.version}` : ''} #{gone.contentHash.slice(0, 8)} was deleted.
+      {picked && (
+        <>
+          {' Chosen instead: '}
+          <Name text={picked.name} />
+          {`${picked.version !== undefined ? ` version ${picked.version}` : ''} #${picked.contentHash.slice(0, 8)}.`}
+        </>
+      )}
     </div>
   );
   if (packages.length === 0) return gone ? <div className="package-results"><h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>{goneNote}</div> : null;
@@ -165,6 +174,13 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
         {/* A name's earlier versions (a run that reused the name kept them) follow it, newest first. */}
         {order.map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
       </select>
+      {/* The list's box cuts a long name: beneath it the chosen package's name is said whole, wrapped between its parts. */}
+      {picked && (
+        <div className="small" data-testid="package-choice-name">
+          <Name text={picked.name} />
+          {picked.version !== undefined ? ` · version ${picked.version}` : ''}
+        </div>
+      )}
       <div className="row" style={{ marginTop: 4 }}>
         {picked && <span className="muted small" data-testid="package-choice" style={{ flex: 1 }}>{madeText(picked)}</span>}
         <button type="button" onClick={() => void show()}>Show results</button>

@@ -15,6 +15,7 @@ import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction, labelKeysSentence } from '../workspace/labelKeys';
 import { useJob } from '../workspace/useJob';
 import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
+import { Name } from '../workspace/Name';
 import { ReportDialog } from './ReportDialog';
 import { PackageResults, RunResults, type RunView } from './RunResults';
 import { TrainingCurves } from './Plots';
@@ -398,12 +399,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
           <label htmlFor="tp-name">Name</label><input id="tp-name" value={form.name} onChange={(e) => (setAskReplace(false), set('name')(e))} />
           {taken && (
             <small className="warn" data-testid="name-taken" style={{ gridColumn: '1 / -1' }}>
-              A model package named “{form.name.trim()}” exists: a run under this name keeps the earlier one as version {taken.version ?? 1} (listed under the model’s versions, still usable).
+              A model package named “<Name text={form.name.trim()} />” exists: a run under this name keeps the earlier one as version {taken.version ?? 1} (listed under the model’s versions, still usable).
             </small>
           )}
           {stopped && (
             <small className="warn" data-testid="name-stopped" style={{ gridColumn: '1 / -1' }}>
-              A stopped run named “{form.name.trim()}” can be resumed below: a new run under this name may discard it (you are asked first).
+              A stopped run named “<Name text={form.name.trim()} />” can be resumed below: a new run under this name may discard it (you are asked first).
             </small>
           )}
           <label htmlFor="tp-variant">Backbone</label>
@@ -473,7 +474,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
             <h4 style={{ margin: '6px 0 2px' }}>Stopped runs</h4>
             {runs.map((r) => (
               <div key={r.checkpointDir}>
-                {r.name}: epoch {r.epoch}{r.epochs ? `/${r.epochs}` : ''} <button type="button" onClick={() => resume(r.checkpointDir)}>Resume</button>
+                <Name text={r.name} />: epoch {r.epoch}{r.epochs ? `/${r.epochs}` : ''} <button type="button" onClick={() => resume(r.checkpointDir)}>Resume</button>
               </div>
             ))}
           </div>

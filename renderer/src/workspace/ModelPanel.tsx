@@ -12,6 +12,8 @@ import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
 import { DeletedNotice, DeleteQuestion, RecentlyDeleted, versionName } from './PackageDelete';
 import { readOnlyControl } from './libraryAccess';
+import { Name } from './Name';
+import './model-panel.css';
 
 export interface HeatmapSettings {
   visible: boolean;
@@ -34,7 +36,7 @@ function ScoreBars({ classNames, scores, testId }: { classNames: string[]; score
     <ol className="scores" data-testid={testId}>
       {order.slice(0, 5).map(([s, i]) => (
         <li key={i}>
-          <span className="score-name">{classNames[i]}</span>
+          <span className="score-name"><Name text={classNames[i]} /></span>
           <span className="score-bar" aria-hidden="true">
             <span style={{ width: `${Math.round(s * 100)}%` }} />
           </span>
@@ -146,7 +148,7 @@ export function ModelPanel(props: {
       <label className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
         <input type="radio" name="package" checked={p.contentHash === packageHash} onChange={() => (setPackageHash(p.contentHash), setResult(null))} />
         <span>
-          <span className="strong">{p.earlierVersionOf ? `version ${p.version ?? 1}` : p.name}</span>
+          <span className="strong">{p.earlierVersionOf ? `version ${p.version ?? 1}` : <Name text={p.name} />}</span>
           {!p.earlierVersionOf && p.version !== undefined && <span className="muted"> · version {p.version}</span>}
           <span className="muted"> · {variantDisplayName(p.variant)} · {p.inputSize}px · {p.classNames.length} classes</span>
           <span className="muted mono hash" title={p.contentHash}>#{p.contentHash.slice(0, 12)}</span>
@@ -240,7 +242,7 @@ export function ModelPanel(props: {
               {/* A training run that reused this name kept the earlier packages: each can be chosen and run. */}
               {earlier.length > 0 && (
                 <details className="versions" data-testid="package-versions">
-                  <summary>{earlier.length} earlier {earlier.length === 1 ? 'version' : 'versions'} of {p.name}</summary>
+                  <summary>{earlier.length} earlier {earlier.length === 1 ? 'version' : 'versions'} of <Name text={p.name} /></summary>
                   {earlier.map((v) => packageChoice(v, p.name, []))}
                 </details>
               )}
@@ -278,7 +280,7 @@ export function ModelPanel(props: {
           <ul>
             {catalog.interrupted.map((r) => (
               <li key={r.dir}>
-                <strong>{r.name}</strong>: {r.running ? `still training (process ${r.pid}), ` : ''}epoch {r.epoch}{r.epochs ? ` of ${r.epochs}` : ''} done{r.startedAt ? `, started ${formatDateTime(r.startedAt)}` : ''}.{' '}
+                <strong><Name text={r.name} /></strong>: {r.running ? `still training (process ${r.pid}), ` : ''}epoch {r.epoch}{r.epochs ? ` of ${r.epochs}` : ''} done{r.startedAt ? `, started ${formatDateTime(r.startedAt)}` : ''}.{' '}
                 {r.running ? 'It can be resumed or discarded once that run stops.' : <>To resume, {r.resume}. To discard it: <span className="mono">{r.discard}</span></>}
               </li>
             ))}
@@ -354,7 +356,7 @@ export function ModelPanel(props: {
           {(imageScores || seriesSummary) && (
             <>
               <p className="muted small" data-testid="result-model">
-                Model {result.modelName} #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}
+                Model <Name text={result.modelName} /> #{result.modelHash.slice(0, 12)} · {formatDateTime(result.createdAt)}
                 {catalog && !catalog.packages.some((p) => p.contentHash === result.modelHash) && ' · this package was deleted; its stored scores stay in the library'}
               </p>
               <h3>Heatmap</h3>

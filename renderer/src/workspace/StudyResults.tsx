@@ -4,6 +4,7 @@ import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { formatDate } from './format';
 import { SendToPacs } from './SendToPacs';
+import { Name } from './Name';
 import './results.css';
 
 /** At most this many findings are listed per document; the rest are counted. */
@@ -83,7 +84,7 @@ export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { stud
                   <tr key={i} data-testid="result-finding">
                     <td title={f.codeValue && f.codingScheme ? `${f.finding} (${f.codingScheme} ${f.codeValue})` : f.finding}>{f.finding}</td>
                     <td className="num">{formatScore(f.score, f.unit)}</td>
-                    <td title={[f.algorithmName, f.algorithmVersion, f.algorithmHash && `package ${f.algorithmHash}`].filter(Boolean).join(' ') || undefined}>{f.algorithmName ? `${f.algorithmName}${f.algorithmVersion ? ` ${f.algorithmVersion}` : ''}` : ''}</td>
+                    <td title={[f.algorithmName, f.algorithmVersion, f.algorithmHash && `package ${f.algorithmHash}`].filter(Boolean).join(' ') || undefined}>{f.algorithmName ? <><Name text={f.algorithmName} />{f.algorithmVersion ? ` ${f.algorithmVersion}` : ''}</> : ''}</td>
                   </tr>
                 ))}
               </tbody>

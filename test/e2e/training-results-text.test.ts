@@ -1,0 +1,183 @@
+// The Training tab's "Results of a model" view read whole, and names without spaces wrapped
+// between their parts, in Debian's Chromium against the real engine through the browser bridge.
+// A package trained here (head mode on a tiny backbone, phantoms labelled with snake_case class
+// names) under a long snake_case name is picked and shown; at 1280×800 and 1024×700 no element
+// of the view clips its text, no text lies over another or runs out of its plot or the panel,
+// the package's name and path (and the class names) break after "_" or "/" and never inside a
+// word, in the Classifier tab too; and every control of the view is reached by Tab and named.
+// Screenshots: test-results/training-results-text-<width>.png (-top, -end) and -classifier-<width>.png.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { Library } from '../../electron/library/library';
+import { importLabelsCsvFile } from '../../electron/training/labels';
+import { trainClassifier } from '../../electron/training/train';
+import { initBackend } from '../../models/runtime';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { writePhantomSet } from '../training/phantoms';
+import { clippedText, midWordBreaks, overlappingText, textLines } from './panel-text';
+
+const LONG = 'chest_triage_efficientnet_b3_v12_pneumothorax_adult';
+const CLASSES: Record<string, string> = { none: 'no_finding', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
+const SIZES = [[1280, 800], [1024, 700]] as const;
+
+describe('"Results of a model" and long names in the side panel', () => {
+  const session = useUiSession('lumen-training-results-text', async (dataDir) => {
+    await initBackend('cpu');
+    const set = writePhantomSet(path.join(dataDir, 'incoming', 'phantoms'), { patients: 24, slices: 2, seed: 21 });
+    const csv = path.join(dataDir, 'labels.csv');
+    writeFileSync(csv, ['PatientID,SeriesInstanceUID,label', ...set.patients.map((p) => `${p.patientId},${p.seriesUid},${CLASSES[p.label]}`)].join('\n') + '\n');
+    const library = Library.open(path.join(dataDir, 'library'));
+    try {
+      expect((await library.importPaths([set.dir])).errors).toEqual([]);
+      importLabelsCsvFile(library, csv, { author: 'tester' });
+      await trainClassifier({ library, out: path.join(dataDir, 'models', LONG), name: LONG, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 4, seed: 1 });
+    } finally {
+      library.close();
+    }
+  });
+
+  /** Opens a series and shows the side panel (a window under 1200 px hides it until the user chooses it). */
+  async function openWithPanel(page: Page) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
+    await page.getByTestId('image-index').filter({ hasText: /^Im 1\// }).waitFor({ timeout: 60_000 });
+    const toggle = page.getByTestId('toggle-side-panel');
+    await toggle.click();
+    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="false"]').waitFor();
+    await toggle.click();
+    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="true"]').waitFor();
+  }
+
+  /** Where the element's text wraps: it must wrap (the name is wider than the panel), never inside a word, and stay inside the panel. */
+  async function checkWraps(el: Locator, panel: Locator, what: string) {
+    const { lines, outside } = await textLines(el, panel);
+    expect(lines.length, `${what} wraps: ${JSON.stringify(lines)}`).toBeGreaterThan(1);
+    expect(midWordBreaks(lines), `${what}: ${JSON.stringify(lines)}`).toEqual([]);
+    expect(outside, `${what} outside the panel`).toEqual([]);
+    return lines;
+  }
+
+  it('shows the results view whole at 1280×800 and 1024×700, its names broken between parts', async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    await openWithPanel(page);
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    const view = panel.locator('.package-results');
+    await view.scrollIntoViewIfNeeded();
+    const select = view.getByLabel('Model package');
+    await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
+    await view.getByRole('button', { name: 'Show results' }).click();
+    const results = view.getByTestId('run-results');
+    await results.getByTestId('test-figures').waitFor({ timeout: 60_000 });
+    const packageDir = path.join(dataDir, 'models', LONG);
+    const packageLine = results.getByText(`Package: ${packageDir}`, { exact: true });
+    expect(await packageLine.count()).toBe(1);
+
+    for (const [width, height] of SIZES) {
+      const at = `at ${width}×${height}`;
+      await page.setViewportSize({ width, height });
+      await view.evaluate((e) => (e as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
+      await page.screenshot({ path: path.join(resultsDir(), `training-results-text-${width}-top.png`) });
+      await view.evaluate((e) => (e as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'end' }));
+      await page.screenshot({ path: path.join(resultsDir(), `training-results-text-${width}-end.png`) });
+      expect(await clippedText(view), at).toEqual([]);
+      expect(await overlappingText(view), at).toEqual([]);
+      // The package's folder: its name and path break after "_", "-", "." or "/", never mid-word.
+      const lines = await checkWraps(packageLine, panel, `the package line ${at}`);
+      expect(lines.join(''), 'the name copies whole').toBe(`Package: ${packageDir}`);
+      // The report's path, and the chosen package's name, which the list's box cuts, said whole beneath it.
+      await checkWraps(results.getByText(`${packageDir}.report.html`, { exact: true }), panel, `the report's path ${at}`);
+      const chosen = view.getByTestId('package-choice-name');
+      expect(await chosen.textContent()).toBe(LONG);
+      await checkWraps(chosen, panel, `the chosen package's name ${at}`);
+      // The class names in the table's first column, which is narrow.
+      for (const name of Object.values(CLASSES)) {
+        const cell = results.getByRole('cell', { name, exact: true });
+        const cellLines = (await textLines(cell, panel)).lines;
+        expect(midWordBreaks(cellLines), `${name} ${at}: ${JSON.stringify(cellLines)}`).toEqual([]);
+      }
+    }
+
+    // The same name in the Classifier tab's list of packages.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('tab', { name: 'Classifier' }).click();
+    const classifier = page.getByRole('tabpanel', { name: 'Classifier' });
+    // The package scores the open series: its class names beside their bars, and the model line.
+    await classifier.getByRole('radio', { name: new RegExp(LONG) }).check();
+    await classifier.getByTestId('run-prediction').click();
+    await classifier.getByTestId('result-model').filter({ hasText: LONG }).waitFor({ timeout: 120_000 });
+    for (const [width, height] of SIZES) {
+      const at = `at ${width}×${height}`;
+      await page.setViewportSize({ width, height });
+      const name = classifier.locator('.package .strong', { hasText: LONG });
+      await name.scrollIntoViewIfNeeded();
+      await classifier.screenshot({ path: path.join(resultsDir(), `training-results-text-classifier-${width}.png`) });
+      const lines = await checkWraps(name, classifier, `the Classifier's package name ${at}`);
+      expect(lines.join('')).toBe(LONG);
+      await checkWraps(classifier.getByTestId('result-model'), classifier, `the model line ${at}`);
+      for (const cell of await classifier.locator('.score-name').all()) {
+        const cellLines = (await textLines(cell, classifier)).lines;
+        expect(midWordBreaks(cellLines), `${cellLines.join('')} ${at}: ${JSON.stringify(cellLines)}`).toEqual([]);
+      }
+      expect(await clippedText(classifier), at).toEqual([]);
+      expect(await overlappingText(classifier), at).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  }, 300_000);
+
+  it('reaches every control of the results view with Tab, each named', async () => {
+    const { page, errors } = await openApp(session());
+    await openWithPanel(page);
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const view = page.getByRole('tabpanel', { name: 'Training' }).locator('.package-results');
+    const select = view.getByLabel('Model package');
+    await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
+    await view.getByRole('button', { name: 'Show results' }).click();
+    await view.getByTestId('run-results').getByTestId('test-figures').waitFor({ timeout: 60_000 });
+
+    // The controls the view holds, with the names a screen reader gives them.
+    const controls = view.locator('select, button, summary, a[href], input, textarea, [tabindex]:not([tabindex="-1"])');
+    const named = await controls.evaluateAll((els) =>
+      els.map((e) => {
+        const el = e as unknown as { tagName: string; getAttribute(a: string): string | null; textContent: string | null; id: string };
+        return { tag: el.tagName.toLowerCase(), name: (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() };
+      }),
+    );
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    for (const c of named) expect(c.name, `${c.tag} has a name`).not.toBe('');
+    const names = named.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['Model package', 'Show results', 'Open report', 'Training domain']));
+    // Each, by role and name, is what the page's accessibility tree says.
+    await view.getByRole('combobox', { name: 'Model package' }).waitFor();
+    for (const n of ['Show results', 'Open report']) await view.getByRole('button', { name: n, exact: true }).waitFor();
+
+    // Tab from the list walks through them all, in order, and on out of the view.
+    await select.focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const at = await page.evaluate(() => {
+        const a = (globalThis as unknown as { document: { activeElement: { closest(q: string): unknown; getAttribute(a: string): string | null; textContent: string | null } | null } }).document.activeElement;
+        if (!a || !a.closest('.package-results')) return null;
+        return (a.getAttribute('aria-label') ?? a.textContent ?? '').trim();
+      });
+      if (at === null) break;
+      reached.push(at);
+      await page.keyboard.press('Tab');
+    }
+    expect(reached).toEqual(names);
+    // Open report opens from the keyboard, and Escape closes it back onto the button.
+    await view.getByRole('button', { name: 'Open report' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'training-results-text-report.png') });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement?.textContent)).toBe('Open report');
+    expect(errors).toEqual([]);
+  }, 300_000);
+});
