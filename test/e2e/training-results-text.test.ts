@@ -77,6 +77,9 @@ describe('"Results of a model" and long names in the side panel', () => {
     const packageLine = results.getByText(`Package: ${packageDir}`, { exact: true });
     expect(await packageLine.count()).toBe(1);
 
+    // What the model was trained on, open: its lines are swept too.
+    await results.getByText('Training domain', { exact: true }).click();
+    await results.getByTestId('run-domain').locator('li').first().waitFor();
     for (const [width, height] of SIZES) {
       const at = `at ${width}×${height}`;
       await page.setViewportSize({ width, height });
@@ -175,6 +178,8 @@ describe('"Results of a model" and long names in the side panel', () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'training-results-text-report.png') });
+    const reportPath = dialog.getByText(/\.report\.html$/);
+    expect(midWordBreaks((await textLines(reportPath, dialog)).lines)).toEqual([]);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached', timeout: 10_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement?.textContent)).toBe('Open report');

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { lumen } from '../api';
 import { useModalDialog } from '../useModalDialog';
+import { Name } from '../workspace/Name';
 import { errorMessage } from '../../../common/errors';
 
 export function ReportDialog({ reportPath, onClose }: { reportPath: string; onClose: () => void }) {
@@ -35,7 +36,7 @@ export function ReportDialog({ reportPath, onClose }: { reportPath: string; onCl
             <span className="visually-hidden">Close</span>
           </button>
         </header>
-        <p className="muted small mono">{reportPath}</p>
+        <p className="muted small mono"><Name text={reportPath} /></p>
         {error && <div className="banner error" role="alert">{error}</div>}
         {html === null && !error && <p className="muted">Loading the report…</p>}
         {html !== null && <iframe className="report-frame" title="Training report" sandbox="" srcDoc={html} ref={frame} />}
