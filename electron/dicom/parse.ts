@@ -693,6 +693,10 @@ function failParse(e: unknown, input: Uint8Array, buffer: Buffer, file: string, 
   const overrun = scanForSequenceOverrun(partial?.byteArray ?? input, bareSyntax);
   if (overrun) failStructure(overrun, partial?.byteArray ?? input, input, buffer, file);
   const msg = errorMessage(e);
+  if (!partial && /parameter 'position' cannot be greater than or equal/.test(msg)) {
+    // dicom-parser's stream for the data set starts at the end of the bytes: nothing follows the meta header.
+    fail(file, `no data set: the file ends with its meta header, at byte ${buffer.length}. The file is truncated; copy it again from its source.`);
+  }
   if (/past end|overread|overrun|cannot be greater than or equal/i.test(msg)) {
     fail(file, `truncated at byte ${buffer.length}: the data set stops in the middle of an element. Copy the file again from its source.`);
   }

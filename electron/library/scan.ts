@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import dicomParser from 'dicom-parser';
 import { notRegularReason } from '../../common/node/read-file';
 import { isBelow } from '../../common/node/safe-fs';
+import { parseDicomBuffer } from '../dicom/parse';
 import { describeFsError } from './errors';
 
 // Finding files to import: walking folders, recognising a DICOMDIR by its
@@ -121,9 +121,13 @@ export interface DicomdirReference {
   recordType: string;
 }
 
-/** The files a DICOMDIR lists (every directory record with a ReferencedFileID). */
-export function readDicomdirReferences(bytes: Uint8Array): DicomdirReference[] {
-  const dataSet = dicomParser.parseDicom(bytes);
+/**
+ * The files a DICOMDIR lists (every directory record with a ReferencedFileID). Read by Lumen's
+ * parser, as every DICOM file is: a damaged DICOMDIR throws DicomFileError with the reason (a
+ * record past the end of its item, say), never dicom-parser's own exceptions (strings, objects).
+ */
+export function readDicomdirReferences(bytes: Uint8Array, file = 'DICOMDIR'): DicomdirReference[] {
+  const { dataSet } = parseDicomBuffer(bytes, file);
   const records = dataSet.elements.x00041220?.items ?? [];
   const refs: DicomdirReference[] = [];
   for (const item of records) {

@@ -6,12 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRequest } from '../../common/rpc';
+import { DicomFileError } from '../../electron/dicom/parse';
+import { readDicomdirReferences } from '../../electron/library/scan';
 import { multipartParts } from '../../electron/pacs/dicomweb';
 import { DicomPartSplitter } from '../../electron/pacs/multipart-stream';
 import { formatVersionProblem, loadPackage, PackageError } from '../../models/package/package';
 import { LIBRARY_WORDS, runFuzzCase } from '../support/dicom/fuzz';
 import { dicomBytes } from '../support/dicom/write';
 import { rehashedCopy, saveTinyNetPackage } from '../support/tiny-package';
+import { dicomdirFindings } from './seeds';
+import { fuzzTargets, type FuzzTarget } from './targets';
 
 describe('contract: a refused request in words of ours', () => {
   it('names a missing field as missing, not in zod\'s words ("expected string, received undefined")', () => {
@@ -177,5 +181,56 @@ describe('DICOM: an element inside a sequence item that runs past the end of the
     expect(outcome.kind, outcome.detail).toBe('error');
     expect(outcome.detail).toMatch(/in a sequence item: \(5200,9229\) > \(0028,9145\) > \(0028,1053\)\.$/);
     expect(outcome.detail).toMatch(/declares 4194304002 bytes but the file ends at byte \d+/);
+  });
+});
+
+describe('dicomdir: the record parser refuses in its own words', () => {
+  let work = '';
+  let findings: { name: string; bytes: Uint8Array }[] = [];
+  let target: FuzzTarget;
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'lumen-fuzz-dicomdir-'));
+    target = fuzzTargets().find((t) => t.name === 'dicomdir')!;
+    // The target's own seeds: its first is dcmmkdir's DICOMDIR over two images.
+    const seeds = await target.setup(work);
+    findings = dicomdirFindings(seeds[0]);
+  });
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('says what is wrong with each input the target found, as a DicomFileError without a library\'s words', () => {
+    const reasons = findings.map(({ name, bytes }) => {
+      try {
+        readDicomdirReferences(bytes);
+      } catch (err) {
+        // Before: an object ({exception, dataSet}), a string, an Error in dicom-parser's words.
+        expect(err, name).toBeInstanceOf(DicomFileError);
+        expect((err as DicomFileError).reason, name).not.toMatch(LIBRARY_WORDS);
+        return [name, (err as DicomFileError).reason];
+      }
+      throw new Error(`${name} was read`);
+    });
+    expect(Object.fromEntries(reasons)).toEqual({
+      'record-past-item': expect.stringMatching(/^element beyond its sequence item: element \(0004,1500\) in item \d+ of \(0004,1220\) declares \d+ bytes from byte \d+ to byte \d+, but the item ends at byte \d+\./),
+      'meta-only': expect.stringMatching(/^no data set: the file ends with its meta header, at byte \d+\. The file is truncated/),
+      'no-transfer-syntax': expect.stringMatching(/has no Transfer Syntax UID \(0002,0010\)/),
+    });
+  });
+
+  it('passes the target\'s oracle on each (the seeds it runs from now on)', async () => {
+    for (const { name, bytes } of findings) await expect(Promise.resolve(target.run(bytes)), name).resolves.toBeUndefined();
+  });
+
+  it('still reads the records of dcmmkdir\'s and GDCM\'s DICOMDIRs', async () => {
+    const seeds = await target.setup(path.join(work, 'again'));
+    const found = new Set(dicomdirFindings(seeds[0]).map((f) => Buffer.from(f.bytes).toString('base64')));
+    const made = seeds.filter((s) => !found.has(Buffer.from(s).toString('base64')));
+    expect(made.length).toBe(seeds.length - findings.length);
+    for (const seed of made) {
+      const refs = readDicomdirReferences(seed);
+      expect(refs.length).toBeGreaterThanOrEqual(2);
+      expect(refs.every((r) => r.recordType === 'IMAGE' && r.fileId.length >= 2)).toBe(true);
+    }
   });
 });

@@ -227,3 +227,38 @@ export function moreDicomdirSeeds(dir: string, writeImage: (file: string, i: num
   make(path.join(root, 'DICOMDIR-GP'), 'dcmmkdir', ['+r', '+D', 'DICOMDIR-GP', '-Pgp', '+I', '-e', '+g', '+C', 'ISO_IR 100', '+X', '-Xs', '8', 'P1', 'P2']);
   return out;
 }
+
+/**
+ * What the `dicomdir` target found once it called the record parser itself (a thrown exception
+ * was a finding, no longer the importer's sentence), made again from a DICOMDIR by dcmmkdir
+ * (explicit VR, defined lengths): seeds of the target, and test/fuzz/regressions.test.ts. Each
+ * threw dicom-parser's own words before readDicomdirReferences read through parseDicomBuffer:
+ * - record-past-item: a ReferencedFileID (0004,1500) that runs 16 bytes past the end of its record
+ *   (its item), inside the file ({exception: "buffer overrun"}, an object);
+ * - meta-only: the file cut right after its meta header ("parameter 'position' cannot be greater
+ *   than or equal to 'byteArray' length", a string);
+ * - no-transfer-syntax: the meta header's (0002,0010) renamed (0002,0011) ("missing required meta
+ *   header attribute 0002,0010", an Error).
+ */
+export function dicomdirFindings(dicomdir: Uint8Array): { name: string; bytes: Uint8Array }[] {
+  const b = Buffer.from(dicomdir);
+  const fileId = b.indexOf(Buffer.from([0x04, 0x00, 0x00, 0x15, 0x43, 0x53]), 132);
+  const transferSyntax = b.indexOf(Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49]), 132);
+  let dataSet = 132;
+  while (b.readUInt16LE(dataSet) === 0x0002) {
+    const long = ['OB', 'OW', 'UN', 'UT', 'SQ'].includes(b.toString('latin1', dataSet + 4, dataSet + 6));
+    dataSet += long ? 12 + b.readUInt32LE(dataSet + 8) : 8 + b.readUInt16LE(dataSet + 6);
+  }
+  if (fileId < 0 || transferSyntax < 0) throw new Error('the DICOMDIR seed has no ReferencedFileID or no transfer syntax: dcmmkdir wrote something else');
+  // The record (item) holding the ReferencedFileID: the last item tag before it.
+  const item = b.lastIndexOf(Buffer.from([0xfe, 0xff, 0x00, 0xe0]), fileId);
+  const pastItem = Buffer.from(b);
+  pastItem.writeUInt16LE(item + 8 + b.readUInt32LE(item + 4) - (fileId + 8) + 16, fileId + 6);
+  const noSyntax = Buffer.from(b);
+  noSyntax[transferSyntax + 2] = 0x11;
+  return [
+    { name: 'record-past-item', bytes: new Uint8Array(pastItem) },
+    { name: 'meta-only', bytes: new Uint8Array(b.subarray(0, dataSet)) },
+    { name: 'no-transfer-syntax', bytes: new Uint8Array(noSyntax) },
+  ];
+}

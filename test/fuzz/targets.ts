@@ -90,13 +90,18 @@ const dicom: FuzzTarget = {
 let isDicomdir: typeof import('../../electron/library/scan').isDicomdir;
 let readDicomdirReferences: typeof import('../../electron/library/scan').readDicomdirReferences;
 let staysInsideFolder: typeof import('../../electron/library/scan').staysInsideFolder;
+let DicomFileError: typeof import('../../electron/dicom/parse').DicomFileError;
+/** The Media Storage SOP Class of a DICOMDIR (a word of the dictionary: isDicomdir looks for it). */
+const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
 const dicomdir: FuzzTarget = {
   name: 'dicomdir',
-  what: "a DICOMDIR's directory records and the files they name",
+  what: "a DICOMDIR's directory records (the parser's own paths, each failure in its own words) and the files they name",
   maxLength: 64 * 1024,
-  dictionary: [...DICOM_WORDS, '\x04\x00\x20\x12SQ', '\x04\x00\x00\x15CS', '\x04\x00\x30\x14CS', '..\\', 'IMAGE ', '1.2.840.10008.1.3.10'],
+  dictionary: [...DICOM_WORDS, '\x04\x00\x20\x12SQ', '\x04\x00\x00\x15CS', '\x04\x00\x30\x14CS', '\x04\x00\x00\x14UL', '\x04\x00\x20\x14UL', '\xff\xff\xff\xff', '..\\', 'IMAGE ', 'SERIES', 'PATIENT ', DICOMDIR_CLASS],
   async setup(dir) {
+    await loadWords();
     ({ isDicomdir, readDicomdirReferences, staysInsideFolder } = await import('../../electron/library/scan'));
+    ({ DicomFileError } = await import('../../electron/dicom/parse'));
     const { writeImage } = await import('../support/dicom/write');
     const root = path.join(dir, 'dicomdir');
     mkdirSync(path.join(root, 'IMG'), { recursive: true });
@@ -104,21 +109,32 @@ const dicomdir: FuzzTarget = {
       writeImage(path.join(root, 'IMG', `IM${i}`), { uid: `1.2.826.0.1.3680043.10.9.7${i}`, rows: 4, columns: 4, bitsAllocated: 16, modality: 'CT', pixelBytes: new Uint8Array(32) });
     }
     execFileSync('dcmmkdir', ['--recurse', '--output-file', 'DICOMDIR', '--invent', 'IMG'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    const more = (await import('./seeds')).moreDicomdirSeeds(dir, (file, i, patient) =>
+    const { moreDicomdirSeeds, dicomdirFindings } = await import('./seeds');
+    const more = moreDicomdirSeeds(dir, (file, i, patient) =>
       writeImage(file, { uid: `1.2.826.0.1.3680043.10.9.6${patient}${i}`, rows: 4, columns: 4, bitsAllocated: 16, modality: 'MR', pixelBytes: new Uint8Array(32) }),
     );
-    return [new Uint8Array(readFileSync(path.join(root, 'DICOMDIR'))), ...more];
+    const own = new Uint8Array(readFileSync(path.join(root, 'DICOMDIR')));
+    // dcmmkdir's first (test/fuzz/regressions.test.ts takes it), what the target found last.
+    return [own, ...more, ...dicomdirFindings(own).map((f) => f.bytes)];
   },
   run(input) {
+    // Only a DICOMDIR by its meta header reaches the record parser in an import (importer.ts): the
+    // rest of the input's mutations are spent on the records, not on the meta header's class.
     if (!isDicomdir(input)) return;
     let refs;
     try {
       refs = readDicomdirReferences(input);
-    } catch {
-      return; // the importer words any failure itself (importer.ts readDicomdir)
+    } catch (err) {
+      // The parser's refusal, in its words (the importer shows its own sentence, but a thrown
+      // string, a TypeError or a RangeError is a path the parser did not mean to take).
+      if (!(err instanceof DicomFileError)) throw err;
+      checkWords(err.reason, 'a DICOMDIR refusal');
+      return;
     }
     for (const ref of refs) {
-      if (!Array.isArray(ref.fileId) || ref.fileId.some((c) => typeof c !== 'string')) throw new Finding('a ReferencedFileID that is not a list of names');
+      if (!Array.isArray(ref.fileId) || ref.fileId.some((c) => typeof c !== 'string' || c === '')) throw new Finding('a ReferencedFileID that is not a list of names');
+      if (typeof ref.recordType !== 'string') throw new Finding('a record type that is not text');
+      checkWellFormed(ref, 'a reference');
       if (staysInsideFolder('/base', ref.fileId, null) && ref.fileId.some((c) => c === '..' || c.includes('/'))) throw new Finding('a ReferencedFileID leaving its folder passed the check');
     }
   },
