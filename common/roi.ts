@@ -76,8 +76,10 @@ export interface RegionStats {
 export interface FrameValues {
   rows: number;
   columns: number;
-  /** One value per pixel (grey), row by row. */
+  /** One value per pixel (grey), row by row, less `offset`. */
   values: ArrayLike<number>;
+  /** What `values` are relative to (the frame's valueBase: 32-bit values far from 0), added back to every value read; 0 where absent. */
+  offset?: number;
   /** Which pixels are padding (paddingMask, decided on the stored values), or none. */
   paddingMask?: Uint8Array | null;
 }
@@ -127,16 +129,19 @@ export function regionStats(kind: 'rectangle' | 'ellipse', a: Point, b: Point, f
     }
   }
   if (n === 0) return null;
-  const mean = sum / n;
+  // Sums of the relative values (the SD does not move with them), then the offset back.
+  const offset = frame.offset ?? 0;
+  const rel = sum / n;
+  const mean = rel + offset;
   return {
     area: measureValue(kind, [a, b], pixelSpacing ?? [1, 1])!,
     areaUnit: pixelSpacing ? 'mm²' : 'px²',
     pixels: n,
     padding: padded,
     mean,
-    sd: Math.sqrt(Math.max(0, sum2 / n - mean * mean)),
-    min,
-    max,
+    sd: Math.sqrt(Math.max(0, sum2 / n - rel * rel)),
+    min: min + offset,
+    max: max + offset,
   };
 }
 
@@ -187,7 +192,7 @@ export function probeValue(p: Point, frame: FrameValues): number | null {
   const c = Math.floor(p[0]);
   const r = Math.floor(p[1]);
   if (c < 0 || r < 0 || c >= frame.columns || r >= frame.rows) return null;
-  return frame.values[r * frame.columns + c];
+  return frame.values[r * frame.columns + c] + (frame.offset ?? 0);
 }
 
 /**

@@ -159,6 +159,14 @@ export const ViewerFrame = z.object({
    * left out: a padding pixel's value may lie outside it.
    */
   range: z.tuple([z.number(), z.number()]),
+  /**
+   * What the values after the Modality LUT are carried relative to in 32-bit floats (the engine's
+   * electron/dicom/pixels.ts valueBase): the viewer holds stored x slope + intercept - valueBase
+   * and adds it back for every value it reads out. Absent or 0 for every image whose values a
+   * 32-bit float holds one stored step apart; the smallest value for one far from 0 with a narrow
+   * spread (32-bit values 2^30 .. 2^30 + 4000), which would otherwise become steps of 128.
+   */
+  valueBase: z.number().optional(),
   /** [row spacing, column spacing] in mm, or null when the file does not say. */
   pixelSpacing: z.tuple([z.number(), z.number()]).nullable(),
   /** What pixelSpacing measures (PIXEL_SPACING_KINDS); null with it. */

@@ -8,7 +8,7 @@ import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import type { LutTable } from './lut';
 import type { InstanceMeta, ParsedDicom } from './parse';
-import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, voiFunction, voiWindows } from './pixels';
+import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, valueBase, voiFunction, voiWindows } from './pixels';
 
 /** The bytes of a typed array, as a view (no copy). */
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -68,7 +68,9 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
   const { slope, intercept, unit } = meta.modalityLutTable ? { slope: 1, intercept: 0, unit: modalityRescale(meta).unit } : modalityRescale(meta);
   const a = lo * slope + intercept;
   const b = hi * slope + intercept;
-  if (!meta.modalityLutTable) refuseUnshowable(parsed.file, lo, hi, meta);
+  // Values far from 0 with a narrow spread go relative to their smallest (the renderer adds it back).
+  const base = meta.modalityLutTable ? 0 : valueBase(frame.pixels, meta);
+  if (!meta.modalityLutTable) refuseUnshowable(parsed.file, lo, hi, meta, true);
   return {
     ...common,
     samplesPerPixel: frame.samplesPerPixel,
@@ -83,6 +85,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     windows: withVoiLuts(voiWindows(meta), meta.voiLutTables),
     voiLuts: meta.voiLutTables?.map((t, i) => ({ id: `lut-${i + 1}`, first: t.first, bits: t.bits, data: Array.from(t.data) })),
     range: [Math.min(a, b), Math.max(a, b)],
+    ...(base !== 0 ? { valueBase: base } : {}),
     // In the units of `pixels`: stored values, except after a Modality LUT Sequence (not a range there).
     padding: meta.padding && !meta.modalityLutTable ? meta.padding : null,
     // Padding decided on the stored values, whatever the Modality LUT makes of them (PS3.3 C.7.5.1.1.2).

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { paddingMask, regionStats, statisticsProblem } from '../../common/roi';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
-import { metaOfFrame, modalityLut, modalityRescale } from '../dicom/pixels';
+import { metaOfFrame, modalityLut, modalityRescale, valueBase } from '../dicom/pixels';
 import { measuringGeometry } from '../dicom/viewer-frame';
 import { parseHeader } from '../library/header';
 import type { RegionStatistics } from './sr';
@@ -77,7 +77,9 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
       const meta = metaOfFrame(parsed.meta, frameIndex);
       const unit = modalityRescale(meta).unit;
       // Padding (Pixel Padding Value) is left out as the viewer leaves it out: decided on the stored values, whatever the Modality LUT.
-      const values = { rows: frame.rows, columns: frame.columns, values: modalityLut(frame, meta), paddingMask: paddingMask(frame.pixels, meta.padding) };
+      // Relative to valueBase where the values lie far from 0 with a narrow spread (32-bit 2^30 + k), as the viewer holds them.
+      const offset = valueBase(frame.pixels, meta);
+      const values = { rows: frame.rows, columns: frame.columns, values: modalityLut(frame, meta, offset), offset, paddingMask: paddingMask(frame.pixels, meta.padding) };
       for (const m of regions.filter((r) => r.frame === frameIndex)) {
         const s = regionStats(m.kind, m.points[0], m.points[1], values, null);
         // Values beyond 32-bit floats (a hostile Rescale Slope) give no statistics, never Infinity or NaN in the SR.

@@ -30,7 +30,7 @@ export function scaleText(f: ViewerFrame): string | null {
 export function valueAt(loaded: FrameValues, x: number, y: number): number | null {
   const { rows, columns, samplesPerPixel } = loaded.frame;
   if (samplesPerPixel !== 1 || x < 0 || y < 0 || x >= columns || y >= rows) return null;
-  return loaded.values[y * columns + x];
+  return loaded.values[y * columns + x] + (loaded.frame.valueBase ?? 0);
 }
 
 /**

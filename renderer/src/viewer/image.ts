@@ -2,30 +2,10 @@
 // frame (Float32 values), then the VOI window (window.ts) into 8-bit RGBA on every W/L change;
 // and the heatmap's colours.
 import { typedView } from '../../../common/binary-message';
-import type { ViewerFrame } from '../../../common/contract/library';
 import type { CamMap } from '../../../common/contract/models';
 
-export interface LoadedFrame {
-  frame: ViewerFrame;
-  /** Modality LUT output (HU for CT) for grayscale; raw samples for colour (interleaved RGB). */
-  values: Float32Array;
-  /** Which pixels are padding (common/roi.ts paddingMask, the engine's), or null. */
-  paddingMask: Uint8Array | null;
-}
-
-const CTORS = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array } as const;
-
-export function loadFrame(frame: ViewerFrame): LoadedFrame {
-  const stored = typedView(CTORS[frame.dtype], frame.pixels);
-  const values = new Float32Array(stored.length);
-  const gray = frame.samplesPerPixel === 1;
-  const { slope, intercept } = frame;
-  for (let i = 0; i < stored.length; i++) values[i] = gray ? stored[i] * slope + intercept : stored[i];
-  // The stored bytes are not kept: the frame cache (frameCache.ts) counts the values only. The
-  // padding mask is copied out of the message (a bit a pixel, a thirty-second of the values).
-  const paddingMask = gray && frame.paddingMask ? frame.paddingMask.slice() : null;
-  return { frame: { ...frame, pixels: new Uint8Array(0), paddingMask: null }, values, paddingMask };
-}
+// The frame's values (loadFrame) live in frameValues.ts, without DOM types, so Node tests run them.
+export { loadFrame, type LoadedFrame } from './frameValues';
 
 export type Colormap = 'jet' | 'hot';
 

@@ -3,7 +3,7 @@
 // units (HU for CT) from the frame the viewer holds, angles in degrees (common/roi.ts).
 import type { Measurement } from '../../../common/contract/measurements';
 import { angleDegrees, calibrationAt, lengthReading, probeReading, regionReading, type Calibration } from '../../../common/roi';
-import type { LoadedFrame } from './image';
+import type { LoadedFrame } from './frameValues';
 import type { Point } from './measurements';
 
 export const KIND_NAMES: Record<Measurement['kind'], string> = { length: 'Length', rectangle: 'Rectangle', ellipse: 'Ellipse', angle: 'Angle', probe: 'Probe' };
@@ -27,7 +27,7 @@ export function measurementText(m: { kind: Measurement['kind']; points: readonly
   const c = calibrationOf(m.points, frame);
   const unit = frame?.frame.unit ?? null;
   // Padding (Pixel Padding Value) is left out of a region's statistics: the engine marks it from the stored values.
-  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, paddingMask: frame.paddingMask } : null;
+  const values = grey(frame) ? { rows: frame.frame.rows, columns: frame.frame.columns, values: frame.values, offset: frame.frame.valueBase, paddingMask: frame.paddingMask } : null;
   switch (m.kind) {
     case 'length':
       return lengthOnFrame(m.points, frame);

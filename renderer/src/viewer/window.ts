@@ -128,7 +128,8 @@ export function windowInto(img: { data: Uint8ClampedArray }, loaded: FrameValues
     }
     return;
   }
-  const lut = voiLut(center, width, frame.voiFunction, invert !== (frame.inverted ?? frame.photometric === 'MONOCHROME1'));
+  // The values are relative to the frame's valueBase (image.ts loadFrame): the window moves with them.
+  const lut = voiLut(center - (frame.valueBase ?? 0), width, frame.voiFunction, invert !== (frame.inverted ?? frame.photometric === 'MONOCHROME1'));
   if (grayByTable(out, values, frame, lut)) return;
   for (let i = 0; i < values.length; i++) {
     const y = lut(values[i]);
@@ -153,7 +154,7 @@ const TABLE_VALUES = 1 << 18;
  */
 function grayByTable(out: Uint8ClampedArray, values: Float32Array, frame: ViewerFrame, lut: (x: number) => number): boolean {
   if (!LITTLE_ENDIAN || out.byteOffset % 4 !== 0 || !Number.isInteger(frame.slope) || !Number.isInteger(frame.intercept) || !frame.range) return false;
-  const [lo, hi] = frame.range;
+  const [lo, hi] = frame.range.map((v) => v - (frame.valueBase ?? 0));
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi - lo >= TABLE_VALUES) return false;
   const table = new Uint32Array(hi - lo + 1);
   for (let v = lo; v <= hi; v++) {
