@@ -1,8 +1,10 @@
 // The viewer toolbar's icon buttons name themselves in words, in Debian's Chromium against the
-// real engine: every tool (W, P, Z, L, B, E, N, V) and Fit, 1:1, Invert, Rotate, Flip, Reset and
-// Cine draws its glyph aria-hidden and its name in a visually hidden span (no aria-label beside
-// a glyph, which axe can only leave for review: WCAG 2.5.3), keeps a tooltip that ends with its
-// key, and is found by that name; Cine's name follows what a press does (Play cine, Stop cine).
+// real engine: every tool (W, P, Z, L, B, E, N, V) and Fit, Reset, More view commands and Cine
+// draws its glyph aria-hidden and its name in a visually hidden span (no aria-label beside a
+// glyph, which axe can only leave for review: WCAG 2.5.3), keeps a tooltip that ends with its
+// key, and is found by that name; the commands under More view commands (1:1, Invert, Rotate,
+// Flip) show their words beside an aria-hidden glyph and key; Cine's name follows what a press
+// does (Play cine, Stop cine).
 // Screenshot: test-results/viewer-toolbar-names.png.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -71,13 +73,17 @@ describe('the viewer toolbar names its icon buttons in words', () => {
       ['Angle (two drags: one arm, then the other from the vertex)', '∠', 'Angle (two drags: one arm, then the other from the vertex) (N)'],
       ['Probe (pixel value)', '⊕', 'Probe (pixel value) (V)'],
       ['Fit to window', '⤢', 'Fit (F)'],
-      ['Actual size 1:1', '1:1', '1:1 (A)'],
-      ['Invert', '◑', 'Invert (I)'],
-      ['Rotate 90° clockwise', '↻', 'Rotate (R)'],
-      ['Flip horizontally', '⇋', 'Flip horizontal (X)'],
-      ['Flip vertically', '⇵', 'Flip vertical (Y)'],
       ['Reset view', '⟲', 'Reset (Shift+R)'],
+      ['More view commands', '⋯', 'More view commands: actual size, invert, rotate, flip'],
       ['Play cine', '▶', 'Cine (Space)'],
+    ];
+    // Under More view commands (MoreViewCommands.tsx): the words shown, the glyph hidden, the key in the tooltip.
+    const more: [words: string, glyph: string, title: string][] = [
+      ['Actual size 1:1', '1:1A', 'Actual size 1:1 (A)'],
+      ['Invert', '◑I', 'Invert (I)'],
+      ['Rotate 90° clockwise', '↻R', 'Rotate 90° clockwise (R)'],
+      ['Flip horizontally', '⇋X', 'Flip horizontally (X)'],
+      ['Flip vertically', '⇵Y', 'Flip vertically (Y)'],
     ];
     const buttons = await toolbarButtons(page);
     expect(buttons.map((b) => [b.words, b.glyph, b.title])).toEqual(expected);
@@ -90,11 +96,25 @@ describe('the viewer toolbar names its icon buttons in words', () => {
     const toolbar = page.getByRole('toolbar', { name: 'Viewer tools' });
     for (const [words] of expected) expect(await toolbar.getByRole('button', { name: words, exact: true }).count(), words).toBe(1);
 
-    // Pressed states follow the tools' keys and the view's.
+    // The list under More view commands: each command named by its words, shown beside its
+    // glyph and key (both aria-hidden), found by that name once.
+    await toolbar.getByRole('button', { name: 'More view commands', exact: true }).click();
+    const list = page.getByRole('group', { name: 'More view commands' });
+    await list.waitFor();
+    const listed = (await toolbarButtons(page)).slice(expected.length - 1, expected.length - 1 + more.length);
+    expect(listed.map((b) => [b.loose, b.glyph, b.title])).toEqual(more);
+    for (const b of listed) expect(b.label, b.loose).toBeNull();
+    for (const [words] of more) expect(await list.getByRole('button', { name: words, exact: true }).count(), words).toBe(1);
+    await page.keyboard.press('Escape');
+    await list.waitFor({ state: 'detached' });
+
+    // Pressed states follow the tools' keys and the view's (Invert's under More view commands).
     await page.keyboard.press('l');
     await expect.poll(async () => (await toolbarButtons(page)).filter((b) => b.pressed === 'true').map((b) => b.words)).toEqual(['Length']);
     await page.keyboard.press('i');
-    await expect.poll(async () => (await toolbarButtons(page)).filter((b) => b.pressed === 'true').map((b) => b.words)).toEqual(['Length', 'Invert']);
+    await toolbar.getByRole('button', { name: 'More view commands', exact: true }).click();
+    await expect.poll(async () => (await toolbarButtons(page)).filter((b) => b.pressed === 'true').map((b) => b.words || b.loose)).toEqual(['Length', 'Invert']);
+    await page.keyboard.press('Escape');
     await page.keyboard.press('i');
 
     // Cine's name and glyph say what a press does.

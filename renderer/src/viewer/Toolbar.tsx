@@ -7,6 +7,7 @@ import { TOOLS, type ToolId } from './tools';
 import type { ViewState } from './transform';
 import type { ViewCommand } from './useViewTransform';
 import { firstPresetName } from './window';
+import { MoreViewCommands } from './MoreViewCommands';
 
 /** The CT presets on keys 2–6, in reading-room order (common/voi.ts, as the engine offers them). */
 const PRESET_ORDER: readonly string[] = CT_PRESET_KEYS;
@@ -80,7 +81,9 @@ export function Toolbar(props: {
   return (
     // Four groups, each kept on one row: a narrow viewer wraps the toolbar between groups, never
     // inside one (Play cine beside its speed), so a second row holds whole groups. A group ends
-    // with its separator, so no row starts with one.
+    // with its separator, so no row starts with one. One row at 1280 px with both side panels
+    // shown: actual size, invert, rotate and the flips are under More view commands (their keys
+    // stay A, I, R, X, Y).
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
       <span className="tool-group">
         {TOOLS.map((t) => (
@@ -122,24 +125,10 @@ export function Toolbar(props: {
         <button className="tool" title="Fit (F)" onClick={() => command('fit')}>
           <IconName icon="⤢" name="Fit to window" />
         </button>
-        <button className="tool" title="1:1 (A)" onClick={() => command('actual')}>
-          <IconName icon="1:1" name="Actual size 1:1" />
-        </button>
-        <button className={`tool${view?.invert ? ' active' : ''}`} aria-pressed={!!view?.invert} title="Invert (I)" onClick={() => command('invert')}>
-          <IconName icon="◑" name="Invert" />
-        </button>
-        <button className="tool" title="Rotate (R)" onClick={() => command('rotate')}>
-          <IconName icon="↻" name="Rotate 90° clockwise" />
-        </button>
-        <button className={`tool${view?.flipH ? ' active' : ''}`} aria-pressed={!!view?.flipH} title="Flip horizontal (X)" onClick={() => command('flipH')}>
-          <IconName icon="⇋" name="Flip horizontally" />
-        </button>
-        <button className={`tool${view?.flipV ? ' active' : ''}`} aria-pressed={!!view?.flipV} title="Flip vertical (Y)" onClick={() => command('flipV')}>
-          <IconName icon="⇵" name="Flip vertically" />
-        </button>
         <button className="tool" title="Reset (Shift+R)" onClick={() => command('reset')}>
           <IconName icon="⟲" name="Reset view" />
         </button>
+        <MoreViewCommands view={view} onCommand={command} />
         {props.count > 1 && <span className="sep" />}
       </span>
       {props.count > 1 && (
