@@ -8,7 +8,7 @@
 // has no encoder (no pnmtodc, no dcsmpte), so none is its. The same bytes on every run (fixed
 // UIDs and pixels), each under 64 KiB.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const SEED_LIMIT = 64 * 1024;
@@ -209,6 +209,9 @@ export function moreDicomSeeds(dir: string): { name: string; bytes: Uint8Array }
  */
 export function moreDicomdirSeeds(dir: string, writeImage: (file: string, i: number, patient: number) => void): Uint8Array[] {
   const root = path.join(dir, 'dicomdir-more');
+  // Made afresh: a worker restarted after a hang, or a second run in the same folder, would find the
+  // first's DICOMDIRs in the folder, which gdcmgendir then fails on ("Problem during generation").
+  rmSync(root, { recursive: true, force: true });
   for (let p = 1; p <= 2; p++) {
     mkdirSync(path.join(root, `P${p}`, 'S1'), { recursive: true });
     for (let i = 1; i <= 2; i++) writeImage(path.join(root, `P${p}`, 'S1', `IM${i}`), i, p);

@@ -4,7 +4,7 @@
 // TypeError, a RangeError, a thrown string) is a finding too. Seeds come from files made as
 // the tests make them (DICOM by dcmtk and GDCM, packages by savePackage).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -104,6 +104,7 @@ const dicomdir: FuzzTarget = {
     ({ DicomFileError } = await import('../../electron/dicom/parse'));
     const { writeImage } = await import('../support/dicom/write');
     const root = path.join(dir, 'dicomdir');
+    rmSync(root, { recursive: true, force: true });
     mkdirSync(path.join(root, 'IMG'), { recursive: true });
     for (let i = 1; i <= 2; i++) {
       writeImage(path.join(root, 'IMG', `IM${i}`), { uid: `1.2.826.0.1.3680043.10.9.7${i}`, rows: 4, columns: 4, bitsAllocated: 16, modality: 'CT', pixelBytes: new Uint8Array(32) });
