@@ -129,6 +129,16 @@ describe('"Results of a model" and long names in the side panel', () => {
       expect(await clippedText(classifier), at).toEqual([]);
       expect(await overlappingText(classifier), at).toEqual([]);
     }
+    // Its Delete… question names it the same way (asked, then cancelled).
+    await classifier.getByTestId('package-delete').click();
+    const ask = classifier.getByTestId('package-delete-question');
+    await ask.waitFor();
+    await ask.scrollIntoViewIfNeeded();
+    await classifier.screenshot({ path: path.join(resultsDir(), 'training-results-text-delete-question.png') });
+    expect((await checkWraps(ask.locator('strong').first(), classifier, 'the Delete… question\'s name')).join('')).toBe(LONG);
+    expect(await clippedText(ask)).toEqual([]);
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   }, 300_000);
 

@@ -8,6 +8,7 @@ import type { PackageInfo } from '../../../common/contract/models';
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { countOf, formatDateTime } from './format';
+import { Name } from './Name';
 import './remove.css';
 import './package-delete.css';
 
@@ -52,8 +53,14 @@ export function DeleteQuestion(props: { pkg: PackageInfo; ownerName: string; ear
   return (
     <div className="remove-ask package-delete-ask" role="alertdialog" aria-label={`Delete ${versionName(pkg, ownerName)}?`} data-testid="package-delete-question" onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}>
       <p>
-        Delete <strong>{ownerName}</strong> version {pkg.version ?? 1}, made {formatDateTime(pkg.createdAt)}, <span className="mono">#{pkg.contentHash.slice(0, 12)}</span>? {stored}
-        {next && !allVersions && ` ${ownerName} then runs version ${next.version ?? 1} (#${next.contentHash.slice(0, 12)}).`}
+        Delete <strong><Name text={ownerName} /></strong> version {pkg.version ?? 1}, made {formatDateTime(pkg.createdAt)}, <span className="mono">#{pkg.contentHash.slice(0, 12)}</span>? {stored}
+        {next && !allVersions && (
+          <>
+            {' '}
+            <Name text={ownerName} />
+            {` then runs version ${next.version ?? 1} (#${next.contentHash.slice(0, 12)}).`}
+          </>
+        )}
       </p>
       {use?.inUse && <p className="package-delete-busy">It cannot be deleted now: {use.inUse}.</p>}
       {!pkg.earlierVersionOf && earlier.length > 0 && (
