@@ -61,7 +61,7 @@ describe('a focused PACS study', () => {
       // By keyboard, as a user reaches it: a key, then the row focused (as the list's own keys do).
       await page.keyboard.press('Shift');
       await head.focus();
-      expect(await head.evaluate((el) => el.matches(':focus-visible'))).toBe(true);
+      expect(await head.evaluate((el) => (el as unknown as { matches(selector: string): boolean }).matches(':focus-visible'))).toBe(true);
       await page.waitForTimeout(200);
 
       const box = (await study.boundingBox())!;
@@ -70,7 +70,7 @@ describe('a focused PACS study', () => {
       await page.screenshot({ path: path.join(resultsDir(), `pacs-focus-ring-${width}x${height}.png`) });
       await page.screenshot({ path: path.join(resultsDir(), `pacs-focus-ring-${width}x${height}-row.png`), clip, scale: 'css' });
       const b = (await button.boundingBox())!;
-      await head.evaluate((el) => (el as HTMLElement).blur());
+      await head.evaluate((el) => (el as unknown as { blur(): void }).blur());
       await page.waitForTimeout(200);
       const plain = await page.screenshot({ clip });
 
