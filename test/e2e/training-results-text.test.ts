@@ -19,7 +19,7 @@ import { writePhantomSet } from '../training/phantoms';
 import { clippedText, midWordBreaks, overlappingText, textLines } from './panel-text';
 
 const LONG = 'chest_triage_efficientnet_b3_v12_pneumothorax_adult';
-const CLASSES: Record<string, string> = { none: 'no_finding', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
+const CLASSES: Record<string, string> = { none: 'no_acute_finding_reported', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
 const SIZES = [[1280, 800], [1024, 700]] as const;
 
 describe('"Results of a model" and long names in the side panel', () => {
@@ -122,6 +122,11 @@ describe('"Results of a model" and long names in the side panel', () => {
       const lines = await checkWraps(name, classifier, `the Classifier's package name ${at}`);
       expect(lines.join('')).toBe(LONG);
       await checkWraps(classifier.getByTestId('result-model'), classifier, `the model line ${at}`);
+      // The top class's line with its uncertainty, for this image and for the series.
+      for (const line of await classifier.locator('[data-testid="image-uncertainty"], [data-testid="series-uncertainty"]').all()) {
+        const l = (await textLines(line, classifier)).lines;
+        expect(midWordBreaks(l), `${l.join('')} ${at}: ${JSON.stringify(l)}`).toEqual([]);
+      }
       for (const cell of await classifier.locator('.score-name').all()) {
         const cellLines = (await textLines(cell, classifier)).lines;
         expect(midWordBreaks(cellLines), `${cellLines.join('')} ${at}: ${JSON.stringify(cellLines)}`).toEqual([]);

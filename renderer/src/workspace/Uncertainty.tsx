@@ -5,6 +5,7 @@
 // shown under the series score (SeriesUncertainty, in SeriesAttention.tsx); run on one image, it
 // has none, and the line says the uncertainty is the series'.
 import type { ImageScores, PredictionResult } from '../../../common/contract/models';
+import { Name } from './Name';
 import './uncertainty.css';
 
 export type UncertaintyLevel = 'high' | 'usual';
@@ -72,7 +73,7 @@ export function ImageUncertainty({ image, result }: { image: ImageScores; result
   const level = uncertaintyLevel(u, result.uncertaintyHigh);
   return (
     <p className="uncertainty" data-testid="image-uncertainty" data-level={level ?? ''} title={uncertaintyTooltip(result.uncertaintyHigh)}>
-      <span>{result.classNames[top]} {image.scores[top].toFixed(2)}</span>
+      <span><Name text={result.classNames[top]} /> {image.scores[top].toFixed(2)}</span>
       <span className="uncertainty-value"> ± uncertainty {u.toFixed(2)}</span>
       {level && <span className={`uncertainty-level ${level}`}>{level}</span>}
       <span className="uncertainty-help" aria-hidden="true">?</span>
@@ -88,7 +89,7 @@ export function SeriesUncertainty({ pooled, classNames }: { pooled: NonNullable<
   const level = uncertaintyLevel(u, pooled.uncertaintyHigh);
   return (
     <p className="uncertainty" data-testid="series-uncertainty" data-level={level ?? ''} title={uncertaintyTooltip(pooled.uncertaintyHigh, 'series')}>
-      <span>{classNames[top]} {pooled.scores[top].toFixed(2)}</span>
+      <span><Name text={classNames[top]} /> {pooled.scores[top].toFixed(2)}</span>
       <span className="uncertainty-value"> ± uncertainty {u.toFixed(2)}</span>
       {level && <span className={`uncertainty-level ${level}`}>{level}</span>}
       <span className="uncertainty-help" aria-hidden="true">?</span>
