@@ -9,13 +9,19 @@ import { FilePath, JobStarted, request, safeText, Text, Uid } from './define';
 import { RunResults } from './run-results';
 
 export const TargetKind = z.enum(['image', 'series', 'study']);
-export const LabelTarget = z.object({ kind: TargetKind, uid: Uid }).strict();
+/** frame: one frame of a multi-frame image (1-based, as DICOM's Referenced Frame Number); without it the whole image, series or study. */
+export const LabelTarget = z
+  .object({ kind: TargetKind, uid: Uid, frame: z.number().int().min(1).max(2 ** 31 - 1).optional() })
+  .strict()
+  .refine((t) => t.frame === undefined || t.kind === 'image', { message: 'Only an image has frames: a series or study label takes no frame.', path: ['frame'] });
 export const LabelName = safeText(z.string().trim().min(1).max(64));
 
 export const LabelRecord = z.object({
   id: z.number(),
   targetKind: TargetKind,
   targetUid: z.string(),
+  /** The frame a label of one frame of a multi-frame image is on (1-based); null: the whole image, series or study. */
+  frame: z.number().nullable(),
   label: z.string(),
   author: z.string().nullable(),
   createdAt: z.string(),
@@ -197,12 +203,12 @@ export type SuggestResult = z.infer<typeof SuggestResult>;
 
 export const trainingRequests = {
   'training.labels.set': request({
-    summary: 'Label images, series or studies (replacing their previous label); who and when are recorded.',
+    summary: 'Label images, frames of multi-frame images, series or studies (replacing their previous label); who and when are recorded.',
     input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000), label: LabelName }).strict(),
     output: z.object({ count: z.number(), undoId: UndoId }),
   }),
   'training.labels.clear': request({
-    summary: 'Remove the labels of these images, series or studies.',
+    summary: 'Remove the labels of these images, frames, series or studies.',
     input: z.object({ targets: z.array(LabelTarget).min(1).max(10_000) }).strict(),
     output: z.object({ count: z.number(), undoId: UndoId }),
   }),
@@ -217,7 +223,7 @@ export const trainingRequests = {
     output: LabelImportReport.extend({ undoId: UndoId }),
   }),
   'training.labels.exportCsv': request({
-    summary: 'Every label as CSV that training.labels.importCsv reads back (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, label).',
+    summary: 'Every label as CSV that training.labels.importCsv reads back (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, frame, label).',
     input: z.object({}).strict(),
     output: z.object({ csv: z.string(), rows: z.number() }),
   }),
@@ -237,7 +243,7 @@ export const trainingRequests = {
     output: z.array(LabelRecord),
   }),
   'training.labels.importCsv': request({
-    summary: 'Import labels from a CSV (header: PatientID/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID and label).',
+    summary: 'Import labels from a CSV (header: PatientID/StudyInstanceUID/SeriesInstanceUID/SOPInstanceUID, an optional frame, and label).',
     input: z.object({ path: FilePath }).strict(),
     output: LabelImportReport.extend({ undoId: UndoId }),
   }),

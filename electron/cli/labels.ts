@@ -17,10 +17,12 @@ const USAGE = [
   'lumen labels import <file.csv> [--library <dir>] [--json]',
   'lumen labels overview [--library <dir>] [--json]',
   '',
-  '  export    every label as CSV: StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, label (UIDs only,',
-  '            no patient names or IDs); the most specific UID on a row is what the label is for',
+  '  export    every label as CSV: StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, frame, label (UIDs',
+  '            only, no patient names or IDs); the most specific UID on a row is what the label is for;',
+  '            frame (1-based) is empty but for a label of one frame of a multi-frame image',
   '  import    labels from such a CSV (or any with PatientID / StudyInstanceUID / SeriesInstanceUID /',
-  '            SOPInstanceUID and label columns), replacing the labels of what it names',
+  '            SOPInstanceUID and label columns, and an optional frame column), replacing the labels',
+  '            of what it names; a frame out of range is named by its line',
   '  overview  labelled series, images and patients per class, what is unlabelled, and warnings',
 ].join('\n');
 

@@ -460,6 +460,17 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE instances ADD COLUMN pixel_calibration TEXT;
     `,
   },
+  {
+    version: 29,
+    description: 'a label on one frame of a multi-frame file (labels.frame)',
+    sql: `
+      -- 1-based, as DICOM's Referenced Frame Number; NULL: the whole file (or a series or study),
+      -- which is what every label an older Lumen kept means.
+      ALTER TABLE labels ADD COLUMN frame INTEGER CHECK (frame IS NULL OR (target_kind = 'image' AND typeof(frame) = 'integer' AND frame >= 1));
+      DROP INDEX labels_by_target;
+      CREATE INDEX labels_by_target ON labels(target_kind, target_uid, frame);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

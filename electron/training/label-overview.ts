@@ -1,6 +1,7 @@
 // What is labelled: counts per class and per patient, what is still unlabelled, and the
-// series "next unlabelled" opens. An image's label is its own, else its series', else its
-// study's (as training reads them, store.ts); a series is unlabelled when none of its images
+// series "next unlabelled" opens. An image (a frame of a file) has its frame's own label, else
+// its file's, else its series', else its study's (store.ts labelOfImage, as training reads
+// them); the counts count frames; a series is unlabelled when none of its images
 // has a label. Patients are named by the name the app already shows and by their pseudonym
 // (pseudonyms.ts), never by PatientID.
 import { classPatientsWarning } from '../../common/training-advice';
@@ -50,13 +51,23 @@ export function seriesStates(store: TrainingStore): SeriesState[] {
        ORDER BY ${SERIES_ORDER}`,
     )
     .all();
+  // labelOfImage in SQL: a file's own label covers its frames less those with a label of their
+  // own (within its frames); each frame label counts one image.
+  const frames = 'max(1, coalesce(i.frames, 1))';
   const own = new Map<string, { label: string; images: number }[]>();
   for (const r of store.db
     .prepare<[], { series_uid: string; label: string; images: number }>(
-      `SELECT i.series_uid, l.label, sum(max(1, coalesce(i.frames, 1))) AS images
+      `SELECT i.series_uid, l.label,
+         sum(${frames} - (SELECT count(DISTINCT f.frame) FROM labels f WHERE f.target_kind = 'image' AND f.target_uid = i.sop_uid AND f.frame IS NOT NULL AND f.frame <= ${frames})) AS images
        FROM labels l JOIN instances i ON i.sop_uid = l.target_uid
-       WHERE l.target_kind = 'image' AND ${usable}
-         AND l.id = (SELECT max(l2.id) FROM labels l2 WHERE l2.target_kind = 'image' AND l2.target_uid = l.target_uid)
+       WHERE l.target_kind = 'image' AND l.frame IS NULL AND ${usable}
+         AND l.id = (SELECT max(l2.id) FROM labels l2 WHERE l2.target_kind = 'image' AND l2.target_uid = l.target_uid AND l2.frame IS NULL)
+       GROUP BY i.series_uid, l.label
+       UNION ALL
+       SELECT i.series_uid, l.label, count(*) AS images
+       FROM labels l JOIN instances i ON i.sop_uid = l.target_uid
+       WHERE l.target_kind = 'image' AND l.frame IS NOT NULL AND l.frame <= ${frames} AND ${usable}
+         AND l.id = (SELECT max(l2.id) FROM labels l2 WHERE l2.target_kind = 'image' AND l2.target_uid = l.target_uid AND l2.frame = l.frame)
        GROUP BY i.series_uid, l.label`,
     )
     .all()) {
@@ -68,7 +79,8 @@ export function seriesStates(store: TrainingStore): SeriesState[] {
     const classes = new Map<string, number>();
     let labelled = 0;
     for (const o of own.get(r.series_uid) ?? []) {
-      classes.set(o.label, o.images);
+      if (o.images <= 0) continue; // a file whose every frame has a label of its own
+      classes.set(o.label, (classes.get(o.label) ?? 0) + o.images);
       labelled += o.images;
     }
     if (r.inherited !== null && r.images > labelled) classes.set(r.inherited, (classes.get(r.inherited) ?? 0) + r.images - labelled);

@@ -4,11 +4,12 @@
 // the changes (the engine), the newest few: an undo is for the change just made. An undo is
 // refused when the targets' labels have changed since, so it never throws away later work.
 import { randomUUID } from 'node:crypto';
-import type { TargetKind, TrainingStore } from './store';
+import { labelTargetKey, type LabelTargetRef, type TargetKind, type TrainingStore } from './store';
 
 interface LabelRow {
   target_kind: TargetKind;
   target_uid: string;
+  frame: number | null;
   label: string;
   author: string | null;
   created_at: string;
@@ -18,23 +19,23 @@ export interface LabelChange {
   id: string;
   /** What the change was, in words ("import of 12 labels"): what Undo names. */
   what: string;
-  targets: { targetKind: TargetKind; targetUid: string }[];
+  /** A frame's label is a target of its own (frame 1-based); an image's own label is the one without a frame. */
+  targets: LabelTargetRef[];
   before: LabelRow[];
   after: LabelRow[];
 }
 
-const targetKey = (kind: string, uid: string) => `${kind}\0${uid}`;
-const rowKey = (r: LabelRow) => [r.target_kind, r.target_uid, r.label, r.author ?? '', r.created_at].join('\0');
+const rowKey = (r: LabelRow) => [r.target_kind, r.target_uid, r.frame ?? '', r.label, r.author ?? '', r.created_at].join('\0');
 
 /** The labels rows of these targets (at most one each), read in chunks under SQLite's variable limit. */
 function rowsOf(store: TrainingStore, targets: LabelChange['targets']): LabelRow[] {
-  const wanted = new Set(targets.map((t) => targetKey(t.targetKind, t.targetUid)));
+  const wanted = new Set(targets.map(labelTargetKey));
   const uids = [...new Set(targets.map((t) => t.targetUid))];
   const out: LabelRow[] = [];
   for (let i = 0; i < uids.length; i += 500) {
     const chunk = uids.slice(i, i + 500);
-    const rows = store.db.prepare<string[], LabelRow>(`SELECT target_kind, target_uid, label, author, created_at FROM labels WHERE target_uid IN (${chunk.map(() => '?').join(',')}) ORDER BY id`).all(...chunk);
-    for (const r of rows) if (wanted.has(targetKey(r.target_kind, r.target_uid))) out.push(r);
+    const rows = store.db.prepare<string[], LabelRow>(`SELECT target_kind, target_uid, frame, label, author, created_at FROM labels WHERE target_uid IN (${chunk.map(() => '?').join(',')}) ORDER BY id`).all(...chunk);
+    for (const r of rows) if (wanted.has(labelTargetKey({ targetKind: r.target_kind, targetUid: r.target_uid, frame: r.frame }))) out.push(r);
   }
   return out;
 }
@@ -64,16 +65,16 @@ export class LabelUndoLog {
     const index = this.changes.findIndex((c) => c.id === id);
     if (index < 0) throw new Error('That label change can no longer be undone (only the last 20 changes since Lumen started are kept).');
     const change = this.changes[index];
-    const del = store.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ?');
-    const ins = store.db.prepare('INSERT INTO labels (target_kind, target_uid, label, author, created_at) VALUES (?, ?, ?, ?, ?)');
+    const del = store.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
+    const ins = store.db.prepare('INSERT INTO labels (target_kind, target_uid, frame, label, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     store.db.transaction(() => {
       const now = rowsOf(store, change.targets).map(rowKey).sort();
       const then = change.after.map(rowKey).sort();
       if (now.length !== then.length || now.some((k, i) => k !== then[i])) {
         throw new Error(`Cannot undo the ${change.what}: some of its labels have been changed since. Nothing was undone.`);
       }
-      for (const t of change.targets) del.run(t.targetKind, t.targetUid);
-      for (const r of change.before) ins.run(r.target_kind, r.target_uid, r.label, r.author, r.created_at);
+      for (const t of change.targets) del.run(t.targetKind, t.targetUid, t.frame ?? null);
+      for (const r of change.before) ins.run(r.target_kind, r.target_uid, r.frame, r.label, r.author, r.created_at);
     })();
     this.changes.splice(index, 1);
     store.library.audit('labels.undo', { count: change.targets.length });

@@ -88,13 +88,31 @@ function headerSeparator(text: string): string {
   return best;
 }
 
-const COLUMNS: Record<string, TargetKind | 'patient' | 'label'> = {
+const COLUMNS: Record<string, TargetKind | 'patient' | 'label' | 'frame'> = {
   patientid: 'patient',
   studyinstanceuid: 'study',
   seriesinstanceuid: 'series',
   sopinstanceuid: 'image',
+  // Optional: one frame of a multi-frame image (1-based, as DICOM's Referenced Frame Number).
+  frame: 'frame',
+  referencedframenumber: 'frame',
   label: 'label',
 };
+
+/**
+ * A row's frame cell read against its image's frames: null when empty (the whole image) or frame
+ * 1 of a single-frame image (that image), the frame, or why not. Only a number is quoted back.
+ */
+function rowFrame(store: TrainingStore, cell: string, kind: TargetKind | 'patient', uid: string): { frame: number | null } | { problem: string } {
+  if (cell === '') return { frame: null };
+  const shown = /^[-+]?[0-9.,eE]{1,20}$/.test(cell) ? `frame ${cell}` : 'its frame';
+  if (!/^[0-9]+$/.test(cell) || Number(cell) < 1 || !Number.isSafeInteger(Number(cell))) return { problem: `${shown} is not a frame number (1, 2, 3 …)` };
+  if (kind !== 'image') return { problem: `${shown} is given without a SOPInstanceUID: a frame is one of an image's frames` };
+  const frame = Number(cell);
+  const frames = Math.max(1, store.db.prepare<[string], { frames: number | null }>('SELECT frames FROM instances WHERE sop_uid = ?').get(uid)?.frames ?? 1);
+  if (frame > frames) return { problem: `frame ${frame} is past the last frame of SOPInstanceUID ${uid} (${frames} frame${frames === 1 ? '' : 's'})` };
+  return { frame: frames === 1 ? null : frame };
+}
 
 /**
  * Imports labels from CSV text. The header names DICOM keywords (PatientID, StudyInstanceUID,
@@ -112,8 +130,8 @@ export function importLabelsCsv(library: Library, text: string, opts: { author?:
   }
 }
 
-/** One label a CSV row gives: what it labels and with which class. */
-export type LabelItem = { targetKind: TargetKind; targetUid: string; label: string };
+/** One label a CSV row gives: what it labels (frame: one frame of an image, 1-based) and with which class. */
+export type LabelItem = { targetKind: TargetKind; targetUid: string; frame: number | null; label: string };
 
 /**
  * Reads label CSV text into the labels it gives, without writing them: the report (rows,
@@ -133,7 +151,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
   const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], notes: [], classes: {} };
-  const usable: { line: number; label: string; note?: string; targets: { kind: TargetKind; uid: string }[] }[] = [];
+  const usable: { line: number; label: string; note?: string; frame: number | null; targets: { kind: TargetKind; uid: string }[] }[] = [];
   // One class however a sheet capitalises it ("Lesion", "LESION"): the library's spelling if it
   // has the class, else the first in the file. Two classes apart only in case would train as two.
   const known = new Map<string, string>();
@@ -181,7 +199,12 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       report.problems.push({ line, reason: kind === 'patient' ? patientProblem(store, uid) : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
       continue;
     }
-    usable.push({ line, ...className(name.data, line), targets });
+    const frame = rowFrame(store, col('frame') >= 0 ? (row[col('frame')] ?? '').trim() : '', kind, uid);
+    if ('problem' in frame) {
+      report.problems.push({ line, reason: frame.problem });
+      continue;
+    }
+    usable.push({ line, ...className(name.data, line), frame: frame.frame, targets });
   }
   // Rows that give one study or series, or a series and the study it is in, two classes: a slip
   // in the sheet (one patient listed under both). Neither row is used; the import does not pick.
@@ -222,7 +245,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
     }
     if (u.note) report.notes.push({ line: u.line, reason: u.note });
     for (const t of u.targets) {
-      items.push({ targetKind: t.kind, targetUid: t.uid, label: u.label });
+      items.push({ targetKind: t.kind, targetUid: t.uid, frame: u.frame, label: u.label });
       report.labelled[t.kind]++;
     }
     report.classes[u.label] = (report.classes[u.label] ?? 0) + 1;
@@ -318,8 +341,8 @@ export async function importLabelFolders(library: Library, root: string, opts: {
   }
 }
 
-/** The columns of an exported label CSV: what importLabelsCsv reads, most specific UID deciding. */
-export const LABEL_CSV_COLUMNS = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'label'] as const;
+/** The columns of an exported label CSV: what importLabelsCsv reads, most specific UID deciding; frame empty but for a label of one frame. */
+export const LABEL_CSV_COLUMNS = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'frame', 'label'] as const;
 
 /**
  * Every label of the library as CSV that importLabelsCsv reads back to the same labels: one row
@@ -331,21 +354,21 @@ export function exportLabelsCsv(library: Library): { csv: string; rows: number }
   const store = new TrainingStore(library);
   try {
     const rows = store.db
-      .prepare<[], { target_kind: TargetKind; target_uid: string; label: string; row_series: string | null; row_study: string | null }>(
-        `SELECT l.target_kind, l.target_uid, l.label,
+      .prepare<[], { target_kind: TargetKind; target_uid: string; frame: number | null; label: string; row_series: string | null; row_study: string | null }>(
+        `SELECT l.target_kind, l.target_uid, l.frame, l.label,
            CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS row_series,
            CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS row_study
          FROM labels l
          LEFT JOIN instances i ON l.target_kind = 'image' AND i.sop_uid = l.target_uid
          LEFT JOIN series ise ON ise.series_uid = i.series_uid
          LEFT JOIN series se ON l.target_kind = 'series' AND se.series_uid = l.target_uid
-         ORDER BY row_study IS NULL, row_study, row_series IS NOT NULL, row_series, l.target_kind = 'image', l.target_uid`,
+         ORDER BY row_study IS NULL, row_study, row_series IS NOT NULL, row_series, l.target_kind = 'image', l.target_uid, l.frame IS NOT NULL, l.frame`,
       )
       .all();
     const lines = [LABEL_CSV_COLUMNS.join(',')];
     for (const r of rows) {
       const sop = r.target_kind === 'image' ? r.target_uid : null;
-      lines.push([r.row_study, r.row_series, sop, r.label].map(csvCell).join(','));
+      lines.push([r.row_study, r.row_series, sop, r.frame, r.label].map(csvCell).join(','));
     }
     return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
   } finally {

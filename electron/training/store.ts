@@ -13,10 +13,19 @@ import { inTrainingOrder, type ImageOrderKey } from './image-order';
 
 export type TargetKind = 'image' | 'series' | 'study';
 
+/** What a label is on: an image (a file), one frame of a multi-frame image (frame, 1-based), a series or a study. */
+export interface LabelTargetRef {
+  targetKind: TargetKind;
+  targetUid: string;
+  /** 1-based, as DICOM's Referenced Frame Number; null or absent: the whole image, series or study. */
+  frame?: number | null;
+}
+
 export interface LabelRecord {
   id: number;
   targetKind: TargetKind;
   targetUid: string;
+  frame: number | null;
   label: string;
   author: string | null;
   createdAt: string;
@@ -31,6 +40,18 @@ export interface LabelledImage extends ImageRef {
   /** What orders the images for training (image-order.ts): the keys a re-export with new UIDs keeps. */
   order: ImageOrderKey;
 }
+
+/**
+ * The one rule for which label an image (a frame of a file) has: its frame's own label, else its
+ * file's, else its series', else its study's. Training, evaluation and the Training tab's
+ * "Current:" read labels so; the overview's aggregate queries (label-overview.ts) count them so.
+ */
+export function labelOfImage(labels: { frame?: string; image?: string; series?: string; study?: string }): string | undefined {
+  return labels.frame ?? labels.image ?? labels.series ?? labels.study;
+}
+
+/** A map key for a label's target, its frame included. */
+export const labelTargetKey = (t: LabelTargetRef) => `${t.targetKind}\0${t.targetUid}\0${t.frame ?? ''}`;
 
 export function currentUser(): string | null {
   try {
@@ -115,26 +136,46 @@ export class TrainingStore {
 
   // ---- labels ------------------------------------------------------------------------
 
-  /** Sets the label of targets (replacing what they had), in one transaction. */
-  setLabels(items: { targetKind: TargetKind; targetUid: string; label: string }[], author = currentUser()): number {
+  /**
+   * The targets with their frames checked: a frame only on an image the library has, within its
+   * frames; frame 1 of a single-frame image is that image (no frame). Throws, naming the first
+   * target that is wrong, before anything is written.
+   */
+  checkFrames<T extends LabelTargetRef>(items: T[]): T[] {
+    const framesOf = this.db.prepare<[string], { frames: number | null }>('SELECT frames FROM instances WHERE sop_uid = ?');
+    return items.map((it) => {
+      if (it.frame === undefined || it.frame === null) return it;
+      if (it.targetKind !== 'image') throw new Error(`A ${it.targetKind} label takes no frame: only an image has frames. Nothing was labelled.`);
+      if (!Number.isInteger(it.frame) || it.frame < 1) throw new Error(`Frame ${String(it.frame)} is not a frame number (1, 2, 3 …). Nothing was labelled.`);
+      const row = framesOf.get(it.targetUid);
+      if (!row) throw new Error(`Cannot label frame ${it.frame} of image ${it.targetUid}: the library has no such image. Nothing was labelled.`);
+      const frames = Math.max(1, row.frames ?? 1);
+      if (it.frame > frames) throw new Error(`Cannot label frame ${it.frame} of image ${it.targetUid}: it has ${frames} frame${frames === 1 ? '' : 's'}. Nothing was labelled.`);
+      return frames === 1 ? { ...it, frame: null } : it;
+    });
+  }
+
+  /** Sets the label of targets (replacing what they had: a frame's label replaces that frame's only), in one transaction. */
+  setLabels(items: (LabelTargetRef & { label: string })[], author = currentUser()): number {
     const now = new Date().toISOString();
-    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ?');
-    const ins = this.db.prepare('INSERT INTO labels (target_kind, target_uid, label, author, created_at) VALUES (?, ?, ?, ?, ?)');
+    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
+    const ins = this.db.prepare('INSERT INTO labels (target_kind, target_uid, frame, label, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const it of items) {
-        del.run(it.targetKind, it.targetUid);
-        ins.run(it.targetKind, it.targetUid, it.label, author, now);
+        del.run(it.targetKind, it.targetUid, it.frame ?? null);
+        ins.run(it.targetKind, it.targetUid, it.frame ?? null, it.label, author, now);
       }
     })();
     if (items.length) this.library.audit('labels.set', { count: items.length, author });
     return items.length;
   }
 
-  clearLabels(items: { targetKind: TargetKind; targetUid: string }[]): number {
-    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ?');
+  /** Removes the labels of targets: an image's own label leaves its frames' labels, a frame's leaves the rest. */
+  clearLabels(items: LabelTargetRef[]): number {
+    const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
     let n = 0;
     this.db.transaction(() => {
-      for (const it of items) n += del.run(it.targetKind, it.targetUid).changes;
+      for (const it of items) n += del.run(it.targetKind, it.targetUid, it.frame ?? null).changes;
     })();
     if (n) this.library.audit('labels.clear', { count: n });
     return n;
@@ -142,19 +183,19 @@ export class TrainingStore {
 
   listLabels(filter: { targetKind?: TargetKind; targetUids?: string[] } = {}): LabelRecord[] {
     const rows = this.db
-      .prepare<[], { id: number; target_kind: TargetKind; target_uid: string; label: string; author: string | null; created_at: string }>(
-        'SELECT * FROM labels ORDER BY id',
+      .prepare<[], { id: number; target_kind: TargetKind; target_uid: string; frame: number | null; label: string; author: string | null; created_at: string }>(
+        'SELECT id, target_kind, target_uid, frame, label, author, created_at FROM labels ORDER BY id',
       )
       .all();
     const uids = filter.targetUids ? new Set(filter.targetUids) : undefined;
     return rows
       .filter((r) => (!filter.targetKind || r.target_kind === filter.targetKind) && (!uids || uids.has(r.target_uid)))
-      .map((r) => ({ id: r.id, targetKind: r.target_kind, targetUid: r.target_uid, label: r.label, author: r.author, createdAt: r.created_at }));
+      .map((r) => ({ id: r.id, targetKind: r.target_kind, targetUid: r.target_uid, frame: r.frame, label: r.label, author: r.author, createdAt: r.created_at }));
   }
 
   /**
-   * Every labelled image (each frame of each instance): an image label wins over its
-   * series' label, which wins over its study's. In training order (image-order.ts): by
+   * Every labelled image (each frame of each instance), labelled by labelOfImage: a frame's
+   * own label, else its file's, else its series', else its study's. In training order (image-order.ts): by
    * patient, study, series and instance number before any UID, so that the same images
    * imported again with new UIDs come in the same order.
    */
@@ -174,19 +215,30 @@ export class TrainingStore {
   private labelled(): { images: LabelledImage[]; localizerSeries: number } {
     const labels = this.listLabels();
     const byKind = { image: new Map<string, string>(), series: new Map<string, string>(), study: new Map<string, string>() };
-    for (const l of labels) byKind[l.targetKind].set(l.targetUid, l.label);
+    // Frame labels by "sop\0frame" (1-based), and the files that have any.
+    const byFrame = new Map<string, string>();
+    const framed = new Set<string>();
+    for (const l of labels) {
+      if (l.frame === null) byKind[l.targetKind].set(l.targetUid, l.label);
+      else {
+        byFrame.set(`${l.targetUid}\0${l.frame}`, l.label);
+        framed.add(l.targetUid);
+      }
+    }
     const rows = this.db.prepare<[], InstanceRow>(INSTANCE_SELECT).all();
     const out: LabelledImage[] = [];
     const localizers = new Set<string>();
     for (const r of rows) {
-      const label = byKind.image.get(r.sop_uid) ?? byKind.series.get(r.series_uid) ?? byKind.study.get(r.study_uid);
-      if (label === undefined) continue;
+      const file = { image: byKind.image.get(r.sop_uid), series: byKind.series.get(r.series_uid), study: byKind.study.get(r.study_uid) };
+      if (labelOfImage(file) === undefined && !framed.has(r.sop_uid)) continue;
       if (r.localizer) {
         localizers.add(r.series_uid);
         continue;
       }
       const order = orderKeyOf(r);
       for (let f = 0; f < Math.max(1, r.frames); f++) {
+        const label = labelOfImage({ ...file, frame: byFrame.get(`${r.sop_uid}\0${f + 1}`) });
+        if (label === undefined) continue;
         out.push({ sopInstanceUid: r.sop_uid, frame: f, path: r.path, seriesInstanceUid: r.series_uid, studyInstanceUid: r.study_uid, patient: r.patient, label, order });
       }
     }

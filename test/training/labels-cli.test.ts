@@ -35,8 +35,8 @@ describe('lumen labels', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual({ out, rows: 7 });
     const csv = readFileSync(out, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label');
-    expect(csv).toContain(`${set.patients[0].studyUid},${set.patients[0].seriesUid},${set.patients[0].sops[1]},'=odd`);
+    expect(csv.split('\r\n')[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,frame,label');
+    expect(csv).toContain(`${set.patients[0].studyUid},${set.patients[0].seriesUid},${set.patients[0].sops[1]},,'=odd`);
     for (const p of set.patients) expect(csv).not.toContain(p.patientId);
     // Not over an existing file unless asked.
     const again = await lumen(['labels', 'export', '--library', library, '--out', out]);

@@ -47,12 +47,12 @@ describe('label CSV export and import', () => {
     const out = await call('training.labels.exportCsv', {});
     expect(out.rows).toBe(5);
     const lines = (out.csv as string).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label');
+    expect(lines[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,frame,label');
     // The image's row names its series and study; the formula is inert in a spreadsheet.
-    expect(lines).toContain(`${a.studyUid},${a.seriesUid},${a.sops[0]},'-1`);
-    expect(lines).toContain(`${b.studyUid},,,'=cmd|x`);
-    expect(lines).toContain(`${c.studyUid},${c.seriesUid},${c.sops[1]},"say ""a, b"""`);
-    expect(lines).toContain(',1.2.3.4.5,,gone');
+    expect(lines).toContain(`${a.studyUid},${a.seriesUid},${a.sops[0]},,'-1`);
+    expect(lines).toContain(`${b.studyUid},,,,'=cmd|x`);
+    expect(lines).toContain(`${c.studyUid},${c.seriesUid},${c.sops[1]},,"say ""a, b"""`);
+    expect(lines).toContain(',1.2.3.4.5,,,gone');
     // UIDs only: no patient's name or ID.
     for (const p of set.patients) {
       expect(out.csv).not.toContain(p.patientId);

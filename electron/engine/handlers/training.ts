@@ -152,13 +152,14 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     // Each label change is one transaction and one undo (label-undo.ts), however many targets.
     'training.labels.set': ({ targets, label }) =>
       withStore((s) => {
-        const items = targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid }));
-        const { result, undoId } = labelUndo.record(s, items, `labelling of ${plural(items.length, targets[0].kind)}`, () => s.setLabels(items.map((t) => ({ ...t, label }))));
+        // A frame out of range (or on a series) is refused before anything is written.
+        const items = s.checkFrames(targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid, frame: t.frame ?? null })));
+        const { result, undoId } = labelUndo.record(s, items, `labelling of ${plural(items.length, targets[0].frame !== undefined ? 'frame' : targets[0].kind)}`, () => s.setLabels(items.map((t) => ({ ...t, label }))));
         return { count: result, undoId };
       }),
     'training.labels.clear': ({ targets }) =>
       withStore((s) => {
-        const items = targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid }));
+        const items = targets.map((t) => ({ targetKind: t.kind, targetUid: t.uid, frame: t.frame ?? null }));
         const { result, undoId } = labelUndo.record(s, items, `clearing of ${plural(items.length, 'label')}`, () => s.clearLabels(items));
         return { count: result, undoId };
       }),
