@@ -169,6 +169,12 @@ describe('"Results of a model" and long names in the side panel', () => {
     for (const c of named) expect(c.name, `${c.tag} has a name`).not.toBe('');
     const names = named.map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['Model package', 'Show results', 'Open report', 'Training domain']));
+    // The list is described by the chosen package's whole name, when it was made and its hash.
+    const description = await select.evaluate((s) => {
+      const el = s as unknown as { getAttribute(a: string): string | null; ownerDocument: { getElementById(id: string): { textContent: string | null } | null } };
+      return (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean).map((id) => el.ownerDocument.getElementById(id)?.textContent ?? '?').join(' | ');
+    });
+    expect(description).toMatch(new RegExp(`^${LONG} \\| made .+ · #[0-9a-f]{8}$`));
     // Each, by role and name, is what the page's accessibility tree says.
     await view.getByRole('combobox', { name: 'Model package' }).waitFor();
     for (const n of ['Show results', 'Open report']) await view.getByRole('button', { name: n, exact: true }).waitFor();

@@ -4,7 +4,7 @@
  * confusion matrix) and the report itself; for the run just finished, or for any model package
  * in the data folder that recorded them (training.results).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } from '../../../common/contract/run-results';
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
@@ -126,6 +126,7 @@ const choiceText = (p: PackageChoice) => `${p.name}${p.version !== undefined ? `
 /** Pick a model package of the data folder and show what it recorded of its training. */
 export function PackageResults({ packages, onOpenReport }: { packages: readonly PackageChoice[]; onOpenReport: (reportPath: string) => void }) {
   const [dir, setDir] = useState('');
+  const described = useId();
   const [shown, setShown] = useState<StoredRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   // The list in its order as last seen with the chosen package in it: when that package is
@@ -170,19 +171,19 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
       <h3 style={{ margin: '0 0 4px' }}>Results of a model</h3>
       {goneNote}
       {/* The panel is about 300 px wide: the list has a line of its own for the name, and when the package was made and its hash are said whole beneath it. */}
-      <select aria-label="Model package" value={chosen} onChange={(e) => setDir(e.target.value)} title={picked ? choiceText(picked) : undefined} style={{ width: '100%' }}>
+      <select aria-label="Model package" aria-describedby={picked ? `${described}-name ${described}-made` : undefined} value={chosen} onChange={(e) => setDir(e.target.value)} title={picked ? choiceText(picked) : undefined} style={{ width: '100%' }}>
         {/* A name's earlier versions (a run that reused the name kept them) follow it, newest first. */}
         {order.map((p) => <option key={p.dir} value={p.dir}>{choiceText(p)}</option>)}
       </select>
       {/* The list's box cuts a long name: beneath it the chosen package's name is said whole, wrapped between its parts. */}
       {picked && (
-        <div className="small" data-testid="package-choice-name">
+        <div className="small" data-testid="package-choice-name" id={`${described}-name`}>
           <Name text={picked.name} />
           {picked.version !== undefined ? ` · version ${picked.version}` : ''}
         </div>
       )}
       <div className="row" style={{ marginTop: 4 }}>
-        {picked && <span className="muted small" data-testid="package-choice" style={{ flex: 1 }}>{madeText(picked)}</span>}
+        {picked && <span className="muted small" data-testid="package-choice" id={`${described}-made`} style={{ flex: 1 }}>{madeText(picked)}</span>}
         <button type="button" onClick={() => void show()}>Show results</button>
       </div>
       {error && <div role="alert" className="bad small">{error}</div>}
