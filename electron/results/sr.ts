@@ -353,15 +353,17 @@ export function buildReport(input: ReportInput): Report {
     counts.measurements++;
   }
   for (const l of input.labels ?? []) {
+    // A label of one frame refers to that frame (Referenced Frame Number), and names its site.
+    const frame = l.targetKind === 'image' && l.frame !== null ? l.frame - 1 : undefined;
     const refs =
       l.targetKind === 'image'
-        ? [ref(l.sopInstanceUid!)]
+        ? [ref(l.sopInstanceUid!, frame)]
         : l.targetKind === 'series'
           ? [...input.images.values()].filter((i) => i.seriesInstanceUid === l.seriesInstanceUid).map((i) => ref(i.sopInstanceUid))
           : [];
     const labelled = refs.filter((r): r is ImageRef => r !== null);
-    // A label is on whole images: each frame of each must name the same site and side.
-    const anatomy = sharedAnatomy(labelled.flatMap((r) => Array.from({ length: Math.max(1, r.frames) }, (_, k) => where(r.sopInstanceUid, k))));
+    // A label is on whole images (or one frame): each frame it covers must name the same site and side.
+    const anatomy = sharedAnatomy(labelled.flatMap((r) => (r.frame !== undefined ? [where(r.sopInstanceUid, r.frame)] : Array.from({ length: Math.max(1, r.frames) }, (_, k) => where(r.sopInstanceUid, k)))));
     groups.push(labelGroup(l, labelled, anatomy));
     counts.labels++;
   }

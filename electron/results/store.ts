@@ -29,6 +29,8 @@ export interface StoredLabel {
   studyInstanceUid: string;
   seriesInstanceUid: string | null;
   sopInstanceUid: string | null;
+  /** A label of one frame of a multi-frame image: that frame, 1-based (Referenced Frame Number); null: the whole image, series or study. */
+  frame: number | null;
   label: string;
   author: string | null;
   createdAt: string;
@@ -199,8 +201,8 @@ export class ResultsStore {
   /** Labels of images, series and studies in scope (a series' scope includes its study's label). */
   labels(scope: Scope = {}): StoredLabel[] {
     const rows = this.db
-      .prepare<[], { target_kind: 'image' | 'series' | 'study'; target_uid: string; label: string; author: string | null; created_at: string; series_uid: string | null; study_uid: string | null }>(
-        `SELECT l.target_kind, l.target_uid, l.label, l.author, l.created_at,
+      .prepare<[], { target_kind: 'image' | 'series' | 'study'; target_uid: string; frame: number | null; label: string; author: string | null; created_at: string; series_uid: string | null; study_uid: string | null }>(
+        `SELECT l.target_kind, l.target_uid, l.frame, l.label, l.author, l.created_at,
            CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS series_uid,
            CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS study_uid
          FROM labels l
@@ -223,6 +225,7 @@ export class ResultsStore {
         studyInstanceUid: r.study_uid!,
         seriesInstanceUid: r.series_uid,
         sopInstanceUid: r.target_kind === 'image' ? r.target_uid : null,
+        frame: r.frame,
         label: r.label,
         author: r.author,
         createdAt: r.created_at,

@@ -75,7 +75,7 @@ export function predictionTable(store: ResultsStore, scope: Scope, packageHash?:
 }
 
 export function labelTable(store: ResultsStore, scope: Scope): Table {
-  const columns = ['targetKind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'label', 'author', 'createdAt'];
+  const columns = ['targetKind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'label', 'author', 'createdAt'];
   return { columns, rows: store.labels(scope).map((l) => ({ ...l })) };
 }
 

@@ -9,9 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { migrate } from '../../electron/library/schema';
+import { exportResults } from '../../electron/results/export';
+import { ResultsStore } from '../../electron/results/store';
+import { labelTable } from '../../electron/results/tables';
 import { openDatabase } from '../../electron/library/sqlite';
 import { TrainingStore } from '../../electron/training/store';
 import { writeImage } from '../support/dicom/write';
+import { dciodvfy, dsrdump, items, meaning, natural } from '../results/check';
 import { trainingRequests } from './support';
 
 const BASE = '1.2.826.0.1.3680043.10.1.777';
@@ -27,7 +31,8 @@ function writeFiles(dir: string): void {
   const frames = 6;
   const pixels = new Uint8Array(8 * 8 * 2 * frames);
   for (let i = 0; i < pixels.length; i += 2) pixels[i] = (i / 128) | 0; // each frame its own value
-  writeImage(path.join(dir, 'multi.dcm'), { rows: 8, columns: 8, frames, bitsAllocated: 16, bitsStored: 12, modality: 'MR', pixelBytes: pixels, uid: BASE });
+  // Multi-frame Grayscale Word Secondary Capture: a multi-frame SOP class, as a frame reference asks.
+  writeImage(path.join(dir, 'multi.dcm'), { rows: 8, columns: 8, frames, bitsAllocated: 16, bitsStored: 12, modality: 'MR', pixelBytes: pixels, uid: BASE, extra: { 0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7.3' } } });
   writeImage(path.join(dir, 'single.dcm'), {
     rows: 8,
     columns: 8,
@@ -214,6 +219,39 @@ describe('migration 29', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('results of a frame label', () => {
+  it("the SR's label group refers to the frame (Referenced Frame Number); dsrdump and dciodvfy read it; the labels table names the frame", async () => {
+    await clearAll();
+    await call('training.labels.set', { targets: [{ kind: 'image', uid: MULTI, frame: 4 }], label: 'abnormal' });
+    await call('training.labels.set', { targets: [{ kind: 'image', uid: SINGLE }], label: 'normal' });
+    const out = path.join(dataDir, 'sr-out');
+    const lib = Library.open(path.join(dataDir, 'library'));
+    try {
+      const exported = await exportResults(lib, { uid: SERIES, model: null, out });
+      expect(exported.labels).toBe(2);
+      const file = exported.files.find((f) => f.kind === 'measurements-sr')!.file;
+      const groups = items(items(natural(file).ContentSequence).find((c) => meaning(c) === 'Imaging Measurements').ContentSequence).filter((g) => meaning(g) === 'Measurement Group');
+      const refsOf = (g: any) => items(g.ContentSequence).filter((c) => c.ValueType === 'IMAGE').map((c) => items(c.ReferencedSOPSequence)[0]);
+      const byLabel = Object.fromEntries(groups.map((g) => [items(items(g.ContentSequence).find((c) => meaning(c) === 'Finding').ConceptCodeSequence)[0].CodeMeaning, refsOf(g)]));
+      expect(byLabel.abnormal).toEqual([expect.objectContaining({ ReferencedSOPInstanceUID: MULTI, ReferencedFrameNumber: 4 })]);
+      expect(byLabel.normal).toHaveLength(1);
+      expect(byLabel.normal[0].ReferencedSOPInstanceUID).toBe(SINGLE);
+      expect(byLabel.normal[0].ReferencedFrameNumber).toBeUndefined();
+      // dcmtk reads the reference with its frame.
+      const dump = dsrdump(file);
+      const source = (label: string) => /IMAGE:\(,,"Source"\)=\(([^)]*)\)/.exec(dump.slice(dump.indexOf(`Finding")=(${label},`)))?.[1];
+      expect(source('abnormal')).toBe('SCw image,,4');
+      expect(source('normal')).toBe('SC image,');
+      expect(dciodvfy(file).errors).toEqual([]);
+      const table = labelTable(new ResultsStore(lib), { seriesInstanceUid: SERIES });
+      expect(table.columns).toContain('frame');
+      expect(table.rows.map((r) => `${r.sopInstanceUid === MULTI ? 'multi' : 'single'}:${r.frame}:${r.label}`).sort()).toEqual(['multi:4:abnormal', 'single:null:normal']);
+    } finally {
+      lib.close();
     }
   });
 });
