@@ -4,8 +4,10 @@
 // names) under a long snake_case name is picked and shown; at 1280×800 and 1024×700 no element
 // of the view clips its text, no text lies over another or runs out of its plot or the panel,
 // the package's name and path (and the class names) break after "_" or "/" and never inside a
-// word, in the Classifier tab too; and every control of the view is reached by Tab and named.
-// Screenshots: test-results/training-results-text-<width>.png (-top, -end) and -classifier-<width>.png.
+// word, in the Classifier tab too (and its Delete… question); a run trained in the tab shows its
+// results the same way; and every control of the view is reached by Tab and named.
+// Screenshots: test-results/training-results-text-<width>-top.png, -end.png, -classifier-<width>.png,
+// -run-<width>.png, -delete-question.png and -report.png.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -17,6 +19,7 @@ import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet } from '../training/phantoms';
 import { clippedText, midWordBreaks, overlappingText, textLines } from './panel-text';
+import { trainFromTab } from './training-tab';
 
 const LONG = 'chest_triage_efficientnet_b3_v12_pneumothorax_adult';
 const CLASSES: Record<string, string> = { none: 'no_acute_finding_reported', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
@@ -146,6 +149,28 @@ describe('"Results of a model" and long names in the side panel', () => {
     await ask.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it("shows a run trained in the tab whole, with its package's long name, at both sizes", async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    await openWithPanel(page);
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    const name = LONG.replace('v12', 'v13');
+    await trainFromTab(page, { name, variant: 'custom-phi-10', mode: 'head', resolution: 32, window: 'ct-abdomen', epochs: '3' });
+    const run = panel.locator('.run-view');
+    const packageLine = run.getByText(`Package: ${path.join(dataDir, 'models', name)}`, { exact: true });
+    for (const [width, height] of SIZES) {
+      const at = `at ${width}×${height}`;
+      await page.setViewportSize({ width, height });
+      await run.evaluate((e) => (e as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
+      await page.screenshot({ path: path.join(resultsDir(), `training-results-text-run-${width}.png`) });
+      expect(await clippedText(run), at).toEqual([]);
+      expect(await overlappingText(run), at).toEqual([]);
+      await checkWraps(packageLine, panel, `the finished run's package line ${at}`);
+    }
+    expect(errors).toEqual([]);
+  }, 600_000);
 
   it('reaches every control of the results view with Tab, each named', async () => {
     const { page, errors } = await openApp(session());
