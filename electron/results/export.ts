@@ -164,7 +164,7 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
     if (measurements.length || labels.length) {
       // Each measurement as measured on its own frame (an Enhanced image's frames have their own rescale and spacing), with its region's statistics.
       const measured = await measuredOnFrames(measurements, images);
-      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements: measured.measurements, regionStatistics: measured.statistics, labels });
+      const report = buildReport({ ...common, seriesDescription: 'Lumen results', instanceNumber: files.length + 1, measurements: measured.measurements, regionStatistics: measured.statistics, probeValues: measured.probes, labels });
       result.skippedMeasurements = report.skipped;
       if (report.groups.measurements + report.groups.labels > 0) {
         files.push(writeObject(dir, 'measurements-sr', report.dataset));

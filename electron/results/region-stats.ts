@@ -1,12 +1,12 @@
-// The statistics of the ellipses and rectangles for the measurements SR: mean, standard
-// deviation, minimum and maximum in modality units (HU for CT), computed exactly as the
-// viewer lists them: common/roi.ts over the frame after the Modality LUT (dicom/pixels.ts),
+// The statistics of the ellipses and rectangles for the measurements SR (mean, standard
+// deviation, minimum and maximum) and the value of each probe for the SR and the CSV, in
+// modality units (HU for CT), computed exactly as the viewer lists them: common/roi.ts over the frame after the Modality LUT (dicom/pixels.ts),
 // read again from the image file the library holds, with the header as it applies to the
 // measured frame (metaOfFrame: an Enhanced image's frame has its own rescale and Pixel
 // Measures), as the viewer's frame (dicom/viewer-frame.ts) has it. Nothing is stored with a
 // measurement.
 import { statSync } from 'node:fs';
-import { paddingMask, regionStats, statisticsProblem } from '../../common/roi';
+import { paddingMask, probeValue, regionStats, statisticsProblem } from '../../common/roi';
 import { decodeFrame } from '../dicom/decode';
 import { parseDicomFile } from '../dicom/parse';
 import { metaOfFrame, modalityLut, modalityRescale, valueBase } from '../dicom/pixels';
@@ -14,9 +14,10 @@ import { measuringGeometry } from '../dicom/viewer-frame';
 import { parseHeader } from '../library/header';
 import type { RegionStatistics } from './sr';
 import type { ImageFile, ResultsStore, Scope, StoredMeasurement } from './store';
-import { buildTable, measurementTable, type Table, type TableKind } from './tables';
+import { buildTable, measurementTable, type ProbeValue, type Table, type TableKind } from './tables';
 
 const isRegion = (m: StoredMeasurement): m is StoredMeasurement & { kind: 'ellipse' | 'rectangle' } => (m.kind === 'ellipse' || m.kind === 'rectangle') && m.points.length === 2;
+const isProbe = (m: StoredMeasurement) => m.kind === 'probe' && m.points.length === 1;
 
 /** The measurements as measured on their own frames, and the regions' statistics by measurement id. */
 export interface FrameMeasurements {
@@ -27,6 +28,8 @@ export interface FrameMeasurements {
    */
   measurements: StoredMeasurement[];
   statistics: Map<string, RegionStatistics>;
+  /** Each probe's value by measurement id; none outside its image, on colour, or where the file cannot be read. */
+  probes: Map<string, ProbeValue>;
 }
 
 /**
@@ -36,12 +39,14 @@ export interface FrameMeasurements {
  * then carries the area only) when its image is gone or unreadable, is colour (no modality
  * values), holds no pixel centre inside it, or has values no finite number can hold (a hostile
  * Rescale Slope): the export still writes everything else. A file that cannot be read leaves
- * its measurements as the library has them. With `statistics: false` (a table has none) no
- * frame is decoded.
+ * its measurements as the library has them. A probe gets its pixel's value (common/roi.ts
+ * probeValue, the viewer's) on the same frame values. With `statistics: false` (a table has
+ * none) only the frames that hold a probe are decoded.
  */
 export async function measuredOnFrames(measurements: StoredMeasurement[], images: ImageFile[], opts: { statistics?: boolean } = {}): Promise<FrameMeasurements> {
   const withStatistics = opts.statistics ?? true;
   const statistics = new Map<string, RegionStatistics>();
+  const probes = new Map<string, ProbeValue>();
   const geometry = new Map<string, Pick<StoredMeasurement, 'pixelSpacing' | 'pixelSpacingKind'>>();
   const files = new Map(images.map((i) => [i.sopInstanceUid, i]));
   const bySop = new Map<string, StoredMeasurement[]>();
@@ -50,12 +55,14 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
     const image = files.get(sop);
     if (!image || image.missing || !image.hasPixelData) continue;
     const regions = withStatistics ? onImage.filter(isRegion) : [];
-    // Only a region needs the pixels; only a multi-frame image has frames of their own geometry.
-    if (!regions.length && image.frames < 2) continue;
+    const probed = onImage.filter(isProbe);
+    const valued = [...regions, ...probed];
+    // Only a region or a probe needs the pixels; only a multi-frame image has frames of their own geometry.
+    if (!valued.length && image.frames < 2) continue;
     let parsed;
     try {
-      // Pixels only for statistics; geometry alone is in the header (the first 64 KiB of a file of any size).
-      parsed = regions.length ? await parseDicomFile(image.path) : parseHeader(image.path, statSync(image.path).size);
+      // Pixels only for statistics and probes; geometry alone is in the header (the first 64 KiB of a file of any size).
+      parsed = valued.length ? await parseDicomFile(image.path) : parseHeader(image.path, statSync(image.path).size);
     } catch {
       continue; // moved, changed or unreadable since import: the area is still written
     }
@@ -65,7 +72,7 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
       const own = measuringGeometry(metaOfFrame(parsed.meta, m.frame), parsed.meta.rows, parsed.meta.columns);
       geometry.set(m.id, { pixelSpacing: own.pixelSpacing, pixelSpacingKind: own.pixelSpacingKind });
     }
-    for (const frameIndex of new Set(regions.map((m) => m.frame))) {
+    for (const frameIndex of new Set(valued.map((m) => m.frame))) {
       let frame;
       try {
         frame = await decodeFrame(parsed, frameIndex);
@@ -85,9 +92,14 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
         // Values beyond 32-bit floats (a hostile Rescale Slope) give no statistics, never Infinity or NaN in the SR.
         if (s && !statisticsProblem(s)) statistics.set(m.id, { mean: s.mean, sd: s.sd, min: s.min, max: s.max, unit });
       }
+      for (const m of probed.filter((p) => p.frame === frameIndex)) {
+        const v = probeValue(m.points[0], values);
+        // The viewer reads "value too large" where no 32-bit float holds it: no number is exported then.
+        if (v !== null && Number.isFinite(v)) probes.set(m.id, { value: v, unit });
+      }
     }
   }
-  return { measurements: measurements.map((m) => (geometry.has(m.id) ? { ...m, ...geometry.get(m.id) } : m)), statistics };
+  return { measurements: measurements.map((m) => (geometry.has(m.id) ? { ...m, ...geometry.get(m.id) } : m)), statistics, probes };
 }
 
 /** The regions' statistics by measurement id (measuredOnFrames). */
@@ -97,11 +109,12 @@ export async function regionStatistics(measurements: StoredMeasurement[], images
 
 /**
  * A table export (tables.ts buildTable) whose measurements are measured on their own frames
- * (measuredOnFrames, headers only: no pixels read): the CSV's area and length of a measurement on an Enhanced
- * image's frame are the viewer's and the SR's.
+ * (measuredOnFrames: headers, and the pixels of the frames that hold a probe only): the CSV's
+ * area and length of a measurement on an Enhanced image's frame, and a probe's value, are the
+ * viewer's and the SR's.
  */
 export async function tableOnFrames(store: ResultsStore, kind: TableKind, scope: Scope, packageHash?: string): Promise<Table> {
   if (kind !== 'measurements') return buildTable(store, kind, scope, packageHash);
-  const { measurements } = await measuredOnFrames(store.measurements(scope), store.images(scope), { statistics: false });
-  return measurementTable(store, scope, measurements);
+  const { measurements, probes } = await measuredOnFrames(store.measurements(scope), store.images(scope), { statistics: false });
+  return measurementTable(store, scope, measurements, probes);
 }

@@ -9,7 +9,8 @@
 //   lengths, ellipses and probes back as editable ones, while other readers see plain
 //   TID 1500; an ellipse's or rectangle's maximum, minimum, mean and standard deviation
 //   in modality units follow its area as NUMs of their own, as dcmjs's TID300 Ellipse and
-//   Polyline write them (SCT codes, UCUM units: [hnsf'U] for CT);
+//   Polyline write them (SCT codes, UCUM units: [hnsf'U] for CT); a probe's NUM is the
+//   pixel's value in those units (what the viewer lists), inferred from its POINT;
 // - labels: one group each, the label as a coded Finding, the labelled images as Source;
 // - where on the body, in each group whose image says (anatomy.ts): a Finding Site coded from
 //   Body Part Examined through PS3.16 Table L-1, with the side as its Laterality modifier
@@ -22,7 +23,7 @@ import type { Calibration } from '../../common/roi';
 import { anatomyAt, type Anatomy, type ImageAnatomy } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import type { StoredLabel, StoredMeasurement, StoredPrediction } from './store';
-import { MEASURED_UNITS, measurementCalibration, measurementValue, pixelReason } from './tables';
+import { MEASURED_UNITS, measurementCalibration, measurementValue, pixelReason, type ProbeValue } from './tables';
 
 export const COMPREHENSIVE_SR = '1.2.840.10008.5.1.4.1.1.88.33';
 /** What OHIF's Cornerstone3D adapters write and recognise as their own measurements ("<prefix>:<Tool>"). */
@@ -165,9 +166,22 @@ const MODALITY_UNITS: Record<string, Code> = {
 };
 const NO_UNITS = code('1', 'UCUM', 'no units');
 
+/** A value in modality units (the viewer's name for them: 'HU'; null: none) as UCUM units. */
+const modalityUnits = (unit: string | null): Code => (unit && MODALITY_UNITS[unit]) || NO_UNITS;
+
+/**
+ * What a probe's NUM measures: for CT in HU the Attenuation Coefficient (DCM 112031, CID 7180,
+ * in [hnsf'U]); else the pixel's value, a concept of Lumen's scheme (PS3.16 has no generic
+ * one). A probe with no value (outside its image, colour, an unreadable file) keeps dcmjs's
+ * TID300 Point concept "Center" (DCM 111010) and no measured value, as dcmjs writes it.
+ */
+const ATTENUATION = DCM('112031', 'Attenuation Coefficient');
+const PIXEL_VALUE = code('PIXEL-VALUE', LUMEN_SCHEME, 'Pixel value');
+const CENTER = DCM('111010', 'Center');
+
 /** Maximum, minimum, mean and standard deviation in dcmjs's order (TID300 Ellipse and Polyline), after the area. */
 function statisticItems(s: RegionStatistics): Item[] {
-  const units = (s.unit && MODALITY_UNITS[s.unit]) || NO_UNITS;
+  const units = modalityUnits(s.unit);
   const stat = (concept: Code, v: number): Item => ({
     RelationshipType: 'CONTAINS',
     ValueType: 'NUM',
@@ -230,7 +244,7 @@ function methodItems(c: Calibration, unit: string | null): Item[] {
  * tracking identifier naming the tool, one NUM inferred from a SCOORD selected from the
  * image. Rectangles and angles follow the same pattern for tools those adapters name so.
  */
-function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy, stats?: RegionStatistics): Item | null {
+function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy, stats?: RegionStatistics, probe?: ProbeValue): Item | null {
   const calibration = measurementCalibration(m);
   const { value, unit } = measurementValue(m, calibration);
   const p = m.points;
@@ -284,8 +298,10 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
     tool = 'Angle';
     item = num(code('285285000', 'SCT', 'Cobb angle'), value, UNITS.deg, scoord('POLYLINE', p));
   } else if (m.kind === 'probe' && p.length === 1) {
+    // dcmjs's and Cornerstone3D's adapters load a Probe from the group's first NUM's SCOORD, whatever its concept.
     tool = 'Probe';
-    item = num(DCM('111010', 'Center'), 0, code('1', 'UCUM', 'no units'), scoord('POINT', p));
+    if (probe) item = num(probe.unit === 'HU' ? ATTENUATION : PIXEL_VALUE, probe.value, modalityUnits(probe.unit), scoord('POINT', p));
+    else item = { RelationshipType: 'CONTAINS', ValueType: 'NUM', ConceptNameCodeSequence: [CENTER], MeasuredValueSequence: [], ContentSequence: [scoord('POINT', p)] };
   } else return null;
   return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), ...findingSiteItems(anatomy), item, ...extra]);
 }
@@ -307,6 +323,8 @@ export interface ReportInput {
   measurements?: StoredMeasurement[];
   /** Ellipses' and rectangles' statistics by measurement id; a region without them gets its area only. */
   regionStatistics?: Map<string, RegionStatistics>;
+  /** Probes' values by measurement id (region-stats.ts measuredOnFrames); a probe without one gets its point only. */
+  probeValues?: ReadonlyMap<string, ProbeValue>;
   labels?: StoredLabel[];
   /** Where an image is (anatomy.ts imageAnatomy of its header), by SOP Instance UID; null or absent: not known, no Finding Site. */
   anatomy?: (sopInstanceUid: string) => ImageAnatomy | null;
@@ -343,7 +361,7 @@ export function buildReport(input: ReportInput): Report {
   }
   for (const m of input.measurements ?? []) {
     const image = input.images.get(m.sopInstanceUid);
-    const group = image ? measurementGroup(m, { ...image, frame: m.frame }, where(m.sopInstanceUid, m.frame), input.regionStatistics?.get(m.id)) : null;
+    const group = image ? measurementGroup(m, { ...image, frame: m.frame }, where(m.sopInstanceUid, m.frame), input.regionStatistics?.get(m.id), input.probeValues?.get(m.id)) : null;
     if (!group) {
       skipped++;
       continue;

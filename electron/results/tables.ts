@@ -46,6 +46,12 @@ export function measurementValue(m: Measured, c: Calibration = measurementCalibr
   return { value, unit: m.kind === 'angle' ? 'deg' : m.kind === 'length' ? (mm ? 'mm' : 'pixel') : mm ? 'mm2' : 'pixel2' };
 }
 
+/** A probe's value in modality units, as the viewer lists it (common/roi.ts probeReading), and its unit as the viewer names it ('HU', 'Gy', '%'; null: none). */
+export interface ProbeValue {
+  value: number;
+  unit: string | null;
+}
+
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
 export function predictionTable(store: ResultsStore, scope: Scope, packageHash?: string): Table {
   // outsideTrainingData: true or false as the prediction judged its image against the package's training domain, empty when not judged.
@@ -112,13 +118,16 @@ export function pixelReason(c: Calibration, unit: string | null): string | null 
 /**
  * One row per measurement, measured as the viewer measures it. `measurements` (default: the
  * library's rows) are those of region-stats.ts measuredOnFrames where the table's files may be
- * read: an Enhanced image's frame then has its own Pixel Spacing.
+ * read: an Enhanced image's frame then has its own Pixel Spacing; `probes`, its probes' values
+ * (a probe's value and unit are the pixel's, in modality units: 'HU' for CT, empty where the
+ * image names no unit; both empty where the probe has no value: outside the image, on colour,
+ * or its file could not be read).
  */
-export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope)): Table {
+export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope), probes: ReadonlyMap<string, ProbeValue> = new Map()): Table {
   const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt'];
   const rows = measurements.map((m) => {
     const c = measurementCalibration(m);
-    const { value, unit } = measurementValue(m, c);
+    const { value, unit } = m.kind === 'probe' ? (probes.get(m.id) ?? { value: null, unit: null }) : measurementValue(m, c);
     return {
       id: m.id,
       kind: m.kind,

@@ -104,7 +104,9 @@ describe('lumen export --results', () => {
     expect(errors, output).toEqual([]);
     const ds = natural(file);
     const nums = children(child(ds, 'Imaging Measurements'), 'Measurement Group').map((g) => items(g.ContentSequence).find((c) => c.ValueType === 'NUM'));
-    const values = nums.map((n) => [meaning(n), items(n.MeasuredValueSequence)[0].NumericValue, items(items(n.MeasuredValueSequence)[0].MeasurementUnitsCodeSequence)[0].CodeValue]);
+    const values = nums.map((n) => [meaning(n), items(n.MeasuredValueSequence)[0]?.NumericValue, items(items(n.MeasuredValueSequence)[0]?.MeasurementUnitsCodeSequence)[0]?.CodeValue]);
+    // A probe given no value (none read from its image) says none, as dcmjs's Point does, rather than 0.
+    expect(values[3]).toEqual(['Center', undefined, undefined]);
     expect(values[0][0]).toBe('Area');
     expect(values[0][1]).toBeCloseTo((Math.PI / 4) * 10 * 0.7 * 4 * 0.7, 4);
     expect(values[1]).toEqual(['Area', Number((4 * 0.7 * 2 * 0.7).toPrecision(8)), 'mm2']);
