@@ -121,7 +121,7 @@ describe('fast labelling in the Training tab', () => {
     await panel.getByRole('button', { name: 'Export labels CSV' }).click();
     const file = await (await download).path();
     const exported = readFileSync(file, 'utf8');
-    expect(exported.split('\r\n')[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,label');
+    expect(exported.split('\r\n')[0]).toBe('StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,frame,label');
     expect(exported.trimEnd().split('\r\n')).toHaveLength(5);
     await cards.nth(0).click();
     await cards.nth(3).click({ modifiers: ['Shift'] });

@@ -31,6 +31,10 @@ export interface TrainingPanelProps {
   seriesUid?: string | null;
   /** The image shown in the viewer (Shift+digit labels this image only). */
   sopInstanceUid?: string | null;
+  /** The frame of that image shown (0-based, as the viewer steps): on a multi-frame file Shift+digit labels this frame only. */
+  frame?: number | null;
+  /** How many frames the shown image's file has (1 for a single-frame file). */
+  frames?: number;
   /** The study of the shown series: a label given to the study (a CSV's PatientID or StudyInstanceUID row) shows as its current label. */
   studyUid?: string | null;
   /** ImageNet weights imported into the data folder (weights.list): offered as backbone weights. */
@@ -67,7 +71,7 @@ const WINDOWS = ['', ...VOI_PRESETS.CT.map((p) => p.id)];
 type TrainOutcome = RunView & { test: NonNullable<RunView['test']>; reportPath: string };
 
 
-export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
+export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyUid, imagenet = [], onGetWeights, openSeries, deleteSelectedMeasurement, keysActive = true }: TrainingPanelProps) {
   // Classes added in the panel; the keys offer the library's classes first (labelClasses).
   const [added, setAdded] = useState<string[]>([]);
   // A library on a read-only disk: no label and no training run (it records its results there).
@@ -108,16 +112,21 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
   // short of its target; once there, the browser's scroll anchoring keeps them in view.
   const showRun = () => requestAnimationFrame(() => runView.current?.scrollIntoView({ block: 'start', behavior: 'auto' }));
 
+  // A multi-frame file: Shift+digit labels the frame shown (1-based, as DICOM numbers frames), not the whole file.
+  const shownFrame = sopInstanceUid && (frames ?? 1) > 1 ? (frame ?? 0) + 1 : null;
+
   const refreshLabel = useCallback(async () => {
     const uids = [seriesUid, sopInstanceUid, studyUid].filter((u): u is string => !!u);
     if (uids.length === 0) return setCurrentLabel(null);
     const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
-    const image = labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid);
+    // The most specific label is the one training uses (store.ts labelOfImage): the frame's own,
+    // the file's, the series', the study's (from a PatientID row); each but the series' says which.
+    const own = shownFrame !== null ? labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid && l.frame === shownFrame) : undefined;
+    const image = labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid && l.frame === null);
     const series = labels.find((l) => l.targetKind === 'series' && l.targetUid === seriesUid);
-    // The most specific label is the one training uses; a study's (from a PatientID row) says so.
     const study = labels.find((l) => l.targetKind === 'study' && l.targetUid === studyUid);
-    setCurrentLabel(image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
-  }, [seriesUid, sopInstanceUid, studyUid]);
+    setCurrentLabel(own ? `${own.label} (frame ${shownFrame})` : image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
+  }, [seriesUid, sopInstanceUid, studyUid, shownFrame]);
 
   const refreshDataset = useCallback(async () => {
     setLabelsGeneration((g) => g + 1);
@@ -155,24 +164,38 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
       const many = !imageOnly && multi ? multi : null;
       if (!uid && !many) return setStatus('Open a series in the viewer first.');
       if (readOnly) return setStatus('The library is on a read-only disk: it cannot be labelled.');
-      const targets = many ? many.map((s) => ({ kind: 'series' as const, uid: s })) : [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid: uid! }];
-      const what = many ? `${many.length} series` : imageOnly ? 'image' : 'series';
+      // On a multi-frame file Shift+digit is the frame shown: the other frames keep their labels.
+      const frameTarget = imageOnly && shownFrame !== null ? { frame: shownFrame } : {};
+      const targets: { kind: 'image' | 'series'; uid: string; frame?: number }[] = many
+        ? many.map((s) => ({ kind: 'series' as const, uid: s }))
+        : [{ kind: imageOnly ? ('image' as const) : ('series' as const), uid: uid!, ...frameTarget }];
+      const what = many ? `${many.length} series` : imageOnly ? (shownFrame !== null ? `frame ${shownFrame}` : 'the image') : 'the series';
       let undoId: string | undefined;
       if (cls === null) {
-        // Clearing the series clears the shown image's own label too: 0 clears what is shown.
-        if (!imageOnly && !many && sopInstanceUid) targets.push({ kind: 'image', uid: sopInstanceUid });
+        // Clearing the series clears the shown image's own label too (and the shown frame's): 0 clears what is shown.
+        if (!imageOnly && !many && sopInstanceUid) {
+          targets.push({ kind: 'image', uid: sopInstanceUid });
+          if (shownFrame !== null) targets.push({ kind: 'image', uid: sopInstanceUid, frame: shownFrame });
+        }
         ({ undoId } = await lumen.invoke('training.labels.clear', { targets }));
       } else ({ undoId } = await lumen.invoke('training.labels.set', { targets, label: cls }));
-      setLastChange(undoId ? { undoId, what: cls === null ? `clearing the ${what}` : `labelling the ${what} "${cls}"` } : null);
+      const changed = many ? `the ${what}` : what;
+      setLastChange(undoId ? { undoId, what: cls === null ? `clearing ${changed}` : `labelling ${changed} "${cls}"` } : null);
       setStatus(
         cls === null
-          ? many ? `Cleared the labels of ${what}.` : imageOnly ? 'Cleared the image label.' : "Cleared the series label and this image's own label."
-          : many ? `Labelled ${what} "${cls}".` : `Labelled the ${what} "${cls}".`,
+          ? many
+            ? `Cleared the labels of ${what}.`
+            : imageOnly
+              ? shownFrame !== null ? `Cleared the label of frame ${shownFrame}; the file's other frames keep theirs.` : 'Cleared the image label.'
+              : shownFrame !== null ? "Cleared the series label and this file's and this frame's own labels." : "Cleared the series label and this image's own label."
+          : imageOnly && shownFrame !== null
+            ? `Labelled frame ${shownFrame} of ${frames} "${cls}"; the file's other frames keep theirs.`
+            : `Labelled ${what} "${cls}".`,
       );
       await refreshLabel();
       await refreshDataset();
     },
-    [seriesUid, sopInstanceUid, multi, readOnly, refreshLabel, refreshDataset],
+    [seriesUid, sopInstanceUid, shownFrame, frames, multi, readOnly, refreshLabel, refreshDataset],
   );
 
   const undoLast = async () => {
@@ -349,7 +372,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
           {classes.map((c, i) => (
             <li key={c}>
               {i < 9 ? <kbd>{i + 1}</kbd> : <span className="kbd-none" />}
-              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid && !multi} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this image` : undefined} {...readOnlyControl(readOnly)}>{c}</button>
+              <button type="button" onClick={() => void label(c, false)} disabled={!seriesUid && !multi} title={i < 9 ? `Key ${i + 1} labels the series, Shift+${i + 1} this ${shownFrame !== null ? 'frame' : 'image'}` : undefined} {...readOnlyControl(readOnly)}>{c}</button>
             </li>
           ))}
           <li>
@@ -361,7 +384,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, studyUid, imagenet = 
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
           <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
-        <small className="muted">{labelKeysSentence(classes.length)}</small>
+        <small className="muted">{labelKeysSentence(classes.length, shownFrame !== null ? 'frame' : 'image')}</small>
         <LabelImport
           dropped={dropped}
           onChanged={(summary) => {

@@ -1,6 +1,7 @@
 /**
  * The Training tab's label keys: 1–9 give the open series the class of that number,
- * Shift+1–9 only the image shown, 0 or Delete clear what is shown. The numbers follow the
+ * Shift+1–9 only the image shown (on a multi-frame file: the frame shown), 0 or Delete clear
+ * what is shown. The numbers follow the
  * classes that exist (those in the library, then those the user added), so a key never
  * names a class the user cannot see, and a number without a class does nothing but say so.
  */
@@ -17,7 +18,7 @@ export function labelClasses(libraryClasses: readonly string[], added: readonly 
 
 export type LabelKeyAction =
   | { kind: 'set'; className: string; imageOnly: boolean }
-  /** imageOnly false: the series' label and the shown image's own label; true: the image's only. */
+  /** imageOnly false: the series' label and the shown image's own label; true: the image's only (on a multi-frame file: the frame shown's). */
   | { kind: 'clear'; imageOnly: boolean }
   | { kind: 'no-class'; digit: number };
 
@@ -38,9 +39,12 @@ export function labelKeyHints(classes: readonly string[]): { keys: string; what:
   return classes.slice(0, 9).map((c, i) => ({ keys: `${i + 1}`, what: c }));
 }
 
-/** The panel's one-line help for the keys: "Keys 1–3 …", or "Key 1 …" with one class (never "1–1"). */
-export function labelKeysSentence(classCount: number): string {
+/**
+ * The panel's one-line help for the keys: "Keys 1–3 …", or "Key 1 …" with one class (never "1–1").
+ * On a multi-frame file (`shown` 'frame') Shift labels and clears the frame shown, not the file.
+ */
+export function labelKeysSentence(classCount: number, shown: 'image' | 'frame' = 'image'): string {
   const n = Math.min(9, classCount);
-  const keys = n === 0 ? 'Add a class to label with keys 1–9' : n === 1 ? 'Key 1 labels the series with its class, Shift+1 this image only' : `Keys 1–${n} label the series with that class, Shift+1–${n} this image only`;
-  return `${keys}; 0 or Delete clears the series and this image, Shift+0 this image only; U opens the next unlabelled series.`;
+  const keys = n === 0 ? 'Add a class to label with keys 1–9' : n === 1 ? `Key 1 labels the series with its class, Shift+1 this ${shown} only` : `Keys 1–${n} label the series with that class, Shift+1–${n} this ${shown} only`;
+  return `${keys}; 0 or Delete clears the series and this ${shown}, Shift+0 this ${shown} only; U opens the next unlabelled series.`;
 }
