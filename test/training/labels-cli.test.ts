@@ -61,6 +61,19 @@ describe('lumen labels', () => {
     expect(overview.stdout).not.toMatch(/PH0|Phantom/);
   }, 120_000);
 
+  it('reads an optional frame column, names a frame the file does not have by its line, and says so in --help', async () => {
+    const help = await lumen(['labels', '--help']);
+    expect(help.stdout).toContain('SOPInstanceUID, frame, label');
+    expect(help.stdout).toContain('an optional frame column');
+    const file = path.join(root, 'frames.csv');
+    // The phantoms are single-frame: frame 1 is the image itself, frame 2 is past its last.
+    writeFileSync(file, `SOPInstanceUID,frame,label\n${set.patients[1].sops[0]},1,round\n${set.patients[1].sops[1]},2,round\n`);
+    const r = await lumen(['labels', 'import', file, '--library', library]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`line 3: frame 2 is past the last frame of SOPInstanceUID ${set.patients[1].sops[1]} (1 frame)`);
+    expect(r.stdout).toContain('labelled 0 series, 1 image, 0 studies');
+  }, 60_000);
+
   it('says what is wrong in words: no library, no action, no file', async () => {
     const none = await lumen(['labels', 'export', '--library', path.join(root, 'nowhere'), '--out', path.join(root, 'x.csv')]);
     expect(none.code).toBe(1);
