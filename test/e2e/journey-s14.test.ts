@@ -382,8 +382,10 @@ describe('a new user with CT, MR, multi-frame and colour DICOM from GDCM and dcm
     await report.filter({ hasText: '6 result documents imported, 1 file not DICOM' }).waitFor({ timeout: 120_000 });
     await openSeries('Siobhán', 'CHEST CT', 'AX 5mm', CT.slices);
     const results = page.getByRole('region', { name: /Results/ });
-    await expect.poll(() => results.innerText(), { timeout: 30_000 }).toContain(`Length\t${Number(ctMm.toPrecision(4))} mm`);
-    const text = await results.innerText();
+    // Spaces as typed (a no-break space between a value and its unit reads the same).
+    const resultsText = async () => (await results.innerText()).replace(/\u00a0/g, ' ');
+    await expect.poll(resultsText, { timeout: 30_000 }).toContain(`Length\t${Number(ctMm.toPrecision(4))} mm`);
+    const text = await resultsText();
     expect(text).toContain(`Length\t${Number(mrMm.toPrecision(4))} mm`);
     expect(text).toContain(`Area\t${Number((Math.PI * rx * ry * CT.spacing ** 2).toPrecision(4))} mm²`);
     expect(text).toMatch(/finding\t\d+\.\d%\ttiny/);
