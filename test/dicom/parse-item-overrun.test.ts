@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DicomFileError, parseDicomBuffer } from '../../electron/dicom/parse';
 import { dumpItem, dumpSequence, writeDump2dcm } from '../support/dicom/dump2dcm';
@@ -153,6 +154,35 @@ describe('an element that runs past the end of its sequence item, inside the fil
         `element beyond its sequence item: element (0008,1155) in item 1 of (0008,1140) declares ${declared} bytes from byte ${at.uidValue} to byte ${at.uidValue + declared}, but the item ends at byte ${at.item1End}. The file is corrupt; export it again from its source.`,
       );
     }
+  });
+});
+
+/** The file as Deflated Explicit VR Little Endian: its meta header with that syntax, then its data set deflated. */
+function deflated(explicit: Buffer): { bytes: Buffer; dataSetAt: number; inflatedAt: number } {
+  let p = 132;
+  while (explicit.readUInt16LE(p) === 0x0002) {
+    const long = ['OB', 'OW', 'UN', 'SQ', 'UT'].includes(explicit.toString('latin1', p + 4, p + 6));
+    p += long ? 12 + explicit.readUInt32LE(p + 8) : 8 + explicit.readUInt16LE(p + 6);
+  }
+  const at = explicit.indexOf(Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49]), 132);
+  const uid = Buffer.from('1.2.840.10008.1.2.1.99', 'latin1');
+  const meta = Buffer.concat([explicit.subarray(0, at + 6), Buffer.from([uid.length, 0]), uid, explicit.subarray(at + 8 + explicit.readUInt16LE(at + 6), p)]);
+  meta.writeUInt32LE(meta.length - 144, 140);
+  // Positions in the inflated data set: the meta header as written, then the data set inflated.
+  return { bytes: Buffer.concat([meta, deflateRawSync(explicit.subarray(p))]), dataSetAt: p, inflatedAt: meta.length };
+}
+
+describe('a deflated data set', () => {
+  it('is refused in the same words, its positions counted in the inflated data set', () => {
+    const at = layout(files.explicit, 'explicit');
+    const declared = at.sequenceEnd - at.uidValue;
+    const { bytes, dataSetAt, inflatedAt } = deflated(withLength(files.explicit, at.uidLengthAt, declared, 2, true));
+    const shift = inflatedAt - dataSetAt;
+    expect(parseError(bytes, 'deflated.dcm')).toBe(
+      `element beyond its sequence item: element (0008,1155) in item 1 of (0008,1140) declares ${declared} bytes from byte ${at.uidValue + shift} to byte ${at.uidValue + shift + declared}, but the item ends at byte ${at.item1End + shift}. The file is corrupt; export it again from its source. (Its byte positions count in the inflated data set.)`,
+    );
+    // The undamaged file, deflated the same way, reads.
+    expect(parseDicomBuffer(deflated(files.explicit).bytes, 'deflated-ok.dcm').dataSet.elements.x00081140.items).toHaveLength(2);
   });
 });
 
