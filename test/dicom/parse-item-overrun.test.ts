@@ -1,8 +1,8 @@
 // An element that runs past the end of the sequence item holding it, or an item past the end of
 // its sequence, while both stay inside the file. dcmtk's dump2dcm writes the original (a Referenced
 // Image Sequence of two items) and dcmconv writes it with defined lengths in implicit VR little
-// endian, explicit VR little endian and explicit VR big endian; the test then lengthens one value
-// or shortens the sequence, as a damaged file would.
+// endian, explicit VR little endian and explicit VR big endian (the test deflates the explicit one
+// too); the test then lengthens one value or shortens the sequence, as a damaged file would.
 //
 // The references disagree on a recovery, so Lumen refuses such a file and says where it is damaged:
 // - element past its item: dcmtk's dcmdump stops ("Length of element larger than explicit length
