@@ -105,12 +105,13 @@ const COLUMNS: Record<string, TargetKind | 'patient' | 'label' | 'frame'> = {
  */
 function rowFrame(store: TrainingStore, cell: string, kind: TargetKind | 'patient', uid: string): { frame: number | null } | { problem: string } {
   if (cell === '') return { frame: null };
-  const shown = /^[-+]?[0-9.,eE]{1,20}$/.test(cell) ? `frame ${cell}` : 'its frame';
+  // Quoted only when short and number-like: a long number in that column could be an ID.
+  const shown = /^[-+]?[0-9.,eE]{1,6}$/.test(cell) ? `frame ${cell}` : 'its frame';
   if (!/^[0-9]+$/.test(cell) || Number(cell) < 1 || !Number.isSafeInteger(Number(cell))) return { problem: `${shown} is not a frame number (1, 2, 3 …)` };
   if (kind !== 'image') return { problem: `${shown} is given without a SOPInstanceUID: a frame is one of an image's frames` };
   const frame = Number(cell);
   const frames = Math.max(1, store.db.prepare<[string], { frames: number | null }>('SELECT frames FROM instances WHERE sop_uid = ?').get(uid)?.frames ?? 1);
-  if (frame > frames) return { problem: `frame ${frame} is past the last frame of SOPInstanceUID ${uid} (${frames} frame${frames === 1 ? '' : 's'})` };
+  if (frame > frames) return { problem: `${shown} is past the last frame of SOPInstanceUID ${uid} (${frames} frame${frames === 1 ? '' : 's'})` };
   return { frame: frames === 1 ? null : frame };
 }
 

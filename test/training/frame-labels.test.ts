@@ -178,7 +178,7 @@ describe('frame labels', () => {
   });
 
   it('a CSV frame out of range or not a positive integer is named by line and value; a CSV without the column reads as before', async () => {
-    const text = ['SOPInstanceUID,Frame,label', `${MULTI},2,normal`, `${MULTI},0,normal`, `${MULTI},7,normal`, `${MULTI},two,normal`, `${MULTI},1.5,normal`, `${SINGLE},2,normal`, `${SINGLE},1,abnormal`, `${MULTI},,cyst`].join('\n');
+    const text = ['SOPInstanceUID,Frame,label', `${MULTI},2,normal`, `${MULTI},0,normal`, `${MULTI},7,normal`, `${MULTI},two,normal`, `${MULTI},1.5,normal`, `${SINGLE},2,normal`, `${MULTI},12345678,normal`, `${SINGLE},1,abnormal`, `${MULTI},,cyst`].join('\n');
     const report = await call('training.labels.importCsvText', { text });
     expect(report.problems).toEqual([
       { line: 3, reason: 'frame 0 is not a frame number (1, 2, 3 …)' },
@@ -186,6 +186,8 @@ describe('frame labels', () => {
       { line: 5, reason: 'its frame is not a frame number (1, 2, 3 …)' },
       { line: 6, reason: 'frame 1.5 is not a frame number (1, 2, 3 …)' },
       { line: 7, reason: `frame 2 is past the last frame of SOPInstanceUID ${SINGLE} (1 frame)` },
+      // A long number is not quoted back: in that column it could be an ID.
+      { line: 8, reason: `its frame is past the last frame of SOPInstanceUID ${MULTI} (6 frames)` },
     ]);
     // Frame 1 of a single-frame file is that file.
     expect((await call('training.labels.list', {})).map((l: { targetUid: string; frame: number | null; label: string }) => `${l.targetUid === MULTI ? 'multi' : 'single'}:${l.frame}:${l.label}`).sort()).toEqual(['multi:2:normal', 'multi:null:cyst', 'single:null:abnormal']);
