@@ -372,7 +372,7 @@ export function buildReport(input: ReportInput): Report {
   }
   for (const l of input.labels ?? []) {
     // A label of one frame refers to that frame (Referenced Frame Number), and names its site.
-    const frame = l.targetKind === 'image' && l.frame !== null ? l.frame - 1 : undefined;
+    const frame = l.targetKind === 'image' && typeof l.frame === 'number' ? l.frame - 1 : undefined;
     const refs =
       l.targetKind === 'image'
         ? [ref(l.sopInstanceUid!, frame)]

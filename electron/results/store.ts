@@ -29,8 +29,8 @@ export interface StoredLabel {
   studyInstanceUid: string;
   seriesInstanceUid: string | null;
   sopInstanceUid: string | null;
-  /** A label of one frame of a multi-frame image: that frame, 1-based (Referenced Frame Number); null: the whole image, series or study. */
-  frame: number | null;
+  /** A label of one frame of a multi-frame image: that frame, 1-based (Referenced Frame Number); null or absent: the whole image, series or study. */
+  frame?: number | null;
   label: string;
   author: string | null;
   createdAt: string;
