@@ -18,7 +18,7 @@ export interface SequenceOverrun {
   /**
    * 'element': an element's value runs past the end of its item (or, in an item of undefined
    * length, of its sequence); 'item': an item runs past the end of its sequence; 'stray': an item
-   * or delimiter tag (FFFE,xxxx) where an element belongs.
+   * tag or a sequence delimiter (FFFE,xxxx) where an element belongs (a lone item delimiter is read on).
    */
   kind: 'element' | 'item' | 'stray';
   /** The element's tag (element), the sequence's (item), the stray tag (stray). */
@@ -49,10 +49,10 @@ const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OL', 'OW', 'SQ', 'OF', 'UC', 'UR',
  * An element past the end of the file is 'overlong' even inside an item: the file is short.
  */
 export function findStructureProblem(dataSet: dicomParser.DataSet, size: number): Overlong | SequenceOverrun | undefined {
-  return inDataSet(dataSet, size, -1, 'item', [], true);
+  return inDataSet(dataSet, size, -1, 'item', []);
 }
 
-function inDataSet(dataSet: dicomParser.DataSet, size: number, end: number, bound: 'item' | 'sequence', items: ItemRef[], top: boolean): Overlong | SequenceOverrun | undefined {
+function inDataSet(dataSet: dicomParser.DataSet, size: number, end: number, bound: 'item' | 'sequence', items: ItemRef[]): Overlong | SequenceOverrun | undefined {
   // for-in, not Object.values: this runs on every parse, and the array was a tenth of our parse time.
   for (const tag in dataSet.elements) {
     const el = dataSet.elements[tag];
@@ -61,8 +61,9 @@ function inDataSet(dataSet: dicomParser.DataSet, size: number, end: number, boun
       if (to > size) return { kind: 'overlong', el, within: items.map((i) => i.sequence) };
       if (end >= 0 && to > end) return { kind: 'element', tag, items: items.map((r) => ({ ...r })), from: el.dataOffset, to, end, bound };
     }
-    // "xfffe": an item or delimiter tag read as an element (only an item of undefined length ends in one).
-    if (tag.charCodeAt(1) === 0x66 && tag.startsWith('xfffe') && (top || tag !== 'xfffee00d')) {
+    // "xfffe": an item or sequence delimiter tag read as an element. An item delimiter (FFFE,E00D)
+    // ends an item of undefined length, and where one stands alone dcmtk and GDCM both read on.
+    if (tag.charCodeAt(1) === 0x66 && tag.startsWith('xfffe') && tag !== 'xfffee00d') {
       return { kind: 'stray', tag, items: items.map((r) => ({ ...r })), from: el.dataOffset - (el.vr !== undefined && LONG_LENGTH_VRS.has(el.vr) ? 12 : 8), to: el.dataOffset, end, bound };
     }
     if (el.items === undefined) continue;
@@ -76,8 +77,8 @@ function inDataSet(dataSet: dicomParser.DataSet, size: number, end: number, boun
       const itemEnd = item.dataOffset + item.length;
       let inner: Overlong | SequenceOverrun | undefined;
       if (sequenceEnd >= 0 && itemEnd > sequenceEnd) inner = { kind: 'item', tag, items: items.map((r) => ({ ...r })), from: item.dataOffset, to: itemEnd, end: sequenceEnd, bound: 'sequence' };
-      else if (item.dataSet && item.hadUndefinedLength) inner = inDataSet(item.dataSet, size, sequenceEnd >= 0 ? sequenceEnd : end, sequenceEnd >= 0 ? 'sequence' : bound, items, false);
-      else if (item.dataSet) inner = inDataSet(item.dataSet, size, itemEnd, 'item', items, false);
+      else if (item.dataSet && item.hadUndefinedLength) inner = inDataSet(item.dataSet, size, sequenceEnd >= 0 ? sequenceEnd : end, sequenceEnd >= 0 ? 'sequence' : bound, items);
+      else if (item.dataSet) inner = inDataSet(item.dataSet, size, itemEnd, 'item', items);
       if (inner) {
         items.pop();
         return inner;
@@ -158,7 +159,7 @@ class Scan {
       if (p + 8 > this.n) return null;
       const tag = this.tag(p);
       if (undefinedItem && tag === ITEM_END) return p + 8;
-      if (tag >= 0xfffe0000 && tag <= 0xfffeffff) return { kind: 'stray', tag: tagString(tag), items, from: p, to: p, end, bound };
+      if (tag >= 0xfffe0000 && tag <= 0xfffeffff && tag !== ITEM_END) return { kind: 'stray', tag: tagString(tag), items, from: p, to: p, end, bound };
       let length: number;
       let value: number;
       let sequence: boolean;

@@ -219,3 +219,28 @@ describe('a sequence item that runs past the end of its defined-length sequence'
     expect(parseError(bytes, 'implicit-one-item.dcm')).toMatch(new RegExp(`sequence item \\(FFFE,E000\\) at byte ${at.item2}, outside any sequence`));
   });
 });
+
+describe('an item or delimiter tag after the last element', () => {
+  const trailing = (element: number) => {
+    const tag = Buffer.alloc(8);
+    tag.writeUInt16LE(0xfffe, 0);
+    tag.writeUInt16LE(element, 2);
+    return Buffer.concat([files.explicit, tag]);
+  };
+
+  it('reads on past a stray item delimiter (FFFE,E00D), as dcmtk and GDCM both do', () => {
+    const bytes = trailing(0xe00d);
+    expect(dcmdump(bytes, 'trailing-e00d.dcm').status).toBe(0);
+    const { dataSet } = parseDicomBuffer(bytes, 'trailing-e00d.dcm');
+    expect(dataSet.elements.x00081140.items).toHaveLength(2);
+    expect(dataSet.elements.x7fe00010.length).toBe(8);
+  });
+
+  it('refuses a stray sequence delimiter (FFFE,E0DD) or item (FFFE,E000), as both refuse', () => {
+    for (const element of [0xe0dd, 0xe000]) {
+      const bytes = trailing(element);
+      expect(dcmdump(bytes, `trailing-${element.toString(16)}.dcm`).status).toBe(1);
+      expect(parseError(bytes, 'trailing.dcm')).toMatch(new RegExp(`^sequence (delimiter|item) \\(FFFE,${element.toString(16).toUpperCase()}\\) at byte ${files.explicit.length}, outside any sequence`));
+    }
+  });
+});
