@@ -13,14 +13,16 @@ export const ResultFinding = z.object({
   finding: Text,
   codeValue: Text.nullable(),
   codingScheme: Text.nullable(),
-  /** A probability (unit "1") or a measured value in `unit`. */
+  /** A probability, or a value (a measurement, a count) in `unit`. */
   score: z.number().nullable(),
-  /** UCUM code of the score's units. */
+  /** UCUM code of the score's units ("1": no units). */
   unit: Text.nullable(),
   algorithmName: Text.nullable(),
   algorithmVersion: Text.nullable(),
   algorithmHash: Text.nullable(),
   referencedSopInstanceUids: z.array(z.string().max(64)),
+  /** Whether the score is a probability, 0 to 1 (its concept is one: electron/library/results.ts scoreIsProbability); else a plain value. */
+  probability: z.boolean(),
 });
 export type ResultFinding = z.infer<typeof ResultFinding>;
 

@@ -3,8 +3,10 @@
 // filed into the library as study-level results instead of "an object without an image".
 // - SR: each TID 1501 Measurement Group (or, without groups, the document's top level) is a
 //   finding: the Finding code (else the first measured quantity's name), its score (the NUM
-//   named after the finding, "<class> probability", else the group's first NUM), the images
-//   it references, and the algorithm (TID 4019 name, version, package hash).
+//   named after the finding, "<class> probability", else a NUM whose concept names a
+//   probability, the finding then read "<Finding>: <its concept>"; without a Finding the
+//   group's first NUM), the images it references, the algorithm (TID 4019 name, version,
+//   package hash), and whether the score is a probability (scoreIsProbability).
 // - Parametric Map: its source image (Referenced Image Sequence, else the Derivation Image
 //   Sequence's Source Image Sequence), so the viewer can find the map for an image.
 // Input is hostile: the walk is bounded in depth and items, strings are cut, and a file
@@ -43,12 +45,30 @@ export interface ResultFinding {
   codeValue: string | null;
   codingScheme: string | null;
   score: number | null;
-  /** The score's units (UCUM code, e.g. "1" for a probability, "mm"), when it has some. */
+  /** The score's units (UCUM code: "1" for no units, a probability's or a count's; "mm"), when it has some. */
   unit: string | null;
   algorithmName: string | null;
   algorithmVersion: string | null;
   algorithmHash: string | null;
   referencedSopInstanceUids: string[];
+  /** Whether the score is a probability (0 to 1, shown as a percentage): scoreIsProbability. */
+  probability: boolean;
+}
+
+/** A concept that names a probability ("nodule probability", DCM 111047 "Probability of cancer", a likelihood). */
+const PROBABILITY = /\b(probability|likelihood)\b/i;
+
+/**
+ * Whether a finding's score is a probability, from what the library keeps of it (no more is
+ * stored): a value in UCUM "1" (no units) whose concept is a probability. That is Lumen's own
+ * prediction groups (a Finding of Lumen's scheme 99LUMEN scored by its "<class> probability"
+ * NUM), and any NUM whose concept names a probability or likelihood: without a Finding the
+ * finding is that NUM's name, with one it reads "<Finding>: <NUM's name>". Any other "no
+ * units" value (a count, a ratio, an index) is a plain number.
+ */
+export function scoreIsProbability(f: Pick<ResultFinding, 'finding' | 'codeValue' | 'codingScheme' | 'score' | 'unit'>): boolean {
+  if (f.score === null || f.unit !== '1') return false;
+  return (f.codingScheme === '99LUMEN' && f.codeValue !== null) || PROBABILITY.test(f.finding);
 }
 
 export interface ResultDocument {
@@ -207,22 +227,26 @@ function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding |
     const value = str(code.CodeValue);
     const scheme = str(code.CodingSchemeDesignator);
     scoreItem = nums.find((n) => conceptValue(n) === value && str(firstCode(n.ConceptNameCodeSequence)?.CodingSchemeDesignator) === scheme);
+    // Another document's probability of the finding under a concept of its own (DCM 111047 "Probability of cancer").
+    const probability = scoreItem ? undefined : nums.find((n) => PROBABILITY.test(meaning(n) ?? ''));
+    if (probability) {
+      scoreItem = probability;
+      finding = `${finding}: ${meaning(probability)}`.slice(0, MAX_TEXT);
+    }
   } else {
     scoreItem = nums[0];
     finding = scoreItem ? meaning(scoreItem) : (str(content.find((c) => str(c.ValueType) === 'TEXT')?.TextValue) ?? null);
   }
   if (!finding) return null;
   const { value, unit } = numValue(scoreItem);
+  const read = { finding, codeValue: code ? str(code.CodeValue) : null, codingScheme: code ? str(code.CodingSchemeDesignator) : null, score: value, unit };
   return {
-    finding,
-    codeValue: code ? str(code.CodeValue) : null,
-    codingScheme: code ? str(code.CodingSchemeDesignator) : null,
-    score: value,
-    unit,
+    ...read,
     algorithmName: algorithm('Algorithm Name'),
     algorithmVersion: algorithm('Algorithm Version'),
     algorithmHash: hash,
     referencedSopInstanceUids: [...refs],
+    probability: scoreIsProbability(read),
   };
 }
 
@@ -311,17 +335,17 @@ export function studyResults(db: Database.Database, studyInstanceUid: string): S
     kind: d.kind,
     title: d.title,
     contentDate: d.content_date,
-    findings: findings.all(d.sop_uid).map((f) => ({
-      finding: f.finding,
-      codeValue: f.code_value,
-      codingScheme: f.coding_scheme,
-      score: f.score,
-      unit: f.unit,
-      algorithmName: f.algorithm_name,
-      algorithmVersion: f.algorithm_version,
-      algorithmHash: f.algorithm_hash,
-      referencedSopInstanceUids: safeUids(f.referenced_sop_uids),
-    })),
+    findings: findings.all(d.sop_uid).map((f) => {
+      const read = { finding: f.finding, codeValue: f.code_value, codingScheme: f.coding_scheme, score: f.score, unit: f.unit };
+      return {
+        ...read,
+        algorithmName: f.algorithm_name,
+        algorithmVersion: f.algorithm_version,
+        algorithmHash: f.algorithm_hash,
+        referencedSopInstanceUids: safeUids(f.referenced_sop_uids),
+        probability: scoreIsProbability(read),
+      };
+    }),
     sources: sources.all(d.sop_uid).map((s) => ({ sopInstanceUid: s.source_sop_uid, frame: s.source_frame })),
   }));
 }

@@ -301,7 +301,8 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await study.getByTestId('series-card').click();
     const results = page.getByTestId('study-results');
     await results.waitFor({ timeout: 60_000 });
-    const findings = await results.getByTestId('result-finding').allInnerTexts();
+    // A value and its unit are joined by a no-break space; read here as typed.
+    const findings = (await results.getByTestId('result-finding').allInnerTexts()).map((f) => f.replace(/\u00a0/g, ' '));
     await shot('read-back');
     expect(findings.some((f) => /Length/.test(f))).toBe(true);
     // Each score read whole, in the units the viewer used: px and px² for an image without pixel spacing.

@@ -51,7 +51,8 @@ describe('results listed with the study', () => {
     const cells = rows.map((r) => r.split('\t').map((c) => c.trim()));
     expect(cells.filter((c) => c[0] === 'normal').map((c) => c[1]).sort()).toEqual(['100.0%', '60.0%', '70.0%', '80.0%', '90.0%']);
     for (const c of cells.filter((c) => c[0] === 'normal')) expect(c[2]).toBe('Chest triage 0.1.0');
-    expect(cells.find((c) => c[0] === 'Length')?.[1]).toMatch(/^\d+(\.\d+)? mm$/);
+    // A value and its unit are joined by a no-break space: never apart on two lines.
+    expect(cells.find((c) => c[0] === 'Length')?.[1]).toMatch(/^\d+(\.\d+)?\u00a0mm$/);
     expect(cells.map((c) => c[0])).toEqual(expect.arrayContaining([HOSTILE_LABEL, QUOTED_LABEL]));
     expect(await section.textContent()).toMatch(/Imaging Measurement Report\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}/);
     await page.screenshot({ path: path.join(resultsDir(), 'study-results.png') });

@@ -10,13 +10,19 @@ import './results.css';
 /** At most this many findings are listed per document; the rest are counted. */
 const MAX_ROWS = 200;
 
-/** A score as people read it: a probability as a percentage, a measurement with its units. */
-export function formatScore(score: number | null, unit: string | null): string {
+/**
+ * A score as people read it: a probability (its concept is one, as the reader says) as a
+ * percentage; any other value as its number, with its units where it has some ("no units", UCUM
+ * "1": a count, a ratio, a pixel value), joined by a no-break space so that a narrow column
+ * never puts the unit on a line of its own.
+ */
+export function formatScore(score: number | null, unit: string | null, probability: boolean): string {
   if (score === null) return '';
-  if (unit === '1') return `${(score * 100).toFixed(1)}%`;
+  if (probability) return `${(score * 100).toFixed(1)}%`;
   // UCUM codes as the viewer writes the values: pixels where an image has no pixel spacing (results/sr.ts).
-  const units: Record<string, string> = { mm: 'mm', mm2: 'mm²', cm: 'cm', cm2: 'cm²', deg: '°', '[hnsf\'U]': 'HU', '{pixel}': 'px', '{pixel2}': 'px²', '{pixels}': 'px' };
-  return `${Number(score.toPrecision(4))}${unit ? ` ${units[unit] ?? unit}` : ''}`;
+  const units: Record<string, string> = { mm: 'mm', mm2: 'mm²', cm: 'cm', cm2: 'cm²', deg: '°', '[hnsf\'U]': 'HU', '{pixel}': 'px', '{pixel2}': 'px²', '{pixels}': 'px', Gy: 'Gy', '%': '%' };
+  const name = unit && unit !== '1' ? (units[unit] ?? unit) : '';
+  return `${Number(score.toPrecision(4))}${name ? `\u00a0${name}` : ''}`;
 }
 
 /** "2026-01-02T03:04:05" -> "02-Jan-2026 03:04". */
@@ -83,7 +89,7 @@ export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { stud
                 {doc.findings.slice(0, MAX_ROWS).map((f, i) => (
                   <tr key={i} data-testid="result-finding">
                     <td title={f.codeValue && f.codingScheme ? `${f.finding} (${f.codingScheme} ${f.codeValue})` : f.finding}>{f.finding}</td>
-                    <td className="num">{formatScore(f.score, f.unit)}</td>
+                    <td className="num">{formatScore(f.score, f.unit, f.probability)}</td>
                     <td title={[f.algorithmName, f.algorithmVersion, f.algorithmHash && `package ${f.algorithmHash}`].filter(Boolean).join(' ') || undefined}>{f.algorithmName ? <><Name text={f.algorithmName} />{f.algorithmVersion ? ` ${f.algorithmVersion}` : ''}</> : ''}</td>
                   </tr>
                 ))}

@@ -1,0 +1,79 @@
+// The Results section's Score column (s14 F1, F3), in the app at 1280x800 (real bridge and engine,
+// Debian's Chromium): Lumen's own exports of a real library (predictions, a length, an ellipse, a
+// probe on the CT) and another AI's report made by dcmtk's dump2dcm (test/results/other-sr.ts),
+// imported through the app's import form. A percentage only for probabilities; a count, a ratio
+// and a probe's pixel value read as plain numbers; a value and its unit never broken apart.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportResults } from '../../electron/results/export';
+import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
+import { writeOtherAiSr } from '../results/other-sr';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+
+describe('scores in the Results section', () => {
+  const session = useUiSession('lumen-result-scores', async (dataDir) => {
+    const lib = await resultsLibrary('e2e-result-scores', path.join(dataDir, 'library'));
+    try {
+      const images = lib.library.listInstances(PATIENT_A.seriesUid);
+      lib.library.saveMeasurement({ id: 'm-probe-1', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[2].sopInstanceUid, frame: 0, kind: 'probe', points: [[3.5, 4.5]], createdAt: '2026-01-01T00:00:02Z' });
+      lib.library.saveMeasurement({ id: 'm-ellipse-1', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[2].sopInstanceUid, frame: 0, kind: 'ellipse', points: [[1, 1], [7, 6]], createdAt: '2026-01-01T00:00:03Z' });
+      const out = path.join(dataDir, 'incoming', 'results');
+      await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model: { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' }, out });
+      writeOtherAiSr(path.join(out, 'other-ai.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.77`, sopInstanceUid: `${PATIENT_A.studyUid}.77.1`, patientName: 'Other^AI', patientId: 'OTHER' });
+    } finally {
+      lib.library.close();
+    }
+  });
+
+  it('shows probabilities as percentages, other values as numbers with their units on one line', async () => {
+    const { dataDir } = session();
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
+    await page.getByTestId('image-index').filter({ hasText: 'Im 1/5' }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming', 'results'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-report').filter({ hasText: '3 result documents imported' }).waitFor({ timeout: 60_000 });
+
+    const section = page.getByRole('region', { name: 'Results' });
+    const rows = section.getByTestId('result-finding');
+    await rows.filter({ hasText: 'Number of nodules' }).waitFor({ timeout: 30_000 });
+    // Each row's cells as their text (textContent: a no-break space stays one).
+    type El = { textContent: string | null; querySelectorAll(s: string): ArrayLike<El> };
+    const cells = await rows.evaluateAll((trs) => (trs as unknown as El[]).map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    const score = (finding: string) => cells.filter((c) => c[0] === finding).map((c) => c[1]);
+
+    // Lumen's predictions: "<class> probability", percentages.
+    expect(score('normal').sort()).toEqual(['100.0%', '60.0%', '70.0%', '80.0%', '90.0%']);
+    // Another AI's count and ratio in UCUM "1": plain numbers; its probability of cancer: a percentage.
+    expect(score('Number of nodules')).toEqual(['3']);
+    expect(score('Cardiothoracic ratio')).toEqual(['0.52']);
+    expect(score('Nodule: Probability of cancer')).toEqual(['85.0%']);
+    // Lumen's probe on the CT: its pixel value in HU, not "0.0%"; the length and the ellipse's area in mm, mm².
+    expect(score('Attenuation Coefficient')).toEqual([expect.stringMatching(/^-?\d+(\.\d+)?\u00a0HU$/)]);
+    expect(score('Length')).toEqual([expect.stringMatching(/^\d+(\.\d+)?\u00a0mm$/)]);
+    expect(score('Area')).toEqual([expect.stringMatching(/^\d+(\.\d+)?\u00a0mm²$/)]);
+    expect(cells.some((c) => c[1].includes('%') && !/^\d+\.\d%$/.test(c[1]))).toBe(false);
+
+    await section.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir(), 'result-scores.png') });
+    await section.screenshot({ path: path.join(resultsDir(), 'result-scores-section.png') });
+    await rows.filter({ hasText: 'Cardiothoracic ratio' }).scrollIntoViewIfNeeded();
+    await section.screenshot({ path: path.join(resultsDir(), 'result-scores-other-ai.png') });
+    // Every score on one line (its text's line boxes, whatever the row's height), and nothing cut off.
+    type Cell = { textContent: string | null; scrollWidth: number; clientWidth: number };
+    const lines = await section.locator('td.num').evaluateAll((tds) =>
+      (tds as unknown as Cell[])
+        .filter((td) => td.textContent)
+        .map((td) => {
+          const range = (globalThis as any).document.createRange();
+          range.selectNodeContents(td);
+          const tops = new Set(Array.from(range.getClientRects() as ArrayLike<{ top: number }>, (r) => Math.round(r.top)));
+          return { text: td.textContent, lines: tops.size, cut: td.scrollWidth > td.clientWidth };
+        }),
+    );
+    expect(lines.length).toBe(cells.filter((c) => c[1]).length);
+    for (const l of lines) expect(l, String(l.text)).toMatchObject({ lines: 1, cut: false });
+    expect(errors).toEqual([]);
+  }, 240_000);
+});
