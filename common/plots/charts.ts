@@ -5,8 +5,9 @@
  * draw these, so what a user sees in one is what the other shows.
  *
  * Layout rules: legends and titles sit outside the plotting area, so they never cover a curve;
- * text is measured by an estimate of its width (0.6 em per character) and long names are cut
- * with an ellipsis, their full text in the tooltip; axes and text use the surrounding text
+ * text is measured by an estimate of its width (0.6 em per character) and long names are wrapped
+ * into lines after "_", "-", "." or "/" (wrapName), never cut; each plot's description names the
+ * classes whole for assistive technology; axes and text use the surrounding text
  * colour (currentColor), so a plot reads on a white report and on the app's dark panel alike.
  */
 import { aucText, METRIC_NAMES } from '../metric-words';
@@ -40,6 +41,8 @@ export interface EpochValues {
 }
 
 const FONT = 11;
+/** Pixels between the baselines of a wrapped name's lines. */
+const LINE = 13;
 const CHAR = 0.6;
 const textWidth = (s: string, size = FONT) => s.length * size * CHAR;
 const px = (v: number) => Math.round(v * 10) / 10;
@@ -47,10 +50,38 @@ const isNum = (x: Num | undefined): x is number => typeof x === 'number' && Numb
 const f3 = (x: Num | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
-/** A name cut to `max` characters with an ellipsis. */
-export function shorten(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
+/** A name's parts, each with the "_", "-", ".", "/" or space that ends it. */
+const NAME_PARTS = /[^_\-./\s]*[_\-./\s]|[^_\-./\s]+$/g;
+
+/**
+ * A name in lines of at most `max` characters, broken after "_", "-", ".", "/" or a space (a part longer
+ * than a line is broken inside it, the last resort). The lines joined are the name.
+ */
+export function wrapName(s: string, max: number): string[] {
+  const width = Math.max(1, Math.floor(max));
+  const parts = s.match(NAME_PARTS) ?? [s];
+  const lines: string[] = [];
+  let line = '';
+  for (let part of parts) {
+    if (line && line.length + part.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    while (line.length + part.length > width) {
+      lines.push(part.slice(0, width - line.length));
+      part = part.slice(width - line.length);
+    }
+    line += part;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
 }
+
+/** A text of several lines (tspans, `step` pixels apart), its first line's baseline at (x, y); one line stays a plain text. */
+const lines = (x: number, y: number, ls: string[], extra: PlotNode['attrs'] = {}, title?: string, step = LINE): PlotNode =>
+  ls.length === 1
+    ? text(x, y, ls[0], extra, title)
+    : { ...text(x, y, '', extra, title), text: undefined, children: ls.map((l, i) => ({ tag: 'tspan' as const, attrs: { x: px(x), ...(i > 0 ? { dy: step } : {}) }, text: l })) };
 
 interface Frame {
   left: number;
@@ -101,6 +132,8 @@ type Swatch = { kind: 'line' | 'dashed' | 'area' | 'bar'; color: string } | null
 interface LegendEntry {
   swatch: Swatch;
   label: string;
+  /** The label wrapped into lines (a long class name), when it is. */
+  lines?: string[];
   /** A second, smaller line under the label. */
   detail?: string;
   title?: string;
@@ -120,9 +153,11 @@ function legendColumn(entries: LegendEntry[], x: number, y: number): { nodes: Pl
     const ly = at + 11;
     const tx = x + (e.swatch ? SWATCH : 0);
     const parts: PlotNode[] = e.swatch ? [swatchNode(e.swatch, x, ly)] : [];
-    parts.push(text(tx, ly, e.label, { 'data-role': 'legend' }, e.title));
-    if (e.detail) parts.push(text(tx, ly + 13, e.detail, { 'font-size': 10, 'data-role': 'legend' }));
-    at += e.detail ? 29 : 16;
+    const ls = e.lines ?? [e.label];
+    parts.push(lines(tx, ly, ls, { 'data-role': 'legend' }, e.title));
+    const below = ly + (ls.length - 1) * LINE;
+    if (e.detail) parts.push(text(tx, below + 13, e.detail, { 'font-size': 10, 'data-role': 'legend' }));
+    at += (e.detail ? 29 : 16) + (ls.length - 1) * LINE;
     return parts;
   });
   return { nodes: [{ tag: 'g', attrs: { 'data-role': 'legend' }, children: nodes }], height: at - y + 4 };
@@ -175,21 +210,26 @@ export function rocPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THE
   e.roc.forEach((r, i) => {
     nodes.push({ tag: 'polyline', attrs: { points: points(r.points.map((p) => p.fpr), r.points.map((p) => p.tpr), sx, sy), fill: 'none', stroke: color(i), 'stroke-width': 2, 'data-role': 'curve', 'data-series': r.className }, title: r.className });
   });
-  // One line per curve where it fits the picture's width, else the AUC on a second line.
+  // One line per curve where it fits the picture's width, else the name (wrapped between its parts) and the AUC on the next line.
   const room = f.left + f.width + 16 - 8 - SWATCH - 8;
-  const entries: LegendEntry[] = e.roc.map((r, i) => {
+  const aucs = e.roc.map((r, i) => {
     const c = binary ? { auc: e.auc, ci: e.aucCi } : { auc: e.perClass[i]?.auc, ci: e.perClass[i]?.aucCi };
-    const auc = aucText(c.auc, c.ci);
-    const one = `${shorten(r.className, 24)}: ${auc}`;
+    return aucText(c.auc, c.ci);
+  });
+  const entries: LegendEntry[] = e.roc.map((r, i) => {
+    const one = `${r.className}: ${aucs[i]}`;
     const swatch = { kind: 'line' as const, color: color(i) };
-    return textWidth(one) <= room ? { swatch, label: one, title: r.className } : { swatch, label: shorten(r.className, Math.floor(room / (FONT * CHAR))), detail: auc, title: r.className };
+    if (textWidth(one) <= room) return { swatch, label: one, title: r.className };
+    const ls = wrapName(r.className, room / (FONT * CHAR));
+    return { swatch, label: r.className, ...(ls.length > 1 ? { lines: ls } : {}), detail: aucs[i], title: r.className };
   });
   if (e.roc.some((r) => r.band?.length)) entries.push({ swatch: { kind: 'area', color: color(0) }, label: 'Shaded: 95% confidence band' });
   entries.push({ swatch: { kind: 'dashed', color: 'currentColor' }, label: 'Chance' });
   const legend = legendColumn(entries, 8, f.top + f.height + 38);
   nodes.push(...legend.nodes);
-  const width = Math.ceil(Math.max(f.left + f.width + 16, 8 + SWATCH + Math.max(...entries.map((x) => textWidth(x.label))) + 8));
-  return { width, height: Math.ceil(f.top + f.height + 38 + legend.height), label: binary ? 'ROC curve' : 'ROC curves', nodes };
+  const width = Math.ceil(Math.max(f.left + f.width + 16, 8 + SWATCH + Math.max(...entries.map((x) => Math.max(...(x.lines ?? [x.label]).map((l) => textWidth(l))))) + 8));
+  const description = `${binary ? 'ROC curve' : 'ROC curves, one class against the rest'}: ${e.roc.map((r, i) => `${r.className}: ${aucs[i]}`).join('; ')}.`;
+  return { width, height: Math.ceil(f.top + f.height + 38 + legend.height), label: binary ? 'ROC curve' : 'ROC curves', description, nodes };
 }
 
 /** Reliability diagram: accuracy per confidence bin as bars (images in each bin above it), the diagonal, ECE. */
@@ -220,26 +260,46 @@ export function reliabilityPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_
   return { width, height: Math.ceil(f.top + f.height + 38 + legend.height), label: 'Reliability diagram', nodes };
 }
 
-/** Confusion matrix: counts and the share of each true class (row) per cell, shaded by that share. */
+/**
+ * Confusion matrix: counts and the share of each true class (row) per cell, shaded by that share.
+ * Class names are whole, wrapped between their parts: the rows' to the left of the cells (a row
+ * grows taller for a name of many lines), the columns' above them; where a column is too narrow
+ * for its name's parts, the columns are numbered and each row gives its number beside its name.
+ */
 export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PLOT_THEME, opts: { maxWidth?: number } = {}): Plot {
   const K = Math.max(1, e.classNames.length);
-  const longest = Math.max(4, ...e.classNames.map((c) => c.length));
-  // Within maxWidth (a narrow panel): shorter row names first, then smaller cells (not under 44 px).
-  const rowChars = opts.maxWidth ? Math.max(6, Math.min(20, Math.floor((opts.maxWidth * 0.4 - 36) / (FONT * CHAR)))) : 20;
-  const rowLabel = Math.min(rowChars, longest) * FONT * CHAR + 10;
-  const left = 26 + rowLabel;
-  const wanted = Math.min(96, Math.max(60, textWidth(shorten('x'.repeat(longest), 13), 10) + 12));
-  const cell = Math.round(opts.maxWidth ? Math.max(44, Math.min(wanted, (opts.maxWidth - left - 12) / K)) : wanted);
-  const colChars = Math.max(3, Math.floor((cell - 6) / (10 * CHAR)));
-  const top = 58;
+  const names = Array.from({ length: K }, (_, i) => e.classNames[i] ?? '');
+  const longest = Math.max(4, ...names.map((c) => c.length));
+  const longestPart = Math.max(1, ...names.flatMap((c) => c.match(NAME_PARTS) ?? []).map((p) => p.length));
+  // Within maxWidth (a narrow panel): narrower row names first (wrapped), then smaller cells (not under 44 px).
+  // A row's lines are as wide as its name's longest part (up to 16 characters), so a part is broken only when longer.
+  const rowChars = opts.maxWidth ? Math.max(6, Math.min(longestPart, 16), Math.min(20, Math.floor((opts.maxWidth * 0.4 - 36) / (FONT * CHAR)))) : 20;
+  const wanted = Math.min(96, Math.max(60, textWidth('x'.repeat(Math.min(longest, 13)), 10) + 12));
+  // Columns keyed by number when a name's parts would not fit a column of the cell size wanted.
+  const keyed = textWidth('x'.repeat(Math.min(longestPart, longest)), 10) + 8 > (opts.maxWidth ? Math.min(wanted, (opts.maxWidth - 26 - rowChars * FONT * CHAR - 10 - 12) / K) : wanted);
+  const keyWidth = keyed ? textWidth(String(K)) + 8 : 0;
+  const rowLines = names.map((n) => wrapName(n, rowChars));
+  const rowLabel = Math.max(...rowLines.flat().map((l) => textWidth(l)), textWidth('xxxx')) + 10 + keyWidth;
+  const left = Math.floor(26 + rowLabel);
+  const cell = Math.floor(opts.maxWidth ? Math.max(44, Math.min(wanted, (opts.maxWidth - left - 12) / K)) : wanted);
+  const colChars = Math.max(1, Math.floor((cell - 8) / (10 * CHAR)));
+  const colLines = names.map((n, i) => (keyed ? [String(i + 1)] : wrapName(n, colChars)));
+  const colDepth = Math.max(...colLines.map((l) => l.length));
+  // A row as tall as its name's lines need, the cells at least square.
+  const rowHeight = rowLines.map((l) => Math.max(cell, l.length * LINE + 6));
+  const rowTop = rowHeight.map((_, t) => rowHeight.slice(0, t).reduce((a, b) => a + b, 0));
+  const height = rowHeight.reduce((a, b) => a + b, 0);
+  const top = 58 + (colDepth - 1) * 11;
   const nodes: PlotNode[] = [title(8, 16, 'Confusion matrix')];
   nodes.push(text(left + (K * cell) / 2, 36, 'Predicted class', { 'text-anchor': 'middle', 'data-role': 'axis-label' }));
-  const ty = top + (K * cell) / 2;
+  const ty = top + height / 2;
   nodes.push(text(14, ty, 'True class', { 'text-anchor': 'middle', transform: `rotate(-90 14 ${px(ty)})`, 'data-role': 'axis-label' }));
   for (let t = 0; t < K; t++) {
-    const name = e.classNames[t];
-    nodes.push(text(left - 6, top + t * cell + cell / 2 + 4, shorten(name, rowChars), { 'text-anchor': 'end', 'data-role': 'row-label' }, name));
-    nodes.push(text(left + t * cell + cell / 2, top - 7, shorten(name, colChars), { 'font-size': 10, 'text-anchor': 'middle', 'data-role': 'column-label' }, name));
+    const name = names[t];
+    const mid = top + rowTop[t] + rowHeight[t] / 2;
+    nodes.push(lines(left - 6, mid + 4 - ((rowLines[t].length - 1) * LINE) / 2, rowLines[t], { 'text-anchor': 'end', 'data-role': 'row-label' }, name));
+    if (keyed) nodes.push(text(26, mid + 4, String(t + 1), { 'font-weight': 600, 'data-role': 'row-key' }, name));
+    nodes.push(lines(left + t * cell + cell / 2, top - 7 - (colLines[t].length - 1) * 11, colLines[t], { 'font-size': 10, 'text-anchor': 'middle', 'data-role': 'column-label' }, name, 11));
     const row = e.confusion[t] ?? [];
     const total = row.reduce((a, b) => a + (isNum(b) ? b : 0), 0);
     for (let p = 0; p < K; p++) {
@@ -248,23 +308,34 @@ export function confusionPlot(e: EvaluationPlotData, theme: PlotTheme = LIGHT_PL
       const opacity = 0.06 + 0.84 * share;
       const ink = opacity > 0.5 ? theme.onStrong : 'currentColor';
       const x = left + p * cell;
-      const y = top + t * cell;
+      const y = top + rowTop[t];
+      const h = rowHeight[t];
       nodes.push({
         tag: 'g',
         attrs: { 'data-role': 'cell', 'data-value': v },
-        title: `True ${name}, predicted ${e.classNames[p]}: ${v} images${total > 0 ? ` (${Math.round(share * 100)}% of ${name})` : ''}`,
+        title: `True ${name}, predicted ${names[p]}: ${v} images${total > 0 ? ` (${Math.round(share * 100)}% of ${name})` : ''}`,
         children: [
-          { tag: 'rect', attrs: { x, y, width: cell, height: cell, fill: theme.series[0], 'fill-opacity': px(opacity * 100) / 100, stroke: 'currentColor', 'stroke-opacity': 0.25 } },
-          text(x + cell / 2, y + cell / 2 + 1, String(v), { 'font-size': 14, 'font-weight': 600, 'text-anchor': 'middle', fill: ink, 'data-role': 'count' }),
-          text(x + cell / 2, y + cell / 2 + 16, total > 0 ? `${Math.round(share * 100)}%` : '–', { 'font-size': 10, 'text-anchor': 'middle', fill: ink, 'data-role': 'share' }),
+          { tag: 'rect', attrs: { x, y, width: cell, height: h, fill: theme.series[0], 'fill-opacity': px(opacity * 100) / 100, stroke: 'currentColor', 'stroke-opacity': 0.25 } },
+          text(x + cell / 2, y + h / 2 + 1, String(v), { 'font-size': 14, 'font-weight': 600, 'text-anchor': 'middle', fill: ink, 'data-role': 'count' }),
+          text(x + cell / 2, y + h / 2 + 16, total > 0 ? `${Math.round(share * 100)}%` : '–', { 'font-size': 10, 'text-anchor': 'middle', fill: ink, 'data-role': 'share' }),
         ],
       });
     }
   }
-  const caption = 'Rows: true class · columns: predicted · % of the row';
-  nodes.push(text(8, top + K * cell + 20, caption, { 'font-size': 10, 'data-role': 'caption' }));
-  const width = Math.ceil(Math.max(left + K * cell + 12, 16 + textWidth(caption, 10)));
-  return { width, height: top + K * cell + 30, label: 'Confusion matrix (rows: true class, columns: predicted)', nodes };
+  // The caption's phrases on as few lines as the plot's width (or maxWidth) allows.
+  const room = Math.max(left + K * cell + 12, opts.maxWidth ?? 0) - 16;
+  const captions: string[] = [];
+  for (const phrase of ['Rows: true class', keyed ? 'columns: predicted, numbered as the rows' : 'columns: predicted', '% of the row']) {
+    const last = captions.length - 1;
+    if (last >= 0 && (!opts.maxWidth || textWidth(`${captions[last]} · ${phrase}`, 10) <= room)) captions[last] += ` · ${phrase}`;
+    else captions.push(phrase);
+  }
+  captions.forEach((c, i) => nodes.push(text(8, top + height + 20 + i * 13, c, { 'font-size': 10, 'data-role': 'caption' })));
+  const width = Math.ceil(Math.max(left + K * cell + 12, 16 + Math.max(...captions.map((c) => textWidth(c, 10)))));
+  const description = `Confusion matrix, rows: true class, columns: predicted class. ${names
+    .map((name, t) => `True ${name}: ${names.map((p, j) => `${e.confusion[t]?.[j] ?? 0} predicted ${p}`).join(', ')}`)
+    .join('. ')}.`;
+  return { width, height: top + height + 17 + captions.length * 13, label: 'Confusion matrix (rows: true class, columns: predicted)', description, nodes };
 }
 
 /** Training curves, two panels on one epoch axis: training and validation loss; validation AUC. */

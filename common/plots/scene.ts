@@ -8,7 +8,7 @@
 
 import { plainText } from '../plain-text';
 
-export type PlotTag = 'g' | 'line' | 'polyline' | 'polygon' | 'rect' | 'circle' | 'text';
+export type PlotTag = 'g' | 'line' | 'polyline' | 'polygon' | 'rect' | 'circle' | 'text' | 'tspan';
 
 /** The SVG attributes a plot may use, each with the name React gives it. */
 export const PLOT_ATTRIBUTES = {
@@ -18,6 +18,7 @@ export const PLOT_ATTRIBUTES = {
   y1: 'y1',
   x2: 'x2',
   y2: 'y2',
+  dy: 'dy',
   cx: 'cx',
   cy: 'cy',
   r: 'r',
@@ -58,6 +59,8 @@ export interface Plot {
   height: number;
   /** What the plot shows, for assistive technology (aria-label). */
   label: string;
+  /** What it shows in words, names whole (an SVG `<desc>`: the accessible description). */
+  description?: string;
   nodes: PlotNode[];
 }
 
@@ -99,5 +102,5 @@ function nodeToSvg(n: PlotNode): string {
 
 /** The plot as one `<svg>` element's markup (no scripts, no external references). */
 export function plotToSvg(plot: Plot): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${plot.width}" height="${plot.height}" viewBox="0 0 ${plot.width} ${plot.height}" role="img" aria-label="${escapeMarkup(plot.label)}">${plot.nodes.map(nodeToSvg).join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${plot.width}" height="${plot.height}" viewBox="0 0 ${plot.width} ${plot.height}" role="img" aria-label="${escapeMarkup(plot.label)}">${plot.description ? `<desc>${escapeMarkup(plot.description)}</desc>` : ''}${plot.nodes.map(nodeToSvg).join('')}</svg>`;
 }

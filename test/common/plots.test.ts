@@ -137,12 +137,13 @@ describe('ROC plot', () => {
   it('keeps the legend below the plotting area and inside the picture', () => {
     const plot = rocPlot(evaluation(['normal', 'a class with a very long name indeed, longer than fits']));
     const legend = byRole(plot, 'legend').filter((n) => n.tag === 'text');
-    // Too long for one line: the name, then its AUC on a second line.
-    expect(legend.map((n) => n.text)).toEqual(['a class with a very long name indeed, longer…', 'ROC AUC 0.840 (95% CI 0.700–0.950)', 'Shaded: 95% confidence band', 'Chance']);
+    // Too long for one line: the name whole, wrapped between words (tspans), then its AUC on the next line.
+    const lines = (n: PlotNode) => (n.text !== undefined ? [n.text] : n.children!.map((c) => c.text!));
+    expect(legend.map(lines)).toEqual([['a class with a very long name indeed, longer ', 'than fits'], ['ROC AUC 0.840 (95% CI 0.700–0.950)'], ['Shaded: 95% confidence band'], ['Chance']]);
     for (const n of legend) {
       expect(Number(n.attrs.y)).toBeGreaterThan(298 + 30);
-      expect(Number(n.attrs.y)).toBeLessThanOrEqual(plot.height);
-      expect(Number(n.attrs.x) + n.text!.length * 11 * 0.6).toBeLessThanOrEqual(plot.width);
+      expect(Number(n.attrs.y) + (lines(n).length - 1) * 13).toBeLessThanOrEqual(plot.height);
+      for (const l of lines(n)) expect(Number(n.attrs.x) + l.length * 11 * 0.6).toBeLessThanOrEqual(plot.width);
     }
     expect(legend[0].title).toBe('a class with a very long name indeed, longer than fits');
   });
@@ -233,7 +234,7 @@ describe('escaping', () => {
     for (const plot of [rocPlot(e), reliabilityPlot(e), confusionPlot(e)]) {
       const svg = plotToSvg(plot);
       expect(svg).not.toContain('<img');
-      expect([...tags(svg)].every((t) => ['svg', 'g', 'line', 'polyline', 'polygon', 'rect', 'circle', 'text', 'title'].includes(t)), [...tags(svg)].join()).toBe(true);
+      expect([...tags(svg)].every((t) => ['svg', 'desc', 'g', 'line', 'polyline', 'polygon', 'rect', 'circle', 'text', 'tspan', 'title'].includes(t)), [...tags(svg)].join()).toBe(true);
     }
     expect(plotToSvg(confusionPlot(e))).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
   });

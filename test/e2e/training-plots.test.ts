@@ -34,9 +34,9 @@ describe('training plots in the Training tab', () => {
   });
 
   const texts = (plot: Locator, selector: string) => plot.locator(selector).allTextContents();
-  /** An SVG text's own text, without its tooltip (the <title> child holds the full name). */
+  /** An SVG text's drawn text (its own, or its lines' tspans), without its tooltip (the <title> child). */
   const ownTexts = (plot: Locator, selector: string) =>
-    plot.locator(selector).evaluateAll((els) => els.map((e) => Array.from((e as unknown as { childNodes: ArrayLike<{ nodeType: number; textContent: string | null }> }).childNodes).filter((c) => c.nodeType === 3).map((c) => c.textContent).join('')));
+    plot.locator(selector).evaluateAll((els) => els.map((e) => Array.from((e as unknown as { childNodes: ArrayLike<{ nodeType: number; nodeName: string; textContent: string | null }> }).childNodes).filter((c) => c.nodeType === 3 || c.nodeName === 'tspan').map((c) => c.textContent).join('')));
   const pointCount = async (plot: Locator, series: string) => ((await plot.locator(`polyline[data-series="${series}"]`).getAttribute('points')) ?? '').trim().split(/\s+/).filter(Boolean).length;
 
   /** Every plot of one results view, checked in the DOM; returns the test split's image count. */
@@ -66,8 +66,8 @@ describe('training plots in the Training tab', () => {
     expect(cells).toHaveLength(9);
     expect(cells.reduce((a, b) => a + b, 0)).toBe(n);
     for (const share of await texts(matrix, '[data-role="share"]')) expect(share).toMatch(/^(\d{1,3}%|–)$/);
-    // A long name is cut to fit; its tooltip holds the whole of it.
-    expect(await ownTexts(matrix, '[data-role="row-label"]')).toEqual(expect.arrayContaining(['none', 'round', expect.stringMatching(/^<img src=x.*…$/)]));
+    // A long name is shown whole (wrapped between its parts where it must); its tooltip holds it too.
+    expect(await ownTexts(matrix, '[data-role="row-label"]')).toEqual(expect.arrayContaining(['none', 'round', HOSTILE]));
     expect(await texts(matrix, '[data-role="row-label"] title')).toContain(HOSTILE);
     // The class name is text, never an element.
     expect(await results.locator('img').count()).toBe(0);

@@ -24,6 +24,7 @@ function element(n: PlotNode, key: number): ReactNode {
 export function PlotView({ plot, testId }: { plot: Plot; testId?: string }) {
   return (
     <svg className="plot" width={plot.width} height={plot.height} viewBox={`0 0 ${plot.width} ${plot.height}`} role="img" aria-label={plot.label} data-testid={testId} style={{ width: '100%', maxWidth: plot.width, height: 'auto' }}>
+      {plot.description && <desc>{plot.description}</desc>}
       {plot.nodes.map((n, i) => element(n, i))}
     </svg>
   );
