@@ -171,6 +171,11 @@ describe('the shortcuts the Help dialog lists', () => {
       await index.filter({ hasText: `Im ${n}/2` }).waitFor();
       await atRest();
     };
+    /** A view command under the toolbar's More view commands button: opens its list and presses it. */
+    const moreCommand = async (name: string) => {
+      await page.getByRole('button', { name: 'More view commands', exact: true }).click();
+      await page.getByRole('group', { name: 'More view commands' }).getByRole('button', { name, exact: true }).click();
+    };
     const resetView = async () => {
       await page.getByRole('button', { name: 'Reset view', exact: true }).click();
       await atRest();
@@ -500,7 +505,7 @@ describe('the shortcuts the Help dialog lists', () => {
       },
       'viewer F': async (l) => {
         expect(l.paired).toBe('Fit');
-        await page.getByRole('button', { name: 'Actual size 1:1', exact: true }).click();
+        await moreCommand('Actual size 1:1');
         await expect.poll(zoom).toBe(100);
         await atRest();
         await press(l.token);
@@ -517,7 +522,9 @@ describe('the shortcuts the Help dialog lists', () => {
         expect(l.action).toBe('Invert');
         await press(l.token);
         await expect.poll(corner).toMatch(/inverted$/);
-        expect(await page.getByRole('button', { name: 'Invert', exact: true }).getAttribute('aria-pressed')).toBe('true');
+        await page.getByRole('button', { name: 'More view commands', exact: true }).click();
+        expect(await page.getByRole('group', { name: 'More view commands' }).getByRole('button', { name: 'Invert', exact: true }).getAttribute('aria-pressed')).toBe('true');
+        await page.keyboard.press('Escape');
         await resetView();
       },
       'viewer R': async (l) => {
@@ -548,9 +555,9 @@ describe('the shortcuts the Help dialog lists', () => {
       },
       'viewer Shift+R': async (l) => {
         expect(l.action).toBe('Reset the view');
-        await page.getByRole('button', { name: 'Invert', exact: true }).click();
-        await page.getByRole('button', { name: 'Rotate 90° clockwise', exact: true }).click();
-        await page.getByRole('button', { name: 'Actual size 1:1', exact: true }).click();
+        await moreCommand('Invert');
+        await moreCommand('Rotate 90° clockwise');
+        await moreCommand('Actual size 1:1');
         await expect.poll(corner).toMatch(/^Zoom 100%.* 90°.* inverted$/);
         await atRest();
         await press(l.token);
