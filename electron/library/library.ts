@@ -15,7 +15,7 @@ import { migrate, refuseNewerLibrary, SCHEMA_VERSION } from './schema';
 import { imagerSpacingDue, rereadImagerSpacing, rereadImagerSpacingInTurns, rereadMeasuredRows, rereadSeriesSpacing, type ImagerSpacingSummary } from './imager-spacing';
 import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
-import { SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
+import { FORMS, registerSearchForms, SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
 import { LIBRARY_FILE } from './paths';
 import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
@@ -201,6 +201,7 @@ type SearchParams = { q?: string; d?: string; n?: string; fts?: string };
 const FOLD = 'lumen_fold';
 function registerFold(db: Database.Database): void {
   db.function(FOLD, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? searchFold(text) : text));
+  registerSearchForms(db);
 }
 
 /**
@@ -221,10 +222,12 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
   const fts = searchIndexQuery([search, name, date]);
   const indexed = fts ? `st.study_uid IN (${SEARCH_CANDIDATES}) AND ` : '';
+  // Names and descriptions are also compared in their other forms (search-index.ts FORMS: Latin letters without their accents, without apostrophes, a name given name first), after the text itself.
+  const forms = (c: string, name: boolean, param: string) => ` OR ${FORMS}(${c}, ${name ? 1 : 0}) LIKE ${param} ESCAPE '\\'`;
   const condition = `(${indexed}(${col('p.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('p.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('p.patient_id')} LIKE @q ESCAPE '\\' OR ${col('st.description')} LIKE @q ESCAPE '\\'
-      OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'
+      OR ${col('st.accession_number')} LIKE @q ESCAPE '\\' OR st.study_date LIKE @d ESCAPE '\\'${forms('p.patient_name', true, '@n')}${forms('st.description', false, '@q')}
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'
-        OR ${col('se2.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('se2.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('se2.patient_id')} LIKE @q ESCAPE '\\'))))`;
+        OR ${col('se2.patient_name')} LIKE @q ESCAPE '\\' OR REPLACE(REPLACE(${col('se2.patient_name')}, '^', ' '), '=', ' ') LIKE @n ESCAPE '\\' OR ${col('se2.patient_id')} LIKE @q ESCAPE '\\'${forms('se2.description', false, '@q')}${forms('se2.patient_name', true, '@n')}))))`;
   return { where: ` WHERE ${condition}`, condition, params: { q: escape(search), d: escape(date), n: escape(name), ...(fts ? { fts } : {}) } };
 }
 

@@ -26,9 +26,10 @@ const dotted = (sql: string) => `replace(${sql}, char(304), 'i' || char(775))`;
  * With `seriesNames` (schema 15) each series' own Patient's Name, as its files give it, is in it too;
  * with `seriesIds` (schema 20) each series' own Patient ID.
  */
-function documents(where: string, seriesNames = false, seriesIds = false): string {
+function documents(where: string, seriesNames = false, seriesIds = false, folded = false): string {
+  const ownForms = folded ? ` || ${NL} || ${FORMS}(se.description, 0) || ${NL} || ${FORMS}(se.patient_name, 1)` : '';
   const ownName = seriesNames
-    ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')${seriesIds ? ` || ${NL} || ${text('se.patient_id')}` : ''}`
+    ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')${seriesIds ? ` || ${NL} || ${text('se.patient_id')}` : ''}${ownForms}`
     : '';
   const series = `(SELECT group_concat(${NL} || ${text('se.modality')} || ${NL} || ${text('se.description')}${ownName}, '') FROM series se WHERE se.study_uid = st.study_uid)`;
   const parts = [
@@ -38,6 +39,8 @@ function documents(where: string, seriesNames = false, seriesIds = false): strin
     text('st.description'),
     text('st.accession_number'),
     text('st.study_date'),
+    // Schema 30: the forms a search also compares (searchForms), which the index must find too.
+    ...(folded ? [`${FORMS}(p.patient_name, 1)`, `${FORMS}(st.description, 0)`] : []),
   ];
   return `SELECT k.id, ${dotted(`${parts.join(` || ${NL} || `)} || ${text(series)}`)}
       FROM study_search_rows k JOIN studies st ON st.study_uid = k.study_uid JOIN patients p ON p.id = st.patient_ref WHERE ${where}`;
@@ -178,7 +181,74 @@ ${triggers(15)}`;
  * (µ to μ, ſ to s, ϐ to β) only make the index find more, and the comparison decides.
  */
 export function searchFold(text: string): string {
-  return text.toLowerCase().replace(/ς/g, 'σ');
+  return text.toLowerCase().replace(/ς/g, 'σ').replace(APOSTROPHES, "'");
+}
+
+/**
+ * The apostrophes people and their keyboards type: ’ (macOS and phones write it for '), ‘, ʼ,
+ * the backtick, the spacing acute, the prime and the full-width one. searchFold writes each as '.
+ */
+const APOSTROPHES = /[\u2018\u2019\u02bc\u0060\u00b4\u2032\uff07]/g;
+
+/**
+ * The SQL function (on every connection that searches or writes documents: library.ts,
+ * writeSearchDocuments) giving the other forms of a text that a search compares besides the
+ * text itself, folded, one a line ('' when there are none):
+ * - Latin letters without their marks ("siobhán" also as "siobhan"; NFD, so a ligature or
+ *   the micro sign stay themselves, as searchFold keeps them). Only Latin: a mark of another
+ *   script may make another letter (kana's voicing mark: か and が; Cyrillic й), and a search
+ *   that types a mark still finds only that letter, since its own text is not changed.
+ * - with its apostrophes dropped as well ("o'brien" also as "obrien").
+ * - for a person's name (`name` 1), each of its name groups given name first ("Tanaka^Hiroshi"
+ *   also as "hiroshi tanaka"; with a middle name, with and without it), and that in the forms above.
+ */
+export const FORMS = 'lumen_search_forms';
+
+const LATIN_MARKS = /(\p{Script=Latin})\p{M}+/gu;
+const PLAIN = /^[\0-\x26\x28-\x7f]*$/;
+
+/** Text without the marks of its Latin letters, then also without apostrophes (see FORMS). */
+function looseForms(folded: string, into: Set<string>): void {
+  const bare = /[^\p{ASCII}]/u.test(folded) ? folded.normalize('NFD').replace(LATIN_MARKS, '$1').normalize('NFC') : folded;
+  into.add(bare);
+  into.add(bare.replace(/'/g, ''));
+}
+
+/** FORMS' value for `text` (`name`: a DICOM Person Name, family^given^middle=...). */
+export function searchForms(text: unknown, name: unknown): string {
+  if (typeof text !== 'string' || !text) return '';
+  if (!name && PLAIN.test(text)) return '';
+  const folded = searchFold(text);
+  const typed = new RegExp(APOSTROPHES.source).test(text);
+  const forms = new Set<string>();
+  looseForms(folded, forms);
+  if (name) {
+    const spaced = folded.replace(/[\^=]/g, ' ');
+    looseForms(spaced, forms);
+    const givenFirst = folded
+      .split('=')
+      .map((group) => {
+        const [family = '', given = '', middle = ''] = group.split('^').map((p) => p.trim());
+        // "Zoë Anna Dvořák", and "Zoë Dvořák" without the middle name.
+        return [[given, middle, family], [given, family]].map((order) => order.filter(Boolean).join(' '));
+      });
+    for (const order of [0, 1]) {
+      const form = givenFirst.map((g) => g[order]).filter(Boolean).join(' ');
+      if (!form) continue;
+      forms.add(form);
+      looseForms(form, forms);
+    }
+    if (!typed) forms.delete(spaced);
+  }
+  // The search compares the text itself too (lumen_fold of it for a search with letters beyond
+  // ASCII): the folded text is another form only where it wrote an apostrophe otherwise.
+  if (!typed) forms.delete(folded);
+  return [...forms].join('\n');
+}
+
+/** Registers FORMS on `db` (again is harmless). */
+export function registerSearchForms(db: Database.Database): void {
+  db.function(FORMS, { deterministic: true }, searchForms);
 }
 
 /**
@@ -235,11 +305,12 @@ export const SEARCH_CANDIDATES = `SELECT k.study_uid FROM study_search s JOIN st
 export function writeSearchDocuments(db: Database.Database): number {
   const pending = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM study_search_pending').get()!.n;
   if (!pending) return 0;
+  registerSearchForms(db);
   db.transaction(() => {
     db.exec(`INSERT INTO study_search_rows (study_uid) SELECT d.study_uid FROM study_search_pending d JOIN studies st ON st.study_uid = d.study_uid
         WHERE NOT EXISTS (SELECT 1 FROM study_search_rows k WHERE k.study_uid = d.study_uid);
       DELETE FROM study_search WHERE rowid IN (SELECT k.id FROM study_search_pending d JOIN study_search_rows k ON k.study_uid = d.study_uid);
-      INSERT INTO study_search (rowid, doc) ${documents('k.study_uid IN (SELECT study_uid FROM study_search_pending)', true, true)};
+      INSERT INTO study_search (rowid, doc) ${documents('k.study_uid IN (SELECT study_uid FROM study_search_pending)', true, true, true)};
       DELETE FROM study_search_pending;`);
   })();
   return pending;
