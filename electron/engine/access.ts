@@ -11,7 +11,9 @@
  * for their own user and may name any path, through the same checks.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RequestName } from '../../common/contract';
 import type { PathAccess } from '../../common/rpc';
 import { isBelow, resolveLinks as resolveLinksAsFarAsExists } from '../../common/node/safe-fs';
@@ -85,11 +87,58 @@ function realRoots(access: Exclude<PathAccess, 'everywhere'>, dataDir: string): 
 }
 
 /**
- * Checks one path a request names, and returns it made absolute. Links are resolved for the
- * check only: handlers compare paths with the data folder as it was given (a data folder
- * under a linked home would otherwise never match). Throws PathRefusedError.
+ * A path as a person typed or pasted it into a path box, read as the path it means: one pair
+ * of surrounding quotes taken off (Windows' "Copy as path" and many file managers add them),
+ * a file:// URL on this computer decoded (a folder dragged into a text box gives one), and a
+ * leading ~ made the home folder of the engine's user. Through the browser a relative path is
+ * refused: it would be taken from the server's working folder, which that user neither sees
+ * nor chose. What is left (empty, a NUL, ...) is for the checks after it. Throws PathRefusedError.
  */
-export function checkPath(p: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
+export function typedPath(p: string, access: PathAccess, what: string): string {
+  let s = p;
+  const quoted = /^\s*(["'])(.*)\1\s*$/s.exec(s);
+  if (quoted) s = quoted[2];
+  if (/^\s*file:\/\//i.test(s)) {
+    s = s.trim();
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new PathRefusedError(`The ${what} ${shownPath(p)} cannot be used: it is not a file URL Lumen can read.`);
+    }
+    if (url.hostname && url.hostname.toLowerCase() !== 'localhost') {
+      throw new PathRefusedError(`The ${what} ${shownPath(p)} is on another computer (${url.hostname}): Lumen reads only this computer's files. Copy them here, or mount the share and type its path.`);
+    }
+    url.hostname = '';
+    try {
+      s = fileURLToPath(url);
+    } catch (err) {
+      throw new PathRefusedError(`The ${what} ${shownPath(p)} cannot be used: ${errorText(err)}.`);
+    }
+  } else if (s === '~' || (process.platform === 'win32' ? /^~[\\/]/ : /^~\//).test(s)) {
+    s = path.join(os.homedir(), s.slice(1));
+  }
+  if (access !== 'everywhere' && s !== '' && !s.includes('\0') && !path.isAbsolute(s)) {
+    const start = process.platform === 'win32' ? 'a drive letter' : '/';
+    throw new PathRefusedError(`The ${what} ${shownPath(s)} is not a full path. Type the full path, starting with ${start}.`);
+  }
+  return s;
+}
+
+/** Node's reason for a URL it cannot make a path, without its error code. */
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^\w+ \[[A-Z_]+\]: /, '').replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
+}
+
+/**
+ * Checks one path a request names (as typed: typedPath reads it first), and returns it made
+ * absolute. Links are resolved for the check only: handlers compare paths with the data folder
+ * as it was given (a data folder under a linked home would otherwise never match). Throws
+ * PathRefusedError.
+ */
+export function checkPath(typed: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
+  const p = typedPath(typed, access, what);
   // Not a path at all (empty: the engine's current folder; a NUL: Node's own error text), whatever it is for.
   const text = pathTextProblem(p);
   if (text) throw new PathRefusedError(`The ${what}${p === '' ? '' : ` ${shownPath(p)}`} cannot be used: ${text}.`);
@@ -152,7 +201,8 @@ export function chosenFolders(method: RequestName, input: unknown): string[] {
     for (const p of Array.isArray(value) ? value : [value]) {
       if (typeof p !== 'string') continue;
       try {
-        const real = fs.realpathSync.native(p);
+        // As the engine read it (checkPath): quotes, a file URL, ~; what it refused is not a folder.
+        const real = fs.realpathSync.native(typedPath(p, 'everywhere', 'folder'));
         if (fs.statSync(real).isDirectory()) folders.push(real);
       } catch {
         // not there: the import itself says so
