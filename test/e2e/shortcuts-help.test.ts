@@ -410,7 +410,7 @@ describe('the shortcuts the Help dialog lists', () => {
         await classifierTab();
       },
       'Training tab Shift+1–9': async (l) => {
-        expect(l.paired).toMatch(/^this image the class of that number\b/);
+        expect(l.paired).toMatch(/^this image \(this frame, in a multi-frame file\) the class of that number\b/);
         await trainingTab();
         await showImage(1);
         await press('Shift+1');

@@ -12,7 +12,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + wheel', 'Zoom'],
   ['1', 'File window, or Full range where the file has none'],
   ['2 · 3 · 4 · 5 · 6', 'CT brain · lung · abdomen · bone · mediastinum'],
-  ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
+  ['1–9 · Shift+1–9 · 0', 'In the Training tab: give the series · this image (this frame, in a multi-frame file) the class of that number, as the tab lists them · clear the series and this image (instead of presets)'],
   ['U', 'In the Training tab: open the next series without a label (then 1–9 to label it, U again for the next)'],
   ['Ctrl+click · Shift+click · Shift+↑/↓', 'In the study list: select several series; the Training tab\'s 1–9 · 0 then label · clear all of them at once'],
   ['↑ ↓ · Page Up · Page Down · Home · End', 'On a study\'s header: the study above or below, a page up or down, the first or the very last study (later pages load as you go)'],
