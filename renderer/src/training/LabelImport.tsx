@@ -97,7 +97,7 @@ export function LabelImport({ dropped, onChanged }: {
       a.download = 'lumen-labels.csv';
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setMessage({ text: `Exported ${count(rows, 'label')} as lumen-labels.csv (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, label).`, error: false });
+      setMessage({ text: `Exported ${count(rows, 'label')} as lumen-labels.csv (StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, frame, label).`, error: false });
     } catch (err) {
       setMessage({ text: errorMessage(err), error: true });
     }
@@ -123,7 +123,7 @@ export function LabelImport({ dropped, onChanged }: {
           }}
         />
       </div>
-      <small className="muted">or drop a CSV on this panel, or type its path below (header: SeriesInstanceUID, StudyInstanceUID, SOPInstanceUID or PatientID, and label)</small>
+      <small className="muted">or drop a CSV on this panel, or type its path below (header: SeriesInstanceUID, StudyInstanceUID, SOPInstanceUID or PatientID, and label; frame, optional, picks one frame of a SOPInstanceUID)</small>
       <div className="row">
         <input aria-label="Label CSV path" placeholder="/path/to/labels.csv" value={csvPath} onChange={(e) => setCsvPath(e.target.value)} style={{ flex: 1 }} />
         <button type="button" onClick={() => void run(csvPath, () => lumen.invoke('training.labels.importCsv', { path: csvPath }))} disabled={!csvPath || busy} {...readOnlyControl(readOnly)}>Import CSV</button>
