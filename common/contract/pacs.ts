@@ -125,7 +125,8 @@ export const PacsSendReport = z.object({
   protocol: z.enum(['STOW-RS', 'C-STORE']),
   stored: z.number(),
   failed: z.number(),
-  documents: z.array(z.object({ sopInstanceUid: z.string(), status: z.enum(['stored', 'failed', 'skipped']), reason: z.string().nullable() })),
+  /** `notSent`: the send stopped before this document; its reason is `stopped`, said there once. */
+  documents: z.array(z.object({ sopInstanceUid: z.string(), status: z.enum(['stored', 'failed', 'skipped']), reason: z.string().nullable(), notSent: z.literal(true).optional() })),
   stopped: z.string().nullable(),
 });
 export type PacsSendReport = z.infer<typeof PacsSendReport>;

@@ -35,6 +35,8 @@ export interface SendFileResult {
   /** stored: the PACS said so; failed: named, and not stored (reason); skipped: found in a folder and not a DICOM object to send. */
   status: 'stored' | 'failed' | 'skipped';
   reason?: string;
+  /** Failed because the send stopped before it (its reason is "not sent: " and the report's `stopped`). */
+  notSent?: true;
 }
 
 export interface SendReport {
@@ -165,7 +167,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
     } catch (err) {
       if (!(err instanceof PacsError)) throw err;
       [stopped, stoppedHint] = [err.message, err.hint ?? null];
-      for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${err.message}` });
+      for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${err.message}`, notSent: true });
       return;
     }
     for (const item of batch) {
@@ -185,7 +187,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
   for (const file of files) {
     if (options.signal?.aborted) stopped ??= 'cancelled';
     if (stopped !== null) {
-      results.push({ file, sopInstanceUid: null, status: 'failed', reason: stopped === 'cancelled' ? 'not sent: cancelled.' : `not sent: ${stopped}` });
+      results.push({ file, sopInstanceUid: null, status: 'failed', reason: stopped === 'cancelled' ? 'not sent: cancelled.' : `not sent: ${stopped}`, notSent: true });
       continue;
     }
     const outgoing = readOutgoing(file);
@@ -204,7 +206,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
       batch = [];
       batchBytes = 0;
       if (stopped !== null) {
-        results.push({ file, sopInstanceUid: outgoing.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}` });
+        results.push({ file, sopInstanceUid: outgoing.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}`, notSent: true });
         continue;
       }
     }
@@ -212,7 +214,7 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
     batchBytes += outgoing.bytes.length;
   }
   if (batch.length > 0 && stopped === null) await sendBatch(batch);
-  else for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}` });
+  else for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}`, notSent: true });
 
   const count = (status: SendFileResult['status']) => results.filter((r) => r.status === status).length;
   return {

@@ -330,7 +330,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
           const file = files.get(uid);
           const result = file === undefined ? undefined : byFile.get(path.resolve(file));
           if (!result) return { sopInstanceUid: uid, status: 'failed' as const, reason: 'the library has no result document with this UID (removed since it was listed?).' };
-          return { sopInstanceUid: uid, status: result.status, reason: result.reason ?? null };
+          return { sopInstanceUid: uid, status: result.status, reason: result.reason ?? null, ...(result.notSent ? { notSent: true as const } : {}) };
         });
         const count = (status: string) => documents.filter((d) => d.status === status).length;
         return { pacs: report.pacs, protocol: report.protocol, stored: count('stored'), failed: count('failed') + count('skipped'), documents, stopped: report.stopped && appWords(report.stopped, report.stoppedHint) };

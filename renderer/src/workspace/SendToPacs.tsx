@@ -46,7 +46,8 @@ export function SendToPacs({ sopInstanceUids }: { sopInstanceUids: string[] }) {
       setSending(false);
     }
   };
-  const failures = report?.documents.filter((d) => d.status !== 'stored') ?? [];
+  // The documents a stopped send never reached share its reason, said once on the Stopped line.
+  const failures = report?.documents.filter((d) => d.status !== 'stored' && !d.notSent) ?? [];
   return (
     <div className="send-to-pacs" data-testid="send-to-pacs">
       <label>
