@@ -33,7 +33,8 @@ export function Viewer(props: {
   series: SeriesSummary;
   images: SeriesImage[];
   index: number;
-  onIndex: (i: number) => void;
+  /** Sets the image shown: an index, or a function of the index as the last update left it. */
+  onIndex: (i: number | ((current: number) => number)) => void;
   frame: LoadedFrame | null;
   frameError: string | null;
   overlay: Overlay;
@@ -61,9 +62,9 @@ export function Viewer(props: {
       const n = images.length;
       switch (name) {
         case 'next':
-          return onIndex(Math.min(n - 1, index + 1));
+          return onIndex((i) => Math.min(n - 1, i + 1));
         case 'prev':
-          return onIndex(Math.max(0, index - 1));
+          return onIndex((i) => Math.max(0, i - 1));
         case 'first':
           return onIndex(0);
         case 'last':
@@ -76,14 +77,14 @@ export function Viewer(props: {
           return viewCommand(name);
       }
     },
-    [images.length, index, onIndex, setCine, measurements.removeSelected, viewCommand],
+    [images.length, onIndex, setCine, measurements.removeSelected, viewCommand],
   );
   useImperativeHandle(props.handle, () => ({ command, deleteSelectedMeasurement: measurements.removeSelected }), [command, measurements.removeSelected]);
   // A colour frame is shown as stored: no preset menu, no digit keys (tools/windowLevel.ts).
   const colour = !!frame && frame.frame.samplesPerPixel !== 1;
   useToolKeys({ onTool: setTool, windows, onPreset: applyPreset, presetKeys: props.presetKeys, colour });
 
-  const pointer = usePointer({ canvas: canvasRef, tool: toolById(tool), geometry, view, setView, setPreset, frame, shownImage, measurements, index, count: images.length, onIndex });
+  const pointer = usePointer({ canvas: canvasRef, tool: toolById(tool), geometry, view, setView, setPreset, frame, shownImage, measurements, count: images.length, onIndex });
   // The layers are drawn before they are painted: effects run in this order.
   const layers = useImageLayers({ seriesKey, frame, view, overlay, preset });
   usePaint({ canvas: canvasRef, layers, size, geometry, view, frame, shown: `${seriesKey}/${shownImage}`, overlay, measurements: measurements.here, selected: measurements.selected, draft: pointer.draft, shownImage });

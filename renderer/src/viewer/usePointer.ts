@@ -8,6 +8,7 @@ import { pick, type Point } from './measurements';
 import { panTool, zoomTool, type Draft, type Drag, type ToolContext, type ViewerTool } from './tools';
 import { clampZoom } from './tools/zoom';
 import { toImage, toScreen, type Geometry, type ViewState } from './transform';
+import { newWheelState, wheelSteps } from './wheel';
 
 export function usePointer(opts: {
   canvas: RefObject<HTMLCanvasElement | null>;
@@ -20,9 +21,9 @@ export function usePointer(opts: {
   /** "sop/frame" of the image shown. */
   shownImage: string;
   measurements: { here: readonly Measurement[]; select(id: string | null): void; add(kind: Measurement['kind'], points: Point[]): void };
-  index: number;
   count: number;
-  onIndex: (i: number) => void;
+  /** Sets the image shown; a function gets the index as the last update left it (not the last render's). */
+  onIndex: (update: (i: number) => number) => void;
 }) {
   const { canvas, geometry, view, frame, shownImage, measurements } = opts;
   const drag = useRef<{ tool: ViewerTool; startView: ViewState; startScreen: Point; startImage: Point } | null>(null);
@@ -36,6 +37,8 @@ export function usePointer(opts: {
     draftNow.current = update(draftNow.current);
     setDraftState(draftNow.current);
   };
+  /** The wheel gesture's travel so far (wheel.ts). */
+  const wheel = useRef(newWheelState());
   /** The image pixel under the pointer (column, row), for the value readout. */
   const [probe, setProbe] = useState<[number, number] | null>(null);
 
@@ -99,7 +102,11 @@ export function usePointer(opts: {
   };
   const onWheel = (e: React.WheelEvent) => {
     if (e.ctrlKey) return opts.setView((v) => (v ? { ...v, zoom: clampZoom(v.zoom * Math.exp(-e.deltaY / 500)) } : v));
-    opts.onIndex(Math.min(opts.count - 1, Math.max(0, opts.index + Math.sign(e.deltaY))));
+    // Every notch counts: events that come before React draws the last one each step from the
+    // index the one before them set, not from the image of the last render (finding F9).
+    const steps = wheelSteps(wheel.current, e);
+    const last = opts.count - 1;
+    if (steps) opts.onIndex((i) => Math.min(last, Math.max(0, i + steps)));
   };
 
   return {
