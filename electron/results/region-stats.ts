@@ -40,11 +40,9 @@ export interface FrameMeasurements {
  * values), holds no pixel centre inside it, or has values no finite number can hold (a hostile
  * Rescale Slope): the export still writes everything else. A file that cannot be read leaves
  * its measurements as the library has them. A probe gets its pixel's value (common/roi.ts
- * probeValue, the viewer's) on the same frame values. With `statistics: false` (a table has
- * none) only the frames that hold a probe are decoded.
+ * probeValue, the viewer's) on the same frame values.
  */
-export async function measuredOnFrames(measurements: StoredMeasurement[], images: ImageFile[], opts: { statistics?: boolean } = {}): Promise<FrameMeasurements> {
-  const withStatistics = opts.statistics ?? true;
+export async function measuredOnFrames(measurements: StoredMeasurement[], images: ImageFile[]): Promise<FrameMeasurements> {
   const statistics = new Map<string, RegionStatistics>();
   const probes = new Map<string, ProbeValue>();
   const geometry = new Map<string, Pick<StoredMeasurement, 'pixelSpacing' | 'pixelSpacingKind'>>();
@@ -54,7 +52,7 @@ export async function measuredOnFrames(measurements: StoredMeasurement[], images
   for (const [sop, onImage] of bySop) {
     const image = files.get(sop);
     if (!image || image.missing || !image.hasPixelData) continue;
-    const regions = withStatistics ? onImage.filter(isRegion) : [];
+    const regions = onImage.filter(isRegion);
     const probed = onImage.filter(isProbe);
     const valued = [...regions, ...probed];
     // Only a region or a probe needs the pixels; only a multi-frame image has frames of their own geometry.
@@ -109,12 +107,12 @@ export async function regionStatistics(measurements: StoredMeasurement[], images
 
 /**
  * A table export (tables.ts buildTable) whose measurements are measured on their own frames
- * (measuredOnFrames: headers, and the pixels of the frames that hold a probe only): the CSV's
- * area and length of a measurement on an Enhanced image's frame, and a probe's value, are the
- * viewer's and the SR's.
+ * (measuredOnFrames: headers, and the pixels of the frames that hold a region or a probe): the
+ * CSV's area and length of a measurement on an Enhanced image's frame, a region's mean, SD,
+ * minimum and maximum, and a probe's value, are the viewer's and the SR's.
  */
 export async function tableOnFrames(store: ResultsStore, kind: TableKind, scope: Scope, packageHash?: string): Promise<Table> {
   if (kind !== 'measurements') return buildTable(store, kind, scope, packageHash);
-  const { measurements, probes } = await measuredOnFrames(store.measurements(scope), store.images(scope), { statistics: false });
-  return measurementTable(store, scope, measurements, probes);
+  const { measurements, statistics, probes } = await measuredOnFrames(store.measurements(scope), store.images(scope));
+  return measurementTable(store, scope, measurements, probes, statistics);
 }

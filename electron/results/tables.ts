@@ -52,6 +52,15 @@ export interface ProbeValue {
   unit: string | null;
 }
 
+/** A region's statistics in modality units, as region-stats.ts computes them for the SR (sr.ts RegionStatistics); `unit` as the viewer names it, null: none. */
+export interface RegionFigures {
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  unit: string | null;
+}
+
 /** One row per image, frame and class of each model's latest scores; `predicted` marks the top class. */
 export function predictionTable(store: ResultsStore, scope: Scope, packageHash?: string): Table {
   // outsideTrainingData: true or false as the prediction judged its image against the package's training domain, empty when not judged.
@@ -121,13 +130,18 @@ export function pixelReason(c: Calibration, unit: string | null): string | null 
  * read: an Enhanced image's frame then has its own Pixel Spacing; `probes`, its probes' values
  * (a probe's value and unit are the pixel's, in modality units: 'HU' for CT, empty where the
  * image names no unit; both empty where the probe has no value: outside the image, on colour,
- * or its file could not be read).
+ * or its file could not be read); `statistics`, its regions' (an ellipse's or rectangle's mean,
+ * SD, min and max, the SR's, in `statsUnit`: 'HU' for CT, empty where the image names no unit;
+ * all empty for a row that is no region, or a region with no statistics: only padding inside,
+ * outside the image, colour, or its file could not be read). The statistics' columns come after
+ * the others, so a spreadsheet made for the table without them reads it as before.
  */
-export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope), probes: ReadonlyMap<string, ProbeValue> = new Map()): Table {
-  const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt'];
+export function measurementTable(store: ResultsStore, scope: Scope, measurements: StoredMeasurement[] = store.measurements(scope), probes: ReadonlyMap<string, ProbeValue> = new Map(), statistics: ReadonlyMap<string, RegionFigures> = new Map()): Table {
+  const columns = ['id', 'kind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'value', 'unit', 'pixelSpacing', 'points', 'author', 'createdAt', 'mean', 'sd', 'min', 'max', 'statsUnit'];
   const rows = measurements.map((m) => {
     const c = measurementCalibration(m);
     const { value, unit } = m.kind === 'probe' ? (probes.get(m.id) ?? { value: null, unit: null }) : measurementValue(m, c);
+    const s = m.kind === 'ellipse' || m.kind === 'rectangle' ? statistics.get(m.id) : undefined;
     return {
       id: m.id,
       kind: m.kind,
@@ -141,6 +155,11 @@ export function measurementTable(store: ResultsStore, scope: Scope, measurements
       points: JSON.stringify(m.points),
       author: m.author,
       createdAt: m.createdAt,
+      mean: s?.mean ?? null,
+      sd: s?.sd ?? null,
+      min: s?.min ?? null,
+      max: s?.max ?? null,
+      statsUnit: s?.unit ?? null,
     };
   });
   return { columns, rows };
