@@ -49,6 +49,19 @@ export function comparedRows(e: PackageEvaluation, level: 'image' | 'series' | '
 }
 
 
+/** An evaluation's scores and labels with its classes in another order (`to`: the same names as `from`). */
+export function inClassOrder(e: PackageEvaluation, from: readonly string[], to: readonly string[]): PackageEvaluation {
+  if (from.join('\u0000') === to.join('\u0000')) return e;
+  const pick = to.map((c) => from.indexOf(c));
+  const label = (l: number) => (l < 0 ? l : to.indexOf(from[l]));
+  const scores = (s: readonly number[]) => pick.map((j) => s[j]);
+  return {
+    ...e,
+    predictions: e.predictions.map((p) => ({ ...p, label: label(p.label), scores: scores(p.scores) })),
+    ...(e.seriesPredictions ? { seriesPredictions: e.seriesPredictions.map((r) => ({ ...r, label: label(r.label), scores: scores(r.scores) })) } : {}),
+  };
+}
+
 export interface PackageComparison {
   subset: Subset;
   classNames: string[];
@@ -85,7 +98,8 @@ export async function comparePackages(
 ): Promise<PackageComparison> {
   const subset = opts.subset ?? 'held-out';
   const [metaA, metaB] = [await metadataOf(dirA), await metadataOf(dirB)];
-  if (metaA.classNames.join('\u0000') !== metaB.classNames.join('\u0000')) {
+  // The same classes in another order compare (a two-class package trained before Lumen put its normal-type class first): B's scores are read in A's order.
+  if ([...metaA.classNames].sort().join('\u0000') !== [...metaB.classNames].sort().join('\u0000')) {
     throw new Error(`The two models do not predict the same classes (${dirA}: ${metaA.classNames.join(', ')}; ${dirB}: ${metaB.classNames.join(', ')}), so their ROC AUCs are not comparable. Compare models trained on the same labels.`);
   }
   const patientsOf = (dir: string, meta: PackageMetadata) => new Set(evaluationImages(library, dir, meta, subset).chosen.map((im) => im.patient));
@@ -99,7 +113,7 @@ export async function comparePackages(
   const evaluateOne = (dir: string, which: string): Promise<PackageEvaluation> =>
     evaluatePackage(library, dir, { subset, seed, bootstrap: opts.bootstrap, onlyPatients: common, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.(`Scoring with ${which}: ${d}/${t}`) });
   const evalA = await evaluateOne(dirA, 'A');
-  const evalB = await evaluateOne(dirB, 'B');
+  const evalB = inClassOrder(await evaluateOne(dirB, 'B'), metaB.classNames, metaA.classNames);
   const key = (p: PackageEvaluation['predictions'][number]) => `${p.sopInstanceUid}\u0000${p.frame}`;
   if (evalA.predictions.length !== evalB.predictions.length || evalA.predictions.some((p, i) => key(p) !== key(evalB.predictions[i]) || p.label !== evalB.predictions[i].label)) {
     throw new Error('The two models were scored on different images; the library changed during the comparison. Run it again.');

@@ -3,6 +3,7 @@
 // Patients are drawn by PatientID and each split lists its images in training order
 // (image-order.ts), never by UID: the same images with new UIDs give the same split, in the
 // same order.
+import { orderForTraining } from '../../common/positive-class';
 import { classPatientsWarning } from '../../common/training-advice';
 import { seededRandom } from '../../models/training/metrics';
 import { inTrainingOrder } from './image-order';
@@ -67,8 +68,9 @@ function strata(images: LabelledImage[], seed: number): { byPatient: Map<string,
   return { byPatient, perClass };
 }
 
+/** The run's classes: sorted, a binary run's normal-type class first, so class 1 is the positive one (common/positive-class.ts). */
 export function classNamesOf(images: LabelledImage[]): string[] {
-  return [...new Set(images.map((i) => i.label))].sort();
+  return orderForTraining([...new Set(images.map((i) => i.label))].sort());
 }
 
 export function describeBalance(split: Pick<DatasetSplit, 'train' | 'validation' | 'test'>, classNames: string[]): DatasetSplit['balance'] {

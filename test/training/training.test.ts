@@ -257,7 +257,8 @@ describe('a binary model', () => {
     try {
       importLabelsCsv(lib, ['SeriesInstanceUID,label', ...binary.patients.map((p) => `${p.seriesUid},${p.label === 'none' ? 'none' : 'lesion'}`)].join('\n') + '\n', { author: 'tester' });
       const r = await trainClassifier({ library: lib, out: path.join(root, 'binary-pkg'), variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', backbonePackage: pretrained, augmentation: false, epochs: 20, seed: 4 });
-      expect(r.classNames).toEqual(['lesion', 'none']);
+      // "none" is a normal-type name: it comes first, so the threshold is on "lesion", the positive class.
+      expect(r.classNames).toEqual(['none', 'lesion']);
       expect(r.threshold).toBeDefined();
       expect(r.test.threshold).toBe(r.threshold);
       expect(r.validation.threshold).toBe(r.threshold);
