@@ -18,12 +18,13 @@ import { Viewer, type ViewerCommand, type ViewerHandle } from './viewer/Viewer';
 import { personName } from './workspace/format';
 import { joinIsolated } from './workspace/isolated';
 import { Help } from './workspace/Help';
-import { ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
+import { heatmapLabel, ModelPanel, type CurrentImage, type HeatmapSettings } from './workspace/ModelPanel';
 import { StudyBrowser } from './workspace/StudyBrowser';
 import { useReadOnlyLibrary } from './workspace/libraryAccess';
 import { useResultMap } from './viewer/useResultMap';
 import { TrainingPanel } from './training/TrainingPanel';
 import { errorMessage } from '../../common/errors';
+import { topClassIndex } from '../../common/positive-class';
 
 interface OpenSeries {
   series: SeriesSummary;
@@ -125,8 +126,17 @@ export function App() {
   const [frameError, setFrameError] = useState<{ key: string; message: string } | null>(null);
   const [packageHash, setPackageHash] = useState<string | null>(null);
   const [result, setResult] = useState<PredictionResult | null>(null);
-  const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: 1 });
+  // classIndex null: each image's own top class, until the user picks one in the Heatmap class select.
+  const [heatmap, setHeatmap] = useState<HeatmapSettings>({ visible: true, opacity: 0.45, colormap: 'jet', classIndex: null });
   const [cam, setCam] = useState<{ key: string; map: CamMap } | null>(null);
+  // A class picked for one model means nothing for another: another model's results start on each image's top class again.
+  const heatmapModel = useRef<string | null>(null);
+  const resultModel = result?.modelHash ?? null;
+  useEffect(() => {
+    if (resultModel === null || resultModel === heatmapModel.current) return;
+    if (heatmapModel.current !== null) setHeatmap((h) => (h.classIndex === null ? h : { ...h, classIndex: null }));
+    heatmapModel.current = resultModel;
+  }, [resultModel]);
   /** Imported parametric maps drawn over their images (when no prediction's heatmap is). */
   const [showResultMaps, setShowResultMaps] = useState(true);
   const [sideTab, setSideTab] = useState<'classifier' | 'training'>('classifier');
@@ -239,8 +249,11 @@ export function App() {
       : null;
 
   // The heatmap follows the shown image: fetched for images the prediction covered.
-  const predicted = !!(result && current && result.images.some((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame));
-  const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatmap.classIndex}` : null;
+  const shownScores = result && current ? result.images.find((i) => i.sopInstanceUid === current.sopInstanceUid && i.frame === current.frame)?.scores : undefined;
+  const predicted = shownScores !== undefined;
+  // The class the user picked, else this image's top class (as the exports' maps: their top class's).
+  const heatClass = heatmap.classIndex ?? topClassIndex(shownScores) ?? 0;
+  const camKey = current && predicted && packageHash ? `${packageHash}/${current.seriesInstanceUid}/${current.sopInstanceUid}/${current.frame}/${heatClass}` : null;
   // Drawn only over the image it was computed for (the next image's may still be on its way).
   const shownCam = cam && cam.key === camKey ? cam.map : null;
   // A one-cell map (a tiny network at a small input: 32 px becomes 1×1) is one value over the
@@ -444,7 +457,7 @@ export function App() {
                   frameError={shownError}
                   overlay={
                     shownCam || !resultMap
-                      ? { cam: camOneCell ? null : shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? (classNames[shownCam.classIndex] ?? null) : null }
+                      ? { cam: camOneCell ? null : shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? heatmapLabel(classNames[shownCam.classIndex], heatmap.classIndex === null) : null }
                       : { cam: resultMap.map, visible: showResultMaps, opacity: heatmap.opacity, colormap: heatmap.colormap, label: resultMap.label }
                   }
                   presetKeys={sideTab !== 'training'}

@@ -211,7 +211,10 @@ describe('review workspace in Chromium through the bridge', () => {
     await page.getByTestId('corner-zoom').filter({ hasNotText: '90°' }).waitFor();
     await page.getByTestId('heatmap-opacity').fill('45');
 
-    // The heatmap follows the slice: a slice without the lesion scores low.
+    // The heatmap follows the slice: a slice without the lesion scores low. The lesion's class
+    // picked (the heatmap would otherwise be of each slice's top class, "no lesion" there).
+    await page.getByLabel('Heatmap class').selectOption({ label: 'lesion' });
+    await page.getByTestId('viewport').focus();
     await page.keyboard.press('Home');
     await index.filter({ hasText: 'Im 1/12' }).waitFor();
     await page.getByTestId('image-scores').locator('li').first().filter({ hasText: /^no lesion/ }).waitFor();

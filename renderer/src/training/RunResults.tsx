@@ -16,6 +16,8 @@ import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
 import { Name } from '../workspace/Name';
 import { PlotView, TrainingCurves } from './Plots';
+import { positiveClassIndex } from '../../../common/positive-class';
+import { rocClassIndex, rocForClass } from '../../../common/plots/roc-class';
 
 export interface RunView {
   test: StoredEvaluation | null;
@@ -63,6 +65,10 @@ const PANEL_WIDTH = 280;
 export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: (reportPath: string) => void }) {
   const t = run.test;
   const few = t?.perPatient ? fewTestPatientsWarning(heldOut(t.perPatient)) : null;
+  // A binary run's curve: of its positive class (not a "normal"-type one), or of the class the user picks.
+  const [rocChoice, setRocChoice] = useState<{ packageDir: string; k: number } | null>(null);
+  const rocClass = t && rocClassIndex(t) !== null ? (rocChoice?.packageDir === run.packageDir ? rocChoice.k : positiveClassIndex(t.classNames)) : null;
+  const rocShown = t && rocClass !== null ? rocForClass(t, rocClass) : t;
   return (
     <div className="run-results" data-testid="run-results">
       {/* First, as while the run trained: the curves and the test heading fit in view together. */}
@@ -92,8 +98,17 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
           </table>
         </>
       )}
+      {t && rocClass !== null && (
+        <label className="small roc-class" data-testid="roc-class">
+          ROC curve of{' '}
+          <select aria-label="ROC curve of class" value={rocClass} onChange={(e) => setRocChoice({ packageDir: run.packageDir, k: Number(e.target.value) })}>
+            {t.classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
+          </select>{' '}
+          as the positive class
+        </label>
+      )}
       <div className="run-plots">
-        {t && <PlotView plot={rocPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="roc-plot" />}
+        {rocShown && <PlotView plot={rocPlot(rocShown, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="roc-plot" />}
         {t && <PlotView plot={reliabilityPlot(t, DARK_PLOT_THEME, { size: UNIT_SIZE })} testId="reliability-plot" />}
         {t && <PlotView plot={confusionPlot(t, DARK_PLOT_THEME, { maxWidth: PANEL_WIDTH })} testId="confusion-plot" />}
       </div>

@@ -13,13 +13,21 @@ import { errorMessage } from '../../../common/errors';
 import { DeletedNotice, DeleteQuestion, RecentlyDeleted, versionName } from './PackageDelete';
 import { readOnlyControl } from './libraryAccess';
 import { Name } from './Name';
+import { positiveClassIndex, topClassIndex } from '../../../common/positive-class';
 import './model-panel.css';
 
 export interface HeatmapSettings {
   visible: boolean;
   opacity: number;
   colormap: Colormap;
-  classIndex: number;
+  /** The class the user picked; null: each image's own top class. */
+  classIndex: number | null;
+}
+
+/** The heatmap's class as the corner and the Heatmap class select name it: "abnormal (top class)" while it follows the image's top class. */
+export function heatmapLabel(className: string | undefined, topClass: boolean): string | null {
+  if (className === undefined) return null;
+  return topClass ? `${className} (top class)` : className;
 }
 
 export interface CurrentImage {
@@ -86,6 +94,8 @@ export function ModelPanel(props: {
   const [asking, setAsking] = useState<string | null>(null);
   const [deleted, setDeleted] = useState<{ undoId: string; message: string; chosen: string | null } | null>(null);
   const [undone, setUndone] = useState<string | null>(null);
+  /** The class the per-image strip shows, as the user chose it for one model. */
+  const [stripClass, setStripClass] = useState<{ modelHash: string; index: number } | null>(null);
 
   // The chosen package stays while the catalog lists it; otherwise the first one is chosen.
   useEffect(() => {
@@ -182,7 +192,11 @@ export function ModelPanel(props: {
   const seriesSummary = result && current ? result.series.find((s) => s.seriesInstanceUid === current.seriesInstanceUid) : undefined;
   const seriesImages = result && current ? result.images.filter((i) => i.seriesInstanceUid === current.seriesInstanceUid) : [];
   const classNames = result?.classNames ?? pkg?.classNames ?? [];
-  const positive = Math.min(heatmap.classIndex, Math.max(0, classNames.length - 1));
+  const lastClass = Math.max(0, classNames.length - 1);
+  // The strip's class: the user's choice for this model, else its positive class (not a "normal"-type one).
+  const positive = Math.min(stripClass && stripClass.modelHash === result?.modelHash ? stripClass.index : positiveClassIndex(classNames), lastClass);
+  const imageTop = topClassIndex(imageScores?.scores);
+  const heatClass = heatmap.classIndex === null ? null : Math.min(heatmap.classIndex, lastClass);
 
   return (
     <aside className="panel model-panel" aria-label="Models and predictions">
@@ -337,6 +351,12 @@ export function ModelPanel(props: {
                 )
               </h3>
               <ScoreBars classNames={classNames} scores={seriesSummary[summary]} testId="series-scores" />
+              <label className="strip-class muted small">
+                Per image:{' '}
+                <select aria-label="Score per image" className="inline-select" value={positive} onChange={(e) => setStripClass({ modelHash: result.modelHash, index: Number(e.target.value) })} data-testid="strip-class">
+                  {classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
+                </select>
+              </label>
               <div className="strip" role="group" aria-label={`${classNames[positive]} score per image`}>
                 {seriesImages.map((img) => (
                   <button
@@ -365,7 +385,9 @@ export function ModelPanel(props: {
                   <input type="checkbox" checked={heatmap.visible} onChange={(e) => setHeatmap({ ...heatmap, visible: e.target.checked })} data-testid="heatmap-toggle" />
                   Show (H)
                 </label>
-                <select aria-label="Heatmap class" value={positive} onChange={(e) => setHeatmap({ ...heatmap, classIndex: Number(e.target.value) })}>
+                <select aria-label="Heatmap class" value={heatClass === null ? 'top' : heatClass} onChange={(e) => setHeatmap({ ...heatmap, classIndex: e.target.value === 'top' ? null : Number(e.target.value) })}>
+                  {/* First: follow each image's top class as the user scrolls; a class picked below stays. */}
+                  <option value="top">{imageTop !== null ? heatmapLabel(classNames[imageTop], true) : 'Top class'}</option>
                   {classNames.map((c, i) => <option key={c} value={i}>{c}</option>)}
                 </select>
                 <select aria-label="Colormap" value={heatmap.colormap} onChange={(e) => setHeatmap({ ...heatmap, colormap: e.target.value as Colormap })}>
