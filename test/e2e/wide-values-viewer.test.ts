@@ -47,8 +47,11 @@ describe('32-bit values far above 2^24 in the viewer', () => {
     expect(text).toContain(`min ${BASE} · max ${BASE + 4001}`);
 
     // The drawn ramp: the canvas's gray along the middle row rises in many steps, not 31 bands.
-    const grays = await canvas.evaluate((el: HTMLCanvasElement) => {
-      const ctx = el.getContext('2d')!;
+    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+    type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const grays = await canvas.evaluate((node) => {
+      const el = node as unknown as Canvas2d;
+      const ctx = el.getContext('2d');
       const row = ctx.getImageData(0, Math.floor(el.height / 2), el.width, 1).data;
       const seen = new Set<number>();
       for (let i = 0; i < row.length; i += 4) seen.add(row[i]);
