@@ -191,6 +191,12 @@ export const ViewerFrame = z.object({
   sliceThickness: z.number().nullable(),
   /** Image Orientation (Patient): row then column direction cosines (LPS), or null. */
   orientation: z.array(z.number()).length(6).nullable(),
+  /**
+   * Set where the values went through lossy compression (electron/dicom/lossy.ts: Lossy Image
+   * Compression "01" or a lossy transfer syntax): the file's ratios and methods, one per step, each
+   * possibly empty. Null or absent for an image stored without loss.
+   */
+  lossy: z.object({ ratio: z.array(z.number()), method: z.array(z.string()) }).nullable().optional(),
 });
 export type ViewerFrame = z.infer<typeof ViewerFrame>;
 

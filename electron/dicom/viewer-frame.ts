@@ -6,6 +6,7 @@
 import type { ViewerFrame } from '../../common/contract/library';
 import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
+import { lossyOf } from './lossy';
 import type { LutTable } from './lut';
 import type { InstanceMeta, ParsedDicom } from './parse';
 import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, valueBase, voiFunction, voiWindows } from './pixels';
@@ -26,6 +27,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,
     orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
+    lossy: lossyOf(parsed),
   };
   if (frame.photometricInterpretation === 'PALETTE COLOR') {
     const rgb = renderDecoded(parsed, frame);

@@ -5,10 +5,11 @@ import type { ReactNode } from 'react';
 import type { SeriesSummary, StudySummary } from '../../../common/contract/library';
 import { formatDate, formatMm, joinParts, personName } from '../workspace/format';
 import { joinIsolated } from '../workspace/isolated';
-import { scaleText, valueUnderPointer, windowMiss, windowText } from './cornerReadings';
+import { lossyText, scaleText, valueUnderPointer, windowMiss, windowText } from './cornerReadings';
 import type { LoadedFrame } from './image';
 import type { ViewState } from './transform';
 import { windowName } from './window';
+import './corner-text.css';
 
 export function CornerText(props: {
   study: StudySummary;
@@ -31,6 +32,7 @@ export function CornerText(props: {
   // A window means little for colour: the W/L tool leaves colour images as they are (tools/windowLevel.ts).
   const gray = view && frame && frame.frame.samplesPerPixel === 1 ? { frame, view } : null;
   const miss = gray ? windowMiss(gray.frame, gray.view, props.preset) : null;
+  const lossy = f ? lossyText(f) : null;
   return (
     <>
       <div className="corner tl">
@@ -45,6 +47,12 @@ export function CornerText(props: {
       <div className="corner tr">
         <div className="strong">{joinIsolated(series.modality, series.seriesNumber != null && `Se ${series.seriesNumber}`)}</div>
         <div><bdi>{series.seriesDescription ?? ''}</bdi></div>
+        {/* Values read off a lossy image differ from the original's: said where the series is named. */}
+        {lossy && (
+          <div className="lossy-mark" data-testid="corner-lossy" title="This image was compressed with loss: its values differ from the original's.">
+            {lossy}
+          </div>
+        )}
         {props.heatmapLabel !== null && <div className="heat-label">Heatmap: {props.heatmapLabel}</div>}
       </div>
       <div className="corner bl">

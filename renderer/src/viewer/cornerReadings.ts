@@ -79,3 +79,15 @@ export function windowMiss(loaded: FrameValues, view: Pick<ViewState, 'center' |
   const white = (side === 'above') !== (view.invert !== (f.inverted ?? f.photometric === 'MONOCHROME1'));
   return `Every value lies ${side} this window, so the image is all ${white ? 'white' : 'black'}. Choose ${firstPresetName(f.windows)} to see it.`;
 }
+
+/**
+ * The mark of an image whose values went through lossy compression (ViewerFrame.lossy), as
+ * reading-room software shows it: "Lossy", with the file's ratio and method where it gives them
+ * ("Lossy 8.5:1 ISO_10918_1"; steps joined by "+"); null for an image stored without loss.
+ */
+export function lossyText(f: Pick<ViewerFrame, 'lossy'>): string | null {
+  if (!f.lossy) return null;
+  const ratio = f.lossy.ratio.length ? `${f.lossy.ratio.map((r) => String(Number(r.toPrecision(3)))).join('+')}:1` : null;
+  const method = f.lossy.method.length ? f.lossy.method.join('+') : null;
+  return ['Lossy', ratio, method].filter(Boolean).join(' ');
+}
