@@ -27,7 +27,8 @@ const dotted = (sql: string) => `replace(${sql}, char(304), 'i' || char(775))`;
  * with `seriesIds` (schema 20) each series' own Patient ID.
  */
 function documents(where: string, seriesNames = false, seriesIds = false, folded = false): string {
-  const ownForms = folded ? ` || ${NL} || ${FORMS}(se.description, 0) || ${NL} || ${FORMS}(se.patient_name, 1)` : '';
+  // A series' own name is most often the study's patient's: its forms are written once.
+  const ownForms = folded ? ` || ${NL} || ${FORMS}(se.description, 0) || ${NL} || (CASE WHEN se.patient_name IS p.patient_name THEN '' ELSE ${FORMS}(se.patient_name, 1) END)` : '';
   const ownName = seriesNames
     ? ` || ${NL} || ${text('se.patient_name')} || ${NL} || replace(replace(${text('se.patient_name')}, '^', ' '), '=', ' ')${seriesIds ? ` || ${NL} || ${text('se.patient_id')}` : ''}${ownForms}`
     : '';
@@ -221,8 +222,9 @@ export function searchForms(text: unknown, name: unknown): string {
   const folded = searchFold(text);
   const typed = new RegExp(APOSTROPHES.source).test(text);
   const forms = new Set<string>();
-  looseForms(folded, forms);
-  if (name) {
+  // A name is compared as the list shows it (^ and = as spaces: library.ts), so its forms are of that.
+  if (!name) looseForms(folded, forms);
+  else {
     const spaced = folded.replace(/[\^=]/g, ' ');
     looseForms(spaced, forms);
     const givenFirst = folded
@@ -246,9 +248,26 @@ export function searchForms(text: unknown, name: unknown): string {
   return [...forms].join('\n');
 }
 
+/** FORMS' values already worked out, by kind and text: a search that scans reads every name again. */
+const formsCache = [new Map<string, string>(), new Map<string, string>()];
+const FORMS_CACHED = 50_000;
+
+/** searchForms, remembered (up to FORMS_CACHED texts of each kind; then it starts again). */
+function cachedSearchForms(text: unknown, name: unknown): string {
+  if (typeof text !== 'string' || !text) return '';
+  const cache = formsCache[name ? 1 : 0];
+  let forms = cache.get(text);
+  if (forms === undefined) {
+    forms = searchForms(text, name);
+    if (cache.size >= FORMS_CACHED) cache.clear();
+    cache.set(text, forms);
+  }
+  return forms;
+}
+
 /** Registers FORMS on `db` (again is harmless). */
 export function registerSearchForms(db: Database.Database): void {
-  db.function(FORMS, { deterministic: true }, searchForms);
+  db.function(FORMS, { deterministic: true }, cachedSearchForms);
 }
 
 /**
