@@ -2,13 +2,43 @@
 // Debian's Chromium): Lumen's own exports of a real library (predictions, a length, an ellipse, a
 // probe on the CT) and another AI's report made by dcmtk's dump2dcm (test/results/other-sr.ts),
 // imported through the app's import form. A percentage only for probabilities; a count, a ratio
-// and a probe's pixel value read as plain numbers; a value and its unit never broken apart.
+// and a probe's pixel value read as plain numbers; a value and its unit never broken apart. A
+// finding is a sentence: it wraps at its spaces, and a word is broken only where it alone is
+// wider than the Finding column (s14: "Cardiothora / cic ratio"), at 1280x800 and 1024x700.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportResults } from '../../electron/results/export';
 import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
 import { writeOtherAiSr } from '../results/other-sr';
+import type { Locator } from 'playwright-core';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
+
+/**
+ * Each word of each Finding cell: whether it was broken across lines (its text's line boxes),
+ * its width laid out (the sum of its pieces) and the room the cell gives a line (its width less
+ * its padding).
+ */
+async function findingWords(section: Locator) {
+  return section.locator('[data-testid="result-finding"] td:first-child').evaluateAll((tds) => {
+    const doc = (globalThis as any).document;
+    const out: { word: string; broken: boolean; width: number; room: number }[] = [];
+    for (const td of tds as any[]) {
+      const style = (globalThis as any).getComputedStyle(td);
+      const room = td.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const walker = doc.createTreeWalker(td, 4 /* NodeFilter.SHOW_TEXT */);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const m of (node.textContent as string).matchAll(/\S+/g)) {
+          const range = doc.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const rects = Array.from(range.getClientRects() as ArrayLike<{ top: number; width: number }>).filter((r) => r.width > 0);
+          out.push({ word: m[0], broken: new Set(rects.map((r) => Math.round(r.top))).size > 1, width: rects.reduce((w, r) => w + r.width, 0), room });
+        }
+      }
+    }
+    return out;
+  });
+}
 
 describe('scores in the Results section', () => {
   const session = useUiSession('lumen-result-scores', async (dataDir) => {
@@ -74,6 +104,22 @@ describe('scores in the Results section', () => {
     );
     expect(lines.length).toBe(cells.filter((c) => c[1]).length);
     for (const l of lines) expect(l, String(l.text)).toMatchObject({ lines: 1, cut: false });
+
+    // The Finding column: words whole, at the app's usual size and a smaller window.
+    for (const [width, height] of [[1280, 800], [1024, 700]] as const) {
+      await page.setViewportSize({ width, height });
+      await rows.filter({ hasText: 'Cardiothoracic ratio' }).scrollIntoViewIfNeeded();
+      await section.screenshot({ path: path.join(resultsDir(), `result-scores-findings-${width}x${height}.png`) });
+      const words = await findingWords(section);
+      expect(words.map((w) => w.word)).toContain('Cardiothoracic');
+      // A typical word fits the column whole; only a word wider than the column alone would be broken.
+      for (const w of words) expect(w.broken && w.width <= w.room + 0.5, `${width}x${height}: "${w.word}" broken, ${w.width.toFixed(1)} px in ${w.room.toFixed(1)} px`).toBe(false);
+      // The column is wide enough for a typical word: none of up to 14 letters ("Cardiothoracic") is broken.
+      expect(words.filter((w) => w.broken && w.word.length <= 14), `${width}x${height}`).toEqual([]);
+      // A longer one is broken rather than cut off.
+      const cut = await section.locator('[data-testid="result-finding"] td:first-child').evaluateAll((tds) => (tds as unknown as { textContent: string; scrollWidth: number; clientWidth: number }[]).filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent));
+      expect(cut, `${width}x${height}`).toEqual([]);
+    }
     expect(errors).toEqual([]);
   }, 240_000);
 });

@@ -88,7 +88,9 @@ export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { stud
               <tbody>
                 {doc.findings.slice(0, MAX_ROWS).map((f, i) => (
                   <tr key={i} data-testid="result-finding">
-                    <td title={f.codeValue && f.codingScheme ? `${f.finding} (${f.codingScheme} ${f.codeValue})` : f.finding}>{f.finding}</td>
+                    <td className="finding" title={f.codeValue && f.codingScheme ? `${f.finding} (${f.codingScheme} ${f.codeValue})` : f.finding}>
+                      <span>{f.finding}</span>
+                    </td>
                     <td className="num">{formatScore(f.score, f.unit, f.probability)}</td>
                     <td title={[f.algorithmName, f.algorithmVersion, f.algorithmHash && `package ${f.algorithmHash}`].filter(Boolean).join(' ') || undefined}>{f.algorithmName ? <><Name text={f.algorithmName} />{f.algorithmVersion ? ` ${f.algorithmVersion}` : ''}</> : ''}</td>
                   </tr>
