@@ -196,7 +196,8 @@ const APOSTROPHES = /[\u2018\u2019\u02bc\u0060\u00b4\u2032\uff07]/g;
  * writeSearchDocuments) giving the other forms of a text that a search compares besides the
  * text itself, folded, one a line ('' when there are none):
  * - Latin letters without their marks ("siobhán" also as "siobhan"; NFD, so a ligature or
- *   the micro sign stay themselves, as searchFold keeps them). Only Latin: a mark of another
+ *   the micro sign stay themselves, as searchFold keeps them), and ł ø đ ħ ı ß æ œ þ ŧ as
+ *   l o d h i ss ae oe th t ("lukasz" finds "Łukasz"). Only Latin: a mark of another
  *   script may make another letter (kana's voicing mark: か and が; Cyrillic й), and a search
  *   that types a mark still finds only that letter, since its own text is not changed.
  * - with its apostrophes dropped as well ("o'brien" also as "obrien").
@@ -208,9 +209,13 @@ export const FORMS = 'lumen_search_forms';
 const LATIN_MARKS = /(\p{Script=Latin})\p{M}+/gu;
 const PLAIN = /^[\0-\x26\x28-\x7f]*$/;
 
+/** Latin letters (lower case) that are not a letter and a mark, as an English keyboard types them. */
+const LATIN_LETTERS: Record<string, string> = { ł: 'l', ø: 'o', đ: 'd', ħ: 'h', ı: 'i', ß: 'ss', æ: 'ae', œ: 'oe', þ: 'th', ŧ: 't' };
+const LATIN_LETTER = new RegExp(`[${Object.keys(LATIN_LETTERS).join('')}]`, 'g');
+
 /** Text without the marks of its Latin letters, then also without apostrophes (see FORMS). */
 function looseForms(folded: string, into: Set<string>): void {
-  const bare = /[^\p{ASCII}]/u.test(folded) ? folded.normalize('NFD').replace(LATIN_MARKS, '$1').normalize('NFC') : folded;
+  const bare = /[^\p{ASCII}]/u.test(folded) ? folded.normalize('NFD').replace(LATIN_MARKS, '$1').normalize('NFC').replace(LATIN_LETTER, (c) => LATIN_LETTERS[c]) : folded;
   into.add(bare);
   into.add(bare.replace(/'/g, ''));
 }
