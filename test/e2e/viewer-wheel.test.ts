@@ -48,9 +48,10 @@ function writeSeries(dir: string): void {
 
 /** Dispatches wheel events on the viewport in one task (no render between them): each [deltaY, deltaMode]. */
 const wheelInOneTask = (page: Page, events: [number, number][]) =>
-  page.getByTestId('viewport').evaluate((el, list) => {
-    for (const [deltaY, deltaMode] of list) el.dispatchEvent(new WheelEvent('wheel', { deltaY, deltaMode, bubbles: true, cancelable: true, clientX: 300, clientY: 300 }));
-  }, events);
+  page.evaluate(`(() => {
+    const el = document.querySelector('[data-testid="viewport"]');
+    for (const [deltaY, deltaMode] of ${JSON.stringify(events)}) el.dispatchEvent(new WheelEvent('wheel', { deltaY, deltaMode, bubbles: true, cancelable: true, clientX: 300, clientY: 300 }));
+  })()`);
 
 describe('the mouse wheel in the viewer', () => {
   const session = useUiSession('lumen-viewer-wheel', (dataDir) => writeSeries(path.join(dataDir, 'incoming', 'ct')));
