@@ -4,6 +4,7 @@
 import { useEffect, type RefObject } from 'react';
 import type { Measurement } from '../../../common/contract/measurements';
 import type { LoadedFrame } from './image';
+import type { LabelBox } from './labelPlacement';
 import { measurementTool, type Draft } from './tools';
 import type { DrawnMeasurement } from './tools/tool';
 import { imageMatrix, toScreen, type Geometry, type ViewState } from './transform';
@@ -58,7 +59,9 @@ export function usePaint(opts: {
     const put = (kind: string, m: DrawnMeasurement) => byKind.set(kind, [...(byKind.get(kind) ?? []), m]);
     for (const m of measurements) put(m.kind, { points: m.points, selected: m.id === selected });
     if (draft && draft.image === shownImage) put(draft.kind, { points: draft.points, selected: false });
-    for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, { ctx, toScreen: (x, y) => toScreen(view, g, x, y), frame, size });
+    // The readings keep clear of each other (labelPlacement.ts), placed in drawing order.
+    const labels: LabelBox[] = [];
+    for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, { ctx, toScreen: (x, y) => toScreen(view, g, x, y), frame, size, labels });
     canvas.dataset.painted = shown;
   }, [canvasRef, layers, geometry, size, view, frame, shown, overlay, measurements, selected, draft, shownImage]);
 }

@@ -3,7 +3,7 @@
 import { measurementText } from '../measurementText';
 import type { Point } from '../measurements';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
-import { label } from './region';
+import { label } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 /** An arm shorter than this (image pixels) is a click, not an arm. */
@@ -24,7 +24,7 @@ function drawAngles(items: readonly DrawnMeasurement[], dc: DrawContext): void {
     ctx.stroke();
     if (m.points.length === 3) {
       const [vx, vy] = screen[1];
-      label(dc, measurementText({ kind: 'angle', points: m.points }, dc.frame), vx + 10, vy - 10);
+      label(dc, measurementText({ kind: 'angle', points: m.points }, dc.frame), vx + 10, vy - 10, [vx, vy]);
     }
   }
 }

@@ -1,8 +1,8 @@
 // Length: a drag draws a line between two image points; kept in the library, drawn in screen
 // space (constant line width whatever the zoom) with its reading beside it, in mm, or in pixels
 // where the image has no pixel spacing (so the button names no unit).
-import { labelLeft } from '../measurements';
 import { lengthOnFrame } from '../measurementText';
+import { label } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 export const MEASUREMENT_COLOUR = '#3fe07f';
@@ -12,7 +12,8 @@ export const SELECTED_COLOUR = '#ffd24a';
 const MIN_LENGTH = 1;
 
 /** Draws each length with its ends and its reading. */
-function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, frame, size }: DrawContext): void {
+function drawLengths(lengths: readonly DrawnMeasurement[], dc: DrawContext): void {
+  const { ctx, toScreen, frame } = dc;
   for (const m of lengths) {
     const [x1, y1] = toScreen(...m.points[0]);
     const [x2, y2] = toScreen(...m.points[1]);
@@ -29,16 +30,10 @@ function drawLengths(lengths: readonly DrawnMeasurement[], { ctx, toScreen, fram
       ctx.arc(x, y, m.selected ? 4 : 3, 0, Math.PI * 2);
       ctx.stroke();
     }
-    const label = lengthOnFrame(m.points, frame);
-    ctx.font = '13px system-ui, sans-serif';
-    ctx.shadowColor = '#000';
-    ctx.shadowBlur = 3;
-    // Beside the line's midpoint, kept inside the viewport.
-    const width = ctx.measureText(label).width;
-    const lx = labelLeft((x1 + x2) / 2 + 8, width, size.w);
-    const ly = Math.min(size.h - 6, Math.max(16, (y1 + y2) / 2 - 8));
-    ctx.fillText(label, lx, ly);
-    ctx.shadowBlur = 0;
+    // Beside the line's midpoint, kept inside the viewport and clear of the readings drawn before it.
+    const mx = (x1 + x2) / 2;
+    const my = (y1 + y2) / 2;
+    label(dc, lengthOnFrame(m.points, frame), mx + 8, my - 8, [mx, my]);
   }
 }
 

@@ -1,7 +1,7 @@
 // Probe: a click keeps the value of the pixel under it (modality units, HU for CT) on the image.
 import { measurementText } from '../measurementText';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
-import { label } from './region';
+import { label } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 function drawProbes(items: readonly DrawnMeasurement[], dc: DrawContext): void {
@@ -18,7 +18,7 @@ function drawProbes(items: readonly DrawnMeasurement[], dc: DrawContext): void {
     ctx.moveTo(x, y - 6);
     ctx.lineTo(x, y + 6);
     ctx.stroke();
-    label(dc, measurementText({ kind: 'probe', points: m.points }, dc.frame), x + 8, y - 8);
+    label(dc, measurementText({ kind: 'probe', points: m.points }, dc.frame), x + 8, y - 8, [x, y]);
   }
 }
 

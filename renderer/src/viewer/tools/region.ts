@@ -2,40 +2,13 @@
 // other, the outline drawn in screen space, and the region's reading (area, mean, SD, min,
 // max in modality units: common/roi.ts) beside it.
 import { measurementText } from '../measurementText';
-import { LABEL_RIGHT_CLEARANCE, labelLeft, type Point } from '../measurements';
+import type { Point } from '../measurements';
+import { label } from './label';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 /** A box narrower than this (image pixels) either way is a click, not a region. */
 const MIN_SIDE = 1;
-
-/** Line height of a reading written on more than one line. */
-const LINE = 16;
-
-/**
- * Writes a reading beside a point, kept inside the viewport and clear of the stack slider at
- * its right edge (as the length's), with a shadow to read on any image. A reading wider than
- * the viewport (a region's area, statistics and padding count) goes on as many lines as it
- * needs, broken between its " · " parts.
- */
-export function label(dc: DrawContext, text: string, x: number, y: number): void {
-  const { ctx, size } = dc;
-  ctx.font = '13px system-ui, sans-serif';
-  ctx.shadowColor = '#000';
-  ctx.shadowBlur = 3;
-  const room = size.w - 4 - LABEL_RIGHT_CLEARANCE;
-  const lines: string[] = [];
-  for (const part of text.split(' · ')) {
-    const last = lines.length - 1;
-    if (last >= 0 && ctx.measureText(`${lines[last]} · ${part}`).width <= room) lines[last] = `${lines[last]} · ${part}`;
-    else lines.push(part);
-  }
-  const width = Math.max(...lines.map((l) => ctx.measureText(l).width));
-  const left = labelLeft(x, width, size.w);
-  const top = Math.min(size.h - 6 - (lines.length - 1) * LINE, Math.max(16, y));
-  lines.forEach((l, i) => ctx.fillText(l, left, top + i * LINE));
-  ctx.shadowBlur = 0;
-}
 
 export function regionTool(kind: 'rectangle' | 'ellipse', opts: { label: string; key: string; icon: string }): MeasurementTool {
   const draw = (items: readonly DrawnMeasurement[], dc: DrawContext) => {
@@ -68,7 +41,7 @@ export function regionTool(kind: 'rectangle' | 'ellipse', opts: { label: string;
       ctx.stroke();
       const right = Math.max(...corners.map((c) => c[0]));
       const top = Math.min(...corners.map((c) => c[1]));
-      label(dc, measurementText({ kind, points: [a, b] }, dc.frame), right + 8, top + 12);
+      label(dc, measurementText({ kind, points: [a, b] }, dc.frame), right + 8, top + 12, [right, top]);
     }
   };
   return {

@@ -3,6 +3,7 @@
 // drag changes. Measurement tools also draw their measurements (see MeasurementTool).
 import type { Measurement } from '../../../../common/contract/measurements';
 import type { LoadedFrame } from '../image';
+import type { LabelBox } from '../labelPlacement';
 import type { Point } from '../measurements';
 import type { Geometry, ViewState } from '../transform';
 
@@ -67,6 +68,8 @@ export interface DrawContext {
   toScreen(x: number, y: number): Point;
   frame: LoadedFrame;
   size: { w: number; h: number };
+  /** The readings placed so far in this paint (labelPlacement.ts): a label keeps clear of them. */
+  labels: LabelBox[];
 }
 
 /** A tool that makes measurements of one kind, kept in the library and drawn over the image. */

@@ -1,0 +1,58 @@
+// Where a measurement's reading goes on the image so that it is not drawn over one already
+// placed (finding F4: a probe's "42 HU" under a length's "26.9 mm"). Each label wants its spot
+// beside its measurement; where that spot overlaps a label placed before it, the spots around it
+// are tried in order (below, above, then the other side of the anchor, further out each round),
+// as Cornerstone places its text boxes, and the first free one is taken; the label is then
+// linked to its anchor by a thin line (tools/region.ts label). Where none is free it stays where
+// it wanted to be. Which measurement a click picks is decided by the lines and points alone
+// (measurements.ts pick), never by where a label went. No DOM types: tests run it under Node.
+import { labelLeft } from './measurements';
+
+/** A label's box in viewport CSS pixels. */
+export interface LabelBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Gap kept between two labels. */
+const GAP = 3;
+/** Rounds of spots tried around the wanted one. */
+const ROUNDS = 6;
+
+const overlaps = (a: LabelBox, b: LabelBox) =>
+  a.left < b.left + b.width + GAP && b.left < a.left + a.width + GAP && a.top < b.top + b.height + GAP && b.top < a.top + a.height + GAP;
+
+/** The box inside the viewport (clear of the stack slider), as the wanted spot is kept. */
+function inside(box: LabelBox, size: { w: number; h: number }): LabelBox {
+  return { ...box, left: labelLeft(box.left, box.width, size.w), top: Math.max(2, Math.min(size.h - box.height - 2, box.top)) };
+}
+
+/**
+ * Places `want` among the boxes `placed` (which it joins): the box it gets and whether that is
+ * away from where it wanted to be. `anchorX` is the point the label belongs to (a label moved to
+ * the other side of it ends that far left of it).
+ */
+export function placeLabel(placed: LabelBox[], want: LabelBox, anchorX: number, size: { w: number; h: number }): { box: LabelBox; moved: boolean } {
+  const first = inside(want, size);
+  const free = (b: LabelBox) => !placed.some((p) => overlaps(p, b));
+  let box = first;
+  if (!free(first)) {
+    const step = want.height + GAP;
+    const otherSide = anchorX - (want.left - anchorX) - want.width;
+    const candidates: LabelBox[] = [];
+    for (let k = 1; k <= ROUNDS; k++) {
+      candidates.push({ ...want, top: want.top + k * step }, { ...want, top: want.top - k * step });
+      candidates.push({ ...want, left: otherSide, top: want.top + (k - 1) * step }, { ...want, left: otherSide, top: want.top - k * step });
+    }
+    box = candidates.map((c) => inside(c, size)).find(free) ?? first;
+  }
+  placed.push(box);
+  return { box, moved: box.left !== first.left || box.top !== first.top };
+}
+
+/** The point of `box` nearest to (x, y), where a link line from the anchor ends. */
+export function nearestOnBox(box: LabelBox, x: number, y: number): [number, number] {
+  return [Math.max(box.left, Math.min(box.left + box.width, x)), Math.max(box.top, Math.min(box.top + box.height, y))];
+}

@@ -1,0 +1,57 @@
+// Where the viewer writes a measurement's reading (renderer/src/viewer/labelPlacement.ts), finding
+// F4 (session 14): a probe at the centre and a length across it had "26.9 mm" drawn over
+// "(64, 64) 42 HU". A label that would overlap one placed before it moves to a free spot near its
+// anchor; one with room stays exactly where it wanted to be.
+import { describe, expect, it } from 'vitest';
+import { placeLabel, nearestOnBox, type LabelBox } from '../../renderer/src/viewer/labelPlacement';
+
+const size = { w: 800, h: 600 };
+const overlap = (a: LabelBox, b: LabelBox) => a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+
+describe('placeLabel', () => {
+  it('keeps a label where it wants to be when nothing is there', () => {
+    const placed: LabelBox[] = [];
+    const want = { left: 408, top: 279, width: 90, height: 17 };
+    expect(placeLabel(placed, want, 400, size)).toEqual({ box: want, moved: false });
+    expect(placed).toEqual([want]);
+  });
+
+  it('moves the length\'s reading off the probe\'s at the same anchor (the tester\'s case)', () => {
+    const placed: LabelBox[] = [];
+    // The probe at the centre (400, 300): its reading at (408, 292 - 13).
+    const probe = placeLabel(placed, { left: 408, top: 279, width: 104, height: 17 }, 400, size);
+    // A horizontal length across it, its midpoint on the probe: the same spot wanted.
+    const length = placeLabel(placed, { left: 408, top: 279, width: 52, height: 17 }, 400, size);
+    expect(probe.moved).toBe(false);
+    expect(length.moved).toBe(true);
+    expect(overlap(probe.box, length.box)).toBe(false);
+    // Near its anchor: the next line down.
+    expect(length.box.left).toBe(408);
+    expect(length.box.top).toBe(279 + 17 + 3);
+    // A third and a fourth at the same point each find a free spot too.
+    const third = placeLabel(placed, { left: 408, top: 279, width: 60, height: 17 }, 400, size);
+    const fourth = placeLabel(placed, { left: 408, top: 279, width: 60, height: 33 }, 400, size);
+    const boxes = [probe.box, length.box, third.box, fourth.box];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `${i} ${j}`).toBe(false);
+  });
+
+  it('keeps a moved label inside the viewport, clear of the stack slider', () => {
+    const placed: LabelBox[] = [{ left: 0, top: 0, width: 800, height: 20 }];
+    const { box, moved } = placeLabel(placed, { left: 700, top: 2, width: 90, height: 17 }, 690, size);
+    expect(moved).toBe(true);
+    expect(box.top).toBeGreaterThanOrEqual(20);
+    expect(box.left + box.width).toBeLessThanOrEqual(size.w - 28);
+    expect(box.top + box.height).toBeLessThanOrEqual(size.h);
+  });
+
+  it('stays where it wanted to be when no spot near it is free', () => {
+    const placed: LabelBox[] = [{ left: 0, top: 0, width: 800, height: 600 }];
+    const want = { left: 408, top: 279, width: 52, height: 17 };
+    expect(placeLabel(placed, want, 400, size)).toEqual({ box: want, moved: false });
+  });
+
+  it('links a moved label from its anchor to the nearest point of its box', () => {
+    expect(nearestOnBox({ left: 408, top: 299, width: 52, height: 17 }, 400, 300)).toEqual([408, 300]);
+    expect(nearestOnBox({ left: 408, top: 299, width: 52, height: 17 }, 500, 250)).toEqual([460, 299]);
+  });
+});
