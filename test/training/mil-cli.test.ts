@@ -83,7 +83,7 @@ describe('lumen train --level series', () => {
 
     const text = await lumen(['predict', '--model', out, '--library', library, '--series', uid]);
     // With the series' uncertainty from the package's series uncertainty heads (mil-uncertainty.test.ts).
-    expect(text.stdout).toMatch(/series score \(attention pooling\): lesion \d\.\d{3} · none \d\.\d{3}; uncertainty \d\.\d{3} \(not called high or usual: the package had fewer than 20 validation series, too few for a 95th percentile to say what is usual\); most weight on /);
+    expect(text.stdout).toMatch(/series score \(attention pooling\): none \d\.\d{3} · lesion \d\.\d{3}; uncertainty \d\.\d{3} \(not called high or usual: the package had fewer than 20 validation series, too few for a 95th percentile to say what is usual\); most weight on /);
     expect(text.stdout).toContain(`; uncertainty ${p.series[0].pooled.uncertainty.toFixed(3)}`);
 
     // lumen eval gives each series' uncertainty beside its pooled score, as predict does (--json and text).
@@ -104,7 +104,7 @@ describe('lumen train --level series', () => {
     const evalText = await lumen(['eval', '--model', out, '--library', library, '--subset', 'all']);
     expect(evalText.code, evalText.stderr).toBe(0);
     expect(evalText.stdout).toContain('Series scores (attention pooling), with the uncertainty of the series uncertainty heads:');
-    expect(evalText.stdout).toMatch(new RegExp(`\\n  ${uid.replace(/\./g, '\\.')} \\(labelled (lesion|none)\\): lesion \\d\\.\\d{3} · none \\d\\.\\d{3}; uncertainty ${same.uncertainty.toFixed(3).replace('.', '\\.')} \\(not called high or usual: `));
+    expect(evalText.stdout).toMatch(new RegExp(`\\n  ${uid.replace(/\./g, '\\.')} \\(labelled (lesion|none)\\): none \\d\\.\\d{3} · lesion \\d\\.\\d{3}; uncertainty ${same.uncertainty.toFixed(3).replace('.', '\\.')} \\(not called high or usual: `));
     expect(evalText.stdout.match(/^ {2}\S+ \((labelled \w+|mixed labels, left out)\): .*; uncertainty \d\.\d{3} /gm)).toHaveLength(set.series.length);
   }, 300_000);
 });

@@ -60,7 +60,7 @@ describe('lumen suggest', () => {
     const [r, every] = await Promise.all([lumen(['suggest', '--model', pkg, '--library', library, '--n', '5', '--json']), suggestAll()]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ unlabelledSeries: 10, labelledSeries: 14, diversity: true, classNames: ['lesion', 'none'] });
+    expect(out).toMatchObject({ unlabelledSeries: 10, labelledSeries: 14, diversity: true, classNames: ['none', 'lesion'] });
     expect(out.suggestions.map((s: { rank: number }) => s.rank)).toEqual([1, 2, 3, 4, 5]);
     const bySeries = new Map(series.map((s) => [s.seriesUid, s]));
     for (const s of out.suggestions) {
