@@ -6,20 +6,13 @@
 // over another or out of its plot, and each plot's accessible description names the classes;
 // the report dialog's page is no wider than its frame at both sizes.
 // Screenshots: test-results/plots-long-names-<width>-roc.png, -matrix.png, -report.png.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
-import { importLabelsCsvFile } from '../../electron/training/labels';
-import { trainClassifier } from '../../electron/training/train';
-import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { writePhantomSet } from '../training/phantoms';
+import { CLASSES, LONG, openWithSidePanel, trainLongNamedPackage } from './long-names';
 import { overlappingText } from './panel-text';
 
-const LONG = 'chest_triage_efficientnet_b3_v12_pneumothorax_adult';
-const CLASSES: Record<string, string> = { none: 'no_acute_finding_reported', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
 const NAMES = Object.values(CLASSES).sort();
 const SIZES = [[1280, 800], [1024, 700]] as const;
 
@@ -39,32 +32,10 @@ async function plotTexts(plot: Locator) {
 const midWord = (ls: string[]) => ls.slice(1).filter((l, i) => /[\p{L}\p{N}]$/u.test(ls[i]) && /^[\p{L}\p{N}]/u.test(l));
 
 describe('long class names in the plots and the report', () => {
-  const session = useUiSession('lumen-plots-long-names', async (dataDir) => {
-    await initBackend('cpu');
-    const set = writePhantomSet(path.join(dataDir, 'incoming', 'phantoms'), { patients: 24, slices: 2, seed: 21 });
-    const csv = path.join(dataDir, 'labels.csv');
-    writeFileSync(csv, ['PatientID,SeriesInstanceUID,label', ...set.patients.map((p) => `${p.patientId},${p.seriesUid},${CLASSES[p.label]}`)].join('\n') + '\n');
-    const library = Library.open(path.join(dataDir, 'library'));
-    try {
-      expect((await library.importPaths([set.dir])).errors).toEqual([]);
-      importLabelsCsvFile(library, csv, { author: 'tester' });
-      await trainClassifier({ library, out: path.join(dataDir, 'models', LONG), name: LONG, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 3, seed: 1 });
-    } finally {
-      library.close();
-    }
-  });
+  const session = useUiSession('lumen-plots-long-names', (dataDir) => trainLongNamedPackage(dataDir, 3));
 
   async function showResults(page: Page) {
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
-    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
-    await page.getByTestId('image-index').filter({ hasText: /^Im 1\// }).waitFor({ timeout: 60_000 });
-    // A window under 1200 px hides the side panel until the user chooses it: shown, and kept.
-    const toggle = page.getByTestId('toggle-side-panel');
-    await toggle.click();
-    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="false"]').waitFor();
-    await toggle.click();
-    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="true"]').waitFor();
+    await openWithSidePanel(page);
     await page.getByRole('tab', { name: 'Training' }).click();
     const view = page.getByRole('tabpanel', { name: 'Training' }).locator('.package-results');
     const select = view.getByLabel('Model package');

@@ -8,51 +8,18 @@
 // results the same way; and every control of the view is reached by Tab and named.
 // Screenshots: test-results/training-results-text-<width>-top.png, -end.png, -classifier-<width>.png,
 // -run-<width>.png, -delete-question.png and -report.png.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
-import { importLabelsCsvFile } from '../../electron/training/labels';
-import { trainClassifier } from '../../electron/training/train';
-import { initBackend } from '../../models/runtime';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { writePhantomSet } from '../training/phantoms';
+import { CLASSES, LONG, openWithSidePanel, trainLongNamedPackage } from './long-names';
 import { clippedText, midWordBreaks, overlappingText, textLines } from './panel-text';
 import { trainFromTab } from './training-tab';
 
-const LONG = 'chest_triage_efficientnet_b3_v12_pneumothorax_adult';
-const CLASSES: Record<string, string> = { none: 'no_acute_finding_reported', round: 'nodule_round_solitary', elongated: 'pneumothorax_tension_suspected' };
 const SIZES = [[1280, 800], [1024, 700]] as const;
 
 describe('"Results of a model" and long names in the side panel', () => {
-  const session = useUiSession('lumen-training-results-text', async (dataDir) => {
-    await initBackend('cpu');
-    const set = writePhantomSet(path.join(dataDir, 'incoming', 'phantoms'), { patients: 24, slices: 2, seed: 21 });
-    const csv = path.join(dataDir, 'labels.csv');
-    writeFileSync(csv, ['PatientID,SeriesInstanceUID,label', ...set.patients.map((p) => `${p.patientId},${p.seriesUid},${CLASSES[p.label]}`)].join('\n') + '\n');
-    const library = Library.open(path.join(dataDir, 'library'));
-    try {
-      expect((await library.importPaths([set.dir])).errors).toEqual([]);
-      importLabelsCsvFile(library, csv, { author: 'tester' });
-      await trainClassifier({ library, out: path.join(dataDir, 'models', LONG), name: LONG, variant: 'custom-phi-10', resolution: 32, window: 'ct-abdomen', mode: 'head', augmentation: false, epochs: 4, seed: 1 });
-    } finally {
-      library.close();
-    }
-  });
-
-  /** Opens a series and shows the side panel (a window under 1200 px hides it until the user chooses it). */
-  async function openWithPanel(page: Page) {
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
-    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
-    await page.getByTestId('image-index').filter({ hasText: /^Im 1\// }).waitFor({ timeout: 60_000 });
-    const toggle = page.getByTestId('toggle-side-panel');
-    await toggle.click();
-    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="false"]').waitFor();
-    await toggle.click();
-    await page.locator('[data-testid="toggle-side-panel"][aria-pressed="true"]').waitFor();
-  }
+  const session = useUiSession('lumen-training-results-text', (dataDir) => trainLongNamedPackage(dataDir, 4));
 
   /** Where the element's text wraps: it must wrap (the name is wider than the panel), never inside a word, and stay inside the panel. */
   async function checkWraps(el: Locator, panel: Locator, what: string) {
@@ -66,7 +33,7 @@ describe('"Results of a model" and long names in the side panel', () => {
   it('shows the results view whole at 1280×800 and 1024×700, its names broken between parts', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await openWithPanel(page);
+    await openWithSidePanel(page);
     await page.getByRole('tab', { name: 'Training' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Training' });
     const view = panel.locator('.package-results');
@@ -153,7 +120,7 @@ describe('"Results of a model" and long names in the side panel', () => {
   it("shows a run trained in the tab whole, with its package's long name, at both sizes", async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await openWithPanel(page);
+    await openWithSidePanel(page);
     await page.getByRole('tab', { name: 'Training' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Training' });
     const name = LONG.replace('v12', 'v13');
@@ -174,7 +141,7 @@ describe('"Results of a model" and long names in the side panel', () => {
 
   it('reaches every control of the results view with Tab, each named', async () => {
     const { page, errors } = await openApp(session());
-    await openWithPanel(page);
+    await openWithSidePanel(page);
     await page.getByRole('tab', { name: 'Training' }).click();
     const view = page.getByRole('tabpanel', { name: 'Training' }).locator('.package-results');
     const select = view.getByLabel('Model package');
