@@ -46,6 +46,8 @@ function schema27(name: string, spacingDone: boolean): string {
       db.prepare("UPDATE instances SET pixel_spacing = NULL, pixel_spacing_kind = NULL WHERE modality = 'CR'").run();
       db.prepare('DELETE FROM lumen_info WHERE key IN (?, ?)').run(IMAGER_SPACING_KEY, IMAGER_SPACING_PROGRESS_KEY);
     }
+    // Nor the frame labels of migration 29 (30 only notes every study for the search).
+    db.exec('DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)');
     db.pragma('user_version = 27');
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {

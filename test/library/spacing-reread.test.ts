@@ -50,6 +50,8 @@ function oldLibrary(from: string, name: string, files?: string): string {
     // Nor the ultrasound regions of migration 28.
     db.exec('ALTER TABLE instances DROP COLUMN pixel_calibration');
     db.prepare('DELETE FROM lumen_info WHERE key IN (?, ?)').run(IMAGER_SPACING_KEY, IMAGER_SPACING_PROGRESS_KEY);
+    // Nor the frame labels of migration 29 (30 only notes every study for the search).
+    db.exec('DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)');
     db.pragma('user_version = 26');
     if (files) {
       fs.cpSync(input, files, { recursive: true });
