@@ -72,7 +72,9 @@ describe('measurements drawn on a busy machine', () => {
       const reply = await host.request('measurements.list', { seriesInstanceUid: `${UID}.2` });
       return (reply.ok ? reply.value : []) as Measurement[];
     };
-    await expect.poll(async () => (await kept()).map((m) => m.kind)).toEqual(['length', 'rectangle', 'ellipse', 'angle', 'probe']);
+    // Saved one after another, each a round trip to the engine: on a loaded machine (CI running
+    // beside it) the five took longer than the poll's default 5 s, as the list above may.
+    await expect.poll(async () => (await kept()).map((m) => m.kind), { timeout: 20_000 }).toEqual(['length', 'rectangle', 'ellipse', 'angle', 'probe']);
     // Each drag's last point is where it was let go: the same screen offsets, so the same image
     // scale on both axes of the length (110 px across, none down) and the rectangle's width.
     const [length, rect] = await kept();
@@ -141,7 +143,7 @@ describe('measurements drawn on a busy machine', () => {
     // The list arrives (empty: the rectangle's save waits behind it), then the save goes out.
     releaseAll = true;
     for (const m of held.splice(0)) client!.send(m);
-    await expect.poll(kinds).toEqual([...before, 'rectangle']);
+    await expect.poll(kinds, { timeout: 20_000 }).toEqual([...before, 'rectangle']);
     // The renderer took the list in before it sent the save; two frames later its list is drawn.
     await page.evaluate(() => {
       const win = globalThis as unknown as { requestAnimationFrame(callback: () => void): void };
