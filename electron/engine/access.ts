@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestName } from '../../common/contract';
+import { errorMessage } from '../../common/errors';
 import type { PathAccess } from '../../common/rpc';
 import { isBelow, resolveLinks as resolveLinksAsFarAsExists } from '../../common/node/safe-fs';
 import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive';
@@ -127,7 +128,7 @@ export function typedPath(p: string, access: PathAccess, what: string): string {
 
 /** Node's reason for a URL it cannot make a path, without its error code. */
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return text.replace(/^\w+ \[[A-Z_]+\]: /, '').replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
 }
 
