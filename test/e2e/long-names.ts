@@ -2,7 +2,7 @@
 // plots and the report show names without spaces (training-results-text, plots-long-names).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { importLabelsCsvFile } from '../../electron/training/labels';
@@ -41,4 +41,19 @@ export async function openWithSidePanel(page: Page): Promise<void> {
   await page.locator('[data-testid="toggle-side-panel"][aria-pressed="false"]').waitFor();
   await toggle.click();
   await page.locator('[data-testid="toggle-side-panel"][aria-pressed="true"]').waitFor();
+}
+
+/** Opens the side panel's Training tab and shows package LONG in "Results of a model": the tab's panel, the view, and its results once their test figures are drawn. */
+export async function showLongNamedResults(page: Page): Promise<{ panel: Locator; view: Locator; results: Locator }> {
+  await openWithSidePanel(page);
+  await page.getByRole('tab', { name: 'Training' }).click();
+  const panel = page.getByRole('tabpanel', { name: 'Training' });
+  const view = panel.locator('.package-results');
+  await view.scrollIntoViewIfNeeded();
+  const select = view.getByLabel('Model package');
+  await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
+  await view.getByRole('button', { name: 'Show results' }).click();
+  const results = view.getByTestId('run-results');
+  await results.getByTestId('test-figures').waitFor({ timeout: 60_000 });
+  return { panel, view, results };
 }

@@ -7,10 +7,10 @@
 // the report dialog's page is no wider than its frame at both sizes.
 // Screenshots: test-results/plots-long-names-<width>-roc.png, -matrix.png, -report.png.
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { CLASSES, LONG, openWithSidePanel, trainLongNamedPackage } from './long-names';
+import { CLASSES, showLongNamedResults, trainLongNamedPackage } from './long-names';
 import { overlappingText } from './panel-text';
 
 const NAMES = Object.values(CLASSES).sort();
@@ -34,21 +34,10 @@ const midWord = (ls: string[]) => ls.slice(1).filter((l, i) => /[\p{L}\p{N}]$/u.
 describe('long class names in the plots and the report', () => {
   const session = useUiSession('lumen-plots-long-names', (dataDir) => trainLongNamedPackage(dataDir, 3));
 
-  async function showResults(page: Page) {
-    await openWithSidePanel(page);
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const view = page.getByRole('tabpanel', { name: 'Training' }).locator('.package-results');
-    const select = view.getByLabel('Model package');
-    await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
-    await view.getByRole('button', { name: 'Show results' }).click();
-    const results = view.getByTestId('run-results');
-    await results.getByTestId('test-figures').waitFor({ timeout: 60_000 });
-    return { view, results };
-  }
 
   it('shows every class name whole in the plots at 1280×800 and 1024×700, and the report fits its frame', async () => {
     const { page, errors } = await openApp(session());
-    const { results } = await showResults(page);
+    const { results } = await showLongNamedResults(page);
     const roc = results.getByTestId('roc-plot');
     const matrix = results.getByTestId('confusion-plot');
     for (const [width, height] of SIZES) {

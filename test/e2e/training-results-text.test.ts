@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { CLASSES, LONG, openWithSidePanel, trainLongNamedPackage } from './long-names';
+import { CLASSES, LONG, openWithSidePanel, showLongNamedResults, trainLongNamedPackage } from './long-names';
 import { clippedText, midWordBreaks, overlappingText, textLines } from './panel-text';
 import { trainFromTab } from './training-tab';
 
@@ -33,16 +33,7 @@ describe('"Results of a model" and long names in the side panel', () => {
   it('shows the results view whole at 1280×800 and 1024×700, its names broken between parts', async () => {
     const { dataDir } = session();
     const { page, errors } = await openApp(session());
-    await openWithSidePanel(page);
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
-    const view = panel.locator('.package-results');
-    await view.scrollIntoViewIfNeeded();
-    const select = view.getByLabel('Model package');
-    await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
-    await view.getByRole('button', { name: 'Show results' }).click();
-    const results = view.getByTestId('run-results');
-    await results.getByTestId('test-figures').waitFor({ timeout: 60_000 });
+    const { panel, view, results } = await showLongNamedResults(page);
     const packageDir = path.join(dataDir, 'models', LONG);
     const packageLine = results.getByText(`Package: ${packageDir}`, { exact: true });
     expect(await packageLine.count()).toBe(1);
@@ -141,13 +132,8 @@ describe('"Results of a model" and long names in the side panel', () => {
 
   it('reaches every control of the results view with Tab, each named', async () => {
     const { page, errors } = await openApp(session());
-    await openWithSidePanel(page);
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const view = page.getByRole('tabpanel', { name: 'Training' }).locator('.package-results');
+    const { view } = await showLongNamedResults(page);
     const select = view.getByLabel('Model package');
-    await select.selectOption({ label: (await select.locator('option', { hasText: LONG }).textContent())! });
-    await view.getByRole('button', { name: 'Show results' }).click();
-    await view.getByTestId('run-results').getByTestId('test-figures').waitFor({ timeout: 60_000 });
 
     // The controls the view holds, with the names a screen reader gives them.
     const controls = view.locator('select, button, summary, a[href], input, textarea, [tabindex]:not([tabindex="-1"])');
