@@ -1,13 +1,13 @@
 // DICOM files for the display tests (test/dicom/display.test.ts, test/renderer/voi-lut-viewer.test.ts),
 // written by dcmtk's dump2dcm: 12-bit grey images with windows, LUT sequences and shapes, and
 // dcm2pnm's rendering of them.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { renderFrame, type RenderOptions } from '../../electron/dicom/pixels';
+import { dcm2pnmGray, maxDiff } from '../support/dicom/dcm2pnm';
 import { dumpItem, dumpSequence, writeDump2dcm } from '../support/dicom/dump2dcm';
 
 let dir: string;
@@ -49,19 +49,11 @@ export function write(name: string, modality: string, photometric: string, lines
 
 /** dcm2pnm's 8-bit gray output with the given options. */
 export function dcmtk(file: string, options: string[]): number[] {
-  const out = join(dir, `${Math.random().toString(36).slice(2)}.pgm`);
-  execFileSync('dcm2pnm', [...options, file, out], { stdio: 'pipe' });
-  const bytes = readFileSync(out);
-  const m = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 40).toString('latin1'))!;
-  expect([Number(m[1]), Number(m[2]), Number(m[3])]).toEqual([COLUMNS, ROWS, 255]);
-  return Array.from(bytes.subarray(m[0].length));
+  return dcm2pnmGray(dir, file, options, COLUMNS, ROWS);
 }
 
 export async function lumen(file: string, opts: RenderOptions = {}): Promise<number[]> {
   return Array.from((await renderFrame(await parseDicomFile(file), 0, opts)).data);
 }
 
-export function maxDiff(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-}
+export { maxDiff };

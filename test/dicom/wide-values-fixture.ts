@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { dcm2pnmGray as dcm2pnmAt, maxDiff } from '../support/dicom/dcm2pnm';
 import { writeDump2dcm } from '../support/dicom/dump2dcm';
 
 export const COLUMNS = 80;
@@ -47,18 +47,7 @@ export function writeWide(dir: string, name: string, img: WideImage): string {
 
 /** dcm2pnm's 8-bit gray output with the given options. */
 export function dcm2pnmGray(dir: string, file: string, options: string[]): number[] {
-  const out = join(dir, `${Math.random().toString(36).slice(2)}.pgm`);
-  execFileSync('dcm2pnm', [...options, file, out], { stdio: 'pipe' });
-  const bytes = readFileSync(out);
-  const m = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 40).toString('latin1'))!;
-  expect([Number(m[1]), Number(m[2]), Number(m[3])]).toEqual([COLUMNS, ROWS, 255]);
-  return Array.from(bytes.subarray(m[0].length));
+  return dcm2pnmAt(dir, file, options, COLUMNS, ROWS);
 }
 
-/** The largest difference of two images of the same size. */
-export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
+export { maxDiff };
