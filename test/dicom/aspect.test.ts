@@ -12,6 +12,7 @@ import { viewerFrameOf } from '../../electron/dicom/viewer-frame';
 import { ViewerFrame } from '../../common/contract/library';
 import { angleDegrees, calibrationAt, calibrationSummary, drawnAspect, lengthReading } from '../../common/roi';
 import { writeUs, type UsImage } from './us-regions-fixture';
+import { readPgm } from '../support/dicom/dcm2pnm';
 
 let dir = '';
 beforeAll(() => {
@@ -29,8 +30,8 @@ async function loaded(name: string, img: UsImage) {
 function dcmtkSize(file: string): [number, number] {
   const out = join(dir, `${Math.random().toString(36).slice(2)}.pgm`);
   execFileSync('dcmj2pnm', ['+a', '+Sxf', '1', file, out], { stdio: 'pipe' });
-  const m = /^P5\s+(\d+)\s+(\d+)\s/.exec(readFileSync(out).subarray(0, 40).toString('latin1'))!;
-  return [Number(m[1]), Number(m[2])];
+  const { columns, rows } = readPgm(readFileSync(out));
+  return [columns, rows];
 }
 
 /** The drawn image's width and height, column widths (the viewer scales rows by drawnAspect: transform.ts imageMatrix). */

@@ -8,6 +8,7 @@ import { decodeFrame } from '../../electron/dicom/decode';
 import { parseDicomFile } from '../../electron/dicom/parse';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements, type ElementValue, type ImageSpec } from './dicom-writer';
 import { rng } from '../support/dicom/phantom';
+export { maxDiff } from '../support/dicom/dcm2pnm';
 
 export interface TestImage {
   rows: number;
@@ -117,14 +118,6 @@ export async function lumenValues(file: string): Promise<{ values: number[]; pho
     for (const v of frame.pixels) values.push(v);
   }
   return { values, photometric };
-}
-
-/** The largest difference between two equally long lists of values (Infinity when the lengths differ). */
-export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** How many values differ. */

@@ -12,7 +12,8 @@ import { decodeFrame } from '../../electron/dicom/decode';
 import { DicomFileError, parseDicomFile } from '../../electron/dicom/parse';
 import { dicomBytes, encapsulate, encapsulatedFile, imageElements, type ImageSpec } from './dicom-writer';
 import { TS } from './fixtures';
-import { gradientImage, type TestImage } from './reference-decoder';
+import { readPgm } from '../support/dicom/dcm2pnm';
+import { gradientImage, lumenValues as referenceLumenValues, maxDiff, type TestImage } from './reference-decoder';
 
 let dir: string;
 beforeAll(() => {
@@ -102,18 +103,9 @@ function storedValues(file: string, img: Image, clamp = false): number[] {
   return out;
 }
 
+/** Every frame's stored values as Lumen decodes them. */
 async function lumenValues(file: string): Promise<number[]> {
-  const parsed = await parseDicomFile(file);
-  const out: number[] = [];
-  for (let f = 0; f < parsed.meta.numberOfFrames; f++) out.push(...(await decodeFrame(parsed, f)).pixels);
-  return out;
-}
-
-function maxDiff(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+  return (await referenceLumenValues(file)).values;
 }
 
 /** Encodes `img` with `encode`, decodes with `reference`, and checks Lumen against the reference (and lossless ones against the source). */
@@ -264,13 +256,6 @@ describe('HTJ2K, against OpenJPH (ojph_compress, ojph_expand)', () => {
     values.forEach((v, i) => (max > 255 ? body.writeUInt16BE(v, i * 2) : body.writeUInt8(v, i)));
     writeFileSync(path, Buffer.concat([Buffer.from(`P5\n${img.columns} ${img.rows}\n${max}\n`), body]));
   }
-  function readPgm(bytes: Buffer): number[] {
-    const text = bytes.subarray(0, 40).toString('latin1');
-    const m = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(text)!;
-    const [w, h, max] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const at = m[0].length;
-    return Array.from({ length: w * h }, (_, i) => (max > 255 ? bytes.readUInt16BE(at + 2 * i) : bytes[at + i]));
-  }
   it.each([...DEPTHS_8, ...DEPTHS_16])('%i bits, reversible and irreversible', async (stored) => {
     for (const reversible of [true, false]) {
       const img = makeImage(stored > 8 ? 16 : 8, stored, { rows: 24, columns: 32 });
@@ -278,7 +263,7 @@ describe('HTJ2K, against OpenJPH (ojph_compress, ojph_expand)', () => {
       pgm(join(dir, `${name}.pgm`), img, img.values);
       run('ojph_compress', ['-i', join(dir, `${name}.pgm`), '-o', join(dir, `${name}.j2c`), '-reversible', String(reversible), ...(reversible ? [] : ['-qstep', '0.002'])]);
       run('ojph_expand', ['-i', join(dir, `${name}.j2c`), '-o', join(dir, `${name}-ref.pgm`)]);
-      const theirs = readPgm(readFileSync(join(dir, `${name}-ref.pgm`)));
+      const theirs = readPgm(readFileSync(join(dir, `${name}-ref.pgm`))).values;
       const file = join(dir, `${name}.dcm`);
       const ts = reversible ? TS.htj2kLossless : TS.htj2k;
       writeFileSync(file, encapsulatedFile(spec(img), ts, encapsulate([[readFileSync(join(dir, `${name}.j2c`))]], { basicOffsetTable: true }).bytes));
