@@ -218,8 +218,10 @@ function studySearch(text: string | undefined): { where: string; condition: stri
   // Dates are stored as DICOM writes them (20240102); let "2024-01-02" find them too.
   const date = /^[\d-]+$/.test(search) ? search.replace(/-/g, '') : search;
   // Names as the list shows them ("Yamada, Tarou (山田 太郎)" for "Yamada^Tarou=山田^太郎"): "^" and "=" read as spaces, commas typed are dropped.
+  // The search's own "^" and "=" are separators too, so a name typed as DICOM stores it ("o'brien^siobhan") meets the forms, which are of the spaced name.
   // A series' own name (its files' Patient's Name, when it differs from the study's patient's: schema 15) finds the study too, as does its own Patient ID (schema 20).
-  const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim();
+  // Each is one space, as the stored name's are, and not trimmed: "obrien^" is a family name ending there.
+  const name = search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim().replace(/[\^=]/g, ' ');
   const fts = searchIndexQuery([search, name, date]);
   const indexed = fts ? `st.study_uid IN (${SEARCH_CANDIDATES}) AND ` : '';
   // Names and descriptions are also compared in their other forms (search-index.ts FORMS: Latin letters without their accents, without apostrophes, a name given name first), after the text itself.

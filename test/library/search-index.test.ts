@@ -36,7 +36,7 @@ function scanSearch(db: Database.Database, text: string, forms = true): string[]
       OR EXISTS (SELECT 1 FROM series se2 WHERE se2.study_uid = st.study_uid AND (${col('se2.modality')} LIKE @q ESCAPE '\\' OR ${col('se2.description')} LIKE @q ESCAPE '\\'${
         forms ? ` OR lumen_search_forms(se2.description, 0) LIKE @q ESCAPE '\\' OR lumen_search_forms(se2.patient_name, 1) LIKE @n ESCAPE '\\'` : ''
       }))${forms ? ` OR lumen_search_forms(p.patient_name, 1) LIKE @n ESCAPE '\\' OR lumen_search_forms(st.description, 0) LIKE @q ESCAPE '\\'` : ''})`;
-  const params = { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim()) };
+  const params = { q: escape(search), d: date, n: escape(search.replace(/[,()]/g, ' ').replace(/\s+/g, ' ').trim().replace(/[\^=]/g, ' ')) };
   return db
     .prepare<typeof params, { study_uid: string }>(`SELECT st.study_uid FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE ${condition} ORDER BY st.study_uid`)
     .all(params)
