@@ -59,6 +59,9 @@ const KEY_COMMANDS: Record<string, ViewerCommand> = {
   '+': 'zoomIn',
   '=': 'zoomIn',
   '-': 'zoomOut',
+  // The previous / next image with a label of its own (the marks on the stack slider).
+  ',': 'prevLabelled',
+  '.': 'nextLabelled',
 };
 
 /**

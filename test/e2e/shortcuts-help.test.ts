@@ -58,7 +58,7 @@ function expand(token: string): string[] {
 function pw(token: string): string {
   if (token === '+') return '+';
   if (/^[A-Z]$/.test(token)) return token.toLowerCase();
-  const names: Record<string, string> = { '↑': 'ArrowUp', '↓': 'ArrowDown', '←': 'ArrowLeft', '→': 'ArrowRight', 'Page Up': 'PageUp', 'Page Down': 'PageDown', Esc: 'Escape', '−': '-', Ctrl: 'Control' };
+  const names: Record<string, string> = { '↑': 'ArrowUp', '↓': 'ArrowDown', '←': 'ArrowLeft', '→': 'ArrowRight', 'Page Up': 'PageUp', 'Page Down': 'PageDown', 'Full stop': 'Period', Esc: 'Escape', '−': '-', Ctrl: 'Control' };
   return token.split('+').map((k) => names[k] ?? k).join('+');
 }
 
@@ -298,7 +298,25 @@ describe('the shortcuts the Help dialog lists', () => {
       await page.keyboard.press('Control+z');
       await expect.poll(rowsShown).toHaveLength(1);
     };
+    /** Labels image 2 alone (Shift+1 in the Training tab), goes to it from image 1 with the key (the previous one, going round), and clears its label again (Shift+0). */
+    const labelledStep = (next: boolean) => async (l: Listed) => {
+      expect(l.paired).toMatch(next ? /^next image with a label of its own\b/ : /^Previous$/);
+      await trainingTab();
+      await showImage(2);
+      await press('Shift+1');
+      await expect.poll(currentLabel).toBe(`Current: ${await labelKey(1)} (image)`);
+      await page.getByTestId('stack-marks').locator('.stack-mark[data-index="1"]').waitFor({ timeout: 30_000 });
+      await showImage(1);
+      await press(l.token);
+      await index.filter({ hasText: 'Im 2/2' }).waitFor();
+      await press('Shift+0');
+      await expect.poll(currentLabel).toBe('Current: unlabelled');
+      await page.getByTestId('stack-marks').locator('.stack-mark').waitFor({ state: 'detached', timeout: 30_000 });
+      await classifierTab();
+    };
     const checks: Record<string, (l: Listed) => Promise<void>> = {
+      'viewer Comma': labelledStep(false),
+      'viewer Full stop': labelledStep(true),
       'viewer ↑': pages(false),
       'viewer ↓': pages(true),
       'viewer ←': pages(false),

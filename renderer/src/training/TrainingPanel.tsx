@@ -13,6 +13,7 @@ import { CUSTOM_VARIANT_CHOICES, DEFAULT_EPOCHS } from '../../../common/contract
 import { VOI_PRESETS } from '../../../common/voi';
 import { randomBackboneWarning } from '../../../common/training-advice';
 import { labelClasses, labelKeyAction, labelKeysSentence } from '../workspace/labelKeys';
+import { labelClassesShown, labelsChanged } from '../workspace/labelChanges';
 import { useJob } from '../workspace/useJob';
 import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
 import { Name } from '../workspace/Name';
@@ -144,6 +145,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   useEffect(() => {
     void refreshLabel().catch((err) => setStatus(errorMessage(err)));
   }, [refreshLabel]);
+  // The viewer's marks of labelled frames follow each change, coloured as the keys number the classes.
+  useEffect(() => labelClassesShown(classes), [classes]);
+  useEffect(() => {
+    if (labelsGeneration > 0) labelsChanged();
+  }, [labelsGeneration]);
   useEffect(() => {
     void refreshDataset();
   }, [refreshDataset]);

@@ -1,16 +1,19 @@
 // The image viewer: a toolbar over one viewport. The viewport's parts are hooks (view
 // transform, image layers, painting, pointer, cine); each tool is a file in tools/.
-import { useCallback, useImperativeHandle, useRef, useState, type Ref } from 'react';
+import { useCallback, useId, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import type { SeriesImage, StudySummary, SeriesSummary } from '../../../common/contract/library';
 import type { ImageScores } from '../../../common/contract/models';
 import { CornerText } from './CornerText';
 import { DomainWarning } from './DomainWarning';
+import { nextMarked } from './frameLabels';
 import type { LoadedFrame } from './image';
 import { MeasurementList } from './MeasurementList';
 import { Toolbar, useToolKeys } from './Toolbar';
 import { toolById, type ToolId } from './tools';
 import { orientationMarkers } from './transform';
 import { useCine } from './useCine';
+import { useFrameLabels } from './useFrameLabels';
+import './stack-marks.css';
 import { useImageLayers, type Overlay } from './useImageLayers';
 import { useMeasurements } from './useMeasurements';
 import { usePaint } from './usePaint';
@@ -26,7 +29,8 @@ export interface ViewerHandle {
   deleteSelectedMeasurement(): boolean;
 }
 
-export type ViewerCommand = ViewCommand | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'deleteMeasurement';
+/** nextLabelled / prevLabelled: the next or previous image with a label of its own (frameLabels.ts), going round. */
+export type ViewerCommand = ViewCommand | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'deleteMeasurement' | 'nextLabelled' | 'prevLabelled';
 
 export function Viewer(props: {
   study: StudySummary;
@@ -56,6 +60,9 @@ export function Viewer(props: {
   const measurements = useMeasurements({ seriesInstanceUid: seriesKey, images, index, onIndex });
   const { size, view, setView, geometry, windows, preset, setPreset, applyPreset, viewCommand } = useViewTransform({ viewport: wrapRef, seriesKey, frame, defaultPreset: props.defaultPreset });
   const { cine, setCine, fps, setFps } = useCine({ seriesKey, index, count: images.length, onIndex });
+  // Marks on the stack slider at the images with a label of their own, coloured by class.
+  const labelled = useFrameLabels(images);
+  const marksTextId = useId();
 
   const command = useCallback(
     (name: ViewerCommand) => {
@@ -73,11 +80,14 @@ export function Viewer(props: {
           return setCine((c) => !c);
         case 'deleteMeasurement':
           return void measurements.removeSelected();
+        case 'nextLabelled':
+        case 'prevLabelled':
+          return onIndex((i) => nextMarked(labelled.marks, i, name === 'nextLabelled' ? 1 : -1) ?? i);
         default:
           return viewCommand(name);
       }
     },
-    [images.length, onIndex, setCine, measurements.removeSelected, viewCommand],
+    [images.length, onIndex, setCine, measurements.removeSelected, viewCommand, labelled.marks],
   );
   useImperativeHandle(props.handle, () => ({ command, deleteSelectedMeasurement: measurements.removeSelected }), [command, measurements.removeSelected]);
   // A colour frame is shown as stored: no preset menu, no digit keys (tools/windowLevel.ts).
@@ -122,15 +132,26 @@ export function Viewer(props: {
           </>
         )}
         {images.length > 1 && (
-          <input
-            className="stack-slider"
-            type="range"
-            min={1}
-            max={images.length}
-            value={index + 1}
-            aria-label="Image in series"
-            onChange={(e) => onIndex(Number(e.target.value) - 1)}
-          />
+          <>
+            <input
+              className="stack-slider"
+              type="range"
+              min={1}
+              max={images.length}
+              value={index + 1}
+              aria-label="Image in series"
+              aria-describedby={marksTextId}
+              title={labelled.marks.length ? labelled.text : undefined}
+              onChange={(e) => onIndex(Number(e.target.value) - 1)}
+            />
+            {/* Where the thumb's centre is at each image: the track less half a thumb at each end. */}
+            <div className="stack-marks" aria-hidden="true" data-testid="stack-marks">
+              {labelled.marks.map((m) => (
+                <span key={m.index} className="stack-mark" data-index={m.index} data-class={m.className} style={{ top: `calc(var(--thumb) / 2 + (100% - var(--thumb)) * ${m.index / (images.length - 1)})`, background: m.colour }} />
+              ))}
+            </div>
+            <span id={marksTextId} className="visually-hidden" data-testid="stack-marks-text">{labelled.text}</span>
+          </>
         )}
       </div>
     </section>
