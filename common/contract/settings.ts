@@ -42,6 +42,13 @@ export const SettingsChange = z
   })
   .strict();
 
+/**
+ * A change as the Settings dialog sends it: the data folder as typed or pasted (in quotes, a
+ * file:// URL, from ~), which the engine reads as every path box (electron/engine/access.ts
+ * typedPath) before it is kept as a full path; null: the platform's folder.
+ */
+export const TypedSettingsChange = SettingsChange.extend({ dataFolder: FilePath.nullable().optional() }).strict();
+
 export const SettingsState = z.object({
   settings: Settings,
   /** The file they are kept in. */
@@ -88,7 +95,7 @@ export const settingsRequests = {
   }),
   'settings.set': request({
     summary: 'Change some settings; the others stay. Theme and window apply at once, backend and data folder at the next start.',
-    input: z.object({ change: SettingsChange }).strict(),
+    input: z.object({ change: TypedSettingsChange }).strict(),
     output: SettingsState,
   }),
   'weights.list': request({

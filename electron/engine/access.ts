@@ -119,11 +119,16 @@ export function typedPath(p: string, access: PathAccess, what: string): string {
   } else if (s === '~' || (process.platform === 'win32' ? /^~[\\/]/ : /^~\//).test(s)) {
     s = path.join(os.homedir(), s.slice(1));
   }
-  if (access !== 'everywhere' && s !== '' && !s.includes('\0') && !path.isAbsolute(s)) {
-    const start = process.platform === 'win32' ? 'a drive letter' : '/';
-    throw new PathRefusedError(`The ${what} ${shownPath(s)} is not a full path. Type the full path, starting with ${start}.`);
-  }
+  if (access !== 'everywhere' && notFull(s)) throw notFullPath(s, what);
   return s;
+}
+
+/** A relative path (what is empty or holds a NUL is for the checks after it). */
+const notFull = (p: string) => p !== '' && !p.includes('\0') && !path.isAbsolute(p);
+
+function notFullPath(p: string, what: string): PathRefusedError {
+  const start = process.platform === 'win32' ? 'a drive letter' : '/';
+  return new PathRefusedError(`The ${what} ${shownPath(p)} is not a full path. Type the full path, starting with ${start}.`);
 }
 
 /** Node's reason for a URL it cannot make a path, without its error code. */
@@ -139,7 +144,22 @@ function errorText(err: unknown): string {
  * PathRefusedError.
  */
 export function checkPath(typed: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
+  return checkReadPath(typedPath(typed, access, what), use, what, access, dataDir);
+}
+
+/**
+ * checkPath for a path that must be a full one from the desktop app too (the data folder: the
+ * engine's working folder, which a relative path would be taken from, means nothing to the
+ * user), refused with the browser's words. Throws PathRefusedError.
+ */
+export function checkFullPath(typed: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
   const p = typedPath(typed, access, what);
+  if (notFull(p)) throw notFullPath(p, what);
+  return checkReadPath(p, use, what, access, dataDir);
+}
+
+/** checkPath of a path typedPath has read already. */
+function checkReadPath(p: string, use: PathUse, what: string, access: PathAccess, dataDir: string): string {
   // Not a path at all (empty: the engine's current folder; a NUL: Node's own error text), whatever it is for.
   const text = pathTextProblem(p);
   if (text) throw new PathRefusedError(`The ${what}${p === '' ? '' : ` ${shownPath(p)}`} cannot be used: ${text}.`);

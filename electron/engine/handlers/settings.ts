@@ -6,7 +6,7 @@ import { KERAS_EFFICIENTNET_FILES, KERAS_WEIGHTS_BASE_URL } from '../../../model
 import { dataFolderSetting, platformDataDir, SETTINGS_FILE } from '../../library/paths';
 import { importImagenetWeights, listImagenetWeights } from '../../training/imagenet';
 import { downloadImagenetWeights } from '../../training/weights-download';
-import { checkPath } from '../access';
+import { checkFullPath } from '../access';
 import { saveSettings, SettingsError, type LoadedSettings } from '../settings';
 import type { EngineDeps } from './context';
 
@@ -45,15 +45,17 @@ export function settingsHandlers(deps: SettingsDeps): Partial<Handlers> {
 
   return {
     'settings.get': () => state(deps.readSettings()),
-    'settings.set': ({ change }, ctx) => {
-      if (change.dataFolder !== undefined) {
+    'settings.set': ({ change: typed }, ctx) => {
+      const change = { ...typed };
+      if (typed.dataFolder !== undefined) {
         // The data folder is found before any settings are read: its pointer lives in the platform's folder.
         if (process.env.LUMEN_DATA_DIR) throw new SettingsError(`The data folder is set by LUMEN_DATA_DIR (${deps.dataDir}) for this Lumen; change that variable instead.`);
         const home = platformDataDir();
-        if (change.dataFolder !== null && !path.isAbsolute(change.dataFolder)) throw new SettingsError('The data folder must be an absolute path.');
-        // Through the browser, a folder Lumen will write its library into is one that session may write (access.ts).
-        if (change.dataFolder !== null && ctx.access && ctx.access !== 'everywhere') checkPath(change.dataFolder, 'write', 'data folder', ctx.access, deps.dataDir);
-        if (path.resolve(home) !== path.resolve(deps.dataDir)) saveSettings(home, { dataFolder: change.dataFolder });
+        // Read as every path box is (quotes, a file:// URL, ~: access.ts typedPath), and a full path from the desktop app too;
+        // through the browser, a folder Lumen will write its library into is one that session may write.
+        const dataFolder = typed.dataFolder === null ? null : checkFullPath(typed.dataFolder, 'write', 'data folder', ctx.access ?? 'everywhere', deps.dataDir);
+        change.dataFolder = dataFolder;
+        if (path.resolve(home) !== path.resolve(deps.dataDir)) saveSettings(home, { dataFolder });
       }
       return state(saveSettings(deps.dataDir, change));
     },

@@ -22,12 +22,15 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
   const [error, setError] = useState<string | null>(null);
   const [folder, setFolder] = useState(state.settings.dataFolder ?? '');
   const { settings } = state;
-  const change = async (c: RequestInput<'settings.set'>['change']) => {
+  const change = async (c: RequestInput<'settings.set'>['change']): Promise<SettingsState | null> => {
     setError(null);
     try {
-      onSaved(await lumen.invoke('settings.set', { change: c }));
+      const saved = await lumen.invoke('settings.set', { change: c });
+      onSaved(saved);
+      return saved;
     } catch (err) {
       setError(errorMessage(err));
+      return null;
     }
   };
   const radio = <K extends 'theme' | 'backend'>(key: K, value: Settings[K]) => ({ checked: settings[key] === value, onChange: () => void change({ [key]: value }) });
@@ -94,7 +97,8 @@ export function SettingsDialog({ state, onSaved, onClose }: { state: SettingsSta
           className="row"
           onSubmit={(e) => {
             e.preventDefault();
-            void change({ dataFolder: folder.trim() ? folder.trim() : null });
+            // Sent as typed (quotes, a file:// URL, ~): the engine reads it as the import box's, and the field shows the folder it kept.
+            void change({ dataFolder: folder.trim() ? folder.trim() : null }).then((saved) => saved && setFolder(saved.settings.dataFolder ?? ''));
           }}
         >
           <input id="settings-data-folder" className="text-input" placeholder="the platform's folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
