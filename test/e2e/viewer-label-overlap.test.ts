@@ -26,6 +26,23 @@ const colouredIn = (page: Page, x0: number, y0: number, x1: number, y1: number) 
     return n;
   })()`);
 
+/** Pixels of one colour ("#rrggbb", within 40 a channel: text is antialiased) in a rectangle of the canvas, in CSS pixels from its top left. */
+const colourIn = (page: Page, hex: string, x0: number, y0: number, x1: number, y1: number) =>
+  page.evaluate<number>(`(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const c = document.querySelector('[data-testid="viewport"]');
+    const k = c.width / c.getBoundingClientRect().width;
+    const [x, y, w, h] = [${x0}, ${y0}, ${x1 - x0}, ${y1 - y0}].map((v) => Math.round(v * k));
+    const d = c.getContext('2d').getImageData(x, y, w, h).data;
+    const want = [1, 3, 5].map((i) => parseInt('${hex}'.slice(i, i + 2), 16));
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (want.every((v, j) => Math.abs(d[i + j] - v) <= 40)) n++;
+    return n;
+  })()`);
+/** The measurement colours (renderer/src/viewer/tools/length.ts). */
+const GREEN = '#3fe07f';
+const YELLOW = '#ffd24a';
+
 describe('measurement readings on the image', () => {
   const session = useUiSession('lumen-label-overlap', (dataDir) => {
     const dir = path.join(dataDir, 'incoming');
@@ -87,9 +104,23 @@ describe('measurement readings on the image', () => {
     await canvas.focus();
     await page.mouse.click(cx - 80, cy);
     await expect.poll(() => list.locator('li.selected .measure-pick').allTextContents()).toEqual([rows[1]]);
-    // One on the moved reading picks nothing: a reading is not where a measurement is picked.
+    // Selected, the length's reading is the one that stays at its spot (above the line, right of
+    // the centre) and the probe's moves away (below): yellow above, green below, and not the
+    // other way round (session 15 L2: the later reading moved whatever was selected).
+    const above = [ox + 8, oy - 24, ox + 140, oy - 4] as const;
+    const below = [ox + 8, oy + 9, ox + 140, oy + 40] as const;
+    await expect.poll(() => colourIn(page, YELLOW, ...above)).toBeGreaterThan(20);
+    expect(await colourIn(page, GREEN, ...above)).toBe(0);
+    expect(await colourIn(page, GREEN, ...below)).toBeGreaterThan(20);
+    expect(await colourIn(page, YELLOW, ...below)).toBe(0);
+    await canvas.screenshot({ path: path.join(resultsDir(), 'viewer-label-overlap-selected.png') });
+    // One on a reading picks nothing: a reading is not where a measurement is picked (the
+    // probe's, below the line, now that the length was selected; with nothing selected, the
+    // length's is back there).
     await page.mouse.click(cx + 30, cy + 20);
     await expect.poll(() => list.locator('li.selected .measure-pick').allTextContents()).toEqual([]);
+    await expect.poll(() => colourIn(page, GREEN, ...above)).toBeGreaterThan(20);
+    expect(await colourIn(page, YELLOW, ...above)).toBe(0);
     expect(await list.locator('.measure-pick').count()).toBe(2);
     expect(errors).toEqual([]);
   }, 240_000);

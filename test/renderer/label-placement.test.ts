@@ -3,7 +3,7 @@
 // "(64, 64) 42 HU". A label that would overlap one placed before it moves to a free spot near its
 // anchor; one with room stays exactly where it wanted to be.
 import { describe, expect, it } from 'vitest';
-import { placeLabel, nearestOnBox, type LabelBox } from '../../renderer/src/viewer/labelPlacement';
+import { placeLabel, nearestOnBox, reserveLabels, type LabelBox } from '../../renderer/src/viewer/labelPlacement';
 
 const size = { w: 800, h: 600 };
 const overlap = (a: LabelBox, b: LabelBox) => a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
@@ -33,6 +33,32 @@ describe('placeLabel', () => {
     const fourth = placeLabel(placed, { left: 408, top: 279, width: 60, height: 33 }, 400, size);
     const boxes = [probe.box, length.box, third.box, fourth.box];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `${i} ${j}`).toBe(false);
+  });
+
+  it('keeps the selected measurement\'s label at its spot: one drawn before it moves away (session 15 L2)', () => {
+    const probeWant = { left: 408, top: 279, width: 104, height: 17 };
+    const lengthWant = { left: 408, top: 279, width: 52, height: 17 };
+    // The selected length's reading is placed first, in a pass that draws nothing (usePaint.ts), and reserved.
+    const placed: LabelBox[] = [];
+    placeLabel(placed, lengthWant, 400, size);
+    reserveLabels(placed);
+    // Then everything in drawing order: the probe's reading (drawn before the length) keeps off the reserved spot.
+    const probe = placeLabel(placed, probeWant, 400, size);
+    expect(probe.moved).toBe(true);
+    expect(probe.box).toEqual({ ...probeWant, top: 279 + 17 + 3 });
+    // The length's reading takes its reserved spot, as if nothing were there.
+    expect(placeLabel(placed, lengthWant, 400, size)).toEqual({ box: lengthWant, moved: false });
+    expect(overlap(probe.box, lengthWant)).toBe(false);
+    expect(placed).toEqual([lengthWant, probe.box]);
+    // A reservation is taken once: another reading wanting the same spot after it moves.
+    expect(placeLabel(placed, lengthWant, 400, size).moved).toBe(true);
+  });
+
+  it('without a reservation, the later label moves (the order labels are drawn in)', () => {
+    const placed: LabelBox[] = [];
+    const probe = placeLabel(placed, { left: 408, top: 279, width: 104, height: 17 }, 400, size);
+    expect(probe.moved).toBe(false);
+    expect(placeLabel(placed, { left: 408, top: 279, width: 52, height: 17 }, 400, size).moved).toBe(true);
   });
 
   it('keeps a moved label inside the viewport, clear of the stack slider', () => {

@@ -4,8 +4,11 @@
 // are tried in order (below, above, then the other side of the anchor, further out each round),
 // as Cornerstone places its text boxes, and the first free one is taken; the label is then
 // linked to its anchor by a thin line (tools/region.ts label). Where none is free it stays where
-// it wanted to be. Which measurement a click picks is decided by the lines and points alone
-// (measurements.ts pick), never by where a label went. No DOM types: tests run it under Node.
+// it wanted to be. The selected measurement's label comes first whatever the drawing order: its
+// spot is reserved before the others are placed (reserveLabels, usePaint.ts), so it stays at its
+// anchor and the others move away from it. Which measurement a click picks is decided by the
+// lines and points alone (measurements.ts pick), never by where a label went. No DOM types:
+// tests run it under Node.
 import { labelLeft } from './measurements';
 
 /** A label's box in viewport CSS pixels. */
@@ -15,6 +18,19 @@ export interface LabelBox {
   width: number;
   height: number;
 }
+
+/** Boxes kept for labels not drawn yet (reserveLabels). */
+const reserved = new WeakSet<LabelBox>();
+
+/**
+ * Turns the boxes placed so far into reservations: each stays in the way of every other label,
+ * and the first label that wants exactly that box later takes it as if it were free.
+ */
+export function reserveLabels(placed: readonly LabelBox[]): void {
+  for (const b of placed) reserved.add(b);
+}
+
+const sameBox = (a: LabelBox, b: LabelBox) => a.left === b.left && a.top === b.top && a.width === b.width && a.height === b.height;
 
 /** Gap kept between two labels. */
 const GAP = 3;
@@ -36,6 +52,12 @@ function inside(box: LabelBox, size: { w: number; h: number }): LabelBox {
  */
 export function placeLabel(placed: LabelBox[], want: LabelBox, anchorX: number, size: { w: number; h: number }): { box: LabelBox; moved: boolean } {
   const first = inside(want, size);
+  // Its own reservation: taken once, where it was kept.
+  const mine = placed.find((p) => reserved.has(p) && sameBox(p, first));
+  if (mine) {
+    reserved.delete(mine);
+    return { box: mine, moved: false };
+  }
   const free = (b: LabelBox) => !placed.some((p) => overlaps(p, b));
   let box = first;
   if (!free(first)) {

@@ -4,7 +4,7 @@
 import { useEffect, type RefObject } from 'react';
 import type { Measurement } from '../../../common/contract/measurements';
 import type { LoadedFrame } from './image';
-import type { LabelBox } from './labelPlacement';
+import { reserveLabels, type LabelBox } from './labelPlacement';
 import { measurementTool, type Draft } from './tools';
 import type { DrawnMeasurement } from './tools/tool';
 import { imageMatrix, toScreen, type Geometry, type ViewState } from './transform';
@@ -59,9 +59,20 @@ export function usePaint(opts: {
     const put = (kind: string, m: DrawnMeasurement) => byKind.set(kind, [...(byKind.get(kind) ?? []), m]);
     for (const m of measurements) put(m.kind, { points: m.points, selected: m.id === selected });
     if (draft && draft.image === shownImage) put(draft.kind, { points: draft.points, selected: false });
-    // The readings keep clear of each other (labelPlacement.ts), placed in drawing order.
+    // The readings keep clear of each other (labelPlacement.ts), placed in drawing order, except
+    // the selected measurement's: placed first, in a pass that draws nothing (fully transparent),
+    // and reserved, so it stays at its anchor and the others move away from it.
     const labels: LabelBox[] = [];
-    for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, { ctx, toScreen: (x, y) => toScreen(view, g, x, y), frame, size, labels });
+    const dc = { ctx, toScreen: (x: number, y: number) => toScreen(view, g, x, y), frame, size, labels };
+    const chosen = measurements.find((m) => m.id === selected);
+    if (chosen) {
+      ctx.save();
+      ctx.globalAlpha = 0;
+      measurementTool(chosen.kind)?.draw([{ points: chosen.points, selected: true }], dc);
+      ctx.restore();
+      reserveLabels(labels);
+    }
+    for (const [kind, items] of byKind) measurementTool(kind)?.draw(items, dc);
     canvas.dataset.painted = shown;
   }, [canvasRef, layers, geometry, size, view, frame, shown, overlay, measurements, selected, draft, shownImage]);
 }
