@@ -299,9 +299,10 @@ export class DimseClient {
    * its C-STORE response; an instance the PACS did not take the SOP class or
    * transfer syntax of (its presentation context rejected) gets no response.
    */
-  async store(batch: OutgoingInstance[], signal?: AbortSignal): Promise<Map<string, InstanceOutcome>> {
+  async store(batch: OutgoingInstance[], signal?: AbortSignal, gently?: { stop?: AbortSignal; onAnswer?: (sopInstanceUid: string) => void }): Promise<Map<string, InstanceOutcome>> {
     const outcomes = new Map<string, InstanceOutcome>();
     const stores: StoreRequest[] = [];
+    const itemOf = new Map<StoreRequest, OutgoingInstance>();
     for (const item of batch) {
       let dataSet;
       try {
@@ -319,10 +320,18 @@ export class DimseClient {
         if (status === SUCCESS) outcomes.set(item.sopInstanceUid, { stored: true });
         else if (STORE_WARNINGS.has(status)) outcomes.set(item.sopInstanceUid, { stored: true, warning: `stored with a warning: ${storeStatusWords(status)}.` });
         else outcomes.set(item.sopInstanceUid, { stored: false, reason: `the PACS refused it: ${storeStatusWords(status)}.` });
+        gently?.onAnswer?.(item.sopInstanceUid);
       });
       stores.push(request);
+      itemOf.set(request, item);
     }
-    if (stores.length > 0) await this.associate(stores, 'store instances (C-STORE)', signal, undefined, true);
+    // `gently.stop`: the C-STORE in flight is answered, the rest of the batch is not sent.
+    const unsent = new Set<AnyRequest>();
+    if (stores.length > 0) await this.associate(stores, 'store instances (C-STORE)', signal, undefined, true, undefined, 'request', gently?.stop && { signal: gently.stop, unsent });
+    for (const request of unsent) {
+      const item = itemOf.get(request as StoreRequest);
+      if (item && !outcomes.has(item.sopInstanceUid)) outcomes.set(item.sopInstanceUid, { stored: false, reason: 'not sent: cancelled.', notSent: true });
+    }
     for (const item of batch) {
       if (!outcomes.has(item.sopInstanceUid)) outcomes.set(item.sopInstanceUid, { stored: false, reason: `the PACS did not accept its SOP class (${item.sopClassUid}) or transfer syntax on the association.` });
     }
@@ -409,6 +418,8 @@ export class DimseClient {
    * `enough`: when it fires, a C-CANCEL for the requests still answering; the association then ends without failing, released
    * once the PACS answers Cancel, or aborted after CANCEL_GRACE when it goes on.
    * `asked`: whether `what` is the connection test's, for a silent server's wording (silentServer).
+   * `stopQueue`: when its signal fires, the requests not sent yet are not sent (the one in flight is
+   * answered) and go into `unsent`; the association is then released without failing.
    */
   private associate(
     list: AnyRequest[],
@@ -418,6 +429,7 @@ export class DimseClient {
     ownStatus = false,
     enough?: AbortSignal,
     asked: Asked = 'request',
+    stopQueue?: { signal: AbortSignal; unsent: Set<AnyRequest> },
   ): Promise<void> {
     const c = this.connection;
     let security: ReturnType<DimseClient['securityOptions']>;
@@ -454,6 +466,7 @@ export class DimseClient {
         clearTimeout(grace);
         enough?.removeEventListener('abort', sendCancel);
         signal?.removeEventListener('abort', cancel);
+        stopQueue?.signal.removeEventListener('abort', dropQueued);
         if (settled) return;
         settled = true;
         if (failure) reject(failure);
@@ -461,7 +474,6 @@ export class DimseClient {
       };
       // Requests with their final (not pending) response: a connection that closes before all
       // have one ended early (a peer that crashed or was stopped closes without an error).
-      let answered = 0;
       const finished = new Set<AnyRequest>();
       // C-CANCEL (PS3.7 9.3.2.3): Lumen has read enough. A PACS that goes on past the grace is aborted; what was read is kept.
       let cancelled = false;
@@ -498,7 +510,6 @@ export class DimseClient {
           quiet();
           const status = response.getStatus();
           if (!PENDING.has(status)) {
-            answered++;
             finished.add(request);
           } else if (cancelled && ++afterCancel > CANCEL_GRACE.answers) {
             endUnanswered();
@@ -524,11 +535,20 @@ export class DimseClient {
       // dcmjs-dimse skips (without a response) a request whose presentation context the PACS
       // rejected: a C-STORE of a SOP class it does not take, a C-GET it does not offer. Those are
       // not missing answers; store() and get() report them.
-      let skipped = 0;
+      const skipped = new Set<AnyRequest>();
+      let accepted = false;
       client.on('associationAccepted', (association: { getAcceptedPresentationContextFromRequest(r: AnyRequest): unknown }) => {
-        skipped = list.filter((r) => !association.getAcceptedPresentationContextFromRequest(r)).length;
+        accepted = true;
+        for (const r of list) if (!association.getAcceptedPresentationContextFromRequest(r)) skipped.add(r);
         quiet();
       });
+      // dcmjs-dimse sends the requests one at a time, the next once the last is answered: before the
+      // association is accepted the client holds them all; after, its network holds those not sent yet.
+      function dropQueued(): void {
+        const queued = accepted ? (network() as unknown as { requests?: AnyRequest[] } | undefined)?.requests : undefined;
+        for (const r of accepted ? (queued?.splice(0) ?? []) : list) stopQueue?.unsent.add(r);
+        client.clearRequests();
+      }
       client.on('associationRejected', (e: { reason: number }) => {
         const why = rejectReason(e.reason, c);
         fail(`${where} refused the association: ${why.text}.`, why.hint);
@@ -543,7 +563,7 @@ export class DimseClient {
         else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });
       });
       client.on('closed', () => {
-        if (!cancelled && answered + skipped < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
+        if (!cancelled && list.filter((r) => finished.has(r) || skipped.has(r) || stopQueue?.unsent.has(r)).length < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
         settle();
       });
       client.send(c.host, c.port, c.callingAet, c.calledAet, {
@@ -581,6 +601,8 @@ export class DimseClient {
       };
       if (signal?.aborted) cancel();
       signal?.addEventListener('abort', cancel, { once: true });
+      if (stopQueue?.signal.aborted) dropQueued();
+      stopQueue?.signal.addEventListener('abort', dropQueued, { once: true });
       if (enough?.aborted) sendCancel();
       enough?.addEventListener('abort', sendCancel, { once: true });
       network()?.on('abort', () => {

@@ -5,7 +5,9 @@
  * one. Every path is checked first (regular files only, symbolic links
  * refused, folders walked within limits, Part 10 header read), each file gets
  * its own status from the server's reply, and a connection that fails stops
- * the send with what was stored kept and said.
+ * the send with what was stored kept and said. Progress is counted per file;
+ * `stop` (the app's Cancel) ends the send after the image in flight, so that
+ * the report says exactly what the PACS holds.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +27,12 @@ export const MAX_SEND_FILES = 10_000;
 const MAX_DEPTH = 16;
 /** One STOW-RS request or one association carries at most this many files and bytes, so memory stays bounded. */
 const BATCH_FILES = 32;
+/**
+ * A STOW-RS request is answered whole: it carries about a hundredth of a send (one file for
+ * up to 100, at most BATCH_FILES), so that progress moves and a stop waits for little.
+ * C-STORE answers each file: its batches stay whole and stop after the file in flight.
+ */
+const STOW_STEPS = 100;
 const BATCH_BYTES = 128 * 1024 * 1024;
 /** Media Storage Directory (DICOMDIR): an index of files, not an object to store. */
 const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
@@ -55,7 +63,11 @@ export interface SendReport {
 
 export interface SendOptions {
   timeoutMs?: number;
+  /** Aborts at once, the request in flight included (the CLI's Ctrl+C): what it carried is reported not sent. */
   signal?: AbortSignal;
+  /** Stops after the file in flight (one STOW-RS request's files): each file sent is answered and reported. */
+  stop?: AbortSignal;
+  /** Files handled of the files found (sent and answered, or found unsendable), in order, after each. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -68,8 +80,8 @@ export interface OutgoingInstance {
   transferSyntaxUid: string;
 }
 
-/** What the PACS said of one instance: stored, or why not. */
-export type InstanceOutcome = { stored: true; warning?: string } | { stored: false; reason: string };
+/** What the PACS said of one instance: stored, or why not; `notSent`: a stop came before it was sent. */
+export type InstanceOutcome = { stored: true; warning?: string } | { stored: false; reason: string; notSent?: true };
 
 /**
  * The files to send: each path a regular file or a folder (walked, regular
@@ -144,6 +156,11 @@ export function readOutgoing(file: string): OutgoingInstance | { reason: string;
   return { file, bytes, sopClassUid: meta.sopClassUid, sopInstanceUid: meta.sopInstanceUid, transferSyntaxUid: meta.transferSyntaxUid };
 }
 
+/** Why a file was not sent: the reason the send stopped. */
+function notSentReason(stopped: string | null): string {
+  return stopped === 'cancelled' ? 'not sent: cancelled.' : `not sent: ${stopped}`;
+}
+
 /** Sends files and folders to a PACS; never throws for one file, only for a bad request (too many files). */
 export async function sendFiles(connection: PacsConnection, credentials: Credentials | null, paths: string[], options: SendOptions = {}): Promise<SendReport> {
   const started = Date.now();
@@ -155,6 +172,14 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
   let stopped: string | null = null;
   let stoppedHint: PacsHint | null = null;
   let done = 0;
+  let told = -1;
+  const tell = () => {
+    if (done === told) return;
+    told = done;
+    options.onProgress?.(done, files.length);
+  };
+  const stopRequested = () => options.signal?.aborted === true || options.stop?.aborted === true;
+  const batchFiles = connection.kind === 'dicomweb' ? Math.min(BATCH_FILES, Math.max(1, Math.ceil(files.length / STOW_STEPS))) : BATCH_FILES;
   const bySop = new Map<string, string>();
 
   const sendBatch = async (batch: OutgoingInstance[]) => {
@@ -163,58 +188,71 @@ export async function sendFiles(connection: PacsConnection, credentials: Credent
       outcomes =
         connection.kind === 'dicomweb'
           ? await stowInstances(connection, credentials, batch, { timeoutMs: options.timeoutMs, signal: options.signal })
-          : await dimse!.store(batch, options.signal);
+          : await dimse!.store(batch, options.signal, {
+              stop: options.stop,
+              onAnswer: () => {
+                done++;
+                tell();
+              },
+            });
     } catch (err) {
       if (!(err instanceof PacsError)) throw err;
       [stopped, stoppedHint] = [err.message, err.hint ?? null];
-      for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${err.message}`, notSent: true });
+      for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: notSentReason(err.message), notSent: true });
       return;
     }
     for (const item of batch) {
       const outcome = outcomes.get(item.sopInstanceUid) ?? { stored: false, reason: 'the PACS did not report on it.' };
+      if (!outcome.stored && outcome.notSent) stopped ??= 'cancelled';
       results.push(
         outcome.stored
           ? { file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'stored', ...(outcome.warning ? { reason: outcome.warning } : {}) }
-          : { file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: outcome.reason },
+          : { file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: outcome.reason, ...(outcome.notSent ? { notSent: true as const } : {}) },
       );
     }
-    done += batch.length;
-    options.onProgress?.(done, files.length);
+    // C-STORE counted each answer as it came; a STOW-RS request is answered whole.
+    if (connection.kind === 'dicomweb') done += batch.length;
+    tell();
   };
 
   let batch: OutgoingInstance[] = [];
   let batchBytes = 0;
   for (const file of files) {
-    if (options.signal?.aborted) stopped ??= 'cancelled';
+    if (stopRequested()) stopped ??= 'cancelled';
     if (stopped !== null) {
-      results.push({ file, sopInstanceUid: null, status: 'failed', reason: stopped === 'cancelled' ? 'not sent: cancelled.' : `not sent: ${stopped}`, notSent: true });
+      results.push({ file, sopInstanceUid: null, status: 'failed', reason: notSentReason(stopped), notSent: true });
       continue;
     }
     const outgoing = readOutgoing(file);
     if ('reason' in outgoing) {
       results.push({ file, sopInstanceUid: null, status: outgoing.notDicom && !named.has(file) ? 'skipped' : 'failed', reason: outgoing.reason });
+      done++;
       continue;
     }
     const twin = bySop.get(outgoing.sopInstanceUid);
     if (twin !== undefined) {
       results.push({ file, sopInstanceUid: outgoing.sopInstanceUid, status: 'failed', reason: `it has the SOP Instance UID of ${twin}, which is sent instead.` });
+      done++;
       continue;
     }
     bySop.set(outgoing.sopInstanceUid, file);
-    if (batch.length >= BATCH_FILES || (batch.length > 0 && batchBytes + outgoing.bytes.length > BATCH_BYTES)) {
+    if (batch.length >= batchFiles || (batch.length > 0 && batchBytes + outgoing.bytes.length > BATCH_BYTES)) {
       await sendBatch(batch);
       batch = [];
       batchBytes = 0;
+      if (stopped === null && stopRequested()) stopped = 'cancelled';
       if (stopped !== null) {
-        results.push({ file, sopInstanceUid: outgoing.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}`, notSent: true });
+        results.push({ file, sopInstanceUid: outgoing.sopInstanceUid, status: 'failed', reason: notSentReason(stopped), notSent: true });
         continue;
       }
     }
     batch.push(outgoing);
     batchBytes += outgoing.bytes.length;
   }
+  if (batch.length > 0 && stopped === null && stopRequested()) stopped = 'cancelled';
   if (batch.length > 0 && stopped === null) await sendBatch(batch);
-  else for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: `not sent: ${stopped}`, notSent: true });
+  else for (const item of batch) results.push({ file: item.file, sopInstanceUid: item.sopInstanceUid, status: 'failed', reason: notSentReason(stopped), notSent: true });
+  tell();
 
   const count = (status: SendFileResult['status']) => results.filter((r) => r.status === status).length;
   return {
