@@ -26,7 +26,8 @@ export function usePointer(opts: {
   onIndex: (update: (i: number) => number) => void;
 }) {
   const { canvas, geometry, view, frame, shownImage, measurements } = opts;
-  const drag = useRef<{ tool: ViewerTool; startView: ViewState; startScreen: Point; startImage: Point } | null>(null);
+  /** The drag under way; `geometry` is the viewport and image its start view belongs to, `client` where the pointer was last (page CSS pixels). */
+  const drag = useRef<{ tool: ViewerTool; startView: ViewState; startScreen: Point; startImage: Point; geometry: Geometry; client: Point } | null>(null);
   const [draft, setDraftState] = useState<Draft | null>(null);
   // The draft as the last pointer event left it. A pointer up can come before React has drawn the
   // moves before it (a busy machine, a fast drag): the tool must finish what was drawn, not the draft
@@ -42,7 +43,7 @@ export function usePointer(opts: {
   /** The image pixel under the pointer (column, row), for the value readout. */
   const [probe, setProbe] = useState<[number, number] | null>(null);
 
-  const at = (e: React.PointerEvent): Point => {
+  const at = (e: { clientX: number; clientY: number }): Point => {
     const r = canvas.current!.getBoundingClientRect();
     return [e.clientX - r.left, e.clientY - r.top];
   };
@@ -59,6 +60,15 @@ export function usePointer(opts: {
     const d = drag.current;
     if (!d) return null;
     const screen = at(e);
+    // The viewport was resized during the drag (the window, a panel, the toolbar) and the view
+    // with it (useViewTransform.ts keeps it relative to the fit): a view tool goes on from the
+    // view as it is now, from where the pointer last was (in the canvas as it is now, so the
+    // travel since counts and a canvas that moved does not), not from the view it started with,
+    // which belonged to the old viewport (the zoom or pan snapped back). A measurement's points
+    // are image coordinates: a resize leaves them be.
+    const sameGeometry = (a: Geometry) => a.viewWidth === g.viewWidth && a.viewHeight === g.viewHeight && a.rows === g.rows && a.columns === g.columns && a.aspect === g.aspect;
+    if (view && !d.tool.end && !sameGeometry(d.geometry)) Object.assign(d, { startView: view, startScreen: at({ clientX: d.client[0], clientY: d.client[1] }), geometry: g });
+    d.client = [e.clientX, e.clientY];
     return { startView: d.startView, startScreen: d.startScreen, startImage: d.startImage, screen, image: toImage(view ?? d.startView, g, ...screen) };
   };
 
@@ -75,7 +85,7 @@ export function usePointer(opts: {
       if (hit) return;
     }
     const image = toImage(view, g, ...screen);
-    drag.current = { tool, startView: view, startScreen: screen, startImage: image };
+    drag.current = { tool, startView: view, startScreen: screen, startImage: image, geometry: g, client: [e.clientX, e.clientY] };
     tool.start?.({ startView: view, startScreen: screen, startImage: image, screen, image }, context(g, frame));
   };
   const onPointerMove = (e: React.PointerEvent) => {
