@@ -2,7 +2,8 @@
 // Chromium through `lumen serve`'s bridge and the real engine, against a real Orthanc
 // (test/support/orthanc.ts) that holds DICOM dcmtk made (dump2dcm) and dcmtk sent (storescu):
 // Settings by Ctrl+, ; a DIMSE connection typed into the form and saved with Enter; Test
-// connection; the PACS tab's search by patient name (lower case, with a wildcard); the study
+// connection; the PACS tab's search by a study date range typed into the date fields, then (Change
+// search, the dates cleared) by patient name (lower case, with a wildcard); the study
 // retrieved by C-GET; opened in the viewer from the library by keys, with the header's window and
 // spacing. Then the receiver's port and allowed sender typed in Settings, the receiver switched on
 // by Space takes the study dcmtk's storescu sends (it shows up in the library), and refuses a
@@ -192,12 +193,35 @@ describe('a PACS journey by keyboard, with DICOM that dcmtk made and sent', () =
     const tab = page.getByTestId('pacs-tab');
     await tab.waitFor();
     const count = tab.getByRole('status').filter({ hasText: / on orthanc-dimse$|^No studies match\.$/ });
-    await tabTo(/^Patient name/, { max: 20 });
-    await page.keyboard.type('smith*');
+    const studies = tab.getByTestId('pacs-study');
+    // By study date, typed into the date fields (month, day, year in this locale): 2023 only.
+    await tabTo(/^From/, { max: 30 });
+    await page.keyboard.type('01012023');
+    await tabTo(/^To/, { max: 4 });
+    await page.keyboard.type('12312023');
     await page.keyboard.press('Enter');
     await count.waitFor({ timeout: 60_000 });
     expect(await count.textContent()).toBe('1 study on orthanc-dimse');
-    const studies = tab.getByTestId('pacs-study');
+    expect(await studies.first().textContent()).toContain('Jones, Bob');
+    await shot('search-date');
+    // Change search: the dates cleared, a patient name instead.
+    await tabTo(/^Change search$/, { back: true, max: 20 });
+    await page.keyboard.press('Enter');
+    for (const label of [/^From/, /^To/]) {
+      await tabTo(label, { max: 30 });
+      for (let i = 0; i < 3; i++) {
+        await page.keyboard.press('Backspace');
+        await page.keyboard.press('Tab');
+      }
+      await page.keyboard.press('Shift+Tab');
+    }
+    expect([await tab.getByLabel('From', { exact: true }).inputValue(), await tab.getByLabel('To', { exact: true }).inputValue()]).toEqual(['', '']);
+    await tabTo(/^Patient name/, { back: true, max: 20 });
+    await page.keyboard.type('smith*');
+    await page.keyboard.press('Enter');
+    await count.filter({ hasNotText: 'Searching' }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => studies.first().textContent(), { timeout: 30_000 }).toContain('Smith, Anna');
+    expect(await count.textContent()).toBe('1 study on orthanc-dimse');
     expect(await studies.count()).toBe(1);
     expect(await studies.first().textContent()).toContain('Smith, Anna');
     await shot('search-name');
