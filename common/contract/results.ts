@@ -17,11 +17,13 @@ export const ResultFinding = z.object({
   score: z.number().nullable(),
   /** UCUM code of the score's units ("1": no units). */
   unit: Text.nullable(),
+  /** The score's concept as the SR codes it ("DCM:111047"); '' when it has none; null when filed before library schema 31. */
+  scoreConcept: Text.nullable(),
   algorithmName: Text.nullable(),
   algorithmVersion: Text.nullable(),
   algorithmHash: Text.nullable(),
   referencedSopInstanceUids: z.array(z.string().max(64)),
-  /** Whether the score is a probability, 0 to 1 (its concept is one: electron/library/results.ts scoreIsProbability); else a plain value. */
+  /** Whether the score is a probability, 0 to 1 or, in unit "%", 0 to 100 (its concept is one: electron/library/results.ts scoreIsProbability); else a plain value. */
   probability: z.boolean(),
 });
 export type ResultFinding = z.infer<typeof ResultFinding>;

@@ -6,7 +6,8 @@
 //   named after the finding, "<class> probability", else a NUM whose concept names a
 //   probability, the finding then read "<Finding>: <its concept>"; without a Finding the
 //   group's first NUM), the images it references, the algorithm (TID 4019 name, version,
-//   package hash), and whether the score is a probability (scoreIsProbability).
+//   package hash), the score's concept code (schema 31), and whether the score is a
+//   probability (scoreIsProbability).
 // - Parametric Map: its source image (Referenced Image Sequence, else the Derivation Image
 //   Sequence's Source Image Sequence), so the viewer can find the map for an image.
 // Input is hostile: the walk is bounded in depth and items, strings are cut, and a file
@@ -47,28 +48,51 @@ export interface ResultFinding {
   score: number | null;
   /** The score's units (UCUM code: "1" for no units, a probability's or a count's; "mm"), when it has some. */
   unit: string | null;
+  /**
+   * The score's concept as the SR codes it, "<scheme>:<value>" ("DCM:111047"); '' when its NUM
+   * has no coded concept or there is no score; null for a finding filed before schema 31.
+   */
+  scoreConcept: string | null;
   algorithmName: string | null;
   algorithmVersion: string | null;
   algorithmHash: string | null;
   referencedSopInstanceUids: string[];
-  /** Whether the score is a probability (0 to 1, shown as a percentage): scoreIsProbability. */
+  /** Whether the score is a probability (0 to 1, or 0 to 100 in "%"; shown as a percentage): scoreIsProbability. */
   probability: boolean;
 }
 
 /** A concept that names a probability ("nodule probability", DCM 111047 "Probability of cancer", a likelihood). */
 const PROBABILITY = /\b(probability|likelihood)\b/i;
 
+/** Concept codes that are a probability whatever their meaning says (another vendor's wording, another language). */
+const PROBABILITY_CONCEPTS = new Set(['DCM:111047']); // Probability of cancer
+
+/** UCUM units of a probability as a fraction, 0 to 1: no units, and the annotations for one. */
+const FRACTION_UNITS = new Set(['1', '{probability}', '{ratio}']);
+
+/** Whether a NUM's concept is a probability: by its code, else by its name. */
+const isProbabilityConcept = (n: NaturalDataset) => PROBABILITY_CONCEPTS.has(conceptCode(n)) || PROBABILITY.test(meaning(n) ?? '');
+
 /**
- * Whether a finding's score is a probability, from what the library keeps of it (no more is
- * stored): a value in UCUM "1" (no units) whose concept is a probability. That is Lumen's own
- * prediction groups (a Finding of Lumen's scheme 99LUMEN scored by its "<class> probability"
- * NUM), and any NUM whose concept names a probability or likelihood: without a Finding the
- * finding is that NUM's name, with one it reads "<Finding>: <NUM's name>". Any other "no
- * units" value (a count, a ratio, an index) is a plain number.
+ * Whether a finding's score is a probability, from what the library keeps of it: its concept
+ * is one, its units are a probability's and its value lies in their range. The concept is one
+ * for Lumen's own prediction groups (a Finding of Lumen's scheme 99LUMEN scored by its "<class>
+ * probability" NUM), a NUM coded as one (PROBABILITY_CONCEPTS) whatever its meaning, and any
+ * NUM whose concept names a probability or likelihood: without a Finding the finding is that
+ * NUM's name, with one it reads "<Finding>: <NUM's name>". The units: no units (UCUM "1"),
+ * "{probability}" or "{ratio}" with a value from 0 to 1, or "%" from 0 to 100. Any other value
+ * (a count, a ratio's "1" under another concept, an index, a value out of range) is a plain
+ * number. A finding filed before schema 31 (scoreConcept null) reads as it did then: a value
+ * in "1" whose concept is a probability by Lumen's scheme or by its name.
  */
-export function scoreIsProbability(f: Pick<ResultFinding, 'finding' | 'codeValue' | 'codingScheme' | 'score' | 'unit'>): boolean {
-  if (f.score === null || f.unit !== '1') return false;
-  return (f.codingScheme === '99LUMEN' && f.codeValue !== null) || PROBABILITY.test(f.finding);
+export function scoreIsProbability(f: Pick<ResultFinding, 'finding' | 'codeValue' | 'codingScheme' | 'score' | 'unit' | 'scoreConcept'>): boolean {
+  if (f.score === null) return false;
+  const named = (f.codingScheme === '99LUMEN' && f.codeValue !== null) || PROBABILITY.test(f.finding);
+  if (f.scoreConcept === null) return f.unit === '1' && named;
+  if (!named && !PROBABILITY_CONCEPTS.has(f.scoreConcept)) return false;
+  if (f.unit !== null && FRACTION_UNITS.has(f.unit)) return f.score >= 0 && f.score <= 1;
+  if (f.unit === '%') return f.score >= 0 && f.score <= 100;
+  return false;
 }
 
 export interface ResultDocument {
@@ -98,6 +122,12 @@ const str = (x: unknown): string | null => {
 const firstCode = (x: unknown) => list(x)[0] ?? null;
 const meaning = (item: NaturalDataset) => str(firstCode(item.ConceptNameCodeSequence)?.CodeMeaning);
 const conceptValue = (item: NaturalDataset) => str(firstCode(item.ConceptNameCodeSequence)?.CodeValue);
+/** An item's concept name code as "<scheme>:<value>", '' when it has none. */
+const conceptCode = (item: NaturalDataset) => {
+  const code = firstCode(item.ConceptNameCodeSequence);
+  const value = str(code?.CodeValue);
+  return value ? `${str(code?.CodingSchemeDesignator) ?? ''}:${value}`.slice(0, MAX_TEXT) : '';
+};
 
 function dicomDate(date: string | null, time: string | null): string | null {
   if (!date || !/^\d{8}$/.test(date)) return null;
@@ -227,11 +257,12 @@ function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding |
     const value = str(code.CodeValue);
     const scheme = str(code.CodingSchemeDesignator);
     scoreItem = nums.find((n) => conceptValue(n) === value && str(firstCode(n.ConceptNameCodeSequence)?.CodingSchemeDesignator) === scheme);
-    // Another document's probability of the finding under a concept of its own (DCM 111047 "Probability of cancer").
-    const probability = scoreItem ? undefined : nums.find((n) => PROBABILITY.test(meaning(n) ?? ''));
+    // Another document's probability of the finding under a concept of its own (DCM 111047 "Probability of cancer",
+    // whatever its meaning says, or a concept named a probability).
+    const probability = scoreItem ? undefined : nums.find(isProbabilityConcept);
     if (probability) {
       scoreItem = probability;
-      finding = `${finding}: ${meaning(probability)}`.slice(0, MAX_TEXT);
+      finding = `${finding}: ${meaning(probability) ?? 'Probability of cancer'}`.slice(0, MAX_TEXT);
     }
   } else {
     scoreItem = nums[0];
@@ -239,7 +270,8 @@ function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding |
   }
   if (!finding) return null;
   const { value, unit } = numValue(scoreItem);
-  const read = { finding, codeValue: code ? str(code.CodeValue) : null, codingScheme: code ? str(code.CodingSchemeDesignator) : null, score: value, unit };
+  const scoreConcept = scoreItem && value !== null ? conceptCode(scoreItem) : '';
+  const read = { finding, codeValue: code ? str(code.CodeValue) : null, codingScheme: code ? str(code.CodingSchemeDesignator) : null, score: value, unit, scoreConcept };
   return {
     ...read,
     algorithmName: algorithm('Algorithm Name'),
@@ -260,10 +292,10 @@ export function saveResultDocument(db: Database.Database, doc: ResultDocument, f
     'INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at, file_size, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(doc.sopInstanceUid, doc.sopClassUid, doc.kind, doc.studyInstanceUid, doc.seriesInstanceUid, file, doc.title, doc.contentDate, importedAt, stat.size, stat.mtimeMs);
   const finding = db.prepare(
-    'INSERT INTO result_findings (document_uid, ordinal, finding, code_value, coding_scheme, score, unit, algorithm_name, algorithm_version, algorithm_hash, referenced_sop_uids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO result_findings (document_uid, ordinal, finding, code_value, coding_scheme, score, unit, score_concept, algorithm_name, algorithm_version, algorithm_hash, referenced_sop_uids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   doc.findings.forEach((f, i) =>
-    finding.run(doc.sopInstanceUid, i, f.finding, f.codeValue, f.codingScheme, f.score, f.unit, f.algorithmName, f.algorithmVersion, f.algorithmHash, JSON.stringify(f.referencedSopInstanceUids)),
+    finding.run(doc.sopInstanceUid, i, f.finding, f.codeValue, f.codingScheme, f.score, f.unit, f.scoreConcept ?? '', f.algorithmName, f.algorithmVersion, f.algorithmHash, JSON.stringify(f.referencedSopInstanceUids)),
   );
   const source = db.prepare('INSERT OR IGNORE INTO result_map_sources (document_uid, source_sop_uid, source_frame) VALUES (?, ?, ?)');
   for (const s of doc.sources) source.run(doc.sopInstanceUid, s.sopInstanceUid, s.frame);
@@ -319,6 +351,7 @@ interface FindingRow {
   coding_scheme: string | null;
   score: number | null;
   unit: string | null;
+  score_concept: string | null;
   algorithm_name: string | null;
   algorithm_version: string | null;
   algorithm_hash: string | null;
@@ -336,7 +369,7 @@ export function studyResults(db: Database.Database, studyInstanceUid: string): S
     title: d.title,
     contentDate: d.content_date,
     findings: findings.all(d.sop_uid).map((f) => {
-      const read = { finding: f.finding, codeValue: f.code_value, codingScheme: f.coding_scheme, score: f.score, unit: f.unit };
+      const read = { finding: f.finding, codeValue: f.code_value, codingScheme: f.coding_scheme, score: f.score, unit: f.unit, scoreConcept: f.score_concept };
       return {
         ...read,
         algorithmName: f.algorithm_name,

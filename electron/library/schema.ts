@@ -482,6 +482,18 @@ export const migrations: readonly Migration[] = [
       INSERT OR IGNORE INTO study_search_pending (study_uid) SELECT study_uid FROM studies;
     `,
   },
+  {
+    version: 31,
+    description: "an imported SR finding keeps its score's concept code, which says whether the score is a probability",
+    sql: `
+      -- "<scheme>:<value>" of the score's NUM concept ("DCM:111047": Probability of cancer, whatever
+      -- its meaning reads), '' when it has none (results.ts scoreIsProbability). NULL: filed before
+      -- this migration, read as then. Each result document is read again by the next import of its
+      -- folder (an unchanged file is otherwise skipped: importer.ts), which writes the codes.
+      ALTER TABLE result_findings ADD COLUMN score_concept TEXT;
+      UPDATE result_documents SET file_size = NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

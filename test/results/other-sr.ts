@@ -7,16 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dumpItem as item, dumpSequence as seq } from '../support/dicom/dump2dcm';
 
-const codeLines = (value: string, scheme: string, meaning: string) => [`(0008,0100) SH [${value}]`, `(0008,0102) SH [${scheme}]`, `(0008,0104) LO [${meaning}]`];
-const concept = (value: string, scheme: string, meaning: string) => seq('0040,a043', [item(codeLines(value, scheme, meaning))]);
+export const codeLines = (value: string, scheme: string, meaning: string) => [`(0008,0100) SH [${value}]`, `(0008,0102) SH [${scheme}]`, `(0008,0104) LO [${meaning}]`];
+export const concept = (value: string, scheme: string, meaning: string) => seq('0040,a043', [item(codeLines(value, scheme, meaning))]);
 const text = (rel: string, c: string[], value: string) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [TEXT]', ...c, `(0040,a160) UT [${value}]`]);
-const codeItem = (rel: string, c: string[], value: string[]) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [CODE]', ...c, ...seq('0040,a168', [item(value)])]);
-const num = (c: string[], value: string, units: string[]) =>
+export const codeItem = (rel: string, c: string[], value: string[]) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [CODE]', ...c, ...seq('0040,a168', [item(value)])]);
+export const num = (c: string[], value: string, units: string[]) =>
   item(['(0040,a010) CS [CONTAINS]', '(0040,a040) CS [NUM]', ...c, ...seq('0040,a300', [item([...seq('0040,08ea', [item(units)]), `(0040,a30a) DS [${value}]`])])]);
 const container = (rel: string, c: string[], content: string[][]) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [CONTAINER]', ...c, '(0040,a050) CS [SEPARATE]', ...seq('0040,a730', content)]);
-const NO_UNITS = codeLines('1', 'UCUM', 'no units');
-const FINDING = concept('121071', 'DCM', 'Finding');
-const group = (content: string[][]) => container('CONTAINS', concept('125007', 'DCM', 'Measurement Group'), [text('HAS OBS CONTEXT', concept('112039', 'DCM', 'Tracking Identifier'), 'Other AI finding'), ...content]);
+export const NO_UNITS = codeLines('1', 'UCUM', 'no units');
+export const FINDING = concept('121071', 'DCM', 'Finding');
+export const group = (content: string[][]) => container('CONTAINS', concept('125007', 'DCM', 'Measurement Group'), [text('HAS OBS CONTEXT', concept('112039', 'DCM', 'Tracking Identifier'), 'Other AI finding'), ...content]);
 
 export interface OtherSr {
   studyInstanceUid: string;
@@ -26,8 +26,8 @@ export interface OtherSr {
   patientId: string;
 }
 
-/** Writes the report to `file` with dump2dcm; its text dump goes next to it. */
-export function writeOtherAiSr(file: string, sr: OtherSr): string {
+/** Writes the report to `file` with dump2dcm (its Measurement Groups `groups`, else those above); its text dump goes next to it. */
+export function writeOtherAiSr(file: string, sr: OtherSr, groups?: string[][]): string {
   const lines = [
     '(0002,0002) UI =ComprehensiveSRStorage',
     `(0002,0003) UI [${sr.sopInstanceUid}]`,
@@ -53,7 +53,7 @@ export function writeOtherAiSr(file: string, sr: OtherSr): string {
     '(0040,a050) CS [SEPARATE]',
     ...seq('0040,a504', [item(['(0008,0105) CS [DCMR]', '(0040,db00) CS [1500]'])]),
     ...seq('0040,a730', [
-      container('CONTAINS', concept('126010', 'DCM', 'Imaging Measurements'), [
+      container('CONTAINS', concept('126010', 'DCM', 'Imaging Measurements'), groups ?? [
         group([num(concept('OA-0001', '99OTHERAI', 'Number of nodules'), '3', NO_UNITS)]),
         group([codeItem('CONTAINS', FINDING, codeLines('27925004', 'SCT', 'Nodule')), num(concept('111047', 'DCM', 'Probability of cancer'), '0.85', NO_UNITS)]),
         group([codeItem('CONTAINS', FINDING, codeLines('OA-0002', '99OTHERAI', 'Cardiothoracic ratio')), num(concept('OA-0002', '99OTHERAI', 'Cardiothoracic ratio'), '0.52', NO_UNITS)]),
