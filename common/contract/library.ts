@@ -193,10 +193,12 @@ export const ViewerFrame = z.object({
   orientation: z.array(z.number()).length(6).nullable(),
   /**
    * Set where the values went through lossy compression (electron/dicom/lossy.ts: Lossy Image
-   * Compression "01" or a lossy transfer syntax): the file's ratios and methods, one per step, each
-   * possibly empty. Null or absent for an image stored without loss.
+   * Compression "01", a lossy transfer syntax, or a JPEG 2000 codestream coded with the 9-7
+   * wavelet): the file's ratios and methods, one per step, each possibly empty. `maybe` names the
+   * compression ("JPEG 2000", "HTJ2K") where neither the file nor the codestream's headers tell
+   * whether it lost anything. Null or absent for an image stored without loss.
    */
-  lossy: z.object({ ratio: z.array(z.number()), method: z.array(z.string()) }).nullable().optional(),
+  lossy: z.object({ ratio: z.array(z.number()), method: z.array(z.string()), maybe: z.string().max(40).optional() }).nullable().optional(),
 });
 export type ViewerFrame = z.infer<typeof ViewerFrame>;
 

@@ -27,7 +27,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     sliceLocation: meta.sliceLocation ?? null,
     sliceThickness: meta.sliceThickness ?? null,
     orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
-    lossy: lossyOf(parsed),
+    lossy: lossyOf(parsed, frameIndex),
   };
   if (frame.photometricInterpretation === 'PALETTE COLOR') {
     const rgb = renderDecoded(parsed, frame);

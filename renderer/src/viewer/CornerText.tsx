@@ -49,7 +49,7 @@ export function CornerText(props: {
         <div><bdi>{series.seriesDescription ?? ''}</bdi></div>
         {/* Values read off a lossy image differ from the original's: said where the series is named. */}
         {lossy && (
-          <div className="lossy-mark" data-testid="corner-lossy" title="This image was compressed with loss: its values differ from the original's.">
+          <div className="lossy-mark" data-testid="corner-lossy" title={f?.lossy?.maybe ? "This image's file does not say whether it was compressed with loss, and its codestream cannot tell: its values may differ from the original's." : "This image was compressed with loss: its values differ from the original's."}>
             {lossy}
           </div>
         )}

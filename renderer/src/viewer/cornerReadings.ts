@@ -83,10 +83,13 @@ export function windowMiss(loaded: FrameValues, view: Pick<ViewState, 'center' |
 /**
  * The mark of an image whose values went through lossy compression (ViewerFrame.lossy), as
  * reading-room software shows it: "Lossy", with the file's ratio and method where it gives them
- * ("Lossy 8.5:1 ISO_10918_1"; steps joined by "+"); null for an image stored without loss.
+ * ("Lossy 8.5:1 ISO_10918_1"; steps joined by "+"); "May be lossy (JPEG 2000, no Lossy Image
+ * Compression attribute)" where neither the file nor its codestream tells; null for an image
+ * stored without loss.
  */
 export function lossyText(f: Pick<ViewerFrame, 'lossy'>): string | null {
   if (!f.lossy) return null;
+  if (f.lossy.maybe) return `May be lossy (${f.lossy.maybe}, no Lossy Image Compression attribute)`;
   const ratio = f.lossy.ratio.length ? `${f.lossy.ratio.map((r) => String(Number(r.toPrecision(3)))).join('+')}:1` : null;
   const method = f.lossy.method.length ? f.lossy.method.join('+') : null;
   return ['Lossy', ratio, method].filter(Boolean).join(' ');
