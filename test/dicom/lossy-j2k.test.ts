@@ -1,7 +1,8 @@
 // The "Lossy" mark for JPEG 2000 (1.2.840.10008.1.2.4.91) and HTJ2K (.203) files that leave out
 // Lossy Image Compression (0028,2110): the codestream's headers decide (electron/dicom/j2k-loss.ts).
 // Codestreams by GDCM (gdcmconv --j2k: 5-3 reversible, whole; --lossy --irreversible: 9-7;
-// --lossy -r: 5-3 with coding passes dropped to meet the rate) and OpenJPH (ojph_compress
+// --lossy -r: 5-3 with coding passes dropped to meet the rate; -r 20,10,1: three layers, the last
+// completing every code-block) and OpenJPH (ojph_compress
 // -reversible true/false); the attribute removed with dcmtk's dcmodify -ea. A reversible
 // codestream said as .91 is shown without a mark; a 9-7 one is "Lossy"; a reversible one short of
 // coding passes, truncated, or HT (whose passes the reader does not follow) "May be lossy". The
@@ -54,6 +55,9 @@ beforeAll(async () => {
   run('gdcmconv', ['--j2k', '--lossy', '-r', '20', file('original'), file('j2k-rate')]);
   strip('j2k-rate');
   run('gdcmconv', ['--j2k', '--lossy', '-r', '20', file('original'), file('j2k-rate-said')]);
+  // Three quality layers, the last at rate 1: lossless in the end, read across every layer's packets.
+  run('gdcmconv', ['--j2k', '--lossy', '-r', '20,10,1', file('original'), file('j2k-layers')]);
+  strip('j2k-layers');
   run('dcmodify', ['-nb', '-i', '(0028,2110)=01', file('j2k-91-reversible')]);
   writeFileSync(file('j2k-91-reversible-unsaid'), bytes);
   // A reversible codestream cut short (as a broken transfer leaves it), and two frames coded differently.
@@ -78,6 +82,13 @@ describe('the mark of a JPEG 2000 file without Lossy Image Compression', () => {
   it('shows nothing for a 5-3 reversible codestream that is whole, said as .91', async () => {
     expect(j2kLossOf(await codestream('j2k-91-reversible-unsaid'))).toEqual({ kind: 'lossless' });
     expect(await markOf('j2k-91-reversible-unsaid')).toBeNull();
+  });
+
+  it('shows nothing for a layered reversible codestream whose last layer completes every code-block', async () => {
+    expect(j2kLossOf(await codestream('j2k-layers'))).toEqual({ kind: 'lossless' });
+    expect(await markOf('j2k-layers')).toBeNull();
+    const [original, decoded] = await Promise.all(['original', 'j2k-layers'].map(async (n) => (await decodeFrame(await parseDicomFile(file(n)), 0)).pixels));
+    expect(Array.from(decoded)).toEqual(Array.from(original));
   });
 
   it('says "Lossy" for a 9-7 irreversible codestream', async () => {
