@@ -14,6 +14,7 @@
 // dcmjs cannot read is reported like any unreadable DICOM file.
 import type Database from 'better-sqlite3';
 import dcmjs, { type NaturalDataset } from 'dcmjs';
+import { characterSet, type CharacterSet } from '../dicom/charset';
 
 const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
@@ -150,6 +151,7 @@ export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocum
   } catch (err) {
     throw new ResultReadError(err instanceof RangeError ? 'its sequences are nested too deeply to read' : 'its structure is damaged (an element, sequence or item is malformed)');
   }
+  decodeItemText(ds);
   const doc: ResultDocument = {
     kind,
     sopClassUid: str(ds.SOPClassUID) ?? '',
@@ -164,6 +166,64 @@ export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocum
   if (kind === 'sr') doc.findings = readFindings(ds);
   else doc.sources = readSources(ds);
   return doc;
+}
+
+/** What dcmjs's default decoder (WHATWG "latin1") makes of each byte from 0x80 to 0x9F, back to the byte. */
+let highBytes: Map<string, number> | null = null;
+
+/** The bytes dcmjs read for `text`, decoded by its default decoder; null when it holds a character that decoder never writes. */
+function defaultDecodedBytes(text: string): Uint8Array | null {
+  if (!highBytes) {
+    const decoder = new TextDecoder('latin1');
+    highBytes = new Map();
+    for (let b = 0x80; b < 0xa0; b++) highBytes.set(decoder.decode(Uint8Array.of(b)), b);
+  }
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const b = c < 0x80 ? c : (highBytes.get(text[i]) ?? (c >= 0xa0 && c <= 0xff ? c : -1));
+    if (b < 0) return null;
+    bytes[i] = b;
+  }
+  return bytes;
+}
+
+/**
+ * dcmjs decodes a data set's own text in its Specific Character Set, but the text of every
+ * sequence item (an SR's content tree, its codes' meanings) with its default decoder, so a
+ * UTF-8 report's "für" reads "fÃ¼r". The items' strings are decoded again, from the bytes that
+ * decoder read, in the document's character set (electron/dicom/charset.ts), bounded as the
+ * reading is. A document without a Specific Character Set is left as read.
+ */
+function decodeItemText(ds: NaturalDataset): void {
+  const specific = Array.isArray(ds.SpecificCharacterSet) ? ds.SpecificCharacterSet.join('\\') : ds.SpecificCharacterSet;
+  if (typeof specific !== 'string' || !specific.trim()) return;
+  const charset = characterSet(specific);
+  const walk: Walk = { items: 0 };
+  for (const value of Object.values(ds)) for (const item of sequenceItems(value)) decodeItem(item, charset, 0, walk);
+}
+
+/** The items of a naturalized sequence value (an array of data sets), else none. */
+const sequenceItems = (value: unknown): NaturalDataset[] => (Array.isArray(value) ? value.filter((v): v is NaturalDataset => !!v && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) : []);
+
+function decodeItem(item: NaturalDataset, charset: CharacterSet, depth: number, walk: Walk): void {
+  if (depth > MAX_DEPTH || ++walk.items > MAX_ITEMS) return;
+  const again = (text: string) => {
+    if (!/[^\0-\x7f]/.test(text)) return text;
+    const bytes = defaultDecodedBytes(text);
+    if (!bytes) return text;
+    // Bytes that are not text in that set (a dcmjs that decoded the item right already): kept as read.
+    const decoded = charset.decode(bytes);
+    return decoded.includes('\ufffd') && !text.includes('\ufffd') ? text : decoded;
+  };
+  for (const [key, value] of Object.entries(item)) {
+    if (key === '_vrMap') continue;
+    if (typeof value === 'string') item[key] = again(value);
+    else if (Array.isArray(value)) {
+      if (value.every((v) => typeof v === 'string')) item[key] = value.map((v: string) => again(v));
+      else for (const child of sequenceItems(value)) decodeItem(child, charset, depth + 1, walk);
+    }
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { dumpItem as item, dumpSequence as seq } from '../support/dicom/dump2dcm
 
 export const codeLines = (value: string, scheme: string, meaning: string) => [`(0008,0100) SH [${value}]`, `(0008,0102) SH [${scheme}]`, `(0008,0104) LO [${meaning}]`];
 export const concept = (value: string, scheme: string, meaning: string) => seq('0040,a043', [item(codeLines(value, scheme, meaning))]);
-const text = (rel: string, c: string[], value: string) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [TEXT]', ...c, `(0040,a160) UT [${value}]`]);
+export const text = (rel: string, c: string[], value: string) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [TEXT]', ...c, `(0040,a160) UT [${value}]`]);
 export const codeItem = (rel: string, c: string[], value: string[]) => item([`(0040,a010) CS [${rel}]`, '(0040,a040) CS [CODE]', ...c, ...seq('0040,a168', [item(value)])]);
 export const num = (c: string[], value: string, units: string[]) =>
   item(['(0040,a010) CS [CONTAINS]', '(0040,a040) CS [NUM]', ...c, ...seq('0040,a300', [item([...seq('0040,08ea', [item(units)]), `(0040,a30a) DS [${value}]`])])]);
