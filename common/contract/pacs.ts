@@ -119,7 +119,10 @@ export const PacsRetrieveReport = z.object({
 });
 export type PacsRetrieveReport = z.infer<typeof PacsRetrieveReport>;
 
-/** What a send ends with (electron/pacs/send.ts SendReport, by SOP Instance UID instead of path). */
+/**
+ * What a send job ends with (electron/pacs/send.ts SendReport, by SOP Instance UID instead of path), a
+ * cancelled one included: `cancelled`, `stopped` "cancelled", and the documents after the one in flight notSent.
+ */
 export const PacsSendReport = z.object({
   pacs: z.string(),
   protocol: z.enum(['STOW-RS', 'C-STORE']),
@@ -128,7 +131,12 @@ export const PacsSendReport = z.object({
   /** `notSent`: the send stopped before this document; its reason is `stopped`, said there once. */
   documents: z.array(z.object({ sopInstanceUid: z.string(), status: z.enum(['stored', 'failed', 'skipped']), reason: z.string().nullable(), notSent: z.literal(true).optional() })),
   stopped: z.string().nullable(),
+  /** The user cancelled it: what was sent before is stored, the rest notSent. */
+  cancelled: z.boolean(),
 });
+/** What a send job's progress events carry besides the message ("Sending 12 of 240 results to ORTHANC…"): documents handled of all. */
+export const PacsSendProgress = z.object({ done: z.number().int().min(0), total: z.number().int().min(1) });
+export type PacsSendProgress = z.infer<typeof PacsSendProgress>;
 export type PacsSendReport = z.infer<typeof PacsSendReport>;
 
 /** The receiver's settings (pacs-receiver.json in the data folder). */
@@ -215,9 +223,10 @@ export const pacsRequests = {
   }),
   // Send to PACS (electron/pacs/send.ts): result documents of the library, by SOP Instance UID (no paths from the renderer).
   'pacs.send': request({
-    summary: "Send result documents of the library (SR, parametric maps) to a PACS by STOW-RS or C-STORE; each one's status.",
+    summary:
+      "Send result documents of the library (SR, parametric maps) to a PACS by STOW-RS or C-STORE (a job: progress per document, PacsSendProgress; job.cancel stops after the one in flight); ends with each one's status (PacsSendReport).",
     input: z.object({ name: PacsName, sopInstanceUids: z.array(SendableUid).min(1).max(1000), ...Sealed }).strict(),
-    output: PacsSendReport,
+    output: JobStarted,
   }),
   'pacs.receiverSwitch': request({
     summary: 'Start or stop the C-STORE receiver (it files what it receives into the library).',

@@ -24,6 +24,7 @@ const JOB_WORDS: Record<string, string> = {
   'training.labels.importFolders': 'a label import',
   'library.import': 'an import',
   'pacs.retrieve': 'a PACS retrieve',
+  'pacs.send': 'a send to PACS',
   'export.deidentify': 'a de-identified export',
   'models.latency': 'a speed measurement',
   'models.measureLatency': 'a speed measurement',

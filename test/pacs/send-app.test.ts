@@ -1,9 +1,10 @@
 // Send to PACS in the app (issue #17 point 5): the Results list's action as the engine runs it
 // (pacs.send on the real engine process): result documents of the library, named by their
-// SOP Instance UIDs, sent to a real Orthanc by STOW-RS and C-STORE, each with its outcome.
+// SOP Instance UIDs, sent to a real Orthanc by STOW-RS and C-STORE (a job), each with its outcome.
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { PacsSendReport } from '../../common/contract/pacs';
 import { readDataset, writeDataset } from '../../electron/results/part10';
 import { buildReport } from '../../electron/results/sr';
 import { generateStudy, type Orthanc } from '../support/orthanc';
@@ -39,6 +40,13 @@ function writeSr(dir: string, label: string): string {
   return report.sopInstanceUid;
 }
 
+/** pacs.send runs as a job: its report is what the job finishes with. */
+async function send(name: string, sopInstanceUids: string[]): Promise<PacsSendReport> {
+  const end = await jobEnd((await call('pacs.send', { name, sopInstanceUids })).jobId);
+  expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
+  return end.payload.result as PacsSendReport;
+}
+
 async function inOrthanc(sopInstanceUid: string): Promise<boolean> {
   const found = (await (await orthanc.rest('POST', '/tools/lookup', sopInstanceUid)).json()) as { Type: string }[];
   return found.some((f) => f.Type === 'Instance');
@@ -63,7 +71,7 @@ describe('Send to PACS from the Results list', () => {
     await call('pacs.save', { connection: { name: 'web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' }, secret: { user: orthanc.user, password: orthanc.password } });
     await call('pacs.save', { connection: { name: 'dimse', kind: 'dimse', calledAet: orthanc.aet, host: '127.0.0.1', port: orthanc.dicomPort, callingAet: 'LUMEN' } });
 
-    const web = await call('pacs.send', { name: 'web', sopInstanceUids: [first, '1.2.3.4.999'] });
+    const web = await send('web', [first, '1.2.3.4.999']);
     expect(web).toMatchObject({ pacs: 'web', protocol: 'STOW-RS', stored: 1, failed: 1, stopped: null });
     expect(web.documents).toEqual([
       { sopInstanceUid: first, status: 'stored', reason: null },
@@ -71,7 +79,7 @@ describe('Send to PACS from the Results list', () => {
     ]);
     expect(await inOrthanc(first)).toBe(true);
 
-    const dimse = await call('pacs.send', { name: 'dimse', sopInstanceUids: [second] });
+    const dimse = await send('dimse', [second]);
     expect(dimse).toMatchObject({ protocol: 'C-STORE', stored: 1, failed: 0, documents: [{ sopInstanceUid: second, status: 'stored' }] });
     expect(await inOrthanc(second)).toBe(true);
   }, 150_000);
@@ -84,7 +92,7 @@ describe('Send to PACS from the Results list', () => {
     const started = await call('library.import', { paths: [folder] });
     const imported = await jobEnd(started.jobId);
     expect(imported.event, JSON.stringify(imported.payload)).toBe('job.finished');
-    const report = await call('pacs.send', { name: 'stranger', sopInstanceUids: [uid] });
+    const report = await send('stranger', [uid]);
     expect(report).toMatchObject({ stored: 0, failed: 1 });
     expect(report.stopped).toMatch(/PACS "stranger" .*(refused|aborted) the association.*calling AE title "STRANGER"/);
     expect(report.stopped).not.toMatch(/--/);

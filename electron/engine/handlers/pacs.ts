@@ -320,24 +320,41 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
       return receiverState();
     },
     // Send to PACS: the library's result documents, resolved here from their UIDs (no path comes from the renderer).
-    'pacs.send': async ({ name, sopInstanceUids, credentials: sealed }): Promise<PacsSendReport> => {
-      try {
-        const { connection, credentials } = open(name, sealed);
-        const files = openLibrary(deps).resultDocumentFiles(sopInstanceUids);
-        const report = await sendFiles(connection, credentials, [...files.values()], { timeoutMs: APP_TIMEOUT_MS });
-        const byFile = new Map(report.files.map((f) => [f.file, f]));
-        const documents = sopInstanceUids.map((uid) => {
-          const file = files.get(uid);
-          const result = file === undefined ? undefined : byFile.get(path.resolve(file));
-          if (!result) return { sopInstanceUid: uid, status: 'failed' as const, reason: 'the library has no result document with this UID (removed since it was listed?).' };
-          return { sopInstanceUid: uid, status: result.status, reason: result.reason ?? null, ...(result.notSent ? { notSent: true as const } : {}) };
-        });
-        const count = (status: string) => documents.filter((d) => d.status === status).length;
-        return { pacs: report.pacs, protocol: report.protocol, stored: count('stored'), failed: count('failed') + count('skipped'), documents, stopped: report.stopped && appWords(report.stopped, report.stoppedHint) };
-      } catch (err) {
-        throw userError(err, `Sending to PACS "${name}"`);
-      }
-    },
+    // A job: progress after each document the PACS answered; Cancel stops after the one in flight, and the
+    // report says which were stored and which were not sent.
+    'pacs.send': ({ name, sopInstanceUids, credentials: sealed }, ctx) =>
+      deps.jobs.start('pacs.send', ctx, async (job): Promise<PacsSendReport> => {
+        try {
+          const { connection, credentials } = open(name, sealed);
+          const files = openLibrary(deps).resultDocumentFiles(sopInstanceUids);
+          // UIDs the library has no document for are counted as handled from the start.
+          const missing = sopInstanceUids.length - files.size;
+          const total = sopInstanceUids.length;
+          const say = (done: number) => job.progress(done / total, `Sending ${done} of ${countOf(total, 'result')} to ${name}…`, { done, total });
+          say(missing);
+          const report = await sendFiles(connection, credentials, [...files.values()], { timeoutMs: APP_TIMEOUT_MS, stop: job.signal, onProgress: (done) => say(missing + done) });
+          const byFile = new Map(report.files.map((f) => [f.file, f]));
+          const documents = sopInstanceUids.map((uid) => {
+            const file = files.get(uid);
+            const result = file === undefined ? undefined : byFile.get(path.resolve(file));
+            if (!result) return { sopInstanceUid: uid, status: 'failed' as const, reason: 'the library has no result document with this UID (removed since it was listed?).' };
+            return { sopInstanceUid: uid, status: result.status, reason: result.reason ?? null, ...(result.notSent ? { notSent: true as const } : {}) };
+          });
+          const count = (status: string) => documents.filter((d) => d.status === status).length;
+          const cancelled = report.stopped === 'cancelled';
+          return {
+            pacs: report.pacs,
+            protocol: report.protocol,
+            stored: count('stored'),
+            failed: count('failed') + count('skipped'),
+            documents,
+            stopped: report.stopped && (cancelled ? 'cancelled' : appWords(report.stopped, report.stoppedHint)),
+            cancelled,
+          };
+        } catch (err) {
+          throw userError(err, `Sending to PACS "${name}"`);
+        }
+      }),
     'pacs.receiverSwitch': async ({ on }, ctx) => {
       if (on && !receiver) await startReceiving(ctx);
       if (!on && receiver) {
