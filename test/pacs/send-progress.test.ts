@@ -2,13 +2,16 @@
 // study by STOW-RS and by C-STORE. The progress callback counts each file as the PACS answers it,
 // in order, ending at the count sent; a stop asked for midway ends the send after the file in
 // flight, and the report's stored files are exactly what Orthanc then holds, the rest notSent.
+// `lumen pacs send` on a terminal redraws its count line as each file is answered (under
+// script(1), a real pseudo-terminal); on a pipe it prints no progress.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PacsConnection } from '../../electron/pacs/connections';
 import { sendFiles } from '../../electron/pacs/send';
 import { generateStudy, type Orthanc } from '../support/orthanc';
-import { usePacsFixture } from './support';
+import { lumen, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('send-progress', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
 let orthanc: Orthanc;
@@ -81,4 +84,37 @@ describe.each([
     for (const f of notSent) expect(f).toMatchObject({ status: 'failed', reason: 'not sent: cancelled.' });
     expect((await held(uids)).sort()).toEqual([...uids.slice(0, 3)].sort());
   }, 120_000);
+});
+
+describe('lumen pacs send on a terminal and on a pipe', () => {
+  it('redraws "Sending… k/n" on stderr for each file answered on a terminal, and prints no progress on a pipe', async () => {
+    const dataDir = path.join(pacs.scratch, 'cli-data');
+    const added = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
+    expect(added.code, added.stderr).toBe(0);
+    const { files, uids } = writeStudy(321, 6);
+    const folder = path.dirname(files[0]);
+    const root = path.resolve(__dirname, '../..');
+    const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    // script(1) gives the command a terminal for stdout and stderr alike; what it wrote comes back on its stdout.
+    const typed = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(
+        'script',
+        ['-qec', `${quote(process.execPath)} ${quote(path.join(root, 'bin/lumen.mjs'))} pacs send --pacs dimse ${quote(folder)}`, '/dev/null'],
+        { cwd: root, env: { ...process.env, LUMEN_DATA_DIR: dataDir }, timeout: 120_000 },
+        (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+      ),
+    );
+    expect(typed.code, typed.out).toBe(0);
+    // Each count, in order, each redrawn over the last (carriage return, erase line).
+    const redrawn = new RegExp(`\r${String.fromCharCode(0x1b)}\\[2KSending… (\\d+)/6`, 'g');
+    expect([...typed.out.matchAll(redrawn)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(typed.out).toMatch(/6 stored, 0 failed, 0 skipped \(not DICOM objects\) on "dimse" by C-STORE in [\d.]+ s\./);
+    expect((await held(uids)).sort()).toEqual([...uids].sort());
+
+    // On a pipe (or with --json): the report alone.
+    const piped = await lumen(dataDir, ['pacs', 'send', '--pacs', 'dimse', folder]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^6 stored, 0 failed, 0 skipped \(not DICOM objects\) on "dimse" by C-STORE in [\d.]+ s\.\n$/);
+  }, 180_000);
 });
