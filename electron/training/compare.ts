@@ -7,6 +7,7 @@
 import { loadPackage, type PackageMetadata } from '../../models/package';
 import { levelRows, levelsForJson, type LevelEvaluation, type ScoredImage } from '../../models/training/levels';
 import { clustersOf, differenceSentence, pairedAucDifference, type PairedAucDifference } from '../../models/training/stats';
+import { fewTestPatientsWarning } from '../../common/training-advice';
 import type { Library } from '../library/library';
 import { evaluatePackage, evaluationImages, type PackageEvaluation } from './evaluate';
 
@@ -122,6 +123,8 @@ export async function comparePackages(
   const levels = (e: PackageEvaluation): ModelLevels => ({ hash: e.model.hash, name: e.model.name, ...levelsForJson(e.evaluation).test });
   const [levelsA, levelsB] = [levels(evalA), levels(evalB)];
   const field = { image: 'perImage', series: 'perSeries', patient: 'perPatient' } as const;
+  // How the too-few reason names the patients compared on ("2 held-out patients, 1 of each class").
+  const patientsWord = { 'held-out': 'held-out patients', test: 'test patients', all: 'patients' }[subset];
   const differenceAt = (level: 'image' | 'series' | 'patient'): LevelDifference => {
     // Paired by key: the same images, series or patients on both sides, each scored its own way.
     const byKey = new Map(comparedRows(evalB, level).map((r) => [r.key, r]));
@@ -129,7 +132,7 @@ export async function comparePackages(
       const b = byKey.get(a.key);
       return b && b.label === a.label ? [{ a, b }] : [];
     });
-    const d = pairedAucDifference(pairs.map((p) => p.a.scores), pairs.map((p) => p.b.scores), pairs.map((p) => p.a.label), K, clustersOf(pairs.length, pairs.map((p) => p.a.patient)), { reps: opts.bootstrap, seed });
+    const d = pairedAucDifference(pairs.map((p) => p.a.scores), pairs.map((p) => p.b.scores), pairs.map((p) => p.a.label), K, clustersOf(pairs.length, pairs.map((p) => p.a.patient)), { reps: opts.bootstrap, seed, classNames: metaA.classNames, what: patientsWord });
     return { level, n: pairs.length, aggregation: { a: levelsA[field[level]].aggregation, b: levelsB[field[level]].aggregation }, ...d, sentence: differenceSentence(d) };
   };
   const differences = { perImage: differenceAt('image'), perSeries: differenceAt('series'), perPatient: differenceAt('patient') };
@@ -144,6 +147,7 @@ export async function comparePackages(
     b: levelsB,
     differences,
     sentence: differences.perImage.sentence,
-    notes: [...new Set([...evalA.notes, ...evalB.notes])],
+    // The warning lumen train and lumen eval give under results from so few patients.
+    notes: [...new Set([...[fewTestPatientsWarning(common.size)].filter((w): w is string => w !== null), ...evalA.notes, ...evalB.notes])],
   };
 }

@@ -6,6 +6,7 @@
 
 import { mulberry32 } from '../../common/random';
 import { CI_NAME, METRIC_NAMES } from '../../common/metric-words';
+import { FEW_TEST_PATIENTS } from '../../common/training-advice';
 
 /** Deterministic pseudo-random numbers: the same seed gives the same run. */
 export function seededRandom(seed: number): () => number {
@@ -283,10 +284,22 @@ export interface PairedAucDifference {
   ci: Interval;
   /** Two-sided: twice the smaller share of resampled differences on either side of 0, (count + 1) / (resamples + 1). */
   p: number;
-  /** The interval excludes 0. */
+  /** The interval excludes 0 (never when `tooSmall`). */
   holds: boolean;
   method: string;
+  /** Resamples whose difference could be computed (a resample lacking a class has no AUC). */
+  usableResamples: number;
+  /**
+   * Why the rows are too few for the test to tell, in words ("2 held-out patients, 1 of each
+   * class"), or null. When set, `ci` and `p` are NaN (JSON null): an interval from so few
+   * resampled units pretends a precision the evidence lacks (it can collapse to one value).
+   */
+  tooSmall: string | null;
 }
+
+/** Units (patients) a paired AUC test needs in all, the same number below which test results warn (FEW_TEST_PATIENTS), and of each class. */
+export const COMPARE_MIN_UNITS = FEW_TEST_PATIENTS;
+export const COMPARE_MIN_UNITS_PER_CLASS = 2;
 
 function macroAuc(sorted: SortedScores[], clusterOf: Int32Array, clusterWeight: Float64Array): number {
   let sum = 0;
@@ -312,7 +325,7 @@ export function pairedAucDifference(
   labels: readonly number[],
   K: number,
   clusters: Clusters,
-  opts: { reps?: number; seed?: number } = {},
+  opts: { reps?: number; seed?: number; classNames?: readonly string[]; what?: string } = {},
 ): PairedAucDifference {
   const n = labels.length;
   if (scoresA.length !== n || scoresB.length !== n) throw new Error(`Paired scores must cover the same ${n} rows (got ${scoresA.length} and ${scoresB.length}).`);
@@ -336,16 +349,45 @@ export function pairedAucDifference(
     if (d <= 0) atMost++;
     if (d >= 0) atLeast++;
   }
+  const unitWords = clusters.unit === 'images' ? 'paired bootstrap over images (no patient ids)' : `paired cluster bootstrap over ${clusters.unit}`;
+  const method = `${unitWords}, ${reps} resamples, percentile`;
+  const tooSmall = tooFewToCompare(labels, K, clusters, finite, reps, opts);
+  if (tooSmall) return { aucA, aucB, difference: aucB - aucA, ci: [NaN, NaN], p: NaN, holds: false, method, usableResamples: finite, tooSmall };
   const ci = percentileInterval(diffs);
   const p = finite ? Math.min(1, (2 * (Math.min(atMost, atLeast) + 1)) / (finite + 1)) : NaN;
-  const unitWords = clusters.unit === 'images' ? 'paired bootstrap over images (no patient ids)' : `paired cluster bootstrap over ${clusters.unit}`;
-  return { aucA, aucB, difference: aucB - aucA, ci, p, holds: ci[0] > 0 || ci[1] < 0, method: `${unitWords}, ${reps} resamples, percentile` };
+  return { aucA, aucB, difference: aucB - aucA, ci, p, holds: ci[0] > 0 || ci[1] < 0, method, usableResamples: finite, tooSmall: null };
+}
+
+/**
+ * Why a paired test on these rows cannot tell, or null: fewer than COMPARE_MIN_UNITS units
+ * (patients), fewer than COMPARE_MIN_UNITS_PER_CLASS of a class, or fewer than half the
+ * resamples usable. With two patients, one of each class, only the resample drawing both has
+ * an AUC: every usable difference is the same, the interval is one value and p looks tiny.
+ */
+function tooFewToCompare(labels: readonly number[], K: number, clusters: Clusters, usable: number, reps: number, opts: { classNames?: readonly string[]; what?: string }): string | null {
+  const perClass = Array.from({ length: K }, () => new Set<number>());
+  labels.forEach((l, i) => { if (l >= 0 && l < K) perClass[l].add(clusters.of[i]); });
+  const counts = perClass.map((s) => s.size);
+  const units = `${clusters.count} ${opts.what ?? clusters.unit}`;
+  const few = clusters.count < COMPARE_MIN_UNITS || counts.some((n) => n < COMPARE_MIN_UNITS_PER_CLASS);
+  if (few) {
+    if (counts.every((n) => n === counts[0])) return `${units}, ${counts[0]} of each class`;
+    return `${units}: ${counts.map((n, c) => `${n} ${opts.classNames?.[c] ?? `of class ${c}`}`).join(', ')}`;
+  }
+  if (usable < reps / 2) return `${units}, and only ${usable} of ${reps} resamples held every class`;
+  return null;
 }
 
 /** The comparison in a sentence: "B's ROC AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004): the difference holds" (a difference's bounds may be negative: "to" between them, not a dash). */
 export function differenceSentence(d: PairedAucDifference, nameA = 'A', nameB = 'B'): string {
   if (!Number.isFinite(d.difference)) return `The ${METRIC_NAMES.auc} difference cannot be computed: the rows need both classes.`;
   const f2 = (x: number) => x.toFixed(Math.abs(x) < 0.01 && x !== 0 ? 3 : 2);
+  if (d.tooSmall) {
+    const unit = /^paired (?:cluster )?bootstrap over (\w+)/.exec(d.method)?.[1] ?? 'patients';
+    const needs = `a paired test needs at least ${COMPARE_MIN_UNITS} ${unit}, ${COMPARE_MIN_UNITS_PER_CLASS} of each class`;
+    const what = d.difference === 0 ? `${nameA} and ${nameB} have the same ${METRIC_NAMES.auc} here` : `${d.difference > 0 ? nameB : nameA}'s ${METRIC_NAMES.auc} is higher by ${f2(Math.abs(d.difference))} here`;
+    return `${what}, but the test set is too small to tell whether that holds (${d.tooSmall}; ${needs})`;
+  }
   const pText = d.p < 0.001 ? 'p < 0.001' : `p = ${d.p.toFixed(3)}`;
   const higher = d.difference > 0 ? nameB : nameA;
   const sign = d.difference > 0 ? 1 : -1;

@@ -107,13 +107,22 @@ describe('lumen compare', () => {
     for (const level of ['perImage', 'perSeries', 'perPatient']) {
       const d = c.differences[level];
       expect(d.difference).toBeCloseTo(d.aucB - d.aucA, 12);
+      expect(d.method).toBe('paired cluster bootstrap over patients, 1000 resamples, percentile');
+      if (c.patients < 10) {
+        // Too few held-out patients to tell (compare-small.test.ts): no interval, no p, never "holds".
+        expect(d.tooSmall).toMatch(new RegExp(`^${c.patients} held-out patients`));
+        expect(d.p).toBeNull();
+        expect(d.holds).toBe(false);
+        expect(d.sentence).toMatch(/AUC .* here, but the test set is too small to tell whether that holds \(/);
+        continue;
+      }
+      expect(d.tooSmall).toBeNull();
       expect(d.ci[0]).toBeLessThanOrEqual(d.difference);
       expect(d.ci[1]).toBeGreaterThanOrEqual(d.difference);
       expect(d.p).toBeGreaterThan(0);
       expect(d.p).toBeLessThanOrEqual(1);
       expect(d.holds).toBe(d.ci[0] > 0 || d.ci[1] < 0);
       expect(d.sentence).toMatch(/AUC .*\(95% CI .* p [=<] .*\): the difference (holds|does not hold)/);
-      expect(d.method).toBe('paired cluster bootstrap over patients, 1000 resamples, percentile');
     }
     expect(c.differences.perImage.aucA).toBeCloseTo(c.a.perImage.auc, 12);
     expect(c.differences.perPatient.aucB).toBeCloseTo(c.b.perPatient.auc, 12);
