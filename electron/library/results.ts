@@ -144,14 +144,26 @@ function dicomDate(date: string | null, time: string | null): string | null {
  * reads each held document once more (importer.ts).
  */
 export function readResultDocument(bytes: Buffer, kind: ResultKind): ResultDocument {
+  const read = (file: ArrayBuffer) => DicomMetaDictionary.naturalizeDataset(DicomMessage.readFile(file, { untilTag: '7FE00008', includeUntilTagValue: false }).dict);
+  const refused = (err: unknown) => new ResultReadError(err instanceof RangeError ? 'its sequences are nested too deeply to read' : 'its structure is damaged (an element, sequence or item is malformed)');
+  const file = part10(bytes);
   let ds: NaturalDataset;
+  let blanked: string | null = null;
   try {
-    const dict = DicomMessage.readFile(part10(bytes), { untilTag: '7FE00008', includeUntilTagValue: false });
-    ds = DicomMetaDictionary.naturalizeDataset(dict.dict);
+    ds = read(file);
   } catch (err) {
-    throw new ResultReadError(err instanceof RangeError ? 'its sequences are nested too deeply to read' : 'its structure is damaged (an element, sequence or item is malformed)');
+    // dcmjs reads one character set of those it knows, not ISO 2022's several ("\ISO 2022 IR 87"): such a
+    // file is read as ASCII (every byte kept by the default decoder), and its text decoded below.
+    const plain = !(err instanceof RangeError) && /character set/i.test(err instanceof Error ? err.message : '') ? withDefaultCharacterSet(file) : null;
+    if (!plain) throw refused(err);
+    try {
+      ds = read(plain.file);
+    } catch (again) {
+      throw refused(again);
+    }
+    blanked = plain.specific;
   }
-  decodeItemText(ds);
+  decodeText(ds, blanked);
   const doc: ResultDocument = {
     kind,
     sopClassUid: str(ds.SOPClassUID) ?? '',
@@ -193,14 +205,43 @@ function defaultDecodedBytes(text: string): Uint8Array | null {
  * sequence item (an SR's content tree, its codes' meanings) with its default decoder, so a
  * UTF-8 report's "für" reads "fÃ¼r". The items' strings are decoded again, from the bytes that
  * decoder read, in the document's character set (electron/dicom/charset.ts), bounded as the
- * reading is. A document without a Specific Character Set is left as read.
+ * reading is; with `blanked` (the Specific Character Set of a file read as ASCII:
+ * withDefaultCharacterSet) the data set's own text too. A document without one is left as read.
  */
-function decodeItemText(ds: NaturalDataset): void {
-  const specific = Array.isArray(ds.SpecificCharacterSet) ? ds.SpecificCharacterSet.join('\\') : ds.SpecificCharacterSet;
+function decodeText(ds: NaturalDataset, blanked: string | null): void {
+  const own = Array.isArray(ds.SpecificCharacterSet) ? ds.SpecificCharacterSet.join('\\') : ds.SpecificCharacterSet;
+  const specific = blanked ?? own;
   if (typeof specific !== 'string' || !specific.trim()) return;
   const charset = characterSet(specific);
   const walk: Walk = { items: 0 };
-  for (const value of Object.values(ds)) for (const item of sequenceItems(value)) decodeItem(item, charset, 0, walk);
+  if (blanked) decodeItem(ds, charset, -1, walk);
+  else for (const value of Object.values(ds)) for (const item of sequenceItems(value)) decodeItem(item, charset, 0, walk);
+}
+
+/** What a CS value of the default repertoire, padded with spaces, is written over the file's Specific Character Set. */
+const DEFAULT_SET = 'ISO_IR 6';
+
+/**
+ * The file with its Specific Character Set (the first element of group 0008, in a little endian
+ * syntax) written over as ISO_IR 6, and what it said; null when it is not found where it belongs.
+ */
+function withDefaultCharacterSet(file: ArrayBuffer): { file: ArrayBuffer; specific: string } | null {
+  const bytes = new Uint8Array(file.slice(0));
+  const view = new DataView(bytes.buffer);
+  if (bytes.length < 144 || view.getUint16(132, true) !== 0x0002 || view.getUint16(134, true) !== 0x0000) return null;
+  const start = 144 + view.getUint32(140, true);
+  // Group 0008 opens the data set: (0008,0005) comes after at most its group length and Length to End.
+  for (let at = start; at < Math.min(start + 64, bytes.length - 8); at++) {
+    if (view.getUint16(at, true) !== 0x0008 || view.getUint16(at + 2, true) !== 0x0005) continue;
+    const explicit = bytes[at + 4] === 0x43 && bytes[at + 5] === 0x53; // "CS"
+    const length = explicit ? view.getUint16(at + 6, true) : view.getUint32(at + 4, true);
+    const value = at + 8;
+    if (length < DEFAULT_SET.length || value + length > bytes.length) return null;
+    const specific = Buffer.from(bytes.subarray(value, value + length)).toString('latin1');
+    bytes.set(Buffer.from(DEFAULT_SET.padEnd(length, ' '), 'latin1'), value);
+    return { file: bytes.buffer, specific };
+  }
+  return null;
 }
 
 /** The items of a naturalized sequence value (an array of data sets), else none. */
@@ -209,7 +250,8 @@ const sequenceItems = (value: unknown): NaturalDataset[] => (Array.isArray(value
 function decodeItem(item: NaturalDataset, charset: CharacterSet, depth: number, walk: Walk): void {
   if (depth > MAX_DEPTH || ++walk.items > MAX_ITEMS) return;
   const again = (text: string) => {
-    if (!/[^\0-\x7f]/.test(text)) return text;
+    // ASCII is itself in every set, but for ISO 2022's escapes (ESC), which switch to another.
+    if (!/[^\p{ASCII}]/u.test(text) && !text.includes('\x1b')) return text;
     const bytes = defaultDecodedBytes(text);
     if (!bytes) return text;
     // Bytes that are not text in that set (a dcmjs that decoded the item right already): kept as read.

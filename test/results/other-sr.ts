@@ -26,13 +26,17 @@ export interface OtherSr {
   patientId: string;
 }
 
-/** Writes the report to `file` with dump2dcm (its Measurement Groups `groups`, else those above); its text dump goes next to it. */
-export function writeOtherAiSr(file: string, sr: OtherSr, groups?: string[][]): string {
+/**
+ * Writes the report to `file` with dump2dcm (its Measurement Groups `groups`, else those above;
+ * its text in UTF-8, else in `charset`: the Specific Character Set and the `iconv` name of its
+ * encoding); its text dump goes next to it.
+ */
+export function writeOtherAiSr(file: string, sr: OtherSr, groups?: string[][], charset?: { specific: string; iconv: string }): string {
   const lines = [
     '(0002,0002) UI =ComprehensiveSRStorage',
     `(0002,0003) UI [${sr.sopInstanceUid}]`,
     '(0002,0010) UI =LittleEndianExplicit',
-    '(0008,0005) CS [ISO_IR 192]',
+    `(0008,0005) CS [${charset?.specific ?? 'ISO_IR 192'}]`,
     '(0008,0016) UI =ComprehensiveSRStorage',
     `(0008,0018) UI [${sr.sopInstanceUid}]`,
     '(0008,0020) DA [20260102]',
@@ -61,7 +65,8 @@ export function writeOtherAiSr(file: string, sr: OtherSr, groups?: string[][]): 
     ]),
   ];
   const dump = file.replace(/\.dcm$/i, '') + '.dump';
-  writeFileSync(dump, lines.join('\n') + '\n');
+  const text = lines.join('\n') + '\n';
+  writeFileSync(dump, charset ? execFileSync('iconv', ['-f', 'UTF-8', '-t', charset.iconv], { input: text }) : text);
   execFileSync('dump2dcm', [dump, file], { stdio: 'pipe' });
   return file;
 }
