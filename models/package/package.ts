@@ -22,6 +22,7 @@ import { errorLine } from '../../common/errors';
 import { issueWords } from '../../common/issue-words';
 import type { z } from 'zod';
 import { domainFileProblem } from './domain';
+import { weightShapesProblem } from './weight-shapes';
 import { placeKeepingEarlier } from './versions';
 
 export const METADATA_JSON = 'metadata.json';
@@ -173,7 +174,7 @@ export interface LoadedPackage {
 }
 
 /** Reads the TF.js topology's input size and the output layer's units without loading weights. */
-function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | null)[]; outputUnits?: number; shards: string[] } {
+function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | null)[]; outputUnits?: number; shards: string[]; layers: any[] } {
   const topo = modelJson?.modelTopology;
   const config = (topo?.model_config ?? topo)?.config;
   if (!config || !Array.isArray(config.layers)) throw new PackageError(dir, `${MODEL_JSON} has no layers model topology`);
@@ -194,6 +195,7 @@ function topologyShapes(dir: string, modelJson: any): { inputShape?: (number | n
     inputShape: input?.config?.batch_input_shape,
     outputUnits: out?.class_name === 'Dense' ? out.config.units : undefined,
     shards,
+    layers,
   };
 }
 
@@ -307,6 +309,9 @@ export async function loadPackage(dir: string, options: { loadModel?: boolean } 
   // Likewise a training-domain density whose sizes or values do not fit what metadata.json says.
   const domain = domainFileProblem(root, metadata);
   if (domain) throw new PackageError(root, domain);
+  // And a model.json whose weight shapes do not fit its weight files or its layers (hash recomputed): refused here, not at the first heatmap.
+  const weights = weightShapesProblem(root, modelJson, shapes.layers);
+  if (weights) throw new PackageError(root, weights);
 
   if (!isVariantName(metadata.variant) && !metadata.variant.startsWith('custom-')) {
     throw new PackageError(root, `unknown variant "${metadata.variant}" (known: b0..b7, v2-s, v2-m, v2-l, custom-…)`);
