@@ -114,19 +114,43 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** How an association that was not released ended, for its line ("received 2 images from "X", then ..."). */
+const ENDINGS = {
+  aborted: 'it aborted the association',
+  closed: 'the connection closed without a release',
+  timeout: 'the association timed out (nothing came for 30 s)',
+  error: 'the connection was lost',
+  stopped: 'the receiver stopped',
+} as const;
+
 export async function startReceiver(library: Library, options: ListenOptions): Promise<Receiver> {
   const filer = options.filer ?? new InstanceFiler(library);
   let refusedAssociations = 0;
   const say = options.onEvent ?? (() => {});
+  /** Associations' ends being filed and said (close() waits for them); set once close() began. */
+  const endings = new Set<Promise<void>>();
+  let stopping = false;
 
   class LumenStoreScp extends Scp {
     private calling = '';
     /** This association's instances written for the library (filed once the filer's import takes them), and those that failed. */
     private stored = new Set<string>();
     private failed = 0;
+    /** Whether the association was accepted, and whether it was only C-ECHO so far. */
+    private accepted = false;
+    private echoed = false;
+    /** The C-STOREs still being filed: the association's line waits for them. */
+    private filing = new Set<Promise<void>>();
+    /** Set once the association's end is said: release, A-ABORT, or the connection closed or lost. */
+    private ended = false;
+    /** Why the connection was lost (dcmjs-dimse's networkError: a timeout, a reset), said at its close. */
+    private lost: 'timeout' | 'error' | null = null;
+
+    private readonly connection: Socket;
 
     constructor(...args: ConstructorParameters<typeof Scp>) {
       super(...args);
+      this.connection = args[0] as Socket;
       // Each data set into a bounded sink, not dcmjs-dimse's unbounded memory stream: straight into a
       // temporary file in the library's pacs-incoming/, filed by a rename (InstanceFiler.fileTemp).
       boundStoreStreams(this, options.limits ?? RECEIVE_LIMITS, filer);
@@ -159,17 +183,19 @@ export async function startReceiver(library: Library, options: ListenOptions): P
         if (chosen) context.setResult(PresentationContextResult.Accept, chosen);
         else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
       }
+      this.accepted = true;
       this.sendAssociationAccept();
     }
 
     override cEchoRequest(request: any, callback: (response: any) => void): void {
       const response = responses.CEchoResponse.fromRequest(request);
       response.setStatus(Status.Success);
+      this.echoed = true;
       callback(response);
     }
 
     override cStoreRequest(request: any, callback: (response: any) => void): void {
-      void (async () => {
+      const task = (async () => {
         let status = Status.Success;
         try {
           const dataSet = request.getDataset();
@@ -198,20 +224,68 @@ export async function startReceiver(library: Library, options: ListenOptions): P
         options.onInstance?.(status === Status.Success);
         const response = responses.CStoreResponse.fromRequest(request);
         response.setStatus(status);
-        callback(response);
+        // After an A-ABORT or a dropped connection there is no one to answer (what was filed is still imported).
+        try {
+          callback(response);
+        } catch {
+          /* the association is gone */
+        }
       })();
+      this.filing.add(task);
+      void task.finally(() => this.filing.delete(task));
     }
 
     override associationReleaseRequested(): void {
       this.sendAssociationReleaseResponse();
-      const stored = [...this.stored];
-      const failed = this.failed;
-      void filer.flush().then(() => {
-        // What the library took (its importer may still refuse a written file): counted as the study list counts it.
-        const filed = library.presentInstances(stored);
-        const notFiled = failed + stored.length - filed.size;
-        say(`received ${imageCount(library.imagesOf(filed), filed.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}.`);
-      }, (err: unknown) => say(`could not file what "${this.calling}" sent: ${errorMessage(err)}`));
+      this.end('released');
+    }
+
+    /** A-ABORT from the sender (dcmjs-dimse calls this on the PDU): what was answered Success is imported now. */
+    override abort(): void {
+      this.end('aborted');
+      this.connection.destroy();
+    }
+
+    /** dcmjs-dimse's networkError (a timeout, a reset, a PDU it cannot read): said when the connection closes. */
+    noteLost(err: unknown): void {
+      this.lost = /timeout/i.test(errorMessage(err)) ? 'timeout' : 'error';
+    }
+
+    /** The connection closed: an association not released nor aborted ends here. */
+    closed(): void {
+      this.end(this.lost ?? (stopping ? 'stopped' : 'closed'));
+    }
+
+    /**
+     * However the association ends, once: the instances answered Success are imported (the filer's
+     * flush) and counted, and one line says what arrived and how it ended. Nothing for a refused
+     * association (its refusal was said), an association that sent nothing, or only C-ECHO.
+     */
+    private end(how: keyof typeof ENDINGS | 'released'): void {
+      if (this.ended || !this.accepted) return;
+      this.ended = true;
+      const stored = this.stored;
+      const filing = [...this.filing];
+      const ending = how === 'released' ? '' : `, then ${ENDINGS[how]}`;
+      const said = Promise.allSettled(filing)
+        .then(() => filer.flush())
+        .then(
+          () => {
+            const failed = this.failed;
+            if (stored.size === 0 && failed === 0) {
+              if (how !== 'released') say(`"${this.calling}" sent nothing${ending}.`);
+              else if (this.echoed) say(`answered a C-ECHO from "${this.calling}".`);
+              return;
+            }
+            // What the library took (its importer may still refuse a written file): counted as the study list counts it.
+            const filed = library.presentInstances([...stored]);
+            const notFiled = failed + stored.size - filed.size;
+            say(`received ${imageCount(library.imagesOf(filed), filed.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}${ending}.`);
+          },
+          (err: unknown) => say(`could not file what "${this.calling}" sent: ${errorMessage(err)}`),
+        );
+      endings.add(said);
+      void said.finally(() => endings.delete(said));
     }
   }
 
@@ -242,7 +316,11 @@ export async function startReceiver(library: Library, options: ListenOptions): P
       say(`ended the connection from ${socket.remoteAddress ?? 'an unknown address'}: it sent ${what === 'identifier' ? 'a data set other than an instance' : 'a command'} of ${declared} bytes or more, past the ${MAX_IDENTIFIER_BYTES} Lumen reads.`);
     });
     const scp = new LumenStoreScp(socket, { associationTimeout: 30_000, pduTimeout: 30_000 });
-    scp.on('networkError', () => socket.destroy());
+    scp.on('networkError', (err: unknown) => {
+      scp.noteLost(err);
+      socket.destroy();
+    });
+    socket.on('close', () => scp.closed());
   };
   const server = options.tls ? createTlsServer(tlsServerOptions(options.tls), accept) : createServer(accept);
   if (options.tls) {
@@ -278,8 +356,13 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     port: options.port,
     counts: () => ({ received: filer.received, receivedImages: filer.receivedImages, failed: filer.failed, refusedAssociations }),
     async close() {
+      stopping = true;
       server.close();
+      // Each open association ends here: what it delivered is filed and said before the totals.
+      const closing = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.destroyed && socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of sockets) socket.destroy();
+      await Promise.all(closing);
+      await Promise.allSettled([...endings]);
       // What the last batch could not import is counted as failed, with why (InstanceFiler.importQueued).
       await filer.flush().catch(() => undefined);
     },
