@@ -37,7 +37,8 @@ export async function listInstalled(json: boolean): Promise<number> {
     return 0;
   }
   const lines: string[] = [];
-  const line = (p: (typeof packages)[number]) => `${p.name}  #${p.contentHash.slice(0, 12)}  ${p.variant} ${p.inputSize}px  ${p.classNames.length} classes  ${domainSummary(p.loaded.metadata.domain)}`;
+  // The folder too where it is not the name: delete and versions take the folder name (F12).
+  const line = (p: (typeof packages)[number]) => `${p.name}${path.basename(p.dir) === p.name ? '' : ` (folder ${path.basename(p.dir)})`}  #${p.contentHash.slice(0, 12)}  ${p.variant} ${p.inputSize}px  ${p.classNames.length} classes  ${domainSummary(p.loaded.metadata.domain)}`;
   for (const p of packages.filter((q) => !q.earlierVersionOf)) {
     const earlier = packages.filter((q) => q.earlierVersionOf === p.dir);
     lines.push(earlier.length ? `${line(p)}  (version ${p.version}; ${earlier.length} earlier: lumen models versions ${path.basename(p.dir)})` : line(p));
@@ -193,7 +194,11 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   const listed = await listPackages(dataDir);
   let dir: string;
   const run = listed.interrupted.find((r) => path.basename(r.dir) === which);
-  if (run) {
+  // A folder listed as "not a usable package" goes by its folder name, as listed.
+  const broken = at < 0 ? listed.problems.find((p) => p.dir === path.join(root, name)) : undefined;
+  if (broken) {
+    dir = broken.dir;
+  } else if (run) {
     if (options.allVersions) throw new CliError(`${which} is an interrupted training run, not a package: --all-versions does not apply.`, 2);
     dir = run.dir;
   } else if (options.allVersions && at < 0 && listed.packages.some((p) => p.earlierVersionOf === path.join(root, name)) && !listed.packages.some((p) => p.dir === path.join(root, name))) {

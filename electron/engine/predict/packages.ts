@@ -255,9 +255,6 @@ export function planDelete(dataDir: string, listed: Listed, dir: string, options
   if (run?.running) throw new Error(`${path.basename(run.dir)} is still being trained by process ${run.pid}: stop that run first (Ctrl+C in its terminal), then discard it.`);
   if (run) return { what: `the interrupted training run ${path.basename(run.dir)} (epoch ${run.epoch}${run.epochs ? ` of ${run.epochs}` : ''})`, hashes: [], moves: [run.dir], promote: null };
   const entry = listed.packages.find((p) => p.dir === resolved);
-  if (!entry) throw new Error(`${dir} is not an installed model package or an interrupted training run in ${root}: lumen models packages lists them.`);
-  const owner = entry.earlierVersionOf ?? entry.dir;
-  const label = (p: (typeof listed.packages)[number]) => `${path.basename(owner)} version ${p.version ?? 1} #${p.contentHash.slice(0, 12)}`;
   const present = (p: string) => {
     try {
       lstatSync(p);
@@ -266,6 +263,12 @@ export function planDelete(dataDir: string, listed: Listed, dir: string, options
       return false;
     }
   };
+  // A folder the list shows as not a usable package (cut short, mismatched) goes as it is, by the name it is listed under.
+  const broken = entry ? undefined : listed.problems.find((p) => path.resolve(p.dir) === resolved);
+  if (broken) return { what: `the unusable folder ${relativeTo(root, resolved)}`, hashes: [], moves: [resolved, reportOf(resolved)].filter(present), promote: null };
+  if (!entry) throw new Error(`${dir} is not an installed model package or an interrupted training run in ${root}: lumen models packages lists them.`);
+  const owner = entry.earlierVersionOf ?? entry.dir;
+  const label = (p: (typeof listed.packages)[number]) => `${path.basename(owner)} version ${p.version ?? 1} #${p.contentHash.slice(0, 12)}`;
   const versions = listed.packages.filter((p) => p.dir === owner || p.earlierVersionOf === owner);
   if (options.allVersions) {
     const moves = [owner, reportOf(owner), versionsDirOf(owner)].filter(present);
