@@ -59,9 +59,25 @@ function flagProblem(err: unknown): string {
  * flag (`lumen predict --model m 1.2.3`, meaning --series) is refused rather than ignored.
  */
 export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(argv: string[], options: T, { positionals = true } = {}) {
+  // A negative number after an option that takes a value is that value (`--frame -1`, `--window -600,1500`), not an
+  // option: parseArgs alone says "--frame needs a value", and the flag's own check never sees what was typed.
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      joined.push(...argv.slice(i));
+      break;
+    }
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && Object.hasOwn(options ?? {}, name) && (options as Record<string, { type?: string }>)[name].type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${a}=${next}`);
+      i++;
+    } else joined.push(a);
+  }
   const parsed = (() => {
     try {
-      return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+      return parseArgs({ args: joined, options, allowPositionals: true, strict: true });
     } catch (err) {
       throw new UsageError(flagProblem(err));
     }
