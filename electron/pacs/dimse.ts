@@ -576,6 +576,9 @@ export class DimseClient {
       // What the PACS sends is bounded (receive-bounds.ts): C-STORE data sets into bounded sinks,
       // and a PDU declared past MAX_PDU_BYTES ends the association unread.
       const made = network();
+      // A C-STORE goes out as a command PDU and a data set PDU: with Nagle's algorithm the second
+      // waits for the PACS's delayed ACK, about 40 ms an instance on loopback.
+      if (list.some((r) => r instanceof requests.CStoreRequest)) (made?.socket as unknown as Socket | undefined)?.setNoDelay?.(true);
       if (made) {
         boundStoreStreams(made, this.limits, this.incoming);
         if (made.socket) {
