@@ -21,11 +21,11 @@ import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { checkUserPath } from '../../common/node/user-path';
 
 export const RESULTS_USAGE = [
-  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <package dir|package hash>] --out <folder>',
+  'lumen export --results <SeriesInstanceUID|StudyInstanceUID> [--model <folder | name | name@hash prefix | hash prefix>] --out <folder>',
   '             [--heatmaps [secondary-capture]] [--json]',
   'lumen export --deidentify <SeriesInstanceUID|StudyInstanceUID|library> --out <folder> [--include-burned-in] [--json]',
-  'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.csv> [--overwrite]',
-  'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <package hash>] --out <file.json> [--overwrite]',
+  'lumen export --csv predictions|labels|measurements [--series <UID> | --study <UID>] [--model <folder | name | hash prefix>] --out <file.csv> [--overwrite]',
+  'lumen export --json predictions|labels|measurements [--series <UID> | --study <UID>] [--model <folder | name | hash prefix>] --out <file.json> [--overwrite]',
   '',
   '  --csv, --json  a table of the library\'s predictions (one row per image, frame and class, with the package hash),',
   '                 labels or measurements; every row names its study, series and image by UID, none a patient',
@@ -148,16 +148,32 @@ async function exportDeidentifiedCopies(values: { deidentify?: string; out?: str
   }
 }
 
-/** --model as a package folder (its metadata) or a content hash (the library's record of it). */
+/**
+ * --model as the other commands take it (lumen predict, eval, compare): a package folder, an
+ * installed package's name, name@hash prefix or hash prefix (modelFolder), or a content hash
+ * (the full 64 digits, or a prefix of at least 4 when no installed package has it) the library
+ * has a record of.
+ */
 async function modelIdentity(store: ResultsStore, model: string | undefined): Promise<{ identity: ModelIdentity; packageDir: string | undefined } | null> {
   if (model === undefined) return null;
+  const recorded = (hash: string) => ({ identity: libraryModel(store, hash)!, packageDir: store.models().find((m) => m.packageHash === hash)?.path });
   if (/^[0-9a-f]{64}$/.test(model)) {
-    const known = libraryModel(store, model);
-    if (!known) throw new CliError(`The library has no model with content hash ${model}. Run it on a series first, or name its package folder.`);
-    return { identity: known, packageDir: store.models().find((m) => m.packageHash === model)?.path };
+    if (!libraryModel(store, model)) throw new CliError(`The library has no model with content hash ${model}. Run it on a series first, or name its package folder.`);
+    return recorded(model);
+  }
+  const { modelFolder } = await import('./model-packages');
+  let dir: string;
+  try {
+    dir = path.resolve(await modelFolder(model));
+  } catch (err) {
+    // A package no longer installed that the library still has results of, by its hash prefix.
+    const key = model.toLowerCase();
+    const known = /^[0-9a-f]{4,63}$/.test(key) ? [...new Set(store.models().map((m) => m.packageHash).filter((h) => h.startsWith(key)))] : [];
+    if (known.length === 1) return recorded(known[0]);
+    if (known.length > 1) throw new CliError(`${known.length} models in the library have a content hash starting with ${model} (${known.map((h) => `#${h.slice(0, 12)}`).join(', ')}): give more of it.`);
+    throw err instanceof CliError ? err : new CliError(`--model: ${errorMessage(err)}`);
   }
   try {
-    const dir = path.resolve(model);
     const { metadata } = await loadPackage(dir);
     return { identity: { name: metadata.name, packageHash: metadata.contentHash, variant: metadata.variant, version: metadata.provenance.softwareVersion }, packageDir: dir };
   } catch (err) {
@@ -204,13 +220,14 @@ async function exportTable(values: { csv?: string; series?: string; study?: stri
   if (values.csv !== undefined && jsonTable !== undefined) throw new CliError('--csv and --json <table>: give one of them', 2);
   const kind = values.csv ?? jsonTable;
   if (!isTableKind(kind)) throw new CliError(`--${values.csv !== undefined ? 'csv' : 'json'} must be one of ${TABLE_KINDS.join(', ')}`, 2);
-  if (values.model !== undefined && !/^[0-9a-f]{64}$/.test(values.model)) throw new CliError('--model must be a package content hash (64 hex digits) for a table export', 2);
   const file = checkOut(values.out, values.overwrite);
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);
   try {
+    // --model by folder, name, hash prefix or hash, as --results takes it: the table wants its content hash.
+    const model = values.model === undefined ? undefined : (await modelIdentity(store, values.model))!.identity.packageHash;
     // Measurements as measured on their own frames (an Enhanced image's frame has its own spacing).
-    const table = await tableOnFrames(store, kind, scopeOf(store, values), values.model);
+    const table = await tableOnFrames(store, kind, scopeOf(store, values), model);
     writeFileAtomic(file, values.csv !== undefined ? toCsv(table) : toJson(kind, table));
     const unaudited = library.auditUnlessReadOnly('export', { touched: { files: [file] }, rows: table.rows.length, format: values.csv !== undefined ? 'csv' : 'json', table: kind });
     const notes = unaudited ? [unaudited] : [];
