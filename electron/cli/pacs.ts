@@ -167,7 +167,7 @@ function connectionFromFlags(values: ConnectionFlags, before?: PacsConnection): 
     if (values['password-stdin'] && values['bearer-stdin']) throw new CliError('give --password-stdin or --bearer-stdin, not both.', 2);
     if (values['password-stdin'] && !values.user) throw new CliError('--password-stdin needs --user.', 2);
     if (values.user && !values['password-stdin']) throw new CliError('--user needs --password-stdin (the password is read from standard input, never from the command line).', 2);
-    const url = values.dicomweb ? checkDicomWebUrl(values.dicomweb) : web!.url;
+    const url = values.dicomweb ? typed(() => checkDicomWebUrl(values.dicomweb!)) : web!.url;
     const auth = values.user ? 'basic' : values['bearer-stdin'] ? 'bearer' : values['no-auth'] ? 'none' : (web?.auth ?? 'none');
     return { connection: { name, kind, url, auth, ...caps }, secret: values.user ? 'password' : values['bearer-stdin'] ? 'bearer' : null };
   }
@@ -175,7 +175,7 @@ function connectionFromFlags(values: ConnectionFlags, before?: PacsConnection): 
   const callingAet = values['calling-aet'] ?? dimse?.callingAet ?? DEFAULT_CALLING_AET;
   const checked = AeTitle.safeParse(callingAet);
   if (!checked.success) throw new CliError(`--calling-aet "${callingAet}" is not valid: ${checked.error.issues[0].message}.`, 2);
-  const address = values.dimse ? parseDimseAddress(values.dimse) : { calledAet: dimse!.calledAet, host: dimse!.host, port: dimse!.port };
+  const address = values.dimse ? typed(() => parseDimseAddress(values.dimse!)) : { calledAet: dimse!.calledAet, host: dimse!.host, port: dimse!.port };
   // --tls sets DICOM TLS from the files given (as add does); the files alone change those of a connection that uses it.
   const kept = values.tls ? undefined : baseTls;
   const given = tlsOptions(values['tls-ca'], values['tls-cert'], values['tls-key'], kept);
@@ -190,7 +190,7 @@ async function add(argv: string[]): Promise<number> {
   const { connection, secret } = connectionFromFlags(values);
   checkName(connection.name);
   const credentials: Credentials | null = secret === 'password' ? { user: values.user!, password: await readSecret('password', 'add') } : secret === 'bearer' ? { bearer: await readSecret('bearer token', 'add') } : null;
-  new PacsStore(defaultDataDir()).add(connection, credentials);
+  unlessTaken(() => new PacsStore(defaultDataDir()).add(connection, credentials));
   if (values.json) printJson(describe(connection));
   else process.stdout.write(`Added PACS connection "${connection.name}". Nothing was contacted; try it with lumen pacs query --pacs ${connection.name}.\n`);
   return 0;
@@ -217,14 +217,14 @@ async function edit(argv: string[]): Promise<number> {
   const { json: asJson, ...given } = values;
   if (Object.keys(given).length === 0) throw new CliError(`say what to change, with the flags of lumen pacs add (--max-studies default goes back to the default).\n${USAGE}`, 2);
   const store = new PacsStore(defaultDataDir());
-  const before = store.get(positionals[0]);
+  const before = named(store, positionals[0]);
   const { connection, secret } = connectionFromFlags(values, before);
   if (values.name !== undefined) checkName(connection.name);
   // The stored secret stays while the connection authenticates as before; a new one only from standard input.
   const sameAuth = before.kind === 'dicomweb' && connection.kind === 'dicomweb' && before.auth === connection.auth;
   const credentials: Credentials | null | 'keep' = secret === 'password' ? { user: values.user!, password: await readSecret('password', 'edit') } : secret === 'bearer' ? { bearer: await readSecret('bearer token', 'edit') } : sameAuth ? 'keep' : null;
   const hadSecret = store.credentials(before.name) !== null;
-  store.replace(before.name, connection, credentials);
+  unlessTaken(() => store.replace(before.name, connection, credentials));
   const [from, to] = [settingsOf(before), settingsOf(connection)];
   const changed = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => from[k] !== to[k]).map((k) => ({ setting: k, from: from[k] ?? '-', to: to[k] ?? '-' }));
   const secretWord = credentials === 'keep' ? null : credentials ? (hadSecret ? 'replaced' : 'stored') : hadSecret ? 'removed' : null;
@@ -256,15 +256,46 @@ async function list(argv: string[]): Promise<number> {
 async function remove(argv: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(argv, {});
   if (positionals.length !== 1) throw new CliError('name one connection: lumen pacs remove <name>.', 2);
-  new PacsStore(defaultDataDir()).remove(positionals[0]);
-  process.stdout.write(`Removed PACS connection "${positionals[0]}" and its stored credentials.\n`);
+  const store = new PacsStore(defaultDataDir());
+  const name = named(store, positionals[0]).name;
+  const hadSecret = store.credentials(name) !== null;
+  store.remove(name);
+  process.stdout.write(`Removed PACS connection "${name}"${hadSecret ? ' and its stored credentials' : ''}.\n`);
   return 0;
+}
+
+/**
+ * A check of what was typed on the command line: a PacsError from it is a usage mistake, exit 2 as
+ * a mistyped option is (1 is kept for what failed: a PACS, a file, the network).
+ */
+function typed<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof PacsError) throw new CliError(cliWords(err.message, err.hint), 2);
+    throw err;
+  }
+}
+
+/** The stored connection `name`; a name that is none of them is a usage mistake (exit 2), a connections file that cannot be read is not. */
+function named(store: PacsStore, name: string): PacsConnection {
+  return store.list().some((c) => c.name === name) ? store.get(name) : typed(() => store.get(name));
+}
+
+/** Saves a connection: a name taken already is a usage mistake (exit 2), as a mistyped value is; a file that cannot be written is not. */
+function unlessTaken(save: () => void): void {
+  try {
+    save();
+  } catch (err) {
+    if (err instanceof PacsError && err.hint?.code === 'remove-connection-first') throw new CliError(cliWords(err.message, err.hint), 2);
+    throw err;
+  }
 }
 
 function openConnection(name: string | undefined): { store: PacsStore; connection: PacsConnection; credentials: Credentials | null } {
   if (!name) throw new CliError('name the connection with --pacs <name> (lumen pacs list shows them).', 2);
   const store = new PacsStore(defaultDataDir());
-  const connection = store.get(name);
+  const connection = named(store, name);
   return { store, connection, credentials: connection.kind === 'dicomweb' ? store.credentials(name) : null };
 }
 
@@ -282,14 +313,16 @@ async function query(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}".\n${USAGE}`, 2);
-  const filters = checkQuery({
+  const filters = typed(() =>
+    checkQuery({
     patientId: values['patient-id'],
     patientName: values['patient-name'],
     modality: values.modality,
     studyDate: values['study-date'],
     accession: values.accession,
     description: values.description,
-  });
+  }),
+  );
   const maxStudies = capFlag(values['max-studies'], '--max-studies');
   const opened = openConnection(values.pacs);
   const { credentials } = opened;

@@ -120,11 +120,27 @@ export function seriesNotAllListed(pacs: string, studyUid: string, capped: boole
 /** The query filter a message is about (`value`: its key in StudyQuery), which the CLI names by its flag. */
 const field = (key: keyof StudyQuery): PacsHint => ({ code: 'query-field', setting: 'queryField', value: key });
 
+/** Why 8 digits YYYYMMDD are not a calendar day (a DICOM DA value), or null when they are one. */
+function notADay(day: string): string | null {
+  const [year, month, date] = [Number(day.slice(0, 4)), Number(day.slice(4, 6)), Number(day.slice(6, 8))];
+  if (year < 1) return 'there is no year 0000';
+  if (month < 1 || month > 12) return `there is no month ${day.slice(4, 6)}`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (date < 1) return 'there is no day 00';
+  if (date > days) return `${MONTHS[month - 1]} ${year} has ${days} days`;
+  return null;
+}
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
 /** Checks the user's filters; a bad one is named with how to write it. Nothing leaves the machine before this passes. */
 export function checkQuery(query: StudyQuery): StudyQuery {
   const date = query.studyDate;
   if (date !== undefined && !/^(\d{8}|\d{8}-|-\d{8}|\d{8}-\d{8})$/.test(date)) {
     throw new PacsError(`Study date "${date}" is not a date or range: write YYYYMMDD or YYYYMMDD-YYYYMMDD (either end may be left open).`, 'connection', field('studyDate'));
+  }
+  for (const day of date?.split('-') ?? []) {
+    const wrong = day && notADay(day);
+    if (wrong) throw new PacsError(`Study date "${date}"${day === date ? '' : `: ${day}`} is not a date (${wrong}): write YYYYMMDD, e.g. 20240131.`, 'connection', field('studyDate'));
   }
   if (date && /^\d{8}-\d{8}$/.test(date) && date.slice(0, 8) > date.slice(9)) throw new PacsError(`Study date ${date} ends before it starts.`, 'connection', field('studyDate'));
   if (query.modality !== undefined && !/^[A-Z0-9 _]{1,16}$/.test(query.modality)) throw new PacsError(`Modality "${query.modality}" is not a DICOM modality code (CT, MR, US...).`, 'connection', field('modality'));

@@ -123,7 +123,8 @@ describe('lumen pacs edit', () => {
     ];
     for (const [args, message] of refusals) {
       const run = await lumen(data, ['pacs', 'edit', ...args], 'not-read');
-      expect(run.code, args.join(' ')).not.toBe(0);
+      // A usage mistake, every one: exit 2, as a mistyped option is.
+      expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toContain(message);
     }
     // add says the same for the same flags (one check for both).

@@ -48,7 +48,7 @@ describe('lumen pacs connections', () => {
     const other = path.join(scratch, 'data-remove');
     expect((await lumen(other, ['pacs', 'add', '--name', 'tmp', '--dicomweb', 'https://pacs.invalid/dicom-web', '--bearer-stdin'], 'token-xyz')).code).toBe(0);
     const again = await lumen(other, ['pacs', 'add', '--name', 'tmp', '--dicomweb', 'https://pacs.invalid/dicom-web']);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/named "tmp" exists already/);
     expect((await lumen(other, ['pacs', 'remove', 'tmp'])).code).toBe(0);
     expect(json(await lumen(other, ['pacs', 'list', '--json']))).toEqual([]);
