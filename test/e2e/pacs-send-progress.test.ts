@@ -4,7 +4,7 @@
 // connection name as far as it fits and whole as its tooltip, the Send button names it whole;
 // sending shows "Sending k of n results to <name>…" with a bar; Cancel stops after the document in
 // flight and the status line says how many were stored and how many not sent, which is what
-// Orthanc holds. At 1440 px the rest is sent. Screenshots: test-results/pacs-send-progress-*.png.
+// Orthanc holds; all by keyboard, focus going from Send to Cancel and back. At 1440 px the rest is sent. Screenshots: test-results/pacs-send-progress-*.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -90,15 +90,26 @@ describe('Send to PACS: progress, Cancel and a long connection name', () => {
     expect(await fits(send), 'the Send button stays inside the panel').toBe(true);
     expect(await fits(select), 'the select stays inside the panel').toBe(true);
 
-    await send.click();
+    /** The accessible name of what has focus (aria-label, else its text). */
+    const focused = () =>
+      page.evaluate(() => {
+        const el = (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null; textContent: string | null } | null } }).document.activeElement;
+        return el?.getAttribute('aria-label') ?? el?.textContent ?? null;
+      });
+    // By keyboard: Enter on Send; focus goes to Cancel while it sends.
+    await send.focus();
+    await page.keyboard.press('Enter');
     const progress = control.getByRole('status', { name: 'Sending' });
     await progress.getByText(`Sending 1 of ${n} results to ${LONG}…`, { exact: true }).waitFor({ timeout: 60_000 });
     // The bar is filled as far as the count (it may have moved on since).
     expect(Number(await progress.getByRole('progressbar', { name: 'Sending' }).getAttribute('value'))).toBeGreaterThanOrEqual(1 / n);
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-send-progress-sending-1280.png') });
-    await control.getByRole('button', { name: 'Cancel sending' }).click();
+    expect(await focused()).toBe('Cancel sending');
+    await page.keyboard.press('Enter');
     const status = control.getByTestId('send-to-pacs-status');
     await status.waitFor({ timeout: 60_000 });
+    // Cancel is gone: focus is back on Send.
+    expect(await focused()).toBe(`Send ${n} results to ${LONG}`);
     const said = (await status.textContent())!;
     await page.screenshot({ path: path.join(resultsDir(), 'pacs-send-progress-cancelled-1280.png') });
     const match = new RegExp(`^(\\d+) of ${n} stored on ${LONG.replace(/\./g, '\\.')} \\(C-STORE\\)\\. Cancelled: (\\d+) not sent; send again to send them\\.$`).exec(said);

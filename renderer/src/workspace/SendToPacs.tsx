@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PacsConnectionInfo, PacsSendReport } from '../../../common/contract/pacs';
 import { countOf } from '../../../common/counts';
 import { lumen } from '../api';
@@ -11,7 +11,8 @@ import { useJob } from './useJob';
  * to ORTHANC…" with a bar and Cancel (it stops after the document in flight), then each
  * one's outcome. Shown only when a connection exists (they are added in Settings, PACS).
  * A connection's name may be 64 characters without a space: the select shows what fits and
- * says it whole as its tooltip, and the Send button names it whole, wrapped.
+ * says it whole as its tooltip, and the Send button names it whole, wrapped. Focus on the
+ * Send button goes to Cancel while it sends (the button is disabled then), and back after.
  */
 export function SendToPacs({ sopInstanceUids }: { sopInstanceUids: string[] }) {
   const [connections, setConnections] = useState<PacsConnectionInfo[]>([]);
@@ -32,6 +33,19 @@ export function SendToPacs({ sopInstanceUids }: { sopInstanceUids: string[] }) {
     };
   }, []);
   const { clear, running } = job;
+  const box = useRef<HTMLDivElement>(null);
+  const sendButton = useRef<HTMLButtonElement>(null);
+  /** Focus was on Send when the send started: it goes to Cancel, and back to Send when Cancel goes (unless the user moved it elsewhere). */
+  const followFocus = useRef(false);
+  useEffect(() => {
+    if (!followFocus.current) return;
+    if (running) {
+      box.current?.querySelector<HTMLButtonElement>('.progress button')?.focus();
+      return;
+    }
+    followFocus.current = false;
+    if (document.activeElement === null || document.activeElement === document.body) sendButton.current?.focus();
+  }, [running]);
   useEffect(() => {
     if (!running) clear();
     // A new study's results: the last send's outcome is not theirs (a running send goes on and reports).
@@ -39,13 +53,16 @@ export function SendToPacs({ sopInstanceUids }: { sopInstanceUids: string[] }) {
 
   if (connections.length === 0 || sopInstanceUids.length === 0) return null;
   const count = sopInstanceUids.length;
-  const send = () => void job.start(() => lumen.invoke('pacs.send', { name, sopInstanceUids }), `Sending 0 of ${countOf(count, 'result')} to ${name}…`);
+  const send = () => {
+    followFocus.current = document.activeElement === sendButton.current;
+    void job.start(() => lumen.invoke('pacs.send', { name, sopInstanceUids }), `Sending 0 of ${countOf(count, 'result')} to ${name}…`);
+  };
   const report = job.result;
   // The documents a stopped send never reached share its reason, said once on the Stopped or Cancelled line.
   const failures = report?.documents.filter((d) => d.status !== 'stored' && !d.notSent) ?? [];
   const notSent = report?.documents.filter((d) => d.notSent).length ?? 0;
   return (
-    <div className="send-to-pacs" data-testid="send-to-pacs">
+    <div className="send-to-pacs" data-testid="send-to-pacs" ref={box}>
       <label>
         Send to
         <select value={name} onChange={(e) => setName(e.target.value)} disabled={running} aria-label="PACS to send the results to" title={name}>
@@ -56,7 +73,7 @@ export function SendToPacs({ sopInstanceUids }: { sopInstanceUids: string[] }) {
           ))}
         </select>
       </label>
-      <button type="button" className="text-button small send-to-pacs-button" disabled={running || !name} onClick={send}>
+      <button type="button" ref={sendButton} className="text-button small send-to-pacs-button" disabled={running || !name} onClick={send}>
         {running ? (
           'Sending…'
         ) : (
