@@ -18,6 +18,7 @@ import { ResultsStore } from '../../electron/results/store';
 import { measurementTable } from '../../electron/results/tables';
 import { sopOf, writeUs, type RegionLines } from '../dicom/us-regions-fixture';
 import { writeXrayDump } from '../support/dicom/dump2dcm-xray';
+import { undoMigrationsAfter28 } from '../support/old-library';
 
 // The keys of the calibration part of the pass, as the library records them.
 const CALIBRATION_KEY = 'pixel_calibration_read_by';
@@ -46,8 +47,8 @@ function schema27(name: string, spacingDone: boolean): string {
       db.prepare("UPDATE instances SET pixel_spacing = NULL, pixel_spacing_kind = NULL WHERE modality = 'CR'").run();
       db.prepare('DELETE FROM lumen_info WHERE key IN (?, ?)').run(IMAGER_SPACING_KEY, IMAGER_SPACING_PROGRESS_KEY);
     }
-    // Nor the frame labels of migration 29 (30 only notes every study for the search).
-    db.exec('DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)');
+    // Nor what the migrations after 28 changed (frame labels, SR score concepts).
+    undoMigrationsAfter28(db);
     db.pragma('user_version = 27');
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {

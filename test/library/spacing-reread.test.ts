@@ -18,6 +18,7 @@ import { ResultsStore } from '../../electron/results/store';
 import { measurementTable } from '../../electron/results/tables';
 import { smallDiskForTests, smallDiskSkip } from '../support/small-disk';
 import { writeXrayDump } from '../support/dicom/dump2dcm-xray';
+import { undoMigrationsAfter28 } from '../support/old-library';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.28';
 const STUDY = `${ROOT}.1`;
@@ -50,8 +51,8 @@ function oldLibrary(from: string, name: string, files?: string): string {
     // Nor the ultrasound regions of migration 28.
     db.exec('ALTER TABLE instances DROP COLUMN pixel_calibration');
     db.prepare('DELETE FROM lumen_info WHERE key IN (?, ?)').run(IMAGER_SPACING_KEY, IMAGER_SPACING_PROGRESS_KEY);
-    // Nor the frame labels of migration 29 (30 only notes every study for the search).
-    db.exec('DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)');
+    // Nor what the migrations after 28 changed (frame labels, SR score concepts).
+    undoMigrationsAfter28(db);
     db.pragma('user_version = 26');
     if (files) {
       fs.cpSync(input, files, { recursive: true });

@@ -16,6 +16,7 @@ import { LIBRARY_FILE } from '../../electron/library/paths';
 import { openDatabase } from '../../electron/library/sqlite';
 import { oldSpacingLibrary } from '../library/spacing-reread-fixture';
 import { sopOf, writeUs } from '../dicom/us-regions-fixture';
+import { undoMigrationsAfter28 } from '../support/old-library';
 
 const COPIES = 2000;
 const US = '1.2.826.0.1.3680043.10.89.27.9';
@@ -44,8 +45,8 @@ beforeAll(async () => {
     db.exec('ALTER TABLE instances DROP COLUMN pixel_calibration');
     db.prepare("UPDATE instances SET pixel_spacing = NULL, pixel_spacing_kind = NULL WHERE modality IN ('CR', 'DX')").run();
     db.prepare("DELETE FROM lumen_info WHERE key IN ('imager_spacing_read_by', 'imager_spacing_rowid', 'pixel_calibration_read_by', 'pixel_calibration_rowid')").run();
-    // Nor the frame labels of migration 29 (30 only notes every study for the search).
-    db.exec('DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)');
+    // Nor what the migrations after 28 changed (frame labels, SR score concepts).
+    undoMigrationsAfter28(db);
     db.pragma('user_version = 27');
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {

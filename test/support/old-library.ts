@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LIBRARY_FILE } from '../../electron/library/paths';
 import { TEXT_REDECODED_KEY } from '../../electron/library/redecode';
-import { migrate } from '../../electron/library/schema';
+import { migrate, SCHEMA_VERSION } from '../../electron/library/schema';
 import { openDatabase } from '../../electron/library/sqlite';
 
 /**
@@ -34,5 +34,27 @@ export function copyAsSchema14(from: string, dir: string, redecoded: boolean): v
     db.exec('DETACH DATABASE src');
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Undoes, in `db`, what the migrations after 28 changed in the tables, newest first, so that a
+ * test that set `user_version` back to 26, 27 or 28 (having undone 27 and 28 its own way, with
+ * the data it needs) opens a library those migrations run on again. A migration with no undo
+ * here fails the test by name: add its undo when you add the migration.
+ */
+export function undoMigrationsAfter28(db: ReturnType<typeof openDatabase>): void {
+  const undo: Record<number, string> = {
+    // result_findings.score_concept; 31 also set result_documents.file_size to NULL, which a
+    // fresh import never leaves set before it (nothing to put back).
+    31: 'ALTER TABLE result_findings DROP COLUMN score_concept',
+    // 30 only noted every study for the search.
+    30: '',
+    // labels.frame, and the index without it.
+    29: 'DROP INDEX labels_by_target; ALTER TABLE labels DROP COLUMN frame; CREATE INDEX labels_by_target ON labels(target_kind, target_uid)',
+  };
+  for (let v = SCHEMA_VERSION; v > 28; v--) {
+    if (!(v in undo)) throw new Error(`test/support/old-library.ts undoMigrationsAfter28 has no undo of migration ${v}: add it`);
+    if (undo[v]) db.exec(undo[v]);
   }
 }
