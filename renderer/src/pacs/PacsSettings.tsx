@@ -185,7 +185,10 @@ export function PacsSettings() {
                 <span className="muted small pacs-describe">{describeConnection(c)}</span>
               </div>
               <div className="row">
-                <button type="button" className="text-button small" onClick={() => void test(c.name)} disabled={t === 'testing'}>Test connection</button>
+                {/* Busy, it stays focusable (aria-disabled, not disabled): a focused button that becomes disabled drops the keyboard's focus to the page. */}
+                <button type="button" className="text-button small" onClick={() => t !== 'testing' && void test(c.name)} aria-disabled={t === 'testing'}>
+                  Test connection
+                </button>
                 <button type="button" className="text-button small" onClick={() => (setError(null), setDraft(draftOf(c)))}>Edit</button>
                 <button type="button" className="text-button small" onClick={() => setRemoving(c.name)} aria-label={`Remove ${c.name}`} aria-expanded={removing === c.name}>Remove</button>
               </div>

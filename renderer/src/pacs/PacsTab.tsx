@@ -218,7 +218,9 @@ export function PacsTab() {
     }
   };
 
+  /** One retrieve at a time: the buttons stay focusable while one runs (aria-disabled), so a click then does nothing. */
   const retrieve = (studyInstanceUid: string, seriesInstanceUid?: string) => {
+    if (job.running) return;
     setRetrieving(seriesInstanceUid ?? studyInstanceUid);
     void job.start(() => lumen.invoke('pacs.retrieve', { name, studyInstanceUid, seriesInstanceUid }), 'Listing files…');
   };
@@ -403,7 +405,7 @@ export function PacsTab() {
                   )}
                 </div>
                 <div className="row pacs-actions" style={{ top: actionsTop(s) }}>
-                  <button type="button" className="text-button small" disabled={job.running} onClick={() => retrieve(s.studyInstanceUid)} aria-label={`Retrieve the study of ${shownDate(s.studyDate)}`}>
+                  <button type="button" className="text-button small" aria-disabled={job.running} onClick={() => retrieve(s.studyInstanceUid)} aria-label={`Retrieve the study of ${shownDate(s.studyDate)}`}>
                     {retrieving === s.studyInstanceUid && job.running ? 'Retrieving…' : 'Retrieve'}
                   </button>
                 </div>
@@ -431,7 +433,7 @@ export function PacsTab() {
                             <button
                               type="button"
                               className="text-button small"
-                              disabled={job.running}
+                              aria-disabled={job.running}
                               onClick={() => retrieve(s.studyInstanceUid, se.seriesInstanceUid)}
                               aria-label={`Retrieve the series ${se.seriesNumber !== null ? `#${se.seriesNumber} ` : ''}${se.seriesDescription || 'no description'}`}
                             >

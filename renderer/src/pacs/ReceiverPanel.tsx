@@ -42,7 +42,7 @@ export function ReceiverPanel() {
         </label>
       </header>
       {s && (
-        // Off, it is one line (the list above gets the height); its details open with it, or on demand.
+        // Off, it is its summary only (the list above gets the height; the summary wraps, never cut); its details open with it, or on demand.
         <details className="small pad pacs-receiver-details" key={state!.running ? 'on' : 'off'} open={state!.running}>
           <summary>
             <span className="mono">{s.aet}</span> on port <span className="mono">{s.port}</span>, {s.host === '0.0.0.0' ? 'every network interface' : 'this computer only'}
