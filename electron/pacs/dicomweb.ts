@@ -201,13 +201,16 @@ export class DicomWebClient {
       await answer.body?.cancel();
       throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name });
     }
+    // A query at the service's root (/studies?...) that finds no such resource, or a bad request: most often a base URL that is the server's address, not its DICOMweb root.
+    const atRoot = /^\/(studies|series|instances)(\?|$)/.test(route);
+    const baseUrl = `check the DICOMweb base URL (${this.connection.url})${atRoot && !/\/dicom-web\/?$/i.test(this.connection.url) ? "; Orthanc's, for example, is http://<host>:8042/dicom-web" : ''}`;
     if (answer.status === 404) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: check the DICOMweb base URL (${this.connection.url})${/^\/studies\/[^?]/.test(route) ? ' and the UIDs' : ''}.`, 'instance');
+      throw new PacsError(`PACS "${name}" has no such resource (HTTP 404) when asked to ${what}: ${baseUrl}${/^\/studies\/[^?]/.test(route) ? ' and the UIDs' : ''}.`, 'instance');
     }
     if (!answer.ok && answer.status !== 204) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" answered HTTP ${answer.status} when asked to ${what}.`);
+      throw new PacsError(`PACS "${name}" answered HTTP ${answer.status} when asked to ${what}${answer.status === 400 && atRoot ? `: ${baseUrl}` : ''}.`);
     }
     const declared = Number(answer.headers.get('content-length') ?? '0');
     if (declared > limit) {

@@ -96,7 +96,7 @@ describe('PACS connection failures, as the user reads them', () => {
     expect(said['silent-dimse']).toMatch(new RegExp(`^PACS "silent-dimse" \\(ORTHANC at 127\\.0\\.0\\.1:${silentPort}\\) did not answer a test query \\(C-ECHO\\) within \\d+ s: check that the server is up\\.$`));
     expect(said['web-wrong-port']).toBe(`Cannot reach PACS "web-wrong-port" at http://127.0.0.1:${closedPort}/dicom-web to answer a test query (connection refused): check the URL and that the server is running.`);
     // A test query names no UIDs: the advice is the base URL alone (it said "and the UIDs").
-    expect(said['web-wrong-path']).toMatch(/^PACS "web-wrong-path" has no such resource \(HTTP 404\) when asked to answer a test query: check the DICOMweb base URL \(http:\/\/127\.0\.0\.1:\d+\/dicomweb\)\.$/);
+    expect(said['web-wrong-path']).toMatch(/^PACS "web-wrong-path" has no such resource \(HTTP 404\) when asked to answer a test query: check the DICOMweb base URL \(http:\/\/127\.0\.0\.1:\d+\/dicomweb\); Orthanc's, for example, is http:\/\/<host>:8042\/dicom-web\.$/);
     expect(said['web-wrong-password']).toBe(
       `PACS "web-wrong-password" refused the credentials (HTTP 401) when asked to answer a test query: check the user name and password (or token) and correct them in the connection's User and Password fields in Settings, PACS.`,
     );
