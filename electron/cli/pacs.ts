@@ -493,7 +493,11 @@ async function send(argv: string[]): Promise<number> {
     if (values.json) printJson(report);
     else {
       process.stdout.write(`${report.stored} stored, ${report.failed} failed, ${report.skipped} skipped (not DICOM objects) on "${report.pacs}" by ${report.protocol} in ${report.seconds} s.\n`);
-      for (const f of report.files) if (f.status !== 'stored' || f.reason) process.stdout.write(`  ${f.file}: ${f.status}${f.reason ? ` (${f.reason})` : ''}\n`);
+      // A file the send stopped before is counted once, not given the stop's reason again: that is
+      // said once, on "Stopped:" (--json still lists each with its reason).
+      for (const f of report.files) if ((f.status !== 'stored' || f.reason) && !f.notSent) process.stdout.write(`  ${f.file}: ${f.status}${f.reason ? `: ${f.reason}` : ''}\n`);
+      const notSent = report.files.filter((f) => f.notSent).length;
+      if (notSent > 0) process.stdout.write(`  ${notSent} ${notSent === 1 ? 'file' : 'files'} not sent: the send stopped (below).\n`);
     }
     if (report.stopped) process.stderr.write(`Stopped: ${report.stopped}\n`);
     return transferExit(report);

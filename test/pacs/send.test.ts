@@ -140,6 +140,13 @@ describe('lumen pacs send failures', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ stored: 0, failed: 1, files: [{ status: 'failed', reason: expect.stringMatching(/^not sent: PACS "web" refused the credentials/) }] });
     expect(run.stderr + run.stdout).not.toContain('wrong-password-456');
     expect(await inOrthanc(sr.sopInstanceUid)).toBeNull();
+    // As text, with two files: the reason once, on "Stopped:", and the files not sent counted.
+    const second = writeSr(dir, 'wrong-2');
+    const text = await lumen(other, ['pacs', 'send', '--pacs', 'web', sr.file, second.file]);
+    expect(text.code).toBe(1);
+    expect((text.stdout + text.stderr).match(/refused the credentials/g)).toHaveLength(1);
+    expect(text.stdout).toContain('  2 files not sent: the send stopped (below).');
+    expect(text.stderr).toMatch(/^Stopped: PACS "web" refused the credentials/m);
   }, 60_000);
 
   it('a calling AE title Orthanc does not know (C-STORE): the refused association, said clearly', async () => {
