@@ -6,13 +6,11 @@
 // kept as refused (it may have changed while it was decoded). Stats are counted by wrapping
 // node:fs/promises' real stat (every call still goes to the disk); decodes by
 // LUMEN_TEST_VIEWER_LOG's lines (a line per viewer frame a worker starts). No timing.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeDecodePool } from '../../electron/dicom/pool';
+import { statSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { viewerFrame } from '../../electron/engine/viewer/frame';
 import type { InstanceRecord } from '../../electron/library/types';
+import { useDecodeLog } from './decode-log';
 import { writeUs, type UsImage } from './us-regions-fixture';
 
 const statted = vi.hoisted(() => [] as string[]);
@@ -25,26 +23,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...real, stat, default: { ...real, stat } };
 });
 
-let dir = '';
-let log = '';
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lumen-refusal-cache-stats-'));
-  log = join(dir, 'decodes.log');
-  // The workers read the hook when they start: start fresh ones with it set.
-  await closeDecodePool();
-  process.env.LUMEN_TEST_VIEWER_LOG = log;
-});
-afterAll(async () => {
-  delete process.env.LUMEN_TEST_VIEWER_LOG;
-  await closeDecodePool();
-  rmSync(dir, { recursive: true, force: true });
-});
+const scratch = useDecodeLog('lumen-refusal-cache-stats-');
 
 const IMG: UsImage = { columns: 60, rows: 45, modality: 'CT' };
 const REFUSED = ['(0028,1052) DS [0]', '(0028,1053) DS [1e38]'];
 const SOUND = ['(0028,1052) DS [-1024.0]', '(0028,1053) DS [1.0]'];
-/** Viewer frames the workers started for this file. */
-const decodes = (file: string) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.includes(file)).length : 0);
+const { decodes } = scratch;
 /** Stats of this file since the test began. */
 const stats = (file: string) => statted.filter((p) => p === file).length;
 /** The library's record of the file as it is now on disk (as an import leaves it). */
@@ -53,7 +37,7 @@ const reason = (p: Promise<unknown>) => p.then(() => 'shown', (e: unknown) => (e
 
 describe('the refusal cache and the disk', () => {
   it('takes no stat for a frame that is shown, however often it is visited', async () => {
-    const file = writeUs(dir, 'shown', { ...IMG, lines: SOUND });
+    const file = writeUs(scratch.dir(), 'shown', { ...IMG, lines: SOUND });
     const rec = record(file, '1.2.3.40');
     for (let visit = 0; visit < 6; visit++) expect(await reason(viewerFrame(rec, 0))).toBe('shown');
     expect(decodes(file)).toBe(6);
@@ -61,7 +45,7 @@ describe('the refusal cache and the disk', () => {
   });
 
   it('takes one stat per visit of a refused frame, which is decoded once', async () => {
-    const file = writeUs(dir, 'refused', { ...IMG, lines: REFUSED });
+    const file = writeUs(scratch.dir(), 'refused', { ...IMG, lines: REFUSED });
     const rec = record(file, '1.2.3.41');
     const words: string[] = [];
     for (let visit = 0; visit < 6; visit++) words.push(await reason(viewerFrame(rec, 0)));
@@ -72,26 +56,26 @@ describe('the refusal cache and the disk', () => {
   });
 
   it('decodes a file re-exported in place after its refusal again, the library not told', async () => {
-    const file = writeUs(dir, 're-exported', { ...IMG, lines: REFUSED });
+    const file = writeUs(scratch.dir(), 're-exported', { ...IMG, lines: REFUSED });
     const rec = record(file, '1.2.3.42');
     expect(await reason(viewerFrame(rec, 0))).toMatch(/Rescale Slope 1e38/);
     expect(await reason(viewerFrame(rec, 0))).toMatch(/Rescale Slope 1e38/);
     expect(decodes(file)).toBe(1);
     // The same name, written again at once with a sound slope; the record still has the old size and time.
-    writeUs(dir, 're-exported', { ...IMG, lines: SOUND });
+    writeUs(scratch.dir(), 're-exported', { ...IMG, lines: SOUND });
     expect(await reason(viewerFrame(rec, 0))).toBe('shown');
     expect(decodes(file)).toBe(2);
     // And back to the refused values: refused again, not shown from anything kept.
-    writeUs(dir, 're-exported', { ...IMG, lines: REFUSED });
+    writeUs(scratch.dir(), 're-exported', { ...IMG, lines: REFUSED });
     expect(await reason(viewerFrame(rec, 0))).toMatch(/Rescale Slope 1e38/);
     expect(decodes(file)).toBe(3);
   });
 
   it('does not keep a refusal of a file just changed from what the library recorded', async () => {
-    const file = writeUs(dir, 'changed-since-import', { ...IMG, lines: SOUND });
+    const file = writeUs(scratch.dir(), 'changed-since-import', { ...IMG, lines: SOUND });
     const rec = record(file, '1.2.3.43');
     // Changed after the import (another size): the decode may have read it mid-change.
-    writeUs(dir, 'changed-since-import', { ...IMG, lines: ['(0028,1052) DS [0.0]', '(0028,1053) DS [1e38]'] });
+    writeUs(scratch.dir(), 'changed-since-import', { ...IMG, lines: ['(0028,1052) DS [0.0]', '(0028,1053) DS [1e38]'] });
     expect(await reason(viewerFrame(rec, 0))).toMatch(/Rescale Slope 1e38/);
     expect(await reason(viewerFrame(rec, 0))).toMatch(/Rescale Slope 1e38/);
     expect(decodes(file)).toBe(2);
