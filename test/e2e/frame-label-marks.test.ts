@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
-import { writeImage } from '../support/dicom/write';
+import { writeSixFrameMr } from './six-frame-mr';
 
 const BASE = '1.2.826.0.1.3680043.10.1.781';
 
@@ -16,10 +16,7 @@ describe('marks of labelled frames on the stack slider', () => {
   const session = useUiSession('lumen-frame-label-marks', (dataDir) => {
     incoming = path.join(dataDir, 'incoming');
     mkdirSync(incoming, { recursive: true });
-    const frames = 6;
-    const pixels = new Uint8Array(64 * 64 * 2 * frames);
-    for (let f = 0; f < frames; f++) for (let i = 0; i < 64 * 64; i++) pixels[(f * 64 * 64 + i) * 2] = (i % 64) * 2 + f * 20;
-    writeImage(path.join(incoming, 'multi.dcm'), { rows: 64, columns: 64, frames, bitsAllocated: 16, bitsStored: 12, modality: 'MR', pixelBytes: pixels, uid: BASE, extra: { 0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7.3' } } });
+    writeSixFrameMr(incoming, BASE);
   });
 
   it('marks the frames Shift+digit labels, follows undo, and steps between them with Full stop and Comma', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { writeImage } from '../support/dicom/write';
+import { writeSixFrameMr } from './six-frame-mr';
 
 const BASE = '1.2.826.0.1.3680043.10.1.778';
 
@@ -16,11 +17,8 @@ describe('label keys on a multi-frame file', () => {
   const session = useUiSession('lumen-frame-label-keys', (dataDir) => {
     incoming = path.join(dataDir, 'incoming');
     mkdirSync(incoming, { recursive: true });
-    const frames = 6;
-    const pixels = new Uint8Array(64 * 64 * 2 * frames);
-    for (let f = 0; f < frames; f++) for (let i = 0; i < 64 * 64; i++) pixels[(f * 64 * 64 + i) * 2] = (i % 64) * 2 + f * 20;
-    // Multi-frame Grayscale Word Secondary Capture, 6 frames, instance 1; a single-frame file, instance 2.
-    writeImage(path.join(incoming, 'multi.dcm'), { rows: 64, columns: 64, frames, bitsAllocated: 16, bitsStored: 12, modality: 'MR', pixelBytes: pixels, uid: BASE, extra: { 0x00080016: { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7.3' } } });
+    // The 6-frame file, instance 1; a single-frame file, instance 2.
+    const pixels = writeSixFrameMr(incoming, BASE);
     writeImage(path.join(incoming, 'single.dcm'), {
       rows: 64,
       columns: 64,

@@ -8,58 +8,12 @@
 // report opened and closed. Every control Tab stops on
 // must show where the focus is. Screenshots: test-results/journey-keyboard-*.png.
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { brightPixels } from '../support/canvas';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 import { writeMoreExternalSet, type MoreExternalSet } from './external-dicom-more';
-
-interface Focused {
-  /** The accessible name: aria-label, else the label's text, else the text. */
-  name: string;
-  tag: string;
-  /** Whether the focus shows: an outline, or a shadow or border the control lacks unfocused. */
-  ring: boolean;
-}
-
-/** The focused element, and whether a sighted keyboard user can see that it is focused. */
-async function focused(page: Page): Promise<Focused> {
-  return page.evaluate(() => {
-    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
-    type El = {
-      tagName: string;
-      textContent: string | null;
-      labels?: { textContent: string | null }[];
-      getAttribute(name: string): string | null;
-      querySelector(selector: string): El | null;
-      cloneNode(deep: boolean): El;
-      removeAttribute(name: string): void;
-      remove(): void;
-      style: Record<string, string>;
-      parentNode: { insertBefore(node: El, before: El): void };
-    };
-    const win = globalThis as unknown as { document: { activeElement: El | null; body: El }; getComputedStyle(el: El): Record<string, string> };
-    const el = win.document.activeElement;
-    if (!el || el === win.document.body) return { name: '', tag: 'body', ring: false };
-    const look = (e: El) => {
-      const s = win.getComputedStyle(e);
-      return { outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow, border: s.borderColor };
-    };
-    const on = look(el);
-    // The same control unfocused: a shallow copy beside it, out of sight.
-    const twin = el.cloneNode(false);
-    twin.removeAttribute('id');
-    twin.style.position = 'absolute';
-    twin.style.visibility = 'hidden';
-    el.parentNode.insertBefore(twin, el);
-    const off = look(twin);
-    twin.remove();
-    // An icon button's name: the visually hidden words beside its aria-hidden glyph.
-    const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.querySelector(':scope > .visually-hidden')?.textContent ?? el.textContent ?? '').trim();
-    return { name, tag: el.tagName.toLowerCase(), ring: on.outline || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
-  });
-}
+import { focused } from './focus';
 
 describe('the core journey with the keyboard alone', () => {
   let set: MoreExternalSet;

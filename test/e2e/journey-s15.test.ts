@@ -13,10 +13,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { freePort, type Orthanc, orthancInstalled, startOrthanc } from '../support/orthanc';
+import { focused } from './focus';
 
 const ROOT = '1.2.826.0.1.3680043.10.1137.1515';
 const SMITH = { study: `${ROOT}.1`, series: `${ROOT}.1.1`, images: 3, name: 'Smith^Anna', id: 'F15A', date: '20240315', desc: 'CHEST F15' };
@@ -41,50 +41,6 @@ function dump2dcm(work: string, file: string, p: typeof SMITH, i: number): void 
   const text = path.join(work, `d${i}.txt`);
   writeFileSync(text, dump + '\n');
   execFileSync('dump2dcm', ['+E', text, file], { stdio: 'pipe' });
-}
-
-interface Focused {
-  name: string;
-  tag: string;
-  ring: boolean;
-}
-
-/** The focused element's accessible name, and whether its focus is shown (outline, or a shadow/border it lacks unfocused). */
-async function focused(page: Page): Promise<Focused> {
-  return page.evaluate(() => {
-    type El = {
-      tagName: string;
-      textContent: string | null;
-      labels?: { textContent: string | null }[];
-      getAttribute(name: string): string | null;
-      querySelector(selector: string): El | null;
-      cloneNode(deep: boolean): El;
-      removeAttribute(name: string): void;
-      remove(): void;
-      style: Record<string, string>;
-      parentNode: { insertBefore(node: El, before: El): void };
-      parentElement: El | null;
-    };
-    const win = globalThis as unknown as { document: { activeElement: El | null; body: El }; getComputedStyle(el: El): Record<string, string> };
-    const el = win.document.activeElement;
-    if (!el || el === win.document.body) return { name: '', tag: 'body', ring: false };
-    const look = (e: El) => {
-      const s = win.getComputedStyle(e);
-      return { outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow, border: s.borderColor };
-    };
-    const on = look(el);
-    const twin = el.cloneNode(false);
-    twin.removeAttribute('id');
-    twin.style.position = 'absolute';
-    twin.style.visibility = 'hidden';
-    el.parentNode.insertBefore(twin, el);
-    const off = look(twin);
-    twin.remove();
-    // A PACS study's head shows its focus on the study around it (pacs.css: .pacs-study:has(...:focus-visible)).
-    const parentRing = el.parentElement ? look(el.parentElement).outline : false;
-    const name = (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.querySelector(':scope > .visually-hidden')?.textContent ?? el.textContent ?? '').trim().replace(/\s+/g, ' ');
-    return { name, tag: el.tagName.toLowerCase(), ring: on.outline || parentRing || (on.shadow !== 'none' && on.shadow !== off.shadow) || on.border !== off.border };
-  });
 }
 
 let orthanc: Orthanc;
@@ -132,7 +88,7 @@ describe('a PACS journey by keyboard, with DICOM that dcmtk made and sent', () =
       const passed: string[] = [];
       for (let i = 0; i < (opts.max ?? 80); i++) {
         await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
-        const f = await focused(page);
+        const f = await focused(page, { parentRing: true });
         passed.push(f.name.slice(0, 40));
         if (!f.ring) hidden.push(`${f.tag} "${f.name.slice(0, 40)}"`);
         if (name.test(f.name)) {

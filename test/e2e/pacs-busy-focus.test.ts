@@ -91,7 +91,12 @@ describe('PACS buttons keep the keyboard focus while busy', () => {
     const summary = page.getByTestId('pacs-receiver').locator('summary');
     await summary.waitFor();
     expect(await summary.textContent()).toMatch(/^LUMEN on port \d+, this computer only$/);
-    const fits = await summary.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, ellipsis: getComputedStyle(el).textOverflow }));
+    // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+    const fits = await summary.evaluate((el: { scrollWidth: number; clientWidth: number }) => ({
+      scroll: el.scrollWidth,
+      client: el.clientWidth,
+      ellipsis: (globalThis as unknown as { getComputedStyle(e: unknown): { textOverflow: string } }).getComputedStyle(el).textOverflow,
+    }));
     expect(fits.scroll).toBeLessThanOrEqual(fits.client);
     expect(fits.ellipsis).not.toBe('ellipsis');
     await page.getByTestId('pacs-receiver').screenshot({ path: path.join(resultsDir(), 'pacs-busy-focus-receiver.png') });
