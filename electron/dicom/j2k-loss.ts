@@ -19,6 +19,7 @@
  * A code-block no packet includes is taken as all zero (as a lossless encoder leaves it).
  * Pure and bounded: it never throws, whatever the bytes.
  */
+import { errorMessage } from '../../common/errors';
 
 export type J2kLoss = { kind: 'lossy' | 'lossless' } | { kind: 'unknown'; why: string };
 
@@ -509,6 +510,6 @@ export function j2kLossOf(data: Uint8Array): J2kLoss {
     return read(data);
   } catch (err) {
     // A packet header that runs past its tile's data (Bits) ends here; every other read is bounds-checked.
-    return { kind: 'unknown', why: `the codestream could not be read (${err instanceof Error ? err.message : String(err)})` };
+    return { kind: 'unknown', why: `the codestream could not be read (${errorMessage(err)})` };
   }
 }

@@ -38,7 +38,9 @@ describe('TF.js errors from a damaged package', () => {
     pkg.model!.dispose();
   });
 
-  it('weights that do not fit the layers: names the package and the weight files, keeps TF.js\'s shapes', async () => {
+  // Caught before TF.js builds anything (models/package/weight-shapes.ts): the layer, the shape
+  // model.json declares and the one the layer needs, and the bytes against the weight files.
+  it('weights that do not fit the layers: names the package, the layer, both shapes and the weight files', async () => {
     const pkgDir = hostileCopy((m) => {
       const spec = m.weightsManifest[0].weights.find((w: { shape: number[] }) => w.shape.length === 4);
       spec.shape = [...spec.shape.slice(0, 3), spec.shape[3] * 2];
@@ -48,7 +50,9 @@ describe('TF.js errors from a damaged package', () => {
       (e: unknown) => e as Error,
     );
     expect(err).toBeInstanceOf(Error);
-    expect(err!.message).toMatch(new RegExp(`^Model package ${pkgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the weights in its weight files do not fit the layers model\\.json describes \\(TF\\.js: .*\\d.*\\); the package is damaged or was not written by Lumen\\.`));
+    const spec = JSON.parse(readFileSync(path.join(pkgDir, 'model.json'), 'utf8')).weightsManifest[0].weights.find((w: { shape: number[] }) => w.shape.length === 4);
+    const shape = (spec.shape as number[]).join('×');
+    expect(err!.message).toMatch(new RegExp(`^Model package ${pkgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: model\\.json declares ${spec.name} as ${shape}, but layer \\S+ has .*; model\\.json's weights need \\d+ bytes, the weight files hold \\d+ bytes \\(group1-shard1of1\\.bin\\)`));
     expect(err!.message.split('\n')).toHaveLength(1);
   });
 
