@@ -505,7 +505,7 @@ export function App() {
                   form, a running job's progress and Cancel, and a finished run's results stay. */}
               {(sideTab === 'training' || trainingVisited) && (
                 <div id="panel-training" role="tabpanel" aria-labelledby="tab-training" className="side-body panel training-side" hidden={sideTab !== 'training'}>
-                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} frame={current?.frame ?? null} frames={current && open ? open.images.filter((i) => i.sopInstanceUid === current.sopInstanceUid).length : 1} studyUid={open?.study.studyInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={(uid) => void openSeries(uid)} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} keysActive={panels.side && sideTab === 'training'} />
+                  <TrainingPanel seriesUid={open?.series.seriesInstanceUid ?? null} sopInstanceUid={current?.sopInstanceUid ?? null} frame={current?.frame ?? null} frames={current && open ? open.images.filter((i) => i.sopInstanceUid === current.sopInstanceUid).length : 1} studyUid={open?.study.studyInstanceUid ?? null} imagenet={weights.data?.imported ?? []} onGetWeights={() => setWeightsOpen(true)} openSeries={openSeries} deleteSelectedMeasurement={() => viewer.current?.deleteSelectedMeasurement() ?? false} keysActive={panels.side && sideTab === 'training'} />
                 </div>
               )}
             </div>

@@ -4,7 +4,7 @@
  * test metrics. Talks to the engine only through the contract (training.* requests and
  * job.* events). The workspace mounts it and passes the current selection.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RequestOutput } from '../../../common/contract';
 import { lumen } from '../api';
 import { variantDisplayName } from '../../../common/contract/models';
@@ -43,7 +43,8 @@ export interface TrainingPanelProps {
   /** Opens "Get ImageNet weights". */
   onGetWeights?: () => void;
   /** Opens a series in the viewer (next unlabelled, the label queue). */
-  openSeries?: (seriesInstanceUid: string) => void;
+  /** Opens a series in the viewer; resolves once it is open (the keys then label it). */
+  openSeries?: (seriesInstanceUid: string) => void | Promise<void>;
   /** Deletes the measurement selected in the viewer, if any: Delete takes that before the labels. */
   deleteSelectedMeasurement?: () => boolean;
   /** False while the side panel is hidden: its label keys do nothing, so nothing is labelled out of sight. */
@@ -224,7 +225,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
       const next = await lumen.invoke('training.labels.nextUnlabelled', seriesUid ? { after: seriesUid } : {});
       if (!next) return setStatus('Every series has a label.');
       if (next.seriesInstanceUid === seriesUid) return setStatus('This is the only series without a label.');
-      openSeries(next.seriesInstanceUid);
+      // Said once the series is open, not while the one before is still shown (and labelled by a digit).
+      await openSeries(next.seriesInstanceUid);
       setStatus(`Opened the next unlabelled series (${next.unlabelledSeries} without a label).`);
     } catch (err) {
       setStatus(errorMessage(err));
@@ -232,8 +234,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   }, [openSeries, seriesUid]);
 
   // Keyboard: 1..9 label the series with class N (Shift: this image only); 0 or Delete clears (labelKeys.ts).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
+  // The handler is the one of the last commit, set before the browser paints it (a layout effect):
+  // a passive effect re-registering it left a moment, after a new series showed, in which a digit
+  // labelled the series shown before.
+  const onKeyRef = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  useLayoutEffect(() => {
+    onKeyRef.current = (e: KeyboardEvent) => {
       if (keysActive === false) return;
       const target = e.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) return;
@@ -255,9 +261,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
       if (action.kind === 'no-class') setStatus(`Key ${action.digit} has no class: the classes are ${classes.map((c, i) => `${i + 1} ${c}`).join(', ')}. Add a class below to use more keys.`);
       else void label(action.kind === 'set' ? action.className : null, action.imageOnly).catch((err) => setStatus(errorMessage(err)));
     };
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => onKeyRef.current(e);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [classes, label, reportOpen, nextUnlabelled, deleteSelectedMeasurement, keysActive]);
+  }, []);
 
   useEffect(() => {
     const history = (job.detail as { history?: EpochPoint[] } | null)?.history;
