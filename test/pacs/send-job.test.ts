@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PacsSendProgress, PacsSendReport } from '../../common/contract/pacs';
 import { readDataset, writeDataset } from '../../electron/results/part10';
 import { buildReport } from '../../electron/results/sr';
-import { generateStudy, type Orthanc } from '../support/orthanc';
+import { generateStudy, heldInstances, type Orthanc } from '../support/orthanc';
 import { useEngineHost, usePacsFixture } from './support';
 
 const DOCUMENTS = 8;
@@ -54,15 +54,8 @@ function writeSrs(key: number, count: number): { folder: string; studyUid: strin
   return { folder, studyUid: study.studyUid, uids };
 }
 
-/** Which of `uids` Orthanc holds, by its REST API. */
-async function held(uids: string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const uid of uids) {
-    const hits = (await (await orthanc.rest('POST', '/tools/lookup', uid)).json()) as { Type: string }[];
-    if (hits.some((h) => h.Type === 'Instance')) found.push(uid);
-  }
-  return found;
-}
+/** Which of `uids` Orthanc holds. */
+const held = (uids: string[]) => heldInstances(orthanc, uids);
 
 /** The job's progress events so far: their `done` and message. */
 const progressOf = (jobId: string) =>

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PacsConnection } from '../../electron/pacs/connections';
 import { sendFiles } from '../../electron/pacs/send';
-import { generateStudy, type Orthanc } from '../support/orthanc';
+import { generateStudy, heldInstances, type Orthanc } from '../support/orthanc';
 import { lumen, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('send-progress', { orthanc: { modalities: { lumen: { aet: 'LUMEN', port: 1 } }, config: { DicomAlwaysAllowStore: false } } });
@@ -29,15 +29,8 @@ function writeStudy(key: number, count: number): { files: string[]; uids: string
   return { files: names, uids: study.series[0].sopUids };
 }
 
-/** Which of `uids` Orthanc holds, by its REST API. */
-async function held(uids: string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const uid of uids) {
-    const hits = (await (await orthanc.rest('POST', '/tools/lookup', uid)).json()) as { Type: string }[];
-    if (hits.some((h) => h.Type === 'Instance')) found.push(uid);
-  }
-  return found;
-}
+/** Which of `uids` Orthanc holds. */
+const held = (uids: string[]) => heldInstances(orthanc, uids);
 
 const connections = (): Record<'STOW-RS' | 'C-STORE', PacsConnection> => ({
   'STOW-RS': { name: 'web', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' },

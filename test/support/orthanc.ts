@@ -186,6 +186,16 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   };
 }
 
+/** Which of `uids` (SOP Instance UIDs) `orthanc` holds, by its REST API's lookup, in their order. */
+export async function heldInstances(orthanc: Orthanc, uids: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const uid of uids) {
+    const hits = (await (await orthanc.rest('POST', '/tools/lookup', uid)).json()) as { Type: string }[];
+    if (hits.some((h) => h.Type === 'Instance')) found.push(uid);
+  }
+  return found;
+}
+
 export interface GeneratedStudy {
   studyUid: string;
   patientId: string;
