@@ -10,7 +10,7 @@ import type { Measurement } from '../../common/contract/measurements';
 import { ctImageSpec } from '../support/dicom/ct-image';
 import { ctSlice } from '../support/dicom/phantom';
 import { writeImage } from '../support/dicom/write';
-import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
+import { importOneImageAndOpen, openApp, resultsDir, useUiSession } from '../support/browser';
 
 const UID = '1.2.826.0.1.3680043.10.99.91';
 const SIZE = 128;
@@ -46,13 +46,7 @@ describe('measurement tools', () => {
   it('rectangle, ellipse, angle and probe: drawn by key, listed with values that match the pixels', async () => {
     const { dataDir, host } = session();
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
-    await page.getByLabel('Import a folder or file').fill(path.join(dataDir, 'incoming'));
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
-    await page.getByTestId('series-card').first().click();
-    await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
-    await viewerReady(page);
+    await importOneImageAndOpen(page, path.join(dataDir, 'incoming'));
     const canvas = page.getByTestId('viewport');
     const b = (await canvas.boundingBox())!;
     const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];

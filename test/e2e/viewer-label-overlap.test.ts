@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { writeImage } from '../support/dicom/write';
-import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
+import { importOneImageAndOpen, openApp, resultsDir, useUiSession } from '../support/browser';
 
 const UID = '1.2.826.0.1.3680043.10.99.96';
 const SIZE = 128;
@@ -64,13 +64,7 @@ describe('measurement readings on the image', () => {
 
   it('moves a reading off one drawn at the same spot, and a click still picks its measurement', async () => {
     const { page, errors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
-    await page.getByLabel('Import a folder or file').fill(path.join(session().dataDir, 'incoming'));
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
-    await page.getByTestId('series-card').first().click();
-    await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
-    await viewerReady(page);
+    await importOneImageAndOpen(page, path.join(session().dataDir, 'incoming'));
     const canvas = page.getByTestId('viewport');
     const b = (await canvas.boundingBox())!;
     const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];

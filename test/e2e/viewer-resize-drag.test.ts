@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeImage } from '../support/dicom/write';
-import { openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
+import { importOneImageAndOpen, openApp, resultsDir, useUiSession } from '../support/browser';
 
 const UID = '1.2.826.0.1.3680043.10.1.782';
 
@@ -24,13 +24,7 @@ describe('a resize during a zoom or pan drag', () => {
   it('goes on from the view the resize left, not the one the drag started with', async () => {
     const { page, errors } = await openApp(session());
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
-    await page.getByLabel('Import a folder or file').fill(path.join(session().dataDir, 'incoming'));
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
-    await page.getByTestId('series-card').first().click();
-    await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
-    await viewerReady(page);
+    await importOneImageAndOpen(page, path.join(session().dataDir, 'incoming'));
     const canvas = page.getByTestId('viewport');
     const zoom = async () => Number(/Zoom (\d+)%/.exec(await page.getByTestId('corner-zoom').innerText())![1]);
     const fit = await zoom();

@@ -107,6 +107,20 @@ export async function viewerReady(page: Page, timeout = 60_000): Promise<void> {
   await page.locator('[data-testid="viewport"][aria-busy="false"]').waitFor({ timeout });
 }
 
+/**
+ * Once the engine is up, imports `folder` from the Import box, waits for the report to say one
+ * image was imported, and opens the first series, ready for the pointer.
+ */
+export async function importOneImageAndOpen(page: Page, folder: string): Promise<void> {
+  await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 120_000 });
+  await page.getByLabel('Import a folder or file').fill(folder);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByTestId('import-report').filter({ hasText: '1 image imported' }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('series-card').first().click();
+  await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
+  await viewerReady(page);
+}
+
 /** A mouse drag across the viewer's canvas between two points given as fractions of its size (a measurement's line, a W/L drag), once the image shown is ready. */
 export async function dragOnViewport(page: Page, from: readonly [number, number], to: readonly [number, number], steps = 5): Promise<void> {
   await viewerReady(page);
