@@ -73,6 +73,13 @@ describe('model.json weight shapes against the weight files and the layers', () 
     await expect(loadPackage(bad)).rejects.toThrow(/model\.json declares stem_conv\/kernel as 3×3×8×3, but layer stem_conv has 8 filters/);
   });
 
+  it('a shape with a negative, fractional or huge size is refused as not a list of sizes, or by its bytes', async () => {
+    await expect(loadPackage(withWeightShape('stem_conv/kernel', [3, 3, 3, -8], 'negative'))).rejects.toThrow(/stem_conv\/kernel with shape \[3,3,3,-8\], not a list of sizes/);
+    await expect(loadPackage(withWeightShape('stem_conv/kernel', [3, 3, 3, 2.5], 'fractional'))).rejects.toThrow(/stem_conv\/kernel with shape \[3,3,3,2\.5\], not a list of sizes/);
+    // 2^60 elements: no overflow into a match, the sizes disagree with the layer and the files.
+    await expect(loadPackage(withWeightShape('stem_conv/kernel', [3, 3, 3, 2 ** 60], 'huge'))).rejects.toThrow(/stem_conv\/kernel/);
+  });
+
   it('a .lumenpkg holding such a package is refused on import; nothing is left in the models folder', async () => {
     const bad = withWeightShape('stem_conv/kernel', [3, 3, 3, 999], 'bigger-archive');
     // Exporting verifies the package too, so the bad one cannot be exported.
