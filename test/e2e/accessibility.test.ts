@@ -125,6 +125,34 @@ async function axeCheck(page: Page, state: string): Promise<Violation[]> {
   }));
 }
 
+/** Resolves once the page's DOM has gone 400 ms without a change (at most 10 s: a page that never settles is checked as it stands). */
+async function domSettled(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        // Runs in the page; typed here without the DOM library, which the Node project leaves out.
+        const g = globalThis as unknown as {
+          document: { documentElement: unknown };
+          MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void; disconnect(): void };
+        };
+        let quiet: ReturnType<typeof setTimeout>;
+        const done = () => {
+          observer.disconnect();
+          clearTimeout(quiet);
+          clearTimeout(cap);
+          resolve();
+        };
+        const observer = new g.MutationObserver(() => {
+          clearTimeout(quiet);
+          quiet = setTimeout(done, 400);
+        });
+        observer.observe(g.document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+        quiet = setTimeout(done, 400);
+        const cap = setTimeout(done, 10_000);
+      }),
+  );
+}
+
 /**
  * WCAG 1.4.11 for the boundary of a field, which axe does not check: every visible, enabled text
  * field, select and text area is told from what lies behind it by its border (or its fill) at
@@ -265,6 +293,10 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
     /** Where Escape did not close an open dialog. */
     const escapeKept: string[] = [];
     const check = async (state: string) => {
+      // axe reads the page over several steps; a panel that is still filling in (the Training tab's
+      // "Results of a model" arrives with the package list) moves a heading between them, and
+      // heading-order then answers "Unable to determine previous heading". Wait for a quiet page.
+      await domSettled(page);
       found.push(...(await axeCheck(page, state)), ...(await fieldBoundaries(page, state)), ...(await namesAndHeadings(page, state)));
       writeReport(found);
     };
@@ -301,6 +333,7 @@ describe('accessibility of every panel and dialog (axe-core, WCAG 2.1 A/AA)', ()
       await check(`${tag}: viewer and Classifier`);
       await page.getByRole('tab', { name: 'Training' }).click();
       await page.locator('#panel-training').waitFor();
+      await page.locator('#panel-training').getByRole('heading', { name: 'Results of a model' }).waitFor({ timeout: 60_000 });
       await check(`${tag}: Training`);
       // The results of a model shown in the dark pass stay: their plots, for a person to look at in each theme.
       for (const plot of ['roc-plot', 'reliability-plot', 'confusion-plot']) {
