@@ -5,6 +5,7 @@ import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
 import { f3, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { checkUserPath } from '../../common/node/user-path';
+import { differenceSentence, tooSmallReason } from '../../models/training/stats';
 import { importLabelsOption } from './label-use';
 
 function modelLine(which: string, dir: string, m: ModelLevels): string {
@@ -12,11 +13,23 @@ function modelLine(which: string, dir: string, m: ModelLevels): string {
   return `${which}: ${m.name} (${dir}) · ${METRIC_NAMES.auc} ${level('per image', m.perImage)} · ${level('per series', m.perSeries)} · ${level('per patient', m.perPatient)}`;
 }
 
-function differenceLine(name: string, d: LevelDifference): string {
+function differenceLine(name: string, d: LevelDifference, sentence = d.sentence): string {
   // How each side scored this level, once when both did it alike (a series-head package scores series through its head).
   const [a, b] = [d.aggregation.a, d.aggregation.b].map((x) => (x === 'none' ? "each image's own score" : x));
   const how = a === b ? (d.aggregation.a === 'none' ? '' : ` (${a})`) : ` (A: ${a}; B: ${b})`;
-  return `  ${name}${how} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${d.sentence}.`;
+  return `  ${name}${how} (${d.n}): A ${f3(d.aucA)}, B ${f3(d.aucB)}. ${sentence}.`;
+}
+
+/**
+ * The three levels' lines. Where every level is too small to tell for the same reason (the same
+ * few patients), the reason is said once after them rather than on each line.
+ */
+export function differenceLines(ds: { perImage: LevelDifference; perSeries: LevelDifference; perPatient: LevelDifference }): string[] {
+  const levels = [['Per image', ds.perImage], ['Per series', ds.perSeries], ['Per patient', ds.perPatient]] as const;
+  const reasons = new Set(levels.map(([, d]) => tooSmallReason(d)));
+  const [shared] = reasons;
+  if (reasons.size !== 1 || shared === null) return levels.map(([name, d]) => differenceLine(name, d));
+  return [...levels.map(([name, d]) => differenceLine(name, d, differenceSentence(d, 'A', 'B', { reason: false }))), `  Too small to tell at every level: ${shared}.`];
 }
 
 /** Which patients the two models were compared on, in the words of the --subset chosen. */
@@ -70,9 +83,7 @@ export const command: Command = {
             modelLine('A', models[0], r.a),
             modelLine('B', models[1], r.b),
             `${METRIC_NAMES.auc} difference, B - A (${r.differences.perImage.method}):`,
-            differenceLine('Per image', r.differences.perImage),
-            differenceLine('Per series', r.differences.perSeries),
-            differenceLine('Per patient', r.differences.perPatient),
+            ...differenceLines(r.differences),
             ...r.notes.map((n) => `Note: ${n}`),
           ].join('\n') + '\n',
         );

@@ -378,15 +378,27 @@ function tooFewToCompare(labels: readonly number[], K: number, clusters: Cluster
   return null;
 }
 
-/** The comparison in a sentence: "B's ROC AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004): the difference holds" (a difference's bounds may be negative: "to" between them, not a dash). */
-export function differenceSentence(d: PairedAucDifference, nameA = 'A', nameB = 'B'): string {
+/** Why a too-small comparison cannot tell, with what a paired test needs ("3 held-out patients, 1 of each class; a paired test needs at least 10 patients, 2 of each class"); null where it can tell. */
+export function tooSmallReason(d: PairedAucDifference): string | null {
+  if (!d.tooSmall) return null;
+  const unit = /^paired (?:cluster )?bootstrap over (\w+)/.exec(d.method)?.[1] ?? 'patients';
+  return `${d.tooSmall}; a paired test needs at least ${COMPARE_MIN_UNITS} ${unit}, ${COMPARE_MIN_UNITS_PER_CLASS} of each class`;
+}
+
+/**
+ * The comparison in a sentence: "B's ROC AUC is higher by 0.07 (95% CI 0.02 to 0.12, p = 0.004):
+ * the difference holds" (a difference's bounds may be negative: "to" between them, not a dash).
+ * Where the test set is too small to tell, `reason: false` leaves out why (the caller says it once
+ * for several levels): "B's ROC AUC is higher by 0.10 here, but the test set is too small to tell
+ * whether that holds".
+ */
+export function differenceSentence(d: PairedAucDifference, nameA = 'A', nameB = 'B', opts: { reason?: boolean } = {}): string {
   if (!Number.isFinite(d.difference)) return `The ${METRIC_NAMES.auc} difference cannot be computed: the rows need both classes.`;
   const f2 = (x: number) => x.toFixed(Math.abs(x) < 0.01 && x !== 0 ? 3 : 2);
-  if (d.tooSmall) {
-    const unit = /^paired (?:cluster )?bootstrap over (\w+)/.exec(d.method)?.[1] ?? 'patients';
-    const needs = `a paired test needs at least ${COMPARE_MIN_UNITS} ${unit}, ${COMPARE_MIN_UNITS_PER_CLASS} of each class`;
+  const reason = tooSmallReason(d);
+  if (reason) {
     const what = d.difference === 0 ? `${nameA} and ${nameB} have the same ${METRIC_NAMES.auc} here` : `${d.difference > 0 ? nameB : nameA}'s ${METRIC_NAMES.auc} is higher by ${f2(Math.abs(d.difference))} here`;
-    return `${what}, but the test set is too small to tell whether that holds (${d.tooSmall}; ${needs})`;
+    return `${what}, but the test set is too small to tell whether that holds${opts.reason === false ? '' : ` (${reason})`}`;
   }
   const pText = d.p < 0.001 ? 'p < 0.001' : `p = ${d.p.toFixed(3)}`;
   const higher = d.difference > 0 ? nameB : nameA;

@@ -111,6 +111,13 @@ describe('lumen compare on a tiny library', () => {
     console.log(human.stdout);
     expect(human.stdout).toMatch(/Per image \(\d+\): A \d\.\d{3}, B \d\.\d{3}\. .*too small to tell/);
     expect(human.stdout).not.toMatch(/the difference holds|p = |p < /);
+    // The three levels share their few patients: why it is too small is said once, after them.
+    const reasons = [c.differences.perImage, c.differences.perSeries, c.differences.perPatient].map((d: { tooSmall: string }) => d.tooSmall);
+    if (new Set(reasons).size === 1) {
+      expect(human.stdout.split(reasons[0]).length - 1).toBe(1);
+      expect(human.stdout).toMatch(new RegExp(`\\n  Too small to tell at every level: ${reasons[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; a paired test needs at least 10 patients, 2 of each class\\.\\n`));
+      expect(human.stdout.match(/too small to tell whether that holds\./g)).toHaveLength(3);
+    }
     expect(human.stdout).toContain(`Only ${c.patients} patients held out for testing`);
   }, 300_000);
 });
