@@ -181,16 +181,23 @@ export class TrainingStore {
     return n;
   }
 
+  /**
+   * Labels in the order they were made, of one kind of target and of the targets named where
+   * asked. Named targets are looked up through labels_by_target (kind, uid), so the viewer's frame
+   * marks, asked on every series open, read that series' labels and not the whole table.
+   */
   listLabels(filter: { targetKind?: TargetKind; targetUids?: string[] } = {}): LabelRecord[] {
-    const rows = this.db
-      .prepare<[], { id: number; target_kind: TargetKind; target_uid: string; frame: number | null; label: string; author: string | null; created_at: string }>(
-        'SELECT id, target_kind, target_uid, frame, label, author, created_at FROM labels ORDER BY id',
-      )
-      .all();
-    const uids = filter.targetUids ? new Set(filter.targetUids) : undefined;
-    return rows
-      .filter((r) => (!filter.targetKind || r.target_kind === filter.targetKind) && (!uids || uids.has(r.target_uid)))
-      .map((r) => ({ id: r.id, targetKind: r.target_kind, targetUid: r.target_uid, frame: r.frame, label: r.label, author: r.author, createdAt: r.created_at }));
+    type Row = { id: number; target_kind: TargetKind; target_uid: string; frame: number | null; label: string; author: string | null; created_at: string };
+    const columns = 'SELECT id, target_kind, target_uid, frame, label, author, created_at FROM labels';
+    const kinds = filter.targetKind ? [filter.targetKind] : (['image', 'series', 'study'] as const);
+    const rows = filter.targetUids
+      ? this.db
+          .prepare<[string], Row>(`${columns} WHERE target_kind IN (${kinds.map((k) => `'${k}'`).join(', ')}) AND target_uid IN (SELECT value FROM json_each(?)) ORDER BY id`)
+          .all(JSON.stringify([...new Set(filter.targetUids)]))
+      : filter.targetKind
+        ? this.db.prepare<[string], Row>(`${columns} WHERE target_kind = ? ORDER BY id`).all(filter.targetKind)
+        : this.db.prepare<[], Row>(`${columns} ORDER BY id`).all();
+    return rows.map((r) => ({ id: r.id, targetKind: r.target_kind, targetUid: r.target_uid, frame: r.frame, label: r.label, author: r.author, createdAt: r.created_at }));
   }
 
   /**
