@@ -9,12 +9,17 @@
  * - 'lossy': some component is coded with the 9-7 irreversible wavelet (transformation 0).
  * - 'lossless': every component is coded with the 5-3 reversible wavelet, without quantization,
  *   every tile-part of every tile is present up to the end of the codestream (EOC), and every
- *   code-block its packet headers include has every coding pass (3 (Mb - P) - 2, B.10.5).
- * - 'unknown' (with why): anything else. A reversible code-block short of its last passes is
- *   most likely lossy, but the passes left out may have held nothing (the decoded values can be
- *   the original's); a truncated or malformed codestream; what this reader does not follow (HT
- *   code-blocks, user precincts, POC, PPM/PPT, RGN, styles per tile, bypass or per-pass
- *   termination).
+ *   code-block its packet headers include has every coding pass (3 (Mb - P) - 2, B.10.5). An HT
+ *   code-block (ISO/IEC 15444-15, HTJ2K) counts its passes the same way, placeholder passes
+ *   included: its cleanup pass codes every magnitude bit down to bit-plane Mb - 1 - P - (its
+ *   index) / 3, so it is whole where that cleanup is its last pass, index 3 (Mb - P) - 3, which
+ *   is what OpenJPH's reversible coder writes (one cleanup pass, P = Mb - 1).
+ * - 'unknown' (with why): anything else. A reversible code-block short of its last passes (an HT
+ *   cleanup above bit-plane 0, with its SigProp and MagRef passes or not) is most likely lossy,
+ *   but the passes left out may have held nothing (the decoded values can be the original's); a
+ *   truncated or malformed codestream; what this reader does not follow (user precincts, POC,
+ *   PPM/PPT, RGN, styles per tile, bypass or per-pass termination, HT mixed mode or HT
+ *   code-blocks with other styles than vertically causal, an HT code-block in a second HT set).
  *
  * A code-block no packet includes is taken as all zero (as a lossless encoder leaves it).
  * Pure and bounded: it never throws, whatever the bytes.
@@ -335,8 +340,41 @@ interface Band {
   included: Uint8Array;
   lblock: Uint8Array;
   passes: Int32Array;
-  /** Zero bit-planes, once included. */
+  /** Zero bit-planes (HT: missing MSBs), once included. */
   p: Int32Array;
+  /** HT code-blocks (15444-15): the index of each one's HT Cleanup pass among its passes, placeholders counted; -1 before it. */
+  cleanup: Int32Array | null;
+}
+
+/** floor(log2(n)) for n >= 1. */
+const log2 = (n: number) => 31 - Math.clz32(n);
+
+/**
+ * The length fields (ISO/IEC 15444-15 B.4) of `passes` more passes of an HT code-block, their
+ * bytes added up, its cleanup index set; or why the codestream is not one this reader follows.
+ * Passes come in HT Sets of three (Cleanup, SigProp, MagRef), the cleanup at every index that is
+ * a multiple of 3. Until the first real cleanup, passes are placeholders that carry no bytes: a
+ * contribution's first field covers its passes up to its last cleanup index, with Lblock +
+ * floor(log2 of those passes) bits; where it reads 0 they are all placeholders, and the field
+ * goes on to Lblock + floor(log2(passes)) bits, which must read 0 too. After the cleanup, its
+ * SigProp and MagRef passes have a field of their own (one pass: Lblock bits, two: one more).
+ * A later HT Set (a cleanup that recodes the block) is not followed.
+ */
+function htLengths(bits: Bits, band: Band, b: number, passes: number): number | string {
+  const cleanup = band.cleanup!;
+  const before = band.passes[b];
+  const lblock = band.lblock[b];
+  if (cleanup[b] >= 0) {
+    if (before - cleanup[b] - 1 + passes > 2) return 'the codestream has an HT code-block coded in more than one HT set';
+    return bits.read(lblock + log2(passes));
+  }
+  const refinement = (before + passes - 1) % 3;
+  const segment = passes - refinement;
+  if (segment < 1) return bits.read(lblock + log2(passes)) ? 'the codestream has an HT code-block with bytes before its cleanup pass' : 0;
+  const first = bits.read(lblock + log2(segment));
+  if (!first) return bits.read(log2(passes) - log2(segment)) ? 'the codestream has an HT code-block with bytes before its cleanup pass' : 0;
+  cleanup[b] = before + segment - 1;
+  return refinement ? first + bits.read(lblock + log2(refinement)) : first;
 }
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -354,8 +392,10 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
   for (let c = 0; c < comps; c++) {
     const s = style(c);
     if (s.precincts) return 'the codestream gives precinct sizes';
-    if (s.blockStyle & 0x40) return 'the codestream has HT code-blocks';
-    if (s.blockStyle & 0x05) return 'the codestream has code-blocks with bypass or per-pass termination';
+    if (s.blockStyle & 0x80) return 'the codestream has HT code-blocks in mixed mode';
+    // HT code-blocks, vertically causal or not; no other style is followed with them.
+    if (s.blockStyle & 0x40 && (s.blockStyle & ~0x48) !== 0) return 'the codestream has HT code-blocks with other code-block styles';
+    if (!(s.blockStyle & 0x40) && (s.blockStyle & 0x05) !== 0) return 'the codestream has code-blocks with bypass or per-pass termination';
     if (s.levels > 32 || s.xcb > 10 || s.ycb > 10 || s.xcb + s.ycb > 12) return 'the codestream has a coding style outside what JPEG 2000 allows';
     if (quant(c).exponents.length < 3 * s.levels + 1) return 'the codestream has a QCD with fewer exponents than subbands';
   }
@@ -400,7 +440,8 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
           const count = w * hh;
           blocks += count;
           const exponent = q.exponents[r === 0 ? 0 : 3 * (r - 1) + 1 + i];
-          return { w, h: hh, mb: q.guard + exponent - 1, inclusion: new TagTree(Math.max(w, 1), Math.max(hh, 1)), zeros: new TagTree(Math.max(w, 1), Math.max(hh, 1)), included: new Uint8Array(count), lblock: new Uint8Array(count).fill(3), passes: new Int32Array(count), p: new Int32Array(count) };
+          const cleanup = s.blockStyle & 0x40 ? new Int32Array(count).fill(-1) : null;
+          return { w, h: hh, mb: q.guard + exponent - 1, inclusion: new TagTree(Math.max(w, 1), Math.max(hh, 1)), zeros: new TagTree(Math.max(w, 1), Math.max(hh, 1)), included: new Uint8Array(count), lblock: new Uint8Array(count).fill(3), passes: new Int32Array(count), p: new Int32Array(count), cleanup };
         });
         if (blocks > MAX_BLOCKS) return 'the codestream has more code-blocks than this reader follows';
         levels.push(bands);
@@ -454,7 +495,11 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
               }
             }
             while (bits.bit()) if (++band.lblock[b] > 32) return 'the codestream has a code-block length longer than any codestream';
-            body += bits.read(band.lblock[b] + Math.floor(Math.log2(passes)));
+            if (band.cleanup) {
+              const bytes = htLengths(bits, band, b, passes);
+              if (typeof bytes === 'string') return bytes;
+              body += bytes;
+            } else body += bits.read(band.lblock[b] + log2(passes));
             band.passes[b] += passes;
           }
         }
@@ -476,6 +521,8 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
             const planes = band.mb - band.p[b];
             if (planes < 1) return 'the codestream has a code-block with more zero bit-planes than its subband has';
             if (band.passes[b] > 3 * planes - 2) return 'the codestream has a code-block with more coding passes than bit-planes';
+            // An HT block is whole where its cleanup codes bit-plane 0: the last of its 3 (Mb - P) - 2 passes.
+            if (band.cleanup?.[b] === -1) return 'the codestream has an HT code-block with placeholder passes only';
             if (band.passes[b] < 3 * planes - 2) return 'truncated';
           }
   }

@@ -4,9 +4,10 @@
 // --lossy -r: 5-3 with coding passes dropped to meet the rate; -r 20,10,1: three layers, the last
 // completing every code-block) and OpenJPH (ojph_compress
 // -reversible true/false); the attribute removed with dcmtk's dcmodify -ea. A reversible
-// codestream said as .91 is shown without a mark; a 9-7 one is "Lossy"; a reversible one short of
-// coding passes, truncated, or HT (whose passes the reader does not follow) "May be lossy". The
-// reader never throws, over every truncation and thousands of damaged copies.
+// codestream said as .91 is shown without a mark, and so is OpenJPH's reversible HTJ2K said as .203
+// (its HT passes read: test/dicom/lossy-htj2k.test.ts); a 9-7 one is "Lossy"; a reversible one
+// short of coding passes, or truncated, "May be lossy". The reader never throws, over every
+// truncation and thousands of damaged copies.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,11 +124,20 @@ describe('the mark of a JPEG 2000 file without Lossy Image Compression', () => {
     expect(await markOf('j2k-two-frames', 1)).toEqual(LOSSY);
   });
 
-  it('marks HTJ2K: 9-7 "Lossy", reversible "May be lossy" (HT passes are not read), .201 nothing', async () => {
+  it('marks HTJ2K: 9-7 "Lossy", reversible nothing (its HT passes reach bit-plane 0), .201 nothing', async () => {
     expect(await markOf('htj2k-irreversible')).toEqual(LOSSY);
-    expect(j2kLossOf(await codestream('htj2k-reversible'))).toEqual({ kind: 'unknown', why: 'the codestream has HT code-blocks' });
-    expect(await markOf('htj2k-reversible')).toEqual({ ...MAYBE_J2K, maybe: 'HTJ2K' });
+    expect(j2kLossOf(await codestream('htj2k-reversible'))).toEqual({ kind: 'lossless' });
+    expect(await markOf('htj2k-reversible')).toBeNull();
     expect(await markOf('htj2k-201')).toBeNull();
+    const [original, decoded] = await Promise.all(['original', 'htj2k-reversible'].map(async (n) => (await decodeFrame(await parseDicomFile(file(n)), 0)).pixels));
+    expect(Array.from(decoded)).toEqual(Array.from(original));
+  });
+
+  it('says "May be lossy (HTJ2K)" for a reversible HTJ2K codestream cut short', async () => {
+    const whole = await codestream('htj2k-reversible');
+    const cut = encapsulate([[whole.subarray(0, Math.floor(whole.length * 0.8))]], { basicOffsetTable: true }).bytes;
+    writeFileSync(file('htj2k-truncated'), encapsulatedFile(SPEC, HTJ2K, cut));
+    expect(await markOf('htj2k-truncated')).toEqual({ ...MAYBE_J2K, maybe: 'HTJ2K' });
   });
 });
 
