@@ -460,10 +460,10 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
     else if (h.progression === 1) for (let r = 0; r <= maxLevels; r++) for (let l = 0; l < layers; l++) for (let c = 0; c < comps; c++) push(l, r, c);
     else if (h.progression === 2) for (let r = 0; r <= maxLevels; r++) for (let c = 0; c < comps; c++) for (let l = 0; l < layers; l++) push(l, r, c);
     else for (let c = 0; c < comps; c++) for (let r = 0; r <= maxLevels; r++) for (let l = 0; l < layers; l++) push(l, r, c);
-    // The tile's data: its tile-parts' bodies, one after another.
+    // The tile's data: its tile-parts' bodies, one after another (a view where it has one tile-part).
     const bodies = h.tileData.get(t) ?? [];
-    const data = new Uint8Array(bodies.reduce((s, b) => s + b.length, 0));
-    bodies.reduce((at, b) => (data.set(b, at), at + b.length), 0);
+    const data = bodies.length === 1 ? bodies[0] : new Uint8Array(bodies.reduce((s, b) => s + b.length, 0));
+    if (bodies.length > 1) bodies.reduce((at, b) => (data.set(b, at), at + b.length), 0);
     let at = 0;
     for (const [l, r, c] of order) {
       if (sop && at + 6 <= data.length && data[at] === 0xff && data[at + 1] === 0x91) at += 6;
