@@ -17,9 +17,13 @@
  * - 'unknown' (with why): anything else. A reversible code-block short of its last passes (an HT
  *   cleanup above bit-plane 0, with its SigProp and MagRef passes or not) is most likely lossy,
  *   but the passes left out may have held nothing (the decoded values can be the original's); a
- *   truncated or malformed codestream; what this reader does not follow (user precincts, POC,
- *   PPM/PPT, RGN, styles per tile, bypass or per-pass termination, HT mixed mode or HT
- *   code-blocks with other styles than vertically causal, an HT code-block in a second HT set).
+ *   truncated or malformed codestream, or one whose packets do not fill its tiles' data; what
+ *   this reader does not follow (POC, PPM/PPT, RGN, styles per tile, bypass or per-pass
+ *   termination, HT mixed mode or HT code-blocks with other styles than vertically causal, an HT
+ *   code-block in a second HT set).
+ *
+ * Precincts (B.6), given or the default 2^15, each hold their own code-blocks and tag trees; the
+ * position-driven progressions (RPCL, PCRL, CPRL) visit them as B.12.1.3-5 step the tile.
  *
  * A code-block no packet includes is taken as all zero (as a lossless encoder leaves it).
  * Pure and bounded: it never throws, whatever the bytes.
@@ -71,8 +75,8 @@ function codestreamOf(data: Uint8Array): Uint8Array | null {
 
 /** One component's coding style (COD, or its COC). */
 interface Style {
-  /** Scod/Scoc bit 0: precinct sizes given. */
-  precincts: boolean;
+  /** Precinct sizes (PPx, PPy) per resolution, 15 each where Scod/Scoc bit 0 gives none; null where it promises them and the segment lacks them. */
+  precincts: [number, number][] | null;
   levels: number;
   xcb: number;
   ycb: number;
@@ -118,9 +122,12 @@ interface Header {
 }
 
 function readStyle(data: Uint8Array, at: number, end: number, scod: number): Style | null {
-  // SPcod/SPcoc: levels, xcb, ycb, style, transformation.
+  // SPcod/SPcoc: levels, xcb, ycb, style, transformation, then (Scod bit 0) a byte per resolution: PPy << 4 | PPx.
   if (at + 5 > end) return null;
-  return { precincts: (scod & 1) === 1, levels: data[at], xcb: data[at + 1] + 2, ycb: data[at + 2] + 2, blockStyle: data[at + 3], transform: data[at + 4] };
+  const levels = data[at];
+  let precincts: [number, number][] | null = Array.from({ length: levels + 1 }, () => [15, 15]);
+  if (scod & 1) precincts = at + 5 + levels + 1 <= end ? Array.from({ length: levels + 1 }, (_, r) => [data[at + 5 + r] & 15, data[at + 5 + r] >> 4]) : null;
+  return { precincts, levels, xcb: data[at + 1] + 2, ycb: data[at + 2] + 2, blockStyle: data[at + 3], transform: data[at + 4] };
 }
 
 function readQuant(data: Uint8Array, at: number, end: number): Quant | null {
@@ -379,6 +386,90 @@ function htLengths(bits: Bits, band: Band, b: number, passes: number): number | 
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
+/** One resolution of one tile-component: its precinct grid (B.6) and each precinct's subbands. */
+interface Resolution {
+  /** The resolution's origin (trx0, try0). */
+  x0: number;
+  y0: number;
+  ppx: number;
+  ppy: number;
+  /** Precincts across. */
+  across: number;
+  precincts: Band[][];
+}
+
+/** Precinct starts (position, component, resolution) a position-driven progression tries at most before this reader says "unknown". */
+const MAX_POSITIONS = 1 << 22;
+
+/**
+ * A tile's packets (layer, resolution, component, precinct) in its progression order (B.12.1):
+ * LRCP and RLCP by precinct index; RPCL, PCRL and CPRL by the position on the reference grid
+ * where each precinct starts, as B.12.1.3-5 step through the tile.
+ */
+function packetOrder(h: Header, grid: (Resolution | null)[][], comps: number, layers: number, [tx0, tx1, ty0, ty1]: number[]): [number, number, number, number][] | string {
+  const order: [number, number, number, number][] = [];
+  const levelsOf = (c: number) => grid[c].length - 1;
+  const maxLevels = Math.max(...Array.from({ length: comps }, (_, c) => levelsOf(c)));
+  const all = (r: number, c: number, l: number) => {
+    const res = r < grid[c].length ? grid[c][r] : null;
+    for (let k = 0; res && k < res.precincts.length; k++) order.push([l, r, c, k]);
+  };
+  if (h.progression === 0) for (let l = 0; l < layers; l++) for (let r = 0; r <= maxLevels; r++) for (let c = 0; c < comps; c++) all(r, c, l);
+  else if (h.progression === 1) for (let r = 0; r <= maxLevels; r++) for (let l = 0; l < layers; l++) for (let c = 0; c < comps; c++) all(r, c, l);
+  if (h.progression <= 1) return order;
+  // The precinct of (c, r) that starts at (x, y), or -1 where none does (B.12.1.3's conditions).
+  const precinctAt = (c: number, r: number, x: number, y: number): number => {
+    const res = r < grid[c].length ? grid[c][r] : null;
+    if (!res) return -1;
+    const [dx, dy] = h.sub[c];
+    const lev = levelsOf(c) - r;
+    const [stepX, stepY] = [dx * 2 ** (res.ppx + lev), dy * 2 ** (res.ppy + lev)];
+    if (!(y % stepY === 0 || (y === ty0 && (res.y0 * 2 ** lev) % 2 ** (res.ppy + lev) !== 0))) return -1;
+    if (!(x % stepX === 0 || (x === tx0 && (res.x0 * 2 ** lev) % 2 ** (res.ppx + lev) !== 0))) return -1;
+    const kx = Math.floor(ceilDiv(x, dx * 2 ** lev) / 2 ** res.ppx) - Math.floor(res.x0 / 2 ** res.ppx);
+    const ky = Math.floor(ceilDiv(y, dy * 2 ** lev) / 2 ** res.ppy) - Math.floor(res.y0 / 2 ** res.ppy);
+    return kx + ky * res.across;
+  };
+  // The steps: the smallest precinct, in reference grid units, of the components given.
+  const steps = (cs: number[]) => {
+    let [sx, sy] = [Infinity, Infinity];
+    for (const c of cs)
+      for (const res of grid[c]) {
+        if (!res) continue;
+        const lev = levelsOf(c) - grid[c].indexOf(res);
+        sx = Math.min(sx, h.sub[c][0] * 2 ** (res.ppx + lev));
+        sy = Math.min(sy, h.sub[c][1] * 2 ** (res.ppy + lev));
+      }
+    return [sx, sy];
+  };
+  let visited = 0;
+  const positions = (cs: number[], visit: (x: number, y: number) => void): boolean => {
+    const [sx, sy] = steps(cs);
+    if (sx === Infinity) return true;
+    for (let y = ty0; y < ty1; y += sy - (y % sy))
+      for (let x = tx0; x < tx1; x += sx - (x % sx)) {
+        visited += cs.length * (maxLevels + 1);
+        if (visited > MAX_POSITIONS) return false;
+        visit(x, y);
+      }
+    return true;
+  };
+  const comps_ = Array.from({ length: comps }, (_, c) => c);
+  const emit = (r: number, c: number, x: number, y: number) => {
+    const k = precinctAt(c, r, x, y);
+    if (k >= 0) for (let l = 0; l < layers; l++) order.push([l, r, c, k]);
+  };
+  let ok = true;
+  if (h.progression === 2) for (let r = 0; r <= maxLevels && ok; r++) ok = positions(comps_, (x, y) => comps_.forEach((c) => emit(r, c, x, y)));
+  else if (h.progression === 3) ok = positions(comps_, (x, y) => comps_.forEach((c) => { for (let r = 0; r <= levelsOf(c); r++) emit(r, c, x, y); }));
+  else for (let c = 0; c < comps && ok; c++) ok = positions([c], (x, y) => { for (let r = 0; r <= levelsOf(c); r++) emit(r, c, x, y); });
+  if (!ok) return 'the codestream has more precinct positions than this reader follows';
+  // Every precinct once: a count short means the steps missed one (or met it twice).
+  const expected = grid.reduce((n, levels) => n + levels.reduce((m, res) => m + (res?.precincts.length ?? 0), 0), 0) * layers;
+  if (order.length !== expected) return 'the codestream has precincts its progression order does not reach';
+  return order;
+}
+
 /**
  * Reads every packet header of every tile; 'complete' where every included code-block has all its
  * coding passes, 'truncated' where one lacks some, else why it could not be read.
@@ -391,7 +482,9 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
   const quant = (c: number) => h.qcc.get(c) ?? h.qcd!;
   for (let c = 0; c < comps; c++) {
     const s = style(c);
-    if (s.precincts) return 'the codestream gives precinct sizes';
+    if (!s.precincts) return 'the codestream has a coding style too short for its precinct sizes';
+    // PPx, PPy of 0 only at the lowest resolution (A.6.1).
+    if (s.precincts.some(([x, y], r) => r > 0 && (!x || !y))) return 'the codestream has a precinct size outside what JPEG 2000 allows';
     if (s.blockStyle & 0x80) return 'the codestream has HT code-blocks in mixed mode';
     // HT code-blocks, vertically causal or not; no other style is followed with them.
     if (s.blockStyle & 0x40 && (s.blockStyle & ~0x48) !== 0) return 'the codestream has HT code-blocks with other code-block styles';
@@ -404,7 +497,7 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
   if (!layers) return 'the codestream has no quality layers';
   const sop = (h.scod & 2) !== 0;
   const eph = (h.scod & 4) !== 0;
-  let packets = 0;
+  let precincts = 0;
   let blocks = 0;
   for (let t = 0; t < h.tiles; t++) {
     const px = t % h.tilesAcross;
@@ -413,64 +506,71 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
     const tx1 = Math.min(h.tx0 + (px + 1) * h.tw, h.x1);
     const ty0 = Math.max(h.ty0 + py * h.th, h.y0);
     const ty1 = Math.min(h.ty0 + (py + 1) * h.th, h.y1);
-    // Per component and resolution: its subbands' code-block state, or null where the resolution is empty (no packets).
-    const grid: (Band[] | null)[][] = [];
+    // Per component and resolution: its precincts, each with its subbands' code-block state (B.6,
+    // B.7), or null where the resolution is empty (no packets).
+    const grid: (Resolution | null)[][] = [];
     for (let c = 0; c < comps; c++) {
       const s = style(c);
       const q = quant(c);
       const [dx, dy] = h.sub[c];
       const [cx0, cx1, cy0, cy1] = [ceilDiv(tx0, dx), ceilDiv(tx1, dx), ceilDiv(ty0, dy), ceilDiv(ty1, dy)];
-      const levels: (Band[] | null)[] = [];
+      const levels: (Resolution | null)[] = [];
       for (let r = 0; r <= s.levels; r++) {
         const scale = 2 ** (s.levels - r);
-        if (ceilDiv(cx1, scale) <= ceilDiv(cx0, scale) || ceilDiv(cy1, scale) <= ceilDiv(cy0, scale)) {
+        const [rx0, rx1, ry0, ry1] = [ceilDiv(cx0, scale), ceilDiv(cx1, scale), ceilDiv(cy0, scale), ceilDiv(cy1, scale)];
+        if (rx1 <= rx0 || ry1 <= ry0) {
           levels.push(null);
           continue;
         }
-        // With no precinct sizes given, one precinct of 2^15 x 2^15 holds the resolution.
-        if (ceilDiv(cx1, scale) > 1 << 15 || ceilDiv(cy1, scale) > 1 << 15) return 'the codestream has a resolution wider than one default precinct';
+        const [ppx, ppy] = s.precincts![r];
+        const across = ceilDiv(rx1, 2 ** ppx) - Math.floor(rx0 / 2 ** ppx);
+        const down = ceilDiv(ry1, 2 ** ppy) - Math.floor(ry0 / 2 ** ppy);
+        precincts += across * down;
+        if (precincts * layers > MAX_PACKETS) return 'the codestream has more packets than this reader follows';
         const n = r === 0 ? s.levels : s.levels - r + 1;
         const orients: [number, number][] = r === 0 ? [[0, 0]] : [[1, 0], [0, 1], [1, 1]];
-        const bands = orients.map(([xo, yo], i): Band => {
-          const half = r === 0 ? 0 : 2 ** (n - 1);
-          const [bx0, bx1] = [ceilDiv(cx0 - half * xo, 2 ** n), ceilDiv(cx1 - half * xo, 2 ** n)];
-          const [by0, by1] = [ceilDiv(cy0 - half * yo, 2 ** n), ceilDiv(cy1 - half * yo, 2 ** n)];
-          const w = bx1 > bx0 ? ceilDiv(bx1, 2 ** s.xcb) - Math.floor(bx0 / 2 ** s.xcb) : 0;
-          const hh = by1 > by0 ? ceilDiv(by1, 2 ** s.ycb) - Math.floor(by0 / 2 ** s.ycb) : 0;
-          const count = w * hh;
-          blocks += count;
-          const exponent = q.exponents[r === 0 ? 0 : 3 * (r - 1) + 1 + i];
-          const cleanup = s.blockStyle & 0x40 ? new Int32Array(count).fill(-1) : null;
-          return { w, h: hh, mb: q.guard + exponent - 1, inclusion: new TagTree(Math.max(w, 1), Math.max(hh, 1)), zeros: new TagTree(Math.max(w, 1), Math.max(hh, 1)), included: new Uint8Array(count), lblock: new Uint8Array(count).fill(3), passes: new Int32Array(count), p: new Int32Array(count), cleanup };
-        });
-        if (blocks > MAX_BLOCKS) return 'the codestream has more code-blocks than this reader follows';
-        levels.push(bands);
+        // A precinct's size in its subbands, and the code-blocks' there (B.7: no wider than the precinct).
+        const [bpx, bpy] = r === 0 ? [ppx, ppy] : [ppx - 1, ppy - 1];
+        const [xcb, ycb] = [Math.min(s.xcb, bpx), Math.min(s.ycb, bpy)];
+        const res: Resolution = { x0: rx0, y0: ry0, ppx, ppy, across, precincts: [] };
+        for (let k = 0; k < across * down; k++) {
+          const kx = Math.floor(rx0 / 2 ** ppx) + (k % across);
+          const ky = Math.floor(ry0 / 2 ** ppy) + Math.floor(k / across);
+          res.precincts.push(
+            orients.map(([xo, yo], i): Band => {
+              const half = r === 0 ? 0 : 2 ** (n - 1);
+              const bx0 = Math.max(ceilDiv(cx0 - half * xo, 2 ** n), kx * 2 ** bpx);
+              const bx1 = Math.min(ceilDiv(cx1 - half * xo, 2 ** n), (kx + 1) * 2 ** bpx);
+              const by0 = Math.max(ceilDiv(cy0 - half * yo, 2 ** n), ky * 2 ** bpy);
+              const by1 = Math.min(ceilDiv(cy1 - half * yo, 2 ** n), (ky + 1) * 2 ** bpy);
+              const w = bx1 > bx0 && by1 > by0 ? ceilDiv(bx1, 2 ** xcb) - Math.floor(bx0 / 2 ** xcb) : 0;
+              const hh = bx1 > bx0 && by1 > by0 ? ceilDiv(by1, 2 ** ycb) - Math.floor(by0 / 2 ** ycb) : 0;
+              const count = w * hh;
+              blocks += count;
+              const exponent = q.exponents[r === 0 ? 0 : 3 * (r - 1) + 1 + i];
+              const cleanup = s.blockStyle & 0x40 ? new Int32Array(count).fill(-1) : null;
+              return { w, h: hh, mb: q.guard + exponent - 1, inclusion: new TagTree(Math.max(w, 1), Math.max(hh, 1)), zeros: new TagTree(Math.max(w, 1), Math.max(hh, 1)), included: new Uint8Array(count), lblock: new Uint8Array(count).fill(3), passes: new Int32Array(count), p: new Int32Array(count), cleanup };
+            }),
+          );
+          if (blocks > MAX_BLOCKS) return 'the codestream has more code-blocks than this reader follows';
+        }
+        levels.push(res);
       }
       grid.push(levels);
     }
-    // The packet order (B.12) with one precinct per resolution: LRCP, RLCP, then RPCL, PCRL and CPRL.
-    const order: [number, number, number][] = [];
-    const maxLevels = Math.max(...Array.from({ length: comps }, (_, c) => style(c).levels));
-    const push = (l: number, r: number, c: number) => {
-      if (r < grid[c].length && grid[c][r]) order.push([l, r, c]);
-    };
-    packets += layers * (maxLevels + 1) * comps;
-    if (packets > MAX_PACKETS) return 'the codestream has more packets than this reader follows';
-    if (h.progression === 0) for (let l = 0; l < layers; l++) for (let r = 0; r <= maxLevels; r++) for (let c = 0; c < comps; c++) push(l, r, c);
-    else if (h.progression === 1) for (let r = 0; r <= maxLevels; r++) for (let l = 0; l < layers; l++) for (let c = 0; c < comps; c++) push(l, r, c);
-    else if (h.progression === 2) for (let r = 0; r <= maxLevels; r++) for (let c = 0; c < comps; c++) for (let l = 0; l < layers; l++) push(l, r, c);
-    else for (let c = 0; c < comps; c++) for (let r = 0; r <= maxLevels; r++) for (let l = 0; l < layers; l++) push(l, r, c);
+    const order = packetOrder(h, grid, comps, layers, [tx0, tx1, ty0, ty1]);
+    if (typeof order === 'string') return order;
     // The tile's data: its tile-parts' bodies, one after another (a view where it has one tile-part).
     const bodies = h.tileData.get(t) ?? [];
     const data = bodies.length === 1 ? bodies[0] : new Uint8Array(bodies.reduce((s, b) => s + b.length, 0));
     if (bodies.length > 1) bodies.reduce((at, b) => (data.set(b, at), at + b.length), 0);
     let at = 0;
-    for (const [l, r, c] of order) {
+    for (const [l, r, c, k] of order) {
       if (sop && at + 6 <= data.length && data[at] === 0xff && data[at + 1] === 0x91) at += 6;
       const bits = new Bits(data, at);
       let body = 0;
       if (bits.bit()) {
-        for (const band of grid[c][r]!) {
+        for (const band of grid[c][r]!.precincts[k]) {
           for (let b = 0; b < band.w * band.h; b++) {
             const first = !band.included[b];
             const inLayer = first ? band.inclusion.decode(bits, b, l + 1) : bits.bit() === 1;
@@ -513,9 +613,11 @@ function passesOf(h: Header): 'complete' | 'truncated' | string {
       at += body;
       if (at > data.length) return 'the codestream has packets longer than its tile data';
     }
+    // The packets fill the tile's data: bytes left over mean the headers were not read as written.
+    if (at !== data.length) return `the codestream has ${data.length - at} bytes in tile ${t} after its last packet`;
     for (const levels of grid)
-      for (const bands of levels)
-        for (const band of bands ?? [])
+      for (const res of levels)
+        for (const band of (res?.precincts ?? []).flat())
           for (let b = 0; b < band.w * band.h; b++) {
             if (!band.included[b]) continue;
             const planes = band.mb - band.p[b];
