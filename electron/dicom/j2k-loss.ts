@@ -428,8 +428,10 @@ function packetOrder(h: Header, grid: (Resolution | null)[][], comps: number, la
     if (!(x % stepX === 0 || (x === tx0 && (res.x0 * 2 ** lev) % 2 ** (res.ppx + lev) !== 0))) return -1;
     const kx = Math.floor(ceilDiv(x, dx * 2 ** lev) / 2 ** res.ppx) - Math.floor(res.x0 / 2 ** res.ppx);
     const ky = Math.floor(ceilDiv(y, dy * 2 ** lev) / 2 ** res.ppy) - Math.floor(res.y0 / 2 ** res.ppy);
-    return kx + ky * res.across;
+    return kx >= 0 && kx < res.across && ky >= 0 && kx + ky * res.across < res.precincts.length ? kx + ky * res.across : -1;
   };
+  // Every precinct once: the steps must neither meet one twice nor miss one.
+  const expected = grid.reduce((n, levels) => n + levels.reduce((m, res) => m + (res?.precincts.length ?? 0), 0), 0) * layers;
   // The steps: the smallest precinct, in reference grid units, of the components given.
   const steps = (cs: number[]) => {
     let [sx, sy] = [Infinity, Infinity];
@@ -457,16 +459,22 @@ function packetOrder(h: Header, grid: (Resolution | null)[][], comps: number, la
   const comps_ = Array.from({ length: comps }, (_, c) => c);
   const emit = (r: number, c: number, x: number, y: number) => {
     const k = precinctAt(c, r, x, y);
-    if (k >= 0) for (let l = 0; l < layers; l++) order.push([l, r, c, k]);
+    if (k < 0) return;
+    const seen = (reached[c][r] ??= new Uint8Array(grid[c][r]!.precincts.length));
+    if (seen[k]) twice = true;
+    else {
+      seen[k] = 1;
+      for (let l = 0; l < layers; l++) order.push([l, r, c, k]);
+    }
   };
+  const reached: (Uint8Array | undefined)[][] = grid.map(() => []);
+  let twice = false;
   let ok = true;
   if (h.progression === 2) for (let r = 0; r <= maxLevels && ok; r++) ok = positions(comps_, (x, y) => comps_.forEach((c) => emit(r, c, x, y)));
   else if (h.progression === 3) ok = positions(comps_, (x, y) => comps_.forEach((c) => { for (let r = 0; r <= levelsOf(c); r++) emit(r, c, x, y); }));
   else for (let c = 0; c < comps && ok; c++) ok = positions([c], (x, y) => { for (let r = 0; r <= levelsOf(c); r++) emit(r, c, x, y); });
   if (!ok) return 'the codestream has more precinct positions than this reader follows';
-  // Every precinct once: a count short means the steps missed one (or met it twice).
-  const expected = grid.reduce((n, levels) => n + levels.reduce((m, res) => m + (res?.precincts.length ?? 0), 0), 0) * layers;
-  if (order.length !== expected) return 'the codestream has precincts its progression order does not reach';
+  if (twice || order.length !== expected) return 'the codestream has precincts its progression order does not reach';
   return order;
 }
 
