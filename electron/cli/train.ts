@@ -6,6 +6,7 @@ import { randomBackboneWarning } from '../../common/training-advice';
 import { headlineText } from '../../common/metric-words';
 import type { TrainMode, TrainOptions } from '../training/train';
 import { evaluationLines, levelLines } from '../../models/training/levels';
+import { SERIES_HIGH_MINIMUM } from '../../models/training/series-ensemble';
 import { domainSummary, type DomainMetadata } from '../../models/package/domain';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
@@ -23,6 +24,16 @@ function num(value: string | undefined, name: string, opts: { int?: boolean; min
   const n = decimalNumber(value);
   if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) throw new CliError(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got "${value}".`, 2);
   return n;
+}
+
+/**
+ * What the validation series say of the uncertainty heads: their mean and where "high" starts; with
+ * fewer than SERIES_HIGH_MINIMUM of them no 95th percentile is kept (p95 null), as the model card says.
+ */
+function validationUncertaintyText(v: { n: number; mean: number; p95: number | null }): string {
+  if (!v.n) return 'on the validation series none (no reference for high)';
+  if (v.p95 === null) return `on the ${v.n} validation series mean ${v.mean.toFixed(3)}; fewer than the ${SERIES_HIGH_MINIMUM} a 95th percentile needs, so no series is called high or usual`;
+  return `on the ${v.n} validation series mean ${v.mean.toFixed(3)}, high above ${v.p95.toFixed(3)}`;
 }
 
 export const command: Command = {
@@ -146,7 +157,7 @@ export const command: Command = {
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
               `Test split: ${t.n} series · ${headlineText(t, { lowercase: true, method: t.ciMethod })}`,
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
-              `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; on the validation series ${series.ensemble.validation.n ? `mean ${series.ensemble.validation.mean.toFixed(3)}, high above ${series.ensemble.validation.p95!.toFixed(3)}` : 'none (no reference for high)'}`,
+              `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; ${validationUncertaintyText(series.ensemble.validation)}`,
               trainingDataLine(metadata.domain),
               ...levelLines(t),
               ...series.split.warnings.map((w) => `Warning: ${w}`),

@@ -78,6 +78,11 @@ describe('lumen train --level series', () => {
     // "high" is stored (series-ensemble.ts, SERIES_HIGH_MINIMUM), and the card says why.
     expect(r.ensemble.validation.p95).toBeNull();
     expect(pkg.metadata.modelCard).toContain(`On the ${r.split.series.validation} validation series: mean ${r.ensemble.validation.mean.toFixed(3)}; fewer than the 20 a 95th percentile needs, so no series is called high or usual.`);
+    // The same run without --json writes its lines and exits 0 (it crashed on the missing 95th percentile).
+    const human = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-10', '--resolution', '32', '--window', 'ct-abdomen', '--epochs', '2', '--level', 'series', '--out', path.join(root, 'mil-human')]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Uncertainty: 5 heads on the series head's pooled features; on the \d+ validation series mean \d\.\d{3}; fewer than the 20 a 95th percentile needs, so no series is called high or usual$/m);
+    expect(human.stderr).not.toMatch(/Cannot read|TypeError/);
     expect(stored.series[0].pooled.uncertainty).toBe(p.series[0].pooled.uncertainty);
     for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
 
