@@ -271,7 +271,7 @@ function rewritePacket(cs: Uint8Array, p: number, passes: number, fields: [numbe
 
 describe('HT code-blocks whose passes stop short, and placeholder passes', () => {
   const img: Image = { name: 'one-block', w: 40, h: 30, comps: 1, depth: 12, args: ['-num_decomps', '0'] };
-  let cs = new Uint8Array(0);
+  let cs: Uint8Array = new Uint8Array(0);
   let source = '';
   beforeAll(() => {
     ({ cs, source } = compress(img, true));
