@@ -7,6 +7,7 @@
 import { evaluate, flatMetrics, type Evaluation } from './metrics';
 import { aucText, headlineText, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { fewTestPatientsWarning } from '../../common/training-advice';
+import { thresholdRule } from '../../common/threshold-words';
 
 export const SERIES_AGGREGATION = 'mean of image probabilities';
 export const PATIENT_AGGREGATION = "mean of the patient's series scores, each the mean of its image probabilities";
@@ -118,6 +119,7 @@ export function evaluationLines(e: Evaluation): string[] {
       (c) =>
         `  ${c.className}: sensitivity ${na(c.sensitivity, 'none in the split')} specificity ${na(c.specificity, 'no other class in the split')} PPV ${na(c.ppv, 'never predicted')} NPV ${na(c.npv, 'always predicted')} ${METRIC_NAMES.auc} ${na(c.auc, 'one class only')}`,
     ),
+    ...[thresholdRule(e.threshold, e.classNames)].filter((r): r is string => r !== null).map((r) => `  ${r}`),
   ];
 }
 

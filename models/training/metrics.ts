@@ -42,19 +42,57 @@ export function rocCurve(scores: readonly number[], positive: readonly boolean[]
   return pts;
 }
 
-/** The threshold on `scores` that maximises Youden's J (sensitivity + specificity - 1). */
+/**
+ * The threshold on `scores` (probabilities of the positive class) that maximises Youden's J
+ * (sensitivity + specificity - 1), in the middle of the best J's interval: every threshold
+ * between the lowest score called positive and the next lower score gives the same J, so the
+ * threshold is their midpoint on the logit scale (0.9998 and 0.0001 give about 0.41, not 0.9998:
+ * a threshold on the weakest positive would call the next test positive a shade below it
+ * negative). Equal J in runs of adjacent ROC points is one interval; of separate intervals with
+ * the best J the widest (on the logit scale) wins, the higher one on a tie. 0.5 when no threshold
+ * beats chance (J <= 0, or one class missing). Scores outside 0–1 take the plain midpoint.
+ */
 export function youdenThreshold(scores: readonly number[], positive: readonly boolean[]): number {
-  let best = 0.5;
-  let bestJ = -Infinity;
-  for (const p of rocCurve(scores, positive)) {
-    if (!Number.isFinite(p.threshold)) continue;
-    const j = p.tpr - p.fpr;
-    if (j > bestJ) {
-      bestJ = j;
-      best = p.threshold;
-    }
+  const pts = rocCurve(scores, positive).filter((p) => Number.isFinite(p.threshold));
+  // J times nPos·nNeg, an integer: equal J compares equal (2/3 - 1/3 and 1/3 - 0 as floats need not).
+  const nPos = positive.filter(Boolean).length;
+  const nNeg = positive.length - nPos;
+  const js = pts.map((p) => Math.round(p.tpr * nPos) * nNeg - Math.round(p.fpr * nNeg) * nPos);
+  const bestJ = Math.max(...js);
+  if (!(bestJ > 0) || nPos === 0 || nNeg === 0) return 0.5;
+  // Runs of adjacent points at the best J: the run from point a to b holds every threshold in
+  // (the score below point b, the score of point a].
+  let chosen: { hi: number; lo: number; width: number } | null = null;
+  for (let a = 0; a < pts.length; a++) {
+    if (js[a] !== bestJ || (a > 0 && js[a - 1] === bestJ)) continue;
+    let b = a;
+    while (b + 1 < pts.length && js[b + 1] === bestJ) b++;
+    const hi = pts[a].threshold;
+    // With both classes present the last point (everything positive) has J = 0, so a best run ends before it.
+    const lo = pts[b + 1].threshold;
+    const width = logit(hi) - logit(lo);
+    if (!chosen || width > chosen.width) chosen = { hi, lo, width };
   }
-  return best;
+  return between(chosen!.lo, chosen!.hi);
+}
+
+/** Probabilities this close to 0 or 1 count as that close: float32 softmax outputs reach exactly 1. */
+const LOGIT_EPS = 1e-12;
+const logit = (p: number) => {
+  const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
+  return Math.log(q / (1 - q));
+};
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** A threshold t with lo < t <= hi: the logit-scale midpoint of two probabilities, else the plain one, else hi. */
+function between(lo: number, hi: number): number {
+  const inside = (t: number) => Number.isFinite(t) && t > lo && t <= hi;
+  if (lo >= 0 && hi <= 1) {
+    const t = sigmoid((logit(lo) + logit(hi)) / 2);
+    if (inside(t)) return t;
+  }
+  const mid = lo + (hi - lo) / 2;
+  return inside(mid) ? mid : hi;
 }
 
 export interface ClassMetrics {

@@ -7,6 +7,7 @@ import type { LevelEvaluation } from './levels';
 import { confusionPlot, reliabilityPlot, rocPlot, trainingCurvesPlot } from '../../common/plots/charts';
 import { escapeMarkup as esc, plotToSvg } from '../../common/plots/scene';
 import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../common/training-advice';
+import { thresholdRule } from '../../common/threshold-words';
 import { aucText, capitalised, ciColumnCell, ciColumnHeading, f3, headlineText, METRIC_NAMES } from '../../common/metric-words';
 
 /** A name made safe for HTML, with a line-break opportunity (<wbr>) after each "_", "-", "." and "/": it wraps between its parts, and copies whole. */
@@ -72,6 +73,12 @@ const STYLE = [
   '@media print{body{margin:0;max-width:none;font-size:10pt}td,th{padding:2px 5px}tr,svg,.warn{break-inside:avoid}h2,h3{break-after:avoid}pre{background:none;border:1px solid #ccc}}',
 ].join('');
 
+/** A binary package's decision rule and how it differs from `lumen predict`'s (common/threshold-words.ts), as a paragraph; empty without a threshold. */
+function ruleParagraph(t: Evaluation): string {
+  const rule = thresholdRule(t.threshold, t.classNames);
+  return rule ? `\n<p>${esc(rule)}</p>` : '';
+}
+
 /** `unit`: what the splits' top-level evaluations count (default images; a series-head package's are series). */
 export function renderReport(r: { title: string; classNames: string[]; test: Evaluation; validation: Evaluation; history: EpochRecord[]; modelCard: string; contentHash: string; unit?: 'images' | 'series'; domain?: string[] }): string {
   const t = r.test;
@@ -79,7 +86,7 @@ export function renderReport(r: { title: string; classNames: string[]; test: Eva
 <style>${STYLE}</style></head><body>
 <h1>${breakable(r.title)}</h1><p>Package content hash <code>${esc(r.contentHash)}</code></p>
 <h2>Test split (${t.n} ${r.unit ?? 'images'}${heldOutCount(t)})</h2>
-<p>${headlineText(t, { value: (v) => `<b>${v}</b>` })}${t.threshold !== undefined ? ` · threshold ${f3(t.threshold)} (chosen on validation)` : ''}</p>
+<p>${headlineText(t, { value: (v) => `<b>${v}</b>` })}</p>${ruleParagraph(t)}
 ${fewPatients(t)}${table(t)}
 <p>Intervals: ${esc(t.ciMethod ?? 'bootstrap')}.</p>
 ${levels(t)}

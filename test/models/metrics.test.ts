@@ -13,8 +13,9 @@ describe('ROC AUC and the operating threshold', () => {
   });
 
   it("Youden's J picks the threshold with the largest sensitivity + specificity - 1", () => {
-    // Descending: 0.9 (J 1/4), 0.7 (1/2), 0.6 (3/4), 0.4 (1/4), 0.3 (1/2), 0.1 (0).
-    expect(youdenThreshold([0.1, 0.3, 0.4, 0.6, 0.7, 0.9], [false, true, false, true, true, true])).toBe(0.6);
+    // Descending: 0.9 (J 1/4), 0.7 (1/2), 0.6 (3/4), 0.4 (1/4), 0.3 (1/2), 0.1 (0): every threshold
+    // in (0.4, 0.6] has J 3/4; the middle on the logit scale (threshold-midpoint.test.ts).
+    expect(youdenThreshold([0.1, 0.3, 0.4, 0.6, 0.7, 0.9], [false, true, false, true, true, true])).toBeCloseTo(0.5, 12);
   });
 });
 

@@ -11,6 +11,7 @@ import { DARK_PLOT_THEME } from '../../../common/plots/scene';
 import { errorMessage } from '../../../common/errors';
 import { fewTestPatientsWarning, TRAINING_DOMAIN_NOTE } from '../../../common/training-advice';
 import { aucText, f3, HEADLINE_SEPARATOR, headlineParts, METRIC_NAMES } from '../../../common/metric-words';
+import { thresholdRule } from '../../../common/threshold-words';
 import { groupVersions } from '../../../common/package-versions';
 import { lumen } from '../api';
 import { formatDateTime } from '../workspace/format';
@@ -79,6 +80,8 @@ export function RunResults({ run, onOpenReport }: { run: RunView; onOpenReport: 
         <>
           <h3 style={{ margin: '0 0 4px' }}>Test split ({t.n} {run.level === 'series' ? 'series' : 'images'}{t.perPatient ? `, ${count(heldOut(t.perPatient), 'patient')}` : ''})</h3>
           <div data-testid="test-figures"><Figures parts={headlineParts(t)} /></div>
+          {/* How a binary package's figures count a class, and how that differs from what predict and the Classifier panel name. */}
+          {thresholdRule(t.threshold, t.classNames) && <div className="muted small" data-testid="threshold-rule">{thresholdRule(t.threshold, t.classNames)}</div>}
           {/* The held-out patients are the evidence, not the images: the levels a clinician decides at, and how the intervals were made. */}
           {run.level !== 'series' && t.perSeries && <div data-testid="per-series">{levelLine('Per series', t.perSeries)}</div>}
           {t.perPatient && <div data-testid="per-patient">{levelLine('Per patient', t.perPatient)}</div>}
