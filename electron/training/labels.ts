@@ -7,7 +7,7 @@ import { LabelName } from '../../common/contract/training';
 import { csvCell, decodeSpreadsheetText, uncsvText } from '../../common/csv';
 import { describeFsError } from '../library/errors';
 import type { Library } from '../library/library';
-import { TrainingStore, currentUser, type TargetKind } from './store';
+import { TrainingStore, currentUser, labelTargetKey, type TargetKind } from './store';
 
 export interface LabelImportReport {
   rows: number;
@@ -19,17 +19,32 @@ export interface LabelImportReport {
   classes: Record<string, number>;
 }
 
-/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also ';' or tab when the header is separated by them (headerSeparator) or Excel's first line says so ("sep=;"). */
+/** RFC 4180-ish CSV: quoted fields, doubled quotes, CRLF; also ';' or tab when the header is separated by them (headerSeparator) or Excel's first line says so ("sep=;"). A quote never closed: refused, naming its line. */
 export function parseCsv(text: string): string[][] {
-  return parseCsvLines(text).map((r) => r.fields);
+  const { rows, unclosed } = readCsv(text);
+  if (unclosed) throw new Error(`line ${unclosed.line}: ${unclosedQuoteReason(unclosed)}`);
+  return rows.map((r) => r.fields);
+}
+
+/** A quote that opens a field and is never closed: the line it opens on, and the last line of the file (read into the field). */
+export interface UnclosedQuote {
+  line: number;
+  lastLine: number;
+}
+
+/** Why a row with an unclosed quote is not used, naming the lines it swallowed. */
+export function unclosedQuoteReason(u: UnclosedQuote): string {
+  const read = u.lastLine > u.line ? ` (${u.lastLine === u.line + 1 ? `line ${u.lastLine}` : `lines ${u.line + 1}–${u.lastLine}`} read into it, so ${u.lastLine === u.line + 1 ? 'it is' : 'they are'} not used either)` : '';
+  return `a quote opens here and is never closed${read}: nothing of this row is used; close the quote (or remove it) and import the file again`;
 }
 
 /**
  * parseCsv with the line of the file each row starts on (1-based): blank lines are dropped
  * but still counted, as are line breaks inside quoted fields, so a report names the line an
- * editor shows.
+ * editor shows. The row of a quote never closed is left out (everything after it would be one
+ * field) and named in `unclosed`.
  */
-export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
+export function readCsv(text: string): { rows: { line: number; fields: string[] }[]; unclosed?: UnclosedQuote } {
   // Excel's first line "sep=;" names the separator; it is no row, but it is a line of the file.
   const hint = /^sep=([,;\t|])(?:\r\n|\r|\n)/i.exec(text);
   const sep = hint ? hint[1] : headerSeparator(text);
@@ -37,6 +52,8 @@ export function parseCsvLines(text: string): { line: number; fields: string[] }[
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let quoteLine = 0;
+  let lastTextLine = 0;
   let line = hint ? 2 : 1;
   let rowLine = line;
   for (let i = hint ? hint[0].length : 0; i < text.length; i++) {
@@ -48,10 +65,13 @@ export function parseCsvLines(text: string): { line: number; fields: string[] }[
       } else if (ch === '"') quoted = false;
       else {
         if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
+        else if (ch.trim() !== '') lastTextLine = line;
         field += ch;
       }
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === sep) {
+    } else if (ch === '"' && field === '') {
+      quoted = true;
+      quoteLine = lastTextLine = line;
+    } else if (ch === sep) {
       row.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
@@ -63,11 +83,19 @@ export function parseCsvLines(text: string): { line: number; fields: string[] }[
       rowLine = ++line;
     } else field += ch;
   }
+  const nonBlank = (r: { fields: string[] }) => r.fields.some((f) => f.trim() !== '');
+  // The last line read into it is the last with text on it: blank lines at the end are no rows.
+  if (quoted) return { rows: rows.filter(nonBlank), unclosed: { line: quoteLine, lastLine: lastTextLine } };
   if (field !== '' || row.length) {
     row.push(field);
     rows.push({ line: rowLine, fields: row });
   }
-  return rows.filter((r) => r.fields.some((f) => f.trim() !== ''));
+  return { rows: rows.filter(nonBlank) };
+}
+
+/** readCsv's rows (a row with a quote never closed left out). */
+export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
+  return readCsv(text).rows;
 }
 
 /**
@@ -140,8 +168,10 @@ export type LabelItem = { targetKind: TargetKind; targetUid: string; frame: numb
  * Hostile text: nothing of a row but a UID reaches a message.
  */
 export function planLabelsCsv(store: TrainingStore, text: string, source?: string): { report: LabelImportReport; items: LabelItem[] } {
-  const lines = parseCsvLines(text.replace(/^\uFEFF/, ''));
+  const { rows: lines, unclosed } = readCsv(text.replace(/^\uFEFF/, ''));
   const where = source ? ` in ${source}` : '';
+  // A quote never closed in the header: no column can be known.
+  if (unclosed && (lines.length === 0 || unclosed.line <= lines[0].line)) throw new Error(`The label file${where} cannot be read: a quote in its header (line ${unclosed.line}) is never closed, so the rest of the file reads as one column name. Close the quote (or remove it) and import the file again.`);
   if (lines.length === 0) throw new Error(`The label file${where} is empty: expected a header row such as "SeriesInstanceUID,label".`);
   const rows = lines.map((l) => l.fields);
   const header = rows[0].map((h) => COLUMNS[h.trim().toLowerCase().replace(/[\s_]/g, '')]);
@@ -151,7 +181,9 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
   if (!['patient', 'study', 'series', 'image'].some((k) => col(k) >= 0)) {
     throw new Error(`The label file${where} names no DICOM key column: add one of PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID.`);
   }
-  const report: LabelImportReport = { rows: rows.length - 1, labelled: { image: 0, series: 0, study: 0 }, problems: [], notes: [], classes: {} };
+  // The row of an unclosed quote counts as a row, not used (readCsv left it out).
+  const report: LabelImportReport = { rows: rows.length - 1 + (unclosed ? 1 : 0), labelled: { image: 0, series: 0, study: 0 }, problems: [], notes: [], classes: {} };
+  if (unclosed) report.problems.push({ line: unclosed.line, reason: unclosedQuoteReason(unclosed) });
   const usable: { line: number; label: string; note?: string; frame: number | null; targets: { kind: TargetKind; uid: string }[] }[] = [];
   // One class however a sheet capitalises it ("Lesion", "LESION"): the library's spelling if it
   // has the class, else the first in the file. Two classes apart only in case would train as two.
@@ -214,6 +246,7 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
   const byStudy = new Map<string, (typeof usable)[number][]>();
   const bySeries = new Map<string, (typeof usable)[number][]>();
   const bySeriesStudy = new Map<string, (typeof usable)[number][]>();
+  const byImage = new Map<string, (typeof usable)[number][]>();
   const add = (map: Map<string, (typeof usable)[number][]>, key: string, u: (typeof usable)[number]) => map.set(key, [...(map.get(key) ?? []), u]);
   const clash = (u: (typeof usable)[number], others: (typeof usable)[number][] | undefined) => {
     for (const o of others ?? []) {
@@ -234,10 +267,18 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
         if (study) clash(u, byStudy.get(study));
         add(bySeries, t.uid, u);
         if (study) add(bySeriesStudy, study, u);
+      } else {
+        // One image (or one frame of it) given two classes: a slip as well.
+        const key = `${t.uid}\0${u.frame ?? ''}`;
+        clash(u, byImage.get(key));
+        add(byImage, key, u);
       }
     }
   }
+  // Counted by what is labelled, not by row: a row repeated (or a study that a PatientID row and
+  // its own row both give) is labelled, and counted, once; the same class, so no word about it.
   const items: LabelItem[] = [];
+  const given = new Set<string>();
   for (const u of usable) {
     const other = conflicts.get(u.line);
     if (other !== undefined) {
@@ -246,10 +287,13 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
     }
     if (u.note) report.notes.push({ line: u.line, reason: u.note });
     for (const t of u.targets) {
+      const key = labelTargetKey({ targetKind: t.kind, targetUid: t.uid, frame: u.frame });
+      if (given.has(key)) continue;
+      given.add(key);
       items.push({ targetKind: t.kind, targetUid: t.uid, frame: u.frame, label: u.label });
       report.labelled[t.kind]++;
+      report.classes[u.label] = (report.classes[u.label] ?? 0) + 1;
     }
-    report.classes[u.label] = (report.classes[u.label] ?? 0) + 1;
   }
   report.problems.sort((a, b) => a.line - b.line);
   return { report, items };
