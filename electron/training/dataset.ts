@@ -7,7 +7,7 @@ import { orderForTraining } from '../../common/positive-class';
 import { classPatientsWarning } from '../../common/training-advice';
 import { seededRandom } from '../../models/training/metrics';
 import { inTrainingOrder } from './image-order';
-import type { LabelledImage } from './store';
+import { patientKeyWarnings, type LabelledImage } from './store';
 
 export type Split = 'train' | 'validation' | 'test';
 
@@ -97,8 +97,7 @@ function warningsFor(images: LabelledImage[], split: DatasetSplit['balance'], cl
   const byPatient = groupByPatient(images);
   const mixed = [...byPatient].filter(([, ims]) => new Set(ims.map((i) => i.label)).size > 1).length;
   if (mixed) w.push(`${mixed} patient${mixed === 1 ? ' has' : 's have'} images with different labels; each patient still goes to one split (by their most frequent label).`);
-  const noId = [...byPatient.keys()].filter((p) => p.trim() === '').length;
-  if (noId) w.push('Some images have no PatientID: they are grouped together as one patient.');
+  w.push(...patientKeyWarnings(byPatient.keys()));
   return w;
 }
 

@@ -6,7 +6,7 @@
 // (pseudonyms.ts), never by PatientID.
 import { classPatientsWarning } from '../../common/training-advice';
 import { libraryPseudonyms } from './pseudonyms';
-import type { TrainingStore } from './store';
+import { PATIENT_KEY_SQL, patientKeyWarnings, type TrainingStore } from './store';
 
 export interface LabelOverview {
   classes: { className: string; series: number; images: number; patients: number }[];
@@ -43,7 +43,7 @@ export function seriesStates(store: TrainingStore): SeriesState[] {
   const newest = (kind: string, uid: string) => `(SELECT l.label FROM labels l WHERE l.target_kind = '${kind}' AND l.target_uid = ${uid} ORDER BY l.id DESC LIMIT 1)`;
   const rows = store.db
     .prepare<[], { series_uid: string; study_uid: string; patient: string; patient_name: string | null; images: number; inherited: string | null }>(
-      `SELECT se.series_uid, se.study_uid, COALESCE(p.patient_id, p.patient_key) AS patient, p.patient_name,
+      `SELECT se.series_uid, se.study_uid, ${PATIENT_KEY_SQL} AS patient, p.patient_name,
          (SELECT sum(max(1, coalesce(i.frames, 1))) FROM instances i WHERE i.series_uid = se.series_uid AND ${usable}) AS images,
          coalesce(${newest('series', 'se.series_uid')}, ${newest('study', 'se.study_uid')}) AS inherited
        FROM series se JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
@@ -125,6 +125,7 @@ export function labelOverview(store: TrainingStore): LabelOverview {
     const w = classPatientsWarning(c.className, c.patients);
     if (w) warnings.push(w);
   }
+  warnings.push(...patientKeyWarnings([...patients].filter(([, p]) => p.labelledSeries > 0).map(([key]) => key)));
   const patientList = [...patients.values()].sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || (a.pseudonym < b.pseudonym ? -1 : 1));
   return { classes: classList, patients: patientList, totals, warnings };
 }

@@ -80,7 +80,38 @@ interface InstanceRow {
   slice_location: number | null;
 }
 
-const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, COALESCE(p.patient_id, p.patient_key) AS patient, se.localizer,
+/**
+ * The patient key splits group by, in SQL over patients p and studies st: the PatientID; without
+ * one, the library's key (the patient name, importer.ts patientKeyOf); with neither (an
+ * anonymised export that blanked both), the study: each such study is a patient of its own.
+ * Grouping them all as one "patient" put every one in one split, so training stopped with an
+ * empty validation split (T2-5, s16); a person with two such studies can now land in two splits,
+ * which patientKeyWarnings says.
+ */
+export const PATIENT_KEY_SQL = `CASE WHEN p.patient_key = 'name:' THEN 'study:' || st.study_uid ELSE COALESCE(p.patient_id, p.patient_key) END`;
+
+/** What PATIENT_KEY_SQL gave: a PatientID, a patient name (no PatientID), or a study (neither). */
+export function patientKeyKind(key: string): 'id' | 'name' | 'study' {
+  return key.startsWith('study:') ? 'study' : key.startsWith('name:') ? 'name' : 'id';
+}
+
+/** What the patient keys of a labelled set mean for its splits, in words: studies taken as patients, patients grouped by name. */
+export function patientKeyWarnings(keys: Iterable<string>): string[] {
+  const unique = new Set(keys);
+  const studies = [...unique].filter((k) => patientKeyKind(k) === 'study').length;
+  const named = [...unique].filter((k) => patientKeyKind(k) === 'name').length;
+  const w: string[] = [];
+  if (studies) {
+    w.push(
+      `${studies} labelled ${studies === 1 ? 'study has' : 'studies have'} no PatientID and no patient name (anonymised): each is taken as a patient of its own. ` +
+        'If two of them are one person’s, that person can land in two splits and validation and test look better than they are: give the files a PatientID (a pseudonym will do) to keep a patient’s studies together.',
+    );
+  }
+  if (named) w.push(`${named} labelled ${named === 1 ? 'patient has' : 'patients have'} no PatientID: ${named === 1 ? 'its studies are' : 'their studies are'} grouped by patient name.`);
+  return w;
+}
+
+const INSTANCE_SELECT = `SELECT i.sop_uid, i.series_uid, se.study_uid, i.path, i.frames, ${PATIENT_KEY_SQL} AS patient, se.localizer,
     st.study_date, st.study_time, st.accession_number, se.series_number, se.description AS series_description,
     i.instance_number, i.image_position, i.image_orientation, i.slice_location
   FROM instances i JOIN series se ON se.series_uid = i.series_uid JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref
