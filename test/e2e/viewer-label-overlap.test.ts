@@ -1,8 +1,9 @@
 // Measurement readings kept apart on the image (finding F4, session 14), in Debian's Chromium
 // against the real bridge and engine: a probe at the centre of a black CT and a length across it
 // had "26.9 mm" drawn over "(64, 64) -1000 HU". The length's reading now goes to the free spot
-// below (renderer/src/viewer/labelPlacement.ts), read back from the canvas: coloured pixels in
-// the band under the centre, where nothing else is drawn. A click on the length still picks it.
+// above it (renderer/src/viewer/labelPlacement.ts; below, the length's own line would run through
+// it), read back from the canvas: coloured pixels in that band, none in the band under the line.
+// A click on the length still picks it.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -90,8 +91,13 @@ describe('measurement readings on the image', () => {
     const rows = await list.locator('.measure-pick').allTextContents();
     expect(rows[0]).toMatch(/^Probe 1: \(\d+, \d+\) -1000 HU$/);
     expect(rows[1]).toMatch(/^Length 1: [\d.]+ mm$/);
-    // Its reading is the next line down, clear of the probe's above the line.
-    expect(await colouredIn(page, ox + 8, oy + 9, ox + 140, oy + 40)).toBeGreaterThan(20);
+    // Its reading is the next line up, clear of the probe's; not the next line down, where the
+    // length's own line would run through it (session 16: a reading keeps off the lines).
+    const spot = [ox + 8, oy - 24, ox + 140, oy - 4] as const;
+    const upper = [ox + 8, oy - 44, ox + 140, oy - 25] as const;
+    const below = [ox + 8, oy + 9, ox + 140, oy + 40] as const;
+    expect(await colouredIn(page, ...upper)).toBeGreaterThan(20);
+    expect(await colouredIn(page, ...below)).toBe(0);
     await canvas.screenshot({ path: path.join(resultsDir(), 'viewer-label-overlap.png') });
 
     // A click on the length's line, away from both readings, picks the length.
@@ -99,22 +105,23 @@ describe('measurement readings on the image', () => {
     await page.mouse.click(cx - 80, cy);
     await expect.poll(() => list.locator('li.selected .measure-pick').allTextContents()).toEqual([rows[1]]);
     // Selected, the length's reading is the one that stays at its spot (above the line, right of
-    // the centre) and the probe's moves away (below): yellow above, green below, and not the
-    // other way round (session 15 L2: the later reading moved whatever was selected).
-    const above = [ox + 8, oy - 24, ox + 140, oy - 4] as const;
-    const below = [ox + 8, oy + 9, ox + 140, oy + 40] as const;
-    await expect.poll(() => colourIn(page, YELLOW, ...above)).toBeGreaterThan(20);
-    expect(await colourIn(page, GREEN, ...above)).toBe(0);
-    expect(await colourIn(page, GREEN, ...below)).toBeGreaterThan(20);
-    expect(await colourIn(page, YELLOW, ...below)).toBe(0);
+    // the centre) and the probe's moves away (a line further up, off the line): yellow at the
+    // spot, green above it, and not the other way round (session 15 L2: the later reading moved
+    // whatever was selected).
+    await expect.poll(() => colourIn(page, YELLOW, ...spot)).toBeGreaterThan(20);
+    expect(await colourIn(page, GREEN, ...spot)).toBe(0);
+    expect(await colourIn(page, GREEN, ...upper)).toBeGreaterThan(20);
+    expect(await colourIn(page, YELLOW, ...upper)).toBe(0);
+    expect(await colouredIn(page, ...below)).toBe(0);
     await canvas.screenshot({ path: path.join(resultsDir(), 'viewer-label-overlap-selected.png') });
     // One on a reading picks nothing: a reading is not where a measurement is picked (the
-    // probe's, below the line, now that the length was selected; with nothing selected, the
+    // probe's, the upper one now that the length was selected; with nothing selected, the
     // length's is back there).
-    await page.mouse.click(cx + 30, cy + 20);
+    await page.mouse.click(cx + 30, cy - 34);
     await expect.poll(() => list.locator('li.selected .measure-pick').allTextContents()).toEqual([]);
-    await expect.poll(() => colourIn(page, GREEN, ...above)).toBeGreaterThan(20);
-    expect(await colourIn(page, YELLOW, ...above)).toBe(0);
+    await expect.poll(() => colourIn(page, GREEN, ...spot)).toBeGreaterThan(20);
+    expect(await colourIn(page, YELLOW, ...spot)).toBe(0);
+    expect(await colourIn(page, GREEN, ...upper)).toBeGreaterThan(20);
     expect(await list.locator('.measure-pick').count()).toBe(2);
     expect(errors).toEqual([]);
   }, 240_000);

@@ -63,7 +63,10 @@ export function usePaint(opts: {
     // the selected measurement's: placed first, in a pass that draws nothing (fully transparent),
     // and reserved, so it stays at its anchor and the others move away from it.
     const labels: LabelBox[] = [];
-    const dc = { ctx, toScreen: (x: number, y: number) => toScreen(view, g, x, y), frame, size, labels };
+    const screen = (x: number, y: number) => toScreen(view, g, x, y);
+    // Every line this paint draws, before any reading is placed: a reading keeps off them where it can.
+    const marks = [...byKind].flatMap(([kind, items]) => items.flatMap((m) => (m.points.length ? (measurementTool(kind)?.marks(m.points, screen) ?? []) : [])));
+    const dc = { ctx, toScreen: screen, frame, size, labels, marks };
     const chosen = measurements.find((m) => m.id === selected);
     if (chosen) {
       ctx.save();

@@ -3,7 +3,7 @@
 import { measurementText } from '../measurementText';
 import type { Point } from '../measurements';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
-import { label } from './label';
+import { label, polyline } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 /** An arm shorter than this (image pixels) is a click, not an arm. */
@@ -55,4 +55,5 @@ export const angleTool: MeasurementTool = {
     return !!draft && draft.kind === 'angle' && draft.points.length === 2 && armLength(draft.points[0], draft.points[1]) > MIN_ARM;
   },
   draw: drawAngles,
+  marks: (points, toScreen) => polyline(points.map((p) => toScreen(p[0], p[1]))),
 };

@@ -1,6 +1,6 @@
 // A measurement's reading written on the image beside it, clear of the readings drawn before it
-// (labelPlacement.ts), for every measurement tool.
-import { nearestOnBox, placeLabel } from '../labelPlacement';
+// and of the measurements' lines (labelPlacement.ts), for every measurement tool.
+import { nearestOnBox, placeLabel, type Segment } from '../labelPlacement';
 import { LABEL_RIGHT_CLEARANCE, labelLeft, type Point } from '../measurements';
 import type { DrawContext } from './tool';
 
@@ -32,7 +32,7 @@ export function label(dc: DrawContext, text: string, x: number, y: number, ancho
   const width = Math.max(...lines.map((l) => ctx.measureText(l).width));
   const left = labelLeft(x, width, size.w);
   const baseline = Math.min(size.h - 6 - (lines.length - 1) * LINE, Math.max(16, y));
-  const { box, moved } = placeLabel(dc.labels, { left, top: baseline - ASCENT, width, height: ASCENT + (lines.length - 1) * LINE + DESCENT }, anchor[0], size);
+  const { box, moved } = placeLabel(dc.labels, { left, top: baseline - ASCENT, width, height: ASCENT + (lines.length - 1) * LINE + DESCENT }, anchor[0], size, dc.marks);
   if (moved) {
     const [ex, ey] = nearestOnBox(box, anchor[0], anchor[1]);
     ctx.save();
@@ -49,4 +49,22 @@ export function label(dc: DrawContext, text: string, x: number, y: number, ancho
   ctx.shadowBlur = 3;
   lines.forEach((l, i) => ctx.fillText(l, box.left, box.top + ASCENT + i * LINE));
   ctx.shadowBlur = 0;
+}
+
+/** The four sides of a square of half-side `r` around (x, y): a point mark (a length's end circle) as lines a reading keeps off. */
+export function squareAround(x: number, y: number, r: number): Segment[] {
+  return [
+    [x - r, y - r, x + r, y - r],
+    [x + r, y - r, x + r, y + r],
+    [x + r, y + r, x - r, y + r],
+    [x - r, y + r, x - r, y - r],
+  ];
+}
+
+/** A polyline's pieces, from screen points. */
+export function polyline(points: readonly Point[], closed = false): Segment[] {
+  const out: Segment[] = [];
+  for (let i = 1; i < points.length; i++) out.push([points[i - 1][0], points[i - 1][1], points[i][0], points[i][1]]);
+  if (closed && points.length > 2) out.push([points[points.length - 1][0], points[points.length - 1][1], points[0][0], points[0][1]]);
+  return out;
 }

@@ -2,7 +2,7 @@
 // space (constant line width whatever the zoom) with its reading beside it, in mm, or in pixels
 // where the image has no pixel spacing (so the button names no unit).
 import { lengthOnFrame } from '../measurementText';
-import { label } from './label';
+import { label, polyline, squareAround } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 export const MEASUREMENT_COLOUR = '#3fe07f';
@@ -55,4 +55,8 @@ export const lengthTool: MeasurementTool = {
     if (Math.hypot(b[0] - a[0], b[1] - a[1]) > MIN_LENGTH) ctx.addMeasurement('length', [a, b]);
   },
   draw: drawLengths,
+  marks(points, toScreen) {
+    const [a, b] = [toScreen(...points[0]), toScreen(...points[1])];
+    return [...polyline([a, b]), ...squareAround(a[0], a[1], 4), ...squareAround(b[0], b[1], 4)];
+  },
 };

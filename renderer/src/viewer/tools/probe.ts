@@ -1,7 +1,7 @@
 // Probe: a click keeps the value of the pixel under it (modality units, HU for CT) on the image.
 import { measurementText } from '../measurementText';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
-import { label } from './label';
+import { label, polyline } from './label';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
 function drawProbes(items: readonly DrawnMeasurement[], dc: DrawContext): void {
@@ -38,4 +38,8 @@ export const probeTool: MeasurementTool = {
     if (draft && draft.image === ctx.shownImage) ctx.addMeasurement('probe', draft.points);
   },
   draw: drawProbes,
+  marks(points, toScreen) {
+    const [x, y] = toScreen(points[0][0], points[0][1]);
+    return [...polyline([[x - 6, y], [x + 6, y]]), ...polyline([[x, y - 6], [x, y + 6]])];
+  },
 };

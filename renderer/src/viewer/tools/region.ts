@@ -3,7 +3,7 @@
 // max in modality units: common/roi.ts) beside it.
 import { measurementText } from '../measurementText';
 import type { Point } from '../measurements';
-import { label } from './label';
+import { label, polyline } from './label';
 import { MEASUREMENT_COLOUR, SELECTED_COLOUR } from './length';
 import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 
@@ -11,6 +11,15 @@ import type { DrawContext, DrawnMeasurement, MeasurementTool } from './tool';
 const MIN_SIDE = 1;
 
 export function regionTool(kind: 'rectangle' | 'ellipse', opts: { label: string; key: string; icon: string }): MeasurementTool {
+  /** The outline on screen: the box's corners, or the ellipse traced through the view's transform. */
+  const outline = (a: Point, b: Point, toScreen: (x: number, y: number) => Point, steps: number): Point[] => {
+    if (kind === 'rectangle') return [toScreen(a[0], a[1]), toScreen(b[0], a[1]), toScreen(b[0], b[1]), toScreen(a[0], b[1])];
+    const cx = (a[0] + b[0]) / 2;
+    const cy = (a[1] + b[1]) / 2;
+    const rx = Math.abs(b[0] - a[0]) / 2;
+    const ry = Math.abs(b[1] - a[1]) / 2;
+    return Array.from({ length: steps }, (_, k) => toScreen(cx + rx * Math.cos((k / steps) * Math.PI * 2), cy + ry * Math.sin((k / steps) * Math.PI * 2)));
+  };
   const draw = (items: readonly DrawnMeasurement[], dc: DrawContext) => {
     const { ctx, toScreen } = dc;
     for (const m of items) {
@@ -60,5 +69,6 @@ export function regionTool(kind: 'rectangle' | 'ellipse', opts: { label: string;
       if (Math.abs(b[0] - a[0]) > MIN_SIDE && Math.abs(b[1] - a[1]) > MIN_SIDE) ctx.addMeasurement(kind, [a, b]);
     },
     draw,
+    marks: (points, toScreen) => polyline(outline(points[0], points[1], toScreen, 32), true),
   };
 }

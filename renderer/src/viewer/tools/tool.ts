@@ -3,7 +3,7 @@
 // drag changes. Measurement tools also draw their measurements (see MeasurementTool).
 import type { Measurement } from '../../../../common/contract/measurements';
 import type { LoadedFrame } from '../image';
-import type { LabelBox } from '../labelPlacement';
+import type { LabelBox, Segment } from '../labelPlacement';
 import type { Point } from '../measurements';
 import type { Geometry, ViewState } from '../transform';
 
@@ -70,12 +70,16 @@ export interface DrawContext {
   size: { w: number; h: number };
   /** The readings placed so far in this paint (labelPlacement.ts): a label keeps clear of them. */
   labels: LabelBox[];
+  /** What every measurement of this paint draws (MeasurementTool.marks): a label keeps off it where it can. */
+  marks: readonly Segment[];
 }
 
 /** A tool that makes measurements of one kind, kept in the library and drawn over the image. */
 export interface MeasurementTool extends ViewerTool {
   kind: Measurement['kind'];
   draw(items: readonly DrawnMeasurement[], dc: DrawContext): void;
+  /** The lines one measurement draws, in viewport CSS pixels (a reading keeps off them). */
+  marks(points: readonly Point[], toScreen: (x: number, y: number) => Point): Segment[];
 }
 
 export function isMeasurementTool(tool: ViewerTool): tool is MeasurementTool {
