@@ -11,6 +11,7 @@ import { describeDomain, domainSummary } from '../../models/package/domain';
 import type { PackageMetadata } from '../../models/package';
 import { CliError, printJson } from './command';
 import { keyMetric, keyMetricText } from '../../common/package-versions';
+import { versionsOwner } from '../../models/package/versions';
 
 /** What both commands print of a package (--json). */
 function record(p: { dir: string; metadata: PackageMetadata; version?: number; earlierVersionOf?: string }) {
@@ -77,8 +78,8 @@ export async function showPackage(which: string | undefined, json: boolean): Pro
       throw new CliError(errorMessage(err));
     }
   } else {
-    const { packages } = await listPackages(defaultDataDir());
-    const match = pickInstalled(packages, which);
+    const { packages, problems } = await listPackages(defaultDataDir());
+    const match = pickInstalled(packages, which, problems);
     found = { ...match, metadata: match.loaded.metadata };
   }
   const r = record(found);
@@ -107,9 +108,11 @@ function versionLine(p: Installed): string {
 /**
  * An installed package by what a user types: `<name>` (the package now under that folder or
  * model name, never an earlier version), `<name>@<hash prefix>` (one of that name's versions),
- * or a content-hash prefix of at least 4 digits (any version).
+ * or a content-hash prefix of at least 4 digits (any version). `problems`: the folders listed as
+ * "not a usable package"; a name that matches none of the packages but one of those is refused
+ * with why (made by a newer Lumen, a file missing), not as a name nothing has.
  */
-export function pickInstalled(packages: Installed[], which: string): Installed {
+export function pickInstalled(packages: Installed[], which: string, problems: { dir: string; message: string }[] = []): Installed {
   const at = which.lastIndexOf('@');
   const name = at > 0 ? which.slice(0, at) : which;
   const prefix = at > 0 ? which.slice(at + 1).toLowerCase() : null;
@@ -126,17 +129,35 @@ export function pickInstalled(packages: Installed[], which: string): Installed {
     const key = which.toLowerCase();
     matches = packages.filter((p) => (!p.earlierVersionOf && (p.name === which || path.basename(p.dir) === which)) || (key.length >= 4 && /^[0-9a-f]+$/.test(key) && p.contentHash.startsWith(key)));
   }
+  if (matches.length === 0) {
+    const unusable = unusableNamed(problems, name, prefix);
+    if (unusable) throw new CliError(`${JSON.stringify(which)} is installed but is not a usable package (lumen models packages lists it so): ${unusable.message}`);
+  }
   if (matches.length === 0) throw new CliError(`No installed model package is named ${JSON.stringify(which)} or has a content hash starting with it: lumen models packages lists them${prefix !== null ? `, lumen models versions ${name} the versions of one` : ''}.`);
   if (matches.length > 1) throw new CliError(`${matches.length} installed packages match ${JSON.stringify(which)} (${matches.map((p) => `#${p.contentHash.slice(0, 12)}`).join(', ')}): give more of the content hash.`);
   return matches[0];
+}
+
+/**
+ * The folder listed as "not a usable package" that `name` (with `prefix`, a version's hash prefix)
+ * names: the folder models/<name> itself, or one of models/<name>.versions/ whose name (its
+ * hash's first 12 digits) starts with the prefix.
+ */
+function unusableNamed(problems: { dir: string; message: string }[], name: string, prefix: string | null): { dir: string; message: string } | undefined {
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) return undefined;
+  const found = problems.filter((p) => {
+    if (prefix === null) return path.basename(p.dir) === name && versionsOwner(path.basename(path.dirname(p.dir))) === null;
+    return path.basename(path.dirname(p.dir)) === `${name}.versions` && path.basename(p.dir).toLowerCase().startsWith(prefix.slice(0, 12));
+  });
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** `lumen models versions <name> [--json]`: the versions of one package, newest first, with date, hash and key metric. */
 export async function listVersions(which: string | undefined, json: boolean): Promise<number> {
   if (!which) throw new CliError('name the package: lumen models versions <name>', 2);
   const { listPackages, versionsOf } = await import('../engine/predict/packages');
-  const { packages } = await listPackages(defaultDataDir());
-  const current = pickInstalled(packages, which);
+  const { packages, problems } = await listPackages(defaultDataDir());
+  const current = pickInstalled(packages, which, problems);
   const versions = versionsOf(packages, current.earlierVersionOf ?? current.dir);
   if (json) {
     printJson({ name: current.name, dir: current.earlierVersionOf ?? current.dir, versions: versions.map((p) => record({ ...p, metadata: p.loaded.metadata })) });
@@ -158,8 +179,8 @@ export async function modelFolder(model: string): Promise<string> {
     return model;
   }
   const { listPackages } = await import('../engine/predict/packages');
-  const { packages } = await listPackages(defaultDataDir());
-  return pickInstalled(packages, model).dir;
+  const { packages, problems } = await listPackages(defaultDataDir());
+  return pickInstalled(packages, model, problems).dir;
 }
 
 /**
@@ -180,7 +201,8 @@ export async function deleteInstalled(which: string | undefined, options: { allV
     if (restored.length) process.stderr.write(`Put back ${restored.map((p) => path.relative(root, p)).join(', ')}, which a deletion stopped half way had begun to move aside.\n`);
     for (const problem of problems) process.stderr.write(`${problem}\n`);
   } catch (err) {
-    throw new CliError(`lumen models delete ${which}: nothing was deleted. ${errorMessage(err)}`);
+    // main() says "lumen models:" before it: the command is not named twice (T2-9 b).
+    throw new CliError(`nothing was deleted. ${errorMessage(err)}`);
   }
   const at = which.lastIndexOf('@');
   const name = at > 0 ? which.slice(0, at) : which;
@@ -217,7 +239,7 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   const made = entry && !options.allVersions ? `, made ${entry.createdAt}` : '';
   const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}. ${await storedPredictions(plan.hashes)}`;
   if (!options.yes) {
-    if (!process.stdin.isTTY) throw new CliError(`lumen models delete ${which}: nothing was deleted. Standard input is not a terminal, so Lumen cannot ask: add --yes to delete ${plan.what} without asking.`, 2);
+    if (!process.stdin.isTTY) throw new CliError(`nothing was deleted. Standard input is not a terminal, so Lumen cannot ask: add --yes to delete ${plan.what} without asking.`, 2);
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(`${question} [y/N] `).finally(() => rl.close());

@@ -246,6 +246,10 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     },
     'training.exportPackage': async ({ packageDir, file }) => {
       // `file` was checked (electron/engine/access.ts); newFile makes "never overwrite" hold at the write too.
+      // Not into a package's folder (this one's or another's): every file there is part of that package, whose content hash would then fail.
+      const folder = path.dirname(path.resolve(file));
+      if (existsSync(path.join(folder, 'metadata.json'))) throw new Error(`${folder} is a model package's folder: a file written there would become part of that package and break its content hash. Choose a folder outside the package.`);
+      // Only the package's own files go into the archive (models/package/archive.ts): no report, no earlier versions, nothing of the library.
       const p = await exportPackageArchive(packageDir, file, { newFile: true });
       const unaudited = lib().auditUnlessReadOnly('export', { packageHash: p.metadata.contentHash, variant: p.metadata.variant, touched: { files: [path.resolve(packageDir), path.resolve(file)] }, format: 'lumenpkg' });
       return { file: path.resolve(file), contentHash: p.metadata.contentHash, notes: unaudited ? [unaudited] : [] };

@@ -11,6 +11,7 @@ import { ImageUncertainty } from './Uncertainty';
 import { SeriesAttention } from './SeriesAttention';
 import { errorMessage } from '../../../common/errors';
 import { DeletedNotice, DeleteQuestion, RecentlyDeleted, versionName } from './PackageDelete';
+import { ExportQuestion } from './PackageExport';
 import { readOnlyControl } from './libraryAccess';
 import { Name } from './Name';
 import { positiveClassIndex, topClassIndex } from '../../../common/positive-class';
@@ -92,6 +93,8 @@ export function ModelPanel(props: {
   const predict = useJob<PredictionResult>();
   // Deleting a version: the question under it (by its folder), then the notice with Undo.
   const [asking, setAsking] = useState<string | null>(null);
+  /** The version whose "Export…" field is open (by its folder). */
+  const [exporting, setExporting] = useState<string | null>(null);
   const [deleted, setDeleted] = useState<{ undoId: string; message: string; chosen: string | null } | null>(null);
   const [undone, setUndone] = useState<string | null>(null);
   /** The class the per-image strip shows, as the user chose it for one model. */
@@ -152,7 +155,7 @@ export function ModelPanel(props: {
   };
 
   const pkg = catalog?.packages.find((p) => p.contentHash === packageHash) ?? null;
-  /** One package in the Classifier list (a radio); an earlier version says which and its key metric; "Delete…" asks under it. */
+  /** One package in the Classifier list (a radio); an earlier version says which and its key metric; "Export…" and "Delete…" open under it. */
   const packageChoice = (p: NonNullable<typeof catalog>['packages'][number], ownerName: string, earlier: NonNullable<typeof catalog>['packages']) => (
     <div key={p.dir} className="package-item">
       <label className={`package${p.contentHash === packageHash ? ' active' : ''}`} title={p.trainingDomain ? `Trained on:\n${p.trainingDomain.join('\n')}` : undefined}>
@@ -168,11 +171,18 @@ export function ModelPanel(props: {
           {p.domainSummary && <span className="muted small package-domain" data-testid="package-domain">{p.domainSummary}</span>}
         </span>
       </label>
-      {asking !== p.dir && (
-        <button type="button" className="link-button package-delete" aria-label={`Delete ${versionName(p, ownerName)}…`} onClick={() => (setAsking(p.dir), setUndone(null))} data-testid="package-delete" {...readOnlyControl(catalog?.packagesReadOnly ?? null)}>
-          Delete…
-        </button>
+      {asking !== p.dir && exporting !== p.dir && (
+        <span className="package-actions">
+          {/* Exporting only reads the package: offered on a read-only disk too. */}
+          <button type="button" className="link-button package-export" aria-label={`Export ${versionName(p, ownerName)}…`} onClick={() => setExporting(p.dir)} data-testid="package-export-open">
+            Export…
+          </button>
+          <button type="button" className="link-button package-delete" aria-label={`Delete ${versionName(p, ownerName)}…`} onClick={() => (setAsking(p.dir), setUndone(null))} data-testid="package-delete" {...readOnlyControl(catalog?.packagesReadOnly ?? null)}>
+            Delete…
+          </button>
+        </span>
       )}
+      {exporting === p.dir && <ExportQuestion pkg={p} ownerName={ownerName} onClose={() => setExporting(null)} />}
       {asking === p.dir && (
         <DeleteQuestion
           pkg={p}
