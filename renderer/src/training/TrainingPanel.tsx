@@ -12,7 +12,7 @@ import type { ImagenetWeights } from '../../../common/contract/settings';
 import { CUSTOM_VARIANT_CHOICES, DEFAULT_EPOCHS } from '../../../common/contract/training';
 import { VOI_PRESETS } from '../../../common/voi';
 import { randomBackboneWarning } from '../../../common/training-advice';
-import { labelClasses, labelKeyAction, labelKeysSentence } from '../workspace/labelKeys';
+import { keepKeyNumbers, labelClasses, labelKeyAction, labelKeysSentence, movedKeysNotice } from '../workspace/labelKeys';
 import { labelClassesShown, labelsChanged } from '../workspace/labelChanges';
 import { useJob } from '../workspace/useJob';
 import { readOnlyControl, useReadOnlyLibrary } from '../workspace/libraryAccess';
@@ -92,7 +92,19 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   const multi = selectedSeries.length > 1 ? selectedSeries : null;
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
-  const classes = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
+  const offered = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
+  // The keys' order as last shown: a class keeps its number while the panel is open, a new one
+  // takes the next free number (keepKeyNumbers); when numbers move anyway, the panel says so.
+  const [keyOrder, setKeyOrder] = useState<string[]>([]);
+  const [keysNotice, setKeysNotice] = useState<string | null>(null);
+  const kept = useMemo(() => keepKeyNumbers(keyOrder, offered), [keyOrder, offered]);
+  const classes = kept.classes;
+  useEffect(() => {
+    if (kept.classes.length === keyOrder.length && kept.classes.every((c, i) => c === keyOrder[i])) return;
+    setKeyOrder(kept.classes);
+    const notice = movedKeysNotice(kept.moved);
+    if (notice) setKeysNotice(notice);
+  }, [kept, keyOrder]);
   const [form, setForm] = useState({ name: 'my-classifier', variant: 'b0', resolution: '', window: '', mode: 'head' as 'head' | 'scratch' | 'finetune' | 'series', epochs: '', seed: '1', augment: true, intendedUse: '', backbonePackage: '' });
   const [packages, setPackages] = useState<RequestOutput<'models.catalog'>['packages']>([]);
   /** The released variants, as the engine's catalog lists them. */
@@ -399,6 +411,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
           <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
+        {keysNotice && <div className="warn small" role="status" data-testid="keys-moved">⚠ {keysNotice}</div>}
         <small className="muted">{labelKeysSentence(classes.length, shownFrame !== null ? 'frame' : 'image')}</small>
         <LabelImport
           dropped={dropped}

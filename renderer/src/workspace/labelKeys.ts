@@ -4,6 +4,8 @@
  * what is shown. The numbers follow the
  * classes that exist (those in the library, then those the user added), so a key never
  * names a class the user cannot see, and a number without a class does nothing but say so.
+ * Once shown, a class keeps its number while the panel is open (keepKeyNumbers): a class
+ * arriving from a label file takes the next free number instead of moving the others.
  */
 
 /** The classes the keys offer: the library's classes, then the ones added in the panel; the defaults (on their keys) while the library has no class of its own. */
@@ -14,6 +16,30 @@ export function labelClasses(libraryClasses: readonly string[], added: readonly 
   const own = new Set([...defaults, ...added]);
   const base = libraryClasses.every((c) => own.has(c)) ? defaults : libraryClasses;
   return [...new Set([...base, ...added, ...libraryClasses])];
+}
+
+/**
+ * The keys' classes after the classes on offer changed (a label file brought a class, an import
+ * was undone): each class that had a number keeps its place, a new one takes the next free
+ * number (T2-11, s16: a class from a CSV sorted in among the others, so "2", ring a moment ago,
+ * labelled the new class). A class no longer on offer gives up its number and those after it move
+ * up: `moved` names each class whose number changed, with the new number, for the panel to say so.
+ */
+export function keepKeyNumbers(previous: readonly string[], offered: readonly string[]): { classes: string[]; moved: { className: string; key: number; was: number }[] } {
+  const kept = previous.filter((c) => offered.includes(c));
+  const classes = [...kept, ...offered.filter((c) => !kept.includes(c))];
+  const moved = classes.flatMap((className, i) => {
+    const was = previous.indexOf(className);
+    return was >= 0 && was !== i ? [{ className, key: i + 1, was: was + 1 }] : [];
+  });
+  return { classes, moved };
+}
+
+/** The panel's notice when keys moved: "Keys changed: ring is now key 2 (was 3)." */
+export function movedKeysNotice(moved: readonly { className: string; key: number; was: number }[]): string | null {
+  const shown = moved.filter((m) => m.key <= 9 || m.was <= 9);
+  if (shown.length === 0) return null;
+  return `Keys changed: ${shown.map((m) => `${m.className} is now ${m.key <= 9 ? `key ${m.key}` : 'without a key'} (was ${m.was <= 9 ? m.was : 'none'})`).join(', ')}.`;
 }
 
 export type LabelKeyAction =
