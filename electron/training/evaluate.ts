@@ -9,7 +9,7 @@ import type { Library } from '../library/library';
 import { scoreSeriesWithHead, SERIES_HEAD_RUNTIME } from './mil';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
-import { TrainingStore, type LabelledImage } from './store';
+import { patientKeyKind, TrainingStore, type LabelledImage } from './store';
 
 export interface PackageEvaluation {
   model: { hash: string; name: string; classNames: string[] };
@@ -67,9 +67,11 @@ export function evaluationImages(library: Library, packageDir: string, meta: Pac
     store.close();
   }
   const known = all.filter((im) => meta.classNames.includes(im.label));
+  const splitOf = (key: string) => (Object.hasOwn(recorded, key) ? recorded[key] : undefined);
   const chosen = known.filter((im) => {
-    const key = splitKey(im.patient);
-    const s = Object.hasOwn(recorded, key) ? recorded[key] : undefined;
+    // A study with no PatientID and no name is a patient of its own (store.ts PATIENT_KEY_SQL);
+    // a package trained before that grouped all such studies as one patient, 'name:'.
+    const s = splitOf(splitKey(im.patient)) ?? (patientKeyKind(im.patient) === 'study' ? splitOf(splitKey('name:')) : undefined);
     if (subset === 'all') return true;
     if (subset === 'test') return s === 'test';
     return s === undefined || s === 'test';

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { splitByPatient } from '../../electron/training/dataset';
+import { evaluationImages } from '../../electron/training/evaluate';
+import { libraryPseudonyms } from '../../electron/training/pseudonyms';
+import type { PackageMetadata } from '../../models/package';
 import { TrainingStore } from '../../electron/training/store';
 import { writeSlice } from '../library/fixtures';
 import { importedLibrary, runLumen } from '../support/cli';
@@ -87,6 +90,21 @@ describe('studies without PatientID or patient name', () => {
       // Patients with a PatientID keep it as their key.
       expect(images.filter((im) => studies.find((s) => s.studyUid === im.studyInstanceUid)!.named).every((im) => /^ID\d+$/.test(im.patient))).toBe(true);
       expect(split.warnings.some((w) => w.startsWith(WARNING))).toBe(true);
+    } finally {
+      lib.close();
+    }
+  });
+
+  it('lumen eval of a package trained when such studies were one patient still knows them as its own', () => {
+    const lib = Library.open(library);
+    try {
+      const names = libraryPseudonyms(lib.dir);
+      // Its split as such a package recorded it: the blank patient ('name:') trained on, ID9 tested on, ID10 not seen.
+      const meta = { classNames: ['disc', 'ring'], provenance: { training: { split: { pseudonymKey: names.keyId, patients: { [names.patient('name:')]: 'train', [names.patient('ID9')]: 'test' } } } } } as unknown as PackageMetadata;
+      const studyOf = (images: { studyInstanceUid: string }[]) => [...new Set(images.map((im) => im.studyInstanceUid))].sort();
+      // held-out: its test patient and the patient it never saw, not the 8 studies it trained on.
+      expect(studyOf(evaluationImages(lib, 'old-package', meta, 'held-out').chosen)).toEqual([`${ROOT}.10`, `${ROOT}.9`]);
+      expect(studyOf(evaluationImages(lib, 'old-package', meta, 'test').chosen)).toEqual([`${ROOT}.9`]);
     } finally {
       lib.close();
     }
