@@ -163,7 +163,7 @@ function info(loaded: LoadedPackage): PackageInfo {
 /** Unpacks a .lumenpkg into the packages folder under a free name derived from the file's. */
 export async function importPackage(dataDir: string, file: string): Promise<PackageInfo> {
   if (!file.toLowerCase().endsWith(PACKAGE_ARCHIVE_EXTENSION)) {
-    throw new Error(`${file} is not a model package archive (${PACKAGE_ARCHIVE_EXTENSION}). Export one with "lumen export package", or copy a package folder into ${packagesDir(dataDir)}.`);
+    throw new Error(`${file} is not a model package archive (${PACKAGE_ARCHIVE_EXTENSION}). Export one with "lumen models export <name> --out <file.lumenpkg>" (or Export… in the Classifier panel), or copy a package folder into ${packagesDir(dataDir)}.`);
   }
   const base = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_') || 'package';
   ensurePrivateDir(packagesDir(dataDir));
