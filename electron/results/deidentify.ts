@@ -36,6 +36,7 @@ import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VER
 
 export { readPart10OrBare };
 import { ResultsStore, type ImageFile, type Scope } from './store';
+import { addPersonName, cleanText, dateOf, type TextIdentifiers } from './deidentify-text';
 
 const { DicomMetaDictionary } = dcmjs.data;
 
@@ -125,7 +126,23 @@ const T = {
   PixelData: tag('PixelData'),
 };
 
-export const DEIDENTIFICATION_METHOD = `Lumen ${APP_VERSION}: DICOM PS3.15 Basic Application Level Confidentiality Profile; Retain Longitudinal Temporal Information with Modified Dates; Clean Descriptors`.slice(0, 64);
+/**
+ * De-identification Method (0012,0063), LO: one value per part, each within LO's 64
+ * characters (a single value would be cut mid-word), naming the profile and the options
+ * applied, then the software that applied them.
+ */
+export const DEIDENTIFICATION_METHOD: string[] = [
+  'DICOM PS3.15 Basic Application Level Confidentiality Profile',
+  'Retain Longitudinal Temporal Information Modified Dates Option',
+  'Clean Descriptors Option',
+  `Lumen ${APP_VERSION}`.slice(0, 64),
+];
+/**
+ * The same as codes of CID 7050: only what applies. Pixel data is not cleaned (images that may
+ * carry text in their pixels are held back instead: Clean Pixel Data does not apply), nor is
+ * structured content (ContentSequence is removed), and patient characteristics, device
+ * identity, UIDs and private attributes are not retained.
+ */
 export const DEIDENTIFICATION_CODES = [
   { CodeValue: '113100', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Basic Application Confidentiality Profile' },
   { CodeValue: '113107', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Longitudinal Temporal Information Modified Dates Option' },
@@ -168,13 +185,31 @@ export interface Deidentifier {
   keySaved: boolean;
 }
 
-/** Every identifier of a file, to cut out of its text: name parts, IDs, accession number, birth date, institution. */
-function identifiersOf(dataset: DenaturalizedDataset): string[] {
-  const found = new Set<string>();
-  const add = (v: string) => {
-    const t = v.trim();
-    if (t.length >= 2) found.add(t);
-  };
+/**
+ * Attributes whose text identifies the patient, a place or a device, to cut out of every other
+ * text of the file (besides every person name and date, which are found by VR). Free-text
+ * attributes that are removed (reasons, comments, histories) are not among them: they are not
+ * identifiers themselves, and cutting their words would blank ordinary descriptions.
+ */
+const IDENTIFYING_TEXT: Set<string> = new Set(
+  [
+    'PatientID', 'OtherPatientIDs', 'IssuerOfPatientID', 'AccessionNumber', 'StudyID', 'MedicalRecordLocator', 'AdmissionID', 'ServiceEpisodeID',
+    'RequestedProcedureID', 'PerformedProcedureStepID', 'ScheduledProcedureStepID', 'FillerOrderNumberImagingServiceRequest',
+    'PlacerOrderNumberImagingServiceRequest', 'ClinicalTrialSubjectID', 'ClinicalTrialSubjectReadingID', 'ClinicalTrialSponsorName',
+    'ClinicalTrialSiteName', 'ClinicalTrialProtocolEthicsCommitteeName', 'InstitutionName', 'InstitutionAddress', 'InstitutionalDepartmentName',
+    'ReferringPhysicianAddress', 'ReferringPhysicianTelephoneNumbers', 'PatientAddress', 'PatientTelephoneNumbers', 'PatientTelecomInformation',
+    'PersonAddress', 'PersonTelephoneNumbers', 'RegionOfResidence', 'ResponsibleOrganization', 'StationName', 'PerformedStationName',
+    'PerformedStationAETitle', 'ScheduledStudyLocation', 'ScheduledStudyLocationAETitle', 'PerformedLocation', 'CurrentPatientLocation',
+    'PatientInstitutionResidence', 'DeviceSerialNumber', 'PlateID', 'GantryID', 'CassetteID', 'DetectorID', 'GeneratorID', 'ModifyingDeviceID',
+    'StorageMediaFileSetID', 'OrderEntererLocation', 'OrderCallbackPhoneNumber', 'RequestingService', 'HumanPerformerOrganization', 'DistributionAddress',
+  ].flatMap((k) => (DicomMetaDictionary.nameMap[k] ? [tag(k)] : [])),
+);
+
+/** Every identifier of a file, to cut out of its text: person names, IDs, places, devices and dates (see deidentify-text.ts). */
+export function identifiersOf(dataset: DenaturalizedDataset): TextIdentifiers {
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  const dates = new Set<string>();
   const walk = (ds: DenaturalizedDataset) => {
     for (const [t, el] of Object.entries(ds)) {
       if (el.vr === 'SQ') {
@@ -185,36 +220,29 @@ function identifiersOf(dataset: DenaturalizedDataset): string[] {
         for (const v of el.Value ?? []) {
           const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string } | string;
           const groups = typeof pn === 'string' ? [pn] : [pn.Alphabetic, pn.Ideographic, pn.Phonetic];
-          for (const g of groups) {
-            if (!g) continue;
-            add(g);
-            for (const part of g.split(/[\^= ,]+/)) if (part.length >= 3) add(part);
-          }
+          for (const g of groups) if (g) addPersonName(names, g);
         }
         continue;
       }
-      const action = ACTIONS_BY_TAG.get(t);
       // Dates too: a description may repeat the study date or the birth date.
-      const identifying = t === T.PatientID || (action !== undefined && action !== 'C' && TEXT_VRS.has(el.vr)) || el.vr === 'DA';
-      if (identifying) for (const v of el.Value ?? []) if (typeof v === 'string' || typeof v === 'number') add(String(v));
+      if (el.vr === 'DA' || el.vr === 'DT') {
+        for (const v of el.Value ?? []) {
+          const d = typeof v === 'string' ? dateOf(v) : null;
+          if (d) dates.add(d);
+        }
+        continue;
+      }
+      if (!IDENTIFYING_TEXT.has(t) || !TEXT_VRS.has(el.vr)) continue;
+      for (const v of el.Value ?? []) {
+        if (typeof v !== 'string' && typeof v !== 'number') continue;
+        const text = String(v).trim();
+        if (text.length < 2) continue;
+        (/\d/.test(text) ? ids : names).add(text);
+      }
     }
   };
   walk(dataset);
-  // Birth dates written the other common ways.
-  for (const v of [...found]) {
-    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
-    if (m) ['-', '/', '.'].forEach((s) => found.add(`${m[1]}${s}${m[2]}${s}${m[3]}`));
-  }
-  return [...found].sort((a, b) => b.length - a.length);
-}
-
-function cleanText(text: string, identifiers: string[]): string {
-  let out = text;
-  for (const id of identifiers) {
-    const re = new RegExp(id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
-    out = out.replace(re, '');
-  }
-  return out === text ? text : out.replace(/\s{2,}/g, ' ').replace(/^[\s,;:\-^]+|[\s,;:\-^]+$/g, '');
+  return { names: [...names], ids: [...ids], dates: [...dates] };
 }
 
 function shiftDate(da: string, days: number): string {
@@ -278,7 +306,7 @@ export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boole
       if (top) {
         const set = (keyword: string, vr: string, Value: unknown[]) => (out[tag(keyword)] = { vr, Value });
         set('PatientIdentityRemoved', 'CS', ['YES']);
-        set('DeidentificationMethod', 'LO', [DEIDENTIFICATION_METHOD]);
+        set('DeidentificationMethod', 'LO', DEIDENTIFICATION_METHOD);
         set('DeidentificationMethodCodeSequence', 'SQ', DEIDENTIFICATION_CODES.map((c) => DicomMetaDictionary.denaturalizeDataset(c)));
         set('LongitudinalTemporalInformationModified', 'CS', ['MODIFIED']);
       }
