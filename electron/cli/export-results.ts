@@ -35,7 +35,9 @@ export const RESULTS_USAGE = [
   '                 --heatmaps secondary-capture writes it as an RGB picture instead (for receivers without PM)',
   '  --deidentify   de-identified copies (DICOM PS3.15 Basic Profile, Retain Longitudinal Temporal Information with',
   '                 Modified Dates, Clean Descriptors) into <folder>/<study>/<series>/; images that have or may have',
-  '                 text burned into their pixels are held back unless --include-burned-in',
+  '                 text burned into their pixels are held back unless --include-burned-in; descriptions are kept',
+  '                 with the names, IDs and dates of the file cut out; result documents (SR, Parametric Maps) are',
+  '                 not copied, and the summary says how many were left out',
 ].join('\n');
 
 const isTableKind = (v: string | undefined): v is TableKind => TABLE_KINDS.includes(v as TableKind);

@@ -332,6 +332,8 @@ export interface DeidentifyResult {
   heldBack: { sopInstanceUid: string; reason: string; frames: number }[];
   /** Files that could not be read or written, by their new SOP Instance UID, with a reason in words. */
   failed: { sopInstanceUid: string; reason: string }[];
+  /** Result documents (SR, Parametric Maps) of the studies in scope, which are not copied: said in `notes` too. */
+  resultDocumentsNotCopied: number;
   /** What the user must know about these copies, in sentences (a library on a read-only disk: a key that could not be saved, no audit entry). */
   notes: string[];
 }
@@ -345,6 +347,27 @@ export class DeidentifyError extends Error {}
  */
 export const UNSAVED_KEY_NOTE =
   "The library has no pseudonym key yet and its disk is read-only, so these copies were made under a key that could not be saved: their patient pseudonyms, UIDs and shifted dates will not match those of copies exported after Lumen closes. For copies that always match, make the disk writable (or copy the library folder to a writable disk) and export again.";
+
+/**
+ * The result documents (SR, Parametric Maps) filed with `studies`, which the de-identified
+ * export does not copy: their content items, references and algorithm parameters name the
+ * patient and the source images in many places, so they are said, not copied half-cleaned.
+ */
+function resultDocumentsNote(library: Library, studies: string[], scope: Scope | 'library'): { count: number; note: string } | null {
+  const kinds = { sr: 0, 'parametric-map': 0 };
+  for (const study of studies) for (const doc of library.studyResults(study)) kinds[doc.kind]++;
+  const count = kinds.sr + kinds['parametric-map'];
+  if (!count) return null;
+  const parts = [
+    ...(kinds.sr ? [`${kinds.sr} structured report${kinds.sr === 1 ? '' : 's'}`] : []),
+    ...(kinds['parametric-map'] ? [`${kinds['parametric-map']} parametric map${kinds['parametric-map'] === 1 ? '' : 's'}`] : []),
+  ];
+  const whose = scope === 'library' ? 'of the library' : scope.seriesInstanceUid ? "of this series' study" : 'of this study';
+  return {
+    count,
+    note: `${count} result document${count === 1 ? '' : 's'} ${whose} not copied (${parts.join(', ')}): Lumen de-identifies images only, and a result document names the patient and the source images throughout its content.`,
+  };
+}
 
 /**
  * Writes de-identified copies of a series, a study or the whole library (`uid` 'library')
@@ -373,8 +396,13 @@ export async function exportDeidentified(
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new DeidentifyError(`${out} is a file, not a folder: choose a folder for the de-identified copies.`);
   ensurePrivateDir(out, { tighten: false });
   const deid = libraryDeidentifier(library.dir, { readOnly: library.readOnlyReason !== null });
-  const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], notes: [] };
+  const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], resultDocumentsNotCopied: 0, notes: [] };
   if (!deid.keySaved) result.notes.push(UNSAVED_KEY_NOTE);
+  const notCopied = resultDocumentsNote(library, [...new Set(images.map((i) => i.studyInstanceUid))], scope);
+  if (notCopied) {
+    result.resultDocumentsNotCopied = notCopied.count;
+    result.notes.push(notCopied.note);
+  }
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -420,6 +448,7 @@ export async function exportDeidentified(
     heldBack: result.heldBack.length,
     failed: result.failed.length,
     includeBurnedIn: Boolean(opts.includeBurnedIn),
+    resultDocumentsNotCopied: result.resultDocumentsNotCopied,
   });
   if (unaudited) result.notes.push(unaudited);
   return result;
