@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestContext } from '../../common/rpc';
+import { createEngine } from '../../electron/engine/engine';
 import { exportDeidentified } from '../../electron/results/deidentify';
 import { exportResults } from '../../electron/results/export';
 import { savePredictions } from '../../electron/library/predictions';
@@ -16,11 +18,14 @@ import { natural } from './check';
 import { lumen, PATIENT_A, PATIENT_B, resultsLibrary, tmpDir, type ResultsLibrary } from './fixtures';
 
 let lib: ResultsLibrary;
+/** The data folder whose library (data/library) the engine opens, as the app does. */
+let data: string;
 let srs = 0;
 let maps = 0;
 
 beforeAll(async () => {
-  lib = await resultsLibrary('deid-results');
+  data = tmpDir('deid-results-data');
+  lib = await resultsLibrary('deid-results', path.join(data, 'library'));
   const packageDir = path.join(tmpDir('deid-results-pkg'), 'tiny');
   const meta: PackageMetadata = await saveRandomHeadPackage(
     packageDir,
@@ -65,6 +70,23 @@ describe('de-identified copies of a study with result documents', () => {
     const summary = JSON.parse(json.stdout) as { resultDocumentsNotCopied: number; notes: string[] };
     expect(summary.resultDocumentsNotCopied).toBe(count);
     expect(summary.notes.join('\n')).toContain(`${plural(count, 'result document')} of this series' study not copied`);
+  }, 120_000);
+
+  it('the engine job the Export dialog words carries the same note', async () => {
+    const events: { event: string; payload: any }[] = [];
+    const ctx: RequestContext = { emit: (event, payload) => void events.push({ event, payload }) };
+    const engine = createEngine({ dataDir: data, shell: 'cli', backend: 'cpu' });
+    try {
+      const started = await engine.dispatch('export.deidentify', { uid: PATIENT_A.studyUid, out: path.join(tmpDir('deid-results-app'), 'copies'), includeBurnedIn: false }, ctx);
+      expect(started.ok, JSON.stringify(started)).toBe(true);
+      const { jobId } = (started as { value: { jobId: string } }).value;
+      const ended = () => events.find((e) => (e.event === 'job.finished' || e.event === 'job.failed') && e.payload.jobId === jobId);
+      await expect.poll(ended, { timeout: 60_000 }).toBeTruthy();
+      expect(ended()!.event, JSON.stringify(ended()!.payload)).toBe('job.finished');
+      expect((ended()!.payload.result.notes as string[]).join('\n')).toContain(`${plural(srs + maps, 'result document')} of this study not copied`);
+    } finally {
+      engine.dispose();
+    }
   }, 120_000);
 
   it('a study without result documents says nothing of them', async () => {
