@@ -17,6 +17,7 @@ import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { imageAnatomy, type ImageAnatomy } from './anatomy';
 import { ResultsStore, type ImageFile, type Scope } from './store';
 import { errorMessage } from '../../common/errors';
+import { camOneCell, oneCellExportNote } from '../../common/heatmap-cells';
 
 export interface WrittenObject {
   file: string;
@@ -159,7 +160,9 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
     }
     if (opts.heatmaps) {
       if (!opts.model || !opts.packageDir) throw new ResultsExportError('Heatmaps need the model: name its package with --model.');
-      await writeHeatmaps(dir, opts.heatmaps, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
+      const left = await writeHeatmaps(dir, opts.heatmaps, opts.packageDir, opts.model, predictions, images, files, opts.onProgress);
+      // As the viewer, which draws none: a one-cell map would tint the whole image.
+      if (left.oneCell) result.notes.push(oneCellExportNote(left.oneCell));
     }
     if (measurements.length || labels.length) {
       // Each measurement as measured on its own frame (an Enhanced image's frames have their own rescale and spacing), with its region's statistics.
@@ -184,7 +187,9 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
  * One Parametric Map per predicted image (and frame): the activation map of the image's top
  * class, computed by the package's runner from the same model input prediction uses, laid
  * onto the image's grid. The maps go into one new series per side of the body their images
- * show (Laterality is a series attribute): left, right, and none named.
+ * show (Laterality is a series attribute): left, right, and none named. A model whose map is
+ * one cell (common/heatmap-cells.ts) cannot show where: no map is written for any image, and
+ * `oneCell` counts the images left out (the grid is the package's, the same for every image).
  */
 async function writeHeatmaps(
   dir: string,
@@ -195,7 +200,7 @@ async function writeHeatmaps(
   images: ImageFile[],
   files: WrittenObject[],
   onProgress?: (done: number, total: number) => void,
-): Promise<void> {
+): Promise<{ oneCell: number }> {
   const pkg = await loadPackage(packageDir);
   if (pkg.metadata.contentHash !== model.packageHash) {
     throw new ResultsExportError(`The package ${packageDir} is not the model whose predictions are stored (its content hash differs): name the package that made them.`);
@@ -217,6 +222,7 @@ async function writeHeatmaps(
       const input = await loadModelInput({ path: image.path, frame: p.frame }, pkg.metadata.preprocessing, pkg.metadata.inputSize);
       const top = p.scores.indexOf(Math.max(...p.scores));
       const cam = await runner.cam(input, top);
+      if (camOneCell(cam.height, cam.width)) return { oneCell: predictions.filter((q) => byUid.has(q.sopInstanceUid) && !byUid.get(q.sopInstanceUid)!.missing).length };
       const values = camOnImage(cam.map, cam.height, cam.width, rows, columns);
       const side = sourceLaterality(source);
       const seriesInstanceUid = seriesBySide.get(side) ?? newUid();
@@ -242,6 +248,7 @@ async function writeHeatmaps(
       }
       onProgress?.(n, predictions.length);
     }
+    return { oneCell: 0 };
   } finally {
     await runner.dispose();
   }

@@ -22,6 +22,7 @@ import { heatmapLabel, ModelPanel, type CurrentImage, type HeatmapSettings } fro
 import { StudyBrowser } from './workspace/StudyBrowser';
 import { useReadOnlyLibrary } from './workspace/libraryAccess';
 import { useResultMap } from './viewer/useResultMap';
+import { camOneCell, ONE_CELL_NOTE } from '../../common/heatmap-cells';
 import { TrainingPanel } from './training/TrainingPanel';
 import { errorMessage } from '../../common/errors';
 import { topClassIndex } from '../../common/positive-class';
@@ -260,8 +261,9 @@ export function App() {
   // Drawn only over the image it was computed for (the next image's may still be on its way).
   const shownCam = cam && cam.key === camKey ? cam.map : null;
   // A one-cell map (a tiny network at a small input: 32 px becomes 1×1) is one value over the
-  // whole image: it cannot show where, and drawn it would only tint or hide the image.
-  const camOneCell = !!shownCam && shownCam.rows * shownCam.columns <= 1;
+  // whole image: it cannot show where, and drawn it would only tint or hide the image. The
+  // exports leave such maps out by the same rule (common/heatmap-cells.ts).
+  const oneCell = !!shownCam && camOneCell(shownCam.rows, shownCam.columns);
   const resultMap = useResultMap(shownCam ? null : current);
   useEffect(() => {
     if (!camKey) return setCam(null);
@@ -460,8 +462,8 @@ export function App() {
                   frameError={shownError}
                   overlay={
                     shownCam || !resultMap
-                      ? { cam: camOneCell ? null : shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? heatmapLabel(classNames[shownCam.classIndex], heatmap.classIndex === null) : null }
-                      : { cam: resultMap.map, visible: showResultMaps, opacity: heatmap.opacity, colormap: heatmap.colormap, label: resultMap.label }
+                      ? { cam: oneCell ? null : shownCam, visible: heatmap.visible, opacity: heatmap.opacity, colormap: heatmap.colormap, label: shownCam ? heatmapLabel(classNames[shownCam.classIndex], heatmap.classIndex === null) : null }
+                      : { cam: resultMap.map, visible: showResultMaps, opacity: heatmap.opacity, colormap: heatmap.colormap, label: resultMap.label, note: resultMap.map ? null : resultMap.label }
                   }
                   presetKeys={sideTab !== 'training'}
                   defaultPreset={settings?.settings.defaultWindow.CT}
@@ -498,7 +500,7 @@ export function App() {
                     if (i >= 0) setIndex(i);
                   }}
                   onTrain={() => setSideTab('training')}
-                  heatmapNote={camOneCell ? "This model's heatmap is one cell (1×1) over the whole image: it cannot show where, so none is drawn." : null}
+                  heatmapNote={oneCell ? ONE_CELL_NOTE : null}
                 />
               </div>
               {/* Built on the first visit, then kept (hidden) while the Classifier tab is shown: the

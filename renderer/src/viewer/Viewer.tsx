@@ -109,7 +109,7 @@ export function Viewer(props: {
         {/* Busy until the image shown is loaded and placed: a drag before then draws nothing. */}
         <canvas ref={canvasRef} data-testid="viewport" aria-label={`Image ${index + 1} of ${images.length}`} aria-busy={!frame || !view} role="img" style={{ width: size.w, height: size.h }} />
         {props.frameError && <div className="viewport-error" role="alert">{props.frameError}</div>}
-        <CornerText study={study} series={series} frame={frame} view={view} index={index} count={images.length} probe={pointer.probe} heatmapLabel={overlay.visible && overlay.cam ? (overlay.label ?? '') : null} preset={preset}>
+        <CornerText study={study} series={series} frame={frame} view={view} index={index} count={images.length} probe={pointer.probe} heatmapLabel={!overlay.visible ? null : overlay.cam ? (overlay.label ?? '') : (overlay.note ?? null)} preset={preset}>
           <MeasurementList
             items={measurements.here}
             selected={measurements.selected}

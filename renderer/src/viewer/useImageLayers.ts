@@ -13,6 +13,8 @@ export interface Overlay {
   opacity: number;
   colormap: Colormap;
   label: string | null;
+  /** Said in the corner, while `visible`, when there is no map to draw (`cam` null): why none is (a uniform imported map). */
+  note?: string | null;
 }
 
 export interface ImageLayers {
