@@ -10,8 +10,8 @@ import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { loadPackage } from '../../models/package';
 import { DeidentifyError, exportDeidentified } from '../results/deidentify';
-import { exportResults, libraryModel, ResultsExportError } from '../results/export';
-import type { ModelIdentity } from '../results/sr';
+import { exportResults, libraryModel, ResultsExportError, storedModels } from '../results/export';
+import { packageVersion, type ModelIdentity } from '../results/sr';
 import { ResultsStore, type Scope } from '../results/store';
 import { tableOnFrames } from '../results/region-stats';
 import { TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
@@ -191,8 +191,16 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
   const library = openLibrary(values.library);
   const store = new ResultsStore(library);
   let model: { identity: ModelIdentity; packageDir: string | undefined } | null;
+  // Without --model no predictions are exported: say which the library holds, so that none is missed.
+  let unnamed: string | null = null;
   try {
     model = await modelIdentity(store, values.model);
+    const scope = model ? null : store.resolve(uid);
+    const stored = scope ? storedModels(store, scope) : [];
+    if (stored.length) {
+      const names = stored.map((m) => `${m.name} ${packageVersion(m.packageHash)}`).join(', ');
+      unnamed = `predictions of ${stored.length === 1 ? '1 model are' : `${stored.length} models are`} stored for this ${scope!.seriesInstanceUid ? 'series' : 'study'}: name one with --model (${names})`;
+    }
   } finally {
     store.close();
   }
@@ -202,6 +210,7 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
     if (heatmaps && !model) throw new CliError('--heatmaps needs --model <package>', 2);
     const out = values.out;
     const result = await undoCreatedOnFailure(out, () => exportResults(library, { uid, model: model?.identity ?? null, packageDir: model?.packageDir, heatmaps: heatmaps ?? null, out }));
+    if (unnamed) result.notes.unshift(`No predictions exported: ${unnamed}.`);
     if (values.json) printJson(result);
     else {
       for (const f of result.files) process.stdout.write(`Wrote ${f.kind} ${f.file}\n`);
@@ -211,7 +220,7 @@ async function exportDicomResults(values: { results?: string; model?: string; ou
     }
     return 0;
   } catch (err) {
-    if (err instanceof ResultsExportError) throw new CliError(err.message);
+    if (err instanceof ResultsExportError) throw new CliError(unnamed ? `${err.message} P${unnamed.slice(1)}.` : err.message);
     throw err;
   } finally {
     library.close();

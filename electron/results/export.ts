@@ -48,6 +48,17 @@ export function libraryModel(store: ResultsStore, packageHash: string): ModelIde
   return { name: known.name ?? 'Lumen model', packageHash: known.packageHash, variant: known.variant, version: typeof provenance?.softwareVersion === 'string' ? provenance.softwareVersion : null };
 }
 
+/** The models whose predictions the library holds for a scope: name, hash and images (frames) scored, by name. */
+export function storedModels(store: ResultsStore, scope: Scope): { packageHash: string; name: string; images: number }[] {
+  const byHash = new Map<string, { packageHash: string; name: string; images: number }>();
+  for (const p of store.predictions(scope)) {
+    const m = byHash.get(p.packageHash) ?? { packageHash: p.packageHash, name: p.modelName ?? 'unnamed model', images: 0 };
+    m.images++;
+    byHash.set(p.packageHash, m);
+  }
+  return [...byHash.values()].sort((a, b) => a.name.localeCompare(b.name) || a.packageHash.localeCompare(b.packageHash));
+}
+
 /** The images of a scope by SOP Instance UID, as SR references them. */
 function imageRefs(images: ImageFile[]): Map<string, Omit<ImageRef, 'frame'>> {
   return new Map(

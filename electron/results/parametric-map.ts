@@ -4,7 +4,7 @@
 // switch it off. The values are the map in logit units, described by a Real World Value
 // Mapping; a Frame VOI LUT spans them, so that a viewer's default shows the whole range.
 import { APP_VERSION } from '../../common/version';
-import { imageSide } from './anatomy';
+import { bodyPartCode, imageSide } from './anatomy';
 import { dicomDateTime, newUid, patientAndStudy, uidFromBytes, type NaturalDataset } from './part10';
 import { createHash } from 'node:crypto';
 
@@ -55,11 +55,39 @@ export function decimalString(value: number): string {
  * (0020,0060), the attribute Parametric Map and Secondary Capture IODs have: the side the SR
  * names too (anatomy.ts `imageSide`: Image Laterality, the more specific, else Laterality)
  * when it is L or R. '' when the source names no side, or none Laterality can hold (B, U, or a
- * value no standard allows): left empty, as for an unknown side.
+ * value no standard allows): see seriesAnatomy for what the derived object then carries.
  */
 export function sourceLaterality(source: NaturalDataset): '' | 'L' | 'R' {
   const side = imageSide(source);
   return side === 'L' || side === 'R' ? side : '';
+}
+
+/**
+ * Body Part Examined (0018,0015) terms of unpaired structures (PS3.16 Annex L), those
+ * dicom3tools' dciodvfy also knows as unpaired: an object of one has no Laterality.
+ */
+const UNPAIRED_PARTS = new Set([
+  'ABDOMEN', 'ABDOMENPELVIS', 'BLADDER', 'CSPINE', 'CTSPINE', 'CHEST', 'CHESTABDOMEN', 'CHESTABDPELVIS', 'COCCYX', 'COLON', 'DUODENUM', 'WHOLEBODY', 'ESOPHAGUS',
+  'GALLBLADDER', 'HEAD', 'HEADNECK', 'HEART', 'ILEUM', 'JAW', 'JEJUNUM', 'LARYNX', 'LSPINE', 'LSSPINE', 'MAXILLA', 'MEDIASTINUM', 'NECK', 'NECKCHEST',
+  'NECKCHESTABDOMEN', 'NECKCHESTABDPELV', 'PANCREAS', 'PELVIS', 'PROSTATE', 'RECTUM', 'SSPINE', 'SKULL', 'SPINE', 'STERNUM', 'STOMACH', 'TSPINE', 'TLSPINE',
+  'TRACHEA', 'URETHRA',
+]);
+
+/**
+ * A derived object's General Series Body Part Examined and Laterality (0020,0060), a Type 2C
+ * attribute: required, and may be empty (side unknown), unless the body part is unpaired, where
+ * it must be absent. So: the source's side when L or R; absent for a known unpaired part (CHEST),
+ * whose term the object then carries as its Body Part Examined, so that a reader (dciodvfy) can
+ * tell why; else empty, an unknown side (an unknown or paired part: absent would be an error).
+ * Body Part Examined is only written as one of Annex L's terms.
+ */
+export function seriesAnatomy(source: NaturalDataset): { BodyPartExamined?: string; Laterality?: '' | 'L' | 'R' } {
+  const part = typeof source.BodyPartExamined === 'string' ? source.BodyPartExamined.trim().toUpperCase() : '';
+  const known = part && bodyPartCode(part) ? { BodyPartExamined: part } : {};
+  const side = sourceLaterality(source);
+  // A side of an unpaired part (a hemithorax) is kept, the part's term left out: both would contradict the condition.
+  if (side) return UNPAIRED_PARTS.has(part) ? { Laterality: side } : { ...known, Laterality: side };
+  return UNPAIRED_PARTS.has(part) ? known : { ...known, Laterality: '' };
 }
 
 /** The Parametric Map data set, in dcmjs's natural form. */
@@ -96,7 +124,7 @@ export function buildParametricMap(input: HeatmapInput): NaturalDataset {
     Modality: typeof source.Modality === 'string' && source.Modality ? source.Modality : 'OT',
     SeriesInstanceUID: input.seriesInstanceUid,
     SeriesNumber: input.seriesNumber,
-    Laterality: sourceLaterality(source),
+    ...seriesAnatomy(source),
     SeriesDescription: `Lumen heatmaps: ${input.modelName}`.slice(0, 64),
     FrameOfReferenceUID: frameOfReference,
     PositionReferenceIndicator: '',
@@ -243,7 +271,7 @@ export function buildSecondaryCapture(input: HeatmapInput & { image: { rows: num
     InstanceCreationTime: now.time,
     ...patientAndStudy(source),
     Modality: 'OT',
-    Laterality: sourceLaterality(source),
+    ...seriesAnatomy(source),
     SeriesInstanceUID: input.seriesInstanceUid,
     SeriesNumber: input.seriesNumber,
     SeriesDescription: `Lumen heatmaps (pictures): ${input.modelName}`.slice(0, 64),

@@ -118,10 +118,23 @@ export interface ModelIdentity {
   version: string | null;
 }
 
-/** TID 4019 Algorithm Identification. */
+/**
+ * The version of a model package as `lumen models packages` prints it: its content hash's
+ * first 12 digits, "#a2da3fb504e7". Two packages of one name (a retrained version) differ here.
+ */
+export function packageVersion(packageHash: string): string {
+  return `#${packageHash.slice(0, 12)}`;
+}
+
+/**
+ * TID 4019 Algorithm Identification: the algorithm is the model package, so its version is the
+ * package's (packageVersion), not Lumen's; Lumen's own version is the equipment's Software
+ * Versions (0018,1020), and the Lumen that made the package an Algorithm Parameter.
+ */
 function algorithmItems(model: ModelIdentity): Item[] {
-  const items = [text('HAS CONCEPT MOD', DCM('111001', 'Algorithm Name'), model.name), text('HAS CONCEPT MOD', DCM('111003', 'Algorithm Version'), model.version ?? APP_VERSION)];
+  const items = [text('HAS CONCEPT MOD', DCM('111001', 'Algorithm Name'), model.name), text('HAS CONCEPT MOD', DCM('111003', 'Algorithm Version'), packageVersion(model.packageHash))];
   items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `package content hash (SHA-256) ${model.packageHash}`));
+  if (model.version) items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `package made with Lumen ${model.version.replace(/^lumen\s+/i, '')}`));
   if (model.variant) items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `EfficientNet variant ${model.variant}`));
   return items;
 }

@@ -89,9 +89,17 @@ export function predictionTable(store: ResultsStore, scope: Scope, packageHash?:
   return { columns, rows };
 }
 
+/**
+ * One row per label. `frame` counts from 1, as the predictions and measurements tables and
+ * DICOM's Referenced Frame Number do: a label of an image that has one frame is of frame 1 (so
+ * that a join on image and frame finds its predictions); empty for a label of a series, a study,
+ * or a whole multi-frame image (every frame).
+ */
 export function labelTable(store: ResultsStore, scope: Scope): Table {
   const columns = ['targetKind', 'studyInstanceUid', 'seriesInstanceUid', 'sopInstanceUid', 'frame', 'label', 'author', 'createdAt'];
-  return { columns, rows: store.labels(scope).map((l) => ({ ...l })) };
+  const labels = store.labels(scope);
+  const frames = labels.some((l) => l.sopInstanceUid && l.frame == null) ? new Map(store.images(scope).map((i) => [i.sopInstanceUid, i.frames])) : new Map<string, number>();
+  return { columns, rows: labels.map((l) => ({ ...l, frame: l.frame ?? (l.sopInstanceUid && (frames.get(l.sopInstanceUid) ?? 1) <= 1 ? 1 : null) })) };
 }
 
 /** The units of a value measured with a calibration: a length's, an area's, an angle's. */
