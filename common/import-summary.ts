@@ -67,11 +67,36 @@ export function importedPhrase(imported: number, results = 0, images = 0): strin
  * files already in the library, 1 changed file read again". A file already in the library (same
  * path, size and modification time) is not read again; one changed since is, and counted apart.
  */
-export function importCountsPhrase(report: { imported: number; results: number; importedImages?: number; unchanged: number; changed: number }): string {
+export function importCountsPhrase(report: {
+  imported: number;
+  results: number;
+  importedImages?: number;
+  unchanged: number;
+  changed: number;
+  resultsWithoutStudy?: number;
+  studiesOfResultsWithoutStudy?: number;
+}): string {
   let text = importedPhrase(report.imported, report.results, report.importedImages);
   if (report.unchanged) text += `, ${countOf(report.unchanged, 'file')} already in the library`;
   if (report.changed) text += `, ${plural(report.changed, 'changed file', 'changed files')} read again`;
+  if (report.resultsWithoutStudy) text += `; ${withoutStudyPhrase(report.resultsWithoutStudy, report.studiesOfResultsWithoutStudy ?? 1, report.results)}`;
   return text;
+}
+
+/**
+ * Result documents filed whose study has no image in the library, so that they show nowhere
+ * yet: "their study is not in the library yet: import its images to see them" where they are
+ * all the result documents imported, else "2 result documents are of a study not in the library yet: ...".
+ */
+function withoutStudyPhrase(documents: number, studies: number, imported: number): string {
+  const several = studies > 1;
+  const todo = `import ${several ? 'their' : 'its'} images to see ${documents === 1 ? 'it' : 'them'}`;
+  if (documents === imported) {
+    const whose = documents === 1 ? 'its study is' : several ? 'their studies are' : 'their study is';
+    return `${whose} not in the library yet: ${todo}`;
+  }
+  const of = several ? `of ${studies} studies` : 'of a study';
+  return `${plural(documents, 'result document is', 'result documents are')} ${of} not in the library yet: ${todo}`;
 }
 
 /** Lines of a tab-separated copy of the list, with a header line, for a spreadsheet or an e-mail. */

@@ -283,12 +283,21 @@ export class Importer {
                 (SELECT coalesce(sum(frames), 0) FROM instances) AS images`,
       )
       .get()!;
+    // Results filed by this import whose study holds no image in the library: listed nowhere until its images come (T1-9).
+    const absent = this.db
+      .prepare<[string], { documents: number; studies: number }>(
+        `SELECT count(*) AS documents, count(DISTINCT d.study_uid) AS studies FROM result_documents d
+         WHERE d.imported_at = ? AND NOT EXISTS (SELECT 1 FROM studies st WHERE st.study_uid = d.study_uid)`,
+      )
+      .get(this.now)!;
     this.phase = 'done';
     this.currentFile = undefined;
     this.progress(true);
     return {
       ...this.counts,
       ...totals,
+      resultsWithoutStudy: absent.documents,
+      studiesOfResultsWithoutStudy: absent.studies,
       errors: this.errors,
       at: this.now,
       studyInstanceUids: [...this.studiesWritten],
@@ -485,7 +494,7 @@ export class Importer {
         this.counts.unchanged++;
         return;
       }
-      if (this.importResult(file, stat, known, resultKind, resultCount)) return;
+      if (this.importResult(file, stat, known, resultKind, resultCount, meta)) return;
     }
     if (!meta.hasPixelData && problem === pixelDataProblem(meta)) {
       // RT Plans, structure sets and reports belong on a disc; they are not failures.
@@ -552,7 +561,14 @@ export class Importer {
    * Files an SR or Parametric Map as a study-level result (results.ts). False when it holds
    * nothing to list (an SR without content): the caller reports it as an object without an image.
    */
-  private importResult(file: string, stat: fs.Stats, known: InstanceRow | undefined, kind: ResultKind, countAs: 'imported' | 'changed' | 'unchanged'): boolean {
+  private importResult(
+    file: string,
+    stat: fs.Stats,
+    known: InstanceRow | undefined,
+    kind: ResultKind,
+    countAs: 'imported' | 'changed' | 'unchanged',
+    patient: { patientId: string; patientName: string },
+  ): boolean {
     let doc: ResultDocument;
     try {
       if (stat.size > MAX_RESULT_BYTES) throw new ResultReadError(`it is ${Math.round(stat.size / 2 ** 20)} MiB, more than the ${MAX_RESULT_BYTES / 2 ** 20} MiB Lumen reads as a result`);
@@ -569,6 +585,16 @@ export class Importer {
       return false;
     }
     if (known) this.forget(known);
+    // The image import's rule (placementProblem): a study the library holds for another patient
+    // key is not this document's, whatever its Study Instance UID says. Not filed, so that no
+    // result is listed under another patient's name; what the file held before goes too.
+    const patientKey = patientKeyOf(patient.patientId, patient.patientName);
+    const owner = this.statements.studyOwner.get(doc.studyInstanceUid);
+    if (owner && owner.patient_key !== patientKey) {
+      forgetResultFile(this.db, file);
+      this.addError(file, resultOfAnotherPatientReason(kind, doc.studyInstanceUid, patientDescribedBy(patient)));
+      return true;
+    }
     const holder = this.statements.resultBySop.get(doc.sopInstanceUid);
     if (holder && holder.path !== file && fs.existsSync(holder.path) && !sameFile(file, holder.path)) {
       // A second copy: the one found first stays (an SR or a map is not decoded to compare).
@@ -576,7 +602,7 @@ export class Importer {
       this.addError(file, duplicateReason(doc.sopInstanceUid, holder.path, 'it was found first', 'result document'), 'duplicate', holder.path, copy);
       return true;
     }
-    saveResultDocument(this.db, doc, file, stat, this.now);
+    saveResultDocument(this.db, doc, file, stat, this.now, patientKey);
     this.statements.clearError.run(file);
     this.counts[countAs]++;
     if (countAs === 'imported') this.counts.results++;
@@ -870,6 +896,20 @@ function heldReferences(json: string): DicomdirReference[] | null {
 export const STUDY_OF_ANOTHER_PATIENT =
   "its Study Instance UID (0020,000D) names a study the library holds for another patient (the file's Patient ID, or Patient's Name where it has no ID, differs). " +
   "Not imported, so that no image is shown under another patient's name. Check the file's source: one of the two was exported with the wrong patient or the wrong study.";
+
+/**
+ * Why a result document is refused whose study the library holds for another patient key. It
+ * names the study (a UID, no patient data: reasons reach logs); `lumen ls` and the study list
+ * show that study's patient, the document's own header its patient.
+ */
+export function resultOfAnotherPatientReason(kind: ResultKind, studyInstanceUid: string, key: string): string {
+  const what = kind === 'sr' ? 'a structured report (SR)' : 'a parametric map';
+  return (
+    `${what} of another patient: its Study Instance UID (0020,000D) ${studyInstanceUid.slice(0, 64)} names a study the library holds for another patient ` +
+    `(the document's ${key} differs from that of the study's patient). Not filed with that study, so that no result is listed under another patient's name. ` +
+    'Check the document\'s source: it was made for another patient, or written with the wrong study.'
+  );
+}
 
 /** Why a file is refused whose series the library holds in another study. No patient data: reasons reach logs. */
 export const SERIES_OF_ANOTHER_STUDY =

@@ -386,13 +386,22 @@ function findingOf(group: NaturalDataset, root: NaturalDataset): ResultFinding |
 
 /**
  * Files a result document into the library (replacing what the same file or the same SOP instance
- * held), with the file's size and modification time as read, so that an unchanged file is not read again.
+ * held), with the file's size and modification time as read, so that an unchanged file is not read
+ * again, and the key of its own patient (importer.ts patientKeyOf; schema 32), so that it is listed
+ * only with a study of that patient (OWN_PATIENT).
  */
-export function saveResultDocument(db: Database.Database, doc: ResultDocument, file: string, stat: { size: number; mtimeMs: number }, importedAt: string): void {
+export function saveResultDocument(
+  db: Database.Database,
+  doc: ResultDocument,
+  file: string,
+  stat: { size: number; mtimeMs: number },
+  importedAt: string,
+  patientKey: string,
+): void {
   deleteDocuments(db, 'path = ? OR sop_uid = ?', file, doc.sopInstanceUid);
   db.prepare(
-    'INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at, file_size, mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(doc.sopInstanceUid, doc.sopClassUid, doc.kind, doc.studyInstanceUid, doc.seriesInstanceUid, file, doc.title, doc.contentDate, importedAt, stat.size, stat.mtimeMs);
+    'INSERT INTO result_documents (sop_uid, sop_class_uid, kind, study_uid, series_uid, path, title, content_date, imported_at, file_size, mtime_ms, patient_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(doc.sopInstanceUid, doc.sopClassUid, doc.kind, doc.studyInstanceUid, doc.seriesInstanceUid, file, doc.title, doc.contentDate, importedAt, stat.size, stat.mtimeMs, patientKey);
   const finding = db.prepare(
     'INSERT INTO result_findings (document_uid, ordinal, finding, code_value, coding_scheme, score, unit, score_concept, algorithm_name, algorithm_version, algorithm_hash, referenced_sop_uids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -460,9 +469,26 @@ interface FindingRow {
   referenced_sop_uids: string;
 }
 
-/** The result documents filed with a study, newest first, with their findings and map sources. */
+/**
+ * SQL: the result document `d` is of the patient its study is filed under. A document carries its
+ * study by Study Instance UID alone, and another patient's (a copy edited, another site's UIDs)
+ * may carry the same: the importer refuses one whose study the library holds for another patient,
+ * but one filed first, whose study came later with another patient's images, is held too. Such a
+ * document is never listed or shown with the study. A study the library does not hold has no
+ * patient to differ from; a document filed before schema 32 (no key) is listed as then, until
+ * the next import of its folder reads it again.
+ */
+const OWN_PATIENT = `coalesce(d.patient_key = (SELECT p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = d.study_uid), 1)`;
+
+/** SQL: the map `d` is of the patient of its source image `s` (as OWN_PATIENT: the heatmap is drawn over that image). */
+const IMAGE_PATIENT = `coalesce(d.patient_key = (SELECT p.patient_key FROM instances i JOIN series se ON se.series_uid = i.series_uid
+  JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref WHERE i.sop_uid = s.source_sop_uid), 1)`;
+
+/** The result documents filed with a study, of its patient (OWN_PATIENT), newest first, with their findings and map sources. */
 export function studyResults(db: Database.Database, studyInstanceUid: string): StudyResult[] {
-  const docs = db.prepare<[string], DocRow>('SELECT sop_uid, kind, title, content_date FROM result_documents WHERE study_uid = ? ORDER BY content_date DESC, sop_uid').all(studyInstanceUid);
+  const docs = db
+    .prepare<[string], DocRow>(`SELECT d.sop_uid, d.kind, d.title, d.content_date FROM result_documents d WHERE d.study_uid = ? AND ${OWN_PATIENT} ORDER BY d.content_date DESC, d.sop_uid`)
+    .all(studyInstanceUid);
   const findings = db.prepare<[string], FindingRow>('SELECT * FROM result_findings WHERE document_uid = ? ORDER BY ordinal');
   const sources = db.prepare<[string], { source_sop_uid: string; source_frame: number }>('SELECT source_sop_uid, source_frame FROM result_map_sources WHERE document_uid = ? ORDER BY source_sop_uid, source_frame');
   return docs.map((d) => ({
@@ -509,14 +535,14 @@ export interface MapValues {
 const MAX_MAP_VALUES = 4096 * 4096;
 
 /**
- * The newest parametric map of an image (and frame) the library holds, its values read from
- * its file; null when there is none. Throws ResultReadError when the file no longer reads.
+ * The newest parametric map of an image (and frame) the library holds, of the image's patient
+ * (IMAGE_PATIENT), its values read from its file; null when there is none. Throws ResultReadError when the file no longer reads.
  */
 export function mapForImage(db: Database.Database, sopInstanceUid: string, frame: number, read: (file: string) => Buffer): MapValues | null {
   const row = db
     .prepare<[string, number], { sop_uid: string; path: string; title: string | null }>(
       `SELECT d.sop_uid, d.path, d.title FROM result_map_sources s JOIN result_documents d ON d.sop_uid = s.document_uid
-       WHERE s.source_sop_uid = ? AND s.source_frame = ? ORDER BY d.content_date DESC, d.imported_at DESC LIMIT 1`,
+       WHERE s.source_sop_uid = ? AND s.source_frame = ? AND ${IMAGE_PATIENT} ORDER BY d.content_date DESC, d.imported_at DESC LIMIT 1`,
     )
     .get(sopInstanceUid, frame);
   if (!row) return null;

@@ -494,6 +494,20 @@ export const migrations: readonly Migration[] = [
       UPDATE result_documents SET file_size = NULL;
     `,
   },
+  {
+    version: 32,
+    description: "a result document keeps its patient, so that it is never listed with another patient's study",
+    sql: `
+      -- The library's key of the document's own patient (importer.ts patientKeyOf: its Patient ID,
+      -- else name:<Patient's Name>). A document is listed with its study only while the study's
+      -- patient has the same key (results.ts studyResults): one filed before its study's images
+      -- and then met by images of another patient under the same Study Instance UID is not shown
+      -- as that patient's. NULL: filed before this migration, listed as then; each is read again
+      -- by the next import of its folder (an unchanged file is otherwise skipped), which writes it.
+      ALTER TABLE result_documents ADD COLUMN patient_key TEXT;
+      UPDATE result_documents SET file_size = NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

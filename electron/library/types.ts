@@ -25,6 +25,12 @@ export interface ImportReport {
   /** The images the other `imported` files hold, as the study list counts them: each frame of a multi-frame file is one. */
   importedImages: number;
   /**
+   * Result documents this import filed (new or read again) whose study holds no image in the
+   * library: listed nowhere until its images are imported, and in how many studies.
+   */
+  resultsWithoutStudy: number;
+  studiesOfResultsWithoutStudy: number;
+  /**
    * Files already in the library, images and result documents, with the same size and
    * modification time (not read again; a result filed before schema 19 is read once more).
    */

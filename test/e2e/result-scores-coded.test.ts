@@ -17,7 +17,7 @@ describe('a coded probability in the Results section', () => {
     const lib = await resultsLibrary('e2e-result-scores-coded', path.join(dataDir, 'library'));
     lib.library.close();
     mkdirSync(path.join(dataDir, 'incoming', 'vendor'), { recursive: true });
-    writeOtherAiSr(path.join(dataDir, 'incoming', 'vendor', 'vendor.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.79`, sopInstanceUid: `${PATIENT_A.studyUid}.79.1`, patientName: 'Other^AI', patientId: 'OTHER' }, [
+    writeOtherAiSr(path.join(dataDir, 'incoming', 'vendor', 'vendor.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.79`, sopInstanceUid: `${PATIENT_A.studyUid}.79.1`, patientName: PATIENT_A.patientName, patientId: PATIENT_A.patientId }, [
       group([finding('52988006', 'Läsion'), num(concept('111047', 'DCM', 'Wahrscheinlichkeit für Krebs'), '0.73', NO_UNITS)]),
       group([finding('4147007', 'Mass'), num(concept('111047', 'DCM', 'Malignancy risk'), '64', PERCENT)]),
       group([num(concept('111047', 'DCM', 'Cancer risk score'), '0.4', codeLines('{probability}', 'UCUM', 'probability'))]),

@@ -49,7 +49,7 @@ describe('scores in the Results section', () => {
       lib.library.saveMeasurement({ id: 'm-ellipse-1', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[2].sopInstanceUid, frame: 0, kind: 'ellipse', points: [[1, 1], [7, 6]], createdAt: '2026-01-01T00:00:03Z' });
       const out = path.join(dataDir, 'incoming', 'results');
       await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model: { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' }, out });
-      writeOtherAiSr(path.join(out, 'other-ai.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.77`, sopInstanceUid: `${PATIENT_A.studyUid}.77.1`, patientName: 'Other^AI', patientId: 'OTHER' });
+      writeOtherAiSr(path.join(out, 'other-ai.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.77`, sopInstanceUid: `${PATIENT_A.studyUid}.77.1`, patientName: PATIENT_A.patientName, patientId: PATIENT_A.patientId });
     } finally {
       lib.library.close();
     }

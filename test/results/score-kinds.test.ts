@@ -20,7 +20,7 @@ describe('scores of imported results', () => {
       lib.library.saveMeasurement({ id: 'm-probe-1', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[2].sopInstanceUid, frame: 0, kind: 'probe', points: [[3.5, 4.5]], createdAt: '2026-01-01T00:00:02Z' });
       const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
       await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
-      const other = writeOtherAiSr(path.join(out, 'other-ai.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.77`, sopInstanceUid: `${PATIENT_A.studyUid}.77.1`, patientName: 'Other^AI', patientId: 'OTHER' });
+      const other = writeOtherAiSr(path.join(out, 'other-ai.dcm'), { studyInstanceUid: PATIENT_A.studyUid, seriesInstanceUid: `${PATIENT_A.studyUid}.77`, sopInstanceUid: `${PATIENT_A.studyUid}.77.1`, patientName: PATIENT_A.patientName, patientId: PATIENT_A.patientId });
       expect(dsrdump(other)).toContain('Number of nodules');
       expect(fs.existsSync(other)).toBe(true);
       await lib.library.importPaths([out]);

@@ -45,6 +45,8 @@ export function copyAsSchema14(from: string, dir: string, redecoded: boolean): v
  */
 export function undoMigrationsAfter28(db: ReturnType<typeof openDatabase>): void {
   const undo: Record<number, string> = {
+    // result_documents.patient_key; 32 also set result_documents.file_size to NULL (as 31).
+    32: 'ALTER TABLE result_documents DROP COLUMN patient_key',
     // result_findings.score_concept; 31 also set result_documents.file_size to NULL, which a
     // fresh import never leaves set before it (nothing to put back).
     31: 'ALTER TABLE result_findings DROP COLUMN score_concept',
