@@ -11,8 +11,11 @@ export function countOf(n: number, one: string, many = `${one}s`): string {
  * Images in words: `images` counts frames (as the study list and the viewer do), `files` the
  * DICOM files holding them where known. "3 images (1 file)" where the files are fewer, else
  * "3 images". A count of files whose frames are not known (0) is said as images, one each.
+ * Images fewer than their files (some files hold none: result documents, common/retrieve-summary.ts
+ * filesCount says those apart) are never said as more images: "3 images (7 files)".
  */
 export function imageCount(images: number, files?: number): string {
-  if (files === undefined || images <= files) return countOf(files !== undefined && images < files ? files : images, 'image');
+  if (files === undefined || images === files) return countOf(images, 'image');
+  if (images === 0) return countOf(files, 'image');
   return `${countOf(images, 'image')} (${countOf(files, 'file')})`;
 }

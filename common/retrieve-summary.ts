@@ -4,8 +4,22 @@
 // reached the library, so their frames are not known: they are counted in files, as is what the
 // PACS listed. Plain TypeScript: `lumen pacs retrieve` and the PACS tab word a report with it, and
 // the C-STORE receiver's totals (`lumen pacs listen`, the PACS tab's receiver) are said the same way.
+// Result documents (SR, Parametric Map: filed with their study, electron/library/results.ts) are
+// files that hold no image: they are said apart, "3 images and 4 result documents retrieved".
 
 import { countOf, imageCount } from './counts';
+
+/**
+ * Files that arrived, in words: `files` instances of which `results` are result documents, the
+ * others holding `images` images (frames). "3 images and 4 result documents", "4 result
+ * documents", "3 images (1 file)"; without result documents as imageCount says it.
+ */
+export function filesCount(images: number, files: number, results = 0): string {
+  const r = Math.max(0, Math.min(results, files));
+  if (r === 0) return imageCount(images, files);
+  if (r === files && images === 0) return countOf(r, 'result document');
+  return `${imageCount(images, files - r)} and ${countOf(r, 'result document')}`;
+}
 
 /** The counts of a retrieve report (electron/pacs/retrieve.ts RetrieveReport) this phrase needs. */
 export interface RetrieveCounts {
@@ -14,6 +28,8 @@ export interface RetrieveCounts {
   received: number;
   /** The images (frames) the received instances hold. */
   receivedImages: number;
+  /** Of `received`, the result documents (SR, Parametric Map): files that hold no image. Absent: none. */
+  receivedResults?: number;
   alreadyPresent: number;
   /** The images (frames) the instances already in the library hold. */
   alreadyPresentImages: number;
@@ -22,10 +38,11 @@ export interface RetrieveCounts {
 
 /**
  * "3 images (1 file) retrieved, 1 image already in the library, 1 file failed (of 3 files
- * listed)": what was retrieved always, what the library held and what failed where there is any.
+ * listed)", "3 images and 4 result documents retrieved (of 7 files listed)": what was retrieved
+ * always, what the library held and what failed where there is any.
  */
 export function retrieveCountsPhrase(report: RetrieveCounts): string {
-  let text = `${imageCount(report.receivedImages, report.received)} retrieved`;
+  let text = `${filesCount(report.receivedImages, report.received, report.receivedResults)} retrieved`;
   if (report.alreadyPresent) text += `, ${imageCount(report.alreadyPresentImages, report.alreadyPresent)} already in the library`;
   if (report.failed) text += `, ${countOf(report.failed, 'file')} failed`;
   return `${text} (of ${countOf(report.listed, 'file')} listed)`;
@@ -37,6 +54,8 @@ export interface ReceiveCounts {
   received: number;
   /** The images (frames) the received instances hold. */
   receivedImages: number;
+  /** Of `received`, the result documents (SR, Parametric Map): files that hold no image. Absent: none. */
+  receivedResults?: number;
   /** Instances refused or not filed: they never reached the library. */
   failed: number;
   refusedAssociations: number;
@@ -47,5 +66,5 @@ export interface ReceiveCounts {
  * receiver's standing totals, for `lumen pacs listen`'s last line and the PACS tab's receiver).
  */
 export function receiveCountsPhrase(counts: ReceiveCounts): string {
-  return `${imageCount(counts.receivedImages, counts.received)} received, ${countOf(counts.failed, 'file')} failed, ${countOf(counts.refusedAssociations, 'association')} refused`;
+  return `${filesCount(counts.receivedImages, counts.received, counts.receivedResults)} received, ${countOf(counts.failed, 'file')} failed, ${countOf(counts.refusedAssociations, 'association')} refused`;
 }

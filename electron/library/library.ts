@@ -737,6 +737,14 @@ export class Library {
     return images;
   }
 
+  /** Which of these SOP Instance UIDs the library holds as result documents (SR, Parametric Map: files that hold no image). */
+  presentResults(sopInstanceUids: Iterable<string>): Set<string> {
+    const lookup = this.db.prepare<[string], number>('SELECT 1 FROM result_documents WHERE sop_uid = ?').pluck();
+    const present = new Set<string>();
+    for (const uid of sopInstanceUids) if (lookup.get(uid)) present.add(uid);
+    return present;
+  }
+
   /** Files that could not be imported, most recent first. */
   importErrors(): ImportErrorRecord[] {
     return this.db

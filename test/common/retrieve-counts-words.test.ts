@@ -1,0 +1,23 @@
+// Result documents (SR, Parametric Map) are files that hold no image (T1-4, s16): the retrieve
+// and receiver phrases (common/retrieve-summary.ts, the CLI's and the PACS tab's words) say them
+// apart from images, and a count of images never says more images than the files hold.
+// test/pacs/retrieve-counts-results.test.ts checks the same words against a real Orthanc.
+import { describe, expect, it } from 'vitest';
+import { imageCount } from '../../common/counts';
+import { filesCount, receiveCountsPhrase, retrieveCountsPhrase } from '../../common/retrieve-summary';
+
+describe('filesCount', () => {
+  it('says images and result documents apart, and never more images than there are', () => {
+    expect(filesCount(3, 7, 4)).toBe('3 images and 4 result documents');
+    expect(filesCount(0, 4, 4)).toBe('4 result documents');
+    expect(filesCount(1, 2, 1)).toBe('1 image and 1 result document');
+    expect(filesCount(6, 3, 1)).toBe('6 images (2 files) and 1 result document');
+    expect(filesCount(3, 3)).toBe('3 images');
+    expect(filesCount(0, 0, 0)).toBe('0 images');
+    // What a caller that does not know them says: files with images only, as before.
+    expect(imageCount(0, 2)).toBe('2 images');
+    expect(imageCount(3, 7)).toBe('3 images (7 files)');
+    expect(retrieveCountsPhrase({ listed: 7, received: 7, receivedImages: 3, alreadyPresent: 0, alreadyPresentImages: 0, failed: 0 })).toBe('3 images (7 files) retrieved (of 7 files listed)');
+    expect(receiveCountsPhrase({ received: 4, receivedImages: 0, receivedResults: 4, failed: 1, refusedAssociations: 0 })).toBe('4 result documents received, 1 file failed, 0 associations refused');
+  });
+});
