@@ -105,7 +105,8 @@ describe('results Lumen writes, checked by other tools, sent to Orthanc and read
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     await shot('predicted');
 
-    // Export results…: the study's SR with the heatmaps as Parametric Maps.
+    // Export results…: the study's SR; the heatmaps asked for are left out, with a word: this
+    // 32-px model's map is one cell, which cannot show where (s16 T1-3; the viewer draws none either).
     await page.getByRole('button', { name: 'Export results…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export results' });
     await dialog.waitFor();
@@ -119,11 +120,12 @@ describe('results Lumen writes, checked by other tools, sent to Orthanc and read
     await dialog.getByLabel('Export to').fill(srDir);
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await dialog.getByTestId('export-done').filter({ hasText: /2 image predictions/ }).waitFor({ timeout: 120_000 });
+    expect(await dialog.getByTestId('export-done').textContent()).toContain(`No heatmap written for the ${KNEE.n} predicted images: the model's heatmap is one cell (1×1)`);
     await shot('exported-sr');
     const written = readdirSync(srDir).sort();
     const maps = written.filter((f) => f.startsWith('parametric-map'));
     const sr = written.filter((f) => f.startsWith('predictions-sr'));
-    expect(maps).toHaveLength(KNEE.n);
+    expect(maps).toEqual([]);
     expect(sr).toHaveLength(1);
     for (const f of written) expect(dciodvfyErrors(path.join(srDir, f)), f).toEqual([]);
 
@@ -197,7 +199,7 @@ describe('results Lumen writes, checked by other tools, sent to Orthanc and read
     // The app reads what Orthanc returned as the study's results: the report, its findings and the maps.
     await page.getByLabel('Import a folder or file').fill(path.join(back, 'pacs'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await report.filter({ hasText: `${1 + maps.length} result documents imported` }).waitFor({ timeout: 120_000 });
+    await report.filter({ hasText: maps.length ? `${1 + maps.length} result documents imported` : '1 result document imported' }).waitFor({ timeout: 120_000 });
     await page.getByRole('listitem', { name: /^Study .*Müller/ }).getByTestId('series-card').first().click();
     const results = page.getByRole('region', { name: /Results/ });
     await results.getByTestId('result-finding').nth(1).waitFor({ timeout: 30_000 });
@@ -209,7 +211,7 @@ describe('results Lumen writes, checked by other tools, sent to Orthanc and read
       expect(f.replace(/\s+/g, ' ')).toContain(`Läsion ${(top * 100).toFixed(1)}%`);
       expect(f).toContain('Knöchel-Klassifikator');
     });
-    expect(await results.locator('[data-kind="parametric-map"]').count()).toBeGreaterThan(0);
+    expect(await results.locator('[data-kind="parametric-map"]').count()).toBe(0);
     await shot('results-from-orthanc');
     expect(errors).toEqual([]);
     await page.close();

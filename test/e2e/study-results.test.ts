@@ -50,7 +50,7 @@ describe('results listed with the study', () => {
     // and the two labels (shown as text, a formula included) from the measurements SR.
     const cells = rows.map((r) => r.split('\t').map((c) => c.trim()));
     expect(cells.filter((c) => c[0] === 'normal').map((c) => c[1]).sort()).toEqual(['100.0%', '60.0%', '70.0%', '80.0%', '90.0%']);
-    for (const c of cells.filter((c) => c[0] === 'normal')) expect(c[2]).toBe('Chest triage 0.1.0');
+    for (const c of cells.filter((c) => c[0] === 'normal')) expect(c[2]).toBe(`Chest triage #${MODEL_HASH.slice(0, 12)}`);
     // A value and its unit are joined by a no-break space: never apart on two lines.
     expect(cells.find((c) => c[0] === 'Length')?.[1]).toMatch(/^\d+(\.\d+)?\u00a0mm$/);
     expect(cells.map((c) => c[0])).toEqual(expect.arrayContaining([HOSTILE_LABEL, QUOTED_LABEL]));

@@ -54,7 +54,8 @@ beforeAll(async () => {
   packageDir = path.join(tmpDir('laterality-pkg'), 'tiny');
   meta = await saveRandomHeadPackage(
     packageDir,
-    { inputSize: 32, seed: 3, sd: 2, headSeed: 5 },
+    // 64 px: a 2×2 map (a one-cell map, at 32 px, is left out of the exports: s16 T1-3).
+    { inputSize: 64, seed: 3, sd: 2, headSeed: 5 },
     { name: 'Tiny side', classNames: ['none', 'lesion'], preprocessing: { window: { center: 40, width: 400 }, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
   );
   const images = SOURCES.map((s) => ({ seriesInstanceUid: SERIES, sopInstanceUid: s.sop, frame: 0, scores: [0.3, 0.7] }));

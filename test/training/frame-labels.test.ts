@@ -251,7 +251,7 @@ describe('results of a frame label', () => {
       expect(dciodvfy(file).errors).toEqual([]);
       const table = labelTable(new ResultsStore(lib), { seriesInstanceUid: SERIES });
       expect(table.columns).toContain('frame');
-      expect(table.rows.map((r) => `${r.sopInstanceUid === MULTI ? 'multi' : 'single'}:${r.frame}:${r.label}`).sort()).toEqual(['multi:4:abnormal', 'single:null:normal']);
+      expect(table.rows.map((r) => `${r.sopInstanceUid === MULTI ? 'multi' : 'single'}:${r.frame}:${r.label}`).sort()).toEqual(['multi:4:abnormal', 'single:1:normal']);
     } finally {
       lib.close();
     }
