@@ -7,6 +7,7 @@ import { f3, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { checkUserPath } from '../../common/node/user-path';
 import { differenceSentence, tooSmallReason } from '../../models/training/stats';
 import { importLabelsOption } from './label-use';
+import { modelFolder } from './model-packages';
 
 function modelLine(which: string, dir: string, m: ModelLevels): string {
   const level = (name: string, e: ModelLevels['perImage']) => `${name} ${withCi(e.auc, e.aucCi)}`;
@@ -43,7 +44,7 @@ export function comparedOnLine(r: { images: number; patients: number; subset: st
 
 export const command: Command = {
   summary: `Compare two model packages on the same held-out patients: ${METRIC_NAMES.auc}s and a paired test of their difference.`,
-  usage: 'lumen compare --model <A> --model <B> [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
+  usage: 'lumen compare --model <A> --model <B> (each a folder, name, name@hash prefix or hash prefix) [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       model: { type: 'string', multiple: true },
@@ -56,7 +57,6 @@ export const command: Command = {
     });
     const models = values.model ?? [];
     if (models.length !== 2) throw new CliError(`Pass exactly two models: --model <A> --model <B> (got ${models.length}).`, 2);
-    if (path.resolve(models[0]) === path.resolve(models[1])) throw new CliError(`--model names ${models[0]} twice: pass two different packages.`, 2);
     const subset = (values.subset ?? 'held-out') as 'held-out' | 'test' | 'all';
     if (!['held-out', 'test', 'all'].includes(subset)) throw new CliError(`--subset must be held-out, test or all, got "${values.subset}".`, 2);
     const resamples = values.resamples === undefined ? undefined : decimalNumber(values.resamples);
@@ -64,8 +64,10 @@ export const command: Command = {
     const seed = values.seed === undefined ? undefined : decimalNumber(values.seed);
     if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`--seed must be a non-negative integer, got "${values.seed}".`, 2);
     const libraryDir = existingLibraryDir(values.library);
-    for (const model of models) checkUserPath(model, 'file-or-folder', '--model');
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
+    // A folder, or an installed package's name, name@<hash prefix> or hash prefix, as lumen eval takes it.
+    const dirs = [await modelFolder(models[0]), await modelFolder(models[1])];
+    if (path.resolve(dirs[0]) === path.resolve(dirs[1])) throw new CliError(`--model names ${models[0] === models[1] ? models[0] : `${dirs[0]} (${models[0]}, ${models[1]})`} twice: pass two different packages.`, 2);
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { comparePackages }] = await Promise.all([import('../library/library'), import('../training/compare')]);
     // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
@@ -74,14 +76,14 @@ export const command: Command = {
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
       const labels = await importLabelsOption(library, values.labels, values.json);
-      const r = await comparePackages(library, models[0], models[1], { subset, bootstrap: resamples, seed });
-      if (values.json) printJson({ models: { a: models[0], b: models[1] }, ...r, labels });
+      const r = await comparePackages(library, dirs[0], dirs[1], { subset, bootstrap: resamples, seed });
+      if (values.json) printJson({ models: { a: dirs[0], b: dirs[1] }, ...r, labels });
       else {
         process.stdout.write(
           [
             comparedOnLine(r),
-            modelLine('A', models[0], r.a),
-            modelLine('B', models[1], r.b),
+            modelLine('A', dirs[0], r.a),
+            modelLine('B', dirs[1], r.b),
             `${METRIC_NAMES.auc} difference, B - A (${r.differences.perImage.method}):`,
             ...differenceLines(r.differences),
             ...r.notes.map((n) => `Note: ${n}`),

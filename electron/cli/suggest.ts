@@ -5,7 +5,7 @@ import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } fr
 import { existingLibraryDir } from './existing-library';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import { plainText } from '../../common/plain-text';
-import { checkUserPath } from '../../common/node/user-path';
+import { modelFolder } from './model-packages';
 
 function count(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -36,7 +36,7 @@ function table(r: SuggestResult): string {
 
 export const command: Command = {
   summary: 'Suggest which unlabelled series to label next: those the model is least sure of, and unlike those already labelled (active learning).',
-  usage: `lumen suggest --model <pkg> [--library <dir>] [--n ${DEFAULT_SUGGESTIONS}] [--images-per-series ${DEFAULT_IMAGES_PER_SERIES}] [--json]`,
+  usage: `lumen suggest --model <folder | name | name@hash prefix | hash prefix> [--library <dir>] [--n ${DEFAULT_SUGGESTIONS}] [--images-per-series ${DEFAULT_IMAGES_PER_SERIES}] [--json]`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { model: { type: 'string' }, library: { type: 'string' }, n: { type: 'string' }, 'images-per-series': { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     if (!values.model) throw new CliError('--model <package folder> is required.', 2);
@@ -44,7 +44,8 @@ export const command: Command = {
     const imagesPerSeries = count(values['images-per-series'], 'images-per-series', DEFAULT_IMAGES_PER_SERIES);
     // Suggesting never creates a library (a mistyped --library should not leave one behind).
     const libraryDir = existingLibraryDir(values.library);
-    checkUserPath(values.model, 'file-or-folder', '--model');
+    // A folder, or an installed package's name, name@<hash prefix> or hash prefix, as lumen eval takes it.
+    const packageDir = await modelFolder(values.model);
     // The library and the training stack (TF.js, ONNX Runtime) load only for arguments that passed.
     const [{ Library }, { suggestSeries, SuggestCancelled }] = await Promise.all([import('../library/library'), import('../training/suggest')]);
     // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
@@ -56,7 +57,7 @@ export const command: Command = {
     try {
       const result = await suggestSeries({
         library,
-        packageDir: values.model,
+        packageDir,
         n,
         imagesPerSeries,
         signal: interrupt.signal,

@@ -4,7 +4,8 @@ import { parseVariant } from '../../models/efficientnet/variants';
 import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
 import { headlineText } from '../../common/metric-words';
-import type { TrainMode, TrainOptions } from '../training/train';
+import type { KeptEarlier, TrainMode, TrainOptions } from '../training/train';
+import { OtherCheckpointError } from '../training/checkpoint';
 import { evaluationLines, levelLines } from '../../models/training/levels';
 import { SERIES_HIGH_MINIMUM } from '../../models/training/series-ensemble';
 import { domainSummary, type DomainMetadata } from '../../models/package/domain';
@@ -79,14 +80,17 @@ export const command: Command = {
     // Training reads labelled images from a library; a mistyped --library must not leave an empty one behind.
     const libraryDir = existingLibraryDir(values.library);
     checkUserPath(values.out, 'output-folder', '--out');
+    // Before labels are imported or anything loads: a name in use needs --overwrite (the earlier package is then kept as a version).
+    if (existsSync(values.out) && !values.overwrite) throw new CliError(`${values.out} already exists: pass --overwrite to keep it as an earlier version and write the new one under its name, or choose another --out.`, 2);
     if (values.labels !== undefined) checkUserPath(values.labels, 'file', '--labels');
     if (values['label-folders'] !== undefined) checkUserPath(values['label-folders'], 'folder', '--label-folders');
-    if (values.backbone !== undefined) checkUserPath(values.backbone, 'file-or-folder', '--backbone');
     const mode: TrainMode = values['from-scratch'] ? 'scratch' : values['fine-tune'] ? 'finetune' : 'head';
     const level = values.level ?? 'image';
     if (level !== 'image' && level !== 'series') throw new CliError(`--level must be image (a classifier of images, trained on each image's label) or series (multiple-instance learning from series labels), got "${level.slice(0, 40)}".`, 2);
     if (level === 'series' && mode !== 'head') throw new CliError('--level series trains an attention head on cached backbone features: leave out --from-scratch and --fine-tune.', 2);
     if (values.imagenet && values.backbone) throw new CliError('--imagenet and --backbone both name the backbone weights: pass one.', 2);
+    // A package folder, or an installed package's name, name@<hash prefix> or hash prefix, as --model of eval and predict.
+    const backbonePackage = values.backbone === undefined ? undefined : await packageFolder(values.backbone, '--backbone');
     const numbers = {
       resolution: num(values.resolution, 'resolution', { int: true, min: 32 }),
       epochs: num(values.epochs, 'epochs', { int: true, min: 1 }),
@@ -95,7 +99,7 @@ export const command: Command = {
       patience: num(values.patience, 'patience', { int: true, min: 0 }),
       seed: num(values.seed, 'seed', { int: true }),
     };
-    let backbone = values.backbone;
+    let backbone = backbonePackage;
     if (values.imagenet) {
       const { imagenetBackbone } = await import('../training/imagenet');
       backbone = imagenetBackbone(defaultDataDir(), values.variant) ?? undefined;
@@ -139,6 +143,9 @@ export const command: Command = {
         name: values.name,
         overwrite: values.overwrite,
         resume: !values['no-resume'],
+        // Epochs done under other settings are not deleted without a word: refused, saying how to resume or discard them.
+        otherCheckpoint: 'refuse',
+        onNotice: (message) => process.stderr.write(`${showProgress ? '\r\x1b[2K' : ''}Note: ${message}\n`),
         signal: interrupt.signal,
         onProgress: (p) => {
           if (showProgress) process.stderr.write(`\r\x1b[2K${p.message}`);
@@ -155,6 +162,7 @@ export const command: Command = {
           process.stdout.write(
             [
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
+              ...keptEarlierLines(series.keptEarlier, values.out),
               `Test split: ${t.n} series · ${headlineText(t, { lowercase: true, method: t.ciMethod })}`,
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
               `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; ${validationUncertaintyText(series.ensemble.validation)}`,
@@ -182,6 +190,7 @@ export const command: Command = {
         process.stdout.write(
           [
             `Wrote ${result.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${result.reportPath}`,
+            ...keptEarlierLines(result.keptEarlier, values.out),
             ...evaluationLines(t).map((line, i) => (i === 0 ? `Test split: ${t.n} images · ${line}` : line)),
             `Calibration: ${result.calibration.applied ? `temperature ${result.calibration.temperature.toFixed(3)} fitted on the validation split` : `no temperature applied (T = 1)${result.calibration.reason ? `: ${result.calibration.reason}` : ''}`}; ECE validation ${result.calibration.validation.eceBefore.toFixed(3)} -> ${result.calibration.validation.eceAfter.toFixed(3)}${result.calibration.test ? `, test ${result.calibration.test.eceBefore.toFixed(3)} -> ${result.calibration.test.eceAfter.toFixed(3)}` : ''}`,
             result.ensemble ? `Uncertainty: ${result.ensemble.heads} heads; on the validation split mean ${result.ensemble.validation.mean.toFixed(3)}, high above ${result.ensemble.validation.p95.toFixed(3)}` : 'Uncertainty: none (only a head on cached features gets uncertainty heads)',
@@ -193,13 +202,16 @@ export const command: Command = {
       }
       return 0;
     } catch (err) {
+      if (err instanceof OtherCheckpointError) throw new CliError(err.message, 2);
       if (interrupt.signal.aborted) {
+        // A series run keeps no checkpoint (a checkpoint beside --out is an image run's, untouched).
+        if (level === 'series') throw new CliError('Cancelled: a series run keeps no checkpoint, so nothing was kept (the slices\' features stay cached: running it again starts faster).', INTERRUPTED_EXIT);
         const kept = existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json'));
         throw new CliError(kept ? 'Cancelled. The checkpoint is kept: run the same command again to resume.' : 'Cancelled before the first epoch ended; nothing was kept.', INTERRUPTED_EXIT);
       }
       const disk = err instanceof CliError ? null : describeDiskProblem(err, path.dirname(path.resolve(values.out)));
       if (disk) {
-        const resume = existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json')) ? ' (it resumes from the checkpoint of the last epoch, kept)' : '';
+        const resume = level === 'image' && existsSync(path.join(`${path.resolve(values.out)}.checkpoint`, 'state.json')) ? ' (it resumes from the checkpoint of the last epoch, kept)' : '';
         const file = (err as NodeJS.ErrnoException).path;
         throw new CliError(`the model package ${values.out} was not written${file && file !== path.resolve(values.out) ? ` (writing ${file})` : ''}: ${disk}. Nothing half-written was left there and the library records no such package; free space on that disk, then run the same command again${resume}.`);
       }
@@ -210,6 +222,27 @@ export const command: Command = {
     }
   },
 };
+
+/** A package or an installed package's name (modelFolder), with a path's errors naming `flag`. */
+async function packageFolder(value: string, flag: string): Promise<string> {
+  if (value.includes('/') || value.includes(path.sep) || existsSync(value)) {
+    checkUserPath(value, 'file-or-folder', flag);
+    return value;
+  }
+  const { modelFolder } = await import('./model-packages');
+  try {
+    return await modelFolder(value);
+  } catch (err) {
+    throw err instanceof CliError ? new CliError(`${flag}: ${err.message}`, err.exitCode) : err;
+  }
+}
+
+/** The package that was under the name, kept as an earlier version (--overwrite), as the Training tab says it. */
+function keptEarlierLines(kept: KeptEarlier | null, out: string): string[] {
+  if (!kept) return [];
+  const name = path.basename(path.resolve(out));
+  return [`The earlier ${name}${kept.contentHash ? ` (#${kept.contentHash.slice(0, 12)})` : ''} is kept as version ${kept.version}: ${kept.dir}`];
+}
 
 /** The training-data check the package records, in one line: its domain (as `lumen models packages` says it) and the feature threshold. */
 function trainingDataLine(domain: DomainMetadata | undefined): string {

@@ -13,7 +13,7 @@ import { assertInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { createClassifier } from '../../models';
 import { exportOnnx } from '../../models/onnx';
-import { PackageError, savePackage, type Preprocessing } from '../../models/package';
+import { savePackage, type Preprocessing } from '../../models/package';
 import { SERIES_HEAD_BIN, seriesHeadBytes, type SeriesHeadMetadata } from '../../models/package/series-head';
 import { SERIES_ENSEMBLE_BIN, seriesEnsembleBytes } from '../../models/package/series-ensemble';
 import { SERIES_HIGH_MINIMUM, trainSeriesEnsemble, type SeriesEnsemble } from '../../models/training/series-ensemble';
@@ -31,7 +31,7 @@ import { fitTrainingDomain, packageVerdicts, trainingDomainHeader } from './doma
 import { describeDomain, DOMAIN_BIN, domainBytes, type DomainMetadata } from '../../models/package/domain';
 import type { LabelledImage } from './store';
 import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
-import { backboneHash, copyBackboneWeights, keepEarlierReport, labelledSplit, modelCardOpening, parseVariant, standaloneModel, summarise, type TrainedPackage, type TrainOptions, type TrainProgress } from './train';
+import { backboneHash, copyBackboneWeights, featureProgress, keepingEarlier, labelledSplit, outExists, modelCardOpening, parseVariant, standaloneModel, summarise, type TrainedPackage, type TrainOptions, type TrainProgress } from './train';
 
 /** A test series' scores as the package records them: series, patient and slices by the library's pseudonyms. */
 export interface SeriesTestPrediction {
@@ -112,7 +112,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
   const preprocessing: Preprocessing = { ...(opts.window !== undefined ? { window: opts.window } : {}), ...DEFAULT_NORMALISATION, resize: 'area' };
   resolveWindow(preprocessing);
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
-  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to keep it as an earlier version and write the new one under its name)');
+  if (existsSync(opts.out) && !opts.overwrite) throw outExists(opts.out);
 
   progress({ phase: 'preparing', fraction: null, message: 'Reading series labels and splitting by patient' });
   const { labelled, names, split, classNames } = labelledSplit(opts, seed, 'series', (images) => {
@@ -131,7 +131,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     const all = [...split.train, ...split.validation, ...split.test];
     const f = await extractFeatures(onnx, featureSpec(backboneHash(classifier), preprocessing, inputSize, seed), all, cacheDir, {
       signal: opts.signal,
-      onProgress: (done, total) => progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` }),
+      onProgress: featureProgress(progress),
     });
     check();
     const byImage = new Map(all.map((im, i) => [im, f.features[0][i]]));
@@ -192,6 +192,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
       threshold: threshold ?? null, history: fitted.history, testPredictions, evaluation: { test: testEval, validation },
     };
     const finalModel = standaloneModel(classifier, spec, inputSize);
+    const earlier = keepingEarlier(opts.out);
     const name = opts.name ?? path.basename(path.resolve(opts.out));
     const card = modelCard({ name, opts, spec: spec.name, inputSize, classNames, seed, dataSummary, seriesCounts, test: testEval, threshold, fitted, backend, calibration, ensemble }) + ['', '', '## Training domain', ...describeDomain(domain)].join('\n');
     const metadata = await savePackage(
@@ -206,7 +207,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
         seriesHead,
         domain,
       },
-      { overwrite: opts.overwrite, keepEarlier: (earlierDir) => keepEarlierReport(opts.out, earlierDir), files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble), ...(domainFeatures ? { [DOMAIN_BIN]: domainBytes(domainFeatures.density) } : {}) } },
+      { overwrite: opts.overwrite, keepEarlier: earlier.keepEarlier, files: { [SERIES_HEAD_BIN]: seriesHeadBytes(head), [SERIES_ENSEMBLE_BIN]: seriesEnsembleBytes(ensemble), ...(domainFeatures ? { [DOMAIN_BIN]: domainBytes(domainFeatures.density) } : {}) } },
     ).finally(() => finalModel.dispose());
     const reportPath = `${path.resolve(opts.out)}.report.html`;
     writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test: testEval, validation, history: fitted.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, unit: 'series', domain: describeDomain(metadata.domain) }));
@@ -221,7 +222,7 @@ export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesT
     opts.library.audit('train', { packageHash: metadata.contentHash, variant: spec.name, runtime: `tfjs ${backend}`, touched: { series: [...new Set(labelled.map((i) => i.seriesInstanceUid))], images: labelled.length, patients: Object.keys(split.patients).length, files: [path.resolve(opts.out)] }, mode: 'head', level: 'series', seed });
     progress({ phase: 'done', fraction: 1, message: `Saved ${opts.out}: test series ${aucText(testEval.auc)}` });
     return {
-      level: 'series', domain: describeDomain(metadata.domain), packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
+      level: 'series', domain: describeDomain(metadata.domain), keptEarlier: earlier.kept(), packageDir: path.resolve(opts.out), reportPath, metadata, classNames, test: testEval, validation, threshold,
       history: fitted.history, bestEpoch: fitted.bestEpoch, stopped: fitted.stopped,
       split: { patients, series: seriesCounts, warnings: split.warnings },
       features: { cached: f.cached, computed: f.computed, seconds: f.seconds }, testPredictions, backend, calibration,

@@ -39,6 +39,7 @@ import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
 import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
 import { augment, DEFAULT_AUGMENTATION, isAugmenting, type Augmentation } from './augment';
 import { TrainingStore, type LabelledImage } from './store';
+import { checkpointWords, earlierVersionNumber, OtherCheckpointError, readCheckpointSummary, settingsDifferences } from './checkpoint';
 
 export type TrainMode = 'head' | 'scratch' | 'finetune';
 
@@ -72,8 +73,16 @@ export interface TrainOptions {
   cacheDir?: string;
   /** Folder for checkpoints (default <out>.checkpoint); removed when the run completes. */
   checkpointDir?: string;
-  /** Continue from the checkpoint when there is one for the same configuration (default true). */
+  /** Continue from the checkpoint when there is one for the same configuration (default true); false discards any checkpoint and starts over. */
   resume?: boolean;
+  /**
+   * A checkpoint holding an epoch of a run with other settings or labels: 'discard' starts over
+   * (the default: the app asks before it starts such a run), 'refuse' throws OtherCheckpointError
+   * and deletes nothing (`lumen train`, which cannot ask).
+   */
+  otherCheckpoint?: 'discard' | 'refuse';
+  /** What a user should read once, apart from progress (a checkpoint discarded by resume: false). */
+  onNotice?: (message: string) => void;
   overwrite?: boolean;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
@@ -134,6 +143,15 @@ export interface TrainedPackage {
   calibration: CalibrationRecord;
   /** The package's training domain in lines (describeDomain), as the report lists them: the app's Results view shows them. */
   domain: string[];
+  /** The package that was under the name and is kept as an earlier version (overwrite), or null. */
+  keptEarlier: KeptEarlier | null;
+}
+
+/** A package a run wrote over, kept as an earlier version: where it went, its number among the name's versions, its hash. */
+export interface KeptEarlier {
+  dir: string;
+  version: number;
+  contentHash: string | null;
 }
 
 export interface TrainResult extends TrainedPackage {
@@ -208,13 +226,21 @@ function writeCheckpoint(dir: string, state: FitState): void {
 /** The checkpoint's state when it belongs to this run (same configuration) and is complete; otherwise the run starts over. */
 function readCheckpoint(dir: string, runId: string): FitState | undefined {
   try {
-    const run = JSON.parse(readRegularText(path.join(dir, RUN_JSON), 'json')) as { runId?: unknown };
-    if (run.runId !== runId) return undefined;
+    if (checkpointRunId(dir) !== runId) return undefined;
     const json = readRegularText(path.join(dir, STATE_JSON), 'json');
     const weightsFile = z.string().regex(/^state-\d+\.bin$/).parse(JSON.parse(json).weightsFile);
     return decodeState(json, readRegularFile(path.join(dir, weightsFile), 'package'));
   } catch {
     // No checkpoint yet, or one this version cannot read: the run starts from epoch 0.
+    return undefined;
+  }
+}
+
+/** The run id a checkpoint's run.json records, or undefined. */
+function checkpointRunId(dir: string): unknown {
+  try {
+    return (JSON.parse(readRegularText(path.join(dir, RUN_JSON), 'json')) as { runId?: unknown }).runId;
+  } catch {
     return undefined;
   }
 }
@@ -261,7 +287,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     return {
       packageDir: path.resolve(plan.opts.out), reportPath: written.reportPath, metadata: written.metadata, classNames: data.classNames,
       test: evaluated.test, validation: evaluated.validation, threshold: evaluated.threshold, history: fitted.state.history,
-      resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped, domain: describeDomain(written.metadata.domain),
+      resumedFromEpoch: checkpoint.resumedFromEpoch, stopped: fitted.state.stopped, domain: describeDomain(written.metadata.domain), keptEarlier: written.keptEarlier,
       split: { patients: evaluated.patients, balance: data.split.balance, warnings: data.split.warnings }, features: fitted.features, testPredictions: evaluated.testPredictions, backend: plan.backend,
       calibration, ensemble: fitted.ensemble?.metadata ?? null, ...(fitted.domainCheck ? { domainCheck: fitted.domainCheck } : {}),
     };
@@ -362,7 +388,7 @@ async function planRun(opts: TrainOptions): Promise<RunPlan> {
   resolveWindow(preprocessing); // fail early on an unknown preset
   // Likewise an output the package could never be written to: before the training, not after it.
   assertInside(path.dirname(opts.out), path.resolve(opts.out), 'write a model package to');
-  if (existsSync(opts.out) && !opts.overwrite) throw new PackageError(path.resolve(opts.out), 'already exists (pass overwrite to keep it as an earlier version and write the new one under its name)');
+  if (existsSync(opts.out) && !opts.overwrite) throw outExists(opts.out);
   const epochs = opts.epochs ?? DEFAULT_EPOCHS[mode];
   const fitBase = {
     epochs,
@@ -421,6 +447,15 @@ function prepareDataset(plan: RunPlan): Dataset {
   return { labelled, names, split, classNames, labels, fitConfig, domainHeader };
 }
 
+/**
+ * A run's output folder is taken and the run was not asked to keep it as an earlier version. The
+ * app asks for that only for a package it lists, and `lumen train` refuses before it gets here
+ * (in its words: --overwrite), so the words fit both: another name, or the folder moved away.
+ */
+export function outExists(out: string): PackageError {
+  return new PackageError(path.resolve(out), 'already exists: choose another name, or move that folder away (lumen train --overwrite keeps a package there as an earlier version and writes the new one under its name)');
+}
+
 /** A checkpoint's owner record, as read (any shape; liveOwner checks it), or null when there is none. */
 function readOwner(dir: string): unknown {
   try {
@@ -451,6 +486,14 @@ function openCheckpoint(plan: RunPlan, data: Dataset): Checkpoint {
   if (other && other.pid !== process.pid) throw new Error(`${dir} is being written by another training run (process ${other.pid}): wait for it to end or stop it, then run this again.`);
   const resume = opts.resume !== false ? readCheckpoint(dir, runId) : undefined;
   if (!resume) {
+    // Epochs done under other settings (or labels) are not deleted without a word: refused when
+    // asked to (lumen train), else said (--no-resume; the app asked before it started).
+    const held = readCheckpointSummary(dir);
+    const otherRun = checkpointRunId(dir) !== runId;
+    if (held && opts.resume !== false && opts.otherCheckpoint === 'refuse' && otherRun) {
+      throw new OtherCheckpointError(held, settingsDifferences(held.options, { ...runConfig, images: runConfig.images.length }));
+    }
+    if (held) opts.onNotice?.(`Discarded the checkpoint ${dir} (${checkpointWords(held)}): this run starts over ${opts.resume === false ? 'as asked (--no-resume)' : otherRun ? 'with its own settings' : '(the checkpoint did not read)'}.`);
     removeInside(parent, dir);
     ensurePrivateDir(dir);
     writeFileAtomic(path.join(dir, RUN_JSON), JSON.stringify({ runId, name: opts.name ?? path.basename(path.resolve(opts.out)), out: path.resolve(opts.out), epochs: plan.epochs, startedAt: new Date().toISOString(), request: opts.request ?? null, options: { ...runConfig, images: runConfig.images.length } }, null, 2));
@@ -530,7 +573,7 @@ async function fitHead(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, cla
   const cacheDir = path.resolve(opts.cacheDir ?? featureCacheDir(opts.library.dir));
   const fspec = { weightsHash: hash, preprocessing, inputSize, copies, augmentation, seed };
   plan.progress({ phase: 'features', fraction: 0, message: 'Computing backbone features (ONNX Runtime; cached on disk)' });
-  const onFeat = (done: number, total: number) => plan.progress({ phase: 'features', fraction: done / total, message: `Features ${done}/${total}` });
+  const onFeat = featureProgress(plan.progress);
   const tr = await extractFeatures(onnx, fspec, split.train, cacheDir, { signal: opts.signal, onProgress: onFeat });
   const va = await extractFeatures(onnx, { ...fspec, copies: 1 }, split.validation, cacheDir, { signal: opts.signal });
   const features = { cached: tr.cached + va.cached, computed: tr.computed + va.computed, seconds: tr.seconds + va.seconds };
@@ -799,7 +842,40 @@ export function keepEarlierReport(out: string, earlierDir: string): void {
   renameSync(report, dest);
 }
 
-async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier, fitted: Fitted, evaluated: Evaluated): Promise<{ metadata: PackageMetadata; reportPath: string }> {
+/**
+ * "Features n/total" once each: the extractor reports its last batch and then the total again,
+ * which a terminal without a progress line (lumen train into a file or pipe) printed twice.
+ */
+export function featureProgress(progress: (p: TrainProgress) => void): (done: number, total: number) => void {
+  let last = '';
+  return (done, total) => {
+    const message = `Features ${done}/${total}`;
+    if (message === last) return;
+    last = message;
+    progress({ phase: 'features', fraction: done / total, message });
+  };
+}
+
+/** The savePackage option that keeps a package under the name as an earlier version (with its report), and what it then records of it. */
+export function keepingEarlier(out: string): { keepEarlier: (earlierDir: string) => void; kept: () => KeptEarlier | null } {
+  let kept: KeptEarlier | null = null;
+  return {
+    keepEarlier: (earlierDir) => {
+      keepEarlierReport(out, earlierDir);
+      let contentHash: string | null = null;
+      try {
+        const m = JSON.parse(readRegularText(path.join(earlierDir, 'metadata.json'), 'json')) as { contentHash?: unknown };
+        contentHash = typeof m.contentHash === 'string' ? m.contentHash : null;
+      } catch {
+        // A kept package whose metadata does not read: kept all the same, its hash unsaid.
+      }
+      kept = { dir: earlierDir, version: earlierVersionNumber(earlierDir), contentHash };
+    },
+    kept: () => kept,
+  };
+}
+
+async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint, classifier: Classifier, fitted: Fitted, evaluated: Evaluated): Promise<{ metadata: PackageMetadata; reportPath: string; keptEarlier: KeptEarlier | null }> {
   const { opts, mode, seed, backend, spec, inputSize, preprocessing, augmentation, schedule } = plan;
   const { classNames, split, names } = data;
   const { state } = fitted;
@@ -819,6 +895,7 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
   const domain: DomainMetadata = { header: data.domainHeader, ...(fitted.domain ? { features: fitted.domain.metadata } : {}) };
   const metrics = { ...flatTestMetrics(test, 'test'), ...flatMetrics(validation, 'validation'), ...calibrationMetrics(calibration) };
   const finalModel = standaloneModel(classifier, spec, inputSize);
+  const earlier = keepingEarlier(opts.out);
   const metadata = await savePackage(
     opts.out,
     finalModel,
@@ -839,13 +916,13 @@ async function writePackage(plan: RunPlan, data: Dataset, checkpoint: Checkpoint
     {
       overwrite: opts.overwrite,
       // A run under a name in use keeps the earlier package as a version (models/package/versions.ts), with its report.
-      keepEarlier: (earlierDir) => keepEarlierReport(opts.out, earlierDir),
+      keepEarlier: earlier.keepEarlier,
       files: { ...(ensemble ? { [ENSEMBLE_BIN]: ensembleBytes(ensemble.heads) } : {}), ...(fitted.domain ? { [DOMAIN_BIN]: domainBytes(fitted.domain.density) } : {}) },
     },
   ).finally(() => finalModel.dispose());
   const reportPath = `${path.resolve(opts.out)}.report.html`;
   writeFileAtomic(reportPath, renderReport({ title: metadata.name, classNames, test, validation, history: state.history, modelCard: metadata.modelCard ?? '', contentHash: metadata.contentHash, domain: describeDomain(metadata.domain) }));
-  return { metadata, reportPath };
+  return { metadata, reportPath, keptEarlier: earlier.kept() };
 }
 
 /**
