@@ -90,6 +90,9 @@ export const ImportReport = z.object({
   results: z.number().default(0),
   /** The images the other `imported` files hold, each frame of a multi-frame file one (common/counts.ts). */
   importedImages: z.number().default(0),
+  /** Result documents the import filed whose study holds no image in the library (listed nowhere yet), and their studies. */
+  resultsWithoutStudy: z.number().default(0),
+  studiesOfResultsWithoutStudy: z.number().default(0),
   unchanged: z.number(),
   changed: z.number(),
   missing: z.number(),

@@ -110,6 +110,8 @@ export const PacsRetrieveReport = z.object({
   received: z.number(),
   /** The images (frames) the received instances hold: a multi-frame instance is one file, many images. */
   receivedImages: z.number(),
+  /** Of `received`, the result documents (SR, Parametric Map), which hold no image. */
+  receivedResults: z.number().default(0),
   alreadyPresent: z.number(),
   alreadyPresentImages: z.number(),
   failed: z.number(),
@@ -160,6 +162,8 @@ export const ReceiverState = z.object({
   /** Instances (files) filed into the library since the app started, and the images (frames) they hold. */
   received: z.number(),
   receivedImages: z.number(),
+  /** Of `received`, the result documents (SR, Parametric Map), which hold no image. */
+  receivedResults: z.number().default(0),
   /** Instances refused or not filed, counted in files: they never reached the library. */
   failed: z.number(),
   refusedAssociations: z.number(),

@@ -63,6 +63,8 @@ export class InstanceFiler {
   received = 0;
   /** The images (frames) the received instances hold, as the study list counts them. */
   receivedImages = 0;
+  /** Of `received`, the result documents (SR, Parametric Map), which hold no image: said apart (common/retrieve-summary.ts). */
+  receivedResults = 0;
   failed = 0;
   /** Instances refused because the retrieve's listing did not name them (onlyListed). */
   unlisted = 0;
@@ -239,5 +241,6 @@ export class InstanceFiler {
       this.fail(path.basename(file, '.dcm'), `the library did not accept it: ${reason}`);
     }
     this.receivedImages += this.library.imagesOf(accepted);
+    this.receivedResults += this.library.presentResults(accepted).size;
   }
 }

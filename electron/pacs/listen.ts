@@ -7,7 +7,8 @@
 import dimse from 'dcmjs-dimse';
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { countOf, imageCount } from '../../common/counts';
+import { countOf } from '../../common/counts';
+import { filesCount } from '../../common/retrieve-summary';
 import { errorMessage } from '../../common/errors';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
@@ -110,7 +111,7 @@ export interface ListenOptions {
 export interface Receiver {
   readonly port: number;
   /** Instances filed (and the images, frames, they hold) and refused so far. */
-  counts(): { received: number; receivedImages: number; failed: number; refusedAssociations: number };
+  counts(): { received: number; receivedImages: number; receivedResults: number; failed: number; refusedAssociations: number };
   close(): Promise<void>;
 }
 
@@ -278,9 +279,11 @@ export async function startReceiver(library: Library, options: ListenOptions): P
               return;
             }
             // What the library took (its importer may still refuse a written file): counted as the study list counts it.
-            const filed = library.presentInstances([...stored]);
+            // Result documents (SR, Parametric Map) are filed too, and said apart: they hold no image.
+            const results = library.presentResults([...stored]);
+            const filed = new Set([...library.presentInstances([...stored]), ...results]);
             const notFiled = failed + stored.size - filed.size;
-            say(`received ${imageCount(library.imagesOf(filed), filed.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}${ending}.`);
+            say(`received ${filesCount(library.imagesOf(filed), filed.size, results.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}${ending}.`);
           },
           (err: unknown) => say(`could not file what "${this.calling}" sent: ${errorMessage(err)}`),
         );
@@ -354,7 +357,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
 
   return {
     port: options.port,
-    counts: () => ({ received: filer.received, receivedImages: filer.receivedImages, failed: filer.failed, refusedAssociations }),
+    counts: () => ({ received: filer.received, receivedImages: filer.receivedImages, receivedResults: filer.receivedResults, failed: filer.failed, refusedAssociations }),
     async close() {
       stopping = true;
       server.close();

@@ -34,6 +34,8 @@ const MAX_UNLISTED = 100;
 
 /** The counts (listed, received, already present, failed; in files and images) are common/retrieve-summary.ts's, worded by retrieveCountsPhrase. */
 export interface RetrieveReport extends RetrieveCounts {
+  /** Of `received`, the result documents (SR, Parametric Map), which hold no image. */
+  receivedResults: number;
   pacs: string;
   study: string;
   series: string | null;
@@ -278,6 +280,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     listed,
     received: filer.received,
     receivedImages: filer.receivedImages,
+    receivedResults: filer.receivedResults,
     alreadyPresent,
     alreadyPresentImages,
     failed: filer.failed + notListable,

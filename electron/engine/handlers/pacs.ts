@@ -100,7 +100,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   let receiver: Receiver | null = null;
   let receiverError: string | null = null;
   const events: { at: string; line: string }[] = [];
-  let totals = { received: 0, receivedImages: 0, failed: 0, refusedAssociations: 0 };
+  let totals = { received: 0, receivedImages: 0, receivedResults: 0, failed: 0, refusedAssociations: 0 };
   let listeners: RequestContext | null = null;
 
   const readReceiverSettings = (): ReceiverSettings => readReceiverConfig(deps.dataDir).settings;
@@ -111,13 +111,14 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
   };
   const receiverState = (): ReceiverState => {
     const settings = readReceiverSettings();
-    const counts = receiver?.counts() ?? { received: 0, receivedImages: 0, failed: 0, refusedAssociations: 0 };
+    const counts = receiver?.counts() ?? { received: 0, receivedImages: 0, receivedResults: 0, failed: 0, refusedAssociations: 0 };
     return {
       settings,
       allowedSenders: allowedSenders(settings),
       running: receiver !== null,
       received: totals.received + counts.received,
       receivedImages: totals.receivedImages + counts.receivedImages,
+      receivedResults: totals.receivedResults + counts.receivedResults,
       failed: totals.failed + counts.failed,
       refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
       events: [...events],
@@ -140,6 +141,7 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
     totals = {
       received: totals.received + counts.received,
       receivedImages: totals.receivedImages + counts.receivedImages,
+      receivedResults: totals.receivedResults + counts.receivedResults,
       failed: totals.failed + counts.failed,
       refusedAssociations: totals.refusedAssociations + counts.refusedAssociations,
     };

@@ -1,0 +1,87 @@
+// Result documents are not images (T1-4, s16): a real Orthanc holds patient A's 5 CT images and
+// Lumen's own results of them (predictions and measurements SR, a Parametric Map, written by the
+// results writer from a real library). `lumen pacs retrieve` (DICOMweb) and the app's retrieve
+// job (the PACS tab's words) say "5 images and 3 result documents", never "8 images"; the C-STORE
+// receiver (`lumen pacs listen`) sent the images and the two SR says "5 images and 2 result
+// documents", never counting a filed result as failed. (A Parametric Map is not among the
+// storage SOP classes dcmjs-dimse offers, so C-GET and the receiver do not take one yet.)
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { retrieveCountsPhrase } from '../../common/retrieve-summary';
+import { exportResults } from '../../electron/results/export';
+import { buildParametricMap } from '../../electron/results/parametric-map';
+import { readDataset, writeDataset } from '../../electron/results/part10';
+import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
+import { json, listen, lumen, useEngineHost, usePacsFixture } from './support';
+
+const pacs = usePacsFixture('retrieve-counts-results', { receiver: true });
+const dataDir = path.join(pacs.scratch, 'data');
+const engine = useEngineHost(path.join(pacs.scratch, 'app-data'));
+const STUDY = PATIENT_A.studyUid;
+/** Orthanc's IDs of the images and the two SR (what the receiver is sent). */
+const pushable: string[] = [];
+
+beforeAll(async () => {
+  const lib = await resultsLibrary('retrieve-counts-results');
+  const out = path.join(pacs.scratch, 'results');
+  try {
+    const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
+    await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
+    const instances = lib.library.listInstances(PATIENT_A.seriesUid);
+    const { dataset: source } = readDataset(instances[2].path, { headerOnly: true });
+    const [rows, columns] = [Number(source.Rows), Number(source.Columns)];
+    const values = new Float32Array(rows * columns).map((_, i) => i / (rows * columns));
+    const map = buildParametricMap({ source, frame: 0, frames: 1, values, rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: '2.25.9878', seriesNumber: 901, instanceNumber: 1 });
+    fs.writeFileSync(path.join(out, 'map.dcm'), writeDataset(map));
+    for (const i of instances) pushable.push(await pacs.orthanc.store(fs.readFileSync(i.path)));
+  } finally {
+    lib.library.close();
+  }
+  const documents = fs.readdirSync(out).filter((f) => f.endsWith('.dcm'));
+  expect(documents).toHaveLength(3);
+  for (const f of documents) {
+    const id = await pacs.orthanc.store(fs.readFileSync(path.join(out, f)));
+    if (f !== 'map.dcm') pushable.push(id);
+  }
+  const { orthanc } = pacs;
+  const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
+  expect(web.code, web.stderr).toBe(0);
+}, 240_000);
+
+describe('result documents are said apart from images', () => {
+  it('lumen pacs retrieve: 5 images and 3 result documents', async () => {
+    const library = path.join(pacs.scratch, 'library-web');
+    const run = await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'web', STUDY, '--library', library]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^5 images and 3 result documents retrieved \\(of 8 files listed\\) in [\\d.]+ s; library ${library}\\.\\n$`));
+    const ls = await lumen(dataDir, ['ls', '--library', library]);
+    expect(ls.stdout).toContain('5 images');
+    const again = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'web', STUDY, '--library', path.join(pacs.scratch, 'library-json'), '--json']));
+    expect(again).toMatchObject({ listed: 8, received: 8, receivedImages: 5, receivedResults: 3, failed: 0 });
+  }, 240_000);
+
+  it("the app's retrieve job reports the result documents, and the PACS tab's words for them", async () => {
+    const { orthanc } = pacs;
+    await engine.call('pacs.save', { connection: { name: 'orthanc', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' }, secret: { user: orthanc.user, password: orthanc.password } });
+    const { jobId } = await engine.call('pacs.retrieve', { name: 'orthanc', studyInstanceUid: STUDY });
+    const end = await engine.jobEnd(jobId);
+    expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
+    const report = end.payload.result;
+    expect(report).toMatchObject({ listed: 8, received: 8, receivedImages: 5, receivedResults: 3, failed: 0, stopped: null });
+    expect(retrieveCountsPhrase(report)).toBe('5 images and 3 result documents retrieved (of 8 files listed)');
+  }, 180_000);
+
+  it('lumen pacs listen: what Orthanc pushes is 5 images and 2 result documents, none failed', async () => {
+    const { orthanc } = pacs;
+    expect(pushable).toHaveLength(7);
+    const library = path.join(pacs.scratch, 'library-listen');
+    const receiver = await listen(path.join(pacs.scratch, 'data-listen'), ['--aet', 'LUMEN', '--port', String(pacs.receiverPort), '--library', library, '--allow', 'ORTHANC']);
+    const pushed = await orthanc.rest('POST', '/modalities/lumen/store', JSON.stringify(pushable));
+    expect(pushed.ok, await pushed.text()).toBe(true);
+    await receiver.waitFor(/received .* from "ORTHANC"/);
+    expect(await receiver.stop()).toBe(0);
+    expect(receiver.output()).toMatch(/received 5 images and 2 result documents from "ORTHANC"\./);
+    expect(receiver.output()).toMatch(/Stopped: 5 images and 2 result documents received, 0 files failed, 0 associations refused\./);
+  }, 180_000);
+});
