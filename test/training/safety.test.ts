@@ -106,7 +106,7 @@ describe('the package folder of a run', () => {
       const base = { library: lib, variant: 'custom-phi-6', resolution: 32, epochs: 1 };
       await expect(trainClassifier({ ...base, out: `${dicomDir}/sub/..` })).rejects.toThrow(/Refusing to write a model package to .*: it must lie inside .*sub/);
       const existing = path.join(dataDir, 'models', 'installed');
-      await expect(trainClassifier({ ...base, out: existing })).rejects.toThrow(`Model package ${existing}: already exists (pass overwrite to keep it as an earlier version and write the new one under its name)`);
+      await expect(trainClassifier({ ...base, out: existing })).rejects.toThrow(`Model package ${existing}: already exists: choose another name, or move that folder away (lumen train --overwrite keeps a package there as an earlier version and writes the new one under its name)`);
       expect(existsSync(`${existing}.checkpoint`)).toBe(false);
       expect(readFileSync(path.join(existing, 'metadata.json'), 'utf8')).toBe('{}');
     } finally {
