@@ -4,6 +4,7 @@ import { parseVariant } from '../../models/efficientnet/variants';
 import { defaultDataDir } from '../library/paths';
 import { randomBackboneWarning } from '../../common/training-advice';
 import { headlineText } from '../../common/metric-words';
+import { thresholdRule } from '../../common/threshold-words';
 import type { KeptEarlier, TrainMode, TrainOptions } from '../training/train';
 import { OtherCheckpointError } from '../training/checkpoint';
 import { evaluationLines, levelLines } from '../../models/training/levels';
@@ -164,6 +165,8 @@ export const command: Command = {
               `Wrote ${series.packageDir} (content hash ${metadata.contentHash.slice(0, 12)}…) and ${series.reportPath}`,
               ...keptEarlierLines(series.keptEarlier, values.out),
               `Test split: ${t.n} series · ${headlineText(t, { lowercase: true, method: t.ciMethod })}`,
+              // Which rule the figures count a class by, as lumen eval and the image-level summary say.
+              ...[thresholdRule(t.threshold, t.classNames)].filter((r): r is string => r !== null).map((r) => `  ${r}`),
               `Calibration: ${series.calibration.applied ? `temperature ${series.calibration.temperature.toFixed(3)} fitted on the validation series` : `no temperature applied (T = 1)${series.calibration.reason ? `: ${series.calibration.reason}` : ''}`}; ECE validation ${series.calibration.validation.eceBefore.toFixed(3)} -> ${series.calibration.validation.eceAfter.toFixed(3)}${series.calibration.test ? `, test ${series.calibration.test.eceBefore.toFixed(3)} -> ${series.calibration.test.eceAfter.toFixed(3)}` : ''}`,
               `Uncertainty: ${series.ensemble.heads} heads on the series head's pooled features; ${validationUncertaintyText(series.ensemble.validation)}`,
               trainingDataLine(metadata.domain),

@@ -5,6 +5,7 @@
 // uncertainty (models/training/series-ensemble.ts). `lumen train --level series` and the Training tab's "Series (MIL)" run
 // trainSeriesClassifier; prediction with the package is in mil.ts (apart, because train.ts
 // imports the prediction module and this file imports train.ts).
+import { thresholdFigure } from '../../common/threshold-words';
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -261,7 +262,7 @@ function modelCard(a: {
     "Each slice's score uses the same classifier as the series; the series' score is the attention-weighted mean of its slices' logits, and the weights show which slices mattered.",
     '',
     '## Test metrics (per series)',
-    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi, { method: a.test.ciMethod })}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi, { method: a.test.ciMethod })}${a.threshold !== undefined ? `, threshold ${thresholdFigure(a.threshold)} chosen on validation` : ''}.`,
     ...a.test.perClass.map((k) => `- ${k.className}: sensitivity ${pct(k.sensitivity)}, specificity ${pct(k.specificity)}, ${aucText(k.auc)}`),
     ...modelCardLevels(a.test),
     '',

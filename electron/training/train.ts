@@ -2,6 +2,7 @@
 // or images -> fit (checkpointed every epoch) -> evaluation on the test split -> model
 // package with a model card -> HTML report. Used by `lumen train` and the engine's
 // training.start job.
+import { thresholdFigure } from '../../common/threshold-words';
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
@@ -1114,7 +1115,7 @@ function modelCard(a: {
     ...(a.schedule ? [`Progressive resizing: image size by stage ${[...new Set(a.schedule.map((e) => e.imageSize))].join(' -> ')} px over ${a.schedule.length} epochs.`] : []),
     '',
     '## Test metrics',
-    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi)}, ${METRIC_NAMES.ece} ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${a.threshold.toFixed(3)} chosen on validation` : ''}.`,
+    `${capitalised(METRIC_NAMES.accuracy)} ${pct(a.test.accuracy)}, ${METRIC_NAMES.balancedAccuracy} ${pct(a.test.balancedAccuracy)}, ${aucText(a.test.auc, a.test.aucCi)}, ${METRIC_NAMES.ece} ${a.test.ece.toFixed(3)}${a.threshold !== undefined ? `, threshold ${thresholdFigure(a.threshold)} chosen on validation` : ''}.`,
     ...a.test.perClass.map((c) => `- ${c.className}: sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}, PPV ${pct(c.ppv)}, NPV ${pct(c.npv)}, ${aucText(c.auc)}`),
     ...modelCardLevels(a.test),
     '',

@@ -83,6 +83,8 @@ describe('lumen train --level series', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^Uncertainty: 5 heads on the series head's pooled features; on the \d+ validation series mean \d\.\d{3}; fewer than the 20 a 95th percentile needs, so no series is called high or usual$/m);
     expect(human.stderr).not.toMatch(/Cannot read|TypeError/);
+    // A two-class series head: the summary says which rule counts a class, as lumen eval does.
+    expect(human.stdout).toMatch(/^Test split: \d+ series · .*\n {2}Counted as \S+ from a \S+ score of \d\.\d+ \(the threshold chosen on validation\)/m);
     expect(stored.series[0].pooled.uncertainty).toBe(p.series[0].pooled.uncertainty);
     for (const im of p.images) expect(stored.images.find((s: { sopInstanceUid: string }) => s.sopInstanceUid === im.sopInstanceUid).attention).toBeCloseTo(im.attention, 6);
 
