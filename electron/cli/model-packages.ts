@@ -170,12 +170,21 @@ export async function listVersions(which: string | undefined, json: boolean): Pr
 }
 
 /**
+ * Whether a --model (or --backbone) value is a path rather than a package name: it has a
+ * separator or exists, or it could never be a name (empty, "-", a line break, longer than a
+ * file name may be), so that the path checks refuse it in their words.
+ */
+export function isPathNotName(value: string): boolean {
+  return value.includes('/') || value.includes(path.sep) || value === '' || value === '-' || /[\r\n]/.test(value) || value.length > 255 || existsSync(value);
+}
+
+/**
  * What `--model` of eval and predict names: a folder (as before), else an installed package by
  * name, `name@<hash prefix>` or hash prefix (pickInstalled). Returns the folder.
  */
-export async function modelFolder(model: string): Promise<string> {
-  if (model.includes('/') || model.includes(path.sep) || existsSync(model)) {
-    checkUserPath(model, 'file-or-folder', '--model');
+export async function modelFolder(model: string, flag = '--model'): Promise<string> {
+  if (isPathNotName(model)) {
+    checkUserPath(model, 'file-or-folder', flag);
     return model;
   }
   const { listPackages } = await import('../engine/predict/packages');

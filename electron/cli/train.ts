@@ -228,13 +228,10 @@ export const command: Command = {
 
 /** A package or an installed package's name (modelFolder), with a path's errors naming `flag`. */
 async function packageFolder(value: string, flag: string): Promise<string> {
-  if (value.includes('/') || value.includes(path.sep) || existsSync(value)) {
-    checkUserPath(value, 'file-or-folder', flag);
-    return value;
-  }
-  const { modelFolder } = await import('./model-packages');
+  const { modelFolder, isPathNotName } = await import('./model-packages');
+  if (isPathNotName(value)) return modelFolder(value, flag);
   try {
-    return await modelFolder(value);
+    return await modelFolder(value, flag);
   } catch (err) {
     throw err instanceof CliError ? new CliError(`${flag}: ${err.message}`, err.exitCode) : err;
   }
