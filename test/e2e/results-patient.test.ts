@@ -7,10 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportResults } from '../../electron/results/export';
-import { buildParametricMap } from '../../electron/results/parametric-map';
-import { readDataset, writeDataset } from '../../electron/results/part10';
-import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
+import { resultsLibrary, writeResultDocuments } from '../results/fixtures';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 
 describe("results of another patient are not listed with a library patient's study", () => {
@@ -18,13 +15,7 @@ describe("results of another patient are not listed with a library patient's stu
     const lib = await resultsLibrary('e2e-results-patient', path.join(dataDir, 'library'));
     const own = path.join(dataDir, 'incoming', 'own');
     try {
-      const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
-      await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out: own });
-      const { dataset: source } = readDataset(lib.library.listInstances(PATIENT_A.seriesUid)[2].path, { headerOnly: true });
-      const [rows, columns] = [Number(source.Rows), Number(source.Columns)];
-      const values = new Float32Array(rows * columns).map((_, i) => (i % columns) / columns);
-      const map = buildParametricMap({ source, frame: 0, frames: 1, values, rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: '2.25.4243', seriesNumber: 901, instanceNumber: 1 });
-      fs.writeFileSync(path.join(own, 'map.dcm'), writeDataset(map));
+      await writeResultDocuments(lib, own, '2.25.4243', (i, rows, columns) => (i % columns) / columns);
     } finally {
       lib.library.close();
     }

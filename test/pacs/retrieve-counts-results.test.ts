@@ -11,10 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retrieveCountsPhrase } from '../../common/retrieve-summary';
-import { exportResults } from '../../electron/results/export';
-import { buildParametricMap } from '../../electron/results/parametric-map';
-import { readDataset, writeDataset } from '../../electron/results/part10';
-import { MODEL_HASH, MODEL_META, PATIENT_A, resultsLibrary } from '../results/fixtures';
+import { PATIENT_A, resultsLibrary, writeResultDocuments } from '../results/fixtures';
 import { json, listen, lumen, useEngineHost, usePacsFixture } from './support';
 
 const pacs = usePacsFixture('retrieve-counts-results', { receiver: true });
@@ -28,14 +25,8 @@ beforeAll(async () => {
   const lib = await resultsLibrary('retrieve-counts-results');
   const out = path.join(pacs.scratch, 'results');
   try {
-    const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
-    await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
+    await writeResultDocuments(lib, out, '2.25.9878', (i, rows, columns) => i / (rows * columns));
     const instances = lib.library.listInstances(PATIENT_A.seriesUid);
-    const { dataset: source } = readDataset(instances[2].path, { headerOnly: true });
-    const [rows, columns] = [Number(source.Rows), Number(source.Columns)];
-    const values = new Float32Array(rows * columns).map((_, i) => i / (rows * columns));
-    const map = buildParametricMap({ source, frame: 0, frames: 1, values, rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: '2.25.9878', seriesNumber: 901, instanceNumber: 1 });
-    fs.writeFileSync(path.join(out, 'map.dcm'), writeDataset(map));
     for (const i of instances) pushable.push(await pacs.orthanc.store(fs.readFileSync(i.path)));
   } finally {
     lib.library.close();

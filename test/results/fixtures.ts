@@ -1,8 +1,12 @@
 // A library for the export tests: the library tests' mixed folder (two patients, CT made by
 // dcmtk's dump2dcm), with stored predictions of one model, labels and measurements, all
 // written through the library's own code.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Library } from '../../electron/library/library';
+import { exportResults } from '../../electron/results/export';
+import { buildParametricMap } from '../../electron/results/parametric-map';
+import { readDataset, writeDataset } from '../../electron/results/part10';
 import { savePredictions } from '../../electron/library/predictions';
 import { TrainingStore } from '../../electron/training/store';
 import { buildMixedFolder, copyMixedFolder, PATIENT_A, PATIENT_B, tmpDir } from '../library/fixtures';
@@ -43,6 +47,20 @@ export async function resultsLibrary(prefix: string, libraryDir?: string): Promi
   }
   library.saveMeasurement({ id: 'm-0000-0001', seriesInstanceUid: PATIENT_A.seriesUid, sopInstanceUid: images[1], frame: 0, kind: 'length', points: [[2, 3], [5, 7]], createdAt: '2026-01-01T00:00:01Z' });
   return { dir, images, library };
+}
+
+/**
+ * Lumen's own result documents of patient A's series, written into `out` by the results writer:
+ * the predictions and measurements SR, and a Parametric Map of the third slice (`values` from its
+ * index and the slice's size; its series UID `mapSeriesUid`) as map.dcm.
+ */
+export async function writeResultDocuments(lib: ResultsLibrary, out: string, mapSeriesUid: string, values: (i: number, rows: number, columns: number) => number): Promise<void> {
+  const model = { name: MODEL_META.name, packageHash: MODEL_HASH, variant: MODEL_META.variant, version: '0.1.0' };
+  await exportResults(lib.library, { uid: PATIENT_A.seriesUid, model, out });
+  const { dataset: source } = readDataset(lib.library.listInstances(PATIENT_A.seriesUid)[2].path, { headerOnly: true });
+  const [rows, columns] = [Number(source.Rows), Number(source.Columns)];
+  const map = buildParametricMap({ source, frame: 0, frames: 1, values: new Float32Array(rows * columns).map((_, i) => values(i, rows, columns)), rows, columns, className: 'nodule', modelName: MODEL_META.name, packageHash: MODEL_HASH, seriesInstanceUid: mapSeriesUid, seriesNumber: 901, instanceNumber: 1 });
+  fs.writeFileSync(path.join(out, 'map.dcm'), writeDataset(map));
 }
 
 export const lumen = (args: string[], env: NodeJS.ProcessEnv = {}) => runLumen(args, tmpDir('results-data'), env);
