@@ -21,9 +21,10 @@ import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
+import { CGetClient } from './cget-client';
 import { type IncomingFiles, MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
-const { Client, Dataset, requests, responses, log } = dimse;
+const { Dataset, requests, responses, log } = dimse;
 const { DicomMetaDictionary } = dcmjs.data;
 // dcmjs-dimse logs every PDU (and data sets when asked) to the console: Lumen reports failures itself, without patient data.
 log.setLevel('silent');
@@ -443,7 +444,8 @@ export class DimseClient {
     const maxPending = this.maxPending;
     const seconds = Math.round(timeoutMs / 100) / 10;
     return new Promise<void>((resolve, reject) => {
-      const client = new Client();
+      // A C-GET proposes every storage class Lumen takes, result documents too (cget-client.ts).
+      const client = new CGetClient();
       let failure: PacsError | null = null;
       let settled = false;
       const fail = (message: string, hint?: PacsHint) => {

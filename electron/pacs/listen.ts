@@ -17,24 +17,13 @@ import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { InstanceFiler } from './filer';
+import { MORE_STORAGE_CLASSES } from './storage-classes';
 import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
 const { Scp, responses, constants } = dimse;
 const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
 
-/**
- * Storage SOP classes dcmjs-dimse's list (frozen) leaves out that a Lumen receiver takes: the
- * result documents Lumen itself writes and reads back (Parametric Map) and the other common
- * results and derived objects a PACS pushes beside a study's images.
- */
-const MORE_STORAGE_CLASSES = [
-  '1.2.840.10008.5.1.4.1.1.30', // Parametric Map
-  '1.2.840.10008.5.1.4.1.1.66.4', // Segmentation
-  '1.2.840.10008.5.1.4.1.1.88.34', // Comprehensive 3D SR
-  '1.2.840.10008.5.1.4.1.1.88.35', // Extensible SR
-  '1.2.840.10008.5.1.4.1.1.88.59', // Key Object Selection Document
-  '1.2.840.10008.5.1.4.1.1.11.1', // Grayscale Softcopy Presentation State
-];
+/** dcmjs-dimse's storage classes and the further ones Lumen takes (storage-classes.ts). */
 const STORAGE_CLASSES = new Set<string>([...Object.values(StorageClass as Record<string, string>), ...MORE_STORAGE_CLASSES]);
 /** Uncompressed syntaxes first: what every sender can give; compressed ones are kept as sent. */
 const ACCEPTED_SYNTAXES = [
