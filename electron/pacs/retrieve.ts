@@ -1,8 +1,9 @@
 /**
  * Retrieve a study (or one series) from a PACS into the library: list its
  * instances (a study whose series' counts pass the listing's bound: series by
- * series), skip those the library holds already (by SOP Instance UID, so an
- * interrupted retrieve resumes), fetch the rest (WADO-RS, C-GET or C-MOVE), and file
+ * series), skip those the library holds already (images and result documents, by
+ * SOP Instance UID, so an interrupted retrieve resumes and a second one fetches
+ * nothing), fetch the rest (WADO-RS, C-GET or C-MOVE), and file
  * each one: its header checked, written whole into <library>/pacs/<study>/<series>/
  * (a temporary file renamed into place: nothing half-written), then imported.
  */
@@ -36,6 +37,8 @@ const MAX_UNLISTED = 100;
 export interface RetrieveReport extends RetrieveCounts {
   /** Of `received`, the result documents (SR, Parametric Map), which hold no image. */
   receivedResults: number;
+  /** Of `alreadyPresent`, the result documents the library held already. */
+  alreadyPresentResults: number;
   pacs: string;
   study: string;
   series: string | null;
@@ -118,6 +121,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   let listed = 0;
   let alreadyPresent = 0;
   let alreadyPresentImages = 0;
+  let alreadyPresentResults = 0;
   /** Instances of series too large to list: counted as failed, one line in the errors says why. */
   let notListable = 0;
   let done = 0;
@@ -127,11 +131,15 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
 
   /** Skips what the library holds of `valid` (the listing of `part`), fetches the rest and files it. */
   const fetchPart = async (part: RetrieveTarget, valid: InstanceRef[]): Promise<void> => {
-    const present = library.presentInstances(valid.map((r) => r.sopInstanceUid));
+    const uids = valid.map((r) => r.sopInstanceUid);
+    // Held: the images, and the result documents (SR, Parametric Map), which the library keeps apart.
+    const presentResults = library.presentResults(uids);
+    const present = new Set([...library.presentInstances(uids), ...presentResults]);
     const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
     listed += valid.length;
     alreadyPresent += present.size;
     alreadyPresentImages += library.imagesOf(present);
+    alreadyPresentResults += presentResults.size;
     filer.onlyListed(missing.map((r) => r.sopInstanceUid));
     const before = { received: filer.received, failed: filer.failed };
     progress();
@@ -283,6 +291,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     receivedResults: filer.receivedResults,
     alreadyPresent,
     alreadyPresentImages,
+    alreadyPresentResults,
     failed: filer.failed + notListable,
     errors: filer.errors,
     stopped,
