@@ -25,6 +25,15 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
+/**
+ * Makes `existing`, a folder that is there before the command, with a file in it. (What the file
+ * holds is not looked at: it was a model lumen export wrote, a run of its own to make a file.)
+ */
+function thereBefore(existing: string): void {
+  mkdirSync(existing);
+  writeFileSync(path.join(existing, 'kept.onnx'), 'there before');
+}
+
 /** `existing` (there before the command) is still there and holds nothing new. */
 function onlyWhatWasThere(existing: string, before: string[]): void {
   expect(statSync(existing).isDirectory()).toBe(true);
@@ -38,7 +47,7 @@ describe('lumen export --format onnx | tfjs | package', () => {
   ] as const)('--format %s: a name the temporary file beside it cannot have, in folders it made', async (format, outIn) => {
     const existing = path.join(root, `exports-${format}`);
     const out = outIn(path.join(existing, 'new'));
-    await lumen(['export', '--variant', 'b0', '--resolution', '32', '--classes', '2', '--format', 'onnx', '--out', path.join(existing, 'kept.onnx'), '--library', library]);
+    thereBefore(existing);
     const before = readdirSync(existing).sort();
     const r = await lumen(['export', '--variant', 'b0', '--resolution', '32', '--classes', '2', '--format', format, '--out', out, '--library', library]);
     expect(r.code).toBe(1);
@@ -49,7 +58,7 @@ describe('lumen export --format onnx | tfjs | package', () => {
 
   it('--format package: a package its checks refuse leaves none of the folders it made', async () => {
     const existing = path.join(root, 'exports-package');
-    await lumen(['export', '--variant', 'b0', '--resolution', '32', '--classes', '2', '--format', 'onnx', '--out', path.join(existing, 'kept.onnx'), '--library', library]);
+    thereBefore(existing);
     const before = readdirSync(existing).sort();
     const r = await lumen(['export', '--variant', 'b0', '--resolution', '32', '--classes', '2', '--format', 'package', '--name', 'x'.repeat(300), '--out', path.join(existing, 'new', 'sub', 'pkg'), '--library', library]);
     expect(r.code).toBe(1);
@@ -62,7 +71,7 @@ describe('lumen export --format onnx | tfjs | package', () => {
 describe('lumen train --out', () => {
   it('a run whose checkpoint folder cannot be made leaves none of the folders it made', async () => {
     const existing = path.join(root, 'train-out');
-    await lumen(['export', '--variant', 'b0', '--resolution', '32', '--classes', '2', '--format', 'onnx', '--out', path.join(existing, 'kept.onnx'), '--library', library]);
+    thereBefore(existing);
     const before = readdirSync(existing).sort();
     // The package name takes 250 bytes; "<name>.checkpoint" beside it cannot be made.
     const r = await lumen(['train', '--library', library, '--labels', set.csv, '--variant', 'custom-phi-6', '--resolution', '32', '--epochs', '1', '--out', path.join(existing, 'new', 'sub', LONG)]);
