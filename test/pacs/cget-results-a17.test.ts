@@ -21,7 +21,7 @@ const STUDY = PATIENT_A.studyUid;
 const MAP_SERIES = '2.25.917017';
 
 beforeAll(async () => {
-  const lib = await resultsLibrary('cget-results-a17');
+  const lib = await resultsLibrary('cget-results-a17', path.join(pacs.scratch, 'source-library'));
   const out = path.join(pacs.scratch, 'results');
   try {
     await writeResultDocuments(lib, out, MAP_SERIES, (i, rows, columns) => i / (rows * columns));

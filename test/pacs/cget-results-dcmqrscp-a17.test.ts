@@ -27,7 +27,7 @@ let qr: ChildProcess | undefined;
 beforeAll(async () => {
   const db = path.join(scratch, 'db');
   fs.mkdirSync(db);
-  const lib = await resultsLibrary('cget-dcmqrscp-a17');
+  const lib = await resultsLibrary('cget-dcmqrscp-a17', path.join(scratch, 'source-library'));
   try {
     await writeResultDocuments(lib, db, '2.25.917018', (i, rows, columns) => i / (rows * columns));
     for (const [n, i] of lib.library.listInstances(PATIENT_A.seriesUid).entries()) fs.copyFileSync(i.path, path.join(db, `image-${n}.dcm`));
