@@ -33,17 +33,20 @@ export interface RetrieveCounts {
   alreadyPresent: number;
   /** The images (frames) the instances already in the library hold. */
   alreadyPresentImages: number;
+  /** Of `alreadyPresent`, the result documents the library held. Absent: none. */
+  alreadyPresentResults?: number;
   failed: number;
 }
 
 /**
  * "3 images (1 file) retrieved, 1 image already in the library, 1 file failed (of 3 files
- * listed)", "3 images and 4 result documents retrieved (of 7 files listed)": what was retrieved
+ * listed)", "3 images and 4 result documents retrieved (of 7 files listed)", "0 images
+ * retrieved, 5 images and 3 result documents already in the library (of 8 files listed)": what was retrieved
  * always, what the library held and what failed where there is any.
  */
 export function retrieveCountsPhrase(report: RetrieveCounts): string {
   let text = `${filesCount(report.receivedImages, report.received, report.receivedResults)} retrieved`;
-  if (report.alreadyPresent) text += `, ${imageCount(report.alreadyPresentImages, report.alreadyPresent)} already in the library`;
+  if (report.alreadyPresent) text += `, ${filesCount(report.alreadyPresentImages, report.alreadyPresent, report.alreadyPresentResults)} already in the library`;
   if (report.failed) text += `, ${countOf(report.failed, 'file')} failed`;
   return `${text} (of ${countOf(report.listed, 'file')} listed)`;
 }

@@ -114,6 +114,8 @@ export const PacsRetrieveReport = z.object({
   receivedResults: z.number().default(0),
   alreadyPresent: z.number(),
   alreadyPresentImages: z.number(),
+  /** Of `alreadyPresent`, the result documents the library held. */
+  alreadyPresentResults: z.number().default(0),
   failed: z.number(),
   errors: z.array(z.object({ sopInstanceUid: z.string().nullable(), reason: z.string() })),
   stopped: z.string().nullable(),

@@ -20,4 +20,11 @@ describe('filesCount', () => {
     expect(retrieveCountsPhrase({ listed: 7, received: 7, receivedImages: 3, alreadyPresent: 0, alreadyPresentImages: 0, failed: 0 })).toBe('3 images (7 files) retrieved (of 7 files listed)');
     expect(receiveCountsPhrase({ received: 4, receivedImages: 0, receivedResults: 4, failed: 1, refusedAssociations: 0 })).toBe('4 result documents received, 1 file failed, 0 associations refused');
   });
+
+  it('says held result documents apart from held images (s17 A: before, "5 images (8 files) already in the library")', () => {
+    expect(retrieveCountsPhrase({ listed: 8, received: 0, receivedImages: 0, receivedResults: 0, alreadyPresent: 8, alreadyPresentImages: 5, alreadyPresentResults: 3, failed: 0 })).toBe(
+      '0 images retrieved, 5 images and 3 result documents already in the library (of 8 files listed)',
+    );
+    expect(retrieveCountsPhrase({ listed: 3, received: 0, receivedImages: 0, alreadyPresent: 3, alreadyPresentImages: 0, alreadyPresentResults: 3, failed: 0 })).toBe('0 images retrieved, 3 result documents already in the library (of 3 files listed)');
+  });
 });

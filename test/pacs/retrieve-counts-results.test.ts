@@ -5,8 +5,7 @@
 // receiver (`lumen pacs listen`) sent the images, the two SR and the Parametric Map says "5 images
 // and 3 result documents", never counting a filed result as failed (it refused the map before:
 // Parametric Map is not among dcmjs-dimse's storage SOP classes, so the receiver adds it). C-GET
-// still cannot take one: dcmjs-dimse offers its own list of storage classes for C-GET's role
-// selection, and that list is frozen.
+// takes the same classes: test/pacs/cget-results-a17.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
