@@ -43,7 +43,7 @@ export async function listInstalled(json: boolean): Promise<number> {
   for (const p of packages.filter((q) => !q.earlierVersionOf)) {
     const earlier = packages.filter((q) => q.earlierVersionOf === p.dir);
     lines.push(earlier.length ? `${line(p)}  (version ${p.version}; ${earlier.length} earlier: lumen models versions ${path.basename(p.dir)})` : line(p));
-    for (const e of earlier) lines.push(`  version ${e.version}  ${versionLine(e)}`);
+    for (const e of earlier) lines.push(`  version ${e.version}  ${versionLine(e)}${sameAs(packages, e)}`);
   }
   // Earlier versions whose newest package is gone or does not load.
   for (const e of packages.filter((q) => q.earlierVersionOf && !packages.some((p) => p.dir === q.earlierVersionOf))) lines.push(`${path.basename(e.earlierVersionOf!)} version ${e.version} (its newest is gone)  ${versionLine(e)}`);
@@ -101,6 +101,12 @@ export async function showPackage(which: string | undefined, json: boolean): Pro
 
 type Installed = Awaited<ReturnType<typeof import('../engine/predict/packages').listPackages>>['packages'][number];
 
+/** "  (the same package as version 2)" where another of the name's versions holds this one's content hash (a folder copied by hand), else "". */
+function sameAs(packages: Installed[], p: Installed): string {
+  const copies = copiesOf(packages, p);
+  return copies.length ? `  (the same package as ${copies.map((c) => `version ${c.version ?? 1}`).join(' and ')})` : '';
+}
+
 function versionLine(p: Installed): string {
   return `#${p.contentHash.slice(0, 12)}  ${p.createdAt}  ${keyMetricText(p.loaded.metadata.metrics)}  ${p.dir}`;
 }
@@ -112,7 +118,7 @@ function versionLine(p: Installed): string {
  * "not a usable package"; a name that matches none of the packages but one of those is refused
  * with why (made by a newer Lumen, a file missing), not as a name nothing has.
  */
-export function pickInstalled(packages: Installed[], which: string, problems: { dir: string; message: string }[] = []): Installed {
+export function pickInstalled(packages: Installed[], which: string, problems: { dir: string; message: string }[] = [], options: { copy?: 'current' | 'copy' } = {}): Installed {
   const at = which.lastIndexOf('@');
   const name = at > 0 ? which.slice(0, at) : which;
   const prefix = at > 0 ? which.slice(at + 1).toLowerCase() : null;
@@ -134,8 +140,40 @@ export function pickInstalled(packages: Installed[], which: string, problems: { 
     if (unusable) throw new CliError(`${JSON.stringify(which)} is installed but is not a usable package (lumen models packages lists it so): ${unusable.message}`);
   }
   if (matches.length === 0) throw new CliError(`No installed model package is named ${JSON.stringify(which)} or has a content hash starting with it: lumen models packages lists them${prefix !== null ? `, lumen models versions ${name} the versions of one` : ''}.`);
+  if (matches.length > 1 && matches.every((p) => p.contentHash === matches[0].contentHash)) return pickCopy(matches, which, name, options.copy ?? 'current');
   if (matches.length > 1) throw new CliError(`${matches.length} installed packages match ${JSON.stringify(which)} (${matches.map((p) => `#${p.contentHash.slice(0, 12)}`).join(', ')}): give more of the content hash.`);
   return matches[0];
+}
+
+/** The folder a package's versions go by: the package under the name, or the one an earlier version belongs to. */
+const ownerOf = (p: Installed) => p.earlierVersionOf ?? p.dir;
+
+/**
+ * Among folders that hold one package byte for byte (one content hash: the same files and
+ * metadata, made at the same moment; a folder copied by hand), the one `which` means. Copies of
+ * one name's versions are the same package: running any runs the same; 'current' takes the one
+ * under the name (else the newest), 'copy' an earlier copy (delete: the name keeps its package,
+ * one copy goes each time). Copies under different names are named apart (`name@hash`).
+ */
+function pickCopy(copies: Installed[], which: string, name: string, copy: 'current' | 'copy'): Installed {
+  let owners = [...new Set(copies.map(ownerOf))];
+  // A folder name is one folder: it goes before a model name that other folders' packages share.
+  if (owners.length > 1 && owners.some((o) => path.basename(o) === name)) {
+    owners = owners.filter((o) => path.basename(o) === name);
+    copies = copies.filter((p) => owners.includes(ownerOf(p)));
+  }
+  if (owners.length > 1) {
+    const names = owners.map((o) => path.basename(o)).sort();
+    throw new CliError(`${JSON.stringify(which)} matches one package (#${copies[0].contentHash.slice(0, 12)}) copied into ${owners.length} folders, ${names.join(', ')}: name the folder you mean (${names.map((n) => `${n}@${copies[0].contentHash.slice(0, 8)}`).join(' or ')}).`);
+  }
+  const newestFirst = [...copies].sort((a, b) => (b.version ?? 1) - (a.version ?? 1));
+  if (copy === 'copy') return newestFirst.find((p) => p.earlierVersionOf) ?? newestFirst[0];
+  return newestFirst.find((p) => !p.earlierVersionOf) ?? newestFirst[0];
+}
+
+/** The other folders of the package `p` holds (one content hash) among its name's versions, by version number. */
+export function copiesOf(packages: Installed[], p: Installed): Installed[] {
+  return packages.filter((q) => q !== p && q.contentHash === p.contentHash && ownerOf(q) === ownerOf(p));
 }
 
 /**
@@ -164,7 +202,7 @@ export async function listVersions(which: string | undefined, json: boolean): Pr
     return 0;
   }
   const lines = [`${current.name}: ${versions.length} ${versions.length === 1 ? 'version' : 'versions'}, newest first (run an earlier one with --model ${path.basename(current.earlierVersionOf ?? current.dir)}@<hash>)`];
-  for (const v of versions) lines.push(`  version ${v.version ?? 1}${v.earlierVersionOf ? '' : ' (current)'}  ${versionLine(v)}`);
+  for (const v of versions) lines.push(`  version ${v.version ?? 1}${v.earlierVersionOf ? '' : ' (current)'}  ${versionLine(v)}${sameAs(packages, v)}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
@@ -179,8 +217,9 @@ export function isPathNotName(value: string): boolean {
 }
 
 /**
- * What `--model` of eval and predict names: a folder (as before), else an installed package by
- * name, `name@<hash prefix>` or hash prefix (pickInstalled). Returns the folder.
+ * What `--model` of eval, predict, compare and suggest (or `--backbone` of train: `flag`) names: a
+ * folder (as before), else an installed package by name, `name@<hash prefix>` or hash prefix
+ * (pickInstalled). Returns the folder. Both kinds of error name `flag`.
  */
 export async function modelFolder(model: string, flag = '--model'): Promise<string> {
   if (isPathNotName(model)) {
@@ -189,7 +228,11 @@ export async function modelFolder(model: string, flag = '--model'): Promise<stri
   }
   const { listPackages } = await import('../engine/predict/packages');
   const { packages, problems } = await listPackages(defaultDataDir());
-  return pickInstalled(packages, model, problems).dir;
+  try {
+    return pickInstalled(packages, model, problems).dir;
+  } catch (err) {
+    throw err instanceof CliError ? new CliError(`${flag}: ${err.message}`, err.exitCode) : err;
+  }
 }
 
 /**
@@ -236,7 +279,8 @@ export async function deleteInstalled(which: string | undefined, options: { allV
     // Earlier versions whose newest is gone: --all-versions takes them all.
     dir = listed.packages.find((p) => p.earlierVersionOf === path.join(root, name))!.dir;
   } else {
-    dir = pickInstalled(listed.packages, which).dir;
+    // Of copies of one package (one content hash), an earlier one goes: the name keeps its package.
+    dir = pickInstalled(listed.packages, which, [], { copy: 'copy' }).dir;
   }
   let plan: ReturnType<typeof planDelete>;
   try {
@@ -246,7 +290,10 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   }
   const entry = listed.packages.find((p) => p.dir === dir);
   const made = entry && !options.allVersions ? `, made ${entry.createdAt}` : '';
-  const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}. ${await storedPredictions(plan.hashes)}`;
+  // A copy of a package (one content hash) goes; the others hold the same and stay: said with the question and what was done.
+  const copies = entry && !options.allVersions ? copiesOf(listed.packages, entry) : [];
+  const copyNote = copies.length ? ` It is a copy: ${copies.map((c) => `version ${c.version ?? 1}`).join(' and ')} ${copies.length === 1 ? 'holds' : 'hold'} the same package and ${copies.length === 1 ? 'stays' : 'stay'}.` : '';
+  const question = `Delete ${plan.what}${made}? This removes ${plan.moves.map((p) => path.relative(root, p)).join(', ')} from ${root}${plan.promote ? `; ${path.basename(plan.promote.to)} then runs version ${plan.promote.version ?? 1} #${plan.promote.contentHash.slice(0, 12)}` : ''}.${copyNote} ${await storedPredictions(plan.hashes)}`;
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new CliError(`nothing was deleted. Standard input is not a terminal, so Lumen cannot ask: add --yes to delete ${plan.what} without asking.`, 2);
     const { createInterface } = await import('node:readline/promises');
@@ -266,10 +313,10 @@ export async function deleteInstalled(which: string | undefined, options: { allV
   // The CLI has no Undo: what was moved aside goes for good now.
   purgeDeleted(dataDir, { id: done.undoId });
   if (options.json) {
-    printJson({ removed: done.removed, promoted: done.promoted, message: done.message });
+    printJson({ removed: done.removed, promoted: done.promoted, message: `${done.message}${copyNote}` });
     return 0;
   }
-  process.stdout.write(`${done.message.replace(/^Deleted/, 'Removed')}\n`);
+  process.stdout.write(`${done.message.replace(/^Deleted/, 'Removed')}${copyNote}\n`);
   return 0;
 }
 

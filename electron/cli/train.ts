@@ -91,7 +91,7 @@ export const command: Command = {
     if (level === 'series' && mode !== 'head') throw new CliError('--level series trains an attention head on cached backbone features: leave out --from-scratch and --fine-tune.', 2);
     if (values.imagenet && values.backbone) throw new CliError('--imagenet and --backbone both name the backbone weights: pass one.', 2);
     // A package folder, or an installed package's name, name@<hash prefix> or hash prefix, as --model of eval and predict.
-    const backbonePackage = values.backbone === undefined ? undefined : await packageFolder(values.backbone, '--backbone');
+    const backbonePackage = values.backbone === undefined ? undefined : await (await import('./model-packages')).modelFolder(values.backbone, '--backbone');
     const numbers = {
       resolution: num(values.resolution, 'resolution', { int: true, min: 32 }),
       epochs: num(values.epochs, 'epochs', { int: true, min: 1 }),
@@ -225,17 +225,6 @@ export const command: Command = {
     }
   },
 };
-
-/** A package or an installed package's name (modelFolder), with a path's errors naming `flag`. */
-async function packageFolder(value: string, flag: string): Promise<string> {
-  const { modelFolder, isPathNotName } = await import('./model-packages');
-  if (isPathNotName(value)) return modelFolder(value, flag);
-  try {
-    return await modelFolder(value, flag);
-  } catch (err) {
-    throw err instanceof CliError ? new CliError(`${flag}: ${err.message}`, err.exitCode) : err;
-  }
-}
 
 /** The package that was under the name, kept as an earlier version (--overwrite), as the Training tab says it. */
 function keptEarlierLines(kept: KeptEarlier | null, out: string): string[] {

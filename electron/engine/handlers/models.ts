@@ -1,4 +1,5 @@
 import type { Handlers } from '../../../common/rpc';
+import path from 'node:path';
 import { missingFrame } from '../../../common/frames';
 import { errorMessage } from '../../../common/errors';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
@@ -133,7 +134,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       if (predicting.has(packageHash)) throw new Error(`The package #${packageHash.slice(0, 12)} was not deleted: a prediction with it is running. Delete it once that has finished.`);
       const { packages } = await listPackages(deps.dataDir);
       const found = packages.filter((p) => p.contentHash === packageHash);
-      if (found.length !== 1) throw new Error(found.length === 0 ? `No installed model package has content hash ${packageHash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.` : `${found.length} folders hold the package #${packageHash.slice(0, 12)} (${found.map((p) => p.dir).join(', ')}): delete the copy you mean with lumen models delete.`);
+      if (found.length !== 1) throw new Error(found.length === 0 ? `No installed model package has content hash ${packageHash.slice(0, 12)}…; it was removed or changed. Reopen the model panel.` : `${found.length} folders hold the package #${packageHash.slice(0, 12)} (${found.map((p) => p.dir).join(', ')}): they are the same package. Delete a copy with ${[...new Set(found.map((p) => path.basename(p.earlierVersionOf ?? p.dir)))].map((name) => `lumen models delete ${name}@${packageHash.slice(0, 12)}`).join(' or ')}.`);
       const done = await deletePackage(deps.dataDir, found[0].dir, { allVersions, session, inUse: (hashes) => (hashes.some((h) => predicting.has(h)) ? 'a prediction with it is running' : null) });
       // A runner kept open for a deleted package goes with it (its stored predictions stay in the library).
       for (const hash of allVersions ? packages.filter((p) => p.dir === (found[0].earlierVersionOf ?? found[0].dir) || p.earlierVersionOf === (found[0].earlierVersionOf ?? found[0].dir)).map((p) => p.contentHash) : [packageHash]) {
