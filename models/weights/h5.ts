@@ -12,7 +12,7 @@ import * as tfc from '@tensorflow/tfjs';
 // in-memory one, so a hostile file's external links (a group in "/etc/x.h5" or
 // "../x.h5") and external raw storage (data in another file, or a FIFO) reach
 // nothing on the host. Files are copied in and out as bytes.
-import * as h5mod from 'h5wasm';
+import type * as H5Namespace from 'h5wasm';
 import { closeSync, existsSync, readSync, writeFileSync } from 'node:fs';
 import { checkRegularFile, openForReading, readRegularFile } from '../../common/node/read-file';
 import path from 'node:path';
@@ -58,27 +58,38 @@ export interface H5ImportOptions {
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
-const h5wasm = h5mod.default;
+// Loaded on first use (h5()), not with this module: importing h5wasm compiles and starts its
+// HDF5 WebAssembly at once (about 0.4 s of CPU), which every engine start paid (models/weights
+// is imported by the engine's settings and training handlers) though only a weights import or
+// export needs it. Every function below that uses them runs after `await h5()`.
+let h5mod: typeof H5Namespace;
+let h5wasm: typeof H5Namespace.default;
 type H5Module = Awaited<typeof h5wasm.ready>;
 let ready: Promise<H5Module> | undefined;
 async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready.then((mod) => {
-    // Emscripten's /dev/tty and /dev/stdin read the engine's real stdin (blocking);
-    // external storage or a link naming them must find nothing.
-    for (const dev of ['/dev/tty', '/dev/tty1', '/dev/stdin', '/dev/stdout', '/dev/stderr']) {
-      try {
-        mod.FS.unlink(dev);
-      } catch {
-        // not there in this build
+  ready ??= import('h5wasm')
+    .then((loaded) => {
+      h5mod = loaded;
+      h5wasm = loaded.default;
+      return h5wasm.ready;
+    })
+    .then((mod) => {
+      // Emscripten's /dev/tty and /dev/stdin read the engine's real stdin (blocking);
+      // external storage or a link naming them must find nothing.
+      for (const dev of ['/dev/tty', '/dev/tty1', '/dev/stdin', '/dev/stdout', '/dev/stderr']) {
+        try {
+          mod.FS.unlink(dev);
+        } catch {
+          // not there in this build
+        }
       }
-    }
-    try {
-      mod.FS.mkdir(MEM_DIR);
-    } catch {
-      // already made
-    }
-    return mod;
-  });
+      try {
+        mod.FS.mkdir(MEM_DIR);
+      } catch {
+        // already made
+      }
+      return mod;
+    });
   await ready;
   return h5wasm;
 }
