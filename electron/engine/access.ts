@@ -18,7 +18,7 @@ import type { RequestName } from '../../common/contract';
 import { errorMessage } from '../../common/errors';
 import type { PathAccess } from '../../common/rpc';
 import { isBelow, resolveLinks as resolveLinksAsFarAsExists } from '../../common/node/safe-fs';
-import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive';
+import { PACKAGE_ARCHIVE_EXTENSION } from '../../models/package/archive-extension';
 import { describeFsError } from '../dicom/fs-errors';
 import { pathTextProblem, shownPath } from '../../common/node/user-path';
 

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
 import { formatVersionProblem, METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
+import { PACKAGE_ARCHIVE_EXTENSION } from './archive-extension';
 
-export const PACKAGE_ARCHIVE_EXTENSION = '.lumenpkg';
+export { PACKAGE_ARCHIVE_EXTENSION };
 const BLOCK = 512;
 /** A package is a few dozen files (metadata, model, shards, heads); an archive with more is not one. */
 const MAX_ENTRIES = 1000;

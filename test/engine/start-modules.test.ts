@@ -1,6 +1,6 @@
-// What the engine loads as it starts: a module that only one rarely used request needs is
-// loaded by that request, not by every engine (each app start, CLI command and browser
-// session paid for it). Checked in a fresh Node process whose module loader records every
+// What the engine and the bridge load as they start: a module that only one rarely used
+// request needs is loaded by that request, not by every start (each app start, CLI command
+// and browser session paid for it). Checked in a fresh Node process whose module loader records every
 // module it resolves, as the engine worker loads them (tsx, ES modules).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -71,5 +71,20 @@ mark('weights');`,
     expect(h5('start')).toEqual([]);
     // The first request that reads a weights file loads it.
     expect(h5('weights').length).toBeGreaterThan(0);
+  });
+
+  it('starts the browser bridge (lumen serve) without TF.js: its path checks need only the package extension', () => {
+    const lines = modulesLoaded(
+      temp.dir,
+      `await import(new URL('electron/serve/server.ts', repo).href);
+mark('bridge');
+await import(new URL('models/package/archive.ts', repo).href);
+mark('packages');`,
+    );
+    const tf = (step: string) => lines.filter((l) => l.startsWith(`${step}: `) && l.includes('/node_modules/@tensorflow/'));
+    expect(lines.some((l) => l.startsWith('bridge: ') && l.endsWith('/electron/engine/access.ts'))).toBe(true);
+    expect(tf('bridge')).toEqual([]);
+    // The package code itself does load it (the hook sees it).
+    expect(tf('packages').length).toBeGreaterThan(0);
   });
 });
