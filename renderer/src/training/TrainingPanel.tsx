@@ -97,6 +97,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   // takes the next free number (keepKeyNumbers); when numbers move anyway, the panel says so.
   const [keyOrder, setKeyOrder] = useState<string[]>([]);
   const [keysNotice, setKeysNotice] = useState<string | null>(null);
+  // Dismissed by its ✕ or Escape (focus on it): focus goes to the keys it spoke of, where digits still label.
+  const keyList = useRef<HTMLUListElement>(null);
+  const dismissKeysNotice = () => {
+    setKeysNotice(null);
+    keyList.current?.focus();
+  };
   const kept = useMemo(() => keepKeyNumbers(keyOrder, offered), [keyOrder, offered]);
   const classes = kept.classes;
   useEffect(() => {
@@ -395,7 +401,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
           <button type="button" onClick={() => void nextUnlabelled()} disabled={!openSeries} title="Open the next series without a label (U)"><kbd>U</kbd> Next unlabelled</button>
           {lastChange && <button type="button" onClick={() => void undoLast()} title={`Undo ${lastChange.what}`}>Undo label change</button>}
         </div>
-        <ul className="label-keys" aria-label="Label keys">
+        <ul className="label-keys" aria-label="Label keys" ref={keyList} tabIndex={-1}>
           {classes.map((c, i) => (
             <li key={c}>
               {i < 9 ? <kbd>{i + 1}</kbd> : <span className="kbd-none" />}
@@ -411,7 +417,15 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
           <input aria-label="New class" placeholder="new class" value={newClass} onChange={(e) => setNewClass(e.target.value)} />
           <button type="button" onClick={() => newClass.trim() && !classes.includes(newClass.trim()) && (setAdded([...added, newClass.trim()]), setNewClass(''))}>Add</button>
         </div>
-        {keysNotice && <div className="warn small" role="status" data-testid="keys-moved">⚠ {keysNotice}</div>}
+        {keysNotice && (
+          // Escape here closes it and nothing else (the app's Escape closes dialogs, then the welcome card).
+          <div className="warn small keys-moved" data-testid="keys-moved" onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), dismissKeysNotice())}>
+            <span role="status">⚠ {keysNotice}</span>
+            <button type="button" className="icon-button" title="Dismiss (Esc)" aria-label="Dismiss the keys notice" onClick={dismissKeysNotice}>
+              <span aria-hidden="true">✕</span>
+            </button>
+          </div>
+        )}
         <small className="muted">{labelKeysSentence(classes.length, shownFrame !== null ? 'frame' : 'image')}</small>
         <LabelImport
           dropped={dropped}
