@@ -47,6 +47,11 @@ export const resultRequests = {
     input: z.object({ studyInstanceUid: Uid }).strict(),
     output: z.array(StudyResult),
   }),
+  'results.notShown': request({
+    summary: "How many result documents filed with the study are not listed with it because they are of another patient (their Patient ID, else name, is not the study's patient's): a count, no patient values.",
+    input: z.object({ studyInstanceUid: Uid }).strict(),
+    output: z.object({ otherPatient: z.number().int().min(0) }),
+  }),
   'results.map': request({
     summary: "The newest imported parametric map of an image's frame, as a heatmap over it (its values, unscaled); null when the library has none.",
     input: z.object({ sopInstanceUid: Uid, frame: z.number().int().min(0).max(100_000) }).strict(),

@@ -17,7 +17,7 @@ import { redecodeOldText, skippedFileLines } from './redecode';
 import { fillSeriesPatients, fillSeriesPatientsInTurns, seriesPatientHeader, seriesPatientsDue, type SeriesPatientHeader, type SeriesPatientsSummary } from './series-patients';
 import { FORMS, registerSearchForms, SEARCH_CANDIDATES, searchFold, searchIndexQuery, writeSearchDocuments } from './search-index';
 import { LIBRARY_FILE } from './paths';
-import { mapForImage, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
+import { mapForImage, otherPatientResults, resultDocumentFiles, studyResults, type MapValues, type StudyResult } from './results';
 import { readWholeFile } from './header';
 import type { Measurement } from '../../common/contract/measurements';
 import { sortInstances } from './sort';
@@ -729,6 +729,21 @@ export class Library {
     return present;
   }
 
+  /**
+   * Which of these instances the library holds in `studyInstanceUid`, each in the series the ref
+   * names: what a PACS retrieve of that study skips. An image held under the same SOP Instance UID
+   * in another series or study (another patient's, T-8) is not held here: the retrieve fetches it,
+   * and the import refuses it with why (importer.ts sopOfAnotherImageReason).
+   */
+  presentInStudy(studyInstanceUid: string, refs: readonly { sopInstanceUid: string; seriesInstanceUid: string }[]): Set<string> {
+    const lookup = this.db
+      .prepare<[string, string, string], number>('SELECT 1 FROM instances i JOIN series se ON se.series_uid = i.series_uid WHERE i.sop_uid = ? AND i.series_uid = ? AND se.study_uid = ?')
+      .pluck();
+    const present = new Set<string>();
+    for (const ref of refs) if (lookup.get(ref.sopInstanceUid, ref.seriesInstanceUid, studyInstanceUid)) present.add(ref.sopInstanceUid);
+    return present;
+  }
+
   /** The images (frames, as the study list counts them) of the instances the library holds among these SOP Instance UIDs. */
   imagesOf(sopInstanceUids: Iterable<string>): number {
     const lookup = this.db.prepare<[string], number>('SELECT frames FROM instances WHERE sop_uid = ?').pluck();
@@ -860,6 +875,11 @@ export class Library {
   /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */
   studyResults(studyInstanceUid: string): StudyResult[] {
     return studyResults(this.db, studyInstanceUid);
+  }
+
+  /** How many result documents filed with a study are of another patient, and not listed with it: see results.ts. */
+  otherPatientResults(studyInstanceUid: string): number {
+    return otherPatientResults(this.db, studyInstanceUid);
   }
 
   /** The files of result documents (SR, parametric maps) by SOP Instance UID, for Send to PACS. */

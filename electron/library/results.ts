@@ -484,6 +484,14 @@ const OWN_PATIENT = `coalesce(d.patient_key = (SELECT p.patient_key FROM studies
 const IMAGE_PATIENT = `coalesce(d.patient_key = (SELECT p.patient_key FROM instances i JOIN series se ON se.series_uid = i.series_uid
   JOIN studies st ON st.study_uid = se.study_uid JOIN patients p ON p.id = st.patient_ref WHERE i.sop_uid = s.source_sop_uid), 1)`;
 
+/**
+ * How many result documents filed with a study are of another patient (not OWN_PATIENT), and so
+ * not listed with it: the Results list says so, with the count alone (no patient values).
+ */
+export function otherPatientResults(db: Database.Database, studyInstanceUid: string): number {
+  return db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM result_documents d WHERE d.study_uid = ? AND NOT ${OWN_PATIENT}`).get(studyInstanceUid)!.n;
+}
+
 /** The result documents filed with a study, of its patient (OWN_PATIENT), newest first, with their findings and map sources. */
 export function studyResults(db: Database.Database, studyInstanceUid: string): StudyResult[] {
   const docs = db
@@ -518,6 +526,35 @@ function safeUids(json: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Which frame of a map (0-based) lies over an image's frame (0-based): the one whose references
+ * (its per-frame group's, else the Shared group's, as readSources reads them) name the image's
+ * SOP Instance UID with that Referenced Frame Number (none counts as frame 1, as in readSources);
+ * else the first naming the image without a frame number; else the first. A map with one frame
+ * per frame of a multi-frame source (highdicom's layout) names the same SOP in every frame.
+ */
+function mapFrameOf(ds: NaturalDataset, frames: number, sopInstanceUid: string, frame: number): number {
+  const refsOf = (g: NaturalDataset | undefined): NaturalDataset[] =>
+    g ? [...list(g.ReferencedImageSequence).slice(0, MAX_REFS), ...list(g.DerivationImageSequence).slice(0, MAX_REFS).flatMap((d) => list(d.SourceImageSequence).slice(0, MAX_REFS))] : [];
+  const perFrame = list(ds.PerFrameFunctionalGroupsSequence).slice(0, frames);
+  const shared = refsOf(list(ds.SharedFunctionalGroupsSequence)[0]);
+  const frameOf = (r: NaturalDataset): number | null => {
+    const n = Number(Array.isArray(r.ReferencedFrameNumber) ? r.ReferencedFrameNumber[0] : r.ReferencedFrameNumber);
+    return Number.isInteger(n) && n >= 1 ? n - 1 : null;
+  };
+  let unnumbered = -1;
+  for (let k = 0; k < frames; k++) {
+    const own = refsOf(perFrame[k]);
+    for (const r of own.length > 0 ? own : shared) {
+      if (str(r.ReferencedSOPInstanceUID) !== sopInstanceUid) continue;
+      const n = frameOf(r);
+      if ((n ?? 0) === frame && (n !== null || frame === 0)) return k;
+      if (n === null && unnumbered < 0) unnumbered = k;
+    }
+  }
+  return Math.max(0, unnumbered);
 }
 
 /** A parametric map's values over one source image, for the viewer's heatmap layer. */
@@ -561,12 +598,7 @@ export function mapForImage(db: Database.Database, sopInstanceUid: string, frame
   if (!valid || !(data instanceof ArrayBuffer) || data.byteLength < rows * columns * frames * 4) {
     throw new ResultReadError(`the parametric map ${row.path} has no float pixel data Lumen can show (32-bit, Rows x Columns x frames).`);
   }
-  // The frame whose derivation names the image; the first when only one or none says.
-  const perFrame = list(ds.PerFrameFunctionalGroupsSequence).slice(0, frames);
-  const at = Math.max(
-    0,
-    perFrame.findIndex((g) => list(g.DerivationImageSequence).some((d) => list(d.SourceImageSequence).some((r) => str(r.ReferencedSOPInstanceUID) === sopInstanceUid))),
-  );
+  const at = mapFrameOf(ds, frames, sopInstanceUid, frame);
   const values = new Float32Array(data.slice(at * rows * columns * 4, (at + 1) * rows * columns * 4));
   let min = Infinity;
   let max = -Infinity;

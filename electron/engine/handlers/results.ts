@@ -6,6 +6,7 @@ import { openLibrary } from '../viewer/library-access';
 export function resultHandlers(deps: EngineDeps): Partial<Handlers> {
   return {
     'results.study': ({ studyInstanceUid }) => openLibrary(deps).studyResults(studyInstanceUid),
+    'results.notShown': ({ studyInstanceUid }) => ({ otherPatient: openLibrary(deps).otherPatientResults(studyInstanceUid) }),
     'results.map': ({ sopInstanceUid, frame }) => {
       const map = openLibrary(deps).parametricMap(sopInstanceUid, frame);
       if (!map) return null;

@@ -24,16 +24,23 @@ function formatWhen(iso: string | null): string {
  */
 export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { studyInstanceUid: string | null; showMaps: boolean; setShowMaps: (show: boolean) => void }) {
   const [results, setResults] = useState<StudyResult[] | null>(null);
+  // Documents filed with the study but of another patient: not listed, counted (no patient values).
+  const [otherPatient, setOtherPatient] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
   useEffect(() => lumen.on('library.changed', () => setGeneration((g) => g + 1)), []);
   useEffect(() => {
     setResults(null);
+    setOtherPatient(0);
     setError(null);
     if (!studyInstanceUid) return;
     let live = true;
-    lumen.invoke('results.study', { studyInstanceUid }).then(
-      (r) => live && setResults(r),
+    Promise.all([lumen.invoke('results.study', { studyInstanceUid }), lumen.invoke('results.notShown', { studyInstanceUid })]).then(
+      ([r, notShown]) => {
+        if (!live) return;
+        setResults(r);
+        setOtherPatient(notShown.otherPatient);
+      },
       (err: unknown) => live && setError(`The study's results could not be read: ${errorMessage(err)}`),
     );
     return () => {
@@ -42,11 +49,16 @@ export function StudyResults({ studyInstanceUid, showMaps, setShowMaps }: { stud
   }, [studyInstanceUid, generation]);
 
   if (error) return <div className="banner error" role="alert">{error}</div>;
-  if (!results || results.length === 0) return null;
+  if (!results || (results.length === 0 && otherPatient === 0)) return null;
   return (
     <section className="study-results" aria-label="Results" data-testid="study-results">
       <h3>Results</h3>
-      <SendToPacs sopInstanceUids={results.map((r) => r.sopInstanceUid)} />
+      {otherPatient > 0 && (
+        <div className="muted result-other-patient" data-testid="results-other-patient" title="They carry this study's UID, but their Patient ID (else name) is another patient's: Lumen does not list them with this study.">
+          {otherPatient === 1 ? '1 result document of another patient is not shown.' : `${otherPatient} result documents of another patient are not shown.`}
+        </div>
+      )}
+      {results.length > 0 && <SendToPacs sopInstanceUids={results.map((r) => r.sopInstanceUid)} />}
       {results.some((r) => r.kind === 'parametric-map') && (
         <label className="result-maps-toggle">
           <input type="checkbox" checked={showMaps} onChange={(e) => setShowMaps(e.target.checked)} /> Show the maps over their images
