@@ -51,6 +51,7 @@ export const BASES: Record<RequestName, unknown[]> = {
   ],
   'measurements.delete': [{ id: 'abcdefgh-0001' }],
   'results.study': [{ studyInstanceUid: STUDY }],
+  'results.notShown': [{ studyInstanceUid: STUDY }],
   'results.map': [{ sopInstanceUid: SOP, frame: 0 }],
   'export.models': [{ uid: SERIES }],
   'export.results': [{ uid: SERIES, packageHash: HASH, out: '/tmp/lumen-fuzz-out', heatmaps: 'none' }],

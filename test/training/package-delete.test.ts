@@ -93,16 +93,17 @@ describe('lumen models delete', () => {
     expect(existsSync(path.join(outside, 'pkg', 'metadata.json'))).toBe(true);
   });
 
-  it('refuses a hash prefix that two versions match', async () => {
-    // Two copies of one version (placeKeepingEarlier names a second one <hash12>-2).
+  it('removes one of two copies of a version that a hash prefix matches, and says the other stays', async () => {
+    // Two copies of one version (placeKeepingEarlier names a second one <hash12>-2): one package,
+    // so one copy goes (s17 E; before: refused with "give more of the content hash", which no hash could).
     await addVersion('knee', '4');
     const v = path.join(models, 'knee.versions', hashes['knee-2'].slice(0, 12));
     cpSync(v, `${v}-2`, { recursive: true });
     const r = await runLumen(['models', 'delete', `knee@${hashes['knee-2'].slice(0, 6)}`, '--yes'], env());
-    expect(r.code).not.toBe(0);
-    expect(r.output).toContain('2 installed packages match');
-    expect(existsSync(v) && existsSync(`${v}-2`)).toBe(true);
-    rmSync(`${v}-2`, { recursive: true });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/It is a copy: version \d holds the same package and stays\./);
+    expect([existsSync(v), existsSync(`${v}-2`)].filter(Boolean)).toHaveLength(1);
+    rmSync(`${v}-2`, { recursive: true, force: true });
   });
 
   it('refuses a symbolic link to a package outside models/, and never removes what it points to', async () => {
