@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { APP_VERSION } from '../../common/version';
-import { SEARCH_INDEX_PENDING_SQL, SEARCH_INDEX_SERIES_IDS_SQL, SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
+import { SEARCH_INDEX_NOTES_SQL, SEARCH_INDEX_PENDING_SQL, SEARCH_INDEX_SERIES_IDS_SQL, SEARCH_INDEX_SERIES_NAMES_SQL, SEARCH_INDEX_SQL } from './search-index';
 import { OTHER_PATIENT_ID_REASON, SERIES_PATIENTS_KEY } from './series-patients';
 
 // The library's schema, as an ordered list of migrations. PRAGMA user_version
@@ -506,6 +506,16 @@ export const migrations: readonly Migration[] = [
       -- by the next import of its folder (an unchanged file is otherwise skipped), which writes it.
       ALTER TABLE result_documents ADD COLUMN patient_key TEXT;
       UPDATE result_documents SET file_size = NULL;
+    `,
+  },
+  {
+    version: 33,
+    description: 'an import that fills in a patient, study or series detail the library held empty no longer fails in the study search triggers',
+    sql: `
+      -- The triggers of 17 and 20 noted a study with INSERT OR IGNORE, which the importer's upserts
+      -- overrode (search-index.ts noteOnce): "UNIQUE constraint failed: study_search_pending.study_uid",
+      -- nothing imported. They are made again to insert a study only when it is not noted yet.
+      ${SEARCH_INDEX_NOTES_SQL}
     `,
   },
 ];

@@ -104,9 +104,19 @@ function triggers(schema: 14 | 15 | 17): string {
 `;
 }
 
-/** Schema 17's triggers (see triggers()): each notes the studies whose document is to be written again. */
-function pendingTriggers(): string {
-  const note = (uid: string) => `INSERT OR IGNORE INTO study_search_pending (study_uid) VALUES (${uid});`;
+/**
+ * Schema 17's triggers (see triggers()): each notes the studies whose document is to be written
+ * again. At 17 a note is an INSERT OR IGNORE; from 33 (SEARCH_INDEX_NOTES_SQL) it inserts only a
+ * study not noted yet, and the series trigger is 20's (it notes a change of Patient ID too).
+ */
+function pendingTriggers(schema: 17 | 33 = 17): string {
+  const note = schema === 17 ? (uid: string) => `INSERT OR IGNORE INTO study_search_pending (study_uid) VALUES (${uid});` : noteOnce;
+  const seriesPatientId = schema === 17 ? '' : ', patient_id';
+  const seriesIdChanged = schema === 17 ? '' : ' OR old.patient_id IS NOT new.patient_id';
+  const patientStudies =
+    schema === 17
+      ? 'INSERT OR IGNORE INTO study_search_pending (study_uid) SELECT study_uid FROM studies WHERE patient_ref = new.id;'
+      : 'INSERT INTO study_search_pending (study_uid) SELECT study_uid FROM studies WHERE patient_ref = new.id AND study_uid NOT IN (SELECT study_uid FROM study_search_pending);';
   return `
   -- A new study gets its study_search_rows key when its document is written.
   CREATE TRIGGER study_search_study_added AFTER INSERT ON studies BEGIN
@@ -130,9 +140,9 @@ function pendingTriggers(): string {
   CREATE TRIGGER study_search_series_removed AFTER DELETE ON series BEGIN
     ${note('old.study_uid')}
   END;
-  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description, patient_name ON series
+  CREATE TRIGGER study_search_series_changed AFTER UPDATE OF study_uid, modality, description, patient_name${seriesPatientId} ON series
   WHEN old.study_uid IS NOT new.study_uid OR old.modality IS NOT new.modality OR old.description IS NOT new.description
-    OR old.patient_name IS NOT new.patient_name
+    OR old.patient_name IS NOT new.patient_name${seriesIdChanged}
   BEGIN
     ${note('old.study_uid')}
     ${note('new.study_uid')}
@@ -140,9 +150,23 @@ function pendingTriggers(): string {
   CREATE TRIGGER study_search_patient_changed AFTER UPDATE OF patient_name, patient_id ON patients
   WHEN old.patient_name IS NOT new.patient_name OR old.patient_id IS NOT new.patient_id
   BEGIN
-    INSERT OR IGNORE INTO study_search_pending (study_uid) SELECT study_uid FROM studies WHERE patient_ref = new.id;
+    ${patientStudies}
   END;
 `;
+}
+
+/**
+ * Schema 33's note of the study `uid` (an SQL expression) in study_search_pending: inserted only
+ * when it is not there yet. The OR IGNORE of 17 and 20 does not hold when the trigger is fired by
+ * the importer's INSERT ... ON CONFLICT DO UPDATE (importer.ts upsertPatient, upsertStudy,
+ * upsertSeries): SQLite then resolves a conflict in the trigger by the outer statement's policy,
+ * ABORT. An upsert that filled in a value the library held empty (a patient's name, a Study
+ * Description, a series' own Patient's Name) in a study already noted, or the series trigger noting old.study_uid and
+ * new.study_uid (the same study), failed with "UNIQUE constraint failed:
+ * study_search_pending.study_uid" and the whole import was undone.
+ */
+function noteOnce(uid: string): string {
+  return `INSERT INTO study_search_pending (study_uid) SELECT ${uid} WHERE NOT EXISTS (SELECT 1 FROM study_search_pending WHERE study_uid = ${uid});`;
 }
 
 /** Migration 14's SQL: the index, its triggers, and the documents of the studies already there. */
@@ -314,6 +338,21 @@ export const SEARCH_INDEX_SERIES_IDS_SQL = `
     INSERT OR IGNORE INTO study_search_pending (study_uid) VALUES (new.study_uid);
   END;
   INSERT OR IGNORE INTO study_search_pending (study_uid) SELECT study_uid FROM studies;`;
+
+/**
+ * Migration 33's SQL: every trigger that notes a study in study_search_pending made again with
+ * noteOnce (see there why OR IGNORE failed the import); the study-removed trigger, which notes
+ * nothing, is made again as it was. The documents are right as they are: a failed import changed nothing.
+ */
+export const SEARCH_INDEX_NOTES_SQL = `
+  DROP TRIGGER study_search_study_added;
+  DROP TRIGGER study_search_study_removed;
+  DROP TRIGGER study_search_study_changed;
+  DROP TRIGGER study_search_series_added;
+  DROP TRIGGER study_search_series_removed;
+  DROP TRIGGER study_search_series_changed;
+  DROP TRIGGER study_search_patient_changed;
+${pendingTriggers(33)}`;
 
 /**
  * The studies a search that the index can narrow compares (an SQL list for `st.study_uid IN`, with
