@@ -45,16 +45,19 @@ describe('an engine killed at each step of a delete', () => {
     const before = snapshot();
     expect(before.filter((l) => l.includes('.report.html ')).length).toBe(2);
     const outcomes: string[] = [];
-    for (let step = 1; step <= 12; step++) {
-      const host = new EngineHost({ dataDir, shell: 'browser', backend: 'cpu' });
-      try {
-        process.env.LUMEN_TEST_DELETE_CRASH_AFTER = String(step);
-        let reply;
-        try {
-          reply = await host.request('models.deletePackage', { packageHash: hashes['2'] });
-        } finally {
-          delete process.env.LUMEN_TEST_DELETE_CRASH_AFTER;
-        }
+    // One app session (one host), as in the app: after a crash it starts a new engine on the next
+    // request. An engine reads LUMEN_TEST_DELETE_CRASH_AFTER from the environment it was started
+    // with, so the one that takes step n's delete is started with n: the first on the first
+    // request, each next one on the request after a crash, which first checks what the dead one
+    // left (it makes no delete before that, so its own crash point is not reached).
+    const crashAfter = (step: number) => {
+      process.env.LUMEN_TEST_DELETE_CRASH_AFTER = String(step);
+    };
+    const host = new EngineHost({ dataDir, shell: 'browser', backend: 'cpu' });
+    try {
+      crashAfter(1);
+      for (let step = 1; step <= 12; step++) {
+        const reply = await host.request('models.deletePackage', { packageHash: hashes['2'] });
         if (reply.ok) {
           outcomes.push('finished');
           // Every step was crashed at: the last run went through, and its Undo works.
@@ -66,6 +69,7 @@ describe('an engine killed at each step of a delete', () => {
         }
         expect(reply.error.message, `step ${step}`).toMatch(/^The engine stopped \(SIGKILL\) while handling "models.deletePackage"/);
         // The app session starts a new engine on the next request; it finds what the dead one left.
+        crashAfter(step + 1);
         const catalog = await host.request('models.catalog', {});
         expect(catalog.ok, `step ${step}`).toBe(true);
         const left = waiting();
@@ -83,9 +87,10 @@ describe('an engine killed at each step of a delete', () => {
           expect(snapshot(), `step ${step}`).toEqual(before);
           expect(waiting()).toEqual([]);
         }
-      } finally {
-        await host.close();
       }
+    } finally {
+      delete process.env.LUMEN_TEST_DELETE_CRASH_AFTER;
+      await host.close();
     }
     // The record, two moves aside, two renames to the name, the record finished: each crashed at once.
     expect(outcomes).toEqual(['in place', 'in place', 'in place', 'in place', 'in place', 'undoable', 'finished']);
