@@ -96,7 +96,7 @@ export class Importer {
   private readonly studiesWritten = new Set<string>();
   private readonly missingFound = new Set<string>();
   /** Files skipped as a second copy of an image, to compare with the copy kept. */
-  private readonly duplicates: { file: string; sopInstanceUid: string; copy: CopyRecord }[] = [];
+  private readonly duplicates: { file: string; sopInstanceUid: string; seriesInstanceUid: string; studyInstanceUid: string; copy: CopyRecord }[] = [];
   private readonly counts = { scanned: 0, imported: 0, results: 0, importedImages: 0, unchanged: 0, changed: 0, missing: 0, dicomdirs: 0 };
   /** The frames of each file counted as imported, for a better copy that takes its place (fileInstead). */
   private readonly importedFrames = new Map<string, number>();
@@ -521,12 +521,26 @@ export class Importer {
       this.counts.unchanged++;
       return;
     }
+    // The same SOP Instance UID in another series (of another study or patient) is not the same
+    // image: refused, and the image held stays where it is, with its labels and predictions (T-6).
+    // A file read again (known) stays as the library read it before, as for a misplaced one below.
+    if (holder && holder.path !== file && holder.series_uid !== meta.seriesInstanceUid) {
+      this.addError(file, this.otherSeriesReason(holder, meta) + (known ? KEPT_AS_READ_BEFORE : ''));
+      return;
+    }
+    // Checked before anything held is taken out: a changed file refused leaves the image the
+    // library read from it before where it was (T-2), and the report says why.
+    const misplaced = this.placementProblem(meta);
+    if (misplaced) {
+      this.addError(file, misplaced + (known ? KEPT_AS_READ_BEFORE : ''));
+      return;
+    }
     if (holder && holder.path !== file) {
       if (fs.existsSync(holder.path) && !sameFile(file, holder.path)) {
         // Which copy stays is decided once the headers are all read (settleDuplicates).
         const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: meta.sopInstanceUid };
         this.addError(file, duplicateReason(meta.sopInstanceUid, holder.path, 'it was found first'), 'duplicate', holder.path, copy);
-        this.duplicates.push({ file, sopInstanceUid: meta.sopInstanceUid, copy });
+        this.duplicates.push({ file, sopInstanceUid: meta.sopInstanceUid, seriesInstanceUid: meta.seriesInstanceUid, studyInstanceUid: meta.studyInstanceUid, copy });
         if (known) this.forget(known);
         return;
       }
@@ -536,11 +550,6 @@ export class Importer {
     if (known) this.forget(known);
 
     const key = patientKeyOf(meta.patientId, meta.patientName);
-    const misplaced = this.placementProblem(meta);
-    if (misplaced) {
-      this.addError(file, misplaced);
-      return;
-    }
     const differs = demographicsDiffer(this.statements.patientByKey.get(key), meta);
 
     this.writeInstance(parsed, file, stat);
@@ -620,12 +629,17 @@ export class Importer {
       if (!q) quality.set(file, (q = judgeCopy(file)));
       return q;
     };
-    for (const { file, sopInstanceUid, copy } of this.duplicates) {
+    for (const { file, sopInstanceUid, seriesInstanceUid, studyInstanceUid, copy } of this.duplicates) {
       if (this.opts.signal?.aborted) return;
       const holder = this.statements.bySop.get(sopInstanceUid);
       if (holder?.path === file) continue;
       this.currentFile = file;
       this.progress();
+      if (holder && holder.series_uid !== seriesInstanceUid) {
+        // The copy it met was read again in this import and is now in another series: not the same image (T-6).
+        this.setError(file, this.otherSeriesReason(holder, { sopInstanceUid, seriesInstanceUid, studyInstanceUid }), 'error');
+        continue;
+      }
       if (!holder) {
         // The copy it met is no longer held (read again in this import, it changed or went): this one goes in.
         this.db.transaction(() => this.fileInstead(file, sopInstanceUid)).immediate();
@@ -714,6 +728,12 @@ export class Importer {
     const home = this.statements.seriesStudy.get(m.seriesInstanceUid);
     if (home && home.study_uid !== m.studyInstanceUid) return SERIES_OF_ANOTHER_STUDY;
     return null;
+  }
+
+  /** Why a file is refused whose SOP Instance UID the library holds for an image in another series (UIDs and a path: no patient data). */
+  private otherSeriesReason(holder: InstanceRow, m: { sopInstanceUid: string; seriesInstanceUid: string; studyInstanceUid: string }): string {
+    const heldStudy = this.statements.seriesStudy.get(holder.series_uid)?.study_uid ?? 'unknown';
+    return sopOfAnotherImageReason(m.sopInstanceUid, { path: holder.path, seriesUid: holder.series_uid, studyUid: heldStudy }, { seriesUid: m.seriesInstanceUid, studyUid: m.studyInstanceUid });
   }
 
   /** Records an error, or replaces the one this import already recorded for the file. */
@@ -910,6 +930,25 @@ export function resultOfAnotherPatientReason(kind: ResultKind, studyInstanceUid:
     'Check the document\'s source: it was made for another patient, or written with the wrong study.'
   );
 }
+
+/**
+ * Why a file is refused whose SOP Instance UID the library holds for an image in another series
+ * (of another study, or another patient's): not the same image, so neither a duplicate nor a
+ * better copy of it. Names the file held and both files' UIDs; no patient data: reasons reach logs.
+ */
+export function sopOfAnotherImageReason(sopInstanceUid: string, held: { path: string; seriesUid: string; studyUid: string }, file: { seriesUid: string; studyUid: string }): string {
+  const u = (uid: string) => uid.slice(0, 64);
+  const where = file.studyUid === held.studyUid ? `series ${u(file.seriesUid)} of the same study` : `series ${u(file.seriesUid)} of study ${u(file.studyUid)}`;
+  return (
+    `its SOP Instance UID (0008,0018) ${u(sopInstanceUid)} is that of another image the library holds: ${held.path}, in series ${u(held.seriesUid)} of study ${u(held.studyUid)}, ` +
+    `where this file is in ${where}. Not the same image, so it was not imported; the image held stays where it is, with its labels and predictions. ` +
+    "Check the files' source: one of the two was given a SOP Instance UID that is not its own. If this file is the right one, remove the held image's series (lumen rm --series) and import it again."
+  );
+}
+
+/** Added to a refusal of a file the library held before it changed: what stays. */
+export const KEPT_AS_READ_BEFORE =
+  ' The library keeps the image it read from this file before the file changed, where it was; if the new header is right, remove that series (lumen rm --series) and import the file again.';
 
 /** Why a file is refused whose series the library holds in another study. No patient data: reasons reach logs. */
 export const SERIES_OF_ANOTHER_STUDY =
