@@ -134,7 +134,9 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     const uids = valid.map((r) => r.sopInstanceUid);
     // Held: the images, and the result documents (SR, Parametric Map), which the library keeps apart.
     const presentResults = library.presentResults(uids);
-    const present = new Set([...library.presentInstances(uids), ...presentResults]);
+    // An image counts as held only in this study and the series the listing names: the library may
+    // hold another patient's image under the same SOP Instance UID (T-8), which this one must not be taken for.
+    const present = new Set([...library.presentInStudy(part.studyUid, valid), ...presentResults]);
     const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
     listed += valid.length;
     alreadyPresent += present.size;
