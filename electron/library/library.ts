@@ -744,21 +744,6 @@ export class Library {
     return present;
   }
 
-  /**
-   * Which of these instances the library holds in `studyInstanceUid`, each in the series the ref
-   * names: what a PACS retrieve of that study skips. An image held under the same SOP Instance UID
-   * in another series or study (another patient's, T-8) is not held here: the retrieve fetches it,
-   * and the import refuses it with why (importer.ts sopOfAnotherImageReason).
-   */
-  presentInStudy(studyInstanceUid: string, refs: readonly { sopInstanceUid: string; seriesInstanceUid: string }[]): Set<string> {
-    const lookup = this.db
-      .prepare<[string, string, string], number>('SELECT 1 FROM instances i JOIN series se ON se.series_uid = i.series_uid WHERE i.sop_uid = ? AND i.series_uid = ? AND se.study_uid = ?')
-      .pluck();
-    const present = new Set<string>();
-    for (const ref of refs) if (lookup.get(ref.sopInstanceUid, ref.seriesInstanceUid, studyInstanceUid)) present.add(ref.sopInstanceUid);
-    return present;
-  }
-
   /** The images (frames, as the study list counts them) of the instances the library holds among these SOP Instance UIDs. */
   imagesOf(sopInstanceUids: Iterable<string>): number {
     const lookup = this.db.prepare<[string], number>('SELECT frames FROM instances WHERE sop_uid = ?').pluck();
