@@ -232,6 +232,11 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
       report.problems.push({ line, reason: kind === 'patient' ? patientProblem(store, uid) : Uid.safeParse(uid).success ? `${column} ${uid} is not in the library` : `its ${column} is not a DICOM UID (digits and dots)` });
       continue;
     }
+    const disagrees = keyDisagreement(store, kind, uid, (k) => (col(k) >= 0 ? (row[col(k)] ?? '').trim() : ''));
+    if (disagrees) {
+      report.problems.push({ line, reason: disagrees });
+      continue;
+    }
     const frame = rowFrame(store, col('frame') >= 0 ? (row[col('frame')] ?? '').trim() : '', kind, uid);
     if ('problem' in frame) {
       report.problems.push({ line, reason: frame.problem });
@@ -297,6 +302,51 @@ export function planLabelsCsv(store: TrainingStore, text: string, source?: strin
   }
   report.problems.sort((a, b) => a.line - b.line);
   return { report, items };
+}
+
+/**
+ * Why a row's less specific keys contradict its most specific one, or null when they agree: a
+ * SOPInstanceUID in another series or study than the row's SeriesInstanceUID/StudyInstanceUID, or
+ * of another patient than its PatientID (a row shifted in a spreadsheet, UIDs pasted from two
+ * studies). Such a row is not used: which of its keys is right cannot be known. UIDs of the
+ * library are quoted; the row's own cells and the PatientID (patient data) never are.
+ */
+function keyDisagreement(store: TrainingStore, kind: TargetKind | 'patient', uid: string, cell: (k: 'study' | 'series' | 'patient') => string): string | null {
+  if (kind === 'patient') return null;
+  const at =
+    kind === 'image'
+      ? store.db
+          .prepare<[string], { series_uid: string; study_uid: string; patient_id: string | null; patient_key: string }>(
+            'SELECT i.series_uid, s.study_uid, p.patient_id, p.patient_key FROM instances i JOIN series s ON s.series_uid = i.series_uid JOIN studies st ON st.study_uid = s.study_uid JOIN patients p ON p.id = st.patient_ref WHERE i.sop_uid = ?',
+          )
+          .get(uid)
+      : kind === 'series'
+        ? store.db
+            .prepare<[string], { series_uid: string; study_uid: string; patient_id: string | null; patient_key: string }>(
+              'SELECT s.series_uid, s.study_uid, p.patient_id, p.patient_key FROM series s JOIN studies st ON st.study_uid = s.study_uid JOIN patients p ON p.id = st.patient_ref WHERE s.series_uid = ?',
+            )
+            .get(uid)
+        : store.db
+            .prepare<[string], { series_uid: null; study_uid: string; patient_id: string | null; patient_key: string }>(
+              'SELECT NULL AS series_uid, st.study_uid, p.patient_id, p.patient_key FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = ?',
+            )
+            .get(uid);
+  if (!at) return null;
+  const wrong: string[] = [];
+  const series = kind === 'image' ? cell('series') : '';
+  if (series !== '' && series !== at.series_uid) wrong.push('SeriesInstanceUID');
+  const study = kind !== 'study' ? cell('study') : '';
+  if (study !== '' && study !== at.study_uid) wrong.push('StudyInstanceUID');
+  const patient = cell('patient');
+  const otherPatient = patient !== '' && patient !== (at.patient_id ?? '').trim() && patient !== at.patient_key;
+  if (wrong.length === 0 && !otherPatient) return null;
+  const column = kind === 'image' ? 'SOPInstanceUID' : kind === 'series' ? 'SeriesInstanceUID' : 'StudyInstanceUID';
+  const place = kind === 'image' ? `series ${at.series_uid} of study ${at.study_uid}` : `study ${at.study_uid}`;
+  const where = wrong.length ? `is in ${place}, not in the ${wrong.join(' and ')} this row gives` : '';
+  const whose = otherPatient ? `${where ? ', and ' : 'is '}of another patient than this row's PatientID` : '';
+  const zeros = otherPatient && /^\d+$/.test(patient) && /^\d+$/.test(at.patient_id ?? '') && patient.replace(/^0+/, '') === (at.patient_id ?? '').replace(/^0+/, '');
+  const hint = zeros ? ' (it differs from the PatientID only in leading zeros, which a spreadsheet drops from numbers: format the PatientID column as text)' : '';
+  return `${column} ${uid} ${where}${whose}${hint}: the row is not used, as which of its keys is right cannot be known; correct the row and import the file again`;
 }
 
 /**
@@ -394,13 +444,15 @@ export const LABEL_CSV_COLUMNS = ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPI
  * per label, its own UID the most specific one on the row (an image's row names its series and
  * study too, for people reading it), formula-like labels guarded (common/csv.ts). No patient
  * names or IDs: UIDs only. Author and time stay in the library (an import records its own).
+ * A label of a frame past the image's last (its file was read again with fewer frames) is not
+ * written, as importLabelsCsv would refuse it: counted in `skipped`, and `note` says so.
  */
-export function exportLabelsCsv(library: Library): { csv: string; rows: number } {
+export function exportLabelsCsv(library: Library): { csv: string; rows: number; skipped: number; note?: string } {
   const store = new TrainingStore(library);
   try {
     const rows = store.db
-      .prepare<[], { target_kind: TargetKind; target_uid: string; frame: number | null; label: string; row_series: string | null; row_study: string | null }>(
-        `SELECT l.target_kind, l.target_uid, l.frame, l.label,
+      .prepare<[], { target_kind: TargetKind; target_uid: string; frame: number | null; label: string; row_series: string | null; row_study: string | null; frames: number | null }>(
+        `SELECT l.target_kind, l.target_uid, l.frame, l.label, i.frames,
            CASE l.target_kind WHEN 'image' THEN i.series_uid WHEN 'series' THEN l.target_uid END AS row_series,
            CASE l.target_kind WHEN 'image' THEN ise.study_uid WHEN 'series' THEN se.study_uid ELSE l.target_uid END AS row_study
          FROM labels l
@@ -411,11 +463,20 @@ export function exportLabelsCsv(library: Library): { csv: string; rows: number }
       )
       .all();
     const lines = [LABEL_CSV_COLUMNS.join(',')];
+    let skipped = 0;
     for (const r of rows) {
+      if (r.frame !== null && r.frames !== null && r.frame > Math.max(1, r.frames)) {
+        skipped++;
+        continue;
+      }
       const sop = r.target_kind === 'image' ? r.target_uid : null;
       lines.push([r.row_study, r.row_series, sop, r.frame, r.label].map(csvCell).join(','));
     }
-    return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
+    const note =
+      skipped > 0
+        ? `${skipped === 1 ? '1 label was' : `${skipped} labels were`} not written: of a frame past the last of its image (its file was read again with fewer frames). They stay in the library; label those images again.`
+        : undefined;
+    return { csv: lines.join('\r\n') + '\r\n', rows: rows.length - skipped, skipped, ...(note ? { note } : {}) };
   } finally {
     store.close();
   }
