@@ -72,6 +72,8 @@ export class InstanceFiler {
   /** Whether the last instance could not be written because the library's disk is full or read-only. */
   noRoom = false;
   private queue: string[] = [];
+  /** SOP Instance UIDs written and then refused by the library's import, until the receiver takes them (takeRefused). */
+  private readonly refusedSops = new Set<string>();
   /** The SOP Instance UIDs a retrieve listed and has not filed yet (onlyListed); undefined: any instance of the target. */
   private listed?: Set<string>;
 
@@ -88,6 +90,17 @@ export class InstanceFiler {
    */
   onlyListed(sopInstanceUids: Iterable<string>): void {
     this.listed = new Set(sopInstanceUids);
+  }
+
+  /**
+   * Which of these SOP Instance UIDs the library's import refused, for the receiver's count:
+   * the library may hold another image under the same UID (T-6), so holding the UID does not say
+   * the instance received was filed. Forgotten once taken.
+   */
+  takeRefused(sopInstanceUids: Iterable<string>): Set<string> {
+    const refused = new Set<string>();
+    for (const uid of sopInstanceUids) if (this.refusedSops.delete(uid)) refused.add(uid);
+    return refused;
   }
 
   fail(sopInstanceUid: string | null, reason: string): void {
@@ -238,6 +251,7 @@ export class InstanceFiler {
         continue;
       }
       removeInside(this.root, file);
+      this.refusedSops.add(path.basename(file, '.dcm'));
       this.fail(path.basename(file, '.dcm'), `the library did not accept it: ${reason}`);
     }
     this.receivedImages += this.library.imagesOf(accepted);
