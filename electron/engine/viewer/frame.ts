@@ -3,14 +3,16 @@
 // for every other request meanwhile. A frame asked for with a ticket can be withdrawn
 // (viewer.cancel) while it waits for a worker, so a fast scroll does not queue every slice.
 // A frame refused for its values (pixels.ts refuseUnshowable) is remembered, as the page
-// remembers a decoded frame, so scrolling back over it does not read and decode it again. The
-// disk is asked (one stat) only where a refusal is at stake: after a decode refuses, and on each
-// visit of a frame held as refused; a frame that is shown costs none.
+// remembers a decoded frame, so scrolling back over it does not read and decode it again.
+// A file whose size or time is no longer what the library recorded at import is not shown: it may
+// now hold another image, even another patient's, and the page would draw it under the library's
+// patient. One stat, made while the frame decodes (no wait added), tells; and after a decode
+// refuses, and on each visit of a frame held as refused.
 import { stat } from 'node:fs/promises';
 import type { ViewerFrame } from '../../../common/contract/library';
 import { missingFrame } from '../../../common/frames';
 import { refusedForValues } from '../../dicom/pixels';
-import { viewerFrameOnPool } from '../../dicom/pool';
+import { FrameWithdrawn, viewerFrameOnPool } from '../../dicom/pool';
 import type { InstanceRecord } from '../../library/types';
 
 /** Frames asked for with a ticket and not yet answered, by ticket. */
@@ -50,6 +52,13 @@ const stampOf = (path: string): Promise<Stamp | null> => stat(path).then(
 
 const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
+/** The file of an image is no longer the one the library read at import: not shown, with what to do. */
+class ChangedSinceImport extends Error {
+  constructor(instance: InstanceRecord) {
+    super(`${instance.path} changed since it was imported (its size or time), so it is not shown under this series: it may hold another image now. Import its folder again (image ${instance.sopInstanceUid}).`);
+  }
+}
+
 /**
  * Registers the ticket now (before anything is awaited), so a viewer.cancel that follows the
  * request on the same channel always finds it; then the frame from the pool.
@@ -68,9 +77,9 @@ export function viewerFrame(instance: InstanceRecord, frameIndex: number, ticket
 
 /**
  * The frame from the pool, or the refusal kept for it while its file is unchanged. A refusal is
- * stamped after the decode (no stat before one: most frames are shown), so it is kept only where
- * the file is provably the one the decode read: as the library recorded it at import, or unchanged
- * since well before the decode began.
+ * stamped after the decode, so it is kept only where the file is provably the one the decode
+ * read: as the library recorded it at import, or unchanged since well before the decode began. A
+ * file the library recorded otherwise is refused as changed since import, and that is not kept.
  */
 async function frameOrRefusal(instance: InstanceRecord, frameIndex: number, signal?: AbortSignal): Promise<ViewerFrame> {
   const key = `${instance.sopInstanceUid}/${frameIndex}`;
@@ -84,10 +93,20 @@ async function frameOrRefusal(instance: InstanceRecord, frameIndex: number, sign
     }
   }
   const began = Date.now();
+  // A record from the library carries the file's size and time as imported (a bare path does not).
+  const recorded = typeof instance.fileSize === 'number';
+  const changed = (now: Stamp | null) => recorded && now !== null && (now.size !== instance.fileSize || now.mtimeMs !== instance.mtimeMs);
+  const during = recorded ? stampOf(instance.path) : null;
   try {
-    return await viewerFrameOnPool(instance.path, frameIndex, signal);
+    const frame = await viewerFrameOnPool(instance.path, frameIndex, signal);
+    if (changed(await during)) throw new ChangedSinceImport(instance);
+    return frame;
   } catch (err) {
-    const then = refusedForValues(err) ? await stampOf(instance.path) : null;
+    if (err instanceof ChangedSinceImport || err instanceof FrameWithdrawn) throw err;
+    // A changed file is refused for that, whatever its decode said (its words would be the new file's).
+    const then = recorded || refusedForValues(err) ? await stampOf(instance.path) : null;
+    if (changed(then)) throw new ChangedSinceImport(instance);
+    if (!refusedForValues(err)) throw err;
     const asImported = then && then.size === instance.fileSize && then.mtimeMs === instance.mtimeMs;
     if (then && (asImported || then.ctimeMs < began - SETTLED_MS)) {
       refused.set(key, { path: instance.path, ...then, error: err as Error });
