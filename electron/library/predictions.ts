@@ -47,6 +47,34 @@ interface ImageRow {
   domain: string | null;
   created_at: string;
   metadata: string | null;
+  /** The image as the library holds it now (LEFT JOIN: null when it holds no image of that SOP UID). */
+  file_size: number | null;
+  mtime_ms: number | null;
+  imported_at: string | null;
+  image_series: string | null;
+  frames: number | null;
+}
+
+/** The file an image's scores were made from, as the library held it then: [size, mtime_ms] (in the scores' JSON, no migration). */
+type MadeFrom = [number, number];
+
+/**
+ * Whether stored scores are of the image the library holds now: of an image the series still
+ * holds (findings T-2), of a frame it still has (T-5), made from the file as the library read it
+ * last (T-1: a file changed in place is read again, and its size or time differ). Rows stored
+ * before scores named their file count when made after the image was last read (imported_at),
+ * or when either time is not an ISO 8601 UTC time (nothing to compare).
+ */
+export function scoresOfHeldImage(
+  row: { created_at: string; series_uid: string | null; frame: number; madeFrom: unknown },
+  image: { series_uid: string; frames: number; file_size: number; mtime_ms: number; imported_at: string } | null,
+): boolean {
+  if (!image || image.series_uid !== row.series_uid || row.frame >= Math.max(1, image.frames)) return false;
+  const m = row.madeFrom;
+  if (Array.isArray(m) && m.length === 2) return m[0] === image.file_size && m[1] === image.mtime_ms;
+  // Both ISO 8601 times in UTC (toISOString), which compare as text; a time of another form says nothing.
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+  return !iso.test(row.created_at) || !iso.test(image.imported_at) || row.created_at >= image.imported_at;
 }
 
 export class PredictionStore {
@@ -84,12 +112,16 @@ export class PredictionStore {
     const delImage = this.db.prepare("DELETE FROM predictions WHERE model_hash = ? AND target_kind = 'image' AND target_uid = ? AND frame = ?");
     const delOther = this.db.prepare('DELETE FROM predictions WHERE model_hash = ? AND target_kind = ? AND target_uid = ?');
     const insert = this.db.prepare('INSERT INTO predictions (model_hash, target_kind, target_uid, frame, series_uid, scores, created_at, uncertainty, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const file = this.db.prepare<[string], { file_size: number; mtime_ms: number }>('SELECT file_size, mtime_ms FROM instances WHERE sop_uid = ?');
     this.db.transaction(() => {
       this.registerModel(hash, model);
       for (const img of result.images) {
         delImage.run(hash, img.sopInstanceUid, img.frame);
+        // The file the scores were made from (scoresOfHeldImage): a file read again with other content does not keep them.
+        const held = file.get(img.sopInstanceUid);
+        const madeFrom: MadeFrom | undefined = held ? [held.file_size, held.mtime_ms] : undefined;
         // frame and seriesInstanceUid stay in the JSON too, for readers of rows made before migration 7.
-        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra }), at, uncertaintyOf(img.uncertainty), img.domain ? JSON.stringify(img.domain) : null);
+        insert.run(hash, 'image', img.sopInstanceUid, img.frame, img.seriesInstanceUid, JSON.stringify({ classNames, scores: img.scores, frame: img.frame, seriesInstanceUid: img.seriesInstanceUid, ...opts.extra, ...(madeFrom ? { madeFrom } : {}) }), at, uncertaintyOf(img.uncertainty), img.domain ? JSON.stringify(img.domain) : null);
       }
       for (const s of result.series) {
         delOther.run(hash, 'series', s.seriesInstanceUid);
@@ -105,22 +137,36 @@ export class PredictionStore {
 
   /**
    * What is stored for a series, per model (newest first): the latest scores of each image
-   * and frame, whichever way they were made. `modelHash` narrows it to one model.
+   * and frame, whichever way they were made. `modelHash` narrows it to one model. Only scores of
+   * the images and frames the series holds now, made from their files as read last
+   * (scoresOfHeldImage); a series head's pooled scores only while none of its images' scores were left out.
    */
   forSeries(seriesInstanceUid: string, modelHash?: string): PredictionResult[] {
     const rows = this.db
       .prepare<[string], ImageRow>(
-        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.uncertainty, p.domain, p.created_at, m.metadata
+        `SELECT p.model_hash, p.target_uid, p.frame, p.scores, p.uncertainty, p.domain, p.created_at, m.metadata,
+                i.file_size, i.mtime_ms, i.imported_at, i.series_uid AS image_series, i.frames
            FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
+           LEFT JOIN instances i ON i.sop_uid = p.target_uid
           WHERE p.target_kind = 'image' AND p.series_uid = ?
           ORDER BY p.created_at DESC, p.id DESC`,
       )
       .all(seriesInstanceUid);
     const byModel = new Map<string, { result: PredictionResult; seen: Set<string> }>();
+    // Models some of whose rows are of an image the series no longer holds as it was: their series head's pooled scores are of other images.
+    const leftOut = new Set<string>();
     for (const row of rows) {
       if (modelHash !== undefined && row.model_hash !== modelHash) continue;
-      const s = parseJson<{ classNames?: unknown; scores?: unknown }>(row.scores);
+      const s = parseJson<{ classNames?: unknown; scores?: unknown; madeFrom?: unknown }>(row.scores);
       if (!s || !isNumbers(s.scores) || !isStrings(s.classNames)) continue;
+      const image =
+        row.image_series !== null && row.file_size !== null && row.mtime_ms !== null && row.imported_at !== null
+          ? { series_uid: row.image_series, frames: row.frames ?? 1, file_size: row.file_size, mtime_ms: row.mtime_ms, imported_at: row.imported_at }
+          : null;
+      if (!scoresOfHeldImage({ created_at: row.created_at, series_uid: seriesInstanceUid, frame: row.frame, madeFrom: s.madeFrom }, image)) {
+        leftOut.add(row.model_hash);
+        continue;
+      }
       let entry = byModel.get(row.model_hash);
       if (!entry) {
         const meta = parseJson<{ name?: unknown; ensemble?: { validation?: { p95?: unknown } }; seriesHead?: unknown; domain?: unknown }>(row.metadata);
@@ -139,7 +185,8 @@ export class PredictionStore {
     }
     return [...byModel.values()].map(({ result }) => {
       result.images.sort((a, b) => (a.sopInstanceUid < b.sopInstanceUid ? -1 : a.sopInstanceUid > b.sopInstanceUid ? 1 : a.frame - b.frame));
-      return attachSeriesPooled(this.db, { ...result, series: [summarizeSeries(seriesInstanceUid, result.images)] });
+      const own = { ...result, series: [summarizeSeries(seriesInstanceUid, result.images)] };
+      return leftOut.has(result.modelHash) ? own : attachSeriesPooled(this.db, own);
     });
   }
 

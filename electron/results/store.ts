@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
+import { scoresOfHeldImage } from '../library/predictions';
 import { PIXEL_SPACING_KINDS, type PixelSpacingKind, type UsRegion } from '../../common/roi';
 
 /** One image's stored scores for one model. */
@@ -157,12 +158,14 @@ export class ResultsStore {
 
   /**
    * The latest stored scores of each image (and frame) in scope, per model; `packageHash`
-   * keeps one model. Rows whose image the library no longer has are left out.
+   * keeps one model. Rows whose image the library no longer has are left out, and those the
+   * prediction store leaves out (predictions.ts scoresOfHeldImage: made from a file read again since,
+   * of a frame past the image's last, of an image now in another series).
    */
   predictions(scope: Scope = {}, packageHash?: string): StoredPrediction[] {
     const rows = this.db
-      .prepare<[], { model_hash: string; target_uid: string; scores: string; created_at: string; metadata: string | null; domain: string | null }>(
-        `SELECT p.model_hash, p.target_uid, p.scores, p.created_at, m.metadata, p.domain FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
+      .prepare<[], { model_hash: string; target_uid: string; scores: string; created_at: string; metadata: string | null; domain: string | null; series_uid: string | null }>(
+        `SELECT p.model_hash, p.target_uid, p.scores, p.created_at, m.metadata, p.domain, p.series_uid FROM predictions p LEFT JOIN models m ON m.package_hash = p.model_hash
          WHERE p.target_kind = 'image' ORDER BY p.created_at DESC, p.id DESC`,
       )
       .all();
@@ -173,12 +176,14 @@ export class ResultsStore {
       if (packageHash && row.model_hash !== packageHash) continue;
       // `lumen predict` keys frames after the first as "<SOP UID>#<frame>".
       const sop = row.target_uid.split('#')[0];
-      const image = images.get(sop);
-      if (!image) continue;
-      const s = parse<{ classNames?: unknown; scores?: unknown; frame?: unknown }>(row.scores);
+      const found = images.get(sop);
+      if (!found) continue;
+      const s = parse<{ classNames?: unknown; scores?: unknown; frame?: unknown; madeFrom?: unknown }>(row.scores);
       if (!s || !Array.isArray(s.scores) || !Array.isArray(s.classNames) || s.scores.length !== s.classNames.length) continue;
       if (!s.scores.every((v) => typeof v === 'number' && Number.isFinite(v))) continue;
       const frame = typeof s.frame === 'number' && Number.isInteger(s.frame) && s.frame >= 0 ? s.frame : 0;
+      const { held, ...image } = found;
+      if (!scoresOfHeldImage({ created_at: row.created_at, series_uid: row.series_uid ?? image.seriesInstanceUid, frame, madeFrom: s.madeFrom }, held)) continue;
       const key = `${row.model_hash}/${sop}/${frame}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -233,7 +238,9 @@ export class ResultsStore {
   }
 
   /**
-   * Measurements on images in scope, oldest first. Their images' spacing and ultrasound regions
+   * Measurements on images in scope, oldest first: only of images (and frames) the library holds in
+   * the measurement's series now (one whose image left the series, or the library, stays in the
+   * library but is not exported with it). Their images' spacing and ultrasound regions
    * that the library's one-time pass (imager-spacing.ts) has not read yet are read first.
    */
   measurements(scope: Scope = {}): StoredMeasurement[] {
@@ -242,7 +249,8 @@ export class ResultsStore {
       .prepare<[], { id: string; kind: string; series_uid: string; sop_uid: string; frame: number; points: string; author: string | null; created_at: string; study_uid: string | null; sop_class_uid: string | null; pixel_spacing: string | null; pixel_spacing_kind: string | null; pixel_calibration: string | null; image_rows: number | null; image_columns: number | null; modality: string | null }>(
         `SELECT m.id, m.kind, m.series_uid, m.sop_uid, m.frame, m.points, m.author, m.created_at, se.study_uid, i.sop_class_uid, i.pixel_spacing, i.pixel_spacing_kind,
                 i.pixel_calibration, i.image_rows, i.image_columns, i.modality
-         FROM measurements m LEFT JOIN series se ON se.series_uid = m.series_uid LEFT JOIN instances i ON i.sop_uid = m.sop_uid
+         FROM measurements m JOIN series se ON se.series_uid = m.series_uid
+         JOIN instances i ON i.sop_uid = m.sop_uid AND i.series_uid = m.series_uid AND m.frame < max(1, i.frames)
          ORDER BY m.created_at, m.rowid`,
       )
       .all();
@@ -293,14 +301,25 @@ export class ResultsStore {
   }
 
   /** The images in scope by SOP Instance UID, with their series and study. */
-  private imageIndex(scope: Scope): Map<string, { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string | null; instanceNumber: number | null }> {
+  private imageIndex(scope: Scope): Map<
+    string,
+    { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; sopClassUid: string | null; instanceNumber: number | null; held: Parameters<typeof scoresOfHeldImage>[1] }
+  > {
     const where = scope.seriesInstanceUid ? 'WHERE i.series_uid = @series' : scope.studyInstanceUid ? 'WHERE se.study_uid = @study' : '';
     const rows = this.db
-      .prepare<{ series?: string; study?: string }, { sop_uid: string; series_uid: string; study_uid: string; sop_class_uid: string | null; instance_number: number | null }>(
-        `SELECT i.sop_uid, i.series_uid, se.study_uid, i.sop_class_uid, i.instance_number FROM instances i JOIN series se ON se.series_uid = i.series_uid ${where}`,
+      .prepare<
+        { series?: string; study?: string },
+        { sop_uid: string; series_uid: string; study_uid: string; sop_class_uid: string | null; instance_number: number | null; frames: number; file_size: number; mtime_ms: number; imported_at: string }
+      >(
+        `SELECT i.sop_uid, i.series_uid, se.study_uid, i.sop_class_uid, i.instance_number, i.frames, i.file_size, i.mtime_ms, i.imported_at FROM instances i JOIN series se ON se.series_uid = i.series_uid ${where}`,
       )
       .all({ ...(scope.seriesInstanceUid ? { series: scope.seriesInstanceUid } : {}), ...(scope.studyInstanceUid ? { study: scope.studyInstanceUid } : {}) });
-    return new Map(rows.map((r) => [r.sop_uid, { studyInstanceUid: r.study_uid, seriesInstanceUid: r.series_uid, sopInstanceUid: r.sop_uid, sopClassUid: r.sop_class_uid, instanceNumber: r.instance_number }]));
+    return new Map(
+      rows.map((r) => [
+        r.sop_uid,
+        { studyInstanceUid: r.study_uid, seriesInstanceUid: r.series_uid, sopInstanceUid: r.sop_uid, sopClassUid: r.sop_class_uid, instanceNumber: r.instance_number, held: r },
+      ]),
+    );
   }
 }
 

@@ -22,6 +22,14 @@ import { appSession } from '../app-session';
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
 
+/**
+ * A CAM's key: with the file the image was read from, as the library holds it (size and time), so
+ * that a file changed in place and read again by an import is not drawn with its old pixels' heatmap.
+ */
+function camKey(packageHash: string, seriesInstanceUid: string, instance: Pick<InstanceRecord, 'sopInstanceUid' | 'fileSize' | 'mtimeMs'>, frame: number): string {
+  return `${packageHash}/${seriesInstanceUid}/${instance.sopInstanceUid}/${frame}/${instance.fileSize}/${instance.mtimeMs}`;
+}
+
 /** Said with scores of a run on a library on a read-only disk (kept by the engine until it stops). */
 export const NOT_STORED_NOTE = 'These scores were not stored in the library, because its disk is read-only; they will be gone when Lumen closes.';
 
@@ -189,8 +197,9 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
             signal: job.signal,
             onProgress: (p) => job.progress(p.done / p.total, `Image ${p.done} of ${p.total}`),
             onActivations: (image, a) => {
-              const cam = heatmapsOverImage(a, instances.get(`${image.sopInstanceUid}/${image.frame}`)!, runner.inputSize);
-              remember(`${packageHash}/${image.seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`, cam);
+              const instance = instances.get(`${image.sopInstanceUid}/${image.frame}`)!;
+              const cam = heatmapsOverImage(a, instance, runner.inputSize);
+              remember(camKey(packageHash, image.seriesInstanceUid, instance, image.frame), cam);
               const refKey = `${packageHash}/${image.seriesInstanceUid}`;
               const ref = runReferences.get(refKey) ?? cam.map(() => -Infinity);
               runReferences.set(refKey, ref.map((r, k) => Math.max(r, cam[k].max)));
@@ -219,16 +228,21 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       // A deleted package's stored scores stay readable: named as the library recorded the package.
       const installed = await findPackage(deps.dataDir, packageHash).catch(() => null);
       const latest = unstored.get(`${packageHash}/${seriesInstanceUid}`) ?? predictions().latestForSeries(packageHash, seriesInstanceUid);
-      return latest && { ...latest, images: inViewingOrder(deps, seriesInstanceUid, latest.images), ...(installed ? { modelName: installed.metadata.name } : {}) };
+      if (!latest) return null;
+      const images = inViewingOrder(deps, seriesInstanceUid, latest.images);
+      // Scores of images (or frames) the series no longer has are left out, and the series' summary made of the rest (a head's pooled scores then are of other images).
+      const series = images.length === latest.images.length ? latest.series : images.length > 0 ? [summarizeSeries(seriesInstanceUid, images)] : null;
+      return series && { ...latest, images, series, ...(installed ? { modelName: installed.metadata.name } : {}) };
     },
     'predict.cam': async ({ packageHash, seriesInstanceUid, sopInstanceUid, frame, classIndex }) => {
-      const key = `${packageHash}/${seriesInstanceUid}/${sopInstanceUid}/${frame}`;
+      // The image as the library holds it now (read again after an import): its file is in the key.
+      const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
+      if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
+      const missing = missingFrame(instance.frames, frame);
+      if (missing) throw new Error(missing);
+      const key = camKey(packageHash, seriesInstanceUid, instance, frame);
       let cam = cams.get(key);
       if (!cam) {
-        const instance = seriesInstances(deps, seriesInstanceUid).find((i) => i.sopInstanceUid === sopInstanceUid);
-        if (!instance) throw new Error(`Series ${seriesInstanceUid} has no image ${sopInstanceUid}.`);
-        const missing = missingFrame(instance.frames, frame);
-        if (missing) throw new Error(missing);
         const { pkg, runner } = await runnerFor(packageHash);
         const input = await loadModelInput({ path: instance.path, frame }, pkg.metadata.preprocessing, runner.inputSize);
         const [a] = await runner.activations(input, 1);
@@ -246,7 +260,8 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
 /**
  * Stored scores in the viewer's order of the series (the store keeps them by SOP Instance UID,
  * which other software hands out in any order): the per-image strip then runs with the slices
- * after a restart or an undo, as it does right after Run. Images the series no longer lists go last.
+ * after a restart or an undo, as it does right after Run. Images (and frames) the series no longer
+ * has are left out; all are kept when the series cannot be read (the store has already checked them).
  */
 function inViewingOrder<T extends { sopInstanceUid: string; frame: number }>(deps: EngineDeps, seriesInstanceUid: string, images: T[]): T[] {
   let order: Map<string, number>;
@@ -255,6 +270,6 @@ function inViewingOrder<T extends { sopInstanceUid: string; frame: number }>(dep
   } catch {
     return images;
   }
-  const at = (img: T) => order.get(`${img.sopInstanceUid}\0${img.frame}`) ?? Number.MAX_SAFE_INTEGER;
-  return [...images].sort((a, b) => at(a) - at(b));
+  const at = (img: T) => order.get(`${img.sopInstanceUid}\0${img.frame}`) ?? -1;
+  return images.filter((img) => at(img) >= 0).sort((a, b) => at(a) - at(b));
 }
