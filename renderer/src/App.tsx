@@ -177,21 +177,54 @@ export function App() {
   }, []);
 
   // A removed series leaves the viewer too: nothing shows an image the library no longer holds,
-  // under details the library no longer has.
+  // under details the library no longer has. After an import (or an Undo) the open series is read
+  // again and shown as the library holds it now: an import may have read its files again (new
+  // pixels under the same SOP Instance UID), taken an image out (its file now another patient's)
+  // or put one in. Its decoded frames and scores are fetched again; the image shown stays if the
+  // series still has it.
   const openUid = open?.series.seriesInstanceUid ?? null;
-  useEffect(
-    () =>
-      lumen.on('library.changed', ({ reason, seriesInstanceUids }) => {
-        if (reason !== 'remove' || !openUid || !seriesInstanceUids?.includes(openUid)) return;
-        frames.current.clear();
-        setFrame(null);
-        setCam(null);
-        setResult(null);
-        setOpen(null);
-        setOpenError('The series shown was removed from the library; Undo in the study list brings it back.');
-      }),
-    [openUid],
-  );
+  const openRef = useRef(open);
+  openRef.current = open;
+  const indexRef = useRef(index);
+  indexRef.current = index;
+  /** The latest reading of the open series after a change: an older answer arriving late is dropped. */
+  const reread = useRef(0);
+  useEffect(() => {
+    const close = (message: string) => {
+      frames.current.clear();
+      setFrame(null);
+      setCam(null);
+      setResult(null);
+      setOpen(null);
+      setOpenError(message);
+    };
+    return lumen.on('library.changed', ({ reason, seriesInstanceUids }) => {
+      if (!openUid) return;
+      if (reason === 'remove') {
+        if (seriesInstanceUids?.includes(openUid)) close('The series shown was removed from the library; Undo in the study list brings it back.');
+        return;
+      }
+      const asked = ++reread.current;
+      lumen.invoke('library.series', { seriesInstanceUid: openUid }).then(
+        (s) => {
+          const before = openRef.current;
+          if (asked !== reread.current || before?.series.seriesInstanceUid !== openUid) return;
+          if (s.images.length === 0) return close('The series shown has no images in the library any more: the import took them out.');
+          const shown = before.images[indexRef.current];
+          const at = shown ? s.images.findIndex((i) => i.sopInstanceUid === shown.sopInstanceUid && i.frame === shown.frame) : -1;
+          frames.current.clear();
+          setCam(null);
+          setResult(null);
+          setOpen(s);
+          setIndex(at >= 0 ? at : Math.min(indexRef.current, s.images.length - 1));
+        },
+        (err: unknown) => {
+          if (asked !== reread.current || openRef.current?.series.seriesInstanceUid !== openUid) return;
+          close(`The series shown changed in the library and could not be read again: ${errorMessage(err)}`);
+        },
+      );
+    });
+  }, [openUid]);
 
   const frameAt = useCallback(
     (i: number): Promise<LoadedFrame> | null => {

@@ -1,0 +1,68 @@
+// The open series after an import changes it (findings T-7 and T-2, session 17; test written by
+// engineer T, the viewer's refresh by F4), in Debian's Chromium against the real engine. Three CT
+// slices written with dump2dcm (fixtures.ts writeSlice), a tiny random-head package, Run on the
+// series; then, with the series open, 1.dcm is written again with other pixels and size (same SOP
+// Instance UID) and 2.dcm is moved to another series of the study (dcmodify), and the folder is imported again in the
+// Studies panel. Before the fix the viewer kept "Im 1/3", drew 1.dcm's old pixels and went on to
+// 2.dcm (no longer in the series), and the Classifier panel said "Series (3 images" with three bars
+// in the Per-image strip.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { runLumen } from '../support/cli';
+import { saveRandomHeadPackage } from '../support/tiny-package';
+import { writeSlice } from '../library/fixtures';
+
+const STUDY = '1.2.826.0.1.3680043.10.543.913.1';
+const SERIES = `${STUDY}.1`;
+const P = { patientName: 'OPEN^OLGA', patientId: 'T7', studyUid: STUDY, seriesUid: SERIES };
+
+describe('the open series after an import changed it', () => {
+  let src = '';
+  const session = useUiSession('lumen-stale-open', async (dataDir) => {
+    src = path.join(dataDir, 'incoming');
+    fs.mkdirSync(src, { recursive: true });
+    for (const i of [1, 2, 3]) writeSlice(path.join(src, `${i}.dcm`), { ...P, sopUid: `${SERIES}.${i}`, instanceNumber: i, z: i });
+    await saveRandomHeadPackage(path.join(dataDir, 'models', 'tiny'), { inputSize: 64, seed: 4, sd: 5, headSeed: 6 }, { name: 'tiny', classNames: ['none', 'lesion'], preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } });
+    expect((await runLumen(['import', src], dataDir)).code).toBe(0);
+  });
+
+  it('shows what the library holds now: two images, two scores, the new pixels', async () => {
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 180_000 });
+    await page.getByTestId('series-card').first().click({ timeout: 60_000 });
+    await page.getByTestId('image-index').filter({ hasText: /^Im 1\/3/ }).waitFor({ timeout: 60_000 });
+    const classifier = page.getByRole('tabpanel', { name: 'Classifier' });
+    await classifier.getByRole('radio', { name: /tiny/ }).check();
+    await classifier.getByTestId('run-prediction').click();
+    await page.getByTestId('image-scores').waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.locator('.strip-bar').count(), { timeout: 30_000 }).toBe(3);
+
+    writeSlice(path.join(src, '1.dcm'), { ...P, sopUid: `${SERIES}.1`, instanceNumber: 9, z: 1, rows: 48, columns: 48 });
+    // 2.dcm leaves the series for another of the study (the library refuses it under another patient and keeps the image).
+    execFileSync('dcmodify', ['-nb', '-m', `(0020,000e)=${STUDY}.2`, path.join(src, '2.dcm')], { stdio: 'pipe' });
+    const later = new Date(Date.now() + 5000);
+    for (const f of ['1.dcm', '2.dcm']) fs.utimesSync(path.join(src, f), later, later);
+    await page.getByLabel('Import a folder or file').fill(src);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-report').filter({ hasText: '2 changed files read again' }).waitFor({ timeout: 60_000 });
+
+    // Without opening the series again: the viewer follows the library. The image shown stays on
+    // screen, read again: 1.dcm is 48×48 now, and comes after 3.dcm (its Instance Number is 9).
+    await page.getByTestId('image-index').filter({ hasText: /^Im 2\/2/ }).waitFor({ timeout: 30_000 });
+    await page.getByText('48×48').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('.strip-bar').count(), { timeout: 30_000 }).toBeLessThanOrEqual(2);
+    await page.screenshot({ path: path.join(resultsDir(), 'open-series-after-import-1.png') });
+    // The other image is 3.dcm (at 3 mm): 2.dcm (at 2 mm), in another series now, is not shown in this one.
+    await page.getByTestId('viewport').focus();
+    await page.keyboard.press('Home');
+    await page.getByTestId('image-index').filter({ hasText: /^Im 1\/2/ }).waitFor({ timeout: 30_000 });
+    await page.getByText('Loc 3.0 mm').waitFor({ timeout: 30_000 });
+    await page.getByText('32×32').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'open-series-after-import-2.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
