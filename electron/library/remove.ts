@@ -231,6 +231,62 @@ function columnsOf(db: Database.Database, table: string): Set<string> {
   return new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
 }
 
+/** A snapshot's row the library holds again (the same key): nothing is restored. */
+class HeldAgain extends Error {}
+
+/** Inserts a snapshot's rows, parents first; a row the library holds again throws HeldAgain. Inside a transaction. */
+function restoreRows(db: Database.Database, snapshot: Snapshot): void {
+  for (const name of [...TABLES].reverse()) {
+    const part = snapshot.tables.find((t) => t.table === name);
+    if (!part || !Array.isArray(part.rows)) continue;
+    const columns = columnsOf(db, name);
+    for (const row of part.rows) {
+      const keys = Object.keys(row);
+      const unknown = keys.find((k) => !columns.has(k));
+      if (unknown !== undefined) throw new LibraryError(`the undo snapshot names a column ${name} does not have: nothing was restored.`);
+      try {
+        db.prepare(`INSERT INTO ${name} (${keys.map((k) => `"${k}"`).join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => decodeValue(row[k])));
+      } catch (err) {
+        if (/UNIQUE|PRIMARY KEY/i.test(errorMessage(err))) throw new HeldAgain(errorMessage(err));
+        throw err;
+      }
+    }
+  }
+}
+
+/**
+ * Whether the snapshot could be put back once the study (or series) it took is removed again:
+ * tried in a transaction that is always rolled back. False where something else now holds one of
+ * its keys (another study of its patient, say), so the message never sends the user round in vain.
+ */
+function undoAfterRemovingAgain(db: Database.Database, snapshot: Snapshot): boolean {
+  const c = snapshot.counts;
+  const target: RemovalTarget = c.studyRemoved ? { studyInstanceUid: c.studyInstanceUid } : { seriesInstanceUid: c.seriesInstanceUids[0] };
+  if (!c.studyRemoved && c.seriesInstanceUids.length !== 1) return false;
+  const rolledBack = new Error('rolled back');
+  try {
+    db.transaction(() => {
+      const { study, studyRemoved } = markTarget(db, target);
+      const where = conditions(studyRemoved);
+      const p = params(db, study);
+      for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
+      restoreRows(db, snapshot);
+      throw rolledBack;
+    })();
+  } catch (err) {
+    return err === rolledBack;
+  }
+  return false;
+}
+
+/** " (with its 2 labels and 1 measurement)": what the removal kept that the images imported again do not have; '' when nothing. */
+function keptWords(c: RemovalCounts): string {
+  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+  const kept = [c.labels && n(c.labels, 'label'), c.measurements && n(c.measurements, 'measurement'), c.predictions && n(c.predictions, 'prediction'), c.results && n(c.results, 'result document')].filter((w): w is string => !!w);
+  if (kept.length === 0) return '';
+  return ` (with its ${kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(', ')} and ${kept[kept.length - 1]}`})`;
+}
+
 /** Puts back exactly the rows the removal with `token` took; the snapshot is deleted after. */
 export function undoRemoval(db: Database.Database, libraryDir: string, token: string): RemovalCounts {
   const file = snapshotFile(libraryDir, token);
@@ -242,27 +298,14 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
     throw new LibraryError(`cannot read the undo snapshot ${file}: ${errorMessage(err)}`);
   }
   if (snapshot?.format !== 'lumen-removal-1' || !Array.isArray(snapshot.tables)) throw new LibraryError(`${file} is not an undo snapshot of this Lumen: nothing was restored.`);
-  const order = [...TABLES].reverse();
-  db.transaction(() => {
-    for (const name of order) {
-      const part = snapshot.tables.find((t) => t.table === name);
-      if (!part || !Array.isArray(part.rows)) continue;
-      const columns = columnsOf(db, name);
-      for (const row of part.rows) {
-        const keys = Object.keys(row);
-        const unknown = keys.find((k) => !columns.has(k));
-        if (unknown !== undefined) throw new LibraryError(`the undo snapshot names a column ${name} does not have: nothing was restored.`);
-        try {
-          db.prepare(`INSERT INTO ${name} (${keys.map((k) => `"${k}"`).join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => decodeValue(row[k])));
-        } catch (err) {
-          if (/UNIQUE|PRIMARY KEY/i.test(errorMessage(err))) {
-            throw new LibraryError(`study ${snapshot.counts.studyInstanceUid} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.`);
-          }
-          throw err;
-        }
-      }
-    }
-  })();
+  try {
+    db.transaction(() => restoreRows(db, snapshot))();
+  } catch (err) {
+    if (!(err instanceof HeldAgain)) throw err;
+    const c = snapshot.counts;
+    const what = c.studyRemoved ? `study ${c.studyInstanceUid}` : `series ${c.seriesInstanceUids.join(', ')}`;
+    throw new LibraryError(`${what} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.${undoAfterRemovingAgain(db, snapshot) ? ` To put it back as it was removed${keptWords(c)}: remove the ${c.studyRemoved ? 'study' : 'series'} again (what was imported, labelled or measured in it since goes with that removal, which has its own Undo), then lumen rm --undo ${token}.` : ''}`);
+  }
   fs.rmSync(file, { force: true });
   writeSearchDocuments(db);
   return snapshot.counts;
