@@ -48,11 +48,11 @@ export const command: Command = {
       if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
       const library = openLibrary(values.library);
       try {
-        const { csv, rows } = exportLabelsCsv(library);
+        const { csv, rows, skipped, note } = exportLabelsCsv(library);
         writeFileAtomic(file, csv);
         const unaudited = library.auditUnlessReadOnly('export', { touched: { files: [file] }, rows, format: 'csv', table: 'labels' });
-        const notes = unaudited ? [unaudited] : [];
-        if (values.json) printJson({ out: file, rows, ...(notes.length ? { notes } : {}) });
+        const notes = [...(note ? [note] : []), ...(unaudited ? [unaudited] : [])];
+        if (values.json) printJson({ out: file, rows, ...(skipped ? { skipped } : {}), ...(notes.length ? { notes } : {}) });
         else process.stdout.write(`Wrote ${plural(rows, 'label')} to ${file}\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
         return 0;
       } finally {
