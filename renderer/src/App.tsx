@@ -220,7 +220,7 @@ export function App() {
         },
         (err: unknown) => {
           if (asked !== reread.current || openRef.current?.series.seriesInstanceUid !== openUid) return;
-          close(`The series shown changed in the library and could not be read again: ${errorMessage(err)}`);
+          close(`The series shown could not be read again after the library changed (an import may have moved its images to another series or taken them out): ${errorMessage(err)}`);
         },
       );
     });

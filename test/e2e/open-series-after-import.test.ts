@@ -66,3 +66,34 @@ describe('the open series after an import changed it', () => {
     await page.close();
   }, 300_000);
 });
+
+describe('the open series after an import took its only image to another series', () => {
+  let src = '';
+  const session = useUiSession('lumen-stale-open-gone', async (dataDir) => {
+    src = path.join(dataDir, 'incoming');
+    fs.mkdirSync(src, { recursive: true });
+    writeSlice(path.join(src, '1.dcm'), { ...P, sopUid: `${SERIES}.1`, instanceNumber: 1, rows: 48, columns: 48, seriesDescription: 'MOVING' });
+    writeSlice(path.join(src, '2.dcm'), { ...P, seriesUid: `${STUDY}.2`, sopUid: `${STUDY}.2.1`, instanceNumber: 1 });
+    expect((await runLumen(['import', src], dataDir)).code).toBe(0);
+  });
+
+  it('closes the viewer and says why, instead of showing the image under the series it left', async () => {
+    const { page, errors } = await openApp(session());
+    await page.getByTestId('series-card').first().waitFor({ timeout: 60_000 });
+    // The card of the series that 1.dcm (48×48) is in; the other holds 2.dcm (32×32).
+    await page.getByTestId('series-card').filter({ hasText: 'MOVING' }).click();
+    await page.getByTestId('image-index').filter({ hasText: /^Im 1\/1/ }).waitFor({ timeout: 60_000 });
+    await page.getByText('48×48').first().waitFor({ timeout: 30_000 });
+    execFileSync('dcmodify', ['-nb', '-m', `(0020,000e)=${STUDY}.3`, path.join(src, '1.dcm')], { stdio: 'pipe' });
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(src, '1.dcm'), later, later);
+    await page.getByLabel('Import a folder or file').fill(src);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('import-report').filter({ hasText: '1 changed file read again' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('alert').filter({ hasText: 'The series shown could not be read again after the library changed' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('image-index').count()).toBe(0);
+    await page.screenshot({ path: path.join(resultsDir(), 'open-series-after-import-gone.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
