@@ -16,6 +16,7 @@ import { savePredictions } from '../library/predictions';
 import type { ImageRef } from '../dicom/model-input';
 import { extractFeatures, featureCacheDir, type FeatureSpec } from './features';
 import { packageVerdicts } from './domain';
+import { changedFilesMessage, changedSinceImport } from './changed-files';
 
 const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
 
@@ -63,6 +64,8 @@ export async function predictSeriesWithHead(
   pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,
   images: ImageRef[],
 ): Promise<PredictionResult> {
+  const changed = changedSinceImport(opts.library, images);
+  if (changed.length) throw new Error(changedFilesMessage(changed));
   const result = await scoreSeriesWithHead(opts, pkg, images);
   const meta = pkg.metadata;
   // A library on a read-only disk keeps nothing: the scores are returned, marked not stored.

@@ -19,6 +19,7 @@ import { PredictionStore, summarizeBySeries } from '../library/predictions';
 import { loadModelInputs, type ImageRef } from '../dicom/model-input';
 import { startDecodePool } from '../dicom/pool';
 import { predictSeriesWithHead } from './mil';
+import { changedFilesMessage, changedSinceImport } from './changed-files';
 import { TrainingStore } from './store';
 
 export type { PredictionResult } from '../../common/contract/models';
@@ -155,6 +156,8 @@ export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
 /** Scores images with an open runner, stores them, audits the run: one prediction (on a read-only library neither: `stored: false`). */
 export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const meta = opts.pkg.metadata;
+  const changed = changedSinceImport(opts.library, opts.images);
+  if (changed.length) throw new Error(changedFilesMessage(changed));
   // The heads are read from the package folder, whose content hash loadPackage checked.
   const ensemble = readEnsemble(opts.pkg.dir, meta);
   // So is the training-domain density (a package without a domain record: every image's domain is null, "unknown").
