@@ -64,6 +64,8 @@ export const SeriesImage = z.object({
   columns: z.number().nullable(),
   sliceLocation: z.number().nullable(),
   missing: z.boolean(),
+  /** The file as the library read it last (its size and time): another value after an import reads it again. */
+  revision: z.string().optional(),
 });
 export type SeriesImage = z.infer<typeof SeriesImage>;
 

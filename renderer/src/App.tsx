@@ -33,6 +33,11 @@ interface OpenSeries {
   images: SeriesImage[];
 }
 
+/** The same images in the same order, from the same files as read (an import that read one again gives it another revision). */
+function sameImages(a: readonly SeriesImage[], b: readonly SeriesImage[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.sopInstanceUid === b[i].sopInstanceUid && x.frame === b[i].frame && x.revision === b[i].revision && x.missing === b[i].missing);
+}
+
 /** A frame, its failure or its heatmap belongs to one image: series, image and frame. */
 function imageKey(seriesInstanceUid: string, image: Pick<SeriesImage, 'sopInstanceUid' | 'frame'>): string {
   return `${seriesInstanceUid}/${image.sopInstanceUid}/${image.frame}`;
@@ -210,6 +215,12 @@ export function App() {
           const before = openRef.current;
           if (asked !== reread.current || before?.series.seriesInstanceUid !== openUid) return;
           if (s.images.length === 0) return close('The series shown has no images in the library any more: the import took them out.');
+          // An import elsewhere (a retrieve refreshes the list every few seconds) left the series as
+          // it was: its decoded frames, scores and heatmap stay; only its details may be new.
+          if (sameImages(before.images, s.images)) {
+            if (JSON.stringify([before.series, before.study]) !== JSON.stringify([s.series, s.study])) setOpen({ ...s, images: before.images });
+            return;
+          }
           const shown = before.images[indexRef.current];
           const at = shown ? s.images.findIndex((i) => i.sopInstanceUid === shown.sopInstanceUid && i.frame === shown.frame) : -1;
           frames.current.clear();

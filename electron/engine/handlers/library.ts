@@ -54,6 +54,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
         columns: instance.columns,
         sliceLocation: instance.sliceLocation,
         missing: instance.missing,
+        revision: `${instance.fileSize}/${instance.mtimeMs}`,
       }));
       return { series, study, images };
     },
