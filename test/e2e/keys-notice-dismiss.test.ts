@@ -5,7 +5,7 @@
 // the next move brings a new notice, which Escape (focus on the notice) closes.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { importAndOpenTraining, openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 describe('the "Keys changed" notice', () => {
@@ -16,12 +16,7 @@ describe('the "Keys changed" notice', () => {
 
   it('closes with its ✕ and with Escape, and the label keys go on working', async () => {
     const { page, errors: consoleErrors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Import a folder or file').fill(set.dir);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '8 images imported' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    const panel = await importAndOpenTraining(page, set.dir, 8);
     const report = panel.getByRole('region', { name: 'Label import report' });
     const keys = () => panel.getByRole('list', { name: 'Label keys' }).getByRole('listitem').allTextContents();
     const notice = panel.getByTestId('keys-moved');

@@ -5,7 +5,7 @@
 // the keys after it move up, the panel says which key is now which.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { importAndOpenTraining, openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 describe('label keys when a class arrives from a CSV', () => {
@@ -16,12 +16,7 @@ describe('label keys when a class arrives from a CSV', () => {
 
   it('keeps the keys of the classes there, gives the new class the next key, and says when keys move', async () => {
     const { page, errors: consoleErrors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Import a folder or file').fill(set.dir);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '8 images imported' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    const panel = await importAndOpenTraining(page, set.dir, 8);
     const report = panel.getByRole('region', { name: 'Label import report' });
     const overview = panel.getByRole('region', { name: 'Label overview' });
     const keys = () => panel.getByRole('list', { name: 'Label keys' }).getByRole('listitem').allTextContents();

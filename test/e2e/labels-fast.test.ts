@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApp, resultsDir, useUiSession } from '../support/browser';
+import { importAndOpenTraining, openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
 
 describe('fast labelling in the Training tab', () => {
@@ -18,12 +18,7 @@ describe('fast labelling in the Training tab', () => {
 
   it('imports a chosen or dropped CSV with its report and undo, labels from the keyboard and by selection, and exports CSV that imports back', async () => {
     const { page, errors: consoleErrors } = await openApp(session());
-    await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Import a folder or file').fill(set.dir);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-report').filter({ hasText: '8 images imported' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('tab', { name: 'Training' }).click();
-    const panel = page.getByRole('tabpanel', { name: 'Training' });
+    const panel = await importAndOpenTraining(page, set.dir, 8);
     const status = panel.getByRole('status').filter({ hasText: /./ });
     const overview = panel.getByRole('region', { name: 'Label overview' });
     const report = panel.getByRole('region', { name: 'Label import report' });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { EngineHost } from '../../electron/engine/host';
 import { startBridge, type Bridge } from '../../electron/serve/server';
@@ -119,6 +119,19 @@ export async function importOneImageAndOpen(page: Page, folder: string): Promise
   await page.getByTestId('series-card').first().click();
   await page.getByTestId('image-index').filter({ hasText: 'Im 1/1' }).waitFor();
   await viewerReady(page);
+}
+
+/**
+ * Once the engine is up, imports `folder` from the Import box, waits for the report to say
+ * `images` images were imported, and opens the Training tab: its panel.
+ */
+export async function importAndOpenTraining(page: Page, folder: string, images: number): Promise<Locator> {
+  await page.getByTestId('status-backend').filter({ hasText: 'Engine:' }).waitFor({ timeout: 60_000 });
+  await page.getByLabel('Import a folder or file').fill(folder);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByTestId('import-report').filter({ hasText: `${images} images imported` }).waitFor({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Training' }).click();
+  return page.getByRole('tabpanel', { name: 'Training' });
 }
 
 /** A mouse drag across the viewer's canvas between two points given as fractions of its size (a measurement's line, a W/L drag), once the image shown is ready. */
