@@ -7,6 +7,7 @@ import { loadPackage, type LoadedPackage, type PackageMetadata } from '../../mod
 import { evaluateLevels, evaluateSeriesLevels, type TestEvaluation } from '../../models/training/levels';
 import type { Library } from '../library/library';
 import { scoreSeriesWithHead, SERIES_HEAD_RUNTIME } from './mil';
+import { changedFilesMessage, changedSinceImport } from './changed-files';
 import { predictImages } from './predict';
 import { libraryPseudonyms } from './pseudonyms';
 import { patientKeyKind, TrainingStore, type LabelledImage } from './store';
@@ -95,6 +96,8 @@ export async function evaluatePackage(
   if (chosen.length === 0) {
     throw new Error(`No labelled images to evaluate ${packageDir} on (subset ${subset}): label images of classes ${meta.classNames.join(', ')} from patients the model did not train on, or pass --subset all.`);
   }
+  const changed = changedSinceImport(library, chosen);
+  if (changed.length) throw new Error(changedFilesMessage(changed, 'evaluated'));
   if (meta.seriesHead) return evaluateSeriesHead(library, pkg, chosen, { ...opts, subset, skippedUnknownLabel: images.skippedUnknownLabel });
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   let scores: number[][];

@@ -39,6 +39,7 @@ import { libraryPseudonyms } from './pseudonyms';
 import { aucText, capitalised, METRIC_NAMES } from '../../common/metric-words';
 import { DEFAULT_NORMALISATION, loadModelInputs, normalisedBlack, resolveWindow } from '../dicom/model-input';
 import { augment, DEFAULT_AUGMENTATION, isAugmenting, type Augmentation } from './augment';
+import { changedFilesMessage, changedSinceImport } from './changed-files';
 import { TrainingStore, type LabelledImage } from './store';
 import { checkpointWords, earlierVersionNumber, OtherCheckpointError, readCheckpointSummary, settingsDifferences } from './checkpoint';
 
@@ -425,6 +426,8 @@ export function labelledSplit(opts: Pick<TrainOptions, 'library' | 'validationFr
     store.close();
   }
   if (labelled.length === 0) throw new Error(`No labelled ${unit} in the library ${opts.library.dir}: import labels first (lumen train --labels <csv>, or label series in the app).`);
+  const changed = changedSinceImport(opts.library, labelled);
+  if (changed.length) throw new Error(changedFilesMessage(changed, 'trained'));
   check?.(labelled);
   // The package is made to be shared: it names patients and images by the library's
   // pseudonyms (read now, so that a damaged key stops the run before it trains).

@@ -1,5 +1,5 @@
 // A run that stores scores scores nothing where a file changed on disk since its import (s17,
-// after tester T's T-1): before, `lumen predict` decoded whatever the path held now and stored
+// after tester T's T-1), and training and evaluation use no labelled file so changed: before, `lumen predict` decoded whatever the path held now and stored
 // those scores under the held image, and the file's size and time as the library recorded them,
 // so they counted as that image's latest. The file is overwritten with another patient's header
 // (dcmtk's dcmodify); the run is refused naming the file and what to do, nothing is stored, and
@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { PredictionStore } from '../../electron/library/predictions';
 import { changedSinceImport } from '../../electron/training/changed-files';
+import { evaluatePackage } from '../../electron/training/evaluate';
+import { importLabelsCsv } from '../../electron/training/labels';
 import { predictSeries } from '../../electron/training/predict';
+import { labelledSplit } from '../../electron/training/train';
 import { tmpDir, writeSlice } from '../library/fixtures';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 
@@ -78,5 +81,41 @@ describe('a run over a file changed since import', () => {
     expect((await lib.importPaths([path.join(root, 'in')])).errors).toEqual([]);
     const r = await predictSeries({ library: lib, packageDir: pkgDir, seriesUid: P.seriesUid });
     expect(r.images).toHaveLength(3);
+  }, 120_000);
+});
+
+describe('training and evaluation over a labelled file changed since import', () => {
+  let root: string;
+  let lib: Library;
+  let pkgDir: string;
+  const file = (n: number) => path.join(root, 'in', `a${n}.dcm`);
+
+  beforeAll(async () => {
+    root = tmpDir('train-changed-file');
+    fs.mkdirSync(path.join(root, 'in'));
+    for (const n of [1, 2]) writeSlice(file(n), { ...P, sopUid: sop(n), instanceNumber: n, z: n });
+    lib = Library.open(path.join(root, 'library'));
+    expect((await lib.importPaths([path.join(root, 'in')])).errors).toEqual([]);
+    importLabelsCsv(lib, `SOPInstanceUID,label\n${sop(1)},lesion\n${sop(2)},none\n`, { author: 'tester' });
+    pkgDir = path.join(root, 'models', 'tiny');
+    await saveRandomHeadPackage(pkgDir, { inputSize: 64, seed: 4, sd: 5, headSeed: 6 }, { name: 'tiny', classNames: ['none', 'lesion'], preprocessing: { window: 'ct-abdomen', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } });
+    // The labelled image's file is overwritten after the label was given (another patient's header).
+    execFileSync('dcmodify', ['-nb', '-m', '(0010,0020)=S17P3', '-m', '(0010,0010)=IOTA^IDA', file(1)], { stdio: 'pipe' });
+    const later = new Date(Date.now() + 5_000);
+    fs.utimesSync(file(1), later, later);
+  }, 120_000);
+  afterAll(() => {
+    lib?.close();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('trains on nothing, naming the file (the split is never made)', () => {
+    expect(() => labelledSplit({ library: lib, validationFraction: 0.2, testFraction: 0.2 }, 1, 'images')).toThrow(
+      `${file(1)} changed since it was imported (its size or time), so nothing was trained: it may hold another image now. Import its folder again, then run.`,
+    );
+  });
+
+  it('evaluates on nothing, naming the file', async () => {
+    await expect(evaluatePackage(lib, pkgDir, { subset: 'all' })).rejects.toThrow(`${file(1)} changed since it was imported (its size or time), so nothing was evaluated`);
   }, 120_000);
 });
