@@ -107,8 +107,8 @@ async function frameOrRefusal(instance: InstanceRecord, frameIndex: number, sign
     const then = recorded || refusedForValues(err) ? await stampOf(instance.path) : null;
     if (changed(then)) throw new ChangedSinceImport(instance);
     if (!refusedForValues(err)) throw err;
-    const asImported = then && then.size === instance.fileSize && then.mtimeMs === instance.mtimeMs;
-    if (then && (asImported || then.ctimeMs < began - SETTLED_MS)) {
+    // Here a recorded file is as the library recorded it (changed() above refused any other).
+    if (then && (recorded || then.ctimeMs < began - SETTLED_MS)) {
       refused.set(key, { path: instance.path, ...then, error: err as Error });
       if (refused.size > REFUSALS_KEPT) refused.delete(refused.keys().next().value!);
     }
