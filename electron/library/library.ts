@@ -829,9 +829,20 @@ export class Library {
     return readAudit(this.db, opts);
   }
 
-  /** The series' measurements (drawn in the viewer), oldest first: see measurements.ts. */
+  /**
+   * The series' measurements (drawn in the viewer), oldest first: see measurements.ts. Only those
+   * on an image (and frame) the series holds now: an import that took the image out of the series,
+   * or read its file again with fewer frames, leaves its measurements unlisted (they stay kept, and
+   * are listed again if the image comes back). An image whose file is gone from disk is still held.
+   */
   measurements(seriesInstanceUid: string): Measurement[] {
-    return listMeasurements(this.db, seriesInstanceUid);
+    const frames = new Map(
+      this.db
+        .prepare<[string], { sop_uid: string; frames: number }>('SELECT sop_uid, frames FROM instances WHERE series_uid = ?')
+        .all(seriesInstanceUid)
+        .map((r) => [r.sop_uid, Math.max(1, r.frames)]),
+    );
+    return listMeasurements(this.db, seriesInstanceUid).filter((m) => m.frame < (frames.get(m.sopInstanceUid) ?? 0));
   }
 
   /** Keeps a measurement, with the operating-system user as its author; saving the same id again changes nothing. */

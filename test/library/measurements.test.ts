@@ -1,7 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../common/contract/measurements';
 import { Library } from '../../electron/library/library';
+import { writeDump2dcm } from '../support/dicom/dump2dcm';
 import { tmpDir } from './fixtures';
+
+/**
+ * The library `dir` (a new one) holding the images measured below: 1.2.3.4.5 (3 frames) in the
+ * series 1.2.3.4, and 1.2.9.9.9 in the series 1.2.9.9. Listed measurements are those on images the
+ * series holds (Library.measurements), so each is drawn on a real one.
+ */
+async function measuredLibrary(dir: string): Promise<void> {
+  const src = path.join(dir, 'incoming');
+  fs.mkdirSync(src, { recursive: true });
+  const image = (sop: string, series: string, frames: number) =>
+    writeDump2dcm(path.join(src, `${sop}.dcm`), {
+      sopClass: '1.2.840.10008.5.1.4.1.1.7.3',
+      sopInstanceUid: sop,
+      modality: 'OT',
+      rows: 8,
+      columns: 8,
+      frames,
+      lines: ['(0010,0010) PN [MEASURED^ONE]', '(0010,0020) LO [M1]', '(0020,000d) UI [1.2.3]', `(0020,000e) UI [${series}]`],
+      pixels: new Uint8Array(8 * 8 * 2 * frames),
+    });
+  image('1.2.3.4.5', '1.2.3.4', 3);
+  image('1.2.9.9.9', '1.2.9.9', 1);
+  const lib = Library.open(dir);
+  try {
+    expect((await lib.importPaths([src])).imported).toBe(2);
+  } finally {
+    lib.close();
+  }
+}
 
 const length = (id: string, sop: string, frame: number, createdAt: string): Measurement => ({
   id,
@@ -17,8 +49,9 @@ const length = (id: string, sop: string, frame: number, createdAt: string): Meas
 });
 
 describe('measurements in the library', () => {
-  it('keeps each on its image and frame, across closing and reopening, and deletes one at a time', () => {
+  it('keeps each on its image and frame, across closing and reopening, and deletes one at a time', async () => {
     const dir = tmpDir('measurements');
+    await measuredLibrary(dir);
     let lib = Library.open(dir);
     const first = length('m-0000001', '1.2.3.4.5', 0, '2026-01-01T10:00:00.000Z');
     const second = length('m-0000002', '1.2.3.4.5', 2, '2026-01-01T10:00:01.000Z');
@@ -42,8 +75,9 @@ describe('measurements in the library', () => {
     lib.close();
   });
 
-  it('keeps rectangles, ellipses, angles and probes (schema 8) beside lengths', () => {
+  it('keeps rectangles, ellipses, angles and probes (schema 8) beside lengths', async () => {
     const dir = tmpDir('measurements-kinds');
+    await measuredLibrary(dir);
     let lib = Library.open(dir);
     const kept = length('m-0000010', '1.2.3.4.5', 0, '2026-01-01T10:00:00.000Z');
     lib.saveMeasurement(kept);
