@@ -37,8 +37,9 @@ export const NOT_STORED_NOTE = 'These scores were not stored in the library, bec
 export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
   const runners = new Map<string, Promise<{ pkg: LoadedPackage; runner: ModelRunner }>>();
   const cams = new Map<string, ImageHeatmaps>();
-  // Per package and series: the largest CAM value of each class over the last run's images.
-  const references = new Map<string, number[]>();
+  // Per package and series: the largest CAM value of each class of each image of the last series
+  // or study run (by camKey: with its file), and the heatmap scale made of those the series holds.
+  const references = new Map<string, HeatmapScale>();
   let store: PredictionStore | null = null;
   // On a library on a read-only disk nothing is stored: each run's results per package and
   // series (merged over runs as the store merges them), so predict.latest shows them until the engine stops.
@@ -185,7 +186,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           targets = targets.filter((t) => !t.instance.missing && t.instance.hasPixelData);
           if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
           const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
-          const runReferences = new Map<string, number[]>();
+          const runReferences = new Map<string, Map<string, number[]>>();
           const result = await predict({
             library,
             runner,
@@ -201,12 +202,13 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
               const cam = heatmapsOverImage(a, instance, runner.inputSize);
               remember(camKey(packageHash, image.seriesInstanceUid, instance, image.frame), cam);
               const refKey = `${packageHash}/${image.seriesInstanceUid}`;
-              const ref = runReferences.get(refKey) ?? cam.map(() => -Infinity);
-              runReferences.set(refKey, ref.map((r, k) => Math.max(r, cam[k].max)));
+              const ref = runReferences.get(refKey) ?? new Map<string, number[]>();
+              ref.set(camKey(packageHash, image.seriesInstanceUid, instance, image.frame), cam.map((c) => c.max));
+              runReferences.set(refKey, ref);
             },
           });
           // One image alone sets no scale for its series; a series or study run does.
-          if (scope !== 'image') for (const [key, ref] of runReferences) references.set(key, ref);
+          if (scope !== 'image') for (const [key, images] of runReferences) references.set(key, { images, held: null });
           // A package trained from series labels also scores each series with its attention head,
           // which weighs the slices (stored with the scores: the panel's "which slices mattered").
           const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
@@ -251,10 +253,38 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
       }
       const map = cam[classIndex];
       if (!map) throw new Error(`The model has ${cam.length} classes; there is no class ${classIndex}.`);
-      const reference = references.get(`${packageHash}/${seriesInstanceUid}`)?.[classIndex];
+      const reference = heldScale(references.get(`${packageHash}/${seriesInstanceUid}`), packageHash, seriesInstanceUid, seriesInstances(deps, seriesInstanceUid))?.[classIndex];
       return { ...map, reference: reference !== undefined && Number.isFinite(reference) ? Math.max(reference, map.max) : map.max };
     },
   };
+}
+
+/**
+ * A series' heatmap scale: each class's largest CAM value over the images of the last series or
+ * study run, by camKey. `held` is the scale of those the series holds, worked out for its instance
+ * list as the engine read it (seriesInstances reads it again after an import that changed it).
+ */
+interface HeatmapScale {
+  images: Map<string, number[]>;
+  held: { of: InstanceRecord[]; scale: number[] | null } | null;
+}
+
+/**
+ * The scale over the run's images the series still holds, as they were run (their file unchanged):
+ * after an import dropped or changed one, a heatmap is not scaled by that image's values. Null when
+ * none is held (each map is then drawn on its own scale).
+ */
+function heldScale(scale: HeatmapScale | undefined, packageHash: string, seriesInstanceUid: string, instances: InstanceRecord[]): number[] | null {
+  if (!scale) return null;
+  if (scale.held?.of !== instances) {
+    let max: number[] | null = null;
+    for (const { instance, frame } of seriesImages(instances)) {
+      const values = scale.images.get(camKey(packageHash, seriesInstanceUid, instance, frame));
+      if (values) max = max ? max.map((m, k) => Math.max(m, values[k] ?? -Infinity)) : [...values];
+    }
+    scale.held = { of: instances, scale: max };
+  }
+  return scale.held.scale;
 }
 
 /**
