@@ -282,10 +282,10 @@ export async function startReceiver(library: Library, options: ListenOptions): P
             }
             // What the library took (its importer may still refuse a written file): counted as the study list counts it.
             // Result documents (SR, Parametric Map) are filed too, and said apart: they hold no image.
-            // An instance refused by the import is not filed, even where the library holds another image of its SOP Instance UID (T-6).
+            // An instance refused by the import is not filed, even where the library holds another image or document of its SOP Instance UID (T-6).
             const refused = filer.takeRefused(stored);
-            const results = library.presentResults([...stored]);
-            const filed = new Set([...library.presentInstances([...stored]), ...results].filter((uid) => !refused.has(uid)));
+            const results = new Set([...library.presentResults([...stored])].filter((uid) => !refused.has(uid)));
+            const filed = new Set([...[...library.presentInstances([...stored])].filter((uid) => !refused.has(uid)), ...results]);
             const notFiled = failed + stored.size - filed.size;
             say(`received ${filesCount(library.imagesOf(filed), filed.size, results.size)} from "${this.calling}"${notFiled ? `, ${countOf(notFiled, 'file')} failed` : ''}${ending}.`);
           },

@@ -2,8 +2,8 @@
  * Retrieve a study (or one series) from a PACS into the library: list its
  * instances (a study whose series' counts pass the listing's bound: series by
  * series), skip those the library holds already (images and result documents, by
- * SOP Instance UID, so an interrupted retrieve resumes and a second one fetches
- * nothing), fetch the rest (WADO-RS, C-GET or C-MOVE), and file
+ * SOP Instance UID in the study and series listed, so an interrupted retrieve resumes
+ * and a second one fetches nothing), fetch the rest (WADO-RS, C-GET or C-MOVE), and file
  * each one: its header checked, written whole into <library>/pacs/<study>/<series>/
  * (a temporary file renamed into place: nothing half-written), then imported.
  */
@@ -12,6 +12,7 @@ import { errorMessage } from '../../common/errors';
 import type { RetrieveCounts } from '../../common/retrieve-summary';
 import { describeDiskProblem } from '../../common/node/fs-errors';
 import type { Library } from '../library/library';
+import { ResultsStore } from '../results/store';
 import type { Credentials, DimseConnection, PacsConnection } from './connections';
 import { DicomWebClient } from './dicomweb';
 import { DimseClient, GetNotSupported } from './dimse';
@@ -131,11 +132,16 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
 
   /** Skips what the library holds of `valid` (the listing of `part`), fetches the rest and files it. */
   const fetchPart = async (part: RetrieveTarget, valid: InstanceRef[]): Promise<void> => {
-    const uids = valid.map((r) => r.sopInstanceUid);
     // Held: the images, and the result documents (SR, Parametric Map), which the library keeps apart.
-    const presentResults = library.presentResults(uids);
-    // An image counts as held only in this study and the series the listing names: the library may
-    // hold another patient's image under the same SOP Instance UID (T-8), which this one must not be taken for.
+    // Each counts as held only in this study and the series the listing names: the library may hold
+    // another patient's image or document under the same SOP Instance UID (T-8), which this one must not be taken for.
+    const results = new ResultsStore(library);
+    let presentResults: Set<string>;
+    try {
+      presentResults = results.resultsHeldIn(part.studyUid, valid);
+    } finally {
+      results.close();
+    }
     const present = new Set([...library.presentInStudy(part.studyUid, valid), ...presentResults]);
     const missing = valid.filter((r) => !present.has(r.sopInstanceUid));
     listed += valid.length;

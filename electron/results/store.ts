@@ -149,6 +149,19 @@ export class ResultsStore {
     });
   }
 
+  /**
+   * Which of these instances (a PACS's listing of `studyInstanceUid`) the library holds as result
+   * documents (SR, Parametric Map) in that study and the series the listing names. A document of
+   * another study or series under the same SOP Instance UID (another patient's) is not this one:
+   * a retrieve fetches it, and the import says why it refuses it (Library.presentInStudy's rule for images).
+   */
+  resultsHeldIn(studyInstanceUid: string, refs: readonly { sopInstanceUid: string; seriesInstanceUid: string }[]): Set<string> {
+    const lookup = this.db.prepare<[string, string, string], number>('SELECT 1 FROM result_documents WHERE sop_uid = ? AND series_uid = ? AND study_uid = ?').pluck();
+    const held = new Set<string>();
+    for (const ref of refs) if (lookup.get(ref.sopInstanceUid, ref.seriesInstanceUid, studyInstanceUid)) held.add(ref.sopInstanceUid);
+    return held;
+  }
+
   /** Which series, study or nothing a UID names in the library. */
   resolve(uid: string): Scope | null {
     if (this.db.prepare('SELECT 1 FROM series WHERE series_uid = ?').get(uid)) return { seriesInstanceUid: uid };
