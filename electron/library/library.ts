@@ -102,8 +102,23 @@ interface InstanceDbRow {
   imported_at: string;
 }
 
+/**
+ * The patient's name as the library's files give it (the study list's name and its "2 names"
+ * warning). The patient row keeps the first name read, and a series its files' own name where it
+ * differs (NULL: the patient's; importer.ts). When no series of the patient holds the row's name
+ * any more (the file that gave it was renamed in place and read again, or its series removed), no
+ * file gives it: the name of the patient's first series written is used instead. Worked out as the
+ * rows are read, so that an Undo of the removal brings the first name back with its series.
+ */
+const PATIENTS_SERIES = 'FROM studies hs JOIN series hx ON hx.study_uid = hs.study_uid WHERE hs.patient_ref = p.id';
+const HELD_NAME = `(CASE WHEN p.patient_name IS NULL OR EXISTS (SELECT 1 ${PATIENTS_SERIES} AND hx.patient_name IS NULL) THEN p.patient_name
+  ELSE coalesce((SELECT hx.patient_name ${PATIENTS_SERIES} ORDER BY hx.rowid LIMIT 1), p.patient_name) END)`;
+/** A series' own name (se.patient_name) where it differs from HELD_NAME, else NULL, as stored. */
+const SERIES_OWN_NAME = `(SELECT CASE WHEN se.patient_name = ${HELD_NAME} THEN NULL ELSE se.patient_name END
+  FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = se.study_uid)`;
+
 const STUDY_SELECT = `
-  SELECT st.study_uid, p.patient_key, p.patient_id, p.patient_name, p.birth_date, p.sex,
+  SELECT st.study_uid, p.patient_key, p.patient_id, ${HELD_NAME} AS patient_name, p.birth_date, p.sex,
          st.study_date, st.study_time, st.description, st.accession_number,
          (SELECT group_concat(DISTINCT se.modality) FROM series se WHERE se.study_uid = st.study_uid) AS modalities,
          (SELECT count(*) FROM series se WHERE se.study_uid = st.study_uid) AS series_count,
@@ -112,7 +127,7 @@ const STUDY_SELECT = `
   FROM studies st JOIN patients p ON p.id = st.patient_ref`;
 
 const SERIES_SELECT = `
-  SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description, se.patient_name, se.birth_date, se.sex, se.localizer,
+  SELECT se.series_uid, se.study_uid, se.modality, se.series_number, se.description, ${SERIES_OWN_NAME} AS patient_name, se.birth_date, se.sex, se.localizer,
          (SELECT se.patient_id FROM studies st JOIN patients p ON p.id = st.patient_ref WHERE st.study_uid = se.study_uid AND se.patient_id IS NOT p.patient_id) AS patient_id,
          count(i.sop_uid) AS instances, coalesce(sum(i.missing), 0) AS missing, coalesce(sum(i.frames), 0) AS frames
   FROM series se LEFT JOIN instances i ON i.series_uid = se.series_uid`;
@@ -603,7 +618,7 @@ export class Library {
     const { where, params } = studySearch(opts.search);
     const studies = this.db
       .prepare<SearchParams, Omit<StudyRow, 'modalities' | 'series_count' | 'instances' | 'missing'>>(
-        `SELECT st.study_uid, p.patient_key, p.patient_id, p.patient_name, p.birth_date, p.sex,
+        `SELECT st.study_uid, p.patient_key, p.patient_id, ${HELD_NAME} AS patient_name, p.birth_date, p.sex,
                 st.study_date, st.study_time, st.description, st.accession_number
          FROM studies st JOIN patients p ON p.id = st.patient_ref` + where + STUDY_ORDER,
       )
@@ -629,7 +644,7 @@ export class Library {
     const from = ' FROM studies st JOIN patients p ON p.id = st.patient_ref';
     const rows = this.db
       .prepare<Record<string, unknown>, Omit<StudyRow, 'modalities' | 'series_count' | 'instances' | 'missing'> & Record<string, unknown>>(
-        `SELECT st.study_uid, p.patient_key, p.patient_id, p.patient_name, p.birth_date, p.sex,
+        `SELECT st.study_uid, p.patient_key, p.patient_id, ${HELD_NAME} AS patient_name, p.birth_date, p.sex,
                 st.study_date, st.study_time, st.description, st.accession_number, ${sortKeyColumns(sort)}` +
           from + where([...filtered, ...cursorCondition(sort, q.cursor, params)]) + orderBy(sort) + ' LIMIT @limit',
       )
