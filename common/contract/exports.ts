@@ -29,7 +29,8 @@ export const DeidentifySummary = z.object({
   /** Files held back, each with the images (frames) it holds. */
   heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string(), frames: z.number().int() })),
   failed: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
-  /** Result documents (SR, Parametric Maps) of the scope's studies, which are not copied (a note says so). */
+  /** Result documents (SR, Parametric Maps) of the scope's studies copied de-identified (Lumen's own whose images were all written), and not copied; notes say which and why. */
+  resultDocumentsWritten: z.number().int().default(0),
   resultDocumentsNotCopied: z.number().int().default(0),
   /** As ResultsExportSummary's; also a pseudonym key that could not be saved (a read-only library that had none). */
   notes: z.array(z.string()),

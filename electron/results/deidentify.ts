@@ -20,6 +20,12 @@
 //   the patient's is emptied;
 // - PatientIdentityRemoved YES, DeidentificationMethod, the De-identification Method Code
 //   Sequence and LongitudinalTemporalInformationModified MODIFIED are set.
+// Result documents (SR, Parametric Maps) that Lumen made itself are copied with the images
+// whose results they hold, their content walked by the same rules (the Clean Structured
+// Content option, 113104): UIDs remapped the same way, so their references still name the
+// copies; dates shifted; person names emptied; text cleaned. Documents made by other software
+// are not copied (their content items may name the patient in ways no rule here can judge),
+// nor are documents that refer to an image the copy does not hold.
 // Burned-in annotation: an image whose BurnedInAnnotation is YES is held back, and so is
 // one that does not say (absent or empty) when it is of a kind that commonly carries text
 // in its pixels: Secondary Capture, ultrasound, visible light photographs, or modality
@@ -31,6 +37,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import type { Library } from '../library/library';
+import type { StudyResult } from '../library/results';
 import { keyedDigest, libraryKey, pseudonymsUnder } from '../training/pseudonyms';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, readPart10OrBare, uidFromBytes, writeDenaturalized } from './part10';
 
@@ -104,6 +111,18 @@ const ACTIONS: Record<string, Action> = {
   ),
 };
 
+/**
+ * What the profile removes (X) that the result documents' modules require, as its "X/Z" and
+ * "X/D" rows allow: emptied where type 2 (the SR Document Series' Referenced Performed
+ * Procedure Step Sequence, the Parametric Map's Acquisition Context), a keyed dummy value
+ * where type 1 (Enhanced General Equipment's Device Serial Number).
+ */
+const DOCUMENT_REQUIRED: Map<string, 'Z' | 'D'> = new Map([
+  [DicomMetaDictionary.unpunctuateTag(DicomMetaDictionary.nameMap.ReferencedPerformedProcedureStepSequence.tag), 'Z'],
+  [DicomMetaDictionary.unpunctuateTag(DicomMetaDictionary.nameMap.AcquisitionContextSequence.tag), 'Z'],
+  [DicomMetaDictionary.unpunctuateTag(DicomMetaDictionary.nameMap.DeviceSerialNumber.tag), 'D'],
+]);
+
 /** The same table by tag ("00100010"), built once from dcmjs's dictionary. */
 const ACTIONS_BY_TAG: Map<string, Action> = new Map(
   Object.entries(ACTIONS).flatMap(([keyword, action]) => {
@@ -124,6 +143,9 @@ const T = {
   Modality: tag('Modality'),
   BurnedInAnnotation: tag('BurnedInAnnotation'),
   PixelData: tag('PixelData'),
+  ContentSequence: tag('ContentSequence'),
+  Manufacturer: tag('Manufacturer'),
+  ManufacturerModelName: tag('ManufacturerModelName'),
 };
 
 /**
@@ -137,17 +159,21 @@ export const DEIDENTIFICATION_METHOD: string[] = [
   'Clean Descriptors Option',
   `Lumen ${APP_VERSION}`.slice(0, 64),
 ];
+/** DeidentificationMethod of a result document copied with its structured content (see above). */
+export const DEIDENTIFICATION_METHOD_STRUCTURED: string[] = [...DEIDENTIFICATION_METHOD.slice(0, -1), 'Clean Structured Content Option', DEIDENTIFICATION_METHOD[DEIDENTIFICATION_METHOD.length - 1]];
 /**
  * The same as codes of CID 7050: only what applies. Pixel data is not cleaned (images that may
- * carry text in their pixels are held back instead: Clean Pixel Data does not apply), nor is
- * structured content (ContentSequence is removed), and patient characteristics, device
- * identity, UIDs and private attributes are not retained.
+ * carry text in their pixels are held back instead: Clean Pixel Data does not apply), and
+ * patient characteristics, device identity, UIDs and private attributes are not retained.
+ * Structured content is removed from images; Lumen's own result documents keep theirs, cleaned,
+ * and add 113104 (CLEAN_STRUCTURED_CONTENT).
  */
 export const DEIDENTIFICATION_CODES = [
   { CodeValue: '113100', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Basic Application Confidentiality Profile' },
   { CodeValue: '113107', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Retain Longitudinal Temporal Information Modified Dates Option' },
   { CodeValue: '113105', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Clean Descriptors Option' },
 ];
+const CLEAN_STRUCTURED_CONTENT = { CodeValue: '113104', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Clean Structured Content Option' };
 
 const BURNED_IN_CLASSES = [
   '1.2.840.10008.5.1.4.1.1.7', // Secondary Capture and its multi-frame kinds (.7.1 to .7.4)
@@ -178,8 +204,12 @@ export function burnedInReason(dataset: DenaturalizedDataset): string | null {
 }
 
 export interface Deidentifier {
-  /** The de-identified copy of one file's data set (tag form) and its new SOP Instance UID. */
-  dataset(dataset: DenaturalizedDataset): DenaturalizedDataset;
+  /**
+   * The de-identified copy of one file's data set (tag form). `structuredContent`: keep the
+   * content tree (ContentSequence) and walk it by the same rules, as for Lumen's own result
+   * documents; otherwise it is removed, as Table E.1-1 says.
+   */
+  dataset(dataset: DenaturalizedDataset, opts?: { structuredContent?: boolean }): DenaturalizedDataset;
   uid(uid: string): string;
   /** False when the library's key could not be saved (see libraryKey): nothing made now matches what a later process makes. */
   keySaved: boolean;
@@ -263,7 +293,7 @@ export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boole
   const uid = (u: string) => (u.startsWith('1.2.840.10008.') ? u : uidFromBytes(digest('uid', u)));
   const shiftDays = (patient: string) => 365 + (digest('date-shift', patient).readUInt32BE(0) % (3652 - 365 + 1));
 
-  function dataset(source: DenaturalizedDataset): DenaturalizedDataset {
+  function dataset(source: DenaturalizedDataset, opts: { structuredContent?: boolean } = {}): DenaturalizedDataset {
     const patient = str(source[T.PatientID]).trim() || str(source[T.PatientName]).trim() || '(no patient)';
     const pseudonym = pseudonyms.patient(patient);
     const days = shiftDays(patient);
@@ -278,7 +308,16 @@ export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boole
         if (group === 0x0002) continue; // meta information, rewritten
         if (el.vr === 'UN') continue; // an element the dictionary does not know: its content cannot be judged
         const action = ACTIONS_BY_TAG.get(t);
-        if (action === 'X') continue;
+        const required = opts.structuredContent && action === 'X' ? DOCUMENT_REQUIRED.get(t) : undefined;
+        if (required === 'Z') {
+          out[t] = { vr: el.vr, Value: [] };
+          continue;
+        }
+        if (required === 'D') {
+          out[t] = { vr: el.vr, Value: [digest('dummy', `${t}\0${str(el)}`).toString('hex').slice(0, 16).toUpperCase()] };
+          continue;
+        }
+        if (action === 'X' && !(opts.structuredContent && t === T.ContentSequence)) continue;
         if (action === 'Z') {
           out[t] = { vr: el.vr, Value: [] };
           continue;
@@ -306,8 +345,9 @@ export function libraryDeidentifier(libraryDir: string, opts: { readOnly?: boole
       if (top) {
         const set = (keyword: string, vr: string, Value: unknown[]) => (out[tag(keyword)] = { vr, Value });
         set('PatientIdentityRemoved', 'CS', ['YES']);
-        set('DeidentificationMethod', 'LO', DEIDENTIFICATION_METHOD);
-        set('DeidentificationMethodCodeSequence', 'SQ', DEIDENTIFICATION_CODES.map((c) => DicomMetaDictionary.denaturalizeDataset(c)));
+        set('DeidentificationMethod', 'LO', opts.structuredContent ? DEIDENTIFICATION_METHOD_STRUCTURED : DEIDENTIFICATION_METHOD);
+        const codes = opts.structuredContent ? [...DEIDENTIFICATION_CODES, CLEAN_STRUCTURED_CONTENT] : DEIDENTIFICATION_CODES;
+        set('DeidentificationMethodCodeSequence', 'SQ', codes.map((c) => DicomMetaDictionary.denaturalizeDataset(c)));
         set('LongitudinalTemporalInformationModified', 'CS', ['MODIFIED']);
       }
       return out;
@@ -332,7 +372,9 @@ export interface DeidentifyResult {
   heldBack: { sopInstanceUid: string; reason: string; frames: number }[];
   /** Files that could not be read or written, by their new SOP Instance UID, with a reason in words. */
   failed: { sopInstanceUid: string; reason: string }[];
-  /** Result documents (SR, Parametric Maps) of the studies in scope, which are not copied: said in `notes` too. */
+  /** Result documents (SR, Parametric Maps) of the studies in scope copied, de-identified (Lumen's own whose images were all written): said in `notes` too. */
+  resultDocumentsWritten: number;
+  /** Result documents of the studies in scope not copied, with why in `notes`. */
   resultDocumentsNotCopied: number;
   /** What the user must know about these copies, in sentences (a library on a read-only disk: a key that could not be saved, no audit entry). */
   notes: string[];
@@ -348,25 +390,92 @@ export class DeidentifyError extends Error {}
 export const UNSAVED_KEY_NOTE =
   "The library has no pseudonym key yet and its disk is read-only, so these copies were made under a key that could not be saved: their patient pseudonyms, UIDs and shifted dates will not match those of copies exported after Lumen closes. For copies that always match, make the disk writable (or copy the library folder to a writable disk) and export again.";
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "2 structured reports, 1 parametric map". */
+function kindsOf(docs: readonly StudyResult[]): string {
+  const srs = docs.filter((d) => d.kind === 'sr').length;
+  const maps = docs.length - srs;
+  return [...(srs ? [plural(srs, 'structured report')] : []), ...(maps ? [plural(maps, 'parametric map')] : [])].join(', ');
+}
+
+/** True when the data set says Lumen made it (the Manufacturer and model Lumen writes in every result document). */
+function madeByLumen(dataset: DenaturalizedDataset): boolean {
+  return str(dataset[T.Manufacturer]).trim() === 'Lumen' && str(dataset[T.ManufacturerModelName]).trim() === 'Lumen';
+}
+
+/** The meta information of a copy: explicit VR little endian for native data, else the source's syntax. */
+function metaOf(dataset: DenaturalizedDataset, sourceMeta: DenaturalizedDataset): DenaturalizedDataset {
+  const sourceSyntax = str(sourceMeta['00020010']).trim();
+  const syntax = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99'].includes(sourceSyntax) || !sourceSyntax ? EXPLICIT_VR_LITTLE_ENDIAN : sourceSyntax;
+  return DicomMetaDictionary.denaturalizeDataset({
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: str(dataset[T.SOPClassUID]),
+    MediaStorageSOPInstanceUID: str(dataset[T.SOPInstanceUID]),
+    TransferSyntaxUID: syntax,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  });
+}
+
 /**
- * The result documents (SR, Parametric Maps) filed with `studies`, which the de-identified
- * export does not copy: their content items, references and algorithm parameters name the
- * patient and the source images in many places, so they are said, not copied half-cleaned.
+ * Copies the result documents (SR, Parametric Maps) filed with `studies` that Lumen made and
+ * whose every referenced image was written now, de-identified with their structured content
+ * (see the top of this file), into `out`/<study>/<series>/<document>.dcm. The others are said
+ * in notes, by kind and why, and counted as not copied. Never the document's own words in a
+ * message: its content may name the patient.
  */
-function resultDocumentsNote(library: Library, studies: string[], scope: Scope | 'library'): { count: number; note: string } | null {
-  const kinds = { sr: 0, 'parametric-map': 0 };
-  for (const study of studies) for (const doc of library.studyResults(study)) kinds[doc.kind]++;
-  const count = kinds.sr + kinds['parametric-map'];
-  if (!count) return null;
-  const parts = [
-    ...(kinds.sr ? [`${kinds.sr} structured report${kinds.sr === 1 ? '' : 's'}`] : []),
-    ...(kinds['parametric-map'] ? [`${kinds['parametric-map']} parametric map${kinds['parametric-map'] === 1 ? '' : 's'}`] : []),
-  ];
-  const whose = scope === 'library' ? 'of the library' : scope.seriesInstanceUid ? "of this series' study" : 'of this study';
-  return {
-    count,
-    note: `${count} result document${count === 1 ? '' : 's'} ${whose} not copied (${parts.join(', ')}): Lumen de-identifies images only, and a result document names the patient and the source images throughout its content.`,
-  };
+async function copyResultDocuments(
+  library: Library,
+  deid: Deidentifier,
+  studies: string[],
+  written: ReadonlySet<string>,
+  out: string,
+  whose: string,
+  result: DeidentifyResult,
+  signal?: AbortSignal,
+): Promise<void> {
+  const docs = studies.flatMap((study) => library.studyResults(study).map((doc) => ({ doc, study })));
+  if (!docs.length) return;
+  const files = library.resultDocumentFiles(docs.map((d) => d.doc.sopInstanceUid));
+  const copied: StudyResult[] = [];
+  const foreign: StudyResult[] = [];
+  const dangling: StudyResult[] = [];
+  const unreadable: StudyResult[] = [];
+  for (const { doc, study } of docs) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new DeidentifyError('Cancelled');
+    const referenced = [...doc.findings.flatMap((f) => f.referencedSopInstanceUids), ...doc.sources.map((s) => s.sopInstanceUid)];
+    if (!referenced.length || referenced.some((sop) => !written.has(sop))) {
+      dangling.push(doc);
+      continue;
+    }
+    const file = files.get(doc.sopInstanceUid);
+    try {
+      if (!file) throw new Error('no file');
+      const dict = readPart10OrBare(readRegularFile(file, 'dicom'));
+      if (!madeByLumen(dict.dict)) {
+        foreign.push(doc);
+        continue;
+      }
+      const dataset = deid.dataset(dict.dict, { structuredContent: true });
+      const series = str(dataset[tag('SeriesInstanceUID')]).trim();
+      const sop = str(dataset[T.SOPInstanceUID]).trim();
+      const target = path.join(out, deid.uid(study), series, `${sop}.dcm`);
+      ensurePrivateDir(path.dirname(target), { tighten: false });
+      writeFileAtomic(target, writeDenaturalized(metaOf(dataset, dict.meta), dataset), { durable: false });
+      copied.push(doc);
+    } catch {
+      unreadable.push(doc);
+    }
+  }
+  result.resultDocumentsWritten = copied.length;
+  result.resultDocumentsNotCopied = foreign.length + dangling.length + unreadable.length;
+  const count = (list: StudyResult[], verb: string) => `${plural(list.length, 'result document')} ${whose} ${verb} (${kindsOf(list)})`;
+  if (copied.length) result.notes.push(`${count(copied, 'copied')}: made by Lumen, de-identified the same way, their content cleaned and their references naming the copies.`);
+  if (foreign.length) result.notes.push(`${count(foreign, 'not copied')}: made by other software, whose content Lumen cannot judge for what names the patient.`);
+  if (dangling.length) result.notes.push(`${count(dangling, 'not copied')}: they refer to images this copy does not hold (held back, not written, or outside it).`);
+  if (unreadable.length) result.notes.push(`${count(unreadable, 'not copied')}: their files could not be read (moved, changed or not DICOM). Import the study's results again.`);
 }
 
 /**
@@ -396,13 +505,9 @@ export async function exportDeidentified(
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new DeidentifyError(`${out} is a file, not a folder: choose a folder for the de-identified copies.`);
   ensurePrivateDir(out, { tighten: false });
   const deid = libraryDeidentifier(library.dir, { readOnly: library.readOnlyReason !== null });
-  const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], resultDocumentsNotCopied: 0, notes: [] };
+  const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], resultDocumentsWritten: 0, resultDocumentsNotCopied: 0, notes: [] };
   if (!deid.keySaved) result.notes.push(UNSAVED_KEY_NOTE);
-  const notCopied = resultDocumentsNote(library, [...new Set(images.map((i) => i.studyInstanceUid))], scope);
-  if (notCopied) {
-    result.resultDocumentsNotCopied = notCopied.count;
-    result.notes.push(notCopied.note);
-  }
+  const writtenSops = new Set<string>();
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -418,20 +523,12 @@ export async function exportDeidentified(
         continue;
       }
       const dataset = deid.dataset(dict.dict);
-      const sourceSyntax = str(dict.meta['00020010']).trim();
       // Native pixel data is written explicit VR little endian; compressed pixel data keeps its syntax.
-      const syntax = ['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99'].includes(sourceSyntax) || !sourceSyntax ? EXPLICIT_VR_LITTLE_ENDIAN : sourceSyntax;
-      const meta = DicomMetaDictionary.denaturalizeDataset({
-        FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-        MediaStorageSOPClassUID: str(dataset[T.SOPClassUID]),
-        MediaStorageSOPInstanceUID: str(dataset[T.SOPInstanceUID]),
-        TransferSyntaxUID: syntax,
-        ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-        ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-      });
+      const meta = metaOf(dataset, dict.meta);
       const file = path.join(out, deid.uid(image.studyInstanceUid), deid.uid(image.seriesInstanceUid), `${newSop}.dcm`);
       ensurePrivateDir(path.dirname(file), { tighten: false });
       writeFileAtomic(file, writeDenaturalized(meta, dataset), { durable: false });
+      writtenSops.add(image.sopInstanceUid);
       result.written++;
       result.writtenFrames += frames;
     } catch (err) {
@@ -442,12 +539,15 @@ export async function exportDeidentified(
       opts.onProgress?.(i + 1, images.length);
     }
   }
+  const whose = scope === 'library' ? 'of the library' : scope.seriesInstanceUid ? "of this series' study" : 'of this study';
+  await copyResultDocuments(library, deid, [...new Set(images.map((i) => i.studyInstanceUid))], writtenSops, out, whose, result, opts.signal);
   const unaudited = library.auditUnlessReadOnly('export', {
     touched: { ...(scope === 'library' ? {} : scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), images: result.written, files: [out] },
     format: 'dicom-deidentified',
     heldBack: result.heldBack.length,
     failed: result.failed.length,
     includeBurnedIn: Boolean(opts.includeBurnedIn),
+    resultDocumentsWritten: result.resultDocumentsWritten,
     resultDocumentsNotCopied: result.resultDocumentsNotCopied,
   });
   if (unaudited) result.notes.push(unaudited);

@@ -327,16 +327,25 @@ describe('a new user reads where the data lives, the settings and the versions, 
     await done.filter({ hasText: 'Held back 3 images (1 file)' }).waitFor({ timeout: 120_000 });
     expect(await done.innerText()).toContain('Held back 3 images (1 file) that have or may have text burned into the pixels.');
     expect(await done.innerText()).toContain('Wrote de-identified copies of 0 images to ');
+    // The SR read back above is about the image held back, so it is not copied either.
+    expect(await done.innerText()).toMatch(/1 result document of this (series' )?study not copied \(1 structured report\): they refer to images this copy does not hold/);
     await shot('deidentify-held-back');
     await dialog.getByLabel(/also images that have or may have text burned/).check();
     await dialog.getByRole('button', { name: 'Export', exact: true }).click();
     await done.filter({ hasText: 'Wrote de-identified copies of 3 images (1 file) to ' }).waitFor({ timeout: 120_000 });
+    // With the image written, Lumen's SR of its measurements goes with it, de-identified too.
+    expect(await done.innerText()).toMatch(/1 result document of this (series' )?study copied \(1 structured report\): made by Lumen/);
     await shot('deidentified');
     const copies = readdirSync(deid, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-    expect(copies).toHaveLength(1);
-    const dump = execFileSync('dcmdump', ['+P', 'PatientName', '+P', 'PatientIdentityRemoved', copies[0]], { encoding: 'latin1' });
-    expect(dump).not.toMatch(/ller/);
-    expect(dump).toContain('[YES]');
+    expect(copies).toHaveLength(2);
+    for (const copy of copies) {
+      const dump = execFileSync('dcmdump', ['+P', 'PatientName', '+P', 'PatientIdentityRemoved', copy], { encoding: 'latin1' });
+      expect(dump).not.toMatch(/ller/);
+      expect(dump).toContain('[YES]');
+    }
+    const srs = copies.filter((c) => execFileSync('dcmdump', ['+P', 'SOPClassUID', c], { encoding: 'latin1' }).includes('=ComprehensiveSRStorage'));
+    expect(srs).toHaveLength(1);
+    expect(execFileSync('dsrdump', [srs[0]], { encoding: 'latin1' })).toContain('Length');
     await page.keyboard.press('Escape');
     expect(errors).toEqual([]);
     await page.close();

@@ -49,7 +49,7 @@ export function exportHandlers(deps: EngineDeps): Partial<Handlers> {
     'export.deidentify': ({ uid, out, includeBurnedIn }, ctx) =>
       deps.jobs.start('export.deidentify', ctx, async (job) => {
         const result = await exportDeidentified(openLibrary(deps), { uid, out, includeBurnedIn, signal: job.signal, onProgress: (done, total) => job.progress(done / total, `De-identified ${done} of ${total} files`) });
-        return { out: result.out, written: result.written, writtenFrames: result.writtenFrames, heldBack: result.heldBack, failed: result.failed, notes: result.notes };
+        return { out: result.out, written: result.written, writtenFrames: result.writtenFrames, heldBack: result.heldBack, failed: result.failed, resultDocumentsWritten: result.resultDocumentsWritten, resultDocumentsNotCopied: result.resultDocumentsNotCopied, notes: result.notes };
       }),
     'export.table': async ({ kind, format, uid, packageHash, out }) => {
       // Lumen never replaces a file it did not make in this request.
