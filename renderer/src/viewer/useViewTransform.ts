@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { VoiWindow } from '../../../common/contract/library';
 import type { LoadedFrame } from './image';
-import { defaultWindow, nextImageWindow } from './window';
+import { defaultWindow, nextImageWindow, rereadImageWindow } from './window';
 import { drawnAspect } from '../../../common/roi';
 import { clampZoom } from './tools/zoom';
 import { carryView, fitZoom, resizeView, rotateClockwise, type Geometry, type ViewState } from './transform';
@@ -61,12 +61,17 @@ export function useViewTransform(opts: { viewport: RefObject<HTMLElement | null>
     if (start) setPreset(start.id);
   }, [geometry, frame, view, defaultPreset]);
   // The next image of the series: the first preset follows it (its own window), a window the
-  // user chose carries (window.ts nextImageWindow); before it is painted.
+  // user chose carries (window.ts nextImageWindow); before it is painted. The image shown read
+  // again (its file changed in place, and an import read it): the first preset anew (rereadImageWindow).
+  const shownFrame = useRef<LoadedFrame | null>(null);
   useLayoutEffect(() => {
     if (!frame) return;
+    const before = shownFrame.current;
+    shownFrame.current = frame;
+    const reread = before !== null && before !== frame && before.frame.sopInstanceUid === frame.frame.sopInstanceUid && before.frame.frame === frame.frame.frame;
     setView((v) => {
       if (!v) return v;
-      const w = nextImageWindow(frame.frame, preset, v);
+      const w = reread ? rereadImageWindow(before.frame, frame.frame, preset, v) : nextImageWindow(frame.frame, preset, v);
       return w.center === v.center && w.width === v.width ? v : { ...v, center: w.center, width: w.width };
     });
   }, [frame, preset]);

@@ -64,6 +64,18 @@ export function nextImageWindow(f: ViewerFrame, preset: string, shown: { center:
   return missedSide(f, shown) ? defaultWindow(f) : shown;
 }
 
+/**
+ * The window the image shown shows when it is read again (`before` the frame as it was shown):
+ * after an import read its file again, changed in place, the open series is read again and the
+ * image comes back with the new file's values. The first preset is then worked out anew, as when
+ * the series is opened: Lumen's full range of the new values, not the old file's. Otherwise (the
+ * same values, or a window the user chose) as nextImageWindow.
+ */
+export function rereadImageWindow(before: ViewerFrame, f: ViewerFrame, preset: string, shown: { center: number; width: number }): { center: number; width: number } {
+  const changed = before.range[0] !== f.range[0] || before.range[1] !== f.range[1] || before.voiFunction !== f.voiFunction;
+  return preset === 'file' && changed ? defaultWindow(f) : nextImageWindow(f, preset, shown);
+}
+
 /** The narrowest window a drag may make: the frame's VOI LUT Function's (common/voi.ts narrowestWindowWidth). */
 export function minWindowWidth(f: ViewerFrame): number {
   return narrowestWindowWidth(f.voiFunction);
