@@ -169,7 +169,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
             <>
               <p className="muted">
                 DICOM PS3.15 Basic Profile: names and IDs replaced by the library&apos;s pseudonyms, dates shifted per patient, UIDs remapped, private
-                data removed, descriptions cleaned.
+                data removed, descriptions cleaned. Lumen&apos;s own results (SR, heatmaps) go with their images, cleaned the same way.
               </p>
               <label>
                 <input type="checkbox" checked={includeBurnedIn} onChange={(e) => setIncludeBurnedIn(e.target.checked)} /> also images that have or may have
