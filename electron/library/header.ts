@@ -3,6 +3,7 @@ import { checkRegularFile, FileReadError, openForReading, readRegularFile } from
 import { describePackedFrames, DicomFileError, isEncapsulated, limitFrameCount, parseDicomBuffer, TS, type ParsedDicom } from '../dicom/parse';
 import { ScratchBuffer } from '../dicom/read';
 import { describeFsError } from './errors';
+import { checkImportedFile } from './imported-file';
 
 // Reading a file's header for import without reading its pixels. The import
 // needs every element up to (7FE0,0010) and that element's declared length
@@ -174,21 +175,18 @@ export interface SkippedFile {
 
 /**
  * The header of a file as the library imported it (its row's path, size and time), when it is
- * still that file: a regular file of the same size and time, else it is never opened (a FIFO would
- * block the read). Otherwise why not, for the passes that read older libraries' files again.
+ * still that file (imported-file.ts: a regular file of the same size and time), else it is never
+ * opened (a FIFO would block the read). Otherwise why not, for the passes that read older
+ * libraries' files again.
  */
 export function readImportedHeader(f: { path: string; file_size: number; mtime_ms: number }): { parsed: ParsedDicom } | { skipped: SkippedFile } {
   const skipped = (kind: SkippedFile['kind'], reason: string) => ({ skipped: { file: f.path, kind, reason } });
-  let stat: fs.Stats;
+  const check = checkImportedFile(f.path, { fileSize: f.file_size, mtimeMs: f.mtime_ms });
+  if (!check.now) return skipped('gone', `not there any more (${describeFsError(check.error)})`);
+  if (!check.now.isFile) return skipped('changed', 'no longer a file');
+  if (!check.same) return skipped('changed', 'changed since it was imported (its size or time): import it again');
   try {
-    stat = fs.statSync(f.path);
-  } catch (err) {
-    return skipped('gone', `not there any more (${describeFsError(err)})`);
-  }
-  if (!stat.isFile()) return skipped('changed', 'no longer a file');
-  if (stat.size !== f.file_size || stat.mtimeMs !== f.mtime_ms) return skipped('changed', 'changed since it was imported (its size or time): import it again');
-  try {
-    return { parsed: parseHeader(f.path, stat.size) };
+    return { parsed: parseHeader(f.path, check.now.size) };
   } catch (err) {
     // The reader's own reasons are written for users; anything else is not shown (it could quote the file).
     const reason = err instanceof DicomFileError || err instanceof UnreadableFileError ? err.reason : 'cannot be read as DICOM';

@@ -19,44 +19,56 @@
  * `network`, dimse.ts reads already (its socket). test/pacs/cget-results-a17.test.ts shows a
  * Parametric Map coming back from a real Orthanc over C-GET.
  */
-import dimse from 'dcmjs-dimse';
+import type DimseModule from 'dcmjs-dimse';
+import { type Dimse, dimseLoaded } from './dimse-module';
 import { MORE_STORAGE_CLASSES } from './storage-classes';
 
-const { Client, requests, constants } = dimse;
-type Association = InstanceType<typeof dimse.association.Association>;
-type SendArgs = Parameters<InstanceType<typeof Client>['send']>;
-
-/** What dcmjs-dimse proposes for every context of an association it requests (Client.send). */
-const PROPOSED_SYNTAXES = [constants.TransferSyntax.ImplicitVRLittleEndian, constants.TransferSyntax.ExplicitVRLittleEndian];
+type Association = InstanceType<typeof DimseModule.association.Association>;
+type Client = InstanceType<typeof DimseModule.Client>;
+type SendArgs = Parameters<Client['send']>;
 
 /** Proposes `classes` for C-STORE sub-operations (the SCP role) in `association`, where dcmjs-dimse did not already. */
 export function proposeStorageClasses(association: Association, classes: readonly string[]): void {
+  const { TransferSyntax } = dimseLoaded().constants;
+  // What dcmjs-dimse proposes for every context of an association it requests (Client.send).
+  const syntaxes = [TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRLittleEndian];
   const proposed = new Set(association.getPresentationContexts().map((p) => p.context.getAbstractSyntaxUid()));
   for (const uid of classes) {
     if (proposed.has(uid)) continue;
     const id = association.addPresentationContext(uid);
-    for (const syntax of PROPOSED_SYNTAXES) association.addTransferSyntaxToPresentationContext(id, syntax);
+    for (const syntax of syntaxes) association.addTransferSyntaxToPresentationContext(id, syntax);
     association.getPresentationContext(id).setProviderRole(true);
   }
 }
 
-export class CGetClient extends Client {
-  private gets = false;
+/** The class, made once dcmjs-dimse is loaded (dimse-module.ts): its base class is dcmjs-dimse's Client. */
+function cgetClientClass({ Client, requests }: Dimse) {
+  return class CGetClient extends Client {
+    private gets = false;
 
-  override addRequest(request: InstanceType<typeof requests.Request>): void {
-    if (request instanceof requests.CGetRequest) this.gets = true;
-    super.addRequest(request);
-  }
+    override addRequest(request: InstanceType<typeof requests.Request>): void {
+      if (request instanceof requests.CGetRequest) this.gets = true;
+      super.addRequest(request);
+    }
 
-  override send(...args: SendArgs): void {
-    super.send(...args);
-    if (!this.gets) return;
-    const network = (this as unknown as { network?: { sendAssociationRequest(association: Association): void } }).network;
-    if (!network) return;
-    const sendAssociationRequest = network.sendAssociationRequest.bind(network);
-    network.sendAssociationRequest = (association: Association) => {
-      proposeStorageClasses(association, MORE_STORAGE_CLASSES);
-      sendAssociationRequest(association);
-    };
-  }
+    override send(...args: SendArgs): void {
+      super.send(...args);
+      if (!this.gets) return;
+      const network = (this as unknown as { network?: { sendAssociationRequest(association: Association): void } }).network;
+      if (!network) return;
+      const sendAssociationRequest = network.sendAssociationRequest.bind(network);
+      network.sendAssociationRequest = (association: Association) => {
+        proposeStorageClasses(association, MORE_STORAGE_CLASSES);
+        sendAssociationRequest(association);
+      };
+    }
+  };
+}
+
+let CGetClient: ReturnType<typeof cgetClientClass> | undefined;
+
+/** A new CGetClient; dcmjs-dimse must be loaded (loadDimse()). */
+export function newCGetClient(): Client {
+  CGetClient ??= cgetClientClass(dimseLoaded());
+  return new CGetClient();
 }

@@ -6,7 +6,7 @@
  * of ours.
  */
 import dcmjs from 'dcmjs';
-import dimse from 'dcmjs-dimse';
+import type DimseModule from 'dcmjs-dimse';
 import type { Socket } from 'node:net';
 import { FileReadError, readRegularFile } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
@@ -21,13 +21,12 @@ import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { type SeriesMatch, seriesMatch } from './series';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
-import { CGetClient } from './cget-client';
+import { newCGetClient } from './cget-client';
+import { dimseLoaded, loadDimse } from './dimse-module';
 import { type IncomingFiles, MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
-const { Dataset, requests, responses, log } = dimse;
+// dcmjs-dimse itself is loaded by the first request (dimse-module.ts), not with this module.
 const { DicomMetaDictionary } = dcmjs.data;
-// dcmjs-dimse logs every PDU (and data sets when asked) to the console: Lumen reports failures itself, without patient data.
-log.setLevel('silent');
 
 const PENDING = new Set([0xff00, 0xff01]);
 const SUCCESS = 0x0000;
@@ -72,9 +71,10 @@ export interface ReceivedFile {
   sopInstanceUid: string;
 }
 
-type Request = InstanceType<typeof requests.CFindRequest> | InstanceType<typeof requests.CGetRequest> | InstanceType<typeof requests.CEchoRequest>;
-type StoreRequest = InstanceType<typeof requests.CStoreRequest>;
-type MoveRequest = InstanceType<typeof requests.CMoveRequest>;
+type Requests = typeof DimseModule.requests;
+type Request = InstanceType<Requests['CFindRequest']> | InstanceType<Requests['CGetRequest']> | InstanceType<Requests['CEchoRequest']>;
+type StoreRequest = InstanceType<Requests['CStoreRequest']>;
+type MoveRequest = InstanceType<Requests['CMoveRequest']>;
 /** What one association may carry: queries and retrieves, and the sends and moves of send.ts and move.ts. */
 type AnyRequest = Request | StoreRequest | MoveRequest;
 
@@ -130,6 +130,7 @@ export class DimseClient {
 
   /** C-FIND at study level (Study Root). */
   async findStudies(query: StudyQuery): Promise<Found<StudyMatch>> {
+    const { requests } = await loadDimse();
     const keys = { ...queryKeys(query), StudyInstanceUID: '', NumberOfStudyRelatedSeries: '', NumberOfStudyRelatedInstances: '' };
     const request = requests.CFindRequest.createStudyFindRequest(keys);
     return this.find(request, 'query studies', 'studies', (e) => {
@@ -152,6 +153,7 @@ export class DimseClient {
 
   /** C-FIND at series level: the series of one study (the app's PACS tab lists them). */
   async findSeries(studyUid: string, signal?: AbortSignal): Promise<Found<SeriesMatch>> {
+    const { requests } = await loadDimse();
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: '', Modality: '', SeriesNumber: '', SeriesDescription: '', NumberOfSeriesRelatedInstances: '' });
     return this.find(request, 'list the series of the study', 'series', (e) =>
       seriesMatch({ uid: e.SeriesInstanceUID, modality: e.Modality, number: e.SeriesNumber, description: e.SeriesDescription, instances: e.NumberOfSeriesRelatedInstances }),
@@ -203,6 +205,7 @@ export class DimseClient {
 
   /** C-ECHO: the app's "Test connection" (reachable, association accepted, answering). */
   async echo(): Promise<void> {
+    const { requests } = await loadDimse();
     await this.associate([new requests.CEchoRequest()], 'answer a test query (C-ECHO)', undefined, undefined, false, undefined, 'test');
   }
 
@@ -214,12 +217,14 @@ export class DimseClient {
    */
   async probe(): Promise<void> {
     await this.echo();
+    const { requests } = dimseLoaded();
     const request = requests.CFindRequest.createSeriesFindRequest({ StudyInstanceUID: '2.25.0', SeriesInstanceUID: '' });
     await this.find(request, 'answer a test query', 'series', () => null, undefined, 'test');
   }
 
   /** C-FIND at image level: the instances of a study (or one series of it). */
   async findInstances(studyUid: string, seriesUid?: string, signal?: AbortSignal): Promise<InstanceRef[]> {
+    const { requests } = await loadDimse();
     const request = requests.CFindRequest.createImageFindRequest({ StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid ?? '', SOPInstanceUID: '' });
     const found = await this.find(
       request,
@@ -245,6 +250,7 @@ export class DimseClient {
     signal?: AbortSignal,
     refused?: (reason: string) => void,
   ): Promise<{ failedOnServer: number }> {
+    const { requests, responses } = await loadDimse();
     const gets = target.instances
       ? target.instances.map((i) => requests.CGetRequest.createImageGetRequest(target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
       : [target.seriesUid ? requests.CGetRequest.createSeriesGetRequest(target.studyUid, target.seriesUid) : requests.CGetRequest.createStudyGetRequest(target.studyUid)];
@@ -301,6 +307,7 @@ export class DimseClient {
    * transfer syntax of (its presentation context rejected) gets no response.
    */
   async store(batch: OutgoingInstance[], signal?: AbortSignal, gently?: { stop?: AbortSignal; onAnswer?: (sopInstanceUid: string) => void }): Promise<Map<string, InstanceOutcome>> {
+    const { Dataset, requests } = await loadDimse();
     const outcomes = new Map<string, InstanceOutcome>();
     const stores: StoreRequest[] = [];
     const itemOf = new Map<StoreRequest, OutgoingInstance>();
@@ -350,6 +357,7 @@ export class DimseClient {
     signal?: AbortSignal,
     onCounts?: (counts: MoveCounts) => void,
   ): Promise<MoveCounts> {
+    const { requests } = await loadDimse();
     const moves = target.instances
       ? target.instances.map((i) => requests.CMoveRequest.createImageMoveRequest(destinationAet, target.studyUid, i.seriesInstanceUid, i.sopInstanceUid))
       : [target.seriesUid ? requests.CMoveRequest.createSeriesMoveRequest(destinationAet, target.studyUid, target.seriesUid) : requests.CMoveRequest.createStudyMoveRequest(destinationAet, target.studyUid)];
@@ -432,6 +440,8 @@ export class DimseClient {
     asked: Asked = 'request',
     stopQueue?: { signal: AbortSignal; unsent: Set<AnyRequest> },
   ): Promise<void> {
+    // Each request above loaded dcmjs-dimse before it made its association.
+    const { requests } = dimseLoaded();
     const c = this.connection;
     let security: ReturnType<DimseClient['securityOptions']>;
     try {
@@ -445,7 +455,7 @@ export class DimseClient {
     const seconds = Math.round(timeoutMs / 100) / 10;
     return new Promise<void>((resolve, reject) => {
       // A C-GET proposes every storage class Lumen takes, result documents too (cget-client.ts).
-      const client = new CGetClient();
+      const client = newCGetClient();
       let failure: PacsError | null = null;
       let settled = false;
       const fail = (message: string, hint?: PacsHint) => {

@@ -4,7 +4,6 @@
  * retrieve does. Associations from calling AE titles not allowed are refused
  * (A-ASSOCIATE-RJ, calling AE title not recognised); C-ECHO is answered.
  */
-import dimse from 'dcmjs-dimse';
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { countOf } from '../../common/counts';
@@ -18,25 +17,27 @@ import { p10File } from './p10';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
 import { InstanceFiler } from './filer';
 import { MORE_STORAGE_CLASSES } from './storage-classes';
+import { type Dimse, loadDimse } from './dimse-module';
 import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
 
-const { Scp, responses, constants } = dimse;
-const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, TransferSyntax, SopClass, StorageClass } = constants;
-
-/** dcmjs-dimse's storage classes and the further ones Lumen takes (storage-classes.ts). */
-const STORAGE_CLASSES = new Set<string>([...Object.values(StorageClass as Record<string, string>), ...MORE_STORAGE_CLASSES]);
-/** Uncompressed syntaxes first: what every sender can give; compressed ones are kept as sent. */
-const ACCEPTED_SYNTAXES = [
-  TransferSyntax.ExplicitVRLittleEndian,
-  TransferSyntax.ImplicitVRLittleEndian,
-  TransferSyntax.DeflatedExplicitVRLittleEndian,
-  TransferSyntax.RleLossless,
-  TransferSyntax.JpegBaseline,
-  TransferSyntax.JpegLossless,
-  TransferSyntax.JpegLsLossless,
-  TransferSyntax.Jpeg2000Lossless,
-  TransferSyntax.Jpeg2000Lossy,
-].filter((s): s is string => typeof s === 'string');
+/** dcmjs-dimse's storage classes and the further ones Lumen takes (storage-classes.ts), and the transfer syntaxes it accepts. */
+function acceptedByReceiver({ StorageClass, TransferSyntax }: Dimse['constants']): { storageClasses: Set<string>; syntaxes: string[] } {
+  return {
+    storageClasses: new Set<string>([...Object.values(StorageClass as Record<string, string>), ...MORE_STORAGE_CLASSES]),
+    // Uncompressed syntaxes first: what every sender can give; compressed ones are kept as sent.
+    syntaxes: [
+      TransferSyntax.ExplicitVRLittleEndian,
+      TransferSyntax.ImplicitVRLittleEndian,
+      TransferSyntax.DeflatedExplicitVRLittleEndian,
+      TransferSyntax.RleLossless,
+      TransferSyntax.JpegBaseline,
+      TransferSyntax.JpegLossless,
+      TransferSyntax.JpegLsLossless,
+      TransferSyntax.Jpeg2000Lossless,
+      TransferSyntax.Jpeg2000Lossy,
+    ].filter((s): s is string => typeof s === 'string'),
+  };
+}
 
 /**
  * DICOM TLS on the receiving side (PS3.15 B.1): the receiver's certificate and key, and,
@@ -127,6 +128,9 @@ const ENDINGS = {
 } as const;
 
 export async function startReceiver(library: Library, options: ListenOptions): Promise<Receiver> {
+  const { Scp, responses, constants } = await loadDimse();
+  const { Status, PresentationContextResult, RejectResult, RejectSource, RejectReason, SopClass } = constants;
+  const { storageClasses: STORAGE_CLASSES, syntaxes: ACCEPTED_SYNTAXES } = acceptedByReceiver(constants);
   const filer = options.filer ?? new InstanceFiler(library);
   let refusedAssociations = 0;
   const say = options.onEvent ?? (() => {});

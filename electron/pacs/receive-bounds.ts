@@ -17,10 +17,8 @@
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import dimse from 'dcmjs-dimse';
+import { dimseLoaded } from './dimse-module';
 import { p10Header } from './p10';
-
-const { Dataset } = dimse;
 
 export interface ReceiveLimits {
   /** The largest data set one C-STORE may carry. */
@@ -219,6 +217,8 @@ function openSink(host: StoreStreamHost, limits: ReceiveLimits, incoming: Incomi
 function dataSetFrom(host: StoreStreamHost, writable: Writable, context: { getAcceptedTransferSyntaxUid(): string }, callback: (dataSet: unknown) => void): void {
   const sink = writable as BoundedSink;
   const syntax = context.getAcceptedTransferSyntaxUid();
+  // Called by dcmjs-dimse: loaded by now.
+  const { Dataset } = dimseLoaded();
   try {
     const file = sink.refused === null ? sink.takeFile() : null;
     if (sink.refused !== null) {

@@ -3,15 +3,15 @@
 // would file the new pixels' scores under the held image, and training or evaluating on it would
 // pair a label given to the old image with the new pixels. Every run that scores, trains or
 // evaluates checks the files first (one stat each) and does nothing where one changed.
-import { statSync } from 'node:fs';
 import type { ImageRef } from '../dicom/model-input';
+import { checkImportedFile } from '../library/imported-file';
 import type { Library } from '../library/library';
 
 /**
- * The images whose file is no longer the one the library read at import (its size or time
- * differ, as `lumen import` tells a changed file): their pixels may be another image's now, even
- * another patient's, and a score of them would be stored under the held image. A file that is
- * gone is left to the decode, which names it.
+ * The images whose file is no longer the one the library read at import (sameAsImported in
+ * library/imported-file.ts: its size or time differ, or it is no longer a regular file): their
+ * pixels may be another image's now, even another patient's, and a score of them would be stored
+ * under the held image. A file that is gone is left to the decode, which names it.
  */
 export function changedSinceImport(library: Pick<Library, 'listInstances'>, images: readonly Pick<ImageRef, 'seriesInstanceUid' | 'sopInstanceUid' | 'path'>[]): ImageRef['path'][] {
   const held = new Map<string, Map<string, { path: string; fileSize: number; mtimeMs: number }>>();
@@ -24,13 +24,8 @@ export function changedSinceImport(library: Pick<Library, 'listInstances'>, imag
     const record = series.get(image.sopInstanceUid);
     if (!record || record.path !== image.path || seen.has(image.path)) continue;
     seen.add(image.path);
-    let now: { size: number; mtimeMs: number } | undefined;
-    try {
-      now = statSync(image.path);
-    } catch {
-      continue;
-    }
-    if (now.size !== record.fileSize || now.mtimeMs !== record.mtimeMs) changed.add(image.path);
+    const check = checkImportedFile(image.path, record);
+    if (check.now && !check.same) changed.add(image.path);
   }
   return [...changed];
 }

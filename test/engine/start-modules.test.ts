@@ -73,6 +73,28 @@ mark('weights');`,
     expect(h5('weights').length).toBeGreaterThan(0);
   });
 
+  it('leaves dcmjs-dimse (DICOM networking) to the first DIMSE request: a query, a retrieve, a send or the receiver', () => {
+    const lines = modulesLoaded(
+      temp.dir,
+      `await import(new URL('electron/engine/engine.ts', repo).href);
+mark('start');
+const { DimseClient } = await import(new URL('electron/pacs/dimse.ts', repo).href);
+mark('pacs');
+const connection = { name: 'nowhere', kind: 'dimse', host: '127.0.0.1', port: 1, calledAet: 'NOWHERE', callingAet: 'LUMEN' };
+await new DimseClient(connection, { timeoutMs: 2000 }).echo().catch(() => undefined);
+mark('echo');`,
+    );
+    const dimse = (step: string) => lines.filter((l) => l.startsWith(`${step}: `) && l.includes('/node_modules/dcmjs-dimse/'));
+    // The engine's PACS requests, and the modules of DIMSE and the receiver, were loaded at start.
+    for (const module of ['/electron/engine/handlers/pacs.ts', '/electron/pacs/dimse.ts', '/electron/pacs/listen.ts', '/electron/pacs/cget-client.ts', '/electron/pacs/receive-bounds.ts']) {
+      expect(lines.some((l) => l.startsWith('start: ') && l.endsWith(module)), module).toBe(true);
+    }
+    expect(dimse('start')).toEqual([]);
+    expect(dimse('pacs')).toEqual([]);
+    // The first association (a C-ECHO to a closed port) loads it.
+    expect(dimse('echo').length).toBeGreaterThan(0);
+  });
+
   it('starts the browser bridge (lumen serve) without TF.js: its path checks need only the package extension', () => {
     const lines = modulesLoaded(
       temp.dir,

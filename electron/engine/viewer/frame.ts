@@ -4,15 +4,15 @@
 // (viewer.cancel) while it waits for a worker, so a fast scroll does not queue every slice.
 // A frame refused for its values (pixels.ts refuseUnshowable) is remembered, as the page
 // remembers a decoded frame, so scrolling back over it does not read and decode it again.
-// A file whose size or time is no longer what the library recorded at import is not shown: it may
-// now hold another image, even another patient's, and the page would draw it under the library's
-// patient. One stat, made while the frame decodes (no wait added), tells; and after a decode
-// refuses, and on each visit of a frame held as refused.
-import { stat } from 'node:fs/promises';
+// A file whose size or time is no longer what the library recorded at import (the rule of
+// library/imported-file.ts) is not shown: it may now hold another image, even another patient's,
+// and the page would draw it under the library's patient. One stat, made while the frame decodes
+// (no wait added), tells; and after a decode refuses, and on each visit of a frame held as refused.
 import type { ViewerFrame } from '../../../common/contract/library';
 import { missingFrame } from '../../../common/frames';
 import { refusedForValues } from '../../dicom/pixels';
 import { FrameWithdrawn, viewerFrameOnPool } from '../../dicom/pool';
+import { fileNow, sameAsImported, type FileNow } from '../../library/imported-file';
 import type { InstanceRecord } from '../../library/types';
 
 /** Frames asked for with a ticket and not yet answered, by ticket. */
@@ -44,11 +44,8 @@ interface Refusal extends Stamp {
 /** Refusals by image and frame (the page's frame key), oldest use first. */
 const refused = new Map<string, Refusal>();
 
-/** The file's size and times, or null where it cannot be read. */
-const stampOf = (path: string): Promise<Stamp | null> => stat(path).then(
-  (s) => ({ size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs }),
-  () => null,
-);
+/** The file's size and times (and whether it is a regular file) from one stat, or null where it cannot be read. */
+const stampOf: (path: string) => Promise<FileNow | null> = fileNow;
 
 const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
@@ -95,7 +92,7 @@ async function frameOrRefusal(instance: InstanceRecord, frameIndex: number, sign
   const began = Date.now();
   // A record from the library carries the file's size and time as imported (a bare path does not).
   const recorded = typeof instance.fileSize === 'number';
-  const changed = (now: Stamp | null) => recorded && now !== null && (now.size !== instance.fileSize || now.mtimeMs !== instance.mtimeMs);
+  const changed = (now: FileNow | null) => recorded && now !== null && !sameAsImported(instance, now);
   const during = recorded ? stampOf(instance.path) : null;
   try {
     const frame = await viewerFrameOnPool(instance.path, frameIndex, signal);
