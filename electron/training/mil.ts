@@ -16,7 +16,6 @@ import { savePredictions } from '../library/predictions';
 import type { ImageRef } from '../dicom/model-input';
 import { extractFeatures, featureCacheDir, type FeatureSpec } from './features';
 import { packageVerdicts } from './domain';
-import { changedFilesMessage, changedSinceImport } from './changed-files';
 
 const NO_AUGMENTATION = { flip: false, verticalFlip: false, rotateDeg: 0, crop: 0, intensity: 0 };
 
@@ -57,15 +56,15 @@ export const SERIES_HEAD_RUNTIME = 'ONNX Runtime (features) and the series head'
 /**
  * Predicts series with a package that has a series head: each slice's features from the
  * package's model.onnx (through the feature cache, keyed by the package's content hash), the
- * head per series, then the result stored (unless `store` is false) and the run audited.
+ * head per series, then the result stored (unless `store` is false) and the run audited. The
+ * caller that gathered the images has checked their files (changed-files.ts): predictSeries
+ * before it comes here, the app's Run through the `predict` it made first (one stat per file).
  */
 export async function predictSeriesWithHead(
   opts: { library: Library; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void; store?: boolean },
   pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,
   images: ImageRef[],
 ): Promise<PredictionResult> {
-  const changed = changedSinceImport(opts.library, images);
-  if (changed.length) throw new Error(changedFilesMessage(changed));
   const result = await scoreSeriesWithHead(opts, pkg, images);
   const meta = pkg.metadata;
   // A library on a read-only disk keeps nothing: the scores are returned, marked not stored.
@@ -75,7 +74,7 @@ export async function predictSeriesWithHead(
   return result;
 }
 
-/** The series' scores by the package's head (predictSeriesWithHead without storing or auditing; lumen eval audits its own). */
+/** The series' scores by the package's head (predictSeriesWithHead without storing or auditing; lumen eval audits its own). The caller checks the files, as for predictSeriesWithHead. */
 export async function scoreSeriesWithHead(
   opts: { library: Library; signal?: AbortSignal; onProgress?: (p: { done: number; total: number }) => void },
   pkg: Pick<LoadedPackage, 'dir' | 'metadata' | 'onnxPath'>,

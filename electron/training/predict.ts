@@ -229,8 +229,13 @@ export async function predictSeries(opts: PredictSeriesOptions): Promise<Predict
   } finally {
     store.close();
   }
-  // Trained from series labels: the series head scores each series and weighs its slices (mil.ts).
-  if (pkg.metadata.seriesHead) return predictSeriesWithHead(opts, pkg, images);
+  // Trained from series labels: the series head scores each series and weighs its slices (mil.ts),
+  // which leaves the files' check to its caller: here, as predict makes it for the other packages.
+  if (pkg.metadata.seriesHead) {
+    const changed = changedSinceImport(opts.library, images);
+    if (changed.length) throw new Error(changedFilesMessage(changed));
+    return predictSeriesWithHead(opts, pkg, images);
+  }
   // Decoding overlaps inference on the same cores: a spinning intra-op pool would steal them from the decode workers.
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   if (opts.timings) opts.timings.openMs += performance.now() - opened;
