@@ -1,8 +1,8 @@
 // Scores are stored under the image the library holds. A file changed on disk since its import
 // (a re-export, a copy over it) may hold another image now, even another patient's: scoring it
 // would file the new pixels' scores under the held image, and training or evaluating on it would
-// pair a label given to the old image with the new pixels. Every run that scores, trains or
-// evaluates checks the files first (one stat each) and does nothing where one changed.
+// pair a label given to the old image with the new pixels. Every run that scores, trains,
+// evaluates or suggests checks the files first (one stat each) and does nothing where one changed.
 import type { ImageRef } from '../dicom/model-input';
 import { checkImportedFile } from '../library/imported-file';
 import type { Library } from '../library/library';
@@ -31,7 +31,7 @@ export function changedSinceImport(library: Pick<Library, 'listInstances'>, imag
 }
 
 /** Why a run that met changed files did nothing ("nothing was scored", "trained"), naming the first. */
-export function changedFilesMessage(changed: readonly string[], done: 'scored' | 'trained' | 'evaluated' = 'scored'): string {
+export function changedFilesMessage(changed: readonly string[], done: 'scored' | 'trained' | 'evaluated' | 'suggested' = 'scored'): string {
   if (changed.length === 1) return `${changed[0]} changed since it was imported (its size or time), so nothing was ${done}: it may hold another image now. Import its folder again, then run.`;
   return `${changed.length} files changed since they were imported (their size or time), so nothing was ${done}: ${changed[0]} and ${changed.length - 1} more. Import their folders again, then run.`;
 }

@@ -27,6 +27,7 @@ import type { Suggestion, SuggestResult } from '../../common/contract/training';
 import type { ImageRef } from '../dicom/model-input';
 import type { Library } from '../library/library';
 import { DEFAULT_AUGMENTATION } from './augment';
+import { changedFilesMessage, changedSinceImport } from './changed-files';
 import { extractFeatures, featureCacheDir } from './features';
 import { scoreSeriesWithHead } from './mil';
 import { predictImages } from './predict';
@@ -135,8 +136,15 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   const base = { model: { name: meta.name, contentHash: meta.contentHash }, classNames: meta.classNames, unlabelledSeries: candidates.length, labelledSeries: labelled.length, method: suggestMethod(measure, seriesHead), uncertaintyMeasure: measure, uncertaintyOf: seriesHead ? ('series' as const) : ('images' as const), ...(measure === 'entropy' ? { uncertaintyReason: entropyReason(seriesHead) } : {}) };
   if (picked.length === 0) return { ...base, imagesScored: 0, diversity: false, note: 'Every series with images is labelled: nothing to suggest.', suggestions: [] };
 
-  // Uncertainty: the package's scores through the one prediction module.
+  // The images read below (scored, or for their features), each file as the library recorded it:
+  // one changed since import may hold another image now, whose scores would be shown as the
+  // held series' (predict.ts refuses the same way).
   const images = picked.flatMap((c) => c.images);
+  const labelledImages = labelledPicked.flat();
+  const changed = changedSinceImport(opts.library, [...images, ...labelledImages]);
+  if (changed.length) throw new Error(changedFilesMessage(changed, 'suggested'));
+
+  // Uncertainty: the package's scores through the one prediction module.
   const runner = await createRunner({ package: pkg }, { cam: false, spinning: false });
   let scores: number[][];
   let imageUncertainty: (number | null)[];
@@ -172,7 +180,6 @@ export async function suggestSeries(opts: SuggestOptions): Promise<SuggestResult
   // Diversity: the package's pooled backbone features of the candidates and the labelled series.
   let features: { candidates: Float32Array[]; labelled: Float32Array[] } | null = null;
   let note: string | undefined;
-  const labelledImages = labelledPicked.flat();
   try {
     const all = [...images, ...labelledImages];
     progress({ phase: 'features', fraction: 0, message: `Backbone features of ${all.length} images (cached)` });
