@@ -454,6 +454,8 @@ async function copyResultDocuments(
     try {
       if (!file) throw new Error('no file');
       const dict = readPart10OrBare(readRegularFile(file, 'dicom'));
+      // The file must still be the document the library filed: one changed on disk since may be another patient's.
+      if (str(dict.dict[T.SOPInstanceUID]).trim() !== doc.sopInstanceUid || str(dict.dict[tag('StudyInstanceUID')]).trim() !== study) throw new Error('another document');
       if (!madeByLumen(dict.dict)) {
         foreign.push(doc);
         continue;
@@ -475,7 +477,7 @@ async function copyResultDocuments(
   if (copied.length) result.notes.push(`${count(copied, 'copied')}: made by Lumen, de-identified the same way, their content cleaned and their references naming the copies.`);
   if (foreign.length) result.notes.push(`${count(foreign, 'not copied')}: made by other software, whose content Lumen cannot judge for what names the patient.`);
   if (dangling.length) result.notes.push(`${count(dangling, 'not copied')}: they refer to images this copy does not hold (held back, not written, or outside it).`);
-  if (unreadable.length) result.notes.push(`${count(unreadable, 'not copied')}: their files could not be read (moved, changed or not DICOM). Import the study's results again.`);
+  if (unreadable.length) result.notes.push(`${count(unreadable, 'not copied')}: their files could not be read, or hold another document now (moved or changed since import). Import the study's results again.`);
 }
 
 /**

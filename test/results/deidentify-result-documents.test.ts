@@ -181,6 +181,19 @@ describe('de-identified copies of a study with result documents', () => {
     }
   }, 120_000);
 
+  // Last: it changes a document's file on disk.
+  it("a document whose file holds another patient's file now is not copied, saying why", async () => {
+    const map = [...sources.entries()].find(([, f]) => natural(f).SOPClassUID === PM_CLASS)!;
+    const filed = lib.library.resultDocumentFiles([map[0]]).get(map[0])!;
+    fs.copyFileSync(lib.library.listInstances(PATIENT_B.seriesUid)[0].path, filed);
+    const out = tmpDir('deid-results-changed');
+    const result = await exportDeidentified(lib.library, { uid: PATIENT_A.studyUid, out });
+    expect(result).toMatchObject({ resultDocumentsWritten: srs + maps - 1, resultDocumentsNotCopied: 2 });
+    expect(result.notes.join('\n')).toContain('1 result document of this study not copied (1 parametric map): their files could not be read, or hold another document now');
+    const bytes = dicomFiles(out).map((f) => fs.readFileSync(f).toString('latin1')).join('');
+    for (const s of [PATIENT_B.patientName, PATIENT_B.patientId]) expect(bytes.includes(s)).toBe(false);
+  }, 60_000);
+
   it('a study without result documents says nothing of them', async () => {
     const result = await exportDeidentified(lib.library, { uid: PATIENT_B.studyUid, out: tmpDir('deid-results-b') });
     expect(result.written).toBeGreaterThan(0);
