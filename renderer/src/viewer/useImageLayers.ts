@@ -30,12 +30,16 @@ export function useImageLayers(opts: { seriesKey: string; frame: LoadedFrame | n
   const layers = useRef<ImageLayers>({ image: null, imageOf: '', cam: null });
 
   const drawnKey = useRef('');
+  // The frame drawn: the same image read again (its file changed in place and an import read it)
+  // comes as another frame under the same key, and its new pixels are drawn.
+  const drawnFrame = useRef<LoadedFrame | null>(null);
   const imageData = useRef<ImageData | null>(null);
   useEffect(() => {
     if (!frame || !view) return;
     const key = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}/${view.center}/${view.width}/${view.invert}/${preset}`;
-    if (drawnKey.current === key) return;
+    if (drawnKey.current === key && drawnFrame.current === frame) return;
     drawnKey.current = key;
+    drawnFrame.current = frame;
     layers.current.imageOf = `${seriesKey}/${frame.frame.sopInstanceUid}/${frame.frame.frame}`;
     const { rows, columns } = frame.frame;
     const c = (layers.current.image ??= document.createElement('canvas'));
