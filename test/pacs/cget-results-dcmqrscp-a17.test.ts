@@ -6,15 +6,15 @@
 // classes, and dcmjs-dimse's addAdditionalPresentationContext adds a context without a role:
 // either way dcmqrscp logs "No presentation context with requestor SCP role" for the map and the
 // retrieve says 1 file not sent. Lumen's CGetClient proposes it with the SCP role.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
 import { PATIENT_A, resultsLibrary, writeResultDocuments } from '../results/fixtures';
+import { startDcmqrscp } from '../support/dcmqrscp';
 import { freePort } from '../support/orthanc';
 import { lumen } from './support';
 
@@ -38,25 +38,7 @@ beforeAll(async () => {
   expect(files).toHaveLength(8);
   await run('dcmqridx', [db, ...files.map((f) => path.join(db, f))]);
   const port = await freePort();
-  const config = path.join(scratch, 'dcmqrscp.cfg');
-  fs.writeFileSync(
-    config,
-    [`NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16', 'HostTable BEGIN', 'HostTable END', 'VendorTable BEGIN', 'VendorTable END', 'AETable BEGIN', `QRSCP ${db} RW (100, 64mb) ANY`, 'AETable END', ''].join('\n'),
-  );
-  qr = spawn('dcmqrscp', ['-c', config, String(port)], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('dcmqrscp did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  qr = await startDcmqrscp({ scratch, db, port });
   const add = await lumen(dataDir, ['pacs', 'add', '--name', 'qr', '--dimse', `QRSCP@127.0.0.1:${port}`, '--calling-aet', 'LUMEN']);
   expect(add.code, add.stderr).toBe(0);
 }, 240_000);

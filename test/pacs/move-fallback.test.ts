@@ -1,13 +1,13 @@
 // The default retrieve method (issue #17 point 3): C-GET where the PACS takes it, else C-MOVE.
 // Orthanc always takes C-GET, so this runs against dcmtk's dcmqrscp started with --disable-get
 // (it rejects the C-GET presentation contexts), filled by dcmtk's storescu.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDcmqrscp } from '../support/dcmqrscp';
 import { freePort, type GeneratedStudy, generateStudy } from '../support/orthanc';
 import { lumen } from './support';
 
@@ -25,38 +25,7 @@ beforeAll(async () => {
   receiverPort = await freePort();
   const db = path.join(scratch, 'db');
   fs.mkdirSync(db);
-  const config = path.join(scratch, 'dcmqrscp.cfg');
-  fs.writeFileSync(
-    config,
-    [
-      `NetworkTCPPort = ${qrPort}`,
-      'MaxPDUSize = 16384',
-      'MaxAssociations = 16',
-      'HostTable BEGIN',
-      `lumen = (LUMEN, 127.0.0.1, ${receiverPort})`,
-      'HostTable END',
-      'VendorTable BEGIN',
-      'VendorTable END',
-      'AETable BEGIN',
-      `QRSCP ${db} RW (100, 64mb) ANY`,
-      'AETable END',
-      '',
-    ].join('\n'),
-  );
-  qr = spawn('dcmqrscp', ['--disable-get', '-c', config, String(qrPort)], { stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(qrPort, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('dcmqrscp did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  qr = await startDcmqrscp({ scratch, db, port: qrPort, hosts: [`lumen = (LUMEN, 127.0.0.1, ${receiverPort})`], args: ['--disable-get'] });
   const generated = generateStudy({ key: 61, patientId: 'PID-QR', patientName: 'Query^Retrieve', accession: 'ACC-QR', studyDate: '20250707', perSeries: 3 });
   study = generated.study;
   const files = generated.files.map((bytes, i) => {

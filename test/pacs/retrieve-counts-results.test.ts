@@ -11,7 +11,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retrieveCountsPhrase } from '../../common/retrieve-summary';
 import { PATIENT_A, resultsLibrary, writeResultDocuments } from '../results/fixtures';
-import { json, listen, lumen, useEngineHost, usePacsFixture } from './support';
+import { listen, lumen, useEngineHost, usePacsFixture } from './support';
+import { appRetrieve, retrieveReport } from '../support/pacs-retrieve';
 
 const pacs = usePacsFixture('retrieve-counts-results', { receiver: true });
 const dataDir = path.join(pacs.scratch, 'data');
@@ -48,17 +49,12 @@ describe('result documents are said apart from images', () => {
     expect(run.stdout).toMatch(new RegExp(`^5 images and 3 result documents retrieved \\(of 8 files listed\\) in [\\d.]+ s; library ${library}\\.\\n$`));
     const ls = await lumen(dataDir, ['ls', '--library', library]);
     expect(ls.stdout).toContain('5 images');
-    const again = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'web', STUDY, '--library', path.join(pacs.scratch, 'library-json'), '--json']));
+    const again = await retrieveReport(dataDir, 'web', STUDY, path.join(pacs.scratch, 'library-json'));
     expect(again).toMatchObject({ listed: 8, received: 8, receivedImages: 5, receivedResults: 3, failed: 0 });
   }, 240_000);
 
   it("the app's retrieve job reports the result documents, and the PACS tab's words for them", async () => {
-    const { orthanc } = pacs;
-    await engine.call('pacs.save', { connection: { name: 'orthanc', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' }, secret: { user: orthanc.user, password: orthanc.password } });
-    const { jobId } = await engine.call('pacs.retrieve', { name: 'orthanc', studyInstanceUid: STUDY });
-    const end = await engine.jobEnd(jobId);
-    expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
-    const report = end.payload.result;
+    const report = await appRetrieve(engine, pacs.orthanc, STUDY);
     expect(report).toMatchObject({ listed: 8, received: 8, receivedImages: 5, receivedResults: 3, failed: 0, stopped: null });
     expect(retrieveCountsPhrase(report)).toBe('5 images and 3 result documents retrieved (of 8 files listed)');
   }, 180_000);

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retrieveCountsPhrase } from '../../common/retrieve-summary';
-import { json, lumen, useEngineHost, usePacsFixture } from './support';
+import { lumen, useEngineHost, usePacsFixture } from './support';
+import { addOrthancConnections, appRetrieve, retrieveReport } from '../support/pacs-retrieve';
 
 const STUDY = '1.2.826.0.1.3680043.10.1137.61.1';
 const MULTI_SERIES = `${STUDY}.1`;
@@ -37,11 +38,7 @@ beforeAll(async () => {
   fs.mkdirSync(made);
   await pacs.orthanc.store(gdcmImage(made, 'multi', 3, MULTI_SERIES));
   await pacs.orthanc.store(gdcmImage(made, 'single', 1, SINGLE_SERIES));
-  const { orthanc } = pacs;
-  const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
-  expect(web.code, web.stderr).toBe(0);
-  const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
-  expect(dimse.code, dimse.stderr).toBe(0);
+  await addOrthancConnections(dataDir, pacs.orthanc);
 }, 120_000);
 
 describe('the retrieve report counts images', () => {
@@ -56,7 +53,7 @@ describe('the retrieve report counts images', () => {
     expect(rest.code, rest.stderr).toBe(0);
     expect(rest.stdout.split('\n')[0]).toMatch(/^1 image retrieved, 3 images \(1 file\) already in the library \(of 2 files listed\) in [\d.]+ s; /);
 
-    const again = json(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', 'web', STUDY, '--library', library, '--json']));
+    const again = await retrieveReport(dataDir, 'web', STUDY, library);
     expect(again).toMatchObject({ listed: 2, received: 0, receivedImages: 0, alreadyPresent: 2, alreadyPresentImages: 4, failed: 0 });
     expect(retrieveCountsPhrase(again)).toBe('0 images retrieved, 4 images (2 files) already in the library (of 2 files listed)');
 
@@ -66,12 +63,7 @@ describe('the retrieve report counts images', () => {
   }, 180_000);
 
   it("the app's retrieve job reports the images, and the PACS tab's words for them", async () => {
-    const { orthanc } = pacs;
-    await engine.call('pacs.save', { connection: { name: 'orthanc', kind: 'dicomweb', url: orthanc.dicomWebUrl, auth: 'basic' }, secret: { user: orthanc.user, password: orthanc.password } });
-    const { jobId } = await engine.call('pacs.retrieve', { name: 'orthanc', studyInstanceUid: STUDY });
-    const end = await engine.jobEnd(jobId);
-    expect(end.event, JSON.stringify(end.payload)).toBe('job.finished');
-    const report = end.payload.result;
+    const report = await appRetrieve(engine, pacs.orthanc, STUDY);
     expect(report).toMatchObject({ listed: 2, received: 2, receivedImages: 4, alreadyPresent: 0, alreadyPresentImages: 0, failed: 0, stopped: null });
     expect(retrieveCountsPhrase(report)).toBe('4 images (2 files) retrieved (of 2 files listed)');
   }, 180_000);

@@ -17,7 +17,8 @@ import { Library } from '../../electron/library/library';
 import { writeSlice } from '../library/fixtures';
 import { writeOtherAiSr } from '../results/other-sr';
 import { freePort } from '../support/orthanc';
-import { listen, lumen, type Run, usePacsFixture } from './support';
+import { listen, lumen, usePacsFixture } from './support';
+import { addOrthancConnections, retrieveReport } from '../support/pacs-retrieve';
 
 const run = promisify(execFile);
 const ROOT = '1.2.826.0.1.3680043.10.543.1818';
@@ -59,12 +60,6 @@ function resultsByStudy(library: string): Record<string, string[]> {
   }
 }
 
-/** A retrieve's JSON report where an instance failed: lumen exits 1. */
-function refusedOne(done: Run) {
-  expect(done.code, done.stderr).toBe(1);
-  return JSON.parse(done.stdout);
-}
-
 beforeAll(async () => {
   fs.mkdirSync(local);
   fs.mkdirSync(remote);
@@ -73,11 +68,7 @@ beforeAll(async () => {
   writeSlice(path.join(remote, 'b1.dcm'), { ...B, sopUid: `${B.seriesUid}.1`, instanceNumber: 1 });
   writeSr(path.join(remote, 'b-sr.dcm'), B_SR);
   for (const f of ['b1.dcm', 'b-sr.dcm']) await pacs.orthanc.store(fs.readFileSync(path.join(remote, f)));
-  const { orthanc } = pacs;
-  const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
-  expect(web.code, web.stderr).toBe(0);
-  const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
-  expect(dimse.code, dimse.stderr).toBe(0);
+  await addOrthancConnections(dataDir, pacs.orthanc);
 }, 120_000);
 
 describe("a retrieve whose result document has the SOP Instance UID of another patient's", () => {
@@ -85,7 +76,7 @@ describe("a retrieve whose result document has the SOP Instance UID of another p
     it(`fetches it and reports why the library refused it, not "already in the library" (${via})`, async () => {
       const library = await libraryWithA(`library-${via}`);
       expect(resultsByStudy(library)).toEqual({ [A.studyUid]: [S], [B.studyUid]: [] });
-      const report = refusedOne(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', via, B.studyUid, '--library', library, '--json']));
+      const report = await retrieveReport(dataDir, via, B.studyUid, library, 1);
       expect(report).toMatchObject({ listed: 2, received: 1, receivedImages: 1, receivedResults: 0, alreadyPresent: 0, alreadyPresentResults: 0, failed: 1, stopped: null });
       expect(report.errors).toHaveLength(1);
       expect(report.errors[0].sopInstanceUid).toBe(S);
@@ -98,7 +89,7 @@ describe("a retrieve whose result document has the SOP Instance UID of another p
       const studyDir = path.join(library, 'pacs', B.studyUid);
       expect(fs.readdirSync(studyDir, { recursive: true }).filter((f) => String(f).endsWith('.dcm'))).toEqual([path.join(B.seriesUid, `${B.seriesUid}.1.dcm`)]);
       // Retrieved again: B's image is held, B's SR is fetched and refused again.
-      const again = refusedOne(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', via, B.studyUid, '--library', library, '--json']));
+      const again = await retrieveReport(dataDir, via, B.studyUid, library, 1);
       expect(again).toMatchObject({ listed: 2, received: 0, alreadyPresent: 1, alreadyPresentResults: 0, failed: 1 });
     }, 120_000);
   }

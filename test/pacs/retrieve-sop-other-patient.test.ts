@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSlice } from '../library/fixtures';
-import { json, lumen, type Run, usePacsFixture } from './support';
+import { json, lumen, usePacsFixture } from './support';
+import { addOrthancConnections, retrieveReport } from '../support/pacs-retrieve';
 
 const ROOT = '1.2.826.0.1.3680043.10.543.918';
 const A = { patientName: 'ALPHA^ANN', patientId: 'T8A', studyUid: `${ROOT}.1`, seriesUid: `${ROOT}.1.1` };
@@ -33,12 +34,6 @@ async function libraryWithA(name: string): Promise<string> {
   return library;
 }
 
-/** A retrieve's JSON report where an instance failed: lumen exits 1, and says what came and what did not. */
-function refusedOne(run: Run) {
-  expect(run.code, run.stderr).toBe(1);
-  return JSON.parse(run.stdout);
-}
-
 beforeAll(async () => {
   fs.mkdirSync(local);
   writeSlice(path.join(local, 'a.dcm'), { ...A, sopUid: X, instanceNumber: 1 });
@@ -47,18 +42,14 @@ beforeAll(async () => {
   writeSlice(path.join(remote, 'b1.dcm'), { ...B, sopUid: X, instanceNumber: 1 });
   writeSlice(path.join(remote, 'b2.dcm'), { ...B, sopUid: `${B.seriesUid}.2`, instanceNumber: 2 });
   for (const f of ['b1.dcm', 'b2.dcm']) await pacs.orthanc.store(fs.readFileSync(path.join(remote, f)));
-  const { orthanc } = pacs;
-  const web = await lumen(dataDir, ['pacs', 'add', '--name', 'web', '--dicomweb', orthanc.dicomWebUrl, '--user', orthanc.user, '--password-stdin'], orthanc.password + '\n');
-  expect(web.code, web.stderr).toBe(0);
-  const dimse = await lumen(dataDir, ['pacs', 'add', '--name', 'dimse', '--dimse', `${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`, '--calling-aet', 'LUMEN']);
-  expect(dimse.code, dimse.stderr).toBe(0);
+  await addOrthancConnections(dataDir, pacs.orthanc);
 }, 120_000);
 
 describe("a retrieve whose instance has the SOP Instance UID of another patient's image", () => {
   for (const via of ['web', 'dimse']) {
     it(`fetches it and reports why the library refused it, not "already in the library" (${via})`, async () => {
       const library = await libraryWithA(`library-${via}`);
-      const report = refusedOne(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', via, B.studyUid, '--library', library, '--json']));
+      const report = await retrieveReport(dataDir, via, B.studyUid, library, 1);
       expect(report).toMatchObject({ listed: 2, received: 1, alreadyPresent: 0, failed: 1, stopped: null });
       expect(report.errors).toHaveLength(1);
       const reason: string = report.errors[0].reason;
@@ -82,7 +73,7 @@ describe("a retrieve whose instance has the SOP Instance UID of another patient'
       const studyDir = path.join(library, 'pacs', B.studyUid);
       expect(fs.readdirSync(studyDir, { recursive: true }).filter((f) => String(f).endsWith('.dcm'))).toHaveLength(1);
       // Retrieved again: B's own image is held, B's copy of X is fetched and refused again.
-      const again = refusedOne(await lumen(dataDir, ['pacs', 'retrieve', '--pacs', via, B.studyUid, '--library', library, '--json']));
+      const again = await retrieveReport(dataDir, via, B.studyUid, library, 1);
       expect(again).toMatchObject({ listed: 2, received: 0, alreadyPresent: 1, failed: 1 });
     }, 120_000);
   }
