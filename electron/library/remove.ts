@@ -19,6 +19,14 @@
 // <library>/removed/<token>.json (0600, like every file in the data folder); the answer carries
 // the token, and undoRemoval(token) inserts exactly those rows again and deletes the snapshot.
 // Only the newest KEPT_REMOVALS snapshots are kept. The audit log records both.
+//
+// A row's INTEGER PRIMARY KEY (patients.id, labels.id, predictions.id) is a number SQLite picks,
+// not what the row is: once the row is deleted, the next new row may get the same number (no
+// AUTOINCREMENT). Undo puts a row back under its old number where that is still free, else
+// under a new one, and points the rows that referred to it (studies.patient_ref) there. A patient
+// is who its patient_key says: where the library holds that key again (imported since, or a
+// patient the study shared with others), the study goes back under that row. Only a key that
+// names the thing itself (a UID, a file's path) held again refuses the undo (T2, session 18).
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -60,6 +68,12 @@ interface Snapshot {
   removedAt: string;
   counts: RemovalCounts;
   tables: TableRows[];
+  /**
+   * Rows the removed rows refer to that stayed: the removed study's patient where another study
+   * held it. Undo finds the patient again by its key, or puts this row back where it went since.
+   * Absent from snapshots of a Lumen before session 18 (their studies keep their patient_ref).
+   */
+  referenced?: TableRows[];
 }
 
 /** The tables a removal takes rows from, in the order they are deleted (and restored in reverse). */
@@ -210,9 +224,11 @@ export function removeFromLibrary(db: Database.Database, libraryDir: string, tar
       table,
       rows: db.prepare<Params, Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${where[table]}`).all(p).map(encodeRow),
     }));
+    const referenced: TableRows[] =
+      counts.studyRemoved && !counts.patientRemoved ? [{ table: 'patients', rows: db.prepare<Params, Record<string, unknown>>('SELECT * FROM patients WHERE id = @patient').all(p).map(encodeRow) }] : [];
     // The snapshot is on disk before any row goes; a failure to write it removes nothing.
     ensurePrivateDir(snapshotDir(libraryDir));
-    const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables };
+    const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables, referenced };
     writeFileAtomic(file, JSON.stringify(snapshot));
     for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
     return counts;
@@ -234,20 +250,56 @@ function columnsOf(db: Database.Database, table: string): Set<string> {
 /** A snapshot's row the library holds again (the same key): nothing is restored. */
 class HeldAgain extends Error {}
 
+/** A snapshot's row whose parent the library no longer holds (a series whose study was removed since): nothing is restored. */
+class ParentGone extends Error {}
+
+/** The table's column that is its rowid under another name (a single INTEGER PRIMARY KEY), or null. */
+function rowidColumn(db: Database.Database, table: string): string | null {
+  const pk = db.prepare<[], { name: string; type: string }>(`SELECT name, type FROM pragma_table_info('${table}') WHERE pk > 0`).all();
+  return pk.length === 1 && pk[0].type.toUpperCase() === 'INTEGER' ? pk[0].name : null;
+}
+
+/** Rows a patient's other studies share: where the library holds the same key, that row is used, not a second one. */
+const SHARED_BY_KEY: Partial<Record<string, string>> = { patients: 'patient_key' };
+
 /** Inserts a snapshot's rows, parents first; a row the library holds again throws HeldAgain. Inside a transaction. */
 function restoreRows(db: Database.Database, snapshot: Snapshot): void {
+  /** "<table> <old rowid>" → the rowid the row has now. */
+  const moved = new Map<string, unknown>();
   for (const name of [...TABLES].reverse()) {
-    const part = snapshot.tables.find((t) => t.table === name);
-    if (!part || !Array.isArray(part.rows)) continue;
+    const parts = [...(Array.isArray(snapshot.referenced) ? snapshot.referenced : []), ...snapshot.tables].filter((t) => t?.table === name && Array.isArray(t.rows));
+    if (parts.length === 0) continue;
     const columns = columnsOf(db, name);
-    for (const row of part.rows) {
+    const rowid = rowidColumn(db, name);
+    const shared = SHARED_BY_KEY[name];
+    // Columns that hold another table's rowid: they follow that row to where it was put back.
+    const refs = db.prepare<[], { table: string; from: string; to: string | null }>(`SELECT "table", "from", "to" FROM pragma_foreign_key_list('${name}')`).all().filter((r) => r.to !== null && rowidColumn(db, r.table) === r.to);
+    for (const row of parts.flatMap((t) => t.rows)) {
+      if (!row || typeof row !== 'object' || Array.isArray(row)) throw new LibraryError(`the undo snapshot holds a row of ${name} that is not one: nothing was restored.`);
       const keys = Object.keys(row);
       const unknown = keys.find((k) => !columns.has(k));
       if (unknown !== undefined) throw new LibraryError(`the undo snapshot names a column ${name} does not have: nothing was restored.`);
+      const values = new Map(keys.map((k) => [k, decodeValue(row[k])]));
+      for (const r of refs) if (values.has(r.from) && moved.has(`${r.table} ${String(values.get(r.from))}`)) values.set(r.from, moved.get(`${r.table} ${String(values.get(r.from))}`));
+      const old = rowid !== null ? values.get(rowid) : undefined;
+      const movedKey = `${name} ${String(old)}`;
+      if (old !== undefined && old !== null) {
+        if (moved.has(movedKey)) continue; // a referenced row that the removal took too
+        const held = shared !== undefined && values.get(shared) != null ? db.prepare<[unknown], { id: unknown }>(`SELECT "${rowid}" AS id FROM ${name} WHERE "${shared}" = ?`).get(values.get(shared)) : undefined;
+        if (held) {
+          moved.set(movedKey, held.id);
+          continue;
+        }
+        // Its old number went to a row made since: it takes a new one.
+        if (db.prepare(`SELECT 1 FROM ${name} WHERE "${rowid}" = ?`).get(old)) values.delete(rowid!);
+      }
+      const cols = [...values.keys()];
       try {
-        db.prepare(`INSERT INTO ${name} (${keys.map((k) => `"${k}"`).join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => decodeValue(row[k])));
+        const made = db.prepare(`INSERT INTO ${name} (${cols.map((k) => `"${k}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values.values());
+        if (old !== undefined && old !== null) moved.set(movedKey, values.has(rowid!) ? old : made.lastInsertRowid);
       } catch (err) {
         if (/UNIQUE|PRIMARY KEY/i.test(errorMessage(err))) throw new HeldAgain(errorMessage(err));
+        if (/FOREIGN KEY/i.test(errorMessage(err))) throw new ParentGone(errorMessage(err));
         throw err;
       }
     }
@@ -301,9 +353,14 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
   try {
     db.transaction(() => restoreRows(db, snapshot))();
   } catch (err) {
-    if (!(err instanceof HeldAgain)) throw err;
+    if (!(err instanceof HeldAgain) && !(err instanceof ParentGone)) throw err;
     const c = snapshot.counts;
     const what = c.studyRemoved ? `study ${c.studyInstanceUid}` : `series ${c.seriesInstanceUids.join(', ')}`;
+    if (err instanceof ParentGone) {
+      throw new LibraryError(
+        `${what} cannot be put back: the library no longer holds the ${c.studyRemoved ? 'patient' : `study ${c.studyInstanceUid}`} it was in (removed since). Nothing was restored. Undo that removal first (lumen rm --undo with its token), then this one.`,
+      );
+    }
     throw new LibraryError(`${what} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.${undoAfterRemovingAgain(db, snapshot) ? ` To put it back as it was removed${keptWords(c)}: remove the ${c.studyRemoved ? 'study' : 'series'} again (what was imported, labelled or measured in it since goes with that removal, which has its own Undo), then lumen rm --undo ${token}.` : ''}`);
   }
   fs.rmSync(file, { force: true });
