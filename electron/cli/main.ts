@@ -113,8 +113,13 @@ export async function main(argv: string[]): Promise<number> {
  * "ENOENT: no such file or directory, mkdir '…'"); null for any other error.
  */
 function fsErrorLine(err: unknown): string | null {
-  // SQLite's own codes for a full or read-only disk (the library could not be written).
   const sqlite = (err as { code?: unknown } | undefined)?.code;
+  // Another connection held the library's write lock longer than the command waits for it
+  // (busy_timeout): in words, never SQLite's "database is locked".
+  if (typeof sqlite === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(sqlite)) {
+    return 'another Lumen (or another program) is changing the library and did not let go of it in time. Nothing stored in it was lost; try again when it is done.';
+  }
+  // SQLite's own codes for a full or read-only disk (the library could not be written).
   const disk = typeof sqlite === 'string' && sqlite.startsWith('SQLITE_') ? describeDiskProblem(err) : null;
   if (disk) return `the library could not be changed: ${disk}. Nothing stored in it was lost; ${disk.includes('full') ? 'free space on that disk' : 'make that disk writable'} and run the command again.`;
   if (!isWordedFsError(err)) return null;

@@ -27,6 +27,11 @@
 // is who its patient_key says: where the library holds that key again (imported since, or a
 // patient the study shared with others), the study goes back under that row. Only a key that
 // names the thing itself (a UID, a file's path) held again refuses the undo (T2, session 18).
+//
+// Both removal and undo take the write lock up front (writeTransaction: BEGIN IMMEDIATE, as
+// importer.ts), so that beside another Lumen's import they wait for it instead of failing: a
+// transaction that reads first and writes later gets SQLITE_BUSY at once, without waiting, when
+// another connection holds the lock or wrote in between (T1, session 18).
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -188,6 +193,31 @@ function snapshotFile(libraryDir: string, token: string): string {
   return path.join(snapshotDir(libraryDir), `${token}.json`);
 }
 
+/** How long a removal or undo waits beside another writer that keeps committing (an import), at most. */
+const BUSY_WAIT_MS = 60_000;
+
+/**
+ * Runs `fn` in a transaction that takes the write lock first (BEGIN IMMEDIATE, as importer.ts), so
+ * that beside another Lumen it waits (busy_timeout) instead of failing at once. An import commits
+ * a batch every 20 ms and takes the lock again within a millisecond, while SQLite's wait looks for
+ * a free lock every 100 ms: it finds one only by luck (waits of 0.8 to 3.4 s beside a 12,000-file
+ * import, two cores). So while the other writer is seen to commit (data_version moves) the wait
+ * goes on, up to BUSY_WAIT_MS; a writer that holds the lock without committing fails it after one
+ * busy_timeout, with SQLITE_BUSY for the caller to word.
+ */
+function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    const version = db.pragma('data_version', { simple: true });
+    try {
+      return db.transaction(fn).immediate();
+    } catch (err) {
+      const code = (err as { code?: unknown } | undefined)?.code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline || db.pragma('data_version', { simple: true }) === version) throw err;
+    }
+  }
+}
+
 /** Values as JSON keeps them exactly: numbers and text as they are, a BLOB as base64. */
 function encodeRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -216,23 +246,34 @@ function pruneSnapshots(libraryDir: string): void {
 export function removeFromLibrary(db: Database.Database, libraryDir: string, target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
   const token = `${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
   const file = snapshotFile(libraryDir, token);
-  const counts = db.transaction(() => {
-    const counts = measure(db, libraryDir, target);
-    const where = conditions(counts.studyRemoved);
-    const p = params(db, counts.studyInstanceUid);
-    const tables: TableRows[] = TABLES.map((table) => ({
-      table,
-      rows: db.prepare<Params, Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${where[table]}`).all(p).map(encodeRow),
-    }));
-    const referenced: TableRows[] =
-      counts.studyRemoved && !counts.patientRemoved ? [{ table: 'patients', rows: db.prepare<Params, Record<string, unknown>>('SELECT * FROM patients WHERE id = @patient').all(p).map(encodeRow) }] : [];
-    // The snapshot is on disk before any row goes; a failure to write it removes nothing.
-    ensurePrivateDir(snapshotDir(libraryDir));
-    const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables, referenced };
-    writeFileAtomic(file, JSON.stringify(snapshot));
-    for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
-    return counts;
-  })();
+  let counts: RemovalCounts;
+  try {
+    counts = writeTransaction(db, () => {
+      const counts = measure(db, libraryDir, target);
+      const where = conditions(counts.studyRemoved);
+      const p = params(db, counts.studyInstanceUid);
+      const tables: TableRows[] = TABLES.map((table) => ({
+        table,
+        rows: db.prepare<Params, Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${where[table]}`).all(p).map(encodeRow),
+      }));
+      const referenced: TableRows[] =
+        counts.studyRemoved && !counts.patientRemoved ? [{ table: 'patients', rows: db.prepare<Params, Record<string, unknown>>('SELECT * FROM patients WHERE id = @patient').all(p).map(encodeRow) }] : [];
+      // The snapshot is on disk before any row goes; a failure to write it removes nothing.
+      ensurePrivateDir(snapshotDir(libraryDir));
+      const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables, referenced };
+      writeFileAtomic(file, JSON.stringify(snapshot));
+      for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
+      return counts;
+    });
+  } catch (err) {
+    // Nothing was removed: no snapshot of it is left to count against the kept undos, or to undo.
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      // the removal's own error says more than this one
+    }
+    throw err;
+  }
   writeSearchDocuments(db);
   try {
     pruneSnapshots(libraryDir);
@@ -317,14 +358,14 @@ function undoAfterRemovingAgain(db: Database.Database, snapshot: Snapshot): bool
   if (!c.studyRemoved && c.seriesInstanceUids.length !== 1) return false;
   const rolledBack = new Error('rolled back');
   try {
-    db.transaction(() => {
+    writeTransaction(db, () => {
       const { study, studyRemoved } = markTarget(db, target);
       const where = conditions(studyRemoved);
       const p = params(db, study);
       for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
       restoreRows(db, snapshot);
       throw rolledBack;
-    })();
+    });
   } catch (err) {
     return err === rolledBack;
   }
@@ -351,7 +392,7 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
   }
   if (snapshot?.format !== 'lumen-removal-1' || !Array.isArray(snapshot.tables)) throw new LibraryError(`${file} is not an undo snapshot of this Lumen: nothing was restored.`);
   try {
-    db.transaction(() => restoreRows(db, snapshot))();
+    writeTransaction(db, () => restoreRows(db, snapshot));
   } catch (err) {
     if (!(err instanceof HeldAgain) && !(err instanceof ParentGone)) throw err;
     const c = snapshot.counts;
