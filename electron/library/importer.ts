@@ -168,7 +168,9 @@ export class Importer {
       duplicateByPath: db.prepare<[string], { reason: string; kept_path: string | null; file_size: number | null; mtime_ms: number | null; sop_uid: string | null }>(
         "SELECT reason, kept_path, file_size, mtime_ms, sop_uid FROM import_errors WHERE path = ? AND kind = 'duplicate'",
       ),
-      resultBySop: db.prepare<[string], { path: string; file_size: number | null; mtime_ms: number | null }>('SELECT path, file_size, mtime_ms FROM result_documents WHERE sop_uid = ?'),
+      resultBySop: db.prepare<[string], { path: string; file_size: number | null; mtime_ms: number | null; study_uid: string; series_uid: string }>(
+        'SELECT path, file_size, mtime_ms, study_uid, series_uid FROM result_documents WHERE sop_uid = ?',
+      ),
       clearError: db.prepare('DELETE FROM import_errors WHERE path = ?'),
       underRoot: db.prepare<[string, string], InstanceRow>(
         'SELECT sop_uid, series_uid, path, file_size, mtime_ms, missing FROM instances WHERE path >= ? AND path < ?',
@@ -606,6 +608,11 @@ export class Importer {
     }
     const holder = this.statements.resultBySop.get(doc.sopInstanceUid);
     if (holder && holder.path !== file && fs.existsSync(holder.path) && !sameFile(file, holder.path)) {
+      if (holder.study_uid !== doc.studyInstanceUid || holder.series_uid !== doc.seriesInstanceUid) {
+        // Another study's or series' document under the same SOP Instance UID (another patient's): not a copy of it (T-6's rule for images).
+        this.addError(file, sopOfAnotherResultReason(doc.sopInstanceUid, { path: holder.path, seriesUid: holder.series_uid, studyUid: holder.study_uid }, { seriesUid: doc.seriesInstanceUid, studyUid: doc.studyInstanceUid }));
+        return true;
+      }
       // A second copy: the one found first stays (an SR or a map is not decoded to compare).
       const copy = { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: doc.sopInstanceUid };
       this.addError(file, duplicateReason(doc.sopInstanceUid, holder.path, 'it was found first', 'result document'), 'duplicate', holder.path, copy);
@@ -943,6 +950,17 @@ export function sopOfAnotherImageReason(sopInstanceUid: string, held: { path: st
     `its SOP Instance UID (0008,0018) ${u(sopInstanceUid)} is that of another image the library holds: ${held.path}, in series ${u(held.seriesUid)} of study ${u(held.studyUid)}, ` +
     `where this file is in ${where}. Not the same image, so it was not imported; the image held stays where it is, with its labels and predictions. ` +
     "Check the files' source: one of the two was given a SOP Instance UID that is not its own. If this file is the right one, remove the held image's series (lumen rm --series) and import it again."
+  );
+}
+
+/** Why a result document is refused whose SOP Instance UID the library holds for a document of another series (UIDs and a path: no patient data). */
+export function sopOfAnotherResultReason(sopInstanceUid: string, held: { path: string; seriesUid: string; studyUid: string }, file: { seriesUid: string; studyUid: string }): string {
+  const u = (uid: string) => uid.slice(0, 64);
+  const where = file.studyUid === held.studyUid ? `series ${u(file.seriesUid)} of the same study` : `series ${u(file.seriesUid)} of study ${u(file.studyUid)}`;
+  return (
+    `its SOP Instance UID (0008,0018) ${u(sopInstanceUid)} is that of another result document the library holds: ${held.path}, in series ${u(held.seriesUid)} of study ${u(held.studyUid)}, ` +
+    `where this file is in ${where}. Not the same document, so it was not imported; the document held stays where it is. ` +
+    "Check the files' source: one of the two was given a SOP Instance UID that is not its own."
   );
 }
 

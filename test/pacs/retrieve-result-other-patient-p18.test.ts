@@ -81,7 +81,9 @@ describe("a retrieve whose result document has the SOP Instance UID of another p
       expect(report.errors).toHaveLength(1);
       expect(report.errors[0].sopInstanceUid).toBe(S);
       const reason: string = report.errors[0].reason;
-      for (const named of [S, aSr]) expect(reason).toContain(named);
+      for (const named of [S, aSr, A_SR.seriesInstanceUid, A.studyUid, B_SR.seriesInstanceUid, B.studyUid]) expect(reason).toContain(named);
+      expect(reason).toContain('Not the same document');
+      for (const v of ['P18A', 'P18B', 'ALPHA', 'BETA']) expect(reason).not.toContain(v);
       expect(reason).not.toContain('already in the library');
       // A's SR stays with A's study; B's study lists no result of A's.
       expect(resultsByStudy(library)).toEqual({ [A.studyUid]: [S], [B.studyUid]: [] });
