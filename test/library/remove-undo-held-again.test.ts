@@ -1,8 +1,9 @@
 // Undo of a removal after the same files were imported again (finding T-10, session 17, fixed by
 // F4): the undo is refused (the library holds the images again), and the refusal now says how to
 // get the removal's labels back: remove the study (or series) again, then undo the first token. The
-// test does that and finds the label back. Where removing again would not help (the patient row is
-// held by another study imported since), the refusal does not send the user round. Real SQLite
+// test does that and finds the label back. Where removing again would not help (a file of it now
+// holds another image), the refusal does not send the user round; a patient held by a study
+// imported since no longer stands in the way (session 18, T2: found by its key). Real SQLite
 // library, slices written with dump2dcm (fixtures.ts writeSlice).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,17 +62,30 @@ describe('undo of a removal after the files came back', () => {
     expect(lib.undoRemoval(first.undoToken).labels).toBe(1);
   });
 
-  it('gives no such advice where removing again would not help: the patient is held by a study imported since', async () => {
+  it('advises the same where the patient is held by a study imported since, and doing so works (session 18: the patient is found by its key)', async () => {
     const first = lib.remove({ studyInstanceUid: S1.studyUid });
     expect(first.counts.patientRemoved).toBe(true);
     writeSlice(path.join(src, 'c1.dcm'), { ...S2, sopUid: `${S2.seriesUid}.1`, instanceNumber: 1 });
     await lib.importPaths([src]);
+    expect(() => lib.undoRemoval(first.undoToken)).toThrow(`Nothing was restored. To put it back as it was removed (with its 2 labels): remove the study again`);
+    lib.remove({ studyInstanceUid: S1.studyUid });
+    expect(lib.undoRemoval(first.undoToken).labels).toBe(2);
+    const studies = lib.listStudies();
+    expect(studies.map((s) => s.studyInstanceUid).sort()).toEqual([S1.studyUid, S2.studyUid]);
+    expect(new Set(studies.map((s) => s.patientKey)).size).toBe(1);
+  });
+
+  it('gives no such advice where removing again would not help: a file of it now holds another image', async () => {
+    const first = lib.remove({ seriesInstanceUid: S1b.seriesUid });
+    // The series' only file is written over with an image of another study, and imported.
+    writeSlice(path.join(src, 'b1.dcm'), { ...S2, sopUid: `${S2.seriesUid}.1`, instanceNumber: 1 });
+    await lib.importPaths([path.join(src, 'b1.dcm')]);
     let message = '';
     try {
       lib.undoRemoval(first.undoToken);
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toBe(`study ${S1.studyUid} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.`);
+    expect(message).toBe(`series ${S1b.seriesUid} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.`);
   });
 });
