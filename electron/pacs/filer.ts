@@ -16,6 +16,7 @@ import { type InstanceMeta, parseDicomBuffer } from '../dicom/parse';
 import type { Library } from '../library/library';
 import { isLibraryUid } from '../../common/dicom-uid';
 import type { InstanceRef } from './query';
+import { countOf } from '../../common/counts';
 
 /** The library's folder for instances still arriving (WADO-RS streams each into a temporary file there). */
 const INCOMING = 'pacs-incoming';
@@ -45,6 +46,10 @@ function headerOf(file: string): InstanceMeta {
 /** Instances written before they are imported together (the library shows the study growing in steps of this). */
 const IMPORT_BATCH = 32;
 const MAX_ERRORS = 100;
+/** Files of an earlier receiver's or retrieve's imported at once when a later one starts (fileLeftovers). */
+const LEFTOVER_BATCH = 500;
+/** Entries of pacs/ (folders and files) fileLeftovers looks at, at most (each a name and a lookup); past it `lumen import` of pacs/ files the rest. */
+const MAX_LEFTOVER_ENTRIES = 1_000_000;
 
 export interface RetrieveTarget {
   studyUid: string;
@@ -208,6 +213,17 @@ export class InstanceFiler {
     return true;
   }
 
+  /**
+   * Imports files already written into pacs/ (by a receiver or retrieve that stopped before its
+   * import: fileLeftovers), in batches, counted and refused as the instances this filer writes.
+   */
+  async importWritten(files: readonly string[]): Promise<void> {
+    for (let at = 0; at < files.length; at += LEFTOVER_BATCH) {
+      this.queue.push(...files.slice(at, at + LEFTOVER_BATCH));
+      await this.flush();
+    }
+  }
+
   /** Instances the PACS listed that never came, counted as failed with one line. */
   notSent(count: number, stopped: boolean): void {
     if (count <= 0) return;
@@ -257,4 +273,98 @@ export class InstanceFiler {
     this.receivedImages += this.library.imagesOf(accepted);
     this.receivedResults += this.library.presentResults(accepted).size;
   }
+}
+
+/** What fileLeftovers filed of the instances an earlier Lumen received but did not import. */
+export interface LeftoverReport {
+  /** Instances the library did not hold, found in pacs/ (within the bound). */
+  found: number;
+  /** Of `found`, those now in the library (images and result documents), and the images they hold. */
+  filed: number;
+  filedImages: number;
+  /** Of `found`, those the library refused (removed from pacs/, as the receiver removes them), with why. */
+  failed: number;
+  errors: FilingError[];
+  /** Why pacs/ was not looked at whole (a folder that cannot be read, the bound), or null. */
+  incomplete: string | null;
+  /** The folder looked at: <library>/pacs. */
+  root: string;
+}
+
+/**
+ * The instances a receiver or retrieve wrote into <library>/pacs/<study>/<series>/<sop>.dcm and
+ * answered (or counted) as stored, but that the library does not hold: Lumen stopped (killed, a
+ * crash, a power cut) before their batch was imported. A sender told Success will not send them
+ * again, so each start of a receiver or retrieve files them. Only what a filer writes is taken:
+ * folders named by UIDs (not links), regular files named <UID>.dcm; anything else there is left
+ * alone. Bounded by MAX_LEFTOVER_ENTRIES; refusals are counted with why, as the receiver counts them.
+ */
+export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
+  const root = path.join(library.dir, 'pacs');
+  const report: LeftoverReport = { found: 0, filed: 0, filedImages: 0, failed: 0, errors: [], incomplete: null, root };
+  let entries = 0;
+  const list = (dir: string): fs.Dirent[] => {
+    if (entries >= MAX_LEFTOVER_ENTRIES) return [];
+    try {
+      const found = fs.readdirSync(dir, { withFileTypes: true });
+      entries += found.length;
+      if (entries > MAX_LEFTOVER_ENTRIES) report.incomplete = `only the first ${MAX_LEFTOVER_ENTRIES} entries of ${root} were looked at`;
+      return found;
+    } catch (err) {
+      report.incomplete ??= `${dir} could not be read (${describeFsError(err)})`;
+      return [];
+    }
+  };
+  let top: fs.Stats;
+  try {
+    top = fs.lstatSync(root);
+  } catch {
+    return report;
+  }
+  if (!top.isDirectory()) return report;
+  const candidates: { file: string; sop: string }[] = [];
+  const uidDirs = (dir: string) => list(dir).filter((e) => e.isDirectory() && isLibraryUid(e.name));
+  for (const study of uidDirs(root)) {
+    for (const series of uidDirs(path.join(root, study.name))) {
+      const dir = path.join(root, study.name, series.name);
+      for (const e of list(dir)) {
+        const sop = e.name.endsWith('.dcm') ? e.name.slice(0, -4) : '';
+        if (e.isFile() && isLibraryUid(sop)) candidates.push({ file: path.join(dir, e.name), sop });
+      }
+    }
+  }
+  // Held: an image or result document of that SOP Instance UID (at this path, or another: then this copy is not taken).
+  const held = new Set<string>();
+  for (let at = 0; at < candidates.length; at += LEFTOVER_BATCH) {
+    const sops = candidates.slice(at, at + LEFTOVER_BATCH).map((c) => c.sop);
+    for (const uid of library.presentInstances(sops)) held.add(uid);
+    for (const uid of library.presentResults(sops)) held.add(uid);
+  }
+  const missing = candidates.filter((c) => !held.has(c.sop));
+  report.found = missing.length;
+  if (missing.length === 0) return report;
+  const filer = new InstanceFiler(library);
+  try {
+    await filer.importWritten(missing.map((c) => c.file));
+  } catch {
+    // A batch the library could not import is counted as failed, with why and where the files are kept (importQueued).
+  }
+  report.filed = filer.received;
+  report.filedImages = filer.receivedImages;
+  report.failed = filer.failed;
+  report.errors = filer.errors;
+  return report;
+}
+
+/** fileLeftovers' report in one line, or null when it found nothing: "9 instances received before Lumen stopped were filed now." */
+export function leftoversLine(report: LeftoverReport): string | null {
+  if (report.found === 0 && report.incomplete === null) return null;
+  const parts: string[] = [];
+  if (report.found > 0) {
+    const filed = report.filed > 0 ? `${countOf(report.filed, 'instance')} received before Lumen stopped ${report.filed === 1 ? 'was' : 'were'} filed now` : '';
+    const failed = report.failed > 0 ? `${countOf(report.failed, 'instance')} received before Lumen stopped could not be filed: ${report.errors[0]?.reason.replace(/\.$/, '') ?? 'the library refused it'}` : '';
+    parts.push([filed, failed].filter(Boolean).join('; '));
+  }
+  if (report.incomplete) parts.push(`${report.incomplete}, so instances received before Lumen stopped may be missing from the library; \`lumen import ${report.root}\` files them`);
+  return `${parts.join('; ')}.`;
 }

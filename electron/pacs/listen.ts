@@ -15,7 +15,7 @@ import type { Library } from '../library/library';
 import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
-import { InstanceFiler } from './filer';
+import { InstanceFiler, fileLeftovers, leftoversLine } from './filer';
 import { MORE_STORAGE_CLASSES } from './storage-classes';
 import { type Dimse, loadDimse } from './dimse-module';
 import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
@@ -363,6 +363,18 @@ export async function startReceiver(library: Library, options: ListenOptions): P
     server.listen(options.port, options.host, () => resolve());
   });
 
+  // What an earlier receiver answered Success for but did not import before Lumen stopped (killed,
+  // a crash): filed now, beside the associations (the library imports one batch at a time), and said.
+  // Not for a C-MOVE's receiver (options.filer): its retrieve files them when it starts.
+  const leftovers = options.filer
+    ? Promise.resolve()
+    : fileLeftovers(library).then(
+        (report) => {
+          const line = leftoversLine(report);
+          if (line) say(line);
+        },
+        (err: unknown) => say(`could not file the instances received before Lumen stopped: ${errorMessage(err)}`),
+      );
   return {
     port: options.port,
     counts: () => ({ received: filer.received, receivedImages: filer.receivedImages, receivedResults: filer.receivedResults, failed: filer.failed, refusedAssociations }),
@@ -373,7 +385,7 @@ export async function startReceiver(library: Library, options: ListenOptions): P
       const closing = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.destroyed && socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of sockets) socket.destroy();
       await Promise.all(closing);
-      await Promise.allSettled([...endings]);
+      await Promise.allSettled([...endings, leftovers]);
       // What the last batch could not import is counted as failed, with why (InstanceFiler.importQueued).
       await filer.flush().catch(() => undefined);
     },

@@ -18,7 +18,7 @@ import { DicomWebClient } from './dicomweb';
 import { DimseClient, GetNotSupported } from './dimse';
 import { isUid, uidProblem } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
-import { InstanceFiler, type RetrieveTarget } from './filer';
+import { InstanceFiler, type RetrieveTarget, fileLeftovers, leftoversLine } from './filer';
 import { type InstanceRef, TooManyInstances, matchLimit, seriesNotAllListed, seriesTooLarge, tooManyMatches } from './query';
 import type { SeriesMatch } from './series';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
@@ -62,6 +62,11 @@ export interface RetrieveOptions {
   receiver?: MoveReceiver;
   /** The most instances one listing reads, below MAX_MATCHES.instances (query.ts): a test's study need not hold 200 001. */
   maxListed?: number;
+  /**
+   * What the retrieve filed before it began: instances an earlier receiver or retrieve wrote into
+   * pacs/ and Lumen stopped before importing ("9 instances received before Lumen stopped were filed now").
+   */
+  onLeftovers?: (line: string) => void;
 }
 
 export async function retrieveStudy(connection: PacsConnection, credentials: Credentials | null, target: RetrieveTarget, library: Library, options: RetrieveOptions = {}): Promise<RetrieveReport> {
@@ -69,6 +74,9 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   if (!isUid(target.studyUid)) throw refuse('Study Instance UID', target.studyUid);
   if (target.seriesUid !== undefined && !isUid(target.seriesUid)) throw refuse('Series Instance UID', target.seriesUid);
   const started = Date.now();
+  // Filed first: an instance a killed retrieve wrote is then held, and not fetched again.
+  const leftovers = await fileLeftovers(library).then(leftoversLine, (err: unknown) => `could not file the instances received before Lumen stopped: ${errorMessage(err)}`);
+  if (leftovers) options.onLeftovers?.(leftovers);
   const filer = new InstanceFiler(library, target);
   const timeouts = { timeoutMs: options.timeoutMs };
   const dicomweb = connection.kind === 'dicomweb' ? new DicomWebClient(connection, credentials, timeouts) : null;
