@@ -119,6 +119,82 @@ export function moveIfFree(parent: string, temp: string, target: string): fs.Sta
   return null;
 }
 
+/**
+ * Claims the name `target` (whose folder exists) for a folder about to be put there: creates it
+ * empty, private to the user. mkdir is atomic: it fails when anything holds the name, a folder
+ * or a file, a symbolic link, or another process's claim made a moment ago. False when the
+ * name is taken; any other file-system error is thrown.
+ */
+export function claimName(target: string): boolean {
+  try {
+    fs.mkdirSync(target, { mode: PRIVATE_DIR_MODE });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** A name (of a folder about to be created) refused because it is not one plain path component. */
+function checkPlainName(parent: string, name: string): void {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new UnsafePathError(`Refusing to create "${name}" in ${parent}: a name must be one plain folder name (no / or \\, not . or ..).`);
+  }
+}
+
+/**
+ * Moves the complete folder `temp` (strictly inside `parent`) to `parent/name` or, when that is
+ * taken and `numbered` is set, to the first free one of `name-2`, `name-3`, … (at most `tries`
+ * names); returns the path used. Never replaces anything, not even what another process puts
+ * there meanwhile (two imports of files with the same name): each name is claimed with
+ * claimName, and `temp` then takes the place of its own empty claim in one rename. Without
+ * `numbered`, a taken `name` is an EEXIST error naming it, and nothing moves.
+ */
+export function moveToFreeName(parent: string, temp: string, name: string, options: { numbered?: boolean; tries?: number } = {}): string {
+  checkPlainName(parent, name);
+  assertInside(parent, temp, 'move');
+  const tries = options.tries ?? 1000;
+  for (let i = 1; i <= tries; i++) {
+    const target = path.join(path.resolve(parent), i === 1 ? name : `${name}-${i}`);
+    if (!claimName(target)) {
+      if (!options.numbered) throw fsError('EEXIST', 'rename', target);
+      continue;
+    }
+    moveOntoClaim(temp, target);
+    syncDir(path.dirname(target));
+    return target;
+  }
+  throw new Error(`${path.join(parent, name)} and the next ${tries - 1} numbered names (${name}-2 … ${name}-${tries}) are all taken in ${parent}. Remove some, then try again.`);
+}
+
+/** `temp` takes the place of the empty folder `claim` this process just created. */
+function moveOntoClaim(temp: string, claim: string): void {
+  try {
+    // On POSIX a rename onto an empty folder replaces it atomically; onto a folder that holds
+    // something it fails (ENOTEMPTY, EEXIST), and nothing moves.
+    fs.renameSync(temp, claim);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EEXIST')) {
+      // Windows renames onto no existing folder: give the claim up, then move (a moment's window).
+      fs.rmdirSync(claim);
+      fs.renameSync(temp, claim);
+      return;
+    }
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+      // Something else wrote into the claim meanwhile (not by claimName): it is theirs, and stays.
+      throw new Error(`${claim} was filled by something else while Lumen was moving a folder there; nothing there was replaced. Try again.`);
+    }
+    try {
+      fs.rmdirSync(claim);
+    } catch {
+      // not empty any more, or gone: not ours to remove
+    }
+    throw err;
+  }
+}
+
 /** The last step: `temp` takes `target`'s place, already moved to `movedAway`, which is put back if the move fails. */
 export function swapIn(temp: string, target: string, movedAway: string): void {
   try {

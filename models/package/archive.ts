@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
-import { ensurePrivateDir, makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, replaceInside, sealDir } from '../../common/node/safe-fs';
-import { formatVersionProblem, METADATA_JSON, PACKAGE_FOLDER, PackageError, loadPackage, type LoadedPackage } from './package';
+import { ensurePrivateDir, makeDirs, moveToFreeName, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeInside, sealDir } from '../../common/node/safe-fs';
+import { formatVersionProblem, METADATA_JSON, PackageError, loadPackage, type LoadedPackage } from './package';
 import { PACKAGE_ARCHIVE_EXTENSION } from './archive-extension';
 
 export { PACKAGE_ARCHIVE_EXTENSION };
@@ -115,12 +115,19 @@ function isSafeName(name: string): boolean {
   return name.length > 0 && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0') && !path.isAbsolute(name) && !/^[a-zA-Z]:/.test(name);
 }
 
-/** Unpacks a .lumenpkg into `destDir` (which must not exist), verifying it; nothing is left behind on failure. */
-export async function importPackageArchive(file: string, destDir: string): Promise<LoadedPackage> {
+/**
+ * Unpacks a .lumenpkg into `destDir` (which must not exist), verifying it; nothing is left behind
+ * on failure. `numbered`: when `destDir` is taken, the first free one of `destDir-2`, `destDir-3`, …
+ * (the returned package's `dir` says which). Nothing already there is ever replaced, not even a
+ * package another process puts there while this one unpacks: the name is claimed atomically
+ * when the verified package moves into place (safe-fs moveToFreeName).
+ */
+export async function importPackageArchive(file: string, destDir: string, options: { numbered?: boolean } = {}): Promise<LoadedPackage> {
   const source = path.resolve(file);
   if (!existsSync(source)) throw new Error(`Model package archive not found: ${source}`);
   const target = path.resolve(destDir);
-  if (existsSync(target)) throw new PackageError(target, 'already exists; choose another folder or remove it first');
+  const taken = () => new PackageError(target, 'already exists; choose another folder or remove it first');
+  if (!options.numbered && existsSync(target)) throw taken();
   const bytes = readRegularFile(source, 'package');
   const where = path.basename(source);
   const entries: { name: string; start: number; size: number }[] = [];
@@ -159,9 +166,9 @@ export async function importPackageArchive(file: string, destDir: string): Promi
   const versionProblem = rawMetadata === null ? null : formatVersionProblem(rawMetadata);
   if (versionProblem) throw new Error(`Model package archive ${where}: ${versionProblem}`);
 
-  const parent = path.dirname(destDir);
   ensurePrivateDir(path.dirname(target), { tighten: false });
   const temp = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let installed = target;
   try {
     mkdirSync(temp, { mode: PRIVATE_DIR_MODE });
     for (const e of entries) {
@@ -174,12 +181,14 @@ export async function importPackageArchive(file: string, destDir: string): Promi
     }
     await loadPackage(temp);
     sealDir(temp);
-    replaceInside(parent, temp, target, PACKAGE_FOLDER);
+    installed = moveToFreeName(path.dirname(target), temp, path.basename(target), { numbered: options.numbered });
   } catch (err) {
     removeInside(path.dirname(target), temp);
+    // Taken meanwhile (another import of a file with this name): said as when it was taken at the start.
+    if (!options.numbered && (err as NodeJS.ErrnoException).code === 'EEXIST' && (err as NodeJS.ErrnoException).path === target) throw taken();
     // Name the archive, not the temp folder, in what the user reads.
     if (err instanceof PackageError) throw new Error(err.message.replace(`Model package ${temp}`, `Model package archive ${where}`));
     throw err;
   }
-  return loadPackage(target);
+  return loadPackage(installed);
 }

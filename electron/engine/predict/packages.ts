@@ -160,24 +160,35 @@ function info(loaded: LoadedPackage): PackageInfo {
   };
 }
 
-/** Unpacks a .lumenpkg into the packages folder under a free name derived from the file's. */
-export async function importPackage(dataDir: string, file: string): Promise<PackageInfo> {
+/**
+ * Unpacks a .lumenpkg into the packages folder under a free name derived from the file's
+ * (`lesion`, else `lesion-2`, …); the returned `dir` says which. A name is taken atomically as
+ * the verified package moves into place, so that two imports at once of files with the same name
+ * (the CLI beside the app's Import) install both and replace nothing. Once the package is in
+ * place it stays installed: a failure to record the install in the library's audit log (a
+ * library that will not open) is a note, not an error.
+ */
+export async function importPackage(dataDir: string, file: string): Promise<PackageInfo & { notes: string[] }> {
   if (!file.toLowerCase().endsWith(PACKAGE_ARCHIVE_EXTENSION)) {
     throw new Error(`${file} is not a model package archive (${PACKAGE_ARCHIVE_EXTENSION}). Export one with "lumen models export <name> --out <file.lumenpkg>" (or Export… in the Classifier panel), or copy a package folder into ${packagesDir(dataDir)}.`);
   }
-  const base = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_') || 'package';
+  const named = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_');
+  const base = named === '' || named === '.' || named === '..' ? 'package' : named;
   ensurePrivateDir(packagesDir(dataDir));
-  let dest = path.join(packagesDir(dataDir), base);
-  for (let i = 2; existsSync(dest); i++) dest = path.join(packagesDir(dataDir), `${base}-${i}`);
   const { packages } = await listPackages(dataDir);
-  const imported = info(await importPackageArchive(file, dest));
+  const imported = info(await importPackageArchive(file, path.join(packagesDir(dataDir), base), { numbered: true }));
   const same = packages.find((p) => p.contentHash === imported.contentHash);
   if (same) {
-    removeInside(packagesDir(dataDir), dest);
+    removeInside(packagesDir(dataDir), imported.dir);
     throw new Error(`This package (#${imported.contentHash.slice(0, 12)}, "${imported.name}") is already installed in ${same.dir}.`);
   }
-  Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
-  return imported;
+  let unaudited: string | null;
+  try {
+    unaudited = Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
+  } catch (err) {
+    unaudited = `The package was installed in ${imported.dir}, but the library's audit log could not record the install: ${errorMessage(err)}`;
+  }
+  return { ...imported, notes: unaudited ? [unaudited] : [] };
 }
 
 // Deleting. A package version, a whole package with its versions, or an interrupted run's
