@@ -574,19 +574,35 @@ export function refuseNewerLibrary(file: string, open: (file: string, options: D
 /**
  * Bring the database up to `target` (default: the newest version). Returns the
  * version it was at before. Refuses a database newer than this build knows.
+ *
+ * Another Lumen may open the same library at the same time (the app and `lumen import`, two
+ * imports into a new data folder): each step runs in an IMMEDIATE transaction (the write lock
+ * first, waiting as busy_timeout says) that reads user_version again inside it and skips the
+ * step when the other process has already made it, so neither runs a step twice ("table
+ * patients already exists").
  */
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new LibraryVersionError(newerLibraryMessage('the library', current, schemaWrittenBy(db)));
-  }
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const refuseNewer = (v: number) => {
+    if (v > SCHEMA_VERSION) throw new LibraryVersionError(newerLibraryMessage('the library', v, schemaWrittenBy(db)));
+  };
+  const current = version();
+  refuseNewer(current);
+  // The version the file is at, as last read: the steps the other process made are skipped without a transaction each.
+  let reached = current;
   for (const m of migrations) {
-    if (m.version <= current || m.version > target) continue;
+    if (m.version <= reached || m.version > target) continue;
     db.transaction(() => {
+      const now = version();
+      // A newer Lumen may have upgraded it meanwhile: refused as at the start, nothing written.
+      refuseNewer(now);
+      reached = now;
+      if (now >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
       if (m.version >= 6) db.prepare("INSERT INTO lumen_info (key, value) VALUES ('schema_written_by', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(APP_VERSION);
-    })();
+      reached = m.version;
+    }).immediate();
   }
   return current;
 }
