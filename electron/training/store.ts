@@ -145,6 +145,32 @@ function orderKeyOf(r: InstanceRow): ImageOrderKey {
   };
 }
 
+/**
+ * Throws, naming the first few, when some of `items` are not in the library (each looked up as
+ * resolveTarget does: an image by its SOP Instance UID, a series or study by its UID).
+ */
+function refuseMissingTargets(db: Database.Database, items: LabelTargetRef[]): void {
+  const held: Record<TargetKind, Database.Statement<[string]>> = {
+    image: db.prepare('SELECT 1 FROM instances WHERE sop_uid = ?'),
+    series: db.prepare('SELECT 1 FROM series WHERE series_uid = ?'),
+    study: db.prepare('SELECT 1 FROM studies WHERE study_uid = ?'),
+  };
+  const seen = new Set<string>();
+  const missing: LabelTargetRef[] = [];
+  for (const it of items) {
+    const key = `${it.targetKind}\0${it.targetUid}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!held[it.targetKind].get(it.targetUid)) missing.push(it);
+  }
+  if (missing.length === 0) return;
+  const shown = 5;
+  const names = missing.slice(0, shown).map((it) => `${it.targetKind} ${it.targetUid}`);
+  const more = missing.length > shown ? ` and ${missing.length - shown} more` : '';
+  const which = missing.length === 1 ? `${names[0]} is` : `${names.join(', ')}${more} are`;
+  throw new Error(`Cannot label ${which} not in the library: removed since the list was shown (perhaps by another Lumen), or never imported. Reload the study list. Nothing was labelled.`);
+}
+
 export class TrainingStore {
   readonly db: Database.Database;
 
@@ -186,17 +212,25 @@ export class TrainingStore {
     });
   }
 
-  /** Sets the label of targets (replacing what they had: a frame's label replaces that frame's only), in one transaction. */
+  /**
+   * Sets the label of targets (replacing what they had: a frame's label replaces that frame's only), in one transaction.
+   * Refuses, naming them, targets the library does not hold (as the CSV import does), nothing written: another
+   * Lumen (`lumen rm`) may have removed what the app still shows. Checked inside the write transaction (IMMEDIATE,
+   * so no removal comes between the check and the labels).
+   */
   setLabels(items: (LabelTargetRef & { label: string })[], author = currentUser()): number {
     const now = new Date().toISOString();
     const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
     const ins = this.db.prepare('INSERT INTO labels (target_kind, target_uid, frame, label, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const it of items) {
-        del.run(it.targetKind, it.targetUid, it.frame ?? null);
-        ins.run(it.targetKind, it.targetUid, it.frame ?? null, it.label, author, now);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        refuseMissingTargets(this.db, items);
+        for (const it of items) {
+          del.run(it.targetKind, it.targetUid, it.frame ?? null);
+          ins.run(it.targetKind, it.targetUid, it.frame ?? null, it.label, author, now);
+        }
+      })
+      .immediate();
     if (items.length) this.library.audit('labels.set', { count: items.length, author });
     return items.length;
   }
