@@ -20,6 +20,14 @@ import { countOf } from '../../common/counts';
 
 /** The library's folder for instances still arriving (WADO-RS streams each into a temporary file there). */
 const INCOMING = 'pacs-incoming';
+/**
+ * The library's folder of instances written into pacs/ and not imported yet: an empty marker
+ * <study>/<series>/<sop> per instance, made before the sender is answered and removed once the
+ * import took the instance in or refused it. A Lumen stopped between (killed, a crash) leaves the
+ * markers; fileLeftovers files what they name. Only these: the files of a study the user removed
+ * stay in pacs/ by design and must not come back.
+ */
+const PENDING = 'pacs-pending';
 /** What is read of a temporary instance to check its header; a longer header is read whole. */
 const HEADER_PREFIX = 1024 * 1024;
 
@@ -200,7 +208,16 @@ export class InstanceFiler {
       const seriesDir = pathInside(pathInside(this.root, study), series);
       ensurePrivateDir(seriesDir);
       const file = pathInside(seriesDir, `${sop}.dcm`);
-      write(file);
+      // The marker first: an instance in pacs/ without one is never taken for a leftover (a removed study's).
+      const marker = pendingMarker(this.library.dir, study, series, sop);
+      ensurePrivateDir(path.dirname(marker));
+      fs.writeFileSync(marker, '', { mode: 0o600 });
+      try {
+        write(file);
+      } catch (err) {
+        fs.rmSync(marker, { force: true });
+        throw err;
+      }
       this.listed?.delete(sop);
       this.queue.push(file);
     } catch (err) {
@@ -260,6 +277,8 @@ export class InstanceFiler {
     const refused = new Map(report.errors.filter((e) => e.kind !== 'conflict').map((e) => [path.resolve(e.file), e.reason]));
     const accepted: string[] = [];
     for (const file of files) {
+      // Imported or refused: no longer pending (a batch the library could not import keeps its markers, above).
+      clearPendingMarker(this.library.dir, this.root, file);
       const reason = refused.get(path.resolve(file));
       if (reason === undefined) {
         this.received++;
@@ -272,6 +291,22 @@ export class InstanceFiler {
     }
     this.receivedImages += this.library.imagesOf(accepted);
     this.receivedResults += this.library.presentResults(accepted).size;
+  }
+}
+
+/** The pending marker of one instance written into pacs/<study>/<series>/<sop>.dcm (see PENDING). */
+function pendingMarker(libraryDir: string, study: string, series: string, sop: string): string {
+  return pathInside(pathInside(pathInside(pathInside(libraryDir, PENDING), study), series), sop);
+}
+
+/** Removes the marker of a file under pacs/ (a file elsewhere has none). */
+function clearPendingMarker(libraryDir: string, pacsRoot: string, file: string): void {
+  const rel = path.relative(pacsRoot, file).split(path.sep);
+  if (rel.length !== 3 || !rel[2].endsWith('.dcm')) return;
+  try {
+    fs.rmSync(pendingMarker(libraryDir, rel[0], rel[1], rel[2].slice(0, -4)), { force: true });
+  } catch {
+    // A marker that cannot be removed is looked at again at the next start, and found held.
   }
 }
 
@@ -295,12 +330,14 @@ export interface LeftoverReport {
  * The instances a receiver or retrieve wrote into <library>/pacs/<study>/<series>/<sop>.dcm and
  * answered (or counted) as stored, but that the library does not hold: Lumen stopped (killed, a
  * crash, a power cut) before their batch was imported. A sender told Success will not send them
- * again, so each start of a receiver or retrieve files them. Only what a filer writes is taken:
- * folders named by UIDs (not links), regular files named <UID>.dcm; anything else there is left
- * alone. Bounded by MAX_LEFTOVER_ENTRIES; refusals are counted with why, as the receiver counts them.
+ * again, so each start of a receiver or retrieve files them. Only the files a pending marker
+ * names (PENDING: folders named by UIDs, not links; the file itself regular, not a link): the files
+ * of a study the user removed stay in pacs/ without one, and stay out. Bounded by
+ * MAX_LEFTOVER_ENTRIES; refusals are counted with why, as the receiver counts them.
  */
 export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
   const root = path.join(library.dir, 'pacs');
+  const pending = path.join(library.dir, PENDING);
   const report: LeftoverReport = { found: 0, filed: 0, filedImages: 0, failed: 0, errors: [], incomplete: null, root };
   let entries = 0;
   const list = (dir: string): fs.Dirent[] => {
@@ -308,7 +345,7 @@ export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
     try {
       const found = fs.readdirSync(dir, { withFileTypes: true });
       entries += found.length;
-      if (entries > MAX_LEFTOVER_ENTRIES) report.incomplete = `only the first ${MAX_LEFTOVER_ENTRIES} entries of ${root} were looked at`;
+      if (entries > MAX_LEFTOVER_ENTRIES) report.incomplete = `only the first ${MAX_LEFTOVER_ENTRIES} entries of ${pending} were looked at`;
       return found;
     } catch (err) {
       report.incomplete ??= `${dir} could not be read (${describeFsError(err)})`;
@@ -317,19 +354,27 @@ export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
   };
   let top: fs.Stats;
   try {
-    top = fs.lstatSync(root);
+    top = fs.lstatSync(pending);
   } catch {
     return report;
   }
   if (!top.isDirectory()) return report;
+  // Each marker names the one file a filer wrote: pacs/<study>/<series>/<sop>.dcm, taken only as a regular file (never a link).
   const candidates: { file: string; sop: string }[] = [];
   const uidDirs = (dir: string) => list(dir).filter((e) => e.isDirectory() && isLibraryUid(e.name));
-  for (const study of uidDirs(root)) {
-    for (const series of uidDirs(path.join(root, study.name))) {
-      const dir = path.join(root, study.name, series.name);
-      for (const e of list(dir)) {
-        const sop = e.name.endsWith('.dcm') ? e.name.slice(0, -4) : '';
-        if (e.isFile() && isLibraryUid(sop)) candidates.push({ file: path.join(dir, e.name), sop });
+  for (const study of uidDirs(pending)) {
+    for (const series of uidDirs(path.join(pending, study.name))) {
+      for (const e of list(path.join(pending, study.name, series.name))) {
+        if (!e.isFile() || !isLibraryUid(e.name)) continue;
+        const file = path.join(root, study.name, series.name, `${e.name}.dcm`);
+        let regular = false;
+        try {
+          regular = fs.lstatSync(file).isFile();
+        } catch {
+          // gone: nothing to file
+        }
+        if (regular) candidates.push({ file, sop: e.name });
+        else clearPendingMarker(library.dir, root, file);
       }
     }
   }
@@ -340,6 +385,7 @@ export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
     for (const uid of library.presentInstances(sops)) held.add(uid);
     for (const uid of library.presentResults(sops)) held.add(uid);
   }
+  for (const c of candidates) if (held.has(c.sop)) clearPendingMarker(library.dir, root, c.file);
   const missing = candidates.filter((c) => !held.has(c.sop));
   report.found = missing.length;
   if (missing.length === 0) return report;

@@ -29,6 +29,10 @@ describe("the app's receiver switched on", () => {
       const source = path.join(few.dir, 'study1', f);
       const sop = execFileSync('dcmdump', ['+P', '0008,0018', '-s', source], { encoding: 'utf8' }).match(/\[([\d.]+)\]/)![1];
       fs.copyFileSync(source, path.join(seriesDir, `${sop}.dcm`));
+      // With the pending marker a filer makes before answering Success (filer.ts PENDING), as a killed one leaves it.
+      const pending = path.join(dataDir, 'library', 'pacs-pending', few.studyUids[0], few.seriesUids[0]);
+      fs.mkdirSync(pending, { recursive: true });
+      fs.writeFileSync(path.join(pending, sop), '');
     }
     expect(await call('library.studies', {})).toEqual([]);
     await call('pacs.receiverSettings', { settings: { aet: 'LUMEN', port: await freePort(), host: '127.0.0.1', allowed: ['SENDER'] } });

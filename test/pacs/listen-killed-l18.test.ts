@@ -37,6 +37,11 @@ const listed = (library: string): number => {
   }
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The pending marker a filer makes for an instance it writes into pacs/ (filer.ts PENDING), as a killed one leaves it. */
+const mark = (library: string, study: string, series: string, sop: string) => {
+  fs.mkdirSync(path.join(library, 'pacs-pending', study, series), { recursive: true });
+  fs.writeFileSync(path.join(library, 'pacs-pending', study, series, sop), '');
+};
 
 async function listen(data: string, port: number) {
   const receiver = spawnLumen(['pacs', 'listen', '--host', '127.0.0.1', '--port', String(port), '--allow', 'SENDER'], { LUMEN_DATA_DIR: data });
@@ -103,14 +108,23 @@ describe('lumen pacs listen killed while a sender stores', () => {
     const sources = fs.readdirSync(path.join(t.few.dir, 'study1')).map((f) => path.join(t.few.dir, 'study1', f));
     // Two instances as a receiver files them: named by their SOP Instance UID.
     const sopOf = (file: string) => execFileSync('dcmdump', ['+P', '0008,0018', '-s', file], { encoding: 'utf8' }).match(/\[([\d.]+)\]/)![1];
-    for (const source of sources.slice(0, 2)) fs.copyFileSync(source, path.join(seriesDir, `${sopOf(source)}.dcm`));
-    // Not a filer's: a link to the third instance, a file not named by a UID, a FIFO; and a <UID>.dcm that is not DICOM.
+    const [study, series] = [t.few.studyUids[0], t.few.seriesUids[0]];
+    for (const source of sources.slice(0, 2)) {
+      fs.copyFileSync(source, path.join(seriesDir, `${sopOf(source)}.dcm`));
+      mark(library, study, series, sopOf(source));
+    }
+    // Not a filer's, each with a marker: a link to the third instance, a FIFO; and a <UID>.dcm that is not DICOM. A file not named by a UID.
     fs.symlinkSync(sources[2], path.join(seriesDir, `${sopOf(sources[2])}.dcm`));
+    mark(library, study, series, sopOf(sources[2]));
     fs.copyFileSync(sources[2], path.join(seriesDir, 'notes.dcm'));
     execFileSync('mkfifo', [path.join(seriesDir, '1.2.3.4.dcm')]);
+    mark(library, study, series, '1.2.3.4');
     fs.writeFileSync(path.join(seriesDir, '1.2.3.5.dcm'), 'not DICOM at all');
-    // A study folder that is a link: never followed.
-    fs.symlinkSync(path.join(t.few.dir), path.join(library, 'pacs', '1.2.3.6'));
+    mark(library, study, series, '1.2.3.5');
+    // A study folder of markers that is a link: never followed.
+    fs.symlinkSync(path.join(library, 'pacs-pending', study), path.join(library, 'pacs-pending', '1.2.3.6'));
+    fs.mkdirSync(path.join(library, 'pacs', '1.2.3.6', series), { recursive: true });
+    fs.copyFileSync(sources[2], path.join(library, 'pacs', '1.2.3.6', series, `${sopOf(sources[0])}.dcm`));
 
     const receiver = await listen(data, await freePort());
     await stopWhen(receiver, () => receiver.output().includes('filed now'));
@@ -121,6 +135,28 @@ describe('lumen pacs listen killed while a sender stores', () => {
     expect(fs.lstatSync(path.join(seriesDir, `${sopOf(sources[2])}.dcm`)).isSymbolicLink()).toBe(true);
     expect(fs.existsSync(path.join(seriesDir, 'notes.dcm'))).toBe(true);
     expect(fs.lstatSync(path.join(seriesDir, '1.2.3.4.dcm')).isFIFO()).toBe(true);
+    // Every marker of the series was dealt with: filed, refused, or naming no regular file.
+    expect(fs.readdirSync(path.join(library, 'pacs-pending', study, series))).toEqual([]);
+  }, 60_000);
+
+  it('a study the user removed stays out: its files in pacs/ have no marker', async () => {
+    const data = path.join(t.dir, 'removed');
+    const library = path.join(data, 'library');
+    const port = await freePort();
+    const receiver = await listen(data, port);
+    execFileSync('timeout', ['60', 'storescu', '-aet', 'SENDER', '-aec', 'LUMEN', '+sd', '+r', '127.0.0.1', String(port), path.join(t.few.dir, 'study1')], { stdio: 'pipe' });
+    await stopWhen(receiver, () => listed(library) === 3);
+    expect(listed(library)).toBe(3);
+    expect(fs.readdirSync(path.join(library, 'pacs-pending', t.few.studyUids[0], t.few.seriesUids[0]))).toEqual([]);
+    const rm = await runLumen(['rm', '--study', t.few.studyUids[0], '--yes'], data);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(listed(library)).toBe(0);
+    // The files stay in pacs/ (Lumen never deletes what it received), and a receiver's start leaves them there.
+    expect(filed(library)).toBe(3);
+    const again = await listen(data, port);
+    await stopWhen(again, () => true);
+    expect(again.output()).not.toContain('before Lumen stopped');
+    expect(listed(library)).toBe(0);
   }, 60_000);
 
   it("a retrieve's start files what an earlier receiver left in pacs/, before it asks the PACS", async () => {
@@ -132,6 +168,7 @@ describe('lumen pacs listen killed while a sender stores', () => {
       const source = path.join(t.few.dir, 'study1', f);
       const sop = execFileSync('dcmdump', ['+P', '0008,0018', '-s', source], { encoding: 'utf8' }).match(/\[([\d.]+)\]/)![1];
       fs.copyFileSync(source, path.join(seriesDir, `${sop}.dcm`));
+      mark(library, t.few.studyUids[0], t.few.seriesUids[0], sop);
     }
     // A PACS that is not there: the retrieve fails, after the instances received earlier were filed.
     const port = await freePort();
