@@ -382,6 +382,8 @@ async function retrieve(argv: string[]): Promise<number> {
       onProgress: countProgress(showProgress, 'Retrieving'),
       via: via as 'get' | 'move' | undefined,
       receiver: { port: movePort, host: moveHost },
+      // Instances an earlier receiver or retrieve left unimported in pacs/ (Lumen killed): filed first, said on stderr.
+      onLeftovers: (line) => process.stderr.write(`lumen pacs retrieve: ${line}\n`),
     });
     // The protocol layer's advice in this command's words (its flags); --json keeps the neutral code too.
     report.stopped = report.stopped && cliWords(report.stopped, report.stoppedHint);

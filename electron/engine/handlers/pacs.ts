@@ -296,6 +296,11 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
               job.progress(total ? done / total : null, `Retrieving… ${done} of ${countOf(total, 'image')}`, { done, total });
               if (Date.now() - lastRefresh >= REFRESH_MS) refresh();
             },
+            // Instances a killed receiver or retrieve left in pacs/, filed before this retrieve: said in the receiver's events.
+            onLeftovers: (line) => {
+              note(line);
+              refresh();
+            },
           });
           job.checkCancelled();
           const { stoppedHint, ...rest } = report;
