@@ -16,7 +16,7 @@ const readme = read('README.md');
 /** What a user's machine or a run makes, never in the repository: named in the documents, not checked. */
 const NOT_IN_REPOSITORY = new Set([
   // the data folder (docs/ARCHITECTURE.md, "The data folder")
-  'library/library.sqlite', 'library.sqlite', 'thumbnails/', 'feature-cache/', 'variant-summary.json', 'latency.json', 'library/pseudonym-key.json', 'pseudonym-key.json', 'settings.json', 'pacs.json', 'pacs-receiver.json', 'weights/downloads/', 'library/pacs/', 'pacs-incoming/',
+  'library/library.sqlite', 'library.sqlite', 'thumbnails/', 'feature-cache/', 'variant-summary.json', 'latency.json', 'library/pseudonym-key.json', 'pseudonym-key.json', 'settings.json', 'pacs.json', 'pacs-receiver.json', 'weights/downloads/', 'library/pacs/', 'pacs-incoming/', 'pacs-pending/',
   // the platform folder's sealed PACS secrets (electron/main/pacs-credentials.ts)
   'pacs-credentials.json', 'pacs-credentials.sealed.json',
   // a model package's files (models/package/)
