@@ -88,9 +88,9 @@ export async function importArchive(which: string | undefined, json: boolean): P
     throw new CliError(`Nothing was installed from ${file}: ${errorMessage(err)}`);
   }
   if (json) {
-    printJson({ name: imported.name, dir: imported.dir, contentHash: imported.contentHash, variant: imported.variant, classNames: imported.classNames });
+    printJson({ name: imported.name, dir: imported.dir, contentHash: imported.contentHash, variant: imported.variant, classNames: imported.classNames, notes: imported.notes });
     return 0;
   }
-  process.stdout.write(`Installed ${imported.name} #${imported.contentHash.slice(0, 12)} in ${imported.dir}; lumen models packages lists it.\n`);
+  process.stdout.write(`Installed ${imported.name} #${imported.contentHash.slice(0, 12)} in ${imported.dir}; lumen models packages lists it.\n` + imported.notes.map((n) => `Note: ${n}\n`).join(''));
   return 0;
 }
