@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Library } from '../../electron/library/library';
+import { TrainingStore } from '../../electron/training/store';
 import { writePhantomSet, type PhantomSet } from './phantoms';
 import { phantomDataDir, trainingRequests } from './support';
 
@@ -40,8 +41,14 @@ describe('label CSV export and import', () => {
     await call('training.labels.set', { targets: [{ kind: 'study', uid: b.studyUid }], label: '=cmd|x' });
     await call('training.labels.set', { targets: [{ kind: 'image', uid: c.sops[1] }], label: 'say "a, b"' });
     await call('training.labels.set', { targets: [{ kind: 'image', uid: a.sops[0] }], label: '-1' });
-    // A label whose target has left the library is still exported, by its own UID alone.
-    await call('training.labels.set', { targets: [{ kind: 'series', uid: '1.2.3.4.5' }], label: 'gone' });
+    // A label whose target has left the library (removed after it was labelled: training.labels.set
+    // refuses a target the library does not hold) is still exported, by its own UID alone.
+    const lib = Library.open(path.join(dataDir, 'library'));
+    try {
+      new TrainingStore(lib).db.prepare("INSERT INTO labels (target_kind, target_uid, label, created_at) VALUES ('series', '1.2.3.4.5', 'gone', ?)").run(new Date().toISOString());
+    } finally {
+      lib.close();
+    }
     const before = await labels();
 
     const out = await call('training.labels.exportCsv', {});

@@ -16,6 +16,12 @@ describe('listLabels', () => {
     const lib = Library.open(path.join(dir, 'library'));
     try {
       const store = new TrainingStore(lib);
+      // The targets the labels are on (setLabels refuses those the library does not hold): one patient's study, series and images.
+      store.db.exec(`INSERT INTO patients (id, patient_key, patient_id, patient_name) VALUES (1, 'P1', 'P1', 'LIST^LABELS');
+        INSERT INTO studies (study_uid, patient_ref) VALUES ('1.2.9.1', 1);
+        INSERT INTO series (series_uid, study_uid, modality) VALUES ('1.2.9.2', '1.2.9.1', 'CT');
+        INSERT INTO instances (sop_uid, series_uid, path, file_size, mtime_ms, frames, imported_at) VALUES
+          ('1.2.9.3', '1.2.9.2', '/list-labels/3', 10, 1, 8, '2026-01-01T00:00:00Z'), ('1.2.9.4', '1.2.9.2', '/list-labels/4', 10, 1, 1, '2026-01-01T00:00:00Z');`);
       store.setLabels([{ targetKind: 'study', targetUid: '1.2.9.1', label: 'normal' }]);
       store.setLabels([{ targetKind: 'image', targetUid: '1.2.9.3', frame: 2, label: 'tumour' }]);
       store.setLabels([{ targetKind: 'series', targetUid: '1.2.9.2', label: 'normal' }]);
