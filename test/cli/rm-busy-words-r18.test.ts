@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { tempFolderForTests } from '../support/temp-folder';
 import { holdWriteLock } from '../library/write-lock-holder-r18';
-import { writeManyCt } from './many-ct-r18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('rm-busy-words-r18', (dir) => ({
   dicom: writeManyCt(path.join(dir, 'dicom'), { studies: 2, series: 1, slices: 1, root: '61', name: 'BUSY' }),

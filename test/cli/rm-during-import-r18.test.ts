@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
-import { writeManyCt } from './many-ct-r18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('t-rm-during-import', (dir) => ({
   small: writeManyCt(path.join(dir, 'small'), { studies: 3, series: 2, slices: 2, root: '41', name: 'SMALL' }),

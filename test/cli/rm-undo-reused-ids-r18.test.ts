@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { tempFolderForTests } from '../support/temp-folder';
-import { writeManyCt } from './many-ct-r18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('t-undo-ids', (dir) => ({
   first: writeManyCt(path.join(dir, 'first'), { studies: 3, series: 1, slices: 2, root: '51', name: 'FIRST' }),

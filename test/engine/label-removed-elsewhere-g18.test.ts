@@ -11,7 +11,7 @@ import { createEngine, type Engine } from '../../electron/engine/engine';
 import { runLumen } from '../support/cli';
 import { engineRequests } from '../support/engine';
 import { tempFolderForTests } from '../support/temp-folder';
-import { writeManyCt } from '../cli/many-ct-r18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('t-label-removed', (dir) => ({ set: writeManyCt(path.join(dir, 'dicom'), { studies: 2, series: 1, slices: 2, root: '91', name: 'LBL' }) }));
 let engine: Engine | undefined;

@@ -15,7 +15,7 @@ import { migrate } from '../../electron/library/schema';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
-import { writeManyCt } from '../cli/many-ct-r18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('t-first-open', (dir) => ({
   a: writeManyCt(path.join(dir, 'a'), { studies: 2, series: 1, slices: 3, root: '81', name: 'FIRSTA' }),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/orthanc';
-import { type ManyCt, writeManyCt } from '../support/many-ct-l18';
+import { type ManyCt, writeManyCt } from '../support/many-ct';
 import { useEngineHost } from './support';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lumen-app-receiver-leftovers-l18-'));

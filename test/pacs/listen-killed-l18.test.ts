@@ -15,7 +15,7 @@ import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { freePort } from '../support/orthanc';
 import { tempFolderForTests } from '../support/temp-folder';
-import { writeManyCt } from '../support/many-ct-l18';
+import { writeManyCt } from '../support/many-ct';
 
 const t = tempFolderForTests('listen-killed-l18', (dir) => ({
   set: writeManyCt(path.join(dir, 'sent'), { studies: 1, series: 2, slices: 60, root: '61', name: 'SENT' }),

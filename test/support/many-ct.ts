@@ -1,4 +1,4 @@
-// Task T's test helper (move beside the tests, e.g. test/cli/): many small CT files, each dcmtk's
+// Many small CT files for the concurrency and interruption tests (T, session 18): each dcmtk's
 // bytes. One slice is written by dump2dcm; the copies differ only in the digits of their UIDs and
 // patient ID, replaced in place (same lengths), so each copy is a new instance dump2dcm wrote.
 import { execFileSync } from 'node:child_process';
