@@ -5,6 +5,7 @@ import { describeFsError } from '../library/errors';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
 import { checkUserPath } from '../../common/node/user-path';
+import { writeFileAtomic } from '../../common/node/safe-fs';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 
 /** --since: a date (2026-01-31, midnight UTC) or an ISO time; anything else is refused with what was given. */
@@ -64,8 +65,9 @@ export const command: Command = {
     if (csv) {
       const file = csv;
       try {
-        // Readable by this user only: the log names studies and series by UID.
-        fs.writeFileSync(file, auditCsv(entries), { mode: 0o600 });
+        // Readable by this user only (the log names studies and series by UID), and written beside its
+        // place then renamed: cut off (a full disk, a kill) the CSV that was there stays whole.
+        writeFileAtomic(file, auditCsv(entries));
       } catch (err) {
         throw new CliError(`cannot write ${file}: ${describeFsError(err)}. Choose another --csv file.`);
       }
