@@ -7,7 +7,7 @@
 // image and frame; progress per batch, cancel between batches.
 import type { ImageScores, PredictionResult } from '../../common/contract/models';
 import { createRunner, type ImageActivations, type ModelRunner } from '../../models/inference/runner';
-import { runPipelined, type PipelineTimings } from '../../models/inference/pipeline';
+import { PipelineCancelled, runPipelined, type PipelineTimings } from '../../models/inference/pipeline';
 import { loadPackage, type LoadedPackage, type Preprocessing } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
 import { ensembleUncertainty, type EnsembleHeads } from '../../models/training/ensemble';
@@ -59,6 +59,8 @@ export interface PredictImagesOptions {
   density?: FeatureDensity | null;
   /** Also each image's pooled features (the runner must have been opened with features): training fits its domain check on them. */
   features?: boolean;
+  /** Stopped by `signal`: return what the batches before the stop gave (the first images, `cancelled: true`) instead of throwing. */
+  keepScoredOnCancel?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function predictImages(
   preprocessing: Preprocessing,
   images: Pick<ImageRef, 'path' | 'frame'>[],
   opts: PredictImagesOptions = {},
-): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[]; distances: (number | null)[]; features?: Float32Array[] }> {
+): Promise<{ scores: number[][]; activations?: ImageActivations[]; uncertainty: (number | null)[]; distances: (number | null)[]; features?: Float32Array[]; cancelled?: true }> {
   const size = runner.inputSize;
   const per = size * size * 3;
   const batchSize = Math.max(1, opts.batchSize ?? 16);
@@ -92,7 +94,8 @@ export async function predictImages(
   });
   const chunk = (i: number) => images.slice(i * batchSize, (i + 1) * batchSize);
   let batchBuffer: Float32Array | undefined;
-  await runPipelined({
+  let cancelled = false;
+  const run = runPipelined({
     batches: Math.ceil(images.length / batchSize),
     signal: opts.signal,
     timings: opts.timings,
@@ -134,7 +137,13 @@ export async function predictImages(
       opts.onProgress?.({ done: Math.min(images.length, (i + 1) * batchSize), total: images.length });
     },
   });
-  return { scores, uncertainty, distances, ...(opts.activations ? { activations } : {}), ...(opts.features ? { features: pooled } : {}) };
+  try {
+    await run;
+  } catch (err) {
+    if (!(opts.keepScoredOnCancel && err instanceof PipelineCancelled)) throw err;
+    cancelled = true;
+  }
+  return { scores, uncertainty, distances, ...(opts.activations ? { activations } : {}), ...(opts.features ? { features: pooled } : {}), ...(cancelled ? { cancelled: true as const } : {}) };
 }
 
 export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
@@ -153,7 +162,38 @@ export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
   timings?: PredictTimings;
 }
 
-/** Scores images with an open runner, stores them, audits the run: one prediction (on a read-only library neither: `stored: false`). */
+/**
+ * A run stopped by its signal with `keepScoredOnCancel`: `kept` holds the series whose every image
+ * was scored before the stop, stored and audited as a finished run stores them (on a read-only
+ * library `stored: false`); `series` is how many series the run had to score.
+ */
+export class PredictionCancelled extends Error {
+  constructor(
+    readonly kept: PredictionResult,
+    readonly series: number,
+    readonly images: number,
+  ) {
+    super('Cancelled');
+    this.name = 'PredictionCancelled';
+  }
+}
+
+/** The indices of the first `scored` images whose series had all their images among them. */
+function wholeSeries(images: readonly Pick<ImageRef, 'seriesInstanceUid'>[], scored: number): number[] {
+  const left = new Map<string, number>();
+  images.forEach((im, i) => {
+    if (i >= scored) left.set(im.seriesInstanceUid, (left.get(im.seriesInstanceUid) ?? 0) + 1);
+  });
+  const kept: number[] = [];
+  for (let i = 0; i < scored; i++) if (!left.has(images[i].seriesInstanceUid)) kept.push(i);
+  return kept;
+}
+
+/**
+ * Scores images with an open runner, stores them, audits the run: one prediction (on a read-only
+ * library neither: `stored: false`). With `keepScoredOnCancel`, a run stopped by its signal stores
+ * the series it scored whole and throws PredictionCancelled with them.
+ */
 export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const meta = opts.pkg.metadata;
   const changed = changedSinceImport(opts.library, opts.images);
@@ -162,10 +202,17 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
   const ensemble = readEnsemble(opts.pkg.dir, meta);
   // So is the training-domain density (a package without a domain record: every image's domain is null, "unknown").
   const density = readDomainDensity(opts.pkg.dir, meta);
-  const { scores, activations, uncertainty, distances } = await predictImages(opts.runner, meta.preprocessing, opts.images, { ...opts, ensemble, density });
-  if (activations && opts.onActivations) opts.images.forEach((im, i) => opts.onActivations!(im, activations[i]));
-  const verdicts = meta.domain ? domainVerdicts(meta.domain, opts.images, density ? distances : null) : null;
-  const images: ImageScores[] = opts.images.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i], uncertainty: uncertainty[i], domain: verdicts?.[i] ?? null }));
+  const scored = await predictImages(opts.runner, meta.preprocessing, opts.images, { ...opts, ensemble, density });
+  // Stopped part-way: only the series scored whole are kept, each with every row a finished run gives it.
+  const kept = scored.cancelled ? wholeSeries(opts.images, scored.scores.length) : null;
+  const refs = kept ? kept.map((i) => opts.images[i]) : opts.images;
+  const pick = <T>(a: T[]): T[] => (kept ? kept.map((i) => a[i]) : a);
+  const [scores, uncertainty, distances] = [pick(scored.scores), pick(scored.uncertainty), pick(scored.distances)];
+  const activations = scored.activations && pick(scored.activations);
+  if (activations && opts.onActivations) refs.forEach((im, i) => opts.onActivations!(im, activations[i]));
+  const verdicts = meta.domain ? domainVerdicts(meta.domain, refs, density ? distances : null) : null;
+  const images: ImageScores[] = refs.map((r, i) => ({ seriesInstanceUid: r.seriesInstanceUid, sopInstanceUid: r.sopInstanceUid, frame: r.frame, scores: scores[i], uncertainty: uncertainty[i], domain: verdicts?.[i] ?? null }));
+  const stopped = (r: PredictionResult) => new PredictionCancelled(r, new Set(opts.images.map((im) => im.seriesInstanceUid)).size, opts.images.length);
   const result: PredictionResult = {
     modelHash: meta.contentHash,
     modelName: meta.name,
@@ -178,7 +225,12 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     ...(meta.seriesHead ? { seriesHead: true } : {}),
   };
   // A library on a read-only disk keeps nothing: the scores are returned, marked not stored.
-  if (opts.library.readOnlyReason) return { ...result, stored: false };
+  if (opts.library.readOnlyReason) {
+    if (kept) throw stopped({ ...result, stored: false });
+    return { ...result, stored: false };
+  }
+  // Nothing scored whole: nothing to store or audit.
+  if (kept && images.length === 0) throw stopped(result);
   opts.library.audit('predict', {
     packageHash: meta.contentHash,
     variant: meta.variant,
@@ -196,6 +248,7 @@ export async function predict(opts: PredictOptions): Promise<PredictionResult> {
     }
   }
   if (opts.timings) opts.timings.storeMs += performance.now() - storing;
+  if (kept) throw stopped(result);
   return result;
 }
 
@@ -211,6 +264,8 @@ export interface PredictSeriesOptions {
   store?: boolean;
   /** Filled in as the run goes: where the time went (`lumen bench predict` reports it). */
   timings?: PredictTimings;
+  /** Stopped by `signal`: store the series scored whole and throw PredictionCancelled with them (predict's; a series-head package keeps nothing). */
+  keepScoredOnCancel?: boolean;
 }
 
 /** Predicts every image (frame) of a series, or of the library, and stores the scores. */
