@@ -224,7 +224,8 @@ export const modelRequests = {
   'models.importPackage': request({
     summary: 'Import a model package (.lumenpkg file, verified) into the data folder so that it can be used.',
     input: z.object({ file: FilePath }).strict(),
-    output: PackageInfo,
+    /** notes: what the user must know, in sentences (the audit log could not record the install; the package is installed all the same). */
+    output: PackageInfo.extend({ notes: z.array(z.string()).default([]) }),
   }),
   'models.packageUse': request({
     summary: "What deleting a package would touch: how many stored predictions in the library name it (they stay readable), and whether a job is using it now.",

@@ -316,7 +316,8 @@ export const trainingRequests = {
   'training.importPackage': request({
     summary: 'Import a .lumenpkg file into <dataDir>/models.',
     input: z.object({ file: FilePath }).strict(),
-    output: z.object({ dir: z.string(), contentHash: z.string() }),
+    /** dir: the folder it went into (name-2, name-3… where the name was taken); notes as models.importPackage's. */
+    output: z.object({ dir: z.string(), contentHash: z.string(), notes: z.array(z.string()).default([]) }),
   }),
 } as const;
 

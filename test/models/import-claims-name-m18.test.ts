@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moveToFreeName } from '../../common/node/safe-fs';
+import { createEngine } from '../../electron/engine/engine';
 import { importPackage, listPackages } from '../../electron/engine/predict/packages';
 import { exportPackageArchive, importPackageArchive } from '../../models/package/archive';
 import { tempFolderForTests } from '../support/temp-folder';
@@ -94,6 +95,30 @@ describe('importing a package archive', () => {
     expect(imported.notes[0]).toContain(`The package was installed in ${imported.dir}, but the library's audit log could not record the install: `);
     const { packages } = await listPackages(data);
     expect(packages.map((p) => p.contentHash)).toEqual([hash]);
+  });
+
+  it("the app's import requests bring the note and the folder used to the panel", async () => {
+    const one = await archive('gina', 51);
+    const two = await archive('hank', 61);
+    const data = path.join(t.dir, 'data-app');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(data, 'library'), 'not a folder'); // the library cannot open: each install comes with a note
+    const engine = createEngine({ dataDir: data, shell: 'cli', backend: 'cpu' });
+    try {
+      const ctx = { emit: () => undefined };
+      const first = await engine.dispatch('models.importPackage', { file: one.file }, ctx);
+      expect(first.ok, JSON.stringify(first)).toBe(true);
+      const a = (first as { value: { dir: string; notes: string[] } }).value;
+      expect(a.dir).toBe(path.join(data, 'models', 'lesion'));
+      expect(a.notes.join(' ')).toContain("but the library's audit log could not record the install");
+      const second = await engine.dispatch('training.importPackage', { file: two.file }, ctx);
+      expect(second.ok, JSON.stringify(second)).toBe(true);
+      const b = (second as { value: { dir: string; notes: string[] } }).value;
+      expect(b.dir).toBe(path.join(data, 'models', 'lesion-2'));
+      expect(b.notes).toHaveLength(1);
+    } finally {
+      engine.dispose();
+    }
   });
 
   it('a second import of a same-named file goes to lesion-2, and the first stays', async () => {

@@ -257,7 +257,7 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
     // One way to install a package: the same as the model panel's (free folder name, duplicates refused).
     'training.importPackage': async ({ file }) => {
       const p = await importPackage(deps.dataDir, file);
-      return { dir: p.dir, contentHash: p.contentHash };
+      return { dir: p.dir, contentHash: p.contentHash, notes: p.notes };
     },
   };
 }

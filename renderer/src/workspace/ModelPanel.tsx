@@ -82,7 +82,9 @@ export function ModelPanel(props: {
     setImportMessage(null);
     try {
       const p = await lumen.invoke('models.importPackage', { file: packageFile.trim() });
-      setImportMessage({ ok: true, text: `Imported ${p.name} (#${p.contentHash.slice(0, 12)}).` });
+      // The folder it went into (another import may have had the name: name-2), and what the user must know.
+      const folder = p.dir.split(/[\\/]/).filter(Boolean).pop() ?? p.dir;
+      setImportMessage({ ok: true, text: [`Imported ${p.name} (#${p.contentHash.slice(0, 12)}) into models/${folder}.`, ...p.notes].join(' ') });
       setPackageFile('');
       setPackageHash(p.contentHash);
       reloadCatalog();
