@@ -36,6 +36,7 @@ import dcmjs, { type DenaturalizedDataset } from 'dcmjs';
 import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
+import { countOf } from '../../common/counts';
 import type { Library } from '../library/library';
 import type { StudyResult } from '../library/results';
 import { keyedDigest, libraryKey, pseudonymsUnder } from '../training/pseudonyms';
@@ -143,6 +144,8 @@ const T = {
   Modality: tag('Modality'),
   BurnedInAnnotation: tag('BurnedInAnnotation'),
   PixelData: tag('PixelData'),
+  StudyInstanceUID: tag('StudyInstanceUID'),
+  SeriesInstanceUID: tag('SeriesInstanceUID'),
   ContentSequence: tag('ContentSequence'),
   Manufacturer: tag('Manufacturer'),
   ManufacturerModelName: tag('ManufacturerModelName'),
@@ -390,13 +393,11 @@ export class DeidentifyError extends Error {}
 export const UNSAVED_KEY_NOTE =
   "The library has no pseudonym key yet and its disk is read-only, so these copies were made under a key that could not be saved: their patient pseudonyms, UIDs and shifted dates will not match those of copies exported after Lumen closes. For copies that always match, make the disk writable (or copy the library folder to a writable disk) and export again.";
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /** "2 structured reports, 1 parametric map". */
 function kindsOf(docs: readonly StudyResult[]): string {
   const srs = docs.filter((d) => d.kind === 'sr').length;
   const maps = docs.length - srs;
-  return [...(srs ? [plural(srs, 'structured report')] : []), ...(maps ? [plural(maps, 'parametric map')] : [])].join(', ');
+  return [...(srs ? [countOf(srs, 'structured report')] : []), ...(maps ? [countOf(maps, 'parametric map')] : [])].join(', ');
 }
 
 /** True when the data set says Lumen made it (the Manufacturer and model Lumen writes in every result document). */
@@ -455,13 +456,13 @@ async function copyResultDocuments(
       if (!file) throw new Error('no file');
       const dict = readPart10OrBare(readRegularFile(file, 'dicom'));
       // The file must still be the document the library filed: one changed on disk since may be another patient's.
-      if (str(dict.dict[T.SOPInstanceUID]).trim() !== doc.sopInstanceUid || str(dict.dict[tag('StudyInstanceUID')]).trim() !== study) throw new Error('another document');
+      if (str(dict.dict[T.SOPInstanceUID]).trim() !== doc.sopInstanceUid || str(dict.dict[T.StudyInstanceUID]).trim() !== study) throw new Error('another document');
       if (!madeByLumen(dict.dict)) {
         foreign.push(doc);
         continue;
       }
       const dataset = deid.dataset(dict.dict, { structuredContent: true });
-      const series = str(dataset[tag('SeriesInstanceUID')]).trim();
+      const series = str(dataset[T.SeriesInstanceUID]).trim();
       const sop = str(dataset[T.SOPInstanceUID]).trim();
       const target = path.join(out, deid.uid(study), series, `${sop}.dcm`);
       ensurePrivateDir(path.dirname(target), { tighten: false });
@@ -473,7 +474,7 @@ async function copyResultDocuments(
   }
   result.resultDocumentsWritten = copied.length;
   result.resultDocumentsNotCopied = foreign.length + dangling.length + unreadable.length;
-  const count = (list: StudyResult[], verb: string) => `${plural(list.length, 'result document')} ${whose} ${verb} (${kindsOf(list)})`;
+  const count = (list: StudyResult[], verb: string) => `${countOf(list.length, 'result document')} ${whose} ${verb} (${kindsOf(list)})`;
   if (copied.length) result.notes.push(`${count(copied, 'copied')}: made by Lumen, de-identified the same way, their content cleaned and their references naming the copies.`);
   if (foreign.length) result.notes.push(`${count(foreign, 'not copied')}: made by other software, whose content Lumen cannot judge for what names the patient.`);
   if (dangling.length) result.notes.push(`${count(dangling, 'not copied')}: they refer to images this copy does not hold (held back, not written, or outside it).`);
