@@ -8,6 +8,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // expect.poll waits for a state the app reaches through IPC and SQLite; beside a second worker
+    // decoding or training, 1 s (vitest's default) is too short. A state never reached still fails.
+    expect: { poll: { timeout: 15_000 } },
     reporters: ['default'],
   },
 });

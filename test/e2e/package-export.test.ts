@@ -100,7 +100,7 @@ describe('exporting a model package in the app', () => {
     // The colleague's CLI export imports in the panel, with its hash.
     await page.getByLabel('Import a model package (.lumenpkg)').fill(path.join(exports, 'elbow.lumenpkg'));
     await page.getByRole('button', { name: 'Import package' }).click();
-    await page.getByRole('status').filter({ hasText: `Imported elbow (#${elbowHash.slice(0, 12)}).` }).waitFor({ timeout: 60_000 });
+    await page.getByRole('status').filter({ hasText: `Imported elbow (#${elbowHash.slice(0, 12)}) into models/elbow.` }).waitFor({ timeout: 60_000 });
     expect(hashOf(path.join(models, 'elbow'))).toBe(elbowHash);
     expect(errors).toEqual([]);
     await page.close();
