@@ -167,17 +167,21 @@ export function App() {
   /** Per series, the image the user last looked at: a series opens there, else at its first image. */
   const lastIndex = useRef(new Map<string, number>());
 
+  /** The series the user asked for last: an earlier click whose answer comes late is dropped. */
+  const opening = useRef(0);
   const openSeries = useCallback(async (seriesInstanceUid: string) => {
+    const asked = ++opening.current;
     setOpenError(null);
     try {
       const s = await lumen.invoke('library.series', { seriesInstanceUid });
+      if (asked !== opening.current) return;
       frames.current.clear();
       setFrame(null);
       setCam(null);
       setOpen(s);
       setIndex(Math.min(lastIndex.current.get(seriesInstanceUid) ?? 0, Math.max(0, s.images.length - 1)));
     } catch (err) {
-      setOpenError(errorMessage(err));
+      if (asked === opening.current) setOpenError(errorMessage(err));
     }
   }, []);
 
