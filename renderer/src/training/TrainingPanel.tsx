@@ -135,10 +135,14 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   // A multi-frame file: Shift+digit labels the frame shown (1-based, as DICOM numbers frames), not the whole file.
   const shownFrame = sopInstanceUid && (frames ?? 1) > 1 ? (frame ?? 0) + 1 : null;
 
+  /** The last reading of the shown image's label: an earlier one answering late (another series, since left) is dropped. */
+  const labelReading = useRef(0);
   const refreshLabel = useCallback(async () => {
+    const asked = ++labelReading.current;
     const uids = [seriesUid, sopInstanceUid, studyUid].filter((u): u is string => !!u);
     if (uids.length === 0) return setCurrentLabel(null);
     const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
+    if (asked !== labelReading.current) return;
     // The most specific label is the one training uses (store.ts labelOfImage): the frame's own,
     // the file's, the series', the study's (from a PatientID row); each but the series' says which.
     const own = shownFrame !== null ? labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid && l.frame === shownFrame) : undefined;
