@@ -134,8 +134,12 @@ export function ModelPanel(props: {
   useEffect(() => {
     if (latest.data) setResult(latest.data);
   }, [latest.data, setResult]);
+  // A run's result is shown only while its package and a series it covers are the ones chosen: one
+  // that ends after the user chose another package (or series) would show its scores under that
+  // choice. It is kept in the library, so choosing them again brings it back (predict.latest).
   useEffect(() => {
-    if (predict.result) setResult(predict.result);
+    const r = predict.result;
+    if (r && r.modelHash === packageHash && r.images.some((i) => i.seriesInstanceUid === seriesUid)) setResult(r);
   }, [predict.result, setResult]);
   // A failed or cancelled prediction was about the series it ran on: its message goes with it.
   const clearPredict = predict.clear;
