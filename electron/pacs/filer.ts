@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readRegularFile } from '../../common/node/read-file';
 import { errorMessage } from '../../common/errors';
-import { assertInside, ensurePrivateDir, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
+import { assertInside, ensurePrivateDir, isRunning, pathInside, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { describeFsError } from '../dicom/fs-errors';
 import { describeDiskProblem } from '../../common/node/fs-errors';
 import { type InstanceMeta, parseDicomBuffer } from '../dicom/parse';
@@ -17,6 +17,7 @@ import type { Library } from '../library/library';
 import { isLibraryUid } from '../../common/dicom-uid';
 import type { InstanceRef } from './query';
 import { countOf } from '../../common/counts';
+import { isThisProcess, ownerRuns, ownerText, parseOwner, thisProcess } from './owner';
 
 /** The library's folder for instances still arriving (WADO-RS streams each into a temporary file there). */
 const INCOMING = 'pacs-incoming';
@@ -25,9 +26,22 @@ const INCOMING = 'pacs-incoming';
  * <study>/<series>/<sop> per instance, made before the sender is answered and removed once the
  * import took the instance in or refused it. A Lumen stopped between (killed, a crash) leaves the
  * markers; fileLeftovers files what they name. Only these: the files of a study the user removed
- * stay in pacs/ by design and must not come back.
+ * stay in pacs/ by design and must not come back. Each marker records the process that made it
+ * (owner.ts; an empty one, made before markers did, names none): a receiver or retrieve that
+ * still runs is still filing it, and fileLeftovers leaves it alone.
  */
 const PENDING = 'pacs-pending';
+/** A temporary file of openIncoming: `<pid>-<16 hex>.part`, directly in INCOMING. */
+const PART_NAME = /^(\d{1,10})-[0-9a-f]{16}\.part$/;
+/** A marker's temporary file (writeFileAtomic: `<sop>.<pid>-<8 hex>.tmp`), left only by a process killed while it wrote the marker. */
+const MARKER_TEMP_NAME = /^[0-9.]{1,64}\.(\d{1,10})-[0-9a-f]{8}\.tmp$/;
+/**
+ * The markers (resolved paths) this process made or is filing and has not cleared: the
+ * instances its receivers and retrieves are still filing. Another process's live markers are
+ * known by their owner (owner.ts); this process's own by this set, so that what an earlier
+ * receiver of the same app left (a batch the library could not import) is filed at the next start.
+ */
+const markersInFlight = new Set<string>();
 /** What is read of a temporary instance to check its header; a longer header is read whole. */
 const HEADER_PREFIX = 1024 * 1024;
 
@@ -209,13 +223,16 @@ export class InstanceFiler {
       ensurePrivateDir(seriesDir);
       const file = pathInside(seriesDir, `${sop}.dcm`);
       // The marker first: an instance in pacs/ without one is never taken for a leftover (a removed study's).
+      // It names this process, written whole (a temporary file renamed): a reader never sees it half-made.
       const marker = pendingMarker(this.library.dir, study, series, sop);
       ensurePrivateDir(path.dirname(marker));
-      fs.writeFileSync(marker, '', { mode: 0o600 });
+      markersInFlight.add(path.resolve(marker));
       try {
+        writeFileAtomic(marker, ownerText(thisProcess()), { durable: false });
         write(file);
       } catch (err) {
         fs.rmSync(marker, { force: true });
+        markersInFlight.delete(path.resolve(marker));
         throw err;
       }
       this.listed?.delete(sop);
@@ -268,6 +285,8 @@ export class InstanceFiler {
       report = await this.library.importPaths(files);
     } catch (err) {
       // The files stay where they were written (the sender was told they were stored): said, with where.
+      // Their markers stay too, no longer this filer's: the next start of a receiver or retrieve files them.
+      for (const file of files) releasePendingMarker(this.library.dir, this.root, file);
       const where = [...new Set(files.map((f) => path.dirname(f)))];
       const why = errorMessage(err).replace(/\.$/, '');
       for (const file of files) this.fail(path.basename(file, '.dcm'), `the library could not import it (${why}); the file is kept in ${path.dirname(file)}, and \`lumen import\` of that folder takes it in.`);
@@ -299,15 +318,56 @@ function pendingMarker(libraryDir: string, study: string, series: string, sop: s
   return pathInside(pathInside(pathInside(pathInside(libraryDir, PENDING), study), series), sop);
 }
 
+/** The marker of a file under pacs/, or null (a file elsewhere has none). */
+function markerOf(libraryDir: string, pacsRoot: string, file: string): string | null {
+  const rel = path.relative(pacsRoot, file).split(path.sep);
+  if (rel.length !== 3 || !rel[2].endsWith('.dcm')) return null;
+  return pendingMarker(libraryDir, rel[0], rel[1], rel[2].slice(0, -4));
+}
+
 /** Removes the marker of a file under pacs/ (a file elsewhere has none). */
 function clearPendingMarker(libraryDir: string, pacsRoot: string, file: string): void {
-  const rel = path.relative(pacsRoot, file).split(path.sep);
-  if (rel.length !== 3 || !rel[2].endsWith('.dcm')) return;
+  const marker = markerOf(libraryDir, pacsRoot, file);
+  if (!marker) return;
+  markersInFlight.delete(path.resolve(marker));
   try {
-    fs.rmSync(pendingMarker(libraryDir, rel[0], rel[1], rel[2].slice(0, -4)), { force: true });
+    fs.rmSync(marker, { force: true });
   } catch {
     // A marker that cannot be removed is looked at again at the next start, and found held.
   }
+}
+
+/** The marker of a file under pacs/ is no longer being filed by this process (it stays, for the next start). */
+function releasePendingMarker(libraryDir: string, pacsRoot: string, file: string): void {
+  const marker = markerOf(libraryDir, pacsRoot, file);
+  if (marker) markersInFlight.delete(path.resolve(marker));
+}
+
+/**
+ * Whether the marker `marker` (a regular file, by its directory entry) is still being filed: made
+ * by a receiver or retrieve of another process that still runs, or by one of this process's
+ * filers that has not cleared it. An empty marker (made before markers named their process) or
+ * one that names no process is not: it is filed as before.
+ */
+function markerInFlight(marker: string): boolean {
+  if (markersInFlight.has(path.resolve(marker))) return true;
+  let text = '';
+  let fd: number | undefined;
+  try {
+    // Never through a link, never waiting on a FIFO put in its place.
+    fd = fs.openSync(marker, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const buffer = Buffer.alloc(512);
+    text = buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  const owner = parseOwner(text);
+  if (!owner) return false;
+  // This process's own marker not in markersInFlight: no filer of its holds it any more.
+  return !isThisProcess(owner) && ownerRuns(owner);
 }
 
 /** What fileLeftovers filed of the instances an earlier Lumen received but did not import. */
@@ -365,7 +425,16 @@ export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
   for (const study of uidDirs(pending)) {
     for (const series of uidDirs(path.join(pending, study.name))) {
       for (const e of list(path.join(pending, study.name, series.name))) {
+        const markerDir = path.join(pending, study.name, series.name);
+        if (e.isFile() && !isLibraryUid(e.name)) {
+          // A marker's temporary file whose process was killed while writing it (never a live one's).
+          const temp = MARKER_TEMP_NAME.exec(e.name);
+          if (temp && !isRunning(Number(temp[1]))) fs.rmSync(path.join(markerDir, e.name), { force: true });
+          continue;
+        }
         if (!e.isFile() || !isLibraryUid(e.name)) continue;
+        // What a live receiver or retrieve is still filing is its own (it may not have written the file yet).
+        if (markerInFlight(path.join(markerDir, e.name))) continue;
         const file = path.join(root, study.name, series.name, `${e.name}.dcm`);
         let regular = false;
         try {
@@ -389,11 +458,16 @@ export async function fileLeftovers(library: Library): Promise<LeftoverReport> {
   const missing = candidates.filter((c) => !held.has(c.sop));
   report.found = missing.length;
   if (missing.length === 0) return report;
+  // Held by this process while it files them: another start of a receiver or retrieve in this process leaves them alone.
+  const claimed = missing.map((c) => markerOf(library.dir, root, c.file)).filter((m): m is string => m !== null).map((m) => path.resolve(m));
+  for (const m of claimed) markersInFlight.add(m);
   const filer = new InstanceFiler(library);
   try {
     await filer.importWritten(missing.map((c) => c.file));
   } catch {
     // A batch the library could not import is counted as failed, with why and where the files are kept (importQueued).
+  } finally {
+    for (const m of claimed) markersInFlight.delete(m);
   }
   report.filed = filer.received;
   report.filedImages = filer.receivedImages;
@@ -413,4 +487,44 @@ export function leftoversLine(report: LeftoverReport): string | null {
   }
   if (report.incomplete) parts.push(`${report.incomplete}, so instances received before Lumen stopped may be missing from the library; \`lumen import ${report.root}\` files them`);
   return `${parts.join('; ')}.`;
+}
+
+/**
+ * Removes the temporary files (`<pid>-<16 hex>.part`, openIncoming) a receiver or retrieve left in
+ * <library>/pacs-incoming/ when it was stopped (killed, a crash) while an instance arrived: each
+ * may be a whole instance, and nothing else ever removes them. Only plain files of exactly that
+ * name, directly in that folder (itself a real folder, not a link), whose process no longer runs
+ * (process.kill(pid, 0): ESRCH); a live receiver's or retrieve's (another `lumen`, the app) stay.
+ * Returns how many were removed; one that cannot be removed is tried again at the next start.
+ */
+export function removeStalePartials(libraryDir: string): number {
+  const dir = path.join(libraryDir, INCOMING);
+  let names: string[];
+  try {
+    if (!fs.lstatSync(dir).isDirectory()) return 0;
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = PART_NAME.exec(name);
+    if (!m || isRunning(Number(m[1]))) continue;
+    const file = path.join(dir, name);
+    try {
+      if (!fs.lstatSync(file).isFile()) continue;
+      assertInside(dir, file, 'delete');
+      // unlink removes the name itself: never a link's target, never a folder.
+      fs.unlinkSync(file);
+      removed++;
+    } catch {
+      // gone meanwhile, or not ours to remove: looked at again at the next start
+    }
+  }
+  return removed;
+}
+
+/** What removeStalePartials did, in one line, or null when it removed nothing. */
+export function partialsLine(removed: number): string | null {
+  return removed > 0 ? `Removed ${countOf(removed, 'partial file')} a stopped receiver or retrieve left.` : null;
 }

@@ -15,7 +15,7 @@ import type { Library } from '../library/library';
 import { type PacsHint, PacsError } from './errors';
 import { p10File } from './p10';
 import { MAX_IDENTIFIER_BYTES, guardIdentifierSize } from './message-bounds';
-import { InstanceFiler, fileLeftovers, leftoversLine } from './filer';
+import { InstanceFiler, fileLeftovers, leftoversLine, partialsLine, removeStalePartials } from './filer';
 import { MORE_STORAGE_CLASSES } from './storage-classes';
 import { type Dimse, loadDimse } from './dimse-module';
 import { MAX_PDU_BYTES, RECEIVE_LIMITS, type ReceiveLimits, boundStoreStreams, guardPduLength, receivedFile, refusedDataSet } from './receive-bounds';
@@ -366,6 +366,11 @@ export async function startReceiver(library: Library, options: ListenOptions): P
   // What an earlier receiver answered Success for but did not import before Lumen stopped (killed,
   // a crash): filed now, beside the associations (the library imports one batch at a time), and said.
   // Not for a C-MOVE's receiver (options.filer): its retrieve files them when it starts.
+  // Of the temporary files in pacs-incoming/, those a stopped receiver or retrieve left are removed first (a live one's stay).
+  if (!options.filer) {
+    const removed = partialsLine(removeStalePartials(library.dir));
+    if (removed) say(removed);
+  }
   const leftovers = options.filer
     ? Promise.resolve()
     : fileLeftovers(library).then(

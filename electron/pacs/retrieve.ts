@@ -18,7 +18,7 @@ import { DicomWebClient } from './dicomweb';
 import { DimseClient, GetNotSupported } from './dimse';
 import { isUid, uidProblem } from '../../common/dicom-uid';
 import { type PacsHint, PacsError } from './errors';
-import { InstanceFiler, type RetrieveTarget, fileLeftovers, leftoversLine } from './filer';
+import { InstanceFiler, type RetrieveTarget, fileLeftovers, leftoversLine, partialsLine, removeStalePartials } from './filer';
 import { type InstanceRef, TooManyInstances, matchLimit, seriesNotAllListed, seriesTooLarge, tooManyMatches } from './query';
 import type { SeriesMatch } from './series';
 import { DEFAULT_MOVE_PORT, type MoveReceiver, moveIntoLibrary } from './move';
@@ -64,7 +64,8 @@ export interface RetrieveOptions {
   maxListed?: number;
   /**
    * What the retrieve filed before it began: instances an earlier receiver or retrieve wrote into
-   * pacs/ and Lumen stopped before importing ("9 instances received before Lumen stopped were filed now").
+   * pacs/ and Lumen stopped before importing ("9 instances received before Lumen stopped were filed now"),
+   * and the partial files a stopped one left that it removed ("Removed 3 partial files a stopped receiver or retrieve left.").
    */
   onLeftovers?: (line: string) => void;
 }
@@ -74,6 +75,9 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
   if (!isUid(target.studyUid)) throw refuse('Study Instance UID', target.studyUid);
   if (target.seriesUid !== undefined && !isUid(target.seriesUid)) throw refuse('Series Instance UID', target.seriesUid);
   const started = Date.now();
+  // What a stopped receiver or retrieve left half-received in pacs-incoming/ goes first.
+  const partials = partialsLine(removeStalePartials(library.dir));
+  if (partials) options.onLeftovers?.(partials);
   // Filed first: an instance a killed retrieve wrote is then held, and not fetched again.
   const leftovers = await fileLeftovers(library).then(leftoversLine, (err: unknown) => `could not file the instances received before Lumen stopped: ${errorMessage(err)}`);
   if (leftovers) options.onLeftovers?.(leftovers);
