@@ -168,8 +168,15 @@ export function PacsTab() {
     return onConnectionsChanged(load);
   }, []);
 
+  /**
+   * The list asked for last: a search, or another PACS chosen, makes every answer to an earlier
+   * one (its studies, a study's series) late, and a late answer is dropped: it would list one
+   * PACS's studies under another's name, and Retrieve would ask the other for them.
+   */
+  const asked = useRef(0);
   const search = async () => {
     if (!name) return;
+    const mine = ++asked.current;
     const query: PacsQuery = {
       patientName: form.patientName || undefined,
       patientId: form.patientId || undefined,
@@ -184,6 +191,7 @@ export function PacsTab() {
     setIncomplete(null);
     try {
       const found = await lumen.invoke('pacs.query', { name, query });
+      if (mine !== asked.current) return;
       setStudies(found.studies);
       setIncomplete(found.incomplete);
       // Focus stays where it was (the Search button goes with the form: the list's first row takes it).
@@ -195,11 +203,12 @@ export function PacsTab() {
       // A new list starts at its top, not where the last one was scrolled to.
       if (box.current) box.current.scrollTop = 0;
     } catch (err) {
+      if (mine !== asked.current) return;
       setStudies(null);
       setFolded(false);
       setError(errorMessage(err));
     } finally {
-      setSearching(false);
+      if (mine === asked.current) setSearching(false);
     }
   };
 
@@ -209,12 +218,14 @@ export function PacsTab() {
       return;
     }
     setOpen((o) => ({ ...o, [uid]: 'loading' }));
+    const forList = asked.current;
     try {
       const { series, incomplete: cut } = await lumen.invoke('pacs.series', { name, studyInstanceUid: uid });
+      if (forList !== asked.current) return;
       setOpen((o) => ({ ...o, [uid]: series }));
       setSeriesIncomplete(({ [uid]: _old, ...rest }) => (cut ? { ...rest, [uid]: cut } : rest));
     } catch (err) {
-      setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
+      if (forList === asked.current) setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
     }
   };
 
@@ -309,7 +320,7 @@ export function PacsTab() {
         >
           <label className="pacs-field">
             PACS
-            <select aria-label="PACS" value={name} onChange={(e) => (setName(e.target.value), setStudies(null), setIncomplete(null), setOpen({}))}>
+            <select aria-label="PACS" value={name} onChange={(e) => (asked.current++, setName(e.target.value), setStudies(null), setIncomplete(null), setOpen({}), setSearching(false))}>
               {connections.map((c) => (
                 <option key={c.name} value={c.name}>{c.name}</option>
               ))}
