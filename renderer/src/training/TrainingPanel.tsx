@@ -152,16 +152,25 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     setCurrentLabel(own ? `${own.label} (frame ${shownFrame})` : image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
   }, [seriesUid, sopInstanceUid, studyUid, shownFrame]);
 
+  /** The last refresh of the dataset (a seed typed, labels changed): an earlier one answering late is dropped. */
+  const datasetReading = useRef(0);
   const refreshDataset = useCallback(async () => {
+    const asked = ++datasetReading.current;
+    const last = () => asked === datasetReading.current;
     setLabelsGeneration((g) => g + 1);
     try {
-      setPreview(await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 }));
-      setRuns(await lumen.invoke('training.runs', {}));
+      const split = await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 });
+      if (!last()) return;
+      setPreview(split);
+      const runList = await lumen.invoke('training.runs', {});
+      if (!last()) return;
+      setRuns(runList);
       const catalog = await lumen.invoke('models.catalog', {});
+      if (!last()) return;
       setPackages(catalog.packages);
       setReleased(catalog.variants.map((v) => v.name));
     } catch (err) {
-      setStatus(errorMessage(err));
+      if (last()) setStatus(errorMessage(err));
     }
   }, [form.seed]);
 
