@@ -8,6 +8,30 @@ import { checkUserPath } from '../../common/node/user-path';
 import { differenceSentence, tooSmallReason } from '../../models/training/stats';
 import { importLabelsOption } from './label-use';
 import { modelFolder } from './model-packages';
+import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
+
+/** Where a comparison was when Ctrl+C stopped it: the model being scored and its images. */
+export interface CompareProgress {
+  which: 'A' | 'B' | null;
+  done: number;
+  total: number;
+}
+
+/**
+ * What `lumen compare` says on stderr when Ctrl+C stopped it. Nothing is compared or printed;
+ * of what is stored, only A's evaluation in the audit log once A was scored whole (each
+ * evaluation records itself when its scoring ends); labels --labels imported stay.
+ */
+export function compareCancelledLine(p: CompareProgress, labelsCsv: string | undefined): string {
+  const images = (n: number) => `${n} ${n === 1 ? 'image' : 'images'}`;
+  // A scored whole (its last batch delivered, or B begun): A's evaluation is in the audit log.
+  const aWhole = p.which === 'B' || (p.which === 'A' && p.total > 0 && p.done === p.total);
+  const scored =
+    p.which === null ? 'stopped before scoring' : !aWhole ? `scored ${p.done} of A's ${images(p.total)}` : p.which === 'A' ? `scored A's ${images(p.total)} and none of B's` : `scored A's ${images(p.total)} and ${p.done} of B's`;
+  const stored = aWhole ? "nothing was stored but A's evaluation, recorded in the audit log" : 'nothing was stored';
+  const labels = labelsCsv ? ` The labels imported from ${labelsCsv} stay in the library.` : '';
+  return `Cancelled: ${scored}; the models were not compared and ${stored}.${labels} Run the same compare again to compare them.`;
+}
 
 function modelLine(which: string, dir: string, m: ModelLevels): string {
   const level = (name: string, e: ModelLevels['perImage']) => `${name} ${withCi(e.auc, e.aucCi)}`;
@@ -44,7 +68,7 @@ export function comparedOnLine(r: { images: number; patients: number; subset: st
 
 export const command: Command = {
   summary: `Compare two model packages on the same held-out patients: ${METRIC_NAMES.auc}s and a paired test of their difference.`,
-  usage: 'lumen compare --model <A> --model <B> (each a folder, name, name@hash prefix or hash prefix) [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]',
+  usage: 'lumen compare --model <A> --model <B> (each a folder, name, name@hash prefix or hash prefix) [--library <dir>] [--labels <csv>] [--subset held-out|test|all] [--resamples N] [--seed S] [--json]   (Ctrl+C stops it, compares nothing, exit 130)',
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       model: { type: 'string', multiple: true },
@@ -73,10 +97,30 @@ export const command: Command = {
     // One job, then the process ends: its decode threads skip the warm-up, which serves later jobs only (pool.ts).
     (await import('../dicom/pool')).warmDecodePool(false);
     const library = Library.open(libraryDir);
+    // Ctrl+C stops the scoring at its next batch: nothing is compared or printed, one line says what was kept, exit 130 (a second Ctrl+C ends at once).
+    const interrupt = catchInterrupt();
+    const progress: CompareProgress = { which: null, done: 0, total: 0 };
     try {
       // Like lumen eval: --labels imports the CSV into the library's labels first (they stay there).
       const labels = await importLabelsOption(library, values.labels, values.json);
-      const r = await comparePackages(library, dirs[0], dirs[1], { subset, bootstrap: resamples, seed });
+      let r: Awaited<ReturnType<typeof comparePackages>>;
+      try {
+        r = await comparePackages(library, dirs[0], dirs[1], {
+          subset,
+          bootstrap: resamples,
+          seed,
+          signal: interrupt.signal,
+          // "Scoring with A: 12/40" (training/compare.ts).
+          onProgress: (message) => {
+            const m = /^Scoring with (A|B): (\d+)\/(\d+)$/.exec(message);
+            if (m) Object.assign(progress, { which: m[1], done: Number(m[2]), total: Number(m[3]) });
+          },
+        });
+      } catch (err) {
+        if (!interrupt.signal.aborted || errorMessage(err) !== 'Cancelled') throw err;
+        process.stderr.write(compareCancelledLine(progress, values.labels) + '\n');
+        return INTERRUPTED_EXIT;
+      }
       if (values.json) printJson({ models: { a: dirs[0], b: dirs[1] }, ...r, labels });
       else {
         process.stdout.write(
@@ -94,6 +138,7 @@ export const command: Command = {
     } catch (err) {
       throw err instanceof CliError ? err : new CliError(errorMessage(err));
     } finally {
+      interrupt.release();
       library.close();
     }
   },
