@@ -160,13 +160,18 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
   useEffect(() => {
     if (!gone) seen.current = order;
   });
+  /** The last Show pressed: the answer for a package asked for before it, arriving late, is dropped. */
+  const asked = useRef(0);
   const show = async () => {
+    const mine = ++asked.current;
     setError(null);
     // What is shown stays chosen: if it is deleted, the view says so.
     setDir(chosen);
     try {
-      setShown(await lumen.invoke('training.results', { packageDir: chosen }));
+      const results = await lumen.invoke('training.results', { packageDir: chosen });
+      if (mine === asked.current) setShown(results);
     } catch (err) {
+      if (mine !== asked.current) return;
       setShown(null);
       setError(`Could not read the results of ${chosen}: ${errorMessage(err)}`);
     }
