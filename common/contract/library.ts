@@ -337,7 +337,8 @@ export const libraryRequests = {
 
 export const libraryEvents = {
   'library.changed': z.object({
-    reason: z.enum(['import', 'remove', 'undo-remove']),
+    /** 'external': another Lumen (lumen import, lumen rm, lumen labels import, a second app) committed to the library; what changed is not said. */
+    reason: z.enum(['import', 'remove', 'undo-remove', 'external']),
     /** With 'remove': the series that went, so a viewer showing one of them closes it. */
     seriesInstanceUids: z.array(z.string()).optional(),
   }),

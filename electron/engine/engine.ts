@@ -25,6 +25,8 @@ import { trainingHandlers } from './handlers/training';
 import { loadSettings } from './settings';
 import { errorMessage } from '../../common/errors';
 import { diskErrorMessage, wordDiskError } from './disk-errors';
+import { watchLibrary, WRITING_JOBS, WRITING_REQUESTS } from './library-watch';
+import { forgetInstances, libraryDir } from './viewer/library-access';
 
 export interface EngineOptions {
   dataDir: string;
@@ -32,6 +34,11 @@ export interface EngineOptions {
   /** Force a TF.js backend (else LUMEN_TF_BACKEND, else the best available). */
   backend?: BackendName | null;
   log?: (line: string) => void;
+  /**
+   * Where the engine's own events go, those no request asked for: with it, the engine follows what
+   * another Lumen commits to the library (library-watch.ts) and says `library.changed` 'external'.
+   */
+  emit?: RequestContext['emit'];
 }
 
 export interface Engine {
@@ -125,13 +132,49 @@ export function createEngine(options: EngineOptions): Engine {
     'job.list': () => jobs.list(),
   };
 
+  // Another Lumen's commits to the library (lumen import, lumen rm, lumen labels import, a second
+  // app): told once a burst settles, the engine's own commits left out (library-watch.ts).
+  const emit = options.emit;
+  const watch = emit
+    ? watchLibrary({
+        libraryDir: libraryDir(deps),
+        log: deps.log,
+        onExternal: () => {
+          forgetInstances(deps);
+          emit('library.changed', { reason: 'external' });
+        },
+      })
+    : undefined;
+  deps.libraryWatch = watch;
+  if (watch) {
+    cleanups.push(() => watch.stop());
+    jobs.onRun = (kind, running) => {
+      if (WRITING_JOBS.has(kind)) watch.writing(running);
+    };
+  }
+  /** The request's context, its library.changed (an import, a removal, a received instance) telling the watcher the commit was the engine's. */
+  const watched = (ctx: RequestContext): RequestContext =>
+    watch
+      ? {
+          ...ctx,
+          emit: (event, payload) => {
+            if (event === 'library.changed') watch.own();
+            ctx.emit(event, payload);
+          },
+        }
+      : ctx;
+
   // A full or read-only disk, worded once for every request (jobs: the JobRunner above).
   for (const [method, handler] of Object.entries(handlers) as [string, (input: unknown, ctx: RequestContext) => unknown][]) {
+    const writes = WRITING_REQUESTS.has(method);
     (handlers as Record<string, unknown>)[method] = async (input: unknown, ctx: RequestContext) => {
+      if (writes) watch?.writing(true);
       try {
-        return await handler(input, ctx);
+        return await handler(input, watched(ctx));
       } catch (err) {
         throw wordDiskError(err, options.dataDir);
+      } finally {
+        if (writes) watch?.writing(false);
       }
     };
   }

@@ -42,10 +42,14 @@ export class JobRunner {
   /** `wordError` turns a failed job's error into its message (the engine's words a full or read-only disk). */
   constructor(private readonly wordError: (err: unknown) => string = errorMessage) {}
 
+  /** Told when a job starts (true) and ends (false), before its last event: the library watcher's (library-watch.ts). */
+  onRun: ((kind: string, running: boolean) => void) | null = null;
+
   start(kind: string, ctx: RequestContext, work: (job: JobContext) => Promise<unknown>): { jobId: string } {
     const jobId = randomUUID();
     const controller = new AbortController();
     this.running.set(jobId, { kind, startedAt: new Date().toISOString(), controller });
+    this.onRun?.(kind, true);
     let lastSent = 0;
     let waiting: { fraction: number | null; message: string; detail?: Record<string, unknown> } | null = null;
     let timer: NodeJS.Timeout | null = null;
@@ -84,11 +88,13 @@ export class JobRunner {
       work(job).then(
         (result) => {
           this.running.delete(jobId);
+          this.onRun?.(kind, false);
           flush();
           ctx.emit('job.finished', { jobId, kind, result: result ?? null });
         },
         (err: unknown) => {
           this.running.delete(jobId);
+          this.onRun?.(kind, false);
           flush();
           const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
           const message = cancelled ? 'Cancelled' : this.wordError(err);

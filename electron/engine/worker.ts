@@ -29,10 +29,6 @@ const post = (message: FromWorker) => {
 };
 const log = (line: string) => post({ type: 'log', line });
 
-const engine = createEngine({ ...config, log });
-// A request that names no policy gets the narrowest its shell allows: the bridge's engine
-// only the data folder, the desktop app's and the CLI's everything (their own user).
-const defaultAccess: PathAccess = config.shell === 'browser' ? { roots: [] } : 'everywhere';
 const ctx = {
   emit(event: string, payload: unknown) {
     const checked = validateEvent(event, payload);
@@ -40,6 +36,11 @@ const ctx = {
     else log(`dropped invalid event ${event}: ${checked.error.message}`);
   },
 };
+// Its own events (another Lumen changed the library) go where the requests' go.
+const engine = createEngine({ ...config, log, emit: ctx.emit });
+// A request that names no policy gets the narrowest its shell allows: the bridge's engine
+// only the data folder, the desktop app's and the CLI's everything (their own user).
+const defaultAccess: PathAccess = config.shell === 'browser' ? { roots: [] } : 'everywhere';
 
 const onMessage = (message: ToWorker) => {
   if (!message || typeof message !== 'object') {

@@ -44,7 +44,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
     'library.series': ({ seriesInstanceUid }) => {
       const library = openLibrary(deps);
       const detail = library.getSeries(seriesInstanceUid);
-      if (!detail) throw new Error(`The library has no series ${seriesInstanceUid}. Import it first.`);
+      if (!detail) throw new Error(`The library has no series ${seriesInstanceUid}: removed, or not imported yet.`);
       const { study, ...series } = detail;
       const images = seriesImages(seriesInstances(deps, seriesInstanceUid)).map(({ instance, frame }) => ({
         sopInstanceUid: instance.sopInstanceUid,

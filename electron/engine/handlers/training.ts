@@ -41,7 +41,9 @@ export function trainingHandlers(deps: EngineDeps): Partial<Handlers> {
       deps.log(`The old feature cache ${oldCache} was left for later: ${describeDiskProblem(err, deps.dataDir) ?? errorMessage(err)}.`);
     }
     // The spacing read of an old library is the study list's library's to run, in turns (library-access.ts).
-    return Library.open(path.join(deps.dataDir, 'library'), { log: deps.log, imagerSpacing: 'later' });
+    const opened = Library.open(path.join(deps.dataDir, 'library'), { log: deps.log, imagerSpacing: 'later' });
+    deps.libraryWatch?.own(); // what opening wrote is the engine's own (library-watch.ts)
+    return opened;
   };
   const withStore = <T>(fn: (s: TrainingStore) => T): T => {
     const s = new TrainingStore(lib());

@@ -45,9 +45,12 @@ export function openLibrary(deps: EngineDeps): Library {
     // ultrasound images from before schema 28, ~60 ms per 1,000 images: read a batch a turn;
     // closing the library (the engine stopping) stops it for the next opening.
     const library = Library.open(libraryDir(deps), { log: deps.log, seriesPatients: 'later', imagerSpacing: 'later' });
+    // What opening wrote (a migration, the search documents) is the engine's own.
+    deps.libraryWatch?.own();
     s.library = library;
     if (library.seriesPatientsDue()) {
       s.patientDetails = runCheck(
+        deps,
         { running: true, done: 0, total: 0, conflicts: 0, skipped: 0 },
         (progress) => library.readSeriesPatients(progress),
         // A failed pass is left for the next opening: all of it or none was written.
@@ -56,6 +59,7 @@ export function openLibrary(deps: EngineDeps): Library {
     }
     if (library.imagerSpacingDue()) {
       s.spacing = runCheck(
+        deps,
         { running: true, done: 0, total: 0, skipped: 0 },
         (progress) => library.readImagerSpacing(progress),
         // A failed pass is left for the next opening: each batch written is kept.
@@ -77,11 +81,15 @@ interface Check {
  * Starts a one-time pass, `check` counting it: `done` of `total` as it goes, then `ended`'s counts
  * of its summary; a pass that fails just stops running.
  */
-function runCheck<C extends Check, R>(check: C, pass: (progress: (done: number, total: number) => void) => Promise<R>, ended: (summary: R) => Partial<C>): C {
-  pass((done, total) => Object.assign(check, { done, total })).then(
-    (summary) => Object.assign(check, { running: false, ...ended(summary) }),
-    () => Object.assign(check, { running: false }),
-  );
+function runCheck<C extends Check, R>(deps: EngineDeps, check: C, pass: (progress: (done: number, total: number) => void) => Promise<R>, ended: (summary: R) => Partial<C>): C {
+  // Its commits are the engine's own: another Lumen's meanwhile are told when it ends (library-watch.ts).
+  deps.libraryWatch?.writing(true);
+  pass((done, total) => Object.assign(check, { done, total }))
+    .then(
+      (summary) => Object.assign(check, { running: false, ...ended(summary) }),
+      () => Object.assign(check, { running: false }),
+    )
+    .finally(() => deps.libraryWatch?.writing(false));
   return check;
 }
 
