@@ -169,19 +169,22 @@ export function App() {
 
   /** The series the user asked for last: an earlier click whose answer comes late is dropped. */
   const opening = useRef(0);
-  const openSeries = useCallback(async (seriesInstanceUid: string) => {
+  /** Resolves true once the series is shown; false when it could not be read or another click overtook it. */
+  const openSeries = useCallback(async (seriesInstanceUid: string): Promise<boolean> => {
     const asked = ++opening.current;
     setOpenError(null);
     try {
       const s = await lumen.invoke('library.series', { seriesInstanceUid });
-      if (asked !== opening.current) return;
+      if (asked !== opening.current) return false;
       frames.current.clear();
       setFrame(null);
       setCam(null);
       setOpen(s);
       setIndex(Math.min(lastIndex.current.get(seriesInstanceUid) ?? 0, Math.max(0, s.images.length - 1)));
+      return true;
     } catch (err) {
       if (asked === opening.current) setOpenError(errorMessage(err));
+      return false;
     }
   }, []);
 

@@ -44,7 +44,8 @@ export interface TrainingPanelProps {
   onGetWeights?: () => void;
   /** Opens a series in the viewer (next unlabelled, the label queue). */
   /** Opens a series in the viewer; resolves once it is open (the keys then label it). */
-  openSeries?: (seriesInstanceUid: string) => void | Promise<void>;
+  /** Resolves false when the series was not shown (the user opened another before it was read). */
+  openSeries?: (seriesInstanceUid: string) => void | Promise<boolean>;
   /** Deletes the measurement selected in the viewer, if any: Delete takes that before the labels. */
   deleteSelectedMeasurement?: () => boolean;
   /** False while the side panel is hidden: its label keys do nothing, so nothing is labelled out of sight. */
@@ -249,15 +250,20 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     await refreshDataset();
   };
 
+  /** The series shown now: U's answer is dropped when the user has opened another since. */
+  const shownSeries = useRef(seriesUid);
+  shownSeries.current = seriesUid;
   /** Opens the next series without a label after the open one (in the study list's order). */
   const nextUnlabelled = useCallback(async () => {
     if (!openSeries) return;
     try {
       const next = await lumen.invoke('training.labels.nextUnlabelled', seriesUid ? { after: seriesUid } : {});
+      if (shownSeries.current !== seriesUid) return;
       if (!next) return setStatus('Every series has a label.');
       if (next.seriesInstanceUid === seriesUid) return setStatus('This is the only series without a label.');
-      // Said once the series is open, not while the one before is still shown (and labelled by a digit).
-      await openSeries(next.seriesInstanceUid);
+      // Said once the series is open, not while the one before is still shown (and labelled by a
+      // digit), and not when a series the user opened meanwhile is shown instead (false).
+      if ((await openSeries(next.seriesInstanceUid)) === false) return;
       setStatus(`Opened the next unlabelled series (${next.unlabelledSeries} without a label).`);
     } catch (err) {
       setStatus(errorMessage(err));
