@@ -83,12 +83,17 @@ function holding(inLibrary: number, total: number | null): { text: string; compl
 function useLibraryCounts(studyUids: readonly string[]) {
   const [counts, setCounts] = useState<{ studies: Map<string, number>; series: Map<string, number> }>({ studies: new Map(), series: new Map() });
   const key = studyUids.join('\n');
+  // Counts asked before an import (or another list) that answer after it are dropped: they would
+  // put the old count back, and "In library" would leave a study the library holds.
+  const asked = useRef(0);
   const load = useCallback(() => {
+    const mine = ++asked.current;
     const uids = key ? key.split('\n') : [];
     const parts: string[][] = [];
     for (let i = 0; i < uids.length; i += HOLDINGS_MAX_STUDIES) parts.push(uids.slice(i, i + HOLDINGS_MAX_STUDIES));
     void Promise.all(parts.map((part) => lumen.invoke('library.holdings', { studyInstanceUids: part }))).then(
       (replies) => {
+        if (mine !== asked.current) return;
         const studies = new Map<string, number>();
         const series = new Map<string, number>();
         for (const st of replies.flatMap((r) => r.studies)) {
