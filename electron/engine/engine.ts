@@ -150,6 +150,7 @@ export function createEngine(options: EngineOptions): Engine {
     cleanups.push(() => watch.stop());
     jobs.onRun = (kind, running) => {
       if (WRITING_JOBS.has(kind)) watch.writing(running);
+      else if (!running) watch.own(); // what a job wrote as it ended (a training run's audit row and predictions)
     };
   }
   /** The request's context, its library.changed (an import, a removal, a received instance) telling the watcher the commit was the engine's. */

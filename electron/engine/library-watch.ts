@@ -23,7 +23,10 @@ import { errorMessage } from '../../common/errors';
 import { LIBRARY_FILE } from '../library/paths';
 import { openDatabase } from '../library/sqlite';
 
-/** Requests that commit to the library themselves: their commits are the engine's own. */
+/**
+ * Requests that commit to the library themselves (their rows, or the audit log's: an export, a
+ * package imported): their commits are the engine's own.
+ */
 export const WRITING_REQUESTS: ReadonlySet<string> = new Set([
   'library.import',
   'library.remove',
@@ -38,10 +41,26 @@ export const WRITING_REQUESTS: ReadonlySet<string> = new Set([
   'training.labels.importCsvText',
   'training.labels.importFolders',
   'pacs.retrieve',
+  'export.results',
+  'export.deidentify',
+  'export.table',
+  'export.models',
+  'models.importPackage',
+  'training.importPackage',
+  'training.exportPackage',
+  'training.start',
+  'training.resume',
+  'training.evaluate',
+  'training.predict',
+  'training.suggest',
 ]);
 
-/** Jobs (JobRunner kinds) that commit to the library while they run. */
-export const WRITING_JOBS: ReadonlySet<string> = new Set(['library.import', 'labels.importFolders', 'pacs.retrieve', 'predict', 'training.predict', 'training.evaluate']);
+/**
+ * Jobs (JobRunner kinds) that commit to the library while they run, ticks held off until they end.
+ * Not a training run ('training', minutes to hours, its commits at its end): another Lumen's
+ * changes meanwhile are told as they come, and what it wrote last is taken as seen as it ends.
+ */
+export const WRITING_JOBS: ReadonlySet<string> = new Set(['library.import', 'labels.importFolders', 'pacs.retrieve', 'predict', 'training.predict', 'training.evaluate', 'training.suggest', 'export.deidentify']);
 
 export interface LibraryWatchOptions {
   /** The library folder (`<data>/library`); the watcher starts once its library.sqlite exists. */

@@ -43,12 +43,14 @@ describe('library.changed for what another Lumen committed', () => {
     // The library made (by the engine's first request), then looked at by the watcher (it ticks each second).
     expect(await call('library.studies', {})).toEqual([]);
     await sleep(1500);
-    // The engine's own work: an import (a job, many commits), a label, a removal and its undo.
+    // The engine's own work: an import (a job, many commits), a label, a removal and its undo, and
+    // last (no event of the engine's after it) a labels table exported, its audit log row.
     const imported = await job('library.import', { paths: [t.own.dir] });
     expect(imported.studyInstanceUids).toHaveLength(2);
     await call('training.labels.set', { targets: [{ kind: 'series', uid: t.own.seriesUids[0] }], label: 'yes' });
     const removed = await call('library.remove', { seriesInstanceUid: t.own.seriesUids[1] });
     await call('library.undoRemove', { undoToken: removed.undoToken });
+    expect((await call('export.table', { kind: 'labels', format: 'csv', uid: null, packageHash: null, out: path.join(t.dir, 'labels-out.csv') })).rows).toBe(1);
     await sleep(3500);
     expect(events.filter((e) => e.event === 'library.changed').map((e) => (e.payload as { reason: string }).reason)).toEqual(['import', 'remove', 'undo-remove']);
 
