@@ -13,12 +13,13 @@ import { describeNoImageObject } from './sop-classes';
 import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError, resultKindOf, saveResultDocument, type ResultDocument, type ResultKind } from './results';
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 import { thumbnailNames } from './thumbnail-cache';
+import { checkImportedFile, sameAsRow, stampOf } from './imported-file';
 import type { ImportIssueKind } from '../../common/import-summary';
 
 // Import: find files, read each one's header (never its pixels), and write
 // what it says into the library in batched transactions. Per file (an image, or a result
 // document: an SR or Parametric Map, results.ts):
-//   same path, same size and mtime  -> "unchanged", not read again
+//   same path, same size and mtime  -> "unchanged", not read again (sameAsRow, imported-file.ts)
 //   same path, other size or mtime  -> "changed", read again
 //   new path                        -> "imported"
 //   anything unusable               -> an error with a reason, and the import goes on
@@ -422,7 +423,7 @@ export class Importer {
       this.addError(file, reason);
       return;
     }
-    if (known && known.file_size === stat.size && known.mtime_ms === stat.mtimeMs) {
+    if (known && sameAsRow(known, stat)) {
       if (known.missing) this.statements.unmarkMissing.run(file);
       this.counts.unchanged++;
       return;
@@ -430,27 +431,27 @@ export class Importer {
     // A result document (SR, Parametric Map) is held by its path in result_documents: unchanged,
     // it is not read and filed again; changed, it is read again and filed only if it still is one.
     const heldResult = known ? undefined : this.statements.resultByPath.get(file);
-    if (heldResult && heldResult.file_size === stat.size && heldResult.mtime_ms === stat.mtimeMs) {
+    if (heldResult && sameAsRow(heldResult, stat)) {
       this.counts.unchanged++;
       return;
     }
     if (heldResult) forgetResultFile(this.db, file);
     // A second copy whose decision stands: neither it nor the copy kept changed since.
     const copy = known || heldResult ? undefined : this.statements.duplicateByPath.get(file);
-    if (copy?.kept_path && copy.sop_uid && copy.file_size === stat.size && copy.mtime_ms === stat.mtimeMs && this.keepsUnchanged(copy.sop_uid, copy.kept_path)) {
+    if (copy?.kept_path && copy.sop_uid && sameAsRow(copy, stat) && this.keepsUnchanged(copy.sop_uid, copy.kept_path)) {
       this.addError(file, copy.reason, 'duplicate', copy.kept_path, { size: stat.size, mtimeMs: stat.mtimeMs, sopInstanceUid: copy.sop_uid });
       return;
     }
     // Not DICOM, or a DICOM object without an image (schema 21), as it was: reported as before, not read.
     const settled = known || heldResult ? undefined : this.statements.settledByPath.get(file);
-    if (settled && settled.file_size === stat.size && settled.mtime_ms === stat.mtimeMs) {
+    if (settled && sameAsRow(settled, stat)) {
       this.addError(file, settled.reason, settled.kind, undefined, { size: stat.size, mtimeMs: stat.mtimeMs });
       return;
     }
     // A DICOMDIR as it was: the files it lists are looked for again, it is not read.
     const dicomdir = known || heldResult ? undefined : this.statements.dicomdirByPath.get(file);
     if (dicomdir) {
-      const refs = dicomdir.file_size === stat.size && dicomdir.mtime_ms === stat.mtimeMs ? heldReferences(dicomdir.refs) : null;
+      const refs = sameAsRow(dicomdir, stat) ? heldReferences(dicomdir.refs) : null;
       if (refs) {
         this.followDicomdir(file, refs);
         return;
@@ -459,7 +460,7 @@ export class Importer {
     }
     // Filed before schema 19, without size and time: read once more to record them, and counted
     // as what it was, already in the library.
-    const resultCount = !heldResult ? 'imported' : heldResult.file_size === null ? 'unchanged' : 'changed';
+    const resultCount = !heldResult ? 'imported' : stampOf(heldResult) === null ? 'unchanged' : 'changed';
 
     let parsed: ParsedDicom;
     try {
@@ -490,7 +491,7 @@ export class Importer {
     const resultKind = meta.sopInstanceUid && meta.seriesInstanceUid && meta.studyInstanceUid && !uidsProblem(meta) ? resultKindOf(meta.sopClassUid) : null;
     if (resultKind) {
       const heldAs = this.statements.resultBySop.get(meta.sopInstanceUid);
-      if (heldAs && heldAs.path !== file && heldAs.file_size === stat.size && heldAs.mtime_ms === stat.mtimeMs && sameFile(file, heldAs.path)) {
+      if (heldAs && heldAs.path !== file && sameAsRow(heldAs, stat) && sameFile(file, heldAs.path)) {
         // A result the library holds under another name of this file: already in the library.
         this.statements.clearError.run(file);
         this.counts.unchanged++;
@@ -515,7 +516,7 @@ export class Importer {
     }
 
     const holder = this.statements.bySop.get(meta.sopInstanceUid);
-    if (holder && holder.path !== file && holder.file_size === stat.size && holder.mtime_ms === stat.mtimeMs && sameFile(file, holder.path)) {
+    if (holder && holder.path !== file && sameAsRow(holder, stat) && sameFile(file, holder.path)) {
       // The image the library holds under another name of this file: already in the library, by that name.
       if (holder.missing) this.statements.unmarkMissing.run(holder.path);
       if (known) this.forget(known);
@@ -715,13 +716,8 @@ export class Importer {
   private keepsUnchanged(sopInstanceUid: string, keptFile: string): boolean {
     const image = this.statements.bySop.get(sopInstanceUid);
     const held = image && !image.missing ? image : this.statements.resultBySop.get(sopInstanceUid);
-    if (!held || held.path !== keptFile) return false;
-    try {
-      const stat = fs.statSync(keptFile);
-      return stat.size === held.file_size && stat.mtimeMs === held.mtime_ms;
-    } catch {
-      return false;
-    }
+    const recorded = held && held.path === keptFile ? stampOf(held) : null;
+    return recorded !== null && checkImportedFile(keptFile, recorded).same;
   }
 
   /**

@@ -10,6 +10,7 @@ import type { ImageScores, PredictionResult } from '../../common/contract/models
 import { LIBRARY_FILE, type Library } from './library';
 import { openDatabase } from './sqlite';
 import { attachSeriesPooled, saveSeriesPooled } from './series-predictions';
+import { sameStamp } from './imported-file';
 
 export interface SavedModel {
   dir: string;
@@ -71,7 +72,7 @@ export function scoresOfHeldImage(
 ): boolean {
   if (!image || image.series_uid !== row.series_uid || row.frame >= Math.max(1, image.frames)) return false;
   const m = row.madeFrom;
-  if (Array.isArray(m) && m.length === 2) return m[0] === image.file_size && m[1] === image.mtime_ms;
+  if (Array.isArray(m) && m.length === 2) return sameStamp({ fileSize: m[0] as number, mtimeMs: m[1] as number }, { fileSize: image.file_size, mtimeMs: image.mtime_ms });
   // Both ISO 8601 times in UTC (toISOString), which compare as text; a time of another form says nothing.
   const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
   return !iso.test(row.created_at) || !iso.test(image.imported_at) || row.created_at >= image.imported_at;
