@@ -5,6 +5,7 @@
 // recorded as DICOM UIDs and counts, never as names or other patient data:
 // the log is meant to be handed to someone who checks how the data was used.
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './write-lock';
 
 /** What an event worked on: UIDs and counts only. */
 export interface AuditTouched {
@@ -55,18 +56,13 @@ interface AuditRow {
   details: string | null;
 }
 
-/** Appends one event. */
+/** Appends one event, waiting for the write lock as the change it records did (write-lock.ts). */
 export function appendAudit(db: Database.Database, action: string, actor: string | null, event: AuditEvent): void {
   const { packageHash, variant, runtime, touched, ...details } = event;
-  db.prepare('INSERT INTO audit_log (at, actor, action, package_hash, variant, runtime, touched, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    new Date().toISOString(),
-    actor,
-    action,
-    packageHash ?? null,
-    variant ?? null,
-    runtime ?? null,
-    touched ? JSON.stringify(touched) : null,
-    Object.keys(details).length ? JSON.stringify(details) : null,
+  const insert = db.prepare('INSERT INTO audit_log (at, actor, action, package_hash, variant, runtime, touched, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const at = new Date().toISOString();
+  writeTransaction(db, () =>
+    insert.run(at, actor, action, packageHash ?? null, variant ?? null, runtime ?? null, touched ? JSON.stringify(touched) : null, Object.keys(details).length ? JSON.stringify(details) : null),
   );
 }
 

@@ -28,10 +28,8 @@
 // patient the study shared with others), the study goes back under that row. Only a key that
 // names the thing itself (a UID, a file's path) held again refuses the undo (T2, session 18).
 //
-// Both removal and undo take the write lock up front (writeTransaction: BEGIN IMMEDIATE, as
-// importer.ts), so that beside another Lumen's import they wait for it instead of failing: a
-// transaction that reads first and writes later gets SQLITE_BUSY at once, without waiting, when
-// another connection holds the lock or wrote in between (T1, session 18).
+// Both removal and undo take the write lock up front (writeTransaction, write-lock.ts: as labels
+// do), so that beside another Lumen's import they wait for it instead of failing (T1, session 18).
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +38,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { errorMessage } from '../../common/errors';
 import { LibraryError } from './errors';
 import { writeSearchDocuments } from './search-index';
+import { writeTransaction } from './write-lock';
 
 /** How many removals can still be undone; older snapshots are deleted. */
 export const KEPT_REMOVALS = 20;
@@ -193,31 +192,6 @@ function snapshotFile(libraryDir: string, token: string): string {
   return path.join(snapshotDir(libraryDir), `${token}.json`);
 }
 
-/** How long a removal or undo waits beside another writer that keeps committing (an import), at most. */
-const BUSY_WAIT_MS = 60_000;
-
-/**
- * Runs `fn` in a transaction that takes the write lock first (BEGIN IMMEDIATE, as importer.ts), so
- * that beside another Lumen it waits (busy_timeout) instead of failing at once. An import commits
- * a batch every 20 ms and takes the lock again within a millisecond, while SQLite's wait looks for
- * a free lock every 100 ms: it finds one only by luck (waits of 0.8 to 3.4 s beside a 12,000-file
- * import, two cores). So while the other writer is seen to commit (data_version moves) the wait
- * goes on, up to BUSY_WAIT_MS; a writer that holds the lock without committing fails it after one
- * busy_timeout, with SQLITE_BUSY for the caller to word.
- */
-function writeTransaction<T>(db: Database.Database, fn: () => T): T {
-  const deadline = Date.now() + BUSY_WAIT_MS;
-  for (;;) {
-    const version = db.pragma('data_version', { simple: true });
-    try {
-      return db.transaction(fn).immediate();
-    } catch (err) {
-      const code = (err as { code?: unknown } | undefined)?.code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline || db.pragma('data_version', { simple: true }) === version) throw err;
-    }
-  }
-}
-
 /** Values as JSON keeps them exactly: numbers and text as they are, a BLOB as base64. */
 function encodeRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -263,6 +237,9 @@ export function removeFromLibrary(db: Database.Database, libraryDir: string, tar
       const snapshot: Snapshot = { format: 'lumen-removal-1', removedAt: new Date().toISOString(), counts, tables, referenced };
       writeFileAtomic(file, JSON.stringify(snapshot));
       for (const table of TABLES) db.prepare(`DELETE FROM ${table} WHERE ${where[table]}`).run(p);
+      // The search index's documents in the same transaction: nothing written after it can fail
+      // for the lock beside another writer, so a removal made is never reported as one that failed.
+      writeSearchDocuments(db);
       return counts;
     });
   } catch (err) {
@@ -274,7 +251,6 @@ export function removeFromLibrary(db: Database.Database, libraryDir: string, tar
     }
     throw err;
   }
-  writeSearchDocuments(db);
   try {
     pruneSnapshots(libraryDir);
   } catch {
@@ -392,7 +368,10 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
   }
   if (snapshot?.format !== 'lumen-removal-1' || !Array.isArray(snapshot.tables)) throw new LibraryError(`${file} is not an undo snapshot of this Lumen: nothing was restored.`);
   try {
-    writeTransaction(db, () => restoreRows(db, snapshot));
+    writeTransaction(db, () => {
+      restoreRows(db, snapshot);
+      writeSearchDocuments(db);
+    });
   } catch (err) {
     if (!(err instanceof HeldAgain) && !(err instanceof ParentGone)) throw err;
     const c = snapshot.counts;
@@ -405,6 +384,5 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
     throw new LibraryError(`${what} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.${undoAfterRemovingAgain(db, snapshot) ? ` To put it back as it was removed${keptWords(c)}: remove the ${c.studyRemoved ? 'study' : 'series'} again (what was imported, labelled or measured in it since goes with that removal, which has its own Undo), then lumen rm --undo ${token}.` : ''}`);
   }
   fs.rmSync(file, { force: true });
-  writeSearchDocuments(db);
   return snapshot.counts;
 }

@@ -4,6 +4,7 @@
 // the changes (the engine), the newest few: an undo is for the change just made. An undo is
 // refused when the targets' labels have changed since, so it never throws away later work.
 import { randomUUID } from 'node:crypto';
+import { writeTransaction } from '../library/write-lock';
 import { labelTargetKey, type LabelTargetRef, type TargetKind, type TrainingStore } from './store';
 
 interface LabelRow {
@@ -67,7 +68,8 @@ export class LabelUndoLog {
     const change = this.changes[index];
     const del = store.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
     const ins = store.db.prepare('INSERT INTO labels (target_kind, target_uid, frame, label, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    store.db.transaction(() => {
+    // The write lock first, as setLabels takes it: beside another Lumen's import this waits for it.
+    writeTransaction(store.db, () => {
       const now = rowsOf(store, change.targets).map(rowKey).sort();
       const then = change.after.map(rowKey).sort();
       if (now.length !== then.length || now.some((k, i) => k !== then[i])) {
@@ -75,7 +77,7 @@ export class LabelUndoLog {
       }
       for (const t of change.targets) del.run(t.targetKind, t.targetUid, t.frame ?? null);
       for (const r of change.before) ins.run(r.target_kind, r.target_uid, r.frame, r.label, r.author, r.created_at);
-    })();
+    });
     this.changes.splice(index, 1);
     store.library.audit('labels.undo', { count: change.targets.length });
     return { count: change.targets.length, what: change.what };

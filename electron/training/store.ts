@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
+import { writeTransaction } from '../library/write-lock';
 import type { ImageRef } from '../dicom/model-input';
 import { positionAlongNormal } from '../library/sort';
 import { inTrainingOrder, type ImageOrderKey } from './image-order';
@@ -215,33 +216,29 @@ export class TrainingStore {
   /**
    * Sets the label of targets (replacing what they had: a frame's label replaces that frame's only), in one transaction.
    * Refuses, naming them, targets the library does not hold (as the CSV import does), nothing written: another
-   * Lumen (`lumen rm`) may have removed what the app still shows. Checked inside the write transaction (IMMEDIATE,
-   * so no removal comes between the check and the labels).
+   * Lumen (`lumen rm`) may have removed what the app still shows. Checked inside the write transaction, which takes
+   * the write lock first (writeTransaction, as Remove does), so no removal comes between the check and the labels,
+   * and beside another Lumen's import it waits for the import's batches instead of failing.
    */
   setLabels(items: (LabelTargetRef & { label: string })[], author = currentUser()): number {
     const now = new Date().toISOString();
     const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
     const ins = this.db.prepare('INSERT INTO labels (target_kind, target_uid, frame, label, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.db
-      .transaction(() => {
-        refuseMissingTargets(this.db, items);
-        for (const it of items) {
-          del.run(it.targetKind, it.targetUid, it.frame ?? null);
-          ins.run(it.targetKind, it.targetUid, it.frame ?? null, it.label, author, now);
-        }
-      })
-      .immediate();
+    writeTransaction(this.db, () => {
+      refuseMissingTargets(this.db, items);
+      for (const it of items) {
+        del.run(it.targetKind, it.targetUid, it.frame ?? null);
+        ins.run(it.targetKind, it.targetUid, it.frame ?? null, it.label, author, now);
+      }
+    });
     if (items.length) this.library.audit('labels.set', { count: items.length, author });
     return items.length;
   }
 
-  /** Removes the labels of targets: an image's own label leaves its frames' labels, a frame's leaves the rest. */
+  /** Removes the labels of targets: an image's own label leaves its frames' labels, a frame's leaves the rest. Waits for the write lock as setLabels does. */
   clearLabels(items: LabelTargetRef[]): number {
     const del = this.db.prepare('DELETE FROM labels WHERE target_kind = ? AND target_uid = ? AND frame IS ?');
-    let n = 0;
-    this.db.transaction(() => {
-      for (const it of items) n += del.run(it.targetKind, it.targetUid, it.frame ?? null).changes;
-    })();
+    const n = writeTransaction(this.db, () => items.reduce((sum, it) => sum + del.run(it.targetKind, it.targetUid, it.frame ?? null).changes, 0));
     if (n) this.library.audit('labels.clear', { count: n });
     return n;
   }
