@@ -221,7 +221,7 @@ export function App() {
         (s) => {
           const before = openRef.current;
           if (asked !== reread.current || before?.series.seriesInstanceUid !== openUid) return;
-          if (s.images.length === 0) return close('The series shown has no images in the library any more: the import took them out.');
+          if (s.images.length === 0) return close(`The series shown has no images in the library any more: ${reason === 'external' ? 'another Lumen (lumen rm or lumen import, or another window on this library) took them out' : 'the import took them out'}.`);
           // An import elsewhere (a retrieve refreshes the list every few seconds) left the series as
           // it was: its decoded frames, scores and heatmap stay; only its details may be new.
           if (sameImages(before.images, s.images)) {
@@ -238,7 +238,12 @@ export function App() {
         },
         (err: unknown) => {
           if (asked !== reread.current || openRef.current?.series.seriesInstanceUid !== openUid) return;
-          close(`The series shown could not be read again after the library changed (an import may have moved its images to another series or taken them out): ${errorMessage(err)}`);
+          // 'external': another process changed the library (lumen rm, lumen import, a second window); which change is not told.
+          close(
+            reason === 'external'
+              ? `The series shown could not be read again after another Lumen changed the library (lumen rm, lumen import or another window on this library may have removed it): ${errorMessage(err)}`
+              : `The series shown could not be read again after the library changed (an import may have moved its images to another series or taken them out): ${errorMessage(err)}`,
+          );
         },
       );
     });

@@ -5,7 +5,10 @@
 // name. Here, with a series of study A open: `lumen import` of study B in a child process makes B
 // appear in the list without a reload; `lumen rm --study A` in a child process closes the viewer
 // with the message that the series shown is gone, and takes A from the list. Fails before the
-// change (the list keeps one study; the viewer keeps "Im 1/2").
+// change (the list keeps one study; the viewer keeps "Im 1/2"). And `lumen labels import` of a
+// label for the open series shows in the Training panel ("Current: lesion"); before the Training
+// panel listened to library.changed it kept "unlabelled".
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
@@ -40,10 +43,21 @@ describe('another Lumen changes the library the app shows', () => {
     await page.getByTestId('image-index').filter({ hasText: /^Im 1\/2/ }).waitFor({ timeout: 5_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'external-change-b19-import.png') });
 
+    // `lumen labels import` in another process: the Training panel shows the open series' new label.
+    await page.getByRole('tab', { name: 'Training' }).click();
+    const current = page.getByRole('tabpanel', { name: 'Training' }).getByText(/^Current:/);
+    await current.filter({ hasText: 'unlabelled' }).waitFor({ timeout: 30_000 });
+    const csv = path.join(s.dataDir, 'labels.csv');
+    fs.writeFileSync(csv, `StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,frame,label\n,${shown!.seriesUids[0]},,,lesion\n`);
+    const labelled = await runLumen(['labels', 'import', csv], s.dataDir);
+    expect(labelled.code, labelled.stderr).toBe(0);
+    await current.filter({ hasText: 'Current: lesion' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(resultsDir(), 'external-change-b19-labels.png') });
+
     // `lumen rm --study` of the study shown, in another process: the viewer closes with why.
     const rm = await runLumen(['rm', '--study', shown!.studyUids[0], '--yes'], s.dataDir);
     expect(rm.code, rm.stderr).toBe(0);
-    const alert = page.getByRole('alert').filter({ hasText: `has no series ${shown!.seriesUids[0]}` });
+    const alert = page.getByRole('alert').filter({ hasText: 'after another Lumen changed the library' }).filter({ hasText: `has no series ${shown!.seriesUids[0]}` });
     await alert.waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('image-index').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => patients.allInnerTexts(), { timeout: 30_000 }).toEqual([expect.stringContaining('INCOMING')]);

@@ -196,6 +196,19 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     [],
   );
 
+  // Labels changed by another Lumen (lumen labels import, lumen rm, another window: 'external'),
+  // or series removed here: the current label, the overview and the dataset are read again. Not
+  // for an import here, which adds no labels (a retrieve imports every few seconds).
+  useEffect(
+    () =>
+      lumen.on('library.changed', ({ reason }) => {
+        if (reason === 'import') return;
+        void refreshLabel().catch((err) => setStatus(errorMessage(err)));
+        void refreshDataset();
+      }),
+    [refreshLabel, refreshDataset],
+  );
+
   const label = useCallback(
     async (cls: string | null, imageOnly: boolean) => {
       const uid = imageOnly ? sopInstanceUid : seriesUid;
