@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importAndOpenTraining, openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
-import { holdReplies, settle } from './hold-reply-late-a19';
+import { holdReplies, settle } from '../support/hold-replies';
 
 describe('the Dataset split when the seed is changed quickly', () => {
   let set: PhantomSet;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importAndOpenTraining, openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
-import { holdReplies, settle } from './hold-reply-late-a19';
+import { holdReplies, settle } from '../support/hold-replies';
 
 describe('U (next unlabelled) when another series is opened before it answers', () => {
   let set: PhantomSet;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { saveRandomHeadPackage } from '../support/tiny-package';
-import { holdReplies, settle } from './hold-reply-late-a19';
+import { holdReplies, settle } from '../support/hold-replies';
 
 const preprocessing = { scale: 1 / 255, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
-import { holdReplies, settle } from './hold-reply-late-a19';
+import { holdReplies, settle } from '../support/hold-replies';
 
 let server: http.Server | undefined;
 afterAll(() => {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApp, resultsDir, useUiSession } from '../support/browser';
-import { holdReplies, settle } from './hold-reply-late-a19';
+import { holdReplies, settle } from '../support/hold-replies';
 
 const servers: http.Server[] = [];
 afterAll(() => {

@@ -1,4 +1,4 @@
-// For the late-answer tests (s19 task A): the page's WebSocket to the bridge, with the replies to
+// For the late-answer tests (test/e2e/*-late-*): the page's WebSocket to the bridge, with the replies to
 // chosen requests kept back until the test lets them through, so an earlier request's answer can
 // be made to arrive after the user has moved on. Everything else goes through as it comes.
 import type { Page, WebSocketRoute } from 'playwright-core';
