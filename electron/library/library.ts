@@ -883,19 +883,21 @@ export class Library {
   /** Removes a study or series and all the library holds about it (remove.ts); files stay on disk. Returns the token that undoes it. */
   remove(target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
     if (this.importing) throw new LibraryError(`an import into ${this.dir} is running; remove the study when it has finished.`);
-    const removed = removeFromLibrary(this.db, this.dir, target);
+    // The audit entry is written in the removal's transaction: beside another writer it cannot fail
+    // for the lock after the rows went, which would report a removal made as one that failed.
+    const removed = removeFromLibrary(this.db, this.dir, target, (counts, undoToken) =>
+      this.audit('remove', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, studyRemoved: counts.studyRemoved, labels: counts.labels, measurements: counts.measurements, predictions: counts.predictions, results: counts.results, undoToken }),
+    );
     for (const uid of removed.counts.seriesInstanceUids) for (const name of thumbnailNames(safeFileName(uid))) fs.rmSync(path.join(this.thumbnailDir(), name), { force: true });
-    const { counts } = removed;
-    this.audit('remove', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, studyRemoved: counts.studyRemoved, labels: counts.labels, measurements: counts.measurements, predictions: counts.predictions, results: counts.results, undoToken: removed.undoToken });
     return removed;
   }
 
   /** Puts back what the removal with `undoToken` took. */
   undoRemoval(undoToken: string): RemovalCounts {
     if (this.importing) throw new LibraryError(`an import into ${this.dir} is running; undo the removal when it has finished.`);
-    const counts = undoRemoval(this.db, this.dir, undoToken);
-    this.audit('remove-undone', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, undoToken });
-    return counts;
+    return undoRemoval(this.db, this.dir, undoToken, (counts) =>
+      this.audit('remove-undone', { touched: { studies: [counts.studyInstanceUid], series: counts.seriesInstanceUids, images: counts.images }, undoToken }),
+    );
   }
 
   /** The SR documents and parametric maps imported with a study, newest first: see results.ts. */

@@ -215,9 +215,11 @@ function pruneSnapshots(libraryDir: string): void {
 
 /**
  * Removes `target` and all the library holds about it in one transaction (see the top of this
- * file); returns what went and the token that undoes it.
+ * file); returns what went and the token that undoes it. `record` (the audit entry) runs inside
+ * that transaction: a removal whose entry cannot be written is not made, and one reported as
+ * failed never happened.
  */
-export function removeFromLibrary(db: Database.Database, libraryDir: string, target: RemovalTarget): { counts: RemovalCounts; undoToken: string } {
+export function removeFromLibrary(db: Database.Database, libraryDir: string, target: RemovalTarget, record?: (counts: RemovalCounts, undoToken: string) => void): { counts: RemovalCounts; undoToken: string } {
   const token = `${Date.now().toString(36).padStart(10, '0')}-${randomBytes(8).toString('hex')}`;
   const file = snapshotFile(libraryDir, token);
   let counts: RemovalCounts;
@@ -240,6 +242,7 @@ export function removeFromLibrary(db: Database.Database, libraryDir: string, tar
       // The search index's documents in the same transaction: nothing written after it can fail
       // for the lock beside another writer, so a removal made is never reported as one that failed.
       writeSearchDocuments(db);
+      record?.(counts, token);
       return counts;
     });
   } catch (err) {
@@ -356,8 +359,8 @@ function keptWords(c: RemovalCounts): string {
   return ` (with its ${kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(', ')} and ${kept[kept.length - 1]}`})`;
 }
 
-/** Puts back exactly the rows the removal with `token` took; the snapshot is deleted after. */
-export function undoRemoval(db: Database.Database, libraryDir: string, token: string): RemovalCounts {
+/** Puts back exactly the rows the removal with `token` took; the snapshot is deleted after. `record` (the audit entry) runs inside the same transaction. */
+export function undoRemoval(db: Database.Database, libraryDir: string, token: string, record?: (counts: RemovalCounts) => void): RemovalCounts {
   const file = snapshotFile(libraryDir, token);
   let snapshot: Snapshot;
   try {
@@ -371,6 +374,7 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
     writeTransaction(db, () => {
       restoreRows(db, snapshot);
       writeSearchDocuments(db);
+      record?.(snapshot.counts);
     });
   } catch (err) {
     if (!(err instanceof HeldAgain) && !(err instanceof ParentGone)) throw err;
