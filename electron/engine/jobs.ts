@@ -16,8 +16,9 @@ export interface JobContext {
 }
 
 export class JobCancelledError extends Error {
-  constructor() {
-    super('Cancelled');
+  /** `message`: what the cancelled job kept, if anything ("Cancelled: scored 2 of 5 series …"). */
+  constructor(message = 'Cancelled') {
+    super(message);
     this.name = 'JobCancelledError';
   }
 }
@@ -97,7 +98,7 @@ export class JobRunner {
           this.onRun?.(kind, false);
           flush();
           const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
-          const message = cancelled ? 'Cancelled' : this.wordError(err);
+          const message = cancelled ? (err instanceof JobCancelledError ? err.message : 'Cancelled') : this.wordError(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
         },
       );

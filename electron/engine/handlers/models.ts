@@ -14,10 +14,11 @@ import { PredictionStore, summarizeSeries } from '../../library/predictions';
 import type { PredictionResult } from '../../../common/contract/models';
 import { loadModelInput } from '../../dicom/model-input';
 import type { InstanceRecord } from '../../library/types';
-import { predict } from '../../training/predict';
+import { predict, PredictionCancelled } from '../../training/predict';
 import { predictSeriesWithHead } from '../../training/mil';
 import { openLibrary, seriesImages, seriesInstances } from '../viewer/library-access';
 import { appSession } from '../app-session';
+import { JobCancelledError } from '../jobs';
 
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
@@ -26,6 +27,13 @@ const CAM_CACHE_LIMIT = 2000;
  * A CAM's key: with the file the image was read from, as the library holds it (size and time), so
  * that a file changed in place and read again by an import is not drawn with its old pixels' heatmap.
  */
+/** What a Run stopped part-way through a study says it kept (its job's cancel message). */
+function cancelledWords(kept: number, series: number, images: number, notStored: boolean): string {
+  if (kept === 0) return `Cancelled: no series of the ${series} was scored whole; nothing was stored.`;
+  const what = `scored ${kept} of ${series} series whole (${images} ${images === 1 ? 'image' : 'images'})`;
+  return notStored ? `Cancelled: ${what}; nothing was stored (the library is on a read-only disk).` : `Cancelled: ${what}; their scores are stored. Run the study again to score the rest.`;
+}
+
 function camKey(packageHash: string, seriesInstanceUid: string, instance: Pick<InstanceRecord, 'sopInstanceUid' | 'fileSize' | 'mtimeMs'>, frame: number): string {
   return `${packageHash}/${seriesInstanceUid}/${instance.sopInstanceUid}/${frame}/${instance.fileSize}/${instance.mtimeMs}`;
 }
@@ -187,6 +195,9 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
           const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
           const runReferences = new Map<string, Map<string, number[]>>();
+          // Cancelled part-way through a study, the series scored whole are stored, as lumen predict
+          // keeps them on Ctrl+C. Not with a series head: it needs every slice of a series.
+          const keepScoredOnCancel = scope === 'study' && !pkg.metadata.seriesHead;
           const result = await predict({
             library,
             runner,
@@ -196,6 +207,7 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
             studyInstanceUid: series.studyInstanceUid,
             activations: true,
             signal: job.signal,
+            keepScoredOnCancel,
             onProgress: (p) => job.progress(p.done / p.total, `Image ${p.done} of ${p.total}`),
             onActivations: (image, a) => {
               const instance = instances.get(`${image.sopInstanceUid}/${image.frame}`)!;
@@ -206,6 +218,15 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
               ref.set(camKey(packageHash, image.seriesInstanceUid, instance, image.frame), cam.map((c) => c.max));
               runReferences.set(refKey, ref);
             },
+          }).catch((err: unknown) => {
+            if (!(err instanceof PredictionCancelled)) throw err;
+            const kept = err.kept.series.length;
+            if (kept > 0 && err.kept.stored !== false) {
+              for (const s of err.kept.series) unstored.delete(`${packageHash}/${s.seriesInstanceUid}`);
+              // Only the kept images' heatmaps were made: each kept series' scale is its own.
+              for (const [key, images] of runReferences) references.set(key, { images, held: null });
+            }
+            throw new JobCancelledError(cancelledWords(kept, err.series, err.kept.images.length, err.kept.stored === false));
           });
           // One image alone sets no scale for its series; a series or study run does.
           if (scope !== 'image') for (const [key, images] of runReferences) references.set(key, { images, held: null });

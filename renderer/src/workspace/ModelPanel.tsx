@@ -134,6 +134,11 @@ export function ModelPanel(props: {
   useEffect(() => {
     if (latest.data) setResult(latest.data);
   }, [latest.data, setResult]);
+  // A study run cancelled part-way stored the series it scored whole: the open one may be among them.
+  const reloadLatest = latest.reload;
+  useEffect(() => {
+    if (predict.cancelled) reloadLatest();
+  }, [predict.cancelled, reloadLatest]);
   // A run's result is shown only while its package and a series it covers are the ones chosen: one
   // that ends after the user chose another package (or series) would show its scores under that
   // choice. It is kept in the library, so choosing them again brings it back (predict.latest).
@@ -338,7 +343,8 @@ export function ModelPanel(props: {
       )}
       {predict.running && <Progress label="Prediction" fraction={predict.fraction} message={predict.message} onCancel={predict.cancel} />}
       {predict.error && <div className="banner error" role="alert">Prediction failed: {predict.error}</div>}
-      {predict.cancelled && <p className="muted pad">Prediction cancelled.</p>}
+      {/* A study stopped part-way says which series it kept (their scores are stored and shown). */}
+      {predict.cancelled && <p className="muted pad" role="status">{predict.message.startsWith('Cancelled:') ? predict.message : 'Prediction cancelled.'}</p>}
 
       {result && classNames.length > 0 && (
         <section className="results" aria-label="Prediction results">

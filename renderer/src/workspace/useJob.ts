@@ -36,7 +36,7 @@ export function useJob<R>() {
       }),
       lumen.on('job.finished', (p) => ended(p.jobId, (s) => ({ ...s, running: false, fraction: 1, result: p.result as R }))),
       lumen.on('job.failed', (p) =>
-        ended(p.jobId, (s) => ({ ...s, running: false, error: p.cancelled ? null : p.message, cancelled: p.cancelled, message: p.cancelled ? 'Cancelled' : p.message })),
+        ended(p.jobId, (s) => ({ ...s, running: false, error: p.cancelled ? null : p.message, cancelled: p.cancelled, message: p.message })),
       ),
     ];
     return () => offs.forEach((off) => off());
