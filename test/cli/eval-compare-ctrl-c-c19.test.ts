@@ -7,10 +7,11 @@
 // deeply equal { code: 130, signal: null }".
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
+import { cpuOfRun, cpuSeconds } from '../support/cpu-of-run';
 import { tempFolderForTests } from '../support/temp-folder';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeManyCt } from '../support/many-ct';
@@ -21,30 +22,8 @@ const SLICES = 40;
 const IMAGES = STUDIES * SERIES * SLICES;
 const t = tempFolderForTests('c19-eval-ctrl-c', (dir) => ({ set: writeManyCt(path.join(dir, 'dicom'), { studies: STUDIES, series: SERIES, slices: SLICES, root: '73', name: 'EVALC' }) }));
 
-/** CPU seconds process `pid` has used (utime + stime of /proc/<pid>/stat). */
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `lumen <args>` to its end, polling its CPU seconds: the last reading before it ended. */
-async function cpuOfRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const run = spawnLumen(args, env);
-  const closed = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
-  let cpu = 0;
-  while (run.exitCode === null) {
-    try {
-      cpu = cpuSeconds(run.pid!);
-    } catch {
-      break; // ended between the check and the read
-    }
-    await sleep(20);
-  }
-  expect(await closed, run.output()).toBe(0);
-  return cpu;
-}
 
 const query = <T>(library: string, sql: string): T[] => {
   const db = new Database(path.join(library, 'library.sqlite'), { readonly: true });

@@ -6,10 +6,10 @@
 // signal: 'SIGINT' } to deeply equal { code: 130, signal: null }".
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
+import { cpuOfRun, cpuSeconds } from '../support/cpu-of-run';
 import { tempFolderForTests } from '../support/temp-folder';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { writeManyCt } from '../support/many-ct';
@@ -19,29 +19,7 @@ const SERIES = 3;
 const SLICES = 40;
 const t = tempFolderForTests('k18-predict-ctrl-c', (dir) => ({ set: writeManyCt(path.join(dir, 'dicom'), { studies: STUDIES, series: SERIES, slices: SLICES, root: '98', name: 'PREDK' }) }));
 
-/** CPU seconds process `pid` has used (utime + stime of /proc/<pid>/stat). */
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
-/** Runs `lumen <args>` to its end, polling its CPU seconds: the last reading before it ended. */
-async function cpuOfRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const run = spawnLumen(args, env);
-  const closed = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
-  let cpu = 0;
-  while (run.exitCode === null) {
-    try {
-      cpu = cpuSeconds(run.pid!);
-    } catch {
-      break; // ended between the check and the read
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  expect(await closed, run.output()).toBe(0);
-  return cpu;
-}
 
 describe('Ctrl+C in lumen predict', () => {
   it('keeps the series scored so far, says so, and exits 130', async () => {
