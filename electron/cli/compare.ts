@@ -9,6 +9,7 @@ import { differenceSentence, tooSmallReason } from '../../models/training/stats'
 import { importLabelsOption } from './label-use';
 import { modelFolder } from './model-packages';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
+import { countOf } from '../../common/counts';
 
 /** Where a comparison was when Ctrl+C stopped it: the model being scored and its images. */
 export interface CompareProgress {
@@ -23,11 +24,10 @@ export interface CompareProgress {
  * evaluation records itself when its scoring ends); labels --labels imported stay.
  */
 export function compareCancelledLine(p: CompareProgress, labelsCsv: string | undefined): string {
-  const images = (n: number) => `${n} ${n === 1 ? 'image' : 'images'}`;
   // A scored whole (its last batch delivered, or B begun): A's evaluation is in the audit log.
   const aWhole = p.which === 'B' || (p.which === 'A' && p.total > 0 && p.done === p.total);
   const scored =
-    p.which === null ? 'stopped before scoring' : !aWhole ? `scored ${p.done} of A's ${images(p.total)}` : p.which === 'A' ? `scored A's ${images(p.total)} and none of B's` : `scored A's ${images(p.total)} and ${p.done} of B's`;
+    p.which === null ? 'stopped before scoring' : !aWhole ? `scored ${p.done} of A's ${countOf(p.total, 'image')}` : p.which === 'A' ? `scored A's ${countOf(p.total, 'image')} and none of B's` : `scored A's ${countOf(p.total, 'image')} and ${p.done} of B's`;
   const stored = aWhole ? "nothing was stored but A's evaluation, recorded in the audit log" : 'nothing was stored';
   const labels = labelsCsv ? ` The labels imported from ${labelsCsv} stay in the library.` : '';
   return `Cancelled: ${scored}; the models were not compared and ${stored}.${labels} Run the same compare again to compare them.`;
@@ -110,11 +110,7 @@ export const command: Command = {
           bootstrap: resamples,
           seed,
           signal: interrupt.signal,
-          // "Scoring with A: 12/40" (training/compare.ts).
-          onProgress: (message) => {
-            const m = /^Scoring with (A|B): (\d+)\/(\d+)$/.exec(message);
-            if (m) Object.assign(progress, { which: m[1], done: Number(m[2]), total: Number(m[3]) });
-          },
+          onProgress: (p) => Object.assign(progress, p),
         });
       } catch (err) {
         if (!interrupt.signal.aborted || errorMessage(err) !== 'Cancelled') throw err;

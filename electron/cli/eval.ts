@@ -8,13 +8,14 @@ import { checkUserPath } from '../../common/node/user-path';
 import { modelFolder } from './model-packages';
 import { importLabelsOption } from './label-use';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
+import { countOf } from '../../common/counts';
 
 /**
  * What `lumen eval` says on stderr when Ctrl+C stopped it: an evaluation is stored (an audit
  * entry) only once every image is scored, so nothing was; labels --labels imported stay.
  */
 export function evalCancelledLine(progress: { done: number; total: number }, labelsCsv: string | undefined, seriesHead: boolean): string {
-  const scored = progress.total > 0 ? `scored ${progress.done} of ${progress.total} ${progress.total === 1 ? 'image' : 'images'}` : 'stopped before scoring';
+  const scored = progress.total > 0 ? `scored ${progress.done} of ${countOf(progress.total, 'image')}` : 'stopped before scoring';
   const features = seriesHead ? " The features made so far are kept in the library's feature cache, so the same eval again does not make them again." : '';
   const labels = labelsCsv ? ` The labels imported from ${labelsCsv} stay in the library.` : '';
   return `Cancelled: ${scored}; no evaluation was made and nothing of it was stored.${labels}${features} Run the same eval again to evaluate.`;

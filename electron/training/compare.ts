@@ -95,7 +95,7 @@ export async function comparePackages(
   library: Library,
   dirA: string,
   dirB: string,
-  opts: { subset?: Subset; bootstrap?: number; seed?: number; signal?: AbortSignal; onProgress?: (message: string) => void } = {},
+  opts: { subset?: Subset; bootstrap?: number; seed?: number; signal?: AbortSignal; onProgress?: (p: { which: 'A' | 'B'; done: number; total: number }) => void } = {},
 ): Promise<PackageComparison> {
   const subset = opts.subset ?? 'held-out';
   const [metaA, metaB] = [await metadataOf(dirA), await metadataOf(dirB)];
@@ -111,8 +111,8 @@ export async function comparePackages(
     throw new Error(`No labelled patient is held out from both models (${heldA.size} from ${dirA}, ${heldB.size} from ${dirB}, none in common${subset === 'all' ? '' : `, subset ${subset}`}): label images of patients neither model trained or validated on, or pass --subset all if you know neither saw these patients.`);
   }
   const seed = opts.seed ?? 0;
-  const evaluateOne = (dir: string, which: string): Promise<PackageEvaluation> =>
-    evaluatePackage(library, dir, { subset, seed, bootstrap: opts.bootstrap, onlyPatients: common, signal: opts.signal, onProgress: (d, t) => opts.onProgress?.(`Scoring with ${which}: ${d}/${t}`) });
+  const evaluateOne = (dir: string, which: 'A' | 'B'): Promise<PackageEvaluation> =>
+    evaluatePackage(library, dir, { subset, seed, bootstrap: opts.bootstrap, onlyPatients: common, signal: opts.signal, onProgress: (done, total) => opts.onProgress?.({ which, done, total }) });
   const evalA = await evaluateOne(dirA, 'A');
   const evalB = inClassOrder(await evaluateOne(dirB, 'B'), metaB.classNames, metaA.classNames);
   const key = (p: PackageEvaluation['predictions'][number]) => `${p.sopInstanceUid}\u0000${p.frame}`;

@@ -2,6 +2,7 @@ import type { Handlers } from '../../../common/rpc';
 import path from 'node:path';
 import { missingFrame } from '../../../common/frames';
 import { errorMessage } from '../../../common/errors';
+import { countOf } from '../../../common/counts';
 import { availableOnnxProviders } from '../../../models/inference/onnx';
 import { createRunner, runnerLabel, type ModelRunner } from '../../../models/inference/runner';
 import type { LoadedPackage } from '../../../models/package';
@@ -23,17 +24,17 @@ import { JobCancelledError } from '../jobs';
 /** CAMs of recent predictions (by package, series, image and frame), so the overlay follows the slice without running the model again. */
 const CAM_CACHE_LIMIT = 2000;
 
+/** What a Run stopped part-way through a study says it kept (its job's cancel message). */
+function cancelledWords(kept: number, series: number, images: number, notStored: boolean): string {
+  if (kept === 0) return `Cancelled: no series of the ${series} was scored whole; nothing was stored.`;
+  const what = `scored ${kept} of ${series} series whole (${countOf(images, 'image')})`;
+  return notStored ? `Cancelled: ${what}; nothing was stored (the library is on a read-only disk).` : `Cancelled: ${what}; their scores are stored. Run the study again to score the rest.`;
+}
+
 /**
  * A CAM's key: with the file the image was read from, as the library holds it (size and time), so
  * that a file changed in place and read again by an import is not drawn with its old pixels' heatmap.
  */
-/** What a Run stopped part-way through a study says it kept (its job's cancel message). */
-function cancelledWords(kept: number, series: number, images: number, notStored: boolean): string {
-  if (kept === 0) return `Cancelled: no series of the ${series} was scored whole; nothing was stored.`;
-  const what = `scored ${kept} of ${series} series whole (${images} ${images === 1 ? 'image' : 'images'})`;
-  return notStored ? `Cancelled: ${what}; nothing was stored (the library is on a read-only disk).` : `Cancelled: ${what}; their scores are stored. Run the study again to score the rest.`;
-}
-
 function camKey(packageHash: string, seriesInstanceUid: string, instance: Pick<InstanceRecord, 'sopInstanceUid' | 'fileSize' | 'mtimeMs'>, frame: number): string {
   return `${packageHash}/${seriesInstanceUid}/${instance.sopInstanceUid}/${frame}/${instance.fileSize}/${instance.mtimeMs}`;
 }
@@ -195,6 +196,10 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
           if (targets.length === 0) throw new Error('There are no images with pixel data to predict on (files missing from disk?).');
           const instances = new Map(targets.map((t) => [`${t.instance.sopInstanceUid}/${t.frame}`, t.instance]));
           const runReferences = new Map<string, Map<string, number[]>>();
+          /** Each series' heatmap scale: the largest values of the run's maps of it. */
+          const keepScales = () => {
+            for (const [key, images] of runReferences) references.set(key, { images, held: null });
+          };
           // Cancelled part-way through a study, the series scored whole are stored, as lumen predict
           // keeps them on Ctrl+C. Not with a series head: it needs every slice of a series.
           const keepScoredOnCancel = scope === 'study' && !pkg.metadata.seriesHead;
@@ -220,16 +225,13 @@ export function modelsHandlers(deps: EngineDeps): Partial<Handlers> {
             },
           }).catch((err: unknown) => {
             if (!(err instanceof PredictionCancelled)) throw err;
-            const kept = err.kept.series.length;
-            if (kept > 0 && err.kept.stored !== false) {
-              for (const s of err.kept.series) unstored.delete(`${packageHash}/${s.seriesInstanceUid}`);
-              // Only the kept images' heatmaps were made: each kept series' scale is its own.
-              for (const [key, images] of runReferences) references.set(key, { images, held: null });
-            }
-            throw new JobCancelledError(cancelledWords(kept, err.series, err.kept.images.length, err.kept.stored === false));
+            // The series scored whole are stored; only their images' heatmaps were made, their scales.
+            keepScales();
+            if (err.kept.stored !== false) for (const s of err.kept.series) unstored.delete(`${packageHash}/${s.seriesInstanceUid}`);
+            throw new JobCancelledError(cancelledWords(err.kept.series.length, err.series, err.kept.images.length, err.kept.stored === false));
           });
           // One image alone sets no scale for its series; a series or study run does.
-          if (scope !== 'image') for (const [key, images] of runReferences) references.set(key, { images, held: null });
+          if (scope !== 'image') keepScales();
           // A package trained from series labels also scores each series with its attention head,
           // which weighs the slices (stored with the scores: the panel's "which slices mattered").
           const pooled = scope !== 'image' && pkg.metadata.seriesHead ? await predictSeriesWithHead({ library, signal: job.signal }, pkg, result.images.map((im) => ({ ...im, path: instances.get(`${im.sopInstanceUid}/${im.frame}`)!.path }))) : null;
