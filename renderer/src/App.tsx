@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLastCall } from './useLastCall';
 import type { SeriesImage, SeriesSummary, StudySummary } from '../../common/contract/library';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
 import type { SettingsState } from '../../common/contract/settings';
@@ -168,14 +169,14 @@ export function App() {
   const lastIndex = useRef(new Map<string, number>());
 
   /** The series the user asked for last: an earlier click whose answer comes late is dropped. */
-  const opening = useRef(0);
+  const opening = useLastCall();
   /** Resolves true once the series is shown; false when it could not be read or another click overtook it. */
   const openSeries = useCallback(async (seriesInstanceUid: string): Promise<boolean> => {
-    const asked = ++opening.current;
+    const last = opening.begin();
     setOpenError(null);
     try {
       const s = await lumen.invoke('library.series', { seriesInstanceUid });
-      if (asked !== opening.current) return false;
+      if (!last()) return false;
       frames.current.clear();
       setFrame(null);
       setCam(null);
@@ -183,10 +184,10 @@ export function App() {
       setIndex(Math.min(lastIndex.current.get(seriesInstanceUid) ?? 0, Math.max(0, s.images.length - 1)));
       return true;
     } catch (err) {
-      if (asked === opening.current) setOpenError(errorMessage(err));
+      if (last()) setOpenError(errorMessage(err));
       return false;
     }
-  }, []);
+  }, [opening]);
 
   // A removed series leaves the viewer too: nothing shows an image the library no longer holds,
   // under details the library no longer has. After an import (or an Undo) the open series is read

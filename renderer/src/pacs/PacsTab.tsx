@@ -3,6 +3,7 @@
 // and cancel, and switch the C-STORE receiver on and off. What the library holds is marked and
 // kept up to date as instances land (library.changed).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useLastCall } from '../useLastCall';
 import { HOLDINGS_MAX_STUDIES } from '../../../common/contract/library';
 import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSeries, PacsStudy } from '../../../common/contract/pacs';
 import { isLibraryUid } from '../../../common/dicom-uid';
@@ -85,15 +86,15 @@ function useLibraryCounts(studyUids: readonly string[]) {
   const key = studyUids.join('\n');
   // Counts asked before an import (or another list) that answer after it are dropped: they would
   // put the old count back, and "In library" would leave a study the library holds.
-  const asked = useRef(0);
+  const asked = useLastCall();
   const load = useCallback(() => {
-    const mine = ++asked.current;
+    const last = asked.begin();
     const uids = key ? key.split('\n') : [];
     const parts: string[][] = [];
     for (let i = 0; i < uids.length; i += HOLDINGS_MAX_STUDIES) parts.push(uids.slice(i, i + HOLDINGS_MAX_STUDIES));
     void Promise.all(parts.map((part) => lumen.invoke('library.holdings', { studyInstanceUids: part }))).then(
       (replies) => {
-        if (mine !== asked.current) return;
+        if (!last()) return;
         const studies = new Map<string, number>();
         const series = new Map<string, number>();
         for (const st of replies.flatMap((r) => r.studies)) {
@@ -178,10 +179,10 @@ export function PacsTab() {
    * one (its studies, a study's series) late, and a late answer is dropped: it would list one
    * PACS's studies under another's name, and Retrieve would ask the other for them.
    */
-  const asked = useRef(0);
+  const asked = useLastCall();
   const search = async () => {
     if (!name) return;
-    const mine = ++asked.current;
+    const last = asked.begin();
     const query: PacsQuery = {
       patientName: form.patientName || undefined,
       patientId: form.patientId || undefined,
@@ -196,7 +197,7 @@ export function PacsTab() {
     setIncomplete(null);
     try {
       const found = await lumen.invoke('pacs.query', { name, query });
-      if (mine !== asked.current) return;
+      if (!last()) return;
       setStudies(found.studies);
       setIncomplete(found.incomplete);
       // Focus stays where it was (the Search button goes with the form: the list's first row takes it).
@@ -208,12 +209,12 @@ export function PacsTab() {
       // A new list starts at its top, not where the last one was scrolled to.
       if (box.current) box.current.scrollTop = 0;
     } catch (err) {
-      if (mine !== asked.current) return;
+      if (!last()) return;
       setStudies(null);
       setFolded(false);
       setError(errorMessage(err));
     } finally {
-      if (mine === asked.current) setSearching(false);
+      if (last()) setSearching(false);
     }
   };
 
@@ -223,14 +224,14 @@ export function PacsTab() {
       return;
     }
     setOpen((o) => ({ ...o, [uid]: 'loading' }));
-    const forList = asked.current;
+    const forList = asked.still();
     try {
       const { series, incomplete: cut } = await lumen.invoke('pacs.series', { name, studyInstanceUid: uid });
-      if (forList !== asked.current) return;
+      if (!forList()) return;
       setOpen((o) => ({ ...o, [uid]: series }));
       setSeriesIncomplete(({ [uid]: _old, ...rest }) => (cut ? { ...rest, [uid]: cut } : rest));
     } catch (err) {
-      if (forList === asked.current) setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
+      if (forList()) setOpen((o) => ({ ...o, [uid]: { error: errorMessage(err) } }));
     }
   };
 
@@ -325,7 +326,7 @@ export function PacsTab() {
         >
           <label className="pacs-field">
             PACS
-            <select aria-label="PACS" value={name} onChange={(e) => (asked.current++, setName(e.target.value), setStudies(null), setIncomplete(null), setOpen({}), setSearching(false))}>
+            <select aria-label="PACS" value={name} onChange={(e) => (asked.overtake(), setName(e.target.value), setStudies(null), setIncomplete(null), setOpen({}), setSearching(false))}>
               {connections.map((c) => (
                 <option key={c.name} value={c.name}>{c.name}</option>
               ))}

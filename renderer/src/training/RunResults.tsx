@@ -5,6 +5,7 @@
  * in the data folder that recorded them (training.results).
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { useLastCall } from '../useLastCall';
 import type { RunResults as StoredRun, StoredCalibration, StoredEvaluation } from '../../../common/contract/run-results';
 import { confusionPlot, reliabilityPlot, rocPlot, type EpochValues } from '../../../common/plots/charts';
 import { DARK_PLOT_THEME } from '../../../common/plots/scene';
@@ -161,17 +162,17 @@ export function PackageResults({ packages, onOpenReport }: { packages: readonly 
     if (!gone) seen.current = order;
   });
   /** The last Show pressed: the answer for a package asked for before it, arriving late, is dropped. */
-  const asked = useRef(0);
+  const asked = useLastCall();
   const show = async () => {
-    const mine = ++asked.current;
+    const last = asked.begin();
     setError(null);
     // What is shown stays chosen: if it is deleted, the view says so.
     setDir(chosen);
     try {
       const results = await lumen.invoke('training.results', { packageDir: chosen });
-      if (mine === asked.current) setShown(results);
+      if (last()) setShown(results);
     } catch (err) {
-      if (mine !== asked.current) return;
+      if (!last()) return;
       setShown(null);
       setError(`Could not read the results of ${chosen}: ${errorMessage(err)}`);
     }

@@ -5,6 +5,7 @@
  * job.* events). The workspace mounts it and passes the current selection.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useLastCall } from '../useLastCall';
 import type { RequestOutput } from '../../../common/contract';
 import { lumen } from '../api';
 import { variantDisplayName } from '../../../common/contract/models';
@@ -137,13 +138,13 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   const shownFrame = sopInstanceUid && (frames ?? 1) > 1 ? (frame ?? 0) + 1 : null;
 
   /** The last reading of the shown image's label: an earlier one answering late (another series, since left) is dropped. */
-  const labelReading = useRef(0);
+  const labelReading = useLastCall();
   const refreshLabel = useCallback(async () => {
-    const asked = ++labelReading.current;
+    const last = labelReading.begin();
     const uids = [seriesUid, sopInstanceUid, studyUid].filter((u): u is string => !!u);
     if (uids.length === 0) return setCurrentLabel(null);
     const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
-    if (asked !== labelReading.current) return;
+    if (!last()) return;
     // The most specific label is the one training uses (store.ts labelOfImage): the frame's own,
     // the file's, the series', the study's (from a PatientID row); each but the series' says which.
     const own = shownFrame !== null ? labels.find((l) => l.targetKind === 'image' && l.targetUid === sopInstanceUid && l.frame === shownFrame) : undefined;
@@ -151,13 +152,12 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     const series = labels.find((l) => l.targetKind === 'series' && l.targetUid === seriesUid);
     const study = labels.find((l) => l.targetKind === 'study' && l.targetUid === studyUid);
     setCurrentLabel(own ? `${own.label} (frame ${shownFrame})` : image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
-  }, [seriesUid, sopInstanceUid, studyUid, shownFrame]);
+  }, [seriesUid, sopInstanceUid, studyUid, shownFrame, labelReading]);
 
   /** The last refresh of the dataset (a seed typed, labels changed): an earlier one answering late is dropped. */
-  const datasetReading = useRef(0);
+  const datasetReading = useLastCall();
   const refreshDataset = useCallback(async () => {
-    const asked = ++datasetReading.current;
-    const last = () => asked === datasetReading.current;
+    const last = datasetReading.begin();
     setLabelsGeneration((g) => g + 1);
     try {
       const split = await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 });
@@ -173,7 +173,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     } catch (err) {
       if (last()) setStatus(errorMessage(err));
     }
-  }, [form.seed]);
+  }, [form.seed, datasetReading]);
 
   useEffect(() => {
     void refreshLabel().catch((err) => setStatus(errorMessage(err)));
