@@ -10,13 +10,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { freePort } from '../support/orthanc';
 import { tempFolderForTests } from '../support/temp-folder';
 import { writeManyCt } from '../support/many-ct';
+import { instancesListed as listed } from '../support/library-rows';
 import { Library } from '../../electron/library/library';
 import { fileLeftovers } from '../../electron/pacs/filer';
 import { ownerOf, ownerText } from '../../electron/pacs/owner';
@@ -26,7 +27,6 @@ const t = tempFolderForTests('leftovers-c19', (dir) => ({
   few: writeManyCt(path.join(dir, 'few'), { studies: 1, series: 1, slices: 4, root: '72', name: 'FEWC' }),
 }));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hex = (n: number) => Array.from({ length: n }, (_, i) => 'abcdef0123456789'[(i * 7 + n) % 16]).join('');
 const waitExit = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 /** The pid of a process that has ended (and been reaped: a zombie still answers kill(pid, 0)). */
@@ -35,15 +35,6 @@ const deadPid = async (): Promise<number> => {
   await waitExit(child);
   await sleep(50);
   return child.pid!;
-};
-const listed = (library: string): number => {
-  if (!fs.existsSync(path.join(library, 'library.sqlite'))) return 0;
-  const db = new Database(path.join(library, 'library.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM instances').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
 };
 const sopOf = (file: string) => execFileSync('dcmdump', ['+P', '0008,0018', '-s', file], { encoding: 'utf8' }).match(/\[([\d.]+)\]/)![1];
 /** Every marker under pacs-pending/ whose instance is in pacs/. */

@@ -9,13 +9,14 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { freePort } from '../support/orthanc';
 import { tempFolderForTests } from '../support/temp-folder';
 import { writeManyCt } from '../support/many-ct';
+import { instancesListed as listed } from '../support/library-rows';
 
 const t = tempFolderForTests('listen-killed-l18', (dir) => ({
   set: writeManyCt(path.join(dir, 'sent'), { studies: 1, series: 2, slices: 60, root: '61', name: 'SENT' }),
@@ -27,16 +28,6 @@ const filed = (library: string): number => {
     fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(dir, e.name)) : e.name.endsWith('.dcm') ? 1 : 0), 0) : 0;
   return count(path.join(library, 'pacs'));
 };
-const listed = (library: string): number => {
-  if (!fs.existsSync(path.join(library, 'library.sqlite'))) return 0;
-  const db = new Database(path.join(library, 'library.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM instances').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The pending marker a filer makes for an instance it writes into pacs/ (filer.ts PENDING), as a killed one leaves it. */
 const mark = (library: string, study: string, series: string, sop: string) => {
   fs.mkdirSync(path.join(library, 'pacs-pending', study, series), { recursive: true });

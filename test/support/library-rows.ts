@@ -2,7 +2,9 @@
 // list, the label overview and their benchmarks need to see a library at scale in seconds.
 // The rows are what an import would have written; the files they name do not exist, so
 // nothing may decode them (thumbnails fail, as for a file deleted after its import).
+import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { openDatabase } from '../../electron/library/sqlite';
 
@@ -89,6 +91,17 @@ export function addPtSeries(dir: string): void {
     db.prepare(
       "INSERT INTO series (series_uid, study_uid, modality, series_number, description) SELECT study_uid || '.2.9', study_uid, 'PT', 9, 'PT series' FROM studies WHERE rowid % 3 = 0",
     ).run();
+  } finally {
+    db.close();
+  }
+}
+
+/** How many instances the library at `libraryDir` lists (0 before its database exists), read on a connection of its own. */
+export function instancesListed(libraryDir: string): number {
+  if (!fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) return 0;
+  const db = new Database(path.join(libraryDir, LIBRARY_FILE), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM instances').get() as { n: number }).n;
   } finally {
     db.close();
   }
