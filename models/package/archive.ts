@@ -120,9 +120,17 @@ function isSafeName(name: string): boolean {
  * on failure. `numbered`: when `destDir` is taken, the first free one of `destDir-2`, `destDir-3`, …
  * (the returned package's `dir` says which). Nothing already there is ever replaced, not even a
  * package another process puts there while this one unpacks: the name is claimed atomically
- * when the verified package moves into place (safe-fs moveToFreeName).
+ * when the verified package moves into place (safe-fs moveToFreeName). `admit`: the caller's say
+ * on the verified package before it moves in: it gets the package (still in its temp folder) and
+ * the move, and returns where the move put it, or throws to install nothing (a package installed
+ * already); it may hold a lock around the move, so that what it checked still holds when the
+ * package moves in.
  */
-export async function importPackageArchive(file: string, destDir: string, options: { numbered?: boolean } = {}): Promise<LoadedPackage> {
+export async function importPackageArchive(
+  file: string,
+  destDir: string,
+  options: { numbered?: boolean; admit?: (verified: LoadedPackage, moveIn: () => string) => Promise<string> } = {},
+): Promise<LoadedPackage> {
   const source = path.resolve(file);
   if (!existsSync(source)) throw new Error(`Model package archive not found: ${source}`);
   const target = path.resolve(destDir);
@@ -179,9 +187,10 @@ export async function importPackageArchive(file: string, destDir: string, option
         closeSync(fd);
       }
     }
-    await loadPackage(temp);
+    const verified = await loadPackage(temp);
     sealDir(temp);
-    installed = moveToFreeName(path.dirname(target), temp, path.basename(target), { numbered: options.numbered });
+    const moveIn = () => moveToFreeName(path.dirname(target), temp, path.basename(target), { numbered: options.numbered });
+    installed = options.admit ? await options.admit(verified, moveIn) : moveIn();
   } catch (err) {
     removeInside(path.dirname(target), temp);
     // Taken meanwhile (another import of a file with this name): said as when it was taken at the start.

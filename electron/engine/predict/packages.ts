@@ -10,6 +10,7 @@ import { describeFsError } from '../../../common/node/fs-errors';
 import type { InterruptedRun, PackageInfo } from '../../../common/contract/models';
 import { liveOwner, OWNER_FILE, thisProcess, type RunOwner } from '../../../common/node/run-owner';
 import { sameSession } from '../app-session';
+import { withInstallLock } from './install-lock';
 import { Library } from '../../library/library';
 import { checkpointOwner, importPackageArchive, isUnfinishedPackage, loadPackage, PACKAGE_ARCHIVE_EXTENSION, recoverInterruptedVersion, reportOf, versionsDirOf, versionsOwner, type LoadedPackage } from '../../../models/package';
 import { errorMessage } from '../../../common/errors';
@@ -164,7 +165,9 @@ function info(loaded: LoadedPackage): PackageInfo {
  * Unpacks a .lumenpkg into the packages folder under a free name derived from the file's
  * (`lesion`, else `lesion-2`, …); the returned `dir` says which. A name is taken atomically as
  * the verified package moves into place, so that two imports at once of files with the same name
- * (the CLI beside the app's Import) install both and replace nothing. Once the package is in
+ * (the CLI beside the app's Import) install both and replace nothing; a package installed already
+ * (its content hash) is refused, checked under a lock across processes (install-lock.ts) so that
+ * two imports at once of one package install it once. Once the package is in
  * place it stays installed: a failure to record the install in the library's audit log (a
  * library that will not open) is a note, not an error.
  */
@@ -175,13 +178,18 @@ export async function importPackage(dataDir: string, file: string): Promise<Pack
   const named = path.basename(file).slice(0, -PACKAGE_ARCHIVE_EXTENSION.length).replace(/[^\w.-]+/g, '_');
   const base = named === '' || named === '.' || named === '..' ? 'package' : named;
   ensurePrivateDir(packagesDir(dataDir));
-  const { packages } = await listPackages(dataDir);
-  const imported = info(await importPackageArchive(file, path.join(packagesDir(dataDir), base), { numbered: true }));
-  const same = packages.find((p) => p.contentHash === imported.contentHash);
-  if (same) {
-    removeInside(packagesDir(dataDir), imported.dir);
-    throw new Error(`This package (#${imported.contentHash.slice(0, 12)}, "${imported.name}") is already installed in ${same.dir}.`);
-  }
+  // The check and the move under one lock across processes: two imports of one package at once
+  // install it once, and the second is told it is installed (C, session 20). Unpacking, the slow
+  // part, is done before, outside the lock.
+  const admit = (verified: LoadedPackage, moveIn: () => string) =>
+    withInstallLock(dataDir, async () => {
+      const { packages } = await listPackages(dataDir);
+      const hash = verified.metadata.contentHash;
+      const same = packages.find((p) => p.contentHash === hash);
+      if (same) throw new Error(`This package (#${hash.slice(0, 12)}, "${verified.metadata.name}") is already installed in ${same.dir}.`);
+      return moveIn();
+    });
+  const imported = info(await importPackageArchive(file, path.join(packagesDir(dataDir), base), { numbered: true, admit }));
   let unaudited: string | null;
   try {
     unaudited = Library.audit(path.join(dataDir, 'library'), 'package.import', { packageHash: imported.contentHash, variant: imported.variant, touched: { files: [path.resolve(file), imported.dir] } });
