@@ -3,6 +3,7 @@ import type { LevelDifference, ModelLevels } from '../training/compare';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
+import { isCancel } from '../../common/cancel';
 import { f3, METRIC_NAMES, withCi } from '../../common/metric-words';
 import { checkUserPath } from '../../common/node/user-path';
 import { differenceSentence, tooSmallReason } from '../../models/training/stats';
@@ -113,7 +114,7 @@ export const command: Command = {
           onProgress: (p) => Object.assign(progress, p),
         });
       } catch (err) {
-        if (!interrupt.signal.aborted || errorMessage(err) !== 'Cancelled') throw err;
+        if (!interrupt.signal.aborted || !isCancel(err)) throw err;
         process.stderr.write(compareCancelledLine(progress, values.labels) + '\n');
         return INTERRUPTED_EXIT;
       }

@@ -2,6 +2,7 @@ import { evaluationLines, levelLines, levelsForJson } from '../../models/trainin
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { errorMessage } from '../../common/errors';
+import { isCancel } from '../../common/cancel';
 import { seriesUncertaintyText } from './series-uncertainty';
 import type { PackageEvaluation } from '../training/evaluate';
 import { checkUserPath } from '../../common/node/user-path';
@@ -61,7 +62,7 @@ export const command: Command = {
       try {
         result = await evaluatePackage(library, model, { subset, signal: interrupt.signal, onProgress: (done, total) => Object.assign(progress, { done, total }) });
       } catch (err) {
-        if (!interrupt.signal.aborted || errorMessage(err) !== 'Cancelled') throw err;
+        if (!interrupt.signal.aborted || !isCancel(err)) throw err;
         const seriesHead = await import('../../models/package').then(({ loadPackage }) => loadPackage(model, { loadModel: false })).then((p) => Boolean(p.metadata.seriesHead), () => false);
         process.stderr.write(evalCancelledLine(progress, values.labels, seriesHead) + '\n');
         return INTERRUPTED_EXIT;

@@ -2,6 +2,7 @@ import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 import { seriesUncertaintyText } from './series-uncertainty';
 import { errorMessage } from '../../common/errors';
+import { isCancel } from '../../common/cancel';
 import { modelFolder } from './model-packages';
 import { catchInterrupt, INTERRUPTED_EXIT } from './interrupt';
 import type { PredictionCancelled } from '../training/predict';
@@ -63,7 +64,7 @@ export const command: Command = {
         result = await predictSeries({ library, packageDir: model, seriesUid: values.series, signal: interrupt.signal, keepScoredOnCancel: true });
       } catch (err) {
         if (err instanceof PredictionCancelled) result = (cancelled = err).kept;
-        else if (interrupt.signal.aborted && errorMessage(err) === 'Cancelled') {
+        else if (interrupt.signal.aborted && isCancel(err)) {
           // A series head scores a series once every slice's features are made (mil.ts); those made are in the feature cache.
           process.stderr.write('Cancelled: scored 0 series; nothing stored. This package scores a series with its series head once every slice\'s features are made; the features made so far are kept in the library\'s feature cache, so the same predict again does not make them again.\n');
           return INTERRUPTED_EXIT;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../common/rpc';
 import { errorMessage } from '../../common/errors';
+import { CancelledError, isCancel } from '../../common/cancel';
 
 export interface JobContext {
   readonly jobId: string;
@@ -15,7 +16,8 @@ export interface JobContext {
   checkCancelled(): void;
 }
 
-export class JobCancelledError extends Error {
+/** A job's own cancel (checkCancelled, or a handler's words for what a cancelled job kept): a CancelledError. */
+export class JobCancelledError extends CancelledError {
   /** `message`: what the cancelled job kept, if anything ("Cancelled: scored 2 of 5 series …"). */
   constructor(message = 'Cancelled') {
     super(message);
@@ -97,8 +99,11 @@ export class JobRunner {
           this.running.delete(jobId);
           this.onRun?.(kind, false);
           flush();
-          const cancelled = controller.signal.aborted || err instanceof JobCancelledError;
-          const message = cancelled ? (err instanceof JobCancelledError ? err.message : 'Cancelled') : this.wordError(err);
+          // A cancel is known by its class (common/cancel.ts), whatever its words, and said in them.
+          // Work stopped by the abort that throws something else (PACS transfers, the weights
+          // download: cancel points that do not throw a CancelledError yet) is a cancel too.
+          const cancelled = isCancel(err) || controller.signal.aborted;
+          const message = isCancel(err) ? err.message : cancelled ? 'Cancelled' : this.wordError(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
         },
       );

@@ -37,6 +37,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { countOf } from '../../common/counts';
+import { CancelledError } from '../../common/cancel';
 import type { Library } from '../library/library';
 import type { StudyResult } from '../library/results';
 import { keyedDigest, libraryKey, pseudonymsUnder } from '../training/pseudonyms';
@@ -445,7 +446,7 @@ async function copyResultDocuments(
   const unreadable: StudyResult[] = [];
   for (const { doc, study } of docs) {
     await new Promise((resolve) => setImmediate(resolve));
-    if (signal?.aborted) throw new DeidentifyError('Cancelled');
+    if (signal?.aborted) throw new CancelledError();
     const referenced = [...doc.findings.flatMap((f) => f.referencedSopInstanceUids), ...doc.sources.map((s) => s.sopInstanceUid)];
     if (!referenced.length || referenced.some((sop) => !written.has(sop))) {
       dangling.push(doc);
@@ -514,7 +515,7 @@ export async function exportDeidentified(
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-    if (opts.signal?.aborted) throw new DeidentifyError('Cancelled');
+    if (opts.signal?.aborted) throw new CancelledError();
     const newSop = deid.uid(image.sopInstanceUid);
     // The images of this file as the list counts them (the import's Number of Frames; absent = 1).
     const frames = Math.max(1, image.frames);

@@ -8,6 +8,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { describeDiskProblem } from '../../common/node/fs-errors';
+import { CancelledError } from '../../common/cancel';
 import { nhwcToNchw, OnnxModelSession } from '../../models/inference';
 import type { Preprocessing } from '../../models/package/metadata';
 import { seededRandom } from '../../models/training/metrics';
@@ -94,7 +95,7 @@ export async function extractFeatures(
     const session = await OnnxModelSession.create(onnx);
     try {
       for (let s = 0; s < missing.length; s += batchSize) {
-        if (opts.signal?.aborted) throw new Error('Cancelled');
+        if (opts.signal?.aborted) throw new CancelledError();
         const chunk = missing.slice(s, s + batchSize);
         const nhwc = new Float32Array(chunk.length * per);
         const inputs = await loadModelInputs(chunk.map((j) => images[j.image]), spec.preprocessing, size);

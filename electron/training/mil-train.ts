@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { readRegularText } from '../../common/node/read-file';
 import { assertInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
+import { CancelledError } from '../../common/cancel';
 import { createClassifier } from '../../models';
 import { exportOnnx } from '../../models/onnx';
 import { savePackage, type Preprocessing } from '../../models/package';
@@ -103,7 +104,7 @@ function mixedSeries(images: LabelledImage[]): number {
 export async function trainSeriesClassifier(opts: TrainOptions): Promise<SeriesTrainResult> {
   const progress = (p: TrainProgress) => opts.onProgress?.(p);
   const check = () => {
-    if (opts.signal?.aborted) throw new Error('Cancelled');
+    if (opts.signal?.aborted) throw new CancelledError();
   };
   if ((opts.mode ?? 'head') !== 'head') throw new Error('Series-level training (multiple-instance learning) trains a head on cached backbone features: leave out --from-scratch and --fine-tune.');
   const seed = opts.seed ?? 1;

@@ -6,6 +6,7 @@
 // the scores go into the one prediction store (electron/library/predictions.ts), keyed by
 // image and frame; progress per batch, cancel between batches.
 import type { ImageScores, PredictionResult } from '../../common/contract/models';
+import { CancelledError } from '../../common/cancel';
 import { createRunner, type ImageActivations, type ModelRunner } from '../../models/inference/runner';
 import { PipelineCancelled, runPipelined, type PipelineTimings } from '../../models/inference/pipeline';
 import { loadPackage, type LoadedPackage, type Preprocessing } from '../../models/package';
@@ -167,13 +168,13 @@ export interface PredictOptions extends Omit<PredictImagesOptions, 'timings'> {
  * was scored before the stop, stored and audited as a finished run stores them (on a read-only
  * library `stored: false`); `series` is how many series the run had to score.
  */
-export class PredictionCancelled extends Error {
+export class PredictionCancelled extends CancelledError {
   constructor(
     readonly kept: PredictionResult,
     readonly series: number,
     readonly images: number,
   ) {
-    super('Cancelled');
+    super();
     this.name = 'PredictionCancelled';
   }
 }

@@ -16,6 +16,7 @@
 // model.onnx, computed once and cached like training's, electron/training/features.ts), the
 // labelled series' features included. models/training/acquisition.ts ranks them.
 import path from 'node:path';
+import { CancelledError } from '../../common/cancel';
 import { loadPackage, MODEL_ONNX } from '../../models/package';
 import { readEnsemble } from '../../models/package/uncertainty';
 import { readSeriesEnsemble } from '../../models/package/series-ensemble';
@@ -102,10 +103,11 @@ function meanFeatures(rows: readonly Float32Array[]): Float32Array {
   return out;
 }
 
-/** Thrown when the signal aborts a suggestion run. */
-export class SuggestCancelled extends Error {
+/** Thrown when the signal aborts a suggestion run: a CancelledError (isCancel). */
+export class SuggestCancelled extends CancelledError {
   constructor() {
-    super('Cancelled');
+    super();
+    this.name = 'SuggestCancelled';
   }
 }
 

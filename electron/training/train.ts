@@ -13,6 +13,7 @@ import { DEFAULT_EPOCHS, TrainRequest } from '../../common/contract/training';
 import { assertInside, ensurePrivateDir, removeInside, writeFileAtomic } from '../../common/node/safe-fs';
 import { liveOwner, OWNER_FILE, thisProcess } from '../../common/node/run-owner';
 import { APP_VERSION } from '../../common/version';
+import { CancelledError } from '../../common/cancel';
 import { buildEfficientNet, copyWeights, createClassifier, parseVariant, setDropoutRate, type Classifier, type VariantSpec } from '../../models';
 import { progressiveSchedule, V2_PROGRESSIVE, type ProgressiveEpoch } from '../../models/efficientnet/progressive';
 import { exportOnnx } from '../../models/onnx';
@@ -406,7 +407,7 @@ async function planRun(opts: TrainOptions): Promise<RunPlan> {
     opts, mode, seed, spec, inputSize, backend, augmentation, preprocessing, epochs, fitBase, schedule,
     progress: (p) => opts.onProgress?.(p),
     check: () => {
-      if (opts.signal?.aborted) throw new Error('Cancelled');
+      if (opts.signal?.aborted) throw new CancelledError();
     },
   };
 }

@@ -4,6 +4,8 @@
 // thread, so the two proceed at once: on a 2-core machine the network then
 // waits for its input only when decoding is slower than inference.
 
+import { CancelledError } from '../../common/cancel';
+
 /** Where the time of a pipelined run went, in milliseconds of wall time on the calling thread. */
 export interface PipelineTimings {
   /** Waiting for a batch's input that was not ready when the network was (the pipeline's stalls; the first batch's load included). */
@@ -43,10 +45,10 @@ function loadAhead<Input>(steps: Pick<PipelineSteps<Input, unknown>, 'load'>, i:
   return p;
 }
 
-/** Thrown when the signal aborts between batches. */
-export class PipelineCancelled extends Error {
+/** Thrown when the signal aborts between batches: a CancelledError (isCancel). */
+export class PipelineCancelled extends CancelledError {
   constructor() {
-    super('Cancelled');
+    super();
     this.name = 'PipelineCancelled';
   }
 }
