@@ -93,12 +93,16 @@ const WARNING_LINES = 32;
 const headHeight = (study: StudyWithSeries) =>
   (study.studyDescription ? STUDY_HEAD : STUDY_HEAD_SHORT) + patientConflicts(study, study.series).length * WARNING_LINES;
 
-/** "ID · date" under the name: a long ID gives way, the date is read whole. */
+/**
+ * "ID · date" under the name: a long ID gives way, the date is read whole. The ID gives way at
+ * its start ("…CT-01"): a study's IDs share a prefix and differ at the end, which stays on
+ * screen; the whole ID is its tooltip.
+ */
 function StudyIdDate({ patientId, date }: { patientId: string | null; date: string }) {
   const id = patientId?.trim() ?? '';
   return (
     <span className="muted study-id-date">
-      {id && <span className="study-id"><bdi>{id}</bdi></span>}
+      {id && <span className="study-id" title={id}><bdi>{id}</bdi></span>}
       {id && date && <span className="study-sep">{'\u00a0·\u00a0'}</span>}
       {date && <span className="study-date"><bdi>{date}</bdi></span>}
     </span>
