@@ -201,7 +201,7 @@ export function App() {
   const indexRef = useRef(index);
   indexRef.current = index;
   /** The latest reading of the open series after a change: an older answer arriving late is dropped. */
-  const reread = useRef(0);
+  const rereading = useLastCall();
   useEffect(() => {
     const close = (message: string) => {
       frames.current.clear();
@@ -217,11 +217,11 @@ export function App() {
         if (seriesInstanceUids?.includes(openUid)) close('The series shown was removed from the library; Undo in the study list brings it back.');
         return;
       }
-      const asked = ++reread.current;
+      const last = rereading.begin();
       lumen.invoke('library.series', { seriesInstanceUid: openUid }).then(
         (s) => {
           const before = openRef.current;
-          if (asked !== reread.current || before?.series.seriesInstanceUid !== openUid) return;
+          if (!last() || before?.series.seriesInstanceUid !== openUid) return;
           if (s.images.length === 0) return close(`The series shown has no images in the library any more: ${reason === 'external' ? 'another Lumen (lumen rm or lumen import, or another window on this library) took them out' : 'the import took them out'}.`);
           // An import elsewhere (a retrieve refreshes the list every few seconds) left the series as
           // it was: its decoded frames, scores and heatmap stay; only its details may be new.
@@ -238,7 +238,7 @@ export function App() {
           setIndex(at >= 0 ? at : Math.min(indexRef.current, s.images.length - 1));
         },
         (err: unknown) => {
-          if (asked !== reread.current || openRef.current?.series.seriesInstanceUid !== openUid) return;
+          if (!last() || openRef.current?.series.seriesInstanceUid !== openUid) return;
           // 'external': another process changed the library (lumen rm, lumen import, a second window); which change is not told.
           close(
             reason === 'external'
@@ -248,7 +248,7 @@ export function App() {
         },
       );
     });
-  }, [openUid]);
+  }, [openUid, rereading]);
 
   const frameAt = useCallback(
     (i: number): Promise<LoadedFrame> | null => {
