@@ -154,6 +154,28 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     setCurrentLabel(own ? `${own.label} (frame ${shownFrame})` : image ? `${image.label} (image)` : series ? series.label : study ? `${study.label} (study)` : null);
   }, [seriesUid, sopInstanceUid, studyUid, shownFrame, labelReading]);
 
+  /**
+   * The last reading of the package catalog, with the dataset or on models.changed (a package
+   * imported, deleted or put back): an earlier one answering late (a deleted package still in it)
+   * is dropped, and so is its error. `caller`: whether the caller's own call (a dataset refresh)
+   * is still its last one too.
+   */
+  const catalogReading = useLastCall();
+  const readCatalog = useCallback(
+    async (caller: () => boolean) => {
+      const last = catalogReading.begin();
+      try {
+        const catalog = await lumen.invoke('models.catalog', {});
+        if (!last() || !caller()) return;
+        setPackages(catalog.packages);
+        setReleased(catalog.variants.map((v) => v.name));
+      } catch (err) {
+        if (last() && caller()) setStatus(errorMessage(err));
+      }
+    },
+    [catalogReading],
+  );
+
   /** The last refresh of the dataset (a seed typed, labels changed): an earlier one answering late is dropped. */
   const datasetReading = useLastCall();
   const refreshDataset = useCallback(async () => {
@@ -166,14 +188,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
       const runList = await lumen.invoke('training.runs', {});
       if (!last()) return;
       setRuns(runList);
-      const catalog = await lumen.invoke('models.catalog', {});
-      if (!last()) return;
-      setPackages(catalog.packages);
-      setReleased(catalog.variants.map((v) => v.name));
+      await readCatalog(last);
     } catch (err) {
       if (last()) setStatus(errorMessage(err));
     }
-  }, [form.seed, datasetReading]);
+  }, [form.seed, datasetReading, readCatalog]);
 
   useEffect(() => {
     void refreshLabel().catch((err) => setStatus(errorMessage(err)));
@@ -191,9 +210,9 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   useEffect(
     () =>
       lumen.on('models.changed', () => {
-        lumen.invoke('models.catalog', {}).then((catalog) => setPackages(catalog.packages), (err: unknown) => setStatus(errorMessage(err)));
+        void readCatalog(() => true);
       }),
-    [],
+    [readCatalog],
   );
 
   // Labels changed by another Lumen (lumen labels import, lumen rm, another window: 'external'),
