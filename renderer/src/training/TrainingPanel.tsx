@@ -143,7 +143,14 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     const last = labelReading.begin();
     const uids = [seriesUid, sopInstanceUid, studyUid].filter((u): u is string => !!u);
     if (uids.length === 0) return setCurrentLabel(null);
-    const labels = await lumen.invoke('training.labels.list', { targetUids: uids });
+    let labels: RequestOutput<'training.labels.list'>;
+    try {
+      labels = await lumen.invoke('training.labels.list', { targetUids: uids });
+    } catch (err) {
+      // A reading about a series (or image) since left says nothing: the status line is about the one shown.
+      if (last()) setStatus(errorMessage(err));
+      return;
+    }
     if (!last()) return;
     // The most specific label is the one training uses (store.ts labelOfImage): the frame's own,
     // the file's, the series', the study's (from a PatientID row); each but the series' says which.
@@ -195,7 +202,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   }, [form.seed, datasetReading, readCatalog]);
 
   useEffect(() => {
-    void refreshLabel().catch((err) => setStatus(errorMessage(err)));
+    void refreshLabel();
   }, [refreshLabel]);
   // The viewer's marks of labelled frames follow each change, coloured as the keys number the classes.
   useEffect(() => labelClassesShown(classes), [classes]);
@@ -222,7 +229,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     () =>
       lumen.on('library.changed', ({ reason }) => {
         if (reason === 'import') return;
-        void refreshLabel().catch((err) => setStatus(errorMessage(err)));
+        void refreshLabel();
         void refreshDataset();
       }),
     [refreshLabel, refreshDataset],
@@ -483,7 +490,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
           onChanged={(summary) => {
             setLastChange(null);
             setStatus(summary);
-            void refreshLabel().catch((err) => setStatus(errorMessage(err)));
+            void refreshLabel();
             void refreshDataset();
           }}
         />
