@@ -25,7 +25,9 @@
 // Content option, 113104): UIDs remapped the same way, so their references still name the
 // copies; dates shifted; person names emptied; text cleaned. Documents made by other software
 // are not copied (their content items may name the patient in ways no rule here can judge),
-// nor are documents that refer to an image the copy does not hold.
+// nor are documents that refer to an image the copy does not hold. That Lumen made a document
+// is judged by its content, which must fit what Lumen writes exactly (lumen-template.ts), not by
+// its Manufacturer, which any software can set to Lumen.
 // Burned-in annotation: an image whose BurnedInAnnotation is YES is held back, and so is
 // one that does not say (absent or empty) when it is of a kind that commonly carries text
 // in its pixels: Secondary Capture, ultrasound, visible light photographs, or modality
@@ -46,6 +48,7 @@ import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VER
 export { readPart10OrBare };
 import { ResultsStore, type ImageFile, type Scope } from './store';
 import { addPersonName, cleanText, dateOf, type TextIdentifiers } from './deidentify-text';
+import { notLumenDocument } from './lumen-template';
 
 const { DicomMetaDictionary } = dcmjs.data;
 
@@ -401,8 +404,8 @@ function kindsOf(docs: readonly StudyResult[]): string {
   return [...(srs ? [countOf(srs, 'structured report')] : []), ...(maps ? [countOf(maps, 'parametric map')] : [])].join(', ');
 }
 
-/** True when the data set says Lumen made it (the Manufacturer and model Lumen writes in every result document). */
-function madeByLumen(dataset: DenaturalizedDataset): boolean {
+/** True when the data set says Lumen made it (the Manufacturer and model Lumen writes in every result document): a claim only, which any software can make. */
+function claimsLumen(dataset: DenaturalizedDataset): boolean {
   return str(dataset[T.Manufacturer]).trim() === 'Lumen' && str(dataset[T.ManufacturerModelName]).trim() === 'Lumen';
 }
 
@@ -442,6 +445,8 @@ async function copyResultDocuments(
   const files = library.resultDocumentFiles(docs.map((d) => d.doc.sopInstanceUid));
   const copied: StudyResult[] = [];
   const foreign: StudyResult[] = [];
+  // Says Lumen made it, but does not fit what Lumen writes (lumen-template.ts): another program's document.
+  const forged: StudyResult[] = [];
   const dangling: StudyResult[] = [];
   const unreadable: StudyResult[] = [];
   for (const { doc, study } of docs) {
@@ -458,8 +463,13 @@ async function copyResultDocuments(
       const dict = readPart10OrBare(readRegularFile(file, 'dicom'));
       // The file must still be the document the library filed: one changed on disk since may be another patient's.
       if (str(dict.dict[T.SOPInstanceUID]).trim() !== doc.sopInstanceUid || str(dict.dict[T.StudyInstanceUID]).trim() !== study) throw new Error('another document');
-      if (!madeByLumen(dict.dict)) {
+      if (!claimsLumen(dict.dict)) {
         foreign.push(doc);
+        continue;
+      }
+      // Only a document that fits Lumen's own, exactly: its text is cleaned by rules written for what Lumen puts there.
+      if (notLumenDocument(dict.dict) !== null) {
+        forged.push(doc);
         continue;
       }
       const dataset = deid.dataset(dict.dict, { structuredContent: true });
@@ -474,10 +484,11 @@ async function copyResultDocuments(
     }
   }
   result.resultDocumentsWritten = copied.length;
-  result.resultDocumentsNotCopied = foreign.length + dangling.length + unreadable.length;
+  result.resultDocumentsNotCopied = foreign.length + forged.length + dangling.length + unreadable.length;
   const count = (list: StudyResult[], verb: string) => `${countOf(list.length, 'result document')} ${whose} ${verb} (${kindsOf(list)})`;
   if (copied.length) result.notes.push(`${count(copied, 'copied')}: made by Lumen, de-identified the same way, their content cleaned and their references naming the copies.`);
   if (foreign.length) result.notes.push(`${count(foreign, 'not copied')}: made by other software, whose content Lumen cannot judge for what names the patient.`);
+  if (forged.length) result.notes.push(`${count(forged, 'not copied')}: they say Lumen made them, but their content is not what Lumen writes (an item, code or attribute Lumen never writes), so they were made or changed by other software, whose content Lumen cannot judge for what names the patient.`);
   if (dangling.length) result.notes.push(`${count(dangling, 'not copied')}: they refer to images this copy does not hold (held back, not written, or outside it).`);
   if (unreadable.length) result.notes.push(`${count(unreadable, 'not copied')}: their files could not be read, or hold another document now (moved or changed since import). Import the study's results again.`);
 }

@@ -39,8 +39,41 @@ interface Code {
 }
 type Item = NaturalDataset;
 
-const code = (CodeValue: string, CodingSchemeDesignator: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator, CodeMeaning });
+/** Every fixed code the documents use (scheme, value: meaning), filled as the module's constants are made (C, session 20). */
+const FIXED_CODES = new Map<string, string>();
+const code = (CodeValue: string, CodingSchemeDesignator: string, CodeMeaning: string): Code => {
+  FIXED_CODES.set(`${CodingSchemeDesignator}\0${CodeValue}`, CodeMeaning);
+  return { CodeValue, CodingSchemeDesignator, CodeMeaning };
+};
 const DCM = (value: string, meaning: string) => code(value, 'DCM', meaning);
+// Every standard code the documents use, made once here so that isLumenCode knows them all.
+const C_TRACKING_IDENTIFIER = DCM('112039', 'Tracking Identifier');
+const C_TRACKING_UNIQUE_IDENTIFIER = DCM('112040', 'Tracking Unique Identifier');
+const C_ALGORITHM_NAME = DCM('111001', 'Algorithm Name');
+const C_ALGORITHM_VERSION = DCM('111003', 'Algorithm Version');
+const C_ALGORITHM_PARAMETERS = DCM('111002', 'Algorithm Parameters');
+const C_NO_UNITS = code('1', 'UCUM', 'no units');
+const C_MEASUREMENT_GROUP = DCM('125007', 'Measurement Group');
+const C_MAXIMUM = code('56851009', 'SCT', 'Maximum');
+const C_MINIMUM = code('255605001', 'SCT', 'Minimum');
+const C_MEAN = code('373098007', 'SCT', 'Mean');
+const C_STANDARD_DEVIATION = code('386136009', 'SCT', 'Standard Deviation');
+const C_LENGTH = code('410668003', 'SCT', 'Length');
+const C_AREA = code('42798000', 'SCT', 'Area');
+const C_COBB_ANGLE = code('285285000', 'SCT', 'Cobb angle');
+const C_DEVICE = DCM('121007', 'Device');
+const C_IMAGING_MEASUREMENT_REPORT = DCM('126000', 'Imaging Measurement Report');
+const C_LANGUAGE_OF_CONTENT_ITEM_AND_DESCENDANTS = DCM('121049', 'Language of Content Item and Descendants');
+const C_ENGLISH_UNITED_STATES = code('en-US', 'RFC5646', 'English (United States)');
+const C_OBSERVER_TYPE = DCM('121005', 'Observer Type');
+const C_DEVICE_OBSERVER_UID = DCM('121012', 'Device Observer UID');
+const C_DEVICE_OBSERVER_NAME = DCM('121013', 'Device Observer Name');
+const C_DEVICE_OBSERVER_MANUFACTURER = DCM('121014', 'Device Observer Manufacturer');
+const C_PROCEDURE_REPORTED = DCM('121058', 'Procedure reported');
+const C_IMAGING_PROCEDURE = code('363679005', 'SCT', 'Imaging procedure');
+const C_IMAGE_LIBRARY = DCM('111028', 'Image Library');
+const C_IMAGE_LIBRARY_GROUP = DCM('126200', 'Image Library Group');
+const C_IMAGING_MEASUREMENTS = DCM('126010', 'Imaging Measurements');
 
 /** LO text: at most 64 characters, no backslash (the value separator) nor control characters. */
 const lo = (text: string) => text.replace(/[\\\p{Cc}]/gu, ' ').slice(0, 64);
@@ -48,7 +81,23 @@ const lo = (text: string) => text.replace(/[\\\p{Cc}]/gu, ' ').slice(0, 64);
 /** A class name or label as a code of Lumen's scheme: the name itself when it is a valid short code value, else "H" and 15 hex digits of its hash. */
 export function lumenCode(name: string): Code {
   const value = /^[A-Za-z0-9_.-]{1,16}$/.test(name) ? name : `H${createHash('sha256').update(name).digest('hex').slice(0, 15)}`;
-  return code(value, LUMEN_SCHEME, lo(name) || '(empty)');
+  // Not code(): a class name or label is no fixed code.
+  return { CodeValue: value, CodingSchemeDesignator: LUMEN_SCHEME, CodeMeaning: lo(name) || '(empty)' };
+}
+
+/**
+ * Whether a code, as read from a document, is one these documents are made with: a fixed code of
+ * this module with its exact meaning, or a class name or label of Lumen's scheme whose value is
+ * what lumenCode makes of its meaning (or, for a class's score, of its meaning less " probability").
+ * A meaning cut at 64 characters cannot be checked against its hash, and is not taken for Lumen's.
+ */
+export function isLumenCode(value: string, scheme: string, meaning: string): boolean {
+  const fixed = FIXED_CODES.get(`${scheme}\0${value}`);
+  if (fixed !== undefined) return fixed === meaning;
+  if (scheme !== LUMEN_SCHEME || meaning === '(empty)') return false;
+  // A class's score is named "<class> probability" under the class's own code (predictionGroup).
+  const scored = meaning.endsWith(' probability') ? meaning.slice(0, -' probability'.length) : null;
+  return lumenCode(meaning).CodeValue === value || (scored !== null && scored !== '' && lumenCode(scored).CodeValue === value);
 }
 
 const text = (rel: string, name: Code, value: string): Item => ({ RelationshipType: rel, ValueType: 'TEXT', ConceptNameCodeSequence: [name], TextValue: value });
@@ -107,7 +156,7 @@ function sharedAnatomy(list: Anatomy[]): Anatomy {
 }
 
 function trackingItems(identifier: string): Item[] {
-  return [text('HAS OBS CONTEXT', DCM('112039', 'Tracking Identifier'), identifier), uidref('HAS OBS CONTEXT', DCM('112040', 'Tracking Unique Identifier'), newUid())];
+  return [text('HAS OBS CONTEXT', C_TRACKING_IDENTIFIER, identifier), uidref('HAS OBS CONTEXT', C_TRACKING_UNIQUE_IDENTIFIER, newUid())];
 }
 
 export interface ModelIdentity {
@@ -132,10 +181,10 @@ export function packageVersion(packageHash: string): string {
  * Versions (0018,1020), and the Lumen that made the package an Algorithm Parameter.
  */
 function algorithmItems(model: ModelIdentity): Item[] {
-  const items = [text('HAS CONCEPT MOD', DCM('111001', 'Algorithm Name'), model.name), text('HAS CONCEPT MOD', DCM('111003', 'Algorithm Version'), packageVersion(model.packageHash))];
-  items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `package content hash (SHA-256) ${model.packageHash}`));
-  if (model.version) items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `package made with Lumen ${model.version.replace(/^lumen\s+/i, '')}`));
-  if (model.variant) items.push(text('HAS CONCEPT MOD', DCM('111002', 'Algorithm Parameters'), `EfficientNet variant ${model.variant}`));
+  const items = [text('HAS CONCEPT MOD', C_ALGORITHM_NAME, model.name), text('HAS CONCEPT MOD', C_ALGORITHM_VERSION, packageVersion(model.packageHash))];
+  items.push(text('HAS CONCEPT MOD', C_ALGORITHM_PARAMETERS, `package content hash (SHA-256) ${model.packageHash}`));
+  if (model.version) items.push(text('HAS CONCEPT MOD', C_ALGORITHM_PARAMETERS, `package made with Lumen ${model.version.replace(/^lumen\s+/i, '')}`));
+  if (model.variant) items.push(text('HAS CONCEPT MOD', C_ALGORITHM_PARAMETERS, `EfficientNet variant ${model.variant}`));
   return items;
 }
 
@@ -148,7 +197,7 @@ function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentit
       RelationshipType: 'CONTAINS',
       ValueType: 'NUM',
       ConceptNameCodeSequence: [{ ...concept, CodeMeaning: lo(`${name} probability`) }],
-      MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [code('1', 'UCUM', 'no units')], NumericValue: Number(p.scores[k].toPrecision(8)) }],
+      MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [C_NO_UNITS], NumericValue: Number(p.scores[k].toPrecision(8)) }],
     });
   });
   // Whether the image is like the package's training data (models/training/ood.ts), as a qualitative
@@ -158,7 +207,7 @@ function predictionGroup(p: StoredPrediction, ref: ImageRef, model: ModelIdentit
     content.push(text('CONTAINS', TRAINING_DATA_CHECK, verdict.replace(/\p{Cc}/gu, ' ').slice(0, 1024)));
   }
   content.push(imageItem('CONTAINS', ref, SOURCE));
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), content);
+  return container('CONTAINS', C_MEASUREMENT_GROUP, content);
 }
 
 /** A region's statistics in modality units (HU for CT), computed as the viewer does (results/region-stats.ts). */
@@ -202,10 +251,10 @@ function statisticItems(s: RegionStatistics): Item[] {
     MeasuredValueSequence: [{ MeasurementUnitsCodeSequence: [units], NumericValue: Number(v.toPrecision(8)) }],
   });
   return [
-    stat(code('56851009', 'SCT', 'Maximum'), s.max),
-    stat(code('255605001', 'SCT', 'Minimum'), s.min),
-    stat(code('373098007', 'SCT', 'Mean'), s.mean),
-    stat(code('386136009', 'SCT', 'Standard Deviation'), s.sd),
+    stat(C_MAXIMUM, s.max),
+    stat(C_MINIMUM, s.min),
+    stat(C_MEAN, s.mean),
+    stat(C_STANDARD_DEVIATION, s.sd),
   ];
 }
 
@@ -287,7 +336,7 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
   let extra: Item[] = [];
   if (m.kind === 'length' && p.length === 2 && value !== null) {
     tool = 'Length';
-    item = num(code('410668003', 'SCT', 'Length'), value, UNITS[unit!], scoord('POLYLINE', p));
+    item = num(C_LENGTH, value, UNITS[unit!], scoord('POLYLINE', p));
   } else if (m.kind === 'ellipse' && p.length === 2 && value !== null) {
     // ELLIPSE: major axis ends, then minor axis ends, from the box the ellipse fills; which axis is
     // the longer one is judged with the calibration the area used (a US region's deltas, rows
@@ -300,27 +349,27 @@ function measurementGroup(m: StoredMeasurement, ref: ImageRef, anatomy: Anatomy,
     const spacing = calibration.spacing;
     const wide = Math.abs(x1 - x0) * spacing[1] >= Math.abs(y1 - y0) * spacing[0];
     tool = 'EllipticalROI';
-    item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('ELLIPSE', wide ? [...across, ...down] : [...down, ...across]));
+    item = num(C_AREA, value, UNITS[unit!], scoord('ELLIPSE', wide ? [...across, ...down] : [...down, ...across]));
     if (stats) extra = statisticItems(stats);
   } else if (m.kind === 'rectangle' && p.length === 2 && value !== null) {
     const [[x0, y0], [x1, y1]] = p;
     tool = 'RectangleROI';
-    item = num(code('42798000', 'SCT', 'Area'), value, UNITS[unit!], scoord('POLYLINE', [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]));
+    item = num(C_AREA, value, UNITS[unit!], scoord('POLYLINE', [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]));
     if (stats) extra = statisticItems(stats);
   } else if (m.kind === 'angle' && p.length === 3 && value !== null) {
     tool = 'Angle';
-    item = num(code('285285000', 'SCT', 'Cobb angle'), value, UNITS.deg, scoord('POLYLINE', p));
+    item = num(C_COBB_ANGLE, value, UNITS.deg, scoord('POLYLINE', p));
   } else if (m.kind === 'probe' && p.length === 1) {
     // dcmjs's and Cornerstone3D's adapters load a Probe from the group's first NUM's SCOORD, whatever its concept.
     tool = 'Probe';
     if (probe) item = num(probe.unit === 'HU' ? ATTENUATION : PIXEL_VALUE, probe.value, modalityUnits(probe.unit), scoord('POINT', p));
     else item = { RelationshipType: 'CONTAINS', ValueType: 'NUM', ConceptNameCodeSequence: [CENTER], MeasuredValueSequence: [], ContentSequence: [scoord('POINT', p)] };
   } else return null;
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), ...findingSiteItems(anatomy), item, ...extra]);
+  return container('CONTAINS', C_MEASUREMENT_GROUP, [...trackingItems(`${CORNERSTONE_TOOL_PREFIX}:${tool}`), ...findingSiteItems(anatomy), item, ...extra]);
 }
 
 function labelGroup(l: StoredLabel, refs: ImageRef[], anatomy: Anatomy): Item {
-  return container('CONTAINS', DCM('125007', 'Measurement Group'), [...trackingItems(LABEL_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(l.label)), ...findingSiteItems(anatomy), ...refs.map((r) => imageItem('CONTAINS', r, SOURCE))]);
+  return container('CONTAINS', C_MEASUREMENT_GROUP, [...trackingItems(LABEL_TRACKING_ID), codeItem('CONTAINS', FINDING, lumenCode(l.label)), ...findingSiteItems(anatomy), ...refs.map((r) => imageItem('CONTAINS', r, SOURCE))]);
 }
 
 export interface ReportInput {
@@ -407,7 +456,7 @@ export function buildReport(input: ReportInput): Report {
   const evidence = bySeries.size
     ? [{ StudyInstanceUID: studyUid, ReferencedSeriesSequence: [...bySeries].map(([series, refs]) => ({ SeriesInstanceUID: series, ReferencedSOPSequence: refs.map((r) => ({ ReferencedSOPClassUID: r.sopClassUid, ReferencedSOPInstanceUID: r.sopInstanceUid })) })) }]
     : undefined;
-  const device = DCM('121007', 'Device');
+  const device = C_DEVICE;
   const dataset: NaturalDataset = {
     SpecificCharacterSet: 'ISO_IR 192',
     InstanceCreationDate: now.date,
@@ -432,19 +481,19 @@ export function buildReport(input: ReportInput): Report {
     ...(evidence ? { CurrentRequestedProcedureEvidenceSequence: evidence } : {}),
     CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUMEN_SCHEME, CodingSchemeName: 'Lumen class names, labels and measurement methods', CodingSchemeResponsibleOrganization: 'Lumen' }],
     ValueType: 'CONTAINER',
-    ConceptNameCodeSequence: [DCM('126000', 'Imaging Measurement Report')],
+    ConceptNameCodeSequence: [C_IMAGING_MEASUREMENT_REPORT],
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     ContentSequence: [
-      codeItem('HAS CONCEPT MOD', DCM('121049', 'Language of Content Item and Descendants'), code('en-US', 'RFC5646', 'English (United States)')),
-      codeItem('HAS OBS CONTEXT', DCM('121005', 'Observer Type'), device),
+      codeItem('HAS CONCEPT MOD', C_LANGUAGE_OF_CONTENT_ITEM_AND_DESCENDANTS, C_ENGLISH_UNITED_STATES),
+      codeItem('HAS OBS CONTEXT', C_OBSERVER_TYPE, device),
       // One Device Observer UID per model (or for Lumen itself), the same in every export.
-      uidref('HAS OBS CONTEXT', DCM('121012', 'Device Observer UID'), uidFromBytes(createHash('sha256').update(`lumen-device\0${input.predictions?.model.packageHash ?? ''}`).digest())),
-      text('HAS OBS CONTEXT', DCM('121013', 'Device Observer Name'), input.predictions ? `Lumen: ${input.predictions.model.name}` : 'Lumen'),
-      text('HAS OBS CONTEXT', DCM('121014', 'Device Observer Manufacturer'), 'Lumen'),
-      codeItem('HAS CONCEPT MOD', DCM('121058', 'Procedure reported'), code('363679005', 'SCT', 'Imaging procedure')),
-      ...(referenced.size ? [container('CONTAINS', DCM('111028', 'Image Library'), [container('CONTAINS', DCM('126200', 'Image Library Group'), [...referenced.values()].map((r) => imageItem('CONTAINS', r)))])] : []),
-      container('CONTAINS', DCM('126010', 'Imaging Measurements'), groups),
+      uidref('HAS OBS CONTEXT', C_DEVICE_OBSERVER_UID, uidFromBytes(createHash('sha256').update(`lumen-device\0${input.predictions?.model.packageHash ?? ''}`).digest())),
+      text('HAS OBS CONTEXT', C_DEVICE_OBSERVER_NAME, input.predictions ? `Lumen: ${input.predictions.model.name}` : 'Lumen'),
+      text('HAS OBS CONTEXT', C_DEVICE_OBSERVER_MANUFACTURER, 'Lumen'),
+      codeItem('HAS CONCEPT MOD', C_PROCEDURE_REPORTED, C_IMAGING_PROCEDURE),
+      ...(referenced.size ? [container('CONTAINS', C_IMAGE_LIBRARY, [container('CONTAINS', C_IMAGE_LIBRARY_GROUP, [...referenced.values()].map((r) => imageItem('CONTAINS', r)))])] : []),
+      container('CONTAINS', C_IMAGING_MEASUREMENTS, groups),
     ],
   };
   return { dataset, sopInstanceUid, groups: counts, skipped };
