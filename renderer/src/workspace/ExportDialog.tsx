@@ -18,6 +18,23 @@ const message = (err: unknown) => errorMessage(err);
  * measurements, labels), as de-identified DICOM copies, or as a CSV/JSON table. The same
  * exports as `lumen export` (electron/results/).
  */
+/**
+ * Why images were held back, one line per reason with the images it holds back ("1 image: it does
+ * not say whether its pixels carry text (no BurnedInAnnotation), and modality OT often does."),
+ * then how to write them after all: the count alone left a researcher guessing which and why.
+ */
+function heldBackWhy(heldBack: DeidentifySummary['heldBack']): string[] {
+  const byReason = new Map<string, { frames: number; files: number }>();
+  for (const h of heldBack) {
+    const n = byReason.get(h.reason) ?? { frames: 0, files: 0 };
+    byReason.set(h.reason, { frames: n.frames + h.frames, files: n.files + 1 });
+  }
+  return [
+    ...[...byReason].map(([reason, n]) => `${imageCount(n.frames, n.files)}: ${reason}.`),
+    'Check them, then tick "also images that have or may have text burned into the pixels" to write them too.',
+  ];
+}
+
 export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: { seriesInstanceUid: string; studyInstanceUid: string | null; onClose: () => void }) {
   const dialog = useModalDialog<HTMLElement>(onClose);
   const [scope, setScope] = useState<'series' | 'study'>('series');
@@ -57,7 +74,7 @@ export function ExportDialog({ seriesInstanceUid, studyInstanceUid, onClose }: {
     const held = r.heldBack.reduce((n, h) => n + h.frames, 0);
     setDone([
       `Wrote de-identified copies of ${imageCount(r.writtenFrames, r.written)} to ${r.out}.`,
-      ...(r.heldBack.length ? [`Held back ${imageCount(held, r.heldBack.length)} that ${held === 1 ? 'has' : 'have'} or may have text burned into the pixels.`] : []),
+      ...(r.heldBack.length ? [`Held back ${imageCount(held, r.heldBack.length)} that ${held === 1 ? 'has' : 'have'} or may have text burned into the pixels.`, ...heldBackWhy(r.heldBack)] : []),
       ...r.failed.map((f) => `Not written: file ${f.sopInstanceUid} ${f.reason}.`),
       ...r.notes,
     ]);
