@@ -5,7 +5,7 @@
 // classes of their own: nothing but the words said "cancel". Real components: phantom CT in a
 // real library, a random-head package, ONNX Runtime, TF.js on the CPU, the engine's JobRunner
 // and training handlers.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,11 +134,14 @@ describe('the job runner knows a cancel by its class, not its words', () => {
   });
 
   it('a de-identified export cancelled part-way ends as cancelled, its first files written', async () => {
+    // The phantoms do not say whether their pixels carry text: written only with includeBurnedIn.
     let jobId = '';
     ({ jobId } = jobs.start('export.deidentify', ctx, (job) =>
-      exportDeidentified(library, { uid: 'library', out: path.join(root, 'deid-job'), signal: job.signal, onProgress: (done) => done === 3 && jobs.cancel(jobId) }),
+      exportDeidentified(library, { uid: 'library', out: path.join(root, 'deid-job'), includeBurnedIn: true, signal: job.signal, onProgress: (done) => done === 3 && jobs.cancel(jobId) }),
     ));
     expect(await end(jobId)).toEqual({ event: 'job.failed', payload: { jobId, kind: 'export.deidentify', cancelled: true, message: 'Cancelled' } });
+    const written = (readdirSync(path.join(root, 'deid-job'), { recursive: true }) as string[]).filter((f) => f.endsWith('.dcm'));
+    expect(written).toHaveLength(3);
   });
 });
 
