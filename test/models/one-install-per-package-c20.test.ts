@@ -9,7 +9,7 @@
 // test starts two imports at the same moment, several times. The third shows that a process killed
 // while holding the lock leaves it free.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
@@ -17,6 +17,7 @@ import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { INSTALL_LOCK_FILE } from '../../electron/engine/predict/install-lock';
+import { importPackage } from '../../electron/engine/predict/packages';
 
 const t = tempFolderForTests('c20-one-install-per-package', () => ({}));
 const preprocessing = { scale: 1 / 255, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
@@ -130,4 +131,20 @@ describe('two lumen models import of one package at once', () => {
     expect(await done, importing.output()).toBe(0);
     expect((await installed(data)).map((p) => [path.relative(models, p.dir), p.contentHash])).toEqual([['killed', pkg.hash]]);
   }, 300_000);
+
+  it('a lock path that is a symbolic link or a folder is not followed: nothing is installed, and the error names it', async () => {
+    const pkg = await exported('hostile', 13);
+    const { data, models } = await freshData('hostile-lock');
+    const elsewhere = path.join(t.dir, 'elsewhere.db');
+    writeFileSync(elsewhere, 'not a lock');
+    mkdirSync(data, { recursive: true });
+    symlinkSync(elsewhere, path.join(data, INSTALL_LOCK_FILE));
+    await expect(importPackage(data, pkg.file)).rejects.toThrow(`${path.join(data, INSTALL_LOCK_FILE)} is not a regular file`);
+    rmSync(path.join(data, INSTALL_LOCK_FILE));
+    mkdirSync(path.join(data, INSTALL_LOCK_FILE));
+    await expect(importPackage(data, pkg.file)).rejects.toThrow(`${path.join(data, INSTALL_LOCK_FILE)} is not a regular file`);
+    expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
+    rmSync(path.join(data, INSTALL_LOCK_FILE), { recursive: true });
+    expect((await importPackage(data, pkg.file)).contentHash).toBe(pkg.hash);
+  }, 120_000);
 });
