@@ -35,7 +35,7 @@ export function LabelOverview({ generation }: {
   return (
     <div className="label-overview" role="region" aria-label="Label overview">
       <div>
-        Unlabelled: <b>{n(t.unlabelledSeries)}</b> of {n(t.series)} series, <b>{n(t.unlabelledImages)}</b> of {n(t.images)} images ({n(t.patients)} patients).
+        Unlabelled: <b>{n(t.unlabelledSeries)}</b> of {n(t.series)} series, <b>{n(t.unlabelledImages)}</b> of {n(t.images)} images; {n(t.patients)} patients in the library.
       </div>
       {overview.classes.length > 0 && (
         <table aria-label="Labels per class">
