@@ -14,6 +14,25 @@ import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityResc
 /** The bytes of a typed array, as a view (no copy). */
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/**
+ * Where a slice lies along its normal (mm), for a file without Slice Location (0020,1041), as
+ * dump2dcm and many converters write: Image Position (Patient) projected on row × column of Image
+ * Orientation (Patient), as viewers do, so a series with a slice missing shows the jump. Null
+ * without both, and for an image without Pixel Spacing in the patient: it is measured in pixels,
+ * and shows no millimetres.
+ */
+function locationAlongNormal(meta: InstanceMeta): number | null {
+  if (!meta.pixelSpacing || (meta.pixelSpacingKind ?? 'patient') !== 'patient') return null;
+  const p = meta.imagePositionPatient;
+  const o = meta.imageOrientationPatient;
+  if (!p || o?.length !== 6 || ![...p, ...o].every(Number.isFinite)) return null;
+  const n = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+  const length = Math.hypot(n[0], n[1], n[2]);
+  if (!(length > 1e-6)) return null;
+  // + 0 turns a -0 into 0 ("Loc 0.0 mm", not "-0.0").
+  return (p[0] * n[0] + p[1] * n[1] + p[2] * n[2]) / length + 0;
+}
+
 export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Promise<ViewerFrame> {
   const frame = await decodeFrame(parsed, frameIndex);
   // An Enhanced image's frame has its own rescale and windows where its frames differ.
@@ -24,7 +43,7 @@ export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Pr
     frame: frameIndex,
     ...measuringGeometry(meta, frame.rows, frame.columns),
     instanceNumber: meta.instanceNumber ?? null,
-    sliceLocation: meta.sliceLocation ?? null,
+    sliceLocation: meta.sliceLocation ?? locationAlongNormal(meta),
     sliceThickness: meta.sliceThickness ?? null,
     orientation: meta.imageOrientationPatient?.length === 6 ? meta.imageOrientationPatient : null,
     lossy: lossyOf(parsed, frameIndex),
