@@ -26,8 +26,10 @@ export const DeidentifySummary = z.object({
   /** Files written; writtenFrames the images they hold (a multi-frame file's frames), said together as imageCount(writtenFrames, written). */
   written: z.number().int(),
   writtenFrames: z.number().int(),
-  /** Files held back, each with the images (frames) it holds. */
-  heldBack: z.array(z.object({ sopInstanceUid: Uid, reason: z.string(), frames: z.number().int() })),
+  /** Files held back, each with the images (frames) it holds and where the library shows it (series number and description, instance number: common/held-back.ts). */
+  heldBack: z.array(
+    z.object({ sopInstanceUid: Uid, reason: z.string(), frames: z.number().int(), seriesNumber: z.number().nullable(), seriesDescription: z.string().nullable(), instanceNumber: z.number().nullable() }),
+  ),
   failed: z.array(z.object({ sopInstanceUid: Uid, reason: z.string() })),
   /** Result documents (SR, Parametric Maps) of the scope's studies copied de-identified (Lumen's own whose images were all written), and not copied; notes say which and why. */
   resultDocumentsWritten: z.number().int().default(0),

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { imageCount } from '../../common/counts';
+import { heldBackImage } from '../../common/held-back';
 import { undoCreatedOnFailure, writeFileAtomic } from '../../common/node/safe-fs';
 import { Library, LIBRARY_FILE } from '../library/library';
 import { defaultLibraryDir } from '../library/paths';
@@ -138,6 +139,8 @@ async function exportDeidentifiedCopies(values: { deidentify?: string; out?: str
       process.stdout.write(`Wrote de-identified copies of ${imageCount(result.writtenFrames, result.written)} to ${result.out}\n`);
       const held = result.heldBack.reduce((n, h) => n + h.frames, 0);
       if (result.heldBack.length) process.stdout.write(`Held back ${imageCount(held, result.heldBack.length)} that ${held === 1 ? 'has' : 'have'} or may have text burned into their pixels (pass --include-burned-in to write them after checking).\n`);
+      // Which, as the library shows them: the new SOP Instance UID names nothing the owner can find.
+      for (const h of result.heldBack) process.stdout.write(`Held back: ${heldBackImage(h)}: ${h.reason}.\n`);
       for (const f of result.failed) process.stdout.write(`Not written: file ${f.sopInstanceUid} ${f.reason}\n`);
       for (const n of result.notes) process.stdout.write(`Note: ${n}\n`);
     }

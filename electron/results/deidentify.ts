@@ -39,6 +39,7 @@ import { readRegularFile } from '../../common/node/read-file';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { APP_VERSION } from '../../common/version';
 import { countOf } from '../../common/counts';
+import type { HeldBackImage } from '../../common/held-back';
 import { CancelledError } from '../../common/cancel';
 import type { Library } from '../library/library';
 import type { StudyResult } from '../library/results';
@@ -375,8 +376,13 @@ export interface DeidentifyResult {
    * imageCount(writtenFrames, written): "4 images (2 files)".
    */
   writtenFrames: number;
-  /** Files held back for burned-in annotation, by their new (de-identified) SOP Instance UID only, with the images (frames) each holds. */
-  heldBack: { sopInstanceUid: string; reason: string; frames: number }[];
+  /**
+   * Files held back for burned-in annotation, by their new (de-identified) SOP Instance UID, with
+   * the images (frames) each holds and where the library shows the source: its series' number and
+   * description and its instance number (each null where the file has none), said by heldBackImage
+   * (common/held-back.ts) as "Series 3 “Screenshot”, image 1". Never in a file name.
+   */
+  heldBack: HeldBackImage[];
   /** Files that could not be read or written, by their new SOP Instance UID, with a reason in words. */
   failed: { sopInstanceUid: string; reason: string }[];
   /** Result documents (SR, Parametric Maps) of the studies in scope copied, de-identified (Lumen's own whose images were all written): said in `notes` too. */
@@ -523,6 +529,18 @@ export async function exportDeidentified(
   const result: DeidentifyResult = { scope, out, written: 0, writtenFrames: 0, heldBack: [], failed: [], resultDocumentsWritten: 0, resultDocumentsNotCopied: 0, notes: [] };
   if (!deid.keySaved) result.notes.push(UNSAVED_KEY_NOTE);
   const writtenSops = new Set<string>();
+  // Where the library shows a held-back image (its series' number and description, its instance number), read once per series.
+  const shown = new Map<string, { seriesNumber: number | null; seriesDescription: string | null; instanceNumbers: Map<string, number | null> }>();
+  const whereShown = (image: ImageFile) => {
+    let series = shown.get(image.seriesInstanceUid);
+    if (!series) {
+      const detail = library.getSeries(image.seriesInstanceUid);
+      const instanceNumbers = new Map(library.listInstances(image.seriesInstanceUid).map((r) => [r.sopInstanceUid, r.instanceNumber]));
+      series = { seriesNumber: detail?.seriesNumber ?? image.seriesNumber, seriesDescription: detail?.seriesDescription?.trim() || null, instanceNumbers };
+      shown.set(image.seriesInstanceUid, series);
+    }
+    return { seriesNumber: series.seriesNumber, seriesDescription: series.seriesDescription, instanceNumber: series.instanceNumbers.get(image.sopInstanceUid) ?? null };
+  };
   for (const [i, image] of images.entries()) {
     // One file at a time, letting the process answer between files (the engine must not look hung).
     if (i > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -534,7 +552,7 @@ export async function exportDeidentified(
       const dict = readPart10OrBare(readRegularFile(image.path, 'dicom'));
       const held = burnedInReason(dict.dict);
       if (held && !opts.includeBurnedIn) {
-        result.heldBack.push({ sopInstanceUid: newSop, reason: held, frames });
+        result.heldBack.push({ sopInstanceUid: newSop, reason: held, frames, ...whereShown(image) });
         continue;
       }
       const dataset = deid.dataset(dict.dict);

@@ -7,6 +7,7 @@ import { useJob } from './useJob';
 import './export.css';
 import { errorMessage } from '../../../common/errors';
 import { countOf, imageCount } from '../../../common/counts';
+import { heldBackImages } from '../../../common/held-back';
 
 type What = 'results' | 'deidentify' | 'table';
 type TableKind = 'predictions' | 'labels' | 'measurements';
@@ -21,16 +22,14 @@ const message = (err: unknown) => errorMessage(err);
 /**
  * Why images were held back, one line per reason with the images it holds back ("1 image: it does
  * not say whether its pixels carry text (no BurnedInAnnotation), and modality OT often does."),
- * then how to write them after all: the count alone left a researcher guessing which and why.
+ * each followed by which, as the library shows them ("Series 3 “Screenshot”, image 1."), then how
+ * to write them after all: the count alone left a researcher guessing which and why.
  */
 function heldBackWhy(heldBack: DeidentifySummary['heldBack']): string[] {
-  const byReason = new Map<string, { frames: number; files: number }>();
-  for (const h of heldBack) {
-    const n = byReason.get(h.reason) ?? { frames: 0, files: 0 };
-    byReason.set(h.reason, { frames: n.frames + h.frames, files: n.files + 1 });
-  }
+  const byReason = new Map<string, DeidentifySummary['heldBack']>();
+  for (const h of heldBack) byReason.set(h.reason, [...(byReason.get(h.reason) ?? []), h]);
   return [
-    ...[...byReason].map(([reason, n]) => `${imageCount(n.frames, n.files)}: ${reason}.`),
+    ...[...byReason].flatMap(([reason, list]) => [`${imageCount(list.reduce((n, h) => n + h.frames, 0), list.length)}: ${reason}.`, `${heldBackImages(list)}.`]),
     'Check them, then tick "also images that have or may have text burned into the pixels" to write them too.',
   ];
 }
