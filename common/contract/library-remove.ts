@@ -23,7 +23,14 @@ export const RemovalCounts = z.object({
   images: z.number().int(),
   labels: z.number().int(),
   measurements: z.number().int(),
+  /** All stored scores (imageScores + seriesScores + studyScores), said apart by what they score (common/score-counts.ts). */
   predictions: z.number().int(),
+  /** Scores of an image or of one frame of a multi-frame file. */
+  imageScores: z.number().int(),
+  /** Scores of a whole series: a series head's, or a series-level prediction. */
+  seriesScores: z.number().int(),
+  /** Scores of a whole study. */
+  studyScores: z.number().int(),
   results: z.number().int(),
   /** Images whose files a PACS retrieve or the receiver filed in the library folder: they stay there. */
   filesInLibraryFolder: z.number().int(),

@@ -7,10 +7,10 @@ import { Library } from '../library/library';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 ? noun : nouns}`;
 
 function what(c: RemovalCounts): string {
-  return [plural(c.images, 'image'), plural(c.labels, 'label'), plural(c.measurements, 'measurement'), plural(c.predictions, 'prediction'), plural(c.results, 'result document')].join(', ');
+  return [plural(c.images, 'image'), plural(c.labels, 'label'), plural(c.measurements, 'measurement'), plural(c.imageScores, 'image score'), plural(c.seriesScores, 'series score', 'series scores'), ...(c.studyScores ? [plural(c.studyScores, 'study score')] : []), plural(c.results, 'result document')].join(', ');
 }
 
 function checkedUid(option: string, value: string): string {

@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { errorMessage } from '../../common/errors';
+import { scoreWords } from '../../common/score-counts';
 import { LibraryError } from './errors';
 import { writeSearchDocuments } from './search-index';
 import { writeTransaction } from './write-lock';
@@ -56,7 +57,14 @@ export interface RemovalCounts {
   images: number;
   labels: number;
   measurements: number;
+  /** All stored scores: imageScores + seriesScores + studyScores. */
   predictions: number;
+  /** Scores of an image or one frame of a multi-frame file (predictions of target kind image). */
+  imageScores: number;
+  /** Scores of a whole series: series heads' (series_predictions) and predictions of target kind series. */
+  seriesScores: number;
+  /** Scores of a whole study (predictions of target kind study). */
+  studyScores: number;
   results: number;
   /** Of the images, those whose files a PACS retrieve or the receiver filed in the library folder; they stay there. */
   filesInLibraryFolder: number;
@@ -155,6 +163,35 @@ function count(db: Database.Database, table: string, where: string, p: Params): 
   return db.prepare<Params, { n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(p)!.n;
 }
 
+/** Predictions counted by target kind. */
+function kinds(rows: { kind: string; n: number }[]): Record<string, number> {
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+/** The scores by what they score, from the predictions by target kind and the series heads' scores; and their total. */
+function scores(byKind: Record<string, number>, seriesHeads: number): Pick<RemovalCounts, 'predictions' | 'imageScores' | 'seriesScores' | 'studyScores'> {
+  const imageScores = byKind.image ?? 0;
+  const seriesScores = (byKind.series ?? 0) + seriesHeads;
+  const studyScores = byKind.study ?? 0;
+  return { predictions: imageScores + seriesScores + studyScores, imageScores, seriesScores, studyScores };
+}
+
+/**
+ * A snapshot's counts with its scores said apart: a snapshot written before they were (session
+ * 20) has only the total, so they are counted again from the rows it holds.
+ */
+function snapshotCounts(snapshot: Snapshot): RemovalCounts {
+  const c = snapshot.counts;
+  if (typeof c.imageScores === 'number' && typeof c.seriesScores === 'number' && typeof c.studyScores === 'number') return c;
+  const rows = (table: string) => snapshot.tables.find((t) => t.table === table)?.rows ?? [];
+  const byKind: Record<string, number> = {};
+  for (const r of rows('predictions')) {
+    const kind = String(r.target_kind);
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+  }
+  return { ...c, ...scores(byKind, rows('series_predictions').length) };
+}
+
 function measure(db: Database.Database, libraryDir: string, target: RemovalTarget): RemovalCounts {
   const { study, studyRemoved } = markTarget(db, target);
   const where = conditions(studyRemoved);
@@ -169,7 +206,7 @@ function measure(db: Database.Database, libraryDir: string, target: RemovalTarge
     images: paths.length,
     labels: count(db, 'labels', where.labels, p),
     measurements: count(db, 'measurements', where.measurements, p),
-    predictions: count(db, 'predictions', where.predictions, p) + count(db, 'series_predictions', where.series_predictions, p),
+    ...scores(kinds(db.prepare<Params, { kind: string; n: number }>(`SELECT target_kind AS kind, count(*) AS n FROM predictions WHERE ${where.predictions} GROUP BY target_kind`).all(p)), count(db, 'series_predictions', where.series_predictions, p)),
     results: count(db, 'result_documents', where.result_documents, p),
     filesInLibraryFolder: paths.filter((p) => path.resolve(p.path).startsWith(pacsDir)).length,
   };
@@ -354,7 +391,7 @@ function undoAfterRemovingAgain(db: Database.Database, snapshot: Snapshot): bool
 /** " (with its 2 labels and 1 measurement)": what the removal kept that the images imported again do not have; '' when nothing. */
 function keptWords(c: RemovalCounts): string {
   const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
-  const kept = [c.labels && n(c.labels, 'label'), c.measurements && n(c.measurements, 'measurement'), c.predictions && n(c.predictions, 'prediction'), c.results && n(c.results, 'result document')].filter((w): w is string => !!w);
+  const kept = [c.labels && n(c.labels, 'label'), c.measurements && n(c.measurements, 'measurement'), ...scoreWords(c), c.results && n(c.results, 'result document')].filter((w): w is string => !!w);
   if (kept.length === 0) return '';
   return ` (with its ${kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(', ')} and ${kept[kept.length - 1]}`})`;
 }
@@ -370,15 +407,16 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
     throw new LibraryError(`cannot read the undo snapshot ${file}: ${errorMessage(err)}`);
   }
   if (snapshot?.format !== 'lumen-removal-1' || !Array.isArray(snapshot.tables)) throw new LibraryError(`${file} is not an undo snapshot of this Lumen: nothing was restored.`);
+  const counts = snapshotCounts(snapshot);
   try {
     writeTransaction(db, () => {
       restoreRows(db, snapshot);
       writeSearchDocuments(db);
-      record?.(snapshot.counts);
+      record?.(counts);
     });
   } catch (err) {
     if (!(err instanceof HeldAgain) && !(err instanceof ParentGone)) throw err;
-    const c = snapshot.counts;
+    const c = counts;
     const what = c.studyRemoved ? `study ${c.studyInstanceUid}` : `series ${c.seriesInstanceUids.join(', ')}`;
     if (err instanceof ParentGone) {
       throw new LibraryError(
@@ -388,5 +426,5 @@ export function undoRemoval(db: Database.Database, libraryDir: string, token: st
     throw new LibraryError(`${what} cannot be put back: the library holds some of it again (imported after it was removed). Nothing was restored.${undoAfterRemovingAgain(db, snapshot) ? ` To put it back as it was removed${keptWords(c)}: remove the ${c.studyRemoved ? 'study' : 'series'} again (what was imported, labelled or measured in it since goes with that removal, which has its own Undo), then lumen rm --undo ${token}.` : ''}`);
   }
   fs.rmSync(file, { force: true });
-  return snapshot.counts;
+  return counts;
 }

@@ -129,6 +129,9 @@ describe('removing a study or series from the library', () => {
       labels: 3,
       measurements: 1,
       predictions: 3, // two images' scores and one series head's
+      imageScores: 2,
+      seriesScores: 1,
+      studyScores: 0,
       results: 1,
       filesInLibraryFolder: 0,
     });

@@ -6,6 +6,7 @@ import type { RemovalCounts, RemovalTarget } from '../../../common/contract/libr
 import { errorMessage } from '../../../common/errors';
 import { lumen } from '../api';
 import { countOf, imageCount } from '../../../common/counts';
+import { scoreWords } from '../../../common/score-counts';
 import { readOnlyControl, useReadOnlyLibrary } from './libraryAccess';
 import './remove.css';
 
@@ -17,13 +18,14 @@ export interface RemovalAsk {
   frames?: number;
 }
 
-/** The question's counts in words: "5 images, 3 labels, 2 predictions" (what is zero is left out, images always said; "3 images (1 file)" for a multi-frame file). */
+/** The question's counts in words: "5 images, 3 labels, 2 image scores, 1 series score" (what is zero is left out, images always said; "3 images (1 file)" for a multi-frame file). */
 export function removalWhat(c: RemovalCounts, frames?: number): string {
   // In the list's count: a multi-frame file is several images there, so say how many files hold them.
   const parts = [imageCount(frames ?? c.images, c.images)];
   if (c.labels) parts.push(countOf(c.labels, 'label'));
   if (c.measurements) parts.push(countOf(c.measurements, 'measurement'));
-  if (c.predictions) parts.push(countOf(c.predictions, 'prediction'));
+  // Said apart by what they score: a series head's score is not one more image's ("5 image scores, 1 series score").
+  parts.push(...scoreWords(c));
   if (c.results) parts.push(countOf(c.results, 'result document'));
   return parts.join(', ');
 }
