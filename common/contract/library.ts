@@ -70,6 +70,14 @@ export const SeriesImage = z.object({
 export type SeriesImage = z.infer<typeof SeriesImage>;
 
 /**
+ * Slices missing from an otherwise evenly spaced series (electron/library/slice-gaps.ts): after
+ * image `afterIndex`, from position `from` to `to` (mm along the slices' normal), `missing`
+ * slices at the series' usual spacing.
+ */
+export const SliceGap = z.object({ afterIndex: z.number().int().min(0), from: z.number(), to: z.number(), missing: z.number().int().min(1) });
+export type SliceGap = z.infer<typeof SliceGap>;
+
+/**
  * A file the import report lists: one that was not imported, its kind saying whether that is a
  * failure (common/import-summary.ts), or, kind 'conflict', one imported with other patient
  * details than the library holds for its Patient ID.
@@ -293,9 +301,9 @@ export const libraryRequests = {
     output: z.object({ dataUrl: z.string() }),
   }),
   'library.series': request({
-    summary: 'One series with its study and its images (instances x frames) in viewing order.',
+    summary: 'One series with its study and its images (instances x frames) in viewing order; gaps: where slices are missing from an otherwise evenly spaced series.',
     input: SeriesRef,
-    output: z.object({ series: SeriesSummary, study: StudySummary, images: z.array(SeriesImage) }),
+    output: z.object({ series: SeriesSummary, study: StudySummary, images: z.array(SeriesImage), gaps: z.array(SliceGap).default([]) }),
   }),
   'library.import': request({
     summary: 'Import folders, files or DICOMDIRs as a job; progress detail is the importer progress, the result an ImportReport.',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLastCall } from './useLastCall';
-import type { SeriesImage, SeriesSummary, StudySummary } from '../../common/contract/library';
+import type { SeriesImage, SeriesSummary, SliceGap, StudySummary } from '../../common/contract/library';
 import type { CamMap, PredictionResult } from '../../common/contract/models';
 import type { SettingsState } from '../../common/contract/settings';
 import { About } from './About';
@@ -32,6 +32,8 @@ interface OpenSeries {
   series: SeriesSummary;
   study: StudySummary;
   images: SeriesImage[];
+  /** Where slices are missing (library.series' gaps): the viewer notes them. */
+  gaps?: SliceGap[];
 }
 
 /** The same images in the same order, from the same files as read (an import that read one again gives it another revision). */
@@ -513,6 +515,7 @@ export function App() {
                   study={open.study}
                   series={open.series}
                   images={open.images}
+                  gaps={open.gaps}
                   index={index}
                   onIndex={setIndex}
                   frame={shownFrame}

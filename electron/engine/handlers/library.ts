@@ -1,6 +1,7 @@
 import { countOf } from '../../../common/counts';
 import { countIssues, importCountsPhrase } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
+import { sliceGaps } from '../../library/slice-gaps';
 import type { ImportProgress } from '../../library/types';
 import type { EngineDeps } from './context';
 import { cancelViewerFrames, viewerFrame } from '../viewer/frame';
@@ -46,7 +47,8 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
       const detail = library.getSeries(seriesInstanceUid);
       if (!detail) throw new Error(`The library has no series ${seriesInstanceUid}: removed, or not imported yet.`);
       const { study, ...series } = detail;
-      const images = seriesImages(seriesInstances(deps, seriesInstanceUid)).map(({ instance, frame }) => ({
+      const instances = seriesInstances(deps, seriesInstanceUid);
+      const images = seriesImages(instances).map(({ instance, frame }) => ({
         sopInstanceUid: instance.sopInstanceUid,
         frame,
         instanceNumber: instance.instanceNumber,
@@ -56,7 +58,9 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
         missing: instance.missing,
         revision: `${instance.fileSize}/${instance.mtimeMs}`,
       }));
-      return { series, study, images };
+      // A gap's index is an image's: told only where each instance is one image (sliceGaps).
+      const gaps = images.length === instances.length ? sliceGaps(instances) : [];
+      return { series, study, images, gaps };
     },
     'library.import': ({ paths }, ctx) =>
       deps.jobs.start('library.import', ctx, async (job) => {

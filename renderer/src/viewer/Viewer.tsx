@@ -1,13 +1,14 @@
 // The image viewer: a toolbar over one viewport. The viewport's parts are hooks (view
 // transform, image layers, painting, pointer, cine); each tool is a file in tools/.
 import { useCallback, useId, useImperativeHandle, useRef, useState, type Ref } from 'react';
-import type { SeriesImage, StudySummary, SeriesSummary } from '../../../common/contract/library';
+import type { SeriesImage, SliceGap, StudySummary, SeriesSummary } from '../../../common/contract/library';
 import type { ImageScores } from '../../../common/contract/models';
 import { CornerText } from './CornerText';
 import { DomainWarning } from './DomainWarning';
 import { nextMarked } from './frameLabels';
 import type { LoadedFrame } from './image';
 import { MeasurementList } from './MeasurementList';
+import { SliceGapMarks, SliceGapNote, sliceGapsSummary, SLICE_GAP_HELP } from './SliceGapNote';
 import { Toolbar, useToolKeys } from './Toolbar';
 import { toolById, type ToolId } from './tools';
 import { orientationMarkers } from './transform';
@@ -36,6 +37,8 @@ export function Viewer(props: {
   study: StudySummary;
   series: SeriesSummary;
   images: SeriesImage[];
+  /** Where slices are missing from the series (library.series' gaps): a note and marks on the slider. */
+  gaps?: SliceGap[];
   index: number;
   /** Sets the image shown: an index, or a function of the index as the last update left it. */
   onIndex: (i: number | ((current: number) => number)) => void;
@@ -63,6 +66,9 @@ export function Viewer(props: {
   // Marks on the stack slider at the images with a label of their own, coloured by class.
   const labelled = useFrameLabels(images);
   const marksTextId = useId();
+  const gaps = props.gaps ?? [];
+  const gapText = gaps.length ? `${sliceGapsSummary(gaps)}. ${SLICE_GAP_HELP}` : '';
+  const sliderText = [labelled.marks.length ? labelled.text : '', gapText].filter(Boolean).join('\n');
 
   const command = useCallback(
     (name: ViewerCommand) => {
@@ -123,6 +129,7 @@ export function Viewer(props: {
           />
         </CornerText>
         <DomainWarning domain={props.domain} />
+        <SliceGapNote gaps={gaps} />
         {markers && (
           <>
             <div className="orient top" data-testid="orient-top">{markers.top}</div>
@@ -141,7 +148,7 @@ export function Viewer(props: {
               value={index + 1}
               aria-label="Image in series"
               aria-describedby={marksTextId}
-              title={labelled.marks.length ? labelled.text : undefined}
+              title={sliderText || undefined}
               onChange={(e) => onIndex(Number(e.target.value) - 1)}
             />
             {/* Where the thumb's centre is at each image: the track less half a thumb at each end. */}
@@ -150,7 +157,8 @@ export function Viewer(props: {
                 <span key={m.index} className="stack-mark" data-index={m.index} data-class={m.className} style={{ top: `calc(var(--thumb) / 2 + (100% - var(--thumb)) * ${m.index / (images.length - 1)})`, background: m.colour }} />
               ))}
             </div>
-            <span id={marksTextId} className="visually-hidden" data-testid="stack-marks-text">{labelled.text}</span>
+            <SliceGapMarks gaps={gaps} count={images.length} />
+            <span id={marksTextId} className="visually-hidden" data-testid="stack-marks-text">{[labelled.text, gapText].filter(Boolean).join(' ')}</span>
           </>
         )}
       </div>

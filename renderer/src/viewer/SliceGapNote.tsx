@@ -1,0 +1,51 @@
+// "⚠ 1 slice missing between 15.0 and 25.0 mm" over the viewport, and a mark across the stack
+// slider at each place, where the engine found slices missing from an otherwise evenly spaced
+// series (library.series' gaps, electron/library/slice-gaps.ts). Clicked, the note lists the
+// places and says how they were found; nothing for a series without gaps.
+import type { SliceGap } from '../../../common/contract/library';
+import './slice-gaps.css';
+
+export const SLICE_GAP_HELP =
+  'The slices on either side lie farther apart (at least 1.5 times) than the usual spacing of this series, which is otherwise even: slices are missing there, from an incomplete transfer or a deleted image. Lumen tells it only for parallel slices that all give their position; the slider is marked where they are missing.';
+
+/** "1 slice missing between 15.0 and 25.0 mm" (positions along the slices' normal, in viewing order). */
+export function sliceGapText(gap: SliceGap): string {
+  return `${gap.missing} slice${gap.missing === 1 ? '' : 's'} missing between ${gap.from.toFixed(1)} and ${gap.to.toFixed(1)} mm`;
+}
+
+/** The note's line: the gap's own words for one, a count for several. */
+export function sliceGapsSummary(gaps: readonly SliceGap[]): string {
+  if (gaps.length === 1) return sliceGapText(gaps[0]);
+  const missing = gaps.reduce((n, g) => n + g.missing, 0);
+  return `${missing} slices missing in ${gaps.length} places`;
+}
+
+export function SliceGapNote({ gaps }: { gaps: readonly SliceGap[] }) {
+  if (gaps.length === 0) return null;
+  const lines = gaps.map(sliceGapText);
+  return (
+    <details className="slice-gap-note" data-testid="slice-gap-note" title={[...lines, '', SLICE_GAP_HELP].join('\n')}>
+      <summary>⚠ {sliceGapsSummary(gaps)}</summary>
+      {gaps.length > 1 && (
+        <ul>
+          {lines.map((l, i) => (
+            <li key={i}>{l}</li>
+          ))}
+        </ul>
+      )}
+      <p className="slice-gap-help">{SLICE_GAP_HELP}</p>
+    </details>
+  );
+}
+
+/** Marks across the stack slider between the two images either side of each gap (placed as the label marks are, Viewer.tsx). */
+export function SliceGapMarks({ gaps, count }: { gaps: readonly SliceGap[]; count: number }) {
+  if (gaps.length === 0 || count < 2) return null;
+  return (
+    <div className="slice-gap-marks" aria-hidden="true" data-testid="slice-gap-marks">
+      {gaps.map((g) => (
+        <span key={g.afterIndex} className="slice-gap-mark" data-after={g.afterIndex} title={sliceGapText(g)} style={{ top: `calc(var(--thumb) / 2 + (100% - var(--thumb)) * ${(g.afterIndex + 0.5) / (count - 1)})` }} />
+      ))}
+    </div>
+  );
+}
