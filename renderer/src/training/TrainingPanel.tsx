@@ -24,6 +24,7 @@ import { TrainingCurves } from './Plots';
 import { LabelImport } from './LabelImport';
 import { LabelOverview } from './LabelOverview';
 import { LabelNext } from './LabelNext';
+import { cannotStartReason } from './startBlock';
 import { useSelectedSeries } from '../workspace/seriesSelection';
 import './training.css';
 import { errorMessage } from '../../../common/errors';
@@ -93,6 +94,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   const selectedSeries = useSelectedSeries();
   const multi = selectedSeries.length > 1 ? selectedSeries : null;
   const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
+  /** The seed the preview shown was split with: Start is held back only by a preview of the seed it would send. */
+  const [previewSeed, setPreviewSeed] = useState<number | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
   const offered = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
   // The keys' order as last shown: a class keeps its number while the panel is open, a new one
@@ -189,9 +192,11 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
     const last = datasetReading.begin();
     setLabelsGeneration((g) => g + 1);
     try {
-      const split = await lumen.invoke('training.dataset.preview', { seed: Number(form.seed) || 1 });
+      const seed = Number(form.seed) || 1;
+      const split = await lumen.invoke('training.dataset.preview', { seed });
       if (!last()) return;
       setPreview(split);
+      setPreviewSeed(seed);
       const runList = await lumen.invoke('training.runs', {});
       if (!last()) return;
       setRuns(runList);
@@ -432,6 +437,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   const pretrained = !!form.backbonePackage && backbones.some((p) => p.dir === form.backbonePackage);
   // Said before the run starts, as `lumen train` says it but in the panel's words (common/training-advice.ts).
   const randomWarning = randomBackboneWarning(form.mode === 'series' ? 'head' : form.mode, pretrained, 'app');
+  // A dataset the engine would refuse (an empty split, one class): Start waits, saying why beside it (startBlock.ts).
+  const cannotStart = preview && previewSeed === (Number(form.seed) || 1) ? cannotStartReason(preview) : null;
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
@@ -565,9 +572,10 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
         )}
         <div className="run-view" ref={runView}>
           <div className="row">
-            <button type="button" className="primary-button" onClick={onStart} disabled={job.running} {...readOnlyControl(readOnly)}>Start training</button>
+            <button type="button" className="primary-button" onClick={onStart} disabled={job.running || !!cannotStart} {...(cannotStart ? { title: cannotStart, 'aria-describedby': 'tp-cannot-start' } : {})} {...readOnlyControl(readOnly)}>Start training</button>
             <button type="button" className="text-button" onClick={job.cancel} disabled={!jobId}>Cancel</button>
           </div>
+          {cannotStart && <small className="warn cannot-start" id="tp-cannot-start" data-testid="cannot-start">{cannotStart}</small>}
           {askReplace && stopped && (
             <div className="training-warning" role="group" aria-label={`Start ${form.name.trim()} over?`}>
               <p style={{ margin: '0 0 6px' }}>
