@@ -5,61 +5,10 @@
 // back on the page's socket while b is opened and its label shown, then sent on to the engine with
 // a target UID it rejects, so the engine's own error comes back, late, about a.
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { importAndOpenTraining, openApp, resultsDir, useUiSession, viewerReady } from '../support/browser';
 import { writePhantomSet, type PhantomSet } from '../training/phantoms';
-import { settle } from '../support/hold-replies';
-
-interface Request {
-  id: number;
-  method: string;
-  input?: Record<string, unknown>;
-}
-
-/**
- * Routes the page's /rpc socket through the test: requests for which `match` is true are kept
- * back (not sent to the engine) until `sendBroken` sends them on with `input` in place of theirs;
- * the engine's answers (errors, for an input it rejects) go to the page as they come.
- * Call before page.goto or page.reload.
- */
-async function keepRequests(page: Page) {
-  let match: ((req: Request) => boolean) | null = null;
-  const kept: Request[] = [];
-  let server: { send: (m: string) => void } | undefined;
-  const sentBroken = new Set<number>();
-  const errorsBack: string[] = [];
-  await page.routeWebSocket(/\/rpc/, (ws) => {
-    const s = ws.connectToServer();
-    server = s;
-    ws.onMessage((m) => {
-      if (typeof m === 'string') {
-        const req = JSON.parse(m) as Request;
-        if (match?.(req)) return void kept.push(req);
-      }
-      s.send(m);
-    });
-    s.onMessage((m) => {
-      if (typeof m === 'string') {
-        const { id, reply } = JSON.parse(m) as { id?: number; reply?: { ok: boolean; error?: { message: string } } };
-        if (id !== undefined && sentBroken.delete(id) && reply && !reply.ok) errorsBack.push(reply.error!.message);
-      }
-      ws.send(m);
-    });
-  });
-  return {
-    hold: (m: typeof match) => (match = m),
-    kept,
-    /** The engine's error messages in answer to the requests sent on by sendBroken (sent to the page too). */
-    errorsBack,
-    sendBroken: (input: Record<string, unknown>) => {
-      for (const req of kept.splice(0)) {
-        sentBroken.add(req.id);
-        server!.send(JSON.stringify({ ...req, input }));
-      }
-    },
-  };
-}
+import { keepRequests, settle } from '../support/hold-replies';
 
 describe('the Training panel status when a left series label reading fails', () => {
   let set: PhantomSet;
