@@ -7,6 +7,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import { lossyOf } from './lossy';
+import { sliceNormal } from './slice-normal';
 import type { LutTable } from './lut';
 import type { InstanceMeta, ParsedDicom } from './parse';
 import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, valueBase, voiFunction, voiWindows } from './pixels';
@@ -26,7 +27,7 @@ function locationAlongNormal(meta: InstanceMeta): number | null {
   const p = meta.imagePositionPatient;
   const o = meta.imageOrientationPatient;
   if (!p || o?.length !== 6 || ![...p, ...o].every(Number.isFinite)) return null;
-  const n = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+  const n = sliceNormal(o);
   const length = Math.hypot(n[0], n[1], n[2]);
   if (!(length > 1e-6)) return null;
   // + 0 turns a -0 into 0 ("Loc 0.0 mm", not "-0.0").

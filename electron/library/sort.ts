@@ -1,3 +1,4 @@
+import { sliceNormal } from '../dicom/slice-normal';
 import type { InstanceRecord } from './types';
 
 /** Position of the image along its slice normal (row cosines × column cosines), or null when unknown. */
@@ -6,7 +7,7 @@ export function positionAlongNormal(instance: Pick<InstanceRecord, 'imagePositio
   const o = instance.imageOrientationPatient;
   if (!p || p.length < 3) return null;
   if (!o || o.length < 6) return p[2]; // no orientation: axial is the usual case
-  const n = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+  const n = sliceNormal(o);
   return p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
 }
 
