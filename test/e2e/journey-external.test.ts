@@ -199,11 +199,12 @@ describe('a new user with DICOM from dcmtk and GDCM', () => {
       await mode.selectOption(value);
       expect(await selectsFit(page, ['tp-mode']), value).toEqual({ 'tp-mode': true });
     }
-    // Two patients are too few to train on: Start says so, in words.
+    // Two patients are too few to train on: Start waits, saying so in words.
     await panel.getByLabel('Resolution', { exact: true }).fill('64');
     await panel.getByLabel('Epochs', { exact: true }).fill('1');
-    await panel.getByRole('button', { name: 'Start training' }).click();
-    await panel.getByRole('status').filter({ hasText: 'Training failed: The validation split is empty: label more patients' }).waitFor({ timeout: 60_000 });
+    await panel.getByTestId('cannot-start').filter({ hasText: 'Cannot start: the validation and test splits are empty (2 patients, split by patient). Label more patients' }).waitFor({ timeout: 60_000 });
+    expect(await panel.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true);
+    await panel.getByTestId('cannot-start').scrollIntoViewIfNeeded();
     await shot('train-too-few');
 
     // The model on the multi-frame series: scores per frame and for the series, and the heatmap.

@@ -157,10 +157,10 @@ describe('the core journey with the keyboard alone', () => {
     await panel.waitFor();
     await page.keyboard.press('2');
     await panel.getByText(/^Current: abnormal/).waitFor({ timeout: 30_000 });
-    await tabTo(/^Start training$/, { max: 120 });
-    await page.keyboard.press('Enter');
-    // One class labelled: the run is refused in words.
-    await panel.getByRole('status').filter({ hasText: 'Training failed: Only one class (abnormal) is labelled' }).waitFor({ timeout: 60_000 });
+    // One class labelled: Start waits, saying why in words (the engine would refuse the run).
+    await panel.getByTestId('cannot-start').filter({ hasText: 'Cannot start: only one class (abnormal) is labelled' }).waitFor({ timeout: 60_000 });
+    expect(await panel.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true);
+    await panel.getByTestId('cannot-start').scrollIntoViewIfNeeded();
     await shot('training-refused');
 
     // A labelled set: 0 clears that label; the phantoms imported by path, their labels from a CSV by path.
