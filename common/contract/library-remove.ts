@@ -20,7 +20,10 @@ export const RemovalCounts = z.object({
   studyRemoved: z.boolean(),
   /** True when no other study holds its patient, so the patient goes too. */
   patientRemoved: z.boolean(),
+  /** The files (instances) it takes. */
   images: z.number().int(),
+  /** The images as the viewer steps through them, a frame each (absent in an undo saved before session 20). */
+  frames: z.number().int().optional(),
   labels: z.number().int(),
   measurements: z.number().int(),
   /** All stored scores (imageScores + seriesScores + studyScores), said apart by what they score (common/score-counts.ts). */

@@ -1,16 +1,17 @@
 // lumen rm: remove a study or one series from the library (electron/library/remove.ts), and
 // undo it. The files on disk stay. It asks first on a terminal; elsewhere --yes is required.
 import { createInterface } from 'node:readline/promises';
+import { countOf, imageCount } from '../../common/counts';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { UNDO_TOKEN, type RemovalCounts, type RemovalTarget } from '../library/remove';
 import { Library } from '../library/library';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
 import { existingLibraryDir } from './existing-library';
 
-const plural = (n: number, noun: string, nouns = `${noun}s`) => `${n} ${n === 1 ? noun : nouns}`;
 
 function what(c: RemovalCounts): string {
-  return [plural(c.images, 'image'), plural(c.labels, 'label'), plural(c.measurements, 'measurement'), plural(c.imageScores, 'image score'), plural(c.seriesScores, 'series score', 'series scores'), ...(c.studyScores ? [plural(c.studyScores, 'study score')] : []), plural(c.results, 'result document')].join(', ');
+  // Images as the app counts them, a frame each, with the files where fewer: "5 images (1 file)".
+  return [imageCount(c.frames ?? c.images, c.images), countOf(c.labels, 'label'), countOf(c.measurements, 'measurement'), countOf(c.imageScores, 'image score'), countOf(c.seriesScores, 'series score'), ...(c.studyScores ? [countOf(c.studyScores, 'study score')] : []), countOf(c.results, 'result document')].join(', ');
 }
 
 function checkedUid(option: string, value: string): string {

@@ -54,7 +54,10 @@ export interface RemovalCounts {
   /** True when the study itself goes (asked for, or its last series was). */
   studyRemoved: boolean;
   patientRemoved: boolean;
+  /** The files (instances) removed. */
   images: number;
+  /** The images as the viewer steps through them, a frame each (absent in a snapshot saved before session 20). */
+  frames?: number;
   labels: number;
   measurements: number;
   /** All stored scores: imageScores + seriesScores + studyScores. */
@@ -182,14 +185,15 @@ function scores(byKind: Record<string, number>, seriesHeads: number): Pick<Remov
  */
 function snapshotCounts(snapshot: Snapshot): RemovalCounts {
   const c = snapshot.counts;
-  if (typeof c.imageScores === 'number' && typeof c.seriesScores === 'number' && typeof c.studyScores === 'number') return c;
   const rows = (table: string) => snapshot.tables.find((t) => t.table === table)?.rows ?? [];
+  const frames = typeof c.frames === 'number' ? c.frames : rows('instances').reduce((n, r) => n + Math.max(1, Number(r.frames) || 1), 0);
+  if (typeof c.imageScores === 'number' && typeof c.seriesScores === 'number' && typeof c.studyScores === 'number') return { ...c, frames };
   const byKind: Record<string, number> = {};
   for (const r of rows('predictions')) {
     const kind = String(r.target_kind);
     byKind[kind] = (byKind[kind] ?? 0) + 1;
   }
-  return { ...c, ...scores(byKind, rows('series_predictions').length) };
+  return { ...c, frames, ...scores(byKind, rows('series_predictions').length) };
 }
 
 function measure(db: Database.Database, libraryDir: string, target: RemovalTarget): RemovalCounts {
@@ -197,13 +201,14 @@ function measure(db: Database.Database, libraryDir: string, target: RemovalTarge
   const where = conditions(studyRemoved);
   const p = params(db, study);
   const pacsDir = path.join(path.resolve(libraryDir), 'pacs') + path.sep;
-  const paths = db.prepare<[], { path: string }>('SELECT path FROM instances WHERE series_uid IN (SELECT uid FROM temp.rm_series)').all();
+  const paths = db.prepare<[], { path: string; frames: number }>('SELECT path, frames FROM instances WHERE series_uid IN (SELECT uid FROM temp.rm_series)').all();
   return {
     studyInstanceUid: study,
     seriesInstanceUids: db.prepare<[], { uid: string }>('SELECT uid FROM temp.rm_series ORDER BY uid').all().map((r) => r.uid),
     studyRemoved,
     patientRemoved: count(db, 'patients', where.patients, p) > 0,
     images: paths.length,
+    frames: paths.reduce((n, r) => n + Math.max(1, r.frames), 0),
     labels: count(db, 'labels', where.labels, p),
     measurements: count(db, 'measurements', where.measurements, p),
     ...scores(kinds(db.prepare<Params, { kind: string; n: number }>(`SELECT target_kind AS kind, count(*) AS n FROM predictions WHERE ${where.predictions} GROUP BY target_kind`).all(p)), count(db, 'series_predictions', where.series_predictions, p)),

@@ -54,7 +54,7 @@ describe('the scores a removal takes, said apart', () => {
   it('the preview counts 5 image scores and 1 series score (6 in all)', () => {
     const library = Library.open(libDir);
     try {
-      expect(library.removalPreview({ seriesInstanceUid: CINE })).toMatchObject({ images: 1, predictions: 6, imageScores: 5, seriesScores: 1, studyScores: 0 });
+      expect(library.removalPreview({ seriesInstanceUid: CINE })).toMatchObject({ images: 1, frames: 5, predictions: 6, imageScores: 5, seriesScores: 1, studyScores: 0 });
     } finally {
       library.close();
     }
@@ -63,17 +63,18 @@ describe('the scores a removal takes, said apart', () => {
   it('lumen rm says them apart, and so does its undo of a snapshot that held only the total', async () => {
     const removed = await runLumen(['rm', '--series', CINE, '--yes', '--library', libDir], work);
     expect(removed.code, removed.stderr).toBe(0);
-    expect(removed.stdout).toContain(': 1 image, 0 labels, 0 measurements, 5 image scores, 1 series score, 0 result documents.');
+    // The 5-frame file is 5 images, as the app's question says it ("5 images (1 file)").
+    expect(removed.stdout).toContain(': 5 images (1 file), 0 labels, 0 measurements, 5 image scores, 1 series score, 0 result documents.');
     expect(removed.stdout).not.toContain('prediction');
     const token = /--undo (\S+)/.exec(removed.stdout)![1];
     // As an older Lumen wrote it: the counts without the split.
     const file = path.join(libDir, 'removed', `${token}.json`);
     const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as { counts: Record<string, unknown> };
     expect(snapshot.counts).toMatchObject({ imageScores: 5, seriesScores: 1 });
-    for (const key of ['imageScores', 'seriesScores', 'studyScores']) delete snapshot.counts[key];
+    for (const key of ['frames', 'imageScores', 'seriesScores', 'studyScores']) delete snapshot.counts[key];
     fs.writeFileSync(file, JSON.stringify(snapshot));
     const undone = await runLumen(['rm', '--undo', token, '--library', libDir, '--json'], work);
     expect(undone.code, undone.stderr).toBe(0);
-    expect(JSON.parse(undone.stdout).restored).toMatchObject({ predictions: 6, imageScores: 5, seriesScores: 1, studyScores: 0 });
+    expect(JSON.parse(undone.stdout).restored).toMatchObject({ frames: 5, predictions: 6, imageScores: 5, seriesScores: 1, studyScores: 0 });
   }, 120_000);
 });

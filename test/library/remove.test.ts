@@ -126,6 +126,7 @@ describe('removing a study or series from the library', () => {
       studyRemoved: true,
       patientRemoved: false, // study C holds patient A
       images: 5,
+      frames: 5,
       labels: 3,
       measurements: 1,
       predictions: 3, // two images' scores and one series head's

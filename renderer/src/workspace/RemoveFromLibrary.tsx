@@ -21,7 +21,7 @@ export interface RemovalAsk {
 /** The question's counts in words: "5 images, 3 labels, 2 image scores, 1 series score" (what is zero is left out, images always said; "3 images (1 file)" for a multi-frame file). */
 export function removalWhat(c: RemovalCounts, frames?: number): string {
   // In the list's count: a multi-frame file is several images there, so say how many files hold them.
-  const parts = [imageCount(frames ?? c.images, c.images)];
+  const parts = [imageCount(frames ?? c.frames ?? c.images, c.images)];
   if (c.labels) parts.push(countOf(c.labels, 'label'));
   if (c.measurements) parts.push(countOf(c.measurements, 'measurement'));
   // Said apart by what they score: a series head's score is not one more image's ("5 image scores, 1 series score").
