@@ -2,7 +2,9 @@
 // a CT slice (dump2dcm) and a secondary capture made by dcmtk's img2dcm from a BMP (series 9
 // "Screenshot", instance 1), which says nothing of burned-in text, so it is held back. The dialog
 // names it as the library shows it, "Series 9 “Screenshot”, image 1": before, it said why but not
-// which (the engine named it only by its new SOP Instance UID, which no one can look up).
+// which (the engine named it only by its new SOP Instance UID, which no one can look up), and
+// before 275d07d (deid-held-back-d20, folded in here) it said neither: only "Held back 1 image
+// that has or may have text burned into the pixels.".
 // Screenshot: test-results/deid-held-back-g20.png.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,7 @@ describe('de-identified copies of a study with a screenshot in it, naming it', (
     await done.filter({ hasText: 'Held back 1 image' }).waitFor({ timeout: 120_000 });
     await page.screenshot({ path: path.join(resultsDir(), 'deid-held-back-g20.png') });
     const lines = (await done.innerText()).split('\n');
+    expect(lines.some((l) => l.startsWith('Wrote de-identified copies of 1 image to '))).toBe(true);
     // The summary line as before, then why, then which, then how to write it after all.
     const held = lines.indexOf('Held back 1 image that has or may have text burned into the pixels.');
     expect(held).toBeGreaterThan(0);
