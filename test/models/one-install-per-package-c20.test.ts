@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
+import { importWhileOnePaused } from '../support/paused-import';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 import { INSTALL_LOCK_FILE } from '../../electron/engine/predict/install-lock';
 import { importPackage } from '../../electron/engine/predict/packages';
@@ -55,28 +56,12 @@ describe('two lumen models import of one package at once', () => {
   it('installs it once when the first is still unpacking as the second finishes; the first says it is installed', async () => {
     const pkg = await exported('lesion', 3);
     const { data, models } = await freshData('paused');
-    const first = spawnLumen(['models', 'import', pkg.file, '--json'], { LUMEN_DATA_DIR: data });
-    const firstDone = finished(first);
-    const unpacking = () => existsSync(models) && readdirSync(models).some((n) => n.startsWith('lesion.partial-'));
-    const waitUntil = Date.now() + 120_000;
-    while (!unpacking()) {
-      expect(first.exitCode, `the first import ended before it unpacked: ${first.output()}`).toBeNull();
-      expect(Date.now(), 'the first import never started unpacking').toBeLessThan(waitUntil);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    first.kill('SIGSTOP');
-    let second: Awaited<ReturnType<typeof runLumen>>;
-    try {
-      second = await runLumen(['models', 'import', pkg.file, '--json'], data);
-    } finally {
-      first.kill('SIGCONT');
-    }
-    const firstCode = await firstDone;
+    const { first, second } = await importWhileOnePaused(data, 'lesion', pkg.file, pkg.file);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(path.relative(models, (JSON.parse(second.stdout) as { dir: string }).dir)).toBe('lesion');
     // The first is refused, naming where the package is, and installs nothing.
-    expect(firstCode, first.output()).toBe(1);
-    expect(first.output()).toContain(`already installed in ${path.join(models, 'lesion')}`);
+    expect(first.code, first.output).toBe(1);
+    expect(first.output).toContain(`already installed in ${path.join(models, 'lesion')}`);
     expect((await installed(data)).map((p) => [path.relative(models, p.dir), p.contentHash])).toEqual([['lesion', pkg.hash]]);
     expect(readdirSync(models)).toEqual(['lesion']);
   }, 300_000);

@@ -6,12 +6,12 @@
 // pauses the first import (SIGSTOP) while it unpacks beside models/lesion, runs the second, then
 // lets the first go on: before the fix it failed every time (the second's package was replaced).
 // Now each name is claimed atomically when the package moves in: lesion for the second, lesion-2 for the first.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLumen } from '../support/cli';
-import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
+import { importWhileOnePaused } from '../support/paused-import';
 import { saveRandomHeadPackage } from '../support/tiny-package';
 
 const t = tempFolderForTests('m-two-model-imports', () => ({}));
@@ -36,26 +36,10 @@ describe('two lumen models import at once, same file name, different packages', 
     const models = path.join(data, 'models');
     // The first import is paused once it has chosen its name and is unpacking beside it, as a
     // slower disk or a busier process would leave it; the second runs meanwhile; then the first goes on.
-    const first = spawnLumen(['models', 'import', files[0].file, '--json'], { LUMEN_DATA_DIR: data });
-    const firstDone = new Promise<number | null>((resolve) => first.once('close', resolve));
-    const unpacking = () => existsSync(models) && readdirSync(models).some((n) => n.startsWith('lesion.partial-'));
-    const waitUntil = Date.now() + 120_000;
-    while (!unpacking()) {
-      expect(first.exitCode, `the first import ended before it unpacked: ${first.output()}`).toBeNull();
-      expect(Date.now(), 'the first import never started unpacking').toBeLessThan(waitUntil);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    first.kill('SIGSTOP');
-    let second: Awaited<ReturnType<typeof runLumen>>;
-    try {
-      second = await runLumen(['models', 'import', files[1].file, '--json'], data);
-    } finally {
-      first.kill('SIGCONT');
-    }
-    const firstCode = await firstDone;
+    const { first, second } = await importWhileOnePaused(data, 'lesion', files[0].file, files[1].file);
     expect(second.code, second.stdout + second.stderr).toBe(0);
-    expect(firstCode, first.output()).toBe(0);
-    const said = [JSON.parse(first.output()) as { dir: string; contentHash: string }, JSON.parse(second.stdout) as { dir: string; contentHash: string }];
+    expect(first.code, first.output).toBe(0);
+    const said = [JSON.parse(first.output) as { dir: string; contentHash: string }, JSON.parse(second.stdout) as { dir: string; contentHash: string }];
     // Each says the folder it used: the second took models/lesion while the first was paused, the first then lesion-2.
     expect(said.map((s) => path.relative(models, s.dir))).toEqual(['lesion-2', 'lesion']);
     expect(said.map((s) => s.contentHash)).toEqual(files.map((f) => f.hash));
