@@ -25,8 +25,9 @@ const MAX_DESCRIPTION = 64;
 
 /** "Series 3 “Screenshot”, image 1"; "Series 4, image 2 (5 frames)"; "Series (no number) “Scan”, image (no number)". */
 export function heldBackImage(h: Pick<HeldBackImage, 'frames' | 'seriesNumber' | 'seriesDescription' | 'instanceNumber'>): string {
-  const raw = plainText(h.seriesDescription ?? '').trim();
-  const description = raw.length > MAX_DESCRIPTION ? `${raw.slice(0, MAX_DESCRIPTION - 1)}…` : raw;
+  // Cut by code points: a UTF-16 slice could end in half of a surrogate pair (an emoji, a rare CJK character).
+  const chars = Array.from(plainText(h.seriesDescription ?? '').trim());
+  const description = chars.length > MAX_DESCRIPTION ? `${chars.slice(0, MAX_DESCRIPTION - 1).join('')}…` : chars.join('');
   const series = `Series ${h.seriesNumber ?? '(no number)'}${description ? ` “${description}”` : ''}`;
   const image = `image ${h.instanceNumber ?? '(no number)'}`;
   return `${series}, ${image}${h.frames > 1 ? ` (${countOf(h.frames, 'frame')})` : ''}`;

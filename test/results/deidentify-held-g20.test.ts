@@ -77,6 +77,10 @@ describe('images held back from de-identified copies, named as the library shows
     const hostile = heldBackImage({ frames: 1, seriesNumber: 1, seriesDescription: `a\nb\u202e${'x'.repeat(200)}`, instanceNumber: 1 });
     expect(hostile).not.toMatch(/[\n\u202e]/);
     expect(hostile.length).toBeLessThan(100);
+    // Cut at 64 characters, never inside a surrogate pair ('𝔁' is two UTF-16 units).
+    const astral = heldBackImage({ frames: 1, seriesNumber: 1, seriesDescription: '𝔁'.repeat(100), instanceNumber: 1 });
+    expect(astral).toBe(`Series 1 “${'𝔁'.repeat(63)}…”, image 1`);
+    expect(astral).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
     const many = Array.from({ length: 12 }, (_, i) => ({ frames: 1, seriesNumber: 3, seriesDescription: 'Screenshot', instanceNumber: i + 1 }));
     expect(heldBackImages(many)).toMatch(/^Series 3 “Screenshot”, image 1; .*image 10 and 2 more files$/);
   });
