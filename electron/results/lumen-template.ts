@@ -18,11 +18,11 @@
 import dcmjs, { type DenaturalizedDataset } from 'dcmjs';
 import { imageAnatomy, LATERALITY } from './anatomy';
 import { PATIENT_STUDY_KEYWORDS, type NaturalDataset } from './part10';
+import { MAP_CODES as PM_CODES, PARAMETRIC_MAP_STORAGE as PARAMETRIC_MAP } from './parametric-map';
 import { COMPREHENSIVE_SR, CORNERSTONE_TOOL_PREFIX, isLumenCode, LABEL_TRACKING_ID, LUMEN_SCHEME, PREDICTION_TRACKING_ID } from './sr';
 
 const { DicomMetaDictionary } = dcmjs.data;
 
-const PARAMETRIC_MAP = '1.2.840.10008.5.1.4.1.1.30';
 
 const CODE_KEYS = ['CodeValue', 'CodingSchemeDesignator', 'CodeMeaning'];
 const PATIENT_STUDY = [...PATIENT_STUDY_KEYWORDS, 'PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'];
@@ -125,14 +125,8 @@ const PM: Shape = {
   },
 };
 
-/** The Parametric Map's fixed codes (parametric-map.ts), with their meanings. */
-const MAP_CODES = new Map([
-  ['DCM\u0000113083', 'Image Processing'],
-  ['DCM\u0000121322', 'Source image for image processing operation'],
-  ['UCUM\u00001', 'no units'],
-  ['SCT\u0000246205007', 'Quantity'],
-  [`${LUMEN_SCHEME}\u0000CAM`, 'Class activation map'],
-]);
+/** The Parametric Map's fixed codes (parametric-map.ts MAP_CODES), by scheme and value, with their meanings. */
+const MAP_CODES = new Map<string, string>(Object.values(PM_CODES).map((c) => [`${c.CodingSchemeDesignator}\u0000${c.CodeValue}`, c.CodeMeaning]));
 
 const one = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 const text = (v: unknown): string | null => {
@@ -184,7 +178,9 @@ export function notLumenDocument(dataset: DenaturalizedDataset): string | null {
   if (text(natural.Manufacturer)?.trim() !== 'Lumen' || text(natural.ManufacturerModelName)?.trim() !== 'Lumen') return 'its Manufacturer is not Lumen';
   const isCode = shape === SR ? (v: string, s: string, m: string) => isLumenCode(v, s, m) || isAnatomyCode(v, s, m) : (v: string, s: string, m: string) => MAP_CODES.get(`${s}\u0000${v}`) === m;
 
-  const names: string[] = [];
+  // The Algorithm Names and the models the Device Observer Names name ("Lumen: <model>").
+  const algorithms = new Set<string>();
+  const observed: string[] = [];
   const walk = (item: NaturalDataset, context: string, where: string): string | null => {
     if (context === 'code') {
       for (const k of Object.keys(item)) if (!k.startsWith('_') && !CODE_KEYS.includes(k)) return `a code in ${where} has an attribute Lumen does not write (${k.slice(0, 64)})`;
@@ -215,8 +211,8 @@ export function notLumenDocument(dataset: DenaturalizedDataset): string | null {
         const form = TEXT_FORMS[key];
         const value = text(item.TextValue);
         if (!form || value === null || !form(value)) return 'a TEXT item is not one Lumen writes';
-        if (key === 'DCM\u0000111001') names.push(value);
-        if (key === 'DCM\u0000121013' && value !== 'Lumen') names.push(`\u0001${value.slice('Lumen: '.length)}`);
+        if (key === 'DCM\u0000111001') algorithms.add(value);
+        if (key === 'DCM\u0000121013' && value !== 'Lumen') observed.push(value.slice('Lumen: '.length));
       }
     }
     return null;
@@ -227,8 +223,6 @@ export function notLumenDocument(dataset: DenaturalizedDataset): string | null {
     const description = text(natural.SeriesDescription) ?? '';
     if (description !== 'Lumen results' && !description.startsWith('Lumen results: ')) return 'its series description is not one Lumen writes';
     // The Device Observer Name names the model the Algorithm Name does, as sr.ts writes them.
-    const observed = names.filter((n) => n.startsWith('\u0001')).map((n) => n.slice(1));
-    const algorithms = new Set(names.filter((n) => !n.startsWith('\u0001')));
     if (observed.some((n) => !algorithms.has(n))) return 'its Device Observer Name names no algorithm it holds';
   } else {
     const description = text(natural.SeriesDescription) ?? '';

@@ -10,6 +10,15 @@ import { createHash } from 'node:crypto';
 
 export const PARAMETRIC_MAP_STORAGE = '1.2.840.10008.5.1.4.1.1.30';
 
+/** The fixed codes every map holds; de-identified export knows a map of Lumen's by them (lumen-template.ts). */
+export const MAP_CODES = {
+  derivation: { CodeValue: '113083', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Image Processing' },
+  sourcePurpose: { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' },
+  units: { CodeValue: '1', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'no units' },
+  quantity: { CodeValue: '246205007', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Quantity' },
+  cam: { CodeValue: 'CAM', CodingSchemeDesignator: '99LUMEN', CodeMeaning: 'Class activation map' },
+} as const;
+
 export interface HeatmapInput {
   /** The source image's header (geometry, patient, study). */
   source: NaturalDataset;
@@ -160,8 +169,8 @@ export function buildParametricMap(input: HeatmapInput): NaturalDataset {
         ...(orientation?.length === 6 ? { PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }] } : {}),
         DerivationImageSequence: [
           {
-            DerivationCodeSequence: [{ CodeValue: '113083', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Image Processing' }],
-            SourceImageSequence: [{ ...sourceRef, PurposeOfReferenceCodeSequence: [{ CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' }] }],
+            DerivationCodeSequence: [{ ...MAP_CODES.derivation }],
+            SourceImageSequence: [{ ...sourceRef, PurposeOfReferenceCodeSequence: [{ ...MAP_CODES.sourcePurpose }] }],
           },
         ],
         // LINEAR_EXACT: the range of a map is often far below 1, which LINEAR does not allow.
@@ -170,12 +179,12 @@ export function buildParametricMap(input: HeatmapInput): NaturalDataset {
           {
             LUTExplanation: `Class activation map (logit units), ${input.className}`.slice(0, 64),
             LUTLabel: 'CAM',
-            MeasurementUnitsCodeSequence: [{ CodeValue: '1', CodingSchemeDesignator: 'UCUM', CodeMeaning: 'no units' }],
+            MeasurementUnitsCodeSequence: [{ ...MAP_CODES.units }],
             QuantityDefinitionSequence: [
               {
                 ValueType: 'CODE',
-                ConceptNameCodeSequence: [{ CodeValue: '246205007', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Quantity' }],
-                ConceptCodeSequence: [{ CodeValue: 'CAM', CodingSchemeDesignator: '99LUMEN', CodeMeaning: 'Class activation map' }],
+                ConceptNameCodeSequence: [{ ...MAP_CODES.quantity }],
+                ConceptCodeSequence: [{ ...MAP_CODES.cam }],
               },
             ],
             DoubleFloatRealWorldValueFirstValueMapped: min,
