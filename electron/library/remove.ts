@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ensurePrivateDir, writeFileAtomic } from '../../common/node/safe-fs';
 import { errorMessage } from '../../common/errors';
+import { countOf } from '../../common/counts';
 import { scoreWords } from '../../common/score-counts';
 import { LibraryError } from './errors';
 import { writeSearchDocuments } from './search-index';
@@ -395,8 +396,7 @@ function undoAfterRemovingAgain(db: Database.Database, snapshot: Snapshot): bool
 
 /** " (with its 2 labels and 1 measurement)": what the removal kept that the images imported again do not have; '' when nothing. */
 function keptWords(c: RemovalCounts): string {
-  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
-  const kept = [c.labels && n(c.labels, 'label'), c.measurements && n(c.measurements, 'measurement'), ...scoreWords(c), c.results && n(c.results, 'result document')].filter((w): w is string => !!w);
+  const kept = [c.labels && countOf(c.labels, 'label'), c.measurements && countOf(c.measurements, 'measurement'), ...scoreWords(c), c.results && countOf(c.results, 'result document')].filter((w): w is string => !!w);
   if (kept.length === 0) return '';
   return ` (with its ${kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(', ')} and ${kept[kept.length - 1]}`})`;
 }

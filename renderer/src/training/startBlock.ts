@@ -7,6 +7,7 @@
 // only spares the user a run that fails at once. (A series run's refusal of series with mixed
 // labels is not in the preview, so it is left to the engine.)
 import type { RequestOutput } from '../../../common/contract';
+import { countOf } from '../../../common/counts';
 
 type Preview = RequestOutput<'training.dataset.preview'>;
 
@@ -24,5 +25,5 @@ export function cannotStartReason(preview: Preview): string | null {
   const empty = emptySplits(preview);
   if (empty.length === 0) return null;
   const names = empty.length === 1 ? `the ${empty[0]} split is` : `the ${empty.slice(0, -1).join(', ')} and ${empty[empty.length - 1]} splits are`;
-  return `Cannot start: ${names} empty (${preview.patients} patient${preview.patients === 1 ? '' : 's'}, split by patient). Label more patients: every split needs patients, and a class gets one in validation and test from 3 patients on.`;
+  return `Cannot start: ${names} empty (${countOf(preview.patients, 'patient')}, split by patient). Label more patients: every split needs patients, and a class gets one in validation and test from 3 patients on.`;
 }

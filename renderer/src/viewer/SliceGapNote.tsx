@@ -3,6 +3,7 @@
 // series (library.series' gaps, electron/library/slice-gaps.ts). Clicked, the note lists the
 // places and says how they were found; nothing for a series without gaps.
 import type { SliceGap } from '../../../common/contract/library';
+import { countOf } from '../../../common/counts';
 import './slice-gaps.css';
 
 export const SLICE_GAP_HELP =
@@ -10,7 +11,7 @@ export const SLICE_GAP_HELP =
 
 /** "1 slice missing between 15.0 and 25.0 mm" (positions along the slices' normal, in viewing order). */
 export function sliceGapText(gap: SliceGap): string {
-  return `${gap.missing} slice${gap.missing === 1 ? '' : 's'} missing between ${gap.from.toFixed(1)} and ${gap.to.toFixed(1)} mm`;
+  return `${countOf(gap.missing, 'slice')} missing between ${gap.from.toFixed(1)} and ${gap.to.toFixed(1)} mm`;
 }
 
 /** The note's line: the gap's own words for one, a count for several. */
