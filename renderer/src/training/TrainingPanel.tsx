@@ -93,9 +93,8 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   /** Several series selected in the study list: the label keys give all of them the class. */
   const selectedSeries = useSelectedSeries();
   const multi = selectedSeries.length > 1 ? selectedSeries : null;
-  const [preview, setPreview] = useState<RequestOutput<'training.dataset.preview'> | null>(null);
-  /** The seed the preview shown was split with: Start is held back only by a preview of the seed it would send. */
-  const [previewSeed, setPreviewSeed] = useState<number | null>(null);
+  /** The dataset preview shown, with the seed it was split with: Start is held back only by a preview of the seed it would send. */
+  const [preview, setPreview] = useState<(RequestOutput<'training.dataset.preview'> & { seed: number }) | null>(null);
   const [runs, setRuns] = useState<RequestOutput<'training.runs'>>([]);
   const offered = useMemo(() => labelClasses(preview?.classNames ?? [], added), [preview, added]);
   // The keys' order as last shown: a class keeps its number while the panel is open, a new one
@@ -195,8 +194,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
       const seed = Number(form.seed) || 1;
       const split = await lumen.invoke('training.dataset.preview', { seed });
       if (!last()) return;
-      setPreview(split);
-      setPreviewSeed(seed);
+      setPreview({ ...split, seed });
       const runList = await lumen.invoke('training.runs', {});
       if (!last()) return;
       setRuns(runList);
@@ -438,7 +436,7 @@ export function TrainingPanel({ seriesUid, sopInstanceUid, frame, frames, studyU
   // Said before the run starts, as `lumen train` says it but in the panel's words (common/training-advice.ts).
   const randomWarning = randomBackboneWarning(form.mode === 'series' ? 'head' : form.mode, pretrained, 'app');
   // A dataset the engine would refuse (an empty split, one class): Start waits, saying why beside it (startBlock.ts).
-  const cannotStart = preview && previewSeed === (Number(form.seed) || 1) ? cannotStartReason(preview) : null;
+  const cannotStart = preview && preview.seed === (Number(form.seed) || 1) ? cannotStartReason(preview) : null;
   const splits = useMemo(() => (preview ? (['train', 'validation', 'test'] as const) : []), [preview]);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
