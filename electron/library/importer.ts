@@ -14,6 +14,7 @@ import { forgetResultFile, readResultDocument, resultFilesUnder, ResultReadError
 import type { ImportFileError, ImportOptions, ImportProgress, ImportReport } from './types';
 import { thumbnailNames } from './thumbnail-cache';
 import { checkImportedFile, sameAsRow, stampOf } from './imported-file';
+import { writeTransaction } from './write-lock';
 import type { ImportIssueKind } from '../../common/import-summary';
 
 // Import: find files, read each one's header (never its pixels), and write
@@ -235,15 +236,22 @@ export class Importer {
       const first = next;
       const before = this.snapshot();
       try {
-        // IMMEDIATE: take the write lock up front, so that another process writing the
-        // same library makes us wait (busy_timeout) instead of failing mid-batch.
-        this.db
-          .transaction(() => {
-            while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
-              this.processFile(this.queue[next++]);
-            }
-          })
-          .immediate();
+        // The write lock up front, waited for as every other writer waits (write-lock.ts): beside
+        // another Lumen that keeps committing (its import) the batch waits on, up to WRITE_LOCK_WAIT_MS,
+        // instead of failing after SQLite's 5 s; beside one that holds it and commits nothing it fails
+        // after busy_timeout with SQLITE_BUSY, which the CLI and the app word as they do for the others.
+        let tried = false;
+        writeTransaction(this.db, () => {
+          // A try that lost the lock after it began starts the batch again from its first file.
+          if (tried) {
+            next = first;
+            this.restore(before);
+          }
+          tried = true;
+          while (next < this.queue.length && performance.now() - batchStart < BATCH_MS) {
+            this.processFile(this.queue[next++]);
+          }
+        });
       } catch (err) {
         // A full or read-only disk: the batch was rolled back whole, the batches before it stay.
         const problem = describeDiskProblem(err, this.libraryDir);
@@ -264,16 +272,14 @@ export class Importer {
     this.progress(true);
     if (!stopped) {
       stopped = await this.untilDiskProblem(async () =>
-        this.db
-          .transaction(() => {
-            if (!cancelled) this.markMissing(folderRoots, fileRoots);
-            this.db.exec(`
+        writeTransaction(this.db, () => {
+          if (!cancelled) this.markMissing(folderRoots, fileRoots);
+          this.db.exec(`
           DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid);
           DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_uid = studies.study_uid);
           DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_ref = patients.id);
         `);
-          })
-          .immediate(),
+        }),
       );
     }
     this.counts.missing = this.missingFound.size;
@@ -650,7 +656,7 @@ export class Importer {
       }
       if (!holder) {
         // The copy it met is no longer held (read again in this import, it changed or went): this one goes in.
-        this.db.transaction(() => this.fileInstead(file, sopInstanceUid)).immediate();
+        writeTransaction(this.db, () => this.fileInstead(file, sopInstanceUid));
         continue;
       }
       if (sameBytes(file, holder.path)) {
@@ -663,7 +669,7 @@ export class Importer {
         continue;
       }
       // The copy found later is the better one: it takes the other's place.
-      this.db.transaction(() => this.fileInstead(file, sopInstanceUid, { holder, why: whyKept(candidate, kept) })).immediate();
+      writeTransaction(this.db, () => this.fileInstead(file, sopInstanceUid, { holder, why: whyKept(candidate, kept) }));
       await yieldToLoop();
     }
   }
