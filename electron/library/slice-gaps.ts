@@ -3,13 +3,20 @@
 // `gaps`, a note and a mark on the stack slider).
 //
 // A gap is told only where the series is otherwise evenly spaced, so that a protocol's own
-// spacing never reads as slices missing. None is told for a series of fewer than 4 slices; with a
-// multi-frame image (its frames' positions are not in the library); where a slice has no
-// position, or another orientation (a localiser mixed in), or no orientation; where two slices
-// share a position or the positions go back and forth in viewing order; where the steps are
-// uneven beyond the gaps (two even blocks of different spacing, a gap next to a gap).
+// spacing never reads as slices missing. Slices of another orientation than the series' clear
+// majority (a scout or localiser in the same series, as CT scanners write it) are left out of the
+// check; with no clear majority, nothing is told. Nor is anything told for a series of fewer than
+// 4 parallel slices; with a multi-frame image (its frames' positions are not in the library);
+// where a slice has no position, or no orientation; where two slices share a position or the
+// positions go back and forth in viewing order; where the steps are uneven beyond the gaps (two
+// even blocks of different spacing). Two gaps side by side (two single slices missing, one slice
+// apart) are told only with even steps on both sides of them, at least two each: then the usual
+// step is clear; a run of three or more, or one at an end, is a block of another spacing.
+//
+// A gap's ends are given in the numbers the viewer's "Loc" shows for the slices either side: a
+// file's own Slice Location, else its position along the normal (electron/dicom/viewer-frame.ts).
 import type { SliceGap } from '../../common/contract/library';
-import { positionAlongNormal } from './sort';
+import { sliceNormal } from '../dicom/slice-normal';
 import type { InstanceRecord } from './types';
 
 /** The fewest slices a series needs for its usual spacing to be known. */
@@ -18,10 +25,14 @@ export const GAP_MIN_SLICES = 4;
 export const GAP_FACTOR = 1.5;
 /** How far (a fraction of the usual step) the other steps may differ from it and still be even. */
 export const EVEN_TOLERANCE = 0.2;
+/** The share of the slices one orientation needs to be the series' own (the rest left out). */
+export const ORIENTATION_MAJORITY = 2 / 3;
+/** How many even steps a pair of gaps side by side needs on each side to be told. */
+const EVEN_BESIDE_PAIR = 2;
 /** How far (cosine) two slices' orientations may differ and still be parallel. */
 const SAME_ORIENTATION = 1e-3;
 
-type Slice = Pick<InstanceRecord, 'imagePositionPatient' | 'imageOrientationPatient' | 'frames'>;
+type Slice = Pick<InstanceRecord, 'imagePositionPatient' | 'imageOrientationPatient' | 'frames' | 'sliceLocation'>;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -29,22 +40,51 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+function validOrientation(o: readonly number[] | null): o is number[] {
+  return !!o && o.length >= 6 && o.slice(0, 6).every(Number.isFinite);
+}
+
+const sameOrientation = (a: readonly number[], b: readonly number[]) => a.slice(0, 6).every((v, i) => Math.abs(v - b[i]) <= SAME_ORIENTATION);
+
+/** The indices of the slices of the series' clear majority orientation, or null where none is. */
+function majorityIndices(slices: readonly Slice[]): number[] | null {
+  const groups: { orientation: number[]; indices: number[] }[] = [];
+  for (const [i, s] of slices.entries()) {
+    const o = s.imageOrientationPatient;
+    if (!validOrientation(o)) return null;
+    const group = groups.find((g) => sameOrientation(g.orientation, o));
+    if (group) group.indices.push(i);
+    else groups.push({ orientation: o, indices: [i] });
+  }
+  const largest = groups.reduce((a, b) => (b.indices.length > a.indices.length ? b : a));
+  return largest.indices.length >= ORIENTATION_MAJORITY * slices.length ? largest.indices : null;
+}
+
+/** Position along the plane's (unit) normal, as the viewer's "Loc" reads it without a Slice Location. */
+function alongNormal(s: Slice): number | null {
+  const p = s.imagePositionPatient;
+  const o = s.imageOrientationPatient;
+  if (!p || p.length < 3 || !p.slice(0, 3).every(Number.isFinite) || !validOrientation(o)) return null;
+  const n = sliceNormal(o);
+  const length = Math.hypot(n[0], n[1], n[2]);
+  if (!(length > 1e-6)) return null;
+  return (p[0] * n[0] + p[1] * n[1] + p[2] * n[2]) / length + 0;
+}
+
 /**
  * The gaps between the slices (instances in viewing order, one image each), or none (see above).
- * afterIndex: the image before the gap; from, to: the positions (mm along the normal) either side;
- * missing: how many slices at the usual spacing would fill it.
+ * afterIndex: the image before the gap (an index among all the slices given, those left out
+ * too); from, to: the "Loc" of the slices either side (Slice Location, else position along the
+ * normal, mm); missing: how many slices at the usual spacing would fill it.
  */
 export function sliceGaps(slices: readonly Slice[]): SliceGap[] {
-  if (slices.length < GAP_MIN_SLICES) return [];
-  const first = slices[0].imageOrientationPatient;
-  if (!first || first.length < 6 || !first.every(Number.isFinite)) return [];
+  if (slices.length < GAP_MIN_SLICES || slices.some((s) => s.frames !== 1)) return [];
+  const kept = majorityIndices(slices);
+  if (!kept || kept.length < GAP_MIN_SLICES) return [];
   const positions: number[] = [];
-  for (const s of slices) {
-    if (s.frames !== 1) return [];
-    const o = s.imageOrientationPatient;
-    if (!o || o.length < 6 || o.some((v, i) => i < 6 && !(Math.abs(v - first[i]) <= SAME_ORIENTATION))) return [];
-    const p = positionAlongNormal(s);
-    if (p === null || !Number.isFinite(p)) return [];
+  for (const i of kept) {
+    const p = alongNormal(slices[i]);
+    if (p === null) return [];
     positions.push(p);
   }
   const steps = positions.slice(1).map((p, i) => p - positions[i]);
@@ -54,16 +94,32 @@ export function sliceGaps(slices: readonly Slice[]): SliceGap[] {
   const sizes = steps.map(Math.abs);
   const usual = median(sizes);
   if (!(usual > 0)) return [];
-  const gaps: SliceGap[] = [];
-  for (let i = 0; i < sizes.length; i++) {
-    const ratio = sizes[i] / usual;
-    if (ratio >= GAP_FACTOR) {
-      // A gap beside a gap is a block of another spacing (a protocol), not slices missing.
-      if (i > 0 && sizes[i - 1] / usual >= GAP_FACTOR) return [];
-      gaps.push({ afterIndex: i, from: positions[i], to: positions[i + 1], missing: Math.max(1, Math.round(ratio) - 1) });
-    } else if (Math.abs(ratio - 1) > EVEN_TOLERANCE) {
-      return [];
+  const isGap = sizes.map((d) => d / usual >= GAP_FACTOR);
+  if (sizes.some((d, i) => !isGap[i] && Math.abs(d / usual - 1) > EVEN_TOLERANCE)) return [];
+  // Runs of gaps side by side: a pair only between even steps, two or more on each side.
+  for (let i = 0; i < sizes.length; ) {
+    if (!isGap[i]) {
+      i++;
+      continue;
     }
+    let end = i;
+    while (end + 1 < sizes.length && isGap[end + 1]) end++;
+    const run = end - i + 1;
+    if (run > 2) return [];
+    if (run === 2) {
+      const before = isGap.slice(Math.max(0, i - EVEN_BESIDE_PAIR), i);
+      const after = isGap.slice(end + 1, end + 1 + EVEN_BESIDE_PAIR);
+      if (before.length < EVEN_BESIDE_PAIR || after.length < EVEN_BESIDE_PAIR || before.some(Boolean) || after.some(Boolean)) return [];
+    }
+    i = end + 1;
+  }
+  const loc = (k: number) => {
+    const s = slices[kept[k]];
+    return s.sliceLocation !== null && Number.isFinite(s.sliceLocation) ? s.sliceLocation : positions[k];
+  };
+  const gaps: SliceGap[] = [];
+  for (const [k, gap] of isGap.entries()) {
+    if (gap) gaps.push({ afterIndex: kept[k], from: loc(k), to: loc(k + 1), missing: Math.max(1, Math.round(sizes[k] / usual) - 1) });
   }
   return gaps;
 }
