@@ -71,6 +71,9 @@ const KEY_COMMANDS: Record<string, ViewerCommand> = {
   // The previous / next image with a label of its own (the marks on the stack slider).
   ',': 'prevLabelled',
   '.': 'nextLabelled',
+  // The next / previous place where slices are missing (the note over the image, the slider's marks).
+  g: 'nextGap',
+  G: 'prevGap',
 };
 
 /**

@@ -8,7 +8,7 @@ import { DomainWarning } from './DomainWarning';
 import { nextMarked } from './frameLabels';
 import type { LoadedFrame } from './image';
 import { MeasurementList } from './MeasurementList';
-import { SliceGapMarks, SliceGapNote, sliceGapsSummary, SLICE_GAP_HELP } from './SliceGapNote';
+import { nextGapIndex, SliceGapMarks, SliceGapNote, sliceGapsSummary, SLICE_GAP_HELP } from './SliceGapNote';
 import { Toolbar, useToolKeys } from './Toolbar';
 import { toolById, type ToolId } from './tools';
 import { orientationMarkers } from './transform';
@@ -30,8 +30,14 @@ export interface ViewerHandle {
   deleteSelectedMeasurement(): boolean;
 }
 
-/** nextLabelled / prevLabelled: the next or previous image with a label of its own (frameLabels.ts), going round. */
-export type ViewerCommand = ViewCommand | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'deleteMeasurement' | 'nextLabelled' | 'prevLabelled';
+/**
+ * nextLabelled / prevLabelled: the next or previous image with a label of its own (frameLabels.ts), going round.
+ * nextGap / prevGap: the image before the next or previous place where slices are missing (SliceGapNote.tsx), going round.
+ */
+/** A series without gaps' list, one for every render (the commands' callback depends on it). */
+const NO_GAPS: readonly SliceGap[] = [];
+
+export type ViewerCommand = ViewCommand | 'next' | 'prev' | 'first' | 'last' | 'cine' | 'deleteMeasurement' | 'nextLabelled' | 'prevLabelled' | 'nextGap' | 'prevGap';
 
 export function Viewer(props: {
   study: StudySummary;
@@ -66,7 +72,7 @@ export function Viewer(props: {
   // Marks on the stack slider at the images with a label of their own, coloured by class.
   const labelled = useFrameLabels(images);
   const marksTextId = useId();
-  const gaps = props.gaps ?? [];
+  const gaps = props.gaps ?? NO_GAPS;
   const gapText = gaps.length ? `${sliceGapsSummary(gaps)}. ${SLICE_GAP_HELP}` : '';
   const sliderText = [labelled.marks.length ? labelled.text : '', gapText].filter(Boolean).join('\n');
 
@@ -89,11 +95,14 @@ export function Viewer(props: {
         case 'nextLabelled':
         case 'prevLabelled':
           return onIndex((i) => nextMarked(labelled.marks, i, name === 'nextLabelled' ? 1 : -1) ?? i);
+        case 'nextGap':
+        case 'prevGap':
+          return onIndex((i) => nextGapIndex(gaps, i, name === 'nextGap' ? 1 : -1) ?? i);
         default:
           return viewCommand(name);
       }
     },
-    [images.length, onIndex, setCine, measurements.removeSelected, viewCommand, labelled.marks],
+    [images.length, onIndex, setCine, measurements.removeSelected, viewCommand, labelled.marks, gaps],
   );
   useImperativeHandle(props.handle, () => ({ command, deleteSelectedMeasurement: measurements.removeSelected }), [command, measurements.removeSelected]);
   // A colour frame is shown as stored: no preset menu, no digit keys (tools/windowLevel.ts).

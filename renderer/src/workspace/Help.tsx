@@ -4,6 +4,7 @@ export const SHORTCUTS: [string, string][] = [
   ['↑ / ↓, ← / →, Page Up / Page Down, wheel', 'Previous / next image'],
   ['Home / End', 'First / last image'],
   ['Comma · Full stop', 'Previous · next image with a label of its own (marked beside the image slider, coloured by class; a frame, in a multi-frame file)'],
+  ['G · Shift + G', 'Next · previous place where slices are missing from the series (the ⚠ note over the image; marked across the image slider)'],
   ['Space', 'Play / stop cine'],
   ['W · P · Z · L', 'Tool: window/level · pan · zoom · length'],
   ['B · E · N · V', 'Tool: rectangle · ellipse region (area, mean, SD, min, max) · angle (two drags) · probe (pixel value)'],
