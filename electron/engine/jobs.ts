@@ -99,11 +99,13 @@ export class JobRunner {
           this.running.delete(jobId);
           this.onRun?.(kind, false);
           flush();
-          // A cancel is known by its class (common/cancel.ts), whatever its words, and said in them.
-          // Work stopped by the abort that throws something else (PACS transfers, the weights
-          // download: cancel points that do not throw a CancelledError yet) is a cancel too.
-          const cancelled = isCancel(err) || controller.signal.aborted;
-          const message = isCancel(err) ? err.message : cancelled ? 'Cancelled' : this.wordError(err);
+          // A cancel is known by its class (common/cancel.ts), whatever its words, and said in them:
+          // every cancel point a job reaches throws a CancelledError (checkCancelled, training,
+          // inference, exports, PACS transfers: PacsCancelledError, the weights download:
+          // DownloadCancelledError). Anything else is a failure, said in its own words, even when
+          // it came after Cancel was asked for (a full disk, a PACS that failed first).
+          const cancelled = isCancel(err);
+          const message = cancelled ? err.message : this.wordError(err);
           ctx.emit('job.failed', { jobId, kind, cancelled, message });
         },
       );

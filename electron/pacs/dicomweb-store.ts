@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Credentials, DicomWebConnection } from './connections';
 import { authorizationHeader, readLimited, unreachable } from './dicomweb';
-import { DEFAULT_TIMEOUT_MS, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { DEFAULT_TIMEOUT_MS, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
 
@@ -73,7 +73,7 @@ export async function stowInstances(
     body = await readLimited(answer, MAX_REPLY_BYTES, () => new PacsError(`PACS "${name}" sent more than ${MAX_REPLY_BYTES} bytes in reply to a store.`));
   } catch (err) {
     if (err instanceof PacsError) throw err;
-    if (options.signal?.aborted) throw new PacsError('cancelled');
+    if (options.signal?.aborted) throw new PacsCancelledError();
     if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what, 'request'), 'connection', TIMEOUT_HINT);
     throw new PacsError(unreachable(name, connection.url, what, err));
   }

@@ -5,7 +5,7 @@
  * dependency and still give no time-outs or size limits; fetch gives both.
  */
 import type { Credentials, DicomWebConnection } from './connections';
-import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { TooManyInstances, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
@@ -184,7 +184,7 @@ export class DicomWebClient {
       return await work(cancel ? AbortSignal.any([timeout, cancel]) : timeout);
     } catch (err) {
       if (err instanceof PacsError) throw err;
-      if (cancel?.aborted) throw new PacsError('cancelled');
+      if (cancel?.aborted) throw new PacsCancelledError();
       if (timeout.aborted) throw new PacsError(silentServer(`PACS "${name}"`, seconds, what, asked), 'connection', TIMEOUT_HINT);
       throw new PacsError(unreachable(name, this.connection.url, what, err));
     }

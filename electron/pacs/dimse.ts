@@ -13,7 +13,7 @@ import { describeFsError } from '../dicom/fs-errors';
 import { readPart10OrBare } from '../results/part10';
 import type { DimseConnection } from './connections';
 import { isUid } from '../../common/dicom-uid';
-import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, type PacsHint, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, type PacsHint, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import { p10File } from './p10';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { MAX_MATCHES, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyMatch, tooManyMatches } from './query';
@@ -461,6 +461,10 @@ export class DimseClient {
       const fail = (message: string, hint?: PacsHint) => {
         failure ??= new PacsError(message, 'connection', hint);
       };
+      // A cancel is a CancelledError (errors.ts), unless a failure came first: that one is said.
+      const failCancelled = () => {
+        failure ??= new PacsCancelledError();
+      };
       const network = () => (client as unknown as { network?: { socket?: { destroy(): void }; on(event: string, f: () => void): void } }).network;
       // dcmjs-dimse's own time-outs do not fire while a peer that accepted the connection says
       // nothing: Lumen watches the silence itself, restarting the clock at every message.
@@ -605,7 +609,7 @@ export class DimseClient {
       quiet();
       // Cancelled (Ctrl-C): an A-ABORT to the peer; what was filed stays.
       const cancel = () => {
-        fail('cancelled');
+        failCancelled();
         try {
           client.abort();
         } catch {

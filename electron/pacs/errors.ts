@@ -1,3 +1,5 @@
+import { CancelledError } from '../../common/cancel';
+
 /**
  * What a user can change to get past a failure, as neutral data: `code` says which advice,
  * `setting` which setting it concerns, `value` what the advice names (an AE title, a query
@@ -63,6 +65,27 @@ export class PacsError extends Error {
   ) {
     super(message);
     this.name = 'PacsError';
+  }
+
+  /** A PacsError, or a PACS request's cancel (PacsCancelledError), which stops a transfer as a connection failure does. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === PacsError && value instanceof PacsCancelledError);
+  }
+}
+
+/**
+ * A PACS request stopped because its AbortSignal was aborted (Cancel in the app, Ctrl-C in the
+ * CLI): a CancelledError (common/cancel.ts), so the job runner and the CLI tell it from a failure
+ * by its class, never by its words. To the transfer code it is still a PacsError of scope
+ * `connection` whose message is "cancelled" (`instanceof PacsError` holds, see above): a retrieve
+ * stops on it with `stopped` "cancelled" and keeps what it filed, as it always did.
+ */
+export class PacsCancelledError extends CancelledError {
+  readonly scope = 'connection' as const;
+  readonly hint: PacsHint | undefined = undefined;
+  constructor() {
+    super('cancelled');
+    this.name = 'PacsCancelledError';
   }
 }
 

@@ -4,11 +4,24 @@
 // file that does not match is deleted, never kept or imported.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { CancelledError } from '../../common/cancel';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../common/node/safe-fs';
 import { hashFile, KERAS_WEIGHTS_BASE_URL, type KerasWeightsFile } from '../../models/weights';
 import { importImagenetWeights, publishedFile, weightsDir, type ImagenetVariant, type ImagenetWeights } from './imagenet';
 
 export class DownloadError extends Error {}
+
+/**
+ * The download stopped because its signal was aborted (Cancel in the app): a cancel, told from a
+ * failure by its class (common/cancel.ts). Its message says what was kept; `received`: the bytes
+ * in the .partial file, from which the next download resumes.
+ */
+export class DownloadCancelledError extends CancelledError {
+  constructor(readonly received: number) {
+    super(received > 0 ? `Cancelled: the ${received} bytes downloaded are kept, and the next download resumes from there.` : 'Cancelled');
+    this.name = 'DownloadCancelledError';
+  }
+}
 
 export interface DownloadProgress {
   received: number;
@@ -55,7 +68,7 @@ export async function downloadVerified(opts: DownloadOptions): Promise<{ bytes: 
   try {
     res = await fetch(opts.url, { headers, signal: opts.signal, redirect: 'follow' });
   } catch (err) {
-    if (opts.signal?.aborted) throw new DownloadError(`download cancelled; ${resumedFrom} bytes are kept and the next download resumes from there`);
+    if (opts.signal?.aborted) throw new DownloadCancelledError(resumedFrom);
     throw new DownloadError(`${describeNetworkError(err, opts.url)}; ${resumedFrom > 0 ? `the ${resumedFrom} bytes already downloaded are kept for the next try` : 'nothing was written'}`);
   }
   let total: number | null = null;
@@ -92,7 +105,7 @@ export async function downloadVerified(opts: DownloadOptions): Promise<{ bytes: 
           chunk = await reader.read();
         } catch (err) {
           fsyncSync(fd);
-          if (opts.signal?.aborted) throw new DownloadError(`download cancelled; ${received} bytes are kept and the next download resumes from there`);
+          if (opts.signal?.aborted) throw new DownloadCancelledError(received);
           throw new DownloadError(`${describeNetworkError(err, opts.url)} after ${received} of ${total ?? '?'} bytes; they are kept, and the next download resumes from there`);
         }
         if (chunk.done) break;
