@@ -6,7 +6,8 @@
 // spacing never reads as slices missing. Slices of another orientation than the series' clear
 // majority (a scout or localiser in the same series, as CT scanners write it) are left out of the
 // check; with no clear majority, nothing is told. Nor is anything told for a series of fewer than
-// 4 parallel slices; with a multi-frame image (its frames' positions are not in the library);
+// 4 parallel slices; with a multi-frame image among single-frame ones (its frames' positions are
+// not in the library; one multi-frame file's frames are checked from its header: frameGaps);
 // where a slice has no position, or no orientation; where two slices share a position or the
 // positions go back and forth in viewing order; where the steps are uneven beyond the gaps (two
 // even blocks of different spacing). Two gaps side by side (two single slices missing, one slice
@@ -16,6 +17,7 @@
 // A gap's ends are given in the numbers the viewer's "Loc" shows for the slices either side: a
 // file's own Slice Location, else its position along the normal (electron/dicom/viewer-frame.ts).
 import type { SliceGap } from '../../common/contract/library';
+import { parseDicomFile, type InstanceMeta } from '../dicom/parse';
 import { sliceNormal } from '../dicom/slice-normal';
 import type { InstanceRecord } from './types';
 
@@ -122,4 +124,37 @@ export function sliceGaps(slices: readonly Slice[]): SliceGap[] {
     if (gap) gaps.push({ afterIndex: kept[k], from: loc(k), to: loc(k + 1), missing: Math.max(1, Math.round(sizes[k] / usual) - 1) });
   }
   return gaps;
+}
+
+/**
+ * The frames of one multi-frame image as slices: each frame's Plane Position and Plane
+ * Orientation (Per-frame Functional Groups, else the Shared ones, else the file's own), as the
+ * viewer places each frame (electron/dicom/pixels.ts metaOfFrame); its "Loc" the file's Slice
+ * Location where it gives one, else the position along the normal, as the corner shows it.
+ */
+export function frameSlices(meta: Pick<InstanceMeta, 'numberOfFrames' | 'frameGeometry' | 'imagePositionPatient' | 'imageOrientationPatient' | 'sliceLocation'>): Slice[] {
+  return Array.from({ length: meta.numberOfFrames }, (_, k) => {
+    const place = meta.frameGeometry?.[k];
+    return {
+      imagePositionPatient: place?.imagePositionPatient ?? meta.imagePositionPatient ?? null,
+      imageOrientationPatient: place?.imageOrientationPatient ?? meta.imageOrientationPatient ?? null,
+      frames: 1,
+      sliceLocation: meta.sliceLocation ?? null,
+    };
+  });
+}
+
+/**
+ * The gaps between the frames of one multi-frame file (an Enhanced CT or MR series is often one
+ * file), read from its header, since the library holds one position per file: afterIndex is a
+ * frame's index. None where the header cannot be read (the viewer says why when it opens it).
+ */
+export async function frameGaps(file: string): Promise<SliceGap[]> {
+  try {
+    const { meta } = await parseDicomFile(file, { untilTag: 'x7fe00010' });
+    if (meta.numberOfFrames < 2 || meta.frameCountProblem) return [];
+    return sliceGaps(frameSlices(meta));
+  } catch {
+    return [];
+  }
 }
