@@ -71,8 +71,10 @@ export type SeriesImage = z.infer<typeof SeriesImage>;
 
 /**
  * Slices missing from an otherwise evenly spaced series (electron/library/slice-gaps.ts): after
- * image `afterIndex`, from position `from` to `to` (mm along the slices' normal), `missing`
- * slices at the series' usual spacing.
+ * image `afterIndex` (an image's index: a slice's, or a frame's in a series of one multi-frame
+ * file), from `from` to `to` (mm: the "Loc" the viewer shows for the images either side, their
+ * Slice Location, else their position along the slices' normal), `missing` slices at the
+ * series' usual spacing.
  */
 export const SliceGap = z.object({ afterIndex: z.number().int().min(0), from: z.number(), to: z.number(), missing: z.number().int().min(1) });
 export type SliceGap = z.infer<typeof SliceGap>;

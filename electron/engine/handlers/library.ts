@@ -1,7 +1,7 @@
 import { countOf } from '../../../common/counts';
 import { countIssues, importCountsPhrase } from '../../../common/import-summary';
 import type { Handlers } from '../../../common/rpc';
-import { sliceGaps } from '../../library/slice-gaps';
+import { frameGaps, sliceGaps } from '../../library/slice-gaps';
 import type { ImportProgress } from '../../library/types';
 import type { EngineDeps } from './context';
 import { cancelViewerFrames, viewerFrame } from '../viewer/frame';
@@ -42,7 +42,7 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
       const png = await openLibrary(deps).thumbnail(seriesInstanceUid);
       return { dataUrl: `data:image/png;base64,${png.toString('base64')}` };
     },
-    'library.series': ({ seriesInstanceUid }) => {
+    'library.series': async ({ seriesInstanceUid }) => {
       const library = openLibrary(deps);
       const detail = library.getSeries(seriesInstanceUid);
       if (!detail) throw new Error(`The library has no series ${seriesInstanceUid}: removed, or not imported yet.`);
@@ -58,8 +58,11 @@ export function libraryHandlers(deps: EngineDeps): Partial<Handlers> {
         missing: instance.missing,
         revision: `${instance.fileSize}/${instance.mtimeMs}`,
       }));
-      // A gap's index is an image's: told only where each instance is one image (sliceGaps).
-      const gaps = images.length === instances.length ? sliceGaps(instances) : [];
+      // A gap's index is an image's: told where each instance is one image (sliceGaps), or for
+      // one multi-frame file (an Enhanced CT or MR) by its frames' Plane Positions (frameGaps).
+      const one = instances.length === 1 ? instances[0] : null;
+      const gaps =
+        images.length === instances.length ? sliceGaps(instances) : one && !one.missing && images.length === one.frames ? await frameGaps(one.path) : [];
       return { series, study, images, gaps };
     },
     'library.import': ({ paths }, ctx) =>
