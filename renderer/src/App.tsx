@@ -33,7 +33,7 @@ interface OpenSeries {
   study: StudySummary;
   images: SeriesImage[];
   /** Where slices are missing (library.series' gaps): the viewer notes them. */
-  gaps?: SliceGap[];
+  gaps: SliceGap[];
 }
 
 /** The same images in the same order, from the same files as read (an import that read one again gives it another revision). */
