@@ -76,6 +76,14 @@ export const command: Command = {
           for (const n of report.notes.slice(0, 20)) process.stdout.write(`  line ${n.line}: ${n.reason}\n`);
           if (report.notes.length > 20) process.stdout.write(`  and ${report.notes.length - 20} more rows read as another spelling\n`);
         }
+        // A file none of whose rows labels anything (another library's UIDs, a column of IDs mistyped)
+        // is a failure a script must see, as `lumen import` exits 1 for a path that is not there.
+        const done = report.labelled;
+        if (report.rows > 0 && done.series + done.image + done.study === 0) {
+          const rows = report.rows === 1 ? `the one row of ${csv} could not` : `none of the ${report.rows} rows of ${csv} could`;
+          process.stderr.write(`lumen labels: nothing was labelled: ${rows} be used (${values.json ? 'its "problems" say' : 'the lines above say'} why).\n`);
+          return 1;
+        }
         return 0;
       } finally {
         library.close();
