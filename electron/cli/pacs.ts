@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { errorMessage } from '../../common/errors';
+import { isCancel } from '../../common/cancel';
 import { FileReadError, readRegularText } from '../../common/node/read-file';
 import { describeFsError } from '../dicom/fs-errors';
 import { Library } from '../library/library';
@@ -524,7 +525,7 @@ export const command: Command = {
     try {
       return await run(rest);
     } catch (err) {
-      if (err instanceof PacsError && err.message === 'cancelled') throw new CliError('cancelled: nothing was fetched.', 130);
+      if (isCancel(err)) throw new CliError('cancelled: nothing was fetched.', 130);
       if (err instanceof PacsError) throw new CliError(cliWords(err.message, err.hint));
       if (err instanceof CliError || err instanceof UserPathError) throw err;
       throw new CliError(`lumen pacs ${sub} failed: ${errorMessage(err)}`);

@@ -10,6 +10,8 @@ import type { PacsConnectionInfo, PacsQuery, PacsRetrieveReport, PacsSecret, Pac
 import type { Handlers, RequestContext } from '../../../common/rpc';
 import { countOf } from '../../../common/counts';
 import { errorMessage } from '../../../common/errors';
+import { isCancel } from '../../../common/cancel';
+import { JobCancelledError } from '../jobs';
 import type { Library } from '../../library/library';
 import { checkDicomWebUrl, type Credentials, type PacsConnection, PacsStore } from '../../pacs/connections';
 import { DicomWebClient } from '../../pacs/dicomweb';
@@ -302,11 +304,13 @@ export function pacsHandlers(deps: EngineDeps): Partial<Handlers> {
               refresh();
             },
           });
-          job.checkCancelled();
+          // Stopped by Cancel: a cancel. A retrieve that ended otherwise (done, or stopped by a failure) says so, Cancel or not.
+          if (report.stopped === 'cancelled') throw new JobCancelledError();
           const { stoppedHint, ...rest } = report;
           return { ...rest, stopped: report.stopped && appWords(report.stopped, stoppedHint) };
         } catch (err) {
-          job.checkCancelled();
+          // A cancel (PacsCancelledError while listing, or the one above) is known by its class; any other error after Cancel is a failure, in its words.
+          if (isCancel(err)) throw err instanceof JobCancelledError ? err : new JobCancelledError();
           throw userError(err, `Retrieving from PACS "${name}"`);
         } finally {
           refresh();
