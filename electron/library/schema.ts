@@ -518,6 +518,21 @@ export const migrations: readonly Migration[] = [
       ${SEARCH_INDEX_NOTES_SQL}
     `,
   },
+  {
+    version: 34,
+    description: 'the result documents Lumen wrote, by SOP Instance UID and digest, so that a de-identified copy trusts only those',
+    sql: `
+      -- One row per SR or Parametric Map exportResults wrote (electron/results/written.ts): the
+      -- SHA-256 (hex) of its data set's bytes as written, after the File Meta Information.
+      -- De-identified copies copy a result document only when its UID is here and its bytes hash
+      -- the same (deidentify.ts). Documents written before this migration have no row: held back.
+      CREATE TABLE written_results (
+        sop_uid TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        written_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

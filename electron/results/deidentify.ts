@@ -26,8 +26,15 @@
 // copies; dates shifted; person names emptied; text cleaned. Documents made by other software
 // are not copied (their content items may name the patient in ways no rule here can judge),
 // nor are documents that refer to an image the copy does not hold. That Lumen made a document
-// is judged by its content, which must fit what Lumen writes exactly (lumen-template.ts), not by
-// its Manufacturer, which any software can set to Lumen.
+// is judged by the library's record of what Lumen wrote (written.ts): its SOP Instance UID must be
+// recorded and its data set's bytes must hash as they did when written, so that every free text
+// in it (Algorithm Name, class and label names, map descriptions) is what Lumen put there from its
+// own records. Neither its Manufacturer, which any software can set to Lumen, nor its fitting
+// Lumen's shape (lumen-template.ts), which a forger can copy with a patient's name in those free
+// parts, is enough; the shape adds nothing once the bytes are Lumen's own, and would hold back a
+// real document whose class name was cut at 64 characters or holds a backslash. A document not
+// recorded (another Lumen's, one written before the record was kept, a forgery) or changed since
+// it was written is held back, and the note says which.
 // Burned-in annotation: an image whose BurnedInAnnotation is YES is held back, and so is
 // one that does not say (absent or empty) when it is of a kind that commonly carries text
 // in its pixels: Secondary Capture, ultrasound, visible light photographs, or modality
@@ -49,7 +56,7 @@ import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VER
 export { readPart10OrBare };
 import { ResultsStore, type ImageFile, type Scope } from './store';
 import { addPersonName, cleanText, dateOf, type TextIdentifiers } from './deidentify-text';
-import { notLumenDocument } from './lumen-template';
+import { datasetDigest } from './written';
 
 const { DicomMetaDictionary } = dcmjs.data;
 
@@ -449,10 +456,19 @@ async function copyResultDocuments(
   const docs = studies.flatMap((study) => library.studyResults(study).map((doc) => ({ doc, study })));
   if (!docs.length) return;
   const files = library.resultDocumentFiles(docs.map((d) => d.doc.sopInstanceUid));
+  const store = new ResultsStore(library);
+  let recorded: Map<string, string>;
+  try {
+    recorded = store.writtenDigests(docs.map((d) => d.doc.sopInstanceUid));
+  } finally {
+    store.close();
+  }
   const copied: StudyResult[] = [];
   const foreign: StudyResult[] = [];
-  // Says Lumen made it, but does not fit what Lumen writes (lumen-template.ts): another program's document.
-  const forged: StudyResult[] = [];
+  // Says Lumen made it, but this library has no record of Lumen writing it (written.ts).
+  const unrecorded: StudyResult[] = [];
+  // Recorded as written by Lumen, but its bytes are not those Lumen wrote.
+  const changed: StudyResult[] = [];
   const dangling: StudyResult[] = [];
   const unreadable: StudyResult[] = [];
   for (const { doc, study } of docs) {
@@ -466,16 +482,23 @@ async function copyResultDocuments(
     const file = files.get(doc.sopInstanceUid);
     try {
       if (!file) throw new Error('no file');
-      const dict = readPart10OrBare(readRegularFile(file, 'dicom'));
+      const bytes = readRegularFile(file, 'dicom');
+      const dict = readPart10OrBare(bytes);
       // The file must still be the document the library filed: one changed on disk since may be another patient's.
       if (str(dict.dict[T.SOPInstanceUID]).trim() !== doc.sopInstanceUid || str(dict.dict[T.StudyInstanceUID]).trim() !== study) throw new Error('another document');
       if (!claimsLumen(dict.dict)) {
         foreign.push(doc);
         continue;
       }
-      // Only a document that fits Lumen's own, exactly: its text is cleaned by rules written for what Lumen puts there.
-      if (notLumenDocument(dict.dict) !== null) {
-        forged.push(doc);
+      // Only a document Lumen wrote, byte for byte: its text is cleaned by rules written for what Lumen puts there.
+      const sha = recorded.get(doc.sopInstanceUid);
+      if (sha === undefined) {
+        unrecorded.push(doc);
+        continue;
+      }
+      const syntax = str(dict.meta['00020010']).replace(/\0/g, '').trim();
+      if (syntax !== EXPLICIT_VR_LITTLE_ENDIAN || datasetDigest(bytes) !== sha) {
+        changed.push(doc);
         continue;
       }
       const dataset = deid.dataset(dict.dict, { structuredContent: true });
@@ -490,11 +513,12 @@ async function copyResultDocuments(
     }
   }
   result.resultDocumentsWritten = copied.length;
-  result.resultDocumentsNotCopied = foreign.length + forged.length + dangling.length + unreadable.length;
+  result.resultDocumentsNotCopied = foreign.length + unrecorded.length + changed.length + dangling.length + unreadable.length;
   const count = (list: StudyResult[], verb: string) => `${countOf(list.length, 'result document')} ${whose} ${verb} (${kindsOf(list)})`;
   if (copied.length) result.notes.push(`${count(copied, 'copied')}: made by Lumen, de-identified the same way, their content cleaned and their references naming the copies.`);
   if (foreign.length) result.notes.push(`${count(foreign, 'not copied')}: made by other software, whose content Lumen cannot judge for what names the patient.`);
-  if (forged.length) result.notes.push(`${count(forged, 'not copied')}: they say Lumen made them, but their content is not what Lumen writes (an item, code or attribute Lumen never writes), so they were made or changed by other software, whose content Lumen cannot judge for what names the patient.`);
+  if (unrecorded.length) result.notes.push(`${count(unrecorded, 'not copied')}: they say Lumen made them, but this library has no record of Lumen writing them (written by another Lumen, or by this one before it kept that record, or made by other software), so their content cannot be trusted not to name the patient. To copy your own, export the results again and import them.`);
+  if (changed.length) result.notes.push(`${count(changed, 'not copied')}: Lumen wrote them, but their files have been changed since (their bytes are not those Lumen wrote), so their content cannot be trusted not to name the patient. To copy them, export the results again and import them.`);
   if (dangling.length) result.notes.push(`${count(dangling, 'not copied')}: they refer to images this copy does not hold (held back, not written, or outside it).`);
   if (unreadable.length) result.notes.push(`${count(unreadable, 'not copied')}: their files could not be read, or hold another document now (moved or changed since import). Import the study's results again.`);
 }

@@ -16,6 +16,7 @@ import { measuredOnFrames } from './region-stats';
 import { buildReport, type ImageRef, type ModelIdentity } from './sr';
 import { imageAnatomy, type ImageAnatomy } from './anatomy';
 import { ResultsStore, type ImageFile, type Scope } from './store';
+import { datasetDigest, recordWritten } from './written';
 import { errorMessage } from '../../common/errors';
 import { camOneCell, oneCellExportNote } from '../../common/heatmap-cells';
 
@@ -24,6 +25,8 @@ export interface WrittenObject {
   kind: 'predictions-sr' | 'measurements-sr' | 'parametric-map' | 'secondary-capture';
   sopInstanceUid: string;
   seriesInstanceUid: string;
+  /** SHA-256 of the data set as written (written.ts datasetDigest), recorded in the library for SRs and maps. */
+  sha256: string;
 }
 
 export interface ResultsExport {
@@ -117,8 +120,10 @@ function prepareOut(out: string): string {
 function writeObject(dir: string, kind: WrittenObject['kind'], dataset: NaturalDataset): WrittenObject {
   const sop = String(dataset.SOPInstanceUID);
   const file = path.join(dir, `${kind}-${sop}.dcm`);
-  writeFileAtomic(file, writeDataset(dataset));
-  return { file, kind, sopInstanceUid: sop, seriesInstanceUid: String(dataset.SeriesInstanceUID) };
+  const bytes = writeDataset(dataset);
+  writeFileAtomic(file, bytes);
+  // writeDataset always writes whole meta information: a digest is always there.
+  return { file, kind, sopInstanceUid: sop, seriesInstanceUid: String(dataset.SeriesInstanceUID), sha256: datasetDigest(bytes)! };
 }
 
 export interface ResultsExportOptions {
@@ -186,6 +191,9 @@ export async function exportResults(library: Library, opts: ResultsExportOptions
         result.labels = report.groups.labels;
       }
     }
+    // The result documents as written, so that de-identified copies know them as Lumen's (written.ts).
+    const unrecorded = recordWritten(library, files.filter((f) => f.kind !== 'secondary-capture'));
+    if (unrecorded) result.notes.push(unrecorded);
     const unaudited = library.auditUnlessReadOnly('export', { packageHash: opts.model?.packageHash ?? null, variant: opts.model?.variant ?? null, touched: { ...(scope.seriesInstanceUid ? { series: [scope.seriesInstanceUid] } : { studies: [scope.studyInstanceUid!] }), files: files.map((f) => f.file) }, format: opts.heatmaps ? `dicom-sr+${opts.heatmaps}` : 'dicom-sr' });
     if (unaudited) result.notes.push(unaudited);
     return result;

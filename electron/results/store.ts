@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { LIBRARY_FILE, type Library } from '../library/library';
 import { openDatabase } from '../library/sqlite';
+import { writtenDigests } from './written';
 import { scoresOfHeldImage } from '../library/predictions';
 import { PIXEL_SPACING_KINDS, type PixelSpacingKind, type UsRegion } from '../../common/roi';
 
@@ -132,6 +133,11 @@ export class ResultsStore {
 
   close(): void {
     if (this.owned && this.db.open) this.db.close();
+  }
+
+  /** The digests Lumen recorded when it wrote these result documents, by SOP Instance UID (written.ts). */
+  writtenDigests(sopInstanceUids: readonly string[]): Map<string, string> {
+    return writtenDigests(this.db, sopInstanceUids);
   }
 
   /** The models the library has stored predictions of, by content hash. */

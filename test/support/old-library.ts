@@ -45,6 +45,8 @@ export function copyAsSchema14(from: string, dir: string, redecoded: boolean): v
  */
 export function undoMigrationsAfter28(db: ReturnType<typeof openDatabase>): void {
   const undo: Record<number, string | (() => string)> = {
+    // The record of the result documents Lumen wrote (written_results).
+    34: 'DROP TABLE written_results',
     // The study search triggers as 17 and 20 made them (33 made them again: search-index.ts noteOnce).
     33: () => searchTriggersAt(32).map((t) => `DROP TRIGGER ${t.name};\n${t.sql};`).join('\n'),
     // result_documents.patient_key; 32 also set result_documents.file_size to NULL (as 31).
