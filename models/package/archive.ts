@@ -115,6 +115,18 @@ function isSafeName(name: string): boolean {
   return name.length > 0 && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0') && !path.isAbsolute(name) && !/^[a-zA-Z]:/.test(name);
 }
 
+/** What a file that is no tar archive starts as, when it is a kind a package is often mistaken for. */
+function otherArchive(bytes: Uint8Array): string | null {
+  const starts = (...magic: number[]) => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) return 'a ZIP archive';
+  if (starts(0x1f, 0x8b)) return 'compressed (gzip)';
+  if (starts(0x28, 0xb5, 0x2f, 0xfd)) return 'compressed (zstd)';
+  if (starts(0x42, 0x5a, 0x68)) return 'compressed (bzip2)';
+  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return 'compressed (xz)';
+  if (starts(0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return 'a 7-Zip archive';
+  return null;
+}
+
 /**
  * Unpacks a .lumenpkg into `destDir` (which must not exist), verifying it; nothing is left behind
  * on failure. `numbered`: when `destDir` is taken, the first free one of `destDir-2`, `destDir-3`, …
@@ -141,14 +153,19 @@ export async function importPackageArchive(
   const entries: { name: string; start: number; size: number }[] = [];
   const names = new Set<string>();
   let at = 0;
+  // A first header that is no tar header: a ZIP or a compressed file is told what it is.
+  const notTar = () => {
+    const kind = at === 0 ? otherArchive(bytes) : null;
+    return kind ? new Error(`${where} is ${kind}, not a Lumen model package (the tar archive "lumen models export" or the Classifier panel's Export… writes): ask for the .lumenpkg file as exported, or export the package again.`) : null;
+  };
   for (;;) {
-    if (at + BLOCK > bytes.length) throw new Error(`${where}: truncated archive (no end marker)`);
+    if (at + BLOCK > bytes.length) throw notTar() ?? new Error(`${where}: truncated archive (no end marker)`);
     const h = bytes.subarray(at, at + BLOCK);
     if (h.every((b) => b === 0)) break;
     const stored = readOctal(h, 148, 8);
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
-    if (stored !== sum) throw new Error(`${where}: corrupt archive (header checksum mismatch at byte ${at})`);
+    if (stored !== sum) throw notTar() ?? new Error(`${where}: corrupt archive (header checksum mismatch at byte ${at})`);
     const prefix = readString(h, 345, 155);
     const name = (prefix ? `${prefix}/` : '') + readString(h, 0, 100);
     const type = String.fromCharCode(h[156]);
