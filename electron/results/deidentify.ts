@@ -30,7 +30,7 @@
 // recorded and its data set's bytes must hash as they did when written, so that every free text
 // in it (Algorithm Name, class and label names, map descriptions) is what Lumen put there from its
 // own records. Neither its Manufacturer, which any software can set to Lumen, nor its fitting
-// Lumen's shape (lumen-template.ts), which a forger can copy with a patient's name in those free
+// Lumen's shape (a template check, removed), which a forger can copy with a patient's name in those free
 // parts, is enough; the shape adds nothing once the bytes are Lumen's own, and would hold back a
 // real document whose class name was cut at 64 characters or holds a backslash. A document not
 // recorded (another Lumen's, one written before the record was kept, a forgery) or changed since

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 
 export const PARAMETRIC_MAP_STORAGE = '1.2.840.10008.5.1.4.1.1.30';
 
-/** The fixed codes every map holds; de-identified export knows a map of Lumen's by them (lumen-template.ts). */
+/** The fixed codes every map holds. */
 export const MAP_CODES = {
   derivation: { CodeValue: '113083', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Image Processing' },
   sourcePurpose: { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' },

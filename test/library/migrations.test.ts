@@ -26,7 +26,9 @@ describe('library schema and migrations', () => {
     const db = new Database(path.join(dir, LIBRARY_FILE), { readonly: true });
     expect(tables(db)).toEqual(['audit_log', 'datasets', 'dicomdirs', 'import_errors', 'instances', 'labels', 'lumen_info', 'measurements', 'models', 'patients', 'predictions', 'result_documents', 'result_findings', 'result_map_sources', 'series', 'series_attention', 'series_predictions', 'studies',
       // The study search's trigram index (schema 14), the tables FTS5 keeps it in, and the studies whose document is still to write (schema 17).
-      'study_search', 'study_search_config', 'study_search_content', 'study_search_data', 'study_search_docsize', 'study_search_idx', 'study_search_pending', 'study_search_rows']);
+      'study_search', 'study_search_config', 'study_search_content', 'study_search_data', 'study_search_docsize', 'study_search_idx', 'study_search_pending', 'study_search_rows',
+      // The result documents Lumen wrote (schema 34: electron/results/written.ts).
+      'written_results']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
