@@ -30,13 +30,13 @@ export function cliHint(hint: PacsHint): string {
     case 'client-certificate':
       return ' (--tls-cert and --tls-key)';
     case 'add-with-tls':
-      return ': if the PACS takes only DICOM TLS, turn it on with lumen pacs edit <name> --tls [--tls-ca CA.pem]';
+      return `: if the PACS takes only DICOM TLS, turn it on with lumen pacs edit ${hint.value ?? '<name>'} --tls [--tls-ca CA.pem]`;
     case 'tls-only-if-tls':
       return ' (and the connection uses --tls only if it does)';
     case 'correct-credentials':
       return ` and correct them with lumen pacs edit ${hint.value ?? '<name>'} --user U --password-stdin (or --bearer-stdin)`;
     case 'enter-credentials':
-      return ': give them with lumen pacs edit <name> --user U --password-stdin (or --bearer-stdin)';
+      return `: give them with lumen pacs edit ${hint.value ?? '<name>'} --user U --password-stdin (or --bearer-stdin)`;
     case 'credentials-not-in-url':
       return ': use --user with --password-stdin, or --bearer-stdin';
     case 'add-connection':

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Credentials, DicomWebConnection } from './connections';
 import { authorizationHeader, readLimited, unreachable } from './dicomweb';
-import { DEFAULT_TIMEOUT_MS, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { credentialsRefused, DEFAULT_TIMEOUT_MS, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { InstanceOutcome, OutgoingInstance } from './send';
 import { storeStatusWords } from './store-status';
 
@@ -60,7 +60,7 @@ export async function stowInstances(
     status = answer.status;
     if (status === 401 || status === 403) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name });
+      throw credentialsRefused(name, status, what, Boolean(authorization));
     }
     if (status === 404 || status === 405) {
       await answer.body?.cancel();

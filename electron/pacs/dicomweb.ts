@@ -5,7 +5,7 @@
  * dependency and still give no time-outs or size limits; fetch gives both.
  */
 import type { Credentials, DicomWebConnection } from './connections';
-import { type Asked, DEFAULT_TIMEOUT_MS, hostNotFound, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
+import { type Asked, credentialsRefused, DEFAULT_TIMEOUT_MS, hostNotFound, PacsCancelledError, PacsError, silentServer, TIMEOUT_HINT } from './errors';
 import type { Found, InstanceRef, StudyMatch, StudyQuery } from './query';
 import { TooManyInstances, cutShort, matchLimit, moreThanShown, queryKeys, raiseCapHint, studyFromJson, tooManyMatches } from './query';
 import { JsonArraySplitter } from './json-array-stream';
@@ -199,7 +199,7 @@ export class DicomWebClient {
     const answer = await fetch(this.connection.url + route, { headers, signal, redirect: 'error' });
     if (answer.status === 401 || answer.status === 403) {
       await answer.body?.cancel();
-      throw new PacsError(`PACS "${name}" refused the credentials (HTTP ${answer.status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name });
+      throw credentialsRefused(name, answer.status, what, Boolean(authorization));
     }
     // A query at the service's root (/studies?...) that finds no such resource, or a bad request: most often a base URL that is the server's address, not its DICOMweb root.
     const atRoot = /^\/(studies|series|instances)(\?|$)/.test(route);

@@ -576,7 +576,7 @@ export class DimseClient {
         else if (/timeout/i.test(text)) fail(silentServer(where, seconds, what, asked), TIMEOUT_HINT);
         else if (/ECONNREFUSED/.test(text)) fail(`cannot reach ${where}: connection refused. Check the host and port, and that the server is running.`);
         else if (/ENOTFOUND|EAI_AGAIN/.test(text)) fail(`cannot reach ${where}: ${hostNotFound(c.host, /EAI_AGAIN/.test(text) ? 'EAI_AGAIN' : 'ENOTFOUND', 'the host name')}`);
-        else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls' });
+        else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls', value: c.name });
       });
       client.on('closed', () => {
         if (!cancelled && list.filter((r) => finished.has(r) || skipped.has(r) || stopQueue?.unsent.has(r)).length < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);

@@ -89,6 +89,16 @@ export class PacsCancelledError extends CancelledError {
   }
 }
 
+/**
+ * A DICOMweb server's 401 or 403: credentials sent were refused (correct them), or none were sent
+ * by a connection that has none (enter some: there is nothing to correct).
+ */
+export function credentialsRefused(name: string, status: number, what: string, sent: boolean): PacsError {
+  return sent
+    ? new PacsError(`PACS "${name}" refused the credentials (HTTP ${status}) when asked to ${what}: check the user name and password (or token).`, 'connection', { code: 'correct-credentials', setting: 'credentials', value: name })
+    : new PacsError(`PACS "${name}" asks for credentials (HTTP ${status}) when asked to ${what}, and this connection has none.`, 'connection', { code: 'enter-credentials', setting: 'credentials', value: name });
+}
+
 /** The advice for a PACS that did not answer in time. */
 export const TIMEOUT_HINT: PacsHint = { code: 'allow-longer', setting: 'timeout' };
 

@@ -103,6 +103,16 @@ describe('lumen pacs failures', () => {
     expect(run.stderr).not.toContain('wrong-password-123');
   }, 60_000);
 
+  it('no credentials where the PACS asks for them: enter some, not correct them (H, session 21)', async () => {
+    // Failed before: "refused the credentials … check the user name and password", though none were sent.
+    const other = path.join(scratch, 'data-no-credentials');
+    await lumen(other, ['pacs', 'add', '--name', 'open', '--dicomweb', orthanc.dicomWebUrl]);
+    const run = await lumen(other, ['pacs', 'query', '--pacs', 'open']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/PACS "open" asks for credentials \(HTTP 401\) when asked to query studies, and this connection has none: give them with lumen pacs edit open --user U --password-stdin \(or --bearer-stdin\)\.$/m);
+    expect(run.stderr).not.toMatch(/refused the credentials|check the user name/);
+  }, 60_000);
+
   it('a refused association: wrong called AE title, unknown calling AE title', async () => {
     const other = path.join(scratch, 'data-refused');
     await lumen(other, ['pacs', 'add', '--name', 'called', '--dimse', `NOT-ORTHANC@127.0.0.1:${orthanc.dicomPort}`]);

@@ -75,7 +75,7 @@ describe('DIMSE over TLS against Orthanc with DicomTlsEnabled', () => {
   it('a plain association to the TLS port fails with a message, not a hang', async () => {
     const run = await lumen(dataDir, ['pacs', 'query', '--pacs', 'plain', '--timeout', '10']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/the connection to PACS "plain" \(ORTHANC at 127\.0\.0\.1:\d+\) failed when asked to query studies: if the PACS takes only DICOM TLS, turn it on with lumen pacs edit <name> --tls \[--tls-ca CA\.pem\]\./);
+    expect(run.stderr).toMatch(/the connection to PACS "plain" \(ORTHANC at 127\.0\.0\.1:\d+\) failed when asked to query studies: if the PACS takes only DICOM TLS, turn it on with lumen pacs edit plain --tls \[--tls-ca CA\.pem\]\./);
   }, 60_000);
 
   it('add checks the TLS files at once', async () => {
