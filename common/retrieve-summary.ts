@@ -36,11 +36,13 @@ export interface RetrieveCounts {
   /** Of `alreadyPresent`, the result documents the library held. Absent: none. */
   alreadyPresentResults?: number;
   failed: number;
+  /** Listed instances not fetched because the retrieve stopped first (not failed: running it again fetches them). Absent: none. */
+  notFetched?: number;
 }
 
 /**
  * "3 images (1 file) retrieved, 1 image already in the library, 1 file failed (of 3 files
- * listed)", "3 images and 4 result documents retrieved (of 7 files listed)", "0 images
+ * listed)", "40 images retrieved, 560 files not fetched (of 600 files listed)" (a retrieve that stopped), "3 images and 4 result documents retrieved (of 7 files listed)", "0 images
  * retrieved, 5 images and 3 result documents already in the library (of 8 files listed)": what was retrieved
  * always, what the library held and what failed where there is any.
  */
@@ -48,6 +50,7 @@ export function retrieveCountsPhrase(report: RetrieveCounts): string {
   let text = `${filesCount(report.receivedImages, report.received, report.receivedResults)} retrieved`;
   if (report.alreadyPresent) text += `, ${filesCount(report.alreadyPresentImages, report.alreadyPresent, report.alreadyPresentResults)} already in the library`;
   if (report.failed) text += `, ${countOf(report.failed, 'file')} failed`;
+  if (report.notFetched) text += `, ${countOf(report.notFetched, 'file')} not fetched`;
   return `${text} (of ${countOf(report.listed, 'file')} listed)`;
 }
 

@@ -117,6 +117,8 @@ export const PacsRetrieveReport = z.object({
   /** Of `alreadyPresent`, the result documents the library held. */
   alreadyPresentResults: z.number().default(0),
   failed: z.number(),
+  /** Listed instances not fetched because the retrieve stopped first: not failed; retrieving again fetches them. */
+  notFetched: z.number().default(0),
   errors: z.array(z.object({ sopInstanceUid: z.string().nullable(), reason: z.string() })),
   stopped: z.string().nullable(),
   seconds: z.number(),

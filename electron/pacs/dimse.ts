@@ -579,7 +579,7 @@ export class DimseClient {
         else fail(`the connection to ${where} failed when asked to ${what}.`, security ? undefined : { code: 'add-with-tls', setting: 'tls', value: c.name });
       });
       client.on('closed', () => {
-        if (!cancelled && list.filter((r) => finished.has(r) || skipped.has(r) || stopQueue?.unsent.has(r)).length < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped. What arrived is kept; run it again to fetch the rest.`);
+        if (!cancelled && list.filter((r) => finished.has(r) || skipped.has(r) || stopQueue?.unsent.has(r)).length < list.length) fail(`the connection to ${where} closed before it finished when asked to ${what}: the server may have stopped.`);
         settle();
       });
       client.send(c.host, c.port, c.callingAet, c.calledAet, {

@@ -93,6 +93,8 @@ export class InstanceFiler {
   /** Of `received`, the result documents (SR, Parametric Map), which hold no image: said apart (common/retrieve-summary.ts). */
   receivedResults = 0;
   failed = 0;
+  /** Listed instances a retrieve did not fetch because it stopped first: not failed, to fetch by running it again. */
+  notFetched = 0;
   /** Instances refused because the retrieve's listing did not name them (onlyListed). */
   unlisted = 0;
   readonly errors: FilingError[] = [];
@@ -258,12 +260,17 @@ export class InstanceFiler {
     }
   }
 
-  /** Instances the PACS listed that never came, counted as failed with one line. */
+  /**
+   * Instances the PACS listed that never came, with one line: not fetched where the retrieve
+   * stopped first (the stop says why; running it again fetches them), else failed (the PACS did
+   * not send them).
+   */
   notSent(count: number, stopped: boolean): void {
     if (count <= 0) return;
-    this.failed += count;
+    if (stopped) this.notFetched += count;
+    else this.failed += count;
     const what = `${count} listed instance${count === 1 ? ' was' : 's were'}`;
-    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid: null, reason: stopped ? `${what} not fetched before the retrieve stopped; run it again to fetch them.` : `${what} not sent by the PACS.` });
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ sopInstanceUid: null, reason: stopped ? `${what} not fetched before the retrieve stopped.` : `${what} not sent by the PACS.` });
   }
 
   private flushing: Promise<void> = Promise.resolve();

@@ -44,6 +44,8 @@ export interface RetrieveReport extends RetrieveCounts {
   study: string;
   series: string | null;
   library: string;
+  /** Listed instances not fetched because the retrieve stopped first (running it again fetches them). */
+  notFetched: number;
   /** Per-instance failures (SOP Instance UID and reason), at most 100. */
   errors: { sopInstanceUid: string | null; reason: string }[];
   /** Set when the retrieve stopped early (the connection failed): what arrived before is kept. */
@@ -313,6 +315,7 @@ export async function retrieveStudy(connection: PacsConnection, credentials: Cre
     alreadyPresentImages,
     alreadyPresentResults,
     failed: filer.failed + notListable,
+    notFetched: filer.notFetched,
     errors: filer.errors,
     stopped,
     stoppedHint,

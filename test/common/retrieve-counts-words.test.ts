@@ -27,4 +27,12 @@ describe('filesCount', () => {
     );
     expect(retrieveCountsPhrase({ listed: 3, received: 0, receivedImages: 0, alreadyPresent: 3, alreadyPresentImages: 0, alreadyPresentResults: 3, failed: 0 })).toBe('0 images retrieved, 3 result documents already in the library (of 3 files listed)');
   });
+
+  it('says what a stopped retrieve never fetched as not fetched, not failed (H, session 21)', () => {
+    // Before: the 560 counted as "560 files failed" though nothing about them failed.
+    expect(retrieveCountsPhrase({ listed: 600, received: 40, receivedImages: 40, alreadyPresent: 0, alreadyPresentImages: 0, failed: 0, notFetched: 560 })).toBe(
+      '40 images retrieved, 560 files not fetched (of 600 files listed)',
+    );
+    expect(retrieveCountsPhrase({ listed: 5, received: 2, receivedImages: 2, alreadyPresent: 0, alreadyPresentImages: 0, failed: 1, notFetched: 2 })).toBe('2 images retrieved, 1 file failed, 2 files not fetched (of 5 files listed)');
+  });
 });

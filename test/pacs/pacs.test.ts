@@ -239,7 +239,7 @@ describe('lumen pacs retrieve, interrupted', () => {
       const cut = await lumen(data, ['pacs', 'retrieve', '--pacs', 'flaky', ct.studyUid, '--library', library, '--timeout', '5', '--json']);
       expect(cut.code).toBe(1);
       const first = JSON.parse(cut.stdout);
-      expect(first).toMatchObject({ listed: 6, received: 2, alreadyPresent: 0, failed: 4 });
+      expect(first).toMatchObject({ listed: 6, received: 2, alreadyPresent: 0, failed: 0, notFetched: 4 });
       expect(first.stopped).toMatch(/PACS "flaky" did not answer within 5 s/);
       expect(first.errors).toEqual([{ sopInstanceUid: null, reason: expect.stringMatching(/4 listed instances were not fetched before the retrieve stopped/) }]);
       const files = fs.readdirSync(path.join(library, 'pacs'), { recursive: true }).map(String);

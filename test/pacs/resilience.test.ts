@@ -89,6 +89,9 @@ describe('the PACS stops in the middle of a retrieve and comes back', () => {
       expect(first.stopped).toMatch(protocol === 'dicomweb' ? /cannot reach PACS "web" at .* to retrieve an instance/ : /the connection to PACS "dimse" \(ORTHANC at 127\.0\.0\.1:\d+\) (failed|closed before it finished) when asked to retrieve the study/);
       expect(first.received).toBeGreaterThanOrEqual(8);
       expect(first.received).toBeLessThan(INSTANCES);
+      // What the stop left unfetched is not fetched, not failed (H, session 21).
+      expect(first.failed).toBe(0);
+      expect(first.notFetched).toBe(INSTANCES - first.received);
       await expectOnlyWholeInstances(library, first.received);
 
       closers.pop();
