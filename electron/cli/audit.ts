@@ -7,6 +7,7 @@ import { defaultLibraryDir } from '../library/paths';
 import { checkUserPath } from '../../common/node/user-path';
 import { writeFileAtomic } from '../../common/node/safe-fs';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkOutputFile } from './output-file';
 
 /** --since: a date (2026-01-31, midnight UTC) or an ISO time; anything else is refused with what was given. */
 export function parseSince(text: string): string {
@@ -51,7 +52,7 @@ export const command: Command = {
     const { values } = parseCommandArgs(argv, { library: { type: 'string' }, since: { type: 'string' }, csv: { type: 'string' }, json: { type: 'boolean' } }, { positionals: false });
     const since = values.since !== undefined ? parseSince(values.since) : undefined;
     const libraryDir = values.library !== undefined ? checkUserPath(values.library, 'library', '--library') : defaultLibraryDir();
-    const csv = values.csv !== undefined ? checkUserPath(values.csv, 'output-file', '--csv') : undefined;
+    const csv = values.csv !== undefined ? checkOutputFile(values.csv, '--csv') : undefined;
     let entries: AuditEntry[] = [];
     // Reading the log never creates a library (a mistyped --library should not leave one behind).
     if (fs.existsSync(path.join(libraryDir, LIBRARY_FILE))) {

@@ -17,6 +17,7 @@ import { ResultsStore, type Scope } from '../results/store';
 import { tableOnFrames } from '../results/region-stats';
 import { TABLE_KINDS, toCsv, toJson, type TableKind } from '../results/tables';
 import { CliError, parseCommandArgs, printJson } from './command';
+import { checkOutputFile } from './output-file';
 import { errorMessage } from '../../common/errors';
 import { isLibraryUid, uidProblem } from '../../common/dicom-uid';
 import { checkUserPath } from '../../common/node/user-path';
@@ -91,9 +92,8 @@ function scopeOf(store: ResultsStore, values: { series?: string; study?: string 
 /** Refuses to replace a file unless asked to. */
 function checkOut(out: string | undefined, overwrite: boolean | undefined): string {
   if (out === undefined) throw new CliError('--out <path> is required', 2);
-  const file = checkUserPath(out, 'output-file', '--out');
+  const file = checkOutputFile(out, '--out');
   if (fs.existsSync(file) && !overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);
-  if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
   return file;
 }
 

@@ -10,6 +10,7 @@ import { labelOverview } from '../training/label-overview';
 import { exportLabelsCsv, importLabelsCsvFile } from '../training/labels';
 import { TrainingStore } from '../training/store';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkOutputFile } from './output-file';
 import { checkUserPath } from '../../common/node/user-path';
 
 const USAGE = [
@@ -43,9 +44,8 @@ export const command: Command = {
     if (action === 'export') {
       const { values } = parseCommandArgs(rest, { out: { type: 'string' }, library: { type: 'string' }, overwrite: { type: 'boolean' }, json: { type: 'boolean' } });
       if (values.out === undefined) throw new CliError('--out <file.csv> is required', 2);
-      const file = checkUserPath(values.out, 'output-file', '--out');
+      const file = checkOutputFile(values.out, '--out');
       if (fs.existsSync(file) && !values.overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);
-      if (!fs.existsSync(path.dirname(file))) throw new CliError(`The folder ${path.dirname(file)} does not exist: create it first.`);
       const library = openLibrary(values.library);
       try {
         const { csv, rows, skipped, note } = exportLabelsCsv(library);

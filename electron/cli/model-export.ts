@@ -8,6 +8,7 @@ import { checkUserPath } from '../../common/node/user-path';
 import { errorMessage } from '../../common/errors';
 import { defaultDataDir, defaultLibraryDir } from '../library/paths';
 import { CliError, printJson } from './command';
+import { checkOutputFile } from './output-file';
 import { pickInstalled } from './model-packages';
 
 const EXTENSION = '.lumenpkg';
@@ -25,10 +26,9 @@ export function packageFolderProblem(folder: string): string | null {
 export async function exportInstalled(which: string | undefined, options: { out?: string; overwrite: boolean; json: boolean }): Promise<number> {
   if (!which) throw new CliError('name the package: lumen models export <name | name@hash prefix | hash prefix | folder> --out <file.lumenpkg> [--overwrite]', 2);
   if (options.out === undefined) throw new CliError(`--out <file${EXTENSION}> is required: the file to write`, 2);
-  const file = checkUserPath(options.out, 'output-file', '--out');
+  const file = checkOutputFile(options.out, '--out');
   if (!file.toLowerCase().endsWith(EXTENSION)) throw new CliError(`--out ${file}: the file's name must end in ${EXTENSION}, which the Classifier panel's Import and lumen models import take.`, 2);
   const folder = path.dirname(file);
-  if (!existsSync(folder)) throw new CliError(`--out ${file}: the folder ${folder} does not exist: create it first.`, 2);
   const inPackage = packageFolderProblem(folder);
   if (inPackage) throw new CliError(`--out ${file}: ${inPackage}`, 2);
   if (existsSync(file) && !options.overwrite) throw new CliError(`${file} already exists (pass --overwrite to replace it)`);

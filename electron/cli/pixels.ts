@@ -1,6 +1,7 @@
 import { decodeFrame, dtypeOf } from '../dicom/decode';
 import { parseDicomFile, type ParsedDicom } from '../dicom/parse';
 import { CliError, type Command, parseCommandArgs, printJson } from './command';
+import { checkOutputFile } from './output-file';
 import { checkUserPath, shownPath } from '../../common/node/user-path';
 import { undoCreatedOnFailure, writeFileAtomic } from '../../common/node/safe-fs';
 import { describeFsError } from '../../common/node/fs-errors';
@@ -47,7 +48,7 @@ export const command: Command = {
     if (positionals.length !== 1) throw new CliError('give exactly one DICOM file. Usage: lumen pixels <file> --frame N --out <file.raw>', 2);
     if (values.out === undefined) throw new CliError('--out <file.raw> is required: where to write the samples.', 2);
     checkUserPath(positionals[0], 'file', 'the DICOM file');
-    checkUserPath(values.out, 'output-file', '--out');
+    checkOutputFile(values.out, '--out');
     const parsed = await parseDicomFile(positionals[0]);
     const frame = await decodeFrame(parsed, frameInFile(parsed, values.frame));
     const px = frame.pixels;

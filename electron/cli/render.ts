@@ -1,6 +1,7 @@
 import { parseDicomFile } from '../dicom/parse';
 import { encodePng, renderFrame } from '../dicom/pixels';
 import { CliError, type Command, decimalNumber, parseCommandArgs, printJson } from './command';
+import { checkOutputFile } from './output-file';
 import { frameInFile, writeOutFile } from './pixels';
 import { checkUserPath } from '../../common/node/user-path';
 
@@ -26,7 +27,7 @@ export const command: Command = {
     if (positionals.length !== 1) throw new CliError('give exactly one DICOM file: lumen render <file> [--frame N] [--window C,W] --out <file.png>', 2);
     if (values.out === undefined) throw new CliError('--out <file.png> is required: where to write the image.', 2);
     checkUserPath(positionals[0], 'file', 'the DICOM file');
-    checkUserPath(values.out, 'output-file', '--out');
+    checkOutputFile(values.out, '--out');
     const window = windowArg(values.window);
     const parsed = await parseDicomFile(positionals[0]);
     const image = await renderFrame(parsed, frameInFile(parsed, values.frame), { window });
