@@ -8,14 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { libraryRequests } from '../../common/contract/library';
 import { createEngine, type Engine } from '../../electron/engine/engine';
 import { engineRequests } from '../support/engine';
-import { ENHANCED_ROOT, writeEnhanced } from '../support/enhanced-ct';
+import { ENHANCED_ROOT, enhancedFolders, writeEnhanced } from '../support/enhanced-ct';
 import { tempFolderForTests } from '../support/temp-folder';
 
 const t = tempFolderForTests('series-frame-gaps-i21', (dir) => {
-  const src = path.join(dir, 'src');
-  const work = path.join(dir, 'work');
-  fs.mkdirSync(src, { recursive: true });
-  fs.mkdirSync(work, { recursive: true });
+  const { src, work } = enhancedFolders(dir);
   return {
     src,
     gapped: writeEnhanced(src, work, 1, [0, 5, 10, 20, 25, 30]),

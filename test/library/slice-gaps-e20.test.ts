@@ -6,10 +6,9 @@
 // out (task I, session 21, test/library/slice-gaps-i21.test.ts).
 // Failed before: the module did not exist.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
+import { describe, expect, it } from 'vitest';
 import { sliceGaps } from '../../electron/library/slice-gaps';
-import { modifySlice, writeGapSeries } from '../support/slice-gaps-e20';
+import { importedGapLibrary, modifySlice, writeGapSeries } from '../support/slice-gaps-e20';
 import { tempFolderForTests } from '../support/temp-folder';
 
 const t = tempFolderForTests('slice-gaps-e20', (dir) => {
@@ -36,15 +35,9 @@ const t = tempFolderForTests('slice-gaps-e20', (dir) => {
   return { src, series };
 });
 
-let lib: Library;
-beforeAll(async () => {
-  lib = Library.open(path.join(t.dir, 'data'));
-  const report = await lib.importPaths([t.src]);
-  expect(report.errors).toEqual([]);
-}, 120_000);
-afterAll(() => lib?.close());
+const lib = importedGapLibrary(() => t);
 
-const gapsOf = (s: { seriesUid: string }) => sliceGaps(lib.listInstances(s.seriesUid));
+const gapsOf = (s: { seriesUid: string }) => sliceGaps(lib().listInstances(s.seriesUid));
 
 describe('slices missing from a series', () => {
   it('are found where the steps jump: 1 slice between 15 and 25 mm', () => {
@@ -75,7 +68,7 @@ describe('slices missing from a series', () => {
   });
 
   it('are not told for a multi-frame image, whose frames’ positions the library does not hold', () => {
-    const instances = lib.listInstances(t.series.gapped.seriesUid);
+    const instances = lib().listInstances(t.series.gapped.seriesUid);
     expect(sliceGaps(instances.map((r, i) => (i === 0 ? { ...r, frames: 3 } : r)))).toEqual([]);
   });
 });

@@ -3,19 +3,15 @@
 // Plane Positions (Per-frame Functional Groups) are read from the file's header. Enhanced CT
 // written by dump2dcm, imported into a real library (SQLite). Failed before: frameGaps did not
 // exist, and library.series told no gap for a multi-frame image.
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
+import { describe, expect, it } from 'vitest';
 import { frameGaps } from '../../electron/library/slice-gaps';
-import { ENHANCED_ROOT as ROOT, writeEnhanced } from '../support/enhanced-ct';
+import { ENHANCED_ROOT as ROOT, enhancedFolders, writeEnhanced } from '../support/enhanced-ct';
+import { importedGapLibrary } from '../support/slice-gaps-e20';
 import { tempFolderForTests } from '../support/temp-folder';
 
 const t = tempFolderForTests('slice-gaps-frames-i21', (dir) => {
-  const src = path.join(dir, 'src');
-  const work = path.join(dir, 'work');
-  fs.mkdirSync(src, { recursive: true });
-  fs.mkdirSync(work, { recursive: true });
+  const { src, work } = enhancedFolders(dir);
   return {
     src,
     gapped: writeEnhanced(src, work, 1, [0, 5, 10, 20, 25, 30]),
@@ -25,16 +21,10 @@ const t = tempFolderForTests('slice-gaps-frames-i21', (dir) => {
   };
 });
 
-let lib: Library;
-beforeAll(async () => {
-  lib = Library.open(path.join(t.dir, 'data'));
-  const report = await lib.importPaths([t.src]);
-  expect(report.errors).toEqual([]);
-}, 120_000);
-afterAll(() => lib?.close());
+const lib = importedGapLibrary(() => t);
 
 const fileOf = (n: number) => {
-  const [instance] = lib.listInstances(`${ROOT}.${n}`);
+  const [instance] = lib().listInstances(`${ROOT}.${n}`);
   expect(instance.frames).toBeGreaterThan(1);
   return instance.path;
 };

@@ -7,10 +7,9 @@
 // - a gap's ends were positions along the normal, not the Slice Location the viewer's "Loc"
 //   shows: "between 15.0 and 25.0" where the corner said "Loc 115.0" and "Loc 125.0".
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Library } from '../../electron/library/library';
+import { describe, expect, it } from 'vitest';
 import { sliceGaps } from '../../electron/library/slice-gaps';
-import { modifySlice, writeGapSeries, type GapSeries } from '../support/slice-gaps-e20';
+import { importedGapLibrary, modifySlice, writeGapSeries, type GapSeries } from '../support/slice-gaps-e20';
 import { tempFolderForTests } from '../support/temp-folder';
 
 const CORONAL = '(0020,0037)=1\\0\\0\\0\\0\\-1';
@@ -52,18 +51,12 @@ const t = tempFolderForTests('slice-gaps-i21', (dir) => {
   return { src, series };
 });
 
-let lib: Library;
-beforeAll(async () => {
-  lib = Library.open(path.join(t.dir, 'data'));
-  const report = await lib.importPaths([t.src]);
-  expect(report.errors).toEqual([]);
-}, 120_000);
-afterAll(() => lib?.close());
+const lib = importedGapLibrary(() => t);
 
-const gapsOf = (s: GapSeries) => sliceGaps(lib.listInstances(s.seriesUid));
+const gapsOf = (s: GapSeries) => sliceGaps(lib().listInstances(s.seriesUid));
 /** The gaps by the files (1-based instance numbers) either side, whatever the viewing order. */
 function gapsByInstance(s: GapSeries) {
-  const instances = lib.listInstances(s.seriesUid);
+  const instances = lib().listInstances(s.seriesUid);
   return sliceGaps(instances).map((g) => {
     const next = instances.slice(g.afterIndex + 1).findIndex((r) => r.imageOrientationPatient?.[4] === 1) + g.afterIndex + 1;
     return { before: instances[g.afterIndex].instanceNumber, after: instances[next].instanceNumber, from: g.from, to: g.to, missing: g.missing };

@@ -1,5 +1,6 @@
 // An Enhanced CT (one multi-frame file, Per-frame Plane Positions) written with dcmtk's dump2dcm,
 // for the tests of missing frames (task I, session 21: frameGaps in electron/library/slice-gaps.ts).
+import fs from 'node:fs';
 import path from 'node:path';
 import { dumpItem as item, dumpSequence as seq, writeDump2dcm } from './dicom/dump2dcm';
 
@@ -32,3 +33,12 @@ export function writeEnhanced(dir: string, work: string, n: number, zs: readonly
   }, work);
 }
 
+
+/** `<dir>/src` for the files and `<dir>/work` for dump2dcm's own, both made. */
+export function enhancedFolders(dir: string): { src: string; work: string } {
+  const src = path.join(dir, 'src');
+  const work = path.join(dir, 'work');
+  fs.mkdirSync(src, { recursive: true });
+  fs.mkdirSync(work, { recursive: true });
+  return { src, work };
+}

@@ -4,6 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Library } from '../../electron/library/library';
 import { writeSlice } from '../library/fixtures';
 
 export const GAP_ROOT = '1.2.826.0.1.3680043.10.2020.520';
@@ -35,4 +37,20 @@ export function writeGapSeries(dir: string, n: number, zs: readonly number[], de
 /** dcmodify on a written slice: `-m (0020,0037)=…` or `-e (0020,0032)`. */
 export function modifySlice(file: string, ...args: string[]): void {
   execFileSync('dcmodify', ['-nb', ...args, file], { stdio: 'pipe' });
+}
+
+/**
+ * A real library (SQLite) in `<dir>/data` with the series under `src` imported, every file
+ * read, for the tests of the missing-slice check; closed after the file's tests.
+ */
+export function importedGapLibrary(where: () => { dir: string; src: string }): () => Library {
+  let lib: Library | undefined;
+  beforeAll(async () => {
+    const { dir, src } = where();
+    lib = Library.open(path.join(dir, 'data'));
+    const report = await lib.importPaths([src]);
+    expect(report.errors).toEqual([]);
+  }, 120_000);
+  afterAll(() => lib?.close());
+  return () => lib!;
 }
