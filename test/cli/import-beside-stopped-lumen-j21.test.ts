@@ -12,6 +12,7 @@ import { runLumen } from '../support/cli';
 import { spawnLumen } from '../support/crash';
 import { tempFolderForTests } from '../support/temp-folder';
 import { writeManyCt } from '../support/many-ct';
+import { instancesListed } from '../support/library-rows';
 
 const t = tempFolderForTests('import-beside-stopped-lumen-j21', (dir) => ({
   small: writeManyCt(path.join(dir, 'small'), { studies: 2, series: 1, slices: 2, root: '21', name: 'SMALL' }),
@@ -46,14 +47,8 @@ function filed(file: string): number {
   }
 }
 
-const instances = (file: string) => {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare<[], { n: number }>('SELECT count(*) AS n FROM instances').get()!.n;
-  } finally {
-    db.close();
-  }
-};
+/** The instances the library file `file` lists, read on a connection of its own. */
+const instances = (file: string) => instancesListed(path.dirname(file));
 
 describe('lumen import beside a paused lumen import', () => {
   it('says the other Lumen holds the library, writes nothing, and both import once it goes on', async () => {

@@ -6,7 +6,6 @@
 // the lock and commits nothing, `lumen import` says so in the words `lumen rm` and `lumen labels`
 // use, imports nothing, and imports once the other writer is done. The other writer is a real second
 // process with its own SQLite connection (write-lock-holder-r18.ts).
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { Library, LIBRARY_FILE } from '../../electron/library/library';
 import { runLumen } from '../support/cli';
 import { tmpDir, writeSlice } from './fixtures';
 import { holdWriteLock, type LockHolder } from './write-lock-holder-r18';
+import { instancesListed } from '../support/library-rows';
 
 const ROOT = '1.2.826.0.1.3680043.10.543.2121';
 const P = { patientName: 'WAITING^WALTER', patientId: 'J21W' };
@@ -26,14 +26,8 @@ function writeSeries(dir: string, study: number, slices: number): void {
   }
 }
 
-const instances = (file: string) => {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare<[], { n: number }>('SELECT count(*) AS n FROM instances').get()!.n;
-  } finally {
-    db.close();
-  }
-};
+/** The instances the library file `file` lists, read on a connection of its own. */
+const instances = (file: string) => instancesListed(path.dirname(file));
 
 describe('an import beside another writer of the library', () => {
   let root: string | undefined;
