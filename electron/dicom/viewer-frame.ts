@@ -7,7 +7,7 @@ import type { ViewerFrame } from '../../common/contract/library';
 import { paddingMask } from '../../common/roi';
 import { dtypeOf, decodeFrame } from './decode';
 import { lossyOf } from './lossy';
-import { sliceNormal } from './slice-normal';
+import { positionOnUnitNormal } from './slice-normal';
 import type { LutTable } from './lut';
 import type { InstanceMeta, ParsedDicom } from './parse';
 import { displayInverted, metaOfFrame, minMaxUnpadded, modalityLut, modalityRescale, refuseUnshowable, renderDecoded, valueBase, voiFunction, voiWindows } from './pixels';
@@ -26,12 +26,8 @@ function locationAlongNormal(meta: InstanceMeta): number | null {
   if (!meta.pixelSpacing || (meta.pixelSpacingKind ?? 'patient') !== 'patient') return null;
   const p = meta.imagePositionPatient;
   const o = meta.imageOrientationPatient;
-  if (!p || o?.length !== 6 || ![...p, ...o].every(Number.isFinite)) return null;
-  const n = sliceNormal(o);
-  const length = Math.hypot(n[0], n[1], n[2]);
-  if (!(length > 1e-6)) return null;
-  // + 0 turns a -0 into 0 ("Loc 0.0 mm", not "-0.0").
-  return (p[0] * n[0] + p[1] * n[1] + p[2] * n[2]) / length + 0;
+  if (!p || o?.length !== 6 || !p.every(Number.isFinite)) return null;
+  return positionOnUnitNormal(p, o);
 }
 
 export async function viewerFrameOf(parsed: ParsedDicom, frameIndex: number): Promise<ViewerFrame> {

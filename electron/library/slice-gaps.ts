@@ -18,7 +18,7 @@
 // file's own Slice Location, else its position along the normal (electron/dicom/viewer-frame.ts).
 import type { SliceGap } from '../../common/contract/library';
 import { parseDicomFile, type InstanceMeta } from '../dicom/parse';
-import { sliceNormal } from '../dicom/slice-normal';
+import { positionOnUnitNormal } from '../dicom/slice-normal';
 import type { InstanceRecord } from './types';
 
 /** The fewest slices a series needs for its usual spacing to be known. */
@@ -66,11 +66,7 @@ function majorityIndices(slices: readonly Slice[]): number[] | null {
 function alongNormal(s: Slice): number | null {
   const p = s.imagePositionPatient;
   const o = s.imageOrientationPatient;
-  if (!p || p.length < 3 || !p.slice(0, 3).every(Number.isFinite) || !validOrientation(o)) return null;
-  const n = sliceNormal(o);
-  const length = Math.hypot(n[0], n[1], n[2]);
-  if (!(length > 1e-6)) return null;
-  return (p[0] * n[0] + p[1] * n[1] + p[2] * n[2]) / length + 0;
+  return p && o ? positionOnUnitNormal(p, o) : null;
 }
 
 /**
