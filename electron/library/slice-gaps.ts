@@ -17,8 +17,10 @@
 // A gap's ends are given in the numbers the viewer's "Loc" shows for the slices either side: a
 // file's own Slice Location, else its position along the normal (electron/dicom/viewer-frame.ts).
 import type { SliceGap } from '../../common/contract/library';
-import { parseDicomFile, type InstanceMeta } from '../dicom/parse';
+import fs from 'node:fs';
+import type { InstanceMeta } from '../dicom/parse';
 import { positionOnUnitNormal } from '../dicom/slice-normal';
+import { parseHeader } from './header';
 import type { InstanceRecord } from './types';
 
 /** The fewest slices a series needs for its usual spacing to be known. */
@@ -143,11 +145,13 @@ export function frameSlices(meta: Pick<InstanceMeta, 'numberOfFrames' | 'frameGe
 /**
  * The gaps between the frames of one multi-frame file (an Enhanced CT or MR series is often one
  * file), read from its header, since the library holds one position per file: afterIndex is a
- * frame's index. None where the header cannot be read (the viewer says why when it opens it).
+ * frame's index. The header is read as the importer reads it (header.ts parseHeader: the file's
+ * head, the whole file only where the pixel data starts past it), not the whole file each time a
+ * series is opened. None where the header cannot be read (the viewer says why when it opens it).
  */
 export async function frameGaps(file: string): Promise<SliceGap[]> {
   try {
-    const { meta } = await parseDicomFile(file, { untilTag: 'x7fe00010' });
+    const { meta } = parseHeader(file, fs.statSync(file).size);
     if (meta.numberOfFrames < 2 || meta.frameCountProblem) return [];
     return sliceGaps(frameSlices(meta));
   } catch {
